@@ -1,0 +1,563 @@
+//! The built-in laws, each with an analytic gradient.
+
+use super::{exp_capped, Law, Model, Param, Transform};
+use crate::observations::Domain;
+use crate::{Error, Result};
+use std::sync::Arc;
+
+const BIG: f64 = 1e30;
+
+/// ln of a sum of exponentials and the softmax weights, without overflow.
+#[inline]
+fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
+    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut w = [0.0; K];
+    let mut s = 0.0;
+    for k in 0..K {
+        w[k] = (z[k] - m).exp();
+        s += w[k];
+    }
+    for wk in w.iter_mut() {
+        *wk /= s;
+    }
+    (m + s.ln(), w)
+}
+
+#[inline]
+fn ln_or_neg_inf(x: f64) -> f64 {
+    if x > 0.0 {
+        x.ln()
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+/// L = A / x^alpha + E. Internal: (ln A, alpha, ln E).
+struct Power;
+impl Model for Power {
+    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let lx = x[0].ln();
+        let t = exp_capped(u[0] - u[1] * lx);
+        let e = exp_capped(u[2]);
+        g[0] = t;
+        g[1] = -lx * t;
+        g[2] = e;
+        t + e
+    }
+    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+        exp_capped(u[0] - u[1] * x[0].ln()) + exp_capped(u[2])
+    }
+    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let lx = x[0].ln();
+        let (l, w) = log_sum_exp([u[0] - u[1] * lx, u[2]]);
+        g[0] = w[0];
+        g[1] = -lx * w[0];
+        g[2] = w[1];
+        l
+    }
+}
+
+/// L = (B / D^beta + E)^alpha. Internal: (ln B, beta, ln E, alpha).
+struct VanillaFt;
+impl Model for VanillaFt {
+    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let l = self.ln_value_grad(x, u, g);
+        let v = exp_capped(l);
+        for gi in g.iter_mut() {
+            *gi *= v;
+        }
+        v
+    }
+    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+        let mut g = [0.0; 4];
+        self.value_grad(x, u, &mut g)
+    }
+    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let ld = x[0].ln();
+        let (inner, w) = log_sum_exp([u[0] - u[1] * ld, u[2]]);
+        let alpha = u[3];
+        g[0] = alpha * w[0];
+        g[1] = -alpha * ld * w[0];
+        g[2] = alpha * w[1];
+        g[3] = inner;
+        alpha * inner
+    }
+}
+
+/// L = B / (D_l + D^beta) + E. Internal: (ln B, ln D_l, beta, ln E).
+/// Defined at D = 0, where L = B / D_l + E (the zero-shot point).
+struct Rectified;
+impl Model for Rectified {
+    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let ld = ln_or_neg_inf(x[0]);
+        let b = exp_capped(u[0]);
+        let dl = exp_capped(u[1]);
+        let dpow = if x[0] > 0.0 {
+            exp_capped(u[2] * ld)
+        } else {
+            0.0
+        };
+        let s = dl + dpow;
+        let t = b / s;
+        let e = exp_capped(u[3]);
+        g[0] = t;
+        g[1] = -t * dl / s;
+        g[2] = if x[0] > 0.0 { -t * dpow * ld / s } else { 0.0 };
+        g[3] = e;
+        t + e
+    }
+    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+        let dpow = if x[0] > 0.0 {
+            exp_capped(u[2] * x[0].ln())
+        } else {
+            0.0
+        };
+        exp_capped(u[0]) / (exp_capped(u[1]) + dpow) + exp_capped(u[3])
+    }
+}
+
+/// L = E + A / N^alpha + B / D^beta. Internal: (ln A, alpha, ln B, beta, ln E).
+/// Also the additive joint law A / X^alpha + B / D^beta + E.
+struct Additive2;
+impl Model for Additive2 {
+    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let l = self.ln_value_grad(x, u, g);
+        let v = exp_capped(l);
+        for gi in g.iter_mut() {
+            *gi *= v;
+        }
+        v
+    }
+    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+        exp_capped(u[0] - u[1] * x[0].ln()) + exp_capped(u[2] - u[3] * x[1].ln()) + exp_capped(u[4])
+    }
+    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let ln_n = x[0].ln();
+        let ln_d = x[1].ln();
+        let (l, w) = log_sum_exp([u[0] - u[1] * ln_n, u[2] - u[3] * ln_d, u[4]]);
+        g[0] = w[0];
+        g[1] = -ln_n * w[0];
+        g[2] = w[1];
+        g[3] = -ln_d * w[1];
+        g[4] = w[2];
+        l
+    }
+}
+
+/// L = A / (X^alpha D^beta) + E. Internal: (ln A, alpha, beta, ln E).
+struct JointMult;
+impl Model for JointMult {
+    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let l = self.ln_value_grad(x, u, g);
+        let v = exp_capped(l);
+        for gi in g.iter_mut() {
+            *gi *= v;
+        }
+        v
+    }
+    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+        exp_capped(u[0] - u[1] * x[0].ln() - u[2] * x[1].ln()) + exp_capped(u[3])
+    }
+    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let lx = x[0].ln();
+        let ld = x[1].ln();
+        let (l, w) = log_sum_exp([u[0] - u[1] * lx - u[2] * ld, u[3]]);
+        g[0] = w[0];
+        g[1] = -lx * w[0];
+        g[2] = -ld * w[0];
+        g[3] = w[1];
+        l
+    }
+}
+
+/// Broken neural scaling law with `breaks` breaks:
+/// y = a + b x^-c0 prod_i (1 + (x / d_i)^(1/f_i))^(-c_i f_i).
+/// Internal: (ln a, ln b, c0, then per break ln d_i, c_i, ln f_i).
+struct Bnsl {
+    breaks: usize,
+}
+impl Bnsl {
+    /// ln(y - a) and its gradient w.r.t. (ln b, c0, breaks...), written into g[1..].
+    fn log_term(&self, x: f64, u: &[f64], g: &mut [f64]) -> f64 {
+        let lx = x.ln();
+        let mut t = u[1] - u[2] * lx;
+        g[1] = 1.0;
+        g[2] = -lx;
+        for i in 0..self.breaks {
+            let k = 3 + 3 * i;
+            let (ln_d, c, ln_f) = (u[k], u[k + 1], u[k + 2]);
+            let f = exp_capped(ln_f);
+            let z = (lx - ln_d) / f;
+            // softplus and logistic, both stable.
+            let sp = if z > 30.0 { z } else { z.exp().ln_1p() };
+            let sig = 1.0 / (1.0 + (-z).exp());
+            t += -c * f * sp;
+            g[k] = c * sig;
+            g[k + 1] = -f * sp;
+            // d/d ln f = f * d/df, d/df = -c sp + c sig z
+            g[k + 2] = f * (-c * sp + c * sig * z);
+        }
+        t
+    }
+}
+impl Model for Bnsl {
+    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let t = self.log_term(x[0], u, g);
+        let a = exp_capped(u[0]);
+        let et = exp_capped(t);
+        g[0] = a;
+        for gi in g[1..].iter_mut() {
+            *gi *= et;
+        }
+        a + et
+    }
+    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+        let mut g = vec![0.0; 3 + 3 * self.breaks];
+        self.value_grad(x, u, &mut g)
+    }
+    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let t = self.log_term(x[0], u, g);
+        let (l, w) = log_sum_exp([u[0], t]);
+        g[0] = w[0];
+        for gi in g[1..].iter_mut() {
+            *gi *= w[1];
+        }
+        l
+    }
+}
+
+/// L_i = a0 / (1 + a1 i) + a2 (temporal law, per token position).
+/// Internal: (ln a0, ln a1, ln a2).
+struct Reciprocal;
+impl Model for Reciprocal {
+    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let a0 = exp_capped(u[0]);
+        let a1 = exp_capped(u[1]);
+        let a2 = exp_capped(u[2]);
+        let s = 1.0 + a1 * x[0];
+        let t = a0 / s;
+        g[0] = t;
+        g[1] = -t * a1 * x[0] / s;
+        g[2] = a2;
+        t + a2
+    }
+    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+        exp_capped(u[0]) / (1.0 + exp_capped(u[1]) * x[0]) + exp_capped(u[2])
+    }
+}
+
+fn law(
+    name: &str,
+    description: &str,
+    formula: &str,
+    inputs: &[(&str, Domain)],
+    params: Vec<Param>,
+    model: Arc<dyn Model>,
+) -> Law {
+    Law {
+        name: name.into(),
+        description: description.into(),
+        formula: formula.into(),
+        inputs: inputs.iter().map(|(n, _)| n.to_string()).collect(),
+        domains: inputs.iter().map(|(_, d)| *d).collect(),
+        params,
+        model,
+    }
+}
+
+fn ln_range(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n.max(2) - 1) as f64)
+        .collect()
+}
+
+pub fn power() -> Law {
+    law(
+        "power",
+        "Power law in one input with an irreducible loss",
+        "L = A / x^alpha + E",
+        &[("x", Domain::Positive)],
+        vec![
+            Param::log_with_ln_grid("A", (1e-12, BIG), &ln_range(-2.0, 14.0, 5)),
+            Param::new(
+                "alpha",
+                Transform::Identity,
+                (0.0, 10.0),
+                &[0.1, 0.3, 0.6, 1.0],
+            ),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-2.0, 1.0, 4)),
+        ],
+        Arc::new(Power),
+    )
+}
+
+pub fn vanilla_ft() -> Law {
+    law(
+        "vanilla-ft",
+        "Fine-tuning law of Hernandez et al. (no pre-power phase)",
+        "L = (B / D^beta + E)^alpha",
+        &[("D", Domain::Positive)],
+        vec![
+            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(-2.0, 10.0, 4)),
+            Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.1, 0.3, 0.7]),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-2.0, 1.0, 3)),
+            Param::new("alpha", Transform::Identity, (1e-3, 20.0), &[0.5, 1.0, 2.0]),
+        ],
+        Arc::new(VanillaFt),
+    )
+}
+
+pub fn rectified() -> Law {
+    law(
+        "rectified",
+        "Rectified fine-tuning law of Lin et al. (D_l: pre-learned data size); L(0) = B/D_l + E",
+        "L = B / (D_l + D^beta) + E",
+        &[("D", Domain::NonNegative)],
+        vec![
+            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(0.0, 12.0, 4)),
+            Param::log_with_ln_grid("D_l", (1e-12, BIG), &ln_range(0.0, 12.0, 4)),
+            Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.2, 0.5, 0.9]),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.5, 0.5, 3)),
+        ],
+        Arc::new(Rectified),
+    )
+}
+
+/// Hoffmann et al.'s 4500-point grid: alpha, beta in {0, 0.5, ..., 2},
+/// e in {-1, -0.5, ..., 1}, a, b in {0, 5, ..., 25}.
+pub fn chinchilla() -> Law {
+    law(
+        "chinchilla",
+        "Hoffmann et al. (Approach 3): loss vs parameters N and tokens D",
+        "L = E + A / N^alpha + B / D^beta",
+        &[("N", Domain::Positive), ("D", Domain::Positive)],
+        vec![
+            Param::log_with_ln_grid("A", (1e-12, BIG), &ln_range(0.0, 25.0, 6)),
+            Param::new(
+                "alpha",
+                Transform::Identity,
+                (0.0, 10.0),
+                &ln_range(0.0, 2.0, 5),
+            ),
+            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(0.0, 25.0, 6)),
+            Param::new(
+                "beta",
+                Transform::Identity,
+                (0.0, 10.0),
+                &ln_range(0.0, 2.0, 5),
+            ),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.0, 1.0, 5)),
+        ],
+        Arc::new(Additive2),
+    )
+}
+
+pub fn joint_mult() -> Law {
+    law(
+        "joint-mult",
+        "Multiplicative joint fine-tuning law of Zhang et al. (X: model size, pretraining tokens or PET size)",
+        "L = A / (X^alpha * D^beta) + E",
+        &[("X", Domain::Positive), ("D", Domain::Positive)],
+        vec![
+            Param::log_with_ln_grid("A", (1e-12, BIG), &ln_range(0.0, 15.0, 4)),
+            Param::new("alpha", Transform::Identity, (0.0, 5.0), &[0.05, 0.2, 0.5]),
+            Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.05, 0.2, 0.5]),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.5, 1.0, 3)),
+        ],
+        Arc::new(JointMult),
+    )
+}
+
+pub fn joint_add() -> Law {
+    law(
+        "joint-add",
+        "Additive joint fine-tuning law (Zhang et al.'s alternative form)",
+        "L = A / X^alpha + B / D^beta + E",
+        &[("X", Domain::Positive), ("D", Domain::Positive)],
+        vec![
+            Param::log_with_ln_grid("A", (1e-12, BIG), &ln_range(0.0, 15.0, 3)),
+            Param::new("alpha", Transform::Identity, (0.0, 5.0), &[0.05, 0.2, 0.5]),
+            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(0.0, 15.0, 3)),
+            Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.05, 0.2, 0.5]),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.5, 1.0, 3)),
+        ],
+        Arc::new(Additive2),
+    )
+}
+
+pub fn bnsl(breaks: usize) -> Law {
+    let mut params = vec![
+        Param::log_with_ln_grid("a", (1e-10, 1e6), &ln_range(-1.5, 1.0, 2)),
+        Param::log_with_ln_grid("b", (1e-12, BIG), &ln_range(0.0, 8.0, 3)),
+        Param::new("c0", Transform::Identity, (0.0, 5.0), &[0.05, 0.3]),
+    ];
+    for i in 1..=breaks {
+        params.push(Param::log_with_ln_grid(
+            &format!("d{i}"),
+            (1e-12, BIG),
+            &ln_range(2.0, 12.0, 3),
+        ));
+        params.push(Param::new(
+            &format!("c{i}"),
+            Transform::Identity,
+            (-5.0, 5.0),
+            &[0.2, 0.6],
+        ));
+        params.push(Param::log_with_ln_grid(
+            &format!("f{i}"),
+            (1e-3, 1e3),
+            &[0.0],
+        ));
+    }
+    let name = if breaks == 1 {
+        "bnsl".to_string()
+    } else {
+        format!("bnsl-{breaks}")
+    };
+    let mut l = law(
+        &name,
+        "Broken neural scaling law of Caballero et al. (smoothly broken power law); bnsl-K has K breaks",
+        "",
+        &[("x", Domain::Positive)],
+        params,
+        Arc::new(Bnsl { breaks }),
+    );
+    l.formula = "y = a + b x^-c0 prod_i (1 + (x / d_i)^(1/f_i))^(-c_i f_i)".into();
+    l
+}
+
+pub fn reciprocal() -> Law {
+    law(
+        "reciprocal",
+        "Temporal scaling law of Xiong et al.: loss at token position i",
+        "L_i = a0 / (1 + a1 i) + a2",
+        &[("i", Domain::NonNegative)],
+        vec![
+            Param::log_with_ln_grid("a0", (1e-10, BIG), &ln_range(-1.0, 2.0, 3)),
+            Param::log_with_ln_grid("a1", (1e-10, BIG), &ln_range(-6.0, 0.0, 4)),
+            Param::log_with_ln_grid("a2", (1e-10, 1e6), &ln_range(-1.0, 1.5, 3)),
+        ],
+        Arc::new(Reciprocal),
+    )
+}
+
+/// Every built-in law, in the order `slaw laws` prints them.
+pub fn all() -> Vec<Law> {
+    vec![
+        power(),
+        vanilla_ft(),
+        rectified(),
+        chinchilla(),
+        joint_mult(),
+        joint_add(),
+        bnsl(1),
+        bnsl(2),
+        reciprocal(),
+    ]
+}
+
+/// A built-in law by name (`bnsl-K` for K breaks).
+pub fn by_name(name: &str) -> Result<Law> {
+    if let Some(k) = name.strip_prefix("bnsl-") {
+        if let Ok(k) = k.parse::<usize>() {
+            if (1..=5).contains(&k) {
+                return Ok(bnsl(k));
+            }
+        }
+    }
+    all().into_iter().find(|l| l.name == name).ok_or_else(|| {
+        Error::usage(format!(
+            "unknown law '{name}' (known: {}; or use --formula)",
+            all()
+                .iter()
+                .map(|l| l.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The analytic gradients agree with central differences, for value and ln value.
+    #[test]
+    fn gradients_match_finite_differences() {
+        for law in all() {
+            let u: Vec<f64> = law
+                .grid()
+                .into_iter()
+                .nth(law.grid().len() / 3)
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v + 0.1 * (i as f64 + 1.0))
+                .collect();
+            let x: Vec<f64> = law
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(i, _)| 300.0 + 1000.0 * i as f64)
+                .collect();
+            let n = law.n_params();
+            let mut g = vec![0.0; n];
+            let mut gl = vec![0.0; n];
+            let v = law.model.value_grad(&x, &u, &mut g);
+            let lv = law.model.ln_value_grad(&x, &u, &mut gl);
+            assert!(
+                (v - law.model.value(&x, &u)).abs() <= 1e-12 * v.abs(),
+                "{}",
+                law.name
+            );
+            assert!((lv - v.ln()).abs() < 1e-10, "{}", law.name);
+            for j in 0..n {
+                let h = 1e-6;
+                let mut up = u.clone();
+                let mut dn = u.clone();
+                up[j] += h;
+                dn[j] -= h;
+                let fd = (law.model.value(&x, &up) - law.model.value(&x, &dn)) / (2.0 * h);
+                let tol = 1e-5 * (fd.abs() + v.abs() * 1e-3);
+                assert!(
+                    (fd - g[j]).abs() <= tol,
+                    "{} param {j}: fd {fd} vs {}",
+                    law.name,
+                    g[j]
+                );
+                let fdl =
+                    (law.model.value(&x, &up).ln() - law.model.value(&x, &dn).ln()) / (2.0 * h);
+                assert!(
+                    (fdl - gl[j]).abs() <= 1e-5 * (fdl.abs() + 1e-3),
+                    "{} ln param {j}",
+                    law.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rectified_is_defined_at_zero() {
+        let law = rectified();
+        let p = [400.0, 1000.0, 0.3, 1.5];
+        let v = law.predict(&[0.0], &p);
+        assert!((v - (400.0 / 1000.0 + 1.5)).abs() < 1e-12);
+        let mut g = [0.0; 4];
+        law.model.value_grad(&[0.0], &law.to_internal(&p), &mut g);
+        assert!(g.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn chinchilla_grid_is_hoffmanns() {
+        assert_eq!(chinchilla().grid().len(), 4500);
+    }
+
+    #[test]
+    fn unknown_law_is_an_error() {
+        assert!(by_name("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown law"));
+        assert_eq!(by_name("bnsl-2").unwrap().n_params(), 9);
+    }
+}

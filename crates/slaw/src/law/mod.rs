@@ -1,0 +1,244 @@
+//! A law is data: a name, a description, its formula as text, its inputs,
+//! its parameters (bounds, transform, default starting grid) and a model that
+//! gives the value and the analytic gradient.
+//!
+//! The optimizer works on an internal vector `u`: a parameter with the `Log`
+//! transform is optimized as `ln p` (values that span orders of magnitude),
+//! the others as `p` itself.
+
+pub mod catalog;
+pub mod formula;
+
+use crate::observations::Domain;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transform {
+    Identity,
+    Log,
+}
+
+impl Transform {
+    pub fn to_internal(self, p: f64) -> f64 {
+        match self {
+            Transform::Identity => p,
+            Transform::Log => p.ln(),
+        }
+    }
+    pub fn to_natural(self, u: f64) -> f64 {
+        match self {
+            Transform::Identity => u,
+            Transform::Log => u.exp(),
+        }
+    }
+}
+
+/// One parameter of a law. Bounds and grid are in natural units.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Param {
+    pub name: String,
+    pub transform: Transform,
+    pub lower: f64,
+    pub upper: f64,
+    /// Starting values for the multi-start grid (the grid is the Cartesian
+    /// product over parameters).
+    pub grid: Vec<f64>,
+}
+
+impl Param {
+    pub fn new(name: &str, transform: Transform, bounds: (f64, f64), grid: &[f64]) -> Param {
+        Param {
+            name: name.to_string(),
+            transform,
+            lower: bounds.0,
+            upper: bounds.1,
+            grid: grid.to_vec(),
+        }
+    }
+    /// Log-transformed parameter whose grid is given as natural logs (as in
+    /// Hoffmann et al.: a in {0, 5, ..., 25} means A in {e^0, ..., e^25}).
+    pub fn log_with_ln_grid(name: &str, bounds: (f64, f64), ln_grid: &[f64]) -> Param {
+        Param::new(
+            name,
+            Transform::Log,
+            bounds,
+            &ln_grid.iter().map(|v| v.exp()).collect::<Vec<_>>(),
+        )
+    }
+    pub fn internal_bounds(&self) -> (f64, f64) {
+        match self.transform {
+            Transform::Identity => (self.lower, self.upper),
+            Transform::Log => (
+                if self.lower > 0.0 {
+                    self.lower.ln()
+                } else {
+                    f64::NEG_INFINITY
+                },
+                if self.upper.is_finite() {
+                    self.upper.ln()
+                } else {
+                    f64::INFINITY
+                },
+            ),
+        }
+    }
+}
+
+/// Value and gradient of a law's prediction at one point, with respect to the
+/// internal parameters `u`.
+pub trait Model: Send + Sync {
+    /// Prediction at inputs `x`; `grad` receives d(prediction)/du.
+    fn value_grad(&self, x: &[f64], u: &[f64], grad: &mut [f64]) -> f64;
+
+    /// Prediction only.
+    fn value(&self, x: &[f64], u: &[f64]) -> f64;
+
+    /// ln(prediction) and its gradient. Laws that are sums of exponentials
+    /// override this with a log-sum-exp form that cannot overflow.
+    fn ln_value_grad(&self, x: &[f64], u: &[f64], grad: &mut [f64]) -> f64 {
+        let v = self.value_grad(x, u, grad);
+        if v > 0.0 && v.is_finite() {
+            for g in grad.iter_mut() {
+                *g /= v;
+            }
+            v.ln()
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Law {
+    pub name: String,
+    pub description: String,
+    /// The formula, as text for people.
+    pub formula: String,
+    /// Names of the inputs in the order the model reads them.
+    pub inputs: Vec<String>,
+    pub domains: Vec<Domain>,
+    pub params: Vec<Param>,
+    pub model: Arc<dyn Model>,
+}
+
+impl std::fmt::Debug for Law {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Law")
+            .field("name", &self.name)
+            .field("formula", &self.formula)
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl Law {
+    pub fn n_params(&self) -> usize {
+        self.params.len()
+    }
+    pub fn param_names(&self) -> Vec<&str> {
+        self.params.iter().map(|p| p.name.as_str()).collect()
+    }
+    pub fn to_internal(&self, natural: &[f64]) -> Vec<f64> {
+        self.params
+            .iter()
+            .zip(natural)
+            .map(|(p, &v)| p.transform.to_internal(v))
+            .collect()
+    }
+    pub fn to_natural(&self, u: &[f64]) -> Vec<f64> {
+        self.params
+            .iter()
+            .zip(u)
+            .map(|(p, &v)| p.transform.to_natural(v))
+            .collect()
+    }
+    pub fn internal_bounds(&self) -> (Vec<f64>, Vec<f64>) {
+        self.params.iter().map(|p| p.internal_bounds()).unzip()
+    }
+    /// Prediction at `x` for natural parameter values.
+    pub fn predict(&self, x: &[f64], natural: &[f64]) -> f64 {
+        self.model.value(x, &self.to_internal(natural))
+    }
+    /// The default multi-start grid, as internal vectors, in a fixed order.
+    pub fn grid(&self) -> Vec<Vec<f64>> {
+        let axes: Vec<Vec<f64>> = self
+            .params
+            .iter()
+            .map(|p| {
+                let (lo, hi) = p.internal_bounds();
+                p.grid
+                    .iter()
+                    .map(|&v| p.transform.to_internal(v).clamp(lo, hi))
+                    .collect()
+            })
+            .collect();
+        cartesian(&axes)
+    }
+    /// Replace a parameter's bounds and/or grid (natural units).
+    pub fn set_param(
+        &mut self,
+        name: &str,
+        bounds: Option<(f64, f64)>,
+        grid: Option<Vec<f64>>,
+    ) -> crate::Result<()> {
+        let p = self
+            .params
+            .iter_mut()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                crate::Error::usage(format!("law '{}' has no parameter '{name}'", self.name))
+            })?;
+        if let Some((lo, hi)) = bounds {
+            if !(lo < hi) || lo.is_nan() || hi.is_nan() {
+                return Err(crate::Error::usage(format!(
+                    "bounds of '{name}': lower {lo} must be below upper {hi}"
+                )));
+            }
+            if p.transform == Transform::Log && hi <= 0.0 {
+                return Err(crate::Error::usage(format!(
+                    "'{name}' is fitted in log space: its upper bound must be > 0"
+                )));
+            }
+            p.lower = lo;
+            p.upper = hi;
+        }
+        if let Some(g) = grid {
+            if g.is_empty() {
+                return Err(crate::Error::usage(format!(
+                    "empty starting grid for '{name}'"
+                )));
+            }
+            if p.transform == Transform::Log && g.iter().any(|&v| v <= 0.0) {
+                return Err(crate::Error::usage(format!(
+                    "'{name}' is fitted in log space: starting values must be > 0"
+                )));
+            }
+            p.grid = g;
+        }
+        Ok(())
+    }
+}
+
+/// All combinations of the axes, the last axis varying fastest.
+pub fn cartesian(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let mut out: Vec<Vec<f64>> = vec![Vec::new()];
+    for axis in axes {
+        let mut next = Vec::with_capacity(out.len() * axis.len());
+        for prefix in &out {
+            for &v in axis {
+                let mut p = prefix.clone();
+                p.push(v);
+                next.push(p);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// exp guarded against overflow: the argument is capped at 700.
+#[inline]
+pub fn exp_capped(z: f64) -> f64 {
+    z.min(700.0).exp()
+}

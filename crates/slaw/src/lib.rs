@@ -1,0 +1,16 @@
+//! slaw: scaling laws for LLM training decisions.
+//!
+//! Data flow: input (`table`) -> `observations` -> `law` -> `objective` ->
+//! `solver` (multi-start in `fit`) -> fit result (`diagnostics`,
+//! `bootstrap`) -> decision -> report (`plot`).
+
+pub mod diagnostics;
+pub mod error;
+pub mod fit;
+pub mod law;
+pub mod objective;
+pub mod observations;
+pub mod solver;
+pub mod table;
+
+pub use error::{Error, Result};
