@@ -4,13 +4,19 @@
 //! `solver` (multi-start in `fit`) -> fit result (`diagnostics`,
 //! `bootstrap`) -> decision -> report (`plot`).
 
+pub mod analysis;
+pub mod bootstrap;
+pub mod demo;
 pub mod diagnostics;
 pub mod error;
 pub mod fit;
 pub mod law;
 pub mod objective;
 pub mod observations;
+pub mod plot;
+pub mod report;
 pub mod solver;
+pub mod synthetic;
 pub mod table;
 
 pub use error::{Error, Result};

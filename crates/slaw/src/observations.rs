@@ -24,6 +24,8 @@ pub struct Observations {
     pub weight: Vec<f64>,
     /// Group key of each point ("" when not grouped).
     pub group: Vec<String>,
+    /// Held out of the fit (evaluated only).
+    pub held: Vec<bool>,
     /// Line number in the source file of each point, for messages.
     pub line: Vec<usize>,
     pub source: String,
@@ -36,6 +38,8 @@ pub struct Columns {
     pub y: String,
     pub weight: Option<String>,
     pub group: Option<String>,
+    /// A column flagging held-out points (1/true/yes vs 0/false/no/empty).
+    pub holdout: Option<String>,
 }
 
 impl Observations {
@@ -69,6 +73,7 @@ impl Observations {
             y,
             weight: vec![1.0; n],
             group: vec![String::new(); n],
+            held: vec![false; n],
             line: (1..=n).collect(),
             source: "<memory>".into(),
         }
@@ -92,6 +97,11 @@ impl Observations {
             .as_deref()
             .map(|c| table.column_index(c))
             .transpose()?;
+        let hi = cols
+            .holdout
+            .as_deref()
+            .map(|c| table.column_index(c))
+            .transpose()?;
         let n = table.rows.len();
         let mut obs = Observations {
             input_names: cols.x.clone(),
@@ -99,6 +109,7 @@ impl Observations {
             y: Vec::with_capacity(n),
             weight: Vec::with_capacity(n),
             group: Vec::with_capacity(n),
+            held: Vec::with_capacity(n),
             line: Vec::with_capacity(n),
             source: table.source.clone(),
         };
@@ -125,6 +136,23 @@ impl Observations {
             obs.weight.push(w);
             obs.group
                 .push(gi.map(|c| table.text(r, c).to_string()).unwrap_or_default());
+            let held =
+                match hi {
+                    Some(c) => match table.text(r, c).to_ascii_lowercase().as_str() {
+                        "1" | "true" | "yes" | "y" => true,
+                        "0" | "false" | "no" | "n" | "" => false,
+                        other => return Err(Error::input(
+                            &table.source,
+                            Some(table.line(r)),
+                            Some(&table.columns[c]),
+                            format!(
+                                "'{other}' is not a held-out flag (use 1/0, true/false, yes/no)"
+                            ),
+                        )),
+                    },
+                    None => false,
+                };
+            obs.held.push(held);
             obs.line.push(table.line(r));
         }
         if obs.is_empty() {
@@ -182,6 +210,7 @@ impl Observations {
             y: Vec::with_capacity(idx.len()),
             weight: Vec::with_capacity(idx.len()),
             group: Vec::with_capacity(idx.len()),
+            held: Vec::with_capacity(idx.len()),
             line: Vec::with_capacity(idx.len()),
             source: self.source.clone(),
         };
@@ -190,6 +219,7 @@ impl Observations {
             out.y.push(self.y[i]);
             out.weight.push(self.weight[i]);
             out.group.push(self.group[i].clone());
+            out.held.push(self.held[i]);
             out.line.push(self.line[i]);
         }
         out
@@ -208,5 +238,70 @@ impl Observations {
 
     pub fn group_indices(&self, key: &str) -> Vec<usize> {
         (0..self.len()).filter(|&i| self.group[i] == key).collect()
+    }
+}
+
+/// Which points are held out of the fit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Holdout {
+    None,
+    /// The k points with the largest value of input `input` (index), per group.
+    Largest {
+        k: usize,
+        input: usize,
+    },
+    /// The points flagged in the observations' `held` column.
+    Flagged,
+}
+
+impl Holdout {
+    /// Parse `none`, `column`, `largest:K` or `largest:K:INPUT`.
+    pub fn parse(s: &str, input_names: &[String]) -> Result<Holdout> {
+        let parts: Vec<&str> = s.split(':').collect();
+        match parts.as_slice() {
+            ["none"] => Ok(Holdout::None),
+            ["column"] | ["flag"] => Ok(Holdout::Flagged),
+            ["largest", rest @ ..] if rest.len() <= 2 => {
+                let k = match rest.first() {
+                    Some(k) => k.parse::<usize>().map_err(|_| {
+                        Error::usage(format!("--holdout {s}: '{k}' is not a count"))
+                    })?,
+                    None => 1,
+                };
+                let input = match rest.get(1) {
+                    Some(name) => input_names.iter().position(|n| n == name).ok_or_else(|| {
+                        Error::usage(format!(
+                            "--holdout {s}: '{name}' is not one of the inputs ({})",
+                            input_names.join(", ")
+                        ))
+                    })?,
+                    None => 0,
+                };
+                Ok(Holdout::Largest { k, input })
+            }
+            _ => Err(Error::usage(format!(
+                "--holdout '{s}': expected none, column, largest:K or largest:K:INPUT"
+            ))),
+        }
+    }
+
+    /// Split the point indices of one group into (fit, held-out).
+    pub fn split(&self, obs: &Observations, idx: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        match self {
+            Holdout::None => (idx.to_vec(), Vec::new()),
+            Holdout::Flagged => idx.iter().partition(|&&i| !obs.held[i]),
+            Holdout::Largest { k, input } => {
+                let mut sorted = idx.to_vec();
+                sorted.sort_by(|&a, &b| {
+                    obs.point(a)[*input]
+                        .total_cmp(&obs.point(b)[*input])
+                        .then(a.cmp(&b))
+                });
+                let cut = sorted.len().saturating_sub(*k);
+                let held: Vec<usize> = sorted[cut..].to_vec();
+                let fit = idx.iter().copied().filter(|i| !held.contains(i)).collect();
+                (fit, held)
+            }
+        }
     }
 }

@@ -137,20 +137,21 @@ impl<'a> Parser<'a> {
             }
             Tok::Ident(name) => {
                 if self.peek() == Some(&Tok::Sym('(')) {
-                    let f =
-                        match name.as_str() {
-                            "exp" => Func::Exp,
-                            "ln" | "log" => Func::Ln,
-                            "log10" => Func::Log10,
-                            "sqrt" => Func::Sqrt,
-                            _ => return Err(err(
+                    let f = match name.as_str() {
+                        "exp" => Func::Exp,
+                        "ln" | "log" => Func::Ln,
+                        "log10" => Func::Log10,
+                        "sqrt" => Func::Sqrt,
+                        _ => {
+                            return Err(err(
                                 self.src,
                                 tok.1,
                                 format!(
                                     "unknown function '{name}' (known: exp, ln, log, log10, sqrt)"
                                 ),
-                            )),
-                        };
+                            ))
+                        }
+                    };
                     self.pos += 1;
                     let arg = self.expr(0)?;
                     self.expect(')')?;

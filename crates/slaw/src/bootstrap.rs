@@ -1,0 +1,103 @@
+//! Bootstrap: resample the fitted points with replacement, refit each
+//! replicate (warm-started from the distinct optima of the full fit), and
+//! report percentile intervals for every parameter and every prediction.
+
+use crate::fit::{fit, FitOptions, FitResult};
+use crate::law::Law;
+use crate::observations::Observations;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Interval {
+    pub lo: f64,
+    pub hi: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BootstrapResult {
+    pub replicates: usize,
+    /// Replicates whose refit converged (only these enter the intervals).
+    pub converged: usize,
+    pub level: f64,
+    pub params: Vec<Interval>,
+    pub predictions: Vec<Interval>,
+}
+
+/// Percentile of sorted data with linear interpolation.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let i = pos.floor() as usize;
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + (sorted[j] - sorted[i]) * (pos - i as f64)
+}
+
+fn interval(mut v: Vec<f64>, level: f64) -> Interval {
+    v.retain(|x| x.is_finite());
+    v.sort_by(f64::total_cmp);
+    let a = (1.0 - level) / 2.0;
+    Interval {
+        lo: percentile(&v, a),
+        hi: percentile(&v, 1.0 - a),
+    }
+}
+
+/// Run `n` replicates in parallel; replicate b uses its own generator seeded
+/// from (seed, b), so the result does not depend on the thread count.
+/// `on_done` is called once per finished replicate (for a progress bar).
+#[allow(clippy::too_many_arguments)]
+pub fn bootstrap(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    opts: &FitOptions,
+    n: usize,
+    seed: u64,
+    predict_at: &[Vec<f64>],
+    level: f64,
+    on_done: &(dyn Fn() + Sync),
+) -> BootstrapResult {
+    let starts = full.optima.clone();
+    let replicate_opts = FitOptions {
+        starts: Some(starts),
+        ..opts.clone()
+    };
+    let draws: Vec<Option<Vec<f64>>> = (0..n)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .wrapping_add(b as u64),
+            );
+            let idx: Vec<usize> = (0..obs.len())
+                .map(|_| rng.random_range(0..obs.len()))
+                .collect();
+            let sample = obs.subset(&idx);
+            let out = fit(law, &sample, &replicate_opts)
+                .ok()
+                .filter(|r| r.converged)
+                .map(|r| r.params);
+            on_done();
+            out
+        })
+        .collect();
+    let ok: Vec<&Vec<f64>> = draws.iter().flatten().collect();
+    let params = (0..law.n_params())
+        .map(|j| interval(ok.iter().map(|p| p[j]).collect(), level))
+        .collect();
+    let predictions = predict_at
+        .iter()
+        .map(|x| interval(ok.iter().map(|p| law.predict(x, p)).collect(), level))
+        .collect();
+    BootstrapResult {
+        replicates: n,
+        converged: ok.len(),
+        level,
+        params,
+        predictions,
+    }
+}

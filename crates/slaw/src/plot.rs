@@ -1,0 +1,331 @@
+//! Plots (SVG or PNG by file extension) with an embedded font, so no system
+//! font libraries are needed.
+
+use crate::analysis::GroupFit;
+use crate::law::Law;
+use crate::observations::Observations;
+use crate::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        // The embedded DejaVu Sans is a valid font; a failure would only lose text.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+/// A curve or set of points to draw on log-log axes.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub label: String,
+    pub color: usize,
+    pub kind: SeriesKind,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesKind {
+    Line,
+    Dashed,
+    Points,
+    HollowPoints,
+    Marker,
+}
+
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    /// Vertical lines (x, label), e.g. a phase transition or a target size.
+    pub vlines: Vec<(f64, String)>,
+}
+
+pub fn palette(i: usize) -> RGBColor {
+    const P: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    P[i % P.len()]
+}
+
+/// Write the figure to `path` (.svg or .png).
+pub fn save(fig: &Figure, path: &Path) -> Result<()> {
+    register_font();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let res = match ext.as_str() {
+        "svg" => draw(SVGBackend::new(path, (960, 640)).into_drawing_area(), fig),
+        "png" => draw(
+            BitMapBackend::new(path, (960, 640)).into_drawing_area(),
+            fig,
+        ),
+        _ => {
+            return Err(Error::usage(format!(
+                "{}: plots are written as .svg or .png",
+                path.display()
+            )))
+        }
+    };
+    res.map_err(|e| Error::usage(format!("{}: cannot draw the plot: {e}", path.display())))
+}
+
+fn bounds(fig: &Figure) -> Option<((f64, f64), (f64, f64))> {
+    let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut ys = (f64::INFINITY, f64::NEG_INFINITY);
+    for s in &fig.series {
+        for &(x, y) in &s.points {
+            if x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite() {
+                xs = (xs.0.min(x), xs.1.max(x));
+                ys = (ys.0.min(y), ys.1.max(y));
+            }
+        }
+    }
+    for (x, _) in &fig.vlines {
+        if *x > 0.0 {
+            xs = (xs.0.min(*x), xs.1.max(*x));
+        }
+    }
+    if !xs.0.is_finite() || !ys.0.is_finite() {
+        return None;
+    }
+    let pad = |(lo, hi): (f64, f64), f: f64| (lo / f, hi * f);
+    Some((pad(xs, 1.3), pad(ys, 1.08)))
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    fig: &Figure,
+) -> std::result::Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let Some(((x0, x1), (y0, y1))) = bounds(fig) else {
+        return Err("nothing to plot (no positive values)".into());
+    };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(&fig.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(&fig.x_label)
+        .y_desc(&fig.y_label)
+        .x_label_formatter(&|v| format!("{v:.0e}"))
+        .y_label_formatter(&|v| format!("{v:.3}"))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    for (x, label) in &fig.vlines {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(*x, y0), (*x, y1)],
+                BLACK.mix(0.4).stroke_width(1),
+            ))
+            .map_err(e)?
+            .label(label.clone())
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.4)));
+    }
+    for s in &fig.series {
+        let c = palette(s.color);
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|&(x, y)| x > 0.0 && y > 0.0)
+            .collect();
+        let anno = match s.kind {
+            SeriesKind::Line => chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                .map_err(e)?,
+            SeriesKind::Dashed => chart
+                .draw_series(DashedLineSeries::new(pts, 6, 4, c.stroke_width(2).into()))
+                .map_err(e)?,
+            SeriesKind::Points => chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, c.filled())))
+                .map_err(e)?,
+            SeriesKind::HollowPoints => chart
+                .draw_series(
+                    pts.into_iter()
+                        .map(|p| Circle::new(p, 6, c.stroke_width(2))),
+                )
+                .map_err(e)?,
+            SeriesKind::Marker => chart
+                .draw_series(
+                    pts.into_iter()
+                        .map(|p| TriangleMarker::new(p, 8, c.filled())),
+                )
+                .map_err(e)?,
+        };
+        if !s.label.is_empty() {
+            anno.label(s.label.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], c.filled()));
+        }
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(e)?;
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+/// `n` log-spaced values from lo to hi.
+pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let (a, b) = (lo.ln(), hi.ln());
+    (0..n)
+        .map(|i| (a + (b - a) * i as f64 / (n - 1).max(1) as f64).exp())
+        .collect()
+}
+
+/// The figure for `slaw fit`: for a one-input law, data and fitted curve per
+/// group on log-log axes with held-out points hollow and predictions as
+/// triangles; for a law of several inputs, predicted against observed.
+pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str) -> Figure {
+    let mut series = Vec::new();
+    let multi = fits.len() > 1;
+    if law.inputs.len() == 1 {
+        for (k, g) in fits.iter().enumerate() {
+            let label = if multi {
+                g.group.clone()
+            } else {
+                "fit".to_string()
+            };
+            let pts = |idx: &[usize]| {
+                idx.iter()
+                    .map(|&i| (obs.point(i)[0], obs.y[i]))
+                    .collect::<Vec<_>>()
+            };
+            let mut xs: Vec<f64> = g
+                .train_idx
+                .iter()
+                .chain(&g.held_idx)
+                .map(|&i| obs.point(i)[0])
+                .filter(|&x| x > 0.0)
+                .collect();
+            xs.extend(g.predictions.iter().map(|p| p.at[0]).filter(|&x| x > 0.0));
+            let lo = xs.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            if lo.is_finite() && hi > lo {
+                let curve = log_space(lo, hi, 200)
+                    .into_iter()
+                    .map(|x| (x, law.predict(&[x], &g.fit.params)))
+                    .collect();
+                series.push(Series {
+                    label: label.clone(),
+                    color: k,
+                    kind: SeriesKind::Line,
+                    points: curve,
+                });
+            }
+            series.push(Series {
+                label: String::new(),
+                color: k,
+                kind: SeriesKind::Points,
+                points: pts(&g.train_idx),
+            });
+            if !g.held_idx.is_empty() {
+                series.push(Series {
+                    label: if k == 0 {
+                        "held out".into()
+                    } else {
+                        String::new()
+                    },
+                    color: k,
+                    kind: SeriesKind::HollowPoints,
+                    points: pts(&g.held_idx),
+                });
+            }
+            let preds: Vec<(f64, f64)> = g.predictions.iter().map(|p| (p.at[0], p.value)).collect();
+            if !preds.is_empty() {
+                series.push(Series {
+                    label: String::new(),
+                    color: k,
+                    kind: SeriesKind::Marker,
+                    points: preds,
+                });
+            }
+        }
+        Figure {
+            title: format!("{}: {}", law.name, law.formula),
+            x_label: obs.input_names.first().cloned().unwrap_or_default(),
+            y_label: y_name.to_string(),
+            series,
+            vlines: Vec::new(),
+        }
+    } else {
+        let mut all = Vec::new();
+        for (k, g) in fits.iter().enumerate() {
+            let u = law.to_internal(&g.fit.params);
+            let pair = |i: usize| (law.model.value(obs.point(i), &u), obs.y[i]);
+            series.push(Series {
+                label: if multi {
+                    g.group.clone()
+                } else {
+                    "fitted points".into()
+                },
+                color: k,
+                kind: SeriesKind::Points,
+                points: g.train_idx.iter().map(|&i| pair(i)).collect(),
+            });
+            if !g.held_idx.is_empty() {
+                series.push(Series {
+                    label: if k == 0 {
+                        "held out".into()
+                    } else {
+                        String::new()
+                    },
+                    color: k,
+                    kind: SeriesKind::HollowPoints,
+                    points: g.held_idx.iter().map(|&i| pair(i)).collect(),
+                });
+            }
+            all.extend(g.train_idx.iter().chain(&g.held_idx).map(|&i| obs.y[i]));
+        }
+        let lo = all.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = all.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        series.push(Series {
+            label: "y = x".into(),
+            color: 7,
+            kind: SeriesKind::Dashed,
+            points: vec![(lo, lo), (hi, hi)],
+        });
+        Figure {
+            title: format!("{}: predicted vs observed", law.name),
+            x_label: format!("predicted {y_name}"),
+            y_label: format!("observed {y_name}"),
+            series,
+            vlines: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Text reports for people (JSON output is the serde form of the same structs).
+
+use crate::analysis::{GroupFit, Ranked};
+use crate::law::Law;
+use std::fmt::Write;
+
+/// Format a number compactly: plain for moderate magnitudes, scientific otherwise.
+pub fn num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if (1e-3..1e5).contains(&a) {
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        format!("{v:.5e}")
+    }
+}
+
+pub fn law_catalog(laws: &[Law]) -> String {
+    let mut s = String::new();
+    for l in laws {
+        let _ = writeln!(s, "{:<12} {}", l.name, l.formula);
+        let _ = writeln!(s, "{:<12} {}", "", l.description);
+        let params: Vec<String> = l
+            .params
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}{} in [{}, {}]",
+                    p.name,
+                    if p.transform == crate::law::Transform::Log {
+                        " (log)"
+                    } else {
+                        ""
+                    },
+                    num(p.lower),
+                    num(p.upper)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "{:<12} inputs: {}; parameters: {}; default grid: {} starts",
+            "",
+            l.inputs.join(", "),
+            params.join(", "),
+            l.grid().len()
+        );
+        let _ = writeln!(s);
+    }
+    s
+}
+
+pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "law: {}   {}", law.name, law.formula);
+    for g in fits {
+        let f = &g.fit;
+        if !g.group.is_empty() {
+            let _ = writeln!(s, "\n== group {} ==", g.group);
+        }
+        let status = if f.converged {
+            "converged"
+        } else {
+            "FAILED: no start converged"
+        };
+        let _ = writeln!(
+            s,
+            "status: {status} ({}/{} starts converged; best start #{}; {} iterations, {} evaluations in all)",
+            f.n_converged, f.n_starts, f.best_start, f.iterations, f.evaluations
+        );
+        let _ = writeln!(s, "objective: {:.7e} on {} points", f.objective, f.n_points);
+        for (j, name) in f.param_names.iter().enumerate() {
+            let ci = g
+                .bootstrap
+                .as_ref()
+                .map(|b| format!("   [{}, {}]", num(b.params[j].lo), num(b.params[j].hi)))
+                .unwrap_or_default();
+            let _ = writeln!(s, "  {:<8} = {}{ci}", name, num(f.params[j]));
+        }
+        if let Some(b) = &g.bootstrap {
+            let _ = writeln!(
+                s,
+                "  (intervals: {:.0}% bootstrap percentiles, {}/{} replicates converged)",
+                b.level * 100.0,
+                b.converged,
+                b.replicates
+            );
+        }
+        let _ = writeln!(
+            s,
+            "fit:      RMSD(log L) {:.5}  R^2 {:.5}  max|err| {:.5}  ({} points)",
+            g.train.rmsd_log, g.train.r2, g.train.max_abs_error, g.train.n
+        );
+        if let Some(h) = &g.heldout {
+            let _ = writeln!(
+                s,
+                "held out: RMSD(log L) {:.5}  R^2 {:.5}  max|err| {:.5}  ({} points)",
+                h.rmsd_log, h.r2, h.max_abs_error, h.n
+            );
+        }
+        for p in &g.predictions {
+            let at: Vec<String> = input_names
+                .iter()
+                .zip(&p.at)
+                .map(|(n, v)| format!("{n}={}", num(*v)))
+                .collect();
+            let ci = p
+                .interval
+                .map(|i| format!("   [{}, {}]", num(i.lo), num(i.hi)))
+                .unwrap_or_default();
+            let _ = writeln!(s, "predict {}: {}{ci}", at.join(","), num(p.value));
+        }
+        for w in &f.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
+    }
+    s
+}
+
+pub fn compare_report(ranked: &[Ranked]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<4} {:<12} {:>8} {:>16} {:>14} {:>10}",
+        "rank", "law", "params", "held-out RMSD", "fit RMSD", "converged"
+    );
+    for (i, r) in ranked.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "{:<4} {:<12} {:>8} {:>16.5} {:>14.5} {:>10}",
+            i + 1,
+            r.law,
+            r.n_params,
+            r.heldout_rmsd_log,
+            r.train_rmsd_log,
+            if r.all_converged { "yes" } else { "NO" }
+        );
+    }
+    s
+}
