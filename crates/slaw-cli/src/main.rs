@@ -244,7 +244,7 @@ fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");
     }
-    if !(d.delta > 0.0) {
+    if d.delta <= 0.0 || d.delta.is_nan() {
         bail!("--delta must be > 0");
     }
     let opts = FitOptions {

@@ -17,17 +17,18 @@ pub struct Diagnostics {
 pub fn evaluate(law: &Law, natural: &[f64], obs: &Observations) -> Diagnostics {
     let u = law.to_internal(natural);
     let n = obs.len();
-    let preds: Vec<f64> = (0..n).map(|i| law.model.value(obs.point(i), &u)).collect();
+    let preds: Vec<f64> = (0..n)
+        .map(|i| law.value_internal(obs.point(i), &u))
+        .collect();
     let mut sq_log = 0.0;
     let mut ss_res = 0.0;
     let mut max_abs: f64 = 0.0;
     let mut sum_abs = 0.0;
     let mean_y = obs.y.iter().sum::<f64>() / n.max(1) as f64;
     let mut ss_tot = 0.0;
-    for i in 0..n {
-        let y = obs.y[i];
-        let e = preds[i] - y;
-        sq_log += (preds[i].ln() - y.ln()).powi(2);
+    for (&p, &y) in preds.iter().zip(&obs.y) {
+        let e = p - y;
+        sq_log += (p.ln() - y.ln()).powi(2);
         ss_res += e * e;
         ss_tot += (y - mean_y).powi(2);
         max_abs = max_abs.max(e.abs());

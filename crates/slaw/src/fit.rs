@@ -109,9 +109,16 @@ pub fn fit_with(
     if starts.is_empty() {
         return Err(Error::usage("no starting points"));
     }
+    // Starts are solved to a looser tolerance; the winner is then polished
+    // to the full one (most starts only need to show which basin they reach).
+    let start_tol = Tolerances {
+        ftol: (opts.tol.ftol * 1e4).min(1e-6),
+        pgtol: (opts.tol.pgtol * 1e3).min(1e-4),
+        ..opts.tol
+    };
     let outcomes: Vec<_> = starts
         .par_iter()
-        .map(|x0| solver.minimize(&f, x0, &lower, &upper, &opts.tol))
+        .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
         .collect();
     let n_converged = outcomes
         .iter()

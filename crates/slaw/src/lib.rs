@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod demo;
 pub mod diagnostics;
 pub mod error;
+pub mod fastmath;
 pub mod fit;
 pub mod law;
 pub mod objective;

@@ -47,6 +47,30 @@ pub enum Space {
     Linear,
 }
 
+/// Per-thread buffers for predictions and Jacobians, reused across
+/// evaluations (an objective is evaluated hundreds of thousands of times).
+#[derive(Default)]
+struct Scratch {
+    pred: Vec<f64>,
+    jac: Vec<f64>,
+}
+
+impl Scratch {
+    fn take(&mut self, n: usize, nj: usize) -> (&mut [f64], &mut [f64]) {
+        if self.pred.len() < n {
+            self.pred.resize(n, 0.0);
+        }
+        if self.jac.len() < nj {
+            self.jac.resize(nj, 0.0);
+        }
+        (&mut self.pred[..n], &mut self.jac[..nj])
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// The objective for one law on one set of observations.
 pub struct Objective<'a> {
     pub law: &'a Law,
@@ -54,6 +78,7 @@ pub struct Objective<'a> {
     pub loss: Loss,
     pub space: Space,
     target: Vec<f64>,
+    lnx: Vec<f64>,
 }
 
 impl<'a> Objective<'a> {
@@ -62,21 +87,14 @@ impl<'a> Objective<'a> {
             Space::Log => obs.y.iter().map(|y| y.ln()).collect(),
             Space::Linear => obs.y.clone(),
         };
+        let lnx = obs.x.iter().map(|&v| crate::law::ln_input(v)).collect();
         Objective {
             law,
             obs,
             loss,
             space,
             target,
-        }
-    }
-
-    #[inline]
-    fn point(&self, i: usize, u: &[f64], g: &mut [f64]) -> f64 {
-        let x = self.obs.point(i);
-        match self.space {
-            Space::Log => self.law.model.ln_value_grad(x, u, g),
-            Space::Linear => self.law.model.value_grad(x, u, g),
+            lnx,
         }
     }
 
@@ -84,35 +102,45 @@ impl<'a> Objective<'a> {
     /// where the law is undefined (non-finite or, in log space, non-positive
     /// prediction) makes the objective +inf.
     pub fn value_grad(&self, u: &[f64], grad: &mut [f64]) -> f64 {
-        let n = u.len();
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        let mut pg = [0.0f64; 32];
-        let mut heap;
-        let pg: &mut [f64] = if n <= 32 {
-            &mut pg[..n]
-        } else {
-            heap = vec![0.0; n];
-            &mut heap
-        };
-        let mut total = 0.0;
-        for i in 0..self.obs.len() {
-            let pred = self.point(i, u, pg);
-            if !pred.is_finite() {
-                return f64::INFINITY;
+        let n = self.obs.len();
+        let p = u.len();
+        let d = self.obs.dim();
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let (pred, jac) = scratch.take(n, n * p);
+            match self.space {
+                Space::Log => self
+                    .law
+                    .model
+                    .ln_batch(&self.obs.x, &self.lnx, d, u, pred, jac),
+                Space::Linear => {
+                    self.law
+                        .model
+                        .value_batch(&self.obs.x, &self.lnx, d, u, pred, jac)
+                }
             }
-            let r = pred - self.target[i];
-            let w = self.obs.weight[i];
-            total += w * self.loss.rho(r);
-            let s = w * self.loss.psi(r);
-            for j in 0..n {
-                grad[j] += s * pg[j];
+            grad.iter_mut().for_each(|g| *g = 0.0);
+            let mut total = 0.0;
+            let rows = jac.chunks_exact(p);
+            for (((&pr, &t), &w), row) in pred
+                .iter()
+                .zip(&self.target)
+                .zip(&self.obs.weight)
+                .zip(rows)
+            {
+                let r = pr - t;
+                total += w * self.loss.rho(r);
+                let s = w * self.loss.psi(r);
+                for (g, j) in grad.iter_mut().zip(row) {
+                    *g += s * j;
+                }
             }
-        }
-        if grad.iter().all(|g| g.is_finite()) {
-            total
-        } else {
-            f64::INFINITY
-        }
+            if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
+                total
+            } else {
+                f64::INFINITY
+            }
+        })
     }
 
     pub fn value(&self, u: &[f64]) -> f64 {
@@ -124,7 +152,11 @@ impl<'a> Objective<'a> {
     pub fn residuals(&self, u: &[f64]) -> Vec<f64> {
         (0..self.obs.len())
             .map(|i| {
-                let v = self.law.model.value(self.obs.point(i), u);
+                let d = self.obs.dim();
+                let v = self
+                    .law
+                    .model
+                    .value(self.obs.point(i), &self.lnx[i * d..(i + 1) * d], u);
                 match self.space {
                     Space::Log => v.ln() - self.target[i],
                     Space::Linear => v - self.target[i],

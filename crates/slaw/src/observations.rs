@@ -136,22 +136,23 @@ impl Observations {
             obs.weight.push(w);
             obs.group
                 .push(gi.map(|c| table.text(r, c).to_string()).unwrap_or_default());
-            let held =
-                match hi {
-                    Some(c) => match table.text(r, c).to_ascii_lowercase().as_str() {
-                        "1" | "true" | "yes" | "y" => true,
-                        "0" | "false" | "no" | "n" | "" => false,
-                        other => return Err(Error::input(
+            let held = match hi {
+                Some(c) => match table.text(r, c).to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "y" => true,
+                    "0" | "false" | "no" | "n" | "" => false,
+                    other => {
+                        return Err(Error::input(
                             &table.source,
                             Some(table.line(r)),
                             Some(&table.columns[c]),
                             format!(
                                 "'{other}' is not a held-out flag (use 1/0, true/false, yes/no)"
                             ),
-                        )),
-                    },
-                    None => false,
-                };
+                        ))
+                    }
+                },
+                None => false,
+            };
             obs.held.push(held);
             obs.line.push(table.line(r));
         }

@@ -165,7 +165,7 @@ where
                 .draw_series(LineSeries::new(pts, c.stroke_width(2)))
                 .map_err(e)?,
             SeriesKind::Dashed => chart
-                .draw_series(DashedLineSeries::new(pts, 6, 4, c.stroke_width(2).into()))
+                .draw_series(DashedLineSeries::new(pts, 6, 4, c.stroke_width(2)))
                 .map_err(e)?,
             SeriesKind::Points => chart
                 .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, c.filled())))
@@ -287,7 +287,7 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
         let mut all = Vec::new();
         for (k, g) in fits.iter().enumerate() {
             let u = law.to_internal(&g.fit.params);
-            let pair = |i: usize| (law.model.value(obs.point(i), &u), obs.y[i]);
+            let pair = |i: usize| (law.value_internal(obs.point(i), &u), obs.y[i]);
             series.push(Series {
                 label: if multi {
                     g.group.clone()

@@ -1,6 +1,7 @@
 //! The built-in laws, each with an analytic gradient.
 
 use super::{exp_capped, Law, Model, Param, Transform};
+use crate::fastmath;
 use crate::observations::Domain;
 use crate::{Error, Result};
 use std::sync::Arc;
@@ -23,20 +24,11 @@ fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
     (m + s.ln(), w)
 }
 
-#[inline]
-fn ln_or_neg_inf(x: f64) -> f64 {
-    if x > 0.0 {
-        x.ln()
-    } else {
-        f64::NEG_INFINITY
-    }
-}
-
 /// L = A / x^alpha + E. Internal: (ln A, alpha, ln E).
 struct Power;
 impl Model for Power {
-    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let lx = x[0].ln();
+    fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let lx = lnx[0];
         let t = exp_capped(u[0] - u[1] * lx);
         let e = exp_capped(u[2]);
         g[0] = t;
@@ -44,11 +36,11 @@ impl Model for Power {
         g[2] = e;
         t + e
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
-        exp_capped(u[0] - u[1] * x[0].ln()) + exp_capped(u[2])
+    fn value(&self, _x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        exp_capped(u[0] - u[1] * lnx[0]) + exp_capped(u[2])
     }
-    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let lx = x[0].ln();
+    fn ln_value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let lx = lnx[0];
         let (l, w) = log_sum_exp([u[0] - u[1] * lx, u[2]]);
         g[0] = w[0];
         g[1] = -lx * w[0];
@@ -60,20 +52,20 @@ impl Model for Power {
 /// L = (B / D^beta + E)^alpha. Internal: (ln B, beta, ln E, alpha).
 struct VanillaFt;
 impl Model for VanillaFt {
-    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let l = self.ln_value_grad(x, u, g);
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
         for gi in g.iter_mut() {
             *gi *= v;
         }
         v
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
         let mut g = [0.0; 4];
-        self.value_grad(x, u, &mut g)
+        self.value_grad(x, lnx, u, &mut g)
     }
-    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let ld = x[0].ln();
+    fn ln_value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let ld = lnx[0];
         let (inner, w) = log_sum_exp([u[0] - u[1] * ld, u[2]]);
         let alpha = u[3];
         g[0] = alpha * w[0];
@@ -88,8 +80,8 @@ impl Model for VanillaFt {
 /// Defined at D = 0, where L = B / D_l + E (the zero-shot point).
 struct Rectified;
 impl Model for Rectified {
-    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let ld = ln_or_neg_inf(x[0]);
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let ld = lnx[0];
         let b = exp_capped(u[0]);
         let dl = exp_capped(u[1]);
         let dpow = if x[0] > 0.0 {
@@ -106,13 +98,46 @@ impl Model for Rectified {
         g[3] = e;
         t + e
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
         let dpow = if x[0] > 0.0 {
-            exp_capped(u[2] * x[0].ln())
+            exp_capped(u[2] * lnx[0])
         } else {
             0.0
         };
         exp_capped(u[0]) / (exp_capped(u[1]) + dpow) + exp_capped(u[3])
+    }
+    fn ln_batch(
+        &self,
+        _x: &[f64],
+        lnx: &[f64],
+        _dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let b = fastmath::exp(u[0].min(700.0));
+        let dl = fastmath::exp(u[1].min(700.0));
+        let beta = u[2];
+        let e = fastmath::exp(u[3].min(700.0));
+        for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(4)).zip(lnx) {
+            // At D = 0 (l = -inf), D^beta = 0 and its derivative is 0.
+            let pos = l > f64::MIN;
+            let ls = if pos { l } else { 0.0 };
+            let dpow = if pos {
+                fastmath::exp((beta * ls).min(700.0))
+            } else {
+                0.0
+            };
+            let s = dl + dpow;
+            let t = b / s;
+            let v = t + e;
+            let inv = 1.0 / v;
+            *o = fastmath::ln_positive(v);
+            j[0] = t * inv;
+            j[1] = -t * dl / s * inv;
+            j[2] = -t * dpow * ls / s * inv;
+            j[3] = e * inv;
+        }
     }
 }
 
@@ -120,20 +145,20 @@ impl Model for Rectified {
 /// Also the additive joint law A / X^alpha + B / D^beta + E.
 struct Additive2;
 impl Model for Additive2 {
-    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let l = self.ln_value_grad(x, u, g);
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
         for gi in g.iter_mut() {
             *gi *= v;
         }
         v
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
-        exp_capped(u[0] - u[1] * x[0].ln()) + exp_capped(u[2] - u[3] * x[1].ln()) + exp_capped(u[4])
+    fn value(&self, _x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        exp_capped(u[0] - u[1] * lnx[0]) + exp_capped(u[2] - u[3] * lnx[1]) + exp_capped(u[4])
     }
-    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let ln_n = x[0].ln();
-        let ln_d = x[1].ln();
+    fn ln_value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let ln_n = lnx[0];
+        let ln_d = lnx[1];
         let (l, w) = log_sum_exp([u[0] - u[1] * ln_n, u[2] - u[3] * ln_d, u[4]]);
         g[0] = w[0];
         g[1] = -ln_n * w[0];
@@ -142,25 +167,53 @@ impl Model for Additive2 {
         g[4] = w[2];
         l
     }
+    fn ln_batch(
+        &self,
+        _x: &[f64],
+        lnx: &[f64],
+        _dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let (a, alpha, b, beta) = (u[0], u[1], u[2], u[3]);
+        let e = fastmath::exp(u[4]);
+        for ((o, j), l) in out
+            .iter_mut()
+            .zip(jac.chunks_exact_mut(5))
+            .zip(lnx.chunks_exact(2))
+        {
+            let t1 = fastmath::exp((a - alpha * l[0]).min(700.0));
+            let t2 = fastmath::exp((b - beta * l[1]).min(700.0));
+            let s = t1 + t2 + e;
+            let inv = 1.0 / s;
+            *o = fastmath::ln_positive(s);
+            j[0] = t1 * inv;
+            j[1] = -l[0] * t1 * inv;
+            j[2] = t2 * inv;
+            j[3] = -l[1] * t2 * inv;
+            j[4] = e * inv;
+        }
+    }
 }
 
 /// L = A / (X^alpha D^beta) + E. Internal: (ln A, alpha, beta, ln E).
 struct JointMult;
 impl Model for JointMult {
-    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let l = self.ln_value_grad(x, u, g);
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
         for gi in g.iter_mut() {
             *gi *= v;
         }
         v
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
-        exp_capped(u[0] - u[1] * x[0].ln() - u[2] * x[1].ln()) + exp_capped(u[3])
+    fn value(&self, _x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        exp_capped(u[0] - u[1] * lnx[0] - u[2] * lnx[1]) + exp_capped(u[3])
     }
-    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let lx = x[0].ln();
-        let ld = x[1].ln();
+    fn ln_value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let lx = lnx[0];
+        let ld = lnx[1];
         let (l, w) = log_sum_exp([u[0] - u[1] * lx - u[2] * ld, u[3]]);
         g[0] = w[0];
         g[1] = -lx * w[0];
@@ -178,8 +231,7 @@ struct Bnsl {
 }
 impl Bnsl {
     /// ln(y - a) and its gradient w.r.t. (ln b, c0, breaks...), written into g[1..].
-    fn log_term(&self, x: f64, u: &[f64], g: &mut [f64]) -> f64 {
-        let lx = x.ln();
+    fn log_term(&self, lx: f64, u: &[f64], g: &mut [f64]) -> f64 {
         let mut t = u[1] - u[2] * lx;
         g[1] = 1.0;
         g[2] = -lx;
@@ -201,8 +253,8 @@ impl Bnsl {
     }
 }
 impl Model for Bnsl {
-    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let t = self.log_term(x[0], u, g);
+    fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let t = self.log_term(lnx[0], u, g);
         let a = exp_capped(u[0]);
         let et = exp_capped(t);
         g[0] = a;
@@ -211,12 +263,12 @@ impl Model for Bnsl {
         }
         a + et
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
         let mut g = vec![0.0; 3 + 3 * self.breaks];
-        self.value_grad(x, u, &mut g)
+        self.value_grad(x, lnx, u, &mut g)
     }
-    fn ln_value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let t = self.log_term(x[0], u, g);
+    fn ln_value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let t = self.log_term(lnx[0], u, g);
         let (l, w) = log_sum_exp([u[0], t]);
         g[0] = w[0];
         for gi in g[1..].iter_mut() {
@@ -230,7 +282,7 @@ impl Model for Bnsl {
 /// Internal: (ln a0, ln a1, ln a2).
 struct Reciprocal;
 impl Model for Reciprocal {
-    fn value_grad(&self, x: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+    fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let a0 = exp_capped(u[0]);
         let a1 = exp_capped(u[1]);
         let a2 = exp_capped(u[2]);
@@ -241,7 +293,7 @@ impl Model for Reciprocal {
         g[2] = a2;
         t + a2
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+    fn value(&self, x: &[f64], _lnx: &[f64], u: &[f64]) -> f64 {
         exp_capped(u[0]) / (1.0 + exp_capped(u[1]) * x[0]) + exp_capped(u[2])
     }
 }
@@ -503,10 +555,11 @@ mod tests {
             let n = law.n_params();
             let mut g = vec![0.0; n];
             let mut gl = vec![0.0; n];
-            let v = law.model.value_grad(&x, &u, &mut g);
-            let lv = law.model.ln_value_grad(&x, &u, &mut gl);
+            let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+            let v = law.model.value_grad(&x, &lnx, &u, &mut g);
+            let lv = law.model.ln_value_grad(&x, &lnx, &u, &mut gl);
             assert!(
-                (v - law.model.value(&x, &u)).abs() <= 1e-12 * v.abs(),
+                (v - law.model.value(&x, &lnx, &u)).abs() <= 1e-12 * v.abs(),
                 "{}",
                 law.name
             );
@@ -517,7 +570,8 @@ mod tests {
                 let mut dn = u.clone();
                 up[j] += h;
                 dn[j] -= h;
-                let fd = (law.model.value(&x, &up) - law.model.value(&x, &dn)) / (2.0 * h);
+                let fd =
+                    (law.model.value(&x, &lnx, &up) - law.model.value(&x, &lnx, &dn)) / (2.0 * h);
                 let tol = 1e-5 * (fd.abs() + v.abs() * 1e-3);
                 assert!(
                     (fd - g[j]).abs() <= tol,
@@ -525,8 +579,9 @@ mod tests {
                     law.name,
                     g[j]
                 );
-                let fdl =
-                    (law.model.value(&x, &up).ln() - law.model.value(&x, &dn).ln()) / (2.0 * h);
+                let fdl = (law.model.value(&x, &lnx, &up).ln()
+                    - law.model.value(&x, &lnx, &dn).ln())
+                    / (2.0 * h);
                 assert!(
                     (fdl - gl[j]).abs() <= 1e-5 * (fdl.abs() + 1e-3),
                     "{} ln param {j}",
@@ -543,7 +598,8 @@ mod tests {
         let v = law.predict(&[0.0], &p);
         assert!((v - (400.0 / 1000.0 + 1.5)).abs() < 1e-12);
         let mut g = [0.0; 4];
-        law.model.value_grad(&[0.0], &law.to_internal(&p), &mut g);
+        law.model
+            .value_grad(&[0.0], &[f64::NEG_INFINITY], &law.to_internal(&p), &mut g);
         assert!(g.iter().all(|x| x.is_finite()));
     }
 

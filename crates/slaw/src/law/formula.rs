@@ -304,7 +304,7 @@ impl FormulaModel {
 }
 
 impl Model for FormulaModel {
-    fn value_grad(&self, x: &[f64], u: &[f64], grad: &mut [f64]) -> f64 {
+    fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], grad: &mut [f64]) -> f64 {
         let nat = self.natural(u);
         let mut duals: Vec<Dual64> = nat.iter().map(|&v| Dual64::from(v)).collect();
         let mut value = f64::NAN;
@@ -321,7 +321,7 @@ impl Model for FormulaModel {
         }
         value
     }
-    fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+    fn value(&self, x: &[f64], _lnx: &[f64], u: &[f64]) -> f64 {
         eval(&self.expr, x, &self.natural(u))
     }
 }
@@ -413,7 +413,8 @@ mod tests {
         }
         // gradient w.r.t. ln B equals B/(Dl + D^beta)
         let mut g = [0.0; 4];
-        law.model.value_grad(&[200.0], &law.to_internal(&p), &mut g);
+        law.model
+            .value_grad(&[200.0], &[200f64.ln()], &law.to_internal(&p), &mut g);
         let expect = 400.0 / (1000.0 + 200f64.powf(0.3));
         assert!((g[0] - expect).abs() < 1e-12);
     }
@@ -433,7 +434,7 @@ mod tests {
 
     #[test]
     fn errors_point_at_the_token() {
-        let e = formula_law("A / x^ + E", &names(&["x"]), &names(&["A", "E"]), &[]).unwrap_err();
+        let e = formula_law("A / x^ * E", &names(&["x"]), &names(&["A", "E"]), &[]).unwrap_err();
         assert!(matches!(e, Error::Formula { position: 7, .. }), "{e}");
         let e = formula_law("A / y", &names(&["x"]), &names(&["A"]), &[]).unwrap_err();
         assert!(e.to_string().contains("unknown name 'y'"), "{e}");

@@ -86,18 +86,19 @@ impl Param {
 }
 
 /// Value and gradient of a law's prediction at one point, with respect to the
-/// internal parameters `u`.
+/// internal parameters `u`. `lnx` holds ln of each input (-inf at 0), computed
+/// once per data set rather than once per evaluation.
 pub trait Model: Send + Sync {
     /// Prediction at inputs `x`; `grad` receives d(prediction)/du.
-    fn value_grad(&self, x: &[f64], u: &[f64], grad: &mut [f64]) -> f64;
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], grad: &mut [f64]) -> f64;
 
     /// Prediction only.
-    fn value(&self, x: &[f64], u: &[f64]) -> f64;
+    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64;
 
     /// ln(prediction) and its gradient. Laws that are sums of exponentials
     /// override this with a log-sum-exp form that cannot overflow.
-    fn ln_value_grad(&self, x: &[f64], u: &[f64], grad: &mut [f64]) -> f64 {
-        let v = self.value_grad(x, u, grad);
+    fn ln_value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], grad: &mut [f64]) -> f64 {
+        let v = self.value_grad(x, lnx, u, grad);
         if v > 0.0 && v.is_finite() {
             for g in grad.iter_mut() {
                 *g /= v;
@@ -105,6 +106,51 @@ pub trait Model: Send + Sync {
             v.ln()
         } else {
             f64::NAN
+        }
+    }
+
+    /// ln(prediction) at every point (`out[i]`) and its gradient (`jac`, row
+    /// major, one row of `u.len()` per point). `x` and `lnx` are row major
+    /// with `dim` inputs per point. Hot laws override this with a loop the
+    /// compiler can vectorize.
+    fn ln_batch(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let p = u.len();
+        for i in 0..out.len() {
+            out[i] = self.ln_value_grad(
+                &x[i * dim..(i + 1) * dim],
+                &lnx[i * dim..(i + 1) * dim],
+                u,
+                &mut jac[i * p..(i + 1) * p],
+            );
+        }
+    }
+
+    /// Prediction at every point and its gradient, laid out as in `ln_batch`.
+    fn value_batch(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let p = u.len();
+        for i in 0..out.len() {
+            out[i] = self.value_grad(
+                &x[i * dim..(i + 1) * dim],
+                &lnx[i * dim..(i + 1) * dim],
+                u,
+                &mut jac[i * p..(i + 1) * p],
+            );
         }
     }
 }
@@ -158,7 +204,12 @@ impl Law {
     }
     /// Prediction at `x` for natural parameter values.
     pub fn predict(&self, x: &[f64], natural: &[f64]) -> f64 {
-        self.model.value(x, &self.to_internal(natural))
+        self.value_internal(x, &self.to_internal(natural))
+    }
+    /// Prediction at `x` for internal parameters.
+    pub fn value_internal(&self, x: &[f64], u: &[f64]) -> f64 {
+        let lnx: Vec<f64> = x.iter().map(|&v| ln_input(v)).collect();
+        self.model.value(x, &lnx, u)
     }
     /// The default multi-start grid, as internal vectors, in a fixed order.
     pub fn grid(&self) -> Vec<Vec<f64>> {
@@ -190,7 +241,7 @@ impl Law {
                 crate::Error::usage(format!("law '{}' has no parameter '{name}'", self.name))
             })?;
         if let Some((lo, hi)) = bounds {
-            if !(lo < hi) || lo.is_nan() || hi.is_nan() {
+            if lo >= hi || lo.is_nan() || hi.is_nan() {
                 return Err(crate::Error::usage(format!(
                     "bounds of '{name}': lower {lo} must be below upper {hi}"
                 )));
@@ -235,6 +286,17 @@ pub fn cartesian(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
         out = next;
     }
     out
+}
+
+/// ln of an input value: -inf at 0 (where laws like the rectified one are
+/// still defined), NaN below.
+#[inline]
+pub fn ln_input(v: f64) -> f64 {
+    if v == 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        v.ln()
+    }
 }
 
 /// exp guarded against overflow: the argument is capped at 700.

@@ -2,8 +2,10 @@
 //! swapped. The default backend is basin's L-BFGS-B.
 
 mod basin_lbfgsb;
+mod lbfgs_box;
 
 pub use basin_lbfgsb::BasinLbfgsb;
+pub use lbfgs_box::LbfgsBox;
 
 /// A smooth function with its gradient: returns f(x) and writes grad.
 pub trait Function: Sync {
