@@ -1,0 +1,608 @@
+//! The `slaw` binary end to end: good runs and every kind of bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, text).unwrap();
+    p
+}
+
+/// A power-law curve L = 20 / D^0.3 + 1.5 with tiny deterministic wiggles.
+fn power_csv() -> String {
+    let mut s = String::from("D,loss,run\n");
+    for k in 0..12 {
+        let d = 100.0 * 2f64.powi(k);
+        let wiggle = 1.0 + 0.002 * ((k * 7 % 5) as f64 - 2.0);
+        s += &format!("{d},{},a\n", (20.0 / d.powf(0.3) + 1.5) * wiggle);
+    }
+    s
+}
+
+fn assert_input_error(args: &[&str], dir: &TempDir, needles: &[&str]) {
+    let mut cmd = slaw();
+    cmd.current_dir(dir.path()).args(args);
+    let mut assert = cmd
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("error:"));
+    for n in needles {
+        assert = assert.stderr(predicate::str::contains(*n));
+    }
+    // Never a panic.
+    assert.stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn fit_power_law_text_json_and_plot() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--predict",
+            "D=1e6",
+            "--holdout",
+            "largest:2",
+            "--plot",
+            "out.svg",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("status: converged"))
+        .stdout(predicate::str::contains("held out:"))
+        .stdout(predicate::str::contains("predict D=1.00000e6"));
+    let svg = fs::read_to_string(dir.path().join("out.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("circle"));
+
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+            "--bootstrap",
+            "50",
+            "--seed",
+            "3",
+            "--predict",
+            "1e6",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = &v["groups"][0];
+    let alpha = g["fit"]["params"][1].as_f64().unwrap();
+    assert!((alpha - 0.3).abs() < 0.03, "alpha {alpha}");
+    let pred = &g["predictions"][0];
+    let (lo, hi, val) = (
+        pred["interval"]["lo"].as_f64().unwrap(),
+        pred["interval"]["hi"].as_f64().unwrap(),
+        pred["value"].as_f64().unwrap(),
+    );
+    assert!(lo <= val && val <= hi, "{lo} {val} {hi}");
+    // Same inputs and seed: same output.
+    let again = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+            "--bootstrap",
+            "50",
+            "--seed",
+            "3",
+            "--predict",
+            "1e6",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn formula_law_matches_builtin() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--formula",
+            "A / D^alpha + E",
+            "--params",
+            "A,alpha,E",
+            "--log-params",
+            "A,E",
+            "--bound",
+            "alpha=0:5",
+            "--init",
+            "A=1:1e4:4",
+            "--init",
+            "alpha=0.1,0.5",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let custom = v["groups"][0]["fit"]["objective"].as_f64().unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv", "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let builtin = v["groups"][0]["fit"]["objective"].as_f64().unwrap();
+    assert!(
+        (custom - builtin).abs() <= 1e-6 * builtin.max(1e-12),
+        "{custom} vs {builtin}"
+    );
+}
+
+#[test]
+fn grouped_tsv_and_jsonl_inputs() {
+    let dir = TempDir::new().unwrap();
+    let csv = power_csv();
+    let mut tsv = csv.replace(',', "\t");
+    for line in csv.lines().skip(1) {
+        tsv += &line.replace(",a", ",b").replace(',', "\t");
+        tsv += "\n";
+    }
+    write(dir.path(), "c.tsv", &tsv);
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit", "--law", "power", "--x", "D", "--y", "loss", "--group", "run", "c.tsv",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("== group a ==")
+                .and(predicate::str::contains("== group b ==")),
+        );
+    let mut jsonl = String::new();
+    for line in csv.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        jsonl += &format!("{{\"D\": {}, \"loss\": {}}}\n", c[0], c[1]);
+    }
+    write(dir.path(), "c.jsonl", &jsonl);
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit", "--law", "power", "--x", "D", "--y", "loss", "c.jsonl",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn compare_ranks_laws_by_heldout_error() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power,vanilla-ft,rectified",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ranked = v.as_array().unwrap();
+    assert_eq!(ranked.len(), 3);
+    let errs: Vec<f64> = ranked
+        .iter()
+        .map(|r| r["heldout_rmsd_log"].as_f64().unwrap())
+        .collect();
+    assert!(errs.windows(2).all(|w| w[0] <= w[1]), "{errs:?}");
+}
+
+#[test]
+fn laws_lists_the_catalog() {
+    slaw()
+        .arg("laws")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("rectified")
+                .and(predicate::str::contains("L = B / (D_l + D^beta) + E")),
+        )
+        .stdout(predicate::str::contains("bnsl").and(predicate::str::contains("reciprocal")));
+}
+
+#[test]
+fn demo_runs_without_data_and_writes_a_plot() {
+    let dir = TempDir::new().unwrap();
+    slaw()
+        .current_dir(dir.path())
+        .args(["demo", "--plot", "demo.png"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("status: converged"));
+    assert!(fs::metadata(dir.path().join("demo.png")).unwrap().len() > 1000);
+}
+
+#[test]
+fn missing_column() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "N", "--y", "loss", "c.csv"],
+        &dir,
+        &["c.csv", "column 'N'", "no such column"],
+    );
+}
+
+#[test]
+fn non_numeric_cell() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        "D,loss\n100,3.1\n200,abc\n400,2.5\n800,2.3\n",
+    );
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"],
+        &dir,
+        &["c.csv, row 3, column 'loss'", "'abc' is not a number"],
+    );
+}
+
+#[test]
+fn nan_and_inf_cells() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        "D,loss\n100,3.1\n200,2.9\n400,NaN\n800,2.3\n",
+    );
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"],
+        &dir,
+        &["row 4, column 'loss'", "not a finite number"],
+    );
+    write(
+        dir.path(),
+        "d.csv",
+        "D,loss\n100,3.1\ninf,2.9\n400,2.5\n800,2.3\n",
+    );
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "d.csv"],
+        &dir,
+        &["row 3, column 'D'", "not a finite number"],
+    );
+}
+
+#[test]
+fn zero_or_negative_x_where_a_log_is_taken() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        "D,loss\n100,3.1\n0,2.9\n400,2.5\n800,2.3\n",
+    );
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"],
+        &dir,
+        &["row 3, column 'D'", "must be > 0"],
+    );
+    write(
+        dir.path(),
+        "n.csv",
+        "D,loss\n100,3.1\n-5,2.9\n400,2.5\n800,2.3\n",
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "rectified",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "n.csv",
+        ],
+        &dir,
+        &["row 3, column 'D'", "must be >= 0"],
+    );
+    // The rectified law is defined at D = 0 (zero-shot).
+    write(
+        dir.path(),
+        "z.csv",
+        "D,loss\n0,3.3\n100,3.1\n200,2.9\n400,2.5\n800,2.3\n",
+    );
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "rectified",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "z.csv",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn non_positive_loss_in_log_space() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        "D,loss\n100,3.1\n200,0\n400,2.5\n800,2.3\n",
+    );
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"],
+        &dir,
+        &["row 3, column 'loss'", "--space linear"],
+    );
+}
+
+#[test]
+fn fewer_points_than_parameters() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", "D,loss\n100,3.1\n200,2.9\n400,2.5\n");
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "rectified",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["c.csv", "3 points", "4 free parameters"],
+    );
+}
+
+#[test]
+fn unknown_law() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "chinchila",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["unknown law 'chinchila'", "chinchilla"],
+    );
+}
+
+#[test]
+fn malformed_formula() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    assert_input_error(
+        &[
+            "fit",
+            "--formula",
+            "A / (D^alpha + E",
+            "--params",
+            "A,alpha,E",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["formula error at position 16", "expected ')'"],
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--formula",
+            "A / D^alpha + F",
+            "--params",
+            "A,alpha,E",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["unknown name 'F'"],
+    );
+}
+
+#[test]
+fn wrong_input_count_and_ragged_rows_and_empty_files() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "chinchilla",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["takes 2 input(s)"],
+    );
+    write(dir.path(), "r.csv", "D,loss\n100,3.1\n200\n");
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "r.csv"],
+        &dir,
+        &["r.csv, row 3", "cells"],
+    );
+    write(dir.path(), "e.csv", "");
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "e.csv"],
+        &dir,
+        &["e.csv"],
+    );
+    write(dir.path(), "h.csv", "D,loss\n");
+    assert_input_error(
+        &["fit", "--law", "power", "--x", "D", "--y", "loss", "h.csv"],
+        &dir,
+        &["h.csv", "no data rows"],
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "missing.csv",
+        ],
+        &dir,
+        &["missing.csv"],
+    );
+    write(
+        dir.path(),
+        "j.jsonl",
+        "{\"D\": 1, \"loss\": 2}\n{\"D\": 2}\n",
+    );
+    assert_input_error(
+        &[
+            "fit", "--law", "power", "--x", "D", "--y", "loss", "j.jsonl",
+        ],
+        &dir,
+        &["j.jsonl, row 2, column 'loss'"],
+    );
+}
+
+#[test]
+fn bad_flags_are_clear_errors() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--bound",
+            "alpha=2:1",
+        ],
+        &dir,
+        &["lower 2 must be below upper 1"],
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--predict",
+            "N=3",
+        ],
+        &dir,
+        &["'N' is not an input"],
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--holdout",
+            "biggest",
+        ],
+        &dir,
+        &["--holdout"],
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--bound",
+            "gamma=0:1",
+        ],
+        &dir,
+        &["no parameter 'gamma'"],
+    );
+}
