@@ -36,6 +36,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Benchmarks on the public data sets (see BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Fit the rectified law to built-in synthetic fine-tuning curves (no data needed).
     Demo {
         /// Where to write the plot (.svg or .png).
@@ -46,6 +51,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// The fitting engine: Chinchilla 4500-start fit and the 60 rectified-law fits.
+    Engine {
+        /// The folder holding chinchilla/ and finetune-selection/.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        #[arg(long, value_enum, default_value = "box")]
+        solver: SolverKind,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SolverKind {
+    /// basin's L-BFGS-B.
+    Basin,
+    /// slaw's own projected L-BFGS (default).
+    Box,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -94,6 +123,10 @@ struct DataArgs {
     /// Iteration limit of each local solve.
     #[arg(long, default_value_t = 1000)]
     max_iter: u64,
+    /// Screening tolerance of the multi-start phase (relative decrease per step);
+    /// the best distinct optima are then polished to full precision.
+    #[arg(long, default_value_t = 1e-3)]
+    screen_tol: f64,
 }
 
 #[derive(Args)]
@@ -181,6 +214,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fit(a) => cmd_fit(a),
+        Command::Bench {
+            what:
+                BenchWhat::Engine {
+                    data,
+                    repeats,
+                    solver,
+                    json,
+                },
+        } => {
+            let solver: Box<dyn slaw::solver::Solver> = match solver {
+                SolverKind::Basin => Box::new(slaw::solver::BasinLbfgsb),
+                SolverKind::Box => Box::new(slaw::solver::LbfgsBox::default()),
+            };
+            let rows = slaw::bench::engine(&data, repeats, solver.as_ref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                println!("solver: {}; threads: {}", solver.name(), rayon_threads());
+                for r in &rows {
+                    println!(
+                        "{}\n  median {:.4} s (min {:.4} s, {} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
+                        r.name, r.median_s, r.min_s, r.repeats, r.fits, r.starts_per_fit, r.evaluations, r.result
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compare(a) => cmd_compare(a),
         Command::Demo {
             plot: path,
@@ -214,6 +274,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn progress(n: usize, what: &str) -> ProgressBar {
@@ -261,7 +327,11 @@ fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
             ..Tolerances::default()
         },
         starts: None,
+        screen_ftol: d.screen_tol,
     };
+    if !(d.screen_tol > 0.0 && d.screen_tol < 1.0) {
+        bail!("--screen-tol must be between 0 and 1");
+    }
     Ok((obs, holdout, opts))
 }
 

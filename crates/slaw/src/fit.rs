@@ -6,7 +6,7 @@
 use crate::law::Law;
 use crate::objective::{Loss, Objective, Space};
 use crate::observations::Observations;
-use crate::solver::{BasinLbfgsb, Solver, Status, Tolerances};
+use crate::solver::{LbfgsBox, Solver, Status, Tolerances};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -17,6 +17,11 @@ pub struct FitOptions {
     pub tol: Tolerances,
     /// Starting points (internal units); `None` uses the law's grid.
     pub starts: Option<Vec<Vec<f64>>>,
+    /// Screening tolerance: each start stops once a step improves the
+    /// objective by less than this fraction of it; the best distinct results
+    /// are then polished with `tol`. A start only has to show which basin it
+    /// falls in.
+    pub screen_ftol: f64,
 }
 
 impl Default for FitOptions {
@@ -26,6 +31,7 @@ impl Default for FitOptions {
             space: Space::Log,
             tol: Tolerances::default(),
             starts: None,
+            screen_ftol: 1e-3,
         }
     }
 }
@@ -61,8 +67,9 @@ pub struct FitResult {
     pub n_points: usize,
 }
 
-pub fn default_solver() -> BasinLbfgsb {
-    BasinLbfgsb
+/// The default local solver (see BENCHMARKS.md for the comparison with basin).
+pub fn default_solver() -> LbfgsBox {
+    LbfgsBox::default()
 }
 
 /// Fit `law` to `obs` from every start with the default solver.
@@ -109,11 +116,10 @@ pub fn fit_with(
     if starts.is_empty() {
         return Err(Error::usage("no starting points"));
     }
-    // Starts are solved to a looser tolerance; the winner is then polished
-    // to the full one (most starts only need to show which basin they reach).
+    // Screening: every start, to a loose tolerance.
     let start_tol = Tolerances {
-        ftol: (opts.tol.ftol * 1e4).min(1e-6),
-        pgtol: (opts.tol.pgtol * 1e3).min(1e-4),
+        ftol: opts.screen_ftol.max(opts.tol.ftol),
+        pgtol: (opts.tol.pgtol * 1e5).min(1e-4),
         ..opts.tol
     };
     let outcomes: Vec<_> = starts
@@ -143,41 +149,73 @@ pub fn fit_with(
             starts.len()
         )));
     };
+    // Polish: restart the solver from the best few distinct optima with the
+    // full tolerances (their scale is now that of the optimum, not of the
+    // start), and keep the best. Polishing several guards against a loose
+    // start tolerance ranking two nearby basins the wrong way round.
+    let mut order: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| {
+            outcomes[i].f.is_finite()
+                && (outcomes[i].status == Status::Converged || n_converged == 0)
+        })
+        .collect();
+    order.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
+    let mut candidates: Vec<usize> = Vec::new();
+    for &i in &order {
+        if candidates.len() >= 5 {
+            break;
+        }
+        let cand = &outcomes[i].x;
+        let distinct = candidates.iter().all(|&c| {
+            outcomes[c]
+                .x
+                .iter()
+                .zip(cand)
+                .any(|(a, b)| (a - b).abs() > 1e-3 * (1.0 + a.abs()))
+        });
+        if distinct {
+            candidates.push(i);
+        }
+    }
+    let mut converged = n_converged > 0;
+    let polished: Vec<(usize, crate::solver::Outcome)> = candidates
+        .par_iter()
+        .map(|&i| {
+            (
+                i,
+                solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
+            )
+        })
+        .collect();
+    evaluations += polished.iter().map(|p| p.1.evaluations).sum::<u64>();
+    let mut best = best;
     let mut x = outcomes[best].x.clone();
     let mut fx = outcomes[best].f;
-    let mut converged = n_converged > 0;
-    // Polish: restart the solver from the winner, so its tolerances follow
-    // the scale of the optimum rather than that of the start.
-    if converged {
-        let polish = solver.minimize(&f, &x, &lower, &upper, &opts.tol);
-        evaluations += polish.evaluations;
-        if polish.f.is_finite() && polish.f <= fx {
-            x = polish.x;
-            fx = polish.f;
+    for (i, p) in &polished {
+        if p.f.is_finite() && p.f < fx || (p.f == fx && *i < best) {
+            best = *i;
+            x = p.x.clone();
+            fx = p.f;
         }
     }
     if !fx.is_finite() {
         converged = false;
     }
-
-    // Distinct optima, best first.
-    let mut order: Vec<usize> = (0..outcomes.len())
-        .filter(|&i| outcomes[i].status == Status::Converged && outcomes[i].f.is_finite())
-        .collect();
-    order.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
-    for i in order {
-        if optima.len() >= 5 {
-            break;
-        }
-        let cand = &outcomes[i].x;
-        let distinct = optima.iter().all(|o| {
-            o.iter()
-                .zip(cand)
+    let mut rest: Vec<&crate::solver::Outcome> = polished
+        .iter()
+        .map(|p| &p.1)
+        .filter(|o| o.f.is_finite())
+        .collect();
+    rest.sort_by(|a, b| a.f.total_cmp(&b.f));
+    for o in rest {
+        let distinct = optima.iter().all(|q| {
+            q.iter()
+                .zip(&o.x)
                 .any(|(a, b)| (a - b).abs() > 1e-3 * (1.0 + a.abs()))
         });
         if distinct {
-            optima.push(cand.clone());
+            optima.push(o.x.clone());
         }
     }
 

@@ -5,7 +5,9 @@
 //! `bootstrap`) -> decision -> report (`plot`).
 
 pub mod analysis;
+pub mod bench;
 pub mod bootstrap;
+pub mod datasets;
 pub mod demo;
 pub mod diagnostics;
 pub mod error;

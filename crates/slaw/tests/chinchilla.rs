@@ -6,28 +6,10 @@ mod common;
 use slaw::fit::{fit, FitOptions};
 use slaw::law::catalog;
 use slaw::observations::Observations;
-use slaw::table::Table;
 
 fn chinchilla_observations() -> Option<Observations> {
     let path = common::shared_data("chinchilla/svg_extracted_data.csv")?;
-    let table = Table::read(&path).unwrap();
-    let ni = table.column_index("Model Size").unwrap();
-    let ci = table.column_index("Training FLOP").unwrap();
-    let li = table.column_index("loss").unwrap();
-    let mut rows: Vec<(f64, f64, f64)> = (0..table.rows.len())
-        .map(|r| {
-            let n = table.number(r, ni).unwrap();
-            let c = table.number(r, ci).unwrap();
-            (n, c / (6.0 * n), table.number(r, li).unwrap())
-        })
-        .collect();
-    // Drop the 5 highest-loss runs, as the replication does.
-    rows.sort_by(|a, b| a.2.total_cmp(&b.2));
-    rows.truncate(rows.len() - 5);
-    let n: Vec<f64> = rows.iter().map(|r| r.0).collect();
-    let d: Vec<f64> = rows.iter().map(|r| r.1).collect();
-    let y: Vec<f64> = rows.iter().map(|r| r.2).collect();
-    Some(Observations::from_columns(&["N", "D"], &[n, d], y))
+    Some(slaw::datasets::chinchilla(&path, 5).unwrap())
 }
 
 #[test]

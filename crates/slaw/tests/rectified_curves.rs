@@ -9,7 +9,6 @@ use slaw::fit::{fit, FitOptions};
 use slaw::law::catalog;
 use slaw::objective::{Loss, Space};
 use slaw::observations::Observations;
-use slaw::table::Table;
 use std::collections::HashMap;
 
 /// Reference RMSD per model from the authors' code, parsed from the
@@ -40,30 +39,16 @@ fn reference_rmsd() -> Option<HashMap<String, (f64, f64)>> {
     Some(out)
 }
 
-/// Each model's 14 non-zero sizes as observations, grouped by model.
+/// Each model's 14 non-zero sizes as observations.
 pub fn curves(file: &str) -> Option<Vec<(String, Observations)>> {
     let path = common::shared_data(&format!("finetune-selection/{file}"))?;
-    let table = Table::read(&path).unwrap();
-    let sizes: Vec<(usize, f64)> = table
-        .columns
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.parse::<f64>().ok().filter(|&n| n > 0.0).map(|n| (i, n)))
-        .collect();
-    assert_eq!(sizes.len(), 14);
-    let mut out = Vec::new();
-    for r in 0..table.rows.len() {
-        let d: Vec<f64> = sizes.iter().map(|s| s.1).collect();
-        let y: Vec<f64> = sizes
+    let models = slaw::datasets::finetune_wide(&path).unwrap();
+    Some(
+        models
             .iter()
-            .map(|&(c, _)| table.number(r, c).unwrap())
-            .collect();
-        out.push((
-            table.text(r, 0).to_string(),
-            Observations::from_columns(&["D"], &[d], y),
-        ));
-    }
-    Some(out)
+            .map(|m| (m.id.clone(), m.observations(1.0, f64::INFINITY)))
+            .collect(),
+    )
 }
 
 #[test]
@@ -82,6 +67,7 @@ fn rectified_law_beats_reference_rmsd_on_all_60_curves() {
     for (k, file) in ["flan.csv", "wmt19.csv"].iter().enumerate() {
         let Some(curves) = curves(file) else { return };
         for (model, obs) in curves {
+            assert_eq!(obs.len(), 14);
             let res = fit(&law, &obs, &opts).unwrap();
             assert!(res.converged, "{file} {model}");
             let d = evaluate(&law, &res.params, &obs);

@@ -366,10 +366,10 @@ pub fn rectified() -> Law {
         "L = B / (D_l + D^beta) + E",
         &[("D", Domain::NonNegative)],
         vec![
-            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(0.0, 12.0, 4)),
-            Param::log_with_ln_grid("D_l", (1e-12, BIG), &ln_range(0.0, 12.0, 4)),
+            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(1.0, 10.0, 3)),
+            Param::log_with_ln_grid("D_l", (1e-12, BIG), &ln_range(1.0, 10.0, 3)),
             Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.2, 0.5, 0.9]),
-            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.5, 0.5, 3)),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.0, 0.5, 2)),
         ],
         Arc::new(Rectified),
     )

@@ -10,7 +10,7 @@
 //!
 //! Stopping is relative to the objective's own scale: the projected gradient
 //! against |f|, the decrease of one step against |f|, so an objective of 1e-3
-//! is solved as tightly as one of 1e3.
+//! is solved as tightly as one of 1e3 (down to 1e-14 of the starting value).
 
 use super::{Function, Outcome, Solver, Status, Tolerances};
 
@@ -24,6 +24,133 @@ impl Default for LbfgsBox {
     fn default() -> Self {
         LbfgsBox { memory: 8 }
     }
+}
+
+/// Strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6) on
+/// phi(t) = f(x + t d) for t in (0, t_max], with cubic interpolation.
+struct LineSearch<'a> {
+    f: &'a dyn Function,
+    x: &'a [f64],
+    d: &'a [f64],
+    lo: &'a [f64],
+    hi: &'a [f64],
+    /// The last evaluated point and its gradient (the accepted one on success).
+    xn: &'a mut [f64],
+    gn: &'a mut [f64],
+    evals: u64,
+}
+
+const C1: f64 = 1e-4;
+const C2: f64 = 0.9;
+
+impl LineSearch<'_> {
+    /// phi(t) and phi'(t); the point is clamped into the box against rounding.
+    fn phi(&mut self, t: f64) -> (f64, f64) {
+        for i in 0..self.x.len() {
+            self.xn[i] = (self.x[i] + t * self.d[i]).clamp(self.lo[i], self.hi[i]);
+        }
+        let v = self.f.value_grad(self.xn, self.gn);
+        self.evals += 1;
+        let dv = self.gn.iter().zip(self.d).map(|(g, d)| g * d).sum();
+        (v, dv)
+    }
+
+    /// Returns f at the accepted step (left in xn / gn), or None.
+    fn search(&mut self, f0: f64, df0: f64, t_init: f64, t_max: f64) -> Option<f64> {
+        let (mut t_prev, mut f_prev, mut df_prev) = (0.0, f0, df0);
+        let mut t = t_init;
+        if t <= 0.0 || t.is_nan() {
+            return None;
+        }
+        for i in 0..30 {
+            let (ft, dft) = self.phi(t);
+            if !ft.is_finite() {
+                // Undefined here: shrink toward the last good step.
+                return self.zoom(
+                    f0,
+                    df0,
+                    (t_prev, f_prev, df_prev),
+                    (t, f64::INFINITY, f64::NAN),
+                );
+            }
+            if ft > f0 + C1 * t * df0 || (i > 0 && ft >= f_prev) {
+                return self.zoom(f0, df0, (t_prev, f_prev, df_prev), (t, ft, dft));
+            }
+            if dft.abs() <= -C2 * df0 {
+                return Some(ft);
+            }
+            if dft >= 0.0 {
+                return self.zoom(f0, df0, (t, ft, dft), (t_prev, f_prev, df_prev));
+            }
+            if t >= t_max {
+                return Some(ft); // sufficient decrease, at the boundary of the box
+            }
+            (t_prev, f_prev, df_prev) = (t, ft, dft);
+            t = (4.0 * t).min(t_max);
+        }
+        None
+    }
+
+    /// Shrink [lo, hi] (either order) until a strong-Wolfe step is found.
+    fn zoom(
+        &mut self,
+        f0: f64,
+        df0: f64,
+        mut a: (f64, f64, f64),
+        mut b: (f64, f64, f64),
+    ) -> Option<f64> {
+        let mut best: Option<(f64, f64)> = None; // (t, f) of the best Armijo point seen
+        if a.0 > 0.0 && a.1 <= f0 + C1 * a.0 * df0 {
+            best = Some((a.0, a.1));
+        }
+        for _ in 0..40 {
+            let (lo_t, hi_t) = (a.0.min(b.0), a.0.max(b.0));
+            let width = hi_t - lo_t;
+            if width <= 1e-16 * hi_t.max(1e-300) {
+                break;
+            }
+            let mut t = cubic_min(a, b).unwrap_or(0.5 * (a.0 + b.0));
+            // Safeguard: stay well inside the interval.
+            t = t.clamp(lo_t + 0.1 * width, hi_t - 0.1 * width);
+            let (ft, dft) = self.phi(t);
+            if !ft.is_finite() || ft > f0 + C1 * t * df0 || ft >= a.1 {
+                b = (t, ft, dft);
+            } else {
+                if best.is_none_or(|(_, fb)| ft < fb) {
+                    best = Some((t, ft));
+                }
+                if dft.abs() <= -C2 * df0 {
+                    return Some(ft);
+                }
+                if dft * (b.0 - a.0) >= 0.0 {
+                    b = a;
+                }
+                a = (t, ft, dft);
+            }
+        }
+        // No Wolfe point: accept the best sufficient decrease seen, if any.
+        let (t, fb) = best?;
+        let (fv, _) = self.phi(t);
+        debug_assert_eq!(fv, fb);
+        Some(fv)
+    }
+}
+
+/// Minimizer of the cubic through (t, f, f') at a and b, if it exists.
+fn cubic_min(a: (f64, f64, f64), b: (f64, f64, f64)) -> Option<f64> {
+    let (ta, fa, da) = a;
+    let (tb, fb, db) = b;
+    if !(fa.is_finite() && fb.is_finite() && da.is_finite() && db.is_finite()) {
+        return None;
+    }
+    let d1 = da + db - 3.0 * (fa - fb) / (ta - tb);
+    let disc = d1 * d1 - da * db;
+    if disc < 0.0 {
+        return None;
+    }
+    let d2 = (tb - ta).signum() * disc.sqrt();
+    let t = tb - (tb - ta) * (db + d2 - d1) / (db - da + 2.0 * d2);
+    t.is_finite().then_some(t)
 }
 
 #[inline]
@@ -82,7 +209,9 @@ impl Solver for LbfgsBox {
         let mut free = vec![true; n];
         let mut xn = vec![0.0; n];
         let mut gn = vec![0.0; n];
-        let tiny = f64::MIN_POSITIVE.sqrt();
+        // Tolerances follow |f|; the floor (relative to the start) keeps them
+        // meaningful when the optimum is an exact fit with f* = 0.
+        let tiny = (1e-14 * fx.abs()).max(f64::MIN_POSITIVE.sqrt());
         let mut status = Status::IterationLimit;
         let mut iter = 0u64;
         while iter < tol.max_iter {
@@ -141,6 +270,12 @@ impl Solver for LbfgsBox {
                     }
                 }
             }
+            // A variable on a bound may not move outward.
+            for i in 0..n {
+                if (x[i] <= lo[i] && d[i] < 0.0) || (x[i] >= hi[i] && d[i] > 0.0) {
+                    d[i] = 0.0;
+                }
+            }
             let mut slope: f64 = (0..n).map(|i| g[i] * d[i]).sum();
             if slope >= 0.0 || slope.is_nan() {
                 // Not a descent direction: restart from steepest descent.
@@ -154,33 +289,36 @@ impl Solver for LbfgsBox {
                     break;
                 }
             }
+            // Largest step before a free variable leaves the box.
+            let mut t_max = f64::INFINITY;
+            for i in 0..n {
+                if d[i] > 0.0 && hi[i].is_finite() {
+                    t_max = t_max.min((hi[i] - x[i]) / d[i]);
+                } else if d[i] < 0.0 && lo[i].is_finite() {
+                    t_max = t_max.min((lo[i] - x[i]) / d[i]);
+                }
+            }
             // First step of a fresh memory: unit length in the step's norm.
-            let mut t = if len == 0 {
+            let t0 = if len == 0 {
                 let dn = d.iter().map(|v| v.abs()).fold(0.0, f64::max);
                 (1.0 / dn).min(1.0)
             } else {
                 1.0
             };
-            // Backtracking along the projected path.
-            let mut accepted = false;
-            let mut fn_ = f64::INFINITY;
-            for _ in 0..60 {
-                for i in 0..n {
-                    xn[i] = x[i] + t * d[i];
-                }
-                project(&mut xn, lo, hi);
-                fn_ = f.value_grad(&xn, &mut gn);
-                evals += 1;
-                // Armijo on the actual (projected) step.
-                let dec: f64 = (0..n).map(|i| g[i] * (xn[i] - x[i])).sum();
-                if fn_.is_finite() && fn_ <= fx + 1e-4 * dec.min(0.0) && fn_ <= fx {
-                    accepted = true;
-                    break;
-                }
-                t *= if fn_.is_finite() { 0.5 } else { 0.1 };
-            }
+            let mut ls = LineSearch {
+                f,
+                x: &x,
+                d: &d,
+                lo,
+                hi,
+                xn: &mut xn,
+                gn: &mut gn,
+                evals: 0,
+            };
+            let found = ls.search(fx, slope, t0.min(t_max), t_max);
+            evals += ls.evals;
             iter += 1;
-            if !accepted {
+            let Some(fn_) = found else {
                 // No decrease is possible along this direction at machine precision.
                 let scale = fx.abs().max(tiny);
                 status = if projected_gradient_norm(&x, &g, lo, hi) <= 1e-5 * scale {
@@ -189,7 +327,7 @@ impl Solver for LbfgsBox {
                     Status::Failed
                 };
                 break;
-            }
+            };
             // Curvature pair.
             let j = head;
             let mut sy = 0.0;

@@ -1,0 +1,118 @@
+//! `slaw bench engine`: the fitting engine's speed on real data, as medians
+//! of repeated runs. The scipy reference is measured by
+//! `bench/reference/scipy_engine.py` beside it (see BENCHMARKS.md).
+
+use crate::datasets;
+use crate::fit::{fit_with, FitOptions};
+use crate::law::catalog;
+use crate::objective::{Loss, Space};
+use crate::solver::Solver;
+use crate::Result;
+use rayon::prelude::*;
+use std::path::Path;
+use std::time::Instant;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchRow {
+    pub name: String,
+    pub repeats: usize,
+    pub median_s: f64,
+    pub min_s: f64,
+    pub fits: usize,
+    pub starts_per_fit: usize,
+    pub evaluations: u64,
+    /// What the run found, to check that speed did not cost accuracy.
+    pub result: String,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Run `f` `repeats` times, returning (median, min) seconds and the last output.
+fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, f64, T)> {
+    let mut times = Vec::with_capacity(repeats);
+    let mut last = None;
+    for _ in 0..repeats.max(1) {
+        let t = Instant::now();
+        let out = f()?;
+        times.push(t.elapsed().as_secs_f64());
+        last = Some(out);
+    }
+    let min = times.iter().cloned().fold(f64::INFINITY, f64::min);
+    Ok((median(times), min, last.expect("at least one repeat")))
+}
+
+/// The Chinchilla 4500-start fit and the 60 rectified-law fits.
+pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
+    let mut rows = Vec::new();
+    let obs = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5)?;
+    let law = catalog::chinchilla();
+    let opts = FitOptions::default();
+    let (med, min, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
+    rows.push(BenchRow {
+        name: "chinchilla: Huber 1e-3 on log L, Hoffmann grid".into(),
+        repeats,
+        median_s: med,
+        min_s: min,
+        fits: 1,
+        starts_per_fit: res.n_starts,
+        evaluations: res.evaluations,
+        result: format!(
+            "objective {:.7} alpha {:.4} beta {:.4} E {:.4} ({} of {} starts converged)",
+            res.objective,
+            res.params[1],
+            res.params[3],
+            res.params[4],
+            res.n_converged,
+            res.n_starts
+        ),
+    });
+
+    let law = catalog::rectified();
+    let opts = FitOptions {
+        loss: Loss::Squared,
+        space: Space::Log,
+        ..FitOptions::default()
+    };
+    let mut curves = Vec::new();
+    for file in ["flan.csv", "wmt19.csv"] {
+        for m in datasets::finetune_wide(&data.join("finetune-selection").join(file))? {
+            curves.push(m.observations(1.0, f64::INFINITY));
+        }
+    }
+    let (med, min, out) = time(repeats, || {
+        let fits = curves
+            .par_iter()
+            .map(|obs| fit_with(&law, obs, &opts, solver))
+            .collect::<Result<Vec<_>>>()?;
+        let evals = fits.iter().map(|r| r.evaluations).sum::<u64>();
+        let worst = fits
+            .iter()
+            .zip(&curves)
+            .map(|(r, obs)| crate::diagnostics::evaluate(&law, &r.params, obs).rmsd_log)
+            .fold(0.0, f64::max);
+        let failed = fits.iter().filter(|r| !r.converged).count();
+        Ok((evals, worst, failed))
+    })?;
+    rows.push(BenchRow {
+        name: format!("rectified: {} curves, squared error on log L", curves.len()),
+        repeats,
+        median_s: med,
+        min_s: min,
+        fits: curves.len(),
+        starts_per_fit: law.grid().len(),
+        evaluations: out.0,
+        result: format!(
+            "largest RMSD(log L) {:.4}; {} fits not converged",
+            out.1, out.2
+        ),
+    });
+    Ok(rows)
+}

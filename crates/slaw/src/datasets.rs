@@ -1,0 +1,134 @@
+//! Readers for the public data sets slaw is tested and benchmarked on.
+
+use crate::observations::Observations;
+use crate::table::Table;
+use crate::{Error, Result};
+use std::path::Path;
+
+/// The Epoch AI reconstruction of the Chinchilla runs: N = `Model Size`,
+/// D = `Training FLOP` / (6 N), y = `loss`; the `drop_highest` highest-loss
+/// runs are dropped (the replication drops 5).
+pub fn chinchilla(path: &Path, drop_highest: usize) -> Result<Observations> {
+    let table = Table::read(path)?;
+    let (ni, ci, li) = (
+        table.column_index("Model Size")?,
+        table.column_index("Training FLOP")?,
+        table.column_index("loss")?,
+    );
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for r in 0..table.rows.len() {
+        let n = table.number(r, ni)?;
+        let c = table.number(r, ci)?;
+        if n <= 0.0 || c <= 0.0 {
+            return Err(Error::input(
+                &table.source,
+                Some(table.line(r)),
+                None,
+                "model size and FLOP must be > 0",
+            ));
+        }
+        rows.push((n, c / (6.0 * n), table.number(r, li)?, table.line(r)));
+    }
+    // Stable order: by loss, ties by file line.
+    rows.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.3.cmp(&b.3)));
+    rows.truncate(rows.len().saturating_sub(drop_highest));
+    let mut obs = Observations::from_columns(
+        &["N", "D"],
+        &[
+            rows.iter().map(|r| r.0).collect(),
+            rows.iter().map(|r| r.1).collect(),
+        ],
+        rows.iter().map(|r| r.2).collect(),
+    );
+    obs.line = rows.iter().map(|r| r.3).collect();
+    obs.source = table.source;
+    Ok(obs)
+}
+
+/// One candidate model of the fine-tuning selection benchmark.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    pub id: String,
+    /// (fine-tuning size N, loss), N ascending; N = 0 is the zero-shot loss.
+    pub curve: Vec<(f64, f64)>,
+    pub size: Option<f64>,
+    pub family: Option<String>,
+}
+
+impl Candidate {
+    /// The loss at size n, if measured.
+    pub fn loss_at(&self, n: f64) -> Option<f64> {
+        self.curve.iter().find(|p| p.0 == n).map(|p| p.1)
+    }
+    /// Observations (one input, D) of the points with sizes in [lo, hi].
+    pub fn observations(&self, lo: f64, hi: f64) -> Observations {
+        let pts: Vec<&(f64, f64)> = self
+            .curve
+            .iter()
+            .filter(|p| p.0 >= lo && p.0 <= hi)
+            .collect();
+        let mut obs = Observations::from_columns(
+            &["D"],
+            &[pts.iter().map(|p| p.0).collect()],
+            pts.iter().map(|p| p.1).collect(),
+        );
+        obs.group = vec![self.id.clone(); pts.len()];
+        obs
+    }
+}
+
+/// The wide format of the selection benchmark: a model id column, one column
+/// per fine-tuning size (numeric header, `0` = zero-shot), optional `size`
+/// (parameters) and `family`.
+pub fn finetune_wide(path: &Path) -> Result<Vec<Candidate>> {
+    let table = Table::read(path)?;
+    let sizes: Vec<(usize, f64)> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.parse::<f64>().ok().filter(|n| *n >= 0.0).map(|n| (i, n)))
+        .collect();
+    if sizes.len() < 2 {
+        return Err(Error::input(
+            &table.source,
+            Some(1),
+            None,
+            "expected columns named by fine-tuning size (0, 200, 400, ...)",
+        ));
+    }
+    let id_col = (0..table.columns.len())
+        .find(|i| !sizes.iter().any(|s| s.0 == *i))
+        .unwrap_or(0);
+    let size_col = table.columns.iter().position(|c| c == "size");
+    let family_col = table.columns.iter().position(|c| c == "family");
+    let mut out = Vec::new();
+    for r in 0..table.rows.len() {
+        let mut curve = Vec::new();
+        for &(c, n) in &sizes {
+            if table.text(r, c).is_empty() {
+                continue; // not measured
+            }
+            let v = table.number(r, c)?;
+            if v <= 0.0 {
+                return Err(Error::input(
+                    &table.source,
+                    Some(table.line(r)),
+                    Some(&table.columns[c]),
+                    "a loss must be > 0",
+                ));
+            }
+            curve.push((n, v));
+        }
+        curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out.push(Candidate {
+            id: table.text(r, id_col).to_string(),
+            curve,
+            size: size_col.map(|c| table.number(r, c)).transpose()?,
+            family: family_col.map(|c| table.text(r, c).to_string()),
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::input(&table.source, None, None, "no data rows"));
+    }
+    Ok(out)
+}
