@@ -18,6 +18,7 @@ pub mod objective;
 pub mod observations;
 pub mod plot;
 pub mod report;
+pub mod selection;
 pub mod solver;
 pub mod synthetic;
 pub mod table;

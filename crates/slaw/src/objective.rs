@@ -120,21 +120,19 @@ impl<'a> Objective<'a> {
                 }
             }
             grad.iter_mut().for_each(|g| *g = 0.0);
-            let mut total = 0.0;
-            let rows = jac.chunks_exact(p);
-            for (((&pr, &t), &w), row) in pred
-                .iter()
-                .zip(&self.target)
-                .zip(&self.obs.weight)
-                .zip(rows)
-            {
-                let r = pr - t;
-                total += w * self.loss.rho(r);
-                let s = w * self.loss.psi(r);
-                for (g, j) in grad.iter_mut().zip(row) {
-                    *g += s * j;
-                }
-            }
+            let (huber, delta) = match self.loss {
+                Loss::Huber { delta } => (true, delta),
+                Loss::Squared => (false, 0.0),
+            };
+            let total = reduce(
+                huber,
+                delta,
+                pred,
+                &self.target,
+                &self.obs.weight,
+                jac,
+                grad,
+            );
             if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
                 total
             } else {
@@ -163,6 +161,48 @@ impl<'a> Objective<'a> {
                 }
             })
             .collect()
+    }
+}
+
+crate::multiversion! {
+    /// Sum of the (weighted) losses of the residuals pred - target, with
+    /// their gradient J^T psi accumulated into `grad` (J: one row per point).
+    fn reduce(
+        huber: bool,
+        delta: f64,
+        pred: &[f64],
+        target: &[f64],
+        weight: &[f64],
+        jac: &[f64],
+        grad: &mut [f64],
+    ) -> f64 {
+        let p = grad.len();
+        let mut total = 0.0;
+        for (((&pr, &t), &w), row) in pred
+            .iter()
+            .zip(target)
+            .zip(weight)
+            .zip(jac.chunks_exact(p))
+        {
+            let r = pr - t;
+            let (rho, psi) = if huber {
+                let a = r.abs();
+                let rho = if a <= delta {
+                    0.5 * r * r
+                } else {
+                    delta * (a - 0.5 * delta)
+                };
+                (rho, r.clamp(-delta, delta))
+            } else {
+                (r * r, 2.0 * r)
+            };
+            total += w * rho;
+            let s = w * psi;
+            for (g, j) in grad.iter_mut().zip(row) {
+                *g += s * j;
+            }
+        }
+        total
     }
 }
 

@@ -115,29 +115,7 @@ impl Model for Rectified {
         out: &mut [f64],
         jac: &mut [f64],
     ) {
-        let b = fastmath::exp(u[0].min(700.0));
-        let dl = fastmath::exp(u[1].min(700.0));
-        let beta = u[2];
-        let e = fastmath::exp(u[3].min(700.0));
-        for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(4)).zip(lnx) {
-            // At D = 0 (l = -inf), D^beta = 0 and its derivative is 0.
-            let pos = l > f64::MIN;
-            let ls = if pos { l } else { 0.0 };
-            let dpow = if pos {
-                fastmath::exp((beta * ls).min(700.0))
-            } else {
-                0.0
-            };
-            let s = dl + dpow;
-            let t = b / s;
-            let v = t + e;
-            let inv = 1.0 / v;
-            *o = fastmath::ln_positive(v);
-            j[0] = t * inv;
-            j[1] = -t * dl / s * inv;
-            j[2] = -t * dpow * ls / s * inv;
-            j[3] = e * inv;
-        }
+        rectified_ln_batch(lnx, u, out, jac);
     }
 }
 
@@ -176,6 +154,42 @@ impl Model for Additive2 {
         out: &mut [f64],
         jac: &mut [f64],
     ) {
+        additive2_ln_batch(lnx, u, out, jac);
+    }
+}
+
+crate::multiversion! {
+    /// ln L and its Jacobian for the rectified law over a batch of points.
+    fn rectified_ln_batch(lnx: &[f64], u: &[f64], out: &mut [f64], jac: &mut [f64]) {
+        let b = fastmath::exp(u[0].min(700.0));
+        let dl = fastmath::exp(u[1].min(700.0));
+        let beta = u[2];
+        let e = fastmath::exp(u[3].min(700.0));
+        for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(4)).zip(lnx) {
+            // At D = 0 (l = -inf), D^beta = 0 and its derivative is 0.
+            let pos = l > f64::MIN;
+            let ls = if pos { l } else { 0.0 };
+            let dpow = if pos {
+                fastmath::exp((beta * ls).min(700.0))
+            } else {
+                0.0
+            };
+            let s = dl + dpow;
+            let t = b / s;
+            let v = t + e;
+            let inv = 1.0 / v;
+            *o = fastmath::ln_positive(v);
+            j[0] = t * inv;
+            j[1] = -t * dl / s * inv;
+            j[2] = -t * dpow * ls / s * inv;
+            j[3] = e * inv;
+        }
+    }
+}
+
+crate::multiversion! {
+    /// ln L and its Jacobian for E + A / N^alpha + B / D^beta over a batch.
+    fn additive2_ln_batch(lnx: &[f64], u: &[f64], out: &mut [f64], jac: &mut [f64]) {
         let (a, alpha, b, beta) = (u[0], u[1], u[2], u[3]);
         let e = fastmath::exp(u[4]);
         for ((o, j), l) in out

@@ -1,0 +1,121 @@
+"""Reference timings for `slaw bench engine`: the same fits done the way the
+research code does them, with scipy's L-BFGS-B.
+
+1. Chinchilla (Hoffmann et al. Approach 3 as replicated by Besiroglu et al.):
+   Huber (delta 1e-3) of log-sum-exp residuals on log L, summed, from the
+   4500-point grid; with an analytic gradient and with scipy's finite
+   differences.
+2. The rectified law B / (D_l + D^beta) + E fitted to each of the 60
+   fine-tuning curves (14 non-zero sizes), squared error on log L, one
+   L-BFGS-B run from one start per curve, finite-difference gradient.
+
+Usage: python scipy_engine.py DATA_DIR [--skip-numeric]
+Prints one JSON object per benchmark.
+"""
+import csv
+import itertools
+import json
+import sys
+import time
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+
+
+def chinchilla(data_dir):
+    rows = []
+    with open(f"{data_dir}/chinchilla/svg_extracted_data.csv") as f:
+        for r in csv.DictReader(f):
+            n, c, loss = float(r["Model Size"]), float(r["Training FLOP"]), float(r["loss"])
+            rows.append((n, c / (6 * n), loss))
+    rows.sort(key=lambda r: r[2])
+    rows = rows[:-5]
+    n = np.array([r[0] for r in rows])
+    d = np.array([r[1] for r in rows])
+    y = np.log(np.array([r[2] for r in rows]))
+    return np.log(n), np.log(d), y
+
+
+def huber(r, delta=1e-3):
+    a = np.abs(r)
+    return np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+
+
+def chinchilla_objective(p, ln_n, ln_d, y, with_grad):
+    a, alpha, b, beta, e = p
+    z = np.stack([a - alpha * ln_n, b - beta * ln_d, np.full_like(ln_n, e)])
+    pred = logsumexp(z, axis=0)
+    r = pred - y
+    f = huber(r).sum()
+    if not with_grad:
+        return f
+    w = np.exp(z - pred)
+    psi = np.clip(r, -1e-3, 1e-3)
+    g = np.array([
+        (psi * w[0]).sum(), (psi * -ln_n * w[0]).sum(),
+        (psi * w[1]).sum(), (psi * -ln_d * w[1]).sum(),
+        (psi * w[2]).sum(),
+    ])
+    return f, g
+
+
+def bench_chinchilla(data_dir, with_grad):
+    ln_n, ln_d, y = chinchilla(data_dir)
+    grid = itertools.product(np.arange(0, 30, 5), np.arange(0, 2.5, 0.5), np.arange(0, 30, 5),
+                             np.arange(0, 2.5, 0.5), np.arange(-1, 1.5, 0.5))
+    t = time.perf_counter()
+    best = None
+    for a, alpha, b, beta, e in grid:
+        res = minimize(chinchilla_objective, [a, alpha, b, beta, e], args=(ln_n, ln_d, y, with_grad),
+                       jac=with_grad, method="L-BFGS-B")
+        if best is None or res.fun < best.fun:
+            best = res
+    elapsed = time.perf_counter() - t
+    a, alpha, b, beta, e = best.x
+    return {
+        "name": "chinchilla 4500 starts, scipy L-BFGS-B, " + ("analytic gradient" if with_grad else "finite differences"),
+        "seconds": elapsed,
+        "objective": best.fun,
+        "alpha": alpha, "beta": beta, "E": float(np.exp(e)),
+    }
+
+
+def curves(data_dir):
+    out = []
+    for name in ("flan.csv", "wmt19.csv"):
+        with open(f"{data_dir}/finetune-selection/{name}") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            cols = [(i, float(h)) for i, h in enumerate(header) if h.replace(".", "").isdigit() and float(h) > 0]
+            for row in reader:
+                out.append((np.array([c[1] for c in cols]), np.array([float(row[i]) for i, _ in cols])))
+    return out
+
+
+def bench_rectified(data_dir):
+    data = curves(data_dir)
+    t = time.perf_counter()
+    worst = 0.0
+    for dsz, loss in data:
+        ln_d, y = np.log(dsz), np.log(loss)
+
+        def obj(p):
+            lb, ldl, beta, le = p
+            pred = np.exp(lb) / (np.exp(ldl) + np.exp(beta * ln_d)) + np.exp(le)
+            return ((np.log(pred) - y) ** 2).sum()
+
+        res = minimize(obj, [5.0, 5.0, 0.5, 0.0], method="L-BFGS-B",
+                       bounds=[(-30, 70), (-30, 70), (0, 5), (-23, 14)])
+        worst = max(worst, float(np.sqrt(res.fun / len(y))))
+    elapsed = time.perf_counter() - t
+    return {"name": f"rectified {len(data)} curves, scipy L-BFGS-B, one start each",
+            "seconds": elapsed, "per_fit": elapsed / len(data), "largest_rmsd_log": worst}
+
+
+if __name__ == "__main__":
+    data_dir = sys.argv[1]
+    print(json.dumps(bench_rectified(data_dir)), flush=True)
+    print(json.dumps(bench_chinchilla(data_dir, True)), flush=True)
+    if "--skip-numeric" not in sys.argv:
+        print(json.dumps(bench_chinchilla(data_dir, False)), flush=True)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Measure slaw's engine and the scipy reference in one run, on this machine.
+# Usage: bench/run.sh [DATA_DIR] [--skip-numeric]
+# Needs python3; installs numpy and scipy into target/bench-venv on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data="${1:-../shared/data}"
+shift || true
+venv=target/bench-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet numpy scipy
+fi
+cargo build --release --quiet
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== slaw (median of 5 repeats)"
+./target/release/slaw bench engine --data "$data" --repeats 5
+./target/release/slaw bench engine --data "$data" --repeats 5 --solver basin
+echo "== scipy reference (one run each)"
+"$venv/bin/python" bench/reference/scipy_engine.py "$data" "$@"

@@ -1,0 +1,210 @@
+//! Model selection (Lin et al., ICML 2024): rank candidate pre-trained models
+//! by their predicted fine-tuned loss at a target data size, using only
+//! fine-tunings on small subsets (the budget).
+//!
+//! candidates (`datasets`) -> budget -> method (`method`, `ats`) -> ranking
+//! -> cost accounting; the paper's benchmark protocol and metrics live in
+//! `protocol` and `metrics`.
+
+pub mod ats;
+pub mod method;
+pub mod metrics;
+pub mod protocol;
+
+use crate::datasets::Candidate;
+use crate::{Error, Result};
+pub use method::{Detail, Estimate, Method, METHODS};
+use rayon::prelude::*;
+
+/// What the selector may spend: fine-tunings on at most `max_n` examples;
+/// the decision is about the loss at `target` examples.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Budget {
+    pub target: f64,
+    pub max_n: f64,
+}
+
+impl Budget {
+    pub fn new(target: f64, max_n: f64) -> Result<Budget> {
+        if !(target.is_finite() && target > 0.0) {
+            return Err(Error::usage(format!("--target must be > 0, got {target}")));
+        }
+        if !(max_n.is_finite() && max_n > 0.0) || max_n > target {
+            return Err(Error::usage(format!(
+                "the budget must allow a size in (0, target = {target}], got {max_n}"
+            )));
+        }
+        Ok(Budget { target, max_n })
+    }
+
+    /// `--budget 1/64` (a fraction of the target) or a plain fraction `0.015625`.
+    pub fn parse_fraction(s: &str) -> Result<f64> {
+        let bad = || {
+            Error::usage(format!(
+                "--budget expects 1/R or a fraction in (0, 1], got '{s}'"
+            ))
+        };
+        let v = match s.split_once('/') {
+            Some((a, b)) => {
+                let a: f64 = a.trim().parse().map_err(|_| bad())?;
+                let b: f64 = b.trim().parse().map_err(|_| bad())?;
+                a / b
+            }
+            None => s.trim().parse().map_err(|_| bad())?,
+        };
+        if !(v.is_finite() && v > 0.0 && v <= 1.0) {
+            return Err(bad());
+        }
+        Ok(v)
+    }
+
+    /// The candidate's measured points with 0 < n <= max_n, ascending.
+    pub fn affordable(&self, c: &Candidate) -> Vec<(f64, f64)> {
+        c.curve
+            .iter()
+            .copied()
+            .filter(|p| p.0 > 0.0 && p.0 <= self.max_n * (1.0 + 1e-12))
+            .collect()
+    }
+}
+
+/// A ranked selection.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Selection {
+    pub method: Method,
+    pub budget: Budget,
+    /// Best first.
+    pub ranking: Vec<Ranked>,
+    pub cost: Cost,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ranked {
+    pub rank: usize,
+    /// Position of the candidate in the input.
+    #[serde(skip)]
+    pub index: usize,
+    #[serde(flatten)]
+    pub estimate: Estimate,
+    /// The measured loss at the target, when the data has it (for checking).
+    pub observed_at_target: Option<f64>,
+}
+
+impl Selection {
+    pub fn chosen(&self) -> &Ranked {
+        &self.ranking[0]
+    }
+}
+
+/// Options of a selection run.
+#[derive(Debug, Clone, Copy)]
+pub struct SelectOptions {
+    pub bootstrap: usize,
+    pub seed: u64,
+    /// Average tokens per example and epochs, for the FLOP count.
+    pub tokens_per_example: Option<f64>,
+    pub epochs: f64,
+}
+
+impl Default for SelectOptions {
+    fn default() -> Self {
+        SelectOptions {
+            bootstrap: 0,
+            seed: 0,
+            tokens_per_example: None,
+            epochs: 1.0,
+        }
+    }
+}
+
+/// Score every candidate (in parallel) and rank them, best first; ties keep
+/// the input order.
+pub fn select(
+    pool: &[Candidate],
+    method: Method,
+    budget: Budget,
+    opts: &SelectOptions,
+) -> Result<Selection> {
+    if pool.is_empty() {
+        return Err(Error::usage("no candidates to select from"));
+    }
+    let estimates: Vec<Estimate> = pool
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| method.estimate(c, &budget, opts.bootstrap, opts.seed.wrapping_add(i as u64)))
+        .collect::<Result<_>>()?;
+    let mut order: Vec<usize> = (0..pool.len()).collect();
+    order.sort_by(|&a, &b| estimates[a].score.total_cmp(&estimates[b].score));
+    let ranking = order
+        .iter()
+        .enumerate()
+        .map(|(r, &i)| Ranked {
+            rank: r + 1,
+            index: i,
+            estimate: estimates[i].clone(),
+            observed_at_target: pool[i].loss_at(budget.target),
+        })
+        .collect();
+    Ok(Selection {
+        method,
+        budget,
+        ranking,
+        cost: Cost::of(pool, method, &budget, opts),
+    })
+}
+
+/// Fine-tuning cost of a method: examples (and FLOPs = 6 x params x tokens
+/// when the parameter counts and tokens per example are known) against
+/// fine-tuning every candidate on the full target size.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Cost {
+    /// Fine-tuning examples processed, summed over candidates (x epochs).
+    pub examples: f64,
+    pub full_examples: f64,
+    pub flops: Option<f64>,
+    pub full_flops: Option<f64>,
+    /// Cost relative to fine-tuning every candidate on the full data: by
+    /// FLOPs when known, otherwise by examples.
+    pub ratio: f64,
+}
+
+impl Cost {
+    pub fn of(pool: &[Candidate], method: Method, budget: &Budget, opts: &SelectOptions) -> Cost {
+        let mut examples = 0.0;
+        let mut full = 0.0;
+        let mut flops = 0.0;
+        let mut full_flops = 0.0;
+        let sizes_known = pool.iter().all(|c| c.size.is_some());
+        for c in pool {
+            let n: f64 = method.sizes_used(c, budget).iter().sum::<f64>() * opts.epochs;
+            let f = budget.target * opts.epochs;
+            examples += n;
+            full += f;
+            if let (Some(p), Some(t)) = (c.size, opts.tokens_per_example) {
+                flops += 6.0 * p * t * n;
+                full_flops += 6.0 * p * t * f;
+            }
+        }
+        let by_flops = sizes_known && opts.tokens_per_example.is_some();
+        let ratio = if by_flops {
+            flops / full_flops
+        } else if sizes_known {
+            // Tokens per example cancel when it is the same for all.
+            let w: f64 = pool
+                .iter()
+                .map(|c| c.size.unwrap() * method.sizes_used(c, budget).iter().sum::<f64>())
+                .sum();
+            let wf: f64 = pool.iter().map(|c| c.size.unwrap() * budget.target).sum();
+            w / wf
+        } else {
+            examples / full
+        };
+        Cost {
+            examples,
+            full_examples: full,
+            flops: by_flops.then_some(flops),
+            full_flops: by_flops.then_some(full_flops),
+            ratio,
+        }
+    }
+}
