@@ -41,7 +41,9 @@ enum Command {
         #[command(subcommand)]
         what: BenchWhat,
     },
-    /// Fit the rectified law to built-in synthetic fine-tuning curves (no data needed).
+    /// Choose the model to fine-tune: rank candidates by predicted loss at the target size.
+    Select(SelectArgs),
+    /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
         /// Where to write the plot (.svg or .png).
         #[arg(long, default_value = "slaw-demo.svg")]
@@ -55,6 +57,23 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchWhat {
+    /// The selection protocol of Lin et al. on every CSV of a folder: budgets 1/8 ... 1/512, all methods.
+    Selection {
+        /// The folder of wide CSVs (flan.csv, wmt19.csv, ...).
+        #[arg(long, default_value = "../shared/data/finetune-selection")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Also write the rows as CSV.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also write the rows as JSON.
+        #[arg(long)]
+        json_out: Option<PathBuf>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// The fitting engine: Chinchilla 4500-start fit and the 60 rectified-law fits.
     Engine {
         /// The folder holding chinchilla/ and finetune-selection/.
@@ -67,6 +86,60 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+struct SelectArgs {
+    /// Candidates: the wide CSV (model id, a column per fine-tuning size with
+    /// 0 = zero-shot, optional size and family) or a long file (model, n, loss [, size, family]).
+    file: PathBuf,
+    /// The full fine-tuning data size to predict the loss at.
+    #[arg(long)]
+    target: f64,
+    /// Budget as a fraction of the target, e.g. 1/64.
+    #[arg(long, conflicts_with = "max_n")]
+    budget: Option<String>,
+    /// Budget as the largest affordable fine-tuning size.
+    #[arg(long)]
+    max_n: Option<f64>,
+    /// Selection method (default: the best on the benchmark, ats-blend): ats-blend, ats,
+    /// rectified-fit, vanilla-fit, sub-tuning, zero-shot, model-size.
+    #[arg(long, default_value = "ats-blend")]
+    method: String,
+    /// AtS: smallest number of points of the power-phase line.
+    #[arg(long, default_value_t = 3)]
+    k: usize,
+    /// AtS: rejection threshold in residual standard deviations.
+    #[arg(long, default_value_t = 5.0)]
+    delta: f64,
+    /// Bootstrap replicates for the interval of each prediction (0: none).
+    #[arg(long, default_value_t = 200)]
+    bootstrap: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Average tokens per fine-tuning example (for the FLOP count).
+    #[arg(long)]
+    tokens_per_example: Option<f64>,
+    /// Fine-tuning epochs (for the cost).
+    #[arg(long, default_value_t = 1.0)]
+    epochs: f64,
+    /// Long format: the model column.
+    #[arg(long, default_value = "model")]
+    model_col: String,
+    /// Long format: the fine-tuning size column.
+    #[arg(long, default_value = "n")]
+    n_col: String,
+    /// Long format: the loss column.
+    #[arg(long, default_value = "loss")]
+    loss_col: String,
+    /// Long format: the parameter-count column (default: "size" when present).
+    #[arg(long)]
+    size_col: Option<String>,
+    #[arg(long)]
+    json: bool,
+    /// Write a plot (.svg or .png).
+    #[arg(long)]
+    plot: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -241,38 +314,76 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            what:
+                BenchWhat::Selection {
+                    data,
+                    repeats,
+                    csv,
+                    json_out,
+                    json,
+                },
+        } => {
+            let (rows, timing) = slaw::bench::selection(&data, repeats)?;
+            if let Some(p) = csv {
+                slaw::selection::protocol::write_csv(&rows, &p)?;
+            }
+            if let Some(p) = json_out {
+                std::fs::write(&p, serde_json::to_string_pretty(&rows)?)
+                    .with_context(|| format!("{}", p.display()))?;
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"timing": timing, "rows": rows})
+                    )?
+                );
+            } else {
+                print!("{}", report::selection_bench_table(&rows));
+                println!(
+                    "\n{}: median {:.4} s (min {:.4} s, {} repeats, {} threads)",
+                    timing.name,
+                    timing.median_s,
+                    timing.min_s,
+                    timing.repeats,
+                    rayon_threads()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compare(a) => cmd_compare(a),
         Command::Demo {
             plot: path,
             seed,
             json,
         } => {
-            let bar = progress(3 * 200, "bootstrap");
-            let demo = slaw::demo::run_demo(seed, &|| bar.inc(1))?;
-            bar.finish_and_clear();
+            let demo = slaw::demo::run_demo(seed)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&demo.fits)?);
+                println!("{}", serde_json::to_string_pretty(&demo.selection)?);
             } else {
-                println!("Demo: fine-tuning curves of 3 synthetic models drawn from the rectified law (1% noise),");
-                println!("fitted on sizes up to 409,600 and checked on the two largest sizes, held out.\n");
-                for (m, g) in slaw::demo::DEMO_MODELS.iter().zip(&demo.fits) {
-                    println!(
-                        "true {}: B={} D_l={} beta={} E={}",
-                        m.name, m.truth[0], m.truth[1], m.truth[2], m.truth[3]
-                    );
-                    let _ = g;
-                }
-                println!();
-                print!(
-                    "{}",
-                    report::fit_report(&demo.law, &demo.fits, &demo.obs.input_names)
+                println!(
+                    "Demo: choose which of {} synthetic pre-trained models to fine-tune on {} examples,",
+                    demo.pool.len(),
+                    report::num(slaw::demo::TARGET)
+                );
+                println!("fine-tuning each only on subsets of at most 1/64 of the data. The curves follow the");
+                println!("rectified law with parameters of real FLAN fits and 1% noise; the \"observed\" column");
+                println!(
+                    "is the noisy measurement at the full size, which the selection never sees.\n"
+                );
+                print!("{}", report::selection_report(&demo.selection));
+                println!(
+                    "true best: {}; relative accuracy of the choice: {:.3}",
+                    demo.best, demo.relative_accuracy
                 );
             }
-            let fig = plot::fit_figure(&demo.law, &demo.obs, &demo.fits, "loss");
+            let fig = plot::selection_figure(&demo.pool, &demo.selection);
             plot::save(&fig, &path)?;
             eprintln!("plot written to {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Select(a) => cmd_select(a),
     }
 }
 
@@ -509,6 +620,55 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&ranked)?);
     } else {
         print!("{}", report::compare_report(&ranked));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
+    use slaw::selection::{select, Budget, Method, SelectOptions};
+    let long = slaw::datasets::LongColumns {
+        model: a.model_col,
+        n: a.n_col,
+        loss: a.loss_col,
+        size: a.size_col,
+        family: None,
+    };
+    let pool = slaw::datasets::candidates(&a.file, &long)?;
+    let max_n = match (a.budget, a.max_n) {
+        (Some(b), None) => a.target * Budget::parse_fraction(&b)?,
+        (None, Some(m)) => m,
+        _ => bail!("give the budget: --budget 1/R (a fraction of --target) or --max-n N"),
+    };
+    let budget = Budget::new(a.target, max_n)?;
+    let method = Method::parse(&a.method, a.k, a.delta)?;
+    let opts = SelectOptions {
+        bootstrap: a.bootstrap,
+        seed: a.seed,
+        tokens_per_example: a.tokens_per_example,
+        epochs: a.epochs,
+    };
+    let sel = select(&pool, method, budget, &opts)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&sel)?);
+    } else {
+        print!("{}", report::selection_report(&sel));
+    }
+    if let Some(p) = a.plot {
+        plot::save(&plot::selection_figure(&pool, &sel), &p)?;
+        eprintln!("plot written to {}", p.display());
+    }
+    let unconverged = sel.ranking.iter().any(|r| {
+        matches!(
+            r.estimate.detail,
+            slaw::selection::Detail::Fit {
+                converged: false,
+                ..
+            }
+        )
+    });
+    if unconverged {
+        eprintln!("error: the law fit of at least one candidate did not converge (see the report)");
+        return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -67,7 +67,7 @@ fn fit_power_law_text_json_and_plot() {
         .success()
         .stdout(predicate::str::contains("status: converged"))
         .stdout(predicate::str::contains("held out:"))
-        .stdout(predicate::str::contains("predict D=1.00000e6"));
+        .stdout(predicate::str::contains("predict D=1000000"));
     let svg = fs::read_to_string(dir.path().join("out.svg")).unwrap();
     assert!(svg.contains("<svg") && svg.contains("circle"));
 
@@ -271,7 +271,8 @@ fn demo_runs_without_data_and_writes_a_plot() {
         .args(["demo", "--plot", "demo.png"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("status: converged"));
+        .stdout(predicate::str::contains("chosen: "))
+        .stdout(predicate::str::contains("relative accuracy of the choice"));
     assert!(fs::metadata(dir.path().join("demo.png")).unwrap().len() > 1000);
 }
 
@@ -604,5 +605,153 @@ fn bad_flags_are_clear_errors() {
         ],
         &dir,
         &["no parameter 'gamma'"],
+    );
+}
+
+/// A small pool in the long format: three models drawn from the rectified
+/// law (no noise), the zero-shot point and sizes 200 ... 204800.
+fn pool_long_csv() -> String {
+    let models = [
+        ("fast", 3.0e8, [20.0, 8.0, 0.25, 0.8]),
+        ("slow", 1.3e9, [200.0, 60.0, 0.35, 0.6]),
+        ("flat", 2.7e9, [6.0, 4.0, 0.18, 1.2]),
+    ];
+    let mut s = String::from("model,n,loss,size\n");
+    for (name, size, [b, dl, beta, e]) in models {
+        for k in -1..11 {
+            let n: f64 = if k < 0 { 0.0 } else { 200.0 * 2f64.powi(k) };
+            let l = b / (dl + n.powf(beta)) + e;
+            s += &format!("{name},{n},{l},{size}\n");
+        }
+    }
+    s
+}
+
+#[test]
+fn select_ranks_candidates_with_json_plot_and_cost() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "select",
+            "pool.csv",
+            "--target",
+            "204800",
+            "--budget",
+            "1/32",
+            "--json",
+            "--plot",
+            "sel.svg",
+            "--tokens-per-example",
+            "100",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ranking = v["ranking"].as_array().unwrap();
+    assert_eq!(ranking.len(), 3);
+    for r in ranking {
+        assert!(r["id"].is_string());
+        assert!(r["predicted_loss"].as_f64().unwrap() > 0.0);
+        let i = &r["interval"];
+        assert!(i["lo"].as_f64().unwrap() <= i["hi"].as_f64().unwrap());
+    }
+    // Ranks are 1..3 in order of predicted loss.
+    let p: Vec<f64> = ranking
+        .iter()
+        .map(|r| r["predicted_loss"].as_f64().unwrap())
+        .collect();
+    assert!(p[0] <= p[1] && p[1] <= p[2]);
+    assert_eq!(v["method"]["name"], "ats-blend");
+    let cost = v["cost"]["ratio"].as_f64().unwrap();
+    assert!(cost > 0.0 && cost < 1.0 / 16.0, "cost ratio {cost}");
+    assert!(v["cost"]["flops"].as_f64().unwrap() > 0.0);
+    let svg = fs::read_to_string(dir.path().join("sel.svg")).unwrap();
+    assert!(svg.contains("(chosen)"));
+}
+
+#[test]
+fn select_every_method_runs_and_is_deterministic() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    for m in [
+        "ats-blend",
+        "ats",
+        "rectified-fit",
+        "vanilla-fit",
+        "sub-tuning",
+        "zero-shot",
+        "model-size",
+    ] {
+        let run = || {
+            slaw()
+                .current_dir(dir.path())
+                .args([
+                    "select", "pool.csv", "--target", "204800", "--max-n", "6400",
+                ])
+                .args(["--method", m, "--bootstrap", "20", "--seed", "3"])
+                .output()
+                .unwrap()
+        };
+        let a = run();
+        assert!(
+            a.status.success(),
+            "{m}: {}",
+            String::from_utf8_lossy(&a.stderr)
+        );
+        assert!(String::from_utf8_lossy(&a.stdout).contains("chosen: "));
+        assert_eq!(a.stdout, run().stdout, "{m} is not deterministic");
+    }
+}
+
+#[test]
+fn select_bad_inputs() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    let fail = |args: &[&str], needle: &str| {
+        slaw()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
+    };
+    fail(
+        &[
+            "select", "pool.csv", "--target", "204800", "--budget", "1/32", "--method", "magic",
+        ],
+        "unknown selection method",
+    );
+    fail(&["select", "pool.csv", "--target", "204800"], "--budget");
+    fail(
+        &[
+            "select", "pool.csv", "--target", "204800", "--budget", "x/2",
+        ],
+        "--budget expects",
+    );
+    // Too small a budget for AtS (needs k + 1 = 4 sizes).
+    fail(
+        &["select", "pool.csv", "--target", "204800", "--max-n", "400"],
+        "needs at least 4 affordable sizes",
+    );
+    write(
+        dir.path(),
+        "bad.csv",
+        "model,n,loss\na,200,3.1\na,400,oops\n",
+    );
+    fail(
+        &["select", "bad.csv", "--target", "1e5", "--max-n", "400"],
+        "bad.csv",
+    );
+    write(dir.path(), "neg.csv", "model,n,loss\na,200,3.1\na,400,-1\n");
+    fail(
+        &["select", "neg.csv", "--target", "1e5", "--max-n", "400"],
+        "a loss must be > 0",
     );
 }

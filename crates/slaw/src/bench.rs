@@ -116,3 +116,60 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
     });
     Ok(rows)
 }
+
+/// `slaw bench selection`: the paper's protocol on every `*.csv` in `dir`
+/// (sorted by name), all methods; returns the rows of the last repeat and
+/// the timing of the whole run (reading included).
+pub fn selection(
+    dir: &Path,
+    repeats: usize,
+) -> Result<(Vec<crate::selection::protocol::Row>, BenchRow)> {
+    use crate::selection::protocol;
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| crate::Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(crate::Error::usage(format!(
+            "{}: no .csv files (expected the benchmark's wide CSVs)",
+            dir.display()
+        )));
+    }
+    let methods = protocol::all_methods();
+    let (median_s, min_s, rows) = time(repeats, || {
+        let mut rows = Vec::new();
+        for f in &files {
+            let pool = datasets::finetune_wide(f)?;
+            let name = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            rows.extend(protocol::run(&name, &pool, &methods)?);
+        }
+        Ok(rows)
+    })?;
+    let fits = rows.len();
+    Ok((
+        rows,
+        BenchRow {
+            name: format!(
+                "selection: {} dataset(s) x {} budgets x {} methods",
+                files.len(),
+                protocol::RATIOS.len(),
+                methods.len()
+            ),
+            repeats,
+            median_s,
+            min_s,
+            fits,
+            starts_per_fit: 0,
+            evaluations: 0,
+            result: String::new(),
+        },
+    ))
+}

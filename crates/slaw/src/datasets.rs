@@ -132,3 +132,114 @@ pub fn finetune_wide(path: &Path) -> Result<Vec<Candidate>> {
     }
     Ok(out)
 }
+
+/// Column names of the long format of fine-tuning runs: one row per
+/// (model, n) with the loss, optionally the parameter count and family.
+#[derive(Debug, Clone)]
+pub struct LongColumns {
+    pub model: String,
+    pub n: String,
+    pub loss: String,
+    pub size: Option<String>,
+    pub family: Option<String>,
+}
+
+impl Default for LongColumns {
+    fn default() -> Self {
+        LongColumns {
+            model: "model".into(),
+            n: "n".into(),
+            loss: "loss".into(),
+            size: None,
+            family: None,
+        }
+    }
+}
+
+/// The long format: rows (model, n, loss [, size, family]); n = 0 is the
+/// zero-shot loss. Candidates keep the order of first appearance; a size or
+/// family column, when present, must not vary within a model.
+pub fn finetune_long(path: &Path, cols: &LongColumns) -> Result<Vec<Candidate>> {
+    let table = Table::read(path)?;
+    let mi = table.column_index(&cols.model)?;
+    let ni = table.column_index(&cols.n)?;
+    let li = table.column_index(&cols.loss)?;
+    let optional = |name: &Option<String>, default: &str| -> Result<Option<usize>> {
+        match name {
+            Some(n) => table.column_index(n).map(Some),
+            None => Ok(table.columns.iter().position(|c| c == default)),
+        }
+    };
+    let si = optional(&cols.size, "size")?;
+    let fi = optional(&cols.family, "family")?;
+    let mut out: Vec<Candidate> = Vec::new();
+    for r in 0..table.rows.len() {
+        let id = table.text(r, mi).to_string();
+        let n = table.number(r, ni)?;
+        let loss = table.number(r, li)?;
+        let bad = |col: usize, msg: &str| {
+            Error::input(
+                &table.source,
+                Some(table.line(r)),
+                Some(&table.columns[col]),
+                msg,
+            )
+        };
+        if n < 0.0 {
+            return Err(bad(ni, "a fine-tuning size must be >= 0"));
+        }
+        if loss <= 0.0 {
+            return Err(bad(li, "a loss must be > 0"));
+        }
+        let size = si.map(|c| table.number(r, c)).transpose()?;
+        if size.is_some_and(|s| s <= 0.0) {
+            return Err(bad(si.unwrap(), "a parameter count must be > 0"));
+        }
+        let family = fi.map(|c| table.text(r, c).to_string());
+        let k = match out.iter().position(|c| c.id == id) {
+            Some(k) => k,
+            None => {
+                out.push(Candidate {
+                    id: id.clone(),
+                    curve: Vec::new(),
+                    size,
+                    family: family.clone(),
+                });
+                out.len() - 1
+            }
+        };
+        let c = &mut out[k];
+        if c.size != size {
+            return Err(bad(
+                si.unwrap(),
+                "the parameter count differs between rows of one model",
+            ));
+        }
+        if c.curve.iter().any(|p| p.0 == n) {
+            return Err(bad(ni, "this (model, n) pair appears twice"));
+        }
+        c.curve.push((n, loss));
+    }
+    if out.is_empty() {
+        return Err(Error::input(&table.source, None, None, "no data rows"));
+    }
+    for c in &mut out {
+        c.curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    Ok(out)
+}
+
+/// Read candidates from either format: wide when some column header is a
+/// number (a fine-tuning size), long otherwise.
+pub fn candidates(path: &Path, long: &LongColumns) -> Result<Vec<Candidate>> {
+    let table = Table::read(path)?;
+    if table
+        .columns
+        .iter()
+        .any(|c| c.trim().parse::<f64>().is_ok())
+    {
+        finetune_wide(path)
+    } else {
+        finetune_long(path, long)
+    }
+}

@@ -329,3 +329,104 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
         }
     }
 }
+
+/// The figure for `slaw select`: each candidate's measured points (affordable
+/// ones filled, the others hollow), the method's extrapolation from the
+/// largest affordable size to the target (the chosen model's curve solid,
+/// the others dashed), the predictions at the target as triangles, and for
+/// the chosen model its phase transition as a vertical line.
+pub fn selection_figure(
+    pool: &[crate::datasets::Candidate],
+    sel: &crate::selection::Selection,
+) -> Figure {
+    use crate::selection::Detail;
+    let b = &sel.budget;
+    let mut series = Vec::new();
+    let mut vlines = vec![
+        (b.max_n, "budget".to_string()),
+        (b.target, "target".to_string()),
+    ];
+    for r in &sel.ranking {
+        let c = &pool[r.index];
+        let chosen = r.rank == 1;
+        let color = r.rank - 1;
+        let label = if chosen {
+            format!("{} (chosen)", c.id)
+        } else {
+            c.id.clone()
+        };
+        type Points = Vec<(f64, f64)>;
+        let (fit_pts, other): (Points, Points) = c
+            .curve
+            .iter()
+            .filter(|p| p.0 > 0.0)
+            .partition(|p| p.0 <= b.max_n * (1.0 + 1e-12));
+        let first = fit_pts.first().map(|p| p.0).unwrap_or(b.max_n);
+        let curve = sel
+            .method
+            .curve(c, b, &r.estimate, &log_space(first, b.target, 100));
+        series.push(Series {
+            label: label.clone(),
+            color,
+            kind: if chosen {
+                SeriesKind::Line
+            } else {
+                SeriesKind::Dashed
+            },
+            points: curve,
+        });
+        series.push(Series {
+            label: if curve_is_empty(&series) {
+                label
+            } else {
+                String::new()
+            },
+            color,
+            kind: SeriesKind::Points,
+            points: fit_pts,
+        });
+        if !other.is_empty() {
+            series.push(Series {
+                label: String::new(),
+                color,
+                kind: SeriesKind::HollowPoints,
+                points: other,
+            });
+        }
+        if let Some(p) = r.estimate.predicted_loss {
+            series.push(Series {
+                label: String::new(),
+                color,
+                kind: SeriesKind::Marker,
+                points: vec![(b.target, p)],
+            });
+        }
+        if let (
+            true,
+            Detail::Ats {
+                transition: Some(t),
+                ..
+            },
+        ) = (chosen, &r.estimate.detail)
+        {
+            vlines.push((*t, format!("{}: transition", c.id)));
+        }
+    }
+    Figure {
+        title: format!(
+            "slaw select, {}: budget {} of {} examples",
+            sel.method.name(),
+            b.max_n,
+            b.target
+        ),
+        x_label: "fine-tuning examples".into(),
+        y_label: "loss".into(),
+        series,
+        vlines,
+    }
+}
+
+/// Whether the last series pushed (a curve) has no points.
+fn curve_is_empty(series: &[Series]) -> bool {
+    series.last().is_some_and(|s| s.points.is_empty())
+}

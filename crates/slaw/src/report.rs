@@ -10,7 +10,9 @@ pub fn num(v: f64) -> String {
         return format!("{v}");
     }
     let a = v.abs();
-    if (1e-3..1e5).contains(&a) {
+    if v.fract() == 0.0 && a < 1e12 {
+        format!("{v:.0}")
+    } else if (1e-3..1e5).contains(&a) {
         let s = format!("{v:.6}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         s.to_string()
@@ -139,6 +141,142 @@ pub fn compare_report(ranked: &[Ranked]) -> String {
             r.train_rmsd_log,
             if r.all_converged { "yes" } else { "NO" }
         );
+    }
+    s
+}
+
+/// The text report of `slaw select`: the ranking with each model's predicted
+/// loss at the target (and interval), AtS phase details, and the cost.
+pub fn selection_report(sel: &crate::selection::Selection) -> String {
+    use crate::selection::Detail;
+    use std::fmt::Write;
+    let b = &sel.budget;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "method {}: fine-tunings on at most {} examples, predicting the loss at {}",
+        sel.method.name(),
+        num(b.max_n),
+        num(b.target)
+    );
+    let _ = writeln!(
+        s,
+        "{:>4}  {:<32} {:>10} {:>21} {:>10}  details",
+        "rank", "model", "score", "95% interval", "observed"
+    );
+    for r in &sel.ranking {
+        let e = &r.estimate;
+        let score = match e.predicted_loss {
+            Some(p) => num(p),
+            None => num(e.score),
+        };
+        let interval = e
+            .interval
+            .map(|i| format!("[{}, {}]", num(i.lo), num(i.hi)))
+            .unwrap_or_else(|| "-".into());
+        let observed = r.observed_at_target.map(num).unwrap_or_else(|| "-".into());
+        let details = match &e.detail {
+            Detail::Ats {
+                accepted,
+                transition,
+                line,
+                ..
+            } => format!(
+                "power phase {}..{} (slope {:.3}){}",
+                num(accepted[0]),
+                num(*accepted.last().unwrap()),
+                line.slope,
+                transition
+                    .map(|t| format!(", transition at {}", num(t)))
+                    .unwrap_or_else(|| ", no transition detected".into())
+            ),
+            Detail::Fit {
+                param_names,
+                params,
+                converged,
+                ..
+            } => {
+                let p: Vec<String> = param_names
+                    .iter()
+                    .zip(params)
+                    .map(|(n, v)| format!("{n}={}", num(*v)))
+                    .collect();
+                format!(
+                    "{}{}",
+                    p.join(" "),
+                    if *converged { "" } else { " (NOT CONVERGED)" }
+                )
+            }
+            Detail::None => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "{:>4}  {:<32} {:>10} {:>21} {:>10}  {}",
+            r.rank, e.id, score, interval, observed, details
+        );
+    }
+    let c = &sel.cost;
+    let _ = writeln!(
+        s,
+        "\nchosen: {}\ncost: {} fine-tuning examples{} = {:.4}% of fine-tuning every candidate on the full data",
+        sel.chosen().estimate.id,
+        num(c.examples),
+        c.flops
+            .map(|f| format!(" ({f:.3e} FLOPs)"))
+            .unwrap_or_default(),
+        100.0 * c.ratio
+    );
+    s
+}
+
+/// The table of `slaw bench selection`: one line per dataset and budget,
+/// PearCorr / RelAcc (x100) per method.
+pub fn selection_bench_table(rows: &[crate::selection::protocol::Row]) -> String {
+    use std::fmt::Write;
+    let mut methods: Vec<&str> = Vec::new();
+    for r in rows {
+        if !methods.contains(&r.method.as_str()) {
+            methods.push(&r.method);
+        }
+    }
+    let mut s = String::new();
+    let _ = write!(s, "{:<12} {:>6}", "dataset", "budget");
+    for m in &methods {
+        let _ = write!(s, " {:>15}", m);
+    }
+    let _ = writeln!(
+        s,
+        "\n{:<12} {:>6}{}",
+        "",
+        "",
+        " PearCorr/RelAcc".repeat(methods.len())
+    );
+    let mut keys: Vec<(&str, u32)> = Vec::new();
+    for r in rows {
+        if !keys.contains(&(r.dataset.as_str(), r.ratio)) {
+            keys.push((&r.dataset, r.ratio));
+        }
+    }
+    for (ds, ratio) in keys {
+        let _ = write!(s, "{:<12} {:>6}", ds, format!("1/{ratio}"));
+        for m in &methods {
+            match rows
+                .iter()
+                .find(|r| r.dataset == ds && r.ratio == ratio && r.method == *m)
+            {
+                Some(r) => {
+                    let _ = write!(
+                        s,
+                        " {:>15}",
+                        format!("{:.1} / {:.1}", 100.0 * r.pear_corr, 100.0 * r.rel_acc)
+                    );
+                }
+                None => {
+                    let _ = write!(s, " {:>15}", "-");
+                }
+            }
+        }
+        let _ = writeln!(s);
     }
     s
 }

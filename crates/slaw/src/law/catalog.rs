@@ -74,6 +74,36 @@ impl Model for VanillaFt {
         g[3] = inner;
         alpha * inner
     }
+    fn ln_batch(
+        &self,
+        _x: &[f64],
+        lnx: &[f64],
+        _dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        vanilla_ln_batch(lnx, u, out, jac);
+    }
+}
+
+crate::multiversion! {
+    /// ln L and its Jacobian for the vanilla fine-tuning law over a batch.
+    fn vanilla_ln_batch(lnx: &[f64], u: &[f64], out: &mut [f64], jac: &mut [f64]) {
+        let (b, beta, alpha) = (u[0], u[1], u[3]);
+        let e = fastmath::exp(u[2].min(700.0));
+        for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(4)).zip(lnx) {
+            let t = fastmath::exp((b - beta * l).min(700.0));
+            let s = t + e;
+            let inv = 1.0 / s;
+            let inner = fastmath::ln_positive(s);
+            *o = alpha * inner;
+            j[0] = alpha * t * inv;
+            j[1] = -alpha * l * t * inv;
+            j[2] = alpha * e * inv;
+            j[3] = inner;
+        }
+    }
 }
 
 /// L = B / (D_l + D^beta) + E. Internal: (ln B, ln D_l, beta, ln E).
@@ -364,10 +394,10 @@ pub fn vanilla_ft() -> Law {
         "L = (B / D^beta + E)^alpha",
         &[("D", Domain::Positive)],
         vec![
-            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(-2.0, 10.0, 4)),
+            Param::log_with_ln_grid("B", (1e-12, BIG), &ln_range(0.0, 10.0, 3)),
             Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.1, 0.3, 0.7]),
-            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-2.0, 1.0, 3)),
-            Param::new("alpha", Transform::Identity, (1e-3, 20.0), &[0.5, 1.0, 2.0]),
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-2.0, 1.0, 2)),
+            Param::new("alpha", Transform::Identity, (1e-3, 20.0), &[0.5, 1.5]),
         ],
         Arc::new(VanillaFt),
     )

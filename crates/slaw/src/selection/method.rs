@@ -244,6 +244,36 @@ impl Method {
     }
 }
 
+impl Method {
+    /// The method's predicted loss curve at the sizes `ns` (for plots); empty
+    /// for the methods that do not extrapolate.
+    pub fn curve(
+        &self,
+        c: &Candidate,
+        budget: &Budget,
+        e: &Estimate,
+        ns: &[f64],
+    ) -> Vec<(f64, f64)> {
+        let pts = budget.affordable(c);
+        match (*self, &e.detail) {
+            (Method::Ats { k, delta }, _) | (Method::AtsBlend { k, delta }, _) => {
+                let blend = matches!(self, Method::AtsBlend { .. });
+                ns.iter()
+                    .filter_map(|&n| line_prediction(&pts, k, delta, blend, n).map(|p| (n, p.0)))
+                    .collect()
+            }
+            (_, Detail::Fit { .. }) => match law_of(&e.detail) {
+                Some((law, params)) => ns
+                    .iter()
+                    .map(|&n| (n, law.predict(&[n], &params)))
+                    .collect(),
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The objective of the law-fitting methods: squared error on log L.
 pub fn law_fit_options() -> FitOptions {
     FitOptions {

@@ -80,3 +80,16 @@ pub fn run(dataset: &str, pool: &[Candidate], methods: &[Method]) -> Result<Vec<
     }
     Ok(rows)
 }
+
+/// Write the rows as CSV.
+pub fn write_csv(rows: &[Row], path: &std::path::Path) -> Result<()> {
+    let io = |e: csv::Error| Error::usage(format!("{}: {e}", path.display()));
+    let mut w = csv::Writer::from_path(path).map_err(io)?;
+    for r in rows {
+        w.serialize(r).map_err(io)?;
+    }
+    w.flush().map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
