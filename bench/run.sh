@@ -18,3 +18,5 @@ echo "== slaw (median of 5 repeats)"
 ./target/release/slaw bench engine --data "$data" --repeats 5 --solver basin
 echo "== scipy reference (one run each)"
 "$venv/bin/python" bench/reference/scipy_engine.py "$data" "$@"
+echo "== slaw bench selection (median of 5 repeats)"
+./target/release/slaw bench selection --data "$data/finetune-selection" --repeats 5
