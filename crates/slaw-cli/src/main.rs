@@ -439,6 +439,7 @@ fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
         },
         starts: None,
         screen_ftol: d.screen_tol,
+        ..FitOptions::default()
     };
     if !(d.screen_tol > 0.0 && d.screen_tol < 1.0) {
         bail!("--screen-tol must be between 0 and 1");

@@ -22,6 +22,8 @@ pub struct FitOptions {
     /// are then polished with `tol`. A start only has to show which basin it
     /// falls in.
     pub screen_ftol: f64,
+    /// How many of the best distinct screening optima are polished.
+    pub polish: usize,
 }
 
 impl Default for FitOptions {
@@ -32,6 +34,7 @@ impl Default for FitOptions {
             tol: Tolerances::default(),
             starts: None,
             screen_ftol: 1e-3,
+            polish: 5,
         }
     }
 }
@@ -162,7 +165,7 @@ pub fn fit_with(
     order.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
     let mut candidates: Vec<usize> = Vec::new();
     for &i in &order {
-        if candidates.len() >= 5 {
+        if candidates.len() >= opts.polish.max(1) {
             break;
         }
         let cand = &outcomes[i].x;
