@@ -14,6 +14,8 @@ use slaw::{plot, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod joint;
+
 #[derive(Parser)]
 #[command(
     name = "slaw",
@@ -43,6 +45,12 @@ enum Command {
     },
     /// Choose the model to fine-tune: rank candidates by predicted loss at the target size.
     Select(SelectArgs),
+    /// Fit the joint fine-tuning laws (multiplicative and additive) per method; held-out MAD side by side.
+    Joint(joint::JointArgs),
+    /// Which fine-tuning method for a setting: predicted loss per method, critical data sizes.
+    Methods(joint::MethodsArgs),
+    /// Compute-optimal model size and tokens for compute budgets, from a Chinchilla fit.
+    Allocate(joint::AllocateArgs),
     /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
         /// Where to write the plot (.svg or .png).
@@ -287,6 +295,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fit(a) => cmd_fit(a),
+        Command::Joint(a) => joint::cmd_joint(a),
+        Command::Methods(a) => joint::cmd_methods(a),
+        Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {
             what:
                 BenchWhat::Engine {

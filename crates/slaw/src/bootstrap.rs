@@ -46,9 +46,56 @@ fn interval(mut v: Vec<f64>, level: f64) -> Interval {
     }
 }
 
-/// Run `n` replicates in parallel; replicate b uses its own generator seeded
-/// from (seed, b), so the result does not depend on the thread count.
-/// `on_done` is called once per finished replicate (for a progress bar).
+/// The natural parameters of every converged replicate fit, in replicate
+/// order. Replicate b uses its own generator seeded from (seed, b), so the
+/// result does not depend on the thread count. `on_done` is called once per
+/// finished replicate (for a progress bar).
+#[allow(clippy::too_many_arguments)]
+pub fn draws(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    opts: &FitOptions,
+    n: usize,
+    seed: u64,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<Vec<f64>> {
+    let replicate_opts = FitOptions {
+        starts: Some(full.optima.clone()),
+        ..opts.clone()
+    };
+    let out: Vec<Option<Vec<f64>>> = (0..n)
+        .into_par_iter()
+        .map(|b| {
+            let idx = resample(obs.len(), seed, b);
+            let sample = obs.subset(&idx);
+            let out = fit(law, &sample, &replicate_opts)
+                .ok()
+                .filter(|r| r.converged)
+                .map(|r| r.params);
+            on_done();
+            out
+        })
+        .collect();
+    out.into_iter().flatten().collect()
+}
+
+/// Indices of replicate `b`: `n` draws with replacement from 0..n.
+pub fn resample(n: usize, seed: u64, b: usize) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(b as u64),
+    );
+    (0..n).map(|_| rng.random_range(0..n)).collect()
+}
+
+/// Percentile interval of the finite values of `v`.
+pub fn interval_of(v: Vec<f64>, level: f64) -> Interval {
+    interval(v, level)
+}
+
+/// Run `n` replicates in parallel (see [`draws`]) and report percentile
+/// intervals of every parameter and of the predictions at `predict_at`.
 #[allow(clippy::too_many_arguments)]
 pub fn bootstrap(
     law: &Law,
@@ -61,31 +108,7 @@ pub fn bootstrap(
     level: f64,
     on_done: &(dyn Fn() + Sync),
 ) -> BootstrapResult {
-    let starts = full.optima.clone();
-    let replicate_opts = FitOptions {
-        starts: Some(starts),
-        ..opts.clone()
-    };
-    let draws: Vec<Option<Vec<f64>>> = (0..n)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(
-                seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                    .wrapping_add(b as u64),
-            );
-            let idx: Vec<usize> = (0..obs.len())
-                .map(|_| rng.random_range(0..obs.len()))
-                .collect();
-            let sample = obs.subset(&idx);
-            let out = fit(law, &sample, &replicate_opts)
-                .ok()
-                .filter(|r| r.converged)
-                .map(|r| r.params);
-            on_done();
-            out
-        })
-        .collect();
-    let ok: Vec<&Vec<f64>> = draws.iter().flatten().collect();
+    let ok = draws(law, obs, full, opts, n, seed, on_done);
     let params = (0..law.n_params())
         .map(|j| interval(ok.iter().map(|p| p[j]).collect(), level))
         .collect();

@@ -9,25 +9,74 @@ use std::path::Path;
 /// D = `Training FLOP` / (6 N), y = `loss`; the `drop_highest` highest-loss
 /// runs are dropped (the replication drops 5).
 pub fn chinchilla(path: &Path, drop_highest: usize) -> Result<Observations> {
+    let cols = PretrainColumns {
+        n: "Model Size".into(),
+        data: DataColumn::Flops("Training FLOP".into()),
+        loss: "loss".into(),
+    };
+    pretraining_runs(path, &cols, drop_highest)
+}
+
+/// How a pretraining run's data size is given.
+#[derive(Debug, Clone)]
+pub enum DataColumn {
+    /// Tokens.
+    Tokens(String),
+    /// Training FLOPs C; tokens D = C / (6 N).
+    Flops(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct PretrainColumns {
+    pub n: String,
+    pub data: DataColumn,
+    pub loss: String,
+}
+
+/// Pretraining runs (parameters N, tokens D, loss) for the Chinchilla law,
+/// in a stable order (by loss, ties by line) with the `drop_highest`
+/// highest-loss runs dropped.
+pub fn pretraining_runs(
+    path: &Path,
+    cols: &PretrainColumns,
+    drop_highest: usize,
+) -> Result<Observations> {
     let table = Table::read(path)?;
-    let (ni, ci, li) = (
-        table.column_index("Model Size")?,
-        table.column_index("Training FLOP")?,
-        table.column_index("loss")?,
-    );
+    let ni = table.column_index(&cols.n)?;
+    let (di, flops) = match &cols.data {
+        DataColumn::Tokens(c) => (table.column_index(c)?, false),
+        DataColumn::Flops(c) => (table.column_index(c)?, true),
+    };
+    let li = table.column_index(&cols.loss)?;
     let mut rows = Vec::with_capacity(table.rows.len());
     for r in 0..table.rows.len() {
-        let n = table.number(r, ni)?;
-        let c = table.number(r, ci)?;
-        if n <= 0.0 || c <= 0.0 {
-            return Err(Error::input(
-                &table.source,
-                Some(table.line(r)),
-                None,
-                "model size and FLOP must be > 0",
-            ));
+        let mut vals = [0.0; 3];
+        for (v, c) in vals.iter_mut().zip([ni, di, li]) {
+            *v = table.number(r, c)?;
+            if *v <= 0.0 {
+                return Err(Error::input(
+                    &table.source,
+                    Some(table.line(r)),
+                    Some(&table.columns[c]),
+                    format!("{v} must be > 0"),
+                ));
+            }
         }
-        rows.push((n, c / (6.0 * n), table.number(r, li)?, table.line(r)));
+        let [n, x, loss] = vals;
+        let d = if flops { x / (6.0 * n) } else { x };
+        rows.push((n, d, loss, table.line(r)));
+    }
+    if rows.len() <= drop_highest + 5 {
+        return Err(Error::input(
+            &table.source,
+            None,
+            None,
+            format!(
+                "{} runs ({} after dropping {drop_highest}); the Chinchilla law has 5 parameters",
+                rows.len(),
+                rows.len().saturating_sub(drop_highest)
+            ),
+        ));
     }
     // Stable order: by loss, ties by file line.
     rows.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.3.cmp(&b.3)));

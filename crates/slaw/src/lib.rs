@@ -4,6 +4,7 @@
 //! `solver` (multi-start in `fit`) -> fit result (`diagnostics`,
 //! `bootstrap`) -> decision -> report (`plot`).
 
+pub mod allocate;
 pub mod analysis;
 pub mod bench;
 pub mod bootstrap;
@@ -13,6 +14,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod fastmath;
 pub mod fit;
+pub mod joint;
 pub mod law;
 pub mod objective;
 pub mod observations;

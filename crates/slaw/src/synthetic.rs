@@ -6,7 +6,7 @@ use crate::law::Law;
 use crate::observations::Observations;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr_lite::standard_normal;
+pub use rand_distr_lite::standard_normal;
 
 /// A tiny Box-Muller normal sampler (no extra dependency for one function).
 mod rand_distr_lite {

@@ -10,7 +10,7 @@ const BIG: f64 = 1e30;
 
 /// ln of a sum of exponentials and the softmax weights, without overflow.
 #[inline]
-fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
+pub(crate) fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
     let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let mut w = [0.0; K];
     let mut s = 0.0;

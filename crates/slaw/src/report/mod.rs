@@ -1,5 +1,7 @@
 //! Text reports for people (JSON output is the serde form of the same structs).
 
+pub mod joint;
+
 use crate::analysis::{GroupFit, Ranked};
 use crate::law::Law;
 use std::fmt::Write;

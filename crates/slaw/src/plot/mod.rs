@@ -1,6 +1,8 @@
 //! Plots (SVG or PNG by file extension) with an embedded font, so no system
 //! font libraries are needed.
 
+pub mod joint;
+
 use crate::analysis::GroupFit;
 use crate::law::Law;
 use crate::observations::Observations;

@@ -1,0 +1,329 @@
+//! `slaw joint`, `slaw methods`, `slaw allocate`: argument parsing and printing.
+
+use anyhow::{bail, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use slaw::allocate;
+use slaw::datasets::{pretraining_runs, DataColumn, PretrainColumns};
+use slaw::joint::decision::{recommend, Setting};
+use slaw::joint::{self, Form, RunColumns, Runs};
+use slaw::plot;
+use slaw::report::joint as rep;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Where the runs are and which columns say what.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Long-format runs (CSV, TSV or JSON lines): one row per fine-tuning run.
+    file: PathBuf,
+    /// A factor column (model size, pretraining tokens, PET size); repeat for several.
+    #[arg(long = "factor", required = true)]
+    factors: Vec<String>,
+    /// Factor columns that are PET sizes (prompt length, LoRA rank): left out of the shared beta/E.
+    #[arg(long = "pet")]
+    pet: Vec<String>,
+    #[arg(long, default_value = "method")]
+    method_col: String,
+    /// The fine-tuning data size column.
+    #[arg(long, default_value = "data")]
+    data_col: String,
+    #[arg(long, default_value = "loss")]
+    loss_col: String,
+    /// A column naming the factor column each run varies (needed when rows fill several).
+    #[arg(long)]
+    experiment_col: Option<String>,
+    /// A column flagging held-out runs (default: the largest value of each factor and the
+    /// largest data size of each method are held out).
+    #[arg(long)]
+    holdout_col: Option<String>,
+}
+
+impl RunArgs {
+    fn read(&self) -> Result<Runs> {
+        let cols = RunColumns {
+            method: self.method_col.clone(),
+            factors: self.factors.clone(),
+            pet: self.pet.clone(),
+            data: self.data_col.clone(),
+            loss: self.loss_col.clone(),
+            experiment: self.experiment_col.clone(),
+            holdout: self.holdout_col.clone(),
+        };
+        Ok(Runs::read(&self.file, &cols)?)
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormKind {
+    Multiplicative,
+    Additive,
+}
+
+impl From<FormKind> for Form {
+    fn from(f: FormKind) -> Form {
+        match f {
+            FormKind::Multiplicative => Form::Multiplicative,
+            FormKind::Additive => Form::Additive,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct JointArgs {
+    #[command(flatten)]
+    runs: RunArgs,
+    #[arg(long)]
+    json: bool,
+    /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// The law drawn in the plots.
+    #[arg(long, value_enum, default_value = "multiplicative")]
+    plot_form: FormKind,
+}
+
+#[derive(Args)]
+pub struct MethodsArgs {
+    #[command(flatten)]
+    runs: RunArgs,
+    /// The setting's factor and value, e.g. model_size=8e9.
+    #[arg(long)]
+    at: String,
+    /// The setting's fine-tuning data size.
+    #[arg(long)]
+    data: f64,
+    #[arg(long, value_enum, default_value = "multiplicative")]
+    form: FormKind,
+    /// Bootstrap replicates for the prediction intervals (0: none).
+    #[arg(long, default_value_t = 200)]
+    bootstrap: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Range of D_f searched for crossings, LO:HI.
+    #[arg(long, default_value = "1:1e12")]
+    d_range: String,
+    #[arg(long)]
+    json: bool,
+    /// Plot the critical data size against the factor (.svg or .png).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct AllocateArgs {
+    /// Pretraining runs (N, tokens or FLOPs, loss) to fit the Chinchilla law to.
+    #[arg(required_unless_present = "params")]
+    file: Option<PathBuf>,
+    /// Use these parameters instead of a fit: A,alpha,B,beta,E.
+    #[arg(long, conflicts_with = "file")]
+    params: Option<String>,
+    /// Parameter-count column.
+    #[arg(long, default_value = "N")]
+    n_col: String,
+    /// Training-tokens column.
+    #[arg(long, conflicts_with = "flops_col")]
+    d_col: Option<String>,
+    /// Training-FLOPs column (tokens = FLOPs / (6 N)).
+    #[arg(long)]
+    flops_col: Option<String>,
+    #[arg(long, default_value = "loss")]
+    loss_col: String,
+    /// Drop this many highest-loss runs (Besiroglu et al. drop 5 of the Chinchilla runs).
+    #[arg(long, default_value_t = 0)]
+    drop_highest: usize,
+    /// Compute budget in FLOPs; repeat for several (default: 1e19 ... 1e25).
+    #[arg(long = "budget")]
+    budgets: Vec<f64>,
+    /// Bootstrap replicates for the intervals (0: none).
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// PLOT-METHOD-FACTOR.ext next to PLOT.
+fn suffixed(path: &Path, parts: &[&str]) -> PathBuf {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
+    let ext = path.extension().and_then(|s| s.to_str()).unwrap_or("svg");
+    let clean: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            p.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        })
+        .collect();
+    path.with_file_name(format!("{stem}-{}.{ext}", clean.join("-")))
+}
+
+fn exit_for(converged: bool) -> ExitCode {
+    if converged {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("warning: a fit did not converge (marked NOT CONVERGED); exit status 3");
+        ExitCode::from(3)
+    }
+}
+
+pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
+    let runs = a.runs.read()?;
+    let fits = joint::fit_all(&runs, &joint::default_options())?;
+    if a.json {
+        print_json(&fits)?;
+    } else {
+        print!("{}", rep::joint_report(&fits));
+    }
+    if let Some(p) = &a.plot {
+        for (m, f, fig) in plot::joint::joint_figures(&runs, &fits, a.plot_form.into()) {
+            let path = suffixed(p, &[&m, &f]);
+            plot::save(&fig, &path)?;
+            eprintln!("plot written to {}", path.display());
+        }
+    }
+    let ok = fits.iter().all(|m| m.forms.iter().all(|f| f.converged()));
+    Ok(exit_for(ok))
+}
+
+fn parse_range(s: &str) -> Result<(f64, f64)> {
+    let Some((lo, hi)) = s.split_once(':') else {
+        bail!("--d-range must be LO:HI, got '{s}'");
+    };
+    let (lo, hi): (f64, f64) = (lo.trim().parse()?, hi.trim().parse()?);
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        bail!("--d-range needs 0 < LO < HI, got '{s}'");
+    }
+    Ok((lo, hi))
+}
+
+pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
+    let Some((factor, x)) = a.at.split_once('=') else {
+        bail!(
+            "--at must be FACTOR=VALUE, e.g. model_size=8e9 (got '{}')",
+            a.at
+        );
+    };
+    let x: f64 = x
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--at: '{x}' is not a number"))?;
+    let d_range = parse_range(&a.d_range)?;
+    let runs = a.runs.read()?;
+    let k = runs
+        .factors
+        .iter()
+        .position(|f| f.name == factor)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--at names '{factor}', which is not a factor column (--factor: {})",
+                a.runs.factors.join(", ")
+            )
+        })?;
+    let xs: Vec<f64> = runs
+        .runs
+        .iter()
+        .filter(|r| r.factor == k)
+        .map(|r| r.x)
+        .collect();
+    let x_range = (
+        xs.iter().cloned().fold(f64::INFINITY, f64::min).min(x) / 2.0,
+        xs.iter().cloned().fold(0.0, f64::max).max(x) * 4.0,
+    );
+    let opts = joint::default_options();
+    let fits = joint::fit_all(&runs, &opts)?;
+    let setting = Setting {
+        factor: factor.to_string(),
+        x,
+        d: a.data,
+    };
+    let rec = recommend(
+        &runs,
+        &fits,
+        &setting,
+        a.form.into(),
+        &opts,
+        a.bootstrap,
+        a.seed,
+        x_range,
+        d_range,
+    )?;
+    if a.json {
+        print_json(&serde_json::json!({"recommendation": rec, "fits": fits}))?;
+    } else {
+        print!("{}", rep::methods_report(&rec));
+    }
+    if let Some(p) = &a.plot {
+        plot::save(&plot::joint::critical_figure(&rec), p)?;
+        eprintln!("plot written to {}", p.display());
+    }
+    let form: Form = a.form.into();
+    Ok(exit_for(fits.iter().all(|m| m.form(form).converged())))
+}
+
+pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
+    let budgets = if a.budgets.is_empty() {
+        allocate::default_budgets()
+    } else {
+        a.budgets.clone()
+    };
+    let report = match (&a.params, &a.file) {
+        (Some(p), _) => {
+            let v: Vec<f64> = p
+                .split(',')
+                .map(|s| {
+                    s.trim()
+                        .parse::<f64>()
+                        .map_err(|_| anyhow::anyhow!("--params: '{s}' is not a number"))
+                })
+                .collect::<Result<_>>()?;
+            allocate::from_law(allocate::Chinchilla::from_params(&v)?, &budgets)?
+        }
+        (None, Some(file)) => {
+            let data = match (&a.d_col, &a.flops_col) {
+                (Some(d), None) => DataColumn::Tokens(d.clone()),
+                (None, Some(c)) => DataColumn::Flops(c.clone()),
+                _ => bail!("name the data column: --d-col TOKENS or --flops-col FLOPS"),
+            };
+            let cols = PretrainColumns {
+                n: a.n_col.clone(),
+                data,
+                loss: a.loss_col.clone(),
+            };
+            let obs = pretraining_runs(file, &cols, a.drop_highest)?;
+            let bar = if a.bootstrap > 0 && !a.json {
+                let b = ProgressBar::new(a.bootstrap as u64);
+                b.set_style(
+                    ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} {elapsed}")
+                        .expect("valid template"),
+                );
+                b
+            } else {
+                ProgressBar::hidden()
+            };
+            let r = allocate::from_fit(
+                &obs,
+                &slaw::fit::FitOptions::default(),
+                &budgets,
+                a.bootstrap,
+                a.seed,
+                &|| bar.inc(1),
+            )?;
+            bar.finish_and_clear();
+            r
+        }
+        (None, None) => bail!("give a file of pretraining runs or --params"),
+    };
+    if a.json {
+        print_json(&report)?;
+    } else {
+        print!("{}", rep::allocation_report(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}

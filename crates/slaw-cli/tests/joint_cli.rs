@@ -1,0 +1,195 @@
+//! `slaw joint`, `slaw methods` and `slaw allocate` end to end.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
+use std::fs;
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+fn en_de(dir: &TempDir) -> String {
+    let p = dir.path().join("runs.csv");
+    fs::write(&p, to_csv(&generate(&EN_DE, noise_sd(0.005), 2))).unwrap();
+    p.display().to_string()
+}
+
+const FACTORS: [&str; 4] = ["--factor", "model_size", "--factor", "pretrain_tokens"];
+
+#[test]
+fn joint_reports_both_laws_and_writes_plots() {
+    let dir = TempDir::new().unwrap();
+    let f = en_de(&dir);
+    slaw()
+        .args(["joint", &f])
+        .args(FACTORS)
+        .args(["--plot", &dir.path().join("j.svg").display().to_string()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("method fmt"))
+        .stdout(predicate::str::contains(
+            "the multiplicative law generalizes better",
+        ));
+    for m in ["fmt", "prompt", "lora"] {
+        for fac in ["model_size", "pretrain_tokens"] {
+            let p = dir.path().join(format!("j-{m}-{fac}.svg"));
+            assert!(fs::read_to_string(&p).unwrap().contains("<svg"), "{p:?}");
+        }
+    }
+    let out = slaw()
+        .args(["joint", &f, "--json"])
+        .args(FACTORS)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    let fmt = &v[0];
+    assert_eq!(fmt["method"], "fmt");
+    assert_eq!(fmt["forms"][0]["form"], "multiplicative");
+    let beta = fmt["forms"][0]["shared"][0][1].as_f64().unwrap();
+    assert!((beta - 0.15).abs() < 0.012, "beta {beta}");
+    assert!(
+        fmt["forms"][0]["mad_held"].as_f64().unwrap()
+            < fmt["forms"][1]["mad_held"].as_f64().unwrap()
+    );
+}
+
+#[test]
+fn methods_recommends_with_intervals_and_critical_sizes() {
+    let dir = TempDir::new().unwrap();
+    let f = en_de(&dir);
+    let plot = dir.path().join("crit.svg");
+    let args = |extra: &[&str]| {
+        let mut v = vec!["methods".to_string(), f.clone()];
+        v.extend(FACTORS.iter().map(|s| s.to_string()));
+        v.extend(
+            [
+                "--at",
+                "model_size=8e9",
+                "--data",
+                "3e3",
+                "--bootstrap",
+                "100",
+            ]
+            .map(String::from),
+        );
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    slaw()
+        .args(args(&["--plot", &plot.display().to_string()]))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("recommended: "))
+        .stdout(predicate::str::contains("fmt vs prompt"))
+        .stdout(predicate::str::contains("gamma"));
+    assert!(fs::read_to_string(&plot).unwrap().contains("<svg"));
+    let run = || slaw().args(args(&["--json"])).output().unwrap().stdout;
+    let a = run();
+    assert_eq!(a, run(), "same inputs and seed, same output");
+    let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    let r = &v["recommendation"];
+    let preds = r["predictions"].as_array().unwrap();
+    assert_eq!(preds.len(), 3);
+    for p in preds {
+        let (lo, hi) = (
+            p["interval"]["lo"].as_f64().unwrap(),
+            p["interval"]["hi"].as_f64().unwrap(),
+        );
+        let l = p["predicted_loss"].as_f64().unwrap();
+        assert!(lo <= l && l <= hi, "{p}");
+    }
+    assert_eq!(r["recommended"], preds[0]["method"]);
+    assert_eq!(r["critical"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn methods_and_joint_bad_inputs() {
+    let dir = TempDir::new().unwrap();
+    let f = en_de(&dir);
+    slaw()
+        .args(["methods", &f])
+        .args(FACTORS)
+        .args(["--at", "rank=8", "--data", "1e4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "'rank', which is not a factor column",
+        ));
+    slaw()
+        .args(["methods", &f])
+        .args(FACTORS)
+        .args(["--at", "model_size", "--data", "1e4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("FACTOR=VALUE"));
+    slaw()
+        .args(["joint", &f, "--factor", "layers"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("column 'layers'"));
+    // Only one method: nothing to choose between.
+    let one = dir.path().join("one.csv");
+    let text: String = fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("method") || l.starts_with("fmt"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&one, text).unwrap();
+    slaw()
+        .args(["methods", &one.display().to_string()])
+        .args(FACTORS)
+        .args(["--at", "model_size=8e9", "--data", "1e4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least two methods"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn allocate_from_parameters_and_bad_inputs() {
+    slaw()
+        .args([
+            "allocate",
+            "--params",
+            "406.4,0.34,410.7,0.28,1.69",
+            "--budget",
+            "5.76e23",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("a = beta/(alpha+beta) = 0.4516"));
+    slaw()
+        .args(["allocate", "--params", "406.4,0.34,410.7"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("5 parameters"));
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("runs.csv");
+    let mut text = String::from("N,D,loss\n");
+    for (i, n) in [1e8f64, 3e8, 1e9, 3e9].iter().enumerate() {
+        for d in [1e9f64, 1e10, 1e11] {
+            text += &format!(
+                "{n},{d},{}\n",
+                1.7 + 400.0 / n.powf(0.34) + 400.0 / d.powf(0.28) + 0.001 * i as f64
+            );
+        }
+    }
+    text += "1e9,-5,2.0\n";
+    fs::write(&p, text).unwrap();
+    let f = p.display().to_string();
+    slaw()
+        .args(["allocate", &f])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--d-col"));
+    slaw()
+        .args(["allocate", &f, "--d-col", "D"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("row 14, column 'D'"));
+}

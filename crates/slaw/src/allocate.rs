@@ -1,0 +1,253 @@
+//! Compute-optimal allocation from a Chinchilla law L = E + A/N^alpha + B/D^beta
+//! under C = 6 N D (Hoffmann et al., Approach 3):
+//! G = (alpha A / (beta B))^(1/(alpha+beta)), N_opt = G (C/6)^a,
+//! D_opt = (C/6)^b / G, a = beta/(alpha+beta), b = alpha/(alpha+beta).
+//! Intervals come from the bootstrap replicates of the law's fit.
+
+use crate::bootstrap::{draws, interval_of, Interval};
+use crate::fit::{fit, FitOptions};
+use crate::law::{catalog, Law};
+use crate::observations::Observations;
+use crate::{Error, Result};
+
+/// Natural parameters of the Chinchilla law.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Chinchilla {
+    #[serde(rename = "A")]
+    pub a: f64,
+    pub alpha: f64,
+    #[serde(rename = "B")]
+    pub b: f64,
+    pub beta: f64,
+    #[serde(rename = "E")]
+    pub e: f64,
+}
+
+impl Chinchilla {
+    /// From the catalog law's parameter order (A, alpha, B, beta, E).
+    pub fn from_params(p: &[f64]) -> Result<Chinchilla> {
+        let [a, alpha, b, beta, e] = p else {
+            return Err(Error::usage(format!(
+                "the Chinchilla law has 5 parameters (A, alpha, B, beta, E), got {}",
+                p.len()
+            )));
+        };
+        let c = Chinchilla {
+            a: *a,
+            alpha: *alpha,
+            b: *b,
+            beta: *beta,
+            e: *e,
+        };
+        if !(c.a > 0.0 && c.b > 0.0 && c.alpha > 0.0 && c.beta > 0.0 && c.e >= 0.0)
+            || p.iter().any(|v| !v.is_finite())
+        {
+            return Err(Error::usage(format!(
+                "allocation needs A, B, alpha, beta > 0 and E >= 0 (got {p:?})"
+            )));
+        }
+        Ok(c)
+    }
+    /// The exponent of N_opt in C: a = beta / (alpha + beta).
+    pub fn exponent_n(&self) -> f64 {
+        self.beta / (self.alpha + self.beta)
+    }
+    /// (N_opt, D_opt, predicted loss) for compute C (FLOPs), in log space.
+    pub fn optimum(&self, c: f64) -> (f64, f64, f64) {
+        let s = self.alpha + self.beta;
+        let ln_g = ((self.alpha * self.a).ln() - (self.beta * self.b).ln()) / s;
+        let ln_c6 = (c / 6.0).ln();
+        let n = (ln_g + ln_c6 * self.beta / s).exp();
+        let d = (ln_c6 * self.alpha / s - ln_g).exp();
+        let loss = self.e
+            + (self.a.ln() - self.alpha * n.ln()).exp()
+            + (self.b.ln() - self.beta * d.ln()).exp();
+        (n, d, loss)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Allocation {
+    pub compute: f64,
+    pub n_opt: f64,
+    pub d_opt: f64,
+    /// D_opt / N_opt (tokens per parameter).
+    pub tokens_per_param: f64,
+    pub loss: f64,
+    pub n_interval: Option<Interval>,
+    pub d_interval: Option<Interval>,
+    pub loss_interval: Option<Interval>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AllocationReport {
+    pub law: Chinchilla,
+    /// a = beta / (alpha + beta): N_opt grows as C^a.
+    pub exponent_n: f64,
+    pub exponent_n_interval: Option<Interval>,
+    /// Objective and convergence of the fit (none when parameters were given).
+    pub fit: Option<FitSummary>,
+    pub bootstrap: Option<BootstrapSummary>,
+    pub rows: Vec<Allocation>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FitSummary {
+    pub points: usize,
+    pub objective: f64,
+    pub converged: bool,
+    pub n_starts: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BootstrapSummary {
+    pub replicates: usize,
+    pub converged: usize,
+    pub level: f64,
+    pub params: Vec<(String, Interval)>,
+}
+
+/// The allocation table for given parameters (no intervals).
+pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
+    check_budgets(budgets)?;
+    Ok(AllocationReport {
+        law,
+        exponent_n: law.exponent_n(),
+        exponent_n_interval: None,
+        fit: None,
+        bootstrap: None,
+        rows: budgets.iter().map(|&c| row(&law, c, &[])).collect(),
+    })
+}
+
+fn check_budgets(budgets: &[f64]) -> Result<()> {
+    if budgets.is_empty() || budgets.iter().any(|c| !(c.is_finite() && *c > 0.0)) {
+        return Err(Error::usage(format!(
+            "compute budgets must be positive FLOP counts (got {budgets:?})"
+        )));
+    }
+    Ok(())
+}
+
+fn row(law: &Chinchilla, c: f64, reps: &[Chinchilla]) -> Allocation {
+    let (n, d, loss) = law.optimum(c);
+    let iv = |k: usize| {
+        (!reps.is_empty()).then(|| {
+            interval_of(
+                reps.iter()
+                    .map(|r| {
+                        let o = r.optimum(c);
+                        [o.0, o.1, o.2][k]
+                    })
+                    .collect(),
+                LEVEL,
+            )
+        })
+    };
+    Allocation {
+        compute: c,
+        n_opt: n,
+        d_opt: d,
+        tokens_per_param: d / n,
+        loss,
+        n_interval: iv(0),
+        d_interval: iv(1),
+        loss_interval: iv(2),
+    }
+}
+
+const LEVEL: f64 = 0.95;
+
+/// Fit the Chinchilla law to (N, D) -> loss (Huber 1e-3 on ln L from
+/// Hoffmann's 4500-start grid, unless `opts` says otherwise), then allocate,
+/// with `bootstrap` resamples for the intervals (0: none).
+pub fn from_fit(
+    obs: &Observations,
+    opts: &FitOptions,
+    budgets: &[f64],
+    bootstrap: usize,
+    seed: u64,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<AllocationReport> {
+    check_budgets(budgets)?;
+    let law: Law = catalog::chinchilla();
+    let res = fit(&law, obs, opts)?;
+    if !res.converged {
+        return Err(Error::Fit(format!(
+            "the Chinchilla law did not converge from any of {} starts",
+            res.n_starts
+        )));
+    }
+    let best = Chinchilla::from_params(&res.params)?;
+    let reps: Vec<Chinchilla> = if bootstrap > 0 {
+        draws(&law, obs, &res, opts, bootstrap, seed, on_done)
+            .iter()
+            .filter_map(|p| Chinchilla::from_params(p).ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let summary = (bootstrap > 0).then(|| BootstrapSummary {
+        replicates: bootstrap,
+        converged: reps.len(),
+        level: LEVEL,
+        params: ["A", "alpha", "B", "beta", "E"]
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let v = reps
+                    .iter()
+                    .map(|r| [r.a, r.alpha, r.b, r.beta, r.e][j])
+                    .collect();
+                (name.to_string(), interval_of(v, LEVEL))
+            })
+            .collect(),
+    });
+    Ok(AllocationReport {
+        law: best,
+        exponent_n: best.exponent_n(),
+        exponent_n_interval: (!reps.is_empty())
+            .then(|| interval_of(reps.iter().map(|r| r.exponent_n()).collect(), LEVEL)),
+        fit: Some(FitSummary {
+            points: obs.len(),
+            objective: res.objective,
+            converged: res.converged,
+            n_starts: res.n_starts,
+        }),
+        bootstrap: summary,
+        rows: budgets.iter().map(|&c| row(&best, c, &reps)).collect(),
+    })
+}
+
+/// Decades from 1e19 to 1e25 FLOPs.
+pub fn default_budgets() -> Vec<f64> {
+    (19..=25).map(|k| 10f64.powi(k)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optimum_spends_the_budget_and_minimizes_the_loss() {
+        let law = Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap();
+        let c = 5.76e23;
+        let (n, d, loss) = law.optimum(c);
+        assert!((6.0 * n * d / c - 1.0).abs() < 1e-10);
+        let at = |n: f64| {
+            let d = c / (6.0 * n);
+            law.e + law.a / n.powf(law.alpha) + law.b / d.powf(law.beta)
+        };
+        assert!((at(n) - loss).abs() < 1e-12);
+        assert!(at(n * 1.05) > loss && at(n / 1.05) > loss);
+    }
+
+    #[test]
+    fn bad_parameters_and_budgets_are_refused() {
+        assert!(Chinchilla::from_params(&[1.0, 0.3, 1.0]).is_err());
+        assert!(Chinchilla::from_params(&[1.0, -0.3, 1.0, 0.3, 1.0]).is_err());
+        let law = Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap();
+        assert!(from_law(law, &[0.0]).is_err());
+        assert!(from_law(law, &[]).is_err());
+    }
+}

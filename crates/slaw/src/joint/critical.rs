@@ -1,0 +1,125 @@
+//! Critical fine-tuning data size between two methods: the D_f at which
+//! their predicted losses cross, for a given factor value X.
+//!
+//! Numerically: the roots of ln L1(X, D) - ln L2(X, D) in ln D, bracketed on
+//! a log grid and refined by bisection. In closed form when E1 = E2 (the
+//! multiplicative law): D_c = H X^gamma with H = (A1 / A2)^(1 / (beta1 - beta2))
+//! and gamma = (alpha2 - alpha1) / (beta1 - beta2).
+
+/// One method's multiplicative law for one factor, natural parameters.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct MultLaw {
+    #[serde(rename = "A")]
+    pub a: f64,
+    pub alpha: f64,
+    pub beta: f64,
+    #[serde(rename = "E")]
+    pub e: f64,
+}
+
+impl MultLaw {
+    pub fn predict(&self, x: f64, d: f64) -> f64 {
+        (self.a.ln() - self.alpha * x.ln() - self.beta * d.ln()).exp() + self.e
+    }
+}
+
+/// The closed form's (H, gamma); exact only when E1 = E2.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct ClosedForm {
+    #[serde(rename = "H")]
+    pub h: f64,
+    pub gamma: f64,
+    /// E1 = E2 to 1e-9 relative: the closed form is the crossing.
+    pub exact: bool,
+}
+
+pub fn closed_form(l1: &MultLaw, l2: &MultLaw) -> Option<ClosedForm> {
+    let db = l1.beta - l2.beta;
+    if db.abs() < 1e-12 {
+        return None;
+    }
+    Some(ClosedForm {
+        h: ((l1.a / l2.a).ln() / db).exp(),
+        gamma: (l2.alpha - l1.alpha) / db,
+        exact: (l1.e - l2.e).abs() <= 1e-9 * l1.e.abs().max(l2.e.abs()),
+    })
+}
+
+/// Every D in [lo, hi] where f(D) changes sign, refined to 1e-10 in ln D.
+pub fn crossings(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> Vec<f64> {
+    const STEPS: usize = 400;
+    let (a, b) = (lo.ln(), hi.ln());
+    let g = |t: f64| f(t.exp());
+    let mut out = Vec::new();
+    let mut t0 = a;
+    let mut f0 = g(t0);
+    for i in 1..=STEPS {
+        let t1 = a + (b - a) * i as f64 / STEPS as f64;
+        let f1 = g(t1);
+        if f0 == 0.0 {
+            out.push(t0.exp());
+        } else if f0.is_finite() && f1.is_finite() && f0.signum() != f1.signum() && f1 != 0.0 {
+            let (mut l, mut r, mut fl) = (t0, t1, f0);
+            while r - l > 1e-10 {
+                let m = 0.5 * (l + r);
+                let fm = g(m);
+                if fm == 0.0 {
+                    l = m;
+                    r = m;
+                    break;
+                }
+                if fm.signum() == fl.signum() {
+                    l = m;
+                    fl = fm;
+                } else {
+                    r = m;
+                }
+            }
+            out.push((0.5 * (l + r)).exp());
+        }
+        t0 = t1;
+        f0 = f1;
+    }
+    if f0 == 0.0 {
+        out.push(t0.exp());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_crossing_equals_the_closed_form_when_e_is_shared() {
+        let l1 = MultLaw {
+            a: 1.2e5,
+            alpha: 0.52,
+            beta: 0.15,
+            e: 0.7,
+        };
+        let l2 = MultLaw {
+            a: 3.9e3,
+            alpha: 0.40,
+            beta: 0.051,
+            e: 0.7,
+        };
+        let cf = closed_form(&l1, &l2).unwrap();
+        assert!(cf.exact);
+        for x in [1e9, 4e9, 16e9] {
+            let roots = crossings(|d| l1.predict(x, d).ln() - l2.predict(x, d).ln(), 1.0, 1e15);
+            assert_eq!(roots.len(), 1, "{roots:?}");
+            let expect = cf.h * x.powf(cf.gamma);
+            assert!(
+                (roots[0] / expect - 1.0).abs() < 1e-8,
+                "{} vs {expect}",
+                roots[0]
+            );
+        }
+    }
+
+    #[test]
+    fn no_crossing_is_an_empty_list() {
+        assert!(crossings(|d| d + 1.0, 1.0, 1e6).is_empty());
+    }
+}

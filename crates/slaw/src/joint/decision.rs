@@ -1,0 +1,175 @@
+//! Which fine-tuning method for a user's setting: each method's predicted
+//! loss with a bootstrap interval, the recommendation, and the critical data
+//! sizes where methods trade places.
+
+use super::critical::{closed_form, crossings, ClosedForm, MultLaw};
+use super::{bootstrap_predictions, Form, MethodFit, Runs};
+use crate::bootstrap::Interval;
+use crate::fit::FitOptions;
+use crate::{Error, Result};
+
+/// The user's setting: the factor's value (e.g. model size) and the
+/// fine-tuning data size.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Setting {
+    pub factor: String,
+    pub x: f64,
+    pub d: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MethodPrediction {
+    pub method: String,
+    pub predicted_loss: f64,
+    pub interval: Option<Interval>,
+    /// Bootstrap replicates that converged.
+    pub replicates: usize,
+}
+
+/// Critical data sizes of one pair of methods over a range of X.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CriticalCurve {
+    pub methods: (String, String),
+    /// The closed form D_c = H X^gamma from the multiplicative parameters
+    /// (exact when the two E agree).
+    pub closed_form: Option<ClosedForm>,
+    /// At the setting's X: every D_f where the losses cross.
+    pub at_setting: Vec<f64>,
+    /// (X, crossings) over the range.
+    pub curve: Vec<(f64, Vec<f64>)>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recommendation {
+    pub setting: Setting,
+    pub form: Form,
+    /// Best first.
+    pub predictions: Vec<MethodPrediction>,
+    pub recommended: String,
+    /// The recommended method's interval lies below every other's.
+    pub separated: bool,
+    pub critical: Vec<CriticalCurve>,
+    pub d_range: (f64, f64),
+}
+
+fn mult_law(fit: &MethodFit, factor: &str) -> Option<MultLaw> {
+    let m = fit.form(Form::Multiplicative);
+    let f = m.factor(factor)?;
+    Some(MultLaw {
+        a: f.a,
+        alpha: f.alpha,
+        beta: m.shared[0].1,
+        e: m.shared[1].1,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn recommend(
+    runs: &Runs,
+    fits: &[MethodFit],
+    setting: &Setting,
+    form: Form,
+    opts: &FitOptions,
+    bootstrap: usize,
+    seed: u64,
+    x_range: (f64, f64),
+    d_range: (f64, f64),
+) -> Result<Recommendation> {
+    if fits.len() < 2 {
+        return Err(Error::usage(format!(
+            "choosing a method needs runs of at least two methods (found {})",
+            fits.len()
+        )));
+    }
+    if !(setting.x > 0.0 && setting.d > 0.0) {
+        return Err(Error::usage(
+            "the setting's factor value and data size must be > 0",
+        ));
+    }
+    let mut predictions = Vec::new();
+    for f in fits {
+        let ff = f.form(form);
+        let loss = ff
+            .predict(&setting.factor, setting.x, setting.d)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "method '{}' has no runs varying '{}' (its factors: {})",
+                    f.method,
+                    setting.factor,
+                    ff.factors
+                        .iter()
+                        .map(|x| x.factor.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        let (interval, replicates) = if bootstrap > 0 {
+            let (iv, n) = bootstrap_predictions(
+                runs,
+                f,
+                form,
+                opts,
+                &[(setting.factor.clone(), setting.x, setting.d)],
+                bootstrap,
+                seed,
+                0.95,
+            )?;
+            (Some(iv[0]), n)
+        } else {
+            (None, 0)
+        };
+        predictions.push(MethodPrediction {
+            method: f.method.clone(),
+            predicted_loss: loss,
+            interval,
+            replicates,
+        });
+    }
+    predictions.sort_by(|a, b| a.predicted_loss.total_cmp(&b.predicted_loss));
+    let best = &predictions[0];
+    let separated = match best.interval {
+        Some(b) => predictions[1..]
+            .iter()
+            .all(|p| p.interval.is_some_and(|i| b.hi < i.lo)),
+        None => false,
+    };
+    let xs = crate::plot::log_space(x_range.0, x_range.1, 25);
+    let mut critical = Vec::new();
+    for i in 0..fits.len() {
+        for j in i + 1..fits.len() {
+            let (f1, f2) = (fits[i].form(form), fits[j].form(form));
+            let cross = |x: f64| {
+                crossings(
+                    |d| {
+                        f1.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln()
+                            - f2.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln()
+                    },
+                    d_range.0,
+                    d_range.1,
+                )
+            };
+            let cf = match (
+                mult_law(&fits[i], &setting.factor),
+                mult_law(&fits[j], &setting.factor),
+            ) {
+                (Some(a), Some(b)) => closed_form(&a, &b),
+                _ => None,
+            };
+            critical.push(CriticalCurve {
+                methods: (fits[i].method.clone(), fits[j].method.clone()),
+                closed_form: cf,
+                at_setting: cross(setting.x),
+                curve: xs.iter().map(|&x| (x, cross(x))).collect(),
+            });
+        }
+    }
+    Ok(Recommendation {
+        setting: setting.clone(),
+        form,
+        recommended: predictions[0].method.clone(),
+        predictions,
+        separated,
+        critical,
+        d_range,
+    })
+}

@@ -1,0 +1,415 @@
+//! Joint fine-tuning scaling laws (Zhang et al., ICLR 2024): fit the
+//! multiplicative and additive laws per fine-tuning method with the paper's
+//! two-stage procedure, compare them on held-out runs, predict a method's
+//! loss in a user's setting, and find the critical data size between methods.
+//!
+//! Procedure, per method and per form:
+//! 1. the shared data term (beta, E; for the additive form also B) is
+//!    estimated jointly from the runs of the non-PET factors (model size,
+//!    pretraining tokens), each with its own (A, alpha);
+//! 2. with the shared term held fixed, (A, alpha) is refitted per factor,
+//!    PET factors included.
+//!
+//! The default hold-out keeps, per method, the largest value of each factor
+//! and the largest fine-tuning size out of the fit.
+
+pub mod critical;
+pub mod decision;
+pub mod law;
+pub mod published;
+pub mod runs;
+
+use crate::bootstrap::{interval_of, resample, Interval};
+use crate::fit::{fit, FitOptions, FitResult};
+use crate::observations::Observations;
+use crate::{Error, Result};
+pub use law::Form;
+use rayon::prelude::*;
+pub use runs::{Factor, Run, RunColumns, Runs};
+
+/// One factor's refitted (A, alpha) and its errors.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FactorFit {
+    pub factor: String,
+    pub pet: bool,
+    #[serde(rename = "A")]
+    pub a: f64,
+    pub alpha: f64,
+    pub converged: bool,
+    pub n_fit: usize,
+    pub n_held: usize,
+    /// Mean absolute deviation of the predicted loss on the fitting runs.
+    pub mad_fit: f64,
+    /// The same on the held-out runs (none held out: `None`).
+    pub mad_held: Option<f64>,
+    #[serde(skip)]
+    optima: Vec<Vec<f64>>,
+}
+
+/// One form of the law fitted to one method.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FormFit {
+    pub form: Form,
+    pub formula: &'static str,
+    /// The shared parameters, named as in `Form::shared_names`.
+    pub shared: Vec<(String, f64)>,
+    /// The factors whose runs estimated the shared parameters.
+    pub shared_from: Vec<String>,
+    pub shared_converged: bool,
+    pub factors: Vec<FactorFit>,
+    /// Over all factors.
+    pub mad_fit: f64,
+    pub mad_held: Option<f64>,
+    #[serde(skip)]
+    shared_optima: Vec<Vec<f64>>,
+}
+
+impl FormFit {
+    pub fn factor(&self, name: &str) -> Option<&FactorFit> {
+        self.factors.iter().find(|f| f.factor == name)
+    }
+    pub fn shared_values(&self) -> Vec<f64> {
+        self.shared.iter().map(|s| s.1).collect()
+    }
+    pub fn converged(&self) -> bool {
+        self.shared_converged && self.factors.iter().all(|f| f.converged)
+    }
+    /// Predicted loss for factor `factor` at value `x` and data size `d`.
+    pub fn predict(&self, factor: &str, x: f64, d: f64) -> Option<f64> {
+        let f = self.factor(factor)?;
+        Some(predict(
+            self.form,
+            f.a,
+            f.alpha,
+            &self.shared_values(),
+            x,
+            d,
+        ))
+    }
+}
+
+/// The law at one point from natural parameters (shared in the order of
+/// `Form::shared_names`), computed in log space.
+pub fn predict(form: Form, a: f64, alpha: f64, shared: &[f64], x: f64, d: f64) -> f64 {
+    let (lx, ld) = (x.ln(), d.ln());
+    match form {
+        Form::Multiplicative => (a.ln() - alpha * lx - shared[0] * ld).exp() + shared[1],
+        Form::Additive => {
+            (a.ln() - alpha * lx).exp() + (shared[0].ln() - shared[1] * ld).exp() + shared[2]
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MethodFit {
+    pub method: String,
+    /// Multiplicative, then additive.
+    pub forms: Vec<FormFit>,
+    pub notes: Vec<String>,
+}
+
+impl MethodFit {
+    pub fn form(&self, form: Form) -> &FormFit {
+        self.forms
+            .iter()
+            .find(|f| f.form == form)
+            .expect("both forms are fitted")
+    }
+}
+
+/// The paper's objective: Huber (delta 1e-3) on ln L, from a grid.
+pub fn default_options() -> FitOptions {
+    FitOptions::default()
+}
+
+/// The runs of one method split for fitting: per factor, (fit, held).
+struct Split<'a> {
+    factors: Vec<(usize, Vec<&'a Run>, Vec<&'a Run>)>,
+}
+
+fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
+    let by = runs.by_factor(method);
+    if by.is_empty() {
+        return Err(Error::usage(format!("no runs for method '{method}'")));
+    }
+    let max_d = runs
+        .runs
+        .iter()
+        .filter(|r| r.method == method)
+        .map(|r| r.d)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut factors = Vec::new();
+    for (k, rs) in by {
+        let name = &runs.factors[k].name;
+        let xs = distinct(rs.iter().map(|r| r.x));
+        if xs.len() < 2 {
+            return Err(Error::usage(format!(
+                "method '{method}', factor '{name}': every run has {name} = {} — a single value, \
+                 nothing to fit its exponent from",
+                crate::report::num(xs[0])
+            )));
+        }
+        let max_x = xs[xs.len() - 1];
+        let held = |r: &Run| r.held.unwrap_or(r.x == max_x || r.d == max_d);
+        debug_assert!(rs.iter().all(|r| held(r) == is_held(runs, r)));
+        let fit_runs: Vec<&Run> = rs.iter().copied().filter(|r| !held(r)).collect();
+        let held_runs: Vec<&Run> = rs.iter().copied().filter(|r| held(r)).collect();
+        let fx = distinct(fit_runs.iter().map(|r| r.x)).len();
+        let fd = distinct(fit_runs.iter().map(|r| r.d)).len();
+        if fx < 2 || fd < 2 || fit_runs.len() < 3 {
+            return Err(Error::usage(format!(
+                "method '{method}', factor '{name}': {} fitting run(s) with {fx} distinct {name} \
+                 value(s) and {fd} distinct data size(s) after the hold-out; at least 3 runs over \
+                 2 values of each are needed (the largest {name} and the largest data size are \
+                 held out unless a hold-out column says otherwise)",
+                fit_runs.len()
+            )));
+        }
+        factors.push((k, fit_runs, held_runs));
+    }
+    Ok(Split { factors })
+}
+
+/// Whether a run is held out of the fit: its hold-out flag when the input
+/// has one, else whether it has its method's largest data size or the
+/// largest value of its factor (within its method).
+pub fn is_held(runs: &Runs, r: &Run) -> bool {
+    r.held.unwrap_or_else(|| {
+        let same = runs.runs.iter().filter(|o| o.method == r.method);
+        let max_d = same.clone().map(|o| o.d).fold(f64::NEG_INFINITY, f64::max);
+        let max_x = same
+            .filter(|o| o.factor == r.factor)
+            .map(|o| o.x)
+            .fold(f64::NEG_INFINITY, f64::max);
+        r.x == max_x || r.d == max_d
+    })
+}
+
+fn distinct(v: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut v: Vec<f64> = v.collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
+fn observations(runs: &[(&Run, usize)]) -> Observations {
+    Observations::from_columns(
+        &["X", "D_f", "factor"],
+        &[
+            runs.iter().map(|r| r.0.x).collect(),
+            runs.iter().map(|r| r.0.d).collect(),
+            runs.iter().map(|r| r.1 as f64).collect(),
+        ],
+        runs.iter().map(|r| r.0.loss).collect(),
+    )
+}
+
+fn mad(form: Form, a: f64, alpha: f64, shared: &[f64], runs: &[&Run]) -> Option<f64> {
+    if runs.is_empty() {
+        return None;
+    }
+    let s: f64 = runs
+        .iter()
+        .map(|r| (predict(form, a, alpha, shared, r.x, r.d) - r.loss).abs())
+        .sum();
+    Some(s / runs.len() as f64)
+}
+
+fn with_starts(opts: &FitOptions, warm: Option<&[Vec<f64>]>) -> FitOptions {
+    FitOptions {
+        starts: warm.map(|w| w.to_vec()),
+        ..opts.clone()
+    }
+}
+
+fn optima(r: &FitResult) -> Vec<Vec<f64>> {
+    r.optima.clone()
+}
+
+/// The two-stage procedure for one form on a split. `warm` gives starting
+/// points from an earlier fit (bootstrap replicates).
+fn fit_form(
+    runs: &Runs,
+    method: &str,
+    sp: &Split,
+    form: Form,
+    opts: &FitOptions,
+    warm: Option<&FormFit>,
+    notes: &mut Vec<String>,
+) -> Result<FormFit> {
+    // Stage 1: the non-PET factors (all factors when there are only PET ones).
+    let mut stage1: Vec<usize> = (0..sp.factors.len())
+        .filter(|&i| !runs.factors[sp.factors[i].0].pet)
+        .collect();
+    if stage1.is_empty() {
+        stage1 = (0..sp.factors.len()).collect();
+        let msg = format!(
+            "method '{method}': no model-size or pretraining runs; the shared beta/E are \
+             estimated from the PET runs"
+        );
+        if !notes.contains(&msg) {
+            notes.push(msg);
+        }
+    }
+    let names: Vec<String> = stage1
+        .iter()
+        .map(|&i| runs.factors[sp.factors[i].0].name.clone())
+        .collect();
+    let law1 = law::shared_law(form, &names);
+    let pts: Vec<(&Run, usize)> = stage1
+        .iter()
+        .enumerate()
+        .flat_map(|(j, &i)| sp.factors[i].1.iter().map(move |r| (*r, j)))
+        .collect();
+    if pts.len() <= law1.n_params() {
+        return Err(Error::usage(format!(
+            "method '{method}': {} fitting runs for the {} law's {} parameters; more runs are needed",
+            pts.len(),
+            form.name(),
+            law1.n_params()
+        )));
+    }
+    let res1 = fit(
+        &law1,
+        &observations(&pts),
+        &with_starts(opts, warm.map(|w| w.shared_optima.as_slice())),
+    )?;
+    let bounded: Vec<&String> = res1
+        .at_bounds
+        .iter()
+        .filter(|p| form.shared_names().contains(&p.as_str()))
+        .collect();
+    if !bounded.is_empty() && warm.is_none() {
+        notes.push(format!(
+            "{} law: {} at a bound of its range (the data do not pin it down)",
+            form.name(),
+            bounded
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let ns = form.shared_names().len();
+    let shared: Vec<f64> = res1.params[res1.params.len() - ns..].to_vec();
+    // Stage 2: every factor, shared term fixed.
+    let mut factors = Vec::new();
+    let mut abs_fit = Vec::new();
+    let mut abs_held = Vec::new();
+    for (k, fit_runs, held_runs) in &sp.factors {
+        let f = &runs.factors[*k];
+        let law2 = law::factor_law(form, &f.name, &shared);
+        let pts: Vec<(&Run, usize)> = fit_runs.iter().map(|r| (*r, 0)).collect();
+        let warm2 = warm
+            .and_then(|w| w.factor(&f.name))
+            .map(|ff| ff.optima.as_slice());
+        let res2 = fit(&law2, &observations(&pts), &with_starts(opts, warm2))?;
+        let (a, alpha) = (res2.params[0], res2.params[1]);
+        for r in fit_runs {
+            abs_fit.push((predict(form, a, alpha, &shared, r.x, r.d) - r.loss).abs());
+        }
+        for r in held_runs {
+            abs_held.push((predict(form, a, alpha, &shared, r.x, r.d) - r.loss).abs());
+        }
+        factors.push(FactorFit {
+            factor: f.name.clone(),
+            pet: f.pet,
+            a,
+            alpha,
+            converged: res2.converged,
+            n_fit: fit_runs.len(),
+            n_held: held_runs.len(),
+            mad_fit: mad(form, a, alpha, &shared, fit_runs).unwrap_or(f64::NAN),
+            mad_held: mad(form, a, alpha, &shared, held_runs),
+            optima: optima(&res2),
+        });
+    }
+    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    Ok(FormFit {
+        form,
+        formula: form.formula(),
+        shared: form
+            .shared_names()
+            .iter()
+            .map(|s| s.to_string())
+            .zip(shared)
+            .collect(),
+        shared_from: names,
+        shared_converged: res1.converged,
+        factors,
+        mad_fit: mean(&abs_fit).unwrap_or(f64::NAN),
+        mad_held: mean(&abs_held),
+        shared_optima: optima(&res1),
+    })
+}
+
+/// Both forms for one method.
+pub fn fit_method(runs: &Runs, method: &str, opts: &FitOptions) -> Result<MethodFit> {
+    let sp = split(runs, method)?;
+    let mut notes = Vec::new();
+    let forms = Form::BOTH
+        .iter()
+        .map(|&form| fit_form(runs, method, &sp, form, opts, None, &mut notes))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(MethodFit {
+        method: method.to_string(),
+        forms,
+        notes,
+    })
+}
+
+/// Every method of the runs, in order of first appearance.
+pub fn fit_all(runs: &Runs, opts: &FitOptions) -> Result<Vec<MethodFit>> {
+    runs.methods()
+        .iter()
+        .map(|m| fit_method(runs, m, opts))
+        .collect()
+}
+
+/// Bootstrap of a method's predictions: the fitting runs are resampled with
+/// replacement within each factor, the whole two-stage procedure is redone
+/// (warm-started from `full`), and each replicate predicts at `at`
+/// (factor name, X, D_f). Returns the intervals and the number of
+/// replicates that converged.
+#[allow(clippy::too_many_arguments)]
+pub fn bootstrap_predictions(
+    runs: &Runs,
+    full: &MethodFit,
+    form: Form,
+    opts: &FitOptions,
+    at: &[(String, f64, f64)],
+    n: usize,
+    seed: u64,
+    level: f64,
+) -> Result<(Vec<Interval>, usize)> {
+    let sp = split(runs, &full.method)?;
+    let warm = full.form(form);
+    let draws: Vec<Option<Vec<f64>>> = (0..n)
+        .into_par_iter()
+        .map(|b| {
+            let factors = sp
+                .factors
+                .iter()
+                .enumerate()
+                .map(|(i, (k, fit_runs, held))| {
+                    let idx = resample(fit_runs.len(), seed ^ ((i as u64 + 1) << 32), b);
+                    (*k, idx.iter().map(|&j| fit_runs[j]).collect(), held.clone())
+                })
+                .collect();
+            let rep = Split { factors };
+            let mut notes = Vec::new();
+            let ff = fit_form(runs, &full.method, &rep, form, opts, Some(warm), &mut notes).ok()?;
+            if !ff.converged() {
+                return None;
+            }
+            at.iter()
+                .map(|(f, x, d)| ff.predict(f, *x, *d))
+                .collect::<Option<Vec<f64>>>()
+        })
+        .collect();
+    let ok: Vec<Vec<f64>> = draws.into_iter().flatten().collect();
+    let intervals = (0..at.len())
+        .map(|j| interval_of(ok.iter().map(|p| p[j]).collect(), level))
+        .collect();
+    Ok((intervals, ok.len()))
+}

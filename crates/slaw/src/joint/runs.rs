@@ -1,0 +1,240 @@
+//! Fine-tuning runs for the joint laws: one row per run with its method, the
+//! value of the factor it varies (model size, pretraining tokens, PET size),
+//! the fine-tuning data size and the loss.
+
+use crate::table::Table;
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One factor: a column of the input holding its values.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Factor {
+    pub name: String,
+    /// PET factors (prompt length, LoRA rank) are left out of the shared
+    /// beta/E estimate.
+    pub pet: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Run {
+    pub method: String,
+    /// Index into `Runs::factors`.
+    pub factor: usize,
+    pub x: f64,
+    pub d: f64,
+    pub loss: f64,
+    /// From the input's hold-out column; `None` uses the default split.
+    pub held: Option<bool>,
+    /// Line in the source file.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Runs {
+    pub source: String,
+    pub factors: Vec<Factor>,
+    pub runs: Vec<Run>,
+}
+
+/// Which columns to read.
+#[derive(Debug, Clone)]
+pub struct RunColumns {
+    pub method: String,
+    /// Factor columns (any subset of model size, pretraining tokens, PET size).
+    pub factors: Vec<String>,
+    /// Those of `factors` that are PET sizes.
+    pub pet: Vec<String>,
+    pub data: String,
+    pub loss: String,
+    /// A column naming, per row, the factor column the run varies; needed
+    /// when a row has values in several factor columns.
+    pub experiment: Option<String>,
+    /// A column flagging held-out runs (1/true/yes vs 0/false/no/empty).
+    pub holdout: Option<String>,
+}
+
+impl Default for RunColumns {
+    fn default() -> Self {
+        RunColumns {
+            method: "method".into(),
+            factors: vec![],
+            pet: vec![],
+            data: "data".into(),
+            loss: "loss".into(),
+            experiment: None,
+            holdout: None,
+        }
+    }
+}
+
+fn flag(table: &Table, r: usize, c: usize) -> Result<bool> {
+    match table.text(r, c).to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" => Ok(true),
+        "0" | "false" | "no" | "n" | "" => Ok(false),
+        other => Err(Error::input(
+            &table.source,
+            Some(table.line(r)),
+            Some(&table.columns[c]),
+            format!("'{other}' is not a hold-out flag (use 1/0, true/false, yes/no)"),
+        )),
+    }
+}
+
+fn positive(table: &Table, r: usize, c: usize) -> Result<f64> {
+    let v = table.number(r, c)?;
+    if v <= 0.0 {
+        return Err(Error::input(
+            &table.source,
+            Some(table.line(r)),
+            Some(&table.columns[c]),
+            format!("{v} must be > 0"),
+        ));
+    }
+    Ok(v)
+}
+
+impl Runs {
+    pub fn read(path: &Path, cols: &RunColumns) -> Result<Runs> {
+        Runs::from_table(&Table::read(path)?, cols)
+    }
+
+    pub fn from_table(table: &Table, cols: &RunColumns) -> Result<Runs> {
+        if cols.factors.is_empty() {
+            return Err(Error::usage(
+                "name at least one factor column (--factor), e.g. --factor model_size",
+            ));
+        }
+        for p in &cols.pet {
+            if !cols.factors.contains(p) {
+                return Err(Error::usage(format!(
+                    "PET column '{p}' is not one of the factor columns ({})",
+                    cols.factors.join(", ")
+                )));
+            }
+        }
+        let mi = table.column_index(&cols.method)?;
+        let di = table.column_index(&cols.data)?;
+        let li = table.column_index(&cols.loss)?;
+        let fi: Vec<usize> = cols
+            .factors
+            .iter()
+            .map(|f| table.column_index(f))
+            .collect::<Result<_>>()?;
+        let ei = cols
+            .experiment
+            .as_ref()
+            .map(|c| table.column_index(c))
+            .transpose()?;
+        let hi = cols
+            .holdout
+            .as_ref()
+            .map(|c| table.column_index(c))
+            .transpose()?;
+        let mut runs = Vec::with_capacity(table.rows.len());
+        for r in 0..table.rows.len() {
+            let line = table.line(r);
+            let method = table.text(r, mi).to_string();
+            if method.is_empty() {
+                return Err(Error::input(
+                    &table.source,
+                    Some(line),
+                    Some(&cols.method),
+                    "empty method",
+                ));
+            }
+            let filled: Vec<usize> = (0..fi.len())
+                .filter(|&k| !table.text(r, fi[k]).is_empty())
+                .collect();
+            let factor = match ei {
+                Some(e) => {
+                    let name = table.text(r, e);
+                    cols.factors.iter().position(|f| f == name).ok_or_else(|| {
+                        Error::input(
+                            &table.source,
+                            Some(line),
+                            Some(&table.columns[e]),
+                            format!(
+                                "'{name}' is not one of the factor columns ({})",
+                                cols.factors.join(", ")
+                            ),
+                        )
+                    })?
+                }
+                None => match filled.as_slice() {
+                    [k] => *k,
+                    [] => {
+                        return Err(Error::input(
+                            &table.source,
+                            Some(line),
+                            None,
+                            format!(
+                                "no factor value: one of the columns {} must be filled",
+                                cols.factors.join(", ")
+                            ),
+                        ))
+                    }
+                    many => {
+                        return Err(Error::input(
+                            &table.source,
+                            Some(line),
+                            None,
+                            format!(
+                                "values in several factor columns ({}): add a column naming the \
+                                 factor this run varies and pass it with --experiment-col",
+                                many.iter()
+                                    .map(|&k| cols.factors[k].as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ))
+                    }
+                },
+            };
+            runs.push(Run {
+                method,
+                factor,
+                x: positive(table, r, fi[factor])?,
+                d: positive(table, r, di)?,
+                loss: positive(table, r, li)?,
+                held: hi.map(|h| flag(table, r, h)).transpose()?,
+                line,
+            });
+        }
+        if runs.is_empty() {
+            return Err(Error::input(&table.source, None, None, "no runs"));
+        }
+        Ok(Runs {
+            source: table.source.clone(),
+            factors: cols
+                .factors
+                .iter()
+                .map(|f| Factor {
+                    name: f.clone(),
+                    pet: cols.pet.contains(f),
+                })
+                .collect(),
+            runs,
+        })
+    }
+
+    /// Method names in order of first appearance.
+    pub fn methods(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.runs {
+            if !out.contains(&r.method) {
+                out.push(r.method.clone());
+            }
+        }
+        out
+    }
+
+    /// The runs of one method, by factor index.
+    pub fn by_factor(&self, method: &str) -> BTreeMap<usize, Vec<&Run>> {
+        let mut m: BTreeMap<usize, Vec<&Run>> = BTreeMap::new();
+        for r in self.runs.iter().filter(|r| r.method == method) {
+            m.entry(r.factor).or_default().push(r);
+        }
+        m
+    }
+}

@@ -1,0 +1,252 @@
+//! Reports of `slaw joint`, `slaw methods` and `slaw allocate`.
+
+use super::num;
+use crate::allocate::AllocationReport;
+use crate::bootstrap::Interval;
+use crate::joint::decision::Recommendation;
+use crate::joint::{Form, MethodFit};
+use std::fmt::Write;
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into())
+}
+
+fn interval(i: Option<Interval>) -> String {
+    i.map(|i| format!("[{}, {}]", num(i.lo), num(i.hi)))
+        .unwrap_or_else(|| "-".into())
+}
+
+pub fn joint_report(fits: &[MethodFit]) -> String {
+    let mut s = String::new();
+    for m in fits {
+        let _ = writeln!(s, "method {}", m.method);
+        for n in &m.notes {
+            let _ = writeln!(s, "  note: {n}");
+        }
+        for f in &m.forms {
+            let shared: Vec<String> = f
+                .shared
+                .iter()
+                .map(|(k, v)| format!("{k}={}", num(*v)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  {:<14} {}   shared {} (from {}){}",
+                f.form.name(),
+                f.formula,
+                shared.join(" "),
+                f.shared_from.join(", "),
+                if f.converged() { "" } else { "  NOT CONVERGED" }
+            );
+            let _ = writeln!(
+                s,
+                "    {:<20} {:>12} {:>8} {:>6} {:>8} {:>6} {:>8}",
+                "factor", "A", "alpha", "n fit", "MAD fit", "n held", "MAD held"
+            );
+            for ff in &f.factors {
+                let _ = writeln!(
+                    s,
+                    "    {:<20} {:>12} {:>8.4} {:>6} {:>8.4} {:>6} {:>8}{}",
+                    format!("{}{}", ff.factor, if ff.pet { " (PET)" } else { "" }),
+                    num(ff.a),
+                    ff.alpha,
+                    ff.n_fit,
+                    ff.mad_fit,
+                    ff.n_held,
+                    opt(ff.mad_held),
+                    if ff.converged { "" } else { "  NOT CONVERGED" }
+                );
+            }
+        }
+        let (mu, ad) = (m.form(Form::Multiplicative), m.form(Form::Additive));
+        let verdict = match (mu.mad_held, ad.mad_held) {
+            (Some(a), Some(b)) if a < b => "the multiplicative law generalizes better",
+            (Some(a), Some(b)) if b < a => "the additive law generalizes better",
+            (Some(_), Some(_)) => "both laws generalize equally",
+            _ => "no held-out runs to compare the laws on",
+        };
+        let _ = writeln!(
+            s,
+            "  MAD fit / held-out: multiplicative {} / {}, additive {} / {}: {verdict}\n",
+            opt(Some(mu.mad_fit)),
+            opt(mu.mad_held),
+            opt(Some(ad.mad_fit)),
+            opt(ad.mad_held)
+        );
+    }
+    s
+}
+
+pub fn methods_report(r: &Recommendation) -> String {
+    let mut s = String::new();
+    let st = &r.setting;
+    let _ = writeln!(
+        s,
+        "setting: {} = {}, fine-tuning data D_f = {} ({} law)",
+        st.factor,
+        num(st.x),
+        num(st.d),
+        r.form.name()
+    );
+    let _ = writeln!(s, "{:<16} {:>12} {:>24}", "method", "loss", "95% interval");
+    for p in &r.predictions {
+        let _ = writeln!(
+            s,
+            "{:<16} {:>12} {:>24}",
+            p.method,
+            num(p.predicted_loss),
+            interval(p.interval)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nrecommended: {}{}",
+        r.recommended,
+        if r.predictions[0].interval.is_none() {
+            " (no bootstrap: run with --bootstrap N for intervals)".to_string()
+        } else if r.separated {
+            " (its interval lies below every other method's)".to_string()
+        } else {
+            format!(
+                " (intervals overlap with {}: the data do not separate them at this setting)",
+                r.predictions[1].method
+            )
+        }
+    );
+    let _ = writeln!(
+        s,
+        "\ncritical fine-tuning data size (where two methods' losses cross, D_f in [{}, {}]):",
+        num(r.d_range.0),
+        num(r.d_range.1)
+    );
+    for c in &r.critical {
+        let at = if c.at_setting.is_empty() {
+            "no crossing".to_string()
+        } else {
+            c.at_setting
+                .iter()
+                .map(|d| num(*d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cf = c
+            .closed_form
+            .map(|cf| {
+                format!(
+                    "; closed form D_c = H X^gamma, H = {}, gamma = {:.4}{}",
+                    num(cf.h),
+                    cf.gamma,
+                    if cf.exact {
+                        ""
+                    } else {
+                        " (E differ: approximate)"
+                    }
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {} vs {}: at {} = {}: {at}{cf}",
+            c.methods.0,
+            c.methods.1,
+            st.factor,
+            num(st.x)
+        );
+        for (x, ds) in c.curve.iter().step_by(6) {
+            let _ = writeln!(
+                s,
+                "      {} = {:>12}: {}",
+                st.factor,
+                num(*x),
+                if ds.is_empty() {
+                    "-".to_string()
+                } else {
+                    ds.iter().map(|d| num(*d)).collect::<Vec<_>>().join(", ")
+                }
+            );
+        }
+    }
+    s
+}
+
+pub fn allocation_report(r: &AllocationReport) -> String {
+    let mut s = String::new();
+    let l = &r.law;
+    let _ = writeln!(
+        s,
+        "law: L = E + A/N^alpha + B/D^beta with A={} alpha={:.4} B={} beta={:.4} E={:.4}",
+        num(l.a),
+        l.alpha,
+        num(l.b),
+        l.beta,
+        l.e
+    );
+    if let Some(f) = &r.fit {
+        let _ = writeln!(
+            s,
+            "fit: {} runs, objective {:.7} (Huber on ln L), {} starts, {}",
+            f.points,
+            f.objective,
+            f.n_starts,
+            if f.converged {
+                "converged"
+            } else {
+                "NOT CONVERGED"
+            }
+        );
+    }
+    if let Some(b) = &r.bootstrap {
+        let p: Vec<String> = b
+            .params
+            .iter()
+            .map(|(n, i)| format!("{n} {}", interval(Some(*i))))
+            .collect();
+        let _ = writeln!(
+            s,
+            "bootstrap: {} of {} replicates converged; {:.0}% intervals: {}",
+            b.converged,
+            b.replicates,
+            100.0 * b.level,
+            p.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "N_opt grows as C^a with a = beta/(alpha+beta) = {:.4} {}; D_opt as C^(1-a)\n",
+        r.exponent_n,
+        interval(r.exponent_n_interval)
+    );
+    let _ = writeln!(
+        s,
+        "{:>10} {:>11} {:>25} {:>11} {:>25} {:>8} {:>8} {:>19}",
+        "C (FLOPs)",
+        "N_opt",
+        "95% interval",
+        "D_opt",
+        "95% interval",
+        "D/N",
+        "loss",
+        "95% interval"
+    );
+    for a in &r.rows {
+        let _ = writeln!(
+            s,
+            "{:>10.1e} {:>11.3e} {:>25} {:>11.3e} {:>25} {:>8.1} {:>8.4} {:>19}",
+            a.compute,
+            a.n_opt,
+            a.n_interval
+                .map(|i| format!("[{:.3e}, {:.3e}]", i.lo, i.hi))
+                .unwrap_or_else(|| "-".into()),
+            a.d_opt,
+            a.d_interval
+                .map(|i| format!("[{:.3e}, {:.3e}]", i.lo, i.hi))
+                .unwrap_or_else(|| "-".into()),
+            a.tokens_per_param,
+            a.loss,
+            a.loss_interval
+                .map(|i| format!("[{:.4}, {:.4}]", i.lo, i.hi))
+                .unwrap_or_else(|| "-".into()),
+        );
+    }
+    s
+}
