@@ -14,6 +14,7 @@ use slaw::{plot, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod forecast;
 mod joint;
 
 #[derive(Parser)]
@@ -51,6 +52,8 @@ enum Command {
     Methods(joint::MethodsArgs),
     /// Compute-optimal model size and tokens for compute budgets, from a Chinchilla fit.
     Allocate(joint::AllocateArgs),
+    /// Forecast a training run's loss from the early part of its curve.
+    Forecast(forecast::ForecastArgs),
     /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
         /// Where to write the plot (.svg or .png).
@@ -79,6 +82,14 @@ enum BenchWhat {
         #[arg(long)]
         json_out: Option<PathBuf>,
         /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Loss-curve forecasting: the multi-power schedule protocol and the early-to-final protocol.
+    Forecast {
+        /// The folder holding multipower/ and misfitting/.
+        #[arg(long, default_value = "../shared/data/loss-curves")]
+        data: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -296,6 +307,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Fit(a) => cmd_fit(a),
         Command::Joint(a) => joint::cmd_joint(a),
+        Command::Forecast(a) => forecast::cmd_forecast(a),
+        Command::Bench {
+            what: BenchWhat::Forecast { data, json },
+        } => forecast::bench_forecast(&data, json),
         Command::Methods(a) => joint::cmd_methods(a),
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {

@@ -193,3 +193,62 @@ fn allocate_from_parameters_and_bad_inputs() {
         .code(2)
         .stderr(predicate::str::contains("row 14, column 'D'"));
 }
+
+#[test]
+fn forecast_bad_curves_are_clear_errors() {
+    let dir = TempDir::new().unwrap();
+    let w = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let short = w(
+        "short.csv",
+        "step,lr,loss\n100,0.001,4\n200,0.001,3.5\n300,0.001,3.2\n",
+    );
+    slaw()
+        .args(["forecast", &short])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 4"));
+    let back = w(
+        "back.csv",
+        "step,lr,loss\n100,0.001,4\n200,0.001,3.5\n150,0.001,3.2\n400,0.001,3\n",
+    );
+    slaw()
+        .args(["forecast", &back])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("back.csv, row 4, column 'step'"))
+        .stderr(predicate::str::contains("must increase"));
+    let mut text = String::from("step,loss\n");
+    for k in 1..=30 {
+        text += &format!("{},{}\n", 100 * k, 2.0 + 30.0 / (100.0 * k as f64).sqrt());
+    }
+    let nolr = w("nolr.csv", &text);
+    slaw()
+        .args(["forecast", &nolr, "--method", "multipower"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no learning-rate column"));
+    let out = slaw()
+        .args([
+            "forecast",
+            &nolr,
+            "--method",
+            "power",
+            "--fit-until",
+            "0.5",
+            "--at",
+            "6000",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pred = v["forecasts"][0][1].as_f64().unwrap();
+    let truth = 2.0 + 30.0 / 6000f64.sqrt();
+    assert!((pred - truth).abs() < 1e-4, "{pred} vs {truth}");
+    assert!(v["rest"]["r2"].as_f64().unwrap() > 0.999);
+}

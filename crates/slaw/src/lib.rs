@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod fastmath;
 pub mod fit;
+pub mod forecast;
 pub mod joint;
 pub mod law;
 pub mod objective;

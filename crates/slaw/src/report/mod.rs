@@ -1,5 +1,6 @@
 //! Text reports for people (JSON output is the serde form of the same structs).
 
+pub mod forecast;
 pub mod joint;
 
 use crate::analysis::{GroupFit, Ranked};

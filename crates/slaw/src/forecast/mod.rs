@@ -1,0 +1,171 @@
+//! Loss-curve forecasting: fit a law to the early part of one or more curves
+//! and predict the rest. Step-only baselines (power, reciprocal,
+//! logarithmic) and learning-rate-schedule-aware laws (Tissue et al.'s
+//! annealing law, Luo et al.'s multi-power law).
+
+pub mod curve;
+pub mod laws;
+pub mod protocol;
+
+use crate::fit::{fit, FitOptions};
+use crate::law::Law;
+use crate::observations::Observations;
+use crate::{Error, Result};
+pub use curve::{Curve, Features};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Power,
+    Reciprocal,
+    Log,
+    Tissue,
+    MultiPower,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [
+        Method::MultiPower,
+        Method::Tissue,
+        Method::Power,
+        Method::Reciprocal,
+        Method::Log,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Power => "power",
+            Method::Reciprocal => "reciprocal",
+            Method::Log => "log",
+            Method::Tissue => "tissue",
+            Method::MultiPower => "multipower",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Method> {
+        Method::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "unknown forecast method '{s}' (known: {})",
+                    Method::ALL.map(|m| m.name()).join(", ")
+                ))
+            })
+    }
+    /// Whether the method reads the learning-rate schedule.
+    pub fn needs_lr(self) -> bool {
+        matches!(self, Method::Tissue | Method::MultiPower)
+    }
+    fn law(self, features: Vec<Features>) -> Law {
+        match self {
+            Method::Power => laws::power(),
+            Method::Reciprocal => laws::reciprocal(),
+            Method::Log => laws::logarithmic(),
+            Method::Tissue => laws::tissue(),
+            Method::MultiPower => laws::multipower(features),
+        }
+    }
+}
+
+/// A law fitted to (parts of) some curves, able to predict any point of them.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    pub method: Method,
+    pub law: Law,
+    pub params: Vec<f64>,
+    pub converged: bool,
+    pub objective: f64,
+    inputs: Vec<Vec<[f64; 5]>>,
+}
+
+impl Fitted {
+    /// Predicted loss at point `i` of curve `c` (indices into the curves given to `fit_curves`).
+    pub fn predict(&self, c: usize, i: usize) -> f64 {
+        self.law.predict(&self.inputs[c][i], &self.params)
+    }
+}
+
+/// Fit `method` to the first `upto[c]` points of each curve `c` (Huber loss,
+/// delta 1e-3, on ln L, as the multi-power paper).
+pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fitted> {
+    let mut features = Vec::new();
+    if method.needs_lr() {
+        for c in curves {
+            features.push(c.features().ok_or_else(|| {
+                Error::usage(format!(
+                    "curve '{}' has no learning-rate column: the {} law needs the schedule",
+                    c.name,
+                    method.name()
+                ))
+            })?);
+        }
+    }
+    let inputs: Vec<Vec<[f64; 5]>> = curves
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            (0..c.len())
+                .map(|i| match features.get(ci) {
+                    Some(f) => [c.step[i], f.s1[i], f.s2[i], ci as f64, i as f64],
+                    None => [c.step[i], 1.0, 0.0, ci as f64, i as f64],
+                })
+                .collect()
+        })
+        .collect();
+    let law = method.law(features);
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 5];
+    let mut y = Vec::new();
+    for (ci, c) in curves.iter().enumerate() {
+        let n = upto[ci].min(c.len());
+        for (x, &l) in inputs[ci].iter().zip(&c.loss).take(n) {
+            for (col, &v) in cols.iter_mut().zip(x) {
+                col.push(v);
+            }
+            y.push(l);
+        }
+    }
+    if y.len() <= law.n_params() {
+        return Err(Error::usage(format!(
+            "{} points to fit the {} law's {} parameters: fit on a longer part of the curve",
+            y.len(),
+            method.name(),
+            law.n_params()
+        )));
+    }
+    let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
+    let res = fit(&law, &obs, &FitOptions::default())?;
+    Ok(Fitted {
+        method,
+        params: res.params.clone(),
+        converged: res.converged,
+        objective: res.objective,
+        law,
+        inputs,
+    })
+}
+
+/// R^2, MAE and RMSE of predictions against truth.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Accuracy {
+    pub n: usize,
+    pub r2: f64,
+    pub mae: f64,
+    pub rmse: f64,
+}
+
+pub fn accuracy(pred: &[f64], truth: &[f64]) -> Accuracy {
+    let n = truth.len().max(1) as f64;
+    let mean = truth.iter().sum::<f64>() / n;
+    let (mut ss_res, mut ss_tot, mut abs) = (0.0, 0.0, 0.0);
+    for (p, t) in pred.iter().zip(truth) {
+        ss_res += (p - t).powi(2);
+        ss_tot += (t - mean).powi(2);
+        abs += (p - t).abs();
+    }
+    Accuracy {
+        n: truth.len(),
+        r2: 1.0 - ss_res / ss_tot,
+        mae: abs / n,
+        rmse: (ss_res / n).sqrt(),
+    }
+}

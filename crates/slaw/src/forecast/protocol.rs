@@ -1,0 +1,195 @@
+//! The two forecasting benchmarks of `slaw bench forecast`.
+//!
+//! 1. Multi-power protocol (Luo et al.): per model size, fit on
+//!    constant_24000, cosine_24000 and wsdcon_9, predict the six other
+//!    schedules; R^2 / MAE / RMSE averaged over the predicted curves.
+//! 2. Early-to-final (the (Mis)Fitting runs): for every run with at least 8
+//!    checkpoints, fit on the checkpoints within the first 25% / 50% of its
+//!    steps and predict its final C4 eval loss; mean absolute percentage error.
+
+use super::{accuracy, fit_curves, Accuracy, Curve, Method};
+use crate::table::Table;
+use crate::Result;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const FIT_ON: [&str; 3] = ["constant_24000", "cosine_24000", "wsdcon_9"];
+pub const PREDICT: [&str; 6] = [
+    "constant_72000",
+    "cosine_72000",
+    "wsd_20000_24000",
+    "wsdld_20000_24000",
+    "wsdcon_3",
+    "wsdcon_18",
+];
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SchedulesRow {
+    pub model: String,
+    pub method: &'static str,
+    pub converged: bool,
+    /// Mean over the predicted curves.
+    pub mean: Accuracy,
+    pub per_curve: Vec<(String, Accuracy)>,
+}
+
+/// Protocol 1 on `dir` (holding `25/`, `100/`, ...): every method in `methods`.
+pub fn schedules(dir: &Path, methods: &[Method]) -> Result<Vec<SchedulesRow>> {
+    let mut sizes: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| crate::Error::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .collect();
+    sizes.sort_by_key(|s| s.parse::<u64>().unwrap_or(u64::MAX));
+    let mut rows = Vec::new();
+    for size in sizes {
+        let curves: Vec<Curve> = FIT_ON
+            .iter()
+            .chain(PREDICT.iter())
+            .map(|n| {
+                Curve::read(
+                    &dir.join(&size).join(format!("{n}.csv")),
+                    "step",
+                    "loss",
+                    Some("lr"),
+                )
+            })
+            .collect::<Result<_>>()?;
+        let upto: Vec<usize> = curves
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i < FIT_ON.len() { c.len() } else { 0 })
+            .collect();
+        let fitted: Vec<_> = methods
+            .par_iter()
+            .map(|&m| fit_curves(m, &curves, &upto).map(|f| (m, f)))
+            .collect::<Result<_>>()?;
+        for (m, f) in fitted {
+            let per_curve: Vec<(String, Accuracy)> = (FIT_ON.len()..curves.len())
+                .map(|ci| {
+                    let c = &curves[ci];
+                    let pred: Vec<f64> = (0..c.len()).map(|i| f.predict(ci, i)).collect();
+                    (c.name.clone(), accuracy(&pred, &c.loss))
+                })
+                .collect();
+            let k = per_curve.len() as f64;
+            let mean = Accuracy {
+                n: per_curve.iter().map(|p| p.1.n).sum(),
+                r2: per_curve.iter().map(|p| p.1.r2).sum::<f64>() / k,
+                mae: per_curve.iter().map(|p| p.1.mae).sum::<f64>() / k,
+                rmse: per_curve.iter().map(|p| p.1.rmse).sum::<f64>() / k,
+            };
+            rows.push(SchedulesRow {
+                model: format!("{size}M"),
+                method: m.name(),
+                converged: f.converged,
+                mean,
+                per_curve,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EarlyRow {
+    pub fraction: f64,
+    pub method: &'static str,
+    /// Runs forecast (with at least 4 checkpoints in the fitting window).
+    pub runs: usize,
+    /// Runs skipped: fewer than 4 checkpoints in the window, or the fit failed.
+    pub skipped: usize,
+    /// Mean absolute percentage error of the final loss.
+    pub mape: f64,
+    pub median_ape: f64,
+}
+
+/// The runs of the (Mis)Fitting file with at least 8 checkpoints, as curves
+/// of C4 eval loss against steps, in a stable order.
+pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
+    let t = Table::read(path)?;
+    let col = |n: &str| t.column_index(n);
+    let (mi, ti, li, si, pi, wi) = (
+        col("model")?,
+        col("total_steps")?,
+        col("C4 Eval Loss")?,
+        col("current_steps")?,
+        col("peak_lr")?,
+        col("sweep")?,
+    );
+    // (model, total steps, peak lr, sweep) -> (step, loss) points.
+    type Key = (String, String, String, String);
+    let mut runs: BTreeMap<Key, Vec<(f64, f64)>> = BTreeMap::new();
+    for r in 0..t.rows.len() {
+        let key = (
+            t.text(r, mi).to_string(),
+            t.text(r, ti).to_string(),
+            t.text(r, pi).to_string(),
+            t.text(r, wi).to_string(),
+        );
+        runs.entry(key)
+            .or_default()
+            .push((t.number(r, si)?, t.number(r, li)?));
+    }
+    let mut out = Vec::new();
+    for ((m, total, lr, sweep), mut pts) in runs {
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        pts.dedup_by(|a, b| a.0 == b.0);
+        if pts.len() < 8 {
+            continue;
+        }
+        let total: f64 = total.parse().unwrap_or(pts.last().unwrap().0);
+        out.push((
+            Curve {
+                name: format!("{m} steps={total} lr={lr} {sweep}"),
+                step: pts.iter().map(|p| p.0).collect(),
+                lr: None,
+                loss: pts.iter().map(|p| p.1).collect(),
+            },
+            total,
+        ));
+    }
+    Ok(out)
+}
+
+/// Protocol 2 with the step-only methods of `methods`.
+pub fn early_to_final(path: &Path, methods: &[Method], fractions: &[f64]) -> Result<Vec<EarlyRow>> {
+    let runs = misfitting_runs(path)?;
+    let mut rows = Vec::new();
+    for &frac in fractions {
+        for &m in methods.iter().filter(|m| !m.needs_lr()) {
+            let apes: Vec<Option<f64>> = runs
+                .par_iter()
+                .map(|(c, total)| {
+                    let k = c.step.iter().filter(|&&s| s <= frac * total).count();
+                    if k < 4 {
+                        return None;
+                    }
+                    let f = fit_curves(m, std::slice::from_ref(c), &[k]).ok()?;
+                    if !f.converged {
+                        return None;
+                    }
+                    let last = c.len() - 1;
+                    let p = f.predict(0, last);
+                    Some(((p - c.loss[last]) / c.loss[last]).abs())
+                })
+                .collect();
+            let mut ok: Vec<f64> = apes.iter().flatten().copied().collect();
+            ok.sort_by(f64::total_cmp);
+            rows.push(EarlyRow {
+                fraction: frac,
+                method: m.name(),
+                runs: ok.len(),
+                skipped: apes.len() - ok.len(),
+                mape: ok.iter().sum::<f64>() / ok.len().max(1) as f64,
+                median_ape: crate::bootstrap::percentile(&ok, 0.5),
+            });
+        }
+    }
+    Ok(rows)
+}

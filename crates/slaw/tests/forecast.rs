@@ -1,0 +1,91 @@
+//! Loss-curve forecasting on the public curves: the multi-power protocol
+//! (Luo et al.) and the early-to-final protocol on the (Mis)Fitting runs.
+
+mod common;
+
+use slaw::forecast::{fit_curves, protocol, Curve, Method};
+
+#[test]
+fn schedule_protocol_reaches_the_published_accuracy() {
+    let Some(dir) = common::shared_data("loss-curves/multipower") else {
+        return;
+    };
+    let rows =
+        protocol::schedules(&dir, &[Method::Tissue, Method::MultiPower, Method::Power]).unwrap();
+    let get = |model: &str, m: &str| {
+        rows.iter()
+            .find(|r| r.model == model && r.method == m)
+            .unwrap()
+    };
+    for model in ["25M", "100M"] {
+        let t = get(model, "tissue");
+        let mp = get(model, "multipower");
+        let p = get(model, "power");
+        eprintln!(
+            "{model}: tissue {:?} multipower {:?} power {:?}",
+            t.mean, mp.mean, p.mean
+        );
+        assert!(t.converged && mp.converged);
+        // Published Tissue-law R^2: 0.9904 (25M), 0.9959 (100M); ours must do at least as well.
+        assert!(t.mean.r2 >= 0.997, "{model} tissue R^2 {}", t.mean.r2);
+        assert!(mp.mean.r2 >= 0.995, "{model} multipower R^2 {}", mp.mean.r2);
+        // A step-only law cannot follow the schedules.
+        assert!(p.mean.r2 < t.mean.r2 && p.mean.rmse > 2.0 * t.mean.rmse);
+    }
+    assert!(
+        get("25M", "tissue").mean.r2 >= 0.9975,
+        "25M: at or above published multi-power"
+    );
+}
+
+#[test]
+fn early_to_final_on_the_misfitting_runs() {
+    let Some(path) = common::shared_data("loss-curves/misfitting/scaling_results.csv") else {
+        return;
+    };
+    let rows = protocol::early_to_final(&path, &Method::ALL, &[0.25, 0.5]).unwrap();
+    assert_eq!(rows.len(), 6, "three step-only methods x two fractions");
+    let get = |f: f64, m: &str| {
+        rows.iter()
+            .find(|r| r.fraction == f && r.method == m)
+            .unwrap()
+    };
+    for m in ["power", "reciprocal"] {
+        let (q, h) = (get(0.25, m), get(0.5, m));
+        assert!(
+            h.runs > 100 && q.runs > 50,
+            "{m}: {} / {} runs",
+            q.runs,
+            h.runs
+        );
+        // More of the curve, a better forecast; at half the run within 5%.
+        assert!(h.mape < q.mape, "{m}: {} vs {}", h.mape, q.mape);
+        assert!(h.mape < 0.05, "{m} MAPE at 50%: {}", h.mape);
+    }
+}
+
+#[test]
+fn schedule_laws_need_a_learning_rate() {
+    let c = Curve {
+        name: "no-lr".into(),
+        step: (1..=20).map(|k| 100.0 * k as f64).collect(),
+        lr: None,
+        loss: (1..=20).map(|k| 3.0 + 1.0 / k as f64).collect(),
+    };
+    let err = fit_curves(Method::Tissue, std::slice::from_ref(&c), &[10])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no learning-rate column"), "{err}");
+    // A step-only law recovers a clean power law.
+    let c = Curve {
+        loss: c.step.iter().map(|t| 2.0 + 30.0 * t.powf(-0.5)).collect(),
+        ..c
+    };
+    let f = fit_curves(Method::Power, std::slice::from_ref(&c), &[10]).unwrap();
+    assert!(
+        (f.params[1] - 0.5).abs() < 1e-4 && (f.params[2] - 2.0).abs() < 1e-4,
+        "{:?}",
+        f.params
+    );
+    assert!((f.predict(0, 19) - c.loss[19]).abs() < 1e-6);
+}
