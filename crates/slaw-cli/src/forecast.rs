@@ -2,26 +2,42 @@
 
 use anyhow::{bail, Result};
 use clap::Args;
-use slaw::forecast::{self, accuracy, protocol, Curve, Method};
-use slaw::plot::{self, Figure, Series, SeriesKind};
-use slaw::report::forecast::{self as rep, ForecastOutput};
+use slaw::forecast::job::{self, Choice, Data, Request};
+use slaw::forecast::positions::{has_position_column, PositionColumns};
+use slaw::forecast::{protocol, Curve, Method, PositionCurves, Schedule};
+use slaw::plot::{self, forecast::forecast_figure};
+use slaw::report::forecast as rep;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct ForecastArgs {
-    /// One loss curve: CSV/TSV/JSON lines with step, loss and (for the schedule-aware laws) lr columns.
+    /// A loss curve: CSV/TSV/JSON lines with step and loss columns (and lr for the
+    /// schedule-aware laws), or per-position data (step, position, loss) for the temporal law.
     file: PathBuf,
     /// The part of the curve to fit: a fraction of the last step (<= 1) or a step (> 1).
     #[arg(long, default_value_t = 0.2)]
     fit_until: f64,
-    /// power, reciprocal, log (steps only) or tissue, multipower (need the learning rate).
-    #[arg(long, default_value = "multipower")]
+    /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,
+    /// multipower (need the learning rate). auto: temporal with per-position data,
+    /// multipower with a learning rate, reciprocal otherwise.
+    #[arg(long, default_value = "auto")]
     method: String,
-    /// Steps to forecast (default: the last step of the file). With a schedule-aware law the
-    /// forecast is at the recorded step nearest to each.
+    /// Steps to forecast (default: the last step of the file). Past the file's last step,
+    /// schedule-aware laws need --schedule.
     #[arg(long, num_args = 1..)]
     at: Vec<f64>,
+    /// The learning-rate schedule, e.g. cosine:peak=3e-4,final=3e-5,total=24000,warmup=500
+    /// (kinds: constant, cosine, wsd, two-stage; see README). Overrides an lr column.
+    #[arg(long)]
+    schedule: Option<String>,
+    /// Bootstrap replicates for the forecast intervals (0: none).
+    #[arg(long, default_value_t = 200)]
+    bootstrap: usize,
+    #[arg(long, default_value_t = 0.9)]
+    level: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
     #[arg(long, default_value = "step")]
     step_col: String,
     #[arg(long, default_value = "loss")]
@@ -29,119 +45,110 @@ pub struct ForecastArgs {
     /// The learning-rate column (default: "lr" when present).
     #[arg(long)]
     lr_col: Option<String>,
+    /// The token-position column of per-position data (its presence selects that format).
+    #[arg(long, default_value = "position")]
+    position_col: String,
+    /// A column naming the run of each row: one forecast per run.
+    #[arg(long)]
+    run_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Plot the observed curve, the fitted part and the forecast (.svg or .png).
+    /// Plot the observed curve, the fitted part, the forecast and its band (.svg or .png;
+    /// with several runs, one file per run: NAME-RUN.svg).
     #[arg(long)]
     plot: Option<PathBuf>,
 }
 
 pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
-    let method = Method::parse(&a.method)?;
-    let curve = Curve::read(&a.file, &a.step_col, &a.loss_col, a.lr_col.as_deref())?;
-    let last = *curve.step.last().expect("non-empty");
-    if !(a.fit_until > 0.0 && a.fit_until.is_finite()) {
-        bail!("--fit-until must be > 0 (a fraction <= 1 or a step)");
+    if !(a.level > 0.0 && a.level < 1.0) {
+        bail!("--level must be in (0, 1)");
     }
-    let until = if a.fit_until <= 1.0 {
-        a.fit_until * last
-    } else {
-        a.fit_until
-    };
-    let k = curve.step.iter().filter(|&&s| s <= until).count();
-    let f = forecast::fit_curves(method, std::slice::from_ref(&curve), &[k])?;
-    let mut out = ForecastOutput::new(&curve.name, &f, k, until);
-    let at = if a.at.is_empty() {
-        vec![last]
-    } else {
-        a.at.clone()
-    };
-    for &t in &at {
-        if t.is_nan() || t <= 0.0 {
-            bail!("--at steps must be > 0 (got {t})");
+    let schedule = a.schedule.as_deref().map(Schedule::parse).transpose()?;
+    let data: Vec<Data> = if has_position_column(&a.file, &a.position_col)? {
+        if a.run_col.is_some() {
+            bail!("--run-col is not supported with per-position data: one file per run");
         }
-        let nearest = (0..curve.len())
-            .min_by(|&i, &j| {
-                (curve.step[i] - t)
-                    .abs()
-                    .total_cmp(&(curve.step[j] - t).abs())
-            })
-            .expect("non-empty");
-        let (step, pred, obs) = if method.needs_lr() {
-            if t > last * 1.001 {
-                bail!(
-                    "--at {t}: the {} law needs the learning rate, which the file gives only up to step {last}",
-                    method.name()
-                );
-            }
-            (
-                curve.step[nearest],
-                f.predict(0, nearest),
-                Some(curve.loss[nearest]),
-            )
-        } else {
-            let exact = (curve.step[nearest] - t).abs() < 1e-9;
-            (
-                t,
-                f.law.predict(&[t, 1.0, 0.0, 0.0, 0.0], &f.params),
-                exact.then(|| curve.loss[nearest]),
-            )
+        let cols = PositionColumns {
+            step: &a.step_col,
+            position: &a.position_col,
+            loss: &a.loss_col,
+            lr: a.lr_col.as_deref(),
         };
-        out.forecasts.push((step, pred, obs));
-    }
-    if k < curve.len() {
-        let pred: Vec<f64> = (k..curve.len()).map(|i| f.predict(0, i)).collect();
-        out.rest = Some(accuracy(&pred, &curve.loss[k..]));
+        vec![Data::Positions(PositionCurves::read(&a.file, &cols)?)]
+    } else {
+        Curve::read_runs(
+            &a.file,
+            &a.step_col,
+            &a.loss_col,
+            a.lr_col.as_deref(),
+            a.run_col.as_deref(),
+        )?
+        .into_iter()
+        .map(Data::Aggregate)
+        .collect()
+    };
+    let mut outputs = Vec::new();
+    for d in &data {
+        let (positions, lr) = match d {
+            Data::Positions(p) => (true, p.lr.is_some()),
+            Data::Aggregate(c) => (false, c.lr.is_some()),
+        };
+        let req = Request {
+            choice: Choice::parse(&a.method, positions, lr || schedule.is_some())?,
+            fit_until: a.fit_until,
+            at: a.at.clone(),
+            schedule,
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+            level: a.level,
+        };
+        outputs.push(job::run(d, &req)?);
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let v = if outputs.len() == 1 {
+            serde_json::to_value(&outputs[0])?
+        } else {
+            serde_json::to_value(&outputs)?
+        };
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print!("{}", rep::forecast_report(&out));
+        for (i, o) in outputs.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            print!("{}", rep::forecast_report(o));
+        }
     }
     if let Some(p) = &a.plot {
-        let pts = |r: std::ops::Range<usize>| -> Vec<(f64, f64)> {
-            r.map(|i| (curve.step[i], curve.loss[i])).collect()
-        };
-        let fig = Figure {
-            title: format!(
-                "{}: {} law fitted up to step {}",
-                curve.name,
-                method.name(),
-                until
-            ),
-            x_label: "step".into(),
-            y_label: "loss".into(),
-            series: vec![
-                Series {
-                    label: "fitted part".into(),
-                    color: 0,
-                    kind: SeriesKind::Points,
-                    points: pts(0..k),
-                },
-                Series {
-                    label: "truth (not fitted)".into(),
-                    color: 7,
-                    kind: SeriesKind::HollowPoints,
-                    points: pts(k..curve.len()),
-                },
-                Series {
-                    label: "forecast".into(),
-                    color: 3,
-                    kind: SeriesKind::Line,
-                    points: (0..curve.len())
-                        .map(|i| (curve.step[i], f.predict(0, i)))
-                        .collect(),
-                },
-            ],
-            vlines: vec![(until, "end of fit".into())],
-        };
-        plot::save(&fig, p)?;
-        eprintln!("plot written to {}", p.display());
+        for o in &outputs {
+            let path = if outputs.len() == 1 {
+                p.clone()
+            } else {
+                let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
+                let ext = p.extension().and_then(|s| s.to_str()).unwrap_or("svg");
+                let run: String = o
+                    .curve
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                p.with_file_name(format!("{stem}-{run}.{ext}"))
+            };
+            plot::save(&forecast_figure(o), &path)?;
+            eprintln!("plot written to {}", path.display());
+        }
     }
-    Ok(if f.converged {
+    let failed: Vec<&str> = outputs
+        .iter()
+        .filter(|o| !o.converged)
+        .map(|o| o.curve.as_str())
+        .collect();
+    Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
-        eprintln!("warning: the fit did not converge; exit status 3");
+        eprintln!(
+            "warning: the fit did not converge ({}); exit status 3",
+            failed.join(", ")
+        );
         ExitCode::from(3)
     })
 }

@@ -294,14 +294,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Laws { json } => {
             let laws = catalog::all();
+            let curve_laws = slaw::forecast::laws::curve_laws();
+            let forms = slaw::forecast::trajectory::form_laws();
             if json {
-                let v: Vec<_> = laws
-                    .iter()
-                    .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
-                    .collect();
+                let list = |laws: &[slaw::law::Law]| -> Vec<serde_json::Value> {
+                    laws.iter()
+                        .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
+                        .collect()
+                };
+                let v = serde_json::json!({
+                    "fit": list(&laws),
+                    "forecast": list(&curve_laws),
+                    "trajectory_forms": list(&forms),
+                });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print!("{}", report::law_catalog(&laws));
+                println!("Loss-curve laws of `slaw forecast` (t: step; S1, S2: learning-rate areas; i: token position):\n");
+                print!("{}", report::law_catalog(&curve_laws));
+                println!("Trajectory forms of the temporal law: how a0, a1, a2 move over training");
+                println!("(tau = step / last fitted step; S1 = summed learning rate / peak rate / last fitted step;");
+                println!(
+                    " eta = learning rate / peak rate; chosen per parameter by held-out error):\n"
+                );
+                print!("{}", report::law_catalog(&forms));
             }
             Ok(ExitCode::SUCCESS)
         }

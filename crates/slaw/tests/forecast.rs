@@ -71,6 +71,7 @@ fn schedule_laws_need_a_learning_rate() {
         step: (1..=20).map(|k| 100.0 * k as f64).collect(),
         lr: None,
         loss: (1..=20).map(|k| 3.0 + 1.0 / k as f64).collect(),
+        schedule: None,
     };
     let err = fit_curves(Method::Tissue, std::slice::from_ref(&c), &[10])
         .unwrap_err()

@@ -1,6 +1,7 @@
 //! Loss curves (step, optional learning rate, loss) and the learning-rate
 //! features the schedule-aware laws use.
 
+use super::schedule::Schedule;
 use crate::table::Table;
 use crate::{Error, Result};
 use std::path::Path;
@@ -10,7 +11,11 @@ pub struct Curve {
     pub name: String,
     pub step: Vec<f64>,
     pub lr: Option<Vec<f64>>,
+    /// The loss; NaN at steps added to forecast past the observed curve.
     pub loss: Vec<f64>,
+    /// A schedule given by the user: the learning rate at every step comes
+    /// from it rather than from interpolating `lr`.
+    pub schedule: Option<Schedule>,
 }
 
 /// Per-point learning-rate features of a curve.
@@ -39,7 +44,57 @@ impl Curve {
         loss_col: &str,
         lr_col: Option<&str>,
     ) -> Result<Curve> {
+        let mut v = Self::read_runs(path, step_col, loss_col, lr_col, None)?;
+        Ok(v.remove(0))
+    }
+
+    /// Read one curve per value of `run_col` (in order of first appearance),
+    /// or a single curve named after the file without it.
+    pub fn read_runs(
+        path: &Path,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+    ) -> Result<Vec<Curve>> {
         let t = Table::read(path)?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("curve")
+            .to_string();
+        let groups: Vec<(String, Vec<usize>)> = match run_col {
+            None => vec![(stem, (0..t.rows.len()).collect())],
+            Some(c) => {
+                let ci = t.column_index(c)?;
+                let mut g: Vec<(String, Vec<usize>)> = Vec::new();
+                for r in 0..t.rows.len() {
+                    let key = t.text(r, ci);
+                    match g.iter_mut().find(|(k, _)| k == key) {
+                        Some((_, v)) => v.push(r),
+                        None => g.push((key.to_string(), vec![r])),
+                    }
+                }
+                g
+            }
+        };
+        if groups.is_empty() {
+            return Err(Error::input(&t.source, None, None, "no rows"));
+        }
+        groups
+            .into_iter()
+            .map(|(name, rows)| Self::from_rows(&t, &rows, name, step_col, loss_col, lr_col))
+            .collect()
+    }
+
+    fn from_rows(
+        t: &Table,
+        rows: &[usize],
+        name: String,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+    ) -> Result<Curve> {
         let si = t.column_index(step_col)?;
         let li = t.column_index(loss_col)?;
         let ri = match lr_col {
@@ -47,16 +102,13 @@ impl Curve {
             None => t.columns.iter().position(|c| c == "lr"),
         };
         let mut c = Curve {
-            name: path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("curve")
-                .to_string(),
+            name,
             step: vec![],
             lr: ri.map(|_| vec![]),
             loss: vec![],
+            schedule: None,
         };
-        for r in 0..t.rows.len() {
+        for &r in rows {
             let s = t.number(r, si)?;
             let l = t.number(r, li)?;
             if s <= 0.0 || l <= 0.0 {
@@ -97,10 +149,55 @@ impl Curve {
                 &t.source,
                 None,
                 None,
-                format!("{} points: a curve needs at least 4", c.step.len()),
+                format!(
+                    "{} points{}: a curve needs at least 4",
+                    c.step.len(),
+                    if rows.len() < t.rows.len() {
+                        format!(" in run '{}'", c.name)
+                    } else {
+                        String::new()
+                    }
+                ),
             ));
         }
         Ok(c)
+    }
+
+    /// The curve with its learning rates taken from `schedule`.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Curve {
+        self.lr = Some(self.step.iter().map(|&s| schedule.at(s)).collect());
+        self.schedule = Some(schedule);
+        self
+    }
+
+    /// The curve with the steps of `at` added where it has none (loss NaN
+    /// there), so that a law can be evaluated at them. Learning rates of
+    /// added steps come from the schedule, or are interpolated between
+    /// recorded points (the caller must not ask for steps past the last
+    /// recorded rate without a schedule).
+    pub fn with_steps(&self, at: &[f64]) -> Curve {
+        let mut c = self.clone();
+        for &t in at {
+            if c.step.contains(&t) {
+                continue;
+            }
+            let j = c.step.partition_point(|&s| s < t);
+            if let Some(lr) = c.lr.as_mut() {
+                let v = match self.schedule {
+                    Some(s) => s.at(t),
+                    None if j == 0 => lr[0] * t / c.step[0],
+                    None if j == lr.len() => lr[j - 1],
+                    None => {
+                        let (a, b) = (c.step[j - 1], c.step[j]);
+                        lr[j - 1] + (lr[j] - lr[j - 1]) * (t - a) / (b - a)
+                    }
+                };
+                lr.insert(j, v);
+            }
+            c.step.insert(j, t);
+            c.loss.insert(j, f64::NAN);
+        }
+        c
     }
 
     pub fn len(&self) -> usize {
@@ -110,11 +207,20 @@ impl Curve {
         self.step.is_empty()
     }
 
-    /// The learning rate at every integer step 1..=last step: linear warmup
-    /// from 0 to the first recorded rate over the steps before the first
-    /// point, linear interpolation between recorded points.
+    /// Number of observed points (the loss is known).
+    pub fn observed(&self) -> usize {
+        self.loss.iter().filter(|l| !l.is_nan()).count()
+    }
+
+    /// The learning rate at every integer step 1..=last step: from the
+    /// schedule when there is one; otherwise a linear warmup from 0 to the
+    /// first recorded rate over the steps before the first point, and linear
+    /// interpolation between recorded points.
     fn per_step_lr(&self, lr: &[f64]) -> Vec<f64> {
-        let last = *self.step.last().expect("non-empty") as usize;
+        let last = self.step.last().expect("non-empty").ceil() as usize;
+        if let Some(s) = self.schedule {
+            return (0..=last).map(|t| s.at(t as f64)).collect();
+        }
         let mut out = vec![0.0; last + 1];
         let s0 = self.step[0];
         for (t, v) in out.iter_mut().enumerate().skip(1) {
@@ -157,7 +263,7 @@ impl Curve {
                     block.0 += d;
                 }
             }
-            if next < self.len() && t as f64 >= self.step[next] {
+            while next < self.len() && t as f64 >= self.step[next] {
                 if block.0 > 0.0 {
                     block.1 = eta[t];
                     drops.push(block);

@@ -195,6 +195,19 @@ pub fn multipower(curves: Vec<Features>) -> Law {
     )
 }
 
+/// Every loss-curve law of `slaw forecast` (the multi-power law without
+/// curves, for its description) and the temporal law's per-position law.
+pub fn curve_laws() -> Vec<Law> {
+    vec![
+        power(),
+        reciprocal(),
+        logarithmic(),
+        tissue(),
+        multipower(vec![]),
+        super::temporal::position_law(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +231,7 @@ mod tests {
             loss: step.iter().map(|_| 3.0).collect(),
             step,
             lr: Some(lr),
+            schedule: None,
         };
         let f = c.features().unwrap();
         assert!(!f.drops.is_empty());

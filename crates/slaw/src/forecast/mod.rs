@@ -4,14 +4,22 @@
 //! annealing law, Luo et al.'s multi-power law).
 
 pub mod curve;
+pub mod job;
 pub mod laws;
+pub mod positions;
 pub mod protocol;
+pub mod schedule;
+pub mod temporal;
+pub mod trajectory;
 
-use crate::fit::{fit, FitOptions};
+use crate::bootstrap::{draws, interval_of, Interval};
+use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
 use crate::{Error, Result};
 pub use curve::{Curve, Features};
+pub use positions::PositionCurves;
+pub use schedule::Schedule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -76,6 +84,8 @@ pub struct Fitted {
     pub converged: bool,
     pub objective: f64,
     inputs: Vec<Vec<[f64; 5]>>,
+    obs: Observations,
+    result: FitResult,
 }
 
 impl Fitted {
@@ -83,6 +93,44 @@ impl Fitted {
     pub fn predict(&self, c: usize, i: usize) -> f64 {
         self.law.predict(&self.inputs[c][i], &self.params)
     }
+
+    /// Percentile intervals of the predictions at `points` ((curve, index)
+    /// pairs) from `n` refits on the fitted points resampled with replacement
+    /// (seeded; warm-started from the fit's optima). Only converged refits count.
+    pub fn bootstrap(
+        &self,
+        points: &[(usize, usize)],
+        n: usize,
+        seed: u64,
+        level: f64,
+    ) -> (Vec<Interval>, usize) {
+        let ok = draws(
+            &self.law,
+            &self.obs,
+            &self.result,
+            &fit_options(),
+            n,
+            seed,
+            &|| {},
+        );
+        let iv = points
+            .iter()
+            .map(|&(c, i)| {
+                interval_of(
+                    ok.iter()
+                        .map(|p| self.law.predict(&self.inputs[c][i], p))
+                        .collect(),
+                    level,
+                )
+            })
+            .collect();
+        (iv, ok.len())
+    }
+}
+
+/// Huber loss (delta 1e-3) on ln L, as the multi-power paper.
+fn fit_options() -> FitOptions {
+    FitOptions::default()
 }
 
 /// Fit `method` to the first `upto[c]` points of each curve `c` (Huber loss,
@@ -118,6 +166,9 @@ pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fi
     for (ci, c) in curves.iter().enumerate() {
         let n = upto[ci].min(c.len());
         for (x, &l) in inputs[ci].iter().zip(&c.loss).take(n) {
+            if l.is_nan() {
+                continue; // a step added to forecast at
+            }
             for (col, &v) in cols.iter_mut().zip(x) {
                 col.push(v);
             }
@@ -133,7 +184,7 @@ pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fi
         )));
     }
     let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
-    let res = fit(&law, &obs, &FitOptions::default())?;
+    let res = fit(&law, &obs, &fit_options())?;
     Ok(Fitted {
         method,
         params: res.params.clone(),
@@ -141,6 +192,8 @@ pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fi
         objective: res.objective,
         law,
         inputs,
+        obs,
+        result: res,
     })
 }
 

@@ -150,6 +150,7 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
                 step: pts.iter().map(|p| p.0).collect(),
                 lr: None,
                 loss: pts.iter().map(|p| p.1).collect(),
+                schedule: None,
             },
             total,
         ));

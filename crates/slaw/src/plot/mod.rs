@@ -1,6 +1,7 @@
 //! Plots (SVG or PNG by file extension) with an embedded font, so no system
 //! font libraries are needed.
 
+pub mod forecast;
 pub mod joint;
 
 use crate::analysis::GroupFit;

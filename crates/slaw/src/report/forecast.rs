@@ -1,84 +1,126 @@
 //! Reports of `slaw forecast` and `slaw bench forecast`.
 
 use super::num;
+use crate::forecast::job::ForecastOutput;
 use crate::forecast::protocol::{EarlyRow, SchedulesRow};
-use crate::forecast::{Accuracy, Fitted};
+use crate::forecast::temporal::TemporalFit;
+use crate::forecast::trajectory::Form;
 use std::fmt::Write;
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ForecastOutput {
-    pub curve: String,
-    pub method: &'static str,
-    pub formula: String,
-    pub params: Vec<(String, f64)>,
-    pub converged: bool,
-    pub objective: f64,
-    pub fit_points: usize,
-    pub fit_until_step: f64,
-    /// (step, predicted loss, observed loss when the curve has it).
-    pub forecasts: Vec<(f64, f64, Option<f64>)>,
-    /// Accuracy on the points not used by the fit.
-    pub rest: Option<Accuracy>,
-}
-
-impl ForecastOutput {
-    pub fn new(curve: &str, f: &Fitted, fit_points: usize, fit_until_step: f64) -> Self {
-        ForecastOutput {
-            curve: curve.to_string(),
-            method: f.method.name(),
-            formula: f.law.formula.clone(),
-            params: f
-                .law
-                .params
-                .iter()
-                .map(|p| p.name.clone())
-                .zip(f.params.iter().copied())
-                .collect(),
-            converged: f.converged,
-            objective: f.objective,
-            fit_points,
-            fit_until_step,
-            forecasts: vec![],
-            rest: None,
-        }
-    }
-}
 
 pub fn forecast_report(o: &ForecastOutput) -> String {
     let mut s = String::new();
-    let p: Vec<String> = o
-        .params
-        .iter()
-        .map(|(n, v)| format!("{n}={}", num(*v)))
-        .collect();
     let _ = writeln!(
         s,
-        "{}: {} law {}\nfitted on {} points up to step {}: {}{}",
+        "{}: {} law {}\nfitted on {} points up to step {}{}",
         o.curve,
         o.method,
         o.formula,
         o.fit_points,
         num(o.fit_until_step),
-        p.join(" "),
         if o.converged { "" } else { "  NOT CONVERGED" }
     );
-    let _ = writeln!(s, "{:>12} {:>10} {:>10}", "step", "forecast", "observed");
-    for (t, l, obs) in &o.forecasts {
+    match &o.temporal {
+        None => {
+            let p: Vec<String> = o
+                .params
+                .iter()
+                .map(|(n, v)| format!("{n}={}", num(*v)))
+                .collect();
+            let _ = writeln!(s, "parameters: {}", p.join(" "));
+        }
+        Some(t) => s.push_str(&temporal_section(t)),
+    }
+    let band = o.bootstrap.is_some();
+    if let Some((n, ok, level)) = o.bootstrap {
         let _ = writeln!(
             s,
-            "{:>12} {:>10.4} {:>10}",
-            num(*t),
-            l,
-            obs.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into())
+            "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged",
+            100.0 * level
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{:>12} {:>10} {:>21} {:>10}",
+        "step",
+        "forecast",
+        if band { "interval" } else { "" },
+        "observed"
+    );
+    for p in &o.forecasts {
+        let iv = match (p.lo, p.hi) {
+            (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "{:>12} {:>10.4} {:>21} {:>10}",
+            num(p.step),
+            p.loss,
+            iv,
+            p.observed
+                .map(|v| format!("{v:.4}"))
+                .unwrap_or_else(|| "-".into())
         );
     }
     if let Some(a) = &o.rest {
         let _ = writeln!(
             s,
-            "on the {} points after the fitted part: R^2 {:.4}, MAE {:.4}, RMSE {:.4}",
+            "on the {} observed points after the fitted part: R^2 {:.4}, MAE {:.4}, RMSE {:.4}",
             a.n, a.r2, a.mae, a.rmse
         );
     }
+    for w in &o.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    s
+}
+
+/// The chosen trajectory of each parameter and every candidate's held-out error.
+fn temporal_section(t: &TemporalFit) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "per-position law L_i = a0 / (1 + a1 i) + a2 fitted at {} checkpoints x {} positions; tau = step / {}{}",
+        t.checkpoints,
+        t.positions,
+        num(t.t_ref),
+        if t.has_lr {
+            "; S1, eta from the learning-rate schedule"
+        } else {
+            "; no learning rate: the lr form is not a candidate"
+        }
+    );
+    let names: Vec<&str> = Form::ALL.iter().map(|f| f.name()).collect();
+    let _ = writeln!(
+        s,
+        "{:<4} {:<11} {:<34} {}",
+        "",
+        "trajectory",
+        "coefficients",
+        names.iter().map(|n| format!("{n:>11}")).collect::<String>()
+    );
+    for tr in &t.trajectories {
+        let coef: Vec<String> = tr.chosen.coef.iter().map(|v| num(*v)).collect();
+        let errs: String = tr
+            .candidates
+            .iter()
+            .map(|c| match c.held_out_error {
+                Some(e) => format!("{e:>11.2e}"),
+                None => format!("{:>11}", "-"),
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "{:<4} {:<11} {:<34} {errs}",
+            tr.param,
+            tr.chosen.form.name(),
+            coef.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "(last columns: RMSE of the mean loss on the last quarter of the fitted checkpoints when the form is fitted on the rest)"
+    );
     s
 }
 

@@ -1,0 +1,271 @@
+//! `slaw forecast`: aggregate and per-position curves, schedules on the
+//! command line, several runs in one file, and bad inputs.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use slaw::forecast::temporal::{generate, mean_loss};
+use std::fs;
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+fn write(dir: &TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+fn truth(t: f64) -> [f64; 3] {
+    [
+        4.0 + 0.25 * (t / 1000.0).ln(),
+        0.9 - 0.6 / (1.0 + t / 2000.0),
+        2.2 + 30.0 * t.powf(-0.45),
+    ]
+}
+
+fn positions() -> Vec<f64> {
+    (0..128).map(|i| (8 * i) as f64).collect()
+}
+
+fn per_position_file(dir: &TempDir) -> String {
+    let steps: Vec<f64> = (1..=40).map(|k| 500.0 * k as f64).collect();
+    let pc = generate(&truth, &steps, &positions(), 0.005, 3);
+    write(dir, "pos.csv", &pc.to_csv())
+}
+
+#[test]
+fn temporal_forecast_with_intervals_and_plot() {
+    let dir = TempDir::new().unwrap();
+    let f = per_position_file(&dir);
+    let plot = dir.path().join("f.svg");
+    let out = slaw()
+        .args([
+            "forecast",
+            &f,
+            "--fit-until",
+            "0.3",
+            "--at",
+            "20000",
+            "30000",
+            "--json",
+        ])
+        .args(["--plot", plot.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["method"], "temporal");
+    assert_eq!(v["fit_points"], 12);
+    for (i, t) in [20000.0, 30000.0].into_iter().enumerate() {
+        let p = &v["forecasts"][i];
+        let want = mean_loss(&positions(), truth(t));
+        let got = p["loss"].as_f64().unwrap();
+        assert!((got - want).abs() < 0.01 * want, "{t}: {got} vs {want}");
+        let (lo, hi) = (p["lo"].as_f64().unwrap(), p["hi"].as_f64().unwrap());
+        assert!(lo < got && got < hi, "{lo} {got} {hi}");
+    }
+    assert!(v["forecasts"][0]["observed"].is_number());
+    assert!(v["forecasts"][1]["observed"].is_null());
+    assert!(v["rest"]["r2"].as_f64().unwrap() > 0.99);
+    assert_eq!(v["temporal"]["trajectories"].as_array().unwrap().len(), 3);
+    assert!(fs::read_to_string(&plot).unwrap().contains("<svg"));
+    // The text report names the chosen forms.
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--bootstrap", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("trajectory"))
+        .stdout(predicate::str::contains("a2"));
+    // Same inputs and seed, same output.
+    let run = || {
+        slaw()
+            .args([
+                "forecast",
+                &f,
+                "--fit-until",
+                "0.3",
+                "--json",
+                "--seed",
+                "5",
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn per_position_bad_inputs() {
+    let dir = TempDir::new().unwrap();
+    let f = per_position_file(&dir);
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("temporal law needs at least 6"));
+    let mut text = fs::read_to_string(&f).unwrap();
+    text.push_str("30000,5,3.0\n");
+    let bad = write(&dir, "bad.csv", &text);
+    slaw()
+        .args(["forecast", &bad])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("column 'position'"));
+    let agg = write(
+        &dir,
+        "agg.csv",
+        "step,loss\n100,4\n200,3.5\n300,3.2\n400,3.1\n500,3.0\n600,2.9\n700,2.85\n",
+    );
+    slaw()
+        .args(["forecast", &agg, "--method", "temporal"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs per-position data"));
+}
+
+#[test]
+fn bad_curves_are_clear_errors() {
+    let dir = TempDir::new().unwrap();
+    let short = write(
+        &dir,
+        "short.csv",
+        "step,lr,loss\n100,0.001,4\n200,0.001,3.5\n300,0.001,3.2\n",
+    );
+    slaw()
+        .args(["forecast", &short])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 4"));
+    let back = write(
+        &dir,
+        "back.csv",
+        "step,lr,loss\n100,0.001,4\n200,0.001,3.5\n150,0.001,3.2\n400,0.001,3\n",
+    );
+    slaw()
+        .args(["forecast", &back])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("back.csv, row 4, column 'step'"))
+        .stderr(predicate::str::contains("must increase"));
+    let nolr = write(&dir, "nolr.csv", &power_curve(""));
+    slaw()
+        .args(["forecast", &nolr, "--method", "multipower"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no learning-rate column"));
+    for (spec, msg) in [
+        ("cosine:peak=1e-3", "missing total="),
+        ("warmup-only", "unknown schedule"),
+    ] {
+        slaw()
+            .args(["forecast", &nolr, "--schedule", spec])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(msg));
+    }
+}
+
+/// A clean power law in steps, with an optional run name column.
+fn power_curve(run: &str) -> String {
+    let mut text = String::from(if run.is_empty() {
+        "step,loss\n"
+    } else {
+        "run,step,loss\n"
+    });
+    let (e, a) = if run == "b" { (2.5, 20.0) } else { (2.0, 30.0) };
+    for k in 1..=30 {
+        let t = 100.0 * k as f64;
+        if !run.is_empty() {
+            text += &format!("{run},");
+        }
+        text += &format!("{t},{}\n", e + a / t.sqrt());
+    }
+    text
+}
+
+#[test]
+fn step_laws_runs_and_schedules() {
+    let dir = TempDir::new().unwrap();
+    let nolr = write(&dir, "nolr.csv", &power_curve(""));
+    let out = slaw()
+        .args(["forecast", &nolr, "--method", "power", "--fit-until", "0.5"])
+        .args(["--at", "6000", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pred = v["forecasts"][0]["loss"].as_f64().unwrap();
+    let truth = 2.0 + 30.0 / 6000f64.sqrt();
+    assert!((pred - truth).abs() < 1e-4, "{pred} vs {truth}");
+    assert!(v["rest"]["r2"].as_f64().unwrap() > 0.999);
+
+    // Two runs in one file: one forecast each.
+    let runs = format!(
+        "{}{}",
+        power_curve("a"),
+        power_curve("b").replace("run,step,loss\n", "")
+    );
+    let runs = write(&dir, "runs.csv", &runs);
+    let out = slaw()
+        .args([
+            "forecast",
+            &runs,
+            "--run-col",
+            "run",
+            "--method",
+            "power",
+            "--json",
+        ])
+        .args(["--fit-until", "0.5", "--bootstrap", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = v.as_array().unwrap();
+    assert_eq!(v.len(), 2);
+    for (o, (name, e)) in v.iter().zip([("a", 2.0), ("b", 2.5)]) {
+        assert_eq!(o["curve"], name);
+        let got = o["params"][2][1].as_f64().unwrap();
+        assert!((got - e).abs() < 1e-3, "{name}: E {got}");
+    }
+
+    // A schedule on the command line lets a schedule-aware law forecast past
+    // the last step; without it that is an error.
+    slaw()
+        .args(["forecast", &nolr, "--method", "tissue", "--at", "9000"])
+        .args([
+            "--schedule",
+            "cosine:peak=1e-3,final=1e-4,total=9000,warmup=100",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9000"));
+    let with_lr: String = power_curve("")
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l},lr\n")
+            } else {
+                format!("{l},0.001\n")
+            }
+        })
+        .collect();
+    let lr = write(&dir, "lr.csv", &with_lr);
+    slaw()
+        .args(["forecast", &lr, "--method", "tissue", "--at", "9000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--schedule"));
+}
