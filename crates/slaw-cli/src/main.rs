@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 mod forecast;
 mod joint;
+mod run;
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +31,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print the runs a plan would launch and their estimated cost, without running.
+    Plan(run::PlanArgs),
+    /// Run a plan's fine-tunings (resumable; journaled), adaptively, and rank the candidates.
+    Run {
+        #[command(flatten)]
+        args: run::PlanArgs,
+        /// No progress bars.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Runs done/running/failed per candidate, from the plan's journal.
+    Status(run::PlanArgs),
+    /// Ranking, predictions and failures from the plan's journal.
+    Report(run::PlanArgs),
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
     Fit(FitArgs),
     /// Fit several laws to the same data and rank them by held-out error.
@@ -324,6 +339,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fit(a) => cmd_fit(a),
         Command::Joint(a) => joint::cmd_joint(a),
         Command::Forecast(a) => forecast::cmd_forecast(a),
+        Command::Plan(a) => run::cmd_plan(a),
+        Command::Run { args, quiet } => run::cmd_run(args, quiet),
+        Command::Status(a) => run::cmd_status(a, false),
+        Command::Report(a) => run::cmd_status(a, true),
         Command::Bench {
             what: BenchWhat::Forecast { data, json },
         } => forecast::bench_forecast(&data, json),

@@ -1,0 +1,156 @@
+//! `slaw plan`, `slaw run`, `slaw status`, `slaw report`: argument parsing,
+//! progress bars and printing.
+
+use anyhow::Result;
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use slaw_run::backend::local::Local;
+use slaw_run::journal::Journal;
+use slaw_run::plan::BackendKind;
+use slaw_run::report;
+use slaw_run::runner;
+use slaw_run::Plan;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct PlanArgs {
+    /// The plan file (TOML; see README "slaw run").
+    plan: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
+    let plan = Plan::load(&a.plan)?;
+    if a.json {
+        let runs: Vec<_> = plan
+            .fixed_ladder()
+            .iter()
+            .map(|r| serde_json::json!({"id": plan.run_id(r), "cost": plan.cost(r)}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"ladder": plan.ladder, "runs": runs, "cost_unit": plan.cost_unit()})
+            )?
+        );
+    } else {
+        print!("{}", report::plan_report(&plan));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
+    let plan = Plan::load(&a.plan)?;
+    if plan.backend == BackendKind::Slurm {
+        anyhow::bail!(
+            "{}: backend = \"slurm\" is not implemented yet; use the local backend",
+            plan.path.display()
+        );
+    }
+    let stop = slaw_run::interrupt::flag();
+    let mut backend = Local::default();
+    let multi = MultiProgress::new();
+    if quiet || a.json {
+        multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let per = (plan.ladder.len() * plan.seeds.len()) as u64;
+    let style = ProgressStyle::with_template("{prefix:<20} {bar:20} {pos}/{len} {msg}")
+        .expect("valid template");
+    let bars: Vec<ProgressBar> = plan
+        .candidates
+        .iter()
+        .map(|c| {
+            let b = multi.add(ProgressBar::new(per));
+            b.set_style(style.clone());
+            b.set_prefix(c.id.clone());
+            b
+        })
+        .collect();
+    let leader = multi.add(ProgressBar::new_spinner());
+    let mut last_points = usize::MAX;
+    let quick = Plan {
+        bootstrap: 0,
+        ..plan.clone()
+    };
+    let summary = runner::run(&plan, &mut backend, stop, &mut |d, _| {
+        for (b, c) in bars.iter().zip(&d.candidates) {
+            b.set_position(c.done as u64);
+            b.set_message(format!(
+                "running {} queued {} failed {}{}",
+                c.running,
+                c.queued,
+                c.failed.len(),
+                c.stopped
+                    .as_ref()
+                    .map(|s| format!(" - {s}"))
+                    .unwrap_or_default()
+            ));
+        }
+        let points: usize = d.candidates.iter().map(|c| c.points.len()).sum();
+        if points != last_points {
+            last_points = points;
+            let r = slaw_run::scheduler::rank(&quick, &d.candidates);
+            let ranked: Vec<String> = r
+                .iter()
+                .filter(|c| c.rank.is_some())
+                .map(|c| c.id.clone())
+                .collect();
+            leader.set_message(format!("current ranking: {}", ranked.join(" > ")));
+        }
+    });
+    for b in &bars {
+        b.finish();
+    }
+    leader.finish_and_clear();
+    let summary = summary?;
+    let journal = Journal::open(&plan.journal)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!(
+            "{}",
+            report::status_report(&plan, &summary, &journal.all()?)
+        );
+        print!("{}", report::ranking_report(&plan, &summary.ranking));
+    }
+    let failed = summary
+        .decision
+        .candidates
+        .iter()
+        .any(|c| !c.failed.is_empty());
+    Ok(if failed {
+        eprintln!("some runs failed with no retries left (see above); exit status 4");
+        ExitCode::from(4)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn cmd_status(a: PlanArgs, ranking: bool) -> Result<ExitCode> {
+    let plan = Plan::load(&a.plan)?;
+    if !plan.journal.exists() {
+        anyhow::bail!(
+            "{}: no journal at {} (nothing has run yet: `slaw run {}`)",
+            plan.path.display(),
+            plan.journal.display(),
+            plan.path.display()
+        );
+    }
+    let summary = runner::snapshot(&plan, ranking)?;
+    let journal = Journal::open(&plan.journal)?;
+    if a.json {
+        let v = serde_json::json!({"summary": summary, "runs": journal.all()?});
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!(
+            "{}",
+            report::status_report(&plan, &summary, &journal.all()?)
+        );
+        if ranking {
+            print!("{}", report::ranking_report(&plan, &summary.ranking));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

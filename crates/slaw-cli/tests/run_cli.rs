@@ -1,0 +1,304 @@
+//! `slaw plan` / `run` / `status` / `report` end to end, with a fake trainer
+//! (tests/fake_trainer.py: a real process that sleeps briefly and writes a
+//! loss from a known curve with seeded noise): ranking, adaptive savings,
+//! SIGKILL at random moments, failing runs, two runners on one journal.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+fn python_ok() -> bool {
+    let ok = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping: python3 is not available for the fake trainer");
+    }
+    ok
+}
+
+fn trainer() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fake_trainer.py")
+        .display()
+        .to_string()
+}
+
+/// A plan over `models` in `dir`; `extra` is added before the candidates.
+fn plan(dir: &TempDir, name: &str, models: &[&str], extra: &str) -> PathBuf {
+    let mut s = format!(
+        "full_size = 100000\nbudget = \"1/8\"\nmethod = \"ats\"\n{}bootstrap = 100\n\
+         command = \"python3 {} --model {{model}} --n {{n}} --seed {{seed}} --out {{out}} --attempt {{attempt}}\"\n\
+         loss = {{ kind = \"json\", file = \"{{out}}/metrics.json\", key = \"eval_loss\" }}\n{extra}\n",
+        if extra.contains("slots") { "" } else { "slots = 2\n" },
+        trainer()
+    );
+    for m in models {
+        s += &format!("[[candidate]]\nid = \"{m}\"\nparams = 1e8\n\n");
+    }
+    let p = dir.path().join(name);
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+fn report_json(p: &Path) -> serde_json::Value {
+    let out = slaw()
+        .args(["report", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn ranking(v: &serde_json::Value) -> Vec<(String, f64)> {
+    v["summary"]["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["estimate"]["predicted_loss"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+const MODELS: [&str; 3] = ["alpha", "beta", "gamma"];
+
+#[test]
+fn adaptive_run_ranks_right_and_saves_runs() {
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, "plan.toml", &MODELS, "");
+    slaw()
+        .args(["plan", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("at most 24 runs"));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("all runs finished"));
+    let v = report_json(&p);
+    let r = ranking(&v);
+    // The truth at the target: gamma 1.083 < alpha 1.319 < beta 1.606.
+    let order: Vec<&str> = r.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(order, ["gamma", "alpha", "beta"]);
+    let adaptive = v["summary"]["cost"]["runs"].as_u64().unwrap();
+    assert_eq!(v["summary"]["cost"]["fixed_runs"], 24);
+    assert!(adaptive < 24, "adaptive AtS ran {adaptive} runs");
+    // The fixed ladder runs everything and agrees on the order.
+    let f = plan(&dir, "fixed.toml", &MODELS, "adaptive = false");
+    slaw()
+        .args(["run", f.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let v = report_json(&f);
+    assert_eq!(v["summary"]["cost"]["runs"], 24);
+    let order: Vec<String> = ranking(&v).into_iter().map(|x| x.0).collect();
+    assert_eq!(order, ["gamma", "alpha", "beta"]);
+    // A second run of a finished plan launches nothing.
+    let out = slaw()
+        .args(["run", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["launched"], 0);
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_nothing() {
+    if !python_ok() {
+        return;
+    }
+    let reference = {
+        let dir = TempDir::new().unwrap();
+        let p = plan(&dir, "plan.toml", &MODELS, "");
+        slaw()
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .assert()
+            .success();
+        ranking(&report_json(&p))
+    };
+    let bin = assert_cmd::cargo::cargo_bin("slaw");
+    for seed in 1..=3u64 {
+        let dir = TempDir::new().unwrap();
+        let p = plan(&dir, "plan.toml", &MODELS, "");
+        // A simple generator for the kill times (50 to 400 ms).
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut kills = 0;
+        loop {
+            let mut child = std::process::Command::new(&bin)
+                .args(["run", p.to_str().unwrap(), "--quiet"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let wait = Duration::from_millis(50 + x % 350);
+            std::thread::sleep(wait);
+            match child.try_wait().unwrap() {
+                Some(st) => {
+                    assert!(st.success(), "seed {seed}: run ended with {st}");
+                    break;
+                }
+                None => {
+                    child.kill().unwrap(); // SIGKILL
+                    child.wait().unwrap();
+                    kills += 1;
+                    assert!(kills < 100, "seed {seed}: never finished");
+                }
+            }
+        }
+        let v = report_json(&p);
+        assert_eq!(ranking(&v), reference, "seed {seed} after {kills} kills");
+        // Every completed result is in the journal exactly once and done.
+        let runs = v["runs"].as_array().unwrap();
+        let mut ids: Vec<&str> = runs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        assert!(runs.iter().all(|r| r["state"] == "done"), "seed {seed}");
+        eprintln!("seed {seed}: {kills} kills, {n} runs");
+    }
+}
+
+#[test]
+fn failing_runs_are_recorded_retried_and_reported() {
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let models = [
+        "alpha", "gamma", "crashy", "silent", "garbage", "sleepy", "flaky",
+    ];
+    let p = plan(
+        &dir,
+        "plan.toml",
+        &models,
+        "retries = 1\ntimeout = 0.8\nslots = 4\nmin_size = 1500",
+    );
+    let out = slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = report_json(&p);
+    let runs = v["runs"].as_array().unwrap();
+    let of = |m: &str| -> Vec<&serde_json::Value> {
+        runs.iter().filter(|r| r["candidate"] == m).collect()
+    };
+    for (m, reason) in [
+        ("crashy", "non-zero exit status 1"),
+        ("silent", "missing output"),
+        ("garbage", "unparsable loss"),
+        ("sleepy", "timeout"),
+    ] {
+        let rs = of(m);
+        assert!(!rs.is_empty(), "{m}");
+        for r in rs {
+            assert_eq!(r["state"], "failed", "{m}");
+            assert_eq!(r["attempts"], 2, "{m}: one retry");
+            assert!(
+                r["reason"].as_str().unwrap().contains(reason),
+                "{m}: {}",
+                r["reason"]
+            );
+        }
+    }
+    for r in of("flaky") {
+        assert_eq!(r["state"], "done");
+        assert_eq!(r["attempts"], 2);
+    }
+    slaw()
+        .args(["status", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("crashy"))
+        .stdout(predicate::str::contains("non-zero exit status 1"))
+        .stdout(predicate::str::contains("timeout after 0.8 s"));
+    slaw()
+        .args(["report", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not ranked"));
+}
+
+#[test]
+fn two_runners_on_one_journal_never_launch_a_run_twice() {
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, "plan.toml", &MODELS, "adaptive = false");
+    let bin = assert_cmd::cargo::cargo_bin("slaw");
+    let spawn = || {
+        std::process::Command::new(&bin)
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let j = slaw_run::journal::Journal::open(&dir.path().join("plan.journal.sqlite")).unwrap();
+    let claims = j.claims().unwrap();
+    assert_eq!(claims.len(), 24);
+    assert!(claims.iter().all(|c| c.1 == 1), "{claims:?}");
+}
+
+#[test]
+fn bad_plans_name_the_line() {
+    let dir = TempDir::new().unwrap();
+    let w = |text: &str| {
+        let p = dir.path().join("bad.toml");
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let base = "full_size = 1000\nbudget = \"1/2\"\ncommand = \"train {n}\"\nloss = { kind = \"regex\", pattern = \"loss=([0-9.]+)\" }\n[[candidate]]\nid = \"a\"\n";
+    for (text, msg) in [
+        (
+            base.replace("train {n}", "train {nn}"),
+            "unknown placeholder",
+        ),
+        (
+            base.replace("full_size = 1000", "full_size = -3"),
+            "full_size",
+        ),
+        (base.replace("\"1/2\"", "\"2/1\""), "budget"),
+        (format!("{base}colour = 1\n"), "unknown field"),
+        (base.replace("([0-9.]+)", "[0-9.]+"), "capture group"),
+        (base.replace("id = \"a\"", "id = \"a/b\""), "without '/'"),
+    ] {
+        slaw()
+            .args(["plan", &w(&text)])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("bad.toml, line"))
+            .stderr(predicate::str::contains(msg));
+    }
+}

@@ -1,0 +1,91 @@
+//! Local processes: each attempt is `sh -c COMMAND` in its own process group
+//! (so a timeout or an interrupt stops the whole tree), stdout and stderr to
+//! files in the attempt's folder.
+
+use super::{Backend, Launch, Poll};
+use crate::{Error, Result};
+use std::collections::HashMap;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, Stdio};
+
+#[derive(Default)]
+pub struct Local {
+    children: HashMap<String, Child>,
+}
+
+fn kill_group(pgid: i32) {
+    if pgid > 0 {
+        // SAFETY: sends SIGKILL to the process group we created.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
+
+impl Backend for Local {
+    fn launch(&mut self, l: &Launch) -> Result<String> {
+        let io = |p: &std::path::Path, e: std::io::Error| Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        };
+        std::fs::create_dir_all(&l.out_dir).map_err(|e| io(&l.out_dir, e))?;
+        let out = std::fs::File::create(&l.stdout).map_err(|e| io(&l.stdout, e))?;
+        let err = std::fs::File::create(&l.stderr).map_err(|e| io(&l.stderr, e))?;
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(&l.command)
+            .current_dir(&l.out_dir)
+            .envs(l.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| Error::Usage(format!("cannot start 'sh -c {}': {e}", l.command)))?;
+        let pid = child.id().to_string();
+        self.children.insert(pid.clone(), child);
+        Ok(pid)
+    }
+
+    fn poll(&mut self, handle: &str) -> Result<Poll> {
+        let Some(child) = self.children.get_mut(handle) else {
+            return Ok(Poll::Exited {
+                code: None,
+                signal: None,
+            });
+        };
+        match child.try_wait() {
+            Ok(None) => Ok(Poll::Running),
+            Ok(Some(st)) => {
+                self.children.remove(handle);
+                Ok(Poll::Exited {
+                    code: st.code().map(i64::from),
+                    signal: st.signal(),
+                })
+            }
+            Err(e) => Err(Error::Usage(format!("waiting for process {handle}: {e}"))),
+        }
+    }
+
+    fn cancel(&mut self, handle: &str) {
+        if let Some(mut child) = self.children.remove(handle) {
+            kill_group(child.id() as i32);
+            let _ = child.wait();
+        }
+    }
+
+    fn cancel_orphan(&mut self, handle: &str) {
+        if let Ok(pid) = handle.parse::<i32>() {
+            kill_group(pid);
+        }
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        let handles: Vec<String> = self.children.keys().cloned().collect();
+        for h in handles {
+            self.cancel(&h);
+        }
+    }
+}

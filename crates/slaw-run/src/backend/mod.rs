@@ -1,0 +1,40 @@
+//! Where runs execute. A backend starts a shell command with its
+//! environment and output files, reports when it has finished, and stops it.
+
+pub mod local;
+
+use crate::Result;
+use std::path::PathBuf;
+
+/// One attempt of a run, ready to start.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub id: String,
+    /// A shell command line.
+    pub command: String,
+    pub env: Vec<(String, String)>,
+    /// The attempt's folder (`{out}`), also the working directory.
+    pub out_dir: PathBuf,
+    pub stdout: PathBuf,
+    pub stderr: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Poll {
+    Running,
+    /// Finished: the exit code, or the signal that ended it.
+    Exited {
+        code: Option<i64>,
+        signal: Option<i32>,
+    },
+}
+
+pub trait Backend {
+    /// Start the attempt; returns a handle (a pid, a job id) for the journal.
+    fn launch(&mut self, l: &Launch) -> Result<String>;
+    fn poll(&mut self, handle: &str) -> Result<Poll>;
+    /// Stop an attempt this process started (timeout, interrupt).
+    fn cancel(&mut self, handle: &str);
+    /// Stop what a dead slaw process left running, from its journal handle.
+    fn cancel_orphan(&mut self, handle: &str);
+}

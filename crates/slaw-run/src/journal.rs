@@ -1,0 +1,378 @@
+//! The journal: one SQLite database (WAL) per plan with every launched run,
+//! its state, attempts, exit status, loss, duration, log path and failure
+//! reason. Every state change is its own transaction, so killing slaw at any
+//! moment loses no completed result. Runs are claimed with a conditional
+//! UPDATE inside an IMMEDIATE transaction: two slaw processes on one journal
+//! never launch the same run twice.
+
+use crate::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Recorded, not started yet.
+    Queued,
+    Running,
+    Done,
+    /// Failed; retried while attempts <= retries.
+    Failed,
+    /// Its slaw process died while it ran; run again (not counted as an attempt).
+    Interrupted,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Running => "running",
+            State::Done => "done",
+            State::Failed => "failed",
+            State::Interrupted => "interrupted",
+        }
+    }
+    fn parse(s: &str) -> State {
+        match s {
+            "queued" => State::Queued,
+            "running" => State::Running,
+            "done" => State::Done,
+            "failed" => State::Failed,
+            _ => State::Interrupted,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Record {
+    pub id: String,
+    pub candidate: String,
+    pub n: u64,
+    pub seed: u64,
+    pub state: State,
+    pub attempts: u32,
+    pub owner: Option<String>,
+    /// The process (local) or job id (Slurm) of the current attempt.
+    pub handle: Option<String>,
+    pub exit_status: Option<i64>,
+    pub loss: Option<f64>,
+    pub duration: Option<f64>,
+    pub log_path: Option<String>,
+    pub reason: Option<String>,
+}
+
+pub struct Journal {
+    conn: Connection,
+    path: String,
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// This process as a journal owner: host and pid.
+pub fn me() -> String {
+    format!("{}:{}", hostname(), std::process::id())
+}
+
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> Result<Journal> {
+        let p = path.display().to_string();
+        let err = |e: rusqlite::Error| Error::Journal {
+            path: p.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS runs (
+                id TEXT PRIMARY KEY,
+                candidate TEXT NOT NULL,
+                n INTEGER NOT NULL,
+                seed INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                owner TEXT,
+                handle TEXT,
+                started REAL,
+                finished REAL,
+                exit_status INTEGER,
+                loss REAL,
+                duration REAL,
+                log_path TEXT,
+                reason TEXT
+            );
+            CREATE TABLE IF NOT EXISTS events (
+                at REAL NOT NULL,
+                run TEXT NOT NULL,
+                event TEXT NOT NULL
+            );",
+        )
+        .map_err(err)?;
+        Ok(Journal { conn, path: p })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        Error::Journal {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Claim run `id` for this process: true when it was not running, not
+    /// done, and (if failed) has attempts left (`max_attempts` in all).
+    pub fn claim(
+        &mut self,
+        id: &str,
+        candidate: &str,
+        n: u64,
+        seed: u64,
+        max_attempts: u32,
+    ) -> Result<bool> {
+        let me = me();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| Error::Journal {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
+        tx.execute(
+            "INSERT OR IGNORE INTO runs (id, candidate, n, seed, state, attempts) VALUES (?1, ?2, ?3, ?4, 'queued', 0)",
+            params![id, candidate, n as i64, seed as i64],
+        )
+        .map_err(|e| Error::Journal { path: self.path.clone(), message: e.to_string() })?;
+        let changed = tx
+            .execute(
+                "UPDATE runs SET state = 'running', attempts = attempts + 1, owner = ?2, started = ?3,
+                    handle = NULL, exit_status = NULL, reason = NULL, finished = NULL
+                 WHERE id = ?1 AND (state IN ('queued', 'interrupted') OR (state = 'failed' AND attempts < ?4))",
+                params![id, me, now(), max_attempts],
+            )
+            .map_err(|e| Error::Journal { path: self.path.clone(), message: e.to_string() })?;
+        if changed == 1 {
+            tx.execute(
+                "INSERT INTO events (at, run, event) VALUES (?1, ?2, 'claimed')",
+                params![now(), id],
+            )
+            .map_err(|e| Error::Journal {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        tx.commit().map_err(|e| Error::Journal {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Record where the attempt runs (pid or job id) and its log.
+    pub fn launched(&self, id: &str, handle: &str, log_path: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE runs SET handle = ?2, log_path = ?3 WHERE id = ?1",
+                params![id, handle, log_path],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    pub fn finish_done(&self, id: &str, exit: i64, loss: f64, duration: f64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE runs SET state = 'done', exit_status = ?2, loss = ?3, duration = ?4, finished = ?5, reason = NULL WHERE id = ?1",
+                params![id, exit, loss, duration, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        self.event(id, "done")
+    }
+
+    pub fn finish_failed(
+        &self,
+        id: &str,
+        exit: Option<i64>,
+        duration: f64,
+        reason: &str,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE runs SET state = 'failed', exit_status = ?2, duration = ?3, finished = ?4, reason = ?5 WHERE id = ?1",
+                params![id, exit, duration, now(), reason],
+            )
+            .map_err(|e| self.err(e))?;
+        self.event(id, &format!("failed: {reason}"))
+    }
+
+    /// Give a run back (this process stops before it finished): it will run
+    /// again, without counting the attempt.
+    pub fn release(&self, id: &str, reason: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE runs SET state = 'interrupted', attempts = MAX(attempts - 1, 0), reason = ?2 WHERE id = ?1 AND state = 'running'",
+                params![id, reason],
+            )
+            .map_err(|e| self.err(e))?;
+        self.event(id, &format!("released: {reason}"))
+    }
+
+    fn event(&self, id: &str, what: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO events (at, run, event) VALUES (?1, ?2, ?3)",
+                params![now(), id, what],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Runs marked running by a process of this host that no longer exists:
+    /// their slaw was killed. Each is marked interrupted (its attempt not
+    /// counted) and returned with its handle, so the caller can stop what
+    /// the dead process left running.
+    pub fn recover_orphans(&self) -> Result<Vec<Record>> {
+        let host = hostname();
+        let mut orphans = Vec::new();
+        for r in self.all()? {
+            if r.state != State::Running {
+                continue;
+            }
+            let Some(owner) = &r.owner else { continue };
+            let Some((h, pid)) = owner.rsplit_once(':') else {
+                continue;
+            };
+            let Ok(pid) = pid.parse::<i32>() else {
+                continue;
+            };
+            if h == host && !process_alive(pid) {
+                self.release(&r.id, "its slaw process died")?;
+                orphans.push(r);
+            }
+        }
+        Ok(orphans)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<Record>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLS} FROM runs WHERE id = ?1"),
+                params![id],
+                row_to_record,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn all(&self) -> Result<Vec<Record>> {
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {COLS} FROM runs ORDER BY id"))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], row_to_record)
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// How many times each run was claimed (from the event log).
+    pub fn claims(&self) -> Result<Vec<(String, u32)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT run, COUNT(*) FROM events WHERE event = 'claimed' GROUP BY run ORDER BY run")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+}
+
+const COLS: &str =
+    "id, candidate, n, seed, state, attempts, owner, handle, exit_status, loss, duration, log_path, reason";
+
+fn row_to_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
+    Ok(Record {
+        id: r.get(0)?,
+        candidate: r.get(1)?,
+        n: r.get::<_, i64>(2)? as u64,
+        seed: r.get::<_, i64>(3)? as u64,
+        state: State::parse(&r.get::<_, String>(4)?),
+        attempts: r.get(5)?,
+        owner: r.get(6)?,
+        handle: r.get(7)?,
+        exit_status: r.get(8)?,
+        loss: r.get(9)?,
+        duration: r.get(10)?,
+        log_path: r.get(11)?,
+        reason: r.get(12)?,
+    })
+}
+
+/// Whether a process with this pid exists (signal 0 probes without sending).
+pub fn process_alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: kill with signal 0 only checks for the process.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_is_exclusive_and_retries_are_bounded() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let p = dir.path().join("j.sqlite");
+        let mut a = Journal::open(&p).unwrap();
+        let mut b = Journal::open(&p).unwrap();
+        assert!(a.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap());
+        assert!(!b.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap());
+        a.finish_failed("x|n=1|seed=0", Some(1), 0.1, "non-zero exit 1")
+            .unwrap();
+        assert!(b.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap());
+        b.finish_failed("x|n=1|seed=0", Some(1), 0.1, "non-zero exit 1")
+            .unwrap();
+        assert!(
+            !a.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap(),
+            "no attempts left"
+        );
+        assert!(a.claim("y|n=1|seed=0", "y", 1, 0, 1).unwrap());
+        a.finish_done("y|n=1|seed=0", 0, 2.5, 0.2).unwrap();
+        assert!(
+            !b.claim("y|n=1|seed=0", "y", 1, 0, 1).unwrap(),
+            "done runs stay done"
+        );
+        let r = b.get("y|n=1|seed=0").unwrap().unwrap();
+        assert_eq!((r.state, r.loss, r.attempts), (State::Done, Some(2.5), 1));
+        let r = b.get("x|n=1|seed=0").unwrap().unwrap();
+        assert_eq!(r.reason.as_deref(), Some("non-zero exit 1"));
+    }
+}

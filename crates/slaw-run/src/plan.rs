@@ -1,0 +1,410 @@
+//! The plan file (TOML): candidates, sizes, the selection method, the
+//! command template, how to read the loss, seeds, timeout, retries, slots
+//! and the backend. `Plan::load` checks everything before anything runs.
+
+use crate::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateSpec {
+    pub id: String,
+    /// The value of `{model}` (default: the id).
+    pub model: Option<String>,
+    /// Parameter count (for costs and the model-size method).
+    pub params: Option<f64>,
+    pub family: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LossSpec {
+    /// A JSON file the command writes; `key` is a dotted path (default "loss").
+    Json { file: String, key: Option<String> },
+    /// The last match of a regular expression on the command's stdout;
+    /// capture group 1 is the loss.
+    Regex { pattern: String },
+    /// A Hugging Face trainer_state.json: the last `key` (default "eval_loss")
+    /// in its log_history.
+    TrainerState { file: String, key: Option<String> },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    #[default]
+    Local,
+    Slurm,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmSpec {
+    /// Extra sbatch arguments, e.g. ["--gres=gpu:1", "--partition=debug"].
+    #[serde(default)]
+    pub sbatch_args: Vec<String>,
+    /// How often to ask squeue/sacct, seconds (default 2).
+    pub poll_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    name: Option<String>,
+    /// The full fine-tuning data size (the default target).
+    full_size: f64,
+    /// The size the decision is about (default: full_size).
+    target: Option<f64>,
+    /// Largest subset allowed: "1/64" (of the target) or a number of examples.
+    budget: toml::Value,
+    /// Smallest subset on the ladder (default: budget / 2^7).
+    min_size: Option<f64>,
+    #[serde(default = "default_method")]
+    method: String,
+    /// AtS: points in the first line and the rejection threshold.
+    #[serde(default = "default_k")]
+    ats_k: usize,
+    #[serde(default = "default_delta")]
+    ats_delta: f64,
+    #[serde(default = "yes")]
+    adaptive: bool,
+    /// Successive halving: stop running candidates whose prediction interval
+    /// lies entirely above the leader's.
+    #[serde(default)]
+    drop_worse: bool,
+    /// Bootstrap replicates for the prediction intervals.
+    #[serde(default = "default_bootstrap")]
+    bootstrap: usize,
+    command: String,
+    loss: LossSpec,
+    /// Seeds, or `repetitions` (seeds 0..repetitions).
+    seeds: Option<Vec<u64>>,
+    repetitions: Option<u64>,
+    /// Per-run timeout in seconds (none by default).
+    timeout: Option<f64>,
+    #[serde(default)]
+    retries: u32,
+    /// Concurrent runs: a number, or the list of slot values (e.g. GPU ids).
+    slots: Option<toml::Value>,
+    /// Environment variable receiving the slot value (default CUDA_VISIBLE_DEVICES).
+    slot_env: Option<String>,
+    /// Where run folders go (default: `<plan stem>-runs` beside the plan).
+    workdir: Option<String>,
+    /// The journal (default: `<plan stem>.journal.sqlite` beside the plan).
+    journal: Option<String>,
+    #[serde(default)]
+    backend: BackendKind,
+    #[serde(default)]
+    slurm: SlurmSpec,
+    tokens_per_example: Option<f64>,
+    #[serde(rename = "candidate")]
+    candidates: Vec<CandidateSpec>,
+}
+
+fn default_method() -> String {
+    "ats".into()
+}
+fn default_k() -> usize {
+    3
+}
+fn default_delta() -> f64 {
+    5.0
+}
+fn yes() -> bool {
+    true
+}
+fn default_bootstrap() -> usize {
+    200
+}
+
+/// A checked plan with paths resolved against the plan's folder.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub path: PathBuf,
+    pub name: String,
+    pub target: f64,
+    pub full_size: f64,
+    pub budget: f64,
+    /// Subset sizes, largest first (the fixed ladder).
+    pub ladder: Vec<f64>,
+    pub method: slaw::selection::Method,
+    pub adaptive: bool,
+    pub drop_worse: bool,
+    pub bootstrap: usize,
+    pub command: String,
+    pub loss: LossSpec,
+    pub seeds: Vec<u64>,
+    pub timeout: Option<f64>,
+    pub retries: u32,
+    pub slots: Vec<String>,
+    pub slot_env: String,
+    pub workdir: PathBuf,
+    pub journal: PathBuf,
+    pub backend: BackendKind,
+    pub slurm: SlurmSpec,
+    pub tokens_per_example: Option<f64>,
+    pub candidates: Vec<CandidateSpec>,
+    pub ats_k: usize,
+    pub ats_delta: f64,
+}
+
+/// One fine-tuning: a candidate on a subset with a seed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunSpec {
+    pub candidate: usize,
+    pub n: u64,
+    pub seed: u64,
+}
+
+impl Plan {
+    pub fn load(path: &Path) -> Result<Plan> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Plan> {
+        let file = path.display().to_string();
+        let raw: RawPlan = toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            Error::Plan {
+                file: file.clone(),
+                line,
+                col,
+                message: e.message().to_string(),
+            }
+        })?;
+        let bad = |key: &str, msg: String| Error::Plan {
+            file: file.clone(),
+            line: key_line(text, key),
+            col: 1,
+            message: format!("{key}: {msg}"),
+        };
+        let positive = |key: &str, v: f64| -> Result<f64> {
+            if v.is_finite() && v > 0.0 {
+                Ok(v)
+            } else {
+                Err(bad(key, format!("must be a number > 0, got {v}")))
+            }
+        };
+        let full_size = positive("full_size", raw.full_size)?;
+        let target = positive("target", raw.target.unwrap_or(full_size))?;
+        let budget = match &raw.budget {
+            toml::Value::String(s) => {
+                target
+                    * slaw::selection::Budget::parse_fraction(s)
+                        .map_err(|e| bad("budget", e.to_string()))?
+            }
+            toml::Value::Integer(i) => positive("budget", *i as f64)?,
+            toml::Value::Float(f) => positive("budget", *f)?,
+            v => {
+                return Err(bad(
+                    "budget",
+                    format!("expected \"1/64\" or a size, got {v}"),
+                ))
+            }
+        };
+        if budget > target {
+            return Err(bad(
+                "budget",
+                format!("{budget} is larger than the target {target}"),
+            ));
+        }
+        let min_size = positive("min_size", raw.min_size.unwrap_or(budget / 128.0))?;
+        let mut ladder = Vec::new();
+        let mut n = budget;
+        while n >= min_size * (1.0 - 1e-9) && n >= 1.0 {
+            ladder.push(n.round());
+            n /= 2.0;
+        }
+        ladder.dedup();
+        if ladder.len() < raw.ats_k + 1 {
+            return Err(bad(
+                "min_size",
+                format!(
+                    "the ladder from {budget} down to {min_size} has {} sizes; AtS needs at least {}",
+                    ladder.len(),
+                    raw.ats_k + 1
+                ),
+            ));
+        }
+        let method = slaw::selection::Method::parse(&raw.method, raw.ats_k, raw.ats_delta)
+            .map_err(|e| bad("method", e.to_string()))?;
+        let seeds = match (raw.seeds, raw.repetitions) {
+            (Some(_), Some(_)) => {
+                return Err(bad("seeds", "give seeds or repetitions, not both".into()))
+            }
+            (Some(s), None) if !s.is_empty() => s,
+            (Some(_), None) => return Err(bad("seeds", "empty list".into())),
+            (None, Some(r)) if r > 0 => (0..r).collect(),
+            (None, Some(_)) => return Err(bad("repetitions", "must be >= 1".into())),
+            (None, None) => vec![0],
+        };
+        let slots = match raw.slots {
+            None => vec!["0".to_string()],
+            Some(toml::Value::Integer(k)) if k >= 1 => (0..k).map(|i| i.to_string()).collect(),
+            Some(toml::Value::Array(a)) if !a.is_empty() => a
+                .iter()
+                .map(|v| match v {
+                    toml::Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                })
+                .collect(),
+            Some(v) => {
+                return Err(bad(
+                    "slots",
+                    format!("expected a number >= 1 or a list of slot values, got {v}"),
+                ))
+            }
+        };
+        if let Some(t) = raw.timeout {
+            positive("timeout", t)?;
+        }
+        if raw.candidates.is_empty() {
+            return Err(bad("candidate", "no [[candidate]] in the plan".into()));
+        }
+        for (i, c) in raw.candidates.iter().enumerate() {
+            if c.id.trim().is_empty() || c.id.contains(['/', '|']) {
+                return Err(bad(
+                    "id",
+                    format!(
+                        "candidate {}: an id must be non-empty, without '/' or '|'",
+                        i + 1
+                    ),
+                ));
+            }
+            if raw.candidates[..i].iter().any(|o| o.id == c.id) {
+                return Err(bad("id", format!("candidate id '{}' appears twice", c.id)));
+            }
+            if let Some(p) = c.params {
+                positive("params", p)?;
+            }
+        }
+        crate::template::check(&raw.command).map_err(|m| bad("command", m))?;
+        if let LossSpec::Regex { pattern } = &raw.loss {
+            let re = regex_lite::Regex::new(pattern)
+                .map_err(|e| bad("pattern", format!("not a regular expression: {e}")))?;
+            if re.captures_len() < 2 {
+                return Err(bad(
+                    "pattern",
+                    "needs a capture group for the loss, e.g. 'eval_loss=([0-9.eE+-]+)'".into(),
+                ));
+            }
+        }
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("plan")
+            .to_string();
+        let resolve = |p: Option<String>, default: String| {
+            let p = PathBuf::from(p.unwrap_or(default));
+            if p.is_absolute() {
+                p
+            } else {
+                dir.join(p)
+            }
+        };
+        Ok(Plan {
+            path: path.to_path_buf(),
+            name: raw.name.unwrap_or_else(|| stem.clone()),
+            target,
+            full_size,
+            budget,
+            ladder,
+            method,
+            adaptive: raw.adaptive,
+            drop_worse: raw.drop_worse,
+            bootstrap: raw.bootstrap,
+            command: raw.command,
+            loss: raw.loss,
+            seeds,
+            timeout: raw.timeout,
+            retries: raw.retries,
+            slots,
+            slot_env: raw
+                .slot_env
+                .unwrap_or_else(|| "CUDA_VISIBLE_DEVICES".into()),
+            workdir: resolve(raw.workdir, format!("{stem}-runs")),
+            journal: resolve(raw.journal, format!("{stem}.journal.sqlite")),
+            backend: raw.backend,
+            slurm: raw.slurm,
+            tokens_per_example: raw.tokens_per_example,
+            candidates: raw.candidates,
+            ats_k: raw.ats_k,
+            ats_delta: raw.ats_delta,
+        })
+    }
+
+    /// Every run of the fixed ladder, largest sizes first.
+    pub fn fixed_ladder(&self) -> Vec<RunSpec> {
+        let mut v = Vec::new();
+        for (c, _) in self.candidates.iter().enumerate() {
+            for &n in &self.ladder {
+                for &seed in &self.seeds {
+                    v.push(RunSpec {
+                        candidate: c,
+                        n: n as u64,
+                        seed,
+                    });
+                }
+            }
+        }
+        v
+    }
+
+    /// The journal key of a run.
+    pub fn run_id(&self, r: &RunSpec) -> String {
+        format!(
+            "{}|n={}|seed={}",
+            self.candidates[r.candidate].id, r.n, r.seed
+        )
+    }
+
+    /// Relative cost of a run: examples x parameters (x tokens per example)
+    /// when known, examples otherwise.
+    pub fn cost(&self, r: &RunSpec) -> f64 {
+        let p = self.candidates[r.candidate].params;
+        match (p, self.tokens_per_example) {
+            (Some(p), Some(t)) if self.all_params() => 6.0 * p * t * r.n as f64,
+            (Some(p), _) if self.all_params() => p * r.n as f64,
+            _ => r.n as f64,
+        }
+    }
+
+    fn all_params(&self) -> bool {
+        self.candidates.iter().all(|c| c.params.is_some())
+    }
+
+    /// The unit of `cost`.
+    pub fn cost_unit(&self) -> &'static str {
+        match (self.all_params(), self.tokens_per_example.is_some()) {
+            (true, true) => "FLOPs (6 x params x tokens)",
+            (true, false) => "examples x params",
+            _ => "examples",
+        }
+    }
+}
+
+/// 1-based line and column of byte offset `at`.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// The line where `key = ` is first set (0 when absent).
+fn key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}

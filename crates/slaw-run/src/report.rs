@@ -1,0 +1,204 @@
+//! Text reports of `slaw plan`, `slaw status` and `slaw report`.
+
+use crate::journal::Record;
+use crate::plan::Plan;
+use crate::runner::Summary;
+use crate::scheduler::RankedCandidate;
+use slaw::report::num;
+use std::fmt::Write;
+
+pub fn plan_report(plan: &Plan) -> String {
+    let mut s = String::new();
+    let runs = plan.fixed_ladder();
+    let _ =
+        writeln!(
+        s,
+        "plan '{}': {} candidates, target {} (full data {}), budget {} -> sizes {} x seeds {:?}",
+        plan.name,
+        plan.candidates.len(),
+        num(plan.target),
+        num(plan.full_size),
+        num(plan.budget),
+        plan.ladder.iter().map(|n| num(*n)).collect::<Vec<_>>().join(", "),
+        plan.seeds
+    );
+    let _ = writeln!(
+        s,
+        "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
+        plan.method.name(),
+        if plan.adaptive {
+            "adaptive: halve from the largest size, stop at the phase transition"
+        } else {
+            "fixed ladder"
+        },
+        plan.journal.display(),
+        plan.workdir.display(),
+        plan.backend,
+        plan.slots.len(),
+        plan.slot_env
+    );
+    let _ = writeln!(
+        s,
+        "{:<24} {:>10} {:>6} {:>14}  command",
+        "candidate", "n", "seed", "cost"
+    );
+    for r in &runs {
+        let c = &plan.candidates[r.candidate];
+        let out = plan
+            .workdir
+            .join(&c.id)
+            .join(format!("n={}", r.n))
+            .join(format!("seed={}", r.seed))
+            .join("attempt-1");
+        let cmd = crate::template::render(&plan.command, &|k| {
+            Some(match k {
+                "model" => c.model.clone().unwrap_or_else(|| c.id.clone()),
+                "id" => c.id.clone(),
+                "n" => r.n.to_string(),
+                "seed" => r.seed.to_string(),
+                "out" => out.display().to_string(),
+                "slot" => "$SLAW_SLOT".into(),
+                "attempt" => "1".into(),
+                _ => return None,
+            })
+        })
+        .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{:<24} {:>10} {:>6} {:>14}  {cmd}",
+            c.id,
+            r.n,
+            r.seed,
+            format!("{:.3e}", plan.cost(r))
+        );
+    }
+    let fixed: f64 = runs.iter().map(|r| plan.cost(r)).sum();
+    let full: f64 = (0..plan.candidates.len())
+        .map(|c| {
+            plan.cost(&crate::plan::RunSpec {
+                candidate: c,
+                n: plan.target as u64,
+                seed: 0,
+            })
+        })
+        .sum();
+    let _ = writeln!(
+        s,
+        "at most {} runs, cost {:.3e} {} = {:.2}% of fine-tuning every candidate on the target{}",
+        runs.len(),
+        fixed,
+        plan.cost_unit(),
+        100.0 * fixed / full,
+        if plan.adaptive {
+            "; adaptive AtS usually runs fewer (smaller sizes after the phase transition are skipped)"
+        } else {
+            ""
+        }
+    );
+    s
+}
+
+pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<24} {:>5} {:>8} {:>7} {:>7}  status",
+        "candidate", "done", "running", "queued", "failed"
+    );
+    for c in &sum.decision.candidates {
+        let _ = writeln!(
+            s,
+            "{:<24} {:>5} {:>8} {:>7} {:>7}  {}",
+            c.id,
+            c.done,
+            c.running,
+            c.queued,
+            c.failed.len(),
+            c.stopped.as_deref().unwrap_or("in progress")
+        );
+    }
+    let failed: Vec<&Record> = records.iter().filter(|r| r.reason.is_some()).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(
+            s,
+            "failures (attempts so far; retries allowed: {}):",
+            plan.retries
+        );
+        for r in failed {
+            let _ = writeln!(
+                s,
+                "  {} [{} after {} attempt(s)]: {} (log {})",
+                r.id,
+                r.state.as_str(),
+                r.attempts,
+                r.reason.as_deref().unwrap_or(""),
+                r.log_path.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    let c = &sum.cost;
+    let _ = writeln!(
+        s,
+        "{} runs finished, cost {:.3e} {}; the fixed ladder is {} runs, {:.3e} ({:.1}% saved); fine-tuning every candidate on the target: {:.3e}",
+        c.runs,
+        c.spent,
+        c.unit,
+        c.fixed_runs,
+        c.fixed,
+        100.0 * (1.0 - c.spent / c.fixed),
+        c.full
+    );
+    let _ = writeln!(
+        s,
+        "{}",
+        if sum.decision.finished {
+            "all runs finished"
+        } else {
+            "not finished: `slaw run` continues it"
+        }
+    );
+    s
+}
+
+pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "ranking by {} at n = {}:",
+        plan.method.name(),
+        num(plan.target)
+    );
+    let _ = writeln!(
+        s,
+        "{:>4} {:<24} {:>12} {:>24}",
+        "rank", "candidate", "predicted", "95% interval"
+    );
+    for r in ranking {
+        match &r.estimate {
+            Some(e) => {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:<24} {:>12} {:>24}",
+                    r.rank.unwrap_or(0),
+                    r.id,
+                    e.predicted_loss
+                        .map(|v| format!("{v:.4}"))
+                        .unwrap_or_else(|| format!("score {:.4}", e.score)),
+                    e.interval
+                        .map(|i| format!("[{:.4}, {:.4}]", i.lo, i.hi))
+                        .unwrap_or_default()
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:<24} not ranked: {}",
+                    "-",
+                    r.id,
+                    r.error.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,215 @@
+//! What to run next, from the journal alone (so a restarted slaw decides
+//! exactly as an uninterrupted one), and the ranking from the results.
+//!
+//! Adaptive AtS: each candidate starts at the largest affordable subset and
+//! halves; once every seed of a size has finished, AtS (Lin et al.) is run on
+//! the candidate's points, and halving stops as soon as it rejects the
+//! smallest point (the curve left its power phase: the pre-power phase is
+//! reached, smaller runs add nothing). With `drop_worse`, a candidate whose
+//! prediction interval lies entirely above the leader's gets no more runs
+//! (successive halving). Without `adaptive`, the whole fixed ladder runs.
+
+use crate::journal::{Record, State};
+use crate::plan::{Plan, RunSpec};
+use slaw::datasets::Candidate;
+use slaw::selection::{ats::ats, Budget, Estimate};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CandidateStatus {
+    pub id: String,
+    /// (size, mean loss over the seeds that finished), largest first.
+    pub points: Vec<(f64, f64)>,
+    pub done: usize,
+    pub running: usize,
+    /// Runs wanted now but not started.
+    pub queued: usize,
+    /// Runs that failed with no attempts left.
+    pub failed: Vec<(String, String)>,
+    /// Why no more sizes are run (None: still going or not started).
+    pub stopped: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Decision {
+    /// Runs to start, in order of preference (largest sizes first).
+    pub launch: Vec<RunSpec>,
+    pub candidates: Vec<CandidateStatus>,
+    /// Whether nothing is left to run or wait for.
+    pub finished: bool,
+}
+
+/// The decision for the journal's current `records`. `dropped` lists the
+/// candidates successive halving has stopped.
+pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
+    let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let max_attempts = plan.retries + 1;
+    let mut launch = Vec::new();
+    let mut candidates = Vec::new();
+    let mut finished = true;
+    for (ci, c) in plan.candidates.iter().enumerate() {
+        let mut st = CandidateStatus {
+            id: c.id.clone(),
+            points: vec![],
+            done: 0,
+            running: 0,
+            queued: 0,
+            failed: vec![],
+            stopped: None,
+        };
+        for &n in &plan.ladder {
+            let mut complete = true;
+            let mut losses = Vec::new();
+            for &seed in &plan.seeds {
+                let spec = RunSpec {
+                    candidate: ci,
+                    n: n as u64,
+                    seed,
+                };
+                let id = plan.run_id(&spec);
+                match by_id.get(id.as_str()) {
+                    Some(r) if r.state == State::Done => {
+                        st.done += 1;
+                        losses.extend(r.loss);
+                    }
+                    Some(r) if r.state == State::Running => {
+                        st.running += 1;
+                        complete = false;
+                    }
+                    Some(r) if r.state == State::Failed && r.attempts >= max_attempts => {
+                        st.failed.push((
+                            id.clone(),
+                            r.reason.clone().unwrap_or_else(|| "failed".into()),
+                        ));
+                    }
+                    _ => {
+                        complete = false;
+                        if st.stopped.is_none() {
+                            st.queued += 1;
+                            launch.push(spec);
+                        }
+                    }
+                }
+            }
+            if !complete {
+                finished = false;
+                if plan.adaptive {
+                    break;
+                }
+                continue;
+            }
+            if !losses.is_empty() {
+                st.points
+                    .push((n, losses.iter().sum::<f64>() / losses.len() as f64));
+            }
+            if plan.adaptive {
+                if dropped.contains(&c.id) {
+                    st.stopped = Some("dropped: its interval is above the leader's".into());
+                    break;
+                }
+                if let Some(t) =
+                    ats(&st.points, plan.ats_k, plan.ats_delta).and_then(|f| f.transition)
+                {
+                    st.stopped = Some(format!("phase transition detected at n = {t}"));
+                    break;
+                }
+            }
+        }
+        if st.stopped.is_none() && st.queued == 0 && st.running == 0 {
+            st.stopped = Some("ladder complete".into());
+        }
+        candidates.push(st);
+    }
+    Decision {
+        launch,
+        candidates,
+        finished,
+    }
+}
+
+/// One candidate's estimate, or why there is none.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RankedCandidate {
+    pub rank: Option<usize>,
+    pub id: String,
+    pub estimate: Option<Estimate>,
+    pub error: Option<String>,
+}
+
+/// Rank the candidates by the plan's selection method on their measured
+/// points (mean over seeds). Candidates without enough points are listed
+/// last with the reason.
+pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
+    let budget = Budget {
+        target: plan.target,
+        max_n: plan.budget,
+    };
+    let mut out: Vec<RankedCandidate> = status
+        .iter()
+        .zip(&plan.candidates)
+        .enumerate()
+        .map(|(i, (st, spec))| {
+            let mut curve = st.points.clone();
+            curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let cand = Candidate {
+                id: spec.id.clone(),
+                curve,
+                size: spec.params,
+                family: spec.family.clone(),
+            };
+            match plan
+                .method
+                .estimate(&cand, &budget, plan.bootstrap, i as u64)
+            {
+                Ok(e) => RankedCandidate {
+                    rank: None,
+                    id: spec.id.clone(),
+                    estimate: Some(e),
+                    error: None,
+                },
+                Err(e) => RankedCandidate {
+                    rank: None,
+                    id: spec.id.clone(),
+                    estimate: None,
+                    error: Some(e.to_string()),
+                },
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| match (&a.estimate, &b.estimate) {
+        (Some(x), Some(y)) => x.score.total_cmp(&y.score),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let mut r = 0;
+    for c in out.iter_mut() {
+        if c.estimate.is_some() {
+            r += 1;
+            c.rank = Some(r);
+        }
+    }
+    out
+}
+
+/// Successive halving: candidates whose prediction interval lies entirely
+/// above the leader's interval.
+pub fn worse_than_leader(ranking: &[RankedCandidate]) -> Vec<String> {
+    let Some(leader) = ranking.first().and_then(|c| c.estimate.as_ref()) else {
+        return vec![];
+    };
+    let Some(lead_iv) = leader.interval else {
+        return vec![];
+    };
+    ranking
+        .iter()
+        .skip(1)
+        .filter(|c| {
+            c.estimate
+                .as_ref()
+                .and_then(|e| e.interval)
+                .is_some_and(|iv| iv.lo > lead_iv.hi)
+        })
+        .map(|c| c.id.clone())
+        .collect()
+}
