@@ -5,6 +5,7 @@ use anyhow::Result;
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use slaw_run::backend::local::Local;
+use slaw_run::backend::slurm::Slurm;
 use slaw_run::journal::Journal;
 use slaw_run::plan::BackendKind;
 use slaw_run::report;
@@ -43,14 +44,11 @@ pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
 
 pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     let plan = Plan::load(&a.plan)?;
-    if plan.backend == BackendKind::Slurm {
-        anyhow::bail!(
-            "{}: backend = \"slurm\" is not implemented yet; use the local backend",
-            plan.path.display()
-        );
-    }
     let stop = slaw_run::interrupt::flag();
-    let mut backend = Local::default();
+    let mut backend: Box<dyn slaw_run::backend::Backend> = match plan.backend {
+        BackendKind::Local => Box::new(Local::default()),
+        BackendKind::Slurm => Box::new(Slurm::new(plan.slurm.sbatch_args.clone())),
+    };
     let multi = MultiProgress::new();
     if quiet || a.json {
         multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -74,7 +72,7 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
         bootstrap: 0,
         ..plan.clone()
     };
-    let summary = runner::run(&plan, &mut backend, stop, &mut |d, _| {
+    let summary = runner::run(&plan, backend.as_mut(), stop, &mut |d, _| {
         for (b, c) in bars.iter().zip(&d.candidates) {
             b.set_position(c.done as u64);
             b.set_message(format!(

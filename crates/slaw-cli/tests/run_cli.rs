@@ -302,3 +302,41 @@ fn bad_plans_name_the_line() {
             .stderr(predicate::str::contains(msg));
     }
 }
+
+fn slurm_up() -> bool {
+    let ok = std::process::Command::new("sinfo")
+        .args(["-h", "-o", "%t"])
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("idle"));
+    if !ok {
+        eprintln!("skipping: no idle Slurm node (scripts/slurm-localhost.sh starts one)");
+    }
+    ok
+}
+
+#[test]
+fn slurm_backend_end_to_end() {
+    if !python_ok() || !slurm_up() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let p = plan(
+        &dir,
+        "plan.toml",
+        &MODELS,
+        "backend = \"slurm\"\nslurm = { poll_seconds = 0.2, sbatch_args = [\"--ntasks=1\"] }",
+    );
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .timeout(Duration::from_secs(300))
+        .assert()
+        .success();
+    let v = report_json(&p);
+    let order: Vec<String> = ranking(&v).into_iter().map(|x| x.0).collect();
+    assert_eq!(order, ["gamma", "alpha", "beta"]);
+    assert!(v["summary"]["cost"]["runs"].as_u64().unwrap() < 24);
+    // Every run went through Slurm: its handle is a job id and a job script exists.
+    for r in v["runs"].as_array().unwrap() {
+        assert!(r["handle"].as_str().unwrap().parse::<u64>().is_ok());
+    }
+}

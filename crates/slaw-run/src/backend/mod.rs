@@ -2,6 +2,7 @@
 //! environment and output files, reports when it has finished, and stops it.
 
 pub mod local;
+pub mod slurm;
 
 use crate::Result;
 use std::path::PathBuf;

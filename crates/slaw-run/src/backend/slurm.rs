@@ -1,0 +1,143 @@
+//! Slurm: each attempt is a batch job (`sbatch --parsable` on a small
+//! script that enters the attempt's folder, sets the environment and runs the
+//! command), tracked with `scontrol show job` (works without accounting),
+//! cancelled with `scancel`.
+
+use super::{Backend, Launch, Poll};
+use crate::template::shell_quote;
+use crate::{Error, Result};
+use std::process::Command;
+
+pub struct Slurm {
+    pub sbatch_args: Vec<String>,
+    /// Jobs this process submitted (cancelled when it is dropped).
+    jobs: Vec<String>,
+}
+
+impl Slurm {
+    pub fn new(sbatch_args: Vec<String>) -> Slurm {
+        Slurm {
+            sbatch_args,
+            jobs: vec![],
+        }
+    }
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run {what}: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Usage(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+impl Backend for Slurm {
+    fn launch(&mut self, l: &Launch) -> Result<String> {
+        let io = |p: &std::path::Path, e: std::io::Error| Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        };
+        std::fs::create_dir_all(&l.out_dir).map_err(|e| io(&l.out_dir, e))?;
+        let mut script = format!(
+            "#!/bin/sh\ncd {}\n",
+            shell_quote(&l.out_dir.display().to_string())
+        );
+        for (k, v) in &l.env {
+            script += &format!("export {k}={}\n", shell_quote(v));
+        }
+        script += &format!("exec sh -c {}\n", shell_quote(&l.command));
+        let path = l.out_dir.join("job.sh");
+        std::fs::write(&path, script).map_err(|e| io(&path, e))?;
+        let name: String =
+            l.id.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+        let out = run(
+            Command::new("sbatch")
+                .arg("--parsable")
+                .arg(format!("--job-name=slaw_{name}"))
+                .arg(format!("--output={}", l.stdout.display()))
+                .arg(format!("--error={}", l.stderr.display()))
+                .args(&self.sbatch_args)
+                .arg(&path),
+            "sbatch",
+        )?;
+        let id = out.trim().split(';').next().unwrap_or("").to_string();
+        if id.is_empty() {
+            return Err(Error::Usage("sbatch printed no job id".into()));
+        }
+        self.jobs.push(id.clone());
+        Ok(id)
+    }
+
+    fn poll(&mut self, handle: &str) -> Result<Poll> {
+        let out = Command::new("scontrol")
+            .args(["show", "job", handle, "-o"])
+            .output()
+            .map_err(|e| Error::Usage(format!("cannot run scontrol: {e}")))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |k: &str| {
+            text.split_whitespace()
+                .find_map(|w| w.strip_prefix(k))
+                .map(str::to_string)
+        };
+        let Some(state) = field("JobState=") else {
+            // The job record is gone (purged): its outcome is unknown.
+            self.jobs.retain(|j| j != handle);
+            return Ok(Poll::Exited {
+                code: None,
+                signal: None,
+            });
+        };
+        match state.as_str() {
+            "PENDING" | "RUNNING" | "CONFIGURING" | "COMPLETING" | "SUSPENDED" | "REQUEUED" => {
+                Ok(Poll::Running)
+            }
+            _ => {
+                self.jobs.retain(|j| j != handle);
+                let (code, sig) = field("ExitCode=")
+                    .and_then(|e| {
+                        let (a, b) = e.split_once(':')?;
+                        Some((a.parse::<i64>().ok()?, b.parse::<i32>().ok()?))
+                    })
+                    .unwrap_or((-1, 0));
+                Ok(match (state.as_str(), code, sig) {
+                    ("COMPLETED", 0, _) => Poll::Exited {
+                        code: Some(0),
+                        signal: None,
+                    },
+                    (_, c, 0) if c > 0 => Poll::Exited {
+                        code: Some(c),
+                        signal: None,
+                    },
+                    (_, _, s) => Poll::Exited {
+                        code: None,
+                        signal: Some(if s > 0 { s } else { libc::SIGKILL }),
+                    },
+                })
+            }
+        }
+    }
+
+    fn cancel(&mut self, handle: &str) {
+        let _ = Command::new("scancel").arg(handle).output();
+        self.jobs.retain(|j| j != handle);
+    }
+
+    fn cancel_orphan(&mut self, handle: &str) {
+        let _ = Command::new("scancel").arg(handle).output();
+    }
+}
+
+impl Drop for Slurm {
+    fn drop(&mut self) {
+        for j in std::mem::take(&mut self.jobs) {
+            let _ = Command::new("scancel").arg(&j).output();
+        }
+    }
+}
