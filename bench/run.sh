@@ -20,3 +20,5 @@ echo "== scipy reference (one run each)"
 "$venv/bin/python" bench/reference/scipy_engine.py "$data" "$@"
 echo "== slaw bench selection (median of 5 repeats)"
 ./target/release/slaw bench selection --data "$data/finetune-selection" --repeats 5
+echo "== slaw bench runner (the run scheduler replayed on the measured losses)"
+./target/release/slaw bench runner --data "$data/finetune-selection"

@@ -100,6 +100,18 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// `slaw run`'s scheduler replayed on the selection benchmark's measured losses: runs, compute
+    /// and selection quality of the fixed ladder, adaptive AtS and successive halving, per budget.
+    Runner {
+        /// The folder of wide CSVs (flan.csv, wmt19.csv, ...).
+        #[arg(long, default_value = "../shared/data/finetune-selection")]
+        data: PathBuf,
+        /// The plan's selection method.
+        #[arg(long, default_value = "ats")]
+        method: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Loss-curve forecasting: the multi-power schedule protocol and the early-to-final protocol.
     Forecast {
         /// The folder holding multipower/ and misfitting/.
@@ -346,6 +358,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Forecast { data, json },
         } => forecast::bench_forecast(&data, json),
+        Command::Bench {
+            what: BenchWhat::Runner { data, method, json },
+        } => run::bench_runner(&data, &method, json),
         Command::Methods(a) => joint::cmd_methods(a),
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {

@@ -152,3 +152,33 @@ pub fn cmd_status(a: PlanArgs, ranking: bool) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `slaw bench runner`: the scheduler replayed on every CSV of `data`.
+pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<ExitCode> {
+    let start = std::time::Instant::now();
+    let mut rows = Vec::new();
+    for f in slaw::bench::wide_csvs(data)? {
+        let pool = slaw::datasets::finetune_wide(&f)?;
+        let name = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        rows.extend(slaw_run::replay::bench(
+            &name,
+            &pool,
+            slaw::selection::protocol::FULL_SIZE,
+            &slaw::selection::protocol::RATIOS,
+            method,
+        )?);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print!("{}", report::bench_table(&rows));
+        println!(
+            "\nmethod {method}; {:.2} s in all",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

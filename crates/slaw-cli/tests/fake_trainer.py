@@ -9,6 +9,8 @@ CURVES = {  # B, Dl, beta, E
     "alpha": (40.0, 20.0, 0.50, 1.20),
     "beta": (30.0, 15.0, 0.45, 1.45),
     "gamma": (50.0, 40.0, 0.55, 1.00),
+    # Clearly worse, and a pure power law: no phase transition to stop at.
+    "delta": (8.0, 0.0, 0.10, 0.0),
 }
 
 p = argparse.ArgumentParser()

@@ -340,3 +340,64 @@ fn slurm_backend_end_to_end() {
         assert!(r["handle"].as_str().unwrap().parse::<u64>().is_ok());
     }
 }
+
+#[test]
+fn drop_worse_stops_the_clearly_worse_candidate() {
+    if !python_ok() {
+        return;
+    }
+    let models = ["alpha", "beta", "gamma", "delta"];
+    let dir = TempDir::new().unwrap();
+    // A huge AtS threshold: no phase transition is ever detected, so every
+    // saving below comes from successive halving alone.
+    let adaptive = plan(&dir, "adaptive.toml", &models, "ats_delta = 1e6");
+    let drop = plan(
+        &dir,
+        "drop.toml",
+        &models,
+        "ats_delta = 1e6\ndrop_worse = true",
+    );
+    for p in [&adaptive, &drop] {
+        slaw()
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .assert()
+            .success();
+    }
+    let (va, vd) = (report_json(&adaptive), report_json(&drop));
+    let delta_runs = |v: &serde_json::Value| {
+        v["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["candidate"] == "delta")
+            .count()
+    };
+    // Without successive halving delta runs the whole ladder.
+    assert_eq!(delta_runs(&va), 8);
+    assert_eq!(va["summary"]["cost"]["runs"], 32);
+    // With it, delta stops once its interval is above the leader's: after
+    // the 4 sizes AtS needs (plus at most one already in flight).
+    let stopped = vd["summary"]["decision"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "delta")
+        .unwrap()["stopped"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(stopped.starts_with("dropped"), "{stopped}");
+    assert!(delta_runs(&vd) <= 5, "{}", delta_runs(&vd));
+    let runs = |v: &serde_json::Value| v["summary"]["cost"]["runs"].as_u64().unwrap();
+    assert!(runs(&vd) < runs(&va), "{} vs {}", runs(&vd), runs(&va));
+    // Dropped candidates are still ranked, from the sizes they ran.
+    for v in [&va, &vd] {
+        let order: Vec<String> = ranking(v).into_iter().map(|x| x.0).collect();
+        assert_eq!(order, ["gamma", "alpha", "beta", "delta"]);
+    }
+    slaw()
+        .args(["status", drop.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("dropped"));
+}

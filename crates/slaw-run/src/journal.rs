@@ -101,34 +101,14 @@ impl Journal {
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(err)?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS runs (
-                id TEXT PRIMARY KEY,
-                candidate TEXT NOT NULL,
-                n INTEGER NOT NULL,
-                seed INTEGER NOT NULL,
-                state TEXT NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                owner TEXT,
-                handle TEXT,
-                started REAL,
-                finished REAL,
-                exit_status INTEGER,
-                loss REAL,
-                duration REAL,
-                log_path TEXT,
-                reason TEXT
-            );
-            CREATE TABLE IF NOT EXISTS events (
-                at REAL NOT NULL,
-                run TEXT NOT NULL,
-                event TEXT NOT NULL
-            );",
-        )
+        // Two processes creating the journal at once can dead-lock in
+        // SQLite's rollback mode (before WAL is on); SQLite then answers
+        // "database is locked" at once instead of waiting, so retry.
+        retrying(|| {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.execute_batch(SCHEMA)
+        })
         .map_err(err)?;
         Ok(Journal { conn, path: p })
     }
@@ -138,6 +118,22 @@ impl Journal {
             path: self.path.clone(),
             message: e.to_string(),
         }
+    }
+
+    /// Run `f` in one IMMEDIATE transaction, retried while the database is
+    /// busy; returns what `f` returned once committed.
+    fn write<T>(
+        &mut self,
+        mut f: impl FnMut(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let conn = &mut self.conn;
+        let r = retrying(|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        });
+        r.map_err(|e| self.err(e))
     }
 
     /// Claim run `id` for this process: true when it was not running, not
@@ -151,107 +147,78 @@ impl Journal {
         max_attempts: u32,
     ) -> Result<bool> {
         let me = me();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| Error::Journal {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?;
-        tx.execute(
-            "INSERT OR IGNORE INTO runs (id, candidate, n, seed, state, attempts) VALUES (?1, ?2, ?3, ?4, 'queued', 0)",
-            params![id, candidate, n as i64, seed as i64],
-        )
-        .map_err(|e| Error::Journal { path: self.path.clone(), message: e.to_string() })?;
-        let changed = tx
-            .execute(
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO runs (id, candidate, n, seed, state, attempts) VALUES (?1, ?2, ?3, ?4, 'queued', 0)",
+                params![id, candidate, n as i64, seed as i64],
+            )?;
+            let changed = tx.execute(
                 "UPDATE runs SET state = 'running', attempts = attempts + 1, owner = ?2, started = ?3,
                     handle = NULL, exit_status = NULL, reason = NULL, finished = NULL
                  WHERE id = ?1 AND (state IN ('queued', 'interrupted') OR (state = 'failed' AND attempts < ?4))",
                 params![id, me, now(), max_attempts],
-            )
-            .map_err(|e| Error::Journal { path: self.path.clone(), message: e.to_string() })?;
-        if changed == 1 {
-            tx.execute(
-                "INSERT INTO events (at, run, event) VALUES (?1, ?2, 'claimed')",
-                params![now(), id],
-            )
-            .map_err(|e| Error::Journal {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?;
-        }
-        tx.commit().map_err(|e| Error::Journal {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })?;
-        Ok(changed == 1)
+            )?;
+            if changed == 1 {
+                event(tx, id, "claimed")?;
+            }
+            Ok(changed == 1)
+        })
     }
 
     /// Record where the attempt runs (pid or job id) and its log.
-    pub fn launched(&self, id: &str, handle: &str, log_path: &str) -> Result<()> {
-        self.conn
-            .execute(
+    pub fn launched(&mut self, id: &str, handle: &str, log_path: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
                 "UPDATE runs SET handle = ?2, log_path = ?3 WHERE id = ?1",
                 params![id, handle, log_path],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+            )?;
+            Ok(())
+        })
     }
 
-    pub fn finish_done(&self, id: &str, exit: i64, loss: f64, duration: f64) -> Result<()> {
-        self.conn
-            .execute(
+    pub fn finish_done(&mut self, id: &str, exit: i64, loss: f64, duration: f64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
                 "UPDATE runs SET state = 'done', exit_status = ?2, loss = ?3, duration = ?4, finished = ?5, reason = NULL WHERE id = ?1",
                 params![id, exit, loss, duration, now()],
-            )
-            .map_err(|e| self.err(e))?;
-        self.event(id, "done")
+            )?;
+            event(tx, id, "done")
+        })
     }
 
     pub fn finish_failed(
-        &self,
+        &mut self,
         id: &str,
         exit: Option<i64>,
         duration: f64,
         reason: &str,
     ) -> Result<()> {
-        self.conn
-            .execute(
+        self.write(|tx| {
+            tx.execute(
                 "UPDATE runs SET state = 'failed', exit_status = ?2, duration = ?3, finished = ?4, reason = ?5 WHERE id = ?1",
                 params![id, exit, duration, now(), reason],
-            )
-            .map_err(|e| self.err(e))?;
-        self.event(id, &format!("failed: {reason}"))
+            )?;
+            event(tx, id, &format!("failed: {reason}"))
+        })
     }
 
     /// Give a run back (this process stops before it finished): it will run
     /// again, without counting the attempt.
-    pub fn release(&self, id: &str, reason: &str) -> Result<()> {
-        self.conn
-            .execute(
+    pub fn release(&mut self, id: &str, reason: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
                 "UPDATE runs SET state = 'interrupted', attempts = MAX(attempts - 1, 0), reason = ?2 WHERE id = ?1 AND state = 'running'",
                 params![id, reason],
-            )
-            .map_err(|e| self.err(e))?;
-        self.event(id, &format!("released: {reason}"))
-    }
-
-    fn event(&self, id: &str, what: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO events (at, run, event) VALUES (?1, ?2, ?3)",
-                params![now(), id, what],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+            )?;
+            event(tx, id, &format!("released: {reason}"))
+        })
     }
 
     /// Runs marked running by a process of this host that no longer exists:
     /// their slaw was killed. Each is marked interrupted (its attempt not
     /// counted) and returned with its handle, so the caller can stop what
     /// the dead process left running.
-    pub fn recover_orphans(&self) -> Result<Vec<Record>> {
+    pub fn recover_orphans(&mut self) -> Result<Vec<Record>> {
         let host = hostname();
         let mut orphans = Vec::new();
         for r in self.all()? {
@@ -309,6 +276,63 @@ impl Journal {
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
         Ok(rows)
+    }
+}
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS runs (
+        id TEXT PRIMARY KEY,
+        candidate TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        seed INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        owner TEXT,
+        handle TEXT,
+        started REAL,
+        finished REAL,
+        exit_status INTEGER,
+        loss REAL,
+        duration REAL,
+        log_path TEXT,
+        reason TEXT
+    );
+    CREATE TABLE IF NOT EXISTS events (
+        at REAL NOT NULL,
+        run TEXT NOT NULL,
+        event TEXT NOT NULL
+    );";
+
+fn event(tx: &rusqlite::Transaction, id: &str, what: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO events (at, run, event) VALUES (?1, ?2, ?3)",
+        params![now(), id, what],
+    )?;
+    Ok(())
+}
+
+/// Whether SQLite refused because another connection holds a lock.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Call `f` again while SQLite answers busy/locked, with a growing, jittered
+/// pause, for up to a minute (the busy handler covers ordinary waits; this
+/// covers the cases where SQLite refuses without waiting).
+fn retrying<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut pause_ms = 2u64;
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                let jitter = (std::process::id() as u64 ^ now().to_bits()) % pause_ms.max(1);
+                std::thread::sleep(std::time::Duration::from_millis(pause_ms + jitter));
+                pause_ms = (pause_ms * 2).min(200);
+            }
+            other => return other,
+        }
     }
 }
 
@@ -374,5 +398,43 @@ mod tests {
         assert_eq!((r.state, r.loss, r.attempts), (State::Done, Some(2.5), 1));
         let r = b.get("x|n=1|seed=0").unwrap().unwrap();
         assert_eq!(r.reason.as_deref(), Some("non-zero exit 1"));
+    }
+}
+
+#[cfg(test)]
+mod concurrency {
+    use super::*;
+
+    /// Many connections creating one fresh journal at the same instant and
+    /// claiming the same runs: no "database is locked", each run claimed once.
+    #[test]
+    fn simultaneous_creation_and_claims() {
+        for round in 0..5 {
+            let dir = tempfile::TempDir::new().unwrap();
+            let p = dir.path().join(format!("j{round}.sqlite"));
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    let (p, barrier) = (p.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let mut j = Journal::open(&p).unwrap();
+                        let mut won = 0;
+                        for k in 0..20 {
+                            let id = format!("c|n={k}|seed=0");
+                            if j.claim(&id, "c", k, 0, 1).unwrap() {
+                                j.finish_done(&id, 0, 1.0, 0.0).unwrap();
+                                won += 1;
+                            }
+                        }
+                        won
+                    })
+                })
+                .collect();
+            let total: u32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+            assert_eq!(total, 20);
+            let j = Journal::open(&p).unwrap();
+            assert!(j.claims().unwrap().iter().all(|c| c.1 == 1));
+        }
     }
 }

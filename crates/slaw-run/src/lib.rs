@@ -10,6 +10,7 @@ pub mod interrupt;
 pub mod journal;
 pub mod loss;
 pub mod plan;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod scheduler;

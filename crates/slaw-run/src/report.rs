@@ -202,3 +202,40 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate]) -> String {
     }
     s
 }
+
+/// The table of `slaw bench runner`.
+pub fn bench_table(rows: &[crate::replay::BenchRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<8} {:>6} {:<14} {:>9} {:>12} {:>12} {:>9} {:>7} {:>8} {:>8}",
+        "dataset",
+        "budget",
+        "runner",
+        "runs",
+        "vs ladder",
+        "vs full FT",
+        "PearCorr",
+        "RelAcc",
+        "dropped",
+        "unranked"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<8} {:>6} {:<14} {:>4}/{:<4} {:>11.1}% {:>11.2}% {:>9.1} {:>7.1} {:>8} {:>8}",
+            r.dataset,
+            format!("1/{}", r.ratio),
+            r.mode.name(),
+            r.runs,
+            r.fixed_runs,
+            100.0 * r.compute_vs_fixed,
+            100.0 * r.compute_vs_full,
+            100.0 * r.pear_corr,
+            100.0 * r.rel_acc,
+            r.dropped,
+            r.unranked
+        );
+    }
+    s
+}

@@ -7,7 +7,7 @@ use crate::backend::{Backend, Launch, Poll};
 use crate::journal::{Journal, State};
 use crate::loss::read_loss;
 use crate::plan::{Plan, RunSpec};
-use crate::scheduler::{decide, rank, worse_than_leader, Decision, RankedCandidate};
+use crate::scheduler::{decide, dropped, rank, Decision, RankedCandidate};
 use crate::template::{render, shell_quote};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -48,10 +48,14 @@ pub struct CostReport {
 }
 
 pub fn cost_report(plan: &Plan, journal: &Journal) -> Result<CostReport> {
-    let recs = journal.all()?;
+    Ok(cost_of(plan, &journal.all()?))
+}
+
+/// Compute spent by `records` (done and failed runs) beside the fixed ladder's.
+pub fn cost_of(plan: &Plan, records: &[crate::journal::Record]) -> CostReport {
     let mut spent = 0.0;
     let mut runs = 0;
-    for r in &recs {
+    for r in records {
         if matches!(r.state, State::Done | State::Failed) {
             if let Some(ci) = plan.candidates.iter().position(|c| c.id == r.candidate) {
                 runs += 1;
@@ -73,26 +77,21 @@ pub fn cost_report(plan: &Plan, journal: &Journal) -> Result<CostReport> {
             })
         })
         .sum();
-    Ok(CostReport {
+    CostReport {
         unit: plan.cost_unit(),
         runs,
         spent,
         fixed_runs: ladder.len(),
         fixed: ladder.iter().map(|r| plan.cost(r)).sum(),
         full,
-    })
+    }
 }
 
 /// The current state from the journal (for `slaw status` and `slaw report`).
 pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     let journal = Journal::open(&plan.journal)?;
     let records = journal.all()?;
-    let mut dropped = Vec::new();
-    if plan.drop_worse {
-        let d = decide(plan, &records, &[]);
-        dropped = worse_than_leader(&rank(plan, &d.candidates));
-    }
-    let decision = decide(plan, &records, &dropped);
+    let decision = decide(plan, &records, &dropped(plan, &records));
     let ranking = if with_ranking {
         rank(plan, &decision.candidates)
     } else {
@@ -130,7 +129,7 @@ pub fn run(
     let mut active: HashMap<String, Active> = HashMap::new();
     let mut free: Vec<String> = plan.slots.iter().rev().cloned().collect();
     let mut launched = 0;
-    let mut dropped: Vec<String> = Vec::new();
+    let mut stopped: Vec<String> = Vec::new();
     let mut done_seen = usize::MAX;
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -178,15 +177,12 @@ pub fn run(
             }
         }
         let records = journal.all()?;
-        if plan.drop_worse {
-            let done = records.iter().filter(|r| r.state == State::Done).count();
-            if done != done_seen {
-                done_seen = done;
-                let d = decide(plan, &records, &dropped);
-                dropped = worse_than_leader(&rank(plan, &d.candidates));
-            }
+        let done = records.iter().filter(|r| r.state == State::Done).count();
+        if done != done_seen {
+            done_seen = done;
+            stopped = dropped(plan, &records);
         }
-        let d = decide(plan, &records, &dropped);
+        let d = decide(plan, &records, &stopped);
         for spec in &d.launch {
             if free.is_empty() {
                 break;
@@ -213,7 +209,7 @@ pub fn run(
                 }
             }
         }
-        let d = decide(plan, &journal.all()?, &dropped);
+        let d = decide(plan, &journal.all()?, &stopped);
         progress(&d, active.len());
         if d.finished && active.is_empty() {
             break;
@@ -221,7 +217,7 @@ pub fn run(
         std::thread::sleep(poll_every);
     }
     let records = journal.all()?;
-    let decision = decide(plan, &records, &dropped);
+    let decision = decide(plan, &records, &dropped(plan, &records));
     let ranking = rank(plan, &decision.candidates);
     Ok(Summary {
         launched,

@@ -40,7 +40,9 @@ pub struct Decision {
 }
 
 /// The decision for the journal's current `records`. `dropped` lists the
-/// candidates successive halving has stopped.
+/// candidates successive halving has stopped (see [`dropped`]). A candidate's
+/// points never depend on `dropped` or on when it stopped: stopping only
+/// prevents new runs.
 pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
     let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
     let max_attempts = plan.retries + 1;
@@ -57,8 +59,24 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             failed: vec![],
             stopped: None,
         };
-        for &n in &plan.ladder {
-            let mut complete = true;
+        // Whether run (ci, n, seed) has an outcome (done, or failed for good).
+        let settled = |n: f64, seed: u64| {
+            let id = plan.run_id(&RunSpec {
+                candidate: ci,
+                n: n as u64,
+                seed,
+            });
+            by_id.get(id.as_str()).is_some_and(|r| {
+                r.state == State::Done || (r.state == State::Failed && r.attempts >= max_attempts)
+            })
+        };
+        for (li, &n) in plan.ladder.iter().enumerate() {
+            // Dropping only means something while smaller sizes are left.
+            let rest_unrun = plan.ladder[li + 1..]
+                .iter()
+                .any(|&m| plan.seeds.iter().any(|&seed| !settled(m, seed)));
+            // Seeds of this size not finished yet (running or not started).
+            let mut pending = 0;
             let mut losses = Vec::new();
             for &seed in &plan.seeds {
                 let spec = RunSpec {
@@ -73,8 +91,10 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                         losses.extend(r.loss);
                     }
                     Some(r) if r.state == State::Running => {
+                        // Started before the candidate stopped: wait for it.
                         st.running += 1;
-                        complete = false;
+                        pending += 1;
+                        finished = false;
                     }
                     Some(r) if r.state == State::Failed && r.attempts >= max_attempts => {
                         st.failed.push((
@@ -83,36 +103,32 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                         ));
                     }
                     _ => {
-                        complete = false;
+                        pending += 1;
                         if st.stopped.is_none() {
+                            finished = false;
                             st.queued += 1;
                             launch.push(spec);
                         }
                     }
                 }
             }
-            if !complete {
-                finished = false;
-                if plan.adaptive {
-                    break;
-                }
-                continue;
-            }
-            if !losses.is_empty() {
+            if pending == 0 && !losses.is_empty() {
                 st.points
                     .push((n, losses.iter().sum::<f64>() / losses.len() as f64));
             }
-            if plan.adaptive {
-                if dropped.contains(&c.id) {
-                    st.stopped = Some("dropped: its interval is above the leader's".into());
-                    break;
-                }
-                if let Some(t) =
-                    ats(&st.points, plan.ats_k, plan.ats_delta).and_then(|f| f.transition)
-                {
-                    st.stopped = Some(format!("phase transition detected at n = {t}"));
-                    break;
-                }
+            if !plan.adaptive || st.stopped.is_some() {
+                // Stopped candidates keep collecting what already finished.
+                continue;
+            }
+            if pending > 0 {
+                break; // halve only once this size is complete
+            }
+            if dropped.contains(&c.id) && rest_unrun {
+                st.stopped = Some("dropped: its interval is above the leader's".into());
+            } else if let Some(t) =
+                ats(&st.points, plan.ats_k, plan.ats_delta).and_then(|f| f.transition)
+            {
+                st.stopped = Some(format!("phase transition detected at n = {t}"));
             }
         }
         if st.stopped.is_none() && st.queued == 0 && st.running == 0 {
@@ -190,6 +206,16 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
         }
     }
     out
+}
+
+/// The candidates successive halving stops now (empty without `drop_worse`):
+/// a function of the journal's records alone, so a restarted slaw, `slaw
+/// status` and a replay agree.
+pub fn dropped(plan: &Plan, records: &[Record]) -> Vec<String> {
+    if !(plan.adaptive && plan.drop_worse) {
+        return vec![];
+    }
+    worse_than_leader(&rank(plan, &decide(plan, records, &[]).candidates))
 }
 
 /// Successive halving: candidates whose prediction interval lies entirely

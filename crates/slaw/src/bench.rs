@@ -120,11 +120,8 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
 /// `slaw bench selection`: the paper's protocol on every `*.csv` in `dir`
 /// (sorted by name), all methods; returns the rows of the last repeat and
 /// the timing of the whole run (reading included).
-pub fn selection(
-    dir: &Path,
-    repeats: usize,
-) -> Result<(Vec<crate::selection::protocol::Row>, BenchRow)> {
-    use crate::selection::protocol;
+/// The `.csv` files of a folder, sorted (the selection benchmark's wide CSVs).
+pub fn wide_csvs(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .map_err(|source| crate::Error::Io {
             path: dir.display().to_string(),
@@ -140,6 +137,15 @@ pub fn selection(
             dir.display()
         )));
     }
+    Ok(files)
+}
+
+pub fn selection(
+    dir: &Path,
+    repeats: usize,
+) -> Result<(Vec<crate::selection::protocol::Row>, BenchRow)> {
+    use crate::selection::protocol;
+    let files = wide_csvs(dir)?;
     let methods = protocol::all_methods();
     let (median_s, min_s, rows) = time(repeats, || {
         let mut rows = Vec::new();

@@ -1,0 +1,201 @@
+//! Replay a plan against a table of already measured losses: the scheduler's
+//! own decisions (adaptive AtS, successive halving, ranking), with the
+//! "training" answered from the table instead of a process. Used to measure
+//! what adaptive running saves on real curves (`slaw bench runner`) and to
+//! test the scheduler without processes.
+//!
+//! Runs finish in waves: everything the scheduler asks for at one moment
+//! finishes before it is asked again (as with one slot per wanted run).
+
+use crate::journal::{Record, State};
+use crate::plan::{Plan, RunSpec};
+use crate::runner::CostReport;
+use crate::scheduler::{decide, dropped, rank, Decision, RankedCandidate};
+use crate::{Error, Result};
+
+/// The end of a replay.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Replay {
+    pub decision: Decision,
+    pub ranking: Vec<RankedCandidate>,
+    pub cost: CostReport,
+    /// Waves of runs (each wave: what the scheduler wanted at that moment).
+    pub waves: usize,
+}
+
+/// Replay `plan`, answering each run from `loss` (None: the table has no
+/// such run, an error naming it).
+pub fn replay(plan: &Plan, loss: &dyn Fn(&RunSpec) -> Option<f64>) -> Result<Replay> {
+    let mut records: Vec<Record> = Vec::new();
+    let mut waves = 0;
+    loop {
+        let d = decide(plan, &records, &dropped(plan, &records));
+        if d.launch.is_empty() {
+            break;
+        }
+        waves += 1;
+        for spec in &d.launch {
+            let id = plan.run_id(spec);
+            let l = loss(spec).ok_or_else(|| {
+                Error::Usage(format!("replay: the table has no loss for run {id}"))
+            })?;
+            records.push(Record {
+                id,
+                candidate: plan.candidates[spec.candidate].id.clone(),
+                n: spec.n,
+                seed: spec.seed,
+                state: State::Done,
+                attempts: 1,
+                owner: None,
+                handle: None,
+                exit_status: Some(0),
+                loss: Some(l),
+                duration: Some(0.0),
+                log_path: None,
+                reason: None,
+            });
+        }
+    }
+    let decision = decide(plan, &records, &dropped(plan, &records));
+    let ranking = rank(plan, &decision.candidates);
+    let cost = crate::runner::cost_of(plan, &records);
+    Ok(Replay {
+        decision,
+        ranking,
+        cost,
+        waves,
+    })
+}
+
+/// How the runner is configured in a benchmark row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Every size of the ladder for every candidate.
+    Fixed,
+    /// Adaptive AtS: halve until the phase transition.
+    Adaptive,
+    /// Adaptive AtS and successive halving (drop_worse).
+    DropWorse,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Fixed, Mode::Adaptive, Mode::DropWorse];
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Fixed => "fixed ladder",
+            Mode::Adaptive => "adaptive",
+            Mode::DropWorse => "adaptive+drop",
+        }
+    }
+}
+
+/// One benchmark row: a dataset, a budget, a runner mode.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchRow {
+    pub dataset: String,
+    pub ratio: u32,
+    pub mode: Mode,
+    pub runs: usize,
+    pub fixed_runs: usize,
+    /// Compute spent / the fixed ladder's (examples x parameters).
+    pub compute_vs_fixed: f64,
+    /// Compute spent / fine-tuning every candidate on the full size.
+    pub compute_vs_full: f64,
+    pub pear_corr: f64,
+    pub rel_acc: f64,
+    pub chosen: String,
+    /// Candidates the method could not rank.
+    pub unranked: usize,
+    pub dropped: usize,
+}
+
+/// Replay the selection benchmark's tables through the runner: for every
+/// budget 1/r of `full_size` and every mode, a plan over `pool` with the
+/// ladder of measured sizes (down to the smallest measured size), answered
+/// from the table; scored against the measured loss at `full_size`.
+pub fn bench(
+    dataset: &str,
+    pool: &[slaw::datasets::Candidate],
+    full_size: f64,
+    ratios: &[u32],
+    method: &str,
+) -> Result<Vec<BenchRow>> {
+    use slaw::selection::metrics::{pearson, relative_accuracy};
+    let truth: Vec<f64> = pool
+        .iter()
+        .map(|c| {
+            c.loss_at(full_size).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{dataset}: candidate '{}' has no loss at {full_size}",
+                    c.id
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let smallest = pool
+        .iter()
+        .flat_map(|c| c.curve.iter().map(|p| p.0))
+        .filter(|&n| n > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let ids: Vec<String> = pool.iter().map(|c| c.id.replace(['/', '|'], "~")).collect();
+    let mut rows = Vec::new();
+    for &r in ratios {
+        for mode in Mode::ALL {
+            let mut text = format!(
+                "full_size = {full_size}\nbudget = \"1/{r}\"\nmin_size = {smallest}\nmethod = \"{method}\"\n\
+                 adaptive = {}\ndrop_worse = {}\ncommand = \"replay {{model}} {{n}}\"\n\
+                 loss = {{ kind = \"regex\", pattern = \"loss=(.+)\" }}\n",
+                mode != Mode::Fixed,
+                mode == Mode::DropWorse
+            );
+            for (c, id) in pool.iter().zip(&ids) {
+                text += &format!("[[candidate]]\nid = {id:?}\n");
+                if let Some(p) = c.size {
+                    text += &format!("params = {p}\n");
+                }
+            }
+            let plan = Plan::parse(std::path::Path::new("replay.toml"), &text)?;
+            let out = replay(&plan, &|s: &RunSpec| pool[s.candidate].loss_at(s.n as f64))?;
+            let mut score = vec![f64::NAN; pool.len()];
+            let mut chosen = None;
+            for rc in &out.ranking {
+                if let (Some(e), Some(i)) = (&rc.estimate, ids.iter().position(|x| *x == rc.id)) {
+                    score[i] = e.score;
+                    if rc.rank == Some(1) {
+                        chosen = Some(i);
+                    }
+                }
+            }
+            let ranked: Vec<usize> = (0..pool.len()).filter(|&i| score[i].is_finite()).collect();
+            let s: Vec<f64> = ranked.iter().map(|&i| score[i]).collect();
+            let t: Vec<f64> = ranked.iter().map(|&i| truth[i]).collect();
+            rows.push(BenchRow {
+                dataset: dataset.to_string(),
+                ratio: r,
+                mode,
+                runs: out.cost.runs,
+                fixed_runs: out.cost.fixed_runs,
+                compute_vs_fixed: out.cost.spent / out.cost.fixed,
+                compute_vs_full: out.cost.spent / out.cost.full,
+                pear_corr: pearson(&s, &t),
+                rel_acc: chosen
+                    .map(|i| relative_accuracy(&truth, truth[i]))
+                    .unwrap_or(f64::NAN),
+                chosen: chosen.map(|i| pool[i].id.clone()).unwrap_or_default(),
+                unranked: pool.len() - ranked.len(),
+                dropped: out
+                    .decision
+                    .candidates
+                    .iter()
+                    .filter(|c| {
+                        c.stopped
+                            .as_deref()
+                            .is_some_and(|s| s.starts_with("dropped"))
+                    })
+                    .count(),
+            });
+        }
+    }
+    Ok(rows)
+}

@@ -1,0 +1,150 @@
+//! The scheduler replayed on loss tables: synthetic curves with a known
+//! truth (adaptive AtS and successive halving keep the ranking and run less)
+//! and the real selection benchmark in ../shared/data (skipped when absent).
+
+use slaw::datasets::Candidate;
+use slaw_run::plan::RunSpec;
+use slaw_run::replay::{bench, replay, Mode};
+use slaw_run::Plan;
+use std::path::Path;
+
+/// A rectified curve B / (Dl + n^beta) + E with a small deterministic wiggle.
+fn curve(b: f64, dl: f64, beta: f64, e: f64, wiggle: f64) -> Vec<(f64, f64)> {
+    (0..15)
+        .map(|k| {
+            let n = if k == 0 {
+                0.0
+            } else {
+                200.0 * 2f64.powi(k - 1)
+            };
+            let l = b / (dl + n.powf(beta)) + e;
+            (n, l * (1.0 + wiggle * ((k * 7 % 5) as f64 - 2.0)))
+        })
+        .collect()
+}
+
+fn pool() -> Vec<Candidate> {
+    // (B, Dl, beta, E): a leader, a close second and clearly worse models.
+    let specs = [
+        ("lead", 60.0, 30.0, 0.45, 1.00),
+        ("close", 55.0, 25.0, 0.44, 1.03),
+        ("worse1", 40.0, 20.0, 0.40, 1.80),
+        ("worse2", 35.0, 60.0, 0.42, 2.10),
+        ("worse3", 30.0, 10.0, 0.38, 2.40),
+    ];
+    specs
+        .iter()
+        .map(|&(id, b, dl, beta, e)| Candidate {
+            id: id.into(),
+            curve: curve(b, dl, beta, e, 0.002),
+            size: Some(1e9),
+            family: None,
+        })
+        .collect()
+}
+
+const FULL: f64 = 1_638_400.0;
+
+#[test]
+fn successive_halving_drops_the_clearly_worse_and_keeps_the_order() {
+    let pool = pool();
+    let rows = bench("synthetic", &pool, FULL, &[8, 64], "ats").unwrap();
+    for r in [8, 64] {
+        let row = |m: Mode| rows.iter().find(|x| x.ratio == r && x.mode == m).unwrap();
+        let (fixed, adaptive, drop) = (row(Mode::Fixed), row(Mode::Adaptive), row(Mode::DropWorse));
+        assert_eq!(fixed.runs, fixed.fixed_runs);
+        assert!(
+            adaptive.runs < fixed.runs,
+            "1/{r}: {} vs {}",
+            adaptive.runs,
+            fixed.runs
+        );
+        assert!(
+            drop.runs < adaptive.runs,
+            "1/{r}: {} vs {}",
+            drop.runs,
+            adaptive.runs
+        );
+        assert!(drop.compute_vs_fixed < adaptive.compute_vs_fixed);
+        // Only the clearly worse models are dropped, and every model is ranked.
+        assert!(
+            drop.dropped >= 1 && drop.dropped <= 3,
+            "1/{r}: {}",
+            drop.dropped
+        );
+        for x in [fixed, adaptive, drop] {
+            assert_eq!(x.unranked, 0);
+            assert_eq!(x.chosen, "lead", "1/{r} {:?}", x.mode);
+            assert!(x.pear_corr > 0.95, "1/{r} {:?}: {}", x.mode, x.pear_corr);
+        }
+    }
+}
+
+#[test]
+fn replay_answers_from_the_table_and_names_missing_runs() {
+    let pool = pool();
+    let text =
+        "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\n\
+                [[candidate]]\nid = \"lead\"\n[[candidate]]\nid = \"worse1\"\n";
+    let plan = Plan::parse(Path::new("p.toml"), text).unwrap();
+    let out = replay(&plan, &|s: &RunSpec| {
+        pool[[0, 2][s.candidate]].loss_at(s.n as f64)
+    })
+    .unwrap();
+    assert!(out.waves >= 4);
+    let st = &out.decision.candidates[0];
+    assert!(st.points.len() >= 4);
+    for &(n, l) in &st.points {
+        assert_eq!(Some(l), pool[0].loss_at(n));
+    }
+    let missing = replay(&plan, &|s: &RunSpec| (s.n > 30_000).then_some(1.0)).unwrap_err();
+    assert!(
+        missing.to_string().contains("no loss for run lead|n="),
+        "{missing}"
+    );
+}
+
+#[test]
+fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/finetune-selection");
+    if !dir.exists() {
+        eprintln!("skipping: {} is absent", dir.display());
+        return;
+    }
+    for f in slaw::bench::wide_csvs(&dir).unwrap() {
+        let pool = slaw::datasets::finetune_wide(&f).unwrap();
+        let rows = bench(
+            "real",
+            &pool,
+            FULL,
+            &slaw::selection::protocol::RATIOS,
+            "ats",
+        )
+        .unwrap();
+        // The fixed ladder replayed through the runner is the paper's protocol.
+        let ats = slaw::selection::Method::Ats { k: 3, delta: 5.0 };
+        let protocol = slaw::selection::protocol::run("real", &pool, &[ats]).unwrap();
+        for r in slaw::selection::protocol::RATIOS {
+            let row = |m: Mode| rows.iter().find(|x| x.ratio == r && x.mode == m).unwrap();
+            let (fixed, adaptive, drop) =
+                (row(Mode::Fixed), row(Mode::Adaptive), row(Mode::DropWorse));
+            let name = f.display();
+            let p = protocol.iter().find(|x| x.ratio == r).unwrap();
+            assert!((fixed.pear_corr - p.pear_corr).abs() < 1e-9, "{name} 1/{r}");
+            assert!((fixed.rel_acc - p.rel_acc).abs() < 1e-9, "{name} 1/{r}");
+            // AtS ignores the points below the transition: stopping there
+            // changes nothing in the selection, with fewer runs.
+            assert!(adaptive.runs < fixed.runs, "{name} 1/{r}");
+            assert!(
+                (adaptive.pear_corr - fixed.pear_corr).abs() < 1e-9,
+                "{name} 1/{r}"
+            );
+            assert_eq!(adaptive.chosen, fixed.chosen, "{name} 1/{r}");
+            // Successive halving never drops the model the ladder would choose.
+            assert!(drop.runs <= adaptive.runs, "{name} 1/{r}");
+            assert_eq!(drop.chosen, fixed.chosen, "{name} 1/{r}");
+            assert_eq!(drop.unranked, 0, "{name} 1/{r}");
+        }
+    }
+}
