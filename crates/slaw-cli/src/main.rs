@@ -44,7 +44,13 @@ enum Command {
     /// Runs done/running/failed per candidate, from the plan's journal.
     Status(run::PlanArgs),
     /// Ranking, predictions and failures from the plan's journal.
-    Report(run::PlanArgs),
+    Report {
+        #[command(flatten)]
+        args: run::PlanArgs,
+        /// Write the measured points, extrapolations and predictions (.svg or .png).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+    },
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
     Fit(FitArgs),
     /// Fit several laws to the same data and rank them by held-out error.
@@ -353,8 +359,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Forecast(a) => forecast::cmd_forecast(a),
         Command::Plan(a) => run::cmd_plan(a),
         Command::Run { args, quiet } => run::cmd_run(args, quiet),
-        Command::Status(a) => run::cmd_status(a, false),
-        Command::Report(a) => run::cmd_status(a, true),
+        Command::Status(a) => run::cmd_status(a, None),
+        Command::Report { args, plot } => run::cmd_status(args, Some(plot)),
         Command::Bench {
             what: BenchWhat::Forecast { data, json },
         } => forecast::bench_forecast(&data, json),

@@ -10,6 +10,7 @@ use slaw_run::journal::Journal;
 use slaw_run::plan::BackendKind;
 use slaw_run::report;
 use slaw_run::runner;
+use slaw_run::scheduler;
 use slaw_run::Plan;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -126,7 +127,9 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     })
 }
 
-pub fn cmd_status(a: PlanArgs, ranking: bool) -> Result<ExitCode> {
+/// `slaw status` (report None) and `slaw report` (Some(optional plot path)).
+pub fn cmd_status(a: PlanArgs, report: Option<Option<PathBuf>>) -> Result<ExitCode> {
+    let ranking = report.is_some();
     let plan = Plan::load(&a.plan)?;
     if !plan.journal.exists() {
         anyhow::bail!(
@@ -149,6 +152,18 @@ pub fn cmd_status(a: PlanArgs, ranking: bool) -> Result<ExitCode> {
         if ranking {
             print!("{}", report::ranking_report(&plan, &summary.ranking));
         }
+    }
+    if let Some(Some(path)) = report {
+        let Some((pool, sel)) =
+            scheduler::as_selection(&plan, &summary.decision.candidates, &summary.ranking)
+        else {
+            anyhow::bail!(
+                "{}: no candidate can be ranked yet, so there is nothing to plot",
+                plan.path.display()
+            );
+        };
+        slaw::plot::save(&slaw::plot::selection_figure(&pool, &sel), &path)?;
+        eprintln!("plot written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

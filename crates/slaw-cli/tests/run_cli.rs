@@ -400,4 +400,21 @@ fn drop_worse_stops_the_clearly_worse_candidate() {
         .assert()
         .success()
         .stdout(predicate::str::contains("dropped"));
+    // The report's plot: every candidate, the measured points and the
+    // predictions at the target.
+    let svg = dir.path().join("report.svg");
+    slaw()
+        .args([
+            "report",
+            drop.to_str().unwrap(),
+            "--plot",
+            svg.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for m in models {
+        assert!(text.contains(m), "{m} missing from the plot");
+    }
+    assert!(text.contains("gamma (chosen)"));
 }

@@ -12,7 +12,7 @@
 use crate::journal::{Record, State};
 use crate::plan::{Plan, RunSpec};
 use slaw::datasets::Candidate;
-use slaw::selection::{ats::ats, Budget, Estimate};
+use slaw::selection::{ats::ats, Budget, Cost, Estimate, Ranked, SelectOptions, Selection};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -156,36 +156,24 @@ pub struct RankedCandidate {
 /// points (mean over seeds). Candidates without enough points are listed
 /// last with the reason.
 pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
-    let budget = Budget {
-        target: plan.target,
-        max_n: plan.budget,
-    };
-    let mut out: Vec<RankedCandidate> = status
+    let budget = plan_budget(plan);
+    let mut out: Vec<RankedCandidate> = pool(plan, status)
         .iter()
-        .zip(&plan.candidates)
         .enumerate()
-        .map(|(i, (st, spec))| {
-            let mut curve = st.points.clone();
-            curve.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let cand = Candidate {
-                id: spec.id.clone(),
-                curve,
-                size: spec.params,
-                family: spec.family.clone(),
-            };
+        .map(|(i, cand)| {
             match plan
                 .method
-                .estimate(&cand, &budget, plan.bootstrap, i as u64)
+                .estimate(cand, &budget, plan.bootstrap, i as u64)
             {
                 Ok(e) => RankedCandidate {
                     rank: None,
-                    id: spec.id.clone(),
+                    id: cand.id.clone(),
                     estimate: Some(e),
                     error: None,
                 },
                 Err(e) => RankedCandidate {
                     rank: None,
-                    id: spec.id.clone(),
+                    id: cand.id.clone(),
                     estimate: None,
                     error: Some(e.to_string()),
                 },
@@ -216,6 +204,67 @@ pub fn dropped(plan: &Plan, records: &[Record]) -> Vec<String> {
         return vec![];
     }
     worse_than_leader(&rank(plan, &decide(plan, records, &[]).candidates))
+}
+
+fn plan_budget(plan: &Plan) -> Budget {
+    Budget {
+        target: plan.target,
+        max_n: plan.budget,
+    }
+}
+
+/// The candidates with their measured points (mean over seeds), in plan order.
+pub fn pool(plan: &Plan, status: &[CandidateStatus]) -> Vec<Candidate> {
+    status
+        .iter()
+        .zip(&plan.candidates)
+        .map(|(st, spec)| {
+            let mut curve = st.points.clone();
+            curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Candidate {
+                id: spec.id.clone(),
+                curve,
+                size: spec.params,
+                family: spec.family.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The ranking as a `slaw select` selection over [`pool`] (ranked candidates
+/// only), for the selection figure; None when nothing is ranked yet.
+pub fn as_selection(
+    plan: &Plan,
+    status: &[CandidateStatus],
+    ranking: &[RankedCandidate],
+) -> Option<(Vec<Candidate>, Selection)> {
+    let pool = pool(plan, status);
+    let budget = plan_budget(plan);
+    let ranked: Vec<Ranked> = ranking
+        .iter()
+        .filter_map(|r| {
+            let e = r.estimate.clone()?;
+            Some(Ranked {
+                rank: r.rank?,
+                index: pool.iter().position(|c| c.id == r.id)?,
+                estimate: e,
+                observed_at_target: None,
+            })
+        })
+        .collect();
+    if ranked.is_empty() {
+        return None;
+    }
+    let cost = Cost::of(&pool, plan.method, &budget, &SelectOptions::default());
+    Some((
+        pool,
+        Selection {
+            method: plan.method,
+            budget,
+            ranking: ranked,
+            cost,
+        },
+    ))
 }
 
 /// Successive halving: candidates whose prediction interval lies entirely

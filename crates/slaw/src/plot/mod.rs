@@ -417,7 +417,7 @@ pub fn selection_figure(
     }
     Figure {
         title: format!(
-            "slaw select, {}: budget {} of {} examples",
+            "model selection, {}: budget {} of {} examples",
             sel.method.name(),
             b.max_n,
             b.target
