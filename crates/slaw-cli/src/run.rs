@@ -48,7 +48,7 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     let stop = slaw_run::interrupt::flag();
     let mut backend: Box<dyn slaw_run::backend::Backend> = match plan.backend {
         BackendKind::Local => Box::new(Local::default()),
-        BackendKind::Slurm => Box::new(Slurm::new(plan.slurm.sbatch_args.clone())),
+        BackendKind::Slurm => Box::new(Slurm::new(plan.slurm.sbatch_args.clone(), &plan.journal)),
     };
     let multi = MultiProgress::new();
     if quiet || a.json {

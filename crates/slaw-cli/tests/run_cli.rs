@@ -418,3 +418,88 @@ fn drop_worse_stops_the_clearly_worse_candidate() {
     }
     assert!(text.contains("gamma (chosen)"));
 }
+
+#[test]
+fn slurm_sigkill_loses_nothing_and_leaves_no_job_behind() {
+    if !python_ok() || !slurm_up() {
+        return;
+    }
+    let reference = {
+        let dir = TempDir::new().unwrap();
+        let p = plan(&dir, "plan.toml", &MODELS, "");
+        slaw()
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .assert()
+            .success();
+        ranking(&report_json(&p))
+    };
+    let dir = TempDir::new().unwrap();
+    let p = plan(
+        &dir,
+        "plan.toml",
+        &MODELS,
+        "backend = \"slurm\"\nslurm = { poll_seconds = 0.2, sbatch_args = [\"--ntasks=1\"] }",
+    );
+    let bin = assert_cmd::cargo::cargo_bin("slaw");
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut kills = 0;
+    loop {
+        let mut child = std::process::Command::new(&bin)
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // 0.3 to 2.3 s: Slurm takes about a second to start and end a job.
+        // After 12 kills the run is left to finish.
+        std::thread::sleep(Duration::from_millis(300 + x % 2000));
+        if kills == 12 {
+            assert!(child.wait().unwrap().success());
+            break;
+        }
+        match child.try_wait().unwrap() {
+            Some(st) => {
+                assert!(st.success(), "run ended with {st}");
+                break;
+            }
+            None => {
+                child.kill().unwrap(); // SIGKILL: its jobs stay in Slurm
+                child.wait().unwrap();
+                kills += 1;
+            }
+        }
+    }
+    let v = report_json(&p);
+    assert_eq!(ranking(&v), reference, "after {kills} kills");
+    let runs = v["runs"].as_array().unwrap();
+    assert!(runs.iter().all(|r| r["state"] == "done"));
+    // Nothing of this plan (its job scripts live in its folder) is left
+    // queued or running in Slurm.
+    let q = std::process::Command::new("squeue")
+        .args(["-h", "-o", "%j %T %o"])
+        .output()
+        .unwrap();
+    let here = dir.path().display().to_string();
+    let left: Vec<String> = String::from_utf8_lossy(&q.stdout)
+        .lines()
+        .filter(|l| l.contains(&here))
+        .map(String::from)
+        .collect();
+    assert!(left.is_empty(), "jobs left in Slurm: {left:?}");
+    // Runs the killed processes left were taken over and run again.
+    let j = slaw_run::journal::Journal::open(&dir.path().join("plan.journal.sqlite")).unwrap();
+    let adopted = j
+        .events()
+        .unwrap()
+        .iter()
+        .filter(|e| e.1.starts_with("adopted"))
+        .count();
+    assert!(adopted >= 1, "{kills} kills, no orphan adopted");
+    eprintln!(
+        "slurm: {kills} kills, {} runs, {adopted} orphans",
+        runs.len()
+    );
+}

@@ -215,29 +215,39 @@ impl Journal {
     }
 
     /// Runs marked running by a process of this host that no longer exists:
-    /// their slaw was killed. Each is marked interrupted (its attempt not
-    /// counted) and returned with its handle, so the caller can stop what
-    /// the dead process left running.
-    pub fn recover_orphans(&mut self) -> Result<Vec<Record>> {
+    /// their slaw was killed. Read only: see [`Journal::adopt`].
+    pub fn orphans(&self) -> Result<Vec<Record>> {
         let host = hostname();
-        let mut orphans = Vec::new();
-        for r in self.all()? {
-            if r.state != State::Running {
-                continue;
+        Ok(self
+            .all()?
+            .into_iter()
+            .filter(|r| {
+                r.state == State::Running
+                    && r.owner
+                        .as_deref()
+                        .and_then(|o| o.rsplit_once(':'))
+                        .and_then(|(h, pid)| Some((h, pid.parse::<i32>().ok()?)))
+                        .is_some_and(|(h, pid)| h == host && !process_alive(pid))
+            })
+            .collect())
+    }
+
+    /// Take over orphan `r` (still running under its dead owner): true when
+    /// this process now owns it and must stop what is left of it, then
+    /// [`Journal::release`] it. While owned, nobody else can claim it.
+    pub fn adopt(&mut self, r: &Record) -> Result<bool> {
+        let me = me();
+        let owner = r.owner.clone();
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE runs SET owner = ?2 WHERE id = ?1 AND state = 'running' AND owner IS ?3",
+                params![r.id, me, owner],
+            )?;
+            if n == 1 {
+                event(tx, &r.id, "adopted: its slaw process died")?;
             }
-            let Some(owner) = &r.owner else { continue };
-            let Some((h, pid)) = owner.rsplit_once(':') else {
-                continue;
-            };
-            let Ok(pid) = pid.parse::<i32>() else {
-                continue;
-            };
-            if h == host && !process_alive(pid) {
-                self.release(&r.id, "its slaw process died")?;
-                orphans.push(r);
-            }
-        }
-        Ok(orphans)
+            Ok(n == 1)
+        })
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Record>> {
@@ -258,6 +268,20 @@ impl Journal {
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map([], row_to_record)
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// The event log: (run, event), oldest first.
+    pub fn events(&self) -> Result<Vec<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT run, event FROM events ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
             .map_err(|e| self.err(e))?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
@@ -398,6 +422,54 @@ mod tests {
         assert_eq!((r.state, r.loss, r.attempts), (State::Done, Some(2.5), 1));
         let r = b.get("x|n=1|seed=0").unwrap().unwrap();
         assert_eq!(r.reason.as_deref(), Some("non-zero exit 1"));
+    }
+}
+
+#[cfg(test)]
+mod orphans {
+    use super::*;
+
+    #[test]
+    fn an_orphan_is_adopted_once_released_and_run_again_without_using_an_attempt() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let p = dir.path().join("j.sqlite");
+        let mut a = Journal::open(&p).unwrap();
+        let mut b = Journal::open(&p).unwrap();
+        assert!(a.claim("r|n=1|seed=0", "r", 1, 0, 1).unwrap());
+        assert!(
+            a.orphans().unwrap().is_empty(),
+            "its owner (this process) is alive"
+        );
+        // A dead owner: a child that has exited and been reaped.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        a.conn
+            .execute(
+                "UPDATE runs SET owner = ?1",
+                params![format!("{}:{dead}", hostname())],
+            )
+            .unwrap();
+        let o = a.orphans().unwrap();
+        assert_eq!(o.len(), 1);
+        assert!(a.adopt(&o[0]).unwrap());
+        assert!(
+            !b.adopt(&o[0]).unwrap(),
+            "only one process adopts an orphan"
+        );
+        assert!(
+            b.orphans().unwrap().is_empty(),
+            "adopted: owned by a live process"
+        );
+        assert!(
+            !b.claim("r|n=1|seed=0", "r", 1, 0, 1).unwrap(),
+            "still running while adopted"
+        );
+        a.release("r|n=1|seed=0", "its slaw process died").unwrap();
+        assert!(
+            b.claim("r|n=1|seed=0", "r", 1, 0, 1).unwrap(),
+            "the attempt was not counted"
+        );
     }
 }
 

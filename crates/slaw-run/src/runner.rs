@@ -115,9 +115,12 @@ pub fn run(
     progress: &mut dyn FnMut(&Decision, usize),
 ) -> Result<Summary> {
     let mut journal = Journal::open(&plan.journal)?;
-    for orphan in journal.recover_orphans()? {
-        if let Some(h) = &orphan.handle {
-            backend.cancel_orphan(h);
+    // Runs a killed slaw left: take each over (one process only), stop
+    // what is left of it, then give it back to be run again.
+    for orphan in journal.orphans()? {
+        if journal.adopt(&orphan)? {
+            backend.cancel_orphan(&orphan.id, orphan.handle.as_deref());
+            journal.release(&orphan.id, "its slaw process died")?;
         }
     }
     let poll_every = match plan.backend {

@@ -22,6 +22,15 @@ fn kill_group(pgid: i32) {
     }
 }
 
+/// Whether process `pid` exists and was started for run `id`.
+fn runs(pid: i32, id: &str) -> bool {
+    let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    let want = format!("SLAW_RUN_ID={id}");
+    env.split(|&b| b == 0).any(|kv| kv == want.as_bytes())
+}
+
 impl Backend for Local {
     fn launch(&mut self, l: &Launch) -> Result<String> {
         let io = |p: &std::path::Path, e: std::io::Error| Error::Io {
@@ -74,9 +83,13 @@ impl Backend for Local {
         }
     }
 
-    fn cancel_orphan(&mut self, handle: &str) {
-        if let Ok(pid) = handle.parse::<i32>() {
-            kill_group(pid);
+    fn cancel_orphan(&mut self, id: &str, handle: Option<&str>) {
+        // Only when the process is still that run (the pid may have been
+        // reused since): every attempt has SLAW_RUN_ID in its environment.
+        if let Some(pid) = handle.and_then(|h| h.parse::<i32>().ok()) {
+            if runs(pid, id) {
+                kill_group(pid);
+            }
         }
     }
 }

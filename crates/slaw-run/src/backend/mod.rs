@@ -36,6 +36,8 @@ pub trait Backend {
     fn poll(&mut self, handle: &str) -> Result<Poll>;
     /// Stop an attempt this process started (timeout, interrupt).
     fn cancel(&mut self, handle: &str);
-    /// Stop what a dead slaw process left running, from its journal handle.
-    fn cancel_orphan(&mut self, handle: &str);
+    /// Stop what a dead slaw process left running of run `id`: from its
+    /// journal handle, or (when it died before recording one) by what the
+    /// backend can find. Must not touch anything that is not that run.
+    fn cancel_orphan(&mut self, id: &str, handle: Option<&str>);
 }

@@ -10,16 +10,34 @@ use std::process::Command;
 
 pub struct Slurm {
     pub sbatch_args: Vec<String>,
+    /// Distinguishes this journal's jobs from other plans' in job names.
+    tag: String,
     /// Jobs this process submitted (cancelled when it is dropped).
     jobs: Vec<String>,
 }
 
 impl Slurm {
-    pub fn new(sbatch_args: Vec<String>) -> Slurm {
+    /// `journal`: the plan's journal path (job names carry a hash of it).
+    pub fn new(sbatch_args: Vec<String>, journal: &std::path::Path) -> Slurm {
+        // FNV-1a: stable across runs and platforms.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in journal.display().to_string().bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
         Slurm {
             sbatch_args,
+            tag: format!("{:08x}", h as u32),
             jobs: vec![],
         }
+    }
+
+    /// The job name of run `id`: `slaw_<journal hash>_<id, alphanumeric>`.
+    pub fn job_name(&self, id: &str) -> String {
+        let name: String = id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        format!("slaw_{}_{name}", self.tag)
     }
 }
 
@@ -53,14 +71,10 @@ impl Backend for Slurm {
         script += &format!("exec sh -c {}\n", shell_quote(&l.command));
         let path = l.out_dir.join("job.sh");
         std::fs::write(&path, script).map_err(|e| io(&path, e))?;
-        let name: String =
-            l.id.chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
         let out = run(
             Command::new("sbatch")
                 .arg("--parsable")
-                .arg(format!("--job-name=slaw_{name}"))
+                .arg(format!("--job-name={}", self.job_name(&l.id)))
                 .arg(format!("--output={}", l.stdout.display()))
                 .arg(format!("--error={}", l.stderr.display()))
                 .args(&self.sbatch_args)
@@ -129,8 +143,18 @@ impl Backend for Slurm {
         self.jobs.retain(|j| j != handle);
     }
 
-    fn cancel_orphan(&mut self, handle: &str) {
-        let _ = Command::new("scancel").arg(handle).output();
+    fn cancel_orphan(&mut self, id: &str, handle: Option<&str>) {
+        match handle {
+            Some(h) => {
+                let _ = Command::new("scancel").arg(h).output();
+            }
+            // Killed between sbatch and the journal: find the job by name.
+            None => {
+                let _ = Command::new("scancel")
+                    .arg(format!("--name={}", self.job_name(id)))
+                    .output();
+            }
+        }
     }
 }
 
