@@ -293,6 +293,10 @@ fn bad_plans_name_the_line() {
         (format!("{base}colour = 1\n"), "unknown field"),
         (base.replace("([0-9.]+)", "[0-9.]+"), "capture group"),
         (base.replace("id = \"a\"", "id = \"a/b\""), "without '/'"),
+        (
+            format!("adaptive = false\ndrop_worse = true\n{base}"),
+            "needs adaptive = true",
+        ),
     ] {
         slaw()
             .args(["plan", &w(&text)])

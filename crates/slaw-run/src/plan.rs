@@ -260,6 +260,13 @@ impl Plan {
                 ))
             }
         };
+        if raw.drop_worse && !raw.adaptive {
+            return Err(bad(
+                "drop_worse",
+                "successive halving needs adaptive = true (the fixed ladder runs every size)"
+                    .into(),
+            ));
+        }
         if let Some(t) = raw.timeout {
             positive("timeout", t)?;
         }

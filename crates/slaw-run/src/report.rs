@@ -26,10 +26,10 @@ pub fn plan_report(plan: &Plan) -> String {
         s,
         "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
         plan.method.name(),
-        if plan.adaptive {
-            "adaptive: halve from the largest size, stop at the phase transition"
-        } else {
-            "fixed ladder"
+        match (plan.adaptive, plan.drop_worse) {
+            (true, false) => "adaptive: halve from the largest size, stop at the phase transition",
+            (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the interval is above the leader's",
+            (false, _) => "fixed ladder",
         },
         plan.journal.display(),
         plan.workdir.display(),
