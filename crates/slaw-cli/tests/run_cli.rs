@@ -481,16 +481,29 @@ fn slurm_sigkill_loses_nothing_and_leaves_no_job_behind() {
     let runs = v["runs"].as_array().unwrap();
     assert!(runs.iter().all(|r| r["state"] == "done"));
     // Nothing of this plan (its job scripts live in its folder) is left
-    // queued or running in Slurm.
-    let q = std::process::Command::new("squeue")
-        .args(["-h", "-o", "%j %T %o"])
-        .output()
-        .unwrap();
+    // pending or running in Slurm (cancelled jobs may show as completing
+    // for a moment: wait for them up to 15 s).
     let here = dir.path().display().to_string();
-    let left: Vec<String> = String::from_utf8_lossy(&q.stdout)
-        .lines()
-        .filter(|l| l.contains(&here))
-        .map(String::from)
+    let ours = || -> Vec<String> {
+        let q = std::process::Command::new("squeue")
+            .args(["-h", "-o", "%j %T %o"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&q.stdout)
+            .lines()
+            .filter(|l| l.contains(&here))
+            .map(String::from)
+            .collect()
+    };
+    for _ in 0..30 {
+        if ours().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let left: Vec<String> = ours()
+        .into_iter()
+        .filter(|l| l.contains(" PENDING ") || l.contains(" RUNNING "))
         .collect();
     assert!(left.is_empty(), "jobs left in Slurm: {left:?}");
     // Runs the killed processes left were taken over and run again.
