@@ -668,7 +668,11 @@ fn select_ranks_candidates_with_json_plot_and_cost() {
         .map(|r| r["predicted_loss"].as_f64().unwrap())
         .collect();
     assert!(p[0] <= p[1] && p[1] <= p[2]);
-    assert_eq!(v["method"]["name"], "ats-blend");
+    assert_eq!(v["method"]["name"], "ats-trend");
+    // The default intervals are predictive (backtest-calibrated) at 90%.
+    assert_eq!(ranking[0]["interval_kind"]["kind"], "backtest");
+    assert_eq!(ranking[0]["interval_kind"]["level"], 0.9);
+    assert!(v["calibration"]["count"].as_u64().unwrap() >= 5);
     let cost = v["cost"]["ratio"].as_f64().unwrap();
     assert!(cost > 0.0 && cost < 1.0 / 16.0, "cost ratio {cost}");
     assert!(v["cost"]["flops"].as_f64().unwrap() > 0.0);
@@ -681,6 +685,7 @@ fn select_every_method_runs_and_is_deterministic() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "pool.csv", &pool_long_csv());
     for m in [
+        "ats-trend",
         "ats-blend",
         "ats",
         "rectified-fit",
@@ -710,6 +715,44 @@ fn select_every_method_runs_and_is_deterministic() {
     }
 }
 
+/// `--level` is honoured: a lower level gives a narrower interval around the
+/// same prediction.
+#[test]
+fn select_level_is_honoured() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    let width = |level: &str| -> Vec<f64> {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args([
+                "select", "pool.csv", "--target", "204800", "--max-n", "12800", "--json",
+                "--level", level,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(
+                    r["interval_kind"]["level"].as_f64().unwrap(),
+                    level.parse::<f64>().unwrap()
+                );
+                (r["interval"]["hi"].as_f64().unwrap() / r["interval"]["lo"].as_f64().unwrap()).ln()
+            })
+            .collect()
+    };
+    let (w50, w90) = (width("0.5"), width("0.9"));
+    for (a, b) in w50.iter().zip(&w90) {
+        assert!(a < b, "50% width {a} not below 90% width {b}");
+        // Gaussian quantiles: 0.674 / 1.645.
+        assert!((a / b - 0.674 / 1.645).abs() < 1e-3, "{a} {b}");
+    }
+}
+
 #[test]
 fn select_bad_inputs() {
     let dir = TempDir::new().unwrap();
@@ -735,6 +778,24 @@ fn select_bad_inputs() {
         ],
         "--budget expects",
     );
+    // Options outside their domain.
+    for (flag, v, needle) in [
+        ("--level", "1.5", "--level"),
+        ("--level", "nan", "--level"),
+        ("--k", "1", "--k"),
+        ("--delta", "-1", "--delta"),
+        ("--delta", "nan", "--delta"),
+        ("--epochs", "-1", "--epochs"),
+        ("--tokens-per-example", "nan", "--tokens-per-example"),
+    ] {
+        let arg = format!("{flag}={v}");
+        fail(
+            &[
+                "select", "pool.csv", "--target", "204800", "--budget", "1/32", &arg,
+            ],
+            needle,
+        );
+    }
     // Too small a budget for AtS (needs k + 1 = 4 sizes).
     fail(
         &["select", "pool.csv", "--target", "204800", "--max-n", "400"],

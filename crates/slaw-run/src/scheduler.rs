@@ -263,6 +263,7 @@ pub fn as_selection(
             budget,
             ranking: ranked,
             cost,
+            calibration: None,
         },
     ))
 }

@@ -164,7 +164,7 @@ pub fn selection(
         rows,
         BenchRow {
             name: format!(
-                "selection: {} dataset(s) x {} budgets x {} methods",
+                "selection (in-sample): {} dataset(s) x {} budgets x {} methods",
                 files.len(),
                 protocol::RATIOS.len(),
                 methods.len()
@@ -176,6 +176,50 @@ pub fn selection(
             starts_per_fit: 0,
             evaluations: 0,
             result: String::new(),
+        },
+    ))
+}
+
+/// The selection protocol leaving one dataset out: each dataset of `dir`
+/// is evaluated with every data-chosen part (the trend prior of ats-trend)
+/// learned from the others, intervals at `level` and their coverage.
+pub fn selection_lodo(
+    dir: &Path,
+    repeats: usize,
+    level: f64,
+) -> Result<(Vec<crate::selection::protocol::Row>, BenchRow)> {
+    use crate::selection::protocol;
+    let files = wide_csvs(dir)?;
+    let methods = protocol::all_methods();
+    let datasets: Vec<(String, Vec<datasets::Candidate>)> = files
+        .iter()
+        .map(|f| {
+            let name = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            Ok((name, datasets::finetune_wide(f)?))
+        })
+        .collect::<Result<_>>()?;
+    let (median_s, min_s, rows) = time(repeats, || {
+        protocol::run_lodo(&datasets, &methods, level, 0)
+    })?;
+    Ok((
+        rows.clone(),
+        BenchRow {
+            name: format!(
+                "selection (leave one dataset out): {} datasets x {} budgets x {} methods",
+                files.len(),
+                protocol::RATIOS.len(),
+                methods.len()
+            ),
+            repeats,
+            median_s,
+            min_s,
+            fits: rows.len(),
+            starts_per_fit: 0,
+            evaluations: 0,
+            result: format!("default by LODO: {}", protocol::default_by_lodo(&rows)),
         },
     ))
 }

@@ -112,6 +112,7 @@ pub fn run_demo(seed: u64) -> Result<Demo> {
         seed,
         tokens_per_example: Some(256.0),
         epochs: 1.0,
+        ..SelectOptions::default()
     };
     let selection = select(&pool, Method::DEFAULT, budget, &opts)?;
     let best_i = (0..truth.len())

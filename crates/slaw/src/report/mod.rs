@@ -162,10 +162,23 @@ pub fn selection_report(sel: &crate::selection::Selection) -> String {
         num(b.max_n),
         num(b.target)
     );
+    let iv_head = sel
+        .ranking
+        .iter()
+        .find_map(|r| r.estimate.interval_kind)
+        .map(|k| match k {
+            crate::selection::IntervalKind::Backtest { level } => {
+                format!("{:.0}% predictive", 100.0 * level)
+            }
+            crate::selection::IntervalKind::Bootstrap { level } => {
+                format!("{:.0}% bootstrap", 100.0 * level)
+            }
+        })
+        .unwrap_or_else(|| "interval".into());
     let _ = writeln!(
         s,
         "{:>4}  {:<32} {:>10} {:>21} {:>10}  details",
-        "rank", "model", "score", "95% interval", "observed"
+        "rank", "model", "score", iv_head, "observed"
     );
     for r in &sel.ranking {
         let e = &r.estimate;
@@ -229,6 +242,30 @@ pub fn selection_report(sel: &crate::selection::Selection) -> String {
             .unwrap_or_default(),
         100.0 * c.ratio
     );
+    if let Some(cal) = &sel.calibration {
+        let _ = writeln!(
+            s,
+            "intervals: {:.0}% predictive, meant to cover the loss at the target: the method's \
+             error per unit ln(size ratio) in {} backtests inside the affordable sizes \
+             (mean {:+.4}, sd {:.4}) scaled to the target, combined with the spread of the \
+             extrapolation hypotheses (AtS line, steepening, learned trend)",
+            100.0 * cal.level,
+            cal.count,
+            cal.drift,
+            cal.spread
+        );
+    } else if sel.ranking.iter().any(|r| {
+        matches!(
+            r.estimate.interval_kind,
+            Some(crate::selection::IntervalKind::Bootstrap { .. })
+        )
+    }) {
+        let _ = writeln!(
+            s,
+            "intervals: bootstrap of the affordable points: the noise of the points only, \
+             not the error of the extrapolation"
+        );
+    }
     s
 }
 
@@ -242,18 +279,19 @@ pub fn selection_bench_table(rows: &[crate::selection::protocol::Row]) -> String
             methods.push(&r.method);
         }
     }
+    let with_cov = rows.iter().any(|r| r.coverage.is_some());
+    let w = if with_cov { 19 } else { 15 };
     let mut s = String::new();
     let _ = write!(s, "{:<12} {:>6}", "dataset", "budget");
     for m in &methods {
-        let _ = write!(s, " {:>15}", m);
+        let _ = write!(s, " {:>w$}", m);
     }
-    let _ = writeln!(
-        s,
-        "\n{:<12} {:>6}{}",
-        "",
-        "",
-        " PearCorr/RelAcc".repeat(methods.len())
-    );
+    let head = if with_cov {
+        " PearCorr/RelAcc/Cov"
+    } else {
+        " PearCorr/RelAcc"
+    };
+    let _ = writeln!(s, "\n{:<12} {:>6}{}", "", "", head.repeat(methods.len()));
     let mut keys: Vec<(&str, u32)> = Vec::new();
     for r in rows {
         if !keys.contains(&(r.dataset.as_str(), r.ratio)) {
@@ -268,14 +306,19 @@ pub fn selection_bench_table(rows: &[crate::selection::protocol::Row]) -> String
                 .find(|r| r.dataset == ds && r.ratio == ratio && r.method == *m)
             {
                 Some(r) => {
-                    let _ = write!(
-                        s,
-                        " {:>15}",
-                        format!("{:.1} / {:.1}", 100.0 * r.pear_corr, 100.0 * r.rel_acc)
-                    );
+                    let mut cell = format!("{:.1} / {:.1}", 100.0 * r.pear_corr, 100.0 * r.rel_acc);
+                    if with_cov {
+                        match r.coverage {
+                            Some(c) => {
+                                let _ = write!(cell, " / {:.0}", 100.0 * c);
+                            }
+                            None => cell.push_str(" / -"),
+                        }
+                    }
+                    let _ = write!(s, " {:>w$}", cell);
                 }
                 None => {
-                    let _ = write!(s, " {:>15}", "-");
+                    let _ = write!(s, " {:>w$}", "-");
                 }
             }
         }

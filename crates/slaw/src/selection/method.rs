@@ -3,6 +3,8 @@
 //! the target size.
 
 use super::ats::{ats, AtsFit, Line};
+use super::calibrate::{Calibration, IntervalKind};
+use super::trend::{self, Features};
 use super::Budget;
 use crate::bootstrap::{percentile, Interval};
 use crate::datasets::Candidate;
@@ -36,13 +38,21 @@ pub enum Method {
     /// (the curve is still leaving its pre-power phase: the log-log slope
     /// keeps growing linearly in ln N, from zero at the first size).
     AtsBlend { k: usize, delta: f64 },
+    /// Ours: the mean, in log space, of the AtS line and a trend
+    /// extrapolation learned from complete curves of other datasets and
+    /// adapted to the pool (`trend`).
+    AtsTrend { k: usize, delta: f64 },
 }
 
 /// Every method name with a one-line description (for `--help` and errors).
-pub const METHODS: [(&str, &str); 7] = [
+pub const METHODS: [(&str, &str); 8] = [
+    (
+        "ats-trend",
+        "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool",
+    ),
     (
         "ats-blend",
-        "ours (default): AtS line averaged with a steepening-slope extrapolation",
+        "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)",
     ),
     (
         "ats",
@@ -59,11 +69,14 @@ pub const METHODS: [(&str, &str); 7] = [
 ];
 
 impl Method {
-    /// The best method on the benchmark (see BENCHMARKS.md).
-    pub const DEFAULT: Method = Method::AtsBlend { k: 3, delta: 5.0 };
+    /// The method best under the leave-one-dataset-out protocol (RelAcc
+    /// first, then PearCorr; see `protocol::default_by_lodo` and
+    /// BENCHMARKS.md).
+    pub const DEFAULT: Method = Method::AtsTrend { k: 3, delta: 5.0 };
 
     pub fn parse(name: &str, k: usize, delta: f64) -> Result<Method> {
         Ok(match name {
+            "ats-trend" => Method::AtsTrend { k, delta },
             "ats-blend" => Method::AtsBlend { k, delta },
             "ats" => Method::Ats { k, delta },
             "rectified-fit" => Method::RectifiedFit,
@@ -89,6 +102,7 @@ impl Method {
             Method::RectifiedFit => "rectified-fit",
             Method::VanillaFit => "vanilla-fit",
             Method::AtsBlend { .. } => "ats-blend",
+            Method::AtsTrend { .. } => "ats-trend",
         }
     }
 
@@ -122,6 +136,19 @@ impl Method {
         bootstrap: usize,
         seed: u64,
     ) -> Result<Estimate> {
+        self.estimate_with(c, budget, bootstrap, seed, &PoolContext::alone())
+    }
+
+    /// Score one candidate with what the pool tells (the adapted trend
+    /// weights, the calibration of the intervals): see [`PoolContext`].
+    pub fn estimate_with(
+        &self,
+        c: &Candidate,
+        budget: &Budget,
+        bootstrap: usize,
+        seed: u64,
+        ctx: &PoolContext,
+    ) -> Result<Estimate> {
         let pts = budget.affordable(c);
         let need = |n: usize, what: &str| -> Result<()> {
             if pts.len() < n {
@@ -143,6 +170,7 @@ impl Method {
             score: f64::NAN,
             predicted_loss: None,
             interval: None,
+            interval_kind: None,
             detail: Detail::None,
         };
         match *self {
@@ -167,11 +195,13 @@ impl Method {
                 })?;
                 e.score = -s.ln();
             }
-            Method::Ats { k, delta } | Method::AtsBlend { k, delta } => {
+            Method::Ats { k, delta }
+            | Method::AtsBlend { k, delta }
+            | Method::AtsTrend { k, delta } => {
                 need(k + 1, "AtS")?;
-                let blend = matches!(self, Method::AtsBlend { .. });
-                let (pred, fit) = line_prediction(&pts, k, delta, blend, budget.target)
-                    .ok_or_else(|| {
+                let kind = self.line_kind(&ctx.trend);
+                let (pred, fit) =
+                    line_prediction(&pts, k, delta, kind, budget.target).ok_or_else(|| {
                         Error::usage(format!(
                             "candidate '{}': the affordable sizes do not define a line",
                             c.id
@@ -179,12 +209,24 @@ impl Method {
                     })?;
                 e.predicted_loss = Some(pred);
                 e.score = pred;
-                e.interval = line_interval(&pts, k, delta, blend, budget.target, bootstrap, seed);
+                if let Some(cal) = &ctx.calibration {
+                    let r = budget.target.ln() - pts[pts.len() - 1].0.ln();
+                    let spread = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)
+                        .map(|h| h.0.spread(pred.ln()))
+                        .unwrap_or(0.0);
+                    e.interval = Some(cal.interval(pred.ln(), r, spread));
+                    e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
+                } else {
+                    e.interval =
+                        line_interval(&pts, k, delta, kind, budget.target, bootstrap, seed);
+                    e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap { level: 0.95 });
+                }
                 e.detail = Detail::Ats {
                     accepted: fit.accepted.clone(),
                     transition: fit.transition,
                     line: fit.line,
                     power_phase_loss: fit.predict(budget.target),
+                    trend: matches!(self, Method::AtsTrend { .. }).then_some(ctx.trend),
                 };
             }
             Method::RectifiedFit | Method::VanillaFit => {
@@ -223,6 +265,7 @@ impl Method {
                         &|| {},
                     );
                     e.interval = b.predictions.first().copied();
+                    e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap { level: 0.95 });
                 }
                 e.detail = Detail::Fit {
                     law: law.name.clone(),
@@ -256,10 +299,12 @@ impl Method {
     ) -> Vec<(f64, f64)> {
         let pts = budget.affordable(c);
         match (*self, &e.detail) {
-            (Method::Ats { k, delta }, _) | (Method::AtsBlend { k, delta }, _) => {
-                let blend = matches!(self, Method::AtsBlend { .. });
+            (Method::Ats { k, delta }, _)
+            | (Method::AtsBlend { k, delta }, _)
+            | (Method::AtsTrend { k, delta }, _) => {
+                let kind = self.line_kind(&trend_of(&e.detail));
                 ns.iter()
-                    .filter_map(|&n| line_prediction(&pts, k, delta, blend, n).map(|p| (n, p.0)))
+                    .filter_map(|&n| line_prediction(&pts, k, delta, kind, n).map(|p| (n, p.0)))
                     .collect()
             }
             (_, Detail::Fit { .. }) => match law_of(&e.detail) {
@@ -307,6 +352,89 @@ fn curve_observations(curve: &[(f64, f64)]) -> Observations {
     )
 }
 
+/// Which line-based extrapolation a method uses.
+#[derive(Debug, Clone, Copy)]
+pub enum LineKind {
+    /// The AtS line.
+    Ats,
+    /// AtS averaged with the steepening extrapolation.
+    Blend,
+    /// AtS averaged with the learned trend (weights).
+    Trend([f64; trend::N_W]),
+}
+
+impl Method {
+    /// The line-based kind of a method (AtS for the others).
+    pub fn line_kind(&self, w: &[f64; trend::N_W]) -> LineKind {
+        match self {
+            Method::AtsBlend { .. } => LineKind::Blend,
+            Method::AtsTrend { .. } => LineKind::Trend(*w),
+            _ => LineKind::Ats,
+        }
+    }
+}
+
+/// What a method may know of the whole pool when it scores one candidate:
+/// the trend weights adapted to the pool and the calibration of the
+/// predictive intervals from the pool's own backtests.
+#[derive(Debug, Clone)]
+pub struct PoolContext {
+    pub trend: [f64; trend::N_W],
+    pub calibration: Option<Calibration>,
+}
+
+impl PoolContext {
+    /// No pool information: the prior trend, bootstrap intervals.
+    pub fn alone() -> PoolContext {
+        PoolContext {
+            trend: trend::PRIOR,
+            calibration: None,
+        }
+    }
+
+    /// Adapt the trend to the pool (for `ats-trend`) and calibrate the
+    /// intervals of the line methods at `level` (None: bootstrap intervals).
+    pub fn of(
+        method: &Method,
+        pool: &[Candidate],
+        budget: &Budget,
+        prior: &[f64; trend::N_W],
+        level: Option<f64>,
+    ) -> PoolContext {
+        let (k, delta) = match *method {
+            Method::Ats { k, delta }
+            | Method::AtsBlend { k, delta }
+            | Method::AtsTrend { k, delta } => (k, delta),
+            _ => {
+                return PoolContext {
+                    trend: *prior,
+                    calibration: None,
+                }
+            }
+        };
+        let curves: Vec<Vec<(f64, f64)>> = pool.iter().map(|c| budget.affordable(c)).collect();
+        let w = match method {
+            Method::AtsTrend { .. } => {
+                trend::adapt(prior, curves.iter().map(|c| c.as_slice()), k, delta)
+            }
+            _ => *prior,
+        };
+        let kind = method.line_kind(&w);
+        let calibration = level.and_then(|level| {
+            Calibration::backtest(
+                curves.iter().map(|c| c.as_slice()),
+                k + 1,
+                level,
+                &|pts, target| line_prediction(pts, k, delta, kind, target).map(|p| p.0.ln()),
+            )
+        });
+        PoolContext {
+            trend: w,
+            calibration,
+        }
+    }
+}
+
 /// ln L at `target` for the steepening hypothesis: the log-log slope s(x),
 /// x = ln N, grows linearly from 0 at x0 (half the first size: where the
 /// zero-shot point would sit on a doubling ladder) and equals the local slope
@@ -316,27 +444,80 @@ pub fn steepening_ln_loss(ln_loss_m: f64, slope: f64, x0: f64, xm: f64, xt: f64)
     ln_loss_m + slope * ((xt - x0).powi(2) - (xm - x0).powi(2)) / (2.0 * span)
 }
 
+/// The three extrapolation hypotheses of the line methods at `target`, as
+/// ln L: the AtS line (the curve is in its power phase), the steepening
+/// extrapolation (it is still leaving its pre-power phase) and the learned
+/// trend with weights `w`.
+#[derive(Debug, Clone, Copy)]
+pub struct Hypotheses {
+    pub line: f64,
+    pub steepening: f64,
+    pub trend: f64,
+}
+
+impl Hypotheses {
+    /// `None` when AtS has no line.
+    pub fn at(
+        pts: &[(f64, f64)],
+        k: usize,
+        delta: f64,
+        w: &[f64; trend::N_W],
+        target: f64,
+    ) -> Option<(Hypotheses, AtsFit)> {
+        let fit = ats(pts, k, delta)?;
+        let f = Features::of(pts, k, delta)?;
+        let xt = target.ln();
+        let x0 = pts[0].0.ln() - std::f64::consts::LN_2;
+        let local_at_last = f.y_last; // the local line is evaluated below
+        let x: Vec<f64> = pts.iter().map(|p| p.0.ln()).collect();
+        let y: Vec<f64> = pts.iter().map(|p| p.1.ln()).collect();
+        let from = x.len() - 3.min(x.len());
+        let local = Line::fit(&x[from..], &y[from..])?;
+        let _ = local_at_last;
+        let steep = steepening_ln_loss(local.at(f.x_last), local.slope, x0, f.x_last, xt);
+        Some((
+            Hypotheses {
+                line: f.ats_ln(xt),
+                steepening: steep,
+                trend: f.trend_ln(w, xt),
+            },
+            fit,
+        ))
+    }
+
+    /// The method's prediction (ln L).
+    pub fn predict(&self, kind: LineKind) -> f64 {
+        match kind {
+            LineKind::Ats => self.line,
+            LineKind::Blend => 0.5 * (self.line + self.steepening),
+            LineKind::Trend(_) => 0.5 * (self.line + self.trend),
+        }
+    }
+
+    /// The largest distance (ln units) from `ln_pred` to a hypothesis: the
+    /// model part of a predictive interval.
+    pub fn spread(&self, ln_pred: f64) -> f64 {
+        [self.line, self.steepening, self.trend]
+            .iter()
+            .map(|h| (h - ln_pred).abs())
+            .fold(0.0, f64::max)
+    }
+}
+
 /// The AtS (or blended) prediction at `target` from the points (n, loss).
 fn line_prediction(
     pts: &[(f64, f64)],
     k: usize,
     delta: f64,
-    blend: bool,
+    kind: LineKind,
     target: f64,
 ) -> Option<(f64, AtsFit)> {
-    let fit = ats(pts, k, delta)?;
-    let ln_ats = fit.line.at(target.ln());
-    if !blend {
-        return Some((ln_ats.exp(), fit));
-    }
-    let x: Vec<f64> = pts.iter().map(|p| p.0.ln()).collect();
-    let y: Vec<f64> = pts.iter().map(|p| p.1.ln()).collect();
-    let last = x.len() - 3.min(x.len());
-    let local = Line::fit(&x[last..], &y[last..])?;
-    let xm = x[x.len() - 1];
-    let x0 = x[0] - std::f64::consts::LN_2;
-    let ln_steep = steepening_ln_loss(local.at(xm), local.slope, x0, xm, target.ln());
-    Some((((ln_ats + ln_steep) / 2.0).exp(), fit))
+    let w = match kind {
+        LineKind::Trend(w) => w,
+        _ => trend::PRIOR,
+    };
+    let (h, fit) = Hypotheses::at(pts, k, delta, &w, target)?;
+    Some((h.predict(kind).exp(), fit))
 }
 
 /// Percentile bootstrap (95%) of the line prediction: the affordable points
@@ -345,7 +526,7 @@ fn line_interval(
     pts: &[(f64, f64)],
     k: usize,
     delta: f64,
-    blend: bool,
+    kind: LineKind,
     target: f64,
     replicates: usize,
     seed: u64,
@@ -360,7 +541,7 @@ fn line_interval(
             .map(|_| pts[rng.random_range(0..pts.len())])
             .collect();
         sample.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((p, _)) = line_prediction(&sample, k, delta, blend, target) {
+        if let Some((p, _)) = line_prediction(&sample, k, delta, kind, target) {
             if p.is_finite() {
                 draws.push(p);
             }
@@ -387,8 +568,9 @@ pub struct Estimate {
     pub score: f64,
     /// Predicted loss at the target size (methods that extrapolate).
     pub predicted_loss: Option<f64>,
-    /// 95% bootstrap interval of the predicted loss.
+    /// Interval of the predicted loss; what it covers in `interval_kind`.
     pub interval: Option<Interval>,
+    pub interval_kind: Option<IntervalKind>,
     pub detail: Detail,
 }
 
@@ -403,6 +585,9 @@ pub enum Detail {
         transition: Option<f64>,
         line: Line,
         power_phase_loss: f64,
+        /// The trend weights (ats-trend), adapted to the pool.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        trend: Option<[f64; trend::N_W]>,
     },
     /// A fitted law.
     Fit {
@@ -412,6 +597,14 @@ pub enum Detail {
         objective: f64,
         converged: bool,
     },
+}
+
+/// The trend weights an estimate used (the prior when it has none).
+fn trend_of(detail: &Detail) -> [f64; trend::N_W] {
+    match detail {
+        Detail::Ats { trend: Some(w), .. } => *w,
+        _ => trend::PRIOR,
+    }
 }
 
 /// The law a fitted estimate used, for plotting.

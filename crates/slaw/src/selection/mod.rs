@@ -7,13 +7,16 @@
 //! `protocol` and `metrics`.
 
 pub mod ats;
+pub mod calibrate;
 pub mod method;
 pub mod metrics;
 pub mod protocol;
+pub mod trend;
 
 use crate::datasets::Candidate;
 use crate::{Error, Result};
-pub use method::{Detail, Estimate, Method, METHODS};
+pub use calibrate::{Calibration, IntervalKind};
+pub use method::{Detail, Estimate, Method, PoolContext, METHODS};
 use rayon::prelude::*;
 
 /// What the selector may spend: fine-tunings on at most `max_n` examples;
@@ -76,6 +79,8 @@ pub struct Selection {
     /// Best first.
     pub ranking: Vec<Ranked>,
     pub cost: Cost,
+    /// The calibration of the intervals from the pool's backtests, if any.
+    pub calibration: Option<Calibration>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -104,6 +109,12 @@ pub struct SelectOptions {
     /// Average tokens per example and epochs, for the FLOP count.
     pub tokens_per_example: Option<f64>,
     pub epochs: f64,
+    /// Level of the calibrated predictive intervals of the line methods
+    /// (ats, ats-blend, ats-trend); None: bootstrap intervals of the points.
+    pub level: Option<f64>,
+    /// The trend prior of ats-trend (the shipped one, or one learned without
+    /// the evaluated dataset in the leave-one-dataset-out protocol).
+    pub trend_prior: [f64; trend::N_W],
 }
 
 impl Default for SelectOptions {
@@ -113,6 +124,8 @@ impl Default for SelectOptions {
             seed: 0,
             tokens_per_example: None,
             epochs: 1.0,
+            level: Some(0.9),
+            trend_prior: trend::PRIOR,
         }
     }
 }
@@ -128,10 +141,26 @@ pub fn select(
     if pool.is_empty() {
         return Err(Error::usage("no candidates to select from"));
     }
+    if let Some(l) = opts.level {
+        if !(l > 0.0 && l < 1.0) {
+            return Err(Error::usage(format!(
+                "the interval level must be in (0, 1), got {l}"
+            )));
+        }
+    }
+    let ctx = PoolContext::of(&method, pool, &budget, &opts.trend_prior, opts.level);
     let estimates: Vec<Estimate> = pool
         .par_iter()
         .enumerate()
-        .map(|(i, c)| method.estimate(c, &budget, opts.bootstrap, opts.seed.wrapping_add(i as u64)))
+        .map(|(i, c)| {
+            method.estimate_with(
+                c,
+                &budget,
+                opts.bootstrap,
+                opts.seed.wrapping_add(i as u64),
+                &ctx,
+            )
+        })
         .collect::<Result<_>>()?;
     let mut order: Vec<usize> = (0..pool.len()).collect();
     order.sort_by(|&a, &b| estimates[a].score.total_cmp(&estimates[b].score));
@@ -150,6 +179,7 @@ pub fn select(
         budget,
         ranking,
         cost: Cost::of(pool, method, &budget, opts),
+        calibration: ctx.calibration,
     })
 }
 

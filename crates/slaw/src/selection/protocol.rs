@@ -5,7 +5,7 @@
 //! model-size, of ln parameters, as in the paper) and RelAcc.
 
 use super::metrics::{pearson, relative_accuracy};
-use super::{select, Budget, Method, SelectOptions};
+use super::{select, trend, Budget, Method, SelectOptions};
 use crate::datasets::Candidate;
 use crate::{Error, Result};
 
@@ -15,8 +15,9 @@ pub const RATIOS: [u32; 7] = [8, 16, 32, 64, 128, 256, 512];
 /// Every method of the benchmark, ours first.
 pub fn all_methods() -> Vec<Method> {
     vec![
-        Method::DEFAULT,
+        Method::AtsTrend { k: 3, delta: 5.0 },
         Method::Ats { k: 3, delta: 5.0 },
+        Method::AtsBlend { k: 3, delta: 5.0 },
         Method::RectifiedFit,
         Method::VanillaFit,
         Method::SubTuning,
@@ -36,10 +37,130 @@ pub struct Row {
     pub chosen: String,
     /// Fine-tuning cost relative to fine-tuning every candidate on the full size.
     pub cost_ratio: f64,
+    /// Share of candidates whose true loss at the full size lies inside the
+    /// method's interval (None: the method gives no interval).
+    pub coverage: Option<f64>,
+    /// The interval's nominal level and what it is (backtest / bootstrap).
+    pub interval: Option<String>,
+    /// "in-sample" (every choice made on all data) or "lodo" (the trend
+    /// learned without this dataset).
+    pub protocol: String,
+}
+
+/// Options of a protocol run.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtocolOptions {
+    /// Interval level (None: no intervals, the fastest).
+    pub level: Option<f64>,
+    /// Bootstrap replicates of the law-fit methods' intervals.
+    pub bootstrap: usize,
+    pub trend_prior: [f64; trend::N_W],
+    pub lodo: bool,
+}
+
+impl Default for ProtocolOptions {
+    fn default() -> Self {
+        ProtocolOptions {
+            level: None,
+            bootstrap: 0,
+            trend_prior: trend::PRIOR,
+            lodo: false,
+        }
+    }
+}
+
+/// Run the protocol on one dataset with the shipped defaults; rows ordered
+/// by ratio, then method.
+pub fn run(dataset: &str, pool: &[Candidate], methods: &[Method]) -> Result<Vec<Row>> {
+    run_with(dataset, pool, methods, &ProtocolOptions::default())
+}
+
+/// The trend prior learned from complete curves (sizes > 0) of `pools`.
+pub fn learn_prior<'a>(
+    pools: impl IntoIterator<Item = &'a [Candidate]>,
+) -> Option<[f64; trend::N_W]> {
+    let curves: Vec<Vec<(f64, f64)>> = pools
+        .into_iter()
+        .flat_map(|p| p.iter())
+        .map(|c| c.curve.iter().copied().filter(|q| q.0 > 0.0).collect())
+        .collect();
+    trend::learn(curves.iter().map(|c| c.as_slice()), 3, 5.0)
+}
+
+/// Leave one dataset out: every dataset is evaluated with the trend prior
+/// learned from the others' complete curves, intervals at `level`.
+pub fn run_lodo(
+    datasets: &[(String, Vec<Candidate>)],
+    methods: &[Method],
+    level: f64,
+    bootstrap: usize,
+) -> Result<Vec<Row>> {
+    if datasets.len() < 2 {
+        return Err(Error::usage(
+            "leave-one-dataset-out needs at least two datasets",
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, (name, pool)) in datasets.iter().enumerate() {
+        let others = datasets
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, d)| d.1.as_slice());
+        let prior = learn_prior(others).ok_or_else(|| {
+            Error::usage(format!("{name}: the other datasets give no trend windows"))
+        })?;
+        let opts = ProtocolOptions {
+            level: Some(level),
+            bootstrap,
+            trend_prior: prior,
+            lodo: true,
+        };
+        rows.extend(run_with(name, pool, methods, &opts)?);
+    }
+    Ok(rows)
+}
+
+/// The default method by the leave-one-dataset-out rows: among the methods
+/// whose choices were all made out of sample (not `ats-blend`, designed by
+/// looking at FLAN and WMT19), those whose RelAcc is at least AtS's at every
+/// dataset and budget; of these the highest mean PearCorr, if above AtS's;
+/// else `ats`.
+pub fn default_by_lodo(rows: &[Row]) -> String {
+    let of = |m: &str| -> Vec<&Row> { rows.iter().filter(|r| r.method == m).collect() };
+    let ats = of("ats");
+    let mean = |v: &[&Row]| v.iter().map(|r| r.pear_corr).sum::<f64>() / v.len().max(1) as f64;
+    let mut best = ("ats".to_string(), mean(&ats));
+    let mut names: Vec<&str> = Vec::new();
+    for r in rows {
+        if !names.contains(&r.method.as_str()) {
+            names.push(&r.method);
+        }
+    }
+    for m in names {
+        if m == "ats" || m == "ats-blend" {
+            continue;
+        }
+        let v = of(m);
+        let holds = ats.iter().all(|a| {
+            v.iter()
+                .find(|r| r.dataset == a.dataset && r.ratio == a.ratio)
+                .is_some_and(|r| r.rel_acc >= a.rel_acc - 1e-9)
+        });
+        if holds && mean(&v) > best.1 {
+            best = (m.to_string(), mean(&v));
+        }
+    }
+    best.0
 }
 
 /// Run the protocol on one dataset; rows ordered by ratio, then method.
-pub fn run(dataset: &str, pool: &[Candidate], methods: &[Method]) -> Result<Vec<Row>> {
+pub fn run_with(
+    dataset: &str,
+    pool: &[Candidate],
+    methods: &[Method],
+    popts: &ProtocolOptions,
+) -> Result<Vec<Row>> {
     let truth: Vec<f64> = pool
         .iter()
         .map(|c| {
@@ -55,7 +176,29 @@ pub fn run(dataset: &str, pool: &[Candidate], methods: &[Method]) -> Result<Vec<
     for &r in &RATIOS {
         let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64)?;
         for &m in methods {
-            let sel = select(pool, m, budget, &SelectOptions::default())?;
+            let opts = SelectOptions {
+                level: popts.level,
+                bootstrap: popts.bootstrap,
+                trend_prior: popts.trend_prior,
+                ..SelectOptions::default()
+            };
+            let sel = select(pool, m, budget, &opts)?;
+            let with_iv: Vec<_> = sel
+                .ranking
+                .iter()
+                .filter_map(|rk| Some((rk.estimate.interval?, truth[rk.index])))
+                .collect();
+            let coverage = (with_iv.len() == pool.len()).then(|| {
+                with_iv
+                    .iter()
+                    .filter(|(iv, t)| iv.lo <= *t && *t <= iv.hi)
+                    .count() as f64
+                    / pool.len() as f64
+            });
+            let interval = sel.ranking[0].estimate.interval_kind.map(|k| match k {
+                super::IntervalKind::Backtest { level } => format!("backtest {level}"),
+                super::IntervalKind::Bootstrap { level } => format!("bootstrap {level}"),
+            });
             // Scores in the input order.
             let mut score = vec![0.0; pool.len()];
             for rk in &sel.ranking {
@@ -75,6 +218,9 @@ pub fn run(dataset: &str, pool: &[Candidate], methods: &[Method]) -> Result<Vec<
                 rel_acc: relative_accuracy(&truth, chosen.observed_at_target.unwrap_or(f64::NAN)),
                 chosen: chosen.estimate.id.clone(),
                 cost_ratio: sel.cost.ratio,
+                coverage: coverage.filter(|_| interval.is_some()),
+                interval,
+                protocol: if popts.lodo { "lodo" } else { "in-sample" }.to_string(),
             });
         }
     }

@@ -11,6 +11,11 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
     let p = root.join(sub);
     if p.exists() {
         Some(p)
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "{} not found: under CI the shared data sets must sit beside the repository",
+            p.display()
+        );
     } else {
         eprintln!(
             "SKIPPED: {} not found (the shared data sets sit beside the repository on CI only)",
