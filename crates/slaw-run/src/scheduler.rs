@@ -264,6 +264,10 @@ pub fn as_selection(
             ranking: ranked,
             cost,
             calibration: None,
+            choice: slaw::selection::Choice {
+                position: 0,
+                rule: "lowest predicted loss",
+            },
         },
     ))
 }

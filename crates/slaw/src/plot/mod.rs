@@ -351,7 +351,7 @@ pub fn selection_figure(
     ];
     for r in &sel.ranking {
         let c = &pool[r.index];
-        let chosen = r.rank == 1;
+        let chosen = r.rank == sel.chosen().rank;
         let color = r.rank - 1;
         let label = if chosen {
             format!("{} (chosen)", c.id)

@@ -234,8 +234,10 @@ pub fn selection_report(sel: &crate::selection::Selection) -> String {
     let c = &sel.cost;
     let _ = writeln!(
         s,
-        "\nchosen: {}\ncost: {} fine-tuning examples{} = {:.4}% of fine-tuning every candidate on the full data",
+        "\nchosen: {} (rank {}; {})\ncost: {} fine-tuning examples{} = {:.4}% of fine-tuning every candidate on the full data",
         sel.chosen().estimate.id,
+        sel.chosen().rank,
+        sel.choice.rule,
         num(c.examples),
         c.flops
             .map(|f| format!(" ({f:.3e} FLOPs)"))

@@ -106,6 +106,14 @@ impl Method {
         }
     }
 
+    /// Whether the recommendation is the candidate with the lowest upper
+    /// bound of its predictive interval rather than the lowest prediction
+    /// (a risk-averse choice: a model preferred only under the steep
+    /// hypotheses is not recommended over one that is good under all).
+    pub fn chooses_robustly(&self) -> bool {
+        matches!(self, Method::AtsTrend { .. })
+    }
+
     /// Whether the score is a loss (else it is -ln(parameters)).
     pub fn predicts_loss(&self) -> bool {
         !matches!(

@@ -81,6 +81,48 @@ pub struct Selection {
     pub cost: Cost,
     /// The calibration of the intervals from the pool's backtests, if any.
     pub calibration: Option<Calibration>,
+    /// The recommended candidate: its position in `ranking` and the rule.
+    pub choice: Choice,
+}
+
+/// How the recommended candidate is picked from the ranking.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Choice {
+    /// Index into `ranking` (0: the lowest predicted loss).
+    pub position: usize,
+    /// "lowest predicted loss", or "lowest upper bound of the predictive
+    /// interval" (a risk-averse choice: ats-trend with calibrated intervals).
+    pub rule: &'static str,
+}
+
+impl Choice {
+    /// Rank 1, or, for methods that choose robustly and have predictive
+    /// intervals for every candidate, the lowest upper bound.
+    fn of(method: &Method, ranking: &[Ranked]) -> Choice {
+        let robust = method.chooses_robustly()
+            && ranking.iter().all(|r| {
+                matches!(
+                    r.estimate.interval_kind,
+                    Some(IntervalKind::Backtest { .. })
+                ) && r.estimate.interval.is_some()
+            });
+        if !robust {
+            return Choice {
+                position: 0,
+                rule: "lowest predicted loss",
+            };
+        }
+        let position = (0..ranking.len())
+            .min_by(|&a, &b| {
+                let hi = |i: usize| ranking[i].estimate.interval.map_or(f64::INFINITY, |v| v.hi);
+                hi(a).total_cmp(&hi(b)).then(a.cmp(&b))
+            })
+            .unwrap_or(0);
+        Choice {
+            position,
+            rule: "lowest upper bound of the predictive interval",
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -96,8 +138,9 @@ pub struct Ranked {
 }
 
 impl Selection {
+    /// The recommended candidate (see [`Choice`]).
     pub fn chosen(&self) -> &Ranked {
-        &self.ranking[0]
+        &self.ranking[self.choice.position]
     }
 }
 
@@ -173,10 +216,12 @@ pub fn select(
             estimate: estimates[i].clone(),
             observed_at_target: pool[i].loss_at(budget.target),
         })
-        .collect();
+        .collect::<Vec<Ranked>>();
+    let choice = Choice::of(&method, &ranking);
     Ok(Selection {
         method,
         budget,
+        choice,
         ranking,
         cost: Cost::of(pool, method, &budget, opts),
         calibration: ctx.calibration,
@@ -236,5 +281,59 @@ impl Cost {
             full_flops: by_flops.then_some(full_flops),
             ratio,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(id: &str, slope: f64, level: f64) -> Candidate {
+        Candidate {
+            id: id.into(),
+            curve: (0..8)
+                .map(|i| {
+                    let n = 200.0 * 2f64.powi(i);
+                    let wiggle = 1.0 + 0.003 * ((i * 3) as f64 + id.len() as f64).sin();
+                    (n, level * (n / 200.0).powf(slope) * wiggle)
+                })
+                .collect(),
+            size: None,
+            family: None,
+        }
+    }
+
+    /// ats-trend recommends the lowest upper bound: a candidate whose low
+    /// prediction rests on a steep, uncertain extrapolation is ranked first
+    /// but not recommended over a flat one that is nearly as good.
+    #[test]
+    fn robust_choice_is_the_lowest_upper_bound() {
+        let pool: Vec<Candidate> = (0..6)
+            .map(|i| {
+                candidate(
+                    &format!("m{i}"),
+                    -0.02 - 0.03 * i as f64,
+                    2.0 + 0.4 * i as f64,
+                )
+            })
+            .collect();
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
+        let hi = |r: &Ranked| r.estimate.interval.unwrap().hi;
+        let lowest_hi = sel.ranking.iter().map(hi).fold(f64::INFINITY, f64::min);
+        assert_eq!(hi(sel.chosen()), lowest_hi);
+        assert_eq!(
+            sel.choice.rule,
+            "lowest upper bound of the predictive interval"
+        );
+        // AtS keeps the paper's rule.
+        let ats = select(
+            &pool,
+            Method::Ats { k: 3, delta: 5.0 },
+            budget,
+            &SelectOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(ats.chosen().rank, 1);
     }
 }
