@@ -110,6 +110,14 @@ pub struct MethodsArgs {
     plot: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+pub enum AllocMethod {
+    Parametric,
+    Isoflop,
+    Envelope,
+    All,
+}
+
 #[derive(Args)]
 pub struct AllocateArgs {
     /// Pretraining runs (N, tokens or FLOPs, loss) to fit the Chinchilla law to.
@@ -122,11 +130,38 @@ pub struct AllocateArgs {
     #[arg(long, default_value = "N")]
     n_col: String,
     /// Training-tokens column.
-    #[arg(long, conflicts_with = "flops_col")]
+    #[arg(long)]
     d_col: Option<String>,
-    /// Training-FLOPs column (tokens = FLOPs / (6 N)).
+    /// Training-FLOPs column, used as given (FLOPs need not be 6ND); without --d-col,
+    /// tokens = FLOPs / (6 N) for the parametric law.
     #[arg(long)]
     flops_col: Option<String>,
+    /// parametric (Approach 3: the law E + A/N^alpha + B/D^beta), isoflop (Approach 2: a
+    /// parabola in ln N per compute budget, its minima regressed on C), envelope (Approach 1 on
+    /// final losses: the best run per budget), or all three side by side with their disagreement.
+    #[arg(long, value_enum, default_value = "parametric")]
+    method: AllocMethod,
+    /// Group column(s): one analysis per distinct value (joined when several).
+    #[arg(long = "group")]
+    group: Vec<String>,
+    /// The compute-budget column of an isoFLOP grid; without it, runs sorted by FLOPs form one
+    /// budget while their FLOPs stay within --budget-gap of the budget's smallest.
+    #[arg(long)]
+    budget_col: Option<String>,
+    /// Keep only rows with COL equal to VALUE (e.g. portion_steps_elapsed=1); repeat for several.
+    #[arg(long = "where", value_name = "COL=VALUE")]
+    filters: Vec<String>,
+    /// Keep the lowest loss per model size and token count (the best of a sweep).
+    #[arg(long)]
+    best_per_size: bool,
+    /// Largest FLOPs ratio within one budget (no --budget-col): 1.25 tolerates +-10% noise in
+    /// the FLOPs of budgets spaced 1.25x or more apart.
+    #[arg(long, default_value_t = 1.25)]
+    budget_gap: f64,
+    /// Interval level (isoflop, envelope, and parametric when a method other than
+    /// parametric alone is asked).
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
     #[arg(long, default_value = "loss")]
     loss_col: String,
     /// Drop this many highest-loss runs (Besiroglu et al. drop 5 of the Chinchilla runs).
@@ -273,6 +308,23 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
     } else {
         a.budgets.clone()
     };
+    if !(a.level > 0.0 && a.level < 1.0) {
+        bail!("--level must be between 0 and 1, got {}", a.level);
+    }
+    if !(a.budget_gap.is_finite() && a.budget_gap >= 1.0) {
+        bail!("--budget-gap must be a ratio >= 1, got {}", a.budget_gap);
+    }
+    if a.method != AllocMethod::Parametric
+        || !a.group.is_empty()
+        || a.budget_col.is_some()
+        || !a.filters.is_empty()
+        || a.best_per_size
+    {
+        return allocate_methods(&a, &budgets);
+    }
+    if a.d_col.is_some() && a.flops_col.is_some() {
+        bail!("--method parametric fits tokens: give --d-col or --flops-col, not both");
+    }
     let report = match (&a.params, &a.file) {
         (Some(p), _) => {
             let v: Vec<f64> = p
@@ -326,4 +378,93 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
         print!("{}", rep::allocation_report(&report));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `slaw allocate --method isoflop|envelope|all` or with groups.
+fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
+    use slaw::allocate::isoflop::Budgets;
+    use slaw::allocate::methods::{allocate_group, Method, Options};
+    let Some(file) = &a.file else {
+        bail!("--params gives the parametric law only; the isoFLOP and envelope methods need runs");
+    };
+    if a.d_col.is_none() && a.flops_col.is_none() {
+        bail!("name the data column(s): --d-col TOKENS and/or --flops-col FLOPS");
+    }
+    let cols = slaw::datasets::RunColumns {
+        n: a.n_col.clone(),
+        tokens: a.d_col.clone(),
+        flops: a.flops_col.clone(),
+        loss: a.loss_col.clone(),
+        group: a.group.clone(),
+        budget: a.budget_col.clone(),
+        filters: a
+            .filters
+            .iter()
+            .map(|f| {
+                let (c, v) = f
+                    .rsplit_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--where expects COL=VALUE, got '{f}'"))?;
+                let v: f64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--where {f}: '{v}' is not a number"))?;
+                Ok((c.trim().to_string(), v))
+            })
+            .collect::<Result<_>>()?,
+        best_per_size: a.best_per_size,
+    };
+    let groups = slaw::datasets::pretraining_groups(file, &cols, a.drop_highest)?;
+    let method = match a.method {
+        AllocMethod::Parametric => Method::Parametric,
+        AllocMethod::Isoflop => Method::Isoflop,
+        AllocMethod::Envelope => Method::Envelope,
+        AllocMethod::All => Method::All,
+    };
+    let fit = slaw::fit::FitOptions::default();
+    let opts = Options {
+        method,
+        budgets,
+        grouping: if a.budget_col.is_some() {
+            Budgets::Exact
+        } else {
+            Budgets::Gap(a.budget_gap)
+        },
+        bootstrap: a.bootstrap,
+        level: a.level,
+        seed: a.seed,
+        fit: &fit,
+    };
+    let bar = if !a.json && groups.len() > 1 {
+        let b = ProgressBar::new(groups.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template("groups {bar:40} {pos}/{len} {elapsed}")
+                .expect("valid template"),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let out: Vec<_> = groups
+        .iter()
+        .map(|(g, runs)| {
+            let r = allocate_group(g, runs, &opts);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    if a.json {
+        print_json(&out)?;
+    } else {
+        print!("{}", rep::allocation_methods_report(&out));
+    }
+    // Exit 3 when some asked method could not run on some group.
+    Ok(if out.iter().any(|g| !g.failed.is_empty()) {
+        eprintln!(
+            "warning: a method could not run on at least one group (see the report); exit status 3"
+        );
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -193,3 +193,113 @@ fn allocate_from_parameters_and_bad_inputs() {
         .code(2)
         .stderr(predicate::str::contains("row 14, column 'D'"));
 }
+
+/// `slaw allocate --method all` on an isoFLOP grid from a known law, in two
+/// groups with a budget column: JSON with the three methods per group, the
+/// isoFLOP exponent near the truth, filters and the best of a sweep.
+#[test]
+fn allocate_isoflop_methods_groups_and_filters() {
+    let (a, alpha, b, beta, e) = (406.4f64, 0.34f64, 410.7f64, 0.28f64, 1.69f64);
+    let truth = beta / (alpha + beta);
+    let mut text = String::from("source,budget,N,D,loss,final,lr\n");
+    for (g, scale) in [("x", 1.0), ("y", 1.02)] {
+        for c in [1e18f64, 3e18, 1e19, 3e19, 1e20, 3e20] {
+            let s = alpha + beta;
+            let ln_g = ((alpha * a).ln() - (beta * b).ln()) / s;
+            let n0 = (ln_g + (c / 6.0).ln() * beta / s).exp();
+            for k in 0..7 {
+                let n = n0 * 4f64.powf(-1.0 + k as f64 / 3.0);
+                let d = c / (6.0 * n);
+                let l = scale * (e + a / n.powf(alpha) + b / d.powf(beta));
+                // The final checkpoint at the best lr, a worse lr, and an
+                // early checkpoint that --where drops.
+                text += &format!("{g},{c},{n},{d},{l},1,1\n");
+                text += &format!("{g},{c},{n},{d},{},1,2\n", l + 0.05);
+                text += &format!("{g},{c},{n},{},{},0,1\n", d / 2.0, l + 0.5);
+            }
+        }
+    }
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("grid.csv");
+    fs::write(&p, text).unwrap();
+    let f = p.display().to_string();
+    let out = slaw()
+        .args([
+            "allocate",
+            &f,
+            "--d-col",
+            "D",
+            "--method",
+            "all",
+            "--group",
+            "source",
+            "--budget-col",
+            "budget",
+            "--where",
+            "final=1",
+            "--best-per-size",
+            "--bootstrap",
+            "50",
+            "--budget",
+            "1e21",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let groups = v.as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    for g in groups {
+        assert_eq!(g["runs"], 42);
+        let iso = g["isoflop"]["exponent_n"].as_f64().unwrap();
+        assert!((iso - truth).abs() < 0.01, "isoflop a {iso} vs {truth}");
+        assert_eq!(g["isoflop"]["used"], 6);
+        let par = g["parametric"]["exponent_n"].as_f64().unwrap();
+        assert!((par - truth).abs() < 1e-3, "parametric a {par}");
+        assert!(g["envelope"]["exponent_n"].is_number());
+        assert!(g["disagreement"]["spread"].as_f64().unwrap() < 0.1);
+    }
+    // The text report: one block per group with every method.
+    slaw()
+        .args([
+            "allocate",
+            &f,
+            "--d-col",
+            "D",
+            "--method",
+            "all",
+            "--group",
+            "source",
+            "--budget-col",
+            "budget",
+            "--where",
+            "final=1",
+            "--best-per-size",
+            "--bootstrap",
+            "0",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("group x: 42 runs"))
+        .stdout(predicate::str::contains("group y: 42 runs"))
+        .stdout(predicate::str::contains("isoFLOP profiles"));
+    // Bad filters and levels.
+    for (args, needle) in [
+        (vec!["--where", "final"], "COL=VALUE"),
+        (vec!["--where", "final=x"], "not a number"),
+        (vec!["--where", "nope=1"], "nope"),
+        (vec!["--level", "2"], "--level"),
+    ] {
+        slaw()
+            .args(["allocate", &f, "--d-col", "D", "--method", "isoflop"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
+    }
+}

@@ -94,6 +94,150 @@ pub fn pretraining_runs(
     Ok(obs)
 }
 
+/// The columns of a table of pretraining runs for the allocation methods.
+#[derive(Debug, Clone, Default)]
+pub struct RunColumns {
+    pub n: String,
+    /// Tokens (for the parametric law); else D = C / (6 N).
+    pub tokens: Option<String>,
+    /// Training FLOPs, used as given; else C = 6 N D.
+    pub flops: Option<String>,
+    pub loss: String,
+    /// Columns whose values, joined, name a run's group.
+    pub group: Vec<String>,
+    /// The compute budget a run belongs to (isoFLOP grids); else budgets
+    /// are found from the FLOPs.
+    pub budget: Option<String>,
+    /// Keep only rows whose column equals the value (e.g. final checkpoints).
+    pub filters: Vec<(String, f64)>,
+    /// Keep the lowest loss per (group, N, D): the best of a hyper-parameter
+    /// sweep at each size.
+    pub best_per_size: bool,
+}
+
+/// Pretraining runs by group (groups in order of first appearance), each
+/// group's `drop_highest` highest-loss runs dropped.
+pub fn pretraining_groups(
+    path: &Path,
+    cols: &RunColumns,
+    drop_highest: usize,
+) -> Result<Vec<(String, Vec<crate::allocate::isoflop::Run>)>> {
+    use crate::allocate::isoflop::Run;
+    let table = Table::read(path)?;
+    let ni = table.column_index(&cols.n)?;
+    let li = table.column_index(&cols.loss)?;
+    let ti = cols
+        .tokens
+        .as_deref()
+        .map(|c| table.column_index(c))
+        .transpose()?;
+    let fi = cols
+        .flops
+        .as_deref()
+        .map(|c| table.column_index(c))
+        .transpose()?;
+    let bi = cols
+        .budget
+        .as_deref()
+        .map(|c| table.column_index(c))
+        .transpose()?;
+    let gi: Vec<usize> = cols
+        .group
+        .iter()
+        .map(|c| table.column_index(c))
+        .collect::<Result<_>>()?;
+    if ti.is_none() && fi.is_none() {
+        return Err(Error::input(
+            &table.source,
+            None,
+            None,
+            "name the tokens column or the FLOPs column (or both)".to_string(),
+        ));
+    }
+    let filters: Vec<(usize, f64)> = cols
+        .filters
+        .iter()
+        .map(|(c, v)| Ok((table.column_index(c)?, *v)))
+        .collect::<Result<_>>()?;
+    let mut groups: Vec<(String, Vec<Run>)> = Vec::new();
+    'rows: for r in 0..table.rows.len() {
+        for &(c, v) in &filters {
+            if table.number(r, c)? != v {
+                continue 'rows;
+            }
+        }
+        let positive = |c: usize| -> Result<f64> {
+            let v = table.number(r, c)?;
+            if v > 0.0 {
+                Ok(v)
+            } else {
+                Err(Error::input(
+                    &table.source,
+                    Some(table.line(r)),
+                    Some(&table.columns[c]),
+                    format!("{v} must be > 0"),
+                ))
+            }
+        };
+        let n = positive(ni)?;
+        let loss = positive(li)?;
+        let (d, c) = match (ti, fi) {
+            (Some(t), Some(f)) => (positive(t)?, positive(f)?),
+            (Some(t), None) => {
+                let d = positive(t)?;
+                (d, 6.0 * n * d)
+            }
+            (None, Some(f)) => {
+                let c = positive(f)?;
+                (c / (6.0 * n), c)
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        let budget = match bi {
+            Some(b) => positive(b)?,
+            None => c,
+        };
+        let key: Vec<&str> = gi.iter().map(|&g| table.rows[r][g].trim()).collect();
+        let key = key.join("/");
+        let run = Run {
+            n,
+            d,
+            c,
+            loss,
+            budget,
+            line: table.line(r),
+        };
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push(run),
+            None => groups.push((key, vec![run])),
+        }
+    }
+    if groups.is_empty() {
+        return Err(Error::input(
+            &table.source,
+            None,
+            None,
+            "no runs".to_string(),
+        ));
+    }
+    for (_, runs) in &mut groups {
+        if cols.best_per_size {
+            runs.sort_by(|a, b| {
+                (a.n, a.d)
+                    .partial_cmp(&(b.n, b.d))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.loss.total_cmp(&b.loss))
+                    .then(a.line.cmp(&b.line))
+            });
+            runs.dedup_by(|b, a| a.n == b.n && a.d == b.d);
+        }
+        runs.sort_by(|a, b| a.loss.total_cmp(&b.loss).then(a.line.cmp(&b.line)));
+        runs.truncate(runs.len().saturating_sub(drop_highest));
+        runs.sort_by_key(|r| r.line);
+    }
+    Ok(groups)
+}
+
 /// One candidate model of the fine-tuning selection benchmark.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Candidate {

@@ -17,6 +17,7 @@ pub mod fit;
 pub mod forecast;
 pub mod joint;
 pub mod law;
+pub mod linalg;
 pub mod objective;
 pub mod observations;
 pub mod plot;

@@ -250,3 +250,155 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     }
     s
 }
+
+/// N_opt at a budget, its interval, and whether it extrapolates.
+type NCell = (f64, Option<Interval>, bool);
+
+/// The report of `slaw allocate --method isoflop|envelope|all` (and groups):
+/// per group, the exponents side by side, each profile's budgets, the
+/// allocation at the asked budgets by every method, and the disagreement.
+pub fn allocation_methods_report(groups: &[crate::allocate::methods::GroupAllocation]) -> String {
+    let mut s = String::new();
+    for g in groups {
+        let _ = writeln!(
+            s,
+            "{}{} runs",
+            if g.group.is_empty() {
+                String::new()
+            } else {
+                format!("group {}: ", g.group)
+            },
+            g.runs
+        );
+        let _ = writeln!(
+            s,
+            "  {:<11} {:>8} {:>19} {:>8} {:>19}  basis",
+            "method", "a", "interval", "b", "interval"
+        );
+        if let Some(p) = &g.parametric {
+            let _ = writeln!(
+                s,
+                "  {:<11} {:>8.4} {:>19} {:>8.4} {:>19}  law fit to {} runs{}",
+                "parametric",
+                p.exponent_n,
+                interval(p.exponent_n_interval),
+                1.0 - p.exponent_n,
+                interval(p.exponent_n_interval.map(|i| Interval {
+                    lo: 1.0 - i.hi,
+                    hi: 1.0 - i.lo
+                })),
+                p.fit.as_ref().map_or(0, |f| f.points),
+                p.fit
+                    .as_ref()
+                    .map_or("", |f| if f.converged { "" } else { " (NOT CONVERGED)" })
+            );
+        }
+        for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
+            if let Some(r) = r {
+                let _ = writeln!(
+                    s,
+                    "  {:<11} {:>8.4} {:>19} {:>8.4} {:>19}  {} of {} budgets, C {:.2e} .. {:.2e}",
+                    name,
+                    r.exponent_n,
+                    interval(r.exponent_n_interval),
+                    r.exponent_d,
+                    interval(r.exponent_d_interval),
+                    r.used,
+                    r.budgets.len(),
+                    r.compute_range.0,
+                    r.compute_range.1
+                );
+            }
+        }
+        for (m, why) in &g.failed {
+            let _ = writeln!(s, "  {m}: could not run: {why}");
+        }
+        if let Some(d) = &g.disagreement {
+            let _ = writeln!(
+                s,
+                "  the methods' exponents span {:.4}{}",
+                d.spread,
+                if d.beyond_intervals {
+                    "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say"
+                } else {
+                    "; their intervals overlap"
+                }
+            );
+        }
+        if let Some(r) = &g.isoflop {
+            let _ = writeln!(s, "  isoFLOP profiles:");
+            for b in &r.budgets {
+                let _ = writeln!(
+                    s,
+                    "    C {:>9.2e}  {:>3} runs  N* {}{}",
+                    b.compute,
+                    b.runs,
+                    b.n_opt.map_or("-".to_string(), |n| format!("{n:.3e}")),
+                    match (&b.note, b.n_interval) {
+                        (Some(why), _) => format!("  left out: {why}"),
+                        (None, Some(i)) => format!(" [{:.3e}, {:.3e}]", i.lo, i.hi),
+                        _ => String::new(),
+                    } + if b.minimum_outside {
+                        "  (minimum outside the sampled sizes)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        // Allocation at the asked budgets.
+        let mut cols: Vec<(&str, Vec<NCell>)> = Vec::new();
+        if let Some(p) = &g.parametric {
+            cols.push((
+                "parametric",
+                p.rows
+                    .iter()
+                    .map(|r| (r.n_opt, r.n_interval, false))
+                    .collect(),
+            ));
+        }
+        for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
+            if let Some(r) = r {
+                cols.push((
+                    name,
+                    r.rows
+                        .iter()
+                        .map(|x| (x.n_opt, x.n_interval, x.extrapolated))
+                        .collect(),
+                ));
+            }
+        }
+        if let Some(first) = cols.first() {
+            let _ = write!(s, "  {:>10}", "C (FLOPs)");
+            for (name, _) in &cols {
+                let _ = write!(s, " {:>38}", format!("N_opt {name}"));
+            }
+            let _ = writeln!(s, "{}", if cols.len() > 1 { "  max/min" } else { "" });
+            for k in 0..first.1.len() {
+                let c = g
+                    .parametric
+                    .as_ref()
+                    .map(|p| p.rows[k].compute)
+                    .or_else(|| g.isoflop.as_ref().map(|r| r.rows[k].compute))
+                    .or_else(|| g.envelope.as_ref().map(|r| r.rows[k].compute))
+                    .unwrap_or(f64::NAN);
+                let _ = write!(s, "  {:>10.1e}", c);
+                for (_, v) in &cols {
+                    let (n, iv, ex) = v[k];
+                    let cell = format!(
+                        "{n:.3e} {}{}",
+                        iv.map_or("-".to_string(), |i| format!("[{:.2e}, {:.2e}]", i.lo, i.hi)),
+                        if ex { " (extrap.)" } else { "" }
+                    );
+                    let _ = write!(s, " {:>38}", cell);
+                }
+                if let Some(d) = &g.disagreement {
+                    let _ = write!(s, "  {:.2}x", d.n_ratio[k].1);
+                }
+                let _ = writeln!(s);
+            }
+        }
+        let _ = writeln!(s);
+    }
+    s
+}

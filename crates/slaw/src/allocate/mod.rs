@@ -4,6 +4,9 @@
 //! D_opt = (C/6)^b / G, a = beta/(alpha+beta), b = alpha/(alpha+beta).
 //! Intervals come from the bootstrap replicates of the law's fit.
 
+pub mod isoflop;
+pub mod methods;
+
 use crate::bootstrap::{draws, interval_of, Interval};
 use crate::fit::{fit, FitOptions};
 use crate::law::{catalog, Law};
@@ -116,7 +119,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         exponent_n_interval: None,
         fit: None,
         bootstrap: None,
-        rows: budgets.iter().map(|&c| row(&law, c, &[])).collect(),
+        rows: budgets.iter().map(|&c| row(&law, c, &[], LEVEL)).collect(),
     })
 }
 
@@ -129,7 +132,7 @@ fn check_budgets(budgets: &[f64]) -> Result<()> {
     Ok(())
 }
 
-fn row(law: &Chinchilla, c: f64, reps: &[Chinchilla]) -> Allocation {
+fn row(law: &Chinchilla, c: f64, reps: &[Chinchilla], level: f64) -> Allocation {
     let (n, d, loss) = law.optimum(c);
     let iv = |k: usize| {
         (!reps.is_empty()).then(|| {
@@ -140,7 +143,7 @@ fn row(law: &Chinchilla, c: f64, reps: &[Chinchilla]) -> Allocation {
                         [o.0, o.1, o.2][k]
                     })
                     .collect(),
-                LEVEL,
+                level,
             )
         })
     };
@@ -169,6 +172,19 @@ pub fn from_fit(
     seed: u64,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<AllocationReport> {
+    from_fit_at(obs, opts, budgets, bootstrap, LEVEL, seed, on_done)
+}
+
+/// [`from_fit`] with intervals at `level`.
+pub fn from_fit_at(
+    obs: &Observations,
+    opts: &FitOptions,
+    budgets: &[f64],
+    bootstrap: usize,
+    level: f64,
+    seed: u64,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<AllocationReport> {
     check_budgets(budgets)?;
     let law: Law = catalog::chinchilla();
     let res = fit(&law, obs, opts)?;
@@ -190,7 +206,7 @@ pub fn from_fit(
     let summary = (bootstrap > 0).then(|| BootstrapSummary {
         replicates: bootstrap,
         converged: reps.len(),
-        level: LEVEL,
+        level,
         params: ["A", "alpha", "B", "beta", "E"]
             .iter()
             .enumerate()
@@ -199,7 +215,7 @@ pub fn from_fit(
                     .iter()
                     .map(|r| [r.a, r.alpha, r.b, r.beta, r.e][j])
                     .collect();
-                (name.to_string(), interval_of(v, LEVEL))
+                (name.to_string(), interval_of(v, level))
             })
             .collect(),
     });
@@ -207,7 +223,7 @@ pub fn from_fit(
         law: best,
         exponent_n: best.exponent_n(),
         exponent_n_interval: (!reps.is_empty())
-            .then(|| interval_of(reps.iter().map(|r| r.exponent_n()).collect(), LEVEL)),
+            .then(|| interval_of(reps.iter().map(|r| r.exponent_n()).collect(), level)),
         fit: Some(FitSummary {
             points: obs.len(),
             objective: res.objective,
@@ -215,7 +231,10 @@ pub fn from_fit(
             n_starts: res.n_starts,
         }),
         bootstrap: summary,
-        rows: budgets.iter().map(|&c| row(&best, c, &reps)).collect(),
+        rows: budgets
+            .iter()
+            .map(|&c| row(&best, c, &reps, level))
+            .collect(),
     })
 }
 

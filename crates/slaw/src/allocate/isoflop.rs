@@ -1,0 +1,547 @@
+//! Compute-optimal allocation from isoFLOP profiles (Hoffmann et al.'s
+//! Approach 2) and from the envelope of final losses (Approach 1, on final
+//! checkpoints), with bootstrap intervals that resample whole runs within
+//! each compute budget.
+//!
+//! runs -> budgets (runs of about equal compute) -> per budget: loss against
+//! ln N fitted by a parabola, its minimum N*(C) (and D*(C) from the budget's
+//! own N-D relation, so FLOPs need not be 6ND) -> ln N* and ln D* regressed
+//! on ln C -> N_opt(C) = G C^a, D_opt(C) = H C^b.
+
+use crate::bootstrap::{interval_of, Interval};
+use crate::{Error, Result};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One pretraining run at its end: parameters, tokens, compute, loss, and
+/// the line of the input it came from.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Run {
+    pub n: f64,
+    pub d: f64,
+    pub c: f64,
+    pub loss: f64,
+    /// The budget label (a budget column's value; else the compute).
+    pub budget: f64,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// How runs are grouped into compute budgets.
+#[derive(Debug, Clone, Copy)]
+pub enum Budgets {
+    /// Runs with equal budget labels (a budget column).
+    Exact,
+    /// Sorted by compute, a run joins the current budget when its compute
+    /// is within this factor of the budget's smallest.
+    Gap(f64),
+}
+
+/// The method of Approach 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// The minimum of a parabola in ln N per budget.
+    Isoflop,
+    /// The run with the lowest loss per budget.
+    Envelope,
+}
+
+/// One budget's profile.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BudgetProfile {
+    /// Geometric mean compute of the budget's runs.
+    pub compute: f64,
+    pub runs: usize,
+    /// The loss-minimizing N and D (None when the profile has no minimum
+    /// inside its sampled N range: then the budget is left out).
+    pub n_opt: Option<f64>,
+    pub d_opt: Option<f64>,
+    pub loss_min: Option<f64>,
+    /// Interval of N* over the bootstrap replicates.
+    pub n_interval: Option<Interval>,
+    /// Why the budget was left out, if it was.
+    pub note: Option<String>,
+    /// The budget's minimum lies outside its sampled sizes (kept).
+    pub minimum_outside: bool,
+}
+
+/// The allocation exponents and laws from the profiles.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProfileReport {
+    pub method: Profile,
+    pub budgets: Vec<BudgetProfile>,
+    /// N_opt ~ C^a, D_opt ~ C^b: slope and intercept of ln N* (ln D*) on ln C.
+    pub exponent_n: f64,
+    pub exponent_d: f64,
+    pub exponent_n_interval: Option<Interval>,
+    pub exponent_d_interval: Option<Interval>,
+    pub intercept_n: f64,
+    pub intercept_d: f64,
+    /// Budgets that entered the regression.
+    pub used: usize,
+    pub level: f64,
+    /// Bootstrap replicates whose regression was defined.
+    pub replicates: usize,
+    /// Range of compute covered by the used budgets.
+    pub compute_range: (f64, f64),
+    /// The allocation at the asked compute budgets.
+    pub rows: Vec<ProfileRow>,
+}
+
+/// The allocation at one asked compute budget.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProfileRow {
+    pub compute: f64,
+    pub n_opt: f64,
+    pub d_opt: f64,
+    pub n_interval: Option<Interval>,
+    pub d_interval: Option<Interval>,
+    /// The budget lies more than 10x outside the measured compute range.
+    pub extrapolated: bool,
+}
+
+impl ProfileReport {
+    /// (N_opt, D_opt) at compute `c` from the regressions.
+    pub fn optimum(&self, c: f64) -> (f64, f64) {
+        (
+            (self.intercept_n + self.exponent_n * c.ln()).exp(),
+            (self.intercept_d + self.exponent_d * c.ln()).exp(),
+        )
+    }
+
+    /// Whether `c` leaves the measured range by more than 10x.
+    pub fn extrapolates(&self, c: f64) -> bool {
+        c < self.compute_range.0 / 10.0 || c > self.compute_range.1 * 10.0
+    }
+}
+
+/// Group runs into budgets (each budget's runs in the input order).
+pub fn group(runs: &[Run], how: Budgets) -> Vec<Vec<Run>> {
+    let mut sorted: Vec<Run> = runs.to_vec();
+    sorted.sort_by(|a, b| match how {
+        Budgets::Exact => a.budget.total_cmp(&b.budget).then(a.line.cmp(&b.line)),
+        Budgets::Gap(_) => a.c.total_cmp(&b.c).then(a.line.cmp(&b.line)),
+    });
+    let mut out: Vec<Vec<Run>> = Vec::new();
+    for r in sorted {
+        let join = match (out.last().and_then(|g| g.last()), how) {
+            (Some(prev), Budgets::Exact) => prev.budget == r.budget,
+            (Some(_), Budgets::Gap(f)) => {
+                let first = out.last().expect("a budget")[0];
+                r.c <= first.c * f
+            }
+            (None, _) => false,
+        };
+        if join {
+            out.last_mut().expect("a budget").push(r);
+        } else {
+            out.push(vec![r]);
+        }
+    }
+    for g in &mut out {
+        g.sort_by_key(|r| r.line);
+    }
+    out
+}
+
+/// Least squares y = p0 + p1 x + p2 x^2; None when singular.
+fn parabola(x: &[f64], y: &[f64]) -> Option<[f64; 3]> {
+    let n = x.len();
+    if n < 3 {
+        return None;
+    }
+    // Centre x for conditioning.
+    let mx = x.iter().sum::<f64>() / n as f64;
+    let mut a = [[0.0; 3]; 3];
+    let mut b = [0.0; 3];
+    for (xi, yi) in x.iter().zip(y) {
+        let t = xi - mx;
+        let row = [1.0, t, t * t];
+        for i in 0..3 {
+            for j in 0..3 {
+                a[i][j] += row[i] * row[j];
+            }
+            b[i] += row[i] * yi;
+        }
+    }
+    let q = crate::linalg::solve3(a, b)?;
+    // Back to uncentred coefficients.
+    Some([
+        q[0] - q[1] * mx + q[2] * mx * mx,
+        q[1] - 2.0 * q[2] * mx,
+        q[2],
+    ])
+}
+
+/// Least squares line y = p0 + p1 x; None when x is constant.
+fn line(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
+    crate::selection::ats::Line::fit(x, y).map(|l| (l.intercept, l.slope))
+}
+
+/// One budget's optimum: (ln N*, ln D*, loss at the optimum) or the reason
+/// there is none.
+fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<(f64, f64, f64), String> {
+    let x: Vec<f64> = runs.iter().map(|r| r.n.ln()).collect();
+    let ld: Vec<f64> = runs.iter().map(|r| r.d.ln()).collect();
+    let y: Vec<f64> = runs.iter().map(|r| r.loss).collect();
+    match method {
+        Profile::Envelope => {
+            let i = (0..runs.len())
+                .min_by(|&a, &b| y[a].total_cmp(&y[b]))
+                .ok_or("no runs")?;
+            let lo = x.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            if !(x[i] > lo && x[i] < hi) {
+                return Err(format!(
+                    "the best run (N = {:.3e}) is the smallest or largest of the budget's sizes",
+                    x[i].exp()
+                ));
+            }
+            Ok((x[i], ld[i], y[i]))
+        }
+        Profile::Isoflop => {
+            let mut distinct = x.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
+            if distinct.len() < 3 {
+                return Err(format!(
+                    "{} distinct model sizes (a parabola needs 3)",
+                    distinct.len()
+                ));
+            }
+            let p = parabola(&x, &y).ok_or("singular parabola")?;
+            if p[2].is_nan() || p[2] <= 0.0 {
+                return Err("the profile curves downward: no minimum".into());
+            }
+            let xs = -p[1] / (2.0 * p[2]);
+            let (lo, hi) = (distinct[0], distinct[distinct.len() - 1]);
+            // A minimum a little past the sampled sizes is kept (flagged by
+            // the caller); one past half the sampled span on either side is
+            // an extrapolation the profile cannot support.
+            let margin = 0.5 * (hi - lo);
+            if xs < lo - margin || xs > hi + margin {
+                return Err(format!(
+                    "the minimum (N = {:.3e}) lies far outside the sampled sizes {:.3e} .. {:.3e}",
+                    xs.exp(),
+                    lo.exp(),
+                    hi.exp()
+                ));
+            }
+            let (d0, d1) = line(&x, &ld).ok_or("constant model size")?;
+            Ok((xs, d0 + d1 * xs, p[0] + p[1] * xs + p[2] * xs * xs))
+        }
+    }
+}
+
+/// Regress (ln N*, ln D*) on ln C: ((a, intercept), (b, intercept)).
+fn regress(points: &[(f64, f64, f64)]) -> Option<((f64, f64), (f64, f64))> {
+    if points.len() < 2 {
+        return None;
+    }
+    let lc: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let n: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let d: Vec<f64> = points.iter().map(|p| p.2).collect();
+    let (n0, n1) = line(&lc, &n)?;
+    let (d0, d1) = line(&lc, &d)?;
+    Some(((n1, n0), (d1, d0)))
+}
+
+/// The profiles' analysis with `bootstrap` replicates (runs resampled with
+/// replacement within each budget) for intervals at `level`.
+pub fn analyse(
+    budgets: &[Vec<Run>],
+    method: Profile,
+    asked: &[f64],
+    bootstrap: usize,
+    level: f64,
+    seed: u64,
+) -> Result<ProfileReport> {
+    let mut profiles = Vec::new();
+    let mut points = Vec::new();
+    for runs in budgets {
+        let lc = runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64;
+        let mut p = BudgetProfile {
+            compute: lc.exp(),
+            runs: runs.len(),
+            n_opt: None,
+            d_opt: None,
+            loss_min: None,
+            n_interval: None,
+            note: None,
+            minimum_outside: false,
+        };
+        match budget_optimum(runs, method) {
+            Ok((ln_n, ln_d, l)) => {
+                let lo = runs.iter().map(|r| r.n).fold(f64::INFINITY, f64::min);
+                let hi = runs.iter().map(|r| r.n).fold(0.0, f64::max);
+                p.minimum_outside = ln_n.exp() < lo || ln_n.exp() > hi;
+                p.n_opt = Some(ln_n.exp());
+                p.d_opt = Some(ln_d.exp());
+                p.loss_min = Some(l);
+                points.push((lc, ln_n, ln_d));
+            }
+            Err(why) => p.note = Some(why),
+        }
+        profiles.push(p);
+    }
+    let ((a, a0), (b, b0)) = regress(&points).ok_or_else(|| {
+        Error::Fit(format!(
+            "{} of {} budgets have a loss minimum inside their sampled sizes; the allocation \
+             needs at least 2",
+            points.len(),
+            budgets.len()
+        ))
+    })?;
+    let used: Vec<usize> = profiles
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.n_opt.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    // Bootstrap: resample each budget's runs; budgets whose replicate has no
+    // minimum are left out of that replicate's regression.
+    let mut slopes_n = Vec::new();
+    let mut slopes_d = Vec::new();
+    let mut fits: Vec<((f64, f64), (f64, f64))> = Vec::new();
+    let mut n_star: Vec<Vec<f64>> = vec![Vec::new(); budgets.len()];
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..bootstrap {
+        let mut pts = Vec::new();
+        for (bi, runs) in budgets.iter().enumerate() {
+            let sample: Vec<Run> = (0..runs.len())
+                .map(|_| runs[rng.random_range(0..runs.len())])
+                .collect();
+            if let Ok((ln_n, ln_d, _)) = budget_optimum(&sample, method) {
+                let lc = runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64;
+                pts.push((lc, ln_n, ln_d));
+                n_star[bi].push(ln_n.exp());
+            }
+        }
+        if let Some(f) = regress(&pts) {
+            slopes_n.push(f.0 .0);
+            slopes_d.push(f.1 .0);
+            fits.push(f);
+        }
+    }
+    for &i in &used {
+        if n_star[i].len() >= bootstrap / 2 && bootstrap > 0 {
+            profiles[i].n_interval = Some(interval_of(std::mem::take(&mut n_star[i]), level));
+        }
+    }
+    let replicates = slopes_n.len();
+    let enough = bootstrap > 0 && replicates >= bootstrap / 2;
+    let cs: Vec<f64> = points.iter().map(|p| p.0.exp()).collect();
+    let compute_range = (
+        cs.iter().cloned().fold(f64::INFINITY, f64::min),
+        cs.iter().cloned().fold(0.0, f64::max),
+    );
+    let at = |f: &((f64, f64), (f64, f64)), c: f64| {
+        (
+            (f.0 .1 + f.0 .0 * c.ln()).exp(),
+            (f.1 .1 + f.1 .0 * c.ln()).exp(),
+        )
+    };
+    let rows = asked
+        .iter()
+        .map(|&c| {
+            let (n, d) = at(&((a, a0), (b, b0)), c);
+            let iv = |k: usize| {
+                enough.then(|| {
+                    interval_of(
+                        fits.iter()
+                            .map(|f| {
+                                let o = at(f, c);
+                                if k == 0 {
+                                    o.0
+                                } else {
+                                    o.1
+                                }
+                            })
+                            .collect(),
+                        level,
+                    )
+                })
+            };
+            ProfileRow {
+                compute: c,
+                n_opt: n,
+                d_opt: d,
+                n_interval: iv(0),
+                d_interval: iv(1),
+                extrapolated: c < compute_range.0 / 10.0 || c > compute_range.1 * 10.0,
+            }
+        })
+        .collect();
+    Ok(ProfileReport {
+        method,
+        budgets: profiles,
+        exponent_n: a,
+        exponent_d: b,
+        exponent_n_interval: enough.then(|| interval_of(slopes_n, level)),
+        exponent_d_interval: enough.then(|| interval_of(slopes_d, level)),
+        intercept_n: a0,
+        intercept_d: b0,
+        used: points.len(),
+        level,
+        replicates,
+        compute_range,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::allocate::Chinchilla;
+
+    /// An isoFLOP grid from a Chinchilla law: `per` sizes spread over a
+    /// factor `spread` each side of the optimum at each budget, loss noise
+    /// (multiplicative, sd `noise`).
+    pub(crate) fn grid(
+        law: &Chinchilla,
+        budgets: &[f64],
+        per: usize,
+        spread: f64,
+        noise: f64,
+        seed: u64,
+    ) -> Vec<Run> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut out = Vec::new();
+        let mut line = 0;
+        for &c in budgets {
+            let (n0, _, _) = law.optimum(c);
+            for k in 0..per {
+                let t = -1.0 + 2.0 * k as f64 / (per - 1) as f64;
+                let n = n0 * spread.powf(t);
+                let d = c / (6.0 * n);
+                let l = law.e + law.a / n.powf(law.alpha) + law.b / d.powf(law.beta);
+                // Box-Muller normal.
+                let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
+                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                line += 1;
+                out.push(Run {
+                    n,
+                    d,
+                    c,
+                    loss: l * (1.0 + noise * z),
+                    budget: c,
+                    line,
+                });
+            }
+        }
+        out
+    }
+
+    fn law() -> Chinchilla {
+        Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap()
+    }
+
+    const BUDGETS: [f64; 7] = [1e18, 3e18, 1e19, 3e19, 1e20, 3e20, 1e21];
+
+    #[test]
+    fn recovers_the_exponent_of_a_known_law() {
+        let law = law();
+        let runs = grid(&law, &BUDGETS, 9, 4.0, 0.0, 0);
+        let groups = group(&runs, Budgets::Exact);
+        assert_eq!(groups.len(), 7);
+        let r = analyse(&groups, Profile::Isoflop, &[5e21], 0, 0.9, 0).unwrap();
+        assert_eq!(r.used, 7);
+        assert!(
+            (r.exponent_n - law.exponent_n()).abs() < 0.01,
+            "{} vs {}",
+            r.exponent_n,
+            law.exponent_n()
+        );
+        assert!(
+            (r.exponent_n + r.exponent_d - 1.0).abs() < 1e-9,
+            "C = 6ND: a + b = 1"
+        );
+        // The allocation at 5e21 (within 10x of the largest budget: not flagged).
+        let row = &r.rows[0];
+        assert!((6.0 * row.n_opt * row.d_opt / 5e21 - 1.0).abs() < 1e-6);
+        assert!(!row.extrapolated);
+        assert!((row.n_opt / law.optimum(5e21).0 - 1.0).abs() < 0.1);
+        // Grouping by gaps finds the same budgets.
+        assert_eq!(group(&runs, Budgets::Gap(1.1)).len(), 7);
+    }
+
+    #[test]
+    fn noisy_grids_are_recovered_and_the_interval_covers_near_nominal() {
+        let law = law();
+        let truth = law.exponent_n();
+        let trials = 60;
+        let mut covered = 0;
+        let mut worst: f64 = 0.0;
+        for seed in 0..trials {
+            let runs = grid(&law, &BUDGETS, 9, 4.0, 0.003, seed);
+            let r = analyse(
+                &group(&runs, Budgets::Exact),
+                Profile::Isoflop,
+                &[],
+                200,
+                0.9,
+                seed,
+            )
+            .unwrap();
+            worst = worst.max((r.exponent_n - truth).abs());
+            let iv = r.exponent_n_interval.unwrap();
+            // The parabola's own bias (~0.002 here) is part of the error.
+            if iv.lo <= truth && truth <= iv.hi {
+                covered += 1;
+            }
+        }
+        let share = covered as f64 / trials as f64;
+        eprintln!("isoflop synthetic: coverage {share}, worst error {worst}");
+        assert!(worst < 0.02, "worst exponent error {worst}");
+        assert!(
+            (0.75..=0.99).contains(&share),
+            "coverage of the 90% interval: {share}"
+        );
+    }
+
+    #[test]
+    fn a_budget_without_an_inside_minimum_is_left_out_with_a_reason() {
+        let law = law();
+        let mut runs = grid(&law, &BUDGETS, 9, 4.0, 0.0, 0);
+        // The first budget: only sizes far above its optimum.
+        for r in runs.iter_mut().take(9) {
+            r.n *= 40.0;
+            r.d = r.c / (6.0 * r.n);
+            r.loss = law.e + law.a / r.n.powf(law.alpha) + law.b / r.d.powf(law.beta);
+        }
+        let r = analyse(
+            &group(&runs, Budgets::Exact),
+            Profile::Isoflop,
+            &[],
+            0,
+            0.9,
+            0,
+        )
+        .unwrap();
+        assert_eq!(r.used, 6);
+        assert!(r.budgets[0]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("far outside the sampled sizes"));
+    }
+
+    #[test]
+    fn envelope_follows_the_best_run() {
+        let law = law();
+        let runs = grid(&law, &BUDGETS, 9, 4.0, 0.0, 0);
+        let r = analyse(
+            &group(&runs, Budgets::Exact),
+            Profile::Envelope,
+            &[],
+            0,
+            0.9,
+            0,
+        )
+        .unwrap();
+        // The best run is the grid point nearest the optimum: within one
+        // grid step (factor 4^(1/4)) of the truth, so the exponent is close.
+        assert!((r.exponent_n - law.exponent_n()).abs() < 0.05);
+    }
+}
