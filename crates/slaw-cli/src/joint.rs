@@ -148,6 +148,10 @@ pub struct AllocateArgs {
     /// budget while their FLOPs stay within --budget-gap of the budget's smallest.
     #[arg(long)]
     budget_col: Option<String>,
+    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg or .png),
+    /// suffixed with the group and the figure's name.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Keep only rows with COL equal to VALUE (e.g. portion_steps_elapsed=1); repeat for several.
     #[arg(long = "where", value_name = "COL=VALUE")]
     filters: Vec<String>,
@@ -457,6 +461,20 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         print_json(&out)?;
     } else {
         print!("{}", rep::allocation_methods_report(&out));
+    }
+    if let Some(p) = &a.plot {
+        for g in &out {
+            for (name, fig) in plot::allocation_figures(g) {
+                let mut parts = Vec::new();
+                if !g.group.is_empty() {
+                    parts.push(g.group.as_str());
+                }
+                parts.push(name.as_str());
+                let path = suffixed(p, &parts);
+                plot::save(&fig, &path)?;
+                eprintln!("plot written to {}", path.display());
+            }
+        }
     }
     // Exit 3 when some asked method could not run on some group.
     Ok(if out.iter().any(|g| !g.failed.is_empty()) {

@@ -64,6 +64,11 @@ pub struct BudgetProfile {
     pub note: Option<String>,
     /// The budget's minimum lies outside its sampled sizes (kept).
     pub minimum_outside: bool,
+    /// The isoFLOP parabola, loss = p0 + p1 ln N + p2 (ln N)^2.
+    pub parabola: Option<[f64; 3]>,
+    /// The budget's runs (N, loss), for plots.
+    #[serde(skip)]
+    pub points: Vec<(f64, f64)>,
 }
 
 /// The allocation exponents and laws from the profiles.
@@ -181,7 +186,9 @@ fn line(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
 
 /// One budget's optimum: (ln N*, ln D*, loss at the optimum) or the reason
 /// there is none.
-fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<(f64, f64, f64), String> {
+type Optimum = (f64, f64, f64, Option<[f64; 3]>);
+
+fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum, String> {
     let x: Vec<f64> = runs.iter().map(|r| r.n.ln()).collect();
     let ld: Vec<f64> = runs.iter().map(|r| r.d.ln()).collect();
     let y: Vec<f64> = runs.iter().map(|r| r.loss).collect();
@@ -198,7 +205,7 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<(f64, f6
                     x[i].exp()
                 ));
             }
-            Ok((x[i], ld[i], y[i]))
+            Ok((x[i], ld[i], y[i], None))
         }
         Profile::Isoflop => {
             let mut distinct = x.clone();
@@ -229,7 +236,7 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<(f64, f6
                 ));
             }
             let (d0, d1) = line(&x, &ld).ok_or("constant model size")?;
-            Ok((xs, d0 + d1 * xs, p[0] + p[1] * xs + p[2] * xs * xs))
+            Ok((xs, d0 + d1 * xs, p[0] + p[1] * xs + p[2] * xs * xs, Some(p)))
         }
     }
 }
@@ -270,9 +277,12 @@ pub fn analyse(
             n_interval: None,
             note: None,
             minimum_outside: false,
+            parabola: None,
+            points: runs.iter().map(|r| (r.n, r.loss)).collect(),
         };
         match budget_optimum(runs, method) {
-            Ok((ln_n, ln_d, l)) => {
+            Ok((ln_n, ln_d, l, parabola)) => {
+                p.parabola = parabola;
                 let lo = runs.iter().map(|r| r.n).fold(f64::INFINITY, f64::min);
                 let hi = runs.iter().map(|r| r.n).fold(0.0, f64::max);
                 p.minimum_outside = ln_n.exp() < lo || ln_n.exp() > hi;
@@ -312,7 +322,7 @@ pub fn analyse(
             let sample: Vec<Run> = (0..runs.len())
                 .map(|_| runs[rng.random_range(0..runs.len())])
                 .collect();
-            if let Ok((ln_n, ln_d, _)) = budget_optimum(&sample, method) {
+            if let Ok((ln_n, ln_d, _, _)) = budget_optimum(&sample, method) {
                 let lc = runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64;
                 pts.push((lc, ln_n, ln_d));
                 n_star[bi].push(ln_n.exp());

@@ -433,3 +433,143 @@ pub fn selection_figure(
 fn curve_is_empty(series: &[Series]) -> bool {
     series.last().is_some_and(|s| s.points.is_empty())
 }
+
+/// The figures of `slaw allocate --method isoflop|all`: the isoFLOP profiles
+/// (each budget's runs, its parabola and minimum) and N_opt against C (the
+/// budgets' minima and every method's fitted allocation).
+pub fn allocation_figures(g: &crate::allocate::methods::GroupAllocation) -> Vec<(String, Figure)> {
+    let mut out = Vec::new();
+    if let Some(r) = &g.isoflop {
+        let mut series = Vec::new();
+        let mut minima = Vec::new();
+        for (i, b) in r.budgets.iter().enumerate() {
+            if b.points.len() < 3 {
+                continue;
+            }
+            series.push(Series {
+                label: format!("C = {:.1e}", b.compute),
+                color: i,
+                kind: if b.n_opt.is_some() {
+                    SeriesKind::Points
+                } else {
+                    SeriesKind::HollowPoints
+                },
+                points: b.points.clone(),
+            });
+            if let (Some(p), Some(n), Some(l)) = (b.parabola, b.n_opt, b.loss_min) {
+                let lo = b
+                    .points
+                    .iter()
+                    .map(|q| q.0)
+                    .fold(f64::INFINITY, f64::min)
+                    .min(n);
+                let hi = b.points.iter().map(|q| q.0).fold(0.0, f64::max).max(n);
+                let curve = (0..=40)
+                    .map(|k| {
+                        let x = lo.ln() + (hi.ln() - lo.ln()) * k as f64 / 40.0;
+                        (x.exp(), p[0] + p[1] * x + p[2] * x * x)
+                    })
+                    .filter(|q| q.1 > 0.0)
+                    .collect();
+                series.push(Series {
+                    label: String::new(),
+                    color: i,
+                    kind: SeriesKind::Line,
+                    points: curve,
+                });
+                minima.push((n, l));
+            }
+        }
+        series.push(Series {
+            label: "minimum per budget".into(),
+            color: 3,
+            kind: SeriesKind::Marker,
+            points: minima,
+        });
+        out.push((
+            "isoflop".to_string(),
+            Figure {
+                title: "isoFLOP profiles: loss against model size per compute budget".into(),
+                x_label: "parameters N".into(),
+                y_label: "loss".into(),
+                series,
+                vlines: Vec::new(),
+            },
+        ));
+    }
+    // N_opt against C.
+    let mut series = Vec::new();
+    let mut c_lo = f64::INFINITY;
+    let mut c_hi: f64 = 0.0;
+    for (k, (name, r)) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)]
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(r) = r {
+            let pts: Vec<(f64, f64)> = r
+                .budgets
+                .iter()
+                .filter_map(|b| b.n_opt.map(|n| (b.compute, n)))
+                .collect();
+            c_lo = c_lo.min(r.compute_range.0);
+            c_hi = c_hi.max(r.compute_range.1);
+            series.push(Series {
+                label: format!("{name}: budget minima"),
+                color: k,
+                kind: SeriesKind::Points,
+                points: pts,
+            });
+        }
+    }
+    for r in [&g.isoflop, &g.envelope].into_iter().flatten() {
+        for row in &r.rows {
+            c_lo = c_lo.min(row.compute);
+            c_hi = c_hi.max(row.compute);
+        }
+    }
+    if let Some(p) = &g.parametric {
+        for row in &p.rows {
+            c_lo = c_lo.min(row.compute);
+            c_hi = c_hi.max(row.compute);
+        }
+    }
+    if c_lo.is_finite() && c_hi > c_lo {
+        let grid: Vec<f64> = (0..=30)
+            .map(|k| (c_lo.ln() + (c_hi.ln() - c_lo.ln()) * k as f64 / 30.0).exp())
+            .collect();
+        for (k, (name, r)) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(r) = r {
+                series.push(Series {
+                    label: format!("{name}: N_opt ~ C^{:.3}", r.exponent_n),
+                    color: k,
+                    kind: SeriesKind::Line,
+                    points: grid.iter().map(|&c| (c, r.optimum(c).0)).collect(),
+                });
+            }
+        }
+        if let Some(p) = &g.parametric {
+            series.push(Series {
+                label: format!("parametric: N_opt ~ C^{:.3}", p.exponent_n),
+                color: 2,
+                kind: SeriesKind::Dashed,
+                points: grid.iter().map(|&c| (c, p.law.optimum(c).0)).collect(),
+            });
+        }
+    }
+    if !series.is_empty() {
+        out.push((
+            "nopt".to_string(),
+            Figure {
+                title: "compute-optimal model size".into(),
+                x_label: "compute C (FLOPs)".into(),
+                y_label: "N_opt".into(),
+                series,
+                vlines: Vec::new(),
+            },
+        ));
+    }
+    out
+}
