@@ -264,7 +264,8 @@ fn allocate_isoflop_methods_groups_and_filters() {
         assert!(g["envelope"]["exponent_n"].is_number());
         assert!(g["disagreement"]["spread"].as_f64().unwrap() < 0.1);
     }
-    // The text report: one block per group with every method.
+    // The text report: one block per group with every method; figures per group.
+    let fig = dir.path().join("alloc.svg").display().to_string();
     slaw()
         .args([
             "allocate",
@@ -282,12 +283,27 @@ fn allocate_isoflop_methods_groups_and_filters() {
             "--best-per-size",
             "--bootstrap",
             "0",
+            "--plot",
+            &fig,
         ])
         .assert()
         .success()
         .stdout(predicate::str::contains("group x: 42 runs"))
         .stdout(predicate::str::contains("group y: 42 runs"))
         .stdout(predicate::str::contains("isoFLOP profiles"));
+    for g in ["x", "y"] {
+        for name in ["isoflop", "nopt"] {
+            let path = dir.path().join(format!("alloc-{g}-{name}.svg"));
+            let svg = fs::read_to_string(&path).unwrap_or_else(|e| {
+                let listing: Vec<_> = fs::read_dir(dir.path())
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name())
+                    .collect();
+                panic!("{}: {e}; the folder holds {listing:?}", path.display())
+            });
+            assert!(svg.contains("<svg") && svg.contains("<circle") || svg.contains("<polyline"));
+        }
+    }
     // Bad filters and levels.
     for (args, needle) in [
         (vec!["--where", "final"], "COL=VALUE"),
