@@ -397,7 +397,25 @@ fn bad_plans_name_the_line() {
         (base.replace("\"1/2\"", "\"2/1\""), "budget"),
         (format!("{base}colour = 1\n"), "unknown field"),
         (base.replace("([0-9.]+)", "[0-9.]+"), "capture group"),
-        (base.replace("id = \"a\"", "id = \"a/b\""), "without '/'"),
+        (base.replace("id = \"a\"", "id = \"a/b\""), "has '/'"),
+        (base.replace("id = \"a\"", "id = \"..\""), "not a file name"),
+        (
+            format!("{base}[[candidate]]\nid = \"b c\"\n"),
+            "line 8, column 1: id: candidate 2",
+        ),
+        (format!("ats_k = 0\n{base}"), "ats_k: must be at least 2"),
+        (format!("ats_delta = -1\n{base}"), "ats_delta: must be a number > 0"),
+        (format!("ats_delta = nan\n{base}"), "ats_delta: must be a number > 0"),
+        (format!("seeds = [1, 1]\n{base}"), "seed 1 appears twice"),
+        (format!("slots = [\"0\", \"0\"]\n{base}"), "slot '0' appears twice"),
+        (
+            format!("slot_env = \"X; touch pwned; Y\"\n{base}"),
+            "not an environment variable name",
+        ),
+        (
+            base.replace("train {n}", "train `echo {n}`"),
+            "inside backticks",
+        ),
         (
             format!("adaptive = false\ndrop_worse = true\n{base}"),
             "needs adaptive = true",
@@ -408,7 +426,8 @@ fn bad_plans_name_the_line() {
             .assert()
             .code(2)
             .stderr(predicate::str::contains("bad.toml, line"))
-            .stderr(predicate::str::contains(msg));
+            .stderr(predicate::str::contains(msg))
+            .stderr(predicate::str::contains("line 0").not());
     }
 }
 
@@ -624,4 +643,124 @@ fn slurm_sigkill_loses_nothing_and_leaves_no_job_behind() {
         "slurm: {kills} kills, {} runs, {adopted} orphans",
         runs.len()
     );
+}
+
+#[test]
+fn hostile_model_names_are_passed_as_text_never_run() {
+    // Placeholders inside quotes of the template, model names that close
+    // the quote or substitute a command: each reaches the command as text.
+    let dir = TempDir::new().unwrap();
+    let models = [
+        ("quoted", "x; touch pwned; #", "printf '%s' '{model}' > model.txt"),
+        ("dquoted", "$(touch pwned)", "printf '%s' \"{model}\" > model.txt"),
+        (
+            "bare",
+            "'; touch pwned; '`touch pwned`",
+            "printf '%s' {model} > model.txt",
+        ),
+    ];
+    for (id, model, command) in models {
+        let text = format!(
+            "full_size = 1600\nbudget = 160\nmin_size = 20\nadaptive = false\n\
+             command = \"\"\"{command} && echo loss=2.5\"\"\"\n\
+             loss = {{ kind = \"regex\", pattern = \"loss=([0-9.]+)\" }}\n\
+             [[candidate]]\nid = \"{id}\"\nmodel = '''{model}'''\n"
+        );
+        let p = dir.path().join(format!("{id}.toml"));
+        std::fs::write(&p, text).unwrap();
+        slaw()
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .timeout(GUARD)
+            .assert()
+            .success();
+        let runs = dir.path().join(format!("{id}-runs"));
+        for size in ["n=160", "n=80", "n=40", "n=20"] {
+            let d = runs.join(id).join(size).join("seed=0").join("attempt-1");
+            assert_eq!(
+                std::fs::read_to_string(d.join("model.txt")).unwrap(),
+                model,
+                "{id}"
+            );
+            assert!(!d.join("pwned").exists(), "{id}: the model name ran");
+        }
+    }
+    assert!(!dir.path().join("pwned").exists());
+}
+
+#[test]
+fn two_runners_never_share_a_slot() {
+    if !python_ok() {
+        return;
+    }
+    // One GPU ("0") and two slaw processes on one journal: at no moment do
+    // two runs hold slot 0 (a run holds it from its claim to its result).
+    let dir = TempDir::new().unwrap();
+    let p = plan(
+        &dir,
+        "plan.toml",
+        &MODELS,
+        "adaptive = false\nslots = [\"0\"]",
+    );
+    let bin = assert_cmd::cargo::cargo_bin("slaw");
+    let spawn = || {
+        std::process::Command::new(&bin)
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let j = slaw_run::journal::Journal::open(&dir.path().join("plan.journal.sqlite")).unwrap();
+    let (mut holding, mut most) = (0i32, 0);
+    for (_, e) in j.events().unwrap() {
+        if e.starts_with("claimed") {
+            assert_eq!(e, "claimed on slot 0");
+            holding += 1;
+        } else if e == "done" || e.starts_with("failed") || e.starts_with("released") {
+            holding -= 1;
+        }
+        most = most.max(holding);
+    }
+    assert_eq!(most, 1, "two runs held slot 0 at once");
+    assert_eq!(j.claims().unwrap().len(), 24);
+}
+
+#[test]
+fn failures_name_the_log_that_explains_them_and_no_ladder_is_complete() {
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, "plan.toml", &["alpha", "crashy"], "min_size = 1500");
+    let out = slaw()
+        .args(["run", p.to_str().unwrap()])
+        .timeout(GUARD)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("all runs finished"), "{stdout}");
+    assert!(stdout.contains("failed with no retries left"), "{stdout}");
+    let status = slaw()
+        .args(["status", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    let crashy = status
+        .lines()
+        .find(|l| l.starts_with("crashy"))
+        .unwrap()
+        .to_string();
+    assert!(!crashy.contains("ladder complete"), "{crashy}");
+    assert!(crashy.contains("failed run"), "{crashy}");
+    let failures: Vec<&str> = status
+        .lines()
+        .filter(|l| l.contains("non-zero exit status"))
+        .collect();
+    assert!(!failures.is_empty());
+    for l in failures {
+        assert!(l.contains("stderr.log"), "{l}");
+    }
 }

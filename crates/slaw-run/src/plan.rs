@@ -520,14 +520,24 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// The line where `key = ` is first set (0 when absent).
+/// The line where `key = ` is first set (0 when absent), at the start of a
+/// line or inside an inline table (`loss = { pattern = ... }`).
 fn key_line(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            t.strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with('='))
+    let sets = |l: &str| {
+        let t = l.trim_start();
+        if t.strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with('='))
+        {
+            return true;
+        }
+        l.match_indices(key).any(|(i, _)| {
+            l[..i].contains('{')
+                && l[..i].ends_with(['{', ',', ' ', '\t'])
+                && l[i + key.len()..].trim_start().starts_with('=')
         })
+    };
+    text.lines()
+        .position(sets)
         .map(|i| i + 1)
         .unwrap_or(0)
 }
