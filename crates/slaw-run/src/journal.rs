@@ -599,7 +599,8 @@ mod tests {
             "no attempts left"
         );
         assert!(a.claim("y|n=1|seed=0", "y", 1, 0, 1, None).unwrap() == Claim::Claimed);
-        a.finish_done("y|n=1|seed=0", Some(0), 2.5, Some(0.2)).unwrap();
+        a.finish_done("y|n=1|seed=0", Some(0), 2.5, Some(0.2))
+            .unwrap();
         assert!(
             b.claim("y|n=1|seed=0", "y", 1, 0, 1, None).unwrap() != Claim::Claimed,
             "done runs stay done"

@@ -17,13 +17,9 @@ fn loss_file(
     render: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<String, String> {
     let p = std::path::PathBuf::from(render(file)?);
-    Ok(if p.is_absolute() {
-        p
-    } else {
-        out.join(p)
-    }
-    .display()
-    .to_string())
+    Ok(if p.is_absolute() { p } else { out.join(p) }
+        .display()
+        .to_string())
 }
 
 /// The last match of `re` in the file, line by line, streamed (the log is
@@ -100,9 +96,9 @@ pub fn read_loss(
             let m = last_match(&re, stdout_file)
                 .map_err(|e| format!("missing output: {}: {e}", stdout_file.display()))?
                 .ok_or_else(|| format!("unparsable loss: no match of '{pattern}' on stdout"))?;
-            m.trim().parse::<f64>().map_err(|_| {
-                format!("unparsable loss: '{m}' (from '{pattern}') is not a number")
-            })?
+            m.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("unparsable loss: '{m}' (from '{pattern}') is not a number"))?
         }
         LossSpec::TrainerState { file, key } => {
             let path = loss_file(file, out, render)?;

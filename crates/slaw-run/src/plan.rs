@@ -268,7 +268,11 @@ impl Plan {
         {
             return Err(bad(
                 "seeds",
-                format!("seed {s} appears twice (entries {} and {})", seeds.iter().position(|x| x == s).unwrap_or(0) + 1, i + 1),
+                format!(
+                    "seed {s} appears twice (entries {} and {})",
+                    seeds.iter().position(|x| x == s).unwrap_or(0) + 1,
+                    i + 1
+                ),
             ));
         }
         let slots = match raw.slots {
@@ -295,7 +299,10 @@ impl Plan {
         {
             return Err(bad(
                 "slots",
-                format!("slot '{s}' appears twice (entry {}): two runs would share it", i + 1),
+                format!(
+                    "slot '{s}' appears twice (entry {}): two runs would share it",
+                    i + 1
+                ),
             ));
         }
         if let Some(name) = &raw.slot_env {
@@ -536,8 +543,5 @@ fn key_line(text: &str, key: &str) -> usize {
                 && l[i + key.len()..].trim_start().starts_with('=')
         })
     };
-    text.lines()
-        .position(sets)
-        .map(|i| i + 1)
-        .unwrap_or(0)
+    text.lines().position(sets).map(|i| i + 1).unwrap_or(0)
 }

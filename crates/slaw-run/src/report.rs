@@ -150,9 +150,8 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
         "{}",
         match (sum.decision.finished, failed) {
             (true, 0) => "all runs finished".to_string(),
-            (true, f) => format!(
-                "ended: {f} run(s) failed with no retries left (see the failures above)"
-            ),
+            (true, f) =>
+                format!("ended: {f} run(s) failed with no retries left (see the failures above)"),
             (false, _) => "not finished: `slaw run` continues it".to_string(),
         }
     );

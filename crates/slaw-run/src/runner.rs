@@ -157,11 +157,9 @@ pub fn run(
                     read_run_loss(plan, &a.spec, &a.out_dir, &a.slot, a.attempt)
                         .map_err(|(r, log)| (Some(0), r, log)),
                 ),
-                Poll::Exited { code: Some(c), .. } => Some(Err((
-                    Some(c),
-                    format!("non-zero exit status {c}"),
-                    stderr,
-                ))),
+                Poll::Exited { code: Some(c), .. } => {
+                    Some(Err((Some(c), format!("non-zero exit status {c}"), stderr)))
+                }
                 Poll::Exited { signal, .. } => Some(Err((
                     None,
                     format!(
@@ -366,7 +364,12 @@ fn values(
     attempt: u32,
 ) -> impl Fn(&str) -> Option<String> {
     let c = plan.candidates[spec.candidate].clone();
-    let (n, seed, out, slot) = (spec.n, spec.seed, out.display().to_string(), slot.to_string());
+    let (n, seed, out, slot) = (
+        spec.n,
+        spec.seed,
+        out.display().to_string(),
+        slot.to_string(),
+    );
     move |k: &str| {
         Some(match k {
             "model" => c.model.clone().unwrap_or_else(|| c.id.clone()),

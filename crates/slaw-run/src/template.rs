@@ -85,7 +85,9 @@ pub fn render(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Ctx {
     /// Outside quotes (also inside `$(...)`; `depth` counts its parentheses).
-    Unquoted { depth: u32 },
+    Unquoted {
+        depth: u32,
+    },
     Single,
     Double,
     Backtick,
@@ -193,7 +195,11 @@ impl Lexer {
 
     /// How to quote a value that stands here, or why it cannot be.
     fn here(&self, name: &str) -> Result<Ctx, String> {
-        let refuse = |why: &str| Err(format!("{{{name}}} {why}: its value cannot be quoted there"));
+        let refuse = |why: &str| {
+            Err(format!(
+                "{{{name}}} {why}: its value cannot be quoted there"
+            ))
+        };
         if self.comment {
             return refuse("is inside a shell comment");
         }

@@ -65,12 +65,7 @@ fn left_running(plan: &Plan, owner: &str, handle: Option<u32>, started_ago: f64)
         .as_secs_f64();
     c.execute(
         "UPDATE runs SET owner = ?1, handle = ?2, started = ?3 WHERE id = ?4",
-        params![
-            owner,
-            handle.map(|h| h.to_string()),
-            now - started_ago,
-            id
-        ],
+        params![owner, handle.map(|h| h.to_string()), now - started_ago, id],
     )
     .unwrap();
 }
@@ -107,8 +102,15 @@ fn a_trainer_that_finished_while_slaw_was_dead_is_adopted_not_run_again() {
     let s = run_guarded(&p).unwrap();
     assert_eq!(s.launched, 3, "the three other sizes only");
     let id = p.run_id(&spec(160));
-    let r = Journal::open(&p.journal).unwrap().get(&id).unwrap().unwrap();
-    assert_eq!((r.state, r.loss, r.exit_status), (State::Done, Some(1.5), None));
+    let r = Journal::open(&p.journal)
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.state, r.loss, r.exit_status),
+        (State::Done, Some(1.5), None)
+    );
     assert_eq!(claims_of(&p, &id), 1, "never claimed again");
     let events = Journal::open(&p.journal).unwrap().events().unwrap();
     assert!(events.iter().any(|e| e.0 == id && e.1.contains("adopted")));
@@ -126,7 +128,11 @@ fn an_orphan_without_complete_output_runs_again() {
     let s = run_guarded(&p).unwrap();
     assert_eq!(s.launched, 4);
     let id = p.run_id(&spec(160));
-    let r = Journal::open(&p.journal).unwrap().get(&id).unwrap().unwrap();
+    let r = Journal::open(&p.journal)
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .unwrap();
     assert_eq!((r.state, r.loss, r.attempts), (State::Done, Some(9.0), 1));
     assert_eq!(claims_of(&p, &id), 2);
 }
@@ -194,5 +200,9 @@ fn an_emptied_journal_is_an_error_not_a_fresh_start() {
     let e = run_guarded(&p).unwrap_err().to_string();
     assert!(e.contains("empty (0 bytes)"), "{e}");
     assert!(!p.workdir.exists(), "nothing ran");
-    assert_eq!(std::fs::metadata(&p.journal).unwrap().len(), 0, "left as it was");
+    assert_eq!(
+        std::fs::metadata(&p.journal).unwrap().len(),
+        0,
+        "left as it was"
+    );
 }
