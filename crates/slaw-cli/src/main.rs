@@ -578,6 +578,12 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
             if n == 0 {
                 bail!("--init '{i}': the count must be at least 1");
             }
+            if n > slaw::law::MAX_GRID_STARTS {
+                bail!(
+                    "--init '{i}': {n} starting values; at most {} (each start is a full fit)",
+                    slaw::law::MAX_GRID_STARTS
+                );
+            }
             let log = law
                 .params
                 .iter()

@@ -755,3 +755,67 @@ fn select_bad_inputs() {
         "a loss must be > 0",
     );
 }
+
+/// Inputs that used to abort the process (stack overflow, 3.4 GB grids):
+/// now clear errors, exit status 2.
+#[test]
+fn deep_formulas_and_absurd_grids_are_clear_errors() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let n = 20_000;
+    let nested = format!("A*{}D{}", "(".repeat(n), ")".repeat(n));
+    let sum = format!("A{}", "+D".repeat(n));
+    let pow = format!("A*D{}", "^D".repeat(30_000));
+    for f in [&nested, &sum, &pow] {
+        assert_input_error(
+            &[
+                "fit",
+                "--formula",
+                f,
+                "--params",
+                "A",
+                "--x",
+                "D",
+                "--y",
+                "loss",
+                "c.csv",
+            ],
+            &dir,
+            &["nested too deeply", "more than 200 levels"],
+        );
+    }
+    assert_input_error(
+        &[
+            "fit",
+            "--formula",
+            "A / D^alpha + E",
+            "--params",
+            "A,alpha,E",
+            "--init",
+            "alpha=0:1:10000000",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["alpha=0:1:10000000", "at most 100000"],
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "chinchilla",
+            "--init",
+            "A=1:1000:5000",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["starting grid of", "at most 100000"],
+    );
+}
