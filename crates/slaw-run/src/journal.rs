@@ -185,13 +185,14 @@ impl Journal {
         .map_err(err)?;
         let mut j = Journal { conn, path: p };
         // Journals written before runs held slots: add the column.
-        j.write(|tx| {
-            let has = tx.prepare("SELECT slot FROM runs LIMIT 0").is_ok();
-            if !has {
-                tx.execute_batch("ALTER TABLE runs ADD COLUMN slot TEXT")?;
-            }
-            Ok(())
-        })?;
+        if j.conn.prepare("SELECT slot FROM runs LIMIT 0").is_err() {
+            j.write(|tx| {
+                if tx.prepare("SELECT slot FROM runs LIMIT 0").is_err() {
+                    tx.execute_batch("ALTER TABLE runs ADD COLUMN slot TEXT")?;
+                }
+                Ok(())
+            })?;
+        }
         Ok(j)
     }
 
@@ -695,5 +696,57 @@ mod concurrency {
             let j = Journal::open(&p).unwrap();
             assert!(j.claims().unwrap().iter().all(|c| c.1 == 1));
         }
+    }
+}
+
+#[cfg(test)]
+mod slots_and_migration {
+    use super::*;
+
+    #[test]
+    fn a_slot_is_held_by_one_running_run_across_connections() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let p = dir.path().join("j.sqlite");
+        let mut a = Journal::open(&p).unwrap();
+        let mut b = Journal::open(&p).unwrap();
+        assert_eq!(
+            a.claim("x", "x", 1, 0, 1, Some("0")).unwrap(),
+            Claim::Claimed
+        );
+        assert_eq!(
+            b.claim("y", "y", 1, 0, 1, Some("0")).unwrap(),
+            Claim::SlotBusy
+        );
+        assert_eq!(
+            b.claim("y", "y", 1, 0, 1, Some("1")).unwrap(),
+            Claim::Claimed
+        );
+        a.finish_done("x", Some(0), 1.0, Some(0.1)).unwrap();
+        assert_eq!(
+            b.claim("z", "z", 1, 0, 1, Some("0")).unwrap(),
+            Claim::Claimed
+        );
+        assert_eq!(b.get("z").unwrap().unwrap().slot.as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn a_journal_from_before_slots_is_upgraded() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let p = dir.path().join("old.sqlite");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(&SCHEMA.replace(",\n        slot TEXT", ""))
+            .unwrap();
+        c.execute(
+            "INSERT INTO runs (id, candidate, n, seed, state, attempts, loss) VALUES ('a', 'a', 1, 0, 'done', 1, 2.5)",
+            [],
+        )
+        .unwrap();
+        drop(c);
+        let mut j = Journal::open(&p).unwrap();
+        assert_eq!(j.get("a").unwrap().unwrap().loss, Some(2.5));
+        assert_eq!(
+            j.claim("b", "b", 1, 0, 1, Some("0")).unwrap(),
+            Claim::Claimed
+        );
     }
 }

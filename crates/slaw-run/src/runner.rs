@@ -126,6 +126,7 @@ pub fn run(
     let mut launched = 0;
     let mut stopped: Vec<String> = Vec::new();
     let mut done_seen = usize::MAX;
+    let mut last_recovery: Option<Instant> = None;
     loop {
         if stop.load(Ordering::SeqCst) {
             for (id, a) in active.drain() {
@@ -137,8 +138,11 @@ pub fn run(
         // Runs a killed slaw left (at the start, or a dead slaw running
         // beside this one), and runs their owner never reported past the
         // plan's timeout.
-        recover_orphans(plan, backend, &mut journal)?;
-        take_over_overdue(plan, backend, &mut journal, poll_every, &active)?;
+        if last_recovery.is_none_or(|t| t.elapsed() >= RECOVER_EVERY) {
+            last_recovery = Some(Instant::now());
+            recover_orphans(plan, backend, &mut journal)?;
+            take_over_overdue(plan, backend, &mut journal, poll_every, &active)?;
+        }
         // Collect finished attempts.
         let ids: Vec<String> = active.keys().cloned().collect();
         for id in ids {
@@ -275,6 +279,9 @@ pub fn run(
         ranking,
     })
 }
+
+/// How often runs of dead or silent owners are looked for (and at start).
+const RECOVER_EVERY: Duration = Duration::from_secs(1);
 
 /// The plan's run spec of journal record `r` (None: not in the plan).
 fn spec_of(plan: &Plan, r: &Record) -> Option<RunSpec> {
