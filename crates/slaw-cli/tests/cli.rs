@@ -819,3 +819,51 @@ fn deep_formulas_and_absurd_grids_are_clear_errors() {
         &["starting grid of", "at most 100000"],
     );
 }
+
+/// A reader that has gone (`slaw laws | head -2`): slaw ends quietly by
+/// SIGPIPE like other Unix tools, no panic (it used to exit 101).
+#[test]
+fn a_closed_stdout_ends_slaw_quietly() {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::process::ExitStatusExt;
+    let mut fds = [0; 2];
+    // SAFETY: a fresh pipe; the read end is closed before slaw writes, so
+    // its first write fails whatever the timing.
+    let write_end = unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        std::os::fd::OwnedFd::from_raw_fd(fds[1])
+    };
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("slaw"))
+        .arg("laws")
+        .stdout(std::process::Stdio::from(write_end))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}
+
+#[test]
+fn os_errors_are_printed_once() {
+    let dir = TempDir::new().unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "missing.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.csv"), "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}
