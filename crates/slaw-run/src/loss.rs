@@ -22,6 +22,21 @@ fn loss_file(
         .to_string())
 }
 
+/// The file `spec` reads the loss from (stdout for the regex reader).
+pub fn source(
+    spec: &LossSpec,
+    out: &Path,
+    stdout_file: &Path,
+    render: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<std::path::PathBuf, String> {
+    match spec {
+        LossSpec::Json { file, .. } | LossSpec::TrainerState { file, .. } => {
+            loss_file(file, out, render).map(Into::into)
+        }
+        LossSpec::Regex { .. } => Ok(stdout_file.to_path_buf()),
+    }
+}
+
 /// The last match of `re` in the file, line by line, streamed (the log is
 /// never held whole in memory); bytes that are not UTF-8 are replaced.
 fn last_match(re: &regex_lite::Regex, file: &Path) -> std::io::Result<Option<String>> {

@@ -305,9 +305,26 @@ fn recover_orphans(plan: &Plan, backend: &mut dyn Backend, journal: &mut Journal
         let ended = backend.recover_orphan(&orphan.id, orphan.handle.as_deref());
         let adopted = match (ended, spec_of(plan, &orphan)) {
             (Orphan::Ended, Some(spec)) => {
-                let out = plan.attempt_dir(&spec, orphan.attempts.max(1));
+                let attempt = orphan.attempts.max(1);
+                let out = plan.attempt_dir(&spec, attempt);
                 let slot = orphan.slot.clone().unwrap_or_default();
-                read_run_loss(plan, &spec, &out, &slot, orphan.attempts.max(1)).ok()
+                // Only output written by this attempt: a file older than its
+                // claim is left from an attempt that was given back.
+                let v = values(plan, &spec, &out, &slot, attempt);
+                let fresh = crate::loss::source(&plan.loss, &out, &out.join("stdout.log"), &|t| {
+                    render(t, &v)
+                })
+                .ok()
+                .and_then(|f| std::fs::metadata(f).ok()?.modified().ok())
+                .zip(orphan.started)
+                .is_some_and(|(modified, started)| {
+                    modified >= std::time::UNIX_EPOCH + Duration::from_secs_f64(started.max(0.0))
+                });
+                if fresh {
+                    read_run_loss(plan, &spec, &out, &slot, attempt).ok()
+                } else {
+                    None
+                }
             }
             _ => None,
         };

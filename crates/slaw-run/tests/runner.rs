@@ -138,6 +138,34 @@ fn an_orphan_without_complete_output_runs_again() {
 }
 
 #[test]
+fn output_older_than_the_orphans_claim_is_not_adopted() {
+    // A complete metrics.json left by an earlier attempt that was given
+    // back (its file predates this claim): run again, never adopted.
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, WRITE_9, "metrics.json", "");
+    let out = p.attempt_dir(&spec(160), 1);
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("metrics.json"), r#"{"loss": 1.5}"#).unwrap();
+    let host = slaw_run::journal::hostname();
+    // Claimed 100 s from now: the file is older than the claim.
+    left_running(
+        &p,
+        &format!("{host}:{}", dead_pid()),
+        Some(dead_pid()),
+        -100.0,
+    );
+    run_guarded(&p).unwrap();
+    let id = p.run_id(&spec(160));
+    let r = Journal::open(&p.journal)
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.state, r.loss), (State::Done, Some(9.0)));
+    assert_eq!(claims_of(&p, &id), 2);
+}
+
+#[test]
 fn a_reused_pid_is_not_taken_for_the_owner() {
     // pid 1 exists, but it did not start at that time: the owner is dead.
     let dir = TempDir::new().unwrap();
