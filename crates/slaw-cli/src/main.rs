@@ -337,13 +337,36 @@ struct CompareArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Run { .. }) {
+        // Like other Unix tools, end quietly when the reader of stdout has
+        // gone (`slaw laws | head -2`) instead of panicking on the write.
+        // `slaw run` keeps SIGPIPE ignored: its runs must be handed back.
+        // SAFETY: restores the default action of a signal before any thread
+        // is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each once: a cause whose text already ends the
+/// message (errors that print their source) is not repeated.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.ends_with(&c) {
+            msg = format!("{msg}: {c}");
+        }
+    }
+    msg
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -611,6 +634,12 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
                 .map_err(|_| anyhow!("--init '{i}': '{}' is not a count", parts[2]))?;
             if n == 0 {
                 bail!("--init '{i}': the count must be at least 1");
+            }
+            if n > slaw::law::MAX_GRID_STARTS {
+                bail!(
+                    "--init '{i}': {n} starting values; at most {} (each start is a full fit)",
+                    slaw::law::MAX_GRID_STARTS
+                );
             }
             let log = law
                 .params

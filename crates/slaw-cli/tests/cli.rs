@@ -816,3 +816,115 @@ fn select_bad_inputs() {
         "a loss must be > 0",
     );
 }
+
+/// Inputs that used to abort the process (stack overflow, 3.4 GB grids):
+/// now clear errors, exit status 2.
+#[test]
+fn deep_formulas_and_absurd_grids_are_clear_errors() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let n = 20_000;
+    let nested = format!("A*{}D{}", "(".repeat(n), ")".repeat(n));
+    let sum = format!("A{}", "+D".repeat(n));
+    let pow = format!("A*D{}", "^D".repeat(30_000));
+    for f in [&nested, &sum, &pow] {
+        assert_input_error(
+            &[
+                "fit",
+                "--formula",
+                f,
+                "--params",
+                "A",
+                "--x",
+                "D",
+                "--y",
+                "loss",
+                "c.csv",
+            ],
+            &dir,
+            &["nested too deeply", "more than 200 levels"],
+        );
+    }
+    assert_input_error(
+        &[
+            "fit",
+            "--formula",
+            "A / D^alpha + E",
+            "--params",
+            "A,alpha,E",
+            "--init",
+            "alpha=0:1:10000000",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["alpha=0:1:10000000", "at most 100000"],
+    );
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "chinchilla",
+            "--init",
+            "A=1:1000:5000",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ],
+        &dir,
+        &["starting grid of", "at most 100000"],
+    );
+}
+
+/// A reader that has gone (`slaw laws | head -2`): slaw ends quietly by
+/// SIGPIPE like other Unix tools, no panic (it used to exit 101).
+#[test]
+fn a_closed_stdout_ends_slaw_quietly() {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::process::ExitStatusExt;
+    let mut fds = [0; 2];
+    // SAFETY: a fresh pipe; the read end is closed before slaw writes, so
+    // its first write fails whatever the timing.
+    let write_end = unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        std::os::fd::OwnedFd::from_raw_fd(fds[1])
+    };
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("slaw"))
+        .arg("laws")
+        .stdout(std::process::Stdio::from(write_end))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}
+
+#[test]
+fn os_errors_are_printed_once() {
+    let dir = TempDir::new().unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "missing.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.csv"), "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}

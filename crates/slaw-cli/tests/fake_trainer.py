@@ -26,7 +26,7 @@ time.sleep(a.sleep)
 if a.model == "crashy":
     sys.exit(1)
 if a.model == "sleepy":
-    time.sleep(60)
+    time.sleep(600)
 if a.model == "silent":
     sys.exit(0)
 if a.model == "flaky" and a.attempt == 1:

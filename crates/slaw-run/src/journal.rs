@@ -60,6 +60,21 @@ pub struct Record {
     pub duration: Option<f64>,
     pub log_path: Option<String>,
     pub reason: Option<String>,
+    /// When the current attempt was claimed (seconds since the epoch).
+    pub started: Option<f64>,
+    /// The slot the current (or last) attempt holds while running.
+    pub slot: Option<String>,
+}
+
+/// What [`Journal::claim`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This process now runs it on the slot.
+    Claimed,
+    /// Running elsewhere, done, or out of attempts.
+    Taken,
+    /// Another run holds the slot (in this or another slaw process).
+    SlotBusy,
 }
 
 pub struct Journal {
@@ -74,9 +89,49 @@ fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// This process as a journal owner: host and pid.
+/// This process as a journal owner: host, pid and the pid's start time
+/// (so a reused pid is not taken for this process).
 pub fn me() -> String {
-    format!("{}:{}", hostname(), std::process::id())
+    let pid = std::process::id() as i32;
+    match start_time(pid) {
+        Some(t) => format!("{}:{pid}:{t}", hostname()),
+        None => format!("{}:{pid}", hostname()),
+    }
+}
+
+/// The start time of process `pid` (clock ticks after boot), from /proc.
+fn start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22; the command name (field 2) may hold spaces, so count after ')'.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}
+
+/// Whether `owner` (see [`me`]) is a process of this host that is gone: no
+/// such pid, or the pid now belongs to a process started at another time.
+/// Owners on other hosts are never taken for dead.
+pub fn owner_dead(owner: &str) -> bool {
+    let mut parts = owner.split(':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<i32>() else {
+        return false;
+    };
+    if host != hostname() {
+        return false;
+    }
+    if !process_alive(pid) {
+        return true;
+    }
+    match parts.next().and_then(|t| t.parse::<u64>().ok()) {
+        Some(t) => start_time(pid).is_some_and(|now| now != t),
+        None => false,
+    }
 }
 
 pub fn hostname() -> String {
@@ -98,19 +153,47 @@ impl Journal {
                 source: e,
             })?;
         }
+        // A journal is created whole (built aside, then linked into place),
+        // so an empty file is never a journal being created: it is one that
+        // was truncated, and starting afresh would run every run again.
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() == 0 => {
+                return Err(Error::Journal {
+                    path: p,
+                    message: "the file is empty (0 bytes): it is not a slaw journal, or it was \
+                              truncated; restore it, or delete it to start the plan afresh"
+                        .into(),
+                })
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                create(path).map_err(|message| Error::Journal {
+                    path: p.clone(),
+                    message,
+                })?
+            }
+            Err(e) => return Err(Error::Io { path: p, source: e }),
+        }
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
-        // Two processes creating the journal at once can dead-lock in
-        // SQLite's rollback mode (before WAL is on); SQLite then answers
-        // "database is locked" at once instead of waiting, so retry.
         retrying(|| {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.execute_batch(SCHEMA)
         })
         .map_err(err)?;
-        Ok(Journal { conn, path: p })
+        let mut j = Journal { conn, path: p };
+        // Journals written before runs held slots: add the column.
+        if j.conn.prepare("SELECT slot FROM runs LIMIT 0").is_err() {
+            j.write(|tx| {
+                if tx.prepare("SELECT slot FROM runs LIMIT 0").is_err() {
+                    tx.execute_batch("ALTER TABLE runs ADD COLUMN slot TEXT")?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(j)
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
@@ -136,8 +219,10 @@ impl Journal {
         r.map_err(|e| self.err(e))
     }
 
-    /// Claim run `id` for this process: true when it was not running, not
-    /// done, and (if failed) has attempts left (`max_attempts` in all).
+    /// Claim run `id` for this process on `slot` (None: no slot): claimed
+    /// when it was not running, not done, (if failed) has attempts left
+    /// (`max_attempts` in all), and no running run holds the slot.
+    #[allow(clippy::too_many_arguments)]
     pub fn claim(
         &mut self,
         id: &str,
@@ -145,23 +230,39 @@ impl Journal {
         n: u64,
         seed: u64,
         max_attempts: u32,
-    ) -> Result<bool> {
+        slot: Option<&str>,
+    ) -> Result<Claim> {
         let me = me();
         self.write(|tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO runs (id, candidate, n, seed, state, attempts) VALUES (?1, ?2, ?3, ?4, 'queued', 0)",
                 params![id, candidate, n as i64, seed as i64],
             )?;
+            if let Some(s) = slot {
+                let busy: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM runs WHERE state = 'running' AND slot = ?1",
+                    params![s],
+                    |r| r.get(0),
+                )?;
+                if busy > 0 {
+                    return Ok(Claim::SlotBusy);
+                }
+            }
             let changed = tx.execute(
                 "UPDATE runs SET state = 'running', attempts = attempts + 1, owner = ?2, started = ?3,
-                    handle = NULL, exit_status = NULL, reason = NULL, finished = NULL
+                    handle = NULL, exit_status = NULL, reason = NULL, finished = NULL, slot = ?5
                  WHERE id = ?1 AND (state IN ('queued', 'interrupted') OR (state = 'failed' AND attempts < ?4))",
-                params![id, me, now(), max_attempts],
+                params![id, me, now(), max_attempts, slot],
             )?;
             if changed == 1 {
-                event(tx, id, "claimed")?;
+                event(tx, id, &match slot {
+                    Some(s) => format!("claimed on slot {s}"),
+                    None => "claimed".into(),
+                })?;
+                Ok(Claim::Claimed)
+            } else {
+                Ok(Claim::Taken)
             }
-            Ok(changed == 1)
         })
     }
 
@@ -176,60 +277,94 @@ impl Journal {
         })
     }
 
-    pub fn finish_done(&mut self, id: &str, exit: i64, loss: f64, duration: f64) -> Result<()> {
+    /// Record the loss of a run this process owns (false: it no longer
+    /// owns it, e.g. it was taken over past its timeout; nothing changes).
+    /// `exit` is None when the exit status is unknown (an adopted orphan).
+    pub fn finish_done(
+        &mut self,
+        id: &str,
+        exit: Option<i64>,
+        loss: f64,
+        duration: Option<f64>,
+    ) -> Result<bool> {
+        let me = me();
         self.write(|tx| {
-            tx.execute(
-                "UPDATE runs SET state = 'done', exit_status = ?2, loss = ?3, duration = ?4, finished = ?5, reason = NULL WHERE id = ?1",
-                params![id, exit, loss, duration, now()],
+            let n = tx.execute(
+                "UPDATE runs SET state = 'done', exit_status = ?2, loss = ?3, duration = ?4, finished = ?5, reason = NULL
+                 WHERE id = ?1 AND state = 'running' AND owner = ?6",
+                params![id, exit, loss, duration, now(), me],
             )?;
-            event(tx, id, "done")
+            if n == 1 {
+                event(tx, id, if exit.is_some() { "done" } else { "done: the result its dead slaw left was adopted" })?;
+            }
+            Ok(n == 1)
         })
     }
 
+    /// Record a failure of a run this process owns; `log`: the file to read
+    /// about it (false: it no longer owns the run; nothing changes).
     pub fn finish_failed(
         &mut self,
         id: &str,
         exit: Option<i64>,
         duration: f64,
         reason: &str,
-    ) -> Result<()> {
+        log: Option<&str>,
+    ) -> Result<bool> {
+        let me = me();
         self.write(|tx| {
-            tx.execute(
-                "UPDATE runs SET state = 'failed', exit_status = ?2, duration = ?3, finished = ?4, reason = ?5 WHERE id = ?1",
-                params![id, exit, duration, now(), reason],
+            let n = tx.execute(
+                "UPDATE runs SET state = 'failed', exit_status = ?2, duration = ?3, finished = ?4, reason = ?5,
+                    log_path = COALESCE(?7, log_path)
+                 WHERE id = ?1 AND state = 'running' AND owner = ?6",
+                params![id, exit, duration, now(), reason, me, log],
             )?;
-            event(tx, id, &format!("failed: {reason}"))
+            if n == 1 {
+                event(tx, id, &format!("failed: {reason}"))?;
+            }
+            Ok(n == 1)
+        })
+    }
+
+    /// Take over run `r`, still running under another owner who has not
+    /// reported it past the plan's timeout (`started` unchanged since `r`
+    /// was read): true when this process now owns it.
+    pub fn take_over(&mut self, r: &Record, why: &str) -> Result<bool> {
+        let me = me();
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE runs SET owner = ?2 WHERE id = ?1 AND state = 'running' AND owner IS ?3 AND started IS ?4",
+                params![r.id, me, r.owner, r.started],
+            )?;
+            if n == 1 {
+                event(tx, &r.id, &format!("taken over: {why}"))?;
+            }
+            Ok(n == 1)
         })
     }
 
     /// Give a run back (this process stops before it finished): it will run
     /// again, without counting the attempt.
     pub fn release(&mut self, id: &str, reason: &str) -> Result<()> {
+        let me = me();
         self.write(|tx| {
-            tx.execute(
-                "UPDATE runs SET state = 'interrupted', attempts = MAX(attempts - 1, 0), reason = ?2 WHERE id = ?1 AND state = 'running'",
-                params![id, reason],
+            let n = tx.execute(
+                "UPDATE runs SET state = 'interrupted', attempts = MAX(attempts - 1, 0), reason = ?2
+                 WHERE id = ?1 AND state = 'running' AND owner = ?3",
+                params![id, reason, me],
             )?;
-            event(tx, id, &format!("released: {reason}"))
+            if n == 1 {
+                event(tx, id, &format!("released: {reason}"))?;
+            }
+            Ok(())
         })
     }
 
-    /// Runs marked running by a process of this host that no longer exists:
-    /// their slaw was killed. Read only: see [`Journal::adopt`].
+    /// Runs marked running by a process of this host that no longer exists
+    /// (see [`owner_dead`]): their slaw was killed. Read only: see
+    /// [`Journal::adopt`].
     pub fn orphans(&self) -> Result<Vec<Record>> {
-        let host = hostname();
-        Ok(self
-            .all()?
-            .into_iter()
-            .filter(|r| {
-                r.state == State::Running
-                    && r.owner
-                        .as_deref()
-                        .and_then(|o| o.rsplit_once(':'))
-                        .and_then(|(h, pid)| Some((h, pid.parse::<i32>().ok()?)))
-                        .is_some_and(|(h, pid)| h == host && !process_alive(pid))
-            })
-            .collect())
+        Ok(orphans_in(self.all()?))
     }
 
     /// Take over orphan `r` (still running under its dead owner): true when
@@ -292,7 +427,7 @@ impl Journal {
     pub fn claims(&self) -> Result<Vec<(String, u32)>> {
         let mut st = self
             .conn
-            .prepare("SELECT run, COUNT(*) FROM events WHERE event = 'claimed' GROUP BY run ORDER BY run")
+            .prepare("SELECT run, COUNT(*) FROM events WHERE event LIKE 'claimed%' GROUP BY run ORDER BY run")
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
@@ -318,13 +453,55 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS runs (
         loss REAL,
         duration REAL,
         log_path TEXT,
-        reason TEXT
+        reason TEXT,
+        slot TEXT
     );
     CREATE TABLE IF NOT EXISTS events (
         at REAL NOT NULL,
         run TEXT NOT NULL,
         event TEXT NOT NULL
     );";
+
+/// Create the journal at `path` whole: built in a temporary file beside it,
+/// then hard-linked into place (if another process created it meanwhile,
+/// theirs is kept).
+fn create(path: &Path) -> std::result::Result<(), String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "journal".into());
+    let tmp = path.with_file_name(format!(
+        ".{name}.new-{}-{}",
+        std::process::id(),
+        now().to_bits()
+    ));
+    let cleanup = |tmp: &Path| {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = tmp.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    let built = (|| {
+        let conn = Connection::open(&tmp)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        conn.close().map_err(|(_, e)| e)
+    })();
+    if let Err(e) = built {
+        cleanup(&tmp);
+        return Err(e.to_string());
+    }
+    let linked = match std::fs::hard_link(&tmp, path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A file system without hard links: a rename (a small window).
+        Err(_) if !path.exists() => std::fs::rename(&tmp, path),
+        other => other,
+    };
+    cleanup(&tmp);
+    linked.map_err(|e| format!("cannot create the journal: {e}"))
+}
 
 fn event(tx: &rusqlite::Transaction, id: &str, what: &str) -> rusqlite::Result<()> {
     tx.execute(
@@ -361,7 +538,15 @@ fn retrying<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T
 }
 
 const COLS: &str =
-    "id, candidate, n, seed, state, attempts, owner, handle, exit_status, loss, duration, log_path, reason";
+    "id, candidate, n, seed, state, attempts, owner, handle, exit_status, loss, duration, log_path, reason, started, slot";
+
+/// The orphans among `records` (see [`Journal::orphans`]).
+pub fn orphans_in(records: Vec<Record>) -> Vec<Record> {
+    records
+        .into_iter()
+        .filter(|r| r.state == State::Running && r.owner.as_deref().is_some_and(owner_dead))
+        .collect()
+}
 
 fn row_to_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
     Ok(Record {
@@ -378,6 +563,8 @@ fn row_to_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
         duration: r.get(10)?,
         log_path: r.get(11)?,
         reason: r.get(12)?,
+        started: r.get(13)?,
+        slot: r.get(14)?,
     })
 }
 
@@ -401,21 +588,22 @@ mod tests {
         let p = dir.path().join("j.sqlite");
         let mut a = Journal::open(&p).unwrap();
         let mut b = Journal::open(&p).unwrap();
-        assert!(a.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap());
-        assert!(!b.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap());
-        a.finish_failed("x|n=1|seed=0", Some(1), 0.1, "non-zero exit 1")
+        assert!(a.claim("x|n=1|seed=0", "x", 1, 0, 2, None).unwrap() == Claim::Claimed);
+        assert!(b.claim("x|n=1|seed=0", "x", 1, 0, 2, None).unwrap() != Claim::Claimed);
+        a.finish_failed("x|n=1|seed=0", Some(1), 0.1, "non-zero exit 1", None)
             .unwrap();
-        assert!(b.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap());
-        b.finish_failed("x|n=1|seed=0", Some(1), 0.1, "non-zero exit 1")
+        assert!(b.claim("x|n=1|seed=0", "x", 1, 0, 2, None).unwrap() == Claim::Claimed);
+        b.finish_failed("x|n=1|seed=0", Some(1), 0.1, "non-zero exit 1", None)
             .unwrap();
         assert!(
-            !a.claim("x|n=1|seed=0", "x", 1, 0, 2).unwrap(),
+            a.claim("x|n=1|seed=0", "x", 1, 0, 2, None).unwrap() != Claim::Claimed,
             "no attempts left"
         );
-        assert!(a.claim("y|n=1|seed=0", "y", 1, 0, 1).unwrap());
-        a.finish_done("y|n=1|seed=0", 0, 2.5, 0.2).unwrap();
+        assert!(a.claim("y|n=1|seed=0", "y", 1, 0, 1, None).unwrap() == Claim::Claimed);
+        a.finish_done("y|n=1|seed=0", Some(0), 2.5, Some(0.2))
+            .unwrap();
         assert!(
-            !b.claim("y|n=1|seed=0", "y", 1, 0, 1).unwrap(),
+            b.claim("y|n=1|seed=0", "y", 1, 0, 1, None).unwrap() != Claim::Claimed,
             "done runs stay done"
         );
         let r = b.get("y|n=1|seed=0").unwrap().unwrap();
@@ -435,7 +623,7 @@ mod orphans {
         let p = dir.path().join("j.sqlite");
         let mut a = Journal::open(&p).unwrap();
         let mut b = Journal::open(&p).unwrap();
-        assert!(a.claim("r|n=1|seed=0", "r", 1, 0, 1).unwrap());
+        assert!(a.claim("r|n=1|seed=0", "r", 1, 0, 1, None).unwrap() == Claim::Claimed);
         assert!(
             a.orphans().unwrap().is_empty(),
             "its owner (this process) is alive"
@@ -462,12 +650,12 @@ mod orphans {
             "adopted: owned by a live process"
         );
         assert!(
-            !b.claim("r|n=1|seed=0", "r", 1, 0, 1).unwrap(),
+            b.claim("r|n=1|seed=0", "r", 1, 0, 1, None).unwrap() != Claim::Claimed,
             "still running while adopted"
         );
         a.release("r|n=1|seed=0", "its slaw process died").unwrap();
         assert!(
-            b.claim("r|n=1|seed=0", "r", 1, 0, 1).unwrap(),
+            b.claim("r|n=1|seed=0", "r", 1, 0, 1, None).unwrap() == Claim::Claimed,
             "the attempt was not counted"
         );
     }
@@ -494,8 +682,8 @@ mod concurrency {
                         let mut won = 0;
                         for k in 0..20 {
                             let id = format!("c|n={k}|seed=0");
-                            if j.claim(&id, "c", k, 0, 1).unwrap() {
-                                j.finish_done(&id, 0, 1.0, 0.0).unwrap();
+                            if j.claim(&id, "c", k, 0, 1, None).unwrap() == Claim::Claimed {
+                                j.finish_done(&id, Some(0), 1.0, Some(0.0)).unwrap();
                                 won += 1;
                             }
                         }
@@ -508,5 +696,57 @@ mod concurrency {
             let j = Journal::open(&p).unwrap();
             assert!(j.claims().unwrap().iter().all(|c| c.1 == 1));
         }
+    }
+}
+
+#[cfg(test)]
+mod slots_and_migration {
+    use super::*;
+
+    #[test]
+    fn a_slot_is_held_by_one_running_run_across_connections() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let p = dir.path().join("j.sqlite");
+        let mut a = Journal::open(&p).unwrap();
+        let mut b = Journal::open(&p).unwrap();
+        assert_eq!(
+            a.claim("x", "x", 1, 0, 1, Some("0")).unwrap(),
+            Claim::Claimed
+        );
+        assert_eq!(
+            b.claim("y", "y", 1, 0, 1, Some("0")).unwrap(),
+            Claim::SlotBusy
+        );
+        assert_eq!(
+            b.claim("y", "y", 1, 0, 1, Some("1")).unwrap(),
+            Claim::Claimed
+        );
+        a.finish_done("x", Some(0), 1.0, Some(0.1)).unwrap();
+        assert_eq!(
+            b.claim("z", "z", 1, 0, 1, Some("0")).unwrap(),
+            Claim::Claimed
+        );
+        assert_eq!(b.get("z").unwrap().unwrap().slot.as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn a_journal_from_before_slots_is_upgraded() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let p = dir.path().join("old.sqlite");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(&SCHEMA.replace(",\n        slot TEXT", ""))
+            .unwrap();
+        c.execute(
+            "INSERT INTO runs (id, candidate, n, seed, state, attempts, loss) VALUES ('a', 'a', 1, 0, 'done', 1, 2.5)",
+            [],
+        )
+        .unwrap();
+        drop(c);
+        let mut j = Journal::open(&p).unwrap();
+        assert_eq!(j.get("a").unwrap().unwrap().loss, Some(2.5));
+        assert_eq!(
+            j.claim("b", "b", 1, 0, 1, Some("0")).unwrap(),
+            Claim::Claimed
+        );
     }
 }

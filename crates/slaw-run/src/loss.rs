@@ -5,16 +5,92 @@
 use crate::plan::LossSpec;
 use std::path::Path;
 
-/// The loss of a run whose output folder is `out` and whose stdout was
-/// saved in `stdout_file`. `render` fills the placeholders of file names.
+/// Lines of stdout longer than this are read in pieces of this size (a
+/// loss line is short; a log may hold megabytes without a newline).
+const MAX_LINE: usize = 1 << 20;
+
+/// The path of a loss file: placeholders filled, relative to the run's
+/// folder `out` (its working directory).
+fn loss_file(
+    file: &str,
+    out: &Path,
+    render: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let p = std::path::PathBuf::from(render(file)?);
+    Ok(if p.is_absolute() { p } else { out.join(p) }
+        .display()
+        .to_string())
+}
+
+/// The file `spec` reads the loss from (stdout for the regex reader).
+pub fn source(
+    spec: &LossSpec,
+    out: &Path,
+    stdout_file: &Path,
+    render: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<std::path::PathBuf, String> {
+    match spec {
+        LossSpec::Json { file, .. } | LossSpec::TrainerState { file, .. } => {
+            loss_file(file, out, render).map(Into::into)
+        }
+        LossSpec::Regex { .. } => Ok(stdout_file.to_path_buf()),
+    }
+}
+
+/// The last match of `re` in the file, line by line, streamed (the log is
+/// never held whole in memory); bytes that are not UTF-8 are replaced.
+fn last_match(re: &regex_lite::Regex, file: &Path) -> std::io::Result<Option<String>> {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file)?);
+    let mut line = Vec::new();
+    let mut last = None;
+    loop {
+        line.clear();
+        // Read up to a newline or MAX_LINE bytes.
+        loop {
+            let buf = r.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let room = MAX_LINE - line.len();
+            let take = buf.len().min(room);
+            match buf[..take].iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    line.extend_from_slice(&buf[..i]);
+                    r.consume(i + 1);
+                    break;
+                }
+                None => {
+                    line.extend_from_slice(&buf[..take]);
+                    r.consume(take);
+                    if line.len() >= MAX_LINE {
+                        break;
+                    }
+                }
+            }
+        }
+        if line.is_empty() && r.fill_buf()?.is_empty() {
+            return Ok(last);
+        }
+        let text = String::from_utf8_lossy(&line);
+        if let Some(m) = re.captures_iter(&text).last().and_then(|c| c.get(1)) {
+            last = Some(m.as_str().to_string());
+        }
+    }
+}
+
+/// The loss of a run whose output folder (and working directory) is `out`
+/// and whose stdout was saved in `stdout_file`. `render` fills the
+/// placeholders of file names; relative file names are read from `out`.
 pub fn read_loss(
     spec: &LossSpec,
+    out: &Path,
     stdout_file: &Path,
     render: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<f64, String> {
     let v = match spec {
         LossSpec::Json { file, key } => {
-            let path = render(file)?;
+            let path = loss_file(file, out, render)?;
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("missing output: cannot read {path}: {e}"))?;
             let json: serde_json::Value = serde_json::from_str(&text)
@@ -32,22 +108,15 @@ pub fn read_loss(
         }
         LossSpec::Regex { pattern } => {
             let re = regex_lite::Regex::new(pattern).map_err(|e| e.to_string())?;
-            let text = std::fs::read_to_string(stdout_file)
-                .map_err(|e| format!("missing output: {}: {e}", stdout_file.display()))?;
-            let m = re
-                .captures_iter(&text)
-                .last()
-                .and_then(|c| c.get(1))
+            let m = last_match(&re, stdout_file)
+                .map_err(|e| format!("missing output: {}: {e}", stdout_file.display()))?
                 .ok_or_else(|| format!("unparsable loss: no match of '{pattern}' on stdout"))?;
-            m.as_str().trim().parse::<f64>().map_err(|_| {
-                format!(
-                    "unparsable loss: '{}' (from '{pattern}') is not a number",
-                    m.as_str()
-                )
-            })?
+            m.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("unparsable loss: '{m}' (from '{pattern}') is not a number"))?
         }
         LossSpec::TrainerState { file, key } => {
-            let path = render(file)?;
+            let path = loss_file(file, out, render)?;
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("missing output: cannot read {path}: {e}"))?;
             let json: serde_json::Value = serde_json::from_str(&text)
@@ -89,29 +158,61 @@ mod tests {
         let re = LossSpec::Regex {
             pattern: "eval_loss=([0-9.]+)".into(),
         };
-        assert_eq!(read_loss(&re, &out, &id), Ok(2.9));
+        assert_eq!(read_loss(&re, dir.path(), &out, &id), Ok(2.9));
         let j = LossSpec::Json {
             file: json.display().to_string(),
             key: Some("eval.loss".into()),
         };
-        assert_eq!(read_loss(&j, &out, &id), Ok(2.5));
+        assert_eq!(read_loss(&j, dir.path(), &out, &id), Ok(2.5));
         let t = LossSpec::TrainerState {
             file: ts.display().to_string(),
             key: None,
         };
-        assert_eq!(read_loss(&t, &out, &id), Ok(2.7));
+        assert_eq!(read_loss(&t, dir.path(), &out, &id), Ok(2.7));
         let missing = LossSpec::Json {
             file: "/nonexistent.json".into(),
             key: None,
         };
-        assert!(read_loss(&missing, &out, &id)
+        assert!(read_loss(&missing, dir.path(), &out, &id)
             .unwrap_err()
             .starts_with("missing output"));
         let nomatch = LossSpec::Regex {
             pattern: "loss: ([0-9.]+)".into(),
         };
-        assert!(read_loss(&nomatch, &out, &id)
+        assert!(read_loss(&nomatch, dir.path(), &out, &id)
             .unwrap_err()
             .starts_with("unparsable loss"));
+    }
+
+    #[test]
+    fn stdout_is_streamed_line_by_line_and_may_hold_any_bytes() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let out = dir.path().join("stdout.log");
+        // Not UTF-8 (a progress bar's stray bytes), a 3 MB line without a
+        // newline, then the loss on the last line without a newline.
+        let mut bytes = b"step 1 eval_loss=3.2\n\xff\xfe garbage \xc3\n".to_vec();
+        bytes.extend(std::iter::repeat_n(b'#', 3 << 20));
+        bytes.extend_from_slice(b"\nstep 2 eval_loss=2.9 \x80\nstep 3 eval_loss=2.8");
+        std::fs::write(&out, &bytes).unwrap();
+        let re = LossSpec::Regex {
+            pattern: "eval_loss=([0-9.]+)".into(),
+        };
+        let id = |s: &str| Ok(s.to_string());
+        assert_eq!(read_loss(&re, dir.path(), &out, &id), Ok(2.8));
+        std::fs::write(&out, b"eval_loss=2.5\n\xff\xff\n").unwrap();
+        assert_eq!(read_loss(&re, dir.path(), &out, &id), Ok(2.5));
+    }
+
+    #[test]
+    fn a_relative_loss_file_is_read_from_the_run_folder() {
+        let run = tempfile::TempDir::new().unwrap();
+        std::fs::write(run.path().join("metrics.json"), r#"{"loss": 1.75}"#).unwrap();
+        let j = LossSpec::Json {
+            file: "metrics.json".into(),
+            key: None,
+        };
+        let id = |s: &str| Ok(s.to_string());
+        let stdout = run.path().join("stdout.log");
+        assert_eq!(read_loss(&j, run.path(), &stdout, &id), Ok(1.75));
     }
 }

@@ -221,6 +221,24 @@ impl Plan {
             n /= 2.0;
         }
         ladder.dedup();
+        if raw.ats_k < 2 {
+            return Err(bad(
+                "ats_k",
+                format!(
+                    "must be at least 2 (AtS fits a line through the ats_k largest sizes), got {}",
+                    raw.ats_k
+                ),
+            ));
+        }
+        if !(raw.ats_delta.is_finite() && raw.ats_delta > 0.0) {
+            return Err(bad(
+                "ats_delta",
+                format!(
+                    "must be a number > 0 (the rejection threshold in residual standard deviations), got {}",
+                    raw.ats_delta
+                ),
+            ));
+        }
         if ladder.len() < raw.ats_k + 1 {
             return Err(bad(
                 "min_size",
@@ -243,6 +261,20 @@ impl Plan {
             (None, Some(_)) => return Err(bad("repetitions", "must be >= 1".into())),
             (None, None) => vec![0],
         };
+        if let Some((i, s)) = seeds
+            .iter()
+            .enumerate()
+            .find(|(i, s)| seeds[..*i].contains(s))
+        {
+            return Err(bad(
+                "seeds",
+                format!(
+                    "seed {s} appears twice (entries {} and {})",
+                    seeds.iter().position(|x| x == s).unwrap_or(0) + 1,
+                    i + 1
+                ),
+            ));
+        }
         let slots = match raw.slots {
             None => vec!["0".to_string()],
             Some(toml::Value::Integer(k)) if k >= 1 => (0..k).map(|i| i.to_string()).collect(),
@@ -260,6 +292,29 @@ impl Plan {
                 ))
             }
         };
+        if let Some((i, s)) = slots
+            .iter()
+            .enumerate()
+            .find(|(i, s)| slots[..*i].contains(s))
+        {
+            return Err(bad(
+                "slots",
+                format!(
+                    "slot '{s}' appears twice (entry {}): two runs would share it",
+                    i + 1
+                ),
+            ));
+        }
+        if let Some(name) = &raw.slot_env {
+            if !is_env_name(name) {
+                return Err(bad(
+                    "slot_env",
+                    format!(
+                        "'{name}' is not an environment variable name (letters, digits and '_', not starting with a digit)"
+                    ),
+                ));
+            }
+        }
         if raw.drop_worse && !raw.adaptive {
             return Err(bad(
                 "drop_worse",
@@ -274,23 +329,30 @@ impl Plan {
             return Err(bad("candidate", "no [[candidate]] in the plan".into()));
         }
         for (i, c) in raw.candidates.iter().enumerate() {
-            if c.id.trim().is_empty() || c.id.contains(['/', '|']) {
-                return Err(bad(
-                    "id",
-                    format!(
-                        "candidate {}: an id must be non-empty, without '/' or '|'",
-                        i + 1
-                    ),
-                ));
+            // Ids name folders (`<workdir>/<id>/...`) and journal keys.
+            let at = |msg: String| Error::Plan {
+                file: file.clone(),
+                line: nth_key_line(text, "id", i),
+                col: 1,
+                message: format!("id: candidate {}: {msg}", i + 1),
+            };
+            if let Err(why) = safe_file_name(&c.id) {
+                return Err(at(format!("'{}' {why}", c.id.escape_debug())));
             }
             if raw.candidates[..i].iter().any(|o| o.id == c.id) {
-                return Err(bad("id", format!("candidate id '{}' appears twice", c.id)));
+                return Err(at(format!("candidate id '{}' appears twice", c.id)));
             }
             if let Some(p) = c.params {
                 positive("params", p)?;
             }
         }
-        crate::template::check(&raw.command).map_err(|m| bad("command", m))?;
+        crate::template::check_shell(&raw.command).map_err(|m| bad("command", m))?;
+        match &raw.loss {
+            LossSpec::Json { file, .. } | LossSpec::TrainerState { file, .. } => {
+                crate::template::check(file).map_err(|m| bad("loss", m))?
+            }
+            LossSpec::Regex { .. } => {}
+        }
         if let LossSpec::Regex { pattern } = &raw.loss {
             let re = regex_lite::Regex::new(pattern)
                 .map_err(|e| bad("pattern", format!("not a regular expression: {e}")))?;
@@ -363,6 +425,17 @@ impl Plan {
         v
     }
 
+    /// The folder of one attempt of a run (`{out}`), absolute.
+    pub fn attempt_dir(&self, r: &RunSpec, attempt: u32) -> PathBuf {
+        let d = self
+            .workdir
+            .join(&self.candidates[r.candidate].id)
+            .join(format!("n={}", r.n))
+            .join(format!("seed={}", r.seed))
+            .join(format!("attempt-{attempt}"));
+        std::path::absolute(&d).unwrap_or(d)
+    }
+
     /// The journal key of a run.
     pub fn run_id(&self, r: &RunSpec) -> String {
         format!(
@@ -396,6 +469,56 @@ impl Plan {
     }
 }
 
+/// Whether `s` can name an environment variable in a shell.
+fn is_env_name(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+/// Ok when `id` is a safe file name: not `.` or `..`, no `/`, `\\`, `|`
+/// (the journal key's separator), whitespace or control characters, not
+/// starting with `-`, at most 200 bytes.
+pub fn safe_file_name(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty() {
+        return Err("is empty".into());
+    }
+    if id == "." || id == ".." {
+        return Err("is not a file name (it would write outside the run folder)".into());
+    }
+    if id.starts_with('-') {
+        return Err("starts with '-' (it would read as an option)".into());
+    }
+    if id.len() > 200 {
+        return Err("is longer than 200 bytes".into());
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| "/\\|".contains(*c) || c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "has '{}': an id names a folder (put other names in `model`)",
+            c.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+/// The line where `key = ` is set for the (0-based) `nth` time (0 when absent).
+fn nth_key_line(text: &str, key: &str, nth: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .nth(nth)
+        .map(|(i, _)| i + 1)
+        .unwrap_or(0)
+}
+
 /// 1-based line and column of byte offset `at`.
 fn line_col(text: &str, at: usize) -> (usize, usize) {
     let before = &text[..at.min(text.len())];
@@ -404,14 +527,21 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// The line where `key = ` is first set (0 when absent).
+/// The line where `key = ` is first set (0 when absent), at the start of a
+/// line or inside an inline table (`loss = { pattern = ... }`).
 fn key_line(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            t.strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with('='))
+    let sets = |l: &str| {
+        let t = l.trim_start();
+        if t.strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with('='))
+        {
+            return true;
+        }
+        l.match_indices(key).any(|(i, _)| {
+            l[..i].contains('{')
+                && l[..i].ends_with(['{', ',', ' ', '\t'])
+                && l[i + key.len()..].trim_start().starts_with('=')
         })
-        .map(|i| i + 1)
-        .unwrap_or(0)
+    };
+    text.lines().position(sets).map(|i| i + 1).unwrap_or(0)
 }

@@ -53,6 +53,8 @@ pub fn replay(plan: &Plan, loss: &dyn Fn(&RunSpec) -> Option<f64>) -> Result<Rep
                 duration: Some(0.0),
                 log_path: None,
                 reason: None,
+                started: None,
+                slot: None,
             });
         }
     }

@@ -44,20 +44,16 @@ pub fn plan_report(plan: &Plan) -> String {
     );
     for r in &runs {
         let c = &plan.candidates[r.candidate];
-        let out = plan
-            .workdir
-            .join(&c.id)
-            .join(format!("n={}", r.n))
-            .join(format!("seed={}", r.seed))
-            .join("attempt-1");
-        let cmd = crate::template::render(&plan.command, &|k| {
+        let out = plan.attempt_dir(r, 1);
+        let slot = plan.slots.first().cloned().unwrap_or_default();
+        let cmd = crate::template::render_shell(&plan.command, &|k| {
             Some(match k {
                 "model" => c.model.clone().unwrap_or_else(|| c.id.clone()),
                 "id" => c.id.clone(),
                 "n" => r.n.to_string(),
                 "seed" => r.seed.to_string(),
                 "out" => out.display().to_string(),
-                "slot" => "$SLAW_SLOT".into(),
+                "slot" => slot.clone(),
                 "attempt" => "1".into(),
                 _ => return None,
             })
@@ -148,13 +144,15 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
         100.0 * (1.0 - c.spent / c.fixed),
         c.full
     );
+    let failed: usize = sum.decision.candidates.iter().map(|c| c.failed.len()).sum();
     let _ = writeln!(
         s,
         "{}",
-        if sum.decision.finished {
-            "all runs finished"
-        } else {
-            "not finished: `slaw run` continues it"
+        match (sum.decision.finished, failed) {
+            (true, 0) => "all runs finished".to_string(),
+            (true, f) =>
+                format!("ended: {f} run(s) failed with no retries left (see the failures above)"),
+            (false, _) => "not finished: `slaw run` continues it".to_string(),
         }
     );
     s

@@ -3,21 +3,22 @@
 //! free slots, until nothing is left. Every result goes to the journal the
 //! moment it is known.
 
-use crate::backend::{Backend, Launch, Poll};
-use crate::journal::{Journal, State};
+use crate::backend::{Backend, Launch, Orphan, Poll};
+use crate::journal::{hostname, Claim, Journal, Record, State};
 use crate::loss::read_loss;
 use crate::plan::{Plan, RunSpec};
 use crate::scheduler::{decide, dropped, rank, Decision, RankedCandidate};
-use crate::template::{render, shell_quote};
+use crate::template::{render, render_shell};
 use crate::{Error, Result};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 struct Active {
     handle: String,
     slot: String,
+    attempt: u32,
     started: Instant,
     spec: RunSpec,
     out_dir: PathBuf,
@@ -115,14 +116,6 @@ pub fn run(
     progress: &mut dyn FnMut(&Decision, usize),
 ) -> Result<Summary> {
     let mut journal = Journal::open(&plan.journal)?;
-    // Runs a killed slaw left: take each over (one process only), stop
-    // what is left of it, then give it back to be run again.
-    for orphan in journal.orphans()? {
-        if journal.adopt(&orphan)? {
-            backend.cancel_orphan(&orphan.id, orphan.handle.as_deref());
-            journal.release(&orphan.id, "its slaw process died")?;
-        }
-    }
     let poll_every = match plan.backend {
         crate::plan::BackendKind::Local => Duration::from_millis(20),
         crate::plan::BackendKind::Slurm => {
@@ -130,10 +123,10 @@ pub fn run(
         }
     };
     let mut active: HashMap<String, Active> = HashMap::new();
-    let mut free: Vec<String> = plan.slots.iter().rev().cloned().collect();
     let mut launched = 0;
     let mut stopped: Vec<String> = Vec::new();
     let mut done_seen = usize::MAX;
+    let mut last_recovery: Option<Instant> = None;
     loop {
         if stop.load(Ordering::SeqCst) {
             for (id, a) in active.drain() {
@@ -142,25 +135,34 @@ pub fn run(
             }
             return Err(Error::Interrupted);
         }
+        // Runs a killed slaw left (at the start, or a dead slaw running
+        // beside this one), and runs their owner never reported past the
+        // plan's timeout.
+        if last_recovery.is_none_or(|t| t.elapsed() >= RECOVER_EVERY) {
+            last_recovery = Some(Instant::now());
+            recover_orphans(plan, backend, &mut journal)?;
+            take_over_overdue(plan, backend, &mut journal, poll_every, &active)?;
+        }
         // Collect finished attempts.
         let ids: Vec<String> = active.keys().cloned().collect();
         for id in ids {
             let a = &active[&id];
             let elapsed = a.started.elapsed().as_secs_f64();
+            let stderr = a.out_dir.join("stderr.log");
             let outcome = match backend.poll(&a.handle)? {
                 Poll::Running => match plan.timeout {
                     Some(t) if elapsed > t => {
                         backend.cancel(&a.handle);
-                        Some(Err((None, format!("timeout after {t} s"))))
+                        Some(Err((None, format!("timeout after {t} s"), stderr)))
                     }
                     _ => None,
                 },
-                Poll::Exited { code: Some(0), .. } => {
-                    let fill = |t: &str| fill_template(plan, &a.spec, &a.out_dir, &a.slot, 0, t);
-                    Some(read_loss(&plan.loss, &a.stdout, &fill).map_err(|r| (Some(0), r)))
-                }
+                Poll::Exited { code: Some(0), .. } => Some(
+                    read_run_loss(plan, &a.spec, &a.out_dir, &a.slot, a.attempt)
+                        .map_err(|(r, log)| (Some(0), r, log)),
+                ),
                 Poll::Exited { code: Some(c), .. } => {
-                    Some(Err((Some(c), format!("non-zero exit status {c}"))))
+                    Some(Err((Some(c), format!("non-zero exit status {c}"), stderr)))
                 }
                 Poll::Exited { signal, .. } => Some(Err((
                     None,
@@ -168,15 +170,25 @@ pub fn run(
                         "killed by signal {}",
                         signal.map(|s| s.to_string()).unwrap_or_else(|| "?".into())
                     ),
+                    stderr,
                 ))),
             };
             if let Some(o) = outcome {
-                let a = active.remove(&id).expect("present");
+                active.remove(&id);
                 match o {
-                    Ok(loss) => journal.finish_done(&id, 0, loss, elapsed)?,
-                    Err((code, reason)) => journal.finish_failed(&id, code, elapsed, &reason)?,
+                    Ok(loss) => {
+                        journal.finish_done(&id, Some(0), loss, Some(elapsed))?;
+                    }
+                    Err((code, reason, log)) => {
+                        journal.finish_failed(
+                            &id,
+                            code,
+                            elapsed,
+                            &reason,
+                            Some(&log.display().to_string()),
+                        )?;
+                    }
                 }
-                free.push(a.slot);
             }
         }
         let records = journal.all()?;
@@ -186,20 +198,53 @@ pub fn run(
             stopped = dropped(plan, &records);
         }
         let d = decide(plan, &records, &stopped);
+        // Slots are held in the journal: free means no running run (of any
+        // slaw on this journal) holds it.
+        let mut free: Vec<&String> = plan
+            .slots
+            .iter()
+            .filter(|s| {
+                !records
+                    .iter()
+                    .any(|r| r.state == State::Running && r.slot.as_deref() == Some(s.as_str()))
+            })
+            .collect();
         for spec in &d.launch {
-            if free.is_empty() {
-                break;
-            }
             let id = plan.run_id(spec);
             if active.contains_key(&id) {
                 continue;
             }
             let cand = &plan.candidates[spec.candidate];
-            if !journal.claim(&id, &cand.id, spec.n, spec.seed, plan.retries + 1)? {
-                continue; // another slaw has it, or it has no attempts left
+            let mut claimed = None;
+            while let Some(slot) = free.first().copied() {
+                match journal.claim(
+                    &id,
+                    &cand.id,
+                    spec.n,
+                    spec.seed,
+                    plan.retries + 1,
+                    Some(slot),
+                )? {
+                    Claim::Claimed => {
+                        free.remove(0);
+                        claimed = Some(slot.clone());
+                        break;
+                    }
+                    // Another slaw took the slot since the journal was read.
+                    Claim::SlotBusy => {
+                        free.remove(0);
+                    }
+                    // Another slaw has the run, or it has no attempts left.
+                    Claim::Taken => break,
+                }
             }
+            let Some(slot) = claimed else {
+                if free.is_empty() {
+                    break;
+                }
+                continue;
+            };
             let attempt = journal.get(&id)?.map(|r| r.attempts).unwrap_or(1);
-            let slot = free.pop().expect("checked");
             match start(plan, backend, spec, &id, &slot, attempt) {
                 Ok(a) => {
                     journal.launched(&id, &a.handle, &a.stdout.display().to_string())?;
@@ -207,8 +252,13 @@ pub fn run(
                     launched += 1;
                 }
                 Err(e) => {
-                    journal.finish_failed(&id, None, 0.0, &format!("could not start: {e}"))?;
-                    free.push(slot);
+                    journal.finish_failed(
+                        &id,
+                        None,
+                        0.0,
+                        &format!("could not start: {e}"),
+                        None,
+                    )?;
                 }
             }
         }
@@ -230,29 +280,149 @@ pub fn run(
     })
 }
 
-fn fill_template(
+/// How often runs of dead or silent owners are looked for (and at start).
+const RECOVER_EVERY: Duration = Duration::from_secs(1);
+
+/// The plan's run spec of journal record `r` (None: not in the plan).
+fn spec_of(plan: &Plan, r: &Record) -> Option<RunSpec> {
+    let candidate = plan.candidates.iter().position(|c| c.id == r.candidate)?;
+    Some(RunSpec {
+        candidate,
+        n: r.n,
+        seed: r.seed,
+    })
+}
+
+/// Take over each run a dead slaw process left (one process only): if its
+/// trainer is still running, stop it and give the run back to be run again;
+/// if it finished while slaw was dead and its output is complete (its loss
+/// reads), keep that result instead of running it again.
+fn recover_orphans(plan: &Plan, backend: &mut dyn Backend, journal: &mut Journal) -> Result<()> {
+    for orphan in journal.orphans()? {
+        if !journal.adopt(&orphan)? {
+            continue;
+        }
+        let ended = backend.recover_orphan(&orphan.id, orphan.handle.as_deref());
+        let adopted = match (ended, spec_of(plan, &orphan)) {
+            (Orphan::Ended, Some(spec)) => {
+                let attempt = orphan.attempts.max(1);
+                let out = plan.attempt_dir(&spec, attempt);
+                let slot = orphan.slot.clone().unwrap_or_default();
+                // Only output written by this attempt: a file older than its
+                // claim is left from an attempt that was given back.
+                let v = values(plan, &spec, &out, &slot, attempt);
+                let fresh = crate::loss::source(&plan.loss, &out, &out.join("stdout.log"), &|t| {
+                    render(t, &v)
+                })
+                .ok()
+                .and_then(|f| std::fs::metadata(f).ok()?.modified().ok())
+                .zip(orphan.started)
+                .is_some_and(|(modified, started)| {
+                    modified >= std::time::UNIX_EPOCH + Duration::from_secs_f64(started.max(0.0))
+                });
+                if fresh {
+                    read_run_loss(plan, &spec, &out, &slot, attempt).ok()
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match adopted {
+            Some(loss) => {
+                journal.finish_done(&orphan.id, None, loss, None)?;
+            }
+            None => journal.release(&orphan.id, "its slaw process died")?,
+        }
+    }
+    Ok(())
+}
+
+/// With a timeout: runs another slaw owns (one that looks alive: a reused
+/// pid, another host) and has not reported long after the timeout (plus a
+/// minute of grace for a busy journal) are taken over and failed as timed
+/// out, so this slaw never waits past the plan's timeout.
+fn take_over_overdue(
+    plan: &Plan,
+    backend: &mut dyn Backend,
+    journal: &mut Journal,
+    poll_every: Duration,
+    active: &HashMap<String, Active>,
+) -> Result<()> {
+    let Some(t) = plan.timeout else {
+        return Ok(());
+    };
+    let grace = 60.0 + 2.0 * poll_every.as_secs_f64();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    for r in journal.all()? {
+        if r.state != State::Running || active.contains_key(&r.id) {
+            continue;
+        }
+        let Some(started) = r.started else { continue };
+        if now - started <= t + grace {
+            continue;
+        }
+        let owner = r.owner.clone().unwrap_or_else(|| "?".into());
+        let why = format!("timeout after {t} s (its owner {owner} never reported it)");
+        if !journal.take_over(&r, &why)? {
+            continue;
+        }
+        // Stop it only where this process can tell it is that run.
+        if owner.split(':').next() == Some(hostname().as_str()) {
+            backend.cancel_orphan(&r.id, r.handle.as_deref());
+        }
+        journal.finish_failed(&r.id, None, now - started, &why, None)?;
+    }
+    Ok(())
+}
+
+/// The value of each placeholder for one attempt.
+fn values(
     plan: &Plan,
     spec: &RunSpec,
-    out: &std::path::Path,
+    out: &Path,
     slot: &str,
     attempt: u32,
-    template: &str,
-) -> std::result::Result<String, String> {
-    let c = &plan.candidates[spec.candidate];
-    let quote = template == plan.command;
-    render(template, &|k| {
-        let v = match k {
+) -> impl Fn(&str) -> Option<String> {
+    let c = plan.candidates[spec.candidate].clone();
+    let (n, seed, out, slot) = (
+        spec.n,
+        spec.seed,
+        out.display().to_string(),
+        slot.to_string(),
+    );
+    move |k: &str| {
+        Some(match k {
             "model" => c.model.clone().unwrap_or_else(|| c.id.clone()),
             "id" => c.id.clone(),
-            "n" => spec.n.to_string(),
-            "seed" => spec.seed.to_string(),
-            "out" => out.display().to_string(),
-            "slot" => slot.to_string(),
+            "n" => n.to_string(),
+            "seed" => seed.to_string(),
+            "out" => out.clone(),
+            "slot" => slot.clone(),
             "attempt" => attempt.to_string(),
             _ => return None,
-        };
-        Some(if quote { shell_quote(&v) } else { v })
-    })
+        })
+    }
+}
+
+/// The loss of a finished attempt, or why not and which file tells more.
+fn read_run_loss(
+    plan: &Plan,
+    spec: &RunSpec,
+    out: &Path,
+    slot: &str,
+    attempt: u32,
+) -> std::result::Result<f64, (String, PathBuf)> {
+    let v = values(plan, spec, out, slot, attempt);
+    let stdout = out.join("stdout.log");
+    let log = match plan.loss {
+        crate::plan::LossSpec::Regex { .. } => stdout.clone(),
+        _ => out.join("stderr.log"),
+    };
+    read_loss(&plan.loss, out, &stdout, &|t: &str| render(t, &v)).map_err(|r| (r, log))
 }
 
 fn start(
@@ -263,16 +433,9 @@ fn start(
     slot: &str,
     attempt: u32,
 ) -> Result<Active> {
-    let c = &plan.candidates[spec.candidate];
-    let out_dir = plan
-        .workdir
-        .join(&c.id)
-        .join(format!("n={}", spec.n))
-        .join(format!("seed={}", spec.seed))
-        .join(format!("attempt-{attempt}"));
-    let out_dir = std::path::absolute(&out_dir).unwrap_or(out_dir);
-    let command =
-        fill_template(plan, spec, &out_dir, slot, attempt, &plan.command).map_err(Error::Usage)?;
+    let out_dir = plan.attempt_dir(spec, attempt);
+    let command = render_shell(&plan.command, &values(plan, spec, &out_dir, slot, attempt))
+        .map_err(Error::Usage)?;
     let stdout = out_dir.join("stdout.log");
     let launch = Launch {
         id: id.to_string(),
@@ -290,6 +453,7 @@ fn start(
     Ok(Active {
         handle,
         slot: slot.to_string(),
+        attempt,
         started: Instant::now(),
         spec: spec.clone(),
         out_dir,

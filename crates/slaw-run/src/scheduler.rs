@@ -132,7 +132,10 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             }
         }
         if st.stopped.is_none() && st.queued == 0 && st.running == 0 {
-            st.stopped = Some("ladder complete".into());
+            st.stopped = Some(match st.failed.len() {
+                0 => "ladder complete".into(),
+                f => format!("ladder ended with {f} failed run(s)"),
+            });
         }
         candidates.push(st);
     }

@@ -2,7 +2,7 @@
 //! (so a timeout or an interrupt stops the whole tree), stdout and stderr to
 //! files in the attempt's folder.
 
-use super::{Backend, Launch, Poll};
+use super::{Backend, Launch, Orphan, Poll};
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -83,6 +83,10 @@ impl Backend for Local {
         }
     }
 
+    fn recover_orphan(&mut self, id: &str, handle: Option<&str>) -> Orphan {
+        self.recover(id, handle)
+    }
+
     fn cancel_orphan(&mut self, id: &str, handle: Option<&str>) {
         // Only when the process is still that run (the pid may have been
         // reused since): every attempt has SLAW_RUN_ID in its environment.
@@ -90,6 +94,20 @@ impl Backend for Local {
             if runs(pid, id) {
                 kill_group(pid);
             }
+        }
+    }
+}
+
+impl Local {
+    fn recover(&mut self, id: &str, handle: Option<&str>) -> Orphan {
+        match handle.and_then(|h| h.parse::<i32>().ok()) {
+            Some(pid) if runs(pid, id) => {
+                kill_group(pid);
+                Orphan::Stopped
+            }
+            Some(_) => Orphan::Ended,
+            // Killed between starting it and recording its pid.
+            None => Orphan::Stopped,
         }
     }
 }

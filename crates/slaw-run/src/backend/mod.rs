@@ -40,4 +40,17 @@ pub trait Backend {
     /// journal handle, or (when it died before recording one) by what the
     /// backend can find. Must not touch anything that is not that run.
     fn cancel_orphan(&mut self, id: &str, handle: Option<&str>);
+    /// A dead slaw left run `id` running: stop what is still running of it
+    /// (as [`Backend::cancel_orphan`]) and tell whether it had ended by itself.
+    fn recover_orphan(&mut self, id: &str, handle: Option<&str>) -> Orphan;
+}
+
+/// What a dead slaw left of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orphan {
+    /// Its attempt had ended by itself: its output may be complete.
+    Ended,
+    /// It was still running and has been stopped, or what is left of it is
+    /// unknown (no handle was recorded): it must run again.
+    Stopped,
 }

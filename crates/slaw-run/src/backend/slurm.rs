@@ -3,7 +3,7 @@
 //! command), tracked with `scontrol show job` (works without accounting),
 //! cancelled with `scancel`.
 
-use super::{Backend, Launch, Poll};
+use super::{Backend, Launch, Orphan, Poll};
 use crate::template::shell_quote;
 use crate::{Error, Result};
 use std::process::Command;
@@ -54,6 +54,31 @@ fn run(cmd: &mut Command, what: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }
 
+/// The batch script of an attempt: enter its folder, set its environment,
+/// run its command. Every value is quoted; a variable name that is not one
+/// is refused (it would be shell code in `export`).
+pub fn job_script(l: &Launch) -> Result<String> {
+    let mut script = format!(
+        "#!/bin/sh\ncd {}\n",
+        shell_quote(&l.out_dir.display().to_string())
+    );
+    for (k, v) in &l.env {
+        let mut c = k.chars();
+        let name_ok = c
+            .next()
+            .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+            && c.all(|x| x.is_ascii_alphanumeric() || x == '_');
+        if !name_ok {
+            return Err(Error::Usage(format!(
+                "'{k}' is not an environment variable name"
+            )));
+        }
+        script += &format!("export {k}={}\n", shell_quote(v));
+    }
+    script += &format!("exec sh -c {}\n", shell_quote(&l.command));
+    Ok(script)
+}
+
 impl Backend for Slurm {
     fn launch(&mut self, l: &Launch) -> Result<String> {
         let io = |p: &std::path::Path, e: std::io::Error| Error::Io {
@@ -61,14 +86,7 @@ impl Backend for Slurm {
             source: e,
         };
         std::fs::create_dir_all(&l.out_dir).map_err(|e| io(&l.out_dir, e))?;
-        let mut script = format!(
-            "#!/bin/sh\ncd {}\n",
-            shell_quote(&l.out_dir.display().to_string())
-        );
-        for (k, v) in &l.env {
-            script += &format!("export {k}={}\n", shell_quote(v));
-        }
-        script += &format!("exec sh -c {}\n", shell_quote(&l.command));
+        let script = job_script(l)?;
         let path = l.out_dir.join("job.sh");
         std::fs::write(&path, script).map_err(|e| io(&path, e))?;
         let out = run(
@@ -143,6 +161,16 @@ impl Backend for Slurm {
         self.jobs.retain(|j| j != handle);
     }
 
+    fn recover_orphan(&mut self, id: &str, handle: Option<&str>) -> Orphan {
+        if let Some(h) = handle {
+            if self.poll(h).is_ok_and(|p| p != Poll::Running) {
+                return Orphan::Ended;
+            }
+        }
+        self.cancel_orphan(id, handle);
+        Orphan::Stopped
+    }
+
     fn cancel_orphan(&mut self, id: &str, handle: Option<&str>) {
         match handle {
             Some(h) => {
@@ -163,5 +191,39 @@ impl Drop for Slurm {
         for j in std::mem::take(&mut self.jobs) {
             let _ = Command::new("scancel").arg(&j).output();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_job_script_quotes_every_value_and_refuses_bad_names() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut l = Launch {
+            id: "a|n=1|seed=0".into(),
+            command: "printf '%s' \"$V\" > got.txt".into(),
+            env: vec![("V".into(), "x'; touch pwned; '$(touch pwned2)".into())],
+            out_dir: dir.path().to_path_buf(),
+            stdout: dir.path().join("stdout.log"),
+            stderr: dir.path().join("stderr.log"),
+        };
+        let script = job_script(&l).unwrap();
+        let st = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("got.txt")).unwrap(),
+            "x'; touch pwned; '$(touch pwned2)"
+        );
+        assert!(!dir.path().join("pwned").exists());
+        assert!(!dir.path().join("pwned2").exists());
+        l.env = vec![("X; touch pwned; Y".into(), "0".into())];
+        let e = job_script(&l).unwrap_err().to_string();
+        assert!(e.contains("not an environment variable name"), "{e}");
     }
 }

@@ -45,8 +45,26 @@ enum Tok {
 }
 
 fn err(formula: &str, position: usize, message: impl Into<String>) -> Error {
+    // A long formula is quoted around the position only.
+    let formula = if formula.len() > 120 {
+        let lo = (0..=position.saturating_sub(40).min(formula.len()))
+            .rev()
+            .find(|&i| formula.is_char_boundary(i))
+            .unwrap_or(0);
+        let hi = (position.saturating_add(40).min(formula.len())..=formula.len())
+            .find(|&i| formula.is_char_boundary(i))
+            .unwrap_or(formula.len());
+        format!(
+            "{}{}{}",
+            if lo > 0 { "..." } else { "" },
+            &formula[lo..hi],
+            if hi < formula.len() { "..." } else { "" }
+        )
+    } else {
+        formula.to_string()
+    };
     Error::Formula {
-        formula: formula.to_string(),
+        formula,
         position,
         message: message.into(),
     }
@@ -102,8 +120,16 @@ fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>> {
     Ok(out)
 }
 
+/// The deepest expression tree a formula may build (nesting of
+/// parentheses, functions and `^`, and the length of a chain of `+`/`*`):
+/// evaluation recurses once per level, so this bounds the stack it needs.
+/// Scaling laws are a few levels deep.
+pub const MAX_DEPTH: usize = 200;
+
 struct Parser<'a> {
     src: &'a str,
+    /// Calls of `expr` in progress (the parser's own recursion).
+    level: usize,
     toks: Vec<(Tok, usize)>,
     pos: usize,
     inputs: &'a [String],
@@ -118,7 +144,34 @@ impl<'a> Parser<'a> {
     fn offset(&self) -> usize {
         self.toks.get(self.pos).map_or(self.src.len(), |t| t.1)
     }
+    fn too_deep(&self, at: usize) -> Error {
+        err(
+            self.src,
+            at,
+            format!(
+                "the formula is nested too deeply (more than {MAX_DEPTH} levels of parentheses, functions, powers or terms in one chain)"
+            ),
+        )
+    }
     fn expr(&mut self, min_bp: u8) -> Result<Expr> {
+        Ok(self.expr_depth(min_bp)?.0)
+    }
+    /// An expression and the depth of its tree.
+    fn expr_depth(&mut self, min_bp: u8) -> Result<(Expr, usize)> {
+        let start = self.offset();
+        if self.level >= MAX_DEPTH {
+            return Err(self.too_deep(start));
+        }
+        self.level += 1;
+        let r = self.expr_inner(min_bp);
+        self.level -= 1;
+        let (e, d) = r?;
+        if d > MAX_DEPTH {
+            return Err(self.too_deep(start));
+        }
+        Ok((e, d))
+    }
+    fn expr_inner(&mut self, min_bp: u8) -> Result<(Expr, usize)> {
         let start = self.offset();
         let tok = self
             .toks
@@ -126,12 +179,15 @@ impl<'a> Parser<'a> {
             .cloned()
             .ok_or_else(|| err(self.src, start, "unexpected end of formula"))?;
         self.pos += 1;
-        let mut lhs = match tok.0 {
-            Tok::Num(v) => Expr::Num(v),
-            Tok::Sym('-') => Expr::Neg(Box::new(self.expr(5)?)),
-            Tok::Sym('+') => self.expr(5)?,
+        let (mut lhs, mut depth) = match tok.0 {
+            Tok::Num(v) => (Expr::Num(v), 1),
+            Tok::Sym('-') => {
+                let (e, d) = self.expr_depth(5)?;
+                (Expr::Neg(Box::new(e)), d + 1)
+            }
+            Tok::Sym('+') => self.expr_depth(5)?,
             Tok::Sym('(') => {
-                let e = self.expr(0)?;
+                let e = self.expr_depth(0)?;
                 self.expect(')')?;
                 e
             }
@@ -153,16 +209,16 @@ impl<'a> Parser<'a> {
                         }
                     };
                     self.pos += 1;
-                    let arg = self.expr(0)?;
+                    let (arg, d) = self.expr_depth(0)?;
                     self.expect(')')?;
-                    Expr::Call(f, Box::new(arg))
+                    (Expr::Call(f, Box::new(arg)), d + 1)
                 } else if let Some(j) = self.params.iter().position(|p| *p == name) {
                     self.used_params[j] = true;
-                    Expr::Param(j)
+                    (Expr::Param(j), 1)
                 } else if let Some(j) = self.inputs.iter().position(|p| *p == name) {
-                    Expr::Input(j)
+                    (Expr::Input(j), 1)
                 } else if name == "pi" {
-                    Expr::Num(std::f64::consts::PI)
+                    (Expr::Num(std::f64::consts::PI), 1)
                 } else {
                     return Err(err(
                         self.src,
@@ -197,11 +253,16 @@ impl<'a> Parser<'a> {
             if l_bp < min_bp {
                 break;
             }
+            let at = self.offset();
             self.pos += 1;
-            let rhs = self.expr(r_bp)?;
+            let (rhs, d) = self.expr_depth(r_bp)?;
+            depth = depth.max(d) + 1;
+            if depth > MAX_DEPTH {
+                return Err(self.too_deep(at));
+            }
             lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
         }
-        Ok(lhs)
+        Ok((lhs, depth))
     }
     fn expect(&mut self, c: char) -> Result<()> {
         if self.peek() == Some(&Tok::Sym(c)) {
@@ -221,6 +282,7 @@ fn parse(src: &str, inputs: &[String], params: &[String]) -> Result<Expr> {
     let mut p = Parser {
         src,
         toks,
+        level: 0,
         pos: 0,
         inputs,
         params,
@@ -442,5 +504,34 @@ mod tests {
         assert!(e.to_string().contains("expected ')'"), "{e}");
         let e = formula_law("A * x", &names(&["x"]), &names(&["A", "B"]), &[]).unwrap_err();
         assert!(e.to_string().contains("'B' does not appear"), "{e}");
+    }
+
+    /// Nesting, long chains of terms and of powers: a clear error naming
+    /// the limit, never a stack overflow (they used to abort the process).
+    #[test]
+    fn deep_or_long_formulas_are_refused_not_crashed() {
+        let x = names(&["x"]);
+        let a = names(&["A"]);
+        let n = 20_000;
+        let nested = format!("A*{}x{}", "(".repeat(n), ")".repeat(n));
+        let sum = format!("A{}", "+x".repeat(n));
+        let pow = format!("A*x{}", "^x".repeat(3 * n));
+        let neg = format!("A*{}x", "-".repeat(n));
+        let funcs = format!("A*{}x{}", "exp(".repeat(n), ")".repeat(n));
+        for f in [&nested, &sum, &pow, &neg, &funcs] {
+            let e = formula_law(f, &x, &a, &[]).unwrap_err();
+            assert!(
+                e.to_string().contains("nested too deeply"),
+                "{}",
+                &e.to_string()[..80]
+            );
+        }
+        // Within the limit it parses and evaluates.
+        let ok = format!("A*{}x{}", "(".repeat(150), ")".repeat(150));
+        let law = formula_law(&ok, &x, &a, &[]).unwrap();
+        assert_eq!(law.predict(&[3.0], &[2.0]), 6.0);
+        let ok = format!("A{}", "+x".repeat(150));
+        let law = formula_law(&ok, &x, &a, &[]).unwrap();
+        assert_eq!(law.predict(&[1.0], &[1.0]), 151.0);
     }
 }

@@ -178,6 +178,10 @@ impl std::fmt::Debug for Law {
     }
 }
 
+/// The most starting points a law's multi-start grid may have (the
+/// largest built-in grid has 4,500).
+pub const MAX_GRID_STARTS: usize = 100_000;
+
 impl Law {
     pub fn n_params(&self) -> usize {
         self.params.len()
@@ -226,7 +230,9 @@ impl Law {
             .collect();
         cartesian(&axes)
     }
-    /// Replace a parameter's bounds and/or grid (natural units).
+    /// Replace a parameter's bounds and/or grid (natural units). A grid
+    /// whose product with the other parameters' grids exceeds
+    /// [`MAX_GRID_STARTS`] is refused.
     pub fn set_param(
         &mut self,
         name: &str,
@@ -265,6 +271,29 @@ impl Law {
                     "'{name}' is fitted in log space: starting values must be > 0"
                 )));
             }
+            if let Some(v) = g.iter().find(|v| !v.is_finite()) {
+                return Err(crate::Error::usage(format!(
+                    "starting value {v} of '{name}' is not a finite number"
+                )));
+            }
+            let others: f64 = self
+                .params
+                .iter()
+                .filter(|q| q.name != name)
+                .map(|q| q.grid.len() as f64)
+                .product();
+            let starts = others * g.len() as f64;
+            if starts > MAX_GRID_STARTS as f64 {
+                return Err(crate::Error::usage(format!(
+                    "a starting grid of {starts:.0} points ({} for '{name}' times {others:.0} for the other parameters): at most {MAX_GRID_STARTS} (each start is a full fit; use fewer values)",
+                    g.len()
+                )));
+            }
+            let p = self
+                .params
+                .iter_mut()
+                .find(|p| p.name == name)
+                .expect("found above");
             p.grid = g;
         }
         Ok(())
@@ -303,4 +332,33 @@ pub fn ln_input(v: f64) -> f64 {
 #[inline]
 pub fn exp_capped(z: f64) -> f64 {
     z.min(700.0).exp()
+}
+
+#[cfg(test)]
+mod grid_cap {
+    use super::*;
+
+    #[test]
+    fn absurd_starting_grids_are_refused_before_they_are_built() {
+        let mut law = catalog::by_name("chinchilla").unwrap();
+        let name = law.params[0].name.clone();
+        let e = law
+            .set_param(&name, None, Some(vec![1.0; 10_000_000]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at most 100000"), "{e}");
+        // The product with the other grids counts too.
+        let e = law
+            .set_param(&name, None, Some(vec![1.0; 1_000]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("starting grid of"), "{e}");
+        assert!(law.grid().len() <= MAX_GRID_STARTS);
+        law.set_param(&name, None, Some(vec![1.0, 2.0])).unwrap();
+        let e = law
+            .set_param(&name, None, Some(vec![1.0, f64::NAN]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a finite number"), "{e}");
+    }
 }
