@@ -928,3 +928,38 @@ fn os_errors_are_printed_once() {
     assert!(stderr.contains("missing.csv"), "{stderr}");
     assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
 }
+
+/// `-` reads standard input; a header naming a column twice (a wide selection
+/// file with two `400` columns) is refused, not merged; rows are numbered by
+/// file line after blank lines.
+#[test]
+fn stdin_duplicate_columns_and_row_numbers() {
+    slaw()
+        .args(["fit", "-", "--x", "D", "--y", "loss", "--law", "power"])
+        .write_stdin("D,loss\n100,3.0\n200,2.8\n400,2.65\n800,2.55\n1600,2.47\n3200,2.41\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("law: power"));
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "wide.csv",
+        "config name,0,200,400,400,800,size\na,3,2.9,2.8,2.7,2.6,1e8\n",
+    );
+    slaw()
+        .current_dir(dir.path())
+        .args(["select", "wide.csv", "--target", "1600", "--max-n", "800"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'400'"))
+        .stderr(predicate::str::contains("twice"));
+    write(dir.path(), "gap.csv", "D,loss\n100,3.0\n\n\n200,oops\n");
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit", "gap.csv", "--x", "D", "--y", "loss", "--law", "power",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("row 5, column 'loss'"));
+}

@@ -17,14 +17,45 @@ pub struct Table {
 }
 
 impl Table {
+    /// Read a file (`-`: standard input) by its extension or, without one,
+    /// by its content.
     pub fn read(path: &Path) -> Result<Table> {
-        let source = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            path: source.clone(),
-            source: e,
-        })?;
-        let ext = path
-            .extension()
+        let stdin = path.as_os_str() == "-";
+        let source = if stdin {
+            "standard input".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let bytes = if stdin {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(|e| Error::Io {
+                path: source.clone(),
+                source: e,
+            })?;
+            b
+        } else {
+            std::fs::read(path).map_err(|e| Error::Io {
+                path: source.clone(),
+                source: e,
+            })?
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+                return Err(Error::input(
+                    &source,
+                    Some(line),
+                    None,
+                    format!("not a text file: invalid UTF-8 at byte {at}"),
+                ));
+            }
+        };
+        // A byte-order mark is not part of the first column's name.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+        let ext = if stdin { None } else { path.extension() };
+        let ext = ext
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
@@ -32,9 +63,12 @@ impl Table {
             "jsonl" | "ndjson" => Self::from_json_lines(&source, &text),
             "tsv" | "tab" => Self::from_delimited(&source, &text, b'\t'),
             "csv" => Self::from_delimited(&source, &text, b','),
+            "json" => Self::from_json(&source, &text),
             _ => {
                 let first = text.lines().next().unwrap_or("");
-                if first.trim_start().starts_with('{') {
+                if first.trim_start().starts_with('[') {
+                    Self::from_json(&source, &text)
+                } else if first.trim_start().starts_with('{') {
                     Self::from_json_lines(&source, &text)
                 } else if first.contains('\t') && !first.contains(',') {
                     Self::from_delimited(&source, &text, b'\t')
@@ -60,12 +94,19 @@ impl Table {
         if columns.is_empty() || columns.iter().all(|c| c.is_empty()) {
             return Err(Error::input(source, Some(1), None, "empty header"));
         }
+        check_unique(source, &columns)?;
         let mut rows = Vec::new();
         let mut row_numbers = Vec::new();
         for (i, record) in reader.records().enumerate() {
-            let row = i + 2;
-            let record = record
-                .map_err(|e| Error::input(source, Some(row), None, format!("cannot read: {e}")))?;
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(i + 2, |p| p.line() as usize);
+                Error::input(source, Some(line), None, format!("cannot read: {e}"))
+            })?;
+            // The file line where the record starts (blank lines and quoted
+            // fields spanning lines counted).
+            let row = record
+                .position()
+                .map_or(i + 2, |p| line_of(text, p.byte() as usize));
             if record.iter().all(|c| c.is_empty()) {
                 continue;
             }
@@ -82,7 +123,7 @@ impl Table {
                 ));
             }
             rows.push(record.iter().map(str::to_string).collect());
-            row_numbers.push(record.position().map_or(row, |p| p.line() as usize));
+            row_numbers.push(row);
         }
         Ok(Table {
             source: source.to_string(),
@@ -90,6 +131,34 @@ impl Table {
             rows,
             row_numbers,
         })
+    }
+
+    /// A JSON array of objects (one row each; the columns are the keys of
+    /// the first object). Rows are numbered from 1 in the array.
+    pub fn from_json(source: &str, text: &str) -> Result<Table> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            Error::input(source, Some(e.line()), None, format!("invalid JSON: {e}"))
+        })?;
+        let items = value
+            .as_array()
+            .ok_or_else(|| Error::input(source, None, None, "expected a JSON array of objects"))?;
+        let lines: Vec<String> = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if v.is_object() {
+                    Ok(v.to_string())
+                } else {
+                    Err(Error::input(
+                        source,
+                        Some(i + 1),
+                        None,
+                        "each element of the array must be a JSON object",
+                    ))
+                }
+            })
+            .collect::<Result<_>>()?;
+        Self::from_json_lines(source, &lines.join("\n"))
     }
 
     /// JSON lines: one object per line; the columns are the keys of the first
@@ -174,6 +243,17 @@ impl Table {
                 format!("'{cell}' is not a number"),
             )
         })?;
+        // A nonzero number too small for a double parses as 0: refuse it
+        // rather than compute with a value the file does not say.
+        let mantissa = cell.split(['e', 'E']).next().unwrap_or("");
+        if v == 0.0 && mantissa.chars().any(|c| ('1'..='9').contains(&c)) {
+            return Err(Error::input(
+                &self.source,
+                Some(row),
+                Some(name),
+                format!("'{cell}' is too small for a double (it would read as 0)"),
+            ));
+        }
         if !v.is_finite() {
             return Err(Error::input(
                 &self.source,
@@ -195,9 +275,95 @@ impl Table {
     }
 }
 
+/// The 1-based line of the first non-blank character at or after `byte`.
+fn line_of(text: &str, byte: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = byte.min(bytes.len());
+    while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
+        at += 1;
+    }
+    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Two columns with one name would make every look-up by name ambiguous.
+fn check_unique(source: &str, columns: &[String]) -> Result<()> {
+    for (i, c) in columns.iter().enumerate() {
+        if let Some(j) = columns[..i].iter().position(|d| d == c) {
+            return Err(Error::input(
+                source,
+                Some(1),
+                Some(c),
+                format!(
+                    "the header names this column twice (columns {} and {})",
+                    j + 1,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_numbered_by_file_line_after_blank_lines_and_quoted_newlines() {
+        let t = Table::from_delimited("d.csv", "x,y\n1,2\n\n\"a\nb\",3\n4,oops\n", b',').unwrap();
+        assert_eq!(t.row_numbers, vec![2, 4, 6]);
+        let err = t.number(2, 1).unwrap_err().to_string();
+        assert!(err.contains("row 6, column 'y'"), "{err}");
+        let err = Table::from_delimited("d.csv", "x,y\n1,2\n\n3\n", b',')
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 4"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_header_names_are_refused() {
+        let err = Table::from_delimited("d.csv", "x,400,400\n1,2,3\n", b',')
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'400'") && err.contains("columns 2 and 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn underflowing_numbers_are_refused_and_true_zeros_kept() {
+        let t = Table::from_delimited("d.csv", "x\n1e-400\n0.000e5\n0\n", b',').unwrap();
+        let err = t.number(0, 0).unwrap_err().to_string();
+        assert!(err.contains("too small"), "{err}");
+        assert_eq!(t.number(1, 0).unwrap(), 0.0);
+        assert_eq!(t.number(2, 0).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn json_arrays_boms_and_binary_files() {
+        let dir = std::env::temp_dir().join(format!("slaw-table-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = dir.join("a.json");
+        std::fs::write(&a, "[{\"x\": 1, \"y\": 2}, {\"x\": 3, \"y\": 4}]").unwrap();
+        let t = Table::read(&a).unwrap();
+        assert_eq!(t.columns, vec!["x", "y"]);
+        assert_eq!(t.rows.len(), 2);
+        let b = dir.join("b.jsonl");
+        std::fs::write(&b, "\u{feff}{\"x\": 1}\n{\"x\": 2}\n").unwrap();
+        assert_eq!(Table::read(&b).unwrap().columns, vec!["x"]);
+        let c = dir.join("c.csv");
+        std::fs::write(&c, "\u{feff}x,y\n1,2\n").unwrap();
+        assert_eq!(Table::read(&c).unwrap().columns, vec!["x", "y"]);
+        let d = dir.join("d.csv");
+        std::fs::write(&d, b"x,y\n1,2\n\xff\xfe,3\n").unwrap();
+        let err = Table::read(&d).unwrap_err().to_string();
+        assert!(
+            err.contains("not a text file") && err.contains("row 3"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn csv_and_jsonl_give_same_cells() {
