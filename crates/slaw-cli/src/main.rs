@@ -305,7 +305,11 @@ struct FitArgs {
 struct CompareArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Built-in laws to compare, e.g. power,rectified,vanilla-ft.
+    /// Built-in laws to compare, e.g. power,rectified,vanilla-ft. Laws that cannot be fitted
+    /// (more parameters than points, inputs outside their domain) are skipped and reported;
+    /// only converged fits are ranked (exit 3 when none converged). Held out by default: the 2
+    /// largest values of the first input; with nothing held out (--holdout largest:0), laws are
+    /// ranked by AIC.
     #[arg(long, value_delimiter = ',', required = true)]
     laws: Vec<String>,
     #[arg(long)]
@@ -634,8 +638,11 @@ fn parse_predict(s: &str, law: &Law, x_names: &[String]) -> Result<Vec<f64>> {
 }
 
 fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
-    let (obs, holdout, opts) = load(&a.data)?;
+    let (obs, holdout, mut opts) = load(&a.data)?;
     let law = build_law(&a.law, &a.data.x)?;
+    // Bounds and starting values given on the command line are in the data's
+    // units: the search then runs in those units.
+    opts.scale_free = a.law.bounds.is_empty() && a.law.inits.is_empty();
     analysis::validate(&law, &obs, opts.space, &a.data.y)?;
     if !(a.level > 0.0 && a.level < 1.0) {
         bail!("--level must be between 0 and 1");
@@ -695,16 +702,30 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
         .iter()
         .map(|n| catalog::by_name(n))
         .collect::<slaw::Result<Vec<_>>>()?;
-    for law in &laws {
-        analysis::validate(law, &obs, opts.space, &a.data.y)?;
+    // A law whose inputs or domain do not fit the data is skipped and reported.
+    let mut fittable = Vec::new();
+    let mut unfit = Vec::new();
+    for law in laws {
+        match analysis::validate(&law, &obs, opts.space, &a.data.y) {
+            Ok(()) => fittable.push(law),
+            Err(e) => unfit.push((law, e.to_string())),
+        }
     }
-    let ranked = analysis::compare(&laws, &obs, &opts, &holdout)?;
+    let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
+    for (law, reason) in unfit {
+        ranked.push(analysis::Ranked::skipped(&law, reason));
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&ranked)?);
     } else {
         print!("{}", report::compare_report(&ranked));
     }
-    Ok(ExitCode::SUCCESS)
+    if ranked.iter().any(|r| r.rank.is_some()) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: no law converged (nothing to rank)");
+        Ok(ExitCode::from(3))
+    }
 }
 
 fn cmd_select(a: SelectArgs) -> Result<ExitCode> {

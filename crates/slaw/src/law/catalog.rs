@@ -8,6 +8,25 @@ use std::sync::Arc;
 
 const BIG: f64 = 1e30;
 
+// The scales (ln) each law's default grid was written for: a scale-free fit
+// moves the data from their own geometric mean to these
+// scales (see `Model::reference_scale`), so the grid follows the data.
+/// Losses of order 2.
+const LN_REF_Y: f64 = std::f64::consts::LN_2;
+/// A one-input power law over about 10..1e5.
+const LN_REF_X: f64 = 6.9;
+/// Fine-tuning data sizes 200..1.6M (the fine-tuning curves' geometric mean).
+const LN_REF_D: f64 = 9.8;
+/// Joint laws: model size about 1e9, fine-tuning data about 10^4.5.
+const LN_REF_JOINT: [f64; 2] = [20.7, 10.4];
+/// Broken power laws over about 10..1e7 (the breaks' grid e^2..e^12 brackets e^7).
+const LN_REF_BNSL: f64 = 7.0;
+/// Token positions 1..2048 (the a1 grid e^-6..1 puts the bend at positions 1..400).
+const LN_REF_POSITION: f64 = 6.5;
+/// Hoffmann et al.'s grid, at the scale of their runs (geometric means of the
+/// 240 reconstructed runs: N = e^20.5, D = e^23.5, L = e^1).
+const LN_REF_CHINCHILLA: ([f64; 2], f64) = ([20.5, 23.5], 1.0);
+
 /// ln of a sum of exponentials and the softmax weights, without overflow.
 #[inline]
 pub(crate) fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
@@ -27,6 +46,12 @@ pub(crate) fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
 /// L = A / x^alpha + E. Internal: (ln A, alpha, ln E).
 struct Power;
 impl Model for Power {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![u[0] + u[1] * l[0] + m, u[1], u[2] + m])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_X], LN_REF_Y))
+    }
     fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let lx = lnx[0];
         let t = exp_capped(u[0] - u[1] * lx);
@@ -52,6 +77,21 @@ impl Model for Power {
 /// L = (B / D^beta + E)^alpha. Internal: (ln B, beta, ln E, alpha).
 struct VanillaFt;
 impl Model for VanillaFt {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        let alpha = u[3];
+        if alpha == 0.0 {
+            return None;
+        }
+        Some(vec![
+            u[0] + u[1] * l[0] + m / alpha,
+            u[1],
+            u[2] + m / alpha,
+            alpha,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_D], LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
@@ -110,6 +150,17 @@ crate::multiversion! {
 /// Defined at D = 0, where L = B / D_l + E (the zero-shot point).
 struct Rectified;
 impl Model for Rectified {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + u[2] * l[0] + m,
+            u[1] + u[2] * l[0],
+            u[2],
+            u[3] + m,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_D], LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let ld = lnx[0];
         let b = exp_capped(u[0]);
@@ -151,8 +202,24 @@ impl Model for Rectified {
 
 /// L = E + A / N^alpha + B / D^beta. Internal: (ln A, alpha, ln B, beta, ln E).
 /// Also the additive joint law A / X^alpha + B / D^beta + E.
-struct Additive2;
+struct Additive2 {
+    /// ln of the reference input scales (see `reference_scale`).
+    ref_x: [f64; 2],
+    ref_y: f64,
+}
 impl Model for Additive2 {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + u[1] * l[0] + m,
+            u[1],
+            u[2] + u[3] * l[1] + m,
+            u[3],
+            u[4] + m,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((self.ref_x.to_vec(), self.ref_y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
@@ -244,6 +311,17 @@ crate::multiversion! {
 /// L = A / (X^alpha D^beta) + E. Internal: (ln A, alpha, beta, ln E).
 struct JointMult;
 impl Model for JointMult {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + u[1] * l[0] + u[2] * l[1] + m,
+            u[1],
+            u[2],
+            u[3] + m,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((LN_REF_JOINT.to_vec(), LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
@@ -297,6 +375,18 @@ impl Bnsl {
     }
 }
 impl Model for Bnsl {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        let mut v = u.to_vec();
+        v[0] += m;
+        v[1] += u[2] * l[0] + m;
+        for i in 0..self.breaks {
+            v[3 + 3 * i] += l[0];
+        }
+        Some(v)
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_BNSL], LN_REF_Y))
+    }
     fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let t = self.log_term(lnx[0], u, g);
         let a = exp_capped(u[0]);
@@ -326,6 +416,12 @@ impl Model for Bnsl {
 /// Internal: (ln a0, ln a1, ln a2).
 struct Reciprocal;
 impl Model for Reciprocal {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![u[0] + m, u[1] - l[0], u[2] + m])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_POSITION], LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let a0 = exp_capped(u[0]);
         let a1 = exp_capped(u[1]);
@@ -444,7 +540,10 @@ pub fn chinchilla() -> Law {
             ),
             Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.0, 1.0, 5)),
         ],
-        Arc::new(Additive2),
+        Arc::new(Additive2 {
+            ref_x: LN_REF_CHINCHILLA.0,
+            ref_y: LN_REF_CHINCHILLA.1,
+        }),
     )
 }
 
@@ -477,7 +576,10 @@ pub fn joint_add() -> Law {
             Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.05, 0.2, 0.5]),
             Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.5, 1.0, 3)),
         ],
-        Arc::new(Additive2),
+        Arc::new(Additive2 {
+            ref_x: LN_REF_JOINT,
+            ref_y: LN_REF_Y,
+        }),
     )
 }
 
