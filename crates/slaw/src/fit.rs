@@ -406,7 +406,8 @@ fn search(
             .count()
             .max(usize::from(converged));
         // Second search: the best optimum was reached by a single start.
-        if extra == 0 && opts.starts.is_none() && opts.retry_factor > 0 && n_best <= 1 {
+        if extra == 0 && opts.starts.is_none() && opts.retry_factor > 0 && converged && n_best <= 1
+        {
             let n = (opts.retry_factor * starts.len()).clamp(32, 4096);
             let more = extra_starts(&starts, &lower, &upper, n);
             outcomes.extend(screen(&more));
