@@ -813,11 +813,15 @@ fn fit_flags_parameters_the_data_do_not_pin() {
             "loss",
             "c.csv",
             "--json",
+            "--predict",
+            "1e6",
         ])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = &v["groups"][0]["fit"];
+    let unpinned = v["groups"][0]["predictions"][0]["depends_on_unpinned"].to_string();
+    assert!(unpinned.contains("\"B\""), "{unpinned}");
     let flat: Vec<&str> = f["identifiability"]["flat"]
         .as_array()
         .unwrap()

@@ -27,6 +27,24 @@ pub struct Prediction {
     pub at: Vec<f64>,
     pub value: f64,
     pub interval: Option<Interval>,
+    /// Parameters the data do not pin (`FitResult::unidentified`) that this
+    /// prediction depends on (see [`depends_on`]).
+    pub depends_on_unpinned: Vec<String>,
+}
+
+/// The parameters among `names` that the prediction at `x` depends on: a
+/// step of 0.01 in the parameter's internal value (1% for a log parameter)
+/// changes ln(prediction) by more than 1e-4.
+pub fn depends_on(law: &Law, x: &[f64], internal: &[f64], names: &[String]) -> Vec<String> {
+    let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
+    let mut g = vec![0.0; internal.len()];
+    let v = law.model.value_grad(x, &lnx, internal, &mut g);
+    law.params
+        .iter()
+        .enumerate()
+        .filter(|(j, p)| names.contains(&p.name) && !(0.01 * (g[*j] / v).abs() <= 1e-4))
+        .map(|(_, p)| p.name.clone())
+        .collect()
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -125,6 +143,7 @@ pub fn run(
                 at: x.clone(),
                 value: job.law.predict(x, &res.params),
                 interval: boot.as_ref().map(|b| b.predictions[k]),
+                depends_on_unpinned: depends_on(&job.law, x, &res.internal, res.unidentified()),
             })
             .collect();
         out.push(GroupFit {

@@ -168,7 +168,20 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 .interval
                 .map(|i| format!("   [{}, {}]", num(i.lo), num(i.hi)))
                 .unwrap_or_default();
-            let _ = writeln!(s, "predict {}: {}{ci}", at.join(","), num(p.value));
+            let unpinned = if p.depends_on_unpinned.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "   (depends on {}, which the data do not pin)",
+                    p.depends_on_unpinned.join(", ")
+                )
+            };
+            let _ = writeln!(
+                s,
+                "predict {}: {}{ci}{unpinned}",
+                at.join(","),
+                num(p.value)
+            );
         }
         for w in &f.warnings {
             let _ = writeln!(s, "warning: {w}");
