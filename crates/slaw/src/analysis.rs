@@ -42,7 +42,9 @@ pub fn depends_on(law: &Law, x: &[f64], internal: &[f64], names: &[String]) -> V
     law.params
         .iter()
         .enumerate()
-        .filter(|(j, p)| names.contains(&p.name) && !(0.01 * (g[*j] / v).abs() <= 1e-4))
+        .filter(|(j, p)| {
+            names.contains(&p.name) && (0.01 * (g[*j] / v).abs() > 1e-4 || !(g[*j] / v).is_finite())
+        })
         .map(|(_, p)| p.name.clone())
         .collect()
 }

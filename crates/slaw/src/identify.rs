@@ -65,7 +65,7 @@ pub fn analyse(
     let mut ss = 0.0;
     let mut n_pos = 0usize;
     for i in 0..r.len() {
-        if !(w[i] > 0.0) || !r[i].is_finite() {
+        if w[i].is_nan() || w[i] <= 0.0 || !r[i].is_finite() {
             continue;
         }
         n_pos += 1;
@@ -197,7 +197,7 @@ pub fn to_natural(
     id.std_errors = (0..p)
         .map(|j| {
             let v = cov[j * p + j];
-            if flat[j] || !(v >= 0.0) || !v.is_finite() {
+            if flat[j] || v.is_nan() || v < 0.0 || !v.is_finite() {
                 return None;
             }
             let sd = v.sqrt();

@@ -9,7 +9,7 @@ pub fn solve(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
     let mut m = a.to_vec();
     let mut x = b.to_vec();
     let scale = m.iter().fold(0.0f64, |s, v| s.max(v.abs()));
-    if !(scale > 0.0) || !scale.is_finite() {
+    if scale.is_nan() || scale <= 0.0 || !scale.is_finite() {
         return None;
     }
     for k in 0..n {

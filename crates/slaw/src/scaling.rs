@@ -119,7 +119,7 @@ pub fn to_scaled(law: &Law, u: &[f64], s: &Scales, x: &[f64]) -> Option<Vec<f64>
 /// e^0.5; each step matches the law's values at the moved points.
 fn continuation(law: &Law, u: &[f64], s: &Scales, z: &[f64]) -> Option<Vec<f64>> {
     let d = law.inputs.len();
-    if d == 0 || z.is_empty() || z.len() % d != 0 {
+    if d == 0 || z.is_empty() || !z.len().is_multiple_of(d) {
         return None;
     }
     let pts: Vec<&[f64]> = z.chunks_exact(d).collect();

@@ -458,7 +458,7 @@ impl M4 {
         let i = exp_capped(u[1]);
         let alpha = u[2];
         let gap = i - e;
-        if !(gap > 0.0) || !(alpha >= 0.0) || !lx.is_finite() {
+        if gap.is_nan() || gap <= 0.0 || alpha.is_nan() || alpha < 0.0 || !lx.is_finite() {
             return None;
         }
         let k = u[3] - u[4] * lx - (1.0 - alpha) * gap.ln();
@@ -542,7 +542,7 @@ impl Model for M4 {
         // a b (finite when L is within rounding of E or of I).
         let alpha = u[2];
         let den = b + alpha * a;
-        if !(den > 0.0) {
+        if den.is_nan() || den <= 0.0 {
             g.iter_mut().for_each(|v| *v = f64::NAN);
             return f64::NAN;
         }
