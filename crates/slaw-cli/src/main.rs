@@ -288,7 +288,12 @@ struct FitArgs {
     /// Bootstrap replicates for intervals on parameters and predictions.
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
-    /// Interval level.
+    /// Interval level, of the bootstrap intervals and of the extrapolation intervals. With
+    /// --predict, a one-input law also gives an extrapolation interval: rolling origin — the law
+    /// refitted on the first half, then on more and more of the points (ordered by the input),
+    /// each scored on the later points; the level-quantile of |log error| per unit of
+    /// ln(x / last fitted x) scales the interval with the distance beyond the data (at least the
+    /// fit's own residual quantile). It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
     #[arg(long, default_value_t = 0)]

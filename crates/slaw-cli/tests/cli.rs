@@ -970,3 +970,65 @@ fn zero_weights_and_predictions_outside_the_domain_are_errors() {
         &["cannot predict at x = 0", "'power' needs x > 0"],
     );
 }
+
+#[test]
+fn fit_gives_extrapolation_intervals_at_the_requested_level() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let half_width = |level: &str| {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args([
+                "fit",
+                "--law",
+                "power",
+                "--x",
+                "D",
+                "--y",
+                "loss",
+                "c.csv",
+                "--predict",
+                "1e6",
+                "--level",
+                level,
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let g = &v["groups"][0];
+        assert_eq!(g["calibration"]["method"], "rolling-origin");
+        assert_eq!(
+            g["calibration"]["level"].as_f64().unwrap(),
+            level.parse::<f64>().unwrap()
+        );
+        let p = &g["predictions"][0];
+        let (lo, hi, val) = (
+            p["extrapolation_interval"]["lo"].as_f64().unwrap(),
+            p["extrapolation_interval"]["hi"].as_f64().unwrap(),
+            p["value"].as_f64().unwrap(),
+        );
+        assert!(lo < val && val < hi, "{lo} {val} {hi}");
+        (hi / val).ln()
+    };
+    assert!(half_width("0.5") < half_width("0.9"));
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--predict",
+            "1e6",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("extrapolation 95%: ["))
+        .stdout(predicate::str::contains("rolling origin"));
+}

@@ -3,6 +3,7 @@
 
 use crate::bootstrap::{bootstrap, BootstrapResult, Interval};
 use crate::diagnostics::{evaluate, Diagnostics};
+use crate::extrapolation::{calibrate, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::objective::Space;
@@ -27,6 +28,10 @@ pub struct Prediction {
     pub at: Vec<f64>,
     pub value: f64,
     pub interval: Option<Interval>,
+    /// Interval from the law's own extrapolation errors (rolling origin, see
+    /// `crate::extrapolation`) at the job's level; `None` for laws with
+    /// several inputs or too few points.
+    pub extrapolation_interval: Option<Interval>,
     /// Parameters the data do not pin (`FitResult::unidentified`) that this
     /// prediction depends on (see [`depends_on`]).
     pub depends_on_unpinned: Vec<String>,
@@ -57,6 +62,8 @@ pub struct GroupFit {
     pub heldout: Option<Diagnostics>,
     pub predictions: Vec<Prediction>,
     pub bootstrap: Option<BootstrapResult>,
+    /// The rolling-origin calibration behind the extrapolation intervals.
+    pub calibration: Option<Calibration>,
     #[serde(skip)]
     pub train_idx: Vec<usize>,
     #[serde(skip)]
@@ -137,6 +144,9 @@ pub fn run(
                 on_bootstrap,
             )
         });
+        let calibration = (!job.predict.is_empty() && res.converged)
+            .then(|| calibrate(&job.law, &train, &res, &job.opts, job.level))
+            .flatten();
         let predictions = job
             .predict
             .iter()
@@ -145,6 +155,9 @@ pub fn run(
                 at: x.clone(),
                 value: job.law.predict(x, &res.params),
                 interval: boot.as_ref().map(|b| b.predictions[k]),
+                extrapolation_interval: calibration
+                    .as_ref()
+                    .and_then(|c| c.interval(x[0], job.law.predict(x, &res.params))),
                 depends_on_unpinned: depends_on(&job.law, x, &res.internal, res.unidentified()),
             })
             .collect();
@@ -155,6 +168,7 @@ pub fn run(
             heldout,
             predictions,
             bootstrap: boot,
+            calibration,
             train_idx,
             held_idx,
         });

@@ -12,6 +12,7 @@ pub mod datasets;
 pub mod demo;
 pub mod diagnostics;
 pub mod error;
+pub mod extrapolation;
 pub mod fastmath;
 pub mod fit;
 pub mod forecast;

@@ -176,11 +176,32 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                     p.depends_on_unpinned.join(", ")
                 )
             };
+            let ex = match (&p.extrapolation_interval, &g.calibration) {
+                (Some(i), Some(c)) => format!(
+                    "   extrapolation {:.0}%: [{}, {}]",
+                    c.level * 100.0,
+                    num(i.lo),
+                    num(i.hi)
+                ),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "predict {}: {}{ci}{unpinned}",
+                "predict {}: {}{ci}{ex}{unpinned}",
                 at.join(","),
                 num(p.value)
+            );
+        }
+        if let Some(c) = &g.calibration {
+            let _ = writeln!(
+                s,
+                "  (extrapolation intervals: rolling origin, {} refits scored on {} later points; {:.4} of log loss per unit of ln(x / last x), at least {:.4})",
+                c.origins, c.scores, c.per_distance, c.noise
+            );
+        } else if !g.predictions.is_empty() {
+            let _ = writeln!(
+                s,
+                "  (no extrapolation interval: it needs a one-input law and enough points for rolling-origin refits at this level)"
             );
         }
         for w in &f.warnings {
