@@ -174,10 +174,16 @@ fn check(law: &Law, obs: &Observations) -> Result<()> {
 /// The scale-free problem, or `None` when the law cannot follow a change of
 /// units (or the starts cannot be moved).
 fn scaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Option<Problem> {
-    if law.model.reference_scale().is_none() && !law.model.numeric_rescale() {
-        // no closed form and no numeric map: laws are fitted in the data's units
-        let probe = vec![0.0; law.n_params()];
-        law.model.rescale(&probe, &vec![0.0; obs.dim()], 0.0)?;
+    let probe = vec![0.0; law.n_params()];
+    let closed_form = law
+        .model
+        .rescale(&probe, &vec![0.0; obs.dim()], 0.0)
+        .is_some();
+    // No closed form and no numeric map: the law is fitted in the data's
+    // units. Nor are given starts mapped numerically (warm starts of
+    // bootstrap refits, next to the optimum: the global search is done).
+    if !closed_form && (!law.model.numeric_rescale() || opts.starts.is_some()) {
+        return None;
     }
     let mut scales = Scales::of(obs, opts.space);
     // The data are moved to the scale the law's grid was written for (or
