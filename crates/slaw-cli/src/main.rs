@@ -311,7 +311,12 @@ struct FitArgs {
     /// Bootstrap replicates for intervals on parameters and predictions.
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
-    /// Interval level.
+    /// Interval level, of the bootstrap intervals and of the extrapolation intervals. With
+    /// --predict, a one-input law also gives an extrapolation interval: rolling origin — the law
+    /// refitted on the first half, then on more and more of the points (ordered by the input),
+    /// each scored on the later points; the level-quantile of |log error| per unit of
+    /// ln(x / last fitted x) scales the interval with the distance beyond the data (at least the
+    /// fit's own residual quantile). It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
     #[arg(long, default_value_t = 0)]
@@ -328,7 +333,11 @@ struct FitArgs {
 struct CompareArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Built-in laws to compare, e.g. power,rectified,vanilla-ft.
+    /// Built-in laws to compare, e.g. power,rectified,vanilla-ft. Laws that cannot be fitted
+    /// (more parameters than points, inputs outside their domain) are skipped and reported;
+    /// only converged fits are ranked (exit 3 when none converged). Held out by default: the 2
+    /// largest values of the first input; with nothing held out (--holdout largest:0), laws are
+    /// ranked by AIC.
     #[arg(long, value_delimiter = ',', required = true)]
     laws: Vec<String>,
     #[arg(long)]
@@ -697,8 +706,11 @@ fn parse_predict(s: &str, law: &Law, x_names: &[String]) -> Result<Vec<f64>> {
 }
 
 fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
-    let (obs, holdout, opts) = load(&a.data)?;
+    let (obs, holdout, mut opts) = load(&a.data)?;
     let law = build_law(&a.law, &a.data.x)?;
+    // Bounds and starting values given on the command line are in the data's
+    // units: the search then runs in those units.
+    opts.scale_free = a.law.bounds.is_empty() && a.law.inits.is_empty();
     analysis::validate(&law, &obs, opts.space, &a.data.y)?;
     if !(a.level > 0.0 && a.level < 1.0) {
         bail!("--level must be between 0 and 1");
@@ -758,16 +770,30 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
         .iter()
         .map(|n| catalog::by_name(n))
         .collect::<slaw::Result<Vec<_>>>()?;
-    for law in &laws {
-        analysis::validate(law, &obs, opts.space, &a.data.y)?;
+    // A law whose inputs or domain do not fit the data is skipped and reported.
+    let mut fittable = Vec::new();
+    let mut unfit = Vec::new();
+    for law in laws {
+        match analysis::validate(&law, &obs, opts.space, &a.data.y) {
+            Ok(()) => fittable.push(law),
+            Err(e) => unfit.push((law, e.to_string())),
+        }
     }
-    let ranked = analysis::compare(&laws, &obs, &opts, &holdout)?;
+    let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
+    for (law, reason) in unfit {
+        ranked.push(analysis::Ranked::skipped(&law, reason));
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&ranked)?);
     } else {
         print!("{}", report::compare_report(&ranked));
     }
-    Ok(ExitCode::SUCCESS)
+    if ranked.iter().any(|r| r.rank.is_some()) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: no law converged (nothing to rank)");
+        Ok(ExitCode::from(3))
+    }
 }
 
 fn cmd_select(a: SelectArgs) -> Result<ExitCode> {

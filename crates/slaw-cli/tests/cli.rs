@@ -963,3 +963,280 @@ fn stdin_duplicate_columns_and_row_numbers() {
         .code(2)
         .stderr(predicate::str::contains("row 5, column 'loss'"));
 }
+
+#[test]
+fn fit_reports_starts_at_the_best_optimum_and_standard_errors() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let args = ["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"];
+    slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("reached the best optimum"))
+        .stdout(predicate::str::contains("+/-"))
+        .stdout(predicate::str::contains("correlations:"));
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["groups"][0]["fit"];
+    let n_best = f["n_best"].as_u64().unwrap();
+    assert!(n_best >= 2, "{n_best}");
+    let id = &f["identifiability"];
+    let se = id["std_errors"].as_array().unwrap();
+    assert_eq!(se.len(), 3);
+    // alpha = 0.3 on 12 points with 0.2% wiggles: a small but positive error
+    let se_alpha = se[1].as_f64().unwrap();
+    assert!(se_alpha > 0.0 && se_alpha < 0.05, "{se_alpha}");
+    let corr = id["correlation"].as_array().unwrap();
+    assert_eq!(corr.len(), 3);
+    assert!((corr[1][1].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert!(id["unidentified"].as_array().unwrap().is_empty(), "{id}");
+}
+
+#[test]
+fn fit_flags_parameters_the_data_do_not_pin() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    // Only the product B*C enters: the direction B*C = const is flat.
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--formula",
+            "B * C / D^alpha + E",
+            "--params",
+            "B,C,alpha,E",
+            "--log-params",
+            "B,C,E",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+            "--predict",
+            "1e6",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["groups"][0]["fit"];
+    let unpinned = v["groups"][0]["predictions"][0]["depends_on_unpinned"].to_string();
+    assert!(unpinned.contains("\"B\""), "{unpinned}");
+    let flat: Vec<&str> = f["identifiability"]["flat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(flat.contains(&"B") && flat.contains(&"C"), "{flat:?}");
+    assert!(!flat.contains(&"alpha"), "{flat:?}");
+    let warnings = f["warnings"].to_string();
+    assert!(warnings.contains("do not pin"), "{warnings}");
+    assert!(f["identifiability"]["std_errors"][0].is_null());
+}
+
+#[test]
+fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    // 12 points, 2 held out: bnsl-2 (9 parameters) still fits, bnsl-5 (18) cannot.
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power,bnsl-5,chinchilla",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["law"], "power");
+    assert_eq!(rows[0]["rank"], 1);
+    for r in &rows[1..] {
+        assert_eq!(r["status"], "skipped", "{r}");
+        assert!(r["rank"].is_null());
+    }
+    let bnsl = rows.iter().find(|r| r["law"] == "bnsl-5").unwrap();
+    assert!(bnsl["reason"]
+        .as_str()
+        .unwrap()
+        .contains("18 parameters but 10 fitted point(s)"));
+    // text: the skipped laws are listed with their reason
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power,bnsl-5",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("skipped: 18 parameters"));
+    // nothing held out: ranked by AIC
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power,vanilla-ft",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--holdout",
+            "largest:0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let aic: Vec<f64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["aic"].as_f64().unwrap())
+        .collect();
+    assert!(aic[0] <= aic[1], "{aic:?}");
+    // no law converges (no iteration allowed): exit 3, nothing ranked
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power,vanilla-ft",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--max-iter",
+            "0",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no law converged"));
+}
+
+#[test]
+fn zero_weights_and_predictions_outside_the_domain_are_errors() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("D,loss,w\n");
+    for k in 0..8 {
+        let d = 100.0 * 2f64.powi(k);
+        s += &format!("{d},{},0\n", 20.0 / f64::powf(d, 0.3) + 1.5);
+    }
+    write(dir.path(), "w.csv", &s);
+    assert_input_error(
+        &[
+            "fit", "--law", "power", "--x", "D", "--y", "loss", "--weight", "w", "w.csv",
+        ],
+        &dir,
+        &["w.csv", "every weight is zero"],
+    );
+    write(dir.path(), "c.csv", &power_csv());
+    assert_input_error(
+        &[
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--predict",
+            "0",
+        ],
+        &dir,
+        &["cannot predict at x = 0", "'power' needs x > 0"],
+    );
+}
+
+#[test]
+fn fit_gives_extrapolation_intervals_at_the_requested_level() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let half_width = |level: &str| {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args([
+                "fit",
+                "--law",
+                "power",
+                "--x",
+                "D",
+                "--y",
+                "loss",
+                "c.csv",
+                "--predict",
+                "1e6",
+                "--level",
+                level,
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let g = &v["groups"][0];
+        assert_eq!(g["calibration"]["method"], "rolling-origin");
+        assert_eq!(
+            g["calibration"]["level"].as_f64().unwrap(),
+            level.parse::<f64>().unwrap()
+        );
+        let p = &g["predictions"][0];
+        let (lo, hi, val) = (
+            p["extrapolation_interval"]["lo"].as_f64().unwrap(),
+            p["extrapolation_interval"]["hi"].as_f64().unwrap(),
+            p["value"].as_f64().unwrap(),
+        );
+        assert!(lo < val && val < hi, "{lo} {val} {hi}");
+        (hi / val).ln()
+    };
+    assert!(half_width("0.5") < half_width("0.9"));
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--predict",
+            "1e6",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("extrapolation 95%: ["))
+        .stdout(predicate::str::contains("rolling origin"));
+}

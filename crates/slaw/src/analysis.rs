@@ -3,10 +3,11 @@
 
 use crate::bootstrap::{bootstrap, BootstrapResult, Interval};
 use crate::diagnostics::{evaluate, Diagnostics};
+use crate::extrapolation::{calibrate, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::objective::Space;
-use crate::observations::{Holdout, Observations};
+use crate::observations::{Domain, Holdout, Observations};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,30 @@ pub struct Prediction {
     pub at: Vec<f64>,
     pub value: f64,
     pub interval: Option<Interval>,
+    /// Interval from the law's own extrapolation errors (rolling origin, see
+    /// `crate::extrapolation`) at the job's level; `None` for laws with
+    /// several inputs or too few points.
+    pub extrapolation_interval: Option<Interval>,
+    /// Parameters the data do not pin (`FitResult::unidentified`) that this
+    /// prediction depends on (see [`depends_on`]).
+    pub depends_on_unpinned: Vec<String>,
+}
+
+/// The parameters among `names` that the prediction at `x` depends on: a
+/// step of 0.01 in the parameter's internal value (1% for a log parameter)
+/// changes ln(prediction) by more than 1e-4.
+pub fn depends_on(law: &Law, x: &[f64], internal: &[f64], names: &[String]) -> Vec<String> {
+    let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
+    let mut g = vec![0.0; internal.len()];
+    let v = law.model.value_grad(x, &lnx, internal, &mut g);
+    law.params
+        .iter()
+        .enumerate()
+        .filter(|(j, p)| {
+            names.contains(&p.name) && (0.01 * (g[*j] / v).abs() > 1e-4 || !(g[*j] / v).is_finite())
+        })
+        .map(|(_, p)| p.name.clone())
+        .collect()
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,6 +62,8 @@ pub struct GroupFit {
     pub heldout: Option<Diagnostics>,
     pub predictions: Vec<Prediction>,
     pub bootstrap: Option<BootstrapResult>,
+    /// The rolling-origin calibration behind the extrapolation intervals.
+    pub calibration: Option<Calibration>,
     #[serde(skip)]
     pub train_idx: Vec<usize>,
     #[serde(skip)]
@@ -75,6 +102,25 @@ pub fn run(
                 p.len()
             )));
         }
+        for ((v, d), name) in p.iter().zip(&job.law.domains).zip(&job.law.inputs) {
+            let ok = v.is_finite()
+                && match d {
+                    Domain::Positive => *v > 0.0,
+                    Domain::NonNegative => *v >= 0.0,
+                    Domain::Any => true,
+                };
+            if !ok {
+                return Err(Error::usage(format!(
+                    "cannot predict at {name} = {v}: law '{}' needs {name} {}",
+                    job.law.name,
+                    match d {
+                        Domain::Positive => "> 0",
+                        Domain::NonNegative => ">= 0",
+                        Domain::Any => "finite",
+                    }
+                )));
+            }
+        }
     }
     let mut out = Vec::new();
     for group in obs.groups() {
@@ -98,6 +144,9 @@ pub fn run(
                 on_bootstrap,
             )
         });
+        let calibration = (!job.predict.is_empty() && res.converged)
+            .then(|| calibrate(&job.law, &train, &res, &job.opts, job.level))
+            .flatten();
         let predictions = job
             .predict
             .iter()
@@ -106,6 +155,10 @@ pub fn run(
                 at: x.clone(),
                 value: job.law.predict(x, &res.params),
                 interval: boot.as_ref().map(|b| b.predictions[k]),
+                extrapolation_interval: calibration
+                    .as_ref()
+                    .and_then(|c| c.interval(x[0], job.law.predict(x, &res.params))),
+                depends_on_unpinned: depends_on(&job.law, x, &res.internal, res.unidentified()),
             })
             .collect();
         out.push(GroupFit {
@@ -115,6 +168,7 @@ pub fn run(
             heldout,
             predictions,
             bootstrap: boot,
+            calibration,
             train_idx,
             held_idx,
         });
@@ -131,10 +185,75 @@ pub struct Ranked {
     pub objective: f64,
     pub all_converged: bool,
     pub n_params: usize,
+    /// Position in the ranking (1 = best); `None` for laws that were not
+    /// ranked (skipped, or a fit that did not converge).
+    pub rank: Option<usize>,
+    /// "ranked", "not converged" or "skipped".
+    pub status: String,
+    /// Why a law was skipped.
+    pub reason: Option<String>,
+    /// Akaike and Bayesian information criteria of the fit on the training
+    /// points (Gaussian residuals on log L, summed over groups):
+    /// n ln(RSS/n) + 2k and n ln(RSS/n) + k ln n. The ranking key when no
+    /// point is held out.
+    pub aic: f64,
+    pub bic: f64,
+    /// Fewest starts, over groups, that reached a group's best optimum.
+    pub n_best: usize,
+    /// Parameters the data do not pin in some group (see `FitResult::unidentified`).
+    pub unidentified: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
-/// Fit several laws to the same data and rank them by held-out error
-/// (ties and missing held-out points fall back to the training error).
+impl Ranked {
+    /// A law that was not fitted, and why.
+    pub fn skipped(law: &Law, reason: String) -> Ranked {
+        Ranked {
+            law: law.name.clone(),
+            heldout_rmsd_log: f64::NAN,
+            train_rmsd_log: f64::NAN,
+            objective: f64::NAN,
+            all_converged: false,
+            n_params: law.n_params(),
+            rank: None,
+            status: "skipped".into(),
+            reason: Some(reason),
+            aic: f64::NAN,
+            bic: f64::NAN,
+            n_best: 0,
+            unidentified: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Why `law` cannot be fitted to every group of `obs` (fewer training points
+/// with a positive weight than parameters), or `None`.
+pub fn cannot_fit(law: &Law, obs: &Observations, holdout: &Holdout) -> Option<String> {
+    for group in obs.groups() {
+        let idx = obs.group_indices(&group);
+        let (train, _) = holdout.split(obs, &idx);
+        let n = train.iter().filter(|&&i| obs.weight[i] > 0.0).count();
+        if n < law.n_params() {
+            return Some(format!(
+                "{} parameters but {n} fitted point(s){}",
+                law.n_params(),
+                if group.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in group '{group}'")
+                }
+            ));
+        }
+    }
+    None
+}
+
+/// Fit several laws to the same data and rank the converged ones by held-out
+/// error (by AIC when no point is held out; ties fall back to the training
+/// error). Laws that cannot be fitted (more parameters than points) are
+/// reported as skipped, and fits that did not converge are listed after the
+/// ranking, unranked.
 pub fn compare(
     laws: &[Law],
     obs: &Observations,
@@ -142,7 +261,12 @@ pub fn compare(
     holdout: &Holdout,
 ) -> Result<Vec<Ranked>> {
     let mut ranked = Vec::new();
+    let mut skipped = Vec::new();
     for law in laws {
+        if let Some(reason) = cannot_fit(law, obs, holdout) {
+            skipped.push(Ranked::skipped(law, reason));
+            continue;
+        }
         let job = FitJob {
             law: law.clone(),
             opts: opts.clone(),
@@ -158,6 +282,32 @@ pub fn compare(
             .iter()
             .filter_map(|g| g.heldout.as_ref().map(|d| d.rmsd_log))
             .collect();
+        let k = law.n_params() as f64;
+        let (mut aic, mut bic) = (0.0, 0.0);
+        for g in &fits {
+            let m = g.train.n as f64;
+            let rss = (g.train.rmsd_log * g.train.rmsd_log * m).max(1e-300);
+            aic += m * (rss / m).ln() + 2.0 * k;
+            bic += m * (rss / m).ln() + k * m.ln();
+        }
+        let mut unidentified: Vec<String> = Vec::new();
+        let mut warnings = Vec::new();
+        for g in &fits {
+            for u in g.fit.unidentified() {
+                if !unidentified.contains(u) {
+                    unidentified.push(u.clone());
+                }
+            }
+            for w in &g.fit.warnings {
+                let w = if g.group.is_empty() {
+                    w.clone()
+                } else {
+                    format!("group {}: {w}", g.group)
+                };
+                warnings.push(w);
+            }
+        }
+        let all_converged = fits.iter().all(|g| g.fit.converged);
         ranked.push(Ranked {
             law: law.name.clone(),
             heldout_rmsd_log: if held.is_empty() {
@@ -167,24 +317,42 @@ pub fn compare(
             },
             train_rmsd_log: fits.iter().map(|g| g.train.rmsd_log).sum::<f64>() / n,
             objective: fits.iter().map(|g| g.fit.objective).sum(),
-            all_converged: fits.iter().all(|g| g.fit.converged),
+            all_converged,
             n_params: law.n_params(),
+            rank: None,
+            status: if all_converged {
+                "ranked".into()
+            } else {
+                "not converged".into()
+            },
+            reason: None,
+            aic,
+            bic,
+            n_best: fits.iter().map(|g| g.fit.n_best).min().unwrap_or(0),
+            unidentified,
+            warnings,
         });
     }
+    let key = |r: &Ranked| {
+        if r.heldout_rmsd_log.is_nan() {
+            r.aic
+        } else {
+            r.heldout_rmsd_log
+        }
+    };
     ranked.sort_by(|a, b| {
-        let ka = if a.heldout_rmsd_log.is_nan() {
-            a.train_rmsd_log
-        } else {
-            a.heldout_rmsd_log
-        };
-        let kb = if b.heldout_rmsd_log.is_nan() {
-            b.train_rmsd_log
-        } else {
-            b.heldout_rmsd_log
-        };
         b.all_converged
             .cmp(&a.all_converged)
-            .then(ka.total_cmp(&kb))
+            .then(key(a).total_cmp(&key(b)))
+            .then(a.train_rmsd_log.total_cmp(&b.train_rmsd_log))
     });
+    let mut next = 1;
+    for r in ranked.iter_mut() {
+        if r.all_converged {
+            r.rank = Some(next);
+            next += 1;
+        }
+    }
+    ranked.extend(skipped);
     Ok(ranked)
 }

@@ -1,12 +1,20 @@
 //! Multi-start fitting: the local solver runs from every point of the
-//! starting grid, in parallel, and the best converged run wins. The result
-//! says how many starts converged, which one won, and warns when the optimum
-//! sits on a bound or outside the grid.
+//! starting grid, in parallel, and the best converged run wins.
+//!
+//! The search is scale-free: the data are divided by their own scale and the
+//! grid and bounds are read relative to it (see `crate::scaling`), so
+//! multiplying an input by 10^k changes neither the optimum nor a
+//! prediction. The result says how many starts converged, how many reached
+//! the best optimum (a second, denser search runs when only one did), which
+//! parameters the data do not pin (`crate::identify`), and warns when the
+//! optimum sits on a bound or, found by a single start, outside the grid.
 
+use crate::identify::{self, Identifiability};
 use crate::law::Law;
 use crate::objective::{Loss, Objective, Space};
 use crate::observations::Observations;
-use crate::solver::{LbfgsBox, Solver, Status, Tolerances};
+use crate::scaling::{self, Scales};
+use crate::solver::{LbfgsBox, Outcome, Solver, Status, Tolerances};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -15,7 +23,7 @@ pub struct FitOptions {
     pub loss: Loss,
     pub space: Space,
     pub tol: Tolerances,
-    /// Starting points (internal units); `None` uses the law's grid.
+    /// Starting points (internal units of the data); `None` uses the law's grid.
     pub starts: Option<Vec<Vec<f64>>>,
     /// Screening tolerance: each start stops once a step improves the
     /// objective by less than this fraction of it; the best distinct results
@@ -24,6 +32,14 @@ pub struct FitOptions {
     pub screen_ftol: f64,
     /// How many of the best distinct screening optima are polished.
     pub polish: usize,
+    /// Fit on data divided by its own scale, with the grid and bounds read
+    /// relative to that scale (the default). Off: grid and bounds are in the
+    /// data's units (set it off when bounds or a grid were given in those units).
+    pub scale_free: bool,
+    /// When only one start of the law's grid reaches the best optimum, screen
+    /// this many times as many extra starts (quasi-random, over the grid's
+    /// span widened by half) before reporting. 0: no second search.
+    pub retry_factor: usize,
 }
 
 impl Default for FitOptions {
@@ -35,6 +51,8 @@ impl Default for FitOptions {
             starts: None,
             screen_ftol: 1e-3,
             polish: 5,
+            scale_free: true,
+            retry_factor: 2,
         }
     }
 }
@@ -68,6 +86,29 @@ pub struct FitResult {
     #[serde(skip)]
     pub optima: Vec<Vec<f64>>,
     pub n_points: usize,
+    /// Distinct starts whose screened objective came within
+    /// `BEST_TOLERANCE` (relative) of the best optimum. One means the best
+    /// optimum was found once: it may not be global.
+    pub n_best: usize,
+    /// Starts added by the second search (included in `n_starts`).
+    pub extra_starts: usize,
+    /// ln of the scales the data were divided by (inputs, then output) for
+    /// the search; all zero when it ran in the data's units.
+    pub scale_ln: Vec<f64>,
+    /// Standard errors, correlations and the parameters the data do not pin.
+    pub identifiability: Identifiability,
+}
+
+/// Relative tolerance on the objective for a start to count as having
+/// reached the best optimum (screening stops at a relative step of 1e-3, so a screened start ends up to about 1% above its optimum).
+pub const BEST_TOLERANCE: f64 = 1e-2;
+
+impl FitResult {
+    /// Parameters the data do not pin (flat direction, on a bound, equal to
+    /// their start): forecasts and predictions that depend on them say so.
+    pub fn unidentified(&self) -> &[String] {
+        &self.identifiability.unidentified
+    }
 }
 
 /// The default local solver (see BENCHMARKS.md for the comparison with basin).
@@ -80,12 +121,14 @@ pub fn fit(law: &Law, obs: &Observations, opts: &FitOptions) -> Result<FitResult
     fit_with(law, obs, opts, &default_solver())
 }
 
-pub fn fit_with(
-    law: &Law,
-    obs: &Observations,
-    opts: &FitOptions,
-    solver: &dyn Solver,
-) -> Result<FitResult> {
+/// The search problem: data, starts and bounds, in the units it runs in.
+struct Problem {
+    obs: Observations,
+    starts: Vec<Vec<f64>>,
+    scales: Scales,
+}
+
+fn check(law: &Law, obs: &Observations) -> Result<()> {
     let p = law.n_params();
     if obs.len() < p {
         return Err(Error::input(
@@ -105,119 +148,292 @@ pub fn fit_with(
             ),
         ));
     }
-    let objective = Objective::new(law, obs, opts.loss, opts.space);
-    let f = |u: &[f64], g: &mut [f64]| objective.value_grad(u, g);
-    let (lower, upper) = law.internal_bounds();
-    let grid_storage;
-    let starts: &Vec<Vec<f64>> = match &opts.starts {
-        Some(s) => s,
-        None => {
-            grid_storage = law.grid();
-            &grid_storage
+    let positive = obs.weight.iter().filter(|w| **w > 0.0).count();
+    if positive == 0 {
+        return Err(Error::input(
+            &obs.source,
+            None,
+            None,
+            format!("every weight is zero: nothing to fit law '{}' to", law.name),
+        ));
+    }
+    if positive < p {
+        return Err(Error::input(
+            &obs.source,
+            None,
+            None,
+            format!(
+                "{positive} points with a positive weight but law '{}' has {p} free parameters",
+                law.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The scale-free problem, or `None` when the law cannot follow a change of
+/// units (or the starts cannot be moved).
+fn scaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Option<Problem> {
+    let probe = vec![0.0; law.n_params()];
+    let closed_form = law
+        .model
+        .rescale(&probe, &vec![0.0; obs.dim()], 0.0)
+        .is_some();
+    // No closed form and no numeric map: the law is fitted in the data's
+    // units. Nor are given starts mapped numerically (warm starts of
+    // bootstrap refits, next to the optimum: the global search is done).
+    if !closed_form && (!law.model.numeric_rescale() || opts.starts.is_some()) {
+        return None;
+    }
+    let mut scales = Scales::of(obs, opts.space);
+    // The data are moved to the scale the law's grid was written for (or
+    // to 1): the grid and bounds then follow the data.
+    if let Some((lx, ly)) = law.model.reference_scale() {
+        for (s, r) in scales.ln_x.iter_mut().zip(&lx) {
+            *s -= r;
         }
+        if opts.space == Space::Log {
+            scales.ln_y -= ly;
+        }
+    }
+    let (lower, upper) = law.internal_bounds();
+    let clamp = |mut v: Vec<f64>| {
+        for (j, x) in v.iter_mut().enumerate() {
+            *x = x.clamp(lower[j], upper[j]);
+        }
+        v
     };
-    if starts.is_empty() {
+    let starts: Vec<Vec<f64>> = match &opts.starts {
+        Some(s) => s
+            .iter()
+            .map(|u| scaling::to_scaled(law, u, &scales, &obs.x).map(clamp))
+            .collect::<Option<Vec<_>>>()?,
+        None => law.grid(),
+    };
+    let norm = scales.normalize(obs);
+    // A law without a closed form must follow the change of units at a start.
+    if law
+        .model
+        .rescale(&starts[0], &scales.ln_x, scales.ln_y)
+        .is_none()
+        && scaling::from_scaled(law, &starts[0], &scales, &norm.x).is_none()
+    {
+        return None;
+    }
+    Some(Problem {
+        obs: norm,
+        starts,
+        scales,
+    })
+}
+
+fn unscaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Problem {
+    Problem {
+        obs: obs.clone(),
+        starts: opts.starts.clone().unwrap_or_else(|| law.grid()),
+        scales: Scales {
+            ln_x: vec![0.0; obs.dim()],
+            ln_y: 0.0,
+        },
+    }
+}
+
+pub fn fit_with(
+    law: &Law,
+    obs: &Observations,
+    opts: &FitOptions,
+    solver: &dyn Solver,
+) -> Result<FitResult> {
+    check(law, obs)?;
+    if opts.starts.as_ref().is_some_and(|s| s.is_empty()) {
         return Err(Error::usage("no starting points"));
     }
+    if opts.scale_free {
+        if let Some(problem) = scaled_problem(law, obs, opts) {
+            if let Some(r) = search(law, obs, &problem, opts, solver)? {
+                return Ok(r);
+            }
+        }
+    }
+    let problem = unscaled_problem(law, obs, opts);
+    search(law, obs, &problem, opts, solver)?
+        .ok_or_else(|| Error::Fit(format!("law '{}': could not map the optimum", law.name)))
+}
+
+/// Quasi-random extra starts over the span of `starts` widened by half on
+/// each side (within the bounds): the Halton sequence, deterministic.
+fn extra_starts(starts: &[Vec<f64>], lower: &[f64], upper: &[f64], n: usize) -> Vec<Vec<f64>> {
+    const PRIMES: [u32; 16] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
+    let p = lower.len();
+    let span: Vec<(f64, f64)> = (0..p)
+        .map(|j| {
+            let (lo, hi) = starts
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| {
+                    (a.min(s[j]), b.max(s[j]))
+                });
+            let w = if hi > lo { 0.5 * (hi - lo) } else { 1.0 };
+            ((lo - w).max(lower[j]), (hi + w).min(upper[j]))
+        })
+        .collect();
+    (1..=n)
+        .map(|i| {
+            (0..p)
+                .map(|j| {
+                    let base = PRIMES[j % PRIMES.len()] as u64 + 56 * (j / PRIMES.len()) as u64;
+                    let (lo, hi) = span[j];
+                    lo + (hi - lo) * radical_inverse(i as u64, base)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn radical_inverse(mut i: u64, base: u64) -> f64 {
+    let mut f = 1.0;
+    let mut r = 0.0;
+    while i > 0 {
+        f /= base as f64;
+        r += f * (i % base) as f64;
+        i /= base;
+    }
+    r
+}
+
+fn distinct(a: &[f64], b: &[f64]) -> bool {
+    a.iter()
+        .zip(b)
+        .any(|(x, y)| (x - y).abs() > 1e-3 * (1.0 + x.abs()))
+}
+
+/// Run the multi-start search on `problem`; `None` when its optimum cannot
+/// be mapped back to the data's units.
+fn search(
+    law: &Law,
+    obs: &Observations,
+    problem: &Problem,
+    opts: &FitOptions,
+    solver: &dyn Solver,
+) -> Result<Option<FitResult>> {
+    let p = law.n_params();
+    let objective = Objective::new(law, &problem.obs, opts.loss, opts.space);
+    let f = |u: &[f64], g: &mut [f64]| objective.value_grad(u, g);
+    let (lower, upper) = law.internal_bounds();
+    let mut starts = problem.starts.clone();
     // Screening: every start, to a loose tolerance.
     let start_tol = Tolerances {
         ftol: opts.screen_ftol.max(opts.tol.ftol),
         pgtol: (opts.tol.pgtol * 1e5).min(1e-4),
         ..opts.tol
     };
-    let outcomes: Vec<_> = starts
-        .par_iter()
-        .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
-        .collect();
-    let n_converged = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Converged && o.f.is_finite())
-        .count();
-    let iterations = outcomes.iter().map(|o| o.iterations).sum();
-    let mut evaluations: u64 = outcomes.iter().map(|o| o.evaluations).sum();
-    // Best converged start (ties: the lower index); with none converged, the best finite one.
-    let pick = |want_converged: bool| {
-        outcomes
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.f.is_finite() && (!want_converged || o.status == Status::Converged))
-            .min_by(|a, b| a.1.f.total_cmp(&b.1.f).then(a.0.cmp(&b.0)))
-            .map(|(i, _)| i)
+    let screen = |starts: &[Vec<f64>]| -> Vec<Outcome> {
+        starts
+            .par_iter()
+            .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
+            .collect()
     };
-    let best = pick(true).or_else(|| pick(false));
-    let Some(best) = best else {
-        return Err(Error::Fit(format!(
-            "law '{}': the objective is not finite at any of the {} starts (check the data and bounds)",
-            law.name,
-            starts.len()
-        )));
-    };
-    // Polish: restart the solver from the best few distinct optima with the
-    // full tolerances (their scale is now that of the optimum, not of the
-    // start), and keep the best. Polishing several guards against a loose
-    // start tolerance ranking two nearby basins the wrong way round.
-    let mut order: Vec<usize> = (0..outcomes.len())
-        .filter(|&i| {
-            outcomes[i].f.is_finite()
-                && (outcomes[i].status == Status::Converged || n_converged == 0)
-        })
-        .collect();
-    order.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
-    let mut candidates: Vec<usize> = Vec::new();
-    for &i in &order {
-        if candidates.len() >= opts.polish.max(1) {
-            break;
-        }
-        let cand = &outcomes[i].x;
-        let distinct = candidates.iter().all(|&c| {
-            outcomes[c]
-                .x
+    let mut outcomes = screen(&starts);
+    let ok = |o: &Outcome| o.status == Status::Converged && o.f.is_finite();
+    let mut extra = 0;
+    let mut polish_evaluations = 0u64;
+    let (n_converged, best, x, fx, polished, n_best, converged) = loop {
+        let n_converged = outcomes.iter().filter(|o| ok(o)).count();
+        // Best converged start (ties: the lower index); with none converged, the best finite one.
+        let pick = |want_converged: bool| {
+            outcomes
                 .iter()
-                .zip(cand)
-                .any(|(a, b)| (a - b).abs() > 1e-3 * (1.0 + a.abs()))
-        });
-        if distinct {
-            candidates.push(i);
+                .enumerate()
+                .filter(|(_, o)| {
+                    o.f.is_finite() && (!want_converged || o.status == Status::Converged)
+                })
+                .min_by(|a, b| a.1.f.total_cmp(&b.1.f).then(a.0.cmp(&b.0)))
+                .map(|(i, _)| i)
+        };
+        let Some(mut best) = pick(true).or_else(|| pick(false)) else {
+            return Err(Error::Fit(format!(
+                "law '{}': the objective is not finite at any of the {} starts (check the data and bounds)",
+                law.name,
+                starts.len()
+            )));
+        };
+        // Polish: restart the solver from the best few distinct optima with the
+        // full tolerances (their scale is now that of the optimum, not of the
+        // start), and keep the best. Polishing several guards against a loose
+        // start tolerance ranking two nearby basins the wrong way round.
+        let mut order: Vec<usize> = (0..outcomes.len())
+            .filter(|&i| outcomes[i].f.is_finite() && (ok(&outcomes[i]) || n_converged == 0))
+            .collect();
+        order.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
+        let mut candidates: Vec<usize> = Vec::new();
+        for &i in &order {
+            if candidates.len() >= opts.polish.max(1) {
+                break;
+            }
+            let cand = &outcomes[i].x;
+            if candidates.iter().all(|&c| distinct(&outcomes[c].x, cand)) {
+                candidates.push(i);
+            }
         }
-    }
-    let mut converged = n_converged > 0;
-    let polished: Vec<(usize, crate::solver::Outcome)> = candidates
-        .par_iter()
-        .map(|&i| {
-            (
-                i,
-                solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
-            )
-        })
-        .collect();
-    evaluations += polished.iter().map(|p| p.1.evaluations).sum::<u64>();
-    let mut best = best;
-    let mut x = outcomes[best].x.clone();
-    let mut fx = outcomes[best].f;
-    for (i, p) in &polished {
-        if p.f.is_finite() && p.f < fx || (p.f == fx && *i < best) {
-            best = *i;
-            x = p.x.clone();
-            fx = p.f;
+        let polished: Vec<(usize, Outcome)> = candidates
+            .par_iter()
+            .map(|&i| {
+                (
+                    i,
+                    solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
+                )
+            })
+            .collect();
+        polish_evaluations += polished.iter().map(|p| p.1.evaluations).sum::<u64>();
+        let mut x = outcomes[best].x.clone();
+        let mut fx = outcomes[best].f;
+        for (i, p) in &polished {
+            if p.f.is_finite() && p.f < fx || (p.f == fx && *i < best) {
+                best = *i;
+                x = p.x.clone();
+                fx = p.f;
+            }
         }
-    }
-    if !fx.is_finite() {
-        converged = false;
-    }
+        let converged = n_converged > 0 && fx.is_finite();
+        // Starts that reached the best optimum: screened to within
+        // BEST_TOLERANCE of it, or polished to within 1e-3 of it.
+        let floor = 1e-14 * problem.obs.len() as f64;
+        let mut reached: Vec<bool> = outcomes
+            .iter()
+            .map(|o| ok(o) && o.f <= fx + BEST_TOLERANCE * fx.abs() + floor)
+            .collect();
+        for (i, p) in &polished {
+            if p.f.is_finite() && p.f <= fx + 1e-3 * fx.abs() + floor {
+                reached[*i] = true;
+            }
+        }
+        let n_best = reached
+            .iter()
+            .filter(|r| **r)
+            .count()
+            .max(usize::from(converged));
+        // Second search: the best optimum was reached by a single start.
+        if extra == 0 && opts.starts.is_none() && opts.retry_factor > 0 && converged && n_best <= 1
+        {
+            let n = (opts.retry_factor * starts.len()).clamp(32, 4096);
+            let more = extra_starts(&starts, &lower, &upper, n);
+            outcomes.extend(screen(&more));
+            starts.extend(more);
+            extra = n;
+            continue;
+        }
+        break (n_converged, best, x, fx, polished, n_best, converged);
+    };
+    let iterations = outcomes.iter().map(|o| o.iterations).sum();
+    let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
-    let mut rest: Vec<&crate::solver::Outcome> = polished
+    let mut rest: Vec<&Outcome> = polished
         .iter()
         .map(|p| &p.1)
         .filter(|o| o.f.is_finite())
         .collect();
     rest.sort_by(|a, b| a.f.total_cmp(&b.f));
     for o in rest {
-        let distinct = optima.iter().all(|q| {
-            q.iter()
-                .zip(&o.x)
-                .any(|(a, b)| (a - b).abs() > 1e-3 * (1.0 + a.abs()))
-        });
-        if distinct {
+        if optima.iter().all(|q| distinct(q, &o.x)) {
             optima.push(o.x.clone());
         }
     }
@@ -226,7 +442,8 @@ pub fn fit_with(
     let mut outside_grid = Vec::new();
     let grid_axes: Vec<(f64, f64)> = (0..p)
         .map(|j| {
-            starts
+            problem
+                .starts
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| {
                     (lo.min(s[j]), hi.max(s[j]))
@@ -243,6 +460,20 @@ pub fn fit_with(
             outside_grid.push(param.name.clone());
         }
     }
+    // Identifiability in the search's (scaled) parameters.
+    let start_point = starts[best].clone();
+    let mut ident = identify::analyse(law, &objective, &x, &start_point, &at_bounds);
+
+    // Back to the data's units.
+    let s = &problem.scales;
+    let back = |u: &[f64]| scaling::from_scaled(law, u, s, &problem.obs.x);
+    let Some(x_nat) = back(&x) else {
+        return Ok(None);
+    };
+    let optima_nat: Vec<Vec<f64>> = optima.iter().filter_map(|u| back(u)).collect();
+    let start_nat = back(&start_point).unwrap_or_else(|| start_point.clone());
+    identify::to_natural(law, &mut ident, &x, &x_nat, |u| back(u));
+
     let mut warnings = Vec::new();
     if !converged {
         warnings.push(format!(
@@ -256,29 +487,47 @@ pub fn fit_with(
             at_bounds.join(", ")
         ));
     }
-    if !outside_grid.is_empty() {
+    if converged && n_best <= 1 {
         warnings.push(format!(
-            "optimum outside the starting grid for: {} (extend the grid to be sure it is global)",
-            outside_grid.join(", ")
+            "the best optimum was reached by a single start of {}{}: it may not be the global one{}",
+            starts.len(),
+            if extra > 0 {
+                format!(" (after {extra} extra starts)")
+            } else {
+                String::new()
+            },
+            if outside_grid.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; it lies outside the starting grid for {} (extend the grid)",
+                    outside_grid.join(", ")
+                )
+            }
         ));
     }
-    Ok(FitResult {
+    warnings.extend(ident.warnings.iter().cloned());
+    Ok(Some(FitResult {
         law: law.name.clone(),
         param_names: law.params.iter().map(|p| p.name.clone()).collect(),
-        params: law.to_natural(&x),
-        internal: x,
+        params: law.to_natural(&x_nat),
+        internal: x_nat,
         objective: fx,
         converged,
         n_starts: starts.len(),
         n_converged,
         best_start: best,
-        best_start_point: law.to_natural(&starts[best]),
+        best_start_point: law.to_natural(&start_nat),
         iterations,
         evaluations,
         at_bounds,
         outside_grid,
         warnings,
-        optima,
+        optima: optima_nat,
         n_points: obs.len(),
-    })
+        n_best,
+        extra_starts: extra,
+        scale_ln: s.ln_x.iter().copied().chain([s.ln_y]).collect(),
+        identifiability: ident,
+    }))
 }

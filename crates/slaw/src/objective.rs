@@ -146,6 +146,32 @@ impl<'a> Objective<'a> {
         self.value_grad(u, &mut g)
     }
 
+    /// Residuals in the objective's space and their Jacobian w.r.t. the
+    /// internal parameters (row major, one row per point).
+    pub fn residuals_jacobian(&self, u: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let n = self.obs.len();
+        let p = u.len();
+        let d = self.obs.dim();
+        let mut pred = vec![0.0; n];
+        let mut jac = vec![0.0; n * p];
+        match self.space {
+            Space::Log => {
+                self.law
+                    .model
+                    .ln_batch(&self.obs.x, &self.lnx, d, u, &mut pred, &mut jac)
+            }
+            Space::Linear => {
+                self.law
+                    .model
+                    .value_batch(&self.obs.x, &self.lnx, d, u, &mut pred, &mut jac)
+            }
+        }
+        for (r, t) in pred.iter_mut().zip(&self.target) {
+            *r -= t;
+        }
+        (pred, jac)
+    }
+
     /// Residuals in the objective's space.
     pub fn residuals(&self, u: &[f64]) -> Vec<f64> {
         (0..self.obs.len())

@@ -6,6 +6,7 @@
 //!   truth within 1% everywhere on the design;
 //! - identifiable exponents and floors (power, chinchilla, joint-mult,
 //!   joint-add, reciprocal): each exponent within 0.03, E within 3%;
+//! - m4: the curve tolerance, and E within 10%;
 //! - rectified, vanilla-ft and bnsl, whose B / D_l / beta (or b / d / c) trade
 //!   off along flat valleys: the curve tolerance only, plus beta within 0.1
 //!   for the rectified law.
@@ -147,6 +148,17 @@ proptest! {
         let law = catalog::bnsl(1);
         let pts: Vec<Vec<f64>> = log_grid(10.0, 1e7, 40).into_iter().map(|x| vec![x]).collect();
         recover(&law, &[0.8, b, c0, d1, c1, 1.0], &pts, seed, squared());
+    }
+
+    #[test]
+    fn m4(e in 0.3..1.5f64, gap in 1.0..4.0f64, alpha in 0.3..2.0f64, c in 0.2..0.6f64, seed in 0u64..1000) {
+        // beta puts the curve's midpoint (r = 1 at alpha = 1) at x = 10^3.5,
+        // inside the design 10..1e6, so both E and I show in the data.
+        let beta = 10f64.powf(3.5 * c);
+        let law = catalog::m4();
+        let pts: Vec<Vec<f64>> = log_grid(10.0, 1e6, 40).into_iter().map(|x| vec![x]).collect();
+        let r = recover(&law, &[e, e + gap, alpha, beta, c], &pts, seed, squared());
+        close("E", r.params[0], e, 0.1 * e);
     }
 
     #[test]

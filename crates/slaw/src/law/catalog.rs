@@ -8,6 +8,25 @@ use std::sync::Arc;
 
 const BIG: f64 = 1e30;
 
+// The scales (ln) each law's default grid was written for: a scale-free fit
+// moves the data from their own geometric mean to these
+// scales (see `Model::reference_scale`), so the grid follows the data.
+/// Losses of order 2.
+const LN_REF_Y: f64 = std::f64::consts::LN_2;
+/// A one-input power law over about 10..1e5.
+const LN_REF_X: f64 = 6.9;
+/// Fine-tuning data sizes 200..1.6M (the fine-tuning curves' geometric mean).
+const LN_REF_D: f64 = 9.8;
+/// Joint laws: model size about 1e9, fine-tuning data about 10^4.5.
+const LN_REF_JOINT: [f64; 2] = [20.7, 10.4];
+/// Broken power laws over about 10..1e7 (the breaks' grid e^2..e^12 brackets e^7).
+const LN_REF_BNSL: f64 = 7.0;
+/// Token positions 1..2048 (the a1 grid e^-6..1 puts the bend at positions 1..400).
+const LN_REF_POSITION: f64 = 6.5;
+/// Hoffmann et al.'s grid, at the scale of their runs (geometric means of the
+/// 240 reconstructed runs: N = e^20.5, D = e^23.5, L = e^1).
+const LN_REF_CHINCHILLA: ([f64; 2], f64) = ([20.5, 23.5], 1.0);
+
 /// ln of a sum of exponentials and the softmax weights, without overflow.
 #[inline]
 pub(crate) fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
@@ -27,6 +46,12 @@ pub(crate) fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
 /// L = A / x^alpha + E. Internal: (ln A, alpha, ln E).
 struct Power;
 impl Model for Power {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![u[0] + u[1] * l[0] + m, u[1], u[2] + m])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_X], LN_REF_Y))
+    }
     fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let lx = lnx[0];
         let t = exp_capped(u[0] - u[1] * lx);
@@ -52,6 +77,21 @@ impl Model for Power {
 /// L = (B / D^beta + E)^alpha. Internal: (ln B, beta, ln E, alpha).
 struct VanillaFt;
 impl Model for VanillaFt {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        let alpha = u[3];
+        if alpha == 0.0 {
+            return None;
+        }
+        Some(vec![
+            u[0] + u[1] * l[0] + m / alpha,
+            u[1],
+            u[2] + m / alpha,
+            alpha,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_D], LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
@@ -110,6 +150,17 @@ crate::multiversion! {
 /// Defined at D = 0, where L = B / D_l + E (the zero-shot point).
 struct Rectified;
 impl Model for Rectified {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + u[2] * l[0] + m,
+            u[1] + u[2] * l[0],
+            u[2],
+            u[3] + m,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_D], LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let ld = lnx[0];
         let b = exp_capped(u[0]);
@@ -151,8 +202,24 @@ impl Model for Rectified {
 
 /// L = E + A / N^alpha + B / D^beta. Internal: (ln A, alpha, ln B, beta, ln E).
 /// Also the additive joint law A / X^alpha + B / D^beta + E.
-struct Additive2;
+struct Additive2 {
+    /// ln of the reference input scales (see `reference_scale`).
+    ref_x: [f64; 2],
+    ref_y: f64,
+}
 impl Model for Additive2 {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + u[1] * l[0] + m,
+            u[1],
+            u[2] + u[3] * l[1] + m,
+            u[3],
+            u[4] + m,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((self.ref_x.to_vec(), self.ref_y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
@@ -244,6 +311,17 @@ crate::multiversion! {
 /// L = A / (X^alpha D^beta) + E. Internal: (ln A, alpha, beta, ln E).
 struct JointMult;
 impl Model for JointMult {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + u[1] * l[0] + u[2] * l[1] + m,
+            u[1],
+            u[2],
+            u[3] + m,
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((LN_REF_JOINT.to_vec(), LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let l = self.ln_value_grad(x, lnx, u, g);
         let v = exp_capped(l);
@@ -297,6 +375,18 @@ impl Bnsl {
     }
 }
 impl Model for Bnsl {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        let mut v = u.to_vec();
+        v[0] += m;
+        v[1] += u[2] * l[0] + m;
+        for i in 0..self.breaks {
+            v[3 + 3 * i] += l[0];
+        }
+        Some(v)
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_BNSL], LN_REF_Y))
+    }
     fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let t = self.log_term(lnx[0], u, g);
         let a = exp_capped(u[0]);
@@ -326,6 +416,12 @@ impl Model for Bnsl {
 /// Internal: (ln a0, ln a1, ln a2).
 struct Reciprocal;
 impl Model for Reciprocal {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![u[0] + m, u[1] - l[0], u[2] + m])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_POSITION], LN_REF_Y))
+    }
     fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let a0 = exp_capped(u[0]);
         let a1 = exp_capped(u[1]);
@@ -339,6 +435,129 @@ impl Model for Reciprocal {
     }
     fn value(&self, x: &[f64], _lnx: &[f64], u: &[f64]) -> f64 {
         exp_capped(u[0]) / (1.0 + exp_capped(u[1]) * x[0]) + exp_capped(u[2])
+    }
+}
+
+/// M4 of Alabdulmohsin et al. (NeurIPS 2022): (L - E) / (I - L)^alpha =
+/// beta x^-c, implicit in L, which lies in (E, I). Internal: (ln E, ln I,
+/// alpha, ln beta, c).
+///
+/// Solved per point for s = (L - E) / (I - E) in logit form z: with
+/// K = ln beta - c ln x - (1 - alpha) ln(I - E), phi(z) = ln s - alpha ln(1 - s)
+/// = K is strictly increasing (phi' = 1 - s + alpha s), so a bracketed
+/// Newton iteration with bisection as a safeguard finds the root. Gradients
+/// by implicit differentiation of F = ln(L - E) - alpha ln(I - L) - ln beta +
+/// c ln x: dL/dtheta = -F_theta / F_L, F_L = 1/(L - E) + alpha/(I - L).
+struct M4;
+
+impl M4 {
+    /// (L, L - E, I - L, ln(I - L)) at ln x for internal u; `None` where
+    /// undefined (I <= E, alpha < 0, no root, non-finite values).
+    fn solve(lx: f64, u: &[f64]) -> Option<(f64, f64, f64, f64)> {
+        let e = exp_capped(u[0]);
+        let i = exp_capped(u[1]);
+        let alpha = u[2];
+        let gap = i - e;
+        if gap.is_nan() || gap <= 0.0 || alpha.is_nan() || alpha < 0.0 || !lx.is_finite() {
+            return None;
+        }
+        let k = u[3] - u[4] * lx - (1.0 - alpha) * gap.ln();
+        if !k.is_finite() {
+            return None;
+        }
+        // phi(z) = -softplus(-z) + alpha softplus(z)
+        let softplus = |z: f64| if z > 30.0 { z } else { z.exp().ln_1p() };
+        let phi = |z: f64| -softplus(-z) + alpha * softplus(z) - k;
+        let (mut lo, mut hi) = (-1.0f64, 1.0f64);
+        let mut n = 0;
+        while phi(lo) > 0.0 {
+            lo = 2.0 * lo - 1.0;
+            n += 1;
+            if n > 80 {
+                return None;
+            }
+        }
+        while phi(hi) < 0.0 {
+            hi = 2.0 * hi + 1.0;
+            n += 1;
+            if n > 160 {
+                return None;
+            }
+        }
+        let mut z = 0.5 * (lo + hi);
+        for _ in 0..200 {
+            let f = phi(z);
+            if f == 0.0 {
+                break;
+            }
+            if f < 0.0 {
+                lo = z;
+            } else {
+                hi = z;
+            }
+            let s = 1.0 / (1.0 + (-z).exp());
+            let d = (1.0 - s) + alpha * s;
+            let newton = z - f / d;
+            let next = if newton > lo && newton < hi {
+                newton
+            } else {
+                0.5 * (lo + hi)
+            };
+            if (next - z).abs() <= 1e-15 * (1.0 + z.abs()) || hi - lo <= 1e-15 * (1.0 + z.abs()) {
+                z = next;
+                break;
+            }
+            z = next;
+        }
+        let s = 1.0 / (1.0 + (-z).exp());
+        let t = 1.0 / (1.0 + z.exp());
+        let a = gap * s;
+        let b = gap * t;
+        // ln(I - L) without underflow when L is within rounding of I
+        let ln_b = gap.ln() - softplus(z);
+        let l = e + a;
+        (l.is_finite() && ln_b.is_finite()).then_some((l, a, b, ln_b))
+    }
+}
+
+impl Model for M4 {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + m,
+            u[1] + m,
+            u[2],
+            u[3] + u[4] * l[0] + (1.0 - u[2]) * m,
+            u[4],
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_X], LN_REF_Y))
+    }
+    fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let Some((l, a, b, ln_b)) = Self::solve(lnx[0], u) else {
+            g.iter_mut().for_each(|v| *v = f64::NAN);
+            return f64::NAN;
+        };
+        // dL/dtheta = -F_theta / F_L, with numerator and denominator times
+        // a b (finite when L is within rounding of E or of I).
+        let alpha = u[2];
+        let den = b + alpha * a;
+        if den.is_nan() || den <= 0.0 {
+            g.iter_mut().for_each(|v| *v = f64::NAN);
+            return f64::NAN;
+        }
+        let inv_fl = a * b / den;
+        let e = exp_capped(u[0]);
+        let i = exp_capped(u[1]);
+        g[0] = e * b / den;
+        g[1] = alpha * i * a / den;
+        g[2] = ln_b * inv_fl;
+        g[3] = inv_fl;
+        g[4] = -lnx[0] * inv_fl;
+        l
+    }
+    fn value(&self, _x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        Self::solve(lnx[0], u).map_or(f64::NAN, |(l, ..)| l)
     }
 }
 
@@ -444,7 +663,10 @@ pub fn chinchilla() -> Law {
             ),
             Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.0, 1.0, 5)),
         ],
-        Arc::new(Additive2),
+        Arc::new(Additive2 {
+            ref_x: LN_REF_CHINCHILLA.0,
+            ref_y: LN_REF_CHINCHILLA.1,
+        }),
     )
 }
 
@@ -477,7 +699,10 @@ pub fn joint_add() -> Law {
             Param::new("beta", Transform::Identity, (0.0, 5.0), &[0.05, 0.2, 0.5]),
             Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-1.5, 1.0, 3)),
         ],
-        Arc::new(Additive2),
+        Arc::new(Additive2 {
+            ref_x: LN_REF_JOINT,
+            ref_y: LN_REF_Y,
+        }),
     )
 }
 
@@ -537,6 +762,23 @@ pub fn reciprocal() -> Law {
     )
 }
 
+pub fn m4() -> Law {
+    law(
+        "m4",
+        "M4 of Alabdulmohsin et al. (NeurIPS 2022), implicit in L: E the irreducible loss, I the loss at the start (L lies in (E, I)); solved per point",
+        "(L - E) / (I - L)^alpha = beta x^-c",
+        &[("x", Domain::Positive)],
+        vec![
+            Param::log_with_ln_grid("E", (1e-10, 1e6), &[-1.5, -0.2, 0.4]),
+            Param::log_with_ln_grid("I", (1e-10, 1e8), &[1.1, 1.8, 2.7]),
+            Param::new("alpha", Transform::Identity, (0.0, 20.0), &[0.3, 1.0]),
+            Param::log_with_ln_grid("beta", (1e-30, 1e30), &[0.0, 2.5, 5.0]),
+            Param::new("c", Transform::Identity, (0.0, 10.0), &[0.2, 0.6]),
+        ],
+        Arc::new(M4),
+    )
+}
+
 /// Every built-in law, in the order `slaw laws` prints them.
 pub fn all() -> Vec<Law> {
     vec![
@@ -549,6 +791,7 @@ pub fn all() -> Vec<Law> {
         bnsl(1),
         bnsl(2),
         reciprocal(),
+        m4(),
     ]
 }
 
@@ -645,6 +888,38 @@ mod tests {
         law.model
             .value_grad(&[0.0], &[f64::NEG_INFINITY], &law.to_internal(&p), &mut g);
         assert!(g.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn m4_solves_its_equation_across_the_range() {
+        let law = m4();
+        // (E, I, alpha, beta, c)
+        for p in [
+            [0.5, 4.0, 0.6, 30.0, 0.4],
+            [1e-3, 1e3, 2.5, 1e-4, 1.2],
+            [2.0, 2.0001, 0.01, 5.0, 0.3],
+        ] {
+            for x in [1e-3, 1.0, 10.0, 1e4, 1e9, 1e15] {
+                let l = law.predict(&[x], &p);
+                assert!(l >= p[0] && l <= p[1], "{p:?} at {x}: {l}");
+                let lhs = (l - p[0]).ln() - p[2] * (p[1] - l).ln();
+                let rhs = p[3].ln() - p[4] * f64::ln(x);
+                // the equation holds unless L is within rounding of E or I
+                if (l - p[0]) > 1e-9 * l && (p[1] - l) > 1e-9 * l {
+                    assert!(
+                        (lhs - rhs).abs() < 1e-7 * (1.0 + rhs.abs()),
+                        "{p:?} at {x}: {lhs} vs {rhs}"
+                    );
+                }
+            }
+        }
+        // alpha = 1: closed form L = (E + r I) / (1 + r)
+        let p = [0.5, 4.0, 1.0, 30.0, 0.4];
+        let r = 30.0 * 100f64.powf(-0.4);
+        let want = (0.5 + r * 4.0) / (1.0 + r);
+        assert!((law.predict(&[100.0], &p) - want).abs() < 1e-12);
+        // I <= E is outside the law's domain: NaN, not a panic
+        assert!(law.predict(&[10.0], &[3.0, 2.0, 0.5, 1.0, 0.3]).is_nan());
     }
 
     #[test]

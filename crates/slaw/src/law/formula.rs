@@ -366,6 +366,9 @@ impl FormulaModel {
 }
 
 impl Model for FormulaModel {
+    fn numeric_rescale(&self) -> bool {
+        true
+    }
     fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], grad: &mut [f64]) -> f64 {
         let nat = self.natural(u);
         let mut duals: Vec<Dual64> = nat.iter().map(|&v| Dual64::from(v)).collect();

@@ -133,6 +133,31 @@ pub trait Model: Send + Sync {
         }
     }
 
+    /// How the parameters move when every input j is multiplied by
+    /// `exp(ln_c[j])` and the output by `exp(ln_cy)`: the internal vector
+    /// `u2` with `f(c x; u2) = cy f(x; u)` for every x. `None` when the law
+    /// has no such closed form (the fit then maps parameters numerically,
+    /// see `crate::scaling`).
+    fn rescale(&self, _u: &[f64], _ln_c: &[f64], _ln_cy: f64) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// Whether a law without a closed-form `rescale` may be fitted scale-free
+    /// with its parameters mapped back numerically (formula laws). Off by
+    /// default: such a law is fitted in the data's units.
+    fn numeric_rescale(&self) -> bool {
+        false
+    }
+
+    /// ln of the input scales and of the output scale that the law's default
+    /// grid and bounds were written for. A scale-free fit moves the data to
+    /// this scale (each input and the output divided by its geometric mean,
+    /// times this reference) before the search, so the grid follows the
+    /// data. `None`: the data are moved to scale 1.
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        None
+    }
+
     /// Prediction at every point and its gradient, laid out as in `ln_batch`.
     fn value_batch(
         &self,

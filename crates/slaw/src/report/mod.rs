@@ -74,17 +74,68 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         };
         let _ = writeln!(
             s,
-            "status: {status} ({}/{} starts converged; best start #{}; {} iterations, {} evaluations in all)",
-            f.n_converged, f.n_starts, f.best_start, f.iterations, f.evaluations
+            "status: {status} ({}/{} starts converged{}; {} reached the best optimum; best start #{}; {} iterations, {} evaluations in all)",
+            f.n_converged,
+            f.n_starts,
+            if f.extra_starts > 0 {
+                format!(", {} of them added by a second search", f.extra_starts)
+            } else {
+                String::new()
+            },
+            f.n_best,
+            f.best_start,
+            f.iterations,
+            f.evaluations
         );
         let _ = writeln!(s, "objective: {:.7e} on {} points", f.objective, f.n_points);
+        let id = &f.identifiability;
         for (j, name) in f.param_names.iter().enumerate() {
             let ci = g
                 .bootstrap
                 .as_ref()
                 .map(|b| format!("   [{}, {}]", num(b.params[j].lo), num(b.params[j].hi)))
                 .unwrap_or_default();
-            let _ = writeln!(s, "  {:<8} = {}{ci}", name, num(f.params[j]));
+            let se = match id.std_errors.get(j) {
+                Some(Some(e)) => format!("   +/- {}", num(*e)),
+                _ => "   +/- ?".into(),
+            };
+            let flag = if id.unidentified.contains(name) {
+                "   (not pinned by the data)"
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "  {:<8} = {}{se}{ci}{flag}", name, num(f.params[j]));
+        }
+        let _ = writeln!(
+            s,
+            "  (+/-: standard errors, Gauss-Newton at the optimum{})",
+            if id.std_errors.iter().any(|e| e.is_none()) {
+                "; ?: along a flat direction, not determined"
+            } else {
+                ""
+            }
+        );
+        if !id.correlation.is_empty() && f.param_names.len() > 1 {
+            let _ = writeln!(s, "  correlations:");
+            for (j, name) in f.param_names.iter().enumerate() {
+                let row: Vec<String> = id.correlation[j][..j]
+                    .iter()
+                    .map(|c| format!("{c:>7.3}"))
+                    .collect();
+                if j > 0 {
+                    let _ = writeln!(s, "    {:<8} {}", name, row.join(" "));
+                }
+            }
+            let _ = writeln!(
+                s,
+                "    {:<8} {}",
+                "",
+                f.param_names[..f.param_names.len() - 1]
+                    .iter()
+                    .map(|n| format!("{n:>7}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
         }
         if let Some(b) = &g.bootstrap {
             let _ = writeln!(
@@ -117,7 +168,41 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 .interval
                 .map(|i| format!("   [{}, {}]", num(i.lo), num(i.hi)))
                 .unwrap_or_default();
-            let _ = writeln!(s, "predict {}: {}{ci}", at.join(","), num(p.value));
+            let unpinned = if p.depends_on_unpinned.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "   (depends on {}, which the data do not pin)",
+                    p.depends_on_unpinned.join(", ")
+                )
+            };
+            let ex = match (&p.extrapolation_interval, &g.calibration) {
+                (Some(i), Some(c)) => format!(
+                    "   extrapolation {:.0}%: [{}, {}]",
+                    c.level * 100.0,
+                    num(i.lo),
+                    num(i.hi)
+                ),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "predict {}: {}{ci}{ex}{unpinned}",
+                at.join(","),
+                num(p.value)
+            );
+        }
+        if let Some(c) = &g.calibration {
+            let _ = writeln!(
+                s,
+                "  (extrapolation intervals: rolling origin, {} refits scored on {} later points; {:.4} of log loss per unit of ln(x / last x), at least {:.4})",
+                c.origins, c.scores, c.per_distance, c.noise
+            );
+        } else if !g.predictions.is_empty() {
+            let _ = writeln!(
+                s,
+                "  (no extrapolation interval: it needs a one-input law and enough points for rolling-origin refits at this level)"
+            );
         }
         for w in &f.warnings {
             let _ = writeln!(s, "warning: {w}");
@@ -128,22 +213,51 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
 
 pub fn compare_report(ranked: &[Ranked]) -> String {
     let mut s = String::new();
+    let held = ranked.iter().any(|r| !r.heldout_rmsd_log.is_nan());
     let _ = writeln!(
         s,
-        "{:<4} {:<12} {:>8} {:>16} {:>14} {:>10}",
-        "rank", "law", "params", "held-out RMSD", "fit RMSD", "converged"
+        "{:<4} {:<12} {:>6} {:>14} {:>10} {:>10} {:>10} {:>9} {:>6}",
+        "rank", "law", "params", "held-out RMSD", "fit RMSD", "AIC", "BIC", "converged", "best"
     );
-    for (i, r) in ranked.iter().enumerate() {
+    for r in ranked {
+        if r.status == "skipped" {
+            let _ = writeln!(
+                s,
+                "{:<4} {:<12} {:>6}   skipped: {}",
+                "-",
+                r.law,
+                r.n_params,
+                r.reason.as_deref().unwrap_or("")
+            );
+            continue;
+        }
         let _ = writeln!(
             s,
-            "{:<4} {:<12} {:>8} {:>16.5} {:>14.5} {:>10}",
-            i + 1,
+            "{:<4} {:<12} {:>6} {:>14.5} {:>10.5} {:>10.2} {:>10.2} {:>9} {:>6}",
+            r.rank.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
             r.law,
             r.n_params,
             r.heldout_rmsd_log,
             r.train_rmsd_log,
-            if r.all_converged { "yes" } else { "NO" }
+            r.aic,
+            r.bic,
+            if r.all_converged { "yes" } else { "NO" },
+            r.n_best
         );
+    }
+    let _ = writeln!(
+        s,
+        "ranked by {}; only converged fits are ranked; best: fewest starts that reached the best optimum (over groups)",
+        if held {
+            "held-out RMSD of log L"
+        } else {
+            "AIC (no point held out)"
+        }
+    );
+    for r in ranked {
+        for w in &r.warnings {
+            let _ = writeln!(s, "warning: {}: {w}", r.law);
+        }
     }
     s
 }

@@ -1,0 +1,227 @@
+//! Identifiability at an optimum: which parameters the data pin, with
+//! standard errors and correlations from the Gauss-Newton approximation of
+//! the Hessian (J^T W J, J the Jacobian of the residuals), as lmfit reports
+//! them.
+//!
+//! The analysis runs in the search's parameters (data divided by its own
+//! scale; ln for log parameters), where a unit step means the same thing for
+//! every data set. A parameter is flagged when it lies along a flat direction
+//! (an eigenvalue of J^T W J below `FLAT_RATIO` times the largest), on a
+//! bound, or where its start put it (the search never moved it). Standard
+//! errors are then carried to natural units through the map back (delta
+//! method).
+
+use crate::law::{Law, Transform};
+use crate::linalg;
+use crate::objective::Objective;
+
+/// A direction is flat when its curvature is below this fraction of the
+/// largest: moving along it by 1 (a factor e for a log parameter) changes
+/// the fit 1e8 times less than moving along the best-pinned direction.
+pub const FLAT_RATIO: f64 = 1e-8;
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Identifiability {
+    /// How the standard errors were obtained.
+    pub method: String,
+    /// Standard error of each parameter, natural units; `None` when the
+    /// parameter lies along a flat direction (unbounded) or could not be
+    /// computed.
+    pub std_errors: Vec<Option<f64>>,
+    /// Correlation matrix of the parameters (row major p x p; empty when the
+    /// Hessian is singular).
+    pub correlation: Vec<Vec<f64>>,
+    /// Largest over smallest eigenvalue of J^T W J in the search's parameters.
+    pub condition: f64,
+    /// Residual standard deviation used for the standard errors.
+    pub residual_sd: f64,
+    /// Parameters along a flat direction of the objective.
+    pub flat: Vec<String>,
+    /// Parameters on a bound.
+    pub at_bounds: Vec<String>,
+    /// Parameters equal to their starting value.
+    pub at_start: Vec<String>,
+    /// Union of the three lists, in parameter order: the data do not pin them.
+    pub unidentified: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Covariance in the search's parameters (row major).
+    #[serde(skip)]
+    pub cov_search: Vec<f64>,
+}
+
+/// Analyse the optimum `x` (search parameters) reached from `start`.
+pub fn analyse(
+    law: &Law,
+    objective: &Objective,
+    x: &[f64],
+    start: &[f64],
+    at_bounds: &[String],
+) -> Identifiability {
+    let p = x.len();
+    let names: Vec<String> = law.params.iter().map(|q| q.name.clone()).collect();
+    let (r, jac) = objective.residuals_jacobian(x);
+    let w = &objective.obs.weight;
+    let mut h = vec![0.0; p * p];
+    let mut ss = 0.0;
+    let mut n_pos = 0usize;
+    for i in 0..r.len() {
+        if w[i].is_nan() || w[i] <= 0.0 || !r[i].is_finite() {
+            continue;
+        }
+        n_pos += 1;
+        ss += w[i] * r[i] * r[i];
+        let row = &jac[i * p..(i + 1) * p];
+        for a in 0..p {
+            for b in 0..p {
+                h[a * p + b] += w[i] * row[a] * row[b];
+            }
+        }
+    }
+    let mut out = Identifiability {
+        method: "Gauss-Newton: J^T W J at the optimum, residual variance of the fit".into(),
+        at_bounds: at_bounds.to_vec(),
+        ..Default::default()
+    };
+    let mut flat = vec![false; p];
+    if h.iter().all(|v| v.is_finite()) {
+        let (vals, vecs) = linalg::sym_eigen(&h, p);
+        let top = vals.last().copied().unwrap_or(0.0).max(0.0);
+        let low = vals.first().copied().unwrap_or(0.0).max(0.0);
+        out.condition = if low > 0.0 { top / low } else { f64::INFINITY };
+        for (k, &lam) in vals.iter().enumerate() {
+            if lam <= FLAT_RATIO * top || top == 0.0 {
+                // the parameters that make up the direction
+                for (j, fl) in flat.iter_mut().enumerate() {
+                    if vecs[j * p + k].abs() >= 0.3 {
+                        *fl = true;
+                    }
+                }
+            }
+        }
+        let sigma2 = ss / (n_pos.saturating_sub(p)).max(1) as f64;
+        out.residual_sd = sigma2.sqrt();
+        // pseudo-inverse over the pinned directions
+        let mut cov = vec![0.0; p * p];
+        for (k, &lam) in vals.iter().enumerate() {
+            if lam > FLAT_RATIO * top && top > 0.0 {
+                for a in 0..p {
+                    for b in 0..p {
+                        cov[a * p + b] += sigma2 * vecs[a * p + k] * vecs[b * p + k] / lam;
+                    }
+                }
+            }
+        }
+        out.cov_search = cov;
+    } else {
+        flat = vec![true; p];
+        out.condition = f64::INFINITY;
+    }
+    out.flat = (0..p)
+        .filter(|&j| flat[j])
+        .map(|j| names[j].clone())
+        .collect();
+    out.at_start = (0..p)
+        .filter(|&j| (x[j] - start[j]).abs() <= 1e-6 * (1.0 + start[j].abs()))
+        .map(|j| names[j].clone())
+        .collect();
+    out.unidentified = names
+        .iter()
+        .filter(|n| out.flat.contains(n) || out.at_bounds.contains(n) || out.at_start.contains(n))
+        .cloned()
+        .collect();
+    if !out.flat.is_empty() {
+        out.warnings.push(format!(
+            "the data do not pin {} (a flat direction of the objective: condition number {:.1e}); predictions that depend on them are not determined by the data",
+            out.flat.join(", "),
+            out.condition
+        ));
+    }
+    if !out.at_start.is_empty() {
+        out.warnings.push(format!(
+            "{} stayed at the starting value: the data did not move them",
+            out.at_start.join(", ")
+        ));
+    }
+    out
+}
+
+/// Carry the standard errors and correlations from the search's parameters
+/// `x` to natural units, through the map back `back` (x -> `x_nat`).
+pub fn to_natural(
+    law: &Law,
+    id: &mut Identifiability,
+    x: &[f64],
+    x_nat: &[f64],
+    back: impl Fn(&[f64]) -> Option<Vec<f64>>,
+) {
+    let p = x.len();
+    if id.cov_search.len() != p * p {
+        id.std_errors = vec![None; p];
+        return;
+    }
+    // Jacobian of the map back, by central differences (the closed-form
+    // maps are affine in most parameters, so this is exact there).
+    let mut m = vec![0.0; p * p];
+    for k in 0..p {
+        let h = 1e-6 * (1.0 + x[k].abs());
+        let mut up = x.to_vec();
+        let mut dn = x.to_vec();
+        up[k] += h;
+        dn[k] -= h;
+        let (Some(a), Some(b)) = (back(&up), back(&dn)) else {
+            id.std_errors = vec![None; p];
+            return;
+        };
+        for j in 0..p {
+            m[j * p + k] = (a[j] - b[j]) / (2.0 * h);
+        }
+    }
+    let c = &id.cov_search;
+    let mut cov = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            let mut s = 0.0;
+            for k in 0..p {
+                for l in 0..p {
+                    s += m[a * p + k] * c[k * p + l] * m[b * p + l];
+                }
+            }
+            cov[a * p + b] = s;
+        }
+    }
+    let flat: Vec<bool> = law
+        .params
+        .iter()
+        .map(|q| id.flat.contains(&q.name))
+        .collect();
+    id.std_errors = (0..p)
+        .map(|j| {
+            let v = cov[j * p + j];
+            if flat[j] || v.is_nan() || v < 0.0 || !v.is_finite() {
+                return None;
+            }
+            let sd = v.sqrt();
+            Some(match law.params[j].transform {
+                Transform::Log => sd * x_nat[j].exp(),
+                Transform::Identity => sd,
+            })
+        })
+        .collect();
+    if flat.iter().any(|f| *f) {
+        return;
+    }
+    id.correlation = (0..p)
+        .map(|a| {
+            (0..p)
+                .map(|b| {
+                    let d = (cov[a * p + a] * cov[b * p + b]).sqrt();
+                    if d > 0.0 {
+                        (cov[a * p + b] / d).clamp(-1.0, 1.0)
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect()
+        })
+        .collect();
+}

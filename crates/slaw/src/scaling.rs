@@ -1,0 +1,302 @@
+//! Scale-free fitting: the data are divided by their own scale (geometric
+//! mean of each input's non-zero magnitudes, and of the output's in log
+//! space; times the law's reference scale, see `Model::reference_scale`)
+//! before the search, and the parameters are mapped back. Multiplying
+//! an input by 10^k then leaves the normalized problem, hence the optimum and
+//! every prediction, unchanged.
+//!
+//! Catalog laws map their parameters in closed form (`Model::rescale`); other
+//! laws (formulas) are mapped numerically by continuation: the scale moves
+//! from 1 to the data's in small steps, each a Levenberg-Marquardt solve that
+//! matches the law's values at the data points, started from the previous
+//! step. A law that cannot follow a change of units (the match fails) is
+//! fitted in the data's own units instead.
+
+use crate::law::Law;
+use crate::linalg;
+use crate::objective::Space;
+use crate::observations::Observations;
+
+/// ln of the scale of each input and of the output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scales {
+    pub ln_x: Vec<f64>,
+    pub ln_y: f64,
+}
+
+impl Scales {
+    /// The data's scales: geometric mean of the non-zero |x| per input, and
+    /// of |y| when the objective is on log L (on L the output stays as is, so
+    /// the loss keeps its units).
+    pub fn of(obs: &Observations, space: Space) -> Scales {
+        let d = obs.dim();
+        let geo = |vals: &mut dyn Iterator<Item = f64>| {
+            let (s, n) = vals
+                .filter(|v| *v != 0.0 && v.is_finite())
+                .fold((0.0, 0usize), |(s, n), v| (s + v.abs().ln(), n + 1));
+            if n == 0 {
+                0.0
+            } else {
+                s / n as f64
+            }
+        };
+        let ln_x = (0..d)
+            .map(|j| geo(&mut (0..obs.len()).map(|i| obs.x[i * d + j])))
+            .collect();
+        let ln_y = match space {
+            Space::Log => geo(&mut obs.y.iter().copied()),
+            Space::Linear => 0.0,
+        };
+        Scales { ln_x, ln_y }
+    }
+
+    pub fn is_identity(&self) -> bool {
+        self.ln_y == 0.0 && self.ln_x.iter().all(|&v| v == 0.0)
+    }
+
+    /// The observations divided by these scales.
+    pub fn normalize(&self, obs: &Observations) -> Observations {
+        let d = obs.dim();
+        let sx: Vec<f64> = self.ln_x.iter().map(|v| v.exp()).collect();
+        let sy = self.ln_y.exp();
+        let mut out = obs.clone();
+        for (k, x) in out.x.iter_mut().enumerate() {
+            *x /= sx[k % d];
+        }
+        for y in out.y.iter_mut() {
+            *y /= sy;
+        }
+        out
+    }
+
+    fn neg(&self) -> Scales {
+        Scales {
+            ln_x: self.ln_x.iter().map(|v| -v).collect(),
+            ln_y: -self.ln_y,
+        }
+    }
+}
+
+/// Closed-form map, when the law has one: internal parameters for data in
+/// original units to parameters for data divided by `s`.
+pub fn to_scaled_exact(law: &Law, u: &[f64], s: &Scales) -> Option<Vec<f64>> {
+    let n = s.neg();
+    law.model.rescale(u, &n.ln_x, n.ln_y)
+}
+
+/// Parameters fitted on normalized data (inputs `z`, row major) back to the
+/// data's units: closed form, or by continuation. `None` when the law does
+/// not follow the change of units.
+pub fn from_scaled(law: &Law, u: &[f64], s: &Scales, z: &[f64]) -> Option<Vec<f64>> {
+    if let Some(v) = law.model.rescale(u, &s.ln_x, s.ln_y) {
+        return Some(v);
+    }
+    if s.is_identity() {
+        return Some(u.to_vec());
+    }
+    if !law.model.numeric_rescale() {
+        return None;
+    }
+    continuation(law, u, s, z)
+}
+
+/// Parameters in the data's units to normalized ones, by continuation (for
+/// laws without a closed form). `x` are the original inputs.
+pub fn to_scaled(law: &Law, u: &[f64], s: &Scales, x: &[f64]) -> Option<Vec<f64>> {
+    to_scaled_exact(law, u, s).or_else(|| {
+        if s.is_identity() {
+            Some(u.to_vec())
+        } else if law.model.numeric_rescale() {
+            continuation(law, u, &s.neg(), x)
+        } else {
+            None
+        }
+    })
+}
+
+/// Follow `u` (fitted at inputs `z`) as the inputs are multiplied by
+/// exp(s.ln_x) and the output by exp(s.ln_y), in steps of at most a factor
+/// e^0.5; each step matches the law's values at the moved points.
+fn continuation(law: &Law, u: &[f64], s: &Scales, z: &[f64]) -> Option<Vec<f64>> {
+    let d = law.inputs.len();
+    if d == 0 || z.is_empty() || !z.len().is_multiple_of(d) {
+        return None;
+    }
+    let pts: Vec<&[f64]> = z.chunks_exact(d).collect();
+    let lnz = |p: &[f64]| -> Vec<f64> { p.iter().map(|&v| crate::law::ln_input(v)).collect() };
+    let base: Vec<f64> = pts.iter().map(|p| law.model.value(p, &lnz(p), u)).collect();
+    if base.iter().any(|v| !v.is_finite() || *v == 0.0) {
+        return None;
+    }
+    let span = s.ln_x.iter().fold(s.ln_y.abs(), |m, v| m.max(v.abs()));
+    let steps = ((span / 0.5).ceil() as usize).max(1);
+    let (lower, upper) = law.internal_bounds();
+    let mut cur = u.to_vec();
+    for k in 1..=steps {
+        let t = k as f64 / steps as f64;
+        let c: Vec<f64> = s.ln_x.iter().map(|v| (t * v).exp()).collect();
+        let cy = (t * s.ln_y).exp();
+        let moved: Vec<Vec<f64>> = pts
+            .iter()
+            .map(|p| p.iter().zip(&c).map(|(a, b)| a * b).collect())
+            .collect();
+        let target: Vec<f64> = base.iter().map(|v| v * cy).collect();
+        cur = match_values(law, &moved, &target, &cur, &lower, &upper)?;
+    }
+    // Success only when the values match to near rounding.
+    let worst = pts
+        .iter()
+        .zip(&base)
+        .map(|(p, b)| {
+            let x: Vec<f64> = p.iter().zip(&s.ln_x).map(|(a, l)| a * l.exp()).collect();
+            let want = b * s.ln_y.exp();
+            (law.model.value(&x, &lnz(&x), &cur) / want - 1.0).abs()
+        })
+        .fold(0.0f64, f64::max);
+    (worst < 1e-9).then_some(cur)
+}
+
+/// Levenberg-Marquardt on relative residuals (f(x_i; u) - t_i) / |t_i|.
+fn match_values(
+    law: &Law,
+    xs: &[Vec<f64>],
+    target: &[f64],
+    u0: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+) -> Option<Vec<f64>> {
+    let p = u0.len();
+    let lnx: Vec<Vec<f64>> = xs
+        .iter()
+        .map(|x| x.iter().map(|&v| crate::law::ln_input(v)).collect())
+        .collect();
+    let eval = |u: &[f64], jac: Option<&mut Vec<f64>>| -> (Vec<f64>, f64) {
+        let mut r = vec![0.0; xs.len()];
+        let mut g = vec![0.0; p];
+        let mut jac = jac;
+        for i in 0..xs.len() {
+            let v = law.model.value_grad(&xs[i], &lnx[i], u, &mut g);
+            let w = 1.0 / target[i].abs();
+            r[i] = (v - target[i]) * w;
+            if let Some(j) = jac.as_deref_mut() {
+                for k in 0..p {
+                    j[i * p + k] = g[k] * w;
+                }
+            }
+        }
+        let ss = r.iter().map(|v| v * v).sum::<f64>();
+        (r, if ss.is_finite() { ss } else { f64::INFINITY })
+    };
+    let mut u = u0.to_vec();
+    let mut jac = vec![0.0; xs.len() * p];
+    let (mut r, mut ss) = eval(&u, Some(&mut jac));
+    let mut lambda = 1e-6;
+    for _ in 0..200 {
+        if ss < 1e-26 {
+            break;
+        }
+        let mut jtj = vec![0.0; p * p];
+        let mut jtr = vec![0.0; p];
+        for i in 0..xs.len() {
+            let row = &jac[i * p..(i + 1) * p];
+            for a in 0..p {
+                jtr[a] += row[a] * r[i];
+                for b in 0..p {
+                    jtj[a * p + b] += row[a] * row[b];
+                }
+            }
+        }
+        let mut improved = false;
+        for _ in 0..30 {
+            let mut m = jtj.clone();
+            for a in 0..p {
+                m[a * p + a] += lambda * (jtj[a * p + a] + 1e-12);
+            }
+            let Some(step) = linalg::solve(&m, &jtr) else {
+                lambda *= 10.0;
+                continue;
+            };
+            let cand: Vec<f64> = (0..p)
+                .map(|a| (u[a] - step[a]).clamp(lower[a], upper[a]))
+                .collect();
+            let mut jc = vec![0.0; xs.len() * p];
+            let (rc, sc) = eval(&cand, Some(&mut jc));
+            if sc < ss {
+                u = cand;
+                r = rc;
+                ss = sc;
+                jac = jc;
+                lambda = (lambda * 0.1).max(1e-12);
+                improved = true;
+                break;
+            }
+            lambda *= 10.0;
+        }
+        if !improved {
+            break;
+        }
+    }
+    (ss.sqrt() < 1e-6).then_some(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::law::{catalog, formula::formula_law};
+
+    #[test]
+    fn closed_form_maps_keep_the_values() {
+        let s = Scales {
+            ln_x: vec![3.0, -2.0],
+            ln_y: 0.7,
+        };
+        for law in catalog::all() {
+            let d = law.inputs.len();
+            let s = Scales {
+                ln_x: s.ln_x[..d].to_vec(),
+                ln_y: s.ln_y,
+            };
+            let u = &law.grid()[law.grid().len() / 2];
+            let u2 = law.model.rescale(u, &s.ln_x, s.ln_y).unwrap();
+            let back = to_scaled_exact(&law, &u2, &s).unwrap();
+            for (a, b) in u.iter().zip(&back) {
+                assert!((a - b).abs() < 1e-9, "{}", law.name);
+            }
+            let x: Vec<f64> = (0..d).map(|j| 20.0 + 300.0 * j as f64).collect();
+            let cx: Vec<f64> = x.iter().zip(&s.ln_x).map(|(a, l)| a * l.exp()).collect();
+            let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+            let lncx: Vec<f64> = cx.iter().map(|v| v.ln()).collect();
+            let v = law.model.value(&x, &lnx, u) * s.ln_y.exp();
+            let v2 = law.model.value(&cx, &lncx, &u2);
+            assert!((v2 / v - 1.0).abs() < 1e-10, "{}: {v} vs {v2}", law.name);
+        }
+    }
+
+    #[test]
+    fn formulas_are_mapped_by_continuation() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let law = formula_law(
+            "A / x^alpha + E",
+            &names(&["x"]),
+            &names(&["A", "alpha", "E"]),
+            &names(&["A", "E"]),
+        )
+        .unwrap();
+        let u = law.to_internal(&[2.0, 0.4, 1.5]);
+        let z: Vec<f64> = (0..10).map(|i| 0.1 * 2f64.powi(i)).collect();
+        let s = Scales {
+            ln_x: vec![20.0],
+            ln_y: 1.0,
+        };
+        let u2 = from_scaled(&law, &u, &s, &z).unwrap();
+        let p = law.to_natural(&u2);
+        // A' = e A c^alpha, E' = e E
+        assert!((p[0] / (1f64.exp() * 2.0 * (20.0f64 * 0.4).exp()) - 1.0).abs() < 1e-6);
+        assert!((p[1] - 0.4).abs() < 1e-8);
+        assert!((p[2] / (1.5 * 1f64.exp()) - 1.0).abs() < 1e-8);
+        // a law that does not follow a change of units
+        let law = formula_law("A * exp(-x) + E", &names(&["x"]), &names(&["A", "E"]), &[]).unwrap();
+        let u = [2.0, 1.0];
+        assert!(from_scaled(&law, &u, &s, &z).is_none());
+    }
+}
