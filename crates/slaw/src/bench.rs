@@ -159,25 +159,37 @@ pub fn selection(
         }
         Ok(rows)
     })?;
-    let fits = rows.len();
-    Ok((
-        rows,
-        BenchRow {
-            name: format!(
-                "selection (in-sample): {} dataset(s) x {} budgets x {} methods",
-                files.len(),
-                protocol::RATIOS.len(),
-                methods.len()
-            ),
-            repeats,
-            median_s,
-            min_s,
-            fits,
-            starts_per_fit: 0,
-            evaluations: 0,
-            result: String::new(),
+    let row = selection_row("in-sample", files.len(), repeats, (median_s, min_s), &rows);
+    Ok((rows, row))
+}
+
+/// The timing row of a selection protocol run.
+fn selection_row(
+    protocol_name: &str,
+    datasets: usize,
+    repeats: usize,
+    (median_s, min_s): (f64, f64),
+    rows: &[crate::selection::protocol::Row],
+) -> BenchRow {
+    use crate::selection::protocol;
+    BenchRow {
+        name: format!(
+            "selection ({protocol_name}): {datasets} dataset(s) x {} budgets x {} methods",
+            protocol::RATIOS.len(),
+            protocol::all_methods().len()
+        ),
+        repeats,
+        median_s,
+        min_s,
+        fits: rows.len(),
+        starts_per_fit: 0,
+        evaluations: 0,
+        result: if protocol_name == "in-sample" {
+            String::new()
+        } else {
+            format!("default by LODO: {}", protocol::default_by_lodo(rows))
         },
-    ))
+    }
 }
 
 /// The selection protocol leaving one dataset out: each dataset of `dir`
@@ -204,22 +216,12 @@ pub fn selection_lodo(
     let (median_s, min_s, rows) = time(repeats, || {
         protocol::run_lodo(&datasets, &methods, level, 0)
     })?;
-    Ok((
-        rows.clone(),
-        BenchRow {
-            name: format!(
-                "selection (leave one dataset out): {} datasets x {} budgets x {} methods",
-                files.len(),
-                protocol::RATIOS.len(),
-                methods.len()
-            ),
-            repeats,
-            median_s,
-            min_s,
-            fits: rows.len(),
-            starts_per_fit: 0,
-            evaluations: 0,
-            result: format!("default by LODO: {}", protocol::default_by_lodo(&rows)),
-        },
-    ))
+    let row = selection_row(
+        "leave one dataset out",
+        files.len(),
+        repeats,
+        (median_s, min_s),
+        &rows,
+    );
+    Ok((rows, row))
 }

@@ -126,21 +126,9 @@ pub fn pretraining_groups(
     let table = Table::read(path)?;
     let ni = table.column_index(&cols.n)?;
     let li = table.column_index(&cols.loss)?;
-    let ti = cols
-        .tokens
-        .as_deref()
-        .map(|c| table.column_index(c))
-        .transpose()?;
-    let fi = cols
-        .flops
-        .as_deref()
-        .map(|c| table.column_index(c))
-        .transpose()?;
-    let bi = cols
-        .budget
-        .as_deref()
-        .map(|c| table.column_index(c))
-        .transpose()?;
+    let ti = table.optional_column(cols.tokens.as_deref())?;
+    let fi = table.optional_column(cols.flops.as_deref())?;
+    let bi = table.optional_column(cols.budget.as_deref())?;
     let gi: Vec<usize> = cols
         .group
         .iter()

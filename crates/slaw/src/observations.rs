@@ -87,21 +87,9 @@ impl Observations {
             .map(|c| table.column_index(c))
             .collect::<Result<_>>()?;
         let yi = table.column_index(&cols.y)?;
-        let wi = cols
-            .weight
-            .as_deref()
-            .map(|c| table.column_index(c))
-            .transpose()?;
-        let gi = cols
-            .group
-            .as_deref()
-            .map(|c| table.column_index(c))
-            .transpose()?;
-        let hi = cols
-            .holdout
-            .as_deref()
-            .map(|c| table.column_index(c))
-            .transpose()?;
+        let wi = table.optional_column(cols.weight.as_deref())?;
+        let gi = table.optional_column(cols.group.as_deref())?;
+        let hi = table.optional_column(cols.holdout.as_deref())?;
         let n = table.rows.len();
         let mut obs = Observations {
             input_names: cols.x.clone(),

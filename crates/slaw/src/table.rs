@@ -222,6 +222,11 @@ impl Table {
         })
     }
 
+    /// The index of an optional column (None when no name is given).
+    pub fn optional_column(&self, name: Option<&str>) -> Result<Option<usize>> {
+        name.map(|c| self.column_index(c)).transpose()
+    }
+
     /// Parse one cell as a finite number, or say exactly which cell is wrong.
     pub fn number(&self, row_index: usize, col: usize) -> Result<f64> {
         let cell = &self.rows[row_index][col];
