@@ -1240,3 +1240,57 @@ fn fit_gives_extrapolation_intervals_at_the_requested_level() {
         .stdout(predicate::str::contains("extrapolation 95%: ["))
         .stdout(predicate::str::contains("rolling origin"));
 }
+
+/// A law fit with as many points as parameters interpolates them: no
+/// (zero-width) bootstrap interval is printed for it.
+#[test]
+fn select_law_fit_with_as_many_points_as_parameters_has_no_interval() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    // Rectified law (4 parameters): the zero-shot point and 200, 400, 800.
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "select",
+            "pool.csv",
+            "--target",
+            "204800",
+            "--max-n",
+            "800",
+            "--method",
+            "rectified-fit",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in v["ranking"].as_array().unwrap() {
+        assert!(r["interval"].is_null(), "{r}");
+    }
+    // One more size: an interval of positive width.
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "select",
+            "pool.csv",
+            "--target",
+            "204800",
+            "--max-n",
+            "1600",
+            "--method",
+            "rectified-fit",
+            "--json",
+            "--bootstrap",
+            "50",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let with = v["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["interval"]["hi"].as_f64() > r["interval"]["lo"].as_f64())
+        .count();
+    assert!(with > 0);
+}

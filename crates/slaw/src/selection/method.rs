@@ -260,7 +260,10 @@ impl Method {
                 let pred = law.predict(&[budget.target], &res.params);
                 e.predicted_loss = Some(pred);
                 e.score = pred;
-                if bootstrap > 0 && res.converged {
+                // With no more points than parameters the law interpolates
+                // them: every resample refits the same curve, and the
+                // "interval" would have zero width. Give none.
+                if bootstrap > 0 && res.converged && curve.len() > law.n_params() {
                     let b = crate::bootstrap::bootstrap(
                         &law,
                         &obs,
