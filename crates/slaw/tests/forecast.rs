@@ -90,3 +90,78 @@ fn schedule_laws_need_a_learning_rate() {
     );
     assert!((f.predict(0, 19) - c.loss[19]).abs() < 1e-6);
 }
+
+mod real_step_axis {
+    //! Steps are a real axis (tokens, epochs, samples): crash inputs of the
+    //! hardening issue, kept as regression tests.
+    use slaw::forecast::job::{run, Choice, Data, Request};
+    use slaw::forecast::{Curve, Method, Schedule};
+
+    fn curve(step: Vec<f64>) -> Curve {
+        let n = step.len() as f64;
+        let lr = (0..step.len())
+            .map(|i| 3e-4 * (1.0 - 0.6 * i as f64 / n))
+            .collect();
+        let loss = step
+            .iter()
+            .enumerate()
+            .map(|(i, _)| 2.0 + 2.0 / (1.0 + i as f64).sqrt())
+            .collect();
+        Curve {
+            name: "c".into(),
+            step,
+            lr: Some(lr),
+            loss,
+            schedule: None,
+        }
+    }
+
+    fn request(at: Vec<f64>, schedule: Option<Schedule>) -> Request {
+        Request {
+            choice: Choice::Law(Method::MultiPower),
+            fit_until: 0.6,
+            at,
+            schedule,
+            bootstrap: 5,
+            seed: 0,
+            level: 0.9,
+        }
+    }
+
+    fn forecast_is_finite(c: Curve, req: &Request) {
+        let out = run(&Data::Aggregate(c), req).unwrap();
+        assert!(!out.forecasts.is_empty());
+        for p in &out.forecasts {
+            assert!(p.loss.is_finite(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn steps_in_tokens() {
+        // Was: "memory allocation of 40000000008 bytes failed".
+        let step = (0..40).map(|i| 1e9 + 1e8 * i as f64).collect();
+        forecast_is_finite(curve(step), &request(vec![], None));
+    }
+
+    #[test]
+    fn last_step_beyond_usize() {
+        // Was: a panic at forecast/mod.rs:157 (last step >= 1.8e19).
+        let step = (1..=40).map(|i| 1e18 * i as f64).collect();
+        forecast_is_finite(curve(step), &request(vec![], None));
+    }
+
+    #[test]
+    fn fractional_steps() {
+        // Was: a panic at forecast/curve.rs:232 (epochs 0.5 .. 2.5).
+        let step = (0..21).map(|i| 0.5 + 0.1 * i as f64).collect();
+        forecast_is_finite(curve(step), &request(vec![], None));
+    }
+
+    #[test]
+    fn schedule_far_past_the_curve() {
+        // Was: an 80 GB allocation (--schedule cosine:... --at 1e10).
+        let step = (1..=40).map(|i| 500.0 * i as f64).collect();
+        let s = Schedule::parse("cosine:peak=3e-4,final=3e-5,total=1e10,warmup=500").unwrap();
+        forecast_is_finite(curve(step), &request(vec![1e10], Some(s)));
+    }
+}
