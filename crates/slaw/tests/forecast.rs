@@ -165,3 +165,104 @@ mod real_step_axis {
         forecast_is_finite(curve(step), &request(vec![1e10], Some(s)));
     }
 }
+
+/// The six predicted schedules of the multi-power protocol as specs (warmup
+/// 2160 steps), with the file of each.
+fn protocol_targets() -> Vec<(&'static str, String)> {
+    let w = 2160;
+    vec![
+        ("constant_72000", format!("constant:peak=3e-4,warmup={w}")),
+        (
+            "cosine_72000",
+            format!("cosine:peak=3e-4,final=3e-5,total=72000,warmup={w}"),
+        ),
+        (
+            "wsd_20000_24000",
+            format!("wsd:peak=3e-4,final=3e-5,decay_start=20000,total=24000,decay=exp,warmup={w}"),
+        ),
+        (
+            "wsdld_20000_24000",
+            format!("wsd:peak=3e-4,final=3e-5,decay_start=20000,total=24000,warmup={w}"),
+        ),
+        (
+            "wsdcon_3",
+            format!("two-stage:peak=3e-4,switch=8000,low=3e-5,warmup={w}"),
+        ),
+        (
+            "wsdcon_18",
+            format!("two-stage:peak=3e-4,switch=8000,low=1.8e-4,warmup={w}"),
+        ),
+    ]
+}
+
+/// Mean absolute relative error of the final loss of the six schedules
+/// predicted by `what_if` from the three fitted runs, per size.
+fn what_if_final_errors(dir: &std::path::Path, method: Method) -> Vec<(String, f64)> {
+    use slaw::forecast::whatif::{what_if, Options, Target};
+    use slaw::forecast::Schedule;
+    let mut out = Vec::new();
+    for size in ["25", "100"] {
+        let read = |n: &str| {
+            Curve::read(
+                &dir.join(size).join(format!("{n}.csv")),
+                "step",
+                "loss",
+                Some("lr"),
+            )
+            .unwrap()
+        };
+        let runs: Vec<Curve> = protocol::FIT_ON.iter().map(|n| read(n)).collect();
+        let truth: Vec<Curve> = protocol_targets().iter().map(|(n, _)| read(n)).collect();
+        let targets: Vec<Target> = protocol_targets()
+            .iter()
+            .zip(&truth)
+            .map(|((n, spec), c)| {
+                let last = *c.step.last().unwrap();
+                Target::from_schedule(n, Schedule::parse(spec).unwrap(), last, 128.0, &[]).unwrap()
+            })
+            .collect();
+        let opts = Options {
+            method,
+            bootstrap: 0,
+            seed: 0,
+            level: 0.9,
+            search_from: None,
+        };
+        let w = what_if(&runs, &targets, &opts).unwrap();
+        assert!(w.converged);
+        let errs: Vec<f64> = w
+            .predictions
+            .iter()
+            .zip(&truth)
+            .map(|(p, c)| {
+                let obs = *c.loss.last().unwrap();
+                (p.last().loss - obs).abs() / obs
+            })
+            .collect();
+        eprintln!("{size}M {}: final-loss errors {errs:?}", method.name());
+        out.push((
+            format!("{size}M"),
+            errs.iter().sum::<f64>() / errs.len() as f64,
+        ));
+    }
+    out
+}
+
+#[test]
+fn what_if_predicts_the_final_loss_of_unseen_schedules() {
+    let Some(dir) = common::shared_data("loss-curves/multipower") else {
+        return;
+    };
+    // Measured 2026-12-01 (BENCHMARKS.md): mean absolute error of the final
+    // loss, tissue 0.21% / 0.26%, multipower 0.24% / 0.33% (25M / 100M);
+    // the goal is 0.5%.
+    for (m, limits) in [
+        (Method::Tissue, [0.0023, 0.0029]),
+        (Method::MultiPower, [0.0027, 0.0036]),
+    ] {
+        let e = what_if_final_errors(&dir, m);
+        for ((size, mae), limit) in e.iter().zip(limits) {
+            assert!(*mae <= limit, "{} {size}: MAE {mae}", m.name());
+        }
+    }
+}

@@ -12,11 +12,13 @@ pub mod protocol;
 pub mod schedule;
 pub mod temporal;
 pub mod trajectory;
+pub mod whatif;
 
 use crate::bootstrap::{draws, interval_of, Interval};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
+use crate::solver::Tolerances;
 use crate::{Error, Result};
 pub use curve::{Curve, Features};
 pub use positions::PositionCurves;
@@ -97,9 +99,38 @@ impl Fitted {
         self.law.predict(&self.inputs[c][i], &self.params)
     }
 
+    /// Predicted loss at point `i` of curve `c` with parameters `p` (natural units).
+    pub fn predict_with(&self, c: usize, i: usize, p: &[f64]) -> f64 {
+        self.law.predict(&self.inputs[c][i], p)
+    }
+
+    /// The parameters of `n` refits on the fitted points resampled with
+    /// replacement (seeded; warm-started from the fit's optimum, no
+    /// multi-start). Only converged refits count.
+    pub fn draws(&self, n: usize, seed: u64) -> Vec<Vec<f64>> {
+        // Warm start from the optimum only: no multi-start per replicate.
+        let best = FitResult {
+            optima: vec![self.result.internal.clone()],
+            ..self.result.clone()
+        };
+        // A replicate only has to move the optimum by its sampling error:
+        // a relative objective change of 1e-7 is far below it (the
+        // replicates differ by about 1 / points).
+        let opts = FitOptions {
+            polish: 1,
+            screen_ftol: 1e-7,
+            tol: Tolerances {
+                ftol: 1e-7,
+                pgtol: 1e-6,
+                max_iter: 300,
+            },
+            ..fit_options()
+        };
+        draws(&self.fit_law, &self.obs, &best, &opts, n, seed, &|| {})
+    }
+
     /// Percentile intervals of the predictions at `points` ((curve, index)
-    /// pairs) from `n` refits on the fitted points resampled with replacement
-    /// (seeded; warm-started from the fit's optima). Only converged refits count.
+    /// pairs) from `n` bootstrap refits (see `draws`), and how many converged.
     pub fn bootstrap(
         &self,
         points: &[(usize, usize)],
@@ -107,16 +138,7 @@ impl Fitted {
         seed: u64,
         level: f64,
     ) -> (Vec<Interval>, usize) {
-        // Warm start from the optimum only: no multi-start per replicate.
-        let best = FitResult {
-            optima: vec![self.result.internal.clone()],
-            ..self.result.clone()
-        };
-        let opts = FitOptions {
-            polish: 1,
-            ..fit_options()
-        };
-        let ok = draws(&self.fit_law, &self.obs, &best, &opts, n, seed, &|| {});
+        let ok = self.draws(n, seed);
         let iv = points
             .iter()
             .map(|&(c, i)| {
