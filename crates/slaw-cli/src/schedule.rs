@@ -65,7 +65,7 @@ pub struct ScheduleArgs {
 }
 
 fn key(spec: &str, k: &str) -> Option<f64> {
-    spec.split(|c| c == ':' || c == ',')
+    spec.split([':', ','])
         .filter_map(|p| p.split_once('='))
         .find(|(a, _)| a.trim() == k)
         .and_then(|(_, v)| v.trim().parse().ok())

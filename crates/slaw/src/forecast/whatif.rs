@@ -143,6 +143,9 @@ impl Prediction {
     }
 }
 
+/// (step, observed loss, fitted loss) of a fitted run.
+pub type FittedPoint = (f64, f64, f64);
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct WhatIf {
     pub method: &'static str,
@@ -158,7 +161,7 @@ pub struct WhatIf {
     pub warnings: Vec<String>,
     /// The fitted runs' observed and fitted losses, for plots.
     #[serde(skip)]
-    pub fitted: Vec<(String, Vec<(f64, f64, f64)>)>,
+    pub fitted: Vec<(String, Vec<FittedPoint>)>,
 }
 
 /// The search over a schedule family: the target with the lowest predicted
@@ -325,7 +328,8 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
 }
 
 /// The WSD family for a budget of `total` steps: decays ending at `total`
-/// whose length is each fraction of `fractions` of the steps after warmup.
+/// whose length is each fraction of `fractions` of the steps after warmup
+/// (named "wsd decay F% (from step S)").
 pub fn wsd_family(
     peak: f64,
     final_lr: f64,
@@ -341,7 +345,8 @@ pub fn wsd_family(
             let spec = format!(
                 "wsd:peak={peak},final={final_lr},warmup={warmup},total={total},decay_start={start},decay={shape}"
             );
-            Schedule::parse(&spec).map(|s| (spec, s))
+            let name = format!("wsd decay {:.0}% (from step {start:.0})", 100.0 * f);
+            Schedule::parse(&spec).map(|s| (name, s))
         })
         .collect()
 }

@@ -70,6 +70,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
 pub fn what_if_figure(w: &crate::forecast::whatif::WhatIf) -> Figure {
     let mut series = Vec::new();
     let mut color = 0;
+    // Bands are dashed lines in each curve's colour (not in the legend).
     for (name, pts) in &w.fitted {
         series.push(Series {
             label: format!("{name} (fitted run)"),
@@ -94,11 +95,7 @@ pub fn what_if_figure(w: &crate::forecast::whatif::WhatIf) -> Figure {
                 .collect();
             if !band.is_empty() {
                 series.push(Series {
-                    label: if pick == 0 {
-                        "interval".into()
-                    } else {
-                        String::new()
-                    },
+                    label: String::new(),
                     color,
                     kind: SeriesKind::Dashed,
                     points: band,
