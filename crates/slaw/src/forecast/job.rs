@@ -439,16 +439,20 @@ pub struct AutoChoice {
     pub annealing_identified: bool,
 }
 
-/// `auto` with a learning rate: the schedule-aware laws (multipower,
-/// tissue) when the window pins their annealing terms, else the step-only
-/// ones (reciprocal, power); among them the smallest held-out error on the
-/// last quarter of the window when fitted on the rest.
+/// `auto` with a learning rate: the schedule-aware law (tissue or
+/// multipower) with the smallest held-out error on the last quarter of the
+/// window when fitted on the rest, when the window pins their annealing
+/// terms; else the step-only reciprocal law.
 pub fn choose(ext: &Curve, k: usize, decay: Option<WindowDecay>) -> Result<(Method, AutoChoice)> {
     let identified = decay.is_none_or(|d| d.identified());
+    // Ties (e.g. no decay anywhere: both laws reduce to a power of S1) go
+    // to the simpler law. Without the schedule, reciprocal: the better
+    // step-only law on the early-to-final protocol at 25% of the run (the
+    // held-out tail of a short window favours power, which extrapolates worse).
     let methods: &[Method] = if identified {
-        &[Method::MultiPower, Method::Tissue]
+        &[Method::Tissue, Method::MultiPower]
     } else {
-        &[Method::Reciprocal, Method::Power]
+        &[Method::Reciprocal]
     };
     let obs: Vec<usize> = (0..k.min(ext.len()))
         .filter(|&i| !ext.loss[i].is_nan())
