@@ -178,10 +178,22 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
                 .join(" ")
         );
         if let Some((n, ok, level)) = w.bootstrap {
-            println!(
-                "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged",
+            print!(
+                "intervals: {:.0}%, bootstrap refit spread ({ok} of {n} refits converged)",
                 100.0 * level
             );
+            match w.model_error {
+                Some(m) => println!(
+                    " and schedule-transfer error {:.2}% (leave one run out: {})",
+                    100.0 * m,
+                    w.transfer_errors
+                        .iter()
+                        .map(|e| format!("{:+.2}%", 100.0 * e))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => println!(" only: with one run the schedule-transfer error is not measured"),
+            }
         }
         println!(
             "{:>12} {:>10} {:>21}  schedule",
@@ -210,7 +222,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
                 print!("  margin over the runner-up ({r}): {m:.4}");
                 if let (Some((lo, hi)), Some(s)) = (b.margin_interval, b.stays_best) {
                     print!(
-                        ", interval [{lo:.4}, {hi:.4}]; best in {:.0}% of the replicates",
+                        ", refit interval [{lo:.4}, {hi:.4}]; best in {:.0}% of the replicates",
                         100.0 * s
                     );
                 }

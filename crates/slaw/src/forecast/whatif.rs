@@ -158,6 +158,13 @@ pub struct WhatIf {
     /// (replicates, converged replicates, level) when intervals were computed.
     pub bootstrap: Option<(usize, usize, f64)>,
     pub best: Option<Best>,
+    /// Relative error of each run's final loss predicted from the other
+    /// runs (leave one run out; empty with a single run).
+    pub transfer_errors: Vec<f64>,
+    /// Their root mean square: the schedule-transfer error the intervals
+    /// add (in quadrature) to the bootstrap refit spread. The intervals
+    /// cover both; without it (one run) only the refit spread.
+    pub model_error: Option<f64>,
     pub warnings: Vec<String>,
     /// The fitted runs' observed and fitted losses, for plots.
     #[serde(skip)]
@@ -225,6 +232,10 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             opts.bootstrap
         ));
     }
+    let loro = leave_one_run_out(runs, opts.method);
+    let model_error = (loro.len() >= 2)
+        .then(|| (loro.iter().map(|e| e * e).sum::<f64>() / loro.len() as f64).sqrt());
+    let z = normal_quantile(0.5 + opts.level / 2.0);
     let predictions: Vec<Prediction> = targets
         .iter()
         .enumerate()
@@ -240,11 +251,20 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
                                 opts.level,
                             )
                         });
+                        let loss = f.predict(c, i);
+                        // Refit spread and schedule-transfer error, added in quadrature.
+                        let widen = |v: f64| match model_error {
+                            Some(m) => {
+                                let d = v - loss;
+                                loss + d.signum() * (d * d + (z * m * loss).powi(2)).sqrt()
+                            }
+                            None => v,
+                        };
                         PredictedPoint {
                             step: t.curve.step[i],
-                            loss: f.predict(c, i),
-                            lo: iv.map(|v| v.lo),
-                            hi: iv.map(|v| v.hi),
+                            loss,
+                            lo: iv.map(|v| widen(v.lo).min(loss)),
+                            hi: iv.map(|v| widen(v.hi).max(loss)),
                         }
                     })
                     .collect(),
@@ -294,6 +314,8 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         })
     });
     Ok(WhatIf {
+        transfer_errors: loro,
+        model_error,
         method: opts.method.name(),
         formula: f.law.formula.clone(),
         params: f
@@ -349,4 +371,103 @@ pub fn wsd_family(
             Schedule::parse(&spec).map(|s| (name, s))
         })
         .collect()
+}
+
+/// For each run, the relative error of its final loss predicted by the law
+/// fitted on the other runs (runs whose leave-out fit fails are skipped).
+pub fn leave_one_run_out(runs: &[Curve], method: Method) -> Vec<f64> {
+    if runs.len() < 2 {
+        return vec![];
+    }
+    (0..runs.len())
+        .filter_map(|r| {
+            let mut curves: Vec<Curve> = runs
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != r)
+                .map(|(_, c)| c.clone())
+                .collect();
+            curves.push(runs[r].clone());
+            let upto: Vec<usize> = curves
+                .iter()
+                .enumerate()
+                .map(|(i, c)| if i + 1 < curves.len() { c.len() } else { 0 })
+                .collect();
+            let f = fit_curves(method, &curves, &upto)
+                .ok()
+                .filter(|f| f.converged)?;
+            let c = curves.len() - 1;
+            let last = (0..runs[r].len())
+                .rev()
+                .find(|&i| !runs[r].loss[i].is_nan())?;
+            let obs = runs[r].loss[last];
+            let e = (f.predict(c, last) - obs) / obs;
+            e.is_finite().then_some(e)
+        })
+        .collect()
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative
+/// error below 1.2e-9).
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383577518672690e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantiles() {
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.95, 1.6448536269514722),
+            (0.975, 1.959963984540054),
+            (0.01, -2.3263478740408408),
+        ] {
+            assert!((normal_quantile(p) - z).abs() < 1e-8, "{p}");
+        }
+    }
 }
