@@ -469,3 +469,61 @@ fn what_if_schedules_and_the_wsd_search() {
         .failure()
         .stderr(predicate::str::contains("does not read the schedule"));
 }
+
+#[test]
+fn steps_in_tokens_epochs_and_far_schedules_do_not_crash() {
+    // Issue 15: 40 GB allocation (tokens), panic (fractional epochs), 80 GB (--at 1e10).
+    let dir = TempDir::new().unwrap();
+    let curve = |name: &str, first: f64, gap: f64| {
+        let mut t = String::from("step,lr,loss\n");
+        for i in 0..40 {
+            let s = first + gap * i as f64;
+            let lr = 3e-4 * (1.0 - 0.5 * i as f64 / 40.0);
+            t.push_str(&format!(
+                "{s},{lr},{}\n",
+                2.0 + 2.0 / (1.0 + i as f64).sqrt()
+            ));
+        }
+        write(&dir, name, &t)
+    };
+    let tokens = curve("tokens.csv", 1e9, 1e8);
+    let epochs = curve("epochs.csv", 0.5, 0.05);
+    for f in [&tokens, &epochs] {
+        let out = slaw()
+            .args([
+                "forecast",
+                f,
+                "--fit-until",
+                "0.6",
+                "--bootstrap",
+                "5",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{f}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(v["forecasts"][0]["loss"].as_f64().unwrap().is_finite());
+    }
+    let out = slaw()
+        .args([
+            "forecast",
+            &tokens,
+            "--fit-until",
+            "0.6",
+            "--bootstrap",
+            "5",
+            "--json",
+        ])
+        .args([
+            "--schedule",
+            "cosine:peak=3e-4,final=3e-5,total=1e10",
+            "--at",
+            "1e10",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(v["forecasts"][0]["loss"].as_f64().unwrap().is_finite());
+}
