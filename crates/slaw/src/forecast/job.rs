@@ -4,7 +4,7 @@
 
 use super::positions::PositionCurves;
 use super::temporal::{self, TemporalFit};
-use super::{accuracy, fit_curves, Accuracy, Curve, Method, Schedule};
+use super::{accuracy, fit_curves, fit_curves_from, Accuracy, Curve, Method, Schedule};
 use crate::{Error, Result};
 
 /// The method of a job: one of the aggregate-curve laws, or the temporal law
@@ -153,7 +153,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     let decay = window_decay(&ext, until, &at);
     let mut out = match req.choice {
         Choice::Law(method) => {
-            let mut o = run_law(method, &ext, k, req)?;
+            let mut o = run_law(method, &ext, k, req, None)?;
             if method.needs_lr() {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
                     o.warnings.insert(0, format!(
@@ -165,8 +165,10 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             o
         }
         Choice::Auto => {
-            let (method, choice) = choose(&ext, k, decay)?;
-            let mut o = run_law(method, &ext, k, req)?;
+            let (method, choice, warm) = choose(&ext, k, decay)?;
+            // Warm start: the chosen law's optimum on the first three
+            // quarters of the window (found by the full multi-start).
+            let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
             if let Some(d) = decay.filter(|d| !d.identified()) {
                 o.warnings.insert(0, format!(
                     "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast. Fit on a window that includes part of the decay to use the schedule",
@@ -210,8 +212,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     Ok(out)
 }
 
-fn run_law(method: Method, ext: &Curve, k: usize, req: &Request) -> Result<ForecastOutput> {
-    let f = fit_curves(method, std::slice::from_ref(ext), &[k])?;
+fn run_law(
+    method: Method,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+    starts: Option<Vec<Vec<f64>>>,
+) -> Result<ForecastOutput> {
+    let f = fit_curves_from(method, std::slice::from_ref(ext), &[k], starts)?;
     let mut points: Vec<Point> = (0..ext.len())
         .map(|i| Point {
             step: ext.step[i],
@@ -443,7 +451,11 @@ pub struct AutoChoice {
 /// multipower) with the smallest held-out error on the last quarter of the
 /// window when fitted on the rest, when the window pins their annealing
 /// terms; else the step-only reciprocal law.
-pub fn choose(ext: &Curve, k: usize, decay: Option<WindowDecay>) -> Result<(Method, AutoChoice)> {
+pub fn choose(
+    ext: &Curve,
+    k: usize,
+    decay: Option<WindowDecay>,
+) -> Result<(Method, AutoChoice, Option<Vec<f64>>)> {
     let identified = decay.is_none_or(|d| d.identified());
     // Ties (e.g. no decay anywhere: both laws reduce to a power of S1) go
     // to the simpler law. Without the schedule, reciprocal: the better
@@ -458,13 +470,16 @@ pub fn choose(ext: &Curve, k: usize, decay: Option<WindowDecay>) -> Result<(Meth
         .filter(|&i| !ext.loss[i].is_nan())
         .collect();
     let train = obs.len() - obs.len() / 4;
+    let mut optima: Vec<Option<Vec<f64>>> = Vec::new();
     let candidates: Vec<Candidate> = methods
         .iter()
         .map(|&m| {
             let upto = obs.get(train).copied().unwrap_or(k);
-            let err = fit_curves(m, std::slice::from_ref(ext), &[upto])
+            let fitted = fit_curves(m, std::slice::from_ref(ext), &[upto])
                 .ok()
-                .filter(|f| f.converged)
+                .filter(|f| f.converged);
+            optima.push(fitted.as_ref().map(|f| f.law.to_internal(&f.params)));
+            let err = fitted
                 .map(|f| {
                     let held = &obs[train..];
                     let ss: f64 = held
@@ -483,15 +498,20 @@ pub fn choose(ext: &Curve, k: usize, decay: Option<WindowDecay>) -> Result<(Meth
     let best = methods
         .iter()
         .zip(&candidates)
-        .filter_map(|(&m, c)| c.held_out_rmse.map(|e| (m, e)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(m, _)| m)
-        .unwrap_or(methods[0]);
+        .enumerate()
+        .filter_map(|(j, (&m, c))| c.held_out_rmse.map(|e| (j, m, e)))
+        .min_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(j, m, _)| (j, m));
+    let (method, warm) = match best {
+        Some((j, m)) => (m, optima[j].clone()),
+        None => (methods[0], None),
+    };
     Ok((
-        best,
+        method,
         AutoChoice {
             candidates,
             annealing_identified: identified,
         },
+        warm,
     ))
 }

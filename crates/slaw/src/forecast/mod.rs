@@ -214,6 +214,17 @@ fn law_inputs(step: &[f64], features: Option<&Features>, ci: usize) -> Vec<[f64;
 /// delta 1e-3, on ln L, as the multi-power paper). Long curves are fitted on
 /// bins of points (see `MAX_FIT_POINTS`); predictions are at every point.
 pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fitted> {
+    fit_curves_from(method, curves, upto, None)
+}
+
+/// `fit_curves` from the given starting points (internal units) instead of
+/// the law's multi-start grid.
+pub fn fit_curves_from(
+    method: Method,
+    curves: &[Curve],
+    upto: &[usize],
+    starts: Option<Vec<Vec<f64>>>,
+) -> Result<Fitted> {
     let sets: Vec<(Vec<f64>, Vec<f64>)> = curves
         .iter()
         .zip(upto)
@@ -252,7 +263,14 @@ pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fi
         )));
     }
     let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
-    let res = fit(&fit_law, &obs, &fit_options())?;
+    let res = fit(
+        &fit_law,
+        &obs,
+        &FitOptions {
+            starts,
+            ..fit_options()
+        },
+    )?;
     Ok(Fitted {
         method,
         params: res.params.clone(),
