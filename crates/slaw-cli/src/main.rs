@@ -17,6 +17,7 @@ use std::process::ExitCode;
 mod forecast;
 mod joint;
 mod run;
+mod schedule;
 
 #[derive(Parser)]
 #[command(
@@ -75,6 +76,8 @@ enum Command {
     Allocate(joint::AllocateArgs),
     /// Forecast a training run's loss from the early part of its curve.
     Forecast(forecast::ForecastArgs),
+    /// What-if learning-rate schedules: fit a schedule-aware law on runs, predict other schedules.
+    Schedule(schedule::ScheduleArgs),
     /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
         /// Where to write the plot (.svg or .png).
@@ -412,6 +415,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fit(a) => cmd_fit(a),
         Command::Joint(a) => joint::cmd_joint(a),
         Command::Forecast(a) => forecast::cmd_forecast(a),
+        Command::Schedule(a) => schedule::cmd_schedule(a),
         Command::Plan(a) => run::cmd_plan(a),
         Command::Run { args, quiet } => run::cmd_run(args, quiet),
         Command::Status(a) => run::cmd_status(a, None),

@@ -4,7 +4,7 @@
 
 use super::positions::PositionCurves;
 use super::temporal::{self, TemporalFit};
-use super::{accuracy, fit_curves, Accuracy, Curve, Method, Schedule};
+use super::{accuracy, fit_curves, fit_curves_from, Accuracy, Curve, Method, Schedule};
 use crate::{Error, Result};
 
 /// The method of a job: one of the aggregate-curve laws, or the temporal law
@@ -13,6 +13,9 @@ use crate::{Error, Result};
 pub enum Choice {
     Law(Method),
     Temporal,
+    /// A law chosen on the window: schedule-aware when the window pins its
+    /// annealing terms, by held-out error on the window's tail (see `choose`).
+    Auto,
 }
 
 impl Choice {
@@ -20,15 +23,16 @@ impl Choice {
         match self {
             Choice::Law(m) => m.name(),
             Choice::Temporal => "temporal",
+            Choice::Auto => "auto",
         }
     }
-    /// `auto`: temporal with per-position data, multipower with a learning
-    /// rate, reciprocal otherwise.
+    /// `auto`: temporal with per-position data, a law chosen on the window
+    /// with a learning rate (`Choice::Auto`), reciprocal otherwise.
     pub fn parse(s: &str, positions: bool, lr: bool) -> Result<Choice> {
         match s {
             "temporal" => Ok(Choice::Temporal),
             "auto" if positions => Ok(Choice::Temporal),
-            "auto" if lr => Ok(Choice::Law(Method::MultiPower)),
+            "auto" if lr => Ok(Choice::Auto),
             "auto" => Ok(Choice::Law(Method::Reciprocal)),
             _ => Method::parse(s).map(Choice::Law).map_err(|_| {
                 Error::usage(format!(
@@ -87,6 +91,10 @@ pub struct ForecastOutput {
     /// (replicates, converged replicates, level) when intervals were computed.
     pub bootstrap: Option<(usize, usize, f64)>,
     pub temporal: Option<TemporalFit>,
+    /// How `auto` chose the law (None for a method given by name).
+    pub choice: Option<AutoChoice>,
+    /// The learning-rate decay inside the fit window and up to the forecast.
+    pub decay: Option<WindowDecay>,
     /// Every point of the (extended) curve, for plots.
     #[serde(skip)]
     pub curve_points: Vec<Point>,
@@ -122,7 +130,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     }
     let needs_lr = match req.choice {
         Choice::Law(m) => m.needs_lr(),
-        Choice::Temporal => false,
+        Choice::Temporal | Choice::Auto => false,
     };
     if needs_lr && curve.schedule.is_none() {
         if let Some(t) = at.iter().find(|&&t| t > last * 1.001) {
@@ -142,8 +150,34 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     // The curve with every forecast step on it (loss unknown there).
     let ext = curve.with_steps(&at);
     let k = ext.step.iter().filter(|&&s| s <= until).count();
+    let decay = window_decay(&ext, until, &at);
     let mut out = match req.choice {
-        Choice::Law(method) => run_law(method, &ext, k, req)?,
+        Choice::Law(method) => {
+            let mut o = run_law(method, &ext, k, req, None)?;
+            if method.needs_lr() {
+                if let Some(d) = decay.filter(|d| !d.identified()) {
+                    o.warnings.insert(0, format!(
+                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}",
+                        method.name(), d.describe()
+                    ));
+                }
+            }
+            o
+        }
+        Choice::Auto => {
+            let (method, choice, warm) = choose(&ext, k, decay)?;
+            // Warm start: the chosen law's optimum on the first three
+            // quarters of the window (found by the full multi-start).
+            let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
+            if let Some(d) = decay.filter(|d| !d.identified()) {
+                o.warnings.insert(0, format!(
+                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast. Fit on a window that includes part of the decay to use the schedule",
+                    d.describe(), method.name()
+                ));
+            }
+            o.choice = Some(choice);
+            o
+        }
         Choice::Temporal => match data {
             Data::Positions(p) => {
                 let kp = p.steps.iter().filter(|&&s| s <= until).count();
@@ -157,6 +191,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         },
     };
     out.fit_until_step = until;
+    out.decay = decay;
     for &t in &at {
         let i = ext
             .step
@@ -177,8 +212,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     Ok(out)
 }
 
-fn run_law(method: Method, ext: &Curve, k: usize, req: &Request) -> Result<ForecastOutput> {
-    let f = fit_curves(method, std::slice::from_ref(ext), &[k])?;
+fn run_law(
+    method: Method,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+    starts: Option<Vec<Vec<f64>>>,
+) -> Result<ForecastOutput> {
+    let f = fit_curves_from(method, std::slice::from_ref(ext), &[k], starts)?;
     let mut points: Vec<Point> = (0..ext.len())
         .map(|i| Point {
             step: ext.step[i],
@@ -198,6 +239,7 @@ fn run_law(method: Method, ext: &Curve, k: usize, req: &Request) -> Result<Forec
         }
         bootstrap = Some((req.bootstrap, ok, req.level));
     }
+    let warnings = at_bounds(&f, decay_matters(ext, k));
     Ok(ForecastOutput {
         curve: ext.name.clone(),
         method: method.name(),
@@ -216,8 +258,10 @@ fn run_law(method: Method, ext: &Curve, k: usize, req: &Request) -> Result<Forec
         rest: None,
         bootstrap,
         temporal: None,
+        choice: None,
+        decay: None,
         curve_points: points,
-        warnings: vec![],
+        warnings,
     })
 }
 
@@ -295,7 +339,179 @@ fn run_temporal(
         rest: None,
         bootstrap,
         temporal: Some(f),
+        choice: None,
+        decay: None,
         curve_points: points,
         warnings,
     })
+}
+
+/// How much the learning rate decays (fractions of the window's peak rate)
+/// inside the fitted window and by the last forecast step.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct WindowDecay {
+    pub window: f64,
+    pub forecast: f64,
+}
+
+impl WindowDecay {
+    /// Whether the window pins the annealing terms the forecast needs: the
+    /// forecast adds little decay to the window's (5% of the peak), or the
+    /// window holds at least a quarter of it.
+    pub fn identified(&self) -> bool {
+        self.forecast <= self.window + 0.05 || self.window >= 0.25 * self.forecast
+    }
+    pub fn describe(&self) -> String {
+        format!(
+            "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window, so the annealing terms are not identified",
+            100.0 * self.forecast,
+            100.0 * self.window
+        )
+    }
+}
+
+/// The decay inside the window (steps after the warmup up to `until`) and
+/// up to the last of `at`; None without a learning rate.
+pub fn window_decay(ext: &Curve, until: f64, at: &[f64]) -> Option<WindowDecay> {
+    let path = ext.lr_path()?;
+    let w0 = ext.warmup_end();
+    let last = at.iter().copied().fold(until, f64::max);
+    let (mut peak, mut wmin, mut fmin) = (0.0f64, f64::INFINITY, f64::INFINITY);
+    for &s in ext.step.iter().filter(|&&s| s >= w0) {
+        let e = path.at(s);
+        if s <= until {
+            peak = peak.max(e);
+            wmin = wmin.min(e);
+        } else if s <= last {
+            fmin = fmin.min(e);
+        }
+    }
+    if peak <= 0.0 || !wmin.is_finite() {
+        return None;
+    }
+    Some(WindowDecay {
+        window: (peak - wmin) / peak,
+        forecast: (peak - wmin.min(fmin)) / peak,
+    })
+}
+
+/// Whether the rate decays after the window (then the annealing parameters
+/// matter to the forecast).
+fn decay_matters(ext: &Curve, k: usize) -> bool {
+    let until = ext.step[k.clamp(1, ext.len()) - 1];
+    let last = *ext.step.last().expect("non-empty");
+    window_decay(ext, until, &[last]).is_some_and(|d| d.forecast > d.window + 0.05)
+}
+
+/// Parameters the fit left at a bound of their range, when the forecast
+/// depends on them.
+fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
+    let annealing: &[&str] = match f.method {
+        Method::MultiPower => &["B", "C", "beta", "gamma"],
+        Method::Tissue => &["C"],
+        _ => &[],
+    };
+    let u = f.law.to_internal(&f.params);
+    f.law
+        .params
+        .iter()
+        .zip(&u)
+        .filter(|(p, _)| decay_matters || !annealing.contains(&p.name.as_str()))
+        .filter(|(p, &v)| {
+            let (lo, hi) = p.internal_bounds();
+            let tol = 1e-6 * (1.0 + v.abs());
+            (v - lo).abs() <= tol || (hi - v).abs() <= tol
+        })
+        .map(|(p, _)| {
+            format!(
+                "parameter {} is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
+                p.name
+            )
+        })
+        .collect()
+}
+
+/// A candidate law of `auto` and its error on the held-out tail of the window.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    pub method: &'static str,
+    /// RMSE of ln L on the last quarter of the window's points, fitted on
+    /// the rest (None: the fit failed or did not converge).
+    pub held_out_rmse: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AutoChoice {
+    pub candidates: Vec<Candidate>,
+    /// Whether the window pins the schedule-aware laws' annealing terms.
+    pub annealing_identified: bool,
+}
+
+/// `auto` with a learning rate: the schedule-aware law (tissue or
+/// multipower) with the smallest held-out error on the last quarter of the
+/// window when fitted on the rest, when the window pins their annealing
+/// terms; else the step-only reciprocal law.
+pub fn choose(
+    ext: &Curve,
+    k: usize,
+    decay: Option<WindowDecay>,
+) -> Result<(Method, AutoChoice, Option<Vec<f64>>)> {
+    let identified = decay.is_none_or(|d| d.identified());
+    // Ties (e.g. no decay anywhere: both laws reduce to a power of S1) go
+    // to the simpler law. Without the schedule, reciprocal: the better
+    // step-only law on the early-to-final protocol at 25% of the run (the
+    // held-out tail of a short window favours power, which extrapolates worse).
+    let methods: &[Method] = if identified {
+        &[Method::Tissue, Method::MultiPower]
+    } else {
+        &[Method::Reciprocal]
+    };
+    let obs: Vec<usize> = (0..k.min(ext.len()))
+        .filter(|&i| !ext.loss[i].is_nan())
+        .collect();
+    let train = obs.len() - obs.len() / 4;
+    let mut optima: Vec<Option<Vec<f64>>> = Vec::new();
+    let candidates: Vec<Candidate> = methods
+        .iter()
+        .map(|&m| {
+            let upto = obs.get(train).copied().unwrap_or(k);
+            let fitted = fit_curves(m, std::slice::from_ref(ext), &[upto])
+                .ok()
+                .filter(|f| f.converged);
+            optima.push(fitted.as_ref().map(|f| f.law.to_internal(&f.params)));
+            let err = fitted
+                .map(|f| {
+                    let held = &obs[train..];
+                    let ss: f64 = held
+                        .iter()
+                        .map(|&i| (f.predict(0, i).ln() - ext.loss[i].ln()).powi(2))
+                        .sum();
+                    (ss / held.len().max(1) as f64).sqrt()
+                })
+                .filter(|e| e.is_finite());
+            Candidate {
+                method: m.name(),
+                held_out_rmse: err,
+            }
+        })
+        .collect();
+    let best = methods
+        .iter()
+        .zip(&candidates)
+        .enumerate()
+        .filter_map(|(j, (&m, c))| c.held_out_rmse.map(|e| (j, m, e)))
+        .min_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(j, m, _)| (j, m));
+    let (method, warm) = match best {
+        Some((j, m)) => (m, optima[j].clone()),
+        None => (methods[0], None),
+    };
+    Ok((
+        method,
+        AutoChoice {
+            candidates,
+            annealing_identified: identified,
+        },
+        warm,
+    ))
 }

@@ -149,9 +149,9 @@ impl Model for MultiPower {
         let p = exp_capped(u[1] - u[2] * s1.ln());
         let (b, c, beta, gamma) = (exp_capped(u[3]), exp_capped(u[4]), u[5], u[6]);
         let (mut ld, mut d_c, mut d_beta, mut d_gamma) = (0.0, 0.0, 0.0, 0.0);
-        for &(d, eta, s_start) in &f.drops[..f.drops_upto[i]] {
-            let ln_eta = eta.max(1e-30).ln();
-            let xk = (-gamma * ln_eta).exp() * (s1 - s_start).max(0.0);
+        f.tree.for_each(f.drops_upto[i], s1, |blk| {
+            let (d, ln_eta) = (blk.d, blk.ln_eta);
+            let xk = (-gamma * ln_eta).exp() * (s1 - blk.s).max(0.0);
             let q = c * xk + 1.0;
             let lq = q.ln();
             let pw = (-beta * lq).exp(); // q^-beta
@@ -161,7 +161,7 @@ impl Model for MultiPower {
             d_c += d * common * xk;
             d_beta += d * pw * lq;
             d_gamma += d * common * c * xk * (-ln_eta);
-        }
+        });
         g[0] = l0;
         g[1] = p;
         g[2] = -s1.ln() * p;

@@ -4,6 +4,7 @@
 //! annealing law, Luo et al.'s multi-power law).
 
 pub mod curve;
+pub mod drops;
 pub mod job;
 pub mod laws;
 pub mod positions;
@@ -11,11 +12,13 @@ pub mod protocol;
 pub mod schedule;
 pub mod temporal;
 pub mod trajectory;
+pub mod whatif;
 
 use crate::bootstrap::{draws, interval_of, Interval};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
+use crate::solver::Tolerances;
 use crate::{Error, Result};
 pub use curve::{Curve, Features};
 pub use positions::PositionCurves;
@@ -84,6 +87,8 @@ pub struct Fitted {
     pub converged: bool,
     pub objective: f64,
     inputs: Vec<Vec<[f64; 5]>>,
+    /// The law on the fitted points (binned on long curves).
+    fit_law: Law,
     obs: Observations,
     result: FitResult,
 }
@@ -94,9 +99,38 @@ impl Fitted {
         self.law.predict(&self.inputs[c][i], &self.params)
     }
 
+    /// Predicted loss at point `i` of curve `c` with parameters `p` (natural units).
+    pub fn predict_with(&self, c: usize, i: usize, p: &[f64]) -> f64 {
+        self.law.predict(&self.inputs[c][i], p)
+    }
+
+    /// The parameters of `n` refits on the fitted points resampled with
+    /// replacement (seeded; warm-started from the fit's optimum, no
+    /// multi-start). Only converged refits count.
+    pub fn draws(&self, n: usize, seed: u64) -> Vec<Vec<f64>> {
+        // Warm start from the optimum only: no multi-start per replicate.
+        let best = FitResult {
+            optima: vec![self.result.internal.clone()],
+            ..self.result.clone()
+        };
+        // A replicate only has to move the optimum by its sampling error:
+        // a relative objective change of 1e-7 is far below it (the
+        // replicates differ by about 1 / points).
+        let opts = FitOptions {
+            polish: 1,
+            screen_ftol: 1e-7,
+            tol: Tolerances {
+                ftol: 1e-7,
+                pgtol: 1e-6,
+                max_iter: 300,
+            },
+            ..fit_options()
+        };
+        draws(&self.fit_law, &self.obs, &best, &opts, n, seed, &|| {})
+    }
+
     /// Percentile intervals of the predictions at `points` ((curve, index)
-    /// pairs) from `n` refits on the fitted points resampled with replacement
-    /// (seeded; warm-started from the fit's optima). Only converged refits count.
+    /// pairs) from `n` bootstrap refits (see `draws`), and how many converged.
     pub fn bootstrap(
         &self,
         points: &[(usize, usize)],
@@ -104,15 +138,7 @@ impl Fitted {
         seed: u64,
         level: f64,
     ) -> (Vec<Interval>, usize) {
-        let ok = draws(
-            &self.law,
-            &self.obs,
-            &self.result,
-            &fit_options(),
-            n,
-            seed,
-            &|| {},
-        );
+        let ok = self.draws(n, seed);
         let iv = points
             .iter()
             .map(|&(c, i)| {
@@ -133,48 +159,101 @@ fn fit_options() -> FitOptions {
     FitOptions::default()
 }
 
+/// Above this many fitted points, a curve is fitted on this many bins of
+/// consecutive points (mean step, geometric mean loss): a loss curve is
+/// smooth over a bin, and the fit's cost stops growing with the points.
+pub const MAX_FIT_POINTS: usize = 500;
+
+/// The points of a curve a fit uses: the observed points among the first
+/// `upto`, or their bins on a long curve.
+fn fit_points(c: &Curve, upto: usize) -> (Vec<f64>, Vec<f64>) {
+    let (step, loss): (Vec<f64>, Vec<f64>) = c
+        .step
+        .iter()
+        .zip(&c.loss)
+        .take(upto.min(c.len()))
+        .filter(|(_, l)| !l.is_nan())
+        .map(|(&s, &l)| (s, l))
+        .unzip();
+    let n = step.len();
+    if n <= MAX_FIT_POINTS {
+        return (step, loss);
+    }
+    (0..MAX_FIT_POINTS)
+        .map(|j| {
+            let (a, b) = (j * n / MAX_FIT_POINTS, (j + 1) * n / MAX_FIT_POINTS);
+            let k = (b - a) as f64;
+            let t = step[a..b].iter().sum::<f64>() / k;
+            let l = (loss[a..b].iter().map(|l| l.ln()).sum::<f64>() / k).exp();
+            (t, l)
+        })
+        .unzip()
+}
+
+fn features_of(c: &Curve, method: Method, at: Option<&[f64]>) -> Result<Features> {
+    let path = c.lr_path().ok_or_else(|| {
+        Error::usage(format!(
+            "curve '{}' has no learning-rate column: the {} law needs the schedule",
+            c.name,
+            method.name()
+        ))
+    })?;
+    Ok(path.features(at.unwrap_or(&c.step), c.warmup_end()))
+}
+
+fn law_inputs(step: &[f64], features: Option<&Features>, ci: usize) -> Vec<[f64; 5]> {
+    (0..step.len())
+        .map(|i| match features {
+            Some(f) => [step[i], f.s1[i], f.s2[i], ci as f64, i as f64],
+            None => [step[i], 1.0, 0.0, ci as f64, i as f64],
+        })
+        .collect()
+}
+
 /// Fit `method` to the first `upto[c]` points of each curve `c` (Huber loss,
-/// delta 1e-3, on ln L, as the multi-power paper).
+/// delta 1e-3, on ln L, as the multi-power paper). Long curves are fitted on
+/// bins of points (see `MAX_FIT_POINTS`); predictions are at every point.
 pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fitted> {
-    let mut features = Vec::new();
+    fit_curves_from(method, curves, upto, None)
+}
+
+/// `fit_curves` from the given starting points (internal units) instead of
+/// the law's multi-start grid.
+pub fn fit_curves_from(
+    method: Method,
+    curves: &[Curve],
+    upto: &[usize],
+    starts: Option<Vec<Vec<f64>>>,
+) -> Result<Fitted> {
+    let sets: Vec<(Vec<f64>, Vec<f64>)> = curves
+        .iter()
+        .zip(upto)
+        .map(|(c, &k)| fit_points(c, k))
+        .collect();
+    let (mut fit_features, mut features) = (Vec::new(), Vec::new());
     if method.needs_lr() {
-        for c in curves {
-            features.push(c.features().ok_or_else(|| {
-                Error::usage(format!(
-                    "curve '{}' has no learning-rate column: the {} law needs the schedule",
-                    c.name,
-                    method.name()
-                ))
-            })?);
+        for (c, (step, _)) in curves.iter().zip(&sets) {
+            fit_features.push(features_of(c, method, Some(step))?);
+            features.push(features_of(c, method, None)?);
         }
     }
     let inputs: Vec<Vec<[f64; 5]>> = curves
         .iter()
         .enumerate()
-        .map(|(ci, c)| {
-            (0..c.len())
-                .map(|i| match features.get(ci) {
-                    Some(f) => [c.step[i], f.s1[i], f.s2[i], ci as f64, i as f64],
-                    None => [c.step[i], 1.0, 0.0, ci as f64, i as f64],
-                })
-                .collect()
-        })
+        .map(|(ci, c)| law_inputs(&c.step, features.get(ci), ci))
         .collect();
-    let law = method.law(features);
     let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut y = Vec::new();
-    for (ci, c) in curves.iter().enumerate() {
-        let n = upto[ci].min(c.len());
-        for (x, &l) in inputs[ci].iter().zip(&c.loss).take(n) {
-            if l.is_nan() {
-                continue; // a step added to forecast at
-            }
+    for (ci, (step, loss)) in sets.iter().enumerate() {
+        for (x, &l) in law_inputs(step, fit_features.get(ci), ci).iter().zip(loss) {
             for (col, &v) in cols.iter_mut().zip(x) {
                 col.push(v);
             }
             y.push(l);
         }
     }
+    let fit_law = method.law(fit_features);
+    let law = method.law(features);
     if y.len() <= law.n_params() {
         return Err(Error::usage(format!(
             "{} points to fit the {} law's {} parameters: fit on a longer part of the curve",
@@ -184,13 +263,21 @@ pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fi
         )));
     }
     let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
-    let res = fit(&law, &obs, &fit_options())?;
+    let res = fit(
+        &fit_law,
+        &obs,
+        &FitOptions {
+            starts,
+            ..fit_options()
+        },
+    )?;
     Ok(Fitted {
         method,
         params: res.params.clone(),
         converged: res.converged,
         objective: res.objective,
         law,
+        fit_law,
         inputs,
         obs,
         result: res,

@@ -4,6 +4,7 @@
 //! - `constant:peak=3e-4`
 //! - `cosine:peak=3e-4,final=3e-5,total=24000`
 //! - `wsd:peak=3e-4,final=3e-5,decay_start=20000,total=24000[,decay=linear|exp|cosine]`
+//! - `linear:peak=3e-4,final=3e-5,total=24000` (decay from the end of the warmup)
 //! - `two-stage:peak=3e-4,switch=8000,low=9e-5`
 //!
 //! Every kind takes `warmup=W` (default 0): a linear rise from 0 to `peak`
@@ -102,12 +103,12 @@ impl Schedule {
         }
         let allowed: &[&str] = match kind.trim() {
             "constant" => &["peak", "warmup"],
-            "cosine" => &["peak", "warmup", "final", "total"],
+            "cosine" | "linear" => &["peak", "warmup", "final", "total"],
             "wsd" => &["peak", "warmup", "final", "total", "decay_start", "decay"],
             "two-stage" => &["peak", "warmup", "switch", "low"],
             k => {
                 return Err(bad(format!(
-                    "unknown schedule '{k}' (known: constant, cosine, wsd, two-stage)"
+                    "unknown schedule '{k}' (known: constant, cosine, linear, wsd, two-stage)"
                 )))
             }
         };
@@ -138,6 +139,13 @@ impl Schedule {
             "cosine" => Kind::Cosine {
                 total: num("total", None)?,
                 final_lr: num("final", Some(0.0))?,
+            },
+            // A linear decay from the end of the warmup: WSD without a stable phase.
+            "linear" => Kind::Wsd {
+                decay_start: warmup,
+                total: num("total", None)?,
+                final_lr: num("final", Some(0.0))?,
+                decay: Decay::Linear,
             },
             "wsd" => Kind::Wsd {
                 decay_start: num("decay_start", None)?,
@@ -199,12 +207,15 @@ mod tests {
         assert_eq!(t.at(7999.0), 3e-4);
         assert_eq!(t.at(8000.0), 9e-5);
         assert_eq!(Schedule::parse("constant:peak=2").unwrap().at(1e9), 2.0);
+        let lin = Schedule::parse("linear:peak=2e-4,final=0,total=1100,warmup=100").unwrap();
+        assert!((lin.at(600.0) - 1e-4).abs() < 1e-15 && lin.at(50.0) == 1e-4);
     }
 
     #[test]
     fn errors() {
         for (spec, want) in [
-            ("linear:peak=1", "unknown schedule"),
+            ("exp:peak=1", "unknown schedule"),
+            ("linear:peak=1", "missing total="),
             ("cosine:peak=1", "missing total="),
             ("cosine:peak=1,total=x", "not a number"),
             ("constant:peak=1,total=3", "unknown key 'total'"),

@@ -64,3 +64,55 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
         vlines: vec![(until, "end of fit".into())],
     }
 }
+
+/// The figure of `slaw schedule`: the fitted runs (points) with the law's
+/// fit, and each predicted schedule's curve (line) with its band (dashed).
+pub fn what_if_figure(w: &crate::forecast::whatif::WhatIf) -> Figure {
+    let mut series = Vec::new();
+    let mut color = 0;
+    // Bands are dashed lines in each curve's colour (not in the legend).
+    for (name, pts) in &w.fitted {
+        series.push(Series {
+            label: format!("{name} (fitted run)"),
+            color,
+            kind: SeriesKind::HollowPoints,
+            points: pts.iter().map(|p| (p.0, p.1)).collect(),
+        });
+        color += 1;
+    }
+    for p in &w.predictions {
+        series.push(Series {
+            label: format!("{} (predicted)", p.schedule),
+            color,
+            kind: SeriesKind::Line,
+            points: p.points.iter().map(|q| (q.step, q.loss)).collect(),
+        });
+        for pick in [0, 1] {
+            let band: Vec<(f64, f64)> = p
+                .points
+                .iter()
+                .filter_map(|q| if pick == 0 { q.lo } else { q.hi }.map(|v| (q.step, v)))
+                .collect();
+            if !band.is_empty() {
+                series.push(Series {
+                    label: String::new(),
+                    color,
+                    kind: SeriesKind::Dashed,
+                    points: band,
+                });
+            }
+        }
+        color += 1;
+    }
+    Figure {
+        title: format!(
+            "what-if schedules: {} law fitted on {} runs",
+            w.method,
+            w.fitted.len()
+        ),
+        x_label: "step".into(),
+        y_label: "loss".into(),
+        series,
+        vlines: vec![],
+    }
+}

@@ -30,6 +30,27 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
         }
         Some(t) => s.push_str(&temporal_section(t)),
     }
+    if let Some(c) = &o.choice {
+        let cands: Vec<String> = c
+            .candidates
+            .iter()
+            .map(|k| match k.held_out_rmse {
+                Some(e) => format!("{} {e:.5}", k.method),
+                None => format!("{} failed", k.method),
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "auto: {} by held-out RMSE of ln L on the window's last quarter ({}){}",
+            o.method,
+            cands.join(", "),
+            if c.annealing_identified {
+                ""
+            } else {
+                "; schedule-aware laws not identified on this window"
+            }
+        );
+    }
     let band = o.bootstrap.is_some();
     if let Some((n, ok, level)) = o.bootstrap {
         let _ = writeln!(

@@ -1,0 +1,246 @@
+//! `slaw schedule`: what-if learning-rate schedules from the runs one has.
+
+use anyhow::{bail, Result};
+use clap::Args;
+use slaw::forecast::whatif::{self, Options, Target};
+use slaw::forecast::{Curve, Method, Schedule};
+use slaw::plot::{self, forecast::what_if_figure};
+use slaw::report::num;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct ScheduleArgs {
+    /// Loss curves of finished (or running) runs: step, lr and loss columns. Several files,
+    /// or one file with --run-col.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// A schedule to predict (repeatable): constant:peak=..., cosine:peak=...,total=...,
+    /// wsd:peak=...,decay_start=...,total=...[,decay=linear|exp|cosine], two-stage:peak=...,switch=...,low=...
+    /// (all take warmup= and final=, see `slaw forecast --help`), or lr:FILE, a file with the
+    /// learning rate per step (columns --step-col, --lr-col).
+    #[arg(long, num_args = 1..)]
+    predict: Vec<String>,
+    /// The step budget: the last step of predicted schedules without a total (constant,
+    /// two-stage) and of the --optimize-wsd family.
+    #[arg(long)]
+    steps: Option<f64>,
+    /// Spacing of the predicted points (default: the median spacing of the first run).
+    #[arg(long)]
+    every: Option<f64>,
+    /// Search the WSD family for a budget of --steps: decays ending at the last step, of each
+    /// length in --decay-fractions (of the steps after warmup). Takes peak=,final=,warmup=[,decay=].
+    #[arg(long)]
+    optimize_wsd: Option<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.05,0.1,0.15,0.2,0.25,0.3,0.4,0.5"
+    )]
+    decay_fractions: Vec<f64>,
+    /// tissue or multipower.
+    #[arg(long, default_value = "tissue")]
+    method: String,
+    /// Bootstrap replicates for the intervals (0: none).
+    #[arg(long, default_value_t = 100)]
+    bootstrap: usize,
+    #[arg(long, default_value_t = 0.9)]
+    level: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value = "step")]
+    step_col: String,
+    #[arg(long, default_value = "loss")]
+    loss_col: String,
+    #[arg(long, default_value = "lr")]
+    lr_col: String,
+    /// A column naming the run of each row.
+    #[arg(long)]
+    run_col: Option<String>,
+    #[arg(long)]
+    json: bool,
+    /// Plot the fitted runs and the predicted curves (.svg or .png).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+fn key(spec: &str, k: &str) -> Option<f64> {
+    spec.split([':', ','])
+        .filter_map(|p| p.split_once('='))
+        .find(|(a, _)| a.trim() == k)
+        .and_then(|(_, v)| v.trim().parse().ok())
+}
+
+pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
+    if !(a.level > 0.0 && a.level < 1.0) {
+        bail!("--level must be in (0, 1)");
+    }
+    let method = Method::parse(&a.method)?;
+    let mut runs: Vec<Curve> = Vec::new();
+    for f in &a.files {
+        runs.extend(Curve::read_runs(
+            f,
+            &a.step_col,
+            &a.loss_col,
+            Some(&a.lr_col),
+            a.run_col.as_deref(),
+        )?);
+    }
+    let every = match a.every {
+        Some(e) => e,
+        None => {
+            let s = &runs[0].step;
+            let mut gaps: Vec<f64> = s.windows(2).map(|w| w[1] - w[0]).collect();
+            gaps.sort_by(f64::total_cmp);
+            gaps[gaps.len() / 2]
+        }
+    };
+    let mut targets = Vec::new();
+    for spec in &a.predict {
+        if let Some(path) = spec.strip_prefix("lr:") {
+            targets.push(Target::from_file(
+                std::path::Path::new(path),
+                &a.step_col,
+                &a.lr_col,
+            )?);
+            continue;
+        }
+        let s = Schedule::parse(spec)?;
+        let total = match (key(spec, "total"), a.steps) {
+            (Some(t), _) | (None, Some(t)) => t,
+            (None, None) => bail!("--predict '{spec}': give the last step with --steps"),
+        };
+        targets.push(Target::from_schedule(spec, s, total, every, &[])?);
+    }
+    let search_from = match &a.optimize_wsd {
+        None => None,
+        Some(spec) => {
+            let Some(total) = a.steps else {
+                bail!("--optimize-wsd needs the step budget: --steps");
+            };
+            let get = |k: &str, d: Option<f64>| -> Result<f64> {
+                key(spec, k)
+                    .or(d)
+                    .ok_or_else(|| anyhow::anyhow!("--optimize-wsd '{spec}': missing {k}="))
+            };
+            let shape = spec
+                .split(',')
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim() == "decay")
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_else(|| "linear".into());
+            let from = targets.len();
+            for (name, s) in whatif::wsd_family(
+                get("peak", None)?,
+                get("final", Some(0.0))?,
+                get("warmup", Some(0.0))?,
+                total,
+                &shape,
+                &a.decay_fractions,
+            )? {
+                targets.push(Target::from_schedule(&name, s, total, every, &[])?);
+            }
+            Some(from)
+        }
+    };
+    if targets.is_empty() {
+        bail!("nothing to predict: give --predict SCHEDULE or --optimize-wsd");
+    }
+    let w = whatif::what_if(
+        &runs,
+        &targets,
+        &Options {
+            method,
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+            level: a.level,
+            search_from,
+        },
+    )?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&w)?);
+    } else {
+        println!(
+            "{} law fitted on {}",
+            w.method,
+            w.runs
+                .iter()
+                .map(|(n, k)| format!("{n} ({k} points)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "parameters: {}",
+            w.params
+                .iter()
+                .map(|(n, v)| format!("{n}={}", num(*v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        if let Some((n, ok, level)) = w.bootstrap {
+            print!(
+                "intervals: {:.0}%, bootstrap refit spread ({ok} of {n} refits converged)",
+                100.0 * level
+            );
+            match w.model_error {
+                Some(m) => println!(
+                    " and schedule-transfer error {:.2}% (leave one run out: {})",
+                    100.0 * m,
+                    w.transfer_errors
+                        .iter()
+                        .map(|e| format!("{:+.2}%", 100.0 * e))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => println!(" only: with one run the schedule-transfer error is not measured"),
+            }
+        }
+        println!(
+            "{:>12} {:>10} {:>21}  schedule",
+            "last step", "final", "interval"
+        );
+        for p in &w.predictions {
+            let l = p.last();
+            let iv = match (l.lo, l.hi) {
+                (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
+                _ => "-".into(),
+            };
+            println!(
+                "{:>12} {:>10.4} {:>21}  {}",
+                num(l.step),
+                l.loss,
+                iv,
+                p.schedule
+            );
+        }
+        if let Some(b) = &w.best {
+            println!(
+                "best of the WSD family: {} (final {:.4})",
+                b.schedule, b.final_loss
+            );
+            if let Some((r, m)) = &b.runner_up {
+                print!("  margin over the runner-up ({r}): {m:.4}");
+                if let (Some((lo, hi)), Some(s)) = (b.margin_interval, b.stays_best) {
+                    print!(
+                        ", refit interval [{lo:.4}, {hi:.4}]; best in {:.0}% of the replicates",
+                        100.0 * s
+                    );
+                }
+                println!();
+            }
+        }
+        for warn in &w.warnings {
+            println!("warning: {warn}");
+        }
+    }
+    if let Some(p) = &a.plot {
+        plot::save(&what_if_figure(&w), p)?;
+        eprintln!("plot written to {}", p.display());
+    }
+    Ok(if w.converged {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("warning: the fit did not converge; exit status 3");
+        ExitCode::from(3)
+    })
+}

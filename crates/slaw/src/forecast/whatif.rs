@@ -1,0 +1,473 @@
+//! What-if schedules: fit a schedule-aware law on the runs one has (several
+//! schedules), then predict whole curves under schedules not run, with
+//! bootstrap intervals; and search the WSD family (decay length for a fixed
+//! step budget) for the schedule with the lowest predicted final loss.
+
+use super::{fit_curves, Curve, Method, Schedule};
+use crate::bootstrap::{interval_of, percentile};
+use crate::table::Table;
+use crate::{Error, Result};
+use std::path::Path;
+
+/// A schedule to predict: its name and a curve of steps with the learning
+/// rate but no loss.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub curve: Curve,
+}
+
+impl Target {
+    /// An analytic schedule evaluated every `every` steps from the end of its
+    /// warmup (or `every`) to `total`, plus the steps of `at`.
+    pub fn from_schedule(
+        name: &str,
+        s: Schedule,
+        total: f64,
+        every: f64,
+        at: &[f64],
+    ) -> Result<Target> {
+        if !(total > 0.0 && total.is_finite() && every > 0.0 && every.is_finite()) {
+            return Err(Error::usage(format!(
+                "schedule '{name}': the last step ({total}) and the spacing ({every}) must be > 0"
+            )));
+        }
+        let first = if s.warmup > 0.0 { s.warmup } else { every };
+        if total / every > 1e6 {
+            return Err(Error::usage(format!(
+                "schedule '{name}': {total} steps every {every} is over a million points; give a larger spacing"
+            )));
+        }
+        let mut step: Vec<f64> = Vec::new();
+        let mut t = first;
+        while t < total {
+            step.push(t);
+            t += every;
+        }
+        step.push(total);
+        for &a in at {
+            if a > 0.0 && a.is_finite() {
+                step.push(a);
+            }
+        }
+        step.sort_by(f64::total_cmp);
+        step.dedup();
+        Ok(Target {
+            name: name.to_string(),
+            curve: Curve {
+                name: name.to_string(),
+                lr: Some(step.iter().map(|&t| s.at(t)).collect()),
+                loss: vec![f64::NAN; step.len()],
+                step,
+                schedule: Some(s),
+            },
+        })
+    }
+
+    /// A learning rate per step from a file (columns `step_col`, `lr_col`),
+    /// predicted from its first peak rate on (the rise before it is taken as
+    /// a linear warmup from 0).
+    pub fn from_file(path: &Path, step_col: &str, lr_col: &str) -> Result<Target> {
+        let t = Table::read(path)?;
+        let (si, li) = (t.column_index(step_col)?, t.column_index(lr_col)?);
+        let mut step = Vec::new();
+        let mut lr = Vec::new();
+        for r in 0..t.rows.len() {
+            let (s, l) = (t.number(r, si)?, t.number(r, li)?);
+            if s <= 0.0 || l < 0.0 || step.last().is_some_and(|&p| s <= p) {
+                return Err(Error::input(
+                    &t.source,
+                    Some(t.line(r)),
+                    Some(if s <= 0.0 || l >= 0.0 {
+                        step_col
+                    } else {
+                        lr_col
+                    }),
+                    "steps must be > 0 and increase; learning rates >= 0",
+                ));
+            }
+            step.push(s);
+            lr.push(l);
+        }
+        let peak = lr.iter().copied().fold(0.0, f64::max);
+        let first = lr.iter().position(|&l| l >= peak).unwrap_or(0);
+        let (step, lr) = (step[first..].to_vec(), lr[first..].to_vec());
+        if step.len() < 2 || peak <= 0.0 {
+            return Err(Error::input(
+                &t.source,
+                None,
+                None,
+                "a schedule file needs at least 2 rows after its peak learning rate, and a rate > 0",
+            ));
+        }
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("schedule")
+            .to_string();
+        Ok(Target {
+            curve: Curve {
+                name: name.clone(),
+                loss: vec![f64::NAN; step.len()],
+                step,
+                lr: Some(lr),
+                schedule: None,
+            },
+            name,
+        })
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PredictedPoint {
+    pub step: f64,
+    pub loss: f64,
+    pub lo: Option<f64>,
+    pub hi: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Prediction {
+    pub schedule: String,
+    /// Every point of the schedule's curve; the last is the final loss.
+    pub points: Vec<PredictedPoint>,
+}
+
+impl Prediction {
+    pub fn last(&self) -> &PredictedPoint {
+        self.points.last().expect("a target has points")
+    }
+    /// The predicted point at `step` (a step of the target's curve).
+    pub fn at(&self, step: f64) -> Option<&PredictedPoint> {
+        self.points.iter().find(|p| p.step == step)
+    }
+}
+
+/// (step, observed loss, fitted loss) of a fitted run.
+pub type FittedPoint = (f64, f64, f64);
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WhatIf {
+    pub method: &'static str,
+    pub formula: String,
+    pub params: Vec<(String, f64)>,
+    pub converged: bool,
+    /// The fitted runs and their points.
+    pub runs: Vec<(String, usize)>,
+    pub predictions: Vec<Prediction>,
+    /// (replicates, converged replicates, level) when intervals were computed.
+    pub bootstrap: Option<(usize, usize, f64)>,
+    pub best: Option<Best>,
+    /// Relative error of each run's final loss predicted from the other
+    /// runs (leave one run out; empty with a single run).
+    pub transfer_errors: Vec<f64>,
+    /// Their root mean square: the schedule-transfer error the intervals
+    /// add (in quadrature) to the bootstrap refit spread. The intervals
+    /// cover both; without it (one run) only the refit spread.
+    pub model_error: Option<f64>,
+    pub warnings: Vec<String>,
+    /// The fitted runs' observed and fitted losses, for plots.
+    #[serde(skip)]
+    pub fitted: Vec<(String, Vec<FittedPoint>)>,
+}
+
+/// The search over a schedule family: the target with the lowest predicted
+/// final loss.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Best {
+    pub schedule: String,
+    pub final_loss: f64,
+    /// The runner-up and how much higher its predicted final loss is.
+    pub runner_up: Option<(String, f64)>,
+    /// Share of the bootstrap replicates in which the best stays best.
+    pub stays_best: Option<f64>,
+    /// Interval of (runner-up - best) over the replicates.
+    pub margin_interval: Option<(f64, f64)>,
+}
+
+pub struct Options {
+    pub method: Method,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub level: f64,
+    /// Report the best of the targets from index `search_from` on.
+    pub search_from: Option<usize>,
+}
+
+/// Fit `opts.method` on every point of `runs`, predict every target.
+pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<WhatIf> {
+    if !opts.method.needs_lr() {
+        return Err(Error::usage(format!(
+            "the {} law does not read the schedule: use tissue or multipower",
+            opts.method.name()
+        )));
+    }
+    if runs.is_empty() || targets.is_empty() {
+        return Err(Error::usage(
+            "what-if needs at least one run and one schedule",
+        ));
+    }
+    let mut curves: Vec<Curve> = runs.to_vec();
+    curves.extend(targets.iter().map(|t| t.curve.clone()));
+    let upto: Vec<usize> = curves
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < runs.len() { c.len() } else { 0 })
+        .collect();
+    let f = fit_curves(opts.method, &curves, &upto)?;
+    let nr = runs.len();
+    let draws = if opts.bootstrap > 0 {
+        f.draws(opts.bootstrap, opts.seed)
+    } else {
+        vec![]
+    };
+    let mut warnings = Vec::new();
+    if !f.converged {
+        warnings.push("the fit did not converge".to_string());
+    }
+    if opts.bootstrap > 0 && draws.len() < opts.bootstrap / 2 {
+        warnings.push(format!(
+            "only {} of {} bootstrap refits converged: the intervals are unreliable",
+            draws.len(),
+            opts.bootstrap
+        ));
+    }
+    let loro = leave_one_run_out(runs, opts.method);
+    let model_error = (loro.len() >= 2)
+        .then(|| (loro.iter().map(|e| e * e).sum::<f64>() / loro.len() as f64).sqrt());
+    let z = normal_quantile(0.5 + opts.level / 2.0);
+    let predictions: Vec<Prediction> = targets
+        .iter()
+        .enumerate()
+        .map(|(ti, t)| {
+            let c = nr + ti;
+            Prediction {
+                schedule: t.name.clone(),
+                points: (0..t.curve.len())
+                    .map(|i| {
+                        let iv = (!draws.is_empty()).then(|| {
+                            interval_of(
+                                draws.iter().map(|p| f.predict_with(c, i, p)).collect(),
+                                opts.level,
+                            )
+                        });
+                        let loss = f.predict(c, i);
+                        // Refit spread and schedule-transfer error, added in quadrature.
+                        let widen = |v: f64| match model_error {
+                            Some(m) => {
+                                let d = v - loss;
+                                loss + d.signum() * (d * d + (z * m * loss).powi(2)).sqrt()
+                            }
+                            None => v,
+                        };
+                        PredictedPoint {
+                            step: t.curve.step[i],
+                            loss,
+                            lo: iv.map(|v| widen(v.lo).min(loss)),
+                            hi: iv.map(|v| widen(v.hi).max(loss)),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let best = opts.search_from.and_then(|from| {
+        let finals: Vec<(usize, f64)> = (from..targets.len())
+            .map(|ti| (ti, predictions[ti].last().loss))
+            .filter(|(_, l)| l.is_finite())
+            .collect();
+        let mut order = finals.clone();
+        order.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let (bi, bl) = *order.first()?;
+        let runner = order.get(1).copied();
+        let (stays, margin) = match (runner, draws.is_empty()) {
+            (Some((ri, _)), false) => {
+                let last = |ti: usize| targets[ti].curve.len() - 1;
+                let mut wins = 0;
+                let mut gaps = Vec::new();
+                for p in &draws {
+                    let fin: Vec<f64> = finals
+                        .iter()
+                        .map(|&(ti, _)| f.predict_with(nr + ti, last(ti), p))
+                        .collect();
+                    let mine = f.predict_with(nr + bi, last(bi), p);
+                    if fin.iter().all(|&v| mine <= v) {
+                        wins += 1;
+                    }
+                    gaps.push(f.predict_with(nr + ri, last(ri), p) - mine);
+                }
+                gaps.sort_by(f64::total_cmp);
+                let a = (1.0 - opts.level) / 2.0;
+                (
+                    Some(wins as f64 / draws.len() as f64),
+                    Some((percentile(&gaps, a), percentile(&gaps, 1.0 - a))),
+                )
+            }
+            _ => (None, None),
+        };
+        Some(Best {
+            schedule: targets[bi].name.clone(),
+            final_loss: bl,
+            runner_up: runner.map(|(ri, rl)| (targets[ri].name.clone(), rl - bl)),
+            stays_best: stays,
+            margin_interval: margin,
+        })
+    });
+    Ok(WhatIf {
+        transfer_errors: loro,
+        model_error,
+        method: opts.method.name(),
+        formula: f.law.formula.clone(),
+        params: f
+            .law
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .zip(f.params.iter().copied())
+            .collect(),
+        converged: f.converged,
+        runs: runs
+            .iter()
+            .map(|r| (r.name.clone(), r.observed()))
+            .collect(),
+        predictions,
+        bootstrap: (opts.bootstrap > 0).then_some((opts.bootstrap, draws.len(), opts.level)),
+        best,
+        warnings,
+        fitted: runs
+            .iter()
+            .enumerate()
+            .map(|(c, r)| {
+                (
+                    r.name.clone(),
+                    (0..r.len())
+                        .map(|i| (r.step[i], r.loss[i], f.predict(c, i)))
+                        .collect(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// The WSD family for a budget of `total` steps: decays ending at `total`
+/// whose length is each fraction of `fractions` of the steps after warmup
+/// (named "wsd decay F% (from step S)").
+pub fn wsd_family(
+    peak: f64,
+    final_lr: f64,
+    warmup: f64,
+    total: f64,
+    shape: &str,
+    fractions: &[f64],
+) -> Result<Vec<(String, Schedule)>> {
+    fractions
+        .iter()
+        .map(|&f| {
+            let start = total - f * (total - warmup);
+            let spec = format!(
+                "wsd:peak={peak},final={final_lr},warmup={warmup},total={total},decay_start={start},decay={shape}"
+            );
+            let name = format!("wsd decay {:.0}% (from step {start:.0})", 100.0 * f);
+            Schedule::parse(&spec).map(|s| (name, s))
+        })
+        .collect()
+}
+
+/// For each run, the relative error of its final loss predicted by the law
+/// fitted on the other runs (runs whose leave-out fit fails are skipped).
+pub fn leave_one_run_out(runs: &[Curve], method: Method) -> Vec<f64> {
+    if runs.len() < 2 {
+        return vec![];
+    }
+    (0..runs.len())
+        .filter_map(|r| {
+            let mut curves: Vec<Curve> = runs
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != r)
+                .map(|(_, c)| c.clone())
+                .collect();
+            curves.push(runs[r].clone());
+            let upto: Vec<usize> = curves
+                .iter()
+                .enumerate()
+                .map(|(i, c)| if i + 1 < curves.len() { c.len() } else { 0 })
+                .collect();
+            let f = fit_curves(method, &curves, &upto)
+                .ok()
+                .filter(|f| f.converged)?;
+            let c = curves.len() - 1;
+            let last = (0..runs[r].len())
+                .rev()
+                .find(|&i| !runs[r].loss[i].is_nan())?;
+            let obs = runs[r].loss[last];
+            let e = (f.predict(c, last) - obs) / obs;
+            e.is_finite().then_some(e)
+        })
+        .collect()
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative
+/// error below 1.2e-9).
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.38357751867269e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantiles() {
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.95, 1.6448536269514722),
+            (0.975, 1.959963984540054),
+            (0.01, -2.3263478740408408),
+        ] {
+            assert!((normal_quantile(p) - z).abs() < 1e-8, "{p}");
+        }
+    }
+}
