@@ -155,6 +155,13 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
 
 /// `slaw bench forecast`: both protocols.
 pub fn bench_forecast(data: &std::path::Path, json: bool) -> Result<ExitCode> {
+    // Both inputs first: a missing one is an error before minutes of work.
+    for need in ["multipower", "misfitting/scaling_results.csv"] {
+        let p = data.join(need);
+        if !p.exists() {
+            anyhow::bail!("{}: not found (slaw bench forecast needs multipower/ and misfitting/ under --data)", p.display());
+        }
+    }
     let t = std::time::Instant::now();
     let sched = protocol::schedules(&data.join("multipower"), &Method::ALL)?;
     let t_sched = t.elapsed().as_secs_f64();

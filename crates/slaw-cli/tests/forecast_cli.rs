@@ -532,3 +532,19 @@ fn steps_in_tokens_epochs_and_far_schedules_do_not_crash() {
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     assert!(v["forecasts"][0]["loss"].as_f64().unwrap().is_finite());
 }
+
+/// `slaw bench forecast` checks both inputs before any work.
+#[test]
+fn bench_forecast_fails_at_once_on_a_missing_folder() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("multipower")).unwrap();
+    assert_cmd::Command::cargo_bin("slaw")
+        .unwrap()
+        .args(["bench", "forecast", "--data"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "misfitting/scaling_results.csv: not found",
+        ));
+}

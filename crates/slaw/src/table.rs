@@ -97,6 +97,7 @@ impl Table {
         check_unique(source, &columns)?;
         let mut rows = Vec::new();
         let mut row_numbers = Vec::new();
+        let mut lines = LineCounter::default();
         for (i, record) in reader.records().enumerate() {
             let record = record.map_err(|e| {
                 let line = e.position().map_or(i + 2, |p| p.line() as usize);
@@ -106,7 +107,7 @@ impl Table {
             // fields spanning lines counted).
             let row = record
                 .position()
-                .map_or(i + 2, |p| line_of(text, p.byte() as usize));
+                .map_or(i + 2, |p| lines.line_of(text, p.byte() as usize));
             if record.iter().all(|c| c.is_empty()) {
                 continue;
             }
@@ -280,14 +281,30 @@ impl Table {
     }
 }
 
-/// The 1-based line of the first non-blank character at or after `byte`.
-fn line_of(text: &str, byte: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut at = byte.min(bytes.len());
-    while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
-        at += 1;
+/// Line numbers of byte offsets visited in increasing order, counting each
+/// newline once (linear in the file, not in rows x file).
+#[derive(Default)]
+struct LineCounter {
+    at: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    /// The 1-based line of the first non-blank character at or after `byte`.
+    fn line_of(&mut self, text: &str, byte: usize) -> usize {
+        let bytes = text.as_bytes();
+        let mut end = byte.min(bytes.len());
+        while end < bytes.len() && (bytes[end] == b'\n' || bytes[end] == b'\r') {
+            end += 1;
+        }
+        if end < self.at {
+            self.at = 0;
+            self.newlines = 0;
+        }
+        self.newlines += bytes[self.at..end].iter().filter(|&&b| b == b'\n').count();
+        self.at = end;
+        1 + self.newlines
     }
-    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Two columns with one name would make every look-up by name ambiguous.
