@@ -780,3 +780,91 @@ fn failures_name_the_log_that_explains_them_and_no_ladder_is_complete() {
         assert!(l.contains("stderr.log"), "{l}");
     }
 }
+
+/// The documented limit of timeouts: slaw stops the attempt's process group,
+/// so a trainer's child that leaves the group with `setsid` survives the
+/// timeout (README, "slaw run"). This test keeps that sentence true; it
+/// kills the survivor itself.
+#[test]
+fn a_timeout_does_not_reach_a_child_that_left_with_setsid() {
+    if std::process::Command::new("setsid")
+        .arg("true")
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        eprintln!("SKIPPED: no setsid on this machine");
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let d = dir.path().display().to_string();
+    std::fs::write(
+        dir.path().join("grand.sh"),
+        format!("touch {d}/grand-started\nsleep 300\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("escape.sh"),
+        format!("setsid sh {d}/grand.sh < /dev/null > /dev/null 2>&1 &\nexec sleep 600\n"),
+    )
+    .unwrap();
+    let p = dir.path().join("plan.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "full_size = 100000\nbudget = \"1/8\"\nmethod = \"ats\"\nadaptive = false\n\
+             min_size = 1500\nslots = 4\nretries = 0\ntimeout = 1\n\
+             command = \"sh {d}/escape.sh {{out}}\"\n\
+             loss = {{ kind = \"json\", file = \"{{out}}/metrics.json\" }}\n\
+             [[candidate]]\nid = \"a\"\n"
+        ),
+    )
+    .unwrap();
+    let out = slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .timeout(GUARD)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = report_json(&p);
+    for r in v["runs"].as_array().unwrap() {
+        assert_eq!(r["reason"], "timeout after 1 s");
+    }
+    // The trainer itself (in the group) is gone ...
+    assert!(processes_mentioning(&format!("{d}/escape.sh")).is_empty());
+    // ... and a child that got out of the group before the timeout fired
+    // (it says so in a file, waited for with a generous guard) is not. On a
+    // machine so busy that no child got out within the second, there is
+    // nothing to check.
+    let started = dir.path().join("grand-started");
+    let t0 = std::time::Instant::now();
+    while !started.exists() && t0.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    if !started.exists() {
+        eprintln!("SKIPPED: no trainer child left its group before the timeout");
+        return;
+    }
+    let survivors: Vec<i32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmd)
+                .contains(&format!("{d}/grand.sh"))
+                .then_some(pid)
+        })
+        .collect();
+    for &pid in &survivors {
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(
+        !survivors.is_empty(),
+        "the setsid child was stopped after all: update the README"
+    );
+}
