@@ -27,6 +27,7 @@ pub mod report;
 pub mod scaling;
 pub mod selection;
 pub mod solver;
+pub mod stats;
 pub mod synthetic;
 pub mod table;
 

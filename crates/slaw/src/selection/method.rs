@@ -2,7 +2,7 @@
 //! into a score (lower ranks first) and, where it can, a predicted loss at
 //! the target size.
 
-use super::ats::{ats, AtsFit, Line};
+use super::ats::{AtsFit, Line};
 use super::calibrate::{Calibration, IntervalKind};
 use super::trend::{self, Features};
 use super::Budget;
@@ -208,21 +208,20 @@ impl Method {
             | Method::AtsTrend { k, delta } => {
                 need(k + 1, "AtS")?;
                 let kind = self.line_kind(&ctx.trend);
-                let (pred, fit) =
-                    line_prediction(&pts, k, delta, kind, budget.target).ok_or_else(|| {
+                let (hyp, fit) = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)
+                    .ok_or_else(|| {
                         Error::usage(format!(
                             "candidate '{}': the affordable sizes do not define a line",
                             c.id
                         ))
                     })?;
+                let ln_pred = hyp.predict(kind);
+                let pred = ln_pred.exp();
                 e.predicted_loss = Some(pred);
                 e.score = pred;
                 if let Some(cal) = &ctx.calibration {
                     let r = budget.target.ln() - pts[pts.len() - 1].0.ln();
-                    let spread = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)
-                        .map(|h| h.0.spread(pred.ln()))
-                        .unwrap_or(0.0);
-                    e.interval = Some(cal.interval(pred.ln(), r, spread));
+                    e.interval = Some(cal.interval(ln_pred, r, hyp.spread(ln_pred)));
                     e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
                 } else {
                     e.interval =
@@ -475,17 +474,10 @@ impl Hypotheses {
         w: &[f64; trend::N_W],
         target: f64,
     ) -> Option<(Hypotheses, AtsFit)> {
-        let fit = ats(pts, k, delta)?;
-        let f = Features::of(pts, k, delta)?;
+        let (f, fit) = Features::with_fit(pts, k, delta)?;
         let xt = target.ln();
         let x0 = pts[0].0.ln() - std::f64::consts::LN_2;
-        let local_at_last = f.y_last; // the local line is evaluated below
-        let x: Vec<f64> = pts.iter().map(|p| p.0.ln()).collect();
-        let y: Vec<f64> = pts.iter().map(|p| p.1.ln()).collect();
-        let from = x.len() - 3.min(x.len());
-        let local = Line::fit(&x[from..], &y[from..])?;
-        let _ = local_at_last;
-        let steep = steepening_ln_loss(local.at(f.x_last), local.slope, x0, f.x_last, xt);
+        let steep = steepening_ln_loss(f.local_level, f.local, x0, f.x_last, xt);
         Some((
             Hypotheses {
                 line: f.ats_ln(xt),

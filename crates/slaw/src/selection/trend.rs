@@ -23,7 +23,7 @@
 //! [`POOL_STRENGTH`]), so a pool whose curves do not steepen is not
 //! extrapolated as if they did.
 
-use super::ats::{ats, Line};
+use super::ats::{ats, AtsFit, Line};
 
 /// Number of weights.
 pub const N_W: usize = 3;
@@ -45,8 +45,10 @@ pub struct Features {
     /// ln L at the last affordable size, and that ln size.
     pub y_last: f64,
     pub x_last: f64,
-    /// Local slope: a line through the last three points.
+    /// Local slope: a line through the last three points, and that line's
+    /// value at the last size.
     pub local: f64,
+    pub local_level: f64,
     /// The AtS line.
     pub ats: Line,
 }
@@ -55,18 +57,25 @@ impl Features {
     /// From points (n, loss) ascending with n > 0; `None` when AtS has no
     /// line (fewer than k + 1 points).
     pub fn of(pts: &[(f64, f64)], k: usize, delta: f64) -> Option<Features> {
+        Self::with_fit(pts, k, delta).map(|(f, _)| f)
+    }
+
+    /// [`Features::of`] and the AtS fit it rests on.
+    pub fn with_fit(pts: &[(f64, f64)], k: usize, delta: f64) -> Option<(Features, AtsFit)> {
         let fit = ats(pts, k, delta)?;
         let x: Vec<f64> = pts.iter().map(|p| p.0.ln()).collect();
         let y: Vec<f64> = pts.iter().map(|p| p.1.ln()).collect();
         let m = x.len();
         let from = m - 3.min(m);
         let local = Line::fit(&x[from..], &y[from..])?;
-        Some(Features {
+        let f = Features {
             y_last: y[m - 1],
             x_last: x[m - 1],
             local: local.slope,
+            local_level: local.at(x[m - 1]),
             ats: fit.line,
-        })
+        };
+        Some((f, fit))
     }
 
     /// The design row at log ratio r.
