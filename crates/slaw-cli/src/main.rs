@@ -122,8 +122,8 @@ enum BenchWhat {
         /// The folder of wide CSVs (flan.csv, wmt19.csv, ...).
         #[arg(long, default_value = "../shared/data/finetune-selection")]
         data: PathBuf,
-        /// The plan's selection method.
-        #[arg(long, default_value = "ats")]
+        /// The plan's selection method (default: slaw select's).
+        #[arg(long, default_value = "ats-trend")]
         method: String,
         #[arg(long)]
         json: bool,

@@ -76,6 +76,9 @@ struct RawPlan {
     /// Bootstrap replicates for the prediction intervals.
     #[serde(default = "default_bootstrap")]
     bootstrap: usize,
+    /// Level of the calibrated predictive intervals (line methods).
+    #[serde(default = "default_level")]
+    level: f64,
     command: String,
     loss: LossSpec,
     /// Seeds, or `repetitions` (seeds 0..repetitions).
@@ -103,7 +106,10 @@ struct RawPlan {
 }
 
 fn default_method() -> String {
-    "ats".into()
+    slaw::selection::Method::DEFAULT.name().into()
+}
+fn default_level() -> f64 {
+    0.9
 }
 fn default_k() -> usize {
     3
@@ -132,6 +138,8 @@ pub struct Plan {
     pub adaptive: bool,
     pub drop_worse: bool,
     pub bootstrap: usize,
+    /// Level of the calibrated predictive intervals of the line methods.
+    pub level: f64,
     pub command: String,
     pub loss: LossSpec,
     pub seeds: Vec<u64>,
@@ -251,6 +259,12 @@ impl Plan {
         }
         let method = slaw::selection::Method::parse(&raw.method, raw.ats_k, raw.ats_delta)
             .map_err(|e| bad("method", e.to_string()))?;
+        if !(raw.level > 0.0 && raw.level < 1.0) {
+            return Err(bad(
+                "level",
+                format!("must be in (0, 1), got {}", raw.level),
+            ));
+        }
         let seeds = match (raw.seeds, raw.repetitions) {
             (Some(_), Some(_)) => {
                 return Err(bad("seeds", "give seeds or repetitions, not both".into()))
@@ -388,6 +402,7 @@ impl Plan {
             adaptive: raw.adaptive,
             drop_worse: raw.drop_worse,
             bootstrap: raw.bootstrap,
+            level: raw.level,
             command: raw.command,
             loss: raw.loss,
             seeds,

@@ -164,7 +164,7 @@ pub fn bench(
             for rc in &out.ranking {
                 if let (Some(e), Some(i)) = (&rc.estimate, ids.iter().position(|x| *x == rc.id)) {
                     score[i] = e.score;
-                    if rc.rank == Some(1) {
+                    if rc.chosen {
                         chosen = Some(i);
                     }
                 }

@@ -28,7 +28,7 @@ pub fn plan_report(plan: &Plan) -> String {
         plan.method.name(),
         match (plan.adaptive, plan.drop_worse) {
             (true, false) => "adaptive: halve from the largest size, stop at the phase transition",
-            (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the interval is above the leader's",
+            (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the interval lies above another candidate's",
             (false, _) => "fixed ladder",
         },
         plan.journal.display(),
@@ -166,17 +166,22 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate]) -> String {
         plan.method.name(),
         num(plan.target)
     );
+    let iv_head = ranking
+        .iter()
+        .find_map(|r| r.estimate.as_ref()?.interval_kind)
+        .map(|k| k.label())
+        .unwrap_or_else(|| "interval".into());
     let _ = writeln!(
         s,
         "{:>4} {:<24} {:>12} {:>24}",
-        "rank", "candidate", "predicted", "95% interval"
+        "rank", "candidate", "predicted", iv_head
     );
     for r in ranking {
         match &r.estimate {
             Some(e) => {
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<24} {:>12} {:>24}",
+                    "{:>4} {:<24} {:>12} {:>24}{}",
                     r.rank.unwrap_or(0),
                     r.id,
                     e.predicted_loss
@@ -184,7 +189,8 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate]) -> String {
                         .unwrap_or_else(|| format!("score {:.4}", e.score)),
                     e.interval
                         .map(|i| format!("[{:.4}, {:.4}]", i.lo, i.hi))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    if r.chosen { "  <- chosen" } else { "" }
                 );
             }
             None => {

@@ -12,7 +12,9 @@
 use crate::journal::{Record, State};
 use crate::plan::{Plan, RunSpec};
 use slaw::datasets::Candidate;
-use slaw::selection::{ats::ats, Budget, Cost, Estimate, Ranked, SelectOptions, Selection};
+use slaw::selection::{
+    ats::ats, trend, Budget, Choice, Cost, Estimate, PoolContext, Ranked, SelectOptions, Selection,
+};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -149,37 +151,49 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
 /// One candidate's estimate, or why there is none.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RankedCandidate {
+    /// Position by predicted loss (1: lowest), None when not ranked.
     pub rank: Option<usize>,
     pub id: String,
     pub estimate: Option<Estimate>,
     pub error: Option<String>,
+    /// The candidate the method recommends (the same rule as `slaw select`:
+    /// the lowest upper bound of the calibrated interval for ats-trend).
+    pub chosen: bool,
 }
 
 /// Rank the candidates by the plan's selection method on their measured
-/// points (mean over seeds). Candidates without enough points are listed
-/// last with the reason.
+/// points (mean over seeds), exactly as `slaw select` would on the same
+/// pool: the method adapts to the pool and calibrates its intervals on the
+/// pool's own backtests. Candidates without enough points are listed last
+/// with the reason.
 pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
     let budget = plan_budget(plan);
-    let mut out: Vec<RankedCandidate> = pool(plan, status)
+    let pool = pool(plan, status);
+    let ctx = PoolContext::of(
+        &plan.method,
+        &pool,
+        &budget,
+        &trend::PRIOR,
+        Some(plan.level),
+    );
+    let mut out: Vec<RankedCandidate> = pool
         .iter()
         .enumerate()
         .map(|(i, cand)| {
-            match plan
-                .method
-                .estimate(cand, &budget, plan.bootstrap, i as u64)
-            {
-                Ok(e) => RankedCandidate {
-                    rank: None,
-                    id: cand.id.clone(),
-                    estimate: Some(e),
-                    error: None,
-                },
-                Err(e) => RankedCandidate {
-                    rank: None,
-                    id: cand.id.clone(),
-                    estimate: None,
-                    error: Some(e.to_string()),
-                },
+            let (estimate, error) =
+                match plan
+                    .method
+                    .estimate_with(cand, &budget, plan.bootstrap, i as u64, &ctx)
+                {
+                    Ok(e) => (Some(e), None),
+                    Err(e) => (None, Some(e.to_string())),
+                };
+            RankedCandidate {
+                rank: None,
+                id: cand.id.clone(),
+                estimate,
+                error,
+                chosen: false,
             }
         })
         .collect();
@@ -195,6 +209,11 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
             r += 1;
             c.rank = Some(r);
         }
+    }
+    let ests: Vec<&Estimate> = out.iter().filter_map(|c| c.estimate.as_ref()).collect();
+    if !ests.is_empty() {
+        let choice = Choice::of(&plan.method, &ests);
+        out[choice.position].chosen = true;
     }
     out
 }
@@ -259,6 +278,8 @@ pub fn as_selection(
         return None;
     }
     let cost = Cost::of(&pool, plan.method, &budget, &SelectOptions::default());
+    let ests: Vec<&Estimate> = ranked.iter().map(|r| &r.estimate).collect();
+    let choice = Choice::of(&plan.method, &ests);
     Some((
         pool,
         Selection {
@@ -267,31 +288,30 @@ pub fn as_selection(
             ranking: ranked,
             cost,
             calibration: None,
-            choice: slaw::selection::Choice {
-                position: 0,
-                rule: "lowest predicted loss",
-            },
+            choice,
         },
     ))
 }
 
 /// Successive halving: candidates whose prediction interval lies entirely
-/// above the leader's interval.
+/// above the lowest upper bound among the ranked candidates (another
+/// candidate is then better at the interval's level).
 pub fn worse_than_leader(ranking: &[RankedCandidate]) -> Vec<String> {
-    let Some(leader) = ranking.first().and_then(|c| c.estimate.as_ref()) else {
+    let best_hi = ranking
+        .iter()
+        .filter_map(|c| c.estimate.as_ref()?.interval)
+        .map(|iv| iv.hi)
+        .fold(f64::INFINITY, f64::min);
+    if !best_hi.is_finite() {
         return vec![];
-    };
-    let Some(lead_iv) = leader.interval else {
-        return vec![];
-    };
+    }
     ranking
         .iter()
-        .skip(1)
         .filter(|c| {
             c.estimate
                 .as_ref()
                 .and_then(|e| e.interval)
-                .is_some_and(|iv| iv.lo > lead_iv.hi)
+                .is_some_and(|iv| iv.lo > best_hi)
         })
         .map(|c| c.id.clone())
         .collect()

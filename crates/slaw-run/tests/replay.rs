@@ -151,5 +151,46 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             assert_eq!(drop.chosen, fixed.chosen, "{name} 1/{r}");
             assert_eq!(drop.unranked, 0, "{name} 1/{r}");
         }
+        // A plan with the default method ranks and chooses exactly as
+        // `slaw select` does (pool-adapted trend, calibrated intervals, the
+        // robust choice).
+        let default = slaw::selection::Method::DEFAULT;
+        let rows = bench(
+            "real",
+            &pool,
+            FULL,
+            &slaw::selection::protocol::RATIOS,
+            default.name(),
+        )
+        .unwrap();
+        let opts = slaw::selection::protocol::ProtocolOptions {
+            level: Some(0.9),
+            ..Default::default()
+        };
+        let protocol =
+            slaw::selection::protocol::run_with("real", &pool, &[default], &opts).unwrap();
+        for r in slaw::selection::protocol::RATIOS {
+            let fixed = rows
+                .iter()
+                .find(|x| x.ratio == r && x.mode == Mode::Fixed)
+                .unwrap();
+            let p = protocol.iter().find(|x| x.ratio == r).unwrap();
+            let name = f.display();
+            assert!((fixed.pear_corr - p.pear_corr).abs() < 1e-9, "{name} 1/{r}");
+            assert!((fixed.rel_acc - p.rel_acc).abs() < 1e-9, "{name} 1/{r}");
+            assert_eq!(fixed.chosen, p.chosen, "{name} 1/{r}");
+        }
     }
+}
+
+#[test]
+fn plans_default_to_the_selection_default() {
+    let text =
+        "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\n[[candidate]]\nid = \"a\"\n";
+    let plan = Plan::parse(Path::new("p.toml"), text).unwrap();
+    assert_eq!(plan.method, slaw::selection::Method::DEFAULT);
+    assert_eq!(plan.level, 0.9);
+    let bad = Plan::parse(Path::new("p.toml"), &format!("level = 1.5\n{text}")).unwrap_err();
+    assert!(bad.to_string().contains("level"), "{bad}");
 }

@@ -280,14 +280,7 @@ pub fn selection_report(sel: &crate::selection::Selection) -> String {
         .ranking
         .iter()
         .find_map(|r| r.estimate.interval_kind)
-        .map(|k| match k {
-            crate::selection::IntervalKind::Backtest { level } => {
-                format!("{:.0}% predictive", 100.0 * level)
-            }
-            crate::selection::IntervalKind::Bootstrap { level } => {
-                format!("{:.0}% bootstrap", 100.0 * level)
-            }
-        })
+        .map(|k| k.label())
         .unwrap_or_else(|| "interval".into());
     let _ = writeln!(
         s,

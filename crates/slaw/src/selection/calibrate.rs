@@ -47,6 +47,16 @@ pub enum IntervalKind {
     Backtest { level: f64 },
 }
 
+impl IntervalKind {
+    /// A column heading: "90% predictive" or "95% bootstrap".
+    pub fn label(&self) -> String {
+        match self {
+            IntervalKind::Backtest { level } => format!("{:.0}% predictive", 100.0 * level),
+            IntervalKind::Bootstrap { level } => format!("{:.0}% bootstrap", 100.0 * level),
+        }
+    }
+}
+
 /// The pool's backtest errors per unit log ratio.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Calibration {

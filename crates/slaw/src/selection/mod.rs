@@ -97,14 +97,13 @@ pub struct Choice {
 
 impl Choice {
     /// Rank 1, or, for methods that choose robustly and have predictive
-    /// intervals for every candidate, the lowest upper bound.
-    fn of(method: &Method, ranking: &[Ranked]) -> Choice {
+    /// intervals for every candidate, the lowest upper bound. `ranked`: the
+    /// estimates best first (by predicted loss).
+    pub fn of(method: &Method, ranked: &[&Estimate]) -> Choice {
         let robust = method.chooses_robustly()
-            && ranking.iter().all(|r| {
-                matches!(
-                    r.estimate.interval_kind,
-                    Some(IntervalKind::Backtest { .. })
-                ) && r.estimate.interval.is_some()
+            && ranked.iter().all(|e| {
+                matches!(e.interval_kind, Some(IntervalKind::Backtest { .. }))
+                    && e.interval.is_some()
             });
         if !robust {
             return Choice {
@@ -112,11 +111,9 @@ impl Choice {
                 rule: "lowest predicted loss",
             };
         }
-        let position = (0..ranking.len())
-            .min_by(|&a, &b| {
-                let hi = |i: usize| ranking[i].estimate.interval.map_or(f64::INFINITY, |v| v.hi);
-                hi(a).total_cmp(&hi(b)).then(a.cmp(&b))
-            })
+        let hi = |i: usize| ranked[i].interval.map_or(f64::INFINITY, |v| v.hi);
+        let position = (0..ranked.len())
+            .min_by(|&a, &b| hi(a).total_cmp(&hi(b)).then(a.cmp(&b)))
             .unwrap_or(0);
         Choice {
             position,
@@ -217,7 +214,8 @@ pub fn select(
             observed_at_target: pool[i].loss_at(budget.target),
         })
         .collect::<Vec<Ranked>>();
-    let choice = Choice::of(&method, &ranking);
+    let ests: Vec<&Estimate> = ranking.iter().map(|r| &r.estimate).collect();
+    let choice = Choice::of(&method, &ests);
     Ok(Selection {
         method,
         budget,
