@@ -178,18 +178,32 @@ pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
+        // Budgets 1/2 and 1/4 too: the ascending runner may afford them at
+        // the fixed ladder's compute.
+        let ratios: Vec<u32> = [2, 4]
+            .into_iter()
+            .chain(slaw::selection::protocol::RATIOS)
+            .collect();
         rows.extend(slaw_run::replay::bench(
             &name,
             &pool,
             slaw::selection::protocol::FULL_SIZE,
-            &slaw::selection::protocol::RATIOS,
+            &ratios,
             method,
         )?);
     }
+    let equal = slaw_run::replay::equal_compute(&rows);
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "rows": rows, "equal_compute": equal })
+            )?
+        );
     } else {
         print!("{}", report::bench_table(&rows));
+        println!();
+        print!("{}", report::equal_compute_table(&equal));
         println!(
             "\nmethod {method}; {:.2} s in all",
             start.elapsed().as_secs_f64()

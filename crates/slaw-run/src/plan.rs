@@ -71,8 +71,14 @@ struct RawPlan {
     adaptive: bool,
     /// Successive halving: stop running candidates whose prediction interval
     /// lies entirely above the leader's.
-    #[serde(default)]
-    drop_worse: bool,
+    /// Default: with `ascending`.
+    drop_worse: Option<bool>,
+    /// Cheap sizes first: every candidate runs the smallest sizes, then
+    /// doubles only while its interval still overlaps the best candidate's
+    /// (needs drop_worse). Default: adaptive plans of every method but
+    /// `ats` (halving from the top is free only for AtS, which never uses
+    /// the points below the phase transition).
+    ascending: Option<bool>,
     /// Bootstrap replicates for the prediction intervals.
     #[serde(default = "default_bootstrap")]
     bootstrap: usize,
@@ -137,6 +143,8 @@ pub struct Plan {
     pub method: slaw::selection::Method,
     pub adaptive: bool,
     pub drop_worse: bool,
+    /// Smallest sizes first (see the plan file's `ascending`).
+    pub ascending: bool,
     pub bootstrap: usize,
     /// Level of the calibrated predictive intervals of the line methods.
     pub level: f64,
@@ -329,10 +337,22 @@ impl Plan {
                 ));
             }
         }
-        if raw.drop_worse && !raw.adaptive {
+        let ats_only = matches!(method, slaw::selection::Method::Ats { .. });
+        let ascending = raw
+            .ascending
+            .unwrap_or(raw.adaptive && !ats_only && raw.drop_worse != Some(false));
+        let drop_worse = raw.drop_worse.unwrap_or(ascending);
+        if drop_worse && !raw.adaptive {
             return Err(bad(
                 "drop_worse",
                 "successive halving needs adaptive = true (the fixed ladder runs every size)"
+                    .into(),
+            ));
+        }
+        if ascending && !drop_worse {
+            return Err(bad(
+                "ascending",
+                "ascending order saves runs only with drop_worse = true (otherwise every size runs)"
                     .into(),
             ));
         }
@@ -400,7 +420,8 @@ impl Plan {
             ladder,
             method,
             adaptive: raw.adaptive,
-            drop_worse: raw.drop_worse,
+            drop_worse,
+            ascending,
             bootstrap: raw.bootstrap,
             level: raw.level,
             command: raw.command,

@@ -79,15 +79,24 @@ pub enum Mode {
     Adaptive,
     /// Adaptive AtS and successive halving (drop_worse).
     DropWorse,
+    /// Cheapest sizes first; a candidate doubles only while its interval
+    /// overlaps the best one's (ascending + drop_worse).
+    Ascending,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 3] = [Mode::Fixed, Mode::Adaptive, Mode::DropWorse];
+    pub const ALL: [Mode; 4] = [
+        Mode::Fixed,
+        Mode::Adaptive,
+        Mode::DropWorse,
+        Mode::Ascending,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Mode::Fixed => "fixed ladder",
             Mode::Adaptive => "adaptive",
             Mode::DropWorse => "adaptive+drop",
+            Mode::Ascending => "ascending+drop",
         }
     }
 }
@@ -146,10 +155,11 @@ pub fn bench(
         for mode in Mode::ALL {
             let mut text = format!(
                 "full_size = {full_size}\nbudget = \"1/{r}\"\nmin_size = {smallest}\nmethod = \"{method}\"\n\
-                 adaptive = {}\ndrop_worse = {}\ncommand = \"replay {{model}} {{n}}\"\n\
+                 adaptive = {}\ndrop_worse = {}\nascending = {}\ncommand = \"replay {{model}} {{n}}\"\n\
                  loss = {{ kind = \"regex\", pattern = \"loss=(.+)\" }}\n",
                 mode != Mode::Fixed,
-                mode == Mode::DropWorse
+                matches!(mode, Mode::DropWorse | Mode::Ascending),
+                mode == Mode::Ascending
             );
             for (c, id) in pool.iter().zip(&ids) {
                 text += &format!("[[candidate]]\nid = {id:?}\n");
@@ -200,4 +210,51 @@ pub fn bench(
         }
     }
     Ok(rows)
+}
+
+/// The fixed ladder against the ascending runner at equal total compute.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EqualCompute {
+    pub dataset: String,
+    /// The fixed ladder's budget 1/ratio and its compute (share of fine-tuning
+    /// every candidate on the full size).
+    pub fixed_ratio: u32,
+    pub fixed_compute: f64,
+    pub fixed_rel_acc: f64,
+    pub fixed_pear_corr: f64,
+    /// The largest ascending budget whose compute does not exceed it.
+    pub ascending_ratio: Option<u32>,
+    pub ascending_compute: f64,
+    pub ascending_rel_acc: f64,
+    pub ascending_pear_corr: f64,
+}
+
+/// For every fixed-ladder row: the ascending row of the same dataset with
+/// the largest budget that costs no more (the same total compute spent where
+/// it decides something: larger runs only for candidates still in the race).
+pub fn equal_compute(rows: &[BenchRow]) -> Vec<EqualCompute> {
+    rows.iter()
+        .filter(|r| r.mode == Mode::Fixed)
+        .map(|f| {
+            let asc = rows
+                .iter()
+                .filter(|a| {
+                    a.dataset == f.dataset
+                        && a.mode == Mode::Ascending
+                        && a.compute_vs_full <= f.compute_vs_full * (1.0 + 1e-9)
+                })
+                .min_by_key(|a| a.ratio);
+            EqualCompute {
+                dataset: f.dataset.clone(),
+                fixed_ratio: f.ratio,
+                fixed_compute: f.compute_vs_full,
+                fixed_rel_acc: f.rel_acc,
+                fixed_pear_corr: f.pear_corr,
+                ascending_ratio: asc.map(|a| a.ratio),
+                ascending_compute: asc.map_or(f64::NAN, |a| a.compute_vs_full),
+                ascending_rel_acc: asc.map_or(f64::NAN, |a| a.rel_acc),
+                ascending_pear_corr: asc.map_or(f64::NAN, |a| a.pear_corr),
+            }
+        })
+        .collect()
 }

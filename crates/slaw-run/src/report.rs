@@ -27,6 +27,7 @@ pub fn plan_report(plan: &Plan) -> String {
         "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
         plan.method.name(),
         match (plan.adaptive, plan.drop_worse) {
+            (true, true) if plan.ascending => "ascending: the smallest sizes first, double while the interval overlaps the best candidate's",
             (true, false) => "adaptive: halve from the largest size, stop at the phase transition",
             (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the interval lies above another candidate's",
             (false, _) => "fixed ladder",
@@ -239,6 +240,46 @@ pub fn bench_table(rows: &[crate::replay::BenchRow]) -> String {
             100.0 * r.rel_acc,
             r.dropped,
             r.unranked
+        );
+    }
+    s
+}
+
+/// The equal-compute table of `slaw bench runner`.
+pub fn equal_compute_table(rows: &[crate::replay::EqualCompute]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "equal total compute: the fixed ladder at 1/r against the ascending runner's largest budget that costs no more"
+    );
+    let _ = writeln!(
+        s,
+        "{:<8} {:>6} {:>10} {:>8} {:>8}   {:>9} {:>10} {:>8} {:>8}",
+        "dataset",
+        "fixed",
+        "compute",
+        "RelAcc",
+        "PearCorr",
+        "ascending",
+        "compute",
+        "RelAcc",
+        "PearCorr"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<8} {:>6} {:>9.2}% {:>8.1} {:>8.1}   {:>9} {:>9.2}% {:>8.1} {:>8.1}",
+            r.dataset,
+            format!("1/{}", r.fixed_ratio),
+            100.0 * r.fixed_compute,
+            100.0 * r.fixed_rel_acc,
+            100.0 * r.fixed_pear_corr,
+            r.ascending_ratio
+                .map(|a| format!("1/{a}"))
+                .unwrap_or_else(|| "-".into()),
+            100.0 * r.ascending_compute,
+            100.0 * r.ascending_rel_acc,
+            100.0 * r.ascending_pear_corr,
         );
     }
     s

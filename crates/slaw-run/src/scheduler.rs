@@ -72,9 +72,15 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 r.state == State::Done || (r.state == State::Failed && r.attempts >= max_attempts)
             })
         };
-        for (li, &n) in plan.ladder.iter().enumerate() {
-            // Dropping only means something while smaller sizes are left.
-            let rest_unrun = plan.ladder[li + 1..]
+        // Descending (largest first, halving) or ascending (cheapest first).
+        let order: Vec<f64> = if plan.ascending {
+            plan.ladder.iter().rev().copied().collect()
+        } else {
+            plan.ladder.clone()
+        };
+        for (li, &n) in order.iter().enumerate() {
+            // Dropping only means something while other sizes are left.
+            let rest_unrun = order[li + 1..]
                 .iter()
                 .any(|&m| plan.seeds.iter().any(|&seed| !settled(m, seed)));
             // Seeds of this size not finished yet (running or not started).
@@ -123,16 +129,19 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 continue;
             }
             if pending > 0 {
-                break; // halve only once this size is complete
+                break; // move on only once this size is complete
             }
             if dropped.contains(&c.id) && rest_unrun {
-                st.stopped = Some("dropped: its interval is above the leader's".into());
+                st.stopped = Some("dropped: its interval lies above another candidate's".into());
+            } else if plan.ascending {
+                // Larger sizes are what the decision needs: no phase rule.
             } else if let Some(t) =
                 ats(&st.points, plan.ats_k, plan.ats_delta).and_then(|f| f.transition)
             {
                 st.stopped = Some(format!("phase transition detected at n = {t}"));
             }
         }
+        st.points.sort_by(|a, b| b.0.total_cmp(&a.0));
         if st.stopped.is_none() && st.queued == 0 && st.running == 0 {
             st.stopped = Some(match st.failed.len() {
                 0 => "ladder complete".into(),

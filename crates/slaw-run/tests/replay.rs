@@ -77,7 +77,30 @@ fn successive_halving_drops_the_clearly_worse_and_keeps_the_order() {
             assert_eq!(x.chosen, "lead", "1/{r} {:?}", x.mode);
             assert!(x.pear_corr > 0.95, "1/{r} {:?}: {}", x.mode, x.pear_corr);
         }
+        // Cheapest sizes first: the clearly worse stop early, the leader is
+        // still chosen, at a fraction of the ladder's compute.
+        let asc = row(Mode::Ascending);
+        assert_eq!(asc.chosen, "lead", "1/{r}");
+        assert_eq!(asc.unranked, 0);
+        assert!(asc.dropped >= 1, "1/{r}: {}", asc.dropped);
+        assert!(
+            asc.compute_vs_fixed < 0.9,
+            "1/{r}: {}",
+            asc.compute_vs_fixed
+        );
     }
+}
+
+#[test]
+fn ascending_plans_need_successive_halving() {
+    let text = "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\nascending = true\n[[candidate]]\nid = \"a\"\n";
+    let e = Plan::parse(Path::new("p.toml"), &format!("drop_worse = false\n{text}")).unwrap_err();
+    assert!(e.to_string().contains("ascending"), "{e}");
+    let ok = Plan::parse(Path::new("p.toml"), text).unwrap();
+    assert!(ok.ascending && ok.drop_worse);
+    let fixed = Plan::parse(Path::new("p.toml"), &format!("adaptive = false\n{text}"));
+    assert!(fixed.is_err(), "ascending needs adaptive");
 }
 
 #[test]
@@ -151,6 +174,40 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             assert_eq!(drop.chosen, fixed.chosen, "{name} 1/{r}");
             assert_eq!(drop.unranked, 0, "{name} 1/{r}");
         }
+        // Spending where it decides: at equal total compute the ascending
+        // runner's choice is never worse on average over the budgets, and
+        // not worse by more than one candidate's gap at any budget
+        // (BENCHMARKS.md, "equal total compute").
+        let mut ratios = vec![2, 4];
+        ratios.extend(slaw::selection::protocol::RATIOS);
+        let all = bench(
+            "real",
+            &pool,
+            FULL,
+            &ratios,
+            slaw::selection::Method::DEFAULT.name(),
+        )
+        .unwrap();
+        let eq = slaw_run::replay::equal_compute(&all);
+        let eq: Vec<_> = eq.iter().filter(|e| e.fixed_ratio >= 8).collect();
+        let mean = |f: &dyn Fn(&slaw_run::replay::EqualCompute) -> f64| {
+            eq.iter().map(|e| f(e)).sum::<f64>() / eq.len() as f64
+        };
+        let (fixed, asc) = (mean(&|e| e.fixed_rel_acc), mean(&|e| e.ascending_rel_acc));
+        eprintln!(
+            "{}: RelAcc at equal compute: fixed {fixed:.4}, ascending {asc:.4}",
+            f.display()
+        );
+        assert!(asc >= fixed - 1e-9, "{}: {asc} vs {fixed}", f.display());
+        for e in &eq {
+            assert!(e.ascending_compute <= e.fixed_compute + 1e-12);
+            assert!(
+                e.ascending_rel_acc >= e.fixed_rel_acc - 0.01,
+                "{} 1/{}: {e:?}",
+                f.display(),
+                e.fixed_ratio
+            );
+        }
         // A plan with the default method ranks and chooses exactly as
         // `slaw select` does (pool-adapted trend, calibrated intervals, the
         // robust choice).
@@ -191,6 +248,13 @@ fn plans_default_to_the_selection_default() {
     let plan = Plan::parse(Path::new("p.toml"), text).unwrap();
     assert_eq!(plan.method, slaw::selection::Method::DEFAULT);
     assert_eq!(plan.level, 0.9);
+    // Halving from the top is free only for AtS (it never uses the points
+    // below the phase transition): the default method runs ascending.
+    assert!(plan.adaptive && plan.ascending && plan.drop_worse);
+    let ats = Plan::parse(Path::new("p.toml"), &format!("method = \"ats\"\n{text}")).unwrap();
+    assert!(ats.adaptive && !ats.ascending && !ats.drop_worse);
+    let fixed = Plan::parse(Path::new("p.toml"), &format!("adaptive = false\n{text}")).unwrap();
+    assert!(!fixed.ascending && !fixed.drop_worse);
     let bad = Plan::parse(Path::new("p.toml"), &format!("level = 1.5\n{text}")).unwrap_err();
     assert!(bad.to_string().contains("level"), "{bad}");
 }
