@@ -55,7 +55,7 @@ pub struct ForecastArgs {
     json: bool,
     /// Plot the observed curve, the fitted part, the forecast and its band (.svg or .png;
     /// with several runs, one file per run: NAME-RUN.svg).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
 

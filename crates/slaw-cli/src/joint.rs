@@ -76,7 +76,7 @@ pub struct JointArgs {
     #[arg(long)]
     json: bool,
     /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// The law drawn in the plots.
     #[arg(long, value_enum, default_value = "multiplicative")]
@@ -106,7 +106,7 @@ pub struct MethodsArgs {
     #[arg(long)]
     json: bool,
     /// Plot the critical data size against the factor (.svg or .png).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
 
@@ -150,7 +150,7 @@ pub struct AllocateArgs {
     budget_col: Option<String>,
     /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg or .png),
     /// suffixed with the group and the figure's name.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Keep only rows with COL equal to VALUE (e.g. portion_steps_elapsed=1); repeat for several.
     #[arg(long = "where", value_name = "COL=VALUE")]

@@ -49,7 +49,7 @@ enum Command {
         #[command(flatten)]
         args: run::PlanArgs,
         /// Write the measured points, extrapolations and predictions (.svg or .png).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::plot_path)]
         plot: Option<PathBuf>,
     },
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
@@ -81,7 +81,7 @@ enum Command {
     /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
         /// Where to write the plot (.svg or .png).
-        #[arg(long, default_value = "slaw-demo.svg")]
+        #[arg(long, default_value = "slaw-demo.svg", value_parser = plot_path)]
         plot: PathBuf,
         #[arg(long, default_value_t = 7)]
         seed: u64,
@@ -210,7 +210,7 @@ struct SelectArgs {
     #[arg(long)]
     json: bool,
     /// Write a plot (.svg or .png).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
 
@@ -328,7 +328,7 @@ struct FitArgs {
     #[arg(long)]
     json: bool,
     /// Write a plot (.svg or .png).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
 
@@ -345,6 +345,13 @@ struct CompareArgs {
     laws: Vec<String>,
     #[arg(long)]
     json: bool,
+}
+
+/// A `--plot` path: .svg or .png, checked before any work is done.
+fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    slaw::plot::check_path(&p).map_err(|e| e.to_string())?;
+    Ok(p)
 }
 
 fn main() -> ExitCode {

@@ -60,7 +60,7 @@ pub struct ScheduleArgs {
     #[arg(long)]
     json: bool,
     /// Plot the fitted runs and the predicted curves (.svg or .png).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
 

@@ -1294,3 +1294,41 @@ fn select_law_fit_with_as_many_points_as_parameters_has_no_interval() {
         .count();
     assert!(with > 0);
 }
+
+/// A plot format slaw cannot write fails at once (exit 2, before any
+/// work), for every command with `--plot`.
+#[test]
+fn unsupported_plot_formats_fail_before_any_work() {
+    for args in [
+        vec!["demo", "--plot", "x.pdf"],
+        vec![
+            "select",
+            "missing.csv",
+            "--target",
+            "100",
+            "--budget",
+            "1/8",
+            "--plot",
+            "x.pdf",
+        ],
+        vec![
+            "fit",
+            "missing.csv",
+            "--law",
+            "power",
+            "--x",
+            "n",
+            "--y",
+            "l",
+            "--plot",
+            "x.jpg",
+        ],
+        vec!["forecast", "missing.csv", "--plot", "x.pdf"],
+    ] {
+        slaw()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(".svg or .png"));
+    }
+}

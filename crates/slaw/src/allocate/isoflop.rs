@@ -92,6 +92,10 @@ pub struct ProfileReport {
     pub compute_range: (f64, f64),
     /// The allocation at the asked compute budgets.
     pub rows: Vec<ProfileRow>,
+    /// The bootstrap replicates' regressions ((slope, intercept) of ln N*
+    /// and of ln D* on ln C), empty without enough replicates.
+    #[serde(skip)]
+    pub replicate_fits: Vec<((f64, f64), (f64, f64))>,
 }
 
 /// The allocation at one asked compute budget.
@@ -113,6 +117,25 @@ impl ProfileReport {
             (self.intercept_n + self.exponent_n * c.ln()).exp(),
             (self.intercept_d + self.exponent_d * c.ln()).exp(),
         )
+    }
+
+    /// Pointwise intervals of (N_opt, D_opt) at compute `c` over the
+    /// bootstrap replicates' regressions; None without replicates.
+    pub fn band(&self, c: f64) -> Option<(Interval, Interval)> {
+        if self.replicate_fits.is_empty() {
+            return None;
+        }
+        let at = |f: &(f64, f64)| (f.1 + f.0 * c.ln()).exp();
+        Some((
+            interval_of(
+                self.replicate_fits.iter().map(|f| at(&f.0)).collect(),
+                self.level,
+            ),
+            interval_of(
+                self.replicate_fits.iter().map(|f| at(&f.1)).collect(),
+                self.level,
+            ),
+        ))
     }
 
     /// Whether `c` leaves the measured range by more than 10x.
@@ -346,44 +369,7 @@ pub fn analyse(
         cs.iter().cloned().fold(f64::INFINITY, f64::min),
         cs.iter().cloned().fold(0.0, f64::max),
     );
-    let at = |f: &((f64, f64), (f64, f64)), c: f64| {
-        (
-            (f.0 .1 + f.0 .0 * c.ln()).exp(),
-            (f.1 .1 + f.1 .0 * c.ln()).exp(),
-        )
-    };
-    let rows = asked
-        .iter()
-        .map(|&c| {
-            let (n, d) = at(&((a, a0), (b, b0)), c);
-            let iv = |k: usize| {
-                enough.then(|| {
-                    interval_of(
-                        fits.iter()
-                            .map(|f| {
-                                let o = at(f, c);
-                                if k == 0 {
-                                    o.0
-                                } else {
-                                    o.1
-                                }
-                            })
-                            .collect(),
-                        level,
-                    )
-                })
-            };
-            ProfileRow {
-                compute: c,
-                n_opt: n,
-                d_opt: d,
-                n_interval: iv(0),
-                d_interval: iv(1),
-                extrapolated: c < compute_range.0 / 10.0 || c > compute_range.1 * 10.0,
-            }
-        })
-        .collect();
-    Ok(ProfileReport {
+    let mut report = ProfileReport {
         method,
         budgets: profiles,
         exponent_n: a,
@@ -396,8 +382,25 @@ pub fn analyse(
         level,
         replicates,
         compute_range,
-        rows,
-    })
+        rows: Vec::new(),
+        replicate_fits: if enough { fits } else { Vec::new() },
+    };
+    report.rows = asked
+        .iter()
+        .map(|&c| {
+            let (n, d) = report.optimum(c);
+            let band = report.band(c);
+            ProfileRow {
+                compute: c,
+                n_opt: n,
+                d_opt: d,
+                n_interval: band.map(|b| b.0),
+                d_interval: band.map(|b| b.1),
+                extrapolated: report.extrapolates(c),
+            }
+        })
+        .collect();
+    Ok(report)
 }
 
 #[cfg(test)]

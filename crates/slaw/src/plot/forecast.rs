@@ -1,7 +1,7 @@
 //! The figure of `slaw forecast`: observed curve (fitted part filled,
-//! the rest hollow), the forecast and its interval band (dashed).
+//! the rest hollow), the forecast and its shaded interval band.
 
-use super::{Figure, Series, SeriesKind};
+use super::{Band, Figure, Mark, Series, SeriesKind, VLine};
 use crate::forecast::job::ForecastOutput;
 
 pub fn forecast_figure(o: &ForecastOutput) -> Figure {
@@ -22,7 +22,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
         },
         Series {
             label: "truth (not fitted)".into(),
-            color: 7,
+            color: super::MUTED,
             kind: SeriesKind::HollowPoints,
             points: obs(false),
         },
@@ -33,22 +33,17 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
             points: o.curve_points.iter().map(|p| (p.step, p.loss)).collect(),
         },
     ];
+    let mut bands = Vec::new();
     if let Some((_, _, level)) = o.bootstrap {
-        for (bound, pick) in [("low", 0), ("high", 1)] {
-            series.push(Series {
-                label: format!("{:.0}% interval ({bound})", 100.0 * level),
-                color: 3,
-                kind: SeriesKind::Dashed,
-                points: o
-                    .curve_points
-                    .iter()
-                    .filter_map(|p| {
-                        let v = if pick == 0 { p.lo } else { p.hi };
-                        v.map(|v| (p.step, v))
-                    })
-                    .collect(),
-            });
-        }
+        bands.push(Band {
+            label: format!("{:.0}% interval", 100.0 * level),
+            color: 3,
+            points: o
+                .curve_points
+                .iter()
+                .filter_map(|p| Some((p.step, p.lo?, p.hi?)))
+                .collect(),
+        });
     }
     series.retain(|s| !s.points.is_empty());
     Figure {
@@ -61,16 +56,18 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
         x_label: "step".into(),
         y_label: "loss".into(),
         series,
-        vlines: vec![(until, "end of fit".into())],
+        bands,
+        vlines: vec![VLine::new(until, "end of fit", Mark::Event)],
     }
 }
 
 /// The figure of `slaw schedule`: the fitted runs (points) with the law's
-/// fit, and each predicted schedule's curve (line) with its band (dashed).
+/// fit, and each predicted schedule's curve (line) with its shaded band.
 pub fn what_if_figure(w: &crate::forecast::whatif::WhatIf) -> Figure {
     let mut series = Vec::new();
+    let mut bands = Vec::new();
     let mut color = 0;
-    // Bands are dashed lines in each curve's colour (not in the legend).
+    // Each prediction's band is shaded in its colour (not in the legend).
     for (name, pts) in &w.fitted {
         series.push(Series {
             label: format!("{name} (fitted run)"),
@@ -87,21 +84,15 @@ pub fn what_if_figure(w: &crate::forecast::whatif::WhatIf) -> Figure {
             kind: SeriesKind::Line,
             points: p.points.iter().map(|q| (q.step, q.loss)).collect(),
         });
-        for pick in [0, 1] {
-            let band: Vec<(f64, f64)> = p
+        bands.push(Band {
+            label: String::new(),
+            color,
+            points: p
                 .points
                 .iter()
-                .filter_map(|q| if pick == 0 { q.lo } else { q.hi }.map(|v| (q.step, v)))
-                .collect();
-            if !band.is_empty() {
-                series.push(Series {
-                    label: String::new(),
-                    color,
-                    kind: SeriesKind::Dashed,
-                    points: band,
-                });
-            }
-        }
+                .filter_map(|q| Some((q.step, q.lo?, q.hi?)))
+                .collect(),
+        });
         color += 1;
     }
     Figure {
@@ -113,6 +104,7 @@ pub fn what_if_figure(w: &crate::forecast::whatif::WhatIf) -> Figure {
         x_label: "step".into(),
         y_label: "loss".into(),
         series,
+        bands,
         vlines: vec![],
     }
 }

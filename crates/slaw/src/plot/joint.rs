@@ -75,6 +75,7 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
                     x_label: "fine-tuning data D_f".into(),
                     y_label: "loss".into(),
                     series,
+                    bands: vec![],
                     vlines: vec![],
                 },
             ));
@@ -111,6 +112,7 @@ pub fn critical_figure(r: &Recommendation) -> Figure {
         x_label: r.setting.factor.clone(),
         y_label: "D_f where the losses cross".into(),
         series,
+        bands: vec![],
         vlines: vec![],
     }
 }

@@ -50,71 +50,341 @@ pub struct Figure {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
-    /// Vertical lines (x, label), e.g. a phase transition or a target size.
-    pub vlines: Vec<(f64, String)>,
+    /// Shaded interval bands, drawn under the series.
+    pub bands: Vec<Band>,
+    /// Vertical lines, e.g. the budget, the target, a phase transition.
+    pub vlines: Vec<VLine>,
 }
 
+/// A shaded band: (x, low, high) per point.
+#[derive(Debug, Clone)]
+pub struct Band {
+    pub label: String,
+    pub color: usize,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// A vertical line and what it marks (each role has its own style).
+#[derive(Debug, Clone)]
+pub struct VLine {
+    pub x: f64,
+    pub label: String,
+    pub mark: Mark,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// The largest affordable size: dashed grey.
+    Budget,
+    /// The size the decision is about: solid black.
+    Target,
+    /// An event on the curve (a phase transition, the end of the fit): dotted.
+    Event,
+}
+
+impl VLine {
+    pub fn new(x: f64, label: impl Into<String>, mark: Mark) -> VLine {
+        VLine {
+            x,
+            label: label.into(),
+            mark,
+        }
+    }
+}
+
+/// The colour index of series drawn muted (light grey, no legend entry of
+/// their own): the many candidates behind the highlighted ones.
+pub const MUTED: usize = usize::MAX;
+
+/// The colour-blind safe palette of Okabe and Ito (yellow darkened to read
+/// on white); indices wrap after 8. [`MUTED`] is light grey.
 pub fn palette(i: usize) -> RGBColor {
-    const P: [RGBColor; 10] = [
-        RGBColor(31, 119, 180),
-        RGBColor(255, 127, 14),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(127, 127, 127),
-        RGBColor(188, 189, 34),
-        RGBColor(23, 190, 207),
+    if i == MUTED {
+        return RGBColor(175, 175, 175);
+    }
+    const P: [RGBColor; 8] = [
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(230, 159, 0),
+        RGBColor(204, 121, 167),
+        RGBColor(86, 180, 233),
+        RGBColor(0, 0, 0),
+        RGBColor(170, 150, 0),
     ];
     P[i % P.len()]
 }
 
-/// Write the figure to `path` (.svg or .png).
-pub fn save(fig: &Figure, path: &Path) -> Result<()> {
-    register_font();
+/// Lines of colours past the palette's 8 are drawn dashed, so that no two
+/// series look the same until 16.
+fn line_kind(s: &Series) -> SeriesKind {
+    if s.kind == SeriesKind::Line && s.color != MUTED && s.color >= 8 {
+        SeriesKind::Dashed
+    } else {
+        s.kind
+    }
+}
+
+/// The figure size in pixels.
+pub const SIZE: (u32, u32) = (1040, 640);
+/// Width of the legend column right of the plot.
+const LEGEND_W: u32 = 250;
+
+/// Whether `path` names a format the plots can be written in (.svg, .png);
+/// checked before any work so that a wrong extension fails at once.
+pub fn check_path(path: &Path) -> Result<()> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let res = match ext.as_str() {
-        "svg" => draw(SVGBackend::new(path, (960, 640)).into_drawing_area(), fig),
-        "png" => draw(
-            BitMapBackend::new(path, (960, 640)).into_drawing_area(),
-            fig,
-        ),
-        _ => {
-            return Err(Error::usage(format!(
-                "{}: plots are written as .svg or .png",
-                path.display()
-            )))
-        }
+    match ext.as_str() {
+        "svg" | "png" => Ok(()),
+        _ => Err(Error::usage(format!(
+            "{}: plots are written as .svg or .png",
+            path.display()
+        ))),
+    }
+}
+
+/// Write the figure to `path` (.svg or .png).
+pub fn save(fig: &Figure, path: &Path) -> Result<()> {
+    check_path(path)?;
+    register_font();
+    let png = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let res = if png {
+        draw(BitMapBackend::new(path, SIZE).into_drawing_area(), fig)
+    } else {
+        draw(SVGBackend::new(path, SIZE).into_drawing_area(), fig)
     };
     res.map_err(|e| Error::usage(format!("{}: cannot draw the plot: {e}", path.display())))
+}
+
+/// The figure as SVG text (for reports and tests).
+pub fn to_svg(fig: &Figure) -> Result<String> {
+    register_font();
+    let mut out = String::new();
+    draw(
+        SVGBackend::with_string(&mut out, SIZE).into_drawing_area(),
+        fig,
+    )
+    .map_err(|e| Error::usage(format!("cannot draw the plot: {e}")))?;
+    Ok(out)
 }
 
 fn bounds(fig: &Figure) -> Option<((f64, f64), (f64, f64))> {
     let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
     let mut ys = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut add = |x: f64, y: f64| {
+        if x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite() {
+            xs = (xs.0.min(x), xs.1.max(x));
+            ys = (ys.0.min(y), ys.1.max(y));
+        }
+    };
     for s in &fig.series {
         for &(x, y) in &s.points {
-            if x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite() {
-                xs = (xs.0.min(x), xs.1.max(x));
-                ys = (ys.0.min(y), ys.1.max(y));
-            }
+            add(x, y);
         }
     }
-    for (x, _) in &fig.vlines {
-        if *x > 0.0 {
-            xs = (xs.0.min(*x), xs.1.max(*x));
+    for b in &fig.bands {
+        for &(x, lo, hi) in &b.points {
+            add(x, lo);
+            add(x, hi);
+        }
+    }
+    for v in &fig.vlines {
+        if v.x > 0.0 && v.x.is_finite() {
+            xs = (xs.0.min(v.x), xs.1.max(v.x));
         }
     }
     if !xs.0.is_finite() || !ys.0.is_finite() {
         return None;
     }
-    let pad = |(lo, hi): (f64, f64), f: f64| (lo / f, hi * f);
-    Some((pad(xs, 1.3), pad(ys, 1.08)))
+    // Pad by a share of the log range (a degenerate range by a fixed factor).
+    let pad = |(lo, hi): (f64, f64), share: f64| {
+        let f = ((hi / lo).ln() * share).exp().max(1.02);
+        (lo / f, hi * f)
+    };
+    Some((pad(xs, 0.04), pad(ys, 0.05)))
+}
+
+/// Tick positions on a log axis over [lo, hi]: powers of ten over many
+/// decades, 1-2-5 steps over one to a few, evenly spaced round numbers
+/// inside one decade; the first choice with at least three ticks in range.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return vec![];
+    }
+    let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let decades = (hi / lo).log10();
+    let with = |mantissas: &[f64], every: i32| -> Vec<f64> {
+        let mut v = Vec::new();
+        for k in k0..=k1 {
+            if (k - k0) % every != 0 {
+                continue;
+            }
+            for &m in mantissas {
+                let t = m * 10f64.powi(k);
+                if inside(t) {
+                    v.push(t);
+                }
+            }
+        }
+        v
+    };
+    let every = ((decades / 7.0).ceil() as i32).max(1);
+    for (ms, min_decades) in [(&[1.0][..], 2.0), (&[1.0, 2.0, 5.0][..], 0.7)] {
+        if decades >= min_decades {
+            let t = with(ms, if ms.len() == 1 { every } else { 1 });
+            if t.len() >= 3 && t.len() <= 12 {
+                return t;
+            }
+        }
+    }
+    linear_ticks(lo, hi, 8)
+}
+
+/// Round-number ticks about `target` apart in count over [lo, hi].
+fn linear_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    let raw = (hi - lo) / target as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag);
+    // Whole multiples of the step, rounded to its decimals (no 3.4000000000000004).
+    let digits = (-step.log10().floor()).max(0.0) as i32 + 1;
+    let scale = 10f64.powi(digits);
+    let first = (lo / step).ceil() as i64;
+    (first..first + 50)
+        .map(|k| (k as f64 * step * scale).round() / scale)
+        .take_while(|&t| t <= hi * (1.0 + 1e-12))
+        .collect()
+}
+
+/// Minor ticks of a log axis: 2..9 times each power of ten in range, when
+/// the major ticks are powers of ten or 1-2-5 steps.
+fn minor_ticks(lo: f64, hi: f64, major: &[f64]) -> Vec<f64> {
+    let decades = (hi / lo).log10();
+    if !(0.7..=8.0).contains(&decades) || major.len() < 2 {
+        return vec![];
+    }
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    (k0..=k1)
+        .flat_map(|k| (1..10).map(move |m| m as f64 * 10f64.powi(k)))
+        .filter(|&t| t >= lo && t <= hi && !major.iter().any(|&m| (m / t - 1.0).abs() < 1e-9))
+        .collect()
+}
+
+/// Whether an axis labels its ticks in scientific notation: when some tick
+/// needs it, every tick from 1000 up does, so the axis reads in one style.
+fn scientific_axis(ticks: &[f64]) -> bool {
+    ticks.iter().any(|t| t.abs() >= 1e5)
+}
+
+fn tick_label_on(v: f64, scientific: bool) -> String {
+    if scientific && v.abs() >= 1e3 {
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = m.trim_end_matches('0').trim_end_matches('.');
+        return format!("{m}e{e}");
+    }
+    tick_label(v)
+}
+
+/// A short label for a tick value: "0.25", "3", "8000", "1e5", "2.5e-4".
+pub fn tick_label(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e5).contains(&a) {
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = m.trim_end_matches('0').trim_end_matches('.');
+        return format!("{m}e{e}");
+    }
+    for d in 0..8 {
+        let s = format!("{v:.d$}");
+        if let Ok(r) = s.parse::<f64>() {
+            if (r - v).abs() <= 1e-9 * a {
+                return s;
+            }
+        }
+    }
+    format!("{v}")
+}
+
+/// `s` cut in the middle to at most `max` characters ("facebook/o…-6.7b
+/// (chosen)"), so that both ends stay readable.
+fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let head = (max - 1) / 2;
+    let tail = max - 1 - head;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(n - tail));
+    out
+}
+
+/// What a legend entry looks like.
+#[derive(Debug, Clone, Copy)]
+enum Swatch {
+    Line(RGBColor, u32),
+    Dashed(RGBColor),
+    Dotted(RGBColor),
+    Point(RGBColor),
+    Hollow(RGBColor),
+    Marker(RGBColor),
+    Band(RGBColor),
+}
+
+fn vline_style(m: Mark) -> (RGBColor, Swatch) {
+    match m {
+        Mark::Budget => (RGBColor(90, 90, 90), Swatch::Dashed(RGBColor(90, 90, 90))),
+        Mark::Target => (RGBColor(0, 0, 0), Swatch::Line(RGBColor(0, 0, 0), 2)),
+        Mark::Event => (RGBColor(60, 60, 60), Swatch::Dotted(RGBColor(60, 60, 60))),
+    }
+}
+
+fn legend_entries(fig: &Figure) -> Vec<(Swatch, String)> {
+    let mut out = Vec::new();
+    for b in &fig.bands {
+        if !b.label.is_empty() {
+            out.push((Swatch::Band(palette(b.color)), b.label.clone()));
+        }
+    }
+    for s in &fig.series {
+        if s.label.is_empty() {
+            continue;
+        }
+        let c = palette(s.color);
+        let w = if s.color == MUTED { 1 } else { 2 };
+        out.push((
+            match line_kind(s) {
+                SeriesKind::Line => Swatch::Line(c, w),
+                SeriesKind::Dashed => Swatch::Dashed(c),
+                SeriesKind::Points => Swatch::Point(c),
+                SeriesKind::HollowPoints => Swatch::Hollow(c),
+                SeriesKind::Marker => Swatch::Marker(c),
+            },
+            s.label.clone(),
+        ));
+    }
+    for v in &fig.vlines {
+        if !v.label.is_empty() {
+            out.push((vline_style(v.mark).1, v.label.clone()));
+        }
+    }
+    out
 }
 
 fn draw<DB: DrawingBackend>(
@@ -129,77 +399,183 @@ where
     let Some(((x0, x1), (y0, y1))) = bounds(fig) else {
         return Err("nothing to plot (no positive values)".into());
     };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(&fig.title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+    let entries = legend_entries(fig);
+    let (plot_area, legend_area) = if entries.is_empty() {
+        let (w, h) = root.dim_in_pixel();
+        (root.clone(), root.clone().shrink((w, h), (0, 0)))
+    } else {
+        root.split_horizontally(SIZE.0 - LEGEND_W)
+    };
+    let (xt, yt) = (log_ticks(x0, x1), log_ticks(y0, y1));
+    let (xm, ym) = (minor_ticks(x0, x1, &xt), minor_ticks(y0, y1, &yt));
+    let (x_sci, y_sci) = (scientific_axis(&xt), scientific_axis(&yt));
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(&fig.title, ("sans-serif", 20))
+        .margin(14)
+        .x_label_area_size(52)
+        .y_label_area_size(72)
+        .build_cartesian_2d(
+            (x0..x1)
+                .log_scale()
+                .with_key_points(xt)
+                .with_light_points(xm),
+            (y0..y1)
+                .log_scale()
+                .with_key_points(yt)
+                .with_light_points(ym),
+        )
         .map_err(e)?;
     chart
         .configure_mesh()
         .x_desc(&fig.x_label)
         .y_desc(&fig.y_label)
-        .x_label_formatter(&|v| format!("{v:.0e}"))
-        .y_label_formatter(&|v| format!("{v:.3}"))
+        .x_label_formatter(&|v| tick_label_on(*v, x_sci))
+        .y_label_formatter(&|v| tick_label_on(*v, y_sci))
         .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.05))
         .draw()
         .map_err(e)?;
-    for (x, label) in &fig.vlines {
+    for b in &fig.bands {
+        let pts: Vec<(f64, f64, f64)> = b
+            .points
+            .iter()
+            .copied()
+            .filter(|&(x, lo, hi)| x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite())
+            .collect();
+        if pts.len() < 2 {
+            continue;
+        }
+        let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2)).collect();
+        poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
         chart
-            .draw_series(LineSeries::new(
-                vec![(*x, y0), (*x, y1)],
-                BLACK.mix(0.4).stroke_width(1),
-            ))
-            .map_err(e)?
-            .label(label.clone())
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.4)));
+            .draw_series(std::iter::once(Polygon::new(
+                poly,
+                palette(b.color).mix(0.2).filled(),
+            )))
+            .map_err(e)?;
     }
-    for s in &fig.series {
+    for v in &fig.vlines {
+        let (c, _) = vline_style(v.mark);
+        let line = vec![(v.x, y0), (v.x, y1)];
+        match v.mark {
+            Mark::Target => chart
+                .draw_series(LineSeries::new(line, c.mix(0.8).stroke_width(2)))
+                .map(|_| ()),
+            Mark::Budget => chart
+                .draw_series(DashedLineSeries::new(line, 8, 5, c.stroke_width(1)))
+                .map(|_| ()),
+            Mark::Event => chart
+                .draw_series(DashedLineSeries::new(line, 2, 4, c.stroke_width(2)))
+                .map(|_| ()),
+        }
+        .map_err(e)?;
+    }
+    // Muted series first, so that the highlighted ones stay on top.
+    let mut order: Vec<&Series> = fig.series.iter().filter(|s| s.color == MUTED).collect();
+    order.extend(fig.series.iter().filter(|s| s.color != MUTED));
+    for s in order {
         let c = palette(s.color);
+        let w = if s.color == MUTED { 1 } else { 2 };
         let pts: Vec<(f64, f64)> = s
             .points
             .iter()
             .copied()
-            .filter(|&(x, y)| x > 0.0 && y > 0.0)
+            .filter(|&(x, y)| x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite())
             .collect();
-        let anno = match s.kind {
+        match line_kind(s) {
             SeriesKind::Line => chart
-                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
-                .map_err(e)?,
+                .draw_series(LineSeries::new(pts, c.stroke_width(w)))
+                .map(|_| ()),
             SeriesKind::Dashed => chart
-                .draw_series(DashedLineSeries::new(pts, 6, 4, c.stroke_width(2)))
-                .map_err(e)?,
+                .draw_series(DashedLineSeries::new(pts, 6, 4, c.stroke_width(w)))
+                .map(|_| ()),
             SeriesKind::Points => chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, c.filled())))
-                .map_err(e)?,
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, w + 2, c.filled())))
+                .map(|_| ()),
             SeriesKind::HollowPoints => chart
                 .draw_series(
                     pts.into_iter()
-                        .map(|p| Circle::new(p, 6, c.stroke_width(2))),
+                        .map(|p| Circle::new(p, w + 3, c.stroke_width(w))),
                 )
-                .map_err(e)?,
+                .map(|_| ()),
             SeriesKind::Marker => chart
                 .draw_series(
                     pts.into_iter()
-                        .map(|p| TriangleMarker::new(p, 8, c.filled())),
+                        .map(|p| TriangleMarker::new(p, 7, c.filled())),
                 )
-                .map_err(e)?,
-        };
-        if !s.label.is_empty() {
-            anno.label(s.label.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], c.filled()));
+                .map(|_| ()),
         }
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 13))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
         .map_err(e)?;
+    }
+    if !entries.is_empty() {
+        draw_legend(&legend_area, &entries).map_err(e)?;
+    }
     root.present().map_err(e)?;
+    Ok(())
+}
+
+/// The legend in its own column right of the plot (never over the data);
+/// entries that do not fit are summarised as "... and N more".
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(Swatch, String)],
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (_, h) = area.dim_in_pixel();
+    let row = 19i32;
+    let top = 48i32;
+    let room = ((h as i32 - top - 10) / row).max(1) as usize;
+    let shown = if entries.len() > room {
+        room - 1
+    } else {
+        entries.len()
+    };
+    let font = ("sans-serif", 14).into_font().color(&BLACK);
+    for (i, (sw, label)) in entries.iter().take(shown).enumerate() {
+        let y = top + i as i32 * row;
+        let (x0, x1) = (6, 30);
+        match *sw {
+            Swatch::Line(c, w) => {
+                area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(w)))?
+            }
+            Swatch::Dashed(c) => {
+                for k in 0..3 {
+                    let a = x0 + k * 9;
+                    area.draw(&PathElement::new(
+                        vec![(a, y), (a + 5, y)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+            }
+            Swatch::Dotted(c) => {
+                for k in 0..5 {
+                    let a = x0 + k * 5;
+                    area.draw(&PathElement::new(
+                        vec![(a, y), (a + 2, y)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+            }
+            Swatch::Point(c) => area.draw(&Circle::new((18, y), 4, c.filled()))?,
+            Swatch::Hollow(c) => area.draw(&Circle::new((18, y), 5, c.stroke_width(2)))?,
+            Swatch::Marker(c) => area.draw(&TriangleMarker::new((18, y), 7, c.filled()))?,
+            Swatch::Band(c) => area.draw(&Rectangle::new(
+                [(x0, y - 6), (x1, y + 6)],
+                c.mix(0.25).filled(),
+            ))?,
+        }
+        let text = shorten(label, 32);
+        area.draw(&Text::new(text, (38, y - 8), font.clone()))?;
+    }
+    if shown < entries.len() {
+        let y = top + shown as i32 * row;
+        area.draw(&Text::new(
+            format!("... and {} more", entries.len() - shown),
+            (38, y - 8),
+            font,
+        ))?;
+    }
     Ok(())
 }
 
@@ -284,6 +660,7 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
             x_label: obs.input_names.first().cloned().unwrap_or_default(),
             y_label: y_name.to_string(),
             series,
+            bands: Vec::new(),
             vlines: Vec::new(),
         }
     } else {
@@ -319,7 +696,7 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
         let hi = all.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         series.push(Series {
             label: "y = x".into(),
-            color: 7,
+            color: MUTED,
             kind: SeriesKind::Dashed,
             points: vec![(lo, lo), (hi, hi)],
         });
@@ -328,6 +705,7 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
             x_label: format!("predicted {y_name}"),
             y_label: format!("observed {y_name}"),
             series,
+            bands: Vec::new(),
             vlines: Vec::new(),
         }
     }
@@ -346,17 +724,40 @@ pub fn selection_figure(
     let b = &sel.budget;
     let mut series = Vec::new();
     let mut vlines = vec![
-        (b.max_n, "budget".to_string()),
-        (b.target, "target".to_string()),
+        VLine::new(
+            b.max_n,
+            format!("budget {}", tick_label(b.max_n)),
+            Mark::Budget,
+        ),
+        VLine::new(
+            b.target,
+            format!("target {}", tick_label(b.target)),
+            Mark::Target,
+        ),
     ];
+    // The best few by predicted loss and the chosen one in colour, the rest
+    // muted behind them (one legend entry), so the legend stays short.
+    const HIGHLIGHT: usize = 6;
+    let chosen_rank = sel.chosen().rank;
+    let mut color_of = std::collections::HashMap::new();
+    let mut next = 0;
+    for r in &sel.ranking {
+        if r.rank <= HIGHLIGHT || r.rank == chosen_rank {
+            color_of.insert(r.rank, next);
+            next += 1;
+        }
+    }
+    let muted = sel.ranking.len() - color_of.len();
     for r in &sel.ranking {
         let c = &pool[r.index];
-        let chosen = r.rank == sel.chosen().rank;
-        let color = r.rank - 1;
-        let label = if chosen {
-            format!("{} (chosen)", c.id)
+        let chosen = r.rank == chosen_rank;
+        let color = color_of.get(&r.rank).copied().unwrap_or(MUTED);
+        let label = if color == MUTED {
+            String::new()
+        } else if chosen {
+            format!("{}. {} (chosen)", r.rank, c.id)
         } else {
-            c.id.clone()
+            format!("{}. {}", r.rank, c.id)
         };
         type Points = Vec<(f64, f64)>;
         let (fit_pts, other): (Points, Points) = c
@@ -371,7 +772,7 @@ pub fn selection_figure(
         series.push(Series {
             label: label.clone(),
             color,
-            kind: if chosen {
+            kind: if chosen || color == MUTED {
                 SeriesKind::Line
             } else {
                 SeriesKind::Dashed
@@ -412,21 +813,159 @@ pub fn selection_figure(
             },
         ) = (chosen, &r.estimate.detail)
         {
-            vlines.push((*t, format!("{}: transition", c.id)));
+            vlines.push(VLine::new(*t, "phase transition (chosen)", Mark::Event));
         }
+    }
+    if muted > 0 {
+        series.push(Series {
+            label: format!("{muted} other candidates"),
+            color: MUTED,
+            kind: SeriesKind::Line,
+            points: Vec::new(),
+        });
     }
     Figure {
         title: format!(
             "model selection, {}: budget {} of {} examples",
             sel.method.name(),
-            b.max_n,
-            b.target
+            tick_label(b.max_n),
+            tick_label(b.target)
         ),
-        x_label: "fine-tuning examples".into(),
+        x_label: "fine-tuning examples (filled: affordable, hollow: not used)".into(),
         y_label: "loss".into(),
         series,
+        bands: Vec::new(),
         vlines,
     }
+}
+
+/// Which compute-optimal quantity a figure shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Optimum {
+    N,
+    D,
+}
+
+impl Optimum {
+    fn key(self) -> &'static str {
+        match self {
+            Optimum::N => "nopt",
+            Optimum::D => "dopt",
+        }
+    }
+    fn pick(self, nd: (f64, f64)) -> f64 {
+        match self {
+            Optimum::N => nd.0,
+            Optimum::D => nd.1,
+        }
+    }
+}
+
+/// N_opt (or D_opt) against C: the budgets' minima, every method's fitted
+/// allocation, and the profile methods' pointwise bootstrap bands.
+fn optimum_figure(g: &crate::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
+    let name = match which {
+        Optimum::N => "N_opt",
+        Optimum::D => "D_opt",
+    };
+    let profiles = [("isoflop", &g.isoflop), ("envelope", &g.envelope)];
+    let mut series = Vec::new();
+    let mut bands = Vec::new();
+    let mut c_lo = f64::INFINITY;
+    let mut c_hi: f64 = 0.0;
+    for (k, (method, r)) in profiles.into_iter().enumerate() {
+        let Some(r) = r else { continue };
+        let pts: Vec<(f64, f64)> = r
+            .budgets
+            .iter()
+            .filter_map(|b| Some((b.compute, which.pick((b.n_opt?, b.d_opt?)))))
+            .collect();
+        c_lo = c_lo.min(r.compute_range.0);
+        c_hi = c_hi.max(r.compute_range.1);
+        for row in &r.rows {
+            c_lo = c_lo.min(row.compute);
+            c_hi = c_hi.max(row.compute);
+        }
+        series.push(Series {
+            label: format!("{method}: budget minima"),
+            color: k,
+            kind: SeriesKind::Points,
+            points: pts,
+        });
+    }
+    if let Some(p) = &g.parametric {
+        for row in &p.rows {
+            c_lo = c_lo.min(row.compute);
+            c_hi = c_hi.max(row.compute);
+        }
+    }
+    if !(c_lo.is_finite() && c_hi > c_lo) {
+        return None;
+    }
+    let grid = log_space(c_lo, c_hi, 31);
+    for (k, (method, r)) in profiles.into_iter().enumerate() {
+        let Some(r) = r else { continue };
+        let exponent = match which {
+            Optimum::N => r.exponent_n,
+            Optimum::D => r.exponent_d,
+        };
+        series.push(Series {
+            label: format!("{method}: {name} ~ C^{exponent:.3}"),
+            color: k,
+            kind: SeriesKind::Line,
+            points: grid
+                .iter()
+                .map(|&c| (c, which.pick(r.optimum(c))))
+                .collect(),
+        });
+        let band: Vec<(f64, f64, f64)> = grid
+            .iter()
+            .filter_map(|&c| {
+                let (n, d) = r.band(c)?;
+                let iv = if which == Optimum::N { n } else { d };
+                Some((c, iv.lo, iv.hi))
+            })
+            .collect();
+        if !band.is_empty() {
+            bands.push(Band {
+                label: format!("{method}: {:.0}% band", 100.0 * r.level),
+                color: k,
+                points: band,
+            });
+        }
+    }
+    if let Some(p) = &g.parametric {
+        let exponent = match which {
+            Optimum::N => p.exponent_n,
+            Optimum::D => 1.0 - p.exponent_n,
+        };
+        series.push(Series {
+            label: format!("parametric: {name} ~ C^{exponent:.3}"),
+            color: 2,
+            kind: SeriesKind::Dashed,
+            points: grid
+                .iter()
+                .map(|&c| {
+                    let (n, d, _) = p.law.optimum(c);
+                    (c, which.pick((n, d)))
+                })
+                .collect(),
+        });
+    }
+    Some(Figure {
+        title: match which {
+            Optimum::N => "compute-optimal model size".into(),
+            Optimum::D => "compute-optimal training tokens".into(),
+        },
+        x_label: "compute C (FLOPs)".into(),
+        y_label: match which {
+            Optimum::N => "N_opt (parameters)".into(),
+            Optimum::D => "D_opt (tokens)".into(),
+        },
+        series,
+        bands,
+        vlines: Vec::new(),
+    })
 }
 
 /// Whether the last series pushed (a curve) has no points.
@@ -493,83 +1032,200 @@ pub fn allocation_figures(g: &crate::allocate::methods::GroupAllocation) -> Vec<
                 x_label: "parameters N".into(),
                 y_label: "loss".into(),
                 series,
+                bands: Vec::new(),
                 vlines: Vec::new(),
             },
         ));
     }
-    // N_opt against C.
-    let mut series = Vec::new();
-    let mut c_lo = f64::INFINITY;
-    let mut c_hi: f64 = 0.0;
-    for (k, (name, r)) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)]
-        .into_iter()
-        .enumerate()
-    {
-        if let Some(r) = r {
-            let pts: Vec<(f64, f64)> = r
-                .budgets
-                .iter()
-                .filter_map(|b| b.n_opt.map(|n| (b.compute, n)))
+    for which in [Optimum::N, Optimum::D] {
+        if let Some(fig) = optimum_figure(g, which) {
+            out.push((which.key().to_string(), fig));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_label_every_range() {
+        // Inside one decade: evenly spaced round numbers, at least three.
+        for (lo, hi) in [(1.8, 2.9), (2.95, 3.8), (8e3, 1.2e4), (0.31, 0.36)] {
+            let t = log_ticks(lo, hi);
+            assert!(t.len() >= 3, "{lo}..{hi}: {t:?}");
+            assert!(t.iter().all(|&v| v >= lo && v <= hi), "{t:?}");
+        }
+        assert_eq!(log_ticks(150.0, 2e6), vec![1e3, 1e4, 1e5, 1e6]);
+        assert_eq!(log_ticks(1.5, 60.0), vec![2.0, 5.0, 10.0, 20.0, 50.0]);
+        // Many decades: every other power.
+        assert!(log_ticks(1e2, 1e20).len() <= 12);
+    }
+
+    #[test]
+    fn tick_labels_are_short_and_exact() {
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(3.0), "3");
+        assert_eq!(tick_label(8000.0), "8000");
+        assert_eq!(tick_label(1e5), "1e5");
+        assert_eq!(tick_label(2.5e-4), "2.5e-4");
+        assert_eq!(tick_label(3.2), "3.2");
+        assert_eq!(tick_label_on(1e4, true), "1e4");
+        assert_eq!(tick_label_on(500.0, true), "500");
+        assert_eq!(shorten("facebook/opt-6.7b (chosen)", 12), "faceb…hosen)");
+        assert_eq!(shorten("short", 12), "short");
+    }
+
+    type Texts = Vec<(f64, f64, String)>;
+
+    /// (x, y, text) of the SVG's text elements and (cx, cy) of its circles.
+    fn parse_svg(svg: &str) -> (Texts, Vec<(f64, f64)>) {
+        let attr = |tag: &str, name: &str| -> f64 {
+            let key = format!(" {name}=\"");
+            let i = tag.find(&key).map(|i| i + key.len()).unwrap_or(0);
+            tag[i..]
+                .split('"')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let mut texts = Vec::new();
+        for part in svg.split("<text").skip(1) {
+            let (tag, rest) = part.split_once('>').unwrap();
+            let body = rest.split("</text>").next().unwrap().trim().to_string();
+            texts.push((attr(tag, "x"), attr(tag, "y"), body));
+        }
+        let circles = svg
+            .split("<circle")
+            .skip(1)
+            .map(|p| {
+                let tag = p.split('>').next().unwrap();
+                (attr(tag, "cx"), attr(tag, "cy"))
+            })
+            .collect();
+        (texts, circles)
+    }
+
+    fn many_series_figure() -> Figure {
+        let mut series = Vec::new();
+        for k in 0..14 {
+            let pts: Vec<(f64, f64)> = (0..12)
+                .map(|i| {
+                    let x = 100.0 * 2f64.powi(i);
+                    (x, 2.0 + 0.06 * k as f64 + 0.6 * x.powf(-0.3))
+                })
                 .collect();
-            c_lo = c_lo.min(r.compute_range.0);
-            c_hi = c_hi.max(r.compute_range.1);
             series.push(Series {
-                label: format!("{name}: budget minima"),
-                color: k,
+                label: format!("model-{k} with a rather long name, longer than the legend"),
+                color: if k < 6 { k } else { MUTED },
                 kind: SeriesKind::Points,
                 points: pts,
             });
         }
-    }
-    for r in [&g.isoflop, &g.envelope].into_iter().flatten() {
-        for row in &r.rows {
-            c_lo = c_lo.min(row.compute);
-            c_hi = c_hi.max(row.compute);
+        Figure {
+            title: "test".into(),
+            x_label: "x".into(),
+            y_label: "loss".into(),
+            series,
+            bands: vec![Band {
+                label: "90% interval".into(),
+                color: 0,
+                points: (0..12)
+                    .map(|i| (100.0 * 2f64.powi(i), 2.0, 2.1 + 0.01 * i as f64))
+                    .collect(),
+            }],
+            vlines: vec![
+                VLine::new(2e4, "budget", Mark::Budget),
+                VLine::new(2e5, "target", Mark::Target),
+            ],
         }
     }
-    if let Some(p) = &g.parametric {
-        for row in &p.rows {
-            c_lo = c_lo.min(row.compute);
-            c_hi = c_hi.max(row.compute);
-        }
-    }
-    if c_lo.is_finite() && c_hi > c_lo {
-        let grid: Vec<f64> = (0..=30)
-            .map(|k| (c_lo.ln() + (c_hi.ln() - c_lo.ln()) * k as f64 / 30.0).exp())
+
+    /// The figure's structure: numbers on both axes at the data's range
+    /// (the loss lies inside one decade), the legend right of every data
+    /// point, the band drawn.
+    #[test]
+    fn figures_have_ticks_an_outside_legend_and_bands() {
+        let fig = many_series_figure();
+        let svg = to_svg(&fig).unwrap();
+        let (texts, circles) = parse_svg(&svg);
+        let legend_x = (SIZE.0 - LEGEND_W) as f64;
+        let numbers: Vec<(f64, f64, f64)> = texts
+            .iter()
+            .filter_map(|(x, y, t)| {
+                let v = t.parse::<f64>().ok()?;
+                Some((*x, *y, v))
+            })
             .collect();
-        for (k, (name, r)) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)]
-            .into_iter()
-            .enumerate()
-        {
-            if let Some(r) = r {
-                series.push(Series {
-                    label: format!("{name}: N_opt ~ C^{:.3}", r.exponent_n),
-                    color: k,
-                    kind: SeriesKind::Line,
-                    points: grid.iter().map(|&c| (c, r.optimum(c).0)).collect(),
-                });
-            }
-        }
-        if let Some(p) = &g.parametric {
-            series.push(Series {
-                label: format!("parametric: N_opt ~ C^{:.3}", p.exponent_n),
-                color: 2,
-                kind: SeriesKind::Dashed,
-                points: grid.iter().map(|&c| (c, p.law.optimum(c).0)).collect(),
-            });
-        }
+        let y_ticks: Vec<f64> = numbers.iter().filter(|n| n.0 < 90.0).map(|n| n.2).collect();
+        let x_ticks: Vec<f64> = numbers
+            .iter()
+            .filter(|n| n.0 >= 90.0 && n.0 < legend_x && n.1 > (SIZE.1 as f64) - 110.0)
+            .map(|n| n.2)
+            .collect();
+        assert!(y_ticks.len() >= 3, "y ticks {y_ticks:?} in {texts:?}");
+        assert!(
+            y_ticks.iter().all(|&v| (1.9..=3.0).contains(&v)),
+            "{y_ticks:?}"
+        );
+        assert!(x_ticks.len() >= 3, "x ticks {x_ticks:?}");
+        // The legend: every label right of the plot, every data point left of it.
+        let legend: Vec<&(f64, f64, String)> = texts
+            .iter()
+            .filter(|t| t.2.starts_with("model-") || t.2 == "budget")
+            .collect();
+        assert!(!legend.is_empty());
+        assert!(legend.iter().all(|t| t.0 > legend_x), "{legend:?}");
+        let data: Vec<&(f64, f64)> = circles.iter().filter(|c| c.0 < legend_x).collect();
+        assert!(data.len() >= 14 * 12, "{}", data.len());
+        let max_data_x = data.iter().map(|c| c.0).fold(0.0, f64::max);
+        assert!(max_data_x < legend_x - 20.0, "{max_data_x}");
+        // Muted series share one look and the legend says how many are left out
+        // when they do not fit; the band is a filled polygon.
+        assert!(svg.contains("<polygon"), "no band");
+        assert!(
+            texts.iter().any(|t| t.2.contains('…')),
+            "long labels are shortened"
+        );
     }
-    if !series.is_empty() {
-        out.push((
-            "nopt".to_string(),
-            Figure {
-                title: "compute-optimal model size".into(),
-                x_label: "compute C (FLOPs)".into(),
-                y_label: "N_opt".into(),
-                series,
-                vlines: Vec::new(),
-            },
-        ));
+
+    #[test]
+    fn figures_render_to_png_and_refuse_other_formats() {
+        let dir = std::env::temp_dir().join(format!("slaw-plot-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let demo = crate::demo::run_demo(1).unwrap();
+        for (name, fig) in [
+            ("many", many_series_figure()),
+            ("select", selection_figure(&demo.pool, &demo.selection)),
+        ] {
+            let p = dir.join(format!("{name}.png"));
+            save(&fig, &p).unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            assert_eq!(&bytes[1..4], b"PNG");
+            assert!(bytes.len() > 20_000, "{name}: {} bytes", bytes.len());
+            let svg = to_svg(&fig).unwrap();
+            let (texts, _) = parse_svg(&svg);
+            assert!(texts.iter().filter(|t| t.2.parse::<f64>().is_ok()).count() >= 6);
+        }
+        let sel = selection_figure(&demo.pool, &demo.selection);
+        let legend: Vec<&str> = sel
+            .series
+            .iter()
+            .map(|s| s.label.as_str())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(legend.iter().any(|l| l.ends_with("(chosen)")), "{legend:?}");
+        assert_eq!(
+            sel.vlines
+                .iter()
+                .map(|v| v.mark)
+                .filter(|m| *m == Mark::Target)
+                .count(),
+            1
+        );
+        let err = check_path(&dir.join("x.pdf")).unwrap_err();
+        assert!(err.to_string().contains(".svg or .png"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
     }
-    out
 }
