@@ -92,6 +92,25 @@ pub struct AllocationReport {
     pub fit: Option<FitSummary>,
     pub bootstrap: Option<BootstrapSummary>,
     pub rows: Vec<Allocation>,
+    /// The bootstrap replicates' laws (for bands), empty without bootstrap.
+    #[serde(skip)]
+    pub replicates: Vec<Chinchilla>,
+}
+
+impl AllocationReport {
+    /// Pointwise intervals of (N_opt, D_opt) at compute `c` over the
+    /// bootstrap replicates; None without them.
+    pub fn band(&self, c: f64) -> Option<(Interval, Interval)> {
+        let level = self.bootstrap.as_ref()?.level;
+        if self.replicates.is_empty() {
+            return None;
+        }
+        let opt: Vec<(f64, f64, f64)> = self.replicates.iter().map(|r| r.optimum(c)).collect();
+        Some((
+            interval_of(opt.iter().map(|o| o.0).collect(), level),
+            interval_of(opt.iter().map(|o| o.1).collect(), level),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -120,6 +139,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         fit: None,
         bootstrap: None,
         rows: budgets.iter().map(|&c| row(&law, c, &[], LEVEL)).collect(),
+        replicates: Vec::new(),
     })
 }
 
@@ -235,6 +255,7 @@ pub fn from_fit_at(
             .iter()
             .map(|&c| row(&best, c, &reps, level))
             .collect(),
+        replicates: reps,
     })
 }
 

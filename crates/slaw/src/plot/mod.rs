@@ -951,6 +951,24 @@ fn optimum_figure(g: &crate::allocate::methods::GroupAllocation, which: Optimum)
                 })
                 .collect(),
         });
+        let band: Vec<(f64, f64, f64)> = grid
+            .iter()
+            .filter_map(|&c| {
+                let (n, d) = p.band(c)?;
+                let iv = if which == Optimum::N { n } else { d };
+                Some((c, iv.lo, iv.hi))
+            })
+            .collect();
+        if !band.is_empty() {
+            bands.push(Band {
+                label: format!(
+                    "parametric: {:.0}% band",
+                    100.0 * p.bootstrap.as_ref().map_or(0.95, |b| b.level)
+                ),
+                color: 2,
+                points: band,
+            });
+        }
     }
     Some(Figure {
         title: match which {
