@@ -859,6 +859,30 @@ impl Optimum {
             Optimum::D => nd.1,
         }
     }
+
+    /// The band over `grid` from pointwise (N, D) intervals; None when the
+    /// method has none.
+    fn band(
+        self,
+        grid: &[f64],
+        label: String,
+        color: usize,
+        at: impl Fn(f64) -> Option<(crate::bootstrap::Interval, crate::bootstrap::Interval)>,
+    ) -> Option<Band> {
+        let points: Vec<(f64, f64, f64)> = grid
+            .iter()
+            .filter_map(|&c| {
+                let (n, d) = at(c)?;
+                let iv = if self == Optimum::N { n } else { d };
+                Some((c, iv.lo, iv.hi))
+            })
+            .collect();
+        (!points.is_empty()).then_some(Band {
+            label,
+            color,
+            points,
+        })
+    }
 }
 
 /// N_opt (or D_opt) against C: the budgets' minima, every method's fitted
@@ -918,21 +942,12 @@ fn optimum_figure(g: &crate::allocate::methods::GroupAllocation, which: Optimum)
                 .map(|&c| (c, which.pick(r.optimum(c))))
                 .collect(),
         });
-        let band: Vec<(f64, f64, f64)> = grid
-            .iter()
-            .filter_map(|&c| {
-                let (n, d) = r.band(c)?;
-                let iv = if which == Optimum::N { n } else { d };
-                Some((c, iv.lo, iv.hi))
-            })
-            .collect();
-        if !band.is_empty() {
-            bands.push(Band {
-                label: format!("{method}: {:.0}% band", 100.0 * r.level),
-                color: k,
-                points: band,
-            });
-        }
+        bands.extend(which.band(
+            &grid,
+            format!("{method}: {:.0}% band", 100.0 * r.level),
+            k,
+            |c| r.band(c),
+        ));
     }
     if let Some(p) = &g.parametric {
         let exponent = match which {
@@ -951,24 +966,13 @@ fn optimum_figure(g: &crate::allocate::methods::GroupAllocation, which: Optimum)
                 })
                 .collect(),
         });
-        let band: Vec<(f64, f64, f64)> = grid
-            .iter()
-            .filter_map(|&c| {
-                let (n, d) = p.band(c)?;
-                let iv = if which == Optimum::N { n } else { d };
-                Some((c, iv.lo, iv.hi))
-            })
-            .collect();
-        if !band.is_empty() {
-            bands.push(Band {
-                label: format!(
-                    "parametric: {:.0}% band",
-                    100.0 * p.bootstrap.as_ref().map_or(0.95, |b| b.level)
-                ),
-                color: 2,
-                points: band,
-            });
-        }
+        let level = p.bootstrap.as_ref().map_or(0.95, |b| b.level);
+        bands.extend(which.band(
+            &grid,
+            format!("parametric: {:.0}% band", 100.0 * level),
+            2,
+            |c| p.band(c),
+        ));
     }
     Some(Figure {
         title: match which {
