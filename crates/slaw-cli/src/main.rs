@@ -330,6 +330,9 @@ struct FitArgs {
     /// Write a plot (.svg or .png).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
+    /// With several groups: every group's details after the summary table.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Args)]
@@ -756,6 +759,12 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
                 &serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits})
             )?
         );
+    } else if fits.len() > 1 {
+        // Many groups: one table first, the details on request.
+        print!("{}", report::summary::group_table(&law, &fits));
+        if a.verbose {
+            print!("\n{}", report::fit_report(&law, &fits, &a.data.x));
+        }
     } else {
         print!("{}", report::fit_report(&law, &fits, &a.data.x));
     }

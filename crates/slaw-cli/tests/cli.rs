@@ -198,8 +198,24 @@ fn grouped_tsv_and_jsonl_inputs() {
         .assert()
         .success()
         .stdout(
+            // Several groups: one summary table, a line per group, no details.
+            predicate::str::is_match(r"(?m)^a\s+converged")
+                .unwrap()
+                .and(predicate::str::is_match(r"(?m)^b\s+converged").unwrap())
+                .and(predicate::str::contains("2 groups: 2 converged, 0 failed"))
+                .and(predicate::str::contains("== group a ==").not()),
+        );
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit", "--law", "power", "--x", "D", "--y", "loss", "--group", "run", "c.tsv", "-v",
+        ])
+        .assert()
+        .success()
+        .stdout(
             predicate::str::contains("== group a ==")
-                .and(predicate::str::contains("== group b ==")),
+                .and(predicate::str::contains("== group b =="))
+                .and(predicate::str::contains("2 groups:")),
         );
     let mut jsonl = String::new();
     for line in csv.lines().skip(1) {

@@ -2,6 +2,7 @@
 
 pub mod forecast;
 pub mod joint;
+pub mod summary;
 
 use crate::analysis::{GroupFit, Ranked};
 use crate::law::Law;

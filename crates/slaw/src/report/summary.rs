@@ -1,0 +1,79 @@
+//! One table for fits of many groups: a line per group (status, points,
+//! parameters, fit quality, warnings), printed before any details.
+
+use super::num;
+use crate::analysis::GroupFit;
+use crate::law::Law;
+use std::fmt::Write;
+
+/// The summary table of `slaw fit --group` (one line per group).
+pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
+    let names = fits
+        .first()
+        .map(|g| g.fit.param_names.clone())
+        .unwrap_or_default();
+    let width = fits
+        .iter()
+        .map(|g| g.group.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 32);
+    let held = fits.iter().any(|g| g.heldout.is_some());
+    let mut s = String::new();
+    let _ = writeln!(s, "law: {}   {}", law.name, law.formula);
+    let mut head = format!("{:<width$} {:<9} {:>6}", "group", "status", "points");
+    for n in &names {
+        let _ = write!(head, " {n:>11}");
+    }
+    let _ = write!(head, " {:>10} {:>8}", "RMSD(logL)", "R^2");
+    if held {
+        let _ = write!(head, " {:>10}", "held RMSD");
+    }
+    let _ = write!(head, "  warnings");
+    let _ = writeln!(s, "{head}");
+    for g in fits {
+        let f = &g.fit;
+        let status = if !f.converged {
+            "FAILED"
+        } else if !f.identifiability.unidentified.is_empty() {
+            "not pinned"
+        } else {
+            "converged"
+        };
+        let group: String = if g.group.chars().count() > width {
+            g.group
+                .chars()
+                .take(width - 1)
+                .chain(std::iter::once('…'))
+                .collect()
+        } else {
+            g.group.clone()
+        };
+        let mut line = format!("{group:<width$} {status:<9} {:>6}", f.n_points);
+        for v in &f.params {
+            let _ = write!(line, " {:>11}", num(*v));
+        }
+        let _ = write!(line, " {:>10.5} {:>8.5}", g.train.rmsd_log, g.train.r2);
+        if held {
+            match &g.heldout {
+                Some(h) => {
+                    let _ = write!(line, " {:>10.5}", h.rmsd_log);
+                }
+                None => {
+                    let _ = write!(line, " {:>10}", "-");
+                }
+            }
+        }
+        let _ = write!(line, "  {}", f.warnings.len());
+        let _ = writeln!(s, "{line}");
+    }
+    let failed = fits.iter().filter(|g| !g.fit.converged).count();
+    let warned = fits.iter().filter(|g| !g.fit.warnings.is_empty()).count();
+    let _ = writeln!(
+        s,
+        "{} groups: {} converged, {failed} failed, {warned} with warnings (details per group: --verbose)",
+        fits.len(),
+        fits.len() - failed
+    );
+    s
+}
