@@ -44,7 +44,7 @@ pub struct SlurmSpec {
     /// Extra sbatch arguments, e.g. ["--gres=gpu:1", "--partition=debug"].
     #[serde(default)]
     pub sbatch_args: Vec<String>,
-    /// How often to ask squeue/sacct, seconds (default 2).
+    /// How often to ask Slurm (scontrol show job) for the jobs' states, seconds (default 2).
     pub poll_seconds: Option<f64>,
 }
 

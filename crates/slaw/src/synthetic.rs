@@ -42,22 +42,6 @@ pub fn generate(
     obs
 }
 
-/// Concatenate observation sets with the same inputs.
-pub fn concat(parts: Vec<Observations>) -> Observations {
-    let mut it = parts.into_iter();
-    let mut out = it.next().expect("at least one part");
-    for p in it {
-        out.x.extend(p.x);
-        out.y.extend(p.y);
-        out.weight.extend(p.weight);
-        out.group.extend(p.group);
-        out.held.extend(p.held);
-        out.line.extend(p.line);
-    }
-    out.line = (1..=out.y.len()).collect();
-    out
-}
-
 /// Fine-tuning sizes of the selection benchmark: 200 * 2^k up to 1,638,400.
 pub fn finetune_sizes() -> Vec<f64> {
     (0..14).map(|k| 200.0 * 2f64.powi(k)).collect()
