@@ -16,8 +16,8 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== slaw (median of 5 repeats)"
 ./target/release/slaw bench engine --data "$data" --repeats 5
 ./target/release/slaw bench engine --data "$data" --repeats 5 --solver basin
-echo "== scipy reference (one run each)"
-"$venv/bin/python" bench/reference/scipy_engine.py "$data" "$@"
+echo "== scipy reference (one run each; BLAS/OpenMP pinned to one thread, as a fit of 5 parameters needs)"
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$venv/bin/python" bench/reference/scipy_engine.py "$data" "$@"
 echo "== slaw bench selection (median of 5 repeats)"
 ./target/release/slaw bench selection --data "$data/finetune-selection" --repeats 5
 echo "== slaw bench runner (the run scheduler replayed on the measured losses)"

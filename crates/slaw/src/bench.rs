@@ -3,7 +3,7 @@
 //! `bench/reference/scipy_engine.py` beside it (see BENCHMARKS.md).
 
 use crate::datasets;
-use crate::fit::{fit_with, FitOptions};
+use crate::fit::{fit_with, FitOptions, MultiStart};
 use crate::law::catalog;
 use crate::objective::{Loss, Space};
 use crate::solver::Solver;
@@ -18,6 +18,8 @@ pub struct BenchRow {
     pub repeats: usize,
     pub median_s: f64,
     pub min_s: f64,
+    /// Median CPU time of the process (every thread) per repeat.
+    pub cpu_median_s: f64,
     pub fits: usize,
     pub starts_per_fit: usize,
     pub evaluations: u64,
@@ -35,85 +37,140 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Run `f` `repeats` times, returning (median, min) seconds and the last output.
-fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, f64, T)> {
+/// CPU time of the whole process (all threads) so far, in seconds.
+pub fn process_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec we own.
+        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64;
+        }
+    }
+    f64::NAN
+}
+
+/// One timing: wall (median, min) and CPU (median) seconds.
+struct Timing {
+    median: f64,
+    min: f64,
+    cpu_median: f64,
+}
+
+/// Run `f` `repeats` times, returning the timing and the last output.
+fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Timing, T)> {
     let mut times = Vec::with_capacity(repeats);
+    let mut cpu = Vec::with_capacity(repeats);
     let mut last = None;
     for _ in 0..repeats.max(1) {
+        let c = process_cpu_seconds();
         let t = Instant::now();
         let out = f()?;
         times.push(t.elapsed().as_secs_f64());
+        cpu.push(process_cpu_seconds() - c);
         last = Some(out);
     }
     let min = times.iter().cloned().fold(f64::INFINITY, f64::min);
-    Ok((median(times), min, last.expect("at least one repeat")))
+    Ok((
+        Timing {
+            median: median(times),
+            min,
+            cpu_median: median(cpu),
+        },
+        last.expect("at least one repeat"),
+    ))
 }
 
-/// The Chinchilla 4500-start fit and the 60 rectified-law fits.
+/// The Chinchilla fit (adaptive search, then the whole 4500-start grid) and
+/// the 60 rectified-law fits (likewise).
 pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     let obs = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5)?;
     let law = catalog::chinchilla();
-    let opts = FitOptions::default();
-    let (med, min, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
-    rows.push(BenchRow {
-        name: "chinchilla: Huber 1e-3 on log L, Hoffmann grid".into(),
-        repeats,
-        median_s: med,
-        min_s: min,
-        fits: 1,
-        starts_per_fit: res.n_starts,
-        evaluations: res.evaluations,
-        result: format!(
-            "objective {:.7} alpha {:.4} beta {:.4} E {:.4} ({} of {} starts converged)",
-            res.objective,
-            res.params[1],
-            res.params[3],
-            res.params[4],
-            res.n_converged,
-            res.n_starts
-        ),
-    });
+    for (what, multistart) in [
+        ("adaptive starts (3 agreeing)", MultiStart::DEFAULT),
+        ("every start", MultiStart::All),
+    ] {
+        let opts = FitOptions {
+            multistart,
+            ..FitOptions::default()
+        };
+        let (t, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
+        rows.push(BenchRow {
+            name: format!("chinchilla: Huber 1e-3 on log L, Hoffmann grid, {what}"),
+            repeats,
+            median_s: t.median,
+            min_s: t.min,
+            cpu_median_s: t.cpu_median,
+            fits: 1,
+            starts_per_fit: res.n_starts,
+            evaluations: res.evaluations,
+            result: format!(
+                "objective {:.7} alpha {:.4} beta {:.4} E {:.4} ({} of {} starts converged, {} reached the best optimum)",
+                res.objective,
+                res.params[1],
+                res.params[3],
+                res.params[4],
+                res.n_converged,
+                res.n_starts,
+                res.n_best
+            ),
+        });
+    }
 
     let law = catalog::rectified();
-    let opts = FitOptions {
-        loss: Loss::Squared,
-        space: Space::Log,
-        ..FitOptions::default()
-    };
     let mut curves = Vec::new();
     for file in ["flan.csv", "wmt19.csv"] {
         for m in datasets::finetune_wide(&data.join("finetune-selection").join(file))? {
             curves.push(m.observations(1.0, f64::INFINITY));
         }
     }
-    let (med, min, out) = time(repeats, || {
-        let fits = curves
-            .par_iter()
-            .map(|obs| fit_with(&law, obs, &opts, solver))
-            .collect::<Result<Vec<_>>>()?;
-        let evals = fits.iter().map(|r| r.evaluations).sum::<u64>();
-        let worst = fits
-            .iter()
-            .zip(&curves)
-            .map(|(r, obs)| crate::diagnostics::evaluate(&law, &r.params, obs).rmsd_log)
-            .fold(0.0, f64::max);
-        let failed = fits.iter().filter(|r| !r.converged).count();
-        Ok((evals, worst, failed))
-    })?;
-    rows.push(BenchRow {
-        name: format!("rectified: {} curves, squared error on log L", curves.len()),
-        repeats,
-        median_s: med,
-        min_s: min,
-        fits: curves.len(),
-        starts_per_fit: law.grid().len(),
-        evaluations: out.0,
-        result: format!(
-            "largest RMSD(log L) {:.4}; {} fits not converged",
-            out.1, out.2
-        ),
-    });
+    for (what, multistart) in [
+        ("adaptive starts", MultiStart::DEFAULT),
+        ("every start", MultiStart::All),
+    ] {
+        let opts = FitOptions {
+            loss: Loss::Squared,
+            space: Space::Log,
+            multistart,
+            ..FitOptions::default()
+        };
+        let (t, out) = time(repeats, || {
+            let fits = curves
+                .par_iter()
+                .map(|obs| fit_with(&law, obs, &opts, solver))
+                .collect::<Result<Vec<_>>>()?;
+            let evals = fits.iter().map(|r| r.evaluations).sum::<u64>();
+            let starts = fits.iter().map(|r| r.n_starts).sum::<usize>();
+            let worst = fits
+                .iter()
+                .zip(&curves)
+                .map(|(r, obs)| crate::diagnostics::evaluate(&law, &r.params, obs).rmsd_log)
+                .fold(0.0, f64::max);
+            let failed = fits.iter().filter(|r| !r.converged).count();
+            Ok((evals, worst, failed, starts))
+        })?;
+        rows.push(BenchRow {
+            name: format!(
+                "rectified: {} curves, squared error on log L, {what}",
+                curves.len()
+            ),
+            repeats,
+            median_s: t.median,
+            min_s: t.min,
+            cpu_median_s: t.cpu_median,
+            fits: curves.len(),
+            starts_per_fit: out.3 / curves.len().max(1),
+            evaluations: out.0,
+            result: format!(
+                "largest RMSD(log L) {:.4}; {} fits not converged; {} starts in all",
+                out.1, out.2, out.3
+            ),
+        });
+    }
     Ok(rows)
 }
 
@@ -147,7 +204,7 @@ pub fn selection(
     use crate::selection::protocol;
     let files = wide_csvs(dir)?;
     let methods = protocol::all_methods();
-    let (median_s, min_s, rows) = time(repeats, || {
+    let (t, rows) = time(repeats, || {
         let mut rows = Vec::new();
         for f in &files {
             let pool = datasets::finetune_wide(f)?;
@@ -159,7 +216,7 @@ pub fn selection(
         }
         Ok(rows)
     })?;
-    let row = selection_row("in-sample", files.len(), repeats, (median_s, min_s), &rows);
+    let row = selection_row("in-sample", files.len(), repeats, &t, &rows);
     Ok((rows, row))
 }
 
@@ -168,7 +225,7 @@ fn selection_row(
     protocol_name: &str,
     datasets: usize,
     repeats: usize,
-    (median_s, min_s): (f64, f64),
+    t: &Timing,
     rows: &[crate::selection::protocol::Row],
 ) -> BenchRow {
     use crate::selection::protocol;
@@ -179,8 +236,9 @@ fn selection_row(
             protocol::all_methods().len()
         ),
         repeats,
-        median_s,
-        min_s,
+        median_s: t.median,
+        min_s: t.min,
+        cpu_median_s: t.cpu_median,
         fits: rows.len(),
         starts_per_fit: 0,
         evaluations: 0,
@@ -213,14 +271,14 @@ pub fn selection_lodo(
             Ok((name, datasets::finetune_wide(f)?))
         })
         .collect::<Result<_>>()?;
-    let (median_s, min_s, rows) = time(repeats, || {
+    let (t, rows) = time(repeats, || {
         protocol::run_lodo(&datasets, &methods, level, 0)
     })?;
     let row = selection_row(
         "leave one dataset out",
         files.len(),
         repeats,
-        (median_s, min_s),
+        &t,
         &rows,
     );
     Ok((rows, row))
