@@ -105,6 +105,30 @@ impl<'a> Objective<'a> {
         let n = self.obs.len();
         let p = u.len();
         let d = self.obs.dim();
+        let (huber, delta) = match self.loss {
+            Loss::Huber { delta } => (true, delta),
+            Loss::Squared => (false, 0.0),
+        };
+        if self.space == Space::Log {
+            // One pass over the points: no Jacobian in memory.
+            let data = LossData {
+                target: &self.target,
+                weight: &self.obs.weight,
+                huber,
+                delta,
+            };
+            if let Some(total) = self
+                .law
+                .model
+                .ln_loss(&self.obs.x, &self.lnx, d, u, &data, grad)
+            {
+                return if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
+                    total
+                } else {
+                    f64::INFINITY
+                };
+            }
+        }
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
             let (pred, jac) = scratch.take(n, n * p);
@@ -120,10 +144,6 @@ impl<'a> Objective<'a> {
                 }
             }
             grad.iter_mut().for_each(|g| *g = 0.0);
-            let (huber, delta) = match self.loss {
-                Loss::Huber { delta } => (true, delta),
-                Loss::Squared => (false, 0.0),
-            };
             let total = reduce(
                 huber,
                 delta,
@@ -188,6 +208,108 @@ impl<'a> Objective<'a> {
             })
             .collect()
     }
+}
+
+/// What a fused kernel needs to score its predictions: the targets (in the
+/// objective's space), the weights and the loss.
+pub struct LossData<'a> {
+    pub target: &'a [f64],
+    pub weight: &'a [f64],
+    /// Huber with threshold `delta`; otherwise squared error.
+    pub huber: bool,
+    pub delta: f64,
+}
+
+/// Independent accumulators of a fused reduction (one vector register on
+/// AVX-512, two on AVX2): the sums over points run lane by lane, so the
+/// loop vectorizes without reassociating floating-point additions.
+pub const LANES: usize = 8;
+
+/// The weighted loss of the residual `pred - t` and its derivative times
+/// the weight. Branch-free: squared error is twice Huber with an infinite
+/// threshold, so one formula with selects serves both (and the loop over
+/// points vectorizes).
+#[inline(always)]
+pub fn weighted_loss(data: &LossData, t: f64, w: f64, pred: f64) -> (f64, f64) {
+    let (c, d) = if data.huber {
+        (1.0, data.delta)
+    } else {
+        (2.0, f64::INFINITY)
+    };
+    let r = pred - t;
+    let a = r.abs();
+    let inside = a <= d;
+    let rho = if inside { 0.5 * r * r } else { d * (a - 0.5 * d) };
+    let psi = r.max(-d).min(d);
+    (c * w * rho, c * w * psi)
+}
+
+/// Sum over the `data.target.len()` points of the weighted loss of the
+/// prediction (in the objective's space) that `$body` computes from point
+/// `$xi` (its `$d` inputs, a `&[f64; $d]` read from `$inputs`), with the
+/// gradient sum_i w_i psi(r_i) J_i written into `$grad` (`$body` evaluates
+/// to `(prediction, [J_i; $p])`). Use it inside a [`crate::multiversion!`]
+/// kernel: the body is pasted into the loop (a closure would be compiled
+/// apart, without the kernel's vector features). Points go in blocks of
+/// `LANES`: the block's predictions and gradients into fixed-size arrays
+/// (every index known at compile time, so the loop vectorizes), then their
+/// losses into one accumulator per lane.
+#[macro_export]
+macro_rules! fused_reduce {
+    ($data:expr, $grad:expr, $p:literal, $fma:ident, $inputs:expr, $d:literal, |$xi:ident| $body:block) => {{
+        use $crate::objective::LANES;
+        let data: &$crate::objective::LossData = $data;
+        let grad: &mut [f64] = $grad;
+        let n = data.target.len();
+        let inputs: &[f64] = &$inputs[..n * $d];
+        let (target, weight) = (data.target, &data.weight[..n]);
+        let mut tot = [0.0f64; LANES];
+        let mut acc = [[0.0f64; LANES]; $p];
+        let chunks = n / LANES;
+        for c in 0..chunks {
+            let xs: &[f64; $d * LANES] = inputs[c * LANES * $d..(c + 1) * LANES * $d]
+                .try_into()
+                .unwrap();
+            let t: &[f64; LANES] = target[c * LANES..(c + 1) * LANES].try_into().unwrap();
+            let w: &[f64; LANES] = weight[c * LANES..(c + 1) * LANES].try_into().unwrap();
+            let mut pr = [0.0f64; LANES];
+            let mut jb = [[0.0f64; LANES]; $p];
+            for l in 0..LANES {
+                let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
+                let (pred, j): (f64, [f64; $p]) = $body;
+                pr[l] = pred;
+                for k in 0..$p {
+                    jb[k][l] = j[k];
+                }
+            }
+            for l in 0..LANES {
+                let (rho, s) = $crate::objective::weighted_loss(data, t[l], w[l], pr[l]);
+                tot[l] += rho;
+                for k in 0..$p {
+                    acc[k][l] = $crate::fastmath::fmadd::<$fma>(s, jb[k][l], acc[k][l]);
+                }
+            }
+        }
+        for i in chunks * LANES..n {
+            let $xi: &[f64; $d] = inputs[i * $d..(i + 1) * $d].try_into().unwrap();
+            let (pred, j): (f64, [f64; $p]) = $body;
+            let (rho, s) = $crate::objective::weighted_loss(data, target[i], weight[i], pred);
+            tot[0] += rho;
+            for k in 0..$p {
+                acc[k][0] = $crate::fastmath::fmadd::<$fma>(s, j[k], acc[k][0]);
+            }
+        }
+        for (g, a) in grad.iter_mut().zip(&acc) {
+            *g = $crate::objective::lane_sum(a);
+        }
+        $crate::objective::lane_sum(&tot)
+    }};
+}
+
+/// Pairwise sum of the lanes (a fixed order: the same on every machine).
+#[inline(always)]
+pub fn lane_sum(a: &[f64; LANES]) -> f64 {
+    ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
 }
 
 crate::multiversion! {
