@@ -136,6 +136,17 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// The objective kernels of the built-in laws: CPU nanoseconds per point and evaluation
+    /// (value and gradient) on one thread, fused kernel and batch path side by side.
+    Kernels {
+        /// The folder holding chinchilla/.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// The fitting engine: Chinchilla 4500-start fit and the 60 rectified-law fits.
     Engine {
         /// The folder holding chinchilla/ and finetune-selection/.
@@ -433,6 +444,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => run::bench_runner(&data, &method, json),
         Command::Methods(a) => joint::cmd_methods(a),
         Command::Allocate(a) => joint::cmd_allocate(a),
+        Command::Bench {
+            what:
+                BenchWhat::Kernels {
+                    data,
+                    repeats,
+                    json,
+                },
+        } => {
+            let rows = slaw::bench::kernels(&data, repeats)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                println!(
+                    "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
+                    "law", "points", "fused", "batch path"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<12} {:>8} {:>14} {:>14.2}",
+                        r.law,
+                        r.points,
+                        r.fused_ns_per_point
+                            .map(|v| format!("{v:.2}"))
+                            .unwrap_or_else(|| "-".into()),
+                        r.unfused_ns_per_point
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             what:
                 BenchWhat::Engine {

@@ -5,7 +5,8 @@
 use crate::datasets;
 use crate::fit::{fit_with, FitOptions, MultiStart};
 use crate::law::catalog;
-use crate::objective::{Loss, Space};
+use crate::objective::{Loss, Objective, Space};
+use crate::observations::Observations;
 use crate::solver::Solver;
 use crate::Result;
 use rayon::prelude::*;
@@ -282,4 +283,102 @@ pub fn selection_lodo(
         &rows,
     );
     Ok((rows, row))
+}
+
+/// CPU time of the calling thread, in seconds.
+fn thread_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec we own.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64;
+        }
+    }
+    f64::NAN
+}
+
+/// One law's objective kernel: CPU nanoseconds per point and evaluation
+/// (value and gradient, Huber on log L), on one thread, median of
+/// `repeats`; the fused kernel (`Model::ln_loss`) and the path through
+/// `ln_batch` and a separate reduction.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KernelRow {
+    pub law: String,
+    pub points: usize,
+    pub fused_ns_per_point: Option<f64>,
+    pub unfused_ns_per_point: f64,
+}
+
+/// The kernels of the built-in laws: Chinchilla's 240 runs, and 1e5
+/// synthetic points for the one- and two-input laws.
+pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
+    let mut cases: Vec<(crate::law::Law, Observations)> = Vec::new();
+    if let Ok(obs) = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5) {
+        cases.push((catalog::chinchilla(), obs));
+    }
+    let n = 100_000;
+    let xs: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(1.0 + 5.0 * i as f64 / n as f64))
+        .collect();
+    let one = |law: crate::law::Law, truth: &[f64]| {
+        let pts: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x]).collect();
+        let obs = crate::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
+        (law, obs)
+    };
+    let two = |law: crate::law::Law, truth: &[f64]| {
+        let pts: Vec<Vec<f64>> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| vec![x * 1e4, 10f64.powf(3.0 + 3.0 * ((i * 7919) % n) as f64 / n as f64)])
+            .collect();
+        let obs = crate::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
+        (law, obs)
+    };
+    cases.push(one(catalog::power(), &[2e3, 0.5, 1.5]));
+    cases.push(one(catalog::vanilla_ft(), &[50.0, 0.4, 1.0, 1.0]));
+    cases.push(one(catalog::rectified(), &[80.0, 40.0, 0.5, 1.0]));
+    cases.push(two(catalog::joint_mult(), &[1e4, 0.3, 0.1, 1.0]));
+    cases.push(two(catalog::joint_add(), &[300.0, 0.3, 5.0, 0.15, 1.0]));
+    cases.push(one(catalog::reciprocal(), &[3.0, 0.05, 2.5]));
+    cases.push(one(catalog::bnsl(1), &[0.8, 20.0, 0.1, 3e3, 0.3, 1.0]));
+    let mut rows = Vec::new();
+    for (law, obs) in &cases {
+        let objective = Objective::new(law, obs, Loss::Huber { delta: 1e-3 }, Space::Log);
+        let u = law.grid()[0].clone();
+        let mut g = vec![0.0; u.len()];
+        // About 2e7 points per measurement.
+        let evals = (20_000_000 / obs.len()).max(10);
+        let measure = |fused: bool, g: &mut [f64]| {
+            let mut t = Vec::new();
+            for _ in 0..repeats.max(1) {
+                let c = thread_cpu_seconds();
+                let mut sink = 0.0;
+                for _ in 0..evals {
+                    sink += if fused {
+                        objective.value_grad(std::hint::black_box(&u), g)
+                    } else {
+                        objective.value_grad_unfused(std::hint::black_box(&u), g)
+                    };
+                }
+                std::hint::black_box(sink);
+                t.push((thread_cpu_seconds() - c) * 1e9 / (evals * obs.len()) as f64);
+            }
+            median(t)
+        };
+        let has_fused = {
+            let mut g2 = vec![0.0; u.len()];
+            objective.has_fused_kernel(&u, &mut g2)
+        };
+        rows.push(KernelRow {
+            law: law.name.clone(),
+            points: obs.len(),
+            fused_ns_per_point: has_fused.then(|| measure(true, &mut g)),
+            unfused_ns_per_point: measure(false, &mut g),
+        });
+    }
+    Ok(rows)
 }

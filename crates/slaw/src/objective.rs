@@ -102,33 +102,61 @@ impl<'a> Objective<'a> {
     /// where the law is undefined (non-finite or, in log space, non-positive
     /// prediction) makes the objective +inf.
     pub fn value_grad(&self, u: &[f64], grad: &mut [f64]) -> f64 {
-        let n = self.obs.len();
-        let p = u.len();
-        let d = self.obs.dim();
+        match self.fused(u, grad) {
+            Some(v) => v,
+            None => self.value_grad_unfused(u, grad),
+        }
+    }
+
+    fn loss_data(&self) -> LossData<'_> {
         let (huber, delta) = match self.loss {
             Loss::Huber { delta } => (true, delta),
             Loss::Squared => (false, 0.0),
         };
-        if self.space == Space::Log {
-            // One pass over the points: no Jacobian in memory.
-            let data = LossData {
-                target: &self.target,
-                weight: &self.obs.weight,
-                huber,
-                delta,
-            };
-            if let Some(total) = self
-                .law
-                .model
-                .ln_loss(&self.obs.x, &self.lnx, d, u, &data, grad)
-            {
-                return if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
-                    total
-                } else {
-                    f64::INFINITY
-                };
-            }
+        LossData {
+            target: &self.target,
+            weight: &self.obs.weight,
+            huber,
+            delta,
         }
+    }
+
+    /// The law's fused kernel (one pass over the points, no Jacobian in
+    /// memory), if it has one and the objective is on log L.
+    fn fused(&self, u: &[f64], grad: &mut [f64]) -> Option<f64> {
+        if self.space != Space::Log {
+            return None;
+        }
+        let total = self.law.model.ln_loss(
+            &self.obs.x,
+            &self.lnx,
+            self.obs.dim(),
+            u,
+            &self.loss_data(),
+            grad,
+        )?;
+        Some(if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
+            total
+        } else {
+            f64::INFINITY
+        })
+    }
+
+    /// Whether `value_grad` runs a fused kernel for this law (it evaluates
+    /// once at `u`).
+    pub fn has_fused_kernel(&self, u: &[f64], grad: &mut [f64]) -> bool {
+        self.fused(u, grad).is_some()
+    }
+
+    /// `value_grad` through the law's batch evaluation (`ln_batch` /
+    /// `value_batch`) and a separate reduction over a materialised Jacobian:
+    /// the path of laws without a fused kernel (and the reference the
+    /// fused kernels are tested and benchmarked against).
+    pub fn value_grad_unfused(&self, u: &[f64], grad: &mut [f64]) -> f64 {
+        let n = self.obs.len();
+        let p = u.len();
+        let d = self.obs.dim();
+        let LossData { huber, delta, .. } = self.loss_data();
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
             let (pred, jac) = scratch.take(n, n * p);
@@ -357,6 +385,57 @@ crate::multiversion! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fused_kernels_match_the_batch_path() {
+        use crate::law::catalog;
+        let xs: Vec<f64> = (0..203).map(|i| 10f64.powf(1.0 + i as f64 / 40.0)).collect();
+        let cases: Vec<(crate::law::Law, Vec<f64>, usize)> = vec![
+            (catalog::power(), vec![2e3, 0.5, 1.5], 1),
+            (catalog::vanilla_ft(), vec![50.0, 0.4, 1.0, 1.0], 1),
+            (catalog::rectified(), vec![80.0, 40.0, 0.5, 1.0], 1),
+            (catalog::chinchilla(), vec![400.0, 0.34, 410.0, 0.28, 1.7], 2),
+            (catalog::joint_mult(), vec![1e4, 0.3, 0.1, 1.0], 2),
+            (catalog::joint_add(), vec![300.0, 0.3, 5.0, 0.15, 1.0], 2),
+            (catalog::reciprocal(), vec![3.0, 0.05, 2.5], 1),
+        ];
+        for (law, truth, dim) in cases {
+            let pts: Vec<Vec<f64>> = xs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    let mut p = vec![if law.name == "rectified" && i == 0 { 0.0 } else { x }];
+                    if dim == 2 {
+                        p.push(1e3 * (1.0 + (i % 7) as f64));
+                    }
+                    p
+                })
+                .collect();
+            let obs = crate::synthetic::generate(&law, &truth, &pts, 0.01, 3, "");
+            for loss in [Loss::Huber { delta: 1e-3 }, Loss::Squared] {
+                let o = Objective::new(&law, &obs, loss, Space::Log);
+                for start in law.grid().iter().step_by(7).take(20) {
+                    let (mut g1, mut g2) = (vec![0.0; start.len()], vec![0.0; start.len()]);
+                    assert!(o.has_fused_kernel(start, &mut g1), "{}", law.name);
+                    let f1 = o.value_grad(start, &mut g1);
+                    let f2 = o.value_grad_unfused(start, &mut g2);
+                    if !f2.is_finite() {
+                        assert!(!f1.is_finite(), "{}", law.name);
+                        continue;
+                    }
+                    assert!((f1 - f2).abs() <= 1e-12 * f2.abs(), "{}: {f1} vs {f2}", law.name);
+                    let scale = g2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    for (a, b) in g1.iter().zip(&g2) {
+                        assert!(
+                            (a - b).abs() <= 1e-10 * scale + 1e-300,
+                            "{}: gradient {g1:?} vs {g2:?}",
+                            law.name
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn huber_is_continuous_at_delta() {
