@@ -159,7 +159,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-#[inline]
+#[inline(always)]
 fn project(x: &mut [f64], lo: &[f64], hi: &[f64]) {
     for i in 0..x.len() {
         x[i] = x[i].clamp(lo[i], hi[i]);
@@ -167,6 +167,7 @@ fn project(x: &mut [f64], lo: &[f64], hi: &[f64]) {
 }
 
 /// Infinity norm of the projected gradient step P(x - g) - x.
+#[inline(always)]
 fn projected_gradient_norm(x: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
     let mut m: f64 = 0.0;
     for i in 0..x.len() {
@@ -189,7 +190,37 @@ impl Solver for LbfgsBox {
         hi: &[f64],
         tol: &Tolerances,
     ) -> Outcome {
-        let n = x0.len();
+        // Small problems (every scaling law) get a copy with the dimension
+        // known at compile time: each loop over the variables is unrolled,
+        // without bounds checks. The arithmetic, in the same order, is
+        // identical.
+        match x0.len() {
+            1 => self.run::<1>(f, x0, lo, hi, tol),
+            2 => self.run::<2>(f, x0, lo, hi, tol),
+            3 => self.run::<3>(f, x0, lo, hi, tol),
+            4 => self.run::<4>(f, x0, lo, hi, tol),
+            5 => self.run::<5>(f, x0, lo, hi, tol),
+            6 => self.run::<6>(f, x0, lo, hi, tol),
+            7 => self.run::<7>(f, x0, lo, hi, tol),
+            8 => self.run::<8>(f, x0, lo, hi, tol),
+            _ => self.run::<0>(f, x0, lo, hi, tol),
+        }
+    }
+}
+
+impl LbfgsBox {
+    /// The solver for `N` variables (`N = 0`: any number).
+    #[inline(always)]
+    fn run<const N: usize>(
+        &self,
+        f: &dyn Function,
+        x0: &[f64],
+        lo: &[f64],
+        hi: &[f64],
+        tol: &Tolerances,
+    ) -> Outcome {
+        let n = if N > 0 { N } else { x0.len() };
+        let (x0, lo, hi) = (&x0[..n], &lo[..n], &hi[..n]);
         let m = self.memory.max(1);
         let mut x = x0.to_vec();
         project(&mut x, lo, hi);
