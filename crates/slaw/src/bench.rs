@@ -275,13 +275,7 @@ pub fn selection_lodo(
     let (t, rows) = time(repeats, || {
         protocol::run_lodo(&datasets, &methods, level, 0)
     })?;
-    let row = selection_row(
-        "leave one dataset out",
-        files.len(),
-        repeats,
-        &t,
-        &rows,
-    );
+    let row = selection_row("leave one dataset out", files.len(), repeats, &t, &rows);
     Ok((rows, row))
 }
 
@@ -333,7 +327,12 @@ pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
         let pts: Vec<Vec<f64>> = xs
             .iter()
             .enumerate()
-            .map(|(i, &x)| vec![x * 1e4, 10f64.powf(3.0 + 3.0 * ((i * 7919) % n) as f64 / n as f64)])
+            .map(|(i, &x)| {
+                vec![
+                    x * 1e4,
+                    10f64.powf(3.0 + 3.0 * ((i * 7919) % n) as f64 / n as f64),
+                ]
+            })
             .collect();
         let obs = crate::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
         (law, obs)

@@ -157,11 +157,18 @@ pub const FIRST_BATCH: usize = 16;
 /// Whether `x` (an end point reached with objective `fx`) agrees with the
 /// best optimum `best` (objective `fbest`): objective within `ftol`
 /// (relative) and every parameter within `xtol * (1 + |best|)`.
-pub fn agrees(x: &[f64], fx: f64, best: &[f64], fbest: f64, ftol: f64, xtol: f64, floor: f64) -> bool {
+pub fn agrees(
+    x: &[f64],
+    fx: f64,
+    best: &[f64],
+    fbest: f64,
+    ftol: f64,
+    xtol: f64,
+    floor: f64,
+) -> bool {
     fx.is_finite()
         && fx <= fbest + ftol * fbest.abs() + floor
-        && x
-            .iter()
+        && x.iter()
             .zip(best)
             .all(|(a, b)| (a - b).abs() <= xtol * (1.0 + b.abs()))
 }
@@ -563,7 +570,16 @@ fn search(
         let mut reached: Vec<bool> = outcomes
             .iter()
             .map(|o| {
-                ok(o) && agrees(&o.x, o.f, &x, fx, BEST_TOLERANCE, AGREE_XTOL_SCREENED, floor)
+                ok(o)
+                    && agrees(
+                        &o.x,
+                        o.f,
+                        &x,
+                        fx,
+                        BEST_TOLERANCE,
+                        AGREE_XTOL_SCREENED,
+                        floor,
+                    )
             })
             .collect();
         for (i, p) in polish_cache.iter() {
@@ -588,27 +604,17 @@ fn search(
             })
             .count()
             .max(usize::from(converged));
-        if std::env::var_os("SLAW_DEBUG_AGREE").is_some() {
-            let near: Vec<f64> = outcomes
-                .iter()
-                .filter(|o| ok(o) && o.f <= fx + BEST_TOLERANCE * fx.abs() + floor)
-                .map(|o| {
-                    o.x.iter()
-                        .zip(&x)
-                        .map(|(a, b)| (a - b).abs() / (1.0 + b.abs()))
-                        .fold(0.0, f64::max)
-                })
-                .collect();
-            eprintln!(
-                "[agree] {} run {} n_best {} near-f distances {:?}",
-                law.name,
-                outcomes.len(),
-                n_best,
-                near
-            );
-        }
         if agree_target > 0 && n_best >= agree_target && converged {
-            break (n_converged, best, x, fx, polished, n_best, n_near, converged);
+            break (
+                n_converged,
+                best,
+                x,
+                fx,
+                polished,
+                n_best,
+                n_near,
+                converged,
+            );
         }
         if !exhausted {
             continue;
@@ -622,7 +628,16 @@ fn search(
             extra = n;
             continue;
         }
-        break (n_converged, best, x, fx, polished, n_best, n_near, converged);
+        break (
+            n_converged,
+            best,
+            x,
+            fx,
+            polished,
+            n_best,
+            n_near,
+            converged,
+        );
     };
     let iterations = outcomes.iter().map(|o| o.iterations).sum();
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;

@@ -267,7 +267,11 @@ pub fn weighted_loss(data: &LossData, t: f64, w: f64, pred: f64) -> (f64, f64) {
     let r = pred - t;
     let a = r.abs();
     let inside = a <= d;
-    let rho = if inside { 0.5 * r * r } else { d * (a - 0.5 * d) };
+    let rho = if inside {
+        0.5 * r * r
+    } else {
+        d * (a - 0.5 * d)
+    };
     let psi = r.max(-d).min(d);
     (c * w * rho, c * w * psi)
 }
@@ -389,12 +393,18 @@ mod tests {
     #[test]
     fn fused_kernels_match_the_batch_path() {
         use crate::law::catalog;
-        let xs: Vec<f64> = (0..203).map(|i| 10f64.powf(1.0 + i as f64 / 40.0)).collect();
+        let xs: Vec<f64> = (0..203)
+            .map(|i| 10f64.powf(1.0 + i as f64 / 40.0))
+            .collect();
         let cases: Vec<(crate::law::Law, Vec<f64>, usize)> = vec![
             (catalog::power(), vec![2e3, 0.5, 1.5], 1),
             (catalog::vanilla_ft(), vec![50.0, 0.4, 1.0, 1.0], 1),
             (catalog::rectified(), vec![80.0, 40.0, 0.5, 1.0], 1),
-            (catalog::chinchilla(), vec![400.0, 0.34, 410.0, 0.28, 1.7], 2),
+            (
+                catalog::chinchilla(),
+                vec![400.0, 0.34, 410.0, 0.28, 1.7],
+                2,
+            ),
             (catalog::joint_mult(), vec![1e4, 0.3, 0.1, 1.0], 2),
             (catalog::joint_add(), vec![300.0, 0.3, 5.0, 0.15, 1.0], 2),
             (catalog::reciprocal(), vec![3.0, 0.05, 2.5], 1),
@@ -404,7 +414,11 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, &x)| {
-                    let mut p = vec![if law.name == "rectified" && i == 0 { 0.0 } else { x }];
+                    let mut p = vec![if law.name == "rectified" && i == 0 {
+                        0.0
+                    } else {
+                        x
+                    }];
                     if dim == 2 {
                         p.push(1e3 * (1.0 + (i % 7) as f64));
                     }
@@ -423,7 +437,11 @@ mod tests {
                         assert!(!f1.is_finite(), "{}", law.name);
                         continue;
                     }
-                    assert!((f1 - f2).abs() <= 1e-12 * f2.abs(), "{}: {f1} vs {f2}", law.name);
+                    assert!(
+                        (f1 - f2).abs() <= 1e-12 * f2.abs(),
+                        "{}: {f1} vs {f2}",
+                        law.name
+                    );
                     let scale = g2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
                     for (a, b) in g1.iter().zip(&g2) {
                         assert!(
