@@ -594,6 +594,104 @@ impl Model for Bnsl {
         }
         l
     }
+    fn ln_loss(
+        &self,
+        _x: &[f64],
+        lnx: &[f64],
+        _dim: usize,
+        u: &[f64],
+        data: &LossData,
+        grad: &mut [f64],
+    ) -> Option<f64> {
+        match self.breaks {
+            1 => Some(bnsl1_ln_loss(lnx, u, data, grad)),
+            2 => Some(bnsl2_ln_loss(lnx, u, data, grad)),
+            _ => None,
+        }
+    }
+}
+
+/// ln y and its gradient for the broken power law with `B` breaks
+/// (`P` = 3 + 3B parameters) at ln x = `lx`; `f[i]` = (f_i, 1 / f_i) of
+/// each break. Softplus and logistic from one fast exp per break:
+/// ln(1 + e^z) = ln(w) e^z / (w - 1) with w = 1 + e^z (exact where w
+/// rounds), and z itself above 30.
+#[inline(always)]
+fn bnsl_point<const B: usize, const P: usize, const FMA: bool>(
+    lx: f64,
+    u: &[f64; P],
+    f: &[(f64, f64); B],
+) -> (f64, [f64; P]) {
+    let mut g = [0.0; P];
+    let mut t = fmadd::<FMA>(-u[2], lx, u[1]);
+    g[1] = 1.0;
+    g[2] = -lx;
+    for (i, &(fi, inv_f)) in f.iter().enumerate() {
+        let k = 3 + 3 * i;
+        let c = u[k + 1];
+        let z = (lx - u[k]) * inv_f;
+        let ez = fastmath::exp_k::<FMA>(z.min(30.0));
+        let w = 1.0 + ez;
+        let wm = w - 1.0;
+        let lp = fastmath::ln_positive_k::<FMA>(w);
+        let sp = if z > 30.0 {
+            z
+        } else if wm == 0.0 {
+            ez
+        } else {
+            lp * (ez / wm)
+        };
+        let sig = ez / w;
+        t = fmadd::<FMA>(-c * fi, sp, t);
+        g[k] = c * sig;
+        g[k + 1] = -fi * sp;
+        g[k + 2] = fi * c * (sig * z - sp);
+    }
+    // ln(a + e^t) = m + ln(e^(u0 - m) + e^(t - m)), m the larger.
+    let m = u[0].max(t);
+    let ea = fastmath::exp_k::<FMA>(u[0] - m);
+    let et = fastmath::exp_k::<FMA>(t - m);
+    let sum = ea + et;
+    let inv = 1.0 / sum;
+    let wt = et * inv;
+    g[0] = ea * inv;
+    for v in g[1..].iter_mut() {
+        *v *= wt;
+    }
+    (m + fastmath::ln_positive_k::<FMA>(sum), g)
+}
+
+/// (f_i, 1 / f_i) of each break of internal `u`.
+#[inline(always)]
+fn bnsl_breaks<const B: usize>(u: &[f64]) -> [(f64, f64); B] {
+    let mut f = [(0.0, 0.0); B];
+    for (i, fi) in f.iter_mut().enumerate() {
+        let v = exp_capped(u[5 + 3 * i]);
+        *fi = (v, 1.0 / v);
+    }
+    f
+}
+
+crate::multiversion! {
+    /// The broken power law with one break: the objective over a batch.
+    fn bnsl1_ln_loss(lnx: &[f64], u: &[f64], data: &LossData, grad: &mut [f64]) -> f64 {
+        let u: &[f64; 6] = u.try_into().expect("6 parameters");
+        let f = bnsl_breaks::<1>(u);
+        crate::fused_reduce!(data, grad, 6, FMA, lnx, 1, |xi| {
+            bnsl_point::<1, 6, FMA>(xi[0], u, &f)
+        })
+    }
+}
+
+crate::multiversion! {
+    /// The broken power law with two breaks: the objective over a batch.
+    fn bnsl2_ln_loss(lnx: &[f64], u: &[f64], data: &LossData, grad: &mut [f64]) -> f64 {
+        let u: &[f64; 9] = u.try_into().expect("9 parameters");
+        let f = bnsl_breaks::<2>(u);
+        crate::fused_reduce!(data, grad, 9, FMA, lnx, 1, |xi| {
+            bnsl_point::<2, 9, FMA>(xi[0], u, &f)
+        })
+    }
 }
 
 /// L_i = a0 / (1 + a1 i) + a2 (temporal law, per token position).
