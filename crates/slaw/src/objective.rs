@@ -341,7 +341,15 @@ macro_rules! fused_reduce {
 /// Pairwise sum of the lanes (a fixed order: the same on every machine).
 #[inline(always)]
 pub fn lane_sum(a: &[f64; LANES]) -> f64 {
-    ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
+    let mut v = *a;
+    let mut w = LANES;
+    while w > 1 {
+        w /= 2;
+        for i in 0..w {
+            v[i] += v[i + w];
+        }
+    }
+    v[0]
 }
 
 crate::multiversion! {
