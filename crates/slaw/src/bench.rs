@@ -122,6 +122,10 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
         });
     }
 
+    // One law on 100,000 points from one start (the scipy script fits the
+    // same points from the same start): the cost of a large fit.
+    rows.extend(large_fits(repeats, solver)?);
+
     let law = catalog::rectified();
     let mut curves = Vec::new();
     for file in ["flan.csv", "wmt19.csv"] {
@@ -377,6 +381,76 @@ pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
             points: obs.len(),
             fused_ns_per_point: has_fused.then(|| measure(true, &mut g)),
             unfused_ns_per_point: measure(false, &mut g),
+        });
+    }
+    Ok(rows)
+}
+
+/// The 100,000 points of the large-fit benchmark: x log-spaced over
+/// 10^lo..10^hi, y the law at `truth` times 1 + 0.002 sin(i) (the scipy
+/// script builds the same points).
+fn large_points(law: &crate::law::Law, truth: &[f64], lo: f64, hi: f64) -> Observations {
+    let n = 100_000;
+    let xs: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))
+        .collect();
+    let y: Vec<f64> = xs
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| law.predict(&[x], truth) * (1.0 + 0.002 * (i as f64).sin()))
+        .collect();
+    Observations::from_columns(&["x"], &[xs], y)
+}
+
+/// `power` and `vanilla-ft` fitted to 100,000 points from one start,
+/// squared error on ln L, analytic gradients.
+fn large_fits(repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
+    let cases = [
+        (
+            catalog::power(),
+            vec![2000.0, 0.5, 1.5],
+            vec![100.0, 0.3, 1.0],
+            (1.0, 6.0),
+        ),
+        (
+            catalog::vanilla_ft(),
+            vec![50.0, 0.4, 1.0, 1.0],
+            vec![10.0, 0.3, 0.5, 0.8],
+            (2.0, 6.0),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (law, truth, start, (lo, hi)) in cases {
+        let obs = large_points(&law, &truth, lo, hi);
+        let opts = FitOptions {
+            loss: Loss::Squared,
+            space: Space::Log,
+            starts: Some(vec![law.to_internal(&start)]),
+            polish: 1,
+            ..FitOptions::default()
+        };
+        let (t, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
+        rows.push(BenchRow {
+            name: format!(
+                "{}: 100,000 points, squared error on ln L, one start",
+                law.name
+            ),
+            repeats,
+            median_s: t.median,
+            min_s: t.min,
+            cpu_median_s: t.cpu_median,
+            fits: 1,
+            starts_per_fit: res.n_starts,
+            evaluations: res.evaluations,
+            result: format!(
+                "objective {:.9e}, parameters {:?}, converged {}",
+                res.objective,
+                res.params
+                    .iter()
+                    .map(|v| format!("{v:.6}"))
+                    .collect::<Vec<_>>(),
+                res.converged
+            ),
         });
     }
     Ok(rows)

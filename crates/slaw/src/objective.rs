@@ -417,11 +417,6 @@ mod tests {
             (catalog::joint_add(), vec![300.0, 0.3, 5.0, 0.15, 1.0], 2),
             (catalog::reciprocal(), vec![3.0, 0.05, 2.5], 1),
             (catalog::bnsl(1), vec![0.8, 20.0, 0.1, 3e3, 0.3, 1.0], 1),
-            (
-                catalog::bnsl(2),
-                vec![0.8, 20.0, 0.1, 3e2, 0.3, 1.0, 3e4, 0.2, 0.5],
-                1,
-            ),
         ];
         for (law, truth, dim) in cases {
             let pts: Vec<Vec<f64>> = xs
