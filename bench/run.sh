@@ -13,11 +13,13 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 cargo build --release --quiet
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "== slaw (median of 5 repeats)"
+echo "== slaw (median of 5 repeats; wall and CPU time of the process)"
 ./target/release/slaw bench engine --data "$data" --repeats 5
 ./target/release/slaw bench engine --data "$data" --repeats 5 --solver basin
-echo "== scipy reference (one run each)"
-"$venv/bin/python" bench/reference/scipy_engine.py "$data" "$@"
+echo "== scipy reference (one run each; BLAS/OpenMP pinned to one thread, as a fit of 5 parameters needs)"
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$venv/bin/python" bench/reference/scipy_engine.py "$data" "$@"
+echo "== slaw bench kernels (CPU ns per point and evaluation, one thread)"
+./target/release/slaw bench kernels --data "$data" --repeats 5
 echo "== slaw bench selection (median of 5 repeats)"
 ./target/release/slaw bench selection --data "$data/finetune-selection" --repeats 5
 echo "== slaw bench runner (the run scheduler replayed on the measured losses)"

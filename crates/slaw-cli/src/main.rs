@@ -4,7 +4,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use slaw::analysis::{self, FitJob};
-use slaw::fit::FitOptions;
+use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
 use slaw::objective::{Loss, Space};
 use slaw::observations::{Columns, Holdout, Observations};
@@ -133,6 +133,17 @@ enum BenchWhat {
         /// The folder holding multipower/ and misfitting/.
         #[arg(long, default_value = "../shared/data/loss-curves")]
         data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The objective kernels of the built-in laws: CPU nanoseconds per point and evaluation
+    /// (value and gradient) on one thread, fused kernel and batch path side by side.
+    Kernels {
+        /// The folder holding chinchilla/.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
         #[arg(long)]
         json: bool,
     },
@@ -278,6 +289,11 @@ struct DataArgs {
     /// the best distinct optima are then polished to full precision.
     #[arg(long, default_value_t = 1e-3)]
     screen_tol: f64,
+    /// How many starts of the law's grid run: K (the default 3) runs them in batches, coarse to
+    /// fine over the grid, and stops once K distinct starts reached the best optimum (objective
+    /// within 1% after screening, parameters within 5%); `all` runs the whole grid.
+    #[arg(long, default_value = "3")]
+    starts: String,
 }
 
 #[derive(Args)]
@@ -440,6 +456,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {
             what:
+                BenchWhat::Kernels {
+                    data,
+                    repeats,
+                    json,
+                },
+        } => {
+            let rows = slaw::bench::kernels(&data, repeats)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                println!(
+                    "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
+                    "law", "points", "fused", "batch path"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<12} {:>8} {:>14} {:>14.2}",
+                        r.law,
+                        r.points,
+                        r.fused_ns_per_point
+                            .map(|v| format!("{v:.2}"))
+                            .unwrap_or_else(|| "-".into()),
+                        r.unfused_ns_per_point
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
                 BenchWhat::Engine {
                     data,
                     repeats,
@@ -458,8 +504,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("solver: {}; threads: {}", solver.name(), rayon_threads());
                 for r in &rows {
                     println!(
-                        "{}\n  median {:.4} s (min {:.4} s, {} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
-                        r.name, r.median_s, r.min_s, r.repeats, r.fits, r.starts_per_fit, r.evaluations, r.result
+                        "{}\n  median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
+                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits, r.starts_per_fit, r.evaluations, r.result
                     );
                 }
             }
@@ -501,10 +547,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print!("{}", report::selection_bench_table(&rows));
                 println!(
-                    "\n{}: median {:.4} s (min {:.4} s, {} repeats, {} threads)",
+                    "\n{}: median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats, {} threads)",
                     timing.name,
                     timing.median_s,
                     timing.min_s,
+                    timing.cpu_median_s,
                     timing.repeats,
                     rayon_threads()
                 );
@@ -601,12 +648,23 @@ fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
         },
         starts: None,
         screen_ftol: d.screen_tol,
+        multistart: parse_starts(&d.starts)?,
         ..FitOptions::default()
     };
     if !(d.screen_tol > 0.0 && d.screen_tol < 1.0) {
         bail!("--screen-tol must be between 0 and 1");
     }
     Ok((obs, holdout, opts))
+}
+
+fn parse_starts(s: &str) -> Result<MultiStart> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(MultiStart::All);
+    }
+    match s.trim().parse::<usize>() {
+        Ok(k) if k >= 1 => Ok(MultiStart::Adaptive { agree: k }),
+        _ => bail!("--starts: '{s}' is neither 'all' nor a count of agreeing starts >= 1"),
+    }
 }
 
 fn parse_f64(s: &str, what: &str) -> Result<f64> {

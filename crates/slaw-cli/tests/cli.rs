@@ -1348,3 +1348,57 @@ fn unsupported_plot_formats_fail_before_any_work() {
             .stderr(predicate::str::contains(".svg or .png"));
     }
 }
+
+#[test]
+fn starts_adaptive_by_default_all_on_request() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let fit_json = |extra: &[&str]| -> serde_json::Value {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args([
+                "fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv", "--json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["groups"][0]["fit"].clone()
+    };
+    let adaptive = fit_json(&[]);
+    let all = fit_json(&["--starts", "all"]);
+    let grid = all["grid_starts"].as_u64().unwrap();
+    assert_eq!(grid, 80); // power: 5 x 4 x 4
+    assert_eq!(all["n_starts"].as_u64().unwrap(), grid);
+    assert_eq!(all["agree_target"].as_u64().unwrap(), 0);
+    assert_eq!(adaptive["agree_target"].as_u64().unwrap(), 3);
+    let used = adaptive["n_starts"].as_u64().unwrap();
+    assert!(used < grid, "{used}");
+    assert!(adaptive["n_best"].as_u64().unwrap() >= 3);
+    let (a, b) = (
+        adaptive["objective"].as_f64().unwrap(),
+        all["objective"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() <= 1e-6 * b, "{a} vs {b}");
+    // The text says how many starts ran and agreed.
+    slaw()
+        .current_dir(dir.path())
+        .args(["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("of a 80-start grid"))
+        .stdout(predicate::str::contains("(the search stops at 3)"));
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv", "--starts", "0",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--starts"));
+}

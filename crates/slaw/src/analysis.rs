@@ -9,6 +9,7 @@ use crate::law::Law;
 use crate::objective::Space;
 use crate::observations::{Domain, Holdout, Observations};
 use crate::{Error, Result};
+use rayon::prelude::*;
 
 #[derive(Debug, Clone)]
 pub struct FitJob {
@@ -122,8 +123,25 @@ pub fn run(
             }
         }
     }
-    let mut out = Vec::new();
-    for group in obs.groups() {
+    // Groups in parallel (each fit's own starts are few and short: the
+    // parallelism pays across groups), in their order.
+    // The first failing group in order reports (as a sequential loop would).
+    let fits: Vec<Result<GroupFit>> = obs
+        .groups()
+        .into_par_iter()
+        .map(|group| fit_group(job, obs, group, on_bootstrap))
+        .collect();
+    fits.into_iter().collect()
+}
+
+/// One group's fit, bootstrap, calibration and predictions.
+fn fit_group(
+    job: &FitJob,
+    obs: &Observations,
+    group: String,
+    on_bootstrap: &(dyn Fn() + Sync),
+) -> Result<GroupFit> {
+    {
         let idx = obs.group_indices(&group);
         let (train_idx, held_idx) = job.holdout.split(obs, &idx);
         let train = obs.subset(&train_idx);
@@ -161,7 +179,7 @@ pub fn run(
                 depends_on_unpinned: depends_on(&job.law, x, &res.internal, res.unidentified()),
             })
             .collect();
-        out.push(GroupFit {
+        Ok(GroupFit {
             group,
             fit: res,
             train: train_diag,
@@ -171,9 +189,8 @@ pub fn run(
             calibration,
             train_idx,
             held_idx,
-        });
+        })
     }
-    Ok(out)
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -3,9 +3,10 @@
 //! `bench/reference/scipy_engine.py` beside it (see BENCHMARKS.md).
 
 use crate::datasets;
-use crate::fit::{fit_with, FitOptions};
+use crate::fit::{fit_with, FitOptions, MultiStart};
 use crate::law::catalog;
-use crate::objective::{Loss, Space};
+use crate::objective::{Loss, Objective, Space};
+use crate::observations::Observations;
 use crate::solver::Solver;
 use crate::Result;
 use rayon::prelude::*;
@@ -18,6 +19,8 @@ pub struct BenchRow {
     pub repeats: usize,
     pub median_s: f64,
     pub min_s: f64,
+    /// Median CPU time of the process (every thread) per repeat.
+    pub cpu_median_s: f64,
     pub fits: usize,
     pub starts_per_fit: usize,
     pub evaluations: u64,
@@ -35,85 +38,144 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Run `f` `repeats` times, returning (median, min) seconds and the last output.
-fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(f64, f64, T)> {
+/// CPU time of the whole process (all threads) so far, in seconds.
+pub fn process_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec we own.
+        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64;
+        }
+    }
+    f64::NAN
+}
+
+/// One timing: wall (median, min) and CPU (median) seconds.
+struct Timing {
+    median: f64,
+    min: f64,
+    cpu_median: f64,
+}
+
+/// Run `f` `repeats` times, returning the timing and the last output.
+fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Timing, T)> {
     let mut times = Vec::with_capacity(repeats);
+    let mut cpu = Vec::with_capacity(repeats);
     let mut last = None;
     for _ in 0..repeats.max(1) {
+        let c = process_cpu_seconds();
         let t = Instant::now();
         let out = f()?;
         times.push(t.elapsed().as_secs_f64());
+        cpu.push(process_cpu_seconds() - c);
         last = Some(out);
     }
     let min = times.iter().cloned().fold(f64::INFINITY, f64::min);
-    Ok((median(times), min, last.expect("at least one repeat")))
+    Ok((
+        Timing {
+            median: median(times),
+            min,
+            cpu_median: median(cpu),
+        },
+        last.expect("at least one repeat"),
+    ))
 }
 
-/// The Chinchilla 4500-start fit and the 60 rectified-law fits.
+/// The Chinchilla fit (adaptive search, then the whole 4500-start grid) and
+/// the 60 rectified-law fits (likewise).
 pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     let obs = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5)?;
     let law = catalog::chinchilla();
-    let opts = FitOptions::default();
-    let (med, min, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
-    rows.push(BenchRow {
-        name: "chinchilla: Huber 1e-3 on log L, Hoffmann grid".into(),
-        repeats,
-        median_s: med,
-        min_s: min,
-        fits: 1,
-        starts_per_fit: res.n_starts,
-        evaluations: res.evaluations,
-        result: format!(
-            "objective {:.7} alpha {:.4} beta {:.4} E {:.4} ({} of {} starts converged)",
-            res.objective,
-            res.params[1],
-            res.params[3],
-            res.params[4],
-            res.n_converged,
-            res.n_starts
-        ),
-    });
+    for (what, multistart) in [
+        ("adaptive starts (3 agreeing)", MultiStart::DEFAULT),
+        ("every start", MultiStart::All),
+    ] {
+        let opts = FitOptions {
+            multistart,
+            ..FitOptions::default()
+        };
+        let (t, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
+        rows.push(BenchRow {
+            name: format!("chinchilla: Huber 1e-3 on log L, Hoffmann grid, {what}"),
+            repeats,
+            median_s: t.median,
+            min_s: t.min,
+            cpu_median_s: t.cpu_median,
+            fits: 1,
+            starts_per_fit: res.n_starts,
+            evaluations: res.evaluations,
+            result: format!(
+                "objective {:.7} alpha {:.4} beta {:.4} E {:.4} ({} of {} starts converged, {} reached the best optimum)",
+                res.objective,
+                res.params[1],
+                res.params[3],
+                res.params[4],
+                res.n_converged,
+                res.n_starts,
+                res.n_best
+            ),
+        });
+    }
+
+    // One law on 100,000 points from one start (the scipy script fits the
+    // same points from the same start): the cost of a large fit.
+    rows.extend(large_fits(repeats, solver)?);
 
     let law = catalog::rectified();
-    let opts = FitOptions {
-        loss: Loss::Squared,
-        space: Space::Log,
-        ..FitOptions::default()
-    };
     let mut curves = Vec::new();
     for file in ["flan.csv", "wmt19.csv"] {
         for m in datasets::finetune_wide(&data.join("finetune-selection").join(file))? {
             curves.push(m.observations(1.0, f64::INFINITY));
         }
     }
-    let (med, min, out) = time(repeats, || {
-        let fits = curves
-            .par_iter()
-            .map(|obs| fit_with(&law, obs, &opts, solver))
-            .collect::<Result<Vec<_>>>()?;
-        let evals = fits.iter().map(|r| r.evaluations).sum::<u64>();
-        let worst = fits
-            .iter()
-            .zip(&curves)
-            .map(|(r, obs)| crate::diagnostics::evaluate(&law, &r.params, obs).rmsd_log)
-            .fold(0.0, f64::max);
-        let failed = fits.iter().filter(|r| !r.converged).count();
-        Ok((evals, worst, failed))
-    })?;
-    rows.push(BenchRow {
-        name: format!("rectified: {} curves, squared error on log L", curves.len()),
-        repeats,
-        median_s: med,
-        min_s: min,
-        fits: curves.len(),
-        starts_per_fit: law.grid().len(),
-        evaluations: out.0,
-        result: format!(
-            "largest RMSD(log L) {:.4}; {} fits not converged",
-            out.1, out.2
-        ),
-    });
+    for (what, multistart) in [
+        ("adaptive starts", MultiStart::DEFAULT),
+        ("every start", MultiStart::All),
+    ] {
+        let opts = FitOptions {
+            loss: Loss::Squared,
+            space: Space::Log,
+            multistart,
+            ..FitOptions::default()
+        };
+        let (t, out) = time(repeats, || {
+            let fits = curves
+                .par_iter()
+                .map(|obs| fit_with(&law, obs, &opts, solver))
+                .collect::<Result<Vec<_>>>()?;
+            let evals = fits.iter().map(|r| r.evaluations).sum::<u64>();
+            let starts = fits.iter().map(|r| r.n_starts).sum::<usize>();
+            let worst = fits
+                .iter()
+                .zip(&curves)
+                .map(|(r, obs)| crate::diagnostics::evaluate(&law, &r.params, obs).rmsd_log)
+                .fold(0.0, f64::max);
+            let failed = fits.iter().filter(|r| !r.converged).count();
+            Ok((evals, worst, failed, starts))
+        })?;
+        rows.push(BenchRow {
+            name: format!(
+                "rectified: {} curves, squared error on log L, {what}",
+                curves.len()
+            ),
+            repeats,
+            median_s: t.median,
+            min_s: t.min,
+            cpu_median_s: t.cpu_median,
+            fits: curves.len(),
+            starts_per_fit: out.3 / curves.len().max(1),
+            evaluations: out.0,
+            result: format!(
+                "largest RMSD(log L) {:.4}; {} fits not converged; {} starts in all",
+                out.1, out.2, out.3
+            ),
+        });
+    }
     Ok(rows)
 }
 
@@ -147,7 +209,7 @@ pub fn selection(
     use crate::selection::protocol;
     let files = wide_csvs(dir)?;
     let methods = protocol::all_methods();
-    let (median_s, min_s, rows) = time(repeats, || {
+    let (t, rows) = time(repeats, || {
         let mut rows = Vec::new();
         for f in &files {
             let pool = datasets::finetune_wide(f)?;
@@ -159,7 +221,7 @@ pub fn selection(
         }
         Ok(rows)
     })?;
-    let row = selection_row("in-sample", files.len(), repeats, (median_s, min_s), &rows);
+    let row = selection_row("in-sample", files.len(), repeats, &t, &rows);
     Ok((rows, row))
 }
 
@@ -168,7 +230,7 @@ fn selection_row(
     protocol_name: &str,
     datasets: usize,
     repeats: usize,
-    (median_s, min_s): (f64, f64),
+    t: &Timing,
     rows: &[crate::selection::protocol::Row],
 ) -> BenchRow {
     use crate::selection::protocol;
@@ -179,8 +241,9 @@ fn selection_row(
             protocol::all_methods().len()
         ),
         repeats,
-        median_s,
-        min_s,
+        median_s: t.median,
+        min_s: t.min,
+        cpu_median_s: t.cpu_median,
         fits: rows.len(),
         starts_per_fit: 0,
         evaluations: 0,
@@ -213,15 +276,182 @@ pub fn selection_lodo(
             Ok((name, datasets::finetune_wide(f)?))
         })
         .collect::<Result<_>>()?;
-    let (median_s, min_s, rows) = time(repeats, || {
+    let (t, rows) = time(repeats, || {
         protocol::run_lodo(&datasets, &methods, level, 0)
     })?;
-    let row = selection_row(
-        "leave one dataset out",
-        files.len(),
-        repeats,
-        (median_s, min_s),
-        &rows,
-    );
+    let row = selection_row("leave one dataset out", files.len(), repeats, &t, &rows);
     Ok((rows, row))
+}
+
+/// CPU time of the calling thread, in seconds.
+fn thread_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec we own.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64;
+        }
+    }
+    f64::NAN
+}
+
+/// One law's objective kernel: CPU nanoseconds per point and evaluation
+/// (value and gradient, Huber on log L), on one thread, median of
+/// `repeats`; the fused kernel (`Model::ln_loss`) and the path through
+/// `ln_batch` and a separate reduction.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KernelRow {
+    pub law: String,
+    pub points: usize,
+    pub fused_ns_per_point: Option<f64>,
+    pub unfused_ns_per_point: f64,
+}
+
+/// The kernels of the built-in laws: Chinchilla's 240 runs, and 1e5
+/// synthetic points for the one- and two-input laws.
+pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
+    let mut cases: Vec<(crate::law::Law, Observations)> = Vec::new();
+    if let Ok(obs) = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5) {
+        cases.push((catalog::chinchilla(), obs));
+    }
+    let n = 100_000;
+    let xs: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(1.0 + 5.0 * i as f64 / n as f64))
+        .collect();
+    let one = |law: crate::law::Law, truth: &[f64]| {
+        let pts: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x]).collect();
+        let obs = crate::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
+        (law, obs)
+    };
+    let two = |law: crate::law::Law, truth: &[f64]| {
+        let pts: Vec<Vec<f64>> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                vec![
+                    x * 1e4,
+                    10f64.powf(3.0 + 3.0 * ((i * 7919) % n) as f64 / n as f64),
+                ]
+            })
+            .collect();
+        let obs = crate::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
+        (law, obs)
+    };
+    cases.push(one(catalog::power(), &[2e3, 0.5, 1.5]));
+    cases.push(one(catalog::vanilla_ft(), &[50.0, 0.4, 1.0, 1.0]));
+    cases.push(one(catalog::rectified(), &[80.0, 40.0, 0.5, 1.0]));
+    cases.push(two(catalog::joint_mult(), &[1e4, 0.3, 0.1, 1.0]));
+    cases.push(two(catalog::joint_add(), &[300.0, 0.3, 5.0, 0.15, 1.0]));
+    cases.push(one(catalog::reciprocal(), &[3.0, 0.05, 2.5]));
+    cases.push(one(catalog::bnsl(1), &[0.8, 20.0, 0.1, 3e3, 0.3, 1.0]));
+    let mut rows = Vec::new();
+    for (law, obs) in &cases {
+        let objective = Objective::new(law, obs, Loss::Huber { delta: 1e-3 }, Space::Log);
+        let u = law.grid()[0].clone();
+        let mut g = vec![0.0; u.len()];
+        // About 2e7 points per measurement.
+        let evals = (20_000_000 / obs.len()).max(10);
+        let measure = |fused: bool, g: &mut [f64]| {
+            let mut t = Vec::new();
+            for _ in 0..repeats.max(1) {
+                let c = thread_cpu_seconds();
+                let mut sink = 0.0;
+                for _ in 0..evals {
+                    sink += if fused {
+                        objective.value_grad(std::hint::black_box(&u), g)
+                    } else {
+                        objective.value_grad_unfused(std::hint::black_box(&u), g)
+                    };
+                }
+                std::hint::black_box(sink);
+                t.push((thread_cpu_seconds() - c) * 1e9 / (evals * obs.len()) as f64);
+            }
+            median(t)
+        };
+        let has_fused = {
+            let mut g2 = vec![0.0; u.len()];
+            objective.has_fused_kernel(&u, &mut g2)
+        };
+        rows.push(KernelRow {
+            law: law.name.clone(),
+            points: obs.len(),
+            fused_ns_per_point: has_fused.then(|| measure(true, &mut g)),
+            unfused_ns_per_point: measure(false, &mut g),
+        });
+    }
+    Ok(rows)
+}
+
+/// The 100,000 points of the large-fit benchmark: x log-spaced over
+/// 10^lo..10^hi, y the law at `truth` times 1 + 0.002 sin(i) (the scipy
+/// script builds the same points).
+fn large_points(law: &crate::law::Law, truth: &[f64], lo: f64, hi: f64) -> Observations {
+    let n = 100_000;
+    let xs: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))
+        .collect();
+    let y: Vec<f64> = xs
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| law.predict(&[x], truth) * (1.0 + 0.002 * (i as f64).sin()))
+        .collect();
+    Observations::from_columns(&["x"], &[xs], y)
+}
+
+/// `power` and `vanilla-ft` fitted to 100,000 points from one start,
+/// squared error on ln L, analytic gradients.
+fn large_fits(repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
+    let cases = [
+        (
+            catalog::power(),
+            vec![2000.0, 0.5, 1.5],
+            vec![100.0, 0.3, 1.0],
+            (1.0, 6.0),
+        ),
+        (
+            catalog::vanilla_ft(),
+            vec![50.0, 0.4, 1.0, 1.0],
+            vec![10.0, 0.3, 0.5, 0.8],
+            (2.0, 6.0),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (law, truth, start, (lo, hi)) in cases {
+        let obs = large_points(&law, &truth, lo, hi);
+        let opts = FitOptions {
+            loss: Loss::Squared,
+            space: Space::Log,
+            starts: Some(vec![law.to_internal(&start)]),
+            polish: 1,
+            ..FitOptions::default()
+        };
+        let (t, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
+        rows.push(BenchRow {
+            name: format!(
+                "{}: 100,000 points, squared error on ln L, one start",
+                law.name
+            ),
+            repeats,
+            median_s: t.median,
+            min_s: t.min,
+            cpu_median_s: t.cpu_median,
+            fits: 1,
+            starts_per_fit: res.n_starts,
+            evaluations: res.evaluations,
+            result: format!(
+                "objective {:.9e}, parameters {:?}, converged {}",
+                res.objective,
+                res.params
+                    .iter()
+                    .map(|v| format!("{v:.6}"))
+                    .collect::<Vec<_>>(),
+                res.converged
+            ),
+        });
+    }
+    Ok(rows)
 }

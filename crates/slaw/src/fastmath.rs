@@ -44,19 +44,28 @@ pub fn vector_level() -> u8 {
 /// it: the branch-free exp/ln below then run 4 or 8 points at a time with
 /// fused multiply-adds, while the binary still runs on any x86-64. The body
 /// must only call `#[inline(always)]` helpers to profit.
+///
+/// The body sees a `const FMA: bool`, true in the AVX2 and AVX-512 copies:
+/// pass it to [`fmadd`], [`exp_k`] and [`ln_positive_k`] so that their
+/// multiply-adds become single fused instructions there and stay a
+/// multiply and an add in the baseline copy (where `f64::mul_add` would be
+/// a slow library call).
 #[macro_export]
 macro_rules! multiversion {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
-            fn kernel($($arg: $ty),*) $(-> $ret)? $body
+            #[allow(clippy::too_many_arguments)]
+            fn kernel<const FMA: bool>($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
-            fn v3($($arg: $ty),*) $(-> $ret)? { kernel($($arg),*) }
+            #[allow(clippy::too_many_arguments)]
+            fn v3($($arg: $ty),*) $(-> $ret)? { kernel::<true>($($arg),*) }
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-            fn v4($($arg: $ty),*) $(-> $ret)? { kernel($($arg),*) }
+            #[allow(clippy::too_many_arguments)]
+            fn v4($($arg: $ty),*) $(-> $ret)? { kernel::<true>($($arg),*) }
             #[cfg(target_arch = "x86_64")]
             {
                 match $crate::fastmath::vector_level() {
@@ -66,40 +75,65 @@ macro_rules! multiversion {
                     _ => {}
                 }
             }
-            kernel($($arg),*)
+            kernel::<false>($($arg),*)
         }
     };
+}
+
+/// a * b + c: one fused multiply-add (one rounding) when `FMA` (inside the
+/// AVX2 / AVX-512 copies of a [`multiversion!`] function), a multiply and an
+/// add otherwise.
+#[inline(always)]
+pub fn fmadd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
 }
 
 /// e^x for x in [-708, 709] (arguments outside are clamped: no inf, no NaN
 /// from overflow; the laws cap their exponents anyway).
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
+    exp_k::<false>(x)
+}
+
+/// [`exp`], with fused multiply-adds when `FMA`.
+///
+/// The integer k of e^x = 2^k e^r is read from the bits of the rounded
+/// value x / ln 2 + 1.5 * 2^52 (its low bits hold k exactly), and 2^k is
+/// built by adding the exponent bias in the integer unit: no float-to-int
+/// conversion (whose saturating semantics cost a dozen instructions per
+/// lane) in the hot loop. The clamp keeps k in [-1021, 1023], where one
+/// power of two is normal and p * 2^k cannot overflow (p < sqrt 2).
+#[inline(always)]
+pub fn exp_k<const FMA: bool>(x: f64) -> f64 {
     let x = x.clamp(-708.0, 709.0);
-    let kf = (x * INV_LN2 + ROUNDER) - ROUNDER;
-    let r = (x - kf * LN2_HI) - kf * LN2_LO;
+    let t = fmadd::<FMA>(x, INV_LN2, ROUNDER);
+    let kf = t - ROUNDER;
+    let r = fmadd::<FMA>(-kf, LN2_LO, fmadd::<FMA>(-kf, LN2_HI, x));
     // Taylor series of e^r, |r| <= ln2 / 2, to degree 13 (error < 1e-17).
     let mut p = 1.0 / 6_227_020_800.0;
-    p = p * r + 1.0 / 479_001_600.0;
-    p = p * r + 1.0 / 39_916_800.0;
-    p = p * r + 1.0 / 3_628_800.0;
-    p = p * r + 1.0 / 362_880.0;
-    p = p * r + 1.0 / 40_320.0;
-    p = p * r + 1.0 / 5_040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    // Scale by 2^k in two halves so that k = 1024 or -1022 stays finite.
-    let k = kf as i64;
-    let k1 = k >> 1;
-    let k2 = k - k1;
-    let s1 = f64::from_bits(((k1 + 1023) as u64) << 52);
-    let s2 = f64::from_bits(((k2 + 1023) as u64) << 52);
-    p * s1 * s2
+    p = fmadd::<FMA>(p, r, 1.0 / 479_001_600.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 39_916_800.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 3_628_800.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 362_880.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 40_320.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 5_040.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 720.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 120.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 24.0);
+    p = fmadd::<FMA>(p, r, 1.0 / 6.0);
+    p = fmadd::<FMA>(p, r, 0.5);
+    p = fmadd::<FMA>(p, r, 1.0);
+    p = fmadd::<FMA>(p, r, 1.0);
+    // k + 1023 in the exponent field: the low bits of t hold 2^51 + k.
+    let biased = t
+        .to_bits()
+        .wrapping_sub(ROUNDER.to_bits())
+        .wrapping_add(1023);
+    p * f64::from_bits(biased << 52)
 }
 
 /// ln x for positive normal x; anything else falls back to the standard library.
@@ -115,29 +149,36 @@ pub fn ln(x: f64) -> f64 {
 /// (the result is meaningless otherwise). Branch-free, so loops vectorize.
 #[inline(always)]
 pub fn ln_positive(x: f64) -> f64 {
+    ln_positive_k::<false>(x)
+}
+
+/// [`ln_positive`], with fused multiply-adds when `FMA`.
+#[inline(always)]
+pub fn ln_positive_k<const FMA: bool>(x: f64) -> f64 {
     let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
     let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
     let big = m > std::f64::consts::SQRT_2;
     m = if big { m * 0.5 } else { m };
-    e += big as i64;
+    // The biased exponent (plus one when m was halved) as a float, through
+    // the bits of 1.5 * 2^52 + it: no int-to-float conversion.
+    let eb = ((bits >> 52) & 0x7ff) + u64::from(big);
+    let ef = (f64::from_bits(ROUNDER.to_bits() + eb) - ROUNDER) - 1023.0;
     // ln m = 2 atanh(f), f = (m - 1) / (m + 1), |f| <= 0.1716.
     let f = (m - 1.0) / (m + 1.0);
     let f2 = f * f;
     let mut p = 1.0 / 23.0;
-    p = p * f2 + 1.0 / 21.0;
-    p = p * f2 + 1.0 / 19.0;
-    p = p * f2 + 1.0 / 17.0;
-    p = p * f2 + 1.0 / 15.0;
-    p = p * f2 + 1.0 / 13.0;
-    p = p * f2 + 1.0 / 11.0;
-    p = p * f2 + 1.0 / 9.0;
-    p = p * f2 + 1.0 / 7.0;
-    p = p * f2 + 1.0 / 5.0;
-    p = p * f2 + 1.0 / 3.0;
-    p = p * f2 + 1.0;
-    let ef = e as f64;
-    ef * LN2_HI + (ef * LN2_LO + 2.0 * f * p)
+    p = fmadd::<FMA>(p, f2, 1.0 / 21.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 19.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 17.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 15.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 13.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 11.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 9.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 7.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 5.0);
+    p = fmadd::<FMA>(p, f2, 1.0 / 3.0);
+    p = fmadd::<FMA>(p, f2, 1.0);
+    fmadd::<FMA>(ef, LN2_HI, fmadd::<FMA>(ef, LN2_LO, 2.0 * f * p))
 }
 
 #[cfg(test)]
@@ -155,6 +196,24 @@ mod tests {
         }
         assert!(worst < 4e-16, "worst relative error {worst}");
         assert!(exp(1000.0).is_finite() && exp(-1000.0) >= 0.0);
+        // The extremes of the clamp: 2^k stays normal and finite.
+        assert!((exp(709.0) / 709f64.exp() - 1.0).abs() < 4e-16);
+        assert!((exp(-708.0) / (-708f64).exp() - 1.0).abs() < 4e-16);
+    }
+
+    #[test]
+    fn fused_variants_match_std() {
+        let mut worst: f64 = 0.0;
+        let mut x = -700.0;
+        while x < 700.0 {
+            worst = worst.max((exp_k::<true>(x) - x.exp()).abs() / x.exp());
+            let y = x.abs() + 1e-3;
+            worst = worst.max((ln_positive_k::<true>(y) - y.ln()).abs() / y.ln().abs().max(1.0));
+            x += 0.0137;
+        }
+        assert!(worst < 4e-16, "worst error {worst}");
+        assert_eq!(fmadd::<true>(2.0, 3.0, 1.0), 7.0);
+        assert_eq!(fmadd::<false>(2.0, 3.0, 1.0), 7.0);
     }
 
     #[test]

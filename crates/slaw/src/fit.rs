@@ -1,5 +1,11 @@
-//! Multi-start fitting: the local solver runs from every point of the
+//! Multi-start fitting: the local solver runs from the points of the
 //! starting grid, in parallel, and the best converged run wins.
+//!
+//! By default the starts run in batches, coarse to fine over the grid
+//! ([`spread_order`]), and the search stops once three distinct starts agree
+//! on the best optimum (objective and parameters, [`agrees`]) — the same
+//! count that certifies the optimum — or the grid is exhausted;
+//! [`MultiStart::All`] runs every start.
 //!
 //! The search is scale-free: the data are divided by their own scale and the
 //! grid and bounds are read relative to it (see `crate::scaling`), so
@@ -40,6 +46,28 @@ pub struct FitOptions {
     /// this many times as many extra starts (quasi-random, over the grid's
     /// span widened by half) before reporting. 0: no second search.
     pub retry_factor: usize,
+    /// How many starts run: the whole grid, or batches until enough
+    /// distinct starts agree on the best optimum.
+    pub multistart: MultiStart,
+}
+
+/// How the multi-start search decides it has seen enough starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum MultiStart {
+    /// Every start of the grid, in the grid's order.
+    All,
+    /// Starts in batches, coarse to fine over the grid (the centre, then the
+    /// ends and midpoints of every axis: each shell completes a coarser
+    /// grid); stop once `agree` distinct starts reached the best optimum
+    /// (objective within a relative tolerance and parameters close, see
+    /// [`agrees`]) or the grid is exhausted.
+    Adaptive { agree: usize },
+}
+
+impl MultiStart {
+    /// The default: three agreeing starts.
+    pub const DEFAULT: MultiStart = MultiStart::Adaptive { agree: 3 };
 }
 
 impl Default for FitOptions {
@@ -53,6 +81,7 @@ impl Default for FitOptions {
             polish: 5,
             scale_free: true,
             retry_factor: 2,
+            multistart: MultiStart::DEFAULT,
         }
     }
 }
@@ -86,12 +115,21 @@ pub struct FitResult {
     #[serde(skip)]
     pub optima: Vec<Vec<f64>>,
     pub n_points: usize,
-    /// Distinct starts whose screened objective came within
-    /// `BEST_TOLERANCE` (relative) of the best optimum. One means the best
-    /// optimum was found once: it may not be global.
+    /// Distinct starts that reached the best optimum: objective within
+    /// `BEST_TOLERANCE` (relative) after screening and parameters within
+    /// `AGREE_XTOL_SCREENED`, or within 1e-3 and `AGREE_XTOL_POLISHED`
+    /// after polishing (see [`agrees`]). The adaptive search stops when it
+    /// reaches `agree_target`; one means the best optimum was found once: it
+    /// may not be global.
     pub n_best: usize,
     /// Starts added by the second search (included in `n_starts`).
     pub extra_starts: usize,
+    /// Starts the grid holds (`n_starts` counts those run: fewer when the
+    /// adaptive search stopped early, more after a second search).
+    pub grid_starts: usize,
+    /// Distinct agreeing starts the adaptive search stops at (0: the whole
+    /// grid was asked for).
+    pub agree_target: usize,
     /// ln of the scales the data were divided by (inputs, then output) for
     /// the search; all zero when it ran in the data's units.
     pub scale_ln: Vec<f64>,
@@ -102,6 +140,95 @@ pub struct FitResult {
 /// Relative tolerance on the objective for a start to count as having
 /// reached the best optimum (screening stops at a relative step of 1e-3, so a screened start ends up to about 1% above its optimum).
 pub const BEST_TOLERANCE: f64 = 1e-2;
+
+/// Largest distance, in the search's parameters and relative to
+/// 1 + |parameter|, between a screened start's end point and the best
+/// optimum for the start to count as having reached it.
+pub const AGREE_XTOL_SCREENED: f64 = 5e-2;
+/// The same for a polished start (solved to full precision).
+pub const AGREE_XTOL_POLISHED: f64 = 1e-3;
+
+/// First batch of the adaptive search; later batches grow to half the
+/// starts run so far (at most 1.5x the starts a run that stopped at
+/// the end of its last batch needed). Fixed, not tied to the thread count,
+/// so the result does not depend on the machine.
+pub const FIRST_BATCH: usize = 16;
+
+/// Whether `x` (an end point reached with objective `fx`) agrees with the
+/// best optimum `best` (objective `fbest`): objective within `ftol`
+/// (relative) and every parameter within `xtol * (1 + |best|)`.
+pub fn agrees(
+    x: &[f64],
+    fx: f64,
+    best: &[f64],
+    fbest: f64,
+    ftol: f64,
+    xtol: f64,
+    floor: f64,
+) -> bool {
+    fx.is_finite()
+        && fx <= fbest + ftol * fbest.abs() + floor
+        && x.iter()
+            .zip(best)
+            .all(|(a, b)| (a - b).abs() <= xtol * (1.0 + b.abs()))
+}
+
+/// The order in which the adaptive search visits a Cartesian grid with
+/// `dims[j]` values on axis j (last axis fastest, as `Law::grid`):
+/// coarse to fine. Each axis is ranked by nested bisection (the middle
+/// value, then both ends, then the midpoints between them, ...); a cell's
+/// level on an axis is the bisection depth of its value. Cells are sorted by
+/// their largest level over the axes (so each shell completes a coarser
+/// grid: the centre; then the 3^p grid of centres and ends; ...), then by
+/// the sum of their levels (within a shell, cells near the centre first:
+/// the axis-aligned star before the corners), then by index.
+pub fn spread_order(dims: &[usize]) -> Vec<usize> {
+    let levels: Vec<Vec<u32>> = dims.iter().map(|&n| bisection_levels(n)).collect();
+    let total: usize = dims.iter().product();
+    let mut keys: Vec<(u32, u32, usize)> = (0..total)
+        .map(|cell| {
+            let mut rest = cell;
+            let (mut max, mut sum) = (0u32, 0u32);
+            for j in (0..dims.len()).rev() {
+                let v = rest % dims[j];
+                rest /= dims[j];
+                let l = levels[j][v];
+                max = max.max(l);
+                sum += l;
+            }
+            (max, sum, cell)
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|k| k.2).collect()
+}
+
+/// Bisection depth of each of `n` axis values: the middle 0, the ends 1,
+/// then the midpoints of the intervals between values already taken.
+fn bisection_levels(n: usize) -> Vec<u32> {
+    let mut level = vec![u32::MAX; n];
+    if n == 0 {
+        return level;
+    }
+    let mid = (n - 1) / 2;
+    level[mid] = 0;
+    level[0] = level[0].min(1);
+    level[n - 1] = level[n - 1].min(1);
+    let mut depth = 1;
+    loop {
+        let taken: Vec<usize> = (0..n).filter(|&i| level[i] <= depth).collect();
+        if taken.len() == n {
+            break;
+        }
+        depth += 1;
+        for w in taken.windows(2) {
+            if w[1] > w[0] + 1 {
+                level[(w[0] + w[1]) / 2] = depth;
+            }
+        }
+    }
+    level
+}
 
 impl FitResult {
     /// Parameters the data do not pin (flat direction, on a bound, equal to
@@ -319,7 +446,23 @@ fn search(
     let objective = Objective::new(law, &problem.obs, opts.loss, opts.space);
     let f = |u: &[f64], g: &mut [f64]| objective.value_grad(u, g);
     let (lower, upper) = law.internal_bounds();
-    let mut starts = problem.starts.clone();
+    // The order the starts run in: coarse to fine over the law's grid when
+    // the search may stop early; given starts and the whole grid keep theirs.
+    let agree_target = match opts.multistart {
+        MultiStart::All => 0,
+        MultiStart::Adaptive { agree } => agree.max(1),
+    };
+    let dims: Vec<usize> = law.params.iter().map(|q| q.grid.len()).collect();
+    let order: Vec<usize> = if agree_target > 0
+        && opts.starts.is_none()
+        && dims.iter().product::<usize>() == problem.starts.len()
+    {
+        spread_order(&dims)
+    } else {
+        (0..problem.starts.len()).collect()
+    };
+    let grid_starts = problem.starts.len();
+    let mut starts: Vec<Vec<f64>> = order.iter().map(|&i| problem.starts[i].clone()).collect();
     // Screening: every start, to a loose tolerance.
     let start_tol = Tolerances {
         ftol: opts.screen_ftol.max(opts.tol.ftol),
@@ -332,11 +475,22 @@ fn search(
             .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
             .collect()
     };
-    let mut outcomes = screen(&starts);
     let ok = |o: &Outcome| o.status == Status::Converged && o.f.is_finite();
+    let floor = 1e-14 * problem.obs.len() as f64;
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(starts.len());
+    // Polished runs, by start position (a start is polished once).
+    let mut polish_cache: std::collections::HashMap<usize, Outcome> = Default::default();
     let mut extra = 0;
     let mut polish_evaluations = 0u64;
-    let (n_converged, best, x, fx, polished, n_best, converged) = loop {
+    let (n_converged, best, x, fx, polished, n_best, n_near, converged) = loop {
+        let batch = if agree_target == 0 {
+            starts.len() - outcomes.len()
+        } else {
+            FIRST_BATCH.max(outcomes.len() / 2)
+        };
+        let end = (outcomes.len() + batch).min(starts.len());
+        let more = screen(&starts[outcomes.len()..end]);
+        outcomes.extend(more);
         let n_converged = outcomes.iter().filter(|o| ok(o)).count();
         // Best converged start (ties: the lower index); with none converged, the best finite one.
         let pick = |want_converged: bool| {
@@ -349,7 +503,11 @@ fn search(
                 .min_by(|a, b| a.1.f.total_cmp(&b.1.f).then(a.0.cmp(&b.0)))
                 .map(|(i, _)| i)
         };
+        let exhausted = outcomes.len() == starts.len();
         let Some(mut best) = pick(true).or_else(|| pick(false)) else {
+            if !exhausted {
+                continue;
+            }
             return Err(Error::Fit(format!(
                 "law '{}': the objective is not finite at any of the {} starts (check the data and bounds)",
                 law.name,
@@ -360,12 +518,12 @@ fn search(
         // full tolerances (their scale is now that of the optimum, not of the
         // start), and keep the best. Polishing several guards against a loose
         // start tolerance ranking two nearby basins the wrong way round.
-        let mut order: Vec<usize> = (0..outcomes.len())
+        let mut ranked: Vec<usize> = (0..outcomes.len())
             .filter(|&i| outcomes[i].f.is_finite() && (ok(&outcomes[i]) || n_converged == 0))
             .collect();
-        order.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
+        ranked.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
         let mut candidates: Vec<usize> = Vec::new();
-        for &i in &order {
+        for &i in &ranked {
             if candidates.len() >= opts.polish.max(1) {
                 break;
             }
@@ -374,7 +532,12 @@ fn search(
                 candidates.push(i);
             }
         }
-        let polished: Vec<(usize, Outcome)> = candidates
+        let fresh: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|i| !polish_cache.contains_key(i))
+            .collect();
+        let runs: Vec<(usize, Outcome)> = fresh
             .par_iter()
             .map(|&i| {
                 (
@@ -383,7 +546,14 @@ fn search(
                 )
             })
             .collect();
-        polish_evaluations += polished.iter().map(|p| p.1.evaluations).sum::<u64>();
+        for (i, o) in runs {
+            polish_evaluations += o.evaluations;
+            polish_cache.insert(i, o);
+        }
+        let polished: Vec<(usize, Outcome)> = candidates
+            .iter()
+            .map(|i| (*i, polish_cache[i].clone()))
+            .collect();
         let mut x = outcomes[best].x.clone();
         let mut fx = outcomes[best].f;
         for (i, p) in &polished {
@@ -395,33 +565,79 @@ fn search(
         }
         let converged = n_converged > 0 && fx.is_finite();
         // Starts that reached the best optimum: screened to within
-        // BEST_TOLERANCE of it, or polished to within 1e-3 of it.
-        let floor = 1e-14 * problem.obs.len() as f64;
+        // BEST_TOLERANCE of it (parameters within AGREE_XTOL_SCREENED), or
+        // polished to within 1e-3 of it (parameters within AGREE_XTOL_POLISHED).
         let mut reached: Vec<bool> = outcomes
             .iter()
-            .map(|o| ok(o) && o.f <= fx + BEST_TOLERANCE * fx.abs() + floor)
+            .map(|o| {
+                ok(o)
+                    && agrees(
+                        &o.x,
+                        o.f,
+                        &x,
+                        fx,
+                        BEST_TOLERANCE,
+                        AGREE_XTOL_SCREENED,
+                        floor,
+                    )
+            })
             .collect();
-        for (i, p) in &polished {
-            if p.f.is_finite() && p.f <= fx + 1e-3 * fx.abs() + floor {
+        for (i, p) in polish_cache.iter() {
+            if agrees(&p.x, p.f, &x, fx, 1e-3, AGREE_XTOL_POLISHED, floor) {
                 reached[*i] = true;
             }
         }
-        let n_best = reached
+        reached[best] |= converged;
+        let n_best = reached.iter().filter(|r| **r).count();
+        // Starts whose objective alone came that close (parameters
+        // anywhere): a best optimum reached by several starts at different
+        // parameters lies in a flat valley, where more starts do not help.
+        let n_near = outcomes
             .iter()
-            .filter(|r| **r)
+            .enumerate()
+            .filter(|(i, o)| {
+                reached[*i]
+                    || ok(o) && o.f <= fx + BEST_TOLERANCE * fx.abs() + floor
+                    || polish_cache
+                        .get(i)
+                        .is_some_and(|p| p.f.is_finite() && p.f <= fx + 1e-3 * fx.abs() + floor)
+            })
             .count()
             .max(usize::from(converged));
+        if agree_target > 0 && n_best >= agree_target && converged {
+            break (
+                n_converged,
+                best,
+                x,
+                fx,
+                polished,
+                n_best,
+                n_near,
+                converged,
+            );
+        }
+        if !exhausted {
+            continue;
+        }
         // Second search: the best optimum was reached by a single start.
-        if extra == 0 && opts.starts.is_none() && opts.retry_factor > 0 && converged && n_best <= 1
+        if extra == 0 && opts.starts.is_none() && opts.retry_factor > 0 && converged && n_near <= 1
         {
-            let n = (opts.retry_factor * starts.len()).clamp(32, 4096);
-            let more = extra_starts(&starts, &lower, &upper, n);
-            outcomes.extend(screen(&more));
+            let n = (opts.retry_factor * grid_starts).clamp(32, 4096);
+            let more = extra_starts(&problem.starts, &lower, &upper, n);
             starts.extend(more);
             extra = n;
             continue;
         }
-        break (n_converged, best, x, fx, polished, n_best, converged);
+        break (
+            n_converged,
+            best,
+            x,
+            fx,
+            polished,
+            n_best,
+            n_near,
+            converged,
+        );
     };
     let iterations = outcomes.iter().map(|o| o.iterations).sum();
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
@@ -478,7 +694,7 @@ fn search(
     if !converged {
         warnings.push(format!(
             "no start converged ({} starts): the result is the best point reached, not an optimum",
-            starts.len()
+            outcomes.len()
         ));
     }
     if !at_bounds.is_empty() {
@@ -487,10 +703,10 @@ fn search(
             at_bounds.join(", ")
         ));
     }
-    if converged && n_best <= 1 {
+    if converged && n_near <= 1 {
         warnings.push(format!(
             "the best optimum was reached by a single start of {}{}: it may not be the global one{}",
-            starts.len(),
+            outcomes.len(),
             if extra > 0 {
                 format!(" (after {extra} extra starts)")
             } else {
@@ -514,9 +730,9 @@ fn search(
         internal: x_nat,
         objective: fx,
         converged,
-        n_starts: starts.len(),
+        n_starts: outcomes.len(),
         n_converged,
-        best_start: best,
+        best_start: order.get(best).copied().unwrap_or(best),
         best_start_point: law.to_natural(&start_nat),
         iterations,
         evaluations,
@@ -527,6 +743,8 @@ fn search(
         n_points: obs.len(),
         n_best,
         extra_starts: extra,
+        grid_starts,
+        agree_target,
         scale_ln: s.ln_x.iter().copied().chain([s.ln_y]).collect(),
         identifiability: ident,
     }))

@@ -102,9 +102,61 @@ impl<'a> Objective<'a> {
     /// where the law is undefined (non-finite or, in log space, non-positive
     /// prediction) makes the objective +inf.
     pub fn value_grad(&self, u: &[f64], grad: &mut [f64]) -> f64 {
+        match self.fused(u, grad) {
+            Some(v) => v,
+            None => self.value_grad_unfused(u, grad),
+        }
+    }
+
+    fn loss_data(&self) -> LossData<'_> {
+        let (huber, delta) = match self.loss {
+            Loss::Huber { delta } => (true, delta),
+            Loss::Squared => (false, 0.0),
+        };
+        LossData {
+            target: &self.target,
+            weight: &self.obs.weight,
+            huber,
+            delta,
+        }
+    }
+
+    /// The law's fused kernel (one pass over the points, no Jacobian in
+    /// memory), if it has one and the objective is on log L.
+    fn fused(&self, u: &[f64], grad: &mut [f64]) -> Option<f64> {
+        if self.space != Space::Log {
+            return None;
+        }
+        let total = self.law.model.ln_loss(
+            &self.obs.x,
+            &self.lnx,
+            self.obs.dim(),
+            u,
+            &self.loss_data(),
+            grad,
+        )?;
+        Some(if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
+            total
+        } else {
+            f64::INFINITY
+        })
+    }
+
+    /// Whether `value_grad` runs a fused kernel for this law (it evaluates
+    /// once at `u`).
+    pub fn has_fused_kernel(&self, u: &[f64], grad: &mut [f64]) -> bool {
+        self.fused(u, grad).is_some()
+    }
+
+    /// `value_grad` through the law's batch evaluation (`ln_batch` /
+    /// `value_batch`) and a separate reduction over a materialised Jacobian:
+    /// the path of laws without a fused kernel (and the reference the
+    /// fused kernels are tested and benchmarked against).
+    pub fn value_grad_unfused(&self, u: &[f64], grad: &mut [f64]) -> f64 {
         let n = self.obs.len();
         let p = u.len();
         let d = self.obs.dim();
+        let LossData { huber, delta, .. } = self.loss_data();
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
             let (pred, jac) = scratch.take(n, n * p);
@@ -120,10 +172,6 @@ impl<'a> Objective<'a> {
                 }
             }
             grad.iter_mut().for_each(|g| *g = 0.0);
-            let (huber, delta) = match self.loss {
-                Loss::Huber { delta } => (true, delta),
-                Loss::Squared => (false, 0.0),
-            };
             let total = reduce(
                 huber,
                 delta,
@@ -190,6 +238,120 @@ impl<'a> Objective<'a> {
     }
 }
 
+/// What a fused kernel needs to score its predictions: the targets (in the
+/// objective's space), the weights and the loss.
+pub struct LossData<'a> {
+    pub target: &'a [f64],
+    pub weight: &'a [f64],
+    /// Huber with threshold `delta`; otherwise squared error.
+    pub huber: bool,
+    pub delta: f64,
+}
+
+/// Independent accumulators of a fused reduction (one vector register on
+/// AVX-512, two on AVX2): the sums over points run lane by lane, so the
+/// loop vectorizes without reassociating floating-point additions.
+pub const LANES: usize = 8;
+
+/// The weighted loss of the residual `pred - t` and its derivative times
+/// the weight. Branch-free: squared error is twice Huber with an infinite
+/// threshold, so one formula with selects serves both (and the loop over
+/// points vectorizes).
+#[inline(always)]
+pub fn weighted_loss(data: &LossData, t: f64, w: f64, pred: f64) -> (f64, f64) {
+    let (c, d) = if data.huber {
+        (1.0, data.delta)
+    } else {
+        (2.0, f64::INFINITY)
+    };
+    let r = pred - t;
+    let a = r.abs();
+    let inside = a <= d;
+    let rho = if inside {
+        0.5 * r * r
+    } else {
+        d * (a - 0.5 * d)
+    };
+    let psi = r.max(-d).min(d);
+    (c * w * rho, c * w * psi)
+}
+
+/// Sum over the `data.target.len()` points of the weighted loss of the
+/// prediction (in the objective's space) that `$body` computes from point
+/// `$xi` (its `$d` inputs, a `&[f64; $d]` read from `$inputs`), with the
+/// gradient sum_i w_i psi(r_i) J_i written into `$grad` (`$body` evaluates
+/// to `(prediction, [J_i; $p])`). Use it inside a [`crate::multiversion!`]
+/// kernel: the body is pasted into the loop (a closure would be compiled
+/// apart, without the kernel's vector features). Points go in blocks of
+/// `LANES`: the block's predictions and gradients into fixed-size arrays
+/// (every index known at compile time, so the loop vectorizes), then their
+/// losses into one accumulator per lane.
+#[macro_export]
+macro_rules! fused_reduce {
+    ($data:expr, $grad:expr, $p:literal, $fma:ident, $inputs:expr, $d:literal, |$xi:ident| $body:block) => {{
+        use $crate::objective::LANES;
+        let data: &$crate::objective::LossData = $data;
+        let grad: &mut [f64] = $grad;
+        let n = data.target.len();
+        let inputs: &[f64] = &$inputs[..n * $d];
+        let (target, weight) = (data.target, &data.weight[..n]);
+        let mut tot = [0.0f64; LANES];
+        let mut acc = [[0.0f64; LANES]; $p];
+        let chunks = n / LANES;
+        for c in 0..chunks {
+            let xs: &[f64; $d * LANES] = inputs[c * LANES * $d..(c + 1) * LANES * $d]
+                .try_into()
+                .unwrap();
+            let t: &[f64; LANES] = target[c * LANES..(c + 1) * LANES].try_into().unwrap();
+            let w: &[f64; LANES] = weight[c * LANES..(c + 1) * LANES].try_into().unwrap();
+            let mut pr = [0.0f64; LANES];
+            let mut jb = [[0.0f64; LANES]; $p];
+            for l in 0..LANES {
+                let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
+                let (pred, j): (f64, [f64; $p]) = $body;
+                pr[l] = pred;
+                for k in 0..$p {
+                    jb[k][l] = j[k];
+                }
+            }
+            for l in 0..LANES {
+                let (rho, s) = $crate::objective::weighted_loss(data, t[l], w[l], pr[l]);
+                tot[l] += rho;
+                for k in 0..$p {
+                    acc[k][l] = $crate::fastmath::fmadd::<$fma>(s, jb[k][l], acc[k][l]);
+                }
+            }
+        }
+        for i in chunks * LANES..n {
+            let $xi: &[f64; $d] = inputs[i * $d..(i + 1) * $d].try_into().unwrap();
+            let (pred, j): (f64, [f64; $p]) = $body;
+            let (rho, s) = $crate::objective::weighted_loss(data, target[i], weight[i], pred);
+            tot[0] += rho;
+            for k in 0..$p {
+                acc[k][0] = $crate::fastmath::fmadd::<$fma>(s, j[k], acc[k][0]);
+            }
+        }
+        for (g, a) in grad.iter_mut().zip(&acc) {
+            *g = $crate::objective::lane_sum(a);
+        }
+        $crate::objective::lane_sum(&tot)
+    }};
+}
+
+/// Pairwise sum of the lanes (a fixed order: the same on every machine).
+#[inline(always)]
+pub fn lane_sum(a: &[f64; LANES]) -> f64 {
+    let mut v = *a;
+    let mut w = LANES;
+    while w > 1 {
+        w /= 2;
+        for i in 0..w {
+            v[i] += v[i + w];
+        }
+    }
+    v[0]
+}
+
 crate::multiversion! {
     /// Sum of the (weighted) losses of the residuals pred - target, with
     /// their gradient J^T psi accumulated into `grad` (J: one row per point).
@@ -235,6 +397,72 @@ crate::multiversion! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fused_kernels_match_the_batch_path() {
+        use crate::law::catalog;
+        let xs: Vec<f64> = (0..203)
+            .map(|i| 10f64.powf(1.0 + i as f64 / 40.0))
+            .collect();
+        let cases: Vec<(crate::law::Law, Vec<f64>, usize)> = vec![
+            (catalog::power(), vec![2e3, 0.5, 1.5], 1),
+            (catalog::vanilla_ft(), vec![50.0, 0.4, 1.0, 1.0], 1),
+            (catalog::rectified(), vec![80.0, 40.0, 0.5, 1.0], 1),
+            (
+                catalog::chinchilla(),
+                vec![400.0, 0.34, 410.0, 0.28, 1.7],
+                2,
+            ),
+            (catalog::joint_mult(), vec![1e4, 0.3, 0.1, 1.0], 2),
+            (catalog::joint_add(), vec![300.0, 0.3, 5.0, 0.15, 1.0], 2),
+            (catalog::reciprocal(), vec![3.0, 0.05, 2.5], 1),
+            (catalog::bnsl(1), vec![0.8, 20.0, 0.1, 3e3, 0.3, 1.0], 1),
+        ];
+        for (law, truth, dim) in cases {
+            let pts: Vec<Vec<f64>> = xs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    let mut p = vec![if law.name == "rectified" && i == 0 {
+                        0.0
+                    } else {
+                        x
+                    }];
+                    if dim == 2 {
+                        p.push(1e3 * (1.0 + (i % 7) as f64));
+                    }
+                    p
+                })
+                .collect();
+            let obs = crate::synthetic::generate(&law, &truth, &pts, 0.01, 3, "");
+            for loss in [Loss::Huber { delta: 1e-3 }, Loss::Squared] {
+                let o = Objective::new(&law, &obs, loss, Space::Log);
+                for start in law.grid().iter().step_by(7).take(20) {
+                    let (mut g1, mut g2) = (vec![0.0; start.len()], vec![0.0; start.len()]);
+                    assert!(o.has_fused_kernel(start, &mut g1), "{}", law.name);
+                    let f1 = o.value_grad(start, &mut g1);
+                    let f2 = o.value_grad_unfused(start, &mut g2);
+                    if !f2.is_finite() {
+                        assert!(!f1.is_finite(), "{}", law.name);
+                        continue;
+                    }
+                    assert!(
+                        (f1 - f2).abs() <= 1e-12 * f2.abs(),
+                        "{}: {f1} vs {f2}",
+                        law.name
+                    );
+                    let scale = g2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    for (a, b) in g1.iter().zip(&g2) {
+                        assert!(
+                            (a - b).abs() <= 1e-10 * scale + 1e-300,
+                            "{}: gradient {g1:?} vs {g2:?}",
+                            law.name
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn huber_is_continuous_at_delta() {

@@ -133,6 +133,23 @@ pub trait Model: Send + Sync {
         }
     }
 
+    /// The objective on ln(prediction) in one pass, for laws with a fused
+    /// kernel (no Jacobian in memory): the sum over points of
+    /// w_i rho(ln f(x_i; u) - target_i), with its gradient w.r.t. `u` written
+    /// into `grad`. `None`: the law has none, and the objective combines
+    /// `ln_batch` with a separate reduction.
+    fn ln_loss(
+        &self,
+        _x: &[f64],
+        _lnx: &[f64],
+        _dim: usize,
+        _u: &[f64],
+        _data: &crate::objective::LossData,
+        _grad: &mut [f64],
+    ) -> Option<f64> {
+        None
+    }
+
     /// How the parameters move when every input j is multiplied by
     /// `exp(ln_c[j])` and the output by `exp(ln_cy)`: the internal vector
     /// `u2` with `f(c x; u2) = cy f(x; u)` for every x. `None` when the law

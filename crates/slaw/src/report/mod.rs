@@ -75,15 +75,24 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         };
         let _ = writeln!(
             s,
-            "status: {status} ({}/{} starts converged{}; {} reached the best optimum; best start #{}; {} iterations, {} evaluations in all)",
+            "status: {status} ({}/{} starts converged{}; {} reached the best optimum{}; best start #{}; {} iterations, {} evaluations in all)",
             f.n_converged,
             f.n_starts,
             if f.extra_starts > 0 {
                 format!(", {} of them added by a second search", f.extra_starts)
+            } else if f.n_starts < f.grid_starts {
+                format!(" of a {}-start grid", f.grid_starts)
             } else {
                 String::new()
             },
             f.n_best,
+            if f.agree_target == 0 {
+                String::new()
+            } else if f.n_best >= f.agree_target {
+                format!(" (the search stops at {})", f.agree_target)
+            } else {
+                format!(" (fewer than the {} the search stops at: every start ran)", f.agree_target)
+            },
             f.best_start,
             f.iterations,
             f.evaluations

@@ -153,7 +153,13 @@ fn cubic_min(a: (f64, f64, f64), b: (f64, f64, f64)) -> Option<f64> {
     t.is_finite().then_some(t)
 }
 
-#[inline]
+/// a . b (on the free variables when b is zero on the others).
+#[inline(always)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[inline(always)]
 fn project(x: &mut [f64], lo: &[f64], hi: &[f64]) {
     for i in 0..x.len() {
         x[i] = x[i].clamp(lo[i], hi[i]);
@@ -161,6 +167,7 @@ fn project(x: &mut [f64], lo: &[f64], hi: &[f64]) {
 }
 
 /// Infinity norm of the projected gradient step P(x - g) - x.
+#[inline(always)]
 fn projected_gradient_norm(x: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
     let mut m: f64 = 0.0;
     for i in 0..x.len() {
@@ -183,7 +190,37 @@ impl Solver for LbfgsBox {
         hi: &[f64],
         tol: &Tolerances,
     ) -> Outcome {
-        let n = x0.len();
+        // Small problems (every scaling law) get a copy with the dimension
+        // known at compile time: each loop over the variables is unrolled,
+        // without bounds checks. The arithmetic, in the same order, is
+        // identical.
+        match x0.len() {
+            1 => self.run::<1>(f, x0, lo, hi, tol),
+            2 => self.run::<2>(f, x0, lo, hi, tol),
+            3 => self.run::<3>(f, x0, lo, hi, tol),
+            4 => self.run::<4>(f, x0, lo, hi, tol),
+            5 => self.run::<5>(f, x0, lo, hi, tol),
+            6 => self.run::<6>(f, x0, lo, hi, tol),
+            7 => self.run::<7>(f, x0, lo, hi, tol),
+            8 => self.run::<8>(f, x0, lo, hi, tol),
+            _ => self.run::<0>(f, x0, lo, hi, tol),
+        }
+    }
+}
+
+impl LbfgsBox {
+    /// The solver for `N` variables (`N = 0`: any number).
+    #[inline(always)]
+    fn run<const N: usize>(
+        &self,
+        f: &dyn Function,
+        x0: &[f64],
+        lo: &[f64],
+        hi: &[f64],
+        tol: &Tolerances,
+    ) -> Outcome {
+        let n = if N > 0 { N } else { x0.len() };
+        let (x0, lo, hi) = (&x0[..n], &lo[..n], &hi[..n]);
         let m = self.memory.max(1);
         let mut x = x0.to_vec();
         project(&mut x, lo, hi);
@@ -224,50 +261,53 @@ impl Solver for LbfgsBox {
             for i in 0..n {
                 free[i] = !((x[i] <= lo[i] && g[i] > 0.0) || (x[i] >= hi[i] && g[i] < 0.0));
             }
-            // Two-loop recursion on the free variables.
+            // Two-loop recursion on the free variables. d is zero on the
+            // fixed ones and stays so, so its dot products need no filter;
+            // those with y use a select (branch-free, the same sums).
             for i in 0..n {
                 d[i] = if free[i] { -g[i] } else { 0.0 };
             }
+            // Slot of the k-th newest pair: head - 1 - k, wrapped without `%`.
+            let slot = |k: usize| {
+                let j = head + m - 1 - k;
+                if j >= m {
+                    j - m
+                } else {
+                    j
+                }
+            };
             for k in 0..len {
-                let j = (head + m - 1 - k) % m;
+                let j = slot(k);
                 let s = &s_hist[j * n..(j + 1) * n];
                 let y = &y_hist[j * n..(j + 1) * n];
-                let a = rho[j]
-                    * (0..n)
-                        .filter(|&i| free[i])
-                        .map(|i| s[i] * d[i])
-                        .sum::<f64>();
+                let a = rho[j] * dot(s, &d);
                 alpha[j] = a;
                 for i in 0..n {
-                    if free[i] {
-                        d[i] -= a * y[i];
-                    }
+                    d[i] -= if free[i] { a * y[i] } else { 0.0 };
                 }
             }
             if len > 0 {
-                let j = (head + m - 1) % m;
+                let j = slot(0);
                 let s = &s_hist[j * n..(j + 1) * n];
                 let y = &y_hist[j * n..(j + 1) * n];
-                let yy: f64 = (0..n).filter(|&i| free[i]).map(|i| y[i] * y[i]).sum();
-                let sy: f64 = (0..n).filter(|&i| free[i]).map(|i| s[i] * y[i]).sum();
+                let (mut yy, mut sy) = (0.0, 0.0);
+                for i in 0..n {
+                    let yi = if free[i] { y[i] } else { 0.0 };
+                    yy += yi * yi;
+                    sy += s[i] * yi;
+                }
                 if yy > 0.0 && sy > 0.0 {
                     let gamma = sy / yy;
                     d.iter_mut().for_each(|v| *v *= gamma);
                 }
             }
             for k in (0..len).rev() {
-                let j = (head + m - 1 - k) % m;
+                let j = slot(k);
                 let s = &s_hist[j * n..(j + 1) * n];
                 let y = &y_hist[j * n..(j + 1) * n];
-                let b = rho[j]
-                    * (0..n)
-                        .filter(|&i| free[i])
-                        .map(|i| y[i] * d[i])
-                        .sum::<f64>();
+                let b = rho[j] * dot(y, &d);
                 for i in 0..n {
-                    if free[i] {
-                        d[i] += s[i] * (alpha[j] - b);
-                    }
+                    d[i] += if free[i] { s[i] * (alpha[j] - b) } else { 0.0 };
                 }
             }
             // A variable on a bound may not move outward.
@@ -344,7 +384,7 @@ impl Solver for LbfgsBox {
                 || sy > 0.0 && sy.is_normal()
             {
                 rho[j] = 1.0 / sy;
-                head = (head + 1) % m;
+                head = if head + 1 == m { 0 } else { head + 1 };
                 len = (len + 1).min(m);
             }
             let decrease = fx - fn_;
