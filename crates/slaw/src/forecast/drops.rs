@@ -36,6 +36,8 @@ pub const EPS_LN_ETA: f64 = 0.1;
 pub struct DropTree {
     /// levels[l][j]: drops j 2^l .. (j+1) 2^l.
     levels: Vec<Vec<Block>>,
+    /// Index of levels[l][0] in the flat order of `blocks`.
+    offsets: Vec<usize>,
 }
 
 impl DropTree {
@@ -63,13 +65,41 @@ impl DropTree {
             let next: Vec<Block> = prev.chunks_exact(2).map(|p| merge(p[0], p[1])).collect();
             levels.push(next);
         }
-        DropTree { levels }
+        let mut offsets = Vec::with_capacity(levels.len());
+        let mut o = 0;
+        for l in &levels {
+            offsets.push(o);
+            o += l.len();
+        }
+        DropTree { levels, offsets }
+    }
+
+    /// Every block of the tree, level by level (the flat index of
+    /// `for_each_indexed`): per-block factors of a law can be computed once
+    /// per evaluation rather than once per point.
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.levels.iter().flatten()
+    }
+
+    /// Number of blocks in the tree.
+    pub fn len(&self) -> usize {
+        self.levels.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty() || self.levels[0].is_empty()
     }
 
     /// Call `visit` with blocks covering the first `upto` drops, as seen from
     /// forward area `s`.
     #[inline]
     pub fn for_each(&self, upto: usize, s: f64, mut visit: impl FnMut(&Block)) {
+        self.for_each_indexed(upto, s, |b, _| visit(b));
+    }
+
+    /// `for_each` with each block's flat index (see `blocks`).
+    #[inline]
+    pub fn for_each_indexed(&self, upto: usize, s: f64, mut visit: impl FnMut(&Block, usize)) {
         let mut j = upto;
         let top = self.levels.len().saturating_sub(1);
         while j > 0 {
@@ -81,7 +111,7 @@ impl DropTree {
                     || (b.s_last - b.s_first <= EPS * (s - b.s_last)
                         && b.ln_hi - b.ln_lo <= EPS_LN_ETA)
                 {
-                    visit(b);
+                    visit(b, self.offsets[lvl] + j / size - 1);
                     j -= size;
                     break;
                 }

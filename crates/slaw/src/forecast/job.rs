@@ -407,7 +407,7 @@ fn decay_matters(ext: &Curve, k: usize) -> bool {
 /// depends on them.
 fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
     let annealing: &[&str] = match f.method {
-        Method::MultiPower => &["B", "C", "beta", "gamma"],
+        Method::MultiPower | Method::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
         Method::Tissue => &["C"],
         _ => &[],
     };

@@ -12,6 +12,7 @@ pub mod protocol;
 pub mod schedule;
 pub mod temporal;
 pub mod trajectory;
+pub mod warmup;
 pub mod whatif;
 
 use crate::bootstrap::{draws, interval_of, Interval};
@@ -32,11 +33,15 @@ pub enum Method {
     Log,
     Tissue,
     MultiPower,
+    /// The multi-power law with the warmup's steps in the drop sum.
+    #[serde(rename = "multipower-warmup")]
+    MultiPowerWarmup,
 }
 
 impl Method {
-    pub const ALL: [Method; 5] = [
+    pub const ALL: [Method; 6] = [
         Method::MultiPower,
+        Method::MultiPowerWarmup,
         Method::Tissue,
         Method::Power,
         Method::Reciprocal,
@@ -49,6 +54,7 @@ impl Method {
             Method::Log => "log",
             Method::Tissue => "tissue",
             Method::MultiPower => "multipower",
+            Method::MultiPowerWarmup => "multipower-warmup",
         }
     }
     pub fn parse(s: &str) -> Result<Method> {
@@ -65,7 +71,10 @@ impl Method {
     }
     /// Whether the method reads the learning-rate schedule.
     pub fn needs_lr(self) -> bool {
-        matches!(self, Method::Tissue | Method::MultiPower)
+        matches!(
+            self,
+            Method::Tissue | Method::MultiPower | Method::MultiPowerWarmup
+        )
     }
     fn law(self, features: Vec<Features>) -> Law {
         match self {
@@ -74,6 +83,7 @@ impl Method {
             Method::Log => laws::logarithmic(),
             Method::Tissue => laws::tissue(),
             Method::MultiPower => laws::multipower(features),
+            Method::MultiPowerWarmup => laws::multipower_warmup(features),
         }
     }
 }
@@ -97,6 +107,11 @@ impl Fitted {
     /// Predicted loss at point `i` of curve `c` (indices into the curves given to `fit_curves`).
     pub fn predict(&self, c: usize, i: usize) -> f64 {
         self.law.predict(&self.inputs[c][i], &self.params)
+    }
+
+    /// The engine's report of the fit.
+    pub fn result(&self) -> &FitResult {
+        &self.result
     }
 
     /// Predicted loss at point `i` of curve `c` with parameters `p` (natural units).
@@ -263,6 +278,12 @@ pub fn fit_curves_from(
         )));
     }
     let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
+    let starts = match (starts, method) {
+        (None, Method::MultiPower | Method::MultiPowerWarmup) => {
+            multipower_starts(curves, upto, &law)
+        }
+        (s, _) => s,
+    };
     let res = fit(
         &fit_law,
         &obs,
@@ -282,6 +303,36 @@ pub fn fit_curves_from(
         obs,
         result: res,
     })
+}
+
+/// Starts of the multi-power law: (L0, A, alpha) of the Tissue law's fit
+/// on the same points (its power of S1 is the same term), with the drop
+/// term's (B, C) from the law's grid and beta, gamma at their grid values:
+/// 4 starts instead of the 32 of the full grid, which reach the same
+/// optimum on the multi-power protocol (BENCHMARKS.md). None when the
+/// Tissue fit fails (the full grid is used then).
+fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<Vec<f64>>> {
+    let t = fit_curves(Method::Tissue, curves, upto).ok()?;
+    if !t.converged {
+        return None;
+    }
+    let (b, c) = (&law.params[3], &law.params[4]);
+    let mut starts = Vec::new();
+    for &bv in &b.grid {
+        for &cv in &c.grid {
+            let p = [
+                t.params[0],
+                t.params[1],
+                t.params[2],
+                bv,
+                cv,
+                law.params[5].grid[0],
+                law.params[6].grid[0],
+            ];
+            starts.push(law.to_internal(&p));
+        }
+    }
+    Some(starts)
 }
 
 /// R^2, MAE and RMSE of predictions against truth.

@@ -29,6 +29,8 @@ pub struct SchedulesRow {
     pub model: String,
     pub method: &'static str,
     pub converged: bool,
+    /// Wall time of the fit (the laws are fitted in parallel).
+    pub seconds: f64,
     /// Mean over the predicted curves.
     pub mean: Accuracy,
     pub per_curve: Vec<(String, Accuracy)>,
@@ -67,9 +69,12 @@ pub fn schedules(dir: &Path, methods: &[Method]) -> Result<Vec<SchedulesRow>> {
             .collect();
         let fitted: Vec<_> = methods
             .par_iter()
-            .map(|&m| fit_curves(m, &curves, &upto).map(|f| (m, f)))
+            .map(|&m| {
+                let t = std::time::Instant::now();
+                fit_curves(m, &curves, &upto).map(|f| (m, f, t.elapsed().as_secs_f64()))
+            })
             .collect::<Result<_>>()?;
-        for (m, f) in fitted {
+        for (m, f, seconds) in fitted {
             let per_curve: Vec<(String, Accuracy)> = (FIT_ON.len()..curves.len())
                 .map(|ci| {
                     let c = &curves[ci];
@@ -88,6 +93,7 @@ pub fn schedules(dir: &Path, methods: &[Method]) -> Result<Vec<SchedulesRow>> {
                 model: format!("{size}M"),
                 method: m.name(),
                 converged: f.converged,
+                seconds,
                 mean,
                 per_curve,
             });

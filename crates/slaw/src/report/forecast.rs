@@ -153,18 +153,19 @@ pub fn schedules_table(rows: &[SchedulesRow]) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>6} {:<12} {:>8} {:>8} {:>8}",
-        "model", "method", "R^2", "MAE", "RMSE"
+        "{:>6} {:<18} {:>8} {:>8} {:>8} {:>8}",
+        "model", "method", "R^2", "MAE", "RMSE", "fit s"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>6} {:<12} {:>8.4} {:>8.4} {:>8.4}{}",
+            "{:>6} {:<18} {:>8.4} {:>8.4} {:>8.4} {:>8.2}{}",
             r.model,
             r.method,
             r.mean.r2,
             r.mean.mae,
             r.mean.rmse,
+            r.seconds,
             if r.converged { "" } else { "  NOT CONVERGED" }
         );
     }
@@ -179,13 +180,13 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>8} {:<12} {:>6} {:>8} {:>8} {:>10}",
+        "{:>8} {:<18} {:>6} {:>8} {:>8} {:>10}",
         "fraction", "method", "runs", "skipped", "MAPE %", "median %"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>8} {:<12} {:>6} {:>8} {:>8.2} {:>10.2}",
+            "{:>8} {:<18} {:>6} {:>8} {:>8.2} {:>10.2}",
             format!("{:.0}%", 100.0 * r.fraction),
             r.method,
             r.runs,
