@@ -44,12 +44,17 @@ impl Calibration {
         if !(x > 0.0 && prediction > 0.0 && prediction.is_finite()) {
             return None;
         }
-        let d = x.ln() - self.ln_last;
-        let h = (self.per_distance * d.max(0.0)).max(self.noise);
+        let h = self.half_width(x);
         Some(Interval {
             lo: prediction * (-h).exp(),
             hi: prediction * h.exp(),
         })
+    }
+
+    /// The interval's half-width in ln units at input `x` (> 0).
+    pub fn half_width(&self, x: f64) -> f64 {
+        let d = x.ln() - self.ln_last;
+        (self.per_distance * d.max(0.0)).max(self.noise)
     }
 }
 
@@ -69,24 +74,49 @@ pub fn calibrate(
     opts: &FitOptions,
     level: f64,
 ) -> Option<Calibration> {
-    if law.inputs.len() != 1 || obs.y.iter().any(|&y| y <= 0.0) {
+    if law.inputs.len() != 1 {
+        return None;
+    }
+    calibrate_along(law, obs, full, opts, level, 0, usize::MAX)
+}
+
+/// `calibrate` for a law of several inputs, ordered and extrapolated along
+/// input `along` (e.g. the step of a loss curve; the points of several
+/// curves are cut at the same value), with at most `max_origins` origins
+/// spread evenly over the second half of the points.
+pub fn calibrate_along(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    opts: &FitOptions,
+    level: f64,
+    along: usize,
+    max_origins: usize,
+) -> Option<Calibration> {
+    if obs.y.iter().any(|&y| y <= 0.0) || along >= obs.dim() || max_origins == 0 {
         return None;
     }
     let n = obs.len();
     let p = law.n_params();
+    let xa = |i: usize| obs.point(i)[along];
     let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|&a, &b| obs.x[a].total_cmp(&obs.x[b]).then(a.cmp(&b)));
-    let first_pos = idx.iter().position(|&i| obs.x[i] > 0.0)?;
+    idx.sort_by(|&a, &b| xa(a).total_cmp(&xa(b)).then(a.cmp(&b)));
+    let first_pos = idx.iter().position(|&i| xa(i) > 0.0)?;
     let lo = (p + 1).max(n.div_ceil(2)).max(first_pos + 2);
     if lo >= n {
         return None;
     }
+    let count = (n - lo).min(max_origins);
+    let mut origins: Vec<usize> = (0..count)
+        .map(|j| lo + j * (n - 1 - lo) / (count - 1).max(1))
+        .collect();
+    origins.dedup();
     let warm = FitOptions {
         starts: Some(full.optima.clone()),
         ..opts.clone()
     };
-    let ln_x = |i: usize| obs.x[i].ln();
-    let scores: Vec<Vec<f64>> = (lo..n)
+    let ln_x = |i: usize| xa(i).ln();
+    let scores: Vec<Vec<f64>> = origins
         .into_par_iter()
         .map(|m| {
             let window = obs.subset(&idx[..m]);

@@ -7,8 +7,9 @@
 //! as one drop (its total decrease at its decrease-weighted mean S_k and mean
 //! ln eta_k) when its width in S is at most `EPS` times its distance to the
 //! point and its ln eta spread is at most `EPS_LN_ETA`; the error is then of
-//! second order in those ratios (below 1e-5 of the drop term on a 100k-step
-//! cosine decay, with 92 terms instead of 99,000: test below). Recent drops
+//! second order in those ratios (below 2e-5 of the drop term on a 100k-step
+//! cosine decay, with 57 terms instead of 99,000: test below; 1e-5 with 92
+//! terms at EPS 0.2). Recent drops
 //! are summed one by one. Blocks are the aligned power-of-two groups of a
 //! binary tree, taken greedily from the newest drop.
 
@@ -28,7 +29,9 @@ pub struct Block {
 }
 
 /// Width of an accepted block relative to its distance (in S) to the point.
-pub const EPS: f64 = 0.2;
+/// (The sub-drops of `curve::Features` are 4 per segment; 0.5 keeps the
+/// terms per point about where one drop per segment and 0.2 had them.)
+pub const EPS: f64 = 0.5;
 /// Largest spread of ln eta in an accepted block.
 pub const EPS_LN_ETA: f64 = 0.1;
 

@@ -16,6 +16,8 @@ pub mod warmup;
 pub mod whatif;
 
 use crate::bootstrap::{draws, interval_of, Interval};
+use crate::extrapolation::{calibrate_along, Calibration};
+pub use crate::selection::calibrate::IntervalKind;
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
@@ -128,20 +130,85 @@ impl Fitted {
             optima: vec![self.result.internal.clone()],
             ..self.result.clone()
         };
-        // A replicate only has to move the optimum by its sampling error:
-        // a relative objective change of 1e-7 is far below it (the
-        // replicates differ by about 1 / points).
-        let opts = FitOptions {
-            polish: 1,
-            screen_ftol: 1e-7,
-            tol: Tolerances {
-                ftol: 1e-7,
-                pgtol: 1e-6,
-                max_iter: 300,
-            },
-            ..fit_options()
+        draws(
+            &self.fit_law,
+            &self.obs,
+            &best,
+            &replicate_options(),
+            n,
+            seed,
+            &|| {},
+        )
+    }
+
+    /// The rolling-origin calibration of the law's own extrapolation error
+    /// along the steps of the fitted points (`extrapolation::calibrate_along`:
+    /// refits on the points up to each of `MAX_ORIGINS` origins in the second
+    /// half of the window, warm-started from the optimum, scored on the later
+    /// points per unit of ln(step / origin step)). None when the window has
+    /// too few points for a score at `level`.
+    pub fn calibration(&self, level: f64) -> Option<Calibration> {
+        calibrate_along(
+            &self.fit_law,
+            &self.obs,
+            &self.result,
+            &replicate_options(),
+            level,
+            0,
+            MAX_ORIGINS,
+        )
+    }
+
+    /// Predictive intervals at `points` ((curve, index) pairs): the
+    /// calibrated extrapolation error at the point's step (`calibration`;
+    /// within the window, the fit's residual quantile) in quadrature, in ln
+    /// units, with the percentile interval of `n` bootstrap refits (the
+    /// parameters' sampling error; 0: none). Without a calibration (too few
+    /// points), the bootstrap alone, and the kind says so.
+    pub fn intervals(
+        &self,
+        points: &[(usize, usize)],
+        n: usize,
+        seed: u64,
+        level: f64,
+    ) -> Intervals {
+        let calibration = self.calibration(level);
+        let (boot, converged) = if n > 0 {
+            self.bootstrap(points, n, seed, level)
+        } else {
+            (vec![], 0)
         };
-        draws(&self.fit_law, &self.obs, &best, &opts, n, seed, &|| {})
+        let iv = points
+            .iter()
+            .enumerate()
+            .map(|(k, &(c, i))| {
+                let pred = self.predict(c, i);
+                let (mut lo, mut hi) = (0.0f64, 0.0f64);
+                if let Some(b) = boot.get(k) {
+                    lo = (pred / b.lo).ln().max(0.0);
+                    hi = (b.hi / pred).ln().max(0.0);
+                }
+                if let Some(cal) = &calibration {
+                    let h = cal.half_width(self.inputs[c][i][0]);
+                    lo = lo.hypot(h);
+                    hi = hi.hypot(h);
+                }
+                Interval {
+                    lo: pred * (-lo).exp(),
+                    hi: pred * hi.exp(),
+                }
+            })
+            .collect();
+        let kind = match calibration {
+            Some(_) => IntervalKind::Backtest { level },
+            None => IntervalKind::Bootstrap { level },
+        };
+        Intervals {
+            iv,
+            kind,
+            replicates: (n, converged),
+            calibration,
+        }
     }
 
     /// Percentile intervals of the predictions at `points` ((curve, index)
@@ -172,6 +239,38 @@ impl Fitted {
 /// Huber loss (delta 1e-3) on ln L, as the multi-power paper.
 fn fit_options() -> FitOptions {
     FitOptions::default()
+}
+
+/// Refits warm-started from an optimum (bootstrap replicates, backtest
+/// origins): a refit only has to move the optimum by its sampling error, and
+/// a relative objective change of 1e-7 is far below it (replicates differ by
+/// about 1 / points).
+fn replicate_options() -> FitOptions {
+    FitOptions {
+        polish: 1,
+        screen_ftol: 1e-5,
+        tol: Tolerances {
+            ftol: 1e-5,
+            pgtol: 1e-5,
+            max_iter: 300,
+        },
+        ..fit_options()
+    }
+}
+
+/// Origins of the rolling-origin calibration of a forecast.
+pub const MAX_ORIGINS: usize = 8;
+
+/// Forecast intervals and what they cover.
+#[derive(Debug, Clone)]
+pub struct Intervals {
+    pub iv: Vec<Interval>,
+    /// `backtest`: predictive, calibrated on the window's own rolling-origin
+    /// backtests (with the refit spread); `bootstrap`: the refit spread only.
+    pub kind: IntervalKind,
+    /// Bootstrap replicates asked and converged.
+    pub replicates: (usize, usize),
+    pub calibration: Option<Calibration>,
 }
 
 /// Above this many fitted points, a curve is fitted on this many bins of

@@ -53,11 +53,25 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
     }
     let band = o.bootstrap.is_some();
     if let Some((n, ok, level)) = o.bootstrap {
-        let _ = writeln!(
-            s,
-            "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged",
-            100.0 * level
-        );
+        match &o.calibration {
+            Some(c) => {
+                let _ = writeln!(
+                    s,
+                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window ({:.4} per unit ln(step / last fitted step), at least {:.4}), in quadrature with the refit spread of {ok} of {n} bootstrap refits",
+                    100.0 * level,
+                    c.origins,
+                    c.per_distance,
+                    c.noise
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged: the refit spread only (the window is too short to calibrate the law's extrapolation error), not a forecast interval",
+                    100.0 * level
+                );
+            }
+        }
     }
     let _ = writeln!(
         s,
