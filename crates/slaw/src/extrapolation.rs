@@ -20,6 +20,7 @@ use crate::bootstrap::Interval;
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
+use crate::stats::normal_quantile;
 use rayon::prelude::*;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -77,22 +78,39 @@ pub fn calibrate(
     if law.inputs.len() != 1 {
         return None;
     }
-    calibrate_along(law, obs, full, opts, level, 0, usize::MAX)
+    let along = Along {
+        input: 0,
+        max_origins: usize::MAX,
+        normal_fallback: false,
+    };
+    calibrate_along(law, obs, full, opts, level, &along)
+}
+
+/// How `calibrate_along` backtests.
+#[derive(Debug, Clone, Copy)]
+pub struct Along {
+    /// The input the points are ordered and extrapolated along.
+    pub input: usize,
+    /// At most this many origins, spread evenly over the second half.
+    pub max_origins: usize,
+    /// With too few scores for the conformal rank at the level (but at
+    /// least 3), take the normal quantile times their root mean square
+    /// (the scores as |N(0, s^2)|), inflated by sqrt((N + 1) / N).
+    pub normal_fallback: bool,
 }
 
 /// `calibrate` for a law of several inputs, ordered and extrapolated along
-/// input `along` (e.g. the step of a loss curve; the points of several
-/// curves are cut at the same value), with at most `max_origins` origins
-/// spread evenly over the second half of the points.
+/// one of them (e.g. the step of a loss curve; the points of several curves
+/// are cut at the same value); see `Along`.
 pub fn calibrate_along(
     law: &Law,
     obs: &Observations,
     full: &FitResult,
     opts: &FitOptions,
     level: f64,
-    along: usize,
-    max_origins: usize,
+    how: &Along,
 ) -> Option<Calibration> {
+    let (along, max_origins) = (how.input, how.max_origins);
     if obs.y.iter().any(|&y| y <= 0.0) || along >= obs.dim() || max_origins == 0 {
         return None;
     }
@@ -139,13 +157,24 @@ pub fn calibrate_along(
     let origins = scores.iter().filter(|s| !s.is_empty()).count();
     let scores: Vec<f64> = scores.into_iter().flatten().collect();
     let n_scores = scores.len();
-    let per_distance = conformal_quantile(scores, level)?;
+    let rms = (scores.iter().map(|s| s * s).sum::<f64>() / n_scores.max(1) as f64).sqrt();
+    let (per_distance, method) = match conformal_quantile(scores, level) {
+        Some(q) => (q, "rolling-origin"),
+        None if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
+            let k = n_scores as f64;
+            (
+                normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
+                "rolling-origin (normal approximation: too few scores for a rank)",
+            )
+        }
+        None => return None,
+    };
     let residuals: Vec<f64> = (0..n)
         .map(|i| (law.predict(obs.point(i), &full.params).ln() - obs.y[i].ln()).abs())
         .collect();
     let noise = conformal_quantile(residuals, level).unwrap_or(0.0);
     Some(Calibration {
-        method: "rolling-origin".into(),
+        method: method.into(),
         level,
         origins,
         scores: n_scores,

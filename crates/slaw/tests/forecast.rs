@@ -43,7 +43,7 @@ fn early_to_final_on_the_misfitting_runs() {
     let Some(path) = common::shared_data("loss-curves/misfitting/scaling_results.csv") else {
         return;
     };
-    let rows = protocol::early_to_final(&path, &Method::ALL, &[0.25, 0.5]).unwrap();
+    let rows = protocol::early_to_final(&path, &Method::ALL, &[0.25, 0.5], None).unwrap();
     assert_eq!(rows.len(), 6, "three step-only methods x two fractions");
     let get = |f: f64, m: &str| {
         rows.iter()

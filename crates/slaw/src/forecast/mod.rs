@@ -16,7 +16,7 @@ pub mod warmup;
 pub mod whatif;
 
 use crate::bootstrap::{draws, interval_of, Interval};
-use crate::extrapolation::{calibrate_along, Calibration};
+use crate::extrapolation::{calibrate_along, Along, Calibration};
 pub use crate::selection::calibrate::IntervalKind;
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
@@ -154,8 +154,11 @@ impl Fitted {
             &self.result,
             &replicate_options(),
             level,
-            0,
-            MAX_ORIGINS,
+            &Along {
+                input: 0,
+                max_origins: MAX_ORIGINS,
+                normal_fallback: true,
+            },
         )
     }
 

@@ -2,7 +2,7 @@
 
 use super::num;
 use crate::forecast::job::ForecastOutput;
-use crate::forecast::protocol::{EarlyRow, SchedulesRow};
+use crate::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
 use crate::forecast::temporal::TemporalFit;
 use crate::forecast::trajectory::Form;
 use std::fmt::Write;
@@ -186,6 +186,32 @@ pub fn schedules_table(rows: &[SchedulesRow]) -> String {
     s
 }
 
+pub fn coverage_table(rows: &[CoverageRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "multi-power protocol through `slaw schedule`: final loss of the six predicted schedules"
+    );
+    let _ = writeln!(
+        s,
+        "{:>6} {:<18} {:>9} {:>12} {:>16} {:>8}",
+        "model", "method", "covered", "final MAE %", "median half %", "s"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:>6} {:<18} {:>9} {:>12.2} {:>16.2} {:>8.2}",
+            r.model,
+            r.method,
+            format!("{}/{}", r.covered, r.total),
+            100.0 * r.final_mae,
+            100.0 * r.median_half_width,
+            r.seconds
+        );
+    }
+    s
+}
+
 pub fn early_table(rows: &[EarlyRow]) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -194,19 +220,28 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>8} {:<18} {:>6} {:>8} {:>8} {:>10}",
-        "fraction", "method", "runs", "skipped", "MAPE %", "median %"
+        "{:>8} {:<18} {:>6} {:>8} {:>8} {:>10}  {}",
+        "fraction", "method", "runs", "skipped", "MAPE %", "median %", "interval coverage"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>8} {:<18} {:>6} {:>8} {:>8.2} {:>10.2}",
+            "{:>8} {:<18} {:>6} {:>8} {:>8.2} {:>10.2}  {}",
             format!("{:.0}%", 100.0 * r.fraction),
             r.method,
             r.runs,
             r.skipped,
             100.0 * r.mape,
-            100.0 * r.median_ape
+            100.0 * r.median_ape,
+            match r.coverage {
+                Some((level, n, c, nb, cb)) => format!(
+                    "{:.0}%: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
+                    100.0 * level,
+                    100.0 * c as f64 / n.max(1) as f64,
+                    100.0 * cb as f64 / nb.max(1) as f64
+                ),
+                None => String::new(),
+            }
         );
     }
     s
