@@ -36,10 +36,9 @@ fn main() {
             curves.push((format!("multipower {size}M {n}"), c, last));
         }
     }
-    let runs = protocol::misfitting_runs(Path::new(&format!(
-        "{dir}/misfitting/scaling_results.csv"
-    )))
-    .unwrap();
+    let runs =
+        protocol::misfitting_runs(Path::new(&format!("{dir}/misfitting/scaling_results.csv")))
+            .unwrap();
     for (c, total) in runs {
         curves.push((format!("misfitting {}", c.name), c, total));
     }

@@ -59,7 +59,10 @@ fn main() {
                 r.evaluations,
                 f.params
             );
-            println!("      at the published parameters: R2 {:.4}", r2(&f, &curves, &pubp));
+            println!(
+                "      at the published parameters: R2 {:.4}",
+                r2(&f, &curves, &pubp)
+            );
             if let Ok(extra) = std::env::var("START") {
                 let p: Vec<f64> = extra.split(',').map(|v| v.parse().unwrap()).collect();
                 let u = f.law.to_internal(&p);

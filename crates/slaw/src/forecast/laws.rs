@@ -206,7 +206,13 @@ impl MultiPower {
         let (b, c, beta) = (exp_capped(u[3]), exp_capped(u[4]), u[5]);
         let mut sum = DropSum::default();
         f.tree.for_each_indexed(f.drops_upto[i], s1, |blk, j| {
-            sum.add(blk.d, blk.ln_eta, factor(j, blk.ln_eta) * (s1 - blk.s).max(0.0), c, beta);
+            sum.add(
+                blk.d,
+                blk.ln_eta,
+                factor(j, blk.ln_eta) * (s1 - blk.s).max(0.0),
+                c,
+                beta,
+            );
         });
         if self.warmup {
             let (a, e) = f.warm_range[i];
@@ -214,7 +220,13 @@ impl MultiPower {
             for j in a as usize..e as usize {
                 let (d, eta, s) = f.warm[j];
                 let ln_eta = eta.max(1e-30).ln();
-                sum.add(d, ln_eta, factor(off + j, ln_eta) * (s1 - s).max(0.0), c, beta);
+                sum.add(
+                    d,
+                    ln_eta,
+                    factor(off + j, ln_eta) * (s1 - s).max(0.0),
+                    c,
+                    beta,
+                );
             }
         }
         g[0] = l0;
@@ -351,7 +363,10 @@ mod tests {
         };
         let f = c.features().unwrap();
         assert!(!f.drops.is_empty());
-        for law in [multipower(vec![f.clone()]), multipower_warmup(vec![f.clone()])] {
+        for law in [
+            multipower(vec![f.clone()]),
+            multipower_warmup(vec![f.clone()]),
+        ] {
             gradient_matches(&law);
         }
     }
@@ -386,7 +401,9 @@ mod tests {
             law.model.ln_batch(&x, &lnx, 5, &u, &mut out, &mut jac);
             for i in 0..n {
                 let mut g = [0.0; 7];
-                let v = law.model.ln_value_grad(&x[i * 5..i * 5 + 5], &lnx[..5], &u, &mut g);
+                let v = law
+                    .model
+                    .ln_value_grad(&x[i * 5..i * 5 + 5], &lnx[..5], &u, &mut g);
                 assert!((v - out[i]).abs() < 1e-13, "point {i}: {v} vs {}", out[i]);
                 for j in 0..7 {
                     assert!((g[j] - jac[i * 7 + j]).abs() < 1e-10 * (1.0 + g[j].abs()));

@@ -17,10 +17,10 @@ pub mod whatif;
 
 use crate::bootstrap::{draws, interval_of, Interval};
 use crate::extrapolation::{calibrate_along, Along, Calibration};
-pub use crate::selection::calibrate::IntervalKind;
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
+pub use crate::selection::calibrate::IntervalKind;
 use crate::solver::Tolerances;
 use crate::{Error, Result};
 pub use curve::{Curve, Features};

@@ -117,7 +117,11 @@ mod tests {
         let exact: Vec<Node> = (1..=2160)
             .map(|k| {
                 let k = k as f64;
-                (path.at(k - 1.0) - path.at(k), path.at(k), path.area(k - 1.0))
+                (
+                    path.at(k - 1.0) - path.at(k),
+                    path.at(k),
+                    path.area(k - 1.0),
+                )
             })
             .collect();
         let sum = |ns: &[Node], s1: f64, c: f64, beta: f64, gamma: f64| -> f64 {
@@ -136,7 +140,10 @@ mod tests {
         ] {
             for t in [2160.0, 2161.0, 2288.0, 5000.0, 24_000.0, 72_000.0] {
                 let s1 = path.area(t);
-                let (e, q) = (sum(&exact, s1, c, beta, gamma), sum(&quad, s1, c, beta, gamma));
+                let (e, q) = (
+                    sum(&exact, s1, c, beta, gamma),
+                    sum(&quad, s1, c, beta, gamma),
+                );
                 assert!(
                     (b * (e - q)).abs() < 2e-7,
                     "t {t} C {c} beta {beta} gamma {gamma}: {} vs {} (loss units)",
