@@ -19,7 +19,7 @@ pub struct ForecastArgs {
     #[arg(long, default_value_t = 0.2)]
     fit_until: f64,
     /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,
-    /// multipower (need the learning rate). auto: temporal with per-position data,
+    /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data,
     /// multipower with a learning rate, reciprocal otherwise.
     #[arg(long, default_value = "auto")]
     method: String,

@@ -452,11 +452,14 @@ fn what_if_predicts_the_final_loss_of_unseen_schedules() {
         return;
     };
     // Measured 2026-12-01 (BENCHMARKS.md): mean absolute error of the final
-    // loss, tissue 0.21% / 0.26%, multipower 0.24% / 0.33% (25M / 100M);
-    // the goal is 0.5%.
+    // loss, tissue 0.21% / 0.26% (25M / 100M); multipower 0.24% / 0.33%
+    // before the sub-drops of the decays, 0.32% / 0.33% since (its whole-curve
+    // R^2 on the protocol rose from 0.9968 / 0.9964 to 0.9984 / 0.9981); the
+    // warmup-aware variant is held to the goal, 0.5%.
     for (m, limits) in [
         (Method::Tissue, [0.0023, 0.0029]),
-        (Method::MultiPower, [0.0027, 0.0036]),
+        (Method::MultiPower, [0.0035, 0.0036]),
+        (Method::MultiPowerWarmup, [0.005, 0.005]),
     ] {
         let e = what_if_final_errors(&dir, m);
         for ((size, mae), limit) in e.iter().zip(limits) {

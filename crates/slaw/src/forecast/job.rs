@@ -182,7 +182,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
             if let Some(d) = decay.filter(|d| !d.identified()) {
                 o.warnings.insert(0, format!(
-                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast. Fit on a window that includes part of the decay to use the schedule",
+                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast (the intervals cover that law's own extrapolation error, not the decay's effect). Fit on a window that includes part of the decay to use the schedule",
                     d.describe(), method.name()
                 ));
             }
@@ -248,7 +248,7 @@ fn run_law(
             p.lo = Some(iv.lo);
             p.hi = Some(iv.hi);
         }
-        bootstrap = Some((req.bootstrap, ivs.replicates.1, req.level));
+        bootstrap = Some((ivs.replicates.0, ivs.replicates.1, req.level));
         interval_kind = Some(ivs.kind);
         calibration = ivs.calibration;
     }

@@ -111,6 +111,13 @@ impl Fitted {
         self.law.predict(&self.inputs[c][i], &self.params)
     }
 
+    /// The last step among the fitted points.
+    fn obs_last_step(&self) -> f64 {
+        (0..self.obs.len())
+            .map(|i| self.obs.point(i)[0])
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
     /// The engine's report of the fit.
     pub fn result(&self) -> &FitResult {
         &self.result
@@ -176,10 +183,33 @@ impl Fitted {
         level: f64,
     ) -> Intervals {
         let calibration = self.calibration(level);
-        let (boot, converged) = if n > 0 {
-            self.bootstrap(points, n, seed, level)
+        // The refit spread enters in quadrature: where it is under
+        // `NEGLIGIBLE` of the calibrated error at every forecast beyond the
+        // window, it moves the interval by under 5%, and the first
+        // `FIRST_REPLICATES` replicates (the same draws as the first of a
+        // full run) are kept.
+        let last_fit = self.obs_last_step();
+        let negligible = |boot: &[Interval]| {
+            let cal = calibration.as_ref()?;
+            let ok = points.iter().zip(boot).all(|(&(c, i), b)| {
+                let t = self.inputs[c][i][0];
+                let pred = self.predict(c, i);
+                t <= last_fit
+                    || (b.hi / pred).ln().max((pred / b.lo).ln()) <= NEGLIGIBLE * cal.half_width(t)
+            });
+            ok.then_some(())
+        };
+        let (boot, converged, used) = if n == 0 {
+            (vec![], 0, 0)
         } else {
-            (vec![], 0)
+            let first = n.min(FIRST_REPLICATES);
+            let (b, ok) = self.bootstrap(points, first, seed, level);
+            if first == n || negligible(&b).is_some() {
+                (b, ok, first)
+            } else {
+                let (b, ok) = self.bootstrap(points, n, seed, level);
+                (b, ok, n)
+            }
         };
         let iv = points
             .iter()
@@ -209,7 +239,7 @@ impl Fitted {
         Intervals {
             iv,
             kind,
-            replicates: (n, converged),
+            replicates: (used, converged),
             calibration,
         }
     }
@@ -261,6 +291,12 @@ fn replicate_options() -> FitOptions {
     }
 }
 
+/// Replicates run first; the rest only when the refit spread matters.
+pub const FIRST_REPLICATES: usize = 50;
+/// The refit spread is negligible below this share of the calibrated error
+/// (sqrt(1 + 0.3^2) = 1.044).
+pub const NEGLIGIBLE: f64 = 0.3;
+
 /// Origins of the rolling-origin calibration of a forecast.
 pub const MAX_ORIGINS: usize = 8;
 
@@ -271,7 +307,8 @@ pub struct Intervals {
     /// `backtest`: predictive, calibrated on the window's own rolling-origin
     /// backtests (with the refit spread); `bootstrap`: the refit spread only.
     pub kind: IntervalKind,
-    /// Bootstrap replicates asked and converged.
+    /// Bootstrap replicates run and converged (fewer run than asked when
+    /// the refit spread is negligible: see `Fitted::intervals`).
     pub replicates: (usize, usize),
     pub calibration: Option<Calibration>,
 }
