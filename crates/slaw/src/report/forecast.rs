@@ -225,8 +225,8 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>8} {:<18} {:>6} {:>8} {:>8} {:>10}  {}",
-        "fraction", "method", "runs", "skipped", "MAPE %", "median %", "interval coverage"
+        "{:>8} {:<18} {:>6} {:>8} {:>8} {:>10}  interval coverage",
+        "fraction", "method", "runs", "skipped", "MAPE %", "median %"
     );
     for r in rows {
         let _ = writeln!(
