@@ -19,7 +19,7 @@ pub struct ForecastArgs {
     #[arg(long, default_value_t = 0.2)]
     fit_until: f64,
     /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,
-    /// multipower (need the learning rate). auto: temporal with per-position data,
+    /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data,
     /// multipower with a learning rate, reciprocal otherwise.
     #[arg(long, default_value = "auto")]
     method: String,
@@ -154,7 +154,16 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
 }
 
 /// `slaw bench forecast`: both protocols.
-pub fn bench_forecast(data: &std::path::Path, json: bool) -> Result<ExitCode> {
+pub fn bench_forecast(
+    data: &std::path::Path,
+    coverage: Option<f64>,
+    json: bool,
+) -> Result<ExitCode> {
+    if let Some(l) = coverage {
+        if !(l > 0.0 && l < 1.0) {
+            bail!("--coverage must be a level in (0, 1)");
+        }
+    }
     // Both inputs first: a missing one is an error before minutes of work.
     for need in ["multipower", "misfitting/scaling_results.csv"] {
         let p = data.join(need);
@@ -170,13 +179,20 @@ pub fn bench_forecast(data: &std::path::Path, json: bool) -> Result<ExitCode> {
         &data.join("misfitting/scaling_results.csv"),
         &Method::ALL,
         &[0.25, 0.5],
+        coverage.map(|l| (200, l)),
     )?;
     let t_early = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let cov = match coverage {
+        Some(l) => protocol::schedules_coverage(&data.join("multipower"), &Method::ALL, 100, l)?,
+        None => vec![],
+    };
+    let t_cov = t.elapsed().as_secs_f64();
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &serde_json::json!({"schedules": sched, "early_to_final": early})
+                &serde_json::json!({"schedules": sched, "early_to_final": early, "schedules_coverage": cov})
             )?
         );
     } else {
@@ -186,6 +202,11 @@ pub fn bench_forecast(data: &std::path::Path, json: bool) -> Result<ExitCode> {
         println!("({t_sched:.2} s)\n");
         print!("{}", rep::early_table(&early));
         println!("(the file has no learning rates: the schedule-aware laws are not run here; {t_early:.2} s)");
+        if !cov.is_empty() {
+            println!();
+            print!("{}", rep::coverage_table(&cov));
+            println!("({t_cov:.2} s)");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -133,6 +133,10 @@ enum BenchWhat {
         /// The folder holding multipower/ and misfitting/.
         #[arg(long, default_value = "../shared/data/loss-curves")]
         data: PathBuf,
+        /// Also measure the coverage of the forecast intervals at this level (e.g. 0.9):
+        /// `slaw schedule`'s on the multi-power protocol, `slaw forecast`'s early to final.
+        #[arg(long)]
+        coverage: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -447,8 +451,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status(a) => run::cmd_status(a, None),
         Command::Report { args, plot } => run::cmd_status(args, Some(plot)),
         Command::Bench {
-            what: BenchWhat::Forecast { data, json },
-        } => forecast::bench_forecast(&data, json),
+            what:
+                BenchWhat::Forecast {
+                    data,
+                    coverage,
+                    json,
+                },
+        } => forecast::bench_forecast(&data, coverage, json),
         Command::Bench {
             what: BenchWhat::Runner { data, method, json },
         } => run::bench_runner(&data, &method, json),

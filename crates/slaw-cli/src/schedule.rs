@@ -38,7 +38,7 @@ pub struct ScheduleArgs {
         default_value = "0.05,0.1,0.15,0.2,0.25,0.3,0.4,0.5"
     )]
     decay_fractions: Vec<f64>,
-    /// tissue or multipower.
+    /// tissue, multipower or multipower-warmup (the warmup in the drop sum, as the paper).
     #[arg(long, default_value = "tissue")]
     method: String,
     /// Bootstrap replicates for the intervals (0: none).

@@ -548,3 +548,81 @@ fn bench_forecast_fails_at_once_on_a_missing_folder() {
             "misfitting/scaling_results.csv: not found",
         ));
 }
+
+/// The JSON says what the intervals cover: `backtest` (calibrated by the
+/// window's rolling origins) on a curve with enough points, `bootstrap`
+/// (refit spread only) on one too short to calibrate; the text says it too.
+#[test]
+fn intervals_say_what_they_cover() {
+    let dir = TempDir::new().unwrap();
+    // A power-law curve with a little deterministic noise (an exact curve
+    // leaves the refits nothing to converge on).
+    let noisy: String = std::iter::once("step,loss".to_string())
+        .chain((1..=30).map(|k| {
+            let t = 100.0 * k as f64;
+            let l = (2.0 + 30.0 / t.sqrt()) * (1.0 + 0.003 * (1.7 * k as f64).sin());
+            format!("{t},{l}")
+        }))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let f = write(&dir, "c.csv", &noisy);
+    let out = slaw()
+        .args([
+            "forecast",
+            &f,
+            "--method",
+            "power",
+            "--fit-until",
+            "0.5",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v = json_of(&out);
+    assert_eq!(v["interval_kind"]["kind"], "backtest", "{v}");
+    assert_eq!(v["interval_kind"]["level"], 0.9);
+    let cal = &v["calibration"];
+    assert!(cal["origins"].as_u64().unwrap() >= 2, "{cal}");
+    assert!(cal["per_distance"].as_f64().unwrap() >= 0.0);
+    let p = &v["forecasts"][0];
+    let (lo, hi, loss) = (
+        p["lo"].as_f64().unwrap(),
+        p["hi"].as_f64().unwrap(),
+        p["loss"].as_f64().unwrap(),
+    );
+    assert!(lo < loss && loss < hi, "{p}");
+    slaw()
+        .args(["forecast", &f, "--method", "power", "--fit-until", "0.5"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("predictive (backtest)"));
+    // 5 points for 3 parameters: no backtest at 90%.
+    let short: String = power_curve("")
+        .lines()
+        .take(11)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let g = write(&dir, "short.csv", &short);
+    let out = slaw()
+        .args([
+            "forecast",
+            &g,
+            "--method",
+            "power",
+            "--fit-until",
+            "0.5",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v = json_of(&out);
+    assert_eq!(v["interval_kind"]["kind"], "bootstrap", "{v}");
+    assert!(v["calibration"].is_null());
+    slaw()
+        .args(["bench", "forecast", "--coverage", "1.5"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--coverage"));
+}

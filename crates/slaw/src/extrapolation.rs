@@ -20,6 +20,7 @@ use crate::bootstrap::Interval;
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
+use crate::stats::normal_quantile;
 use rayon::prelude::*;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -44,12 +45,17 @@ impl Calibration {
         if !(x > 0.0 && prediction > 0.0 && prediction.is_finite()) {
             return None;
         }
-        let d = x.ln() - self.ln_last;
-        let h = (self.per_distance * d.max(0.0)).max(self.noise);
+        let h = self.half_width(x);
         Some(Interval {
             lo: prediction * (-h).exp(),
             hi: prediction * h.exp(),
         })
+    }
+
+    /// The interval's half-width in ln units at input `x` (> 0).
+    pub fn half_width(&self, x: f64) -> f64 {
+        let d = x.ln() - self.ln_last;
+        (self.per_distance * d.max(0.0)).max(self.noise)
     }
 }
 
@@ -69,24 +75,66 @@ pub fn calibrate(
     opts: &FitOptions,
     level: f64,
 ) -> Option<Calibration> {
-    if law.inputs.len() != 1 || obs.y.iter().any(|&y| y <= 0.0) {
+    if law.inputs.len() != 1 {
+        return None;
+    }
+    let along = Along {
+        input: 0,
+        max_origins: usize::MAX,
+        normal_fallback: false,
+    };
+    calibrate_along(law, obs, full, opts, level, &along)
+}
+
+/// How `calibrate_along` backtests.
+#[derive(Debug, Clone, Copy)]
+pub struct Along {
+    /// The input the points are ordered and extrapolated along.
+    pub input: usize,
+    /// At most this many origins, spread evenly over the second half.
+    pub max_origins: usize,
+    /// With too few scores for the conformal rank at the level (but at
+    /// least 3), take the normal quantile times their root mean square
+    /// (the scores as |N(0, s^2)|), inflated by sqrt((N + 1) / N).
+    pub normal_fallback: bool,
+}
+
+/// `calibrate` for a law of several inputs, ordered and extrapolated along
+/// one of them (e.g. the step of a loss curve; the points of several curves
+/// are cut at the same value); see `Along`.
+pub fn calibrate_along(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    opts: &FitOptions,
+    level: f64,
+    how: &Along,
+) -> Option<Calibration> {
+    let (along, max_origins) = (how.input, how.max_origins);
+    if obs.y.iter().any(|&y| y <= 0.0) || along >= obs.dim() || max_origins == 0 {
         return None;
     }
     let n = obs.len();
     let p = law.n_params();
+    let xa = |i: usize| obs.point(i)[along];
     let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|&a, &b| obs.x[a].total_cmp(&obs.x[b]).then(a.cmp(&b)));
-    let first_pos = idx.iter().position(|&i| obs.x[i] > 0.0)?;
+    idx.sort_by(|&a, &b| xa(a).total_cmp(&xa(b)).then(a.cmp(&b)));
+    let first_pos = idx.iter().position(|&i| xa(i) > 0.0)?;
     let lo = (p + 1).max(n.div_ceil(2)).max(first_pos + 2);
     if lo >= n {
         return None;
     }
+    let count = (n - lo).min(max_origins);
+    let mut origins: Vec<usize> = (0..count)
+        .map(|j| lo + j * (n - 1 - lo) / (count - 1).max(1))
+        .collect();
+    origins.dedup();
     let warm = FitOptions {
         starts: Some(full.optima.clone()),
         ..opts.clone()
     };
-    let ln_x = |i: usize| obs.x[i].ln();
-    let scores: Vec<Vec<f64>> = (lo..n)
+    let ln_x = |i: usize| xa(i).ln();
+    let scores: Vec<Vec<f64>> = origins
         .into_par_iter()
         .map(|m| {
             let window = obs.subset(&idx[..m]);
@@ -109,13 +157,24 @@ pub fn calibrate(
     let origins = scores.iter().filter(|s| !s.is_empty()).count();
     let scores: Vec<f64> = scores.into_iter().flatten().collect();
     let n_scores = scores.len();
-    let per_distance = conformal_quantile(scores, level)?;
+    let rms = (scores.iter().map(|s| s * s).sum::<f64>() / n_scores.max(1) as f64).sqrt();
+    let (per_distance, method) = match conformal_quantile(scores, level) {
+        Some(q) => (q, "rolling-origin"),
+        None if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
+            let k = n_scores as f64;
+            (
+                normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
+                "rolling-origin (normal approximation: too few scores for a rank)",
+            )
+        }
+        None => return None,
+    };
     let residuals: Vec<f64> = (0..n)
         .map(|i| (law.predict(obs.point(i), &full.params).ln() - obs.y[i].ln()).abs())
         .collect();
     let noise = conformal_quantile(residuals, level).unwrap_or(0.0);
     Some(Calibration {
-        method: "rolling-origin".into(),
+        method: method.into(),
         level,
         origins,
         scores: n_scores,

@@ -27,14 +27,29 @@ pub struct Features {
     pub s1: Vec<f64>,
     /// Tissue et al.'s annealing area S2 = sum of m_i, m_i = lambda m_{i-1} + (eta_{i-1} - eta_i).
     pub s2: Vec<f64>,
-    /// The learning-rate decreases as blocks between consecutive points:
-    /// (decrease, lr after it, S1 at the block's start).
+    /// The learning-rate decreases, in order: (decrease, lr after it, S1 at
+    /// its start); a gradual decrease as `SUB_DROPS` sub-drops per linear
+    /// segment, a jump as one.
     pub drops: Vec<(f64, f64, f64)>,
-    /// Index into `drops` of the last block at or before each point.
+    /// Number of drops at or before each point.
     pub drops_upto: Vec<usize>,
     /// The drops grouped for the multi-power law's sum.
     pub tree: DropTree,
+    /// The warmup's steps as terms of the drop sum (`warmup::nodes`), for
+    /// the warmup-aware multi-power law: point i uses
+    /// `warm[warm_range[i].0..warm_range[i].1]`.
+    pub warm: Vec<super::warmup::Node>,
+    pub warm_range: Vec<(u32, u32)>,
 }
+
+/// 4-point Gauss-Legendre nodes and weights on [-1, 1]: where a linear
+/// decrease of the rate is placed as drops.
+const SUB_DROPS: [(f64, f64); 4] = [
+    (-0.861_136_311_594_052_6, 0.347_854_845_137_453_9),
+    (-0.339_981_043_584_856_3, 0.652_145_154_862_546_1),
+    (0.339_981_043_584_856_3, 0.652_145_154_862_546_1),
+    (0.861_136_311_594_052_6, 0.347_854_845_137_453_9),
+];
 
 /// Tissue et al.'s momentum factor (they report 0.99 to 0.999).
 pub const TISSUE_LAMBDA: f64 = 0.999;
@@ -330,6 +345,28 @@ impl LrPath {
         self.eta[j - 1] + (self.eta[j] - self.eta[j - 1]) * (step - a) / (b - a)
     }
 
+    /// The forward area: the rate integrated from step 0 (or the first knot,
+    /// when it is later) to `step`.
+    pub fn area(&self, step: f64) -> f64 {
+        let mut a = 0.0;
+        for j in 1..self.t.len() {
+            let (t0, t1) = (self.t[j - 1], self.t[j]);
+            if t0 >= step {
+                return a;
+            }
+            if t1 > t0 {
+                let hi = t1.min(step);
+                let e = self.eta[j - 1] + (self.eta[j] - self.eta[j - 1]) * (hi - t0) / (t1 - t0);
+                a += 0.5 * (self.eta[j - 1] + e) * (hi - t0);
+            }
+        }
+        let last = *self.t.last().expect("a path has knots");
+        if step > last {
+            a += self.eta[self.eta.len() - 1] * (step - last);
+        }
+        a
+    }
+
     /// The features at the increasing steps `at`; the annealing area and
     /// the drops count from `warm_end` on.
     pub fn features(&self, at: &[f64], warm_end: f64) -> Features {
@@ -353,10 +390,11 @@ impl LrPath {
             drops: Vec::new(),
             drops_upto: Vec::with_capacity(n),
             tree: DropTree::default(),
+            warm: Vec::new(),
+            warm_range: Vec::with_capacity(n),
         };
         let kappa = -TISSUE_LAMBDA.ln();
         let (mut area, mut m, mut ann) = (0.0, 0.0, 0.0);
-        let mut block = (0.0, 0.0, 0.0);
         let (mut t0, mut e0) = (cuts[0].0.min(0.0), self.at(cuts[0].0.min(0.0)));
         for &(t1, e1, point) in &cuts {
             let h = t1 - t0;
@@ -370,28 +408,26 @@ impl LrPath {
                     m = mm;
                     ann += a;
                     if e1 < e0 {
-                        if block.0 == 0.0 {
-                            block.2 = before;
+                        // A gradual decrease: spread over the segment as
+                        // Gauss-Legendre sub-drops (one drop at the start
+                        // would age the most recent decrease by a whole
+                        // segment: 12-38% error on its term, 0.3-0.7% here).
+                        for &(x, w) in &SUB_DROPS {
+                            let v = 0.5 * (x + 1.0);
+                            let e = e0 + (e1 - e0) * v;
+                            let s = before + 0.5 * (e0 + e) * v * h;
+                            f.drops.push(((e0 - e1) * 0.5 * w, e, s));
                         }
-                        block.0 += e0 - e1;
                     }
                 }
             } else if annealing && e1 != e0 {
                 // A jump.
                 m += e0 - e1;
                 if e1 < e0 {
-                    if block.0 == 0.0 {
-                        block.2 = area;
-                    }
-                    block.0 += e0 - e1;
+                    f.drops.push((e0 - e1, e1, area));
                 }
             }
             if point.is_some() {
-                if block.0 > 0.0 {
-                    block.1 = e1;
-                    f.drops.push(block);
-                    block = (0.0, 0.0, 0.0);
-                }
                 f.s1.push(area);
                 f.s2.push(ann);
                 f.drops_upto.push(f.drops.len());
@@ -399,6 +435,21 @@ impl LrPath {
             (t0, e0) = (t1, e1);
         }
         f.tree = DropTree::new(&f.drops);
+        // The warmup's terms: one list for the points after the warmup, and
+        // one per point inside it (its own steps so far).
+        let full = super::warmup::nodes(self, warm_end);
+        let shared = (0, full.len() as u32);
+        f.warm = full;
+        for &t in at {
+            if t >= warm_end {
+                f.warm_range.push(shared);
+            } else {
+                let own = super::warmup::nodes(self, t);
+                let a = f.warm.len() as u32;
+                f.warm.extend(own);
+                f.warm_range.push((a, f.warm.len() as u32));
+            }
+        }
         f
     }
 }
@@ -459,7 +510,7 @@ mod tests {
             }
         }
         assert_eq!(next, at.len());
-        // The decay's drops: one block per gap between points, summing to peak - final.
+        // The decay's drops sum to peak - final.
         let total: f64 = f.drops.iter().map(|d| d.0).sum();
         assert!((total - 2.7e-4).abs() < 1e-12, "{total}");
         assert_eq!(*f.drops_upto.last().unwrap(), f.drops.len());

@@ -7,8 +7,9 @@
 //! as one drop (its total decrease at its decrease-weighted mean S_k and mean
 //! ln eta_k) when its width in S is at most `EPS` times its distance to the
 //! point and its ln eta spread is at most `EPS_LN_ETA`; the error is then of
-//! second order in those ratios (below 1e-5 of the drop term on a 100k-step
-//! cosine decay, with 92 terms instead of 99,000: test below). Recent drops
+//! second order in those ratios (below 2e-5 of the drop term on a 100k-step
+//! cosine decay, with 57 terms instead of 99,000: test below; 1e-5 with 92
+//! terms at EPS 0.2). Recent drops
 //! are summed one by one. Blocks are the aligned power-of-two groups of a
 //! binary tree, taken greedily from the newest drop.
 
@@ -28,7 +29,9 @@ pub struct Block {
 }
 
 /// Width of an accepted block relative to its distance (in S) to the point.
-pub const EPS: f64 = 0.2;
+/// (The sub-drops of `curve::Features` are 4 per segment; 0.5 keeps the
+/// terms per point about where one drop per segment and 0.2 had them.)
+pub const EPS: f64 = 0.5;
 /// Largest spread of ln eta in an accepted block.
 pub const EPS_LN_ETA: f64 = 0.1;
 
@@ -36,6 +39,8 @@ pub const EPS_LN_ETA: f64 = 0.1;
 pub struct DropTree {
     /// levels[l][j]: drops j 2^l .. (j+1) 2^l.
     levels: Vec<Vec<Block>>,
+    /// Index of levels[l][0] in the flat order of `blocks`.
+    offsets: Vec<usize>,
 }
 
 impl DropTree {
@@ -63,13 +68,41 @@ impl DropTree {
             let next: Vec<Block> = prev.chunks_exact(2).map(|p| merge(p[0], p[1])).collect();
             levels.push(next);
         }
-        DropTree { levels }
+        let mut offsets = Vec::with_capacity(levels.len());
+        let mut o = 0;
+        for l in &levels {
+            offsets.push(o);
+            o += l.len();
+        }
+        DropTree { levels, offsets }
+    }
+
+    /// Every block of the tree, level by level (the flat index of
+    /// `for_each_indexed`): per-block factors of a law can be computed once
+    /// per evaluation rather than once per point.
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.levels.iter().flatten()
+    }
+
+    /// Number of blocks in the tree.
+    pub fn len(&self) -> usize {
+        self.levels.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty() || self.levels[0].is_empty()
     }
 
     /// Call `visit` with blocks covering the first `upto` drops, as seen from
     /// forward area `s`.
     #[inline]
     pub fn for_each(&self, upto: usize, s: f64, mut visit: impl FnMut(&Block)) {
+        self.for_each_indexed(upto, s, |b, _| visit(b));
+    }
+
+    /// `for_each` with each block's flat index (see `blocks`).
+    #[inline]
+    pub fn for_each_indexed(&self, upto: usize, s: f64, mut visit: impl FnMut(&Block, usize)) {
         let mut j = upto;
         let top = self.levels.len().saturating_sub(1);
         while j > 0 {
@@ -81,7 +114,7 @@ impl DropTree {
                     || (b.s_last - b.s_first <= EPS * (s - b.s_last)
                         && b.ln_hi - b.ln_lo <= EPS_LN_ETA)
                 {
-                    visit(b);
+                    visit(b, self.offsets[lvl] + j / size - 1);
                     j -= size;
                     break;
                 }

@@ -4,7 +4,10 @@
 
 use super::positions::PositionCurves;
 use super::temporal::{self, TemporalFit};
-use super::{accuracy, fit_curves, fit_curves_from, Accuracy, Curve, Method, Schedule};
+use super::{
+    accuracy, fit_curves, fit_curves_from, Accuracy, Curve, IntervalKind, Method, Schedule,
+};
+use crate::extrapolation::Calibration;
 use crate::{Error, Result};
 
 /// The method of a job: one of the aggregate-curve laws, or the temporal law
@@ -90,6 +93,14 @@ pub struct ForecastOutput {
     pub rest: Option<Accuracy>,
     /// (replicates, converged replicates, level) when intervals were computed.
     pub bootstrap: Option<(usize, usize, f64)>,
+    /// What the intervals cover: `backtest` (predictive: the law's own
+    /// extrapolation error, calibrated by rolling-origin backtests inside the
+    /// fitted window and scaled by ln(step / last fitted step), in quadrature
+    /// with the bootstrap refit spread) or `bootstrap` (the refit spread
+    /// only: the noise of the fitted points, not the error of the law).
+    pub interval_kind: Option<IntervalKind>,
+    /// The rolling-origin calibration behind a `backtest` interval.
+    pub calibration: Option<Calibration>,
     pub temporal: Option<TemporalFit>,
     /// How `auto` chose the law (None for a method given by name).
     pub choice: Option<AutoChoice>,
@@ -171,7 +182,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
             if let Some(d) = decay.filter(|d| !d.identified()) {
                 o.warnings.insert(0, format!(
-                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast. Fit on a window that includes part of the decay to use the schedule",
+                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast (the intervals cover that law's own extrapolation error, not the decay's effect). Fit on a window that includes part of the decay to use the schedule",
                     d.describe(), method.name()
                 ));
             }
@@ -229,15 +240,17 @@ fn run_law(
             observed: (!ext.loss[i].is_nan()).then_some(ext.loss[i]),
         })
         .collect();
-    let mut bootstrap = None;
+    let (mut bootstrap, mut interval_kind, mut calibration) = (None, None, None);
     if req.bootstrap > 0 {
         let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
-        let (iv, ok) = f.bootstrap(&idx, req.bootstrap, req.seed, req.level);
-        for (p, iv) in points.iter_mut().zip(iv) {
+        let ivs = f.intervals(&idx, req.bootstrap, req.seed, req.level);
+        for (p, iv) in points.iter_mut().zip(&ivs.iv) {
             p.lo = Some(iv.lo);
             p.hi = Some(iv.hi);
         }
-        bootstrap = Some((req.bootstrap, ok, req.level));
+        bootstrap = Some((ivs.replicates.0, ivs.replicates.1, req.level));
+        interval_kind = Some(ivs.kind);
+        calibration = ivs.calibration;
     }
     let warnings = at_bounds(&f, decay_matters(ext, k));
     Ok(ForecastOutput {
@@ -257,6 +270,8 @@ fn run_law(
         forecasts: vec![],
         rest: None,
         bootstrap,
+        interval_kind,
+        calibration,
         temporal: None,
         choice: None,
         decay: None,
@@ -337,6 +352,8 @@ fn run_temporal(
         fit_until_step: 0.0,
         forecasts: vec![],
         rest: None,
+        interval_kind: bootstrap.map(|b| IntervalKind::Bootstrap { level: b.2 }),
+        calibration: None,
         bootstrap,
         temporal: Some(f),
         choice: None,
@@ -407,7 +424,7 @@ fn decay_matters(ext: &Curve, k: usize) -> bool {
 /// depends on them.
 fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
     let annealing: &[&str] = match f.method {
-        Method::MultiPower => &["B", "C", "beta", "gamma"],
+        Method::MultiPower | Method::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
         Method::Tissue => &["C"],
         _ => &[],
     };

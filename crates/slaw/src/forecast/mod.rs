@@ -12,12 +12,15 @@ pub mod protocol;
 pub mod schedule;
 pub mod temporal;
 pub mod trajectory;
+pub mod warmup;
 pub mod whatif;
 
 use crate::bootstrap::{draws, interval_of, Interval};
+use crate::extrapolation::{calibrate_along, Along, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::observations::Observations;
+pub use crate::selection::calibrate::IntervalKind;
 use crate::solver::Tolerances;
 use crate::{Error, Result};
 pub use curve::{Curve, Features};
@@ -32,11 +35,15 @@ pub enum Method {
     Log,
     Tissue,
     MultiPower,
+    /// The multi-power law with the warmup's steps in the drop sum.
+    #[serde(rename = "multipower-warmup")]
+    MultiPowerWarmup,
 }
 
 impl Method {
-    pub const ALL: [Method; 5] = [
+    pub const ALL: [Method; 6] = [
         Method::MultiPower,
+        Method::MultiPowerWarmup,
         Method::Tissue,
         Method::Power,
         Method::Reciprocal,
@@ -49,6 +56,7 @@ impl Method {
             Method::Log => "log",
             Method::Tissue => "tissue",
             Method::MultiPower => "multipower",
+            Method::MultiPowerWarmup => "multipower-warmup",
         }
     }
     pub fn parse(s: &str) -> Result<Method> {
@@ -65,7 +73,10 @@ impl Method {
     }
     /// Whether the method reads the learning-rate schedule.
     pub fn needs_lr(self) -> bool {
-        matches!(self, Method::Tissue | Method::MultiPower)
+        matches!(
+            self,
+            Method::Tissue | Method::MultiPower | Method::MultiPowerWarmup
+        )
     }
     fn law(self, features: Vec<Features>) -> Law {
         match self {
@@ -74,6 +85,7 @@ impl Method {
             Method::Log => laws::logarithmic(),
             Method::Tissue => laws::tissue(),
             Method::MultiPower => laws::multipower(features),
+            Method::MultiPowerWarmup => laws::multipower_warmup(features),
         }
     }
 }
@@ -99,6 +111,18 @@ impl Fitted {
         self.law.predict(&self.inputs[c][i], &self.params)
     }
 
+    /// The last step among the fitted points.
+    fn obs_last_step(&self) -> f64 {
+        (0..self.obs.len())
+            .map(|i| self.obs.point(i)[0])
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    /// The engine's report of the fit.
+    pub fn result(&self) -> &FitResult {
+        &self.result
+    }
+
     /// Predicted loss at point `i` of curve `c` with parameters `p` (natural units).
     pub fn predict_with(&self, c: usize, i: usize, p: &[f64]) -> f64 {
         self.law.predict(&self.inputs[c][i], p)
@@ -113,20 +137,111 @@ impl Fitted {
             optima: vec![self.result.internal.clone()],
             ..self.result.clone()
         };
-        // A replicate only has to move the optimum by its sampling error:
-        // a relative objective change of 1e-7 is far below it (the
-        // replicates differ by about 1 / points).
-        let opts = FitOptions {
-            polish: 1,
-            screen_ftol: 1e-7,
-            tol: Tolerances {
-                ftol: 1e-7,
-                pgtol: 1e-6,
-                max_iter: 300,
+        draws(
+            &self.fit_law,
+            &self.obs,
+            &best,
+            &replicate_options(),
+            n,
+            seed,
+            &|| {},
+        )
+    }
+
+    /// The rolling-origin calibration of the law's own extrapolation error
+    /// along the steps of the fitted points (`extrapolation::calibrate_along`:
+    /// refits on the points up to each of `MAX_ORIGINS` origins in the second
+    /// half of the window, warm-started from the optimum, scored on the later
+    /// points per unit of ln(step / origin step)). None when the window has
+    /// too few points for a score at `level`.
+    pub fn calibration(&self, level: f64) -> Option<Calibration> {
+        calibrate_along(
+            &self.fit_law,
+            &self.obs,
+            &self.result,
+            &replicate_options(),
+            level,
+            &Along {
+                input: 0,
+                max_origins: MAX_ORIGINS,
+                normal_fallback: true,
             },
-            ..fit_options()
+        )
+    }
+
+    /// Predictive intervals at `points` ((curve, index) pairs): the
+    /// calibrated extrapolation error at the point's step (`calibration`;
+    /// within the window, the fit's residual quantile) in quadrature, in ln
+    /// units, with the percentile interval of `n` bootstrap refits (the
+    /// parameters' sampling error; 0: none). Without a calibration (too few
+    /// points), the bootstrap alone, and the kind says so.
+    pub fn intervals(
+        &self,
+        points: &[(usize, usize)],
+        n: usize,
+        seed: u64,
+        level: f64,
+    ) -> Intervals {
+        let calibration = self.calibration(level);
+        // The refit spread enters in quadrature: where it is under
+        // `NEGLIGIBLE` of the calibrated error at every forecast beyond the
+        // window, it moves the interval by under 5%, and the first
+        // `FIRST_REPLICATES` replicates (the same draws as the first of a
+        // full run) are kept.
+        let last_fit = self.obs_last_step();
+        let negligible = |boot: &[Interval]| {
+            let cal = calibration.as_ref()?;
+            let ok = points.iter().zip(boot).all(|(&(c, i), b)| {
+                let t = self.inputs[c][i][0];
+                let pred = self.predict(c, i);
+                t <= last_fit
+                    || (b.hi / pred).ln().max((pred / b.lo).ln()) <= NEGLIGIBLE * cal.half_width(t)
+            });
+            ok.then_some(())
         };
-        draws(&self.fit_law, &self.obs, &best, &opts, n, seed, &|| {})
+        let (boot, converged, used) = if n == 0 {
+            (vec![], 0, 0)
+        } else {
+            let first = n.min(FIRST_REPLICATES);
+            let (b, ok) = self.bootstrap(points, first, seed, level);
+            if first == n || negligible(&b).is_some() {
+                (b, ok, first)
+            } else {
+                let (b, ok) = self.bootstrap(points, n, seed, level);
+                (b, ok, n)
+            }
+        };
+        let iv = points
+            .iter()
+            .enumerate()
+            .map(|(k, &(c, i))| {
+                let pred = self.predict(c, i);
+                let (mut lo, mut hi) = (0.0f64, 0.0f64);
+                if let Some(b) = boot.get(k) {
+                    lo = (pred / b.lo).ln().max(0.0);
+                    hi = (b.hi / pred).ln().max(0.0);
+                }
+                if let Some(cal) = &calibration {
+                    let h = cal.half_width(self.inputs[c][i][0]);
+                    lo = lo.hypot(h);
+                    hi = hi.hypot(h);
+                }
+                Interval {
+                    lo: pred * (-lo).exp(),
+                    hi: pred * hi.exp(),
+                }
+            })
+            .collect();
+        let kind = match calibration {
+            Some(_) => IntervalKind::Backtest { level },
+            None => IntervalKind::Bootstrap { level },
+        };
+        Intervals {
+            iv,
+            kind,
+            replicates: (used, converged),
+            calibration,
+        }
     }
 
     /// Percentile intervals of the predictions at `points` ((curve, index)
@@ -157,6 +272,45 @@ impl Fitted {
 /// Huber loss (delta 1e-3) on ln L, as the multi-power paper.
 fn fit_options() -> FitOptions {
     FitOptions::default()
+}
+
+/// Refits warm-started from an optimum (bootstrap replicates, backtest
+/// origins): a refit only has to move the optimum by its sampling error, and
+/// a relative objective change of 1e-7 is far below it (replicates differ by
+/// about 1 / points).
+fn replicate_options() -> FitOptions {
+    FitOptions {
+        polish: 1,
+        screen_ftol: 1e-5,
+        tol: Tolerances {
+            ftol: 1e-5,
+            pgtol: 1e-5,
+            max_iter: 300,
+        },
+        ..fit_options()
+    }
+}
+
+/// Replicates run first; the rest only when the refit spread matters.
+pub const FIRST_REPLICATES: usize = 50;
+/// The refit spread is negligible below this share of the calibrated error
+/// (sqrt(1 + 0.3^2) = 1.044).
+pub const NEGLIGIBLE: f64 = 0.3;
+
+/// Origins of the rolling-origin calibration of a forecast.
+pub const MAX_ORIGINS: usize = 8;
+
+/// Forecast intervals and what they cover.
+#[derive(Debug, Clone)]
+pub struct Intervals {
+    pub iv: Vec<Interval>,
+    /// `backtest`: predictive, calibrated on the window's own rolling-origin
+    /// backtests (with the refit spread); `bootstrap`: the refit spread only.
+    pub kind: IntervalKind,
+    /// Bootstrap replicates run and converged (fewer run than asked when
+    /// the refit spread is negligible: see `Fitted::intervals`).
+    pub replicates: (usize, usize),
+    pub calibration: Option<Calibration>,
 }
 
 /// Above this many fitted points, a curve is fitted on this many bins of
@@ -263,6 +417,12 @@ pub fn fit_curves_from(
         )));
     }
     let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
+    let starts = match (starts, method) {
+        (None, Method::MultiPower | Method::MultiPowerWarmup) => {
+            multipower_starts(curves, upto, &law)
+        }
+        (s, _) => s,
+    };
     let res = fit(
         &fit_law,
         &obs,
@@ -282,6 +442,36 @@ pub fn fit_curves_from(
         obs,
         result: res,
     })
+}
+
+/// Starts of the multi-power law: (L0, A, alpha) of the Tissue law's fit
+/// on the same points (its power of S1 is the same term), with the drop
+/// term's (B, C) from the law's grid and beta, gamma at their grid values:
+/// 4 starts instead of the 32 of the full grid, which reach the same
+/// optimum on the multi-power protocol (BENCHMARKS.md). None when the
+/// Tissue fit fails (the full grid is used then).
+fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<Vec<f64>>> {
+    let t = fit_curves(Method::Tissue, curves, upto).ok()?;
+    if !t.converged {
+        return None;
+    }
+    let (b, c) = (&law.params[3], &law.params[4]);
+    let mut starts = Vec::new();
+    for &bv in &b.grid {
+        for &cv in &c.grid {
+            let p = [
+                t.params[0],
+                t.params[1],
+                t.params[2],
+                bv,
+                cv,
+                law.params[5].grid[0],
+                law.params[6].grid[0],
+            ];
+            starts.push(law.to_internal(&p));
+        }
+    }
+    Some(starts)
 }
 
 /// R^2, MAE and RMSE of predictions against truth.

@@ -7,6 +7,7 @@
 //!    checkpoints, fit on the checkpoints within the first 25% / 50% of its
 //!    steps and predict its final C4 eval loss; mean absolute percentage error.
 
+use super::whatif::{what_if, Options, Target};
 use super::{accuracy, fit_curves, Accuracy, Curve, Method};
 use crate::table::Table;
 use crate::Result;
@@ -29,6 +30,8 @@ pub struct SchedulesRow {
     pub model: String,
     pub method: &'static str,
     pub converged: bool,
+    /// Wall time of the fit (the laws are fitted in parallel).
+    pub seconds: f64,
     /// Mean over the predicted curves.
     pub mean: Accuracy,
     pub per_curve: Vec<(String, Accuracy)>,
@@ -36,18 +39,8 @@ pub struct SchedulesRow {
 
 /// Protocol 1 on `dir` (holding `25/`, `100/`, ...): every method in `methods`.
 pub fn schedules(dir: &Path, methods: &[Method]) -> Result<Vec<SchedulesRow>> {
-    let mut sizes: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| crate::Error::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| e.file_name().to_str().map(String::from))
-        .collect();
-    sizes.sort_by_key(|s| s.parse::<u64>().unwrap_or(u64::MAX));
     let mut rows = Vec::new();
-    for size in sizes {
+    for size in sizes(dir)? {
         let curves: Vec<Curve> = FIT_ON
             .iter()
             .chain(PREDICT.iter())
@@ -67,9 +60,12 @@ pub fn schedules(dir: &Path, methods: &[Method]) -> Result<Vec<SchedulesRow>> {
             .collect();
         let fitted: Vec<_> = methods
             .par_iter()
-            .map(|&m| fit_curves(m, &curves, &upto).map(|f| (m, f)))
+            .map(|&m| {
+                let t = std::time::Instant::now();
+                fit_curves(m, &curves, &upto).map(|f| (m, f, t.elapsed().as_secs_f64()))
+            })
             .collect::<Result<_>>()?;
-        for (m, f) in fitted {
+        for (m, f, seconds) in fitted {
             let per_curve: Vec<(String, Accuracy)> = (FIT_ON.len()..curves.len())
                 .map(|ci| {
                     let c = &curves[ci];
@@ -88,12 +84,114 @@ pub fn schedules(dir: &Path, methods: &[Method]) -> Result<Vec<SchedulesRow>> {
                 model: format!("{size}M"),
                 method: m.name(),
                 converged: f.converged,
+                seconds,
                 mean,
                 per_curve,
             });
         }
     }
     Ok(rows)
+}
+
+/// Coverage of `slaw schedule`'s intervals on protocol 1: the what-if
+/// command fitted on the three fitting curves, each of the six other
+/// schedules predicted from its learning rates; share of their final losses
+/// inside the interval.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CoverageRow {
+    pub model: String,
+    pub method: &'static str,
+    pub level: f64,
+    pub covered: usize,
+    pub total: usize,
+    /// Mean absolute relative error of the final loss.
+    pub final_mae: f64,
+    /// Median half-width of the intervals, relative to the forecast.
+    pub median_half_width: f64,
+    pub seconds: f64,
+}
+
+/// Protocol 1 through `whatif::what_if` (bootstrap `replicates`, level
+/// `level`) for each schedule-aware method of `methods`.
+pub fn schedules_coverage(
+    dir: &Path,
+    methods: &[Method],
+    replicates: usize,
+    level: f64,
+) -> Result<Vec<CoverageRow>> {
+    let mut rows = Vec::new();
+    for size in sizes(dir)? {
+        let read = |n: &str| {
+            Curve::read(
+                &dir.join(&size).join(format!("{n}.csv")),
+                "step",
+                "loss",
+                Some("lr"),
+            )
+        };
+        let runs: Vec<Curve> = FIT_ON.iter().map(|n| read(n)).collect::<Result<_>>()?;
+        let truth: Vec<Curve> = PREDICT.iter().map(|n| read(n)).collect::<Result<_>>()?;
+        let targets: Vec<Target> = truth
+            .iter()
+            .map(|c| Target {
+                name: c.name.clone(),
+                curve: Curve {
+                    loss: vec![f64::NAN; c.len()],
+                    ..c.clone()
+                },
+            })
+            .collect();
+        for &m in methods.iter().filter(|m| m.needs_lr()) {
+            let t = std::time::Instant::now();
+            let w = what_if(
+                &runs,
+                &targets,
+                &Options {
+                    method: m,
+                    bootstrap: replicates,
+                    seed: 0,
+                    level,
+                    search_from: None,
+                },
+            )?;
+            let (mut covered, mut err, mut widths) = (0, 0.0, Vec::new());
+            for (p, c) in w.predictions.iter().zip(&truth) {
+                let last = p.last();
+                let obs = *c.loss.last().expect("curves are not empty");
+                if let (Some(lo), Some(hi)) = (last.lo, last.hi) {
+                    covered += (lo <= obs && obs <= hi) as usize;
+                    widths.push(0.5 * (hi - lo) / last.loss);
+                }
+                err += ((last.loss - obs) / obs).abs();
+            }
+            widths.sort_by(f64::total_cmp);
+            rows.push(CoverageRow {
+                model: format!("{size}M"),
+                method: m.name(),
+                level,
+                covered,
+                total: truth.len(),
+                final_mae: err / truth.len() as f64,
+                median_half_width: crate::bootstrap::percentile(&widths, 0.5),
+                seconds: t.elapsed().as_secs_f64(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+fn sizes(dir: &Path) -> Result<Vec<String>> {
+    let mut sizes: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| crate::Error::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .collect();
+    sizes.sort_by_key(|s| s.parse::<u64>().unwrap_or(u64::MAX));
+    Ok(sizes)
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -107,6 +205,9 @@ pub struct EarlyRow {
     /// Mean absolute percentage error of the final loss.
     pub mape: f64,
     pub median_ape: f64,
+    /// With intervals: (level, forecasts with an interval, covered, of
+    /// which calibrated by backtests (`IntervalKind::Backtest`), covered).
+    pub coverage: Option<(f64, usize, usize, usize, usize)>,
 }
 
 /// The runs of the (Mis)Fitting file with at least 8 checkpoints, as curves
@@ -158,13 +259,22 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
     Ok(out)
 }
 
-/// Protocol 2 with the step-only methods of `methods`.
-pub fn early_to_final(path: &Path, methods: &[Method], fractions: &[f64]) -> Result<Vec<EarlyRow>> {
+/// Protocol 2 with the step-only methods of `methods`; with `intervals`
+/// (bootstrap replicates, level), also the coverage of the forecast
+/// intervals (`Fitted::intervals`, as `slaw forecast`).
+pub fn early_to_final(
+    path: &Path,
+    methods: &[Method],
+    fractions: &[f64],
+    intervals: Option<(usize, f64)>,
+) -> Result<Vec<EarlyRow>> {
     let runs = misfitting_runs(path)?;
     let mut rows = Vec::new();
     for &frac in fractions {
         for &m in methods.iter().filter(|m| !m.needs_lr()) {
-            let apes: Vec<Option<f64>> = runs
+            // (ape, Some((covered, backtest kind)) with intervals)
+            type Outcome = (f64, Option<(bool, bool)>);
+            let apes: Vec<Option<Outcome>> = runs
                 .par_iter()
                 .map(|(c, total)| {
                     let k = c.step.iter().filter(|&&s| s <= frac * total).count();
@@ -177,10 +287,30 @@ pub fn early_to_final(path: &Path, methods: &[Method], fractions: &[f64]) -> Res
                     }
                     let last = c.len() - 1;
                     let p = f.predict(0, last);
-                    Some(((p - c.loss[last]) / c.loss[last]).abs())
+                    let truth = c.loss[last];
+                    let cov = intervals.map(|(n, level)| {
+                        let iv = f.intervals(&[(0, last)], n, 0, level);
+                        (
+                            iv.iv[0].lo <= truth && truth <= iv.iv[0].hi,
+                            matches!(iv.kind, super::IntervalKind::Backtest { .. }),
+                        )
+                    });
+                    Some((((p - truth) / truth).abs(), cov))
                 })
                 .collect();
-            let mut ok: Vec<f64> = apes.iter().flatten().copied().collect();
+            let done: Vec<&Outcome> = apes.iter().flatten().collect();
+            let coverage = intervals.map(|(_, level)| {
+                let cov: Vec<(bool, bool)> = done.iter().filter_map(|o| o.1).collect();
+                let bt: Vec<&(bool, bool)> = cov.iter().filter(|c| c.1).collect();
+                (
+                    level,
+                    cov.len(),
+                    cov.iter().filter(|c| c.0).count(),
+                    bt.len(),
+                    bt.iter().filter(|c| c.0).count(),
+                )
+            });
+            let mut ok: Vec<f64> = done.iter().map(|o| o.0).collect();
             ok.sort_by(f64::total_cmp);
             rows.push(EarlyRow {
                 fraction: frac,
@@ -189,6 +319,7 @@ pub fn early_to_final(path: &Path, methods: &[Method], fractions: &[f64]) -> Res
                 skipped: apes.len() - ok.len(),
                 mape: ok.iter().sum::<f64>() / ok.len().max(1) as f64,
                 median_ape: crate::bootstrap::percentile(&ok, 0.5),
+                coverage,
             });
         }
     }

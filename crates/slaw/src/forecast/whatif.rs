@@ -166,6 +166,11 @@ pub struct WhatIf {
     /// add (in quadrature) to the bootstrap refit spread. The intervals
     /// cover both; without it (one run) only the refit spread.
     pub model_error: Option<f64>,
+    /// The rolling-origin calibration of the law's extrapolation error
+    /// along the steps (all runs cut at each origin step; `Fitted::calibration`):
+    /// the intervals also add its half-width at each step, which grows with
+    /// ln(step / last fitted step).
+    pub calibration: Option<crate::extrapolation::Calibration>,
     pub warnings: Vec<String>,
     /// The fitted runs' observed and fitted losses, for plots.
     #[serde(skip)]
@@ -233,6 +238,9 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             opts.bootstrap
         ));
     }
+    let calibration = (opts.bootstrap > 0)
+        .then(|| f.calibration(opts.level))
+        .flatten();
     let loro = leave_one_run_out(runs, opts.method);
     let model_error = (loro.len() >= 2)
         .then(|| (loro.iter().map(|e| e * e).sum::<f64>() / loro.len() as f64).sqrt());
@@ -253,13 +261,15 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
                             )
                         });
                         let loss = f.predict(c, i);
-                        // Refit spread and schedule-transfer error, added in quadrature.
-                        let widen = |v: f64| match model_error {
-                            Some(m) => {
-                                let d = v - loss;
-                                loss + d.signum() * (d * d + (z * m * loss).powi(2)).sqrt()
-                            }
-                            None => v,
+                        // Refit spread, schedule-transfer error and the
+                        // calibrated extrapolation error, in quadrature.
+                        let h = calibration
+                            .as_ref()
+                            .map_or(0.0, |c| c.half_width(t.curve.step[i]));
+                        let extra = (z * model_error.unwrap_or(0.0) * loss).hypot(h * loss);
+                        let widen = |v: f64| {
+                            let d = v - loss;
+                            loss + d.signum() * d.hypot(extra)
                         };
                         PredictedPoint {
                             step: t.curve.step[i],
@@ -315,6 +325,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         })
     });
     Ok(WhatIf {
+        calibration,
         transfer_errors: loro,
         model_error,
         method: opts.method.name(),

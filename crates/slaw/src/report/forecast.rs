@@ -2,7 +2,7 @@
 
 use super::num;
 use crate::forecast::job::ForecastOutput;
-use crate::forecast::protocol::{EarlyRow, SchedulesRow};
+use crate::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
 use crate::forecast::temporal::TemporalFit;
 use crate::forecast::trajectory::Form;
 use std::fmt::Write;
@@ -53,11 +53,30 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
     }
     let band = o.bootstrap.is_some();
     if let Some((n, ok, level)) = o.bootstrap {
-        let _ = writeln!(
-            s,
-            "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged",
-            100.0 * level
-        );
+        match &o.calibration {
+            Some(c) => {
+                let _ = writeln!(
+                    s,
+                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window ({:.4} per unit ln(step / last fitted step), at least {:.4}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
+                    100.0 * level,
+                    c.origins,
+                    c.per_distance,
+                    c.noise,
+                    if n == crate::forecast::FIRST_REPLICATES {
+                        " (no more run: the refit spread adds under 5% to the calibrated error)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged: the refit spread only (the window is too short to calibrate the law's extrapolation error), not a forecast interval",
+                    100.0 * level
+                );
+            }
+        }
     }
     let _ = writeln!(
         s,
@@ -153,19 +172,46 @@ pub fn schedules_table(rows: &[SchedulesRow]) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>6} {:<12} {:>8} {:>8} {:>8}",
-        "model", "method", "R^2", "MAE", "RMSE"
+        "{:>6} {:<18} {:>8} {:>8} {:>8} {:>8}",
+        "model", "method", "R^2", "MAE", "RMSE", "fit s"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>6} {:<12} {:>8.4} {:>8.4} {:>8.4}{}",
+            "{:>6} {:<18} {:>8.4} {:>8.4} {:>8.4} {:>8.2}{}",
             r.model,
             r.method,
             r.mean.r2,
             r.mean.mae,
             r.mean.rmse,
+            r.seconds,
             if r.converged { "" } else { "  NOT CONVERGED" }
+        );
+    }
+    s
+}
+
+pub fn coverage_table(rows: &[CoverageRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "multi-power protocol through `slaw schedule`: final loss of the six predicted schedules"
+    );
+    let _ = writeln!(
+        s,
+        "{:>6} {:<18} {:>9} {:>12} {:>16} {:>8}",
+        "model", "method", "covered", "final MAE %", "median half %", "s"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:>6} {:<18} {:>9} {:>12.2} {:>16.2} {:>8.2}",
+            r.model,
+            r.method,
+            format!("{}/{}", r.covered, r.total),
+            100.0 * r.final_mae,
+            100.0 * r.median_half_width,
+            r.seconds
         );
     }
     s
@@ -179,19 +225,28 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>8} {:<12} {:>6} {:>8} {:>8} {:>10}",
+        "{:>8} {:<18} {:>6} {:>8} {:>8} {:>10}  interval coverage",
         "fraction", "method", "runs", "skipped", "MAPE %", "median %"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:>8} {:<12} {:>6} {:>8} {:>8.2} {:>10.2}",
+            "{:>8} {:<18} {:>6} {:>8} {:>8.2} {:>10.2}  {}",
             format!("{:.0}%", 100.0 * r.fraction),
             r.method,
             r.runs,
             r.skipped,
             100.0 * r.mape,
-            100.0 * r.median_ape
+            100.0 * r.median_ape,
+            match r.coverage {
+                Some((level, n, c, nb, cb)) => format!(
+                    "{:.0}%: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
+                    100.0 * level,
+                    100.0 * c as f64 / n.max(1) as f64,
+                    100.0 * cb as f64 / nb.max(1) as f64
+                ),
+                None => String::new(),
+            }
         );
     }
     s
