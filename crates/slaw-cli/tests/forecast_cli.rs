@@ -626,3 +626,88 @@ fn intervals_say_what_they_cover() {
         .failure()
         .stderr(predicate::str::contains("--coverage"));
 }
+
+/// The logs people have: a Hugging Face `trainer_state.json` (log_history
+/// with training and evaluation entries mixed) and a W&B CSV export with
+/// sparse columns are read without preprocessing; the rows that logged
+/// another metric are skipped, and the learning rate is found by its name.
+#[test]
+fn reads_trainer_state_and_sparse_wandb_exports() {
+    let dir = TempDir::new().unwrap();
+    let loss = |step: f64| 2.0 + 8.0 * step.powf(-0.35);
+    let mut hist = Vec::new();
+    let mut csv = String::from("Step,train/loss,eval/loss,train/learning_rate\n");
+    for k in 1..=120 {
+        let step = 50.0 * k as f64;
+        let lr = 3e-4 * (step / 500.0).min(1.0);
+        hist.push(serde_json::json!({
+            "epoch": step / 1000.0, "grad_norm": 1.0, "learning_rate": lr,
+            "loss": loss(step), "step": step
+        }));
+        csv += &format!("{step},{},,{lr}\n", loss(step));
+        if k % 20 == 0 {
+            hist.push(serde_json::json!({"eval_loss": loss(step) + 0.05, "step": step}));
+            csv += &format!("{step},,{},\n", loss(step) + 0.05);
+        }
+    }
+    let state = serde_json::json!({"global_step": 6000, "log_history": hist});
+    let ts = write(&dir, "trainer_state.json", &state.to_string());
+    let wb = write(&dir, "wandb.csv", &csv);
+    for args in [
+        vec![ts.as_str(), "--method", "power"],
+        vec![
+            wb.as_str(),
+            "--step-col",
+            "Step",
+            "--loss-col",
+            "train/loss",
+            "--method",
+            "power",
+        ],
+    ] {
+        let out = slaw()
+            .arg("forecast")
+            .args(&args)
+            .args(["--fit-until", "0.5", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // 120 training rows, the 6 evaluation rows skipped: 60 fitted.
+        assert_eq!(v["fit_points"], 60, "{args:?}");
+        let last = v["forecasts"].as_array().unwrap().last().unwrap().clone();
+        let f = last["loss"].as_f64().unwrap();
+        assert!((f / loss(6000.0) - 1.0).abs() < 0.01, "{args:?}: {f}");
+    }
+    // The evaluation loss of the same export is a curve too.
+    slaw()
+        .args([
+            "forecast",
+            &wb,
+            "--step-col",
+            "Step",
+            "--loss-col",
+            "eval/loss",
+        ])
+        .args(["--fit-until", "0.7", "--method", "power"])
+        .assert()
+        .success();
+    // A row with a loss but no step is still an error naming the cell.
+    let bad = write(&dir, "bad.csv", &csv.replacen("100,", ",", 1));
+    slaw()
+        .args([
+            "forecast",
+            &bad,
+            "--step-col",
+            "Step",
+            "--loss-col",
+            "train/loss",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Step"));
+}

@@ -134,75 +134,100 @@ impl Table {
         })
     }
 
-    /// A JSON array of objects (one row each; the columns are the keys of
-    /// the first object). Rows are numbered from 1 in the array.
+    /// A JSON array of objects (one row each), or a Hugging Face
+    /// `trainer_state.json` (an object whose `log_history` array holds the
+    /// logged entries). Rows are numbered from 1 in the array.
     pub fn from_json(source: &str, text: &str) -> Result<Table> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             Error::input(source, Some(e.line()), None, format!("invalid JSON: {e}"))
         })?;
         let items = value
             .as_array()
-            .ok_or_else(|| Error::input(source, None, None, "expected a JSON array of objects"))?;
-        let lines: Vec<String> = items
+            .or_else(|| value.get("log_history")?.as_array())
+            .ok_or_else(|| {
+                Error::input(
+                    source,
+                    None,
+                    None,
+                    "expected a JSON array of objects (or a trainer_state.json with a log_history array)",
+                )
+            })?;
+        let objects = items
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                if v.is_object() {
-                    Ok(v.to_string())
-                } else {
-                    Err(Error::input(
+                v.as_object().map(|o| (i + 1, o)).ok_or_else(|| {
+                    Error::input(
                         source,
                         Some(i + 1),
                         None,
                         "each element of the array must be a JSON object",
-                    ))
-                }
+                    )
+                })
             })
-            .collect::<Result<_>>()?;
-        Self::from_json_lines(source, &lines.join("\n"))
+            .collect::<Result<Vec<_>>>()?;
+        Self::from_objects(source, objects)
     }
 
-    /// JSON lines: one object per line; the columns are the keys of the first
-    /// object (in order), and every line must have them.
+    /// JSON lines: one object per line.
     pub fn from_json_lines(source: &str, text: &str) -> Result<Table> {
-        let mut columns: Vec<String> = Vec::new();
-        let mut rows = Vec::new();
-        let mut row_numbers = Vec::new();
+        let mut values = Vec::new();
         for (i, line) in text.lines().enumerate() {
-            let row = i + 1;
             if line.trim().is_empty() {
                 continue;
             }
-            let value: serde_json::Value = serde_json::from_str(line)
-                .map_err(|e| Error::input(source, Some(row), None, format!("invalid JSON: {e}")))?;
-            let obj = value.as_object().ok_or_else(|| {
-                Error::input(source, Some(row), None, "each line must be a JSON object")
+            let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                Error::input(source, Some(i + 1), None, format!("invalid JSON: {e}"))
             })?;
-            if columns.is_empty() {
-                columns = obj.keys().cloned().collect();
+            if !value.is_object() {
+                return Err(Error::input(
+                    source,
+                    Some(i + 1),
+                    None,
+                    "each line must be a JSON object",
+                ));
             }
-            let mut cells = Vec::with_capacity(columns.len());
-            for c in &columns {
-                let cell = match obj.get(c) {
-                    None => {
-                        return Err(Error::input(
-                            source,
-                            Some(row),
-                            Some(c),
-                            "key missing on this line",
-                        ))
-                    }
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(serde_json::Value::Null) => String::new(),
-                    Some(v) => v.to_string(),
-                };
-                cells.push(cell);
-            }
-            rows.push(cells);
-            row_numbers.push(row);
+            values.push((i + 1, value));
         }
-        if columns.is_empty() {
+        let objects = values
+            .iter()
+            .filter_map(|(row, v)| Some((*row, v.as_object()?)))
+            .collect();
+        Self::from_objects(source, objects)
+    }
+
+    /// Rows from JSON objects: the columns are every key, in order of first
+    /// appearance; a key an object lacks (sparse logs: training and
+    /// evaluation entries log different metrics) is an empty cell.
+    fn from_objects(
+        source: &str,
+        objects: Vec<(usize, &serde_json::Map<String, serde_json::Value>)>,
+    ) -> Result<Table> {
+        let mut columns: Vec<String> = Vec::new();
+        for (_, o) in &objects {
+            for k in o.keys() {
+                if !columns.contains(k) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+        if objects.is_empty() || columns.is_empty() {
             return Err(Error::input(source, None, None, "no JSON objects found"));
+        }
+        let mut rows = Vec::with_capacity(objects.len());
+        let mut row_numbers = Vec::with_capacity(objects.len());
+        for (row, o) in objects {
+            rows.push(
+                columns
+                    .iter()
+                    .map(|c| match o.get(c) {
+                        None | Some(serde_json::Value::Null) => String::new(),
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(v) => v.to_string(),
+                    })
+                    .collect(),
+            );
+            row_numbers.push(row);
         }
         Ok(Table {
             source: source.to_string(),
@@ -210,6 +235,11 @@ impl Table {
             rows,
             row_numbers,
         })
+    }
+
+    /// Whether a cell is empty (a metric not logged on that row).
+    pub fn is_empty_cell(&self, row_index: usize, col: usize) -> bool {
+        self.rows[row_index][col].trim().is_empty()
     }
 
     pub fn column_index(&self, name: &str) -> Result<usize> {
@@ -328,6 +358,35 @@ fn check_unique(source: &str, columns: &[String]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn trainer_state_log_history_and_sparse_json_rows() {
+        let text = r#"{"global_step": 20, "log_history": [
+            {"loss": 3.5, "learning_rate": 0.001, "step": 10},
+            {"eval_loss": 3.7, "step": 10},
+            {"loss": 3.1, "learning_rate": 0.0009, "step": 20}
+        ]}"#;
+        let t = Table::from_json("ts.json", text).unwrap();
+        // Keys in order of first appearance (each object's keys sorted by serde_json).
+        assert_eq!(t.columns, ["learning_rate", "loss", "step", "eval_loss"]);
+        assert_eq!(t.rows.len(), 3);
+        assert!(t.is_empty_cell(1, 1) && !t.is_empty_cell(1, 3));
+        assert_eq!(t.row_numbers, [1, 2, 3]);
+        // JSON lines with different keys: the union, empty where missing.
+        let t = Table::from_json_lines("l.jsonl", "{\"a\": 1}\n{\"b\": 2}\n").unwrap();
+        assert_eq!(t.columns, ["a", "b"]);
+        assert!(t.is_empty_cell(0, 1));
+        let e = t.number(0, 1).unwrap_err().to_string();
+        assert!(
+            e.contains("row 1") && e.contains("'b'") && e.contains("empty"),
+            "{e}"
+        );
+        let e = Table::from_json("x.json", "{\"a\": 1}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("log_history"), "{e}");
+    }
+
     use super::*;
 
     #[test]

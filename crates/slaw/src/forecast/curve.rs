@@ -51,6 +51,10 @@ const SUB_DROPS: [(f64, f64); 4] = [
     (0.861_136_311_594_052_6, 0.347_854_845_137_453_9),
 ];
 
+/// Learning-rate columns found without being named: ours, and the names of
+/// Hugging Face's `log_history` and of W&B exports.
+pub const LR_COLUMNS: [&str; 3] = ["lr", "learning_rate", "train/learning_rate"];
+
 /// Tissue et al.'s momentum factor (they report 0.99 to 0.999).
 pub const TISSUE_LAMBDA: f64 = 0.999;
 
@@ -117,7 +121,16 @@ impl Curve {
         let li = t.column_index(loss_col)?;
         let ri = match lr_col {
             Some(c) => Some(t.column_index(c)?),
-            None => t.columns.iter().position(|c| c == "lr"),
+            // Found by its name: used only where every row with a loss has
+            // it (an evaluation loss logged without the rate goes without).
+            None => t
+                .columns
+                .iter()
+                .position(|c| LR_COLUMNS.contains(&c.as_str()))
+                .filter(|&i| {
+                    rows.iter()
+                        .all(|&r| t.is_empty_cell(r, li) || !t.is_empty_cell(r, i))
+                }),
         };
         let mut c = Curve {
             name,
@@ -127,6 +140,11 @@ impl Curve {
             schedule: None,
         };
         for &r in rows {
+            // Sparse logs (W&B exports, trainer_state.json): a row that did
+            // not log the loss logged another metric; it is skipped.
+            if t.is_empty_cell(r, li) {
+                continue;
+            }
             let s = t.number(r, si)?;
             let l = t.number(r, li)?;
             if s <= 0.0 || l <= 0.0 {
