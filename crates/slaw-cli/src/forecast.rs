@@ -48,7 +48,8 @@ pub struct ForecastArgs {
     /// The token-position column of per-position data (its presence selects that format).
     #[arg(long, default_value = "position")]
     position_col: String,
-    /// A column naming the run of each row: one forecast per run.
+    /// The column naming the run of each row (or several, comma-separated: model,peak_lr; a run
+    /// is one combination of their values): one forecast per run.
     #[arg(long)]
     run_col: Option<String>,
     #[arg(long)]

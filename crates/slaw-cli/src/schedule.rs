@@ -54,7 +54,7 @@ pub struct ScheduleArgs {
     loss_col: String,
     #[arg(long, default_value = "lr")]
     lr_col: String,
-    /// A column naming the run of each row.
+    /// The column naming the run of each row (or several, comma-separated).
     #[arg(long)]
     run_col: Option<String>,
     #[arg(long)]

@@ -711,3 +711,50 @@ fn reads_trainer_state_and_sparse_wandb_exports() {
         .code(2)
         .stderr(predicate::str::contains("Step"));
 }
+
+/// A run named by several columns: one forecast per combination.
+#[test]
+fn runs_named_by_several_columns() {
+    let dir = TempDir::new().unwrap();
+    let mut csv = String::from("model,peak_lr,step,loss\n");
+    for (m, lr) in [("a", "0.001"), ("a", "0.002"), ("b", "0.001")] {
+        for k in 1..=30 {
+            let step = 100.0 * k as f64;
+            let scale = if lr == "0.002" { 7.0 } else { 8.0 };
+            csv += &format!("{m},{lr},{step},{}\n", 2.0 + scale * step.powf(-0.35));
+        }
+    }
+    let f = write(&dir, "runs.csv", &csv);
+    let out = slaw()
+        .args([
+            "forecast",
+            &f,
+            "--run-col",
+            "model,peak_lr",
+            "--method",
+            "power",
+        ])
+        .args(["--fit-until", "0.5", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["curve"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a/0.001", "a/0.002", "b/0.001"]);
+    // One of the columns alone mixes two runs: the steps go back, and the
+    // error says where.
+    slaw()
+        .args(["forecast", &f, "--run-col", "model", "--method", "power"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("steps must increase"));
+}

@@ -88,13 +88,27 @@ impl Curve {
         let groups: Vec<(String, Vec<usize>)> = match run_col {
             None => vec![(stem, (0..t.rows.len()).collect())],
             Some(c) => {
-                let ci = t.column_index(c)?;
+                // One column, or several separated by commas: a run is one
+                // combination of their values ("misfitting_35m/0.002").
+                let cols = c
+                    .split(',')
+                    .map(|name| t.column_index(name.trim()))
+                    .collect::<Result<Vec<usize>>>()?;
                 let mut g: Vec<(String, Vec<usize>)> = Vec::new();
+                let mut index: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
                 for r in 0..t.rows.len() {
-                    let key = t.text(r, ci);
-                    match g.iter_mut().find(|(k, _)| k == key) {
-                        Some((_, v)) => v.push(r),
-                        None => g.push((key.to_string(), vec![r])),
+                    let key = cols
+                        .iter()
+                        .map(|&ci| t.text(r, ci))
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    match index.get(&key) {
+                        Some(&k) => g[k].1.push(r),
+                        None => {
+                            index.insert(key.clone(), g.len());
+                            g.push((key, vec![r]));
+                        }
                     }
                 }
                 g
