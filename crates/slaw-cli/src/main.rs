@@ -268,6 +268,10 @@ struct DataArgs {
     /// Fit one law per value of this column.
     #[arg(long)]
     group: Option<String>,
+    /// A column computed from others before fitting, NAME=EXPR (repeatable), e.g.
+    /// --derive "D=C/(6*N)"; names with spaces in backticks: `Model Size`.
+    #[arg(long)]
+    derive: Vec<String>,
     /// Per-point weights.
     #[arg(long)]
     weight: Option<String>,
@@ -622,7 +626,10 @@ fn progress(n: usize, what: &str) -> ProgressBar {
 }
 
 fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
-    let table = Table::read(&d.file)?;
+    let mut table = Table::read(&d.file)?;
+    for spec in &d.derive {
+        table.derive(spec)?;
+    }
     let cols = Columns {
         x: d.x.clone(),
         y: d.y.clone(),

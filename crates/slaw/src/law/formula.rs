@@ -110,6 +110,18 @@ fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>> {
                 i += 1;
             }
             out.push((Tok::Ident(s[start..i].to_string()), start));
+        } else if c == '`' {
+            // A quoted name: a column whose name has spaces or symbols.
+            let start = i;
+            let end = s[i + 1..]
+                .find('`')
+                .ok_or_else(|| err(s, start, "unclosed ` quote"))?;
+            let name = &s[i + 1..i + 1 + end];
+            if name.is_empty() {
+                return Err(err(s, start, "empty ` quoted name"));
+            }
+            out.push((Tok::Ident(name.to_string()), start));
+            i += end + 2;
         } else if "+-*/^()".contains(c) {
             out.push((Tok::Sym(c), i));
             i += 1;
@@ -388,6 +400,41 @@ impl Model for FormulaModel {
     }
     fn value(&self, x: &[f64], _lnx: &[f64], u: &[f64]) -> f64 {
         eval(&self.expr, x, &self.natural(u))
+    }
+}
+
+/// An expression over a table's columns (`--derive NAME=EXPR`), e.g.
+/// `C / (6 * N)` or `` `Training FLOP` / (6 * `Model Size`) ``.
+#[derive(Debug, Clone)]
+pub struct ColumnExpr {
+    expr: Expr,
+    /// The columns the expression reads.
+    pub used: Vec<usize>,
+}
+
+impl ColumnExpr {
+    /// Parse `expr` with the table's `columns` as its variables.
+    pub fn parse(expr: &str, columns: &[String]) -> Result<ColumnExpr> {
+        let e = parse(expr, columns, &[])?;
+        let mut used = Vec::new();
+        fn walk(e: &Expr, used: &mut Vec<usize>) {
+            match e {
+                Expr::Input(j) if !used.contains(j) => used.push(*j),
+                Expr::Neg(a) | Expr::Call(_, a) => walk(a, used),
+                Expr::Bin(_, a, b) => {
+                    walk(a, used);
+                    walk(b, used);
+                }
+                _ => {}
+            }
+        }
+        walk(&e, &mut used);
+        Ok(ColumnExpr { expr: e, used })
+    }
+
+    /// The value on a row given every column's value (unused ones ignored).
+    pub fn eval(&self, row: &[f64]) -> f64 {
+        eval::<f64>(&self.expr, row, &[])
     }
 }
 
