@@ -8,7 +8,7 @@
 
 use super::curve::Curve;
 use super::positions::PositionCurves;
-use super::trajectory::{self, Candidate, FittedForm};
+use super::trajectory::{self, Candidate, FittedForm, Form};
 use crate::bootstrap::{interval_of, resample, Interval};
 use crate::fit::{fit, FitOptions};
 use crate::law::{exp_capped, Law, Model, Param};
@@ -179,6 +179,17 @@ pub fn fit_temporal(
     k: usize,
     schedule: Option<&Curve>,
 ) -> Result<TemporalFit> {
+    fit_temporal_forms(pc, k, schedule, &Form::ALL)
+}
+
+/// `fit_temporal` with each parameter's trajectory chosen among `forms`
+/// only (one form: every parameter follows it).
+pub fn fit_temporal_forms(
+    pc: &PositionCurves,
+    k: usize,
+    schedule: Option<&Curve>,
+    forms: &[Form],
+) -> Result<TemporalFit> {
     const MIN_FIT: usize = 6;
     if k < MIN_FIT {
         return Err(Error::usage(format!(
@@ -230,7 +241,7 @@ pub fn fit_temporal(
                 .collect();
             trajectory::rmse_from(&fitted_mean, first, &implied)
         };
-        let (chosen, candidates) = trajectory::choose(&xs, &y, has_lr, &held_error)?;
+        let (chosen, candidates) = trajectory::choose_among(forms, &xs, &y, has_lr, &held_error)?;
         trajectories.push(ParamTrajectory {
             param: name,
             chosen,

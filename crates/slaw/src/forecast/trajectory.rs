@@ -326,11 +326,23 @@ pub fn choose(
     has_lr: bool,
     held_error: &dyn Fn(usize, &[f64]) -> f64,
 ) -> Result<(FittedForm, Vec<Candidate>)> {
+    choose_among(&Form::ALL, xs, y, has_lr, held_error)
+}
+
+/// `choose` among `forms` only (one form: that form, fitted on every
+/// checkpoint, with its held-out error reported).
+pub fn choose_among(
+    forms: &[Form],
+    xs: &[[f64; 3]],
+    y: &[f64],
+    has_lr: bool,
+    held_error: &dyn Fn(usize, &[f64]) -> f64,
+) -> Result<(FittedForm, Vec<Candidate>)> {
     let n = xs.len();
     let held = (n / 4).max(2).min(n.saturating_sub(2));
     let train = n - held;
     let mut cands = Vec::new();
-    for form in Form::ALL {
+    for &form in forms {
         let usable = (!form.needs_lr() || has_lr) && train > form.n_params();
         let err = if usable {
             fit_form(form, &xs[..train], &y[..train], None)
@@ -354,7 +366,12 @@ pub fn choose(
         .filter_map(|c| c.held_out_error.map(|e| (c.form, e)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(f, _)| f)
-        .unwrap_or(Form::Constant);
+        .unwrap_or(match forms {
+            // A single form the held-out split could not score is still
+            // fitted on every checkpoint when it can be.
+            [f] if (!f.needs_lr() || has_lr) && n > f.n_params() => *f,
+            _ => Form::Constant,
+        });
     Ok((fit_form(best, xs, y, None)?, cands))
 }
 
