@@ -52,8 +52,24 @@ fn smoke_run_writes_a_file_slaw_forecast_reads() {
     let out = dir.path().join("tiny.csv");
     let mut cmd = Std::new(py);
     cmd.arg(bench_dir().join("train.py")).args([
-        "--d", "16", "--layers", "1", "--heads", "2", "--batch", "4", "--steps", "16",
-        "--checkpoints", "8", "--val-seqs", "4", "--schedule", "wsd", "--seed", "3",
+        "--d",
+        "16",
+        "--layers",
+        "1",
+        "--heads",
+        "2",
+        "--batch",
+        "4",
+        "--steps",
+        "16",
+        "--checkpoints",
+        "8",
+        "--val-seqs",
+        "4",
+        "--schedule",
+        "wsd",
+        "--seed",
+        "3",
     ]);
     cmd.arg("--out").arg(&out).env("OPENBLAS_NUM_THREADS", "1");
     let has_docs = Std::new(py)
@@ -67,12 +83,20 @@ fn smoke_run_writes_a_file_slaw_forecast_reads() {
         for book in ["book", "nomicon", "rust-by-example", "edition-guide"] {
             std::fs::create_dir_all(docs.join(book)).unwrap();
             let text = "<p>Ownership is Rust&#39;s most unique feature. </p>".repeat(800);
-            std::fs::write(docs.join(book).join("print.html"), format!("<main>{text}</main>")).unwrap();
+            std::fs::write(
+                docs.join(book).join("print.html"),
+                format!("<main>{text}</main>"),
+            )
+            .unwrap();
         }
         cmd.arg("--docs").arg(&docs);
     }
     let run = cmd.output().unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("step,position,loss,lr\n"));
     // 8 checkpoints x 256 positions.
@@ -84,10 +108,22 @@ fn smoke_run_writes_a_file_slaw_forecast_reads() {
         .unwrap()
         .arg("forecast")
         .arg(&out)
-        .args(["--method", "temporal", "--fit-until", "1.0", "--bootstrap", "0", "--json"])
+        .args([
+            "--method",
+            "temporal",
+            "--fit-until",
+            "1.0",
+            "--bootstrap",
+            "0",
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(fc.status.success(), "{}", String::from_utf8_lossy(&fc.stderr));
+    assert!(
+        fc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fc.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&fc.stdout).unwrap();
     assert_eq!(v["temporal"]["positions"], 256, "{v}");
     assert_eq!(v["temporal"]["checkpoints"], 8, "{v}");

@@ -116,6 +116,8 @@ pub struct Forecast {
     pub bootstrap: Option<Interval>,
     /// For the temporal law: the chosen form of a0, a1, a2.
     pub forms: Option<[Form; 3]>,
+    /// For the temporal law: the fit.
+    pub temporal: Option<temporal::TemporalFit>,
 }
 
 /// Fit `c` on the first `k` checkpoints of `run` and predict every
@@ -137,6 +139,7 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
                 converged: f.converged(),
                 bootstrap,
                 forms: Some([0, 1, 2].map(|j| f.trajectories[j].chosen.form)),
+                temporal: Some(f),
             })
         }
         Contender::Law(_) | Contender::AggregateAuto => {
@@ -155,7 +158,9 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
             let out = job::run(&Data::Aggregate(run.agg.clone()), &req)?;
             let values: Vec<f64> = out.curve_points.iter().map(|p| p.loss).collect();
             if values.len() != n {
-                return Err(Error::usage("forecast points differ from the run's checkpoints"));
+                return Err(Error::usage(
+                    "forecast points differ from the run's checkpoints",
+                ));
             }
             let last = &out.curve_points[n - 1];
             let bootstrap = match (last.lo, last.hi) {
@@ -169,6 +174,7 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
                 converged: out.converged,
                 bootstrap,
                 forms: None,
+                temporal: None,
             })
         }
     }
@@ -201,7 +207,9 @@ pub fn calibrate(
 ) -> Option<Calibration> {
     let step = &run.agg.step;
     let loss = &run.agg.loss;
-    let first = if c.is_temporal() { 6 } else { 4 };
+    // Origins in the second half of the prefix (as `extrapolation`): the
+    // errors of the most recent, longest windows.
+    let first = (if c.is_temporal() { 6 } else { 4 }).max(k.div_ceil(2));
     let scores: Vec<f64> = (first..k)
         .into_par_iter()
         .flat_map_iter(|m| {
@@ -269,6 +277,9 @@ pub struct Case {
     pub rest_r2: f64,
     pub bootstrap: Option<Interval>,
     pub calibrated: Option<Interval>,
+    /// The interval `slaw forecast` reports: for the temporal law the
+    /// bootstrap widened to the calibrated interval, else the bootstrap.
+    pub reported: Option<Interval>,
     /// Temporal law: the chosen form of a0, a1, a2.
     pub forms: Option<[&'static str; 3]>,
     /// Error message when the contender could not be fitted.
@@ -285,13 +296,7 @@ pub fn fit_count(run: &Run, fraction: f64) -> usize {
         .count()
 }
 
-pub fn case(
-    run: &Run,
-    fraction: f64,
-    c: Contender,
-    boot: usize,
-    level: f64,
-) -> Case {
+pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> Case {
     let k = fit_count(run, fraction);
     let n = run.agg.len();
     let obs = run.agg.loss[n - 1];
@@ -307,6 +312,7 @@ pub fn case(
         rest_r2: f64::NAN,
         bootstrap: None,
         calibrated: None,
+        reported: None,
         forms: None,
         error: None,
     };
@@ -319,8 +325,20 @@ pub fn case(
             out.rest_r2 = accuracy(&f.values[k..], &run.agg.loss[k..]).r2;
             out.bootstrap = f.bootstrap;
             out.forms = f.forms.map(|fs| fs.map(|f| f.name()));
-            out.calibrated = calibrate(run, k, c, &f, level)
-                .map(|cal| cal.interval(p, run.agg.step[n - 1], run.agg.step[k - 1]));
+            let last = run.agg.step[n - 1];
+            out.calibrated = match &f.temporal {
+                // The same rolling origin, on the per-position fits already made.
+                Some(t) => t.calibrate(level).map(|cal| cal.interval(last, p)),
+                None => calibrate(run, k, c, &f, level)
+                    .map(|cal| cal.interval(p, last, run.agg.step[k - 1])),
+            };
+            out.reported = match (out.bootstrap, out.calibrated, c.is_temporal()) {
+                (Some(b), Some(w), true) => Some(Interval {
+                    lo: b.lo.min(w.lo),
+                    hi: b.hi.max(w.hi),
+                }),
+                (b, _, _) => b,
+            };
         }
         Err(e) => out.error = Some(e.to_string()),
     }
@@ -366,6 +384,8 @@ pub struct Summary {
     /// many intervals there were.
     pub bootstrap_coverage: Option<(f64, usize)>,
     pub calibrated_coverage: Option<(f64, usize)>,
+    /// Coverage of the interval `slaw forecast` reports.
+    pub reported_coverage: Option<(f64, usize)>,
     /// Mean relative half-width of the calibrated interval (%).
     pub calibrated_half_width: Option<f64>,
 }
@@ -379,7 +399,10 @@ pub fn summarize(cases: &[Case], fractions: &[f64], contenders: &[Contender]) ->
                 .iter()
                 .filter(|x| x.fraction == fr && x.contender == name)
                 .collect();
-            let ok: Vec<&&Case> = all.iter().filter(|x| x.final_predicted.is_finite()).collect();
+            let ok: Vec<&&Case> = all
+                .iter()
+                .filter(|x| x.final_predicted.is_finite())
+                .collect();
             let m = ok.len().max(1) as f64;
             let cover = |get: &dyn Fn(&Case) -> Option<Interval>| {
                 let iv: Vec<(Interval, f64)> = ok
@@ -419,6 +442,7 @@ pub fn summarize(cases: &[Case], fractions: &[f64], contenders: &[Contender]) ->
                 },
                 bootstrap_coverage: cover(&|x| x.bootstrap),
                 calibrated_coverage: cover(&|x| x.calibrated),
+                reported_coverage: cover(&|x| x.reported),
                 calibrated_half_width: (!widths.is_empty())
                     .then(|| widths.iter().sum::<f64>() / widths.len() as f64),
             });
@@ -439,13 +463,16 @@ pub struct PositionFit {
     pub min_r2_step: f64,
     /// Mean R^2 over the checkpoints of the last half of the run.
     pub late_mean_r2: f64,
+    /// Mean over the checkpoints of the R^2 over log-spaced bins of
+    /// positions (bin means: the content noise of single positions averaged out).
+    pub mean_binned_r2: f64,
     /// (step, a0, a1, a2, R^2) at every checkpoint.
     pub per_checkpoint: Vec<[f64; 5]>,
 }
 
 pub fn position_fit(run: &Run) -> Result<PositionFit> {
     let pc = &run.pc;
-    let rows: Vec<Result<([f64; 3], bool, f64)>> = (0..pc.len())
+    let rows: Vec<Result<([f64; 3], bool, f64, f64)>> = (0..pc.len())
         .into_par_iter()
         .map(|c| {
             let (a, ok) = fit_checkpoint(&pc.positions, &pc.loss[c])?;
@@ -454,14 +481,21 @@ pub fn position_fit(run: &Run) -> Result<PositionFit> {
                 .iter()
                 .map(|&i| a[0] / (1.0 + a[1] * i) + a[2])
                 .collect();
-            Ok((a, ok, accuracy(&pred, &pc.loss[c]).r2))
+            let binned = accuracy(
+                &bin_means(&pc.positions, &pred),
+                &bin_means(&pc.positions, &pc.loss[c]),
+            )
+            .r2;
+            Ok((a, ok, accuracy(&pred, &pc.loss[c]).r2, binned))
         })
         .collect();
     let mut per_checkpoint = Vec::with_capacity(pc.len());
     let mut not_converged = 0;
+    let mut binned = 0.0;
     for (c, r) in rows.into_iter().enumerate() {
-        let (a, ok, r2) = r?;
+        let (a, ok, r2, b) = r?;
         not_converged += usize::from(!ok);
+        binned += b;
         per_checkpoint.push([pc.steps[c], a[0], a[1], a[2], r2]);
     }
     let n = per_checkpoint.len();
@@ -485,8 +519,31 @@ pub fn position_fit(run: &Run) -> Result<PositionFit> {
         min_r2: min,
         min_r2_step: per_checkpoint[imin][0],
         late_mean_r2: late.iter().sum::<f64>() / late.len().max(1) as f64,
+        mean_binned_r2: binned / n as f64,
         per_checkpoint,
     })
+}
+
+/// Means of `v` over bins of positions whose edges double (1, 2, 4, ...;
+/// position 0 in the first bin).
+fn bin_means(positions: &[f64], v: &[f64]) -> Vec<f64> {
+    let mut sums: Vec<(f64, usize)> = Vec::new();
+    for (&p, &x) in positions.iter().zip(v) {
+        let b = if p < 1.0 {
+            0
+        } else {
+            p.log2().floor() as usize
+        };
+        if sums.len() <= b {
+            sums.resize(b + 1, (0.0, 0));
+        }
+        sums[b].0 += x;
+        sums[b].1 += 1;
+    }
+    sums.iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| s / *n as f64)
+        .collect()
 }
 
 /// Which form one parameter of one run follows: each form fitted on the
@@ -515,7 +572,9 @@ pub fn form_scores(run: &Run, fit: &PositionFit) -> Vec<FormScore> {
             let y: Vec<f64> = fit.per_checkpoint.iter().map(|r| r[1 + j]).collect();
             let (lo, hi) = y
                 .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(v), b.max(v))
+                });
             let range = (hi - lo).max(1e-12);
             let scores: Vec<(&'static str, Option<f64>)> = Form::ALL
                 .iter()
@@ -596,12 +655,22 @@ pub fn table(r: &Report) -> String {
         100.0 * r.level
     ));
     s.push_str(&format!(
-        "{:<5} {:<22} {:>4} {:>8} {:>7} {:>7} {:>9} {:>11} {:>11} {:>7}\n",
-        "fit", "method", "runs", "MAE", "MAPE%", "maxAPE%", "medR2rest", "boot cov", "calib cov", "calib±%"
+        "{:<5} {:<22} {:>4} {:>8} {:>7} {:>7} {:>9} {:>11} {:>11} {:>7} {:>11}\n",
+        "fit",
+        "method",
+        "runs",
+        "MAE",
+        "MAPE%",
+        "maxAPE%",
+        "medR2rest",
+        "boot cov",
+        "calib cov",
+        "calib±%",
+        "slaw fc cov"
     ));
     for x in &r.summary {
         s.push_str(&format!(
-            "{:<5} {:<22} {:>4} {:>8.4} {:>7.2} {:>7.2} {:>9.3} {:>11} {:>11} {:>7}\n",
+            "{:<5} {:<22} {:>4} {:>8.4} {:>7.2} {:>7.2} {:>9.3} {:>11} {:>11} {:>7} {:>11}\n",
             format!("{:.0}%", 100.0 * x.fraction),
             x.contender,
             if x.failed > 0 {
@@ -618,17 +687,25 @@ pub fn table(r: &Report) -> String {
             x.calibrated_half_width
                 .map(|w| format!("{w:.2}"))
                 .unwrap_or_else(|| "-".into()),
+            pct(x.reported_coverage),
         ));
     }
     s.push_str("\nPer-position law at each checkpoint: R^2 over positions\n");
     s.push_str(&format!(
-        "{:<26} {:>5} {:>7} {:>8} {:>8} {:>9} {:>12}\n",
-        "run", "ckpts", "not-cv", "mean R2", "min R2", "at step", "late mean"
+        "{:<26} {:>5} {:>7} {:>8} {:>8} {:>9} {:>10} {:>11}\n",
+        "run", "ckpts", "not-cv", "mean R2", "min R2", "at step", "late mean", "binned R2"
     ));
     for p in &r.position_fits {
         s.push_str(&format!(
-            "{:<26} {:>5} {:>7} {:>8.4} {:>8.4} {:>9} {:>12.4}\n",
-            p.run, p.checkpoints, p.not_converged, p.mean_r2, p.min_r2, p.min_r2_step, p.late_mean_r2
+            "{:<26} {:>5} {:>7} {:>8.4} {:>8.4} {:>9} {:>10.4} {:>11.4}\n",
+            p.run,
+            p.checkpoints,
+            p.not_converged,
+            p.mean_r2,
+            p.min_r2,
+            p.min_r2_step,
+            p.late_mean_r2,
+            p.mean_binned_r2
         ));
     }
     s.push_str("\nTrajectory forms (fitted on the first half of each run, scored on the second): runs where each form is best\n");

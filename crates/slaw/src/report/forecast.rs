@@ -55,8 +55,13 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
     if let Some((n, ok, level)) = o.bootstrap {
         let _ = writeln!(
             s,
-            "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged",
-            100.0 * level
+            "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged{}",
+            100.0 * level,
+            if o.temporal.is_some() {
+                "; past the fit widened to the rolling-origin extrapolation error of the trajectories"
+            } else {
+                ""
+            }
         );
     }
     let _ = writeln!(
