@@ -470,9 +470,12 @@ pub struct PositionFit {
     pub per_checkpoint: Vec<[f64; 5]>,
 }
 
+/// (a0, a1, a2), converged, R^2 over positions, R^2 over position bins.
+type CheckpointFit = ([f64; 3], bool, f64, f64);
+
 pub fn position_fit(run: &Run) -> Result<PositionFit> {
     let pc = &run.pc;
-    let rows: Vec<Result<([f64; 3], bool, f64, f64)>> = (0..pc.len())
+    let rows: Vec<Result<CheckpointFit>> = (0..pc.len())
         .into_par_iter()
         .map(|c| {
             let (a, ok) = fit_checkpoint(&pc.positions, &pc.loss[c])?;
