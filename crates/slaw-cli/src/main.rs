@@ -151,6 +151,25 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// The temporal law against the aggregate-curve laws on real pretraining runs with
+    /// per-position losses: fit on the first 10/20/30% of each run, forecast the rest.
+    Temporal {
+        /// The folder of per-position CSV files (step, position, loss, lr).
+        #[arg(long, default_value = "bench/temporal/data")]
+        data: PathBuf,
+        /// Fractions of each run's steps to fit on.
+        #[arg(long, value_delimiter = ',', default_value = "0.1,0.2,0.3")]
+        fractions: Vec<f64>,
+        /// Bootstrap replicates for each method's own interval (0: none).
+        #[arg(long, default_value_t = 100)]
+        bootstrap: usize,
+        /// Interval level.
+        #[arg(long, default_value_t = 0.9)]
+        level: f64,
+        /// Print JSON (every case) instead of the tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// The fitting engine: Chinchilla 4500-start fit and the 60 rectified-law fits.
     Engine {
         /// The folder holding chinchilla/ and finetune-selection/.
@@ -465,6 +484,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Runner { data, method, json },
         } => run::bench_runner(&data, &method, json),
+        Command::Bench {
+            what:
+                BenchWhat::Temporal {
+                    data,
+                    fractions,
+                    bootstrap,
+                    level,
+                    json,
+                },
+        } => {
+            if !(level > 0.0 && level < 1.0) {
+                anyhow::bail!("--level must be in (0, 1) (got {level})");
+            }
+            if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
+                anyhow::bail!("--fractions must be in (0, 1) (got {f})");
+            }
+            let t = std::time::Instant::now();
+            let r = slaw::forecast::realruns::bench(&data, &fractions, bootstrap, level)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", slaw::forecast::realruns::table(&r));
+                println!("({:.1} s)", t.elapsed().as_secs_f64());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Methods(a) => joint::cmd_methods(a),
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {

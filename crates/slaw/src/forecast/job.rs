@@ -302,9 +302,18 @@ fn run_temporal(
     let mut bootstrap = None;
     if req.bootstrap > 0 {
         let (iv, ok) = f.bootstrap(&xs, req.bootstrap, req.seed, req.level);
+        // Past the fit, the bootstrap (trajectory noise) widened to the
+        // rolling-origin extrapolation error (see temporal::Calibration).
+        let cal = f.calibrate(req.level);
         for (p, iv) in points.iter_mut().zip(iv) {
-            p.lo = Some(iv.lo);
-            p.hi = Some(iv.hi);
+            let (mut lo, mut hi) = (iv.lo, iv.hi);
+            if let Some(c) = cal.filter(|_| p.step > f.t_ref) {
+                let w = c.interval(p.step, p.loss);
+                lo = lo.min(w.lo);
+                hi = hi.max(w.hi);
+            }
+            p.lo = Some(lo);
+            p.hi = Some(hi);
         }
         bootstrap = Some((req.bootstrap, ok, req.level));
     }

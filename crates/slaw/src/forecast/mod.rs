@@ -9,6 +9,7 @@ pub mod job;
 pub mod laws;
 pub mod positions;
 pub mod protocol;
+pub mod realruns;
 pub mod schedule;
 pub mod temporal;
 pub mod trajectory;

@@ -8,7 +8,7 @@
 
 use super::curve::Curve;
 use super::positions::PositionCurves;
-use super::trajectory::{self, Candidate, FittedForm};
+use super::trajectory::{self, Candidate, FittedForm, Form};
 use crate::bootstrap::{interval_of, resample, Interval};
 use crate::fit::{fit, FitOptions};
 use crate::law::{exp_capped, Law, Model, Param};
@@ -19,6 +19,9 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 pub const PARAMS: [&str; 3] = ["a0", "a1", "a2"];
+
+/// The fewest checkpoints the temporal law is fitted on.
+pub const MIN_FIT: usize = 6;
 
 /// The per-position law L_i = a0 / (1 + a1 i) + a2, internal (ln a0, ln a1, ln a2).
 pub fn position_law() -> Law {
@@ -117,6 +120,60 @@ pub struct TemporalFit {
     position_values: Vec<f64>,
     #[serde(skip)]
     xs: Vec<[f64; 3]>,
+    /// The forms the trajectories were chosen among.
+    #[serde(skip)]
+    forms: Vec<Form>,
+    /// The trajectory inputs past the fit a form must keep valid.
+    #[serde(skip)]
+    future: Vec<[f64; 3]>,
+    /// The observed mean loss at the fitted checkpoints.
+    #[serde(skip)]
+    observed: Vec<f64>,
+}
+
+/// The temporal law's extrapolation error measured on the fitted
+/// checkpoints by a rolling origin: for every origin m from half the
+/// checkpoints (at least 6) to k - 1, the trajectories are chosen and fitted
+/// on the first m checkpoints' per-position parameters (the per-position fits
+/// do not depend on m) and each later fitted checkpoint j scores
+/// |ln L_j - ln forecast_j| / ln(step_j / step_{m-1}). The interval at a
+/// step T past the fit is forecast * exp(+-h), h = max(q ln(T / step_{k-1}), r):
+/// q the conformal level-quantile of the scores (their maximum when there are
+/// too few for that quantile), r the level-quantile of the fit's absolute log
+/// residuals on the fitted checkpoints. The scores of one origin are not
+/// independent, so the level is nominal; the coverage is measured
+/// (`slaw bench temporal`, BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Calibration {
+    pub level: f64,
+    pub origins: usize,
+    pub scores: usize,
+    /// Quantile of the log error per unit of ln(step / last fitted step).
+    pub per_distance: f64,
+    pub noise: f64,
+    /// Whether there were enough scores for the conformal quantile.
+    pub conformal: bool,
+    last_step: f64,
+}
+
+impl Calibration {
+    /// The interval around `forecast` at `step`.
+    pub fn interval(&self, step: f64, forecast: f64) -> Interval {
+        let d = (step / self.last_step).ln().max(0.0);
+        let h = (self.per_distance * d).max(self.noise);
+        Interval {
+            lo: forecast * (-h).exp(),
+            hi: forecast * h.exp(),
+        }
+    }
+}
+
+/// The ceil((N + 1) level)-th smallest of the N finite values, if N allows.
+pub fn conformal_quantile(mut v: Vec<f64>, level: f64) -> Option<f64> {
+    v.retain(|s| s.is_finite());
+    v.sort_by(f64::total_cmp);
+    let k = ((v.len() + 1) as f64 * level).ceil() as usize;
+    (k >= 1 && k <= v.len()).then(|| v[k - 1])
 }
 
 impl TemporalFit {
@@ -128,6 +185,60 @@ impl TemporalFit {
     pub fn predict(&self, x: &[f64; 3]) -> f64 {
         mean_loss(&self.position_values, self.params_at(x))
     }
+    /// The rolling-origin calibration of the forecast's extrapolation
+    /// error (see `Calibration`); None when no origin can be fitted.
+    pub fn calibrate(&self, level: f64) -> Option<Calibration> {
+        let k = self.per_checkpoint.len();
+        let first = MIN_FIT.max(k.div_ceil(2));
+        let per_origin: Vec<Vec<f64>> = (first..k)
+            .into_par_iter()
+            .map(|m| {
+                let Ok(tr) = choose_trajectories(
+                    &self.per_checkpoint[..m],
+                    &self.xs[..m],
+                    &self.position_values,
+                    self.has_lr,
+                    &self.forms,
+                    &[&self.xs[m..], &self.future[..]].concat(),
+                ) else {
+                    return vec![];
+                };
+                let s0 = self.per_checkpoint[m - 1].0.ln();
+                (m..k)
+                    .filter_map(|j| {
+                        let a = [0, 1, 2].map(|p| tr[p].chosen.value(&self.xs[j]));
+                        let f = mean_loss(&self.position_values, a);
+                        let d = self.per_checkpoint[j].0.ln() - s0;
+                        (f > 0.0 && f.is_finite() && d > 0.0)
+                            .then(|| (self.observed[j].ln() - f.ln()).abs() / d)
+                    })
+                    .collect()
+            })
+            .collect();
+        let origins = per_origin.iter().filter(|v| !v.is_empty()).count();
+        let scores: Vec<f64> = per_origin.into_iter().flatten().collect();
+        if scores.is_empty() {
+            return None;
+        }
+        let residuals: Vec<f64> = (0..k)
+            .map(|j| (self.observed[j].ln() - self.predict(&self.xs[j]).max(1e-300).ln()).abs())
+            .collect();
+        let (per_distance, conformal) = match conformal_quantile(scores.clone(), level) {
+            Some(q) => (q, true),
+            None => (scores.iter().copied().fold(0.0, f64::max), false),
+        };
+        Some(Calibration {
+            level,
+            origins,
+            scores: scores.len(),
+            per_distance,
+            noise: conformal_quantile(residuals.clone(), level)
+                .unwrap_or_else(|| residuals.iter().copied().fold(0.0, f64::max)),
+            conformal,
+            last_step: self.per_checkpoint[k - 1].0,
+        })
+    }
+
     pub fn converged(&self) -> bool {
         self.not_converged.is_empty() && self.trajectories.iter().all(|t| t.chosen.converged)
     }
@@ -179,7 +290,17 @@ pub fn fit_temporal(
     k: usize,
     schedule: Option<&Curve>,
 ) -> Result<TemporalFit> {
-    const MIN_FIT: usize = 6;
+    fit_temporal_forms(pc, k, schedule, &Form::ALL)
+}
+
+/// `fit_temporal` with each parameter's trajectory chosen among `forms`
+/// only (one form: every parameter follows it).
+pub fn fit_temporal_forms(
+    pc: &PositionCurves,
+    k: usize,
+    schedule: Option<&Curve>,
+    forms: &[Form],
+) -> Result<TemporalFit> {
     if k < MIN_FIT {
         return Err(Error::usage(format!(
             "{k} checkpoints up to the end of the fit: the temporal law needs at least {MIN_FIT} (fit on a longer part of the curve)"
@@ -207,13 +328,96 @@ pub fn fit_temporal(
             .map(|&t| [t / t_ref, 1.0, 1.0])
             .collect(),
     };
-    // A form is scored by the error it causes in the mean loss at the
-    // held-out checkpoints (the other parameters at their fitted values):
-    // what matters is the forecast, and a parameter the loss hardly depends
-    // on should not pick a form for its noise.
+    // The lr form's eta coefficient is pinned only when the window holds
+    // enough of the decay the forecast needs (the rule `auto` applies to the
+    // schedule-aware aggregate laws); else it is not a candidate.
+    let lr_pinned = schedule.is_some_and(|c| lr_identified(c, pc.steps[k - 1]));
+    let forms: Vec<Form> = if forms.len() > 1 && !lr_pinned {
+        forms.iter().copied().filter(|f| !f.needs_lr()).collect()
+    } else {
+        forms.to_vec()
+    };
+    let forms = &forms[..];
+    // Every point the schedule (or the file) has, past the fit included:
+    // a form must keep its parameter valid there.
+    let future: Vec<[f64; 3]> = match schedule {
+        Some(c) if has_lr => inputs(c, t_ref)[k..].to_vec(),
+        _ => pc.steps[k..]
+            .iter()
+            .map(|&t| [t / t_ref, 1.0, 1.0])
+            .collect(),
+    };
+    let trajectories =
+        choose_trajectories(&per_checkpoint, &xs, &pc.positions, has_lr, forms, &future)?;
+    Ok(TemporalFit {
+        positions: pc.positions.len(),
+        checkpoints: k,
+        t_ref,
+        has_lr,
+        per_checkpoint,
+        not_converged,
+        trajectories,
+        position_values: pc.positions.clone(),
+        xs,
+        forms: forms.to_vec(),
+        future,
+        observed: pc.loss[..k]
+            .iter()
+            .map(|l| l.iter().sum::<f64>() / l.len() as f64)
+            .collect(),
+    })
+}
+
+/// Whether the checkpoints up to `until` pin the response to the learning
+/// rate that the rest of `curve` needs: after the rate's peak (the warmup
+/// excluded), the window's decay and the decay by the curve's last step,
+/// judged as `job::WindowDecay::identified`.
+pub fn lr_identified(curve: &Curve, until: f64) -> bool {
+    let Some(lr) = curve.lr.as_ref() else {
+        return false;
+    };
+    let inside: Vec<f64> = curve
+        .step
+        .iter()
+        .zip(lr)
+        .filter(|(&s, _)| s <= until)
+        .map(|(_, &e)| e)
+        .collect();
+    let Some((ip, &peak)) = inside
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+    else {
+        return false;
+    };
+    if peak <= 0.0 {
+        return false;
+    }
+    let wmin = inside[ip..].iter().copied().fold(peak, f64::min);
+    let fmin = lr[inside.len()..].iter().copied().fold(wmin, f64::min);
+    super::job::WindowDecay {
+        window: (peak - wmin) / peak,
+        forecast: (peak - fmin) / peak,
+    }
+    .identified()
+}
+
+/// Each parameter's trajectory, chosen among `forms` on the given
+/// checkpoints. A form is scored by the error it causes in the mean loss
+/// at the held-out checkpoints (the other parameters at their fitted
+/// values): what matters is the forecast, and a parameter the loss hardly
+/// depends on should not pick a form for its noise.
+fn choose_trajectories(
+    per_checkpoint: &[(f64, [f64; 3])],
+    xs: &[[f64; 3]],
+    positions: &[f64],
+    has_lr: bool,
+    forms: &[Form],
+    future: &[[f64; 3]],
+) -> Result<Vec<ParamTrajectory>> {
     let fitted_mean: Vec<f64> = per_checkpoint
         .iter()
-        .map(|(_, a)| mean_loss(&pc.positions, *a))
+        .map(|(_, a)| mean_loss(positions, *a))
         .collect();
     let mut trajectories = Vec::with_capacity(3);
     for (j, name) in PARAMS.iter().enumerate() {
@@ -225,29 +429,20 @@ pub fn fit_temporal(
                 .map(|(h, &val)| {
                     let mut a = per_checkpoint[first + h].1;
                     a[j] = val;
-                    mean_loss(&pc.positions, a)
+                    mean_loss(positions, a)
                 })
                 .collect();
             trajectory::rmse_from(&fitted_mean, first, &implied)
         };
-        let (chosen, candidates) = trajectory::choose(&xs, &y, has_lr, &held_error)?;
+        let (chosen, candidates) =
+            trajectory::choose_among(forms, xs, &y, has_lr, &held_error, future)?;
         trajectories.push(ParamTrajectory {
             param: name,
             chosen,
             candidates,
         });
     }
-    Ok(TemporalFit {
-        positions: pc.positions.len(),
-        checkpoints: k,
-        t_ref,
-        has_lr,
-        per_checkpoint,
-        not_converged,
-        trajectories,
-        position_values: pc.positions.clone(),
-        xs,
-    })
+    Ok(trajectories)
 }
 
 /// Per-position curves generated from known parameter trajectories:

@@ -326,11 +326,24 @@ pub fn choose(
     has_lr: bool,
     held_error: &dyn Fn(usize, &[f64]) -> f64,
 ) -> Result<(FittedForm, Vec<Candidate>)> {
+    choose_among(&Form::ALL, xs, y, has_lr, held_error, &[])
+}
+
+/// `choose` among `forms` only (one form: that form, fitted on every
+/// checkpoint, with its held-out error reported).
+pub fn choose_among(
+    forms: &[Form],
+    xs: &[[f64; 3]],
+    y: &[f64],
+    has_lr: bool,
+    held_error: &dyn Fn(usize, &[f64]) -> f64,
+    future: &[[f64; 3]],
+) -> Result<(FittedForm, Vec<Candidate>)> {
     let n = xs.len();
     let held = (n / 4).max(2).min(n.saturating_sub(2));
     let train = n - held;
     let mut cands = Vec::new();
-    for form in Form::ALL {
+    for &form in forms {
         let usable = (!form.needs_lr() || has_lr) && train > form.n_params();
         let err = if usable {
             fit_form(form, &xs[..train], &y[..train], None)
@@ -349,13 +362,36 @@ pub fn choose(
             held_out_error: err,
         });
     }
-    let best = cands
+    let mut ranked: Vec<(Form, f64)> = cands
         .iter()
         .filter_map(|c| c.held_out_error.map(|e| (c.form, e)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(f, _)| f)
-        .unwrap_or(Form::Constant);
-    Ok((fit_form(best, xs, y, None)?, cands))
+        .collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    if ranked.is_empty() {
+        // A single form the held-out split could not score is still
+        // fitted on every checkpoint when it can be.
+        let f = match forms {
+            [f] if (!f.needs_lr() || has_lr) && n > f.n_params() => *f,
+            _ => Form::Constant,
+        };
+        return Ok((fit_form(f, xs, y, None)?, cands));
+    }
+    // The best form whose refit on every checkpoint stays >= 0 at the
+    // `future` inputs (the per-position law's parameters are non-negative);
+    // the best one when none does.
+    let mut first = None;
+    for &(f, _) in &ranked {
+        let fitted = fit_form(f, xs, y, None)?;
+        let valid = future.iter().all(|x| {
+            let v = fitted.value(x);
+            v.is_finite() && v >= 0.0
+        });
+        if valid {
+            return Ok((fitted, cands));
+        }
+        first.get_or_insert(fitted);
+    }
+    Ok((first.expect("ranked is not empty"), cands))
 }
 
 /// Root mean square difference of `v` from `y[first..]`.

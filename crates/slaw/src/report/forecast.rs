@@ -69,6 +69,13 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     }
                 );
             }
+            None if o.temporal.is_some() => {
+                let _ = writeln!(
+                    s,
+                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged; past the fit widened to the rolling-origin extrapolation error of the trajectories",
+                    100.0 * level
+                );
+            }
             None => {
                 let _ = writeln!(
                     s,

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Generate the temporal dataset: 3 model sizes x 3 schedules (seed 1) plus the
+# small cosine run again with seed 2. One thread. Usage:
+#   bash bench/temporal/generate.sh [OUT_DIR] [RUN_NAME...]
+# With run names (e.g. small_cosine_seed1) only those runs are generated.
+set -euo pipefail
+cd "$(dirname "$0")"
+out="${1:-data}"
+shift || true
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+STEPS=400
+declare -A SIZE=(
+  [small]="--d 64 --layers 2 --heads 2"
+  [medium]="--d 96 --layers 3 --heads 3"
+  [large]="--d 128 --layers 3 --heads 4"
+)
+runs=()
+for size in small medium large; do
+  for sched in constant cosine wsd; do
+    runs+=("${size}_${sched}_seed1")
+  done
+  [ "$size" = small ] && runs+=("small_cosine_seed2")
+done
+[ $# -gt 0 ] && runs=("$@")
+for run in "${runs[@]}"; do
+  IFS=_ read -r size sched seed <<<"$run"
+  # shellcheck disable=SC2086
+  python3 train.py ${SIZE[$size]} --steps "$STEPS" --lr 3e-3 --schedule "$sched" \
+    --seed "${seed#seed}" --checkpoints 40 --val-seqs 64 --out "$out/$run.csv"
+done
