@@ -60,6 +60,9 @@ pub struct ForecastArgs {
     /// with several runs, one file per run: NAME-RUN.svg).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
+    /// With several runs: each run's report after the summary table.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
@@ -114,7 +117,13 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             serde_json::to_value(&outputs)?
         };
         println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if outputs.len() > 1 && !a.verbose {
+        // Many runs: one table (a line per run), the reports on request.
+        print!("{}", rep::runs_table(&outputs));
     } else {
+        if outputs.len() > 1 {
+            println!("{}", rep::runs_table(&outputs));
+        }
         for (i, o) in outputs.iter().enumerate() {
             if i > 0 {
                 println!();

@@ -750,6 +750,32 @@ fn runs_named_by_several_columns() {
         .map(|r| r["curve"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["a/0.001", "a/0.002", "b/0.001"]);
+    // The text: one table, a line per run; each run's report with --verbose.
+    let base = [
+        "forecast",
+        f.as_str(),
+        "--run-col",
+        "model,peak_lr",
+        "--method",
+        "power",
+    ];
+    slaw()
+        .args(base)
+        .args(["--fit-until", "0.5"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"(?m)^a/0\.002\s+power\s+15\s")
+                .unwrap()
+                .and(predicate::str::contains("3 runs: 0 failed"))
+                .and(predicate::str::contains("on the 15 observed points").not()),
+        );
+    slaw()
+        .args(base)
+        .args(["--fit-until", "0.5", "--verbose"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 runs:").and(predicate::str::contains("a/0.002")));
     // One of the columns alone mixes two runs: the steps go back, and the
     // error says where.
     slaw()

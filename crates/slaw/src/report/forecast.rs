@@ -258,3 +258,64 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
     }
     s
 }
+
+/// One line per run of `slaw forecast --run-col`: the law, the forecast at
+/// the last step with its interval, the observed loss there, the accuracy
+/// on the unseen part and the number of warnings.
+pub fn runs_table(outputs: &[ForecastOutput]) -> String {
+    let width = outputs
+        .iter()
+        .map(|o| o.curve.chars().count())
+        .max()
+        .unwrap_or(3)
+        .clamp(3, 40);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<width$} {:<18} {:>6} {:>10} {:>9} {:>21} {:>9} {:>8}  warnings",
+        "run", "law", "fitted", "at step", "forecast", "interval", "observed", "R^2 rest"
+    );
+    for o in outputs {
+        let last = o.forecasts.last();
+        let cell = |v: Option<f64>, digits: usize| {
+            v.map(|x| format!("{x:.digits$}"))
+                .unwrap_or_else(|| "-".into())
+        };
+        let run: String = if o.curve.chars().count() > width {
+            o.curve
+                .chars()
+                .take(width - 1)
+                .chain(std::iter::once('…'))
+                .collect()
+        } else {
+            o.curve.clone()
+        };
+        let law = if o.converged {
+            o.method.to_string()
+        } else {
+            format!("{} FAILED", o.method)
+        };
+        let _ = writeln!(
+            s,
+            "{run:<width$} {law:<18} {:>6} {:>10} {:>9} {:>21} {:>9} {:>8}  {}",
+            o.fit_points,
+            last.map(|p| num(p.step)).unwrap_or_else(|| "-".into()),
+            cell(last.map(|p| p.loss), 4),
+            match last.and_then(|p| Some((p.lo?, p.hi?))) {
+                Some((lo, hi)) => format!("[{lo:.4}, {hi:.4}]"),
+                None => "-".into(),
+            },
+            cell(last.and_then(|p| p.observed), 4),
+            cell(o.rest.as_ref().map(|r| r.r2), 4),
+            o.warnings.len()
+        );
+    }
+    let failed = outputs.iter().filter(|o| !o.converged).count();
+    let warned = outputs.iter().filter(|o| !o.warnings.is_empty()).count();
+    let _ = writeln!(
+        s,
+        "{} runs: {failed} failed, {warned} with warnings (each run's report: --verbose)",
+        outputs.len()
+    );
+    s
+}
