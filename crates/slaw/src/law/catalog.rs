@@ -44,6 +44,38 @@ pub(crate) fn log_sum_exp<const K: usize>(z: [f64; K]) -> (f64, [f64; K]) {
     (m + s.ln(), w)
 }
 
+/// The `Model` methods that hand a law's points (as ln x) to its batch
+/// kernel (`ln_batch`) and its fused objective kernel (`ln_loss`).
+macro_rules! ln_kernels {
+    (batch $batch:ident, loss $loss:ident) => {
+        fn ln_batch(
+            &self,
+            _x: &[f64],
+            lnx: &[f64],
+            _dim: usize,
+            u: &[f64],
+            out: &mut [f64],
+            jac: &mut [f64],
+        ) {
+            $batch(lnx, u, out, jac);
+        }
+        ln_kernels!(loss $loss);
+    };
+    (loss $loss:ident) => {
+        fn ln_loss(
+            &self,
+            _x: &[f64],
+            lnx: &[f64],
+            _dim: usize,
+            u: &[f64],
+            data: &LossData,
+            grad: &mut [f64],
+        ) -> Option<f64> {
+            Some($loss(lnx, u, data, grad))
+        }
+    };
+}
+
 /// L = A / x^alpha + E. Internal: (ln A, alpha, ln E).
 struct Power;
 impl Model for Power {
@@ -73,17 +105,7 @@ impl Model for Power {
         g[2] = w[1];
         l
     }
-    fn ln_loss(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        data: &LossData,
-        grad: &mut [f64],
-    ) -> Option<f64> {
-        Some(power_ln_loss(lnx, u, data, grad))
-    }
+    ln_kernels!(loss power_ln_loss);
 }
 
 /// L = (B / D^beta + E)^alpha. Internal: (ln B, beta, ln E, alpha).
@@ -126,28 +148,7 @@ impl Model for VanillaFt {
         g[3] = inner;
         alpha * inner
     }
-    fn ln_batch(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        out: &mut [f64],
-        jac: &mut [f64],
-    ) {
-        vanilla_ln_batch(lnx, u, out, jac);
-    }
-    fn ln_loss(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        data: &LossData,
-        grad: &mut [f64],
-    ) -> Option<f64> {
-        Some(vanilla_ln_loss(lnx, u, data, grad))
-    }
+    ln_kernels!(batch vanilla_ln_batch, loss vanilla_ln_loss);
 }
 
 crate::multiversion! {
@@ -210,28 +211,7 @@ impl Model for Rectified {
         };
         exp_capped(u[0]) / (exp_capped(u[1]) + dpow) + exp_capped(u[3])
     }
-    fn ln_batch(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        out: &mut [f64],
-        jac: &mut [f64],
-    ) {
-        rectified_ln_batch(lnx, u, out, jac);
-    }
-    fn ln_loss(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        data: &LossData,
-        grad: &mut [f64],
-    ) -> Option<f64> {
-        Some(rectified_ln_loss(lnx, u, data, grad))
-    }
+    ln_kernels!(batch rectified_ln_batch, loss rectified_ln_loss);
 }
 
 /// L = E + A / N^alpha + B / D^beta. Internal: (ln A, alpha, ln B, beta, ln E).
@@ -276,28 +256,7 @@ impl Model for Additive2 {
         g[4] = w[2];
         l
     }
-    fn ln_batch(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        out: &mut [f64],
-        jac: &mut [f64],
-    ) {
-        additive2_ln_batch(lnx, u, out, jac);
-    }
-    fn ln_loss(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        data: &LossData,
-        grad: &mut [f64],
-    ) -> Option<f64> {
-        Some(additive2_ln_loss(lnx, u, data, grad))
-    }
+    ln_kernels!(batch additive2_ln_batch, loss additive2_ln_loss);
 }
 
 crate::multiversion! {
@@ -516,17 +475,7 @@ impl Model for JointMult {
         g[3] = w[1];
         l
     }
-    fn ln_loss(
-        &self,
-        _x: &[f64],
-        lnx: &[f64],
-        _dim: usize,
-        u: &[f64],
-        data: &LossData,
-        grad: &mut [f64],
-    ) -> Option<f64> {
-        Some(joint_mult_ln_loss(lnx, u, data, grad))
-    }
+    ln_kernels!(loss joint_mult_ln_loss);
 }
 
 /// Broken neural scaling law with `breaks` breaks:

@@ -281,15 +281,7 @@ pub fn runs_table(outputs: &[ForecastOutput]) -> String {
             v.map(|x| format!("{x:.digits$}"))
                 .unwrap_or_else(|| "-".into())
         };
-        let run: String = if o.curve.chars().count() > width {
-            o.curve
-                .chars()
-                .take(width - 1)
-                .chain(std::iter::once('…'))
-                .collect()
-        } else {
-            o.curve.clone()
-        };
+        let run = super::truncate(&o.curve, width);
         let law = if o.converged {
             o.method.to_string()
         } else {

@@ -8,6 +8,18 @@ use crate::analysis::{GroupFit, Ranked};
 use crate::law::Law;
 use std::fmt::Write;
 
+/// `s` cut to at most `width` characters, "…" marking the cut (table cells).
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() > width {
+        s.chars()
+            .take(width.saturating_sub(1))
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        s.to_string()
+    }
+}
+
 /// Format a number compactly: plain for moderate magnitudes, scientific otherwise.
 pub fn num(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {

@@ -1,7 +1,7 @@
 //! One table for fits of many groups: a line per group (status, points,
 //! parameters, fit quality, warnings), printed before any details.
 
-use super::num;
+use super::{num, truncate};
 use crate::analysis::GroupFit;
 use crate::law::Law;
 use std::fmt::Write;
@@ -40,15 +40,7 @@ pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
         } else {
             "converged"
         };
-        let group: String = if g.group.chars().count() > width {
-            g.group
-                .chars()
-                .take(width - 1)
-                .chain(std::iter::once('…'))
-                .collect()
-        } else {
-            g.group.clone()
-        };
+        let group = truncate(&g.group, width);
         let mut line = format!("{group:<width$} {status:<9} {:>6}", f.n_points);
         for v in &f.params {
             let _ = write!(line, " {:>11}", num(*v));
