@@ -990,15 +990,10 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         plot::save(&plot::selection_figure(&pool, &sel), &p)?;
         eprintln!("plot written to {}", p.display());
     }
-    let unconverged = sel.ranking.iter().any(|r| {
-        matches!(
-            r.estimate.detail,
-            slaw::selection::Detail::Fit {
-                converged: false,
-                ..
-            }
-        )
-    });
+    let unconverged = sel
+        .ranking
+        .iter()
+        .any(|r| matches!(&r.estimate.detail, slaw::selection::Detail::Fit(f) if !f.converged));
     if unconverged {
         eprintln!("error: the law fit of at least one candidate did not converge (see the report)");
         return Ok(ExitCode::from(3));

@@ -172,12 +172,13 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         println!(
             "parameters: {}",
             w.params
-                .iter()
+                .pairs()
                 .map(|(n, v)| format!("{n}={}", num(*v)))
                 .collect::<Vec<_>>()
                 .join(" ")
         );
-        if let Some((n, ok, level)) = w.bootstrap {
+        if let Some(b) = w.bootstrap {
+            let (n, ok, level) = (b.replicates, b.converged, b.level);
             print!(
                 "intervals: {:.0}%, bootstrap refit spread ({ok} of {n} refits converged)",
                 100.0 * level

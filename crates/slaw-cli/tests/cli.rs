@@ -95,8 +95,13 @@ fn fit_power_law_text_json_and_plot() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let g = &v["groups"][0];
-    let alpha = g["fit"]["params"][1].as_f64().unwrap();
+    // Parameters by name, their intervals beside them in the same shape.
+    let alpha = g["fit"]["params"]["alpha"].as_f64().unwrap();
     assert!((alpha - 0.3).abs() < 0.03, "alpha {alpha}");
+    let iv = &g["fit"]["intervals"]["alpha"];
+    assert!(iv["lo"].as_f64().unwrap() <= alpha && alpha <= iv["hi"].as_f64().unwrap());
+    assert_eq!(g["fit"]["law"], "power");
+    assert_eq!(g["fit"]["termination"], "converged");
     let pred = &g["predictions"][0];
     let (lo, hi, val) = (
         pred["interval"]["lo"].as_f64().unwrap(),

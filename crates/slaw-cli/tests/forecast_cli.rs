@@ -72,7 +72,7 @@ fn temporal_forecast_with_intervals_and_plot() {
     }
     assert!(v["forecasts"][0]["observed"].is_number());
     assert!(v["forecasts"][1]["observed"].is_null());
-    assert!(v["rest"]["r2"].as_f64().unwrap() > 0.99);
+    assert!(v["heldout"]["r2"].as_f64().unwrap() > 0.99);
     assert_eq!(v["temporal"]["trajectories"].as_array().unwrap().len(), 3);
     assert!(fs::read_to_string(&plot).unwrap().contains("<svg"));
     // The text report names the chosen forms.
@@ -204,7 +204,7 @@ fn step_laws_runs_and_schedules() {
     let pred = v["forecasts"][0]["loss"].as_f64().unwrap();
     let truth = 2.0 + 30.0 / 6000f64.sqrt();
     assert!((pred - truth).abs() < 1e-4, "{pred} vs {truth}");
-    assert!(v["rest"]["r2"].as_f64().unwrap() > 0.999);
+    assert!(v["heldout"]["r2"].as_f64().unwrap() > 0.999);
 
     // Two runs in one file: one forecast each.
     let runs = format!(
@@ -236,7 +236,7 @@ fn step_laws_runs_and_schedules() {
     assert_eq!(v.len(), 2);
     for (o, (name, e)) in v.iter().zip([("a", 2.0), ("b", 2.5)]) {
         assert_eq!(o["curve"], name);
-        let got = o["params"][2][1].as_f64().unwrap();
+        let got = o["params"]["E"].as_f64().unwrap();
         assert!((got - e).abs() < 1e-3, "{name}: E {got}");
     }
 

@@ -49,7 +49,7 @@ fn joint_reports_both_laws_and_writes_plots() {
     let fmt = &v[0];
     assert_eq!(fmt["method"], "fmt");
     assert_eq!(fmt["forms"][0]["form"], "multiplicative");
-    let beta = fmt["forms"][0]["shared"][0][1].as_f64().unwrap();
+    let beta = fmt["forms"][0]["shared"]["beta"].as_f64().unwrap();
     assert!((beta - 0.15).abs() < 0.012, "beta {beta}");
     assert!(
         fmt["forms"][0]["mad_held"].as_f64().unwrap()

@@ -145,7 +145,7 @@ fn fit_group(
         let idx = obs.group_indices(&group);
         let (train_idx, held_idx) = job.holdout.split(obs, &idx);
         let train = obs.subset(&train_idx);
-        let res = fit(&job.law, &train, &job.opts)?;
+        let mut res = fit(&job.law, &train, &job.opts)?;
         let train_diag = evaluate(&job.law, &res.params, &train);
         let heldout =
             (!held_idx.is_empty()).then(|| evaluate(&job.law, &res.params, &obs.subset(&held_idx)));
@@ -171,14 +171,17 @@ fn fit_group(
             .enumerate()
             .map(|(k, x)| Prediction {
                 at: x.clone(),
-                value: job.law.predict(x, &res.params),
+                value: res.predict(x),
                 interval: boot.as_ref().map(|b| b.predictions[k]),
                 extrapolation_interval: calibration
                     .as_ref()
-                    .and_then(|c| c.interval(x[0], job.law.predict(x, &res.params))),
+                    .and_then(|c| c.interval(x[0], res.predict(x))),
                 depends_on_unpinned: depends_on(&job.law, x, &res.internal, res.unidentified()),
             })
             .collect();
+        if let Some(b) = &boot {
+            res.set_intervals(b.params.clone(), b.level);
+        }
         Ok(GroupFit {
             group,
             fit: res,

@@ -21,6 +21,9 @@ pub struct BootstrapResult {
     /// Replicates whose refit converged (only these enter the intervals).
     pub converged: usize,
     pub level: f64,
+    /// In the law's parameter order; serialized beside the parameters, as
+    /// the fit's `intervals` (see `Fit::set_intervals`).
+    #[serde(skip)]
     pub params: Vec<Interval>,
     pub predictions: Vec<Interval>,
 }
@@ -72,7 +75,7 @@ pub fn draws(
             let out = fit(law, &sample, &replicate_opts)
                 .ok()
                 .filter(|r| r.converged)
-                .map(|r| r.params);
+                .map(|r| r.params.into_values());
             on_done();
             out
         })

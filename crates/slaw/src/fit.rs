@@ -15,8 +15,9 @@
 //! parameters the data do not pin (`crate::identify`), and warns when the
 //! optimum sits on a bound or, found by a single start, outside the grid.
 
+use crate::bootstrap::Interval;
 use crate::identify::{self, Identifiability};
-use crate::law::Law;
+use crate::law::{Law, Named, Params};
 use crate::objective::{Loss, Objective, Space};
 use crate::observations::Observations;
 use crate::scaling::{self, Scales};
@@ -86,18 +87,34 @@ impl Default for FitOptions {
     }
 }
 
+/// A fitted law: the law itself, its parameters by name (with their
+/// intervals once a bootstrap ran), whether and how the search ended, and
+/// `predict`. Every decision evaluates its law through this value.
+///
+/// JSON: `{"law": "chinchilla", "params": {"A": ..}, "intervals": {"A": {"lo": .., "hi": ..}}, "converged": true, "termination": "converged", ..}`.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct FitResult {
-    pub law: String,
-    pub param_names: Vec<String>,
-    /// Best parameters in natural units.
-    pub params: Vec<f64>,
+pub struct Fit {
+    /// The law (serialized as its name).
+    #[serde(serialize_with = "law_name")]
+    pub law: Law,
+    /// Best parameters in natural units, by name (reads as a slice in the
+    /// law's order).
+    pub params: Params,
+    /// Intervals of the parameters (bootstrap of the points, see
+    /// `interval_level`), when computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<Named<Interval>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_level: Option<f64>,
     /// Best parameters in the optimizer's units (ln for log parameters).
     #[serde(skip)]
     pub internal: Vec<f64>,
     pub objective: f64,
     /// True when at least one start converged; the winner is the best converged start.
     pub converged: bool,
+    /// How the winning start's solver run ended: `converged`, or, for a fit
+    /// that did not converge, `iteration_limit` or `failed`.
+    pub termination: Status,
     pub n_starts: usize,
     pub n_converged: usize,
     /// Index of the winning start in the grid, and that start (natural units).
@@ -230,7 +247,31 @@ fn bisection_levels(n: usize) -> Vec<u32> {
     level
 }
 
-impl FitResult {
+/// The former name of [`Fit`].
+pub type FitResult = Fit;
+
+fn law_name<S: serde::Serializer>(law: &Law, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&law.name)
+}
+
+impl Fit {
+    /// The law's prediction at `x` (one value per law input, in the law's
+    /// input order) with the fitted parameters.
+    pub fn predict(&self, x: &[f64]) -> f64 {
+        self.law.predict(x, &self.params)
+    }
+    /// The fitted value of parameter `name` (NaN when the law has none).
+    pub fn param(&self, name: &str) -> f64 {
+        self.params.value(name)
+    }
+    pub fn param_names(&self) -> &[String] {
+        self.params.names()
+    }
+    /// Attach parameter intervals (in the law's parameter order).
+    pub fn set_intervals(&mut self, intervals: Vec<Interval>, level: f64) {
+        self.intervals = Some(Named::new(self.params.names().to_vec(), intervals));
+        self.interval_level = Some(level);
+    }
     /// Parameters the data do not pin (flat direction, on a bound, equal to
     /// their start): forecasts and predictions that depend on them say so.
     pub fn unidentified(&self) -> &[String] {
@@ -723,13 +764,22 @@ fn search(
         ));
     }
     warnings.extend(ident.warnings.iter().cloned());
-    Ok(Some(FitResult {
-        law: law.name.clone(),
-        param_names: law.params.iter().map(|p| p.name.clone()).collect(),
-        params: law.to_natural(&x_nat),
+    // The winning start's own stop (a polish that cannot improve on a
+    // converged optimum ends in a failed line search: not a termination).
+    let termination = if converged {
+        Status::Converged
+    } else {
+        outcomes[best].status
+    };
+    Ok(Some(Fit {
+        law: law.clone(),
+        params: Params::new(law.param_names_owned(), law.to_natural(&x_nat)),
+        intervals: None,
+        interval_level: None,
         internal: x_nat,
         objective: fx,
         converged,
+        termination,
         n_starts: outcomes.len(),
         n_converged,
         best_start: order.get(best).copied().unwrap_or(best),

@@ -124,7 +124,7 @@ impl<'a> Objective<'a> {
     /// The law's fused kernel (one pass over the points, no Jacobian in
     /// memory), if it has one and the objective is on log L.
     fn fused(&self, u: &[f64], grad: &mut [f64]) -> Option<f64> {
-        if self.space != Space::Log {
+        if self.space != Space::Log || self.obs.context_dim > 0 {
             return None;
         }
         let total = self.law.model.ln_loss(
@@ -155,22 +155,11 @@ impl<'a> Objective<'a> {
     pub fn value_grad_unfused(&self, u: &[f64], grad: &mut [f64]) -> f64 {
         let n = self.obs.len();
         let p = u.len();
-        let d = self.obs.dim();
         let LossData { huber, delta, .. } = self.loss_data();
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
             let (pred, jac) = scratch.take(n, n * p);
-            match self.space {
-                Space::Log => self
-                    .law
-                    .model
-                    .ln_batch(&self.obs.x, &self.lnx, d, u, pred, jac),
-                Space::Linear => {
-                    self.law
-                        .model
-                        .value_batch(&self.obs.x, &self.lnx, d, u, pred, jac)
-                }
-            }
+            self.batch(u, pred, jac);
             grad.iter_mut().for_each(|g| *g = 0.0);
             let total = reduce(
                 huber,
@@ -189,6 +178,19 @@ impl<'a> Objective<'a> {
         })
     }
 
+    /// The predictions (in the objective's space) and their Jacobian at
+    /// every point, through the law's batch evaluation with the points'
+    /// context.
+    fn batch(&self, u: &[f64], pred: &mut [f64], jac: &mut [f64]) {
+        let (x, d) = (&self.obs.x, self.obs.dim());
+        let (ctx, cd) = (&self.obs.context, self.obs.context_dim);
+        let m = &self.law.model;
+        match self.space {
+            Space::Log => m.ln_batch_at(x, &self.lnx, d, ctx, cd, u, pred, jac),
+            Space::Linear => m.value_batch_at(x, &self.lnx, d, ctx, cd, u, pred, jac),
+        }
+    }
+
     pub fn value(&self, u: &[f64]) -> f64 {
         let mut g = vec![0.0; u.len()];
         self.value_grad(u, &mut g)
@@ -199,21 +201,9 @@ impl<'a> Objective<'a> {
     pub fn residuals_jacobian(&self, u: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let n = self.obs.len();
         let p = u.len();
-        let d = self.obs.dim();
         let mut pred = vec![0.0; n];
         let mut jac = vec![0.0; n * p];
-        match self.space {
-            Space::Log => {
-                self.law
-                    .model
-                    .ln_batch(&self.obs.x, &self.lnx, d, u, &mut pred, &mut jac)
-            }
-            Space::Linear => {
-                self.law
-                    .model
-                    .value_batch(&self.obs.x, &self.lnx, d, u, &mut pred, &mut jac)
-            }
-        }
+        self.batch(u, &mut pred, &mut jac);
         for (r, t) in pred.iter_mut().zip(&self.target) {
             *r -= t;
         }
@@ -225,10 +215,12 @@ impl<'a> Objective<'a> {
         (0..self.obs.len())
             .map(|i| {
                 let d = self.obs.dim();
-                let v = self
-                    .law
-                    .model
-                    .value(self.obs.point(i), &self.lnx[i * d..(i + 1) * d], u);
+                let v = self.law.model.value_at(
+                    self.obs.point(i),
+                    &self.lnx[i * d..(i + 1) * d],
+                    self.obs.point_context(i),
+                    u,
+                );
                 match self.space {
                     Space::Log => v.ln() - self.target[i],
                     Space::Linear => v - self.target[i],

@@ -29,6 +29,12 @@ pub struct Observations {
     /// Line number in the source file of each point, for messages.
     pub line: Vec<usize>,
     pub source: String,
+    /// Per-point context a law reads beside its inputs (integers, not
+    /// inputs: the group of a per-group law, the curve and point of a
+    /// multi-curve forecast law), `context_dim` per point, row major; empty
+    /// when the law takes none.
+    pub context: Vec<u32>,
+    pub context_dim: usize,
 }
 
 /// Which columns to read.
@@ -76,7 +82,23 @@ impl Observations {
             held: vec![false; n],
             line: (1..=n).collect(),
             source: "<memory>".into(),
+            context: Vec::new(),
+            context_dim: 0,
         }
+    }
+
+    /// The same points with `dim` context integers each (`ctx` row major).
+    pub fn with_context(mut self, dim: usize, ctx: Vec<u32>) -> Observations {
+        assert_eq!(ctx.len(), dim * self.len(), "context of every point");
+        self.context = ctx;
+        self.context_dim = dim;
+        self
+    }
+
+    /// The context of point `i` (empty without context).
+    pub fn point_context(&self, i: usize) -> &[u32] {
+        let c = self.context_dim;
+        &self.context[i * c..(i + 1) * c]
     }
 
     /// Read the named columns of a table; every cell used is checked.
@@ -100,6 +122,8 @@ impl Observations {
             held: Vec::with_capacity(n),
             line: Vec::with_capacity(n),
             source: table.source.clone(),
+            context: Vec::new(),
+            context_dim: 0,
         };
         for r in 0..n {
             for &c in &xi {
@@ -202,8 +226,11 @@ impl Observations {
             held: Vec::with_capacity(idx.len()),
             line: Vec::with_capacity(idx.len()),
             source: self.source.clone(),
+            context: Vec::with_capacity(idx.len() * self.context_dim),
+            context_dim: self.context_dim,
         };
         for &i in idx {
+            out.context.extend_from_slice(self.point_context(i));
             out.x.extend_from_slice(self.point(i));
             out.y.push(self.y[i]);
             out.weight.push(self.weight[i]);

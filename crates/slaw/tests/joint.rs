@@ -25,41 +25,37 @@ fn noiseless_runs_give_back_the_published_parameters() {
     for (fit, p) in fits.iter().zip(&EN_DE) {
         let m = fit.form(Form::Multiplicative);
         assert!(m.converged(), "{}", fit.method);
-        let (beta, e) = (m.shared[0].1, m.shared[1].1);
+        let (beta, e) = (m.shared.value("beta"), m.shared.value("E"));
         assert!((beta - p.beta).abs() < 1e-4, "{} beta {beta}", p.method);
         assert!((e - p.e).abs() < 1e-4, "{} E {e}", p.method);
         let fm = m.factor("model_size").unwrap();
         let fp = m.factor("pretrain_tokens").unwrap();
         assert!(
-            (fm.alpha - p.model.1).abs() < 1e-4,
+            (fm.alpha() - p.model.1).abs() < 1e-4,
             "{} alpha_m {}",
             p.method,
-            fm.alpha
+            fm.alpha()
         );
         assert!(
-            (fp.alpha - p.pretrain.1).abs() < 1e-4,
+            (fp.alpha() - p.pretrain.1).abs() < 1e-4,
             "{} alpha_p {}",
             p.method,
-            fp.alpha
+            fp.alpha()
         );
         assert!(
-            (fm.a / p.model.0 - 1.0).abs() < 1e-2,
+            (fm.a() / p.model.0 - 1.0).abs() < 1e-2,
             "{} A_m {}",
             p.method,
-            fm.a
+            fm.a()
         );
         assert!(m.mad_held.unwrap() < 1e-5);
     }
     // gamma from the recovered fits.
     let law = |i: usize| {
-        let m = fits[i].form(Form::Multiplicative);
-        let f = m.factor("model_size").unwrap();
-        slaw::joint::critical::MultLaw {
-            a: f.a,
-            alpha: f.alpha,
-            beta: m.shared[0].1,
-            e: m.shared[1].1,
-        }
+        fits[i]
+            .form(Form::Multiplicative)
+            .params_of("model_size")
+            .unwrap()
     };
     let cf = closed_form(&law(0), &law(1)).unwrap();
     assert!((cf.gamma + 1.212).abs() < 0.01, "gamma {}", cf.gamma);
@@ -79,11 +75,11 @@ fn noisy_runs_recover_the_parameters_and_the_multiplicative_law_generalizes() {
             let a = fit.form(Form::Additive);
             let tag = format!("seed {seed} {}", p.method);
             assert!(m.converged() && a.converged(), "{tag}");
-            let (beta, e) = (m.shared[0].1, m.shared[1].1);
+            let (beta, e) = (m.shared.value("beta"), m.shared.value("E"));
             assert!((beta - p.beta).abs() <= 0.012, "{tag} beta {beta}");
             assert!((e - p.e).abs() <= 0.07, "{tag} E {e}");
-            let am = m.factor("model_size").unwrap().alpha;
-            let ap = m.factor("pretrain_tokens").unwrap().alpha;
+            let am = m.factor("model_size").unwrap().alpha();
+            let ap = m.factor("pretrain_tokens").unwrap().alpha();
             assert!((am - p.model.1).abs() <= 0.07, "{tag} alpha_m {am}");
             assert!((ap - p.pretrain.1).abs() <= 0.03, "{tag} alpha_p {ap}");
             // Held-out: the multiplicative law near the noise level, well below the additive one.
@@ -118,7 +114,9 @@ fn prediction_intervals_cover_the_truth_and_the_choice_is_right() {
     .unwrap();
     let truth = |m: &str| {
         let p = EN_DE.iter().find(|p| p.method == m).unwrap();
-        p.law(0).predict(setting.x, setting.d)
+        Form::Multiplicative
+            .law()
+            .predict(&[setting.x, setting.d], &p.law(0))
     };
     for p in &rec.predictions {
         let iv = p.interval.unwrap();

@@ -428,7 +428,7 @@ mod tests {
                 let t = -1.0 + 2.0 * k as f64 / (per - 1) as f64;
                 let n = n0 * spread.powf(t);
                 let d = c / (6.0 * n);
-                let l = law.e + law.a / n.powf(law.alpha) + law.b / d.powf(law.beta);
+                let l = law.predict(n, d);
                 // Box-Muller normal.
                 let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
                 let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
@@ -521,7 +521,7 @@ mod tests {
         for r in runs.iter_mut().take(9) {
             r.n *= 40.0;
             r.d = r.c / (6.0 * r.n);
-            r.loss = law.e + law.a / r.n.powf(law.alpha) + law.b / r.d.powf(law.beta);
+            r.loss = law.predict(r.n, r.d);
         }
         let r = analyse(
             &group(&runs, Budgets::Exact),

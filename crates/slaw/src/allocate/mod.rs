@@ -9,7 +9,7 @@ pub mod methods;
 
 use crate::bootstrap::{draws, interval_of, Interval};
 use crate::fit::{fit, FitOptions};
-use crate::law::{catalog, Law};
+use crate::law::{catalog, Law, Named, Params};
 use crate::observations::Observations;
 use crate::{Error, Result};
 
@@ -55,6 +55,22 @@ impl Chinchilla {
     pub fn exponent_n(&self) -> f64 {
         self.beta / (self.alpha + self.beta)
     }
+    /// The parameters by name, in the catalog law's order.
+    pub fn params(&self) -> Params {
+        Params::from_pairs([
+            ("A", self.a),
+            ("alpha", self.alpha),
+            ("B", self.b),
+            ("beta", self.beta),
+            ("E", self.e),
+        ])
+    }
+    /// The loss at N parameters and D tokens: the catalog's `chinchilla` law.
+    pub fn predict(&self, n: f64, d: f64) -> f64 {
+        static LAW: std::sync::OnceLock<Law> = std::sync::OnceLock::new();
+        LAW.get_or_init(catalog::chinchilla)
+            .predict(&[n, d], &[self.a, self.alpha, self.b, self.beta, self.e])
+    }
     /// (N_opt, D_opt, predicted loss) for compute C (FLOPs), in log space.
     pub fn optimum(&self, c: f64) -> (f64, f64, f64) {
         let s = self.alpha + self.beta;
@@ -62,10 +78,7 @@ impl Chinchilla {
         let ln_c6 = (c / 6.0).ln();
         let n = (ln_g + ln_c6 * self.beta / s).exp();
         let d = (ln_c6 * self.alpha / s - ln_g).exp();
-        let loss = self.e
-            + (self.a.ln() - self.alpha * n.ln()).exp()
-            + (self.b.ln() - self.beta * d.ln()).exp();
-        (n, d, loss)
+        (n, d, self.predict(n, d))
     }
 }
 
@@ -84,6 +97,8 @@ pub struct Allocation {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AllocationReport {
+    /// The law's parameters: `{"A": .., "alpha": .., "B": .., "beta": .., "E": ..}`.
+    #[serde(rename = "params")]
     pub law: Chinchilla,
     /// a = beta / (alpha + beta): N_opt grows as C^a.
     pub exponent_n: f64,
@@ -126,7 +141,8 @@ pub struct BootstrapSummary {
     pub replicates: usize,
     pub converged: usize,
     pub level: f64,
-    pub params: Vec<(String, Interval)>,
+    /// The parameters' intervals by name (beside the report's `params`).
+    pub intervals: Named<Interval>,
 }
 
 /// The allocation table for given parameters (no intervals).
@@ -227,17 +243,12 @@ pub fn from_fit_at(
         replicates: bootstrap,
         converged: reps.len(),
         level,
-        params: ["A", "alpha", "B", "beta", "E"]
-            .iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let v = reps
-                    .iter()
-                    .map(|r| [r.a, r.alpha, r.b, r.beta, r.e][j])
-                    .collect();
-                (name.to_string(), interval_of(v, level))
-            })
-            .collect(),
+        intervals: Named::new(
+            best.params().names().to_vec(),
+            (0..5)
+                .map(|j| interval_of(reps.iter().map(|r| r.params()[j]).collect(), level))
+                .collect(),
+        ),
     });
     Ok(AllocationReport {
         law: best,

@@ -8,6 +8,7 @@ use super::{
     accuracy, fit_curves, fit_curves_from, Accuracy, Curve, IntervalKind, Method, Schedule,
 };
 use crate::extrapolation::Calibration;
+use crate::law::Params;
 use crate::{Error, Result};
 
 /// The method of a job: one of the aggregate-curve laws, or the temporal law
@@ -78,21 +79,31 @@ pub struct Point {
     pub observed: Option<f64>,
 }
 
+/// How many bootstrap refits ran, how many converged (only these enter
+/// the intervals), and the intervals' level.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Replicates {
+    pub replicates: usize,
+    pub converged: usize,
+    pub level: f64,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ForecastOutput {
     pub curve: String,
     pub method: &'static str,
     pub formula: String,
-    /// The fitted parameters (for the temporal law: each trajectory's coefficients).
-    pub params: Vec<(String, f64)>,
+    /// The fitted parameters by name (for the temporal law: each
+    /// trajectory's coefficients, `a0.c0` ...).
+    pub params: Params,
     pub converged: bool,
     pub fit_points: usize,
     pub fit_until_step: f64,
     pub forecasts: Vec<Point>,
     /// Accuracy on the observed points not used by the fit.
-    pub rest: Option<Accuracy>,
-    /// (replicates, converged replicates, level) when intervals were computed.
-    pub bootstrap: Option<(usize, usize, f64)>,
+    pub heldout: Option<Accuracy>,
+    /// The bootstrap behind the intervals, when computed.
+    pub bootstrap: Option<Replicates>,
     /// What the intervals cover: `backtest` (predictive: the law's own
     /// extrapolation error, calibrated by rolling-origin backtests inside the
     /// fitted window and scaled by ln(step / last fitted step), in quadrature
@@ -218,7 +229,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         .filter_map(|p| p.observed.map(|o| (p.loss, o)))
         .unzip();
     if !truth.is_empty() {
-        out.rest = Some(accuracy(&pred, &truth));
+        out.heldout = Some(accuracy(&pred, &truth));
     }
     Ok(out)
 }
@@ -248,7 +259,11 @@ fn run_law(
             p.lo = Some(iv.lo);
             p.hi = Some(iv.hi);
         }
-        bootstrap = Some((ivs.replicates.0, ivs.replicates.1, req.level));
+        bootstrap = Some(Replicates {
+            replicates: ivs.replicates.0,
+            converged: ivs.replicates.1,
+            level: req.level,
+        });
         interval_kind = Some(ivs.kind);
         calibration = ivs.calibration;
     }
@@ -257,18 +272,12 @@ fn run_law(
         curve: ext.name.clone(),
         method: method.name(),
         formula: f.law.formula.clone(),
-        params: f
-            .law
-            .params
-            .iter()
-            .map(|p| p.name.clone())
-            .zip(f.params.iter().copied())
-            .collect(),
+        params: Params::new(f.law.param_names_owned(), f.params.clone()),
         converged: f.converged,
         fit_points: (0..k).filter(|&i| !ext.loss[i].is_nan()).count(),
         fit_until_step: 0.0,
         forecasts: vec![],
-        rest: None,
+        heldout: None,
         bootstrap,
         interval_kind,
         calibration,
@@ -315,7 +324,11 @@ fn run_temporal(
             p.lo = Some(lo);
             p.hi = Some(hi);
         }
-        bootstrap = Some((req.bootstrap, ok, req.level));
+        bootstrap = Some(Replicates {
+            replicates: req.bootstrap,
+            converged: ok,
+            level: req.level,
+        });
     }
     let mut warnings: Vec<String> = f
         .not_converged
@@ -345,23 +358,19 @@ fn run_temporal(
         curve: ext.name.clone(),
         method: "temporal",
         formula: "L = mean over positions i of a0(t) / (1 + a1(t) i) + a2(t)".into(),
-        params: f
-            .trajectories
-            .iter()
-            .flat_map(|tr| {
-                ["c0", "c1", "c2"]
-                    .iter()
-                    .zip(&tr.chosen.coef)
-                    .map(|(c, &v)| (format!("{}.{c}", tr.param), v))
-                    .collect::<Vec<_>>()
-            })
-            .collect(),
+        params: Params::from_pairs(f.trajectories.iter().flat_map(|tr| {
+            ["c0", "c1", "c2"]
+                .iter()
+                .zip(&tr.chosen.coef)
+                .map(|(c, &v)| (format!("{}.{c}", tr.param), v))
+                .collect::<Vec<_>>()
+        })),
         converged: f.converged(),
         fit_points: f.checkpoints,
         fit_until_step: 0.0,
         forecasts: vec![],
-        rest: None,
-        interval_kind: bootstrap.map(|b| IntervalKind::Bootstrap { level: b.2 }),
+        heldout: None,
+        interval_kind: bootstrap.map(|b| IntervalKind::Bootstrap { level: b.level }),
         calibration: None,
         bootstrap,
         temporal: Some(f),

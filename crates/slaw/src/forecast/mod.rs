@@ -434,7 +434,7 @@ pub fn fit_curves_from(
     )?;
     Ok(Fitted {
         method,
-        params: res.params.clone(),
+        params: res.params.to_vec(),
         converged: res.converged,
         objective: res.objective,
         law,

@@ -301,7 +301,7 @@ pub fn fit_form(
     let r = fit(&law, &obs, &opts)?;
     Ok(FittedForm {
         form,
-        coef: r.params,
+        coef: r.params.into_values(),
         converged: r.converged,
         internal: r.internal,
     })

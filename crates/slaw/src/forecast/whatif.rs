@@ -3,8 +3,10 @@
 //! bootstrap intervals; and search the WSD family (decay length for a fixed
 //! step budget) for the schedule with the lowest predicted final loss.
 
+use super::job::Replicates;
 use super::{fit_curves, Curve, Method, Schedule};
 use crate::bootstrap::{interval_of, percentile};
+use crate::law::Params;
 use crate::stats::normal_quantile;
 use crate::table::Table;
 use crate::{Error, Result};
@@ -151,13 +153,13 @@ pub type FittedPoint = (f64, f64, f64);
 pub struct WhatIf {
     pub method: &'static str,
     pub formula: String,
-    pub params: Vec<(String, f64)>,
+    pub params: Params,
     pub converged: bool,
     /// The fitted runs and their points.
     pub runs: Vec<(String, usize)>,
     pub predictions: Vec<Prediction>,
-    /// (replicates, converged replicates, level) when intervals were computed.
-    pub bootstrap: Option<(usize, usize, f64)>,
+    /// The bootstrap behind the intervals, when computed.
+    pub bootstrap: Option<Replicates>,
     pub best: Option<Best>,
     /// Relative error of each run's final loss predicted from the other
     /// runs (leave one run out; empty with a single run).
@@ -330,20 +332,18 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         model_error,
         method: opts.method.name(),
         formula: f.law.formula.clone(),
-        params: f
-            .law
-            .params
-            .iter()
-            .map(|p| p.name.clone())
-            .zip(f.params.iter().copied())
-            .collect(),
+        params: Params::new(f.law.param_names_owned(), f.params.clone()),
         converged: f.converged,
         runs: runs
             .iter()
             .map(|r| (r.name.clone(), r.observed()))
             .collect(),
         predictions,
-        bootstrap: (opts.bootstrap > 0).then_some((opts.bootstrap, draws.len(), opts.level)),
+        bootstrap: (opts.bootstrap > 0).then_some(Replicates {
+            replicates: opts.bootstrap,
+            converged: draws.len(),
+            level: opts.level,
+        }),
         best,
         warnings,
         fitted: runs

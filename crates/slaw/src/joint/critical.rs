@@ -6,22 +6,7 @@
 //! multiplicative law): D_c = H X^gamma with H = (A1 / A2)^(1 / (beta1 - beta2))
 //! and gamma = (alpha2 - alpha1) / (beta1 - beta2).
 
-/// One method's multiplicative law for one factor, natural parameters.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct MultLaw {
-    #[serde(rename = "A")]
-    pub a: f64,
-    pub alpha: f64,
-    pub beta: f64,
-    #[serde(rename = "E")]
-    pub e: f64,
-}
-
-impl MultLaw {
-    pub fn predict(&self, x: f64, d: f64) -> f64 {
-        (self.a.ln() - self.alpha * x.ln() - self.beta * d.ln()).exp() + self.e
-    }
-}
+use crate::law::Params;
 
 /// The closed form's (H, gamma); exact only when E1 = E2.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -33,15 +18,19 @@ pub struct ClosedForm {
     pub exact: bool,
 }
 
-pub fn closed_form(l1: &MultLaw, l2: &MultLaw) -> Option<ClosedForm> {
-    let db = l1.beta - l2.beta;
-    if db.abs() < 1e-12 {
+/// From two methods' parameters of the multiplicative law (the catalog's
+/// `joint-mult`: A, alpha, beta, E by name) for one factor.
+pub fn closed_form(l1: &Params, l2: &Params) -> Option<ClosedForm> {
+    let v = |p: &Params, n: &str| p.value(n);
+    let db = v(l1, "beta") - v(l2, "beta");
+    if db.abs() < 1e-12 || !db.is_finite() {
         return None;
     }
+    let (e1, e2) = (v(l1, "E"), v(l2, "E"));
     Some(ClosedForm {
-        h: ((l1.a / l2.a).ln() / db).exp(),
-        gamma: (l2.alpha - l1.alpha) / db,
-        exact: (l1.e - l2.e).abs() <= 1e-9 * l1.e.abs().max(l2.e.abs()),
+        h: ((v(l1, "A") / v(l2, "A")).ln() / db).exp(),
+        gamma: (v(l2, "alpha") - v(l1, "alpha")) / db,
+        exact: (e1 - e2).abs() <= 1e-9 * e1.abs().max(e2.abs()),
     })
 }
 
@@ -92,22 +81,18 @@ mod tests {
 
     #[test]
     fn numeric_crossing_equals_the_closed_form_when_e_is_shared() {
-        let l1 = MultLaw {
-            a: 1.2e5,
-            alpha: 0.52,
-            beta: 0.15,
-            e: 0.7,
-        };
-        let l2 = MultLaw {
-            a: 3.9e3,
-            alpha: 0.40,
-            beta: 0.051,
-            e: 0.7,
-        };
+        let law = crate::law::catalog::joint_mult();
+        let l1 = crate::joint::Form::Multiplicative.params(1.2e5, 0.52, &[0.15, 0.7]);
+        let l2 = crate::joint::Form::Multiplicative.params(3.9e3, 0.40, &[0.051, 0.7]);
         let cf = closed_form(&l1, &l2).unwrap();
         assert!(cf.exact);
+        let predict = |p: &Params, x: f64, d: f64| law.predict(&[x, d], p);
         for x in [1e9, 4e9, 16e9] {
-            let roots = crossings(|d| l1.predict(x, d).ln() - l2.predict(x, d).ln(), 1.0, 1e15);
+            let roots = crossings(
+                |d| predict(&l1, x, d).ln() - predict(&l2, x, d).ln(),
+                1.0,
+                1e15,
+            );
             assert_eq!(roots.len(), 1, "{roots:?}");
             let expect = cf.h * x.powf(cf.gamma);
             assert!(

@@ -2,10 +2,11 @@
 //! loss with a bootstrap interval, the recommendation, and the critical data
 //! sizes where methods trade places.
 
-use super::critical::{closed_form, crossings, ClosedForm, MultLaw};
+use super::critical::{closed_form, crossings, ClosedForm};
 use super::{bootstrap_predictions, Form, MethodFit, Runs};
 use crate::bootstrap::Interval;
 use crate::fit::FitOptions;
+use crate::law::Params;
 use crate::{Error, Result};
 
 /// The user's setting: the factor's value (e.g. model size) and the
@@ -52,15 +53,8 @@ pub struct Recommendation {
     pub d_range: (f64, f64),
 }
 
-fn mult_law(fit: &MethodFit, factor: &str) -> Option<MultLaw> {
-    let m = fit.form(Form::Multiplicative);
-    let f = m.factor(factor)?;
-    Some(MultLaw {
-        a: f.a,
-        alpha: f.alpha,
-        beta: m.shared[0].1,
-        e: m.shared[1].1,
-    })
+fn mult_law(fit: &MethodFit, factor: &str) -> Option<Params> {
+    fit.form(Form::Multiplicative).params_of(factor)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -21,6 +21,7 @@ pub mod runs;
 
 use crate::bootstrap::{interval_of, resample, Interval};
 use crate::fit::{fit, FitOptions, FitResult};
+use crate::law::{Law, Params};
 use crate::observations::Observations;
 use crate::{Error, Result};
 pub use law::Form;
@@ -32,9 +33,8 @@ pub use runs::{Factor, Run, RunColumns, Runs};
 pub struct FactorFit {
     pub factor: String,
     pub pet: bool,
-    #[serde(rename = "A")]
-    pub a: f64,
-    pub alpha: f64,
+    /// The factor's own parameters: `{"A": .., "alpha": ..}`.
+    pub params: Params,
     pub converged: bool,
     pub n_fit: usize,
     pub n_held: usize,
@@ -52,7 +52,7 @@ pub struct FormFit {
     pub form: Form,
     pub formula: &'static str,
     /// The shared parameters, named as in `Form::shared_names`.
-    pub shared: Vec<(String, f64)>,
+    pub shared: Params,
     /// The factors whose runs estimated the shared parameters.
     pub shared_from: Vec<String>,
     pub shared_converged: bool,
@@ -62,6 +62,18 @@ pub struct FormFit {
     pub mad_held: Option<f64>,
     #[serde(skip)]
     shared_optima: Vec<Vec<f64>>,
+    /// The catalog law of the form.
+    #[serde(skip)]
+    law: Law,
+}
+
+impl FactorFit {
+    pub fn a(&self) -> f64 {
+        self.params[0]
+    }
+    pub fn alpha(&self) -> f64 {
+        self.params[1]
+    }
 }
 
 impl FormFit {
@@ -69,34 +81,24 @@ impl FormFit {
         self.factors.iter().find(|f| f.factor == name)
     }
     pub fn shared_values(&self) -> Vec<f64> {
-        self.shared.iter().map(|s| s.1).collect()
+        self.shared.to_vec()
     }
     pub fn converged(&self) -> bool {
         self.shared_converged && self.factors.iter().all(|f| f.converged)
     }
+    /// The catalog law of the form (`Form::law`).
+    pub fn law(&self) -> &Law {
+        &self.law
+    }
+    /// Factor `factor`'s full parameters of the catalog law: its (A, alpha)
+    /// and the shared ones.
+    pub fn params_of(&self, factor: &str) -> Option<Params> {
+        let f = self.factor(factor)?;
+        Some(self.form.params(f.a(), f.alpha(), &self.shared))
+    }
     /// Predicted loss for factor `factor` at value `x` and data size `d`.
     pub fn predict(&self, factor: &str, x: f64, d: f64) -> Option<f64> {
-        let f = self.factor(factor)?;
-        Some(predict(
-            self.form,
-            f.a,
-            f.alpha,
-            &self.shared_values(),
-            x,
-            d,
-        ))
-    }
-}
-
-/// The law at one point from natural parameters (shared in the order of
-/// `Form::shared_names`), computed in log space.
-pub fn predict(form: Form, a: f64, alpha: f64, shared: &[f64], x: f64, d: f64) -> f64 {
-    let (lx, ld) = (x.ln(), d.ln());
-    match form {
-        Form::Multiplicative => (a.ln() - alpha * lx - shared[0] * ld).exp() + shared[1],
-        Form::Additive => {
-            (a.ln() - alpha * lx).exp() + (shared[0].ln() - shared[1] * ld).exp() + shared[2]
-        }
+        Some(self.law.predict(&[x, d], &self.params_of(factor)?))
     }
 }
 
@@ -192,25 +194,26 @@ fn distinct(v: impl Iterator<Item = f64>) -> Vec<f64> {
     v
 }
 
+/// The runs as points (X, D_f), each with its factor's index as context.
 fn observations(runs: &[(&Run, usize)]) -> Observations {
     Observations::from_columns(
-        &["X", "D_f", "factor"],
+        &["X", "D_f"],
         &[
             runs.iter().map(|r| r.0.x).collect(),
             runs.iter().map(|r| r.0.d).collect(),
-            runs.iter().map(|r| r.1 as f64).collect(),
         ],
         runs.iter().map(|r| r.0.loss).collect(),
     )
+    .with_context(1, runs.iter().map(|r| r.1 as u32).collect())
 }
 
-fn mad(form: Form, a: f64, alpha: f64, shared: &[f64], runs: &[&Run]) -> Option<f64> {
+fn mad(law: &Law, p: &Params, runs: &[&Run]) -> Option<f64> {
     if runs.is_empty() {
         return None;
     }
     let s: f64 = runs
         .iter()
-        .map(|r| (predict(form, a, alpha, shared, r.x, r.d) - r.loss).abs())
+        .map(|r| (law.predict(&[r.x, r.d], p) - r.loss).abs())
         .sum();
     Some(s / runs.len() as f64)
 }
@@ -255,7 +258,7 @@ fn fit_form(
         .iter()
         .map(|&i| runs.factors[sp.factors[i].0].name.clone())
         .collect();
-    let law1 = law::shared_law(form, &names);
+    let law1 = law::shared_law(form, &names)?;
     let pts: Vec<(&Run, usize)> = stage1
         .iter()
         .enumerate()
@@ -296,31 +299,31 @@ fn fit_form(
     let mut factors = Vec::new();
     let mut abs_fit = Vec::new();
     let mut abs_held = Vec::new();
+    let law = form.law();
     for (k, fit_runs, held_runs) in &sp.factors {
         let f = &runs.factors[*k];
-        let law2 = law::factor_law(form, &f.name, &shared);
+        let law2 = law::factor_law(form, &f.name, &shared)?;
         let pts: Vec<(&Run, usize)> = fit_runs.iter().map(|r| (*r, 0)).collect();
         let warm2 = warm
             .and_then(|w| w.factor(&f.name))
             .map(|ff| ff.optima.as_slice());
         let res2 = fit(&law2, &observations(&pts), &with_starts(opts, warm2))?;
-        let (a, alpha) = (res2.params[0], res2.params[1]);
+        let full = form.params(res2.params[0], res2.params[1], &shared);
         for r in fit_runs {
-            abs_fit.push((predict(form, a, alpha, &shared, r.x, r.d) - r.loss).abs());
+            abs_fit.push((law.predict(&[r.x, r.d], &full) - r.loss).abs());
         }
         for r in held_runs {
-            abs_held.push((predict(form, a, alpha, &shared, r.x, r.d) - r.loss).abs());
+            abs_held.push((law.predict(&[r.x, r.d], &full) - r.loss).abs());
         }
         factors.push(FactorFit {
             factor: f.name.clone(),
             pet: f.pet,
-            a,
-            alpha,
+            params: res2.params.clone(),
             converged: res2.converged,
             n_fit: fit_runs.len(),
             n_held: held_runs.len(),
-            mad_fit: mad(form, a, alpha, &shared, fit_runs).unwrap_or(f64::NAN),
-            mad_held: mad(form, a, alpha, &shared, held_runs),
+            mad_fit: mad(&law, &full, fit_runs).unwrap_or(f64::NAN),
+            mad_held: mad(&law, &full, held_runs),
             optima: optima(&res2),
         });
     }
@@ -328,18 +331,14 @@ fn fit_form(
     Ok(FormFit {
         form,
         formula: form.formula(),
-        shared: form
-            .shared_names()
-            .iter()
-            .map(|s| s.to_string())
-            .zip(shared)
-            .collect(),
+        shared: Params::from_pairs(form.shared_names().iter().copied().zip(shared)),
         shared_from: names,
         shared_converged: res1.converged,
         factors,
         mad_fit: mean(&abs_fit).unwrap_or(f64::NAN),
         mad_held: mean(&abs_held),
         shared_optima: optima(&res1),
+        law,
     })
 }
 

@@ -3,8 +3,9 @@
 //! factors), and a generator of runs from them with noise of the size of the
 //! paper's fitting error. Used by tests and as sample input.
 
-use super::critical::MultLaw;
+use super::law::Form;
 use super::runs::{Factor, Run, Runs};
+use crate::law::Params;
 use crate::synthetic::standard_normal;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -21,19 +22,15 @@ pub struct Published {
 }
 
 impl Published {
-    /// The law of factor 0 (model size) or 1 (pretraining tokens).
-    pub fn law(&self, factor: usize) -> MultLaw {
+    /// The parameters of the multiplicative law (`joint-mult`) for factor
+    /// 0 (model size) or 1 (pretraining tokens).
+    pub fn law(&self, factor: usize) -> Params {
         let (a, alpha) = if factor == 0 {
             self.model
         } else {
             self.pretrain
         };
-        MultLaw {
-            a,
-            alpha,
-            beta: self.beta,
-            e: self.e,
-        }
+        Form::Multiplicative.params(a, alpha, &[self.beta, self.e])
     }
 }
 
@@ -79,12 +76,13 @@ pub fn noise_sd(mad: f64) -> f64 {
 pub fn generate(laws: &[Published], sd: f64, seed: u64) -> Runs {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut runs = Vec::new();
+    let law = Form::Multiplicative.law();
     for p in laws {
         for (factor, xs) in [MODEL_SIZES, PRETRAIN_TOKENS].iter().enumerate() {
-            let law = p.law(factor);
+            let params = p.law(factor);
             for &x in xs {
                 for &d in &DATA_SIZES {
-                    let loss = law.predict(x, d) + sd * standard_normal(&mut rng);
+                    let loss = law.predict(&[x, d], &params) + sd * standard_normal(&mut rng);
                     runs.push(Run {
                         method: p.method.to_string(),
                         factor,

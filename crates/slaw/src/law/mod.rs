@@ -8,6 +8,10 @@
 
 pub mod catalog;
 pub mod formula;
+pub mod layout;
+pub mod named;
+
+pub use named::{Named, Params};
 
 use crate::observations::Domain;
 use std::sync::Arc;
@@ -175,6 +179,90 @@ pub trait Model: Send + Sync {
         None
     }
 
+    /// Per-point context: laws whose points carry integers beside their
+    /// inputs (the group of a per-group law, the curve and point of a
+    /// multi-curve forecast law; see `Observations::context`) read them in
+    /// these `_at` forms. `ctx` holds the point's context (empty when the
+    /// observations have none); laws without context ignore it.
+    fn ln_value_grad_at(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        _ctx: &[u32],
+        u: &[f64],
+        grad: &mut [f64],
+    ) -> f64 {
+        self.ln_value_grad(x, lnx, u, grad)
+    }
+    fn value_grad_at(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        _ctx: &[u32],
+        u: &[f64],
+        grad: &mut [f64],
+    ) -> f64 {
+        self.value_grad(x, lnx, u, grad)
+    }
+    fn value_at(&self, x: &[f64], lnx: &[f64], _ctx: &[u32], u: &[f64]) -> f64 {
+        self.value(x, lnx, u)
+    }
+    /// `ln_batch` with `cdim` context integers per point (row major in
+    /// `ctx`); without context, `ln_batch` itself.
+    #[allow(clippy::too_many_arguments)]
+    fn ln_batch_at(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        ctx: &[u32],
+        cdim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        if cdim == 0 {
+            return self.ln_batch(x, lnx, dim, u, out, jac);
+        }
+        let p = u.len();
+        for i in 0..out.len() {
+            out[i] = self.ln_value_grad_at(
+                &x[i * dim..(i + 1) * dim],
+                &lnx[i * dim..(i + 1) * dim],
+                &ctx[i * cdim..(i + 1) * cdim],
+                u,
+                &mut jac[i * p..(i + 1) * p],
+            );
+        }
+    }
+    /// `value_batch` with context, as `ln_batch_at`.
+    #[allow(clippy::too_many_arguments)]
+    fn value_batch_at(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        ctx: &[u32],
+        cdim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        if cdim == 0 {
+            return self.value_batch(x, lnx, dim, u, out, jac);
+        }
+        let p = u.len();
+        for i in 0..out.len() {
+            out[i] = self.value_grad_at(
+                &x[i * dim..(i + 1) * dim],
+                &lnx[i * dim..(i + 1) * dim],
+                &ctx[i * cdim..(i + 1) * cdim],
+                u,
+                &mut jac[i * p..(i + 1) * p],
+            );
+        }
+    }
+
     /// Prediction at every point and its gradient, laid out as in `ln_batch`.
     fn value_batch(
         &self,
@@ -231,6 +319,9 @@ impl Law {
     pub fn param_names(&self) -> Vec<&str> {
         self.params.iter().map(|p| p.name.as_str()).collect()
     }
+    pub fn param_names_owned(&self) -> Vec<String> {
+        self.params.iter().map(|p| p.name.clone()).collect()
+    }
     pub fn to_internal(&self, natural: &[f64]) -> Vec<f64> {
         self.params
             .iter()
@@ -251,6 +342,13 @@ impl Law {
     /// Prediction at `x` for natural parameter values.
     pub fn predict(&self, x: &[f64], natural: &[f64]) -> f64 {
         self.value_internal(x, &self.to_internal(natural))
+    }
+    /// Prediction at `x` with per-point context `ctx` (see
+    /// `Model::value_at`) for natural parameter values.
+    pub fn predict_at(&self, x: &[f64], ctx: &[u32], natural: &[f64]) -> f64 {
+        let lnx: Vec<f64> = x.iter().map(|&v| ln_input(v)).collect();
+        self.model
+            .value_at(x, &lnx, ctx, &self.to_internal(natural))
     }
     /// Prediction at `x` for internal parameters.
     pub fn value_internal(&self, x: &[f64], u: &[f64]) -> f64 {

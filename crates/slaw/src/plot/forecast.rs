@@ -34,7 +34,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
         },
     ];
     let mut bands = Vec::new();
-    if let Some((_, _, level)) = o.bootstrap {
+    if let Some(level) = o.bootstrap.map(|b| b.level) {
         bands.push(Band {
             label: format!("{:.0}% interval", 100.0 * level),
             color: 3,

@@ -23,7 +23,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
         None => {
             let p: Vec<String> = o
                 .params
-                .iter()
+                .pairs()
                 .map(|(n, v)| format!("{n}={}", num(*v)))
                 .collect();
             let _ = writeln!(s, "parameters: {}", p.join(" "));
@@ -52,7 +52,8 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
         );
     }
     let band = o.bootstrap.is_some();
-    if let Some((n, ok, level)) = o.bootstrap {
+    if let Some(b) = o.bootstrap {
+        let (n, ok, level) = (b.replicates, b.converged, b.level);
         match &o.calibration {
             Some(c) => {
                 let _ = writeln!(
@@ -109,7 +110,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 .unwrap_or_else(|| "-".into())
         );
     }
-    if let Some(a) = &o.rest {
+    if let Some(a) = &o.heldout {
         let _ = writeln!(
             s,
             "on the {} observed points after the fitted part: R^2 {:.4}, MAE {:.4}, RMSE {:.4}",
@@ -298,7 +299,7 @@ pub fn runs_table(outputs: &[ForecastOutput]) -> String {
                 None => "-".into(),
             },
             cell(last.and_then(|p| p.observed), 4),
-            cell(o.rest.as_ref().map(|r| r.r2), 4),
+            cell(o.heldout.as_ref().map(|r| r.r2), 4),
             o.warnings.len()
         );
     }

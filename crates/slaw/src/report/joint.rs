@@ -26,7 +26,7 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
         for f in &m.forms {
             let shared: Vec<String> = f
                 .shared
-                .iter()
+                .pairs()
                 .map(|(k, v)| format!("{k}={}", num(*v)))
                 .collect();
             let _ = writeln!(
@@ -48,8 +48,8 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
                     s,
                     "    {:<20} {:>12} {:>8.4} {:>6} {:>8.4} {:>6} {:>8}{}",
                     format!("{}{}", ff.factor, if ff.pet { " (PET)" } else { "" }),
-                    num(ff.a),
-                    ff.alpha,
+                    num(ff.a()),
+                    ff.alpha(),
                     ff.n_fit,
                     ff.mad_fit,
                     ff.n_held,
@@ -197,8 +197,8 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     }
     if let Some(b) = &r.bootstrap {
         let p: Vec<String> = b
-            .params
-            .iter()
+            .intervals
+            .pairs()
             .map(|(n, i)| format!("{n} {}", interval(Some(*i))))
             .collect();
         let _ = writeln!(

@@ -111,7 +111,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         );
         let _ = writeln!(s, "objective: {:.7e} on {} points", f.objective, f.n_points);
         let id = &f.identifiability;
-        for (j, name) in f.param_names.iter().enumerate() {
+        for (j, name) in f.param_names().iter().enumerate() {
             let ci = g
                 .bootstrap
                 .as_ref()
@@ -137,9 +137,9 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 ""
             }
         );
-        if !id.correlation.is_empty() && f.param_names.len() > 1 {
+        if !id.correlation.is_empty() && f.param_names().len() > 1 {
             let _ = writeln!(s, "  correlations:");
-            for (j, name) in f.param_names.iter().enumerate() {
+            for (j, name) in f.param_names().iter().enumerate() {
                 let row: Vec<String> = id.correlation[j][..j]
                     .iter()
                     .map(|c| format!("{c:>7.3}"))
@@ -152,7 +152,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 s,
                 "    {:<8} {}",
                 "",
-                f.param_names[..f.param_names.len() - 1]
+                f.param_names()[..f.param_names().len() - 1]
                     .iter()
                     .map(|n| format!("{n:>7}"))
                     .collect::<Vec<_>>()
@@ -335,21 +335,16 @@ pub fn selection_report(sel: &crate::selection::Selection) -> String {
                     .map(|t| format!(", transition at {}", num(t)))
                     .unwrap_or_else(|| ", no transition detected".into())
             ),
-            Detail::Fit {
-                param_names,
-                params,
-                converged,
-                ..
-            } => {
-                let p: Vec<String> = param_names
-                    .iter()
-                    .zip(params)
+            Detail::Fit(f) => {
+                let p: Vec<String> = f
+                    .params
+                    .pairs()
                     .map(|(n, v)| format!("{n}={}", num(*v)))
                     .collect();
                 format!(
                     "{}{}",
                     p.join(" "),
-                    if *converged { "" } else { " (NOT CONVERGED)" }
+                    if f.converged { "" } else { " (NOT CONVERGED)" }
                 )
             }
             Detail::None => String::new(),

@@ -10,7 +10,7 @@ use std::fmt::Write;
 pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
     let names = fits
         .first()
-        .map(|g| g.fit.param_names.clone())
+        .map(|g| g.fit.param_names().to_vec())
         .unwrap_or_default();
     let width = fits
         .iter()
@@ -42,7 +42,7 @@ pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
         };
         let group = truncate(&g.group, width);
         let mut line = format!("{group:<width$} {status:<9} {:>6}", f.n_points);
-        for v in &f.params {
+        for v in f.params.iter() {
             let _ = write!(line, " {:>11}", num(*v));
         }
         let _ = write!(line, " {:>10.5} {:>8.5}", g.train.rmsd_log, g.train.r2);

@@ -8,8 +8,8 @@ use super::trend::{self, Features};
 use super::Budget;
 use crate::bootstrap::{percentile, Interval};
 use crate::datasets::Candidate;
-use crate::fit::{fit, FitOptions};
-use crate::law::{catalog, Law};
+use crate::fit::{fit, Fit, FitOptions};
+use crate::law::catalog;
 use crate::objective::{Loss, Space};
 use crate::observations::Observations;
 use crate::{Error, Result};
@@ -256,7 +256,7 @@ impl Method {
                 let obs = curve_observations(&curve);
                 let opts = law_fit_options();
                 let res = fit(&law, &obs, &opts)?;
-                let pred = law.predict(&[budget.target], &res.params);
+                let pred = res.predict(&[budget.target]);
                 e.predicted_loss = Some(pred);
                 e.score = pred;
                 // With no more points than parameters the law interpolates
@@ -277,13 +277,7 @@ impl Method {
                     e.interval = b.predictions.first().copied();
                     e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap { level: 0.95 });
                 }
-                e.detail = Detail::Fit {
-                    law: law.name.clone(),
-                    param_names: res.param_names.clone(),
-                    params: res.params.clone(),
-                    objective: res.objective,
-                    converged: res.converged,
-                };
+                e.detail = Detail::Fit(Box::new(res));
             }
         }
         if !e.score.is_finite() {
@@ -317,13 +311,7 @@ impl Method {
                     .filter_map(|&n| line_prediction(&pts, k, delta, kind, n).map(|p| (n, p.0)))
                     .collect()
             }
-            (_, Detail::Fit { .. }) => match law_of(&e.detail) {
-                Some((law, params)) => ns
-                    .iter()
-                    .map(|&n| (n, law.predict(&[n], &params)))
-                    .collect(),
-                None => Vec::new(),
-            },
+            (_, Detail::Fit(f)) => ns.iter().map(|&n| (n, f.predict(&[n]))).collect(),
             _ => Vec::new(),
         }
     }
@@ -592,14 +580,8 @@ pub enum Detail {
         #[serde(skip_serializing_if = "Option::is_none")]
         trend: Option<[f64; trend::N_W]>,
     },
-    /// A fitted law.
-    Fit {
-        law: String,
-        param_names: Vec<String>,
-        params: Vec<f64>,
-        objective: f64,
-        converged: bool,
-    },
+    /// A fitted law (its JSON: the fit's fields beside `"kind": "fit"`).
+    Fit(Box<Fit>),
 }
 
 /// The trend weights an estimate used (the prior when it has none).
@@ -610,10 +592,10 @@ fn trend_of(detail: &Detail) -> [f64; trend::N_W] {
     }
 }
 
-/// The law a fitted estimate used, for plotting.
-pub fn law_of(detail: &Detail) -> Option<(Law, Vec<f64>)> {
+/// The fitted law of an estimate (the law-fitting methods).
+pub fn fit_of(detail: &Detail) -> Option<&Fit> {
     match detail {
-        Detail::Fit { law, params, .. } => catalog::by_name(law).ok().map(|l| (l, params.clone())),
+        Detail::Fit(f) => Some(f),
         _ => None,
     }
 }
