@@ -18,7 +18,7 @@ pub fn evaluate(law: &Law, natural: &[f64], obs: &Observations) -> Diagnostics {
     let u = law.to_internal(natural);
     let n = obs.len();
     let preds: Vec<f64> = (0..n)
-        .map(|i| law.value_internal(obs.point(i), &u))
+        .map(|i| law.value_internal_at(obs.point(i), obs.point_context(i), &u))
         .collect();
     let mut sq_log = 0.0;
     let mut ss_res = 0.0;

@@ -148,7 +148,7 @@ pub fn calibrate_along(
                 .iter()
                 .filter_map(|&j| {
                     let d = ln_x(j) - ln_x(idx[m - 1]);
-                    let pred = law.predict(obs.point(j), &r.params);
+                    let pred = law.predict_at(obs.point(j), obs.point_context(j), &r.params);
                     (d > 0.0 && pred > 0.0).then(|| (obs.y[j].ln() - pred.ln()).abs() / d)
                 })
                 .collect()
@@ -170,7 +170,10 @@ pub fn calibrate_along(
         None => return None,
     };
     let residuals: Vec<f64> = (0..n)
-        .map(|i| (law.predict(obs.point(i), &full.params).ln() - obs.y[i].ln()).abs())
+        .map(|i| {
+            let pred = law.predict_at(obs.point(i), obs.point_context(i), &full.params);
+            (pred.ln() - obs.y[i].ln()).abs()
+        })
         .collect();
     let noise = conformal_quantile(residuals, level).unwrap_or(0.0);
     Some(Calibration {

@@ -143,14 +143,9 @@ fn warmup_aware_parameters_are_recovered() {
     let law = laws::multipower_warmup(feats.clone());
     for (ci, c) in curves.iter_mut().enumerate() {
         for i in 0..c.len() {
-            let x = [
-                c.step[i],
-                feats[ci].s1[i],
-                feats[ci].s2[i],
-                ci as f64,
-                i as f64,
-            ];
-            c.loss[i] = law.predict(&x, &truth);
+            // Inputs (t, S1, S2); the curve and the point are context.
+            let x = [c.step[i], feats[ci].s1[i], feats[ci].s2[i]];
+            c.loss[i] = law.predict_at(&x, &[ci as u32, i as u32], &truth);
         }
     }
     let upto: Vec<usize> = (0..4)

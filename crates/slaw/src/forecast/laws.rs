@@ -1,7 +1,7 @@
 //! The loss-curve laws as engine `Law`s. Every point has the inputs
-//! (t, S1, S2, curve, index): the step, the schedule features of
-//! `curve::Features`, and which curve and point it is (the multi-power law
-//! reads its learning-rate drops through them).
+//! (t, S1, S2): the step and the schedule features of `curve::Features`;
+//! its context (`Observations::context`) says which curve and point it is
+//! (the multi-power law reads its learning-rate drops through them).
 
 use super::curve::Features;
 use crate::fastmath;
@@ -9,7 +9,7 @@ use crate::law::{exp_capped, Law, Model, Param, Transform};
 use crate::observations::Domain;
 use std::sync::Arc;
 
-pub const INPUTS: [&str; 5] = ["t", "S1", "S2", "curve", "index"];
+pub const INPUTS: [&str; 3] = ["t", "S1", "S2"];
 
 fn make(
     name: &str,
@@ -23,13 +23,7 @@ fn make(
         description: description.into(),
         formula: formula.into(),
         inputs: INPUTS.iter().map(|s| s.to_string()).collect(),
-        domains: vec![
-            Domain::Positive,
-            Domain::Positive,
-            Domain::Any,
-            Domain::Any,
-            Domain::Any,
-        ],
+        domains: vec![Domain::Positive, Domain::Positive, Domain::Any],
         params,
         model,
     }
@@ -240,22 +234,51 @@ impl MultiPower {
     }
 }
 
+impl MultiPower {
+    /// The point's curve and index (its context), or None.
+    fn locate(&self, ctx: &[u32]) -> Option<(&Features, usize)> {
+        let (c, i) = (*ctx.first()? as usize, *ctx.get(1)? as usize);
+        let f = self.curves.get(c)?;
+        (i < f.s1.len()).then_some((f, i))
+    }
+}
+
 impl Model for MultiPower {
-    fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let f = &self.curves[x[3] as usize];
-        let gamma = u[6];
-        self.point(f, x[4] as usize, u, |_, ln_eta| (-gamma * ln_eta).exp(), g)
+    /// Without context the point is not located: NaN.
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        self.value_grad_at(x, lnx, &[], u, g)
     }
     fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        self.value_at(x, lnx, &[], u)
+    }
+    fn value_grad_at(&self, _x: &[f64], _lnx: &[f64], c: &[u32], u: &[f64], g: &mut [f64]) -> f64 {
+        let Some((f, i)) = self.locate(c) else {
+            return f64::NAN;
+        };
+        let gamma = u[6];
+        self.point(f, i, u, |_, ln_eta| (-gamma * ln_eta).exp(), g)
+    }
+    fn ln_value_grad_at(&self, x: &[f64], lnx: &[f64], c: &[u32], u: &[f64], g: &mut [f64]) -> f64 {
+        let v = self.value_grad_at(x, lnx, c, u, g);
+        if v > 0.0 && v.is_finite() {
+            g.iter_mut().for_each(|gj| *gj /= v);
+            v.ln()
+        } else {
+            f64::NAN
+        }
+    }
+    fn value_at(&self, x: &[f64], lnx: &[f64], c: &[u32], u: &[f64]) -> f64 {
         let mut g = [0.0; 7];
-        self.value_grad(x, lnx, u, &mut g)
+        self.value_grad_at(x, lnx, c, u, &mut g)
     }
     /// The per-drop factors once per call, not once per (point, drop).
-    fn ln_batch(
+    fn ln_batch_at(
         &self,
-        x: &[f64],
+        _x: &[f64],
         _lnx: &[f64],
-        dim: usize,
+        _dim: usize,
+        ctx: &[u32],
+        cdim: usize,
         u: &[f64],
         out: &mut [f64],
         jac: &mut [f64],
@@ -267,11 +290,13 @@ impl Model for MultiPower {
             .map(|f| self.drop_factors(f, u[6]))
             .collect();
         for (i, o) in out.iter_mut().enumerate() {
-            let xi = &x[i * dim..(i + 1) * dim];
-            let ci = xi[3] as usize;
             let g = &mut jac[i * p..(i + 1) * p];
-            let fc = &factors[ci];
-            let v = self.point(&self.curves[ci], xi[4] as usize, u, |j, _| fc[j], g);
+            let Some((f, k)) = self.locate(&ctx[i * cdim..(i + 1) * cdim]) else {
+                *o = f64::NAN;
+                continue;
+            };
+            let fc = &factors[ctx[i * cdim] as usize];
+            let v = self.point(f, k, u, |j, _| fc[j], g);
             *o = if v > 0.0 && v.is_finite() {
                 g.iter_mut().for_each(|gj| *gj /= v);
                 v.ln()
@@ -392,18 +417,22 @@ mod tests {
         let u = [1.0, -0.5, 0.45, 6.08, 0.76, 0.6, 0.65];
         let (plain, warm) = (multipower(vec![f.clone()]), multipower_warmup(vec![f]));
         let n = 60;
-        let x: Vec<f64> = (0..n)
-            .flat_map(|i| [0.0, 0.0, 0.0, 0.0, i as f64])
-            .collect();
+        let x = vec![0.0; 3 * n];
+        let ctx: Vec<u32> = (0..n as u32).flat_map(|i| [0, i]).collect();
         let lnx = vec![0.0; x.len()];
         for law in [&plain, &warm] {
             let (mut out, mut jac) = (vec![0.0; n], vec![0.0; n * 7]);
-            law.model.ln_batch(&x, &lnx, 5, &u, &mut out, &mut jac);
+            law.model
+                .ln_batch_at(&x, &lnx, 3, &ctx, 2, &u, &mut out, &mut jac);
             for i in 0..n {
                 let mut g = [0.0; 7];
-                let v = law
-                    .model
-                    .ln_value_grad(&x[i * 5..i * 5 + 5], &lnx[..5], &u, &mut g);
+                let v = law.model.ln_value_grad_at(
+                    &x[i * 3..i * 3 + 3],
+                    &lnx[..3],
+                    &ctx[2 * i..2 * i + 2],
+                    &u,
+                    &mut g,
+                );
                 assert!((v - out[i]).abs() < 1e-13, "point {i}: {v} vs {}", out[i]);
                 for j in 0..7 {
                     assert!((g[j] - jac[i * 7 + j]).abs() < 1e-10 * (1.0 + g[j].abs()));
@@ -411,24 +440,27 @@ mod tests {
             }
         }
         let b = u[3].exp();
-        let at = |law: &Law, i: usize| law.model.value(&x[i * 5..i * 5 + 5], &lnx[..5], &u);
+        let at = |law: &Law, i: usize| law.model.value_at(&x[..3], &lnx[..3], &[0, i as u32], &u);
         let rise = at(&warm, 30) - at(&plain, 30);
         assert!(rise > 0.5 * b * 3e-4 && rise < b * 3e-4, "{rise}");
     }
 
     fn gradient_matches(law: &Law) {
         let u = [1.0, 0.3, 0.5, 6.0, 0.2, 0.6, 0.4];
-        let x = [3500.0, 0.0, 0.0, 0.0, 34.0];
-        let lnx = [0.0; 5];
+        let x = [3500.0, 0.0, 0.0];
+        let lnx = [0.0; 3];
+        let ctx = [0, 34];
         let mut g = [0.0; 7];
-        law.model.value_grad(&x, &lnx, &u, &mut g);
+        law.model.value_grad_at(&x, &lnx, &ctx, &u, &mut g);
         for j in 0..7 {
             let h = 1e-6;
             let mut up = u;
             up[j] += h;
             let mut dn = u;
             dn[j] -= h;
-            let fd = (law.model.value(&x, &lnx, &up) - law.model.value(&x, &lnx, &dn)) / (2.0 * h);
+            let m = &law.model;
+            let fd =
+                (m.value_at(&x, &lnx, &ctx, &up) - m.value_at(&x, &lnx, &ctx, &dn)) / (2.0 * h);
             assert!(
                 (fd - g[j]).abs() < 1e-6 * (1.0 + fd.abs()),
                 "param {j}: {fd} vs {}",

@@ -99,7 +99,8 @@ pub struct Fitted {
     pub params: Vec<f64>,
     pub converged: bool,
     pub objective: f64,
-    inputs: Vec<Vec<[f64; 5]>>,
+    /// Per curve and point: the law's inputs (t, S1, S2).
+    inputs: Vec<Vec<[f64; 3]>>,
     /// The law on the fitted points (binned on long curves).
     fit_law: Law,
     obs: Observations,
@@ -109,7 +110,7 @@ pub struct Fitted {
 impl Fitted {
     /// Predicted loss at point `i` of curve `c` (indices into the curves given to `fit_curves`).
     pub fn predict(&self, c: usize, i: usize) -> f64 {
-        self.law.predict(&self.inputs[c][i], &self.params)
+        self.predict_with(c, i, &self.params)
     }
 
     /// The last step among the fitted points.
@@ -126,7 +127,8 @@ impl Fitted {
 
     /// Predicted loss at point `i` of curve `c` with parameters `p` (natural units).
     pub fn predict_with(&self, c: usize, i: usize, p: &[f64]) -> f64 {
-        self.law.predict(&self.inputs[c][i], p)
+        self.law
+            .predict_at(&self.inputs[c][i], &point_context(c, i), p)
     }
 
     /// The parameters of `n` refits on the fitted points resampled with
@@ -259,9 +261,7 @@ impl Fitted {
             .iter()
             .map(|&(c, i)| {
                 interval_of(
-                    ok.iter()
-                        .map(|p| self.law.predict(&self.inputs[c][i], p))
-                        .collect(),
+                    ok.iter().map(|p| self.predict_with(c, i, p)).collect(),
                     level,
                 )
             })
@@ -356,13 +356,19 @@ fn features_of(c: &Curve, method: Method, at: Option<&[f64]>) -> Result<Features
     Ok(path.features(at.unwrap_or(&c.step), c.warmup_end()))
 }
 
-fn law_inputs(step: &[f64], features: Option<&Features>, ci: usize) -> Vec<[f64; 5]> {
+/// The laws' inputs (t, S1, S2) at every step of a curve.
+fn law_inputs(step: &[f64], features: Option<&Features>) -> Vec<[f64; 3]> {
     (0..step.len())
         .map(|i| match features {
-            Some(f) => [step[i], f.s1[i], f.s2[i], ci as f64, i as f64],
-            None => [step[i], 1.0, 0.0, ci as f64, i as f64],
+            Some(f) => [step[i], f.s1[i], f.s2[i]],
+            None => [step[i], 1.0, 0.0],
         })
         .collect()
+}
+
+/// A point's context: its curve and its index on the curve.
+fn point_context(c: usize, i: usize) -> [u32; 2] {
+    [c as u32, i as u32]
 }
 
 /// Fit `method` to the first `upto[c]` points of each curve `c` (Huber loss,
@@ -392,19 +398,22 @@ pub fn fit_curves_from(
             features.push(features_of(c, method, None)?);
         }
     }
-    let inputs: Vec<Vec<[f64; 5]>> = curves
+    let inputs: Vec<Vec<[f64; 3]>> = curves
         .iter()
         .enumerate()
-        .map(|(ci, c)| law_inputs(&c.step, features.get(ci), ci))
+        .map(|(ci, c)| law_inputs(&c.step, features.get(ci)))
         .collect();
-    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 5];
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 3];
     let mut y = Vec::new();
+    let mut ctx = Vec::new();
     for (ci, (step, loss)) in sets.iter().enumerate() {
-        for (x, &l) in law_inputs(step, fit_features.get(ci), ci).iter().zip(loss) {
+        let xs = law_inputs(step, fit_features.get(ci));
+        for (i, (x, &l)) in xs.iter().zip(loss).enumerate() {
             for (col, &v) in cols.iter_mut().zip(x) {
                 col.push(v);
             }
             y.push(l);
+            ctx.extend(point_context(ci, i));
         }
     }
     let fit_law = method.law(fit_features);
@@ -417,7 +426,7 @@ pub fn fit_curves_from(
             law.n_params()
         )));
     }
-    let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
+    let obs = Observations::from_columns(&laws::INPUTS, &cols, y).with_context(2, ctx);
     let starts = match (starts, method) {
         (None, Method::MultiPower | Method::MultiPowerWarmup) => {
             multipower_starts(curves, upto, &law)

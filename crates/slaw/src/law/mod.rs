@@ -350,6 +350,11 @@ impl Law {
         self.model
             .value_at(x, &lnx, ctx, &self.to_internal(natural))
     }
+    /// Prediction at `x` with context `ctx` for internal parameters.
+    pub fn value_internal_at(&self, x: &[f64], ctx: &[u32], u: &[f64]) -> f64 {
+        let lnx: Vec<f64> = x.iter().map(|&v| ln_input(v)).collect();
+        self.model.value_at(x, &lnx, ctx, u)
+    }
     /// Prediction at `x` for internal parameters.
     pub fn value_internal(&self, x: &[f64], u: &[f64]) -> f64 {
         let lnx: Vec<f64> = x.iter().map(|&v| ln_input(v)).collect();
