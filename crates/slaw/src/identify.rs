@@ -11,7 +11,7 @@
 //! errors are then carried to natural units through the map back (delta
 //! method).
 
-use crate::law::{Law, Transform};
+use crate::law::{Law, Named, Transform};
 use crate::linalg;
 use crate::objective::Objective;
 
@@ -26,8 +26,8 @@ pub struct Identifiability {
     pub method: String,
     /// Standard error of each parameter, natural units; `None` when the
     /// parameter lies along a flat direction (unbounded) or could not be
-    /// computed.
-    pub std_errors: Vec<Option<f64>>,
+    /// computed. By parameter name, as the fit's `params`.
+    pub std_errors: Named<Option<f64>>,
     /// Correlation matrix of the parameters (row major p x p; empty when the
     /// Hessian is singular).
     pub correlation: Vec<Vec<f64>>,
@@ -156,7 +156,7 @@ pub fn to_natural(
 ) {
     let p = x.len();
     if id.cov_search.len() != p * p {
-        id.std_errors = vec![None; p];
+        id.std_errors = Named::new(law.param_names_owned(), vec![None; p]);
         return;
     }
     // Jacobian of the map back, by central differences (the closed-form
@@ -169,7 +169,7 @@ pub fn to_natural(
         up[k] += h;
         dn[k] -= h;
         let (Some(a), Some(b)) = (back(&up), back(&dn)) else {
-            id.std_errors = vec![None; p];
+            id.std_errors = Named::new(law.param_names_owned(), vec![None; p]);
             return;
         };
         for j in 0..p {
@@ -194,7 +194,7 @@ pub fn to_natural(
         .iter()
         .map(|q| id.flat.contains(&q.name))
         .collect();
-    id.std_errors = (0..p)
+    let std_errors = (0..p)
         .map(|j| {
             let v = cov[j * p + j];
             if flat[j] || v.is_nan() || v < 0.0 || !v.is_finite() {
@@ -207,6 +207,7 @@ pub fn to_natural(
             })
         })
         .collect();
+    id.std_errors = Named::new(law.param_names_owned(), std_errors);
     if flat.iter().any(|f| *f) {
         return;
     }

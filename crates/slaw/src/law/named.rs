@@ -6,7 +6,7 @@
 use serde::ser::SerializeMap;
 
 /// Values of type `T` keyed by parameter name. Reads as a slice in the
-/// law's order (`named[0]`, `named.iter()`), looks up by name with `get`.
+/// law's order (`named[0]`, `named.iter()`), looks up by name with `by_name`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Named<T> {
     names: Vec<String>,
@@ -42,7 +42,7 @@ impl<T> Named<T> {
         self.values
     }
     /// The value of parameter `name`.
-    pub fn get(&self, name: &str) -> Option<&T> {
+    pub fn by_name(&self, name: &str) -> Option<&T> {
         self.names
             .iter()
             .position(|n| n == name)
@@ -65,7 +65,7 @@ impl Named<f64> {
     /// The value of parameter `name` (NaN when the law has none: callers
     /// name parameters of a law they know).
     pub fn value(&self, name: &str) -> f64 {
-        self.get(name).copied().unwrap_or(f64::NAN)
+        self.by_name(name).copied().unwrap_or(f64::NAN)
     }
 }
 
@@ -99,7 +99,7 @@ mod tests {
         );
         assert_eq!(p[1], 406.4);
         assert_eq!(p.value("alpha"), 0.34);
-        assert!(p.get("B").is_none());
+        assert!(p.by_name("B").is_none());
         let iv = p.map(|v| crate::bootstrap::Interval {
             lo: v - 1.0,
             hi: v + 1.0,
