@@ -482,7 +482,7 @@ pub fn position_fit(run: &Run) -> Result<PositionFit> {
             let pred: Vec<f64> = pc
                 .positions
                 .iter()
-                .map(|&i| a[0] / (1.0 + a[1] * i) + a[2])
+                .map(|&i| temporal::position_loss(i, a))
                 .collect();
             let binned = accuracy(
                 &bin_means(&pc.positions, &pred),

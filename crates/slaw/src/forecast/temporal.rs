@@ -49,7 +49,7 @@ impl Model for PositionModel {
         g[0] = a0 / q;
         g[1] = -a0 * x[0] * a1 / (q * q);
         g[2] = a2;
-        a0 / q + a2
+        position_loss(x[0], [a0, a1, a2])
     }
     fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
         let mut g = [0.0; 3];
@@ -61,7 +61,19 @@ impl Model for PositionModel {
 /// are clamped at 0 (a negative a1 would make the law blow up).
 pub fn mean_loss(positions: &[f64], a: [f64; 3]) -> f64 {
     let (a0, a1) = (a[0].max(0.0), a[1].max(0.0));
-    positions.iter().map(|&i| a0 / (1.0 + a1 * i)).sum::<f64>() / positions.len() as f64 + a[2]
+    positions
+        .iter()
+        .map(|&i| position_loss(i, [a0, a1, 0.0]))
+        .sum::<f64>()
+        / positions.len() as f64
+        + a[2]
+}
+
+/// The per-position law at position `i` from natural parameters
+/// (a0, a1, a2): the formula the model and every prediction share.
+#[inline]
+pub fn position_loss(i: f64, a: [f64; 3]) -> f64 {
+    a[0] / (1.0 + a[1] * i) + a[2]
 }
 
 /// Fit the per-position law at one checkpoint.
