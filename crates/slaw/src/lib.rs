@@ -30,3 +30,5 @@ pub mod synthetic;
 pub mod table;
 
 pub use error::{Error, Result};
+pub use fit::{fit, Fit, FitOptions};
+pub use law::{Law, Named, Params};
