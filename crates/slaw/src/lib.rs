@@ -28,6 +28,7 @@ pub mod solver;
 pub mod stats;
 pub mod synthetic;
 pub mod table;
+pub mod tfevents;
 
 pub use error::{Error, Result};
 pub use fit::{fit, Fit, FitOptions};
