@@ -1135,8 +1135,8 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
 
 /// The parametric law's iso-loss contours in the (compute, model size)
 /// plane over the runs, with its efficient frontier N_opt(C) (Hoffmann et
-/// al.'s figure 4, left). A contour of loss l is traced along N: D solves
-/// E + A/N^alpha + B/D^beta = l, and C = 6 N D.
+/// al.'s figure 4, left). A contour of loss l is traced along N: the tokens
+/// D at which the law reaches l, and C = 6 N D.
 fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figure> {
     let law = &g.parametric.as_ref()?.law;
     // The runs, as (C, N), from the isoFLOP budgets when those ran.
@@ -1176,12 +1176,7 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
         let pts: Vec<(f64, f64)> = log_space(n_lo, n_hi, 240)
             .into_iter()
             .filter_map(|n| {
-                let r = l - law.e - (law.a.ln() - law.alpha * n.ln()).exp();
-                if r <= 0.0 {
-                    return None;
-                }
-                let d = ((law.b.ln() - r.ln()) / law.beta).exp();
-                let c = 6.0 * n * d;
+                let c = 6.0 * n * law.tokens_at_loss(n, l)?;
                 (c.is_finite() && c >= c_lo && c <= c_hi).then_some((c, n))
             })
             .collect();

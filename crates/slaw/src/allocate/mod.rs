@@ -71,6 +71,18 @@ impl Chinchilla {
         LAW.get_or_init(catalog::chinchilla)
             .predict(&[n, d], &[self.a, self.alpha, self.b, self.beta, self.e])
     }
+    /// The tokens D at which a model of N parameters reaches `loss` (an
+    /// iso-loss contour traced along N), None where the model's size term
+    /// alone is already above it: the data term B/D^beta is the gap between
+    /// the loss and the law at infinite data.
+    pub fn tokens_at_loss(&self, n: f64, loss: f64) -> Option<f64> {
+        let gap = loss - self.predict(n, f64::MAX);
+        if !(gap > 0.0) {
+            return None;
+        }
+        let d = ((self.b.ln() - gap.ln()) / self.beta).exp();
+        d.is_finite().then_some(d)
+    }
     /// (N_opt, D_opt, predicted loss) for compute C (FLOPs), in log space.
     pub fn optimum(&self, c: f64) -> (f64, f64, f64) {
         let s = self.alpha + self.beta;
