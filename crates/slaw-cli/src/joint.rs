@@ -1,5 +1,6 @@
 //! `slaw joint`, `slaw methods`, `slaw allocate`: argument parsing and printing.
 
+use crate::output;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -183,11 +184,6 @@ pub struct AllocateArgs {
     json: bool,
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
-}
-
 /// PLOT-METHOD-FACTOR.ext next to PLOT.
 fn suffixed(path: &Path, parts: &[&str]) -> PathBuf {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
@@ -204,22 +200,15 @@ fn suffixed(path: &Path, parts: &[&str]) -> PathBuf {
 }
 
 fn exit_for(converged: bool) -> ExitCode {
-    if converged {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("warning: a fit did not converge (marked NOT CONVERGED); exit status 3");
-        ExitCode::from(3)
-    }
+    output::converged_exit(converged, "a fit did not converge (marked NOT CONVERGED)")
 }
 
 pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
     let runs = a.runs.read()?;
     let fits = joint::fit_all(&runs, &joint::default_options())?;
-    if a.json {
-        print_json(&fits)?;
-    } else {
+    output::emit(a.json, &fits, || {
         print!("{}", rep::joint_report(&fits));
-    }
+    })?;
     if let Some(p) = &a.plot {
         for (m, f, fig) in plot::joint::joint_figures(&runs, &fits, a.plot_form.into()) {
             let path = suffixed(p, &[&m, &f]);
@@ -293,11 +282,13 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         x_range,
         d_range,
     )?;
-    if a.json {
-        print_json(&serde_json::json!({"recommendation": rec, "fits": fits}))?;
-    } else {
-        print!("{}", rep::methods_report(&rec));
-    }
+    output::emit(
+        a.json,
+        &serde_json::json!({"recommendation": rec, "fits": fits}),
+        || {
+            print!("{}", rep::methods_report(&rec));
+        },
+    )?;
     if let Some(p) = &a.plot {
         plot::save(&plot::joint::critical_figure(&rec), p)?;
         eprintln!("plot written to {}", p.display());
@@ -376,11 +367,9 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
         }
         (None, None) => bail!("give a file of pretraining runs or --params"),
     };
-    if a.json {
-        print_json(&report)?;
-    } else {
+    output::emit(a.json, &report, || {
         print!("{}", rep::allocation_report(&report));
-    }
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -457,11 +446,9 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         })
         .collect();
     bar.finish_and_clear();
-    if a.json {
-        print_json(&out)?;
-    } else {
+    output::emit(a.json, &out, || {
         print!("{}", rep::allocation_methods_report(&out));
-    }
+    })?;
     if let Some(p) = &a.plot {
         for g in &out {
             for (name, fig) in plot::allocation_figures(g) {
@@ -477,12 +464,8 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         }
     }
     // Exit 3 when some asked method could not run on some group.
-    Ok(if out.iter().any(|g| !g.failed.is_empty()) {
-        eprintln!(
-            "warning: a method could not run on at least one group (see the report); exit status 3"
-        );
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(output::converged_exit(
+        out.iter().all(|g| g.failed.is_empty()),
+        "a method could not run on at least one group",
+    ))
 }

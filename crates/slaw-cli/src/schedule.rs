@@ -1,5 +1,6 @@
 //! `slaw schedule`: what-if learning-rate schedules from the runs one has.
 
+use crate::output;
 use anyhow::{bail, Result};
 use clap::Args;
 use slaw::forecast::whatif::{self, Options, Target};
@@ -157,9 +158,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             search_from,
         },
     )?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&w)?);
-    } else {
+    output::emit(a.json, &w, || {
         println!(
             "{} law fitted on {}",
             w.method,
@@ -232,15 +231,13 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         for warn in &w.warnings {
             println!("warning: {warn}");
         }
-    }
+    })?;
     if let Some(p) = &a.plot {
         plot::save(&what_if_figure(&w), p)?;
         eprintln!("plot written to {}", p.display());
     }
-    Ok(if w.converged {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("warning: the fit did not converge; exit status 3");
-        ExitCode::from(3)
-    })
+    Ok(output::converged_exit(
+        w.converged,
+        "the fit did not converge",
+    ))
 }

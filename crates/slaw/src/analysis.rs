@@ -75,14 +75,17 @@ pub struct GroupFit {
 /// values in the law's domain, y > 0 for a log-space fit.
 pub fn validate(law: &Law, obs: &Observations, space: Space, y_name: &str) -> Result<()> {
     if obs.dim() != law.inputs.len() {
-        return Err(Error::usage(format!(
-            "law '{}' takes {} input(s) ({}) but {} column(s) were given with --x ({})",
-            law.name,
-            law.inputs.len(),
-            law.inputs.join(", "),
-            obs.dim(),
-            obs.input_names.join(", ")
-        )));
+        return Err(Error::setting(
+            crate::error::Setting::Inputs,
+            format!(
+                "law '{}' takes {} input(s) ({}) but {} column(s) were given ({})",
+                law.name,
+                law.inputs.len(),
+                law.inputs.join(", "),
+                obs.dim(),
+                obs.input_names.join(", ")
+            ),
+        ));
     }
     obs.validate(&law.domains, space == Space::Log, y_name)
 }
@@ -96,12 +99,15 @@ pub fn run(
 ) -> Result<Vec<GroupFit>> {
     for p in &job.predict {
         if p.len() != job.law.inputs.len() {
-            return Err(Error::usage(format!(
-                "--predict needs {} value(s) ({}), got {}",
-                job.law.inputs.len(),
-                job.law.inputs.join(", "),
-                p.len()
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::Predict,
+                format!(
+                    "needs {} value(s) ({}), got {}",
+                    job.law.inputs.len(),
+                    job.law.inputs.join(", "),
+                    p.len()
+                ),
+            ));
         }
         for ((v, d), name) in p.iter().zip(&job.law.domains).zip(&job.law.inputs) {
             let ok = v.is_finite()
@@ -111,15 +117,18 @@ pub fn run(
                     Domain::Any => true,
                 };
             if !ok {
-                return Err(Error::usage(format!(
-                    "cannot predict at {name} = {v}: law '{}' needs {name} {}",
-                    job.law.name,
-                    match d {
-                        Domain::Positive => "> 0",
-                        Domain::NonNegative => ">= 0",
-                        Domain::Any => "finite",
-                    }
-                )));
+                return Err(Error::setting(
+                    crate::error::Setting::Predict,
+                    format!(
+                        "cannot predict at {name} = {v}: law '{}' needs {name} {}",
+                        job.law.name,
+                        match d {
+                            Domain::Positive => "> 0",
+                            Domain::NonNegative => ">= 0",
+                            Domain::Any => "finite",
+                        }
+                    ),
+                ));
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::law::Law;
 use crate::objective::{Loss, Objective, Space};
 use crate::observations::Observations;
 use crate::scaling::{self, Scales};
-use crate::solver::{LbfgsBox, Outcome, Solver, Status, Tolerances};
+use crate::solver::{LbfgsBox, Outcome, Solver, Termination, Tolerances};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -98,6 +98,12 @@ pub struct FitResult {
     pub objective: f64,
     /// True when at least one start converged; the winner is the best converged start.
     pub converged: bool,
+    /// Why the winning start's solver stopped: converged, at a bound
+    /// (converged with a parameter on a bound), the iteration limit, a
+    /// failed line search, a non-finite objective.
+    pub termination: Termination,
+    /// The termination in words (the test that fired).
+    pub termination_message: String,
     pub n_starts: usize,
     pub n_converged: usize,
     /// Index of the winning start in the grid, and that start (natural units).
@@ -373,7 +379,10 @@ pub fn fit_with(
 ) -> Result<FitResult> {
     check(law, obs)?;
     if opts.starts.as_ref().is_some_and(|s| s.is_empty()) {
-        return Err(Error::usage("no starting points"));
+        return Err(Error::setting(
+            crate::error::Setting::StartingGrid,
+            "no starting points",
+        ));
     }
     if opts.scale_free {
         if let Some(problem) = scaled_problem(law, obs, opts) {
@@ -385,6 +394,45 @@ pub fn fit_with(
     let problem = unscaled_problem(law, obs, opts);
     search(law, obs, &problem, opts, solver)?
         .ok_or_else(|| Error::Fit(format!("law '{}': could not map the optimum", law.name)))
+}
+
+/// The fit's termination: the winning start's (`winner`), as at a bound when
+/// it converged with parameters on a bound; when no start converged, the
+/// winner's reason for stopping.
+fn termination(
+    converged: bool,
+    winner: &Outcome,
+    at_bounds: &[String],
+    n_starts: usize,
+) -> (Termination, String) {
+    if !converged {
+        let reason = if winner.converged() {
+            // Converged but with a non-finite objective: not an optimum.
+            Termination::NonFinite
+        } else {
+            winner.termination
+        };
+        return (
+            reason,
+            format!(
+                "no start of {n_starts} converged; the best stopped: {}",
+                winner.message
+            ),
+        );
+    }
+    let how = if winner.converged() {
+        winner.message
+    } else {
+        "another start converged; the best point's polish stopped early"
+    };
+    if at_bounds.is_empty() {
+        (Termination::Converged, how.to_string())
+    } else {
+        (
+            Termination::AtBound,
+            format!("{how}, with {} on a bound", at_bounds.join(", ")),
+        )
+    }
 }
 
 /// Quasi-random extra starts over the span of `starts` widened by half on
@@ -475,7 +523,7 @@ fn search(
             .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
             .collect()
     };
-    let ok = |o: &Outcome| o.status == Status::Converged && o.f.is_finite();
+    let ok = |o: &Outcome| o.converged() && o.f.is_finite();
     let floor = 1e-14 * problem.obs.len() as f64;
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(starts.len());
     // Polished runs, by start position (a start is polished once).
@@ -497,9 +545,7 @@ fn search(
             outcomes
                 .iter()
                 .enumerate()
-                .filter(|(_, o)| {
-                    o.f.is_finite() && (!want_converged || o.status == Status::Converged)
-                })
+                .filter(|(_, o)| o.f.is_finite() && (!want_converged || o.converged()))
                 .min_by(|a, b| a.1.f.total_cmp(&b.1.f).then(a.0.cmp(&b.0)))
                 .map(|(i, _)| i)
         };
@@ -723,6 +769,15 @@ fn search(
         ));
     }
     warnings.extend(ident.warnings.iter().cloned());
+    let (termination, termination_message) = termination(
+        converged,
+        polish_cache
+            .get(&best)
+            .filter(|o| o.x == x)
+            .unwrap_or(&outcomes[best]),
+        &at_bounds,
+        outcomes.len(),
+    );
     Ok(Some(FitResult {
         law: law.name.clone(),
         param_names: law.params.iter().map(|p| p.name.clone()).collect(),
@@ -730,6 +785,8 @@ fn search(
         internal: x_nat,
         objective: fx,
         converged,
+        termination,
+        termination_message,
         n_starts: outcomes.len(),
         n_converged,
         best_start: order.get(best).copied().unwrap_or(best),

@@ -176,15 +176,14 @@ impl Observations {
                 }
             }
             if log_y && self.y[i] <= 0.0 {
-                return Err(Error::input(
-                    &self.source,
-                    Some(self.line[i]),
-                    Some(y_name),
-                    format!(
-                        "value {} must be > 0 to fit in log space (use --space linear)",
-                        self.y[i]
-                    ),
-                ));
+                return Err(Error::NotPositiveInLogSpace {
+                    location: crate::error::Location {
+                        file: self.source.clone(),
+                        row: Some(self.line[i]),
+                        column: Some(y_name.to_string()),
+                    },
+                    value: self.y[i],
+                });
             }
         }
         Ok(())
@@ -253,24 +252,31 @@ impl Holdout {
             ["largest", rest @ ..] if rest.len() <= 2 => {
                 let k = match rest.first() {
                     Some(k) => k.parse::<usize>().map_err(|_| {
-                        Error::usage(format!("--holdout {s}: '{k}' is not a count"))
+                        Error::setting(
+                            crate::error::Setting::Holdout,
+                            format!("{s}: '{k}' is not a count"),
+                        )
                     })?,
                     None => 1,
                 };
                 let input = match rest.get(1) {
                     Some(name) => input_names.iter().position(|n| n == name).ok_or_else(|| {
-                        Error::usage(format!(
-                            "--holdout {s}: '{name}' is not one of the inputs ({})",
-                            input_names.join(", ")
-                        ))
+                        Error::setting(
+                            crate::error::Setting::Holdout,
+                            format!(
+                                "{s}: '{name}' is not one of the inputs ({})",
+                                input_names.join(", ")
+                            ),
+                        )
                     })?,
                     None => 0,
                 };
                 Ok(Holdout::Largest { k, input })
             }
-            _ => Err(Error::usage(format!(
-                "--holdout '{s}': expected none, column, largest:K or largest:K:INPUT"
-            ))),
+            _ => Err(Error::setting(
+                crate::error::Setting::Holdout,
+                format!("'{s}': expected none, column, largest:K or largest:K:INPUT"),
+            )),
         }
     }
 

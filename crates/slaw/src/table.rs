@@ -242,19 +242,25 @@ impl Table {
     /// expression reads, or a value that is not finite, is an error naming
     /// the row and column.
     pub fn derive(&mut self, spec: &str) -> Result<()> {
-        let (name, expr) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::usage(format!("derived column '{spec}': expected NAME=EXPR")))?;
+        let (name, expr) = spec.split_once('=').ok_or_else(|| {
+            Error::setting(
+                crate::error::Setting::Derive,
+                format!("'{spec}': expected NAME=EXPR"),
+            )
+        })?;
         let name = name.trim();
         if name.is_empty() || self.columns.iter().any(|c| c == name) {
-            return Err(Error::usage(format!(
-                "derived column '{name}': {}",
-                if name.is_empty() {
-                    "empty name"
-                } else {
-                    "a column of that name exists"
-                }
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::Derive,
+                format!(
+                    "'{name}': {}",
+                    if name.is_empty() {
+                        "empty name"
+                    } else {
+                        "a column of that name exists"
+                    }
+                ),
+            ));
         }
         let e = crate::law::formula::ColumnExpr::parse(expr.trim(), &self.columns)?;
         let mut values = vec![f64::NAN; self.columns.len()];

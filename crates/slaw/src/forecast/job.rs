@@ -38,10 +38,14 @@ impl Choice {
             "auto" if lr => Ok(Choice::Auto),
             "auto" => Ok(Choice::Law(Method::Reciprocal)),
             _ => Method::parse(s).map(Choice::Law).map_err(|_| {
-                Error::usage(format!(
-                    "unknown forecast method '{s}' (known: auto, temporal, {})",
-                    Method::ALL.map(|m| m.name()).join(", ")
-                ))
+                Error::unknown(
+                    "forecast method",
+                    s,
+                    format!(
+                        "auto, temporal, {}",
+                        Method::ALL.map(|m| m.name()).join(", ")
+                    ),
+                )
             }),
         }
     }
@@ -122,8 +126,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     }
     let last = *curve.step.last().expect("curves are not empty");
     if !(req.fit_until > 0.0 && req.fit_until.is_finite()) {
-        return Err(Error::usage(
-            "--fit-until must be > 0 (a fraction <= 1 or a step)",
+        return Err(Error::setting(
+            crate::error::Setting::FitUntil,
+            "must be > 0 (a fraction <= 1 or a step)",
         ));
     }
     let until = if req.fit_until <= 1.0 {
@@ -137,26 +142,28 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         req.at.clone()
     };
     if let Some(t) = at.iter().find(|t| t.is_nan() || **t <= 0.0) {
-        return Err(Error::usage(format!("--at steps must be > 0 (got {t})")));
+        return Err(Error::setting(
+            crate::error::Setting::ForecastAt,
+            format!("steps must be > 0 (got {t})"),
+        ));
     }
     let needs_lr = match req.choice {
         Choice::Law(m) => m.needs_lr(),
         Choice::Temporal | Choice::Auto => false,
     };
-    if needs_lr && curve.schedule.is_none() {
-        if let Some(t) = at.iter().find(|&&t| t > last * 1.001) {
-            return Err(Error::usage(format!(
-                "--at {t}: the {} law needs the learning rate, which the file gives only up to step {last}; give the schedule with --schedule to forecast further",
-                req.choice.name()
-            )));
-        }
+    if needs_lr && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001) {
+        return Err(Error::NeedsSchedule {
+            curve: curve.name.clone(),
+            law: req.choice.name().to_string(),
+            known_until: Some(last),
+        });
     }
     if needs_lr && curve.schedule.is_none() && curve.lr.is_none() {
-        return Err(Error::usage(format!(
-            "curve '{}' has no learning-rate column: the {} law needs the schedule (an lr column or --schedule)",
-            curve.name,
-            req.choice.name()
-        )));
+        return Err(Error::NeedsSchedule {
+            curve: curve.name.clone(),
+            law: req.choice.name().to_string(),
+            known_until: None,
+        });
     }
     // The curve with every forecast step on it (loss unknown there).
     let ext = curve.with_steps(&at);
@@ -195,8 +202,8 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                 run_temporal(p, &curve, &ext, kp, req)?
             }
             Data::Aggregate(_) => {
-                return Err(Error::usage(
-                    "the temporal law needs per-position data: a file with step, position and loss columns (see examples/per_position_loss.py), or --position-col",
+                return Err(Error::data(
+                    "the temporal law needs per-position data: a file with step, position and loss columns (see examples/per_position_loss.py), or a position column",
                 ))
             }
         },

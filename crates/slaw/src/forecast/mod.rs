@@ -66,10 +66,11 @@ impl Method {
             .copied()
             .find(|m| m.name() == s)
             .ok_or_else(|| {
-                Error::usage(format!(
-                    "unknown forecast method '{s}' (known: {})",
-                    Method::ALL.map(|m| m.name()).join(", ")
-                ))
+                Error::unknown(
+                    "forecast method",
+                    s,
+                    Method::ALL.map(|m| m.name()).join(", "),
+                )
             })
     }
     /// Whether the method reads the learning-rate schedule.
@@ -346,12 +347,10 @@ fn fit_points(c: &Curve, upto: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn features_of(c: &Curve, method: Method, at: Option<&[f64]>) -> Result<Features> {
-    let path = c.lr_path().ok_or_else(|| {
-        Error::usage(format!(
-            "curve '{}' has no learning-rate column: the {} law needs the schedule",
-            c.name,
-            method.name()
-        ))
+    let path = c.lr_path().ok_or_else(|| Error::NeedsSchedule {
+        curve: c.name.clone(),
+        law: method.name().to_string(),
+        known_until: None,
     })?;
     Ok(path.features(at.unwrap_or(&c.step), c.warmup_end()))
 }
@@ -410,7 +409,7 @@ pub fn fit_curves_from(
     let fit_law = method.law(fit_features);
     let law = method.law(features);
     if y.len() <= law.n_params() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{} points to fit the {} law's {} parameters: fit on a longer part of the curve",
             y.len(),
             method.name(),

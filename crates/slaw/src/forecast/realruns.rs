@@ -83,7 +83,7 @@ pub fn read_runs(dir: &Path) -> Result<Vec<Run>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{}: no per-position CSV files",
             dir.display()
         )));
@@ -158,7 +158,7 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
             let out = job::run(&Data::Aggregate(run.agg.clone()), &req)?;
             let values: Vec<f64> = out.curve_points.iter().map(|p| p.loss).collect();
             if values.len() != n {
-                return Err(Error::usage(
+                return Err(Error::data(
                     "forecast points differ from the run's checkpoints",
                 ));
             }

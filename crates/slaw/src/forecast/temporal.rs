@@ -302,7 +302,7 @@ pub fn fit_temporal_forms(
     forms: &[Form],
 ) -> Result<TemporalFit> {
     if k < MIN_FIT {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{k} checkpoints up to the end of the fit: the temporal law needs at least {MIN_FIT} (fit on a longer part of the curve)"
         )));
     }

@@ -274,7 +274,7 @@ pub fn fit_form(
     warm: Option<&[f64]>,
 ) -> Result<FittedForm> {
     if xs.len() < form.n_params() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{} checkpoints for the {} trajectory's {} coefficients",
             xs.len(),
             form.name(),

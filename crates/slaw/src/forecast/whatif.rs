@@ -29,13 +29,18 @@ impl Target {
         at: &[f64],
     ) -> Result<Target> {
         if !(total > 0.0 && total.is_finite() && every > 0.0 && every.is_finite()) {
-            return Err(Error::usage(format!(
+            return Err(Error::setting(
+                crate::error::Setting::Schedule,
+                format!(
                 "schedule '{name}': the last step ({total}) and the spacing ({every}) must be > 0"
-            )));
+            ),
+            ));
         }
         let first = if s.warmup > 0.0 { s.warmup } else { every };
         if total / every > 1e6 {
-            return Err(Error::usage(format!(
+            return Err(Error::setting(
+                crate::error::Setting::Schedule,
+                format!(
                 "schedule '{name}': {total} steps every {every} is over a million points; give a larger spacing"
             )));
         }
@@ -203,13 +208,16 @@ pub struct Options {
 /// Fit `opts.method` on every point of `runs`, predict every target.
 pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<WhatIf> {
     if !opts.method.needs_lr() {
-        return Err(Error::usage(format!(
-            "the {} law does not read the schedule: use tissue or multipower",
-            opts.method.name()
-        )));
+        return Err(Error::setting(
+            crate::error::Setting::Method,
+            format!(
+                "the {} law does not read the schedule: use tissue or multipower",
+                opts.method.name()
+            ),
+        ));
     }
     if runs.is_empty() || targets.is_empty() {
-        return Err(Error::usage(
+        return Err(Error::data(
             "what-if needs at least one run and one schedule",
         ));
     }

@@ -130,7 +130,7 @@ struct Split<'a> {
 fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
     let by = runs.by_factor(method);
     if by.is_empty() {
-        return Err(Error::usage(format!("no runs for method '{method}'")));
+        return Err(Error::data(format!("no runs for method '{method}'")));
     }
     let max_d = runs
         .runs
@@ -143,7 +143,7 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         let name = &runs.factors[k].name;
         let xs = distinct(rs.iter().map(|r| r.x));
         if xs.len() < 2 {
-            return Err(Error::usage(format!(
+            return Err(Error::data(format!(
                 "method '{method}', factor '{name}': every run has {name} = {} — a single value, \
                  nothing to fit its exponent from",
                 crate::report::num(xs[0])
@@ -157,7 +157,7 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         let fx = distinct(fit_runs.iter().map(|r| r.x)).len();
         let fd = distinct(fit_runs.iter().map(|r| r.d)).len();
         if fx < 2 || fd < 2 || fit_runs.len() < 3 {
-            return Err(Error::usage(format!(
+            return Err(Error::data(format!(
                 "method '{method}', factor '{name}': {} fitting run(s) with {fx} distinct {name} \
                  value(s) and {fd} distinct data size(s) after the hold-out; at least 3 runs over \
                  2 values of each are needed (the largest {name} and the largest data size are \
@@ -262,7 +262,7 @@ fn fit_form(
         .flat_map(|(j, &i)| sp.factors[i].1.iter().map(move |r| (*r, j)))
         .collect();
     if pts.len() <= law1.n_params() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "method '{method}': {} fitting runs for the {} law's {} parameters; more runs are needed",
             pts.len(),
             form.name(),

@@ -109,6 +109,12 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             f.iterations,
             f.evaluations
         );
+        let _ = writeln!(
+            s,
+            "termination: {} ({})",
+            f.termination.name(),
+            f.termination_message
+        );
         let _ = writeln!(s, "objective: {:.7e} on {} points", f.objective, f.n_points);
         let id = &f.identifiability;
         for (j, name) in f.param_names.iter().enumerate() {
