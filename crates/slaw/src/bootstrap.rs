@@ -25,16 +25,7 @@ pub struct BootstrapResult {
     pub predictions: Vec<Interval>,
 }
 
-/// Percentile of sorted data with linear interpolation.
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let i = pos.floor() as usize;
-    let j = (i + 1).min(sorted.len() - 1);
-    sorted[i] + (sorted[j] - sorted[i]) * (pos - i as f64)
-}
+pub use crate::stats::percentile;
 
 fn interval(mut v: Vec<f64>, level: f64) -> Interval {
     v.retain(|x| x.is_finite());

@@ -484,18 +484,11 @@ pub struct Accuracy {
 }
 
 pub fn accuracy(pred: &[f64], truth: &[f64]) -> Accuracy {
-    let n = truth.len().max(1) as f64;
-    let mean = truth.iter().sum::<f64>() / n;
-    let (mut ss_res, mut ss_tot, mut abs) = (0.0, 0.0, 0.0);
-    for (p, t) in pred.iter().zip(truth) {
-        ss_res += (p - t).powi(2);
-        ss_tot += (t - mean).powi(2);
-        abs += (p - t).abs();
-    }
+    let e = crate::stats::ErrorSums::new(pred, truth);
     Accuracy {
-        n: truth.len(),
-        r2: 1.0 - ss_res / ss_tot,
-        mae: abs / n,
-        rmse: (ss_res / n).sqrt(),
+        n: e.n,
+        r2: e.r2(),
+        mae: e.mae(),
+        rmse: e.rmse(),
     }
 }

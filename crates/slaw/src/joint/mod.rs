@@ -150,7 +150,7 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
             )));
         }
         let max_x = xs[xs.len() - 1];
-        let held = |r: &Run| r.held.unwrap_or(r.x == max_x || r.d == max_d);
+        let held = |r: &Run| held_out(r, max_x, max_d);
         debug_assert!(rs.iter().all(|r| held(r) == is_held(runs, r)));
         let fit_runs: Vec<&Run> = rs.iter().copied().filter(|r| !held(r)).collect();
         let held_runs: Vec<&Run> = rs.iter().copied().filter(|r| held(r)).collect();
@@ -174,15 +174,20 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
 /// has one, else whether it has its method's largest data size or the
 /// largest value of its factor (within its method).
 pub fn is_held(runs: &Runs, r: &Run) -> bool {
-    r.held.unwrap_or_else(|| {
-        let same = runs.runs.iter().filter(|o| o.method == r.method);
-        let max_d = same.clone().map(|o| o.d).fold(f64::NEG_INFINITY, f64::max);
-        let max_x = same
-            .filter(|o| o.factor == r.factor)
-            .map(|o| o.x)
-            .fold(f64::NEG_INFINITY, f64::max);
-        r.x == max_x || r.d == max_d
-    })
+    let same = runs.runs.iter().filter(|o| o.method == r.method);
+    let max_d = same.clone().map(|o| o.d).fold(f64::NEG_INFINITY, f64::max);
+    let max_x = same
+        .filter(|o| o.factor == r.factor)
+        .map(|o| o.x)
+        .fold(f64::NEG_INFINITY, f64::max);
+    held_out(r, max_x, max_d)
+}
+
+/// The hold-out rule: a run's own flag when the input has one, else whether
+/// it has the largest value of its factor (`max_x`) or its method's largest
+/// data size (`max_d`).
+fn held_out(r: &Run, max_x: f64, max_d: f64) -> bool {
+    r.held.unwrap_or(r.x == max_x || r.d == max_d)
 }
 
 fn distinct(v: impl Iterator<Item = f64>) -> Vec<f64> {
