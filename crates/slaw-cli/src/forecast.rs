@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use slaw::forecast::job::{self, Choice, Data, Request};
 use slaw::forecast::positions::{has_position_column, PositionColumns};
-use slaw::forecast::{protocol, Curve, Method, PositionCurves, Schedule};
+use slaw::forecast::{protocol, Curve, CurveLaw, PositionCurves, Schedule};
 use slaw::plot::{self, forecast::forecast_figure};
 use slaw::report::forecast as rep;
 use std::path::PathBuf;
@@ -181,19 +181,19 @@ pub fn bench_forecast(
         }
     }
     let t = std::time::Instant::now();
-    let sched = protocol::schedules(&data.join("multipower"), &Method::ALL)?;
+    let sched = protocol::schedules(&data.join("multipower"), &CurveLaw::ALL)?;
     let t_sched = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let early = protocol::early_to_final(
         &data.join("misfitting/scaling_results.csv"),
-        &Method::ALL,
+        &CurveLaw::ALL,
         &[0.25, 0.5],
         coverage.map(|l| (200, l)),
     )?;
     let t_early = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let cov = match coverage {
-        Some(l) => protocol::schedules_coverage(&data.join("multipower"), &Method::ALL, 100, l)?,
+        Some(l) => protocol::schedules_coverage(&data.join("multipower"), &CurveLaw::ALL, 100, l)?,
         None => vec![],
     };
     let t_cov = t.elapsed().as_secs_f64();

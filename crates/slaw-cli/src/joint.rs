@@ -376,7 +376,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
 /// `slaw allocate --method isoflop|envelope|all` or with groups.
 fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
     use slaw::allocate::isoflop::Budgets;
-    use slaw::allocate::methods::{allocate_group, Method, Options};
+    use slaw::allocate::methods::{allocate_group, AllocationMethod, Options};
     let Some(file) = &a.file else {
         bail!("--params gives the parametric law only; the isoFLOP and envelope methods need runs");
     };
@@ -408,10 +408,10 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
     };
     let groups = slaw::datasets::pretraining_groups(file, &cols, a.drop_highest)?;
     let method = match a.method {
-        AllocMethod::Parametric => Method::Parametric,
-        AllocMethod::Isoflop => Method::Isoflop,
-        AllocMethod::Envelope => Method::Envelope,
-        AllocMethod::All => Method::All,
+        AllocMethod::Parametric => AllocationMethod::Parametric,
+        AllocMethod::Isoflop => AllocationMethod::Isoflop,
+        AllocMethod::Envelope => AllocationMethod::Envelope,
+        AllocMethod::All => AllocationMethod::All,
     };
     let fit = slaw::fit::FitOptions::default();
     let opts = Options {

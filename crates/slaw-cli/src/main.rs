@@ -889,7 +889,7 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
     }
     let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
     for (law, reason) in unfit {
-        ranked.push(analysis::Ranked::skipped(&law, reason));
+        ranked.push(analysis::RankedLaw::skipped(&law, reason));
     }
     output::emit(a.json, &ranked, || {
         print!("{}", report::compare_report(&ranked));

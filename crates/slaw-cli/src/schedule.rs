@@ -4,7 +4,7 @@ use crate::output;
 use anyhow::{bail, Result};
 use clap::Args;
 use slaw::forecast::whatif::{self, Options, Target};
-use slaw::forecast::{Curve, Method, Schedule};
+use slaw::forecast::{Curve, CurveLaw, Schedule};
 use slaw::plot::{self, forecast::what_if_figure};
 use slaw::report::num;
 use std::path::PathBuf;
@@ -76,7 +76,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
     if !(a.level > 0.0 && a.level < 1.0) {
         bail!("--level must be in (0, 1)");
     }
-    let method = Method::parse(&a.method)?;
+    let method = CurveLaw::parse(&a.method)?;
     let mut runs: Vec<Curve> = Vec::new();
     for f in &a.files {
         runs.extend(Curve::read_runs(

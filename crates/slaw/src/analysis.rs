@@ -203,7 +203,7 @@ fn fit_group(
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Ranked {
+pub struct RankedLaw {
     pub law: String,
     /// Mean over groups of the held-out RMSD of log L (the ranking key).
     pub heldout_rmsd_log: f64,
@@ -231,10 +231,10 @@ pub struct Ranked {
     pub warnings: Vec<String>,
 }
 
-impl Ranked {
+impl RankedLaw {
     /// A law that was not fitted, and why.
-    pub fn skipped(law: &Law, reason: String) -> Ranked {
-        Ranked {
+    pub fn skipped(law: &Law, reason: String) -> RankedLaw {
+        RankedLaw {
             law: law.name.clone(),
             heldout_rmsd_log: f64::NAN,
             train_rmsd_log: f64::NAN,
@@ -285,12 +285,12 @@ pub fn compare(
     obs: &Observations,
     opts: &FitOptions,
     holdout: &Holdout,
-) -> Result<Vec<Ranked>> {
+) -> Result<Vec<RankedLaw>> {
     let mut ranked = Vec::new();
     let mut skipped = Vec::new();
     for law in laws {
         if let Some(reason) = cannot_fit(law, obs, holdout) {
-            skipped.push(Ranked::skipped(law, reason));
+            skipped.push(RankedLaw::skipped(law, reason));
             continue;
         }
         let job = FitJob {
@@ -334,7 +334,7 @@ pub fn compare(
             }
         }
         let all_converged = fits.iter().all(|g| g.fit.converged);
-        ranked.push(Ranked {
+        ranked.push(RankedLaw {
             law: law.name.clone(),
             heldout_rmsd_log: if held.is_empty() {
                 f64::NAN
@@ -359,7 +359,7 @@ pub fn compare(
             warnings,
         });
     }
-    let key = |r: &Ranked| {
+    let key = |r: &RankedLaw| {
         if r.heldout_rmsd_log.is_nan() {
             r.aic
         } else {

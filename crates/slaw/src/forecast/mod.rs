@@ -30,7 +30,7 @@ pub use schedule::Schedule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Method {
+pub enum CurveLaw {
     Power,
     Reciprocal,
     Log,
@@ -41,27 +41,27 @@ pub enum Method {
     MultiPowerWarmup,
 }
 
-impl Method {
-    pub const ALL: [Method; 6] = [
-        Method::MultiPower,
-        Method::MultiPowerWarmup,
-        Method::Tissue,
-        Method::Power,
-        Method::Reciprocal,
-        Method::Log,
+impl CurveLaw {
+    pub const ALL: [CurveLaw; 6] = [
+        CurveLaw::MultiPower,
+        CurveLaw::MultiPowerWarmup,
+        CurveLaw::Tissue,
+        CurveLaw::Power,
+        CurveLaw::Reciprocal,
+        CurveLaw::Log,
     ];
     pub fn name(self) -> &'static str {
         match self {
-            Method::Power => "power",
-            Method::Reciprocal => "reciprocal",
-            Method::Log => "log",
-            Method::Tissue => "tissue",
-            Method::MultiPower => "multipower",
-            Method::MultiPowerWarmup => "multipower-warmup",
+            CurveLaw::Power => "power",
+            CurveLaw::Reciprocal => "reciprocal",
+            CurveLaw::Log => "log",
+            CurveLaw::Tissue => "tissue",
+            CurveLaw::MultiPower => "multipower",
+            CurveLaw::MultiPowerWarmup => "multipower-warmup",
         }
     }
-    pub fn parse(s: &str) -> Result<Method> {
-        Method::ALL
+    pub fn parse(s: &str) -> Result<CurveLaw> {
+        CurveLaw::ALL
             .iter()
             .copied()
             .find(|m| m.name() == s)
@@ -69,7 +69,7 @@ impl Method {
                 Error::unknown(
                     "forecast method",
                     s,
-                    Method::ALL.map(|m| m.name()).join(", "),
+                    CurveLaw::ALL.map(|m| m.name()).join(", "),
                 )
             })
     }
@@ -77,17 +77,17 @@ impl Method {
     pub fn needs_lr(self) -> bool {
         matches!(
             self,
-            Method::Tissue | Method::MultiPower | Method::MultiPowerWarmup
+            CurveLaw::Tissue | CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup
         )
     }
     fn law(self, features: Vec<Features>) -> Law {
         match self {
-            Method::Power => laws::power(),
-            Method::Reciprocal => laws::reciprocal(),
-            Method::Log => laws::logarithmic(),
-            Method::Tissue => laws::tissue(),
-            Method::MultiPower => laws::multipower(features),
-            Method::MultiPowerWarmup => laws::multipower_warmup(features),
+            CurveLaw::Power => laws::power(),
+            CurveLaw::Reciprocal => laws::reciprocal(),
+            CurveLaw::Log => laws::logarithmic(),
+            CurveLaw::Tissue => laws::tissue(),
+            CurveLaw::MultiPower => laws::multipower(features),
+            CurveLaw::MultiPowerWarmup => laws::multipower_warmup(features),
         }
     }
 }
@@ -95,7 +95,7 @@ impl Method {
 /// A law fitted to (parts of) some curves, able to predict any point of them.
 #[derive(Debug, Clone)]
 pub struct Fitted {
-    pub method: Method,
+    pub method: CurveLaw,
     pub law: Law,
     pub params: Vec<f64>,
     pub converged: bool,
@@ -346,7 +346,7 @@ fn fit_points(c: &Curve, upto: usize) -> (Vec<f64>, Vec<f64>) {
         .unzip()
 }
 
-fn features_of(c: &Curve, method: Method, at: Option<&[f64]>) -> Result<Features> {
+fn features_of(c: &Curve, method: CurveLaw, at: Option<&[f64]>) -> Result<Features> {
     let path = c.lr_path().ok_or_else(|| Error::NeedsSchedule {
         curve: c.name.clone(),
         law: method.name().to_string(),
@@ -367,14 +367,14 @@ fn law_inputs(step: &[f64], features: Option<&Features>, ci: usize) -> Vec<[f64;
 /// Fit `method` to the first `upto[c]` points of each curve `c` (Huber loss,
 /// delta 1e-3, on ln L, as the multi-power paper). Long curves are fitted on
 /// bins of points (see `MAX_FIT_POINTS`); predictions are at every point.
-pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fitted> {
+pub fn fit_curves(method: CurveLaw, curves: &[Curve], upto: &[usize]) -> Result<Fitted> {
     fit_curves_from(method, curves, upto, None)
 }
 
 /// `fit_curves` from the given starting points (internal units) instead of
 /// the law's multi-start grid.
 pub fn fit_curves_from(
-    method: Method,
+    method: CurveLaw,
     curves: &[Curve],
     upto: &[usize],
     starts: Option<Vec<Vec<f64>>>,
@@ -418,7 +418,7 @@ pub fn fit_curves_from(
     }
     let obs = Observations::from_columns(&laws::INPUTS, &cols, y);
     let starts = match (starts, method) {
-        (None, Method::MultiPower | Method::MultiPowerWarmup) => {
+        (None, CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup) => {
             multipower_starts(curves, upto, &law)
         }
         (s, _) => s,
@@ -451,7 +451,7 @@ pub fn fit_curves_from(
 /// optimum on the multi-power protocol (BENCHMARKS.md). None when the
 /// Tissue fit fails (the full grid is used then).
 fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<Vec<f64>>> {
-    let t = fit_curves(Method::Tissue, curves, upto).ok()?;
+    let t = fit_curves(CurveLaw::Tissue, curves, upto).ok()?;
     if !t.converged {
         return None;
     }

@@ -3,7 +3,7 @@
 //! bootstrap intervals; and search the WSD family (decay length for a fixed
 //! step budget) for the schedule with the lowest predicted final loss.
 
-use super::{fit_curves, Curve, Method, Schedule};
+use super::{fit_curves, Curve, CurveLaw, Schedule};
 use crate::bootstrap::{interval_of, percentile};
 use crate::stats::normal_quantile;
 use crate::table::Table;
@@ -197,7 +197,7 @@ pub struct Best {
 }
 
 pub struct Options {
-    pub method: Method,
+    pub method: CurveLaw,
     pub bootstrap: usize,
     pub seed: u64,
     pub level: f64,
@@ -395,7 +395,7 @@ pub fn wsd_family(
 
 /// For each run, the relative error of its final loss predicted by the law
 /// fitted on the other runs (runs whose leave-out fit fails are skipped).
-pub fn leave_one_run_out(runs: &[Curve], method: Method) -> Vec<f64> {
+pub fn leave_one_run_out(runs: &[Curve], method: CurveLaw) -> Vec<f64> {
     if runs.len() < 2 {
         return vec![];
     }

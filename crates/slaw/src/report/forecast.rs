@@ -4,7 +4,7 @@ use super::num;
 use crate::forecast::job::ForecastOutput;
 use crate::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
 use crate::forecast::temporal::TemporalFit;
-use crate::forecast::trajectory::Form;
+use crate::forecast::trajectory::TrajectoryForm;
 use std::fmt::Write;
 
 pub fn forecast_report(o: &ForecastOutput) -> String {
@@ -137,7 +137,7 @@ fn temporal_section(t: &TemporalFit) -> String {
             "; no learning rate: the lr form is not a candidate"
         }
     );
-    let names: Vec<&str> = Form::ALL.iter().map(|f| f.name()).collect();
+    let names: Vec<&str> = TrajectoryForm::ALL.iter().map(|f| f.name()).collect();
     let _ = writeln!(
         s,
         "{:<4} {:<11} {:<34} {}",

@@ -4,7 +4,7 @@ pub mod forecast;
 pub mod joint;
 pub mod summary;
 
-use crate::analysis::{GroupFit, Ranked};
+use crate::analysis::{GroupFit, RankedLaw};
 use crate::law::Law;
 use std::fmt::Write;
 
@@ -239,7 +239,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
     s
 }
 
-pub fn compare_report(ranked: &[Ranked]) -> String {
+pub fn compare_report(ranked: &[RankedLaw]) -> String {
     let mut s = String::new();
     let held = ranked.iter().any(|r| !r.heldout_rmsd_log.is_nan());
     let _ = writeln!(
