@@ -10,18 +10,26 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 #[derive(Debug, Clone, Copy, serde::Serialize)]
+/// An interval: lower and upper end.
 pub struct Interval {
+    /// Lower end.
     pub lo: f64,
+    /// Upper end.
     pub hi: f64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// Percentile intervals of a fit's parameters and predictions from refits on resampled points.
 pub struct BootstrapResult {
+    /// Replicates drawn.
     pub replicates: usize,
     /// Replicates whose refit converged (only these enter the intervals).
     pub converged: usize,
+    /// Level of the intervals (e.g. 0.95).
     pub level: f64,
+    /// One interval per parameter (natural units).
     pub params: Vec<Interval>,
+    /// One interval per prediction asked for.
     pub predictions: Vec<Interval>,
 }
 

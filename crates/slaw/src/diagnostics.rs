@@ -4,16 +4,21 @@ use crate::law::Law;
 use crate::observations::Observations;
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// Goodness of fit of a law's predictions on a set of points.
 pub struct Diagnostics {
+    /// Points scored.
     pub n: usize,
     /// Root mean squared difference of ln(prediction) and ln(y).
     pub rmsd_log: f64,
     /// Coefficient of determination on y.
     pub r2: f64,
+    /// Largest |prediction - y|.
     pub max_abs_error: f64,
+    /// Mean |prediction - y|.
     pub mean_abs_error: f64,
 }
 
+/// The diagnostics of `law` with parameters `natural` on `obs`.
 pub fn evaluate(law: &Law, natural: &[f64], obs: &Observations) -> Diagnostics {
     let u = law.to_internal(natural);
     let n = obs.len();

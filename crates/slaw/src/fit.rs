@@ -25,9 +25,13 @@ use crate::{Error, Result};
 use rayon::prelude::*;
 
 #[derive(Debug, Clone)]
+/// How a law is fitted: the loss, the space, the solver's tolerances and the multi-start search.
 pub struct FitOptions {
+    /// The loss of the residuals (Huber by default).
     pub loss: Loss,
+    /// The space of the residuals (ln L by default).
     pub space: Space,
+    /// The local solver's stopping rules.
     pub tol: Tolerances,
     /// Starting points (internal units of the data); `None` uses the law's grid.
     pub starts: Option<Vec<Vec<f64>>>,
@@ -62,7 +66,10 @@ pub enum MultiStart {
     /// grid); stop once `agree` distinct starts reached the best optimum
     /// (objective within a relative tolerance and parameters close, see
     /// [`agrees`]) or the grid is exhausted.
-    Adaptive { agree: usize },
+    Adaptive {
+        /// Distinct agreeing starts to stop at.
+        agree: usize,
+    },
 }
 
 impl MultiStart {
@@ -87,14 +94,18 @@ impl Default for FitOptions {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// The result of a multi-start fit: the best optimum, how it was found and why the solver stopped, and what the data pin.
 pub struct FitResult {
+    /// The law's name.
     pub law: String,
+    /// The parameters' names, in order.
     pub param_names: Vec<String>,
     /// Best parameters in natural units.
     pub params: Vec<f64>,
     /// Best parameters in the optimizer's units (ln for log parameters).
     #[serde(skip)]
     pub internal: Vec<f64>,
+    /// The objective at the best parameters.
     pub objective: f64,
     /// True when at least one start converged; the winner is the best converged start.
     pub converged: bool,
@@ -104,22 +115,29 @@ pub struct FitResult {
     pub termination: Termination,
     /// The termination in words (the test that fired).
     pub termination_message: String,
+    /// Starts run.
     pub n_starts: usize,
+    /// Starts that converged (at the screening tolerance).
     pub n_converged: usize,
     /// Index of the winning start in the grid, and that start (natural units).
     pub best_start: usize,
+    /// The winning start (natural units).
     pub best_start_point: Vec<f64>,
+    /// Solver iterations over all starts.
     pub iterations: u64,
+    /// Objective evaluations over all starts and polishes.
     pub evaluations: u64,
     /// Parameters whose optimum lies on (within 1e-6 of) a bound.
     pub at_bounds: Vec<String>,
     /// Parameters whose optimum lies outside the range spanned by the grid.
     pub outside_grid: Vec<String>,
+    /// What a reader should know about the fit (no convergence, a bound, one start).
     pub warnings: Vec<String>,
     /// Distinct local optima (internal units), best first, at most 5: used to
     /// warm-start bootstrap refits.
     #[serde(skip)]
     pub optima: Vec<Vec<f64>>,
+    /// Points fitted.
     pub n_points: usize,
     /// Distinct starts that reached the best optimum: objective within
     /// `BEST_TOLERANCE` (relative) after screening and parameters within
@@ -371,6 +389,7 @@ fn unscaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Problem
     }
 }
 
+/// Fit `law` to `obs` with `solver` (see [`fit`]).
 pub fn fit_with(
     law: &Law,
     obs: &Observations,

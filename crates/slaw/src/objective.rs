@@ -6,9 +6,13 @@ use crate::observations::Observations;
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(rename_all = "lowercase", tag = "kind")]
+/// The loss of a residual.
 pub enum Loss {
     /// Huber with threshold delta: r^2/2 inside, delta (|r| - delta/2) outside.
-    Huber { delta: f64 },
+    Huber {
+        /// The threshold between the quadratic and the linear part.
+        delta: f64,
+    },
     /// r^2.
     Squared,
 }
@@ -44,6 +48,7 @@ impl Loss {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+/// The space residuals are taken in.
 pub enum Space {
     /// Residual ln(prediction) - ln(y).
     Log,
@@ -77,15 +82,20 @@ thread_local! {
 
 /// The objective for one law on one set of observations.
 pub struct Objective<'a> {
+    /// The law.
     pub law: &'a Law,
+    /// The points.
     pub obs: &'a Observations,
+    /// The loss of the residuals.
     pub loss: Loss,
+    /// The space of the residuals.
     pub space: Space,
     target: Vec<f64>,
     lnx: Vec<f64>,
 }
 
 impl<'a> Objective<'a> {
+    /// The objective of `law` on `obs` (targets and ln inputs computed once).
     pub fn new(law: &'a Law, obs: &'a Observations, loss: Loss, space: Space) -> Self {
         let target = match space {
             Space::Log => obs.y.iter().map(|y| y.ln()).collect(),
@@ -193,6 +203,7 @@ impl<'a> Objective<'a> {
         })
     }
 
+    /// The objective's value alone.
     pub fn value(&self, u: &[f64]) -> f64 {
         let mut g = vec![0.0; u.len()];
         self.value_grad(u, &mut g)
@@ -228,10 +239,13 @@ impl<'a> Objective<'a> {
 /// What a fused kernel needs to score its predictions: the targets (in the
 /// objective's space), the weights and the loss.
 pub struct LossData<'a> {
+    /// Targets, in the objective's space.
     pub target: &'a [f64],
+    /// Weights of the points.
     pub weight: &'a [f64],
     /// Huber with threshold `delta`; otherwise squared error.
     pub huber: bool,
+    /// The Huber threshold (unused for squared error).
     pub delta: f64,
 }
 

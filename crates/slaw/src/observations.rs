@@ -16,11 +16,15 @@ pub enum Domain {
 }
 
 #[derive(Debug, Clone)]
+/// Named numeric inputs, a loss and weights per point, with the source line of each point (for error messages).
 pub struct Observations {
+    /// Names of the inputs (the x columns).
     pub input_names: Vec<String>,
     /// Row-major inputs: point i is `x[i * dim .. (i + 1) * dim]`.
     pub x: Vec<f64>,
+    /// The loss of each point.
     pub y: Vec<f64>,
+    /// The weight of each point (1 by default).
     pub weight: Vec<f64>,
     /// Group key of each point ("" when not grouped).
     pub group: Vec<String>,
@@ -28,30 +32,39 @@ pub struct Observations {
     pub held: Vec<bool>,
     /// Line number in the source file of each point, for messages.
     pub line: Vec<usize>,
+    /// The file the points came from.
     pub source: String,
 }
 
 /// Which columns to read.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
+    /// The input columns, in the order of the law's inputs.
     pub x: Vec<String>,
+    /// The loss column.
     pub y: String,
+    /// The weight column.
     pub weight: Option<String>,
+    /// The column whose values split the points into groups (one fit each).
     pub group: Option<String>,
     /// A column flagging held-out points (1/true/yes vs 0/false/no/empty).
     pub holdout: Option<String>,
 }
 
 impl Observations {
+    /// Number of inputs.
     pub fn dim(&self) -> usize {
         self.input_names.len()
     }
+    /// Number of points.
     pub fn len(&self) -> usize {
         self.y.len()
     }
+    /// True when there are no points.
     pub fn is_empty(&self) -> bool {
         self.y.is_empty()
     }
+    /// The inputs of point `i`.
     pub fn point(&self, i: usize) -> &[f64] {
         let d = self.dim();
         &self.x[i * d..(i + 1) * d]
@@ -224,6 +237,7 @@ impl Observations {
         seen
     }
 
+    /// Indices of the points of group `key`.
     pub fn group_indices(&self, key: &str) -> Vec<usize> {
         (0..self.len()).filter(|&i| self.group[i] == key).collect()
     }
@@ -232,10 +246,13 @@ impl Observations {
 /// Which points are held out of the fit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Holdout {
+    /// Nothing held out.
     None,
     /// The k points with the largest value of input `input` (index), per group.
     Largest {
+        /// Points held out per group.
         k: usize,
+        /// Index of the input ranked.
         input: usize,
     },
     /// The points flagged in the observations' `held` column.

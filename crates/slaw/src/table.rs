@@ -10,7 +10,9 @@ use std::path::Path;
 pub struct Table {
     /// Name shown in error messages (the file path, or a label).
     pub source: String,
+    /// Column names, from the header.
     pub columns: Vec<String>,
+    /// Cells, row by row, as text.
     pub rows: Vec<Vec<String>>,
     /// The line number in the file of each row (the header of a CSV is line 1).
     pub row_numbers: Vec<usize>,
@@ -79,6 +81,7 @@ impl Table {
         }
     }
 
+    /// A table from delimited text (CSV, TSV) with a header line; `source` names it in errors.
     pub fn from_delimited(source: &str, text: &str, delimiter: u8) -> Result<Table> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -292,6 +295,7 @@ impl Table {
         self.rows[row_index][col].trim().is_empty()
     }
 
+    /// Index of column `name` (an error naming the file when it has none).
     pub fn column_index(&self, name: &str) -> Result<usize> {
         self.columns.iter().position(|c| c == name).ok_or_else(|| {
             Error::input(
@@ -356,6 +360,7 @@ impl Table {
         self.row_numbers[row_index]
     }
 
+    /// The text of a cell.
     pub fn text(&self, row_index: usize, col: usize) -> &str {
         &self.rows[row_index][col]
     }

@@ -9,6 +9,7 @@ use basin::{Constraints, CostFunction, Executor, FirstOrderState, Gradient, Lbfg
 use std::convert::Infallible;
 
 #[derive(Debug, Clone, Copy, Default)]
+/// basin's L-BFGS-B behind the [`Solver`](super::Solver) trait.
 pub struct BasinLbfgsb;
 
 struct Scaled<'a> {

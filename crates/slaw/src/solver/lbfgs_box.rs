@@ -16,6 +16,7 @@
 use super::{Function, Outcome, Solver, Termination, Tolerances};
 
 #[derive(Debug, Clone, Copy)]
+/// Projected L-BFGS with a strong-Wolfe line search for small box-bounded problems (see the module documentation).
 pub struct LbfgsBox {
     /// Number of correction pairs kept.
     pub memory: usize,
