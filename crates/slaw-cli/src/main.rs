@@ -10,11 +10,12 @@ use slaw::objective::{Loss, Space};
 use slaw::observations::{Columns, Holdout, Observations};
 use slaw::solver::Tolerances;
 use slaw::table::Table;
-use slaw::{plot, report};
+use slaw_report::{plot, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod forecast;
+mod html;
 mod joint;
 mod output;
 mod run;
@@ -52,6 +53,9 @@ enum Command {
         /// Write the measured points, extrapolations and predictions (.svg or .png).
         #[arg(long, value_parser = crate::plot_path)]
         plot: Option<PathBuf>,
+        /// Also write a self-contained HTML page (figure, status, ranking, provenance).
+        #[arg(long, value_parser = crate::html::report_path)]
+        html: Option<PathBuf>,
     },
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
     Fit(FitArgs),
@@ -199,6 +203,9 @@ struct SelectArgs {
     /// Budget as the largest affordable fine-tuning size.
     #[arg(long)]
     max_n: Option<f64>,
+    /// Also write a self-contained HTML page: figure, ranking, warnings, provenance.
+    #[arg(long, value_parser = html::report_path)]
+    report: Option<PathBuf>,
     /// Selection method: ats-trend, ats, ats-blend, rectified-fit, vanilla-fit, sub-tuning,
     /// zero-shot, model-size. The default, ats-trend, is the method best under the
     /// leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc first,
@@ -374,6 +381,9 @@ struct FitArgs {
     /// Write a plot (.svg or .png).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
     /// With several groups: every group's details after the summary table.
     #[arg(long, short)]
     verbose: bool,
@@ -390,6 +400,9 @@ struct CompareArgs {
     /// ranked by AIC.
     #[arg(long, value_delimiter = ',', required = true)]
     laws: Vec<String>,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -397,7 +410,7 @@ struct CompareArgs {
 /// A `--plot` path: .svg or .png, checked before any work is done.
 fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
     let p = PathBuf::from(s);
-    slaw::plot::check_path(&p).map_err(|e| e.to_string())?;
+    slaw_report::plot::check_path(&p).map_err(|e| e.to_string())?;
     Ok(p)
 }
 
@@ -458,7 +471,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plan(a) => run::cmd_plan(a),
         Command::Run { args, quiet } => run::cmd_run(args, quiet),
         Command::Status(a) => run::cmd_status(a, None),
-        Command::Report { args, plot } => run::cmd_status(args, Some(plot)),
+        Command::Report { args, plot, html } => run::cmd_status(args, Some((plot, html))),
         Command::Bench {
             what:
                 BenchWhat::Forecast {
@@ -504,7 +517,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            let rows = slaw::bench::kernels(&data, repeats)?;
+            let rows = slaw_report::bench::kernels(&data, repeats)?;
             output::emit(json, &rows, || {
                 println!(
                     "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
@@ -537,7 +550,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 SolverKind::Basin => Box::new(slaw::solver::BasinLbfgsb),
                 SolverKind::Box => Box::new(slaw::solver::LbfgsBox::default()),
             };
-            let rows = slaw::bench::engine(&data, repeats, solver.as_ref())?;
+            let rows = slaw_report::bench::engine(&data, repeats, solver.as_ref())?;
             output::emit(json, &rows, || {
                 println!("solver: {}; threads: {}", solver.name(), rayon_threads());
                 for r in &rows {
@@ -565,8 +578,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--level must be between 0 and 1, got {level}");
             }
             let (rows, timing) = match protocol {
-                Protocol::InSample => slaw::bench::selection(&data, repeats)?,
-                Protocol::Lodo => slaw::bench::selection_lodo(&data, repeats, level)?,
+                Protocol::InSample => slaw_report::bench::selection(&data, repeats)?,
+                Protocol::Lodo => slaw_report::bench::selection_lodo(&data, repeats, level)?,
             };
             if let Some(p) = csv {
                 slaw::selection::protocol::write_csv(&rows, &p)?;
@@ -602,12 +615,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             json,
         } => {
-            let demo = slaw::demo::run_demo(seed)?;
+            let demo = slaw_report::demo::run_demo(seed)?;
             output::emit(json, &demo.selection, || {
                 println!(
                     "Demo: choose which of {} synthetic pre-trained models to fine-tune on {} examples,",
                     demo.pool.len(),
-                    report::num(slaw::demo::TARGET)
+                    report::num(slaw_report::demo::TARGET)
                 );
                 println!("fine-tuning each only on subsets of at most 1/64 of the data. The curves follow the");
                 println!("rectified law with parameters of real FLAN fits and 1% noise; the \"observed\" column");
@@ -862,6 +875,25 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         plot::save(&plot::fit_figure(&law, &obs, &fits, &a.data.y), path)?;
         eprintln!("plot written to {}", path.display());
     }
+    if let Some(p) = &a.report {
+        let mut text = String::new();
+        if fits.len() > 1 {
+            text += &report::summary::group_table(&law, &fits);
+            text += "\n";
+        }
+        text += &report::fit_report(&law, &fits, &a.data.x);
+        html::write(
+            p,
+            &format!("slaw fit {} ({})", a.data.file.display(), law.name),
+            &text,
+            &serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits}),
+            &[(
+                format!("{} fitted to {}", law.name, a.data.file.display()),
+                plot::fit_figure(&law, &obs, &fits, &a.data.y),
+            )],
+            std::slice::from_ref(&a.data.file),
+        )?;
+    }
     Ok(output::converged_exit(
         fits.iter().all(|g| g.fit.converged),
         "the fit did not converge for at least one group",
@@ -894,6 +926,16 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
     output::emit(a.json, &ranked, || {
         print!("{}", report::compare_report(&ranked));
     })?;
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw compare {}", a.data.file.display()),
+            &report::compare_report(&ranked),
+            &ranked,
+            &[],
+            std::slice::from_ref(&a.data.file),
+        )?;
+    }
     Ok(output::converged_exit(
         ranked.iter().any(|r| r.rank.is_some()),
         "no law converged (nothing to rank)",
@@ -952,6 +994,19 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     if let Some(p) = a.plot {
         plot::save(&plot::selection_figure(&pool, &sel), &p)?;
         eprintln!("plot written to {}", p.display());
+    }
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw select {}", a.file.display()),
+            &report::selection_report(&sel),
+            &sel,
+            &[(
+                "Measured losses, fitted extrapolations and the chosen model".into(),
+                plot::selection_figure(&pool, &sel),
+            )],
+            std::slice::from_ref(&a.file),
+        )?;
     }
     let unconverged = sel.ranking.iter().any(|r| {
         matches!(

@@ -83,6 +83,8 @@ pub enum Setting {
     Method,
     /// The path of a figure.
     PlotPath,
+    /// The path of an HTML report.
+    ReportPath,
 }
 
 impl Setting {
@@ -111,6 +113,7 @@ impl Setting {
             Setting::Space => "the fitting space",
             Setting::Method => "the method",
             Setting::PlotPath => "the plot file",
+            Setting::ReportPath => "the report file",
         }
     }
 }

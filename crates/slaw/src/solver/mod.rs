@@ -1,11 +1,14 @@
 //! Local bounded minimization behind our own trait, so the backend can be
 //! swapped. The default backend is our projected L-BFGS with a strong-Wolfe
-//! line search ([`LbfgsBox`], see `fit::default_solver`); basin's L-BFGS-B
-//! ([`BasinLbfgsb`]) is the alternative `slaw bench engine` compares it to.
+//! line search (`LbfgsBox`, see `fit::default_solver`); basin's L-BFGS-B is
+//! the alternative `slaw bench engine` compares it to, compiled with the
+//! `basin` feature.
 
+#[cfg(feature = "basin")]
 mod basin_lbfgsb;
 mod lbfgs_box;
 
+#[cfg(feature = "basin")]
 pub use basin_lbfgsb::BasinLbfgsb;
 pub use lbfgs_box::LbfgsBox;
 
