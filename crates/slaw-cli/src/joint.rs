@@ -169,8 +169,7 @@ pub struct AllocateArgs {
     /// the FLOPs of budgets spaced 1.25x or more apart.
     #[arg(long, default_value_t = 1.25)]
     budget_gap: f64,
-    /// Interval level (isoflop, envelope, and parametric when a method other than
-    /// parametric alone is asked).
+    /// Interval level of the bootstrap intervals (every method).
     #[arg(long, default_value_t = 0.95)]
     level: f64,
     #[arg(long, default_value = "loss")]
@@ -390,11 +389,12 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
             } else {
                 ProgressBar::hidden()
             };
-            let r = allocate::from_fit(
+            let r = allocate::from_fit_at(
                 &obs,
                 &slaw::fit::FitOptions::default(),
                 &budgets,
                 a.bootstrap,
+                a.level,
                 a.seed,
                 &|| bar.inc(1),
             )?;
