@@ -22,6 +22,9 @@ pub struct PlanArgs {
     plan: PathBuf,
     #[arg(long)]
     json: bool,
+    /// `slaw plan`: every run and its command after the per-candidate table.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
@@ -32,7 +35,9 @@ pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
         .map(|r| serde_json::json!({"id": plan.run_id(r), "cost": plan.cost(r)}))
         .collect();
     let v = serde_json::json!({"ladder": plan.ladder, "runs": runs, "cost_unit": plan.cost_unit()});
-    output::emit(a.json, &v, || print!("{}", report::plan_report(&plan)))?;
+    output::emit(a.json, &v, || {
+        print!("{}", report::plan_report(&plan, a.verbose))
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
