@@ -1,10 +1,11 @@
 //! `slaw forecast` and `slaw bench forecast`: argument parsing and printing.
 
+use crate::output;
 use anyhow::{bail, Result};
 use clap::Args;
 use slaw::forecast::job::{self, Choice, Data, Request};
 use slaw::forecast::positions::{has_position_column, PositionColumns};
-use slaw::forecast::{protocol, Curve, Method, PositionCurves, Schedule};
+use slaw::forecast::{protocol, Curve, CurveLaw, PositionCurves, Schedule};
 use slaw_report::plot::{self, forecast::forecast_figure};
 use slaw_report::report::forecast as rep;
 use std::path::PathBuf;
@@ -114,27 +115,28 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         };
         outputs.push(job::run(d, &req)?);
     }
-    if a.json {
-        let v = if outputs.len() == 1 {
-            serde_json::to_value(&outputs[0])?
-        } else {
-            serde_json::to_value(&outputs)?
-        };
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else if outputs.len() > 1 && !a.verbose {
-        // Many runs: one table (a line per run), the reports on request.
-        print!("{}", rep::runs_table(&outputs));
+    // One run: its output; several: the list.
+    let v = if outputs.len() == 1 {
+        serde_json::to_value(&outputs[0])?
     } else {
-        if outputs.len() > 1 {
-            println!("{}", rep::runs_table(&outputs));
-        }
-        for (i, o) in outputs.iter().enumerate() {
-            if i > 0 {
-                println!();
+        serde_json::to_value(&outputs)?
+    };
+    output::emit(a.json, &v, || {
+        if outputs.len() > 1 && !a.verbose {
+            // Many runs: one table (a line per run), the reports on request.
+            print!("{}", rep::runs_table(&outputs));
+        } else {
+            if outputs.len() > 1 {
+                println!("{}", rep::runs_table(&outputs));
             }
-            print!("{}", rep::forecast_report(o));
+            for (i, o) in outputs.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                print!("{}", rep::forecast_report(o));
+            }
         }
-    }
+    })?;
     if let Some(p) = &a.plot {
         for o in &outputs {
             let path = if outputs.len() == 1 {
@@ -181,15 +183,10 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         .filter(|o| !o.converged)
         .map(|o| o.curve.as_str())
         .collect();
-    Ok(if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!(
-            "warning: the fit did not converge ({}); exit status 3",
-            failed.join(", ")
-        );
-        ExitCode::from(3)
-    })
+    Ok(output::converged_exit(
+        failed.is_empty(),
+        &format!("the fit did not converge ({})", failed.join(", ")),
+    ))
 }
 
 /// `slaw bench forecast`: both protocols.
@@ -211,41 +208,38 @@ pub fn bench_forecast(
         }
     }
     let t = std::time::Instant::now();
-    let sched = protocol::schedules(&data.join("multipower"), &Method::ALL)?;
+    let sched = protocol::schedules(&data.join("multipower"), &CurveLaw::ALL)?;
     let t_sched = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let early = protocol::early_to_final(
         &data.join("misfitting/scaling_results.csv"),
-        &Method::ALL,
+        &CurveLaw::ALL,
         &[0.25, 0.5],
         coverage.map(|l| (200, l)),
     )?;
     let t_early = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let cov = match coverage {
-        Some(l) => protocol::schedules_coverage(&data.join("multipower"), &Method::ALL, 100, l)?,
+        Some(l) => protocol::schedules_coverage(&data.join("multipower"), &CurveLaw::ALL, 100, l)?,
         None => vec![],
     };
     let t_cov = t.elapsed().as_secs_f64();
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"schedules": sched, "early_to_final": early, "schedules_coverage": cov})
-            )?
-        );
-    } else {
-        print!("{}", rep::schedules_table(&sched));
-        println!("published (Luo et al.): multi-power 25M 0.9975 / 0.0039 / 0.0046, 100M 0.9982 / 0.0038 / 0.0051;");
-        println!("                        Tissue et al.  25M 0.9904 / 0.0047 / 0.0060, 100M 0.9959 / 0.0068 / 0.0095");
-        println!("({t_sched:.2} s)\n");
-        print!("{}", rep::early_table(&early));
-        println!("(the file has no learning rates: the schedule-aware laws are not run here; {t_early:.2} s)");
-        if !cov.is_empty() {
-            println!();
-            print!("{}", rep::coverage_table(&cov));
-            println!("({t_cov:.2} s)");
-        }
-    }
+    output::emit(
+        json,
+        &serde_json::json!({"schedules": sched, "early_to_final": early, "schedules_coverage": cov}),
+        || {
+            print!("{}", rep::schedules_table(&sched));
+            println!("published (Luo et al.): multi-power 25M 0.9975 / 0.0039 / 0.0046, 100M 0.9982 / 0.0038 / 0.0051;");
+            println!("                        Tissue et al.  25M 0.9904 / 0.0047 / 0.0060, 100M 0.9959 / 0.0068 / 0.0095");
+            println!("({t_sched:.2} s)\n");
+            print!("{}", rep::early_table(&early));
+            println!("(the file has no learning rates: the schedule-aware laws are not run here; {t_early:.2} s)");
+            if !cov.is_empty() {
+                println!();
+                print!("{}", rep::coverage_table(&cov));
+                println!("({t_cov:.2} s)");
+            }
+        },
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `slaw joint`, `slaw methods`, `slaw allocate`: argument parsing and printing.
 
+use crate::output;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -168,8 +169,7 @@ pub struct AllocateArgs {
     /// the FLOPs of budgets spaced 1.25x or more apart.
     #[arg(long, default_value_t = 1.25)]
     budget_gap: f64,
-    /// Interval level (isoflop, envelope, and parametric when a method other than
-    /// parametric alone is asked).
+    /// Interval level of the bootstrap intervals (every method).
     #[arg(long, default_value_t = 0.95)]
     level: f64,
     #[arg(long, default_value = "loss")]
@@ -192,11 +192,6 @@ pub struct AllocateArgs {
     report: Option<PathBuf>,
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
-}
-
 /// PLOT-METHOD-FACTOR.ext next to PLOT.
 fn suffixed(path: &Path, parts: &[&str]) -> PathBuf {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
@@ -213,22 +208,15 @@ fn suffixed(path: &Path, parts: &[&str]) -> PathBuf {
 }
 
 fn exit_for(converged: bool) -> ExitCode {
-    if converged {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("warning: a fit did not converge (marked NOT CONVERGED); exit status 3");
-        ExitCode::from(3)
-    }
+    output::converged_exit(converged, "a fit did not converge (marked NOT CONVERGED)")
 }
 
 pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
     let runs = a.runs.read()?;
     let fits = joint::fit_all(&runs, &joint::default_options())?;
-    if a.json {
-        print_json(&fits)?;
-    } else {
+    output::emit(a.json, &fits, || {
         print!("{}", rep::joint_report(&fits));
-    }
+    })?;
     if let Some(p) = &a.report {
         let figures: Vec<_> = plot::joint::joint_figures(&runs, &fits, a.plot_form.into())
             .into_iter()
@@ -316,11 +304,13 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         x_range,
         d_range,
     )?;
-    if a.json {
-        print_json(&serde_json::json!({"recommendation": rec, "fits": fits}))?;
-    } else {
-        print!("{}", rep::methods_report(&rec));
-    }
+    output::emit(
+        a.json,
+        &serde_json::json!({"recommendation": rec, "fits": fits}),
+        || {
+            print!("{}", rep::methods_report(&rec));
+        },
+    )?;
     if let Some(p) = &a.plot {
         plot::save(&plot::joint::critical_figure(&rec), p)?;
         eprintln!("plot written to {}", p.display());
@@ -399,11 +389,12 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
             } else {
                 ProgressBar::hidden()
             };
-            let r = allocate::from_fit(
+            let r = allocate::from_fit_at(
                 &obs,
                 &slaw::fit::FitOptions::default(),
                 &budgets,
                 a.bootstrap,
+                a.level,
                 a.seed,
                 &|| bar.inc(1),
             )?;
@@ -412,11 +403,9 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
         }
         (None, None) => bail!("give a file of pretraining runs or --params"),
     };
-    if a.json {
-        print_json(&report)?;
-    } else {
+    output::emit(a.json, &report, || {
         print!("{}", rep::allocation_report(&report));
-    }
+    })?;
     if let Some(p) = &a.report {
         crate::html::write(
             p,
@@ -433,7 +422,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
 /// `slaw allocate --method isoflop|envelope|all` or with groups.
 fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
     use slaw::allocate::isoflop::Budgets;
-    use slaw::allocate::methods::{allocate_group, Method, Options};
+    use slaw::allocate::methods::{allocate_group, AllocationMethod, Options};
     let Some(file) = &a.file else {
         bail!("--params gives the parametric law only; the isoFLOP and envelope methods need runs");
     };
@@ -465,10 +454,10 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
     };
     let groups = slaw::datasets::pretraining_groups(file, &cols, a.drop_highest)?;
     let method = match a.method {
-        AllocMethod::Parametric => Method::Parametric,
-        AllocMethod::Isoflop => Method::Isoflop,
-        AllocMethod::Envelope => Method::Envelope,
-        AllocMethod::All => Method::All,
+        AllocMethod::Parametric => AllocationMethod::Parametric,
+        AllocMethod::Isoflop => AllocationMethod::Isoflop,
+        AllocMethod::Envelope => AllocationMethod::Envelope,
+        AllocMethod::All => AllocationMethod::All,
     };
     let fit = slaw::fit::FitOptions::default();
     let opts = Options {
@@ -503,11 +492,9 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         })
         .collect();
     bar.finish_and_clear();
-    if a.json {
-        print_json(&out)?;
-    } else {
+    output::emit(a.json, &out, || {
         print!("{}", rep::allocation_methods_report(&out));
-    }
+    })?;
     if let Some(p) = &a.report {
         let figures: Vec<_> = out
             .iter()
@@ -548,12 +535,8 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         }
     }
     // Exit 3 when some asked method could not run on some group.
-    Ok(if out.iter().any(|g| !g.failed.is_empty()) {
-        eprintln!(
-            "warning: a method could not run on at least one group (see the report); exit status 3"
-        );
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(output::converged_exit(
+        out.iter().all(|g| g.failed.is_empty()),
+        "a method could not run on at least one group",
+    ))
 }

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 mod forecast;
 mod html;
 mod joint;
+mod output;
 mod run;
 mod schedule;
 
@@ -436,23 +437,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error_chain(&e));
-            ExitCode::from(2)
+            eprintln!("error: {}", output::message(&e));
+            output::exit_code(&e)
         }
     }
-}
-
-/// The error and its causes, each once: a cause whose text already ends the
-/// message (errors that print their source) is not repeated.
-fn error_chain(e: &anyhow::Error) -> String {
-    let mut msg = e.to_string();
-    for cause in e.chain().skip(1) {
-        let c = cause.to_string();
-        if !msg.ends_with(&c) {
-            msg = format!("{msg}: {c}");
-        }
-    }
-    msg
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -461,19 +449,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let laws = catalog::all();
             let curve_laws = slaw::forecast::laws::curve_laws();
             let forms = slaw::forecast::trajectory::form_laws();
-            if json {
-                let list = |laws: &[slaw::law::Law]| -> Vec<serde_json::Value> {
-                    laws.iter()
-                        .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
-                        .collect()
-                };
-                let v = serde_json::json!({
-                    "fit": list(&laws),
-                    "forecast": list(&curve_laws),
-                    "trajectory_forms": list(&forms),
-                });
-                println!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
+            let list = |laws: &[slaw::law::Law]| -> Vec<serde_json::Value> {
+                laws.iter()
+                    .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
+                    .collect()
+            };
+            let v = serde_json::json!({
+                "fit": list(&laws),
+                "forecast": list(&curve_laws),
+                "trajectory_forms": list(&forms),
+            });
+            output::emit(json, &v, || {
                 print!("{}", report::law_catalog(&laws));
                 println!("Loss-curve laws of `slaw forecast` (t: step; S1, S2: learning-rate areas; i: token position):\n");
                 print!("{}", report::law_catalog(&curve_laws));
@@ -483,7 +469,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     " eta = learning rate / peak rate; chosen per parameter by held-out error):\n"
                 );
                 print!("{}", report::law_catalog(&forms));
-            }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Fit(a) => cmd_fit(a),
@@ -523,12 +509,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let t = std::time::Instant::now();
             let r = slaw::forecast::realruns::bench(&data, &fractions, bootstrap, level)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
-            } else {
+            output::emit(json, &r, || {
                 print!("{}", slaw::forecast::realruns::table(&r));
                 println!("({:.1} s)", t.elapsed().as_secs_f64());
-            }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Methods(a) => joint::cmd_methods(a),
@@ -542,9 +526,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let rows = slaw_report::bench::kernels(&data, repeats)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
+            output::emit(json, &rows, || {
                 println!(
                     "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
                     "law", "points", "fused", "batch path"
@@ -560,7 +542,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         r.unfused_ns_per_point
                     );
                 }
-            }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -577,9 +559,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 SolverKind::Box => Box::new(slaw::solver::LbfgsBox::default()),
             };
             let rows = slaw_report::bench::engine(&data, repeats, solver.as_ref())?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
+            output::emit(json, &rows, || {
                 println!("solver: {}; threads: {}", solver.name(), rayon_threads());
                 for r in &rows {
                     println!(
@@ -587,7 +567,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits, r.starts_per_fit, r.evaluations, r.result
                     );
                 }
-            }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -616,16 +596,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 std::fs::write(&p, serde_json::to_string_pretty(&rows)?)
                     .with_context(|| format!("{}", p.display()))?;
             }
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"timing": timing, "rows": rows})
-                    )?
-                );
-            } else {
-                print!("{}", report::selection_bench_table(&rows));
-                println!(
+            output::emit(
+                json,
+                &serde_json::json!({"timing": timing, "rows": rows}),
+                || {
+                    print!("{}", report::selection_bench_table(&rows));
+                    println!(
                     "\n{}: median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats, {} threads)",
                     timing.name,
                     timing.median_s,
@@ -634,10 +610,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     timing.repeats,
                     rayon_threads()
                 );
-                if !timing.result.is_empty() {
-                    println!("{}", timing.result);
-                }
-            }
+                    if !timing.result.is_empty() {
+                        println!("{}", timing.result);
+                    }
+                },
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(a) => cmd_compare(a),
@@ -647,9 +624,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let demo = slaw_report::demo::run_demo(seed)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&demo.selection)?);
-            } else {
+            output::emit(json, &demo.selection, || {
                 println!(
                     "Demo: choose which of {} synthetic pre-trained models to fine-tune on {} examples,",
                     demo.pool.len(),
@@ -665,7 +640,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "true best: {}; relative accuracy of the choice: {:.3}",
                     demo.best, demo.relative_accuracy
                 );
-            }
+            })?;
             let fig = plot::selection_figure(&demo.pool, &demo.selection);
             plot::save(&fig, &path)?;
             eprintln!("plot written to {}", path.display());
@@ -911,22 +886,18 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     let fits = analysis::run(&job, &obs, &|| bar.inc(1))
         .with_context(|| format!("fitting {}", a.data.file.display()))?;
     bar.finish_and_clear();
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits})
-            )?
-        );
-    } else if fits.len() > 1 {
-        // Many groups: one table first, the details on request.
-        print!("{}", report::summary::group_table(&law, &fits));
-        if a.verbose {
-            print!("\n{}", report::fit_report(&law, &fits, &a.data.x));
+    let v = serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits});
+    output::emit(a.json, &v, || {
+        if fits.len() > 1 {
+            // Many groups: one table first, the details on request.
+            print!("{}", report::summary::group_table(&law, &fits));
+            if a.verbose {
+                print!("\n{}", report::fit_report(&law, &fits, &a.data.x));
+            }
+        } else {
+            print!("{}", report::fit_report(&law, &fits, &a.data.x));
         }
-    } else {
-        print!("{}", report::fit_report(&law, &fits, &a.data.x));
-    }
+    })?;
     if let Some(path) = &a.plot {
         plot::save(&plot::fit_figure(&law, &obs, &fits, &a.data.y), path)?;
         eprintln!("plot written to {}", path.display());
@@ -950,12 +921,10 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
             std::slice::from_ref(&a.data.file),
         )?;
     }
-    if fits.iter().all(|g| g.fit.converged) {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!("error: the fit did not converge for at least one group (see status above)");
-        Ok(ExitCode::from(3))
-    }
+    Ok(output::converged_exit(
+        fits.iter().all(|g| g.fit.converged),
+        "the fit did not converge for at least one group",
+    ))
 }
 
 fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
@@ -979,13 +948,11 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
     }
     let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
     for (law, reason) in unfit {
-        ranked.push(analysis::Ranked::skipped(&law, reason));
+        ranked.push(analysis::RankedLaw::skipped(&law, reason));
     }
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&ranked)?);
-    } else {
+    output::emit(a.json, &ranked, || {
         print!("{}", report::compare_report(&ranked));
-    }
+    })?;
     if let Some(p) = &a.report {
         html::write(
             p,
@@ -996,12 +963,10 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
             std::slice::from_ref(&a.data.file),
         )?;
     }
-    if ranked.iter().any(|r| r.rank.is_some()) {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!("error: no law converged (nothing to rank)");
-        Ok(ExitCode::from(3))
-    }
+    Ok(output::converged_exit(
+        ranked.iter().any(|r| r.rank.is_some()),
+        "no law converged (nothing to rank)",
+    ))
 }
 
 fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
@@ -1050,11 +1015,9 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         ..SelectOptions::default()
     };
     let sel = select(&pool, method, budget, &opts)?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&sel)?);
-    } else {
+    output::emit(a.json, &sel, || {
         print!("{}", report::selection_report(&sel));
-    }
+    })?;
     if let Some(p) = a.plot {
         plot::save(&plot::selection_figure(&pool, &sel), &p)?;
         eprintln!("plot written to {}", p.display());
@@ -1076,9 +1039,8 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         .ranking
         .iter()
         .any(|r| matches!(&r.estimate.detail, slaw::selection::Detail::Fit(f) if !f.converged));
-    if unconverged {
-        eprintln!("error: the law fit of at least one candidate did not converge (see the report)");
-        return Ok(ExitCode::from(3));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(output::converged_exit(
+        !unconverged,
+        "the law fit of at least one candidate did not converge",
+    ))
 }

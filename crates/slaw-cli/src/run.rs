@@ -1,6 +1,7 @@
 //! `slaw plan`, `slaw run`, `slaw status`, `slaw report`: argument parsing,
 //! progress bars and printing.
 
+use crate::output;
 use anyhow::Result;
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -28,21 +29,15 @@ pub struct PlanArgs {
 
 pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
     let plan = Plan::load(&a.plan)?;
-    if a.json {
-        let runs: Vec<_> = plan
-            .fixed_ladder()
-            .iter()
-            .map(|r| serde_json::json!({"id": plan.run_id(r), "cost": plan.cost(r)}))
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"ladder": plan.ladder, "runs": runs, "cost_unit": plan.cost_unit()})
-            )?
-        );
-    } else {
-        print!("{}", report::plan_report(&plan, a.verbose));
-    }
+    let runs: Vec<_> = plan
+        .fixed_ladder()
+        .iter()
+        .map(|r| serde_json::json!({"id": plan.run_id(r), "cost": plan.cost(r)}))
+        .collect();
+    let v = serde_json::json!({"ladder": plan.ladder, "runs": runs, "cost_unit": plan.cost_unit()});
+    output::emit(a.json, &v, || {
+        print!("{}", report::plan_report(&plan, a.verbose))
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -107,16 +102,11 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     }
     leader.finish_and_clear();
     let summary = summary?;
-    let journal = Journal::open(&plan.journal)?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    } else {
-        print!(
-            "{}",
-            report::status_report(&plan, &summary, &journal.all()?)
-        );
+    let runs = Journal::open(&plan.journal)?.all()?;
+    output::emit(a.json, &summary, || {
+        print!("{}", report::status_report(&plan, &summary, &runs));
         print!("{}", report::ranking_report(&plan, &summary.ranking));
-    }
+    })?;
     let failed = summary
         .decision
         .candidates
@@ -146,19 +136,14 @@ pub fn cmd_status(
         );
     }
     let summary = runner::snapshot(&plan, ranking)?;
-    let journal = Journal::open(&plan.journal)?;
-    if a.json {
-        let v = serde_json::json!({"summary": summary, "runs": journal.all()?});
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        print!(
-            "{}",
-            report::status_report(&plan, &summary, &journal.all()?)
-        );
+    let runs = Journal::open(&plan.journal)?.all()?;
+    let v = serde_json::json!({"summary": summary, "runs": runs});
+    output::emit(a.json, &v, || {
+        print!("{}", report::status_report(&plan, &summary, &runs));
         if ranking {
             print!("{}", report::ranking_report(&plan, &summary.ranking));
         }
-    }
+    })?;
     let (plot, html) = report.unwrap_or((None, None));
     if let Some(path) = plot {
         let Some((pool, sel)) =
@@ -173,7 +158,6 @@ pub fn cmd_status(
         eprintln!("plot written to {}", path.display());
     }
     if let Some(path) = html {
-        let runs = journal.all()?;
         let text = report::status_report(&plan, &summary, &runs)
             + &report::ranking_report(&plan, &summary.ranking);
         let figures: Vec<_> =
@@ -223,21 +207,18 @@ pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<
         )?);
     }
     let equal = slaw_run::replay::equal_compute(&rows);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "rows": rows, "equal_compute": equal })
-            )?
-        );
-    } else {
-        print!("{}", report::bench_table(&rows));
-        println!();
-        print!("{}", report::equal_compute_table(&equal));
-        println!(
-            "\nmethod {method}; {:.2} s in all",
-            start.elapsed().as_secs_f64()
-        );
-    }
+    output::emit(
+        json,
+        &serde_json::json!({ "rows": rows, "equal_compute": equal }),
+        || {
+            print!("{}", report::bench_table(&rows));
+            println!();
+            print!("{}", report::equal_compute_table(&equal));
+            println!(
+                "\nmethod {method}; {:.2} s in all",
+                start.elapsed().as_secs_f64()
+            );
+        },
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,10 @@
 //! `slaw schedule`: what-if learning-rate schedules from the runs one has.
 
+use crate::output;
 use anyhow::{bail, Result};
 use clap::Args;
 use slaw::forecast::whatif::{self, Options, Target};
-use slaw::forecast::{Curve, Method, Schedule};
+use slaw::forecast::{Curve, CurveLaw, Schedule};
 use slaw_report::plot::{self, forecast::what_if_figure};
 use slaw_report::report::num;
 use std::path::PathBuf;
@@ -75,7 +76,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
     if !(a.level > 0.0 && a.level < 1.0) {
         bail!("--level must be in (0, 1)");
     }
-    let method = Method::parse(&a.method)?;
+    let method = CurveLaw::parse(&a.method)?;
     let mut runs: Vec<Curve> = Vec::new();
     for f in &a.files {
         runs.extend(Curve::read_runs(
@@ -157,9 +158,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             search_from,
         },
     )?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&w)?);
-    } else {
+    output::emit(a.json, &w, || {
         println!(
             "{} law fitted on {}",
             w.method,
@@ -233,15 +232,13 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         for warn in &w.warnings {
             println!("warning: {warn}");
         }
-    }
+    })?;
     if let Some(p) = &a.plot {
         plot::save(&what_if_figure(&w), p)?;
         eprintln!("plot written to {}", p.display());
     }
-    Ok(if w.converged {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("warning: the fit did not converge; exit status 3");
-        ExitCode::from(3)
-    })
+    Ok(output::converged_exit(
+        w.converged,
+        "the fit did not converge",
+    ))
 }

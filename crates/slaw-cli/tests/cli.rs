@@ -66,6 +66,7 @@ fn fit_power_law_text_json_and_plot() {
         .assert()
         .success()
         .stdout(predicate::str::contains("status: converged"))
+        .stdout(predicate::str::contains("termination: converged ("))
         .stdout(predicate::str::contains("held out:"))
         .stdout(predicate::str::contains("predict D=1000000"));
     let svg = fs::read_to_string(dir.path().join("out.svg")).unwrap();
@@ -102,6 +103,7 @@ fn fit_power_law_text_json_and_plot() {
     assert!(iv["lo"].as_f64().unwrap() <= alpha && alpha <= iv["hi"].as_f64().unwrap());
     assert_eq!(g["fit"]["law"], "power");
     assert_eq!(g["fit"]["termination"], "converged");
+    assert!(!g["fit"]["termination_message"].as_str().unwrap().is_empty());
     let pred = &g["predictions"][0];
     let (lo, hi, val) = (
         pred["interval"]["lo"].as_f64().unwrap(),
@@ -797,7 +799,7 @@ fn select_bad_inputs() {
         &[
             "select", "pool.csv", "--target", "204800", "--budget", "x/2",
         ],
-        "--budget expects",
+        "--budget: expects",
     );
     // Options outside their domain.
     for (flag, v, needle) in [
@@ -1407,4 +1409,41 @@ fn starts_adaptive_by_default_all_on_request() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--starts"));
+}
+
+/// Every fit says why its solver stopped: an iteration limit too small to
+/// converge reports "max iterations" (text and JSON) and exits 3.
+#[test]
+fn fit_reports_its_termination_reason() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let args = [
+        "fit",
+        "--law",
+        "power",
+        "--x",
+        "D",
+        "--y",
+        "loss",
+        "c.csv",
+        "--max-iter",
+        "1",
+    ];
+    slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("termination: max iterations ("))
+        .stderr(predicate::str::contains("did not converge"));
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["groups"][0]["fit"]["termination"], "max_iterations");
+    assert_eq!(v["groups"][0]["fit"]["converged"], false);
 }

@@ -194,7 +194,7 @@ pub fn wide_csvs(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(slaw::Error::usage(format!(
+        return Err(slaw::Error::data(format!(
             "{}: no .csv files (expected the benchmark's wide CSVs)",
             dir.display()
         )));

@@ -169,8 +169,7 @@ impl Page {
 
     /// Writes the page to `path`.
     pub fn write(&self, path: &Path, prov: &Provenance) -> Result<()> {
-        std::fs::write(path, self.render(prov))
-            .map_err(|e| Error::usage(format!("{}: cannot write the report: {e}", path.display())))
+        std::fs::write(path, self.render(prov)).map_err(|e| Error::output(path.display(), e))
     }
 }
 
@@ -184,10 +183,10 @@ pub fn check_path(path: &Path) -> Result<()> {
     if ext == "html" || ext == "htm" {
         Ok(())
     } else {
-        Err(Error::usage(format!(
-            "{}: reports are written as .html",
-            path.display()
-        )))
+        Err(Error::setting(
+            slaw::error::Setting::ReportPath,
+            format!("{}: reports are written as .html", path.display()),
+        ))
     }
 }
 

@@ -145,7 +145,7 @@ impl Journal {
         let p = path.display().to_string();
         let err = |e: rusqlite::Error| Error::Journal {
             path: p.clone(),
-            message: e.to_string(),
+            source: e,
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::Io {
@@ -158,7 +158,7 @@ impl Journal {
         // was truncated, and starting afresh would run every run again.
         match std::fs::metadata(path) {
             Ok(m) if m.len() == 0 => {
-                return Err(Error::Journal {
+                return Err(Error::JournalFile {
                     path: p,
                     message: "the file is empty (0 bytes): it is not a slaw journal, or it was \
                               truncated; restore it, or delete it to start the plan afresh"
@@ -167,7 +167,7 @@ impl Journal {
             }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                create(path).map_err(|message| Error::Journal {
+                create(path).map_err(|message| Error::JournalFile {
                     path: p.clone(),
                     message,
                 })?
@@ -199,7 +199,7 @@ impl Journal {
     fn err(&self, e: rusqlite::Error) -> Error {
         Error::Journal {
             path: self.path.clone(),
-            message: e.to_string(),
+            source: e,
         }
     }
 

@@ -212,7 +212,7 @@ impl Plan {
             toml::Value::String(s) => {
                 target
                     * slaw::selection::Budget::parse_fraction(s)
-                        .map_err(|e| bad("budget", e.to_string()))?
+                        .map_err(|e| bad("budget", setting_message(e)))?
             }
             toml::Value::Integer(i) => positive("budget", *i as f64)?,
             toml::Value::Float(f) => positive("budget", *f)?,
@@ -266,7 +266,7 @@ impl Plan {
             ));
         }
         let method = slaw::selection::Method::parse(&raw.method, raw.ats_k, raw.ats_delta)
-            .map_err(|e| bad("method", e.to_string()))?;
+            .map_err(|e| bad("method", setting_message(e)))?;
         if !(raw.level > 0.0 && raw.level < 1.0) {
             return Err(bad(
                 "level",
@@ -580,4 +580,13 @@ fn key_line(text: &str, key: &str) -> usize {
         })
     };
     text.lines().position(sets).map(|i| i + 1).unwrap_or(0)
+}
+
+/// A library error's text under a plan key: a setting's message alone (the
+/// key already names it).
+fn setting_message(e: slaw::Error) -> String {
+    match e {
+        slaw::Error::Setting { message, .. } => message,
+        e => e.to_string(),
+    }
 }

@@ -37,7 +37,7 @@ pub fn replay(plan: &Plan, loss: &dyn Fn(&RunSpec) -> Option<f64>) -> Result<Rep
         for spec in &d.launch {
             let id = plan.run_id(spec);
             let l = loss(spec).ok_or_else(|| {
-                Error::Usage(format!("replay: the table has no loss for run {id}"))
+                Error::Data(format!("replay: the table has no loss for run {id}"))
             })?;
             records.push(Record {
                 id,
@@ -137,7 +137,7 @@ pub fn bench(
         .iter()
         .map(|c| {
             c.loss_at(full_size).ok_or_else(|| {
-                Error::Usage(format!(
+                Error::Data(format!(
                     "{dataset}: candidate '{}' has no loss at {full_size}",
                     c.id
                 ))

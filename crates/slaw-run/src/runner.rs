@@ -435,7 +435,7 @@ fn start(
 ) -> Result<Active> {
     let out_dir = plan.attempt_dir(spec, attempt);
     let command = render_shell(&plan.command, &values(plan, spec, &out_dir, slot, attempt))
-        .map_err(Error::Usage)?;
+        .map_err(Error::Template)?;
     let stdout = out_dir.join("stdout.log");
     let launch = Launch {
         id: id.to_string(),

@@ -4,7 +4,7 @@
 //! `cargo run --release -p slaw --example mpl_probe [data dir]`.
 
 use slaw::forecast::protocol::{FIT_ON, PREDICT};
-use slaw::forecast::{accuracy, fit_curves, fit_curves_from, Curve, Fitted, Method};
+use slaw::forecast::{accuracy, fit_curves, fit_curves_from, Curve, CurveLaw, Fitted};
 
 fn r2(f: &Fitted, curves: &[Curve], p: &[f64]) -> f64 {
     (3..9)
@@ -42,7 +42,7 @@ fn main() {
         let upto: Vec<usize> = (0..9)
             .map(|i| if i < 3 { curves[i].len() } else { 0 })
             .collect();
-        for m in [Method::MultiPower, Method::MultiPowerWarmup] {
+        for m in [CurveLaw::MultiPower, CurveLaw::MultiPowerWarmup] {
             let t = std::time::Instant::now();
             let f = fit_curves(m, &curves, &upto).unwrap();
             let secs = t.elapsed().as_secs_f64();

@@ -2,7 +2,7 @@
 //! instead of interpolated from the files' lr column:
 //! `cargo run --release -p slaw --example schedule_probe [warmup] [data dir]`.
 
-use slaw::forecast::{accuracy, fit_curves, Curve, Method, Schedule};
+use slaw::forecast::{accuracy, fit_curves, Curve, CurveLaw, Schedule};
 fn main() {
     let warm = std::env::args().nth(1).unwrap_or("2160".into());
     let dir = std::env::args()
@@ -46,7 +46,7 @@ fn main() {
         let upto: Vec<usize> = (0..9)
             .map(|i| if i < 3 { curves[i].len() } else { 0 })
             .collect();
-        for m in [Method::MultiPower, Method::Tissue] {
+        for m in [CurveLaw::MultiPower, CurveLaw::Tissue] {
             let f = fit_curves(m, &curves, &upto).unwrap();
             let r2: f64 = (3..9)
                 .map(|ci| {

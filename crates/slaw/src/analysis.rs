@@ -75,14 +75,17 @@ pub struct GroupFit {
 /// values in the law's domain, y > 0 for a log-space fit.
 pub fn validate(law: &Law, obs: &Observations, space: Space, y_name: &str) -> Result<()> {
     if obs.dim() != law.inputs.len() {
-        return Err(Error::usage(format!(
-            "law '{}' takes {} input(s) ({}) but {} column(s) were given with --x ({})",
-            law.name,
-            law.inputs.len(),
-            law.inputs.join(", "),
-            obs.dim(),
-            obs.input_names.join(", ")
-        )));
+        return Err(Error::setting(
+            crate::error::Setting::Inputs,
+            format!(
+                "law '{}' takes {} input(s) ({}) but {} column(s) were given ({})",
+                law.name,
+                law.inputs.len(),
+                law.inputs.join(", "),
+                obs.dim(),
+                obs.input_names.join(", ")
+            ),
+        ));
     }
     obs.validate(&law.domains, space == Space::Log, y_name)
 }
@@ -96,12 +99,15 @@ pub fn run(
 ) -> Result<Vec<GroupFit>> {
     for p in &job.predict {
         if p.len() != job.law.inputs.len() {
-            return Err(Error::usage(format!(
-                "--predict needs {} value(s) ({}), got {}",
-                job.law.inputs.len(),
-                job.law.inputs.join(", "),
-                p.len()
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::Predict,
+                format!(
+                    "needs {} value(s) ({}), got {}",
+                    job.law.inputs.len(),
+                    job.law.inputs.join(", "),
+                    p.len()
+                ),
+            ));
         }
         for ((v, d), name) in p.iter().zip(&job.law.domains).zip(&job.law.inputs) {
             let ok = v.is_finite()
@@ -111,15 +117,18 @@ pub fn run(
                     Domain::Any => true,
                 };
             if !ok {
-                return Err(Error::usage(format!(
-                    "cannot predict at {name} = {v}: law '{}' needs {name} {}",
-                    job.law.name,
-                    match d {
-                        Domain::Positive => "> 0",
-                        Domain::NonNegative => ">= 0",
-                        Domain::Any => "finite",
-                    }
-                )));
+                return Err(Error::setting(
+                    crate::error::Setting::Predict,
+                    format!(
+                        "cannot predict at {name} = {v}: law '{}' needs {name} {}",
+                        job.law.name,
+                        match d {
+                            Domain::Positive => "> 0",
+                            Domain::NonNegative => ">= 0",
+                            Domain::Any => "finite",
+                        }
+                    ),
+                ));
             }
         }
     }
@@ -197,7 +206,7 @@ fn fit_group(
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Ranked {
+pub struct RankedLaw {
     pub law: String,
     /// Mean over groups of the held-out RMSD of log L (the ranking key).
     pub heldout_rmsd_log: f64,
@@ -225,10 +234,10 @@ pub struct Ranked {
     pub warnings: Vec<String>,
 }
 
-impl Ranked {
+impl RankedLaw {
     /// A law that was not fitted, and why.
-    pub fn skipped(law: &Law, reason: String) -> Ranked {
-        Ranked {
+    pub fn skipped(law: &Law, reason: String) -> RankedLaw {
+        RankedLaw {
             law: law.name.clone(),
             heldout_rmsd_log: f64::NAN,
             train_rmsd_log: f64::NAN,
@@ -279,12 +288,12 @@ pub fn compare(
     obs: &Observations,
     opts: &FitOptions,
     holdout: &Holdout,
-) -> Result<Vec<Ranked>> {
+) -> Result<Vec<RankedLaw>> {
     let mut ranked = Vec::new();
     let mut skipped = Vec::new();
     for law in laws {
         if let Some(reason) = cannot_fit(law, obs, holdout) {
-            skipped.push(Ranked::skipped(law, reason));
+            skipped.push(RankedLaw::skipped(law, reason));
             continue;
         }
         let job = FitJob {
@@ -328,7 +337,7 @@ pub fn compare(
             }
         }
         let all_converged = fits.iter().all(|g| g.fit.converged);
-        ranked.push(Ranked {
+        ranked.push(RankedLaw {
             law: law.name.clone(),
             heldout_rmsd_log: if held.is_empty() {
                 f64::NAN
@@ -353,7 +362,7 @@ pub fn compare(
             warnings,
         });
     }
-    let key = |r: &Ranked| {
+    let key = |r: &RankedLaw| {
         if r.heldout_rmsd_log.is_nan() {
             r.aic
         } else {

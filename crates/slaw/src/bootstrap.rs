@@ -10,34 +10,32 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 #[derive(Debug, Clone, Copy, serde::Serialize)]
+/// An interval: lower and upper end.
 pub struct Interval {
+    /// Lower end.
     pub lo: f64,
+    /// Upper end.
     pub hi: f64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// Percentile intervals of a fit's parameters and predictions from refits on resampled points.
 pub struct BootstrapResult {
+    /// Replicates drawn.
     pub replicates: usize,
     /// Replicates whose refit converged (only these enter the intervals).
     pub converged: usize,
+    /// Level of the intervals (e.g. 0.95).
     pub level: f64,
     /// In the law's parameter order; serialized beside the parameters, as
     /// the fit's `intervals` (see `Fit::set_intervals`).
     #[serde(skip)]
     pub params: Vec<Interval>,
+    /// One interval per prediction asked for.
     pub predictions: Vec<Interval>,
 }
 
-/// Percentile of sorted data with linear interpolation.
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let i = pos.floor() as usize;
-    let j = (i + 1).min(sorted.len() - 1);
-    sorted[i] + (sorted[j] - sorted[i]) * (pos - i as f64)
-}
+pub use crate::stats::percentile;
 
 fn interval(mut v: Vec<f64>, level: f64) -> Interval {
     v.retain(|x| x.is_finite());

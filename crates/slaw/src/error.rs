@@ -1,4 +1,11 @@
 //! Errors of the library. Every input error names the file, row and column.
+//!
+//! The errors name concepts ("the budget", "the x columns"), never the flags
+//! of a command line: a front end maps [`Setting`] to its own option names.
+//! What went wrong decides the variant, so a caller can tell bad input
+//! ([`Error::Input`], [`Error::Setting`], [`Error::Unknown`], [`Error::Data`])
+//! from a fit that ran and failed ([`Error::Fit`]) and from the system
+//! ([`Error::Io`], [`Error::Output`]).
 
 use std::fmt;
 
@@ -6,8 +13,11 @@ use std::fmt;
 /// (a CSV header is line 1, so its first data row is row 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The file (or `<stdin>`).
     pub file: String,
+    /// The line in the file, when the problem is on one.
     pub row: Option<usize>,
+    /// The column's name, when the problem is in one.
     pub column: Option<String>,
 }
 
@@ -24,33 +34,183 @@ impl fmt::Display for Location {
     }
 }
 
+/// A setting of an analysis: what an [`Error::Setting`] is about. Its text
+/// names the concept; a command line maps it to its flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The input (x) columns of a law.
+    Inputs,
+    /// The inputs at which to predict.
+    Predict,
+    /// The hold-out rule of a fit.
+    Holdout,
+    /// The fine-tuning budget (a fraction of the target size).
+    Budget,
+    /// The target (full) fine-tuning set size.
+    Target,
+    /// The level of an interval.
+    Level,
+    /// The factor columns of joint fine-tuning runs.
+    Factors,
+    /// The experiment column of joint fine-tuning runs.
+    Experiment,
+    /// A setting (factor value and data size) at which to decide.
+    DecisionPoint,
+    /// The parameter names of a formula law.
+    FormulaParams,
+    /// The parameters fitted in log space of a formula law.
+    LogParams,
+    /// A parameter's bounds.
+    Bounds,
+    /// A parameter's starting values.
+    StartingGrid,
+    /// The learning-rate schedule.
+    Schedule,
+    /// The end of the fitted part of a loss curve.
+    FitUntil,
+    /// The steps at which to forecast.
+    ForecastAt,
+    /// A derived column (`NAME=EXPR`).
+    Derive,
+    /// The compute budgets of an allocation.
+    ComputeBudgets,
+    /// The parameters of a law given directly (not fitted).
+    LawParams,
+    /// The space (log or linear) the loss is fitted in.
+    Space,
+    /// The method (law) asked for.
+    Method,
+    /// The path of a figure.
+    PlotPath,
+    /// The path of an HTML report.
+    ReportPath,
+}
+
+impl Setting {
+    /// The concept in words, as error messages name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Setting::Inputs => "the x columns",
+            Setting::Predict => "the prediction inputs",
+            Setting::Holdout => "the hold-out rule",
+            Setting::Budget => "the budget",
+            Setting::Target => "the target size",
+            Setting::Level => "the interval level",
+            Setting::Factors => "the factor columns",
+            Setting::Experiment => "the experiment column",
+            Setting::DecisionPoint => "the decision setting",
+            Setting::FormulaParams => "the formula's parameters",
+            Setting::LogParams => "the log parameters",
+            Setting::Bounds => "the bounds",
+            Setting::StartingGrid => "the starting values",
+            Setting::Schedule => "the schedule",
+            Setting::FitUntil => "the end of the fit",
+            Setting::ForecastAt => "the forecast steps",
+            Setting::Derive => "the derived column",
+            Setting::ComputeBudgets => "the compute budgets",
+            Setting::LawParams => "the law's parameters",
+            Setting::Space => "the fitting space",
+            Setting::Method => "the method",
+            Setting::PlotPath => "the plot file",
+            Setting::ReportPath => "the report file",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// An error of the library.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Bad input data: the location says where.
     #[error("{location}: {message}")]
-    Input { location: Location, message: String },
+    Input {
+        /// File, row and column.
+        location: Location,
+        /// What is wrong there.
+        message: String,
+    },
     /// A formula that does not parse, with the byte offset of the bad token.
     #[error("formula error at position {position} in '{formula}': {message}")]
     Formula {
+        /// The formula's text.
         formula: String,
+        /// The byte offset of the bad token.
         position: usize,
+        /// What is wrong there.
         message: String,
     },
-    /// An unknown law name, a bad bound, a bad option.
+    /// A setting with a value that is not allowed.
+    #[error("{setting}: {message}")]
+    Setting {
+        /// Which setting.
+        setting: Setting,
+        /// What is wrong with its value.
+        message: String,
+    },
+    /// A name that is none of the known ones (a law, a method).
+    #[error("unknown {kind} '{name}' (known: {known})")]
+    Unknown {
+        /// What was named ("law", "forecast method", ...).
+        kind: &'static str,
+        /// The name given.
+        name: String,
+        /// The known names, comma-separated.
+        known: String,
+    },
+    /// The data do not allow the analysis asked for (too few points, runs or
+    /// datasets; a quantity the method needs is missing).
     #[error("{0}")]
-    Usage(String),
+    Data(String),
+    /// A loss curve without learning rates for a law that reads the schedule.
+    #[error("{}", needs_schedule(curve, law, *known_until))]
+    NeedsSchedule {
+        /// The curve's name.
+        curve: String,
+        /// The law that reads the schedule.
+        law: String,
+        /// The last step with a learning rate, when the file has some.
+        known_until: Option<f64>,
+    },
+    /// A loss that is not positive, fitted in log space.
+    #[error("{location}: value {value} must be > 0 to fit in log space (or fit in linear space)")]
+    NotPositiveInLogSpace {
+        /// File, row and column.
+        location: Location,
+        /// The value.
+        value: f64,
+    },
     /// The fit ran but could not give an answer (no start converged, ...).
     #[error("fit failed: {0}")]
     Fit(String),
+    /// A file that could not be read.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// The system's error.
         #[source]
         source: std::io::Error,
+    },
+    /// An output (a CSV, a figure) that could not be written.
+    #[error("{path}: {source}")]
+    Output {
+        /// The file.
+        path: String,
+        /// The writer's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
 impl Error {
+    /// Bad input at a file, row and column.
     pub fn input(
         file: &str,
         row: Option<usize>,
@@ -66,9 +226,62 @@ impl Error {
             message: message.into(),
         }
     }
-    pub fn usage(message: impl Into<String>) -> Self {
-        Error::Usage(message.into())
+    /// A setting with a bad value.
+    pub fn setting(setting: Setting, message: impl Into<String>) -> Self {
+        Error::Setting {
+            setting,
+            message: message.into(),
+        }
+    }
+    /// Data that do not allow the analysis.
+    pub fn data(message: impl Into<String>) -> Self {
+        Error::Data(message.into())
+    }
+    /// An unknown name among `known`.
+    pub fn unknown(kind: &'static str, name: &str, known: impl Into<String>) -> Self {
+        Error::Unknown {
+            kind,
+            name: name.to_string(),
+            known: known.into(),
+        }
+    }
+    /// An output file that could not be written.
+    pub fn output(
+        path: impl fmt::Display,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Output {
+            path: path.to_string(),
+            source: source.into(),
+        }
+    }
+    /// True when the error is about the input (data, settings, names): the
+    /// caller can fix it; false for a fit that failed and for the system.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Input { .. }
+                | Error::Formula { .. }
+                | Error::Setting { .. }
+                | Error::Unknown { .. }
+                | Error::Data(_)
+                | Error::NeedsSchedule { .. }
+                | Error::NotPositiveInLogSpace { .. }
+        )
     }
 }
 
+fn needs_schedule(curve: &str, law: &str, known_until: Option<f64>) -> String {
+    match known_until {
+        None => {
+            format!("curve '{curve}' has no learning-rate column: the {law} law needs the schedule")
+        }
+        Some(s) => format!(
+            "curve '{curve}': the {law} law needs the learning rate, which the file gives only \
+             up to step {s}; give the schedule to forecast further"
+        ),
+    }
+}
+
+/// The library's result.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -24,12 +24,15 @@ use crate::stats::normal_quantile;
 use rayon::prelude::*;
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// A rolling-origin calibration of a law's extrapolation error: how far the law's predictions beyond its fitted range miss, per unit of extrapolation distance.
 pub struct Calibration {
     /// "rolling-origin".
     pub method: String,
+    /// Level of the quantile (the interval's coverage target).
     pub level: f64,
     /// Origins refitted, and scores (origin, later point) collected.
     pub origins: usize,
+    /// Scores (origin, later point) collected.
     pub scores: usize,
     /// Quantile of |ln y - ln prediction| per unit of extrapolation distance ln(x / x_last).
     pub per_distance: f64,

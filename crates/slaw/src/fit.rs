@@ -21,14 +21,18 @@ use crate::law::{Law, Named, Params};
 use crate::objective::{Loss, Objective, Space};
 use crate::observations::Observations;
 use crate::scaling::{self, Scales};
-use crate::solver::{LbfgsBox, Outcome, Solver, Status, Tolerances};
+use crate::solver::{LbfgsBox, Outcome, Solver, Termination, Tolerances};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
 #[derive(Debug, Clone)]
+/// How a law is fitted: the loss, the space, the solver's tolerances and the multi-start search.
 pub struct FitOptions {
+    /// The loss of the residuals (Huber by default).
     pub loss: Loss,
+    /// The space of the residuals (ln L by default).
     pub space: Space,
+    /// The local solver's stopping rules.
     pub tol: Tolerances,
     /// Starting points (internal units of the data); `None` uses the law's grid.
     pub starts: Option<Vec<Vec<f64>>>,
@@ -63,7 +67,10 @@ pub enum MultiStart {
     /// grid); stop once `agree` distinct starts reached the best optimum
     /// (objective within a relative tolerance and parameters close, see
     /// [`agrees`]) or the grid is exhausted.
-    Adaptive { agree: usize },
+    Adaptive {
+        /// Distinct agreeing starts to stop at.
+        agree: usize,
+    },
 }
 
 impl MultiStart {
@@ -104,33 +111,45 @@ pub struct Fit {
     /// `interval_level`), when computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intervals: Option<Named<Interval>>,
+    /// Level of `intervals` (e.g. 0.95), when computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_level: Option<f64>,
     /// Best parameters in the optimizer's units (ln for log parameters).
     #[serde(skip)]
     pub internal: Vec<f64>,
+    /// The objective at the best parameters.
     pub objective: f64,
     /// True when at least one start converged; the winner is the best converged start.
     pub converged: bool,
-    /// How the winning start's solver run ended: `converged`, or, for a fit
-    /// that did not converge, `iteration_limit` or `failed`.
-    pub termination: Status,
+    /// Why the winning start's solver stopped: converged, at a bound
+    /// (converged with a parameter on a bound), the iteration limit, a
+    /// failed line search, a non-finite objective.
+    pub termination: Termination,
+    /// The termination in words (the test that fired).
+    pub termination_message: String,
+    /// Starts run.
     pub n_starts: usize,
+    /// Starts that converged (at the screening tolerance).
     pub n_converged: usize,
     /// Index of the winning start in the grid, and that start (natural units).
     pub best_start: usize,
+    /// The winning start (natural units).
     pub best_start_point: Vec<f64>,
+    /// Solver iterations over all starts.
     pub iterations: u64,
+    /// Objective evaluations over all starts and polishes.
     pub evaluations: u64,
     /// Parameters whose optimum lies on (within 1e-6 of) a bound.
     pub at_bounds: Vec<String>,
     /// Parameters whose optimum lies outside the range spanned by the grid.
     pub outside_grid: Vec<String>,
+    /// What a reader should know about the fit (no convergence, a bound, one start).
     pub warnings: Vec<String>,
     /// Distinct local optima (internal units), best first, at most 5: used to
     /// warm-start bootstrap refits.
     #[serde(skip)]
     pub optima: Vec<Vec<f64>>,
+    /// Points fitted.
     pub n_points: usize,
     /// Distinct starts that reached the best optimum: objective within
     /// `BEST_TOLERANCE` (relative) after screening and parameters within
@@ -264,6 +283,7 @@ impl Fit {
     pub fn param(&self, name: &str) -> f64 {
         self.params.value(name)
     }
+    /// The parameters' names, in the law's order.
     pub fn param_names(&self) -> &[String] {
         self.params.names()
     }
@@ -406,6 +426,7 @@ fn unscaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Problem
     }
 }
 
+/// Fit `law` to `obs` with `solver` (see [`fit`]).
 pub fn fit_with(
     law: &Law,
     obs: &Observations,
@@ -414,7 +435,10 @@ pub fn fit_with(
 ) -> Result<FitResult> {
     check(law, obs)?;
     if opts.starts.as_ref().is_some_and(|s| s.is_empty()) {
-        return Err(Error::usage("no starting points"));
+        return Err(Error::setting(
+            crate::error::Setting::StartingGrid,
+            "no starting points",
+        ));
     }
     if opts.scale_free {
         if let Some(problem) = scaled_problem(law, obs, opts) {
@@ -426,6 +450,45 @@ pub fn fit_with(
     let problem = unscaled_problem(law, obs, opts);
     search(law, obs, &problem, opts, solver)?
         .ok_or_else(|| Error::Fit(format!("law '{}': could not map the optimum", law.name)))
+}
+
+/// The fit's termination: the winning start's (`winner`), as at a bound when
+/// it converged with parameters on a bound; when no start converged, the
+/// winner's reason for stopping.
+fn termination(
+    converged: bool,
+    winner: &Outcome,
+    at_bounds: &[String],
+    n_starts: usize,
+) -> (Termination, String) {
+    if !converged {
+        let reason = if winner.converged() {
+            // Converged but with a non-finite objective: not an optimum.
+            Termination::NonFinite
+        } else {
+            winner.termination
+        };
+        return (
+            reason,
+            format!(
+                "no start of {n_starts} converged; the best stopped: {}",
+                winner.message
+            ),
+        );
+    }
+    let how = if winner.converged() {
+        winner.message
+    } else {
+        "another start converged; the best point's polish stopped early"
+    };
+    if at_bounds.is_empty() {
+        (Termination::Converged, how.to_string())
+    } else {
+        (
+            Termination::AtBound,
+            format!("{how}, with {} on a bound", at_bounds.join(", ")),
+        )
+    }
 }
 
 /// Quasi-random extra starts over the span of `starts` widened by half on
@@ -516,7 +579,7 @@ fn search(
             .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
             .collect()
     };
-    let ok = |o: &Outcome| o.status == Status::Converged && o.f.is_finite();
+    let ok = |o: &Outcome| o.converged() && o.f.is_finite();
     let floor = 1e-14 * problem.obs.len() as f64;
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(starts.len());
     // Polished runs, by start position (a start is polished once).
@@ -538,9 +601,7 @@ fn search(
             outcomes
                 .iter()
                 .enumerate()
-                .filter(|(_, o)| {
-                    o.f.is_finite() && (!want_converged || o.status == Status::Converged)
-                })
+                .filter(|(_, o)| o.f.is_finite() && (!want_converged || o.converged()))
                 .min_by(|a, b| a.1.f.total_cmp(&b.1.f).then(a.0.cmp(&b.0)))
                 .map(|(i, _)| i)
         };
@@ -764,13 +825,15 @@ fn search(
         ));
     }
     warnings.extend(ident.warnings.iter().cloned());
-    // The winning start's own stop (a polish that cannot improve on a
-    // converged optimum ends in a failed line search: not a termination).
-    let termination = if converged {
-        Status::Converged
-    } else {
-        outcomes[best].status
-    };
+    let (termination, termination_message) = termination(
+        converged,
+        polish_cache
+            .get(&best)
+            .filter(|o| o.x == x)
+            .unwrap_or(&outcomes[best]),
+        &at_bounds,
+        outcomes.len(),
+    );
     Ok(Some(Fit {
         law: law.clone(),
         params: Params::new(law.param_names_owned(), law.to_natural(&x_nat)),
@@ -780,6 +843,7 @@ fn search(
         objective: fx,
         converged,
         termination,
+        termination_message,
         n_starts: outcomes.len(),
         n_converged,
         best_start: order.get(best).copied().unwrap_or(best),

@@ -21,6 +21,7 @@ use crate::objective::Objective;
 pub const FLAT_RATIO: f64 = 1e-8;
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
+/// What the data pin: standard errors, correlations and flat directions of a fit.
 pub struct Identifiability {
     /// How the standard errors were obtained.
     pub method: String,
@@ -43,6 +44,7 @@ pub struct Identifiability {
     pub at_start: Vec<String>,
     /// Union of the three lists, in parameter order: the data do not pin them.
     pub unidentified: Vec<String>,
+    /// What a reader should know (parameters the data do not pin).
     pub warnings: Vec<String>,
     /// Covariance in the search's parameters (row major).
     #[serde(skip)]

@@ -6,40 +6,49 @@ use crate::observations::Observations;
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(rename_all = "lowercase", tag = "kind")]
+/// The loss of a residual.
 pub enum Loss {
     /// Huber with threshold delta: r^2/2 inside, delta (|r| - delta/2) outside.
-    Huber { delta: f64 },
+    Huber {
+        /// The threshold between the quadratic and the linear part.
+        delta: f64,
+    },
     /// r^2.
     Squared,
 }
 
+/// The one formula of the loss of a residual `r` and its derivative:
+/// Huber with threshold `d` scaled by `c`, i.e. (c rho(r), c psi(r)) with
+/// rho = r^2/2 inside, d (|r| - d/2) outside, psi = clamp(r, -d, d).
+/// Squared error is `c = 2, d = inf` (r^2, 2r). Branch-free (selects), so
+/// loops over points vectorize. Every objective path (fused kernels,
+/// batch reduction) scores residuals through it.
+#[inline(always)]
+pub fn huber(r: f64, c: f64, d: f64) -> (f64, f64) {
+    let a = r.abs();
+    let rho = if a <= d {
+        0.5 * r * r
+    } else {
+        d * (a - 0.5 * d)
+    };
+    let psi = r.max(-d).min(d);
+    (c * rho, c * psi)
+}
+
 impl Loss {
-    #[inline]
-    pub fn rho(self, r: f64) -> f64 {
+    /// The (scale, threshold) of [`huber`] for this loss.
+    #[inline(always)]
+    pub fn huber_params(self) -> (f64, f64) {
         match self {
-            Loss::Huber { delta } => {
-                let a = r.abs();
-                if a <= delta {
-                    0.5 * r * r
-                } else {
-                    delta * (a - 0.5 * delta)
-                }
-            }
-            Loss::Squared => r * r,
-        }
-    }
-    /// d rho / d r.
-    #[inline]
-    pub fn psi(self, r: f64) -> f64 {
-        match self {
-            Loss::Huber { delta } => r.clamp(-delta, delta),
-            Loss::Squared => 2.0 * r,
+            Loss::Huber { delta } => (1.0, delta),
+            Loss::Squared => (2.0, f64::INFINITY),
         }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+/// The space residuals are taken in.
 pub enum Space {
     /// Residual ln(prediction) - ln(y).
     Log,
@@ -73,15 +82,20 @@ thread_local! {
 
 /// The objective for one law on one set of observations.
 pub struct Objective<'a> {
+    /// The law.
     pub law: &'a Law,
+    /// The points.
     pub obs: &'a Observations,
+    /// The loss of the residuals.
     pub loss: Loss,
+    /// The space of the residuals.
     pub space: Space,
     target: Vec<f64>,
     lnx: Vec<f64>,
 }
 
 impl<'a> Objective<'a> {
+    /// The objective of `law` on `obs` (targets and ln inputs computed once).
     pub fn new(law: &'a Law, obs: &'a Observations, loss: Loss, space: Space) -> Self {
         let target = match space {
             Space::Log => obs.y.iter().map(|y| y.ln()).collect(),
@@ -191,6 +205,7 @@ impl<'a> Objective<'a> {
         }
     }
 
+    /// The objective's value alone.
     pub fn value(&self, u: &[f64]) -> f64 {
         let mut g = vec![0.0; u.len()];
         self.value_grad(u, &mut g)
@@ -209,34 +224,18 @@ impl<'a> Objective<'a> {
         }
         (pred, jac)
     }
-
-    /// Residuals in the objective's space.
-    pub fn residuals(&self, u: &[f64]) -> Vec<f64> {
-        (0..self.obs.len())
-            .map(|i| {
-                let d = self.obs.dim();
-                let v = self.law.model.value_at(
-                    self.obs.point(i),
-                    &self.lnx[i * d..(i + 1) * d],
-                    self.obs.point_context(i),
-                    u,
-                );
-                match self.space {
-                    Space::Log => v.ln() - self.target[i],
-                    Space::Linear => v - self.target[i],
-                }
-            })
-            .collect()
-    }
 }
 
 /// What a fused kernel needs to score its predictions: the targets (in the
 /// objective's space), the weights and the loss.
 pub struct LossData<'a> {
+    /// Targets, in the objective's space.
     pub target: &'a [f64],
+    /// Weights of the points.
     pub weight: &'a [f64],
     /// Huber with threshold `delta`; otherwise squared error.
     pub huber: bool,
+    /// The Huber threshold (unused for squared error).
     pub delta: f64,
 }
 
@@ -256,16 +255,8 @@ pub fn weighted_loss(data: &LossData, t: f64, w: f64, pred: f64) -> (f64, f64) {
     } else {
         (2.0, f64::INFINITY)
     };
-    let r = pred - t;
-    let a = r.abs();
-    let inside = a <= d;
-    let rho = if inside {
-        0.5 * r * r
-    } else {
-        d * (a - 0.5 * d)
-    };
-    let psi = r.max(-d).min(d);
-    (c * w * rho, c * w * psi)
+    let (rho, psi) = huber(pred - t, c * w, d);
+    (rho, psi)
 }
 
 /// Sum over the `data.target.len()` points of the weighted loss of the
@@ -357,6 +348,11 @@ crate::multiversion! {
         grad: &mut [f64],
     ) -> f64 {
         let p = grad.len();
+        let (c, d) = if huber {
+            (1.0, delta)
+        } else {
+            (2.0, f64::INFINITY)
+        };
         let mut total = 0.0;
         for (((&pr, &t), &w), row) in pred
             .iter()
@@ -364,18 +360,7 @@ crate::multiversion! {
             .zip(weight)
             .zip(jac.chunks_exact(p))
         {
-            let r = pr - t;
-            let (rho, psi) = if huber {
-                let a = r.abs();
-                let rho = if a <= delta {
-                    0.5 * r * r
-                } else {
-                    delta * (a - 0.5 * delta)
-                };
-                (rho, r.clamp(-delta, delta))
-            } else {
-                (r * r, 2.0 * r)
-            };
+            let (rho, psi) = self::huber(pr - t, c, d);
             total += w * rho;
             let s = w * psi;
             for (g, j) in grad.iter_mut().zip(row) {
@@ -458,10 +443,15 @@ mod tests {
 
     #[test]
     fn huber_is_continuous_at_delta() {
-        let l = Loss::Huber { delta: 1e-3 };
-        let a = l.rho(1e-3 - 1e-12);
-        let b = l.rho(1e-3 + 1e-12);
+        let (c, d) = Loss::Huber { delta: 1e-3 }.huber_params();
+        let a = huber(1e-3 - 1e-12, c, d).0;
+        let b = huber(1e-3 + 1e-12, c, d).0;
         assert!((a - b).abs() < 1e-14);
-        assert_eq!(l.psi(5.0), 1e-3);
+        assert_eq!(huber(5.0, c, d).1, 1e-3);
+        assert_eq!(huber(-5.0, c, d).1, -1e-3);
+        // Squared error: r^2 and 2r, exactly.
+        let (c, d) = Loss::Squared.huber_params();
+        assert_eq!(huber(3.0, c, d), (9.0, 6.0));
+        assert_eq!(huber(-0.1, c, d), (0.1f64 * 0.1, -0.2));
     }
 }

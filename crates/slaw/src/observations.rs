@@ -16,11 +16,15 @@ pub enum Domain {
 }
 
 #[derive(Debug, Clone)]
+/// Named numeric inputs, a loss and weights per point, with the source line of each point (for error messages).
 pub struct Observations {
+    /// Names of the inputs (the x columns).
     pub input_names: Vec<String>,
     /// Row-major inputs: point i is `x[i * dim .. (i + 1) * dim]`.
     pub x: Vec<f64>,
+    /// The loss of each point.
     pub y: Vec<f64>,
+    /// The weight of each point (1 by default).
     pub weight: Vec<f64>,
     /// Group key of each point ("" when not grouped).
     pub group: Vec<String>,
@@ -28,36 +32,46 @@ pub struct Observations {
     pub held: Vec<bool>,
     /// Line number in the source file of each point, for messages.
     pub line: Vec<usize>,
+    /// The file the points came from.
     pub source: String,
     /// Per-point context a law reads beside its inputs (integers, not
     /// inputs: the group of a per-group law, the curve and point of a
     /// multi-curve forecast law), `context_dim` per point, row major; empty
     /// when the law takes none.
     pub context: Vec<u32>,
+    /// Context integers per point (0 when the law takes none).
     pub context_dim: usize,
 }
 
 /// Which columns to read.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
+    /// The input columns, in the order of the law's inputs.
     pub x: Vec<String>,
+    /// The loss column.
     pub y: String,
+    /// The weight column.
     pub weight: Option<String>,
+    /// The column whose values split the points into groups (one fit each).
     pub group: Option<String>,
     /// A column flagging held-out points (1/true/yes vs 0/false/no/empty).
     pub holdout: Option<String>,
 }
 
 impl Observations {
+    /// Number of inputs.
     pub fn dim(&self) -> usize {
         self.input_names.len()
     }
+    /// Number of points.
     pub fn len(&self) -> usize {
         self.y.len()
     }
+    /// True when there are no points.
     pub fn is_empty(&self) -> bool {
         self.y.is_empty()
     }
+    /// The inputs of point `i`.
     pub fn point(&self, i: usize) -> &[f64] {
         let d = self.dim();
         &self.x[i * d..(i + 1) * d]
@@ -200,15 +214,14 @@ impl Observations {
                 }
             }
             if log_y && self.y[i] <= 0.0 {
-                return Err(Error::input(
-                    &self.source,
-                    Some(self.line[i]),
-                    Some(y_name),
-                    format!(
-                        "value {} must be > 0 to fit in log space (use --space linear)",
-                        self.y[i]
-                    ),
-                ));
+                return Err(Error::NotPositiveInLogSpace {
+                    location: crate::error::Location {
+                        file: self.source.clone(),
+                        row: Some(self.line[i]),
+                        column: Some(y_name.to_string()),
+                    },
+                    value: self.y[i],
+                });
             }
         }
         Ok(())
@@ -252,6 +265,7 @@ impl Observations {
         seen
     }
 
+    /// Indices of the points of group `key`.
     pub fn group_indices(&self, key: &str) -> Vec<usize> {
         (0..self.len()).filter(|&i| self.group[i] == key).collect()
     }
@@ -260,10 +274,13 @@ impl Observations {
 /// Which points are held out of the fit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Holdout {
+    /// Nothing held out.
     None,
     /// The k points with the largest value of input `input` (index), per group.
     Largest {
+        /// Points held out per group.
         k: usize,
+        /// Index of the input ranked.
         input: usize,
     },
     /// The points flagged in the observations' `held` column.
@@ -280,24 +297,31 @@ impl Holdout {
             ["largest", rest @ ..] if rest.len() <= 2 => {
                 let k = match rest.first() {
                     Some(k) => k.parse::<usize>().map_err(|_| {
-                        Error::usage(format!("--holdout {s}: '{k}' is not a count"))
+                        Error::setting(
+                            crate::error::Setting::Holdout,
+                            format!("{s}: '{k}' is not a count"),
+                        )
                     })?,
                     None => 1,
                 };
                 let input = match rest.get(1) {
                     Some(name) => input_names.iter().position(|n| n == name).ok_or_else(|| {
-                        Error::usage(format!(
-                            "--holdout {s}: '{name}' is not one of the inputs ({})",
-                            input_names.join(", ")
-                        ))
+                        Error::setting(
+                            crate::error::Setting::Holdout,
+                            format!(
+                                "{s}: '{name}' is not one of the inputs ({})",
+                                input_names.join(", ")
+                            ),
+                        )
                     })?,
                     None => 0,
                 };
                 Ok(Holdout::Largest { k, input })
             }
-            _ => Err(Error::usage(format!(
-                "--holdout '{s}': expected none, column, largest:K or largest:K:INPUT"
-            ))),
+            _ => Err(Error::setting(
+                crate::error::Setting::Holdout,
+                format!("'{s}': expected none, column, largest:K or largest:K:INPUT"),
+            )),
         }
     }
 

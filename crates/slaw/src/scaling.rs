@@ -20,7 +20,9 @@ use crate::observations::Observations;
 /// ln of the scale of each input and of the output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scales {
+    /// ln of each input's scale.
     pub ln_x: Vec<f64>,
+    /// ln of the output's scale.
     pub ln_y: f64,
 }
 
@@ -50,6 +52,7 @@ impl Scales {
         Scales { ln_x, ln_y }
     }
 
+    /// True when every scale is 1 (the data's own units).
     pub fn is_identity(&self) -> bool {
         self.ln_y == 0.0 && self.ln_x.iter().all(|&v| v == 0.0)
     }

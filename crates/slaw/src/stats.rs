@@ -1,4 +1,70 @@
-//! Small statistics shared by the decisions' intervals.
+//! Small statistics shared by the fits, the decisions and their intervals:
+//! the normal quantile, percentiles, and the error sums behind R^2, MAE and
+//! RMSE (the Huber loss is `objective::huber`).
+
+/// Sums of the errors of predictions against the truth, over the pairs:
+/// what R^2, MAE, RMSE and the largest error are computed from (one pass,
+/// in order, so every caller gets the same bits).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ErrorSums {
+    /// Pairs summed.
+    pub n: usize,
+    /// Sum of (pred - truth)^2.
+    pub ss_res: f64,
+    /// Sum of (truth - mean truth)^2.
+    pub ss_tot: f64,
+    /// Sum of |pred - truth|.
+    pub sum_abs: f64,
+    /// Largest |pred - truth|.
+    pub max_abs: f64,
+}
+
+impl ErrorSums {
+    /// The sums over the pairs of `pred` and `truth` (up to the shorter).
+    pub fn new(pred: &[f64], truth: &[f64]) -> ErrorSums {
+        let n = truth.len().max(1) as f64;
+        let mean = truth.iter().sum::<f64>() / n;
+        let (mut ss_res, mut ss_tot, mut sum_abs, mut max_abs) = (0.0, 0.0, 0.0, 0.0f64);
+        for (p, t) in pred.iter().zip(truth) {
+            let e = p - t;
+            ss_res += e * e;
+            ss_tot += (t - mean) * (t - mean);
+            sum_abs += e.abs();
+            max_abs = max_abs.max(e.abs());
+        }
+        ErrorSums {
+            n: truth.len(),
+            ss_res,
+            ss_tot,
+            sum_abs,
+            max_abs,
+        }
+    }
+    /// 1 - ss_res / ss_tot (not finite when the truth is constant).
+    pub fn r2(&self) -> f64 {
+        1.0 - self.ss_res / self.ss_tot
+    }
+    /// Mean absolute error.
+    pub fn mae(&self) -> f64 {
+        self.sum_abs / self.n.max(1) as f64
+    }
+    /// Root mean squared error.
+    pub fn rmse(&self) -> f64 {
+        (self.ss_res / self.n.max(1) as f64).sqrt()
+    }
+}
+
+/// Percentile `q` in [0, 1] of sorted data with linear interpolation (NaN
+/// when empty).
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let i = pos.floor() as usize;
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + (sorted[j] - sorted[i]) * (pos - i as f64)
+}
 
 /// The standard normal quantile (Acklam's rational approximation, relative
 /// error < 1.2e-9), for p in (0, 1).

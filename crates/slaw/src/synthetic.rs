@@ -11,6 +11,7 @@ pub use rand_distr_lite::standard_normal;
 /// A tiny Box-Muller normal sampler (no extra dependency for one function).
 mod rand_distr_lite {
     use rand::RngExt;
+    /// A standard normal draw (Box-Muller).
     pub fn standard_normal<R: rand::Rng>(rng: &mut R) -> f64 {
         let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
         let u2: f64 = rng.random_range(0.0..1.0);

@@ -11,7 +11,9 @@ use std::path::Path;
 pub struct Table {
     /// Name shown in error messages (the file path, or a label).
     pub source: String,
+    /// Column names, from the header.
     pub columns: Vec<String>,
+    /// Cells, row by row, as text.
     pub rows: Vec<Vec<String>>,
     /// The line number in the file of each row (the header of a CSV is line 1).
     pub row_numbers: Vec<usize>,
@@ -87,6 +89,7 @@ impl Table {
         }
     }
 
+    /// A table from delimited text (CSV, TSV) with a header line; `source` names it in errors.
     pub fn from_delimited(source: &str, text: &str, delimiter: u8) -> Result<Table> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -250,19 +253,25 @@ impl Table {
     /// expression reads, or a value that is not finite, is an error naming
     /// the row and column.
     pub fn derive(&mut self, spec: &str) -> Result<()> {
-        let (name, expr) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::usage(format!("derived column '{spec}': expected NAME=EXPR")))?;
+        let (name, expr) = spec.split_once('=').ok_or_else(|| {
+            Error::setting(
+                crate::error::Setting::Derive,
+                format!("'{spec}': expected NAME=EXPR"),
+            )
+        })?;
         let name = name.trim();
         if name.is_empty() || self.columns.iter().any(|c| c == name) {
-            return Err(Error::usage(format!(
-                "derived column '{name}': {}",
-                if name.is_empty() {
-                    "empty name"
-                } else {
-                    "a column of that name exists"
-                }
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::Derive,
+                format!(
+                    "'{name}': {}",
+                    if name.is_empty() {
+                        "empty name"
+                    } else {
+                        "a column of that name exists"
+                    }
+                ),
+            ));
         }
         let e = crate::law::formula::ColumnExpr::parse(expr.trim(), &self.columns)?;
         let mut values = vec![f64::NAN; self.columns.len()];
@@ -294,6 +303,7 @@ impl Table {
         self.rows[row_index][col].trim().is_empty()
     }
 
+    /// Index of column `name` (an error naming the file when it has none).
     pub fn column_index(&self, name: &str) -> Result<usize> {
         self.columns.iter().position(|c| c == name).ok_or_else(|| {
             Error::input(
@@ -358,6 +368,7 @@ impl Table {
         self.row_numbers[row_index]
     }
 
+    /// The text of a cell.
     pub fn text(&self, row_index: usize, col: usize) -> &str {
         &self.rows[row_index][col]
     }

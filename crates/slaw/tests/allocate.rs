@@ -41,7 +41,7 @@ fn chinchilla_allocation_exponent_and_its_interval() {
 #[test]
 fn chinchilla_three_methods() {
     use allocate::isoflop::Budgets;
-    use allocate::methods::{allocate_group, Method, Options};
+    use allocate::methods::{allocate_group, AllocationMethod, Options};
     let Some(path) = common::shared_data("chinchilla/svg_extracted_data.csv") else {
         return;
     };
@@ -56,7 +56,7 @@ fn chinchilla_three_methods() {
     assert_eq!(groups[0].1.len(), 240);
     let fit = FitOptions::default();
     let o = Options {
-        method: Method::All,
+        method: AllocationMethod::All,
         budgets: &[1e21],
         grouping: Budgets::Gap(1.25),
         bootstrap: 200,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use slaw::forecast::{fit_curves, protocol, Curve, Method};
+use slaw::forecast::{fit_curves, protocol, Curve, CurveLaw};
 
 #[test]
 fn schedule_protocol_reaches_the_published_accuracy() {
@@ -13,10 +13,10 @@ fn schedule_protocol_reaches_the_published_accuracy() {
     let rows = protocol::schedules(
         &dir,
         &[
-            Method::Tissue,
-            Method::MultiPower,
-            Method::MultiPowerWarmup,
-            Method::Power,
+            CurveLaw::Tissue,
+            CurveLaw::MultiPower,
+            CurveLaw::MultiPowerWarmup,
+            CurveLaw::Power,
         ],
     )
     .unwrap();
@@ -93,7 +93,7 @@ fn published_parameters_reproduce_the_published_accuracy() {
             .collect();
         // Fitted only to get the law on these curves; evaluated at `p`.
         let upto: Vec<usize> = (0..9).map(|i| if i == 0 { 20 } else { 0 }).collect();
-        let r2 = |m: Method| {
+        let r2 = |m: CurveLaw| {
             let f = fit_curves(m, &curves, &upto).unwrap();
             (3..9)
                 .map(|ci| {
@@ -104,7 +104,7 @@ fn published_parameters_reproduce_the_published_accuracy() {
                 .sum::<f64>()
                 / 6.0
         };
-        let (warm, plain) = (r2(Method::MultiPowerWarmup), r2(Method::MultiPower));
+        let (warm, plain) = (r2(CurveLaw::MultiPowerWarmup), r2(CurveLaw::MultiPower));
         eprintln!("{size}M at the published parameters: warmup-aware {warm:.4}, plain {plain:.4}");
         assert!(warm >= floor, "{size}M: {warm}");
         assert!(plain < 0.9, "{size}M: {plain}");
@@ -151,7 +151,7 @@ fn warmup_aware_parameters_are_recovered() {
     let upto: Vec<usize> = (0..4)
         .map(|i| if i < 3 { curves[i].len() } else { 0 })
         .collect();
-    let f = fit_curves(Method::MultiPowerWarmup, &curves, &upto).unwrap();
+    let f = fit_curves(CurveLaw::MultiPowerWarmup, &curves, &upto).unwrap();
     eprintln!("recovered {:?}", f.params);
     assert!(f.converged);
     for (j, tol) in [(0, 0.01), (1, 0.05), (2, 0.05), (3, 0.05)] {
@@ -167,7 +167,7 @@ fn warmup_aware_parameters_are_recovered() {
             unseen.step[i]
         );
     }
-    let plain = fit_curves(Method::MultiPower, &curves, &upto).unwrap();
+    let plain = fit_curves(CurveLaw::MultiPower, &curves, &upto).unwrap();
     let shift = plain.params[0] - f.params[0];
     eprintln!("L0 without the warmup term: {} (+{shift})", plain.params[0]);
     assert!(
@@ -211,7 +211,7 @@ fn calibrated_intervals_cover_synthetic_curves() {
                 loss,
                 schedule: None,
             };
-            let f = fit_curves(Method::Power, std::slice::from_ref(&c), &[20]).unwrap();
+            let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[20]).unwrap();
             let iv = f.intervals(&[(0, 39)], 100, 0, level);
             if matches!(iv.kind, slaw::forecast::IntervalKind::Backtest { .. }) {
                 calibrated += 1;
@@ -236,7 +236,7 @@ fn early_to_final_on_the_misfitting_runs() {
     let Some(path) = common::shared_data("loss-curves/misfitting/scaling_results.csv") else {
         return;
     };
-    let rows = protocol::early_to_final(&path, &Method::ALL, &[0.25, 0.5], None).unwrap();
+    let rows = protocol::early_to_final(&path, &CurveLaw::ALL, &[0.25, 0.5], None).unwrap();
     assert_eq!(rows.len(), 6, "three step-only methods x two fractions");
     let get = |f: f64, m: &str| {
         rows.iter()
@@ -266,7 +266,7 @@ fn schedule_laws_need_a_learning_rate() {
         loss: (1..=20).map(|k| 3.0 + 1.0 / k as f64).collect(),
         schedule: None,
     };
-    let err = fit_curves(Method::Tissue, std::slice::from_ref(&c), &[10])
+    let err = fit_curves(CurveLaw::Tissue, std::slice::from_ref(&c), &[10])
         .unwrap_err()
         .to_string();
     assert!(err.contains("no learning-rate column"), "{err}");
@@ -275,7 +275,7 @@ fn schedule_laws_need_a_learning_rate() {
         loss: c.step.iter().map(|t| 2.0 + 30.0 * t.powf(-0.5)).collect(),
         ..c
     };
-    let f = fit_curves(Method::Power, std::slice::from_ref(&c), &[10]).unwrap();
+    let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[10]).unwrap();
     assert!(
         (f.params[1] - 0.5).abs() < 1e-4 && (f.params[2] - 2.0).abs() < 1e-4,
         "{:?}",
@@ -288,7 +288,7 @@ mod real_step_axis {
     //! Steps are a real axis (tokens, epochs, samples): crash inputs of the
     //! hardening issue, kept as regression tests.
     use slaw::forecast::job::{run, Choice, Data, Request};
-    use slaw::forecast::{Curve, Method, Schedule};
+    use slaw::forecast::{Curve, CurveLaw, Schedule};
 
     fn curve(step: Vec<f64>) -> Curve {
         let n = step.len() as f64;
@@ -311,7 +311,7 @@ mod real_step_axis {
 
     fn request(at: Vec<f64>, schedule: Option<Schedule>) -> Request {
         Request {
-            choice: Choice::Law(Method::MultiPower),
+            choice: Choice::Law(CurveLaw::MultiPower),
             fit_until: 0.6,
             at,
             schedule,
@@ -390,7 +390,7 @@ fn protocol_targets() -> Vec<(&'static str, String)> {
 
 /// Mean absolute relative error of the final loss of the six schedules
 /// predicted by `what_if` from the three fitted runs, per size.
-fn what_if_final_errors(dir: &std::path::Path, method: Method) -> Vec<(String, f64)> {
+fn what_if_final_errors(dir: &std::path::Path, method: CurveLaw) -> Vec<(String, f64)> {
     use slaw::forecast::whatif::{what_if, Options, Target};
     use slaw::forecast::Schedule;
     let mut out = Vec::new();
@@ -452,9 +452,9 @@ fn what_if_predicts_the_final_loss_of_unseen_schedules() {
     // R^2 on the protocol rose from 0.9968 / 0.9964 to 0.9984 / 0.9981); the
     // warmup-aware variant is held to the goal, 0.5%.
     for (m, limits) in [
-        (Method::Tissue, [0.0023, 0.0029]),
-        (Method::MultiPower, [0.0035, 0.0036]),
-        (Method::MultiPowerWarmup, [0.005, 0.005]),
+        (CurveLaw::Tissue, [0.0023, 0.0029]),
+        (CurveLaw::MultiPower, [0.0035, 0.0036]),
+        (CurveLaw::MultiPowerWarmup, [0.005, 0.005]),
     ] {
         let e = what_if_final_errors(&dir, m);
         for ((size, mae), limit) in e.iter().zip(limits) {
@@ -483,7 +483,7 @@ fn a_long_curve_is_fitted_on_bins_and_predicted_everywhere() {
     let f = c.features().unwrap();
     let truth = |i: usize| 2.5 + 0.6 * f.s1[i].powf(-0.45) - 2.0 * f.s2[i];
     c.loss = (0..n).map(truth).collect();
-    let fit = fit_curves(Method::Tissue, std::slice::from_ref(&c), &[n / 2]).unwrap();
+    let fit = fit_curves(CurveLaw::Tissue, std::slice::from_ref(&c), &[n / 2]).unwrap();
     assert!(fit.converged);
     for i in [0, n / 2, n - 1] {
         let (p, t) = (fit.predict(0, i), truth(i));

@@ -192,7 +192,7 @@ fn clear_errors_for_runs_that_cannot_be_fitted() {
     .unwrap_err()
     .to_string();
     assert!(
-        err.contains("row 2") && err.contains("--experiment-col"),
+        err.contains("row 2") && err.contains("experiment column"),
         "{err}"
     );
     // A single factor value: nothing to fit.

@@ -4,7 +4,7 @@
 //! BENCHMARKS.md reports (with margin).
 
 use slaw::forecast::realruns::{fit_count, forecast, position_fit, read_runs, Contender, Run};
-use slaw::forecast::Method;
+use slaw::forecast::CurveLaw;
 use std::path::PathBuf;
 
 fn runs() -> Vec<Run> {
@@ -69,7 +69,7 @@ fn mape(runs: &[Run], fraction: f64, c: Contender) -> f64 {
 fn forecasts_at_20_percent_within_reported_errors() {
     let runs = runs();
     let temporal = mape(&runs, 0.2, Contender::Temporal(None));
-    let recip = mape(&runs, 0.2, Contender::Law(Method::Reciprocal));
+    let recip = mape(&runs, 0.2, Contender::Law(CurveLaw::Reciprocal));
     assert!(temporal < TEMPORAL_MAPE_20_MAX, "temporal {temporal}");
     assert!(recip < RECIPROCAL_MAPE_20_MAX, "reciprocal {recip}");
 }

@@ -184,10 +184,10 @@ pub fn check_path(path: &Path) -> Result<()> {
         .to_ascii_lowercase();
     match ext.as_str() {
         "svg" | "png" => Ok(()),
-        _ => Err(Error::usage(format!(
-            "{}: plots are written as .svg or .png",
-            path.display()
-        ))),
+        _ => Err(Error::setting(
+            slaw::error::Setting::PlotPath,
+            format!("{}: plots are written as .svg or .png", path.display()),
+        )),
     }
 }
 
@@ -204,7 +204,7 @@ pub fn save(fig: &Figure, path: &Path) -> Result<()> {
     } else {
         draw(SVGBackend::new(path, SIZE).into_drawing_area(), fig)
     };
-    res.map_err(|e| Error::usage(format!("{}: cannot draw the plot: {e}", path.display())))
+    res.map_err(|e| Error::output(path.display(), format!("cannot draw the plot: {e}")))
 }
 
 /// The figure as SVG text (for reports and tests).
@@ -215,7 +215,7 @@ pub fn to_svg(fig: &Figure) -> Result<String> {
         SVGBackend::with_string(&mut out, SIZE).into_drawing_area(),
         fig,
     )
-    .map_err(|e| Error::usage(format!("cannot draw the plot: {e}")))?;
+    .map_err(|e| Error::output("<svg>", format!("cannot draw the plot: {e}")))?;
     Ok(out)
 }
 

@@ -4,7 +4,7 @@ use super::num;
 use slaw::forecast::job::ForecastOutput;
 use slaw::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
 use slaw::forecast::temporal::TemporalFit;
-use slaw::forecast::trajectory::Form;
+use slaw::forecast::trajectory::TrajectoryForm;
 use std::fmt::Write;
 
 pub fn forecast_report(o: &ForecastOutput) -> String {
@@ -138,7 +138,7 @@ fn temporal_section(t: &TemporalFit) -> String {
             "; no learning rate: the lr form is not a candidate"
         }
     );
-    let names: Vec<&str> = Form::ALL.iter().map(|f| f.name()).collect();
+    let names: Vec<&str> = TrajectoryForm::ALL.iter().map(|f| f.name()).collect();
     let _ = writeln!(
         s,
         "{:<4} {:<11} {:<34} {}",

@@ -4,7 +4,7 @@ pub mod forecast;
 pub mod joint;
 pub mod summary;
 
-use slaw::analysis::{GroupFit, Ranked};
+use slaw::analysis::{GroupFit, RankedLaw};
 use slaw::law::Law;
 use std::fmt::Write;
 
@@ -81,6 +81,12 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             f.best_start,
             f.iterations,
             f.evaluations
+        );
+        let _ = writeln!(
+            s,
+            "termination: {} ({})",
+            f.termination.name(),
+            f.termination_message
         );
         let _ = writeln!(s, "objective: {:.7e} on {} points", f.objective, f.n_points);
         let id = &f.identifiability;
@@ -206,7 +212,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
     s
 }
 
-pub fn compare_report(ranked: &[Ranked]) -> String {
+pub fn compare_report(ranked: &[RankedLaw]) -> String {
     let mut s = String::new();
     let held = ranked.iter().any(|r| !r.heldout_rmsd_log.is_nan());
     let _ = writeln!(

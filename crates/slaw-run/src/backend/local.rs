@@ -50,7 +50,10 @@ impl Backend for Local {
             .stderr(err)
             .process_group(0)
             .spawn()
-            .map_err(|e| Error::Usage(format!("cannot start 'sh -c {}': {e}", l.command)))?;
+            .map_err(|e| Error::Spawn {
+                what: format!("cannot start 'sh -c {}'", l.command),
+                source: e,
+            })?;
         let pid = child.id().to_string();
         self.children.insert(pid.clone(), child);
         Ok(pid)
@@ -72,7 +75,10 @@ impl Backend for Local {
                     signal: st.signal(),
                 })
             }
-            Err(e) => Err(Error::Usage(format!("waiting for process {handle}: {e}"))),
+            Err(e) => Err(Error::Spawn {
+                what: format!("waiting for process {handle}"),
+                source: e,
+            }),
         }
     }
 

@@ -42,14 +42,15 @@ impl Slurm {
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<String> {
-    let out = cmd
-        .output()
-        .map_err(|e| Error::Usage(format!("cannot run {what}: {e}")))?;
+    let out = cmd.output().map_err(|e| Error::Spawn {
+        what: format!("cannot run {what}"),
+        source: e,
+    })?;
     if !out.status.success() {
-        return Err(Error::Usage(format!(
-            "{what} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        return Err(Error::Command {
+            what: what.to_string(),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
     Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }
@@ -69,7 +70,7 @@ pub fn job_script(l: &Launch) -> Result<String> {
             .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
             && c.all(|x| x.is_ascii_alphanumeric() || x == '_');
         if !name_ok {
-            return Err(Error::Usage(format!(
+            return Err(Error::Template(format!(
                 "'{k}' is not an environment variable name"
             )));
         }
@@ -101,7 +102,10 @@ impl Backend for Slurm {
         )?;
         let id = out.trim().split(';').next().unwrap_or("").to_string();
         if id.is_empty() {
-            return Err(Error::Usage("sbatch printed no job id".into()));
+            return Err(Error::Command {
+                what: "sbatch".into(),
+                message: "it printed no job id".into(),
+            });
         }
         self.jobs.push(id.clone());
         Ok(id)
@@ -111,7 +115,10 @@ impl Backend for Slurm {
         let out = Command::new("scontrol")
             .args(["show", "job", handle, "-o"])
             .output()
-            .map_err(|e| Error::Usage(format!("cannot run scontrol: {e}")))?;
+            .map_err(|e| Error::Spawn {
+                what: "cannot run scontrol".into(),
+                source: e,
+            })?;
         let text = String::from_utf8_lossy(&out.stdout);
         let field = |k: &str| {
             text.split_whitespace()

@@ -10,7 +10,7 @@ use crate::observations::Observations;
 /// Which allocation method(s) to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Method {
+pub enum AllocationMethod {
     /// Approach 3: the parametric law L = E + A/N^alpha + B/D^beta.
     Parametric,
     /// Approach 2: isoFLOP profiles.
@@ -21,16 +21,16 @@ pub enum Method {
     All,
 }
 
-impl Method {
-    fn runs(&self, m: Method) -> bool {
-        *self == Method::All || *self == m
+impl AllocationMethod {
+    fn runs(&self, m: AllocationMethod) -> bool {
+        *self == AllocationMethod::All || *self == m
     }
 }
 
 /// Options of a group's analysis.
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
-    pub method: Method,
+    pub method: AllocationMethod,
     pub budgets: &'a [f64],
     pub grouping: Budgets,
     pub bootstrap: usize,
@@ -78,7 +78,7 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         failed: Vec::new(),
         disagreement: None,
     };
-    if o.method.runs(Method::Parametric) {
+    if o.method.runs(AllocationMethod::Parametric) {
         let obs = Observations::from_columns(
             &["N", "D"],
             &[
@@ -101,22 +101,22 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
     }
     let groups = isoflop::group(runs, o.grouping);
     for (m, p) in [
-        (Method::Isoflop, Profile::Isoflop),
-        (Method::Envelope, Profile::Envelope),
+        (AllocationMethod::Isoflop, Profile::Isoflop),
+        (AllocationMethod::Envelope, Profile::Envelope),
     ] {
         if !o.method.runs(m) {
             continue;
         }
         match isoflop::analyse(&groups, p, o.budgets, o.bootstrap, o.level, o.seed) {
             Ok(r) => {
-                if m == Method::Isoflop {
+                if m == AllocationMethod::Isoflop {
                     out.isoflop = Some(r)
                 } else {
                     out.envelope = Some(r)
                 }
             }
             Err(e) => out.failed.push((
-                if m == Method::Isoflop {
+                if m == AllocationMethod::Isoflop {
                     "isoflop"
                 } else {
                     "envelope"

@@ -30,10 +30,13 @@ impl Chinchilla {
     /// From the catalog law's parameter order (A, alpha, B, beta, E).
     pub fn from_params(p: &[f64]) -> Result<Chinchilla> {
         let [a, alpha, b, beta, e] = p else {
-            return Err(Error::usage(format!(
-                "the Chinchilla law has 5 parameters (A, alpha, B, beta, E), got {}",
-                p.len()
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::LawParams,
+                format!(
+                    "the Chinchilla law has 5 parameters (A, alpha, B, beta, E), got {}",
+                    p.len()
+                ),
+            ));
         };
         let c = Chinchilla {
             a: *a,
@@ -45,9 +48,10 @@ impl Chinchilla {
         if !(c.a > 0.0 && c.b > 0.0 && c.alpha > 0.0 && c.beta > 0.0 && c.e >= 0.0)
             || p.iter().any(|v| !v.is_finite())
         {
-            return Err(Error::usage(format!(
-                "allocation needs A, B, alpha, beta > 0 and E >= 0 (got {p:?})"
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::LawParams,
+                format!("allocation needs A, B, alpha, beta > 0 and E >= 0 (got {p:?})"),
+            ));
         }
         Ok(c)
     }
@@ -77,7 +81,7 @@ impl Chinchilla {
     /// the loss and the law at infinite data.
     pub fn tokens_at_loss(&self, n: f64, loss: f64) -> Option<f64> {
         let gap = loss - self.predict(n, f64::MAX);
-        if !(gap > 0.0) {
+        if gap.is_nan() || gap <= 0.0 {
             return None;
         }
         let d = ((self.b.ln() - gap.ln()) / self.beta).exp();
@@ -173,9 +177,10 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
 
 fn check_budgets(budgets: &[f64]) -> Result<()> {
     if budgets.is_empty() || budgets.iter().any(|c| !(c.is_finite() && *c > 0.0)) {
-        return Err(Error::usage(format!(
-            "compute budgets must be positive FLOP counts (got {budgets:?})"
-        )));
+        return Err(Error::setting(
+            crate::error::Setting::ComputeBudgets,
+            format!("must be positive FLOP counts (got {budgets:?})"),
+        ));
     }
     Ok(())
 }

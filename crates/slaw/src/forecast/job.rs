@@ -5,7 +5,7 @@
 use super::positions::PositionCurves;
 use super::temporal::{self, TemporalFit};
 use super::{
-    accuracy, fit_curves, fit_curves_from, Accuracy, Curve, IntervalKind, Method, Schedule,
+    accuracy, fit_curves, fit_curves_from, Accuracy, Curve, CurveLaw, IntervalKind, Schedule,
 };
 use crate::extrapolation::Calibration;
 use crate::law::Params;
@@ -15,7 +15,7 @@ use crate::{Error, Result};
 /// (per-position data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
-    Law(Method),
+    Law(CurveLaw),
     Temporal,
     /// A law chosen on the window: schedule-aware when the window pins its
     /// annealing terms, by held-out error on the window's tail (see `choose`).
@@ -37,12 +37,16 @@ impl Choice {
             "temporal" => Ok(Choice::Temporal),
             "auto" if positions => Ok(Choice::Temporal),
             "auto" if lr => Ok(Choice::Auto),
-            "auto" => Ok(Choice::Law(Method::Reciprocal)),
-            _ => Method::parse(s).map(Choice::Law).map_err(|_| {
-                Error::usage(format!(
-                    "unknown forecast method '{s}' (known: auto, temporal, {})",
-                    Method::ALL.map(|m| m.name()).join(", ")
-                ))
+            "auto" => Ok(Choice::Law(CurveLaw::Reciprocal)),
+            _ => CurveLaw::parse(s).map(Choice::Law).map_err(|_| {
+                Error::unknown(
+                    "forecast method",
+                    s,
+                    format!(
+                        "auto, temporal, {}",
+                        CurveLaw::ALL.map(|m| m.name()).join(", ")
+                    ),
+                )
             }),
         }
     }
@@ -133,8 +137,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     }
     let last = *curve.step.last().expect("curves are not empty");
     if !(req.fit_until > 0.0 && req.fit_until.is_finite()) {
-        return Err(Error::usage(
-            "--fit-until must be > 0 (a fraction <= 1 or a step)",
+        return Err(Error::setting(
+            crate::error::Setting::FitUntil,
+            "must be > 0 (a fraction <= 1 or a step)",
         ));
     }
     let until = if req.fit_until <= 1.0 {
@@ -148,26 +153,28 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         req.at.clone()
     };
     if let Some(t) = at.iter().find(|t| t.is_nan() || **t <= 0.0) {
-        return Err(Error::usage(format!("--at steps must be > 0 (got {t})")));
+        return Err(Error::setting(
+            crate::error::Setting::ForecastAt,
+            format!("steps must be > 0 (got {t})"),
+        ));
     }
     let needs_lr = match req.choice {
         Choice::Law(m) => m.needs_lr(),
         Choice::Temporal | Choice::Auto => false,
     };
-    if needs_lr && curve.schedule.is_none() {
-        if let Some(t) = at.iter().find(|&&t| t > last * 1.001) {
-            return Err(Error::usage(format!(
-                "--at {t}: the {} law needs the learning rate, which the file gives only up to step {last}; give the schedule with --schedule to forecast further",
-                req.choice.name()
-            )));
-        }
+    if needs_lr && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001) {
+        return Err(Error::NeedsSchedule {
+            curve: curve.name.clone(),
+            law: req.choice.name().to_string(),
+            known_until: Some(last),
+        });
     }
     if needs_lr && curve.schedule.is_none() && curve.lr.is_none() {
-        return Err(Error::usage(format!(
-            "curve '{}' has no learning-rate column: the {} law needs the schedule (an lr column or --schedule)",
-            curve.name,
-            req.choice.name()
-        )));
+        return Err(Error::NeedsSchedule {
+            curve: curve.name.clone(),
+            law: req.choice.name().to_string(),
+            known_until: None,
+        });
     }
     // The curve with every forecast step on it (loss unknown there).
     let ext = curve.with_steps(&at);
@@ -206,8 +213,8 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                 run_temporal(p, &curve, &ext, kp, req)?
             }
             Data::Aggregate(_) => {
-                return Err(Error::usage(
-                    "the temporal law needs per-position data: a file with step, position and loss columns (see examples/per_position_loss.py), or --position-col",
+                return Err(Error::data(
+                    "the temporal law needs per-position data: a file with step, position and loss columns (see examples/per_position_loss.py), or a position column",
                 ))
             }
         },
@@ -235,7 +242,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
 }
 
 fn run_law(
-    method: Method,
+    method: CurveLaw,
     ext: &Curve,
     k: usize,
     req: &Request,
@@ -442,8 +449,8 @@ fn decay_matters(ext: &Curve, k: usize) -> bool {
 /// depends on them.
 fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
     let annealing: &[&str] = match f.method {
-        Method::MultiPower | Method::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
-        Method::Tissue => &["C"],
+        CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
+        CurveLaw::Tissue => &["C"],
         _ => &[],
     };
     let u = f.law.to_internal(&f.params);
@@ -468,7 +475,7 @@ fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
 
 /// A candidate law of `auto` and its error on the held-out tail of the window.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Candidate {
+pub struct LawCandidate {
     pub method: &'static str,
     /// RMSE of ln L on the last quarter of the window's points, fitted on
     /// the rest (None: the fit failed or did not converge).
@@ -477,7 +484,7 @@ pub struct Candidate {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AutoChoice {
-    pub candidates: Vec<Candidate>,
+    pub candidates: Vec<LawCandidate>,
     /// Whether the window pins the schedule-aware laws' annealing terms.
     pub annealing_identified: bool,
 }
@@ -490,23 +497,23 @@ pub fn choose(
     ext: &Curve,
     k: usize,
     decay: Option<WindowDecay>,
-) -> Result<(Method, AutoChoice, Option<Vec<f64>>)> {
+) -> Result<(CurveLaw, AutoChoice, Option<Vec<f64>>)> {
     let identified = decay.is_none_or(|d| d.identified());
     // Ties (e.g. no decay anywhere: both laws reduce to a power of S1) go
     // to the simpler law. Without the schedule, reciprocal: the better
     // step-only law on the early-to-final protocol at 25% of the run (the
     // held-out tail of a short window favours power, which extrapolates worse).
-    let methods: &[Method] = if identified {
-        &[Method::Tissue, Method::MultiPower]
+    let methods: &[CurveLaw] = if identified {
+        &[CurveLaw::Tissue, CurveLaw::MultiPower]
     } else {
-        &[Method::Reciprocal]
+        &[CurveLaw::Reciprocal]
     };
     let obs: Vec<usize> = (0..k.min(ext.len()))
         .filter(|&i| !ext.loss[i].is_nan())
         .collect();
     let train = obs.len() - obs.len() / 4;
     let mut optima: Vec<Option<Vec<f64>>> = Vec::new();
-    let candidates: Vec<Candidate> = methods
+    let candidates: Vec<LawCandidate> = methods
         .iter()
         .map(|&m| {
             let upto = obs.get(train).copied().unwrap_or(k);
@@ -524,7 +531,7 @@ pub fn choose(
                     (ss / held.len().max(1) as f64).sqrt()
                 })
                 .filter(|e| e.is_finite());
-            Candidate {
+            LawCandidate {
                 method: m.name(),
                 held_out_rmse: err,
             }

@@ -30,7 +30,7 @@ pub use schedule::Schedule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Method {
+pub enum CurveLaw {
     Power,
     Reciprocal,
     Log,
@@ -41,52 +41,53 @@ pub enum Method {
     MultiPowerWarmup,
 }
 
-impl Method {
-    pub const ALL: [Method; 6] = [
-        Method::MultiPower,
-        Method::MultiPowerWarmup,
-        Method::Tissue,
-        Method::Power,
-        Method::Reciprocal,
-        Method::Log,
+impl CurveLaw {
+    pub const ALL: [CurveLaw; 6] = [
+        CurveLaw::MultiPower,
+        CurveLaw::MultiPowerWarmup,
+        CurveLaw::Tissue,
+        CurveLaw::Power,
+        CurveLaw::Reciprocal,
+        CurveLaw::Log,
     ];
     pub fn name(self) -> &'static str {
         match self {
-            Method::Power => "power",
-            Method::Reciprocal => "reciprocal",
-            Method::Log => "log",
-            Method::Tissue => "tissue",
-            Method::MultiPower => "multipower",
-            Method::MultiPowerWarmup => "multipower-warmup",
+            CurveLaw::Power => "power",
+            CurveLaw::Reciprocal => "reciprocal",
+            CurveLaw::Log => "log",
+            CurveLaw::Tissue => "tissue",
+            CurveLaw::MultiPower => "multipower",
+            CurveLaw::MultiPowerWarmup => "multipower-warmup",
         }
     }
-    pub fn parse(s: &str) -> Result<Method> {
-        Method::ALL
+    pub fn parse(s: &str) -> Result<CurveLaw> {
+        CurveLaw::ALL
             .iter()
             .copied()
             .find(|m| m.name() == s)
             .ok_or_else(|| {
-                Error::usage(format!(
-                    "unknown forecast method '{s}' (known: {})",
-                    Method::ALL.map(|m| m.name()).join(", ")
-                ))
+                Error::unknown(
+                    "forecast method",
+                    s,
+                    CurveLaw::ALL.map(|m| m.name()).join(", "),
+                )
             })
     }
     /// Whether the method reads the learning-rate schedule.
     pub fn needs_lr(self) -> bool {
         matches!(
             self,
-            Method::Tissue | Method::MultiPower | Method::MultiPowerWarmup
+            CurveLaw::Tissue | CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup
         )
     }
     fn law(self, features: Vec<Features>) -> Law {
         match self {
-            Method::Power => laws::power(),
-            Method::Reciprocal => laws::reciprocal(),
-            Method::Log => laws::logarithmic(),
-            Method::Tissue => laws::tissue(),
-            Method::MultiPower => laws::multipower(features),
-            Method::MultiPowerWarmup => laws::multipower_warmup(features),
+            CurveLaw::Power => laws::power(),
+            CurveLaw::Reciprocal => laws::reciprocal(),
+            CurveLaw::Log => laws::logarithmic(),
+            CurveLaw::Tissue => laws::tissue(),
+            CurveLaw::MultiPower => laws::multipower(features),
+            CurveLaw::MultiPowerWarmup => laws::multipower_warmup(features),
         }
     }
 }
@@ -94,7 +95,7 @@ impl Method {
 /// A law fitted to (parts of) some curves, able to predict any point of them.
 #[derive(Debug, Clone)]
 pub struct Fitted {
-    pub method: Method,
+    pub method: CurveLaw,
     pub law: Law,
     pub params: Vec<f64>,
     pub converged: bool,
@@ -345,13 +346,11 @@ fn fit_points(c: &Curve, upto: usize) -> (Vec<f64>, Vec<f64>) {
         .unzip()
 }
 
-fn features_of(c: &Curve, method: Method, at: Option<&[f64]>) -> Result<Features> {
-    let path = c.lr_path().ok_or_else(|| {
-        Error::usage(format!(
-            "curve '{}' has no learning-rate column: the {} law needs the schedule",
-            c.name,
-            method.name()
-        ))
+fn features_of(c: &Curve, method: CurveLaw, at: Option<&[f64]>) -> Result<Features> {
+    let path = c.lr_path().ok_or_else(|| Error::NeedsSchedule {
+        curve: c.name.clone(),
+        law: method.name().to_string(),
+        known_until: None,
     })?;
     Ok(path.features(at.unwrap_or(&c.step), c.warmup_end()))
 }
@@ -374,14 +373,14 @@ fn point_context(c: usize, i: usize) -> [u32; 2] {
 /// Fit `method` to the first `upto[c]` points of each curve `c` (Huber loss,
 /// delta 1e-3, on ln L, as the multi-power paper). Long curves are fitted on
 /// bins of points (see `MAX_FIT_POINTS`); predictions are at every point.
-pub fn fit_curves(method: Method, curves: &[Curve], upto: &[usize]) -> Result<Fitted> {
+pub fn fit_curves(method: CurveLaw, curves: &[Curve], upto: &[usize]) -> Result<Fitted> {
     fit_curves_from(method, curves, upto, None)
 }
 
 /// `fit_curves` from the given starting points (internal units) instead of
 /// the law's multi-start grid.
 pub fn fit_curves_from(
-    method: Method,
+    method: CurveLaw,
     curves: &[Curve],
     upto: &[usize],
     starts: Option<Vec<Vec<f64>>>,
@@ -419,7 +418,7 @@ pub fn fit_curves_from(
     let fit_law = method.law(fit_features);
     let law = method.law(features);
     if y.len() <= law.n_params() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{} points to fit the {} law's {} parameters: fit on a longer part of the curve",
             y.len(),
             method.name(),
@@ -428,7 +427,7 @@ pub fn fit_curves_from(
     }
     let obs = Observations::from_columns(&laws::INPUTS, &cols, y).with_context(2, ctx);
     let starts = match (starts, method) {
-        (None, Method::MultiPower | Method::MultiPowerWarmup) => {
+        (None, CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup) => {
             multipower_starts(curves, upto, &law)
         }
         (s, _) => s,
@@ -461,7 +460,7 @@ pub fn fit_curves_from(
 /// optimum on the multi-power protocol (BENCHMARKS.md). None when the
 /// Tissue fit fails (the full grid is used then).
 fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<Vec<f64>>> {
-    let t = fit_curves(Method::Tissue, curves, upto).ok()?;
+    let t = fit_curves(CurveLaw::Tissue, curves, upto).ok()?;
     if !t.converged {
         return None;
     }
@@ -494,18 +493,11 @@ pub struct Accuracy {
 }
 
 pub fn accuracy(pred: &[f64], truth: &[f64]) -> Accuracy {
-    let n = truth.len().max(1) as f64;
-    let mean = truth.iter().sum::<f64>() / n;
-    let (mut ss_res, mut ss_tot, mut abs) = (0.0, 0.0, 0.0);
-    for (p, t) in pred.iter().zip(truth) {
-        ss_res += (p - t).powi(2);
-        ss_tot += (t - mean).powi(2);
-        abs += (p - t).abs();
-    }
+    let e = crate::stats::ErrorSums::new(pred, truth);
     Accuracy {
-        n: truth.len(),
-        r2: 1.0 - ss_res / ss_tot,
-        mae: abs / n,
-        rmse: (ss_res / n).sqrt(),
+        n: e.n,
+        r2: e.r2(),
+        mae: e.mae(),
+        rmse: e.rmse(),
     }
 }

@@ -8,7 +8,7 @@
 //!    steps and predict its final C4 eval loss; mean absolute percentage error.
 
 use super::whatif::{what_if, Options, Target};
-use super::{accuracy, fit_curves, Accuracy, Curve, Method};
+use super::{accuracy, fit_curves, Accuracy, Curve, CurveLaw};
 use crate::table::Table;
 use crate::Result;
 use rayon::prelude::*;
@@ -38,7 +38,7 @@ pub struct SchedulesRow {
 }
 
 /// Protocol 1 on `dir` (holding `25/`, `100/`, ...): every method in `methods`.
-pub fn schedules(dir: &Path, methods: &[Method]) -> Result<Vec<SchedulesRow>> {
+pub fn schedules(dir: &Path, methods: &[CurveLaw]) -> Result<Vec<SchedulesRow>> {
     let mut rows = Vec::new();
     for size in sizes(dir)? {
         let curves: Vec<Curve> = FIT_ON
@@ -115,7 +115,7 @@ pub struct CoverageRow {
 /// `level`) for each schedule-aware method of `methods`.
 pub fn schedules_coverage(
     dir: &Path,
-    methods: &[Method],
+    methods: &[CurveLaw],
     replicates: usize,
     level: f64,
 ) -> Result<Vec<CoverageRow>> {
@@ -264,7 +264,7 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
 /// intervals (`Fitted::intervals`, as `slaw forecast`).
 pub fn early_to_final(
     path: &Path,
-    methods: &[Method],
+    methods: &[CurveLaw],
     fractions: &[f64],
     intervals: Option<(usize, f64)>,
 ) -> Result<Vec<EarlyRow>> {

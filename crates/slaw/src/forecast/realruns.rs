@@ -14,8 +14,8 @@
 use super::job::{self, Choice, Data, Request};
 use super::positions::{PositionColumns, PositionCurves};
 use super::temporal::{self, fit_checkpoint, fit_temporal_forms, PARAMS};
-use super::trajectory::{self, Form};
-use super::{accuracy, Curve, Method};
+use super::trajectory::{self, TrajectoryForm};
+use super::{accuracy, Curve, CurveLaw};
 use crate::bootstrap::Interval;
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -26,9 +26,9 @@ use std::path::Path;
 pub enum Contender {
     /// The temporal law; `None`: each parameter's form chosen by held-out
     /// error (the default), `Some(f)`: every parameter follows `f`.
-    Temporal(Option<Form>),
+    Temporal(Option<TrajectoryForm>),
     /// An aggregate-curve law on the mean over positions.
-    Law(Method),
+    Law(CurveLaw),
     /// `slaw forecast`'s automatic choice on the aggregate curve.
     AggregateAuto,
 }
@@ -36,14 +36,18 @@ pub enum Contender {
 impl Contender {
     pub fn all() -> Vec<Contender> {
         let mut v = vec![Contender::Temporal(None)];
-        v.extend(Form::ALL.iter().map(|&f| Contender::Temporal(Some(f))));
+        v.extend(
+            TrajectoryForm::ALL
+                .iter()
+                .map(|&f| Contender::Temporal(Some(f))),
+        );
         v.extend(
             [
-                Method::Power,
-                Method::Reciprocal,
-                Method::Log,
-                Method::Tissue,
-                Method::MultiPower,
+                CurveLaw::Power,
+                CurveLaw::Reciprocal,
+                CurveLaw::Log,
+                CurveLaw::Tissue,
+                CurveLaw::MultiPower,
             ]
             .map(Contender::Law),
         );
@@ -83,7 +87,7 @@ pub fn read_runs(dir: &Path) -> Result<Vec<Run>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{}: no per-position CSV files",
             dir.display()
         )));
@@ -115,7 +119,7 @@ pub struct Forecast {
     /// The method's own (bootstrap) interval on the final loss.
     pub bootstrap: Option<Interval>,
     /// For the temporal law: the chosen form of a0, a1, a2.
-    pub forms: Option<[Form; 3]>,
+    pub forms: Option<[TrajectoryForm; 3]>,
     /// For the temporal law: the fit.
     pub temporal: Option<temporal::TemporalFit>,
 }
@@ -126,7 +130,9 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
     let n = run.agg.len();
     match c {
         Contender::Temporal(form) => {
-            let forms: Vec<Form> = form.map(|f| vec![f]).unwrap_or(Form::ALL.to_vec());
+            let forms: Vec<TrajectoryForm> = form
+                .map(|f| vec![f])
+                .unwrap_or(TrajectoryForm::ALL.to_vec());
             let f = fit_temporal_forms(&run.pc, k, Some(&run.agg), &forms)?;
             let xs = temporal::inputs(&run.agg, f.t_ref);
             let values = xs.iter().map(|x| f.predict(x)).collect();
@@ -158,7 +164,7 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
             let out = job::run(&Data::Aggregate(run.agg.clone()), &req)?;
             let values: Vec<f64> = out.curve_points.iter().map(|p| p.loss).collect();
             if values.len() != n {
-                return Err(Error::usage(
+                return Err(Error::data(
                     "forecast points differ from the run's checkpoints",
                 ));
             }
@@ -579,7 +585,7 @@ pub fn form_scores(run: &Run, fit: &PositionFit) -> Vec<FormScore> {
                     (a.min(v), b.max(v))
                 });
             let range = (hi - lo).max(1e-12);
-            let scores: Vec<(&'static str, Option<f64>)> = Form::ALL
+            let scores: Vec<(&'static str, Option<f64>)> = TrajectoryForm::ALL
                 .iter()
                 .map(|&f| {
                     let e = trajectory::fit_form(f, &xs[..k], &y[..k], None)
@@ -713,21 +719,21 @@ pub fn table(r: &Report) -> String {
     }
     s.push_str("\nTrajectory forms (fitted on the first half of each run, scored on the second): runs where each form is best\n");
     s.push_str(&format!("{:<6}", "param"));
-    for f in Form::ALL {
+    for f in TrajectoryForm::ALL {
         s.push_str(&format!(" {:>11}", f.name()));
     }
     s.push_str("   median relative held-out RMSE per form\n");
     for p in PARAMS {
         s.push_str(&format!("{p:<6}"));
         let rows: Vec<&FormScore> = r.forms.iter().filter(|f| f.param == p).collect();
-        for f in Form::ALL {
+        for f in TrajectoryForm::ALL {
             s.push_str(&format!(
                 " {:>11}",
                 rows.iter().filter(|x| x.best == f.name()).count()
             ));
         }
         s.push_str("  ");
-        for f in Form::ALL {
+        for f in TrajectoryForm::ALL {
             let mut v: Vec<f64> = rows
                 .iter()
                 .filter_map(|x| x.scores.iter().find(|(n, _)| *n == f.name())?.1)

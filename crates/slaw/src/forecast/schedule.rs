@@ -92,7 +92,8 @@ impl Schedule {
 
     /// Parse `kind:key=value,...` (see the module documentation).
     pub fn parse(spec: &str) -> Result<Schedule> {
-        let bad = |m: String| Error::usage(format!("--schedule '{spec}': {m}"));
+        let bad =
+            |m: String| Error::setting(crate::error::Setting::Schedule, format!("'{spec}': {m}"));
         let (kind, rest) = spec.split_once(':').unwrap_or((spec, ""));
         let mut kv: Vec<(String, String)> = Vec::new();
         for part in rest.split(',').filter(|p| !p.trim().is_empty()) {

@@ -8,7 +8,7 @@
 
 use super::curve::Curve;
 use super::positions::PositionCurves;
-use super::trajectory::{self, Candidate, FittedForm, Form};
+use super::trajectory::{self, FittedForm, FormCandidate, TrajectoryForm};
 use crate::bootstrap::{interval_of, resample, Interval};
 use crate::fit::{fit, FitOptions};
 use crate::law::{exp_capped, Law, Model, Param};
@@ -112,7 +112,7 @@ pub fn inputs(curve: &Curve, t_ref: f64) -> Vec<[f64; 3]> {
 pub struct ParamTrajectory {
     pub param: &'static str,
     pub chosen: FittedForm,
-    pub candidates: Vec<Candidate>,
+    pub candidates: Vec<FormCandidate>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -134,7 +134,7 @@ pub struct TemporalFit {
     xs: Vec<[f64; 3]>,
     /// The forms the trajectories were chosen among.
     #[serde(skip)]
-    forms: Vec<Form>,
+    forms: Vec<TrajectoryForm>,
     /// The trajectory inputs past the fit a form must keep valid.
     #[serde(skip)]
     future: Vec<[f64; 3]>,
@@ -302,7 +302,7 @@ pub fn fit_temporal(
     k: usize,
     schedule: Option<&Curve>,
 ) -> Result<TemporalFit> {
-    fit_temporal_forms(pc, k, schedule, &Form::ALL)
+    fit_temporal_forms(pc, k, schedule, &TrajectoryForm::ALL)
 }
 
 /// `fit_temporal` with each parameter's trajectory chosen among `forms`
@@ -311,10 +311,10 @@ pub fn fit_temporal_forms(
     pc: &PositionCurves,
     k: usize,
     schedule: Option<&Curve>,
-    forms: &[Form],
+    forms: &[TrajectoryForm],
 ) -> Result<TemporalFit> {
     if k < MIN_FIT {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{k} checkpoints up to the end of the fit: the temporal law needs at least {MIN_FIT} (fit on a longer part of the curve)"
         )));
     }
@@ -344,7 +344,7 @@ pub fn fit_temporal_forms(
     // enough of the decay the forecast needs (the rule `auto` applies to the
     // schedule-aware aggregate laws); else it is not a candidate.
     let lr_pinned = schedule.is_some_and(|c| lr_identified(c, pc.steps[k - 1]));
-    let forms: Vec<Form> = if forms.len() > 1 && !lr_pinned {
+    let forms: Vec<TrajectoryForm> = if forms.len() > 1 && !lr_pinned {
         forms.iter().copied().filter(|f| !f.needs_lr()).collect()
     } else {
         forms.to_vec()
@@ -424,7 +424,7 @@ fn choose_trajectories(
     xs: &[[f64; 3]],
     positions: &[f64],
     has_lr: bool,
-    forms: &[Form],
+    forms: &[TrajectoryForm],
     future: &[[f64; 3]],
 ) -> Result<Vec<ParamTrajectory>> {
     let fitted_mean: Vec<f64> = per_checkpoint

@@ -28,7 +28,7 @@ pub const INPUTS: [&str; 3] = ["tau", "S1", "eta"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Form {
+pub enum TrajectoryForm {
     Constant,
     Log,
     Hyperbolic,
@@ -36,56 +36,58 @@ pub enum Form {
     Lr,
 }
 
-impl Form {
-    pub const ALL: [Form; 5] = [
-        Form::Constant,
-        Form::Log,
-        Form::Hyperbolic,
-        Form::Power,
-        Form::Lr,
+impl TrajectoryForm {
+    pub const ALL: [TrajectoryForm; 5] = [
+        TrajectoryForm::Constant,
+        TrajectoryForm::Log,
+        TrajectoryForm::Hyperbolic,
+        TrajectoryForm::Power,
+        TrajectoryForm::Lr,
     ];
     pub fn name(self) -> &'static str {
         match self {
-            Form::Constant => "constant",
-            Form::Log => "log",
-            Form::Hyperbolic => "hyperbolic",
-            Form::Power => "power",
-            Form::Lr => "lr",
+            TrajectoryForm::Constant => "constant",
+            TrajectoryForm::Log => "log",
+            TrajectoryForm::Hyperbolic => "hyperbolic",
+            TrajectoryForm::Power => "power",
+            TrajectoryForm::Lr => "lr",
         }
     }
     pub fn formula(self) -> &'static str {
         match self {
-            Form::Constant => "c0",
-            Form::Log => "c0 + c1 ln tau",
-            Form::Hyperbolic => "c0 + c1 / (1 + c2 tau)",
-            Form::Power => "c0 + c1 tau^-c2",
-            Form::Lr => "c0 + c1 ln S1 + c2 eta",
+            TrajectoryForm::Constant => "c0",
+            TrajectoryForm::Log => "c0 + c1 ln tau",
+            TrajectoryForm::Hyperbolic => "c0 + c1 / (1 + c2 tau)",
+            TrajectoryForm::Power => "c0 + c1 tau^-c2",
+            TrajectoryForm::Lr => "c0 + c1 ln S1 + c2 eta",
         }
     }
     pub fn description(self) -> &'static str {
         match self {
-            Form::Constant => "a parameter that has settled",
-            Form::Log => "logarithmic in training progress",
-            Form::Hyperbolic => "hyperbolic (reciprocal) approach to c0",
-            Form::Power => "power-law approach to c0",
-            Form::Lr => "follows the learning-rate schedule (forward area and current rate)",
+            TrajectoryForm::Constant => "a parameter that has settled",
+            TrajectoryForm::Log => "logarithmic in training progress",
+            TrajectoryForm::Hyperbolic => "hyperbolic (reciprocal) approach to c0",
+            TrajectoryForm::Power => "power-law approach to c0",
+            TrajectoryForm::Lr => {
+                "follows the learning-rate schedule (forward area and current rate)"
+            }
         }
     }
     pub fn needs_lr(self) -> bool {
-        self == Form::Lr
+        self == TrajectoryForm::Lr
     }
     pub fn n_params(self) -> usize {
         match self {
-            Form::Constant => 1,
-            Form::Log => 2,
+            TrajectoryForm::Constant => 1,
+            TrajectoryForm::Log => 2,
             _ => 3,
         }
     }
     /// Values of the nonlinear parameter c2 the starts are built from.
     fn c2_grid(self) -> &'static [f64] {
         match self {
-            Form::Hyperbolic => &[0.03, 0.3, 3.0, 30.0],
-            Form::Power => &[0.1, 0.3, 0.7, 1.5],
+            TrajectoryForm::Hyperbolic => &[0.03, 0.3, 3.0, 30.0],
+            TrajectoryForm::Power => &[0.1, 0.3, 0.7, 1.5],
             _ => &[],
         }
     }
@@ -93,11 +95,11 @@ impl Form {
     /// given c2.
     fn basis(self, x: &[f64], c2: f64) -> Vec<f64> {
         match self {
-            Form::Constant => vec![1.0],
-            Form::Log => vec![1.0, x[0].ln()],
-            Form::Hyperbolic => vec![1.0, 1.0 / (1.0 + c2 * x[0])],
-            Form::Power => vec![1.0, (-c2 * x[0].ln()).exp()],
-            Form::Lr => vec![1.0, x[1].ln(), x[2]],
+            TrajectoryForm::Constant => vec![1.0],
+            TrajectoryForm::Log => vec![1.0, x[0].ln()],
+            TrajectoryForm::Hyperbolic => vec![1.0, 1.0 / (1.0 + c2 * x[0])],
+            TrajectoryForm::Power => vec![1.0, (-c2 * x[0].ln()).exp()],
+            TrajectoryForm::Lr => vec![1.0, x[1].ln(), x[2]],
         }
     }
 
@@ -110,9 +112,13 @@ impl Form {
             params.push(free("c1"));
         }
         match self {
-            Form::Hyperbolic => params.push(Param::new("c2", Transform::Log, (1e-6, 1e6), &[1.0])),
-            Form::Power => params.push(Param::new("c2", Transform::Identity, (0.0, 5.0), &[0.5])),
-            Form::Lr => params.push(free("c2")),
+            TrajectoryForm::Hyperbolic => {
+                params.push(Param::new("c2", Transform::Log, (1e-6, 1e6), &[1.0]))
+            }
+            TrajectoryForm::Power => {
+                params.push(Param::new("c2", Transform::Identity, (0.0, 5.0), &[0.5]))
+            }
+            TrajectoryForm::Lr => params.push(free("c2")),
             _ => {}
         }
         Law {
@@ -142,12 +148,12 @@ impl Form {
             least_squares(&rows, y)
         };
         match self {
-            Form::Hyperbolic | Form::Power => self
+            TrajectoryForm::Hyperbolic | TrajectoryForm::Power => self
                 .c2_grid()
                 .iter()
                 .filter_map(|&c2| {
                     let mut v = linear(c2)?;
-                    v.push(if self == Form::Hyperbolic {
+                    v.push(if self == TrajectoryForm::Hyperbolic {
                         c2.ln()
                     } else {
                         c2
@@ -160,22 +166,22 @@ impl Form {
     }
 }
 
-struct FormModel(Form);
+struct FormModel(TrajectoryForm);
 
 impl Model for FormModel {
     fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         match self.0 {
-            Form::Constant => {
+            TrajectoryForm::Constant => {
                 g[0] = 1.0;
                 u[0]
             }
-            Form::Log => {
+            TrajectoryForm::Log => {
                 let l = x[0].ln();
                 g[0] = 1.0;
                 g[1] = l;
                 u[0] + u[1] * l
             }
-            Form::Hyperbolic => {
+            TrajectoryForm::Hyperbolic => {
                 let c2 = u[2].min(700.0).exp();
                 let q = 1.0 + c2 * x[0];
                 g[0] = 1.0;
@@ -183,7 +189,7 @@ impl Model for FormModel {
                 g[2] = -u[1] * x[0] * c2 / (q * q);
                 u[0] + u[1] / q
             }
-            Form::Power => {
+            TrajectoryForm::Power => {
                 let l = x[0].ln();
                 let p = (-u[2] * l).min(700.0).exp();
                 g[0] = 1.0;
@@ -191,7 +197,7 @@ impl Model for FormModel {
                 g[2] = -u[1] * l * p;
                 u[0] + u[1] * p
             }
-            Form::Lr => {
+            TrajectoryForm::Lr => {
                 let l = x[1].ln();
                 g[0] = 1.0;
                 g[1] = l;
@@ -208,7 +214,7 @@ impl Model for FormModel {
 
 /// The candidate forms as laws (for `slaw laws`).
 pub fn form_laws() -> Vec<Law> {
-    Form::ALL.iter().map(|f| f.law()).collect()
+    TrajectoryForm::ALL.iter().map(|f| f.law()).collect()
 }
 
 /// Least squares solution of rows * c = y (normal equations with a tiny
@@ -251,7 +257,7 @@ fn least_squares(rows: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
 /// A form fitted to a parameter's values at some checkpoints.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FittedForm {
-    pub form: Form,
+    pub form: TrajectoryForm,
     /// c0, c1, c2 (natural units).
     pub coef: Vec<f64>,
     pub converged: bool,
@@ -268,13 +274,13 @@ impl FittedForm {
 /// Fit `form` to the values `y` at inputs `xs` (squared error), from
 /// `warm` (internal units) when given, else from least-squares starts.
 pub fn fit_form(
-    form: Form,
+    form: TrajectoryForm,
     xs: &[[f64; 3]],
     y: &[f64],
     warm: Option<&[f64]>,
 ) -> Result<FittedForm> {
     if xs.len() < form.n_params() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "{} checkpoints for the {} trajectory's {} coefficients",
             xs.len(),
             form.name(),
@@ -310,8 +316,8 @@ pub fn fit_form(
 /// One candidate's error on the held-out checkpoints (None: not enough
 /// checkpoints, or the form needs a schedule there is not).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Candidate {
-    pub form: Form,
+pub struct FormCandidate {
+    pub form: TrajectoryForm,
     pub held_out_error: Option<f64>,
 }
 
@@ -325,20 +331,20 @@ pub fn choose(
     y: &[f64],
     has_lr: bool,
     held_error: &dyn Fn(usize, &[f64]) -> f64,
-) -> Result<(FittedForm, Vec<Candidate>)> {
-    choose_among(&Form::ALL, xs, y, has_lr, held_error, &[])
+) -> Result<(FittedForm, Vec<FormCandidate>)> {
+    choose_among(&TrajectoryForm::ALL, xs, y, has_lr, held_error, &[])
 }
 
 /// `choose` among `forms` only (one form: that form, fitted on every
 /// checkpoint, with its held-out error reported).
 pub fn choose_among(
-    forms: &[Form],
+    forms: &[TrajectoryForm],
     xs: &[[f64; 3]],
     y: &[f64],
     has_lr: bool,
     held_error: &dyn Fn(usize, &[f64]) -> f64,
     future: &[[f64; 3]],
-) -> Result<(FittedForm, Vec<Candidate>)> {
+) -> Result<(FittedForm, Vec<FormCandidate>)> {
     let n = xs.len();
     let held = (n / 4).max(2).min(n.saturating_sub(2));
     let train = n - held;
@@ -357,12 +363,12 @@ pub fn choose_among(
         } else {
             None
         };
-        cands.push(Candidate {
+        cands.push(FormCandidate {
             form,
             held_out_error: err,
         });
     }
-    let mut ranked: Vec<(Form, f64)> = cands
+    let mut ranked: Vec<(TrajectoryForm, f64)> = cands
         .iter()
         .filter_map(|c| c.held_out_error.map(|e| (c.form, e)))
         .collect();
@@ -372,7 +378,7 @@ pub fn choose_among(
         // fitted on every checkpoint when it can be.
         let f = match forms {
             [f] if (!f.needs_lr() || has_lr) && n > f.n_params() => *f,
-            _ => Form::Constant,
+            _ => TrajectoryForm::Constant,
         };
         return Ok((fit_form(f, xs, y, None)?, cands));
     }
@@ -428,9 +434,9 @@ mod tests {
     fn recovers_each_form() {
         let x = xs(20);
         for (form, truth) in [
-            (Form::Log, vec![2.0, -0.3]),
-            (Form::Hyperbolic, vec![1.0, 2.0, 4.0]),
-            (Form::Power, vec![2.0, 0.5, 0.6]),
+            (TrajectoryForm::Log, vec![2.0, -0.3]),
+            (TrajectoryForm::Hyperbolic, vec![1.0, 2.0, 4.0]),
+            (TrajectoryForm::Power, vec![2.0, 0.5, 0.6]),
         ] {
             let law = form.law();
             let y: Vec<f64> = x.iter().map(|p| law.predict(p, &truth)).collect();
@@ -448,7 +454,7 @@ mod tests {
     #[test]
     fn gradients_match_finite_differences() {
         let x = [0.7, 1.3, 0.4];
-        for form in Form::ALL {
+        for form in TrajectoryForm::ALL {
             let m = FormModel(form);
             let u = [0.3, -0.8, 0.6];
             let mut g = [0.0; 3];
@@ -469,9 +475,9 @@ mod tests {
         let x = xs(16);
         let y: Vec<f64> = x.iter().map(|p| 3.0 - 0.4 * p[0].ln()).collect();
         let (f, c) = choose(&x, &y, false, &|first, v| rmse_from(&y, first, v)).unwrap();
-        assert_eq!(f.form, Form::Log, "{c:?}");
+        assert_eq!(f.form, TrajectoryForm::Log, "{c:?}");
         assert!(c
             .iter()
-            .any(|c| c.form == Form::Lr && c.held_out_error.is_none()));
+            .any(|c| c.form == TrajectoryForm::Lr && c.held_out_error.is_none()));
     }
 }

@@ -4,7 +4,7 @@
 //! step budget) for the schedule with the lowest predicted final loss.
 
 use super::job::Replicates;
-use super::{fit_curves, Curve, Method, Schedule};
+use super::{fit_curves, Curve, CurveLaw, Schedule};
 use crate::bootstrap::{interval_of, percentile};
 use crate::law::Params;
 use crate::stats::normal_quantile;
@@ -31,13 +31,18 @@ impl Target {
         at: &[f64],
     ) -> Result<Target> {
         if !(total > 0.0 && total.is_finite() && every > 0.0 && every.is_finite()) {
-            return Err(Error::usage(format!(
+            return Err(Error::setting(
+                crate::error::Setting::Schedule,
+                format!(
                 "schedule '{name}': the last step ({total}) and the spacing ({every}) must be > 0"
-            )));
+            ),
+            ));
         }
         let first = if s.warmup > 0.0 { s.warmup } else { every };
         if total / every > 1e6 {
-            return Err(Error::usage(format!(
+            return Err(Error::setting(
+                crate::error::Setting::Schedule,
+                format!(
                 "schedule '{name}': {total} steps every {every} is over a million points; give a larger spacing"
             )));
         }
@@ -194,7 +199,7 @@ pub struct Best {
 }
 
 pub struct Options {
-    pub method: Method,
+    pub method: CurveLaw,
     pub bootstrap: usize,
     pub seed: u64,
     pub level: f64,
@@ -205,13 +210,16 @@ pub struct Options {
 /// Fit `opts.method` on every point of `runs`, predict every target.
 pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<WhatIf> {
     if !opts.method.needs_lr() {
-        return Err(Error::usage(format!(
-            "the {} law does not read the schedule: use tissue or multipower",
-            opts.method.name()
-        )));
+        return Err(Error::setting(
+            crate::error::Setting::Method,
+            format!(
+                "the {} law does not read the schedule: use tissue or multipower",
+                opts.method.name()
+            ),
+        ));
     }
     if runs.is_empty() || targets.is_empty() {
-        return Err(Error::usage(
+        return Err(Error::data(
             "what-if needs at least one run and one schedule",
         ));
     }
@@ -387,7 +395,7 @@ pub fn wsd_family(
 
 /// For each run, the relative error of its final loss predicted by the law
 /// fitted on the other runs (runs whose leave-out fit fails are skipped).
-pub fn leave_one_run_out(runs: &[Curve], method: Method) -> Vec<f64> {
+pub fn leave_one_run_out(runs: &[Curve], method: CurveLaw) -> Vec<f64> {
     if runs.len() < 2 {
         return vec![];
     }

@@ -70,14 +70,15 @@ pub fn recommend(
     d_range: (f64, f64),
 ) -> Result<Recommendation> {
     if fits.len() < 2 {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "choosing a method needs runs of at least two methods (found {})",
             fits.len()
         )));
     }
     if !(setting.x > 0.0 && setting.d > 0.0) {
-        return Err(Error::usage(
-            "the setting's factor value and data size must be > 0",
+        return Err(Error::setting(
+            crate::error::Setting::DecisionPoint,
+            "the factor value and data size must be > 0",
         ));
     }
     let mut predictions = Vec::new();
@@ -86,7 +87,7 @@ pub fn recommend(
         let loss = ff
             .predict(&setting.factor, setting.x, setting.d)
             .ok_or_else(|| {
-                Error::usage(format!(
+                Error::data(format!(
                     "method '{}' has no runs varying '{}' (its factors: {})",
                     f.method,
                     setting.factor,

@@ -132,7 +132,7 @@ struct Split<'a> {
 fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
     let by = runs.by_factor(method);
     if by.is_empty() {
-        return Err(Error::usage(format!("no runs for method '{method}'")));
+        return Err(Error::data(format!("no runs for method '{method}'")));
     }
     let max_d = runs
         .runs
@@ -145,21 +145,21 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         let name = &runs.factors[k].name;
         let xs = distinct(rs.iter().map(|r| r.x));
         if xs.len() < 2 {
-            return Err(Error::usage(format!(
+            return Err(Error::data(format!(
                 "method '{method}', factor '{name}': every run has {name} = {} — a single value, \
                  nothing to fit its exponent from",
                 crate::numbers::num(xs[0])
             )));
         }
         let max_x = xs[xs.len() - 1];
-        let held = |r: &Run| r.held.unwrap_or(r.x == max_x || r.d == max_d);
+        let held = |r: &Run| held_out(r, max_x, max_d);
         debug_assert!(rs.iter().all(|r| held(r) == is_held(runs, r)));
         let fit_runs: Vec<&Run> = rs.iter().copied().filter(|r| !held(r)).collect();
         let held_runs: Vec<&Run> = rs.iter().copied().filter(|r| held(r)).collect();
         let fx = distinct(fit_runs.iter().map(|r| r.x)).len();
         let fd = distinct(fit_runs.iter().map(|r| r.d)).len();
         if fx < 2 || fd < 2 || fit_runs.len() < 3 {
-            return Err(Error::usage(format!(
+            return Err(Error::data(format!(
                 "method '{method}', factor '{name}': {} fitting run(s) with {fx} distinct {name} \
                  value(s) and {fd} distinct data size(s) after the hold-out; at least 3 runs over \
                  2 values of each are needed (the largest {name} and the largest data size are \
@@ -176,15 +176,20 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
 /// has one, else whether it has its method's largest data size or the
 /// largest value of its factor (within its method).
 pub fn is_held(runs: &Runs, r: &Run) -> bool {
-    r.held.unwrap_or_else(|| {
-        let same = runs.runs.iter().filter(|o| o.method == r.method);
-        let max_d = same.clone().map(|o| o.d).fold(f64::NEG_INFINITY, f64::max);
-        let max_x = same
-            .filter(|o| o.factor == r.factor)
-            .map(|o| o.x)
-            .fold(f64::NEG_INFINITY, f64::max);
-        r.x == max_x || r.d == max_d
-    })
+    let same = runs.runs.iter().filter(|o| o.method == r.method);
+    let max_d = same.clone().map(|o| o.d).fold(f64::NEG_INFINITY, f64::max);
+    let max_x = same
+        .filter(|o| o.factor == r.factor)
+        .map(|o| o.x)
+        .fold(f64::NEG_INFINITY, f64::max);
+    held_out(r, max_x, max_d)
+}
+
+/// The hold-out rule: a run's own flag when the input has one, else whether
+/// it has the largest value of its factor (`max_x`) or its method's largest
+/// data size (`max_d`).
+fn held_out(r: &Run, max_x: f64, max_d: f64) -> bool {
+    r.held.unwrap_or(r.x == max_x || r.d == max_d)
 }
 
 fn distinct(v: impl Iterator<Item = f64>) -> Vec<f64> {
@@ -265,7 +270,7 @@ fn fit_form(
         .flat_map(|(j, &i)| sp.factors[i].1.iter().map(move |r| (*r, j)))
         .collect();
     if pts.len() <= law1.n_params() {
-        return Err(Error::usage(format!(
+        return Err(Error::data(format!(
             "method '{method}': {} fitting runs for the {} law's {} parameters; more runs are needed",
             pts.len(),
             form.name(),

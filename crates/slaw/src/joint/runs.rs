@@ -101,16 +101,20 @@ impl Runs {
 
     pub fn from_table(table: &Table, cols: &RunColumns) -> Result<Runs> {
         if cols.factors.is_empty() {
-            return Err(Error::usage(
-                "name at least one factor column (--factor), e.g. --factor model_size",
+            return Err(Error::setting(
+                crate::error::Setting::Factors,
+                "name at least one factor column, e.g. model_size",
             ));
         }
         for p in &cols.pet {
             if !cols.factors.contains(p) {
-                return Err(Error::usage(format!(
-                    "PET column '{p}' is not one of the factor columns ({})",
-                    cols.factors.join(", ")
-                )));
+                return Err(Error::setting(
+                    crate::error::Setting::Factors,
+                    format!(
+                        "PET column '{p}' is not one of the factor columns ({})",
+                        cols.factors.join(", ")
+                    ),
+                ));
             }
         }
         let mi = table.column_index(&cols.method)?;
@@ -181,7 +185,7 @@ impl Runs {
                             None,
                             format!(
                                 "values in several factor columns ({}): add a column naming the \
-                                 factor this run varies and pass it with --experiment-col",
+                                 factor this run varies and give it as the experiment column",
                                 many.iter()
                                     .map(|&k| cols.factors[k].as_str())
                                     .collect::<Vec<_>>()

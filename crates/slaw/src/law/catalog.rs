@@ -1036,14 +1036,18 @@ pub fn by_name(name: &str) -> Result<Law> {
         }
     }
     all().into_iter().find(|l| l.name == name).ok_or_else(|| {
-        Error::usage(format!(
-            "unknown law '{name}' (known: {}; or use --formula)",
-            all()
-                .iter()
-                .map(|l| l.name.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        Error::unknown(
+            "law",
+            name,
+            format!(
+                "{}; or give a formula",
+                all()
+                    .iter()
+                    .map(|l| l.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
     })
 }
 

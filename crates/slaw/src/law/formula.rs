@@ -448,25 +448,31 @@ pub fn formula_law(
     log_params: &[String],
 ) -> Result<Law> {
     if params.is_empty() {
-        return Err(Error::usage(
-            "a formula law needs --params (the names of its parameters)",
+        return Err(Error::setting(
+            crate::error::Setting::FormulaParams,
+            "a formula law needs the names of its parameters",
         ));
     }
     for (i, p) in params.iter().enumerate() {
         if params[..i].contains(p) {
-            return Err(Error::usage(format!("parameter '{p}' is listed twice")));
+            return Err(Error::setting(
+                crate::error::Setting::FormulaParams,
+                format!("parameter '{p}' is listed twice"),
+            ));
         }
         if inputs.contains(p) {
-            return Err(Error::usage(format!(
-                "'{p}' is both a parameter and an input column"
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::FormulaParams,
+                format!("'{p}' is both a parameter and an input column"),
+            ));
         }
     }
     for l in log_params {
         if !params.contains(l) {
-            return Err(Error::usage(format!(
-                "log parameter '{l}' is not among --params"
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::LogParams,
+                format!("'{l}' is not among the formula's parameters"),
+            ));
         }
     }
     let expr = parse(formula, inputs, params)?;

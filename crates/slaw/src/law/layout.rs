@@ -30,7 +30,16 @@ fn position(law: &Law, name: &str) -> Result<usize> {
     law.params
         .iter()
         .position(|p| p.name == name)
-        .ok_or_else(|| Error::usage(format!("law '{}' has no parameter '{name}'", law.name)))
+        .ok_or_else(|| Error::Unknown {
+            kind: "parameter",
+            name: name.to_string(),
+            known: law
+                .params
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }
 
 impl Law {
@@ -41,7 +50,7 @@ impl Law {
         for &(name, v) in fixed {
             let j = position(self, name)?;
             if !v.is_finite() {
-                return Err(Error::usage(format!(
+                return Err(Error::Data(format!(
                     "parameter '{name}' of law '{}' cannot be held at {v}",
                     self.name
                 )));
@@ -75,7 +84,7 @@ impl Law {
     /// group is `groups[ctx[0]]`, its first context integer.
     pub fn per_group(&self, per_group: &[&str], groups: &[String]) -> Result<Law> {
         if groups.is_empty() {
-            return Err(Error::usage(format!(
+            return Err(Error::Data(format!(
                 "law '{}' per group: no groups",
                 self.name
             )));

@@ -389,37 +389,45 @@ impl Law {
             .iter_mut()
             .find(|p| p.name == name)
             .ok_or_else(|| {
-                crate::Error::usage(format!("law '{}' has no parameter '{name}'", self.name))
+                crate::Error::setting(
+                    crate::error::Setting::Bounds,
+                    format!("law '{}' has no parameter '{name}'", self.name),
+                )
             })?;
         if let Some((lo, hi)) = bounds {
             if lo >= hi || lo.is_nan() || hi.is_nan() {
-                return Err(crate::Error::usage(format!(
-                    "bounds of '{name}': lower {lo} must be below upper {hi}"
-                )));
+                return Err(crate::Error::setting(
+                    crate::error::Setting::Bounds,
+                    format!("bounds of '{name}': lower {lo} must be below upper {hi}"),
+                ));
             }
             if p.transform == Transform::Log && hi <= 0.0 {
-                return Err(crate::Error::usage(format!(
-                    "'{name}' is fitted in log space: its upper bound must be > 0"
-                )));
+                return Err(crate::Error::setting(
+                    crate::error::Setting::Bounds,
+                    format!("'{name}' is fitted in log space: its upper bound must be > 0"),
+                ));
             }
             p.lower = lo;
             p.upper = hi;
         }
         if let Some(g) = grid {
             if g.is_empty() {
-                return Err(crate::Error::usage(format!(
-                    "empty starting grid for '{name}'"
-                )));
+                return Err(crate::Error::setting(
+                    crate::error::Setting::StartingGrid,
+                    format!("empty starting grid for '{name}'"),
+                ));
             }
             if p.transform == Transform::Log && g.iter().any(|&v| v <= 0.0) {
-                return Err(crate::Error::usage(format!(
-                    "'{name}' is fitted in log space: starting values must be > 0"
-                )));
+                return Err(crate::Error::setting(
+                    crate::error::Setting::StartingGrid,
+                    format!("'{name}' is fitted in log space: starting values must be > 0"),
+                ));
             }
             if let Some(v) = g.iter().find(|v| !v.is_finite()) {
-                return Err(crate::Error::usage(format!(
-                    "starting value {v} of '{name}' is not a finite number"
-                )));
+                return Err(crate::Error::setting(
+                    crate::error::Setting::StartingGrid,
+                    format!("starting value {v} of '{name}' is not a finite number"),
+                ));
             }
             let others: f64 = self
                 .params
@@ -429,7 +437,9 @@ impl Law {
                 .product();
             let starts = others * g.len() as f64;
             if starts > MAX_GRID_STARTS as f64 {
-                return Err(crate::Error::usage(format!(
+                return Err(crate::Error::setting(
+                    crate::error::Setting::StartingGrid,
+                    format!(
                     "a starting grid of {starts:.0} points ({} for '{name}' times {others:.0} for the other parameters): at most {MAX_GRID_STARTS} (each start is a full fit; use fewer values)",
                     g.len()
                 )));

@@ -85,10 +85,11 @@ impl Method {
             "zero-shot" => Method::ZeroShot,
             "model-size" => Method::ModelSize,
             _ => {
-                return Err(Error::usage(format!(
-                    "unknown selection method '{name}'; one of: {}",
-                    METHODS.map(|m| m.0).join(", ")
-                )))
+                return Err(Error::unknown(
+                    "selection method",
+                    name,
+                    METHODS.map(|m| m.0).join(", "),
+                ))
             }
         })
     }
@@ -160,7 +161,7 @@ impl Method {
         let pts = budget.affordable(c);
         let need = |n: usize, what: &str| -> Result<()> {
             if pts.len() < n {
-                Err(Error::usage(format!(
+                Err(Error::data(format!(
                     "candidate '{}': {} needs at least {n} affordable sizes (> 0 and <= {}), found {}",
                     c.id,
                     what,
@@ -184,7 +185,7 @@ impl Method {
         match *self {
             Method::ZeroShot => {
                 e.score = c.loss_at(0.0).ok_or_else(|| {
-                    Error::usage(format!(
+                    Error::data(format!(
                         "candidate '{}' has no zero-shot (N = 0) loss",
                         c.id
                     ))
@@ -196,7 +197,7 @@ impl Method {
             }
             Method::ModelSize => {
                 let s = c.size.ok_or_else(|| {
-                    Error::usage(format!(
+                    Error::data(format!(
                         "candidate '{}' has no parameter count (a size column)",
                         c.id
                     ))
@@ -210,7 +211,7 @@ impl Method {
                 let kind = self.line_kind(&ctx.trend);
                 let (hyp, fit) = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)
                     .ok_or_else(|| {
-                        Error::usage(format!(
+                        Error::data(format!(
                             "candidate '{}': the affordable sizes do not define a line",
                             c.id
                         ))

@@ -30,12 +30,16 @@ pub struct Budget {
 impl Budget {
     pub fn new(target: f64, max_n: f64) -> Result<Budget> {
         if !(target.is_finite() && target > 0.0) {
-            return Err(Error::usage(format!("--target must be > 0, got {target}")));
+            return Err(Error::setting(
+                crate::error::Setting::Target,
+                format!("must be > 0, got {target}"),
+            ));
         }
         if !(max_n.is_finite() && max_n > 0.0) || max_n > target {
-            return Err(Error::usage(format!(
-                "the budget must allow a size in (0, target = {target}], got {max_n}"
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::Budget,
+                format!("must allow a size in (0, target = {target}], got {max_n}"),
+            ));
         }
         Ok(Budget { target, max_n })
     }
@@ -43,9 +47,10 @@ impl Budget {
     /// `--budget 1/64` (a fraction of the target) or a plain fraction `0.015625`.
     pub fn parse_fraction(s: &str) -> Result<f64> {
         let bad = || {
-            Error::usage(format!(
-                "--budget expects 1/R or a fraction in (0, 1], got '{s}'"
-            ))
+            Error::setting(
+                crate::error::Setting::Budget,
+                format!("expects 1/R or a fraction in (0, 1], got '{s}'"),
+            )
         };
         let v = match s.split_once('/') {
             Some((a, b)) => {
@@ -179,13 +184,14 @@ pub fn select(
     opts: &SelectOptions,
 ) -> Result<Selection> {
     if pool.is_empty() {
-        return Err(Error::usage("no candidates to select from"));
+        return Err(Error::data("no candidates to select from"));
     }
     if let Some(l) = opts.level {
         if !(l > 0.0 && l < 1.0) {
-            return Err(Error::usage(format!(
-                "the interval level must be in (0, 1), got {l}"
-            )));
+            return Err(Error::setting(
+                crate::error::Setting::Level,
+                format!("must be in (0, 1), got {l}"),
+            ));
         }
     }
     let ctx = PoolContext::of(&method, pool, &budget, &opts.trend_prior, opts.level);

@@ -96,7 +96,7 @@ pub fn run_lodo(
     bootstrap: usize,
 ) -> Result<Vec<Row>> {
     if datasets.len() < 2 {
-        return Err(Error::usage(
+        return Err(Error::data(
             "leave-one-dataset-out needs at least two datasets",
         ));
     }
@@ -108,7 +108,7 @@ pub fn run_lodo(
             .filter(|(j, _)| *j != i)
             .map(|(_, d)| d.1.as_slice());
         let prior = learn_prior(others).ok_or_else(|| {
-            Error::usage(format!("{name}: the other datasets give no trend windows"))
+            Error::data(format!("{name}: the other datasets give no trend windows"))
         })?;
         let opts = ProtocolOptions {
             level: Some(level),
@@ -165,7 +165,7 @@ pub fn run_with(
         .iter()
         .map(|c| {
             c.loss_at(FULL_SIZE).ok_or_else(|| {
-                Error::usage(format!(
+                Error::data(format!(
                     "{dataset}: candidate '{}' has no loss at the full size {FULL_SIZE}",
                     c.id
                 ))
@@ -229,7 +229,7 @@ pub fn run_with(
 
 /// Write the rows as CSV.
 pub fn write_csv(rows: &[Row], path: &std::path::Path) -> Result<()> {
-    let io = |e: csv::Error| Error::usage(format!("{}: {e}", path.display()));
+    let io = |e: csv::Error| Error::output(path.display(), e);
     let mut w = csv::Writer::from_path(path).map_err(io)?;
     for r in rows {
         w.serialize(r).map_err(io)?;

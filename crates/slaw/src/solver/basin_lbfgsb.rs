@@ -4,11 +4,12 @@
 //! basin's relative tests use max(|f|, 1), so without this an objective near
 //! 1e-3 would stop early; `Fit` then polishes its winner with s = |f*|.
 
-use super::{Function, Outcome, Solver, Status, Tolerances};
-use basin::{Constraints, CostFunction, Executor, FirstOrderState, Gradient, Lbfgsb, Termination};
+use super::{Function, Outcome, Solver, Termination, Tolerances};
+use basin::{Constraints, CostFunction, Executor, FirstOrderState, Gradient, Lbfgsb};
 use std::convert::Infallible;
 
 #[derive(Debug, Clone, Copy, Default)]
+/// basin's L-BFGS-B behind the [`Solver`](super::Solver) trait.
 pub struct BasinLbfgsb;
 
 struct Scaled<'a> {
@@ -82,7 +83,8 @@ impl Solver for BasinLbfgsb {
             return Outcome {
                 x: x0,
                 f: f0,
-                status: Status::Failed,
+                termination: Termination::NonFinite,
+                message: "the objective is not finite at the start",
                 iterations: 0,
                 evaluations: 1,
             };
@@ -103,17 +105,27 @@ impl Solver for BasinLbfgsb {
             .run();
         match run {
             Ok(res) => {
-                let status = match &res.report.termination {
-                    Termination::Converged(_) => Status::Converged,
-                    Termination::Limit(_) => Status::IterationLimit,
-                    _ => Status::Failed,
+                let (termination, message) = match &res.report.termination {
+                    basin::Termination::Converged(_) => (
+                        Termination::Converged,
+                        "basin's convergence test passed (projected gradient or relative decrease)",
+                    ),
+                    basin::Termination::Limit(_) => (
+                        Termination::MaxIterations,
+                        "the iteration limit was reached",
+                    ),
+                    _ => (
+                        Termination::LineSearchFailed,
+                        "basin stopped without converging (line search or numerical failure)",
+                    ),
                 };
                 let x = res.best_param().clone();
                 let fx = res.best_cost() * scale;
                 Outcome {
                     x,
                     f: fx,
-                    status,
+                    termination,
+                    message,
                     iterations: res.iter(),
                     evaluations: res.cost_evals() + 1,
                 }
@@ -121,7 +133,8 @@ impl Solver for BasinLbfgsb {
             Err(_) => Outcome {
                 x: x0,
                 f: f0,
-                status: Status::Failed,
+                termination: Termination::NonFinite,
+                message: "basin failed (a non-finite value)",
                 iterations: 0,
                 evaluations: 1,
             },

@@ -5,16 +5,18 @@
 //!
 //! Each iteration: the variables at a bound whose gradient pushes outward are
 //! held fixed; the two-loop recursion gives a quasi-Newton direction on the
-//! free ones; a backtracking (Armijo) search along the projected path keeps
-//! the iterate in the box. Curvature pairs with s'y <= 0 are skipped.
+//! free ones; a strong-Wolfe line search (cubic interpolation, clamped to
+//! the box) along the projected path keeps the iterate in the box. Curvature
+//! pairs with s'y <= 0 are skipped.
 //!
 //! Stopping is relative to the objective's own scale: the projected gradient
 //! against |f|, the decrease of one step against |f|, so an objective of 1e-3
 //! is solved as tightly as one of 1e3 (down to 1e-14 of the starting value).
 
-use super::{Function, Outcome, Solver, Status, Tolerances};
+use super::{Function, Outcome, Solver, Termination, Tolerances};
 
 #[derive(Debug, Clone, Copy)]
+/// Projected L-BFGS with a strong-Wolfe line search for small box-bounded problems (see the module documentation).
 pub struct LbfgsBox {
     /// Number of correction pairs kept.
     pub memory: usize,
@@ -231,7 +233,8 @@ impl LbfgsBox {
             return Outcome {
                 x,
                 f: fx,
-                status: Status::Failed,
+                termination: Termination::NonFinite,
+                message: "the objective is not finite at the start",
                 iterations: 0,
                 evaluations: evals,
             };
@@ -249,12 +252,18 @@ impl LbfgsBox {
         // Tolerances follow |f|; the floor (relative to the start) keeps them
         // meaningful when the optimum is an exact fit with f* = 0.
         let tiny = (1e-14 * fx.abs()).max(f64::MIN_POSITIVE.sqrt());
-        let mut status = Status::IterationLimit;
+        let mut status = (
+            Termination::MaxIterations,
+            "the iteration limit was reached",
+        );
         let mut iter = 0u64;
         while iter < tol.max_iter {
             let scale = fx.abs().max(tiny);
             if projected_gradient_norm(&x, &g, lo, hi) <= tol.pgtol * scale {
-                status = Status::Converged;
+                status = (
+                    Termination::Converged,
+                    "the projected gradient is below its tolerance",
+                );
                 break;
             }
             // Active set: at a bound with the gradient pointing out of the box.
@@ -325,7 +334,7 @@ impl LbfgsBox {
                 }
                 slope = -(0..n).map(|i| d[i] * d[i]).sum::<f64>();
                 if slope == 0.0 {
-                    status = Status::Converged;
+                    status = (Termination::Converged, "the projected gradient is zero");
                     break;
                 }
             }
@@ -362,9 +371,15 @@ impl LbfgsBox {
                 // No decrease is possible along this direction at machine precision.
                 let scale = fx.abs().max(tiny);
                 status = if projected_gradient_norm(&x, &g, lo, hi) <= 1e-5 * scale {
-                    Status::Converged
+                    (
+                        Termination::Converged,
+                        "no decrease at machine precision, with a small projected gradient",
+                    )
                 } else {
-                    Status::Failed
+                    (
+                        Termination::LineSearchFailed,
+                        "the line search found no decrease",
+                    )
                 };
                 break;
             };
@@ -392,18 +407,25 @@ impl LbfgsBox {
             g.copy_from_slice(&gn);
             fx = fn_;
             if decrease <= tol.ftol * fx.abs().max(tiny) && decrease >= 0.0 {
-                status = Status::Converged;
+                status = (
+                    Termination::Converged,
+                    "the relative decrease of the objective is below its tolerance",
+                );
                 break;
             }
             if smax <= 1e-15 {
-                status = Status::Converged;
+                status = (
+                    Termination::Converged,
+                    "the step is below machine precision",
+                );
                 break;
             }
         }
         Outcome {
             x,
             f: fx,
-            status,
+            termination: status.0,
+            message: status.1,
             iterations: iter,
             evaluations: evals,
         }
@@ -430,7 +452,7 @@ mod tests {
             &[inf, inf],
             &Tolerances::default(),
         );
-        assert_eq!(o.status, Status::Converged);
+        assert_eq!(o.termination, Termination::Converged);
         assert!(
             (o.x[0] - 1.0).abs() < 1e-5 && (o.x[1] - 1.0).abs() < 1e-5,
             "{:?}",
@@ -444,7 +466,7 @@ mod tests {
             &[0.5, inf],
             &Tolerances::default(),
         );
-        assert_eq!(o.status, Status::Converged);
+        assert_eq!(o.termination, Termination::Converged);
         assert!(
             (o.x[0] - 0.5).abs() < 1e-8 && (o.x[1] - 0.25).abs() < 1e-5,
             "{:?}",

@@ -1,6 +1,8 @@
 //! Local bounded minimization behind our own trait, so the backend can be
-//! swapped. The default backend is our projected L-BFGS (`LbfgsBox`);
-//! basin's L-BFGS-B is the alternative, compiled with the `basin` feature.
+//! swapped. The default backend is our projected L-BFGS with a strong-Wolfe
+//! line search (`LbfgsBox`, see `fit::default_solver`); basin's L-BFGS-B is
+//! the alternative `slaw bench engine` compares it to, compiled with the
+//! `basin` feature.
 
 #[cfg(feature = "basin")]
 mod basin_lbfgsb;
@@ -12,6 +14,7 @@ pub use lbfgs_box::LbfgsBox;
 
 /// A smooth function with its gradient: returns f(x) and writes grad.
 pub trait Function: Sync {
+    /// f(x), with its gradient written to `grad`.
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64;
 }
 
@@ -21,28 +24,72 @@ impl<F: Fn(&[f64], &mut [f64]) -> f64 + Sync> Function for F {
     }
 }
 
+/// Why a minimization stopped (as scipy's `OptimizeResult.status`; the
+/// message says which test fired).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// A convergence test passed.
+#[non_exhaustive]
+pub enum Termination {
+    /// A convergence test passed (projected gradient, or relative decrease).
     Converged,
+    /// Converged with at least one parameter on a bound of its box (a fit's
+    /// verdict: the solvers report `Converged`).
+    AtBound,
     /// The iteration limit was reached first.
-    IterationLimit,
-    /// The solver could not make progress (line search failure, non-finite values).
-    Failed,
+    MaxIterations,
+    /// The line search found no decrease along a direction that is not yet
+    /// at an optimum.
+    LineSearchFailed,
+    /// The objective was not finite at the start (or the backend failed).
+    NonFinite,
 }
 
+impl Termination {
+    /// The reason in words ("converged", "at bound", "max iterations", ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Termination::Converged => "converged",
+            Termination::AtBound => "at bound",
+            Termination::MaxIterations => "max iterations",
+            Termination::LineSearchFailed => "line search failed",
+            Termination::NonFinite => "non-finite objective",
+        }
+    }
+    /// True for the reasons that are an optimum ([`Termination::Converged`],
+    /// [`Termination::AtBound`]).
+    pub fn converged(self) -> bool {
+        matches!(self, Termination::Converged | Termination::AtBound)
+    }
+}
+
+/// The result of one local minimization.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The last (best) point.
     pub x: Vec<f64>,
+    /// f there.
     pub f: f64,
-    pub status: Status,
+    /// Why the solver stopped.
+    pub termination: Termination,
+    /// The test that fired, in words.
+    pub message: &'static str,
+    /// Iterations run.
     pub iterations: u64,
+    /// Evaluations of f (with its gradient).
     pub evaluations: u64,
 }
 
+impl Outcome {
+    /// True when a convergence test passed.
+    pub fn converged(&self) -> bool {
+        self.termination.converged()
+    }
+}
+
+/// Stopping rules of a local minimization.
 #[derive(Debug, Clone, Copy)]
 pub struct Tolerances {
+    /// Iteration limit.
     pub max_iter: u64,
     /// Stop when the projected gradient's infinity norm is below this times
     /// the objective's scale (see `Solver::minimize`).
@@ -61,6 +108,7 @@ impl Default for Tolerances {
     }
 }
 
+/// A local minimizer over a box.
 pub trait Solver: Send + Sync {
     /// Minimize f over the box [lower, upper] from x0. Tolerances are
     /// relative to the objective's scale, not absolute, so an objective of
@@ -73,5 +121,6 @@ pub trait Solver: Send + Sync {
         upper: &[f64],
         tol: &Tolerances,
     ) -> Outcome;
+    /// The solver's name, for reports and benchmarks.
     fn name(&self) -> &'static str;
 }
