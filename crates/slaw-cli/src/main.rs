@@ -140,6 +140,27 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Learning-curve extrapolation against M4: fit on the first part of each curve's points,
+    /// RMSE of ln L on the rest, for M4, each one-input law, `slaw compare`'s held-out pick and
+    /// the backtest pick (its rule chosen leaving one family of curves out).
+    Curves {
+        /// The folder holding multipower/ and misfitting/.
+        #[arg(long, default_value = "../shared/data/loss-curves")]
+        data: PathBuf,
+        /// Fractions of each curve's points fitted.
+        #[arg(long, value_delimiter = ',', default_value = "0.25,0.5")]
+        fractions: Vec<f64>,
+        /// Synthetic curves per synthetic family (power, two-power, M4, BNSL).
+        #[arg(long, default_value_t = 24)]
+        synthetic: usize,
+        #[arg(long, default_value_t = 14)]
+        seed: u64,
+        /// Also write one row per curve, fraction and method as CSV.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The objective kernels of the built-in laws: CPU nanoseconds per point and evaluation
     /// (value and gradient) on one thread, fused kernel and batch path side by side.
     Kernels {
@@ -389,8 +410,21 @@ struct CompareArgs {
     /// ranked by AIC.
     #[arg(long, value_delimiter = ',', required = true)]
     laws: Vec<String>,
+    /// How the laws are ranked. holdout: by the error on the held-out points (see --laws).
+    /// backtest (one input): every law refitted on the first 50% and 75% of the points
+    /// (ordered by x, --holdout ignored) and scored on the rest; the 3 laws of lowest mean
+    /// backtest error are weighted by its inverse square (the pick for extrapolating a
+    /// learning curve: `slaw bench curves`, BENCHMARKS.md).
+    #[arg(long, value_enum, default_value = "holdout")]
+    pick: PickKind,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PickKind {
+    Holdout,
+    Backtest,
 }
 
 /// A `--plot` path: .svg or .png, checked before any work is done.
@@ -510,6 +544,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            what:
+                BenchWhat::Curves {
+                    data,
+                    fractions,
+                    synthetic,
+                    seed,
+                    csv,
+                    json,
+                },
+        } => bench_curves(&data, &fractions, synthetic, seed, csv.as_deref(), json),
         Command::Methods(a) => joint::cmd_methods(a),
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {
@@ -900,6 +945,9 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
 }
 
 fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
+    if matches!(a.pick, PickKind::Backtest) {
+        return compare_backtest(a);
+    }
     let (obs, mut holdout, opts) = load(&a.data)?;
     if holdout == Holdout::None {
         holdout = Holdout::Largest { k: 2, input: 0 };
@@ -933,6 +981,79 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
         eprintln!("error: no law converged (nothing to rank)");
         Ok(ExitCode::from(3))
     }
+}
+
+/// `slaw compare --pick backtest`.
+fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
+    let (obs, _, opts) = load(&a.data)?;
+    if obs.dim() != 1 {
+        bail!(
+            "--pick backtest needs one input column (got {}: {})",
+            obs.dim(),
+            a.data.x.join(", ")
+        );
+    }
+    let mut laws = Vec::new();
+    let mut unfit = Vec::new();
+    for n in &a.laws {
+        let law = catalog::by_name(n)?;
+        match analysis::validate(&law, &obs, opts.space, &a.data.y) {
+            Ok(()) => laws.push(law),
+            Err(e) => unfit.push((law.name.clone(), e.to_string())),
+        }
+    }
+    let picks = slaw::pick::pick_groups(&laws, &obs, &opts, &slaw::pick::Rule::shipped())?;
+    if a.json {
+        let skipped: Vec<serde_json::Value> = unfit
+            .iter()
+            .map(|(l, r)| serde_json::json!({"law": l, "reason": r}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"groups": picks, "skipped": skipped}))?
+        );
+    } else {
+        print!("{}", slaw::pick::text(&picks));
+        for (l, r) in &unfit {
+            println!("skipped: {l}: {r}");
+        }
+    }
+    if picks.iter().all(|p| p.choice.is_some()) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: no law was eligible for at least one group (see the reasons above)");
+        Ok(ExitCode::from(3))
+    }
+}
+
+fn bench_curves(
+    data: &std::path::Path,
+    fractions: &[f64],
+    synthetic: usize,
+    seed: u64,
+    csv: Option<&std::path::Path>,
+    json: bool,
+) -> Result<ExitCode> {
+    use slaw::learning_curves as lc;
+    if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
+        bail!("--fractions must be in (0, 1) (got {f})");
+    }
+    let t = std::time::Instant::now();
+    let mut curves = lc::public_curves(data)
+        .with_context(|| format!("reading the learning curves under {}", data.display()))?;
+    curves.extend(lc::synthetic_curves(synthetic, seed));
+    let rep = lc::run(&curves, fractions, &FitOptions::default());
+    if let Some(path) = csv {
+        std::fs::write(path, lc::csv(&rep))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rep)?);
+    } else {
+        print!("{}", lc::text(&rep));
+        println!("({:.1} s)", t.elapsed().as_secs_f64());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
