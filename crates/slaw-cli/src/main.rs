@@ -158,6 +158,12 @@ enum BenchWhat {
         /// Also write one row per curve, fraction and method as CSV.
         #[arg(long)]
         csv: Option<PathBuf>,
+        /// Also save every fit's backtests and predictions (JSON), to re-score with --from-records.
+        #[arg(long)]
+        save_records: Option<PathBuf>,
+        /// Score the rules on records saved by --save-records instead of fitting.
+        #[arg(long)]
+        from_records: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -552,9 +558,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     synthetic,
                     seed,
                     csv,
+                    save_records,
+                    from_records,
                     json,
                 },
-        } => bench_curves(&data, &fractions, synthetic, seed, csv.as_deref(), json),
+        } => bench_curves(
+            &data,
+            &fractions,
+            synthetic,
+            seed,
+            [csv.as_deref(), save_records.as_deref(), from_records.as_deref()],
+            json,
+        ),
         Command::Methods(a) => joint::cmd_methods(a),
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {
@@ -1031,7 +1046,7 @@ fn bench_curves(
     fractions: &[f64],
     synthetic: usize,
     seed: u64,
-    csv: Option<&std::path::Path>,
+    [csv, save, from]: [Option<&std::path::Path>; 3],
     json: bool,
 ) -> Result<ExitCode> {
     use slaw::learning_curves as lc;
@@ -1039,10 +1054,26 @@ fn bench_curves(
         bail!("--fractions must be in (0, 1) (got {f})");
     }
     let t = std::time::Instant::now();
-    let mut curves = lc::public_curves(data)
-        .with_context(|| format!("reading the learning curves under {}", data.display()))?;
-    curves.extend(lc::synthetic_curves(synthetic, seed));
-    let rep = lc::run(&curves, fractions, &FitOptions::default());
+    let rep = match from {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let r: lc::Records = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not records saved by --save-records", path.display()))?;
+            lc::evaluate_records(r)
+        }
+        None => {
+            let mut curves = lc::public_curves(data).with_context(|| {
+                format!("reading the learning curves under {}", data.display())
+            })?;
+            curves.extend(lc::synthetic_curves(synthetic, seed));
+            lc::run(&curves, fractions, &FitOptions::default())
+        }
+    };
+    if let Some(path) = save {
+        std::fs::write(path, serde_json::to_string(&rep.records())?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     if let Some(path) = csv {
         std::fs::write(path, lc::csv(&rep))
             .with_context(|| format!("writing {}", path.display()))?;

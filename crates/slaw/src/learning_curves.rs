@@ -167,24 +167,26 @@ pub fn synthetic_curves(per_family: usize, seed: u64) -> Vec<LearningCurve> {
 }
 
 /// One law on one curve's window.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LawRecord {
     pub law: String,
     pub converged: bool,
     /// RMSE of ln L on the later part, of the fit on the window.
+    #[serde(with = "nan_null")]
     pub rmse: f64,
     /// ln predictions at the later points.
-    #[serde(skip)]
+    #[serde(with = "nan_null_vec")]
     pub ln_pred: Vec<f64>,
     /// `slaw compare`'s key: fitted without the 2 largest points of the
     /// window, RMSE of ln L on them (NaN if not fitted or not converged).
+    #[serde(with = "nan_null")]
     pub holdout2: f64,
     /// Backtest errors at [`ORIGIN_GRID`].
     pub backtest: Vec<Option<f64>>,
 }
 
 /// Every method's inputs on one curve at one fraction.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CurveRecord {
     pub family: String,
     pub name: String,
@@ -192,7 +194,6 @@ pub struct CurveRecord {
     pub window: usize,
     pub later: usize,
     pub laws: Vec<LawRecord>,
-    #[serde(skip)]
     pub ln_truth: Vec<f64>,
 }
 
@@ -306,16 +307,14 @@ impl CurveRecord {
             .min_by(|&a, &b| self.laws[a].holdout2.total_cmp(&self.laws[b].holdout2))
     }
 
-    /// The RMSE of a weighted mean of ln predictions.
-    fn blend(&self, w: &[f64]) -> f64 {
-        let mut p = vec![0.0; self.later];
-        for (l, &wi) in self.laws.iter().zip(w) {
-            if wi > 0.0 {
-                for (a, b) in p.iter_mut().zip(&l.ln_pred) {
-                    *a += wi * b;
-                }
-            }
-        }
+    /// The RMSE of the combined ln predictions.
+    fn blend(&self, combine: Combine, w: &[f64]) -> f64 {
+        let p: Vec<f64> = (0..self.later)
+            .map(|j| {
+                let lp: Vec<f64> = self.laws.iter().map(|l| l.ln_pred[j]).collect();
+                pick::combine_ln(combine, &lp, w)
+            })
+            .collect();
         rmse_of(&p, self.ln_truth.iter().copied())
     }
 
@@ -355,8 +354,14 @@ impl CurveRecord {
         w
     }
 
+    /// The RMSE of the rule's prediction (infinite when it is not finite).
     pub fn rule_rmse(&self, rule: &Rule) -> f64 {
-        self.blend(&self.rule_weights(rule))
+        let e = self.blend(rule.combine, &self.rule_weights(rule));
+        if e.is_nan() {
+            f64::INFINITY
+        } else {
+            e
+        }
     }
 
     pub fn compare_rmse(&self) -> f64 {
@@ -386,13 +391,14 @@ pub fn candidate_rules() -> Vec<Rule> {
         Combine::Top { k: 2 },
         Combine::Top { k: 3 },
         Combine::Top { k: 6 },
+        Combine::Median { k: 3 },
+        Combine::Median { k: 5 },
     ];
-    let pools: [Vec<String>; 2] = [
+    let pool = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let pools: [Vec<String>; 3] = [
         Vec::new(),
-        ["power", "vanilla-ft", "rectified", "bnsl", "m4"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        pool(&["power", "vanilla-ft", "rectified", "bnsl", "m4"]),
+        pool(&["power", "vanilla-ft", "rectified", "m4"]),
     ];
     let mut out = Vec::new();
     for o in origin_sets {
@@ -683,4 +689,56 @@ pub fn csv(rep: &CurvesReport) -> String {
         }
     }
     s
+}
+
+/// What the fits produced (every law's backtests and predictions on every
+/// curve), saved so that the rules can be re-scored without refitting.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Records {
+    pub fractions: Vec<f64>,
+    pub skipped: Vec<(f64, usize)>,
+    pub records: Vec<CurveRecord>,
+}
+
+impl CurvesReport {
+    pub fn records(&self) -> Records {
+        Records {
+            fractions: self.fractions.clone(),
+            skipped: self.skipped.clone(),
+            records: self.records.clone(),
+        }
+    }
+}
+
+/// The report from saved [`Records`].
+pub fn evaluate_records(r: Records) -> CurvesReport {
+    evaluate(r.records, &r.fractions, r.skipped)
+}
+
+/// NaN saved as JSON null and read back (serde_json writes NaN as null).
+mod nan_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+mod nan_null_vec {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| x.is_finite().then_some(*x)))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?
+            .into_iter()
+            .map(|x| x.unwrap_or(f64::NAN))
+            .collect())
+    }
 }

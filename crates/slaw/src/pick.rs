@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 /// Where a backtest cuts the points: fit on the points before, score on the
 /// points after.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
 pub enum Origin {
     /// Fit on the first floor(r n) points.
@@ -50,7 +50,7 @@ impl Origin {
 }
 
 /// How the eligible laws' predictions are combined.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Combine {
     /// The law with the lowest backtest score.
@@ -58,11 +58,14 @@ pub enum Combine {
     /// The mean of the ln predictions of the `k` best laws, weighted by the
     /// inverse square of their scores.
     Top { k: usize },
+    /// The median of the ln predictions of the `k` best laws (at each x;
+    /// one wild extrapolation among them does not move it).
+    Median { k: usize },
 }
 
 /// A backtest pick rule: origins (fractions of the points fitted), the
 /// combination, and the pool of laws it draws from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub origins: Vec<Origin>,
     pub combine: Combine,
@@ -88,6 +91,7 @@ impl Rule {
         let c = match self.combine {
             Combine::Best => "best".to_string(),
             Combine::Top { k } => format!("top-{k}"),
+            Combine::Median { k } => format!("median of {k}"),
         };
         let p = if self.pool.is_empty() {
             "all laws".to_string()
@@ -178,7 +182,8 @@ pub fn score(errors: &[Option<f64>]) -> Option<f64> {
 
 /// Weights of the laws (same order as `scores`; `None` = not eligible) under
 /// `combine`: zero for laws not chosen, summing to 1; all zero when no law
-/// is eligible.
+/// is eligible. For `Median`, the chosen laws get equal weights (the
+/// median is taken by [`combine_ln`]).
 pub fn weights(combine: Combine, scores: &[Option<f64>]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..scores.len())
         .filter(|&i| scores[i].is_some_and(f64::is_finite))
@@ -204,8 +209,46 @@ pub fn weights(combine: Combine, scores: &[Option<f64>]) -> Vec<f64> {
                 w[i] = r / total;
             }
         }
+        Combine::Median { k } => {
+            let chosen = &order[..order.len().min(k.max(1))];
+            for &i in chosen {
+                w[i] = 1.0 / chosen.len() as f64;
+            }
+        }
     }
     w
+}
+
+/// The combined ln prediction from the laws' ln predictions `ln_pred` and
+/// their `weights`: the weighted mean, or for `Median` the median of the
+/// laws of positive weight (mean of the middle two for an even count).
+/// NaN when no law has a weight or a chosen prediction is not finite.
+pub fn combine_ln(combine: Combine, ln_pred: &[f64], weights: &[f64]) -> f64 {
+    let chosen: Vec<(f64, f64)> = ln_pred
+        .iter()
+        .zip(weights)
+        .filter(|(_, &w)| w > 0.0)
+        .map(|(&p, &w)| (p, w))
+        .collect();
+    if chosen.is_empty() || chosen.iter().any(|(p, _)| !p.is_finite()) {
+        return f64::NAN;
+    }
+    match combine {
+        Combine::Median { .. } => {
+            let mut v: Vec<f64> = chosen.iter().map(|c| c.0).collect();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                0.5 * (v[n / 2 - 1] + v[n / 2])
+            }
+        }
+        _ => {
+            let wsum: f64 = chosen.iter().map(|c| c.1).sum();
+            chosen.iter().map(|(p, w)| p * w).sum::<f64>() / wsum
+        }
+    }
 }
 
 /// One law's backtest in a [`pick`].
@@ -237,22 +280,23 @@ pub struct Pick {
 }
 
 impl Pick {
-    /// The pick's prediction at x: exp of the weighted mean of the chosen
-    /// laws' ln predictions; `None` when no law was eligible.
+    /// The pick's prediction at x: exp of the weighted mean (or median) of
+    /// the chosen laws' ln predictions; `None` when no law was eligible.
     pub fn predict(&self, x: &[f64]) -> Option<f64> {
-        let mut s = 0.0;
-        let mut wsum = 0.0;
+        let mut ln_pred = Vec::with_capacity(self.laws.len());
+        let mut w = Vec::with_capacity(self.laws.len());
         for (l, law) in self.laws.iter().zip(&self.laws_def) {
             if l.weight > 0.0 {
                 let p = law.predict(x, &l.fit.as_ref()?.params);
                 if !(p > 0.0 && p.is_finite()) {
                     return None;
                 }
-                s += l.weight * p.ln();
-                wsum += l.weight;
+                ln_pred.push(p.ln());
+                w.push(l.weight);
             }
         }
-        (wsum > 0.0).then(|| (s / wsum).exp())
+        let v = combine_ln(self.rule.combine, &ln_pred, &w);
+        v.is_finite().then(|| v.exp())
     }
 
     /// The law of largest weight.
