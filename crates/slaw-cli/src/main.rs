@@ -54,7 +54,8 @@ enum Command {
     },
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
     Fit(FitArgs),
-    /// Fit several laws to the same data and rank them by held-out error.
+    /// Fit several laws to the same data and choose among them: for one input, by backtests
+    /// (the pick for extrapolation, see --pick), otherwise by held-out error.
     Compare(CompareArgs),
     /// List the built-in laws with their formulas and parameters.
     Laws {
@@ -411,17 +412,20 @@ struct CompareArgs {
     data: DataArgs,
     /// Built-in laws to compare, e.g. power,rectified,vanilla-ft. Laws that cannot be fitted
     /// (more parameters than points, inputs outside their domain) are skipped and reported;
-    /// only converged fits are ranked (exit 3 when none converged). Held out by default: the 2
-    /// largest values of the first input; with nothing held out (--holdout largest:0), laws are
-    /// ranked by AIC.
+    /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
+    /// by default, the 2 largest values of the first input; with nothing held out
+    /// (--holdout largest:0), laws are ranked by AIC.
     #[arg(long, value_delimiter = ',', required = true)]
     laws: Vec<String>,
-    /// How the laws are ranked. holdout: by the error on the held-out points (see --laws).
-    /// backtest (one input): every law refitted on the first 50% and 75% of the points
-    /// (ordered by x, --holdout ignored) and scored on the rest; the 3 laws of lowest mean
-    /// backtest error are weighted by its inverse square (the pick for extrapolating a
-    /// learning curve: `slaw bench curves`, BENCHMARKS.md).
-    #[arg(long, value_enum, default_value = "holdout")]
+    /// How the laws are chosen. auto (default): backtest with one input column and no --holdout,
+    /// holdout otherwise. holdout: ranked by the error on the held-out points (see --laws).
+    /// backtest (one input): every law refitted on the first 75% of the points (ordered by x)
+    /// and on all but the last 2, each scored on the points after; the 2 converged laws of
+    /// lowest mean backtest error are combined (mean of ln L weighted by the inverse square
+    /// of that error). The pick for extrapolating a learning curve: it beats the held-out
+    /// ranking and M4 out of sample (`slaw bench curves`, BENCHMARKS.md; benchmarked with
+    /// --laws power,vanilla-ft,rectified,bnsl,m4).
+    #[arg(long, value_enum, default_value = "auto")]
     pick: PickKind,
     #[arg(long)]
     json: bool,
@@ -429,6 +433,7 @@ struct CompareArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum PickKind {
+    Auto,
     Holdout,
     Backtest,
 }
@@ -960,7 +965,14 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
 }
 
 fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
-    if matches!(a.pick, PickKind::Backtest) {
+    let backtest = match a.pick {
+        PickKind::Backtest => true,
+        PickKind::Holdout => false,
+        PickKind::Auto => {
+            a.data.x.len() == 1 && a.data.holdout == "none" && a.data.holdout_col.is_none()
+        }
+    };
+    if backtest {
         return compare_backtest(a);
     }
     let (obs, mut holdout, opts) = load(&a.data)?;
@@ -1017,7 +1029,7 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
             Err(e) => unfit.push((law.name.clone(), e.to_string())),
         }
     }
-    let picks = slaw::pick::pick_groups(&laws, &obs, &opts, &slaw::pick::Rule::shipped())?;
+    let picks = slaw::pick::pick_groups(&laws, &obs, &opts, &slaw::pick::Rule::shipped_with_any_pool())?;
     if a.json {
         let skipped: Vec<serde_json::Value> = unfit
             .iter()

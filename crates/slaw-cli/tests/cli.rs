@@ -240,6 +240,8 @@ fn compare_ranks_laws_by_heldout_error() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,vanilla-ft,rectified",
             "--x",
@@ -1068,6 +1070,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,bnsl-5,chinchilla",
             "--x",
@@ -1103,6 +1107,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,bnsl-5",
             "--x",
@@ -1119,6 +1125,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,vanilla-ft",
             "--x",
@@ -1145,6 +1153,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,vanilla-ft",
             "--x",
