@@ -572,7 +572,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &fractions,
             synthetic,
             seed,
-            [csv.as_deref(), save_records.as_deref(), from_records.as_deref()],
+            [
+                csv.as_deref(),
+                save_records.as_deref(),
+                from_records.as_deref(),
+            ],
             json,
         ),
         Command::Methods(a) => joint::cmd_methods(a),
@@ -1029,7 +1033,12 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
             Err(e) => unfit.push((law.name.clone(), e.to_string())),
         }
     }
-    let picks = slaw::pick::pick_groups(&laws, &obs, &opts, &slaw::pick::Rule::shipped_with_any_pool())?;
+    let picks = slaw::pick::pick_groups(
+        &laws,
+        &obs,
+        &opts,
+        &slaw::pick::Rule::shipped_with_any_pool(),
+    )?;
     if a.json {
         let skipped: Vec<serde_json::Value> = unfit
             .iter()
@@ -1037,7 +1046,9 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"groups": picks, "skipped": skipped}))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({"groups": picks, "skipped": skipped})
+            )?
         );
     } else {
         print!("{}", slaw::pick::text(&picks));
@@ -1070,14 +1081,14 @@ fn bench_curves(
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let r: lc::Records = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not records saved by --save-records", path.display()))?;
+            let r: lc::Records = serde_json::from_str(&text).with_context(|| {
+                format!("{}: not records saved by --save-records", path.display())
+            })?;
             lc::evaluate_records(r)
         }
         None => {
-            let mut curves = lc::public_curves(data).with_context(|| {
-                format!("reading the learning curves under {}", data.display())
-            })?;
+            let mut curves = lc::public_curves(data)
+                .with_context(|| format!("reading the learning curves under {}", data.display()))?;
             curves.extend(lc::synthetic_curves(synthetic, seed));
             lc::run(&curves, fractions, &FitOptions::default())
         }

@@ -72,8 +72,8 @@ fn backtest_pick_weights_eligible_laws_per_group() {
     slaw()
         .current_dir(dir.path())
         .args([
-            "compare", "--laws", "power,m4", "--x", "D", "--y", "loss", "--group", "run",
-            "--pick", "backtest", "c.csv",
+            "compare", "--laws", "power,m4", "--x", "D", "--y", "loss", "--group", "run", "--pick",
+            "backtest", "c.csv",
         ])
         .assert()
         .success()
@@ -88,8 +88,16 @@ fn backtest_pick_needs_one_input_and_a_converged_law() {
     slaw()
         .current_dir(dir.path())
         .args([
-            "compare", "--laws", "chinchilla", "--x", "N,D", "--y", "loss", "--pick",
-            "backtest", "c.csv",
+            "compare",
+            "--laws",
+            "chinchilla",
+            "--x",
+            "N,D",
+            "--y",
+            "loss",
+            "--pick",
+            "backtest",
+            "c.csv",
         ])
         .assert()
         .code(2)
@@ -97,8 +105,20 @@ fn backtest_pick_needs_one_input_and_a_converged_law() {
     slaw()
         .current_dir(dir.path())
         .args([
-            "compare", "--laws", "power", "--x", "D", "--y", "loss", "--group", "run",
-            "--pick", "backtest", "--max-iter", "0", "c.csv",
+            "compare",
+            "--laws",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--group",
+            "run",
+            "--pick",
+            "backtest",
+            "--max-iter",
+            "0",
+            "c.csv",
         ])
         .assert()
         .code(3)

@@ -238,7 +238,10 @@ pub fn record(
                 .collect();
             // `slaw compare` ranks fits with at least as many points as parameters.
             let holdout2 = if m >= law.n_params() + 2 {
-                let k = ORIGIN_GRID.iter().position(|o| *o == Origin::Last(2)).unwrap();
+                let k = ORIGIN_GRID
+                    .iter()
+                    .position(|o| *o == Origin::Last(2))
+                    .unwrap();
                 match backtest[k] {
                     Some(e) => e,
                     None if m == law.n_params() + 2 => {
@@ -617,11 +620,7 @@ pub fn text(rep: &CurvesReport) -> String {
     for &fr in &rep.fractions {
         let rows: Vec<&CurvesRow> = rep.rows.iter().filter(|r| r.fraction == fr).collect();
         let Some(first) = rows.first() else { continue };
-        let skipped = rep
-            .skipped
-            .iter()
-            .find(|k| k.0 == fr)
-            .map_or(0, |k| k.1);
+        let skipped = rep.skipped.iter().find(|k| k.0 == fr).map_or(0, |k| k.1);
         let _ = writeln!(
             s,
             "fit on the first {:.0}% of each curve's points, RMSE of ln L on the rest ({} curves skipped: window < {MIN_WINDOW} points)",
@@ -658,7 +657,11 @@ pub fn text(rep: &CurvesReport) -> String {
         let _ = writeln!(s, "  without {f:<13} {}", r.label());
     }
     let _ = writeln!(s, "rule chosen on every family: {}", rep.all_rule.label());
-    let _ = writeln!(s, "shipped rule:                {}", rep.shipped_rule.label());
+    let _ = writeln!(
+        s,
+        "shipped rule:                {}",
+        rep.shipped_rule.label()
+    );
     s
 }
 

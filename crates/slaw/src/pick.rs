@@ -399,7 +399,9 @@ mod tests {
         assert_eq!(w[3], 0.0);
         assert!((w[0] + w[2] - 1.0).abs() < 1e-12);
         assert!((w[2] / w[0] - 4.0).abs() < 1e-9);
-        assert!(weights(Combine::Best, &[None, None]).iter().all(|&w| w == 0.0));
+        assert!(weights(Combine::Best, &[None, None])
+            .iter()
+            .all(|&w| w == 0.0));
     }
 
     #[test]
