@@ -10,11 +10,12 @@ use slaw::objective::{Loss, Space};
 use slaw::observations::{Columns, Holdout, Observations};
 use slaw::solver::Tolerances;
 use slaw::table::Table;
-use slaw::{plot, report};
+use slaw_report::{plot, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod forecast;
+mod html;
 mod joint;
 mod run;
 mod schedule;
@@ -51,6 +52,9 @@ enum Command {
         /// Write the measured points, extrapolations and predictions (.svg or .png).
         #[arg(long, value_parser = crate::plot_path)]
         plot: Option<PathBuf>,
+        /// Also write a self-contained HTML page (figure, status, ranking, provenance).
+        #[arg(long, value_parser = crate::html::report_path)]
+        html: Option<PathBuf>,
     },
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
     Fit(FitArgs),
@@ -226,6 +230,9 @@ struct SelectArgs {
     /// Budget as the largest affordable fine-tuning size.
     #[arg(long)]
     max_n: Option<f64>,
+    /// Also write a self-contained HTML page: figure, ranking, warnings, provenance.
+    #[arg(long, value_parser = html::report_path)]
+    report: Option<PathBuf>,
     /// Selection method: ats-trend, ats, ats-blend, rectified-fit, vanilla-fit, sub-tuning,
     /// zero-shot, model-size. The default, ats-trend, is the method best under the
     /// leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc first,
@@ -401,6 +408,9 @@ struct FitArgs {
     /// Write a plot (.svg or .png).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
     /// With several groups: every group's details after the summary table.
     #[arg(long, short)]
     verbose: bool,
@@ -427,6 +437,9 @@ struct CompareArgs {
     /// --laws power,vanilla-ft,rectified,bnsl,m4).
     #[arg(long, value_enum, default_value = "auto")]
     pick: PickKind,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -441,7 +454,7 @@ enum PickKind {
 /// A `--plot` path: .svg or .png, checked before any work is done.
 fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
     let p = PathBuf::from(s);
-    slaw::plot::check_path(&p).map_err(|e| e.to_string())?;
+    slaw_report::plot::check_path(&p).map_err(|e| e.to_string())?;
     Ok(p)
 }
 
@@ -457,7 +470,15 @@ fn main() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
-    match run(cli) {
+    // Benchmarks run for seconds to minutes: a spinner with the elapsed time
+    // on a terminal (hidden when stderr is not one), cleared before the exit.
+    let spinner = match &cli.command {
+        Command::Bench { what } => bench_spinner(what),
+        _ => ProgressBar::hidden(),
+    };
+    let result = run(cli);
+    spinner.finish_and_clear();
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
@@ -517,7 +538,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plan(a) => run::cmd_plan(a),
         Command::Run { args, quiet } => run::cmd_run(args, quiet),
         Command::Status(a) => run::cmd_status(a, None),
-        Command::Report { args, plot } => run::cmd_status(args, Some(plot)),
+        Command::Report { args, plot, html } => run::cmd_status(args, Some((plot, html))),
         Command::Bench {
             what:
                 BenchWhat::Forecast {
@@ -589,7 +610,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            let rows = slaw::bench::kernels(&data, repeats)?;
+            let rows = slaw_report::bench::kernels(&data, repeats)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -624,7 +645,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 SolverKind::Basin => Box::new(slaw::solver::BasinLbfgsb),
                 SolverKind::Box => Box::new(slaw::solver::LbfgsBox::default()),
             };
-            let rows = slaw::bench::engine(&data, repeats, solver.as_ref())?;
+            let rows = slaw_report::bench::engine(&data, repeats, solver.as_ref())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -654,8 +675,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--level must be between 0 and 1, got {level}");
             }
             let (rows, timing) = match protocol {
-                Protocol::InSample => slaw::bench::selection(&data, repeats)?,
-                Protocol::Lodo => slaw::bench::selection_lodo(&data, repeats, level)?,
+                Protocol::InSample => slaw_report::bench::selection(&data, repeats)?,
+                Protocol::Lodo => slaw_report::bench::selection_lodo(&data, repeats, level)?,
             };
             if let Some(p) = csv {
                 slaw::selection::protocol::write_csv(&rows, &p)?;
@@ -694,14 +715,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             json,
         } => {
-            let demo = slaw::demo::run_demo(seed)?;
+            let demo = slaw_report::demo::run_demo(seed)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&demo.selection)?);
             } else {
                 println!(
                     "Demo: choose which of {} synthetic pre-trained models to fine-tune on {} examples,",
                     demo.pool.len(),
-                    report::num(slaw::demo::TARGET)
+                    report::num(slaw_report::demo::TARGET)
                 );
                 println!("fine-tuning each only on subsets of at most 1/64 of the data. The curves follow the");
                 println!("rectified law with parameters of real FLAN fits and 1% noise; the \"observed\" column");
@@ -727,6 +748,25 @@ fn rayon_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+fn bench_spinner(what: &BenchWhat) -> ProgressBar {
+    let name = match what {
+        BenchWhat::Selection { .. } => "selection",
+        BenchWhat::Runner { .. } => "runner",
+        BenchWhat::Forecast { .. } => "forecast",
+        BenchWhat::Kernels { .. } => "kernels",
+        BenchWhat::Temporal { .. } => "temporal",
+        BenchWhat::Engine { .. } => "engine",
+    };
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} slaw bench {msg}: running, {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(name);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 fn progress(n: usize, what: &str) -> ProgressBar {
@@ -960,6 +1000,25 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         plot::save(&plot::fit_figure(&law, &obs, &fits, &a.data.y), path)?;
         eprintln!("plot written to {}", path.display());
     }
+    if let Some(p) = &a.report {
+        let mut text = String::new();
+        if fits.len() > 1 {
+            text += &report::summary::group_table(&law, &fits);
+            text += "\n";
+        }
+        text += &report::fit_report(&law, &fits, &a.data.x);
+        html::write(
+            p,
+            &format!("slaw fit {} ({})", a.data.file.display(), law.name),
+            &text,
+            &serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits}),
+            &[(
+                format!("{} fitted to {}", law.name, a.data.file.display()),
+                plot::fit_figure(&law, &obs, &fits, &a.data.y),
+            )],
+            std::slice::from_ref(&a.data.file),
+        )?;
+    }
     if fits.iter().all(|g| g.fit.converged) {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -1006,6 +1065,16 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
     } else {
         print!("{}", report::compare_report(&ranked));
     }
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw compare {}", a.data.file.display()),
+            &report::compare_report(&ranked),
+            &ranked,
+            &[],
+            std::slice::from_ref(&a.data.file),
+        )?;
+    }
     if ranked.iter().any(|r| r.rank.is_some()) {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -1039,22 +1108,29 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
         &opts,
         &slaw::pick::Rule::shipped_with_any_pool(),
     )?;
+    let skipped: Vec<serde_json::Value> = unfit
+        .iter()
+        .map(|(l, r)| serde_json::json!({"law": l, "reason": r}))
+        .collect();
+    let result = serde_json::json!({"groups": picks, "skipped": skipped});
+    let mut text = slaw::pick::text(&picks);
+    for (l, r) in &unfit {
+        text += &format!("skipped: {l}: {r}\n");
+    }
     if a.json {
-        let skipped: Vec<serde_json::Value> = unfit
-            .iter()
-            .map(|(l, r)| serde_json::json!({"law": l, "reason": r}))
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"groups": picks, "skipped": skipped})
-            )?
-        );
+        println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
-        print!("{}", slaw::pick::text(&picks));
-        for (l, r) in &unfit {
-            println!("skipped: {l}: {r}");
-        }
+        print!("{text}");
+    }
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw compare {}", a.data.file.display()),
+            &text,
+            &result,
+            &[],
+            std::slice::from_ref(&a.data.file),
+        )?;
     }
     if picks.iter().all(|p| p.choice.is_some()) {
         Ok(ExitCode::SUCCESS)
@@ -1164,6 +1240,19 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     if let Some(p) = a.plot {
         plot::save(&plot::selection_figure(&pool, &sel), &p)?;
         eprintln!("plot written to {}", p.display());
+    }
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw select {}", a.file.display()),
+            &report::selection_report(&sel),
+            &sel,
+            &[(
+                "Measured losses, fitted extrapolations and the chosen model".into(),
+                plot::selection_figure(&pool, &sel),
+            )],
+            std::slice::from_ref(&a.file),
+        )?;
     }
     let unconverged = sel.ranking.iter().any(|r| {
         matches!(

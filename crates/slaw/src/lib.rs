@@ -2,14 +2,13 @@
 //!
 //! Data flow: input (`table`) -> `observations` -> `law` -> `objective` ->
 //! `solver` (multi-start in `fit`) -> fit result (`diagnostics`,
-//! `bootstrap`) -> decision -> report (`plot`).
+//! `bootstrap`) -> decision. Reports, figures, the
+//! benchmarks and the demo live in the `slaw-report` crate.
 
 pub mod allocate;
 pub mod analysis;
-pub mod bench;
 pub mod bootstrap;
 pub mod datasets;
-pub mod demo;
 pub mod diagnostics;
 pub mod error;
 pub mod extrapolation;
@@ -21,16 +20,16 @@ pub mod joint;
 pub mod law;
 pub mod learning_curves;
 pub mod linalg;
+pub mod numbers;
 pub mod objective;
 pub mod observations;
 pub mod pick;
-pub mod plot;
-pub mod report;
 pub mod scaling;
 pub mod selection;
 pub mod solver;
 pub mod stats;
 pub mod synthetic;
 pub mod table;
+pub mod tfevents;
 
 pub use error::{Error, Result};

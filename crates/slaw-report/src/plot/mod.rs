@@ -4,12 +4,12 @@
 pub mod forecast;
 pub mod joint;
 
-use crate::analysis::GroupFit;
-use crate::law::Law;
-use crate::observations::Observations;
-use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use slaw::analysis::GroupFit;
+use slaw::law::Law;
+use slaw::observations::Observations;
+use slaw::{Error, Result};
 use std::path::Path;
 use std::sync::Once;
 
@@ -96,11 +96,55 @@ impl VLine {
 /// their own): the many candidates behind the highlighted ones.
 pub const MUTED: usize = usize::MAX;
 
+/// The first colour index of the sequential map (see [`sequential`]).
+pub const SEQUENTIAL: usize = 1 << 20;
+
+/// The colour index of `t` in [0, 1] on a sequential map (viridis, dark
+/// purple to green; its light yellow end is left out so that every colour
+/// reads on white): for series ordered by a quantity, such as the compute
+/// budgets of isoFLOP profiles, where the palette's 8 colours would repeat.
+pub fn sequential(t: f64) -> usize {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    SEQUENTIAL + (t * 255.0).round() as usize
+}
+
+fn viridis(t: f64) -> RGBColor {
+    // Anchors of viridis at 0, 0.1, ..., 0.8 (the map's first 80%).
+    const V: [(f64, f64, f64); 9] = [
+        (68.0, 1.0, 84.0),
+        (72.0, 36.0, 117.0),
+        (65.0, 68.0, 135.0),
+        (53.0, 95.0, 141.0),
+        (42.0, 120.0, 142.0),
+        (33.0, 145.0, 140.0),
+        (34.0, 168.0, 132.0),
+        (68.0, 191.0, 112.0),
+        (122.0, 209.0, 81.0),
+    ];
+    let x = t.clamp(0.0, 1.0) * (V.len() - 1) as f64;
+    let k = (x.floor() as usize).min(V.len() - 2);
+    let f = x - k as f64;
+    let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+    RGBColor(
+        mix(V[k].0, V[k + 1].0),
+        mix(V[k].1, V[k + 1].1),
+        mix(V[k].2, V[k + 1].2),
+    )
+}
+
 /// The colour-blind safe palette of Okabe and Ito (yellow darkened to read
-/// on white); indices wrap after 8. [`MUTED`] is light grey.
+/// on white); indices wrap after 8. [`MUTED`] is light grey; indices from
+/// [`sequential`] are on the sequential map.
 pub fn palette(i: usize) -> RGBColor {
     if i == MUTED {
         return RGBColor(175, 175, 175);
+    }
+    if (SEQUENTIAL..=SEQUENTIAL + 255).contains(&i) {
+        return viridis((i - SEQUENTIAL) as f64 / 255.0);
     }
     const P: [RGBColor; 8] = [
         RGBColor(0, 114, 178),
@@ -118,7 +162,7 @@ pub fn palette(i: usize) -> RGBColor {
 /// Lines of colours past the palette's 8 are drawn dashed, so that no two
 /// series look the same until 16.
 fn line_kind(s: &Series) -> SeriesKind {
-    if s.kind == SeriesKind::Line && s.color != MUTED && s.color >= 8 {
+    if s.kind == SeriesKind::Line && s.color != MUTED && (8..SEQUENTIAL).contains(&s.color) {
         SeriesKind::Dashed
     } else {
         s.kind
@@ -579,13 +623,7 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// `n` log-spaced values from lo to hi.
-pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let (a, b) = (lo.ln(), hi.ln());
-    (0..n)
-        .map(|i| (a + (b - a) * i as f64 / (n - 1).max(1) as f64).exp())
-        .collect()
-}
+pub use slaw::numbers::log_space;
 
 /// The figure for `slaw fit`: for a one-input law, data and fitted curve per
 /// group on log-log axes with held-out points hollow and predictions as
@@ -717,10 +755,10 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
 /// the others dashed), the predictions at the target as triangles, and for
 /// the chosen model its phase transition as a vertical line.
 pub fn selection_figure(
-    pool: &[crate::datasets::Candidate],
-    sel: &crate::selection::Selection,
+    pool: &[slaw::datasets::Candidate],
+    sel: &slaw::selection::Selection,
 ) -> Figure {
-    use crate::selection::Detail;
+    use slaw::selection::Detail;
     let b = &sel.budget;
     let mut series = Vec::new();
     let mut vlines = vec![
@@ -867,7 +905,7 @@ impl Optimum {
         grid: &[f64],
         label: String,
         color: usize,
-        at: impl Fn(f64) -> Option<(crate::bootstrap::Interval, crate::bootstrap::Interval)>,
+        at: impl Fn(f64) -> Option<(slaw::bootstrap::Interval, slaw::bootstrap::Interval)>,
     ) -> Option<Band> {
         let points: Vec<(f64, f64, f64)> = grid
             .iter()
@@ -887,7 +925,7 @@ impl Optimum {
 
 /// N_opt (or D_opt) against C: the budgets' minima, every method's fitted
 /// allocation, and the profile methods' pointwise bootstrap bands.
-fn optimum_figure(g: &crate::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
+fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
     let name = match which {
         Optimum::N => "N_opt",
         Optimum::D => "D_opt",
@@ -998,18 +1036,42 @@ fn curve_is_empty(series: &[Series]) -> bool {
 /// The figures of `slaw allocate --method isoflop|all`: the isoFLOP profiles
 /// (each budget's runs, its parabola and minimum) and N_opt against C (the
 /// budgets' minima and every method's fitted allocation).
-pub fn allocation_figures(g: &crate::allocate::methods::GroupAllocation) -> Vec<(String, Figure)> {
+pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(String, Figure)> {
     let mut out = Vec::new();
     if let Some(r) = &g.isoflop {
         let mut series = Vec::new();
         let mut minima = Vec::new();
+        // Budgets coloured on a sequential map by log compute (dark: small);
+        // the legend names at most 6 of them, spread over the range.
+        let shown: Vec<usize> = (0..r.budgets.len())
+            .filter(|&i| r.budgets[i].points.len() >= 3)
+            .collect();
+        let (c_lo, c_hi) = shown.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &i| {
+            let c = r.budgets[i].compute.ln();
+            (lo.min(c), hi.max(c))
+        });
+        let labelled: Vec<usize> = if shown.len() <= 6 {
+            shown.clone()
+        } else {
+            (0..6).map(|k| shown[k * (shown.len() - 1) / 5]).collect()
+        };
         for (i, b) in r.budgets.iter().enumerate() {
             if b.points.len() < 3 {
                 continue;
             }
+            let t = if c_hi > c_lo {
+                (b.compute.ln() - c_lo) / (c_hi - c_lo)
+            } else {
+                0.0
+            };
+            let color = sequential(t);
             series.push(Series {
-                label: format!("C = {:.1e}", b.compute),
-                color: i,
+                label: if labelled.contains(&i) {
+                    format!("C = {:.1e}", b.compute)
+                } else {
+                    String::new()
+                },
+                color,
                 kind: if b.n_opt.is_some() {
                     SeriesKind::Points
                 } else {
@@ -1034,7 +1096,7 @@ pub fn allocation_figures(g: &crate::allocate::methods::GroupAllocation) -> Vec<
                     .collect();
                 series.push(Series {
                     label: String::new(),
-                    color: i,
+                    color,
                     kind: SeriesKind::Line,
                     points: curve,
                 });
@@ -1043,14 +1105,15 @@ pub fn allocation_figures(g: &crate::allocate::methods::GroupAllocation) -> Vec<
         }
         series.push(Series {
             label: "minimum per budget".into(),
-            color: 3,
+            color: 1,
             kind: SeriesKind::Marker,
             points: minima,
         });
         out.push((
             "isoflop".to_string(),
             Figure {
-                title: "isoFLOP profiles: loss against model size per compute budget".into(),
+                title: "isoFLOP profiles: loss against model size per compute budget (dark: small)"
+                    .into(),
                 x_label: "parameters N".into(),
                 y_label: "loss".into(),
                 series,
@@ -1097,6 +1160,25 @@ mod tests {
         assert_eq!(tick_label_on(500.0, true), "500");
         assert_eq!(shorten("facebook/opt-6.7b (chosen)", 12), "faceb…hosen)");
         assert_eq!(shorten("short", 12), "short");
+    }
+
+    #[test]
+    fn the_sequential_map_is_ordered_readable_and_solid() {
+        let lum = |c: RGBColor| 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
+        let steps: Vec<f64> = (0..=10)
+            .map(|k| lum(palette(sequential(k as f64 / 10.0))))
+            .collect();
+        // Darker for small values, lighter for large, and never near white.
+        assert!(steps.windows(2).all(|w| w[1] > w[0]), "{steps:?}");
+        assert!(steps[10] < 200.0, "{steps:?}");
+        assert_eq!(sequential(f64::NAN), sequential(0.0));
+        let s = Series {
+            label: String::new(),
+            color: sequential(0.5),
+            kind: SeriesKind::Line,
+            points: vec![],
+        };
+        assert_eq!(line_kind(&s), SeriesKind::Line);
     }
 
     type Texts = Vec<(f64, f64, String)>;
