@@ -758,6 +758,7 @@ fn bench_spinner(what: &BenchWhat) -> ProgressBar {
         BenchWhat::Kernels { .. } => "kernels",
         BenchWhat::Temporal { .. } => "temporal",
         BenchWhat::Engine { .. } => "engine",
+        BenchWhat::Curves { .. } => "curves",
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
