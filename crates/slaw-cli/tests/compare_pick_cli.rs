@@ -78,7 +78,7 @@ fn backtest_pick_weights_eligible_laws_per_group() {
         .assert()
         .success()
         .stdout(predicate::str::contains("pick: "))
-        .stdout(predicate::str::contains("err@0.5"));
+        .stdout(predicate::str::contains("err@0.75"));
 }
 
 #[test]
