@@ -1127,7 +1127,98 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
             out.push((which.key().to_string(), fig));
         }
     }
+    if let Some(fig) = contours_figure(g) {
+        out.push(("contours".to_string(), fig));
+    }
     out
+}
+
+/// The parametric law's iso-loss contours in the (compute, model size)
+/// plane over the runs, with its efficient frontier N_opt(C) (Hoffmann et
+/// al.'s figure 4, left). A contour of loss l is traced along N: D solves
+/// E + A/N^alpha + B/D^beta = l, and C = 6 N D.
+fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figure> {
+    let law = &g.parametric.as_ref()?.law;
+    // The runs, as (C, N), from the isoFLOP budgets when those ran.
+    let runs: Vec<(f64, f64)> = g
+        .isoflop
+        .iter()
+        .chain(g.envelope.iter())
+        .take(1)
+        .flat_map(|r| {
+            r.budgets
+                .iter()
+                .flat_map(|b| b.points.iter().map(move |p| (b.compute, p.0)))
+        })
+        .collect();
+    let (c_lo, c_hi) = if runs.is_empty() {
+        let r = &g.parametric.as_ref()?.rows;
+        let lo = r.iter().map(|a| a.compute).fold(f64::INFINITY, f64::min);
+        let hi = r.iter().map(|a| a.compute).fold(0.0, f64::max);
+        (lo / 10.0, hi * 10.0)
+    } else {
+        let lo = runs.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = runs.iter().map(|p| p.0).fold(0.0, f64::max);
+        (lo / 3.0, hi * 3.0)
+    };
+    if !(c_lo > 0.0 && c_hi > c_lo && c_hi.is_finite()) {
+        return None;
+    }
+    let (n_lo, n_hi) = (law.optimum(c_lo).0 / 30.0, law.optimum(c_hi).0 * 30.0);
+    let mut series = Vec::new();
+    // Six levels: the law's optimal loss at budgets spread over the range,
+    // so each contour touches the frontier inside the plot.
+    let levels: Vec<f64> = log_space(c_lo * 1.5, c_hi / 1.5, 6)
+        .into_iter()
+        .map(|c| law.optimum(c).2)
+        .collect();
+    for (k, &l) in levels.iter().enumerate() {
+        let pts: Vec<(f64, f64)> = log_space(n_lo, n_hi, 240)
+            .into_iter()
+            .filter_map(|n| {
+                let r = l - law.e - (law.a.ln() - law.alpha * n.ln()).exp();
+                if r <= 0.0 {
+                    return None;
+                }
+                let d = ((law.b.ln() - r.ln()) / law.beta).exp();
+                let c = 6.0 * n * d;
+                (c.is_finite() && c >= c_lo && c <= c_hi).then_some((c, n))
+            })
+            .collect();
+        if pts.len() >= 2 {
+            series.push(Series {
+                label: format!("loss {:.3}", l),
+                color: sequential(1.0 - k as f64 / (levels.len() - 1).max(1) as f64),
+                kind: SeriesKind::Line,
+                points: pts,
+            });
+        }
+    }
+    series.push(Series {
+        label: format!("N_opt ~ C^{:.3} (parametric)", law.exponent_n()),
+        color: 1,
+        kind: SeriesKind::Dashed,
+        points: log_space(c_lo, c_hi, 40)
+            .into_iter()
+            .map(|c| (c, law.optimum(c).0))
+            .collect(),
+    });
+    if !runs.is_empty() {
+        series.push(Series {
+            label: "runs".into(),
+            color: MUTED,
+            kind: SeriesKind::Points,
+            points: runs,
+        });
+    }
+    Some(Figure {
+        title: "parametric law: iso-loss contours and the efficient frontier".into(),
+        x_label: "compute C (FLOPs)".into(),
+        y_label: "parameters N".into(),
+        series,
+        bands: Vec::new(),
+        vlines: Vec::new(),
+    })
 }
 
 #[cfg(test)]
