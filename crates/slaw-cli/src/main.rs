@@ -59,7 +59,8 @@ enum Command {
     },
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
     Fit(FitArgs),
-    /// Fit several laws to the same data and rank them by held-out error.
+    /// Fit several laws to the same data and choose among them: for one input, by backtests
+    /// (the pick for extrapolation, see --pick), otherwise by held-out error.
     Compare(CompareArgs),
     /// List the built-in laws with their formulas and parameters.
     Laws {
@@ -142,6 +143,33 @@ enum BenchWhat {
         /// `slaw schedule`'s on the multi-power protocol, `slaw forecast`'s early to final.
         #[arg(long)]
         coverage: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Learning-curve extrapolation against M4: fit on the first part of each curve's points,
+    /// RMSE of ln L on the rest, for M4, each one-input law, `slaw compare`'s held-out pick and
+    /// the backtest pick (its rule chosen leaving one family of curves out).
+    Curves {
+        /// The folder holding multipower/ and misfitting/.
+        #[arg(long, default_value = "../shared/data/loss-curves")]
+        data: PathBuf,
+        /// Fractions of each curve's points fitted.
+        #[arg(long, value_delimiter = ',', default_value = "0.25,0.5")]
+        fractions: Vec<f64>,
+        /// Synthetic curves per synthetic family (power, two-power, M4, BNSL).
+        #[arg(long, default_value_t = 24)]
+        synthetic: usize,
+        #[arg(long, default_value_t = 14)]
+        seed: u64,
+        /// Also write one row per curve, fraction and method as CSV.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also save every fit's backtests and predictions (JSON), to re-score with --from-records.
+        #[arg(long)]
+        save_records: Option<PathBuf>,
+        /// Score the rules on records saved by --save-records instead of fitting.
+        #[arg(long)]
+        from_records: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -395,16 +423,33 @@ struct CompareArgs {
     data: DataArgs,
     /// Built-in laws to compare, e.g. power,rectified,vanilla-ft. Laws that cannot be fitted
     /// (more parameters than points, inputs outside their domain) are skipped and reported;
-    /// only converged fits are ranked (exit 3 when none converged). Held out by default: the 2
-    /// largest values of the first input; with nothing held out (--holdout largest:0), laws are
-    /// ranked by AIC.
+    /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
+    /// by default, the 2 largest values of the first input; with nothing held out
+    /// (--holdout largest:0), laws are ranked by AIC.
     #[arg(long, value_delimiter = ',', required = true)]
     laws: Vec<String>,
+    /// How the laws are chosen. auto (default): backtest with one input column and no --holdout,
+    /// holdout otherwise. holdout: ranked by the error on the held-out points (see --laws).
+    /// backtest (one input): every law refitted on the first 75% of the points (ordered by x)
+    /// and on all but the last 2, each scored on the points after; the 2 converged laws of
+    /// lowest mean backtest error are combined (mean of ln L weighted by the inverse square
+    /// of that error). The pick for extrapolating a learning curve: it beats the held-out
+    /// ranking and M4 out of sample (`slaw bench curves`, BENCHMARKS.md; benchmarked with
+    /// --laws power,vanilla-ft,rectified,bnsl,m4).
+    #[arg(long, value_enum, default_value = "auto")]
+    pick: PickKind,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
     #[arg(long, value_parser = crate::html::report_path)]
     report: Option<PathBuf>,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PickKind {
+    Auto,
+    Holdout,
+    Backtest,
 }
 
 /// A `--plot` path: .svg or .png, checked before any work is done.
@@ -515,6 +560,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            what:
+                BenchWhat::Curves {
+                    data,
+                    fractions,
+                    synthetic,
+                    seed,
+                    csv,
+                    save_records,
+                    from_records,
+                    json,
+                },
+        } => bench_curves(
+            &data,
+            &fractions,
+            synthetic,
+            seed,
+            [
+                csv.as_deref(),
+                save_records.as_deref(),
+                from_records.as_deref(),
+            ],
+            json,
+        ),
         Command::Methods(a) => joint::cmd_methods(a),
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Bench {
@@ -664,6 +733,7 @@ fn bench_spinner(what: &BenchWhat) -> ProgressBar {
         BenchWhat::Kernels { .. } => "kernels",
         BenchWhat::Temporal { .. } => "temporal",
         BenchWhat::Engine { .. } => "engine",
+        BenchWhat::Curves { .. } => "curves",
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
@@ -928,6 +998,16 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
 }
 
 fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
+    let backtest = match a.pick {
+        PickKind::Backtest => true,
+        PickKind::Holdout => false,
+        PickKind::Auto => {
+            a.data.x.len() == 1 && a.data.holdout == "none" && a.data.holdout_col.is_none()
+        }
+    };
+    if backtest {
+        return compare_backtest(a);
+    }
     let (obs, mut holdout, opts) = load(&a.data)?;
     if holdout == Holdout::None {
         holdout = Holdout::Largest { k: 2, input: 0 };
@@ -967,6 +1047,109 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
         ranked.iter().any(|r| r.rank.is_some()),
         "no law converged (nothing to rank)",
     ))
+}
+
+/// `slaw compare --pick backtest`.
+fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
+    let (obs, _, opts) = load(&a.data)?;
+    if obs.dim() != 1 {
+        bail!(
+            "--pick backtest needs one input column (got {}: {})",
+            obs.dim(),
+            a.data.x.join(", ")
+        );
+    }
+    let mut laws = Vec::new();
+    let mut unfit = Vec::new();
+    for n in &a.laws {
+        let law = catalog::by_name(n)?;
+        match analysis::validate(&law, &obs, opts.space, &a.data.y) {
+            Ok(()) => laws.push(law),
+            Err(e) => unfit.push((law.name.clone(), e.to_string())),
+        }
+    }
+    let picks = slaw::pick::pick_groups(
+        &laws,
+        &obs,
+        &opts,
+        &slaw::pick::Rule::shipped_with_any_pool(),
+    )?;
+    let skipped: Vec<serde_json::Value> = unfit
+        .iter()
+        .map(|(l, r)| serde_json::json!({"law": l, "reason": r}))
+        .collect();
+    let result = serde_json::json!({"groups": picks, "skipped": skipped});
+    let mut text = slaw::pick::text(&picks);
+    for (l, r) in &unfit {
+        text += &format!("skipped: {l}: {r}\n");
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print!("{text}");
+    }
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw compare {}", a.data.file.display()),
+            &text,
+            &result,
+            &[],
+            std::slice::from_ref(&a.data.file),
+        )?;
+    }
+    if picks.iter().all(|p| p.choice.is_some()) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: no law was eligible for at least one group (see the reasons above)");
+        Ok(ExitCode::from(3))
+    }
+}
+
+fn bench_curves(
+    data: &std::path::Path,
+    fractions: &[f64],
+    synthetic: usize,
+    seed: u64,
+    [csv, save, from]: [Option<&std::path::Path>; 3],
+    json: bool,
+) -> Result<ExitCode> {
+    use slaw::learning_curves as lc;
+    if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
+        bail!("--fractions must be in (0, 1) (got {f})");
+    }
+    let t = std::time::Instant::now();
+    let rep = match from {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let r: lc::Records = serde_json::from_str(&text).with_context(|| {
+                format!("{}: not records saved by --save-records", path.display())
+            })?;
+            lc::evaluate_records(r)
+        }
+        None => {
+            let mut curves = lc::public_curves(data)
+                .with_context(|| format!("reading the learning curves under {}", data.display()))?;
+            curves.extend(lc::synthetic_curves(synthetic, seed));
+            lc::run(&curves, fractions, &FitOptions::default())
+        }
+    };
+    if let Some(path) = save {
+        std::fs::write(path, serde_json::to_string(&rep.records())?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = csv {
+        std::fs::write(path, lc::csv(&rep))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rep)?);
+    } else {
+        print!("{}", lc::text(&rep));
+        println!("({:.1} s)", t.elapsed().as_secs_f64());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_select(a: SelectArgs) -> Result<ExitCode> {

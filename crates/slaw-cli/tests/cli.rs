@@ -247,6 +247,8 @@ fn compare_ranks_laws_by_heldout_error() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,vanilla-ft,rectified",
             "--x",
@@ -1076,6 +1078,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,bnsl-5,chinchilla",
             "--x",
@@ -1111,6 +1115,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,bnsl-5",
             "--x",
@@ -1127,6 +1133,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,vanilla-ft",
             "--x",
@@ -1153,6 +1161,8 @@ fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
         .current_dir(dir.path())
         .args([
             "compare",
+            "--pick",
+            "holdout",
             "--laws",
             "power,vanilla-ft",
             "--x",

@@ -30,10 +30,14 @@ pub mod identify;
 pub mod joint;
 #[allow(missing_docs)]
 pub mod law;
+#[allow(missing_docs)]
+pub mod learning_curves;
 pub mod linalg;
 pub mod numbers;
 pub mod objective;
 pub mod observations;
+#[allow(missing_docs)]
+pub mod pick;
 pub mod scaling;
 #[allow(missing_docs)]
 pub mod selection;

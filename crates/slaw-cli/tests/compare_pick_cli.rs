@@ -1,0 +1,126 @@
+//! `slaw compare --pick backtest`: the backtest pick for extrapolating a
+//! learning curve (issue 14).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+/// 16 points of a power law with a little deterministic wiggle, two groups.
+fn curves_csv() -> String {
+    let mut s = String::from("D,N,loss,run\n");
+    for (run, a) in [("a", 0.3), ("b", 0.5)] {
+        for k in 0..16 {
+            let d = 100.0 * 1.6f64.powi(k);
+            let wiggle = 1.0 + 0.002 * ((k * 7 % 5) as f64 - 2.0);
+            s += &format!("{d},{},{},{run}\n", 1e6, (20.0 / d.powf(a) + 1.5) * wiggle);
+        }
+    }
+    s
+}
+
+#[test]
+fn backtest_pick_weights_eligible_laws_per_group() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("c.csv"), curves_csv()).unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power,vanilla-ft,m4,bnsl-5,chinchilla",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--group",
+            "run",
+            "--pick",
+            "backtest",
+            "c.csv",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    for g in groups {
+        assert!(g["choice"].is_string(), "{g}");
+        let laws = g["laws"].as_array().unwrap();
+        assert_eq!(laws.len(), 4, "chinchilla (two inputs) is skipped: {g}");
+        let total: f64 = laws.iter().map(|l| l["weight"].as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        // bnsl-5 (18 parameters, 16 points) is reported, never weighted
+        let bnsl = laws.iter().find(|l| l["law"] == "bnsl-5").unwrap();
+        assert_eq!(bnsl["weight"].as_f64().unwrap(), 0.0);
+        assert!(bnsl["reason"].is_string());
+    }
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["law"], "chinchilla");
+    // text
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare", "--laws", "power,m4", "--x", "D", "--y", "loss", "--group", "run", "--pick",
+            "backtest", "c.csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pick: "))
+        .stdout(predicate::str::contains("err@0.75"));
+}
+
+#[test]
+fn backtest_pick_needs_one_input_and_a_converged_law() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("c.csv"), curves_csv()).unwrap();
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "chinchilla",
+            "--x",
+            "N,D",
+            "--y",
+            "loss",
+            "--pick",
+            "backtest",
+            "c.csv",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs one input"));
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--group",
+            "run",
+            "--pick",
+            "backtest",
+            "--max-iter",
+            "0",
+            "c.csv",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no law was eligible"));
+}

@@ -1,0 +1,747 @@
+//! `slaw bench curves`: learning-curve extrapolation, fit early / score late,
+//! against the M4 estimator of Alabdulmohsin et al. (NeurIPS 2022).
+//!
+//! Curves: the (Mis)Fitting runs (C4 eval loss against the step, runs with
+//! at least 8 checkpoints), the multi-power curves (loss against the step),
+//! and synthetic curves drawn from several laws with log-normal noise, each
+//! group a *family*. Each curve's points are ordered by x; the first
+//! floor(f n) points (f = the fraction, of the points — on the public curves,
+//! evenly spaced in the step, it is also the fraction of x) are the fitting
+//! window, the rest the later part. Curves with fewer than [`MIN_WINDOW`]
+//! points in the window are skipped. Score: RMSE of ln L on the later part.
+//!
+//! Methods, every one using the window only: M4 (the catalog `m4` law), each
+//! single one-input law, `slaw compare`'s default pick (the 2 largest points
+//! of the window held out, the converged law of lowest held-out error,
+//! refitted on the whole window), and the backtest pick (`crate::pick`). The
+//! backtest rule's constants are chosen from [`candidate_rules`] by leave one
+//! family out: for each family, the rule that does best on the other families
+//! (mean over families of the mean ln(RMSE / RMSE of M4)) is scored on it.
+
+use crate::fit::{fit, FitOptions};
+use crate::forecast::curve::Curve;
+use crate::forecast::protocol::misfitting_runs;
+use crate::law::{catalog, Law};
+use crate::observations::Observations;
+use crate::pick::{self, order, Combine, Origin, Rule};
+use crate::Result;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use std::path::Path;
+
+/// Fewest points in a fitting window.
+pub const MIN_WINDOW: usize = 6;
+
+/// The origins every law is backtested at (fractions of the window, and
+/// `slaw compare`'s hold-out of the last 2 points); the candidate rules use
+/// subsets of them.
+pub const ORIGIN_GRID: [Origin; 4] = [
+    Origin::Fraction(0.5),
+    Origin::Fraction(0.6),
+    Origin::Fraction(0.75),
+    Origin::Last(2),
+];
+
+/// One learning curve: loss against x, in a family.
+#[derive(Debug, Clone)]
+pub struct LearningCurve {
+    pub family: String,
+    pub name: String,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl LearningCurve {
+    fn from_curve(family: &str, c: &Curve) -> LearningCurve {
+        LearningCurve {
+            family: family.into(),
+            name: c.name.clone(),
+            x: c.step.clone(),
+            y: c.loss.clone(),
+        }
+    }
+
+    pub fn observations(&self) -> Observations {
+        Observations::from_columns(&["x"], std::slice::from_ref(&self.x), self.y.clone())
+    }
+}
+
+/// The public curves under `dir` (the loss-curves folder): misfitting/ and
+/// multipower/, in a stable order.
+pub fn public_curves(dir: &Path) -> Result<Vec<LearningCurve>> {
+    let mut out: Vec<LearningCurve> = misfitting_runs(&dir.join("misfitting/scaling_results.csv"))?
+        .iter()
+        .map(|(c, _)| LearningCurve::from_curve("misfitting", c))
+        .collect();
+    for size in ["25", "100"] {
+        let folder = dir.join("multipower").join(size);
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .map_err(|e| crate::Error::Io {
+                path: folder.display().to_string(),
+                source: e,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .collect();
+        files.sort();
+        for f in files {
+            let c = Curve::read(&f, "step", "loss", Some("lr"))?;
+            let mut lc = LearningCurve::from_curve("multipower", &c);
+            lc.name = format!("{size}M {}", lc.name);
+            out.push(lc);
+        }
+    }
+    Ok(out)
+}
+
+/// The synthetic families: `per_family` curves from each of power,
+/// two-power (A/x^a + B/x^b + E, no catalog law has that form), M4 and
+/// BNSL (one break inside the range), with 16 to 40 log-spaced points over 2
+/// to 4 decades and log-normal noise of 0.3% to 2%.
+pub fn synthetic_curves(per_family: usize, seed: u64) -> Vec<LearningCurve> {
+    let mut out = Vec::new();
+    let families = ["synth-power", "synth-2power", "synth-m4", "synth-bnsl"];
+    for (fi, fam) in families.iter().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(1000 * fi as u64));
+        let mut k = 0;
+        while k < per_family {
+            let n = rng.random_range(16..=40usize);
+            let decades = rng.random_range(2.0..4.0);
+            let x0: f64 = 10f64.powf(rng.random_range(1.0..3.0));
+            let x: Vec<f64> = (0..n)
+                .map(|i| x0 * 10f64.powf(decades * i as f64 / (n - 1) as f64))
+                .collect();
+            let lx0 = x0.ln();
+            let lmid = lx0 + decades * std::f64::consts::LN_10 * rng.random_range(0.2..0.6);
+            let e: f64 = rng.random_range(0.5..3.0);
+            let truth: Box<dyn Fn(f64) -> f64> = match *fam {
+                "synth-power" => {
+                    let a = rng.random_range(0.15..0.8);
+                    let amp = e * rng.random_range(0.5..3.0) * x0.powf(a);
+                    Box::new(move |x: f64| amp / x.powf(a) + e)
+                }
+                "synth-2power" => {
+                    let a = rng.random_range(0.4..1.0);
+                    let b = rng.random_range(0.05..0.25);
+                    let amp = e * rng.random_range(0.5..2.0) * x0.powf(a);
+                    let bmp = e * rng.random_range(0.1..0.5) * x0.powf(b);
+                    Box::new(move |x: f64| amp / x.powf(a) + bmp / x.powf(b) + e)
+                }
+                "synth-m4" => {
+                    let law = catalog::m4();
+                    let h = e * rng.random_range(1.0..4.0);
+                    let alpha = rng.random_range(0.2..1.5);
+                    let c = rng.random_range(0.2..0.9);
+                    let beta = (h / 2.0).powf(1.0 - alpha) * (c * lmid).exp();
+                    let p = [e, e + h, alpha, beta, c];
+                    Box::new(move |x: f64| law.predict(&[x], &p))
+                }
+                _ => {
+                    let law = catalog::bnsl(1);
+                    let c0 = rng.random_range(0.05..0.4);
+                    let c1 = rng.random_range(0.2..0.8);
+                    let f = rng.random_range(0.3..2.0);
+                    let b = e * rng.random_range(1.0..3.0) * x0.powf(c0);
+                    let p = [e, b, c0, lmid.exp(), c1, f];
+                    Box::new(move |x: f64| law.predict(&[x], &p))
+                }
+            };
+            let sd = rng.random_range(0.003..0.02);
+            let y: Vec<f64> = x
+                .iter()
+                .map(|&v| truth(v) * (sd * crate::synthetic::standard_normal(&mut rng)).exp())
+                .collect();
+            if y.iter().all(|v| v.is_finite() && *v > 0.0) {
+                out.push(LearningCurve {
+                    family: fam.to_string(),
+                    name: format!("{fam} #{k}"),
+                    x,
+                    y,
+                });
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+/// One law on one curve's window.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LawRecord {
+    pub law: String,
+    pub converged: bool,
+    /// RMSE of ln L on the later part, of the fit on the window.
+    #[serde(with = "nan_null")]
+    pub rmse: f64,
+    /// ln predictions at the later points.
+    #[serde(with = "nan_null_vec")]
+    pub ln_pred: Vec<f64>,
+    /// `slaw compare`'s key: fitted without the 2 largest points of the
+    /// window, RMSE of ln L on them (NaN if not fitted or not converged).
+    #[serde(with = "nan_null")]
+    pub holdout2: f64,
+    /// Backtest errors at [`ORIGIN_GRID`].
+    pub backtest: Vec<Option<f64>>,
+}
+
+/// Every method's inputs on one curve at one fraction.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CurveRecord {
+    pub family: String,
+    pub name: String,
+    pub fraction: f64,
+    pub window: usize,
+    pub later: usize,
+    pub laws: Vec<LawRecord>,
+    pub ln_truth: Vec<f64>,
+}
+
+/// Fit and backtest every law on the window of `curve` at `fraction`;
+/// `None` when the window is too small or nothing is left after it.
+pub fn record(
+    curve: &LearningCurve,
+    fraction: f64,
+    laws: &[Law],
+    opts: &FitOptions,
+) -> Option<CurveRecord> {
+    let all = curve.observations();
+    let idx = order(&all);
+    let n = idx.len();
+    let m = (fraction * n as f64).floor() as usize;
+    if m < MIN_WINDOW || m >= n {
+        return None;
+    }
+    let window = all.subset(&idx[..m]);
+    let widx: Vec<usize> = (0..m).collect();
+    let later = &idx[m..];
+    let laws: Vec<LawRecord> = laws
+        .par_iter()
+        .map(|law| {
+            let full = (m >= law.n_params())
+                .then(|| fit(law, &window, opts).ok())
+                .flatten();
+            let (converged, ln_pred) = match &full {
+                Some(f) => (
+                    f.converged,
+                    later
+                        .iter()
+                        .map(|&i| law.predict(all.point(i), &f.params).ln())
+                        .collect(),
+                ),
+                None => (false, vec![f64::NAN; later.len()]),
+            };
+            let rmse = rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln()));
+            let backtest: Vec<Option<f64>> = ORIGIN_GRID
+                .iter()
+                .map(|&r| pick::backtest_error(law, &window, &widx, r, opts))
+                .collect();
+            // `slaw compare` ranks fits with at least as many points as parameters.
+            let holdout2 = if m >= law.n_params() + 2 {
+                let k = ORIGIN_GRID
+                    .iter()
+                    .position(|o| *o == Origin::Last(2))
+                    .unwrap();
+                match backtest[k] {
+                    Some(e) => e,
+                    None if m == law.n_params() + 2 => {
+                        match fit(law, &window.subset(&widx[..m - 2]), opts) {
+                            Ok(f) if f.converged => {
+                                pick::rmse_log(law, &f.params, &window, &widx[m - 2..])
+                            }
+                            _ => f64::NAN,
+                        }
+                    }
+                    None => f64::NAN,
+                }
+            } else {
+                f64::NAN
+            };
+            LawRecord {
+                law: law.name.clone(),
+                converged,
+                rmse,
+                ln_pred,
+                holdout2,
+                backtest,
+            }
+        })
+        .collect();
+    Some(CurveRecord {
+        family: curve.family.clone(),
+        name: curve.name.clone(),
+        fraction,
+        window: m,
+        later: later.len(),
+        laws,
+        ln_truth: later.iter().map(|&i| all.y[i].ln()).collect(),
+    })
+}
+
+fn rmse_of(ln_pred: &[f64], ln_truth: impl Iterator<Item = f64>) -> f64 {
+    let mut s = 0.0;
+    let mut k = 0;
+    for (p, t) in ln_pred.iter().zip(ln_truth) {
+        s += (p - t).powi(2);
+        k += 1;
+    }
+    if k == 0 {
+        f64::NAN
+    } else {
+        (s / k as f64).sqrt()
+    }
+}
+
+impl CurveRecord {
+    fn law_index(&self, name: &str) -> Option<usize> {
+        self.laws.iter().position(|l| l.law == name)
+    }
+
+    /// M4's RMSE (its fit on the window, converged or not).
+    pub fn m4(&self) -> f64 {
+        self.law_index("m4").map_or(f64::NAN, |i| self.laws[i].rmse)
+    }
+
+    /// `slaw compare`'s default pick: the converged law of lowest held-out
+    /// error (2 largest points of the window held out); `None` if none.
+    pub fn compare_pick(&self) -> Option<usize> {
+        (0..self.laws.len())
+            .filter(|&i| self.laws[i].holdout2.is_finite())
+            .min_by(|&a, &b| self.laws[a].holdout2.total_cmp(&self.laws[b].holdout2))
+    }
+
+    /// The RMSE of the combined ln predictions.
+    fn blend(&self, combine: Combine, w: &[f64]) -> f64 {
+        let p: Vec<f64> = (0..self.later)
+            .map(|j| {
+                let lp: Vec<f64> = self.laws.iter().map(|l| l.ln_pred[j]).collect();
+                pick::combine_ln(combine, &lp, w)
+            })
+            .collect();
+        rmse_of(&p, self.ln_truth.iter().copied())
+    }
+
+    /// The backtest pick's weights under `rule` (the origins must be in
+    /// [`ORIGIN_GRID`]); falls back to `slaw compare`'s pick when no law is
+    /// eligible, then to M4.
+    pub fn rule_weights(&self, rule: &Rule) -> Vec<f64> {
+        let cols: Vec<usize> = rule
+            .origins
+            .iter()
+            .map(|r| {
+                ORIGIN_GRID
+                    .iter()
+                    .position(|g| g == r)
+                    .expect("rule origins lie on ORIGIN_GRID")
+            })
+            .collect();
+        let scores: Vec<Option<f64>> = self
+            .laws
+            .iter()
+            .map(|l| {
+                if !(l.converged && rule.admits(&l.law)) {
+                    return None;
+                }
+                let e: Vec<Option<f64>> = cols.iter().map(|&c| l.backtest[c]).collect();
+                pick::score(&e)
+            })
+            .collect();
+        let w = pick::weights(rule.combine, &scores);
+        if w.iter().any(|&v| v > 0.0) {
+            return w;
+        }
+        let mut w = vec![0.0; self.laws.len()];
+        if let Some(i) = self.compare_pick().or_else(|| self.law_index("m4")) {
+            w[i] = 1.0;
+        }
+        w
+    }
+
+    /// The RMSE of the rule's prediction (infinite when it is not finite).
+    pub fn rule_rmse(&self, rule: &Rule) -> f64 {
+        let e = self.blend(rule.combine, &self.rule_weights(rule));
+        if e.is_nan() {
+            f64::INFINITY
+        } else {
+            e
+        }
+    }
+
+    pub fn compare_rmse(&self) -> f64 {
+        match self.compare_pick() {
+            Some(i) => self.laws[i].rmse,
+            None => self.m4(),
+        }
+    }
+}
+
+/// The rules the leave-one-family-out protocol chooses among: origin sets ×
+/// combinations × pools.
+pub fn candidate_rules() -> Vec<Rule> {
+    use Origin::{Fraction as F, Last};
+    let origin_sets: [&[Origin]; 8] = [
+        &[F(0.5)],
+        &[F(0.6)],
+        &[F(0.75)],
+        &[Last(2)],
+        &[F(0.5), F(0.75)],
+        &[F(0.5), F(0.6), F(0.75)],
+        &[F(0.75), Last(2)],
+        &[F(0.5), F(0.6), F(0.75), Last(2)],
+    ];
+    let combines = [
+        Combine::Best,
+        Combine::Top { k: 2 },
+        Combine::Top { k: 3 },
+        Combine::Top { k: 6 },
+        Combine::Median { k: 3 },
+        Combine::Median { k: 5 },
+    ];
+    let pool = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let pools: [Vec<String>; 3] = [
+        Vec::new(),
+        pool(&["power", "vanilla-ft", "rectified", "bnsl", "m4"]),
+        pool(&["power", "vanilla-ft", "rectified", "m4"]),
+    ];
+    let mut out = Vec::new();
+    for o in origin_sets {
+        for c in combines {
+            for p in &pools {
+                out.push(Rule {
+                    origins: o.to_vec(),
+                    combine: c,
+                    pool: p.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// ln(rmse / rmse of M4), floored so a perfect fit does not dominate.
+fn log_ratio(r: f64, m4: f64) -> f64 {
+    (r.max(1e-6) / m4.max(1e-6)).ln()
+}
+
+/// The selection criterion of a rule on `records`: the mean over families
+/// of the family's mean ln(RMSE / RMSE of M4) (lower is better).
+pub fn criterion(records: &[&CurveRecord], rule: &Rule) -> f64 {
+    let mut fams: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    fams.sort();
+    fams.dedup();
+    let mut total = 0.0;
+    for f in &fams {
+        let v: Vec<f64> = records
+            .iter()
+            .filter(|r| r.family == *f)
+            .map(|r| log_ratio(r.rule_rmse(rule), r.m4()))
+            .collect();
+        total += v.iter().sum::<f64>() / v.len() as f64;
+    }
+    total / fams.len().max(1) as f64
+}
+
+/// The candidate rule of lowest criterion on `records` (first on ties).
+pub fn choose_rule(records: &[&CurveRecord]) -> Rule {
+    let rules = candidate_rules();
+    let crit: Vec<f64> = rules.par_iter().map(|r| criterion(records, r)).collect();
+    let best = (0..rules.len())
+        .min_by(|&a, &b| crit[a].total_cmp(&crit[b]).then(a.cmp(&b)))
+        .expect("candidate rules");
+    rules[best].clone()
+}
+
+/// One method's figures on a set of curves.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MethodScore {
+    pub method: String,
+    /// Curves where its RMSE is strictly below M4's.
+    pub wins: usize,
+    /// Mean RMSE of ln L on the later parts.
+    pub mean_rmse: f64,
+    /// mean RMSE / M4's mean RMSE.
+    pub ratio: f64,
+}
+
+/// A row of the table: a family (or "all") at a fraction.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CurvesRow {
+    pub fraction: f64,
+    pub family: String,
+    pub curves: usize,
+    pub m4_mean_rmse: f64,
+    pub methods: Vec<MethodScore>,
+}
+
+/// The benchmark's result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CurvesReport {
+    pub fractions: Vec<f64>,
+    /// Curves skipped per fraction (window too small, or no finite M4 prediction).
+    pub skipped: Vec<(f64, usize)>,
+    /// The rule chosen without each family (leave one family out).
+    pub lofo_rules: Vec<(String, Rule)>,
+    /// The rule chosen on every family (what the shipped rule should be).
+    pub all_rule: Rule,
+    /// The rule shipped in `pick::Rule::shipped`.
+    pub shipped_rule: Rule,
+    pub rows: Vec<CurvesRow>,
+    #[serde(skip)]
+    pub records: Vec<CurveRecord>,
+}
+
+pub const LOFO: &str = "backtest (leave family out)";
+pub const SHIPPED: &str = "backtest (shipped rule)";
+pub const COMPARE: &str = "compare (held-out 2)";
+
+/// Run the protocol on `curves` at `fractions` with the catalog's one-input
+/// laws ([`pick::curve_laws`]).
+pub fn run(curves: &[LearningCurve], fractions: &[f64], opts: &FitOptions) -> CurvesReport {
+    let laws = pick::curve_laws();
+    let jobs: Vec<(usize, f64)> = fractions
+        .iter()
+        .flat_map(|&f| (0..curves.len()).map(move |c| (c, f)))
+        .collect();
+    let recs: Vec<Option<CurveRecord>> = jobs
+        .par_iter()
+        .map(|&(c, f)| record(&curves[c], f, &laws, opts))
+        .collect();
+    let mut skipped: Vec<(f64, usize)> = fractions.iter().map(|&f| (f, 0)).collect();
+    let mut records = Vec::new();
+    for ((_, f), r) in jobs.iter().zip(recs) {
+        match r {
+            Some(r) if r.m4().is_finite() => records.push(r),
+            _ => {
+                if let Some(s) = skipped.iter_mut().find(|s| s.0 == *f) {
+                    s.1 += 1;
+                }
+            }
+        }
+    }
+    evaluate(records, fractions, skipped)
+}
+
+/// The table from computed records (leave one family out over families).
+pub fn evaluate(
+    records: Vec<CurveRecord>,
+    fractions: &[f64],
+    skipped: Vec<(f64, usize)>,
+) -> CurvesReport {
+    let mut families: Vec<String> = records.iter().map(|r| r.family.clone()).collect();
+    families.sort();
+    families.dedup();
+    let lofo_rules: Vec<(String, Rule)> = families
+        .iter()
+        .map(|f| {
+            let others: Vec<&CurveRecord> = records.iter().filter(|r| &r.family != f).collect();
+            (f.clone(), choose_rule(&others))
+        })
+        .collect();
+    let all: Vec<&CurveRecord> = records.iter().collect();
+    let all_rule = choose_rule(&all);
+    let shipped = Rule::shipped();
+    let law_names: Vec<String> = pick::curve_laws().iter().map(|l| l.name.clone()).collect();
+    let mut rows = Vec::new();
+    let mut groups: Vec<String> = families.clone();
+    groups.push("all".into());
+    for &fr in fractions {
+        for g in &groups {
+            let set: Vec<&CurveRecord> = records
+                .iter()
+                .filter(|r| r.fraction == fr && (g == "all" || &r.family == g))
+                .collect();
+            if set.is_empty() {
+                continue;
+            }
+            let m4: Vec<f64> = set.iter().map(|r| r.m4()).collect();
+            let m4_mean = m4.iter().sum::<f64>() / m4.len() as f64;
+            let score = |name: &str, v: Vec<f64>| {
+                let mean = v.iter().sum::<f64>() / v.len() as f64;
+                MethodScore {
+                    method: name.to_string(),
+                    wins: v.iter().zip(&m4).filter(|(a, b)| a < b).count(),
+                    mean_rmse: mean,
+                    ratio: mean / m4_mean,
+                }
+            };
+            let mut methods = vec![
+                score(
+                    LOFO,
+                    set.iter()
+                        .map(|r| {
+                            let rule = &lofo_rules.iter().find(|(f, _)| *f == r.family).unwrap().1;
+                            r.rule_rmse(rule)
+                        })
+                        .collect(),
+                ),
+                score(SHIPPED, set.iter().map(|r| r.rule_rmse(&shipped)).collect()),
+                score(COMPARE, set.iter().map(|r| r.compare_rmse()).collect()),
+            ];
+            for (k, name) in law_names.iter().enumerate() {
+                // NaN predictions (a law not fitted) count as a loss, not as a mean.
+                let v: Vec<f64> = set
+                    .iter()
+                    .map(|r| {
+                        let e = r.laws[k].rmse;
+                        if e.is_finite() {
+                            e
+                        } else {
+                            f64::INFINITY
+                        }
+                    })
+                    .collect();
+                methods.push(score(name, v));
+            }
+            rows.push(CurvesRow {
+                fraction: fr,
+                family: g.clone(),
+                curves: set.len(),
+                m4_mean_rmse: m4_mean,
+                methods,
+            });
+        }
+    }
+    CurvesReport {
+        fractions: fractions.to_vec(),
+        skipped,
+        lofo_rules,
+        all_rule,
+        shipped_rule: shipped,
+        rows,
+        records,
+    }
+}
+
+/// The report as text: one table per fraction (wins vs M4 and mean RMSE
+/// ratio per family), the rules chosen.
+pub fn text(rep: &CurvesReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for &fr in &rep.fractions {
+        let rows: Vec<&CurvesRow> = rep.rows.iter().filter(|r| r.fraction == fr).collect();
+        let Some(first) = rows.first() else { continue };
+        let skipped = rep.skipped.iter().find(|k| k.0 == fr).map_or(0, |k| k.1);
+        let _ = writeln!(
+            s,
+            "fit on the first {:.0}% of each curve's points, RMSE of ln L on the rest ({} curves skipped: window < {MIN_WINDOW} points)",
+            100.0 * fr,
+            skipped
+        );
+        let _ = write!(s, "{:<28}", "method: wins / ratio");
+        for r in &rows {
+            let _ = write!(s, " {:>17}", format!("{} ({})", r.family, r.curves));
+        }
+        s.push('\n');
+        let _ = write!(s, "{:<28}", "M4 mean RMSE (x 1e-2)");
+        for r in &rows {
+            let _ = write!(s, " {:>17.3}", 100.0 * r.m4_mean_rmse);
+        }
+        s.push('\n');
+        for (k, m) in first.methods.iter().enumerate() {
+            let _ = write!(s, "{:<28}", m.method);
+            for r in &rows {
+                let ms = &r.methods[k];
+                let ratio = if ms.ratio.is_finite() {
+                    format!("{:.3}", ms.ratio)
+                } else {
+                    "inf".into()
+                };
+                let _ = write!(s, " {:>17}", format!("{}/{} {ratio}", ms.wins, r.curves));
+            }
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "rules chosen leaving one family out (mean over the other families of ln(RMSE / RMSE of M4)):");
+    for (f, r) in &rep.lofo_rules {
+        let _ = writeln!(s, "  without {f:<13} {}", r.label());
+    }
+    let _ = writeln!(s, "rule chosen on every family: {}", rep.all_rule.label());
+    let _ = writeln!(
+        s,
+        "shipped rule:                {}",
+        rep.shipped_rule.label()
+    );
+    s
+}
+
+/// One row per curve, fraction and method (RMSE of ln L on the later part).
+pub fn csv(rep: &CurvesReport) -> String {
+    use std::fmt::Write;
+    let shipped = &rep.shipped_rule;
+    let mut s = String::from("family,curve,fraction,window,later,method,rmse_log\n");
+    for r in &rep.records {
+        let lofo = &rep
+            .lofo_rules
+            .iter()
+            .find(|(f, _)| *f == r.family)
+            .expect("a rule per family")
+            .1;
+        let mut row = |m: &str, v: f64| {
+            let _ = writeln!(
+                s,
+                "{},\"{}\",{},{},{},{m},{v}",
+                r.family, r.name, r.fraction, r.window, r.later
+            );
+        };
+        row(LOFO, r.rule_rmse(lofo));
+        row(SHIPPED, r.rule_rmse(shipped));
+        row(COMPARE, r.compare_rmse());
+        for l in &r.laws {
+            row(&l.law, l.rmse);
+        }
+    }
+    s
+}
+
+/// What the fits produced (every law's backtests and predictions on every
+/// curve), saved so that the rules can be re-scored without refitting.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Records {
+    pub fractions: Vec<f64>,
+    pub skipped: Vec<(f64, usize)>,
+    pub records: Vec<CurveRecord>,
+}
+
+impl CurvesReport {
+    pub fn records(&self) -> Records {
+        Records {
+            fractions: self.fractions.clone(),
+            skipped: self.skipped.clone(),
+            records: self.records.clone(),
+        }
+    }
+}
+
+/// The report from saved [`Records`].
+pub fn evaluate_records(r: Records) -> CurvesReport {
+    evaluate(r.records, &r.fractions, r.skipped)
+}
+
+/// NaN saved as JSON null and read back (serde_json writes NaN as null).
+mod nan_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+mod nan_null_vec {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| x.is_finite().then_some(*x)))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?
+            .into_iter()
+            .map(|x| x.unwrap_or(f64::NAN))
+            .collect())
+    }
+}

@@ -1,0 +1,506 @@
+//! Choosing among one-input laws for extrapolation by a rolling-origin
+//! backtest inside the fitted data, rather than by training error or AIC.
+//!
+//! The points are ordered by the input. For each origin fraction r of a
+//! [`Rule`], every law is refitted (cold: from its own grid, nothing from the
+//! fit on all points) on the first floor(r n) points and scored by the RMSE of
+//! ln L on the remaining points of the data — an extrapolation of the same
+//! kind as the one asked of it beyond the data. A law's backtest score is the
+//! mean of its errors over the rule's origins; a law is eligible only if every
+//! origin's refit had more points than parameters and converged, and its fit
+//! on all the points converged. The rule then combines the eligible laws:
+//! the best one, or a weighted mean of their ln predictions.
+//!
+//! The rule's constants (origins, combination, pool) are chosen by
+//! leave-one-family-out on public and synthetic learning curves
+//! (`crate::learning_curves`, `slaw bench curves`; BENCHMARKS.md).
+
+use crate::fit::{fit, FitOptions, FitResult};
+use crate::law::{catalog, Law};
+use crate::observations::Observations;
+use crate::{Error, Result};
+use rayon::prelude::*;
+
+/// Where a backtest cuts the points: fit on the points before, score on the
+/// points after.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
+pub enum Origin {
+    /// Fit on the first floor(r n) points.
+    Fraction(f64),
+    /// Fit on all but the last k points (`slaw compare`'s default hold-out is `Last(2)`).
+    Last(usize),
+}
+
+impl Origin {
+    /// Points fitted out of n.
+    pub fn fitted(self, n: usize) -> usize {
+        match self {
+            Origin::Fraction(r) => ((r * n as f64).floor() as usize).min(n),
+            Origin::Last(k) => n.saturating_sub(k),
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Origin::Fraction(r) => format!("{r}"),
+            Origin::Last(k) => format!("last-{k}"),
+        }
+    }
+}
+
+/// How the eligible laws' predictions are combined.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Combine {
+    /// The law with the lowest backtest score.
+    Best,
+    /// The mean of the ln predictions of the `k` best laws, weighted by the
+    /// inverse square of their scores.
+    Top { k: usize },
+    /// The median of the ln predictions of the `k` best laws (at each x;
+    /// one wild extrapolation among them does not move it).
+    Median { k: usize },
+}
+
+/// A backtest pick rule: origins (fractions of the points fitted), the
+/// combination, and the pool of laws it draws from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Rule {
+    pub origins: Vec<Origin>,
+    pub combine: Combine,
+    /// Names of the laws the rule may choose; empty = every law given.
+    pub pool: Vec<String>,
+}
+
+impl Rule {
+    /// The shipped rule (`slaw compare --pick backtest`), chosen by the
+    /// leave-one-family-out protocol of `slaw bench curves` (BENCHMARKS.md,
+    /// "Learning-curve extrapolation against M4").
+    /// Every fold of that protocol chose this rule, as did all the
+    /// families together.
+    pub fn shipped() -> Rule {
+        Rule {
+            origins: vec![Origin::Fraction(0.75), Origin::Last(2)],
+            combine: Combine::Top { k: 2 },
+            pool: ["power", "vanilla-ft", "rectified", "bnsl", "m4"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+
+    /// The shipped rule with `laws` as its pool (`slaw compare`: the laws
+    /// given are the pool).
+    pub fn shipped_with_any_pool() -> Rule {
+        Rule {
+            pool: Vec::new(),
+            ..Rule::shipped()
+        }
+    }
+
+    /// A short label, e.g. "origins 0.5/0.75, top-3, all laws".
+    pub fn label(&self) -> String {
+        let o: Vec<String> = self.origins.iter().map(|r| r.label()).collect();
+        let c = match self.combine {
+            Combine::Best => "best".to_string(),
+            Combine::Top { k } => format!("top-{k}"),
+            Combine::Median { k } => format!("median of {k}"),
+        };
+        let p = if self.pool.is_empty() {
+            "all laws".to_string()
+        } else {
+            self.pool.join("+")
+        };
+        format!("origins {}, {c}, {p}", o.join("/"))
+    }
+
+    /// Whether `law` is in the pool.
+    pub fn admits(&self, law: &str) -> bool {
+        self.pool.is_empty() || self.pool.iter().any(|p| p == law)
+    }
+}
+
+/// The one-input catalog laws a learning curve is fitted with (bnsl-2, with
+/// nine parameters, is left out: it rarely has enough points in a window).
+pub fn curve_laws() -> Vec<Law> {
+    vec![
+        catalog::power(),
+        catalog::vanilla_ft(),
+        catalog::rectified(),
+        catalog::bnsl(1),
+        catalog::reciprocal(),
+        catalog::m4(),
+    ]
+}
+
+/// Indices of `obs` ordered by the (first) input.
+pub fn order(obs: &Observations) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..obs.len()).collect();
+    idx.sort_by(|&a, &b| obs.point(a)[0].total_cmp(&obs.point(b)[0]).then(a.cmp(&b)));
+    idx
+}
+
+/// RMSE of ln y against ln of the law's predictions at the points `idx`;
+/// NaN when a prediction is not a positive number.
+pub fn rmse_log(law: &Law, params: &[f64], obs: &Observations, idx: &[usize]) -> f64 {
+    if idx.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = 0.0;
+    for &i in idx {
+        let p = law.predict(obs.point(i), params);
+        if !(p > 0.0 && p.is_finite()) {
+            return f64::NAN;
+        }
+        s += (obs.y[i].ln() - p.ln()).powi(2);
+    }
+    (s / idx.len() as f64).sqrt()
+}
+
+/// The backtest error of `law` at `origin` (points ordered as `idx`): fitted
+/// on the points before it, the RMSE of ln L on the rest. `None` when the
+/// refit would have no more points than parameters, nothing to score, or
+/// did not converge.
+pub fn backtest_error(
+    law: &Law,
+    obs: &Observations,
+    idx: &[usize],
+    origin: Origin,
+    opts: &FitOptions,
+) -> Option<f64> {
+    let n = idx.len();
+    let m = origin.fitted(n);
+    if m <= law.n_params() || m >= n {
+        return None;
+    }
+    let res = fit(law, &obs.subset(&idx[..m]), opts).ok()?;
+    if !res.converged {
+        return None;
+    }
+    let e = rmse_log(law, &res.params, obs, &idx[m..]);
+    e.is_finite().then_some(e)
+}
+
+/// The mean of the errors at every origin, `None` if any is missing.
+pub fn score(errors: &[Option<f64>]) -> Option<f64> {
+    if errors.is_empty() {
+        return None;
+    }
+    let mut s = 0.0;
+    for e in errors {
+        s += (*e)?;
+    }
+    Some(s / errors.len() as f64)
+}
+
+/// Weights of the laws (same order as `scores`; `None` = not eligible) under
+/// `combine`: zero for laws not chosen, summing to 1; all zero when no law
+/// is eligible. For `Median`, the chosen laws get equal weights (the
+/// median is taken by [`combine_ln`]).
+pub fn weights(combine: Combine, scores: &[Option<f64>]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..scores.len())
+        .filter(|&i| scores[i].is_some_and(f64::is_finite))
+        .collect();
+    order.sort_by(|&a, &b| scores[a].unwrap().total_cmp(&scores[b].unwrap()));
+    let mut w = vec![0.0; scores.len()];
+    match combine {
+        Combine::Best => {
+            if let Some(&i) = order.first() {
+                w[i] = 1.0;
+            }
+        }
+        Combine::Top { k } => {
+            let chosen = &order[..order.len().min(k.max(1))];
+            // Floor the scores at a tiny value so a perfect backtest cannot
+            // take an infinite weight.
+            let raw: Vec<f64> = chosen
+                .iter()
+                .map(|&i| 1.0 / scores[i].unwrap().max(1e-9).powi(2))
+                .collect();
+            let total: f64 = raw.iter().sum();
+            for (&i, r) in chosen.iter().zip(raw) {
+                w[i] = r / total;
+            }
+        }
+        Combine::Median { k } => {
+            let chosen = &order[..order.len().min(k.max(1))];
+            for &i in chosen {
+                w[i] = 1.0 / chosen.len() as f64;
+            }
+        }
+    }
+    w
+}
+
+/// The combined ln prediction from the laws' ln predictions `ln_pred` and
+/// their `weights`: the weighted mean, or for `Median` the median of the
+/// laws of positive weight (mean of the middle two for an even count).
+/// NaN when no law has a weight or a chosen prediction is not finite.
+pub fn combine_ln(combine: Combine, ln_pred: &[f64], weights: &[f64]) -> f64 {
+    let chosen: Vec<(f64, f64)> = ln_pred
+        .iter()
+        .zip(weights)
+        .filter(|(_, &w)| w > 0.0)
+        .map(|(&p, &w)| (p, w))
+        .collect();
+    if chosen.is_empty() || chosen.iter().any(|(p, _)| !p.is_finite()) {
+        return f64::NAN;
+    }
+    match combine {
+        Combine::Median { .. } => {
+            let mut v: Vec<f64> = chosen.iter().map(|c| c.0).collect();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                0.5 * (v[n / 2 - 1] + v[n / 2])
+            }
+        }
+        _ => {
+            let wsum: f64 = chosen.iter().map(|c| c.1).sum();
+            chosen.iter().map(|(p, w)| p * w).sum::<f64>() / wsum
+        }
+    }
+}
+
+/// One law's backtest in a [`pick`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LawBacktest {
+    pub law: String,
+    /// The fit on all the points converged.
+    pub converged: bool,
+    /// Backtest error (RMSE of ln L) per origin of the rule; `None` where
+    /// the refit had too few points or did not converge.
+    pub errors: Vec<Option<f64>>,
+    /// The mean error, when the law is eligible.
+    pub score: Option<f64>,
+    /// Weight in the pick (0 for laws not chosen).
+    pub weight: f64,
+    /// Why the law is not eligible, if it is not.
+    pub reason: Option<String>,
+    #[serde(skip)]
+    pub fit: Option<FitResult>,
+}
+
+/// The backtest pick on one curve.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Pick {
+    pub rule: Rule,
+    pub laws: Vec<LawBacktest>,
+    #[serde(skip)]
+    laws_def: Vec<Law>,
+}
+
+impl Pick {
+    /// The pick's prediction at x: exp of the weighted mean (or median) of
+    /// the chosen laws' ln predictions; `None` when no law was eligible.
+    pub fn predict(&self, x: &[f64]) -> Option<f64> {
+        let mut ln_pred = Vec::with_capacity(self.laws.len());
+        let mut w = Vec::with_capacity(self.laws.len());
+        for (l, law) in self.laws.iter().zip(&self.laws_def) {
+            if l.weight > 0.0 {
+                let p = law.predict(x, &l.fit.as_ref()?.params);
+                if !(p > 0.0 && p.is_finite()) {
+                    return None;
+                }
+                ln_pred.push(p.ln());
+                w.push(l.weight);
+            }
+        }
+        let v = combine_ln(self.rule.combine, &ln_pred, &w);
+        v.is_finite().then(|| v.exp())
+    }
+
+    /// The law of largest weight.
+    pub fn top(&self) -> Option<&LawBacktest> {
+        self.laws
+            .iter()
+            .filter(|l| l.weight > 0.0)
+            .max_by(|a, b| a.weight.total_cmp(&b.weight))
+    }
+}
+
+/// Fit every law of `laws` admitted by `rule` to the one-input, ungrouped
+/// `obs` and backtest it; laws are fitted in parallel.
+pub fn pick(laws: &[Law], obs: &Observations, opts: &FitOptions, rule: &Rule) -> Result<Pick> {
+    if obs.dim() != 1 {
+        return Err(Error::Data(
+            "the backtest pick needs one input (points ordered along it)".to_string(),
+        ));
+    }
+    let idx = order(obs);
+    let laws: Vec<Law> = laws
+        .iter()
+        .filter(|l| rule.admits(&l.name))
+        .cloned()
+        .collect();
+    let mut out: Vec<LawBacktest> = laws
+        .par_iter()
+        .map(|law| {
+            let full = if obs.len() >= law.n_params() {
+                fit(law, obs, opts).ok()
+            } else {
+                None
+            };
+            let converged = full.as_ref().is_some_and(|f| f.converged);
+            let errors: Vec<Option<f64>> = rule
+                .origins
+                .iter()
+                .map(|&r| backtest_error(law, obs, &idx, r, opts))
+                .collect();
+            let sc = if converged { score(&errors) } else { None };
+            let reason = if full.is_none() {
+                Some(format!(
+                    "{} parameters, {} points: not fitted",
+                    law.n_params(),
+                    obs.len()
+                ))
+            } else if !converged {
+                Some("the fit did not converge".to_string())
+            } else if sc.is_none() {
+                Some("a backtest origin had too few points or did not converge".to_string())
+            } else {
+                None
+            };
+            LawBacktest {
+                law: law.name.clone(),
+                converged,
+                errors,
+                score: sc,
+                weight: 0.0,
+                reason,
+                fit: full,
+            }
+        })
+        .collect();
+    let scores: Vec<Option<f64>> = out.iter().map(|l| l.score).collect();
+    for (l, w) in out.iter_mut().zip(weights(rule.combine, &scores)) {
+        l.weight = w;
+    }
+    Ok(Pick {
+        rule: rule.clone(),
+        laws: out,
+        laws_def: laws,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_pick_and_normalize() {
+        let s = [Some(0.02), None, Some(0.01), Some(0.04)];
+        assert_eq!(weights(Combine::Best, &s), vec![0.0, 0.0, 1.0, 0.0]);
+        let w = weights(Combine::Top { k: 2 }, &s);
+        assert_eq!(w[1], 0.0);
+        assert_eq!(w[3], 0.0);
+        assert!((w[0] + w[2] - 1.0).abs() < 1e-12);
+        assert!((w[2] / w[0] - 4.0).abs() < 1e-9);
+        assert!(weights(Combine::Best, &[None, None])
+            .iter()
+            .all(|&w| w == 0.0));
+    }
+
+    #[test]
+    fn score_needs_every_origin() {
+        assert_eq!(score(&[Some(1.0), Some(3.0)]), Some(2.0));
+        assert_eq!(score(&[Some(1.0), None]), None);
+        assert_eq!(score(&[]), None);
+    }
+}
+
+/// The backtest pick of one group of points.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GroupPick {
+    pub group: String,
+    /// The law of largest weight, if any law was eligible.
+    pub choice: Option<String>,
+    #[serde(flatten)]
+    pub pick: Pick,
+}
+
+/// [`pick`] on every group of `obs` (one input), groups in order.
+pub fn pick_groups(
+    laws: &[Law],
+    obs: &Observations,
+    opts: &FitOptions,
+    rule: &Rule,
+) -> Result<Vec<GroupPick>> {
+    obs.groups()
+        .into_iter()
+        .map(|g| {
+            let p = pick(laws, &obs.subset(&obs.group_indices(&g)), opts, rule)?;
+            Ok(GroupPick {
+                group: g,
+                choice: p.top().map(|l| l.law.clone()),
+                pick: p,
+            })
+        })
+        .collect()
+}
+
+/// The backtest picks as text: per group, each law's backtest errors, score
+/// and weight, laws not eligible with the reason.
+pub fn text(picks: &[GroupPick]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for gp in picks {
+        let p = &gp.pick;
+        if !gp.group.is_empty() {
+            let _ = writeln!(s, "group {}", gp.group);
+        }
+        let _ = write!(s, "{:<12}", "law");
+        for o in &p.rule.origins {
+            let _ = write!(s, " {:>12}", format!("err@{}", o.label()));
+        }
+        let _ = writeln!(s, " {:>10} {:>7}", "score", "weight");
+        for l in &p.laws {
+            let _ = write!(s, "{:<12}", l.law);
+            for e in &l.errors {
+                match e {
+                    Some(e) => {
+                        let _ = write!(s, " {e:>12.5}");
+                    }
+                    None => {
+                        let _ = write!(s, " {:>12}", "-");
+                    }
+                }
+            }
+            match l.score {
+                Some(sc) => {
+                    let _ = write!(s, " {sc:>10.5} {:>7.3}", l.weight);
+                }
+                None => {
+                    let _ = write!(s, " {:>10} {:>7}", "-", "-");
+                }
+            }
+            if let Some(r) = &l.reason {
+                let _ = write!(s, "  not eligible: {r}");
+            }
+            s.push('\n');
+        }
+        match &gp.choice {
+            Some(c) => {
+                let _ = writeln!(
+                    s,
+                    "pick: {c} (weight {:.3}); rule: {}",
+                    p.top().map_or(0.0, |l| l.weight),
+                    p.rule.label()
+                );
+            }
+            None => {
+                let _ = writeln!(s, "pick: none (no law eligible); rule: {}", p.rule.label());
+            }
+        }
+    }
+    let _ = writeln!(
+        s,
+        "err@o: RMSE of ln L on the points after origin o when fitted on the points before it \
+(o a fraction of the points ordered by x, or last-k: all but the last k); score: mean over \
+origins; the prediction is exp of the weighted mean of the weighted laws' ln predictions"
+    );
+    s
+}
