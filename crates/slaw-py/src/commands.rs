@@ -147,6 +147,7 @@ fn load(data: &Input, d: &DataOpts) -> Res<(Observations, Holdout, FitOptions)> 
     }
     let mut table = data.table()?;
     for spec in &d.derive {
+        let table = table.to_mut();
         table.derive(spec)?;
     }
     let cols = Columns {
@@ -361,7 +362,7 @@ pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
         size: a.size_col.clone(),
         family: None,
     };
-    let pool = slaw::datasets::candidates_table(&data.table()?, &long)?;
+    let pool = slaw::datasets::candidates_table(&*data.table()?, &long)?;
     let max_n = match (&a.budget, a.max_n) {
         (Some(b), None) => target * Budget::parse_fraction(b)?,
         (None, Some(m)) => m,
@@ -543,7 +544,7 @@ fn read_runs(data: &Input, c: &RunCols) -> Res<slaw::joint::Runs> {
         experiment: c.experiment_col.clone(),
         holdout: c.holdout_col.clone(),
     };
-    Ok(slaw::joint::Runs::from_table(&data.table()?, &cols)?)
+    Ok(slaw::joint::Runs::from_table(&*data.table()?, &cols)?)
 }
 
 pub fn joint(data: &Input, c: &RunCols) -> Res<String> {
@@ -743,7 +744,7 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
             best_per_size: a.best_per_size,
         };
         let groups =
-            slaw::datasets::pretraining_groups_table(&data.table()?, &cols, a.drop_highest)?;
+            slaw::datasets::pretraining_groups_table(&*data.table()?, &cols, a.drop_highest)?;
         let fit = FitOptions::default();
         let opts = Options {
             method,
@@ -781,7 +782,7 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
                 loss: a.loss_col.clone(),
             };
             let obs =
-                slaw::datasets::pretraining_runs_table(&data.table()?, &cols, a.drop_highest)?;
+                slaw::datasets::pretraining_runs_table(&*data.table()?, &cols, a.drop_highest)?;
             allocate::from_fit(
                 &obs,
                 &FitOptions::default(),

@@ -68,10 +68,10 @@ pub enum Input {
 }
 
 impl Input {
-    pub fn table(&self) -> Res<Table> {
+    pub fn table(&self) -> Res<std::borrow::Cow<'_, Table>> {
         match self {
-            Input::Path(p) => Ok(Table::read(p)?),
-            Input::Cells(t) => Ok(t.clone()),
+            Input::Path(p) => Ok(std::borrow::Cow::Owned(Table::read(p)?)),
+            Input::Cells(t) => Ok(std::borrow::Cow::Borrowed(t)),
         }
     }
     /// The name of a single curve read from this input (a file's stem).

@@ -87,7 +87,7 @@ def to_table(data: DataLike, what: str = "data") -> Union[str, Table]:
     if pd is not None and isinstance(data, pd.DataFrame):
         source = "DataFrame"
         names = [str(c) for c in data.columns]
-        cols = [_column(n, data.iloc[:, j].to_numpy(), source) for j, n in enumerate(names)]
+        cols = [_column(str(n), s.to_numpy(), source) for n, s in data.items()]
         return (source, names, cols, 0)
     if isinstance(data, Mapping):
         source = "dict"
