@@ -5,8 +5,8 @@ use clap::Args;
 use slaw::forecast::job::{self, Choice, Data, Request};
 use slaw::forecast::positions::{has_position_column, PositionColumns};
 use slaw::forecast::{protocol, Curve, Method, PositionCurves, Schedule};
-use slaw::plot::{self, forecast::forecast_figure};
-use slaw::report::forecast as rep;
+use slaw_report::plot::{self, forecast::forecast_figure};
+use slaw_report::report::forecast as rep;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -7,8 +7,8 @@ use slaw::allocate;
 use slaw::datasets::{pretraining_runs, DataColumn, PretrainColumns};
 use slaw::joint::decision::{recommend, Setting};
 use slaw::joint::{self, Form, RunColumns, Runs};
-use slaw::plot;
-use slaw::report::joint as rep;
+use slaw_report::plot;
+use slaw_report::report::joint as rep;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -10,7 +10,7 @@ use slaw::objective::{Loss, Space};
 use slaw::observations::{Columns, Holdout, Observations};
 use slaw::solver::Tolerances;
 use slaw::table::Table;
-use slaw::{plot, report};
+use slaw_report::{plot, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -396,7 +396,7 @@ struct CompareArgs {
 /// A `--plot` path: .svg or .png, checked before any work is done.
 fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
     let p = PathBuf::from(s);
-    slaw::plot::check_path(&p).map_err(|e| e.to_string())?;
+    slaw_report::plot::check_path(&p).map_err(|e| e.to_string())?;
     Ok(p)
 }
 
@@ -520,7 +520,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            let rows = slaw::bench::kernels(&data, repeats)?;
+            let rows = slaw_report::bench::kernels(&data, repeats)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -555,7 +555,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 SolverKind::Basin => Box::new(slaw::solver::BasinLbfgsb),
                 SolverKind::Box => Box::new(slaw::solver::LbfgsBox::default()),
             };
-            let rows = slaw::bench::engine(&data, repeats, solver.as_ref())?;
+            let rows = slaw_report::bench::engine(&data, repeats, solver.as_ref())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -585,8 +585,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--level must be between 0 and 1, got {level}");
             }
             let (rows, timing) = match protocol {
-                Protocol::InSample => slaw::bench::selection(&data, repeats)?,
-                Protocol::Lodo => slaw::bench::selection_lodo(&data, repeats, level)?,
+                Protocol::InSample => slaw_report::bench::selection(&data, repeats)?,
+                Protocol::Lodo => slaw_report::bench::selection_lodo(&data, repeats, level)?,
             };
             if let Some(p) = csv {
                 slaw::selection::protocol::write_csv(&rows, &p)?;
@@ -625,14 +625,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             json,
         } => {
-            let demo = slaw::demo::run_demo(seed)?;
+            let demo = slaw_report::demo::run_demo(seed)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&demo.selection)?);
             } else {
                 println!(
                     "Demo: choose which of {} synthetic pre-trained models to fine-tune on {} examples,",
                     demo.pool.len(),
-                    report::num(slaw::demo::TARGET)
+                    report::num(slaw_report::demo::TARGET)
                 );
                 println!("fine-tuning each only on subsets of at most 1/64 of the data. The curves follow the");
                 println!("rectified law with parameters of real FLAN fits and 1% noise; the \"observed\" column");

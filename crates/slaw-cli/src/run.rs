@@ -162,7 +162,7 @@ pub fn cmd_status(a: PlanArgs, report: Option<Option<PathBuf>>) -> Result<ExitCo
                 plan.path.display()
             );
         };
-        slaw::plot::save(&slaw::plot::selection_figure(&pool, &sel), &path)?;
+        slaw_report::plot::save(&slaw_report::plot::selection_figure(&pool, &sel), &path)?;
         eprintln!("plot written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -172,7 +172,7 @@ pub fn cmd_status(a: PlanArgs, report: Option<Option<PathBuf>>) -> Result<ExitCo
 pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<ExitCode> {
     let start = std::time::Instant::now();
     let mut rows = Vec::new();
-    for f in slaw::bench::wide_csvs(data)? {
+    for f in slaw_report::bench::wide_csvs(data)? {
         let pool = slaw::datasets::finetune_wide(&f)?;
         let name = f
             .file_stem()

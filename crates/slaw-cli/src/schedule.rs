@@ -4,8 +4,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 use slaw::forecast::whatif::{self, Options, Target};
 use slaw::forecast::{Curve, Method, Schedule};
-use slaw::plot::{self, forecast::what_if_figure};
-use slaw::report::num;
+use slaw_report::plot::{self, forecast::what_if_figure};
+use slaw_report::report::num;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -4,7 +4,7 @@ use crate::journal::Record;
 use crate::plan::Plan;
 use crate::runner::Summary;
 use crate::scheduler::RankedCandidate;
-use slaw::report::num;
+use slaw::numbers::num;
 use std::fmt::Write;
 
 pub fn plan_report(plan: &Plan) -> String {

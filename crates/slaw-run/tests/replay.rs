@@ -140,7 +140,7 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
         eprintln!("SKIPPED: {} is absent", dir.display());
         return;
     }
-    for f in slaw::bench::wide_csvs(&dir).unwrap() {
+    for f in slaw_report::bench::wide_csvs(&dir).unwrap() {
         let pool = slaw::datasets::finetune_wide(&f).unwrap();
         let rows = bench(
             "real",

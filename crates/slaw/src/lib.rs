@@ -2,14 +2,13 @@
 //!
 //! Data flow: input (`table`) -> `observations` -> `law` -> `objective` ->
 //! `solver` (multi-start in `fit`) -> fit result (`diagnostics`,
-//! `bootstrap`) -> decision -> report (`plot`).
+//! `bootstrap`) -> decision. Reports, figures, the
+//! benchmarks and the demo live in the `slaw-report` crate.
 
 pub mod allocate;
 pub mod analysis;
-pub mod bench;
 pub mod bootstrap;
 pub mod datasets;
-pub mod demo;
 pub mod diagnostics;
 pub mod error;
 pub mod extrapolation;
@@ -20,10 +19,9 @@ pub mod identify;
 pub mod joint;
 pub mod law;
 pub mod linalg;
+pub mod numbers;
 pub mod objective;
 pub mod observations;
-pub mod plot;
-pub mod report;
 pub mod scaling;
 pub mod selection;
 pub mod solver;

@@ -14,7 +14,6 @@ fn chinchilla_allocation_exponent_and_its_interval() {
     let obs = slaw::datasets::chinchilla(&path, 5).unwrap();
     let r =
         allocate::from_fit(&obs, &FitOptions::default(), &[1e21, 1e24], 400, 0, &|| {}).unwrap();
-    eprintln!("{}", slaw::report::joint::allocation_report(&r));
     assert!((r.exponent_n - 0.513).abs() <= 0.01, "a = {}", r.exponent_n);
     let iv = r.exponent_n_interval.unwrap();
     assert!(iv.lo < r.exponent_n && r.exponent_n < iv.hi, "{iv:?}");
@@ -66,10 +65,6 @@ fn chinchilla_three_methods() {
         fit: &fit,
     };
     let g = allocate_group("", &groups[0].1, &o);
-    eprintln!(
-        "{}",
-        slaw::report::joint::allocation_methods_report(std::slice::from_ref(&g))
-    );
     assert!(g.failed.is_empty(), "{:?}", g.failed);
     let iso = g.isoflop.as_ref().unwrap();
     let env = g.envelope.as_ref().unwrap();

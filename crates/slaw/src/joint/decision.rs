@@ -133,7 +133,7 @@ pub fn recommend(
             .all(|p| p.interval.is_some_and(|i| b.hi < i.lo)),
         None => false,
     };
-    let xs = crate::plot::log_space(x_range.0, x_range.1, 25);
+    let xs = crate::numbers::log_space(x_range.0, x_range.1, 25);
     let mut critical = Vec::new();
     for i in 0..fits.len() {
         for j in i + 1..fits.len() {

@@ -146,7 +146,7 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
             return Err(Error::usage(format!(
                 "method '{method}', factor '{name}': every run has {name} = {} — a single value, \
                  nothing to fit its exponent from",
-                crate::report::num(xs[0])
+                crate::numbers::num(xs[0])
             )));
         }
         let max_x = xs[xs.len() - 1];

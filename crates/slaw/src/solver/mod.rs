@@ -1,9 +1,12 @@
 //! Local bounded minimization behind our own trait, so the backend can be
-//! swapped. The default backend is basin's L-BFGS-B.
+//! swapped. The default backend is our projected L-BFGS (`LbfgsBox`);
+//! basin's L-BFGS-B is the alternative, compiled with the `basin` feature.
 
+#[cfg(feature = "basin")]
 mod basin_lbfgsb;
 mod lbfgs_box;
 
+#[cfg(feature = "basin")]
 pub use basin_lbfgsb::BasinLbfgsb;
 pub use lbfgs_box::LbfgsBox;
 

@@ -2,7 +2,7 @@
 //! the rest hollow), the forecast and its shaded interval band.
 
 use super::{Band, Figure, Mark, Series, SeriesKind, VLine};
-use crate::forecast::job::ForecastOutput;
+use slaw::forecast::job::ForecastOutput;
 
 pub fn forecast_figure(o: &ForecastOutput) -> Figure {
     let until = o.fit_until_step;
@@ -63,7 +63,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
 
 /// The figure of `slaw schedule`: the fitted runs (points) with the law's
 /// fit, and each predicted schedule's curve (line) with its shaded band.
-pub fn what_if_figure(w: &crate::forecast::whatif::WhatIf) -> Figure {
+pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     let mut series = Vec::new();
     let mut bands = Vec::new();
     let mut color = 0;

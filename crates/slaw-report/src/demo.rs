@@ -4,11 +4,11 @@
 //! so the pre-power phases are realistic — and 1% noise. The selection sees only fine-tunings on
 //! at most 1/64 of the full data and is checked against the true losses.
 
-use crate::datasets::Candidate;
-use crate::law::catalog;
-use crate::selection::{select, Budget, Method, SelectOptions, Selection};
-use crate::synthetic::{finetune_sizes, generate};
-use crate::Result;
+use slaw::datasets::Candidate;
+use slaw::law::catalog;
+use slaw::selection::{select, Budget, Method, SelectOptions, Selection};
+use slaw::synthetic::{finetune_sizes, generate};
+use slaw::Result;
 
 pub struct DemoModel {
     pub name: &'static str,
@@ -119,7 +119,7 @@ pub fn run_demo(seed: u64) -> Result<Demo> {
         .min_by(|&a, &b| truth[a].total_cmp(&truth[b]))
         .unwrap_or(0);
     let relative_accuracy =
-        crate::selection::metrics::relative_accuracy(&truth, truth[selection.chosen().index]);
+        slaw::selection::metrics::relative_accuracy(&truth, truth[selection.chosen().index]);
     Ok(Demo {
         best: pool[best_i].id.clone(),
         pool,

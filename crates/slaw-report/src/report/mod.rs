@@ -4,8 +4,8 @@ pub mod forecast;
 pub mod joint;
 pub mod summary;
 
-use crate::analysis::{GroupFit, Ranked};
-use crate::law::Law;
+use slaw::analysis::{GroupFit, Ranked};
+use slaw::law::Law;
 use std::fmt::Write;
 
 /// `s` cut to at most `width` characters, "…" marking the cut (table cells).
@@ -20,22 +20,7 @@ pub fn truncate(s: &str, width: usize) -> String {
     }
 }
 
-/// Format a number compactly: plain for moderate magnitudes, scientific otherwise.
-pub fn num(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let a = v.abs();
-    if v.fract() == 0.0 && a < 1e12 {
-        format!("{v:.0}")
-    } else if (1e-3..1e5).contains(&a) {
-        let s = format!("{v:.6}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
-    } else {
-        format!("{v:.5e}")
-    }
-}
+pub use slaw::numbers::num;
 
 pub fn law_catalog(laws: &[Law]) -> String {
     let mut s = String::new();
@@ -49,7 +34,7 @@ pub fn law_catalog(laws: &[Law]) -> String {
                 format!(
                     "{}{} in [{}, {}]",
                     p.name,
-                    if p.transform == crate::law::Transform::Log {
+                    if p.transform == slaw::law::Transform::Log {
                         " (log)"
                     } else {
                         ""
@@ -286,8 +271,8 @@ pub fn compare_report(ranked: &[Ranked]) -> String {
 
 /// The text report of `slaw select`: the ranking with each model's predicted
 /// loss at the target (and interval), AtS phase details, and the cost.
-pub fn selection_report(sel: &crate::selection::Selection) -> String {
-    use crate::selection::Detail;
+pub fn selection_report(sel: &slaw::selection::Selection) -> String {
+    use slaw::selection::Detail;
     use std::fmt::Write;
     let b = &sel.budget;
     let mut s = String::new();
@@ -388,7 +373,7 @@ pub fn selection_report(sel: &crate::selection::Selection) -> String {
     } else if sel.ranking.iter().any(|r| {
         matches!(
             r.estimate.interval_kind,
-            Some(crate::selection::IntervalKind::Bootstrap { .. })
+            Some(slaw::selection::IntervalKind::Bootstrap { .. })
         )
     }) {
         let _ = writeln!(
@@ -402,7 +387,7 @@ pub fn selection_report(sel: &crate::selection::Selection) -> String {
 
 /// The table of `slaw bench selection`: one line per dataset and budget,
 /// PearCorr / RelAcc (x100) per method.
-pub fn selection_bench_table(rows: &[crate::selection::protocol::Row]) -> String {
+pub fn selection_bench_table(rows: &[slaw::selection::protocol::Row]) -> String {
     use std::fmt::Write;
     let mut methods: Vec<&str> = Vec::new();
     for r in rows {

@@ -2,8 +2,8 @@
 //! parameters, fit quality, warnings), printed before any details.
 
 use super::{num, truncate};
-use crate::analysis::GroupFit;
-use crate::law::Law;
+use slaw::analysis::GroupFit;
+use slaw::law::Law;
 use std::fmt::Write;
 
 /// The summary table of `slaw fit --group` (one line per group).

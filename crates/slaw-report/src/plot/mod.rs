@@ -4,12 +4,12 @@
 pub mod forecast;
 pub mod joint;
 
-use crate::analysis::GroupFit;
-use crate::law::Law;
-use crate::observations::Observations;
-use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use slaw::analysis::GroupFit;
+use slaw::law::Law;
+use slaw::observations::Observations;
+use slaw::{Error, Result};
 use std::path::Path;
 use std::sync::Once;
 
@@ -579,13 +579,7 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// `n` log-spaced values from lo to hi.
-pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let (a, b) = (lo.ln(), hi.ln());
-    (0..n)
-        .map(|i| (a + (b - a) * i as f64 / (n - 1).max(1) as f64).exp())
-        .collect()
-}
+pub use slaw::numbers::log_space;
 
 /// The figure for `slaw fit`: for a one-input law, data and fitted curve per
 /// group on log-log axes with held-out points hollow and predictions as
@@ -717,10 +711,10 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
 /// the others dashed), the predictions at the target as triangles, and for
 /// the chosen model its phase transition as a vertical line.
 pub fn selection_figure(
-    pool: &[crate::datasets::Candidate],
-    sel: &crate::selection::Selection,
+    pool: &[slaw::datasets::Candidate],
+    sel: &slaw::selection::Selection,
 ) -> Figure {
-    use crate::selection::Detail;
+    use slaw::selection::Detail;
     let b = &sel.budget;
     let mut series = Vec::new();
     let mut vlines = vec![
@@ -867,7 +861,7 @@ impl Optimum {
         grid: &[f64],
         label: String,
         color: usize,
-        at: impl Fn(f64) -> Option<(crate::bootstrap::Interval, crate::bootstrap::Interval)>,
+        at: impl Fn(f64) -> Option<(slaw::bootstrap::Interval, slaw::bootstrap::Interval)>,
     ) -> Option<Band> {
         let points: Vec<(f64, f64, f64)> = grid
             .iter()
@@ -887,7 +881,7 @@ impl Optimum {
 
 /// N_opt (or D_opt) against C: the budgets' minima, every method's fitted
 /// allocation, and the profile methods' pointwise bootstrap bands.
-fn optimum_figure(g: &crate::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
+fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
     let name = match which {
         Optimum::N => "N_opt",
         Optimum::D => "D_opt",
@@ -998,7 +992,7 @@ fn curve_is_empty(series: &[Series]) -> bool {
 /// The figures of `slaw allocate --method isoflop|all`: the isoFLOP profiles
 /// (each budget's runs, its parabola and minimum) and N_opt against C (the
 /// budgets' minima and every method's fitted allocation).
-pub fn allocation_figures(g: &crate::allocate::methods::GroupAllocation) -> Vec<(String, Figure)> {
+pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(String, Figure)> {
     let mut out = Vec::new();
     if let Some(r) = &g.isoflop {
         let mut series = Vec::new();

@@ -1,10 +1,10 @@
 //! Reports of `slaw forecast` and `slaw bench forecast`.
 
 use super::num;
-use crate::forecast::job::ForecastOutput;
-use crate::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
-use crate::forecast::temporal::TemporalFit;
-use crate::forecast::trajectory::Form;
+use slaw::forecast::job::ForecastOutput;
+use slaw::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
+use slaw::forecast::temporal::TemporalFit;
+use slaw::forecast::trajectory::Form;
 use std::fmt::Write;
 
 pub fn forecast_report(o: &ForecastOutput) -> String {
@@ -62,7 +62,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     c.origins,
                     c.per_distance,
                     c.noise,
-                    if n == crate::forecast::FIRST_REPLICATES {
+                    if n == slaw::forecast::FIRST_REPLICATES {
                         " (no more run: the refit spread adds under 5% to the calibrated error)"
                     } else {
                         ""

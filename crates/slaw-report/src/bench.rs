@@ -2,14 +2,14 @@
 //! of repeated runs. The scipy reference is measured by
 //! `bench/reference/scipy_engine.py` beside it (see BENCHMARKS.md).
 
-use crate::datasets;
-use crate::fit::{fit_with, FitOptions, MultiStart};
-use crate::law::catalog;
-use crate::objective::{Loss, Objective, Space};
-use crate::observations::Observations;
-use crate::solver::Solver;
-use crate::Result;
 use rayon::prelude::*;
+use slaw::datasets;
+use slaw::fit::{fit_with, FitOptions, MultiStart};
+use slaw::law::catalog;
+use slaw::objective::{Loss, Objective, Space};
+use slaw::observations::Observations;
+use slaw::solver::Solver;
+use slaw::Result;
 use std::path::Path;
 use std::time::Instant;
 
@@ -153,7 +153,7 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
             let worst = fits
                 .iter()
                 .zip(&curves)
-                .map(|(r, obs)| crate::diagnostics::evaluate(&law, &r.params, obs).rmsd_log)
+                .map(|(r, obs)| slaw::diagnostics::evaluate(&law, &r.params, obs).rmsd_log)
                 .fold(0.0, f64::max);
             let failed = fits.iter().filter(|r| !r.converged).count();
             Ok((evals, worst, failed, starts))
@@ -185,7 +185,7 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
 /// The `.csv` files of a folder, sorted (the selection benchmark's wide CSVs).
 pub fn wide_csvs(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| crate::Error::Io {
+        .map_err(|source| slaw::Error::Io {
             path: dir.display().to_string(),
             source,
         })?
@@ -194,7 +194,7 @@ pub fn wide_csvs(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(crate::Error::usage(format!(
+        return Err(slaw::Error::usage(format!(
             "{}: no .csv files (expected the benchmark's wide CSVs)",
             dir.display()
         )));
@@ -205,8 +205,8 @@ pub fn wide_csvs(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 pub fn selection(
     dir: &Path,
     repeats: usize,
-) -> Result<(Vec<crate::selection::protocol::Row>, BenchRow)> {
-    use crate::selection::protocol;
+) -> Result<(Vec<slaw::selection::protocol::Row>, BenchRow)> {
+    use slaw::selection::protocol;
     let files = wide_csvs(dir)?;
     let methods = protocol::all_methods();
     let (t, rows) = time(repeats, || {
@@ -231,9 +231,9 @@ fn selection_row(
     datasets: usize,
     repeats: usize,
     t: &Timing,
-    rows: &[crate::selection::protocol::Row],
+    rows: &[slaw::selection::protocol::Row],
 ) -> BenchRow {
-    use crate::selection::protocol;
+    use slaw::selection::protocol;
     BenchRow {
         name: format!(
             "selection ({protocol_name}): {datasets} dataset(s) x {} budgets x {} methods",
@@ -262,8 +262,8 @@ pub fn selection_lodo(
     dir: &Path,
     repeats: usize,
     level: f64,
-) -> Result<(Vec<crate::selection::protocol::Row>, BenchRow)> {
-    use crate::selection::protocol;
+) -> Result<(Vec<slaw::selection::protocol::Row>, BenchRow)> {
+    use slaw::selection::protocol;
     let files = wide_csvs(dir)?;
     let methods = protocol::all_methods();
     let datasets: Vec<(String, Vec<datasets::Candidate>)> = files
@@ -314,7 +314,7 @@ pub struct KernelRow {
 /// The kernels of the built-in laws: Chinchilla's 240 runs, and 1e5
 /// synthetic points for the one- and two-input laws.
 pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
-    let mut cases: Vec<(crate::law::Law, Observations)> = Vec::new();
+    let mut cases: Vec<(slaw::law::Law, Observations)> = Vec::new();
     if let Ok(obs) = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5) {
         cases.push((catalog::chinchilla(), obs));
     }
@@ -322,12 +322,12 @@ pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
     let xs: Vec<f64> = (0..n)
         .map(|i| 10f64.powf(1.0 + 5.0 * i as f64 / n as f64))
         .collect();
-    let one = |law: crate::law::Law, truth: &[f64]| {
+    let one = |law: slaw::law::Law, truth: &[f64]| {
         let pts: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x]).collect();
-        let obs = crate::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
+        let obs = slaw::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
         (law, obs)
     };
-    let two = |law: crate::law::Law, truth: &[f64]| {
+    let two = |law: slaw::law::Law, truth: &[f64]| {
         let pts: Vec<Vec<f64>> = xs
             .iter()
             .enumerate()
@@ -338,7 +338,7 @@ pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
                 ]
             })
             .collect();
-        let obs = crate::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
+        let obs = slaw::synthetic::generate(&law, truth, &pts, 0.002, 1, "");
         (law, obs)
     };
     cases.push(one(catalog::power(), &[2e3, 0.5, 1.5]));
@@ -389,7 +389,7 @@ pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
 /// The 100,000 points of the large-fit benchmark: x log-spaced over
 /// 10^lo..10^hi, y the law at `truth` times 1 + 0.002 sin(i) (the scipy
 /// script builds the same points).
-fn large_points(law: &crate::law::Law, truth: &[f64], lo: f64, hi: f64) -> Observations {
+fn large_points(law: &slaw::law::Law, truth: &[f64], lo: f64, hi: f64) -> Observations {
     let n = 100_000;
     let xs: Vec<f64> = (0..n)
         .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))

@@ -1,10 +1,10 @@
 //! Reports of `slaw joint`, `slaw methods` and `slaw allocate`.
 
 use super::num;
-use crate::allocate::AllocationReport;
-use crate::bootstrap::Interval;
-use crate::joint::decision::Recommendation;
-use crate::joint::{Form, MethodFit};
+use slaw::allocate::AllocationReport;
+use slaw::bootstrap::Interval;
+use slaw::joint::decision::Recommendation;
+use slaw::joint::{Form, MethodFit};
 use std::fmt::Write;
 
 fn opt(v: Option<f64>) -> String {
@@ -257,7 +257,7 @@ type NCell = (f64, Option<Interval>, bool);
 /// The report of `slaw allocate --method isoflop|envelope|all` (and groups):
 /// per group, the exponents side by side, each profile's budgets, the
 /// allocation at the asked budgets by every method, and the disagreement.
-pub fn allocation_methods_report(groups: &[crate::allocate::methods::GroupAllocation]) -> String {
+pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocation]) -> String {
     let mut s = String::new();
     for g in groups {
         let _ = writeln!(

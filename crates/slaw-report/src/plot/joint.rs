@@ -1,8 +1,8 @@
 //! Figures of `slaw joint` and `slaw methods`.
 
 use super::{log_space, Figure, Series, SeriesKind};
-use crate::joint::decision::Recommendation;
-use crate::joint::{Form, MethodFit, Runs};
+use slaw::joint::decision::Recommendation;
+use slaw::joint::{Form, MethodFit, Runs};
 
 /// One figure per (method, factor): loss against fine-tuning data for each
 /// factor value, the fitted curve of `form`, held-out runs hollow. Returns
@@ -29,7 +29,7 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
             let d_hi = rs.iter().map(|r| r.d).fold(0.0, f64::max);
             let mut series = Vec::new();
             for (c, &x) in xs.iter().enumerate() {
-                let held = |r: &&&crate::joint::Run| crate::joint::is_held(runs, r);
+                let held = |r: &&&slaw::joint::Run| slaw::joint::is_held(runs, r);
                 let mine: Vec<_> = rs.iter().filter(|r| r.x == x).collect();
                 let curve = log_space(d_lo, d_hi, 100)
                     .into_iter()
