@@ -32,7 +32,7 @@ def run_cli(*args):
 
 def chinchilla_frame():
     """The replication's 240 runs: D = C / (6 N), the 5 highest losses dropped."""
-    df = pd.read_csv(shared_data("chinchilla/svg_extracted_data.csv"))
+    df = pd.read_csv(shared_data("chinchilla/svg_extracted_data.csv"), float_precision="round_trip")
     df["D"] = df["Training FLOP"] / (6 * df["Model Size"])
     return df.sort_values("loss", kind="stable").iloc[:-5].reset_index(drop=True)
 
@@ -89,7 +89,7 @@ def test_chinchilla_fit_equals_cli_and_the_published_optimum(tmp_path):
 def test_selection_equals_cli():
     flan = shared_data("finetune-selection/flan.csv")
     ref = run_cli("select", flan, "--target", 1638400, "--budget", "1/64", "--json")
-    sel = slaw.select(pd.read_csv(flan), target=1638400, budget="1/64")
+    sel = slaw.select(pd.read_csv(flan, float_precision="round_trip"), target=1638400, budget="1/64")
     assert sel.to_dict() == ref or _same_selection(sel.to_dict(), ref)
     frame = sel.to_frame()
     assert list(frame.index) == [r["id"] for r in ref["ranking"]]
@@ -120,7 +120,7 @@ def _same_selection(a, b):
 def test_forecast_equals_cli():
     f = shared_data("loss-curves/multipower/25/cosine_24000.csv")
     ref = run_cli("forecast", f, "--fit-until", 0.3, "--json")
-    fc = slaw.forecast(pd.read_csv(f), fit_until=0.3, name="cosine_24000")
+    fc = slaw.forecast(pd.read_csv(f, float_precision="round_trip"), fit_until=0.3, name="cosine_24000")
     assert _same_selection(fc.to_dict(), ref)
     assert fc.converged == ref["converged"]
     row = fc.to_frame().iloc[-1]
@@ -129,7 +129,7 @@ def test_forecast_equals_cli():
     assert row["lo"] < row["loss"] < row["hi"]
     assert set(fc.params) == {n for n, _ in ref["params"]}
     # one forecast per run: a list
-    df = pd.read_csv(f)
+    df = pd.read_csv(f, float_precision="round_trip")
     two = pd.concat([df.assign(run="a"), df.assign(run="b")])
     outs = slaw.forecast(two, fit_until=0.3, run_col="run", bootstrap=20)
     assert [o.curve for o in outs] == ["a", "b"]
@@ -147,7 +147,7 @@ def test_joint_and_methods_equal_cli(tmp_path):
     text = _native._joint_example_csv(0.005, 2)
     path = tmp_path / "runs.csv"
     path.write_text(text)
-    df = pd.read_csv(io.StringIO(text))
+    df = pd.read_csv(io.StringIO(text), float_precision="round_trip")
     ref = run_cli("joint", path, "--factor", "model_size", "--factor", "pretrain_tokens", "--json")
     j = slaw.joint(df, factors=["model_size", "pretrain_tokens"])
     assert _same_selection(j.to_dict(), ref)
