@@ -8,7 +8,7 @@ use slaw::analysis::{self, FitJob};
 use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
 use slaw::objective::{Loss, Space};
-use slaw::observations::{Columns, Holdout, Observations};
+use slaw::observations::{Columns, Domain, Holdout, Observations};
 use slaw::solver::Tolerances;
 
 fn json<T: serde::Serialize>(v: &T) -> Res<String> {
@@ -94,8 +94,30 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
                     p.len()
                 ));
             }
-            if p.iter().any(|v| !v.is_finite()) {
-                return usage(format!("cannot predict at {p:?}: not finite"));
+            // Inputs named by their columns where given (as the data were).
+            let names = law
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(j, n)| spec.x.get(j).unwrap_or(n));
+            for ((v, d), name) in p.iter().zip(&law.domains).zip(names) {
+                let ok = v.is_finite()
+                    && match d {
+                        Domain::Positive => *v > 0.0,
+                        Domain::NonNegative => *v >= 0.0,
+                        Domain::Any => true,
+                    };
+                if !ok {
+                    return usage(format!(
+                        "cannot predict at {name} = {v}: law '{}' needs {name} {}",
+                        law.name,
+                        match d {
+                            Domain::Positive => "> 0",
+                            Domain::NonNegative => ">= 0",
+                            Domain::Any => "finite",
+                        }
+                    ));
+                }
             }
             Ok(law.predict(p, params))
         })

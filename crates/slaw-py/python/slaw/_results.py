@@ -277,6 +277,7 @@ class FitResults(_Result, Mapping[str, FitResult]):
 
     @property
     def converged(self) -> bool:
+        """True when every group's fit converged."""
         return all(f.converged for f in self._fits.values())
 
     def to_frame(self) -> pd.DataFrame:
@@ -293,6 +294,7 @@ class FitResults(_Result, Mapping[str, FitResult]):
         return pd.DataFrame(rows).set_index("group")
 
     def report(self) -> str:
+        """Every group's report, one after the other."""
         return "\n\n".join(f.report() for f in self._fits.values())
 
     def _repr_html_(self) -> str:
@@ -309,9 +311,11 @@ class FrameResult(_Result):
         self.notes = list(notes)
 
     def to_frame(self) -> pd.DataFrame:
+        """The result's table as a DataFrame (a copy)."""
         return self.frame.copy()
 
     def report(self) -> str:
+        """The title, the table and the notes as text."""
         with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_rows", 200):
             body = self.frame.to_string()
         return "\n".join([self.title, body] + self.notes)
