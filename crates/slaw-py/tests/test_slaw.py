@@ -143,6 +143,28 @@ def test_forecast_equals_cli():
     assert [o.curve for o in outs] == ["a", "b"]
 
 
+def test_per_position_forecast_equals_cli():
+    """The temporal law on a committed per-position run (bench/temporal/data)."""
+    f = REPO / "bench" / "temporal" / "data" / "large_constant_seed1.csv"
+    ref = run_cli("forecast", f, "--fit-until", 0.3, "--bootstrap", 20, "--json")
+    fc = slaw.forecast(read_csv(f), fit_until=0.3, bootstrap=20, name="large_constant_seed1")
+    assert fc.method == ref["method"] == "temporal"
+    assert _same_selection(fc.to_dict(), ref)
+
+
+def test_allocate_from_runs_equals_cli():
+    f = shared_data("chinchilla/svg_extracted_data.csv")
+    ref = run_cli("allocate", f, "--n-col", "Model Size", "--flops-col", "Training FLOP",
+                  "--drop-highest", 5, "--bootstrap", 50, "--json")
+    a = slaw.allocate(read_csv(f), n_col="Model Size", flops_col="Training FLOP", drop_highest=5,
+                      bootstrap=50)
+    assert _same_selection(a.to_dict(), ref)
+    assert abs(a.to_dict()["law"]["alpha"] - 0.3473) < 1e-3
+    frame = a.to_frame()
+    assert list(frame["compute"]) == [1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25]
+    assert (frame["n_opt"].diff().dropna() > 0).all()
+
+
 def test_allocate_equals_cli():
     p = [406.4, 0.34, 410.7, 0.28, 1.69]
     ref = run_cli("allocate", "--params", ",".join(map(str, p)), "--budget", "1e21", "--budget", "1e23", "--json")

@@ -375,7 +375,9 @@ class ForecastResult(FrameResult):
 class SelectionResult(FrameResult):
     """A model selection: ``ranking`` (DataFrame: rank, predicted loss, interval, score, ...,
     one row per candidate, best first), ``chosen`` (the recommended candidate's id; with the
-    risk-averse ats-trend it may differ from rank 1), ``cost`` (dict), ``method``, ``budget``."""
+    risk-averse ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning examples and
+    FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
+    also ``ranking.attrs["cost"]``), ``method``, ``budget``."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -396,6 +398,7 @@ class SelectionResult(FrameResult):
         frame["chosen"] = [i == pos for i in range(len(frame))]
         self.ranking = frame
         self.cost: Dict[str, Any] = dict(raw.get("cost") or {})
+        frame.attrs["cost"] = dict(self.cost)
         self.method: Dict[str, Any] = dict(raw.get("method") or {})
         self.budget: Dict[str, Any] = dict(raw.get("budget") or {})
         b = self.budget
