@@ -51,6 +51,13 @@ def _html_table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _loss_axis(ax: Any, which: str, values: np.ndarray) -> None:
+    """Log scale for losses spanning a decade or more; linear (readable ticks) within one."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if len(v) and v.max() / v.min() >= 10:
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+
+
 class _Result:
     """Shared behaviour: the raw library output (``raw``, the CLI's ``--json``)."""
 
@@ -242,7 +249,7 @@ class FitResult(_Result):
             grid = np.geomspace(lo, hi * 1.5, 200)
             ax.plot(grid, self.predict(grid), color="#D55E00", label=f"{self.law} fit", **kwargs)
             ax.set_xscale("log")
-            ax.set_yscale("log")
+            _loss_axis(ax, "y", y)
             ax.set_xlabel(self.x[0])
             ax.set_ylabel(self.y)
         else:
@@ -250,8 +257,8 @@ class FitResult(_Result):
             ax.scatter(y, pred, s=14, color="#0072B2", label="points", zorder=3)
             lim = [min(y.min(), pred.min()), max(y.max(), pred.max())]
             ax.plot(lim, lim, color="#999999", ls="--", label="y = x")
-            ax.set_xscale("log")
-            ax.set_yscale("log")
+            _loss_axis(ax, "x", y)
+            _loss_axis(ax, "y", y)
             ax.set_xlabel(f"observed {self.y}")
             ax.set_ylabel(f"predicted {self.y}")
         ax.set_title(f"{self.law}: {self.formula}", fontsize=9)
