@@ -60,6 +60,10 @@ pub struct ForecastArgs {
     /// with several runs, one file per run: NAME-RUN.svg).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
+    /// Also write a self-contained HTML page: the figure of each run, the forecasts, warnings,
+    /// provenance.
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
     /// With several runs: each run's report after the summary table.
     #[arg(long, short)]
     verbose: bool,
@@ -148,6 +152,29 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             plot::save(&forecast_figure(o), &path)?;
             eprintln!("plot written to {}", path.display());
         }
+    }
+    if let Some(p) = &a.report {
+        let mut text = String::new();
+        if outputs.len() > 1 {
+            text += &rep::runs_table(&outputs);
+            text += "\n";
+        }
+        for o in &outputs {
+            text += &rep::forecast_report(o);
+            text += "\n";
+        }
+        let figures: Vec<_> = outputs
+            .iter()
+            .map(|o| (format!("Forecast of {}", o.curve), forecast_figure(o)))
+            .collect();
+        crate::html::write(
+            p,
+            &format!("slaw forecast {}", a.file.display()),
+            &text,
+            &outputs,
+            &figures,
+            std::slice::from_ref(&a.file),
+        )?;
     }
     let failed: Vec<&str> = outputs
         .iter()

@@ -81,6 +81,9 @@ pub struct JointArgs {
     /// The law drawn in the plots.
     #[arg(long, value_enum, default_value = "multiplicative")]
     plot_form: FormKind,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -108,6 +111,9 @@ pub struct MethodsArgs {
     /// Plot the critical data size against the factor (.svg or .png).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -181,6 +187,9 @@ pub struct AllocateArgs {
     seed: u64,
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -219,6 +228,20 @@ pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
         print_json(&fits)?;
     } else {
         print!("{}", rep::joint_report(&fits));
+    }
+    if let Some(p) = &a.report {
+        let figures: Vec<_> = plot::joint::joint_figures(&runs, &fits, a.plot_form.into())
+            .into_iter()
+            .map(|(m, f, fig)| (format!("{m}, {f}"), fig))
+            .collect();
+        crate::html::write(
+            p,
+            &format!("slaw joint {}", a.runs.file.display()),
+            &rep::joint_report(&fits),
+            &fits,
+            &figures,
+            std::slice::from_ref(&a.runs.file),
+        )?;
     }
     if let Some(p) = &a.plot {
         for (m, f, fig) in plot::joint::joint_figures(&runs, &fits, a.plot_form.into()) {
@@ -302,6 +325,19 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         plot::save(&plot::joint::critical_figure(&rec), p)?;
         eprintln!("plot written to {}", p.display());
     }
+    if let Some(p) = &a.report {
+        crate::html::write(
+            p,
+            &format!("slaw methods {}", a.runs.file.display()),
+            &rep::methods_report(&rec),
+            &serde_json::json!({"recommendation": rec, "fits": fits}),
+            &[(
+                "Critical data size against the factor".into(),
+                plot::joint::critical_figure(&rec),
+            )],
+            std::slice::from_ref(&a.runs.file),
+        )?;
+    }
     let form: Form = a.form.into();
     Ok(exit_for(fits.iter().all(|m| m.form(form).converged())))
 }
@@ -380,6 +416,16 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
         print_json(&report)?;
     } else {
         print!("{}", rep::allocation_report(&report));
+    }
+    if let Some(p) = &a.report {
+        crate::html::write(
+            p,
+            "slaw allocate (parametric)",
+            &rep::allocation_report(&report),
+            &report,
+            &[],
+            &a.file.iter().cloned().collect::<Vec<_>>(),
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -461,6 +507,31 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         print_json(&out)?;
     } else {
         print!("{}", rep::allocation_methods_report(&out));
+    }
+    if let Some(p) = &a.report {
+        let figures: Vec<_> = out
+            .iter()
+            .flat_map(|g| {
+                plot::allocation_figures(g)
+                    .into_iter()
+                    .map(move |(name, fig)| {
+                        let caption = if g.group.is_empty() {
+                            name
+                        } else {
+                            format!("{}: {name}", g.group)
+                        };
+                        (caption, fig)
+                    })
+            })
+            .collect();
+        crate::html::write(
+            p,
+            &format!("slaw allocate {}", file.display()),
+            &rep::allocation_methods_report(&out),
+            &out,
+            &figures,
+            std::slice::from_ref(file),
+        )?;
     }
     if let Some(p) = &a.plot {
         for g in &out {

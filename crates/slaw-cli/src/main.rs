@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod forecast;
+mod html;
 mod joint;
 mod run;
 mod schedule;
@@ -51,6 +52,9 @@ enum Command {
         /// Write the measured points, extrapolations and predictions (.svg or .png).
         #[arg(long, value_parser = crate::plot_path)]
         plot: Option<PathBuf>,
+        /// Also write a self-contained HTML page (figure, status, ranking, provenance).
+        #[arg(long, value_parser = crate::html::report_path)]
+        html: Option<PathBuf>,
     },
     /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
     Fit(FitArgs),
@@ -198,6 +202,9 @@ struct SelectArgs {
     /// Budget as the largest affordable fine-tuning size.
     #[arg(long)]
     max_n: Option<f64>,
+    /// Also write a self-contained HTML page: figure, ranking, warnings, provenance.
+    #[arg(long, value_parser = html::report_path)]
+    report: Option<PathBuf>,
     /// Selection method: ats-trend, ats, ats-blend, rectified-fit, vanilla-fit, sub-tuning,
     /// zero-shot, model-size. The default, ats-trend, is the method best under the
     /// leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc first,
@@ -373,6 +380,9 @@ struct FitArgs {
     /// Write a plot (.svg or .png).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
     /// With several groups: every group's details after the summary table.
     #[arg(long, short)]
     verbose: bool,
@@ -389,6 +399,9 @@ struct CompareArgs {
     /// ranked by AIC.
     #[arg(long, value_delimiter = ',', required = true)]
     laws: Vec<String>,
+    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    #[arg(long, value_parser = crate::html::report_path)]
+    report: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -472,7 +485,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plan(a) => run::cmd_plan(a),
         Command::Run { args, quiet } => run::cmd_run(args, quiet),
         Command::Status(a) => run::cmd_status(a, None),
-        Command::Report { args, plot } => run::cmd_status(args, Some(plot)),
+        Command::Report { args, plot, html } => run::cmd_status(args, Some((plot, html))),
         Command::Bench {
             what:
                 BenchWhat::Forecast {
@@ -891,6 +904,25 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         plot::save(&plot::fit_figure(&law, &obs, &fits, &a.data.y), path)?;
         eprintln!("plot written to {}", path.display());
     }
+    if let Some(p) = &a.report {
+        let mut text = String::new();
+        if fits.len() > 1 {
+            text += &report::summary::group_table(&law, &fits);
+            text += "\n";
+        }
+        text += &report::fit_report(&law, &fits, &a.data.x);
+        html::write(
+            p,
+            &format!("slaw fit {} ({})", a.data.file.display(), law.name),
+            &text,
+            &serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits}),
+            &[(
+                format!("{} fitted to {}", law.name, a.data.file.display()),
+                plot::fit_figure(&law, &obs, &fits, &a.data.y),
+            )],
+            std::slice::from_ref(&a.data.file),
+        )?;
+    }
     if fits.iter().all(|g| g.fit.converged) {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -926,6 +958,16 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&ranked)?);
     } else {
         print!("{}", report::compare_report(&ranked));
+    }
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw compare {}", a.data.file.display()),
+            &report::compare_report(&ranked),
+            &ranked,
+            &[],
+            std::slice::from_ref(&a.data.file),
+        )?;
     }
     if ranked.iter().any(|r| r.rank.is_some()) {
         Ok(ExitCode::SUCCESS)
@@ -989,6 +1031,19 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     if let Some(p) = a.plot {
         plot::save(&plot::selection_figure(&pool, &sel), &p)?;
         eprintln!("plot written to {}", p.display());
+    }
+    if let Some(p) = &a.report {
+        html::write(
+            p,
+            &format!("slaw select {}", a.file.display()),
+            &report::selection_report(&sel),
+            &sel,
+            &[(
+                "Measured losses, fitted extrapolations and the chosen model".into(),
+                plot::selection_figure(&pool, &sel),
+            )],
+            std::slice::from_ref(&a.file),
+        )?;
     }
     let unconverged = sel.ranking.iter().any(|r| {
         matches!(

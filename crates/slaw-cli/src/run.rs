@@ -127,8 +127,11 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     })
 }
 
-/// `slaw status` (report None) and `slaw report` (Some(optional plot path)).
-pub fn cmd_status(a: PlanArgs, report: Option<Option<PathBuf>>) -> Result<ExitCode> {
+/// `slaw status` (report None) and `slaw report` (Some((optional plot path, optional HTML page))).
+pub fn cmd_status(
+    a: PlanArgs,
+    report: Option<(Option<PathBuf>, Option<PathBuf>)>,
+) -> Result<ExitCode> {
     let ranking = report.is_some();
     let plan = Plan::load(&a.plan)?;
     if !plan.journal.exists() {
@@ -153,7 +156,8 @@ pub fn cmd_status(a: PlanArgs, report: Option<Option<PathBuf>>) -> Result<ExitCo
             print!("{}", report::ranking_report(&plan, &summary.ranking));
         }
     }
-    if let Some(Some(path)) = report {
+    let (plot, html) = report.unwrap_or((None, None));
+    if let Some(path) = plot {
         let Some((pool, sel)) =
             scheduler::as_selection(&plan, &summary.decision.candidates, &summary.ranking)
         else {
@@ -164,6 +168,29 @@ pub fn cmd_status(a: PlanArgs, report: Option<Option<PathBuf>>) -> Result<ExitCo
         };
         slaw_report::plot::save(&slaw_report::plot::selection_figure(&pool, &sel), &path)?;
         eprintln!("plot written to {}", path.display());
+    }
+    if let Some(path) = html {
+        let runs = journal.all()?;
+        let text = report::status_report(&plan, &summary, &runs)
+            + &report::ranking_report(&plan, &summary.ranking);
+        let figures: Vec<_> =
+            scheduler::as_selection(&plan, &summary.decision.candidates, &summary.ranking)
+                .map(|(pool, sel)| {
+                    (
+                        "Measured losses, extrapolations and the chosen model".to_string(),
+                        slaw_report::plot::selection_figure(&pool, &sel),
+                    )
+                })
+                .into_iter()
+                .collect();
+        crate::html::write(
+            &path,
+            &format!("slaw report {}", plan.path.display()),
+            &text,
+            &serde_json::json!({"summary": summary, "runs": runs}),
+            &figures,
+            &[plan.path.clone(), plan.journal.clone()],
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -784,3 +784,76 @@ fn runs_named_by_several_columns() {
         .code(2)
         .stderr(predicate::str::contains("steps must increase"));
 }
+
+/// A TensorBoard event file written by tensorboardX (committed with the
+/// script that made it, crates/slaw/tests/fixtures/make_tfevents.py): read
+/// without preprocessing — the training loss and learning rate found by
+/// their Hugging Face tag names, the sparse evaluation loss a curve of its
+/// own, the text and histogram summaries skipped.
+#[test]
+fn reads_tensorboard_event_files() {
+    let ev = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../slaw/tests/fixtures/tfevents/events.out.tfevents.slaw-fixture");
+    let out = slaw()
+        .arg("forecast")
+        .arg(&ev)
+        .args(["--fit-until", "0.5", "--method", "power", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 60 steps of 100; the first half fitted.
+    assert_eq!(v["fit_points"], 30);
+    let last = v["forecasts"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["step"].as_f64().unwrap(), 6000.0);
+    let truth = 2.0 + 30.0 / 6000f64.sqrt();
+    let f = last["loss"].as_f64().unwrap();
+    assert!((f / truth - 1.0).abs() < 0.02, "{f} vs {truth}");
+    // The learning rate is found by its tag (train/learning_rate).
+    let out = slaw()
+        .arg("forecast")
+        .arg(&ev)
+        .args(["--fit-until", "0.5", "--method", "multipower", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The evaluation loss, logged every 1000 steps, is a curve of its own.
+    let out = slaw()
+        .arg("forecast")
+        .arg(&ev)
+        .args([
+            "--loss-col",
+            "eval/loss",
+            "--fit-until",
+            "0.7",
+            "--method",
+            "power",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fit_points"], 4);
+    // A damaged file is an error naming the record.
+    let dir = TempDir::new().unwrap();
+    let mut bytes = fs::read(&ev).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0x55;
+    let bad = dir.path().join("events.out.tfevents.bad");
+    fs::write(&bad, bytes).unwrap();
+    slaw()
+        .arg("forecast")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("record").and(predicate::str::contains("checksum")));
+}

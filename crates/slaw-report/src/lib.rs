@@ -1,9 +1,11 @@
 //! slaw's presentation layer, kept out of the engine crate: text reports
 //! (`report`), SVG/PNG figures (`plot`), the benchmarks on the public data
-//! (`bench`) and the built-in demo (`demo`). Everything here reads the
+//! (`bench`), the built-in demo (`demo`) and self-contained HTML pages of
+//! a command's results (`html`). Everything here reads the
 //! library's result structs; nothing here fits.
 
 pub mod bench;
 pub mod demo;
+pub mod html;
 pub mod plot;
 pub mod report;

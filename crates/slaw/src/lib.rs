@@ -28,5 +28,6 @@ pub mod solver;
 pub mod stats;
 pub mod synthetic;
 pub mod table;
+pub mod tfevents;
 
 pub use error::{Error, Result};

@@ -1,4 +1,5 @@
-//! Input files as a table of text cells: CSV, TSV (by extension or content) and
+//! Input files as a table of text cells: CSV, TSV (by extension or content),
+//! TensorBoard event files (`tfevents`) and
 //! JSON lines. Turning cells into numbers happens in `observations`, which
 //! knows which columns matter and reports the exact cell that is wrong.
 
@@ -39,6 +40,13 @@ impl Table {
                 source: e,
             })?
         };
+        // TensorBoard event files are binary: recognized by name or by a
+        // first record whose checksum holds.
+        if (!stdin && crate::tfevents::is_event_file_name(path))
+            || crate::tfevents::looks_like(&bytes)
+        {
+            return crate::tfevents::read(&source, &bytes);
+        }
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {

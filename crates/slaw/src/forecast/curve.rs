@@ -54,6 +54,8 @@ const SUB_DROPS: [(f64, f64); 4] = [
 /// Learning-rate columns found without being named: ours, and the names of
 /// Hugging Face's `log_history` and of W&B exports.
 pub const LR_COLUMNS: [&str; 3] = ["lr", "learning_rate", "train/learning_rate"];
+/// Training-loss columns found when the default `loss` is absent.
+pub const LOSS_COLUMNS: [&str; 2] = ["train/loss", "train_loss"];
 
 /// Tissue et al.'s momentum factor (they report 0.99 to 0.999).
 pub const TISSUE_LAMBDA: f64 = 0.999;
@@ -146,7 +148,16 @@ impl Curve {
         lr_col: Option<&str>,
     ) -> Result<Curve> {
         let si = t.column_index(step_col)?;
-        let li = t.column_index(loss_col)?;
+        // The default name also finds the training loss of a Hugging Face
+        // TensorBoard log or W&B export ("train/loss").
+        let li = match t.column_index(loss_col) {
+            Err(e) if loss_col == "loss" => t
+                .columns
+                .iter()
+                .position(|c| LOSS_COLUMNS.contains(&c.as_str()))
+                .ok_or(e)?,
+            r => r?,
+        };
         let ri = match lr_col {
             Some(c) => Some(t.column_index(c)?),
             // Found by its name: used only where every row with a loss has
