@@ -425,7 +425,15 @@ fn main() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
-    match run(cli) {
+    // Benchmarks run for seconds to minutes: a spinner with the elapsed time
+    // on a terminal (hidden when stderr is not one), cleared before the exit.
+    let spinner = match &cli.command {
+        Command::Bench { what } => bench_spinner(what),
+        _ => ProgressBar::hidden(),
+    };
+    let result = run(cli);
+    spinner.finish_and_clear();
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
@@ -671,6 +679,25 @@ fn rayon_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+fn bench_spinner(what: &BenchWhat) -> ProgressBar {
+    let name = match what {
+        BenchWhat::Selection { .. } => "selection",
+        BenchWhat::Runner { .. } => "runner",
+        BenchWhat::Forecast { .. } => "forecast",
+        BenchWhat::Kernels { .. } => "kernels",
+        BenchWhat::Temporal { .. } => "temporal",
+        BenchWhat::Engine { .. } => "engine",
+    };
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} slaw bench {msg}: running, {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(name);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
 
 fn progress(n: usize, what: &str) -> ProgressBar {

@@ -21,6 +21,9 @@ pub struct PlanArgs {
     plan: PathBuf,
     #[arg(long)]
     json: bool,
+    /// `slaw plan`: every run and its command after the per-candidate table.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
@@ -38,7 +41,7 @@ pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
             )?
         );
     } else {
-        print!("{}", report::plan_report(&plan));
+        print!("{}", report::plan_report(&plan, a.verbose));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -303,6 +303,14 @@ fn allocate_isoflop_methods_groups_and_filters() {
             });
             assert!(svg.contains("<svg") && svg.contains("<circle") || svg.contains("<polyline"));
         }
+        // The parametric law's iso-loss contours over the runs.
+        let svg = fs::read_to_string(dir.path().join(format!("alloc-{g}-contours.svg"))).unwrap();
+        assert!(svg.contains("iso-loss contours"));
+        assert!(
+            svg.matches("loss ").count() >= 4,
+            "contour levels in the legend"
+        );
+        assert!(svg.contains("<circle"), "the runs are drawn");
     }
     // Bad filters and levels.
     for (args, needle) in [

@@ -124,11 +124,27 @@ fn adaptive_run_ranks_right_and_saves_runs() {
     }
     let dir = TempDir::new().unwrap();
     let p = plan(&dir, "plan.toml", &MODELS, "");
-    slaw()
-        .args(["plan", p.to_str().unwrap()])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("at most 24 runs"));
+    // The plan: a line per candidate and the total; each run with --verbose.
+    let out = slaw().args(["plan", p.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("at most 24 runs"), "{text}");
+    for m in MODELS {
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with(m)).count(),
+            1,
+            "{text}"
+        );
+    }
+    let out = slaw()
+        .args(["plan", p.to_str().unwrap(), "--verbose"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("alpha")).count(),
+        9,
+        "{text}"
+    );
     slaw()
         .args(["run", p.to_str().unwrap(), "--quiet"])
         .assert()

@@ -4,10 +4,13 @@ use crate::journal::Record;
 use crate::plan::Plan;
 use crate::runner::Summary;
 use crate::scheduler::RankedCandidate;
-use slaw::numbers::num;
+use slaw::numbers::{num, truncate};
 use std::fmt::Write;
 
-pub fn plan_report(plan: &Plan) -> String {
+/// What a plan would launch: the plan's settings, a line per candidate (runs,
+/// sizes, cost and its share) and the total; with `verbose`, every run with
+/// its rendered command.
+pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     let mut s = String::new();
     let runs = plan.fixed_ladder();
     let _ =
@@ -38,12 +41,39 @@ pub fn plan_report(plan: &Plan) -> String {
         plan.slots.len(),
         plan.slot_env
     );
+    let fixed: f64 = runs.iter().map(|r| plan.cost(r)).sum();
     let _ = writeln!(
         s,
-        "{:<24} {:>10} {:>6} {:>14}  command",
-        "candidate", "n", "seed", "cost"
+        "{:<24} {:>5} {:>21} {:>12} {:>7}",
+        "candidate", "runs", "sizes", "cost", "share"
     );
-    for r in &runs {
+    for (k, c) in plan.candidates.iter().enumerate() {
+        let mine: Vec<_> = runs.iter().filter(|r| r.candidate == k).collect();
+        let cost: f64 = mine.iter().map(|r| plan.cost(r)).sum();
+        let lo = mine.iter().map(|r| r.n).min().unwrap_or(0);
+        let hi = mine.iter().map(|r| r.n).max().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "{:<24} {:>5} {:>21} {:>12} {:>6.1}%",
+            truncate(&c.id, 24),
+            mine.len(),
+            format!("{}..{}", num(lo as f64), num(hi as f64)),
+            format!("{cost:.3e}"),
+            if fixed > 0.0 {
+                100.0 * cost / fixed
+            } else {
+                0.0
+            }
+        );
+    }
+    if verbose {
+        let _ = writeln!(
+            s,
+            "\n{:<24} {:>10} {:>6} {:>14}  command",
+            "candidate", "n", "seed", "cost"
+        );
+    }
+    for r in runs.iter().filter(|_| verbose) {
         let c = &plan.candidates[r.candidate];
         let out = plan.attempt_dir(r, 1);
         let slot = plan.slots.first().cloned().unwrap_or_default();
@@ -69,7 +99,6 @@ pub fn plan_report(plan: &Plan) -> String {
             format!("{:.3e}", plan.cost(r))
         );
     }
-    let fixed: f64 = runs.iter().map(|r| plan.cost(r)).sum();
     let full: f64 = (0..plan.candidates.len())
         .map(|c| {
             plan.cost(&crate::plan::RunSpec {
@@ -92,6 +121,9 @@ pub fn plan_report(plan: &Plan) -> String {
             ""
         }
     );
+    if !verbose {
+        let _ = writeln!(s, "(each run and its command: --verbose)");
+    }
     s
 }
 

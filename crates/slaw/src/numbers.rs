@@ -1,5 +1,5 @@
 //! Number helpers shared by the decisions and the reports: compact
-//! formatting for messages and tables, log-spaced grids.
+//! formatting of numbers and cells for messages and tables, log-spaced grids.
 
 /// Format a number compactly: plain for moderate magnitudes, scientific otherwise.
 pub fn num(v: f64) -> String {
@@ -24,4 +24,16 @@ pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| (a + (b - a) * i as f64 / (n - 1).max(1) as f64).exp())
         .collect()
+}
+
+/// `s` cut to at most `width` characters, "…" marking the cut (table cells).
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() > width {
+        s.chars()
+            .take(width.saturating_sub(1))
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        s.to_string()
+    }
 }

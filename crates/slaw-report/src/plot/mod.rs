@@ -96,11 +96,55 @@ impl VLine {
 /// their own): the many candidates behind the highlighted ones.
 pub const MUTED: usize = usize::MAX;
 
+/// The first colour index of the sequential map (see [`sequential`]).
+pub const SEQUENTIAL: usize = 1 << 20;
+
+/// The colour index of `t` in [0, 1] on a sequential map (viridis, dark
+/// purple to green; its light yellow end is left out so that every colour
+/// reads on white): for series ordered by a quantity, such as the compute
+/// budgets of isoFLOP profiles, where the palette's 8 colours would repeat.
+pub fn sequential(t: f64) -> usize {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    SEQUENTIAL + (t * 255.0).round() as usize
+}
+
+fn viridis(t: f64) -> RGBColor {
+    // Anchors of viridis at 0, 0.1, ..., 0.8 (the map's first 80%).
+    const V: [(f64, f64, f64); 9] = [
+        (68.0, 1.0, 84.0),
+        (72.0, 36.0, 117.0),
+        (65.0, 68.0, 135.0),
+        (53.0, 95.0, 141.0),
+        (42.0, 120.0, 142.0),
+        (33.0, 145.0, 140.0),
+        (34.0, 168.0, 132.0),
+        (68.0, 191.0, 112.0),
+        (122.0, 209.0, 81.0),
+    ];
+    let x = t.clamp(0.0, 1.0) * (V.len() - 1) as f64;
+    let k = (x.floor() as usize).min(V.len() - 2);
+    let f = x - k as f64;
+    let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+    RGBColor(
+        mix(V[k].0, V[k + 1].0),
+        mix(V[k].1, V[k + 1].1),
+        mix(V[k].2, V[k + 1].2),
+    )
+}
+
 /// The colour-blind safe palette of Okabe and Ito (yellow darkened to read
-/// on white); indices wrap after 8. [`MUTED`] is light grey.
+/// on white); indices wrap after 8. [`MUTED`] is light grey; indices from
+/// [`sequential`] are on the sequential map.
 pub fn palette(i: usize) -> RGBColor {
     if i == MUTED {
         return RGBColor(175, 175, 175);
+    }
+    if (SEQUENTIAL..=SEQUENTIAL + 255).contains(&i) {
+        return viridis((i - SEQUENTIAL) as f64 / 255.0);
     }
     const P: [RGBColor; 8] = [
         RGBColor(0, 114, 178),
@@ -118,7 +162,7 @@ pub fn palette(i: usize) -> RGBColor {
 /// Lines of colours past the palette's 8 are drawn dashed, so that no two
 /// series look the same until 16.
 fn line_kind(s: &Series) -> SeriesKind {
-    if s.kind == SeriesKind::Line && s.color != MUTED && s.color >= 8 {
+    if s.kind == SeriesKind::Line && s.color != MUTED && (8..SEQUENTIAL).contains(&s.color) {
         SeriesKind::Dashed
     } else {
         s.kind
@@ -997,13 +1041,37 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
     if let Some(r) = &g.isoflop {
         let mut series = Vec::new();
         let mut minima = Vec::new();
+        // Budgets coloured on a sequential map by log compute (dark: small);
+        // the legend names at most 6 of them, spread over the range.
+        let shown: Vec<usize> = (0..r.budgets.len())
+            .filter(|&i| r.budgets[i].points.len() >= 3)
+            .collect();
+        let (c_lo, c_hi) = shown.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &i| {
+            let c = r.budgets[i].compute.ln();
+            (lo.min(c), hi.max(c))
+        });
+        let labelled: Vec<usize> = if shown.len() <= 6 {
+            shown.clone()
+        } else {
+            (0..6).map(|k| shown[k * (shown.len() - 1) / 5]).collect()
+        };
         for (i, b) in r.budgets.iter().enumerate() {
             if b.points.len() < 3 {
                 continue;
             }
+            let t = if c_hi > c_lo {
+                (b.compute.ln() - c_lo) / (c_hi - c_lo)
+            } else {
+                0.0
+            };
+            let color = sequential(t);
             series.push(Series {
-                label: format!("C = {:.1e}", b.compute),
-                color: i,
+                label: if labelled.contains(&i) {
+                    format!("C = {:.1e}", b.compute)
+                } else {
+                    String::new()
+                },
+                color,
                 kind: if b.n_opt.is_some() {
                     SeriesKind::Points
                 } else {
@@ -1028,7 +1096,7 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
                     .collect();
                 series.push(Series {
                     label: String::new(),
-                    color: i,
+                    color,
                     kind: SeriesKind::Line,
                     points: curve,
                 });
@@ -1037,14 +1105,15 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
         }
         series.push(Series {
             label: "minimum per budget".into(),
-            color: 3,
+            color: 1,
             kind: SeriesKind::Marker,
             points: minima,
         });
         out.push((
             "isoflop".to_string(),
             Figure {
-                title: "isoFLOP profiles: loss against model size per compute budget".into(),
+                title: "isoFLOP profiles: loss against model size per compute budget (dark: small)"
+                    .into(),
                 x_label: "parameters N".into(),
                 y_label: "loss".into(),
                 series,
@@ -1058,7 +1127,98 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
             out.push((which.key().to_string(), fig));
         }
     }
+    if let Some(fig) = contours_figure(g) {
+        out.push(("contours".to_string(), fig));
+    }
     out
+}
+
+/// The parametric law's iso-loss contours in the (compute, model size)
+/// plane over the runs, with its efficient frontier N_opt(C) (Hoffmann et
+/// al.'s figure 4, left). A contour of loss l is traced along N: D solves
+/// E + A/N^alpha + B/D^beta = l, and C = 6 N D.
+fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figure> {
+    let law = &g.parametric.as_ref()?.law;
+    // The runs, as (C, N), from the isoFLOP budgets when those ran.
+    let runs: Vec<(f64, f64)> = g
+        .isoflop
+        .iter()
+        .chain(g.envelope.iter())
+        .take(1)
+        .flat_map(|r| {
+            r.budgets
+                .iter()
+                .flat_map(|b| b.points.iter().map(move |p| (b.compute, p.0)))
+        })
+        .collect();
+    let (c_lo, c_hi) = if runs.is_empty() {
+        let r = &g.parametric.as_ref()?.rows;
+        let lo = r.iter().map(|a| a.compute).fold(f64::INFINITY, f64::min);
+        let hi = r.iter().map(|a| a.compute).fold(0.0, f64::max);
+        (lo / 10.0, hi * 10.0)
+    } else {
+        let lo = runs.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = runs.iter().map(|p| p.0).fold(0.0, f64::max);
+        (lo / 3.0, hi * 3.0)
+    };
+    if !(c_lo > 0.0 && c_hi > c_lo && c_hi.is_finite()) {
+        return None;
+    }
+    let (n_lo, n_hi) = (law.optimum(c_lo).0 / 30.0, law.optimum(c_hi).0 * 30.0);
+    let mut series = Vec::new();
+    // Six levels: the law's optimal loss at budgets spread over the range,
+    // so each contour touches the frontier inside the plot.
+    let levels: Vec<f64> = log_space(c_lo * 1.5, c_hi / 1.5, 6)
+        .into_iter()
+        .map(|c| law.optimum(c).2)
+        .collect();
+    for (k, &l) in levels.iter().enumerate() {
+        let pts: Vec<(f64, f64)> = log_space(n_lo, n_hi, 240)
+            .into_iter()
+            .filter_map(|n| {
+                let r = l - law.e - (law.a.ln() - law.alpha * n.ln()).exp();
+                if r <= 0.0 {
+                    return None;
+                }
+                let d = ((law.b.ln() - r.ln()) / law.beta).exp();
+                let c = 6.0 * n * d;
+                (c.is_finite() && c >= c_lo && c <= c_hi).then_some((c, n))
+            })
+            .collect();
+        if pts.len() >= 2 {
+            series.push(Series {
+                label: format!("loss {:.3}", l),
+                color: sequential(1.0 - k as f64 / (levels.len() - 1).max(1) as f64),
+                kind: SeriesKind::Line,
+                points: pts,
+            });
+        }
+    }
+    series.push(Series {
+        label: format!("N_opt ~ C^{:.3} (parametric)", law.exponent_n()),
+        color: 1,
+        kind: SeriesKind::Dashed,
+        points: log_space(c_lo, c_hi, 40)
+            .into_iter()
+            .map(|c| (c, law.optimum(c).0))
+            .collect(),
+    });
+    if !runs.is_empty() {
+        series.push(Series {
+            label: "runs".into(),
+            color: MUTED,
+            kind: SeriesKind::Points,
+            points: runs,
+        });
+    }
+    Some(Figure {
+        title: "parametric law: iso-loss contours and the efficient frontier".into(),
+        x_label: "compute C (FLOPs)".into(),
+        y_label: "parameters N".into(),
+        series,
+        bands: Vec::new(),
+        vlines: Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -1091,6 +1251,25 @@ mod tests {
         assert_eq!(tick_label_on(500.0, true), "500");
         assert_eq!(shorten("facebook/opt-6.7b (chosen)", 12), "faceb…hosen)");
         assert_eq!(shorten("short", 12), "short");
+    }
+
+    #[test]
+    fn the_sequential_map_is_ordered_readable_and_solid() {
+        let lum = |c: RGBColor| 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
+        let steps: Vec<f64> = (0..=10)
+            .map(|k| lum(palette(sequential(k as f64 / 10.0))))
+            .collect();
+        // Darker for small values, lighter for large, and never near white.
+        assert!(steps.windows(2).all(|w| w[1] > w[0]), "{steps:?}");
+        assert!(steps[10] < 200.0, "{steps:?}");
+        assert_eq!(sequential(f64::NAN), sequential(0.0));
+        let s = Series {
+            label: String::new(),
+            color: sequential(0.5),
+            kind: SeriesKind::Line,
+            points: vec![],
+        };
+        assert_eq!(line_kind(&s), SeriesKind::Line);
     }
 
     type Texts = Vec<(f64, f64, String)>;

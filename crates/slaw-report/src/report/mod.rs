@@ -8,19 +8,7 @@ use slaw::analysis::{GroupFit, Ranked};
 use slaw::law::Law;
 use std::fmt::Write;
 
-/// `s` cut to at most `width` characters, "…" marking the cut (table cells).
-pub fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() > width {
-        s.chars()
-            .take(width.saturating_sub(1))
-            .chain(std::iter::once('…'))
-            .collect()
-    } else {
-        s.to_string()
-    }
-}
-
-pub use slaw::numbers::num;
+pub use slaw::numbers::{num, truncate};
 
 pub fn law_catalog(laws: &[Law]) -> String {
     let mut s = String::new();
