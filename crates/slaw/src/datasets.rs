@@ -41,7 +41,15 @@ pub fn pretraining_runs(
     cols: &PretrainColumns,
     drop_highest: usize,
 ) -> Result<Observations> {
-    let table = Table::read(path)?;
+    pretraining_runs_table(&Table::read(path)?, cols, drop_highest)
+}
+
+/// [`pretraining_runs`] from a table already read (or built in memory).
+pub fn pretraining_runs_table(
+    table: &Table,
+    cols: &PretrainColumns,
+    drop_highest: usize,
+) -> Result<Observations> {
     let ni = table.column_index(&cols.n)?;
     let (di, flops) = match &cols.data {
         DataColumn::Tokens(c) => (table.column_index(c)?, false),
@@ -90,7 +98,7 @@ pub fn pretraining_runs(
         rows.iter().map(|r| r.2).collect(),
     );
     obs.line = rows.iter().map(|r| r.3).collect();
-    obs.source = table.source;
+    obs.source = table.source.clone();
     Ok(obs)
 }
 
@@ -122,8 +130,16 @@ pub fn pretraining_groups(
     cols: &RunColumns,
     drop_highest: usize,
 ) -> Result<Vec<(String, Vec<crate::allocate::isoflop::Run>)>> {
+    pretraining_groups_table(&Table::read(path)?, cols, drop_highest)
+}
+
+/// [`pretraining_groups`] from a table already read (or built in memory).
+pub fn pretraining_groups_table(
+    table: &Table,
+    cols: &RunColumns,
+    drop_highest: usize,
+) -> Result<Vec<(String, Vec<crate::allocate::isoflop::Run>)>> {
     use crate::allocate::isoflop::Run;
-    let table = Table::read(path)?;
     let ni = table.column_index(&cols.n)?;
     let li = table.column_index(&cols.loss)?;
     let ti = table.optional_column(cols.tokens.as_deref())?;
@@ -262,7 +278,11 @@ impl Candidate {
 /// per fine-tuning size (numeric header, `0` = zero-shot), optional `size`
 /// (parameters) and `family`.
 pub fn finetune_wide(path: &Path) -> Result<Vec<Candidate>> {
-    let table = Table::read(path)?;
+    finetune_wide_table(&Table::read(path)?)
+}
+
+/// [`finetune_wide`] from a table already read (or built in memory).
+pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
     let sizes: Vec<(usize, f64)> = table
         .columns
         .iter()
@@ -341,7 +361,11 @@ impl Default for LongColumns {
 /// zero-shot loss. Candidates keep the order of first appearance; a size or
 /// family column, when present, must not vary within a model.
 pub fn finetune_long(path: &Path, cols: &LongColumns) -> Result<Vec<Candidate>> {
-    let table = Table::read(path)?;
+    finetune_long_table(&Table::read(path)?, cols)
+}
+
+/// [`finetune_long`] from a table already read (or built in memory).
+pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Candidate>> {
     let mi = table.column_index(&cols.model)?;
     let ni = table.column_index(&cols.n)?;
     let li = table.column_index(&cols.loss)?;
@@ -418,14 +442,18 @@ pub fn finetune_long(path: &Path, cols: &LongColumns) -> Result<Vec<Candidate>> 
 /// Read candidates from either format: wide when some column header is a
 /// number (a fine-tuning size), long otherwise.
 pub fn candidates(path: &Path, long: &LongColumns) -> Result<Vec<Candidate>> {
-    let table = Table::read(path)?;
+    candidates_table(&Table::read(path)?, long)
+}
+
+/// [`candidates`] from a table already read (or built in memory).
+pub fn candidates_table(table: &Table, long: &LongColumns) -> Result<Vec<Candidate>> {
     if table
         .columns
         .iter()
         .any(|c| c.trim().parse::<f64>().is_ok())
     {
-        finetune_wide(path)
+        finetune_wide_table(table)
     } else {
-        finetune_long(path, long)
+        finetune_long_table(table, long)
     }
 }

@@ -87,6 +87,20 @@ impl Curve {
             .and_then(|s| s.to_str())
             .unwrap_or("curve")
             .to_string();
+        Self::runs_from_table(&t, &stem, step_col, loss_col, lr_col, run_col)
+    }
+
+    /// [`Curve::read_runs`] from a table already read (or built in memory);
+    /// without `run_col` the single curve is named `name`.
+    pub fn runs_from_table(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+    ) -> Result<Vec<Curve>> {
+        let stem = name.to_string();
         let groups: Vec<(String, Vec<usize>)> = match run_col {
             None => vec![(stem, (0..t.rows.len()).collect())],
             Some(c) => {
@@ -121,7 +135,7 @@ impl Curve {
         }
         groups
             .into_iter()
-            .map(|(name, rows)| Self::from_rows(&t, &rows, name, step_col, loss_col, lr_col))
+            .map(|(name, rows)| Self::from_rows(t, &rows, name, step_col, loss_col, lr_col))
             .collect()
     }
 

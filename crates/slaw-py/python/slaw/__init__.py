@@ -1,0 +1,515 @@
+"""slaw: scaling laws for LLM training decisions (Python bindings of the Rust library).
+
+Inputs are pandas DataFrames (column names as in the CLI), dicts of columns or numpy arrays,
+or a file path (read exactly as the CLI reads it). Outputs are result objects with
+attributes, ``.to_frame()``, ``.to_dict()`` (the CLI's ``--json`` output), ``.report()`` and a
+notebook view. Bad input raises ``ValueError`` with the library's message naming the row and
+the column; a fit that did not converge says so (``converged``, ``termination``).
+
+The heavy work runs in Rust with the GIL released; Ctrl-C raises ``KeyboardInterrupt`` at
+once (the computation already started finishes in the background and is discarded).
+
+Quickstart::
+
+    import pandas as pd, slaw
+    df = pd.read_csv("svg_extracted_data.csv")
+    df["D"] = df["Training FLOP"] / (6 * df["Model Size"])
+    r = slaw.fit(df, law="chinchilla", x=["Model Size", "D"], y="loss")
+    r.params, r.intervals, r.converged
+    r.predict({"Model Size": [7e10], "D": [1.4e12]})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import pandas as pd
+
+from . import _native
+from ._data import DataLike, to_table
+from ._results import (
+    FitResult,
+    FitResults,
+    ForecastResult,
+    FrameResult,
+    SelectionResult,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "fit",
+    "compare",
+    "laws",
+    "select",
+    "forecast",
+    "joint",
+    "methods",
+    "allocate",
+    "journal",
+    "FitResult",
+    "FitResults",
+    "ForecastResult",
+    "FrameResult",
+    "SelectionResult",
+]
+
+
+def _names(v: Union[str, Sequence[str], None], what: str) -> List[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    out = list(v)
+    if not all(isinstance(s, str) for s in out):
+        raise ValueError(f"{what}: column names must be strings, got {out!r}")
+    return out
+
+
+def _opt_str(v: Any, what: str) -> Optional[str]:
+    if v is None or isinstance(v, str):
+        return v
+    raise ValueError(f"{what} must be a column name (str), got {type(v).__name__}")
+
+
+def _number(v: Any, what: str) -> float:
+    if isinstance(v, bool):
+        raise ValueError(f"{what} must be a number, got {v!r}")
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, got {v!r}") from None
+    if f != f or f in (float("inf"), float("-inf")):
+        raise ValueError(f"{what} must be a finite number, got {v!r}")
+    return f
+
+
+def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]]) -> Any:
+    try:
+        return json.loads(fn(data, json.dumps(opts, allow_nan=False)))
+    except ValueError as e:
+        msg = str(e)
+        if msg.endswith(": empty cell") and not isinstance(data, str):
+            raise ValueError(msg + " (a missing value: NaN or None)") from None
+        raise
+
+
+def laws() -> pd.DataFrame:
+    """The law catalog (``slaw laws``): one row per law with its kind (fit, forecast,
+    trajectory form), formula, inputs, parameters (with bounds) and description."""
+    cat = json.loads(_native.laws())
+    rows = []
+    for kind, items in cat.items():
+        for law in items:
+            rows.append({
+                "name": law["name"], "kind": kind, "formula": law["formula"],
+                "inputs": list(law["inputs"]),
+                "params": [p["name"] for p in law["params"]],
+                "bounds": {p["name"]: (p["lower"], p["upper"]) for p in law["params"]},
+                "description": law["description"],
+            })
+    return pd.DataFrame(rows).set_index("name")
+
+
+def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: str,
+               holdout_col: Any, objective: str, delta: float, space: str, max_iter: int,
+               screen_tol: float, starts: Union[int, str]) -> Dict[str, Any]:
+    xs = _names(x, "x")
+    if not xs:
+        raise ValueError("x: name the input column(s), e.g. x=['N', 'D']")
+    if not isinstance(y, str):
+        raise ValueError(f"y must be a column name (str), got {type(y).__name__}")
+    if isinstance(derive, Mapping):
+        derive = [f"{k}={v}" for k, v in derive.items()]
+    return {
+        "x": xs, "y": y, "group": _opt_str(group, "group"), "derive": _names(derive, "derive"),
+        "weight": _opt_str(weight, "weight"), "holdout": str(holdout),
+        "holdout_col": _opt_str(holdout_col, "holdout_col"), "objective": str(objective),
+        "delta": _number(delta, "delta"), "space": str(space), "max_iter": int(max_iter),
+        "screen_tol": _number(screen_tol, "screen_tol"), "starts": str(starts),
+    }
+
+
+def fit(
+    data: DataLike,
+    law: Optional[str] = None,
+    *,
+    x: Union[str, Sequence[str]],
+    y: str = "loss",
+    formula: Optional[str] = None,
+    params: Optional[Sequence[str]] = None,
+    log_params: Optional[Sequence[str]] = None,
+    bounds: Optional[Mapping[str, Tuple[float, float]]] = None,
+    init: Optional[Mapping[str, Sequence[float]]] = None,
+    group: Optional[str] = None,
+    derive: Union[None, Sequence[str], Mapping[str, str]] = None,
+    weight: Optional[str] = None,
+    holdout: str = "none",
+    holdout_col: Optional[str] = None,
+    objective: str = "huber",
+    delta: float = 1e-3,
+    space: str = "log",
+    max_iter: int = 1000,
+    screen_tol: float = 1e-3,
+    starts: Union[int, str] = 3,
+    predict: Optional[Sequence[Any]] = None,
+    bootstrap: int = 0,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Union[FitResult, FitResults]:
+    """Fit a law to data (``slaw fit``).
+
+    Parameters
+    ----------
+    data : DataFrame, dict of columns, or a path to a CSV/TSV/JSON-lines file.
+    law : a built-in law (see :func:`laws`), or ``formula=`` with ``params=``.
+    x, y : input column(s), in the order of the law's inputs, and the loss column.
+    formula, params, log_params : a law of your own, e.g.
+        ``formula="B/(Dl + D^beta) + E", params=["B", "Dl", "beta", "E"], log_params=["B", "Dl", "E"]``.
+    bounds : {name: (lo, hi)}; init : {name: [starting values]} (data units: with either,
+        the search runs in the data's units, as the CLI's ``--bound``/``--init``).
+    group : fit one law per value of this column (returns :class:`FitResults`).
+    derive : columns computed before fitting, ``["D=C/(6*N)"]`` or ``{"D": "C/(6*N)"}``.
+    weight, holdout ("none", "largest:K[:INPUT]", "column"), holdout_col, objective ("huber",
+    "squared"), delta, space ("log", "linear"), max_iter, screen_tol, starts (K or "all"):
+        as the CLI's options of the same names.
+    predict : points to predict at (one value per input each), reported with intervals.
+    bootstrap, level, seed : bootstrap replicates for the parameter intervals, their level.
+
+    Returns
+    -------
+    FitResult (one group) or FitResults (a mapping group -> FitResult).
+    """
+    opts = _data_opts(x, y, group, derive, weight, holdout, holdout_col, objective, delta,
+                      space, max_iter, screen_tol, starts)
+    if (law is None) == (formula is None):
+        raise ValueError("give law=NAME (see slaw.laws()) or formula='...' with params=[...]")
+    spec: Dict[str, Any] = {
+        "law": law, "formula": formula, "params": _names(params, "params"),
+        "log_params": _names(log_params, "log_params"), "x": opts["x"],
+        "bounds": [[k, _number(lo, f"bounds[{k!r}]"), _number(hi, f"bounds[{k!r}]")]
+                   for k, (lo, hi) in (bounds or {}).items()],
+        "init": [[k, [_number(v, f"init[{k!r}]") for v in (vs if hasattr(vs, "__iter__") else [vs])]]
+                 for k, vs in (init or {}).items()],
+    }
+    pts = []
+    for p in predict or []:
+        vals = list(p) if hasattr(p, "__iter__") else [p]
+        pts.append([_number(v, "predict") for v in vals])
+    opts.update({"law": spec, "predict": pts, "bootstrap": int(bootstrap),
+                 "level": _number(level, "level"), "seed": int(seed)})
+    table = to_table(data)
+    raw = _call(_native.fit, table, opts)
+    pred_spec = {k: spec[k] for k in ("law", "formula", "params", "log_params", "x")}
+    keep = data if not isinstance(data, (str, os.PathLike)) else None
+    fits = {}
+    for g in raw["groups"]:
+        sub = keep
+        if keep is not None and group is not None:
+            df = keep if isinstance(keep, pd.DataFrame) else pd.DataFrame(keep)
+            sub = df[df[group].astype(str) == g["group"]]
+        fits[g["group"]] = FitResult(g, pred_spec, raw["inputs"], opts["x"], y, raw["formula"],
+                                     float(level), sub, raw.get("transforms"))
+    if group is None and len(fits) == 1:
+        return next(iter(fits.values()))
+    return FitResults(raw, fits)
+
+
+def compare(
+    data: DataLike,
+    laws: Sequence[str],
+    *,
+    x: Union[str, Sequence[str]],
+    y: str = "loss",
+    group: Optional[str] = None,
+    derive: Union[None, Sequence[str], Mapping[str, str]] = None,
+    weight: Optional[str] = None,
+    holdout: str = "none",
+    holdout_col: Optional[str] = None,
+    objective: str = "huber",
+    delta: float = 1e-3,
+    space: str = "log",
+    max_iter: int = 1000,
+    screen_tol: float = 1e-3,
+    starts: Union[int, str] = 3,
+) -> FrameResult:
+    """Fit several built-in laws to the same data and rank them (``slaw compare``): by held-out
+    RMSD of log L (default hold-out: the 2 largest values of the first input), by AIC with
+    ``holdout="largest:0"``. Laws that cannot be fitted are listed with the reason.
+    ``to_frame()``: one row per law (rank, status, RMSDs, AIC, BIC, ...)."""
+    names = _names(laws, "laws")
+    if not names:
+        raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified']")
+    opts = _data_opts(x, y, group, derive, weight, holdout, holdout_col, objective, delta,
+                      space, max_iter, screen_tol, starts)
+    opts["laws"] = names
+    raw = _call(_native.compare, to_table(data), opts)
+    frame = pd.DataFrame(raw).set_index("law") if raw else pd.DataFrame()
+    return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}")
+
+
+def select(
+    data: DataLike,
+    *,
+    target: float,
+    budget: Union[str, float, None] = None,
+    max_n: Optional[float] = None,
+    method: str = "ats-trend",
+    k: int = 3,
+    delta: float = 5.0,
+    bootstrap: int = 200,
+    seed: int = 0,
+    level: float = 0.9,
+    tokens_per_example: Optional[float] = None,
+    epochs: float = 1.0,
+    model_col: str = "model",
+    n_col: str = "n",
+    loss_col: str = "loss",
+    size_col: Optional[str] = None,
+) -> SelectionResult:
+    """Rank candidate models by predicted fine-tuned loss at ``target`` (``slaw select``).
+
+    ``data``: the wide table (model id, a loss column per fine-tuning size with 0 = zero-shot,
+    optional size and family) or a long one (model, n, loss [, size]). The budget is a fraction
+    of the target (``budget="1/64"`` or ``1/64``) or the largest affordable size (``max_n``).
+    Returns a :class:`SelectionResult`; ``.ranking`` / ``.to_frame()`` is the ranking DataFrame
+    (rank, predicted_loss, lo, hi, interval kind and level, score, chosen), ``.cost`` the cost.
+    """
+    if (budget is None) == (max_n is None):
+        raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N, not both")
+    if budget is not None and not isinstance(budget, str):
+        budget = repr(_number(budget, "budget"))
+    opts = {
+        "target": _number(target, "target"), "budget": budget,
+        "max_n": None if max_n is None else _number(max_n, "max_n"), "method": str(method),
+        "k": int(k), "delta": _number(delta, "delta"), "bootstrap": int(bootstrap),
+        "seed": int(seed), "level": _number(level, "level"),
+        "tokens_per_example": None if tokens_per_example is None else _number(tokens_per_example, "tokens_per_example"),
+        "epochs": _number(epochs, "epochs"), "model_col": model_col, "n_col": n_col,
+        "loss_col": loss_col, "size_col": _opt_str(size_col, "size_col"),
+    }
+    return SelectionResult(_call(_native.select, to_table(data), opts))
+
+
+def forecast(
+    data: DataLike,
+    *,
+    fit_until: float = 0.2,
+    method: str = "auto",
+    at: Optional[Sequence[float]] = None,
+    schedule: Optional[str] = None,
+    bootstrap: int = 200,
+    level: float = 0.9,
+    seed: int = 0,
+    step_col: str = "step",
+    loss_col: str = "loss",
+    lr_col: Optional[str] = None,
+    position_col: str = "position",
+    run_col: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Union[ForecastResult, List[ForecastResult]]:
+    """Forecast a training run's loss from the early part of its curve (``slaw forecast``).
+
+    ``fit_until``: a fraction of the last step (<= 1) or a step; ``method``: auto, temporal,
+    power, reciprocal, log, tissue, multipower, multipower-warmup; ``at``: steps to forecast
+    (default the last step); ``schedule``: e.g. ``"cosine:peak=3e-4,final=3e-5,total=24000"``;
+    ``run_col``: one forecast per run (returns a list). ``name`` names a single curve.
+    """
+    opts = {
+        "fit_until": _number(fit_until, "fit_until"), "method": str(method),
+        "at": [_number(a, "at") for a in (at or [])], "schedule": schedule,
+        "bootstrap": int(bootstrap), "level": _number(level, "level"), "seed": int(seed),
+        "step_col": step_col, "loss_col": loss_col, "lr_col": _opt_str(lr_col, "lr_col"),
+        "position_col": position_col, "run_col": _opt_str(run_col, "run_col"), "name": name,
+    }
+    outs = [ForecastResult(o) for o in _call(_native.forecast, to_table(data), opts)]
+    return outs if run_col is not None else outs[0]
+
+
+def _run_cols(factors: Any, pet: Any, method_col: str, data_col: str, loss_col: str,
+              experiment_col: Any, holdout_col: Any) -> Dict[str, Any]:
+    fs = _names(factors, "factors")
+    if not fs:
+        raise ValueError("factors: name the factor column(s), e.g. ['model_size']")
+    return {"factors": fs, "pet": _names(pet, "pet"), "method_col": method_col,
+            "data_col": data_col, "loss_col": loss_col,
+            "experiment_col": _opt_str(experiment_col, "experiment_col"),
+            "holdout_col": _opt_str(holdout_col, "holdout_col")}
+
+
+def joint(
+    data: DataLike,
+    *,
+    factors: Union[str, Sequence[str]],
+    pet: Union[str, Sequence[str], None] = None,
+    method_col: str = "method",
+    data_col: str = "data",
+    loss_col: str = "loss",
+    experiment_col: Optional[str] = None,
+    holdout_col: Optional[str] = None,
+) -> FrameResult:
+    """Fit the joint fine-tuning laws (multiplicative and additive) per fine-tuning method
+    (``slaw joint``). ``to_frame()``: one row per method and form with the held-out MAD;
+    ``to_dict()``: every fit."""
+    opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
+    raw = _call(_native.joint, to_table(data), opts)
+    rows = []
+    for m in raw:
+        for f in m.get("forms", []):
+            row: Dict[str, Any] = {"method": m.get("method"), "form": f.get("form"),
+                                   "formula": f.get("formula")}
+            row.update({name: v for name, v in f.get("shared") or []})
+            row["mad_fit"] = f.get("mad_fit")
+            row["mad_held"] = f.get("mad_held")
+            row["converged"] = bool(f.get("shared_converged", True)) and all(
+                fa.get("converged", True) for fa in f.get("factors") or [])
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame = frame.set_index(["method", "form"])
+    return FrameResult(raw, frame, "Joint fine-tuning laws per method")
+
+
+def methods(
+    data: DataLike,
+    *,
+    factors: Union[str, Sequence[str]],
+    at: Mapping[str, float],
+    data_size: float,
+    form: str = "multiplicative",
+    bootstrap: int = 200,
+    seed: int = 0,
+    d_range: Tuple[float, float] = (1.0, 1e12),
+    pet: Union[str, Sequence[str], None] = None,
+    method_col: str = "method",
+    data_col: str = "data",
+    loss_col: str = "loss",
+    experiment_col: Optional[str] = None,
+    holdout_col: Optional[str] = None,
+) -> FrameResult:
+    """Which fine-tuning method for a setting (``slaw methods``): ``at={"model_size": 8e9}``,
+    ``data_size`` the fine-tuning data size (the CLI's ``--data``). ``to_frame()``: the
+    predicted loss per method with its interval; ``.recommended`` the method; ``to_dict()``:
+    the recommendation, critical data sizes, fits."""
+    if not isinstance(at, Mapping) or len(at) != 1:
+        raise ValueError("at: one factor and its value, e.g. {'model_size': 8e9}")
+    (factor, value), = at.items()
+    opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
+    lo, hi = d_range
+    opts.update({"at": [str(factor), _number(value, "at")], "data": _number(data_size, "data_size"),
+                 "form": str(form), "bootstrap": int(bootstrap), "seed": int(seed),
+                 "d_range": [_number(lo, "d_range"), _number(hi, "d_range")]})
+    raw = _call(_native.methods, to_table(data), opts)
+    rec = raw.get("recommendation") or {}
+    rows = []
+    for p in rec.get("predictions") or []:
+        iv = p.get("interval") or {}
+        rows.append({"method": p.get("method"), "predicted_loss": p.get("predicted_loss"),
+                     "lo": iv.get("lo"), "hi": iv.get("hi"), "replicates": p.get("replicates"),
+                     "recommended": p.get("method") == rec.get("recommended")})
+    table = pd.DataFrame(rows)
+    if len(table):
+        table = table.set_index("method")
+    notes = [f"recommended: {rec.get('recommended')}"
+             + ("" if rec.get("separated") else " (the intervals overlap: not separated)")]
+    result = FrameResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}", notes)
+    result.recommended = rec.get("recommended")  # type: ignore[attr-defined]
+    return result
+
+
+def allocate(
+    data: Optional[DataLike] = None,
+    *,
+    params: Optional[Sequence[float]] = None,
+    n_col: str = "N",
+    d_col: Optional[str] = None,
+    flops_col: Optional[str] = None,
+    method: str = "parametric",
+    group: Union[str, Sequence[str], None] = None,
+    budget_col: Optional[str] = None,
+    where: Optional[Mapping[str, float]] = None,
+    best_per_size: bool = False,
+    budget_gap: float = 1.25,
+    level: float = 0.95,
+    loss_col: str = "loss",
+    drop_highest: int = 0,
+    budgets: Optional[Sequence[float]] = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> FrameResult:
+    """Compute-optimal model size and tokens for compute budgets (``slaw allocate``), from a
+    Chinchilla fit to ``data`` or from ``params=[A, alpha, B, beta, E]``; ``method``:
+    parametric, isoflop, envelope or all. ``to_frame()``: one row per budget."""
+    opts = {
+        "params": None if params is None else [_number(p, "params") for p in params],
+        "n_col": n_col, "d_col": _opt_str(d_col, "d_col"), "flops_col": _opt_str(flops_col, "flops_col"),
+        "method": str(method), "group": _names(group, "group"),
+        "budget_col": _opt_str(budget_col, "budget_col"),
+        "filters": [[str(k), _number(v, f"where[{k!r}]")] for k, v in (where or {}).items()],
+        "best_per_size": bool(best_per_size), "budget_gap": _number(budget_gap, "budget_gap"),
+        "level": _number(level, "level"), "loss_col": loss_col, "drop_highest": int(drop_highest),
+        "budgets": [_number(b, "budgets") for b in (budgets or [])], "bootstrap": int(bootstrap),
+        "seed": int(seed),
+    }
+    table = None if data is None else to_table(data)
+    raw = _call(_native.allocate, table, opts)
+    if isinstance(raw, dict):
+        frame = pd.json_normalize(raw.get("rows") or [])
+    else:
+        frames = []
+        for g in raw:
+            for key, v in g.items():
+                if isinstance(v, dict) and isinstance(v.get("rows"), list):
+                    f = pd.json_normalize(v["rows"])
+                    f.insert(0, "method", key)
+                    f.insert(0, "group", g.get("group", ""))
+                    frames.append(f)
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return FrameResult(raw, frame, f"Compute-optimal allocation ({method})")
+
+
+def _journal_path(plan: str) -> str:
+    """The journal of a plan: its ``journal = "..."`` key (relative to the plan's folder), else
+    ``<plan stem>.journal.sqlite`` beside the plan (as ``slaw run``)."""
+    import re
+
+    folder = os.path.dirname(os.path.abspath(plan))
+    with open(plan, encoding="utf-8") as f:
+        for line in f:
+            if line.lstrip().startswith("["):
+                break  # the key is a top-level one
+            m = re.match(r"""\s*journal\s*=\s*(["'])(.*)\1\s*(#.*)?$""", line)
+            if m:
+                return os.path.join(folder, m.group(2))
+    stem = os.path.splitext(os.path.basename(plan))[0]
+    return os.path.join(folder, f"{stem}.journal.sqlite")
+
+
+def journal(path: Union[str, "os.PathLike[str]"], events: bool = False) -> pd.DataFrame:
+    """A plan's journal (``slaw run``'s SQLite file) as a DataFrame, one row per run (id,
+    candidate, n, seed, state, attempts, loss, duration, exit_status, reason, ...);
+    ``events=True`` gives the event log (at, run, event) instead. ``path``: the journal, or the
+    plan's TOML (its journal is found as ``slaw run`` finds it). Read-only: safe while
+    ``slaw run`` is writing."""
+    p = os.fspath(path)
+    if p.endswith(".toml"):
+        if not os.path.exists(p):
+            raise FileNotFoundError(f"{p}: no such plan")
+        p = _journal_path(p)
+    if not os.path.exists(p):
+        raise FileNotFoundError(f"{p}: no journal (run the plan with `slaw run` first)")
+    if os.path.getsize(p) == 0:
+        raise ValueError(f"{p}: an empty (0-byte) file, not a journal")
+    con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+    try:
+        table = "events" if events else "runs"
+        try:
+            df = pd.read_sql_query(f"SELECT * FROM {table}", con)
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as e:
+            raise ValueError(f"{p}: not a slaw journal ({e})") from None
+    finally:
+        con.close()
+    return df

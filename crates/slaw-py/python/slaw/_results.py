@@ -1,0 +1,449 @@
+"""Result objects: attributes, ``to_dict()``, ``to_frame()``, ``report()`` and an HTML view."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from . import _native
+from ._data import as_points
+
+def _normal_quantile(p: float) -> float:
+    """Quantile of the standard normal (Acklam's rational approximation, |error| < 1.2e-9)."""
+    a = [-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+         1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00]
+    b = [-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+         6.680131188771972e01, -1.328068155288572e01]
+    c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+         -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00]
+    d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00]
+    if p < 0.02425:
+        q = math.sqrt(-2 * math.log(p))
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
+            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    if p > 1 - 0.02425:
+        return -_normal_quantile(1 - p)
+    q = p - 0.5
+    r = q * q
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (
+        ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        if v != v:
+            return "nan"
+        if v == 0 or 1e-3 <= abs(v) < 1e5:
+            return f"{v:.6g}"
+        return f"{v:.4e}"
+    return str(v)
+
+
+def _html_table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _loss_axis(ax: Any, which: str, values: np.ndarray) -> None:
+    """Log scale for losses spanning a decade or more; linear (readable ticks) within one."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if len(v) and v.max() / v.min() >= 10:
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+
+
+class _Result:
+    """Shared behaviour: the raw library output (``raw``, the CLI's ``--json``)."""
+
+    raw: Any
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The full result as plain Python data (the CLI's ``--json`` output)."""
+        import copy
+
+        return copy.deepcopy(self.raw)
+
+    def __repr__(self) -> str:
+        return self.report()
+
+    def report(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class FitResult(_Result):
+    """One fitted law (one group).
+
+    Attributes
+    ----------
+    law, formula : the law's name and formula
+    params : dict {name: value}
+    stderr : dict {name: standard error} (Gauss-Newton at the optimum)
+    intervals : dict {name: (lo, hi)} at ``level``: bootstrap percentiles when the fit was
+        bootstrapped (``interval_kind == "bootstrap"``), else +-z standard errors
+        (``interval_kind == "standard-error"``, a normal approximation; on ln p for the
+        parameters fitted in log space, so their interval stays positive)
+    converged : bool; termination : str, why the search stopped
+    objective, n_points, n_starts, n_best, warnings, predictions, train, heldout
+    """
+
+    def __init__(self, raw_group: Mapping[str, Any], law_spec: Mapping[str, Any],
+                 inputs: Sequence[str], x: Sequence[str], y: str, formula: str, level: float,
+                 data: Any = None, transforms: Optional[Sequence[str]] = None):
+        self.raw = dict(raw_group)
+        f = raw_group["fit"]
+        self._spec = dict(law_spec)
+        self.group: str = raw_group.get("group", "")
+        self.law: str = f["law"]
+        self.formula: str = formula
+        self.inputs: List[str] = list(inputs)
+        self.x: List[str] = list(x)
+        self.y: str = y
+        self.level: float = level
+        names = f["param_names"]
+        self.params: Dict[str, float] = dict(zip(names, f["params"]))
+        ident = f.get("identifiability") or {}
+        se = ident.get("std_errors") or [float("nan")] * len(names)
+        self.stderr: Dict[str, float] = {n: (float(s) if s is not None else float("nan")) for n, s in zip(names, se)}
+        boot = raw_group.get("bootstrap")
+        if boot and boot.get("params"):
+            self.interval_kind = "bootstrap"
+            self.intervals: Dict[str, Tuple[float, float]] = {
+                n: (iv["lo"], iv["hi"]) for n, iv in zip(names, boot["params"])
+            }
+        else:
+            self.interval_kind = "standard-error"
+            # +-z standard errors; for a parameter fitted as ln p (positive), on ln p (the
+            # delta method: se(ln p) = se(p) / p), so the interval stays positive.
+            z = _normal_quantile(0.5 + level / 2)
+            self.intervals = {}
+            for n, t in zip(names, transforms or ["identity"] * len(names)):
+                v, s = self.params[n], self.stderr[n]
+                if t == "log" and v > 0:
+                    self.intervals[n] = (v * math.exp(-z * s / v), v * math.exp(z * s / v))
+                else:
+                    self.intervals[n] = (v - z * s, v + z * s)
+        self.converged: bool = bool(f["converged"])
+        self.objective: float = f["objective"]
+        self.n_points: int = f["n_points"]
+        self.n_starts: int = f["n_starts"]
+        self.n_best: int = f["n_best"]
+        self.grid_starts: int = f["grid_starts"]
+        self.warnings: List[str] = list(f.get("warnings", [])) + list(ident.get("warnings", []))
+        self.unidentified: List[str] = list(ident.get("unidentified", []))
+        self.at_bounds: List[str] = list(f.get("at_bounds", []))
+        self.train: Dict[str, Any] = raw_group.get("train") or {}
+        self.heldout: Optional[Dict[str, Any]] = raw_group.get("heldout")
+        self.predictions: List[Dict[str, Any]] = list(raw_group.get("predictions") or [])
+        if not self.converged:
+            self.termination = "not converged: no start of the multi-start search converged"
+        elif f["agree_target"] and f["n_best"] >= f["agree_target"]:
+            self.termination = (
+                f"converged: {f['n_best']} distinct starts reached the best optimum "
+                f"(the adaptive search stops at {f['agree_target']}); {f['n_starts']} of "
+                f"{f['grid_starts']} grid starts run"
+            )
+        elif f["agree_target"] == 0:
+            self.termination = f"converged: the whole grid ran ({f['n_starts']} starts), {f['n_best']} reached the best optimum"
+        else:
+            self.termination = (
+                f"converged, but only {f['n_best']} start(s) reached the best optimum "
+                f"(target {f['agree_target']}; {f['n_starts']} starts run): it may not be global"
+            )
+        self._data = data
+
+    def predict(self, at: Any) -> np.ndarray:
+        """The law's prediction at new points: a DataFrame/dict with the x columns, an array of
+        shape (n, k) (or (n,) for a one-input law), or a scalar. Returns a numpy array."""
+        pts = as_points(at, self.inputs, self.x)
+        import json
+
+        return np.asarray(
+            _native.predict(json.dumps(self._spec), list(self.params.values()), pts), dtype=float
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per parameter: value, standard error, interval."""
+        rows = []
+        for n, v in self.params.items():
+            lo, hi = self.intervals[n]
+            rows.append({"param": n, "value": v, "stderr": self.stderr[n], "lo": lo, "hi": hi})
+        return pd.DataFrame(rows).set_index("param")
+
+    def report(self) -> str:
+        """An lmfit-style text report."""
+        lines = [f"[[Model]]", f"    {self.law}: {self.formula}" + (f"  (group {self.group})" if self.group else "")]
+        lines += ["[[Fit Statistics]]",
+                  f"    converged          = {self.converged}",
+                  f"    termination        = {self.termination}",
+                  f"    # data points      = {self.n_points}",
+                  f"    # variables        = {len(self.params)}",
+                  f"    objective          = {_fmt(self.objective)}",
+                  f"    RMSD of log {self.y:<7}= {_fmt(self.train.get('rmsd_log', float('nan')))}",
+                  f"    R^2                = {_fmt(self.train.get('r2', float('nan')))}"]
+        if self.heldout:
+            lines.append(f"    held-out RMSD log  = {_fmt(self.heldout.get('rmsd_log'))} ({self.heldout.get('n')} points)")
+        lines.append(f"[[Variables]] (interval: {self.interval_kind}, level {self.level:g})")
+        for n, v in self.params.items():
+            lo, hi = self.intervals[n]
+            se = self.stderr[n]
+            rel = f" ({100 * se / abs(v):.2f}%)" if v and se == se else ""
+            flags = []
+            if n in self.at_bounds:
+                flags.append("at bound")
+            if n in self.unidentified:
+                flags.append("not pinned by the data")
+            lines.append(f"    {n:<8} = {_fmt(v):>12} +/- {_fmt(se)}{rel}  [{_fmt(lo)}, {_fmt(hi)}]"
+                         + (f"  ({', '.join(flags)})" if flags else ""))
+        if self.predictions:
+            lines.append("[[Predictions]]")
+            for p in self.predictions:
+                iv = p.get("extrapolation_interval") or p.get("interval")
+                s = f"    at {p['at']}: {_fmt(p['value'])}"
+                if iv:
+                    s += f"  [{_fmt(iv['lo'])}, {_fmt(iv['hi'])}]"
+                lines.append(s)
+        if self.warnings:
+            lines.append("[[Warnings]]")
+            lines += [f"    {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        status = "converged" if self.converged else "<b style='color:#c00'>NOT converged</b>"
+        head = (f"<p><b>{html.escape(self.law)}</b>: <code>{html.escape(self.formula)}</code>"
+                + (f" (group {html.escape(self.group)})" if self.group else "")
+                + f"<br>{status}; {self.n_points} points; objective {_fmt(self.objective)}; "
+                f"RMSD of log {html.escape(self.y)} {_fmt(self.train.get('rmsd_log', float('nan')))}; "
+                f"R<sup>2</sup> {_fmt(self.train.get('r2', float('nan')))}<br>"
+                f"<small>{html.escape(self.termination)}</small></p>")
+        rows = [(n, v, self.stderr[n], self.intervals[n][0], self.intervals[n][1]) for n, v in self.params.items()]
+        table = _html_table(rows, ["param", "value", "stderr", f"lo ({self.interval_kind})", "hi"])
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return head + table + (f"<ul>{warn}</ul>" if warn else "")
+
+    def plot(self, ax: Any = None, data: Any = None, **kwargs: Any) -> Any:
+        """Plot the data and the fitted law (matplotlib, an optional dependency). With one input,
+        loss against it on log-log axes; with several, predicted against observed. ``data``:
+        the points to draw (default: those fitted, when given as a DataFrame or dict)."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        data = self._data if data is None else data
+        if data is None or isinstance(data, str):
+            raise ValueError("plot(): give data=DataFrame (the fit was made from a file)")
+        df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
+        y = df[self.y].to_numpy(dtype=float)
+        if len(self.inputs) == 1:
+            x = df[self.x[0]].to_numpy(dtype=float)
+            ax.scatter(x, y, s=14, color="#0072B2", label="data", zorder=3)
+            pos = x[x > 0]
+            lo, hi = (pos.min(), pos.max()) if len(pos) else (1.0, 10.0)
+            grid = np.geomspace(lo, hi * 1.5, 200)
+            ax.plot(grid, self.predict(grid), color="#D55E00", label=f"{self.law} fit", **kwargs)
+            ax.set_xscale("log")
+            _loss_axis(ax, "y", y)
+            ax.set_xlabel(self.x[0])
+            ax.set_ylabel(self.y)
+        else:
+            pred = self.predict(df)
+            ax.scatter(y, pred, s=14, color="#0072B2", label="points", zorder=3)
+            lim = [min(y.min(), pred.min()), max(y.max(), pred.max())]
+            ax.plot(lim, lim, color="#999999", ls="--", label="y = x")
+            _loss_axis(ax, "x", y)
+            _loss_axis(ax, "y", y)
+            ax.set_xlabel(f"observed {self.y}")
+            ax.set_ylabel(f"predicted {self.y}")
+        ax.set_title(f"{self.law}: {self.formula}", fontsize=9)
+        ax.legend(frameon=False)
+        return ax
+
+
+class FitResults(_Result, Mapping[str, FitResult]):
+    """Fits per group (``slaw.fit(..., group=COL)``): a mapping {group: FitResult}."""
+
+    def __init__(self, raw: Mapping[str, Any], fits: Dict[str, FitResult]):
+        self.raw = dict(raw)
+        self._fits = fits
+
+    def __getitem__(self, k: str) -> FitResult:
+        return self._fits[k]
+
+    def __iter__(self):
+        return iter(self._fits)
+
+    def __len__(self) -> int:
+        return len(self._fits)
+
+    @property
+    def converged(self) -> bool:
+        """True when every group's fit converged."""
+        return all(f.converged for f in self._fits.values())
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group: parameters, RMSD, R^2, convergence."""
+        rows = []
+        for g, f in self._fits.items():
+            r: Dict[str, Any] = {"group": g, "converged": f.converged}
+            r.update(f.params)
+            r["rmsd_log"] = f.train.get("rmsd_log")
+            r["r2"] = f.train.get("r2")
+            if f.heldout:
+                r["heldout_rmsd_log"] = f.heldout.get("rmsd_log")
+            rows.append(r)
+        return pd.DataFrame(rows).set_index("group")
+
+    def report(self) -> str:
+        """Every group's report, one after the other."""
+        return "\n\n".join(f.report() for f in self._fits.values())
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html()
+
+
+class FrameResult(_Result):
+    """A result whose main content is a table: ``frame`` (a DataFrame) plus the raw output."""
+
+    def __init__(self, raw: Any, frame: pd.DataFrame, title: str, notes: Sequence[str] = ()):
+        self.raw = raw
+        self.frame = frame
+        self.title = title
+        self.notes = list(notes)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result's table as a DataFrame (a copy)."""
+        return self.frame.copy()
+
+    def report(self) -> str:
+        """The title, the table and the notes as text."""
+        with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_rows", 200):
+            body = self.frame.to_string()
+        return "\n".join([self.title, body] + self.notes)
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (f"<p><b>{html.escape(self.title)}</b></p>" + self.frame.to_html()
+                + (f"<ul>{notes}</ul>" if notes else ""))
+
+
+class ForecastResult(FrameResult):
+    """One forecast of a loss curve: ``frame`` holds the forecast steps (loss, lo, hi,
+    observed); ``params`` the fitted law's parameters; ``converged``; ``method``."""
+
+    def __init__(self, raw: Mapping[str, Any]):
+        rows = raw.get("forecasts") or []
+        frame = pd.DataFrame(rows)
+        if "step" in frame:
+            frame = frame.set_index("step")
+        self.curve: str = raw.get("curve", "")
+        self.method: str = raw.get("method", "")
+        self.formula: str = raw.get("formula", "")
+        self.converged: bool = bool(raw.get("converged"))
+        p = raw.get("params") or []
+        self.params: Dict[str, float] = {n: v for n, v in p} if p and isinstance(p[0], list) else {}
+        self.interval_kind = raw.get("interval_kind")
+        self.warnings: List[str] = list(raw.get("warnings") or [])
+        kind = self.interval_kind or {}
+        title = (f"Forecast of {self.curve}: {self.method} ({self.formula}); fit until step "
+                 f"{_fmt(raw.get('fit_until_step'))} ({raw.get('fit_points')} points); "
+                 f"{'converged' if self.converged else 'NOT converged'}; interval: "
+                 f"{kind.get('kind', '-')} at level {kind.get('level', '-')}")
+        super().__init__(dict(raw), frame, title, self.warnings)
+
+    def plot(self, ax: Any = None, data: Any = None) -> Any:
+        """The forecast points with their band, and the observed curve when ``data`` is given."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        if data is not None:
+            ax.plot(data["step"], data["loss"], color="#999999", lw=1, label="observed")
+        f = self.frame
+        if len(f):
+            if "lo" in f and "hi" in f:
+                ax.fill_between(f.index, f["lo"], f["hi"], color="#E69F00", alpha=0.3, label="interval")
+            ax.plot(f.index, f["loss"], "o-", color="#D55E00", label=f"forecast ({self.method})")
+        ax.axvline(self.raw.get("fit_until_step", 0), color="#0072B2", ls=":", label="fitted until")
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss")
+        ax.legend(frameon=False)
+        return ax
+
+
+class SelectionResult(FrameResult):
+    """A model selection: ``ranking`` (DataFrame: rank, predicted loss, interval, score, ...,
+    one row per candidate, best first), ``chosen`` (the recommended candidate's id; with the
+    risk-averse ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning examples and
+    FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
+    also ``ranking.attrs["cost"]``), ``method``, ``budget``."""
+
+    def __init__(self, raw: Mapping[str, Any]):
+        rows = []
+        for r in raw["ranking"]:
+            iv = r.get("interval") or {}
+            kind = r.get("interval_kind") or {}
+            rows.append({
+                "rank": r["rank"], "id": r["id"], "family": r.get("family"), "params": r.get("params"),
+                "predicted_loss": r["predicted_loss"], "lo": iv.get("lo"), "hi": iv.get("hi"),
+                "interval_kind": kind.get("kind"), "level": kind.get("level"), "score": r.get("score"),
+                "method_detail": (r.get("detail") or {}).get("kind"),
+                "observed_at_target": r.get("observed_at_target"),
+            })
+        frame = pd.DataFrame(rows).set_index("id")
+        choice = raw.get("choice") or {}
+        pos = choice.get("position", 0)
+        self.chosen: str = raw["ranking"][pos]["id"] if raw["ranking"] else ""
+        frame["chosen"] = [i == pos for i in range(len(frame))]
+        self.ranking = frame
+        self.cost: Dict[str, Any] = dict(raw.get("cost") or {})
+        frame.attrs["cost"] = dict(self.cost)
+        self.method: Dict[str, Any] = dict(raw.get("method") or {})
+        self.budget: Dict[str, Any] = dict(raw.get("budget") or {})
+        b = self.budget
+        title = (f"Selection by {self.method.get('name')} at target {_fmt(b.get('target'))} with "
+                 f"fine-tuning sizes up to {_fmt(b.get('max_n'))}: chosen {self.chosen} "
+                 f"({choice.get('rule', '')})")
+        notes = []
+        if self.cost:
+            notes.append(f"cost: {_fmt(self.cost.get('examples'))} examples, "
+                         f"{_fmt(self.cost.get('ratio'))} of fine-tuning every candidate on the full data")
+        super().__init__(dict(raw), frame, title, notes)
+
+    def plot(self, ax: Any = None, top: int = 15) -> Any:
+        """Predicted loss at the target with its interval, per candidate (best first); the
+        observed loss at the target where the data have it."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
+        f = self.ranking.head(top)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.3 * len(f) + 1.5))
+        y = np.arange(len(f))[::-1]
+        pred = f["predicted_loss"].to_numpy(dtype=float)
+        lo = f["lo"].to_numpy(dtype=float)
+        hi = f["hi"].to_numpy(dtype=float)
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        ax.errorbar(pred[ok], y[ok], xerr=[pred[ok] - lo[ok], hi[ok] - pred[ok]], fmt="o",
+                    color="#0072B2", capsize=2, label="predicted (interval)")
+        ax.plot(pred[~ok], y[~ok], "o", color="#0072B2")
+        obs = f["observed_at_target"].to_numpy(dtype=float)
+        if np.isfinite(obs).any():
+            ax.plot(obs, y, "x", color="#D55E00", label="observed at target")
+        chosen = f["chosen"].to_numpy()
+        if chosen.any():
+            ax.plot(pred[chosen], y[chosen], "s", mfc="none", ms=12, color="#009E73", label="chosen")
+        ax.set_yticks(y)
+        ax.set_yticklabels([str(i)[-32:] for i in f.index], fontsize=7)
+        ax.set_xlabel("loss at the target size")
+        ax.legend(frameon=False, fontsize=8)
+        return ax

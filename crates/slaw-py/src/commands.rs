@@ -1,0 +1,820 @@
+//! One function per command: options (deserialized from the Python layer's
+//! JSON, names and defaults as the CLI's flags) -> the library call the CLI
+//! makes -> the CLI's `--json` value as text.
+
+use crate::{usage, Input, Res};
+use serde::Deserialize;
+use slaw::analysis::{self, FitJob};
+use slaw::fit::{FitOptions, MultiStart};
+use slaw::law::{catalog, formula::formula_law, Law};
+use slaw::objective::{Loss, Space};
+use slaw::observations::{Columns, Domain, Holdout, Observations};
+use slaw::solver::Tolerances;
+
+fn json<T: serde::Serialize>(v: &T) -> Res<String> {
+    Ok(serde_json::to_string(v)?)
+}
+
+fn level_ok(level: f64) -> Res<()> {
+    if !(level > 0.0 && level < 1.0) {
+        return usage(format!("level must be between 0 and 1, got {level}"));
+    }
+    Ok(())
+}
+
+pub fn laws() -> Res<String> {
+    let list = |laws: &[Law]| -> Vec<serde_json::Value> {
+        laws.iter()
+            .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
+            .collect()
+    };
+    json(&serde_json::json!({
+        "fit": list(&catalog::all()),
+        "forecast": list(&slaw::forecast::laws::curve_laws()),
+        "trajectory_forms": list(&slaw::forecast::trajectory::form_laws()),
+    }))
+}
+
+/// A law by name, or a formula with its parameters, plus bounds and grids.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct LawSpec {
+    pub law: Option<String>,
+    pub formula: Option<String>,
+    pub params: Vec<String>,
+    pub log_params: Vec<String>,
+    /// Input names (the x columns), which a formula refers to.
+    pub x: Vec<String>,
+    pub bounds: Vec<(String, f64, f64)>,
+    pub init: Vec<(String, Vec<f64>)>,
+}
+
+fn build_law(s: &LawSpec) -> Res<Law> {
+    let mut law = match (&s.law, &s.formula) {
+        (Some(name), None) => catalog::by_name(name)?,
+        (None, Some(f)) => formula_law(f, &s.x, &s.params, &s.log_params)?,
+        _ => return usage("give law=NAME or formula=\"...\" with params=[...]"),
+    };
+    for (name, lo, hi) in &s.bounds {
+        if !(lo.is_finite() && hi.is_finite()) {
+            return usage(format!("bounds of '{name}' must be finite numbers"));
+        }
+        law.set_param(name, Some((*lo, *hi)), None)?;
+    }
+    for (name, grid) in &s.init {
+        if grid.is_empty() || grid.iter().any(|v| !v.is_finite()) {
+            return usage(format!(
+                "init of '{name}': give at least one finite starting value"
+            ));
+        }
+        law.set_param(name, None, Some(grid.clone()))?;
+    }
+    Ok(law)
+}
+
+pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f64>> {
+    let law = build_law(spec)?;
+    if params.len() != law.n_params() {
+        return usage(format!(
+            "law '{}' has {} parameters, got {}",
+            law.name,
+            law.n_params(),
+            params.len()
+        ));
+    }
+    points
+        .iter()
+        .map(|p| {
+            if p.len() != law.inputs.len() {
+                return usage(format!(
+                    "law '{}' takes {} input(s) ({}), got {}",
+                    law.name,
+                    law.inputs.len(),
+                    law.inputs.join(", "),
+                    p.len()
+                ));
+            }
+            // Inputs named by their columns where given (as the data were).
+            let names = law
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(j, n)| spec.x.get(j).unwrap_or(n));
+            for ((v, d), name) in p.iter().zip(&law.domains).zip(names) {
+                let ok = v.is_finite()
+                    && match d {
+                        Domain::Positive => *v > 0.0,
+                        Domain::NonNegative => *v >= 0.0,
+                        Domain::Any => true,
+                    };
+                if !ok {
+                    return usage(format!(
+                        "cannot predict at {name} = {v}: law '{}' needs {name} {}",
+                        law.name,
+                        match d {
+                            Domain::Positive => "> 0",
+                            Domain::NonNegative => ">= 0",
+                            Domain::Any => "finite",
+                        }
+                    ));
+                }
+            }
+            Ok(law.predict(p, params))
+        })
+        .collect()
+}
+
+/// The data options shared by fit and compare (the CLI's `DataArgs`).
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataOpts {
+    pub x: Vec<String>,
+    pub y: String,
+    pub group: Option<String>,
+    pub derive: Vec<String>,
+    pub weight: Option<String>,
+    pub holdout: String,
+    pub holdout_col: Option<String>,
+    pub objective: String,
+    pub delta: f64,
+    pub space: String,
+    pub max_iter: u64,
+    pub screen_tol: f64,
+    pub starts: String,
+}
+
+impl Default for DataOpts {
+    fn default() -> Self {
+        DataOpts {
+            x: vec![],
+            y: "loss".into(),
+            group: None,
+            derive: vec![],
+            weight: None,
+            holdout: "none".into(),
+            holdout_col: None,
+            objective: "huber".into(),
+            delta: 1e-3,
+            space: "log".into(),
+            max_iter: 1000,
+            screen_tol: 1e-3,
+            starts: "3".into(),
+        }
+    }
+}
+
+fn load(data: &Input, d: &DataOpts) -> Res<(Observations, Holdout, FitOptions)> {
+    if d.x.is_empty() {
+        return usage("x: name the input column(s), e.g. x=[\"N\", \"D\"]");
+    }
+    let mut table = data.table()?;
+    for spec in &d.derive {
+        let table = table.to_mut();
+        table.derive(spec)?;
+    }
+    let cols = Columns {
+        x: d.x.clone(),
+        y: d.y.clone(),
+        weight: d.weight.clone(),
+        group: d.group.clone(),
+        holdout: d.holdout_col.clone(),
+    };
+    let obs = Observations::from_table(&table, &cols)?;
+    let holdout = if d.holdout_col.is_some() {
+        Holdout::Flagged
+    } else {
+        Holdout::parse(&d.holdout, &d.x)?
+    };
+    if holdout == Holdout::Flagged && d.holdout_col.is_none() {
+        return usage("holdout='column' needs holdout_col=NAME");
+    }
+    if !(d.delta > 0.0 && d.delta.is_finite()) {
+        return usage(format!("delta must be > 0, got {}", d.delta));
+    }
+    if !(d.screen_tol > 0.0 && d.screen_tol < 1.0) {
+        return usage("screen_tol must be between 0 and 1");
+    }
+    let multistart = if d.starts.trim().eq_ignore_ascii_case("all") {
+        MultiStart::All
+    } else {
+        match d.starts.trim().parse::<usize>() {
+            Ok(k) if k >= 1 => MultiStart::Adaptive { agree: k },
+            _ => {
+                return usage(format!(
+                    "starts: '{}' is neither 'all' nor a count of agreeing starts >= 1",
+                    d.starts
+                ))
+            }
+        }
+    };
+    let opts = FitOptions {
+        loss: match d.objective.as_str() {
+            "huber" => Loss::Huber { delta: d.delta },
+            "squared" => Loss::Squared,
+            o => return usage(format!("objective: '{o}' is neither 'huber' nor 'squared'")),
+        },
+        space: match d.space.as_str() {
+            "log" => Space::Log,
+            "linear" => Space::Linear,
+            s => return usage(format!("space: '{s}' is neither 'log' nor 'linear'")),
+        },
+        tol: Tolerances {
+            max_iter: d.max_iter,
+            ..Tolerances::default()
+        },
+        starts: None,
+        screen_ftol: d.screen_tol,
+        multistart,
+        ..FitOptions::default()
+    };
+    Ok((obs, holdout, opts))
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FitOpts {
+    #[serde(flatten)]
+    pub data: DataOpts,
+    pub law: LawSpec,
+    pub predict: Vec<Vec<f64>>,
+    pub bootstrap: usize,
+    pub level: f64,
+    pub seed: u64,
+}
+
+impl Default for FitOpts {
+    fn default() -> Self {
+        FitOpts {
+            data: DataOpts::default(),
+            law: LawSpec::default(),
+            predict: vec![],
+            bootstrap: 0,
+            level: 0.95,
+            seed: 0,
+        }
+    }
+}
+
+pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
+    let (obs, holdout, mut opts) = load(data, &o.data)?;
+    let mut spec_x = o.law.x.clone();
+    if spec_x.is_empty() {
+        spec_x = o.data.x.clone();
+    }
+    let spec = LawSpec {
+        x: spec_x,
+        law: o.law.law.clone(),
+        formula: o.law.formula.clone(),
+        params: o.law.params.clone(),
+        log_params: o.law.log_params.clone(),
+        bounds: o.law.bounds.clone(),
+        init: o.law.init.clone(),
+    };
+    let law = build_law(&spec)?;
+    // Bounds and starting values given are in the data's units: the search
+    // then runs in those units (as the CLI's --bound/--init).
+    opts.scale_free = o.law.bounds.is_empty() && o.law.init.is_empty();
+    analysis::validate(&law, &obs, opts.space, &o.data.y)?;
+    level_ok(o.level)?;
+    let job = FitJob {
+        law: law.clone(),
+        opts,
+        holdout,
+        bootstrap: o.bootstrap,
+        seed: o.seed,
+        level: o.level,
+        predict: o.predict.clone(),
+    };
+    let fits = analysis::run(&job, &obs, &|| {})?;
+    json(&serde_json::json!({
+        "law": law.name, "formula": law.formula, "inputs": law.inputs,
+        "transforms": law.params.iter().map(|p| p.transform).collect::<Vec<_>>(),
+        "groups": fits
+    }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompareOpts {
+    #[serde(flatten)]
+    pub data: DataOpts,
+    pub laws: Vec<String>,
+}
+
+pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
+    if o.laws.is_empty() {
+        return usage("laws: name the laws to compare, e.g. [\"power\", \"rectified\"]");
+    }
+    let (obs, mut holdout, opts) = load(data, &o.data)?;
+    if holdout == Holdout::None {
+        holdout = Holdout::Largest { k: 2, input: 0 };
+    }
+    let laws = o
+        .laws
+        .iter()
+        .map(|n| catalog::by_name(n))
+        .collect::<slaw::Result<Vec<_>>>()?;
+    let mut fittable = Vec::new();
+    let mut unfit = Vec::new();
+    for law in laws {
+        match analysis::validate(&law, &obs, opts.space, &o.data.y) {
+            Ok(()) => fittable.push(law),
+            Err(e) => unfit.push((law, e.to_string())),
+        }
+    }
+    let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
+    for (law, reason) in unfit {
+        ranked.push(analysis::Ranked::skipped(&law, reason));
+    }
+    json(&ranked)
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SelectOpts {
+    pub target: Option<f64>,
+    /// A fraction of the target ("1/64" or 0.015625).
+    pub budget: Option<String>,
+    pub max_n: Option<f64>,
+    pub method: String,
+    pub k: usize,
+    pub delta: f64,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub level: f64,
+    pub tokens_per_example: Option<f64>,
+    pub epochs: f64,
+    pub model_col: String,
+    pub n_col: String,
+    pub loss_col: String,
+    pub size_col: Option<String>,
+}
+
+impl Default for SelectOpts {
+    fn default() -> Self {
+        SelectOpts {
+            target: None,
+            budget: None,
+            max_n: None,
+            method: "ats-trend".into(),
+            k: 3,
+            delta: 5.0,
+            bootstrap: 200,
+            seed: 0,
+            level: 0.9,
+            tokens_per_example: None,
+            epochs: 1.0,
+            model_col: "model".into(),
+            n_col: "n".into(),
+            loss_col: "loss".into(),
+            size_col: None,
+        }
+    }
+}
+
+pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
+    use slaw::selection::{select, Budget, Method, SelectOptions};
+    let Some(target) = a.target else {
+        return usage("target: the full fine-tuning data size to predict the loss at");
+    };
+    let long = slaw::datasets::LongColumns {
+        model: a.model_col.clone(),
+        n: a.n_col.clone(),
+        loss: a.loss_col.clone(),
+        size: a.size_col.clone(),
+        family: None,
+    };
+    let pool = slaw::datasets::candidates_table(&*data.table()?, &long)?;
+    let max_n = match (&a.budget, a.max_n) {
+        (Some(b), None) => target * Budget::parse_fraction(b)?,
+        (None, Some(m)) => m,
+        _ => {
+            return usage(
+                "give the budget: budget=\"1/R\" (a fraction of target) or max_n=N, not both",
+            )
+        }
+    };
+    let budget = Budget::new(target, max_n)?;
+    if a.k < 2 {
+        return usage(format!(
+            "k must be at least 2 (points of the AtS line), got {}",
+            a.k
+        ));
+    }
+    if !(a.delta.is_finite() && a.delta > 0.0) {
+        return usage(format!("delta must be a positive number, got {}", a.delta));
+    }
+    if !(a.epochs.is_finite() && a.epochs > 0.0) {
+        return usage(format!(
+            "epochs must be a positive number, got {}",
+            a.epochs
+        ));
+    }
+    if let Some(t) = a.tokens_per_example {
+        if !(t.is_finite() && t > 0.0) {
+            return usage(format!(
+                "tokens_per_example must be a positive number, got {t}"
+            ));
+        }
+    }
+    level_ok(a.level)?;
+    let method = Method::parse(&a.method, a.k, a.delta)?;
+    let opts = SelectOptions {
+        bootstrap: a.bootstrap,
+        seed: a.seed,
+        tokens_per_example: a.tokens_per_example,
+        epochs: a.epochs,
+        level: Some(a.level),
+        ..SelectOptions::default()
+    };
+    json(&select(&pool, method, budget, &opts)?)
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ForecastOpts {
+    pub fit_until: f64,
+    pub method: String,
+    pub at: Vec<f64>,
+    pub schedule: Option<String>,
+    pub bootstrap: usize,
+    pub level: f64,
+    pub seed: u64,
+    pub step_col: String,
+    pub loss_col: String,
+    pub lr_col: Option<String>,
+    pub position_col: String,
+    pub run_col: Option<String>,
+    /// The name of a single curve (default: the file's stem, or "DataFrame").
+    pub name: Option<String>,
+}
+
+impl Default for ForecastOpts {
+    fn default() -> Self {
+        ForecastOpts {
+            fit_until: 0.2,
+            method: "auto".into(),
+            at: vec![],
+            schedule: None,
+            bootstrap: 200,
+            level: 0.9,
+            seed: 0,
+            step_col: "step".into(),
+            loss_col: "loss".into(),
+            lr_col: None,
+            position_col: "position".into(),
+            run_col: None,
+            name: None,
+        }
+    }
+}
+
+pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
+    use slaw::forecast::job::{self, Choice, Data, Request};
+    use slaw::forecast::positions::PositionColumns;
+    use slaw::forecast::{Curve, PositionCurves, Schedule};
+    level_ok(a.level)?;
+    if a.at.iter().any(|v| !v.is_finite()) {
+        return usage("at: the steps must be finite numbers");
+    }
+    let schedule = a.schedule.as_deref().map(Schedule::parse).transpose()?;
+    let table = data.table()?;
+    let name = a.name.clone().unwrap_or_else(|| data.stem());
+    let inputs: Vec<Data> = if table.columns.contains(&a.position_col) {
+        if a.run_col.is_some() {
+            return usage("run_col is not supported with per-position data: one table per run");
+        }
+        let cols = PositionColumns {
+            step: &a.step_col,
+            position: &a.position_col,
+            loss: &a.loss_col,
+            lr: a.lr_col.as_deref(),
+        };
+        vec![Data::Positions(PositionCurves::from_table(
+            &table, &cols, name,
+        )?)]
+    } else {
+        Curve::runs_from_table(
+            &table,
+            &name,
+            &a.step_col,
+            &a.loss_col,
+            a.lr_col.as_deref(),
+            a.run_col.as_deref(),
+        )?
+        .into_iter()
+        .map(Data::Aggregate)
+        .collect()
+    };
+    let mut outputs = Vec::new();
+    for d in &inputs {
+        let (positions, lr) = match d {
+            Data::Positions(p) => (true, p.lr.is_some()),
+            Data::Aggregate(c) => (false, c.lr.is_some()),
+        };
+        let req = Request {
+            choice: Choice::parse(&a.method, positions, lr || schedule.is_some())?,
+            fit_until: a.fit_until,
+            at: a.at.clone(),
+            schedule,
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+            level: a.level,
+        };
+        outputs.push(job::run(d, &req)?);
+    }
+    json(&outputs)
+}
+
+/// The columns of `slaw joint` / `slaw methods` (the CLI's `RunArgs`).
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunCols {
+    pub factors: Vec<String>,
+    pub pet: Vec<String>,
+    pub method_col: String,
+    pub data_col: String,
+    pub loss_col: String,
+    pub experiment_col: Option<String>,
+    pub holdout_col: Option<String>,
+}
+
+impl Default for RunCols {
+    fn default() -> Self {
+        RunCols {
+            factors: vec![],
+            pet: vec![],
+            method_col: "method".into(),
+            data_col: "data".into(),
+            loss_col: "loss".into(),
+            experiment_col: None,
+            holdout_col: None,
+        }
+    }
+}
+
+fn read_runs(data: &Input, c: &RunCols) -> Res<slaw::joint::Runs> {
+    if c.factors.is_empty() {
+        return usage("factors: name the factor column(s), e.g. [\"model_size\"]");
+    }
+    let cols = slaw::joint::RunColumns {
+        method: c.method_col.clone(),
+        factors: c.factors.clone(),
+        pet: c.pet.clone(),
+        data: c.data_col.clone(),
+        loss: c.loss_col.clone(),
+        experiment: c.experiment_col.clone(),
+        holdout: c.holdout_col.clone(),
+    };
+    Ok(slaw::joint::Runs::from_table(&*data.table()?, &cols)?)
+}
+
+pub fn joint(data: &Input, c: &RunCols) -> Res<String> {
+    let runs = read_runs(data, c)?;
+    json(&slaw::joint::fit_all(
+        &runs,
+        &slaw::joint::default_options(),
+    )?)
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MethodsOpts {
+    #[serde(flatten)]
+    pub runs: RunCols,
+    /// The setting: (factor, value).
+    pub at: Option<(String, f64)>,
+    pub data: Option<f64>,
+    pub form: String,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub d_range: (f64, f64),
+}
+
+impl Default for MethodsOpts {
+    fn default() -> Self {
+        MethodsOpts {
+            runs: RunCols::default(),
+            at: None,
+            data: None,
+            form: "multiplicative".into(),
+            bootstrap: 200,
+            seed: 0,
+            d_range: (1.0, 1e12),
+        }
+    }
+}
+
+fn form(s: &str) -> Res<slaw::joint::Form> {
+    match s {
+        "multiplicative" => Ok(slaw::joint::Form::Multiplicative),
+        "additive" => Ok(slaw::joint::Form::Additive),
+        _ => usage(format!(
+            "form: '{s}' is neither 'multiplicative' nor 'additive'"
+        )),
+    }
+}
+
+pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
+    use slaw::joint::decision::{recommend, Setting};
+    let Some((factor, x)) = a.at.clone() else {
+        return usage("at: the setting's factor and value, e.g. {\"model_size\": 8e9}");
+    };
+    let Some(d) = a.data else {
+        return usage("data: the setting's fine-tuning data size");
+    };
+    let (lo, hi) = a.d_range;
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return usage(format!("d_range needs 0 < LO < HI, got ({lo}, {hi})"));
+    }
+    let form = form(&a.form)?;
+    let runs = read_runs(data, &a.runs)?;
+    let k = runs
+        .factors
+        .iter()
+        .position(|f| f.name == factor)
+        .ok_or_else(|| {
+            crate::Failure::Usage(format!(
+                "at names '{factor}', which is not a factor column (factors: {})",
+                a.runs.factors.join(", ")
+            ))
+        })?;
+    let xs: Vec<f64> = runs
+        .runs
+        .iter()
+        .filter(|r| r.factor == k)
+        .map(|r| r.x)
+        .collect();
+    let x_range = (
+        xs.iter().cloned().fold(f64::INFINITY, f64::min).min(x) / 2.0,
+        xs.iter().cloned().fold(0.0, f64::max).max(x) * 4.0,
+    );
+    let opts = slaw::joint::default_options();
+    let fits = slaw::joint::fit_all(&runs, &opts)?;
+    let setting = Setting { factor, x, d };
+    let rec = recommend(
+        &runs,
+        &fits,
+        &setting,
+        form,
+        &opts,
+        a.bootstrap,
+        a.seed,
+        x_range,
+        (lo, hi),
+    )?;
+    json(&serde_json::json!({"recommendation": rec, "fits": fits}))
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AllocateOpts {
+    pub params: Option<Vec<f64>>,
+    pub n_col: String,
+    pub d_col: Option<String>,
+    pub flops_col: Option<String>,
+    pub method: String,
+    pub group: Vec<String>,
+    pub budget_col: Option<String>,
+    pub filters: Vec<(String, f64)>,
+    pub best_per_size: bool,
+    pub budget_gap: f64,
+    pub level: f64,
+    pub loss_col: String,
+    pub drop_highest: usize,
+    pub budgets: Vec<f64>,
+    pub bootstrap: usize,
+    pub seed: u64,
+}
+
+impl Default for AllocateOpts {
+    fn default() -> Self {
+        AllocateOpts {
+            params: None,
+            n_col: "N".into(),
+            d_col: None,
+            flops_col: None,
+            method: "parametric".into(),
+            group: vec![],
+            budget_col: None,
+            filters: vec![],
+            best_per_size: false,
+            budget_gap: 1.25,
+            level: 0.95,
+            loss_col: "loss".into(),
+            drop_highest: 0,
+            budgets: vec![],
+            bootstrap: 1000,
+            seed: 0,
+        }
+    }
+}
+
+pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
+    use slaw::allocate;
+    use slaw::allocate::isoflop::Budgets;
+    use slaw::allocate::methods::{allocate_group, Method, Options};
+    use slaw::datasets::{DataColumn, PretrainColumns};
+    let budgets = if a.budgets.is_empty() {
+        allocate::default_budgets()
+    } else {
+        a.budgets.clone()
+    };
+    level_ok(a.level)?;
+    if !(a.budget_gap.is_finite() && a.budget_gap >= 1.0) {
+        return usage(format!(
+            "budget_gap must be a ratio >= 1, got {}",
+            a.budget_gap
+        ));
+    }
+    let method = match a.method.as_str() {
+        "parametric" => Method::Parametric,
+        "isoflop" => Method::Isoflop,
+        "envelope" => Method::Envelope,
+        "all" => Method::All,
+        m => {
+            return usage(format!(
+                "method: '{m}' is not one of parametric, isoflop, envelope, all"
+            ))
+        }
+    };
+    if data.is_some() && a.params.is_some() {
+        return usage("give data or params, not both");
+    }
+    let methods_path = !matches!(method, Method::Parametric)
+        || !a.group.is_empty()
+        || a.budget_col.is_some()
+        || !a.filters.is_empty()
+        || a.best_per_size;
+    if methods_path {
+        let Some(data) = data else {
+            return usage(
+                "params gives the parametric law only; the isoFLOP and envelope methods need runs",
+            );
+        };
+        if a.d_col.is_none() && a.flops_col.is_none() {
+            return usage("name the data column(s): d_col (tokens) and/or flops_col (FLOPs)");
+        }
+        let cols = slaw::datasets::RunColumns {
+            n: a.n_col.clone(),
+            tokens: a.d_col.clone(),
+            flops: a.flops_col.clone(),
+            loss: a.loss_col.clone(),
+            group: a.group.clone(),
+            budget: a.budget_col.clone(),
+            filters: a.filters.clone(),
+            best_per_size: a.best_per_size,
+        };
+        let groups =
+            slaw::datasets::pretraining_groups_table(&*data.table()?, &cols, a.drop_highest)?;
+        let fit = FitOptions::default();
+        let opts = Options {
+            method,
+            budgets: &budgets,
+            grouping: if a.budget_col.is_some() {
+                Budgets::Exact
+            } else {
+                Budgets::Gap(a.budget_gap)
+            },
+            bootstrap: a.bootstrap,
+            level: a.level,
+            seed: a.seed,
+            fit: &fit,
+        };
+        let out: Vec<_> = groups
+            .iter()
+            .map(|(g, runs)| allocate_group(g, runs, &opts))
+            .collect();
+        return json(&out);
+    }
+    if a.d_col.is_some() && a.flops_col.is_some() {
+        return usage("method parametric fits tokens: give d_col or flops_col, not both");
+    }
+    let report = match (&a.params, data) {
+        (Some(p), _) => allocate::from_law(allocate::Chinchilla::from_params(p)?, &budgets)?,
+        (None, Some(data)) => {
+            let col = match (&a.d_col, &a.flops_col) {
+                (Some(d), None) => DataColumn::Tokens(d.clone()),
+                (None, Some(c)) => DataColumn::Flops(c.clone()),
+                _ => return usage("name the data column: d_col (tokens) or flops_col (FLOPs)"),
+            };
+            let cols = PretrainColumns {
+                n: a.n_col.clone(),
+                data: col,
+                loss: a.loss_col.clone(),
+            };
+            let obs =
+                slaw::datasets::pretraining_runs_table(&*data.table()?, &cols, a.drop_highest)?;
+            allocate::from_fit(
+                &obs,
+                &FitOptions::default(),
+                &budgets,
+                a.bootstrap,
+                a.seed,
+                &|| {},
+            )?
+        }
+        (None, None) => return usage("give a table of pretraining runs or params"),
+    };
+    json(&report)
+}

@@ -1,0 +1,311 @@
+//! `slaw._native`: the Python extension module behind the `slaw` package.
+//!
+//! Thin on purpose: every function takes its input table (a file path, or the
+//! cells of a DataFrame/dict as text so that bad cells get the library's own
+//! row/column messages) and its options as JSON, calls the library as the CLI
+//! does, and returns the library's serde form (the CLI's `--json`) as a JSON
+//! string. The Python layer (`python/slaw/__init__.py`) decides the shapes
+//! users see (dicts, DataFrames, result objects).
+//!
+//! The work runs on a worker thread with the GIL released; the calling thread
+//! wakes every 50 ms to let Python handle signals, so Ctrl-C raises
+//! `KeyboardInterrupt` at once (the worker finishes in the background and its
+//! result is dropped). A panic in the library becomes a `RuntimeError`.
+
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use serde::Deserialize;
+use slaw::table::Table;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+mod commands;
+
+/// Why a call failed.
+pub enum Failure {
+    Slaw(slaw::Error),
+    /// Bad options (a binding-level check, worded like the library's).
+    Usage(String),
+}
+
+impl From<slaw::Error> for Failure {
+    fn from(e: slaw::Error) -> Self {
+        Failure::Slaw(e)
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        Failure::Usage(format!("cannot encode the result: {e}"))
+    }
+}
+
+pub type Res<T> = std::result::Result<T, Failure>;
+
+pub fn usage<T>(msg: impl Into<String>) -> Res<T> {
+    Err(Failure::Usage(msg.into()))
+}
+
+fn to_py(e: Failure) -> PyErr {
+    match e {
+        Failure::Usage(m) => PyValueError::new_err(m),
+        Failure::Slaw(e) => {
+            let msg = e.to_string();
+            match e {
+                slaw::Error::Io { .. } => PyOSError::new_err(msg),
+                slaw::Error::Fit(_) => PyRuntimeError::new_err(msg),
+                _ => PyValueError::new_err(msg),
+            }
+        }
+    }
+}
+
+/// An input table: a file, or cells built in Python.
+pub enum Input {
+    Path(PathBuf),
+    Cells(Table),
+}
+
+impl Input {
+    pub fn table(&self) -> Res<std::borrow::Cow<'_, Table>> {
+        match self {
+            Input::Path(p) => Ok(std::borrow::Cow::Owned(Table::read(p)?)),
+            Input::Cells(t) => Ok(std::borrow::Cow::Borrowed(t)),
+        }
+    }
+    /// The name of a single curve read from this input (a file's stem).
+    pub fn stem(&self) -> String {
+        match self {
+            Input::Path(p) => p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("curve")
+                .to_string(),
+            Input::Cells(t) => t.source.clone(),
+        }
+    }
+}
+
+/// `data`: a path (str), or `(source, columns, cells, first_row)` with the
+/// cells column by column as text; rows are numbered from `first_row`.
+fn input(data: &Bound<'_, PyAny>) -> PyResult<Input> {
+    if let Ok(p) = data.extract::<PathBuf>() {
+        return Ok(Input::Path(p));
+    }
+    let (source, columns, cells, first_row): (String, Vec<String>, Vec<Vec<String>>, usize) =
+        data.extract().map_err(|_| {
+            PyValueError::new_err(
+                "data must be a path, a pandas DataFrame or a dict of columns".to_string(),
+            )
+        })?;
+    if columns.len() != cells.len() {
+        return Err(PyValueError::new_err(format!(
+            "{source}: {} column names but {} columns",
+            columns.len(),
+            cells.len()
+        )));
+    }
+    let n = cells.first().map_or(0, Vec::len);
+    if let Some((name, c)) = columns.iter().zip(&cells).find(|(_, c)| c.len() != n) {
+        return Err(PyValueError::new_err(format!(
+            "{source}: column '{name}' has {} values but the first column has {n}",
+            c.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = columns.iter().find(|c| !seen.insert(c.as_str())) {
+        return Err(PyValueError::new_err(format!(
+            "{source}: the column name '{dup}' appears twice"
+        )));
+    }
+    let rows = (0..n)
+        .map(|r| cells.iter().map(|c| c[r].clone()).collect())
+        .collect();
+    Ok(Input::Cells(Table {
+        source,
+        columns,
+        rows,
+        row_numbers: (first_row..first_row + n).collect(),
+    }))
+}
+
+fn options<T: for<'de> Deserialize<'de>>(json: &str) -> PyResult<T> {
+    serde_json::from_str(json).map_err(|e| PyValueError::new_err(format!("options: {e}")))
+}
+
+/// Run `f` on a worker thread with the GIL released, checking for signals
+/// (Ctrl-C) every 50 ms; a panic becomes a `RuntimeError`.
+fn run<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Res<T> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("slaw-worker".into())
+        .spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(r);
+        })
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start a worker thread: {e}")))?;
+    let mut rx = rx;
+    loop {
+        let (got, back) = py.detach(move || (rx.recv_timeout(Duration::from_millis(50)), rx));
+        rx = back;
+        match got {
+            Ok(Ok(r)) => return r.map_err(to_py),
+            Ok(Err(panic)) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                return Err(PyRuntimeError::new_err(format!(
+                    "internal error in slaw (a bug; please report it): {msg}"
+                )));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(PyRuntimeError::new_err("the slaw worker thread ended"))
+            }
+        }
+    }
+}
+
+/// The law catalog as JSON (as `slaw laws --json`).
+#[pyfunction]
+fn laws() -> PyResult<String> {
+    commands::laws().map_err(to_py)
+}
+
+/// Fit a law (`slaw fit --json`). `options`: JSON of the fit's options.
+#[pyfunction]
+fn fit(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let o: commands::FitOpts = options(options_json)?;
+    run(py, move || commands::fit(&data, &o))
+}
+
+/// `fit`, also returning the seconds spent inside the library call (for the
+/// benchmark of the Python call overhead).
+#[pyfunction]
+fn _fit_timed(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    options_json: &str,
+) -> PyResult<(String, f64)> {
+    let data = input(data)?;
+    let o: commands::FitOpts = options(options_json)?;
+    run(py, move || {
+        let t = std::time::Instant::now();
+        let out = commands::fit(&data, &o)?;
+        Ok((out, t.elapsed().as_secs_f64()))
+    })
+}
+
+/// Fit several laws and rank them (`slaw compare --json`).
+#[pyfunction]
+fn compare(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let o: commands::CompareOpts = options(options_json)?;
+    run(py, move || commands::compare(&data, &o))
+}
+
+/// A law's predictions at points (one row per point, one value per input).
+#[pyfunction]
+fn predict(law_json: &str, params: Vec<f64>, points: Vec<Vec<f64>>) -> PyResult<Vec<f64>> {
+    let spec: commands::LawSpec = options(law_json)?;
+    commands::predict(&spec, &params, &points).map_err(to_py)
+}
+
+/// Rank candidate models (`slaw select --json`).
+#[pyfunction]
+fn select(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let o: commands::SelectOpts = options(options_json)?;
+    run(py, move || commands::select(&data, &o))
+}
+
+/// Forecast loss curves (`slaw forecast --json`; always a list, one per run).
+#[pyfunction]
+fn forecast(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let o: commands::ForecastOpts = options(options_json)?;
+    run(py, move || commands::forecast(&data, &o))
+}
+
+/// The joint fine-tuning laws per method (`slaw joint --json`).
+#[pyfunction]
+fn joint(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let o: commands::RunCols = options(options_json)?;
+    run(py, move || commands::joint(&data, &o))
+}
+
+/// Which fine-tuning method for a setting (`slaw methods --json`).
+#[pyfunction]
+fn methods(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let o: commands::MethodsOpts = options(options_json)?;
+    run(py, move || commands::methods(&data, &o))
+}
+
+/// Compute-optimal allocation (`slaw allocate --json`); `data` may be None
+/// with `params` in the options.
+#[pyfunction]
+#[pyo3(signature = (data, options_json))]
+fn allocate(
+    py: Python<'_>,
+    data: Option<&Bound<'_, PyAny>>,
+    options_json: &str,
+) -> PyResult<String> {
+    let data = data.map(input).transpose()?;
+    let o: commands::AllocateOpts = options(options_json)?;
+    run(py, move || commands::allocate(data.as_ref(), &o))
+}
+
+/// Synthetic fine-tuning runs from the published En-De joint laws (Zhang et
+/// al.), as CSV text: `method,model_size,pretrain_tokens,data,loss`; noise
+/// with the given mean absolute deviation of ln L.
+#[pyfunction]
+fn _joint_example_csv(mad: f64, seed: u64) -> String {
+    use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
+    to_csv(&generate(&EN_DE, noise_sd(mad), seed))
+}
+
+/// For tests of the boundary: a panic inside the worker.
+#[pyfunction]
+fn _panic(py: Python<'_>) -> PyResult<()> {
+    run(py, || -> Res<()> {
+        panic!("deliberate panic (test of the boundary)")
+    })
+}
+
+/// For tests of Ctrl-C: sleep `seconds` on the worker.
+#[pyfunction]
+fn _sleep(py: Python<'_>, seconds: f64) -> PyResult<()> {
+    run(py, move || {
+        std::thread::sleep(Duration::from_secs_f64(seconds));
+        Ok(())
+    })
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(laws, m)?)?;
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(_fit_timed, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(predict, m)?)?;
+    m.add_function(wrap_pyfunction!(select, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast, m)?)?;
+    m.add_function(wrap_pyfunction!(joint, m)?)?;
+    m.add_function(wrap_pyfunction!(methods, m)?)?;
+    m.add_function(wrap_pyfunction!(allocate, m)?)?;
+    m.add_function(wrap_pyfunction!(_joint_example_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_sleep, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

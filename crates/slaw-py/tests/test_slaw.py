@@ -1,0 +1,366 @@
+"""Tests of the Python package: results equal the CLI's --json on the public data, bad
+inputs raise ValueError with the row/column message, the boundary never panics, Ctrl-C
+interrupts, the GIL is released."""
+
+import io
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import slaw
+from slaw import _native
+
+from conftest import REPO, cli, shared_data
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_csv(path):
+    """A CSV read with exact floats (pandas 2's default parser may differ in the last digit from
+    the CLI's reading of the same file; pandas 3's default is exact)."""
+    if int(pd.__version__.split(".")[0]) < 3:
+        return pd.read_csv(path, float_precision="round_trip")
+    return pd.read_csv(path)
+
+
+def run_cli(*args):
+    out = subprocess.run([str(cli()), *map(str, args)], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def chinchilla_frame():
+    """The replication's 240 runs: D = C / (6 N), the 5 highest losses dropped."""
+    df = read_csv(shared_data("chinchilla/svg_extracted_data.csv"))
+    df["D"] = df["Training FLOP"] / (6 * df["Model Size"])
+    return df.sort_values("loss", kind="stable").iloc[:-5].reset_index(drop=True)
+
+
+def close(a, b, rel=1e-9):
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)
+
+
+# ---------------------------------------------------------------- equality with the CLI
+
+
+def test_chinchilla_fit_equals_cli_and_the_published_optimum(tmp_path):
+    df = chinchilla_frame()
+    csv = tmp_path / "chinchilla.csv"
+    df.to_csv(csv, index=False)
+    ref = run_cli("fit", csv, "--law", "chinchilla", "--x", "Model Size,D", "--y", "loss", "--json")
+    g = ref["groups"][0]["fit"]
+    r = slaw.fit(df, law="chinchilla", x=["Model Size", "D"], y="loss")
+    assert isinstance(r, slaw.FitResult)
+    assert r.converged and g["converged"]
+    assert list(r.params) == g["param_names"] == ["A", "alpha", "B", "beta", "E"]
+    for name, v in zip(g["param_names"], g["params"]):
+        assert close(r.params[name], v), (name, r.params[name], v)
+    assert close(r.objective, g["objective"])
+    assert r.n_points == 240
+    # the Besiroglu et al. optimum (data README): alpha 0.3473, beta 0.3672, E 1.8172
+    assert abs(r.params["alpha"] - 0.3473) < 1e-3
+    assert abs(r.params["beta"] - 0.3672) < 1e-3
+    assert abs(r.params["E"] - 1.8172) < 2e-3
+    # the same from the file path: identical
+    rp = slaw.fit(str(csv), law="chinchilla", x=["Model Size", "D"])
+    assert rp.params == r.params
+    # predict = the library's law at the parameters
+    p = r.params
+    n, d = 7e10, 1.4e12
+    expect = p["E"] + p["A"] / n ** p["alpha"] + p["B"] / d ** p["beta"]
+    got = r.predict(pd.DataFrame({"Model Size": [n], "D": [d]}))
+    assert got.shape == (1,) and close(got[0], expect, 1e-12)
+    assert close(r.predict([[n, d]])[0], expect, 1e-12)
+    # intervals: stderr-based around the value, positive for the log parameters
+    for name, (lo, hi) in r.intervals.items():
+        assert lo < r.params[name] < hi
+    assert r.intervals["A"][0] > 0
+    assert r.interval_kind == "standard-error"
+    assert "converged" in r.termination
+    frame = r.to_frame()
+    assert list(frame.index) == ["A", "alpha", "B", "beta", "E"]
+    assert close(frame.loc["beta", "value"], r.params["beta"])
+    assert r.to_dict()["fit"]["params"] == g["params"]
+    assert "[[Variables]]" in r.report() and "beta" in r.report()
+    assert "<table>" in r._repr_html_()
+
+
+def test_selection_equals_cli():
+    flan = shared_data("finetune-selection/flan.csv")
+    ref = run_cli("select", flan, "--target", 1638400, "--budget", "1/64", "--json")
+    sel = slaw.select(read_csv(flan), target=1638400, budget="1/64")
+    assert sel.to_dict() == ref or _same_selection(sel.to_dict(), ref)
+    frame = sel.to_frame()
+    assert list(frame.index) == [r["id"] for r in ref["ranking"]]
+    assert list(frame["rank"]) == list(range(1, len(frame) + 1))
+    for (_, row), r in zip(frame.iterrows(), ref["ranking"]):
+        assert close(row["predicted_loss"], r["predicted_loss"])
+        assert close(row["lo"], r["interval"]["lo"]) and close(row["hi"], r["interval"]["hi"])
+    assert sel.chosen == ref["ranking"][ref["choice"]["position"]]["id"]
+    assert frame["chosen"].sum() == 1
+    assert close(sel.cost["ratio"], ref["cost"]["ratio"])
+    # a fraction as a number and the file path give the same ranking
+    sel2 = slaw.select(str(flan), target=1638400, budget=1 / 64)
+    assert list(sel2.ranking.index) == list(frame.index)
+    assert "chosen" in sel.report() and "<table" in sel._repr_html_()
+
+
+def _same_selection(a, b):
+    """Equal up to float formatting of the JSON round trip (numbers within 1e-12)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_selection(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_selection(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return close(a, b, 1e-12)
+    return a == b
+
+
+def test_forecast_equals_cli():
+    f = shared_data("loss-curves/multipower/25/cosine_24000.csv")
+    ref = run_cli("forecast", f, "--fit-until", 0.3, "--json")
+    fc = slaw.forecast(read_csv(f), fit_until=0.3, name="cosine_24000")
+    assert _same_selection(fc.to_dict(), ref)
+    assert fc.converged == ref["converged"]
+    row = fc.to_frame().iloc[-1]
+    want = ref["forecasts"][-1]
+    assert close(row["loss"], want["loss"]) and close(row["lo"], want["lo"])
+    assert row["lo"] < row["loss"] < row["hi"]
+    assert set(fc.params) == {n for n, _ in ref["params"]}
+    # one forecast per run: a list
+    df = read_csv(f)
+    two = pd.concat([df.assign(run="a"), df.assign(run="b")])
+    outs = slaw.forecast(two, fit_until=0.3, run_col="run", bootstrap=20)
+    assert [o.curve for o in outs] == ["a", "b"]
+
+
+def test_per_position_forecast_equals_cli():
+    """The temporal law on a committed per-position run (bench/temporal/data)."""
+    f = REPO / "bench" / "temporal" / "data" / "large_constant_seed1.csv"
+    ref = run_cli("forecast", f, "--fit-until", 0.3, "--bootstrap", 20, "--json")
+    fc = slaw.forecast(read_csv(f), fit_until=0.3, bootstrap=20, name="large_constant_seed1")
+    assert fc.method == ref["method"] == "temporal"
+    assert _same_selection(fc.to_dict(), ref)
+
+
+def test_allocate_from_runs_equals_cli():
+    f = shared_data("chinchilla/svg_extracted_data.csv")
+    ref = run_cli("allocate", f, "--n-col", "Model Size", "--flops-col", "Training FLOP",
+                  "--drop-highest", 5, "--bootstrap", 50, "--json")
+    a = slaw.allocate(read_csv(f), n_col="Model Size", flops_col="Training FLOP", drop_highest=5,
+                      bootstrap=50)
+    assert _same_selection(a.to_dict(), ref)
+    assert abs(a.to_dict()["law"]["alpha"] - 0.3473) < 1e-3
+    frame = a.to_frame()
+    assert list(frame["compute"]) == [1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25]
+    assert (frame["n_opt"].diff().dropna() > 0).all()
+
+
+def test_allocate_equals_cli():
+    p = [406.4, 0.34, 410.7, 0.28, 1.69]
+    ref = run_cli("allocate", "--params", ",".join(map(str, p)), "--budget", "1e21", "--budget", "1e23", "--json")
+    a = slaw.allocate(params=p, budgets=[1e21, 1e23])
+    assert _same_selection(a.to_dict(), ref)
+    assert len(a.to_frame()) == 2
+
+
+def test_joint_and_methods_equal_cli(tmp_path):
+    text = _native._joint_example_csv(0.005, 2)
+    path = tmp_path / "runs.csv"
+    path.write_text(text)
+    df = read_csv(io.StringIO(text))
+    ref = run_cli("joint", path, "--factor", "model_size", "--factor", "pretrain_tokens", "--json")
+    j = slaw.joint(df, factors=["model_size", "pretrain_tokens"])
+    assert _same_selection(j.to_dict(), ref)
+    jf = j.to_frame()
+    assert len(jf) == 6  # 3 methods x 2 forms
+    assert close(jf.loc[("fmt", "multiplicative"), "beta"], ref[0]["forms"][0]["shared"][0][1])
+    ref = run_cli("methods", path, "--factor", "model_size", "--factor", "pretrain_tokens",
+                  "--at", "model_size=8e9", "--data", "3e3", "--bootstrap", 20, "--json")
+    m = slaw.methods(df, factors=["model_size", "pretrain_tokens"], at={"model_size": 8e9},
+                     data_size=3e3, bootstrap=20)
+    assert _same_selection(m.to_dict(), ref)
+    f = m.to_frame()
+    assert set(f.index) == {"fmt", "prompt", "lora"} and f["recommended"].sum() == 1
+    assert m.recommended == ref["recommendation"]["recommended"]
+    assert (f["lo"] <= f["predicted_loss"]).all() and (f["predicted_loss"] <= f["hi"]).all()
+
+
+def test_compare_and_laws():
+    cat = slaw.laws()
+    assert {"chinchilla", "rectified", "power"} <= set(cat.index)
+    assert cat.loc["chinchilla", "params"] == ["A", "alpha", "B", "beta", "E"]
+    rng = np.random.default_rng(0)
+    x = np.geomspace(1e3, 1e6, 14)
+    y = 2.0 / x ** 0.3 * 50 + 1.5
+    y = y * np.exp(rng.normal(0, 0.002, len(x)))
+    c = slaw.compare({"x": x, "loss": y}, ["power", "rectified", "vanilla-ft"], x="x")
+    f = c.to_frame()
+    assert set(f.index) == {"power", "rectified", "vanilla-ft"}
+    assert "rank" in f and "status" in f
+
+
+# ---------------------------------------------------------------- fits from arrays, groups, formulas
+
+
+def test_power_law_recovery_from_numpy_dict_and_groups():
+    x = np.geomspace(1e3, 1e7, 14)
+    y = 120.0 / x ** 0.35 + 1.8
+    r = slaw.fit({"n": x, "loss": y}, law="power", x="n")
+    assert r.converged
+    assert abs(r.params["alpha"] - 0.35) < 1e-4 and abs(r.params["E"] - 1.8) < 1e-4
+    np.testing.assert_allclose(r.predict(x), y, rtol=1e-6)
+    df = pd.DataFrame({"n": np.r_[x, x], "loss": np.r_[y, 2 * y], "g": ["a"] * 14 + ["b"] * 14})
+    fits = slaw.fit(df, law="power", x="n", group="g")
+    assert isinstance(fits, slaw.FitResults) and set(fits) == {"a", "b"}
+    assert abs(fits["b"].params["E"] - 3.6) < 1e-3
+    assert list(fits.to_frame().index) == ["a", "b"]
+    # a formula law with bounds and a bootstrap
+    rf = slaw.fit(df[df.g == "a"], formula="A / n^alpha + E", params=["A", "alpha", "E"],
+                  log_params=["A"], x="n", bounds={"alpha": (0, 2)}, bootstrap=20, seed=1)
+    assert rf.converged and abs(rf.params["alpha"] - 0.35) < 1e-3
+    assert rf.interval_kind == "bootstrap"
+
+
+def test_plots_render(tmp_path):
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = np.geomspace(1e3, 1e7, 14)
+    r = slaw.fit({"n": x, "loss": 120.0 / x ** 0.35 + 1.8}, law="power", x="n")
+    ax = r.plot()
+    assert ax.get_xscale() == "log" and len(ax.collections) >= 1
+    ax.figure.savefig(tmp_path / "fit.png")
+    plt.close("all")
+    assert (tmp_path / "fit.png").stat().st_size > 1000
+
+
+def test_quickstart_script_runs(tmp_path):
+    """The example script reproduces the Chinchilla fit and a selection, with plots."""
+    pytest.importorskip("matplotlib")
+    data = shared_data("")
+    script = os.path.join(HERE, "..", "examples", "quickstart.py")
+    out = subprocess.run([sys.executable, script, str(data), str(tmp_path)], capture_output=True,
+                         text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert out.returncode == 0, out.stderr
+    assert "alpha = 0.347" in out.stdout, out.stdout
+    for png in ["chinchilla.png", "selection.png"]:
+        assert (tmp_path / png).stat().st_size > 5000, png
+
+
+def test_journal_of_a_real_run(tmp_path):
+    plan = tmp_path / "tiny.toml"
+    plan.write_text(
+        'full_size = 1600\nbudget = 160\nmin_size = 20\nadaptive = false\n'
+        'command = "echo loss=2.{n}"\nloss = { kind = "regex", pattern = "loss=([0-9.]+)" }\n'
+        '[[candidate]]\nid = "a"\n'
+    )
+    out = subprocess.run([str(cli()), "run", str(plan), "--quiet"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    j = slaw.journal(plan)
+    assert sorted(j["n"]) == [20, 40, 80, 160]
+    assert set(j["state"]) == {"done"}
+    assert dict(zip(j["n"], j["loss"])) == {20: 2.2, 40: 2.4, 80: 2.8, 160: 2.16}
+    assert len(slaw.journal(tmp_path / "tiny.journal.sqlite")) == 4
+    assert len(slaw.journal(plan, events=True)) >= 4
+    with pytest.raises(FileNotFoundError):
+        slaw.journal(tmp_path / "missing.toml")
+
+
+# ---------------------------------------------------------------- bad inputs
+
+
+def test_bad_inputs_raise_value_error_with_row_and_column():
+    x = np.geomspace(1e3, 1e7, 14)
+    y = 120.0 / x ** 0.35 + 1.8
+    df = pd.DataFrame({"n": x, "loss": y})
+    bad = df.copy()
+    bad.loc[4, "loss"] = np.nan
+    with pytest.raises(ValueError, match=r"DataFrame, row 4, column 'loss': empty cell \(a missing value: NaN or None\)"):
+        slaw.fit(bad, law="power", x="n")
+    with pytest.raises(ValueError, match=r"no such column .*n, loss"):
+        slaw.fit(df, law="power", x="tokens")
+    with pytest.raises(ValueError, match=r"(?i)points|parameters"):
+        slaw.fit(df.head(2), law="power", x="n")
+    words = df.astype({"loss": object})
+    words.loc[2, "loss"] = "abc"
+    with pytest.raises(ValueError, match=r"row 2, column 'loss': 'abc' is not a number"):
+        slaw.fit(words, law="power", x="n")
+    with pytest.raises(ValueError, match=r"complex"):
+        slaw.fit({"n": x.astype(complex), "loss": y}, law="power", x="n")
+    with pytest.raises(ValueError, match=r"dates"):
+        slaw.fit({"n": pd.date_range("2020", periods=14).to_numpy(), "loss": y}, law="power", x="n")
+    with pytest.raises(ValueError, match=r"unknown law|no law|not a law"):
+        slaw.fit(df, law="nonsense", x="n")
+    with pytest.raises(ValueError, match=r"DataFrame"):
+        slaw.fit(42, law="power", x="n")
+    with pytest.raises(ValueError, match=r"finite"):
+        slaw.fit(df, law="power", x="n", delta=float("nan"))
+    with pytest.raises(ValueError, match=r"budget"):
+        slaw.select(df, target=1e6)
+    with pytest.raises(ValueError):
+        slaw.fit(df, law="power", x="n").predict([np.nan])
+    with pytest.raises(ValueError, match=r"cannot predict at n = -5: law 'power' needs n > 0"):
+        slaw.fit(df, law="power", x="n").predict([-5.0])
+    with pytest.raises(OSError):
+        slaw.fit("/nonexistent/file.csv", law="power", x="n")
+
+
+def test_every_public_function_and_method_has_a_docstring():
+    import inspect
+
+    for name in slaw.__all__:
+        obj = getattr(slaw, name)
+        assert inspect.getdoc(obj), name
+        if inspect.isclass(obj):
+            for m, f in vars(obj).items():
+                if not m.startswith("_") and callable(f):
+                    assert inspect.getdoc(f), f"{name}.{m}"
+
+
+def test_a_panic_becomes_an_exception():
+    with pytest.raises(RuntimeError, match="internal error"):
+        _native._panic()
+    # and the module still works afterwards
+    assert "chinchilla" in slaw.laws().index
+
+
+# ---------------------------------------------------------------- GIL and Ctrl-C
+
+
+def test_the_gil_is_released_during_work():
+    inside = threading.Event()
+
+    def work():
+        inside.set()
+        _native._sleep(3.0)
+
+    t = threading.Thread(target=work)
+    t.start()
+    assert inside.wait(30)
+    # Python code runs here while the other thread is inside the native call: were the GIL
+    # held, this line would only run once the call had returned.
+    assert t.is_alive()
+    t.join()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery differs on Windows")
+def test_ctrl_c_interrupts_a_long_call():
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        _native._sleep(60.0)
+    timer.cancel()
+    # a generous guard: the call would otherwise have lasted 60 s
+    assert time.monotonic() - start < 50
