@@ -289,6 +289,7 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
     json(&serde_json::json!({
         "law": law.name, "formula": law.formula, "inputs": law.inputs,
         "transforms": law.params.iter().map(|p| p.transform).collect::<Vec<_>>(),
+        "param_names": law.params.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "groups": fits
     }))
 }
@@ -324,7 +325,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
     }
     let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
     for (law, reason) in unfit {
-        ranked.push(analysis::Ranked::skipped(&law, reason));
+        ranked.push(analysis::RankedLaw::skipped(&law, reason));
     }
     json(&ranked)
 }
@@ -713,7 +714,7 @@ impl Default for AllocateOpts {
 pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
     use slaw::allocate;
     use slaw::allocate::isoflop::Budgets;
-    use slaw::allocate::methods::{allocate_group, Method, Options};
+    use slaw::allocate::methods::{allocate_group, AllocationMethod as Method, Options};
     use slaw::datasets::{DataColumn, PretrainColumns};
     let budgets = if a.budgets.is_empty() {
         allocate::default_budgets()

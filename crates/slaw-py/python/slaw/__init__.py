@@ -207,6 +207,8 @@ def fit(
     keep = data if not isinstance(data, (str, os.PathLike)) else None
     fits = {}
     for g in raw["groups"]:
+        # Parameters come by name ({"A": ..}); the law's order is given beside.
+        g["fit"]["param_names"] = list(raw["param_names"])
         sub = keep
         if keep is not None and group is not None:
             df = keep if isinstance(keep, pd.DataFrame) else pd.DataFrame(keep)
@@ -361,7 +363,8 @@ def joint(
         for f in m.get("forms", []):
             row: Dict[str, Any] = {"method": m.get("method"), "form": f.get("form"),
                                    "formula": f.get("formula")}
-            row.update({name: v for name, v in f.get("shared") or []})
+            shared = f.get("shared") or {}
+            row.update(shared if isinstance(shared, dict) else {n: v for n, v in shared})
             row["mad_fit"] = f.get("mad_fit")
             row["mad_held"] = f.get("mad_held")
             row["converged"] = bool(f.get("shared_converged", True)) and all(

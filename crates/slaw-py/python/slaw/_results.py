@@ -105,16 +105,17 @@ class FitResult(_Result):
         self.x: List[str] = list(x)
         self.y: str = y
         self.level: float = level
-        names = f["param_names"]
-        self.params: Dict[str, float] = dict(zip(names, f["params"]))
+        names = list(f.get("param_names") or f["params"].keys())
+        self.params: Dict[str, float] = {n: f["params"][n] for n in names}
         ident = f.get("identifiability") or {}
-        se = ident.get("std_errors") or [float("nan")] * len(names)
-        self.stderr: Dict[str, float] = {n: (float(s) if s is not None else float("nan")) for n, s in zip(names, se)}
-        boot = raw_group.get("bootstrap")
-        if boot and boot.get("params"):
+        se = ident.get("std_errors") or {}
+        self.stderr: Dict[str, float] = {
+            n: (float(se[n]) if se.get(n) is not None else float("nan")) for n in names
+        }
+        if f.get("intervals"):
             self.interval_kind = "bootstrap"
             self.intervals: Dict[str, Tuple[float, float]] = {
-                n: (iv["lo"], iv["hi"]) for n, iv in zip(names, boot["params"])
+                n: (f["intervals"][n]["lo"], f["intervals"][n]["hi"]) for n in names
             }
         else:
             self.interval_kind = "standard-error"
@@ -346,8 +347,11 @@ class ForecastResult(FrameResult):
         self.method: str = raw.get("method", "")
         self.formula: str = raw.get("formula", "")
         self.converged: bool = bool(raw.get("converged"))
-        p = raw.get("params") or []
-        self.params: Dict[str, float] = {n: v for n, v in p} if p and isinstance(p[0], list) else {}
+        p = raw.get("params") or {}
+        if isinstance(p, dict):
+            self.params: Dict[str, float] = dict(p)
+        else:
+            self.params = {n: v for n, v in p} if p and isinstance(p[0], list) else {}
         self.interval_kind = raw.get("interval_kind")
         self.warnings: List[str] = list(raw.get("warnings") or [])
         kind = self.interval_kind or {}
