@@ -98,23 +98,16 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         .map(Data::Aggregate)
         .collect()
     };
-    let mut outputs = Vec::new();
-    for d in &data {
-        let (positions, lr) = match d {
-            Data::Positions(p) => (true, p.lr.is_some()),
-            Data::Aggregate(c) => (false, c.lr.is_some()),
-        };
-        let req = Request {
-            choice: Choice::parse(&a.method, positions, lr || schedule.is_some())?,
-            fit_until: a.fit_until,
-            at: a.at.clone(),
-            schedule,
-            bootstrap: a.bootstrap,
-            seed: a.seed,
-            level: a.level,
-        };
-        outputs.push(job::run(d, &req)?);
-    }
+    let base = Request {
+        choice: Choice::Auto,
+        fit_until: a.fit_until,
+        at: a.at.clone(),
+        schedule,
+        bootstrap: a.bootstrap,
+        seed: a.seed,
+        level: a.level,
+    };
+    let outputs = job::run_each(&data, &a.method, &base)?;
     // One run: its output; several: the list.
     let v = if outputs.len() == 1 {
         serde_json::to_value(&outputs[0])?

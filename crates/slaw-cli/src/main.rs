@@ -1018,18 +1018,7 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
         .map(|n| catalog::by_name(n))
         .collect::<slaw::Result<Vec<_>>>()?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let mut fittable = Vec::new();
-    let mut unfit = Vec::new();
-    for law in laws {
-        match analysis::validate(&law, &obs, opts.space, &a.data.y) {
-            Ok(()) => fittable.push(law),
-            Err(e) => unfit.push((law, e.to_string())),
-        }
-    }
-    let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
-    for (law, reason) in unfit {
-        ranked.push(analysis::RankedLaw::skipped(&law, reason));
-    }
+    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &a.data.y)?;
     output::emit(a.json, &ranked, || {
         print!("{}", report::compare_report(&ranked));
     })?;

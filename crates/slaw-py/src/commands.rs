@@ -315,18 +315,8 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         .iter()
         .map(|n| catalog::by_name(n))
         .collect::<slaw::Result<Vec<_>>>()?;
-    let mut fittable = Vec::new();
-    let mut unfit = Vec::new();
-    for law in laws {
-        match analysis::validate(&law, &obs, opts.space, &o.data.y) {
-            Ok(()) => fittable.push(law),
-            Err(e) => unfit.push((law, e.to_string())),
-        }
-    }
-    let mut ranked = analysis::compare(&fittable, &obs, &opts, &holdout)?;
-    for (law, reason) in unfit {
-        ranked.push(analysis::RankedLaw::skipped(&law, reason));
-    }
+    // A law whose inputs or domain do not fit the data is skipped and reported.
+    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &o.data.y)?;
     json(&ranked)
 }
 
@@ -507,23 +497,16 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
         .map(Data::Aggregate)
         .collect()
     };
-    let mut outputs = Vec::new();
-    for d in &inputs {
-        let (positions, lr) = match d {
-            Data::Positions(p) => (true, p.lr.is_some()),
-            Data::Aggregate(c) => (false, c.lr.is_some()),
-        };
-        let req = Request {
-            choice: Choice::parse(&a.method, positions, lr || schedule.is_some())?,
-            fit_until: a.fit_until,
-            at: a.at.clone(),
-            schedule,
-            bootstrap: a.bootstrap,
-            seed: a.seed,
-            level: a.level,
-        };
-        outputs.push(job::run(d, &req)?);
-    }
+    let base = Request {
+        choice: Choice::Auto,
+        fit_until: a.fit_until,
+        at: a.at.clone(),
+        schedule,
+        bootstrap: a.bootstrap,
+        seed: a.seed,
+        level: a.level,
+    };
+    let outputs = job::run_each(&inputs, &a.method, &base)?;
     json(&outputs)
 }
 

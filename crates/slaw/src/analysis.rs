@@ -283,6 +283,31 @@ pub fn cannot_fit(law: &Law, obs: &Observations, holdout: &Holdout) -> Option<St
 /// error). Laws that cannot be fitted (more parameters than points) are
 /// reported as skipped, and fits that did not converge are listed after the
 /// ranking, unranked.
+/// Rank `laws` on `obs` by held-out error, as [`compare`], after skipping
+/// the laws whose inputs or domain do not fit the data: those are reported
+/// last, unranked, with the reason.
+pub fn compare_fittable(
+    laws: Vec<Law>,
+    obs: &Observations,
+    opts: &FitOptions,
+    holdout: &Holdout,
+    y_name: &str,
+) -> Result<Vec<RankedLaw>> {
+    let mut fittable = Vec::new();
+    let mut unfit = Vec::new();
+    for law in laws {
+        match validate(&law, obs, opts.space, y_name) {
+            Ok(()) => fittable.push(law),
+            Err(e) => unfit.push((law, e.to_string())),
+        }
+    }
+    let mut ranked = compare(&fittable, obs, opts, holdout)?;
+    for (law, reason) in unfit {
+        ranked.push(RankedLaw::skipped(&law, reason));
+    }
+    Ok(ranked)
+}
+
 pub fn compare(
     laws: &[Law],
     obs: &Observations,

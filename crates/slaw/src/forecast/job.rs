@@ -127,6 +127,27 @@ pub struct ForecastOutput {
     pub warnings: Vec<String>,
 }
 
+/// Forecast every curve of `data` with the method named `method` (`auto`,
+/// `temporal`, a law's name), the law resolved per curve from what it holds
+/// (per-position data, learning rates, or `base.schedule`); every other
+/// setting from `base` (whose `choice` is replaced).
+pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<ForecastOutput>> {
+    data.iter()
+        .map(|d| {
+            let (positions, lr) = match d {
+                Data::Positions(p) => (true, p.lr.is_some()),
+                Data::Aggregate(c) => (false, c.lr.is_some()),
+            };
+            let req = Request {
+                choice: Choice::parse(method, positions, lr || base.schedule.is_some())?,
+                at: base.at.clone(),
+                ..*base
+            };
+            run(d, &req)
+        })
+        .collect()
+}
+
 pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     let mut curve = match data {
         Data::Aggregate(c) => c.clone(),
