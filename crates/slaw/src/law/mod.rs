@@ -224,16 +224,9 @@ pub trait Model: Send + Sync {
         if cdim == 0 {
             return self.ln_batch(x, lnx, dim, u, out, jac);
         }
-        let p = u.len();
-        for i in 0..out.len() {
-            out[i] = self.ln_value_grad_at(
-                &x[i * dim..(i + 1) * dim],
-                &lnx[i * dim..(i + 1) * dim],
-                &ctx[i * cdim..(i + 1) * cdim],
-                u,
-                &mut jac[i * p..(i + 1) * p],
-            );
-        }
+        per_point(x, lnx, dim, ctx, cdim, u, out, jac, |x, l, c, u, g| {
+            self.ln_value_grad_at(x, l, c, u, g)
+        });
     }
     /// `value_batch` with context, as `ln_batch_at`.
     #[allow(clippy::too_many_arguments)]
@@ -251,16 +244,9 @@ pub trait Model: Send + Sync {
         if cdim == 0 {
             return self.value_batch(x, lnx, dim, u, out, jac);
         }
-        let p = u.len();
-        for i in 0..out.len() {
-            out[i] = self.value_grad_at(
-                &x[i * dim..(i + 1) * dim],
-                &lnx[i * dim..(i + 1) * dim],
-                &ctx[i * cdim..(i + 1) * cdim],
-                u,
-                &mut jac[i * p..(i + 1) * p],
-            );
-        }
+        per_point(x, lnx, dim, ctx, cdim, u, out, jac, |x, l, c, u, g| {
+            self.value_grad_at(x, l, c, u, g)
+        });
     }
 
     /// Prediction at every point and its gradient, laid out as in `ln_batch`.
@@ -487,6 +473,33 @@ pub fn ln_input(v: f64) -> f64 {
 #[inline]
 pub fn exp_capped(z: f64) -> f64 {
     z.min(700.0).exp()
+}
+
+/// The batch path of a law that reads context: each point evaluated with
+/// its own context integers (`cdim` per point, row major in `ctx`) by `f`,
+/// which writes the point's gradient row of `jac`.
+#[allow(clippy::too_many_arguments)]
+fn per_point(
+    x: &[f64],
+    lnx: &[f64],
+    dim: usize,
+    ctx: &[u32],
+    cdim: usize,
+    u: &[f64],
+    out: &mut [f64],
+    jac: &mut [f64],
+    f: impl Fn(&[f64], &[f64], &[u32], &[f64], &mut [f64]) -> f64,
+) {
+    let p = u.len();
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = f(
+            &x[i * dim..(i + 1) * dim],
+            &lnx[i * dim..(i + 1) * dim],
+            &ctx[i * cdim..(i + 1) * cdim],
+            u,
+            &mut jac[i * p..(i + 1) * p],
+        );
+    }
 }
 
 #[cfg(test)]
