@@ -300,11 +300,51 @@ pub struct CompareOpts {
     #[serde(flatten)]
     pub data: DataOpts,
     pub laws: Vec<String>,
+    /// auto, holdout or backtest, as `slaw compare --pick`.
+    pub pick: Option<String>,
 }
 
 pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
     if o.laws.is_empty() {
         return usage("laws: name the laws to compare, e.g. [\"power\", \"rectified\"]");
+    }
+    let backtest = match o.pick.as_deref().unwrap_or("auto") {
+        "backtest" => true,
+        "holdout" => false,
+        // As the CLI: the backtest pick for one input with nothing held out.
+        "auto" => o.data.x.len() == 1 && o.data.holdout == "none" && o.data.holdout_col.is_none(),
+        other => {
+            return usage(format!(
+                "pick: expected auto, holdout or backtest, got '{other}'"
+            ))
+        }
+    };
+    if backtest {
+        let (obs, _, opts) = load(data, &o.data)?;
+        if obs.dim() != 1 {
+            return usage(format!(
+                "pick='backtest' needs one input column (got {})",
+                obs.dim()
+            ));
+        }
+        let mut laws = Vec::new();
+        let mut skipped = Vec::new();
+        for n in &o.laws {
+            let law = catalog::by_name(n)?;
+            match analysis::validate(&law, &obs, opts.space, &o.data.y) {
+                Ok(()) => laws.push(law),
+                Err(e) => {
+                    skipped.push(serde_json::json!({"law": law.name, "reason": e.to_string()}))
+                }
+            }
+        }
+        let picks = slaw::pick::pick_groups(
+            &laws,
+            &obs,
+            &opts,
+            &slaw::pick::Rule::shipped_with_any_pool(),
+        )?;
+        return json(&serde_json::json!({"groups": picks, "skipped": skipped}));
     }
     let (obs, mut holdout, opts) = load(data, &o.data)?;
     if holdout == Holdout::None {

@@ -204,10 +204,30 @@ def test_compare_and_laws():
     x = np.geomspace(1e3, 1e6, 14)
     y = 2.0 / x ** 0.3 * 50 + 1.5
     y = y * np.exp(rng.normal(0, 0.002, len(x)))
-    c = slaw.compare({"x": x, "loss": y}, ["power", "rectified", "vanilla-ft"], x="x")
+    c = slaw.compare({"x": x, "loss": y}, ["power", "rectified", "vanilla-ft"], x="x",
+                     pick="holdout")
     f = c.to_frame()
     assert set(f.index) == {"power", "rectified", "vanilla-ft"}
     assert "rank" in f and "status" in f
+
+
+def test_compare_default_pick_equals_cli(tmp_path):
+    # One input, nothing held out: the backtest pick, as `slaw compare` by default.
+    rng = np.random.default_rng(1)
+    x = np.geomspace(1e3, 1e6, 16)
+    y = 50.0 / x ** 0.3 + 1.5 + 0 * x
+    y = y * np.exp(rng.normal(0, 0.003, len(x)))
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"x": x, "loss": y}).to_csv(path, index=False, float_format="%.17g")
+    laws = ["power", "rectified", "vanilla-ft", "m4"]
+    ref = run_cli("compare", path, "--laws", ",".join(laws), "--x", "x", "--y", "loss", "--json")
+    c = slaw.compare(str(path), laws, x="x")
+    f = c.to_frame()
+    assert set(f.index) == set(laws)
+    g = ref["groups"][0]
+    assert f.index[f["chosen"]].tolist() == [g["choice"]]
+    for law in g["laws"]:
+        assert f.loc[law["law"], "weight"] == law["weight"]
 
 
 # ---------------------------------------------------------------- fits from arrays, groups, formulas

@@ -237,18 +237,36 @@ def compare(
     max_iter: int = 1000,
     screen_tol: float = 1e-3,
     starts: Union[int, str] = 3,
+    pick: str = "auto",
 ) -> FrameResult:
-    """Fit several built-in laws to the same data and rank them (``slaw compare``): by held-out
-    RMSD of log L (default hold-out: the 2 largest values of the first input), by AIC with
-    ``holdout="largest:0"``. Laws that cannot be fitted are listed with the reason.
-    ``to_frame()``: one row per law (rank, status, RMSDs, AIC, BIC, ...)."""
+    """Fit several built-in laws to the same data and rank them (``slaw compare``).
+    ``pick="holdout"``: by held-out RMSD of log L (default hold-out: the 2 largest values of the
+    first input), by AIC with ``holdout="largest:0"``; ``to_frame()``: one row per law (rank,
+    status, RMSDs, AIC, BIC, ...). ``pick="backtest"``: each law refitted at rolling origins
+    inside the data and scored on the later points, the best 2 combined (the rule chosen leaving
+    one family of curves out, see BENCHMARKS.md); ``to_frame()``: one row per group and law
+    (score, weight, chosen). ``pick="auto"`` (as the CLI): backtest with one input and nothing
+    held out, else holdout. Laws that cannot be fitted are listed with the reason."""
     names = _names(laws, "laws")
     if not names:
         raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified']")
     opts = _data_opts(x, y, group, derive, weight, holdout, holdout_col, objective, delta,
                       space, max_iter, screen_tol, starts)
     opts["laws"] = names
+    opts["pick"] = str(pick)
     raw = _call(_native.compare, to_table(data), opts)
+    if isinstance(raw, dict):
+        rows = []
+        for g in raw.get("groups", []):
+            for l in g.get("laws", []):
+                rows.append({"group": g.get("group", ""), "law": l["law"], "score": l.get("score"),
+                             "weight": l.get("weight"), "chosen": l["law"] == g.get("choice"),
+                             "converged": l.get("converged"), "reason": l.get("reason")})
+        for sk in raw.get("skipped", []):
+            rows.append({"group": "", "law": sk["law"], "score": None, "weight": 0.0,
+                         "chosen": False, "converged": False, "reason": sk["reason"]})
+        frame = pd.DataFrame(rows).set_index("law") if rows else pd.DataFrame()
+        return FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}")
     frame = pd.DataFrame(raw).set_index("law") if raw else pd.DataFrame()
     return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}")
 
