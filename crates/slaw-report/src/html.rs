@@ -175,11 +175,7 @@ impl Page {
 
 /// Whether `path` names an HTML file (checked before any work is done).
 pub fn check_path(path: &Path) -> Result<()> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::extension(path);
     if ext == "html" || ext == "htm" {
         Ok(())
     } else {

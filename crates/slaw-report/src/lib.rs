@@ -9,3 +9,12 @@ pub mod demo;
 pub mod html;
 pub mod plot;
 pub mod report;
+
+/// A path's extension, lower case ("" without one): how the output
+/// formats (.svg, .png, .html) are recognized.
+pub(crate) fn extension(path: &std::path::Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}

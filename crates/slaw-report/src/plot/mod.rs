@@ -177,11 +177,7 @@ const LEGEND_W: u32 = 250;
 /// Whether `path` names a format the plots can be written in (.svg, .png);
 /// checked before any work so that a wrong extension fails at once.
 pub fn check_path(path: &Path) -> Result<()> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::extension(path);
     match ext.as_str() {
         "svg" | "png" => Ok(()),
         _ => Err(Error::setting(
@@ -195,10 +191,7 @@ pub fn check_path(path: &Path) -> Result<()> {
 pub fn save(fig: &Figure, path: &Path) -> Result<()> {
     check_path(path)?;
     register_font();
-    let png = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let png = crate::extension(path) == "png";
     let res = if png {
         draw(BitMapBackend::new(path, SIZE).into_drawing_area(), fig)
     } else {
