@@ -118,6 +118,14 @@ impl Page {
         if let Some(j) = &self.json {
             collect_warnings(j, &mut warnings);
         }
+        // The text report prefixes its warnings ("warning: ..."), the JSON
+        // does not: one entry per warning, without the prefix.
+        for w in &mut warnings {
+            let lower = w.to_ascii_lowercase();
+            if let Some(rest) = lower.strip_prefix("warning:") {
+                *w = w[w.len() - rest.len()..].trim_start().to_string();
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         warnings.retain(|w| seen.insert(w.clone()));
 
@@ -407,7 +415,7 @@ mod tests {
         page.json = Some(serde_json::json!({
             "ranking": [{"model": "a<b", "loss": 1.25, "interval": [1.0, 1.5]},
                         {"model": "c", "loss": 2.0, "interval": [1.8, 2.2]}],
-            "warnings": ["few points"]
+            "warnings": ["few points", "B at its bound"]
         }));
         let h = page.render(&prov());
         assert!(h.starts_with("<!DOCTYPE html>"));
@@ -415,8 +423,11 @@ mod tests {
         assert!(!h.contains("<?xml"));
         assert!(h.contains("<th>model</th>") && h.contains("a&lt;b") && h.contains("[1, 1.5]"));
         assert!(h.find("<th>model</th>").unwrap() < h.find("<th>interval</th>").unwrap());
-        assert!(
-            h.contains("<li>warning: B at its bound</li>") && h.contains("<li>few points</li>")
+        assert!(h.contains("<li>B at its bound</li>") && h.contains("<li>few points</li>"));
+        assert_eq!(
+            h.matches("B at its bound").count(),
+            2,
+            "once in the list, once in the report"
         );
         assert!(h.contains("SHA-256 ab12 (10 bytes)"));
         assert!(!h.contains("<script") && !h.contains("src=") && !h.contains("href="));
