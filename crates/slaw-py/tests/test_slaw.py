@@ -364,7 +364,9 @@ def test_the_gil_is_released_during_work():
 
     def work():
         inside.set()
-        _native._sleep(3.0)
+        # Long enough that only a machine stalled for 20 s could see the call end first: a
+        # generous guard, not a measure of speed.
+        _native._sleep(20.0)
 
     t = threading.Thread(target=work)
     t.start()
