@@ -57,7 +57,7 @@ pub struct ForecastArgs {
     run_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Plot the observed curve, the fitted part, the forecast and its band (.svg or .png;
+    /// Plot the observed curve, the fitted part, the forecast and its band (.svg, .png or .pdf;
     /// with several runs, one file per run: NAME-RUN.svg).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,

@@ -76,7 +76,7 @@ pub struct JointArgs {
     runs: RunArgs,
     #[arg(long)]
     json: bool,
-    /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png.
+    /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png/.pdf.
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// The law drawn in the plots.
@@ -109,7 +109,7 @@ pub struct MethodsArgs {
     d_range: String,
     #[arg(long)]
     json: bool,
-    /// Plot the critical data size against the factor (.svg or .png).
+    /// Plot the critical data size against the factor (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -155,7 +155,7 @@ pub struct AllocateArgs {
     /// budget while their FLOPs stay within --budget-gap of the budget's smallest.
     #[arg(long)]
     budget_col: Option<String>,
-    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg or .png),
+    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg, .png or .pdf),
     /// suffixed with the group and the figure's name.
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,

@@ -50,7 +50,7 @@ enum Command {
     Report {
         #[command(flatten)]
         args: run::PlanArgs,
-        /// Write the measured points, extrapolations and predictions (.svg or .png).
+        /// Write the measured points, extrapolations and predictions (.svg, .png or .pdf).
         #[arg(long, value_parser = crate::plot_path)]
         plot: Option<PathBuf>,
         /// Also write a self-contained HTML page (figure, status, ranking, provenance).
@@ -86,7 +86,7 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
-        /// Where to write the plot (.svg or .png).
+        /// Where to write the plot (.svg, .png or .pdf).
         #[arg(long, default_value = "slaw-demo.svg", value_parser = plot_path)]
         plot: PathBuf,
         #[arg(long, default_value_t = 7)]
@@ -279,7 +279,7 @@ struct SelectArgs {
     size_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Write a plot (.svg or .png).
+    /// Write a plot (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
@@ -406,7 +406,7 @@ struct FitArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Write a plot (.svg or .png).
+    /// Write a plot (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -452,7 +452,7 @@ enum PickKind {
     Backtest,
 }
 
-/// A `--plot` path: .svg or .png, checked before any work is done.
+/// A `--plot` path: .svg, .png or .pdf, checked before any work is done.
 fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
     let p = PathBuf::from(s);
     slaw_report::plot::check_path(&p).map_err(|e| e.to_string())?;
