@@ -41,6 +41,13 @@ fn assert_input_error(args: &[&str], dir: &TempDir, needles: &[&str]) {
     assert.stderr(predicate::str::contains("panicked").not());
 }
 
+/// `slaw fit --law power` on c.csv (the curve of [`power_csv`]) with `extra`.
+fn fit_power<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// `--plot x.pdf`: a one-page vector PDF with the axis labels (the y label
 /// rotated) and the tick labels as text.
 #[test]
@@ -49,20 +56,7 @@ fn fit_plot_as_pdf() {
     write(dir.path(), "c.csv", &power_csv());
     slaw()
         .current_dir(dir.path())
-        .args([
-            "fit",
-            "--law",
-            "power",
-            "--x",
-            "D",
-            "--y",
-            "loss",
-            "c.csv",
-            "--predict",
-            "D=1e6",
-            "--plot",
-            "out.pdf",
-        ])
+        .args(fit_power(&["--predict", "D=1e6", "--plot", "out.pdf"]))
         .assert()
         .success()
         .stderr(predicate::str::contains("out.pdf"));
@@ -93,22 +87,14 @@ fn fit_power_law_text_json_and_plot() {
     write(dir.path(), "c.csv", &power_csv());
     slaw()
         .current_dir(dir.path())
-        .args([
-            "fit",
-            "--law",
-            "power",
-            "--x",
-            "D",
-            "--y",
-            "loss",
-            "c.csv",
+        .args(fit_power(&[
             "--predict",
             "D=1e6",
             "--holdout",
             "largest:2",
             "--plot",
             "out.svg",
-        ])
+        ]))
         .assert()
         .success()
         .stdout(predicate::str::contains("status: converged"))

@@ -313,6 +313,36 @@ impl<'a> PdfBackend<'a> {
         }
     }
 
+    /// Sets the paint of the next shape: stroked `stroke` pixels wide, or
+    /// (None) filled; false when the colour is invisible (nothing to draw).
+    fn begin(&mut self, c: BackendColor, stroke: Option<u32>) -> bool {
+        if c.alpha == 0.0 {
+            return false;
+        }
+        match stroke {
+            Some(w) => self.set_stroke(c, w),
+            None => self.set_fill(c),
+        }
+        true
+    }
+
+    /// Paints the shape just built as [`Self::begin`] set.
+    fn end(&mut self, stroke: Option<u32>) {
+        match stroke {
+            Some(_) => self.content.stroke(),
+            None => self.content.fill_nonzero(),
+        };
+    }
+
+    /// A polyline stroked, or (None) a polygon filled.
+    fn paint(&mut self, points: &[BackendCoord], c: BackendColor, stroke: Option<u32>) {
+        let enough = points.len() >= if stroke.is_some() { 2 } else { 3 };
+        if enough && self.begin(c, stroke) {
+            self.path(points);
+            self.end(stroke);
+        }
+    }
+
     fn path(&mut self, points: &[BackendCoord]) {
         for (i, &(x, y)) in points.iter().enumerate() {
             let (x, y) = self.pt((x as f64, y as f64));
@@ -442,18 +472,12 @@ impl DrawingBackend for PdfBackend<'_> {
         style: &S,
         fill: bool,
     ) -> DrawResult {
-        let c = style.color();
-        if c.alpha == 0.0 {
-            return Ok(());
-        }
-        let (x0, y0) = self.pt((upper_left.0 as f64, bottom_right.1 as f64));
-        let (x1, y1) = self.pt((bottom_right.0 as f64, upper_left.1 as f64));
-        if fill {
-            self.set_fill(c);
-            self.content.rect(x0, y0, x1 - x0, y1 - y0).fill_nonzero();
-        } else {
-            self.set_stroke(c, style.stroke_width());
-            self.content.rect(x0, y0, x1 - x0, y1 - y0).stroke();
+        let stroke = (!fill).then(|| style.stroke_width());
+        if self.begin(style.color(), stroke) {
+            let (x0, y0) = self.pt((upper_left.0 as f64, bottom_right.1 as f64));
+            let (x1, y1) = self.pt((bottom_right.0 as f64, upper_left.1 as f64));
+            self.content.rect(x0, y0, x1 - x0, y1 - y0);
+            self.end(stroke);
         }
         Ok(())
     }
@@ -463,14 +487,8 @@ impl DrawingBackend for PdfBackend<'_> {
         path: I,
         style: &S,
     ) -> DrawResult {
-        let c = style.color();
         let points: Vec<BackendCoord> = path.into_iter().collect();
-        if c.alpha == 0.0 || points.len() < 2 {
-            return Ok(());
-        }
-        self.set_stroke(c, style.stroke_width());
-        self.path(&points);
-        self.content.stroke();
+        self.paint(&points, style.color(), Some(style.stroke_width()));
         Ok(())
     }
 
@@ -479,14 +497,8 @@ impl DrawingBackend for PdfBackend<'_> {
         vert: I,
         style: &S,
     ) -> DrawResult {
-        let c = style.color();
         let points: Vec<BackendCoord> = vert.into_iter().collect();
-        if c.alpha == 0.0 || points.len() < 3 {
-            return Ok(());
-        }
-        self.set_fill(c);
-        self.path(&points);
-        self.content.close_path().fill_nonzero();
+        self.paint(&points, style.color(), None);
         Ok(())
     }
 
@@ -497,14 +509,9 @@ impl DrawingBackend for PdfBackend<'_> {
         style: &S,
         fill: bool,
     ) -> DrawResult {
-        let c = style.color();
-        if c.alpha == 0.0 {
+        let stroke = (!fill).then(|| style.stroke_width());
+        if !self.begin(style.color(), stroke) {
             return Ok(());
-        }
-        if fill {
-            self.set_fill(c);
-        } else {
-            self.set_stroke(c, style.stroke_width());
         }
         // Four cubic Béziers, each a quarter circle.
         let (cx, cy) = self.pt((center.0 as f64, center.1 as f64));
@@ -517,11 +524,7 @@ impl DrawingBackend for PdfBackend<'_> {
         ct.cubic_to(cx - r, cy - k, cx - k, cy - r, cx, cy - r);
         ct.cubic_to(cx + k, cy - r, cx + r, cy - k, cx + r, cy);
         ct.close_path();
-        if fill {
-            ct.fill_nonzero();
-        } else {
-            ct.stroke();
-        }
+        self.end(stroke);
         Ok(())
     }
 
