@@ -3,7 +3,6 @@
 use crate::output;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use slaw::allocate;
 use slaw::datasets::{pretraining_runs, DataColumn, PretrainColumns};
 use slaw::joint::decision::{recommend, Setting};
@@ -379,16 +378,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
                 loss: a.loss_col.clone(),
             };
             let obs = pretraining_runs(file, &cols, a.drop_highest)?;
-            let bar = if a.bootstrap > 0 && !a.json {
-                let b = ProgressBar::new(a.bootstrap as u64);
-                b.set_style(
-                    ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} {elapsed}")
-                        .expect("valid template"),
-                );
-                b
-            } else {
-                ProgressBar::hidden()
-            };
+            let bar = crate::progress::bar(a.bootstrap, "bootstrap", a.json);
             let r = allocate::from_fit_at(
                 &obs,
                 &slaw::fit::FitOptions::default(),
@@ -473,16 +463,12 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         seed: a.seed,
         fit: &fit,
     };
-    let bar = if !a.json && groups.len() > 1 {
-        let b = ProgressBar::new(groups.len() as u64);
-        b.set_style(
-            ProgressStyle::with_template("groups {bar:40} {pos}/{len} {elapsed}")
-                .expect("valid template"),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    // One group needs no count.
+    let bar = crate::progress::bar(
+        if groups.len() > 1 { groups.len() } else { 0 },
+        "groups",
+        a.json,
+    );
     let out: Vec<_> = groups
         .iter()
         .map(|(g, runs)| {
