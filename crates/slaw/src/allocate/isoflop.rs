@@ -92,6 +92,9 @@ pub struct ProfileReport {
     pub compute_range: (f64, f64),
     /// The allocation at the asked compute budgets.
     pub rows: Vec<ProfileRow>,
+    /// N_opt(C), D_opt(C) and their bands over the budgets used (widened to
+    /// the asked ones): the allocation figures' data.
+    pub curve: Vec<super::CurvePoint>,
     /// The bootstrap replicates' regressions ((slope, intercept) of ln N*
     /// and of ln D* on ln C), empty without enough replicates.
     #[serde(skip)]
@@ -415,8 +418,12 @@ pub fn analyse(
         replicates,
         compute_range,
         rows: Vec::new(),
+        curve: Vec::new(),
         replicate_fits: if enough { fits } else { Vec::new() },
     };
+    report.curve = super::curve(compute_range, asked, |c| {
+        (report.optimum(c), report.band(c))
+    });
     report.rows = asked
         .iter()
         .map(|&c| {
