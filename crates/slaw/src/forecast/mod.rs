@@ -20,7 +20,6 @@ use crate::extrapolation::{calibrate_along, Along, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::{curves, Law};
 use crate::observations::Observations;
-use crate::scaling::Scales;
 pub use crate::selection::calibrate::IntervalKind;
 use crate::solver::Tolerances;
 use crate::{Error, Result};
@@ -405,25 +404,6 @@ pub fn fit_curves_from(
     upto: &[usize],
     starts: Option<Vec<Vec<f64>>>,
 ) -> Result<Fitted> {
-    let starts = match (starts, method) {
-        (None, CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup) => {
-            multipower_starts(curves, upto, &method.law(vec![]))
-        }
-        (s, _) => s,
-    };
-    fit_law_to_curves(method, &|f| method.law(f), curves, upto, starts)
-}
-
-/// Fit the law `make(features)` (the law of `method`, or one laid out
-/// from it) to the first `upto[c]` points of each curve `c`, from `starts`
-/// (None: the law's grid).
-fn fit_law_to_curves(
-    method: CurveLaw,
-    make: &dyn Fn(Vec<Features>) -> Law,
-    curves: &[Curve],
-    upto: &[usize],
-    starts: Option<Vec<Vec<f64>>>,
-) -> Result<Fitted> {
     let sets: Vec<(Vec<f64>, Vec<f64>)> = curves
         .iter()
         .zip(upto)
@@ -436,7 +416,7 @@ fn fit_law_to_curves(
             features.push(features_of(c, method, None)?);
         }
     }
-    let names = make(vec![]).inputs;
+    let names = method.law(vec![]).inputs;
     let which: Vec<usize> = names
         .iter()
         .map(|n| curves::INPUTS.iter().position(|m| m == n))
@@ -461,8 +441,8 @@ fn fit_law_to_curves(
             ctx.extend(point_context(ci, i));
         }
     }
-    let fit_law = make(fit_features);
-    let law = make(features);
+    let fit_law = method.law(fit_features);
+    let law = method.law(features);
     if y.len() <= law.n_params() {
         return Err(Error::data(format!(
             "{} points to fit the {} law's {} parameters: fit on a longer part of the curve",
@@ -473,6 +453,12 @@ fn fit_law_to_curves(
     }
     let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
     let obs = Observations::from_columns(&names, &cols, y).with_context(2, ctx);
+    let starts = match (starts, method) {
+        (None, CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup) => {
+            multipower_starts(curves, upto, &law)
+        }
+        (s, _) => s,
+    };
     let res = fit(
         &fit_law,
         &obs,
@@ -494,51 +480,34 @@ fn fit_law_to_curves(
     })
 }
 
-/// Starts of the multi-power law: (L0, A, alpha) of the fit of its power
-/// of S1 alone (`curves::power_of_s1`, L0 + A S1^-alpha: the Tissue law
-/// without its annealing term, whose area S2 is defined per optimizer step
-/// and would make the starts depend on the unit of the step), with the
-/// drop term's (B, C) from the law's grid (at the law's reference scale,
-/// moved to the data's) and beta, gamma at their grid values: 4 starts
-/// instead of the 32 of the full grid (BENCHMARKS.md). None when that fit
-/// fails (the full grid is used then).
+/// Starts of the multi-power law: (L0, A, alpha) of the Tissue law's fit
+/// on the same points (its power of S1 is the same term), with the drop
+/// term's (B, C) from the law's grid and beta, gamma at their grid values:
+/// 4 starts instead of the 32 of the full grid, which reach the same
+/// optimum on the multi-power protocol (BENCHMARKS.md). None when the
+/// Tissue fit fails (the full grid is used then). These starts depend on
+/// the unit of the step (Tissue's S2 is per optimizer step, and B, C are
+/// read in the data's units): the law is scale-free, its default search is
+/// not (BENCHMARKS.md, "Loss-curve laws in the catalog").
 fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<Vec<f64>>> {
-    let t = fit_law_to_curves(
-        CurveLaw::Tissue,
-        &|_| curves::power_of_s1(),
-        curves,
-        upto,
-        None,
-    )
-    .ok()?;
+    let t = fit_curves(CurveLaw::Tissue, curves, upto).ok()?;
     if !t.converged {
         return None;
     }
-    // power_of_s1's parameters: (A, alpha, L0).
-    let fitted = law.to_internal(&[t.params[2], t.params[0], t.params[1], 1.0, 1.0, 1.0, 1.0]);
-    // The grid's values are at the law's reference scale: moved to the
-    // data's as the fit moves every grid start (`scaling`), so that the
-    // starts do not depend on the unit of the step (S1) or of the loss.
-    let data = Scales::of(&t.obs, fit_options().space);
-    let (ref_x, ref_y) = law.model.reference_scale()?;
-    let ln_c = [0.0, data.ln_x[0] - ref_x[1]];
-    let m = data.ln_y - ref_y;
     let (b, c) = (&law.params[3], &law.params[4]);
     let mut starts = Vec::new();
     for &bv in &b.grid {
         for &cv in &c.grid {
-            let grid = [
-                law.params[0].grid[0],
-                law.params[1].grid[0],
-                law.params[2].grid[0],
+            let p = [
+                t.params[0],
+                t.params[1],
+                t.params[2],
                 bv,
                 cv,
                 law.params[5].grid[0],
                 law.params[6].grid[0],
             ];
-            let mut u = law.model.rescale(&law.to_internal(&grid), &ln_c, m)?;
-            u[..3].copy_from_slice(&fitted[..3]);
-            starts.push(u);
+            starts.push(law.to_internal(&p));
         }
     }
     Some(starts)

@@ -121,29 +121,6 @@ pub fn position() -> Law {
     }
 }
 
-/// L = A S1^-alpha + L0: the Tissue law without its annealing term, the
-/// catalog's power law in the forward area (what the multi-power law's
-/// starts are taken from: its S1 is unit-free in the step, unlike the
-/// annealing area). Input S1 only; internal (ln A, alpha, ln L0).
-pub(crate) fn power_of_s1() -> Law {
-    let tissue = tissue();
-    Law {
-        name: "power-s1".into(),
-        description: "power law in the forward area S1 (the Tissue law without annealing)".into(),
-        formula: "L = A * S1^-alpha + L0".into(),
-        inputs: vec![INPUTS[1].into()],
-        domains: vec![Domain::Positive],
-        params: vec![
-            tissue.params[1].clone(),
-            tissue.params[2].clone(),
-            tissue.params[0].clone(),
-        ],
-        model: Arc::new(Power {
-            reference: (LN_REF_S1, LN_REF_LOSS),
-        }),
-    }
-}
-
 /// L = a - b ln t. Natural parameters (a, b).
 struct Logarithmic;
 impl Model for Logarithmic {
@@ -491,27 +468,28 @@ mod tests {
     use super::*;
     use crate::forecast::curve::Curve;
 
-    /// A curve with a warmup-free constant phase then a linear decay.
-    fn decaying() -> Features {
-        let step: Vec<f64> = (1..=40).map(|k| 100.0 * k as f64).collect();
-        let lr: Vec<f64> = step
-            .iter()
-            .map(|&s| {
-                if s < 2000.0 {
-                    3e-4
-                } else {
-                    3e-4 * (1.0 - (s - 2000.0) / 2500.0)
-                }
-            })
-            .collect();
-        let c = Curve {
+    /// The features of a curve recorded at `step` with rate `lr(step)`.
+    fn features(step: Vec<f64>, lr: impl Fn(f64) -> f64) -> Features {
+        Curve {
             name: "c".into(),
             loss: step.iter().map(|_| 3.0).collect(),
+            lr: Some(step.iter().map(|&s| lr(s)).collect()),
             step,
-            lr: Some(lr),
             schedule: None,
-        };
-        c.features().unwrap()
+        }
+        .features()
+        .unwrap()
+    }
+
+    /// A curve with a warmup-free constant phase then a linear decay.
+    fn decaying() -> Features {
+        features((1..=40).map(|k| 100.0 * k as f64).collect(), |s| {
+            if s < 2000.0 {
+                3e-4
+            } else {
+                3e-4 * (1.0 - (s - 2000.0) / 2500.0)
+            }
+        })
     }
 
     /// Value and gradient of every loss-curve law against central
@@ -590,22 +568,13 @@ mod tests {
     #[test]
     fn batch_equals_points_and_the_warmup_raises_the_loss() {
         let step: Vec<f64> = (0..60).map(|k| 2160.0 + 128.0 * k as f64).collect();
-        let lr: Vec<f64> = step
-            .iter()
-            .map(|&s| 3e-5 + 1.35e-4 * (1.0 + (std::f64::consts::PI * (s - 2160.0) / 7552.0).cos()))
-            .collect();
-        let c = Curve {
-            name: "c".into(),
-            loss: step.iter().map(|_| 3.0).collect(),
-            step,
-            lr: Some(lr),
-            schedule: None,
-        };
-        let f = c.features().unwrap();
+        let f = features(step.clone(), |s| {
+            3e-5 + 1.35e-4 * (1.0 + (std::f64::consts::PI * (s - 2160.0) / 7552.0).cos())
+        });
         assert!(f.warm.len() <= 34 && f.warm_range.iter().all(|r| r.1 as usize == f.warm.len()));
         let u = [1.0, -0.5, 0.45, 6.08, 0.76, 0.6, 0.65];
         let n = 60;
-        let x: Vec<f64> = (0..n).flat_map(|i| [c.step[i], f.s1[i]]).collect();
+        let x: Vec<f64> = (0..n).flat_map(|i| [step[i], f.s1[i]]).collect();
         let ctx: Vec<u32> = (0..n as u32).flat_map(|i| [0, i]).collect();
         let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
         let (plain, warm) = (multipower(vec![f.clone()]), multipower_warmup(vec![f]));
