@@ -5,6 +5,7 @@
 use crate::{usage, Input, Res};
 use serde::Deserialize;
 use slaw::analysis::{self, FitJob};
+use slaw::bootstrap::Resampling;
 use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
 use slaw::objective::{Loss, Space};
@@ -371,6 +372,8 @@ pub struct SelectOpts {
     pub k: usize,
     pub delta: f64,
     pub bootstrap: usize,
+    /// Level of the bootstrap intervals (the law-fit methods').
+    pub bootstrap_level: f64,
     pub seed: u64,
     pub level: f64,
     pub tokens_per_example: Option<f64>,
@@ -391,6 +394,7 @@ impl Default for SelectOpts {
             k: 3,
             delta: 5.0,
             bootstrap: 200,
+            bootstrap_level: slaw::selection::BOOTSTRAP_LEVEL,
             seed: 0,
             level: 0.9,
             tokens_per_example: None,
@@ -450,9 +454,9 @@ pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
     }
     level_ok(a.level)?;
     let method = Method::parse(&a.method, a.k, a.delta)?;
+    level_ok(a.bootstrap_level)?;
     let opts = SelectOptions {
-        bootstrap: a.bootstrap,
-        seed: a.seed,
+        bootstrap: Resampling::new(a.bootstrap, a.bootstrap_level, a.seed),
         tokens_per_example: a.tokens_per_example,
         epochs: a.epochs,
         level: Some(a.level),
@@ -611,6 +615,8 @@ pub struct MethodsOpts {
     pub data: Option<f64>,
     pub form: String,
     pub bootstrap: usize,
+    /// Level of the prediction intervals.
+    pub level: f64,
     pub seed: u64,
     pub d_range: (f64, f64),
 }
@@ -623,6 +629,7 @@ impl Default for MethodsOpts {
             data: None,
             form: "multiplicative".into(),
             bootstrap: 200,
+            level: 0.95,
             seed: 0,
             d_range: (1.0, 1e12),
         }
@@ -682,8 +689,10 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
         &setting,
         form,
         &opts,
-        a.bootstrap,
-        a.seed,
+        &{
+            level_ok(a.level)?;
+            Resampling::new(a.bootstrap, a.level, a.seed)
+        },
         x_range,
         (lo, hi),
     )?;
@@ -800,9 +809,7 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
             } else {
                 Budgets::Gap(a.budget_gap)
             },
-            bootstrap: a.bootstrap,
-            level: a.level,
-            seed: a.seed,
+            bootstrap: Resampling::new(a.bootstrap, a.level, a.seed),
             fit: &fit,
         };
         let out: Vec<_> = groups
@@ -833,8 +840,7 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
                 &obs,
                 &FitOptions::default(),
                 &budgets,
-                a.bootstrap,
-                a.seed,
+                &Resampling::new(a.bootstrap, a.level, a.seed),
                 &|| {},
             )?
         }
