@@ -32,6 +32,7 @@ pub struct FitJob {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// A prediction of the fitted law at one point, with its intervals.
+#[non_exhaustive]
 pub struct Prediction {
     /// The inputs, one value per law input, in the data's units.
     pub at: Vec<f64>,
@@ -67,6 +68,7 @@ pub fn depends_on(law: &Law, x: &[f64], internal: &[f64], names: &[String]) -> V
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// One group's fit with its diagnostics, bootstrap and predictions.
+#[non_exhaustive]
 pub struct GroupFit {
     /// The group's key (empty when ungrouped).
     pub group: String,
@@ -225,6 +227,7 @@ fn fit_group(
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// One law's standing in `slaw compare`: its errors, criteria and rank.
+#[non_exhaustive]
 pub struct RankedLaw {
     /// The law's name (or formula).
     pub law: String,

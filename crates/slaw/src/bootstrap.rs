@@ -39,6 +39,7 @@ pub struct Interval {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// Percentile intervals of a fit's parameters and predictions from refits on resampled points.
+#[non_exhaustive]
 pub struct BootstrapResult {
     /// Replicates drawn.
     pub replicates: usize,

@@ -496,6 +496,7 @@ pub struct CurvesRow {
 
 /// The benchmark's result.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct CurvesReport {
     /// The window fractions evaluated.
     pub fractions: Vec<f64>,

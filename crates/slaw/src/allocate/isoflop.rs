@@ -52,6 +52,7 @@ pub enum Profile {
 
 /// One budget's profile.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct BudgetProfile {
     /// Geometric mean compute of the budget's runs.
     pub compute: f64,
@@ -79,6 +80,7 @@ pub struct BudgetProfile {
 
 /// The allocation exponents and laws from the profiles.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProfileReport {
     /// Approach 2 (isoflop) or 1 (envelope).
     pub method: Profile,
@@ -114,6 +116,7 @@ pub struct ProfileReport {
 
 /// The allocation at one asked compute budget.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProfileRow {
     /// Compute budget asked, in FLOPs.
     pub compute: f64,

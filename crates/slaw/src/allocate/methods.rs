@@ -46,6 +46,7 @@ pub struct Options<'a> {
 /// One group's allocation by each method asked; a method that cannot run
 /// on the group says why.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct GroupAllocation {
     /// The group's key (the joined group-column values; empty without groups).
     pub group: String,
@@ -65,6 +66,7 @@ pub struct GroupAllocation {
 
 /// How far the methods' answers are apart.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct Disagreement {
     /// (method, exponent a of N_opt ~ C^a, its interval).
     pub exponents: Vec<(String, f64, Option<Interval>)>,

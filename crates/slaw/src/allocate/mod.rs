@@ -105,6 +105,7 @@ impl Chinchilla {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// The compute-optimal allocation at one budget.
+#[non_exhaustive]
 pub struct Allocation {
     /// Compute budget C in FLOPs.
     pub compute: f64,
@@ -126,6 +127,7 @@ pub struct Allocation {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// Approach 3: the Chinchilla law (given or fitted) and the allocation it implies at each budget asked.
+#[non_exhaustive]
 pub struct AllocationReport {
     /// The law's parameters: `{"A": .., "alpha": .., "B": .., "beta": .., "E": ..}`.
     #[serde(rename = "params")]

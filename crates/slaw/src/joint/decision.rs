@@ -23,6 +23,7 @@ pub struct Setting {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// One method's predicted loss at the setting.
+#[non_exhaustive]
 pub struct MethodPrediction {
     /// The fine-tuning method.
     pub method: String,
@@ -36,6 +37,7 @@ pub struct MethodPrediction {
 
 /// Critical data sizes of one pair of methods over a range of X.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct CriticalCurve {
     /// The pair of methods.
     pub methods: (String, String),
@@ -50,6 +52,7 @@ pub struct CriticalCurve {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// Which fine-tuning method to use at a setting, and where methods trade places.
+#[non_exhaustive]
 pub struct Recommendation {
     /// The setting asked about.
     pub setting: Setting,

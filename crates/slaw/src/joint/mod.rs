@@ -29,6 +29,7 @@ pub use runs::{Factor, Run, RunColumns, Runs};
 
 /// One factor's refitted (A, alpha) and its errors.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct FactorFit {
     /// The factor column.
     pub factor: String,
@@ -52,6 +53,7 @@ pub struct FactorFit {
 
 /// One form of the law fitted to one method.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormFit {
     /// Which form.
     pub form: Form,
@@ -118,6 +120,7 @@ impl FormFit {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// Both forms of the law fitted to one fine-tuning method's runs.
+#[non_exhaustive]
 pub struct MethodFit {
     /// The fine-tuning method (the method column's value).
     pub method: String,

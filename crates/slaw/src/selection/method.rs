@@ -559,6 +559,7 @@ fn line_interval(
 
 /// One candidate as scored by a method.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct Estimate {
     /// The candidate's name.
     pub id: String,
