@@ -281,16 +281,7 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
                 a.runs.factors.join(", ")
             )
         })?;
-    let xs: Vec<f64> = runs
-        .runs
-        .iter()
-        .filter(|r| r.factor == k)
-        .map(|r| r.x)
-        .collect();
-    let x_range = (
-        xs.iter().cloned().fold(f64::INFINITY, f64::min).min(x) / 2.0,
-        xs.iter().cloned().fold(0.0, f64::max).max(x) * 4.0,
-    );
+    let x_range = joint::decision::x_range(&runs, k, x);
     let opts = config::fit_options(Fitting::Joint)?;
     let fits = joint::fit_all(&runs, &opts)?;
     let setting = Setting {

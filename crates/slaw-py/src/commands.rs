@@ -9,7 +9,7 @@ use slaw::bootstrap::Resampling;
 use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
 use slaw::objective::{Loss, Space};
-use slaw::observations::{Columns, Domain, Holdout, Observations};
+use slaw::observations::{Columns, Holdout, Observations};
 use slaw::solver::Tolerances;
 
 fn json<T: serde::Serialize>(v: &T) -> Res<String> {
@@ -102,21 +102,11 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
                 .enumerate()
                 .map(|(j, n)| spec.x.get(j).unwrap_or(n));
             for ((v, d), name) in p.iter().zip(&law.domains).zip(names) {
-                let ok = v.is_finite()
-                    && match d {
-                        Domain::Positive => *v > 0.0,
-                        Domain::NonNegative => *v >= 0.0,
-                        Domain::Any => true,
-                    };
-                if !ok {
+                if !d.admits(*v) {
                     return usage(format!(
                         "cannot predict at {name} = {v}: law '{}' needs {name} {}",
                         law.name,
-                        match d {
-                            Domain::Positive => "> 0",
-                            Domain::NonNegative => ">= 0",
-                            Domain::Any => "finite",
-                        }
+                        d.requirement()
                     ));
                 }
             }
@@ -670,16 +660,7 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
                 a.runs.factors.join(", ")
             ))
         })?;
-    let xs: Vec<f64> = runs
-        .runs
-        .iter()
-        .filter(|r| r.factor == k)
-        .map(|r| r.x)
-        .collect();
-    let x_range = (
-        xs.iter().cloned().fold(f64::INFINITY, f64::min).min(x) / 2.0,
-        xs.iter().cloned().fold(0.0, f64::max).max(x) * 4.0,
-    );
+    let x_range = slaw::joint::decision::x_range(&runs, k, x);
     let opts = slaw::joint::default_options();
     let fits = slaw::joint::fit_all(&runs, &opts)?;
     let setting = Setting { factor, x, d };

@@ -7,7 +7,7 @@ use crate::extrapolation::{calibrate, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::objective::Space;
-use crate::observations::{Domain, Holdout, Observations};
+use crate::observations::{Holdout, Observations};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -131,23 +131,13 @@ pub fn run(
             ));
         }
         for ((v, d), name) in p.iter().zip(&job.law.domains).zip(&job.law.inputs) {
-            let ok = v.is_finite()
-                && match d {
-                    Domain::Positive => *v > 0.0,
-                    Domain::NonNegative => *v >= 0.0,
-                    Domain::Any => true,
-                };
-            if !ok {
+            if !d.admits(*v) {
                 return Err(Error::setting(
                     crate::error::Setting::Predict,
                     format!(
                         "cannot predict at {name} = {v}: law '{}' needs {name} {}",
                         job.law.name,
-                        match d {
-                            Domain::Positive => "> 0",
-                            Domain::NonNegative => ">= 0",
-                            Domain::Any => "finite",
-                        }
+                        d.requirement()
                     ),
                 ));
             }

@@ -21,6 +21,7 @@ use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::objective::Space;
 use crate::observations::Observations;
+use crate::synthetic::standard_normal;
 use crate::{Error, Result};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -300,13 +301,6 @@ pub fn sample(
             out
         }
     }
-}
-
-/// A standard normal draw (Box-Muller).
-fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
-    let u2: f64 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 /// The natural parameters of every converged replicate refit of `law`

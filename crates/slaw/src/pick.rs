@@ -257,16 +257,7 @@ pub fn combine_ln(combine: Combine, ln_pred: &[f64], weights: &[f64]) -> f64 {
         return f64::NAN;
     }
     match combine {
-        Combine::Median { .. } => {
-            let mut v: Vec<f64> = chosen.iter().map(|c| c.0).collect();
-            v.sort_by(f64::total_cmp);
-            let n = v.len();
-            if n % 2 == 1 {
-                v[n / 2]
-            } else {
-                0.5 * (v[n / 2 - 1] + v[n / 2])
-            }
-        }
+        Combine::Median { .. } => crate::stats::median(chosen.iter().map(|c| c.0).collect()),
         _ => {
             let wsum: f64 = chosen.iter().map(|c| c.1).sum();
             chosen.iter().map(|(p, w)| p * w).sum::<f64>() / wsum

@@ -72,6 +72,16 @@ pub struct Recommendation {
     pub d_range: (f64, f64),
 }
 
+/// The range of the factor X over which the critical data sizes are
+/// traced: from half the smallest to four times the largest of the values
+/// of factor `k` (an index into `Runs::factors`) in the runs and the
+/// setting's `x`.
+pub fn x_range(runs: &Runs, k: usize, x: f64) -> (f64, f64) {
+    let xs = runs.runs.iter().filter(|r| r.factor == k).map(|r| r.x);
+    let (lo, hi) = xs.fold((x, x), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    (lo / 2.0, hi * 4.0)
+}
+
 fn mult_law(fit: &MethodFit, factor: &str) -> Option<Params> {
     fit.form(Form::Multiplicative).params_of(factor)
 }
