@@ -217,10 +217,14 @@ impl Replicate {
     /// `n` indices drawn with replacement from `0..n` for stratum `s` (group
     /// `s` of a stratified bootstrap, resampled independently of the others).
     pub fn within(&self, s: usize, n: usize) -> Vec<usize> {
-        draw(
-            &mut stream(self.seed ^ ((s as u64 + 1) << 32), self.index),
-            n,
-        )
+        draw(&mut self.stream(s), n)
+    }
+
+    /// The generator of stratum `s` (what [`Replicate::within`] draws
+    /// from), for a caller whose draws within a stratum are more than
+    /// indices (the isoFLOP bootstrap's window of sizes).
+    pub fn stream(&self, s: usize) -> ChaCha8Rng {
+        stream(self.seed ^ ((s as u64 + 1) << 32), self.index)
     }
 
     /// The generator of the replicate's noise (residual and parametric
