@@ -4,7 +4,6 @@ use crate::config::{self, Fitting};
 use crate::output;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use slaw::allocate;
 use slaw::bootstrap::Resampling;
 use slaw::datasets::{pretraining_runs, DataColumn, PretrainColumns};
@@ -78,7 +77,7 @@ pub struct JointArgs {
     runs: RunArgs,
     #[arg(long)]
     json: bool,
-    /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png.
+    /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png/.pdf.
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// The law drawn in the plots.
@@ -114,7 +113,7 @@ pub struct MethodsArgs {
     d_range: String,
     #[arg(long)]
     json: bool,
-    /// Plot the critical data size against the factor (.svg or .png).
+    /// Plot the critical data size against the factor (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -160,7 +159,7 @@ pub struct AllocateArgs {
     /// budget while their FLOPs stay within --budget-gap of the budget's smallest.
     #[arg(long)]
     budget_col: Option<String>,
-    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg or .png),
+    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg, .png or .pdf),
     /// suffixed with the group and the figure's name.
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
@@ -375,16 +374,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
                 loss: a.loss_col.clone(),
             };
             let obs = pretraining_runs(file, &cols, a.drop_highest)?;
-            let bar = if a.bootstrap > 0 && !a.json {
-                let b = ProgressBar::new(a.bootstrap as u64);
-                b.set_style(
-                    ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} {elapsed}")
-                        .expect("valid template"),
-                );
-                b
-            } else {
-                ProgressBar::hidden()
-            };
+            let bar = crate::progress::bar(a.bootstrap, "bootstrap", a.json);
             let r = allocate::from_fit(
                 &obs,
                 &config::fit_options(Fitting::Library)?,
@@ -465,16 +455,12 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
         bootstrap,
         fit: &fit,
     };
-    let bar = if !a.json && groups.len() > 1 {
-        let b = ProgressBar::new(groups.len() as u64);
-        b.set_style(
-            ProgressStyle::with_template("groups {bar:40} {pos}/{len} {elapsed}")
-                .expect("valid template"),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    // One group needs no count.
+    let bar = crate::progress::bar(
+        if groups.len() > 1 { groups.len() } else { 0 },
+        "groups",
+        a.json,
+    );
     let out: Vec<_> = groups
         .iter()
         .map(|(g, runs)| {

@@ -32,6 +32,7 @@ pub mod numbers;
 pub mod objective;
 pub mod observations;
 pub mod pick;
+pub mod progress;
 pub mod scaling;
 pub mod selection;
 pub mod solver;

@@ -8,6 +8,7 @@ use super::metrics::{pearson, relative_accuracy};
 use super::{select, trend, Budget, Method, SelectOptions, BOOTSTRAP_LEVEL};
 use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
+use crate::progress::Progress;
 use crate::{Error, Result};
 
 /// The full fine-tuning size of the benchmark's curves (examples): the target.
@@ -85,7 +86,7 @@ impl Default for ProtocolOptions {
 /// Run the protocol on one dataset with the shipped defaults; rows ordered
 /// by ratio, then method.
 pub fn run(dataset: &str, pool: &[Candidate], methods: &[Method]) -> Result<Vec<Row>> {
-    run_with(dataset, pool, methods, &ProtocolOptions::default())
+    run_with(dataset, pool, methods, &ProtocolOptions::default(), &())
 }
 
 /// The trend prior learned from complete curves (sizes > 0) of `pools`.
@@ -101,12 +102,14 @@ pub fn learn_prior<'a>(
 }
 
 /// Leave one dataset out: every dataset is evaluated with the trend prior
-/// learned from the others' complete curves, intervals at `level`.
+/// learned from the others' complete curves, intervals at `level`;
+/// `progress` ticks once per dataset and budget.
 pub fn run_lodo(
     datasets: &[(String, Vec<Candidate>)],
     methods: &[Method],
     level: f64,
     bootstrap: usize,
+    progress: &dyn Progress,
 ) -> Result<Vec<Row>> {
     if datasets.len() < 2 {
         return Err(Error::data(
@@ -129,7 +132,7 @@ pub fn run_lodo(
             trend_prior: prior,
             lodo: true,
         };
-        rows.extend(run_with(name, pool, methods, &opts)?);
+        rows.extend(run_with(name, pool, methods, &opts, progress)?);
     }
     Ok(rows)
 }
@@ -167,12 +170,14 @@ pub fn default_by_lodo(rows: &[Row]) -> String {
     best.0
 }
 
-/// Run the protocol on one dataset; rows ordered by ratio, then method.
+/// Run the protocol on one dataset; rows ordered by ratio, then method;
+/// `progress` ticks once per budget.
 pub fn run_with(
     dataset: &str,
     pool: &[Candidate],
     methods: &[Method],
     popts: &ProtocolOptions,
+    progress: &dyn Progress,
 ) -> Result<Vec<Row>> {
     let truth: Vec<f64> = pool
         .iter()
@@ -236,6 +241,7 @@ pub fn run_with(
                 protocol: if popts.lodo { "lodo" } else { "in-sample" }.to_string(),
             });
         }
+        progress.tick();
     }
     Ok(rows)
 }
