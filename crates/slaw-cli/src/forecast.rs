@@ -71,9 +71,7 @@ pub struct ForecastArgs {
 }
 
 pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
-    if !(a.level > 0.0 && a.level < 1.0) {
-        bail!("--level must be in (0, 1)");
-    }
+    crate::config::level(a.level)?;
     let schedule = a.schedule.as_deref().map(Schedule::parse).transpose()?;
     let data: Vec<Data> = if has_position_column(&a.file, &a.position_col)? {
         if a.run_col.is_some() {

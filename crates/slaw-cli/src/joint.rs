@@ -1,9 +1,11 @@
 //! `slaw joint`, `slaw methods`, `slaw allocate`: argument parsing and printing.
 
+use crate::config::{self, Fitting};
 use crate::output;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use slaw::allocate;
+use slaw::bootstrap::Resampling;
 use slaw::datasets::{pretraining_runs, DataColumn, PretrainColumns};
 use slaw::joint::decision::{recommend, Setting};
 use slaw::joint::{self, Form, RunColumns, Runs};
@@ -101,6 +103,9 @@ pub struct MethodsArgs {
     /// Bootstrap replicates for the prediction intervals (0: none).
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
+    /// Level of the prediction intervals.
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Range of D_f searched for crossings, LO:HI.
@@ -215,7 +220,7 @@ fn exit_for(converged: bool) -> ExitCode {
 
 pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
     let runs = a.runs.read()?;
-    let fits = joint::fit_all(&runs, &joint::default_options())?;
+    let fits = joint::fit_all(&runs, &config::fit_options(Fitting::Joint)?)?;
     output::emit(a.json, &fits, || {
         print!("{}", rep::joint_report(&fits));
     })?;
@@ -278,17 +283,8 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
                 a.runs.factors.join(", ")
             )
         })?;
-    let xs: Vec<f64> = runs
-        .runs
-        .iter()
-        .filter(|r| r.factor == k)
-        .map(|r| r.x)
-        .collect();
-    let x_range = (
-        xs.iter().cloned().fold(f64::INFINITY, f64::min).min(x) / 2.0,
-        xs.iter().cloned().fold(0.0, f64::max).max(x) * 4.0,
-    );
-    let opts = joint::default_options();
+    let x_range = joint::decision::x_range(&runs, k, x);
+    let opts = config::fit_options(Fitting::Joint)?;
     let fits = joint::fit_all(&runs, &opts)?;
     let setting = Setting {
         factor: factor.to_string(),
@@ -301,8 +297,7 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         &setting,
         a.form.into(),
         &opts,
-        a.bootstrap,
-        a.seed,
+        &config::bootstrap(a.bootstrap, "--level", a.level, a.seed)?,
         x_range,
         d_range,
     )?;
@@ -340,9 +335,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
     } else {
         a.budgets.clone()
     };
-    if !(a.level > 0.0 && a.level < 1.0) {
-        bail!("--level must be between 0 and 1, got {}", a.level);
-    }
+    let bootstrap = config::bootstrap(a.bootstrap, "--level", a.level, a.seed)?;
     if !(a.budget_gap.is_finite() && a.budget_gap >= 1.0) {
         bail!("--budget-gap must be a ratio >= 1, got {}", a.budget_gap);
     }
@@ -352,7 +345,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
         || !a.filters.is_empty()
         || a.best_per_size
     {
-        return allocate_methods(&a, &budgets);
+        return allocate_methods(&a, &budgets, bootstrap);
     }
     if a.d_col.is_some() && a.flops_col.is_some() {
         bail!("--method parametric fits tokens: give --d-col or --flops-col, not both");
@@ -382,13 +375,11 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
             };
             let obs = pretraining_runs(file, &cols, a.drop_highest)?;
             let bar = crate::progress::bar(a.bootstrap, "bootstrap", a.json);
-            let r = allocate::from_fit_at(
+            let r = allocate::from_fit(
                 &obs,
-                &slaw::fit::FitOptions::default(),
+                &config::fit_options(Fitting::Library)?,
                 &budgets,
-                a.bootstrap,
-                a.level,
-                a.seed,
+                &bootstrap,
                 &|| bar.inc(1),
             )?;
             bar.finish_and_clear();
@@ -413,7 +404,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
 }
 
 /// `slaw allocate --method isoflop|envelope|all` or with groups.
-fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
+fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) -> Result<ExitCode> {
     use slaw::allocate::isoflop::Budgets;
     use slaw::allocate::methods::{allocate_group, AllocationMethod, Options};
     let Some(file) = &a.file else {
@@ -452,7 +443,7 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         AllocMethod::Envelope => AllocationMethod::Envelope,
         AllocMethod::All => AllocationMethod::All,
     };
-    let fit = slaw::fit::FitOptions::default();
+    let fit = config::fit_options(Fitting::Library)?;
     let opts = Options {
         method,
         budgets,
@@ -461,9 +452,7 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         } else {
             Budgets::Gap(a.budget_gap)
         },
-        bootstrap: a.bootstrap,
-        level: a.level,
-        seed: a.seed,
+        bootstrap,
         fit: &fit,
     };
     // One group needs no count.

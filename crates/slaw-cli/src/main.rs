@@ -3,16 +3,14 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use slaw::analysis::{self, FitJob};
-use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
-use slaw::objective::{Loss, Space};
 use slaw::observations::{Columns, Holdout, Observations};
-use slaw::solver::Tolerances;
 use slaw::table::Table;
 use slaw_report::{plot, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod config;
 mod forecast;
 mod html;
 mod joint;
@@ -250,6 +248,10 @@ struct SelectArgs {
     /// vanilla-fit; 0: none). These intervals carry the noise of the points only.
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
+    /// Level of those bootstrap intervals (and of the line methods' when they have no
+    /// calibration).
+    #[arg(long, default_value_t = slaw::selection::BOOTSTRAP_LEVEL)]
+    bootstrap_level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Level of the predictive intervals of ats, ats-blend and ats-trend: each method is
@@ -538,9 +540,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            if !(level > 0.0 && level < 1.0) {
-                anyhow::bail!("--level must be in (0, 1) (got {level})");
-            }
+            let level = config::level(level)?;
             if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
                 anyhow::bail!("--fractions must be in (0, 1) (got {f})");
             }
@@ -649,9 +649,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     level,
                 },
         } => {
-            if !(level > 0.0 && level < 1.0) {
-                bail!("--level must be between 0 and 1, got {level}");
-            }
+            let level = config::level(level)?;
             let steps = progress::Steps::new("selection", json);
             let (rows, timing) = match protocol {
                 Protocol::InSample => slaw_report::bench::selection(&data, repeats, &steps)?,
@@ -727,7 +725,7 @@ fn rayon_threads() -> usize {
         .unwrap_or(1)
 }
 
-fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
+fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {
     let mut table = Table::read(&d.file)?;
     for spec in &d.derive {
         table.derive(spec)?;
@@ -748,41 +746,8 @@ fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");
     }
-    if d.delta <= 0.0 || d.delta.is_nan() {
-        bail!("--delta must be > 0");
-    }
-    let opts = FitOptions {
-        loss: match d.objective {
-            ObjectiveKind::Huber => Loss::Huber { delta: d.delta },
-            ObjectiveKind::Squared => Loss::Squared,
-        },
-        space: match d.space {
-            SpaceKind::Log => Space::Log,
-            SpaceKind::Linear => Space::Linear,
-        },
-        tol: Tolerances {
-            max_iter: d.max_iter,
-            ..Tolerances::default()
-        },
-        starts: None,
-        screen_ftol: d.screen_tol,
-        multistart: parse_starts(&d.starts)?,
-        ..FitOptions::default()
-    };
-    if !(d.screen_tol > 0.0 && d.screen_tol < 1.0) {
-        bail!("--screen-tol must be between 0 and 1");
-    }
+    let opts = config::fit_options(config::Fitting::Flags(d))?;
     Ok((obs, holdout, opts))
-}
-
-fn parse_starts(s: &str) -> Result<MultiStart> {
-    if s.trim().eq_ignore_ascii_case("all") {
-        return Ok(MultiStart::All);
-    }
-    match s.trim().parse::<usize>() {
-        Ok(k) if k >= 1 => Ok(MultiStart::Adaptive { agree: k }),
-        _ => bail!("--starts: '{s}' is neither 'all' nor a count of agreeing starts >= 1"),
-    }
 }
 
 fn parse_f64(s: &str, what: &str) -> Result<f64> {
@@ -902,9 +867,7 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     // units: the search then runs in those units.
     opts.scale_free = a.law.bounds.is_empty() && a.law.inits.is_empty();
     analysis::validate(&law, &obs, opts.space, &a.data.y)?;
-    if !(a.level > 0.0 && a.level < 1.0) {
-        bail!("--level must be between 0 and 1");
-    }
+    let level = config::level(a.level)?;
     let predict = a
         .predict
         .iter()
@@ -916,7 +879,7 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         holdout,
         bootstrap: a.bootstrap,
         seed: a.seed,
-        level: a.level,
+        level,
         predict,
     };
     let n_groups = obs.groups().len();
@@ -1090,7 +1053,12 @@ fn bench_curves(
                 .with_context(|| format!("reading the learning curves under {}", data.display()))?;
             curves.extend(lc::synthetic_curves(synthetic, seed));
             let steps = progress::Steps::new("curves", json);
-            lc::run(&curves, fractions, &FitOptions::default(), &steps)
+            lc::run(
+                &curves,
+                fractions,
+                &config::fit_options(config::Fitting::Library)?,
+                &steps,
+            )
         }
     };
     if let Some(path) = save {
@@ -1143,16 +1111,13 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
             bail!("--tokens-per-example must be a positive number, got {t}");
         }
     }
-    if !(a.level > 0.0 && a.level < 1.0) {
-        bail!("--level must be between 0 and 1, got {}", a.level);
-    }
+    let level = config::level(a.level)?;
     let method = Method::parse(&a.method, a.k, a.delta)?;
     let opts = SelectOptions {
-        bootstrap: a.bootstrap,
-        seed: a.seed,
+        bootstrap: config::bootstrap(a.bootstrap, "--bootstrap-level", a.bootstrap_level, a.seed)?,
         tokens_per_example: a.tokens_per_example,
         epochs: a.epochs,
-        level: Some(a.level),
+        level: Some(level),
         ..SelectOptions::default()
     };
     let sel = select(&pool, method, budget, &opts)?;

@@ -73,9 +73,7 @@ fn key(spec: &str, k: &str) -> Option<f64> {
 }
 
 pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
-    if !(a.level > 0.0 && a.level < 1.0) {
-        bail!("--level must be in (0, 1)");
-    }
+    crate::config::level(a.level)?;
     let method = CurveLaw::parse(&a.method)?;
     let mut runs: Vec<Curve> = Vec::new();
     for f in &a.files {

@@ -817,6 +817,64 @@ fn select_level_is_honoured() {
     }
 }
 
+/// `--bootstrap-level` sets the level of the law fits' bootstrap intervals
+/// (the default 0.95 unchanged), and is checked.
+#[test]
+fn select_bootstrap_level_reaches_the_law_fits() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    let run = |extra: &[&str]| {
+        slaw()
+            .current_dir(dir.path())
+            .args([
+                "select",
+                "pool.csv",
+                "--target",
+                "204800",
+                "--max-n",
+                "12800",
+                "--json",
+                "--method",
+                "rectified-fit",
+                "--bootstrap",
+                "40",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let intervals = |extra: &[&str], level: f64| -> Vec<(f64, f64)> {
+        let out = run(extra);
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["interval"].is_object())
+            .map(|r| {
+                assert_eq!(r["interval_kind"]["kind"], "bootstrap");
+                assert_eq!(r["interval_kind"]["level"].as_f64().unwrap(), level);
+                (
+                    r["interval"]["lo"].as_f64().unwrap(),
+                    r["interval"]["hi"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (wide, narrow) = (
+        intervals(&[], 0.95),
+        intervals(&["--bootstrap-level", "0.5"], 0.5),
+    );
+    assert!(!wide.is_empty() && wide.len() == narrow.len());
+    for (w, n) in wide.iter().zip(&narrow) {
+        assert!(w.0 <= n.0 && n.1 <= w.1, "{w:?} vs {n:?}");
+    }
+    let bad = run(&["--bootstrap-level", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--bootstrap-level"));
+}
+
 #[test]
 fn select_bad_inputs() {
     let dir = TempDir::new().unwrap();

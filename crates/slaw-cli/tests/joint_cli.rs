@@ -106,6 +106,66 @@ fn methods_recommends_with_intervals_and_critical_sizes() {
     assert_eq!(r["critical"].as_array().unwrap().len(), 3);
 }
 
+/// `slaw methods --level` reaches the bootstrap: the JSON and the text say
+/// the level, and a lower level gives intervals inside the default's (the
+/// same replicates, same seed).
+#[test]
+fn methods_level_reaches_the_bootstrap() {
+    let dir = TempDir::new().unwrap();
+    let f = en_de(&dir);
+    let run = |extra: &[&str]| {
+        let mut c = slaw();
+        c.args(["methods", &f])
+            .args(FACTORS)
+            .args([
+                "--at",
+                "model_size=8e9",
+                "--data",
+                "3e3",
+                "--bootstrap",
+                "60",
+            ])
+            .args(extra);
+        c.output().unwrap()
+    };
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(extra);
+        let out = run(&a);
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let wide = json(&[]);
+    let narrow = json(&["--level", "0.5"]);
+    assert_eq!(wide["recommendation"]["level"], 0.95);
+    assert_eq!(narrow["recommendation"]["level"], 0.5);
+    let by_method = |v: &serde_json::Value, m: &str| -> (f64, f64) {
+        let p = v["recommendation"]["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["method"] == m)
+            .unwrap()
+            .clone();
+        (
+            p["interval"]["lo"].as_f64().unwrap(),
+            p["interval"]["hi"].as_f64().unwrap(),
+        )
+    };
+    for m in ["fmt", "prompt", "lora"] {
+        let (w, n) = (by_method(&wide, m), by_method(&narrow, m));
+        assert!(
+            w.0 <= n.0 && n.1 <= w.1 && n.1 - n.0 < w.1 - w.0,
+            "{m}: {w:?} vs {n:?}"
+        );
+    }
+    let text = String::from_utf8(run(&["--level", "0.5"]).stdout).unwrap();
+    assert!(text.contains("50% interval"), "{text}");
+    let bad = run(&["--level", "1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--level"));
+}
+
 #[test]
 fn methods_and_joint_bad_inputs() {
     let dir = TempDir::new().unwrap();

@@ -5,10 +5,11 @@
 use crate::{usage, Input, Res};
 use serde::Deserialize;
 use slaw::analysis::{self, FitJob};
+use slaw::bootstrap::Resampling;
 use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
 use slaw::objective::{Loss, Space};
-use slaw::observations::{Columns, Domain, Holdout, Observations};
+use slaw::observations::{Columns, Holdout, Observations};
 use slaw::solver::Tolerances;
 
 fn json<T: serde::Serialize>(v: &T) -> Res<String> {
@@ -101,21 +102,11 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
                 .enumerate()
                 .map(|(j, n)| spec.x.get(j).unwrap_or(n));
             for ((v, d), name) in p.iter().zip(&law.domains).zip(names) {
-                let ok = v.is_finite()
-                    && match d {
-                        Domain::Positive => *v > 0.0,
-                        Domain::NonNegative => *v >= 0.0,
-                        Domain::Any => true,
-                    };
-                if !ok {
+                if !d.admits(*v) {
                     return usage(format!(
                         "cannot predict at {name} = {v}: law '{}' needs {name} {}",
                         law.name,
-                        match d {
-                            Domain::Positive => "> 0",
-                            Domain::NonNegative => ">= 0",
-                            Domain::Any => "finite",
-                        }
+                        d.requirement()
                     ));
                 }
             }
@@ -371,6 +362,8 @@ pub struct SelectOpts {
     pub k: usize,
     pub delta: f64,
     pub bootstrap: usize,
+    /// Level of the bootstrap intervals (the law-fit methods').
+    pub bootstrap_level: f64,
     pub seed: u64,
     pub level: f64,
     pub tokens_per_example: Option<f64>,
@@ -391,6 +384,7 @@ impl Default for SelectOpts {
             k: 3,
             delta: 5.0,
             bootstrap: 200,
+            bootstrap_level: slaw::selection::BOOTSTRAP_LEVEL,
             seed: 0,
             level: 0.9,
             tokens_per_example: None,
@@ -450,9 +444,9 @@ pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
     }
     level_ok(a.level)?;
     let method = Method::parse(&a.method, a.k, a.delta)?;
+    level_ok(a.bootstrap_level)?;
     let opts = SelectOptions {
-        bootstrap: a.bootstrap,
-        seed: a.seed,
+        bootstrap: Resampling::new(a.bootstrap, a.bootstrap_level, a.seed),
         tokens_per_example: a.tokens_per_example,
         epochs: a.epochs,
         level: Some(a.level),
@@ -611,6 +605,8 @@ pub struct MethodsOpts {
     pub data: Option<f64>,
     pub form: String,
     pub bootstrap: usize,
+    /// Level of the prediction intervals.
+    pub level: f64,
     pub seed: u64,
     pub d_range: (f64, f64),
 }
@@ -623,6 +619,7 @@ impl Default for MethodsOpts {
             data: None,
             form: "multiplicative".into(),
             bootstrap: 200,
+            level: 0.95,
             seed: 0,
             d_range: (1.0, 1e12),
         }
@@ -663,16 +660,7 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
                 a.runs.factors.join(", ")
             ))
         })?;
-    let xs: Vec<f64> = runs
-        .runs
-        .iter()
-        .filter(|r| r.factor == k)
-        .map(|r| r.x)
-        .collect();
-    let x_range = (
-        xs.iter().cloned().fold(f64::INFINITY, f64::min).min(x) / 2.0,
-        xs.iter().cloned().fold(0.0, f64::max).max(x) * 4.0,
-    );
+    let x_range = slaw::joint::decision::x_range(&runs, k, x);
     let opts = slaw::joint::default_options();
     let fits = slaw::joint::fit_all(&runs, &opts)?;
     let setting = Setting { factor, x, d };
@@ -682,8 +670,10 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
         &setting,
         form,
         &opts,
-        a.bootstrap,
-        a.seed,
+        &{
+            level_ok(a.level)?;
+            Resampling::new(a.bootstrap, a.level, a.seed)
+        },
         x_range,
         (lo, hi),
     )?;
@@ -800,9 +790,7 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
             } else {
                 Budgets::Gap(a.budget_gap)
             },
-            bootstrap: a.bootstrap,
-            level: a.level,
-            seed: a.seed,
+            bootstrap: Resampling::new(a.bootstrap, a.level, a.seed),
             fit: &fit,
         };
         let out: Vec<_> = groups
@@ -833,8 +821,7 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
                 &obs,
                 &FitOptions::default(),
                 &budgets,
-                a.bootstrap,
-                a.seed,
+                &Resampling::new(a.bootstrap, a.level, a.seed),
                 &|| {},
             )?
         }

@@ -10,6 +10,7 @@ use slaw::objective::{Loss, Objective, Space};
 use slaw::observations::Observations;
 use slaw::progress::{counted, Progress};
 use slaw::solver::Solver;
+use slaw::stats::median;
 use slaw::Result;
 use std::path::Path;
 use std::time::Instant;
@@ -27,16 +28,6 @@ pub struct BenchRow {
     pub evaluations: u64,
     /// What the run found, to check that speed did not cost accuracy.
     pub result: String,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
 }
 
 /// CPU time of the whole process (all threads) so far, in seconds.

@@ -108,8 +108,7 @@ pub fn run_demo(seed: u64) -> Result<Demo> {
         .collect();
     let budget = Budget::new(TARGET, TARGET / 64.0)?;
     let opts = SelectOptions {
-        bootstrap: 200,
-        seed,
+        bootstrap: slaw::bootstrap::Resampling::new(200, slaw::selection::BOOTSTRAP_LEVEL, seed),
         tokens_per_example: Some(256.0),
         epochs: 1.0,
         ..SelectOptions::default()

@@ -11,9 +11,11 @@
 
 use crate::journal::{Record, State};
 use crate::plan::{Plan, RunSpec};
+use slaw::bootstrap::Resampling;
 use slaw::datasets::Candidate;
 use slaw::selection::{
     ats::ats, trend, Budget, Choice, Cost, Estimate, PoolContext, Ranked, SelectOptions, Selection,
+    BOOTSTRAP_LEVEL,
 };
 use std::collections::HashMap;
 
@@ -185,6 +187,9 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
         &trend::PRIOR,
         Some(plan.level),
     );
+    // Candidate i's bootstrap draws from seed i, at the selection's level
+    // of the bootstrap intervals (the plan's level is the calibrated one).
+    let bootstrap = Resampling::new(plan.bootstrap, BOOTSTRAP_LEVEL, 0);
     let mut out: Vec<RankedCandidate> = pool
         .iter()
         .enumerate()
@@ -192,7 +197,7 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
             let (estimate, error) =
                 match plan
                     .method
-                    .estimate_with(cand, &budget, plan.bootstrap, i as u64, &ctx)
+                    .estimate_with(cand, &budget, &bootstrap.for_item(i), &ctx)
                 {
                     Ok(e) => (Some(e), None),
                     Err(e) => (None, Some(e.to_string())),

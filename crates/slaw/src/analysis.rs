@@ -1,22 +1,28 @@
 //! The fit pipeline behind `slaw fit` and `slaw compare`: split held-out
 //! points, fit each group, evaluate, predict, bootstrap.
 
-use crate::bootstrap::{bootstrap, BootstrapResult, Interval};
+use crate::bootstrap::{bootstrap, BootstrapResult, Interval, Resampling, Scheme};
 use crate::diagnostics::{evaluate, Diagnostics};
 use crate::extrapolation::{calibrate, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
 use crate::objective::Space;
-use crate::observations::{Domain, Holdout, Observations};
+use crate::observations::{Holdout, Observations};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
 #[derive(Debug, Clone)]
+/// One `slaw fit` run: the law, how to fit it, which points to hold out, the bootstrap and the predictions asked for.
 pub struct FitJob {
+    /// The law fitted to every group.
     pub law: Law,
+    /// Fit options (loss, space, multi-start, tolerances).
     pub opts: FitOptions,
+    /// Which points are held out of each group's fit (scored, not fitted).
     pub holdout: Holdout,
+    /// Bootstrap replicates per group for the intervals (0: none); points resampled with replacement.
     pub bootstrap: usize,
+    /// Seed of the bootstrap (same seed, same intervals).
     pub seed: u64,
     /// Confidence level of bootstrap intervals (e.g. 0.95).
     pub level: f64,
@@ -25,9 +31,14 @@ pub struct FitJob {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// A prediction of the fitted law at one point, with its intervals.
+#[non_exhaustive]
 pub struct Prediction {
+    /// The inputs, one value per law input, in the data's units.
     pub at: Vec<f64>,
+    /// The fitted law's value there (the loss's units).
     pub value: f64,
+    /// Bootstrap percentile interval of the prediction at the job's level (the noise of the points only); None without a bootstrap.
     pub interval: Option<Interval>,
     /// Interval from the law's own extrapolation errors (rolling origin, see
     /// `crate::extrapolation`) at the job's level; `None` for laws with
@@ -56,18 +67,28 @@ pub fn depends_on(law: &Law, x: &[f64], internal: &[f64], names: &[String]) -> V
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// One group's fit with its diagnostics, bootstrap and predictions.
+#[non_exhaustive]
 pub struct GroupFit {
+    /// The group's key (empty when ungrouped).
     pub group: String,
+    /// The fitted law (parameters by name, intervals once bootstrapped, termination).
     pub fit: FitResult,
+    /// Errors on the fitted points.
     pub train: Diagnostics,
+    /// Errors on the held-out points, when some were held out.
     pub heldout: Option<Diagnostics>,
+    /// One per point of `FitJob::predict`, in that order.
     pub predictions: Vec<Prediction>,
+    /// The bootstrap behind the intervals, when run (it runs only on a converged fit).
     pub bootstrap: Option<BootstrapResult>,
     /// The rolling-origin calibration behind the extrapolation intervals.
     pub calibration: Option<Calibration>,
     #[serde(skip)]
+    /// Indices (into the observations) of the fitted points.
     pub train_idx: Vec<usize>,
     #[serde(skip)]
+    /// Indices of the held-out points.
     pub held_idx: Vec<usize>,
 }
 
@@ -110,23 +131,13 @@ pub fn run(
             ));
         }
         for ((v, d), name) in p.iter().zip(&job.law.domains).zip(&job.law.inputs) {
-            let ok = v.is_finite()
-                && match d {
-                    Domain::Positive => *v > 0.0,
-                    Domain::NonNegative => *v >= 0.0,
-                    Domain::Any => true,
-                };
-            if !ok {
+            if !d.admits(*v) {
                 return Err(Error::setting(
                     crate::error::Setting::Predict,
                     format!(
                         "cannot predict at {name} = {v}: law '{}' needs {name} {}",
                         job.law.name,
-                        match d {
-                            Domain::Positive => "> 0",
-                            Domain::NonNegative => ">= 0",
-                            Domain::Any => "finite",
-                        }
+                        d.requirement()
                     ),
                 ));
             }
@@ -164,10 +175,9 @@ fn fit_group(
                 &train,
                 &res,
                 &job.opts,
-                job.bootstrap,
-                job.seed,
+                &Resampling::new(job.bootstrap, job.level, job.seed),
+                Scheme::Points,
                 &job.predict,
-                job.level,
                 on_bootstrap,
             )
         });
@@ -206,13 +216,20 @@ fn fit_group(
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// One law's standing in `slaw compare`: its errors, criteria and rank.
+#[non_exhaustive]
 pub struct RankedLaw {
+    /// The law's name (or formula).
     pub law: String,
     /// Mean over groups of the held-out RMSD of log L (the ranking key).
     pub heldout_rmsd_log: f64,
+    /// Mean over groups of the training RMSD of log L.
     pub train_rmsd_log: f64,
+    /// Sum over groups of the fit objective.
     pub objective: f64,
+    /// Every group's fit converged.
     pub all_converged: bool,
+    /// Free parameters of the law (per group).
     pub n_params: usize,
     /// Position in the ranking (1 = best); `None` for laws that were not
     /// ranked (skipped, or a fit that did not converge).
@@ -226,11 +243,13 @@ pub struct RankedLaw {
     /// n ln(RSS/n) + 2k and n ln(RSS/n) + k ln n. The ranking key when no
     /// point is held out.
     pub aic: f64,
+    /// See `aic`.
     pub bic: f64,
     /// Fewest starts, over groups, that reached a group's best optimum.
     pub n_best: usize,
     /// Parameters the data do not pin in some group (see `FitResult::unidentified`).
     pub unidentified: Vec<String>,
+    /// What the user should know (parameters at bounds, unpinned parameters, groups that did not converge).
     pub warnings: Vec<String>,
 }
 
@@ -278,11 +297,6 @@ pub fn cannot_fit(law: &Law, obs: &Observations, holdout: &Holdout) -> Option<St
     None
 }
 
-/// Fit several laws to the same data and rank the converged ones by held-out
-/// error (by AIC when no point is held out; ties fall back to the training
-/// error). Laws that cannot be fitted (more parameters than points) are
-/// reported as skipped, and fits that did not converge are listed after the
-/// ranking, unranked.
 /// Rank `laws` on `obs` by held-out error, as [`compare`], after skipping
 /// the laws whose inputs or domain do not fit the data: those are reported
 /// last, unranked, with the reason.
@@ -308,6 +322,11 @@ pub fn compare_fittable(
     Ok(ranked)
 }
 
+/// Fit several laws to the same data and rank the converged ones by held-out
+/// error (by AIC when no point is held out; ties fall back to the training
+/// error). Laws that cannot be fitted (more parameters than points) are
+/// reported as skipped, and fits that did not converge are listed after the
+/// ranking, unranked.
 pub fn compare(
     laws: &[Law],
     obs: &Observations,

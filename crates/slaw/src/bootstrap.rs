@@ -1,16 +1,36 @@
-//! Bootstrap: resample the fitted points with replacement, refit each
-//! replicate (warm-started from the distinct optima of the full fit), and
-//! report percentile intervals for every parameter and every prediction.
+//! The bootstrap engine: every resampling in slaw runs through it.
+//!
+//! A bootstrap is data: [`Resampling`] says how many replicates, at which
+//! interval level and from which seed; a [`Scheme`] says how a replicate
+//! draws its data (points, points within groups, whole groups, residuals,
+//! parametric noise). [`Resampling::run`] runs the replicates in parallel
+//! and keeps the ones that succeeded, in replicate order; each replicate
+//! draws from its own generator ([`Replicate`]), seeded from (seed,
+//! replicate, stratum) alone, so the same inputs and seed give the same
+//! output on any number of threads.
+//!
+//! Callers: the law fits ([`draws`] / [`bootstrap`]: `slaw fit`, `slaw
+//! compare`, selection's law-fit methods, allocation's parametric law, the
+//! forecasting laws), and callers that refit something other than one law
+//! through [`Resampling::run`] with [`Replicate::points`] /
+//! [`Replicate::within`]: selection's AtS line, the joint two-stage
+//! procedure (runs within each factor), the isoFLOP profiles (runs within
+//! each budget), the temporal law (whole checkpoints).
 
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
+use crate::objective::Space;
 use crate::observations::Observations;
+use crate::synthetic::standard_normal;
+use crate::{Error, Result};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-/// An interval: lower and upper end.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+/// An interval of a quantity, in the quantity's own units: `lo <= hi`
+/// when both ends are finite (NaN ends when there was nothing to take
+/// percentiles of).
 pub struct Interval {
     /// Lower end.
     pub lo: f64,
@@ -20,6 +40,7 @@ pub struct Interval {
 
 #[derive(Debug, Clone, serde::Serialize)]
 /// Percentile intervals of a fit's parameters and predictions from refits on resampled points.
+#[non_exhaustive]
 pub struct BootstrapResult {
     /// Replicates drawn.
     pub replicates: usize,
@@ -37,7 +58,8 @@ pub struct BootstrapResult {
 
 pub use crate::stats::percentile;
 
-fn interval(mut v: Vec<f64>, level: f64) -> Interval {
+/// Percentile interval (central, at `level`) of the finite values of `v`.
+pub fn interval_of(mut v: Vec<f64>, level: f64) -> Interval {
     v.retain(|x| x.is_finite());
     v.sort_by(f64::total_cmp);
     let a = (1.0 - level) / 2.0;
@@ -47,81 +69,391 @@ fn interval(mut v: Vec<f64>, level: f64) -> Interval {
     }
 }
 
-/// The natural parameters of every converged replicate fit, in replicate
-/// order. Replicate b uses its own generator seeded from (seed, b), so the
-/// result does not depend on the thread count. `on_done` is called once per
-/// finished replicate (for a progress bar).
-#[allow(clippy::too_many_arguments)]
+/// How many replicates, at which level, from which seed: the caller's
+/// options, passed to the engine unchanged (nothing here has a default
+/// level).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Resampling {
+    /// Replicates drawn (0: no bootstrap).
+    pub replicates: usize,
+    /// Central level of the percentile intervals, in (0, 1).
+    pub level: f64,
+    /// Seed of every replicate's generator (see [`Replicate`]).
+    pub seed: u64,
+}
+
+/// How a replicate draws its data from the fitted observations (the law-fit
+/// path, [`draws`]; the callers that resample something else use the same
+/// draws through [`Replicate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Scheme {
+    /// n points drawn with replacement from the n points (the default).
+    #[default]
+    Points,
+    /// Points drawn with replacement within each group, every group keeping
+    /// its size (runs within a budget, a factor).
+    WithinGroups,
+    /// Whole groups drawn with replacement (a curve, a run with all its
+    /// points): as many groups as there are.
+    Groups,
+    /// The fitted values with the fit's residuals drawn with replacement
+    /// (ratios y / fitted in the log space, differences in the linear one);
+    /// the inputs stay.
+    Residuals,
+    /// The fitted values with normal noise of the residuals' standard
+    /// deviation (n - parameters degrees of freedom), in the fit's space.
+    Parametric,
+}
+
+impl Resampling {
+    /// `replicates` at `level` from `seed`.
+    pub fn new(replicates: usize, level: f64, seed: u64) -> Resampling {
+        Resampling {
+            replicates,
+            level,
+            seed,
+        }
+    }
+
+    /// The level must lie in (0, 1).
+    pub fn check(&self) -> Result<()> {
+        if self.level > 0.0 && self.level < 1.0 {
+            Ok(())
+        } else {
+            Err(Error::setting(
+                crate::error::Setting::Level,
+                format!("must be in (0, 1), got {}", self.level),
+            ))
+        }
+    }
+
+    /// The bootstrap of item `i` of a batch (candidate `i` of a pool): its
+    /// own seed, `seed + i`, so items do not share draws.
+    pub fn for_item(&self, i: usize) -> Resampling {
+        Resampling {
+            seed: self.seed.wrapping_add(i as u64),
+            ..*self
+        }
+    }
+
+    /// The same seed and level with `replicates` replicates (the first
+    /// replicates of a larger run are the same draws).
+    pub fn with_replicates(&self, replicates: usize) -> Resampling {
+        Resampling {
+            replicates,
+            ..*self
+        }
+    }
+
+    /// Run every replicate in parallel: `replicate` returns its result, or
+    /// None when it failed (a refit that did not converge, a sample without
+    /// a line); the results kept, in replicate order. `on_done` ticks once
+    /// per finished replicate (a progress bar).
+    pub fn run<T: Send>(
+        &self,
+        on_done: &(dyn Fn() + Sync),
+        replicate: impl Fn(&Replicate) -> Option<T> + Sync,
+    ) -> Vec<T> {
+        let out: Vec<Option<T>> = (0..self.replicates)
+            .into_par_iter()
+            .map(|index| {
+                let r = replicate(&Replicate {
+                    index,
+                    seed: self.seed,
+                });
+                on_done();
+                r
+            })
+            .collect();
+        out.into_iter().flatten().collect()
+    }
+
+    /// Whether `kept` successful replicates are enough for an interval: at
+    /// least half of those drawn, and at least one drawn.
+    pub fn enough(&self, kept: usize) -> bool {
+        self.replicates > 0 && kept >= self.replicates / 2
+    }
+
+    /// The percentile interval at this level of the finite values of `v`.
+    pub fn interval(&self, v: Vec<f64>) -> Interval {
+        interval_of(v, self.level)
+    }
+
+    /// Column `j` of `draws` (one row per kept replicate) for `j` in
+    /// `0..k`: the interval of each of `k` quantities.
+    pub fn intervals(&self, draws: &[Vec<f64>], k: usize) -> Vec<Interval> {
+        (0..k)
+            .map(|j| self.interval(draws.iter().map(|d| d[j]).collect()))
+            .collect()
+    }
+}
+
+/// One replicate: its index and the draws it makes. Every draw comes from a
+/// generator seeded from (seed, index, stratum) only.
+#[derive(Debug, Clone, Copy)]
+pub struct Replicate {
+    /// Index of the replicate, 0-based.
+    pub index: usize,
+    seed: u64,
+}
+
+/// The generator of replicate `b` of the stream `key`.
+fn stream(key: u64, b: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(
+        key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(b as u64),
+    )
+}
+
+impl Replicate {
+    /// `n` indices drawn with replacement from `0..n` (all points as one
+    /// sample).
+    pub fn points(&self, n: usize) -> Vec<usize> {
+        draw(&mut stream(self.seed, self.index), n)
+    }
+
+    /// `n` indices drawn with replacement from `0..n` for stratum `s` (group
+    /// `s` of a stratified bootstrap, resampled independently of the others).
+    pub fn within(&self, s: usize, n: usize) -> Vec<usize> {
+        draw(&mut self.stream(s), n)
+    }
+
+    /// The generator of stratum `s` (what [`Replicate::within`] draws
+    /// from), for a caller whose draws within a stratum are more than
+    /// indices (the isoFLOP bootstrap's window of sizes).
+    pub fn stream(&self, s: usize) -> ChaCha8Rng {
+        stream(self.seed ^ ((s as u64 + 1) << 32), self.index)
+    }
+
+    /// The generator of the replicate's noise (residual and parametric
+    /// schemes), independent of its index draws.
+    pub fn noise(&self) -> ChaCha8Rng {
+        stream(self.seed ^ 0xA5A5_A5A5_0000_0000, self.index)
+    }
+}
+
+fn draw(rng: &mut ChaCha8Rng, n: usize) -> Vec<usize> {
+    (0..n).map(|_| rng.random_range(0..n)).collect()
+}
+
+/// The data of replicate `rep` under `scheme`, from the observations `obs`
+/// the law was fitted to (`full`; `space` the fit's residual space).
+pub fn sample(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    space: Space,
+    scheme: Scheme,
+    rep: &Replicate,
+) -> Observations {
+    match scheme {
+        Scheme::Points => obs.subset(&rep.points(obs.len())),
+        Scheme::WithinGroups => {
+            let idx: Vec<usize> = obs
+                .groups()
+                .iter()
+                .enumerate()
+                .flat_map(|(s, g)| {
+                    let members = obs.group_indices(g);
+                    rep.within(s, members.len())
+                        .into_iter()
+                        .map(move |j| members[j])
+                })
+                .collect();
+            obs.subset(&idx)
+        }
+        Scheme::Groups => {
+            let groups = obs.groups();
+            let idx: Vec<usize> = rep
+                .points(groups.len())
+                .into_iter()
+                .flat_map(|g| obs.group_indices(&groups[g]))
+                .collect();
+            obs.subset(&idx)
+        }
+        Scheme::Residuals | Scheme::Parametric => {
+            let p = full.params.values();
+            let fitted: Vec<f64> = (0..obs.len())
+                .map(|i| law.predict_at(obs.point(i), obs.point_context(i), p))
+                .collect();
+            let log = space == Space::Log;
+            let resid: Vec<f64> = obs
+                .y
+                .iter()
+                .zip(&fitted)
+                .map(|(&y, &f)| if log { (y / f).ln() } else { y - f })
+                .collect();
+            let mut rng = rep.noise();
+            let noise: Vec<f64> = if scheme == Scheme::Residuals {
+                rep.points(resid.len())
+                    .into_iter()
+                    .map(|j| resid[j])
+                    .collect()
+            } else {
+                let dof = obs.len().saturating_sub(law.n_params()).max(1) as f64;
+                let sd = (resid.iter().map(|r| r * r).sum::<f64>() / dof).sqrt();
+                (0..obs.len())
+                    .map(|_| sd * standard_normal(&mut rng))
+                    .collect()
+            };
+            let mut out = obs.clone();
+            for ((y, f), e) in out.y.iter_mut().zip(&fitted).zip(noise) {
+                *y = if log { f * e.exp() } else { f + e };
+            }
+            out
+        }
+    }
+}
+
+/// The natural parameters of every converged replicate refit of `law`
+/// (data drawn by `scheme` from `obs`, the points `full` was fitted to;
+/// each refit warm-started from the distinct optima of `full`, no new
+/// multi-start), in replicate order. `on_done` ticks once per replicate.
 pub fn draws(
     law: &Law,
     obs: &Observations,
     full: &FitResult,
     opts: &FitOptions,
-    n: usize,
-    seed: u64,
+    how: &Resampling,
+    scheme: Scheme,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<Vec<f64>> {
     let replicate_opts = FitOptions {
         starts: Some(full.optima.clone()),
         ..opts.clone()
     };
-    let out: Vec<Option<Vec<f64>>> = (0..n)
-        .into_par_iter()
-        .map(|b| {
-            let idx = resample(obs.len(), seed, b);
-            let sample = obs.subset(&idx);
-            let out = fit(law, &sample, &replicate_opts)
-                .ok()
-                .filter(|r| r.converged)
-                .map(|r| r.params.into_values());
-            on_done();
-            out
-        })
-        .collect();
-    out.into_iter().flatten().collect()
+    how.run(on_done, |rep| {
+        let data = sample(law, obs, full, opts.space, scheme, rep);
+        fit(law, &data, &replicate_opts)
+            .ok()
+            .filter(|r| r.converged)
+            .map(|r| r.params.into_values())
+    })
 }
 
-/// Indices of replicate `b`: `n` draws with replacement from 0..n.
-pub fn resample(n: usize, seed: u64, b: usize) -> Vec<usize> {
-    let mut rng = ChaCha8Rng::seed_from_u64(
-        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .wrapping_add(b as u64),
-    );
-    (0..n).map(|_| rng.random_range(0..n)).collect()
-}
-
-/// Percentile interval of the finite values of `v`.
-pub fn interval_of(v: Vec<f64>, level: f64) -> Interval {
-    interval(v, level)
-}
-
-/// Run `n` replicates in parallel (see [`draws`]) and report percentile
-/// intervals of every parameter and of the predictions at `predict_at`.
+/// [`draws`], then the percentile intervals of every parameter and of the
+/// predictions at `predict_at` (one input vector each).
 #[allow(clippy::too_many_arguments)]
 pub fn bootstrap(
     law: &Law,
     obs: &Observations,
     full: &FitResult,
     opts: &FitOptions,
-    n: usize,
-    seed: u64,
+    how: &Resampling,
+    scheme: Scheme,
     predict_at: &[Vec<f64>],
-    level: f64,
     on_done: &(dyn Fn() + Sync),
 ) -> BootstrapResult {
-    let ok = draws(law, obs, full, opts, n, seed, on_done);
-    let params = (0..law.n_params())
-        .map(|j| interval(ok.iter().map(|p| p[j]).collect(), level))
-        .collect();
+    let ok = draws(law, obs, full, opts, how, scheme, on_done);
     let predictions = predict_at
         .iter()
-        .map(|x| interval(ok.iter().map(|p| law.predict(x, p)).collect(), level))
+        .map(|x| how.interval(ok.iter().map(|p| law.predict(x, p)).collect()))
         .collect();
     BootstrapResult {
-        replicates: n,
+        replicates: how.replicates,
         converged: ok.len(),
-        level,
-        params,
+        level: how.level,
+        params: how.intervals(&ok, law.n_params()),
         predictions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::law::catalog;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn replicates_are_reproducible_and_independent_of_threads() {
+        let how = Resampling::new(64, 0.9, 7);
+        let seq = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| how.run(&|| {}, |r| Some(r.points(20))));
+        let par = how.run(&|| {}, |r| Some(r.points(20)));
+        assert_eq!(seq, par);
+        assert_eq!(seq.len(), 64);
+        // Replicates differ, strata differ, and every index is in range.
+        assert_ne!(seq[0], seq[1]);
+        let r = Replicate { index: 3, seed: 7 };
+        assert_ne!(r.within(0, 20), r.within(1, 20));
+        assert_ne!(r.within(0, 20), r.points(20));
+        assert!(seq.iter().flatten().all(|&i| i < 20));
+        // A larger run starts with the same draws.
+        let more = how.with_replicates(100).run(&|| {}, |r| Some(r.points(20)));
+        assert_eq!(&more[..64], &seq[..]);
+    }
+
+    #[test]
+    fn run_keeps_the_successes_in_order_and_ticks_every_replicate() {
+        let ticks = AtomicUsize::new(0);
+        let how = Resampling::new(10, 0.95, 0);
+        let kept = how.run(
+            &|| {
+                ticks.fetch_add(1, Ordering::Relaxed);
+            },
+            |r| (r.index % 3 != 0).then_some(r.index),
+        );
+        assert_eq!(kept, vec![1, 2, 4, 5, 7, 8]);
+        assert_eq!(ticks.load(Ordering::Relaxed), 10);
+        assert!(how.enough(5) && !how.enough(4));
+        assert!(!Resampling::new(0, 0.95, 0).enough(0));
+        assert!(Resampling::new(1, 1.0, 0).check().is_err());
+        assert!(Resampling::new(1, 0.5, 0).check().is_ok());
+    }
+
+    #[test]
+    fn interval_is_central_at_the_level() {
+        let how = Resampling::new(0, 0.9, 0);
+        let iv = how.interval((0..=100).map(f64::from).chain([f64::NAN]).collect());
+        assert!((iv.lo - 5.0).abs() < 1e-9 && (iv.hi - 95.0).abs() < 1e-9);
+        let cols = how.intervals(&[vec![1.0, 10.0], vec![3.0, 30.0]], 2);
+        assert!(cols[0].lo >= 1.0 && cols[0].hi <= 3.0 && cols[1].lo >= 10.0);
+    }
+
+    /// Every scheme's intervals cover the true parameters of a power law
+    /// with 1% noise, and the same seed gives the same intervals.
+    #[test]
+    fn every_scheme_recovers_a_known_law() {
+        let law = catalog::by_name("power").unwrap();
+        let truth = [400.0, 0.3, 1.5];
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let n: Vec<f64> = (0..40).map(|i| 1e4 * 1.5f64.powi(i)).collect();
+        let y: Vec<f64> = n
+            .iter()
+            .map(|&x| law.predict(&[x], &truth) * (0.01 * standard_normal(&mut rng)).exp())
+            .collect();
+        let mut obs = Observations::from_columns(&["x"], &[n], y);
+        obs.group = (0..40).map(|i| format!("g{}", i % 4)).collect();
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let how = Resampling::new(60, 0.99, 3);
+        for scheme in [
+            Scheme::Points,
+            Scheme::WithinGroups,
+            Scheme::Groups,
+            Scheme::Residuals,
+            Scheme::Parametric,
+        ] {
+            let at = [vec![1e9]];
+            let b = bootstrap(&law, &obs, &full, &opts, &how, scheme, &at, &|| {});
+            assert!(b.converged >= 55, "{scheme:?}: {} converged", b.converged);
+            // The interval holds the fit's alpha, has a width of the order
+            // of the estimate's error, and is not far from the truth.
+            let alpha = b.params[1];
+            let est = full.params[1];
+            let width = alpha.hi - alpha.lo;
+            eprintln!("{scheme:?}: alpha {est} in {alpha:?}");
+            assert!(
+                alpha.lo < est && est < alpha.hi && width < 0.05 && (est - 0.3).abs() < width,
+                "{scheme:?}: alpha {est} in {alpha:?}"
+            );
+            let again = bootstrap(&law, &obs, &full, &opts, &how, scheme, &at, &|| {});
+            assert_eq!(b.predictions, again.predictions, "{scheme:?}");
+        }
     }
 }

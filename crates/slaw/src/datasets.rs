@@ -27,9 +27,13 @@ pub enum DataColumn {
 }
 
 #[derive(Debug, Clone)]
+/// The columns of a table of pretraining runs for the parametric (Chinchilla) fit.
 pub struct PretrainColumns {
+    /// Parameter-count column (N).
     pub n: String,
+    /// The data-size column: tokens, or FLOPs to divide by 6 N.
     pub data: DataColumn,
+    /// Loss column.
     pub loss: String,
 }
 
@@ -105,11 +109,13 @@ pub fn pretraining_runs_table(
 /// The columns of a table of pretraining runs for the allocation methods.
 #[derive(Debug, Clone, Default)]
 pub struct RunColumns {
+    /// Parameter-count column (N).
     pub n: String,
     /// Tokens (for the parametric law); else D = C / (6 N).
     pub tokens: Option<String>,
     /// Training FLOPs, used as given; else C = 6 N D.
     pub flops: Option<String>,
+    /// Loss column.
     pub loss: String,
     /// Columns whose values, joined, name a run's group.
     pub group: Vec<String>,
@@ -245,10 +251,13 @@ pub fn pretraining_groups_table(
 /// One candidate model of the fine-tuning selection benchmark.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Candidate {
+    /// The model's name (unique in a pool).
     pub id: String,
     /// (fine-tuning size N, loss), N ascending; N = 0 is the zero-shot loss.
     pub curve: Vec<(f64, f64)>,
+    /// Parameter count, when known (the model-size method ranks by it).
     pub size: Option<f64>,
+    /// Model family (e.g. the name's prefix), when known.
     pub family: Option<String>,
 }
 
@@ -338,10 +347,15 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
 /// (model, n) with the loss, optionally the parameter count and family.
 #[derive(Debug, Clone)]
 pub struct LongColumns {
+    /// The model-name column.
     pub model: String,
+    /// The fine-tuning size column (examples; 0 = zero-shot).
     pub n: String,
+    /// The loss column.
     pub loss: String,
+    /// The parameter-count column, if any.
     pub size: Option<String>,
+    /// The family column, if any.
     pub family: Option<String>,
 }
 

@@ -47,9 +47,13 @@ pub const ORIGIN_GRID: [Origin; 4] = [
 /// One learning curve: loss against x, in a family.
 #[derive(Debug, Clone)]
 pub struct LearningCurve {
+    /// The family the curve belongs to (a data source or a synthetic law): the unit left out when choosing the pick's rule.
     pub family: String,
+    /// The curve's name, unique within its family.
     pub name: String,
+    /// x (step or data size), ascending.
     pub x: Vec<f64>,
+    /// Loss at each x.
     pub y: Vec<f64>,
 }
 
@@ -63,6 +67,7 @@ impl LearningCurve {
         }
     }
 
+    /// The curve as observations with one input, `x`.
     pub fn observations(&self) -> Observations {
         Observations::from_columns(&["x"], std::slice::from_ref(&self.x), self.y.clone())
     }
@@ -170,7 +175,9 @@ pub fn synthetic_curves(per_family: usize, seed: u64) -> Vec<LearningCurve> {
 /// One law on one curve's window.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LawRecord {
+    /// The law's name.
     pub law: String,
+    /// The fit on the window converged.
     pub converged: bool,
     /// RMSE of ln L on the later part, of the fit on the window.
     #[serde(with = "nan_null")]
@@ -189,12 +196,19 @@ pub struct LawRecord {
 /// Every method's inputs on one curve at one fraction.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CurveRecord {
+    /// The curve's family.
     pub family: String,
+    /// The curve's name.
     pub name: String,
+    /// Share of the curve's points in the fitting window.
     pub fraction: f64,
+    /// Points in the fitting window.
     pub window: usize,
+    /// Points after the window (scored).
     pub later: usize,
+    /// Every law's fit, backtests and predictions.
     pub laws: Vec<LawRecord>,
+    /// ln of the observed loss at the later points.
     pub ln_truth: Vec<f64>,
 }
 
@@ -368,6 +382,7 @@ impl CurveRecord {
         }
     }
 
+    /// RMSE of ln L on the later part of `slaw compare`'s pick (the converged law of lowest `holdout2`); infinite when no law qualifies.
     pub fn compare_rmse(&self) -> f64 {
         match self.compare_pick() {
             Some(i) => self.laws[i].rmse,
@@ -455,6 +470,7 @@ pub fn choose_rule(records: &[&CurveRecord]) -> Rule {
 /// One method's figures on a set of curves.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MethodScore {
+    /// The method's label (a law, M4, or one of [`LOFO`], [`SHIPPED`], [`COMPARE`]).
     pub method: String,
     /// Curves where its RMSE is strictly below M4's.
     pub wins: usize,
@@ -467,16 +483,23 @@ pub struct MethodScore {
 /// A row of the table: a family (or "all") at a fraction.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CurvesRow {
+    /// Share of each curve's points in the window.
     pub fraction: f64,
+    /// The family, or "all".
     pub family: String,
+    /// Curves scored.
     pub curves: usize,
+    /// M4's mean RMSE of ln L on the later parts (the reference of `ratio`).
     pub m4_mean_rmse: f64,
+    /// Every method's figures.
     pub methods: Vec<MethodScore>,
 }
 
 /// The benchmark's result.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct CurvesReport {
+    /// The window fractions evaluated.
     pub fractions: Vec<f64>,
     /// Curves skipped per fraction (window too small, or no finite M4 prediction).
     pub skipped: Vec<(f64, usize)>,
@@ -486,13 +509,18 @@ pub struct CurvesReport {
     pub all_rule: Rule,
     /// The rule shipped in `pick::Rule::shipped`.
     pub shipped_rule: Rule,
+    /// One row per (fraction, family) and per fraction over all families.
     pub rows: Vec<CurvesRow>,
     #[serde(skip)]
+    /// The per-curve inputs behind the rows (see [`Records`]).
     pub records: Vec<CurveRecord>,
 }
 
+/// Label of the backtest pick with the rule chosen leaving the curve's family out.
 pub const LOFO: &str = "backtest (leave family out)";
+/// Label of the backtest pick with the shipped rule (`pick::Rule::shipped`).
 pub const SHIPPED: &str = "backtest (shipped rule)";
+/// Label of `slaw compare`'s default pick (2 largest points of the window held out).
 pub const COMPARE: &str = "compare (held-out 2)";
 
 /// Run the protocol on `curves` at `fractions` with the catalog's one-input
@@ -705,12 +733,16 @@ pub fn csv(rep: &CurvesReport) -> String {
 /// curve), saved so that the rules can be re-scored without refitting.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Records {
+    /// The window fractions evaluated.
     pub fractions: Vec<f64>,
+    /// Curves skipped per fraction.
     pub skipped: Vec<(f64, usize)>,
+    /// Every curve's inputs at every fraction.
     pub records: Vec<CurveRecord>,
 }
 
 impl CurvesReport {
+    /// What to save to re-score the rules later (`evaluate_records`).
     pub fn records(&self) -> Records {
         Records {
             fractions: self.fractions.clone(),

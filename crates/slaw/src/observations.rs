@@ -15,6 +15,27 @@ pub enum Domain {
     Any,
 }
 
+impl Domain {
+    /// Whether `v` is finite and in the domain.
+    pub fn admits(self, v: f64) -> bool {
+        v.is_finite()
+            && match self {
+                Domain::Positive => v > 0.0,
+                Domain::NonNegative => v >= 0.0,
+                Domain::Any => true,
+            }
+    }
+
+    /// What the domain asks of a value, for messages: "> 0", ">= 0", "finite".
+    pub fn requirement(self) -> &'static str {
+        match self {
+            Domain::Positive => "> 0",
+            Domain::NonNegative => ">= 0",
+            Domain::Any => "finite",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 /// Named numeric inputs, a loss and weights per point, with the source line of each point (for error messages).
 pub struct Observations {

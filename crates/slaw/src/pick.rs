@@ -41,6 +41,7 @@ impl Origin {
         }
     }
 
+    /// The origin as shown in tables and JSON: the fraction, or "last-k".
     pub fn label(self) -> String {
         match self {
             Origin::Fraction(r) => format!("{r}"),
@@ -57,17 +58,25 @@ pub enum Combine {
     Best,
     /// The mean of the ln predictions of the `k` best laws, weighted by the
     /// inverse square of their scores.
-    Top { k: usize },
+    Top {
+        /// The number of best laws averaged.
+        k: usize,
+    },
     /// The median of the ln predictions of the `k` best laws (at each x;
     /// one wild extrapolation among them does not move it).
-    Median { k: usize },
+    Median {
+        /// The number of best laws whose median is taken.
+        k: usize,
+    },
 }
 
 /// A backtest pick rule: origins (fractions of the points fitted), the
 /// combination, and the pool of laws it draws from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
+    /// The backtest origins; a law's score is the mean error over them.
     pub origins: Vec<Origin>,
+    /// How the eligible laws' predictions are combined.
     pub combine: Combine,
     /// Names of the laws the rule may choose; empty = every law given.
     pub pool: Vec<String>,
@@ -248,16 +257,7 @@ pub fn combine_ln(combine: Combine, ln_pred: &[f64], weights: &[f64]) -> f64 {
         return f64::NAN;
     }
     match combine {
-        Combine::Median { .. } => {
-            let mut v: Vec<f64> = chosen.iter().map(|c| c.0).collect();
-            v.sort_by(f64::total_cmp);
-            let n = v.len();
-            if n % 2 == 1 {
-                v[n / 2]
-            } else {
-                0.5 * (v[n / 2 - 1] + v[n / 2])
-            }
-        }
+        Combine::Median { .. } => crate::stats::median(chosen.iter().map(|c| c.0).collect()),
         _ => {
             let wsum: f64 = chosen.iter().map(|c| c.1).sum();
             chosen.iter().map(|(p, w)| p * w).sum::<f64>() / wsum
@@ -268,6 +268,7 @@ pub fn combine_ln(combine: Combine, ln_pred: &[f64], weights: &[f64]) -> f64 {
 /// One law's backtest in a [`pick`].
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LawBacktest {
+    /// The law's name.
     pub law: String,
     /// The fit on all the points converged.
     pub converged: bool,
@@ -281,13 +282,16 @@ pub struct LawBacktest {
     /// Why the law is not eligible, if it is not.
     pub reason: Option<String>,
     #[serde(skip)]
+    /// The fit on all the points (None when it failed).
     pub fit: Option<FitResult>,
 }
 
 /// The backtest pick on one curve.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Pick {
+    /// The rule applied.
     pub rule: Rule,
+    /// Every law considered, in the order given, with its score and weight.
     pub laws: Vec<LawBacktest>,
     #[serde(skip)]
     laws_def: Vec<Law>,
@@ -415,10 +419,12 @@ mod tests {
 /// The backtest pick of one group of points.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct GroupPick {
+    /// The group's key.
     pub group: String,
     /// The law of largest weight, if any law was eligible.
     pub choice: Option<String>,
     #[serde(flatten)]
+    /// The pick's rule and every law's backtest.
     pub pick: Pick,
 }
 

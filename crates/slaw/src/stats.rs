@@ -66,6 +66,18 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[i] + (sorted[j] - sorted[i]) * (pos - i as f64)
 }
 
+/// The median of `v` (the mean of the two middle values for an even
+/// count; NaN when empty). NaNs sort last.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
+}
+
 /// The standard normal quantile (Acklam's rational approximation, relative
 /// error < 1.2e-9), for p in (0, 1).
 pub fn normal_quantile(p: f64) -> f64 {
@@ -120,6 +132,13 @@ pub fn normal_quantile(p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(vec![]).is_nan());
+    }
 
     #[test]
     fn normal_quantiles() {

@@ -12,8 +12,14 @@ fn chinchilla_allocation_exponent_and_its_interval() {
         return;
     };
     let obs = slaw::datasets::chinchilla(&path, 5).unwrap();
-    let r =
-        allocate::from_fit(&obs, &FitOptions::default(), &[1e21, 1e24], 400, 0, &|| {}).unwrap();
+    let r = allocate::from_fit(
+        &obs,
+        &FitOptions::default(),
+        &[1e21, 1e24],
+        &slaw::bootstrap::Resampling::new(400, 0.95, 0),
+        &|| {},
+    )
+    .unwrap();
     assert!((r.exponent_n - 0.513).abs() <= 0.01, "a = {}", r.exponent_n);
     let iv = r.exponent_n_interval.unwrap();
     assert!(iv.lo < r.exponent_n && r.exponent_n < iv.hi, "{iv:?}");
@@ -59,9 +65,7 @@ fn chinchilla_three_methods() {
         method: AllocationMethod::All,
         budgets: &[1e21],
         grouping: Budgets::Gap(1.25),
-        bootstrap: 200,
-        level: 0.95,
-        seed: 0,
+        bootstrap: slaw::bootstrap::Resampling::new(200, 0.95, 0),
         fit: &fit,
     };
     let g = allocate_group("", &groups[0].1, &o);

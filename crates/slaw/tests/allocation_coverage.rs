@@ -169,9 +169,7 @@ fn measure(law: &dyn Truth, noise: f64, seeds: u64, replicates: usize) -> (Tally
             method: AllocationMethod::All,
             budgets: &ASKED,
             grouping: Budgets::Exact,
-            bootstrap: replicates,
-            level: LEVEL,
-            seed,
+            bootstrap: slaw::bootstrap::Resampling::new(replicates, LEVEL, seed),
             fit: &fit,
         };
         let g = allocate_group("synthetic", &runs, &o);

@@ -2,6 +2,7 @@
 //! WMT14 En-De parameters (FMT, Prompt, LoRA; model-size and pretraining
 //! factors), with and without noise of the size of the paper's fitting error.
 
+use slaw::bootstrap::Resampling;
 use slaw::joint::critical::closed_form;
 use slaw::joint::decision::{recommend, Setting};
 use slaw::joint::published::{generate, noise_sd, EN_DE};
@@ -106,8 +107,7 @@ fn prediction_intervals_cover_the_truth_and_the_choice_is_right() {
         &setting,
         Form::Multiplicative,
         &opts,
-        200,
-        1,
+        &Resampling::new(200, 0.95, 1),
         (5e8, 6.4e10),
         (1.0, 1e12),
     )
@@ -148,8 +148,7 @@ fn prediction_intervals_cover_the_truth_and_the_choice_is_right() {
         &setting,
         Form::Multiplicative,
         &opts,
-        200,
-        1,
+        &Resampling::new(200, 0.95, 1),
         (5e8, 6.4e10),
         (1.0, 1e12),
     )

@@ -281,6 +281,7 @@ def select(
     k: int = 3,
     delta: float = 5.0,
     bootstrap: int = 200,
+    bootstrap_level: float = 0.95,
     seed: int = 0,
     level: float = 0.9,
     tokens_per_example: Optional[float] = None,
@@ -306,6 +307,7 @@ def select(
         "target": _number(target, "target"), "budget": budget,
         "max_n": None if max_n is None else _number(max_n, "max_n"), "method": str(method),
         "k": int(k), "delta": _number(delta, "delta"), "bootstrap": int(bootstrap),
+        "bootstrap_level": _number(bootstrap_level, "bootstrap_level"),
         "seed": int(seed), "level": _number(level, "level"),
         "tokens_per_example": None if tokens_per_example is None else _number(tokens_per_example, "tokens_per_example"),
         "epochs": _number(epochs, "epochs"), "model_col": model_col, "n_col": n_col,
@@ -402,6 +404,7 @@ def methods(
     data_size: float,
     form: str = "multiplicative",
     bootstrap: int = 200,
+    level: float = 0.95,
     seed: int = 0,
     d_range: Tuple[float, float] = (1.0, 1e12),
     pet: Union[str, Sequence[str], None] = None,
@@ -421,7 +424,8 @@ def methods(
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
     lo, hi = d_range
     opts.update({"at": [str(factor), _number(value, "at")], "data": _number(data_size, "data_size"),
-                 "form": str(form), "bootstrap": int(bootstrap), "seed": int(seed),
+                 "form": str(form), "bootstrap": int(bootstrap), "level": _number(level, "level"),
+                 "seed": int(seed),
                  "d_range": [_number(lo, "d_range"), _number(hi, "d_range")]})
     raw = _call(_native.methods, to_table(data), opts)
     rec = raw.get("recommendation") or {}

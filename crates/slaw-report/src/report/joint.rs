@@ -88,7 +88,13 @@ pub fn methods_report(r: &Recommendation) -> String {
         num(st.d),
         r.form.name()
     );
-    let _ = writeln!(s, "{:<16} {:>12} {:>24}", "method", "loss", "95% interval");
+    let _ = writeln!(
+        s,
+        "{:<16} {:>12} {:>24}",
+        "method",
+        "loss",
+        format!("{:.0}% interval", 100.0 * r.level)
+    );
     for p in &r.predictions {
         let _ = writeln!(
             s,
@@ -216,17 +222,15 @@ pub fn allocation_report(r: &AllocationReport) -> String {
         r.exponent_n,
         interval(r.exponent_n_interval)
     );
+    // The intervals' level (the bootstrap's; a table without intervals
+    // shows "-" under a plain heading).
+    let iv = r.bootstrap.as_ref().map_or("interval".to_string(), |b| {
+        format!("{:.0}% interval", 100.0 * b.level)
+    });
     let _ = writeln!(
         s,
         "{:>10} {:>11} {:>25} {:>11} {:>25} {:>8} {:>8} {:>19}",
-        "C (FLOPs)",
-        "N_opt",
-        "95% interval",
-        "D_opt",
-        "95% interval",
-        "D/N",
-        "loss",
-        "95% interval"
+        "C (FLOPs)", "N_opt", iv, "D_opt", iv, "D/N", "loss", iv
     );
     for a in &r.rows {
         let _ = writeln!(

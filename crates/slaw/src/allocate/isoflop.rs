@@ -8,22 +8,27 @@
 //! own N-D relation, so FLOPs need not be 6ND) -> ln N* and ln D* regressed
 //! on ln C -> N_opt(C) = G C^a, D_opt(C) = H C^b.
 
-use crate::bootstrap::{interval_of, Interval};
+use crate::bootstrap::{interval_of, Interval, Resampling};
 use crate::{Error, Result};
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 /// One pretraining run at its end: parameters, tokens, compute, loss, and
 /// the line of the input it came from.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Run {
+    /// Parameters (model size N).
     pub n: f64,
+    /// Training tokens D (given, or FLOPs / (6 N)).
     pub d: f64,
+    /// Training compute C in FLOPs (given, or 6 N D); need not equal 6 N D.
     pub c: f64,
+    /// Final loss of the run.
     pub loss: f64,
     /// The budget label (a budget column's value; else the compute).
     pub budget: f64,
     #[serde(skip)]
+    /// Line of the input file the run was read from (1-based), for messages.
     pub line: usize,
 }
 
@@ -49,14 +54,18 @@ pub enum Profile {
 
 /// One budget's profile.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct BudgetProfile {
     /// Geometric mean compute of the budget's runs.
     pub compute: f64,
+    /// Runs in the budget.
     pub runs: usize,
     /// The loss-minimizing N and D (None when the profile has no minimum
     /// inside its sampled N range: then the budget is left out).
     pub n_opt: Option<f64>,
+    /// Tokens at the minimum, from the budget's own fitted ln D - ln N relation.
     pub d_opt: Option<f64>,
+    /// Loss at the minimum (the parabola's value; the best run's loss for the envelope).
     pub loss_min: Option<f64>,
     /// Interval of N* over the bootstrap replicates.
     pub n_interval: Option<Interval>,
@@ -73,18 +82,27 @@ pub struct BudgetProfile {
 
 /// The allocation exponents and laws from the profiles.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProfileReport {
+    /// Approach 2 (isoflop) or 1 (envelope).
     pub method: Profile,
+    /// Every budget in order of compute, the ones left out included (with their note).
     pub budgets: Vec<BudgetProfile>,
     /// N_opt ~ C^a, D_opt ~ C^b: slope and intercept of ln N* (ln D*) on ln C.
     pub exponent_n: f64,
+    /// Exponent b of D_opt ~ C^b (a + b = 1 when C = 6 N D).
     pub exponent_d: f64,
+    /// Percentile interval of `exponent_n` over the bootstrap replicates (None: no bootstrap, or fewer than half of the replicates had a regression).
     pub exponent_n_interval: Option<Interval>,
+    /// Same for `exponent_d`.
     pub exponent_d_interval: Option<Interval>,
+    /// Intercept of ln N* on ln C (ln G of N_opt = G C^a).
     pub intercept_n: f64,
+    /// Intercept of ln D* on ln C.
     pub intercept_d: f64,
     /// Budgets that entered the regression.
     pub used: usize,
+    /// Level of the intervals.
     pub level: f64,
     /// Bootstrap replicates whose regression was defined.
     pub replicates: usize,
@@ -103,11 +121,17 @@ pub struct ProfileReport {
 
 /// The allocation at one asked compute budget.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct ProfileRow {
+    /// Compute budget asked, in FLOPs.
     pub compute: f64,
+    /// N_opt at that budget from the regression.
     pub n_opt: f64,
+    /// D_opt at that budget from the regression.
     pub d_opt: f64,
+    /// Pointwise interval of N_opt over the replicates' regressions.
     pub n_interval: Option<Interval>,
+    /// Pointwise interval of D_opt over the replicates' regressions.
     pub d_interval: Option<Interval>,
     /// The budget lies more than 10x outside the measured compute range.
     pub extrapolated: bool,
@@ -313,16 +337,14 @@ fn resample_budget(runs: &[Run], method: Profile, rng: &mut ChaCha8Rng) -> Vec<R
         .collect()
 }
 
-/// The profiles' analysis with `bootstrap` replicates (runs resampled with
-/// replacement within each budget, see [`resample_budget`]) for intervals at
-/// `level`.
+/// The profiles' analysis with intervals from the `bootstrap` (each
+/// budget's runs resampled by [`resample_budget`] from the replicate's
+/// stream of that budget, `Replicate::stream`; 0 replicates: none).
 pub fn analyse(
     budgets: &[Vec<Run>],
     method: Profile,
     asked: &[f64],
-    bootstrap: usize,
-    level: f64,
-    seed: u64,
+    bootstrap: &Resampling,
 ) -> Result<ProfileReport> {
     let mut profiles = Vec::new();
     let mut points = Vec::new();
@@ -371,34 +393,29 @@ pub fn analyse(
         .collect();
     // Bootstrap: resample each budget's runs; budgets whose replicate has no
     // minimum are left out of that replicate's regression.
-    let mut slopes_n = Vec::new();
-    let mut slopes_d = Vec::new();
-    let mut fits: Vec<((f64, f64), (f64, f64))> = Vec::new();
-    let mut n_star: Vec<Vec<f64>> = vec![Vec::new(); budgets.len()];
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for _ in 0..bootstrap {
+    let reps = bootstrap.run(&|| {}, |rep| {
         let mut pts = Vec::new();
+        let mut n_star = vec![None; budgets.len()];
         for (bi, runs) in budgets.iter().enumerate() {
-            let sample = resample_budget(runs, method, &mut rng);
+            let sample = resample_budget(runs, method, &mut rep.stream(bi));
             if let Ok((ln_n, ln_d, _, _)) = budget_optimum(&sample, method) {
                 let lc = runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64;
                 pts.push((lc, ln_n, ln_d));
-                n_star[bi].push(ln_n.exp());
+                n_star[bi] = Some(ln_n.exp());
             }
         }
-        if let Some(f) = regress(&pts) {
-            slopes_n.push(f.0 .0);
-            slopes_d.push(f.1 .0);
-            fits.push(f);
-        }
-    }
+        Some((regress(&pts), n_star))
+    });
     for &i in &used {
-        if n_star[i].len() >= bootstrap / 2 && bootstrap > 0 {
-            profiles[i].n_interval = Some(interval_of(std::mem::take(&mut n_star[i]), level));
+        let v: Vec<f64> = reps.iter().filter_map(|r| r.1[i]).collect();
+        if bootstrap.enough(v.len()) {
+            profiles[i].n_interval = Some(bootstrap.interval(v));
         }
     }
-    let replicates = slopes_n.len();
-    let enough = bootstrap > 0 && replicates >= bootstrap / 2;
+    let fits: Vec<((f64, f64), (f64, f64))> = reps.iter().filter_map(|r| r.0).collect();
+    let replicates = fits.len();
+    let enough = bootstrap.enough(replicates);
+    let (slopes_n, slopes_d) = fits.iter().map(|f| (f.0 .0, f.1 .0)).unzip();
     let cs: Vec<f64> = points.iter().map(|p| p.0.exp()).collect();
     let compute_range = (
         cs.iter().cloned().fold(f64::INFINITY, f64::min),
@@ -409,12 +426,12 @@ pub fn analyse(
         budgets: profiles,
         exponent_n: a,
         exponent_d: b,
-        exponent_n_interval: enough.then(|| interval_of(slopes_n, level)),
-        exponent_d_interval: enough.then(|| interval_of(slopes_d, level)),
+        exponent_n_interval: enough.then(|| bootstrap.interval(slopes_n)),
+        exponent_d_interval: enough.then(|| bootstrap.interval(slopes_d)),
         intercept_n: a0,
         intercept_d: b0,
         used: points.len(),
-        level,
+        level: bootstrap.level,
         replicates,
         compute_range,
         rows: Vec::new(),
@@ -446,6 +463,7 @@ pub fn analyse(
 mod tests {
     use super::*;
     use crate::allocate::Chinchilla;
+    use rand::SeedableRng;
 
     /// An isoFLOP grid from a Chinchilla law: `per` sizes spread over a
     /// factor `spread` each side of the optimum at each budget, loss noise
@@ -497,7 +515,13 @@ mod tests {
         let runs = grid(&law, &BUDGETS, 9, 4.0, 0.0, 0);
         let groups = group(&runs, Budgets::Exact);
         assert_eq!(groups.len(), 7);
-        let r = analyse(&groups, Profile::Isoflop, &[5e21], 0, 0.9, 0).unwrap();
+        let r = analyse(
+            &groups,
+            Profile::Isoflop,
+            &[5e21],
+            &Resampling::new(0, 0.9, 0),
+        )
+        .unwrap();
         assert_eq!(r.used, 7);
         assert!(
             (r.exponent_n - law.exponent_n()).abs() < 0.01,
@@ -531,9 +555,7 @@ mod tests {
                 &group(&runs, Budgets::Exact),
                 Profile::Isoflop,
                 &[],
-                200,
-                0.9,
-                seed,
+                &Resampling::new(200, 0.9, seed),
             )
             .unwrap();
             worst = worst.max((r.exponent_n - truth).abs());
@@ -566,9 +588,7 @@ mod tests {
             &group(&runs, Budgets::Exact),
             Profile::Isoflop,
             &[],
-            0,
-            0.9,
-            0,
+            &Resampling::new(0, 0.9, 0),
         )
         .unwrap();
         assert_eq!(r.used, 6);
@@ -587,9 +607,7 @@ mod tests {
             &group(&runs, Budgets::Exact),
             Profile::Envelope,
             &[],
-            0,
-            0.9,
-            0,
+            &Resampling::new(0, 0.9, 0),
         )
         .unwrap();
         // The best run is the grid point nearest the optimum: within one

@@ -2,8 +2,8 @@
 //! of runs, and how much their answers disagree.
 
 use super::isoflop::{self, Budgets, Profile, ProfileReport, Run};
-use super::{from_fit_at, AllocationReport};
-use crate::bootstrap::Interval;
+use super::{from_fit, AllocationReport};
+use crate::bootstrap::{Interval, Resampling};
 use crate::fit::FitOptions;
 use crate::observations::Observations;
 
@@ -30,23 +30,33 @@ impl AllocationMethod {
 /// Options of a group's analysis.
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
+    /// Which method(s) to run.
     pub method: AllocationMethod,
+    /// Compute budgets (FLOPs) at which to report the allocation.
     pub budgets: &'a [f64],
+    /// How runs are grouped into compute budgets (Approaches 1 and 2).
     pub grouping: Budgets,
-    pub bootstrap: usize,
-    pub level: f64,
-    pub seed: u64,
+    /// The bootstrap behind every method's intervals: the points for the
+    /// parametric law, the runs within each budget for the profiles.
+    pub bootstrap: Resampling,
+    /// Fit options of the parametric law.
     pub fit: &'a FitOptions,
 }
 
 /// One group's allocation by each method asked; a method that cannot run
 /// on the group says why.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct GroupAllocation {
+    /// The group's key (the joined group-column values; empty without groups).
     pub group: String,
+    /// Runs in the group.
     pub runs: usize,
+    /// Approach 3, when asked and it ran.
     pub parametric: Option<AllocationReport>,
+    /// Approach 2, when asked and it ran.
     pub isoflop: Option<ProfileReport>,
+    /// Approach 1 on final losses, when asked and it ran.
     pub envelope: Option<ProfileReport>,
     /// (method, why it could not run).
     pub failed: Vec<(String, String)>,
@@ -56,6 +66,7 @@ pub struct GroupAllocation {
 
 /// How far the methods' answers are apart.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct Disagreement {
     /// (method, exponent a of N_opt ~ C^a, its interval).
     pub exponents: Vec<(String, f64, Option<Interval>)>,
@@ -93,7 +104,7 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
                 format!("{} runs for a law of 5 parameters", runs.len()),
             ));
         } else {
-            match from_fit_at(&obs, o.fit, o.budgets, o.bootstrap, o.level, o.seed, &|| {}) {
+            match from_fit(&obs, o.fit, o.budgets, &o.bootstrap, &|| {}) {
                 Ok(r) => out.parametric = Some(r),
                 Err(e) => out.failed.push(("parametric".into(), e.to_string())),
             }
@@ -107,7 +118,7 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         if !o.method.runs(m) {
             continue;
         }
-        match isoflop::analyse(&groups, p, o.budgets, o.bootstrap, o.level, o.seed) {
+        match isoflop::analyse(&groups, p, o.budgets, &o.bootstrap) {
             Ok(r) => {
                 if m == AllocationMethod::Isoflop {
                     out.isoflop = Some(r)

@@ -7,7 +7,7 @@
 pub mod isoflop;
 pub mod methods;
 
-use crate::bootstrap::{draws, interval_of, Interval};
+use crate::bootstrap::{draws, interval_of, Interval, Resampling, Scheme};
 use crate::fit::{fit, FitOptions};
 use crate::law::{catalog, Law, Named, Params};
 use crate::observations::Observations;
@@ -17,12 +17,17 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Chinchilla {
     #[serde(rename = "A")]
+    /// Coefficient of the model-size term A / N^alpha (loss units).
     pub a: f64,
+    /// Exponent of the model-size term, > 0.
     pub alpha: f64,
     #[serde(rename = "B")]
+    /// Coefficient of the data term B / D^beta (loss units).
     pub b: f64,
+    /// Exponent of the data term, > 0.
     pub beta: f64,
     #[serde(rename = "E")]
+    /// Irreducible loss E.
     pub e: f64,
 }
 
@@ -99,15 +104,24 @@ impl Chinchilla {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// The compute-optimal allocation at one budget.
+#[non_exhaustive]
 pub struct Allocation {
+    /// Compute budget C in FLOPs.
     pub compute: f64,
+    /// Loss-minimizing parameter count under C = 6 N D.
     pub n_opt: f64,
+    /// Training tokens at the optimum, C / (6 N_opt).
     pub d_opt: f64,
     /// D_opt / N_opt (tokens per parameter).
     pub tokens_per_param: f64,
+    /// The law's loss at (N_opt, D_opt).
     pub loss: f64,
+    /// Percentile interval of N_opt over the bootstrap replicates' laws.
     pub n_interval: Option<Interval>,
+    /// Percentile interval of D_opt over the replicates' laws.
     pub d_interval: Option<Interval>,
+    /// Percentile interval of the optimal loss over the replicates' laws.
     pub loss_interval: Option<Interval>,
 }
 
@@ -157,16 +171,21 @@ pub(crate) fn curve(
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// Approach 3: the Chinchilla law (given or fitted) and the allocation it implies at each budget asked.
+#[non_exhaustive]
 pub struct AllocationReport {
     /// The law's parameters: `{"A": .., "alpha": .., "B": .., "beta": .., "E": ..}`.
     #[serde(rename = "params")]
     pub law: Chinchilla,
     /// a = beta / (alpha + beta): N_opt grows as C^a.
     pub exponent_n: f64,
+    /// Percentile interval of `exponent_n` over the bootstrap replicates.
     pub exponent_n_interval: Option<Interval>,
     /// Objective and convergence of the fit (none when parameters were given).
     pub fit: Option<FitSummary>,
+    /// The bootstrap behind the intervals (None: parameters given, or no replicates asked).
     pub bootstrap: Option<BootstrapSummary>,
+    /// One row per compute budget asked, in the order asked.
     pub rows: Vec<Allocation>,
     /// N_opt(C), D_opt(C) and their bands from the runs' smallest to largest
     /// 6ND (widened to the asked budgets): the allocation figures' data.
@@ -193,17 +212,26 @@ impl AllocationReport {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// How the law's fit went.
 pub struct FitSummary {
+    /// Runs fitted.
     pub points: usize,
+    /// The fit's objective (Huber loss of ln L by default) at the optimum.
     pub objective: f64,
+    /// Whether the fit converged.
     pub converged: bool,
+    /// Starts run by the multi-start search.
     pub n_starts: usize,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// The bootstrap of the law's fit: replicates, successes and the parameters' intervals.
 pub struct BootstrapSummary {
+    /// Replicates drawn.
     pub replicates: usize,
+    /// Replicates whose refit converged (only these enter the intervals).
     pub converged: usize,
+    /// Level of every interval of the report.
     pub level: f64,
     /// The parameters' intervals by name (beside the report's `params`).
     pub intervals: Named<Interval>,
@@ -218,7 +246,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         exponent_n_interval: None,
         fit: None,
         bootstrap: None,
-        rows: budgets.iter().map(|&c| row(&law, c, &[], LEVEL)).collect(),
+        rows: budgets.iter().map(|&c| row(&law, c, None)).collect(),
         curve: Vec::new(),
         replicates: Vec::new(),
     })
@@ -234,20 +262,22 @@ fn check_budgets(budgets: &[f64]) -> Result<()> {
     Ok(())
 }
 
-fn row(law: &Chinchilla, c: f64, reps: &[Chinchilla], level: f64) -> Allocation {
+/// The allocation at compute `c`, with intervals over the replicates' laws
+/// `reps` (when there are any) at the bootstrap's level.
+fn row(law: &Chinchilla, c: f64, boot: Option<(&[Chinchilla], &Resampling)>) -> Allocation {
     let (n, d, loss) = law.optimum(c);
     let iv = |k: usize| {
-        (!reps.is_empty()).then(|| {
-            interval_of(
+        let (reps, how) = boot.filter(|b| !b.0.is_empty())?;
+        Some(
+            how.interval(
                 reps.iter()
                     .map(|r| {
                         let o = r.optimum(c);
                         [o.0, o.1, o.2][k]
                     })
                     .collect(),
-                level,
-            )
-        })
+            ),
+        )
     };
     Allocation {
         compute: c,
@@ -261,30 +291,16 @@ fn row(law: &Chinchilla, c: f64, reps: &[Chinchilla], level: f64) -> Allocation 
     }
 }
 
-const LEVEL: f64 = 0.95;
-
 /// Fit the Chinchilla law to (N, D) -> loss (Huber 1e-3 on ln L from
 /// Hoffmann's 4500-start grid, unless `opts` says otherwise), then allocate,
-/// with `bootstrap` resamples for the intervals (0: none).
+/// with intervals from the `bootstrap` of the points (0 replicates: none;
+/// every replicate refits the law warm-started from the fit's optima).
+/// `on_done` ticks once per replicate.
 pub fn from_fit(
     obs: &Observations,
     opts: &FitOptions,
     budgets: &[f64],
-    bootstrap: usize,
-    seed: u64,
-    on_done: &(dyn Fn() + Sync),
-) -> Result<AllocationReport> {
-    from_fit_at(obs, opts, budgets, bootstrap, LEVEL, seed, on_done)
-}
-
-/// [`from_fit`] with intervals at `level`.
-pub fn from_fit_at(
-    obs: &Observations,
-    opts: &FitOptions,
-    budgets: &[f64],
-    bootstrap: usize,
-    level: f64,
-    seed: u64,
+    bootstrap: &Resampling,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<AllocationReport> {
     check_budgets(budgets)?;
@@ -297,24 +313,22 @@ pub fn from_fit_at(
         )));
     }
     let best = Chinchilla::from_params(&res.params)?;
-    let reps: Vec<Chinchilla> = if bootstrap > 0 {
-        draws(&law, obs, &res, opts, bootstrap, seed, on_done)
-            .iter()
-            .filter_map(|p| Chinchilla::from_params(p).ok())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let summary = (bootstrap > 0).then(|| BootstrapSummary {
-        replicates: bootstrap,
-        converged: reps.len(),
-        level,
-        intervals: Named::new(
-            best.params().names().to_vec(),
-            (0..5)
-                .map(|j| interval_of(reps.iter().map(|r| r.params()[j]).collect(), level))
-                .collect(),
-        ),
+    let reps: Vec<Chinchilla> = draws(&law, obs, &res, opts, bootstrap, Scheme::Points, on_done)
+        .iter()
+        .filter_map(|p| Chinchilla::from_params(p).ok())
+        .collect();
+    let on = bootstrap.replicates > 0;
+    let summary = on.then(|| {
+        let params: Vec<Vec<f64>> = reps.iter().map(|r| r.params().into_values()).collect();
+        BootstrapSummary {
+            replicates: bootstrap.replicates,
+            converged: reps.len(),
+            level: bootstrap.level,
+            intervals: Named::new(
+                best.params().names().to_vec(),
+                bootstrap.intervals(&params, 5),
+            ),
+        }
     });
     let compute = (0..obs.len()).map(|i| 6.0 * obs.point(i)[0] * obs.point(i)[1]);
     let range = compute.fold((f64::INFINITY, 0.0f64), |(lo, hi), c| {
@@ -324,7 +338,7 @@ pub fn from_fit_at(
         law: best,
         exponent_n: best.exponent_n(),
         exponent_n_interval: (!reps.is_empty())
-            .then(|| interval_of(reps.iter().map(|r| r.exponent_n()).collect(), level)),
+            .then(|| bootstrap.interval(reps.iter().map(|r| r.exponent_n()).collect())),
         fit: Some(FitSummary {
             points: obs.len(),
             objective: res.objective,
@@ -334,7 +348,7 @@ pub fn from_fit_at(
         bootstrap: summary,
         rows: budgets
             .iter()
-            .map(|&c| row(&best, c, &reps, level))
+            .map(|&c| row(&best, c, on.then_some((reps.as_slice(), bootstrap))))
             .collect(),
         curve: Vec::new(),
         replicates: reps,

@@ -15,7 +15,7 @@ pub mod trajectory;
 pub mod warmup;
 pub mod whatif;
 
-use crate::bootstrap::{draws, interval_of, Interval};
+use crate::bootstrap::{draws, Interval, Resampling, Scheme};
 use crate::extrapolation::{calibrate_along, Along, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::{curves, Law};
@@ -145,10 +145,10 @@ impl Fitted {
             .predict_at(&self.inputs[c][i], &point_context(c, i), p)
     }
 
-    /// The parameters of `n` refits on the fitted points resampled with
-    /// replacement (seeded; warm-started from the fit's optimum, no
+    /// The parameters of the bootstrap's refits on the fitted points
+    /// resampled with replacement (warm-started from the fit's optimum, no
     /// multi-start). Only converged refits count.
-    pub fn draws(&self, n: usize, seed: u64) -> Vec<Vec<f64>> {
+    pub fn draws(&self, how: &Resampling) -> Vec<Vec<f64>> {
         // Warm start from the optimum only: no multi-start per replicate.
         let best = FitResult {
             optima: vec![self.result.internal.clone()],
@@ -159,8 +159,8 @@ impl Fitted {
             &self.obs,
             &best,
             &replicate_options(),
-            n,
-            seed,
+            how,
+            Scheme::Points,
             &|| {},
         )
     }
@@ -270,15 +270,11 @@ impl Fitted {
         seed: u64,
         level: f64,
     ) -> (Vec<Interval>, usize) {
-        let ok = self.draws(n, seed);
+        let how = Resampling::new(n, level, seed);
+        let ok = self.draws(&how);
         let iv = points
             .iter()
-            .map(|&(c, i)| {
-                interval_of(
-                    ok.iter().map(|p| self.predict_with(c, i, p)).collect(),
-                    level,
-                )
-            })
+            .map(|&(c, i)| how.interval(ok.iter().map(|p| self.predict_with(c, i, p)).collect()))
             .collect();
         (iv, ok.len())
     }

@@ -9,7 +9,7 @@
 use super::curve::Curve;
 use super::positions::PositionCurves;
 use super::trajectory::{self, FittedForm, FormCandidate, TrajectoryForm};
-use crate::bootstrap::{interval_of, resample, Interval};
+use crate::bootstrap::{Interval, Resampling};
 use crate::fit::{fit, FitOptions};
 use crate::law::{curves, ln_input, Law};
 use crate::objective::{Loss, Space};
@@ -255,31 +255,26 @@ impl TemporalFit {
         level: f64,
     ) -> (Vec<Interval>, usize) {
         let k = self.per_checkpoint.len();
-        let draws: Vec<Option<Vec<f64>>> = (0..n)
-            .into_par_iter()
-            .map(|b| {
-                let idx = resample(k, seed, b);
-                let xs: Vec<[f64; 3]> = idx.iter().map(|&i| self.xs[i]).collect();
-                let mut forms = Vec::with_capacity(3);
-                for (j, tr) in self.trajectories.iter().enumerate() {
-                    let y: Vec<f64> = idx.iter().map(|&i| self.per_checkpoint[i].1[j]).collect();
-                    forms.push(trajectory::refit(&tr.chosen, &xs, &y)?);
-                }
-                Some(
-                    at.iter()
-                        .map(|x| {
-                            let a = [0, 1, 2].map(|j| forms[j].value(x));
-                            mean_loss(&self.position_values, a)
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
-        let ok: Vec<Vec<f64>> = draws.into_iter().flatten().collect();
-        let iv = (0..at.len())
-            .map(|i| interval_of(ok.iter().map(|d| d[i]).collect(), level))
-            .collect();
-        (iv, ok.len())
+        let how = Resampling::new(n, level, seed);
+        // Whole checkpoints (every position's loss at a step) are resampled.
+        let ok = how.run(&|| {}, |rep| {
+            let idx = rep.points(k);
+            let xs: Vec<[f64; 3]> = idx.iter().map(|&i| self.xs[i]).collect();
+            let mut forms = Vec::with_capacity(3);
+            for (j, tr) in self.trajectories.iter().enumerate() {
+                let y: Vec<f64> = idx.iter().map(|&i| self.per_checkpoint[i].1[j]).collect();
+                forms.push(trajectory::refit(&tr.chosen, &xs, &y)?);
+            }
+            Some(
+                at.iter()
+                    .map(|x| {
+                        let a = [0, 1, 2].map(|j| forms[j].value(x));
+                        mean_loss(&self.position_values, a)
+                    })
+                    .collect(),
+            )
+        });
+        (how.intervals(&ok, at.len()), ok.len())
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::job::Replicates;
 use super::{fit_curves, Curve, CurveLaw, Schedule};
-use crate::bootstrap::{interval_of, percentile};
+use crate::bootstrap::{interval_of, percentile, Resampling};
 use crate::law::Params;
 use crate::stats::normal_quantile;
 use crate::table::Table;
@@ -257,16 +257,13 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         .collect();
     let f = fit_curves(opts.method, &curves, &upto)?;
     let nr = runs.len();
-    let draws = if opts.bootstrap > 0 {
-        f.draws(opts.bootstrap, opts.seed)
-    } else {
-        vec![]
-    };
+    let how = Resampling::new(opts.bootstrap, opts.level, opts.seed);
+    let draws = f.draws(&how);
     let mut warnings = Vec::new();
     if !f.converged {
         warnings.push("the fit did not converge".to_string());
     }
-    if opts.bootstrap > 0 && draws.len() < opts.bootstrap / 2 {
+    if opts.bootstrap > 0 && !how.enough(draws.len()) {
         warnings.push(format!(
             "only {} of {} bootstrap refits converged: the intervals are unreliable",
             draws.len(),

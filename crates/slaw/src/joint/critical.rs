@@ -12,7 +12,9 @@ use crate::law::Params;
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct ClosedForm {
     #[serde(rename = "H")]
+    /// Coefficient H of D_c = H X^gamma (D_f units at X = 1).
     pub h: f64,
+    /// Exponent gamma of D_c = H X^gamma.
     pub gamma: f64,
     /// E1 = E2 to 1e-9 relative: the closed form is the crossing.
     pub exact: bool,

@@ -4,7 +4,7 @@
 
 use super::critical::{closed_form, crossings, ClosedForm};
 use super::{bootstrap_predictions, Form, MethodFit, Runs};
-use crate::bootstrap::Interval;
+use crate::bootstrap::{Interval, Resampling};
 use crate::fit::FitOptions;
 use crate::law::Params;
 use crate::{Error, Result};
@@ -13,15 +13,23 @@ use crate::{Error, Result};
 /// fine-tuning data size.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Setting {
+    /// The factor varied (a factor column's name, e.g. model_size).
     pub factor: String,
+    /// The factor's value X (e.g. parameters), > 0.
     pub x: f64,
+    /// The fine-tuning data size D_f, > 0.
     pub d: f64,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// One method's predicted loss at the setting.
+#[non_exhaustive]
 pub struct MethodPrediction {
+    /// The fine-tuning method.
     pub method: String,
+    /// The fitted law's loss at (X, D_f).
     pub predicted_loss: f64,
+    /// Bootstrap percentile interval of the prediction at `Recommendation::level` (None without a bootstrap).
     pub interval: Option<Interval>,
     /// Bootstrap replicates that converged.
     pub replicates: usize,
@@ -29,7 +37,9 @@ pub struct MethodPrediction {
 
 /// Critical data sizes of one pair of methods over a range of X.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct CriticalCurve {
+    /// The pair of methods.
     pub methods: (String, String),
     /// The closed form D_c = H X^gamma from the multiplicative parameters
     /// (exact when the two E agree).
@@ -41,16 +51,35 @@ pub struct CriticalCurve {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// Which fine-tuning method to use at a setting, and where methods trade places.
+#[non_exhaustive]
 pub struct Recommendation {
+    /// The setting asked about.
     pub setting: Setting,
+    /// The law form used for every prediction.
     pub form: Form,
     /// Best first.
     pub predictions: Vec<MethodPrediction>,
+    /// Level of the predictions' bootstrap intervals.
+    pub level: f64,
+    /// The method of lowest predicted loss.
     pub recommended: String,
     /// The recommended method's interval lies below every other's.
     pub separated: bool,
+    /// Critical data sizes, one entry per pair of methods.
     pub critical: Vec<CriticalCurve>,
+    /// The D_f range searched for crossings.
     pub d_range: (f64, f64),
+}
+
+/// The range of the factor X over which the critical data sizes are
+/// traced: from half the smallest to four times the largest of the values
+/// of factor `k` (an index into `Runs::factors`) in the runs and the
+/// setting's `x`.
+pub fn x_range(runs: &Runs, k: usize, x: f64) -> (f64, f64) {
+    let xs = runs.runs.iter().filter(|r| r.factor == k).map(|r| r.x);
+    let (lo, hi) = xs.fold((x, x), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    (lo / 2.0, hi * 4.0)
 }
 
 fn mult_law(fit: &MethodFit, factor: &str) -> Option<Params> {
@@ -58,14 +87,14 @@ fn mult_law(fit: &MethodFit, factor: &str) -> Option<Params> {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Predict every method's loss at `setting` with `form` (with the `bootstrap`'s intervals: runs resampled within each factor, both stages refitted), recommend the lowest, and find the critical data sizes of every pair over `x_range` (D_f searched in `d_range`).
 pub fn recommend(
     runs: &Runs,
     fits: &[MethodFit],
     setting: &Setting,
     form: Form,
     opts: &FitOptions,
-    bootstrap: usize,
-    seed: u64,
+    bootstrap: &Resampling,
     x_range: (f64, f64),
     d_range: (f64, f64),
 ) -> Result<Recommendation> {
@@ -98,7 +127,7 @@ pub fn recommend(
                         .join(", ")
                 ))
             })?;
-        let (interval, replicates) = if bootstrap > 0 {
+        let (interval, replicates) = if bootstrap.replicates > 0 {
             let (iv, n) = bootstrap_predictions(
                 runs,
                 f,
@@ -106,8 +135,6 @@ pub fn recommend(
                 opts,
                 &[(setting.factor.clone(), setting.x, setting.d)],
                 bootstrap,
-                seed,
-                0.95,
             )?;
             (Some(iv[0]), n)
         } else {
@@ -163,6 +190,7 @@ pub fn recommend(
         form,
         recommended: predictions[0].method.clone(),
         predictions,
+        level: bootstrap.level,
         separated,
         critical,
         d_range,

@@ -14,19 +14,25 @@ use crate::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+/// The two forms of the joint fine-tuning law (Zhang et al. 2024), both with the factor X and the fine-tuning data size D_f as inputs.
 pub enum Form {
+    /// L = A / (X^alpha D_f^beta) + E (the catalog's `joint-mult`).
     Multiplicative,
+    /// L = A / X^alpha + B / D_f^beta + E (the catalog's `joint-add`).
     Additive,
 }
 
 impl Form {
+    /// Both forms, multiplicative first.
     pub const BOTH: [Form; 2] = [Form::Multiplicative, Form::Additive];
+    /// The form's name as in JSON and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Form::Multiplicative => "multiplicative",
             Form::Additive => "additive",
         }
     }
+    /// The form's formula, for reports.
     pub fn formula(self) -> &'static str {
         match self {
             Form::Multiplicative => "L = A / (X^alpha * D_f^beta) + E",

@@ -19,24 +19,29 @@ pub mod law;
 pub mod published;
 pub mod runs;
 
-use crate::bootstrap::{interval_of, resample, Interval};
+use crate::bootstrap::{Interval, Resampling};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::{Law, Params};
 use crate::observations::Observations;
 use crate::{Error, Result};
 pub use law::Form;
-use rayon::prelude::*;
 pub use runs::{Factor, Run, RunColumns, Runs};
 
 /// One factor's refitted (A, alpha) and its errors.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct FactorFit {
+    /// The factor column.
     pub factor: String,
+    /// A PET factor (prompt length, LoRA rank): not used for the shared term.
     pub pet: bool,
     /// The factor's own parameters: `{"A": .., "alpha": ..}`.
     pub params: Params,
+    /// The stage-two fit converged.
     pub converged: bool,
+    /// Runs fitted.
     pub n_fit: usize,
+    /// Runs held out (scored in `mad_held`).
     pub n_held: usize,
     /// Mean absolute deviation of the predicted loss on the fitting runs.
     pub mad_fit: f64,
@@ -48,17 +53,23 @@ pub struct FactorFit {
 
 /// One form of the law fitted to one method.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct FormFit {
+    /// Which form.
     pub form: Form,
+    /// The form's formula (`Form::formula`).
     pub formula: &'static str,
     /// The shared parameters, named as in `Form::shared_names`.
     pub shared: Params,
     /// The factors whose runs estimated the shared parameters.
     pub shared_from: Vec<String>,
+    /// The stage-one fit (the shared term) converged.
     pub shared_converged: bool,
+    /// Every factor's stage-two fit, in the order of the factor columns.
     pub factors: Vec<FactorFit>,
     /// Over all factors.
     pub mad_fit: f64,
+    /// Over all factors' held-out runs (None when none is held out).
     pub mad_held: Option<f64>,
     #[serde(skip)]
     shared_optima: Vec<Vec<f64>>,
@@ -68,21 +79,26 @@ pub struct FormFit {
 }
 
 impl FactorFit {
+    /// The factor's coefficient A.
     pub fn a(&self) -> f64 {
         self.params[0]
     }
+    /// The factor's exponent alpha.
     pub fn alpha(&self) -> f64 {
         self.params[1]
     }
 }
 
 impl FormFit {
+    /// The fit of the factor named `name`, if the method has runs varying it.
     pub fn factor(&self, name: &str) -> Option<&FactorFit> {
         self.factors.iter().find(|f| f.factor == name)
     }
+    /// The shared parameters' values in `Form::shared_names` order.
     pub fn shared_values(&self) -> Vec<f64> {
         self.shared.to_vec()
     }
+    /// Both stages converged for every factor.
     pub fn converged(&self) -> bool {
         self.shared_converged && self.factors.iter().all(|f| f.converged)
     }
@@ -103,14 +119,19 @@ impl FormFit {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// Both forms of the law fitted to one fine-tuning method's runs.
+#[non_exhaustive]
 pub struct MethodFit {
+    /// The fine-tuning method (the method column's value).
     pub method: String,
     /// Multiplicative, then additive.
     pub forms: Vec<FormFit>,
+    /// What the user should know (parameters at bounds, shared term estimated from PET runs).
     pub notes: Vec<String>,
 }
 
 impl MethodFit {
+    /// The fit of `form` (both are always fitted).
     pub fn form(&self, form: Form) -> &FormFit {
         self.forms
             .iter()
@@ -371,49 +392,40 @@ pub fn fit_all(runs: &Runs, opts: &FitOptions) -> Result<Vec<MethodFit>> {
 }
 
 /// Bootstrap of a method's predictions: the fitting runs are resampled with
-/// replacement within each factor, the whole two-stage procedure is redone
-/// (warm-started from `full`), and each replicate predicts at `at`
-/// (factor name, X, D_f). Returns the intervals and the number of
-/// replicates that converged.
-#[allow(clippy::too_many_arguments)]
+/// replacement within each factor (`Replicate::within`, the factor's
+/// position in the split as the stratum), the whole two-stage procedure is
+/// redone (warm-started from `full`), and each replicate predicts at `at`
+/// (factor name, X, D_f). Returns the intervals at the bootstrap's level and
+/// the number of replicates that converged.
 pub fn bootstrap_predictions(
     runs: &Runs,
     full: &MethodFit,
     form: Form,
     opts: &FitOptions,
     at: &[(String, f64, f64)],
-    n: usize,
-    seed: u64,
-    level: f64,
+    bootstrap: &Resampling,
 ) -> Result<(Vec<Interval>, usize)> {
     let sp = split(runs, &full.method)?;
     let warm = full.form(form);
-    let draws: Vec<Option<Vec<f64>>> = (0..n)
-        .into_par_iter()
-        .map(|b| {
-            let factors = sp
-                .factors
-                .iter()
-                .enumerate()
-                .map(|(i, (k, fit_runs, held))| {
-                    let idx = resample(fit_runs.len(), seed ^ ((i as u64 + 1) << 32), b);
-                    (*k, idx.iter().map(|&j| fit_runs[j]).collect(), held.clone())
-                })
-                .collect();
-            let rep = Split { factors };
-            let mut notes = Vec::new();
-            let ff = fit_form(runs, &full.method, &rep, form, opts, Some(warm), &mut notes).ok()?;
-            if !ff.converged() {
-                return None;
-            }
-            at.iter()
-                .map(|(f, x, d)| ff.predict(f, *x, *d))
-                .collect::<Option<Vec<f64>>>()
-        })
-        .collect();
-    let ok: Vec<Vec<f64>> = draws.into_iter().flatten().collect();
-    let intervals = (0..at.len())
-        .map(|j| interval_of(ok.iter().map(|p| p[j]).collect(), level))
-        .collect();
-    Ok((intervals, ok.len()))
+    let ok = bootstrap.run(&|| {}, |rep| {
+        let factors = sp
+            .factors
+            .iter()
+            .enumerate()
+            .map(|(i, (k, fit_runs, held))| {
+                let idx = rep.within(i, fit_runs.len());
+                (*k, idx.iter().map(|&j| fit_runs[j]).collect(), held.clone())
+            })
+            .collect();
+        let rep = Split { factors };
+        let mut notes = Vec::new();
+        let ff = fit_form(runs, &full.method, &rep, form, opts, Some(warm), &mut notes).ok()?;
+        if !ff.converged() {
+            return None;
+        }
+        at.iter()
+            .map(|(f, x, d)| ff.predict(f, *x, *d))
+            .collect::<Option<Vec<f64>>>()
+    });
+    Ok((bootstrap.intervals(&ok, at.len()), ok.len()))
 }

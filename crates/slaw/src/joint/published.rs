@@ -14,10 +14,15 @@ use rand_chacha::ChaCha8Rng;
 /// pretraining-data factors, the shared beta and E.
 #[derive(Debug, Clone, Copy)]
 pub struct Published {
+    /// The method's name in the paper.
     pub method: &'static str,
+    /// (A, alpha) of the model-size factor.
     pub model: (f64, f64),
+    /// (A, alpha) of the pretraining-tokens factor.
     pub pretrain: (f64, f64),
+    /// The shared data exponent beta.
     pub beta: f64,
+    /// The shared irreducible loss E.
     pub e: f64,
 }
 
@@ -34,6 +39,7 @@ impl Published {
     }
 }
 
+/// The multiplicative-law parameters Zhang et al. publish for WMT14 En-De (fmt, prompt, lora), used to generate test runs.
 pub const EN_DE: [Published; 3] = [
     Published {
         method: "fmt",

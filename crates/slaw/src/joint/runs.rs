@@ -10,6 +10,7 @@ use std::path::Path;
 /// One factor: a column of the input holding its values.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Factor {
+    /// The factor column's name.
     pub name: String,
     /// PET factors (prompt length, LoRA rank) are left out of the shared
     /// beta/E estimate.
@@ -17,12 +18,17 @@ pub struct Factor {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// One fine-tuning run: a method, one factor's value, the data size and the loss.
 pub struct Run {
+    /// The fine-tuning method.
     pub method: String,
     /// Index into `Runs::factors`.
     pub factor: usize,
+    /// The factor's value X (> 0).
     pub x: f64,
+    /// Fine-tuning data size D_f (> 0).
     pub d: f64,
+    /// The run's loss (> 0).
     pub loss: f64,
     /// From the input's hold-out column; `None` uses the default split.
     pub held: Option<bool>,
@@ -31,21 +37,28 @@ pub struct Run {
 }
 
 #[derive(Debug, Clone)]
+/// The runs of a table, every run varying one factor.
 pub struct Runs {
+    /// Where the runs came from (the file's path), for messages.
     pub source: String,
+    /// The factor columns, in the order given.
     pub factors: Vec<Factor>,
+    /// Every run, in input order.
     pub runs: Vec<Run>,
 }
 
 /// Which columns to read.
 #[derive(Debug, Clone)]
 pub struct RunColumns {
+    /// The method column.
     pub method: String,
     /// Factor columns (any subset of model size, pretraining tokens, PET size).
     pub factors: Vec<String>,
     /// Those of `factors` that are PET sizes.
     pub pet: Vec<String>,
+    /// The fine-tuning data-size column.
     pub data: String,
+    /// The loss column.
     pub loss: String,
     /// A column naming, per row, the factor column the run varies; needed
     /// when a row has values in several factor columns.
@@ -95,10 +108,12 @@ fn positive(table: &Table, r: usize, c: usize) -> Result<f64> {
 }
 
 impl Runs {
+    /// Read the runs from a file (see [`Runs::from_table`]).
     pub fn read(path: &Path, cols: &RunColumns) -> Result<Runs> {
         Runs::from_table(&Table::read(path)?, cols)
     }
 
+    /// Read the runs from a table: every cell checked (positive numbers), each row assigned to the one factor it varies.
     pub fn from_table(table: &Table, cols: &RunColumns) -> Result<Runs> {
         if cols.factors.is_empty() {
             return Err(Error::setting(

@@ -4,7 +4,9 @@
 /// A least-squares line y = intercept + slope * x.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Line {
+    /// Slope (in log-log space: the power law's exponent).
     pub slope: f64,
+    /// Intercept (ln L at ln n = 0).
     pub intercept: f64,
 }
 
@@ -29,6 +31,7 @@ impl Line {
         })
     }
 
+    /// The line's value at `x`.
     pub fn at(&self, x: f64) -> f64 {
         self.intercept + self.slope * x
     }
@@ -54,6 +57,7 @@ pub struct AtsFit {
 }
 
 impl AtsFit {
+    /// The line's predicted loss at size `n` (exp of the line at ln n).
     pub fn predict(&self, n: f64) -> f64 {
         self.line.at(n.ln()).exp()
     }

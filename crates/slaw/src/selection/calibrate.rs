@@ -41,10 +41,16 @@ pub const MIN_BACKTESTS: usize = 5;
 pub enum IntervalKind {
     /// Percentiles of a bootstrap of the affordable points: the noise of
     /// the points only, not the error of the extrapolation.
-    Bootstrap { level: f64 },
+    Bootstrap {
+        /// The bootstrap's central level.
+        level: f64,
+    },
     /// Predictive interval calibrated on the pool's backtests
     /// ([`Calibration`]): meant to cover the true loss at the target.
-    Backtest { level: f64 },
+    Backtest {
+        /// The nominal coverage of the true loss.
+        level: f64,
+    },
 }
 
 impl IntervalKind {
@@ -60,9 +66,11 @@ impl IntervalKind {
 /// The pool's backtest errors per unit log ratio.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Calibration {
+    /// Nominal level of the intervals.
     pub level: f64,
     /// Mean and standard deviation of z.
     pub drift: f64,
+    /// Standard deviation of z over the backtests.
     pub spread: f64,
     /// Number of backtests.
     pub count: usize,

@@ -6,15 +6,13 @@ use super::ats::{AtsFit, Line};
 use super::calibrate::{Calibration, IntervalKind};
 use super::trend::{self, Features};
 use super::Budget;
-use crate::bootstrap::{percentile, Interval};
+use crate::bootstrap::{Interval, Resampling, Scheme};
 use crate::datasets::Candidate;
 use crate::fit::{fit, Fit, FitOptions};
 use crate::law::catalog;
 use crate::objective::{Loss, Space};
 use crate::observations::Observations;
 use crate::{Error, Result};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// A selection method and its options.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -27,7 +25,12 @@ pub enum Method {
     /// Rank by parameter count, largest first.
     ModelSize,
     /// Accept-then-Stop: power-phase detection and a log-log line.
-    Ats { k: usize, delta: f64 },
+    Ats {
+        /// Smallest number of points of the power-phase line (>= 2).
+        k: usize,
+        /// Rejection threshold, in residual standard deviations.
+        delta: f64,
+    },
     /// The rectified law fitted (global multi-start) to the zero-shot point
     /// and the affordable sizes.
     RectifiedFit,
@@ -37,11 +40,21 @@ pub enum Method {
     /// is in its power phase: constant slope) and a steepening extrapolation
     /// (the curve is still leaving its pre-power phase: the log-log slope
     /// keeps growing linearly in ln N, from zero at the first size).
-    AtsBlend { k: usize, delta: f64 },
+    AtsBlend {
+        /// Smallest number of points of the power-phase line (>= 2).
+        k: usize,
+        /// Rejection threshold, in residual standard deviations.
+        delta: f64,
+    },
     /// Ours: the mean, in log space, of the AtS line and a trend
     /// extrapolation learned from complete curves of other datasets and
     /// adapted to the pool (`trend`).
-    AtsTrend { k: usize, delta: f64 },
+    AtsTrend {
+        /// Smallest number of points of the power-phase line (>= 2).
+        k: usize,
+        /// Rejection threshold, in residual standard deviations.
+        delta: f64,
+    },
 }
 
 /// Every method name with a one-line description (for `--help` and errors).
@@ -74,6 +87,7 @@ impl Method {
     /// BENCHMARKS.md).
     pub const DEFAULT: Method = Method::AtsTrend { k: 3, delta: 5.0 };
 
+    /// The method of `name` (see [`METHODS`]); `k` and `delta` for the AtS-based ones.
     pub fn parse(name: &str, k: usize, delta: f64) -> Result<Method> {
         Ok(match name {
             "ats-trend" => Method::AtsTrend { k, delta },
@@ -94,6 +108,7 @@ impl Method {
         })
     }
 
+    /// The method's name, as [`Method::parse`] reads it.
     pub fn name(&self) -> &'static str {
         match self {
             Method::ZeroShot => "zero-shot",
@@ -136,16 +151,16 @@ impl Method {
         }
     }
 
-    /// Score one candidate. `bootstrap` replicates (0: none) give an interval
-    /// for the predicted loss of the methods that extrapolate.
+    /// Score one candidate. The `bootstrap` of its points (0 replicates:
+    /// none) gives an interval, at the bootstrap's level, for the predicted
+    /// loss of the methods that extrapolate.
     pub fn estimate(
         &self,
         c: &Candidate,
         budget: &Budget,
-        bootstrap: usize,
-        seed: u64,
+        bootstrap: &Resampling,
     ) -> Result<Estimate> {
-        self.estimate_with(c, budget, bootstrap, seed, &PoolContext::alone())
+        self.estimate_with(c, budget, bootstrap, &PoolContext::alone())
     }
 
     /// Score one candidate with what the pool tells (the adapted trend
@@ -154,8 +169,7 @@ impl Method {
         &self,
         c: &Candidate,
         budget: &Budget,
-        bootstrap: usize,
-        seed: u64,
+        bootstrap: &Resampling,
         ctx: &PoolContext,
     ) -> Result<Estimate> {
         let pts = budget.affordable(c);
@@ -225,9 +239,10 @@ impl Method {
                     e.interval = Some(cal.interval(ln_pred, r, hyp.spread(ln_pred)));
                     e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
                 } else {
-                    e.interval =
-                        line_interval(&pts, k, delta, kind, budget.target, bootstrap, seed);
-                    e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap { level: 0.95 });
+                    e.interval = line_interval(&pts, k, delta, kind, budget.target, bootstrap);
+                    e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap {
+                        level: bootstrap.level,
+                    });
                 }
                 e.detail = Detail::Ats {
                     accepted: fit.accepted.clone(),
@@ -263,20 +278,21 @@ impl Method {
                 // With no more points than parameters the law interpolates
                 // them: every resample refits the same curve, and the
                 // "interval" would have zero width. Give none.
-                if bootstrap > 0 && res.converged && curve.len() > law.n_params() {
+                if bootstrap.replicates > 0 && res.converged && curve.len() > law.n_params() {
                     let b = crate::bootstrap::bootstrap(
                         &law,
                         &obs,
                         &res,
                         &opts,
                         bootstrap,
-                        seed,
+                        Scheme::Points,
                         &[vec![budget.target]],
-                        0.95,
                         &|| {},
                     );
                     e.interval = b.predictions.first().copied();
-                    e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap { level: 0.95 });
+                    e.interval_kind = e
+                        .interval
+                        .map(|_| IntervalKind::Bootstrap { level: b.level });
                 }
                 e.detail = Detail::Fit(Box::new(res));
             }
@@ -378,7 +394,9 @@ impl Method {
 /// predictive intervals from the pool's own backtests.
 #[derive(Debug, Clone)]
 pub struct PoolContext {
+    /// The trend weights of ats-trend, adapted to the pool (the prior alone without a pool).
     pub trend: [f64; trend::N_W],
+    /// The calibration of the line methods' predictive intervals (None: bootstrap intervals).
     pub calibration: Option<Calibration>,
 }
 
@@ -449,8 +467,11 @@ pub fn steepening_ln_loss(ln_loss_m: f64, slope: f64, x0: f64, xm: f64, xt: f64)
 /// trend with weights `w`.
 #[derive(Debug, Clone, Copy)]
 pub struct Hypotheses {
+    /// The AtS line's prediction.
     pub line: f64,
+    /// The steepening extrapolation's prediction.
     pub steepening: f64,
+    /// The learned trend's prediction.
     pub trend: f64,
 }
 
@@ -512,47 +533,37 @@ fn line_prediction(
     Some((h.predict(kind).exp(), fit))
 }
 
-/// Percentile bootstrap (95%) of the line prediction: the affordable points
-/// are resampled with replacement; replicates without a line are skipped.
+/// Percentile bootstrap (at the bootstrap's level) of the line prediction:
+/// the affordable points are resampled with replacement; replicates without
+/// a line are skipped, and with fewer than half of them left there is no
+/// interval.
 fn line_interval(
     pts: &[(f64, f64)],
     k: usize,
     delta: f64,
     kind: LineKind,
     target: f64,
-    replicates: usize,
-    seed: u64,
+    bootstrap: &Resampling,
 ) -> Option<Interval> {
-    if replicates == 0 {
-        return None;
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut draws = Vec::with_capacity(replicates);
-    for _ in 0..replicates {
-        let mut sample: Vec<(f64, f64)> = (0..pts.len())
-            .map(|_| pts[rng.random_range(0..pts.len())])
-            .collect();
+    let draws = bootstrap.run(&|| {}, |rep| {
+        let mut sample: Vec<(f64, f64)> = rep.points(pts.len()).iter().map(|&i| pts[i]).collect();
         sample.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((p, _)) = line_prediction(&sample, k, delta, kind, target) {
-            if p.is_finite() {
-                draws.push(p);
-            }
-        }
-    }
-    if draws.len() < replicates / 2 {
-        return None;
-    }
-    draws.sort_by(f64::total_cmp);
-    Some(Interval {
-        lo: percentile(&draws, 0.025),
-        hi: percentile(&draws, 0.975),
-    })
+        line_prediction(&sample, k, delta, kind, target)
+            .map(|(p, _)| p)
+            .filter(|p| p.is_finite())
+    });
+    bootstrap
+        .enough(draws.len())
+        .then(|| bootstrap.interval(draws))
 }
 
 /// One candidate as scored by a method.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct Estimate {
+    /// The candidate's name.
     pub id: String,
+    /// The candidate's family, when known.
     pub family: Option<String>,
     /// Parameter count, when known.
     pub params: Option<f64>,
@@ -562,20 +573,28 @@ pub struct Estimate {
     pub predicted_loss: Option<f64>,
     /// Interval of the predicted loss; what it covers in `interval_kind`.
     pub interval: Option<Interval>,
+    /// What `interval` covers and at which level.
     pub interval_kind: Option<IntervalKind>,
+    /// How the method scored the candidate.
     pub detail: Detail,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+/// How a method scored a candidate (its JSON: `"kind"` and the fields).
 pub enum Detail {
+    /// The method does not extrapolate (zero-shot, sub-tuning, model size).
     None,
     /// AtS: the sizes accepted as power phase, the detected transition, the
     /// line and its prediction at the target.
     Ats {
+        /// Sizes accepted as the power phase (ascending).
         accepted: Vec<f64>,
+        /// The largest rejected size (the detected transition), if any.
         transition: Option<f64>,
+        /// ln L = intercept + slope ln n through the accepted sizes.
         line: Line,
+        /// The line's loss at the target (AtS alone, before blending).
         power_phase_loss: f64,
         /// The trend weights (ats-trend), adapted to the pool.
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod protocol;
 pub mod trend;
 
+use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::{Error, Result};
 pub use calibrate::{Calibration, IntervalKind};
@@ -23,11 +24,14 @@ use rayon::prelude::*;
 /// the decision is about the loss at `target` examples.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Budget {
+    /// The fine-tuning size (examples) at which the loss is compared.
     pub target: f64,
+    /// The largest affordable fine-tuning size, <= target.
     pub max_n: f64,
 }
 
 impl Budget {
+    /// A budget, checked: both finite and > 0, `max_n` <= `target`.
     pub fn new(target: f64, max_n: f64) -> Result<Budget> {
         if !(target.is_finite() && target > 0.0) {
             return Err(Error::setting(
@@ -79,10 +83,13 @@ impl Budget {
 /// A ranked selection.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Selection {
+    /// The method that scored the candidates.
     pub method: Method,
+    /// The budget it scored them under.
     pub budget: Budget,
     /// Best first.
     pub ranking: Vec<Ranked>,
+    /// What the selection cost against fine-tuning every candidate fully.
     pub cost: Cost,
     /// The calibration of the intervals from the pool's backtests, if any.
     pub calibration: Option<Calibration>,
@@ -128,12 +135,15 @@ impl Choice {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// One candidate in a ranking.
 pub struct Ranked {
+    /// Rank by score, 1 = best.
     pub rank: usize,
     /// Position of the candidate in the input.
     #[serde(skip)]
     pub index: usize,
     #[serde(flatten)]
+    /// The method's estimate for the candidate.
     pub estimate: Estimate,
     /// The measured loss at the target, when the data has it (for checking).
     pub observed_at_target: Option<f64>,
@@ -146,13 +156,22 @@ impl Selection {
     }
 }
 
+/// The level of the bootstrap intervals of the points unless a caller asks
+/// for another (`SelectOptions::bootstrap`): the level the selection
+/// protocol's coverage of the law-fit intervals is measured at.
+pub const BOOTSTRAP_LEVEL: f64 = 0.95;
+
 /// Options of a selection run.
 #[derive(Debug, Clone, Copy)]
 pub struct SelectOptions {
-    pub bootstrap: usize,
-    pub seed: u64,
+    /// The bootstrap of each candidate's points: the intervals of the
+    /// law-fit methods, and of the line methods when `level` is None.
+    /// Candidate `i` draws from seed + i (`Resampling::for_item`); 0
+    /// replicates: no bootstrap intervals.
+    pub bootstrap: Resampling,
     /// Average tokens per example and epochs, for the FLOP count.
     pub tokens_per_example: Option<f64>,
+    /// Fine-tuning epochs (multiplies the cost).
     pub epochs: f64,
     /// Level of the calibrated predictive intervals of the line methods
     /// (ats, ats-blend, ats-trend); None: bootstrap intervals of the points.
@@ -165,8 +184,7 @@ pub struct SelectOptions {
 impl Default for SelectOptions {
     fn default() -> Self {
         SelectOptions {
-            bootstrap: 0,
-            seed: 0,
+            bootstrap: Resampling::new(0, BOOTSTRAP_LEVEL, 0),
             tokens_per_example: None,
             epochs: 1.0,
             level: Some(0.9),
@@ -186,6 +204,7 @@ pub fn select(
     if pool.is_empty() {
         return Err(Error::data("no candidates to select from"));
     }
+    opts.bootstrap.check()?;
     if let Some(l) = opts.level {
         if !(l > 0.0 && l < 1.0) {
             return Err(Error::setting(
@@ -198,15 +217,7 @@ pub fn select(
     let estimates: Vec<Estimate> = pool
         .par_iter()
         .enumerate()
-        .map(|(i, c)| {
-            method.estimate_with(
-                c,
-                &budget,
-                opts.bootstrap,
-                opts.seed.wrapping_add(i as u64),
-                &ctx,
-            )
-        })
+        .map(|(i, c)| method.estimate_with(c, &budget, &opts.bootstrap.for_item(i), &ctx))
         .collect::<Result<_>>()?;
     let mut order: Vec<usize> = (0..pool.len()).collect();
     order.sort_by(|&a, &b| estimates[a].score.total_cmp(&estimates[b].score));
@@ -239,8 +250,11 @@ pub fn select(
 pub struct Cost {
     /// Fine-tuning examples processed, summed over candidates (x epochs).
     pub examples: f64,
+    /// Examples for fine-tuning every candidate on the target size (x epochs).
     pub full_examples: f64,
+    /// FLOPs of `examples` (when parameter counts and tokens per example are known).
     pub flops: Option<f64>,
+    /// FLOPs of `full_examples`.
     pub full_flops: Option<f64>,
     /// Cost relative to fine-tuning every candidate on the full data: by
     /// FLOPs when known, otherwise by examples.
@@ -248,6 +262,7 @@ pub struct Cost {
 }
 
 impl Cost {
+    /// The cost of scoring `pool` with `method` under `budget`.
     pub fn of(pool: &[Candidate], method: Method, budget: &Budget, opts: &SelectOptions) -> Cost {
         let mut examples = 0.0;
         let mut full = 0.0;

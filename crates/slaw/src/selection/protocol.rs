@@ -5,12 +5,15 @@
 //! model-size, of ln parameters, as in the paper) and RelAcc.
 
 use super::metrics::{pearson, relative_accuracy};
-use super::{select, trend, Budget, Method, SelectOptions};
+use super::{select, trend, Budget, Method, SelectOptions, BOOTSTRAP_LEVEL};
+use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::progress::Progress;
 use crate::{Error, Result};
 
+/// The full fine-tuning size of the benchmark's curves (examples): the target.
 pub const FULL_SIZE: f64 = 1_638_400.0;
+/// Budgets of the protocol: the target over these ratios.
 pub const RATIOS: [u32; 7] = [8, 16, 32, 64, 128, 256, 512];
 
 /// Every method of the benchmark, ours first.
@@ -28,13 +31,21 @@ pub fn all_methods() -> Vec<Method> {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// One (dataset, budget, method) of the protocol.
 pub struct Row {
+    /// The dataset's name.
     pub dataset: String,
+    /// Target over the budget's largest size.
     pub ratio: u32,
+    /// The budget's largest affordable size.
     pub max_n: f64,
+    /// The method's name.
     pub method: String,
+    /// Pearson correlation (x100) of the scores with the true losses at the target.
     pub pear_corr: f64,
+    /// Relative accuracy (x100) of the choice: (worst - chosen) / (worst - best) true loss.
     pub rel_acc: f64,
+    /// The chosen candidate.
     pub chosen: String,
     /// Fine-tuning cost relative to fine-tuning every candidate on the full size.
     pub cost_ratio: f64,
@@ -55,7 +66,9 @@ pub struct ProtocolOptions {
     pub level: Option<f64>,
     /// Bootstrap replicates of the law-fit methods' intervals.
     pub bootstrap: usize,
+    /// The ats-trend prior (the shipped one, or learned without the dataset).
     pub trend_prior: [f64; trend::N_W],
+    /// Whether the prior was learned leaving the dataset out (the row's `protocol`).
     pub lodo: bool,
 }
 
@@ -183,7 +196,7 @@ pub fn run_with(
         for &m in methods {
             let opts = SelectOptions {
                 level: popts.level,
-                bootstrap: popts.bootstrap,
+                bootstrap: Resampling::new(popts.bootstrap, BOOTSTRAP_LEVEL, 0),
                 trend_prior: popts.trend_prior,
                 ..SelectOptions::default()
             };

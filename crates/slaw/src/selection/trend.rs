@@ -42,12 +42,14 @@ pub const POOL_STRENGTH: f64 = 100.0;
 /// What the extrapolator needs from the affordable part of a curve.
 #[derive(Debug, Clone, Copy)]
 pub struct Features {
-    /// ln L at the last affordable size, and that ln size.
+    /// ln L at the last affordable size.
     pub y_last: f64,
+    /// ln of the last affordable size.
     pub x_last: f64,
     /// Local slope: a line through the last three points, and that line's
     /// value at the last size.
     pub local: f64,
+    /// The local line's value (ln L) at the last size.
     pub local_level: f64,
     /// The AtS line.
     pub ats: Line,
@@ -104,8 +106,11 @@ impl Features {
 /// Sufficient statistics of a least-squares problem in the weights.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Normal {
+    /// X^T X of the features.
     pub xtx: [[f64; N_W]; N_W],
+    /// X^T y.
     pub xty: [f64; N_W],
+    /// Rows accumulated.
     pub count: usize,
 }
 
