@@ -126,7 +126,7 @@ impl Observations {
         let wi = table.optional_column(cols.weight.as_deref())?;
         let gi = table.optional_column(cols.group.as_deref())?;
         let hi = table.optional_column(cols.holdout.as_deref())?;
-        let n = table.rows.len();
+        let n = table.len();
         let mut obs = Observations {
             input_names: cols.x.clone(),
             x: Vec::with_capacity(n * xi.len()),
