@@ -646,6 +646,127 @@ mod tests {
         assert!(err.contains("d.csv, row 3, column 'y'"), "{err}");
     }
 
+    /// The reader before cells were stored by column (csv's string records,
+    /// trimmed by the csv crate, one `String` per cell): the oracle of
+    /// `column_storage_reads_what_rows_of_strings_read`.
+    fn rows_of_strings(
+        text: &str,
+        delimiter: u8,
+    ) -> Result<(Vec<String>, Vec<Vec<String>>, Vec<usize>)> {
+        let source = "p.csv";
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let columns: Vec<String> = reader
+            .headers()
+            .map_err(|e| Error::input(source, Some(1), None, format!("cannot read header: {e}")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if columns.is_empty() || columns.iter().all(|c| c.is_empty()) {
+            return Err(Error::input(source, Some(1), None, "empty header"));
+        }
+        check_unique(source, &columns)?;
+        let (mut rows, mut row_numbers) = (Vec::new(), Vec::new());
+        let mut lines = LineCounter::default();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(i + 2, |p| p.line() as usize);
+                Error::input(source, Some(line), None, format!("cannot read: {e}"))
+            })?;
+            let row = record
+                .position()
+                .map_or(i + 2, |p| lines.line_of(text, p.byte() as usize));
+            if record.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            if record.len() != columns.len() {
+                return Err(Error::input(
+                    source,
+                    Some(row),
+                    None,
+                    format!(
+                        "has {} cells but the header has {} columns",
+                        record.len(),
+                        columns.len()
+                    ),
+                ));
+            }
+            rows.push(record.iter().map(str::to_string).collect());
+            row_numbers.push(row);
+        }
+        Ok((columns, rows, row_numbers))
+    }
+
+    /// Delimited text with numbers of every shape, words, Unicode spaces,
+    /// quotes (cells spanning lines), blank lines and CRLF.
+    fn delimited() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let token = prop_oneof![
+            Just("x".to_string()),
+            Just("loss".to_string()),
+            Just(",".to_string()),
+            Just(",".to_string()),
+            Just("\t".to_string()),
+            Just("\n".to_string()),
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("\"".to_string()),
+            Just(" ".to_string()),
+            Just("\u{a0}".to_string()),
+            Just("\u{3000}é".to_string()),
+            Just("1e-400".to_string()),
+            Just("1e400".to_string()),
+            Just("nan".to_string()),
+            Just("inf".to_string()),
+            Just("-0".to_string()),
+            "[-+]?[0-9]{1,6}(\\.[0-9]{0,4})?([eE][-+]?[0-9]{1,3})?",
+            "[-+]?[0-9]{1,6}(\\.[0-9]{0,4})?([eE][-+]?[0-9]{1,3})?",
+            "[a-z ]{0,5}",
+        ];
+        prop::collection::vec(token, 0..60).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+
+        /// Every cell, row number, number and error of the column storage is
+        /// what the rows of strings gave.
+        #[test]
+        fn column_storage_reads_what_rows_of_strings_read(text in delimited(), tab in proptest::bool::ANY) {
+            let delimiter = if tab { b'\t' } else { b',' };
+            let new = Table::from_delimited("p.csv", &text, delimiter);
+            match rows_of_strings(&text, delimiter) {
+                Err(e) => proptest::prop_assert_eq!(new.unwrap_err().to_string(), e.to_string()),
+                Ok((columns, rows, row_numbers)) => {
+                    let t = new.unwrap();
+                    proptest::prop_assert_eq!(&t.columns, &columns);
+                    proptest::prop_assert_eq!(&t.row_numbers, &row_numbers);
+                    proptest::prop_assert_eq!(t.len(), rows.len());
+                    for (r, row) in rows.iter().enumerate() {
+                        proptest::prop_assert_eq!(t.row(r), row.iter().map(String::as_str).collect::<Vec<_>>());
+                        for (c, cell) in row.iter().enumerate() {
+                            proptest::prop_assert_eq!(t.is_empty_cell(r, c), cell.trim().is_empty());
+                            // A number parses to the same double; a bad cell
+                            // names the file, the row and the column.
+                            match (t.number(r, c), cell.parse::<f64>()) {
+                                (Ok(v), Ok(w)) => proptest::prop_assert_eq!(v.to_bits(), w.to_bits()),
+                                (Ok(v), Err(_)) => proptest::prop_assert!(false, "{cell:?} read as {v}"),
+                                (Err(e), _) => {
+                                    let e = e.to_string();
+                                    let at = format!("p.csv, row {}, column '{}'", row_numbers[r], columns[c]);
+                                    proptest::prop_assert!(e.contains(&at), "{e} (expected {at})");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn ragged_row_is_located() {
         let err = Table::from_delimited("d.csv", "x,y\n1,2\n3\n", b',')
