@@ -269,7 +269,7 @@ impl Candidate {
             &[pts.iter().map(|p| p.0).collect()],
             pts.iter().map(|p| p.1).collect(),
         );
-        obs.group = vec![self.id.clone(); pts.len()];
+        obs.set_group(&self.id);
         obs
     }
 }
