@@ -169,7 +169,10 @@ pub struct AllocateArgs {
     /// the FLOPs of budgets spaced 1.25x or more apart.
     #[arg(long, default_value_t = 1.25)]
     budget_gap: f64,
-    /// Interval level of the bootstrap intervals (every method).
+    /// Level of the bootstrap intervals (every method). They cover the sampling error of the
+    /// runs: parametric refits the law on runs resampled with replacement; isoflop resamples
+    /// each budget's runs and its window of sizes (the parabola's own error); envelope
+    /// resamples each budget's runs. Coverage measured on synthetic grids: BENCHMARKS.md.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
     #[arg(long, default_value = "loss")]

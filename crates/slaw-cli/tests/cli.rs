@@ -96,6 +96,13 @@ fn fit_power_law_text_json_and_plot() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let g = &v["groups"][0];
+    // Keys in the order of the law and of the report, not sorted: the
+    // parameters read A, alpha, E as in the formula (sorted: A, E, alpha).
+    let text = String::from_utf8_lossy(&out.stdout);
+    let params = &text[text.find("\"params\"").unwrap()..];
+    let at = |k: &str| params.find(&format!("\"{k}\"")).unwrap();
+    assert!(at("A") < at("alpha") && at("alpha") < at("E"), "{params}");
+    assert!(text.find("\"law\"").unwrap() < text.find("\"groups\"").unwrap());
     // Parameters by name, their intervals beside them in the same shape.
     let alpha = g["fit"]["params"]["alpha"].as_f64().unwrap();
     assert!((alpha - 0.3).abs() < 0.03, "alpha {alpha}");

@@ -263,6 +263,27 @@ fn allocate_isoflop_methods_groups_and_filters() {
         assert!((par - truth).abs() < 1e-3, "parametric a {par}");
         assert!(g["envelope"]["exponent_n"].is_number());
         assert!(g["disagreement"]["spread"].as_f64().unwrap() < 0.1);
+        // The figures' data: each method's N_opt(C) / D_opt(C) curve with its
+        // band, through the asked budget, spending C = 6ND.
+        for m in ["parametric", "isoflop", "envelope"] {
+            let curve = g[m]["curve"].as_array().unwrap();
+            assert_eq!(curve.len(), 31, "{m}");
+            let last = &curve[30];
+            assert!((last["compute"].as_f64().unwrap() / 1e21 - 1.0).abs() < 1e-9);
+            for p in curve {
+                let (c, n, d) = (
+                    p["compute"].as_f64().unwrap(),
+                    p["n_opt"].as_f64().unwrap(),
+                    p["d_opt"].as_f64().unwrap(),
+                );
+                assert!((6.0 * n * d / c - 1.0).abs() < 1e-6, "{m}: {p}");
+                let (lo, hi) = (
+                    p["n_interval"]["lo"].as_f64().unwrap(),
+                    p["n_interval"]["hi"].as_f64().unwrap(),
+                );
+                assert!(lo <= hi && lo > 0.0, "{m}: {p}");
+            }
+        }
     }
     // The text report: one block per group with every method; figures per group.
     let fig = dir.path().join("alloc.svg").display().to_string();

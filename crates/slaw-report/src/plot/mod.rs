@@ -6,6 +6,7 @@ pub mod joint;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use slaw::allocate::CurvePoint;
 use slaw::analysis::GroupFit;
 use slaw::law::Law;
 use slaw::observations::Observations;
@@ -891,21 +892,29 @@ impl Optimum {
         }
     }
 
-    /// The band over `grid` from pointwise (N, D) intervals; None when the
-    /// method has none.
-    fn band(
-        self,
-        grid: &[f64],
-        label: String,
-        color: usize,
-        at: impl Fn(f64) -> Option<(slaw::bootstrap::Interval, slaw::bootstrap::Interval)>,
-    ) -> Option<Band> {
-        let points: Vec<(f64, f64, f64)> = grid
+    /// A method's fitted N_opt(C) or D_opt(C) line from its curve.
+    fn line(self, curve: &[CurvePoint], label: String, color: usize, kind: SeriesKind) -> Series {
+        Series {
+            label,
+            color,
+            kind,
+            points: curve
+                .iter()
+                .map(|p| (p.compute, self.pick((p.n_opt, p.d_opt))))
+                .collect(),
+        }
+    }
+
+    /// The band of a method's curve; None without intervals.
+    fn band(self, curve: &[CurvePoint], label: String, color: usize) -> Option<Band> {
+        let points: Vec<(f64, f64, f64)> = curve
             .iter()
-            .filter_map(|&c| {
-                let (n, d) = at(c)?;
-                let iv = if self == Optimum::N { n } else { d };
-                Some((c, iv.lo, iv.hi))
+            .filter_map(|p| {
+                let iv = match self {
+                    Optimum::N => p.n_interval?,
+                    Optimum::D => p.d_interval?,
+                };
+                Some((p.compute, iv.lo, iv.hi))
             })
             .collect();
         (!points.is_empty()).then_some(Band {
@@ -917,7 +926,8 @@ impl Optimum {
 }
 
 /// N_opt (or D_opt) against C: the budgets' minima, every method's fitted
-/// allocation, and the profile methods' pointwise bootstrap bands.
+/// allocation and its pointwise bootstrap band — each method's `curve`, the
+/// numbers its JSON carries.
 fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
     let name = match which {
         Optimum::N => "N_opt",
@@ -926,58 +936,35 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
     let profiles = [("isoflop", &g.isoflop), ("envelope", &g.envelope)];
     let mut series = Vec::new();
     let mut bands = Vec::new();
-    let mut c_lo = f64::INFINITY;
-    let mut c_hi: f64 = 0.0;
     for (k, (method, r)) in profiles.into_iter().enumerate() {
         let Some(r) = r else { continue };
-        let pts: Vec<(f64, f64)> = r
-            .budgets
-            .iter()
-            .filter_map(|b| Some((b.compute, which.pick((b.n_opt?, b.d_opt?)))))
-            .collect();
-        c_lo = c_lo.min(r.compute_range.0);
-        c_hi = c_hi.max(r.compute_range.1);
-        for row in &r.rows {
-            c_lo = c_lo.min(row.compute);
-            c_hi = c_hi.max(row.compute);
-        }
         series.push(Series {
             label: format!("{method}: budget minima"),
             color: k,
             kind: SeriesKind::Points,
-            points: pts,
+            points: r
+                .budgets
+                .iter()
+                .filter_map(|b| Some((b.compute, which.pick((b.n_opt?, b.d_opt?)))))
+                .collect(),
         });
     }
-    if let Some(p) = &g.parametric {
-        for row in &p.rows {
-            c_lo = c_lo.min(row.compute);
-            c_hi = c_hi.max(row.compute);
-        }
-    }
-    if !(c_lo.is_finite() && c_hi > c_lo) {
-        return None;
-    }
-    let grid = log_space(c_lo, c_hi, 31);
     for (k, (method, r)) in profiles.into_iter().enumerate() {
         let Some(r) = r else { continue };
         let exponent = match which {
             Optimum::N => r.exponent_n,
             Optimum::D => r.exponent_d,
         };
-        series.push(Series {
-            label: format!("{method}: {name} ~ C^{exponent:.3}"),
-            color: k,
-            kind: SeriesKind::Line,
-            points: grid
-                .iter()
-                .map(|&c| (c, which.pick(r.optimum(c))))
-                .collect(),
-        });
+        series.push(which.line(
+            &r.curve,
+            format!("{method}: {name} ~ C^{exponent:.3}"),
+            k,
+            SeriesKind::Line,
+        ));
         bands.extend(which.band(
-            &grid,
+            &r.curve,
             format!("{method}: {:.0}% band", 100.0 * r.level),
             k,
-            |c| r.band(c),
         ));
     }
     if let Some(p) = &g.parametric {
@@ -985,25 +972,21 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
             Optimum::N => p.exponent_n,
             Optimum::D => 1.0 - p.exponent_n,
         };
-        series.push(Series {
-            label: format!("parametric: {name} ~ C^{exponent:.3}"),
-            color: 2,
-            kind: SeriesKind::Dashed,
-            points: grid
-                .iter()
-                .map(|&c| {
-                    let (n, d, _) = p.law.optimum(c);
-                    (c, which.pick((n, d)))
-                })
-                .collect(),
-        });
+        series.push(which.line(
+            &p.curve,
+            format!("parametric: {name} ~ C^{exponent:.3}"),
+            2,
+            SeriesKind::Dashed,
+        ));
         let level = p.bootstrap.as_ref().map_or(0.95, |b| b.level);
         bands.extend(which.band(
-            &grid,
+            &p.curve,
             format!("parametric: {:.0}% band", 100.0 * level),
             2,
-            |c| p.band(c),
         ));
+    }
+    if series.iter().all(|s| s.points.is_empty()) {
+        return None;
     }
     Some(Figure {
         title: match which {

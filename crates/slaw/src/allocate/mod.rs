@@ -111,6 +111,51 @@ pub struct Allocation {
     pub loss_interval: Option<Interval>,
 }
 
+/// One point of an allocation curve: the optimum at `compute` and its
+/// pointwise bootstrap intervals. The numbers behind the N_opt(C) and
+/// D_opt(C) figures' lines and bands, in every report's JSON.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct CurvePoint {
+    /// Compute C in FLOPs.
+    pub compute: f64,
+    /// Compute-optimal model size at C.
+    pub n_opt: f64,
+    /// Compute-optimal training tokens at C.
+    pub d_opt: f64,
+    /// Pointwise interval of `n_opt` (none without bootstrap).
+    pub n_interval: Option<Interval>,
+    /// Pointwise interval of `d_opt` (none without bootstrap).
+    pub d_interval: Option<Interval>,
+}
+
+/// Points of an allocation curve: 31 computes log-spaced from `lo` to `hi`
+/// widened to the asked budgets, each with `at(c)` = the optimum and its
+/// band.
+pub(crate) fn curve(
+    (lo, hi): (f64, f64),
+    asked: &[f64],
+    at: impl Fn(f64) -> ((f64, f64), Option<(Interval, Interval)>),
+) -> Vec<CurvePoint> {
+    let lo = asked.iter().cloned().fold(lo, f64::min);
+    let hi = asked.iter().cloned().fold(hi, f64::max);
+    if !(lo.is_finite() && lo > 0.0 && hi > lo) {
+        return Vec::new();
+    }
+    crate::numbers::log_space(lo, hi, 31)
+        .into_iter()
+        .map(|c| {
+            let ((n_opt, d_opt), band) = at(c);
+            CurvePoint {
+                compute: c,
+                n_opt,
+                d_opt,
+                n_interval: band.map(|b| b.0),
+                d_interval: band.map(|b| b.1),
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AllocationReport {
     /// The law's parameters: `{"A": .., "alpha": .., "B": .., "beta": .., "E": ..}`.
@@ -123,6 +168,9 @@ pub struct AllocationReport {
     pub fit: Option<FitSummary>,
     pub bootstrap: Option<BootstrapSummary>,
     pub rows: Vec<Allocation>,
+    /// N_opt(C), D_opt(C) and their bands from the runs' smallest to largest
+    /// 6ND (widened to the asked budgets): the allocation figures' data.
+    pub curve: Vec<CurvePoint>,
     /// The bootstrap replicates' laws (for bands), empty without bootstrap.
     #[serde(skip)]
     pub replicates: Vec<Chinchilla>,
@@ -171,6 +219,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         fit: None,
         bootstrap: None,
         rows: budgets.iter().map(|&c| row(&law, c, &[], LEVEL)).collect(),
+        curve: Vec::new(),
         replicates: Vec::new(),
     })
 }
@@ -267,7 +316,11 @@ pub fn from_fit_at(
                 .collect(),
         ),
     });
-    Ok(AllocationReport {
+    let compute = (0..obs.len()).map(|i| 6.0 * obs.point(i)[0] * obs.point(i)[1]);
+    let range = compute.fold((f64::INFINITY, 0.0f64), |(lo, hi), c| {
+        (lo.min(c), hi.max(c))
+    });
+    let mut report = AllocationReport {
         law: best,
         exponent_n: best.exponent_n(),
         exponent_n_interval: (!reps.is_empty())
@@ -283,8 +336,14 @@ pub fn from_fit_at(
             .iter()
             .map(|&c| row(&best, c, &reps, level))
             .collect(),
+        curve: Vec::new(),
         replicates: reps,
-    })
+    };
+    report.curve = curve(range, budgets, |c| {
+        let (n, d, _) = report.law.optimum(c);
+        ((n, d), report.band(c))
+    });
+    Ok(report)
 }
 
 /// Decades from 1e19 to 1e25 FLOPs.
