@@ -57,7 +57,7 @@ pub struct ForecastArgs {
     run_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Plot the observed curve, the fitted part, the forecast and its band (.svg or .png;
+    /// Plot the observed curve, the fitted part, the forecast and its band (.svg, .png or .pdf;
     /// with several runs, one file per run: NAME-RUN.svg).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
@@ -200,8 +200,9 @@ pub fn bench_forecast(
             anyhow::bail!("{}: not found (slaw bench forecast needs multipower/ and misfitting/ under --data)", p.display());
         }
     }
+    let steps = crate::progress::Steps::new("forecast", json);
     let t = std::time::Instant::now();
-    let sched = protocol::schedules(&data.join("multipower"), &CurveLaw::ALL)?;
+    let sched = protocol::schedules(&data.join("multipower"), &CurveLaw::ALL, &steps)?;
     let t_sched = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let early = protocol::early_to_final(
@@ -209,14 +210,18 @@ pub fn bench_forecast(
         &CurveLaw::ALL,
         &[0.25, 0.5],
         coverage.map(|l| (200, l)),
+        &steps,
     )?;
     let t_early = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let cov = match coverage {
-        Some(l) => protocol::schedules_coverage(&data.join("multipower"), &CurveLaw::ALL, 100, l)?,
+        Some(l) => {
+            protocol::schedules_coverage(&data.join("multipower"), &CurveLaw::ALL, 100, l, &steps)?
+        }
         None => vec![],
     };
     let t_cov = t.elapsed().as_secs_f64();
+    drop(steps);
     output::emit(
         json,
         &serde_json::json!({"schedules": sched, "early_to_final": early, "schedules_coverage": cov}),

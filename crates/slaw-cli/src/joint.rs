@@ -3,7 +3,6 @@
 use crate::output;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use slaw::allocate;
 use slaw::datasets::{pretraining_runs, DataColumn, PretrainColumns};
 use slaw::joint::decision::{recommend, Setting};
@@ -76,7 +75,7 @@ pub struct JointArgs {
     runs: RunArgs,
     #[arg(long)]
     json: bool,
-    /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png.
+    /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png/.pdf.
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// The law drawn in the plots.
@@ -109,7 +108,7 @@ pub struct MethodsArgs {
     d_range: String,
     #[arg(long)]
     json: bool,
-    /// Plot the critical data size against the factor (.svg or .png).
+    /// Plot the critical data size against the factor (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -155,7 +154,7 @@ pub struct AllocateArgs {
     /// budget while their FLOPs stay within --budget-gap of the budget's smallest.
     #[arg(long)]
     budget_col: Option<String>,
-    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg or .png),
+    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg, .png or .pdf),
     /// suffixed with the group and the figure's name.
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
@@ -382,16 +381,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
                 loss: a.loss_col.clone(),
             };
             let obs = pretraining_runs(file, &cols, a.drop_highest)?;
-            let bar = if a.bootstrap > 0 && !a.json {
-                let b = ProgressBar::new(a.bootstrap as u64);
-                b.set_style(
-                    ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} {elapsed}")
-                        .expect("valid template"),
-                );
-                b
-            } else {
-                ProgressBar::hidden()
-            };
+            let bar = crate::progress::bar(a.bootstrap, "bootstrap", a.json);
             let r = allocate::from_fit_at(
                 &obs,
                 &slaw::fit::FitOptions::default(),
@@ -476,16 +466,12 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64]) -> Result<ExitCode> {
         seed: a.seed,
         fit: &fit,
     };
-    let bar = if !a.json && groups.len() > 1 {
-        let b = ProgressBar::new(groups.len() as u64);
-        b.set_style(
-            ProgressStyle::with_template("groups {bar:40} {pos}/{len} {elapsed}")
-                .expect("valid template"),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    // One group needs no count.
+    let bar = crate::progress::bar(
+        if groups.len() > 1 { groups.len() } else { 0 },
+        "groups",
+        a.json,
+    );
     let out: Vec<_> = groups
         .iter()
         .map(|(g, runs)| {

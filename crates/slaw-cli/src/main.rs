@@ -2,7 +2,6 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use slaw::analysis::{self, FitJob};
 use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
@@ -18,6 +17,7 @@ mod forecast;
 mod html;
 mod joint;
 mod output;
+mod progress;
 mod run;
 mod schedule;
 
@@ -50,7 +50,7 @@ enum Command {
     Report {
         #[command(flatten)]
         args: run::PlanArgs,
-        /// Write the measured points, extrapolations and predictions (.svg or .png).
+        /// Write the measured points, extrapolations and predictions (.svg, .png or .pdf).
         #[arg(long, value_parser = crate::plot_path)]
         plot: Option<PathBuf>,
         /// Also write a self-contained HTML page (figure, status, ranking, provenance).
@@ -86,7 +86,7 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
-        /// Where to write the plot (.svg or .png).
+        /// Where to write the plot (.svg, .png or .pdf).
         #[arg(long, default_value = "slaw-demo.svg", value_parser = plot_path)]
         plot: PathBuf,
         #[arg(long, default_value_t = 7)]
@@ -279,7 +279,7 @@ struct SelectArgs {
     size_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Write a plot (.svg or .png).
+    /// Write a plot (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
@@ -406,7 +406,7 @@ struct FitArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Write a plot (.svg or .png).
+    /// Write a plot (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -452,7 +452,7 @@ enum PickKind {
     Backtest,
 }
 
-/// A `--plot` path: .svg or .png, checked before any work is done.
+/// A `--plot` path: .svg, .png or .pdf, checked before any work is done.
 fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
     let p = PathBuf::from(s);
     slaw_report::plot::check_path(&p).map_err(|e| e.to_string())?;
@@ -471,15 +471,7 @@ fn main() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
-    // Benchmarks run for seconds to minutes: a spinner with the elapsed time
-    // on a terminal (hidden when stderr is not one), cleared before the exit.
-    let spinner = match &cli.command {
-        Command::Bench { what } => bench_spinner(what),
-        _ => ProgressBar::hidden(),
-    };
-    let result = run(cli);
-    spinner.finish_and_clear();
-    match result {
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", output::message(&e));
@@ -553,7 +545,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 anyhow::bail!("--fractions must be in (0, 1) (got {f})");
             }
             let t = std::time::Instant::now();
-            let r = slaw::forecast::realruns::bench(&data, &fractions, bootstrap, level)?;
+            let steps = progress::Steps::new("temporal", json);
+            let r = slaw::forecast::realruns::bench(&data, &fractions, bootstrap, level, &steps)?;
+            drop(steps);
             output::emit(json, &r, || {
                 print!("{}", slaw::forecast::realruns::table(&r));
                 println!("({:.1} s)", t.elapsed().as_secs_f64());
@@ -594,7 +588,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            let rows = slaw_report::bench::kernels(&data, repeats)?;
+            let steps = progress::Steps::new("kernels", json);
+            let rows = slaw_report::bench::kernels(&data, repeats, &steps)?;
+            drop(steps);
             output::emit(json, &rows, || {
                 println!(
                     "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
@@ -627,7 +623,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 SolverKind::Basin => Box::new(slaw::solver::BasinLbfgsb),
                 SolverKind::Box => Box::new(slaw::solver::LbfgsBox::default()),
             };
-            let rows = slaw_report::bench::engine(&data, repeats, solver.as_ref())?;
+            let steps = progress::Steps::new("engine", json);
+            let rows = slaw_report::bench::engine(&data, repeats, solver.as_ref(), &steps)?;
+            drop(steps);
             output::emit(json, &rows, || {
                 println!("solver: {}; threads: {}", solver.name(), rayon_threads());
                 for r in &rows {
@@ -654,10 +652,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !(level > 0.0 && level < 1.0) {
                 bail!("--level must be between 0 and 1, got {level}");
             }
+            let steps = progress::Steps::new("selection", json);
             let (rows, timing) = match protocol {
-                Protocol::InSample => slaw_report::bench::selection(&data, repeats)?,
-                Protocol::Lodo => slaw_report::bench::selection_lodo(&data, repeats, level)?,
+                Protocol::InSample => slaw_report::bench::selection(&data, repeats, &steps)?,
+                Protocol::Lodo => {
+                    slaw_report::bench::selection_lodo(&data, repeats, level, &steps)?
+                }
             };
+            drop(steps);
             if let Some(p) = csv {
                 slaw::selection::protocol::write_csv(&rows, &p)?;
             }
@@ -723,36 +725,6 @@ fn rayon_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-}
-
-fn bench_spinner(what: &BenchWhat) -> ProgressBar {
-    let name = match what {
-        BenchWhat::Selection { .. } => "selection",
-        BenchWhat::Runner { .. } => "runner",
-        BenchWhat::Forecast { .. } => "forecast",
-        BenchWhat::Kernels { .. } => "kernels",
-        BenchWhat::Temporal { .. } => "temporal",
-        BenchWhat::Engine { .. } => "engine",
-        BenchWhat::Curves { .. } => "curves",
-    };
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} slaw bench {msg}: running, {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.set_message(name);
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
-}
-
-fn progress(n: usize, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(n as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(what.to_string());
-    bar
 }
 
 fn load(d: &DataArgs) -> Result<(Observations, Holdout, FitOptions)> {
@@ -948,11 +920,7 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         predict,
     };
     let n_groups = obs.groups().len();
-    let bar = if a.bootstrap > 0 {
-        progress(a.bootstrap * n_groups, "bootstrap")
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress::bar(a.bootstrap * n_groups, "bootstrap", a.json);
     let fits = analysis::run(&job, &obs, &|| bar.inc(1))
         .with_context(|| format!("fitting {}", a.data.file.display()))?;
     bar.finish_and_clear();
@@ -1121,7 +1089,8 @@ fn bench_curves(
             let mut curves = lc::public_curves(data)
                 .with_context(|| format!("reading the learning curves under {}", data.display()))?;
             curves.extend(lc::synthetic_curves(synthetic, seed));
-            lc::run(&curves, fractions, &FitOptions::default())
+            let steps = progress::Steps::new("curves", json);
+            lc::run(&curves, fractions, &FitOptions::default(), &steps)
         }
     };
     if let Some(path) = save {

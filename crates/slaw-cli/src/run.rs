@@ -184,9 +184,13 @@ pub fn cmd_status(
 
 /// `slaw bench runner`: the scheduler replayed on every CSV of `data`.
 pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<ExitCode> {
+    use slaw::progress::Progress;
     let start = std::time::Instant::now();
     let mut rows = Vec::new();
-    for f in slaw_report::bench::wide_csvs(data)? {
+    let files = slaw_report::bench::wide_csvs(data)?;
+    let steps = crate::progress::Steps::new("runner", json);
+    steps.start("datasets", files.len());
+    for f in files {
         let pool = slaw::datasets::finetune_wide(&f)?;
         let name = f
             .file_stem()
@@ -205,7 +209,9 @@ pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<
             &ratios,
             method,
         )?);
+        steps.tick();
     }
+    drop(steps);
     let equal = slaw_run::replay::equal_compute(&rows);
     output::emit(
         json,

@@ -60,7 +60,7 @@ pub struct ScheduleArgs {
     run_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Plot the fitted runs and the predicted curves (.svg or .png).
+    /// Plot the fitted runs and the predicted curves (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }

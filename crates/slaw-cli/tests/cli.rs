@@ -41,28 +41,60 @@ fn assert_input_error(args: &[&str], dir: &TempDir, needles: &[&str]) {
     assert.stderr(predicate::str::contains("panicked").not());
 }
 
+/// `slaw fit --law power` on c.csv (the curve of [`power_csv`]) with `extra`.
+fn fit_power<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// `--plot x.pdf`: a one-page vector PDF with the axis labels (the y label
+/// rotated) and the tick labels as text.
+#[test]
+fn fit_plot_as_pdf() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    slaw()
+        .current_dir(dir.path())
+        .args(fit_power(&["--predict", "D=1e6", "--plot", "out.pdf"]))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("out.pdf"));
+    let bytes = fs::read(dir.path().join("out.pdf")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.starts_with("%PDF-1."), "header");
+    assert!(text.trim_end().ends_with("%%EOF"));
+    assert!(text.contains("startxref") && text.contains("/Count 1"));
+    assert_eq!(text.matches("/Type /Page\n").count(), 1);
+    // Points and the curve drawn, labels written as text.
+    assert!(text.contains(" c\n") && text.contains("\nS\n"));
+    for label in ["(D) Tj", "(loss) Tj", "(1e3) Tj", "(1e5) Tj"] {
+        assert!(text.contains(label), "{label} missing");
+    }
+    let y_label = text
+        .split("BT\n")
+        .find(|t| t.contains("(loss) Tj"))
+        .unwrap();
+    assert!(
+        y_label.contains("0 1 -1 0 "),
+        "y label not rotated: {y_label}"
+    );
+}
+
 #[test]
 fn fit_power_law_text_json_and_plot() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "c.csv", &power_csv());
     slaw()
         .current_dir(dir.path())
-        .args([
-            "fit",
-            "--law",
-            "power",
-            "--x",
-            "D",
-            "--y",
-            "loss",
-            "c.csv",
+        .args(fit_power(&[
             "--predict",
             "D=1e6",
             "--holdout",
             "largest:2",
             "--plot",
             "out.svg",
-        ])
+        ]))
         .assert()
         .success()
         .stdout(predicate::str::contains("status: converged"))
@@ -1341,7 +1373,7 @@ fn select_law_fit_with_as_many_points_as_parameters_has_no_interval() {
 #[test]
 fn unsupported_plot_formats_fail_before_any_work() {
     for args in [
-        vec!["demo", "--plot", "x.pdf"],
+        vec!["demo", "--plot", "x.eps"],
         vec![
             "select",
             "missing.csv",
@@ -1350,7 +1382,7 @@ fn unsupported_plot_formats_fail_before_any_work() {
             "--budget",
             "1/8",
             "--plot",
-            "x.pdf",
+            "x.ps",
         ],
         vec![
             "fit",
@@ -1364,13 +1396,13 @@ fn unsupported_plot_formats_fail_before_any_work() {
             "--plot",
             "x.jpg",
         ],
-        vec!["forecast", "missing.csv", "--plot", "x.pdf"],
+        vec!["forecast", "missing.csv", "--plot", "x.jpeg"],
     ] {
         slaw()
             .args(&args)
             .assert()
             .code(2)
-            .stderr(predicate::str::contains(".svg or .png"));
+            .stderr(predicate::str::contains(".svg, .png or .pdf"));
     }
 }
 

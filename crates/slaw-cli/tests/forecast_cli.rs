@@ -549,6 +549,28 @@ fn bench_forecast_fails_at_once_on_a_missing_folder() {
         ));
 }
 
+/// Off a terminal (here stderr is a pipe) the benchmarks draw no bars:
+/// stderr stays empty and stdout is the table.
+#[test]
+fn bench_progress_is_silent_off_a_terminal() {
+    let Some(dir) = shared("finetune-selection") else {
+        return;
+    };
+    let out = assert_cmd::Command::cargo_bin("slaw")
+        .unwrap()
+        .args(["bench", "runner", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("s in all"));
+}
+
 /// The JSON says what the intervals cover: `backtest` (calibrated by the
 /// window's rolling origins) on a curve with enough points, `bootstrap`
 /// (refit spread only) on one too short to calibrate; the text says it too.

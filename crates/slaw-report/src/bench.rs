@@ -8,6 +8,7 @@ use slaw::fit::{fit_with, FitOptions, MultiStart};
 use slaw::law::catalog;
 use slaw::objective::{Loss, Objective, Space};
 use slaw::observations::Observations;
+use slaw::progress::{counted, Progress};
 use slaw::solver::Solver;
 use slaw::Result;
 use std::path::Path;
@@ -61,8 +62,13 @@ struct Timing {
     cpu_median: f64,
 }
 
-/// Run `f` `repeats` times, returning the timing and the last output.
-fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Timing, T)> {
+/// Run `f` `repeats` times, returning the timing and the last output;
+/// `tick` after each repeat.
+fn time<T>(
+    repeats: usize,
+    tick: &dyn Fn(),
+    mut f: impl FnMut() -> Result<T>,
+) -> Result<(Timing, T)> {
     let mut times = Vec::with_capacity(repeats);
     let mut cpu = Vec::with_capacity(repeats);
     let mut last = None;
@@ -73,6 +79,7 @@ fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Timing, 
         times.push(t.elapsed().as_secs_f64());
         cpu.push(process_cpu_seconds() - c);
         last = Some(out);
+        tick();
     }
     let min = times.iter().cloned().fold(f64::INFINITY, f64::min);
     Ok((
@@ -86,8 +93,14 @@ fn time<T>(repeats: usize, mut f: impl FnMut() -> Result<T>) -> Result<(Timing, 
 }
 
 /// The Chinchilla fit (adaptive search, then the whole 4500-start grid) and
-/// the 60 rectified-law fits (likewise).
-pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
+/// the 60 rectified-law fits (likewise); `progress` counts each step's
+/// repeats (and fits).
+pub fn engine(
+    data: &Path,
+    repeats: usize,
+    solver: &dyn Solver,
+    progress: &dyn Progress,
+) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     let obs = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5)?;
     let law = catalog::chinchilla();
@@ -99,7 +112,10 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
             multistart,
             ..FitOptions::default()
         };
-        let (t, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
+        progress.start(&format!("chinchilla, {what}: repeats"), repeats.max(1));
+        let (t, res) = time(repeats, &|| progress.tick(), || {
+            fit_with(&law, &obs, &opts, solver)
+        })?;
         rows.push(BenchRow {
             name: format!("chinchilla: Huber 1e-3 on log L, Hoffmann grid, {what}"),
             repeats,
@@ -124,7 +140,7 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
 
     // One law on 100,000 points from one start (the scipy script fits the
     // same points from the same start): the cost of a large fit.
-    rows.extend(large_fits(repeats, solver)?);
+    rows.extend(large_fits(repeats, solver, progress)?);
 
     let law = catalog::rectified();
     let mut curves = Vec::new();
@@ -143,10 +159,14 @@ pub fn engine(data: &Path, repeats: usize, solver: &dyn Solver) -> Result<Vec<Be
             multistart,
             ..FitOptions::default()
         };
-        let (t, out) = time(repeats, || {
+        progress.start(
+            &format!("rectified, {what}: repeats x curves"),
+            repeats.max(1) * curves.len(),
+        );
+        let (t, out) = time(repeats, &|| {}, || {
             let fits = curves
                 .par_iter()
-                .map(|obs| fit_with(&law, obs, &opts, solver))
+                .map(|obs| counted(progress, || fit_with(&law, obs, &opts, solver)))
                 .collect::<Result<Vec<_>>>()?;
             let evals = fits.iter().map(|r| r.evaluations).sum::<u64>();
             let starts = fits.iter().map(|r| r.n_starts).sum::<usize>();
@@ -205,11 +225,17 @@ pub fn wide_csvs(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 pub fn selection(
     dir: &Path,
     repeats: usize,
+    progress: &dyn Progress,
 ) -> Result<(Vec<slaw::selection::protocol::Row>, BenchRow)> {
     use slaw::selection::protocol;
     let files = wide_csvs(dir)?;
     let methods = protocol::all_methods();
-    let (t, rows) = time(repeats, || {
+    progress.start(
+        "repeats x datasets x budgets",
+        repeats.max(1) * files.len() * protocol::RATIOS.len(),
+    );
+    let popts = protocol::ProtocolOptions::default();
+    let (t, rows) = time(repeats, &|| {}, || {
         let mut rows = Vec::new();
         for f in &files {
             let pool = datasets::finetune_wide(f)?;
@@ -217,7 +243,9 @@ pub fn selection(
                 .file_stem()
                 .map(|s| s.to_string_lossy().to_string())
                 .unwrap_or_default();
-            rows.extend(protocol::run(&name, &pool, &methods)?);
+            rows.extend(protocol::run_with(
+                &name, &pool, &methods, &popts, progress,
+            )?);
         }
         Ok(rows)
     })?;
@@ -262,6 +290,7 @@ pub fn selection_lodo(
     dir: &Path,
     repeats: usize,
     level: f64,
+    progress: &dyn Progress,
 ) -> Result<(Vec<slaw::selection::protocol::Row>, BenchRow)> {
     use slaw::selection::protocol;
     let files = wide_csvs(dir)?;
@@ -276,8 +305,12 @@ pub fn selection_lodo(
             Ok((name, datasets::finetune_wide(f)?))
         })
         .collect::<Result<_>>()?;
-    let (t, rows) = time(repeats, || {
-        protocol::run_lodo(&datasets, &methods, level, 0)
+    progress.start(
+        "repeats x datasets x budgets",
+        repeats.max(1) * datasets.len() * protocol::RATIOS.len(),
+    );
+    let (t, rows) = time(repeats, &|| {}, || {
+        protocol::run_lodo(&datasets, &methods, level, 0, progress)
     })?;
     let row = selection_row("leave one dataset out", files.len(), repeats, &t, &rows);
     Ok((rows, row))
@@ -313,7 +346,7 @@ pub struct KernelRow {
 
 /// The kernels of the built-in laws: Chinchilla's 240 runs, and 1e5
 /// synthetic points for the one- and two-input laws.
-pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
+pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<Vec<KernelRow>> {
     let mut cases: Vec<(slaw::law::Law, Observations)> = Vec::new();
     if let Ok(obs) = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5) {
         cases.push((catalog::chinchilla(), obs));
@@ -349,6 +382,7 @@ pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
     cases.push(one(catalog::reciprocal(), &[3.0, 0.05, 2.5]));
     cases.push(one(catalog::bnsl(1), &[0.8, 20.0, 0.1, 3e3, 0.3, 1.0]));
     let mut rows = Vec::new();
+    progress.start("laws", cases.len());
     for (law, obs) in &cases {
         let objective = Objective::new(law, obs, Loss::Huber { delta: 1e-3 }, Space::Log);
         let u = law.grid()[0].clone();
@@ -382,6 +416,7 @@ pub fn kernels(data: &Path, repeats: usize) -> Result<Vec<KernelRow>> {
             fused_ns_per_point: has_fused.then(|| measure(true, &mut g)),
             unfused_ns_per_point: measure(false, &mut g),
         });
+        progress.tick();
     }
     Ok(rows)
 }
@@ -404,7 +439,11 @@ fn large_points(law: &slaw::law::Law, truth: &[f64], lo: f64, hi: f64) -> Observ
 
 /// `power` and `vanilla-ft` fitted to 100,000 points from one start,
 /// squared error on ln L, analytic gradients.
-fn large_fits(repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
+fn large_fits(
+    repeats: usize,
+    solver: &dyn Solver,
+    progress: &dyn Progress,
+) -> Result<Vec<BenchRow>> {
     let cases = [
         (
             catalog::power(),
@@ -420,6 +459,10 @@ fn large_fits(repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
         ),
     ];
     let mut rows = Vec::new();
+    progress.start(
+        "100,000-point fits: laws x repeats",
+        cases.len() * repeats.max(1),
+    );
     for (law, truth, start, (lo, hi)) in cases {
         let obs = large_points(&law, &truth, lo, hi);
         let opts = FitOptions {
@@ -429,7 +472,9 @@ fn large_fits(repeats: usize, solver: &dyn Solver) -> Result<Vec<BenchRow>> {
             polish: 1,
             ..FitOptions::default()
         };
-        let (t, res) = time(repeats, || fit_with(&law, &obs, &opts, solver))?;
+        let (t, res) = time(repeats, &|| progress.tick(), || {
+            fit_with(&law, &obs, &opts, solver)
+        })?;
         rows.push(BenchRow {
             name: format!(
                 "{}: 100,000 points, squared error on ln L, one start",

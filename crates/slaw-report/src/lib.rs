@@ -1,5 +1,5 @@
 //! slaw's presentation layer, kept out of the engine crate: text reports
-//! (`report`), SVG/PNG figures (`plot`), the benchmarks on the public data
+//! (`report`), SVG/PNG/PDF figures (`plot`), the benchmarks on the public data
 //! (`bench`), the built-in demo (`demo`) and self-contained HTML pages of
 //! a command's results (`html`). Everything here reads the
 //! library's result structs; nothing here fits.
@@ -11,7 +11,7 @@ pub mod plot;
 pub mod report;
 
 /// A path's extension, lower case ("" without one): how the output
-/// formats (.svg, .png, .html) are recognized.
+/// formats (.svg, .png, .pdf, .html) are recognized.
 pub(crate) fn extension(path: &std::path::Path) -> String {
     path.extension()
         .and_then(|e| e.to_str())

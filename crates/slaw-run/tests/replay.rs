@@ -225,7 +225,7 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             ..Default::default()
         };
         let protocol =
-            slaw::selection::protocol::run_with("real", &pool, &[default], &opts).unwrap();
+            slaw::selection::protocol::run_with("real", &pool, &[default], &opts, &()).unwrap();
         for r in slaw::selection::protocol::RATIOS {
             let fixed = rows
                 .iter()

@@ -24,6 +24,7 @@ use crate::forecast::protocol::misfitting_runs;
 use crate::law::{catalog, Law};
 use crate::observations::Observations;
 use crate::pick::{self, order, Combine, Origin, Rule};
+use crate::progress::{counted, Progress};
 use crate::Result;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -496,15 +497,21 @@ pub const COMPARE: &str = "compare (held-out 2)";
 
 /// Run the protocol on `curves` at `fractions` with the catalog's one-input
 /// laws ([`pick::curve_laws`]).
-pub fn run(curves: &[LearningCurve], fractions: &[f64], opts: &FitOptions) -> CurvesReport {
+pub fn run(
+    curves: &[LearningCurve],
+    fractions: &[f64],
+    opts: &FitOptions,
+    progress: &dyn Progress,
+) -> CurvesReport {
     let laws = pick::curve_laws();
     let jobs: Vec<(usize, f64)> = fractions
         .iter()
         .flat_map(|&f| (0..curves.len()).map(move |c| (c, f)))
         .collect();
+    progress.start("curves x fractions", jobs.len());
     let recs: Vec<Option<CurveRecord>> = jobs
         .par_iter()
-        .map(|&(c, f)| record(&curves[c], f, &laws, opts))
+        .map(|&(c, f)| counted(progress, || record(&curves[c], f, &laws, opts)))
         .collect();
     let mut skipped: Vec<(f64, usize)> = fractions.iter().map(|&f| (f, 0)).collect();
     let mut records = Vec::new();

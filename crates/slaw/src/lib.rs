@@ -38,6 +38,7 @@ pub mod objective;
 pub mod observations;
 #[allow(missing_docs)]
 pub mod pick;
+pub mod progress;
 pub mod scaling;
 #[allow(missing_docs)]
 pub mod selection;

@@ -18,6 +18,7 @@ fn schedule_protocol_reaches_the_published_accuracy() {
             CurveLaw::MultiPowerWarmup,
             CurveLaw::Power,
         ],
+        &(),
     )
     .unwrap();
     let get = |model: &str, m: &str| {
@@ -236,8 +237,17 @@ fn early_to_final_on_the_misfitting_runs() {
     let Some(path) = common::shared_data("loss-curves/misfitting/scaling_results.csv") else {
         return;
     };
-    let rows = protocol::early_to_final(&path, &CurveLaw::ALL, &[0.25, 0.5], None).unwrap();
+    let progress = slaw::progress::Count::default();
+    let rows =
+        protocol::early_to_final(&path, &CurveLaw::ALL, &[0.25, 0.5], None, &progress).unwrap();
     assert_eq!(rows.len(), 6, "three step-only methods x two fractions");
+    // Every run of every row counted, skipped ones too.
+    let runs = rows[0].runs + rows[0].skipped;
+    assert_eq!(
+        progress.steps(),
+        vec![("early-to-final: fractions x laws x runs".into(), 6 * runs)]
+    );
+    assert_eq!(progress.ticks(), 6 * runs);
     let get = |f: f64, m: &str| {
         rows.iter()
             .find(|r| r.fraction == f && r.method == m)

@@ -26,12 +26,16 @@ fn backtest_pick_beats_m4_on_synthetic_curves() {
         .filter(|c| c.family == "synth-2power" || c.family == "synth-m4")
         .collect();
     assert_eq!(curves.len(), 12);
-    let rep = lc::run(&curves, &[0.5], &FitOptions::default());
+    let progress = slaw::progress::Count::default();
+    let rep = lc::run(&curves, &[0.5], &FitOptions::default(), &progress);
     assert_eq!(
         rep.records.len(),
         12,
         "every curve has a window of >= 8 points"
     );
+    // One step, every curve at the one fraction counted.
+    assert_eq!(progress.steps(), vec![("curves x fractions".into(), 12)]);
+    assert_eq!(progress.ticks(), 12);
     let rule = Rule::shipped();
     let ours: Vec<f64> = rep.records.iter().map(|r| r.rule_rmse(&rule)).collect();
     let m4: Vec<f64> = rep.records.iter().map(|r| r.m4()).collect();
@@ -105,7 +109,7 @@ fn backtest_pick_beats_m4_on_public_curves() {
         .filter(|(i, c)| c.family == "multipower" || i % 4 == 0)
         .map(|(_, c)| c)
         .collect();
-    let rep = lc::run(&curves, &[0.5], &FitOptions::default());
+    let rep = lc::run(&curves, &[0.5], &FitOptions::default(), &());
     let n = rep.records.len();
     assert!(n >= 40, "{n} curves");
     let rule = Rule::shipped();

@@ -43,7 +43,10 @@ fn trend_prior_matches_the_public_data() {
 #[test]
 fn default_beats_ats_out_of_sample_with_calibrated_intervals() {
     let Some(ds) = datasets() else { return };
-    let rows = run_lodo(&ds, &all_methods(), 0.9, 0).unwrap();
+    let progress = slaw::progress::Count::default();
+    let rows = run_lodo(&ds, &all_methods(), 0.9, 0, &progress).unwrap();
+    // A tick per dataset and budget (the caller announces the step).
+    assert_eq!(progress.ticks(), ds.len() * RATIOS.len());
     assert!(rows.iter().all(|r| r.protocol == "lodo"));
     let default = Method::DEFAULT.name();
     // The shipped default is the one the LODO rule picks.

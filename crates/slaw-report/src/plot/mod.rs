@@ -1,8 +1,10 @@
-//! Plots (SVG or PNG by file extension) with an embedded font, so no system
-//! font libraries are needed.
+//! Plots (SVG, PNG or PDF by file extension): SVG and PNG with an embedded
+//! font, so no system font libraries are needed; PDF as vector graphics
+//! with Helvetica, a font every PDF reader has (see [`pdf`]).
 
 pub mod forecast;
 pub mod joint;
+pub mod pdf;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -175,30 +177,62 @@ pub const SIZE: (u32, u32) = (1040, 640);
 /// Width of the legend column right of the plot.
 const LEGEND_W: u32 = 250;
 
-/// Whether `path` names a format the plots can be written in (.svg, .png);
-/// checked before any work so that a wrong extension fails at once.
-pub fn check_path(path: &Path) -> Result<()> {
-    let ext = crate::extension(path);
-    match ext.as_str() {
-        "svg" | "png" => Ok(()),
+/// The formats a figure can be written in, by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Svg,
+    Png,
+    Pdf,
+}
+
+/// The format `path` names (.svg, .png, .pdf); checked before any work so
+/// that a wrong extension fails at once.
+fn format_of(path: &Path) -> Result<Format> {
+    match crate::extension(path).as_str() {
+        "svg" => Ok(Format::Svg),
+        "png" => Ok(Format::Png),
+        "pdf" => Ok(Format::Pdf),
         _ => Err(Error::setting(
             slaw::error::Setting::PlotPath,
-            format!("{}: plots are written as .svg or .png", path.display()),
+            format!(
+                "{}: plots are written as .svg, .png or .pdf",
+                path.display()
+            ),
         )),
     }
 }
 
-/// Write the figure to `path` (.svg or .png).
+/// Whether `path` names a format the plots can be written in (.svg, .png,
+/// .pdf); checked before any work so that a wrong extension fails at once.
+pub fn check_path(path: &Path) -> Result<()> {
+    format_of(path).map(|_| ())
+}
+
+/// Write the figure to `path` (.svg, .png or .pdf).
 pub fn save(fig: &Figure, path: &Path) -> Result<()> {
-    check_path(path)?;
-    register_font();
-    let png = crate::extension(path) == "png";
-    let res = if png {
-        draw(BitMapBackend::new(path, SIZE).into_drawing_area(), fig)
-    } else {
-        draw(SVGBackend::new(path, SIZE).into_drawing_area(), fig)
+    let res = match format_of(path)? {
+        Format::Png => {
+            register_font();
+            draw(BitMapBackend::new(path, SIZE).into_drawing_area(), fig)
+        }
+        Format::Svg => {
+            register_font();
+            draw(SVGBackend::new(path, SIZE).into_drawing_area(), fig)
+        }
+        Format::Pdf => draw(pdf::PdfBackend::new(path, SIZE).into_drawing_area(), fig),
     };
     res.map_err(|e| Error::output(path.display(), format!("cannot draw the plot: {e}")))
+}
+
+/// The figure as PDF bytes (for tests and embeddings).
+pub fn to_pdf(fig: &Figure) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    draw(
+        pdf::PdfBackend::with_buffer(&mut out, SIZE).into_drawing_area(),
+        fig,
+    )
+    .map_err(|e| Error::output("<pdf>", format!("cannot draw the plot: {e}")))?;
+    Ok(out)
 }
 
 /// The figure as SVG text (for reports and tests).
@@ -1370,6 +1404,10 @@ mod tests {
             let bytes = std::fs::read(&p).unwrap();
             assert_eq!(&bytes[1..4], b"PNG");
             assert!(bytes.len() > 20_000, "{name}: {} bytes", bytes.len());
+            let p = dir.join(format!("{name}.pdf"));
+            save(&fig, &p).unwrap();
+            let content = pdf_content(&std::fs::read(&p).unwrap());
+            assert!(content.contains(&format!("({}) Tj", fig.y_label)), "{name}");
             let svg = to_svg(&fig).unwrap();
             let (texts, _) = parse_svg(&svg);
             assert!(texts.iter().filter(|t| t.2.parse::<f64>().is_ok()).count() >= 6);
@@ -1390,8 +1428,124 @@ mod tests {
                 .count(),
             1
         );
-        let err = check_path(&dir.join("x.pdf")).unwrap_err();
-        assert!(err.to_string().contains(".svg or .png"), "{err}");
+        let err = check_path(&dir.join("x.eps")).unwrap_err();
+        assert!(err.to_string().contains(".svg, .png or .pdf"), "{err}");
+        assert!(check_path(&dir.join("x.PDF")).is_ok());
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// The page's content stream of a PDF, after checking the file's
+    /// structure: header, a cross-reference table whose every entry points
+    /// at its object, a trailer naming the catalog, one page.
+    pub(crate) fn pdf_content(bytes: &[u8]) -> String {
+        // Offsets are in bytes: text bytes past ASCII read as '?'.
+        let text: String = bytes
+            .iter()
+            .map(|&b| if b.is_ascii() { b as char } else { '?' })
+            .collect();
+        assert!(text.starts_with("%PDF-1."), "header");
+        assert!(text.trim_end().ends_with("%%EOF"), "end marker");
+        let start: usize = text
+            .rsplit("startxref")
+            .next()
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("startxref offset");
+        assert!(text[start..].starts_with("xref"), "xref at {start}");
+        let mut lines = text[start..].lines().skip(1);
+        let count: usize = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .expect("xref subsection");
+        let entries: Vec<&str> = lines.take(count).collect();
+        assert!(count >= 6, "{count} objects");
+        for (id, e) in entries.iter().enumerate().skip(1) {
+            let offset: usize = e[..10].parse().unwrap();
+            assert!(e.contains(" n"), "entry {id}: {e}");
+            assert!(
+                text[offset..].starts_with(&format!("{id} 0 obj")),
+                "object {id} at {offset}"
+            );
+        }
+        let trailer = &text[start..];
+        assert!(trailer.contains("trailer") && trailer.contains("/Root 1 0 R"));
+        assert!(text.contains("/Type /Pages") && text.contains("/Count 1"));
+        assert_eq!(text.matches("/Type /Page\n").count(), 1, "one page");
+        assert!(text.contains("/BaseFont /Helvetica") && text.contains("/WinAnsiEncoding"));
+        // The content is the one stream whose object the page names.
+        let s = text.find("stream\n").expect("a stream") + "stream\n".len();
+        let e = s + text[s..].find("\nendstream").expect("end of stream");
+        text[s..e].to_string()
+    }
+
+    #[test]
+    fn figures_render_to_pdf_with_ticks_labels_and_bands() {
+        let fig = many_series_figure();
+        let bytes = to_pdf(&fig).unwrap();
+        let content = pdf_content(&bytes);
+        // Every tick label of both axes is shown.
+        let ((x0, x1), (y0, y1)) = bounds(&fig).unwrap();
+        for (lo, hi) in [(x0, x1), (y0, y1)] {
+            let ticks = log_ticks(lo, hi);
+            assert!(ticks.len() >= 3);
+            let sci = scientific_axis(&ticks);
+            for t in ticks {
+                let label = format!("({}) Tj", tick_label_on(t, sci));
+                assert!(content.contains(&label), "{label} missing");
+            }
+        }
+        // Lines, curves (the circles), fills and text.
+        for op in [
+            " m\n", " l\n", " c\n", "\nS\n", "\nf\n", "BT\n", " Tm\n", " Tf\n",
+        ] {
+            assert!(content.contains(op), "no {op:?}");
+        }
+        // The y label is rotated a quarter turn (reading upwards), the x label not.
+        let y_label = content
+            .split("BT\n")
+            .find(|t| t.contains("(loss) Tj"))
+            .unwrap();
+        assert!(y_label.contains("0 1 -1 0 "), "{y_label}");
+        let x_label = content
+            .split("BT\n")
+            .find(|t| t.contains("(x) Tj"))
+            .unwrap();
+        assert!(x_label.contains("1 0 0 1 "), "{x_label}");
+        // The band: its colour at alpha 0.2 through an ExtGState, then a fill.
+        let c = palette(0);
+        let rg = format!(
+            "{} {} {} rg",
+            c.0 as f32 / 255.0,
+            c.1 as f32 / 255.0,
+            c.2 as f32 / 255.0
+        );
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("/ca 0.2"), "no band alpha");
+        let band = content.find(&rg).expect("band colour");
+        assert!(content[band..].find("\nf\n").is_some());
+        assert!(content[..band].contains(" gs\n"));
+        // Long legend labels are shortened with an ellipsis, WinAnsi's 0x85
+        // (text past ASCII is written as a hex string).
+        let short = shorten(&fig.series[0].label, 32);
+        let hex: String = pdf::encode(&short)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        assert!(hex.contains("85"), "{short}");
+        assert!(content.contains(&format!("<{hex}> Tj")), "{short}");
+        // Legend text right of the plot: its x in the text matrix.
+        let legend_x = (SIZE.0 - LEGEND_W) as f32 * pdf::PT_PER_PX;
+        let legend = content
+            .split("BT\n")
+            .find(|t| t.contains("(budget) Tj"))
+            .unwrap();
+        let x: f32 = legend
+            .lines()
+            .find(|l| l.ends_with(" Tm"))
+            .and_then(|l| l.split_whitespace().nth(4))
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        assert!(x > legend_x, "{x} <= {legend_x}");
     }
 }

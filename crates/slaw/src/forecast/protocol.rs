@@ -9,6 +9,7 @@
 
 use super::whatif::{what_if, Options, Target};
 use super::{accuracy, fit_curves, Accuracy, Curve, CurveLaw};
+use crate::progress::{counted, Progress};
 use crate::table::Table;
 use crate::Result;
 use rayon::prelude::*;
@@ -37,10 +38,17 @@ pub struct SchedulesRow {
     pub per_curve: Vec<(String, Accuracy)>,
 }
 
-/// Protocol 1 on `dir` (holding `25/`, `100/`, ...): every method in `methods`.
-pub fn schedules(dir: &Path, methods: &[CurveLaw]) -> Result<Vec<SchedulesRow>> {
+/// Protocol 1 on `dir` (holding `25/`, `100/`, ...): every method in
+/// `methods` (`progress` counts sizes x methods).
+pub fn schedules(
+    dir: &Path,
+    methods: &[CurveLaw],
+    progress: &dyn Progress,
+) -> Result<Vec<SchedulesRow>> {
     let mut rows = Vec::new();
-    for size in sizes(dir)? {
+    let sizes = sizes(dir)?;
+    progress.start("schedules: sizes x laws", sizes.len() * methods.len());
+    for size in sizes {
         let curves: Vec<Curve> = FIT_ON
             .iter()
             .chain(PREDICT.iter())
@@ -62,7 +70,8 @@ pub fn schedules(dir: &Path, methods: &[CurveLaw]) -> Result<Vec<SchedulesRow>> 
             .par_iter()
             .map(|&m| {
                 let t = std::time::Instant::now();
-                fit_curves(m, &curves, &upto).map(|f| (m, f, t.elapsed().as_secs_f64()))
+                counted(progress, || fit_curves(m, &curves, &upto))
+                    .map(|f| (m, f, t.elapsed().as_secs_f64()))
             })
             .collect::<Result<_>>()?;
         for (m, f, seconds) in fitted {
@@ -112,15 +121,20 @@ pub struct CoverageRow {
 }
 
 /// Protocol 1 through `whatif::what_if` (bootstrap `replicates`, level
-/// `level`) for each schedule-aware method of `methods`.
+/// `level`) for each schedule-aware method of `methods` (`progress` counts
+/// sizes x methods).
 pub fn schedules_coverage(
     dir: &Path,
     methods: &[CurveLaw],
     replicates: usize,
     level: f64,
+    progress: &dyn Progress,
 ) -> Result<Vec<CoverageRow>> {
     let mut rows = Vec::new();
-    for size in sizes(dir)? {
+    let sizes = sizes(dir)?;
+    let aware: Vec<CurveLaw> = methods.iter().copied().filter(|m| m.needs_lr()).collect();
+    progress.start("coverage: sizes x laws", sizes.len() * aware.len());
+    for size in sizes {
         let read = |n: &str| {
             Curve::read(
                 &dir.join(&size).join(format!("{n}.csv")),
@@ -141,7 +155,7 @@ pub fn schedules_coverage(
                 },
             })
             .collect();
-        for &m in methods.iter().filter(|m| m.needs_lr()) {
+        for &m in &aware {
             let t = std::time::Instant::now();
             let w = what_if(
                 &runs,
@@ -154,6 +168,7 @@ pub fn schedules_coverage(
                     search_from: None,
                 },
             )?;
+            progress.tick();
             let (mut covered, mut err, mut widths) = (0, 0.0, Vec::new());
             for (p, c) in w.predictions.iter().zip(&truth) {
                 let last = p.last();
@@ -261,41 +276,50 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
 
 /// Protocol 2 with the step-only methods of `methods`; with `intervals`
 /// (bootstrap replicates, level), also the coverage of the forecast
-/// intervals (`Fitted::intervals`, as `slaw forecast`).
+/// intervals (`Fitted::intervals`, as `slaw forecast`); `progress` counts
+/// fractions x methods x runs.
 pub fn early_to_final(
     path: &Path,
     methods: &[CurveLaw],
     fractions: &[f64],
     intervals: Option<(usize, f64)>,
+    progress: &dyn Progress,
 ) -> Result<Vec<EarlyRow>> {
     let runs = misfitting_runs(path)?;
     let mut rows = Vec::new();
+    let step_only: Vec<CurveLaw> = methods.iter().copied().filter(|m| !m.needs_lr()).collect();
+    progress.start(
+        "early-to-final: fractions x laws x runs",
+        fractions.len() * step_only.len() * runs.len(),
+    );
     for &frac in fractions {
-        for &m in methods.iter().filter(|m| !m.needs_lr()) {
+        for &m in &step_only {
             // (ape, Some((covered, backtest kind)) with intervals)
             type Outcome = (f64, Option<(bool, bool)>);
             let apes: Vec<Option<Outcome>> = runs
                 .par_iter()
                 .map(|(c, total)| {
-                    let k = c.step.iter().filter(|&&s| s <= frac * total).count();
-                    if k < 4 {
-                        return None;
-                    }
-                    let f = fit_curves(m, std::slice::from_ref(c), &[k]).ok()?;
-                    if !f.converged {
-                        return None;
-                    }
-                    let last = c.len() - 1;
-                    let p = f.predict(0, last);
-                    let truth = c.loss[last];
-                    let cov = intervals.map(|(n, level)| {
-                        let iv = f.intervals(&[(0, last)], n, 0, level);
-                        (
-                            iv.iv[0].lo <= truth && truth <= iv.iv[0].hi,
-                            matches!(iv.kind, super::IntervalKind::Backtest { .. }),
-                        )
-                    });
-                    Some((((p - truth) / truth).abs(), cov))
+                    counted(progress, || {
+                        let k = c.step.iter().filter(|&&s| s <= frac * total).count();
+                        if k < 4 {
+                            return None;
+                        }
+                        let f = fit_curves(m, std::slice::from_ref(c), &[k]).ok()?;
+                        if !f.converged {
+                            return None;
+                        }
+                        let last = c.len() - 1;
+                        let p = f.predict(0, last);
+                        let truth = c.loss[last];
+                        let cov = intervals.map(|(n, level)| {
+                            let iv = f.intervals(&[(0, last)], n, 0, level);
+                            (
+                                iv.iv[0].lo <= truth && truth <= iv.iv[0].hi,
+                                matches!(iv.kind, super::IntervalKind::Backtest { .. }),
+                            )
+                        });
+                        Some((((p - truth) / truth).abs(), cov))
+                    })
                 })
                 .collect();
             let done: Vec<&Outcome> = apes.iter().flatten().collect();

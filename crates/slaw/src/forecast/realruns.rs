@@ -17,6 +17,7 @@ use super::temporal::{self, fit_checkpoint, fit_temporal_forms, PARAMS};
 use super::trajectory::{self, TrajectoryForm};
 use super::{accuracy, Curve, CurveLaw};
 use crate::bootstrap::Interval;
+use crate::progress::{counted, Progress};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::path::Path;
@@ -358,6 +359,7 @@ pub fn cases(
     contenders: &[Contender],
     boot: usize,
     level: f64,
+    progress: &dyn Progress,
 ) -> Vec<Case> {
     let jobs: Vec<(usize, f64, Contender)> = runs
         .iter()
@@ -368,8 +370,9 @@ pub fn cases(
                 .flat_map(move |&f| contenders.iter().map(move |&c| (r, f, c)))
         })
         .collect();
+    progress.start("runs x fractions x contenders", jobs.len());
     jobs.par_iter()
-        .map(|&(r, f, c)| case(&runs[r], f, c, boot, level))
+        .map(|&(r, f, c)| counted(progress, || case(&runs[r], f, c, boot, level)))
         .collect()
 }
 
@@ -628,10 +631,18 @@ pub struct Report {
     pub forms: Vec<FormScore>,
 }
 
-pub fn bench(dir: &Path, fractions: &[f64], boot: usize, level: f64) -> Result<Report> {
+/// `slaw bench temporal`: every contender on every run and fraction
+/// (`progress` counts those), then the per-position fits.
+pub fn bench(
+    dir: &Path,
+    fractions: &[f64],
+    boot: usize,
+    level: f64,
+    progress: &dyn Progress,
+) -> Result<Report> {
     let runs = read_runs(dir)?;
     let contenders = Contender::all();
-    let cases = cases(&runs, fractions, &contenders, boot, level);
+    let cases = cases(&runs, fractions, &contenders, boot, level, progress);
     let summary = summarize(&cases, fractions, &contenders);
     let position_fits: Vec<PositionFit> = runs.iter().map(position_fit).collect::<Result<_>>()?;
     let forms = runs

@@ -7,6 +7,7 @@
 use super::metrics::{pearson, relative_accuracy};
 use super::{select, trend, Budget, Method, SelectOptions};
 use crate::datasets::Candidate;
+use crate::progress::Progress;
 use crate::{Error, Result};
 
 pub const FULL_SIZE: f64 = 1_638_400.0;
@@ -72,7 +73,7 @@ impl Default for ProtocolOptions {
 /// Run the protocol on one dataset with the shipped defaults; rows ordered
 /// by ratio, then method.
 pub fn run(dataset: &str, pool: &[Candidate], methods: &[Method]) -> Result<Vec<Row>> {
-    run_with(dataset, pool, methods, &ProtocolOptions::default())
+    run_with(dataset, pool, methods, &ProtocolOptions::default(), &())
 }
 
 /// The trend prior learned from complete curves (sizes > 0) of `pools`.
@@ -88,12 +89,14 @@ pub fn learn_prior<'a>(
 }
 
 /// Leave one dataset out: every dataset is evaluated with the trend prior
-/// learned from the others' complete curves, intervals at `level`.
+/// learned from the others' complete curves, intervals at `level`;
+/// `progress` ticks once per dataset and budget.
 pub fn run_lodo(
     datasets: &[(String, Vec<Candidate>)],
     methods: &[Method],
     level: f64,
     bootstrap: usize,
+    progress: &dyn Progress,
 ) -> Result<Vec<Row>> {
     if datasets.len() < 2 {
         return Err(Error::data(
@@ -116,7 +119,7 @@ pub fn run_lodo(
             trend_prior: prior,
             lodo: true,
         };
-        rows.extend(run_with(name, pool, methods, &opts)?);
+        rows.extend(run_with(name, pool, methods, &opts, progress)?);
     }
     Ok(rows)
 }
@@ -154,12 +157,14 @@ pub fn default_by_lodo(rows: &[Row]) -> String {
     best.0
 }
 
-/// Run the protocol on one dataset; rows ordered by ratio, then method.
+/// Run the protocol on one dataset; rows ordered by ratio, then method;
+/// `progress` ticks once per budget.
 pub fn run_with(
     dataset: &str,
     pool: &[Candidate],
     methods: &[Method],
     popts: &ProtocolOptions,
+    progress: &dyn Progress,
 ) -> Result<Vec<Row>> {
     let truth: Vec<f64> = pool
         .iter()
@@ -223,6 +228,7 @@ pub fn run_with(
                 protocol: if popts.lodo { "lodo" } else { "in-sample" }.to_string(),
             });
         }
+        progress.tick();
     }
     Ok(rows)
 }
