@@ -484,7 +484,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Laws { json } => {
             let laws = catalog::all();
-            let curve_laws = slaw::forecast::laws::curve_laws();
+            let curve_laws = slaw::law::curves::all();
             let forms = slaw::forecast::trajectory::form_laws();
             let list = |laws: &[slaw::law::Law]| -> Vec<serde_json::Value> {
                 laws.iter()

@@ -30,7 +30,7 @@ pub fn laws() -> Res<String> {
     };
     json(&serde_json::json!({
         "fit": list(&catalog::all()),
-        "forecast": list(&slaw::forecast::laws::curve_laws()),
+        "forecast": list(&slaw::law::curves::all()),
         "trajectory_forms": list(&slaw::forecast::trajectory::form_laws()),
     }))
 }

@@ -23,12 +23,10 @@ pub mod error;
 pub mod extrapolation;
 pub mod fastmath;
 pub mod fit;
-#[allow(missing_docs)]
 pub mod forecast;
 pub mod identify;
 #[allow(missing_docs)]
 pub mod joint;
-#[allow(missing_docs)]
 pub mod law;
 #[allow(missing_docs)]
 pub mod learning_curves;

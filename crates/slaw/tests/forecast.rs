@@ -118,7 +118,8 @@ fn published_parameters_reproduce_the_published_accuracy() {
 /// (about B eta_peak higher, as the published L0 is lower than ours was).
 #[test]
 fn warmup_aware_parameters_are_recovered() {
-    use slaw::forecast::{laws, Schedule};
+    use slaw::forecast::Schedule;
+    use slaw::law::curves;
     let truth = [2.5, 0.6, 0.45, 450.0, 2.0, 0.6, 0.65];
     let specs = [
         "constant:peak=3e-4,warmup=500",
@@ -141,11 +142,11 @@ fn warmup_aware_parameters_are_recovered() {
         })
         .collect();
     let feats: Vec<_> = curves.iter().map(|c| c.features().unwrap()).collect();
-    let law = laws::multipower_warmup(feats.clone());
+    let law = curves::multipower_warmup(feats.clone());
     for (ci, c) in curves.iter_mut().enumerate() {
         for i in 0..c.len() {
-            // Inputs (t, S1, S2); the curve and the point are context.
-            let x = [c.step[i], feats[ci].s1[i], feats[ci].s2[i]];
+            // Inputs (t, S1); the curve and the point are context.
+            let x = [c.step[i], feats[ci].s1[i]];
             c.loss[i] = law.predict_at(&x, &[ci as u32, i as u32], &truth);
         }
     }

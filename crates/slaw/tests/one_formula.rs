@@ -6,18 +6,18 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Where laws are defined: the catalog, user formulas, the layouts built on
-/// them, and (debt, see ARCHITECTURE.md) the loss-curve laws of `forecast/`.
-const LAW_FILES: [&str; 4] = [
-    "law/",
-    "forecast/laws.rs",
-    "forecast/temporal.rs",
-    "forecast/trajectory.rs",
-];
+/// Where laws are defined: `law/` only (the catalog, the loss-curve laws
+/// of `law/curves.rs`, the temporal law's trajectory forms of
+/// `law/trajectory.rs`, user formulas, the layouts built on them).
+const LAW_FILES: [&str; 1] = ["law/"];
 
 /// Formula shapes of the catalog's laws: a power of a fitted exponent, the
-/// reciprocal law's denominator, the joint / Chinchilla terms in log space.
-const FORMULA: [&str; 8] = [
+/// reciprocal law's denominator (in x, in the step, at a token position),
+/// the joint / Chinchilla terms in log space; of the loss-curve laws: a
+/// power of the step or of the forward area, the multi-power law's drop
+/// term, Tissue's annealing term, the logarithmic law; of the trajectory
+/// forms: the hyperbolic denominator.
+const FORMULA: [&str; 18] = [
     ".powf(law.alpha",
     ".powf(law.beta",
     ".powf(-alpha",
@@ -26,6 +26,16 @@ const FORMULA: [&str; 8] = [
     "beta * d.ln()",
     "alpha * lx",
     "beta * ld",
+    " / (1.0 + a1 *",
+    " / (1.0 + b *",
+    " / (1.0 + c2 *",
+    "t.powf(-",
+    "s1.powf(-",
+    "alpha * s1.ln()",
+    " + 1.0).powf(-beta",
+    "(1.0 - pw)",
+    "c * s2",
+    "b * t.ln()",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -7,10 +7,14 @@ use crate::table::Table;
 use crate::{Error, Result};
 use std::path::Path;
 
+/// One loss curve: the loss (and the learning rate, when known) at increasing steps.
 #[derive(Debug, Clone)]
 pub struct Curve {
+    /// The curve's name (the file's, or the run's).
     pub name: String,
+    /// Steps, increasing.
     pub step: Vec<f64>,
+    /// The learning rate at each step, when recorded.
     pub lr: Option<Vec<f64>>,
     /// The loss; NaN at steps added to forecast past the observed curve.
     pub loss: Vec<f64>,
@@ -39,6 +43,7 @@ pub struct Features {
     /// the warmup-aware multi-power law: point i uses
     /// `warm[warm_range[i].0..warm_range[i].1]`.
     pub warm: Vec<super::warmup::Node>,
+    /// Per point: the range of `warm` its drop sum uses.
     pub warm_range: Vec<(u32, u32)>,
 }
 
@@ -275,9 +280,11 @@ impl Curve {
         c
     }
 
+    /// The number of points.
     pub fn len(&self) -> usize {
         self.step.len()
     }
+    /// Whether the curve has no points.
     pub fn is_empty(&self) -> bool {
         self.step.is_empty()
     }

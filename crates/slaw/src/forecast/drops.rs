@@ -35,6 +35,8 @@ pub const EPS: f64 = 0.5;
 /// Largest spread of ln eta in an accepted block.
 pub const EPS_LN_ETA: f64 = 0.1;
 
+/// The drops of a curve in blocks of 2^l consecutive drops, for the
+/// multi-power law's sum: far drops are summed as blocks (see the module).
 #[derive(Debug, Clone, Default)]
 pub struct DropTree {
     /// levels[l][j]: drops j 2^l .. (j+1) 2^l.
@@ -89,6 +91,7 @@ impl DropTree {
         self.levels.iter().map(Vec::len).sum()
     }
 
+    /// Whether there are no drops.
     pub fn is_empty(&self) -> bool {
         self.levels.is_empty() || self.levels[0].is_empty()
     }

@@ -15,7 +15,9 @@ use crate::{Error, Result};
 /// (per-position data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
+    /// A loss-curve law fitted to the aggregate curve.
     Law(CurveLaw),
+    /// The temporal law (per-position data).
     Temporal,
     /// A law chosen on the window: schedule-aware when the window pins its
     /// annealing terms, by held-out error on the window's tail (see `choose`).
@@ -23,6 +25,7 @@ pub enum Choice {
 }
 
 impl Choice {
+    /// The method's name.
     pub fn name(self) -> &'static str {
         match self {
             Choice::Law(m) => m.name(),
@@ -55,29 +58,41 @@ impl Choice {
 /// The data of a job.
 #[derive(Debug, Clone)]
 pub enum Data {
+    /// One loss curve.
     Aggregate(Curve),
+    /// Per-position loss curves (the temporal law's data).
     Positions(PositionCurves),
 }
 
+/// What a forecast job is asked to do.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The method.
     pub choice: Choice,
     /// A fraction of the last step (<= 1) or a step (> 1).
     pub fit_until: f64,
     /// Steps to forecast; empty: the last step of the file.
     pub at: Vec<f64>,
+    /// A schedule given for the whole run (the learning rate past the file).
     pub schedule: Option<Schedule>,
     /// Bootstrap replicates for the intervals (0: none).
     pub bootstrap: usize,
+    /// Seed of the bootstrap.
     pub seed: u64,
+    /// Level of the intervals (e.g. 0.9).
     pub level: f64,
 }
 
+/// A forecast at one step.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Point {
+    /// The step.
     pub step: f64,
+    /// The forecast loss.
     pub loss: f64,
+    /// Lower end of the interval, when computed.
     pub lo: Option<f64>,
+    /// Upper end of the interval, when computed.
     pub hi: Option<f64>,
     /// The observed loss when the curve has this step.
     pub observed: Option<f64>,
@@ -87,22 +102,33 @@ pub struct Point {
 /// the intervals), and the intervals' level.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Replicates {
+    /// Refits run.
     pub replicates: usize,
+    /// Refits that converged.
     pub converged: usize,
+    /// The intervals' level.
     pub level: f64,
 }
 
+/// The result of a forecast job for one curve.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ForecastOutput {
+    /// The curve's name.
     pub curve: String,
+    /// The method used (for `auto`: the law chosen).
     pub method: &'static str,
+    /// The method's formula.
     pub formula: String,
     /// The fitted parameters by name (for the temporal law: each
     /// trajectory's coefficients, `a0.c0` ...).
     pub params: Params,
+    /// Whether every fit behind the forecast converged.
     pub converged: bool,
+    /// Points (checkpoints for the temporal law) fitted.
     pub fit_points: usize,
+    /// The last fitted step.
     pub fit_until_step: f64,
+    /// The forecasts at the steps asked for.
     pub forecasts: Vec<Point>,
     /// Accuracy on the observed points not used by the fit.
     pub heldout: Option<Accuracy>,
@@ -116,6 +142,7 @@ pub struct ForecastOutput {
     pub interval_kind: Option<IntervalKind>,
     /// The rolling-origin calibration behind a `backtest` interval.
     pub calibration: Option<Calibration>,
+    /// The temporal law's fit (temporal method only).
     pub temporal: Option<TemporalFit>,
     /// How `auto` chose the law (None for a method given by name).
     pub choice: Option<AutoChoice>,
@@ -124,6 +151,7 @@ pub struct ForecastOutput {
     /// Every point of the (extended) curve, for plots.
     #[serde(skip)]
     pub curve_points: Vec<Point>,
+    /// What the reader should know about the forecast.
     pub warnings: Vec<String>,
 }
 
@@ -148,6 +176,7 @@ pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<Forec
         .collect()
 }
 
+/// Fit the method of `req` to `data` and forecast.
 pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     let mut curve = match data {
         Data::Aggregate(c) => c.clone(),
@@ -413,7 +442,9 @@ fn run_temporal(
 /// inside the fitted window and by the last forecast step.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct WindowDecay {
+    /// Decay inside the fitted window.
     pub window: f64,
+    /// Decay by the last forecast step.
     pub forecast: f64,
 }
 
@@ -424,6 +455,7 @@ impl WindowDecay {
     pub fn identified(&self) -> bool {
         self.forecast <= self.window + 0.05 || self.window >= 0.25 * self.forecast
     }
+    /// The warning given when the decay is not identified.
     pub fn describe(&self) -> String {
         format!(
             "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window, so the annealing terms are not identified",
@@ -497,14 +529,17 @@ fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
 /// A candidate law of `auto` and its error on the held-out tail of the window.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LawCandidate {
+    /// The law.
     pub method: &'static str,
     /// RMSE of ln L on the last quarter of the window's points, fitted on
     /// the rest (None: the fit failed or did not converge).
     pub held_out_rmse: Option<f64>,
 }
 
+/// How `auto` chose a law.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AutoChoice {
+    /// Every candidate law, with its held-out error.
     pub candidates: Vec<LawCandidate>,
     /// Whether the window pins the schedule-aware laws' annealing terms.
     pub annealing_identified: bool,

@@ -6,7 +6,6 @@
 pub mod curve;
 pub mod drops;
 pub mod job;
-pub mod laws;
 pub mod positions;
 pub mod protocol;
 pub mod realruns;
@@ -19,7 +18,7 @@ pub mod whatif;
 use crate::bootstrap::{draws, interval_of, Interval};
 use crate::extrapolation::{calibrate_along, Along, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
-use crate::law::Law;
+use crate::law::{curves, Law};
 use crate::observations::Observations;
 pub use crate::selection::calibrate::IntervalKind;
 use crate::solver::Tolerances;
@@ -28,13 +27,19 @@ pub use curve::{Curve, Features};
 pub use positions::PositionCurves;
 pub use schedule::Schedule;
 
+/// A loss-curve law `slaw forecast` fits (its law: `law::curves`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CurveLaw {
+    /// `power`: A t^-alpha + E.
     Power,
+    /// `reciprocal`: a / (1 + b t) + c.
     Reciprocal,
+    /// `log`: a - b ln t.
     Log,
+    /// `tissue`: Tissue et al.'s LR-annealing law.
     Tissue,
+    /// `multipower`: Luo et al.'s multi-power law, the drop sum after the warmup.
     MultiPower,
     /// The multi-power law with the warmup's steps in the drop sum.
     #[serde(rename = "multipower-warmup")]
@@ -42,6 +47,7 @@ pub enum CurveLaw {
 }
 
 impl CurveLaw {
+    /// Every law, schedule-aware first.
     pub const ALL: [CurveLaw; 6] = [
         CurveLaw::MultiPower,
         CurveLaw::MultiPowerWarmup,
@@ -50,6 +56,7 @@ impl CurveLaw {
         CurveLaw::Reciprocal,
         CurveLaw::Log,
     ];
+    /// The law's name.
     pub fn name(self) -> &'static str {
         match self {
             CurveLaw::Power => "power",
@@ -60,6 +67,7 @@ impl CurveLaw {
             CurveLaw::MultiPowerWarmup => "multipower-warmup",
         }
     }
+    /// The law named `s`.
     pub fn parse(s: &str) -> Result<CurveLaw> {
         CurveLaw::ALL
             .iter()
@@ -82,12 +90,12 @@ impl CurveLaw {
     }
     fn law(self, features: Vec<Features>) -> Law {
         match self {
-            CurveLaw::Power => laws::power(),
-            CurveLaw::Reciprocal => laws::reciprocal(),
-            CurveLaw::Log => laws::logarithmic(),
-            CurveLaw::Tissue => laws::tissue(),
-            CurveLaw::MultiPower => laws::multipower(features),
-            CurveLaw::MultiPowerWarmup => laws::multipower_warmup(features),
+            CurveLaw::Power => curves::power(),
+            CurveLaw::Reciprocal => curves::reciprocal(),
+            CurveLaw::Log => curves::logarithmic(),
+            CurveLaw::Tissue => curves::tissue(),
+            CurveLaw::MultiPower => curves::multipower(features),
+            CurveLaw::MultiPowerWarmup => curves::multipower_warmup(features),
         }
     }
 }
@@ -95,13 +103,18 @@ impl CurveLaw {
 /// A law fitted to (parts of) some curves, able to predict any point of them.
 #[derive(Debug, Clone)]
 pub struct Fitted {
+    /// The law fitted.
     pub method: CurveLaw,
+    /// The law over every point of the curves (what predictions evaluate).
     pub law: Law,
+    /// The fitted parameters (natural units, the law's order).
     pub params: Vec<f64>,
+    /// Whether the fit converged.
     pub converged: bool,
+    /// The objective at the optimum.
     pub objective: f64,
-    /// Per curve and point: the law's inputs (t, S1, S2).
-    inputs: Vec<Vec<[f64; 3]>>,
+    /// Per curve and point: the law's inputs (a prefix of t, S1, S2).
+    inputs: Vec<Vec<Vec<f64>>>,
     /// The law on the fitted points (binned on long curves).
     fit_law: Law,
     obs: Observations,
@@ -305,6 +318,7 @@ pub const MAX_ORIGINS: usize = 8;
 /// Forecast intervals and what they cover.
 #[derive(Debug, Clone)]
 pub struct Intervals {
+    /// The interval at each point asked for.
     pub iv: Vec<Interval>,
     /// `backtest`: predictive, calibrated on the window's own rolling-origin
     /// backtests (with the refit spread); `bootstrap`: the refit spread only.
@@ -312,6 +326,7 @@ pub struct Intervals {
     /// Bootstrap replicates run and converged (fewer run than asked when
     /// the refit spread is negligible: see `Fitted::intervals`).
     pub replicates: (usize, usize),
+    /// The rolling-origin calibration, when the window allowed one.
     pub calibration: Option<Calibration>,
 }
 
@@ -355,12 +370,16 @@ fn features_of(c: &Curve, method: CurveLaw, at: Option<&[f64]>) -> Result<Featur
     Ok(path.features(at.unwrap_or(&c.step), c.warmup_end()))
 }
 
-/// The laws' inputs (t, S1, S2) at every step of a curve.
-fn law_inputs(step: &[f64], features: Option<&Features>) -> Vec<[f64; 3]> {
+/// The law's inputs (`cols` of t, S1, S2: `curves::INPUTS`) at every step
+/// of a curve.
+fn law_inputs(step: &[f64], features: Option<&Features>, cols: &[usize]) -> Vec<Vec<f64>> {
     (0..step.len())
-        .map(|i| match features {
-            Some(f) => [step[i], f.s1[i], f.s2[i]],
-            None => [step[i], 1.0, 0.0],
+        .map(|i| {
+            let all = match features {
+                Some(f) => [step[i], f.s1[i], f.s2[i]],
+                None => [step[i], 1.0, 0.0],
+            };
+            cols.iter().map(|&j| all[j]).collect()
         })
         .collect()
 }
@@ -397,16 +416,23 @@ pub fn fit_curves_from(
             features.push(features_of(c, method, None)?);
         }
     }
-    let inputs: Vec<Vec<[f64; 3]>> = curves
+    let names = method.law(vec![]).inputs;
+    let which: Vec<usize> = names
+        .iter()
+        .map(|n| curves::INPUTS.iter().position(|m| m == n))
+        .collect::<Option<_>>()
+        .ok_or_else(|| Error::data(format!("{} is not a loss-curve law", method.name())))?;
+    let dim = which.len();
+    let inputs: Vec<Vec<Vec<f64>>> = curves
         .iter()
         .enumerate()
-        .map(|(ci, c)| law_inputs(&c.step, features.get(ci)))
+        .map(|(ci, c)| law_inputs(&c.step, features.get(ci), &which))
         .collect();
-    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); dim];
     let mut y = Vec::new();
     let mut ctx = Vec::new();
     for (ci, (step, loss)) in sets.iter().enumerate() {
-        let xs = law_inputs(step, fit_features.get(ci));
+        let xs = law_inputs(step, fit_features.get(ci), &which);
         for (i, (x, &l)) in xs.iter().zip(loss).enumerate() {
             for (col, &v) in cols.iter_mut().zip(x) {
                 col.push(v);
@@ -425,7 +451,8 @@ pub fn fit_curves_from(
             law.n_params()
         )));
     }
-    let obs = Observations::from_columns(&laws::INPUTS, &cols, y).with_context(2, ctx);
+    let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+    let obs = Observations::from_columns(&names, &cols, y).with_context(2, ctx);
     let starts = match (starts, method) {
         (None, CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup) => {
             multipower_starts(curves, upto, &law)
@@ -458,7 +485,10 @@ pub fn fit_curves_from(
 /// term's (B, C) from the law's grid and beta, gamma at their grid values:
 /// 4 starts instead of the 32 of the full grid, which reach the same
 /// optimum on the multi-power protocol (BENCHMARKS.md). None when the
-/// Tissue fit fails (the full grid is used then).
+/// Tissue fit fails (the full grid is used then). These starts depend on
+/// the unit of the step (Tissue's S2 is per optimizer step, and B, C are
+/// read in the data's units): the law is scale-free, its default search is
+/// not (BENCHMARKS.md, "Loss-curve laws in the catalog").
 fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<Vec<f64>>> {
     let t = fit_curves(CurveLaw::Tissue, curves, upto).ok()?;
     if !t.converged {
@@ -486,12 +516,17 @@ fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<
 /// R^2, MAE and RMSE of predictions against truth.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Accuracy {
+    /// Points compared.
     pub n: usize,
+    /// Coefficient of determination.
     pub r2: f64,
+    /// Mean absolute error.
     pub mae: f64,
+    /// Root mean square error.
     pub rmse: f64,
 }
 
+/// R^2, MAE and RMSE of `pred` against `truth` (`stats::ErrorSums`).
 pub fn accuracy(pred: &[f64], truth: &[f64]) -> Accuracy {
     let e = crate::stats::ErrorSums::new(pred, truth);
     Accuracy {

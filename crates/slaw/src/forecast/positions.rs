@@ -8,8 +8,10 @@ use crate::table::Table;
 use crate::{Error, Result};
 use std::path::Path;
 
+/// Per-position loss curves of one run (see the module).
 #[derive(Debug, Clone)]
 pub struct PositionCurves {
+    /// The run's name (the file's).
     pub name: String,
     /// One entry per checkpoint, increasing.
     pub steps: Vec<f64>,
@@ -24,8 +26,11 @@ pub struct PositionCurves {
 /// Column names of a per-position file.
 #[derive(Debug, Clone)]
 pub struct PositionColumns<'a> {
+    /// The step column.
     pub step: &'a str,
+    /// The token-position column.
     pub position: &'a str,
+    /// The loss column.
     pub loss: &'a str,
     /// None: "lr" when present.
     pub lr: Option<&'a str>,
@@ -44,9 +49,11 @@ impl Default for PositionColumns<'_> {
 
 /// At least this many positions per checkpoint and checkpoints per file.
 pub const MIN_POSITIONS: usize = 4;
+/// At least this many checkpoints per file.
 pub const MIN_CHECKPOINTS: usize = 4;
 
 impl PositionCurves {
+    /// Read a per-position file (long format, sorted by step then position).
     pub fn read(path: &Path, cols: &PositionColumns) -> Result<PositionCurves> {
         let t = Table::read(path)?;
         let name = path
@@ -57,6 +64,7 @@ impl PositionCurves {
         Self::from_table(&t, cols, name)
     }
 
+    /// Per-position curves from a table already read; errors name the row and column.
     pub fn from_table(t: &Table, cols: &PositionColumns, name: String) -> Result<PositionCurves> {
         let si = t.column_index(cols.step)?;
         let pi = t.column_index(cols.position)?;
@@ -197,9 +205,11 @@ impl PositionCurves {
         Ok(())
     }
 
+    /// The number of checkpoints.
     pub fn len(&self) -> usize {
         self.steps.len()
     }
+    /// Whether there are no checkpoints.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }

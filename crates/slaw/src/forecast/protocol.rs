@@ -16,7 +16,9 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The multi-power protocol's fitting curves (Luo et al.).
 pub const FIT_ON: [&str; 3] = ["constant_24000", "cosine_24000", "wsdcon_9"];
+/// The multi-power protocol's predicted curves.
 pub const PREDICT: [&str; 6] = [
     "constant_72000",
     "cosine_72000",
@@ -26,15 +28,20 @@ pub const PREDICT: [&str; 6] = [
     "wsdcon_18",
 ];
 
+/// One law on one model size of the multi-power protocol.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SchedulesRow {
+    /// The model size (the folder's name).
     pub model: String,
+    /// The law.
     pub method: &'static str,
+    /// Whether the fit converged.
     pub converged: bool,
     /// Wall time of the fit (the laws are fitted in parallel).
     pub seconds: f64,
     /// Mean over the predicted curves.
     pub mean: Accuracy,
+    /// Per predicted curve: its name and accuracy.
     pub per_curve: Vec<(String, Accuracy)>,
 }
 
@@ -108,15 +115,21 @@ pub fn schedules(
 /// inside the interval.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CoverageRow {
+    /// The model size.
     pub model: String,
+    /// The law.
     pub method: &'static str,
+    /// The intervals' level.
     pub level: f64,
+    /// Final losses inside their interval.
     pub covered: usize,
+    /// Final losses predicted.
     pub total: usize,
     /// Mean absolute relative error of the final loss.
     pub final_mae: f64,
     /// Median half-width of the intervals, relative to the forecast.
     pub median_half_width: f64,
+    /// Wall time.
     pub seconds: f64,
 }
 
@@ -209,9 +222,12 @@ fn sizes(dir: &Path) -> Result<Vec<String>> {
     Ok(sizes)
 }
 
+/// One law at one fitting fraction of the early-to-final protocol.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EarlyRow {
+    /// The share of each run fitted.
     pub fraction: f64,
+    /// The law.
     pub method: &'static str,
     /// Runs forecast (with at least 4 checkpoints in the fitting window).
     pub runs: usize,
@@ -219,6 +235,7 @@ pub struct EarlyRow {
     pub skipped: usize,
     /// Mean absolute percentage error of the final loss.
     pub mape: f64,
+    /// Median absolute percentage error of the final loss.
     pub median_ape: f64,
     /// With intervals: (level, forecasts with an interval, covered, of
     /// which calibrated by backtests (`IntervalKind::Backtest`), covered).

@@ -35,6 +35,7 @@ pub enum Contender {
 }
 
 impl Contender {
+    /// Every contender of the benchmark.
     pub fn all() -> Vec<Contender> {
         let mut v = vec![Contender::Temporal(None)];
         v.extend(
@@ -55,6 +56,7 @@ impl Contender {
         v.push(Contender::AggregateAuto);
         v
     }
+    /// The contender's name in reports.
     pub fn name(self) -> String {
         match self {
             Contender::Temporal(None) => "temporal (auto)".into(),
@@ -63,6 +65,7 @@ impl Contender {
             Contender::AggregateAuto => "auto (aggregate)".into(),
         }
     }
+    /// Whether the contender is the temporal law.
     pub fn is_temporal(self) -> bool {
         matches!(self, Contender::Temporal(_))
     }
@@ -72,7 +75,9 @@ impl Contender {
 /// learning rate at every checkpoint: the schedule is known in advance).
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// The per-position curves.
     pub pc: PositionCurves,
+    /// The aggregate curve (mean over positions).
     pub agg: Curve,
 }
 
@@ -116,6 +121,7 @@ pub fn read_runs(dir: &Path) -> Result<Vec<Run>> {
 pub struct Forecast {
     /// Predicted mean loss at every checkpoint of the run.
     pub values: Vec<f64>,
+    /// Whether every fit converged.
     pub converged: bool,
     /// The method's own (bootstrap) interval on the final loss.
     pub bootstrap: Option<Interval>,
@@ -198,13 +204,18 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
 /// level-quantile of the fit's absolute log residuals on the prefix.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Calibration {
+    /// Scores in all.
     pub scores: usize,
+    /// q: the scores' level-quantile, per unit of ln(step / last fitted step).
     pub per_distance: f64,
+    /// r: the level-quantile of the absolute log residuals on the prefix.
     pub noise: f64,
     /// Whether there were enough scores for the conformal quantile.
     pub conformal: bool,
 }
 
+/// The calibration of contender `c` on the first `k` checkpoints of `run`
+/// (`full`: its forecast from all `k`); None without scores.
 pub fn calibrate(
     run: &Run,
     k: usize,
@@ -251,6 +262,7 @@ pub fn calibrate(
 }
 
 impl Calibration {
+    /// The interval around `prediction` at `step`.
     pub fn interval(&self, prediction: f64, step: f64, last_fitted: f64) -> Interval {
         let h = (self.per_distance * (step / last_fitted).ln().max(0.0)).max(self.noise);
         Interval {
@@ -271,18 +283,27 @@ fn conformal_quantile(mut v: Vec<f64>, level: f64) -> Option<f64> {
 /// One (run, fraction, contender) cell.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Case {
+    /// The run.
     pub run: String,
+    /// The share of the run's steps fitted.
     pub fraction: f64,
+    /// The contender's name.
     pub contender: String,
+    /// Checkpoints fitted.
     pub fit_checkpoints: usize,
+    /// Whether the fits converged.
     pub converged: bool,
+    /// The run's final loss.
     pub final_observed: f64,
+    /// Its forecast.
     pub final_predicted: f64,
     /// Absolute percentage error of the final loss.
     pub ape: f64,
     /// R^2 of the remaining curve (checkpoints after the fit).
     pub rest_r2: f64,
+    /// The contender's own (bootstrap) interval on the final loss.
     pub bootstrap: Option<Interval>,
+    /// The rolling-origin calibrated interval (`Calibration`).
     pub calibrated: Option<Interval>,
     /// The interval `slaw forecast` reports: for the temporal law the
     /// bootstrap widened to the calibrated interval, else the bootstrap.
@@ -294,6 +315,7 @@ pub struct Case {
 }
 
 /// The checkpoints within the first `fraction` of the run's steps.
+/// Checkpoints of `run` up to `fraction` of its last step.
 pub fn fit_count(run: &Run, fraction: f64) -> usize {
     let last = *run.agg.step.last().expect("runs are not empty");
     run.agg
@@ -303,6 +325,7 @@ pub fn fit_count(run: &Run, fraction: f64) -> usize {
         .count()
 }
 
+/// Forecast `run` from `fraction` of it with contender `c` and score it.
 pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> Case {
     let k = fit_count(run, fraction);
     let n = run.agg.len();
@@ -379,19 +402,26 @@ pub fn cases(
 /// A contender's figures at one fraction, over the runs.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Summary {
+    /// The share of each run fitted.
     pub fraction: f64,
+    /// The contender's name.
     pub contender: String,
     /// Runs forecast (others failed to fit).
     pub runs: usize,
+    /// Runs whose fit failed.
     pub failed: usize,
+    /// Mean absolute error of the final loss.
     pub mae: f64,
+    /// Mean absolute percentage error of the final loss.
     pub mape: f64,
+    /// Largest absolute percentage error of the final loss.
     pub max_ape: f64,
     /// Median R^2 of the remaining curve over the runs.
     pub median_rest_r2: f64,
     /// Fraction of runs whose final loss is inside the interval, and how
     /// many intervals there were.
     pub bootstrap_coverage: Option<(f64, usize)>,
+    /// Coverage of the calibrated interval, and how many there were.
     pub calibrated_coverage: Option<(f64, usize)>,
     /// Coverage of the interval `slaw forecast` reports.
     pub reported_coverage: Option<(f64, usize)>,
@@ -399,6 +429,7 @@ pub struct Summary {
     pub calibrated_half_width: Option<f64>,
 }
 
+/// Each contender's figures at each fraction, over the cases.
 pub fn summarize(cases: &[Case], fractions: &[f64], contenders: &[Contender]) -> Vec<Summary> {
     let mut out = Vec::new();
     for &fr in fractions {
@@ -463,10 +494,15 @@ pub fn summarize(cases: &[Case], fractions: &[f64], contenders: &[Contender]) ->
 /// How well the per-position law fits one run's checkpoints.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PositionFit {
+    /// The run.
     pub run: String,
+    /// Checkpoints fitted.
     pub checkpoints: usize,
+    /// Checkpoints whose fit did not converge.
     pub not_converged: usize,
+    /// Mean R^2 over the checkpoints.
     pub mean_r2: f64,
+    /// Smallest R^2.
     pub min_r2: f64,
     /// Step of the checkpoint with the smallest R^2.
     pub min_r2_step: f64,
@@ -482,6 +518,7 @@ pub struct PositionFit {
 /// (a0, a1, a2), converged, R^2 over positions, R^2 over position bins.
 type CheckpointFit = ([f64; 3], bool, f64, f64);
 
+/// Fit the per-position law at every checkpoint of `run`.
 pub fn position_fit(run: &Run) -> Result<PositionFit> {
     let pc = &run.pc;
     let rows: Vec<Result<CheckpointFit>> = (0..pc.len())
@@ -563,13 +600,17 @@ fn bin_means(positions: &[f64], v: &[f64]) -> Vec<f64> {
 /// parameter, relative to its range over the run) on the second half.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FormScore {
+    /// The run.
     pub run: String,
+    /// The parameter.
     pub param: &'static str,
     /// (form, relative held-out RMSE); None: the fit failed.
     pub scores: Vec<(&'static str, Option<f64>)>,
+    /// The form with the smallest score.
     pub best: &'static str,
 }
 
+/// Each parameter's form scores on `run` (see `FormScore`).
 pub fn form_scores(run: &Run, fit: &PositionFit) -> Vec<FormScore> {
     let pc = &run.pc;
     let n = pc.len();
@@ -621,17 +662,25 @@ pub fn form_scores(run: &Run, fit: &PositionFit) -> Vec<FormScore> {
 /// Everything `slaw bench temporal` reports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
+    /// The runs' names.
     pub runs: Vec<String>,
+    /// The fitting fractions.
     pub fractions: Vec<f64>,
+    /// The intervals' level.
     pub level: f64,
+    /// Bootstrap replicates per forecast.
     pub bootstrap: usize,
+    /// Per fraction and contender.
     pub summary: Vec<Summary>,
+    /// Every (run, fraction, contender) cell.
     pub cases: Vec<Case>,
+    /// How well the per-position law fits each run.
     pub position_fits: Vec<PositionFit>,
+    /// Which form each parameter follows, per run.
     pub forms: Vec<FormScore>,
 }
 
-/// `slaw bench temporal`: every contender on every run and fraction
+/// `slaw bench temporal`: every contender on every run of `dir` and fraction
 /// (`progress` counts those), then the per-position fits.
 pub fn bench(
     dir: &Path,

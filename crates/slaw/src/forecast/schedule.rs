@@ -13,39 +13,60 @@
 
 use crate::{Error, Result};
 
+/// The shape of a decay from the peak to the final rate.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decay {
+    /// Linear in the step.
     Linear,
     /// Geometric: peak * (final/peak)^progress.
     Exp,
+    /// Half a cosine.
     Cosine,
 }
 
+/// A schedule's kind, with its own settings.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Kind {
+    /// The peak rate throughout.
     Constant,
+    /// Cosine decay from the peak (after the warmup) to `final_lr` at `total`.
     Cosine {
+        /// The step the decay ends at.
         total: f64,
+        /// The rate from `total` on.
         final_lr: f64,
     },
+    /// Warmup-stable-decay: the peak until `decay_start`, then `decay` to
+    /// `final_lr` at `total`.
     Wsd {
+        /// The step the decay starts at.
         decay_start: f64,
+        /// The step the decay ends at.
         total: f64,
+        /// The rate from `total` on.
         final_lr: f64,
+        /// The decay's shape.
         decay: Decay,
     },
+    /// The peak until `switch`, then `low`.
     TwoStage {
+        /// The step of the switch.
         switch: f64,
+        /// The rate after it.
         low: f64,
     },
 }
 
+/// A learning-rate schedule: the rate as a function of the step.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Schedule {
+    /// Its kind and settings.
     pub kind: Kind,
+    /// The peak rate.
     pub peak: f64,
+    /// Steps of the linear warmup from 0 to the peak.
     pub warmup: f64,
 }
 

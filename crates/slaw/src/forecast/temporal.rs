@@ -11,69 +11,43 @@ use super::positions::PositionCurves;
 use super::trajectory::{self, FittedForm, FormCandidate, TrajectoryForm};
 use crate::bootstrap::{interval_of, resample, Interval};
 use crate::fit::{fit, FitOptions};
-use crate::law::{exp_capped, Law, Model, Param};
+use crate::law::{curves, ln_input, Law};
 use crate::objective::{Loss, Space};
-use crate::observations::{Domain, Observations};
+use crate::observations::Observations;
 use crate::{Error, Result};
 use rayon::prelude::*;
-use std::sync::Arc;
+use std::sync::OnceLock;
 
+/// The per-position law's parameters, in order.
 pub const PARAMS: [&str; 3] = ["a0", "a1", "a2"];
 
 /// The fewest checkpoints the temporal law is fitted on.
 pub const MIN_FIT: usize = 6;
 
-/// The per-position law L_i = a0 / (1 + a1 i) + a2, internal (ln a0, ln a1, ln a2).
-pub fn position_law() -> Law {
-    Law {
-        name: "position".into(),
-        description: "per-position loss at one checkpoint (Xiong et al.)".into(),
-        formula: "L_i = a0 / (1 + a1 * i) + a2".into(),
-        inputs: vec!["i".into()],
-        domains: vec![Domain::Any],
-        params: vec![
-            Param::log_with_ln_grid("a0", (1e-8, 1e4), &[-1.0, 1.0]),
-            Param::log_with_ln_grid("a1", (1e-8, 1e4), &[-6.0, -3.0, 0.0]),
-            Param::log_with_ln_grid("a2", (1e-6, 1e4), &[0.0, 1.5]),
-        ],
-        model: Arc::new(PositionModel),
-    }
-}
-
-struct PositionModel;
-
-impl Model for PositionModel {
-    fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        let (a0, a1, a2) = (exp_capped(u[0]), exp_capped(u[1]), exp_capped(u[2]));
-        let q = 1.0 + a1 * x[0];
-        g[0] = a0 / q;
-        g[1] = -a0 * x[0] * a1 / (q * q);
-        g[2] = a2;
-        position_loss(x[0], [a0, a1, a2])
-    }
-    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
-        let mut g = [0.0; 3];
-        self.value_grad(x, lnx, u, &mut g)
-    }
+/// The per-position law (`law::curves::position`), built once.
+fn position_law() -> &'static Law {
+    static LAW: OnceLock<Law> = OnceLock::new();
+    LAW.get_or_init(curves::position)
 }
 
 /// Mean over `positions` of the per-position law. Extrapolated parameters
-/// are clamped at 0 (a negative a1 would make the law blow up).
+/// are clamped at 0 (a negative a1 would make the law blow up); a2, the
+/// loss every position shares, is added to the mean.
 pub fn mean_loss(positions: &[f64], a: [f64; 3]) -> f64 {
-    let (a0, a1) = (a[0].max(0.0), a[1].max(0.0));
+    let law = position_law();
+    let u = law.to_internal(&[a[0].max(0.0), a[1].max(0.0), 0.0]);
     positions
         .iter()
-        .map(|&i| position_loss(i, [a0, a1, 0.0]))
+        .map(|&i| law.model.value(&[i], &[ln_input(i)], &u))
         .sum::<f64>()
         / positions.len() as f64
         + a[2]
 }
 
 /// The per-position law at position `i` from natural parameters
-/// (a0, a1, a2): the formula the model and every prediction share.
-#[inline]
+/// (a0, a1, a2).
 pub fn position_loss(i: f64, a: [f64; 3]) -> f64 {
-    a[0] / (1.0 + a[1] * i) + a[2]
+    position_law().predict(&[i], &a)
 }
 
 /// Fit the per-position law at one checkpoint.
@@ -86,7 +60,7 @@ pub fn fit_checkpoint(positions: &[f64], loss: &[f64]) -> Result<([f64; 3], bool
         polish: 2,
         ..FitOptions::default()
     };
-    let r = fit(&law, &obs, &opts)?;
+    let r = fit(law, &obs, &opts)?;
     Ok(([r.params[0], r.params[1], r.params[2]], r.converged))
 }
 
@@ -108,18 +82,26 @@ pub fn inputs(curve: &Curve, t_ref: f64) -> Vec<[f64; 3]> {
     }
 }
 
+/// How one parameter of the per-position law moves over training.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ParamTrajectory {
+    /// The parameter (a0, a1 or a2).
     pub param: &'static str,
+    /// The chosen form, fitted on every checkpoint.
     pub chosen: FittedForm,
+    /// Every form considered, with its held-out error.
     pub candidates: Vec<FormCandidate>,
 }
 
+/// The temporal law fitted to a run's first checkpoints: the per-position
+/// fit at each, and each parameter's trajectory.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TemporalFit {
+    /// Token positions per checkpoint.
     pub positions: usize,
     /// Checkpoints fitted and the last fitted step (tau = step / t_ref).
     pub checkpoints: usize,
+    /// The last fitted step.
     pub t_ref: f64,
     /// Whether the trajectories could use the learning-rate schedule.
     pub has_lr: bool,
@@ -127,6 +109,7 @@ pub struct TemporalFit {
     pub per_checkpoint: Vec<(f64, [f64; 3])>,
     /// Checkpoints whose per-position fit did not converge.
     pub not_converged: Vec<f64>,
+    /// The trajectories of a0, a1 and a2, in order.
     pub trajectories: Vec<ParamTrajectory>,
     #[serde(skip)]
     position_values: Vec<f64>,
@@ -157,11 +140,16 @@ pub struct TemporalFit {
 /// (`slaw bench temporal`, BENCHMARKS.md).
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Calibration {
+    /// The nominal coverage.
     pub level: f64,
+    /// Origins that gave scores.
     pub origins: usize,
+    /// Scores in all.
     pub scores: usize,
     /// Quantile of the log error per unit of ln(step / last fitted step).
     pub per_distance: f64,
+    /// The level-quantile of the fit's absolute log residuals (the
+    /// interval's least half-width, in ln units).
     pub noise: f64,
     /// Whether there were enough scores for the conformal quantile.
     pub conformal: bool,
@@ -251,6 +239,7 @@ impl TemporalFit {
         })
     }
 
+    /// Whether every per-position fit and every chosen trajectory converged.
     pub fn converged(&self) -> bool {
         self.not_converged.is_empty() && self.trajectories.iter().all(|t| t.chosen.converged)
     }
@@ -472,12 +461,12 @@ pub fn generate(
     let loss = steps
         .iter()
         .map(|&t| {
-            let [a0, a1, a2] = truth(t);
+            let a = truth(t);
             positions
                 .iter()
                 .map(|&i| {
                     let z = crate::synthetic::standard_normal(&mut rng);
-                    (a0 / (1.0 + a1 * i) + a2) * (1.0 + noise * z)
+                    position_loss(i, a) * (1.0 + noise * z)
                 })
                 .collect()
         })
@@ -503,22 +492,6 @@ mod tests {
         assert!(ok);
         for (x, want) in a.iter().zip([4.0, 0.05, 2.5]) {
             assert!((x - want).abs() < 1e-6 * want, "{a:?}");
-        }
-    }
-
-    #[test]
-    fn position_gradient_matches_finite_differences() {
-        let u = [1.2, -2.0, 0.8];
-        let x = [37.0];
-        let mut g = [0.0; 3];
-        PositionModel.value_grad(&x, &[0.0], &u, &mut g);
-        for j in 0..3 {
-            let (mut a, mut b) = (u, u);
-            a[j] += 1e-6;
-            b[j] -= 1e-6;
-            let fd =
-                (PositionModel.value(&x, &[0.0], &a) - PositionModel.value(&x, &[0.0], &b)) / 2e-6;
-            assert!((fd - g[j]).abs() < 1e-6 * (1.0 + fd.abs()), "{j}");
         }
     }
 }

@@ -18,25 +18,29 @@
 //! on the rest; then it is refitted on all of them.
 
 use crate::fit::{fit, FitOptions};
-use crate::law::{Law, Model, Param, Transform};
+use crate::law::{self, trajectory::INPUTS, Law};
 use crate::objective::{Loss, Space};
-use crate::observations::{Domain, Observations};
+use crate::observations::Observations;
 use crate::{Error, Result};
-use std::sync::Arc;
 
-pub const INPUTS: [&str; 3] = ["tau", "S1", "eta"];
-
+/// A candidate form of a parameter's trajectory (see the module's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TrajectoryForm {
+    /// c0.
     Constant,
+    /// c0 + c1 ln tau.
     Log,
+    /// c0 + c1 / (1 + c2 tau).
     Hyperbolic,
+    /// c0 + c1 tau^-c2.
     Power,
+    /// c0 + c1 ln S1 + c2 eta (needs the schedule).
     Lr,
 }
 
 impl TrajectoryForm {
+    /// Every form.
     pub const ALL: [TrajectoryForm; 5] = [
         TrajectoryForm::Constant,
         TrajectoryForm::Log,
@@ -44,6 +48,7 @@ impl TrajectoryForm {
         TrajectoryForm::Power,
         TrajectoryForm::Lr,
     ];
+    /// The form's name.
     pub fn name(self) -> &'static str {
         match self {
             TrajectoryForm::Constant => "constant",
@@ -53,6 +58,7 @@ impl TrajectoryForm {
             TrajectoryForm::Lr => "lr",
         }
     }
+    /// The form's formula, for people.
     pub fn formula(self) -> &'static str {
         match self {
             TrajectoryForm::Constant => "c0",
@@ -62,6 +68,7 @@ impl TrajectoryForm {
             TrajectoryForm::Lr => "c0 + c1 ln S1 + c2 eta",
         }
     }
+    /// What the form says about the parameter.
     pub fn description(self) -> &'static str {
         match self {
             TrajectoryForm::Constant => "a parameter that has settled",
@@ -73,9 +80,11 @@ impl TrajectoryForm {
             }
         }
     }
+    /// Whether the form reads the learning-rate schedule.
     pub fn needs_lr(self) -> bool {
         self == TrajectoryForm::Lr
     }
+    /// The number of coefficients.
     pub fn n_params(self) -> usize {
         match self {
             TrajectoryForm::Constant => 1,
@@ -84,67 +93,26 @@ impl TrajectoryForm {
         }
     }
     /// Values of the nonlinear parameter c2 the starts are built from.
-    fn c2_grid(self) -> &'static [f64] {
+    pub fn c2_grid(self) -> &'static [f64] {
         match self {
             TrajectoryForm::Hyperbolic => &[0.03, 0.3, 3.0, 30.0],
             TrajectoryForm::Power => &[0.1, 0.3, 0.7, 1.5],
             _ => &[],
         }
     }
-    /// The basis functions of the linear parameters at input x, for a
-    /// given c2.
-    fn basis(self, x: &[f64], c2: f64) -> Vec<f64> {
-        match self {
-            TrajectoryForm::Constant => vec![1.0],
-            TrajectoryForm::Log => vec![1.0, x[0].ln()],
-            TrajectoryForm::Hyperbolic => vec![1.0, 1.0 / (1.0 + c2 * x[0])],
-            TrajectoryForm::Power => vec![1.0, (-c2 * x[0].ln()).exp()],
-            TrajectoryForm::Lr => vec![1.0, x[1].ln(), x[2]],
-        }
-    }
-
-    /// The form as an engine law (natural parameters; c2 of hyperbolic is
-    /// optimized as ln c2).
+    /// The form as an engine law (`law::trajectory::law`).
     pub fn law(self) -> Law {
-        let free = |n: &str| Param::new(n, Transform::Identity, (-1e6, 1e6), &[0.0]);
-        let mut params = vec![free("c0")];
-        if self.n_params() > 1 {
-            params.push(free("c1"));
-        }
-        match self {
-            TrajectoryForm::Hyperbolic => {
-                params.push(Param::new("c2", Transform::Log, (1e-6, 1e6), &[1.0]))
-            }
-            TrajectoryForm::Power => {
-                params.push(Param::new("c2", Transform::Identity, (0.0, 5.0), &[0.5]))
-            }
-            TrajectoryForm::Lr => params.push(free("c2")),
-            _ => {}
-        }
-        Law {
-            name: self.name().into(),
-            description: format!(
-                "{}; starts: least squares for the linear coefficients{}",
-                self.description(),
-                if self.c2_grid().is_empty() {
-                    String::new()
-                } else {
-                    format!(" at each c2 in {:?}", self.c2_grid())
-                }
-            ),
-            formula: format!("p = {}", self.formula()),
-            inputs: INPUTS.iter().map(|s| s.to_string()).collect(),
-            domains: vec![Domain::Positive, Domain::Positive, Domain::Any],
-            params,
-            model: Arc::new(FormModel(self)),
-        }
+        law::trajectory::law(self)
     }
 
     /// Starting points (internal units): for each c2 of the grid, the least
     /// squares values of the linear parameters.
     fn starts(self, xs: &[[f64; 3]], y: &[f64]) -> Vec<Vec<f64>> {
         let linear = |c2: f64| -> Option<Vec<f64>> {
-            let rows: Vec<Vec<f64>> = xs.iter().map(|x| self.basis(x, c2)).collect();
+            let rows: Vec<Vec<f64>> = xs
+                .iter()
+                .map(|x| law::trajectory::basis(self, x, c2))
+                .collect();
             least_squares(&rows, y)
         };
         match self {
@@ -163,52 +131,6 @@ impl TrajectoryForm {
                 .collect(),
             _ => linear(0.0).into_iter().collect(),
         }
-    }
-}
-
-struct FormModel(TrajectoryForm);
-
-impl Model for FormModel {
-    fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        match self.0 {
-            TrajectoryForm::Constant => {
-                g[0] = 1.0;
-                u[0]
-            }
-            TrajectoryForm::Log => {
-                let l = x[0].ln();
-                g[0] = 1.0;
-                g[1] = l;
-                u[0] + u[1] * l
-            }
-            TrajectoryForm::Hyperbolic => {
-                let c2 = u[2].min(700.0).exp();
-                let q = 1.0 + c2 * x[0];
-                g[0] = 1.0;
-                g[1] = 1.0 / q;
-                g[2] = -u[1] * x[0] * c2 / (q * q);
-                u[0] + u[1] / q
-            }
-            TrajectoryForm::Power => {
-                let l = x[0].ln();
-                let p = (-u[2] * l).min(700.0).exp();
-                g[0] = 1.0;
-                g[1] = p;
-                g[2] = -u[1] * l * p;
-                u[0] + u[1] * p
-            }
-            TrajectoryForm::Lr => {
-                let l = x[1].ln();
-                g[0] = 1.0;
-                g[1] = l;
-                g[2] = x[2];
-                u[0] + u[1] * l + u[2] * x[2]
-            }
-        }
-    }
-    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
-        let mut g = [0.0; 3];
-        self.value_grad(x, lnx, u, &mut g)
     }
 }
 
@@ -257,17 +179,22 @@ fn least_squares(rows: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
 /// A form fitted to a parameter's values at some checkpoints.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FittedForm {
+    /// The form.
     pub form: TrajectoryForm,
     /// c0, c1, c2 (natural units).
     pub coef: Vec<f64>,
+    /// Whether its fit converged.
     pub converged: bool,
     #[serde(skip)]
     internal: Vec<f64>,
+    #[serde(skip)]
+    law: Law,
 }
 
 impl FittedForm {
+    /// The fitted form's value at input `x` (tau, S1, eta).
     pub fn value(&self, x: &[f64; 3]) -> f64 {
-        FormModel(self.form).value(x, &[0.0; 3], &self.internal)
+        self.law.value_internal_at(x, &[], &self.internal)
     }
 }
 
@@ -310,6 +237,7 @@ pub fn fit_form(
         coef: r.params.into_values(),
         converged: r.converged,
         internal: r.internal,
+        law,
     })
 }
 
@@ -317,7 +245,9 @@ pub fn fit_form(
 /// checkpoints, or the form needs a schedule there is not).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FormCandidate {
+    /// The form.
     pub form: TrajectoryForm,
+    /// Its error at the held-out checkpoints.
     pub held_out_error: Option<f64>,
 }
 
@@ -447,25 +377,6 @@ mod tests {
                     "{form:?}: {:?}",
                     f.coef
                 );
-            }
-        }
-    }
-
-    #[test]
-    fn gradients_match_finite_differences() {
-        let x = [0.7, 1.3, 0.4];
-        for form in TrajectoryForm::ALL {
-            let m = FormModel(form);
-            let u = [0.3, -0.8, 0.6];
-            let mut g = [0.0; 3];
-            m.value_grad(&x, &[0.0; 3], &u, &mut g);
-            for j in 0..form.n_params() {
-                let h = 1e-6;
-                let (mut a, mut b) = (u, u);
-                a[j] += h;
-                b[j] -= h;
-                let fd = (m.value(&x, &[0.0; 3], &a) - m.value(&x, &[0.0; 3], &b)) / (2.0 * h);
-                assert!((fd - g[j]).abs() < 1e-6, "{form:?} {j}: {fd} vs {}", g[j]);
             }
         }
     }

@@ -16,7 +16,9 @@ use std::path::Path;
 /// rate but no loss.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// The schedule's name.
     pub name: String,
+    /// Its steps and learning rates.
     pub curve: Curve,
 }
 
@@ -126,22 +128,30 @@ impl Target {
     }
 }
 
+/// A predicted loss at one step of a target.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PredictedPoint {
+    /// The step.
     pub step: f64,
+    /// The predicted loss.
     pub loss: f64,
+    /// Lower end of the interval, when computed.
     pub lo: Option<f64>,
+    /// Upper end of the interval, when computed.
     pub hi: Option<f64>,
 }
 
+/// The predicted curve of one target schedule.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Prediction {
+    /// The schedule's name.
     pub schedule: String,
     /// Every point of the schedule's curve; the last is the final loss.
     pub points: Vec<PredictedPoint>,
 }
 
 impl Prediction {
+    /// The final point.
     pub fn last(&self) -> &PredictedPoint {
         self.points.last().expect("a target has points")
     }
@@ -154,17 +164,24 @@ impl Prediction {
 /// (step, observed loss, fitted loss) of a fitted run.
 pub type FittedPoint = (f64, f64, f64);
 
+/// What-if schedules: a law fitted on runs, every target predicted.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct WhatIf {
+    /// The law.
     pub method: &'static str,
+    /// Its formula.
     pub formula: String,
+    /// The fitted parameters by name.
     pub params: Params,
+    /// Whether the fit converged.
     pub converged: bool,
     /// The fitted runs and their points.
     pub runs: Vec<(String, usize)>,
+    /// One prediction per target.
     pub predictions: Vec<Prediction>,
     /// The bootstrap behind the intervals, when computed.
     pub bootstrap: Option<Replicates>,
+    /// The best target of the search, when asked for.
     pub best: Option<Best>,
     /// Relative error of each run's final loss predicted from the other
     /// runs (leave one run out; empty with a single run).
@@ -178,6 +195,7 @@ pub struct WhatIf {
     /// the intervals also add its half-width at each step, which grows with
     /// ln(step / last fitted step).
     pub calibration: Option<crate::extrapolation::Calibration>,
+    /// What the reader should know.
     pub warnings: Vec<String>,
     /// The fitted runs' observed and fitted losses, for plots.
     #[serde(skip)]
@@ -188,7 +206,9 @@ pub struct WhatIf {
 /// final loss.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Best {
+    /// The best schedule.
     pub schedule: String,
+    /// Its predicted final loss.
     pub final_loss: f64,
     /// The runner-up and how much higher its predicted final loss is.
     pub runner_up: Option<(String, f64)>,
@@ -198,10 +218,15 @@ pub struct Best {
     pub margin_interval: Option<(f64, f64)>,
 }
 
+/// How to fit and predict what-if schedules.
 pub struct Options {
+    /// The law.
     pub method: CurveLaw,
+    /// Bootstrap replicates for the intervals (0: none).
     pub bootstrap: usize,
+    /// Seed of the bootstrap.
     pub seed: u64,
+    /// Level of the intervals.
     pub level: f64,
     /// Report the best of the targets from index `search_from` on.
     pub search_from: Option<usize>,

@@ -76,14 +76,19 @@ macro_rules! ln_kernels {
     };
 }
 
-/// L = A / x^alpha + E. Internal: (ln A, alpha, ln E).
-struct Power;
+/// L = A / x^alpha + E. Internal: (ln A, alpha, ln E). `reference`: ln of
+/// the input and output scales its law's grid was written for (see
+/// `Model::reference_scale`); the loss-curve law `power` of `law::curves`
+/// is the same model at the scale of training steps.
+pub(super) struct Power {
+    pub(super) reference: (f64, f64),
+}
 impl Model for Power {
     fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
         Some(vec![u[0] + u[1] * l[0] + m, u[1], u[2] + m])
     }
     fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
-        Some((vec![LN_REF_X], LN_REF_Y))
+        Some((vec![self.reference.0], self.reference.1))
     }
     fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let lx = lnx[0];
@@ -634,13 +639,18 @@ crate::multiversion! {
 
 /// L_i = a0 / (1 + a1 i) + a2 (temporal law, per token position).
 /// Internal: (ln a0, ln a1, ln a2).
-struct Reciprocal;
+/// L = a0 / (1 + a1 x) + a2. Internal: (ln a0, ln a1, ln a2). `reference`
+/// as `Power`'s: token positions here, training steps for the loss-curve
+/// law `reciprocal` of `law::curves`.
+pub(super) struct Reciprocal {
+    pub(super) reference: (f64, f64),
+}
 impl Model for Reciprocal {
     fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
         Some(vec![u[0] + m, u[1] - l[0], u[2] + m])
     }
     fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
-        Some((vec![LN_REF_POSITION], LN_REF_Y))
+        Some((vec![self.reference.0], self.reference.1))
     }
     fn value_grad(&self, x: &[f64], _lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
         let a0 = exp_capped(u[0]);
@@ -817,6 +827,7 @@ fn ln_range(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// `power`: L = A / x^alpha + E, one input.
 pub fn power() -> Law {
     law(
         "power",
@@ -833,10 +844,13 @@ pub fn power() -> Law {
             ),
             Param::log_with_ln_grid("E", (1e-10, 1e6), &ln_range(-2.0, 1.0, 4)),
         ],
-        Arc::new(Power),
+        Arc::new(Power {
+            reference: (LN_REF_X, LN_REF_Y),
+        }),
     )
 }
 
+/// `vanilla-ft`: Hernandez et al.'s fine-tuning law L = (B / D^beta + E)^alpha.
 pub fn vanilla_ft() -> Law {
     law(
         "vanilla-ft",
@@ -853,6 +867,7 @@ pub fn vanilla_ft() -> Law {
     )
 }
 
+/// `rectified`: Lin et al.'s rectified fine-tuning law L = B / (D_l + D^beta) + E.
 pub fn rectified() -> Law {
     law(
         "rectified",
@@ -901,6 +916,7 @@ pub fn chinchilla() -> Law {
     )
 }
 
+/// `joint-mult`: Zhang et al.'s multiplicative joint law L = A / (X^alpha D^beta) + E.
 pub fn joint_mult() -> Law {
     law(
         "joint-mult",
@@ -917,6 +933,7 @@ pub fn joint_mult() -> Law {
     )
 }
 
+/// `joint-add`: the additive joint law L = A / X^alpha + B / D^beta + E.
 pub fn joint_add() -> Law {
     law(
         "joint-add",
@@ -937,6 +954,8 @@ pub fn joint_add() -> Law {
     )
 }
 
+/// `bnsl` (one break) or `bnsl-K`: Caballero et al.'s broken neural scaling
+/// law with `breaks` breaks.
 pub fn bnsl(breaks: usize) -> Law {
     let mut params = vec![
         Param::log_with_ln_grid("a", (1e-10, 1e6), &ln_range(-1.5, 1.0, 2)),
@@ -978,6 +997,7 @@ pub fn bnsl(breaks: usize) -> Law {
     l
 }
 
+/// `reciprocal`: L_i = a0 / (1 + a1 i) + a2 (Xiong et al.'s per-position law).
 pub fn reciprocal() -> Law {
     law(
         "reciprocal",
@@ -989,10 +1009,13 @@ pub fn reciprocal() -> Law {
             Param::log_with_ln_grid("a1", (1e-10, BIG), &ln_range(-6.0, 0.0, 4)),
             Param::log_with_ln_grid("a2", (1e-10, 1e6), &ln_range(-1.0, 1.5, 3)),
         ],
-        Arc::new(Reciprocal),
+        Arc::new(Reciprocal {
+            reference: (LN_REF_POSITION, LN_REF_Y),
+        }),
     )
 }
 
+/// `m4`: Alabdulmohsin et al.'s M4, implicit in L.
 pub fn m4() -> Law {
     law(
         "m4",

@@ -7,9 +7,11 @@
 //! the others as `p` itself.
 
 pub mod catalog;
+pub mod curves;
 pub mod formula;
 pub mod layout;
 pub mod named;
+pub mod trajectory;
 
 pub use named::{Named, Params};
 
@@ -18,18 +20,23 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+/// How a parameter is optimized.
 pub enum Transform {
+    /// As itself.
     Identity,
+    /// As its natural log (positive values spanning orders of magnitude).
     Log,
 }
 
 impl Transform {
+    /// The optimizer's value of natural value `p`.
     pub fn to_internal(self, p: f64) -> f64 {
         match self {
             Transform::Identity => p,
             Transform::Log => p.ln(),
         }
     }
+    /// The natural value of the optimizer's value `u`.
     pub fn to_natural(self, u: f64) -> f64 {
         match self {
             Transform::Identity => u,
@@ -41,9 +48,13 @@ impl Transform {
 /// One parameter of a law. Bounds and grid are in natural units.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Param {
+    /// The parameter's name (its key in `Params`).
     pub name: String,
+    /// How the optimizer sees it.
     pub transform: Transform,
+    /// Lower bound (natural units).
     pub lower: f64,
+    /// Upper bound (natural units).
     pub upper: f64,
     /// Starting values for the multi-start grid (the grid is the Cartesian
     /// product over parameters).
@@ -51,6 +62,7 @@ pub struct Param {
 }
 
 impl Param {
+    /// A parameter with its bounds and starting grid in natural units.
     pub fn new(name: &str, transform: Transform, bounds: (f64, f64), grid: &[f64]) -> Param {
         Param {
             name: name.to_string(),
@@ -70,6 +82,8 @@ impl Param {
             &ln_grid.iter().map(|v| v.exp()).collect::<Vec<_>>(),
         )
     }
+    /// The bounds as the optimizer sees them (ln of the bounds of a `Log`
+    /// parameter; -inf for a lower bound at 0).
     pub fn internal_bounds(&self) -> (f64, f64) {
         match self.transform {
             Transform::Identity => (self.lower, self.upper),
@@ -194,6 +208,7 @@ pub trait Model: Send + Sync {
     ) -> f64 {
         self.ln_value_grad(x, lnx, u, grad)
     }
+    /// `value_grad` with the point's context.
     fn value_grad_at(
         &self,
         x: &[f64],
@@ -204,6 +219,7 @@ pub trait Model: Send + Sync {
     ) -> f64 {
         self.value_grad(x, lnx, u, grad)
     }
+    /// `value` with the point's context.
     fn value_at(&self, x: &[f64], lnx: &[f64], _ctx: &[u32], u: &[f64]) -> f64 {
         self.value(x, lnx, u)
     }
@@ -271,16 +287,23 @@ pub trait Model: Send + Sync {
     }
 }
 
+/// A law as data: its name, description, formula, inputs, parameters and
+/// the model that evaluates it.
 #[derive(Clone)]
 pub struct Law {
+    /// The law's name (`slaw laws`).
     pub name: String,
+    /// What the law is, for people.
     pub description: String,
     /// The formula, as text for people.
     pub formula: String,
     /// Names of the inputs in the order the model reads them.
     pub inputs: Vec<String>,
+    /// The values each input may take, in the order of `inputs`.
     pub domains: Vec<Domain>,
+    /// The parameters, in the order of the internal vector.
     pub params: Vec<Param>,
+    /// Value and gradient.
     pub model: Arc<dyn Model>,
 }
 
@@ -299,15 +322,19 @@ impl std::fmt::Debug for Law {
 pub const MAX_GRID_STARTS: usize = 100_000;
 
 impl Law {
+    /// The number of parameters.
     pub fn n_params(&self) -> usize {
         self.params.len()
     }
+    /// The parameters' names, in order.
     pub fn param_names(&self) -> Vec<&str> {
         self.params.iter().map(|p| p.name.as_str()).collect()
     }
+    /// The parameters' names, in order, owned.
     pub fn param_names_owned(&self) -> Vec<String> {
         self.params.iter().map(|p| p.name.clone()).collect()
     }
+    /// Natural parameter values to the optimizer's vector.
     pub fn to_internal(&self, natural: &[f64]) -> Vec<f64> {
         self.params
             .iter()
@@ -315,6 +342,7 @@ impl Law {
             .map(|(p, &v)| p.transform.to_internal(v))
             .collect()
     }
+    /// The optimizer's vector to natural parameter values.
     pub fn to_natural(&self, u: &[f64]) -> Vec<f64> {
         self.params
             .iter()
@@ -322,6 +350,7 @@ impl Law {
             .map(|(p, &v)| p.transform.to_natural(v))
             .collect()
     }
+    /// Lower and upper bounds of the optimizer's vector.
     pub fn internal_bounds(&self) -> (Vec<f64>, Vec<f64>) {
         self.params.iter().map(|p| p.internal_bounds()).unzip()
     }

@@ -32,12 +32,15 @@ impl<T> Named<T> {
         let (names, values) = pairs.into_iter().map(|(n, v)| (n.into(), v)).unzip();
         Named { names, values }
     }
+    /// The names, in order.
     pub fn names(&self) -> &[String] {
         &self.names
     }
+    /// The values, in the order of the names.
     pub fn values(&self) -> &[T] {
         &self.values
     }
+    /// The values, in the order of the names, owned.
     pub fn into_values(self) -> Vec<T> {
         self.values
     }

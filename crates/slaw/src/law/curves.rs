@@ -1,0 +1,612 @@
+//! The loss-curve laws of the catalog: the laws `slaw forecast` fits to
+//! loss against training step (step-only baselines and the
+//! learning-rate-schedule-aware laws of Tissue et al. and Luo et al.), and
+//! the temporal law's per-position law (Xiong et al.).
+//!
+//! A loss-curve law's inputs are a prefix of [`INPUTS`]: the step `t`, then
+//! (schedule-aware laws) the schedule's forward area `S1` and Tissue et
+//! al.'s annealing area `S2` at the point (`forecast::Features`). Which
+//! curve and point a data point is (where the multi-power law finds its
+//! learning-rate drops) is its context (`Observations::context`, two
+//! integers), never an input.
+//!
+//! Every law here is scale-free: it maps its parameters in closed form when
+//! its inputs and the loss are multiplied by constants (`Model::rescale`),
+//! so a fit moves the data to the scale its grid was written for and the
+//! optimum does not depend on the units of the step (or of the loss, on
+//! ln L). The power and reciprocal laws are the catalog's own models.
+
+use super::catalog::{Power, Reciprocal};
+use super::{exp_capped, Law, Model, Param, Transform};
+use crate::fastmath;
+use crate::forecast::curve::Features;
+use crate::observations::Domain;
+use std::sync::Arc;
+
+/// The inputs a loss-curve law reads, in order (each law reads a prefix):
+/// the step, the forward area S1 and the annealing area S2.
+pub const INPUTS: [&str; 3] = ["t", "S1", "S2"];
+
+// The scales (ln) the loss-curve laws' grids were written for: the fitted
+// part of the multi-power protocol's curves (geometric means over the
+// three fitting curves of the 25M runs: steps, S1 and |S2|, and the loss).
+/// Training steps about 1e4.
+const LN_REF_STEP: f64 = 9.2;
+/// Forward areas S1 (a peak rate of 3e-4 over about 1e4 steps).
+const LN_REF_S1: f64 = 0.86;
+/// Annealing areas |S2|.
+const LN_REF_S2: f64 = -1.6;
+/// Losses of order 3.5.
+const LN_REF_LOSS: f64 = 1.25;
+/// Token positions and per-position losses of the temporal law.
+const LN_REF_POSITION: (f64, f64) = (6.5, std::f64::consts::LN_2);
+
+fn make(
+    name: &str,
+    description: &str,
+    formula: &str,
+    inputs: usize,
+    params: Vec<Param>,
+    model: Arc<dyn Model>,
+) -> Law {
+    let domains = [Domain::Positive, Domain::Positive, Domain::Any];
+    Law {
+        name: name.into(),
+        description: description.into(),
+        formula: formula.into(),
+        inputs: INPUTS[..inputs].iter().map(|s| s.to_string()).collect(),
+        domains: domains[..inputs].to_vec(),
+        params,
+        model,
+    }
+}
+
+/// L = A t^-alpha + E (the catalog's power law in the step). Internal
+/// (ln A, alpha, ln E).
+pub fn power() -> Law {
+    make(
+        "power",
+        "power law in steps (Kaplan form)",
+        "L = A * t^-alpha + E",
+        1,
+        vec![
+            Param::log_with_ln_grid("A", (1e-12, 1e30), &[0.0, 3.0, 6.0]),
+            Param::new("alpha", Transform::Identity, (0.0, 5.0), &[0.1, 0.3, 0.7]),
+            Param::log_with_ln_grid("E", (1e-10, 1e3), &[-1.0, 0.5, 1.2]),
+        ],
+        Arc::new(Power {
+            reference: (LN_REF_STEP, LN_REF_LOSS),
+        }),
+    )
+}
+
+/// L = a / (1 + b t) + c (the catalog's reciprocal law in the step).
+/// Internal (ln a, ln b, ln c).
+pub fn reciprocal() -> Law {
+    make(
+        "reciprocal",
+        "reciprocal function of the step",
+        "L = a / (1 + b * t) + c",
+        1,
+        vec![
+            Param::log_with_ln_grid("a", (1e-12, 1e6), &[-1.0, 0.5, 2.0]),
+            Param::log_with_ln_grid("b", (1e-15, 1e3), &[-12.0, -8.0, -4.0]),
+            Param::log_with_ln_grid("c", (1e-10, 1e3), &[-1.0, 0.5, 1.2]),
+        ],
+        Arc::new(Reciprocal {
+            reference: (LN_REF_STEP, LN_REF_LOSS),
+        }),
+    )
+}
+
+/// The per-position law of the temporal law (Xiong et al.): the loss at
+/// token position i of one checkpoint, L_i = a0 / (1 + a1 i) + a2 (the
+/// catalog's reciprocal law, with the temporal law's bounds and grid).
+/// Internal (ln a0, ln a1, ln a2).
+pub fn position() -> Law {
+    Law {
+        name: "position".into(),
+        description: "per-position loss at one checkpoint (Xiong et al.)".into(),
+        formula: "L_i = a0 / (1 + a1 * i) + a2".into(),
+        inputs: vec!["i".into()],
+        domains: vec![Domain::NonNegative],
+        params: vec![
+            Param::log_with_ln_grid("a0", (1e-8, 1e4), &[-1.0, 1.0]),
+            Param::log_with_ln_grid("a1", (1e-8, 1e4), &[-6.0, -3.0, 0.0]),
+            Param::log_with_ln_grid("a2", (1e-6, 1e4), &[0.0, 1.5]),
+        ],
+        model: Arc::new(Reciprocal {
+            reference: LN_REF_POSITION,
+        }),
+    }
+}
+
+/// L = a - b ln t. Natural parameters (a, b).
+struct Logarithmic;
+impl Model for Logarithmic {
+    /// a' - b' ln(c t) = cy (a - b ln t): b' = cy b, a' = cy (a + b ln c).
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        let cy = m.exp();
+        Some(vec![cy * (u[0] + u[1] * l[0]), cy * u[1]])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_STEP], LN_REF_LOSS))
+    }
+    fn value_grad(&self, _x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        g[0] = 1.0;
+        g[1] = -lnx[0];
+        u[0] - u[1] * lnx[0]
+    }
+    fn value(&self, _x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        u[0] - u[1] * lnx[0]
+    }
+}
+
+/// L = a - b ln t.
+pub fn logarithmic() -> Law {
+    make(
+        "log",
+        "logarithmic function of the step",
+        "L = a - b * ln(t)",
+        1,
+        vec![
+            Param::new("a", Transform::Identity, (-1e3, 1e3), &[3.0, 6.0]),
+            Param::new("b", Transform::Identity, (-1e2, 1e2), &[0.05, 0.3]),
+        ],
+        Arc::new(Logarithmic),
+    )
+}
+
+/// L = L0 + A S1^-alpha - C S2. Internal (ln L0, ln A, alpha, C).
+struct Tissue;
+impl Model for Tissue {
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + m,
+            u[1] + u[2] * l[1] + m,
+            u[2],
+            u[3] * (m - l[2]).exp(),
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_STEP, LN_REF_S1, LN_REF_S2], LN_REF_LOSS))
+    }
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        let l0 = exp_capped(u[0]);
+        let p = exp_capped(u[1] - u[2] * lnx[1]);
+        g[0] = l0;
+        g[1] = p;
+        g[2] = -lnx[1] * p;
+        g[3] = -x[2];
+        l0 + p - u[3] * x[2]
+    }
+    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        let mut g = [0.0; 4];
+        self.value_grad(x, lnx, u, &mut g)
+    }
+}
+
+/// Tissue et al.: L = L0 + A S1^-alpha - C S2. Internal (ln L0, ln A, alpha, C).
+pub fn tissue() -> Law {
+    make(
+        "tissue",
+        "LR-annealing law of Tissue et al. (S1 forward area, S2 annealing area, lambda 0.999)",
+        "L = L0 + A * S1^-alpha - C * S2",
+        3,
+        vec![
+            Param::log_with_ln_grid("L0", (1e-6, 1e3), &[0.5, 1.0]),
+            Param::log_with_ln_grid("A", (1e-12, 1e6), &[-1.0, 0.5]),
+            Param::new("alpha", Transform::Identity, (0.0, 5.0), &[0.3, 0.6]),
+            Param::new("C", Transform::Identity, (0.0, 1e6), &[0.1, 1.0, 10.0]),
+        ],
+        Arc::new(Tissue),
+    )
+}
+
+/// Luo et al.'s multi-power law over the curves whose features it holds:
+/// L(t) = L0 + A S1(t)^-alpha - B sum_k d_k G(eta_k^-gamma (S1(t) - S1_k)),
+/// G(x) = 1 - (C x + 1)^-beta, the sum over the learning-rate drops up to t
+/// (after the warmup; with `warmup`, also over the warmup's steps, whose
+/// increases are negative drops, as the paper's sum from the first step:
+/// `warmup::nodes`). Internal (ln L0, ln A, alpha, ln B, ln C, beta, gamma).
+///
+/// S1(t) is the point's input; the drops' areas S1_k come from the curve's
+/// features (the point's context: curve, index), read relative to the
+/// point's own S1 there, so that the law follows a change of the unit of
+/// S1 (S1 - S1_k = S1 (1 - S1_k / S1(t)), the ratio in the features' units).
+struct MultiPower {
+    curves: Vec<Features>,
+    warmup: bool,
+}
+
+/// The drop sum and its derivatives in C, beta and gamma.
+#[derive(Default)]
+struct DropSum {
+    ld: f64,
+    d_c: f64,
+    d_beta: f64,
+    d_gamma: f64,
+}
+
+impl DropSum {
+    /// Add drop d (rate after it e^ln_eta) seen at x = eta^-gamma (S1 - S_k).
+    #[inline(always)]
+    fn add(&mut self, d: f64, ln_eta: f64, xk: f64, c: f64, beta: f64) {
+        let q = c * xk + 1.0;
+        let lq = fastmath::ln_positive(q);
+        let pw = fastmath::exp(-beta * lq); // q^-beta
+        self.ld += d * (1.0 - pw);
+        // dG/dC = beta x q^(-beta-1); dG/dbeta = q^-beta ln q; dG/dgamma = beta C q^(-beta-1) x (-ln eta)
+        let common = d * beta * pw / q * xk;
+        self.d_c += common;
+        self.d_beta += d * pw * lq;
+        self.d_gamma -= common * c * ln_eta;
+    }
+}
+
+impl MultiPower {
+    /// eta^-gamma of every block of curve `f`'s drop tree, then of every
+    /// warmup term (the per-drop factors, once per evaluation).
+    fn drop_factors(&self, f: &Features, gamma: f64) -> Vec<f64> {
+        let mut v: Vec<f64> = f
+            .tree
+            .blocks()
+            .map(|b| fastmath::exp(-gamma * b.ln_eta))
+            .collect();
+        if self.warmup {
+            v.extend(
+                f.warm
+                    .iter()
+                    .map(|w| fastmath::exp(-gamma * w.1.max(1e-30).ln())),
+            );
+        }
+        v
+    }
+
+    /// Value and gradient at point `i` of curve `f`, whose S1 is `s1`;
+    /// `factor(j, ln_eta)` is eta^-gamma of term j (flat index of
+    /// `drop_factors`).
+    #[inline(always)]
+    fn point(
+        &self,
+        f: &Features,
+        i: usize,
+        s1: f64,
+        u: &[f64],
+        factor: impl Fn(usize, f64) -> f64,
+        g: &mut [f64],
+    ) -> f64 {
+        // The features' S1 at the point, and the unit change to the input's.
+        let own = f.s1[i];
+        let r = s1 / own;
+        let ln_s1 = s1.ln();
+        let l0 = exp_capped(u[0]);
+        let p = exp_capped(u[1] - u[2] * ln_s1);
+        let (b, c, beta) = (exp_capped(u[3]), exp_capped(u[4]), u[5]);
+        let mut sum = DropSum::default();
+        f.tree.for_each_indexed(f.drops_upto[i], own, |blk, j| {
+            sum.add(
+                blk.d,
+                blk.ln_eta,
+                factor(j, blk.ln_eta) * r * (own - blk.s).max(0.0),
+                c,
+                beta,
+            );
+        });
+        if self.warmup {
+            let (a, e) = f.warm_range[i];
+            let off = f.tree.len();
+            for j in a as usize..e as usize {
+                let (d, eta, s) = f.warm[j];
+                let ln_eta = eta.max(1e-30).ln();
+                sum.add(
+                    d,
+                    ln_eta,
+                    factor(off + j, ln_eta) * r * (own - s).max(0.0),
+                    c,
+                    beta,
+                );
+            }
+        }
+        g[0] = l0;
+        g[1] = p;
+        g[2] = -ln_s1 * p;
+        g[3] = -b * sum.ld;
+        g[4] = -b * sum.d_c * c;
+        g[5] = -b * sum.d_beta;
+        g[6] = -b * sum.d_gamma;
+        l0 + p - b * sum.ld
+    }
+
+    /// The point's curve and index (its context), or None.
+    fn locate(&self, ctx: &[u32]) -> Option<(&Features, usize)> {
+        let (c, i) = (*ctx.first()? as usize, *ctx.get(1)? as usize);
+        let f = self.curves.get(c)?;
+        (i < f.s1.len()).then_some((f, i))
+    }
+}
+
+/// ln of a positive value and its gradient divided by it; NaN otherwise.
+#[inline]
+fn to_ln(v: f64, g: &mut [f64]) -> f64 {
+    if v > 0.0 && v.is_finite() {
+        g.iter_mut().for_each(|gj| *gj /= v);
+        v.ln()
+    } else {
+        f64::NAN
+    }
+}
+
+impl Model for MultiPower {
+    /// L0, A and B follow the loss; A and C follow the unit of S1.
+    fn rescale(&self, u: &[f64], l: &[f64], m: f64) -> Option<Vec<f64>> {
+        Some(vec![
+            u[0] + m,
+            u[1] + u[2] * l[1] + m,
+            u[2],
+            u[3] + m,
+            u[4] - l[1],
+            u[5],
+            u[6],
+        ])
+    }
+    fn reference_scale(&self) -> Option<(Vec<f64>, f64)> {
+        Some((vec![LN_REF_STEP, LN_REF_S1], LN_REF_LOSS))
+    }
+    /// Without context the point is not located: NaN.
+    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+        self.value_grad_at(x, lnx, &[], u, g)
+    }
+    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+        self.value_at(x, lnx, &[], u)
+    }
+    fn value_grad_at(&self, x: &[f64], _lnx: &[f64], c: &[u32], u: &[f64], g: &mut [f64]) -> f64 {
+        let Some((f, i)) = self.locate(c) else {
+            return f64::NAN;
+        };
+        let gamma = u[6];
+        self.point(f, i, x[1], u, |_, ln_eta| (-gamma * ln_eta).exp(), g)
+    }
+    fn ln_value_grad_at(&self, x: &[f64], lnx: &[f64], c: &[u32], u: &[f64], g: &mut [f64]) -> f64 {
+        let v = self.value_grad_at(x, lnx, c, u, g);
+        to_ln(v, g)
+    }
+    fn value_at(&self, x: &[f64], lnx: &[f64], c: &[u32], u: &[f64]) -> f64 {
+        let mut g = [0.0; 7];
+        self.value_grad_at(x, lnx, c, u, &mut g)
+    }
+    /// The per-drop factors once per call, not once per (point, drop).
+    fn ln_batch_at(
+        &self,
+        x: &[f64],
+        _lnx: &[f64],
+        dim: usize,
+        ctx: &[u32],
+        cdim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let p = u.len();
+        let factors: Vec<Vec<f64>> = self
+            .curves
+            .iter()
+            .map(|f| self.drop_factors(f, u[6]))
+            .collect();
+        for (i, o) in out.iter_mut().enumerate() {
+            let g = &mut jac[i * p..(i + 1) * p];
+            let Some((f, k)) = self.locate(&ctx[i * cdim..(i + 1) * cdim]) else {
+                *o = f64::NAN;
+                continue;
+            };
+            let fc = &factors[ctx[i * cdim] as usize];
+            let v = self.point(f, k, x[i * dim + 1], u, |j, _| fc[j], g);
+            *o = to_ln(v, g);
+        }
+    }
+}
+
+fn multipower_law(curves: Vec<Features>, warmup: bool) -> Law {
+    let (name, description, sum_from) = if warmup {
+        (
+            "multipower-warmup",
+            "multi-power law of Luo et al. with the warmup in the drop sum, as the paper (learning-rate schedule aware)",
+            "k from the first step (warmup increases are negative drops)",
+        )
+    } else {
+        (
+            "multipower",
+            "multi-power law of Luo et al. (learning-rate schedule aware; drop sum after the warmup)",
+            "k after the warmup",
+        )
+    };
+    make(
+        name,
+        description,
+        &format!("L = L0 + A * S1^-alpha - B * sum_k (eta_(k-1) - eta_k) * (1 - (C * eta_k^-gamma * S_k(t) + 1)^-beta), {sum_from}"),
+        2,
+        vec![
+            Param::log_with_ln_grid("L0", (1e-6, 1e3), &[0.5, 1.0]),
+            Param::log_with_ln_grid("A", (1e-12, 1e6), &[-1.0, 0.5]),
+            Param::new("alpha", Transform::Identity, (0.0, 5.0), &[0.3, 0.6]),
+            Param::log_with_ln_grid("B", (1e-6, 1e9), &[5.0, 7.0]),
+            Param::log_with_ln_grid("C", (1e-9, 1e6), &[-1.0, 1.0]),
+            Param::new("beta", Transform::Identity, (1e-3, 10.0), &[0.5]),
+            Param::new("gamma", Transform::Identity, (0.0, 2.0), &[0.5]),
+        ],
+        Arc::new(MultiPower { curves, warmup }),
+    )
+}
+
+/// Luo et al.'s multi-power law over `curves` (a point's context indexes
+/// them: curve, point), the drop sum after the warmup.
+pub fn multipower(curves: Vec<Features>) -> Law {
+    multipower_law(curves, false)
+}
+
+/// The multi-power law with the warmup's steps in the drop sum.
+pub fn multipower_warmup(curves: Vec<Features>) -> Law {
+    multipower_law(curves, true)
+}
+
+/// Every loss-curve law of `slaw forecast` (the multi-power laws without
+/// curves, for their description) and the temporal law's per-position law.
+pub fn all() -> Vec<Law> {
+    vec![
+        power(),
+        reciprocal(),
+        logarithmic(),
+        tissue(),
+        multipower(vec![]),
+        multipower_warmup(vec![]),
+        position(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::curve::Curve;
+
+    /// The features of a curve recorded at `step` with rate `lr(step)`.
+    fn features(step: Vec<f64>, lr: impl Fn(f64) -> f64) -> Features {
+        Curve {
+            name: "c".into(),
+            loss: step.iter().map(|_| 3.0).collect(),
+            lr: Some(step.iter().map(|&s| lr(s)).collect()),
+            step,
+            schedule: None,
+        }
+        .features()
+        .unwrap()
+    }
+
+    /// A curve with a warmup-free constant phase then a linear decay.
+    fn decaying() -> Features {
+        features((1..=40).map(|k| 100.0 * k as f64).collect(), |s| {
+            if s < 2000.0 {
+                3e-4
+            } else {
+                3e-4 * (1.0 - (s - 2000.0) / 2500.0)
+            }
+        })
+    }
+
+    /// Value and gradient of every loss-curve law against central
+    /// differences, at a point of a decaying curve (context: curve 0, point 34).
+    #[test]
+    fn gradients_match_finite_differences() {
+        let f = decaying();
+        assert!(!f.drops.is_empty());
+        let i = 34;
+        let x = [3500.0, f.s1[i], f.s2[i]];
+        let ctx = [0, i as u32];
+        for law in [
+            power(),
+            reciprocal(),
+            logarithmic(),
+            tissue(),
+            multipower(vec![f.clone()]),
+            multipower_warmup(vec![f.clone()]),
+            position(),
+        ] {
+            let x = &x[..law.inputs.len()];
+            let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+            let n = law.n_params();
+            let u: Vec<f64> = match n {
+                7 => vec![1.0, 0.3, 0.5, 6.0, 0.2, 0.6, 0.4],
+                _ => (0..n).map(|j| 0.3 + 0.2 * j as f64).collect(),
+            };
+            let m = &law.model;
+            let mut g = vec![0.0; n];
+            let v = m.value_grad_at(x, &lnx, &ctx, &u, &mut g);
+            assert!(v.is_finite(), "{}", law.name);
+            for j in 0..n {
+                let h = 1e-6;
+                let (mut up, mut dn) = (u.clone(), u.clone());
+                up[j] += h;
+                dn[j] -= h;
+                let fd =
+                    (m.value_at(x, &lnx, &ctx, &up) - m.value_at(x, &lnx, &ctx, &dn)) / (2.0 * h);
+                assert!(
+                    (fd - g[j]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "{} param {j}: {fd} vs {}",
+                    law.name,
+                    g[j]
+                );
+            }
+        }
+    }
+
+    /// `rescale` is exact: the law at inputs times c and parameters mapped
+    /// equals the loss times cy.
+    #[test]
+    fn rescale_follows_the_units() {
+        let f = decaying();
+        let i = 30;
+        let x = [3100.0, f.s1[i], f.s2[i]];
+        let ctx = [0, i as u32];
+        let (lc, m) = ([2.3, -1.7, 0.9], 0.4);
+        let without_curves = |l: &Law| !l.name.starts_with("multipower");
+        for law in all().into_iter().filter(without_curves).chain([
+            multipower(vec![f.clone()]),
+            multipower_warmup(vec![f.clone()]),
+        ]) {
+            let d = law.inputs.len();
+            let x = &x[..d];
+            let u: Vec<f64> = (0..law.n_params()).map(|j| 0.2 + 0.15 * j as f64).collect();
+            let u2 = law.model.rescale(&u, &lc[..d], m).unwrap();
+            let xc: Vec<f64> = x.iter().zip(&lc).map(|(v, l)| v * l.exp()).collect();
+            let a = law.value_internal_at(x, &ctx, &u) * m.exp();
+            let b = law.value_internal_at(&xc, &ctx, &u2);
+            assert!((a - b).abs() <= 1e-12 * a.abs(), "{}: {a} vs {b}", law.name);
+        }
+    }
+
+    /// The batch kernel (per-drop factors hoisted) equals the per-point
+    /// evaluation; the warmup term raises the loss by about B eta_peak.
+    #[test]
+    fn batch_equals_points_and_the_warmup_raises_the_loss() {
+        let step: Vec<f64> = (0..60).map(|k| 2160.0 + 128.0 * k as f64).collect();
+        let f = features(step.clone(), |s| {
+            3e-5 + 1.35e-4 * (1.0 + (std::f64::consts::PI * (s - 2160.0) / 7552.0).cos())
+        });
+        assert!(f.warm.len() <= 34 && f.warm_range.iter().all(|r| r.1 as usize == f.warm.len()));
+        let u = [1.0, -0.5, 0.45, 6.08, 0.76, 0.6, 0.65];
+        let n = 60;
+        let x: Vec<f64> = (0..n).flat_map(|i| [step[i], f.s1[i]]).collect();
+        let ctx: Vec<u32> = (0..n as u32).flat_map(|i| [0, i]).collect();
+        let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+        let (plain, warm) = (multipower(vec![f.clone()]), multipower_warmup(vec![f]));
+        for law in [&plain, &warm] {
+            let (mut out, mut jac) = (vec![0.0; n], vec![0.0; n * 7]);
+            law.model
+                .ln_batch_at(&x, &lnx, 2, &ctx, 2, &u, &mut out, &mut jac);
+            for i in 0..n {
+                let mut g = [0.0; 7];
+                let v = law.model.ln_value_grad_at(
+                    &x[i * 2..i * 2 + 2],
+                    &lnx[i * 2..i * 2 + 2],
+                    &ctx[2 * i..2 * i + 2],
+                    &u,
+                    &mut g,
+                );
+                assert!((v - out[i]).abs() < 1e-13, "point {i}: {v} vs {}", out[i]);
+                for j in 0..7 {
+                    assert!((g[j] - jac[i * 7 + j]).abs() < 1e-10 * (1.0 + g[j].abs()));
+                }
+            }
+        }
+        let b = u[3].exp();
+        let at = |law: &Law, i: usize| {
+            law.model.value_at(
+                &x[2 * i..2 * i + 2],
+                &lnx[2 * i..2 * i + 2],
+                &[0, i as u32],
+                &u,
+            )
+        };
+        let rise = at(&warm, 30) - at(&plain, 30);
+        assert!(rise > 0.5 * b * 3e-4 && rise < b * 3e-4, "{rise}");
+    }
+}
