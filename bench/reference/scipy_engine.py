@@ -118,19 +118,25 @@ def bench_rectified(data_dir):
             "seconds": elapsed, "cpu_seconds": cpu, "per_fit": elapsed / len(data), "largest_rmsd_log": worst}
 
 
-def bench_large(law):
-    """power or vanilla-ft on the 100,000 points of `slaw bench engine`, one start, squared
-    error on ln L, analytic gradient (the same points, start and bounds as slaw)."""
-    n = 100_000
+def large_points(law, n):
+    """The points of the large-fit benchmark (`slaw bench engine` builds the same at n = 100,000):
+    x log-spaced, y the law at the true parameters times 1 + 0.002 sin(i)."""
     i = np.arange(n)
     if law == "power":
         x = 10.0 ** (1.0 + 5.0 * i / (n - 1))
-        y = (2000.0 * x ** -0.5 + 1.5) * (1.0 + 0.002 * np.sin(i))
+        return x, (2000.0 * x ** -0.5 + 1.5) * (1.0 + 0.002 * np.sin(i))
+    x = 10.0 ** (2.0 + 4.0 * i / (n - 1))
+    return x, (50.0 * x ** -0.4 + 1.0) ** 1.0 * (1.0 + 0.002 * np.sin(i))
+
+
+def bench_large(law):
+    """power or vanilla-ft on the 100,000 points of `slaw bench engine`, one start, squared
+    error on ln L, analytic gradient (the same points, start and bounds as slaw)."""
+    x, y = large_points(law, 100_000)
+    if law == "power":
         p0 = [np.log(100.0), 0.3, np.log(1.0)]
         bounds = [(np.log(1e-12), np.log(1e30)), (0.0, 10.0), (np.log(1e-10), np.log(1e6))]
     else:
-        x = 10.0 ** (2.0 + 4.0 * i / (n - 1))
-        y = (50.0 * x ** -0.4 + 1.0) ** 1.0 * (1.0 + 0.002 * np.sin(i))
         p0 = [np.log(10.0), 0.3, np.log(0.5), 0.8]
         bounds = [(np.log(1e-12), np.log(1e30)), (0.0, 5.0), (np.log(1e-10), np.log(1e6)), (1e-3, 20.0)]
     lx, ly = np.log(x), np.log(y)

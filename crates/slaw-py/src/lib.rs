@@ -119,15 +119,13 @@ fn input(data: &Bound<'_, PyAny>) -> PyResult<Input> {
             "{source}: the column name '{dup}' appears twice"
         )));
     }
-    let rows = (0..n)
-        .map(|r| cells.iter().map(|c| c[r].clone()).collect())
-        .collect();
-    Ok(Input::Cells(Table {
-        source,
-        columns,
-        rows,
-        row_numbers: (first_row..first_row + n).collect(),
-    }))
+    let mut table = Table::new(&source, columns);
+    for r in 0..n {
+        table
+            .push_row(first_row + r, cells.iter().map(|c| c[r].as_str()))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    }
+    Ok(Input::Cells(table))
 }
 
 fn options<T: for<'de> Deserialize<'de>>(json: &str) -> PyResult<T> {

@@ -162,9 +162,8 @@ fn fit_group(
     on_bootstrap: &(dyn Fn() + Sync),
 ) -> Result<GroupFit> {
     {
-        let idx = obs.group_indices(&group);
-        let (train_idx, held_idx) = job.holdout.split(obs, &idx);
-        let train = obs.subset(&train_idx);
+        let (train_idx, held_idx) = job.holdout.split(obs, &obs.group_indices(&group));
+        let train = obs.part(&train_idx);
         let mut res = fit(&job.law, &train, &job.opts)?;
         let train_diag = evaluate(&job.law, &res.params, &train);
         let heldout =

@@ -60,8 +60,8 @@ pub fn pretraining_runs_table(
         DataColumn::Flops(c) => (table.column_index(c)?, true),
     };
     let li = table.column_index(&cols.loss)?;
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for r in 0..table.rows.len() {
+    let mut rows = Vec::with_capacity(table.len());
+    for r in 0..table.len() {
         let mut vals = [0.0; 3];
         for (v, c) in vals.iter_mut().zip([ni, di, li]) {
             *v = table.number(r, c)?;
@@ -170,7 +170,7 @@ pub fn pretraining_groups_table(
         .map(|(c, v)| Ok((table.column_index(c)?, *v)))
         .collect::<Result<_>>()?;
     let mut groups: Vec<(String, Vec<Run>)> = Vec::new();
-    'rows: for r in 0..table.rows.len() {
+    'rows: for r in 0..table.len() {
         for &(c, v) in &filters {
             if table.number(r, c)? != v {
                 continue 'rows;
@@ -207,7 +207,7 @@ pub fn pretraining_groups_table(
             Some(b) => positive(b)?,
             None => c,
         };
-        let key: Vec<&str> = gi.iter().map(|&g| table.rows[r][g].trim()).collect();
+        let key: Vec<&str> = gi.iter().map(|&g| table.text(r, g).trim()).collect();
         let key = key.join("/");
         let run = Run {
             n,
@@ -278,7 +278,7 @@ impl Candidate {
             &[pts.iter().map(|p| p.0).collect()],
             pts.iter().map(|p| p.1).collect(),
         );
-        obs.group = vec![self.id.clone(); pts.len()];
+        obs.set_group(&self.id);
         obs
     }
 }
@@ -312,7 +312,7 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
     let size_col = table.columns.iter().position(|c| c == "size");
     let family_col = table.columns.iter().position(|c| c == "family");
     let mut out = Vec::new();
-    for r in 0..table.rows.len() {
+    for r in 0..table.len() {
         let mut curve = Vec::new();
         for &(c, n) in &sizes {
             if table.text(r, c).is_empty() {
@@ -396,7 +396,7 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
     // per row, so 20,000 candidates read as fast as 20.
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut seen: std::collections::HashSet<(usize, u64)> = std::collections::HashSet::new();
-    for r in 0..table.rows.len() {
+    for r in 0..table.len() {
         let id = table.text(r, mi).to_string();
         let n = table.number(r, ni)?;
         let loss = table.number(r, li)?;

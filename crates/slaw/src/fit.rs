@@ -310,8 +310,9 @@ pub fn fit(law: &Law, obs: &Observations, opts: &FitOptions) -> Result<FitResult
 }
 
 /// The search problem: data, starts and bounds, in the units it runs in.
-struct Problem {
-    obs: Observations,
+struct Problem<'a> {
+    /// The points the search reads: the caller's, or a normalized copy.
+    obs: std::borrow::Cow<'a, Observations>,
     starts: Vec<Vec<f64>>,
     scales: Scales,
 }
@@ -328,8 +329,8 @@ fn check(law: &Law, obs: &Observations) -> Result<()> {
                 obs.len(),
                 law.name,
                 p,
-                if obs.group.iter().any(|g| !g.is_empty()) {
-                    format!(" (group '{}')", obs.group[0])
+                if obs.groups().iter().any(|g| !g.is_empty()) {
+                    format!(" (group '{}')", obs.group_of(0))
                 } else {
                     String::new()
                 }
@@ -361,7 +362,7 @@ fn check(law: &Law, obs: &Observations) -> Result<()> {
 
 /// The scale-free problem, or `None` when the law cannot follow a change of
 /// units (or the starts cannot be moved).
-fn scaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Option<Problem> {
+fn scaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Option<Problem<'a>> {
     let probe = vec![0.0; law.n_params()];
     let closed_form = law
         .model
@@ -409,15 +410,15 @@ fn scaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Option<Pr
         return None;
     }
     Some(Problem {
-        obs: norm,
+        obs: std::borrow::Cow::Owned(norm),
         starts,
         scales,
     })
 }
 
-fn unscaled_problem(law: &Law, obs: &Observations, opts: &FitOptions) -> Problem {
+fn unscaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Problem<'a> {
     Problem {
-        obs: obs.clone(),
+        obs: std::borrow::Cow::Borrowed(obs),
         starts: opts.starts.clone().unwrap_or_else(|| law.grid()),
         scales: Scales {
             ln_x: vec![0.0; obs.dim()],

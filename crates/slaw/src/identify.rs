@@ -61,24 +61,27 @@ pub fn analyse(
 ) -> Identifiability {
     let p = x.len();
     let names: Vec<String> = law.params.iter().map(|q| q.name.clone()).collect();
-    let (r, jac) = objective.residuals_jacobian(x);
-    let w = &objective.obs.weight;
+    let weight = &objective.obs.weight;
     let mut h = vec![0.0; p * p];
     let mut ss = 0.0;
     let mut n_pos = 0usize;
-    for i in 0..r.len() {
-        if w[i].is_nan() || w[i] <= 0.0 || !r[i].is_finite() {
-            continue;
-        }
-        n_pos += 1;
-        ss += w[i] * r[i] * r[i];
-        let row = &jac[i * p..(i + 1) * p];
-        for a in 0..p {
-            for b in 0..p {
-                h[a * p + b] += w[i] * row[a] * row[b];
+    // J^T W J block by block: no Jacobian of every point in memory.
+    objective.residual_blocks(x, |first, r, jac| {
+        let w = &weight[first..first + r.len()];
+        for i in 0..r.len() {
+            if w[i].is_nan() || w[i] <= 0.0 || !r[i].is_finite() {
+                continue;
+            }
+            n_pos += 1;
+            ss += w[i] * r[i] * r[i];
+            let row = &jac[i * p..(i + 1) * p];
+            for a in 0..p {
+                for b in 0..p {
+                    h[a * p + b] += w[i] * row[a] * row[b];
+                }
             }
         }
-    }
+    });
     let mut out = Identifiability {
         method: "Gauss-Newton: J^T W J at the optimum, residual variance of the fit".into(),
         at_bounds: at_bounds.to_vec(),

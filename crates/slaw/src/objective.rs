@@ -163,45 +163,47 @@ impl<'a> Objective<'a> {
     }
 
     /// `value_grad` through the law's batch evaluation (`ln_batch` /
-    /// `value_batch`) and a separate reduction over a materialised Jacobian:
-    /// the path of laws without a fused kernel (and the reference the
-    /// fused kernels are tested and benchmarked against).
+    /// `value_batch`) and a separate reduction over the Jacobian, a block of
+    /// points at a time (see [`BLOCK`]): the path of laws without a fused
+    /// kernel (and the reference the fused kernels are tested and
+    /// benchmarked against).
     pub fn value_grad_unfused(&self, u: &[f64], grad: &mut [f64]) -> f64 {
-        let n = self.obs.len();
-        let p = u.len();
         let LossData { huber, delta, .. } = self.loss_data();
-        SCRATCH.with(|cell| {
-            let mut scratch = cell.borrow_mut();
-            let (pred, jac) = scratch.take(n, n * p);
-            self.batch(u, pred, jac);
-            grad.iter_mut().for_each(|g| *g = 0.0);
-            let total = reduce(
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let mut total = 0.0;
+        self.prediction_blocks(u, |first, pred, jac| {
+            let rows = first..first + pred.len();
+            total = reduce(
                 huber,
                 delta,
+                total,
                 pred,
-                &self.target,
-                &self.obs.weight,
+                &self.target[rows.clone()],
+                &self.obs.weight[rows],
                 jac,
                 grad,
             );
-            if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
-                total
-            } else {
-                f64::INFINITY
-            }
-        })
+        });
+        if total.is_finite() && grad.iter().all(|g| g.is_finite()) {
+            total
+        } else {
+            f64::INFINITY
+        }
     }
 
-    /// The predictions (in the objective's space) and their Jacobian at
-    /// every point, through the law's batch evaluation with the points'
+    /// The predictions (in the objective's space) and their Jacobian at the
+    /// points `rows`, through the law's batch evaluation with the points'
     /// context.
-    fn batch(&self, u: &[f64], pred: &mut [f64], jac: &mut [f64]) {
-        let (x, d) = (&self.obs.x, self.obs.dim());
-        let (ctx, cd) = (&self.obs.context, self.obs.context_dim);
+    fn batch(&self, u: &[f64], rows: std::ops::Range<usize>, pred: &mut [f64], jac: &mut [f64]) {
+        let d = self.obs.dim();
+        let cd = self.obs.context_dim;
+        let x = &self.obs.x[rows.start * d..rows.end * d];
+        let lnx = &self.lnx[rows.start * d..rows.end * d];
+        let ctx = &self.obs.context[rows.start * cd..rows.end * cd];
         let m = &self.law.model;
         match self.space {
-            Space::Log => m.ln_batch_at(x, &self.lnx, d, ctx, cd, u, pred, jac),
-            Space::Linear => m.value_batch_at(x, &self.lnx, d, ctx, cd, u, pred, jac),
+            Space::Log => m.ln_batch_at(x, lnx, d, ctx, cd, u, pred, jac),
+            Space::Linear => m.value_batch_at(x, lnx, d, ctx, cd, u, pred, jac),
         }
     }
 
@@ -211,20 +213,47 @@ impl<'a> Objective<'a> {
         self.value_grad(u, &mut g)
     }
 
-    /// Residuals in the objective's space and their Jacobian w.r.t. the
-    /// internal parameters (row major, one row per point).
-    pub fn residuals_jacobian(&self, u: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    /// The predictions (in the objective's space) and their Jacobian w.r.t.
+    /// the internal parameters (row major, one row per point), [`BLOCK`]
+    /// points at a time in order: `f(first point, predictions, Jacobian)`.
+    /// Memory stays at one block whatever the number of points.
+    pub fn prediction_blocks(&self, u: &[f64], mut f: impl FnMut(usize, &[f64], &[f64])) {
         let n = self.obs.len();
         let p = u.len();
-        let mut pred = vec![0.0; n];
-        let mut jac = vec![0.0; n * p];
-        self.batch(u, &mut pred, &mut jac);
-        for (r, t) in pred.iter_mut().zip(&self.target) {
-            *r -= t;
-        }
-        (pred, jac)
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let mut first = 0;
+            while first < n {
+                let m = BLOCK.min(n - first);
+                let (pred, jac) = scratch.take(m, m * p);
+                self.batch(u, first..first + m, pred, jac);
+                f(first, pred, jac);
+                first += m;
+            }
+        })
+    }
+
+    /// Residuals in the objective's space and their Jacobian, block by
+    /// block as [`Objective::prediction_blocks`].
+    pub fn residual_blocks(&self, u: &[f64], mut f: impl FnMut(usize, &[f64], &[f64])) {
+        let mut residual = Vec::new();
+        self.prediction_blocks(u, |first, pred, jac| {
+            residual.clear();
+            residual.extend(
+                pred.iter()
+                    .zip(&self.target[first..first + pred.len()])
+                    .map(|(p, t)| p - t),
+            );
+            f(first, &residual, jac);
+        });
     }
 }
+
+/// Points per block of the batch path (a multiple of [`LANES`]): predictions
+/// and Jacobian rows are evaluated and reduced a block at a time, so memory
+/// does not grow with points x parameters, and the sums run in the same
+/// order as over all points at once.
+pub const BLOCK: usize = 4096;
 
 /// What a fused kernel needs to score its predictions: the targets (in the
 /// objective's space), the weights and the loss.
@@ -336,11 +365,14 @@ pub fn lane_sum(a: &[f64; LANES]) -> f64 {
 }
 
 crate::multiversion! {
-    /// Sum of the (weighted) losses of the residuals pred - target, with
-    /// their gradient J^T psi accumulated into `grad` (J: one row per point).
+    /// `start` plus the sum of the (weighted) losses of the residuals
+    /// pred - target, in point order, with their gradient J^T psi accumulated
+    /// into `grad` (J: one row per point).
+    #[allow(clippy::too_many_arguments)]
     fn reduce(
         huber: bool,
         delta: f64,
+        start: f64,
         pred: &[f64],
         target: &[f64],
         weight: &[f64],
@@ -353,7 +385,7 @@ crate::multiversion! {
         } else {
             (2.0, f64::INFINITY)
         };
-        let mut total = 0.0;
+        let mut total = start;
         for (((&pr, &t), &w), row) in pred
             .iter()
             .zip(target)

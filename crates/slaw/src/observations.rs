@@ -47,8 +47,10 @@ pub struct Observations {
     pub y: Vec<f64>,
     /// The weight of each point (1 by default).
     pub weight: Vec<f64>,
-    /// Group key of each point ("" when not grouped).
-    pub group: Vec<String>,
+    /// The group of each point: an index into `group_names`.
+    pub group: Vec<u32>,
+    /// The group keys ("" when not grouped), each stored once.
+    pub group_names: Vec<String>,
     /// Held out of the fit (evaluated only).
     pub held: Vec<bool>,
     /// Line number in the source file of each point, for messages.
@@ -113,7 +115,8 @@ impl Observations {
             x,
             y,
             weight: vec![1.0; n],
-            group: vec![String::new(); n],
+            group: vec![0; n],
+            group_names: vec![String::new()],
             held: vec![false; n],
             line: (1..=n).collect(),
             source: "<memory>".into(),
@@ -147,19 +150,21 @@ impl Observations {
         let wi = table.optional_column(cols.weight.as_deref())?;
         let gi = table.optional_column(cols.group.as_deref())?;
         let hi = table.optional_column(cols.holdout.as_deref())?;
-        let n = table.rows.len();
+        let n = table.len();
         let mut obs = Observations {
             input_names: cols.x.clone(),
             x: Vec::with_capacity(n * xi.len()),
             y: Vec::with_capacity(n),
             weight: Vec::with_capacity(n),
             group: Vec::with_capacity(n),
+            group_names: Vec::new(),
             held: Vec::with_capacity(n),
             line: Vec::with_capacity(n),
             source: table.source.clone(),
             context: Vec::new(),
             context_dim: 0,
         };
+        let mut group_ids: std::collections::HashMap<String, u32> = Default::default();
         for r in 0..n {
             for &c in &xi {
                 obs.x.push(table.number(r, c)?);
@@ -181,8 +186,21 @@ impl Observations {
                 None => 1.0,
             };
             obs.weight.push(w);
-            obs.group
-                .push(gi.map(|c| table.text(r, c).to_string()).unwrap_or_default());
+            let key = gi.map_or("", |c| table.text(r, c));
+            // Rows of a group usually follow each other.
+            let id = match obs.group.last() {
+                Some(&g) if obs.group_names[g as usize] == key => g,
+                _ => match group_ids.get(key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = obs.group_names.len() as u32;
+                        group_ids.insert(key.to_string(), id);
+                        obs.group_names.push(key.to_string());
+                        id
+                    }
+                },
+            };
+            obs.group.push(id);
             let held = match hi {
                 Some(c) => match table.text(r, c).to_ascii_lowercase().as_str() {
                     "1" | "true" | "yes" | "y" => true,
@@ -257,6 +275,7 @@ impl Observations {
             y: Vec::with_capacity(idx.len()),
             weight: Vec::with_capacity(idx.len()),
             group: Vec::with_capacity(idx.len()),
+            group_names: self.group_names.clone(),
             held: Vec::with_capacity(idx.len()),
             line: Vec::with_capacity(idx.len()),
             source: self.source.clone(),
@@ -268,27 +287,54 @@ impl Observations {
             out.x.extend_from_slice(self.point(i));
             out.y.push(self.y[i]);
             out.weight.push(self.weight[i]);
-            out.group.push(self.group[i].clone());
+            out.group.push(self.group[i]);
             out.held.push(self.held[i]);
             out.line.push(self.line[i]);
         }
         out
     }
 
-    /// Distinct group keys in order of first appearance.
+    /// The group key of point `i` ("" when not grouped).
+    pub fn group_of(&self, i: usize) -> &str {
+        &self.group_names[self.group[i] as usize]
+    }
+
+    /// Put every point in the group `key`.
+    pub fn set_group(&mut self, key: &str) {
+        self.group = vec![0; self.len()];
+        self.group_names = vec![key.to_string()];
+    }
+
+    /// The points `idx`: these observations themselves when `idx` is every
+    /// point in order (no copy of a large input), else a subset.
+    pub fn part(&self, idx: &[usize]) -> std::borrow::Cow<'_, Observations> {
+        if idx.len() == self.len() && idx.iter().enumerate().all(|(k, &i)| k == i) {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            std::borrow::Cow::Owned(self.subset(idx))
+        }
+    }
+
+    /// Distinct group keys of the points, in order of first appearance.
     pub fn groups(&self) -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
-        for g in &self.group {
-            if !seen.contains(g) {
-                seen.push(g.clone());
+        let mut seen = vec![false; self.group_names.len()];
+        let mut out = Vec::new();
+        for &g in &self.group {
+            if !std::mem::replace(&mut seen[g as usize], true) {
+                out.push(self.group_names[g as usize].clone());
             }
         }
-        seen
+        out
     }
 
     /// Indices of the points of group `key`.
     pub fn group_indices(&self, key: &str) -> Vec<usize> {
-        (0..self.len()).filter(|&i| self.group[i] == key).collect()
+        let ids: Vec<u32> = (0..self.group_names.len() as u32)
+            .filter(|&g| self.group_names[g as usize] == key)
+            .collect();
+        (0..self.len())
+            .filter(|&i| ids.contains(&self.group[i]))
+            .collect()
     }
 }
 

@@ -57,19 +57,32 @@ impl Scales {
         self.ln_y == 0.0 && self.ln_x.iter().all(|&v| v == 0.0)
     }
 
-    /// The observations divided by these scales.
+    /// The points divided by these scales, for a search: inputs, losses,
+    /// weights and context. Groups, held-out flags and line numbers stay
+    /// with `obs` (a search reads none of them): the copy has none, so a
+    /// million points cost their numbers only.
     pub fn normalize(&self, obs: &Observations) -> Observations {
         let d = obs.dim();
         let sx: Vec<f64> = self.ln_x.iter().map(|v| v.exp()).collect();
         let sy = self.ln_y.exp();
-        let mut out = obs.clone();
-        for (k, x) in out.x.iter_mut().enumerate() {
-            *x /= sx[k % d];
+        Observations {
+            input_names: obs.input_names.clone(),
+            x: obs
+                .x
+                .iter()
+                .enumerate()
+                .map(|(k, x)| x / sx[k % d])
+                .collect(),
+            y: obs.y.iter().map(|y| y / sy).collect(),
+            weight: obs.weight.clone(),
+            group: Vec::new(),
+            group_names: Vec::new(),
+            held: Vec::new(),
+            line: Vec::new(),
+            source: obs.source.clone(),
+            context: obs.context.clone(),
+            context_dim: obs.context_dim,
         }
-        for y in out.y.iter_mut() {
-            *y /= sy;
-        }
-        out
     }
 
     fn neg(&self) -> Scales {

@@ -38,7 +38,7 @@ pub fn generate(
         .map(|p| law.predict(p, params) * (noise * standard_normal(&mut rng)).exp())
         .collect();
     let mut obs = Observations::from_columns(&names, &cols, y);
-    obs.group = vec![group.to_string(); points.len()];
+    obs.set_group(group);
     obs.source = format!("<synthetic {}>", law.name);
     obs
 }

@@ -6,17 +6,47 @@
 use crate::error::{Error, Result};
 use std::path::Path;
 
-/// A rectangular table of text cells with a header.
+/// A rectangular table of text cells with a header, stored column by
+/// column: each column's cells in one text buffer (no allocation per cell,
+/// no row of strings), so a file of a million rows costs about its own size.
+/// Numbers are parsed from there (`number`) into the typed vectors of the
+/// readers (`Observations`, curves, runs), each error naming the cell.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// Name shown in error messages (the file path, or a label).
     pub source: String,
     /// Column names, from the header.
     pub columns: Vec<String>,
-    /// Cells, row by row, as text.
-    pub rows: Vec<Vec<String>>,
+    /// The cells of each column.
+    cells: Vec<TextColumn>,
     /// The line number in the file of each row (the header of a CSV is line 1).
     pub row_numbers: Vec<usize>,
+}
+
+/// The cells of one column: their text end to end, and where each ends.
+#[derive(Debug, Clone, Default)]
+struct TextColumn {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl TextColumn {
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Append a cell; false when the column's text would pass 4 GiB.
+    fn push(&mut self, cell: &str) -> bool {
+        self.text.push_str(cell);
+        match u32::try_from(self.text.len()) {
+            Ok(end) => {
+                self.ends.push(end);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 impl Table {
@@ -63,66 +93,71 @@ impl Table {
             }
         };
         // A byte-order mark is not part of the first column's name.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let ext = if stdin { None } else { path.extension() };
         let ext = ext
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
         match ext.as_str() {
-            "jsonl" | "ndjson" => Self::from_json_lines(&source, &text),
-            "tsv" | "tab" => Self::from_delimited(&source, &text, b'\t'),
-            "csv" => Self::from_delimited(&source, &text, b','),
-            "json" => Self::from_json(&source, &text),
+            "jsonl" | "ndjson" => Self::from_json_lines(&source, text),
+            "tsv" | "tab" => Self::from_delimited(&source, text, b'\t'),
+            "csv" => Self::from_delimited(&source, text, b','),
+            "json" => Self::from_json(&source, text),
             _ => {
                 let first = text.lines().next().unwrap_or("");
                 if first.trim_start().starts_with('[') {
-                    Self::from_json(&source, &text)
+                    Self::from_json(&source, text)
                 } else if first.trim_start().starts_with('{') {
-                    Self::from_json_lines(&source, &text)
+                    Self::from_json_lines(&source, text)
                 } else if first.contains('\t') && !first.contains(',') {
-                    Self::from_delimited(&source, &text, b'\t')
+                    Self::from_delimited(&source, text, b'\t')
                 } else {
-                    Self::from_delimited(&source, &text, b',')
+                    Self::from_delimited(&source, text, b',')
                 }
             }
         }
     }
 
     /// A table from delimited text (CSV, TSV) with a header line; `source` names it in errors.
+    /// Records are read into one reused byte record and their cells appended
+    /// to their columns; every cell is trimmed of (Unicode) whitespace.
     pub fn from_delimited(source: &str, text: &str, delimiter: u8) -> Result<Table> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
-            .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
-        let columns: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::input(source, Some(1), None, format!("cannot read header: {e}")))?
+        let header = reader
+            .byte_headers()
+            .map_err(|e| Error::input(source, Some(1), None, format!("cannot read header: {e}")))?;
+        let columns: Vec<String> = header
             .iter()
-            .map(str::to_string)
+            .map(|c| utf8_cell(c).trim().to_string())
             .collect();
         if columns.is_empty() || columns.iter().all(|c| c.is_empty()) {
             return Err(Error::input(source, Some(1), None, "empty header"));
         }
         check_unique(source, &columns)?;
-        let mut rows = Vec::new();
-        let mut row_numbers = Vec::new();
+        let mut table = Table::new(source, columns);
         let mut lines = LineCounter::default();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| {
+        let mut record = csv::ByteRecord::new();
+        for i in 0.. {
+            let more = reader.read_byte_record(&mut record).map_err(|e| {
                 let line = e.position().map_or(i + 2, |p| p.line() as usize);
                 Error::input(source, Some(line), None, format!("cannot read: {e}"))
             })?;
+            if !more {
+                break;
+            }
             // The file line where the record starts (blank lines and quoted
             // fields spanning lines counted).
             let row = record
                 .position()
                 .map_or(i + 2, |p| lines.line_of(text, p.byte() as usize));
-            if record.iter().all(|c| c.is_empty()) {
+            if record.iter().all(|c| utf8_cell(c).trim().is_empty()) {
                 continue;
             }
-            if record.len() != columns.len() {
+            if record.len() != table.columns.len() {
                 return Err(Error::input(
                     source,
                     Some(row),
@@ -130,19 +165,13 @@ impl Table {
                     format!(
                         "has {} cells but the header has {} columns",
                         record.len(),
-                        columns.len()
+                        table.columns.len()
                     ),
                 ));
             }
-            rows.push(record.iter().map(str::to_string).collect());
-            row_numbers.push(row);
+            table.push_row(row, record.iter().map(|c| utf8_cell(c).trim()))?;
         }
-        Ok(Table {
-            source: source.to_string(),
-            columns,
-            rows,
-            row_numbers,
-        })
+        Ok(table)
     }
 
     /// A JSON array of objects (one row each), or a Hugging Face
@@ -225,27 +254,77 @@ impl Table {
         if objects.is_empty() || columns.is_empty() {
             return Err(Error::input(source, None, None, "no JSON objects found"));
         }
-        let mut rows = Vec::with_capacity(objects.len());
-        let mut row_numbers = Vec::with_capacity(objects.len());
+        let mut table = Table::new(source, columns);
         for (row, o) in objects {
-            rows.push(
-                columns
-                    .iter()
-                    .map(|c| match o.get(c) {
-                        None | Some(serde_json::Value::Null) => String::new(),
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(v) => v.to_string(),
-                    })
-                    .collect(),
-            );
-            row_numbers.push(row);
+            let cells: Vec<std::borrow::Cow<str>> = table
+                .columns
+                .iter()
+                .map(|c| match o.get(c) {
+                    None | Some(serde_json::Value::Null) => "".into(),
+                    Some(serde_json::Value::String(s)) => s.as_str().into(),
+                    Some(v) => v.to_string().into(),
+                })
+                .collect();
+            table.push_row(row, cells)?;
         }
-        Ok(Table {
+        Ok(table)
+    }
+
+    /// An empty table with these columns (rows come with `push_row`).
+    pub fn new(source: &str, columns: Vec<String>) -> Table {
+        Table {
             source: source.to_string(),
+            cells: vec![TextColumn::default(); columns.len()],
             columns,
-            rows,
-            row_numbers,
-        })
+            row_numbers: Vec::new(),
+        }
+    }
+
+    /// Append a row of cells (one per column) from file line `line`.
+    pub fn push_row<S: AsRef<str>>(
+        &mut self,
+        line: usize,
+        cells: impl IntoIterator<Item = S>,
+    ) -> Result<()> {
+        let n = self.row_numbers.len();
+        let mut k = 0;
+        let mut full = None;
+        for cell in cells {
+            if let Some(column) = self.cells.get_mut(k) {
+                if !column.push(cell.as_ref()) {
+                    full = full.or(Some(k));
+                }
+            }
+            k += 1;
+        }
+        if k != self.columns.len() || full.is_some() {
+            // Leave the table as it was.
+            for c in &mut self.cells {
+                c.ends.truncate(n);
+                c.text.truncate(c.ends.last().map_or(0, |&e| e as usize));
+            }
+            let message = match full {
+                Some(_) => "the column holds more than 4 GiB of text".to_string(),
+                None => format!(
+                    "has {k} cells but the header has {} columns",
+                    self.columns.len()
+                ),
+            };
+            let column = full.map(|c| self.columns[c].as_str());
+            return Err(Error::input(&self.source, Some(line), column, message));
+        }
+        self.row_numbers.push(line);
+        Ok(())
+    }
+
+    /// The number of data rows.
+    pub fn len(&self) -> usize {
+        self.row_numbers.len()
+    }
+
+    /// True when the table has no data row.
+    pub fn is_empty(&self) -> bool {
+        self.row_numbers.is_empty()
     }
 
     /// Add a column computed from others: `spec` is `NAME=EXPR` (e.g.
@@ -275,8 +354,8 @@ impl Table {
         }
         let e = crate::law::formula::ColumnExpr::parse(expr.trim(), &self.columns)?;
         let mut values = vec![f64::NAN; self.columns.len()];
-        let mut cells = Vec::with_capacity(self.rows.len());
-        for r in 0..self.rows.len() {
+        let mut cells = TextColumn::default();
+        for r in 0..self.len() {
             for &c in &e.used {
                 values[c] = self.number(r, c)?;
             }
@@ -289,18 +368,23 @@ impl Table {
                     format!("{expr} is not a finite number here ({v})"),
                 ));
             }
-            cells.push(format!("{v:e}"));
+            if !cells.push(&format!("{v:e}")) {
+                return Err(Error::input(
+                    &self.source,
+                    Some(self.row_numbers[r]),
+                    Some(name),
+                    "the column holds more than 4 GiB of text",
+                ));
+            }
         }
         self.columns.push(name.to_string());
-        for (row, cell) in self.rows.iter_mut().zip(cells) {
-            row.push(cell);
-        }
+        self.cells.push(cells);
         Ok(())
     }
 
     /// Whether a cell is empty (a metric not logged on that row).
     pub fn is_empty_cell(&self, row_index: usize, col: usize) -> bool {
-        self.rows[row_index][col].trim().is_empty()
+        self.text(row_index, col).trim().is_empty()
     }
 
     /// Index of column `name` (an error naming the file when it has none).
@@ -322,7 +406,7 @@ impl Table {
 
     /// Parse one cell as a finite number, or say exactly which cell is wrong.
     pub fn number(&self, row_index: usize, col: usize) -> Result<f64> {
-        let cell = &self.rows[row_index][col];
+        let cell = self.text(row_index, col);
         let row = self.row_numbers[row_index];
         let name = &self.columns[col];
         if cell.is_empty() {
@@ -370,8 +454,21 @@ impl Table {
 
     /// The text of a cell.
     pub fn text(&self, row_index: usize, col: usize) -> &str {
-        &self.rows[row_index][col]
+        self.cells[col].get(row_index)
     }
+
+    /// The cells of a row, as text (for tests and small tables).
+    pub fn row(&self, row_index: usize) -> Vec<&str> {
+        (0..self.columns.len())
+            .map(|c| self.text(row_index, c))
+            .collect()
+    }
+}
+
+/// A cell of a record read from text already checked to be UTF-8: the
+/// delimiters and quotes are ASCII, so a cell never splits a character.
+fn utf8_cell(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Line numbers of byte offsets visited in increasing order, counting each
@@ -454,7 +551,7 @@ mod tests {
         // Keys in order of first appearance, each object's in its own order
         // (serde_json's preserve_order, as the CLI and the Python package).
         assert_eq!(t.columns, ["loss", "learning_rate", "step", "eval_loss"]);
-        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.len(), 3);
         assert!(t.is_empty_cell(1, 1) && !t.is_empty_cell(1, 3));
         assert_eq!(t.row_numbers, [1, 2, 3]);
         // JSON lines with different keys: the union, empty where missing.
@@ -514,7 +611,7 @@ mod tests {
         std::fs::write(&a, "[{\"x\": 1, \"y\": 2}, {\"x\": 3, \"y\": 4}]").unwrap();
         let t = Table::read(&a).unwrap();
         assert_eq!(t.columns, vec!["x", "y"]);
-        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.len(), 2);
         let b = dir.join("b.jsonl");
         std::fs::write(&b, "\u{feff}{\"x\": 1}\n{\"x\": 2}\n").unwrap();
         assert_eq!(Table::read(&b).unwrap().columns, vec!["x"]);
@@ -537,7 +634,10 @@ mod tests {
         let b =
             Table::from_json_lines("b.jsonl", "{\"x\":1,\"y\":2}\n{\"x\":3,\"y\":4}\n").unwrap();
         assert_eq!(a.columns, b.columns);
-        assert_eq!(a.rows, b.rows);
+        assert_eq!(a.len(), b.len());
+        for r in 0..a.len() {
+            assert_eq!(a.row(r), b.row(r));
+        }
     }
 
     #[test]
@@ -545,6 +645,120 @@ mod tests {
         let t = Table::from_delimited("d.csv", "x,y\n1,2\n3,abc\n", b',').unwrap();
         let err = t.number(1, 1).unwrap_err().to_string();
         assert!(err.contains("d.csv, row 3, column 'y'"), "{err}");
+    }
+
+    /// The reader before cells were stored by column (csv's string records,
+    /// trimmed by the csv crate, one `String` per cell): the oracle of
+    /// `column_storage_reads_what_rows_of_strings_read`. An error is the
+    /// line it names and a part of its message.
+    #[allow(clippy::type_complexity)]
+    fn rows_of_strings(
+        text: &str,
+        delimiter: u8,
+    ) -> std::result::Result<(Vec<String>, Vec<Vec<String>>, Vec<usize>), (usize, String)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|_| (1, "cannot read header".to_string()))?;
+        let columns: Vec<String> = header.iter().map(str::to_string).collect();
+        if columns.iter().all(|c| c.is_empty()) {
+            return Err((1, "empty header".into()));
+        }
+        check_unique("p.csv", &columns).map_err(|e| (1, e.to_string()))?;
+        let (mut rows, mut row_numbers) = (Vec::new(), Vec::new());
+        let mut lines = LineCounter::default();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(i + 2, |p| p.line() as usize);
+                (line, "cannot read".to_string())
+            })?;
+            let row = record
+                .position()
+                .map_or(i + 2, |p| lines.line_of(text, p.byte() as usize));
+            if record.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            if record.len() != columns.len() {
+                return Err((row, format!("has {} cells", record.len())));
+            }
+            rows.push(record.iter().map(str::to_string).collect());
+            row_numbers.push(row);
+        }
+        Ok((columns, rows, row_numbers))
+    }
+
+    /// Delimited text with numbers of every shape, words, Unicode spaces,
+    /// quotes (cells spanning lines), blank lines and CRLF.
+    fn delimited() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let fixed = prop::sample::select(vec![
+            "x",
+            "loss",
+            ",",
+            ",",
+            "\t",
+            "\n",
+            "\n",
+            "\r\n",
+            "\"",
+            " ",
+            "\u{a0}",
+            "\u{3000}é",
+            "1e-400",
+            "1e400",
+            "nan",
+            "inf",
+            "-0",
+        ])
+        .prop_map(str::to_string);
+        let number = "[-+]?[0-9]{1,6}(\\.[0-9]{0,4})?([eE][-+]?[0-9]{1,3})?";
+        let token = prop_oneof![3 => fixed, 2 => number, 1 => "[a-z ]{0,5}"];
+        prop::collection::vec(token, 0..60).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+
+        /// Every cell, row number, number and error of the column storage is
+        /// what the rows of strings gave.
+        #[test]
+        fn column_storage_reads_what_rows_of_strings_read(text in delimited(), tab in proptest::bool::ANY) {
+            let delimiter = if tab { b'\t' } else { b',' };
+            let new = Table::from_delimited("p.csv", &text, delimiter);
+            match rows_of_strings(&text, delimiter) {
+                Err((line, part)) => {
+                    let e = new.unwrap_err().to_string();
+                    proptest::prop_assert!(e.contains(&format!("p.csv, row {line}")) && e.contains(&part), "{e} (expected row {line}, {part})");
+                }
+                Ok((columns, rows, row_numbers)) => {
+                    let t = new.unwrap();
+                    proptest::prop_assert_eq!(&t.columns, &columns);
+                    proptest::prop_assert_eq!(&t.row_numbers, &row_numbers);
+                    proptest::prop_assert_eq!(t.len(), rows.len());
+                    for (r, row) in rows.iter().enumerate() {
+                        proptest::prop_assert_eq!(t.row(r), row.iter().map(String::as_str).collect::<Vec<_>>());
+                        for (c, cell) in row.iter().enumerate() {
+                            proptest::prop_assert_eq!(t.is_empty_cell(r, c), cell.trim().is_empty());
+                            // A number parses to the same double; a bad cell
+                            // names the file, the row and the column.
+                            match (t.number(r, c), cell.parse::<f64>()) {
+                                (Ok(v), Ok(w)) => proptest::prop_assert_eq!(v.to_bits(), w.to_bits()),
+                                (Ok(v), Err(_)) => proptest::prop_assert!(false, "{cell:?} read as {v}"),
+                                (Err(e), _) => {
+                                    let e = e.to_string();
+                                    let at = format!("p.csv, row {}, column '{}'", row_numbers[r], columns[c]);
+                                    proptest::prop_assert!(e.contains(&at), "{e} (expected {at})");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -196,20 +196,13 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Table> {
     }
     let mut columns = vec!["step".to_string(), "wall_time".to_string()];
     columns.extend(tags.iter().cloned());
-    let mut cells = Vec::with_capacity(rows.len());
-    let mut row_numbers = Vec::with_capacity(rows.len());
+    let mut table = Table::new(source, columns);
     for (step, (record, wall, values)) in rows {
         let mut r = vec![step.to_string(), format!("{wall}")];
         r.extend((0..tags.len()).map(|k| values.get(&k).map_or(String::new(), |v| format!("{v}"))));
-        cells.push(r);
-        row_numbers.push(record);
+        table.push_row(record, r)?;
     }
-    Ok(Table {
-        source: source.to_string(),
-        columns,
-        rows: cells,
-        row_numbers,
-    })
+    Ok(table)
 }
 
 #[cfg(test)]
@@ -272,8 +265,8 @@ mod tests {
         assert!(looks_like(&bytes));
         let t = read("ev", &bytes).unwrap();
         assert_eq!(t.columns, ["step", "wall_time", "loss"]);
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.rows[1][2], "2.25");
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.text(1, 2), "2.25");
     }
 
     #[test]

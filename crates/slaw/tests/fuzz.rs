@@ -81,7 +81,7 @@ proptest! {
         ];
         for t in parsed.into_iter().flatten() {
             // Every cell as a number: a value or a located error.
-            for r in 0..t.rows.len() {
+            for r in 0..t.len() {
                 for c in 0..t.columns.len() {
                     if let Ok(v) = t.number(r, c) {
                         prop_assert!(v.is_finite());

@@ -107,7 +107,7 @@ impl Curve {
     ) -> Result<Vec<Curve>> {
         let stem = name.to_string();
         let groups: Vec<(String, Vec<usize>)> = match run_col {
-            None => vec![(stem, (0..t.rows.len()).collect())],
+            None => vec![(stem, (0..t.len()).collect())],
             Some(c) => {
                 // One column, or several separated by commas: a run is one
                 // combination of their values ("misfitting_35m/0.002").
@@ -118,7 +118,7 @@ impl Curve {
                 let mut g: Vec<(String, Vec<usize>)> = Vec::new();
                 let mut index: std::collections::HashMap<String, usize> =
                     std::collections::HashMap::new();
-                for r in 0..t.rows.len() {
+                for r in 0..t.len() {
                     let key = cols
                         .iter()
                         .map(|&ci| t.text(r, ci))
@@ -232,7 +232,7 @@ impl Curve {
                 format!(
                     "{} points{}: a curve needs at least 4",
                     c.step.len(),
-                    if rows.len() < t.rows.len() {
+                    if rows.len() < t.len() {
                         format!(" in run '{}'", c.name)
                     } else {
                         String::new()

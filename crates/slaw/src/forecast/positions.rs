@@ -85,7 +85,7 @@ impl PositionCurves {
         };
         // Row index where the current checkpoint started (for messages).
         let mut first_row = 0;
-        for r in 0..t.rows.len() {
+        for r in 0..t.len() {
             let s = t.number(r, si)?;
             let p = t.number(r, pi)?;
             let l = t.number(r, li)?;

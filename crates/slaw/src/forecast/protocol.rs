@@ -258,7 +258,7 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
     // (model, total steps, peak lr, sweep) -> (step, loss) points.
     type Key = (String, String, String, String);
     let mut runs: BTreeMap<Key, Vec<(f64, f64)>> = BTreeMap::new();
-    for r in 0..t.rows.len() {
+    for r in 0..t.len() {
         let key = (
             t.text(r, mi).to_string(),
             t.text(r, ti).to_string(),

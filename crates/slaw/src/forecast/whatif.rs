@@ -82,7 +82,7 @@ impl Target {
         let (si, li) = (t.column_index(step_col)?, t.column_index(lr_col)?);
         let mut step = Vec::new();
         let mut lr = Vec::new();
-        for r in 0..t.rows.len() {
+        for r in 0..t.len() {
             let (s, l) = (t.number(r, si)?, t.number(r, li)?);
             if s <= 0.0 || l < 0.0 || step.last().is_some_and(|&p| s <= p) {
                 return Err(Error::input(

@@ -150,8 +150,8 @@ impl Runs {
             .as_ref()
             .map(|c| table.column_index(c))
             .transpose()?;
-        let mut runs = Vec::with_capacity(table.rows.len());
-        for r in 0..table.rows.len() {
+        let mut runs = Vec::with_capacity(table.len());
+        for r in 0..table.len() {
             let line = table.line(r);
             let method = table.text(r, mi).to_string();
             if method.is_empty() {
