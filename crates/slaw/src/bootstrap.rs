@@ -428,7 +428,8 @@ mod tests {
             .map(|&x| law.predict(&[x], &truth) * (0.01 * standard_normal(&mut rng)).exp())
             .collect();
         let mut obs = Observations::from_columns(&["x"], &[n], y);
-        obs.group = (0..40).map(|i| format!("g{}", i % 4)).collect();
+        obs.group = (0..40).map(|i| i % 4).collect();
+        obs.group_names = (0..4).map(|g| format!("g{g}")).collect();
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
         let how = Resampling::new(60, 0.99, 3);
