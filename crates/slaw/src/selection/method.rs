@@ -57,28 +57,69 @@ pub enum Method {
     },
 }
 
-/// Every method name with a one-line description (for `--help` and errors).
-pub const METHODS: [(&str, &str); 8] = [
-    (
-        "ats-trend",
-        "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool",
-    ),
-    (
-        "ats-blend",
-        "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)",
-    ),
-    (
-        "ats",
-        "Accept then Stop (Lin et al.): power-phase line in log-log",
-    ),
-    (
-        "rectified-fit",
-        "rectified law B/(D_l + D^beta) + E, zero-shot point included",
-    ),
-    ("vanilla-fit", "vanilla law (B/D^beta + E)^alpha"),
-    ("sub-tuning", "loss at the largest affordable size"),
-    ("zero-shot", "loss without fine-tuning"),
-    ("model-size", "parameter count, largest first"),
+/// One selection method as the registry knows it: its name (as `--method`
+/// and plans spell it), what it does, and how to build it from the AtS
+/// options `k` and `delta` (the methods without options ignore them).
+#[derive(Debug, Clone, Copy)]
+pub struct Registered {
+    /// The method's name.
+    pub name: &'static str,
+    /// One line on what it does (for `--help` and errors).
+    pub description: &'static str,
+    build: fn(usize, f64) -> Method,
+}
+
+impl Registered {
+    /// The method with AtS options `k` and `delta`.
+    pub fn build(&self, k: usize, delta: f64) -> Method {
+        (self.build)(k, delta)
+    }
+}
+
+/// Every selection method, ours first, in the order of the benchmark's
+/// tables: the one table that names them ([`Method::parse`],
+/// [`Method::name`] and `protocol::all_methods` read it).
+pub const REGISTRY: [Registered; 8] = [
+    Registered {
+        name: "ats-trend",
+        description: "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool",
+        build: |k, delta| Method::AtsTrend { k, delta },
+    },
+    Registered {
+        name: "ats",
+        description: "Accept then Stop (Lin et al.): power-phase line in log-log",
+        build: |k, delta| Method::Ats { k, delta },
+    },
+    Registered {
+        name: "ats-blend",
+        description: "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)",
+        build: |k, delta| Method::AtsBlend { k, delta },
+    },
+    Registered {
+        name: "rectified-fit",
+        description: "rectified law B/(D_l + D^beta) + E, zero-shot point included",
+        build: |_, _| Method::RectifiedFit,
+    },
+    Registered {
+        name: "vanilla-fit",
+        description: "vanilla law (B/D^beta + E)^alpha",
+        build: |_, _| Method::VanillaFit,
+    },
+    Registered {
+        name: "sub-tuning",
+        description: "loss at the largest affordable size",
+        build: |_, _| Method::SubTuning,
+    },
+    Registered {
+        name: "zero-shot",
+        description: "loss without fine-tuning",
+        build: |_, _| Method::ZeroShot,
+    },
+    Registered {
+        name: "model-size",
+        description: "parameter count, largest first",
+        build: |_, _| Method::ModelSize,
+    },
 ];
 
 impl Method {
@@ -87,39 +128,29 @@ impl Method {
     /// BENCHMARKS.md).
     pub const DEFAULT: Method = Method::AtsTrend { k: 3, delta: 5.0 };
 
-    /// The method of `name` (see [`METHODS`]); `k` and `delta` for the AtS-based ones.
+    /// The method of `name` (see [`REGISTRY`]); `k` and `delta` for the
+    /// AtS-based ones.
     pub fn parse(name: &str, k: usize, delta: f64) -> Result<Method> {
-        Ok(match name {
-            "ats-trend" => Method::AtsTrend { k, delta },
-            "ats-blend" => Method::AtsBlend { k, delta },
-            "ats" => Method::Ats { k, delta },
-            "rectified-fit" => Method::RectifiedFit,
-            "vanilla-fit" => Method::VanillaFit,
-            "sub-tuning" => Method::SubTuning,
-            "zero-shot" => Method::ZeroShot,
-            "model-size" => Method::ModelSize,
-            _ => {
-                return Err(Error::unknown(
+        REGISTRY
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.build(k, delta))
+            .ok_or_else(|| {
+                Error::unknown(
                     "selection method",
                     name,
-                    METHODS.map(|m| m.0).join(", "),
-                ))
-            }
-        })
+                    REGISTRY.map(|r| r.name).join(", "),
+                )
+            })
     }
 
     /// The method's name, as [`Method::parse`] reads it.
     pub fn name(&self) -> &'static str {
-        match self {
-            Method::ZeroShot => "zero-shot",
-            Method::SubTuning => "sub-tuning",
-            Method::ModelSize => "model-size",
-            Method::Ats { .. } => "ats",
-            Method::RectifiedFit => "rectified-fit",
-            Method::VanillaFit => "vanilla-fit",
-            Method::AtsBlend { .. } => "ats-blend",
-            Method::AtsTrend { .. } => "ats-trend",
-        }
+        let kind = std::mem::discriminant(self);
+        REGISTRY
+            .iter()
+            .find(|r| std::mem::discriminant(&r.build(0, 0.0)) == kind)
+            .map_or("unregistered", |r| r.name)
     }
 
     /// Whether the recommendation is the candidate with the lowest upper
@@ -617,5 +648,30 @@ pub fn fit_of(detail: &Detail) -> Option<&Fit> {
     match detail {
         Detail::Fit(f) => Some(f),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_method_parses_back_to_itself_under_one_name() {
+        let mut names: Vec<&str> = REGISTRY.iter().map(|r| r.name).collect();
+        for r in &REGISTRY {
+            let m = Method::parse(r.name, 4, 2.5).unwrap();
+            assert_eq!(m.name(), r.name);
+            assert_eq!(m, r.build(4, 2.5));
+            assert!(!r.description.is_empty());
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), REGISTRY.len(), "names are unique");
+        assert_eq!(Method::DEFAULT.name(), REGISTRY[0].name, "ours first");
+        let err = Method::parse("nope", 3, 5.0).unwrap_err().to_string();
+        assert!(
+            err.contains("ats-trend") && err.contains("model-size"),
+            "{err}"
+        );
     }
 }

@@ -17,7 +17,7 @@ use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::{Error, Result};
 pub use calibrate::{Calibration, IntervalKind};
-pub use method::{Detail, Estimate, Method, PoolContext, METHODS};
+pub use method::{Detail, Estimate, Method, PoolContext, Registered, REGISTRY};
 use rayon::prelude::*;
 
 /// What the selector may spend: fine-tunings on at most `max_n` examples;

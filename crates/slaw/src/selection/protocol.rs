@@ -5,7 +5,7 @@
 //! model-size, of ln parameters, as in the paper) and RelAcc.
 
 use super::metrics::{pearson, relative_accuracy};
-use super::{select, trend, Budget, Method, SelectOptions, BOOTSTRAP_LEVEL};
+use super::{select, trend, Budget, Method, SelectOptions, BOOTSTRAP_LEVEL, REGISTRY};
 use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::progress::Progress;
@@ -16,18 +16,10 @@ pub const FULL_SIZE: f64 = 1_638_400.0;
 /// Budgets of the protocol: the target over these ratios.
 pub const RATIOS: [u32; 7] = [8, 16, 32, 64, 128, 256, 512];
 
-/// Every method of the benchmark, ours first.
+/// Every method of the benchmark, ours first (the registry's order), with
+/// Lin et al.'s AtS options (k = 3, delta = 5).
 pub fn all_methods() -> Vec<Method> {
-    vec![
-        Method::AtsTrend { k: 3, delta: 5.0 },
-        Method::Ats { k: 3, delta: 5.0 },
-        Method::AtsBlend { k: 3, delta: 5.0 },
-        Method::RectifiedFit,
-        Method::VanillaFit,
-        Method::SubTuning,
-        Method::ZeroShot,
-        Method::ModelSize,
-    ]
+    REGISTRY.iter().map(|r| r.build(3, 5.0)).collect()
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
