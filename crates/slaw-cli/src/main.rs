@@ -738,11 +738,7 @@ fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {
         holdout: d.holdout_col.clone(),
     };
     let obs = Observations::from_table(&table, &cols)?;
-    let holdout = if d.holdout_col.is_some() {
-        Holdout::Flagged
-    } else {
-        Holdout::parse(&d.holdout, &d.x)?
-    };
+    let holdout = Holdout::of(&d.holdout, &cols)?;
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");
     }

@@ -171,11 +171,7 @@ fn load(data: &Input, d: &DataOpts) -> Res<(Observations, Holdout, FitOptions)> 
         holdout: d.holdout_col.clone(),
     };
     let obs = Observations::from_table(&table, &cols)?;
-    let holdout = if d.holdout_col.is_some() {
-        Holdout::Flagged
-    } else {
-        Holdout::parse(&d.holdout, &d.x)?
-    };
+    let holdout = Holdout::of(&d.holdout, &cols)?;
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         return usage("holdout='column' needs holdout_col=NAME");
     }

@@ -355,6 +355,16 @@ pub enum Holdout {
 }
 
 impl Holdout {
+    /// How the points read with `cols` are held out: by its flag column
+    /// when it names one, else by `spec` (see [`Holdout::parse`]).
+    pub fn of(spec: &str, cols: &Columns) -> Result<Holdout> {
+        if cols.holdout.is_some() {
+            Ok(Holdout::Flagged)
+        } else {
+            Holdout::parse(spec, &cols.x)
+        }
+    }
+
     /// Parse `none`, `column`, `largest:K` or `largest:K:INPUT`.
     pub fn parse(s: &str, input_names: &[String]) -> Result<Holdout> {
         let parts: Vec<&str> = s.split(':').collect();
