@@ -3,9 +3,10 @@
 use crate::output;
 use anyhow::{bail, Result};
 use clap::Args;
-use slaw::forecast::job::{self, Choice, Data, Request};
-use slaw::forecast::positions::{has_position_column, PositionColumns};
-use slaw::forecast::{protocol, Curve, CurveLaw, PositionCurves, Schedule};
+use slaw::forecast::job;
+
+use slaw::forecast::{protocol, CurveLaw};
+use slaw::table::Table;
 use slaw_report::plot::{self, forecast::forecast_figure};
 use slaw_report::report::forecast as rep;
 use std::path::PathBuf;
@@ -72,40 +73,31 @@ pub struct ForecastArgs {
 
 pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     crate::config::level(a.level)?;
-    let schedule = a.schedule.as_deref().map(Schedule::parse).transpose()?;
-    let data: Vec<Data> = if has_position_column(&a.file, &a.position_col)? {
-        if a.run_col.is_some() {
-            bail!("--run-col is not supported with per-position data: one file per run");
-        }
-        let cols = PositionColumns {
-            step: &a.step_col,
-            position: &a.position_col,
-            loss: &a.loss_col,
-            lr: a.lr_col.as_deref(),
-        };
-        vec![Data::Positions(PositionCurves::read(&a.file, &cols)?)]
-    } else {
-        Curve::read_runs(
-            &a.file,
-            &a.step_col,
-            &a.loss_col,
-            a.lr_col.as_deref(),
-            a.run_col.as_deref(),
-        )?
-        .into_iter()
-        .map(Data::Aggregate)
-        .collect()
-    };
-    let base = Request {
-        choice: Choice::Auto,
+    let spec = job::Spec {
         fit_until: a.fit_until,
+        method: a.method.clone(),
         at: a.at.clone(),
-        schedule,
+        schedule: a.schedule.clone(),
         bootstrap: a.bootstrap,
-        seed: a.seed,
         level: a.level,
+        seed: a.seed,
+        step_col: a.step_col.clone(),
+        loss_col: a.loss_col.clone(),
+        lr_col: a.lr_col.clone(),
+        position_col: a.position_col.clone(),
+        run_col: a.run_col.clone(),
+        name: None,
     };
-    let outputs = job::run_each(&data, &a.method, &base)?;
+    let table = Table::read(&a.file)?;
+    if spec.positions(&table) && a.run_col.is_some() {
+        bail!("--run-col is not supported with per-position data: one file per run");
+    }
+    let stem = a
+        .file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("curve");
+    let outputs = spec.run(&table, stem)?;
     // One run: its output; several: the list.
     let v = if outputs.len() == 1 {
         serde_json::to_value(&outputs[0])?

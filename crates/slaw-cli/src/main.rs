@@ -4,7 +4,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use slaw::analysis::{self, FitJob};
 use slaw::law::{catalog, formula::formula_law, Law};
-use slaw::observations::{Columns, Holdout, Observations};
+use slaw::observations::{DataSpec, Holdout, Observations};
 use slaw::table::Table;
 use slaw_report::{plot, report};
 use std::path::PathBuf;
@@ -726,19 +726,16 @@ fn rayon_threads() -> usize {
 }
 
 fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {
-    let mut table = Table::read(&d.file)?;
-    for spec in &d.derive {
-        table.derive(spec)?;
-    }
-    let cols = Columns {
+    let spec = DataSpec {
         x: d.x.clone(),
         y: d.y.clone(),
-        weight: d.weight.clone(),
         group: d.group.clone(),
-        holdout: d.holdout_col.clone(),
+        derive: d.derive.clone(),
+        weight: d.weight.clone(),
+        holdout: d.holdout.clone(),
+        holdout_col: d.holdout_col.clone(),
     };
-    let obs = Observations::from_table(&table, &cols)?;
-    let holdout = Holdout::of(&d.holdout, &cols)?;
+    let (obs, holdout) = spec.read(std::borrow::Cow::Owned(Table::read(&d.file)?))?;
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");
     }
@@ -875,7 +872,7 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         holdout,
         bootstrap: a.bootstrap,
         seed: a.seed,
-        level,
+        level: Some(level),
         predict,
     };
     let n_groups = obs.groups().len();

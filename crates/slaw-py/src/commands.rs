@@ -9,7 +9,7 @@ use slaw::bootstrap::Resampling;
 use slaw::fit::{FitOptions, MultiStart};
 use slaw::law::{catalog, formula::formula_law, Law};
 use slaw::objective::{Loss, Space};
-use slaw::observations::{Columns, Holdout, Observations};
+use slaw::observations::{DataSpec, Holdout, Observations};
 use slaw::solver::Tolerances;
 
 fn json<T: serde::Serialize>(v: &T) -> Res<String> {
@@ -115,17 +115,13 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
         .collect()
 }
 
-/// The data options shared by fit and compare (the CLI's `DataArgs`).
+/// The data options shared by fit and compare (the CLI's `DataArgs`): the
+/// library's data spec and the fit options.
 #[derive(Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DataOpts {
-    pub x: Vec<String>,
-    pub y: String,
-    pub group: Option<String>,
-    pub derive: Vec<String>,
-    pub weight: Option<String>,
-    pub holdout: String,
-    pub holdout_col: Option<String>,
+    #[serde(flatten)]
+    pub data: DataSpec,
     pub objective: String,
     pub delta: f64,
     pub space: String,
@@ -137,13 +133,7 @@ pub struct DataOpts {
 impl Default for DataOpts {
     fn default() -> Self {
         DataOpts {
-            x: vec![],
-            y: "loss".into(),
-            group: None,
-            derive: vec![],
-            weight: None,
-            holdout: "none".into(),
-            holdout_col: None,
+            data: DataSpec::default(),
             objective: "huber".into(),
             delta: 1e-3,
             space: "log".into(),
@@ -155,24 +145,11 @@ impl Default for DataOpts {
 }
 
 fn load(data: &Input, d: &DataOpts) -> Res<(Observations, Holdout, FitOptions)> {
-    if d.x.is_empty() {
+    if d.data.x.is_empty() {
         return usage("x: name the input column(s), e.g. x=[\"N\", \"D\"]");
     }
-    let mut table = data.table()?;
-    for spec in &d.derive {
-        let table = table.to_mut();
-        table.derive(spec)?;
-    }
-    let cols = Columns {
-        x: d.x.clone(),
-        y: d.y.clone(),
-        weight: d.weight.clone(),
-        group: d.group.clone(),
-        holdout: d.holdout_col.clone(),
-    };
-    let obs = Observations::from_table(&table, &cols)?;
-    let holdout = Holdout::of(&d.holdout, &cols)?;
-    if holdout == Holdout::Flagged && d.holdout_col.is_none() {
+    let (obs, holdout) = d.data.read(data.table()?)?;
+    if holdout == Holdout::Flagged && d.data.holdout_col.is_none() {
         return usage("holdout='column' needs holdout_col=NAME");
     }
     if !(d.delta > 0.0 && d.delta.is_finite()) {
@@ -246,7 +223,7 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
     let (obs, holdout, mut opts) = load(data, &o.data)?;
     let mut spec_x = o.law.x.clone();
     if spec_x.is_empty() {
-        spec_x = o.data.x.clone();
+        spec_x = o.data.data.x.clone();
     }
     let spec = LawSpec {
         x: spec_x,
@@ -261,7 +238,7 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
     // Bounds and starting values given are in the data's units: the search
     // then runs in those units (as the CLI's --bound/--init).
     opts.scale_free = o.law.bounds.is_empty() && o.law.init.is_empty();
-    analysis::validate(&law, &obs, opts.space, &o.data.y)?;
+    analysis::validate(&law, &obs, opts.space, &o.data.data.y)?;
     level_ok(o.level)?;
     let job = FitJob {
         law: law.clone(),
@@ -269,7 +246,7 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
         holdout,
         bootstrap: o.bootstrap,
         seed: o.seed,
-        level: o.level,
+        level: Some(o.level),
         predict: o.predict.clone(),
     };
     let fits = analysis::run(&job, &obs, &|| {})?;
@@ -299,7 +276,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         "backtest" => true,
         "holdout" => false,
         // As the CLI: the backtest pick for one input with nothing held out.
-        "auto" => o.data.x.len() == 1 && o.data.holdout == "none" && o.data.holdout_col.is_none(),
+        "auto" => o.data.data.x.len() == 1 && o.data.data.holdout == "none" && o.data.data.holdout_col.is_none(),
         other => {
             return usage(format!(
                 "pick: expected auto, holdout or backtest, got '{other}'"
@@ -318,7 +295,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         let mut skipped = Vec::new();
         for n in &o.laws {
             let law = catalog::by_name(n)?;
-            match analysis::validate(&law, &obs, opts.space, &o.data.y) {
+            match analysis::validate(&law, &obs, opts.space, &o.data.data.y) {
                 Ok(()) => laws.push(law),
                 Err(e) => {
                     skipped.push(serde_json::json!({"law": law.name, "reason": e.to_string()}))
@@ -343,7 +320,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         .map(|n| catalog::by_name(n))
         .collect::<slaw::Result<Vec<_>>>()?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &o.data.y)?;
+    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &o.data.data.y)?;
     json(&ranked)
 }
 
@@ -451,93 +428,20 @@ pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
     json(&select(&pool, method, budget, &opts)?)
 }
 
-#[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ForecastOpts {
-    pub fit_until: f64,
-    pub method: String,
-    pub at: Vec<f64>,
-    pub schedule: Option<String>,
-    pub bootstrap: usize,
-    pub level: f64,
-    pub seed: u64,
-    pub step_col: String,
-    pub loss_col: String,
-    pub lr_col: Option<String>,
-    pub position_col: String,
-    pub run_col: Option<String>,
-    /// The name of a single curve (default: the file's stem, or "DataFrame").
-    pub name: Option<String>,
-}
-
-impl Default for ForecastOpts {
-    fn default() -> Self {
-        ForecastOpts {
-            fit_until: 0.2,
-            method: "auto".into(),
-            at: vec![],
-            schedule: None,
-            bootstrap: 200,
-            level: 0.9,
-            seed: 0,
-            step_col: "step".into(),
-            loss_col: "loss".into(),
-            lr_col: None,
-            position_col: "position".into(),
-            run_col: None,
-            name: None,
-        }
-    }
-}
+/// The options of `forecast`: the library's forecast spec (its serde form
+/// is the keywords).
+pub type ForecastOpts = slaw::forecast::job::Spec;
 
 pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
-    use slaw::forecast::job::{self, Choice, Data, Request};
-    use slaw::forecast::positions::PositionColumns;
-    use slaw::forecast::{Curve, PositionCurves, Schedule};
     level_ok(a.level)?;
     if a.at.iter().any(|v| !v.is_finite()) {
         return usage("at: the steps must be finite numbers");
     }
-    let schedule = a.schedule.as_deref().map(Schedule::parse).transpose()?;
     let table = data.table()?;
-    let name = a.name.clone().unwrap_or_else(|| data.stem());
-    let inputs: Vec<Data> = if table.columns.contains(&a.position_col) {
-        if a.run_col.is_some() {
-            return usage("run_col is not supported with per-position data: one table per run");
-        }
-        let cols = PositionColumns {
-            step: &a.step_col,
-            position: &a.position_col,
-            loss: &a.loss_col,
-            lr: a.lr_col.as_deref(),
-        };
-        vec![Data::Positions(PositionCurves::from_table(
-            &table, &cols, name,
-        )?)]
-    } else {
-        Curve::runs_from_table(
-            &table,
-            &name,
-            &a.step_col,
-            &a.loss_col,
-            a.lr_col.as_deref(),
-            a.run_col.as_deref(),
-        )?
-        .into_iter()
-        .map(Data::Aggregate)
-        .collect()
-    };
-    let base = Request {
-        choice: Choice::Auto,
-        fit_until: a.fit_until,
-        at: a.at.clone(),
-        schedule,
-        bootstrap: a.bootstrap,
-        seed: a.seed,
-        level: a.level,
-    };
-    let outputs = job::run_each(&inputs, &a.method, &base)?;
-    json(&outputs)
+    if a.positions(&table) && a.run_col.is_some() {
+        return usage("run_col is not supported with per-position data: one table per run");
+    }
+    json(&a.run(&table, &data.stem())?)
 }
 
 /// The columns of `slaw joint` / `slaw methods` (the CLI's `RunArgs`).
@@ -680,17 +584,13 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
 #[serde(default, deny_unknown_fields)]
 pub struct AllocateOpts {
     pub params: Option<Vec<f64>>,
-    pub n_col: String,
-    pub d_col: Option<String>,
-    pub flops_col: Option<String>,
+    /// The run columns (`n_col`, `d_col`, `flops_col`, `loss_col`, `group`,
+    /// `budget_col`, `filters`, `best_per_size`).
+    #[serde(flatten)]
+    pub cols: slaw::datasets::RunColumns,
     pub method: String,
-    pub group: Vec<String>,
-    pub budget_col: Option<String>,
-    pub filters: Vec<(String, f64)>,
-    pub best_per_size: bool,
     pub budget_gap: f64,
     pub level: f64,
-    pub loss_col: String,
     pub drop_highest: usize,
     pub budgets: Vec<f64>,
     pub bootstrap: usize,
@@ -701,17 +601,10 @@ impl Default for AllocateOpts {
     fn default() -> Self {
         AllocateOpts {
             params: None,
-            n_col: "N".into(),
-            d_col: None,
-            flops_col: None,
+            cols: slaw::datasets::RunColumns::default(),
             method: "parametric".into(),
-            group: vec![],
-            budget_col: None,
-            filters: vec![],
-            best_per_size: false,
             budget_gap: 1.25,
             level: 0.95,
-            loss_col: "loss".into(),
             drop_highest: 0,
             budgets: vec![],
             bootstrap: 1000,
@@ -752,36 +645,27 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
         return usage("give data or params, not both");
     }
     let methods_path = !matches!(method, Method::Parametric)
-        || !a.group.is_empty()
-        || a.budget_col.is_some()
-        || !a.filters.is_empty()
-        || a.best_per_size;
+        || !a.cols.group.is_empty()
+        || a.cols.budget.is_some()
+        || !a.cols.filters.is_empty()
+        || a.cols.best_per_size;
     if methods_path {
         let Some(data) = data else {
             return usage(
                 "params gives the parametric law only; the isoFLOP and envelope methods need runs",
             );
         };
-        if a.d_col.is_none() && a.flops_col.is_none() {
+        if a.cols.tokens.is_none() && a.cols.flops.is_none() {
             return usage("name the data column(s): d_col (tokens) and/or flops_col (FLOPs)");
         }
-        let cols = slaw::datasets::RunColumns {
-            n: a.n_col.clone(),
-            tokens: a.d_col.clone(),
-            flops: a.flops_col.clone(),
-            loss: a.loss_col.clone(),
-            group: a.group.clone(),
-            budget: a.budget_col.clone(),
-            filters: a.filters.clone(),
-            best_per_size: a.best_per_size,
-        };
+        let cols = &a.cols;
         let groups =
-            slaw::datasets::pretraining_groups_table(&*data.table()?, &cols, a.drop_highest)?;
+            slaw::datasets::pretraining_groups_table(&*data.table()?, cols, a.drop_highest)?;
         let fit = FitOptions::default();
         let opts = Options {
             method,
             budgets: &budgets,
-            grouping: if a.budget_col.is_some() {
+            grouping: if a.cols.budget.is_some() {
                 Budgets::Exact
             } else {
                 Budgets::Gap(a.budget_gap)
@@ -795,21 +679,21 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
             .collect();
         return json(&out);
     }
-    if a.d_col.is_some() && a.flops_col.is_some() {
+    if a.cols.tokens.is_some() && a.cols.flops.is_some() {
         return usage("method parametric fits tokens: give d_col or flops_col, not both");
     }
     let report = match (&a.params, data) {
         (Some(p), _) => allocate::from_law(allocate::Chinchilla::from_params(p)?, &budgets)?,
         (None, Some(data)) => {
-            let col = match (&a.d_col, &a.flops_col) {
+            let col = match (&a.cols.tokens, &a.cols.flops) {
                 (Some(d), None) => DataColumn::Tokens(d.clone()),
                 (None, Some(c)) => DataColumn::Flops(c.clone()),
                 _ => return usage("name the data column: d_col (tokens) or flops_col (FLOPs)"),
             };
             let cols = PretrainColumns {
-                n: a.n_col.clone(),
+                n: a.cols.n.clone(),
                 data: col,
-                loss: a.loss_col.clone(),
+                loss: a.cols.loss.clone(),
             };
             let obs =
                 slaw::datasets::pretraining_runs_table(&*data.table()?, &cols, a.drop_highest)?;

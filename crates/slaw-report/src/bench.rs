@@ -34,16 +34,39 @@ pub struct BenchRow {
 pub fn process_cpu_seconds() -> f64 {
     #[cfg(unix)]
     {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes into the timespec we own.
-        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } == 0 {
-            return ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64;
-        }
+        cpu_seconds(libc::CLOCK_PROCESS_CPUTIME_ID)
     }
-    f64::NAN
+    #[cfg(not(unix))]
+    {
+        f64::NAN
+    }
+}
+
+/// CPU time of the calling thread, in seconds.
+fn thread_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        cpu_seconds(libc::CLOCK_THREAD_CPUTIME_ID)
+    }
+    #[cfg(not(unix))]
+    {
+        f64::NAN
+    }
+}
+
+/// The CPU-time clock `clock` in seconds (NaN when it cannot be read).
+#[cfg(unix)]
+fn cpu_seconds(clock: libc::clockid_t) -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } == 0 {
+        ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
+    } else {
+        f64::NAN
+    }
 }
 
 /// One timing: wall (median, min) and CPU (median) seconds.
@@ -305,22 +328,6 @@ pub fn selection_lodo(
     })?;
     let row = selection_row("leave one dataset out", files.len(), repeats, &t, &rows);
     Ok((rows, row))
-}
-
-/// CPU time of the calling thread, in seconds.
-fn thread_cpu_seconds() -> f64 {
-    #[cfg(unix)]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes into the timespec we own.
-        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
-            return ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64;
-        }
-    }
-    f64::NAN
 }
 
 /// One law's objective kernel: CPU nanoseconds per point and evaluation

@@ -337,7 +337,8 @@ impl Plan {
                 ));
             }
         }
-        let ats_only = matches!(method, slaw::selection::Method::Ats { .. });
+        let ats_only =
+            method.name() == slaw::selection::SelectionMethod::name(&slaw::selection::methods::Ats);
         let ascending = raw
             .ascending
             .unwrap_or(raw.adaptive && !ats_only && raw.drop_worse != Some(false));

@@ -151,7 +151,7 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
         )
         .unwrap();
         // The fixed ladder replayed through the runner is the paper's protocol.
-        let ats = slaw::selection::Method::Ats { k: 3, delta: 5.0 };
+        let ats = slaw::selection::Method::parse("ats", 3, 5.0).unwrap();
         let protocol = slaw::selection::protocol::run("real", &pool, &[ats]).unwrap();
         for r in slaw::selection::protocol::RATIOS {
             let row = |m: Mode| rows.iter().find(|x| x.ratio == r && x.mode == m).unwrap();

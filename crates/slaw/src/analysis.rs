@@ -24,8 +24,10 @@ pub struct FitJob {
     pub bootstrap: usize,
     /// Seed of the bootstrap (same seed, same intervals).
     pub seed: u64,
-    /// Confidence level of bootstrap intervals (e.g. 0.95).
-    pub level: f64,
+    /// Level of the intervals (the bootstrap's and the predictions'
+    /// extrapolation intervals, e.g. 0.95); None: no intervals (no
+    /// bootstrap, no extrapolation interval).
+    pub level: Option<f64>,
     /// Points at which to predict, one value per law input.
     pub predict: Vec<Vec<f64>>,
 }
@@ -168,21 +170,22 @@ fn fit_group(
         let train_diag = evaluate(&job.law, &res.params, &train);
         let heldout =
             (!held_idx.is_empty()).then(|| evaluate(&job.law, &res.params, &obs.subset(&held_idx)));
-        let boot = (job.bootstrap > 0 && res.converged).then(|| {
+        let level = job.level.filter(|_| res.converged);
+        let boot = level.filter(|_| job.bootstrap > 0).map(|level| {
             bootstrap(
                 &job.law,
                 &train,
                 &res,
                 &job.opts,
-                &Resampling::new(job.bootstrap, job.level, job.seed),
+                &Resampling::new(job.bootstrap, level, job.seed),
                 Scheme::Points,
                 &job.predict,
                 on_bootstrap,
             )
         });
-        let calibration = (!job.predict.is_empty() && res.converged)
-            .then(|| calibrate(&job.law, &train, &res, &job.opts, job.level))
-            .flatten();
+        let calibration = level
+            .filter(|_| !job.predict.is_empty())
+            .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level));
         let predictions = job
             .predict
             .iter()
@@ -345,7 +348,7 @@ pub fn compare(
             holdout: holdout.clone(),
             bootstrap: 0,
             seed: 0,
-            level: 0.95,
+            level: None,
             predict: Vec::new(),
         };
         let fits = run(&job, obs, &|| {})?;

@@ -107,26 +107,51 @@ pub fn pretraining_runs_table(
 }
 
 /// The columns of a table of pretraining runs for the allocation methods.
-#[derive(Debug, Clone, Default)]
+///
+/// Its serde form is the Python package's keywords (`n_col`, `d_col`,
+/// `flops_col`, `loss_col`, `group`, `budget_col`, `filters`,
+/// `best_per_size`; defaults: `N`, `loss`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
 pub struct RunColumns {
     /// Parameter-count column (N).
+    #[serde(rename = "n_col")]
     pub n: String,
     /// Tokens (for the parametric law); else D = C / (6 N).
+    #[serde(rename = "d_col")]
     pub tokens: Option<String>,
     /// Training FLOPs, used as given; else C = 6 N D.
+    #[serde(rename = "flops_col")]
     pub flops: Option<String>,
     /// Loss column.
+    #[serde(rename = "loss_col")]
     pub loss: String,
     /// Columns whose values, joined, name a run's group.
     pub group: Vec<String>,
     /// The compute budget a run belongs to (isoFLOP grids); else budgets
     /// are found from the FLOPs.
+    #[serde(rename = "budget_col")]
     pub budget: Option<String>,
     /// Keep only rows whose column equals the value (e.g. final checkpoints).
     pub filters: Vec<(String, f64)>,
     /// Keep the lowest loss per (group, N, D): the best of a hyper-parameter
     /// sweep at each size.
     pub best_per_size: bool,
+}
+
+impl Default for RunColumns {
+    fn default() -> Self {
+        RunColumns {
+            n: "N".into(),
+            tokens: None,
+            flops: None,
+            loss: "loss".into(),
+            group: vec![],
+            budget: None,
+            filters: vec![],
+            best_per_size: false,
+        }
+    }
 }
 
 /// Pretraining runs by group (groups in order of first appearance), each

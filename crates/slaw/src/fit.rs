@@ -707,29 +707,24 @@ fn search(
             })
             .count()
             .max(usize::from(converged));
-        if agree_target > 0 && n_best >= agree_target && converged {
-            break (
-                n_converged,
-                best,
-                x,
-                fx,
-                polished,
-                n_best,
-                n_near,
-                converged,
-            );
-        }
-        if !exhausted {
-            continue;
-        }
-        // Second search: the best optimum was reached by a single start.
-        if extra == 0 && opts.starts.is_none() && opts.retry_factor > 0 && converged && n_near <= 1
-        {
-            let n = (opts.retry_factor * grid_starts).clamp(32, 4096);
-            let more = extra_starts(&problem.starts, &lower, &upper, n);
-            starts.extend(more);
-            extra = n;
-            continue;
+        let agreed = agree_target > 0 && n_best >= agree_target && converged;
+        if !agreed {
+            if !exhausted {
+                continue;
+            }
+            // Second search: the best optimum was reached by a single start.
+            if extra == 0
+                && opts.starts.is_none()
+                && opts.retry_factor > 0
+                && converged
+                && n_near <= 1
+            {
+                let n = (opts.retry_factor * grid_starts).clamp(32, 4096);
+                let more = extra_starts(&problem.starts, &lower, &upper, n);
+                starts.extend(more);
+                extra = n;
+                continue;
+            }
         }
         break (
             n_converged,

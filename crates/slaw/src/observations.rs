@@ -338,6 +338,70 @@ impl Observations {
     }
 }
 
+/// A fit's data as a table describes it (what `slaw fit`'s data options and
+/// the Python package's keywords say): the input and loss columns, the
+/// optional weight, group and hold-out flag columns, the columns to derive
+/// first (`NAME=EXPR` each) and the hold-out rule. Its serde form is the
+/// Python package's keywords (defaults: loss column `loss`, nothing held out).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct DataSpec {
+    /// The input columns, in the order of the law's inputs.
+    pub x: Vec<String>,
+    /// The loss column.
+    pub y: String,
+    /// The column whose values split the points into groups (one fit each).
+    pub group: Option<String>,
+    /// Columns to derive before reading, `NAME=EXPR` each.
+    pub derive: Vec<String>,
+    /// The weight column.
+    pub weight: Option<String>,
+    /// The hold-out rule (see [`Holdout::parse`]).
+    pub holdout: String,
+    /// A column flagging held-out points.
+    pub holdout_col: Option<String>,
+}
+
+impl Default for DataSpec {
+    fn default() -> Self {
+        DataSpec {
+            x: vec![],
+            y: "loss".into(),
+            group: None,
+            derive: vec![],
+            weight: None,
+            holdout: "none".into(),
+            holdout_col: None,
+        }
+    }
+}
+
+impl DataSpec {
+    /// The columns read.
+    pub fn columns(&self) -> Columns {
+        Columns {
+            x: self.x.clone(),
+            y: self.y.clone(),
+            weight: self.weight.clone(),
+            group: self.group.clone(),
+            holdout: self.holdout_col.clone(),
+        }
+    }
+
+    /// The observations of `table` (after deriving the columns; the table
+    /// is copied only when it is borrowed and columns are derived) and how
+    /// points are held out.
+    pub fn read(&self, mut table: std::borrow::Cow<'_, Table>) -> Result<(Observations, Holdout)> {
+        for spec in &self.derive {
+            table.to_mut().derive(spec)?;
+        }
+        let cols = self.columns();
+        let obs = Observations::from_table(&table, &cols)?;
+        let holdout = Holdout::of(&self.holdout, &cols)?;
+        Ok((obs, holdout))
+    }
+}
+
 /// Which points are held out of the fit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Holdout {

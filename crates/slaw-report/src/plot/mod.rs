@@ -162,6 +162,20 @@ pub fn palette(i: usize) -> RGBColor {
     P[i % P.len()]
 }
 
+/// The held-out points of group `k` (hollow; labelled once, on the first group).
+fn held_out(k: usize, points: Vec<(f64, f64)>) -> Series {
+    Series {
+        label: if k == 0 {
+            "held out".into()
+        } else {
+            String::new()
+        },
+        color: k,
+        kind: SeriesKind::HollowPoints,
+        points,
+    }
+}
+
 /// Lines of colours past the palette's 8 are drawn dashed, so that no two
 /// series look the same until 16.
 fn line_kind(s: &Series) -> SeriesKind {
@@ -700,16 +714,7 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
                 points: pts(&g.train_idx),
             });
             if !g.held_idx.is_empty() {
-                series.push(Series {
-                    label: if k == 0 {
-                        "held out".into()
-                    } else {
-                        String::new()
-                    },
-                    color: k,
-                    kind: SeriesKind::HollowPoints,
-                    points: pts(&g.held_idx),
-                });
+                series.push(held_out(k, pts(&g.held_idx)));
             }
             let preds: Vec<(f64, f64)> = g.predictions.iter().map(|p| (p.at[0], p.value)).collect();
             if !preds.is_empty() {
@@ -745,16 +750,7 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
                 points: g.train_idx.iter().map(|&i| pair(i)).collect(),
             });
             if !g.held_idx.is_empty() {
-                series.push(Series {
-                    label: if k == 0 {
-                        "held out".into()
-                    } else {
-                        String::new()
-                    },
-                    color: k,
-                    kind: SeriesKind::HollowPoints,
-                    points: g.held_idx.iter().map(|&i| pair(i)).collect(),
-                });
+                series.push(held_out(k, g.held_idx.iter().map(|&i| pair(i)).collect()));
             }
             all.extend(g.train_idx.iter().chain(&g.held_idx).map(|&i| obs.y[i]));
         }

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::extrapolation::Calibration;
 use crate::law::Params;
+use crate::table::Table;
 use crate::{Error, Result};
 
 /// The method of a job: one of the aggregate-curve laws, or the temporal law
@@ -81,6 +82,119 @@ pub struct Request {
     pub seed: u64,
     /// Level of the intervals (e.g. 0.9).
     pub level: f64,
+}
+
+/// A forecast as a table and settings describe it (`slaw forecast`'s
+/// options, the Python package's keywords): the columns to read, the
+/// method, the part to fit, the steps to forecast and the intervals. Its
+/// serde form is the Python package's keywords.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Spec {
+    /// A fraction of the last step (<= 1) or a step (> 1).
+    pub fit_until: f64,
+    /// The method's name (`auto`, `temporal` or a loss-curve law).
+    pub method: String,
+    /// Steps to forecast; empty: the last step of the curve.
+    pub at: Vec<f64>,
+    /// A schedule for the whole run (see [`Schedule::parse`]).
+    pub schedule: Option<String>,
+    /// Bootstrap replicates for the intervals (0: none).
+    pub bootstrap: usize,
+    /// Level of the intervals.
+    pub level: f64,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// The step column.
+    pub step_col: String,
+    /// The loss column.
+    pub loss_col: String,
+    /// The learning-rate column (default: `lr` when present).
+    pub lr_col: Option<String>,
+    /// The token-position column of per-position data (its presence
+    /// selects that format).
+    pub position_col: String,
+    /// The column(s), comma-separated, naming the run of each row.
+    pub run_col: Option<String>,
+    /// The name of a single curve (default: the name the caller gives).
+    pub name: Option<String>,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            fit_until: 0.2,
+            method: "auto".into(),
+            at: vec![],
+            schedule: None,
+            bootstrap: 200,
+            level: 0.9,
+            seed: 0,
+            step_col: "step".into(),
+            loss_col: "loss".into(),
+            lr_col: None,
+            position_col: "position".into(),
+            run_col: None,
+            name: None,
+        }
+    }
+}
+
+impl Spec {
+    /// Whether `table` holds per-position data (it has the position column).
+    pub fn positions(&self, table: &Table) -> bool {
+        table.columns.contains(&self.position_col)
+    }
+
+    /// The curves of `table`: its per-position curves, or one aggregate
+    /// curve per run; a single curve is named by the spec, else `name`.
+    pub fn data(&self, table: &Table, name: &str) -> Result<Vec<Data>> {
+        let name = self.name.as_deref().unwrap_or(name);
+        if self.positions(table) {
+            let cols = super::positions::PositionColumns {
+                step: &self.step_col,
+                position: &self.position_col,
+                loss: &self.loss_col,
+                lr: self.lr_col.as_deref(),
+            };
+            return Ok(vec![Data::Positions(PositionCurves::from_table(
+                table,
+                &cols,
+                name.to_string(),
+            )?)]);
+        }
+        Ok(Curve::runs_from_table(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )?
+        .into_iter()
+        .map(Data::Aggregate)
+        .collect())
+    }
+
+    /// The request of every curve (the method chosen per curve by
+    /// [`run_each`]).
+    pub fn request(&self) -> Result<Request> {
+        Ok(Request {
+            choice: Choice::Auto,
+            fit_until: self.fit_until,
+            at: self.at.clone(),
+            schedule: self.schedule.as_deref().map(Schedule::parse).transpose()?,
+            bootstrap: self.bootstrap,
+            seed: self.seed,
+            level: self.level,
+        })
+    }
+
+    /// Forecast every curve of `table` (see [`Spec::data`]).
+    pub fn run(&self, table: &Table, name: &str) -> Result<Vec<ForecastOutput>> {
+        let base = self.request()?;
+        run_each(&self.data(table, name)?, &self.method, &base)
+    }
 }
 
 /// A forecast at one step.

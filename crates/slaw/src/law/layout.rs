@@ -161,16 +161,24 @@ impl Fixed {
     }
 }
 
+/// The context-free `Model` methods of a layout: its `*_at` methods with no
+/// context.
+macro_rules! without_context_via_at {
+    () => {
+        fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+            self.value_grad_at(x, lnx, &[], u, g)
+        }
+        fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
+            self.value_at(x, lnx, &[], u)
+        }
+        fn ln_value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
+            self.ln_value_grad_at(x, lnx, &[], u, g)
+        }
+    };
+}
+
 impl Model for Fixed {
-    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        self.value_grad_at(x, lnx, &[], u, g)
-    }
-    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
-        self.value_at(x, lnx, &[], u)
-    }
-    fn ln_value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        self.ln_value_grad_at(x, lnx, &[], u, g)
-    }
+    without_context_via_at!();
     fn ln_value_grad_at(&self, x: &[f64], lnx: &[f64], c: &[u32], u: &[f64], g: &mut [f64]) -> f64 {
         self.eval(u, g, |full, gf| {
             self.inner.ln_value_grad_at(x, lnx, c, full, gf)
@@ -247,15 +255,7 @@ impl PerGroup {
 }
 
 impl Model for PerGroup {
-    fn value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        self.value_grad_at(x, lnx, &[], u, g)
-    }
-    fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
-        self.value_at(x, lnx, &[], u)
-    }
-    fn ln_value_grad(&self, x: &[f64], lnx: &[f64], u: &[f64], g: &mut [f64]) -> f64 {
-        self.ln_value_grad_at(x, lnx, &[], u, g)
-    }
+    without_context_via_at!();
     fn ln_value_grad_at(&self, x: &[f64], lnx: &[f64], c: &[u32], u: &[f64], g: &mut [f64]) -> f64 {
         self.eval(c, u, g, |full, gf| {
             self.inner.ln_value_grad_at(x, lnx, &[], full, gf)

@@ -140,15 +140,9 @@ pub trait Model: Send + Sync {
         out: &mut [f64],
         jac: &mut [f64],
     ) {
-        let p = u.len();
-        for i in 0..out.len() {
-            out[i] = self.ln_value_grad(
-                &x[i * dim..(i + 1) * dim],
-                &lnx[i * dim..(i + 1) * dim],
-                u,
-                &mut jac[i * p..(i + 1) * p],
-            );
-        }
+        per_point(x, lnx, dim, &[], 0, u, out, jac, |x, l, _, u, g| {
+            self.ln_value_grad(x, l, u, g)
+        });
     }
 
     /// The objective on ln(prediction) in one pass, for laws with a fused
@@ -275,15 +269,9 @@ pub trait Model: Send + Sync {
         out: &mut [f64],
         jac: &mut [f64],
     ) {
-        let p = u.len();
-        for i in 0..out.len() {
-            out[i] = self.value_grad(
-                &x[i * dim..(i + 1) * dim],
-                &lnx[i * dim..(i + 1) * dim],
-                u,
-                &mut jac[i * p..(i + 1) * p],
-            );
-        }
+        per_point(x, lnx, dim, &[], 0, u, out, jac, |x, l, _, u, g| {
+            self.value_grad(x, l, u, g)
+        });
     }
 }
 

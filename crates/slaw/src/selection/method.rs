@@ -4,153 +4,196 @@
 
 use super::ats::{AtsFit, Line};
 use super::calibrate::{Calibration, IntervalKind};
+use super::methods;
 use super::trend::{self, Features};
 use super::Budget;
 use crate::bootstrap::{Interval, Resampling, Scheme};
 use crate::datasets::Candidate;
 use crate::fit::{fit, Fit, FitOptions};
-use crate::law::catalog;
 use crate::objective::{Loss, Space};
 use crate::observations::Observations;
 use crate::{Error, Result};
 
-/// A selection method and its options.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-#[serde(tag = "name", rename_all = "kebab-case")]
-pub enum Method {
-    /// Rank by the zero-shot loss (N = 0).
-    ZeroShot,
-    /// Rank by the loss at the largest affordable size.
-    SubTuning,
-    /// Rank by parameter count, largest first.
-    ModelSize,
-    /// Accept-then-Stop: power-phase detection and a log-log line.
-    Ats {
-        /// Smallest number of points of the power-phase line (>= 2).
-        k: usize,
-        /// Rejection threshold, in residual standard deviations.
-        delta: f64,
-    },
-    /// The rectified law fitted (global multi-start) to the zero-shot point
-    /// and the affordable sizes.
-    RectifiedFit,
-    /// The vanilla fine-tuning law fitted to the affordable sizes.
-    VanillaFit,
-    /// Ours: the average, in log space, of the AtS extrapolation (the curve
-    /// is in its power phase: constant slope) and a steepening extrapolation
-    /// (the curve is still leaving its pre-power phase: the log-log slope
-    /// keeps growing linearly in ln N, from zero at the first size).
-    AtsBlend {
-        /// Smallest number of points of the power-phase line (>= 2).
-        k: usize,
-        /// Rejection threshold, in residual standard deviations.
-        delta: f64,
-    },
-    /// Ours: the mean, in log space, of the AtS line and a trend
-    /// extrapolation learned from complete curves of other datasets and
-    /// adapted to the pool (`trend`).
-    AtsTrend {
-        /// Smallest number of points of the power-phase line (>= 2).
-        k: usize,
-        /// Rejection threshold, in residual standard deviations.
-        delta: f64,
-    },
-}
-
-/// One selection method as the registry knows it: its name (as `--method`
-/// and plans spell it), what it does, and how to build it from the AtS
-/// options `k` and `delta` (the methods without options ignore them).
-#[derive(Debug, Clone, Copy)]
-pub struct Registered {
-    /// The method's name.
-    pub name: &'static str,
+/// What a selection method does, as the registry knows it: its name, one
+/// line on what it does, what it needs, and how it scores one candidate.
+///
+/// A method is a type implementing this trait plus one line in
+/// [`REGISTRY`](super::methods::REGISTRY); [`Method`] is such a type with
+/// the AtS options.
+pub trait SelectionMethod: Sync + Send {
+    /// The method's name (as `--method` and plans spell it).
+    fn name(&self) -> &'static str;
     /// One line on what it does (for `--help` and errors).
-    pub description: &'static str,
-    build: fn(usize, f64) -> Method,
-}
+    fn description(&self) -> &'static str;
+    /// What the method needs beyond the candidate's points.
+    fn needs(&self) -> Needs;
+    /// Score one candidate: set `e.score` (lower ranks first) and, for the
+    /// methods that extrapolate, the predicted loss, its interval and the
+    /// detail.
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()>;
 
-impl Registered {
-    /// The method with AtS options `k` and `delta`.
-    pub fn build(&self, k: usize, delta: f64) -> Method {
-        (self.build)(k, delta)
+    /// The fine-tuning sizes this method trains the candidate on (default:
+    /// every affordable size).
+    fn sizes_used(&self, c: &Candidate, budget: &Budget) -> Vec<f64> {
+        budget.affordable(c).iter().map(|p| p.0).collect()
+    }
+    /// The line-based extrapolation of the method with trend weights `w`
+    /// (None: the method does not extrapolate along a line).
+    fn line(&self, _w: &[f64; trend::N_W]) -> Option<LineKind> {
+        None
+    }
+    /// The trend weights the method uses in a pool whose affordable curves
+    /// are `curves` (default: the prior, not adapted).
+    fn adapt_trend(
+        &self,
+        prior: &[f64; trend::N_W],
+        _curves: &[Vec<(f64, f64)>],
+        _opts: AtsOptions,
+    ) -> [f64; trend::N_W] {
+        *prior
+    }
+    /// Whether the recommendation is the candidate with the lowest upper
+    /// bound of its predictive interval rather than the lowest prediction.
+    fn chooses_robustly(&self) -> bool {
+        false
+    }
+    /// Whether the score is a predicted loss at the target.
+    fn predicts_loss(&self) -> bool {
+        true
+    }
+    /// The score the paper's protocol correlates with the true loss
+    /// (default: the score itself).
+    fn protocol_score(&self, score: f64) -> f64 {
+        score
     }
 }
 
-/// Every selection method, ours first, in the order of the benchmark's
-/// tables: the one table that names them ([`Method::parse`],
-/// [`Method::name`] and `protocol::all_methods` read it).
-pub const REGISTRY: [Registered; 8] = [
-    Registered {
-        name: "ats-trend",
-        description: "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool",
-        build: |k, delta| Method::AtsTrend { k, delta },
-    },
-    Registered {
-        name: "ats",
-        description: "Accept then Stop (Lin et al.): power-phase line in log-log",
-        build: |k, delta| Method::Ats { k, delta },
-    },
-    Registered {
-        name: "ats-blend",
-        description: "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)",
-        build: |k, delta| Method::AtsBlend { k, delta },
-    },
-    Registered {
-        name: "rectified-fit",
-        description: "rectified law B/(D_l + D^beta) + E, zero-shot point included",
-        build: |_, _| Method::RectifiedFit,
-    },
-    Registered {
-        name: "vanilla-fit",
-        description: "vanilla law (B/D^beta + E)^alpha",
-        build: |_, _| Method::VanillaFit,
-    },
-    Registered {
-        name: "sub-tuning",
-        description: "loss at the largest affordable size",
-        build: |_, _| Method::SubTuning,
-    },
-    Registered {
-        name: "zero-shot",
-        description: "loss without fine-tuning",
-        build: |_, _| Method::ZeroShot,
-    },
-    Registered {
-        name: "model-size",
-        description: "parameter count, largest first",
-        build: |_, _| Method::ModelSize,
-    },
-];
+/// What a selection method needs beyond the candidate's points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Needs {
+    /// It reads the AtS options `k` and `delta`.
+    pub ats_options: bool,
+    /// Its score uses what the pool tells ([`PoolContext::of`]: the
+    /// adapted trend, intervals calibrated on the pool's backtests).
+    pub pool: bool,
+    /// Its interval (without calibration) is a bootstrap of the points.
+    pub bootstrap: bool,
+}
+
+/// The AtS options: the smallest number of points of the power-phase line
+/// (>= 2) and the rejection threshold, in residual standard deviations.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct AtsOptions {
+    /// Smallest number of points of the power-phase line (>= 2).
+    pub k: usize,
+    /// Rejection threshold, in residual standard deviations.
+    pub delta: f64,
+}
+
+/// What a method scores one candidate from.
+#[non_exhaustive]
+pub struct Scoring<'a> {
+    /// The candidate.
+    pub candidate: &'a Candidate,
+    /// The budget.
+    pub budget: &'a Budget,
+    /// The candidate's affordable points (n, loss), ascending in n.
+    pub points: Vec<(f64, f64)>,
+    /// The bootstrap of its points (0 replicates: none).
+    pub bootstrap: &'a Resampling,
+    /// What the pool tells.
+    pub pool: &'a PoolContext,
+    /// The AtS options.
+    pub ats: AtsOptions,
+}
+
+impl Scoring<'_> {
+    /// An error unless the candidate has at least `n` affordable sizes
+    /// (`what` names the method in the message).
+    pub fn need(&self, n: usize, what: &str) -> Result<()> {
+        if self.points.len() < n {
+            Err(Error::data(format!(
+                "candidate '{}': {} needs at least {n} affordable sizes (> 0 and <= {}), found {}",
+                self.candidate.id,
+                what,
+                self.budget.max_n,
+                self.points.len()
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A selection method with its options: one of the [`REGISTRY`](super::methods::REGISTRY)'s
+/// methods and the AtS options (read by the methods that need them).
+/// Its JSON: `{"name": ...}`, with `"k"` and `"delta"` for the AtS-based methods.
+#[derive(Clone, Copy)]
+pub struct Method {
+    kind: &'static dyn SelectionMethod,
+    /// The AtS options (read by the methods whose [`Needs::ats_options`]).
+    pub ats: AtsOptions,
+}
+
+impl PartialEq for Method {
+    fn eq(&self, other: &Method) -> bool {
+        self.name() == other.name() && (!self.kind.needs().ats_options || self.ats == other.ats)
+    }
+}
+
+impl std::fmt::Debug for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Method");
+        d.field("name", &self.name());
+        if self.kind.needs().ats_options {
+            d.field("k", &self.ats.k).field("delta", &self.ats.delta);
+        }
+        d.finish()
+    }
+}
+
+impl serde::Serialize for Method {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let with = self.kind.needs().ats_options;
+        let mut st = s.serialize_struct("Method", if with { 3 } else { 1 })?;
+        st.serialize_field("name", self.name())?;
+        if with {
+            st.serialize_field("k", &self.ats.k)?;
+            st.serialize_field("delta", &self.ats.delta)?;
+        }
+        st.end()
+    }
+}
 
 impl Method {
     /// The method best under the leave-one-dataset-out protocol (RelAcc
     /// first, then PearCorr; see `protocol::default_by_lodo` and
     /// BENCHMARKS.md).
-    pub const DEFAULT: Method = Method::AtsTrend { k: 3, delta: 5.0 };
+    pub const DEFAULT: Method = Method::new(&methods::AtsTrend, AtsOptions { k: 3, delta: 5.0 });
 
-    /// The method of `name` (see [`REGISTRY`]); `k` and `delta` for the
-    /// AtS-based ones.
+    /// The method `kind` with AtS options `ats`.
+    pub const fn new(kind: &'static dyn SelectionMethod, ats: AtsOptions) -> Method {
+        Method { kind, ats }
+    }
+
+    /// The method of `name` (see [`REGISTRY`](super::methods::REGISTRY));
+    /// `k` and `delta` for the AtS-based ones.
     pub fn parse(name: &str, k: usize, delta: f64) -> Result<Method> {
-        REGISTRY
-            .iter()
-            .find(|r| r.name == name)
-            .map(|r| r.build(k, delta))
-            .ok_or_else(|| {
-                Error::unknown(
-                    "selection method",
-                    name,
-                    REGISTRY.map(|r| r.name).join(", "),
-                )
-            })
+        methods::find(name)
+            .map(|m| Method::new(m, AtsOptions { k, delta }))
+            .ok_or_else(|| Error::unknown("selection method", name, methods::names().join(", ")))
     }
 
     /// The method's name, as [`Method::parse`] reads it.
     pub fn name(&self) -> &'static str {
-        let kind = std::mem::discriminant(self);
-        REGISTRY
-            .iter()
-            .find(|r| std::mem::discriminant(&r.build(0, 0.0)) == kind)
-            .map_or("unregistered", |r| r.name)
+        self.kind.name()
+    }
+
+    /// What the method is (its registry entry).
+    pub fn kind(&self) -> &'static dyn SelectionMethod {
+        self.kind
     }
 
     /// Whether the recommendation is the candidate with the lowest upper
@@ -158,28 +201,17 @@ impl Method {
     /// (a risk-averse choice: a model preferred only under the steep
     /// hypotheses is not recommended over one that is good under all).
     pub fn chooses_robustly(&self) -> bool {
-        matches!(self, Method::AtsTrend { .. })
+        self.kind.chooses_robustly()
     }
 
     /// Whether the score is a loss (else it is -ln(parameters)).
     pub fn predicts_loss(&self) -> bool {
-        !matches!(
-            self,
-            Method::ModelSize | Method::ZeroShot | Method::SubTuning
-        )
+        self.kind.predicts_loss()
     }
 
     /// The fine-tuning sizes this method trains the candidate on.
     pub fn sizes_used(&self, c: &Candidate, budget: &Budget) -> Vec<f64> {
-        match self {
-            Method::ZeroShot | Method::ModelSize => Vec::new(),
-            Method::SubTuning => budget
-                .affordable(c)
-                .last()
-                .map(|p| vec![p.0])
-                .unwrap_or_default(),
-            _ => budget.affordable(c).iter().map(|p| p.0).collect(),
-        }
+        self.kind.sizes_used(c, budget)
     }
 
     /// Score one candidate. The `bootstrap` of its points (0 replicates:
@@ -203,19 +235,13 @@ impl Method {
         bootstrap: &Resampling,
         ctx: &PoolContext,
     ) -> Result<Estimate> {
-        let pts = budget.affordable(c);
-        let need = |n: usize, what: &str| -> Result<()> {
-            if pts.len() < n {
-                Err(Error::data(format!(
-                    "candidate '{}': {} needs at least {n} affordable sizes (> 0 and <= {}), found {}",
-                    c.id,
-                    what,
-                    budget.max_n,
-                    pts.len()
-                )))
-            } else {
-                Ok(())
-            }
+        let s = Scoring {
+            candidate: c,
+            budget,
+            points: budget.affordable(c),
+            bootstrap,
+            pool: ctx,
+            ats: self.ats,
         };
         let mut e = Estimate {
             id: c.id.clone(),
@@ -227,107 +253,7 @@ impl Method {
             interval_kind: None,
             detail: Detail::None,
         };
-        match *self {
-            Method::ZeroShot => {
-                e.score = c.loss_at(0.0).ok_or_else(|| {
-                    Error::data(format!(
-                        "candidate '{}' has no zero-shot (N = 0) loss",
-                        c.id
-                    ))
-                })?;
-            }
-            Method::SubTuning => {
-                need(1, "sub-tuning")?;
-                e.score = pts[pts.len() - 1].1;
-            }
-            Method::ModelSize => {
-                let s = c.size.ok_or_else(|| {
-                    Error::data(format!(
-                        "candidate '{}' has no parameter count (a size column)",
-                        c.id
-                    ))
-                })?;
-                e.score = -s.ln();
-            }
-            Method::Ats { k, delta }
-            | Method::AtsBlend { k, delta }
-            | Method::AtsTrend { k, delta } => {
-                need(k + 1, "AtS")?;
-                let kind = self.line_kind(&ctx.trend);
-                let (hyp, fit) = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)
-                    .ok_or_else(|| {
-                        Error::data(format!(
-                            "candidate '{}': the affordable sizes do not define a line",
-                            c.id
-                        ))
-                    })?;
-                let ln_pred = hyp.predict(kind);
-                let pred = ln_pred.exp();
-                e.predicted_loss = Some(pred);
-                e.score = pred;
-                if let Some(cal) = &ctx.calibration {
-                    let r = budget.target.ln() - pts[pts.len() - 1].0.ln();
-                    e.interval = Some(cal.interval(ln_pred, r, hyp.spread(ln_pred)));
-                    e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
-                } else {
-                    e.interval = line_interval(&pts, k, delta, kind, budget.target, bootstrap);
-                    e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap {
-                        level: bootstrap.level,
-                    });
-                }
-                e.detail = Detail::Ats {
-                    accepted: fit.accepted.clone(),
-                    transition: fit.transition,
-                    line: fit.line,
-                    power_phase_loss: fit.predict(budget.target),
-                    trend: matches!(self, Method::AtsTrend { .. }).then_some(ctx.trend),
-                };
-            }
-            Method::RectifiedFit | Method::VanillaFit => {
-                let rectified = matches!(self, Method::RectifiedFit);
-                let law = if rectified {
-                    catalog::rectified()
-                } else {
-                    catalog::vanilla_ft()
-                };
-                need(law.n_params() - usize::from(rectified), self.name())?;
-                let mut curve = pts.clone();
-                if rectified {
-                    if let Some(l0) = c.loss_at(0.0) {
-                        curve.insert(0, (0.0, l0));
-                    }
-                }
-                if curve.len() < law.n_params() {
-                    need(law.n_params(), self.name())?;
-                }
-                let obs = curve_observations(&curve);
-                let opts = law_fit_options();
-                let res = fit(&law, &obs, &opts)?;
-                let pred = res.predict(&[budget.target]);
-                e.predicted_loss = Some(pred);
-                e.score = pred;
-                // With no more points than parameters the law interpolates
-                // them: every resample refits the same curve, and the
-                // "interval" would have zero width. Give none.
-                if bootstrap.replicates > 0 && res.converged && curve.len() > law.n_params() {
-                    let b = crate::bootstrap::bootstrap(
-                        &law,
-                        &obs,
-                        &res,
-                        &opts,
-                        bootstrap,
-                        Scheme::Points,
-                        &[vec![budget.target]],
-                        &|| {},
-                    );
-                    e.interval = b.predictions.first().copied();
-                    e.interval_kind = e
-                        .interval
-                        .map(|_| IntervalKind::Bootstrap { level: b.level });
-                }
-                e.detail = Detail::Fit(Box::new(res));
-            }
-        }
+        self.kind.estimate(&s, &mut e)?;
         if !e.score.is_finite() {
             return Err(Error::Fit(format!(
                 "candidate '{}': {} gave a non-finite score",
@@ -337,9 +263,7 @@ impl Method {
         }
         Ok(e)
     }
-}
 
-impl Method {
     /// The method's predicted loss curve at the sizes `ns` (for plots); empty
     /// for the methods that do not extrapolate.
     pub fn curve(
@@ -349,20 +273,117 @@ impl Method {
         e: &Estimate,
         ns: &[f64],
     ) -> Vec<(f64, f64)> {
-        let pts = budget.affordable(c);
-        match (*self, &e.detail) {
-            (Method::Ats { k, delta }, _)
-            | (Method::AtsBlend { k, delta }, _)
-            | (Method::AtsTrend { k, delta }, _) => {
-                let kind = self.line_kind(&trend_of(&e.detail));
-                ns.iter()
-                    .filter_map(|&n| line_prediction(&pts, k, delta, kind, n).map(|p| (n, p.0)))
-                    .collect()
-            }
-            (_, Detail::Fit(f)) => ns.iter().map(|&n| (n, f.predict(&[n]))).collect(),
+        if let Some(kind) = self.kind.line(&trend_of(&e.detail)) {
+            let pts = budget.affordable(c);
+            let AtsOptions { k, delta } = self.ats;
+            return ns
+                .iter()
+                .filter_map(|&n| line_prediction(&pts, k, delta, kind, n).map(|p| (n, p.0)))
+                .collect();
+        }
+        match &e.detail {
+            Detail::Fit(f) => ns.iter().map(|&n| (n, f.predict(&[n]))).collect(),
             _ => Vec::new(),
         }
     }
+
+    /// The line-based kind of a method (AtS for the others).
+    pub fn line_kind(&self, w: &[f64; trend::N_W]) -> LineKind {
+        self.kind.line(w).unwrap_or(LineKind::Ats)
+    }
+}
+
+/// Score by a line extrapolation (the AtS-based methods): the prediction
+/// of `kind`'s hypotheses at the target; the interval calibrated on the
+/// pool's backtests when the pool gives a calibration, else a bootstrap of
+/// the points.
+pub(super) fn line_estimate(
+    s: &Scoring,
+    kind: LineKind,
+    adapted: bool,
+    e: &mut Estimate,
+) -> Result<()> {
+    let AtsOptions { k, delta } = s.ats;
+    let (c, budget, pts, ctx) = (s.candidate, s.budget, &s.points, s.pool);
+    s.need(k + 1, "AtS")?;
+    let (hyp, fit) = Hypotheses::at(pts, k, delta, &ctx.trend, budget.target).ok_or_else(|| {
+        Error::data(format!(
+            "candidate '{}': the affordable sizes do not define a line",
+            c.id
+        ))
+    })?;
+    let ln_pred = hyp.predict(kind);
+    let pred = ln_pred.exp();
+    e.predicted_loss = Some(pred);
+    e.score = pred;
+    if let Some(cal) = &ctx.calibration {
+        let r = budget.target.ln() - pts[pts.len() - 1].0.ln();
+        e.interval = Some(cal.interval(ln_pred, r, hyp.spread(ln_pred)));
+        e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
+    } else {
+        e.interval = line_interval(pts, k, delta, kind, budget.target, s.bootstrap);
+        e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap {
+            level: s.bootstrap.level,
+        });
+    }
+    e.detail = Detail::Ats {
+        accepted: fit.accepted.clone(),
+        transition: fit.transition,
+        line: fit.line,
+        power_phase_loss: fit.predict(budget.target),
+        trend: adapted.then_some(ctx.trend),
+    };
+    Ok(())
+}
+
+/// Score by a catalog law fitted to the affordable sizes (with the
+/// zero-shot point first when `zero_shot`), named `name` in messages; the
+/// interval a bootstrap of the points.
+pub(super) fn law_estimate(
+    s: &Scoring,
+    law: &crate::law::Law,
+    zero_shot: bool,
+    name: &str,
+    e: &mut Estimate,
+) -> Result<()> {
+    let (c, budget, bootstrap) = (s.candidate, s.budget, s.bootstrap);
+    s.need(law.n_params() - usize::from(zero_shot), name)?;
+    let mut curve = s.points.clone();
+    if zero_shot {
+        if let Some(l0) = c.loss_at(0.0) {
+            curve.insert(0, (0.0, l0));
+        }
+    }
+    if curve.len() < law.n_params() {
+        s.need(law.n_params(), name)?;
+    }
+    let obs = curve_observations(&curve);
+    let opts = law_fit_options();
+    let res = fit(law, &obs, &opts)?;
+    let pred = res.predict(&[budget.target]);
+    e.predicted_loss = Some(pred);
+    e.score = pred;
+    // With no more points than parameters the law interpolates
+    // them: every resample refits the same curve, and the
+    // "interval" would have zero width. Give none.
+    if bootstrap.replicates > 0 && res.converged && curve.len() > law.n_params() {
+        let b = crate::bootstrap::bootstrap(
+            law,
+            &obs,
+            &res,
+            &opts,
+            bootstrap,
+            Scheme::Points,
+            &[vec![budget.target]],
+            &|| {},
+        );
+        e.interval = b.predictions.first().copied();
+        e.interval_kind = e
+            .interval
+            .map(|_| IntervalKind::Bootstrap { level: b.level });
+    }
+    e.detail = Detail::Fit(Box::new(res));
+    Ok(())
 }
 
 /// The objective of the law-fitting methods: squared error on log L.
@@ -409,17 +430,6 @@ pub enum LineKind {
     Trend([f64; trend::N_W]),
 }
 
-impl Method {
-    /// The line-based kind of a method (AtS for the others).
-    pub fn line_kind(&self, w: &[f64; trend::N_W]) -> LineKind {
-        match self {
-            Method::AtsBlend { .. } => LineKind::Blend,
-            Method::AtsTrend { .. } => LineKind::Trend(*w),
-            _ => LineKind::Ats,
-        }
-    }
-}
-
 /// What a method may know of the whole pool when it scores one candidate:
 /// the trend weights adapted to the pool and the calibration of the
 /// predictive intervals from the pool's own backtests.
@@ -449,24 +459,15 @@ impl PoolContext {
         prior: &[f64; trend::N_W],
         level: Option<f64>,
     ) -> PoolContext {
-        let (k, delta) = match *method {
-            Method::Ats { k, delta }
-            | Method::AtsBlend { k, delta }
-            | Method::AtsTrend { k, delta } => (k, delta),
-            _ => {
-                return PoolContext {
-                    trend: *prior,
-                    calibration: None,
-                }
-            }
-        };
+        if !method.kind.needs().pool {
+            return PoolContext {
+                trend: *prior,
+                calibration: None,
+            };
+        }
+        let AtsOptions { k, delta } = method.ats;
         let curves: Vec<Vec<(f64, f64)>> = pool.iter().map(|c| budget.affordable(c)).collect();
-        let w = match method {
-            Method::AtsTrend { .. } => {
-                trend::adapt(prior, curves.iter().map(|c| c.as_slice()), k, delta)
-            }
-            _ => *prior,
-        };
+        let w = method.kind.adapt_trend(prior, &curves, method.ats);
         let kind = method.line_kind(&w);
         let calibration = level.and_then(|level| {
             Calibration::backtest(
@@ -648,30 +649,5 @@ pub fn fit_of(detail: &Detail) -> Option<&Fit> {
     match detail {
         Detail::Fit(f) => Some(f),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod registry_tests {
-    use super::*;
-
-    #[test]
-    fn every_registered_method_parses_back_to_itself_under_one_name() {
-        let mut names: Vec<&str> = REGISTRY.iter().map(|r| r.name).collect();
-        for r in &REGISTRY {
-            let m = Method::parse(r.name, 4, 2.5).unwrap();
-            assert_eq!(m.name(), r.name);
-            assert_eq!(m, r.build(4, 2.5));
-            assert!(!r.description.is_empty());
-        }
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), REGISTRY.len(), "names are unique");
-        assert_eq!(Method::DEFAULT.name(), REGISTRY[0].name, "ours first");
-        let err = Method::parse("nope", 3, 5.0).unwrap_err().to_string();
-        assert!(
-            err.contains("ats-trend") && err.contains("model-size"),
-            "{err}"
-        );
     }
 }

@@ -9,6 +9,7 @@
 pub mod ats;
 pub mod calibrate;
 pub mod method;
+pub mod methods;
 pub mod metrics;
 pub mod protocol;
 pub mod trend;
@@ -17,7 +18,10 @@ use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::{Error, Result};
 pub use calibrate::{Calibration, IntervalKind};
-pub use method::{Detail, Estimate, Method, PoolContext, Registered, REGISTRY};
+pub use method::{
+    AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
+};
+pub use methods::REGISTRY;
 use rayon::prelude::*;
 
 /// What the selector may spend: fine-tunings on at most `max_n` examples;
@@ -348,7 +352,7 @@ mod tests {
         // AtS keeps the paper's rule.
         let ats = select(
             &pool,
-            Method::Ats { k: 3, delta: 5.0 },
+            Method::parse("ats", 3, 5.0).unwrap(),
             budget,
             &SelectOptions::default(),
         )

@@ -5,7 +5,7 @@
 //! model-size, of ln parameters, as in the paper) and RelAcc.
 
 use super::metrics::{pearson, relative_accuracy};
-use super::{select, trend, Budget, Method, SelectOptions, BOOTSTRAP_LEVEL, REGISTRY};
+use super::{select, trend, AtsOptions, Budget, Method, SelectOptions, BOOTSTRAP_LEVEL, REGISTRY};
 use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::progress::Progress;
@@ -19,7 +19,10 @@ pub const RATIOS: [u32; 7] = [8, 16, 32, 64, 128, 256, 512];
 /// Every method of the benchmark, ours first (the registry's order), with
 /// Lin et al.'s AtS options (k = 3, delta = 5).
 pub fn all_methods() -> Vec<Method> {
-    REGISTRY.iter().map(|r| r.build(3, 5.0)).collect()
+    REGISTRY
+        .iter()
+        .map(|&m| Method::new(m, AtsOptions { k: 3, delta: 5.0 }))
+        .collect()
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -212,11 +215,7 @@ pub fn run_with(
             // Scores in the input order.
             let mut score = vec![0.0; pool.len()];
             for rk in &sel.ranking {
-                score[rk.index] = if matches!(m, Method::ModelSize) {
-                    -rk.estimate.score
-                } else {
-                    rk.estimate.score
-                };
+                score[rk.index] = m.kind().protocol_score(rk.estimate.score);
             }
             let chosen = sel.chosen();
             rows.push(Row {

@@ -1,0 +1,321 @@
+//! The selection methods, one type each, and the [`REGISTRY`] that names
+//! them: adding a method is one type implementing [`SelectionMethod`] and
+//! one line in [`REGISTRY`] (`--method`, plans, the benchmark's method list
+//! and the error listing all read it).
+
+use super::method::{law_estimate, line_estimate, AtsOptions, LineKind, Needs, SelectionMethod};
+use super::method::{Estimate, Scoring};
+use super::{trend, Budget};
+use crate::datasets::Candidate;
+use crate::law::catalog;
+use crate::{Error, Result};
+
+/// Every selection method, ours first, in the order of the benchmark's
+/// tables: the one table that names them ([`Method::parse`](super::Method::parse),
+/// [`Method::name`](super::Method::name) and `protocol::all_methods` read it).
+pub const REGISTRY: [&dyn SelectionMethod; 8] = [
+    &AtsTrend,
+    &Ats,
+    &AtsBlend,
+    &RectifiedFit,
+    &VanillaFit,
+    &SubTuning,
+    &ZeroShot,
+    &ModelSize,
+];
+
+/// The registered method of `name`.
+pub fn find(name: &str) -> Option<&'static dyn SelectionMethod> {
+    REGISTRY.iter().copied().find(|m| m.name() == name)
+}
+
+/// The registered methods' names, in the registry's order.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|m| m.name()).collect()
+}
+
+const LINE: Needs = Needs {
+    ats_options: true,
+    pool: true,
+    bootstrap: true,
+};
+const LAW_FIT: Needs = Needs {
+    ats_options: false,
+    pool: false,
+    bootstrap: true,
+};
+const POINTS_ONLY: Needs = Needs {
+    ats_options: false,
+    pool: false,
+    bootstrap: false,
+};
+
+/// Ours (the default): the mean, in log space, of the AtS line and a trend
+/// extrapolation learned from complete curves of other datasets and
+/// adapted to the pool (`trend`); recommends the lowest upper bound.
+#[derive(Debug, Clone, Copy)]
+pub struct AtsTrend;
+
+impl SelectionMethod for AtsTrend {
+    fn name(&self) -> &'static str {
+        "ats-trend"
+    }
+    fn description(&self) -> &'static str {
+        "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool"
+    }
+    fn needs(&self) -> Needs {
+        LINE
+    }
+    fn line(&self, w: &[f64; trend::N_W]) -> Option<LineKind> {
+        Some(LineKind::Trend(*w))
+    }
+    fn adapt_trend(
+        &self,
+        prior: &[f64; trend::N_W],
+        curves: &[Vec<(f64, f64)>],
+        opts: AtsOptions,
+    ) -> [f64; trend::N_W] {
+        trend::adapt(
+            prior,
+            curves.iter().map(|c| c.as_slice()),
+            opts.k,
+            opts.delta,
+        )
+    }
+    fn chooses_robustly(&self) -> bool {
+        true
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        line_estimate(s, LineKind::Trend(s.pool.trend), true, e)
+    }
+}
+
+/// Accept-then-Stop (Lin et al.): power-phase detection and a log-log line.
+#[derive(Debug, Clone, Copy)]
+pub struct Ats;
+
+impl SelectionMethod for Ats {
+    fn name(&self) -> &'static str {
+        "ats"
+    }
+    fn description(&self) -> &'static str {
+        "Accept then Stop (Lin et al.): power-phase line in log-log"
+    }
+    fn needs(&self) -> Needs {
+        LINE
+    }
+    fn line(&self, _w: &[f64; trend::N_W]) -> Option<LineKind> {
+        Some(LineKind::Ats)
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        line_estimate(s, LineKind::Ats, false, e)
+    }
+}
+
+/// Ours: the average, in log space, of the AtS extrapolation (the curve is
+/// in its power phase: constant slope) and a steepening extrapolation (the
+/// curve is still leaving its pre-power phase: the log-log slope keeps
+/// growing linearly in ln N, from zero at the first size).
+#[derive(Debug, Clone, Copy)]
+pub struct AtsBlend;
+
+impl SelectionMethod for AtsBlend {
+    fn name(&self) -> &'static str {
+        "ats-blend"
+    }
+    fn description(&self) -> &'static str {
+        "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)"
+    }
+    fn needs(&self) -> Needs {
+        LINE
+    }
+    fn line(&self, _w: &[f64; trend::N_W]) -> Option<LineKind> {
+        Some(LineKind::Blend)
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        line_estimate(s, LineKind::Blend, false, e)
+    }
+}
+
+/// The rectified law fitted (global multi-start) to the zero-shot point and
+/// the affordable sizes.
+#[derive(Debug, Clone, Copy)]
+pub struct RectifiedFit;
+
+impl SelectionMethod for RectifiedFit {
+    fn name(&self) -> &'static str {
+        "rectified-fit"
+    }
+    fn description(&self) -> &'static str {
+        "rectified law B/(D_l + D^beta) + E, zero-shot point included"
+    }
+    fn needs(&self) -> Needs {
+        LAW_FIT
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        law_estimate(s, &catalog::rectified(), true, self.name(), e)
+    }
+}
+
+/// The vanilla fine-tuning law fitted to the affordable sizes.
+#[derive(Debug, Clone, Copy)]
+pub struct VanillaFit;
+
+impl SelectionMethod for VanillaFit {
+    fn name(&self) -> &'static str {
+        "vanilla-fit"
+    }
+    fn description(&self) -> &'static str {
+        "vanilla law (B/D^beta + E)^alpha"
+    }
+    fn needs(&self) -> Needs {
+        LAW_FIT
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        law_estimate(s, &catalog::vanilla_ft(), false, self.name(), e)
+    }
+}
+
+/// Rank by the loss at the largest affordable size.
+#[derive(Debug, Clone, Copy)]
+pub struct SubTuning;
+
+impl SelectionMethod for SubTuning {
+    fn name(&self) -> &'static str {
+        "sub-tuning"
+    }
+    fn description(&self) -> &'static str {
+        "loss at the largest affordable size"
+    }
+    fn needs(&self) -> Needs {
+        POINTS_ONLY
+    }
+    fn sizes_used(&self, c: &Candidate, budget: &Budget) -> Vec<f64> {
+        budget
+            .affordable(c)
+            .last()
+            .map(|p| vec![p.0])
+            .unwrap_or_default()
+    }
+    fn predicts_loss(&self) -> bool {
+        false
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        s.need(1, "sub-tuning")?;
+        e.score = s.points[s.points.len() - 1].1;
+        Ok(())
+    }
+}
+
+/// Rank by the zero-shot loss (N = 0).
+#[derive(Debug, Clone, Copy)]
+pub struct ZeroShot;
+
+impl SelectionMethod for ZeroShot {
+    fn name(&self) -> &'static str {
+        "zero-shot"
+    }
+    fn description(&self) -> &'static str {
+        "loss without fine-tuning"
+    }
+    fn needs(&self) -> Needs {
+        POINTS_ONLY
+    }
+    fn sizes_used(&self, _c: &Candidate, _budget: &Budget) -> Vec<f64> {
+        Vec::new()
+    }
+    fn predicts_loss(&self) -> bool {
+        false
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        let c = s.candidate;
+        e.score = c.loss_at(0.0).ok_or_else(|| {
+            Error::data(format!(
+                "candidate '{}' has no zero-shot (N = 0) loss",
+                c.id
+            ))
+        })?;
+        Ok(())
+    }
+}
+
+/// Rank by parameter count, largest first.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelSize;
+
+impl SelectionMethod for ModelSize {
+    fn name(&self) -> &'static str {
+        "model-size"
+    }
+    fn description(&self) -> &'static str {
+        "parameter count, largest first"
+    }
+    fn needs(&self) -> Needs {
+        POINTS_ONLY
+    }
+    fn sizes_used(&self, _c: &Candidate, _budget: &Budget) -> Vec<f64> {
+        Vec::new()
+    }
+    fn predicts_loss(&self) -> bool {
+        false
+    }
+    /// The protocol correlates ln parameters with the truth (as the paper).
+    fn protocol_score(&self, score: f64) -> f64 {
+        -score
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        let c = s.candidate;
+        let size = c.size.ok_or_else(|| {
+            Error::data(format!(
+                "candidate '{}' has no parameter count (a size column)",
+                c.id
+            ))
+        })?;
+        e.score = -size.ln();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Method;
+    use super::*;
+
+    #[test]
+    fn every_registered_method_parses_back_to_itself_under_one_name() {
+        let mut names = names();
+        for m in REGISTRY {
+            let parsed = Method::parse(m.name(), 4, 2.5).unwrap();
+            assert_eq!(parsed.name(), m.name());
+            assert_eq!(parsed, Method::new(m, AtsOptions { k: 4, delta: 2.5 }));
+            assert!(!m.description().is_empty());
+            // The line methods are exactly those that read the AtS options.
+            assert_eq!(m.line(&trend::PRIOR).is_some(), m.needs().ats_options);
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), REGISTRY.len(), "names are unique");
+        assert_eq!(Method::DEFAULT.name(), REGISTRY[0].name(), "ours first");
+        let err = Method::parse("nope", 3, 5.0).unwrap_err().to_string();
+        assert!(
+            err.contains("ats-trend") && err.contains("model-size"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn json_and_equality_read_the_ats_options_only_where_they_matter() {
+        let ats = Method::parse("ats", 3, 5.0).unwrap();
+        assert_eq!(
+            serde_json::to_string(&ats).unwrap(),
+            r#"{"name":"ats","k":3,"delta":5.0}"#
+        );
+        let zs = Method::parse("zero-shot", 3, 5.0).unwrap();
+        assert_eq!(
+            serde_json::to_string(&zs).unwrap(),
+            r#"{"name":"zero-shot"}"#
+        );
+        assert_eq!(zs, Method::parse("zero-shot", 7, 1.0).unwrap());
+        assert_ne!(ats, Method::parse("ats", 4, 5.0).unwrap());
+    }
+}
