@@ -338,7 +338,7 @@ fn resample_budget(runs: &[Run], method: Profile, rng: &mut ChaCha8Rng) -> Vec<R
 }
 
 /// The profiles' analysis with intervals from the `bootstrap` (each
-/// budget's runs resampled by [`resample_budget`] from the replicate's
+/// budget's runs resampled by `resample_budget` from the replicate's
 /// stream of that budget, `Replicate::stream`; 0 replicates: none).
 pub fn analyse(
     budgets: &[Vec<Run>],
