@@ -115,13 +115,11 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
         .collect()
 }
 
-/// The data options shared by fit and compare (the CLI's `DataArgs`): the
-/// library's data spec and the fit options.
+/// The fit options shared by fit and compare (the CLI's fit flags); beside
+/// the library's data spec in their options.
 #[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DataOpts {
-    #[serde(flatten)]
-    pub data: DataSpec,
+#[serde(default)]
+pub struct FitSettings {
     pub objective: String,
     pub delta: f64,
     pub space: String,
@@ -130,10 +128,9 @@ pub struct DataOpts {
     pub starts: String,
 }
 
-impl Default for DataOpts {
+impl Default for FitSettings {
     fn default() -> Self {
-        DataOpts {
-            data: DataSpec::default(),
+        FitSettings {
             objective: "huber".into(),
             delta: 1e-3,
             space: "log".into(),
@@ -144,12 +141,16 @@ impl Default for DataOpts {
     }
 }
 
-fn load(data: &Input, d: &DataOpts) -> Res<(Observations, Holdout, FitOptions)> {
-    if d.data.x.is_empty() {
+fn load(
+    data: &Input,
+    spec: &DataSpec,
+    d: &FitSettings,
+) -> Res<(Observations, Holdout, FitOptions)> {
+    if spec.x.is_empty() {
         return usage("x: name the input column(s), e.g. x=[\"N\", \"D\"]");
     }
-    let (obs, holdout) = d.data.read(data.table()?)?;
-    if holdout == Holdout::Flagged && d.data.holdout_col.is_none() {
+    let (obs, holdout) = spec.read(data.table()?)?;
+    if holdout == Holdout::Flagged && spec.holdout_col.is_none() {
         return usage("holdout='column' needs holdout_col=NAME");
     }
     if !(d.delta > 0.0 && d.delta.is_finite()) {
@@ -198,7 +199,9 @@ fn load(data: &Input, d: &DataOpts) -> Res<(Observations, Holdout, FitOptions)> 
 #[serde(default, deny_unknown_fields)]
 pub struct FitOpts {
     #[serde(flatten)]
-    pub data: DataOpts,
+    pub data: DataSpec,
+    #[serde(flatten)]
+    pub fit: FitSettings,
     pub law: LawSpec,
     pub predict: Vec<Vec<f64>>,
     pub bootstrap: usize,
@@ -209,7 +212,8 @@ pub struct FitOpts {
 impl Default for FitOpts {
     fn default() -> Self {
         FitOpts {
-            data: DataOpts::default(),
+            data: DataSpec::default(),
+            fit: FitSettings::default(),
             law: LawSpec::default(),
             predict: vec![],
             bootstrap: 0,
@@ -220,10 +224,10 @@ impl Default for FitOpts {
 }
 
 pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
-    let (obs, holdout, mut opts) = load(data, &o.data)?;
+    let (obs, holdout, mut opts) = load(data, &o.data, &o.fit)?;
     let mut spec_x = o.law.x.clone();
     if spec_x.is_empty() {
-        spec_x = o.data.data.x.clone();
+        spec_x = o.data.x.clone();
     }
     let spec = LawSpec {
         x: spec_x,
@@ -238,7 +242,7 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
     // Bounds and starting values given are in the data's units: the search
     // then runs in those units (as the CLI's --bound/--init).
     opts.scale_free = o.law.bounds.is_empty() && o.law.init.is_empty();
-    analysis::validate(&law, &obs, opts.space, &o.data.data.y)?;
+    analysis::validate(&law, &obs, opts.space, &o.data.y)?;
     level_ok(o.level)?;
     let job = FitJob {
         law: law.clone(),
@@ -262,7 +266,9 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
 #[serde(default, deny_unknown_fields)]
 pub struct CompareOpts {
     #[serde(flatten)]
-    pub data: DataOpts,
+    pub data: DataSpec,
+    #[serde(flatten)]
+    pub fit: FitSettings,
     pub laws: Vec<String>,
     /// auto, holdout or backtest, as `slaw compare --pick`.
     pub pick: Option<String>,
@@ -276,7 +282,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         "backtest" => true,
         "holdout" => false,
         // As the CLI: the backtest pick for one input with nothing held out.
-        "auto" => o.data.data.x.len() == 1 && o.data.data.holdout == "none" && o.data.data.holdout_col.is_none(),
+        "auto" => o.data.x.len() == 1 && o.data.holdout == "none" && o.data.holdout_col.is_none(),
         other => {
             return usage(format!(
                 "pick: expected auto, holdout or backtest, got '{other}'"
@@ -284,7 +290,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
     };
     if backtest {
-        let (obs, _, opts) = load(data, &o.data)?;
+        let (obs, _, opts) = load(data, &o.data, &o.fit)?;
         if obs.dim() != 1 {
             return usage(format!(
                 "pick='backtest' needs one input column (got {})",
@@ -295,7 +301,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         let mut skipped = Vec::new();
         for n in &o.laws {
             let law = catalog::by_name(n)?;
-            match analysis::validate(&law, &obs, opts.space, &o.data.data.y) {
+            match analysis::validate(&law, &obs, opts.space, &o.data.y) {
                 Ok(()) => laws.push(law),
                 Err(e) => {
                     skipped.push(serde_json::json!({"law": law.name, "reason": e.to_string()}))
@@ -310,7 +316,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         )?;
         return json(&serde_json::json!({"groups": picks, "skipped": skipped}));
     }
-    let (obs, mut holdout, opts) = load(data, &o.data)?;
+    let (obs, mut holdout, opts) = load(data, &o.data, &o.fit)?;
     if holdout == Holdout::None {
         holdout = Holdout::Largest { k: 2, input: 0 };
     }
@@ -320,7 +326,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         .map(|n| catalog::by_name(n))
         .collect::<slaw::Result<Vec<_>>>()?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &o.data.data.y)?;
+    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &o.data.y)?;
     json(&ranked)
 }
 

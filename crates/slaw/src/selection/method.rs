@@ -21,16 +21,25 @@ use crate::{Error, Result};
 /// [`REGISTRY`](super::methods::REGISTRY); [`Method`] is such a type with
 /// the AtS options.
 pub trait SelectionMethod: Sync + Send {
-    /// The method's name (as `--method` and plans spell it).
-    fn name(&self) -> &'static str;
-    /// One line on what it does (for `--help` and errors).
-    fn description(&self) -> &'static str;
-    /// What the method needs beyond the candidate's points.
-    fn needs(&self) -> Needs;
+    /// The method's name, description and needs.
+    fn about(&self) -> About;
     /// Score one candidate: set `e.score` (lower ranks first) and, for the
     /// methods that extrapolate, the predicted loss, its interval and the
     /// detail.
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()>;
+
+    /// The method's name (as `--method` and plans spell it).
+    fn name(&self) -> &'static str {
+        self.about().name
+    }
+    /// One line on what it does (for `--help` and errors).
+    fn description(&self) -> &'static str {
+        self.about().description
+    }
+    /// What the method needs beyond the candidate's points.
+    fn needs(&self) -> Needs {
+        self.about().needs
+    }
 
     /// The fine-tuning sizes this method trains the candidate on (default:
     /// every affordable size).
@@ -66,6 +75,17 @@ pub trait SelectionMethod: Sync + Send {
     fn protocol_score(&self, score: f64) -> f64 {
         score
     }
+}
+
+/// A selection method as the registry lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct About {
+    /// The method's name (as `--method` and plans spell it).
+    pub name: &'static str,
+    /// One line on what it does (for `--help` and errors).
+    pub description: &'static str,
+    /// What it needs beyond the candidate's points.
+    pub needs: Needs,
 }
 
 /// What a selection method needs beyond the candidate's points.

@@ -3,8 +3,8 @@
 //! one line in [`REGISTRY`] (`--method`, plans, the benchmark's method list
 //! and the error listing all read it).
 
-use super::method::{law_estimate, line_estimate, AtsOptions, LineKind, Needs, SelectionMethod};
-use super::method::{Estimate, Scoring};
+use super::method::{law_estimate, line_estimate, About, AtsOptions, LineKind, Needs};
+use super::method::{Estimate, Scoring, SelectionMethod};
 use super::{trend, Budget};
 use crate::datasets::Candidate;
 use crate::law::catalog;
@@ -50,24 +50,30 @@ const POINTS_ONLY: Needs = Needs {
     bootstrap: false,
 };
 
-/// Ours (the default): the mean, in log space, of the AtS line and a trend
-/// extrapolation learned from complete curves of other datasets and
-/// adapted to the pool (`trend`); recommends the lowest upper bound.
-#[derive(Debug, Clone, Copy)]
-pub struct AtsTrend;
+/// A method that extrapolates along a line through the power phase (AtS
+/// and the methods built on it): what it is and its hypothesis; the
+/// [`SelectionMethod`] follows (the AtS options, the pool's context).
+pub trait LineMethod: Sync + Send {
+    /// The method's name and description (its needs are the line methods').
+    const ABOUT: (&'static str, &'static str);
+    /// Whether it adapts the trend weights to the pool (and reports them).
+    const ADAPTS_TREND: bool = false;
+    /// Whether it recommends the lowest upper bound of the interval.
+    const ROBUST: bool = false;
+    /// Its extrapolation with trend weights `w`.
+    fn kind(w: &[f64; trend::N_W]) -> LineKind;
+}
 
-impl SelectionMethod for AtsTrend {
-    fn name(&self) -> &'static str {
-        "ats-trend"
-    }
-    fn description(&self) -> &'static str {
-        "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool"
-    }
-    fn needs(&self) -> Needs {
-        LINE
+impl<T: LineMethod> SelectionMethod for T {
+    fn about(&self) -> About {
+        About {
+            name: T::ABOUT.0,
+            description: T::ABOUT.1,
+            needs: LINE,
+        }
     }
     fn line(&self, w: &[f64; trend::N_W]) -> Option<LineKind> {
-        Some(LineKind::Trend(*w))
+        Some(T::kind(w))
     }
     fn adapt_trend(
         &self,
@@ -75,6 +81,9 @@ impl SelectionMethod for AtsTrend {
         curves: &[Vec<(f64, f64)>],
         opts: AtsOptions,
     ) -> [f64; trend::N_W] {
+        if !T::ADAPTS_TREND {
+            return *prior;
+        }
         trend::adapt(
             prior,
             curves.iter().map(|c| c.as_slice()),
@@ -83,10 +92,28 @@ impl SelectionMethod for AtsTrend {
         )
     }
     fn chooses_robustly(&self) -> bool {
-        true
+        T::ROBUST
     }
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
-        line_estimate(s, LineKind::Trend(s.pool.trend), true, e)
+        line_estimate(s, T::kind(&s.pool.trend), T::ADAPTS_TREND, e)
+    }
+}
+
+/// Ours (the default): the mean, in log space, of the AtS line and a trend
+/// extrapolation learned from complete curves of other datasets and
+/// adapted to the pool (`trend`); recommends the lowest upper bound.
+#[derive(Debug, Clone, Copy)]
+pub struct AtsTrend;
+
+impl LineMethod for AtsTrend {
+    const ABOUT: (&'static str, &'static str) = (
+        "ats-trend",
+        "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool",
+    );
+    const ADAPTS_TREND: bool = true;
+    const ROBUST: bool = true;
+    fn kind(w: &[f64; trend::N_W]) -> LineKind {
+        LineKind::Trend(*w)
     }
 }
 
@@ -94,21 +121,13 @@ impl SelectionMethod for AtsTrend {
 #[derive(Debug, Clone, Copy)]
 pub struct Ats;
 
-impl SelectionMethod for Ats {
-    fn name(&self) -> &'static str {
-        "ats"
-    }
-    fn description(&self) -> &'static str {
-        "Accept then Stop (Lin et al.): power-phase line in log-log"
-    }
-    fn needs(&self) -> Needs {
-        LINE
-    }
-    fn line(&self, _w: &[f64; trend::N_W]) -> Option<LineKind> {
-        Some(LineKind::Ats)
-    }
-    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
-        line_estimate(s, LineKind::Ats, false, e)
+impl LineMethod for Ats {
+    const ABOUT: (&'static str, &'static str) = (
+        "ats",
+        "Accept then Stop (Lin et al.): power-phase line in log-log",
+    );
+    fn kind(_w: &[f64; trend::N_W]) -> LineKind {
+        LineKind::Ats
     }
 }
 
@@ -119,21 +138,13 @@ impl SelectionMethod for Ats {
 #[derive(Debug, Clone, Copy)]
 pub struct AtsBlend;
 
-impl SelectionMethod for AtsBlend {
-    fn name(&self) -> &'static str {
-        "ats-blend"
-    }
-    fn description(&self) -> &'static str {
-        "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)"
-    }
-    fn needs(&self) -> Needs {
-        LINE
-    }
-    fn line(&self, _w: &[f64; trend::N_W]) -> Option<LineKind> {
-        Some(LineKind::Blend)
-    }
-    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
-        line_estimate(s, LineKind::Blend, false, e)
+impl LineMethod for AtsBlend {
+    const ABOUT: (&'static str, &'static str) = (
+        "ats-blend",
+        "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)",
+    );
+    fn kind(_w: &[f64; trend::N_W]) -> LineKind {
+        LineKind::Blend
     }
 }
 
@@ -143,14 +154,12 @@ impl SelectionMethod for AtsBlend {
 pub struct RectifiedFit;
 
 impl SelectionMethod for RectifiedFit {
-    fn name(&self) -> &'static str {
-        "rectified-fit"
-    }
-    fn description(&self) -> &'static str {
-        "rectified law B/(D_l + D^beta) + E, zero-shot point included"
-    }
-    fn needs(&self) -> Needs {
-        LAW_FIT
+    fn about(&self) -> About {
+        About {
+            name: "rectified-fit",
+            description: "rectified law B/(D_l + D^beta) + E, zero-shot point included",
+            needs: LAW_FIT,
+        }
     }
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
         law_estimate(s, &catalog::rectified(), true, self.name(), e)
@@ -162,14 +171,12 @@ impl SelectionMethod for RectifiedFit {
 pub struct VanillaFit;
 
 impl SelectionMethod for VanillaFit {
-    fn name(&self) -> &'static str {
-        "vanilla-fit"
-    }
-    fn description(&self) -> &'static str {
-        "vanilla law (B/D^beta + E)^alpha"
-    }
-    fn needs(&self) -> Needs {
-        LAW_FIT
+    fn about(&self) -> About {
+        About {
+            name: "vanilla-fit",
+            description: "vanilla law (B/D^beta + E)^alpha",
+            needs: LAW_FIT,
+        }
     }
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
         law_estimate(s, &catalog::vanilla_ft(), false, self.name(), e)
@@ -181,14 +188,12 @@ impl SelectionMethod for VanillaFit {
 pub struct SubTuning;
 
 impl SelectionMethod for SubTuning {
-    fn name(&self) -> &'static str {
-        "sub-tuning"
-    }
-    fn description(&self) -> &'static str {
-        "loss at the largest affordable size"
-    }
-    fn needs(&self) -> Needs {
-        POINTS_ONLY
+    fn about(&self) -> About {
+        About {
+            name: "sub-tuning",
+            description: "loss at the largest affordable size",
+            needs: POINTS_ONLY,
+        }
     }
     fn sizes_used(&self, c: &Candidate, budget: &Budget) -> Vec<f64> {
         budget
@@ -212,14 +217,12 @@ impl SelectionMethod for SubTuning {
 pub struct ZeroShot;
 
 impl SelectionMethod for ZeroShot {
-    fn name(&self) -> &'static str {
-        "zero-shot"
-    }
-    fn description(&self) -> &'static str {
-        "loss without fine-tuning"
-    }
-    fn needs(&self) -> Needs {
-        POINTS_ONLY
+    fn about(&self) -> About {
+        About {
+            name: "zero-shot",
+            description: "loss without fine-tuning",
+            needs: POINTS_ONLY,
+        }
     }
     fn sizes_used(&self, _c: &Candidate, _budget: &Budget) -> Vec<f64> {
         Vec::new()
@@ -244,14 +247,12 @@ impl SelectionMethod for ZeroShot {
 pub struct ModelSize;
 
 impl SelectionMethod for ModelSize {
-    fn name(&self) -> &'static str {
-        "model-size"
-    }
-    fn description(&self) -> &'static str {
-        "parameter count, largest first"
-    }
-    fn needs(&self) -> Needs {
-        POINTS_ONLY
+    fn about(&self) -> About {
+        About {
+            name: "model-size",
+            description: "parameter count, largest first",
+            needs: POINTS_ONLY,
+        }
     }
     fn sizes_used(&self, _c: &Candidate, _budget: &Budget) -> Vec<f64> {
         Vec::new()

@@ -19,7 +19,7 @@ use crate::datasets::Candidate;
 use crate::{Error, Result};
 pub use calibrate::{Calibration, IntervalKind};
 pub use method::{
-    AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
+    About, AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
 };
 pub use methods::REGISTRY;
 use rayon::prelude::*;
