@@ -932,17 +932,9 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
     if backtest {
         return compare_backtest(a);
     }
-    let (obs, mut holdout, opts) = load(&a.data)?;
-    if holdout == Holdout::None {
-        holdout = Holdout::Largest { k: 2, input: 0 };
-    }
-    let laws = a
-        .laws
-        .iter()
-        .map(|n| catalog::by_name(n))
-        .collect::<slaw::Result<Vec<_>>>()?;
+    let (obs, holdout, opts) = load(&a.data)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &a.data.y)?;
+    let ranked = analysis::compare_by_holdout(&a.laws, &obs, &opts, holdout, &a.data.y)?;
     output::emit(a.json, &ranked, || {
         print!("{}", report::compare_report(&ranked));
     })?;

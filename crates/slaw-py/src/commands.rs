@@ -316,17 +316,9 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         )?;
         return json(&serde_json::json!({"groups": picks, "skipped": skipped}));
     }
-    let (obs, mut holdout, opts) = load(data, &o.data, &o.fit)?;
-    if holdout == Holdout::None {
-        holdout = Holdout::Largest { k: 2, input: 0 };
-    }
-    let laws = o
-        .laws
-        .iter()
-        .map(|n| catalog::by_name(n))
-        .collect::<slaw::Result<Vec<_>>>()?;
+    let (obs, holdout, opts) = load(data, &o.data, &o.fit)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_fittable(laws, &obs, &opts, &holdout, &o.data.y)?;
+    let ranked = analysis::compare_by_holdout(&o.laws, &obs, &opts, holdout, &o.data.y)?;
     json(&ranked)
 }
 

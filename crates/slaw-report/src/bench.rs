@@ -30,6 +30,29 @@ pub struct BenchRow {
     pub result: String,
 }
 
+impl BenchRow {
+    /// The row of one fit timed `t` over `repeats`, with what it found.
+    fn one_fit(
+        name: String,
+        repeats: usize,
+        t: &Timing,
+        res: &slaw::fit::FitResult,
+        result: String,
+    ) -> BenchRow {
+        BenchRow {
+            name,
+            repeats,
+            median_s: t.median,
+            min_s: t.min,
+            cpu_median_s: t.cpu_median,
+            fits: 1,
+            starts_per_fit: res.n_starts,
+            evaluations: res.evaluations,
+            result,
+        }
+    }
+}
+
 /// CPU time of the whole process (all threads) so far, in seconds.
 pub fn process_cpu_seconds() -> f64 {
     #[cfg(unix)]
@@ -130,16 +153,12 @@ pub fn engine(
         let (t, res) = time(repeats, &|| progress.tick(), || {
             fit_with(&law, &obs, &opts, solver)
         })?;
-        rows.push(BenchRow {
-            name: format!("chinchilla: Huber 1e-3 on log L, Hoffmann grid, {what}"),
+        rows.push(BenchRow::one_fit(
+            format!("chinchilla: Huber 1e-3 on log L, Hoffmann grid, {what}"),
             repeats,
-            median_s: t.median,
-            min_s: t.min,
-            cpu_median_s: t.cpu_median,
-            fits: 1,
-            starts_per_fit: res.n_starts,
-            evaluations: res.evaluations,
-            result: format!(
+            &t,
+            &res,
+            format!(
                 "objective {:.7} alpha {:.4} beta {:.4} E {:.4} ({} of {} starts converged, {} reached the best optimum)",
                 res.objective,
                 res.params[1],
@@ -149,7 +168,7 @@ pub fn engine(
                 res.n_starts,
                 res.n_best
             ),
-        });
+        ));
     }
 
     // One law on 100,000 points from one start (the scipy script fits the
@@ -473,19 +492,15 @@ fn large_fits(
         let (t, res) = time(repeats, &|| progress.tick(), || {
             fit_with(&law, &obs, &opts, solver)
         })?;
-        rows.push(BenchRow {
-            name: format!(
+        rows.push(BenchRow::one_fit(
+            format!(
                 "{}: 100,000 points, squared error on ln L, one start",
                 law.name
             ),
             repeats,
-            median_s: t.median,
-            min_s: t.min,
-            cpu_median_s: t.cpu_median,
-            fits: 1,
-            starts_per_fit: res.n_starts,
-            evaluations: res.evaluations,
-            result: format!(
+            &t,
+            &res,
+            format!(
                 "objective {:.9e}, parameters {:?}, converged {}",
                 res.objective,
                 res.params
@@ -494,7 +509,7 @@ fn large_fits(
                     .collect::<Vec<_>>(),
                 res.converged
             ),
-        });
+        ));
     }
     Ok(rows)
 }

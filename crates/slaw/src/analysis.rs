@@ -324,6 +324,28 @@ pub fn compare_fittable(
     Ok(ranked)
 }
 
+/// `slaw compare`'s ranking of the catalog laws `names` by held-out error:
+/// with nothing held out, the 2 largest values of the first input (per
+/// group) are; laws whose inputs or domain do not fit the data are skipped
+/// and reported (see [`compare_fittable`]).
+pub fn compare_by_holdout(
+    names: &[String],
+    obs: &Observations,
+    opts: &FitOptions,
+    holdout: Holdout,
+    y_name: &str,
+) -> Result<Vec<RankedLaw>> {
+    let holdout = match holdout {
+        Holdout::None => Holdout::Largest { k: 2, input: 0 },
+        h => h,
+    };
+    let laws = names
+        .iter()
+        .map(|n| crate::law::catalog::by_name(n))
+        .collect::<Result<Vec<_>>>()?;
+    compare_fittable(laws, obs, opts, &holdout, y_name)
+}
+
 /// Fit several laws to the same data and rank the converged ones by held-out
 /// error (by AIC when no point is held out; ties fall back to the training
 /// error). Laws that cannot be fitted (more parameters than points) are
