@@ -964,15 +964,12 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
             a.data.x.join(", ")
         );
     }
-    let mut laws = Vec::new();
-    let mut unfit = Vec::new();
-    for n in &a.laws {
-        let law = catalog::by_name(n)?;
-        match analysis::validate(&law, &obs, opts.space, &a.data.y) {
-            Ok(()) => laws.push(law),
-            Err(e) => unfit.push((law.name.clone(), e.to_string())),
-        }
-    }
+    let laws = a
+        .laws
+        .iter()
+        .map(|n| catalog::by_name(n))
+        .collect::<slaw::Result<Vec<_>>>()?;
+    let (laws, unfit) = analysis::split_fittable(laws, &obs, opts.space, &a.data.y);
     let picks = slaw::pick::pick_groups(
         &laws,
         &obs,
@@ -981,12 +978,12 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     )?;
     let skipped: Vec<serde_json::Value> = unfit
         .iter()
-        .map(|(l, r)| serde_json::json!({"law": l, "reason": r}))
+        .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
         .collect();
     let result = serde_json::json!({"groups": picks, "skipped": skipped});
     let mut text = slaw::pick::text(&picks);
     for (l, r) in &unfit {
-        text += &format!("skipped: {l}: {r}\n");
+        text += &format!("skipped: {}: {r}\n", l.name);
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);

@@ -297,17 +297,16 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
                 obs.dim()
             ));
         }
-        let mut laws = Vec::new();
-        let mut skipped = Vec::new();
-        for n in &o.laws {
-            let law = catalog::by_name(n)?;
-            match analysis::validate(&law, &obs, opts.space, &o.data.y) {
-                Ok(()) => laws.push(law),
-                Err(e) => {
-                    skipped.push(serde_json::json!({"law": law.name, "reason": e.to_string()}))
-                }
-            }
-        }
+        let laws = o
+            .laws
+            .iter()
+            .map(|n| catalog::by_name(n))
+            .collect::<slaw::Result<Vec<_>>>()?;
+        let (laws, unfit) = analysis::split_fittable(laws, &obs, opts.space, &o.data.y);
+        let skipped: Vec<serde_json::Value> = unfit
+            .iter()
+            .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
+            .collect();
         let picks = slaw::pick::pick_groups(
             &laws,
             &obs,

@@ -309,19 +309,31 @@ pub fn compare_fittable(
     holdout: &Holdout,
     y_name: &str,
 ) -> Result<Vec<RankedLaw>> {
-    let mut fittable = Vec::new();
-    let mut unfit = Vec::new();
-    for law in laws {
-        match validate(&law, obs, opts.space, y_name) {
-            Ok(()) => fittable.push(law),
-            Err(e) => unfit.push((law, e.to_string())),
-        }
-    }
+    let (fittable, unfit) = split_fittable(laws, obs, opts.space, y_name);
     let mut ranked = compare(&fittable, obs, opts, holdout)?;
     for (law, reason) in unfit {
         ranked.push(RankedLaw::skipped(&law, reason));
     }
     Ok(ranked)
+}
+
+/// The laws whose inputs and domain fit the data (see [`validate`]), and
+/// the others with the reason.
+pub fn split_fittable(
+    laws: Vec<Law>,
+    obs: &Observations,
+    space: crate::objective::Space,
+    y_name: &str,
+) -> (Vec<Law>, Vec<(Law, String)>) {
+    let mut fittable = Vec::new();
+    let mut unfit = Vec::new();
+    for law in laws {
+        match validate(&law, obs, space, y_name) {
+            Ok(()) => fittable.push(law),
+            Err(e) => unfit.push((law, e.to_string())),
+        }
+    }
+    (fittable, unfit)
 }
 
 /// `slaw compare`'s ranking of the catalog laws `names` by held-out error:
