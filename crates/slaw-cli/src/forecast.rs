@@ -104,6 +104,7 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         bootstrap: a.bootstrap,
         seed: a.seed,
         level: a.level,
+        priors: slaw::forecast::prior::Priors::shipped(),
     };
     let outputs = job::run_each(&data, &a.method, &base)?;
     // One run: its output; several: the list.
