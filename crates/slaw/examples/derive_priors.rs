@@ -15,7 +15,11 @@ fn main() {
     let t = std::time::Instant::now();
     let w = prior::windows(Path::new(&dir)).unwrap();
     let s = prior::scores(&w);
-    eprintln!("{} windows scored in {:.1} s", w.len(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "{} windows scored in {:.1} s",
+        w.len(),
+        t.elapsed().as_secs_f64()
+    );
     for (j, law) in CurveLaw::ALL.iter().enumerate() {
         let mut by: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
         for (win, sc) in w.iter().zip(&s) {

@@ -38,7 +38,11 @@ fn main() {
         let t = std::time::Instant::now();
         let w = prior::windows(Path::new(&dir)).unwrap();
         let s = prior::scores(&w);
-        eprintln!("{} windows scored in {:.1} s", w.len(), t.elapsed().as_secs_f64());
+        eprintln!(
+            "{} windows scored in {:.1} s",
+            w.len(),
+            t.elapsed().as_secs_f64()
+        );
         (w, s)
     } else {
         (vec![], vec![])
@@ -148,13 +152,7 @@ fn main() {
                             if ahead { " decay-ahead" } else { "" },
                         );
                     }
-                    rows.push((
-                        cov,
-                        kind.into(),
-                        ahead,
-                        0.5 * (hi / lo).ln(),
-                        secs,
-                    ));
+                    rows.push((cov, kind.into(), ahead, 0.5 * (hi / lo).ln(), secs));
                 }
                 if rows.is_empty() {
                     continue;
@@ -165,7 +163,11 @@ fn main() {
                     if r.is_empty() {
                         "-".to_string()
                     } else {
-                        format!("{c}/{} ({:.0}%)", r.len(), 100.0 * c as f64 / r.len() as f64)
+                        format!(
+                            "{c}/{} ({:.0}%)",
+                            r.len(),
+                            100.0 * c as f64 / r.len() as f64
+                        )
                     }
                 };
                 let mut hw: Vec<f64> = rows.iter().map(|r| r.3).collect();

@@ -49,10 +49,7 @@ fn shipped_priors_are_rederived_from_the_public_curves() {
                         );
                     }
                 }
-                _ => panic!(
-                    "{} {what} prior: learned {a:?}, shipped {b:?}",
-                    law.name()
-                ),
+                _ => panic!("{} {what} prior: learned {a:?}, shipped {b:?}", law.name()),
             }
         }
     }
@@ -75,7 +72,13 @@ fn lofo(w: &[Window], s: &Scores, family: &str, kind: &str) -> Priors {
 /// Coverage of the 90% interval of the final loss, `law` (`auto` or a
 /// law's name) fitted until `frac` of each curve's steps, priors learned
 /// out of sample: (covered, forecasts).
-fn coverage(curves: &[(Curve, f64, bool)], law: &str, frac: f64, w: &[Window], s: &Scores) -> (usize, usize) {
+fn coverage(
+    curves: &[(Curve, f64, bool)],
+    law: &str,
+    frac: f64,
+    w: &[Window],
+    s: &Scores,
+) -> (usize, usize) {
     let (mut cov, mut n) = (0, 0);
     for (c, total, mp) in curves {
         let k = c.step.iter().filter(|&&t| t <= frac * total).count();
@@ -188,9 +191,8 @@ fn the_error_prior_covers_short_windows_of_known_truth() {
         };
         let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[5]).unwrap();
         let obs = c.loss[19];
-        let inside = |iv: &slaw::forecast::Intervals| {
-            (iv.iv[0].lo <= obs && obs <= iv.iv[0].hi) as usize
-        };
+        let inside =
+            |iv: &slaw::forecast::Intervals| (iv.iv[0].lo <= obs && obs <= iv.iv[0].hi) as usize;
         let iv = f.intervals(&[(0, 19)], 100, 0, 0.9);
         pooled += iv
             .calibration

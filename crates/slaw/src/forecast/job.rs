@@ -3,11 +3,11 @@
 //! intervals and the error on the part of the curve not fitted.
 
 use super::positions::PositionCurves;
+use super::prior::{self, Priors};
 use super::temporal::{self, TemporalFit};
 use super::{
     accuracy, fit_curves, fit_curves_from, Accuracy, Curve, CurveLaw, IntervalKind, Schedule,
 };
-use super::prior::{self, Priors};
 use crate::extrapolation::Calibration;
 use crate::law::Params;
 use crate::{Error, Result};
