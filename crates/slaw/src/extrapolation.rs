@@ -26,7 +26,8 @@ use rayon::prelude::*;
 #[derive(Debug, Clone, serde::Serialize)]
 /// A rolling-origin calibration of a law's extrapolation error: how far the law's predictions beyond its fitted range miss, per unit of extrapolation distance.
 pub struct Calibration {
-    /// "rolling-origin".
+    /// "rolling-origin", its normal approximation, or "prior: ..." (the
+    /// window's scores pooled with a prior's pseudo-scores).
     pub method: String,
     /// Level of the quantile (the interval's coverage target).
     pub level: f64,
