@@ -18,6 +18,9 @@ use slaw::forecast::prior::{self, Priors};
 use slaw::forecast::{protocol, Curve};
 use std::path::Path;
 
+/// One forecast: covered, what the interval is, decay ahead, half-width (ln), seconds.
+type Row = (bool, String, bool, f64, f64);
+
 fn main() {
     let dir = std::env::args()
         .nth(1)
@@ -95,7 +98,7 @@ fn main() {
         ] {
             for frac in fracs {
                 // (covered, kind, decay ahead, half-width ln, secs)
-                let mut rows: Vec<(bool, String, bool, f64, f64)> = Vec::new();
+                let mut rows: Vec<Row> = Vec::new();
                 for (name, c, total) in curves.iter().filter(|x| x.0.starts_with(label)) {
                     let lr = c.lr.is_some();
                     let Ok(choice) = Choice::parse(law, false, lr) else {
@@ -157,7 +160,7 @@ fn main() {
                 if rows.is_empty() {
                     continue;
                 }
-                let share = |f: &dyn Fn(&(bool, String, bool, f64, f64)) -> bool| {
+                let share = |f: &dyn Fn(&Row) -> bool| {
                     let r: Vec<_> = rows.iter().filter(|r| f(r)).collect();
                     let c = r.iter().filter(|r| r.0).count();
                     if r.is_empty() {
