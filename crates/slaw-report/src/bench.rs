@@ -237,15 +237,7 @@ pub fn engine(
 /// the timing of the whole run (reading included).
 /// The `.csv` files of a folder, sorted (the selection benchmark's wide CSVs).
 pub fn wide_csvs(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| slaw::Error::Io {
-            path: dir.display().to_string(),
-            source,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    files.sort();
+    let files = slaw::table::csv_files(dir)?;
     if files.is_empty() {
         return Err(slaw::Error::data(format!(
             "{}: no .csv files (expected the benchmark's wide CSVs)",

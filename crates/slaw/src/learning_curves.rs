@@ -82,15 +82,7 @@ pub fn public_curves(dir: &Path) -> Result<Vec<LearningCurve>> {
         .collect();
     for size in ["25", "100"] {
         let folder = dir.join("multipower").join(size);
-        let mut files: Vec<_> = std::fs::read_dir(&folder)
-            .map_err(|e| crate::Error::Io {
-                path: folder.display().to_string(),
-                source: e,
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-            .collect();
-        files.sort();
+        let files = crate::table::csv_files(&folder)?;
         for f in files {
             let c = Curve::read(&f, "step", "loss", Some("lr"))?;
             let mut lc = LearningCurve::from_curve("multipower", &c);

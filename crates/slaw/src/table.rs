@@ -49,6 +49,21 @@ impl TextColumn {
     }
 }
 
+/// The `.csv` files of the folder `dir`, sorted by name (an error naming
+/// the folder when it cannot be read; empty when it holds none).
+pub fn csv_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 impl Table {
     /// Read a file (`-`: standard input) by its extension or, without one,
     /// by its content.

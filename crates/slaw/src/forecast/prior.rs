@@ -219,15 +219,7 @@ pub fn windows(dir: &Path) -> Result<Vec<Window>> {
     }
     for size in ["25", "100"] {
         let folder = dir.join("multipower").join(size);
-        let mut files: Vec<_> = std::fs::read_dir(&folder)
-            .map_err(|e| crate::Error::Io {
-                path: folder.display().to_string(),
-                source: e,
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-            .collect();
-        files.sort();
+        let files = crate::table::csv_files(&folder)?;
         for f in files {
             let c = Curve::read(&f, "step", "loss", Some("lr"))?;
             let group = f

@@ -83,15 +83,7 @@ pub struct Run {
 
 /// Every `*.csv` of `dir`, by name.
 pub fn read_runs(dir: &Path) -> Result<Vec<Run>> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| Error::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    files.sort();
+    let files = crate::table::csv_files(dir)?;
     if files.is_empty() {
         return Err(Error::data(format!(
             "{}: no per-position CSV files",
