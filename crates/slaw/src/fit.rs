@@ -568,11 +568,20 @@ fn search(
     };
     let grid_starts = problem.starts.len();
     let mut starts: Vec<Vec<f64>> = order.iter().map(|&i| problem.starts[i].clone()).collect();
-    // Screening: every start, to a loose tolerance.
-    let start_tol = Tolerances {
-        ftol: opts.screen_ftol.max(opts.tol.ftol),
-        pgtol: (opts.tol.pgtol * 1e5).min(1e-4),
-        ..opts.tol
+    // Screening: every start, to a loose tolerance. A single given start
+    // (a one-start fit, a warm start) has nothing to be screened against: it
+    // runs once to the full tolerances and is its own polished run, instead
+    // of stopping early and restarting the solver without its curvature
+    // memory.
+    let single = opts.starts.is_some() && problem.starts.len() == 1;
+    let start_tol = if single {
+        opts.tol
+    } else {
+        Tolerances {
+            ftol: opts.screen_ftol.max(opts.tol.ftol),
+            pgtol: (opts.tol.pgtol * 1e5).min(1e-4),
+            ..opts.tol
+        }
     };
     let screen = |starts: &[Vec<f64>]| -> Vec<Outcome> {
         starts
@@ -643,14 +652,20 @@ fn search(
         let runs: Vec<(usize, Outcome)> = fresh
             .par_iter()
             .map(|&i| {
-                (
-                    i,
-                    solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
-                )
+                if single {
+                    (i, outcomes[i].clone())
+                } else {
+                    (
+                        i,
+                        solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
+                    )
+                }
             })
             .collect();
         for (i, o) in runs {
-            polish_evaluations += o.evaluations;
+            if !single {
+                polish_evaluations += o.evaluations;
+            }
             polish_cache.insert(i, o);
         }
         let polished: Vec<(usize, Outcome)> = candidates
