@@ -568,20 +568,11 @@ fn search(
     };
     let grid_starts = problem.starts.len();
     let mut starts: Vec<Vec<f64>> = order.iter().map(|&i| problem.starts[i].clone()).collect();
-    // Screening: every start, to a loose tolerance. A single given start
-    // (a one-start fit, a warm start) has nothing to be screened against: it
-    // runs once to the full tolerances and is its own polished run, instead
-    // of stopping early and restarting the solver without its curvature
-    // memory.
-    let single = opts.starts.is_some() && problem.starts.len() == 1;
-    let start_tol = if single {
-        opts.tol
-    } else {
-        Tolerances {
-            ftol: opts.screen_ftol.max(opts.tol.ftol),
-            pgtol: (opts.tol.pgtol * 1e5).min(1e-4),
-            ..opts.tol
-        }
+    // Screening: every start, to a loose tolerance.
+    let start_tol = Tolerances {
+        ftol: opts.screen_ftol.max(opts.tol.ftol),
+        pgtol: (opts.tol.pgtol * 1e5).min(1e-4),
+        ..opts.tol
     };
     let screen = |starts: &[Vec<f64>]| -> Vec<Outcome> {
         starts
@@ -596,6 +587,21 @@ fn search(
     let mut polish_cache: std::collections::HashMap<usize, Outcome> = Default::default();
     let mut extra = 0;
     let mut polish_evaluations = 0u64;
+    // A single given start (a one-start fit, a warm start) has nothing to
+    // be screened against: it runs once to the full tolerances and is its
+    // own polished run, instead of stopping early and restarting the solver
+    // without its curvature memory. If that run does not converge, the
+    // start is screened and polished as any other (the same result as
+    // before this shortcut, its evaluations counted on top).
+    if opts.starts.is_some() && starts.len() == 1 {
+        let run = solver.minimize(&f, &starts[0], &lower, &upper, &opts.tol);
+        if ok(&run) {
+            outcomes.push(run.clone());
+            polish_cache.insert(0, run);
+        } else {
+            polish_evaluations += run.evaluations;
+        }
+    }
     let (n_converged, best, x, fx, polished, n_best, n_near, converged) = loop {
         let batch = if agree_target == 0 {
             starts.len() - outcomes.len()
@@ -652,20 +658,14 @@ fn search(
         let runs: Vec<(usize, Outcome)> = fresh
             .par_iter()
             .map(|&i| {
-                if single {
-                    (i, outcomes[i].clone())
-                } else {
-                    (
-                        i,
-                        solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
-                    )
-                }
+                (
+                    i,
+                    solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
+                )
             })
             .collect();
         for (i, o) in runs {
-            if !single {
-                polish_evaluations += o.evaluations;
-            }
+            polish_evaluations += o.evaluations;
             polish_cache.insert(i, o);
         }
         let polished: Vec<(usize, Outcome)> = candidates
