@@ -291,7 +291,8 @@ impl TemporalFit {
 
     /// Percentile intervals of the forecast at each of `at` from `n`
     /// trajectory refits on resampled checkpoints (seeded), and how many
-    /// refits converged (only those count).
+    /// refits converged with a plausible forecast (`plausible`; only those
+    /// count).
     pub fn bootstrap(
         &self,
         at: &[[f64; 3]],
