@@ -395,10 +395,15 @@ pub fn pool(cases: &mut [Case], level: f64) {
         x.pooled = ivs.last().map(|(iv, _)| *iv);
         x.pooled_later = (
             ivs.len(),
-            ivs.iter().filter(|(iv, y)| iv.lo <= *y && *y <= iv.hi).count(),
+            ivs.iter()
+                .filter(|(iv, y)| iv.lo <= *y && *y <= iv.hi)
+                .count(),
         );
         x.pooled_winkler = (!ivs.is_empty()).then(|| {
-            ivs.iter().map(|(iv, y)| winkler(*iv, *y, level)).sum::<f64>() / ivs.len() as f64
+            ivs.iter()
+                .map(|(iv, y)| winkler(*iv, *y, level))
+                .sum::<f64>()
+                / ivs.len() as f64
         });
     }
 }
@@ -502,7 +507,10 @@ pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> 
                     .count(),
             );
             out.winkler = (!scored.is_empty()).then(|| {
-                scored.iter().map(|(iv, y)| winkler(*iv, *y, level)).sum::<f64>()
+                scored
+                    .iter()
+                    .map(|(iv, y)| winkler(*iv, *y, level))
+                    .sum::<f64>()
                     / scored.len() as f64
             });
             out.points = (k..n)
