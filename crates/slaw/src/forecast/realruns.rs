@@ -631,7 +631,7 @@ pub fn summarize(cases: &[Case], fractions: &[f64], contenders: &[Contender]) ->
                 v.sort_by(f64::total_cmp);
                 (!v.is_empty()).then(|| {
                     let h = v.len() / 2;
-                    if v.len() % 2 == 0 {
+                    if v.len().is_multiple_of(2) {
                         (v[h - 1] + v[h]) / 2.0
                     } else {
                         v[h]
