@@ -32,9 +32,13 @@ pub struct ForecastArgs {
     /// (kinds: constant, cosine, wsd, two-stage; see README). Overrides an lr column.
     #[arg(long)]
     schedule: Option<String>,
-    /// Bootstrap replicates for the forecast intervals (0: none). The temporal law's intervals
-    /// past the fit are also widened to its rolling-origin extrapolation error on the fitted
-    /// checkpoints (coverage measured by `slaw bench temporal`).
+    /// Bootstrap replicates for the forecast intervals (0: none). A law's intervals past the fit
+    /// add, in quadrature, its own extrapolation error calibrated by rolling-origin backtests in
+    /// the window (too few for a rank: pooled with a prior learned on other curves); where the
+    /// learning rate still decays after the window, they also span the decay's effect as a prior
+    /// learned on other schedules gives it (the JSON's `calibration` and `decay_term` say which;
+    /// coverage in BENCHMARKS.md). The temporal law's intervals past the fit are widened to its
+    /// rolling-origin extrapolation error on the fitted checkpoints (`slaw bench temporal`).
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
     #[arg(long, default_value_t = 0.9)]
@@ -104,6 +108,7 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         bootstrap: a.bootstrap,
         seed: a.seed,
         level: a.level,
+        priors: slaw::forecast::prior::Priors::shipped(),
     };
     let outputs = job::run_each(&data, &a.method, &base)?;
     // One run: its output; several: the list.

@@ -572,8 +572,10 @@ fn bench_progress_is_silent_off_a_terminal() {
 }
 
 /// The JSON says what the intervals cover: `backtest` (calibrated by the
-/// window's rolling origins) on a curve with enough points, `bootstrap`
-/// (refit spread only) on one too short to calibrate; the text says it too.
+/// window's rolling origins) on a curve with enough points; on one too short
+/// to calibrate, still `backtest`, its calibration pooled with the law's
+/// error prior learned on other curves (`calibration.method` says so); the
+/// text says it too.
 #[test]
 fn intervals_say_what_they_cover() {
     let dir = TempDir::new().unwrap();
@@ -619,7 +621,7 @@ fn intervals_say_what_they_cover() {
         .assert()
         .success()
         .stdout(predicate::str::contains("predictive (backtest)"));
-    // 5 points for 3 parameters: no backtest at 90%.
+    // 5 points for 3 parameters: too few scores for a rank at 90%.
     let short: String = power_curve("")
         .lines()
         .take(11)
@@ -640,8 +642,15 @@ fn intervals_say_what_they_cover() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let v = json_of(&out);
-    assert_eq!(v["interval_kind"]["kind"], "bootstrap", "{v}");
-    assert!(v["calibration"].is_null());
+    assert_eq!(v["interval_kind"]["kind"], "backtest", "{v}");
+    let method = v["calibration"]["method"].as_str().unwrap();
+    assert!(method.starts_with("prior"), "{method}");
+    assert!(v["calibration"]["per_distance"].as_f64().unwrap() > 0.0);
+    slaw()
+        .args(["forecast", &g, "--method", "power", "--fit-until", "0.5"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pooled with 20 of a prior"));
     slaw()
         .args(["bench", "forecast", "--coverage", "1.5"])
         .assert()

@@ -535,6 +535,7 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
         bootstrap: a.bootstrap,
         seed: a.seed,
         level: a.level,
+        priors: slaw::forecast::prior::Priors::shipped(),
     };
     let outputs = job::run_each(&inputs, &a.method, &base)?;
     json(&outputs)

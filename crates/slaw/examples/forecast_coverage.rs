@@ -1,13 +1,25 @@
-//! Coverage of the default `slaw forecast` intervals, early to final: every
-//! shared loss curve (multi-power curves, and the (Mis)Fitting runs with at
-//! least 8 checkpoints) fitted on its first 25% / 50% of steps, the default
-//! call (auto, 200 bootstrap replicates, 90%) at its last step; share of
-//! intervals holding the observed final loss, and the wall time per call.
-//! `cargo run --release -p slaw --example forecast_coverage [data dir] [level]`.
+//! Coverage of `slaw forecast` intervals, early to final, per law: every
+//! shared loss curve — the multi-power curves fitted until 20% / 50% of
+//! their steps, the (Mis)Fitting runs with at least 4 checkpoints in the
+//! window until 25% / 50% — forecast at its last step with the law (200
+//! bootstrap replicates, seed 0, at `level`); share of intervals holding the
+//! observed final loss, split by what the interval is (calibrated on the
+//! window, pooled with the prior, refit spread only) and by whether the
+//! learning rate's decay is still ahead of the window.
+//! The priors (`slaw::forecast::prior`): `PRIORS=lofo` (default) learns them
+//! for each curve without its family (error prior: misfitting, multipower,
+//! each synthetic family) and without its schedule's kind (decay prior:
+//! constant, cosine, wsd, wsdld, wsdcon; both model sizes), `PRIORS=shipped`
+//! uses the shipped tables, `PRIORS=none` none (the window alone).
+//! `cargo run --release -p slaw --example forecast_coverage [data dir] [level] [laws,comma-separated]`.
 
 use slaw::forecast::job::{self, Choice, Data, Request};
+use slaw::forecast::prior::{self, Priors};
 use slaw::forecast::{protocol, Curve};
 use std::path::Path;
+
+/// One forecast: covered, what the interval is, decay ahead, half-width (ln), seconds.
+type Row = (bool, String, bool, f64, f64);
 
 fn main() {
     let dir = std::env::args()
@@ -17,6 +29,43 @@ fn main() {
         .nth(2)
         .map(|v| v.parse().unwrap())
         .unwrap_or(0.9);
+    let laws: Vec<String> = std::env::args()
+        .nth(3)
+        .unwrap_or("auto,power,reciprocal,log,tissue,multipower,multipower-warmup".into())
+        .split(',')
+        .map(String::from)
+        .collect();
+    let verbose = std::env::var("VERBOSE").is_ok();
+    let mode = std::env::var("PRIORS").unwrap_or("lofo".into());
+    let (windows, scores) = if mode == "lofo" {
+        let t = std::time::Instant::now();
+        let w = prior::windows(Path::new(&dir)).unwrap();
+        let s = prior::scores(&w);
+        eprintln!(
+            "{} windows scored in {:.1} s",
+            w.len(),
+            t.elapsed().as_secs_f64()
+        );
+        (w, s)
+    } else {
+        (vec![], vec![])
+    };
+    let priors_for = |family: &str, kind: &str| -> Priors {
+        match mode.as_str() {
+            "none" => Priors::none(),
+            "shipped" => Priors::shipped(),
+            _ => {
+                let e = prior::learn(&windows, &scores, &|w| w.family != family);
+                let d = prior::learn(&windows, &scores, &|w| {
+                    w.family == "multipower" && prior::schedule_kind(&w.group) != kind
+                });
+                Priors {
+                    error: e.error,
+                    decay: d.decay,
+                }
+            }
+        }
+    };
     let mut curves: Vec<(String, Curve, f64)> = Vec::new();
     for size in ["25", "100"] {
         let mut names: Vec<String> = std::fs::read_dir(format!("{dir}/multipower/{size}"))
@@ -42,71 +91,105 @@ fn main() {
     for (c, total) in runs {
         curves.push((format!("misfitting {}", c.name), c, total));
     }
-    for frac in [0.25, 0.5] {
-        let mut rows: Vec<(bool, usize, usize, f64, f64)> = Vec::new(); // (multipower?, covered, kind backtest, secs, ape)
-        for (name, c, total) in &curves {
-            let lr = c.lr.is_some();
-            let req = Request {
-                choice: Choice::parse("auto", false, lr).unwrap(),
-                fit_until: frac * total,
-                at: vec![],
-                schedule: None,
-                bootstrap: 200,
-                seed: 0,
-                level,
-            };
-            let k = c.step.iter().filter(|&&s| s <= frac * total).count();
-            if k < 4 || k >= c.len() {
-                continue;
-            }
-            let t = std::time::Instant::now();
-            let Ok(o) = job::run(&Data::Aggregate(c.clone()), &req) else {
-                continue;
-            };
-            let secs = t.elapsed().as_secs_f64();
-            let p = &o.forecasts[0];
-            let obs = p.observed.unwrap();
-            let (lo, hi) = (p.lo.unwrap(), p.hi.unwrap());
-            let cov = lo <= obs && obs <= hi;
-            let backtest = matches!(
-                o.interval_kind,
-                Some(slaw::forecast::IntervalKind::Backtest { .. })
-            );
-            if name.starts_with("multipower") {
+    for law in &laws {
+        for (label, mp, fracs) in [
+            ("multipower", true, [0.2, 0.5]),
+            ("misfitting", false, [0.25, 0.5]),
+        ] {
+            for frac in fracs {
+                // (covered, kind, decay ahead, half-width ln, secs)
+                let mut rows: Vec<Row> = Vec::new();
+                for (name, c, total) in curves.iter().filter(|x| x.0.starts_with(label)) {
+                    let lr = c.lr.is_some();
+                    let Ok(choice) = Choice::parse(law, false, lr) else {
+                        continue;
+                    };
+                    if let Choice::Law(m) = choice {
+                        if m.needs_lr() && !lr {
+                            continue;
+                        }
+                    }
+                    let req = Request {
+                        choice,
+                        fit_until: frac * total,
+                        at: vec![],
+                        schedule: None,
+                        bootstrap: 200,
+                        seed: 0,
+                        level,
+                        priors: if mp {
+                            priors_for("multipower", prior::schedule_kind(&c.name))
+                        } else {
+                            priors_for("misfitting", "")
+                        },
+                    };
+                    let k = c.step.iter().filter(|&&s| s <= frac * total).count();
+                    if k < 4 || k >= c.len() {
+                        continue;
+                    }
+                    let t = std::time::Instant::now();
+                    let Ok(o) = job::run(&Data::Aggregate(c.clone()), &req) else {
+                        continue;
+                    };
+                    let secs = t.elapsed().as_secs_f64();
+                    let p = &o.forecasts[0];
+                    let obs = p.observed.unwrap();
+                    let (lo, hi) = (p.lo.unwrap(), p.hi.unwrap());
+                    let cov = lo <= obs && obs <= hi;
+                    let kind = match (&o.interval_kind, &o.calibration) {
+                        (Some(slaw::forecast::IntervalKind::Backtest { .. }), Some(c))
+                            if c.method.contains("prior") =>
+                        {
+                            "prior"
+                        }
+                        (Some(slaw::forecast::IntervalKind::Backtest { .. }), _) => "window",
+                        _ => "bootstrap",
+                    };
+                    let ahead = o.decay.is_some_and(|d| !d.identified());
+                    if verbose {
+                        println!(
+                            "{law} {frac} {name:<45} {:<10} {:.4} [{lo:.4}, {hi:.4}] obs {obs:.4} {} {kind}{} {secs:.2} s",
+                            o.method,
+                            p.loss,
+                            if cov { "covered" } else { "MISSED" },
+                            if ahead { " decay-ahead" } else { "" },
+                        );
+                    }
+                    rows.push((cov, kind.into(), ahead, 0.5 * (hi / lo).ln(), secs));
+                }
+                if rows.is_empty() {
+                    continue;
+                }
+                let share = |f: &dyn Fn(&Row) -> bool| {
+                    let r: Vec<_> = rows.iter().filter(|r| f(r)).collect();
+                    let c = r.iter().filter(|r| r.0).count();
+                    if r.is_empty() {
+                        "-".to_string()
+                    } else {
+                        format!(
+                            "{c}/{} ({:.0}%)",
+                            r.len(),
+                            100.0 * c as f64 / r.len() as f64
+                        )
+                    }
+                };
+                let mut hw: Vec<f64> = rows.iter().map(|r| r.3).collect();
+                hw.sort_by(f64::total_cmp);
+                let mut secs: Vec<f64> = rows.iter().map(|r| r.4).collect();
+                secs.sort_by(f64::total_cmp);
                 println!(
-                    "{frac} {name:<40} {:<10} {:.4} [{lo:.4}, {hi:.4}] obs {obs:.4} {} {} {secs:.2} s",
-                    o.method,
-                    p.loss,
-                    if cov { "covered" } else { "MISSED" },
-                    if backtest { "backtest" } else { "bootstrap" },
+                    "| {law} | {label} {:.0}% | {} | window {} | prior {} | bootstrap-only {} | decay ahead {} | rest {} | median half-width {:.4} | max {:.2} s |",
+                    100.0 * frac,
+                    share(&|_| true),
+                    share(&|r| r.1 == "window"),
+                    share(&|r| r.1 == "prior"),
+                    share(&|r| r.1 == "bootstrap"),
+                    share(&|r| r.2),
+                    share(&|r| !r.2),
+                    hw[hw.len() / 2],
+                    secs.last().copied().unwrap_or(0.0),
                 );
             }
-            rows.push((
-                name.starts_with("multipower"),
-                cov as usize,
-                backtest as usize,
-                secs,
-                ((p.loss - obs) / obs).abs(),
-            ));
-        }
-        for (label, mp) in [("multipower curves", true), ("misfitting runs", false)] {
-            let r: Vec<_> = rows.iter().filter(|r| r.0 == mp).collect();
-            let n = r.len();
-            let cov: usize = r.iter().map(|r| r.1).sum();
-            let bt: Vec<_> = r.iter().filter(|r| r.2 == 1).collect();
-            let bt_cov: usize = bt.iter().map(|r| r.1).sum();
-            let mut secs: Vec<f64> = r.iter().map(|r| r.3).collect();
-            secs.sort_by(f64::total_cmp);
-            println!(
-                "fit until {:.0}% | {label}: {n} forecasts, {cov} covered ({:.1}%); with a backtest interval {} ({} covered, {:.1}%); time median {:.2} s, max {:.2} s",
-                100.0 * frac,
-                100.0 * cov as f64 / n.max(1) as f64,
-                bt.len(),
-                bt_cov,
-                100.0 * bt_cov as f64 / bt.len().max(1) as f64,
-                secs.get(n / 2).copied().unwrap_or(0.0),
-                secs.last().copied().unwrap_or(0.0)
-            );
         }
     }
 }

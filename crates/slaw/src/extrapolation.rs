@@ -26,7 +26,8 @@ use rayon::prelude::*;
 #[derive(Debug, Clone, serde::Serialize)]
 /// A rolling-origin calibration of a law's extrapolation error: how far the law's predictions beyond its fitted range miss, per unit of extrapolation distance.
 pub struct Calibration {
-    /// "rolling-origin".
+    /// "rolling-origin", its normal approximation, or "prior: ..." (the
+    /// window's scores pooled with a prior's pseudo-scores).
     pub method: String,
     /// Level of the quantile (the interval's coverage target).
     pub level: f64,
@@ -85,6 +86,7 @@ pub fn calibrate(
         input: 0,
         max_origins: usize::MAX,
         normal_fallback: false,
+        prior: None,
     };
     calibrate_along(law, obs, full, opts, level, &along)
 }
@@ -100,6 +102,11 @@ pub struct Along {
     /// least 3), take the normal quantile times their root mean square
     /// (the scores as |N(0, s^2)|), inflated by sqrt((N + 1) / N).
     pub normal_fallback: bool,
+    /// A prior of the scores learned on other curves (`forecast::prior`):
+    /// with too few scores for the conformal rank (none included), the
+    /// window's scores pooled with the prior's pseudo-scores give it (before
+    /// any normal approximation).
+    pub prior: Option<crate::forecast::prior::Quantiles>,
 }
 
 /// `calibrate` for a law of several inputs, ordered and extrapolated along
@@ -124,10 +131,10 @@ pub fn calibrate_along(
     idx.sort_by(|&a, &b| xa(a).total_cmp(&xa(b)).then(a.cmp(&b)));
     let first_pos = idx.iter().position(|&i| xa(i) > 0.0)?;
     let lo = (p + 1).max(n.div_ceil(2)).max(first_pos + 2);
-    if lo >= n {
+    if lo >= n && how.prior.is_none() {
         return None;
     }
-    let count = (n - lo).min(max_origins);
+    let count = n.saturating_sub(lo).min(max_origins);
     let mut origins: Vec<usize> = (0..count)
         .map(|j| lo + j * (n - 1 - lo) / (count - 1).max(1))
         .collect();
@@ -161,13 +168,25 @@ pub fn calibrate_along(
     let scores: Vec<f64> = scores.into_iter().flatten().collect();
     let n_scores = scores.len();
     let rms = (scores.iter().map(|s| s * s).sum::<f64>() / n_scores.max(1) as f64).sqrt();
-    let (per_distance, method) = match conformal_quantile(scores, level) {
-        Some(q) => (q, "rolling-origin"),
+    let pooled = |prior: &crate::forecast::prior::Quantiles| {
+        let mut v = scores.clone();
+        v.extend_from_slice(prior);
+        conformal_quantile(v, level)
+    };
+    let (per_distance, method) = match conformal_quantile(scores.clone(), level) {
+        Some(q) => (q, "rolling-origin".to_string()),
+        None if how.prior.is_some() && pooled(how.prior.as_ref().expect("some")).is_some() => (
+            pooled(how.prior.as_ref().expect("some")).expect("some"),
+            format!(
+                "prior: the window's {n_scores} rolling-origin scores pooled with {} pseudo-scores of a prior learned on other curves' early-to-final errors (too few scores for a rank)",
+                crate::forecast::prior::K
+            ),
+        ),
         None if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
             let k = n_scores as f64;
             (
                 normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
-                "rolling-origin (normal approximation: too few scores for a rank)",
+                "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
             )
         }
         None => return None,
@@ -180,7 +199,7 @@ pub fn calibrate_along(
         .collect();
     let noise = conformal_quantile(residuals, level).unwrap_or(0.0);
     Some(Calibration {
-        method: method.into(),
+        method,
         level,
         origins,
         scores: n_scores,

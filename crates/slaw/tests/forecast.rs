@@ -329,6 +329,7 @@ mod real_step_axis {
             bootstrap: 5,
             seed: 0,
             level: 0.9,
+            priors: slaw::forecast::prior::Priors::shipped(),
         }
     }
 

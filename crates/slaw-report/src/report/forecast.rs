@@ -58,9 +58,18 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window ({:.4} per unit ln(step / last fitted step), at least {:.4}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
+                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
                     100.0 * level,
                     c.origins,
+                    if c.method.starts_with("prior") {
+                        format!(
+                            ", too few for a rank: its {} scores pooled with {} of a prior learned on other curves",
+                            c.scores,
+                            slaw::forecast::prior::K
+                        )
+                    } else {
+                        String::new()
+                    },
                     c.per_distance,
                     c.noise,
                     if n == slaw::forecast::FIRST_REPLICATES {
@@ -85,6 +94,14 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 );
             }
         }
+    }
+    if let Some(d) = &o.decay_term {
+        let _ = writeln!(
+            s,
+            "decay ahead ({:.0}% of the peak rate): {}",
+            100.0 * d.decay_ahead,
+            d.method
+        );
     }
     let _ = writeln!(
         s,

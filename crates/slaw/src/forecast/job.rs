@@ -3,6 +3,7 @@
 //! intervals and the error on the part of the curve not fitted.
 
 use super::positions::PositionCurves;
+use super::prior::{self, Priors};
 use super::temporal::{self, TemporalFit};
 use super::{
     accuracy, fit_curves, fit_curves_from, Accuracy, Curve, CurveLaw, IntervalKind, Schedule,
@@ -81,6 +82,9 @@ pub struct Request {
     pub seed: u64,
     /// Level of the intervals (e.g. 0.9).
     pub level: f64,
+    /// The priors the intervals use where the window alone cannot
+    /// calibrate them (`Priors::shipped()`, or `Priors::none()`).
+    pub priors: Priors,
 }
 
 /// A forecast at one step.
@@ -140,8 +144,13 @@ pub struct ForecastOutput {
     /// with the bootstrap refit spread) or `bootstrap` (the refit spread
     /// only: the noise of the fitted points, not the error of the law).
     pub interval_kind: Option<IntervalKind>,
-    /// The rolling-origin calibration behind a `backtest` interval.
+    /// The rolling-origin calibration behind a `backtest` interval (its
+    /// `method` says when a prior learned on other curves was pooled in).
     pub calibration: Option<Calibration>,
+    /// Where the learning rate still decays after the window and the law
+    /// cannot forecast the decay's effect: the range the intervals were
+    /// widened to, to cover it.
+    pub decay_term: Option<DecayTerm>,
     /// The temporal law's fit (temporal method only).
     pub temporal: Option<TemporalFit>,
     /// How `auto` chose the law (None for a method given by name).
@@ -153,6 +162,20 @@ pub struct ForecastOutput {
     pub curve_points: Vec<Point>,
     /// What the reader should know about the forecast.
     pub warnings: Vec<String>,
+}
+
+/// How the intervals cover the learning rate's decay still ahead of the
+/// window (`prior`: a decay prior learned on other schedules).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DecayTerm {
+    /// What the term is.
+    pub method: String,
+    /// The range of ln L - ln forecast per unit of decay ahead (the prior's
+    /// quantiles at (1 -+ level) / 2).
+    pub per_unit_decay: (f64, f64),
+    /// The decay still ahead of the window (fraction of its peak rate) at
+    /// the last step forecast.
+    pub decay_ahead: f64,
 }
 
 /// Forecast every curve of `data` with the method named `method` (`auto`,
@@ -250,8 +273,13 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
             if let Some(d) = decay.filter(|d| !d.identified()) {
                 o.warnings.insert(0, format!(
-                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast (the intervals cover that law's own extrapolation error, not the decay's effect). Fit on a window that includes part of the decay to use the schedule",
-                    d.describe(), method.name()
+                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast ({}). Fit on a window that includes part of the decay to use the schedule",
+                    d.describe(), method.name(),
+                    if o.decay_term.is_some() {
+                        "the intervals are widened to cover the decay's effect as a prior learned on other schedules' curves gives it"
+                    } else {
+                        "the intervals cover that law's own extrapolation error, not the decay's effect"
+                    }
                 ));
             }
             o.choice = Some(choice);
@@ -308,10 +336,11 @@ fn run_law(
             observed: (!ext.loss[i].is_nan()).then_some(ext.loss[i]),
         })
         .collect();
-    let (mut bootstrap, mut interval_kind, mut calibration) = (None, None, None);
+    let (mut bootstrap, mut interval_kind, mut calibration, mut decay_term) =
+        (None, None, None, None);
     if req.bootstrap > 0 {
         let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
-        let ivs = f.intervals(&idx, req.bootstrap, req.seed, req.level);
+        let ivs = f.intervals_with(&idx, req.bootstrap, req.seed, req.level, &req.priors);
         for (p, iv) in points.iter_mut().zip(&ivs.iv) {
             p.lo = Some(iv.lo);
             p.hi = Some(iv.hi);
@@ -323,6 +352,7 @@ fn run_law(
         });
         interval_kind = Some(ivs.kind);
         calibration = ivs.calibration;
+        decay_term = widen_for_decay(method, ext, k, req, &mut points);
     }
     let warnings = at_bounds(&f, decay_matters(ext, k));
     Ok(ForecastOutput {
@@ -338,11 +368,56 @@ fn run_law(
         bootstrap,
         interval_kind,
         calibration,
+        decay_term,
         temporal: None,
         choice: None,
         decay: None,
         curve_points: points,
         warnings,
+    })
+}
+
+/// Widen the intervals of `points` beyond the window (the first `k`
+/// points of `ext`) where the learning rate still decays
+/// (`prior::decay_ahead`): each spans at least
+/// ln forecast + [z_lo, z_hi] x (decay ahead), z the decay prior's quantiles
+/// at (1 -+ level) / 2. None without a decay prior or decay ahead.
+fn widen_for_decay(
+    method: CurveLaw,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+    points: &mut [Point],
+) -> Option<DecayTerm> {
+    let q = req.priors.decay(method)?;
+    let until = ext.step[k.clamp(1, ext.len()) - 1];
+    let ahead = prior::decay_ahead(ext, until);
+    let (zl, zh) = (
+        prior::quantile_at(q, 0.5 - req.level / 2.0),
+        prior::quantile_at(q, 0.5 + req.level / 2.0),
+    );
+    let mut most: Option<f64> = None;
+    for (p, a) in points.iter_mut().zip(&ahead) {
+        let (Some(a), Some(lo), Some(hi)) = (*a, p.lo, p.hi) else {
+            continue;
+        };
+        p.lo = Some(lo.min(p.loss * (zl * a).exp()));
+        p.hi = Some(hi.max(p.loss * (zh * a).exp()));
+        most = Some(most.map_or(a, |m: f64| m.max(a)));
+    }
+    Some(DecayTerm {
+        method: format!(
+            "the learning rate decays after the window ({}): each interval beyond it also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay ahead), the {:.0}% range of the {} law's errors per unit of decay ahead on other schedules' curves (a prior learned on the multi-power curves)",
+            if method.needs_lr() {
+                "its effect forecast from annealing terms fitted on the window"
+            } else {
+                "a law of the step alone ignores it"
+            },
+            100.0 * req.level,
+            method.name(),
+        ),
+        per_unit_decay: (zl, zh),
+        decay_ahead: most?,
     })
 }
 
@@ -443,6 +518,7 @@ fn run_temporal(
         heldout: None,
         interval_kind: bootstrap.map(|b| IntervalKind::Bootstrap { level: b.level }),
         calibration: None,
+        decay_term: None,
         bootstrap,
         temporal: Some(f),
         choice: None,

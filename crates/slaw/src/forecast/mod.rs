@@ -7,6 +7,7 @@ pub mod curve;
 pub mod drops;
 pub mod job;
 pub mod positions;
+pub mod prior;
 pub mod protocol;
 pub mod realruns;
 pub mod schedule;
@@ -172,6 +173,12 @@ impl Fitted {
     /// points per unit of ln(step / origin step)). None when the window has
     /// too few points for a score at `level`.
     pub fn calibration(&self, level: f64) -> Option<Calibration> {
+        self.calibration_with(level, &prior::Priors::shipped())
+    }
+
+    /// `calibration` with the error prior of `priors` for windows too short
+    /// for a conformal rank of their own scores (`prior`).
+    pub fn calibration_with(&self, level: f64, priors: &prior::Priors) -> Option<Calibration> {
         calibrate_along(
             &self.fit_law,
             &self.obs,
@@ -182,6 +189,7 @@ impl Fitted {
                 input: 0,
                 max_origins: MAX_ORIGINS,
                 normal_fallback: true,
+                prior: priors.error(self.method).copied(),
             },
         )
     }
@@ -199,7 +207,19 @@ impl Fitted {
         seed: u64,
         level: f64,
     ) -> Intervals {
-        let calibration = self.calibration(level);
+        self.intervals_with(points, n, seed, level, &prior::Priors::shipped())
+    }
+
+    /// `intervals` with the error prior of `priors` (see `calibration_with`).
+    pub fn intervals_with(
+        &self,
+        points: &[(usize, usize)],
+        n: usize,
+        seed: u64,
+        level: f64,
+        priors: &prior::Priors,
+    ) -> Intervals {
+        let calibration = self.calibration_with(level, priors);
         // The refit spread enters in quadrature: where it is under
         // `NEGLIGIBLE` of the calibrated error at every forecast beyond the
         // window, it moves the interval by under 5%, and the first

@@ -172,6 +172,7 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
                 bootstrap: boot,
                 seed: 1,
                 level,
+                priors: super::prior::Priors::shipped(),
             };
             let out = job::run(&Data::Aggregate(run.agg.clone()), &req)?;
             let values: Vec<f64> = out.curve_points.iter().map(|p| p.loss).collect();

@@ -1,0 +1,588 @@
+//! Priors of the forecast intervals, learned from other curves' early-to-final
+//! errors: what a window cannot calibrate by itself.
+//!
+//! - **Error prior** (per step-only law): the law's error at a curve's last
+//!   point when fitted on its early part, per unit of extrapolation distance,
+//!   |ln L - ln forecast| / ln(last step / last fitted step). A window too
+//!   short for a conformal rank of its own rolling-origin scores pools them
+//!   with the prior's [`K`] pseudo-scores (`extrapolation::calibrate_along`).
+//! - **Decay prior** (per law): on curves whose learning rate still decays
+//!   after the window (a step-only law, which ignores the schedule, or a
+//!   schedule-aware law whose annealing terms the window does not pin), the
+//!   signed error ln L - ln forecast at the last point per unit of the decay
+//!   still ahead (fraction of the window's peak rate). The interval at a step
+//!   with decay D ahead then also spans ln forecast + [z_lo, z_hi] D, the
+//!   prior's quantiles at (1 -+ level) / 2 (`job::run`).
+//!
+//! Both are learned on public curves ([`windows`]) and shipped as constant
+//! tables ([`Priors::shipped`]), re-derived by `tests/priors.rs`; their
+//! coverage is measured leaving out the family (error prior) or the schedule
+//! (decay prior, the only curves with a recorded schedule being the
+//! multi-power ones) a curve belongs to (BENCHMARKS.md).
+
+use super::job::window_decay;
+use super::protocol::misfitting_runs;
+use super::{fit_curves, Curve, CurveLaw};
+use crate::learning_curves::synthetic_curves;
+use crate::Result;
+use std::path::Path;
+
+/// Pseudo-scores of a prior: its quantiles at (i + 0.5) / K.
+pub const K: usize = 20;
+
+/// A prior as [`K`] quantiles (ascending).
+pub type Quantiles = [f64; K];
+
+/// The decay still ahead (fraction of the peak rate) below which a
+/// step-only law is taken to need no decay term.
+pub const DECAY_NEGLIGIBLE: f64 = 0.05;
+
+/// The priors a forecast's intervals use, by law (`CurveLaw::ALL`'s order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Priors {
+    /// Error prior per law (None: the law has none).
+    pub error: [Option<Quantiles>; 6],
+    /// Decay prior per law (None: the law has none).
+    pub decay: [Option<Quantiles>; 6],
+}
+
+fn slot(law: CurveLaw) -> usize {
+    CurveLaw::ALL
+        .iter()
+        .position(|&m| m == law)
+        .expect("every law is in ALL")
+}
+
+impl Priors {
+    /// No prior: intervals from the window alone.
+    pub fn none() -> Priors {
+        Priors {
+            error: [None; 6],
+            decay: [None; 6],
+        }
+    }
+    /// The shipped tables ([`ERROR_PRIOR`], [`DECAY_PRIOR`]), learned on
+    /// every public curve.
+    pub fn shipped() -> Priors {
+        let mut p = Priors::none();
+        for (name, q) in ERROR_PRIOR {
+            p.error[slot(CurveLaw::parse(name).expect("a law"))] = Some(*q);
+        }
+        for (name, q) in DECAY_PRIOR {
+            p.decay[slot(CurveLaw::parse(name).expect("a law"))] = Some(*q);
+        }
+        p
+    }
+    /// The error prior of `law`.
+    pub fn error(&self, law: CurveLaw) -> Option<&Quantiles> {
+        self.error[slot(law)].as_ref()
+    }
+    /// The decay prior of `law`.
+    pub fn decay(&self, law: CurveLaw) -> Option<&Quantiles> {
+        self.decay[slot(law)].as_ref()
+    }
+    /// Set the error prior of `law`.
+    pub fn set_error(&mut self, law: CurveLaw, q: Option<Quantiles>) {
+        self.error[slot(law)] = q;
+    }
+    /// Set the decay prior of `law`.
+    pub fn set_decay(&mut self, law: CurveLaw, q: Option<Quantiles>) {
+        self.decay[slot(law)] = q;
+    }
+}
+
+/// The fewest scores a prior is learned from.
+pub const MIN_SCORES: usize = 10;
+
+/// The [`K`] quantiles of `scores` at (i + 0.5) / K (linear interpolation
+/// between order statistics); None with fewer than [`MIN_SCORES`] finite.
+pub fn quantiles(scores: &[f64]) -> Option<Quantiles> {
+    let mut v: Vec<f64> = scores.iter().copied().filter(|s| s.is_finite()).collect();
+    if v.len() < MIN_SCORES {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mut q = [0.0; K];
+    for (i, qi) in q.iter_mut().enumerate() {
+        *qi = crate::stats::percentile(&v, (i as f64 + 0.5) / K as f64);
+    }
+    Some(q)
+}
+
+/// The prior's quantile at `u` in (0, 1): linear between its pseudo-scores,
+/// the end ones beyond them.
+pub fn quantile_at(q: &Quantiles, u: f64) -> f64 {
+    let x = u * K as f64 - 0.5;
+    if x <= 0.0 {
+        return q[0];
+    }
+    let i = x.floor() as usize;
+    if i + 1 >= K {
+        return q[K - 1];
+    }
+    let f = x - i as f64;
+    q[i] + f * (q[i + 1] - q[i])
+}
+
+/// The decay still ahead of the window (fitted up to step `until`) at each
+/// step of `ext` (fraction of the window's peak rate), where more than
+/// [`DECAY_NEGLIGIBLE`] of it is: a step-only law ignores it, a
+/// schedule-aware law forecasts it from annealing terms fitted on the decay
+/// inside the window, if any. None at steps inside the window, or without
+/// a learning rate.
+pub fn decay_ahead(ext: &Curve, until: f64) -> Vec<Option<f64>> {
+    let Some(path) = ext.lr_path() else {
+        return vec![None; ext.len()];
+    };
+    let Some(w) = window_decay(ext, until, &[]) else {
+        return vec![None; ext.len()];
+    };
+    let w0 = ext.warmup_end();
+    let peak = ext
+        .step
+        .iter()
+        .filter(|&&s| s >= w0 && s <= until)
+        .map(|&s| path.at(s))
+        .fold(0.0f64, f64::max);
+    let mut min_after = f64::INFINITY;
+    ext.step
+        .iter()
+        .map(|&s| {
+            if s <= until {
+                return None;
+            }
+            if s >= w0 {
+                min_after = min_after.min(path.at(s));
+            }
+            let forecast = w.window.max((peak - min_after) / peak);
+            let ahead = forecast - w.window;
+            (ahead > DECAY_NEGLIGIBLE).then_some(ahead)
+        })
+        .collect()
+}
+
+/// A window of a public curve the priors learn from.
+#[derive(Debug, Clone)]
+pub struct Window {
+    /// The curve's family: `misfitting`, `multipower`, or a synthetic family
+    /// of `learning_curves` (the unit the error prior's validation leaves out).
+    pub family: String,
+    /// The curve's schedule (multi-power curves: the file's name; the unit
+    /// the decay prior's validation leaves out), else its name.
+    pub group: String,
+    /// The curve.
+    pub curve: Curve,
+    /// The points fitted (the first `upto`).
+    pub upto: usize,
+}
+
+/// The kind of a multi-power curve's schedule: its name up to the first
+/// `_` (constant, cosine, wsd, wsdld, wsdcon) — the unit the decay prior's
+/// validation leaves out (both model sizes, every length).
+pub fn schedule_kind(name: &str) -> &str {
+    name.split('_').next().unwrap_or(name)
+}
+
+/// Fractions of the multi-power curves' steps fitted.
+pub const MULTIPOWER_FRACTIONS: [f64; 3] = [0.2, 0.35, 0.5];
+/// Fractions of the (Mis)Fitting runs' steps fitted.
+pub const MISFITTING_FRACTIONS: [f64; 2] = [0.25, 0.5];
+/// Fractions of the synthetic curves' points fitted.
+pub const SYNTHETIC_FRACTIONS: [f64; 2] = [0.25, 0.5];
+/// Synthetic curves per family, and their seed (`slaw bench curves`'s).
+pub const SYNTHETIC: (usize, u64) = (24, 14);
+/// The fewest points in a window.
+pub const MIN_POINTS: usize = 4;
+
+/// The windows the priors learn from: the (Mis)Fitting runs (loss-curves
+/// folder `dir`, runs of at least 8 checkpoints) fitted until 25% / 50% of
+/// their steps, the multi-power curves until 20% / 35% / 50%, the synthetic
+/// learning curves ([`SYNTHETIC`]) on their first 25% / 50% of points; each
+/// window with at least [`MIN_POINTS`] points and one after it.
+pub fn windows(dir: &Path) -> Result<Vec<Window>> {
+    let mut out = Vec::new();
+    let mut push = |family: &str, group: String, curve: Curve, upto: usize| {
+        if upto >= MIN_POINTS && upto < curve.len() {
+            out.push(Window {
+                family: family.into(),
+                group,
+                curve,
+                upto,
+            });
+        }
+    };
+    for (c, total) in misfitting_runs(&dir.join("misfitting/scaling_results.csv"))? {
+        for f in MISFITTING_FRACTIONS {
+            let k = c.step.iter().filter(|&&s| s <= f * total).count();
+            push("misfitting", c.name.clone(), c.clone(), k);
+        }
+    }
+    for size in ["25", "100"] {
+        let folder = dir.join("multipower").join(size);
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .map_err(|e| crate::Error::Io {
+                path: folder.display().to_string(),
+                source: e,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .collect();
+        files.sort();
+        for f in files {
+            let c = Curve::read(&f, "step", "loss", Some("lr"))?;
+            let group = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let last = *c.step.last().expect("curves are not empty");
+            for fr in MULTIPOWER_FRACTIONS {
+                let k = c.step.iter().filter(|&&s| s <= fr * last).count();
+                push("multipower", group.clone(), c.clone(), k);
+            }
+        }
+    }
+    for lc in synthetic_curves(SYNTHETIC.0, SYNTHETIC.1) {
+        let c = Curve {
+            name: lc.name.clone(),
+            step: lc.x.clone(),
+            lr: None,
+            loss: lc.y.clone(),
+            schedule: None,
+        };
+        for f in SYNTHETIC_FRACTIONS {
+            let k = (f * c.len() as f64).floor() as usize;
+            push(&lc.family, lc.name.clone(), c.clone(), k);
+        }
+    }
+    Ok(out)
+}
+
+/// The error score of `law` on `w`: |ln L - ln forecast| at the curve's last
+/// point per unit ln(last step / last fitted step), the law fitted on the
+/// window (None: the fit failed or did not converge, or the law needs a
+/// learning rate the curve lacks).
+pub fn error_score(law: CurveLaw, w: &Window) -> Option<f64> {
+    let (pred, obs, d) = final_error(law, w)?;
+    Some((obs.ln() - pred.ln()).abs() / d)
+}
+
+/// The decay score of `law` on `w`: (ln L - ln forecast) at the last point
+/// per unit of the decay ahead of the window there, when the law needs a
+/// decay term there ([`decay_ahead`]).
+pub fn decay_score(law: CurveLaw, w: &Window) -> Option<f64> {
+    let until = w.curve.step[w.upto - 1];
+    let ahead = (*decay_ahead(&w.curve, until).last()?)?;
+    let (pred, obs, _) = final_error(law, w)?;
+    Some((obs.ln() - pred.ln()) / ahead)
+}
+
+fn final_error(law: CurveLaw, w: &Window) -> Option<(f64, f64, f64)> {
+    if law.needs_lr() && w.curve.lr.is_none() {
+        return None;
+    }
+    let f = fit_curves(law, std::slice::from_ref(&w.curve), &[w.upto])
+        .ok()
+        .filter(|f| f.converged)?;
+    let last = w.curve.len() - 1;
+    let (pred, obs) = (f.predict(0, last), w.curve.loss[last]);
+    let d = (w.curve.step[last] / w.curve.step[w.upto - 1]).ln();
+    (pred > 0.0 && obs > 0.0 && d > 0.0).then_some((pred, obs, d))
+}
+
+/// The laws with an error prior: the step-only laws (the schedule-aware
+/// ones are fitted on the multi-power curves only, the family their prior
+/// would be validated on).
+pub const ERROR_LAWS: [CurveLaw; 3] = [CurveLaw::Power, CurveLaw::Reciprocal, CurveLaw::Log];
+
+/// Every law's scores on every window: (error, decay) per law of
+/// `CurveLaw::ALL` (in parallel over windows).
+pub fn scores(windows: &[Window]) -> Vec<[(Option<f64>, Option<f64>); 6]> {
+    use rayon::prelude::*;
+    windows
+        .par_iter()
+        .map(|w| {
+            let mut row = [(None, None); 6];
+            for (j, &law) in CurveLaw::ALL.iter().enumerate() {
+                let err = ERROR_LAWS
+                    .contains(&law)
+                    .then(|| error_score(law, w))
+                    .flatten();
+                let dec = decay_score(law, w);
+                row[j] = (err, dec);
+            }
+            row
+        })
+        .collect()
+}
+
+/// Priors learned from the windows `keep` admits (their `scores`).
+pub fn learn(
+    windows: &[Window],
+    scores: &[[(Option<f64>, Option<f64>); 6]],
+    keep: &dyn Fn(&Window) -> bool,
+) -> Priors {
+    let mut p = Priors::none();
+    for (j, &law) in CurveLaw::ALL.iter().enumerate() {
+        let (mut e, mut d) = (Vec::new(), Vec::new());
+        for (w, s) in windows.iter().zip(scores) {
+            if keep(w) {
+                e.extend(s[j].0);
+                d.extend(s[j].1);
+            }
+        }
+        p.set_error(law, quantiles(&e));
+        p.set_decay(law, quantiles(&d));
+    }
+    p
+}
+
+/// The shipped error prior: per law, [`K`] quantiles of [`error_score`] over
+/// every window of [`windows`] (re-derived by `tests/priors.rs`).
+pub const ERROR_PRIOR: &[(&str, Quantiles)] = &[
+    (
+        "power",
+        [
+            1.226623217127408e-3,
+            4.123314602788076e-3,
+            6.861181471247848e-3,
+            8.815319955060841e-3,
+            1.0804380255008992e-2,
+            1.4334887060853166e-2,
+            1.725482778177795e-2,
+            1.898751217006764e-2,
+            2.2171800089577857e-2,
+            2.4669346882433732e-2,
+            2.782776062308289e-2,
+            3.2941306114961634e-2,
+            3.65403703734368e-2,
+            4.240113456951692e-2,
+            4.617104627957833e-2,
+            5.4916618861474795e-2,
+            6.759965243625524e-2,
+            9.164838652530215e-2,
+            1.2183979797991419e-1,
+            1.4577029656421328e-1,
+        ],
+    ),
+    (
+        "reciprocal",
+        [
+            1.61485816842839e-3,
+            6.9533439691154e-3,
+            1.0618094888470965e-2,
+            1.280842626216554e-2,
+            1.666718706436159e-2,
+            2.0464544476603865e-2,
+            2.3262131265568874e-2,
+            2.6144945085441084e-2,
+            2.9293782381940282e-2,
+            3.2416907222639374e-2,
+            3.69240819068681e-2,
+            4.0151252299584314e-2,
+            4.5858018604264e-2,
+            5.1645644265857736e-2,
+            5.753771658166999e-2,
+            6.424918768145052e-2,
+            7.124864177754434e-2,
+            8.765717992173828e-2,
+            1.2157186552252248e-1,
+            2.0695018355524675e-1,
+        ],
+    ),
+    (
+        "log",
+        [
+            9.68055961147762e-3,
+            1.9200628814557072e-2,
+            3.679239323788008e-2,
+            4.810196659744267e-2,
+            5.711191486313053e-2,
+            6.711674842237896e-2,
+            8.219887441591699e-2,
+            9.491942504875366e-2,
+            1.0704028870537582e-1,
+            1.2624318313537294e-1,
+            1.447899376547926e-1,
+            1.5944962677806834e-1,
+            1.8684090506268597e-1,
+            2.117334238315199e-1,
+            2.2413191455059225e-1,
+            2.4607467130917382e-1,
+            2.7165344497707467e-1,
+            3.0245559947794576e-1,
+            3.4781784731271875e-1,
+            5.407511183462061e-1,
+        ],
+    ),
+];
+
+/// The shipped decay prior: per law, [`K`] quantiles of [`decay_score`]
+/// over every window of [`windows`] (re-derived by `tests/priors.rs`).
+pub const DECAY_PRIOR: &[(&str, Quantiles)] = &[
+    (
+        "multipower",
+        [
+            -3.552777968668794e-2,
+            -3.420628487761963e-2,
+            -2.798365766011738e-2,
+            -2.6799917760904863e-2,
+            -2.6189921385216905e-2,
+            -2.585866448343789e-2,
+            -2.5791893076588863e-2,
+            -2.551996472265561e-2,
+            -2.4615208975320307e-2,
+            -2.2048258940299537e-2,
+            -2.1328655924803937e-2,
+            -2.021113817807692e-2,
+            -1.3628269115217589e-2,
+            -1.149484112349535e-2,
+            -9.175666028045407e-3,
+            -5.478062314859672e-3,
+            -3.7609340809708616e-4,
+            1.9075448781723146e-2,
+            3.1978667634282754e-2,
+            1.7568183606824953e-1,
+        ],
+    ),
+    (
+        "multipower-warmup",
+        [
+            -2.2526662242185348e-2,
+            -2.1660761654143563e-2,
+            -2.1209820346512667e-2,
+            -2.0663059799979254e-2,
+            -1.6108578607384436e-2,
+            -7.0618719443651876e-3,
+            -5.794427203298491e-3,
+            -2.429765897431143e-3,
+            -3.483971037500177e-4,
+            2.735770995298613e-3,
+            3.2846008661100774e-2,
+            6.2354874456076806e-2,
+            6.761631021243804e-2,
+            7.943661980414575e-2,
+            1.170104528059518e-1,
+            1.3542930560073985e-1,
+            1.66541231459674e-1,
+            2.861010780895215e-1,
+            3.8339672645650524e-1,
+            8.488218839609997e-1,
+        ],
+    ),
+    (
+        "tissue",
+        [
+            -3.053043367433912e-2,
+            -2.63137087911195e-2,
+            -2.4716796081696333e-2,
+            -2.1068997691679192e-2,
+            -1.896402507894841e-2,
+            -1.829987132979218e-2,
+            -1.7668958393100228e-2,
+            -1.7191071421918117e-2,
+            -1.680953014257635e-2,
+            -1.6426050111184174e-2,
+            -1.531587399701558e-2,
+            -1.493953704274866e-2,
+            -1.4170942150534837e-2,
+            -1.2655732736467806e-2,
+            -9.962326688738758e-3,
+            -3.3219249593089e-3,
+            8.903014367513712e-4,
+            1.2544904585992053e-2,
+            4.0518594784009154e-2,
+            4.4467152244561284e-2,
+        ],
+    ),
+    (
+        "power",
+        [
+            -8.251594146393336e-2,
+            -6.650907198266248e-2,
+            -6.487180900446712e-2,
+            -6.221309371088196e-2,
+            -6.148280574726409e-2,
+            -5.320495191031475e-2,
+            -4.724188563889944e-2,
+            -4.4449905917896715e-2,
+            -4.102433735869464e-2,
+            -3.990364212356289e-2,
+            -3.823732292666184e-2,
+            -3.719689718576108e-2,
+            -3.604228506423506e-2,
+            -3.443939831925925e-2,
+            -3.345739083157632e-2,
+            -3.0207154921423764e-2,
+            -2.702547370461922e-2,
+            -2.6273408186088372e-2,
+            -2.357001710733451e-2,
+            -1.778767784956674e-2,
+        ],
+    ),
+    (
+        "reciprocal",
+        [
+            -5.1047988119351025e-2,
+            -4.862471505730354e-2,
+            -4.821804749939915e-2,
+            -4.322834577072757e-2,
+            -4.1466997517635634e-2,
+            -3.830863716382619e-2,
+            -3.7356756923054284e-2,
+            -3.562428722811769e-2,
+            -3.461137542384493e-2,
+            -3.304845671038306e-2,
+            -2.9398427764187204e-2,
+            -2.9150245977597574e-2,
+            -2.71818782989874e-2,
+            -1.9023078234877783e-2,
+            -1.788027249040672e-2,
+            -1.5235851150041614e-2,
+            -1.1261501633143704e-2,
+            -9.505312385535659e-3,
+            -5.596973123859013e-3,
+            2.5894430664522832e-2,
+        ],
+    ),
+    (
+        "log",
+        [
+            1.3857980897564213e-2,
+            1.5186126742447459e-2,
+            2.3686891358379966e-2,
+            3.739183829774244e-2,
+            4.620594514282061e-2,
+            4.964851133254745e-2,
+            5.128196183001726e-2,
+            5.397962660100691e-2,
+            6.445999375094505e-2,
+            7.873588611778475e-2,
+            8.847867936382511e-2,
+            1.014440926317402e-1,
+            1.1050831981006039e-1,
+            1.4782153539486012e-1,
+            1.6265886589415804e-1,
+            1.758105569560019e-1,
+            2.0578421690988585e-1,
+            2.408567997590007e-1,
+            3.0713628532612575e-1,
+            5.469237704168642e-1,
+        ],
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_and_clamp() {
+        let v: Vec<f64> = (0..101).map(|i| i as f64).collect();
+        let q = quantiles(&v).unwrap();
+        assert!((q[0] - 2.5).abs() < 1e-9 && (q[K - 1] - 97.5).abs() < 1e-9);
+        assert!((quantile_at(&q, 0.5) - 50.0).abs() < 1e-9);
+        assert_eq!(quantile_at(&q, 0.001), q[0]);
+        assert_eq!(quantile_at(&q, 0.999), q[K - 1]);
+        assert!(quantiles(&v[..5]).is_none());
+    }
+}
