@@ -587,6 +587,21 @@ fn search(
     let mut polish_cache: std::collections::HashMap<usize, Outcome> = Default::default();
     let mut extra = 0;
     let mut polish_evaluations = 0u64;
+    // A single given start (a one-start fit, a warm start) has nothing to
+    // be screened against: it runs once to the full tolerances and is its
+    // own polished run, instead of stopping early and restarting the solver
+    // without its curvature memory. If that run does not converge, the
+    // start is screened and polished as any other (the same result as
+    // before this shortcut, its evaluations counted on top).
+    if opts.starts.is_some() && starts.len() == 1 {
+        let run = solver.minimize(&f, &starts[0], &lower, &upper, &opts.tol);
+        if ok(&run) {
+            outcomes.push(run.clone());
+            polish_cache.insert(0, run);
+        } else {
+            polish_evaluations += run.evaluations;
+        }
+    }
     let (n_converged, best, x, fx, polished, n_best, n_near, converged) = loop {
         let batch = if agree_target == 0 {
             starts.len() - outcomes.len()

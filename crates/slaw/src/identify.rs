@@ -51,6 +51,56 @@ pub struct Identifiability {
     pub cov_search: Vec<f64>,
 }
 
+/// Adds the block's w J^T J to `h` (p x p, row major) and returns `ss`
+/// plus its weighted sum of squared residuals, and its count of points with a
+/// positive weight and a finite residual (the others are skipped). `P`
+/// is p known at compile time (0: any), so the sums stay in registers; each
+/// entry sums over the points in order, as the plain loop did.
+fn gauss_newton_block<const P: usize>(
+    r: &[f64],
+    w: &[f64],
+    jac: &[f64],
+    h: &mut [f64],
+    mut ss: f64,
+) -> (f64, usize) {
+    let p = if P > 0 { P } else { h.len().isqrt() };
+    let mut acc = [[0.0; 6]; 6];
+    let local = P > 0;
+    if local {
+        for a in 0..p {
+            for b in 0..p {
+                acc[a][b] = h[a * p + b];
+            }
+        }
+    }
+    let mut n = 0usize;
+    for i in 0..r.len() {
+        if w[i].is_nan() || w[i] <= 0.0 || !r[i].is_finite() {
+            continue;
+        }
+        n += 1;
+        ss += w[i] * r[i] * r[i];
+        let row = &jac[i * p..(i + 1) * p];
+        for a in 0..p {
+            for b in 0..p {
+                if local {
+                    acc[a][b] += w[i] * row[a] * row[b];
+                } else {
+                    h[a * p + b] += w[i] * row[a] * row[b];
+                }
+            }
+        }
+    }
+    if local {
+        for a in 0..p {
+            for b in 0..p {
+                h[a * p + b] = acc[a][b];
+            }
+        }
+    }
+    (ss, n)
+}
+
 /// Analyse the optimum `x` (search parameters) reached from `start`.
 pub fn analyse(
     law: &Law,
@@ -68,19 +118,17 @@ pub fn analyse(
     // J^T W J block by block: no Jacobian of every point in memory.
     objective.residual_blocks(x, |first, r, jac| {
         let w = &weight[first..first + r.len()];
-        for i in 0..r.len() {
-            if w[i].is_nan() || w[i] <= 0.0 || !r[i].is_finite() {
-                continue;
-            }
-            n_pos += 1;
-            ss += w[i] * r[i] * r[i];
-            let row = &jac[i * p..(i + 1) * p];
-            for a in 0..p {
-                for b in 0..p {
-                    h[a * p + b] += w[i] * row[a] * row[b];
-                }
-            }
-        }
+        let (s, n) = match p {
+            1 => gauss_newton_block::<1>(r, w, jac, &mut h, ss),
+            2 => gauss_newton_block::<2>(r, w, jac, &mut h, ss),
+            3 => gauss_newton_block::<3>(r, w, jac, &mut h, ss),
+            4 => gauss_newton_block::<4>(r, w, jac, &mut h, ss),
+            5 => gauss_newton_block::<5>(r, w, jac, &mut h, ss),
+            6 => gauss_newton_block::<6>(r, w, jac, &mut h, ss),
+            _ => gauss_newton_block::<0>(r, w, jac, &mut h, ss),
+        };
+        ss = s;
+        n_pos += n;
     });
     let mut out = Identifiability {
         method: "Gauss-Newton: J^T W J at the optimum, residual variance of the fit".into(),

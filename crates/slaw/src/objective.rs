@@ -97,11 +97,12 @@ pub struct Objective<'a> {
 impl<'a> Objective<'a> {
     /// The objective of `law` on `obs` (targets and ln inputs computed once).
     pub fn new(law: &'a Law, obs: &'a Observations, loss: Loss, space: Space) -> Self {
+        // ln y and ln x (`law::ln_input`: ln 0 = -inf) in vectorized passes.
         let target = match space {
-            Space::Log => obs.y.iter().map(|y| y.ln()).collect(),
+            Space::Log => crate::fastmath::ln_vec(&obs.y),
             Space::Linear => obs.y.clone(),
         };
-        let lnx = obs.x.iter().map(|&v| crate::law::ln_input(v)).collect();
+        let lnx = crate::fastmath::ln_vec(&obs.x);
         Objective {
             law,
             obs,

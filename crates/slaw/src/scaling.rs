@@ -32,10 +32,15 @@ impl Scales {
     /// the loss keeps its units).
     pub fn of(obs: &Observations, space: Space) -> Scales {
         let d = obs.dim();
-        let geo = |vals: &mut dyn Iterator<Item = f64>| {
+        // The mean of ln |v| over the non-zero finite values, summed in
+        // order; the logarithms in one vectorized pass.
+        let geo = |vals: Vec<f64>| {
+            let logs = crate::fastmath::ln_vec(&vals);
             let (s, n) = vals
-                .filter(|v| *v != 0.0 && v.is_finite())
-                .fold((0.0, 0usize), |(s, n), v| (s + v.abs().ln(), n + 1));
+                .iter()
+                .zip(&logs)
+                .filter(|(v, _)| **v != 0.0 && v.is_finite())
+                .fold((0.0, 0usize), |(s, n), (_, l)| (s + l, n + 1));
             if n == 0 {
                 0.0
             } else {
@@ -43,10 +48,10 @@ impl Scales {
             }
         };
         let ln_x = (0..d)
-            .map(|j| geo(&mut (0..obs.len()).map(|i| obs.x[i * d + j])))
+            .map(|j| geo(obs.x.iter().skip(j).step_by(d).map(|v| v.abs()).collect()))
             .collect();
         let ln_y = match space {
-            Space::Log => geo(&mut obs.y.iter().copied()),
+            Space::Log => geo(obs.y.iter().map(|v| v.abs()).collect()),
             Space::Linear => 0.0,
         };
         Scales { ln_x, ln_y }
@@ -67,12 +72,14 @@ impl Scales {
         let sy = self.ln_y.exp();
         Observations {
             input_names: obs.input_names.clone(),
-            x: obs
-                .x
-                .iter()
-                .enumerate()
-                .map(|(k, x)| x / sx[k % d])
-                .collect(),
+            x: if d == 1 {
+                obs.x.iter().map(|x| x / sx[0]).collect()
+            } else {
+                obs.x
+                    .chunks_exact(d)
+                    .flat_map(|row| row.iter().zip(&sx).map(|(x, s)| x / s))
+                    .collect()
+            },
             y: obs.y.iter().map(|y| y / sy).collect(),
             weight: obs.weight.clone(),
             group: Vec::new(),

@@ -556,18 +556,32 @@ fn run_temporal(
         })
         .collect();
     let mut bootstrap = None;
+    let mut warnings: Vec<String> = Vec::new();
     if req.bootstrap > 0 {
         let (iv, ok) = f.bootstrap(&xs, req.bootstrap, req.seed, req.level);
         // Past the fit, the bootstrap (trajectory noise) widened to the
-        // rolling-origin extrapolation error (see temporal::Calibration).
+        // rolling-origin extrapolation error (see temporal::Calibration);
+        // the calibration alone when fewer than half of the replicates were
+        // plausible.
         let cal = f.calibrate(req.level);
+        let enough = 2 * ok > req.bootstrap;
+        if !enough {
+            warnings.push(format!(
+                "{ok} of {} bootstrap replicates gave a plausible forecast: the interval is the calibrated one alone",
+                req.bootstrap
+            ));
+        }
         for (p, iv) in points.iter_mut().zip(iv) {
-            let (mut lo, mut hi) = (iv.lo, iv.hi);
-            if let Some(c) = cal.filter(|_| p.step > f.t_ref) {
-                let w = c.interval(p.step, p.loss);
-                lo = lo.min(w.lo);
-                hi = hi.max(w.hi);
-            }
+            let b = enough.then_some(iv);
+            let w = cal
+                .filter(|_| p.step > f.t_ref || b.is_none())
+                .map(|c| c.interval(p.step, p.loss));
+            let (lo, hi) = match (b, w) {
+                (Some(b), Some(w)) => (b.lo.min(w.lo), b.hi.max(w.hi)),
+                (Some(b), None) => (b.lo, b.hi),
+                (None, Some(w)) => (w.lo, w.hi),
+                (None, None) => continue,
+            };
             p.lo = Some(lo);
             p.hi = Some(hi);
         }
@@ -577,11 +591,11 @@ fn run_temporal(
             level: req.level,
         });
     }
-    let mut warnings: Vec<String> = f
-        .not_converged
-        .iter()
-        .map(|s| format!("the per-position fit at step {s} did not converge"))
-        .collect();
+    warnings.extend(
+        f.not_converged
+            .iter()
+            .map(|s| format!("the per-position fit at step {s} did not converge")),
+    );
     for tr in &f.trajectories {
         if !tr.chosen.converged {
             warnings.push(format!(

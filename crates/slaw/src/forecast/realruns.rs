@@ -117,6 +117,9 @@ pub struct Forecast {
     pub converged: bool,
     /// The method's own (bootstrap) interval on the final loss.
     pub bootstrap: Option<Interval>,
+    /// The method's own interval at every checkpoint after the fit (from
+    /// the `k`-th on), when it has one.
+    pub bootstrap_later: Vec<Option<Interval>>,
     /// For the temporal law: the chosen form of a0, a1, a2.
     pub forms: Option<[TrajectoryForm; 3]>,
     /// For the temporal law: the fit.
@@ -135,14 +138,16 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
             let f = fit_temporal_forms(&run.pc, k, Some(&run.agg), &forms)?;
             let xs = temporal::inputs(&run.agg, f.t_ref);
             let values = xs.iter().map(|x| f.predict(x)).collect();
-            let bootstrap = (boot > 0)
-                .then(|| f.bootstrap(&xs[n - 1..], boot, 1, level))
+            let later: Vec<Option<Interval>> = (boot > 0)
+                .then(|| f.bootstrap(&xs[k..], boot, 1, level))
                 .filter(|(_, ok)| *ok > boot / 2)
-                .map(|(iv, _)| iv[0]);
+                .map(|(iv, _)| iv.into_iter().map(Some).collect())
+                .unwrap_or_else(|| vec![None; n - k]);
             Ok(Forecast {
                 values,
                 converged: f.converged(),
-                bootstrap,
+                bootstrap: later.last().copied().flatten(),
+                bootstrap_later: later,
                 forms: Some([0, 1, 2].map(|j| f.trajectories[j].chosen.form)),
                 temporal: Some(f),
             })
@@ -168,17 +173,20 @@ pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> R
                     "forecast points differ from the run's checkpoints",
                 ));
             }
-            let last = &out.curve_points[n - 1];
-            let bootstrap = match (last.lo, last.hi) {
-                (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() => {
-                    Some(Interval { lo, hi })
-                }
-                _ => None,
-            };
+            let later: Vec<Option<Interval>> = out.curve_points[k..]
+                .iter()
+                .map(|p| match (p.lo, p.hi) {
+                    (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() => {
+                        Some(Interval { lo, hi })
+                    }
+                    _ => None,
+                })
+                .collect();
             Ok(Forecast {
                 values,
                 converged: out.converged,
-                bootstrap,
+                bootstrap: later.last().copied().flatten(),
+                bootstrap_later: later,
                 forms: None,
                 temporal: None,
             })
@@ -305,6 +313,98 @@ pub struct Case {
     pub forms: Option<[&'static str; 3]>,
     /// Error message when the contender could not be fitted.
     pub error: Option<String>,
+    /// The reported interval at every checkpoint after the fit: how many
+    /// there were and how many held the observed loss.
+    pub later: (usize, usize),
+    /// Mean relative interval (Winkler) score of the reported interval over
+    /// the checkpoints after the fit, in % of the observed loss: width plus
+    /// 2 / (1 - level) times the miss.
+    pub winkler: Option<f64>,
+    /// The interval from the pooled calibration of the other sizes' runs
+    /// (leave one size out; `pool`), on the final loss.
+    pub pooled: Option<Interval>,
+    /// The pooled interval at the checkpoints after the fit: how many
+    /// there were and how many held the observed loss.
+    pub pooled_later: (usize, usize),
+    /// Mean relative Winkler score of the pooled interval (%).
+    pub pooled_winkler: Option<f64>,
+    /// (step, observed, forecast) at every checkpoint after the fit.
+    #[serde(skip)]
+    pub points: Vec<(f64, f64, f64)>,
+    /// The last fitted step.
+    pub fit_until: f64,
+}
+
+/// The model size of a run named `size_schedule_seed`.
+fn size_of(run: &str) -> &str {
+    run.split('_').next().unwrap_or(run)
+}
+
+/// Pooled calibration across runs, validated leave one size out: for each
+/// case, the scores |ln observed - ln forecast| / ln(step / last fitted
+/// step) at every checkpoint after the fit of the same contender and
+/// fraction on the runs of the other model sizes; their conformal
+/// level-quantile q gives forecast * exp(+-q ln(step / last fitted step)).
+pub fn pool(cases: &mut [Case], level: f64) {
+    let scores = |c: &Case| -> Vec<f64> {
+        c.points
+            .iter()
+            .filter(|(_, o, p)| *p > 0.0 && p.is_finite() && *o > 0.0)
+            .map(|&(t, o, p)| (o.ln() - p.ln()).abs() / (t / c.fit_until).ln())
+            .collect()
+    };
+    let q: Vec<Option<f64>> = cases
+        .iter()
+        .map(|x| {
+            let v: Vec<f64> = cases
+                .iter()
+                .filter(|y| {
+                    y.fraction == x.fraction
+                        && y.contender == x.contender
+                        && size_of(&y.run) != size_of(&x.run)
+                })
+                .flat_map(scores)
+                .collect();
+            conformal_quantile(v, level)
+        })
+        .collect();
+    for (x, q) in cases.iter_mut().zip(q) {
+        let Some(q) = q else { continue };
+        let ivs: Vec<(Interval, f64)> = x
+            .points
+            .iter()
+            .map(|&(t, o, p)| {
+                let h = q * (t / x.fit_until).ln();
+                (
+                    Interval {
+                        lo: p * (-h).exp(),
+                        hi: p * h.exp(),
+                    },
+                    o,
+                )
+            })
+            .filter(|(iv, _)| iv.lo.is_finite() && iv.hi.is_finite())
+            .collect();
+        x.pooled = ivs.last().map(|(iv, _)| *iv);
+        x.pooled_later = (
+            ivs.len(),
+            ivs.iter()
+                .filter(|(iv, y)| iv.lo <= *y && *y <= iv.hi)
+                .count(),
+        );
+        x.pooled_winkler = (!ivs.is_empty()).then(|| {
+            ivs.iter()
+                .map(|(iv, y)| winkler(*iv, *y, level))
+                .sum::<f64>()
+                / ivs.len() as f64
+        });
+    }
+}
+
+/// The relative Winkler score of `iv` on `y` at `level` (% of y).
+pub fn winkler(iv: Interval, y: f64, level: f64) -> f64 {
+    let miss = (iv.lo - y).max(0.0) + (y - iv.hi).max(0.0);
+    100.0 * ((iv.hi - iv.lo) + 2.0 / (1.0 - level) * miss) / y
 }
 
 /// The checkpoints within the first `fraction` of the run's steps.
@@ -338,6 +438,13 @@ pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> 
         reported: None,
         forms: None,
         error: None,
+        later: (0, 0),
+        winkler: None,
+        pooled: None,
+        pooled_later: (0, 0),
+        pooled_winkler: None,
+        points: vec![],
+        fit_until: run.agg.step[k.max(1) - 1],
     };
     match forecast(run, k, c, boot, level) {
         Ok(f) => {
@@ -348,20 +455,60 @@ pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> 
             out.rest_r2 = accuracy(&f.values[k..], &run.agg.loss[k..]).r2;
             out.bootstrap = f.bootstrap;
             out.forms = f.forms.map(|fs| fs.map(|f| f.name()));
-            let last = run.agg.step[n - 1];
-            out.calibrated = match &f.temporal {
+            let steps = &run.agg.step;
+            // The calibrated interval at every checkpoint after the fit.
+            let calibrated: Vec<Option<Interval>> = match &f.temporal {
                 // The same rolling origin, on the per-position fits already made.
-                Some(t) => t.calibrate(level).map(|cal| cal.interval(last, p)),
-                None => calibrate(run, k, c, &f, level)
-                    .map(|cal| cal.interval(p, last, run.agg.step[k - 1])),
+                Some(t) => {
+                    let cal = t.calibrate(level);
+                    (k..n)
+                        .map(|j| cal.map(|c| c.interval(steps[j], f.values[j])))
+                        .collect()
+                }
+                None => {
+                    let cal = calibrate(run, k, c, &f, level);
+                    (k..n)
+                        .map(|j| cal.map(|c| c.interval(f.values[j], steps[j], steps[k - 1])))
+                        .collect()
+                }
             };
-            out.reported = match (out.bootstrap, out.calibrated, c.is_temporal()) {
-                (Some(b), Some(w), true) => Some(Interval {
-                    lo: b.lo.min(w.lo),
-                    hi: b.hi.max(w.hi),
-                }),
-                (b, _, _) => b,
-            };
+            let reported: Vec<Option<Interval>> = calibrated
+                .iter()
+                .zip(&f.bootstrap_later)
+                .map(|(w, b)| match (b, w, c.is_temporal()) {
+                    (Some(b), Some(w), true) => Some(Interval {
+                        lo: b.lo.min(w.lo),
+                        hi: b.hi.max(w.hi),
+                    }),
+                    (None, w, true) => *w,
+                    (b, _, _) => *b,
+                })
+                .collect();
+            out.calibrated = calibrated.last().copied().flatten();
+            out.reported = reported.last().copied().flatten();
+            let obs = &run.agg.loss[k..];
+            let scored: Vec<(Interval, f64)> = reported
+                .iter()
+                .zip(obs)
+                .filter_map(|(iv, &y)| iv.map(|iv| (iv, y)))
+                .collect();
+            out.later = (
+                scored.len(),
+                scored
+                    .iter()
+                    .filter(|(iv, y)| iv.lo <= *y && *y <= iv.hi)
+                    .count(),
+            );
+            out.winkler = (!scored.is_empty()).then(|| {
+                scored
+                    .iter()
+                    .map(|(iv, y)| winkler(*iv, *y, level))
+                    .sum::<f64>()
+                    / scored.len() as f64
+            });
+            out.points = (k..n)
+                .map(|j| (steps[j], run.agg.loss[j], f.values[j]))
+                .collect();
         }
         Err(e) => out.error = Some(e.to_string()),
     }
@@ -420,6 +567,21 @@ pub struct Summary {
     pub reported_coverage: Option<(f64, usize)>,
     /// Mean relative half-width of the calibrated interval (%).
     pub calibrated_half_width: Option<f64>,
+    /// Median relative half-width of the reported interval on the final loss (%).
+    pub reported_median_half_width: Option<f64>,
+    /// Coverage of the reported interval over every (run, checkpoint after
+    /// the fit), and how many pairs.
+    pub reported_later_coverage: Option<(f64, usize)>,
+    /// Mean relative Winkler score of the reported interval over those pairs (%).
+    pub reported_winkler: Option<f64>,
+    /// Coverage of the pooled (leave one size out) interval on the final loss.
+    pub pooled_coverage: Option<(f64, usize)>,
+    /// Its coverage over every (run, checkpoint after the fit).
+    pub pooled_later_coverage: Option<(f64, usize)>,
+    /// Its mean relative Winkler score (%).
+    pub pooled_winkler: Option<f64>,
+    /// Its median relative half-width on the final loss (%).
+    pub pooled_median_half_width: Option<f64>,
 }
 
 /// Each contender's figures at each fraction, over the cases.
@@ -454,6 +616,32 @@ pub fn summarize(cases: &[Case], fractions: &[f64], contenders: &[Contender]) ->
                         .map(|i| 50.0 * (i.hi - i.lo) / x.final_predicted)
                 })
                 .collect();
+            let median_hw = |get: &dyn Fn(&Case) -> Option<Interval>| {
+                let mut v: Vec<f64> = ok
+                    .iter()
+                    .filter_map(|x| get(x).map(|i| 50.0 * (i.hi - i.lo) / x.final_predicted))
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                (!v.is_empty()).then(|| {
+                    let h = v.len() / 2;
+                    if v.len().is_multiple_of(2) {
+                        (v[h - 1] + v[h]) / 2.0
+                    } else {
+                        v[h]
+                    }
+                })
+            };
+            let pairs = |get: &dyn Fn(&Case) -> (usize, usize)| {
+                let (n, inside) = ok.iter().fold((0, 0), |(a, b), x| {
+                    let (n, i) = get(x);
+                    (a + n, b + i)
+                });
+                (n > 0).then(|| (inside as f64 / n as f64, n))
+            };
+            let mean_of = |get: &dyn Fn(&Case) -> Option<f64>| {
+                let v: Vec<f64> = ok.iter().filter_map(|x| get(x)).collect();
+                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+            };
             let mut r2: Vec<f64> = ok.iter().map(|x| x.rest_r2).collect();
             r2.sort_by(f64::total_cmp);
             out.push(Summary {
@@ -478,6 +666,13 @@ pub fn summarize(cases: &[Case], fractions: &[f64], contenders: &[Contender]) ->
                 reported_coverage: cover(&|x| x.reported),
                 calibrated_half_width: (!widths.is_empty())
                     .then(|| widths.iter().sum::<f64>() / widths.len() as f64),
+                reported_median_half_width: median_hw(&|x| x.reported),
+                reported_later_coverage: pairs(&|x| x.later),
+                reported_winkler: mean_of(&|x| x.winkler),
+                pooled_coverage: cover(&|x| x.pooled),
+                pooled_later_coverage: pairs(&|x| x.pooled_later),
+                pooled_winkler: mean_of(&|x| x.pooled_winkler),
+                pooled_median_half_width: median_hw(&|x| x.pooled),
             });
         }
     }
@@ -684,7 +879,8 @@ pub fn bench(
 ) -> Result<Report> {
     let runs = read_runs(dir)?;
     let contenders = Contender::all();
-    let cases = cases(&runs, fractions, &contenders, boot, level, progress);
+    let mut cases = cases(&runs, fractions, &contenders, boot, level, progress);
+    pool(&mut cases, level);
     let summary = summarize(&cases, fractions, &contenders);
     let position_fits: Vec<PositionFit> = runs.iter().map(position_fit).collect::<Result<_>>()?;
     let forms = runs
@@ -750,6 +946,43 @@ pub fn table(r: &Report) -> String {
                 .map(|w| format!("{w:.2}"))
                 .unwrap_or_else(|| "-".into()),
             pct(x.reported_coverage),
+        ));
+    }
+    s.push_str(&format!(
+        "\nIntervals ({:.0}%): the one `slaw forecast` prints (final loss; every checkpoint after the fit), and the pooled calibration of the other sizes' runs (leave one size out)\n",
+        100.0 * r.level
+    ));
+    s.push_str(&format!(
+        "{:<5} {:<22} {:>11} {:>7} {:>12} {:>9} {:>11} {:>7} {:>12} {:>9}\n",
+        "fit",
+        "method",
+        "fc cov",
+        "fc ±%",
+        "fc pairs",
+        "fc Wink%",
+        "pool cov",
+        "pool ±%",
+        "pool pairs",
+        "pool Wink%"
+    ));
+    let pairs = |c: Option<(f64, usize)>| match c {
+        Some((v, n)) => format!("{:>5.1}% ({n:>3})", 100.0 * v),
+        None => "-".into(),
+    };
+    let num = |v: Option<f64>| v.map(|w| format!("{w:.2}")).unwrap_or_else(|| "-".into());
+    for x in &r.summary {
+        s.push_str(&format!(
+            "{:<5} {:<22} {:>11} {:>7} {:>12} {:>9} {:>11} {:>7} {:>12} {:>9}\n",
+            format!("{:.0}%", 100.0 * x.fraction),
+            x.contender,
+            pct(x.reported_coverage),
+            num(x.reported_median_half_width),
+            pairs(x.reported_later_coverage),
+            num(x.reported_winkler),
+            pct(x.pooled_coverage),
+            num(x.pooled_median_half_width),
+            pairs(x.pooled_later_coverage),
+            num(x.pooled_winkler),
         ));
     }
     s.push_str("\nPer-position law at each checkpoint: R^2 over positions\n");

@@ -1,10 +1,14 @@
 //! The temporal scaling law (Xiong et al. 2024). At every checkpoint the
 //! loss at token position i follows L_i = a0 / (1 + a1 i) + a2; over
 //! training each of a0, a1, a2 follows its own trajectory form
-//! (`trajectory`), chosen by held-out error on the fitted checkpoints. The
-//! forecast at a future step is the mean over positions of the per-position
-//! law with the extrapolated parameters; intervals come from refitting the
-//! trajectories on checkpoints resampled with replacement.
+//! (`trajectory`), chosen by held-out error on the fitted checkpoints (with
+//! a schedule, those from the learning rate's peak on: the warmup is
+//! another regime). The forecast at a future step is the mean over positions
+//! of the per-position law with the extrapolated parameters; intervals come
+//! from refitting the trajectories on checkpoints resampled with
+//! replacement (replicates whose forecast is implausible rejected), widened
+//! to a rolling-origin calibration of the extrapolation error
+//! (`Calibration`).
 
 use super::curve::Curve;
 use super::positions::PositionCurves;
@@ -124,20 +128,27 @@ pub struct TemporalFit {
     /// The observed mean loss at the fitted checkpoints.
     #[serde(skip)]
     observed: Vec<f64>,
+    /// The first checkpoint the trajectories are fitted on: with a
+    /// schedule, the first at the learning rate's peak (the warmup's
+    /// checkpoints left out) when at least `MIN_FIT` remain, else 0.
+    pub warm: usize,
 }
 
 /// The temporal law's extrapolation error measured on the fitted
-/// checkpoints by a rolling origin: for every origin m from half the
-/// checkpoints (at least 6) to k - 1, the trajectories are chosen and fitted
-/// on the first m checkpoints' per-position parameters (the per-position fits
-/// do not depend on m) and each later fitted checkpoint j scores
-/// |ln L_j - ln forecast_j| / ln(step_j / step_{m-1}). The interval at a
-/// step T past the fit is forecast * exp(+-h), h = max(q ln(T / step_{k-1}), r):
-/// q the conformal level-quantile of the scores (their maximum when there are
-/// too few for that quantile), r the level-quantile of the fit's absolute log
-/// residuals on the fitted checkpoints. The scores of one origin are not
-/// independent, so the level is nominal; the coverage is measured
-/// (`slaw bench temporal`, BENCHMARKS.md).
+/// checkpoints by a rolling origin: for every origin m whose last
+/// checkpoint lies in the last half of the fitted steps (and with at least
+/// `MIN_FIT` checkpoints from the warm start), the trajectories are chosen
+/// and fitted on the checkpoints before m (the per-position fits do not
+/// depend on m) and each later fitted checkpoint j scores the log error per
+/// unit of distance, |ln L_j - ln forecast_j| / ln(step_j / step_{m-1}); an
+/// origin whose forecast is implausible (`plausible`) is rejected, as a
+/// bootstrap replicate is. The interval at a step T is forecast * exp(+-h),
+/// h = max(q ln(T / step_{k-1}), r): q the conformal level-quantile of the
+/// scores (their maximum when there are too few for that quantile), r the
+/// level-quantile of the fit's absolute log residuals on the checkpoints its
+/// trajectories were fitted on.
+/// The scores of one origin are not independent, so the level is nominal;
+/// the coverage is measured (`slaw bench temporal`, BENCHMARKS.md).
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Calibration {
     /// The nominal coverage.
@@ -168,6 +179,12 @@ impl Calibration {
     }
 }
 
+/// Whether a forecast mean loss is plausible: positive, finite and at most
+/// `ceiling` (the highest mean loss of the fitted checkpoints).
+pub fn plausible(loss: f64, ceiling: f64) -> bool {
+    loss.is_finite() && loss > 0.0 && loss <= ceiling
+}
+
 /// The ceil((N + 1) level)-th smallest of the N finite values, if N allows.
 pub fn conformal_quantile(mut v: Vec<f64>, level: f64) -> Option<f64> {
     v.retain(|s| s.is_finite());
@@ -189,13 +206,28 @@ impl TemporalFit {
     /// error (see `Calibration`); None when no origin can be fitted.
     pub fn calibrate(&self, level: f64) -> Option<Calibration> {
         let k = self.per_checkpoint.len();
-        let first = MIN_FIT.max(k.div_ceil(2));
+        let last = self.per_checkpoint[k - 1].0;
+        let w = self.warm;
+        // Origins in the last half of the prefix, in steps, with at least
+        // MIN_FIT checkpoints from the warm start.
+        let first = (MIN_FIT + w).max(
+            1 + self
+                .per_checkpoint
+                .iter()
+                .take_while(|(s, _)| *s < last / 2.0)
+                .count(),
+        );
+        let residuals: Vec<f64> = (w..k)
+            .map(|j| (self.observed[j].ln() - self.predict(&self.xs[j]).max(1e-300).ln()).abs())
+            .collect();
+        let noise = conformal_quantile(residuals.clone(), level)
+            .unwrap_or_else(|| residuals.iter().copied().fold(0.0, f64::max));
         let per_origin: Vec<Vec<f64>> = (first..k)
             .into_par_iter()
             .map(|m| {
                 let Ok(tr) = choose_trajectories(
-                    &self.per_checkpoint[..m],
-                    &self.xs[..m],
+                    &self.per_checkpoint[w..m],
+                    &self.xs[w..m],
                     &self.position_values,
                     self.has_lr,
                     &self.forms,
@@ -204,13 +236,24 @@ impl TemporalFit {
                     return vec![];
                 };
                 let s0 = self.per_checkpoint[m - 1].0.ln();
-                (m..k)
-                    .filter_map(|j| {
+                let ceiling = self.observed[..m].iter().copied().fold(0.0, f64::max);
+                let f: Vec<f64> = (m..k)
+                    .map(|j| {
                         let a = [0, 1, 2].map(|p| tr[p].chosen.value(&self.xs[j]));
-                        let f = mean_loss(&self.position_values, a);
+                        mean_loss(&self.position_values, a)
+                    })
+                    .collect();
+                // An origin whose forecast is implausible is rejected, as a
+                // bootstrap replicate would be.
+                if !f.iter().all(|&l| plausible(l, ceiling)) {
+                    return vec![];
+                }
+                (m..k)
+                    .zip(f)
+                    .filter_map(|(j, f)| {
                         let d = self.per_checkpoint[j].0.ln() - s0;
-                        (f > 0.0 && f.is_finite() && d > 0.0)
-                            .then(|| (self.observed[j].ln() - f.ln()).abs() / d)
+                        let e = (self.observed[j].ln() - f.ln()).abs();
+                        (d > 0.0).then(|| e / d)
                     })
                     .collect()
             })
@@ -220,9 +263,6 @@ impl TemporalFit {
         if scores.is_empty() {
             return None;
         }
-        let residuals: Vec<f64> = (0..k)
-            .map(|j| (self.observed[j].ln() - self.predict(&self.xs[j]).max(1e-300).ln()).abs())
-            .collect();
         let (per_distance, conformal) = match conformal_quantile(scores.clone(), level) {
             Some(q) => (q, true),
             None => (scores.iter().copied().fold(0.0, f64::max), false),
@@ -232,11 +272,16 @@ impl TemporalFit {
             origins,
             scores: scores.len(),
             per_distance,
-            noise: conformal_quantile(residuals.clone(), level)
-                .unwrap_or_else(|| residuals.iter().copied().fold(0.0, f64::max)),
+            noise,
             conformal,
-            last_step: self.per_checkpoint[k - 1].0,
+            last_step: last,
         })
+    }
+
+    /// The highest observed mean loss of the fitted checkpoints: a forecast
+    /// above it is implausible (see `plausible`).
+    pub fn ceiling(&self) -> f64 {
+        self.observed.iter().copied().fold(0.0, f64::max)
     }
 
     /// Whether every per-position fit and every chosen trajectory converged.
@@ -246,7 +291,8 @@ impl TemporalFit {
 
     /// Percentile intervals of the forecast at each of `at` from `n`
     /// trajectory refits on resampled checkpoints (seeded), and how many
-    /// refits converged (only those count).
+    /// refits converged with a plausible forecast (`plausible`; only those
+    /// count).
     pub fn bootstrap(
         &self,
         at: &[[f64; 3]],
@@ -254,25 +300,28 @@ impl TemporalFit {
         seed: u64,
         level: f64,
     ) -> (Vec<Interval>, usize) {
-        let k = self.per_checkpoint.len();
+        let w = self.warm;
+        let k = self.per_checkpoint.len() - w;
         let how = Resampling::new(n, level, seed);
+        // A replicate is plausible when its forecast stays finite and below
+        // the highest mean loss of the fitted checkpoints (a run's loss does
+        // not climb back above where it started): trajectories that run
+        // away are rejected, not averaged into the interval.
+        let ceiling = self.ceiling();
         // Whole checkpoints (every position's loss at a step) are resampled.
         let ok = how.run(&|| {}, |rep| {
-            let idx = rep.points(k);
+            let idx: Vec<usize> = rep.points(k).into_iter().map(|i| i + w).collect();
             let xs: Vec<[f64; 3]> = idx.iter().map(|&i| self.xs[i]).collect();
             let mut forms = Vec::with_capacity(3);
             for (j, tr) in self.trajectories.iter().enumerate() {
                 let y: Vec<f64> = idx.iter().map(|&i| self.per_checkpoint[i].1[j]).collect();
                 forms.push(trajectory::refit(&tr.chosen, &xs, &y)?);
             }
-            Some(
-                at.iter()
-                    .map(|x| {
-                        let a = [0, 1, 2].map(|j| forms[j].value(x));
-                        mean_loss(&self.position_values, a)
-                    })
-                    .collect(),
-            )
+            let v: Vec<f64> = at
+                .iter()
+                .map(|x| mean_loss(&self.position_values, [0, 1, 2].map(|j| forms[j].value(x))))
+                .collect();
+            v.iter().all(|&l| plausible(l, ceiling)).then_some(v)
         });
         (how.intervals(&ok, at.len()), ok.len())
     }
@@ -343,8 +392,31 @@ pub fn fit_temporal_forms(
             .map(|&t| [t / t_ref, 1.0, 1.0])
             .collect(),
     };
-    let trajectories =
-        choose_trajectories(&per_checkpoint, &xs, &pc.positions, has_lr, forms, &future)?;
+    // With the schedule, the trajectories start at the rate's peak: the
+    // parameters move differently while the rate ramps up (a warmup is
+    // another regime), and a form fitted mostly on the warmup extrapolates
+    // its ramp. Only when at least MIN_FIT checkpoints remain.
+    let warm = match schedule {
+        Some(c) if has_lr => {
+            let lr = c.lr.as_ref().expect("has_lr");
+            let peak = lr[..k].iter().copied().fold(0.0, f64::max);
+            let w = lr[..k].iter().take_while(|&&e| e < peak).count();
+            if k - w >= MIN_FIT {
+                w
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    };
+    let trajectories = choose_trajectories(
+        &per_checkpoint[warm..],
+        &xs[warm..],
+        &pc.positions,
+        has_lr,
+        forms,
+        &future,
+    )?;
     Ok(TemporalFit {
         positions: pc.positions.len(),
         checkpoints: k,
@@ -361,6 +433,7 @@ pub fn fit_temporal_forms(
             .iter()
             .map(|l| l.iter().sum::<f64>() / l.len() as f64)
             .collect(),
+        warm,
     })
 }
 

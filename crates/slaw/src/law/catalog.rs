@@ -110,7 +110,27 @@ impl Model for Power {
         g[2] = w[1];
         l
     }
-    ln_kernels!(loss power_ln_loss);
+    ln_kernels!(batch power_ln_batch, loss power_ln_loss);
+}
+
+crate::multiversion! {
+    /// ln(A / x^alpha + E) and its Jacobian over a batch (the Gauss-Newton
+    /// pass of `identify` and the batch path; the same formula as
+    /// `power_ln_loss`).
+    fn power_ln_batch(lnx: &[f64], u: &[f64], out: &mut [f64], jac: &mut [f64]) {
+        let (a, alpha) = (u[0], u[1]);
+        let e = fastmath::exp_k::<FMA>(u[2].min(700.0));
+        for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(3)).zip(lnx) {
+            let t = fastmath::exp_k::<FMA>(fmadd::<FMA>(-alpha, l, a).min(700.0));
+            let s = t + e;
+            let inv = 1.0 / s;
+            let w = t * inv;
+            *o = fastmath::ln_positive_k::<FMA>(s);
+            j[0] = w;
+            j[1] = -l * w;
+            j[2] = e * inv;
+        }
+    }
 }
 
 /// L = (B / D^beta + E)^alpha. Internal: (ln B, beta, ln E, alpha).
