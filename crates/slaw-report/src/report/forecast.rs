@@ -82,7 +82,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             None if o.temporal.is_some() => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged; past the fit widened to the rolling-origin extrapolation error of the trajectories",
+                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, at most the highest fitted loss); past the fit widened to the rolling-origin extrapolation error of the trajectories",
                     100.0 * level
                 );
             }
