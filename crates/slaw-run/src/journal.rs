@@ -10,12 +10,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Where a run stands in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     /// Recorded, not started yet.
     Queued,
+    /// Claimed by a slaw process (its `owner`), attempt under way.
     Running,
+    /// Finished with a loss.
     Done,
     /// Failed; retried while attempts <= retries.
     Failed,
@@ -24,6 +27,7 @@ pub enum State {
 }
 
 impl State {
+    /// The lowercase name stored in the journal (and shown in reports).
     pub fn as_str(self) -> &'static str {
         match self {
             State::Queued => "queued",
@@ -44,21 +48,36 @@ impl State {
     }
 }
 
+/// One run's row of the journal.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Record {
+    /// The run's key (see [`crate::plan::Plan::run_id`]).
     pub id: String,
+    /// The candidate's id.
     pub candidate: String,
+    /// Subset size, in examples.
     pub n: u64,
+    /// The run's seed.
     pub seed: u64,
+    /// Where the run stands.
     pub state: State,
+    /// Attempts started so far (an attempt given back by an interrupted
+    /// slaw is not counted).
     pub attempts: u32,
+    /// The slaw process that claimed it (see [`me`]), while or since it ran.
     pub owner: Option<String>,
     /// The process (local) or job id (Slurm) of the current attempt.
     pub handle: Option<String>,
+    /// The last attempt's exit code, when known.
     pub exit_status: Option<i64>,
+    /// The measured loss, once done.
     pub loss: Option<f64>,
+    /// Wall time of the last finished attempt, seconds (None for an adopted
+    /// orphan's result).
     pub duration: Option<f64>,
+    /// The attempt's stdout log, or the file that tells why it failed.
     pub log_path: Option<String>,
+    /// Why the last attempt failed or was given back.
     pub reason: Option<String>,
     /// When the current attempt was claimed (seconds since the epoch).
     pub started: Option<f64>,
@@ -77,6 +96,7 @@ pub enum Claim {
     SlotBusy,
 }
 
+/// An open journal (one SQLite connection).
 pub struct Journal {
     conn: Connection,
     path: String,
@@ -134,6 +154,7 @@ pub fn owner_dead(owner: &str) -> bool {
     }
 }
 
+/// This machine's host name (from /proc; "localhost" when unreadable).
 pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
@@ -141,6 +162,8 @@ pub fn hostname() -> String {
 }
 
 impl Journal {
+    /// Open the journal at `path`, creating it (and its folder) when absent.
+    /// An empty file is refused ([`Error::JournalFile`]), never overwritten.
     pub fn open(path: &Path) -> Result<Journal> {
         let p = path.display().to_string();
         let err = |e: rusqlite::Error| Error::Journal {
@@ -385,6 +408,7 @@ impl Journal {
         })
     }
 
+    /// The record of run `id`, if the journal has it.
     pub fn get(&self, id: &str) -> Result<Option<Record>> {
         self.conn
             .query_row(
@@ -396,6 +420,7 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
+    /// Every run's record, ordered by id.
     pub fn all(&self) -> Result<Vec<Record>> {
         let mut st = self
             .conn

@@ -5,6 +5,8 @@
 //! (local processes) -> loss reader -> journal (SQLite, WAL) -> ranking
 //! (the `slaw` selection methods) -> report.
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod interrupt;
 pub mod journal;
@@ -25,24 +27,39 @@ pub enum Error {
     /// A bad plan file: where and what.
     #[error("{file}, line {line}, column {col}: {message}")]
     Plan {
+        /// The plan file's path, as given.
         file: String,
+        /// 1-based line of the fault; 0 when it cannot be placed (a key that
+        /// is missing).
         line: usize,
+        /// 1-based column (in bytes) on that line; 0 when unknown.
         col: usize,
+        /// What is wrong, usually starting with the plan key concerned.
         message: String,
     },
     /// The journal's database failed.
     #[error("journal {path}: {source}")]
     Journal {
+        /// The journal's path.
         path: String,
+        /// The SQLite error.
         #[source]
         source: rusqlite::Error,
     },
     /// A file that is not a usable journal (empty, or not creatable).
     #[error("journal {path}: {message}")]
-    JournalFile { path: String, message: String },
+    JournalFile {
+        /// The journal's path.
+        path: String,
+        /// Why it cannot be used.
+        message: String,
+    },
+    /// Reading or writing a file or folder failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder concerned.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
@@ -50,13 +67,20 @@ pub enum Error {
     /// could not be started or waited for.
     #[error("{what}: {source}")]
     Spawn {
+        /// What was being done, naming the program (or process) concerned.
         what: String,
+        /// The I/O error from starting or waiting.
         #[source]
         source: std::io::Error,
     },
     /// A program the runner needs ran and failed, or answered nonsense.
     #[error("{what} failed: {message}")]
-    Command { what: String, message: String },
+    Command {
+        /// The program (and what it was asked), e.g. `sbatch`.
+        what: String,
+        /// Its error output, or what was wrong with its answer.
+        message: String,
+    },
     /// The plan's command template could not be rendered for a run.
     #[error("the command template: {0}")]
     Template(String),
@@ -66,10 +90,13 @@ pub enum Error {
     /// The library failed (ranking, a fit).
     #[error(transparent)]
     Library(#[from] slaw::Error),
+    /// SIGINT or SIGTERM arrived during a run: running attempts were stopped
+    /// and given back to the journal, to run again next time.
     #[error(
         "interrupted: running attempts were stopped and will run again on the next `slaw run`"
     )]
     Interrupted,
 }
 
+/// The runner's result type, with [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

@@ -6,38 +6,62 @@ use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// One `[[candidate]]` of the plan: a model to choose among.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateSpec {
+    /// Unique id; names the candidate's run folders and journal keys, so it
+    /// is a safe file name (checked by [`Plan::parse`]).
     pub id: String,
     /// The value of `{model}` (default: the id).
     pub model: Option<String>,
     /// Parameter count (for costs and the model-size method).
     pub params: Option<f64>,
+    /// Model family (e.g. "gpt2"), passed on to the selection methods.
     pub family: Option<String>,
 }
 
+/// How to read a finished attempt's loss (the plan's `loss`).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum LossSpec {
     /// A JSON file the command writes; `key` is a dotted path (default "loss").
-    Json { file: String, key: Option<String> },
+    Json {
+        /// The file, a template (`{out}` etc.); relative paths are read from
+        /// the attempt's folder.
+        file: String,
+        /// The dotted path of the loss in the JSON (default "loss").
+        key: Option<String>,
+    },
     /// The last match of a regular expression on the command's stdout;
     /// capture group 1 is the loss.
-    Regex { pattern: String },
+    Regex {
+        /// The regular expression; has at least one capture group.
+        pattern: String,
+    },
     /// A Hugging Face trainer_state.json: the last `key` (default "eval_loss")
     /// in its log_history.
-    TrainerState { file: String, key: Option<String> },
+    TrainerState {
+        /// The file, a template (`{out}` etc.); relative paths are read from
+        /// the attempt's folder.
+        file: String,
+        /// The log_history key to read (default "eval_loss").
+        key: Option<String>,
+    },
 }
 
+/// Where runs execute (the plan's `backend`).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
+    /// Local processes ([`crate::backend::local::Local`]), the default.
     #[default]
     Local,
+    /// Slurm batch jobs ([`crate::backend::slurm::Slurm`]).
     Slurm,
 }
 
+/// The plan's `[slurm]` table, used with `backend = "slurm"`.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SlurmSpec {
@@ -133,47 +157,84 @@ fn default_bootstrap() -> usize {
 /// A checked plan with paths resolved against the plan's folder.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The plan file's path, as given.
     pub path: PathBuf,
+    /// The plan's name (default: the plan file's stem).
     pub name: String,
+    /// The data size the decision is about, in examples (default:
+    /// `full_size`); > 0.
     pub target: f64,
+    /// The full fine-tuning data size, in examples; > 0.
     pub full_size: f64,
+    /// The largest subset, in examples (a fraction of the target resolved);
+    /// at most `target`.
     pub budget: f64,
-    /// Subset sizes, largest first (the fixed ladder).
+    /// Subset sizes, largest first (the fixed ladder): `budget` halved down
+    /// to `min_size`, rounded to whole examples; at least `ats_k + 1` sizes.
     pub ladder: Vec<f64>,
+    /// The selection method that ranks the candidates.
     pub method: slaw::selection::Method,
+    /// Whether the scheduler decides from the journal which runs are
+    /// needed (false: run the whole fixed ladder).
     pub adaptive: bool,
+    /// Successive halving: stop running candidates whose prediction
+    /// interval lies entirely above the leader's (needs `adaptive`).
     pub drop_worse: bool,
     /// Smallest sizes first (see the plan file's `ascending`).
     pub ascending: bool,
+    /// Bootstrap replicates for the prediction intervals.
     pub bootstrap: usize,
     /// Level of the calibrated predictive intervals of the line methods.
     pub level: f64,
+    /// The training command template (`sh -c`), with placeholders such as
+    /// `{model}`, `{n}`, `{seed}`, `{out}`; checked to quote safely.
     pub command: String,
+    /// How to read each attempt's loss.
     pub loss: LossSpec,
+    /// The seeds every (candidate, size) runs with: distinct, not empty.
     pub seeds: Vec<u64>,
+    /// Per-attempt timeout in seconds (> 0), none by default.
     pub timeout: Option<f64>,
+    /// How many times a failed run is tried again (a run gets at most
+    /// `retries + 1` attempts).
     pub retries: u32,
+    /// The slot values (e.g. GPU ids), distinct, not empty: one run per
+    /// slot at a time.
     pub slots: Vec<String>,
+    /// The environment variable that receives each run's slot value.
     pub slot_env: String,
+    /// Where run folders go, resolved against the plan's folder.
     pub workdir: PathBuf,
+    /// The journal (SQLite) file, resolved against the plan's folder.
     pub journal: PathBuf,
+    /// Where runs execute.
     pub backend: BackendKind,
+    /// Slurm settings (used with [`BackendKind::Slurm`]).
     pub slurm: SlurmSpec,
+    /// Tokens per training example: with every candidate's `params`, costs
+    /// are in FLOPs (see [`Plan::cost`]).
     pub tokens_per_example: Option<f64>,
+    /// The candidates, in plan order: not empty, ids distinct.
     pub candidates: Vec<CandidateSpec>,
+    /// AtS: points in the first line (>= 2).
     pub ats_k: usize,
+    /// AtS: the rejection threshold, in residual standard deviations (> 0).
     pub ats_delta: f64,
 }
 
 /// One fine-tuning: a candidate on a subset with a seed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RunSpec {
+    /// Index into [`Plan::candidates`].
     pub candidate: usize,
+    /// Subset size, in examples.
     pub n: u64,
+    /// The seed (`{seed}`).
     pub seed: u64,
 }
 
 impl Plan {
+    /// Read and check the plan file at `path` (see [`Plan::parse`]).
     pub fn load(path: &Path) -> Result<Plan> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
             path: path.display().to_string(),
@@ -182,6 +243,9 @@ impl Plan {
         Self::parse(path, &text)
     }
 
+    /// Check the plan `text`, read from `path` (named in errors; relative
+    /// `workdir` and `journal` are resolved against its folder). A fault is
+    /// an [`Error::Plan`] with its line.
     pub fn parse(path: &Path, text: &str) -> Result<Plan> {
         let file = path.display().to_string();
         let raw: RawPlan = toml::from_str(text).map_err(|e| {

@@ -16,8 +16,11 @@ use crate::{Error, Result};
 /// The end of a replay.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Replay {
+    /// The scheduler's final decision (nothing left to launch).
     pub decision: Decision,
+    /// The ranking from the replayed results.
     pub ranking: Vec<RankedCandidate>,
+    /// Compute the replayed runs would have spent.
     pub cost: CostReport,
     /// Waves of runs (each wave: what the scheduler wanted at that moment).
     pub waves: usize,
@@ -85,12 +88,14 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode, from the fixed ladder to the most frugal.
     pub const ALL: [Mode; 4] = [
         Mode::Fixed,
         Mode::Adaptive,
         Mode::DropWorse,
         Mode::Ascending,
     ];
+    /// The mode's name in benchmark tables.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Fixed => "fixed ladder",
@@ -104,20 +109,31 @@ impl Mode {
 /// One benchmark row: a dataset, a budget, a runner mode.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BenchRow {
+    /// The dataset (benchmark table) replayed.
     pub dataset: String,
+    /// The budget as 1/ratio of the full size.
     pub ratio: u32,
+    /// How the runner was configured.
     pub mode: Mode,
+    /// Runs the replay finished.
     pub runs: usize,
+    /// Runs of the fixed ladder of the same plan.
     pub fixed_runs: usize,
     /// Compute spent / the fixed ladder's (examples x parameters).
     pub compute_vs_fixed: f64,
     /// Compute spent / fine-tuning every candidate on the full size.
     pub compute_vs_full: f64,
+    /// Pearson correlation of the ranked candidates' predicted scores with
+    /// their measured losses at the full size (NaN with fewer than 2).
     pub pear_corr: f64,
+    /// Relative accuracy of the chosen candidate: (worst - chosen) / (worst -
+    /// best) of the measured full-size losses; NaN when none was chosen.
     pub rel_acc: f64,
+    /// The chosen candidate's id (empty when none).
     pub chosen: String,
     /// Candidates the method could not rank.
     pub unranked: usize,
+    /// Candidates successive halving dropped.
     pub dropped: usize,
 }
 
@@ -215,17 +231,25 @@ pub fn bench(
 /// The fixed ladder against the ascending runner at equal total compute.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EqualCompute {
+    /// The dataset (benchmark table).
     pub dataset: String,
-    /// The fixed ladder's budget 1/ratio and its compute (share of fine-tuning
-    /// every candidate on the full size).
+    /// The fixed ladder's budget, as 1/ratio of the full size.
     pub fixed_ratio: u32,
+    /// The fixed ladder's compute, as a share of fine-tuning every
+    /// candidate on the full size.
     pub fixed_compute: f64,
+    /// The fixed ladder's relative accuracy (see [`BenchRow::rel_acc`]).
     pub fixed_rel_acc: f64,
+    /// The fixed ladder's Pearson correlation (see [`BenchRow::pear_corr`]).
     pub fixed_pear_corr: f64,
-    /// The largest ascending budget whose compute does not exceed it.
+    /// The largest ascending budget whose compute does not exceed it (None:
+    /// every ascending budget costs more).
     pub ascending_ratio: Option<u32>,
+    /// That ascending row's compute share (NaN when there is none).
     pub ascending_compute: f64,
+    /// That ascending row's relative accuracy (NaN when there is none).
     pub ascending_rel_acc: f64,
+    /// That ascending row's Pearson correlation (NaN when there is none).
     pub ascending_pear_corr: f64,
 }
 

@@ -127,6 +127,9 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     s
 }
 
+/// `slaw status`: a line per candidate (done, running, queued, failed runs
+/// and why it stopped), every failure with its reason and log, the compute
+/// spent against the fixed ladder's, and whether the plan has finished.
 pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -191,6 +194,8 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
     s
 }
 
+/// `slaw report`: the candidates in rank order with their predicted loss at
+/// the target and interval, the chosen one marked, unranked ones with why.
 pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate]) -> String {
     let mut s = String::new();
     let _ = writeln!(

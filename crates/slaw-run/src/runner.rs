@@ -30,24 +30,34 @@ struct Active {
 pub struct Summary {
     /// Attempts this process started.
     pub launched: usize,
+    /// The scheduler's decision on the journal as it is now.
     pub decision: Decision,
+    /// The ranking of the candidates (empty when not asked for).
     pub ranking: Vec<RankedCandidate>,
+    /// Compute spent so far beside the fixed ladder's.
     pub cost: CostReport,
 }
 
+/// Compute spent against the fixed ladder's and the full fine-tuning's, in
+/// the plan's cost unit (see [`Plan::cost`]).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CostReport {
+    /// The unit of every cost here ([`Plan::cost_unit`]).
     pub unit: &'static str,
-    /// Runs that finished (done or failed) and their cost.
+    /// Runs that finished (done or failed), each counted once whatever its
+    /// attempts.
     pub runs: usize,
+    /// The cost of those runs.
     pub spent: f64,
-    /// The fixed ladder: every size for every candidate and seed.
+    /// The fixed ladder: every size for every candidate and seed (its runs).
     pub fixed_runs: usize,
+    /// The fixed ladder's cost.
     pub fixed: f64,
     /// Fine-tuning every candidate once on the target size.
     pub full: f64,
 }
 
+/// [`cost_of`] the journal's records.
 pub fn cost_report(plan: &Plan, journal: &Journal) -> Result<CostReport> {
     Ok(cost_of(plan, &journal.all()?))
 }

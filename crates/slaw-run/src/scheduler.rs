@@ -19,25 +19,32 @@ use slaw::selection::{
 };
 use std::collections::HashMap;
 
+/// Where one candidate stands, from the journal.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CandidateStatus {
+    /// The candidate's id.
     pub id: String,
     /// (size, mean loss over the seeds that finished), largest first.
     pub points: Vec<(f64, f64)>,
+    /// Runs done (with a loss).
     pub done: usize,
+    /// Runs running now.
     pub running: usize,
     /// Runs wanted now but not started.
     pub queued: usize,
-    /// Runs that failed with no attempts left.
+    /// Runs that failed with no attempts left: (run id, reason).
     pub failed: Vec<(String, String)>,
     /// Why no more sizes are run (None: still going or not started).
     pub stopped: Option<String>,
 }
 
+/// What the scheduler decided from the journal: what to start, and where
+/// each candidate stands.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Decision {
     /// Runs to start, in order of preference (largest sizes first).
     pub launch: Vec<RunSpec>,
+    /// Every candidate's status, in plan order.
     pub candidates: Vec<CandidateStatus>,
     /// Whether nothing is left to run or wait for.
     pub finished: bool,
@@ -164,8 +171,12 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
 pub struct RankedCandidate {
     /// Position by predicted loss (1: lowest), None when not ranked.
     pub rank: Option<usize>,
+    /// The candidate's id.
     pub id: String,
+    /// The method's prediction at the target, with its interval; None when
+    /// not ranked.
     pub estimate: Option<Estimate>,
+    /// Why there is no estimate (e.g. too few points), when there is none.
     pub error: Option<String>,
     /// The candidate the method recommends (the same rule as `slaw select`:
     /// the lowest upper bound of the calibrated interval for ats-trend).

@@ -8,6 +8,7 @@
 //! never run. Places where no quoting is safe (backticks, comments, here
 //! documents, right after `\` or `$`) are refused when the plan is checked.
 
+/// The placeholder names a template may use (written `{name}`).
 pub const PLACEHOLDERS: [&str; 7] = ["model", "id", "n", "seed", "out", "slot", "attempt"];
 
 /// A template split into literal text and placeholders.

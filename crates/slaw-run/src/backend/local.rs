@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Stdio};
 
+/// The local-process backend; handles are process ids (each also the
+/// process group id of the attempt).
 #[derive(Default)]
 pub struct Local {
     children: HashMap<String, Child>,

@@ -8,7 +8,10 @@ use crate::template::shell_quote;
 use crate::{Error, Result};
 use std::process::Command;
 
+/// The Slurm backend; handles are job ids. Jobs this process submitted and
+/// that have not finished are cancelled when it is dropped.
 pub struct Slurm {
+    /// Extra arguments given to every `sbatch` (partition, time, resources).
     pub sbatch_args: Vec<String>,
     /// Distinguishes this journal's jobs from other plans' in job names.
     tag: String,
