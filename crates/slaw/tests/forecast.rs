@@ -188,31 +188,12 @@ fn warmup_aware_parameters_are_recovered() {
 /// interval is not vacuous).
 #[test]
 fn calibrated_intervals_cover_synthetic_curves() {
-    use rand::{RngExt, SeedableRng};
+    use rand::SeedableRng;
     for (level, lo, hi) in [(0.9, 0.85, 1.0), (0.5, 0.5, 0.9)] {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-        let mut normal = move || {
-            // Box-Muller
-            let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random::<f64>());
-            (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-        };
         let (mut covered, mut calibrated, n) = (0, 0, 60);
         for _ in 0..n {
-            let a = 8.0 * (0.3 * normal()).exp();
-            let alpha = 0.35 + 0.05 * normal();
-            let e = 2.0 + 0.2 * normal();
-            let step: Vec<f64> = (1..=40).map(|k| 250.0 * k as f64).collect();
-            let loss: Vec<f64> = step
-                .iter()
-                .map(|&t| (e + a * t.powf(-alpha)) * (0.005 * normal()).exp())
-                .collect();
-            let c = Curve {
-                name: "synthetic".into(),
-                step,
-                lr: None,
-                loss,
-                schedule: None,
-            };
+            let c = common::noisy_power_curve(&mut rng, 40, 250.0);
             let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[20]).unwrap();
             let iv = f.intervals(&[(0, 39)], 100, 0, level);
             if matches!(iv.kind, slaw::forecast::IntervalKind::Backtest { .. }) {

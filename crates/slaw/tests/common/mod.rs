@@ -24,3 +24,30 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A loss curve of known truth: L = E + A step^-alpha with the parameters
+/// drawn around (E 2, A 8, alpha 0.35) and 0.5% log-normal noise per point,
+/// at steps `spacing`, 2 `spacing`, ..., `points` x `spacing` (the
+/// synthetic curves of the forecast-interval tests).
+pub fn noisy_power_curve<R: rand::Rng>(
+    rng: &mut R,
+    points: usize,
+    spacing: f64,
+) -> slaw::forecast::Curve {
+    use slaw::synthetic::standard_normal as z;
+    let a = 8.0 * (0.3 * z(rng)).exp();
+    let alpha = 0.35 + 0.05 * z(rng);
+    let e = 2.0 + 0.2 * z(rng);
+    let step: Vec<f64> = (1..=points).map(|k| spacing * k as f64).collect();
+    let loss: Vec<f64> = step
+        .iter()
+        .map(|&t| (e + a * t.powf(-alpha)) * (0.005 * z(rng)).exp())
+        .collect();
+    slaw::forecast::Curve {
+        name: "synthetic".into(),
+        step,
+        lr: None,
+        loss,
+        schedule: None,
+    }
+}
