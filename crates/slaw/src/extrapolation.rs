@@ -168,28 +168,28 @@ pub fn calibrate_along(
     let scores: Vec<f64> = scores.into_iter().flatten().collect();
     let n_scores = scores.len();
     let rms = (scores.iter().map(|s| s * s).sum::<f64>() / n_scores.max(1) as f64).sqrt();
-    let pooled = |prior: &crate::forecast::prior::Quantiles| {
+    let pooled = how.prior.as_ref().and_then(|prior| {
         let mut v = scores.clone();
         v.extend_from_slice(prior);
         conformal_quantile(v, level)
-    };
-    let (per_distance, method) = match conformal_quantile(scores.clone(), level) {
-        Some(q) => (q, "rolling-origin".to_string()),
-        None if how.prior.is_some() && pooled(how.prior.as_ref().expect("some")).is_some() => (
-            pooled(how.prior.as_ref().expect("some")).expect("some"),
+    });
+    let (per_distance, method) = match (conformal_quantile(scores.clone(), level), pooled) {
+        (Some(q), _) => (q, "rolling-origin".to_string()),
+        (None, Some(q)) => (
+            q,
             format!(
                 "prior: the window's {n_scores} rolling-origin scores pooled with {} pseudo-scores of a prior learned on other curves' early-to-final errors (too few scores for a rank)",
                 crate::forecast::prior::K
             ),
         ),
-        None if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
+        (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
             let k = n_scores as f64;
             (
                 normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
                 "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
             )
         }
-        None => return None,
+        (None, None) => return None,
     };
     let residuals: Vec<f64> = (0..n)
         .map(|i| {

@@ -27,6 +27,9 @@ use crate::learning_curves::synthetic_curves;
 use crate::Result;
 use std::path::Path;
 
+/// How many forecasting laws a prior table has a slot for (`CurveLaw::ALL`).
+const LAWS: usize = CurveLaw::ALL.len();
+
 /// Pseudo-scores of a prior: its quantiles at (i + 0.5) / K.
 pub const K: usize = 20;
 
@@ -41,9 +44,9 @@ pub const DECAY_NEGLIGIBLE: f64 = 0.05;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Priors {
     /// Error prior per law (None: the law has none).
-    pub error: [Option<Quantiles>; 6],
+    pub error: [Option<Quantiles>; LAWS],
     /// Decay prior per law (None: the law has none).
-    pub decay: [Option<Quantiles>; 6],
+    pub decay: [Option<Quantiles>; LAWS],
 }
 
 fn slot(law: CurveLaw) -> usize {
@@ -57,8 +60,8 @@ impl Priors {
     /// No prior: intervals from the window alone.
     pub fn none() -> Priors {
         Priors {
-            error: [None; 6],
-            decay: [None; 6],
+            error: [None; LAWS],
+            decay: [None; LAWS],
         }
     }
     /// The shipped tables ([`ERROR_PRIOR`], [`DECAY_PRIOR`]), learned on
@@ -288,12 +291,12 @@ pub const ERROR_LAWS: [CurveLaw; 3] = [CurveLaw::Power, CurveLaw::Reciprocal, Cu
 
 /// Every law's scores on every window: (error, decay) per law of
 /// `CurveLaw::ALL` (in parallel over windows).
-pub fn scores(windows: &[Window]) -> Vec<[(Option<f64>, Option<f64>); 6]> {
+pub fn scores(windows: &[Window]) -> Vec<[(Option<f64>, Option<f64>); LAWS]> {
     use rayon::prelude::*;
     windows
         .par_iter()
         .map(|w| {
-            let mut row = [(None, None); 6];
+            let mut row = [(None, None); LAWS];
             for (j, &law) in CurveLaw::ALL.iter().enumerate() {
                 let err = ERROR_LAWS
                     .contains(&law)
@@ -310,7 +313,7 @@ pub fn scores(windows: &[Window]) -> Vec<[(Option<f64>, Option<f64>); 6]> {
 /// Priors learned from the windows `keep` admits (their `scores`).
 pub fn learn(
     windows: &[Window],
-    scores: &[[(Option<f64>, Option<f64>); 6]],
+    scores: &[[(Option<f64>, Option<f64>); LAWS]],
     keep: &dyn Fn(&Window) -> bool,
 ) -> Priors {
     let mut p = Priors::none();
