@@ -154,9 +154,14 @@ enum BenchWhat {
         /// Fractions of each curve's points fitted.
         #[arg(long, value_delimiter = ',', default_value = "0.25,0.5")]
         fractions: Vec<f64>,
-        /// Synthetic curves per synthetic family (power, two-power, M4, BNSL).
+        /// Synthetic curves per synthetic family (power, two-power, M4, BNSL, log-spaced; and
+        /// synth-even: one of those laws at evenly spaced checkpoints).
         #[arg(long, default_value_t = 24)]
         synthetic: usize,
+        /// Leave these families out of the benchmark (e.g. synth-even), with or without
+        /// --from-records.
+        #[arg(long, value_delimiter = ',')]
+        exclude_family: Vec<String>,
         #[arg(long, default_value_t = 14)]
         seed: u64,
         /// Also write one row per curve, fraction and method as CSV.
@@ -435,7 +440,9 @@ struct CompareArgs {
     /// backtest (one input): every law refitted on the first 75% of the points (ordered by x)
     /// and on all but the last 2, each scored on the points after; the 2 converged laws of
     /// lowest mean backtest error are combined (mean of ln L weighted by the inverse square
-    /// of that error). The pick for extrapolating a learning curve: it beats the held-out
+    /// of that error). When fewer than 2 laws can be backtested (short data: the laws with
+    /// more parameters cannot be refitted), the one that can and m4 (if given and converged)
+    /// are averaged. The pick for extrapolating a learning curve: it beats the held-out
     /// ranking and M4 out of sample (`slaw bench curves`, BENCHMARKS.md; benchmarked with
     /// --laws power,vanilla-ft,rectified,bnsl,m4).
     #[arg(long, value_enum, default_value = "auto")]
@@ -560,6 +567,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     data,
                     fractions,
                     synthetic,
+                    exclude_family,
                     seed,
                     csv,
                     save_records,
@@ -570,6 +578,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &data,
             &fractions,
             synthetic,
+            &exclude_family,
             seed,
             [
                 csv.as_deref(),
@@ -1012,6 +1021,7 @@ fn bench_curves(
     data: &std::path::Path,
     fractions: &[f64],
     synthetic: usize,
+    exclude: &[String],
     seed: u64,
     [csv, save, from]: [Option<&std::path::Path>; 3],
     json: bool,
@@ -1025,15 +1035,17 @@ fn bench_curves(
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let r: lc::Records = serde_json::from_str(&text).with_context(|| {
+            let mut r: lc::Records = serde_json::from_str(&text).with_context(|| {
                 format!("{}: not records saved by --save-records", path.display())
             })?;
+            r.records.retain(|c| !exclude.contains(&c.family));
             lc::evaluate_records(r)
         }
         None => {
             let mut curves = lc::public_curves(data)
                 .with_context(|| format!("reading the learning curves under {}", data.display()))?;
             curves.extend(lc::synthetic_curves(synthetic, seed));
+            curves.retain(|c| !exclude.contains(&c.family));
             let steps = progress::Steps::new("curves", json);
             lc::run(
                 &curves,

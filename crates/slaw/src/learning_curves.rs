@@ -3,8 +3,9 @@
 //!
 //! Curves: the (Mis)Fitting runs (C4 eval loss against the step, runs with
 //! at least 8 checkpoints), the multi-power curves (loss against the step),
-//! and synthetic curves drawn from several laws with log-normal noise, each
-//! group a *family*. Each curve's points are ordered by x; the first
+//! and synthetic curves drawn from several laws with log-normal noise
+//! (log-spaced, and evenly spaced as training logs are), each group a
+//! *family*. Each curve's points are ordered by x; the first
 //! floor(f n) points (f = the fraction, of the points — on the public curves,
 //! evenly spaced in the step, it is also the fraction of x) are the fitting
 //! window, the rest the later part. Curves with fewer than [`MIN_WINDOW`]
@@ -23,7 +24,7 @@ use crate::forecast::curve::Curve;
 use crate::forecast::protocol::misfitting_runs;
 use crate::law::{catalog, Law};
 use crate::observations::Observations;
-use crate::pick::{self, order, Combine, Origin, Rule};
+use crate::pick::{self, order, Combine, Fallback, Origin, Rule};
 use crate::progress::{counted, Progress};
 use crate::Result;
 use rand::{RngExt, SeedableRng};
@@ -96,55 +97,34 @@ pub fn public_curves(dir: &Path) -> Result<Vec<LearningCurve>> {
 /// The synthetic families: `per_family` curves from each of power,
 /// two-power (A/x^a + B/x^b + E, no catalog law has that form), M4 and
 /// BNSL (one break inside the range), with 16 to 40 log-spaced points over 2
-/// to 4 decades and log-normal noise of 0.3% to 2%.
+/// to 4 decades and log-normal noise of 0.3% to 2%; and `synth-even`: one of
+/// those four laws (drawn per curve) at 12 to 40 evenly spaced points
+/// (checkpoints every k steps, as training logs are: x from k to n k), with
+/// the same noise.
 pub fn synthetic_curves(per_family: usize, seed: u64) -> Vec<LearningCurve> {
     let mut out = Vec::new();
-    let families = ["synth-power", "synth-2power", "synth-m4", "synth-bnsl"];
+    const LAWS: [&str; 4] = ["synth-power", "synth-2power", "synth-m4", "synth-bnsl"];
+    let families = [LAWS[0], LAWS[1], LAWS[2], LAWS[3], "synth-even"];
     for (fi, fam) in families.iter().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(1000 * fi as u64));
         let mut k = 0;
         while k < per_family {
-            let n = rng.random_range(16..=40usize);
-            let decades = rng.random_range(2.0..4.0);
-            let x0: f64 = 10f64.powf(rng.random_range(1.0..3.0));
-            let x: Vec<f64> = (0..n)
-                .map(|i| x0 * 10f64.powf(decades * i as f64 / (n - 1) as f64))
-                .collect();
-            let lx0 = x0.ln();
-            let lmid = lx0 + decades * std::f64::consts::LN_10 * rng.random_range(0.2..0.6);
-            let e: f64 = rng.random_range(0.5..3.0);
-            let truth: Box<dyn Fn(f64) -> f64> = match *fam {
-                "synth-power" => {
-                    let a = rng.random_range(0.15..0.8);
-                    let amp = e * rng.random_range(0.5..3.0) * x0.powf(a);
-                    Box::new(move |x: f64| amp / x.powf(a) + e)
-                }
-                "synth-2power" => {
-                    let a = rng.random_range(0.4..1.0);
-                    let b = rng.random_range(0.05..0.25);
-                    let amp = e * rng.random_range(0.5..2.0) * x0.powf(a);
-                    let bmp = e * rng.random_range(0.1..0.5) * x0.powf(b);
-                    Box::new(move |x: f64| amp / x.powf(a) + bmp / x.powf(b) + e)
-                }
-                "synth-m4" => {
-                    let law = catalog::m4();
-                    let h = e * rng.random_range(1.0..4.0);
-                    let alpha = rng.random_range(0.2..1.5);
-                    let c = rng.random_range(0.2..0.9);
-                    let beta = (h / 2.0).powf(1.0 - alpha) * (c * lmid).exp();
-                    let p = [e, e + h, alpha, beta, c];
-                    Box::new(move |x: f64| law.predict(&[x], &p))
-                }
-                _ => {
-                    let law = catalog::bnsl(1);
-                    let c0 = rng.random_range(0.05..0.4);
-                    let c1 = rng.random_range(0.2..0.8);
-                    let f = rng.random_range(0.3..2.0);
-                    let b = e * rng.random_range(1.0..3.0) * x0.powf(c0);
-                    let p = [e, b, c0, lmid.exp(), c1, f];
-                    Box::new(move |x: f64| law.predict(&[x], &p))
-                }
+            let (kind, x, x0, decades) = if *fam == "synth-even" {
+                let kind = LAWS[rng.random_range(0..LAWS.len())];
+                let n = rng.random_range(12..=40usize);
+                let dx: f64 = 10f64.powf(rng.random_range(1.0..3.0));
+                let x: Vec<f64> = (1..=n).map(|i| dx * i as f64).collect();
+                (kind, x, dx, (n as f64).log10())
+            } else {
+                let n = rng.random_range(16..=40usize);
+                let decades = rng.random_range(2.0..4.0);
+                let x0: f64 = 10f64.powf(rng.random_range(1.0..3.0));
+                let x: Vec<f64> = (0..n)
+                    .map(|i| x0 * 10f64.powf(decades * i as f64 / (n - 1) as f64))
+                    .collect();
+                (*fam, x, x0, decades)
             };
+            let truth = synthetic_truth(kind, &mut rng, x0, decades);
             let sd = rng.random_range(0.003..0.02);
             let y: Vec<f64> = x
                 .iter()
@@ -162,6 +142,51 @@ pub fn synthetic_curves(per_family: usize, seed: u64) -> Vec<LearningCurve> {
         }
     }
     out
+}
+
+/// A random truth of the synthetic law `kind` over x from `x0` across
+/// `decades` (the break of BNSL and the midpoint of M4 inside that range).
+fn synthetic_truth(
+    kind: &str,
+    rng: &mut ChaCha8Rng,
+    x0: f64,
+    decades: f64,
+) -> Box<dyn Fn(f64) -> f64> {
+    let lx0 = x0.ln();
+    let lmid = lx0 + decades * std::f64::consts::LN_10 * rng.random_range(0.2..0.6);
+    let e: f64 = rng.random_range(0.5..3.0);
+    match kind {
+        "synth-power" => {
+            let a = rng.random_range(0.15..0.8);
+            let amp = e * rng.random_range(0.5..3.0) * x0.powf(a);
+            Box::new(move |x: f64| amp / x.powf(a) + e)
+        }
+        "synth-2power" => {
+            let a = rng.random_range(0.4..1.0);
+            let b = rng.random_range(0.05..0.25);
+            let amp = e * rng.random_range(0.5..2.0) * x0.powf(a);
+            let bmp = e * rng.random_range(0.1..0.5) * x0.powf(b);
+            Box::new(move |x: f64| amp / x.powf(a) + bmp / x.powf(b) + e)
+        }
+        "synth-m4" => {
+            let law = catalog::m4();
+            let h = e * rng.random_range(1.0..4.0);
+            let alpha = rng.random_range(0.2..1.5);
+            let c = rng.random_range(0.2..0.9);
+            let beta = (h / 2.0).powf(1.0 - alpha) * (c * lmid).exp();
+            let p = [e, e + h, alpha, beta, c];
+            Box::new(move |x: f64| law.predict(&[x], &p))
+        }
+        _ => {
+            let law = catalog::bnsl(1);
+            let c0 = rng.random_range(0.05..0.4);
+            let c1 = rng.random_range(0.2..0.8);
+            let f = rng.random_range(0.3..2.0);
+            let b = e * rng.random_range(1.0..3.0) * x0.powf(c0);
+            let p = [e, b, c0, lmid.exp(), c1, f];
+            Box::new(move |x: f64| law.predict(&[x], &p))
+        }
+    }
 }
 
 /// One law on one curve's window.
@@ -353,7 +378,9 @@ impl CurveRecord {
                 pick::score(&e)
             })
             .collect();
-        let w = pick::weights(rule.combine, &scores);
+        let converged: Vec<bool> = self.laws.iter().map(|l| l.converged).collect();
+        let names: Vec<&str> = self.laws.iter().map(|l| l.law.as_str()).collect();
+        let (w, _) = pick::rule_weights(rule, &scores, &converged, &names);
         if w.iter().any(|&v| v > 0.0) {
             return w;
         }
@@ -384,7 +411,7 @@ impl CurveRecord {
 }
 
 /// The rules the leave-one-family-out protocol chooses among: origin sets ×
-/// combinations × pools.
+/// combinations × pools × fallbacks (when fewer than 2 laws are eligible).
 pub fn candidate_rules() -> Vec<Rule> {
     use Origin::{Fraction as F, Last};
     let origin_sets: [&[Origin]; 8] = [
@@ -411,15 +438,19 @@ pub fn candidate_rules() -> Vec<Rule> {
         pool(&["power", "vanilla-ft", "rectified", "bnsl", "m4"]),
         pool(&["power", "vanilla-ft", "rectified", "m4"]),
     ];
+    let fallbacks = [Fallback::Eligible, Fallback::AllFits, Fallback::WithM4];
     let mut out = Vec::new();
     for o in origin_sets {
         for c in combines {
             for p in &pools {
-                out.push(Rule {
-                    origins: o.to_vec(),
-                    combine: c,
-                    pool: p.clone(),
-                });
+                for f in fallbacks {
+                    out.push(Rule {
+                        origins: o.to_vec(),
+                        combine: c,
+                        pool: p.clone(),
+                        fallback: f,
+                    });
+                }
             }
         }
     }

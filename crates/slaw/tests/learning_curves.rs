@@ -79,7 +79,11 @@ fn pick_extrapolates_a_power_law_and_reports_ineligible_laws() {
             assert!(l.reason.is_some() && l.weight == 0.0, "{l:?}");
         }
     }
-    // 6 points: m4 (5 parameters) cannot be backtested at half of them
+    assert!(!p.fallback);
+    // 6 points: m4 (5 parameters) cannot be backtested at the origins, nor
+    // can any law but power (3): the backtest compares nothing, and the
+    // shipped rule's fallback weighs power and M4 (its fit on the 6 points
+    // converged) equally
     let small = obs.subset(&(0..6).collect::<Vec<_>>());
     let p = pick::pick(
         &pick::curve_laws(),
@@ -88,8 +92,25 @@ fn pick_extrapolates_a_power_law_and_reports_ineligible_laws() {
         &Rule::shipped(),
     )
     .unwrap();
+    let eligible: Vec<&str> = p
+        .laws
+        .iter()
+        .filter(|l| l.score.is_some())
+        .map(|l| l.law.as_str())
+        .collect();
+    assert_eq!(eligible, ["power"], "{p:?}");
     let m4 = p.laws.iter().find(|l| l.law == "m4").unwrap();
-    assert!(m4.score.is_none() && m4.weight == 0.0, "{m4:?}");
+    assert!(m4.score.is_none() && m4.converged, "{m4:?}");
+    assert!(p.fallback);
+    for l in &p.laws {
+        let want = if l.law == "power" || l.law == "m4" {
+            0.5
+        } else {
+            0.0
+        };
+        assert_eq!(l.weight, want, "{l:?}");
+    }
+    assert!(p.predict(&xs[23]).is_some());
 }
 
 /// The public curves (a fixed subset: every multi-power curve and every
