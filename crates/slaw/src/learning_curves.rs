@@ -94,6 +94,10 @@ pub fn public_curves(dir: &Path) -> Result<Vec<LearningCurve>> {
     Ok(out)
 }
 
+/// The evenly spaced synthetic family (a family of `slaw bench curves`; the
+/// forecast priors are learned without it, `forecast::prior`).
+pub const SYNTH_EVEN: &str = "synth-even";
+
 /// The synthetic families: `per_family` curves from each of power,
 /// two-power (A/x^a + B/x^b + E, no catalog law has that form), M4 and
 /// BNSL (one break inside the range), with 16 to 40 log-spaced points over 2
@@ -104,12 +108,12 @@ pub fn public_curves(dir: &Path) -> Result<Vec<LearningCurve>> {
 pub fn synthetic_curves(per_family: usize, seed: u64) -> Vec<LearningCurve> {
     let mut out = Vec::new();
     const LAWS: [&str; 4] = ["synth-power", "synth-2power", "synth-m4", "synth-bnsl"];
-    let families = [LAWS[0], LAWS[1], LAWS[2], LAWS[3], "synth-even"];
+    let families = [LAWS[0], LAWS[1], LAWS[2], LAWS[3], SYNTH_EVEN];
     for (fi, fam) in families.iter().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(1000 * fi as u64));
         let mut k = 0;
         while k < per_family {
-            let (kind, x, x0, decades) = if *fam == "synth-even" {
+            let (kind, x, x0, decades) = if *fam == SYNTH_EVEN {
                 let kind = LAWS[rng.random_range(0..LAWS.len())];
                 let n = rng.random_range(12..=40usize);
                 let dx: f64 = 10f64.powf(rng.random_range(1.0..3.0));
