@@ -335,13 +335,43 @@ macro_rules! fused_reduce {
                 }
             }
         }
-        for i in chunks * LANES..n {
-            let $xi: &[f64; $d] = inputs[i * $d..(i + 1) * $d].try_into().unwrap();
-            let (pred, j): (f64, [f64; $p]) = $body;
-            let (rho, s) = $crate::objective::weighted_loss(data, target[i], weight[i], pred);
-            tot[0] += rho;
-            for k in 0..$p {
-                acc[k][0] = $crate::fastmath::fmadd::<$fma>(s, j[k], acc[k][0]);
+        // The last n % LANES points: evaluated as one block (padded with
+        // copies of the last point, whose results are not used), then
+        // summed one after the other into lane 0. Each point's arithmetic
+        // is elementwise, so a lane computes the bits a scalar pass would:
+        // the sums, in the same order, are those of a point-by-point tail
+        // (small fits, 5-14 points, are mostly tail).
+        let base = chunks * LANES;
+        let rem = n - base;
+        if rem > 0 {
+            let at = |l: usize| base + l.min(rem - 1);
+            let mut xs = [0.0f64; $d * LANES];
+            let mut t = [0.0f64; LANES];
+            let mut w = [0.0f64; LANES];
+            for l in 0..LANES {
+                let i = at(l);
+                xs[l * $d..(l + 1) * $d].copy_from_slice(&inputs[i * $d..(i + 1) * $d]);
+                t[l] = target[i];
+                w[l] = weight[i];
+            }
+            let mut rh = [0.0f64; LANES];
+            let mut ss = [0.0f64; LANES];
+            let mut jb = [[0.0f64; LANES]; $p];
+            for l in 0..LANES {
+                let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
+                let (pred, j): (f64, [f64; $p]) = $body;
+                let (rho, s) = $crate::objective::weighted_loss(data, t[l], w[l], pred);
+                rh[l] = rho;
+                ss[l] = s;
+                for k in 0..$p {
+                    jb[k][l] = j[k];
+                }
+            }
+            for l in 0..rem {
+                tot[0] += rh[l];
+                for k in 0..$p {
+                    acc[k][0] = $crate::fastmath::fmadd::<$fma>(ss[l], jb[k][l], acc[k][0]);
+                }
             }
         }
         for (g, a) in grad.iter_mut().zip(&acc) {
