@@ -505,6 +505,47 @@ mod tests {
     }
 
     #[test]
+    fn small_fits_sum_their_points_in_order_with_each_point_as_alone() {
+        // Fewer than LANES points are all "tail": evaluated as one padded
+        // block, then summed into one accumulator point after point. The
+        // objective must be the in-order sum of each point's loss as the
+        // kernel computes it for that point alone (the padding lanes never
+        // enter it), to the bit.
+        use crate::law::catalog;
+        let cases: Vec<(crate::law::Law, Vec<f64>)> = vec![
+            (catalog::power(), vec![2e3, 0.5, 1.5]),
+            (catalog::vanilla_ft(), vec![50.0, 0.4, 1.0, 1.0]),
+            (catalog::rectified(), vec![80.0, 40.0, 0.5, 1.0]),
+        ];
+        let xs = [0.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0];
+        for (law, truth) in cases {
+            let pts: Vec<Vec<f64>> = xs
+                .iter()
+                .filter(|&&x| x > 0.0 || law.name == "rectified")
+                .map(|&x| vec![x])
+                .collect();
+            let obs = crate::synthetic::generate(&law, &truth, &pts, 0.01, 5, "");
+            for loss in [Loss::Huber { delta: 1e-3 }, Loss::Squared] {
+                let u = &law.grid()[5];
+                let mut g = vec![0.0; u.len()];
+                let alone: Vec<f64> = (0..obs.len())
+                    .map(|i| {
+                        let one = obs.subset(&[i]);
+                        Objective::new(&law, &one, loss, Space::Log).value_grad(u, &mut g)
+                    })
+                    .collect();
+                for n in 1..=obs.len() {
+                    let idx: Vec<usize> = (0..n).collect();
+                    let part = obs.subset(&idx);
+                    let f = Objective::new(&law, &part, loss, Space::Log).value_grad(u, &mut g);
+                    let sum = alone[1..n].iter().fold(alone[0], |a, b| a + b);
+                    assert_eq!(f.to_bits(), sum.to_bits(), "{} n = {n}", law.name);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn huber_is_continuous_at_delta() {
         let (c, d) = Loss::Huber { delta: 1e-3 }.huber_params();
         let a = huber(1e-3 - 1e-12, c, d).0;

@@ -572,6 +572,32 @@ mod tests {
     }
 
     #[test]
+    fn dot_has_the_bits_of_the_iterator_sum() {
+        // Signed zeros, tiny and huge values, cancellation: the sum from the
+        // first product equals `sum()` (a fold from -0.0) to the bit.
+        let vals = [
+            0.0, -0.0, 1.0, -1.0, 1e-300, -3e-310, 1e300, 0.1, -0.3, 7.5, 2.0f64.powi(-60),
+        ];
+        let mut k = 0usize;
+        for n in 0..=6 {
+            for _ in 0..400 {
+                let mut pick = || {
+                    k = (k * 7 + 3) % 9973;
+                    vals[k % vals.len()] * if k % 3 == 0 { 1.0 } else { -1.0 }
+                };
+                let a: Vec<f64> = (0..n).map(|_| pick()).collect();
+                let b: Vec<f64> = (0..n).map(|_| pick()).collect();
+                let reference: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+                assert_eq!(
+                    dot(&a, &b).to_bits(),
+                    reference.to_bits(),
+                    "{a:?} . {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn tiny_objective_is_not_stopped_early() {
         // f = 1e-6 * ((x-3)^2 + 1e-3): absolute tolerances would stop at once.
         let f = |x: &[f64], g: &mut [f64]| {
