@@ -109,7 +109,7 @@ impl LineSearch<'_> {
         mut b: (f64, f64, f64),
     ) -> Option<f64> {
         let mut best: Option<(f64, f64)> = None; // (t, f) of the best Armijo point seen
-        // The step whose point and gradient are in best_x / best_g.
+                                                 // The step whose point and gradient are in best_x / best_g.
         let mut kept: Option<f64> = None;
         if a.0 > 0.0 && a.1 <= f0 + C1 * a.0 * df0 {
             best = Some((a.0, a.1));
@@ -576,23 +576,29 @@ mod tests {
         // Signed zeros, tiny and huge values, cancellation: the sum from the
         // first product equals `sum()` (a fold from -0.0) to the bit.
         let vals = [
-            0.0, -0.0, 1.0, -1.0, 1e-300, -3e-310, 1e300, 0.1, -0.3, 7.5, 2.0f64.powi(-60),
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            1e-300,
+            -3e-310,
+            1e300,
+            0.1,
+            -0.3,
+            7.5,
+            2.0f64.powi(-60),
         ];
         let mut k = 0usize;
         for n in 0..=6 {
             for _ in 0..400 {
                 let mut pick = || {
                     k = (k * 7 + 3) % 9973;
-                    vals[k % vals.len()] * if k % 3 == 0 { 1.0 } else { -1.0 }
+                    vals[k % vals.len()] * if k.is_multiple_of(3) { 1.0 } else { -1.0 }
                 };
                 let a: Vec<f64> = (0..n).map(|_| pick()).collect();
                 let b: Vec<f64> = (0..n).map(|_| pick()).collect();
                 let reference: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-                assert_eq!(
-                    dot(&a, &b).to_bits(),
-                    reference.to_bits(),
-                    "{a:?} . {b:?}"
-                );
+                assert_eq!(dot(&a, &b).to_bits(), reference.to_bits(), "{a:?} . {b:?}");
             }
         }
     }
