@@ -1,7 +1,9 @@
 //! A compact projected L-BFGS for small, box-bounded problems (a handful of
 //! parameters, as in every scaling law). Written because basin's general
 //! L-BFGS-B spends about as long per evaluation on its own bookkeeping as our
-//! objective takes (see BENCHMARKS.md); this one allocates once per run.
+//! objective takes (see BENCHMARKS.md); this one keeps its vectors on the
+//! stack up to 8 variables and 8 correction pairs (one heap buffer beyond):
+//! a run allocates only the point it returns.
 //!
 //! Each iteration: the variables at a bound whose gradient pushes outward are
 //! held fixed; the two-loop recursion gives a quasi-Newton direction on the
