@@ -95,20 +95,6 @@ pub struct ParamTrajectory {
     pub chosen: FittedForm,
     /// Every form considered, with its held-out error.
     pub candidates: Vec<FormCandidate>,
-    /// EXPERIMENT: weighted members (empty: chosen alone).
-    #[serde(skip)]
-    pub members: Vec<(FittedForm, f64)>,
-}
-
-impl ParamTrajectory {
-    /// The parameter at trajectory input x.
-    pub fn value(&self, x: &[f64; 3]) -> f64 {
-        if self.members.is_empty() {
-            self.chosen.value(x)
-        } else {
-            self.members.iter().map(|(f, w)| w * f.value(x)).sum()
-        }
-    }
 }
 
 /// The temporal law fitted to a run's first checkpoints: the per-position
@@ -146,10 +132,6 @@ pub struct TemporalFit {
     /// schedule, the first at the learning rate's peak (the warmup's
     /// checkpoints left out) when at least `MIN_FIT` remain, else 0.
     pub warm: usize,
-    #[serde(skip)]
-    a2b: Option<bool>,
-    #[serde(skip)]
-    peak_start: usize,
 }
 
 /// The temporal law's extrapolation error measured on the fitted
@@ -214,7 +196,7 @@ pub fn conformal_quantile(mut v: Vec<f64>, level: f64) -> Option<f64> {
 impl TemporalFit {
     /// a0, a1, a2 at trajectory input x.
     pub fn params_at(&self, x: &[f64; 3]) -> [f64; 3] {
-        [0, 1, 2].map(|j| self.trajectories[j].value(x))
+        [0, 1, 2].map(|j| self.trajectories[j].chosen.value(x))
     }
     /// The forecast mean loss at trajectory input x.
     pub fn predict(&self, x: &[f64; 3]) -> f64 {
@@ -228,15 +210,14 @@ impl TemporalFit {
         let w = self.warm;
         // Origins in the last half of the prefix, in steps, with at least
         // MIN_FIT checkpoints from the warm start.
-        let pw = if std::env::var("XT_CALPEAK").is_ok() { self.peak_start.max(w) } else { w };
-        let first = (MIN_FIT + pw).max(
+        let first = (MIN_FIT + w).max(
             1 + self
                 .per_checkpoint
                 .iter()
                 .take_while(|(s, _)| *s < last / 2.0)
                 .count(),
         );
-        let residuals: Vec<f64> = (pw.min(k - 1)..k)
+        let residuals: Vec<f64> = (w..k)
             .map(|j| (self.observed[j].ln() - self.predict(&self.xs[j]).max(1e-300).ln()).abs())
             .collect();
         let noise = conformal_quantile(residuals.clone(), level)
@@ -251,7 +232,6 @@ impl TemporalFit {
                     self.has_lr,
                     &self.forms,
                     &[&self.xs[m..], &self.future[..]].concat(),
-                    self.a2b,
                 ) else {
                     return vec![];
                 };
@@ -259,7 +239,7 @@ impl TemporalFit {
                 let ceiling = self.observed[..m].iter().copied().fold(0.0, f64::max);
                 let f: Vec<f64> = (m..k)
                     .map(|j| {
-                        let a = [0, 1, 2].map(|p| tr[p].value(&self.xs[j]));
+                        let a = [0, 1, 2].map(|p| tr[p].chosen.value(&self.xs[j]));
                         mean_loss(&self.position_values, a)
                     })
                     .collect();
@@ -267,9 +247,6 @@ impl TemporalFit {
                 // bootstrap replicate would be.
                 if !f.iter().all(|&l| plausible(l, ceiling)) {
                     return vec![];
-                }
-                if std::env::var("XT_DEBUG").is_ok() {
-                    eprintln!("origin m={m} step {} forecasts {:?} observed {:?} forms {:?}", self.per_checkpoint[m-1].0, f, &self.observed[m..k], tr.iter().map(|t| (t.chosen.form, t.chosen.coef.clone())).collect::<Vec<_>>());
                 }
                 (m..k)
                     .zip(f)
@@ -338,22 +315,11 @@ impl TemporalFit {
             let mut forms = Vec::with_capacity(3);
             for (j, tr) in self.trajectories.iter().enumerate() {
                 let y: Vec<f64> = idx.iter().map(|&i| self.per_checkpoint[i].1[j]).collect();
-                let members = if tr.members.is_empty() {
-                    vec![(trajectory::refit(&tr.chosen, &xs, &y)?, 1.0)]
-                } else {
-                    tr.members
-                        .iter()
-                        .map(|(f, w)| Some((trajectory::refit(f, &xs, &y)?, *w)))
-                        .collect::<Option<Vec<_>>>()?
-                };
-                forms.push(members);
+                forms.push(trajectory::refit(&tr.chosen, &xs, &y)?);
             }
-            let val = |j: usize, x: &[f64; 3]| -> f64 {
-                forms[j].iter().map(|(f, w)| w * f.value(x)).sum()
-            };
             let v: Vec<f64> = at
                 .iter()
-                .map(|x| mean_loss(&self.position_values, [0, 1, 2].map(|j| val(j, x))))
+                .map(|x| mean_loss(&self.position_values, [0, 1, 2].map(|j| forms[j].value(x))))
                 .collect();
             v.iter().all(|&l| plausible(l, ceiling)).then_some(v)
         });
@@ -430,62 +396,19 @@ pub fn fit_temporal_forms(
     // parameters move differently while the rate ramps up (a warmup is
     // another regime), and a form fitted mostly on the warmup extrapolates
     // its ramp. Only when at least MIN_FIT checkpoints remain.
-    let peak_start = match schedule {
+    let warm = match schedule {
         Some(c) if has_lr => {
             let lr = c.lr.as_ref().expect("has_lr");
             let peak = lr[..k].iter().copied().fold(0.0, f64::max);
-            lr[..k].iter().take_while(|&&e| e < peak).count()
+            let w = lr[..k].iter().take_while(|&&e| e < peak).count();
+            if k - w >= MIN_FIT {
+                w
+            } else {
+                0
+            }
         }
         _ => 0,
     };
-    let observed: Vec<f64> = pc.loss[..k]
-        .iter()
-        .map(|l| l.iter().sum::<f64>() / l.len() as f64)
-        .collect();
-    let forms: Vec<TrajectoryForm> = if forms.len() > 1 && std::env::var("XT_NOLOG").is_ok() {
-        forms.iter().copied().filter(|f| *f != TrajectoryForm::Log).collect()
-    } else {
-        forms.to_vec()
-    };
-    let forms = &forms[..];
-    let mode = std::env::var("XT_WARM").unwrap_or_else(|_| "rule".into());
-    let warm = match mode.as_str() {
-        "in" => 0,
-        "out" => if k - peak_start >= MIN_FIT { peak_start } else { 0 },
-        "backtest" if k - peak_start >= MIN_FIT && peak_start > 0 => {
-            let e_in = backtest(&per_checkpoint, &xs, &pc.positions, has_lr, forms, &future, &observed, 0, peak_start, None);
-            let e_out = backtest(&per_checkpoint, &xs, &pc.positions, has_lr, forms, &future, &observed, peak_start, peak_start, None);
-            if std::env::var("XT_DEBUG").is_ok() {
-                eprintln!("{} k={k} in={e_in:?} out={e_out:?}", pc.name);
-            }
-            match (e_in, e_out) {
-                (Some(a), Some(b)) if a < b => 0,
-                (_, Some(_)) => peak_start,
-                (Some(_), None) => 0,
-                _ => peak_start,
-            }
-        }
-        "backtest" => 0,
-        _ => if k - peak_start >= MIN_FIT { peak_start } else { 0 },
-    };
-    let mut warm = warm;
-    let mut a2b = None;
-    if std::env::var("XT_CFG").is_ok() && forms.len() > 1 {
-        // R0: all forms, warm rule; R3: a2 bounded, warm in.
-        let w0 = if k - peak_start >= MIN_FIT { peak_start } else { 0 };
-        let wmin = w0;
-        let e0 = backtest(&per_checkpoint, &xs, &pc.positions, has_lr, forms, &future, &observed, w0, wmin, Some(false));
-        let e3 = backtest(&per_checkpoint, &xs, &pc.positions, has_lr, forms, &future, &observed, 0, wmin, Some(true));
-        if std::env::var("XT_DEBUG").is_ok() {
-            eprintln!("{} k={k} R0={e0:?} R3={e3:?}", pc.name);
-        }
-        let r3 = match (e0, e3) {
-            (Some(a), Some(b)) => b <= a,
-            (None, Some(_)) => true,
-            _ => false,
-        };
-        if r3 { warm = 0; a2b = Some(true); } else { warm = w0; a2b = Some(false); }
-    }
     let trajectories = choose_trajectories(
         &per_checkpoint[warm..],
         &xs[warm..],
@@ -493,7 +416,6 @@ pub fn fit_temporal_forms(
         has_lr,
         forms,
         &future,
-        a2b,
     )?;
     Ok(TemporalFit {
         positions: pc.positions.len(),
@@ -507,56 +429,12 @@ pub fn fit_temporal_forms(
         xs,
         forms: forms.to_vec(),
         future,
-        observed,
+        observed: pc.loss[..k]
+            .iter()
+            .map(|l| l.iter().sum::<f64>() / l.len() as f64)
+            .collect(),
         warm,
-        a2b,
-        peak_start,
     })
-}
-
-/// Rolling-origin error of trajectories fitted from checkpoint `w`: origins m
-/// with at least MIN_FIT checkpoints from `w_min` on and in the last half of the prefix in steps.
-#[allow(clippy::too_many_arguments)]
-fn backtest(
-    per_checkpoint: &[(f64, [f64; 3])],
-    xs: &[[f64; 3]],
-    positions: &[f64],
-    has_lr: bool,
-    forms: &[TrajectoryForm],
-    future: &[[f64; 3]],
-    observed: &[f64],
-    w: usize,
-    w_min: usize,
-    a2b: Option<bool>,
-) -> Option<f64> {
-    let k = per_checkpoint.len();
-    let last = per_checkpoint[k - 1].0;
-    let first = (MIN_FIT + w_min).max(
-        1 + per_checkpoint.iter().take_while(|(s, _)| *s < last / 2.0).count(),
-    );
-    let mut errs = vec![];
-    for m in first..k {
-        let Ok(tr) = choose_trajectories(
-            &per_checkpoint[w..m],
-            &xs[w..m],
-            positions,
-            has_lr,
-            forms,
-            &[&xs[m..], future].concat(),
-            a2b,
-        ) else {
-            return None;
-        };
-        for j in m..k {
-            let a = [0, 1, 2].map(|p| tr[p].value(&xs[j]));
-            let f = mean_loss(positions, a);
-            if !(f.is_finite() && f > 0.0) {
-                return None;
-            }
-            errs.push((observed[j].ln() - f.ln()).abs());
-        }
-    }
-    (!errs.is_empty()).then(|| errs.iter().sum::<f64>() / errs.len() as f64)
 }
 
 /// Whether the checkpoints up to `until` pin the response to the learning
@@ -605,7 +483,6 @@ fn choose_trajectories(
     has_lr: bool,
     forms: &[TrajectoryForm],
     future: &[[f64; 3]],
-    a2b: Option<bool>,
 ) -> Result<Vec<ParamTrajectory>> {
     let fitted_mean: Vec<f64> = per_checkpoint
         .iter()
@@ -626,47 +503,12 @@ fn choose_trajectories(
                 .collect();
             trajectory::rmse_from(&fitted_mean, first, &implied)
         };
-        let forms_j: Vec<TrajectoryForm> = if j == 2 && forms.len() > 1 && std::env::var("XT_NOLOG2").is_ok() {
-            forms.iter().copied().filter(|f| *f != TrajectoryForm::Log).collect()
-        } else if (j == 2 || std::env::var("XT_BOUNDED_ALL").is_ok()) && forms.len() > 1 && std::env::var("XT_BOUNDED").is_ok() {
-            forms.iter().copied().filter(|f| *f != TrajectoryForm::Log && *f != TrajectoryForm::Lr).collect()
-        } else if j == 2 && forms.len() > 1 && a2b == Some(true) {
-            forms.iter().copied().filter(|f| matches!(f, TrajectoryForm::Constant | TrajectoryForm::Hyperbolic)).collect()
-        } else if j == 2 && forms.len() > 1 && a2b.is_none() && std::env::var("XT_A2").is_ok() {
-            let want = std::env::var("XT_A2").unwrap();
-            forms.iter().copied().filter(|f| want.split(',').any(|w| w == f.name())).collect()
-        } else {
-            forms.to_vec()
-        };
-        let forms = &forms_j[..];
         let (chosen, candidates) =
             trajectory::choose_among(forms, xs, &y, has_lr, &held_error, future)?;
-        let mut members = vec![];
-        if std::env::var("XT_ENS").is_ok() && forms.len() > 1 {
-            for c in &candidates {
-                let Some(e) = c.held_out_error else { continue };
-                let Ok(f) = trajectory::fit_form(c.form, xs, &y, None) else {
-                    continue;
-                };
-                let valid = f.converged
-                    && future.iter().all(|x| {
-                        let v = f.value(x);
-                        v.is_finite() && v >= 0.0
-                    });
-                if valid {
-                    members.push((f, 1.0 / (e * e).max(1e-300)));
-                }
-            }
-            let total: f64 = members.iter().map(|m| m.1).sum();
-            for m in &mut members {
-                m.1 /= total;
-            }
-        }
         trajectories.push(ParamTrajectory {
             param: name,
             chosen,
             candidates,
-            members,
         });
     }
     Ok(trajectories)
