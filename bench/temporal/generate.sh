@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Generate the temporal dataset: 3 model sizes x 3 schedules (seed 1) plus the
-# small cosine run again with seed 2. One thread. Usage:
+# Generate the temporal dataset: 3 model sizes x 3 schedules (seed 1) plus
+# second seeds (small cosine, small constant, medium cosine). One thread. Usage:
 #   bash bench/temporal/generate.sh [OUT_DIR] [RUN_NAME...]
 # With run names (e.g. small_cosine_seed1) only those runs are generated.
 set -euo pipefail
@@ -19,7 +19,8 @@ for size in small medium large; do
   for sched in constant cosine wsd; do
     runs+=("${size}_${sched}_seed1")
   done
-  [ "$size" = small ] && runs+=("small_cosine_seed2")
+  [ "$size" = small ] && runs+=("small_cosine_seed2" "small_constant_seed2")
+  [ "$size" = medium ] && runs+=("medium_cosine_seed2")
 done
 [ $# -gt 0 ] && runs=("$@")
 for run in "${runs[@]}"; do

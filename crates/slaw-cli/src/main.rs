@@ -636,7 +636,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rows = slaw_report::bench::engine(&data, repeats, solver.as_ref(), &steps)?;
             drop(steps);
             output::emit(json, &rows, || {
-                println!("solver: {}; threads: {}", solver.name(), rayon_threads());
+                println!("solver: {}; threads: {}", solver.name(), slaw::threads());
                 for r in &rows {
                     println!(
                         "{}\n  median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
@@ -686,7 +686,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     timing.min_s,
                     timing.cpu_median_s,
                     timing.repeats,
-                    rayon_threads()
+                    slaw::threads()
                 );
                     if !timing.result.is_empty() {
                         println!("{}", timing.result);
@@ -726,12 +726,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Select(a) => cmd_select(a),
     }
-}
-
-fn rayon_threads() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
 }
 
 fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {

@@ -41,3 +41,10 @@ pub mod tfevents;
 pub use error::{Error, Result};
 pub use fit::{fit, Fit, FitOptions};
 pub use law::{Law, Named, Params};
+
+/// The number of worker threads the library's parallel loops (multi-start,
+/// bootstrap, benchmarks) run on: `RAYON_NUM_THREADS` when set, else the
+/// machine's cores.
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}

@@ -17,7 +17,7 @@ fn runs() -> Vec<Run> {
 #[test]
 fn dataset_is_complete() {
     let runs = runs();
-    assert!(runs.len() >= 10, "{} runs", runs.len());
+    assert!(runs.len() >= 12, "{} runs", runs.len());
     for r in &runs {
         assert!(
             r.pc.len() >= 30,
@@ -76,8 +76,8 @@ fn forecasts_at_20_percent_within_reported_errors() {
     assert!(recip < RECIPROCAL_MAPE_20_MAX, "reciprocal {recip}");
 }
 
-// Measured (BENCHMARKS.md): temporal 8.31%, reciprocal 6.64%.
-const TEMPORAL_MAPE_20_MAX: f64 = 9.0;
+// Measured on the 12 runs (BENCHMARKS.md): temporal 9.06%, reciprocal 5.58%.
+const TEMPORAL_MAPE_20_MAX: f64 = 10.0;
 const RECIPROCAL_MAPE_20_MAX: f64 = 10.0;
 
 #[test]
@@ -86,8 +86,8 @@ fn forecasts_at_30_percent_within_reported_errors() {
     assert!(temporal < TEMPORAL_MAPE_30_MAX, "temporal {temporal}");
 }
 
-// Measured (BENCHMARKS.md): 4.31%.
-const TEMPORAL_MAPE_30_MAX: f64 = 5.5;
+// Measured on the 12 runs (BENCHMARKS.md): 5.06%.
+const TEMPORAL_MAPE_30_MAX: f64 = 5.8;
 
 /// The 90% interval `slaw forecast` prints for the temporal law (bootstrap
 /// widened to the rolling-origin calibration): its coverage of the final
@@ -110,8 +110,9 @@ fn temporal_intervals_cover_as_reported() {
                     .is_some_and(|i| i.lo <= c.final_observed && c.final_observed <= i.hi)
             })
             .count();
+        let finals_share = covered as f64 / cases.len() as f64;
         assert!(
-            finals.contains(&covered),
+            finals.0 <= finals_share && finals_share <= finals.1,
             "{fraction}: {covered} of {} final losses covered",
             cases.len()
         );
@@ -133,11 +134,11 @@ fn temporal_intervals_cover_as_reported() {
     }
 }
 
-// Measured on the 10 runs (BENCHMARKS.md): final losses covered 9 of 10 at
-// 20% and at 30% (the 80-97% band is 8 or 9 of 10); every later checkpoint
-// 81% / 96%; median half-width 19.8% / 17.4%.
-const FINALS_20: std::ops::RangeInclusive<usize> = 8..=9;
-const FINALS_30: std::ops::RangeInclusive<usize> = 8..=9;
+// Measured on the 12 runs (BENCHMARKS.md): final losses covered 10 of 12 at
+// 20% and 11 of 12 at 30% (the 80-97% band); every later checkpoint
+// 78.6% / 97.0%; median half-width 19.8% / 17.4%.
+const FINALS_20: (f64, f64) = (0.8, 0.97);
+const FINALS_30: (f64, f64) = (0.8, 0.97);
 const PAIRS_20: (f64, f64) = (0.75, 0.9);
 const PAIRS_30: (f64, f64) = (0.85, 0.99);
 const HALF_WIDTH_20_MAX: f64 = 25.0;
