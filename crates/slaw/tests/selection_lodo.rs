@@ -6,7 +6,10 @@
 mod common;
 
 use slaw::datasets::{finetune_wide, Candidate};
-use slaw::selection::protocol::{all_methods, default_by_lodo, learn_prior, run_lodo, Row, RATIOS};
+use slaw::selection::calibrate::shipped_scale;
+use slaw::selection::protocol::{
+    all_methods, default_by_lodo, learn_prior, learn_scale, run_lodo, Row, RATIOS,
+};
 use slaw::selection::trend::PRIOR;
 use slaw::selection::Method;
 
@@ -37,6 +40,34 @@ fn trend_prior_matches_the_public_data() {
     let w = learn_prior(ds.iter().map(|d| d.1.as_slice())).unwrap();
     for (a, b) in w.iter().zip(PRIOR) {
         assert!((a - b).abs() < 1e-9, "learned {w:?} vs shipped {PRIOR:?}");
+    }
+}
+
+/// The shipped interval scales of the line methods are what the public
+/// data give: learned on both datasets' complete curves with the shipped
+/// prior.
+#[test]
+fn spread_scales_match_the_public_data() {
+    let Some(ds) = datasets() else { return };
+    let pools: Vec<&[Candidate]> = ds.iter().map(|d| d.1.as_slice()).collect();
+    for m in all_methods() {
+        let learned = learn_scale(&m, &pools, &PRIOR);
+        let shipped = shipped_scale(m.name());
+        match (learned, shipped) {
+            (None, None) => {}
+            (Some(l), Some(s)) => {
+                for (a, b) in l.quantiles.iter().zip(s.quantiles) {
+                    assert!(
+                        (a - b).abs() < 1e-9,
+                        "{}: learned {:?} vs shipped {:?}",
+                        m.name(),
+                        l.quantiles,
+                        s.quantiles
+                    );
+                }
+            }
+            (l, s) => panic!("{}: learned {l:?} vs shipped {s:?}", m.name()),
+        }
     }
 }
 
