@@ -550,7 +550,7 @@ pub fn spread_scores(
             let (hyp, _) = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)?;
             let ln_pred = hyp.predict(kind);
             let r = budget.target.ln() - pts.last()?.0.ln();
-            let u = (truth - cal.centre(ln_pred, r)).abs() / hyp.spread(ln_pred);
+            let u = (truth - cal.recent_centre(ln_pred, r)).abs() / hyp.spread(ln_pred);
             u.is_finite().then_some(u)
         })
         .collect()
