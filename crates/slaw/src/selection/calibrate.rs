@@ -368,4 +368,79 @@ mod tests {
         let share = covered as f64 / n as f64;
         assert!((0.85..=0.96).contains(&share), "coverage {share}");
     }
+
+    #[test]
+    fn a_scale_interpolates_its_quantiles_between_levels() {
+        // Scores 0, 1, ..., 100: the quantile at level l is 100 l.
+        let sc = SpreadScale::from_scores((0..=100).map(f64::from).collect()).unwrap();
+        for (q, l) in sc.quantiles.iter().zip(SCALE_LEVELS) {
+            assert!((q - 100.0 * l).abs() < 1e-9, "{q} at {l}");
+        }
+        assert!((sc.at(0.9) - 90.0).abs() < 1e-9);
+        assert!((sc.at(0.65) - 65.0).abs() < 1e-9);
+        // Below the first level: linear from 0 at level 0.
+        assert!((sc.at(0.25) - 25.0).abs() < 1e-9);
+        // Above the last: the last.
+        assert!((sc.at(0.999) - 99.0).abs() < 1e-9);
+        // Too few or non-finite scores: no scale.
+        assert!(SpreadScale::from_scores(vec![1.0; MIN_SCORES - 1]).is_none());
+        let mut v = vec![1.0; MIN_SCORES - 1];
+        v.push(f64::INFINITY);
+        assert!(SpreadScale::from_scores(v).is_none());
+    }
+
+    /// With a scale the interval is the recent-drift centre +- k h; the risk
+    /// bound stays the unscaled interval's upper end.
+    #[test]
+    fn a_scaled_interval_and_the_risk_bound() {
+        let cal = Calibration {
+            level: 0.9,
+            drift: -0.02,
+            recent_drift: 0.01,
+            spread: 0.03,
+            count: 50,
+            scale: None,
+        };
+        let (p, r, h) = (1.0f64, 3.0, 0.05);
+        let plain = cal.interval(p, r, h);
+        assert!((cal.risk_bound(p, r, h) - plain.hi).abs() < 1e-12);
+        let sc = SpreadScale::from_scores((0..=100).map(|i| f64::from(i) / 25.0).collect()).unwrap();
+        let scaled = cal.with_scale(&sc);
+        let iv = scaled.interval(p, r, h);
+        let (centre, half) = (p + r * 0.01, 3.6 * h);
+        assert!((iv.lo.ln() - (centre - half)).abs() < 1e-12);
+        assert!((iv.hi.ln() - (centre + half)).abs() < 1e-12);
+        // The risk bound does not depend on the scale.
+        assert_eq!(scaled.risk_bound(p, r, h), cal.risk_bound(p, r, h));
+    }
+
+    /// Curves that flatten (a quadratic in log-log): a line's error per unit
+    /// log ratio grows with the range, so the recent prefixes (short ranges
+    /// left) have a smaller mean than all prefixes: the two drifts differ.
+    #[test]
+    fn the_recent_drift_follows_the_late_prefixes() {
+        // ln L = -0.3 x + 0.015 x^2 on x = 0..10 (slope flattening).
+        let pool: Vec<Vec<(f64, f64)>> = (0..5)
+            .map(|c| {
+                (0..11)
+                    .map(|i| {
+                        let x = i as f64;
+                        let n = 100.0 * x.exp();
+                        (n, (2.0 + 0.01 * c as f64 - 0.3 * x + 0.015 * x * x).exp())
+                    })
+                    .collect()
+            })
+            .collect();
+        // A straight line through the prefix's last two points.
+        let line = |pts: &[(f64, f64)], n: f64| {
+            let (a, b) = (pts[pts.len() - 2], pts[pts.len() - 1]);
+            let s = (b.1.ln() - a.1.ln()) / (b.0.ln() - a.0.ln());
+            Some(b.1.ln() + s * (n.ln() - b.0.ln()))
+        };
+        let cal = Calibration::backtest(pool.iter().map(|c| c.as_slice()), 2, 0.9, &line).unwrap();
+        // Every error is positive (the curve flattens) and grows with r; the
+        // recent prefixes have the shorter ranges left: a smaller mean.
+        assert!(cal.drift > 0.0 && cal.recent_drift > 0.0, "{cal:?}");
+        assert!(cal.recent_drift < cal.drift, "{cal:?}");
+    }
 }
