@@ -271,7 +271,7 @@ impl Method {
             predicted_loss: None,
             interval: None,
             interval_kind: None,
-            risk_bound: None,
+            risk_interval: None,
             detail: Detail::None,
         };
         self.kind.estimate(&s, &mut e)?;
@@ -342,7 +342,7 @@ pub(super) fn line_estimate(
         let h = hyp.spread(ln_pred);
         e.interval = Some(cal.interval(ln_pred, r, h));
         e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
-        e.risk_bound = Some(cal.risk_bound(ln_pred, r, h));
+        e.risk_interval = Some(cal.risk_interval(ln_pred, r, h));
     } else {
         e.interval = line_interval(pts, k, delta, kind, budget.target, s.bootstrap);
         e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap {
@@ -679,10 +679,11 @@ pub struct Estimate {
     pub interval: Option<Interval>,
     /// What `interval` covers and at which level.
     pub interval_kind: Option<IntervalKind>,
-    /// The pessimistic loss a risk-averse choice compares
-    /// ([`Calibration::risk_bound`]; line methods with a calibration).
+    /// The interval the decisions compare: the risk-averse choice, the
+    /// runner's successive halving ([`Calibration::risk_interval`]; line
+    /// methods with a calibration). Not what `interval` covers.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub risk_bound: Option<f64>,
+    pub risk_interval: Option<Interval>,
     /// How the method scored the candidate.
     pub detail: Detail,
 }

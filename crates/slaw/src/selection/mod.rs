@@ -108,14 +108,15 @@ pub struct Choice {
     pub position: usize,
     /// "lowest predicted loss", or "lowest pessimistic bound" (a
     /// risk-averse choice: ats-trend with calibrated intervals; the bound is
-    /// `Calibration::risk_bound`).
+    /// upper end of `Calibration::risk_interval`).
     pub rule: &'static str,
 }
 
 impl Choice {
     /// Rank 1, or, for methods that choose robustly and have predictive
     /// intervals for every candidate, the lowest pessimistic bound
-    /// ([`Estimate::risk_bound`], else the interval's upper end). `ranked`: the
+    /// (the upper end of [`Estimate::risk_interval`], else of the interval).
+    /// `ranked`: the
     /// estimates best first (by predicted loss).
     pub fn of(method: &Method, ranked: &[&Estimate]) -> Choice {
         let robust = method.chooses_robustly()
@@ -131,9 +132,9 @@ impl Choice {
         }
         let hi = |i: usize| {
             ranked[i]
-                .risk_bound
-                .or(ranked[i].interval.map(|v| v.hi))
-                .unwrap_or(f64::INFINITY)
+                .risk_interval
+                .or(ranked[i].interval)
+                .map_or(f64::INFINITY, |v| v.hi)
         };
         let position = (0..ranked.len())
             .min_by(|&a, &b| hi(a).total_cmp(&hi(b)).then(a.cmp(&b)))
@@ -365,7 +366,7 @@ mod tests {
             .collect();
         let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
         let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
-        let hi = |r: &Ranked| r.estimate.risk_bound.unwrap();
+        let hi = |r: &Ranked| r.estimate.risk_interval.unwrap().hi;
         let lowest_hi = sel.ranking.iter().map(hi).fold(f64::INFINITY, f64::min);
         assert_eq!(hi(sel.chosen()), lowest_hi);
         assert_eq!(
