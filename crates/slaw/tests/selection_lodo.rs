@@ -126,7 +126,10 @@ fn default_beats_ats_out_of_sample_with_calibrated_intervals() {
         assert!((0.85..=0.95).contains(&cov), "{name}: mean coverage {cov}");
     }
     // 80-97% at 13 of the 14 budgets (FLAN 1/512: 30 of 30).
-    assert!(in_band >= 13, "coverage in 80-97% at {in_band} of 14 budgets");
+    assert!(
+        in_band >= 13,
+        "coverage in 80-97% at {in_band} of 14 budgets"
+    );
 }
 
 /// The level is honoured, not tuned to 90%: at 80% and 95% the default's
@@ -141,6 +144,9 @@ fn the_level_is_honoured_out_of_sample() {
         let covs: Vec<f64> = rows.iter().map(|r| r.coverage.unwrap()).collect();
         let mean = covs.iter().sum::<f64>() / covs.len() as f64;
         eprintln!("level {level}: coverage {covs:?}, mean {mean}");
-        assert!((lo..=hi).contains(&mean), "level {level}: mean coverage {mean}");
+        assert!(
+            (lo..=hi).contains(&mean),
+            "level {level}: mean coverage {mean}"
+        );
     }
 }

@@ -413,7 +413,8 @@ mod tests {
         let plain = cal.interval(p, r, h);
         let risk = cal.risk_interval(p, r, h);
         assert!((risk.hi - plain.hi).abs() < 1e-12 && (risk.lo - plain.lo).abs() < 1e-12);
-        let sc = SpreadScale::from_scores((0..=100).map(|i| f64::from(i) / 25.0).collect()).unwrap();
+        let sc =
+            SpreadScale::from_scores((0..=100).map(|i| f64::from(i) / 25.0).collect()).unwrap();
         let scaled = cal.with_scale(&sc);
         let iv = scaled.interval(p, r, h);
         let (centre, half) = (p + r * 0.01, 3.6 * h);

@@ -4,8 +4,8 @@
 //! size: PearCorr (correlation of the method's score with the truth; for
 //! model-size, of ln parameters, as in the paper) and RelAcc.
 
-use super::metrics::{pearson, relative_accuracy};
 use super::method::spread_scores;
+use super::metrics::{pearson, relative_accuracy};
 use super::{select, trend, AtsOptions, Budget, Method, SelectOptions, SpreadScale};
 use super::{BOOTSTRAP_LEVEL, REGISTRY};
 use crate::bootstrap::Resampling;
