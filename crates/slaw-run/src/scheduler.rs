@@ -179,7 +179,7 @@ pub struct RankedCandidate {
     /// Why there is no estimate (e.g. too few points), when there is none.
     pub error: Option<String>,
     /// The candidate the method recommends (the same rule as `slaw select`:
-    /// the lowest upper bound of the calibrated interval for ats-trend).
+    /// the lowest upper end of the risk interval for ats-trend).
     pub chosen: bool,
 }
 

@@ -62,7 +62,8 @@ pub trait SelectionMethod: Sync + Send {
         *prior
     }
     /// Whether the recommendation is the candidate with the lowest upper
-    /// bound of its predictive interval rather than the lowest prediction.
+    /// end of its risk interval (`Estimate::risk_interval`) rather than the
+    /// lowest prediction.
     fn chooses_robustly(&self) -> bool {
         false
     }
@@ -217,7 +218,7 @@ impl Method {
     }
 
     /// Whether the recommendation is the candidate with the lowest upper
-    /// bound of its predictive interval rather than the lowest prediction
+    /// end of its risk interval rather than the lowest prediction
     /// (a risk-averse choice: a model preferred only under the steep
     /// hypotheses is not recommended over one that is good under all).
     pub fn chooses_robustly(&self) -> bool {
