@@ -1,7 +1,9 @@
 //! A compact projected L-BFGS for small, box-bounded problems (a handful of
 //! parameters, as in every scaling law). Written because basin's general
 //! L-BFGS-B spends about as long per evaluation on its own bookkeeping as our
-//! objective takes (see BENCHMARKS.md); this one allocates once per run.
+//! objective takes (see BENCHMARKS.md); this one keeps its vectors on the
+//! stack up to 8 variables and 8 correction pairs (one heap buffer beyond):
+//! a run allocates only the point it returns.
 //!
 //! Each iteration: the variables at a bound whose gradient pushes outward are
 //! held fixed; the two-loop recursion gives a quasi-Newton direction on the
@@ -39,10 +41,17 @@ struct LineSearch<'a> {
     /// The last evaluated point and its gradient (the accepted one on success).
     xn: &'a mut [f64],
     gn: &'a mut [f64],
+    /// Copies of the best sufficient-decrease point of `zoom` and its gradient.
+    best_x: &'a mut [f64],
+    best_g: &'a mut [f64],
     evals: u64,
 }
 
 const C1: f64 = 1e-4;
+/// Largest dimension whose run keeps its vectors on the stack, and the
+/// stack buffer (f64 values) for it with the default memory of 8 pairs.
+const STACK_N: usize = 8;
+const STACK: usize = 2 * 8 * STACK_N + 2 * 8 + 7 * STACK_N;
 const C2: f64 = 0.9;
 
 impl LineSearch<'_> {
@@ -53,7 +62,7 @@ impl LineSearch<'_> {
         }
         let v = self.f.value_grad(self.xn, self.gn);
         self.evals += 1;
-        let dv = self.gn.iter().zip(self.d).map(|(g, d)| g * d).sum();
+        let dv = dot(self.gn, self.d);
         (v, dv)
     }
 
@@ -102,6 +111,8 @@ impl LineSearch<'_> {
         mut b: (f64, f64, f64),
     ) -> Option<f64> {
         let mut best: Option<(f64, f64)> = None; // (t, f) of the best Armijo point seen
+                                                 // The step whose point and gradient are in best_x / best_g.
+        let mut kept: Option<f64> = None;
         if a.0 > 0.0 && a.1 <= f0 + C1 * a.0 * df0 {
             best = Some((a.0, a.1));
         }
@@ -120,6 +131,9 @@ impl LineSearch<'_> {
             } else {
                 if best.is_none_or(|(_, fb)| ft < fb) {
                     best = Some((t, ft));
+                    self.best_x.copy_from_slice(self.xn);
+                    self.best_g.copy_from_slice(self.gn);
+                    kept = Some(t);
                 }
                 if dft.abs() <= -C2 * df0 {
                     return Some(ft);
@@ -130,8 +144,16 @@ impl LineSearch<'_> {
                 a = (t, ft, dft);
             }
         }
-        // No Wolfe point: accept the best sufficient decrease seen, if any.
+        // No Wolfe point: accept the best sufficient decrease seen, if any:
+        // its point and gradient from the copies kept when it was
+        // evaluated (the objective is deterministic: evaluating it again
+        // gave the same bits), else evaluated again.
         let (t, fb) = best?;
+        if kept == Some(t) {
+            self.xn.copy_from_slice(self.best_x);
+            self.gn.copy_from_slice(self.best_g);
+            return Some(fb);
+        }
         let (fv, _) = self.phi(t);
         debug_assert_eq!(fv, fb);
         Some(fv)
@@ -155,10 +177,89 @@ fn cubic_min(a: (f64, f64, f64), b: (f64, f64, f64)) -> Option<f64> {
     t.is_finite().then_some(t)
 }
 
-/// a . b (on the free variables when b is zero on the others).
+/// a . b (on the free variables when b is zero on the others), summed in
+/// index order. It starts from the first product: the same bits as `sum()`,
+/// whose fold starts at -0.0 (-0.0 + x = x for every x), one dependent add
+/// fewer.
 #[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let n = a.len().min(b.len());
+    if n == 0 {
+        return -0.0;
+    }
+    let mut acc = a[0] * b[0];
+    for i in 1..n {
+        acc += a[i] * b[i];
+    }
+    acc
+}
+
+/// The correction pairs of the L-BFGS memory: `len` of the ring buffer of
+/// `m` slots (`s` and `y` flat, `n` values per slot), the newest at `head - 1`.
+struct History<'a> {
+    s: &'a [f64],
+    y: &'a [f64],
+    rho: &'a [f64],
+    head: usize,
+    len: usize,
+    m: usize,
+}
+
+impl History<'_> {
+    /// Slot of the k-th newest pair: head - 1 - k, wrapped without `%`.
+    #[inline(always)]
+    fn slot(&self, k: usize) -> usize {
+        let j = self.head + self.m - 1 - k;
+        if j >= self.m {
+            j - self.m
+        } else {
+            j
+        }
+    }
+}
+
+/// Two-loop recursion on the free variables: `d` holds -g on the free ones
+/// and zero on the others on entry, the quasi-Newton direction on return.
+/// d is zero on the fixed variables and stays so, so its dot products need
+/// no filter; the updates with y use a select (branch-free, the same sums).
+#[inline(always)]
+fn two_loop(d: &mut [f64], free: &[bool], h: &History, alpha: &mut [f64]) {
+    let n = d.len();
+    let free = &free[..n];
+    for k in 0..h.len {
+        let j = h.slot(k);
+        let s = &h.s[j * n..(j + 1) * n];
+        let y = &h.y[j * n..(j + 1) * n];
+        let a = h.rho[j] * dot(s, d);
+        alpha[j] = a;
+        for i in 0..n {
+            d[i] -= if free[i] { a * y[i] } else { 0.0 };
+        }
+    }
+    if h.len > 0 {
+        let j = h.slot(0);
+        let s = &h.s[j * n..(j + 1) * n];
+        let y = &h.y[j * n..(j + 1) * n];
+        let (mut yy, mut sy) = (0.0, 0.0);
+        for i in 0..n {
+            let yi = if free[i] { y[i] } else { 0.0 };
+            yy += yi * yi;
+            sy += s[i] * yi;
+        }
+        if yy > 0.0 && sy > 0.0 {
+            let gamma = sy / yy;
+            d.iter_mut().for_each(|v| *v *= gamma);
+        }
+    }
+    for k in (0..h.len).rev() {
+        let j = h.slot(k);
+        let s = &h.s[j * n..(j + 1) * n];
+        let y = &h.y[j * n..(j + 1) * n];
+        let b = h.rho[j] * dot(y, d);
+        for i in 0..n {
+            d[i] += if free[i] { s[i] * (alpha[j] - b) } else { 0.0 };
+        }
+    }
 }
 
 #[inline(always)]
@@ -224,14 +325,43 @@ impl LbfgsBox {
         let n = if N > 0 { N } else { x0.len() };
         let (x0, lo, hi) = (&x0[..n], &lo[..n], &hi[..n]);
         let m = self.memory.max(1);
-        let mut x = x0.to_vec();
-        project(&mut x, lo, hi);
-        let mut g = vec![0.0; n];
-        let mut fx = f.value_grad(&x, &mut g);
+        // Every vector of the run in one buffer: on the stack for the small
+        // problems of the scaling laws (no allocation per run), on the heap
+        // beyond.
+        let need = 2 * m * n + 2 * m + 7 * n;
+        let mut stack = [0.0f64; STACK];
+        let mut heap = Vec::new();
+        let buf: &mut [f64] = if need <= STACK {
+            &mut stack[..need]
+        } else {
+            heap.resize(need, 0.0);
+            &mut heap[..]
+        };
+        let (x, buf) = buf.split_at_mut(n);
+        let (g, buf) = buf.split_at_mut(n);
+        let (s_hist, buf) = buf.split_at_mut(m * n);
+        let (y_hist, buf) = buf.split_at_mut(m * n);
+        let (rho, buf) = buf.split_at_mut(m);
+        let (alpha, buf) = buf.split_at_mut(m);
+        let (d, buf) = buf.split_at_mut(n);
+        let (xn, buf) = buf.split_at_mut(n);
+        let (gn, buf) = buf.split_at_mut(n);
+        let (best_x, best_g) = buf.split_at_mut(n);
+        let mut free_stack = [true; STACK_N];
+        let mut free_heap = Vec::new();
+        let free: &mut [bool] = if n <= STACK_N {
+            &mut free_stack[..n]
+        } else {
+            free_heap.resize(n, true);
+            &mut free_heap[..]
+        };
+        x.copy_from_slice(x0);
+        project(x, lo, hi);
+        let mut fx = f.value_grad(x, g);
         let mut evals = 1u64;
         if !fx.is_finite() {
             return Outcome {
-                x,
+                x: x.to_vec(),
                 f: fx,
                 termination: Termination::NonFinite,
                 message: "the objective is not finite at the start",
@@ -240,15 +370,7 @@ impl LbfgsBox {
             };
         }
         // Correction pairs in a ring buffer.
-        let mut s_hist = vec![0.0; m * n];
-        let mut y_hist = vec![0.0; m * n];
-        let mut rho = vec![0.0; m];
-        let mut alpha = vec![0.0; m];
         let (mut head, mut len) = (0usize, 0usize);
-        let mut d = vec![0.0; n];
-        let mut free = vec![true; n];
-        let mut xn = vec![0.0; n];
-        let mut gn = vec![0.0; n];
         // Tolerances follow |f|; the floor (relative to the start) keeps them
         // meaningful when the optimum is an exact fit with f* = 0.
         let tiny = (1e-14 * fx.abs()).max(f64::MIN_POSITIVE.sqrt());
@@ -259,7 +381,7 @@ impl LbfgsBox {
         let mut iter = 0u64;
         while iter < tol.max_iter {
             let scale = fx.abs().max(tiny);
-            if projected_gradient_norm(&x, &g, lo, hi) <= tol.pgtol * scale {
+            if projected_gradient_norm(x, g, lo, hi) <= tol.pgtol * scale {
                 status = (
                     Termination::Converged,
                     "the projected gradient is below its tolerance",
@@ -270,54 +392,29 @@ impl LbfgsBox {
             for i in 0..n {
                 free[i] = !((x[i] <= lo[i] && g[i] > 0.0) || (x[i] >= hi[i] && g[i] < 0.0));
             }
-            // Two-loop recursion on the free variables. d is zero on the
-            // fixed ones and stays so, so its dot products need no filter;
-            // those with y use a select (branch-free, the same sums).
+            // The two-loop recursion starts from steepest descent on the
+            // free variables.
             for i in 0..n {
                 d[i] = if free[i] { -g[i] } else { 0.0 };
             }
-            // Slot of the k-th newest pair: head - 1 - k, wrapped without `%`.
-            let slot = |k: usize| {
-                let j = head + m - 1 - k;
-                if j >= m {
-                    j - m
-                } else {
-                    j
-                }
+            let hist = History {
+                s: s_hist,
+                y: y_hist,
+                rho,
+                head,
+                len,
+                m,
             };
-            for k in 0..len {
-                let j = slot(k);
-                let s = &s_hist[j * n..(j + 1) * n];
-                let y = &y_hist[j * n..(j + 1) * n];
-                let a = rho[j] * dot(s, &d);
-                alpha[j] = a;
-                for i in 0..n {
-                    d[i] -= if free[i] { a * y[i] } else { 0.0 };
-                }
-            }
-            if len > 0 {
-                let j = slot(0);
-                let s = &s_hist[j * n..(j + 1) * n];
-                let y = &y_hist[j * n..(j + 1) * n];
-                let (mut yy, mut sy) = (0.0, 0.0);
-                for i in 0..n {
-                    let yi = if free[i] { y[i] } else { 0.0 };
-                    yy += yi * yi;
-                    sy += s[i] * yi;
-                }
-                if yy > 0.0 && sy > 0.0 {
-                    let gamma = sy / yy;
-                    d.iter_mut().for_each(|v| *v *= gamma);
-                }
-            }
-            for k in (0..len).rev() {
-                let j = slot(k);
-                let s = &s_hist[j * n..(j + 1) * n];
-                let y = &y_hist[j * n..(j + 1) * n];
-                let b = rho[j] * dot(y, &d);
-                for i in 0..n {
-                    d[i] += if free[i] { s[i] * (alpha[j] - b) } else { 0.0 };
-                }
+            if N > 0 {
+                // The direction in a local array (registers): the recursion
+                // is a chain of dependent sums, and a copy in memory would
+                // add a store and a load to every link.
+                let mut dl = [0.0; N];
+                dl.copy_from_slice(d);
+                two_loop(&mut dl, free, &hist, alpha);
+                d.copy_from_slice(&dl);
+            } else {
+                two_loop(d, free, &hist, alpha);
             }
             // A variable on a bound may not move outward.
             for i in 0..n {
@@ -356,12 +453,14 @@ impl LbfgsBox {
             };
             let mut ls = LineSearch {
                 f,
-                x: &x,
-                d: &d,
+                x,
+                d,
                 lo,
                 hi,
-                xn: &mut xn,
-                gn: &mut gn,
+                xn,
+                gn,
+                best_x,
+                best_g,
                 evals: 0,
             };
             let found = ls.search(fx, slope, t0.min(t_max), t_max);
@@ -370,7 +469,7 @@ impl LbfgsBox {
             let Some(fn_) = found else {
                 // No decrease is possible along this direction at machine precision.
                 let scale = fx.abs().max(tiny);
-                status = if projected_gradient_norm(&x, &g, lo, hi) <= 1e-5 * scale {
+                status = if projected_gradient_norm(x, g, lo, hi) <= 1e-5 * scale {
                     (
                         Termination::Converged,
                         "no decrease at machine precision, with a small projected gradient",
@@ -403,8 +502,8 @@ impl LbfgsBox {
                 len = (len + 1).min(m);
             }
             let decrease = fx - fn_;
-            x.copy_from_slice(&xn);
-            g.copy_from_slice(&gn);
+            x.copy_from_slice(xn);
+            g.copy_from_slice(gn);
             fx = fn_;
             if decrease <= tol.ftol * fx.abs().max(tiny) && decrease >= 0.0 {
                 status = (
@@ -422,7 +521,7 @@ impl LbfgsBox {
             }
         }
         Outcome {
-            x,
+            x: x.to_vec(),
             f: fx,
             termination: status.0,
             message: status.1,
@@ -472,6 +571,38 @@ mod tests {
             "{:?}",
             o.x
         );
+    }
+
+    #[test]
+    fn dot_has_the_bits_of_the_iterator_sum() {
+        // Signed zeros, tiny and huge values, cancellation: the sum from the
+        // first product equals `sum()` (a fold from -0.0) to the bit.
+        let vals = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            1e-300,
+            -3e-310,
+            1e300,
+            0.1,
+            -0.3,
+            7.5,
+            2.0f64.powi(-60),
+        ];
+        let mut k = 0usize;
+        for n in 0..=6 {
+            for _ in 0..400 {
+                let mut pick = || {
+                    k = (k * 7 + 3) % 9973;
+                    vals[k % vals.len()] * if k.is_multiple_of(3) { 1.0 } else { -1.0 }
+                };
+                let a: Vec<f64> = (0..n).map(|_| pick()).collect();
+                let b: Vec<f64> = (0..n).map(|_| pick()).collect();
+                let reference: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+                assert_eq!(dot(&a, &b).to_bits(), reference.to_bits(), "{a:?} . {b:?}");
+            }
+        }
     }
 
     #[test]
