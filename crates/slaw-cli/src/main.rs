@@ -259,11 +259,12 @@ struct SelectArgs {
     bootstrap_level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Level of the predictive intervals of ats, ats-blend and ats-trend: each method is
-    /// backtested inside the affordable sizes of every candidate (predict the later points
-    /// from each prefix), and its error per unit log ratio, mean and spread over the pool,
-    /// is scaled to the target. Meant to cover the true loss at --target; coverage measured
-    /// by `slaw bench selection --protocol lodo`.
+    /// Level of the predictive intervals of ats, ats-blend and ats-trend: the prediction,
+    /// corrected by the method's recent drift in backtests inside the affordable sizes,
+    /// +- k times the disagreement of its extrapolation hypotheses, k the level's quantile
+    /// learned on complete curves of FLAN and WMT19. Meant to cover the true loss at
+    /// --target; coverage measured by `slaw bench selection --protocol lodo` (90%: 80-100%
+    /// per budget; k above the 0.99 level is the 0.99 one).
     #[arg(long, default_value_t = 0.9)]
     level: f64,
     /// Average tokens per fine-tuning example (for the FLOP count).

@@ -780,7 +780,7 @@ fn select_every_method_runs_and_is_deterministic() {
 }
 
 /// `--level` is honoured: a lower level gives a narrower interval around the
-/// same prediction.
+/// same centre, in the ratio of the shipped scale's quantiles.
 #[test]
 fn select_level_is_honoured() {
     let dir = TempDir::new().unwrap();
@@ -810,10 +810,13 @@ fn select_level_is_honoured() {
             .collect()
     };
     let (w50, w90) = (width("0.5"), width("0.9"));
+    // The half-width is k(level) x the hypotheses' spread: the ratio of the
+    // shipped scale's quantiles at 50% and 90%.
+    let scale = slaw::selection::calibrate::shipped_scale("ats-trend").unwrap();
+    let ratio = scale.at(0.5) / scale.at(0.9);
     for (a, b) in w50.iter().zip(&w90) {
         assert!(a < b, "50% width {a} not below 90% width {b}");
-        // Gaussian quantiles: 0.674 / 1.645.
-        assert!((a / b - 0.674 / 1.645).abs() < 1e-3, "{a} {b}");
+        assert!((a / b - ratio).abs() < 1e-9, "{a} {b} vs {ratio}");
     }
 }
 

@@ -179,7 +179,7 @@ pub struct RankedCandidate {
     /// Why there is no estimate (e.g. too few points), when there is none.
     pub error: Option<String>,
     /// The candidate the method recommends (the same rule as `slaw select`:
-    /// the lowest upper bound of the calibrated interval for ats-trend).
+    /// the lowest upper end of the risk interval for ats-trend).
     pub chosen: bool,
 }
 
@@ -320,11 +320,15 @@ pub fn as_selection(
 
 /// Successive halving: candidates whose prediction interval lies entirely
 /// above the lowest upper bound among the ranked candidates (another
-/// candidate is then better at the interval's level).
+/// candidate is then better at the interval's level). The interval compared
+/// is the estimate's risk interval where it has one (the line methods with
+/// a calibration: `Calibration::risk_interval`, the decision interval the
+/// runner's figures were measured with), else its interval.
 pub fn worse_than_leader(ranking: &[RankedCandidate]) -> Vec<String> {
+    let decision = |e: &Estimate| e.risk_interval.or(e.interval);
     let best_hi = ranking
         .iter()
-        .filter_map(|c| c.estimate.as_ref()?.interval)
+        .filter_map(|c| decision(c.estimate.as_ref()?))
         .map(|iv| iv.hi)
         .fold(f64::INFINITY, f64::min);
     if !best_hi.is_finite() {
@@ -335,7 +339,7 @@ pub fn worse_than_leader(ranking: &[RankedCandidate]) -> Vec<String> {
         .filter(|c| {
             c.estimate
                 .as_ref()
-                .and_then(|e| e.interval)
+                .and_then(decision)
                 .is_some_and(|iv| iv.lo > best_hi)
         })
         .map(|c| c.id.clone())

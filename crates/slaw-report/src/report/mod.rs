@@ -348,17 +348,36 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         100.0 * c.ratio
     );
     if let Some(cal) = &sel.calibration {
-        let _ = writeln!(
-            s,
-            "intervals: {:.0}% predictive, meant to cover the loss at the target: the method's \
-             error per unit ln(size ratio) in {} backtests inside the affordable sizes \
-             (mean {:+.4}, sd {:.4}) scaled to the target, combined with the spread of the \
-             extrapolation hypotheses (AtS line, steepening, learned trend)",
-            100.0 * cal.level,
-            cal.count,
-            cal.drift,
-            cal.spread
-        );
+        match cal.scale {
+            Some(k) => {
+                let _ = writeln!(
+                    s,
+                    "intervals: {:.0}% predictive, meant to cover the loss at the target: the \
+                     prediction corrected by the method's recent error per unit ln(size ratio) \
+                     in backtests inside the affordable sizes ({:+.4}; {} backtests in all), \
+                     +- {:.2} x the spread of the extrapolation hypotheses (AtS line, \
+                     steepening, learned trend; the factor learned on complete curves)",
+                    100.0 * cal.level,
+                    cal.recent_drift,
+                    cal.count,
+                    k
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "intervals: {:.0}% predictive, meant to cover the loss at the target: the \
+                     method's error per unit ln(size ratio) in {} backtests inside the \
+                     affordable sizes (mean {:+.4}, sd {:.4}) scaled to the target, combined \
+                     with the spread of the extrapolation hypotheses (AtS line, steepening, \
+                     learned trend)",
+                    100.0 * cal.level,
+                    cal.count,
+                    cal.drift,
+                    cal.spread
+                );
+            }
+        }
     } else if sel.ranking.iter().any(|r| {
         matches!(
             r.estimate.interval_kind,

@@ -3,7 +3,7 @@
 //! the target size.
 
 use super::ats::{AtsFit, Line};
-use super::calibrate::{Calibration, IntervalKind};
+use super::calibrate::{shipped_scale, Calibration, IntervalKind, SpreadScale};
 use super::methods;
 use super::trend::{self, Features};
 use super::Budget;
@@ -62,7 +62,8 @@ pub trait SelectionMethod: Sync + Send {
         *prior
     }
     /// Whether the recommendation is the candidate with the lowest upper
-    /// bound of its predictive interval rather than the lowest prediction.
+    /// end of its risk interval (`Estimate::risk_interval`) rather than the
+    /// lowest prediction.
     fn chooses_robustly(&self) -> bool {
         false
     }
@@ -217,7 +218,7 @@ impl Method {
     }
 
     /// Whether the recommendation is the candidate with the lowest upper
-    /// bound of its predictive interval rather than the lowest prediction
+    /// end of its risk interval rather than the lowest prediction
     /// (a risk-averse choice: a model preferred only under the steep
     /// hypotheses is not recommended over one that is good under all).
     pub fn chooses_robustly(&self) -> bool {
@@ -271,6 +272,7 @@ impl Method {
             predicted_loss: None,
             interval: None,
             interval_kind: None,
+            risk_interval: None,
             detail: Detail::None,
         };
         self.kind.estimate(&s, &mut e)?;
@@ -338,8 +340,10 @@ pub(super) fn line_estimate(
     e.score = pred;
     if let Some(cal) = &ctx.calibration {
         let r = budget.target.ln() - pts[pts.len() - 1].0.ln();
-        e.interval = Some(cal.interval(ln_pred, r, hyp.spread(ln_pred)));
+        let h = hyp.spread(ln_pred);
+        e.interval = Some(cal.interval(ln_pred, r, h));
         e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
+        e.risk_interval = Some(cal.risk_interval(ln_pred, r, h));
     } else {
         e.interval = line_interval(pts, k, delta, kind, budget.target, s.bootstrap);
         e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap {
@@ -471,13 +475,29 @@ impl PoolContext {
     }
 
     /// Adapt the trend to the pool (for `ats-trend`) and calibrate the
-    /// intervals of the line methods at `level` (None: bootstrap intervals).
+    /// intervals of the line methods at `level` (None: bootstrap intervals),
+    /// their width by the method's shipped [`SpreadScale`].
     pub fn of(
         method: &Method,
         pool: &[Candidate],
         budget: &Budget,
         prior: &[f64; trend::N_W],
         level: Option<f64>,
+    ) -> PoolContext {
+        let scale = shipped_scale(method.name());
+        Self::with_scale(method, pool, budget, prior, level, scale.as_ref())
+    }
+
+    /// [`PoolContext::of`] with the interval's width from `scale` (None: the
+    /// backtest spread scaled to the target, in quadrature with the
+    /// hypotheses' spread).
+    pub fn with_scale(
+        method: &Method,
+        pool: &[Candidate],
+        budget: &Budget,
+        prior: &[f64; trend::N_W],
+        level: Option<f64>,
+        scale: Option<&SpreadScale>,
     ) -> PoolContext {
         if !method.kind.needs().pool {
             return PoolContext {
@@ -499,9 +519,42 @@ impl PoolContext {
         });
         PoolContext {
             trend: w,
-            calibration,
+            calibration: match scale {
+                Some(sc) => calibration.map(|c| c.with_scale(sc)),
+                None => calibration,
+            },
         }
     }
+}
+
+/// The scores of a [`SpreadScale`] from one pool of complete curves at one
+/// budget: for every candidate with a loss at the target, u = |ln L_true -
+/// centre| / h (the interval's centre and the hypotheses' spread as the
+/// line method computes them from the affordable points, the pool adapted
+/// and backtested as [`PoolContext::of`] does). Empty for a method without
+/// a line or a pool without a calibration.
+pub fn spread_scores(
+    method: &Method,
+    pool: &[Candidate],
+    budget: &Budget,
+    prior: &[f64; trend::N_W],
+) -> Vec<f64> {
+    let ctx = PoolContext::with_scale(method, pool, budget, prior, Some(0.5), None);
+    let (Some(cal), Some(kind)) = (ctx.calibration, method.kind.line(&ctx.trend)) else {
+        return Vec::new();
+    };
+    let AtsOptions { k, delta } = method.ats;
+    pool.iter()
+        .filter_map(|c| {
+            let truth = c.loss_at(budget.target)?.ln();
+            let pts = budget.affordable(c);
+            let (hyp, _) = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)?;
+            let ln_pred = hyp.predict(kind);
+            let r = budget.target.ln() - pts.last()?.0.ln();
+            let u = (truth - cal.recent_centre(ln_pred, r)).abs() / hyp.spread(ln_pred);
+            u.is_finite().then_some(u)
+        })
+        .collect()
 }
 
 /// ln L at `target` for the steepening hypothesis: the log-log slope s(x),
@@ -627,6 +680,11 @@ pub struct Estimate {
     pub interval: Option<Interval>,
     /// What `interval` covers and at which level.
     pub interval_kind: Option<IntervalKind>,
+    /// The interval the decisions compare: the risk-averse choice, the
+    /// runner's successive halving ([`Calibration::risk_interval`]; line
+    /// methods with a calibration). Not what `interval` covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_interval: Option<Interval>,
     /// How the method scored the candidate.
     pub detail: Detail,
 }

@@ -58,7 +58,7 @@ pub trait LineMethod: Sync + Send {
     const ABOUT: (&'static str, &'static str);
     /// Whether it adapts the trend weights to the pool (and reports them).
     const ADAPTS_TREND: bool = false;
-    /// Whether it recommends the lowest upper bound of the interval.
+    /// Whether it recommends the lowest upper end of the risk interval.
     const ROBUST: bool = false;
     /// Its extrapolation with trend weights `w`.
     fn kind(w: &[f64; trend::N_W]) -> LineKind;
@@ -101,7 +101,8 @@ impl<T: LineMethod> SelectionMethod for T {
 
 /// Ours (the default): the mean, in log space, of the AtS line and a trend
 /// extrapolation learned from complete curves of other datasets and
-/// adapted to the pool (`trend`); recommends the lowest upper bound.
+/// adapted to the pool (`trend`); recommends the lowest upper end of the
+/// risk interval (`Calibration::risk_interval`).
 #[derive(Debug, Clone, Copy)]
 pub struct AtsTrend;
 

@@ -17,7 +17,7 @@ pub mod trend;
 use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::{Error, Result};
-pub use calibrate::{Calibration, IntervalKind};
+pub use calibrate::{Calibration, IntervalKind, SpreadScale};
 pub use method::{
     About, AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
 };
@@ -106,14 +106,17 @@ pub struct Selection {
 pub struct Choice {
     /// Index into `ranking` (0: the lowest predicted loss).
     pub position: usize,
-    /// "lowest predicted loss", or "lowest upper bound of the predictive
-    /// interval" (a risk-averse choice: ats-trend with calibrated intervals).
+    /// "lowest predicted loss", or "lowest pessimistic bound" (a
+    /// risk-averse choice: ats-trend with calibrated intervals; the bound is
+    /// upper end of `Calibration::risk_interval`).
     pub rule: &'static str,
 }
 
 impl Choice {
     /// Rank 1, or, for methods that choose robustly and have predictive
-    /// intervals for every candidate, the lowest upper bound. `ranked`: the
+    /// intervals for every candidate, the lowest pessimistic bound
+    /// (the upper end of [`Estimate::risk_interval`], else of the interval).
+    /// `ranked`: the
     /// estimates best first (by predicted loss).
     pub fn of(method: &Method, ranked: &[&Estimate]) -> Choice {
         let robust = method.chooses_robustly()
@@ -127,13 +130,18 @@ impl Choice {
                 rule: "lowest predicted loss",
             };
         }
-        let hi = |i: usize| ranked[i].interval.map_or(f64::INFINITY, |v| v.hi);
+        let hi = |i: usize| {
+            ranked[i]
+                .risk_interval
+                .or(ranked[i].interval)
+                .map_or(f64::INFINITY, |v| v.hi)
+        };
         let position = (0..ranked.len())
             .min_by(|&a, &b| hi(a).total_cmp(&hi(b)).then(a.cmp(&b)))
             .unwrap_or(0);
         Choice {
             position,
-            rule: "lowest upper bound of the predictive interval",
+            rule: "lowest pessimistic bound (drift-corrected prediction + backtest and hypothesis spread)",
         }
     }
 }
@@ -183,6 +191,11 @@ pub struct SelectOptions {
     /// The trend prior of ats-trend (the shipped one, or one learned without
     /// the evaluated dataset in the leave-one-dataset-out protocol).
     pub trend_prior: [f64; trend::N_W],
+    /// The width of the line methods' predictive intervals in units of the
+    /// hypotheses' spread (None: the method's shipped one,
+    /// `calibrate::shipped_scale`; the leave-one-dataset-out protocol
+    /// passes one learned without the evaluated dataset).
+    pub spread_scale: Option<SpreadScale>,
 }
 
 impl Default for SelectOptions {
@@ -193,6 +206,7 @@ impl Default for SelectOptions {
             epochs: 1.0,
             level: Some(0.9),
             trend_prior: trend::PRIOR,
+            spread_scale: None,
         }
     }
 }
@@ -217,7 +231,17 @@ pub fn select(
             ));
         }
     }
-    let ctx = PoolContext::of(&method, pool, &budget, &opts.trend_prior, opts.level);
+    let scale = opts
+        .spread_scale
+        .or_else(|| calibrate::shipped_scale(method.name()));
+    let ctx = PoolContext::with_scale(
+        &method,
+        pool,
+        &budget,
+        &opts.trend_prior,
+        opts.level,
+        scale.as_ref(),
+    );
     let estimates: Vec<Estimate> = pool
         .par_iter()
         .enumerate()
@@ -326,7 +350,7 @@ mod tests {
         }
     }
 
-    /// ats-trend recommends the lowest upper bound: a candidate whose low
+    /// ats-trend recommends the lowest pessimistic bound: a candidate whose low
     /// prediction rests on a steep, uncertain extrapolation is ranked first
     /// but not recommended over a flat one that is nearly as good.
     #[test]
@@ -342,12 +366,12 @@ mod tests {
             .collect();
         let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
         let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
-        let hi = |r: &Ranked| r.estimate.interval.unwrap().hi;
+        let hi = |r: &Ranked| r.estimate.risk_interval.unwrap().hi;
         let lowest_hi = sel.ranking.iter().map(hi).fold(f64::INFINITY, f64::min);
         assert_eq!(hi(sel.chosen()), lowest_hi);
         assert_eq!(
             sel.choice.rule,
-            "lowest upper bound of the predictive interval"
+            "lowest pessimistic bound (drift-corrected prediction + backtest and hypothesis spread)"
         );
         // AtS keeps the paper's rule.
         let ats = select(

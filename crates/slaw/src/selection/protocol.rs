@@ -4,8 +4,10 @@
 //! size: PearCorr (correlation of the method's score with the truth; for
 //! model-size, of ln parameters, as in the paper) and RelAcc.
 
+use super::method::spread_scores;
 use super::metrics::{pearson, relative_accuracy};
-use super::{select, trend, AtsOptions, Budget, Method, SelectOptions, BOOTSTRAP_LEVEL, REGISTRY};
+use super::{select, trend, AtsOptions, Budget, Method, SelectOptions, SpreadScale};
+use super::{BOOTSTRAP_LEVEL, REGISTRY};
 use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::progress::Progress;
@@ -65,6 +67,9 @@ pub struct ProtocolOptions {
     pub trend_prior: [f64; trend::N_W],
     /// Whether the prior was learned leaving the dataset out (the row's `protocol`).
     pub lodo: bool,
+    /// The line methods' interval scales by position in the run's list of
+    /// methods (None: the method's shipped scale).
+    pub spread_scales: [Option<SpreadScale>; REGISTRY.len()],
 }
 
 impl Default for ProtocolOptions {
@@ -74,6 +79,7 @@ impl Default for ProtocolOptions {
             bootstrap: 0,
             trend_prior: trend::PRIOR,
             lodo: false,
+            spread_scales: [None; REGISTRY.len()],
         }
     }
 }
@@ -96,8 +102,28 @@ pub fn learn_prior<'a>(
     trend::learn(curves.iter().map(|c| c.as_slice()), 3, 5.0)
 }
 
+/// The interval scale of `method` learned on the complete curves of `pools`
+/// (the trend prior `prior`): the scores of `method::spread_scores` at every
+/// budget of [`RATIOS`], the target [`FULL_SIZE`]. `None` for a method
+/// without a line or too few scores.
+pub fn learn_scale(
+    method: &Method,
+    pools: &[&[Candidate]],
+    prior: &[f64; trend::N_W],
+) -> Option<SpreadScale> {
+    let mut scores = Vec::new();
+    for pool in pools {
+        for &r in &RATIOS {
+            let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64).ok()?;
+            scores.extend(spread_scores(method, pool, &budget, prior));
+        }
+    }
+    SpreadScale::from_scores(scores)
+}
+
 /// Leave one dataset out: every dataset is evaluated with the trend prior
-/// learned from the others' complete curves, intervals at `level`;
+/// and the line methods' interval scales learned from the others' complete
+/// curves, intervals at `level`;
 /// `progress` ticks once per dataset and budget.
 pub fn run_lodo(
     datasets: &[(String, Vec<Candidate>)],
@@ -113,19 +139,25 @@ pub fn run_lodo(
     }
     let mut rows = Vec::new();
     for (i, (name, pool)) in datasets.iter().enumerate() {
-        let others = datasets
+        let others: Vec<&[Candidate]> = datasets
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
-            .map(|(_, d)| d.1.as_slice());
-        let prior = learn_prior(others).ok_or_else(|| {
+            .map(|(_, d)| d.1.as_slice())
+            .collect();
+        let prior = learn_prior(others.iter().copied()).ok_or_else(|| {
             Error::data(format!("{name}: the other datasets give no trend windows"))
         })?;
+        let mut spread_scales = [None; REGISTRY.len()];
+        for (slot, m) in spread_scales.iter_mut().zip(methods) {
+            *slot = learn_scale(m, &others, &prior);
+        }
         let opts = ProtocolOptions {
             level: Some(level),
             bootstrap,
             trend_prior: prior,
             lodo: true,
+            spread_scales,
         };
         rows.extend(run_with(name, pool, methods, &opts, progress)?);
     }
@@ -188,11 +220,12 @@ pub fn run_with(
     let mut rows = Vec::new();
     for &r in &RATIOS {
         let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64)?;
-        for &m in methods {
+        for (mi, &m) in methods.iter().enumerate() {
             let opts = SelectOptions {
                 level: popts.level,
                 bootstrap: Resampling::new(popts.bootstrap, BOOTSTRAP_LEVEL, 0),
                 trend_prior: popts.trend_prior,
+                spread_scale: popts.spread_scales.get(mi).copied().flatten(),
                 ..SelectOptions::default()
             };
             let sel = select(pool, m, budget, &opts)?;
