@@ -78,6 +78,13 @@ fn backtest_pick_weights_eligible_laws_per_group() {
         .assert()
         .success()
         .stdout(predicate::str::contains("pick: "))
+        // a two-law blend names both laws and their weights
+        .stdout(
+            predicate::str::is_match(
+                r"pick: \S+ \(weight 0\.\d{3}\), blended with \S+ \(0\.\d{3}\)",
+            )
+            .unwrap(),
+        )
         .stdout(predicate::str::contains("err@0.75"));
 }
 

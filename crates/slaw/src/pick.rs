@@ -623,10 +623,23 @@ pub fn text(picks: &[GroupPick]) -> String {
         }
         match &gp.choice {
             Some(c) => {
+                let top = p.top().map_or(0.0, |l| l.weight);
+                // The other laws of the blend, so that an equal-weight
+                // blend (e.g. the fallback's) does not read as one law.
+                let others: Vec<String> = p
+                    .laws
+                    .iter()
+                    .filter(|l| l.weight > 0.0 && l.law != *c)
+                    .map(|l| format!("{} ({:.3})", l.law, l.weight))
+                    .collect();
+                let with = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(", blended with {}", others.join(", "))
+                };
                 let _ = writeln!(
                     s,
-                    "pick: {c} (weight {:.3}); rule: {}",
-                    p.top().map_or(0.0, |l| l.weight),
+                    "pick: {c} (weight {top:.3}){with}; rule: {}",
                     p.rule.label()
                 );
             }
