@@ -244,7 +244,9 @@ def compare(
     first input), by AIC with ``holdout="largest:0"``; ``to_frame()``: one row per law (rank,
     status, RMSDs, AIC, BIC, ...). ``pick="backtest"``: each law refitted at rolling origins
     inside the data and scored on the later points, the best 2 combined (the rule chosen leaving
-    one family of curves out, see BENCHMARKS.md); ``to_frame()``: one row per group and law
+    one family of curves out, see BENCHMARKS.md); when fewer than 2 laws can be backtested (short
+    windows), the shipped rule gives the eligible law and m4 (if its fit converged) equal weights;
+    ``to_frame()``: one row per group and law
     (score, weight, chosen). ``pick="auto"`` (as the CLI): backtest with one input and nothing
     held out, else holdout. Laws that cannot be fitted are listed with the reason."""
     names = _names(laws, "laws")
