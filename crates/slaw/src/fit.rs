@@ -21,7 +21,9 @@ use crate::law::{Law, Named, Params};
 use crate::objective::{Loss, Objective, Space};
 use crate::observations::Observations;
 use crate::scaling::{self, Scales};
-use crate::solver::{LbfgsBox, Outcome, Solver, Termination, Tolerances};
+use crate::solver::{
+    Function, LbfgsBox, LevenbergMarquardt, Outcome, Solver, Termination, Tolerances,
+};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -538,6 +540,26 @@ fn distinct(a: &[f64], b: &[f64]) -> bool {
         .any(|(x, y)| (x - y).abs() > 1e-3 * (1.0 + x.abs()))
 }
 
+/// The objective as the solvers see it: with its Gauss-Newton matrix when
+/// the fit is least squares and large (see [`search`]).
+struct FitFunction<'a> {
+    objective: &'a Objective<'a>,
+    least_squares: bool,
+}
+
+impl Function for FitFunction<'_> {
+    fn value_grad(&self, u: &[f64], grad: &mut [f64]) -> f64 {
+        self.objective.value_grad(u, grad)
+    }
+    fn gauss_newton(&self, u: &[f64], grad: &mut [f64], gn: &mut [f64]) -> Option<f64> {
+        if self.least_squares {
+            self.objective.gauss_newton(u, grad, gn)
+        } else {
+            None
+        }
+    }
+}
+
 /// Run the multi-start search on `problem`; `None` when its optimum cannot
 /// be mapped back to the data's units.
 fn search(
@@ -549,7 +571,17 @@ fn search(
 ) -> Result<Option<FitResult>> {
     let p = law.n_params();
     let objective = Objective::new(law, &problem.obs, opts.loss, opts.space);
-    let f = |u: &[f64], g: &mut [f64]| objective.value_grad(u, g);
+    // Large least-squares fits run Levenberg-Marquardt (a handful of
+    // Gauss-Newton passes instead of tens of L-BFGS evaluations); small
+    // ones and Huber keep the given solver, so their results do not move.
+    let least_squares =
+        opts.loss == Loss::Squared && problem.obs.len() >= crate::fastmath::VECTOR_LN_MIN;
+    let f = FitFunction {
+        objective: &objective,
+        least_squares,
+    };
+    let lm = LevenbergMarquardt { fallback: solver };
+    let solver: &dyn Solver = if least_squares { &lm } else { solver };
     let (lower, upper) = law.internal_bounds();
     // The order the starts run in: coarse to fine over the law's grid when
     // the search may stop early; given starts and the whole grid keep theirs.

@@ -192,6 +192,47 @@ impl<'a> Objective<'a> {
         }
     }
 
+    /// For squared error: the objective, its gradient and the Gauss-Newton
+    /// matrix 2 J^T W J (row major, p x p, into `gn`) in one pass through the
+    /// batch path; `None` for Huber. A point where the law is undefined makes
+    /// the objective +inf.
+    pub fn gauss_newton(&self, u: &[f64], grad: &mut [f64], gn: &mut [f64]) -> Option<f64> {
+        if self.loss != Loss::Squared {
+            return None;
+        }
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        gn.iter_mut().for_each(|g| *g = 0.0);
+        let mut total = 0.0;
+        self.prediction_blocks(u, |first, pred, jac| {
+            let rows = first..first + pred.len();
+            total = reduce_gauss_newton(
+                total,
+                pred,
+                &self.target[rows.clone()],
+                &self.obs.weight[rows],
+                jac,
+                grad,
+                gn,
+            );
+        });
+        let p = u.len();
+        for i in 0..p {
+            for j in 0..i {
+                gn[i * p + j] = gn[j * p + i];
+            }
+        }
+        Some(
+            if total.is_finite()
+                && grad.iter().all(|g| g.is_finite())
+                && gn.iter().all(|g| g.is_finite())
+            {
+                total
+            } else {
+                f64::INFINITY
+            },
+        )
+    }
+
     /// The predictions (in the objective's space) and their Jacobian at the
     /// points `rows`, through the law's batch evaluation with the points'
     /// context.
@@ -428,6 +469,44 @@ crate::multiversion! {
             let s = w * psi;
             for (g, j) in grad.iter_mut().zip(row) {
                 *g += s * j;
+            }
+        }
+        total
+    }
+}
+
+crate::multiversion! {
+    /// `start` plus the weighted squared residuals pred - target, in point
+    /// order, with the gradient 2 J^T W r into `grad` and the upper triangle
+    /// of 2 J^T W J into `gn` (row major, p x p).
+    #[allow(clippy::too_many_arguments)]
+    fn reduce_gauss_newton(
+        start: f64,
+        pred: &[f64],
+        target: &[f64],
+        weight: &[f64],
+        jac: &[f64],
+        grad: &mut [f64],
+        gn: &mut [f64],
+    ) -> f64 {
+        let p = grad.len();
+        let mut total = start;
+        for (((&pr, &t), &w), row) in pred
+            .iter()
+            .zip(target)
+            .zip(weight)
+            .zip(jac.chunks_exact(p))
+        {
+            let r = pr - t;
+            total += w * r * r;
+            let s = 2.0 * w * r;
+            let w2 = 2.0 * w;
+            for i in 0..p {
+                grad[i] += s * row[i];
+                let wi = w2 * row[i];
+                for j in i..p {
+                    gn[i * p + j] += wi * row[j];
+                }
             }
         }
         total

@@ -7,15 +7,24 @@
 #[cfg(feature = "basin")]
 mod basin_lbfgsb;
 mod lbfgs_box;
+mod levenberg_marquardt;
 
 #[cfg(feature = "basin")]
 pub use basin_lbfgsb::BasinLbfgsb;
 pub use lbfgs_box::LbfgsBox;
+pub use levenberg_marquardt::LevenbergMarquardt;
 
 /// A smooth function with its gradient: returns f(x) and writes grad.
 pub trait Function: Sync {
     /// f(x), with its gradient written to `grad`.
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64;
+    /// For a least-squares objective f = sum w r^2: f, its gradient
+    /// (written to `grad`) and the Gauss-Newton matrix 2 J^T W J (row major,
+    /// p x p, written to `gn`) in one pass over the points. `None` (the
+    /// default) when f is not a sum of squares.
+    fn gauss_newton(&self, _x: &[f64], _grad: &mut [f64], _gn: &mut [f64]) -> Option<f64> {
+        None
+    }
 }
 
 impl<F: Fn(&[f64], &mut [f64]) -> f64 + Sync> Function for F {
