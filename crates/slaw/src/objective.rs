@@ -476,9 +476,11 @@ crate::multiversion! {
 }
 
 crate::multiversion! {
-    /// `start` plus the weighted squared residuals pred - target, in point
-    /// order, with the gradient 2 J^T W r into `grad` and the upper triangle
-    /// of 2 J^T W J into `gn` (row major, p x p).
+    /// `start` plus the weighted squared residuals pred - target, with the
+    /// gradient 2 J^T W r added into `grad` and the upper triangle of
+    /// 2 J^T W J into `gn` (row major, p x p). A fixed order: [`LANES`]
+    /// accumulators over the points, summed pairwise (the laws' 1-6
+    /// parameters are unrolled so the sums stay in registers).
     #[allow(clippy::too_many_arguments)]
     fn reduce_gauss_newton(
         start: f64,
@@ -489,28 +491,107 @@ crate::multiversion! {
         grad: &mut [f64],
         gn: &mut [f64],
     ) -> f64 {
-        let p = grad.len();
-        let mut total = start;
-        for (((&pr, &t), &w), row) in pred
-            .iter()
-            .zip(target)
-            .zip(weight)
-            .zip(jac.chunks_exact(p))
-        {
-            let r = pr - t;
-            total += w * r * r;
-            let s = 2.0 * w * r;
-            let w2 = 2.0 * w;
-            for i in 0..p {
-                grad[i] += s * row[i];
+        match grad.len() {
+            1 => gn_lanes::<FMA, 1>(start, pred, target, weight, jac, grad, gn),
+            2 => gn_lanes::<FMA, 2>(start, pred, target, weight, jac, grad, gn),
+            3 => gn_lanes::<FMA, 3>(start, pred, target, weight, jac, grad, gn),
+            4 => gn_lanes::<FMA, 4>(start, pred, target, weight, jac, grad, gn),
+            5 => gn_lanes::<FMA, 5>(start, pred, target, weight, jac, grad, gn),
+            6 => gn_lanes::<FMA, 6>(start, pred, target, weight, jac, grad, gn),
+            _ => gn_serial(start, pred, target, weight, jac, grad, gn),
+        }
+    }
+}
+
+/// [`reduce_gauss_newton`] for `P` parameters, [`LANES`] points at a time.
+#[inline(always)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+fn gn_lanes<const FMA: bool, const P: usize>(
+    start: f64,
+    pred: &[f64],
+    target: &[f64],
+    weight: &[f64],
+    jac: &[f64],
+    grad: &mut [f64],
+    gn: &mut [f64],
+) -> f64 {
+    use crate::fastmath::fmadd;
+    let n = pred.len();
+    let (pred, target, weight, jac) = (&pred[..n], &target[..n], &weight[..n], &jac[..n * P]);
+    let mut tot = [0.0; LANES];
+    let mut g = [[0.0; LANES]; P];
+    let mut h = [[[0.0; LANES]; P]; P];
+    let full = n / LANES * LANES;
+    let mut k0 = 0;
+    while k0 < full {
+        for l in 0..LANES {
+            let k = k0 + l;
+            let r = pred[k] - target[k];
+            let w2 = 2.0 * weight[k];
+            tot[l] = fmadd::<FMA>(0.5 * w2 * r, r, tot[l]);
+            let s = w2 * r;
+            let row = &jac[k * P..k * P + P];
+            for i in 0..P {
+                g[i][l] = fmadd::<FMA>(s, row[i], g[i][l]);
                 let wi = w2 * row[i];
-                for j in i..p {
-                    gn[i * p + j] += wi * row[j];
+                for j in i..P {
+                    h[i][j][l] = fmadd::<FMA>(wi, row[j], h[i][j][l]);
                 }
             }
         }
-        total
+        k0 += LANES;
     }
+    // The last partial block, in lane order.
+    for k in full..n {
+        let l = k - full;
+        let r = pred[k] - target[k];
+        let w2 = 2.0 * weight[k];
+        tot[l] = fmadd::<FMA>(0.5 * w2 * r, r, tot[l]);
+        let s = w2 * r;
+        let row = &jac[k * P..k * P + P];
+        for i in 0..P {
+            g[i][l] = fmadd::<FMA>(s, row[i], g[i][l]);
+            let wi = w2 * row[i];
+            for j in i..P {
+                h[i][j][l] = fmadd::<FMA>(wi, row[j], h[i][j][l]);
+            }
+        }
+    }
+    for i in 0..P {
+        grad[i] += lane_sum(&g[i]);
+        for j in i..P {
+            gn[i * P + j] += lane_sum(&h[i][j]);
+        }
+    }
+    start + lane_sum(&tot)
+}
+
+/// [`reduce_gauss_newton`] for any number of parameters, point by point.
+#[allow(clippy::too_many_arguments)]
+fn gn_serial(
+    start: f64,
+    pred: &[f64],
+    target: &[f64],
+    weight: &[f64],
+    jac: &[f64],
+    grad: &mut [f64],
+    gn: &mut [f64],
+) -> f64 {
+    let p = grad.len();
+    let mut total = start;
+    for (((&pr, &t), &w), row) in pred.iter().zip(target).zip(weight).zip(jac.chunks_exact(p)) {
+        let r = pr - t;
+        total += w * r * r;
+        let s = 2.0 * w * r;
+        for i in 0..p {
+            grad[i] += s * row[i];
+            let wi = 2.0 * w * row[i];
+            for j in i..p {
+                gn[i * p + j] += wi * row[j];
+            }
+        }
+    }
+    total
 }
 
 #[cfg(test)]
