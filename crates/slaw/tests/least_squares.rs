@@ -1,0 +1,154 @@
+//! The Levenberg-Marquardt path of large squared-error fits (n >= 65,536):
+//! it reaches the projected L-BFGS optimum on the same objective (objective
+//! equal to 1e-12 relative, parameters to 1e-6), honours the box, leaves
+//! Huber objectives to the fallback, and `fit` recovers the truth with it.
+
+use slaw::fastmath::VECTOR_LN_MIN;
+use slaw::fit::{fit, FitOptions};
+use slaw::law::{catalog, Law};
+use slaw::objective::{Loss, Objective, Space};
+use slaw::observations::Observations;
+use slaw::solver::{Function, LbfgsBox, LevenbergMarquardt, Outcome, Solver, Tolerances};
+
+/// n points, x log-spaced over 10^lo..10^hi, y the law at `truth` times
+/// 1 + 0.002 sin(i) (deterministic "noise").
+fn points(law: &Law, truth: &[f64], n: usize, lo: f64, hi: f64) -> Observations {
+    let xs: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))
+        .collect();
+    let y = xs
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| law.predict(&[x], truth) * (1.0 + 0.002 * (i as f64).sin()))
+        .collect();
+    Observations::from_columns(&["x"], &[xs], y)
+}
+
+/// The objective with its Gauss-Newton matrix.
+struct WithGaussNewton<'a>(&'a Objective<'a>);
+
+impl Function for WithGaussNewton<'_> {
+    fn value_grad(&self, u: &[f64], g: &mut [f64]) -> f64 {
+        self.0.value_grad(u, g)
+    }
+    fn gauss_newton(&self, u: &[f64], g: &mut [f64], gn: &mut [f64]) -> Option<f64> {
+        self.0.gauss_newton(u, g, gn)
+    }
+}
+
+/// (Levenberg-Marquardt, projected L-BFGS) from `start` over [lo, hi].
+fn both(obj: &Objective, start: &[f64], lo: &[f64], hi: &[f64]) -> (Outcome, Outcome) {
+    let tol = Tolerances::default();
+    let lm = LevenbergMarquardt {
+        fallback: &LbfgsBox::default(),
+    }
+    .minimize(&WithGaussNewton(obj), start, lo, hi, &tol);
+    let f = |u: &[f64], g: &mut [f64]| obj.value_grad(u, g);
+    let lbfgs = LbfgsBox::default().minimize(&f, start, lo, hi, &tol);
+    (lm, lbfgs)
+}
+
+fn assert_same_optimum(lm: &Outcome, lbfgs: &Outcome, what: &str) {
+    assert!(
+        lm.converged(),
+        "{what}: LM did not converge: {}",
+        lm.message
+    );
+    assert!(lbfgs.converged(), "{what}: L-BFGS: {}", lbfgs.message);
+    let rel = (lm.f - lbfgs.f).abs() / lbfgs.f.abs();
+    assert!(
+        rel <= 1e-12,
+        "{what}: objective {} vs L-BFGS {} ({rel:e} relative)",
+        lm.f,
+        lbfgs.f
+    );
+    for (a, b) in lm.x.iter().zip(&lbfgs.x) {
+        assert!(
+            (a - b).abs() <= 1e-6 * (1.0 + b.abs()),
+            "{what}: parameters {:?} vs L-BFGS {:?}",
+            lm.x,
+            lbfgs.x
+        );
+    }
+}
+
+#[test]
+fn levenberg_marquardt_reaches_the_lbfgs_optimum_on_large_least_squares() {
+    let n = VECTOR_LN_MIN + 4_463;
+    for (law, truth, start, (lo, hi)) in [
+        (
+            catalog::power(),
+            vec![2000.0, 0.5, 1.5],
+            vec![100.0, 0.3, 1.0],
+            (1.0, 6.0),
+        ),
+        (
+            catalog::vanilla_ft(),
+            vec![50.0, 0.4, 1.0, 1.0],
+            vec![10.0, 0.3, 0.5, 0.8],
+            (2.0, 6.0),
+        ),
+    ] {
+        let obs = points(&law, &truth, n, lo, hi);
+        let obj = Objective::new(&law, &obs, Loss::Squared, Space::Log);
+        let (blo, bhi) = law.internal_bounds();
+        let (lm, lbfgs) = both(&obj, &law.to_internal(&start), &blo, &bhi);
+        assert_same_optimum(&lm, &lbfgs, &law.name);
+        assert!(
+            lm.evaluations < lbfgs.evaluations,
+            "{}: {} LM evaluations vs {} L-BFGS",
+            law.name,
+            lm.evaluations,
+            lbfgs.evaluations
+        );
+    }
+}
+
+#[test]
+fn levenberg_marquardt_honours_the_box() {
+    // power with alpha capped below its true 0.5: the optimum is on the bound.
+    let law = catalog::power();
+    let obs = points(&law, &[2000.0, 0.5, 1.5], VECTOR_LN_MIN, 1.0, 6.0);
+    let obj = Objective::new(&law, &obs, Loss::Squared, Space::Log);
+    let (lo, mut hi) = law.internal_bounds();
+    hi[1] = 0.45;
+    let (lm, lbfgs) = both(&obj, &law.to_internal(&[100.0, 0.3, 1.0]), &lo, &hi);
+    assert_eq!(lm.x[1], 0.45, "alpha should end on its bound: {:?}", lm.x);
+    assert_same_optimum(&lm, &lbfgs, "power, alpha <= 0.45");
+}
+
+#[test]
+fn huber_objectives_go_to_the_fallback_unchanged() {
+    let law = catalog::power();
+    let obs = points(&law, &[2000.0, 0.5, 1.5], VECTOR_LN_MIN, 1.0, 6.0);
+    let obj = Objective::new(&law, &obs, Loss::Huber { delta: 1e-3 }, Space::Log);
+    let (lo, hi) = law.internal_bounds();
+    let (lm, lbfgs) = both(&obj, &law.to_internal(&[100.0, 0.3, 1.0]), &lo, &hi);
+    assert_eq!(lm.x, lbfgs.x);
+    assert_eq!(lm.f, lbfgs.f);
+    assert_eq!(lm.evaluations, lbfgs.evaluations);
+}
+
+#[test]
+fn large_squared_error_fits_recover_the_truth() {
+    for (law, truth, (lo, hi)) in [
+        (catalog::power(), vec![2000.0, 0.5, 1.5], (1.0, 6.0)),
+        (catalog::vanilla_ft(), vec![50.0, 0.4, 1.0, 1.0], (2.0, 6.0)),
+    ] {
+        let obs = points(&law, &truth, VECTOR_LN_MIN + 1, lo, hi);
+        let opts = FitOptions {
+            loss: Loss::Squared,
+            space: Space::Log,
+            ..FitOptions::default()
+        };
+        let res = fit(&law, &obs, &opts).unwrap();
+        assert!(res.converged, "{}: not converged", law.name);
+        for (name, (got, want)) in law.param_names().iter().zip(res.params.iter().zip(&truth)) {
+            assert!(
+                (got - want).abs() <= 1e-3 * want.abs(),
+                "{}: {name} = {got}, truth {want}",
+                law.name
+            );
+        }
+    }
+}
