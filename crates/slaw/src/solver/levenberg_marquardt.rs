@@ -44,7 +44,7 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
         for m in 0..j {
             s -= a[j * k + m] * a[j * k + m];
         }
-        if !(s > 0.0) || !s.is_finite() {
+        if !s.is_finite() || s <= 0.0 {
             return false;
         }
         let d = s.sqrt();
