@@ -573,9 +573,11 @@ fn search(
     let objective = Objective::new(law, &problem.obs, opts.loss, opts.space);
     // Large least-squares fits run Levenberg-Marquardt (a handful of
     // Gauss-Newton passes instead of tens of L-BFGS evaluations); small
-    // ones and Huber keep the given solver, so their results do not move.
-    let least_squares =
-        opts.loss == Loss::Squared && problem.obs.len() >= crate::fastmath::VECTOR_LN_MIN;
+    // ones and Huber keep the given solver, so their results do not move;
+    // so does a solver that does not defer (one the user chose).
+    let least_squares = opts.loss == Loss::Squared
+        && problem.obs.len() >= crate::fastmath::VECTOR_LN_MIN
+        && solver.defers_least_squares();
     let f = FitFunction {
         objective: &objective,
         least_squares,

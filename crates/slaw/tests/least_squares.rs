@@ -152,3 +152,51 @@ fn large_squared_error_fits_recover_the_truth() {
         }
     }
 }
+
+/// A solver the caller chose (it does not defer): counts its runs.
+struct Chosen(std::sync::atomic::AtomicUsize);
+
+impl Solver for Chosen {
+    fn minimize(
+        &self,
+        f: &dyn Function,
+        x0: &[f64],
+        lower: &[f64],
+        upper: &[f64],
+        tol: &Tolerances,
+    ) -> Outcome {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LbfgsBox::default().minimize(f, x0, lower, upper, tol)
+    }
+    fn name(&self) -> &'static str {
+        "chosen"
+    }
+}
+
+#[test]
+fn a_solver_the_caller_chose_runs_as_asked() {
+    let law = catalog::power();
+    let obs = points(&law, &[2000.0, 0.5, 1.5], VECTOR_LN_MIN + 1, 1.0, 6.0);
+    let opts = FitOptions {
+        loss: Loss::Squared,
+        space: Space::Log,
+        ..FitOptions::default()
+    };
+    let chosen = Chosen(Default::default());
+    let res = slaw::fit::fit_with(&law, &obs, &opts, &chosen).unwrap();
+    assert!(res.converged);
+    assert!(
+        chosen.0.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        "the chosen solver was bypassed"
+    );
+    // The default solver defers: the same fit through it never runs L-BFGS
+    // on this least-squares problem, and takes fewer evaluations.
+    let default = fit(&law, &obs, &opts).unwrap();
+    assert!(
+        default.evaluations < res.evaluations,
+        "{} vs {}",
+        default.evaluations,
+        res.evaluations
+    );
+    assert!((default.objective - res.objective).abs() <= 1e-9 * res.objective.abs());
+}

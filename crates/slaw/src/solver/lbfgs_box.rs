@@ -285,6 +285,10 @@ impl Solver for LbfgsBox {
         "slaw projected L-BFGS"
     }
 
+    fn defers_least_squares(&self) -> bool {
+        true
+    }
+
     fn minimize(
         &self,
         f: &dyn Function,

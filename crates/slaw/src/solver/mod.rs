@@ -132,4 +132,11 @@ pub trait Solver: Send + Sync {
     ) -> Outcome;
     /// The solver's name, for reports and benchmarks.
     fn name(&self) -> &'static str;
+    /// Whether the engine may hand large least-squares fits to
+    /// Levenberg-Marquardt with this solver as its fallback (slaw's own
+    /// solver: yes; a solver the user chose to compare, such as basin's
+    /// L-BFGS-B: no, it runs as asked).
+    fn defers_least_squares(&self) -> bool {
+        false
+    }
 }
