@@ -130,9 +130,9 @@ def large_points(law, n):
     return x, (50.0 * x ** -0.4 + 1.0) ** 1.0 * (1.0 + 0.002 * np.sin(i))
 
 
-def bench_large(law):
-    """power or vanilla-ft on the 100,000 points of `slaw bench engine`, one start, squared
-    error on ln L, analytic gradient (the same points, start and bounds as slaw)."""
+def large_problem(law):
+    """ln x, ln y of the large-fit points, the start and the bounds (slaw's internal
+    parametrization: log amplitudes, exponents as they are)."""
     x, y = large_points(law, 100_000)
     if law == "power":
         p0 = [np.log(100.0), 0.3, np.log(1.0)]
@@ -140,7 +140,13 @@ def bench_large(law):
     else:
         p0 = [np.log(10.0), 0.3, np.log(0.5), 0.8]
         bounds = [(np.log(1e-12), np.log(1e30)), (0.0, 5.0), (np.log(1e-10), np.log(1e6)), (1e-3, 20.0)]
-    lx, ly = np.log(x), np.log(y)
+    return np.log(x), np.log(y), p0, bounds
+
+
+def bench_large(law):
+    """power or vanilla-ft on the 100,000 points of `slaw bench engine`, one start, squared
+    error on ln L, analytic gradient (the same points, start and bounds as slaw)."""
+    lx, ly, p0, bounds = large_problem(law)
 
     def obj(p):
         if law == "power":
@@ -173,14 +179,7 @@ def bench_large_trf(law):
     analytic Jacobian of the residuals, the same bounds): the least-squares reference for
     slaw's Levenberg-Marquardt path. Objective reported as sum r^2 (least_squares
     minimizes half of it)."""
-    x, y = large_points(law, 100_000)
-    if law == "power":
-        p0 = [np.log(100.0), 0.3, np.log(1.0)]
-        bounds = [(np.log(1e-12), np.log(1e30)), (0.0, 10.0), (np.log(1e-10), np.log(1e6))]
-    else:
-        p0 = [np.log(10.0), 0.3, np.log(0.5), 0.8]
-        bounds = [(np.log(1e-12), np.log(1e30)), (0.0, 5.0), (np.log(1e-10), np.log(1e6)), (1e-3, 20.0)]
-    lx, ly = np.log(x), np.log(y)
+    lx, ly, p0, bounds = large_problem(law)
     lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
 
     def parts(p):
