@@ -430,22 +430,6 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<V
     Ok(rows)
 }
 
-/// The 100,000 points of the large-fit benchmark: x log-spaced over
-/// 10^lo..10^hi, y the law at `truth` times 1 + 0.002 sin(i) (the scipy
-/// script builds the same points).
-fn large_points(law: &slaw::law::Law, truth: &[f64], lo: f64, hi: f64) -> Observations {
-    let n = 100_000;
-    let xs: Vec<f64> = (0..n)
-        .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))
-        .collect();
-    let y: Vec<f64> = xs
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| law.predict(&[x], truth) * (1.0 + 0.002 * (i as f64).sin()))
-        .collect();
-    Observations::from_columns(&["x"], &[xs], y)
-}
-
 /// `power` and `vanilla-ft` fitted to 100,000 points from one start,
 /// squared error on ln L, analytic gradients.
 fn large_fits(
@@ -453,36 +437,25 @@ fn large_fits(
     solver: &dyn Solver,
     progress: &dyn Progress,
 ) -> Result<Vec<BenchRow>> {
-    let cases = [
-        (
-            catalog::power(),
-            vec![2000.0, 0.5, 1.5],
-            vec![100.0, 0.3, 1.0],
-            (1.0, 6.0),
-        ),
-        (
-            catalog::vanilla_ft(),
-            vec![50.0, 0.4, 1.0, 1.0],
-            vec![10.0, 0.3, 0.5, 0.8],
-            (2.0, 6.0),
-        ),
-    ];
+    let cases = slaw::synthetic::LargeFit::cases();
     let mut rows = Vec::new();
     progress.start(
         "100,000-point fits: laws x repeats",
         cases.len() * repeats.max(1),
     );
-    for (law, truth, start, (lo, hi)) in cases {
-        let obs = large_points(&law, &truth, lo, hi);
+    for case in &cases {
+        let (law, start) = (&case.law, &case.start);
+        // the scipy script builds the same 100,000 points
+        let obs = case.points(100_000);
         let opts = FitOptions {
             loss: Loss::Squared,
             space: Space::Log,
-            starts: Some(vec![law.to_internal(&start)]),
+            starts: Some(vec![law.to_internal(start)]),
             polish: 1,
             ..FitOptions::default()
         };
         let (t, res) = time(repeats, &|| progress.tick(), || {
-            fit_with(&law, &obs, &opts, solver)
+            fit_with(law, &obs, &opts, solver)
         })?;
         rows.push(BenchRow::one_fit(
             format!(

@@ -47,3 +47,51 @@ pub fn generate(
 pub fn finetune_sizes() -> Vec<f64> {
     (0..14).map(|k| 200.0 * 2f64.powi(k)).collect()
 }
+
+/// One problem of the large-fit benchmark (`slaw bench engine`, the scipy
+/// reference script and the least-squares tests build the same points).
+pub struct LargeFit {
+    /// The law.
+    pub law: Law,
+    /// The parameters the points are drawn from.
+    pub truth: Vec<f64>,
+    /// The one start of the fit.
+    pub start: Vec<f64>,
+    /// x spans 10^lo..10^hi.
+    pub decades: (f64, f64),
+}
+
+impl LargeFit {
+    /// `power` (x = 10..1e6) and `vanilla-ft` (x = 100..1e6).
+    pub fn cases() -> Vec<LargeFit> {
+        vec![
+            LargeFit {
+                law: crate::law::catalog::power(),
+                truth: vec![2000.0, 0.5, 1.5],
+                start: vec![100.0, 0.3, 1.0],
+                decades: (1.0, 6.0),
+            },
+            LargeFit {
+                law: crate::law::catalog::vanilla_ft(),
+                truth: vec![50.0, 0.4, 1.0, 1.0],
+                start: vec![10.0, 0.3, 0.5, 0.8],
+                decades: (2.0, 6.0),
+            },
+        ]
+    }
+
+    /// n points, x log-spaced over the decades, y the law at the truth
+    /// times 1 + 0.002 sin(i) (deterministic "noise").
+    pub fn points(&self, n: usize) -> Observations {
+        let (lo, hi) = self.decades;
+        let xs: Vec<f64> = (0..n)
+            .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))
+            .collect();
+        let y = xs
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| self.law.predict(&[x], &self.truth) * (1.0 + 0.002 * (i as f64).sin()))
+            .collect();
+        Observations::from_columns(&["x"], &[xs], y)
+    }
+}

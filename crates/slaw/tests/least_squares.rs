@@ -9,19 +9,18 @@ use slaw::law::{catalog, Law};
 use slaw::objective::{Loss, Objective, Space};
 use slaw::observations::Observations;
 use slaw::solver::{Function, LbfgsBox, LevenbergMarquardt, Outcome, Solver, Tolerances};
+use slaw::synthetic::LargeFit;
 
-/// n points, x log-spaced over 10^lo..10^hi, y the law at `truth` times
-/// 1 + 0.002 sin(i) (deterministic "noise").
+/// n points of the large-fit benchmark's problem for `law`
+/// (`synthetic::LargeFit`).
 fn points(law: &Law, truth: &[f64], n: usize, lo: f64, hi: f64) -> Observations {
-    let xs: Vec<f64> = (0..n)
-        .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / (n - 1) as f64))
-        .collect();
-    let y = xs
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| law.predict(&[x], truth) * (1.0 + 0.002 * (i as f64).sin()))
-        .collect();
-    Observations::from_columns(&["x"], &[xs], y)
+    LargeFit {
+        law: law.clone(),
+        truth: truth.to_vec(),
+        start: Vec::new(),
+        decades: (lo, hi),
+    }
+    .points(n)
 }
 
 /// The objective with its Gauss-Newton matrix.
@@ -75,24 +74,12 @@ fn assert_same_optimum(lm: &Outcome, lbfgs: &Outcome, what: &str) {
 #[test]
 fn levenberg_marquardt_reaches_the_lbfgs_optimum_on_large_least_squares() {
     let n = VECTOR_LN_MIN + 4_463;
-    for (law, truth, start, (lo, hi)) in [
-        (
-            catalog::power(),
-            vec![2000.0, 0.5, 1.5],
-            vec![100.0, 0.3, 1.0],
-            (1.0, 6.0),
-        ),
-        (
-            catalog::vanilla_ft(),
-            vec![50.0, 0.4, 1.0, 1.0],
-            vec![10.0, 0.3, 0.5, 0.8],
-            (2.0, 6.0),
-        ),
-    ] {
-        let obs = points(&law, &truth, n, lo, hi);
-        let obj = Objective::new(&law, &obs, Loss::Squared, Space::Log);
+    for case in LargeFit::cases() {
+        let (law, start) = (&case.law, &case.start);
+        let obs = case.points(n);
+        let obj = Objective::new(law, &obs, Loss::Squared, Space::Log);
         let (blo, bhi) = law.internal_bounds();
-        let (lm, lbfgs) = both(&obj, &law.to_internal(&start), &blo, &bhi);
+        let (lm, lbfgs) = both(&obj, &law.to_internal(start), &blo, &bhi);
         assert_same_optimum(&lm, &lbfgs, &law.name);
         assert!(
             lm.evaluations < lbfgs.evaluations,
