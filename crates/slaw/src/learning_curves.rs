@@ -212,6 +212,13 @@ pub struct LawRecord {
     pub holdout2: f64,
     /// Backtest errors at [`ORIGIN_GRID`].
     pub backtest: Vec<Option<f64>>,
+    /// RMSE of ln L of the fit on the window's own points (NaN if not fitted).
+    #[serde(with = "nan_null", default = "nan")]
+    pub fit_rmse: f64,
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// Every method's inputs on one curve at one fraction.
@@ -231,6 +238,9 @@ pub struct CurveRecord {
     pub laws: Vec<LawRecord>,
     /// ln of the observed loss at the later points.
     pub ln_truth: Vec<f64>,
+    /// ln of the observed loss in the window (empty in records saved before it).
+    #[serde(default)]
+    pub ln_window: Vec<f64>,
     /// M4 fitted by its authors' procedure ([`crate::m4_reference`]), in
     /// the order of [`REFERENCES`] (empty in records saved before it).
     #[serde(default)]
@@ -327,6 +337,9 @@ pub fn record(
                 None => (false, vec![f64::NAN; later.len()]),
             };
             let rmse = rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln()));
+            let fit_rmse = full
+                .as_ref()
+                .map_or(f64::NAN, |f| pick::rmse_log(law, &f.params, &window, &widx));
             let backtest: Vec<Option<f64>> = ORIGIN_GRID
                 .iter()
                 .map(|&r| pick::backtest_error(law, &window, &widx, r, opts))
@@ -359,6 +372,7 @@ pub fn record(
                 ln_pred,
                 holdout2,
                 backtest,
+                fit_rmse,
             }
         })
         .collect();
@@ -370,8 +384,25 @@ pub fn record(
         later: later.len(),
         laws,
         ln_truth: later.iter().map(|&i| all.y[i].ln()).collect(),
+        ln_window: window.y.iter().map(|v| v.ln()).collect(),
         references: reference_records(&window, &all, later),
     })
+}
+
+/// Parameters of the curve law `name` (0 for a name not in
+/// [`pick::curve_laws`]).
+fn n_params(name: &str) -> usize {
+    static COUNTS: std::sync::OnceLock<Vec<(String, usize)>> = std::sync::OnceLock::new();
+    COUNTS
+        .get_or_init(|| {
+            pick::curve_laws()
+                .iter()
+                .map(|l| (l.name.clone(), l.n_params()))
+                .collect()
+        })
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(0, |(_, k)| *k)
 }
 
 fn rmse_of(ln_pred: &[f64], ln_truth: impl Iterator<Item = f64>) -> f64 {
@@ -442,9 +473,13 @@ impl CurveRecord {
                 pick::score(&e)
             })
             .collect();
-        let converged: Vec<bool> = self.laws.iter().map(|l| l.converged).collect();
+        let usable: Vec<bool> = self
+            .laws
+            .iter()
+            .map(|l| l.converged && self.window > n_params(&l.law))
+            .collect();
         let names: Vec<&str> = self.laws.iter().map(|l| l.law.as_str()).collect();
-        let (w, _) = pick::rule_weights(rule, &scores, &converged, &names);
+        let (w, _) = pick::rule_weights(rule, &scores, &usable, &names);
         if w.iter().any(|&v| v > 0.0) {
             return w;
         }
