@@ -173,6 +173,11 @@ enum BenchWhat {
         /// Score the rules on records saved by --save-records instead of fitting.
         #[arg(long)]
         from_records: Option<PathBuf>,
+        /// Also fit M4 by its authors' own procedure (their published code's least squares on
+        /// the transformed equation, and their algorithm's) and score the picks and the
+        /// catalog `m4` against it; slow (up to 10,000 rounds per fit).
+        #[arg(long)]
+        m4_reference: bool,
         #[arg(long)]
         json: bool,
     },
@@ -573,6 +578,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     csv,
                     save_records,
                     from_records,
+                    m4_reference,
                     json,
                 },
         } => bench_curves(
@@ -580,7 +586,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &fractions,
             synthetic,
             &exclude_family,
-            seed,
+            (seed, m4_reference),
             [
                 csv.as_deref(),
                 save_records.as_deref(),
@@ -1017,7 +1023,7 @@ fn bench_curves(
     fractions: &[f64],
     synthetic: usize,
     exclude: &[String],
-    seed: u64,
+    (seed, m4_reference): (u64, bool),
     [csv, save, from]: [Option<&std::path::Path>; 3],
     json: bool,
 ) -> Result<ExitCode> {
@@ -1042,11 +1048,12 @@ fn bench_curves(
             curves.extend(lc::synthetic_curves(synthetic, seed));
             curves.retain(|c| !exclude.contains(&c.family));
             let steps = progress::Steps::new("curves", json);
-            lc::run(
+            lc::run_with(
                 &curves,
                 fractions,
                 &config::fit_options(config::Fitting::Library)?,
                 &steps,
+                m4_reference,
             )
         }
     };

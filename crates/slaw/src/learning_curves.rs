@@ -310,6 +310,18 @@ pub fn record(
     laws: &[Law],
     opts: &FitOptions,
 ) -> Option<CurveRecord> {
+    record_with(curve, fraction, laws, opts, false)
+}
+
+/// [`record`], and with `m4_reference` M4 fitted by its authors' procedure
+/// ([`crate::m4_reference`], both variants of [`REFERENCES`]).
+pub fn record_with(
+    curve: &LearningCurve,
+    fraction: f64,
+    laws: &[Law],
+    opts: &FitOptions,
+    m4_reference: bool,
+) -> Option<CurveRecord> {
     let all = curve.observations();
     let idx = order(&all);
     let n = idx.len();
@@ -385,7 +397,11 @@ pub fn record(
         laws,
         ln_truth: later.iter().map(|&i| all.y[i].ln()).collect(),
         ln_window: window.y.iter().map(|v| v.ln()).collect(),
-        references: reference_records(&window, &all, later),
+        references: if m4_reference {
+            reference_records(&window, &all, later)
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -670,6 +686,18 @@ pub fn run(
     opts: &FitOptions,
     progress: &dyn Progress,
 ) -> CurvesReport {
+    run_with(curves, fractions, opts, progress, false)
+}
+
+/// [`run`], and with `m4_reference` M4 fitted by its authors' procedure too
+/// (scored in [`CurvesRow::references`]).
+pub fn run_with(
+    curves: &[LearningCurve],
+    fractions: &[f64],
+    opts: &FitOptions,
+    progress: &dyn Progress,
+    m4_reference: bool,
+) -> CurvesReport {
     let laws = pick::curve_laws();
     let jobs: Vec<(usize, f64)> = fractions
         .iter()
@@ -678,7 +706,11 @@ pub fn run(
     progress.start("curves x fractions", jobs.len());
     let recs: Vec<Option<CurveRecord>> = jobs
         .par_iter()
-        .map(|&(c, f)| counted(progress, || record(&curves[c], f, &laws, opts)))
+        .map(|&(c, f)| {
+            counted(progress, || {
+                record_with(&curves[c], f, &laws, opts, m4_reference)
+            })
+        })
         .collect();
     let mut skipped: Vec<(f64, usize)> = fractions.iter().map(|&f| (f, 0)).collect();
     let mut records = Vec::new();
