@@ -447,10 +447,13 @@ struct CompareArgs {
     /// and on all but the last 2, each scored on the points after; the 2 converged laws of
     /// lowest mean backtest error are combined (mean of ln L weighted by the inverse square
     /// of that error). When fewer than 2 laws can be backtested (short data: the laws with
-    /// more parameters cannot be refitted), the one that can and m4 (if given and converged)
-    /// are averaged. The pick for extrapolating a learning curve: it beats the held-out
-    /// ranking and M4 out of sample (`slaw bench curves`, BENCHMARKS.md; benchmarked with
-    /// --laws power,vanilla-ft,rectified,bnsl,m4).
+    /// more parameters cannot be refitted), the one that can and m4 (if given, converged and
+    /// with more points than its 5 parameters) are averaged; when none can (4 or 5 points),
+    /// every converged fit with more points than parameters. The pick for extrapolating a
+    /// learning curve: it beats the held-out ranking and slaw's M4 fit out of sample over
+    /// all the families of `slaw bench curves` (BENCHMARKS.md; benchmarked with
+    /// --laws power,vanilla-ft,rectified,bnsl,m4), not on every real family, nor M4 fitted
+    /// by its authors' procedure on the (Mis)Fitting runs.
     #[arg(long, value_enum, default_value = "auto")]
     pick: PickKind,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).

@@ -83,13 +83,15 @@ pub enum Fallback {
     /// The one eligible law (as many as are eligible).
     #[default]
     Eligible,
-    /// Every law of the pool whose fit on all the points converged, with
-    /// equal weights, combined as the rule combines.
+    /// Every law of the pool whose fit on all the points is usable
+    /// (converged, more points than parameters), with equal weights.
     AllFits,
-    /// The eligible law and `m4` (if its fit on all the points converged),
+    /// The eligible law and `m4` (if its fit on all the points is usable),
     /// with equal weights.
     WithM4,
 }
+// Whatever the fallback, when no law is eligible at all, every usable fit
+// of the pool is weighed equally ([`rule_weights`]).
 
 impl Fallback {
     /// Fewest eligible laws for the backtest's weights to be used.
