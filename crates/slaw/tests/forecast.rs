@@ -413,6 +413,7 @@ fn what_if_final_errors(dir: &std::path::Path, method: CurveLaw) -> Vec<(String,
             seed: 0,
             level: 0.9,
             search_from: None,
+            priors: slaw::forecast::prior::Priors::shipped(),
         };
         let w = what_if(&runs, &targets, &opts).unwrap();
         assert!(w.converged);
