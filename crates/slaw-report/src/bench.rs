@@ -344,18 +344,91 @@ pub fn selection_lodo(
 /// One law's objective kernel: CPU nanoseconds per point and evaluation
 /// (value and gradient, Huber on log L), on one thread, median of
 /// `repeats`; the fused kernel (`Model::ln_loss`) and the path through
-/// `ln_batch` and a separate reduction.
+/// `ln_batch` and a separate reduction. For the Chinchilla kernel also its
+/// flops per point (counted as `CHINCHILLA_FLOPS` says) and its rate.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KernelRow {
     pub law: String,
     pub points: usize,
     pub fused_ns_per_point: Option<f64>,
     pub unfused_ns_per_point: f64,
+    pub flops_per_point: Option<f64>,
+    /// flops_per_point / fused_ns_per_point.
+    pub gflops: Option<f64>,
+    /// gflops / the measured peak of one core.
+    pub percent_of_peak: Option<f64>,
+}
+
+/// `slaw bench kernels`: the machine's measured double-precision peak of
+/// one core and the kernels.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Kernels {
+    /// GFLOP/s of one core running independent fused multiply-adds at the
+    /// widest vector width (`fma_peak`), median of the repeats.
+    pub peak_gflops: f64,
+    /// The vector level the peak and the kernels ran at (0 baseline x86-64,
+    /// 1 AVX2 + FMA, 2 AVX-512).
+    pub vector_level: u8,
+    pub rows: Vec<KernelRow>,
+}
+
+/// Flops per point of the Chinchilla kernel (`additive2_ln_loss` in
+/// `law/catalog.rs`), counted on its source as executed per point in the
+/// loop (operations hoisted out of it not counted): a fused multiply-add 2,
+/// every other floating-point add, subtract, multiply, divide, min, max,
+/// compare or absolute value 1, integer and bit operations, selects and
+/// moves 0. The two exponent arguments 6 (two FMAs and two mins); two
+/// `exp_shallow_k` 76 (clamp 2, reduction 7, r^2, r^4, r^8 3, eleven FMAs
+/// 22, the final add and multiply 2: 38 each); the sum 2; 1/s, the weights
+/// and the gradient entries 6; `ln_shallow_k` 36 (exponent 1, f 3, f^2 to
+/// f^16 4, eleven FMAs 22, 2 f p 2, k ln 2 4); the Huber loss 12; the
+/// lane sums 11 (an add and five FMAs): 149. The disassembly of the loop
+/// agrees (BENCHMARKS.md, issue 22: 8-lane instructions counted the same
+/// way).
+pub const CHINCHILLA_FLOPS: f64 = 149.0;
+
+slaw::multiversion! {
+    /// `n` rounds of 12 independent chains of 8-lane fused multiply-adds
+    /// (one 8-wide vector each on AVX-512: enough chains to cover the
+    /// FMA latency on every port, so the rate is the FMA throughput).
+    fn fma_rounds(n: usize, x: f64) -> f64 {
+        let mut acc = [[0.0f64; 8]; 12];
+        for (i, a) in acc.iter_mut().enumerate() {
+            for (l, v) in a.iter_mut().enumerate() {
+                *v = (i * 8 + l) as f64;
+            }
+        }
+        let c = std::hint::black_box(0.999_999_9);
+        for _ in 0..n {
+            for a in acc.iter_mut() {
+                for v in a.iter_mut() {
+                    *v = slaw::fastmath::fmadd::<FMA>(*v, c, x);
+                }
+            }
+        }
+        acc.iter().flatten().sum()
+    }
+}
+
+/// The double-precision peak of one core, measured: GFLOP/s (an FMA = 2
+/// flops) of `fma_rounds` on this thread, median of `repeats`. On AVX-512
+/// with two FMA units it is 32 flops per cycle times the clock the core
+/// runs at (which turbo and load move: hence measured, in the same run).
+pub fn fma_peak(repeats: usize) -> f64 {
+    let n = 2_000_000;
+    let mut t = Vec::new();
+    for _ in 0..repeats.max(1) {
+        let c = thread_cpu_seconds();
+        std::hint::black_box(fma_rounds(n, std::hint::black_box(1e-3)));
+        t.push((n * 12 * 8 * 2) as f64 / (thread_cpu_seconds() - c) / 1e9);
+    }
+    median(t)
 }
 
 /// The kernels of the built-in laws: Chinchilla's 240 runs, and 1e5
 /// synthetic points for the one- and two-input laws.
-pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<Vec<KernelRow>> {
+pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<Kernels> {
+    let peak = fma_peak(repeats);
     let mut cases: Vec<(slaw::law::Law, Observations)> = Vec::new();
     if let Ok(obs) = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5) {
         cases.push((catalog::chinchilla(), obs));
@@ -419,15 +492,27 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<V
             let mut g2 = vec![0.0; u.len()];
             objective.has_fused_kernel(&u, &mut g2)
         };
+        let fused_ns_per_point = has_fused.then(|| measure(true, &mut g));
+        let flops_per_point = (law.name == "chinchilla").then_some(CHINCHILLA_FLOPS);
+        let gflops = flops_per_point
+            .zip(fused_ns_per_point)
+            .map(|(f, ns)| f / ns);
         rows.push(KernelRow {
             law: law.name.clone(),
             points: obs.len(),
-            fused_ns_per_point: has_fused.then(|| measure(true, &mut g)),
+            fused_ns_per_point,
             unfused_ns_per_point: measure(false, &mut g),
+            flops_per_point,
+            gflops,
+            percent_of_peak: gflops.map(|g| 100.0 * g / peak),
         });
         progress.tick();
     }
-    Ok(rows)
+    Ok(Kernels {
+        peak_gflops: peak,
+        vector_level: slaw::fastmath::vector_level(),
+        rows,
+    })
 }
 
 /// `power` and `vanilla-ft` fitted to 100,000 points from one start,
