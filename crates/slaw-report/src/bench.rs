@@ -373,19 +373,19 @@ pub struct Kernels {
 }
 
 /// Flops per point of the Chinchilla kernel (`additive2_ln_loss` in
-/// `law/catalog.rs`), counted on its source as executed per point in the
-/// loop (operations hoisted out of it not counted): a fused multiply-add 2,
-/// every other floating-point add, subtract, multiply, divide, min, max,
-/// compare or absolute value 1, integer and bit operations, selects and
-/// moves 0. The two exponent arguments 6 (two FMAs and two mins); two
-/// `exp_shallow_k` 76 (clamp 2, reduction 7, r^2, r^4, r^8 3, eleven FMAs
-/// 22, the final add and multiply 2: 38 each); the sum 2; 1/s, the weights
-/// and the gradient entries 6; `ln_shallow_k` 36 (exponent 1, f 3, f^2 to
-/// f^16 4, eleven FMAs 22, 2 f p 2, k ln 2 4); the Huber loss 12; the
-/// lane sums 11 (an add and five FMAs): 149. The disassembly of the loop
-/// agrees (BENCHMARKS.md, issue 22: 8-lane instructions counted the same
-/// way).
-pub const CHINCHILLA_FLOPS: f64 = 149.0;
+/// `law/catalog.rs`), as executed: counted on the disassembly of its
+/// AVX-512 copy (`objdump -d`, the three stages of the block loop), where
+/// each 8-lane instruction works once for each of 8 points: a fused
+/// multiply-add 2 flops; an add, subtract, multiply, divide, min, max,
+/// ordered compare or and (|r|) 1; integer and bit operations, permutes,
+/// broadcasts, moves and the NaN checks of `max`/`min` 0. Stage one (the
+/// two exponentials and their sum) 82, stage two (1/s, the gradient
+/// entries, ln) 42, stage three (the Huber loss and the lane sums) 22:
+/// 146. (On the source the count is 149: the compiler drops the upper
+/// clamp of each exponent, already capped at 700, and the weight's
+/// factor 1 of the Huber loss.) The previous kernel counted the same way:
+/// 143.
+pub const CHINCHILLA_FLOPS: f64 = 146.0;
 
 slaw::multiversion! {
     /// `n` rounds of 12 independent chains of 8-lane fused multiply-adds
