@@ -613,7 +613,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for r in &k.rows {
                     let rate = match (r.flops_per_point, r.gflops, r.percent_of_peak) {
                         (Some(f), Some(g), Some(p)) => {
-                            format!("   {f:.0} flops per point: {g:.1} GFLOP/s, {p:.0}% of peak")
+                            format!("   {f:.0} flops per point: {g:.1} GFLOP/s, {p:.0}% of peak (each repeat against the peak measured just before it)")
                         }
                         _ => String::new(),
                     };

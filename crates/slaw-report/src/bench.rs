@@ -355,7 +355,8 @@ pub struct KernelRow {
     pub flops_per_point: Option<f64>,
     /// flops_per_point / fused_ns_per_point.
     pub gflops: Option<f64>,
-    /// gflops / the measured peak of one core.
+    /// 100 x the kernel's rate over the peak of one core, each repeat
+    /// against the peak measured just before it: the median of the repeats.
     pub percent_of_peak: Option<f64>,
 }
 
@@ -415,14 +416,18 @@ slaw::multiversion! {
 /// with two FMA units it is 32 flops per cycle times the clock the core
 /// runs at (which turbo and load move: hence measured, in the same run).
 pub fn fma_peak(repeats: usize) -> f64 {
-    let n = 2_000_000;
-    let mut t = Vec::new();
-    for _ in 0..repeats.max(1) {
-        let c = thread_cpu_seconds();
-        std::hint::black_box(fma_rounds(n, std::hint::black_box(1e-3)));
-        t.push((n * 12 * 8 * 2) as f64 / (thread_cpu_seconds() - c) / 1e9);
-    }
-    median(t)
+    median(
+        (0..repeats.max(1))
+            .map(|_| fma_peak_once(2_000_000))
+            .collect(),
+    )
+}
+
+/// One measurement of [`fma_peak`]: `n` rounds (192 flops each).
+fn fma_peak_once(n: usize) -> f64 {
+    let c = thread_cpu_seconds();
+    std::hint::black_box(fma_rounds(n, std::hint::black_box(1e-3)));
+    (n * 12 * 8 * 2) as f64 / (thread_cpu_seconds() - c) / 1e9
 }
 
 /// The kernels of the built-in laws: Chinchilla's 240 runs, and 1e5
@@ -471,9 +476,13 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
         let mut g = vec![0.0; u.len()];
         // About 2e7 points per measurement.
         let evals = (20_000_000 / obs.len()).max(10);
-        let measure = |fused: bool, g: &mut [f64]| {
+        // Per repeat: ns per point, and the ratio of the fused kernel's
+        // rate to the peak measured just before it (load on this shared
+        // machine moves both within seconds; the ratio of a pair holds).
+        let measure = |fused: bool, g: &mut [f64], ratios: &mut Vec<f64>| {
             let mut t = Vec::new();
             for _ in 0..repeats.max(1) {
+                let peak_now = fma_peak_once(200_000);
                 let c = thread_cpu_seconds();
                 let mut sink = 0.0;
                 for _ in 0..evals {
@@ -484,7 +493,9 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
                     };
                 }
                 std::hint::black_box(sink);
-                t.push((thread_cpu_seconds() - c) * 1e9 / (evals * obs.len()) as f64);
+                let ns = (thread_cpu_seconds() - c) * 1e9 / (evals * obs.len()) as f64;
+                t.push(ns);
+                ratios.push(CHINCHILLA_FLOPS / ns / peak_now);
             }
             median(t)
         };
@@ -492,19 +503,21 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
             let mut g2 = vec![0.0; u.len()];
             objective.has_fused_kernel(&u, &mut g2)
         };
-        let fused_ns_per_point = has_fused.then(|| measure(true, &mut g));
+        let mut ratios = Vec::new();
+        let fused_ns_per_point = has_fused.then(|| measure(true, &mut g, &mut ratios));
         let flops_per_point = (law.name == "chinchilla").then_some(CHINCHILLA_FLOPS);
         let gflops = flops_per_point
             .zip(fused_ns_per_point)
             .map(|(f, ns)| f / ns);
+        let percent_of_peak = gflops.map(|_| 100.0 * median(ratios));
         rows.push(KernelRow {
             law: law.name.clone(),
             points: obs.len(),
             fused_ns_per_point,
-            unfused_ns_per_point: measure(false, &mut g),
+            unfused_ns_per_point: measure(false, &mut g, &mut Vec::new()),
             flops_per_point,
             gflops,
-            percent_of_peak: gflops.map(|g| 100.0 * g / peak),
+            percent_of_peak,
         });
         progress.tick();
     }
