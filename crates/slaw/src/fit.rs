@@ -137,7 +137,8 @@ pub struct Fit {
     pub best_start: usize,
     /// The winning start (natural units).
     pub best_start_point: Vec<f64>,
-    /// Solver iterations over all starts.
+    /// Solver iterations over all starts and polishing runs (counted as
+    /// `evaluations` are).
     pub iterations: u64,
     /// Objective evaluations over all starts and polishes.
     pub evaluations: u64,
@@ -621,6 +622,7 @@ fn search(
     let mut polish_cache: std::collections::HashMap<usize, Outcome> = Default::default();
     let mut extra = 0;
     let mut polish_evaluations = 0u64;
+    let mut polish_iterations = 0u64;
     // A single given start (a one-start fit, a warm start) has nothing to
     // be screened against: it runs once to the full tolerances and is its
     // own polished run, instead of stopping early and restarting the solver
@@ -634,6 +636,7 @@ fn search(
             polish_cache.insert(0, run);
         } else {
             polish_evaluations += run.evaluations;
+            polish_iterations += run.iterations;
         }
     }
     let (n_converged, best, x, fx, polished, n_best, n_near, converged) = loop {
@@ -700,6 +703,7 @@ fn search(
             .collect();
         for (i, o) in runs {
             polish_evaluations += o.evaluations;
+            polish_iterations += o.iterations;
             polish_cache.insert(i, o);
         }
         let polished: Vec<(usize, Outcome)> = candidates
@@ -786,7 +790,7 @@ fn search(
             converged,
         );
     };
-    let iterations = outcomes.iter().map(|o| o.iterations).sum();
+    let iterations = outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations;
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
     let mut rest: Vec<&Outcome> = polished

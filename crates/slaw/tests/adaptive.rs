@@ -211,3 +211,68 @@ fn adaptive_search_on_the_chinchilla_runs_and_the_finetuning_curves() {
         }
     }
 }
+
+/// A solver that adds up the iterations and evaluations of every run it
+/// returns (the default L-BFGS underneath).
+#[derive(Default)]
+struct Tally {
+    iterations: std::sync::atomic::AtomicU64,
+    evaluations: std::sync::atomic::AtomicU64,
+}
+
+impl slaw::solver::Solver for Tally {
+    fn minimize(
+        &self,
+        f: &dyn slaw::solver::Function,
+        x0: &[f64],
+        lower: &[f64],
+        upper: &[f64],
+        tol: &slaw::solver::Tolerances,
+    ) -> slaw::solver::Outcome {
+        use std::sync::atomic::Ordering::Relaxed;
+        let o = slaw::solver::LbfgsBox::default().minimize(f, x0, lower, upper, tol);
+        self.iterations.fetch_add(o.iterations, Relaxed);
+        self.evaluations.fetch_add(o.evaluations, Relaxed);
+        o
+    }
+    fn name(&self) -> &'static str {
+        "tally"
+    }
+}
+
+#[test]
+fn a_fit_counts_the_iterations_and_evaluations_of_every_solver_run() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let law = catalog::vanilla_ft();
+    let points: Vec<Vec<f64>> = log_grid(1e2, 1e6, 12)
+        .into_iter()
+        .map(|x| vec![x])
+        .collect();
+    let obs = generate(&law, &[50.0, 0.4, 1.0, 1.0], &points, 0.01, 3, "");
+    for (what, opts) in [
+        ("grid", FitOptions::default()),
+        (
+            "one given start",
+            FitOptions {
+                starts: Some(vec![law.to_internal(&[40.0, 0.3, 1.5, 0.8])]),
+                ..FitOptions::default()
+            },
+        ),
+    ] {
+        let tally = Tally::default();
+        let r = slaw::fit::fit_with(&law, &obs, &opts, &tally).unwrap();
+        assert!(r.converged, "{what}");
+        // Polishing runs count too (they are not the screening runs).
+        assert_eq!(
+            r.iterations,
+            tally.iterations.load(Relaxed),
+            "{what}: iterations"
+        );
+        assert_eq!(
+            r.evaluations,
+            tally.evaluations.load(Relaxed),
+            "{what}: evaluations"
+        );
+        assert!(r.iterations > 0, "{what}");
+    }
+}
