@@ -608,16 +608,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let steps = progress::Steps::new("kernels", json);
-            let rows = slaw_report::bench::kernels(&data, repeats, &steps)?;
+            let k = slaw_report::bench::kernels(&data, repeats, &steps)?;
             drop(steps);
-            output::emit(json, &rows, || {
+            output::emit(json, &k, || {
+                println!(
+                    "peak of one core, measured: {:.1} GFLOP/s (independent 8-lane FMAs, vector level {}, median of {repeats})",
+                    k.peak_gflops, k.vector_level
+                );
                 println!(
                     "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
                     "law", "points", "fused", "batch path"
                 );
-                for r in &rows {
+                for r in &k.rows {
+                    let rate = match (r.flops_per_point, r.gflops, r.percent_of_peak) {
+                        (Some(f), Some(g), Some(p)) => {
+                            format!("   {f:.0} flops per point: {g:.1} GFLOP/s, {p:.0}% of peak (each repeat against the peak measured just before it)")
+                        }
+                        _ => String::new(),
+                    };
                     println!(
-                        "{:<12} {:>8} {:>14} {:>14.2}",
+                        "{:<12} {:>8} {:>14} {:>14.2}{rate}",
                         r.law,
                         r.points,
                         r.fused_ns_per_point
@@ -647,10 +657,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             drop(steps);
             output::emit(json, &rows, || {
                 println!("solver: {}; threads: {}", solver.name(), slaw::threads());
+                let count = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
                 for r in &rows {
                     println!(
                         "{}\n  median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
-                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits, r.starts_per_fit, r.evaluations, r.result
+                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits,
+                        count(r.starts_per_fit.map(|s| s as u64)), count(r.evaluations), r.result
                     );
                 }
             })?;
