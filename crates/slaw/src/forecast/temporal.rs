@@ -1,9 +1,10 @@
 //! The temporal scaling law (Xiong et al. 2024). At every checkpoint the
 //! loss at token position i follows L_i = a0 / (1 + a1 i) + a2; over
 //! training each of a0, a1, a2 follows its own trajectory form
-//! (`trajectory`), chosen by held-out error on the fitted checkpoints (with
-//! a schedule, those from the learning rate's peak on: the warmup is
-//! another regime). The forecast at a future step is the mean over positions
+//! (`trajectory`), chosen by held-out error on the fitted checkpoints and
+//! fitted as the `TrajectoryRule` says (by default robust Huber fits on
+//! every checkpoint, a2 among the bounded forms; the least-squares rule
+//! leaves the warmup out). The forecast at a future step is the mean over positions
 //! of the per-position law with the extrapolated parameters; intervals come
 //! from refitting the trajectories on checkpoints resampled with
 //! replacement (replicates whose forecast is implausible rejected), widened
@@ -476,7 +477,8 @@ pub fn fit_temporal_rule(
             .map(|&t| [t / t_ref, 1.0, 1.0])
             .collect(),
     };
-    // With the schedule, the trajectories start at the rate's peak: the
+    // With the schedule and a rule that skips the warmup (least squares),
+    // the trajectories start at the rate's peak: the
     // parameters move differently while the rate ramps up (a warmup is
     // another regime), and a form fitted mostly on the warmup extrapolates
     // its ramp. Only when at least MIN_FIT checkpoints remain.
