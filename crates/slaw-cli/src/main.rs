@@ -650,10 +650,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             drop(steps);
             output::emit(json, &rows, || {
                 println!("solver: {}; threads: {}", solver.name(), slaw::threads());
+                let count = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
                 for r in &rows {
                     println!(
                         "{}\n  median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
-                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits, r.starts_per_fit, r.evaluations, r.result
+                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits,
+                        count(r.starts_per_fit.map(|s| s as u64)), count(r.evaluations), r.result
                     );
                 }
             })?;

@@ -24,8 +24,11 @@ pub struct BenchRow {
     /// Median CPU time of the process (every thread) per repeat.
     pub cpu_median_s: f64,
     pub fits: usize,
-    pub starts_per_fit: usize,
-    pub evaluations: u64,
+    /// Starts per fit and objective evaluations of the run (None: not
+    /// counted, e.g. the selection protocols, whose methods do not report
+    /// their fits' counts; `slaw select --json` gives them per candidate).
+    pub starts_per_fit: Option<usize>,
+    pub evaluations: Option<u64>,
     /// What the run found, to check that speed did not cost accuracy.
     pub result: String,
 }
@@ -46,8 +49,8 @@ impl BenchRow {
             min_s: t.min,
             cpu_median_s: t.cpu_median,
             fits: 1,
-            starts_per_fit: res.n_starts,
-            evaluations: res.evaluations,
+            starts_per_fit: Some(res.n_starts),
+            evaluations: Some(res.evaluations),
             result,
         }
     }
@@ -221,8 +224,8 @@ pub fn engine(
             min_s: t.min,
             cpu_median_s: t.cpu_median,
             fits: curves.len(),
-            starts_per_fit: out.3 / curves.len().max(1),
-            evaluations: out.0,
+            starts_per_fit: Some(out.3 / curves.len().max(1)),
+            evaluations: Some(out.0),
             result: format!(
                 "largest RMSD(log L) {:.4}; {} fits not converged; {} starts in all",
                 out.1, out.2, out.3
@@ -298,8 +301,8 @@ fn selection_row(
         min_s: t.min,
         cpu_median_s: t.cpu_median,
         fits: rows.len(),
-        starts_per_fit: 0,
-        evaluations: 0,
+        starts_per_fit: None,
+        evaluations: None,
         result: if protocol_name == "in-sample" {
             String::new()
         } else {
