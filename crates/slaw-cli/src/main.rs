@@ -611,16 +611,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let steps = progress::Steps::new("kernels", json);
-            let rows = slaw_report::bench::kernels(&data, repeats, &steps)?;
+            let k = slaw_report::bench::kernels(&data, repeats, &steps)?;
             drop(steps);
-            output::emit(json, &rows, || {
+            output::emit(json, &k, || {
+                println!(
+                    "peak of one core, measured: {:.1} GFLOP/s (independent 8-lane FMAs, vector level {}, median of {repeats})",
+                    k.peak_gflops, k.vector_level
+                );
                 println!(
                     "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
                     "law", "points", "fused", "batch path"
                 );
-                for r in &rows {
+                for r in &k.rows {
+                    let rate = match (r.flops_per_point, r.gflops, r.percent_of_peak) {
+                        (Some(f), Some(g), Some(p)) => {
+                            format!("   {f:.0} flops per point: {g:.1} GFLOP/s, {p:.0}% of peak (each repeat against the peak measured just before it)")
+                        }
+                        _ => String::new(),
+                    };
                     println!(
-                        "{:<12} {:>8} {:>14} {:>14.2}",
+                        "{:<12} {:>8} {:>14} {:>14.2}{rate}",
                         r.law,
                         r.points,
                         r.fused_ns_per_point
