@@ -207,6 +207,11 @@ enum BenchWhat {
         /// Interval level.
         #[arg(long, default_value_t = 0.9)]
         level: f64,
+        /// How the temporal law's trajectories are fitted: robust-bounded (the default: Huber
+        /// fits, a2 among bounded forms, warmup included), robust (Huber fits), least-squares
+        /// (the rule before issue 17's fourth push).
+        #[arg(long, default_value = "robust-bounded")]
+        rule: String,
         /// Print JSON (every case) instead of the tables.
         #[arg(long)]
         json: bool,
@@ -553,16 +558,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     fractions,
                     bootstrap,
                     level,
+                    rule,
                     json,
                 },
         } => {
             let level = config::level(level)?;
+            let Some(rule) = slaw::forecast::temporal::TrajectoryRule::from_name(&rule) else {
+                anyhow::bail!(
+                    "--rule must be one of least-squares, robust, robust-bounded (got {rule})"
+                );
+            };
             if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
                 anyhow::bail!("--fractions must be in (0, 1) (got {f})");
             }
             let t = std::time::Instant::now();
             let steps = progress::Steps::new("temporal", json);
-            let r = slaw::forecast::realruns::bench(&data, &fractions, bootstrap, level, &steps)?;
+            let r =
+                slaw::forecast::realruns::bench(&data, &fractions, bootstrap, level, rule, &steps)?;
             drop(steps);
             output::emit(json, &r, || {
                 print!("{}", slaw::forecast::realruns::table(&r));

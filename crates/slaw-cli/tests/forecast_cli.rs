@@ -21,7 +21,9 @@ fn truth(t: f64) -> [f64; 3] {
     [
         4.0 + 0.25 * (t / 1000.0).ln(),
         0.9 - 0.6 / (1.0 + t / 2000.0),
-        2.2 + 30.0 * t.powf(-0.45),
+        // a2, the loss at unbounded context, levels off (hyperbolic): the
+        // default rule takes a2 among the bounded forms (issue 17).
+        2.2 + 1.5 / (1.0 + t / 3000.0),
     ]
 }
 

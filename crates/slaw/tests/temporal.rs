@@ -1,8 +1,28 @@
 //! The temporal law on per-position data generated from known parameter
 //! trajectories: the trajectories and the future mean loss are recovered.
+//! The truths give a2 a power and an lr form, which the default rule
+//! (a2 among the bounded forms) excludes by design: these tests recover
+//! every form with the least-squares rule, where a2 may take any form.
 
-use slaw::forecast::temporal::{fit_temporal, generate, mean_loss};
+use slaw::forecast::temporal::{
+    fit_temporal_rule, generate, mean_loss, TemporalFit, TrajectoryRule,
+};
+use slaw::forecast::trajectory::TrajectoryForm;
 use slaw::forecast::{Curve, Schedule};
+
+fn fit_temporal(
+    pc: &slaw::forecast::positions::PositionCurves,
+    k: usize,
+    schedule: Option<&Curve>,
+) -> slaw::Result<TemporalFit> {
+    fit_temporal_rule(
+        pc,
+        k,
+        schedule,
+        &TrajectoryForm::ALL,
+        TrajectoryRule::LeastSquares,
+    )
+}
 
 fn positions() -> Vec<f64> {
     (0..256).map(|i| (4 * i) as f64).collect()

@@ -169,12 +169,20 @@ fn temporal_section(t: &TemporalFit) -> String {
     );
     for tr in &t.trajectories {
         let coef: Vec<String> = tr.chosen.coef.iter().map(|v| num(*v)).collect();
-        let errs: String = tr
-            .candidates
+        // One column per form; a form the rule did not consider for this
+        // parameter (a2 among the bounded forms) shows "-".
+        let errs: String = TrajectoryForm::ALL
             .iter()
-            .map(|c| match c.held_out_error {
-                Some(e) => format!("{e:>11.2e}"),
-                None => format!("{:>11}", "-"),
+            .map(|f| {
+                match tr
+                    .candidates
+                    .iter()
+                    .find(|c| c.form == *f)
+                    .and_then(|c| c.held_out_error)
+                {
+                    Some(e) => format!("{e:>11.2e}"),
+                    None => format!("{:>11}", "-"),
+                }
             })
             .collect();
         let _ = writeln!(
@@ -187,7 +195,8 @@ fn temporal_section(t: &TemporalFit) -> String {
     }
     let _ = writeln!(
         s,
-        "(last columns: RMSE of the mean loss on the last quarter of the fitted checkpoints when the form is fitted on the rest)"
+        "(last columns: RMSE of the mean loss on the last quarter of the fitted checkpoints when the form is fitted on the rest; trajectory rule: {})",
+        t.rule.name()
     );
     s
 }

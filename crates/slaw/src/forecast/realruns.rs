@@ -13,7 +13,7 @@
 
 use super::job::{self, Choice, Data, Request};
 use super::positions::{PositionColumns, PositionCurves};
-use super::temporal::{self, fit_checkpoint, fit_temporal_forms, PARAMS};
+use super::temporal::{self, fit_checkpoint, fit_temporal_rule, TrajectoryRule, PARAMS};
 use super::trajectory::{self, TrajectoryForm};
 use super::{accuracy, Curve, CurveLaw};
 use crate::bootstrap::Interval;
@@ -129,13 +129,25 @@ pub struct Forecast {
 /// Fit `c` on the first `k` checkpoints of `run` and predict every
 /// checkpoint; `boot` > 0: also the bootstrap interval on the final loss.
 pub fn forecast(run: &Run, k: usize, c: Contender, boot: usize, level: f64) -> Result<Forecast> {
+    forecast_with(run, k, c, boot, level, TrajectoryRule::default())
+}
+
+/// `forecast` with the temporal law's trajectories fitted by `rule`.
+pub fn forecast_with(
+    run: &Run,
+    k: usize,
+    c: Contender,
+    boot: usize,
+    level: f64,
+    rule: TrajectoryRule,
+) -> Result<Forecast> {
     let n = run.agg.len();
     match c {
         Contender::Temporal(form) => {
             let forms: Vec<TrajectoryForm> = form
                 .map(|f| vec![f])
                 .unwrap_or(TrajectoryForm::ALL.to_vec());
-            let f = fit_temporal_forms(&run.pc, k, Some(&run.agg), &forms)?;
+            let f = fit_temporal_rule(&run.pc, k, Some(&run.agg), &forms, rule)?;
             let xs = temporal::inputs(&run.agg, f.t_ref);
             let values = xs.iter().map(|x| f.predict(x)).collect();
             let later: Vec<Option<Interval>> = (boot > 0)
@@ -420,6 +432,18 @@ pub fn fit_count(run: &Run, fraction: f64) -> usize {
 
 /// Forecast `run` from `fraction` of it with contender `c` and score it.
 pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> Case {
+    case_with(run, fraction, c, boot, level, TrajectoryRule::default())
+}
+
+/// `case` with the temporal law's trajectories fitted by `rule`.
+pub fn case_with(
+    run: &Run,
+    fraction: f64,
+    c: Contender,
+    boot: usize,
+    level: f64,
+    rule: TrajectoryRule,
+) -> Case {
     let k = fit_count(run, fraction);
     let n = run.agg.len();
     let obs = run.agg.loss[n - 1];
@@ -446,7 +470,7 @@ pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> 
         points: vec![],
         fit_until: run.agg.step[k.max(1) - 1],
     };
-    match forecast(run, k, c, boot, level) {
+    match forecast_with(run, k, c, boot, level, rule) {
         Ok(f) => {
             let p = f.values[n - 1];
             out.converged = f.converged;
@@ -522,6 +546,7 @@ pub fn cases(
     contenders: &[Contender],
     boot: usize,
     level: f64,
+    rule: TrajectoryRule,
     progress: &dyn Progress,
 ) -> Vec<Case> {
     let jobs: Vec<(usize, f64, Contender)> = runs
@@ -535,7 +560,7 @@ pub fn cases(
         .collect();
     progress.start("runs x fractions x contenders", jobs.len());
     jobs.par_iter()
-        .map(|&(r, f, c)| counted(progress, || case(&runs[r], f, c, boot, level)))
+        .map(|&(r, f, c)| counted(progress, || case_with(&runs[r], f, c, boot, level, rule)))
         .collect()
 }
 
@@ -858,6 +883,8 @@ pub struct Report {
     pub level: f64,
     /// Bootstrap replicates per forecast.
     pub bootstrap: usize,
+    /// How the temporal law's trajectories were fitted.
+    pub rule: TrajectoryRule,
     /// Per fraction and contender.
     pub summary: Vec<Summary>,
     /// Every (run, fraction, contender) cell.
@@ -875,11 +902,12 @@ pub fn bench(
     fractions: &[f64],
     boot: usize,
     level: f64,
+    rule: TrajectoryRule,
     progress: &dyn Progress,
 ) -> Result<Report> {
     let runs = read_runs(dir)?;
     let contenders = Contender::all();
-    let mut cases = cases(&runs, fractions, &contenders, boot, level, progress);
+    let mut cases = cases(&runs, fractions, &contenders, boot, level, rule, progress);
     pool(&mut cases, level);
     let summary = summarize(&cases, fractions, &contenders);
     let position_fits: Vec<PositionFit> = runs.iter().map(position_fit).collect::<Result<_>>()?;
@@ -893,6 +921,7 @@ pub fn bench(
         fractions: fractions.to_vec(),
         level,
         bootstrap: boot,
+        rule,
         summary,
         cases,
         position_fits,
@@ -908,9 +937,10 @@ pub fn table(r: &Report) -> String {
         None => "          -".into(),
     };
     s.push_str(&format!(
-        "Forecast of the final loss and the remaining curve ({} runs; {:.0}% intervals)\n",
+        "Forecast of the final loss and the remaining curve ({} runs; {:.0}% intervals; temporal trajectories: {})\n",
         r.runs.len(),
-        100.0 * r.level
+        100.0 * r.level,
+        r.rule.name()
     ));
     s.push_str(&format!(
         "{:<5} {:<22} {:>4} {:>8} {:>7} {:>7} {:>9} {:>11} {:>11} {:>7} {:>11}\n",

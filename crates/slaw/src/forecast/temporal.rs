@@ -1,9 +1,10 @@
 //! The temporal scaling law (Xiong et al. 2024). At every checkpoint the
 //! loss at token position i follows L_i = a0 / (1 + a1 i) + a2; over
 //! training each of a0, a1, a2 follows its own trajectory form
-//! (`trajectory`), chosen by held-out error on the fitted checkpoints (with
-//! a schedule, those from the learning rate's peak on: the warmup is
-//! another regime). The forecast at a future step is the mean over positions
+//! (`trajectory`), chosen by held-out error on the fitted checkpoints and
+//! fitted as the `TrajectoryRule` says (by default robust Huber fits on
+//! every checkpoint, a2 among the bounded forms; the least-squares rule
+//! leaves the warmup out). The forecast at a future step is the mean over positions
 //! of the per-position law with the extrapolated parameters; intervals come
 //! from refitting the trajectories on checkpoints resampled with
 //! replacement (replicates whose forecast is implausible rejected), widened
@@ -12,7 +13,7 @@
 
 use super::curve::Curve;
 use super::positions::PositionCurves;
-use super::trajectory::{self, FittedForm, FormCandidate, TrajectoryForm};
+use super::trajectory::{self, FittedForm, FormCandidate, FormLoss, TrajectoryForm};
 use crate::bootstrap::{Interval, Resampling};
 use crate::fit::{fit, FitOptions};
 use crate::law::{curves, ln_input, Law};
@@ -27,6 +28,65 @@ pub const PARAMS: [&str; 3] = ["a0", "a1", "a2"];
 
 /// The fewest checkpoints the temporal law is fitted on.
 pub const MIN_FIT: usize = 6;
+
+/// How the trajectories are fitted and chosen (issue 17's pre-registered
+/// variants; BENCHMARKS.md, "Issue 17, fourth push").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrajectoryRule {
+    /// R0: least-squares trajectory fits, every form for every parameter,
+    /// with a schedule fitted from the learning rate's peak on (the warmup
+    /// left out) when at least `MIN_FIT` checkpoints remain (the default
+    /// until issue 17's fourth push).
+    LeastSquares,
+    /// V1: R0 with robust (Huber, `FormLoss::Huber`) trajectory fits, so a
+    /// loss spike at one checkpoint does not drag the forms.
+    Robust,
+    /// V2: robust fits, a2 (the loss at unbounded context) among the
+    /// bounded forms (constant, hyperbolic) only, every fitted checkpoint
+    /// used (warmup included); its interval is still calibrated from the
+    /// rate's peak on (`TemporalFit::calibrate`). The default: chosen by
+    /// leave one run out and leave one size out on 12 real runs, then
+    /// ahead of R0 on 4 unseen ones (BENCHMARKS.md).
+    #[default]
+    RobustBounded,
+}
+
+impl TrajectoryRule {
+    /// Every rule.
+    pub const ALL: [TrajectoryRule; 3] = [
+        TrajectoryRule::LeastSquares,
+        TrajectoryRule::Robust,
+        TrajectoryRule::RobustBounded,
+    ];
+    /// The rule's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrajectoryRule::LeastSquares => "least-squares",
+            TrajectoryRule::Robust => "robust",
+            TrajectoryRule::RobustBounded => "robust-bounded",
+        }
+    }
+    /// The rule named `s`, if any.
+    pub fn from_name(s: &str) -> Option<TrajectoryRule> {
+        Self::ALL.into_iter().find(|r| r.name() == s)
+    }
+    /// How the forms are fitted.
+    pub fn form_loss(self) -> FormLoss {
+        match self {
+            TrajectoryRule::LeastSquares => FormLoss::Squared,
+            _ => FormLoss::Huber,
+        }
+    }
+    /// Whether a2 is restricted to the bounded forms.
+    fn bounded_a2(self) -> bool {
+        self == TrajectoryRule::RobustBounded
+    }
+    /// Whether the warmup's checkpoints are left out (when enough remain).
+    fn skips_warmup(self) -> bool {
+        self != TrajectoryRule::RobustBounded
+    }
+}
 
 /// The per-position law (`law::curves::position`), built once.
 fn position_law() -> &'static Law {
@@ -132,6 +192,11 @@ pub struct TemporalFit {
     /// schedule, the first at the learning rate's peak (the warmup's
     /// checkpoints left out) when at least `MIN_FIT` remain, else 0.
     pub warm: usize,
+    /// How the trajectories were fitted and chosen.
+    pub rule: TrajectoryRule,
+    /// The first checkpoint at the learning rate's peak (0 without a
+    /// schedule).
+    pub peak: usize,
 }
 
 /// The temporal law's extrapolation error measured on the fitted
@@ -208,16 +273,24 @@ impl TemporalFit {
         let k = self.per_checkpoint.len();
         let last = self.per_checkpoint[k - 1].0;
         let w = self.warm;
+        // A rule that fits the warmup too is still calibrated after it:
+        // the warmup's residuals and the origins inside it measure another
+        // regime than the forecast's.
+        let c0 = if self.rule.skips_warmup() {
+            w
+        } else {
+            self.peak.max(w)
+        };
         // Origins in the last half of the prefix, in steps, with at least
-        // MIN_FIT checkpoints from the warm start.
-        let first = (MIN_FIT + w).max(
+        // MIN_FIT checkpoints from the calibration start.
+        let first = (MIN_FIT + c0).max(
             1 + self
                 .per_checkpoint
                 .iter()
                 .take_while(|(s, _)| *s < last / 2.0)
                 .count(),
         );
-        let residuals: Vec<f64> = (w..k)
+        let residuals: Vec<f64> = (c0.min(k - 1)..k)
             .map(|j| (self.observed[j].ln() - self.predict(&self.xs[j]).max(1e-300).ln()).abs())
             .collect();
         let noise = conformal_quantile(residuals.clone(), level)
@@ -232,6 +305,7 @@ impl TemporalFit {
                     self.has_lr,
                     &self.forms,
                     &[&self.xs[m..], &self.future[..]].concat(),
+                    self.rule,
                 ) else {
                     return vec![];
                 };
@@ -346,6 +420,17 @@ pub fn fit_temporal_forms(
     schedule: Option<&Curve>,
     forms: &[TrajectoryForm],
 ) -> Result<TemporalFit> {
+    fit_temporal_rule(pc, k, schedule, forms, TrajectoryRule::default())
+}
+
+/// `fit_temporal_forms` with the trajectories fitted and chosen by `rule`.
+pub fn fit_temporal_rule(
+    pc: &PositionCurves,
+    k: usize,
+    schedule: Option<&Curve>,
+    forms: &[TrajectoryForm],
+    rule: TrajectoryRule,
+) -> Result<TemporalFit> {
     if k < MIN_FIT {
         return Err(Error::data(format!(
             "{k} checkpoints up to the end of the fit: the temporal law needs at least {MIN_FIT} (fit on a longer part of the curve)"
@@ -392,22 +477,23 @@ pub fn fit_temporal_forms(
             .map(|&t| [t / t_ref, 1.0, 1.0])
             .collect(),
     };
-    // With the schedule, the trajectories start at the rate's peak: the
+    // With the schedule and a rule that skips the warmup (least squares),
+    // the trajectories start at the rate's peak: the
     // parameters move differently while the rate ramps up (a warmup is
     // another regime), and a form fitted mostly on the warmup extrapolates
     // its ramp. Only when at least MIN_FIT checkpoints remain.
-    let warm = match schedule {
+    let peak = match schedule {
         Some(c) if has_lr => {
             let lr = c.lr.as_ref().expect("has_lr");
-            let peak = lr[..k].iter().copied().fold(0.0, f64::max);
-            let w = lr[..k].iter().take_while(|&&e| e < peak).count();
-            if k - w >= MIN_FIT {
-                w
-            } else {
-                0
-            }
+            let top = lr[..k].iter().copied().fold(0.0, f64::max);
+            lr[..k].iter().take_while(|&&e| e < top).count()
         }
         _ => 0,
+    };
+    let warm = if rule.skips_warmup() && k - peak >= MIN_FIT {
+        peak
+    } else {
+        0
     };
     let trajectories = choose_trajectories(
         &per_checkpoint[warm..],
@@ -416,6 +502,7 @@ pub fn fit_temporal_forms(
         has_lr,
         forms,
         &future,
+        rule,
     )?;
     Ok(TemporalFit {
         positions: pc.positions.len(),
@@ -434,6 +521,8 @@ pub fn fit_temporal_forms(
             .map(|l| l.iter().sum::<f64>() / l.len() as f64)
             .collect(),
         warm,
+        rule,
+        peak,
     })
 }
 
@@ -475,7 +564,8 @@ pub fn lr_identified(curve: &Curve, until: f64) -> bool {
 /// checkpoints. A form is scored by the error it causes in the mean loss
 /// at the held-out checkpoints (the other parameters at their fitted
 /// values): what matters is the forecast, and a parameter the loss hardly
-/// depends on should not pick a form for its noise.
+/// depends on should not pick a form for its noise. `rule`: how the forms
+/// are fitted, and (bounded a2) which a2 may follow.
 fn choose_trajectories(
     per_checkpoint: &[(f64, [f64; 3])],
     xs: &[[f64; 3]],
@@ -483,6 +573,7 @@ fn choose_trajectories(
     has_lr: bool,
     forms: &[TrajectoryForm],
     future: &[[f64; 3]],
+    rule: TrajectoryRule,
 ) -> Result<Vec<ParamTrajectory>> {
     let fitted_mean: Vec<f64> = per_checkpoint
         .iter()
@@ -503,8 +594,28 @@ fn choose_trajectories(
                 .collect();
             trajectory::rmse_from(&fitted_mean, first, &implied)
         };
-        let (chosen, candidates) =
-            trajectory::choose_among(forms, xs, &y, has_lr, &held_error, future)?;
+        // a2 among the bounded forms: it is the loss at unbounded context,
+        // which levels off; an unbounded form extrapolates its early slope.
+        let bounded: Vec<TrajectoryForm>;
+        let forms_j = if j == 2 && rule.bounded_a2() && forms.len() > 1 {
+            bounded = forms
+                .iter()
+                .copied()
+                .filter(|f| matches!(f, TrajectoryForm::Constant | TrajectoryForm::Hyperbolic))
+                .collect();
+            &bounded[..]
+        } else {
+            forms
+        };
+        let (chosen, candidates) = trajectory::choose_among(
+            forms_j,
+            xs,
+            &y,
+            has_lr,
+            &held_error,
+            future,
+            rule.form_loss(),
+        )?;
         trajectories.push(ParamTrajectory {
             param: name,
             chosen,
@@ -551,6 +662,55 @@ pub fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_by_name() {
+        for r in TrajectoryRule::ALL {
+            assert_eq!(TrajectoryRule::from_name(r.name()), Some(r));
+        }
+        assert_eq!(TrajectoryRule::from_name("huber"), None);
+        assert_eq!(TrajectoryRule::default(), TrajectoryRule::RobustBounded);
+    }
+
+    /// The bounded rule keeps a2 among constant and hyperbolic and fits
+    /// every trajectory robustly.
+    #[test]
+    fn bounded_rule_keeps_a2_bounded() {
+        let steps: Vec<f64> = (1..=20).map(|k| 10.0 * k as f64).collect();
+        let pos: Vec<f64> = (1..=64).map(|i| i as f64).collect();
+        // a2 falls like a log: unbounded below.
+        let truth = |t: f64| [1.5, 0.1 + 0.5 / (1.0 + t / 50.0), 4.0 - 0.3 * t.ln()];
+        let pc = generate(&truth, &steps, &pos, 0.002, 3);
+        let f = fit_temporal_rule(
+            &pc,
+            12,
+            None,
+            &TrajectoryForm::ALL,
+            TrajectoryRule::RobustBounded,
+        )
+        .unwrap();
+        assert_eq!(f.rule, TrajectoryRule::RobustBounded);
+        assert!(matches!(
+            f.trajectories[2].chosen.form,
+            TrajectoryForm::Constant | TrajectoryForm::Hyperbolic
+        ));
+        assert!(f
+            .trajectories
+            .iter()
+            .all(|t| t.chosen.how == FormLoss::Huber));
+        let plain = fit_temporal_rule(
+            &pc,
+            12,
+            None,
+            &TrajectoryForm::ALL,
+            TrajectoryRule::LeastSquares,
+        )
+        .unwrap();
+        assert!(plain
+            .trajectories
+            .iter()
+            .all(|t| t.chosen.how == FormLoss::Squared));
+    }
 
     #[test]
     fn one_checkpoint_is_recovered() {

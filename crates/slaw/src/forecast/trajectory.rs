@@ -189,6 +189,8 @@ pub struct FittedForm {
     internal: Vec<f64>,
     #[serde(skip)]
     law: Law,
+    /// How it was fitted.
+    pub how: FormLoss,
 }
 
 impl FittedForm {
@@ -198,6 +200,48 @@ impl FittedForm {
     }
 }
 
+/// How a form is fitted to a parameter's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormLoss {
+    /// Least squares.
+    #[default]
+    Squared,
+    /// A Huber M-estimator: least squares first, then `ROBUST_ROUNDS` Huber
+    /// refits, each with the threshold `HUBER_K` x the scale of the previous
+    /// fit's residuals (1.4826 x their median absolute deviation). An
+    /// outlying checkpoint (a loss spike) then pulls the form linearly, not
+    /// quadratically.
+    Huber,
+}
+
+/// Huber refits after the least-squares fit (the second re-reads the scale
+/// from the first Huber fit's residuals, which a spike inflates less).
+pub const ROBUST_ROUNDS: usize = 2;
+
+/// The Huber threshold in units of the residuals' robust scale (the usual
+/// 95%-efficiency constant under normal errors).
+pub const HUBER_K: f64 = 1.345;
+
+/// 1.4826 x the median absolute deviation of `r` from its median: the
+/// residuals' scale, undisturbed by a few outliers.
+pub fn mad_scale(r: &[f64]) -> f64 {
+    let median = |v: &mut Vec<f64>| -> f64 {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    };
+    let m = median(&mut r.to_vec());
+    1.4826 * median(&mut r.iter().map(|v| (v - m).abs()).collect())
+}
+
 /// Fit `form` to the values `y` at inputs `xs` (squared error), from
 /// `warm` (internal units) when given, else from least-squares starts.
 pub fn fit_form(
@@ -205,6 +249,17 @@ pub fn fit_form(
     xs: &[[f64; 3]],
     y: &[f64],
     warm: Option<&[f64]>,
+) -> Result<FittedForm> {
+    fit_form_with(form, xs, y, warm, FormLoss::Squared)
+}
+
+/// `fit_form` with the given loss (see `FormLoss`).
+pub fn fit_form_with(
+    form: TrajectoryForm,
+    xs: &[[f64; 3]],
+    y: &[f64],
+    warm: Option<&[f64]>,
+    how: FormLoss,
 ) -> Result<FittedForm> {
     if xs.len() < form.n_params() {
         return Err(Error::data(format!(
@@ -231,13 +286,45 @@ pub fn fit_form(
         polish: 2,
         ..FitOptions::default()
     };
-    let r = fit(&law, &obs, &opts)?;
+    let mut r = fit(&law, &obs, &opts)?;
+    if how == FormLoss::Huber {
+        let span = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for _ in 0..ROBUST_ROUNDS {
+            let res: Vec<f64> = xs
+                .iter()
+                .zip(y)
+                .map(|(x, &v)| v - law.value_internal_at(x, &[], &r.internal))
+                .collect();
+            let s = mad_scale(&res);
+            // An (almost) exact fit has nothing to down-weight.
+            if !(s.is_finite() && s > 1e-9 * (1.0 + span)) {
+                break;
+            }
+            let mut starts = vec![r.internal.clone()];
+            starts.extend(form.starts(xs, y));
+            let h = fit(
+                &law,
+                &obs,
+                &FitOptions {
+                    loss: Loss::Huber { delta: HUBER_K * s },
+                    starts: Some(starts),
+                    ..opts.clone()
+                },
+            )?;
+            if !h.converged {
+                r.converged = false;
+                break;
+            }
+            r = h;
+        }
+    }
     Ok(FittedForm {
         form,
         coef: r.params.into_values(),
         converged: r.converged,
         internal: r.internal,
         law,
+        how,
     })
 }
 
@@ -262,7 +349,15 @@ pub fn choose(
     has_lr: bool,
     held_error: &dyn Fn(usize, &[f64]) -> f64,
 ) -> Result<(FittedForm, Vec<FormCandidate>)> {
-    choose_among(&TrajectoryForm::ALL, xs, y, has_lr, held_error, &[])
+    choose_among(
+        &TrajectoryForm::ALL,
+        xs,
+        y,
+        has_lr,
+        held_error,
+        &[],
+        FormLoss::Squared,
+    )
 }
 
 /// `choose` among `forms` only (one form: that form, fitted on every
@@ -274,6 +369,7 @@ pub fn choose_among(
     has_lr: bool,
     held_error: &dyn Fn(usize, &[f64]) -> f64,
     future: &[[f64; 3]],
+    how: FormLoss,
 ) -> Result<(FittedForm, Vec<FormCandidate>)> {
     let n = xs.len();
     let held = (n / 4).max(2).min(n.saturating_sub(2));
@@ -282,7 +378,7 @@ pub fn choose_among(
     for &form in forms {
         let usable = (!form.needs_lr() || has_lr) && train > form.n_params();
         let err = if usable {
-            fit_form(form, &xs[..train], &y[..train], None)
+            fit_form_with(form, &xs[..train], &y[..train], None, how)
                 .ok()
                 .filter(|f| f.converged)
                 .map(|f| {
@@ -310,14 +406,14 @@ pub fn choose_among(
             [f] if (!f.needs_lr() || has_lr) && n > f.n_params() => *f,
             _ => TrajectoryForm::Constant,
         };
-        return Ok((fit_form(f, xs, y, None)?, cands));
+        return Ok((fit_form_with(f, xs, y, None, how)?, cands));
     }
     // The best form whose refit on every checkpoint stays >= 0 at the
     // `future` inputs (the per-position law's parameters are non-negative);
     // the best one when none does.
     let mut first = None;
     for &(f, _) in &ranked {
-        let fitted = fit_form(f, xs, y, None)?;
+        let fitted = fit_form_with(f, xs, y, None, how)?;
         let valid = future.iter().all(|x| {
             let v = fitted.value(x);
             v.is_finite() && v >= 0.0
@@ -340,9 +436,10 @@ pub fn rmse_from(y: &[f64], first: usize, v: &[f64]) -> f64 {
     (ss / v.len().max(1) as f64).sqrt()
 }
 
-/// Refit an already chosen form on resampled checkpoints, warm-started.
+/// Refit an already chosen form on resampled checkpoints, warm-started,
+/// with the loss it was fitted with.
 pub fn refit(f: &FittedForm, xs: &[[f64; 3]], y: &[f64]) -> Option<FittedForm> {
-    fit_form(f.form, xs, y, Some(&f.internal))
+    fit_form_with(f.form, xs, y, Some(&f.internal), f.how)
         .ok()
         .filter(|r| r.converged)
 }
@@ -379,6 +476,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// One outlying checkpoint (a loss spike) drags the least-squares fit
+    /// and hardly moves the Huber fit.
+    #[test]
+    fn huber_fit_resists_one_outlier() {
+        let x = xs(12);
+        let truth = [1.0, 2.0, 4.0];
+        let law = TrajectoryForm::Hyperbolic.law();
+        let mut y: Vec<f64> = x.iter().map(|p| law.predict(p, &truth)).collect();
+        // Small noise so the residuals' scale is not zero.
+        for (i, v) in y.iter_mut().enumerate() {
+            *v += 1e-3 * [1.0, -1.0, 0.5, -0.5][i % 4];
+        }
+        y[1] += 5.0;
+        let far = [3.0, 3.0, 1.0];
+        let want = law.predict(&far, &truth);
+        let ls =
+            fit_form_with(TrajectoryForm::Hyperbolic, &x, &y, None, FormLoss::Squared).unwrap();
+        let hub = fit_form_with(TrajectoryForm::Hyperbolic, &x, &y, None, FormLoss::Huber).unwrap();
+        assert!(hub.converged && hub.how == FormLoss::Huber);
+        let (e_ls, e_hub) = (
+            (ls.value(&far) - want).abs(),
+            (hub.value(&far) - want).abs(),
+        );
+        assert!(e_hub < 0.1, "huber {e_hub}, least squares {e_ls}");
+        assert!(e_ls > 5.0 * e_hub, "huber {e_hub}, least squares {e_ls}");
+        // A refit keeps the loss it was fitted with.
+        assert_eq!(refit(&hub, &x, &y).unwrap().how, FormLoss::Huber);
+    }
+
+    #[test]
+    fn mad_scale_ignores_outliers() {
+        let r = [0.1, -0.1, 0.2, -0.2, 0.0, 100.0];
+        let s = mad_scale(&r);
+        assert!(s > 0.1 && s < 0.4, "{s}");
+        assert_eq!(mad_scale(&[0.0; 5]), 0.0);
     }
 
     #[test]
