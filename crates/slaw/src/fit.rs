@@ -790,6 +790,56 @@ fn search(
             converged,
         );
     };
+    // Finish of a small squared-error fit: the polish (L-BFGS) stops on a
+    // small relative decrease, which on the flat valleys of a few-point fit
+    // is not the optimum (the valley may run on to a bound). Gauss-Newton
+    // steps cross such a valley in a few evaluations: Levenberg-Marquardt
+    // runs from every polished candidate with no relative-decrease test
+    // (it stops on the projected gradient against |f|, or when no damped
+    // step decreases f), and the lowest point is kept when it is lower.
+    let mut x = x;
+    let mut fx = fx;
+    let mut finish: Option<Outcome> = None;
+    let mut short = None;
+    if opts.loss == Loss::Squared && !least_squares && solver.defers_least_squares() && converged {
+        let g = FitFunction {
+            objective: &objective,
+            least_squares: true,
+        };
+        let finish_tol = Tolerances {
+            ftol: 0.0,
+            pgtol: 0.0,
+            max_iter: 10 * opts.tol.max_iter,
+        };
+        let mut from: Vec<&[f64]> = vec![&x];
+        for (_, o) in &polished {
+            if o.f.is_finite() && from.iter().all(|q| distinct(q, &o.x)) {
+                from.push(&o.x);
+            }
+        }
+        let runs: Vec<Outcome> = from
+            .par_iter()
+            .map(|x0| lm.minimize(&g, x0, &lower, &upper, &finish_tol))
+            .collect();
+        for o in &runs {
+            polish_evaluations += o.evaluations;
+            polish_iterations += o.iterations;
+        }
+        let low = runs
+            .into_iter()
+            .filter(|o| o.f.is_finite())
+            .min_by(|a, b| a.f.total_cmp(&b.f));
+        if let Some(o) = low {
+            if !o.converged() {
+                short = Some(o.message);
+            }
+            if o.f < fx {
+                x = o.x.clone();
+                fx = o.f;
+                finish = Some(o);
+            }
+        }
+    }
     let iterations = outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations;
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
@@ -873,13 +923,20 @@ fn search(
             }
         ));
     }
+    if let Some(why) = short {
+        warnings.push(format!(
+            "the search stopped short of the optimum ({why}): the objective may be lower elsewhere along a flat direction"
+        ));
+    }
     warnings.extend(ident.warnings.iter().cloned());
     let (termination, termination_message) = termination(
         converged,
-        polish_cache
-            .get(&best)
-            .filter(|o| o.x == x)
-            .unwrap_or(&outcomes[best]),
+        finish.as_ref().unwrap_or_else(|| {
+            polish_cache
+                .get(&best)
+                .filter(|o| o.x == x)
+                .unwrap_or(&outcomes[best])
+        }),
         &at_bounds,
         outcomes.len(),
     );
