@@ -615,6 +615,34 @@ fn search(
             .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
             .collect()
     };
+    // Polish of a small squared-error fit: Levenberg-Marquardt with no
+    // relative-decrease test (it stops on the projected gradient against
+    // |f|, or when no damped step decreases f). An L-BFGS polish stops on a
+    // small relative decrease, which on the flat valleys of a few-point fit
+    // is not the optimum (the valley may run on to a bound); Gauss-Newton
+    // steps cross such a valley in a few evaluations. Other fits (Huber,
+    // large least squares, a solver the user chose) polish with `solver`.
+    let gn_polish = opts.loss == Loss::Squared && !least_squares && solver.defers_least_squares();
+    let g = FitFunction {
+        objective: &objective,
+        least_squares: true,
+    };
+    let polish_tol = if gn_polish {
+        Tolerances {
+            ftol: 0.0,
+            pgtol: 0.0,
+            max_iter: 10 * opts.tol.max_iter,
+        }
+    } else {
+        opts.tol
+    };
+    let polish = |x0: &[f64]| {
+        if gn_polish {
+            lm.minimize(&g, x0, &lower, &upper, &polish_tol)
+        } else {
+            solver.minimize(&f, x0, &lower, &upper, &opts.tol)
+        }
+    };
     let ok = |o: &Outcome| o.converged() && o.f.is_finite();
     let floor = 1e-14 * problem.obs.len() as f64;
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(starts.len());
@@ -694,12 +722,7 @@ fn search(
             .collect();
         let runs: Vec<(usize, Outcome)> = fresh
             .par_iter()
-            .map(|&i| {
-                (
-                    i,
-                    solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
-                )
-            })
+            .map(|&i| (i, polish(&outcomes[i].x)))
             .collect();
         for (i, o) in runs {
             polish_evaluations += o.evaluations;
@@ -790,56 +813,12 @@ fn search(
             converged,
         );
     };
-    // Finish of a small squared-error fit: the polish (L-BFGS) stops on a
-    // small relative decrease, which on the flat valleys of a few-point fit
-    // is not the optimum (the valley may run on to a bound). Gauss-Newton
-    // steps cross such a valley in a few evaluations: Levenberg-Marquardt
-    // runs from every polished candidate with no relative-decrease test
-    // (it stops on the projected gradient against |f|, or when no damped
-    // step decreases f), and the lowest point is kept when it is lower.
-    let mut x = x;
-    let mut fx = fx;
-    let mut finish: Option<Outcome> = None;
-    let mut short = None;
-    if opts.loss == Loss::Squared && !least_squares && solver.defers_least_squares() && converged {
-        let g = FitFunction {
-            objective: &objective,
-            least_squares: true,
-        };
-        let finish_tol = Tolerances {
-            ftol: 0.0,
-            pgtol: 0.0,
-            max_iter: 10 * opts.tol.max_iter,
-        };
-        let mut from: Vec<&[f64]> = vec![&x];
-        for (_, o) in &polished {
-            if o.f.is_finite() && from.iter().all(|q| distinct(q, &o.x)) {
-                from.push(&o.x);
-            }
-        }
-        let runs: Vec<Outcome> = from
-            .par_iter()
-            .map(|x0| lm.minimize(&g, x0, &lower, &upper, &finish_tol))
-            .collect();
-        for o in &runs {
-            polish_evaluations += o.evaluations;
-            polish_iterations += o.iterations;
-        }
-        let low = runs
-            .into_iter()
-            .filter(|o| o.f.is_finite())
-            .min_by(|a, b| a.f.total_cmp(&b.f));
-        if let Some(o) = low {
-            if !o.converged() {
-                short = Some(o.message);
-            }
-            if o.f < fx {
-                x = o.x.clone();
-                fx = o.f;
-                finish = Some(o);
-            }
-        }
-    }
+    // A Gauss-Newton polish that did not reach the optimum (the iteration
+    // limit on a valley): said in a warning.
+    let short = polish_cache
+        .get(&best)
+        .filter(|o| gn_polish && o.x == x && !o.converged())
+        .map(|o| o.message);
     let iterations = outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations;
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
@@ -931,12 +910,10 @@ fn search(
     warnings.extend(ident.warnings.iter().cloned());
     let (termination, termination_message) = termination(
         converged,
-        finish.as_ref().unwrap_or_else(|| {
-            polish_cache
-                .get(&best)
-                .filter(|o| o.x == x)
-                .unwrap_or(&outcomes[best])
-        }),
+        polish_cache
+            .get(&best)
+            .filter(|o| o.x == x)
+            .unwrap_or(&outcomes[best]),
         &at_bounds,
         outcomes.len(),
     );
