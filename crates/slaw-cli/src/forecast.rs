@@ -36,8 +36,9 @@ pub struct ForecastArgs {
     /// add, in quadrature, its own extrapolation error calibrated by rolling-origin backtests in
     /// the window (too few for a rank: pooled with a prior learned on other curves); where the
     /// learning rate still decays after the window, they also span the decay's effect as a prior
-    /// learned on other schedules gives it (the JSON's `calibration` and `decay_term` say which;
-    /// coverage in BENCHMARKS.md). The temporal law's intervals past the fit are widened to its
+    /// learned on other schedules gives it, and a schedule-aware law whose window does not pin its
+    /// annealing terms has them span the step-only reciprocal law's interval too (the JSON's
+    /// `calibration`, `decay_term` and `unpinned_decay` say which; coverage in BENCHMARKS.md). The temporal law's intervals past the fit are widened to its
     /// rolling-origin extrapolation error on the fitted checkpoints (`slaw bench temporal`).
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,

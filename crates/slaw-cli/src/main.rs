@@ -173,6 +173,11 @@ enum BenchWhat {
         /// Score the rules on records saved by --save-records instead of fitting.
         #[arg(long)]
         from_records: Option<PathBuf>,
+        /// Also fit M4 by its authors' own procedure (their published code's least squares on
+        /// the transformed equation, and their algorithm's) and score the picks and the
+        /// catalog `m4` against it; slow (up to 10,000 rounds per fit).
+        #[arg(long)]
+        m4_reference: bool,
         #[arg(long)]
         json: bool,
     },
@@ -442,10 +447,13 @@ struct CompareArgs {
     /// and on all but the last 2, each scored on the points after; the 2 converged laws of
     /// lowest mean backtest error are combined (mean of ln L weighted by the inverse square
     /// of that error). When fewer than 2 laws can be backtested (short data: the laws with
-    /// more parameters cannot be refitted), the one that can and m4 (if given and converged)
-    /// are averaged. The pick for extrapolating a learning curve: it beats the held-out
-    /// ranking and M4 out of sample (`slaw bench curves`, BENCHMARKS.md; benchmarked with
-    /// --laws power,vanilla-ft,rectified,bnsl,m4).
+    /// more parameters cannot be refitted), the one that can and m4 (if given, converged and
+    /// with more points than its 5 parameters) are averaged; when none can (4 or 5 points),
+    /// every converged fit with more points than parameters. The pick for extrapolating a
+    /// learning curve: it beats the held-out ranking and slaw's M4 fit out of sample over
+    /// all the families of `slaw bench curves` (BENCHMARKS.md; benchmarked with
+    /// --laws power,vanilla-ft,rectified,bnsl,m4), not on every real family, nor M4 fitted
+    /// by its authors' procedure on the (Mis)Fitting runs.
     #[arg(long, value_enum, default_value = "auto")]
     pick: PickKind,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -573,6 +581,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     csv,
                     save_records,
                     from_records,
+                    m4_reference,
                     json,
                 },
         } => bench_curves(
@@ -580,7 +589,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &fractions,
             synthetic,
             &exclude_family,
-            seed,
+            (seed, m4_reference),
             [
                 csv.as_deref(),
                 save_records.as_deref(),
@@ -599,16 +608,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let steps = progress::Steps::new("kernels", json);
-            let rows = slaw_report::bench::kernels(&data, repeats, &steps)?;
+            let k = slaw_report::bench::kernels(&data, repeats, &steps)?;
             drop(steps);
-            output::emit(json, &rows, || {
+            output::emit(json, &k, || {
+                println!(
+                    "peak of one core, measured: {:.1} GFLOP/s (independent 8-lane FMAs, vector level {}, median of {repeats})",
+                    k.peak_gflops, k.vector_level
+                );
                 println!(
                     "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
                     "law", "points", "fused", "batch path"
                 );
-                for r in &rows {
+                for r in &k.rows {
+                    let rate = match (r.flops_per_point, r.gflops, r.percent_of_peak) {
+                        (Some(f), Some(g), Some(p)) => {
+                            format!("   {f:.0} flops per point: {g:.1} GFLOP/s, {p:.0}% of peak (each repeat against the peak measured just before it)")
+                        }
+                        _ => String::new(),
+                    };
                     println!(
-                        "{:<12} {:>8} {:>14} {:>14.2}",
+                        "{:<12} {:>8} {:>14} {:>14.2}{rate}",
                         r.law,
                         r.points,
                         r.fused_ns_per_point
@@ -638,10 +657,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             drop(steps);
             output::emit(json, &rows, || {
                 println!("solver: {}; threads: {}", solver.name(), slaw::threads());
+                let count = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
                 for r in &rows {
                     println!(
                         "{}\n  median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
-                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits, r.starts_per_fit, r.evaluations, r.result
+                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits,
+                        count(r.starts_per_fit.map(|s| s as u64)), count(r.evaluations), r.result
                     );
                 }
             })?;
@@ -1017,7 +1038,7 @@ fn bench_curves(
     fractions: &[f64],
     synthetic: usize,
     exclude: &[String],
-    seed: u64,
+    (seed, m4_reference): (u64, bool),
     [csv, save, from]: [Option<&std::path::Path>; 3],
     json: bool,
 ) -> Result<ExitCode> {
@@ -1042,11 +1063,12 @@ fn bench_curves(
             curves.extend(lc::synthetic_curves(synthetic, seed));
             curves.retain(|c| !exclude.contains(&c.family));
             let steps = progress::Steps::new("curves", json);
-            lc::run(
+            lc::run_with(
                 &curves,
                 fractions,
                 &config::fit_options(config::Fitting::Library)?,
                 &steps,
+                m4_reference,
             )
         }
     };

@@ -42,7 +42,11 @@ pub struct ScheduleArgs {
     /// tissue, multipower or multipower-warmup (the warmup in the drop sum, as the paper).
     #[arg(long, default_value = "tissue")]
     method: String,
-    /// Bootstrap replicates for the intervals (0: none).
+    /// Bootstrap replicates for the intervals (0: none). The intervals add, in quadrature, the
+    /// leave-one-run-out schedule-transfer error (times Student's t for so few runs) and the law's
+    /// rolling-origin extrapolation error along the steps; where a schedule decays further than
+    /// any run did, they also span the decay prior's range (as `slaw forecast`; coverage in
+    /// BENCHMARKS.md).
     #[arg(long, default_value_t = 100)]
     bootstrap: usize,
     #[arg(long, default_value_t = 0.9)]
@@ -154,6 +158,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             seed: a.seed,
             level: a.level,
             search_from,
+            priors: slaw::forecast::prior::Priors::shipped(),
         },
     )?;
     output::emit(a.json, &w, || {
@@ -182,7 +187,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             );
             match w.model_error {
                 Some(m) => println!(
-                    " and schedule-transfer error {:.2}% (leave one run out: {})",
+                    " and schedule-transfer error {:.2}% (leave one run out: {}; times Student's t with as many degrees of freedom as runs)",
                     100.0 * m,
                     w.transfer_errors
                         .iter()
@@ -191,6 +196,15 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
                         .join(", ")
                 ),
                 None => println!(" only: with one run the schedule-transfer error is not measured"),
+            }
+            if let Some(c) = &w.calibration {
+                println!(
+                    "  and the law's extrapolation error along the steps ({}: {:.4} per unit ln(step / last fitted step))",
+                    c.method, c.per_distance
+                );
+            }
+            if let Some(d) = &w.decay_term {
+                println!("  and the decay prior: {}", d.method);
             }
         }
         println!(

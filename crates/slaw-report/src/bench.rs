@@ -24,8 +24,11 @@ pub struct BenchRow {
     /// Median CPU time of the process (every thread) per repeat.
     pub cpu_median_s: f64,
     pub fits: usize,
-    pub starts_per_fit: usize,
-    pub evaluations: u64,
+    /// Starts per fit and objective evaluations of the run (None: not
+    /// counted, e.g. the selection protocols, whose methods do not report
+    /// their fits' counts; `slaw select --json` gives them per candidate).
+    pub starts_per_fit: Option<usize>,
+    pub evaluations: Option<u64>,
     /// What the run found, to check that speed did not cost accuracy.
     pub result: String,
 }
@@ -46,8 +49,8 @@ impl BenchRow {
             min_s: t.min,
             cpu_median_s: t.cpu_median,
             fits: 1,
-            starts_per_fit: res.n_starts,
-            evaluations: res.evaluations,
+            starts_per_fit: Some(res.n_starts),
+            evaluations: Some(res.evaluations),
             result,
         }
     }
@@ -221,8 +224,8 @@ pub fn engine(
             min_s: t.min,
             cpu_median_s: t.cpu_median,
             fits: curves.len(),
-            starts_per_fit: out.3 / curves.len().max(1),
-            evaluations: out.0,
+            starts_per_fit: Some(out.3 / curves.len().max(1)),
+            evaluations: Some(out.0),
             result: format!(
                 "largest RMSD(log L) {:.4}; {} fits not converged; {} starts in all",
                 out.1, out.2, out.3
@@ -298,8 +301,8 @@ fn selection_row(
         min_s: t.min,
         cpu_median_s: t.cpu_median,
         fits: rows.len(),
-        starts_per_fit: 0,
-        evaluations: 0,
+        starts_per_fit: None,
+        evaluations: None,
         result: if protocol_name == "in-sample" {
             String::new()
         } else {
@@ -344,18 +347,96 @@ pub fn selection_lodo(
 /// One law's objective kernel: CPU nanoseconds per point and evaluation
 /// (value and gradient, Huber on log L), on one thread, median of
 /// `repeats`; the fused kernel (`Model::ln_loss`) and the path through
-/// `ln_batch` and a separate reduction.
+/// `ln_batch` and a separate reduction. For the Chinchilla kernel also its
+/// flops per point (counted as `CHINCHILLA_FLOPS` says) and its rate.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KernelRow {
     pub law: String,
     pub points: usize,
     pub fused_ns_per_point: Option<f64>,
     pub unfused_ns_per_point: f64,
+    pub flops_per_point: Option<f64>,
+    /// flops_per_point / fused_ns_per_point.
+    pub gflops: Option<f64>,
+    /// 100 x the kernel's rate over the peak of one core, each repeat
+    /// against the peak measured just before it: the median of the repeats.
+    pub percent_of_peak: Option<f64>,
+}
+
+/// `slaw bench kernels`: the machine's measured double-precision peak of
+/// one core and the kernels.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Kernels {
+    /// GFLOP/s of one core running independent fused multiply-adds at the
+    /// widest vector width (`fma_peak`), median of the repeats.
+    pub peak_gflops: f64,
+    /// The vector level the peak and the kernels ran at (0 baseline x86-64,
+    /// 1 AVX2 + FMA, 2 AVX-512).
+    pub vector_level: u8,
+    pub rows: Vec<KernelRow>,
+}
+
+/// Flops per point of the Chinchilla kernel (`additive2_ln_loss` in
+/// `law/catalog.rs`), as executed: counted on the disassembly of its
+/// AVX-512 copy (`objdump -d`, the three stages of the block loop), where
+/// each 8-lane instruction works once for each of 8 points: a fused
+/// multiply-add 2 flops; an add, subtract, multiply, divide, min, max,
+/// ordered compare or and (|r|) 1; integer and bit operations, permutes,
+/// broadcasts, moves and the NaN checks of `max`/`min` 0. Stage one (the
+/// two exponentials and their sum) 82, stage two (1/s, the gradient
+/// entries, ln) 42, stage three (the Huber loss and the lane sums) 22:
+/// 146. (On the source the count is 149: the compiler drops the upper
+/// clamp of each exponent, already capped at 700, and the weight's
+/// factor 1 of the Huber loss.) The previous kernel counted the same way:
+/// 143.
+pub const CHINCHILLA_FLOPS: f64 = 146.0;
+
+slaw::multiversion! {
+    /// `n` rounds of 12 independent chains of 8-lane fused multiply-adds
+    /// (one 8-wide vector each on AVX-512: enough chains to cover the
+    /// FMA latency on every port, so the rate is the FMA throughput).
+    fn fma_rounds(n: usize, x: f64) -> f64 {
+        let mut acc = [[0.0f64; 8]; 12];
+        for (i, a) in acc.iter_mut().enumerate() {
+            for (l, v) in a.iter_mut().enumerate() {
+                *v = (i * 8 + l) as f64;
+            }
+        }
+        let c = std::hint::black_box(0.999_999_9);
+        for _ in 0..n {
+            for a in acc.iter_mut() {
+                for v in a.iter_mut() {
+                    *v = slaw::fastmath::fmadd::<FMA>(*v, c, x);
+                }
+            }
+        }
+        acc.iter().flatten().sum()
+    }
+}
+
+/// The double-precision peak of one core, measured: GFLOP/s (an FMA = 2
+/// flops) of `fma_rounds` on this thread, median of `repeats`. On AVX-512
+/// with two FMA units it is 32 flops per cycle times the clock the core
+/// runs at (which turbo and load move: hence measured, in the same run).
+pub fn fma_peak(repeats: usize) -> f64 {
+    median(
+        (0..repeats.max(1))
+            .map(|_| fma_peak_once(2_000_000))
+            .collect(),
+    )
+}
+
+/// One measurement of [`fma_peak`]: `n` rounds (192 flops each).
+fn fma_peak_once(n: usize) -> f64 {
+    let c = thread_cpu_seconds();
+    std::hint::black_box(fma_rounds(n, std::hint::black_box(1e-3)));
+    (n * 12 * 8 * 2) as f64 / (thread_cpu_seconds() - c) / 1e9
 }
 
 /// The kernels of the built-in laws: Chinchilla's 240 runs, and 1e5
 /// synthetic points for the one- and two-input laws.
-pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<Vec<KernelRow>> {
+pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<Kernels> {
+    let peak = fma_peak(repeats);
     let mut cases: Vec<(slaw::law::Law, Observations)> = Vec::new();
     if let Ok(obs) = datasets::chinchilla(&data.join("chinchilla/svg_extracted_data.csv"), 5) {
         cases.push((catalog::chinchilla(), obs));
@@ -398,9 +479,13 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<V
         let mut g = vec![0.0; u.len()];
         // About 2e7 points per measurement.
         let evals = (20_000_000 / obs.len()).max(10);
-        let measure = |fused: bool, g: &mut [f64]| {
+        // Per repeat: ns per point, and the ratio of the fused kernel's
+        // rate to the peak measured just before it (load on this shared
+        // machine moves both within seconds; the ratio of a pair holds).
+        let measure = |fused: bool, g: &mut [f64], ratios: &mut Vec<f64>| {
             let mut t = Vec::new();
             for _ in 0..repeats.max(1) {
+                let peak_now = fma_peak_once(200_000);
                 let c = thread_cpu_seconds();
                 let mut sink = 0.0;
                 for _ in 0..evals {
@@ -411,7 +496,9 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<V
                     };
                 }
                 std::hint::black_box(sink);
-                t.push((thread_cpu_seconds() - c) * 1e9 / (evals * obs.len()) as f64);
+                let ns = (thread_cpu_seconds() - c) * 1e9 / (evals * obs.len()) as f64;
+                t.push(ns);
+                ratios.push(CHINCHILLA_FLOPS / ns / peak_now);
             }
             median(t)
         };
@@ -419,15 +506,29 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<V
             let mut g2 = vec![0.0; u.len()];
             objective.has_fused_kernel(&u, &mut g2)
         };
+        let mut ratios = Vec::new();
+        let fused_ns_per_point = has_fused.then(|| measure(true, &mut g, &mut ratios));
+        let flops_per_point = (law.name == "chinchilla").then_some(CHINCHILLA_FLOPS);
+        let gflops = flops_per_point
+            .zip(fused_ns_per_point)
+            .map(|(f, ns)| f / ns);
+        let percent_of_peak = gflops.map(|_| 100.0 * median(ratios));
         rows.push(KernelRow {
             law: law.name.clone(),
             points: obs.len(),
-            fused_ns_per_point: has_fused.then(|| measure(true, &mut g)),
-            unfused_ns_per_point: measure(false, &mut g),
+            fused_ns_per_point,
+            unfused_ns_per_point: measure(false, &mut g, &mut Vec::new()),
+            flops_per_point,
+            gflops,
+            percent_of_peak,
         });
         progress.tick();
     }
-    Ok(rows)
+    Ok(Kernels {
+        peak_gflops: peak,
+        vector_level: slaw::fastmath::vector_level(),
+        rows,
+    })
 }
 
 /// `power` and `vanilla-ft` fitted to 100,000 points from one start,

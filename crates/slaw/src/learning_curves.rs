@@ -212,6 +212,13 @@ pub struct LawRecord {
     pub holdout2: f64,
     /// Backtest errors at [`ORIGIN_GRID`].
     pub backtest: Vec<Option<f64>>,
+    /// RMSE of ln L of the fit on the window's own points (NaN if not fitted).
+    #[serde(with = "nan_null", default = "nan")]
+    pub fit_rmse: f64,
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// Every method's inputs on one curve at one fraction.
@@ -231,6 +238,68 @@ pub struct CurveRecord {
     pub laws: Vec<LawRecord>,
     /// ln of the observed loss at the later points.
     pub ln_truth: Vec<f64>,
+    /// ln of the observed loss in the window (empty in records saved before it).
+    #[serde(default)]
+    pub ln_window: Vec<f64>,
+    /// M4 fitted by its authors' procedure ([`crate::m4_reference`]), in
+    /// the order of [`REFERENCES`] (empty in records saved before it).
+    #[serde(default)]
+    pub references: Vec<ReferenceRecord>,
+}
+
+/// M4 fitted by its authors' procedure on one curve's window.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReferenceRecord {
+    /// The variant's label (one of [`REFERENCES`]).
+    pub name: String,
+    /// RMSE of ln L on the later part (NaN when the fit failed).
+    #[serde(with = "nan_null")]
+    pub rmse: f64,
+    /// The estimator's stopping test fired.
+    pub converged: bool,
+}
+
+/// The variants of M4's own estimator scored beside the catalog `m4` law:
+/// their published code (the regression's ln(I - L) column from I's start)
+/// and their algorithm (the column rebuilt as I moves).
+pub const REFERENCES: [(&str, bool); 2] = [
+    ("m4 (authors' code)", false),
+    ("m4 (authors' algorithm)", true),
+];
+
+fn reference_records(
+    window: &Observations,
+    all: &Observations,
+    later: &[usize],
+) -> Vec<ReferenceRecord> {
+    let x: Vec<f64> = (0..window.len()).map(|i| window.point(i)[0]).collect();
+    REFERENCES
+        .iter()
+        .map(|&(name, regress_on_current_i)| {
+            let opts = crate::m4_reference::Options {
+                regress_on_current_i,
+                ..Default::default()
+            };
+            match crate::m4_reference::fit(&x, &window.y, &opts) {
+                Some(f) => {
+                    let ln_pred: Vec<f64> = later
+                        .iter()
+                        .map(|&i| f.predict(all.point(i)[0]).ln())
+                        .collect();
+                    ReferenceRecord {
+                        name: name.into(),
+                        rmse: rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln())),
+                        converged: f.converged,
+                    }
+                }
+                None => ReferenceRecord {
+                    name: name.into(),
+                    rmse: f64::NAN,
+                    converged: false,
+                },
+            }
+        })
+        .collect()
 }
 
 /// Fit and backtest every law on the window of `curve` at `fraction`;
@@ -240,6 +309,18 @@ pub fn record(
     fraction: f64,
     laws: &[Law],
     opts: &FitOptions,
+) -> Option<CurveRecord> {
+    record_with(curve, fraction, laws, opts, false)
+}
+
+/// [`record`], and with `m4_reference` M4 fitted by its authors' procedure
+/// ([`crate::m4_reference`], both variants of [`REFERENCES`]).
+pub fn record_with(
+    curve: &LearningCurve,
+    fraction: f64,
+    laws: &[Law],
+    opts: &FitOptions,
+    m4_reference: bool,
 ) -> Option<CurveRecord> {
     let all = curve.observations();
     let idx = order(&all);
@@ -268,6 +349,9 @@ pub fn record(
                 None => (false, vec![f64::NAN; later.len()]),
             };
             let rmse = rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln()));
+            let fit_rmse = full
+                .as_ref()
+                .map_or(f64::NAN, |f| pick::rmse_log(law, &f.params, &window, &widx));
             let backtest: Vec<Option<f64>> = ORIGIN_GRID
                 .iter()
                 .map(|&r| pick::backtest_error(law, &window, &widx, r, opts))
@@ -300,6 +384,7 @@ pub fn record(
                 ln_pred,
                 holdout2,
                 backtest,
+                fit_rmse,
             }
         })
         .collect();
@@ -311,7 +396,29 @@ pub fn record(
         later: later.len(),
         laws,
         ln_truth: later.iter().map(|&i| all.y[i].ln()).collect(),
+        ln_window: window.y.iter().map(|v| v.ln()).collect(),
+        references: if m4_reference {
+            reference_records(&window, &all, later)
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// Parameters of the curve law `name` (0 for a name not in
+/// [`pick::curve_laws`]).
+fn n_params(name: &str) -> usize {
+    static COUNTS: std::sync::OnceLock<Vec<(String, usize)>> = std::sync::OnceLock::new();
+    COUNTS
+        .get_or_init(|| {
+            pick::curve_laws()
+                .iter()
+                .map(|l| (l.name.clone(), l.n_params()))
+                .collect()
+        })
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(0, |(_, k)| *k)
 }
 
 fn rmse_of(ln_pred: &[f64], ln_truth: impl Iterator<Item = f64>) -> f64 {
@@ -382,9 +489,13 @@ impl CurveRecord {
                 pick::score(&e)
             })
             .collect();
-        let converged: Vec<bool> = self.laws.iter().map(|l| l.converged).collect();
+        let usable: Vec<bool> = self
+            .laws
+            .iter()
+            .map(|l| l.converged && self.window > n_params(&l.law))
+            .collect();
         let names: Vec<&str> = self.laws.iter().map(|l| l.law.as_str()).collect();
-        let (w, _) = pick::rule_weights(rule, &scores, &converged, &names);
+        let (w, _) = pick::rule_weights(rule, &scores, &usable, &names);
         if w.iter().any(|&v| v > 0.0) {
             return w;
         }
@@ -520,6 +631,23 @@ pub struct CurvesRow {
     pub m4_mean_rmse: f64,
     /// Every method's figures.
     pub methods: Vec<MethodScore>,
+    /// The picks and the catalog `m4` against each variant of M4's own
+    /// estimator ([`REFERENCES`]), on the curves where it gave a finite
+    /// RMSE.
+    pub references: Vec<ReferenceScore>,
+}
+
+/// Figures against one variant of M4's own estimator.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReferenceScore {
+    /// The variant (one of [`REFERENCES`]).
+    pub reference: String,
+    /// Curves where it gave a finite RMSE (the others are left out here).
+    pub curves: usize,
+    /// Its mean RMSE of ln L on the later parts of those curves.
+    pub mean_rmse: f64,
+    /// Wins (strictly lower RMSE) and mean-RMSE ratio against it.
+    pub methods: Vec<MethodScore>,
 }
 
 /// The benchmark's result.
@@ -558,6 +686,18 @@ pub fn run(
     opts: &FitOptions,
     progress: &dyn Progress,
 ) -> CurvesReport {
+    run_with(curves, fractions, opts, progress, false)
+}
+
+/// [`run`], and with `m4_reference` M4 fitted by its authors' procedure too
+/// (scored in [`CurvesRow::references`]).
+pub fn run_with(
+    curves: &[LearningCurve],
+    fractions: &[f64],
+    opts: &FitOptions,
+    progress: &dyn Progress,
+    m4_reference: bool,
+) -> CurvesReport {
     let laws = pick::curve_laws();
     let jobs: Vec<(usize, f64)> = fractions
         .iter()
@@ -566,7 +706,11 @@ pub fn run(
     progress.start("curves x fractions", jobs.len());
     let recs: Vec<Option<CurveRecord>> = jobs
         .par_iter()
-        .map(|&(c, f)| counted(progress, || record(&curves[c], f, &laws, opts)))
+        .map(|&(c, f)| {
+            counted(progress, || {
+                record_with(&curves[c], f, &laws, opts, m4_reference)
+            })
+        })
         .collect();
     let mut skipped: Vec<(f64, usize)> = fractions.iter().map(|&f| (f, 0)).collect();
     let mut records = Vec::new();
@@ -654,12 +798,14 @@ pub fn evaluate(
                     .collect();
                 methods.push(score(name, v));
             }
+            let references = reference_scores(&set, &lofo_rules, &shipped);
             rows.push(CurvesRow {
                 fraction: fr,
                 family: g.clone(),
                 curves: set.len(),
                 m4_mean_rmse: m4_mean,
                 methods,
+                references,
             });
         }
     }
@@ -672,6 +818,68 @@ pub fn evaluate(
         rows,
         records,
     }
+}
+
+/// The picks and the catalog `m4` against each variant of M4's own
+/// estimator, on the curves of `set` where it gave a finite RMSE.
+fn reference_scores(
+    set: &[&CurveRecord],
+    lofo_rules: &[(String, Rule)],
+    shipped: &Rule,
+) -> Vec<ReferenceScore> {
+    REFERENCES
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (name, _))| {
+            let sub: Vec<(&CurveRecord, f64)> = set
+                .iter()
+                .filter_map(|r| {
+                    let e = r.references.get(k)?.rmse;
+                    e.is_finite().then_some((*r, e))
+                })
+                .collect();
+            if sub.is_empty() {
+                return None;
+            }
+            let refs: Vec<f64> = sub.iter().map(|s| s.1).collect();
+            let ref_mean = refs.iter().sum::<f64>() / refs.len() as f64;
+            let score = |label: &str, f: &dyn Fn(&CurveRecord) -> f64| {
+                let v: Vec<f64> = sub
+                    .iter()
+                    .map(|(r, _)| {
+                        let e = f(r);
+                        if e.is_finite() {
+                            e
+                        } else {
+                            f64::INFINITY
+                        }
+                    })
+                    .collect();
+                let mean = v.iter().sum::<f64>() / v.len() as f64;
+                MethodScore {
+                    method: label.to_string(),
+                    wins: v.iter().zip(&refs).filter(|(a, b)| a < b).count(),
+                    mean_rmse: mean,
+                    ratio: mean / ref_mean,
+                }
+            };
+            let lofo = |r: &CurveRecord| {
+                let rule = &lofo_rules.iter().find(|(f, _)| *f == r.family).unwrap().1;
+                r.rule_rmse(rule)
+            };
+            Some(ReferenceScore {
+                reference: name.to_string(),
+                curves: sub.len(),
+                mean_rmse: ref_mean,
+                methods: vec![
+                    score(LOFO, &lofo),
+                    score(SHIPPED, &|r| r.rule_rmse(shipped)),
+                    score(COMPARE, &|r| r.compare_rmse()),
+                    score("m4 (catalog law, slaw's fit)", &|r| r.m4()),
+                ],
+            })
+        })
+        .collect()
 }
 
 /// The report as text: one table per fraction (wins vs M4 and mean RMSE
@@ -712,6 +920,51 @@ pub fn text(rep: &CurvesReport) -> String {
             }
             s.push('\n');
         }
+        for (k, (name, _)) in REFERENCES.iter().enumerate() {
+            if rows.iter().all(|r| r.references.get(k).is_none()) {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "against {name}: wins / ratio (curves where it gave a finite RMSE)"
+            );
+            let _ = write!(s, "{:<28}", "  its mean RMSE (x 1e-2)");
+            for r in &rows {
+                let cell = r
+                    .references
+                    .iter()
+                    .find(|x| x.reference == *name)
+                    .map_or("-".to_string(), |x| {
+                        format!("{:.3} ({})", 100.0 * x.mean_rmse, x.curves)
+                    });
+                let _ = write!(s, " {cell:>17}");
+            }
+            s.push('\n');
+            let labels: Vec<String> = rows
+                .iter()
+                .find_map(|r| r.references.iter().find(|x| x.reference == *name))
+                .map(|x| x.methods.iter().map(|m| m.method.clone()).collect())
+                .unwrap_or_default();
+            for (j, label) in labels.iter().enumerate() {
+                let _ = write!(s, "{:<28}", format!("  {label}"));
+                for r in &rows {
+                    let cell = r.references.iter().find(|x| x.reference == *name).map_or(
+                        "-".to_string(),
+                        |x| {
+                            let m = &x.methods[j];
+                            let ratio = if m.ratio.is_finite() {
+                                format!("{:.3}", m.ratio)
+                            } else {
+                                "inf".into()
+                            };
+                            format!("{}/{} {ratio}", m.wins, x.curves)
+                        },
+                    );
+                    let _ = write!(s, " {cell:>17}");
+                }
+                s.push('\n');
+            }
+        }
         s.push('\n');
     }
     let _ = writeln!(s, "rules chosen leaving one family out (mean over the other families of ln(RMSE / RMSE of M4)):");
@@ -751,6 +1004,9 @@ pub fn csv(rep: &CurvesReport) -> String {
         row(COMPARE, r.compare_rmse());
         for l in &r.laws {
             row(&l.law, l.rmse);
+        }
+        for x in &r.references {
+            row(&x.name, x.rmse);
         }
     }
     s

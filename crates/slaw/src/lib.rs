@@ -25,6 +25,7 @@ pub mod joint;
 pub mod law;
 pub mod learning_curves;
 pub mod linalg;
+pub mod m4_reference;
 pub mod numbers;
 pub mod objective;
 pub mod observations;

@@ -422,6 +422,124 @@ macro_rules! fused_reduce {
     }};
 }
 
+/// [`fused_reduce!`] software-pipelined, for kernels whose per-point work
+/// is a long chain of dependent operations (Chinchilla's two exponentials,
+/// then a division and ln of their sum). Each point's work is split in two:
+/// `|$xi| $first` computes a state of `$s` values from its inputs (an array
+/// `[f64; $s]`), `|$st| $second` the prediction and its gradient from that
+/// state (`(prediction, [J_i; $p])`, as `fused_reduce!`'s body). The loop
+/// runs stage one of block c, stage two of block c - 1 and the loss and
+/// sums of block c - 2 together: the three are independent, so the
+/// out-of-order core always has work whose inputs are ready, where one
+/// block's chain alone keeps its scheduler full of waiting operations.
+/// The sums run in `fused_reduce!`'s order (blocks of `LANES` into lane
+/// accumulators, the last n % `LANES` points one by one into lane 0), so
+/// for the same per-point values the result has the same bits.
+#[macro_export]
+macro_rules! pipelined_reduce {
+    ($data:expr, $grad:expr, $p:literal, $fma:ident, $inputs:expr, $d:literal, $s:literal,
+     |$xi:ident| $first:block, |$st:ident| $second:block) => {{
+        use $crate::objective::LANES;
+        let data: &$crate::objective::LossData = $data;
+        let grad: &mut [f64] = $grad;
+        let n = data.target.len();
+        let inputs: &[f64] = &$inputs[..n * $d];
+        let (target, weight) = (data.target, &data.weight[..n]);
+        let chunks = n / LANES;
+        let rem = n - chunks * LANES;
+        // The last n % LANES points as one block padded with copies of the
+        // last point (whose results are not used).
+        let mut tail = [0.0f64; $d * LANES];
+        let mut tail_t = [0.0f64; LANES];
+        let mut tail_w = [0.0f64; LANES];
+        if rem > 0 {
+            for l in 0..LANES {
+                let i = chunks * LANES + l.min(rem - 1);
+                tail[l * $d..(l + 1) * $d].copy_from_slice(&inputs[i * $d..(i + 1) * $d]);
+                tail_t[l] = target[i];
+                tail_w[l] = weight[i];
+            }
+        }
+        let blocks = chunks + usize::from(rem > 0);
+        let mut tot = [0.0f64; LANES];
+        let mut acc = [[0.0f64; LANES]; $p];
+        // The state of block c - 1 and the predictions of block c - 2.
+        let mut a = [[0.0f64; LANES]; $s];
+        let mut b = ([0.0f64; LANES], [[0.0f64; LANES]; $p]);
+        // (The stages are pasted into the loop, not closures: a closure
+        // would be compiled apart, without the kernel's vector features.)
+        for c in 0..blocks + 2 {
+            let next_a = if c < blocks {
+                let xs: &[f64; $d * LANES] = if c < chunks {
+                    inputs[c * LANES * $d..(c + 1) * LANES * $d]
+                        .try_into()
+                        .unwrap()
+                } else {
+                    &tail
+                };
+                let mut st = [[0.0f64; LANES]; $s];
+                for l in 0..LANES {
+                    let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
+                    let v: [f64; $s] = $first;
+                    for k in 0..$s {
+                        st[k][l] = v[k];
+                    }
+                }
+                st
+            } else {
+                a
+            };
+            let next_b = if c >= 1 && c <= blocks {
+                let mut pr = [0.0f64; LANES];
+                let mut jb = [[0.0f64; LANES]; $p];
+                for l in 0..LANES {
+                    let mut $st = [0.0f64; $s];
+                    for k in 0..$s {
+                        $st[k] = a[k][l];
+                    }
+                    let (pred, j): (f64, [f64; $p]) = $second;
+                    pr[l] = pred;
+                    for k in 0..$p {
+                        jb[k][l] = j[k];
+                    }
+                }
+                (pr, jb)
+            } else {
+                b
+            };
+            if c >= 2 {
+                let q = c - 2;
+                if q < chunks {
+                    let t: &[f64; LANES] = target[q * LANES..(q + 1) * LANES].try_into().unwrap();
+                    let w: &[f64; LANES] = weight[q * LANES..(q + 1) * LANES].try_into().unwrap();
+                    for l in 0..LANES {
+                        let (rho, s) = $crate::objective::weighted_loss(data, t[l], w[l], b.0[l]);
+                        tot[l] += rho;
+                        for k in 0..$p {
+                            acc[k][l] = $crate::fastmath::fmadd::<$fma>(s, b.1[k][l], acc[k][l]);
+                        }
+                    }
+                } else {
+                    for l in 0..rem {
+                        let (rho, s) =
+                            $crate::objective::weighted_loss(data, tail_t[l], tail_w[l], b.0[l]);
+                        tot[0] += rho;
+                        for k in 0..$p {
+                            acc[k][0] = $crate::fastmath::fmadd::<$fma>(s, b.1[k][l], acc[k][0]);
+                        }
+                    }
+                }
+            }
+            a = next_a;
+            b = next_b;
+        }
+        for (g, a) in grad.iter_mut().zip(&acc) {
+            *g = $crate::objective::lane_sum(a);
+        }
+        $crate::objective::lane_sum(&tot)
+    }};
+}
+
 /// Pairwise sum of the lanes (a fixed order: the same on every machine).
 #[inline(always)]
 pub fn lane_sum(a: &[f64; LANES]) -> f64 {

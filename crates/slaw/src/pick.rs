@@ -83,13 +83,15 @@ pub enum Fallback {
     /// The one eligible law (as many as are eligible).
     #[default]
     Eligible,
-    /// Every law of the pool whose fit on all the points converged, with
-    /// equal weights, combined as the rule combines.
+    /// Every law of the pool whose fit on all the points is usable
+    /// (converged, more points than parameters), with equal weights.
     AllFits,
-    /// The eligible law and `m4` (if its fit on all the points converged),
+    /// The eligible law and `m4` (if its fit on all the points is usable),
     /// with equal weights.
     WithM4,
 }
+// Whatever the fallback, when no law is eligible at all, every usable fit
+// of the pool is weighed equally ([`rule_weights`]).
 
 impl Fallback {
     /// Fewest eligible laws for the backtest's weights to be used.
@@ -249,34 +251,42 @@ pub fn score(errors: &[Option<f64>]) -> Option<f64> {
     Some(s / errors.len() as f64)
 }
 
-/// Weights of the laws under `rule` (same order as `scores`, `converged`
+/// Weights of the laws under `rule` (same order as `scores`, `usable`
 /// and `names`): [`weights`] of the eligible laws when at least
 /// [`Fallback::MIN_ELIGIBLE`] are, otherwise the rule's fallback among the
-/// laws whose fit on all the points converged (`converged`; names outside
-/// the rule's pool never weigh). The flag says whether the fallback was used.
+/// laws whose fit on all the points is usable (`usable`: converged, with
+/// more points than parameters — a fit through as many points as it has
+/// parameters interpolates them; names outside the rule's pool never
+/// weigh). When no law is eligible and the fallback adds none, every
+/// usable fit of the pool, with equal weights (a window too short for any
+/// backtest still gets a prediction). The flag says whether the fallback
+/// was used.
 pub fn rule_weights(
     rule: &Rule,
     scores: &[Option<f64>],
-    converged: &[bool],
+    usable: &[bool],
     names: &[&str],
 ) -> (Vec<f64>, bool) {
     let eligible = scores
         .iter()
         .filter(|s| s.is_some_and(f64::is_finite))
         .count();
-    if eligible >= Fallback::MIN_ELIGIBLE || rule.fallback == Fallback::Eligible {
+    if eligible >= Fallback::MIN_ELIGIBLE || (rule.fallback == Fallback::Eligible && eligible > 0) {
         return (weights(rule.combine, scores), false);
     }
-    let chosen: Vec<usize> = (0..scores.len())
+    let all_fits = |i: usize| usable[i] && rule.admits(names[i]);
+    let mut chosen: Vec<usize> = (0..scores.len())
         .filter(|&i| match rule.fallback {
             Fallback::Eligible => false,
-            Fallback::AllFits => converged[i] && rule.admits(names[i]),
+            Fallback::AllFits => all_fits(i),
             Fallback::WithM4 => {
-                scores[i].is_some_and(f64::is_finite)
-                    || (names[i] == "m4" && converged[i] && rule.admits(names[i]))
+                scores[i].is_some_and(f64::is_finite) || (names[i] == "m4" && all_fits(i))
             }
         })
         .collect();
+    if eligible == 0 && chosen.is_empty() {
+        chosen = (0..scores.len()).filter(|&i| all_fits(i)).collect();
+    }
     if chosen.len() <= eligible {
         return (weights(rule.combine, scores), false);
     }
@@ -466,9 +476,13 @@ pub fn pick(laws: &[Law], obs: &Observations, opts: &FitOptions, rule: &Rule) ->
         })
         .collect();
     let scores: Vec<Option<f64>> = out.iter().map(|l| l.score).collect();
-    let converged: Vec<bool> = out.iter().map(|l| l.converged).collect();
+    let usable: Vec<bool> = out
+        .iter()
+        .zip(&laws)
+        .map(|(l, law)| l.converged && obs.len() > law.n_params())
+        .collect();
     let names: Vec<&str> = laws.iter().map(|l| l.name.as_str()).collect();
-    let (w, fallback) = rule_weights(rule, &scores, &converged, &names);
+    let (w, fallback) = rule_weights(rule, &scores, &usable, &names);
     for (l, w) in out.iter_mut().zip(w) {
         l.weight = w;
     }
@@ -528,6 +542,27 @@ mod tests {
         rule.pool = vec!["power".into(), "m4".into()];
         let (w, _) = rule_weights(&rule, &scores, &converged, &names);
         assert_eq!(w, vec![0.5, 0.0, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn no_law_backtested_still_weighs_the_usable_fits() {
+        // 5 points: no law could be backtested; m4 (5 parameters) and bnsl
+        // interpolate (not usable), power and vanilla-ft have spare points
+        let names = ["power", "vanilla-ft", "bnsl", "m4"];
+        let scores = [None, None, None, None];
+        let usable = [true, true, false, false];
+        for fallback in [Fallback::Eligible, Fallback::AllFits, Fallback::WithM4] {
+            let rule = Rule {
+                fallback,
+                ..Rule::shipped()
+            };
+            let (w, used) = rule_weights(&rule, &scores, &usable, &names);
+            assert!(used, "{fallback:?}");
+            assert_eq!(w, vec![0.5, 0.5, 0.0, 0.0], "{fallback:?}");
+        }
+        // nothing usable: no weights (the caller reports that no law could be used)
+        let (w, used) = rule_weights(&Rule::shipped(), &scores, &[false; 4], &names);
+        assert!(!used && w.iter().all(|&v| v == 0.0));
     }
 
     #[test]

@@ -103,6 +103,9 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             d.method
         );
     }
+    if let Some(u) = &o.unpinned_decay {
+        let _ = writeln!(s, "annealing terms not pinned: {u}");
+    }
     let _ = writeln!(
         s,
         "{:>12} {:>10} {:>21} {:>10}",

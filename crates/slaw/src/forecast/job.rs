@@ -266,6 +266,10 @@ pub struct ForecastOutput {
     /// cannot forecast the decay's effect: the range the intervals were
     /// widened to, to cover it.
     pub decay_term: Option<DecayTerm>,
+    /// Where a schedule-aware law's window does not pin its annealing
+    /// terms: how the intervals were widened to the step-only law's
+    /// (`hull_with_step_only`).
+    pub unpinned_decay: Option<String>,
     /// The temporal law's fit (temporal method only).
     pub temporal: Option<TemporalFit>,
     /// How `auto` chose the law (None for a method given by name).
@@ -373,9 +377,15 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             let mut o = run_law(method, &ext, k, req, None)?;
             if method.needs_lr() {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
+                    let hull = req.bootstrap > 0 && hull_with_step_only(&mut o, &ext, k, req);
                     o.warnings.insert(0, format!(
-                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}",
-                        method.name(), d.describe()
+                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}",
+                        method.name(), d.describe(),
+                        if hull {
+                            "; the intervals also span the step-only reciprocal law's interval (with its decay term)"
+                        } else {
+                            ""
+                        }
                     ));
                 }
             }
@@ -484,6 +494,7 @@ fn run_law(
         interval_kind,
         calibration,
         decay_term,
+        unpinned_decay: None,
         temporal: None,
         choice: None,
         decay: None,
@@ -534,6 +545,34 @@ fn widen_for_decay(
         per_unit_decay: (zl, zh),
         decay_ahead: most?,
     })
+}
+
+/// A schedule-aware law on a window that does not pin its annealing terms
+/// forecasts the coming decay from parameters the data do not determine
+/// (their grid start, a bound): widen its intervals beyond the window to the
+/// hull of its own and of the step-only reciprocal law's (whose forecast
+/// ignores the schedule, with its decay term from the decay prior), so that
+/// they cover either hypothesis. Says so in the output's `unpinned_decay`;
+/// false when the reciprocal fit fails.
+fn hull_with_step_only(o: &mut ForecastOutput, ext: &Curve, k: usize, req: &Request) -> bool {
+    let Ok(r) = run_law(CurveLaw::Reciprocal, ext, k, req, None) else {
+        return false;
+    };
+    let until = ext.step[k.clamp(1, ext.len()) - 1];
+    for (p, q) in o.curve_points.iter_mut().zip(&r.curve_points) {
+        if p.step <= until {
+            continue;
+        }
+        if let (Some(lo), Some(hi), Some(rl), Some(rh)) = (p.lo, p.hi, q.lo, q.hi) {
+            p.lo = Some(lo.min(rl).min(q.loss));
+            p.hi = Some(hi.max(rh).max(q.loss));
+        }
+    }
+    o.unpinned_decay = Some(format!(
+        "the window does not pin the {} law's annealing terms: each interval beyond it is the hull of the law's own and of the step-only {} law's (its decay term included)",
+        o.method, r.method
+    ));
+    true
 }
 
 fn run_temporal(
@@ -634,6 +673,7 @@ fn run_temporal(
         interval_kind: bootstrap.map(|b| IntervalKind::Bootstrap { level: b.level }),
         calibration: None,
         decay_term: None,
+        unpinned_decay: None,
         bootstrap,
         temporal: Some(f),
         choice: None,

@@ -179,6 +179,7 @@ pub fn schedules_coverage(
                     seed: 0,
                     level,
                     search_from: None,
+                    priors: super::prior::Priors::shipped(),
                 },
             )?;
             progress.tick();

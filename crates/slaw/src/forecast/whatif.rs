@@ -4,10 +4,11 @@
 //! step budget) for the schedule with the lowest predicted final loss.
 
 use super::job::Replicates;
+use super::prior::{self, Priors};
 use super::{fit_curves, Curve, CurveLaw, Schedule};
 use crate::bootstrap::{interval_of, percentile, Resampling};
 use crate::law::Params;
-use crate::stats::normal_quantile;
+use crate::stats::student_t_quantile;
 use crate::table::Table;
 use crate::{Error, Result};
 use std::path::Path;
@@ -187,9 +188,16 @@ pub struct WhatIf {
     /// runs (leave one run out; empty with a single run).
     pub transfer_errors: Vec<f64>,
     /// Their root mean square: the schedule-transfer error the intervals
-    /// add (in quadrature) to the bootstrap refit spread. The intervals
-    /// cover both; without it (one run) only the refit spread.
+    /// add (in quadrature) to the bootstrap refit spread, times the Student
+    /// t quantile with as many degrees of freedom as errors (a new error's
+    /// prediction interval from so few: 2.35 for 3 runs at 90%, where the
+    /// normal quantile is 1.64). The intervals cover both; without it (one
+    /// run) only the refit spread.
     pub model_error: Option<f64>,
+    /// Where a target's learning rate decays further than any fitted run's
+    /// did: the range the intervals were widened to (the decay prior, as
+    /// `slaw forecast`'s `decay_term`).
+    pub decay_term: Option<super::job::DecayTerm>,
     /// The rolling-origin calibration of the law's extrapolation error
     /// along the steps (all runs cut at each origin step; `Fitted::calibration`):
     /// the intervals also add its half-width at each step, which grows with
@@ -230,6 +238,11 @@ pub struct Options {
     pub level: f64,
     /// Report the best of the targets from index `search_from` on.
     pub search_from: Option<usize>,
+    /// The priors of the intervals (`Priors::shipped()`, as `slaw
+    /// forecast`'s): the law's error prior pooled into the rolling-origin
+    /// calibration when it has too few scores, the decay prior where a
+    /// target decays further than the runs.
+    pub priors: Priors,
 }
 
 /// Fit `opts.method` on every point of `runs`, predict every target.
@@ -271,17 +284,32 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         ));
     }
     let calibration = (opts.bootstrap > 0)
-        .then(|| f.calibration(opts.level))
+        .then(|| f.calibration_with(opts.level, &opts.priors))
         .flatten();
     let loro = leave_one_run_out(runs, opts.method);
     let model_error = (loro.len() >= 2)
         .then(|| (loro.iter().map(|e| e * e).sum::<f64>() / loro.len() as f64).sqrt());
-    let z = normal_quantile(0.5 + opts.level / 2.0);
+    // The errors' mean is taken as 0: e / RMS is t-distributed with as
+    // many degrees of freedom as errors.
+    let z = student_t_quantile(0.5 + opts.level / 2.0, loro.len().max(1));
+    let decay = opts
+        .priors
+        .decay(opts.method)
+        .filter(|_| opts.bootstrap > 0)
+        .map(|q| {
+            (
+                prior::quantile_at(q, 0.5 - opts.level / 2.0),
+                prior::quantile_at(q, 0.5 + opts.level / 2.0),
+            )
+        });
+    let seen = runs.iter().filter_map(decay_so_far).fold(0.0f64, f64::max);
+    let mut most_ahead: Option<f64> = None;
     let predictions: Vec<Prediction> = targets
         .iter()
         .enumerate()
         .map(|(ti, t)| {
             let c = nr + ti;
+            let ahead = decay_ahead_of(&t.curve, seen);
             Prediction {
                 schedule: t.name.clone(),
                 points: (0..t.curve.len())
@@ -303,11 +331,22 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
                             let d = v - loss;
                             loss + d.signum() * d.hypot(extra)
                         };
+                        let (mut lo, mut hi) = (
+                            iv.map(|v| widen(v.lo).min(loss)),
+                            iv.map(|v| widen(v.hi).max(loss)),
+                        );
+                        if let (Some((zl, zh)), Some(a), Some(l), Some(h)) =
+                            (decay, ahead[i], lo, hi)
+                        {
+                            lo = Some(l.min(loss * (zl * a).exp()));
+                            hi = Some(h.max(loss * (zh * a).exp()));
+                            most_ahead = Some(most_ahead.map_or(a, |m: f64| m.max(a)));
+                        }
                         PredictedPoint {
                             step: t.curve.step[i],
                             loss,
-                            lo: iv.map(|v| widen(v.lo).min(loss)),
-                            hi: iv.map(|v| widen(v.hi).max(loss)),
+                            lo,
+                            hi,
                         }
                     })
                     .collect(),
@@ -356,8 +395,19 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             margin_interval: margin,
         })
     });
+    let decay_term = decay.zip(most_ahead).map(|((zl, zh), a)| super::job::DecayTerm {
+        method: format!(
+            "a target's learning rate decays further than any fitted run's (by more than {:.0}% of its peak): its interval there also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay beyond the runs), the {:.0}% range of the {} law's errors per unit of decay its fit had not seen (the decay prior, learned on the multi-power curves)",
+            100.0 * prior::DECAY_NEGLIGIBLE,
+            100.0 * opts.level,
+            opts.method.name()
+        ),
+        per_unit_decay: (zl, zh),
+        decay_ahead: a,
+    });
     Ok(WhatIf {
         calibration,
+        decay_term,
         transfer_errors: loro,
         model_error,
         method: opts.method.name(),
@@ -445,6 +495,52 @@ pub fn leave_one_run_out(runs: &[Curve], method: CurveLaw) -> Vec<f64> {
             let obs = runs[r].loss[last];
             let e = (f.predict(c, last) - obs) / obs;
             e.is_finite().then_some(e)
+        })
+        .collect()
+}
+
+/// The deepest decay of a curve's learning rate after its warmup, as a
+/// fraction of its peak rate there (None without a learning rate).
+fn decay_so_far(c: &Curve) -> Option<f64> {
+    let path = c.lr_path()?;
+    let w0 = c.warmup_end();
+    let lrs: Vec<f64> = c
+        .step
+        .iter()
+        .filter(|&&s| s >= w0)
+        .map(|&s| path.at(s))
+        .collect();
+    let peak = lrs.iter().copied().fold(0.0f64, f64::max);
+    let min = lrs.iter().copied().fold(f64::INFINITY, f64::min);
+    (peak > 0.0 && min.is_finite()).then(|| (peak - min) / peak)
+}
+
+/// At each step of a target, how much further its rate has decayed (fraction
+/// of its peak after warmup) than `seen`, where that is more than
+/// `prior::DECAY_NEGLIGIBLE`.
+fn decay_ahead_of(c: &Curve, seen: f64) -> Vec<Option<f64>> {
+    let Some(path) = c.lr_path() else {
+        return vec![None; c.len()];
+    };
+    let w0 = c.warmup_end();
+    let peak = c
+        .step
+        .iter()
+        .filter(|&&s| s >= w0)
+        .map(|&s| path.at(s))
+        .fold(0.0f64, f64::max);
+    if peak <= 0.0 {
+        return vec![None; c.len()];
+    }
+    let mut min = f64::INFINITY;
+    c.step
+        .iter()
+        .map(|&s| {
+            if s >= w0 {
+                min = min.min(path.at(s));
+            }
+            let a = (peak - min) / peak - seen;
+            (min.is_finite() && a > prior::DECAY_NEGLIGIBLE).then_some(a)
         })
         .collect()
 }
