@@ -14,6 +14,11 @@
 //! the best optimum (a second, denser search runs when only one did), which
 //! parameters the data do not pin (`crate::identify`), and warns when the
 //! optimum sits on a bound or, found by a single start, outside the grid.
+//!
+//! Small squared-error fits polish with Levenberg-Marquardt and no
+//! relative-decrease test, so a flat valley is followed to its optimum
+//! (or its bound) instead of stopping on slow progress; a polish that still
+//! stops short (the iteration limit) says so in a warning.
 
 use crate::bootstrap::Interval;
 use crate::identify::{self, Identifiability};
@@ -40,8 +45,9 @@ pub struct FitOptions {
     pub starts: Option<Vec<Vec<f64>>>,
     /// Screening tolerance: each start stops once a step improves the
     /// objective by less than this fraction of it; the best distinct results
-    /// are then polished with `tol`. A start only has to show which basin it
-    /// falls in.
+    /// are then polished with `tol` (small squared-error fits: by
+    /// Levenberg-Marquardt to the optimum, with no relative-decrease stop).
+    /// A start only has to show which basin it falls in.
     pub screen_ftol: f64,
     /// How many of the best distinct screening optima are polished.
     pub polish: usize,
