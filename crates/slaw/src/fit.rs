@@ -14,6 +14,11 @@
 //! the best optimum (a second, denser search runs when only one did), which
 //! parameters the data do not pin (`crate::identify`), and warns when the
 //! optimum sits on a bound or, found by a single start, outside the grid.
+//!
+//! Small squared-error fits polish with Levenberg-Marquardt and no
+//! relative-decrease test, so a flat valley is followed to its optimum
+//! (or its bound) instead of stopping on slow progress; a polish that still
+//! stops short (the iteration limit) says so in a warning.
 
 use crate::bootstrap::Interval;
 use crate::identify::{self, Identifiability};
@@ -40,8 +45,9 @@ pub struct FitOptions {
     pub starts: Option<Vec<Vec<f64>>>,
     /// Screening tolerance: each start stops once a step improves the
     /// objective by less than this fraction of it; the best distinct results
-    /// are then polished with `tol`. A start only has to show which basin it
-    /// falls in.
+    /// are then polished with `tol` (small squared-error fits: by
+    /// Levenberg-Marquardt to the optimum, with no relative-decrease stop).
+    /// A start only has to show which basin it falls in.
     pub screen_ftol: f64,
     /// How many of the best distinct screening optima are polished.
     pub polish: usize,
@@ -615,6 +621,34 @@ fn search(
             .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
             .collect()
     };
+    // Polish of a small squared-error fit: Levenberg-Marquardt with no
+    // relative-decrease test (it stops on the projected gradient against
+    // |f|, or when no damped step decreases f). An L-BFGS polish stops on a
+    // small relative decrease, which on the flat valleys of a few-point fit
+    // is not the optimum (the valley may run on to a bound); Gauss-Newton
+    // steps cross such a valley in a few evaluations. Other fits (Huber,
+    // large least squares, a solver the user chose) polish with `solver`.
+    let gn_polish = opts.loss == Loss::Squared && !least_squares && solver.defers_least_squares();
+    let g = FitFunction {
+        objective: &objective,
+        least_squares: true,
+    };
+    let polish_tol = if gn_polish {
+        Tolerances {
+            ftol: 0.0,
+            pgtol: 0.0,
+            max_iter: 10 * opts.tol.max_iter,
+        }
+    } else {
+        opts.tol
+    };
+    let polish = |x0: &[f64]| {
+        if gn_polish {
+            lm.minimize(&g, x0, &lower, &upper, &polish_tol)
+        } else {
+            solver.minimize(&f, x0, &lower, &upper, &opts.tol)
+        }
+    };
     let ok = |o: &Outcome| o.converged() && o.f.is_finite();
     let floor = 1e-14 * problem.obs.len() as f64;
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(starts.len());
@@ -694,12 +728,7 @@ fn search(
             .collect();
         let runs: Vec<(usize, Outcome)> = fresh
             .par_iter()
-            .map(|&i| {
-                (
-                    i,
-                    solver.minimize(&f, &outcomes[i].x, &lower, &upper, &opts.tol),
-                )
-            })
+            .map(|&i| (i, polish(&outcomes[i].x)))
             .collect();
         for (i, o) in runs {
             polish_evaluations += o.evaluations;
@@ -790,6 +819,12 @@ fn search(
             converged,
         );
     };
+    // A Gauss-Newton polish that did not reach the optimum (the iteration
+    // limit on a valley): said in a warning.
+    let short = polish_cache
+        .get(&best)
+        .filter(|o| gn_polish && o.x == x && !o.converged())
+        .map(|o| o.message);
     let iterations = outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations;
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
@@ -871,6 +906,11 @@ fn search(
                     outside_grid.join(", ")
                 )
             }
+        ));
+    }
+    if let Some(why) = short {
+        warnings.push(format!(
+            "the search stopped short of the optimum ({why}): the objective may be lower elsewhere along a flat direction"
         ));
     }
     warnings.extend(ident.warnings.iter().cloned());

@@ -416,13 +416,10 @@ pub fn law_fit_options() -> FitOptions {
         loss: Loss::Squared,
         space: Space::Log,
         // Few points and four parameters leave long flat valleys (vanilla:
-        // alpha and beta trade off once E is small) where each step gains
-        // ~1e-9 of the objective for hundreds of steps; the data do not
-        // pin the extrapolation down along such a valley (FLAN 1/512
-        // vanilla-fit PearCorr moves 29.5 -> 34.6 between ftol 1e-12 and
-        // 1e-10). Stop there: 1e-10 relative to the
-        // objective (scipy's L-BFGS-B default is 2.2e-9 relative to
-        // max(|f|, 1), far looser for objectives of 1e-4).
+        // alpha and beta trade off once E is small). The engine polishes
+        // squared-error fits by Levenberg-Marquardt to the optimum (no
+        // relative-decrease stop, see `fit::search`); this tolerance now
+        // applies only to a single given start (warm starts).
         tol: crate::solver::Tolerances {
             ftol: 1e-10,
             ..Default::default()
