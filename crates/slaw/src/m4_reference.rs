@@ -93,7 +93,7 @@ fn nnls3(a: &[[f64; 3]], y: &[f64]) -> Option<[f64; 3]> {
                     }
                 }
             }
-            let Some(sol) = solve_small(&mut m, &mut r, k) else {
+            let Some(sol) = crate::linalg::solve(&m, &r) else {
                 continue;
             };
             if sol.iter().any(|v| !v.is_finite() || *v < 0.0) {
@@ -113,36 +113,6 @@ fn nnls3(a: &[[f64; 3]], y: &[f64]) -> Option<[f64; 3]> {
         }
     }
     best.map(|(b, _)| b)
-}
-
-/// Gaussian elimination with partial pivoting on a k x k system.
-fn solve_small(m: &mut [f64], r: &mut [f64], k: usize) -> Option<Vec<f64>> {
-    let scale = (0..k).map(|i| m[i * k + i].abs()).fold(0.0, f64::max);
-    for c in 0..k {
-        let p = (c..k).max_by(|&i, &j| m[i * k + c].abs().total_cmp(&m[j * k + c].abs()))?;
-        if m[p * k + c].abs() <= 1e-12 * scale.max(f64::MIN_POSITIVE) {
-            return None;
-        }
-        if p != c {
-            for j in 0..k {
-                m.swap(p * k + j, c * k + j);
-            }
-            r.swap(p, c);
-        }
-        for i in c + 1..k {
-            let f = m[i * k + c] / m[c * k + c];
-            for j in c..k {
-                m[i * k + j] -= f * m[c * k + j];
-            }
-            r[i] -= f * r[c];
-        }
-    }
-    let mut x = vec![0.0; k];
-    for i in (0..k).rev() {
-        let s: f64 = (i + 1..k).map(|j| m[i * k + j] * x[j]).sum();
-        x[i] = (r[i] - s) / m[i * k + i];
-    }
-    Some(x)
 }
 
 struct State<'a> {

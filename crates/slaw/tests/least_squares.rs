@@ -3,6 +3,8 @@
 //! equal to 1e-12 relative, parameters to 1e-6), honours the box, leaves
 //! Huber objectives to the fallback, and `fit` recovers the truth with it.
 
+mod common;
+
 use slaw::fastmath::VECTOR_LN_MIN;
 use slaw::fit::{fit, FitOptions};
 use slaw::law::{catalog, Law};
@@ -23,25 +25,13 @@ fn points(law: &Law, truth: &[f64], n: usize, lo: f64, hi: f64) -> Observations 
     .points(n)
 }
 
-/// The objective with its Gauss-Newton matrix.
-struct WithGaussNewton<'a>(&'a Objective<'a>);
-
-impl Function for WithGaussNewton<'_> {
-    fn value_grad(&self, u: &[f64], g: &mut [f64]) -> f64 {
-        self.0.value_grad(u, g)
-    }
-    fn gauss_newton(&self, u: &[f64], g: &mut [f64], gn: &mut [f64]) -> Option<f64> {
-        self.0.gauss_newton(u, g, gn)
-    }
-}
-
 /// (Levenberg-Marquardt, projected L-BFGS) from `start` over [lo, hi].
 fn both(obj: &Objective, start: &[f64], lo: &[f64], hi: &[f64]) -> (Outcome, Outcome) {
     let tol = Tolerances::default();
     let lm = LevenbergMarquardt {
         fallback: &LbfgsBox::default(),
     }
-    .minimize(&WithGaussNewton(obj), start, lo, hi, &tol);
+    .minimize(&common::WithGaussNewton(obj), start, lo, hi, &tol);
     let f = |u: &[f64], g: &mut [f64]| obj.value_grad(u, g);
     let lbfgs = LbfgsBox::default().minimize(&f, start, lo, hi, &tol);
     (lm, lbfgs)

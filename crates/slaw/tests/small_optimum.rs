@@ -20,19 +20,7 @@ use slaw::objective::{Objective, Space};
 use slaw::observations::Observations;
 use slaw::selection::method::law_fit_options;
 use slaw::selection::protocol::{FULL_SIZE, RATIOS};
-use slaw::solver::{Function, LbfgsBox, LevenbergMarquardt, Solver, Tolerances};
-
-/// The objective with its Gauss-Newton matrix (squared error).
-struct WithGaussNewton<'a>(&'a Objective<'a>);
-
-impl Function for WithGaussNewton<'_> {
-    fn value_grad(&self, u: &[f64], g: &mut [f64]) -> f64 {
-        self.0.value_grad(u, g)
-    }
-    fn gauss_newton(&self, u: &[f64], g: &mut [f64], gn: &mut [f64]) -> Option<f64> {
-        self.0.gauss_newton(u, g, gn)
-    }
-}
+use slaw::solver::{LbfgsBox, LevenbergMarquardt, Solver, Tolerances};
 
 /// The affordable points of candidate `c` at budget FULL_SIZE / r, as the
 /// law-fitting selection methods fit them (sizes > 0 only).
@@ -64,7 +52,7 @@ fn independent_best(law: &Law, obs: &Observations, engine: &Fit) -> f64 {
     };
     let lbfgs = LbfgsBox::default();
     let lm = LevenbergMarquardt { fallback: &lbfgs };
-    let f = WithGaussNewton(&obj);
+    let f = common::WithGaussNewton(&obj);
     let answer = law.to_internal(&engine.params);
     let mut best = obj.value(&answer);
     let mut starts = law.grid();

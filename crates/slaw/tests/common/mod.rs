@@ -51,3 +51,16 @@ pub fn noisy_power_curve<R: rand::Rng>(
         schedule: None,
     }
 }
+
+/// An objective with its Gauss-Newton matrix (squared error), for the
+/// tests that run `solver::LevenbergMarquardt` on it directly.
+pub struct WithGaussNewton<'a>(pub &'a slaw::objective::Objective<'a>);
+
+impl slaw::solver::Function for WithGaussNewton<'_> {
+    fn value_grad(&self, u: &[f64], g: &mut [f64]) -> f64 {
+        self.0.value_grad(u, g)
+    }
+    fn gauss_newton(&self, u: &[f64], g: &mut [f64], gn: &mut [f64]) -> Option<f64> {
+        self.0.gauss_newton(u, g, gn)
+    }
+}
