@@ -495,8 +495,13 @@ fn create(path: &Path) -> std::result::Result<(), String> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "journal".into());
+    // Unique per process and per call: threads of one process creating the
+    // same journal at the same instant must not share (and delete) one
+    // temporary file.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = path.with_file_name(format!(
-        ".{name}.new-{}-{}",
+        ".{name}.new-{}-{}-{call}",
         std::process::id(),
         now().to_bits()
     ));
