@@ -731,6 +731,26 @@ fn gn_serial(
 mod tests {
     use super::*;
 
+    /// A value and gradient `(f1, g1)` equal to the reference `(f2, g2)`:
+    /// the value to 1e-12 relative, each gradient component to 1e-10 of
+    /// the largest (plus `abs`); false (nothing compared) where the
+    /// reference is not finite, which `f1` must then not be either.
+    fn agree(what: &str, (f1, g1): (f64, &[f64]), (f2, g2): (f64, &[f64]), abs: f64) -> bool {
+        if !f2.is_finite() {
+            assert!(!f1.is_finite(), "{what}");
+            return false;
+        }
+        assert!((f1 - f2).abs() <= 1e-12 * f2.abs(), "{what}: {f1} vs {f2}");
+        let scale = g2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (a, b) in g1.iter().zip(g2) {
+            assert!(
+                (a - b).abs() <= 1e-10 * scale + abs,
+                "{what}: gradient {g1:?} vs {g2:?}"
+            );
+        }
+        true
+    }
+
     #[test]
     fn fused_kernels_match_the_batch_path() {
         use crate::law::catalog;
@@ -775,23 +795,7 @@ mod tests {
                     assert!(o.has_fused_kernel(start, &mut g1), "{}", law.name);
                     let f1 = o.value_grad(start, &mut g1);
                     let f2 = o.value_grad_unfused(start, &mut g2);
-                    if !f2.is_finite() {
-                        assert!(!f1.is_finite(), "{}", law.name);
-                        continue;
-                    }
-                    assert!(
-                        (f1 - f2).abs() <= 1e-12 * f2.abs(),
-                        "{}: {f1} vs {f2}",
-                        law.name
-                    );
-                    let scale = g2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                    for (a, b) in g1.iter().zip(&g2) {
-                        assert!(
-                            (a - b).abs() <= 1e-10 * scale + 1e-300,
-                            "{}: gradient {g1:?} vs {g2:?}",
-                            law.name
-                        );
-                    }
+                    agree(&law.name, (f1, &g1), (f2, &g2), 1e-300);
                 }
             }
         }
@@ -822,22 +826,8 @@ mod tests {
                 let (mut g1, mut g2, mut h) = (vec![0.0; p], vec![0.0; p], vec![0.0; p * p]);
                 let f1 = o.gauss_newton(u, &mut g1, &mut h).unwrap();
                 let f2 = o.value_grad_unfused(u, &mut g2);
-                if !f2.is_finite() {
-                    assert!(!f1.is_finite(), "{}", law.name);
+                if !agree(&law.name, (f1, &g1), (f2, &g2), 0.0) {
                     continue;
-                }
-                assert!(
-                    (f1 - f2).abs() <= 1e-12 * f2.abs(),
-                    "{}: {f1} vs {f2}",
-                    law.name
-                );
-                let scale = g2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                for (a, b) in g1.iter().zip(&g2) {
-                    assert!(
-                        (a - b).abs() <= 1e-10 * scale,
-                        "{}: {g1:?} vs {g2:?}",
-                        law.name
-                    );
                 }
                 // 2 J^T J from the Jacobian, point by point.
                 let mut want = vec![0.0; p * p];
