@@ -25,16 +25,7 @@ fn main() {
         };
         let runs: Vec<Curve> = FIT_ON.iter().map(|n| read(n)).collect();
         let truth: Vec<Curve> = PREDICT.iter().map(|n| read(n)).collect();
-        let targets: Vec<Target> = truth
-            .iter()
-            .map(|c| Target {
-                name: c.name.clone(),
-                curve: Curve {
-                    loss: vec![f64::NAN; c.len()],
-                    ..c.clone()
-                },
-            })
-            .collect();
+        let targets: Vec<Target> = truth.iter().map(Target::from_curve).collect();
         for law in laws.split(',') {
             let m = CurveLaw::parse(law).unwrap();
             let w = what_if(

@@ -158,16 +158,7 @@ pub fn schedules_coverage(
         };
         let runs: Vec<Curve> = FIT_ON.iter().map(|n| read(n)).collect::<Result<_>>()?;
         let truth: Vec<Curve> = PREDICT.iter().map(|n| read(n)).collect::<Result<_>>()?;
-        let targets: Vec<Target> = truth
-            .iter()
-            .map(|c| Target {
-                name: c.name.clone(),
-                curve: Curve {
-                    loss: vec![f64::NAN; c.len()],
-                    ..c.clone()
-                },
-            })
-            .collect();
+        let targets: Vec<Target> = truth.iter().map(Target::from_curve).collect();
         for &m in &aware {
             let t = std::time::Instant::now();
             let w = what_if(

@@ -24,6 +24,18 @@ pub struct Target {
 }
 
 impl Target {
+    /// The schedule of a measured curve (its steps and learning rates, the
+    /// losses left out), to forecast it as a target.
+    pub fn from_curve(c: &Curve) -> Target {
+        Target {
+            name: c.name.clone(),
+            curve: Curve {
+                loss: vec![f64::NAN; c.len()],
+                ..c.clone()
+            },
+        }
+    }
+
     /// An analytic schedule evaluated every `every` steps from the end of its
     /// warmup (or `every`) to `total`, plus the steps of `at`.
     pub fn from_schedule(
