@@ -212,6 +212,15 @@ enum BenchWhat {
         /// (the rule before issue 17's fourth push).
         #[arg(long, default_value = "robust-bounded")]
         rule: String,
+        /// The temporal law's interval past the fit: rolling (the bootstrap widened to the
+        /// run's own rolling-origin calibration) or pooled (widened to the per-distance scale
+        /// pooled over the committed runs, temporal::POOLED_SCALE).
+        #[arg(long, default_value = "rolling")]
+        interval: String,
+        /// Which runs the pooled calibration columns leave out for each run: prefix (the runs
+        /// of its size and seed), size, or run.
+        #[arg(long, default_value = "prefix")]
+        pool_by: String,
         /// Print JSON (every case) instead of the tables.
         #[arg(long)]
         json: bool,
@@ -559,10 +568,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     bootstrap,
                     level,
                     rule,
+                    interval,
+                    pool_by,
                     json,
                 },
         } => {
             let level = config::level(level)?;
+            let Some(interval) = slaw::forecast::temporal::IntervalRule::from_name(&interval)
+            else {
+                anyhow::bail!("--interval must be rolling or pooled (got {interval})");
+            };
+            let Some(pool_by) = slaw::forecast::realruns::PoolBy::from_name(&pool_by) else {
+                anyhow::bail!("--pool-by must be one of prefix, size, run (got {pool_by})");
+            };
             let Some(rule) = slaw::forecast::temporal::TrajectoryRule::from_name(&rule) else {
                 anyhow::bail!(
                     "--rule must be one of least-squares, robust, robust-bounded (got {rule})"
@@ -573,8 +591,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let t = std::time::Instant::now();
             let steps = progress::Steps::new("temporal", json);
-            let r =
-                slaw::forecast::realruns::bench(&data, &fractions, bootstrap, level, rule, &steps)?;
+            let rules = slaw::forecast::realruns::TemporalRules {
+                trajectory: rule,
+                interval,
+            };
+            let r = slaw::forecast::realruns::bench(
+                &data, &fractions, bootstrap, level, rules, pool_by, &steps,
+            )?;
             drop(steps);
             output::emit(json, &r, || {
                 print!("{}", slaw::forecast::realruns::table(&r));

@@ -599,10 +599,16 @@ fn run_temporal(
     if req.bootstrap > 0 {
         let (iv, ok) = f.bootstrap(&xs, req.bootstrap, req.seed, req.level);
         // Past the fit, the bootstrap (trajectory noise) widened to the
-        // rolling-origin extrapolation error (see temporal::Calibration);
-        // the calibration alone when fewer than half of the replicates were
-        // plausible.
-        let cal = f.calibrate(req.level);
+        // extrapolation error (see temporal::IntervalRule); that alone when
+        // fewer than half of the replicates were plausible.
+        let rule = temporal::IntervalRule::default();
+        let cal = f.widening(req.level, rule);
+        if rule == temporal::IntervalRule::Pooled && temporal::pooled_scale(req.level).is_none() {
+            warnings.push(format!(
+                "no pooled extrapolation scale at level {}: the interval past the fit is the rolling-origin calibration's",
+                req.level
+            ));
+        }
         let enough = 2 * ok > req.bootstrap;
         if !enough {
             warnings.push(format!(
@@ -614,7 +620,7 @@ fn run_temporal(
             let b = enough.then_some(iv);
             let w = cal
                 .filter(|_| p.step > f.t_ref || b.is_none())
-                .map(|c| c.interval(p.step, p.loss));
+                .and_then(|c| c.interval(p.step, p.loss));
             let (lo, hi) = match (b, w) {
                 (Some(b), Some(w)) => (b.lo.min(w.lo), b.hi.max(w.hi)),
                 (Some(b), None) => (b.lo, b.hi),

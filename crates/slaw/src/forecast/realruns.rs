@@ -13,7 +13,9 @@
 
 use super::job::{self, Choice, Data, Request};
 use super::positions::{PositionColumns, PositionCurves};
-use super::temporal::{self, fit_checkpoint, fit_temporal_rule, TrajectoryRule, PARAMS};
+use super::temporal::{
+    self, fit_checkpoint, fit_temporal_rule, IntervalRule, TrajectoryRule, PARAMS,
+};
 use super::trajectory::{self, TrajectoryForm};
 use super::{accuracy, Curve, CurveLaw};
 use crate::bootstrap::Interval;
@@ -106,6 +108,16 @@ pub fn read_runs(dir: &Path) -> Result<Vec<Run>> {
             Ok(Run { pc, agg })
         })
         .collect()
+}
+
+/// How the temporal law's trajectories are fitted and its interval past
+/// the fit built (the defaults: `slaw forecast`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct TemporalRules {
+    /// How the trajectories are fitted and chosen.
+    pub trajectory: TrajectoryRule,
+    /// How the interval past the fit is built.
+    pub interval: IntervalRule,
 }
 
 /// One contender's forecast of one run from its first `k` checkpoints.
@@ -340,42 +352,96 @@ pub struct Case {
     pub pooled_later: (usize, usize),
     /// Mean relative Winkler score of the pooled interval (%).
     pub pooled_winkler: Option<f64>,
-    /// (step, observed, forecast) at every checkpoint after the fit.
+    /// (step, observed, forecast, the contender's own bootstrap interval)
+    /// at every checkpoint after the fit.
     #[serde(skip)]
-    pub points: Vec<(f64, f64, f64)>,
+    pub points: Vec<(f64, f64, f64, Option<Interval>)>,
     /// The last fitted step.
     pub fit_until: f64,
 }
 
-/// The model size of a run named `size_schedule_seed`.
-fn size_of(run: &str) -> &str {
-    run.split('_').next().unwrap_or(run)
+/// Which runs a pooled calibration leaves out for a run (`pool`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolBy {
+    /// The run itself.
+    Run,
+    /// The runs of the same size and seed (`size_schedule_seed`): a
+    /// constant and a WSD run of one size and seed are the same run up to
+    /// the decay, so they leave together.
+    #[default]
+    Prefix,
+    /// The runs of the same model size.
+    Size,
 }
 
-/// Pooled calibration across runs, validated leave one size out: for each
-/// case, the scores |ln observed - ln forecast| / ln(step / last fitted
-/// step) at every checkpoint after the fit of the same contender and
-/// fraction on the runs of the other model sizes; their conformal
-/// level-quantile q gives forecast * exp(+-q ln(step / last fitted step)).
-pub fn pool(cases: &mut [Case], level: f64) {
-    let scores = |c: &Case| -> Vec<f64> {
-        c.points
-            .iter()
-            .filter(|(_, o, p)| *p > 0.0 && p.is_finite() && *o > 0.0)
-            .map(|&(t, o, p)| (o.ln() - p.ln()).abs() / (t / c.fit_until).ln())
-            .collect()
-    };
+impl PoolBy {
+    /// Every grouping.
+    pub const ALL: [PoolBy; 3] = [PoolBy::Run, PoolBy::Prefix, PoolBy::Size];
+    /// The grouping's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PoolBy::Run => "run",
+            PoolBy::Prefix => "prefix",
+            PoolBy::Size => "size",
+        }
+    }
+    /// The grouping named `s`, if any.
+    pub fn from_name(s: &str) -> Option<PoolBy> {
+        Self::ALL.into_iter().find(|r| r.name() == s)
+    }
+    /// The group of a run named `size_schedule_seed`.
+    fn group(self, run: &str) -> String {
+        let part: Vec<&str> = run.split('_').collect();
+        match (self, part.as_slice()) {
+            (PoolBy::Prefix, [size, _, seed]) => format!("{size}_{seed}"),
+            (PoolBy::Size, [size, ..]) => size.to_string(),
+            _ => run.to_string(),
+        }
+    }
+}
+
+/// The per-distance scores |ln observed - ln forecast| / ln(step / last
+/// fitted step) of a case, at every checkpoint after the fit.
+pub fn pooled_scores(c: &Case) -> Vec<f64> {
+    c.points
+        .iter()
+        .filter(|(_, o, p, _)| *p > 0.0 && p.is_finite() && *o > 0.0)
+        .map(|&(t, o, p, _)| (o.ln() - p.ln()).abs() / (t / c.fit_until).ln())
+        .collect()
+}
+
+/// The conformal level-quantiles of the per-distance scores of
+/// `contender` pooled over every case (every run and fraction), at each of
+/// `levels`: what `temporal::POOLED_SCALE` ships for the temporal law.
+pub fn pooled_scale(cases: &[Case], contender: &str, levels: &[f64]) -> Vec<(f64, Option<f64>)> {
+    let v: Vec<f64> = cases
+        .iter()
+        .filter(|y| y.contender == contender)
+        .flat_map(pooled_scores)
+        .collect();
+    levels
+        .iter()
+        .map(|&l| (l, conformal_quantile(v.clone(), l)))
+        .collect()
+}
+
+/// Pooled calibration across runs, validated out of sample (`by`): for
+/// each case, the scores (`pooled_scores`) of the same contender at every
+/// fraction on the runs outside the case's group; their conformal
+/// level-quantile q gives forecast * exp(+-q ln(step / last fitted step)),
+/// widened to the contender's own bootstrap where it has one (for the
+/// temporal law: `temporal::IntervalRule::Pooled` with the scale of the
+/// other runs).
+pub fn pool(cases: &mut [Case], level: f64, by: PoolBy) {
     let q: Vec<Option<f64>> = cases
         .iter()
         .map(|x| {
+            let g = by.group(&x.run);
             let v: Vec<f64> = cases
                 .iter()
-                .filter(|y| {
-                    y.fraction == x.fraction
-                        && y.contender == x.contender
-                        && size_of(&y.run) != size_of(&x.run)
-                })
-                .flat_map(scores)
+                .filter(|y| y.contender == x.contender && by.group(&y.run) != g)
+                .flat_map(pooled_scores)
                 .collect();
             conformal_quantile(v, level)
         })
@@ -385,15 +451,16 @@ pub fn pool(cases: &mut [Case], level: f64) {
         let ivs: Vec<(Interval, f64)> = x
             .points
             .iter()
-            .map(|&(t, o, p)| {
-                let h = q * (t / x.fit_until).ln();
-                (
-                    Interval {
-                        lo: p * (-h).exp(),
-                        hi: p * h.exp(),
+            .map(|&(t, o, p, b)| {
+                let w = temporal::per_distance_interval(q, t, x.fit_until, p);
+                let iv = match b {
+                    Some(b) => Interval {
+                        lo: w.lo.min(b.lo),
+                        hi: w.hi.max(b.hi),
                     },
-                    o,
-                )
+                    None => w,
+                };
+                (iv, o)
             })
             .filter(|(iv, _)| iv.lo.is_finite() && iv.hi.is_finite())
             .collect();
@@ -432,17 +499,17 @@ pub fn fit_count(run: &Run, fraction: f64) -> usize {
 
 /// Forecast `run` from `fraction` of it with contender `c` and score it.
 pub fn case(run: &Run, fraction: f64, c: Contender, boot: usize, level: f64) -> Case {
-    case_with(run, fraction, c, boot, level, TrajectoryRule::default())
+    case_with(run, fraction, c, boot, level, TemporalRules::default())
 }
 
-/// `case` with the temporal law's trajectories fitted by `rule`.
+/// `case` with the temporal law fitted and its interval built by `rules`.
 pub fn case_with(
     run: &Run,
     fraction: f64,
     c: Contender,
     boot: usize,
     level: f64,
-    rule: TrajectoryRule,
+    rules: TemporalRules,
 ) -> Case {
     let k = fit_count(run, fraction);
     let n = run.agg.len();
@@ -470,7 +537,7 @@ pub fn case_with(
         points: vec![],
         fit_until: run.agg.step[k.max(1) - 1],
     };
-    match forecast_with(run, k, c, boot, level, rule) {
+    match forecast_with(run, k, c, boot, level, rules.trajectory) {
         Ok(f) => {
             let p = f.values[n - 1];
             out.converged = f.converged;
@@ -482,11 +549,13 @@ pub fn case_with(
             let steps = &run.agg.step;
             // The calibrated interval at every checkpoint after the fit.
             let calibrated: Vec<Option<Interval>> = match &f.temporal {
-                // The same rolling origin, on the per-position fits already made.
+                // What `slaw forecast` widens the bootstrap to (the rolling
+                // origin on the per-position fits already made, or the
+                // pooled scale).
                 Some(t) => {
-                    let cal = t.calibrate(level);
+                    let cal = t.widening(level, rules.interval);
                     (k..n)
-                        .map(|j| cal.map(|c| c.interval(steps[j], f.values[j])))
+                        .map(|j| cal.and_then(|c| c.interval(steps[j], f.values[j])))
                         .collect()
                 }
                 None => {
@@ -531,7 +600,14 @@ pub fn case_with(
                     / scored.len() as f64
             });
             out.points = (k..n)
-                .map(|j| (steps[j], run.agg.loss[j], f.values[j]))
+                .map(|j| {
+                    (
+                        steps[j],
+                        run.agg.loss[j],
+                        f.values[j],
+                        f.bootstrap_later[j - k],
+                    )
+                })
                 .collect();
         }
         Err(e) => out.error = Some(e.to_string()),
@@ -546,7 +622,7 @@ pub fn cases(
     contenders: &[Contender],
     boot: usize,
     level: f64,
-    rule: TrajectoryRule,
+    rules: TemporalRules,
     progress: &dyn Progress,
 ) -> Vec<Case> {
     let jobs: Vec<(usize, f64, Contender)> = runs
@@ -560,7 +636,7 @@ pub fn cases(
         .collect();
     progress.start("runs x fractions x contenders", jobs.len());
     jobs.par_iter()
-        .map(|&(r, f, c)| counted(progress, || case_with(&runs[r], f, c, boot, level, rule)))
+        .map(|&(r, f, c)| counted(progress, || case_with(&runs[r], f, c, boot, level, rules)))
         .collect()
 }
 
@@ -885,6 +961,15 @@ pub struct Report {
     pub bootstrap: usize,
     /// How the temporal law's trajectories were fitted.
     pub rule: TrajectoryRule,
+    /// How the temporal law's interval past the fit was built.
+    pub interval: IntervalRule,
+    /// Which runs the pooled calibration leaves out for each run.
+    pub pool_by: PoolBy,
+    /// (level, c): the conformal level-quantile of the temporal law's
+    /// (auto) per-distance scores pooled over every run and fraction here
+    /// (`pooled_scale`; `temporal::POOLED_SCALE` ships those of the 16
+    /// committed runs).
+    pub pooled_scale: Vec<(f64, Option<f64>)>,
     /// Per fraction and contender.
     pub summary: Vec<Summary>,
     /// Every (run, fraction, contender) cell.
@@ -902,13 +987,16 @@ pub fn bench(
     fractions: &[f64],
     boot: usize,
     level: f64,
-    rule: TrajectoryRule,
+    rules: TemporalRules,
+    by: PoolBy,
     progress: &dyn Progress,
 ) -> Result<Report> {
     let runs = read_runs(dir)?;
     let contenders = Contender::all();
-    let mut cases = cases(&runs, fractions, &contenders, boot, level, rule, progress);
-    pool(&mut cases, level);
+    let mut cases = cases(&runs, fractions, &contenders, boot, level, rules, progress);
+    pool(&mut cases, level, by);
+    let levels: Vec<f64> = temporal::POOLED_SCALE.iter().map(|r| r.0).collect();
+    let pooled_scale = pooled_scale(&cases, &Contender::Temporal(None).name(), &levels);
     let summary = summarize(&cases, fractions, &contenders);
     let position_fits: Vec<PositionFit> = runs.iter().map(position_fit).collect::<Result<_>>()?;
     let forms = runs
@@ -921,7 +1009,10 @@ pub fn bench(
         fractions: fractions.to_vec(),
         level,
         bootstrap: boot,
-        rule,
+        rule: rules.trajectory,
+        interval: rules.interval,
+        pool_by: by,
+        pooled_scale,
         summary,
         cases,
         position_fits,
@@ -937,10 +1028,11 @@ pub fn table(r: &Report) -> String {
         None => "          -".into(),
     };
     s.push_str(&format!(
-        "Forecast of the final loss and the remaining curve ({} runs; {:.0}% intervals; temporal trajectories: {})\n",
+        "Forecast of the final loss and the remaining curve ({} runs; {:.0}% intervals; temporal trajectories: {}; temporal interval: {})\n",
         r.runs.len(),
         100.0 * r.level,
-        r.rule.name()
+        r.rule.name(),
+        r.interval.name()
     ));
     s.push_str(&format!(
         "{:<5} {:<22} {:>4} {:>8} {:>7} {:>7} {:>9} {:>11} {:>11} {:>7} {:>11}\n",
@@ -979,8 +1071,9 @@ pub fn table(r: &Report) -> String {
         ));
     }
     s.push_str(&format!(
-        "\nIntervals ({:.0}%): the one `slaw forecast` prints (final loss; every checkpoint after the fit), and the pooled calibration of the other sizes' runs (leave one size out)\n",
-        100.0 * r.level
+        "\nIntervals ({:.0}%): the one `slaw forecast` prints (final loss; every checkpoint after the fit), and the pooled per-distance calibration of the other runs (leave one {} out, all fractions pooled), widened to the method's bootstrap\n",
+        100.0 * r.level,
+        r.pool_by.name()
     ));
     s.push_str(&format!(
         "{:<5} {:<22} {:>11} {:>7} {:>12} {:>9} {:>11} {:>7} {:>12} {:>9}\n",
@@ -1015,6 +1108,14 @@ pub fn table(r: &Report) -> String {
             num(x.pooled_winkler),
         ));
     }
+    s.push_str("\nPooled scale of temporal (auto) over every run and fraction here (level: c; temporal::POOLED_SCALE ships the 16 committed runs'):");
+    for (l, c) in &r.pooled_scale {
+        s.push_str(&format!(
+            " {l}: {}",
+            c.map(|c| format!("{c:.6}")).unwrap_or_else(|| "-".into())
+        ));
+    }
+    s.push('\n');
     s.push_str("\nPer-position law at each checkpoint: R^2 over positions\n");
     s.push_str(&format!(
         "{:<26} {:>5} {:>7} {:>8} {:>8} {:>9} {:>10} {:>11}\n",

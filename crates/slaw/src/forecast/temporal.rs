@@ -88,6 +88,87 @@ impl TrajectoryRule {
     }
 }
 
+/// How the temporal law's interval past the fit is built (issue 17's fifth
+/// push, BENCHMARKS.md). Within the fit it is the bootstrap in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntervalRule {
+    /// P0: the bootstrap widened to the run's own rolling-origin
+    /// calibration (`Calibration`; the calibration alone when fewer than
+    /// half of the replicates are plausible).
+    #[default]
+    Rolling,
+    /// P1: the bootstrap widened to forecast * exp(+-c ln(T / t_fit)), c the
+    /// level-quantile of the temporal law's own per-distance log errors
+    /// pooled over the committed real runs (`pooled_scale`); the
+    /// per-distance interval alone when fewer than half of the replicates
+    /// are plausible; P0 at a level outside the table.
+    Pooled,
+}
+
+impl IntervalRule {
+    /// Every rule.
+    pub const ALL: [IntervalRule; 2] = [IntervalRule::Rolling, IntervalRule::Pooled];
+    /// The rule's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IntervalRule::Rolling => "rolling",
+            IntervalRule::Pooled => "pooled",
+        }
+    }
+    /// The rule named `s`, if any.
+    pub fn from_name(s: &str) -> Option<IntervalRule> {
+        Self::ALL.into_iter().find(|r| r.name() == s)
+    }
+}
+
+/// (level, c): the conformal level-quantile of the temporal law's (auto,
+/// default trajectory rule) scores |ln L_j - ln forecast_j| / ln(step_j /
+/// last fitted step) at every checkpoint after the fit, pooled over the 16
+/// runs of bench/temporal/data (issue 17's fourth push) fitted on their
+/// first 10%, 20% and 30% (1,536 scores; `slaw bench temporal` prints them
+/// as "pooled scale"). Chosen from those runs: validated leave one prefix
+/// out and leave one size out (BENCHMARKS.md, issue 17's fifth push).
+pub const POOLED_SCALE: [(f64, f64); 9] = [
+    (0.5, 0.017556),
+    (0.6, 0.022700),
+    (0.7, 0.031313),
+    (0.8, 0.050402),
+    (0.85, 0.083037),
+    (0.9, 0.100823),
+    (0.95, 0.156504),
+    (0.975, 0.218104),
+    (0.99, 0.288560),
+];
+
+/// The pooled per-distance scale at `level` (`POOLED_SCALE`, linear in the
+/// level between its rows); None outside the table's levels.
+pub fn pooled_scale(level: f64) -> Option<f64> {
+    let t = &POOLED_SCALE;
+    if !(level >= t[0].0 && level <= t[t.len() - 1].0) {
+        return None;
+    }
+    let i = t
+        .iter()
+        .position(|r| r.0 >= level)
+        .expect("level in the table");
+    if i == 0 || t[i].0 == level {
+        return Some(t[i].1);
+    }
+    let (a, b) = (t[i - 1], t[i]);
+    Some(a.1 + (b.1 - a.1) * (level - a.0) / (b.0 - a.0))
+}
+
+/// forecast * exp(+-c ln(step / last_fitted)) (at or before the last fitted
+/// step: the forecast alone).
+pub fn per_distance_interval(c: f64, step: f64, last_fitted: f64, forecast: f64) -> Interval {
+    let h = c * (step / last_fitted).ln().max(0.0);
+    Interval {
+        lo: forecast * (-h).exp(),
+        hi: forecast * h.exp(),
+    }
+}
+
 /// The per-position law (`law::curves::position`), built once.
 fn position_law() -> &'static Law {
     static LAW: OnceLock<Law> = OnceLock::new();
@@ -244,6 +325,35 @@ impl Calibration {
     }
 }
 
+/// What the temporal law's bootstrap is widened to past the fit
+/// (`IntervalRule`).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub enum Widening {
+    /// The run's own rolling-origin calibration (P0).
+    Rolling(Calibration),
+    /// The pooled per-distance scale c (P1): forecast * exp(+-c ln(T /
+    /// last fitted step)).
+    Pooled {
+        /// c (`pooled_scale`).
+        scale: f64,
+        /// The last fitted step.
+        last_step: f64,
+    },
+}
+
+impl Widening {
+    /// The interval around `forecast` at `step`; None for the pooled scale
+    /// at or before the last fitted step (it measures extrapolation only).
+    pub fn interval(&self, step: f64, forecast: f64) -> Option<Interval> {
+        match *self {
+            Widening::Rolling(c) => Some(c.interval(step, forecast)),
+            Widening::Pooled { scale, last_step } => {
+                (step > last_step).then(|| per_distance_interval(scale, step, last_step, forecast))
+            }
+        }
+    }
+}
+
 /// Whether a forecast mean loss is plausible: positive, finite and at most
 /// `ceiling` (the highest mean loss of the fitted checkpoints).
 pub fn plausible(loss: f64, ceiling: f64) -> bool {
@@ -350,6 +460,22 @@ impl TemporalFit {
             conformal,
             last_step: last,
         })
+    }
+
+    /// What the bootstrap is widened to past the fit under `rule` at
+    /// `level` (the pooled scale falls back to the rolling-origin
+    /// calibration at a level outside `POOLED_SCALE`); None when the
+    /// rolling-origin calibration has no origin.
+    pub fn widening(&self, level: f64, rule: IntervalRule) -> Option<Widening> {
+        if rule == IntervalRule::Pooled {
+            if let Some(scale) = pooled_scale(level) {
+                return Some(Widening::Pooled {
+                    scale,
+                    last_step: self.t_ref,
+                });
+            }
+        }
+        self.calibrate(level).map(Widening::Rolling)
     }
 
     /// The highest observed mean loss of the fitted checkpoints: a forecast
@@ -710,6 +836,26 @@ mod tests {
             .trajectories
             .iter()
             .all(|t| t.chosen.how == FormLoss::Squared));
+    }
+
+    #[test]
+    fn pooled_scale_interpolates_within_the_table() {
+        assert_eq!(pooled_scale(0.9), Some(0.100823));
+        let mid = pooled_scale(0.925).unwrap();
+        assert!((mid - (0.100823 + 0.156504) / 2.0).abs() < 1e-12, "{mid}");
+        assert_eq!(pooled_scale(0.4), None);
+        assert_eq!(pooled_scale(0.999), None);
+        assert_eq!(pooled_scale(f64::NAN), None);
+        // Wider at a higher level.
+        assert!(POOLED_SCALE.windows(2).all(|w| w[0].1 < w[1].1));
+        let iv = per_distance_interval(0.1, 400.0, 80.0, 3.0);
+        let h = 0.1 * 5f64.ln();
+        assert!((iv.hi / 3.0 - h.exp()).abs() < 1e-12 && (3.0 / iv.lo - h.exp()).abs() < 1e-12);
+        let at = per_distance_interval(0.1, 80.0, 80.0, 3.0);
+        assert_eq!((at.lo, at.hi), (3.0, 3.0));
+        for r in IntervalRule::ALL {
+            assert_eq!(IntervalRule::from_name(r.name()), Some(r));
+        }
     }
 
     #[test]
