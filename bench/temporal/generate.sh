@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generate the temporal dataset: 3 model sizes x 3 schedules (seed 1) plus
 # second seeds (small cosine / constant / wsd, medium cosine / constant / wsd,
-# large constant). One thread. Usage:
+# large constant), third and fourth seeds (small cosine / constant, medium wsd /
+# cosine). One thread. Usage:
 #   bash bench/temporal/generate.sh [OUT_DIR] [RUN_NAME...]
 # With run names (e.g. small_cosine_seed1) only those runs are generated.
 set -euo pipefail
@@ -20,8 +21,10 @@ for size in small medium large; do
   for sched in constant cosine wsd; do
     runs+=("${size}_${sched}_seed1")
   done
-  [ "$size" = small ] && runs+=("small_cosine_seed2" "small_constant_seed2" "small_wsd_seed2")
-  [ "$size" = medium ] && runs+=("medium_cosine_seed2" "medium_constant_seed2" "medium_wsd_seed2")
+  [ "$size" = small ] && runs+=("small_cosine_seed2" "small_constant_seed2" "small_wsd_seed2" \
+    "small_cosine_seed3" "small_constant_seed4")
+  [ "$size" = medium ] && runs+=("medium_cosine_seed2" "medium_constant_seed2" "medium_wsd_seed2" \
+    "medium_wsd_seed3" "medium_cosine_seed4")
   [ "$size" = large ] && runs+=("large_constant_seed2")
 done
 [ $# -gt 0 ] && runs=("$@")
