@@ -17,8 +17,8 @@
 //! most tenfold when it was right); after a rejected step multiplied by 2,
 //! 4, 8, 10, 10, ... So along a curved valley the damping settles where
 //! steps are accepted, instead of the former x0.1 / x10 swing that spent
-//! one rejected evaluation per accepted step (on the selection benchmark's
-//! polishes: 1.3 M evaluations to 0.6 M, BENCHMARKS.md, issue 22 `gn`).
+//! one rejected evaluation per accepted step (the selection benchmark's 840
+//! law fits: 1.71 M evaluations to 0.80 M, BENCHMARKS.md, issue 22 `gn`).
 //! When no damping from the current one up decreases f, the smaller ones
 //! from the start's are tried once before giving up (longer steps; at the
 //! end of a flat valley the step that still decreases f may be long).
