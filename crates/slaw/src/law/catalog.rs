@@ -61,6 +61,20 @@ macro_rules! ln_kernels {
         }
         ln_kernels!(loss $loss);
     };
+    (gauss_newton $gn:ident) => {
+        fn ln_gauss_newton(
+            &self,
+            _x: &[f64],
+            lnx: &[f64],
+            _dim: usize,
+            u: &[f64],
+            data: &LossData,
+            grad: &mut [f64],
+            gn: &mut [f64],
+        ) -> Option<f64> {
+            Some($gn(lnx, u, data, grad, gn))
+        }
+    };
     (loss $loss:ident) => {
         fn ln_loss(
             &self,
@@ -174,6 +188,7 @@ impl Model for VanillaFt {
         alpha * inner
     }
     ln_kernels!(batch vanilla_ln_batch, loss vanilla_ln_loss);
+    ln_kernels!(gauss_newton vanilla_ln_gauss_newton);
 }
 
 crate::multiversion! {
@@ -237,6 +252,7 @@ impl Model for Rectified {
         exp_capped(u[0]) / (exp_capped(u[1]) + dpow) + exp_capped(u[3])
     }
     ln_kernels!(batch rectified_ln_batch, loss rectified_ln_loss);
+    ln_kernels!(gauss_newton rectified_ln_gauss_newton);
 }
 
 /// L = E + A / N^alpha + B / D^beta. Internal: (ln A, alpha, ln B, beta, ln E).
@@ -334,6 +350,83 @@ crate::multiversion! {
             j[3] = -l[1] * t2 * inv;
             j[4] = e * inv;
         }
+    }
+}
+
+// Fused Gauss-Newton kernels (see `Model::ln_gauss_newton`): the batch
+// kernels' per-point formulas, character for character (so the same bits),
+// reduced in the same pass by `fused_gauss_newton`. They serve the
+// Levenberg-Marquardt polish of small squared-error fits, where the batch
+// path's per-evaluation overhead (scratch buffers, a Jacobian written and
+// read back) is most of an evaluation of 5-12 points.
+
+crate::multiversion! {
+    /// alpha ln(B / D^beta + E): the Gauss-Newton pass over a batch.
+    fn vanilla_ln_gauss_newton(
+        lnx: &[f64],
+        u: &[f64],
+        data: &LossData,
+        grad: &mut [f64],
+        gn: &mut [f64],
+    ) -> f64 {
+        let (b, beta, alpha) = (u[0], u[1], u[3]);
+        let e = fastmath::exp(u[2].min(700.0));
+        crate::fused_gauss_newton!(data, grad, gn, 4, FMA, lnx, 1, |xi| {
+            let l = xi[0];
+            let t = fastmath::exp((b - beta * l).min(700.0));
+            let s = t + e;
+            let inv = 1.0 / s;
+            let inner = fastmath::ln_positive(s);
+            (
+                alpha * inner,
+                [
+                    alpha * t * inv,
+                    -alpha * l * t * inv,
+                    alpha * e * inv,
+                    inner,
+                ],
+            )
+        })
+    }
+}
+
+crate::multiversion! {
+    /// ln(B / (D_l + D^beta) + E): the Gauss-Newton pass over a batch.
+    fn rectified_ln_gauss_newton(
+        lnx: &[f64],
+        u: &[f64],
+        data: &LossData,
+        grad: &mut [f64],
+        gn: &mut [f64],
+    ) -> f64 {
+        let b = fastmath::exp(u[0].min(700.0));
+        let dl = fastmath::exp(u[1].min(700.0));
+        let beta = u[2];
+        let e = fastmath::exp(u[3].min(700.0));
+        crate::fused_gauss_newton!(data, grad, gn, 4, FMA, lnx, 1, |xi| {
+            let l = xi[0];
+            // At D = 0 (l = -inf), D^beta = 0 and its derivative is 0.
+            let pos = l > f64::MIN;
+            let ls = if pos { l } else { 0.0 };
+            let dpow = if pos {
+                fastmath::exp((beta * ls).min(700.0))
+            } else {
+                0.0
+            };
+            let s = dl + dpow;
+            let t = b / s;
+            let v = t + e;
+            let inv = 1.0 / v;
+            (
+                fastmath::ln_positive(v),
+                [
+                    t * inv,
+                    -t * dl / s * inv,
+                    -t * dpow * ls / s * inv,
+                    e * inv,
+                ],
+            )
+        })
     }
 }
 

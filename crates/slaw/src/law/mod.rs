@@ -162,6 +162,26 @@ pub trait Model: Send + Sync {
         None
     }
 
+    /// For squared error on ln(prediction), in one pass for laws with a
+    /// fused Gauss-Newton kernel: the sum of w_i (ln f(x_i; u) - target_i)^2,
+    /// its gradient (into `grad`) and the upper triangle of the Gauss-Newton
+    /// matrix 2 J^T W J (row major, into `gn`), with the bits of the batch
+    /// path (`ln_batch` and the Gauss-Newton reduction of
+    /// `Objective::gauss_newton`). `None`: the law has none.
+    #[allow(clippy::too_many_arguments)]
+    fn ln_gauss_newton(
+        &self,
+        _x: &[f64],
+        _lnx: &[f64],
+        _dim: usize,
+        _u: &[f64],
+        _data: &crate::objective::LossData,
+        _grad: &mut [f64],
+        _gn: &mut [f64],
+    ) -> Option<f64> {
+        None
+    }
+
     /// How the parameters move when every input j is multiplied by
     /// `exp(ln_c[j])` and the output by `exp(ln_cy)`: the internal vector
     /// `u2` with `f(c x; u2) = cy f(x; u)` for every x. `None` when the law
