@@ -358,8 +358,8 @@ pub fn weighted_loss(data: &LossData, t: f64, w: f64, pred: f64) -> (f64, f64) {
 
 /// [`weighted_loss`] in fewer operations, for [`pipelined_reduce!`]: psi =
 /// clamp(r, -d, d) as before, and rho = psi (r - psi / 2) in one fused
-/// multiply-add and a multiplication (r^2 / 2 inside the threshold, d (|r|
-/// - d / 2) outside) instead of |r|, a compare, a select and three
+/// multiply-add and a multiplication (r^2 / 2 inside the threshold,
+/// d (|r| - d / 2) outside) instead of |r|, a compare, a select and three
 /// multiplications. The same values to a rounding or two (the last bits
 /// differ, which is why only the Chinchilla kernel uses it).
 #[inline(always)]
