@@ -655,9 +655,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "law", "points", "fused", "batch path"
                 );
                 for r in &k.rows {
-                    let rate = match (r.flops_per_point, r.gflops, r.percent_of_peak) {
-                        (Some(f), Some(g), Some(p)) => {
-                            format!("   {f:.0} flops per point: {g:.1} GFLOP/s, {p:.0}% of peak (each repeat against the peak measured just before it)")
+                    let rate = match (
+                        r.flops_per_point,
+                        r.gflops,
+                        r.percent_of_peak,
+                        r.percent_of_peak_quartiles,
+                        r.peak_slices,
+                    ) {
+                        (Some(f), Some(g), Some(p), Some((q1, q3)), Some(k)) => {
+                            format!("   {f:.0} flops per point: {g:.1} GFLOP/s, {p:.1}% of peak (median of {k} slices, each against the peak measured just before it; quartiles {q1:.1}-{q3:.1}%)")
                         }
                         _ => String::new(),
                     };

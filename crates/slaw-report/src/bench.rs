@@ -358,9 +358,15 @@ pub struct KernelRow {
     pub flops_per_point: Option<f64>,
     /// flops_per_point / fused_ns_per_point.
     pub gflops: Option<f64>,
-    /// 100 x the kernel's rate over the peak of one core, each repeat
-    /// against the peak measured just before it: the median of the repeats.
+    /// 100 x the kernel's rate over the peak of one core, in short slices
+    /// (~2 ms of the peak probe, then ~5e5 points of the kernel), each
+    /// slice's rate against the peak measured just before it: the median
+    /// of every slice of every repeat.
     pub percent_of_peak: Option<f64>,
+    /// The first and third quartiles of those slices' percentages.
+    pub percent_of_peak_quartiles: Option<(f64, f64)>,
+    /// How many slices.
+    pub peak_slices: Option<usize>,
 }
 
 /// `slaw bench kernels`: the machine's measured double-precision peak of
@@ -378,18 +384,18 @@ pub struct Kernels {
 
 /// Flops per point of the Chinchilla kernel (`additive2_ln_loss` in
 /// `law/catalog.rs`), as executed: counted on the disassembly of its
-/// AVX-512 copy (`objdump -d`, the three stages of the block loop), where
-/// each 8-lane instruction works once for each of 8 points: a fused
-/// multiply-add 2 flops; an add, subtract, multiply, divide, min, max,
-/// ordered compare or and (|r|) 1; integer and bit operations, permutes,
-/// broadcasts, moves and the NaN checks of `max`/`min` 0. Stage one (the
-/// two exponentials and their sum) 82, stage two (1/s, the gradient
-/// entries, ln) 42, stage three (the Huber loss and the lane sums) 22:
-/// 146. (On the source the count is 149: the compiler drops the upper
-/// clamp of each exponent, already capped at 700, and the weight's
-/// factor 1 of the Huber loss.) The previous kernel counted the same way:
-/// 143.
-pub const CHINCHILLA_FLOPS: f64 = 146.0;
+/// AVX-512 copy (`objdump -d`, the block loop of its four stages, Huber
+/// loss), where each 8-lane instruction works once for each of 8 points: a
+/// fused multiply-add 2 flops; an add, subtract, multiply, divide, min or
+/// max 1; integer and bit operations, permutes, broadcasts, moves and the
+/// NaN checks of `max`/`min` (`vcmpunordpd` and the masked moves) 0. The
+/// loop this benchmark runs (every exponent in range, so without their
+/// guards): 51 fused multiply-adds, 21 multiplications, 10 additions, 1
+/// subtraction, 2 divisions, the Huber clamp's min and max: 138. The loop
+/// with the guards adds a min and a max per exponent: 142. Counted the same
+/// way, the previous kernel (three stages, the guards always, the Huber
+/// loss through |r|, a compare and a select, counted 1 each) executed 146.
+pub const CHINCHILLA_FLOPS: f64 = 138.0;
 
 slaw::multiversion! {
     /// `n` rounds of 12 independent chains of 8-lane fused multiply-adds
@@ -425,6 +431,11 @@ pub fn fma_peak(repeats: usize) -> f64 {
             .collect(),
     )
 }
+
+/// Rounds of [`fma_peak_once`] per slice of the kernel benchmark's
+/// interleaved measurement (192 flops each: ~2 ms at 80 GFLOP/s, about
+/// the time of a kernel slice).
+const PEAK_SLICE_ROUNDS: usize = 800_000;
 
 /// One measurement of [`fma_peak`]: `n` rounds (192 flops each).
 fn fma_peak_once(n: usize) -> f64 {
@@ -479,26 +490,47 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
         let mut g = vec![0.0; u.len()];
         // About 2e7 points per measurement.
         let evals = (20_000_000 / obs.len()).max(10);
-        // Per repeat: ns per point, and the ratio of the fused kernel's
-        // rate to the peak measured just before it (load on this shared
-        // machine moves both within seconds; the ratio of a pair holds).
+        let flops = (law.name == "chinchilla").then_some(CHINCHILLA_FLOPS);
+        // Per repeat: ns per point; for the kernel with a flop count also
+        // the ratio of its rate to the peak in short interleaved slices
+        // (a peak slice, then a kernel slice, each ~2 ms): load on this
+        // shared machine moves both within seconds, the ratio of a pair
+        // holds. Every slice's ratio is kept: their median and quartiles.
+        let slice_evals = (500_000 / obs.len()).max(1);
         let measure = |fused: bool, g: &mut [f64], ratios: &mut Vec<f64>| {
+            let eval = |g: &mut [f64]| {
+                if fused {
+                    objective.value_grad(std::hint::black_box(&u), g)
+                } else {
+                    objective.value_grad_unfused(std::hint::black_box(&u), g)
+                }
+            };
             let mut t = Vec::new();
             for _ in 0..repeats.max(1) {
-                let peak_now = fma_peak_once(200_000);
-                let c = thread_cpu_seconds();
                 let mut sink = 0.0;
-                for _ in 0..evals {
-                    sink += if fused {
-                        objective.value_grad(std::hint::black_box(&u), g)
+                let mut cpu = 0.0;
+                let mut done = 0;
+                while done < evals {
+                    let k = slice_evals.min(evals - done);
+                    let peak_now = if fused && flops.is_some() {
+                        fma_peak_once(PEAK_SLICE_ROUNDS)
                     } else {
-                        objective.value_grad_unfused(std::hint::black_box(&u), g)
+                        f64::NAN
                     };
+                    let c = thread_cpu_seconds();
+                    for _ in 0..k {
+                        sink += eval(g);
+                    }
+                    let dt = thread_cpu_seconds() - c;
+                    if let Some(f) = flops.filter(|_| fused) {
+                        let ns = dt * 1e9 / (k * obs.len()) as f64;
+                        ratios.push(f / ns / peak_now);
+                    }
+                    cpu += dt;
+                    done += k;
                 }
                 std::hint::black_box(sink);
-                let ns = (thread_cpu_seconds() - c) * 1e9 / (evals * obs.len()) as f64;
-                t.push(ns);
-                ratios.push(CHINCHILLA_FLOPS / ns / peak_now);
+                t.push(cpu * 1e9 / (evals * obs.len()) as f64);
             }
             median(t)
         };
@@ -508,11 +540,15 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
         };
         let mut ratios = Vec::new();
         let fused_ns_per_point = has_fused.then(|| measure(true, &mut g, &mut ratios));
-        let flops_per_point = (law.name == "chinchilla").then_some(CHINCHILLA_FLOPS);
+        let flops_per_point = flops;
         let gflops = flops_per_point
             .zip(fused_ns_per_point)
             .map(|(f, ns)| f / ns);
-        let percent_of_peak = gflops.map(|_| 100.0 * median(ratios));
+        ratios.sort_by(f64::total_cmp);
+        let pct = |q: f64| 100.0 * slaw::stats::percentile(&ratios, q);
+        let percent_of_peak = gflops.map(|_| pct(0.5));
+        let percent_of_peak_quartiles = gflops.map(|_| (pct(0.25), pct(0.75)));
+        let peak_slices = gflops.map(|_| ratios.len());
         rows.push(KernelRow {
             law: law.name.clone(),
             points: obs.len(),
@@ -521,6 +557,8 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
             flops_per_point,
             gflops,
             percent_of_peak,
+            percent_of_peak_quartiles,
+            peak_slices,
         });
         progress.tick();
     }

@@ -172,6 +172,10 @@ pub fn ln_positive_k<const FMA: bool>(x: f64) -> f64 {
     fmadd::<FMA>(ef, LN2_HI, fmadd::<FMA>(ef, LN2_LO, 2.0 * f * p))
 }
 
+/// 1.5 * 2^52 + 1023: adding it rounds to the nearest integer k and puts
+/// k + 1023, the biased exponent of 2^k, in the low bits.
+const ROUNDER_BIASED: f64 = ROUNDER + 1023.0;
+
 /// [`exp_k`] with a shallow dependency chain, for kernels whose speed is
 /// bound by latency (the Chinchilla kernel): the same argument reduction
 /// and the same degree-13 Taylor polynomial of e^r, evaluated as
@@ -181,11 +185,22 @@ pub fn ln_positive_k<const FMA: bool>(x: f64) -> f64 {
 /// stays exact to the last rounding, so the accuracy is [`exp_k`]'s (a few
 /// units in the last place, tested against the standard library); the last
 /// bits may differ from [`exp_k`]'s. Arguments are clamped as in [`exp_k`].
+/// The rounding constant carries the exponent bias, so 2^k is one shift of
+/// the rounded value's bits (k + 1023 in [2, 2046] after the clamp): the
+/// same k, the same bits as adding the bias apart, one integer operation
+/// fewer.
 #[inline(always)]
 pub fn exp_shallow_k<const FMA: bool>(x: f64) -> f64 {
-    let x = x.clamp(-708.0, 709.0);
-    let t = fmadd::<FMA>(x, INV_LN2, ROUNDER);
-    let kf = t - ROUNDER;
+    exp_shallow_unclamped_k::<FMA>(x.clamp(-708.0, 709.0))
+}
+
+/// [`exp_shallow_k`] without its clamp, for a kernel that has checked once
+/// that every argument is in [-708, 709] (the result is meaningless
+/// outside).
+#[inline(always)]
+pub fn exp_shallow_unclamped_k<const FMA: bool>(x: f64) -> f64 {
+    let t = fmadd::<FMA>(x, INV_LN2, ROUNDER_BIASED);
+    let kf = t - ROUNDER_BIASED;
     let r = fmadd::<FMA>(-kf, LN2_LO, fmadd::<FMA>(-kf, LN2_HI, x));
     let r2 = r * r;
     let r4 = r2 * r2;
@@ -202,48 +217,63 @@ pub fn exp_shallow_k<const FMA: bool>(x: f64) -> f64 {
     let s2 = fmadd::<FMA>(q5, r2, q4);
     let h = fmadd::<FMA>(s2, r8, fmadd::<FMA>(s1, r4, s0));
     let p = fmadd::<FMA>(h, r2, r) + 1.0;
-    // k + 1023 in the exponent field, as in `exp_k`.
-    let biased = t
-        .to_bits()
-        .wrapping_sub(ROUNDER.to_bits())
-        .wrapping_add(1023);
-    p * f64::from_bits(biased << 52)
+    // The low 12 bits of t's bits hold k + 1023 (its mantissa is
+    // 2^51 + k + 1023, and 2^51 shifts out).
+    p * f64::from_bits(t.to_bits() << 52)
 }
 
 /// Bits of sqrt(1/2).
 const SQRT_HALF_BITS: u64 = 0x3fe6_a09e_667f_3bcd;
 
 /// [`ln_positive_k`] with a shallow dependency chain (for the same kernels
-/// as [`exp_shallow_k`]; the same contract: a positive, normal, finite x).
-/// x = 2^k m with m in [sqrt(1/2), sqrt 2) in four integer operations (one
-/// add moves the exponent when the mantissa is at least sqrt 2's: no
-/// compare, no select), then the same series 2 atanh(f), f = (m-1)/(m+1),
-/// to f^23, its tail by Estrin's scheme. Accuracy as [`ln_positive_k`]
-/// (tested against the standard library); last bits may differ.
+/// as [`exp_shallow_k`]; the same contract: a positive, normal, finite x):
+/// [`ln_shallow_reduce_k`] then [`ln_shallow_finish_k`]. Accuracy as
+/// [`ln_positive_k`] (tested against the standard library); last bits may
+/// differ.
 #[inline(always)]
 pub fn ln_shallow_k<const FMA: bool>(x: f64) -> f64 {
+    let (f, k) = ln_shallow_reduce_k(x);
+    ln_shallow_finish_k::<FMA>(f, k)
+}
+
+/// The first half of [`ln_shallow_k`], apart so that a software-pipelined
+/// kernel can run it and the second half on different blocks: x = 2^k m
+/// with m in [sqrt(1/2), sqrt 2) in four integer operations (one add moves
+/// the exponent when the mantissa is at least sqrt 2's: no compare, no
+/// select), and (f, k) with f = (m - 1) / (m + 1), |f| <= 0.1716, k as a
+/// float.
+#[inline(always)]
+pub fn ln_shallow_reduce_k(x: f64) -> (f64, f64) {
     let ix = x
         .to_bits()
         .wrapping_add(0x3ff0_0000_0000_0000 - SQRT_HALF_BITS);
     let m = f64::from_bits((ix & 0x000f_ffff_ffff_ffff).wrapping_add(SQRT_HALF_BITS));
     // k as a float through the bits of 1.5 * 2^52 + k + 1023 (exact).
     let ef = f64::from_bits(ROUNDER.to_bits() + (ix >> 52)) - (ROUNDER + 1023.0);
-    let f = (m - 1.0) / (m + 1.0);
+    ((m - 1.0) / (m + 1.0), ef)
+}
+
+/// The second half of [`ln_shallow_k`]: ln x = k ln 2 + 2 atanh(f), the
+/// series to f^23 with its tail by Estrin's scheme. Its coefficients are
+/// doubled (2 / (2i + 3), exact multiples of the undoubled ones), so that
+/// f * P is 2 f P to the last bit without the doubling.
+#[inline(always)]
+pub fn ln_shallow_finish_k<const FMA: bool>(f: f64, ef: f64) -> f64 {
     let f2 = f * f;
     let f4 = f2 * f2;
     let f8 = f4 * f4;
-    // P(f2) = sum over i = 0..=10 of f2^i / (2i + 3)
-    let q0 = fmadd::<FMA>(f2, 1.0 / 5.0, 1.0 / 3.0);
-    let q1 = fmadd::<FMA>(f2, 1.0 / 9.0, 1.0 / 7.0);
-    let q2 = fmadd::<FMA>(f2, 1.0 / 13.0, 1.0 / 11.0);
-    let q3 = fmadd::<FMA>(f2, 1.0 / 17.0, 1.0 / 15.0);
-    let q4 = fmadd::<FMA>(f2, 1.0 / 21.0, 1.0 / 19.0);
+    // P(f2) = sum over i = 0..=10 of 2 f2^i / (2i + 3)
+    let q0 = fmadd::<FMA>(f2, 2.0 / 5.0, 2.0 / 3.0);
+    let q1 = fmadd::<FMA>(f2, 2.0 / 9.0, 2.0 / 7.0);
+    let q2 = fmadd::<FMA>(f2, 2.0 / 13.0, 2.0 / 11.0);
+    let q3 = fmadd::<FMA>(f2, 2.0 / 17.0, 2.0 / 15.0);
+    let q4 = fmadd::<FMA>(f2, 2.0 / 21.0, 2.0 / 19.0);
     let s0 = fmadd::<FMA>(q1, f4, q0);
     let s1 = fmadd::<FMA>(q3, f4, q2);
-    let s2 = fmadd::<FMA>(1.0 / 23.0, f4, q4);
+    let s2 = fmadd::<FMA>(2.0 / 23.0, f4, q4);
     let pp = fmadd::<FMA>(s2, f8 * f8, fmadd::<FMA>(s1, f8, s0));
-    let p = fmadd::<FMA>(pp, f2, 1.0);
-    fmadd::<FMA>(ef, LN2_HI, fmadd::<FMA>(ef, LN2_LO, 2.0 * f * p))
+    let p = fmadd::<FMA>(pp, f2, 2.0);
+    fmadd::<FMA>(ef, LN2_HI, fmadd::<FMA>(ef, LN2_LO, f * p))
 }
 
 crate::multiversion! {

@@ -92,6 +92,8 @@ pub struct Objective<'a> {
     pub space: Space,
     target: Vec<f64>,
     lnx: Vec<f64>,
+    /// [`ln_ranges`] of `lnx`.
+    ln_range: Vec<[f64; 2]>,
 }
 
 impl<'a> Objective<'a> {
@@ -103,6 +105,7 @@ impl<'a> Objective<'a> {
             Space::Linear => obs.y.clone(),
         };
         let lnx = crate::fastmath::ln_vec(&obs.x);
+        let ln_range = ln_ranges(&lnx, obs.dim());
         Objective {
             law,
             obs,
@@ -110,6 +113,7 @@ impl<'a> Objective<'a> {
             space,
             target,
             lnx,
+            ln_range,
         }
     }
 
@@ -133,6 +137,7 @@ impl<'a> Objective<'a> {
             weight: &self.obs.weight,
             huber,
             delta,
+            ln_range: &self.ln_range,
         }
     }
 
@@ -332,6 +337,27 @@ pub struct LossData<'a> {
     pub huber: bool,
     /// The Huber threshold (unused for squared error).
     pub delta: f64,
+    /// The smallest and largest ln input of each input column ([`ln_ranges`];
+    /// may be empty: a kernel then assumes nothing of its inputs).
+    pub ln_range: &'a [[f64; 2]],
+}
+
+/// The smallest and largest value of each of the `dim` columns of `lnx` (row
+/// major, one row per point): [NaN, NaN] for a column holding a NaN, [inf,
+/// -inf] for no points. Kernels whose exponents are monotone in an input
+/// check their overflow guards once per evaluation against it.
+pub fn ln_ranges(lnx: &[f64], dim: usize) -> Vec<[f64; 2]> {
+    let mut range = vec![[f64::INFINITY, f64::NEG_INFINITY]; dim];
+    for row in lnx.chunks_exact(dim.max(1)) {
+        for (r, &v) in range.iter_mut().zip(row) {
+            if v.is_nan() || r[0].is_nan() {
+                *r = [f64::NAN; 2];
+            } else {
+                *r = [r[0].min(v), r[1].max(v)];
+            }
+        }
+    }
+    range
 }
 
 /// Independent accumulators of a fused reduction (one vector register on
@@ -352,6 +378,31 @@ pub fn weighted_loss(data: &LossData, t: f64, w: f64, pred: f64) -> (f64, f64) {
     };
     let (rho, psi) = huber(pred - t, c * w, d);
     (rho, psi)
+}
+
+/// [`weighted_loss`] in fewer operations, for [`pipelined_reduce!`]: psi =
+/// clamp(r, -d, d) as before, and rho = psi (r - psi / 2) in one fused
+/// multiply-add and a multiplication (r^2 / 2 inside the threshold,
+/// d (|r| - d / 2) outside) instead of |r|, a compare, a select and three
+/// multiplications. The same values to a rounding or two (the last bits
+/// differ, which is why only the Chinchilla kernel uses it).
+#[inline(always)]
+pub fn weighted_loss_lean<const FMA: bool>(
+    data: &LossData,
+    t: f64,
+    w: f64,
+    pred: f64,
+) -> (f64, f64) {
+    let (c, d) = if data.huber {
+        (1.0, data.delta)
+    } else {
+        (2.0, f64::INFINITY)
+    };
+    let cw = c * w;
+    let r = pred - t;
+    let psi = r.max(-d).min(d);
+    let rho = psi * crate::fastmath::fmadd::<FMA>(-0.5, psi, r);
+    (cw * rho, cw * psi)
 }
 
 /// Sum over the `data.target.len()` points of the weighted loss of the
@@ -543,21 +594,25 @@ macro_rules! fused_gauss_newton {
 
 /// [`fused_reduce!`] software-pipelined, for kernels whose per-point work
 /// is a long chain of dependent operations (Chinchilla's two exponentials,
-/// then a division and ln of their sum). Each point's work is split in two:
-/// `|$xi| $first` computes a state of `$s` values from its inputs (an array
-/// `[f64; $s]`), `|$st| $second` the prediction and its gradient from that
-/// state (`(prediction, [J_i; $p])`, as `fused_reduce!`'s body). The loop
-/// runs stage one of block c, stage two of block c - 1 and the loss and
-/// sums of block c - 2 together: the three are independent, so the
-/// out-of-order core always has work whose inputs are ready, where one
-/// block's chain alone keeps its scheduler full of waiting operations.
-/// The sums run in `fused_reduce!`'s order (blocks of `LANES` into lane
-/// accumulators, the last n % `LANES` points one by one into lane 0), so
-/// for the same per-point values the result has the same bits.
+/// then a division and ln of their sum). Each point's work is split in
+/// three: `|$xi| $first` computes a state of `$s` values from its inputs
+/// (an array `[f64; $s]`), `|$st| $mid` a second state of `$s2` values from
+/// it, `|$st2| $second` the prediction and its gradient from that
+/// (`(prediction, [J_i; $p])`, as `fused_reduce!`'s body). The loop runs
+/// the first part of block c, the second of block c - 1, the third of
+/// block c - 2 and the loss and sums of block c - 3 together: the four are
+/// independent, so the out-of-order core always has work whose inputs are
+/// ready, where one block's chain alone keeps its scheduler full of
+/// waiting operations. The loop holds full blocks only (no lane-by-lane
+/// access, which would make the compiler keep the lanes apart); the last
+/// n % `LANES` points run after it as one block padded with copies of the
+/// last point, summed one by one into lane 0: `fused_reduce!`'s order. The
+/// loss is [`weighted_loss_lean`].
 #[macro_export]
 macro_rules! pipelined_reduce {
     ($data:expr, $grad:expr, $p:literal, $fma:ident, $inputs:expr, $d:literal, $s:literal,
-     |$xi:ident| $first:block, |$st:ident| $second:block) => {{
+     $s2:literal, |$xi:ident| $first:block, |$st:ident| $mid:block,
+     |$st2:ident| $second:block) => {{
         use $crate::objective::LANES;
         let data: &$crate::objective::LossData = $data;
         let grad: &mut [f64] = $grad;
@@ -566,36 +621,19 @@ macro_rules! pipelined_reduce {
         let (target, weight) = (data.target, &data.weight[..n]);
         let chunks = n / LANES;
         let rem = n - chunks * LANES;
-        // The last n % LANES points as one block padded with copies of the
-        // last point (whose results are not used).
-        let mut tail = [0.0f64; $d * LANES];
-        let mut tail_t = [0.0f64; LANES];
-        let mut tail_w = [0.0f64; LANES];
-        if rem > 0 {
-            for l in 0..LANES {
-                let i = chunks * LANES + l.min(rem - 1);
-                tail[l * $d..(l + 1) * $d].copy_from_slice(&inputs[i * $d..(i + 1) * $d]);
-                tail_t[l] = target[i];
-                tail_w[l] = weight[i];
-            }
-        }
-        let blocks = chunks + usize::from(rem > 0);
         let mut tot = [0.0f64; LANES];
         let mut acc = [[0.0f64; LANES]; $p];
-        // The state of block c - 1 and the predictions of block c - 2.
+        // The states of blocks c - 1 and c - 2, the predictions of c - 3.
         let mut a = [[0.0f64; LANES]; $s];
+        let mut a2 = [[0.0f64; LANES]; $s2];
         let mut b = ([0.0f64; LANES], [[0.0f64; LANES]; $p]);
         // (The stages are pasted into the loop, not closures: a closure
         // would be compiled apart, without the kernel's vector features.)
-        for c in 0..blocks + 2 {
-            let next_a = if c < blocks {
-                let xs: &[f64; $d * LANES] = if c < chunks {
-                    inputs[c * LANES * $d..(c + 1) * LANES * $d]
-                        .try_into()
-                        .unwrap()
-                } else {
-                    &tail
-                };
+        for c in 0..chunks + 3 {
+            let next_a = if c < chunks {
+                let xs: &[f64; $d * LANES] = inputs[c * LANES * $d..(c + 1) * LANES * $d]
+                    .try_into()
+                    .unwrap();
                 let mut st = [[0.0f64; LANES]; $s];
                 for l in 0..LANES {
                     let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
@@ -608,13 +646,29 @@ macro_rules! pipelined_reduce {
             } else {
                 a
             };
-            let next_b = if c >= 1 && c <= blocks {
-                let mut pr = [0.0f64; LANES];
-                let mut jb = [[0.0f64; LANES]; $p];
+            let next_a2 = if c >= 1 && c <= chunks {
+                let mut st = [[0.0f64; LANES]; $s2];
                 for l in 0..LANES {
                     let mut $st = [0.0f64; $s];
                     for k in 0..$s {
                         $st[k] = a[k][l];
+                    }
+                    let v: [f64; $s2] = $mid;
+                    for k in 0..$s2 {
+                        st[k][l] = v[k];
+                    }
+                }
+                st
+            } else {
+                a2
+            };
+            let next_b = if c >= 2 && c <= chunks + 1 {
+                let mut pr = [0.0f64; LANES];
+                let mut jb = [[0.0f64; LANES]; $p];
+                for l in 0..LANES {
+                    let mut $st2 = [0.0f64; $s2];
+                    for k in 0..$s2 {
+                        $st2[k] = a2[k][l];
                     }
                     let (pred, j): (f64, [f64; $p]) = $second;
                     pr[l] = pred;
@@ -626,31 +680,55 @@ macro_rules! pipelined_reduce {
             } else {
                 b
             };
-            if c >= 2 {
-                let q = c - 2;
-                if q < chunks {
-                    let t: &[f64; LANES] = target[q * LANES..(q + 1) * LANES].try_into().unwrap();
-                    let w: &[f64; LANES] = weight[q * LANES..(q + 1) * LANES].try_into().unwrap();
-                    for l in 0..LANES {
-                        let (rho, s) = $crate::objective::weighted_loss(data, t[l], w[l], b.0[l]);
-                        tot[l] += rho;
-                        for k in 0..$p {
-                            acc[k][l] = $crate::fastmath::fmadd::<$fma>(s, b.1[k][l], acc[k][l]);
-                        }
-                    }
-                } else {
-                    for l in 0..rem {
-                        let (rho, s) =
-                            $crate::objective::weighted_loss(data, tail_t[l], tail_w[l], b.0[l]);
-                        tot[0] += rho;
-                        for k in 0..$p {
-                            acc[k][0] = $crate::fastmath::fmadd::<$fma>(s, b.1[k][l], acc[k][0]);
-                        }
+            if c >= 3 {
+                let q = c - 3;
+                let t: &[f64; LANES] = target[q * LANES..(q + 1) * LANES].try_into().unwrap();
+                let w: &[f64; LANES] = weight[q * LANES..(q + 1) * LANES].try_into().unwrap();
+                for l in 0..LANES {
+                    let (rho, s) =
+                        $crate::objective::weighted_loss_lean::<$fma>(data, t[l], w[l], b.0[l]);
+                    tot[l] += rho;
+                    for k in 0..$p {
+                        acc[k][l] = $crate::fastmath::fmadd::<$fma>(s, b.1[k][l], acc[k][l]);
                     }
                 }
             }
             a = next_a;
+            a2 = next_a2;
             b = next_b;
+        }
+        if rem > 0 {
+            let mut xs = [0.0f64; $d * LANES];
+            let mut t = [0.0f64; LANES];
+            let mut w = [0.0f64; LANES];
+            for l in 0..LANES {
+                let i = chunks * LANES + l.min(rem - 1);
+                xs[l * $d..(l + 1) * $d].copy_from_slice(&inputs[i * $d..(i + 1) * $d]);
+                t[l] = target[i];
+                w[l] = weight[i];
+            }
+            let mut rh = [0.0f64; LANES];
+            let mut ss = [0.0f64; LANES];
+            let mut jb = [[0.0f64; LANES]; $p];
+            for l in 0..LANES {
+                let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
+                let $st: [f64; $s] = $first;
+                let $st2: [f64; $s2] = $mid;
+                let (pred, j): (f64, [f64; $p]) = $second;
+                let (rho, s) =
+                    $crate::objective::weighted_loss_lean::<$fma>(data, t[l], w[l], pred);
+                rh[l] = rho;
+                ss[l] = s;
+                for k in 0..$p {
+                    jb[k][l] = j[k];
+                }
+            }
+            for l in 0..rem {
+                tot[0] += rh[l];
+                for k in 0..$p {
+                    acc[k][0] = $crate::fastmath::fmadd::<$fma>(ss[l], jb[k][l], acc[k][0]);
+                }
+            }
         }
         for (g, a) in grad.iter_mut().zip(&acc) {
             *g = $crate::objective::lane_sum(a);

@@ -499,27 +499,69 @@ crate::multiversion! {
 
 crate::multiversion! {
     /// ln(A / N^alpha + B / D^beta + E): the objective over a batch (the
-    /// Chinchilla kernel). Software-pipelined (`pipelined_reduce`: the two
-    /// exponentials of a block, then ln of their sum and the gradient) with
-    /// the shallow exp and ln: its speed is bound by the latency of these
-    /// chains, not by the number of operations (BENCHMARKS.md, issue 22).
+    /// Chinchilla kernel). Software-pipelined in four stages
+    /// (`pipelined_reduce`: the two exponentials of a block; their sum, its
+    /// reciprocal and the reduction of ln; the rest of ln and the gradient
+    /// entries; the loss and the sums) with the shallow exp and ln: its
+    /// speed is bound by the latency of these chains and by the vector
+    /// operations per point (BENCHMARKS.md, issue 22). The exponents'
+    /// gradient entries are summed without their sign, applied once to the
+    /// sums (exact: negation does not round). E's entry keeps its factor E
+    /// per point: 1/s can be huge where E is tiny, and the sum of 1/s alone
+    /// would overflow there.
     fn additive2_ln_loss(lnx: &[f64], u: &[f64], data: &LossData, grad: &mut [f64]) -> f64 {
         let (a, alpha, b, beta) = (u[0], u[1], u[2], u[3]);
         let e = fastmath::exp_k::<FMA>(u[4].min(700.0));
-        crate::pipelined_reduce!(data, grad, 5, FMA, lnx, 2, 5, |xi| {
-            let (l0, l1) = (xi[0], xi[1]);
-            let t1 = fastmath::exp_shallow_k::<FMA>(fmadd::<FMA>(-alpha, l0, a).min(700.0));
-            let t2 = fastmath::exp_shallow_k::<FMA>(fmadd::<FMA>(-beta, l1, b).min(700.0));
-            [l0, l1, t1, t2, t1 + t2 + e]
-        }, |st| {
-            let [l0, l1, t1, t2, s] = st;
-            let inv = 1.0 / s;
-            let (w1, w2) = (t1 * inv, t2 * inv);
-            (
-                fastmath::ln_shallow_k::<FMA>(s),
-                [w1, -l0 * w1, w2, -l1 * w2, e * inv],
-            )
-        })
+        // Each exponent is monotone in its column (a fused multiply-add of
+        // it), so its extremes are at the column's: when both stay in
+        // [-708, 700] for both columns (NaN fails), no point's exponent
+        // needs the guard, and the loop runs without it (the same values:
+        // the guard is the identity there).
+        let within = |c: f64, k: f64, col: usize| {
+            data.ln_range.get(col).is_some_and(|r| {
+                r.iter().all(|&l| {
+                    let z = fmadd::<FMA>(-k, l, c);
+                    (-708.0..=700.0).contains(&z)
+                })
+            })
+        };
+        let guarded = !(within(a, alpha, 0) && within(b, beta, 1));
+        // (A macro, not a closure: the stages are pasted into the loop.)
+        macro_rules! pipelined {
+            ($guard:literal) => {
+                crate::pipelined_reduce!(data, grad, 5, FMA, lnx, 2, 5, 7, |xi| {
+                    let (l0, l1) = (xi[0], xi[1]);
+                    let (z1, z2) = (fmadd::<FMA>(-alpha, l0, a), fmadd::<FMA>(-beta, l1, b));
+                    let (t1, t2) = if $guard {
+                        (
+                            fastmath::exp_shallow_k::<FMA>(z1.min(700.0)),
+                            fastmath::exp_shallow_k::<FMA>(z2.min(700.0)),
+                        )
+                    } else {
+                        (
+                            fastmath::exp_shallow_unclamped_k::<FMA>(z1),
+                            fastmath::exp_shallow_unclamped_k::<FMA>(z2),
+                        )
+                    };
+                    [l0, l1, t1, t2, t1 + t2 + e]
+                }, |st| {
+                    let [l0, l1, t1, t2, s] = st;
+                    let (f, k) = fastmath::ln_shallow_reduce_k(s);
+                    [l0, l1, t1, t2, 1.0 / s, f, k]
+                }, |st2| {
+                    let [l0, l1, t1, t2, inv, f, k] = st2;
+                    let (w1, w2) = (t1 * inv, t2 * inv);
+                    (
+                        fastmath::ln_shallow_finish_k::<FMA>(f, k),
+                        [w1, l0 * w1, w2, l1 * w2, e * inv],
+                    )
+                })
+            };
+        }
+        let total = if guarded { pipelined!(true) } else { pipelined!(false) };
+        grad[1] = -grad[1];
+        grad[3] = -grad[3];
+        total
     }
 }
 
@@ -1253,7 +1295,7 @@ mod tests {
         ] {
             us.push(u.to_vec());
         }
-        let (mut checked, mut worst) = (0, (0.0f64, 0.0f64));
+        let (mut checked, mut worst, mut unguarded) = (0, (0.0f64, 0.0f64), 0);
         for n in [1, 5, 8, 13, 16, 240, 243] {
             let (mut lnx, mut target) = (Vec::new(), Vec::new());
             for _ in 0..n {
@@ -1264,13 +1306,22 @@ mod tests {
             }
             let weight: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64).collect();
             for huber in [true, false] {
+                let range = crate::objective::ln_ranges(&lnx, 2);
                 let data = LossData {
                     target: &target,
                     weight: &weight,
                     huber,
                     delta: 1e-3,
+                    ln_range: &range,
                 };
                 for u in &us {
+                    // which of the kernel's two loops runs (both must be checked)
+                    let inside = [(u[0], u[1], 0), (u[2], u[3], 1)].iter().all(|&(c, k, j)| {
+                        range[j]
+                            .iter()
+                            .all(|&l| (-708.0..=700.0).contains(&(c - k * l)))
+                    });
+                    unguarded += usize::from(inside);
                     let (mut g0, mut g1) = ([0.0; 5], [0.0; 5]);
                     let f0 = additive2_ln_loss_before(&lnx, u, &data, &mut g0);
                     let f1 = additive2_ln_loss(&lnx, u, &data, &mut g1);
@@ -1294,6 +1345,11 @@ mod tests {
             }
         }
         assert!(checked > 40_000, "{checked}");
+        // both loops: without the exponents' guard, and with it
+        assert!(
+            unguarded > 10_000 && checked - unguarded >= 60,
+            "{unguarded} of {checked}"
+        );
         println!(
             "worst relative difference: objective {:.1e}, gradient {:.1e}",
             worst.0, worst.1
