@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Generate the temporal dataset: 3 model sizes x 3 schedules (seed 1) plus
 # second seeds (small cosine / constant / wsd, medium cosine / constant / wsd,
-# large constant), third and fourth seeds (small cosine / constant, medium wsd /
-# cosine). One thread. Usage:
+# large constant), later seeds (small cosine_seed3 / constant_seed3 / constant_seed4 /
+# wsd_seed5, medium wsd_seed3 / cosine_seed3 / cosine_seed4, large cosine_seed3 /
+# wsd_seed2). One thread. Usage:
 #   bash bench/temporal/generate.sh [OUT_DIR] [RUN_NAME...]
 # With run names (e.g. small_cosine_seed1) only those runs are generated.
 set -euo pipefail
@@ -22,10 +23,10 @@ for size in small medium large; do
     runs+=("${size}_${sched}_seed1")
   done
   [ "$size" = small ] && runs+=("small_cosine_seed2" "small_constant_seed2" "small_wsd_seed2" \
-    "small_cosine_seed3" "small_constant_seed4")
+    "small_cosine_seed3" "small_constant_seed4" "small_constant_seed3" "small_wsd_seed5")
   [ "$size" = medium ] && runs+=("medium_cosine_seed2" "medium_constant_seed2" "medium_wsd_seed2" \
-    "medium_wsd_seed3" "medium_cosine_seed4")
-  [ "$size" = large ] && runs+=("large_constant_seed2")
+    "medium_wsd_seed3" "medium_cosine_seed4" "medium_cosine_seed3")
+  [ "$size" = large ] && runs+=("large_constant_seed2" "large_cosine_seed3" "large_wsd_seed2")
 done
 [ $# -gt 0 ] && runs=("$@")
 for run in "${runs[@]}"; do

@@ -19,7 +19,7 @@ fn runs() -> Vec<Run> {
 #[test]
 fn dataset_is_complete() {
     let runs = runs();
-    assert!(runs.len() >= 20, "{} runs", runs.len());
+    assert!(runs.len() >= 25, "{} runs", runs.len());
     for r in &runs {
         assert!(
             r.pc.len() >= 30,
@@ -53,7 +53,8 @@ fn per_position_fits_converge() {
     }
 }
 
-// Measured 0.22 to 0.42 on the 20 runs (BENCHMARKS.md).
+// Measured 0.22 to 0.42 on the 20 runs (BENCHMARKS.md); the five runs of
+// the sixth push inside that range's bound too.
 const BINNED_R2_MIN: f64 = 0.15;
 
 /// Mean absolute percentage error of the final loss over the runs, fitted
@@ -78,8 +79,9 @@ fn forecasts_at_20_percent_within_reported_errors() {
     assert!(recip < RECIPROCAL_MAPE_20_MAX, "reciprocal {recip}");
 }
 
-// Measured on the 20 runs (BENCHMARKS.md, issue 17's fifth push): temporal
-// (the robust-bounded rule) 3.87%, reciprocal 4.54% (16 runs: 4.26%, 4.80%).
+// Measured on the 25 runs (BENCHMARKS.md, issue 17's sixth push): temporal
+// (the robust-bounded rule) 3.70%, reciprocal 4.41% (20 runs: 3.87%, 4.54%;
+// 16 runs: 4.26%, 4.80%).
 const TEMPORAL_MAPE_20_MAX: f64 = 4.5;
 const RECIPROCAL_MAPE_20_MAX: f64 = 5.0;
 
@@ -89,7 +91,8 @@ fn forecasts_at_30_percent_within_reported_errors() {
     assert!(temporal < TEMPORAL_MAPE_30_MAX, "temporal {temporal}");
 }
 
-// Measured on the 20 runs (BENCHMARKS.md, fifth push): 3.80% (16 runs: 4.25%).
+// Measured on the 25 runs (BENCHMARKS.md, sixth push): 3.61% (20 runs: 3.80%;
+// 16 runs: 4.25%).
 const TEMPORAL_MAPE_30_MAX: f64 = 4.5;
 
 /// The 90% interval `slaw forecast` prints for the temporal law (bootstrap
@@ -137,10 +140,10 @@ fn temporal_intervals_cover_as_reported() {
     }
 }
 
-// Measured on the 20 runs (BENCHMARKS.md, fifth push): final losses covered
-// 20 of 20 at 20% and at 30% (above the 80-97% band: the interval is
-// conservative); every later checkpoint 100% / 99.3%; median half-width
-// 18.0% / 14.6%.
+// Measured on the 25 runs (BENCHMARKS.md, sixth push): final losses covered
+// 25 of 25 at 20% and at 30% (above the 80-97% band: the interval is
+// conservative); every later checkpoint 100% / 99.4%; median half-width
+// 17.6% / 15.0% (20 runs: 100% / 99.3%, 18.0% / 14.6%).
 const FINALS_20: (f64, f64) = (0.8, 1.0);
 const FINALS_30: (f64, f64) = (0.8, 1.0);
 const PAIRS_20: (f64, f64) = (0.85, 1.0);
@@ -148,13 +151,18 @@ const PAIRS_30: (f64, f64) = (0.85, 1.0);
 const HALF_WIDTH_20_MAX: f64 = 20.0;
 const HALF_WIDTH_30_MAX: f64 = 18.0;
 
-/// The runs added in issue 17's fifth push, after `POOLED_SCALE` was
-/// frozen on the others.
-const FIFTH_PUSH: [&str; 4] = [
+/// The runs added in issue 17's fifth and sixth pushes, after
+/// `POOLED_SCALE` was frozen on the others.
+const ADDED_AFTER_FREEZE: [&str; 9] = [
     "small_cosine_seed3",
     "medium_wsd_seed3",
     "small_constant_seed4",
     "medium_cosine_seed4",
+    "small_constant_seed3",
+    "medium_cosine_seed3",
+    "small_wsd_seed5",
+    "large_cosine_seed3",
+    "large_wsd_seed2",
 ];
 
 /// The temporal law (auto) on every run at 10/20/30% with the pooled
@@ -177,7 +185,7 @@ fn pooled_cases(runs: &[Run]) -> Vec<Case> {
 fn pooled_scale_is_that_of_the_sixteen_runs() {
     let first: Vec<Run> = runs()
         .into_iter()
-        .filter(|r| !FIFTH_PUSH.contains(&r.pc.name.as_str()))
+        .filter(|r| !ADDED_AFTER_FREEZE.contains(&r.pc.name.as_str()))
         .collect();
     assert_eq!(first.len(), 16);
     let cases = pooled_cases(&first);
@@ -188,13 +196,19 @@ fn pooled_scale_is_that_of_the_sixteen_runs() {
         .zip(POOLED_SCALE)
     {
         let c = c.expect("enough scores");
-        assert!((c - shipped).abs() < 1e-6, "{l}: {c} vs shipped {shipped}");
+        // The table is printed to 6 decimals, and the engine's polish of
+        // small fits (branch `gn`) moved these fits in the 6th-7th digit
+        // (0.99 now 0.2885588, shipped 0.288560): agreement to 1e-5 relative.
+        assert!(
+            (c - shipped).abs() < 1e-5 * shipped,
+            "{l}: {c} vs shipped {shipped}"
+        );
     }
 }
 
 /// The pooled per-distance interval (without the bootstrap), its scale
 /// from the other runs (leave one size-and-seed prefix out): its coverage
-/// of every later checkpoint of the 20 runs at 20% and 30%.
+/// of every later checkpoint of the runs at 20% and 30%.
 #[test]
 fn pooled_interval_out_of_sample_coverage() {
     let mut cases = pooled_cases(&runs());
@@ -212,6 +226,7 @@ fn pooled_interval_out_of_sample_coverage() {
 }
 
 // Measured on the 20 runs (BENCHMARKS.md, fifth push): 85.6% of 640 at 20%,
-// 84.3% of 560 at 30% (the issue's band: 80-97%).
+// 84.3% of 560 at 30% (the issue's band: 80-97%); inside the band on the
+// 25 runs too (sixth push).
 const POOLED_PAIRS_20: (f64, f64) = (0.8, 0.95);
 const POOLED_PAIRS_30: (f64, f64) = (0.8, 0.95);
