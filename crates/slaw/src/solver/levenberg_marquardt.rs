@@ -13,8 +13,11 @@
 //!
 //! Stopping is the same as [`super::LbfgsBox`]'s, relative to |f|: the
 //! projected gradient below `pgtol |f|`, or an accepted step decreasing f by
-//! at most `ftol |f|`. An objective without a Gauss-Newton matrix is handed
-//! to the fallback solver.
+//! at most `ftol |f|`. With `ftol` = 0 (a polish run to the optimum), when
+//! the undamped Gauss-Newton model predicts a decrease below the rounding
+//! of f, the run ends as when no step decreases f, instead of raising the
+//! damping through every value first. An objective
+//! without a Gauss-Newton matrix is handed to the fallback solver.
 
 use super::{Function, Outcome, Solver, Termination, Tolerances};
 
@@ -73,6 +76,9 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
     }
     true
 }
+
+/// f's rounding, relative (a few ulps).
+const ROUNDING: f64 = 4.0 * f64::EPSILON;
 
 const LAMBDA_START: f64 = 1e-4;
 const LAMBDA_MIN: f64 = 1e-12;
@@ -134,9 +140,32 @@ impl Solver for LevenbergMarquardt<'_> {
             );
             let k = free.len();
             let diag_max = free.iter().map(|&i| h[i * n + i]).fold(0.0, f64::max);
+            // Run to the optimum (no relative-decrease test): when the
+            // undamped Gauss-Newton model predicts a decrease below the
+            // rounding of f, no step is tried (as if none decreased f).
+            // This is the model's distance to its minimum (the Newton
+            // decrement), not the progress of a step: in a flat valley (a
+            // large predicted decrease, slow progress) the polish goes on.
+            let at_rounding = tol.ftol == 0.0 && {
+                for (r, &i) in free.iter().enumerate() {
+                    for (c, &j) in free.iter().enumerate() {
+                        a[r * k + c] = h[i * n + j];
+                    }
+                    a[r * k + r] += 1e-12 * diag_max;
+                    d[r] = -g[i];
+                }
+                cholesky_solve(&mut a[..k * k], &mut d[..k], k)
+                    && -0.5
+                        * free
+                            .iter()
+                            .enumerate()
+                            .map(|(r, &i)| g[i] * d[r])
+                            .sum::<f64>()
+                        <= ROUNDING * fx.abs()
+            };
             // Damped steps until one decreases f (or the damping runs out).
             let mut accepted = false;
-            while lambda <= LAMBDA_MAX {
+            while !at_rounding && lambda <= LAMBDA_MAX {
                 for (r, &i) in free.iter().enumerate() {
                     for (c, &j) in free.iter().enumerate() {
                         a[r * k + c] = h[i * n + j];
@@ -182,7 +211,8 @@ impl Solver for LevenbergMarquardt<'_> {
                 break;
             }
             if !accepted {
-                // No damped step decreases f: at an optimum to rounding if
+                // No damped step decreases f (or is predicted to, beyond
+                // rounding): at an optimum to rounding if
                 // the projected gradient is small against |f| (as LbfgsBox).
                 let scale = fx.abs().max(tiny);
                 status = if projected_gradient_norm(&x, &g, lo, hi) <= 1e-5 * scale {
