@@ -236,12 +236,15 @@ fn selection_curves() -> Option<Vec<Checked>> {
     Some(out)
 }
 
+/// A population of fits and their checks (`None`: the shared data are absent).
+type Population = fn() -> Option<Vec<Checked>>;
+
 /// Measurement over the whole population (`--ignored --nocapture`).
 #[test]
 #[ignore = "a measurement (minutes): cargo test --release -p slaw --test huber_optimum -- --ignored --nocapture"]
 fn huber_population_measured() {
     let mut total = [0usize; 6];
-    let populations: [(&str, fn() -> Option<Vec<Checked>>); 4] = [
+    let populations: [(&str, Population); 4] = [
         ("chinchilla", chinchilla),
         ("forecasts", forecasts),
         ("selection", selection_curves),
