@@ -17,8 +17,15 @@
 //!
 //! Small squared-error fits polish with Levenberg-Marquardt and no
 //! relative-decrease test, so a flat valley is followed to its optimum
-//! (or its bound) instead of stopping on slow progress; a polish that still
-//! stops short (the iteration limit) says so in a warning.
+//! (or its bound) instead of stopping on slow progress. Small Huber fits
+//! keep their L-BFGS polish and continue the winner the same way, by
+//! Levenberg-Marquardt on the IRLS model ([`Objective::huber_gauss_newton`]),
+//! keeping the lower point; when Levenberg-Marquardt finds no decreasing
+//! step, L-BFGS with no relative-decrease test goes on from there. (Both
+//! for fits asked for their optimum, `Tolerances::ftol` <=
+//! [`FULL_PRECISION_FTOL`], given a single start or many.) A polish that
+//! still stops short (its iteration limit, 10x the fit's) makes the fit
+//! not converged, with the termination "max iterations" and a warning.
 
 use crate::bootstrap::Interval;
 use crate::identify::{self, Identifiability};
@@ -127,7 +134,12 @@ pub struct Fit {
     pub internal: Vec<f64>,
     /// The objective at the best parameters.
     pub objective: f64,
-    /// True when at least one start converged; the winner is the best converged start.
+    /// True when at least one start converged (the winner is the best
+    /// converged start) and the search did not stop short of the optimum:
+    /// false when the polish with no relative-decrease test (small fits,
+    /// see the module documentation) ended on its iteration limit still decreasing f;
+    /// `termination` is then "max iterations" and a warning says the search
+    /// "stopped short".
     pub converged: bool,
     /// Why the winning start's solver stopped: converged, at a bound
     /// (converged with a parameter on a bound), the iteration limit, a
@@ -548,10 +560,12 @@ fn distinct(a: &[f64], b: &[f64]) -> bool {
 }
 
 /// The objective as the solvers see it: with its Gauss-Newton matrix when
-/// the fit is least squares and large (see [`search`]).
+/// asked (`gauss_newton`: large least-squares fits, the polish of small
+/// ones and the continuation of Huber fits, see [`search`]); for the Huber
+/// loss that matrix is the IRLS one ([`Objective::huber_gauss_newton`]).
 struct FitFunction<'a> {
     objective: &'a Objective<'a>,
-    least_squares: bool,
+    gauss_newton: bool,
 }
 
 impl Function for FitFunction<'_> {
@@ -559,13 +573,32 @@ impl Function for FitFunction<'_> {
         self.objective.value_grad(u, grad)
     }
     fn gauss_newton(&self, u: &[f64], grad: &mut [f64], gn: &mut [f64]) -> Option<f64> {
-        if self.least_squares {
-            self.objective.gauss_newton(u, grad, gn)
-        } else {
-            None
+        if !self.gauss_newton {
+            return None;
+        }
+        match self.objective.loss {
+            Loss::Squared => self.objective.gauss_newton(u, grad, gn),
+            Loss::Huber { .. } => self.objective.huber_gauss_newton(u, grad, gn),
         }
     }
 }
+
+/// The tolerances of a Levenberg-Marquardt polish run to the optimum: no
+/// relative-decrease or gradient test (it stops when no damped step
+/// decreases f), 10x the fit's iteration limit.
+fn polish_tol_gn(opts: &FitOptions) -> Tolerances {
+    Tolerances {
+        ftol: 0.0,
+        pgtol: 0.0,
+        max_iter: 10 * opts.tol.max_iter,
+    }
+}
+
+/// The largest relative decrease-test tolerance (`Tolerances::ftol`) of a
+/// fit asked for its optimum: such fits (the default 1e-12) get a polish
+/// with no relative-decrease test; a caller who loosened it (warm-started
+/// bootstrap replicates, 1e-5) asked for that stop.
+pub const FULL_PRECISION_FTOL: f64 = 1e-9;
 
 /// Run the multi-start search on `problem`; `None` when its optimum cannot
 /// be mapped back to the data's units.
@@ -587,7 +620,7 @@ fn search(
         && solver.defers_least_squares();
     let f = FitFunction {
         objective: &objective,
-        least_squares,
+        gauss_newton: least_squares,
     };
     let lm = LevenbergMarquardt { fallback: solver };
     let solver: &dyn Solver = if least_squares { &lm } else { solver };
@@ -631,14 +664,10 @@ fn search(
     let gn_polish = opts.loss == Loss::Squared && !least_squares && solver.defers_least_squares();
     let g = FitFunction {
         objective: &objective,
-        least_squares: true,
+        gauss_newton: true,
     };
     let polish_tol = if gn_polish {
-        Tolerances {
-            ftol: 0.0,
-            pgtol: 0.0,
-            max_iter: 10 * opts.tol.max_iter,
-        }
+        polish_tol_gn(opts)
     } else {
         opts.tol
     };
@@ -664,7 +693,14 @@ fn search(
     // start is screened and polished as any other (the same result as
     // before this shortcut, its evaluations counted on top).
     if opts.starts.is_some() && starts.len() == 1 {
-        let run = solver.minimize(&f, &starts[0], &lower, &upper, &opts.tol);
+        // A small squared-error fit asked for its optimum: the same
+        // Levenberg-Marquardt polish as a multi-start fit's (an L-BFGS run
+        // would stop on slow progress in a flat valley).
+        let run = if gn_polish && opts.tol.ftol <= FULL_PRECISION_FTOL {
+            polish(&starts[0])
+        } else {
+            solver.minimize(&f, &starts[0], &lower, &upper, &opts.tol)
+        };
         if ok(&run) {
             outcomes.push(run.clone());
             polish_cache.insert(0, run);
@@ -819,12 +855,66 @@ fn search(
             converged,
         );
     };
-    // A Gauss-Newton polish that did not reach the optimum (the iteration
-    // limit on a valley): said in a warning.
-    let short = polish_cache
-        .get(&best)
-        .filter(|o| gn_polish && o.x == x && !o.converged())
-        .map(|o| o.message);
+    // A Huber fit asked for its optimum: its L-BFGS polish stopped on a
+    // small relative decrease, which in a flat valley is not the optimum.
+    // The winner is continued by Levenberg-Marquardt on the IRLS model with
+    // no relative-decrease test (it stops when no damped step decreases f),
+    // capped at 10x the fit's iterations; the lower point is kept.
+    let (mut x, mut fx) = (x, fx);
+    // The last run with no relative-decrease test that ended at the
+    // winner: a small squared-error fit's Levenberg-Marquardt polish, or
+    // the continuations below.
+    let mut continued: Option<Outcome> = if gn_polish {
+        polish_cache.get(&best).filter(|o| o.x == x).cloned()
+    } else {
+        None
+    };
+    if matches!(opts.loss, Loss::Huber { .. })
+        && converged
+        && solver.defers_least_squares()
+        && opts.tol.ftol <= FULL_PRECISION_FTOL
+        && problem.obs.len() < crate::fastmath::VECTOR_LN_MIN
+    {
+        let o = lm.minimize(&g, &x, &lower, &upper, &polish_tol_gn(opts));
+        polish_evaluations += o.evaluations;
+        polish_iterations += o.iterations;
+        // Its value is the batch path's: compared on the fit's own.
+        let fo = objective.value(&o.x);
+        if fo.is_finite() && fo < fx {
+            x = o.x.clone();
+            fx = fo;
+        }
+        continued = Some(o);
+    }
+    // Levenberg-Marquardt found no damped step decreasing f away from a
+    // small gradient (the IRLS model is rough at the Huber threshold, or the
+    // objective is): L-BFGS, with no relative-decrease test either, goes
+    // on from the best point until its line search finds no decrease.
+    if converged
+        && opts.tol.ftol <= FULL_PRECISION_FTOL
+        && continued
+            .as_ref()
+            .is_some_and(|o| o.termination == Termination::LineSearchFailed)
+    {
+        let o = solver.minimize(&f, &x, &lower, &upper, &polish_tol_gn(opts));
+        polish_evaluations += o.evaluations;
+        polish_iterations += o.iterations;
+        if o.f.is_finite() && o.f < fx {
+            x = o.x.clone();
+            fx = o.f;
+        }
+        continued = Some(o);
+    }
+    // A polish with no relative-decrease test that did not reach the
+    // optimum (its iteration limit, still decreasing f along a valley): the
+    // search stopped short, and the fit is not reported converged. (A
+    // polish that ends because no step decreases f is at the optimum as
+    // far as the solvers can tell, the independent check's own standard.)
+    let short = continued
+        .as_ref()
+        .filter(|o| o.termination == Termination::MaxIterations)
+        .map(|o| (o.termination, o.message));
+    let converged = converged && short.is_none();
     let iterations = outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations;
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
@@ -877,7 +967,7 @@ fn search(
     identify::to_natural(law, &mut ident, &x, &x_nat, |u| back(u));
 
     let mut warnings = Vec::new();
-    if !converged {
+    if !converged && short.is_none() {
         warnings.push(format!(
             "no start converged ({} starts): the result is the best point reached, not an optimum",
             outcomes.len()
@@ -908,21 +998,30 @@ fn search(
             }
         ));
     }
-    if let Some(why) = short {
+    if let Some((_, why)) = short {
         warnings.push(format!(
             "the search stopped short of the optimum ({why}): the objective may be lower elsewhere along a flat direction"
         ));
     }
     warnings.extend(ident.warnings.iter().cloned());
-    let (termination, termination_message) = termination(
-        converged,
-        polish_cache
-            .get(&best)
-            .filter(|o| o.x == x)
-            .unwrap_or(&outcomes[best]),
-        &at_bounds,
-        outcomes.len(),
-    );
+    let (termination, termination_message) = match short {
+        Some((how, why)) => (
+            how,
+            format!(
+                "the search stopped short of the optimum: the polish with no relative-decrease test stopped ({why})"
+            ),
+        ),
+        None => termination(
+            converged,
+            continued
+                .as_ref()
+                .filter(|o| o.x == x)
+                .or_else(|| polish_cache.get(&best).filter(|o| o.x == x))
+                .unwrap_or(&outcomes[best]),
+            &at_bounds,
+            outcomes.len(),
+        ),
+    };
     Ok(Some(Fit {
         law: law.clone(),
         params: Params::new(law.param_names_owned(), law.to_natural(&x_nat)),

@@ -262,6 +262,58 @@ impl<'a> Objective<'a> {
         total
     }
 
+    /// For the Huber loss: the objective, its gradient and the IRLS
+    /// Gauss-Newton matrix J^T W C J (row major, p x p, into `gn`), with
+    /// per point the curvature weight c = 1 inside the threshold and
+    /// delta / |r| outside (psi(r) / r: a positive semi-definite model whose
+    /// quadratic majorizes the Huber loss around the point), in one pass
+    /// through the batch path; `None` for squared error (see
+    /// [`Objective::gauss_newton`]). A point where the law is undefined
+    /// makes the objective +inf. The value is the batch path's, which may
+    /// differ from the fused kernel's `value_grad` in the last bits.
+    pub fn huber_gauss_newton(&self, u: &[f64], grad: &mut [f64], gn: &mut [f64]) -> Option<f64> {
+        let Loss::Huber { delta } = self.loss else {
+            return None;
+        };
+        let p = u.len();
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        gn.iter_mut().for_each(|g| *g = 0.0);
+        let mut total = 0.0;
+        self.prediction_blocks(u, |first, pred, jac| {
+            for (k, (row, &pr)) in jac.chunks_exact(p).zip(pred).enumerate() {
+                let i = first + k;
+                let w = self.obs.weight[i];
+                let r = pr - self.target[i];
+                let (rho, psi) = huber(r, w, delta);
+                total += rho;
+                let a = r.abs();
+                let c = if a <= delta { w } else { w * delta / a };
+                for (a_, &ja) in row.iter().enumerate() {
+                    grad[a_] += psi * ja;
+                    let cj = c * ja;
+                    for (b, &jb) in row.iter().enumerate().skip(a_) {
+                        gn[a_ * p + b] += cj * jb;
+                    }
+                }
+            }
+        });
+        for i in 0..p {
+            for j in 0..i {
+                gn[i * p + j] = gn[j * p + i];
+            }
+        }
+        Some(
+            if total.is_finite()
+                && grad.iter().all(|g| g.is_finite())
+                && gn.iter().all(|g| g.is_finite())
+            {
+                total
+            } else {
+                f64::INFINITY
+            },
+        )
+    }
+
     /// The predictions (in the objective's space) and their Jacobian at the
     /// points `rows`, through the law's batch evaluation with the points'
     /// context.

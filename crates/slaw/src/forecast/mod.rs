@@ -140,6 +140,12 @@ impl Fitted {
         &self.result
     }
 
+    /// The law on the fitted points (binned on long curves) and those
+    /// points: the objective the engine minimized (with [`FitOptions::default`]'s loss).
+    pub fn fitted(&self) -> (&Law, &Observations) {
+        (&self.fit_law, &self.obs)
+    }
+
     /// Predicted loss at point `i` of curve `c` with parameters `p` (natural units).
     pub fn predict_with(&self, c: usize, i: usize, p: &[f64]) -> f64 {
         self.law

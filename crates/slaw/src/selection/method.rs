@@ -418,8 +418,9 @@ pub fn law_fit_options() -> FitOptions {
         // Few points and four parameters leave long flat valleys (vanilla:
         // alpha and beta trade off once E is small). The engine polishes
         // squared-error fits by Levenberg-Marquardt to the optimum (no
-        // relative-decrease stop, see `fit::search`); this tolerance now
-        // applies only to a single given start (warm starts).
+        // relative-decrease stop, see `fit::search`), a single given start
+        // (warm starts of bootstrap replicates) too: this tolerance, below
+        // `fit::FULL_PRECISION_FTOL`, asks for that polish.
         tol: crate::solver::Tolerances {
             ftol: 1e-10,
             ..Default::default()

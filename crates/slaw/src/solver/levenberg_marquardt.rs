@@ -25,8 +25,11 @@
 //!
 //! Stopping is the same as [`super::LbfgsBox`]'s, relative to |f|: the
 //! projected gradient below `pgtol |f|`, or an accepted step decreasing f by
-//! at most `ftol |f|`. An objective without a Gauss-Newton matrix is handed
-//! to the fallback solver.
+//! at most `ftol |f|`. With `ftol` = 0 (a polish run to the optimum), when
+//! the undamped Gauss-Newton model predicts a decrease below the rounding
+//! of f, the run ends as when no step decreases f, instead of raising the
+//! damping through every value first. An objective
+//! without a Gauss-Newton matrix is handed to the fallback solver.
 
 use super::{Function, Outcome, Solver, Termination, Tolerances};
 
@@ -96,6 +99,9 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
     true
 }
 
+/// f's rounding, relative (a few ulps).
+const ROUNDING: f64 = 4.0 * f64::EPSILON;
+
 const LAMBDA_START: f64 = 1e-4;
 const LAMBDA_MIN: f64 = 1e-12;
 const LAMBDA_MAX: f64 = 1e12;
@@ -158,11 +164,37 @@ impl LevenbergMarquardt<'_> {
             );
             let k = free.len();
             let diag_max = free.iter().map(|&i| h[i * n + i]).fold(0.0, f64::max);
+            // Run to the optimum (no relative-decrease test): when the
+            // undamped Gauss-Newton model predicts a decrease below the
+            // rounding of f, no step is tried (as if none decreased f).
+            // This is the model's distance to its minimum (the Newton
+            // decrement), not the progress of a step: in a flat valley (a
+            // large predicted decrease, slow progress) the polish goes on.
+            let at_rounding = tol.ftol == 0.0 && {
+                for (r, &i) in free.iter().enumerate() {
+                    for (c, &j) in free.iter().enumerate() {
+                        a[r * k + c] = h[i * n + j];
+                    }
+                    a[r * k + r] += 1e-12 * diag_max;
+                    d[r] = -g[i];
+                }
+                cholesky_solve(&mut a[..k * k], &mut d[..k], k)
+                    && -0.5
+                        * free
+                            .iter()
+                            .enumerate()
+                            .map(|(r, &i)| g[i] * d[r])
+                            .sum::<f64>()
+                        <= ROUNDING * fx.abs()
+            };
             // Damped steps until one decreases f (or the damping runs out).
             let mut accepted = false;
             let lambda0 = lambda;
             let mut retried = false;
             loop {
+                if at_rounding {
+                    break;
+                }
                 if lambda > LAMBDA_MAX {
                     // Every damping from lambda0 up failed: once per point,
                     // the smaller dampings from the start's (longer steps).
@@ -241,7 +273,8 @@ impl LevenbergMarquardt<'_> {
                 break;
             }
             if !accepted {
-                // No damped step decreases f: at an optimum to rounding if
+                // No damped step decreases f (or is predicted to, beyond
+                // rounding): at an optimum to rounding if
                 // the projected gradient is small against |f| (as LbfgsBox).
                 let scale = fx.abs().max(tiny);
                 status = if projected_gradient_norm(&x, &g, lo, hi) <= 1e-5 * scale {
