@@ -80,10 +80,11 @@ fn pick_extrapolates_a_power_law_and_reports_ineligible_laws() {
         }
     }
     assert!(!p.fallback);
-    // 6 points: m4 (5 parameters) cannot be backtested at the origins, nor
-    // can any law but power (3): the backtest compares nothing, and the
-    // shipped rule's fallback weighs power and M4 (its fit on the 6 points
-    // converged) equally
+    // 6 points: M4 (5 parameters; in the shipped pool fitted by its
+    // authors' procedure) cannot be backtested at the origins, nor can any
+    // law but power (3): the backtest compares nothing, and the shipped
+    // rule's fallback weighs power and M4 (a finite fit on the 6 points)
+    // equally
     let small = obs.subset(&(0..6).collect::<Vec<_>>());
     let p = pick::pick(
         &pick::curve_laws(),
@@ -99,11 +100,15 @@ fn pick_extrapolates_a_power_law_and_reports_ineligible_laws() {
         .map(|l| l.law.as_str())
         .collect();
     assert_eq!(eligible, ["power"], "{p:?}");
-    let m4 = p.laws.iter().find(|l| l.law == "m4").unwrap();
+    let m4 = p
+        .laws
+        .iter()
+        .find(|l| l.law == pick::M4_AUTHORS_CAPPED)
+        .unwrap();
     assert!(m4.score.is_none() && m4.converged, "{m4:?}");
     assert!(p.fallback);
     for l in &p.laws {
-        let want = if l.law == "power" || l.law == "m4" {
+        let want = if l.law == "power" || l.law == pick::M4_AUTHORS_CAPPED {
             0.5
         } else {
             0.0
