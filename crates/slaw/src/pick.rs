@@ -653,7 +653,10 @@ mod tests {
         let names = ["power", "vanilla-ft", "bnsl", "m4"];
         let scores = [Some(0.02), None, None, None];
         let converged = [true, true, false, true];
-        let mut rule = Rule::shipped();
+        let mut rule = Rule {
+            pool: names.iter().map(|s| s.to_string()).collect(),
+            ..Rule::shipped()
+        };
         // the default: the one eligible law
         rule.fallback = Fallback::Eligible;
         let (w, used) = rule_weights(&rule, &scores, &converged, &names);
@@ -668,6 +671,17 @@ mod tests {
         rule.fallback = Fallback::WithM4;
         let (w, used) = rule_weights(&rule, &scores, &converged, &names);
         assert_eq!((w, used), (vec![0.5, 0.0, 0.0, 0.5], true));
+        // with M4 fitted by its authors' procedure in the pool, that M4
+        let five = ["power", "vanilla-ft", "bnsl", "m4", M4_AUTHORS_CAPPED];
+        let mut with_authors = rule.clone();
+        with_authors.pool = five.iter().map(|s| s.to_string()).collect();
+        let (w, used) = rule_weights(
+            &with_authors,
+            &[Some(0.02), None, None, None, None],
+            &[true, true, false, true, true],
+            &five,
+        );
+        assert_eq!((w, used), (vec![0.5, 0.0, 0.0, 0.0, 0.5], true));
         // two eligible laws: the backtest's weights, whatever the fallback
         let two = [Some(0.02), Some(0.01), None, None];
         let (w, used) = rule_weights(&rule, &two, &converged, &names);
