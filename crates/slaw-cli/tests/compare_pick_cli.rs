@@ -131,3 +131,48 @@ fn backtest_pick_needs_one_input_and_a_converged_law() {
         .code(3)
         .stderr(predicate::str::contains("no law was eligible"));
 }
+
+/// M4 fitted by its authors' procedure is a law of the pick when named
+/// (`m4-authors-capped`, as in the shipped pool): fitted and backtested like
+/// the catalog laws, reported with its parameters.
+#[test]
+fn backtest_pick_fits_m4_by_its_authors_procedure_when_named() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("c.csv"), curves_csv()).unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "--laws",
+            "power,vanilla-ft,m4-authors-capped",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--group",
+            "run",
+            "c.csv",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for g in v["groups"].as_array().unwrap() {
+        let laws = g["laws"].as_array().unwrap();
+        assert_eq!(laws.len(), 3, "{g}");
+        let m4 = laws
+            .iter()
+            .find(|l| l["law"] == "m4-authors-capped")
+            .unwrap();
+        assert!(m4["converged"].as_bool().unwrap(), "{m4}");
+        assert!(m4["score"].as_f64().unwrap().is_finite(), "{m4}");
+        assert_eq!(m4["params"].as_array().unwrap().len(), 5, "{m4}");
+        let total: f64 = laws.iter().map(|l| l["weight"].as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+    }
+}

@@ -267,37 +267,46 @@ pub const REFERENCES: [(&str, bool); 2] = [
     ("m4 (authors' algorithm)", true),
 ];
 
-fn reference_records(
-    window: &Observations,
-    all: &Observations,
-    later: &[usize],
-) -> Vec<ReferenceRecord> {
+/// Both variants of [`REFERENCES`] fitted on the window.
+fn reference_fits(window: &Observations) -> Vec<Option<crate::m4_reference::M4Reference>> {
     let x: Vec<f64> = (0..window.len()).map(|i| window.point(i)[0]).collect();
     REFERENCES
         .iter()
-        .map(|&(name, regress_on_current_i)| {
+        .map(|&(_, regress_on_current_i)| {
             let opts = crate::m4_reference::Options {
                 regress_on_current_i,
                 ..Default::default()
             };
-            match crate::m4_reference::fit(&x, &window.y, &opts) {
-                Some(f) => {
-                    let ln_pred: Vec<f64> = later
-                        .iter()
-                        .map(|&i| f.predict(all.point(i)[0]).ln())
-                        .collect();
-                    ReferenceRecord {
-                        name: name.into(),
-                        rmse: rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln())),
-                        converged: f.converged,
-                    }
-                }
-                None => ReferenceRecord {
+            crate::m4_reference::fit(&x, &window.y, &opts)
+        })
+        .collect()
+}
+
+fn reference_records(
+    fits: &[Option<crate::m4_reference::M4Reference>],
+    all: &Observations,
+    later: &[usize],
+) -> Vec<ReferenceRecord> {
+    REFERENCES
+        .iter()
+        .zip(fits)
+        .map(|(&(name, _), f)| match f {
+            Some(f) => {
+                let ln_pred: Vec<f64> = later
+                    .iter()
+                    .map(|&i| f.predict(all.point(i)[0]).ln())
+                    .collect();
+                ReferenceRecord {
                     name: name.into(),
-                    rmse: f64::NAN,
-                    converged: false,
-                },
+                    rmse: rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln())),
+                    converged: f.converged,
+                }
             }
+            None => ReferenceRecord {
+                name: name.into(),
+                rmse: f64::NAN,
+                converged: false,
+            },
         })
         .collect()
 }
@@ -388,6 +397,36 @@ pub fn record_with(
             }
         })
         .collect();
+    // M4 by its authors' procedure, capped: a law of the pick's pool, always
+    // fitted; as published (all its rounds) only with the reference.
+    let mut laws = laws;
+    let x: Vec<f64> = (0..m).map(|i| window.point(i)[0]).collect();
+    let capped = crate::m4_reference::fit(&x, &window.y, &crate::m4_reference::Options::capped());
+    let capped = m4_authors_record(
+        pick::M4_AUTHORS_CAPPED,
+        capped.as_ref(),
+        &window,
+        &all,
+        later,
+        None,
+    );
+    let fits = if m4_reference {
+        reference_fits(&window)
+    } else {
+        Vec::new()
+    };
+    let backtest = capped.backtest.clone();
+    laws.push(capped);
+    if let Some(f) = fits.first() {
+        laws.push(m4_authors_record(
+            pick::M4_AUTHORS,
+            f.as_ref(),
+            &window,
+            &all,
+            later,
+            Some(&backtest),
+        ));
+    }
     Some(CurveRecord {
         family: curve.family.clone(),
         name: curve.name.clone(),
@@ -398,11 +437,65 @@ pub fn record_with(
         ln_truth: later.iter().map(|&i| all.y[i].ln()).collect(),
         ln_window: window.y.iter().map(|v| v.ln()).collect(),
         references: if m4_reference {
-            reference_records(&window, &all, later)
+            reference_records(&fits, &all, later)
         } else {
             Vec::new()
         },
     })
+}
+
+/// M4 fitted by its authors' procedure as a law of the pick's pool
+/// (`name`: [`pick::M4_AUTHORS_CAPPED`], or [`pick::M4_AUTHORS`], the
+/// reference's fit, their published code with all its rounds, so that
+/// choosing it ties M4) from its fit `full` on the window; its backtests at
+/// [`ORIGIN_GRID`] by the capped estimator ([`pick::m4_authors_error`]),
+/// or `backtest` when already computed.
+fn m4_authors_record(
+    name: &str,
+    full: Option<&crate::m4_reference::M4Reference>,
+    window: &Observations,
+    all: &Observations,
+    later: &[usize],
+    backtest: Option<&[Option<f64>]>,
+) -> LawRecord {
+    let m = window.len();
+    let widx: Vec<usize> = (0..m).collect();
+    let x: Vec<f64> = (0..m).map(|i| window.point(i)[0]).collect();
+    let (ok, ln_pred, fit_rmse) = match full {
+        Some(f) => {
+            let lp: Vec<f64> = later
+                .iter()
+                .map(|&i| f.predict(all.point(i)[0]).ln())
+                .collect();
+            let fr = rmse_of(
+                &x.iter().map(|&v| f.predict(v).ln()).collect::<Vec<_>>(),
+                window.y.iter().map(|v| v.ln()),
+            );
+            (lp.iter().all(|v| v.is_finite()), lp, fr)
+        }
+        None => (false, vec![f64::NAN; later.len()], f64::NAN),
+    };
+    let rmse = rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln()));
+    let backtest: Vec<Option<f64>> = match backtest {
+        Some(b) => b.to_vec(),
+        None => ORIGIN_GRID
+            .iter()
+            .map(|&r| pick::m4_authors_error(window, &widx, r))
+            .collect(),
+    };
+    let k = ORIGIN_GRID
+        .iter()
+        .position(|o| *o == Origin::Last(2))
+        .unwrap();
+    LawRecord {
+        law: name.to_string(),
+        converged: ok,
+        rmse,
+        ln_pred,
+        holdout2: backtest[k].unwrap_or(f64::NAN),
+        backtest,
+        fit_rmse,
+    }
 }
 
 /// Parameters of the curve law `name` (0 for a name not in
@@ -418,7 +511,14 @@ fn n_params(name: &str) -> usize {
         })
         .iter()
         .find(|(n, _)| n == name)
-        .map_or(0, |(_, k)| *k)
+        .map_or(
+            if name.starts_with(pick::M4_AUTHORS) {
+                5
+            } else {
+                0
+            },
+            |(_, k)| *k,
+        )
 }
 
 fn rmse_of(ln_pred: &[f64], ln_truth: impl Iterator<Item = f64>) -> f64 {
@@ -449,7 +549,9 @@ impl CurveRecord {
     /// error (2 largest points of the window held out); `None` if none.
     pub fn compare_pick(&self) -> Option<usize> {
         (0..self.laws.len())
-            .filter(|&i| self.laws[i].holdout2.is_finite())
+            .filter(|&i| {
+                self.laws[i].holdout2.is_finite() && !self.laws[i].law.starts_with(pick::M4_AUTHORS)
+            })
             .min_by(|&a, &b| self.laws[a].holdout2.total_cmp(&self.laws[b].holdout2))
     }
 
@@ -525,9 +627,21 @@ impl CurveRecord {
     }
 }
 
+/// Every catalog law of [`pick::curve_laws`] (a pool of the candidate rules).
+const CATALOG_POOL: [&str; 6] = [
+    "power",
+    "vanilla-ft",
+    "rectified",
+    "bnsl",
+    "reciprocal",
+    "m4",
+];
+
 /// The rules the leave-one-family-out protocol chooses among: origin sets ×
-/// combinations × pools × fallbacks (when fewer than 2 laws are eligible).
-pub fn candidate_rules() -> Vec<Rule> {
+/// combinations × pools × fallbacks (when fewer than 2 laws are eligible);
+/// `with_authors`: also pools with M4 fitted by its authors' procedure
+/// ([`pick::M4_AUTHORS`], in records made with the reference).
+pub fn candidate_rules(with_authors: bool) -> Vec<Rule> {
     use Origin::{Fraction as F, Last};
     let origin_sets: [&[Origin]; 8] = [
         &[F(0.5)],
@@ -548,11 +662,26 @@ pub fn candidate_rules() -> Vec<Rule> {
         Combine::Median { k: 5 },
     ];
     let pool = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let pools: [Vec<String>; 3] = [
-        Vec::new(),
+    let mut pools: Vec<Vec<String>> = vec![
+        pool(&CATALOG_POOL),
         pool(&["power", "vanilla-ft", "rectified", "bnsl", "m4"]),
         pool(&["power", "vanilla-ft", "rectified", "m4"]),
     ];
+    if with_authors {
+        use pick::{M4_AUTHORS, M4_AUTHORS_CAPPED};
+        pools.extend([
+            pool(&["power", "vanilla-ft", "rectified", "bnsl", M4_AUTHORS]),
+            pool(&["power", "vanilla-ft", "rectified", "bnsl", "m4", M4_AUTHORS]),
+            pool(&["power", "vanilla-ft", "rectified", M4_AUTHORS]),
+            pool(&[
+                "power",
+                "vanilla-ft",
+                "rectified",
+                "bnsl",
+                M4_AUTHORS_CAPPED,
+            ]),
+        ]);
+    }
     let fallbacks = [Fallback::Eligible, Fallback::AllFits, Fallback::WithM4];
     let mut out = Vec::new();
     for o in origin_sets {
@@ -597,7 +726,10 @@ pub fn criterion(records: &[&CurveRecord], rule: &Rule) -> f64 {
 
 /// The candidate rule of lowest criterion on `records` (first on ties).
 pub fn choose_rule(records: &[&CurveRecord]) -> Rule {
-    let rules = candidate_rules();
+    let with_authors = records
+        .iter()
+        .all(|r| r.law_index(pick::M4_AUTHORS_CAPPED).is_some());
+    let rules = candidate_rules(with_authors);
     let crit: Vec<f64> = rules.par_iter().map(|r| criterion(records, r)).collect();
     let best = (0..rules.len())
         .min_by(|&a, &b| crit[a].total_cmp(&crit[b]).then(a.cmp(&b)))
