@@ -452,8 +452,13 @@ struct CompareArgs {
     /// (more parameters than points, inputs outside their domain) are skipped and reported;
     /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
     /// by default, the 2 largest values of the first input; with nothing held out
-    /// (--holdout largest:0), laws are ranked by AIC.
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// (--holdout largest:0), laws are ranked by AIC. Default: the learning-curve pool the
+    /// backtest pick was benchmarked with (one input column; see --pick).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "power,vanilla-ft,rectified,bnsl,m4-authors-capped"
+    )]
     laws: Vec<String>,
     /// How the laws are chosen. auto (default): backtest with one input column and no --holdout,
     /// holdout otherwise. holdout: ranked by the error on the held-out points (see --laws).
