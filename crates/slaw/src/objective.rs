@@ -226,21 +226,7 @@ impl<'a> Objective<'a> {
             None => self.gauss_newton_batch(u, grad, gn),
         };
         let p = u.len();
-        for i in 0..p {
-            for j in 0..i {
-                gn[i * p + j] = gn[j * p + i];
-            }
-        }
-        Some(
-            if total.is_finite()
-                && grad.iter().all(|g| g.is_finite())
-                && gn.iter().all(|g| g.is_finite())
-            {
-                total
-            } else {
-                f64::INFINITY
-            },
-        )
+        Some(symmetric_or_inf(total, grad, gn, p))
     }
 
     /// The sums of [`Objective::gauss_newton`] through the batch path
@@ -297,21 +283,7 @@ impl<'a> Objective<'a> {
                 }
             }
         });
-        for i in 0..p {
-            for j in 0..i {
-                gn[i * p + j] = gn[j * p + i];
-            }
-        }
-        Some(
-            if total.is_finite()
-                && grad.iter().all(|g| g.is_finite())
-                && gn.iter().all(|g| g.is_finite())
-            {
-                total
-            } else {
-                f64::INFINITY
-            },
-        )
+        Some(symmetric_or_inf(total, grad, gn, p))
     }
 
     /// The predictions (in the objective's space) and their Jacobian at the
@@ -976,6 +948,21 @@ fn gn_serial(
     total
 }
 
+/// Mirror a Gauss-Newton matrix's upper triangle (row major, p x p) into
+/// its lower one; the objective `total`, or +inf when it, the gradient or
+/// the matrix is not finite (a point where the law is undefined).
+fn symmetric_or_inf(total: f64, grad: &[f64], gn: &mut [f64], p: usize) -> f64 {
+    for i in 0..p {
+        for j in 0..i {
+            gn[i * p + j] = gn[j * p + i];
+        }
+    }
+    if total.is_finite() && grad.iter().all(|g| g.is_finite()) && gn.iter().all(|g| g.is_finite()) {
+        total
+    } else {
+        f64::INFINITY
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -478,17 +478,21 @@ pub fn is_authors_m4(name: &str) -> bool {
     name == M4_AUTHORS || name == M4_AUTHORS_CAPPED
 }
 
+/// The laws of `rule`'s pool fitted by M4's authors' procedure.
+fn authors_in(rule: &Rule) -> Vec<&str> {
+    rule.pool
+        .iter()
+        .map(String::as_str)
+        .filter(|n| is_authors_m4(n))
+        .collect()
+}
+
 /// Fit every law of `laws` admitted by `rule` to the one-input, ungrouped
 /// `obs` and backtest it, and M4 by its authors' procedure if the rule's
 /// pool names it ([`M4_AUTHORS`], [`M4_AUTHORS_CAPPED`]); laws are fitted
 /// in parallel.
 pub fn pick(laws: &[Law], obs: &Observations, opts: &FitOptions, rule: &Rule) -> Result<Pick> {
-    let authors: Vec<&str> = rule
-        .pool
-        .iter()
-        .map(String::as_str)
-        .filter(|n| is_authors_m4(n))
-        .collect();
+    let authors = authors_in(rule);
     pick_with(laws, &authors, obs, opts, rule)
 }
 
@@ -742,12 +746,7 @@ pub fn pick_groups(
     opts: &FitOptions,
     rule: &Rule,
 ) -> Result<Vec<GroupPick>> {
-    let authors: Vec<&str> = rule
-        .pool
-        .iter()
-        .map(String::as_str)
-        .filter(|n| is_authors_m4(n))
-        .collect();
+    let authors = authors_in(rule);
     pick_groups_with(laws, &authors, obs, opts, rule)
 }
 
