@@ -106,7 +106,10 @@ fn recovers_trajectories_and_future_loss() {
         // The bootstrap interval of the final loss covers the truth and is not degenerate.
         let x = [st[39] / f.t_ref, 1.0, 1.0];
         let (iv, ok) = f.bootstrap(&[x], 200, 7, 0.9);
-        assert!(ok >= 190, "{ok} of 200 refits converged");
+        // 168 of 200 since a polish that ends on its iteration cap makes a
+        // refit not converged (issue 14, branch `hub`; such replicates were
+        // counted converged before, while stopped short): they are dropped.
+        assert!(ok >= 160, "{ok} of 200 refits converged");
         let iv = iv[0];
         let want = mean_loss(&pos, truth(st[39]));
         assert!(iv.lo < iv.hi, "{iv:?}");
