@@ -12,6 +12,8 @@ use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::progress::Progress;
 use crate::{Error, Result};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The full fine-tuning size of the benchmark's curves (examples): the target.
 pub const FULL_SIZE: f64 = 1_638_400.0;
@@ -137,29 +139,40 @@ pub fn run_lodo(
             "leave-one-dataset-out needs at least two datasets",
         ));
     }
+    // The datasets in parallel (each learns its prior and scales from the
+    // others, then runs the protocol); rows in the datasets' order, the
+    // first error in that order.
+    let per_dataset: Vec<Result<Vec<Row>>> = (0..datasets.len())
+        .into_par_iter()
+        .map(|i| {
+            let name = &datasets[i].0;
+            let pool = &datasets[i].1;
+            let others: Vec<&[Candidate]> = datasets
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, d)| d.1.as_slice())
+                .collect();
+            let prior = learn_prior(others.iter().copied()).ok_or_else(|| {
+                Error::data(format!("{name}: the other datasets give no trend windows"))
+            })?;
+            let mut spread_scales = [None; REGISTRY.len()];
+            for (slot, m) in spread_scales.iter_mut().zip(methods) {
+                *slot = learn_scale(m, &others, &prior);
+            }
+            let opts = ProtocolOptions {
+                level: Some(level),
+                bootstrap,
+                trend_prior: prior,
+                lodo: true,
+                spread_scales,
+            };
+            run_with(name, pool, methods, &opts, progress)
+        })
+        .collect();
     let mut rows = Vec::new();
-    for (i, (name, pool)) in datasets.iter().enumerate() {
-        let others: Vec<&[Candidate]> = datasets
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, d)| d.1.as_slice())
-            .collect();
-        let prior = learn_prior(others.iter().copied()).ok_or_else(|| {
-            Error::data(format!("{name}: the other datasets give no trend windows"))
-        })?;
-        let mut spread_scales = [None; REGISTRY.len()];
-        for (slot, m) in spread_scales.iter_mut().zip(methods) {
-            *slot = learn_scale(m, &others, &prior);
-        }
-        let opts = ProtocolOptions {
-            level: Some(level),
-            bootstrap,
-            trend_prior: prior,
-            lodo: true,
-            spread_scales,
-        };
-        rows.extend(run_with(name, pool, methods, &opts, progress)?);
+    for r in per_dataset {
+        rows.extend(r?);
     }
     Ok(rows)
 }
@@ -217,57 +230,100 @@ pub fn run_with(
             })
         })
         .collect::<Result<_>>()?;
-    let mut rows = Vec::new();
-    for &r in &RATIOS {
-        let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64)?;
-        for (mi, &m) in methods.iter().enumerate() {
-            let opts = SelectOptions {
-                level: popts.level,
-                bootstrap: Resampling::new(popts.bootstrap, BOOTSTRAP_LEVEL, 0),
-                trend_prior: popts.trend_prior,
-                spread_scale: popts.spread_scales.get(mi).copied().flatten(),
-                ..SelectOptions::default()
-            };
-            let sel = select(pool, m, budget, &opts)?;
-            let with_iv: Vec<_> = sel
-                .ranking
-                .iter()
-                .filter_map(|rk| Some((rk.estimate.interval?, truth[rk.index])))
-                .collect();
-            let coverage = (with_iv.len() == pool.len()).then(|| {
-                with_iv
-                    .iter()
-                    .filter(|(iv, t)| iv.lo <= *t && *t <= iv.hi)
-                    .count() as f64
-                    / pool.len() as f64
-            });
-            let interval = sel.ranking[0].estimate.interval_kind.map(|k| match k {
-                super::IntervalKind::Backtest { level } => format!("backtest {level}"),
-                super::IntervalKind::Bootstrap { level } => format!("bootstrap {level}"),
-            });
-            // Scores in the input order.
-            let mut score = vec![0.0; pool.len()];
-            for rk in &sel.ranking {
-                score[rk.index] = m.kind().protocol_score(rk.estimate.score);
+    // Every (budget, method) selection is independent: they run in
+    // parallel (each scores its candidates in parallel too), so a thread
+    // that finishes its share of one selection takes work from another
+    // instead of waiting at the end of each (a law fit that runs long no
+    // longer leaves the other threads idle). The rows keep the order of
+    // the loops (ratio, then method); each selection's arithmetic is the
+    // same as run one after the other.
+    let budgets: Vec<Budget> = RATIOS
+        .iter()
+        .map(|&r| Budget::new(FULL_SIZE, FULL_SIZE / r as f64))
+        .collect::<Result<_>>()?;
+    let done: Vec<AtomicUsize> = RATIOS.iter().map(|_| AtomicUsize::new(0)).collect();
+    let tasks: Vec<(usize, usize)> = (0..RATIOS.len())
+        .flat_map(|ri| (0..methods.len()).map(move |mi| (ri, mi)))
+        .collect();
+    tasks
+        .par_iter()
+        .map(|&(ri, mi)| {
+            let row = protocol_row(
+                dataset,
+                pool,
+                &truth,
+                RATIOS[ri],
+                budgets[ri],
+                mi,
+                methods[mi],
+                popts,
+            );
+            if done[ri].fetch_add(1, Ordering::Relaxed) + 1 == methods.len() {
+                progress.tick();
             }
-            let chosen = sel.chosen();
-            rows.push(Row {
-                dataset: dataset.to_string(),
-                ratio: r,
-                max_n: budget.max_n,
-                method: m.name().to_string(),
-                pear_corr: pearson(&score, &truth),
-                rel_acc: relative_accuracy(&truth, chosen.observed_at_target.unwrap_or(f64::NAN)),
-                chosen: chosen.estimate.id.clone(),
-                cost_ratio: sel.cost.ratio,
-                coverage: coverage.filter(|_| interval.is_some()),
-                interval,
-                protocol: if popts.lodo { "lodo" } else { "in-sample" }.to_string(),
-            });
-        }
-        progress.tick();
+            row
+        })
+        .collect::<Vec<Result<Row>>>()
+        .into_iter()
+        .collect()
+}
+
+/// The row of one (budget, method) of [`run_with`]: select among `pool`
+/// and score the selection against `truth` (the losses at the target).
+#[allow(clippy::too_many_arguments)]
+fn protocol_row(
+    dataset: &str,
+    pool: &[Candidate],
+    truth: &[f64],
+    r: u32,
+    budget: Budget,
+    mi: usize,
+    m: Method,
+    popts: &ProtocolOptions,
+) -> Result<Row> {
+    let opts = SelectOptions {
+        level: popts.level,
+        bootstrap: Resampling::new(popts.bootstrap, BOOTSTRAP_LEVEL, 0),
+        trend_prior: popts.trend_prior,
+        spread_scale: popts.spread_scales.get(mi).copied().flatten(),
+        ..SelectOptions::default()
+    };
+    let sel = select(pool, m, budget, &opts)?;
+    let with_iv: Vec<_> = sel
+        .ranking
+        .iter()
+        .filter_map(|rk| Some((rk.estimate.interval?, truth[rk.index])))
+        .collect();
+    let coverage = (with_iv.len() == pool.len()).then(|| {
+        with_iv
+            .iter()
+            .filter(|(iv, t)| iv.lo <= *t && *t <= iv.hi)
+            .count() as f64
+            / pool.len() as f64
+    });
+    let interval = sel.ranking[0].estimate.interval_kind.map(|k| match k {
+        super::IntervalKind::Backtest { level } => format!("backtest {level}"),
+        super::IntervalKind::Bootstrap { level } => format!("bootstrap {level}"),
+    });
+    // Scores in the input order.
+    let mut score = vec![0.0; pool.len()];
+    for rk in &sel.ranking {
+        score[rk.index] = m.kind().protocol_score(rk.estimate.score);
     }
-    Ok(rows)
+    let chosen = sel.chosen();
+    Ok(Row {
+        dataset: dataset.to_string(),
+        ratio: r,
+        max_n: budget.max_n,
+        method: m.name().to_string(),
+        pear_corr: pearson(&score, truth),
+        rel_acc: relative_accuracy(truth, chosen.observed_at_target.unwrap_or(f64::NAN)),
+        chosen: chosen.estimate.id.clone(),
+        cost_ratio: sel.cost.ratio,
+        coverage: coverage.filter(|_| interval.is_some()),
+        interval,
+        protocol: if popts.lodo { "lodo" } else { "in-sample" }.to_string(),
+    })
 }
 
 /// Write the rows as CSV.
