@@ -41,6 +41,7 @@ pub struct LevenbergMarquardt<'a> {
     pub fallback: &'a dyn Solver,
 }
 
+#[inline(always)]
 fn projected_gradient_norm(x: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
     let mut m: f64 = 0.0;
     for i in 0..x.len() {
@@ -99,6 +100,106 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
     true
 }
 
+/// [`cholesky_solve`] for a `K` x `K` system known at compile time: every
+/// loop unrolled, no bounds checks, and no early return (a pivot that is
+/// not positive only sets the result false; the rest runs on, its values
+/// unused), so two solves written one after the other are two independent
+/// chains the processor overlaps ([`solve_pair`]). The same operations in
+/// the same order: the same bits as [`cholesky_solve`] (tested).
+#[inline(always)]
+fn cholesky_solve_fixed<const K: usize>(a: &mut [f64], b: &mut [f64]) -> bool {
+    let a = &mut a[..K * K];
+    let b = &mut b[..K];
+    let mut inv = [0.0f64; K];
+    let mut ok = true;
+    for j in 0..K {
+        let mut s = a[j * K + j];
+        for m in 0..j {
+            s -= a[j * K + m] * a[j * K + m];
+        }
+        ok &= s.is_finite() && s > 0.0;
+        let r = 1.0 / s.sqrt();
+        inv[j] = r;
+        for i in j + 1..K {
+            let mut s = a[i * K + j];
+            for m in 0..j {
+                s -= a[i * K + m] * a[j * K + m];
+            }
+            a[i * K + j] = s * r;
+        }
+    }
+    for i in 0..K {
+        let mut s = b[i];
+        for m in 0..i {
+            s -= a[i * K + m] * b[m];
+        }
+        b[i] = s * inv[i];
+    }
+    for i in (0..K).rev() {
+        let mut s = b[i];
+        for m in i + 1..K {
+            s -= a[m * K + i] * b[m];
+        }
+        b[i] = s * inv[i];
+    }
+    ok
+}
+
+/// Two independent solves of [`cholesky_solve_fixed`] in one straight run
+/// of code: the second's chain of dependent operations (square root,
+/// division, substitutions) overlaps the first's.
+#[inline(always)]
+fn cholesky_pair_fixed<const K: usize>(
+    a0: &mut [f64],
+    b0: &mut [f64],
+    a1: &mut [f64],
+    b1: &mut [f64],
+) -> (bool, bool) {
+    let ok0 = cholesky_solve_fixed::<K>(a0, b0);
+    let ok1 = cholesky_solve_fixed::<K>(a1, b1);
+    (ok0, ok1)
+}
+
+/// [`cholesky_solve`] of a `k` x `k` system (row major in `a[..k * k]`),
+/// by the fixed-size copy for k <= 8.
+fn solve(a: &mut [f64], b: &mut [f64], k: usize) -> bool {
+    match k {
+        1 => cholesky_solve_fixed::<1>(a, b),
+        2 => cholesky_solve_fixed::<2>(a, b),
+        3 => cholesky_solve_fixed::<3>(a, b),
+        4 => cholesky_solve_fixed::<4>(a, b),
+        5 => cholesky_solve_fixed::<5>(a, b),
+        6 => cholesky_solve_fixed::<6>(a, b),
+        7 => cholesky_solve_fixed::<7>(a, b),
+        8 => cholesky_solve_fixed::<8>(a, b),
+        _ => cholesky_solve(&mut a[..k * k], &mut b[..k], k),
+    }
+}
+
+/// Two `k` x `k` systems solved as [`solve`] solves each, overlapped.
+fn solve_pair(
+    a0: &mut [f64],
+    b0: &mut [f64],
+    a1: &mut [f64],
+    b1: &mut [f64],
+    k: usize,
+) -> (bool, bool) {
+    match k {
+        1 => cholesky_pair_fixed::<1>(a0, b0, a1, b1),
+        2 => cholesky_pair_fixed::<2>(a0, b0, a1, b1),
+        3 => cholesky_pair_fixed::<3>(a0, b0, a1, b1),
+        4 => cholesky_pair_fixed::<4>(a0, b0, a1, b1),
+        5 => cholesky_pair_fixed::<5>(a0, b0, a1, b1),
+        6 => cholesky_pair_fixed::<6>(a0, b0, a1, b1),
+        7 => cholesky_pair_fixed::<7>(a0, b0, a1, b1),
+        8 => cholesky_pair_fixed::<8>(a0, b0, a1, b1),
+        _ => (
+            cholesky_solve(&mut a0[..k * k], &mut b0[..k], k),
+            cholesky_solve(&mut a1[..k * k], &mut b1[..k], k),
+        ),
+    }
+}
+
 /// f's rounding, relative (a few ulps).
 const ROUNDING: f64 = 4.0 * f64::EPSILON;
 
@@ -109,8 +210,17 @@ const LAMBDA_MAX: f64 = 1e12;
 /// doubling factor, capped: a rejected step never skips a decade).
 const NU_MAX: f64 = 10.0;
 
+/// Largest dimension whose run keeps its vectors on the stack.
+const STACK_N: usize = 8;
+/// The run's vectors for `STACK_N` variables: x, g, xn, gn, d, d0 (n each)
+/// and h, hn, a, a0 (n x n each).
+const STACK: usize = 6 * STACK_N + 4 * STACK_N * STACK_N;
+
 impl LevenbergMarquardt<'_> {
-    /// The damped Gauss-Newton iteration from `x0`.
+    /// The damped Gauss-Newton iteration from `x0`. Small problems (every
+    /// scaling law) get a copy with the dimension known at compile time
+    /// and their vectors on the stack (a run allocates only the point it
+    /// returns); the arithmetic, in the same order, is identical.
     fn run(
         &self,
         f: &dyn Function,
@@ -119,17 +229,67 @@ impl LevenbergMarquardt<'_> {
         hi: &[f64],
         tol: &Tolerances,
     ) -> Outcome {
-        let n = x0.len();
-        let mut x: Vec<f64> = (0..n).map(|i| x0[i].clamp(lo[i], hi[i])).collect();
-        let mut g = vec![0.0; n];
-        let mut h = vec![0.0; n * n];
-        let Some(mut fx) = f.gauss_newton(&x, &mut g, &mut h) else {
-            return self.fallback.minimize(f, x0, lo, hi, tol);
+        match x0.len() {
+            1 => self.run_n::<1>(f, x0, lo, hi, tol),
+            2 => self.run_n::<2>(f, x0, lo, hi, tol),
+            3 => self.run_n::<3>(f, x0, lo, hi, tol),
+            4 => self.run_n::<4>(f, x0, lo, hi, tol),
+            5 => self.run_n::<5>(f, x0, lo, hi, tol),
+            6 => self.run_n::<6>(f, x0, lo, hi, tol),
+            7 => self.run_n::<7>(f, x0, lo, hi, tol),
+            8 => self.run_n::<8>(f, x0, lo, hi, tol),
+            _ => self.run_n::<0>(f, x0, lo, hi, tol),
+        }
+    }
+
+    /// [`LevenbergMarquardt::run`] for `N` variables (`N = 0`: any number).
+    #[inline(always)]
+    fn run_n<const N: usize>(
+        &self,
+        f: &dyn Function,
+        x0_in: &[f64],
+        lo_in: &[f64],
+        hi_in: &[f64],
+        tol: &Tolerances,
+    ) -> Outcome {
+        let n = if N > 0 { N } else { x0_in.len() };
+        let (x0, lo, hi) = (&x0_in[..n], &lo_in[..n], &hi_in[..n]);
+        let need = 6 * n + 4 * n * n;
+        let mut stack = [0.0f64; STACK];
+        let mut heap = Vec::new();
+        let buf: &mut [f64] = if need <= STACK {
+            &mut stack[..need]
+        } else {
+            heap.resize(need, 0.0);
+            &mut heap[..]
+        };
+        let (mut x, buf) = buf.split_at_mut(n);
+        let (mut g, buf) = buf.split_at_mut(n);
+        let (mut xn, buf) = buf.split_at_mut(n);
+        let (mut gn, buf) = buf.split_at_mut(n);
+        let (d, buf) = buf.split_at_mut(n);
+        let (d0, buf) = buf.split_at_mut(n);
+        let (mut h, buf) = buf.split_at_mut(n * n);
+        let (mut hn, buf) = buf.split_at_mut(n * n);
+        let (a, a0) = buf.split_at_mut(n * n);
+        let mut free_stack = [0usize; STACK_N];
+        let mut free_heap = Vec::new();
+        let free_all: &mut [usize] = if n <= STACK_N {
+            &mut free_stack[..n]
+        } else {
+            free_heap.resize(n, 0);
+            &mut free_heap[..]
+        };
+        for i in 0..n {
+            x[i] = x0[i].clamp(lo[i], hi[i]);
+        }
+        let Some(mut fx) = f.gauss_newton(x, g, h) else {
+            return self.fallback.minimize(f, x0_in, lo_in, hi_in, tol);
         };
         let mut evals = 1u64;
         if !fx.is_finite() {
             return Outcome {
-                x,
+                x: x.to_vec(),
                 f: fx,
                 termination: Termination::NonFinite,
                 message: "the objective is not finite at the start",
@@ -138,8 +298,6 @@ impl LevenbergMarquardt<'_> {
             };
         }
         let tiny = (1e-14 * fx.abs()).max(f64::MIN_POSITIVE.sqrt());
-        let (mut xn, mut gn, mut hn) = (vec![0.0; n], vec![0.0; n], vec![0.0; n * n]);
-        let (mut a, mut d, mut free) = (vec![0.0; n * n], vec![0.0; n], Vec::with_capacity(n));
         let mut lambda = LAMBDA_START;
         // Nielsen's growth factor of the damping after a rejected step.
         let mut nu = 2.0;
@@ -150,7 +308,7 @@ impl LevenbergMarquardt<'_> {
         let mut iter = 0u64;
         while iter < tol.max_iter {
             let scale = fx.abs().max(tiny);
-            if projected_gradient_norm(&x, &g, lo, hi) <= tol.pgtol * scale {
+            if projected_gradient_norm(x, g, lo, hi) <= tol.pgtol * scale {
                 status = (
                     Termination::Converged,
                     "the projected gradient is below its tolerance",
@@ -158,12 +316,31 @@ impl LevenbergMarquardt<'_> {
                 break;
             }
             iter += 1;
-            free.clear();
-            free.extend(
-                (0..n).filter(|&i| !(x[i] <= lo[i] && g[i] > 0.0 || x[i] >= hi[i] && g[i] < 0.0)),
-            );
-            let k = free.len();
+            let mut k = 0;
+            for i in 0..n {
+                if !(x[i] <= lo[i] && g[i] > 0.0 || x[i] >= hi[i] && g[i] < 0.0) {
+                    free_all[k] = i;
+                    k += 1;
+                }
+            }
+            let free = &free_all[..k];
             let diag_max = free.iter().map(|&i| h[i * n + i]).fold(0.0, f64::max);
+            // The damped system at `lambda`: H on the free variables plus
+            // lambda times its diagonal (floored), right-hand side -g.
+            let damped = |a: &mut [f64], d: &mut [f64], lambda: f64| {
+                for (r, &i) in free.iter().enumerate() {
+                    for (c, &j) in free.iter().enumerate() {
+                        a[r * k + c] = h[i * n + j];
+                    }
+                    let dii = h[i * n + i].max(1e-12 * diag_max).max(f64::MIN_POSITIVE);
+                    a[r * k + r] += lambda * dii;
+                    d[r] = -g[i];
+                }
+            };
+            // Whether the damped system at the current `lambda` is already
+            // solved into (a, d) (solved with the undamped one below, the
+            // two overlapped), and if it was positive definite.
+            let mut presolved: Option<bool> = None;
             // Run to the optimum (no relative-decrease test): when the
             // undamped Gauss-Newton model predicts a decrease below the
             // rounding of f, no step is tried (as if none decreased f).
@@ -173,17 +350,27 @@ impl LevenbergMarquardt<'_> {
             let at_rounding = tol.ftol == 0.0 && {
                 for (r, &i) in free.iter().enumerate() {
                     for (c, &j) in free.iter().enumerate() {
-                        a[r * k + c] = h[i * n + j];
+                        a0[r * k + c] = h[i * n + j];
                     }
-                    a[r * k + r] += 1e-12 * diag_max;
-                    d[r] = -g[i];
+                    a0[r * k + r] += 1e-12 * diag_max;
+                    d0[r] = -g[i];
                 }
-                cholesky_solve(&mut a[..k * k], &mut d[..k], k)
+                // The first damped system the loop below solves (at this
+                // lambda, when within its range), solved alongside.
+                let solved = if lambda <= LAMBDA_MAX {
+                    damped(a, d, lambda);
+                    let (ok0, ok1) = solve_pair(a0, d0, a, d, k);
+                    presolved = Some(ok1);
+                    ok0
+                } else {
+                    solve(a0, d0, k)
+                };
+                solved
                     && -0.5
                         * free
                             .iter()
                             .enumerate()
-                            .map(|(r, &i)| g[i] * d[r])
+                            .map(|(r, &i)| g[i] * d0[r])
                             .sum::<f64>()
                         <= ROUNDING * fx.abs()
             };
@@ -205,20 +392,19 @@ impl LevenbergMarquardt<'_> {
                     lambda = LAMBDA_START;
                     nu = 2.0;
                 }
-                for (r, &i) in free.iter().enumerate() {
-                    for (c, &j) in free.iter().enumerate() {
-                        a[r * k + c] = h[i * n + j];
+                let positive = match presolved.take() {
+                    Some(ok) => ok,
+                    None => {
+                        damped(a, d, lambda);
+                        solve(a, d, k)
                     }
-                    let dii = h[i * n + i].max(1e-12 * diag_max).max(f64::MIN_POSITIVE);
-                    a[r * k + r] += lambda * dii;
-                    d[r] = -g[i];
-                }
-                if !cholesky_solve(&mut a[..k * k], &mut d[..k], k) {
+                };
+                if !positive {
                     lambda *= nu;
                     nu = (nu * 2.0).min(NU_MAX);
                     continue;
                 }
-                xn.copy_from_slice(&x);
+                xn.copy_from_slice(x);
                 for (r, &i) in free.iter().enumerate() {
                     xn[i] = (x[i] + d[r]).clamp(lo[i], hi[i]);
                 }
@@ -232,9 +418,7 @@ impl LevenbergMarquardt<'_> {
                     nu = 2.0;
                     continue;
                 }
-                let fnew = f
-                    .gauss_newton(&xn, &mut gn, &mut hn)
-                    .unwrap_or(f64::INFINITY);
+                let fnew = f.gauss_newton(xn, gn, hn).unwrap_or(f64::INFINITY);
                 evals += 1;
                 if fnew.is_finite() && fnew < fx {
                     // Gain ratio: the decrease against the Gauss-Newton
@@ -277,7 +461,7 @@ impl LevenbergMarquardt<'_> {
                 // rounding): at an optimum to rounding if
                 // the projected gradient is small against |f| (as LbfgsBox).
                 let scale = fx.abs().max(tiny);
-                status = if projected_gradient_norm(&x, &g, lo, hi) <= 1e-5 * scale {
+                status = if projected_gradient_norm(x, g, lo, hi) <= 1e-5 * scale {
                     (
                         Termination::Converged,
                         "no step decreases f and the projected gradient is small",
@@ -292,7 +476,7 @@ impl LevenbergMarquardt<'_> {
             }
         }
         Outcome {
-            x,
+            x: x.to_vec(),
             f: fx,
             termination: status.0,
             message: status.1,
@@ -316,5 +500,64 @@ impl Solver for LevenbergMarquardt<'_> {
         tol: &Tolerances,
     ) -> Outcome {
         self.run(f, x0, lo, hi, tol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A symmetric matrix B B^T + shift I from a deterministic sequence.
+    fn system(k: usize, seed: u64, shift: f64) -> (Vec<f64>, Vec<f64>) {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        };
+        let b: Vec<f64> = (0..k * k)
+            .map(|_| next() * 10f64.powf(3.0 * next()))
+            .collect();
+        let mut a = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                a[i * k + j] = (0..k).map(|m| b[i * k + m] * b[j * k + m]).sum::<f64>();
+            }
+            a[i * k + i] += shift;
+        }
+        let rhs = (0..k).map(|_| next()).collect();
+        (a, rhs)
+    }
+
+    #[test]
+    fn fixed_size_and_paired_solves_have_the_bits_of_the_general_one() {
+        for k in 0..=9 {
+            for seed in 0..200u64 {
+                // Positive definite, nearly singular and indefinite systems.
+                let shift = [1e-3, 0.0, -1.0][(seed % 3) as usize];
+                let (a, b) = system(k, seed, shift);
+                let (mut ar, mut br) = (a.clone(), b.clone());
+                let ok = cholesky_solve(&mut ar, &mut br, k);
+                let (mut af, mut bf) = (a.clone(), b.clone());
+                assert_eq!(solve(&mut af, &mut bf, k), ok, "k {k} seed {seed}");
+                let (a2, b2) = system(k, seed + 1000, 1e-3);
+                let (mut ar2, mut br2) = (a2.clone(), b2.clone());
+                let ok2 = cholesky_solve(&mut ar2, &mut br2, k);
+                let (mut ap, mut bp, mut ap2, mut bp2) = (a.clone(), b.clone(), a2, b2);
+                let pair = solve_pair(&mut ap, &mut bp, &mut ap2, &mut bp2, k);
+                assert_eq!(pair, (ok, ok2), "k {k} seed {seed}");
+                if ok {
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&bf), bits(&br), "k {k} seed {seed}");
+                    assert_eq!(bits(&bp), bits(&br), "k {k} seed {seed}");
+                }
+                if ok2 {
+                    assert_eq!(bp2, br2, "k {k} seed {seed}");
+                }
+            }
+        }
     }
 }
