@@ -641,14 +641,20 @@ fn search(
         (0..problem.starts.len()).collect()
     };
     let grid_starts = problem.starts.len();
-    let mut starts: Vec<Vec<f64>> = order.iter().map(|&i| problem.starts[i].clone()).collect();
+    // The starts in running order, borrowed (the grid's, then the second
+    // search's, kept in `extra_points` once made).
+    let extra_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
+    let mut starts: Vec<&[f64]> = order
+        .iter()
+        .map(|&i| problem.starts[i].as_slice())
+        .collect();
     // Screening: every start, to a loose tolerance.
     let start_tol = Tolerances {
         ftol: opts.screen_ftol.max(opts.tol.ftol),
         pgtol: (opts.tol.pgtol * 1e5).min(1e-4),
         ..opts.tol
     };
-    let screen = |starts: &[Vec<f64>]| -> Vec<Outcome> {
+    let screen = |starts: &[&[f64]]| -> Vec<Outcome> {
         starts
             .par_iter()
             .map(|x0| solver.minimize(&f, x0, &lower, &upper, &start_tol))
@@ -697,9 +703,9 @@ fn search(
         // Levenberg-Marquardt polish as a multi-start fit's (an L-BFGS run
         // would stop on slow progress in a flat valley).
         let run = if gn_polish && opts.tol.ftol <= FULL_PRECISION_FTOL {
-            polish(&starts[0])
+            polish(starts[0])
         } else {
-            solver.minimize(&f, &starts[0], &lower, &upper, &opts.tol)
+            solver.minimize(&f, starts[0], &lower, &upper, &opts.tol)
         };
         if ok(&run) {
             outcomes.push(run.clone());
@@ -838,8 +844,9 @@ fn search(
                 && n_near <= 1
             {
                 let n = (opts.retry_factor * grid_starts).clamp(32, 4096);
-                let more = extra_starts(&problem.starts, &lower, &upper, n);
-                starts.extend(more);
+                let more =
+                    extra_points.get_or_init(|| extra_starts(&problem.starts, &lower, &upper, n));
+                starts.extend(more.iter().map(|v| v.as_slice()));
                 extra = n;
                 continue;
             }
@@ -953,7 +960,7 @@ fn search(
         }
     }
     // Identifiability in the search's (scaled) parameters.
-    let start_point = starts[best].clone();
+    let start_point = starts[best].to_vec();
     let mut ident = identify::analyse(law, &objective, &x, &start_point, &at_bounds);
 
     // Back to the data's units.

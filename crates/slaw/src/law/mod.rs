@@ -480,19 +480,20 @@ impl Law {
 
 /// All combinations of the axes, the last axis varying fastest.
 pub fn cartesian(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let mut out: Vec<Vec<f64>> = vec![Vec::new()];
-    for axis in axes {
-        let mut next = Vec::with_capacity(out.len() * axis.len());
-        for prefix in &out {
-            for &v in axis {
-                let mut p = prefix.clone();
-                p.push(v);
-                next.push(p);
+    // Each point built at once from its cell index (last axis fastest):
+    // one allocation per point.
+    let total: usize = axes.iter().map(|a| a.len()).product();
+    let mut digits = vec![0usize; axes.len()];
+    (0..total)
+        .map(|cell| {
+            let mut rest = cell;
+            for (d, axis) in digits.iter_mut().zip(axes).rev() {
+                *d = rest % axis.len();
+                rest /= axis.len();
             }
-        }
-        out = next;
-    }
-    out
+            digits.iter().zip(axes).map(|(&d, axis)| axis[d]).collect()
+        })
+        .collect()
 }
 
 /// ln of an input value: -inf at 0 (where laws like the rectified one are

@@ -249,13 +249,15 @@ pub fn select(
         .collect::<Result<_>>()?;
     let mut order: Vec<usize> = (0..pool.len()).collect();
     order.sort_by(|&a, &b| estimates[a].score.total_cmp(&estimates[b].score));
+    // Each estimate moves into its place in the ranking (no copy).
+    let mut estimates: Vec<Option<Estimate>> = estimates.into_iter().map(Some).collect();
     let ranking = order
         .iter()
         .enumerate()
         .map(|(r, &i)| Ranked {
             rank: r + 1,
             index: i,
-            estimate: estimates[i].clone(),
+            estimate: estimates[i].take().expect("each index once"),
             observed_at_target: pool[i].loss_at(budget.target),
         })
         .collect::<Vec<Ranked>>();
