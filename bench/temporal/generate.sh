@@ -3,7 +3,7 @@
 # second seeds (small cosine / constant / wsd, medium cosine / constant / wsd,
 # large constant), later seeds (small cosine_seed3 / constant_seed3 / constant_seed4 /
 # wsd_seed5, medium wsd_seed3 / cosine_seed3 / cosine_seed4, large cosine_seed3 /
-# wsd_seed2). One thread. Usage:
+# wsd_seed2), and four runs of other lengths / peak rates (below). One thread. Usage:
 #   bash bench/temporal/generate.sh [OUT_DIR] [RUN_NAME...]
 # With run names (e.g. small_cosine_seed1) only those runs are generated.
 # A run name is SIZE_SCHEDULE_seedN, optionally followed by _stepsS (S steps
@@ -31,6 +31,9 @@ for size in small medium large; do
     "medium_wsd_seed3" "medium_cosine_seed4" "medium_cosine_seed3")
   [ "$size" = large ] && runs+=("large_constant_seed2" "large_cosine_seed3" "large_wsd_seed2")
 done
+# Issue 17's seventh push: runs unlike the 25 (longer horizon, other peak rates).
+runs+=("small_cosine_seed6_steps800" "large_wsd_seed6_lr1e-2" "medium_constant_seed6_lr1e-3" \
+  "small_constant_seed6_steps800_lr1e-3")
 [ $# -gt 0 ] && runs=("$@")
 for run in "${runs[@]}"; do
   IFS=_ read -r size sched seed extra <<<"$run"
