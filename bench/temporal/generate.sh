@@ -3,9 +3,12 @@
 # second seeds (small cosine / constant / wsd, medium cosine / constant / wsd,
 # large constant), later seeds (small cosine_seed3 / constant_seed3 / constant_seed4 /
 # wsd_seed5, medium wsd_seed3 / cosine_seed3 / cosine_seed4, large cosine_seed3 /
-# wsd_seed2). One thread. Usage:
+# wsd_seed2), and four runs of other lengths / peak rates (below). One thread. Usage:
 #   bash bench/temporal/generate.sh [OUT_DIR] [RUN_NAME...]
 # With run names (e.g. small_cosine_seed1) only those runs are generated.
+# A run name is SIZE_SCHEDULE_seedN, optionally followed by _stepsS (S steps
+# instead of 400) and/or _lrX (peak learning rate X instead of 3e-3), in that
+# order: e.g. small_cosine_seed6_steps800, large_wsd_seed6_lr1e-2.
 set -euo pipefail
 cd "$(dirname "$0")"
 out="${1:-data}"
@@ -28,10 +31,27 @@ for size in small medium large; do
     "medium_wsd_seed3" "medium_cosine_seed4" "medium_cosine_seed3")
   [ "$size" = large ] && runs+=("large_constant_seed2" "large_cosine_seed3" "large_wsd_seed2")
 done
+# Issue 17's seventh push: runs unlike the 25 (longer horizon, other peak rates).
+runs+=("small_cosine_seed6_steps800" "large_wsd_seed6_lr1e-2" "medium_constant_seed6_lr1e-3" \
+  "small_constant_seed6_steps800_lr1e-3")
 [ $# -gt 0 ] && runs=("$@")
 for run in "${runs[@]}"; do
-  IFS=_ read -r size sched seed <<<"$run"
+  IFS=_ read -r size sched seed extra <<<"$run"
+  steps="$STEPS" lr=3e-3
+  if [ -n "${extra:-}" ]; then
+    IFS=_ read -ra parts <<<"$extra"
+    for part in "${parts[@]}"; do
+      case "$part" in
+        steps[0-9]*) steps="${part#steps}" ;;
+        lr[0-9]*) lr="${part#lr}" ;;
+        *) echo "generate.sh: unknown part '$part' in run name '$run'" >&2; exit 2 ;;
+      esac
+    done
+  fi
+  if [ -z "${SIZE[$size]+x}" ]; then
+    echo "generate.sh: unknown size '$size' in run name '$run'" >&2; exit 2
+  fi
   # shellcheck disable=SC2086
-  python3 train.py ${SIZE[$size]} --steps "$STEPS" --lr 3e-3 --schedule "$sched" \
+  python3 train.py ${SIZE[$size]} --steps "$steps" --lr "$lr" --schedule "$sched" \
     --seed "${seed#seed}" --checkpoints 40 --val-seqs 64 --out "$out/$run.csv"
 done

@@ -212,10 +212,12 @@ enum BenchWhat {
         /// (the rule before issue 17's fourth push).
         #[arg(long, default_value = "robust-bounded")]
         rule: String,
-        /// The temporal law's interval past the fit: rolling (the bootstrap widened to the
-        /// run's own rolling-origin calibration) or pooled (widened to the per-distance scale
-        /// pooled over the committed runs, temporal::POOLED_SCALE).
-        #[arg(long, default_value = "rolling")]
+        /// The temporal law's interval past the fit: pooled (the default: the bootstrap
+        /// widened to forecast x exp(+-c ln(step / last fitted step)), c the per-distance
+        /// scale pooled over 16 committed runs, temporal::POOLED_SCALE) or rolling (widened
+        /// to the run's own rolling-origin calibration, the default before issue 17's
+        /// seventh push).
+        #[arg(long, default_value = "pooled")]
         interval: String,
         /// Which runs the pooled calibration columns leave out for each run: prefix (the runs
         /// of its size and seed), size, or run.

@@ -19,7 +19,7 @@ fn runs() -> Vec<Run> {
 #[test]
 fn dataset_is_complete() {
     let runs = runs();
-    assert!(runs.len() >= 25, "{} runs", runs.len());
+    assert!(runs.len() >= 29, "{} runs", runs.len());
     for r in &runs {
         assert!(
             r.pc.len() >= 30,
@@ -79,9 +79,9 @@ fn forecasts_at_20_percent_within_reported_errors() {
     assert!(recip < RECIPROCAL_MAPE_20_MAX, "reciprocal {recip}");
 }
 
-// Measured on the 25 runs (BENCHMARKS.md, issue 17's sixth push): temporal
-// (the robust-bounded rule) 3.70%, reciprocal 4.41% (20 runs: 3.87%, 4.54%;
-// 16 runs: 4.26%, 4.80%).
+// Measured on the 29 runs (BENCHMARKS.md, issue 17's seventh push): temporal
+// (the robust-bounded rule) 4.32%, reciprocal 4.92% (25 runs: 3.70%, 4.41%;
+// 20 runs: 3.87%, 4.54%; 16 runs: 4.26%, 4.80%).
 const TEMPORAL_MAPE_20_MAX: f64 = 4.5;
 const RECIPROCAL_MAPE_20_MAX: f64 = 5.0;
 
@@ -91,13 +91,15 @@ fn forecasts_at_30_percent_within_reported_errors() {
     assert!(temporal < TEMPORAL_MAPE_30_MAX, "temporal {temporal}");
 }
 
-// Measured on the 25 runs (BENCHMARKS.md, sixth push): 3.61% (20 runs: 3.80%;
-// 16 runs: 4.25%).
+// Measured on the 29 runs (BENCHMARKS.md, seventh push): 3.95% (25 runs:
+// 3.61%; 20 runs: 3.80%; 16 runs: 4.25%).
 const TEMPORAL_MAPE_30_MAX: f64 = 4.5;
 
-/// The 90% interval `slaw forecast` prints for the temporal law (bootstrap
-/// widened to the rolling-origin calibration): its coverage of the final
-/// losses and of every later checkpoint, and its width, at 20% and 30%.
+/// The 90% interval `slaw forecast` prints for the temporal law (since issue
+/// 17's seventh push the bootstrap widened to the pooled per-distance scale,
+/// `IntervalRule::Pooled`, adopted by bench/temporal/PROTOCOL3.md): its
+/// coverage of the final losses and of every later checkpoint, and its
+/// width, at 20% and 30%. In sample on the 16 runs the scale was frozen on.
 #[test]
 fn temporal_intervals_cover_as_reported() {
     let runs = runs();
@@ -140,20 +142,21 @@ fn temporal_intervals_cover_as_reported() {
     }
 }
 
-// Measured on the 25 runs (BENCHMARKS.md, sixth push): final losses covered
-// 25 of 25 at 20% and at 30% (above the 80-97% band: the interval is
-// conservative); every later checkpoint 100% / 99.4%; median half-width
-// 17.6% / 15.0% (20 runs: 100% / 99.3%, 18.0% / 14.6%).
+// Measured on the 29 runs (BENCHMARKS.md, seventh push): final losses covered
+// 29 / 29 at 20% and 27 / 29 at 30%; every later checkpoint 94.1% of 928 /
+// 87.6% of 812 (the issue's band: 80-97%); median half-width 16.3% / 12.2%.
+// (The rolling-origin interval shipped before: 100% / 99.4% of the later
+// checkpoints of the 25 runs, above the band.)
 const FINALS_20: (f64, f64) = (0.8, 1.0);
 const FINALS_30: (f64, f64) = (0.8, 1.0);
-const PAIRS_20: (f64, f64) = (0.85, 1.0);
-const PAIRS_30: (f64, f64) = (0.85, 1.0);
-const HALF_WIDTH_20_MAX: f64 = 20.0;
-const HALF_WIDTH_30_MAX: f64 = 18.0;
+const PAIRS_20: (f64, f64) = (0.8, 0.97);
+const PAIRS_30: (f64, f64) = (0.8, 0.97);
+const HALF_WIDTH_20_MAX: f64 = 18.0;
+const HALF_WIDTH_30_MAX: f64 = 14.0;
 
-/// The runs added in issue 17's fifth and sixth pushes, after
+/// The runs added in issue 17's fifth, sixth and seventh pushes, after
 /// `POOLED_SCALE` was frozen on the others.
-const ADDED_AFTER_FREEZE: [&str; 9] = [
+const ADDED_AFTER_FREEZE: [&str; 13] = [
     "small_cosine_seed3",
     "medium_wsd_seed3",
     "small_constant_seed4",
@@ -163,6 +166,10 @@ const ADDED_AFTER_FREEZE: [&str; 9] = [
     "small_wsd_seed5",
     "large_cosine_seed3",
     "large_wsd_seed2",
+    "small_cosine_seed6_steps800",
+    "large_wsd_seed6_lr1e-2",
+    "medium_constant_seed6_lr1e-3",
+    "small_constant_seed6_steps800_lr1e-3",
 ];
 
 /// The temporal law (auto) on every run at 10/20/30% with the pooled
@@ -230,6 +237,7 @@ fn pooled_interval_out_of_sample_coverage() {
 
 // Measured on the 20 runs (BENCHMARKS.md, fifth push): 85.6% of 640 at 20%,
 // 84.3% of 560 at 30% (the issue's band: 80-97%); inside the band on the
-// 25 runs too (sixth push).
+// 25 runs too (sixth push), and on the 29 (seventh push; widened to the
+// bootstrap as the bench's pool columns: 94.1% / 87.9%).
 const POOLED_PAIRS_20: (f64, f64) = (0.8, 0.95);
 const POOLED_PAIRS_30: (f64, f64) = (0.8, 0.95);

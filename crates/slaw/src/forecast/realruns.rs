@@ -390,11 +390,16 @@ impl PoolBy {
     pub fn from_name(s: &str) -> Option<PoolBy> {
         Self::ALL.into_iter().find(|r| r.name() == s)
     }
-    /// The group of a run named `size_schedule_seed`.
+    /// The group of a run named `size_schedule_seed` (optionally followed by
+    /// `_stepsS` / `_lrX`, bench/temporal/generate.sh): for `Prefix` every
+    /// part but the schedule (runs differing only in their schedule share
+    /// their first steps; other steps or rates change the warmup or rate).
     fn group(self, run: &str) -> String {
         let part: Vec<&str> = run.split('_').collect();
         match (self, part.as_slice()) {
-            (PoolBy::Prefix, [size, _, seed]) => format!("{size}_{seed}"),
+            (PoolBy::Prefix, [size, _, rest @ ..]) if !rest.is_empty() => {
+                format!("{size}_{}", rest.join("_"))
+            }
             (PoolBy::Size, [size, ..]) => size.to_string(),
             _ => run.to_string(),
         }
@@ -1162,4 +1167,24 @@ pub fn table(r: &Report) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PoolBy;
+
+    #[test]
+    fn prefix_groups_leave_out_the_schedule_only() {
+        let g = |r: &str| PoolBy::Prefix.group(r);
+        assert_eq!(g("small_cosine_seed1"), g("small_wsd_seed1"));
+        assert_eq!(g("small_cosine_seed1"), "small_seed1");
+        assert_eq!(g("small_cosine_seed6_steps800"), "small_seed6_steps800");
+        assert_ne!(g("small_cosine_seed6_steps800"), g("small_cosine_seed6"));
+        assert_ne!(g("large_wsd_seed6_lr1e-2"), g("large_wsd_seed6"));
+        assert_eq!(PoolBy::Size.group("large_wsd_seed6_lr1e-2"), "large");
+        assert_eq!(
+            PoolBy::Run.group("large_wsd_seed6_lr1e-2"),
+            "large_wsd_seed6_lr1e-2"
+        );
+    }
 }

@@ -89,20 +89,22 @@ impl TrajectoryRule {
 }
 
 /// How the temporal law's interval past the fit is built (issue 17's fifth
-/// push, BENCHMARKS.md). Within the fit it is the bootstrap in both.
+/// push, BENCHMARKS.md). Within the fit it is the bootstrap in both. The
+/// default is `Pooled` since issue 17's seventh push (adopted by its
+/// pre-registered test, bench/temporal/PROTOCOL3.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IntervalRule {
     /// P0: the bootstrap widened to the run's own rolling-origin
     /// calibration (`Calibration`; the calibration alone when fewer than
     /// half of the replicates are plausible).
-    #[default]
     Rolling,
     /// P1: the bootstrap widened to forecast * exp(+-c ln(T / t_fit)), c the
     /// level-quantile of the temporal law's own per-distance log errors
     /// pooled over the committed real runs (`pooled_scale`); the
     /// per-distance interval alone when fewer than half of the replicates
     /// are plausible; P0 at a level outside the table.
+    #[default]
     Pooled,
 }
 
