@@ -178,6 +178,11 @@ enum BenchWhat {
         /// catalog `m4` against it; slow (up to 10,000 rounds per fit).
         #[arg(long)]
         m4_reference: bool,
+        /// Choose the pick's rule among 5,184 more candidates (other weights of the combined
+        /// laws, the fallback "M4 alone", shrinkage toward M4: branch m4gap in BENCHMARKS.md);
+        /// needs records with the capped authors' M4.
+        #[arg(long)]
+        extended_rules: bool,
         #[arg(long)]
         json: bool,
     },
@@ -627,6 +632,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     save_records,
                     from_records,
                     m4_reference,
+                    extended_rules,
                     json,
                 },
         } => bench_curves(
@@ -634,7 +640,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &fractions,
             synthetic,
             &exclude_family,
-            (seed, m4_reference),
+            (seed, m4_reference, extended_rules),
             [
                 csv.as_deref(),
                 save_records.as_deref(),
@@ -1098,7 +1104,7 @@ fn bench_curves(
     fractions: &[f64],
     synthetic: usize,
     exclude: &[String],
-    (seed, m4_reference): (u64, bool),
+    (seed, m4_reference, extended): (u64, bool, bool),
     [csv, save, from]: [Option<&std::path::Path>; 3],
     json: bool,
 ) -> Result<ExitCode> {
@@ -1115,7 +1121,7 @@ fn bench_curves(
                 format!("{}: not records saved by --save-records", path.display())
             })?;
             r.records.retain(|c| !exclude.contains(&c.family));
-            lc::evaluate_records(r)
+            lc::evaluate_records_with(r, extended)
         }
         None => {
             let mut curves = lc::public_curves(data)
@@ -1123,13 +1129,18 @@ fn bench_curves(
             curves.extend(lc::synthetic_curves(synthetic, seed));
             curves.retain(|c| !exclude.contains(&c.family));
             let steps = progress::Steps::new("curves", json);
-            lc::run_with(
+            let rep = lc::run_with(
                 &curves,
                 fractions,
                 &config::fit_options(config::Fitting::Library)?,
                 &steps,
                 m4_reference,
-            )
+            );
+            if extended {
+                lc::evaluate_records_with(rep.records(), true)
+            } else {
+                rep
+            }
         }
     };
     if let Some(path) = save {

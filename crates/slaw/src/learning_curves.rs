@@ -24,7 +24,7 @@ use crate::forecast::curve::Curve;
 use crate::forecast::protocol::misfitting_runs;
 use crate::law::{catalog, Law};
 use crate::observations::Observations;
-use crate::pick::{self, order, Combine, Fallback, Origin, Rule};
+use crate::pick::{self, order, Combine, Fallback, Origin, Rule, Weighting};
 use crate::progress::{counted, Progress};
 use crate::Result;
 use rand::{RngExt, SeedableRng};
@@ -637,13 +637,10 @@ const CATALOG_POOL: [&str; 6] = [
     "m4",
 ];
 
-/// The rules the leave-one-family-out protocol chooses among: origin sets ×
-/// combinations × pools × fallbacks (when fewer than 2 laws are eligible);
-/// `with_authors`: also pools with M4 fitted by its authors' procedure
-/// ([`pick::M4_AUTHORS`], in records made with the reference).
-pub fn candidate_rules(with_authors: bool) -> Vec<Rule> {
+/// The origin sets of the candidate rules (subsets of [`ORIGIN_GRID`]).
+const ORIGIN_SETS: [&[Origin]; 8] = {
     use Origin::{Fraction as F, Last};
-    let origin_sets: [&[Origin]; 8] = [
+    [
         &[F(0.5)],
         &[F(0.6)],
         &[F(0.75)],
@@ -652,7 +649,15 @@ pub fn candidate_rules(with_authors: bool) -> Vec<Rule> {
         &[F(0.5), F(0.6), F(0.75)],
         &[F(0.75), Last(2)],
         &[F(0.5), F(0.6), F(0.75), Last(2)],
-    ];
+    ]
+};
+
+/// The rules the leave-one-family-out protocol chooses among: origin sets ×
+/// combinations × pools × fallbacks (when fewer than 2 laws are eligible);
+/// `with_authors`: also pools with M4 fitted by its authors' procedure
+/// ([`pick::M4_AUTHORS`], in records made with the reference).
+pub fn candidate_rules(with_authors: bool) -> Vec<Rule> {
+    let origin_sets = ORIGIN_SETS;
     let combines = [
         Combine::Best,
         Combine::Top { k: 2 },
@@ -693,7 +698,73 @@ pub fn candidate_rules(with_authors: bool) -> Vec<Rule> {
                         combine: c,
                         pool: p.clone(),
                         fallback: f,
+                        weighting: Weighting::InverseSquare,
+                        shrink: 0.0,
                     });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// [`candidate_rules`] (with the authors' M4), then the rules of branch
+/// `m4gap` (`slaw bench curves --extended-rules`; BENCHMARKS.md): the
+/// weighted combinations of the 2, 3 or 6 best laws with other weights
+/// ([`Weighting`]: 1/s^2, 1/s, equal, exp with t = 0.5, 1, 2), the
+/// fallback "M4 alone" besides the others, and shrinkage toward M4 (0,
+/// 0.25, 0.5), on the pools power, vanilla-ft, rectified, [bnsl,
+/// [reciprocal,]] m4-authors-capped (the pool's M4 for the fallback and
+/// the shrinkage): 8 origin sets x 3 pools x 3 combinations x 4
+/// fallbacks x 6 weightings x 3 shrinkages = 5,184 more. No
+/// leave-one-family-out fold gained from them on both windows (which is
+/// why they are not the default candidates).
+pub fn extended_rules() -> Vec<Rule> {
+    use pick::M4_AUTHORS_CAPPED as CAP;
+    let mut out = candidate_rules(true);
+    let pool = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let pools = [
+        pool(&["power", "vanilla-ft", "rectified", "bnsl", CAP]),
+        pool(&[
+            "power",
+            "vanilla-ft",
+            "rectified",
+            "bnsl",
+            "reciprocal",
+            CAP,
+        ]),
+        pool(&["power", "vanilla-ft", "rectified", CAP]),
+    ];
+    let weightings = [
+        Weighting::InverseSquare,
+        Weighting::Inverse,
+        Weighting::Equal,
+        Weighting::Exp(0.5),
+        Weighting::Exp(1.0),
+        Weighting::Exp(2.0),
+    ];
+    let fallbacks = [
+        Fallback::Eligible,
+        Fallback::AllFits,
+        Fallback::WithM4,
+        Fallback::M4,
+    ];
+    for o in ORIGIN_SETS {
+        for p in &pools {
+            for k in [2, 3, 6] {
+                for f in fallbacks {
+                    for w in weightings {
+                        for s in [0.0, 0.25, 0.5] {
+                            out.push(Rule {
+                                origins: o.to_vec(),
+                                combine: Combine::Top { k },
+                                pool: p.clone(),
+                                fallback: f,
+                                weighting: w,
+                                shrink: s,
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -726,15 +797,73 @@ pub fn criterion(records: &[&CurveRecord], rule: &Rule) -> f64 {
 
 /// The candidate rule of lowest criterion on `records` (first on ties).
 pub fn choose_rule(records: &[&CurveRecord]) -> Rule {
-    let with_authors = records
-        .iter()
-        .all(|r| r.law_index(pick::M4_AUTHORS_CAPPED).is_some());
-    let rules = candidate_rules(with_authors);
-    let crit: Vec<f64> = rules.par_iter().map(|r| criterion(records, r)).collect();
-    let best = (0..rules.len())
-        .min_by(|&a, &b| crit[a].total_cmp(&crit[b]).then(a.cmp(&b)))
-        .expect("candidate rules");
-    rules[best].clone()
+    RuleTable::new(records, false).choose(records, |_| true)
+}
+
+/// Every candidate rule's ln(RMSE / RMSE of M4) on every record, computed
+/// once so that the leave-one-family-out folds only average them.
+struct RuleTable {
+    rules: Vec<Rule>,
+    /// `[rule][record]`, records in the order given to [`RuleTable::new`].
+    log_ratio: Vec<Vec<f64>>,
+}
+
+impl RuleTable {
+    /// [`candidate_rules`], or with `extended` [`extended_rules`] (when
+    /// every record has the capped authors' M4), on `records`.
+    fn new(records: &[&CurveRecord], extended: bool) -> RuleTable {
+        let with_authors = records
+            .iter()
+            .all(|r| r.law_index(pick::M4_AUTHORS_CAPPED).is_some());
+        let rules = if extended && with_authors {
+            extended_rules()
+        } else {
+            candidate_rules(with_authors)
+        };
+        let log_ratio = rules
+            .par_iter()
+            .map(|rule| {
+                records
+                    .iter()
+                    .map(|r| log_ratio(r.rule_rmse(rule), r.m4()))
+                    .collect()
+            })
+            .collect();
+        RuleTable { rules, log_ratio }
+    }
+
+    /// The rule of lowest [`criterion`] on the records (of those given to
+    /// [`RuleTable::new`]) that `keep` admits; first on ties.
+    fn choose(&self, records: &[&CurveRecord], keep: impl Fn(&CurveRecord) -> bool) -> Rule {
+        let kept: Vec<usize> = (0..records.len()).filter(|&i| keep(records[i])).collect();
+        let mut fams: Vec<&str> = kept.iter().map(|&i| records[i].family.as_str()).collect();
+        fams.sort();
+        fams.dedup();
+        let members: Vec<Vec<usize>> = fams
+            .iter()
+            .map(|f| {
+                kept.iter()
+                    .copied()
+                    .filter(|&i| records[i].family == *f)
+                    .collect()
+            })
+            .collect();
+        let crit: Vec<f64> = self
+            .log_ratio
+            .iter()
+            .map(|v| {
+                let total: f64 = members
+                    .iter()
+                    .map(|m| m.iter().map(|&i| v[i]).sum::<f64>() / m.len() as f64)
+                    .sum();
+                total / fams.len().max(1) as f64
+            })
+            .collect();
+        let best = (0..self.rules.len())
+            .min_by(|&a, &b| crit[a].total_cmp(&crit[b]).then(a.cmp(&b)))
+            .expect("candidate rules");
+        self.rules[best].clone()
+    }
 }
 
 /// One method's figures on a set of curves.
@@ -865,18 +994,26 @@ pub fn evaluate(
     fractions: &[f64],
     skipped: Vec<(f64, usize)>,
 ) -> CurvesReport {
+    evaluate_with(records, fractions, skipped, false)
+}
+
+/// [`evaluate`], the rules chosen among [`extended_rules`] with `extended`.
+pub fn evaluate_with(
+    records: Vec<CurveRecord>,
+    fractions: &[f64],
+    skipped: Vec<(f64, usize)>,
+    extended: bool,
+) -> CurvesReport {
     let mut families: Vec<String> = records.iter().map(|r| r.family.clone()).collect();
     families.sort();
     families.dedup();
+    let all: Vec<&CurveRecord> = records.iter().collect();
+    let table = RuleTable::new(&all, extended);
     let lofo_rules: Vec<(String, Rule)> = families
         .iter()
-        .map(|f| {
-            let others: Vec<&CurveRecord> = records.iter().filter(|r| &r.family != f).collect();
-            (f.clone(), choose_rule(&others))
-        })
+        .map(|f| (f.clone(), table.choose(&all, |r| &r.family != f)))
         .collect();
-    let all: Vec<&CurveRecord> = records.iter().collect();
-    let all_rule = choose_rule(&all);
+    let all_rule = table.choose(&all, |_| true);
     let shipped = Rule::shipped();
     let law_names: Vec<String> = pick::curve_laws().iter().map(|l| l.name.clone()).collect();
     let mut rows = Vec::new();
@@ -1170,6 +1307,12 @@ impl CurvesReport {
 /// The report from saved [`Records`].
 pub fn evaluate_records(r: Records) -> CurvesReport {
     evaluate(r.records, &r.fractions, r.skipped)
+}
+
+/// [`evaluate_records`], the rules chosen among [`extended_rules`] with
+/// `extended`.
+pub fn evaluate_records_with(r: Records, extended: bool) -> CurvesReport {
+    evaluate_with(r.records, &r.fractions, r.skipped, extended)
 }
 
 /// NaN saved as JSON null and read back (serde_json writes NaN as null).

@@ -74,6 +74,51 @@ pub enum Combine {
     },
 }
 
+/// How a weighted combination ([`Combine::Top`]) weighs the `k` best laws
+/// from their backtest scores s (the best score s_min).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Weighting {
+    /// 1 / s^2.
+    #[default]
+    InverseSquare,
+    /// 1 / s.
+    Inverse,
+    /// Equal weights.
+    Equal,
+    /// exp(-(s / s_min - 1) / t): relative to the best score, so free of
+    /// the curve's scale; a smaller t is sharper.
+    Exp(f64),
+}
+
+impl Weighting {
+    /// A short label: "1/s^2", "1/s", "equal", "exp t=1".
+    pub fn label(self) -> String {
+        match self {
+            Weighting::InverseSquare => "1/s^2".into(),
+            Weighting::Inverse => "1/s".into(),
+            Weighting::Equal => "equal".into(),
+            Weighting::Exp(t) => format!("exp t={t}"),
+        }
+    }
+
+    /// Unnormalized weights of the scores `s` (ascending, every one finite).
+    fn raw(self, s: &[f64]) -> Vec<f64> {
+        // Floor the scores at a tiny value so a perfect backtest cannot
+        // take an infinite weight.
+        let s: Vec<f64> = s.iter().map(|v| v.max(1e-9)).collect();
+        let min = s.iter().copied().fold(f64::INFINITY, f64::min);
+        s.iter()
+            .map(|&v| match self {
+                Weighting::InverseSquare => 1.0 / (v * v),
+                Weighting::Inverse => 1.0 / v,
+                Weighting::Equal => 1.0,
+                Weighting::Exp(t) => (-(v / min - 1.0) / t.max(1e-9)).exp(),
+            })
+            .collect()
+    }
+}
+
 /// What the pick does when fewer than 2 laws are eligible (the backtest
 /// compares nothing: a short window, where the laws with more parameters
 /// cannot be refitted at the origins).
@@ -90,6 +135,9 @@ pub enum Fallback {
     /// fitted by its authors' procedure, [`M4_AUTHORS`], when the pool has
     /// it, otherwise the catalog `m4`), with equal weights.
     WithM4,
+    /// M4 alone (the same M4 as [`Fallback::WithM4`]; the eligible law, if
+    /// any, when M4's fit is not usable).
+    M4,
 }
 // Whatever the fallback, when no law is eligible at all, every usable fit
 // of the pool is weighed equally ([`rule_weights`]).
@@ -104,6 +152,7 @@ impl Fallback {
             Fallback::Eligible => "eligible",
             Fallback::AllFits => "all fits",
             Fallback::WithM4 => "with m4",
+            Fallback::M4 => "m4 alone",
         }
     }
 }
@@ -123,6 +172,14 @@ pub struct Rule {
     /// are eligible.
     #[serde(default)]
     pub fallback: Fallback,
+    /// How [`Combine::Top`] weighs the laws it combines.
+    #[serde(default)]
+    pub weighting: Weighting,
+    /// Shrinkage toward M4 (the pool's, as [`Fallback::WithM4`]): the
+    /// combined ln prediction is (1 - s) times the rule's plus s times
+    /// M4's, when M4's fit is usable (not with [`Combine::Median`]).
+    #[serde(default)]
+    pub shrink: f64,
 }
 
 impl Rule {
@@ -149,6 +206,8 @@ impl Rule {
             .map(|s| s.to_string())
             .collect(),
             fallback: Fallback::WithM4,
+            weighting: Weighting::InverseSquare,
+            shrink: 0.0,
         }
     }
 
@@ -178,7 +237,18 @@ impl Rule {
             Fallback::Eligible => String::new(),
             f => format!(", under 2 eligible: {}", f.label()),
         };
-        format!("origins {}, {c}, {p}{f}", o.join("/"))
+        let w = match (self.combine, self.weighting) {
+            (Combine::Top { .. }, w) if w != Weighting::InverseSquare => {
+                format!(", weights {}", w.label())
+            }
+            _ => String::new(),
+        };
+        let s = if self.shrink > 0.0 {
+            format!(", shrunk {} toward m4", self.shrink)
+        } else {
+            String::new()
+        };
+        format!("origins {}, {c}{w}, {p}{f}{s}", o.join("/"))
     }
 
     /// Whether `law` is in the pool.
@@ -311,32 +381,58 @@ pub fn rule_weights(
     usable: &[bool],
     names: &[&str],
 ) -> (Vec<f64>, bool) {
-    let eligible = scores
-        .iter()
-        .filter(|s| s.is_some_and(f64::is_finite))
-        .count();
-    if eligible >= Fallback::MIN_ELIGIBLE || (rule.fallback == Fallback::Eligible && eligible > 0) {
-        return (weights(rule.combine, scores), false);
-    }
     let all_fits = |i: usize| usable[i] && rule.admits(names[i]);
     // The pool's M4: fitted by its authors' procedure if the pool has it.
     let m4 = [M4_AUTHORS, M4_AUTHORS_CAPPED, "m4"]
         .iter()
         .find_map(|m| (0..names.len()).find(|&i| names[i] == *m && all_fits(i)));
-    let mut chosen: Vec<usize> = (0..scores.len())
+    let (mut w, used) = unshrunk_weights(rule, scores, names.len(), m4, all_fits);
+    if let (Some(i), true) = (m4, rule.shrink > 0.0) {
+        if !matches!(rule.combine, Combine::Median { .. }) && w.iter().any(|&v| v > 0.0) {
+            let s = rule.shrink.min(1.0);
+            for v in w.iter_mut() {
+                *v *= 1.0 - s;
+            }
+            w[i] += s;
+        }
+    }
+    (w, used)
+}
+
+/// [`rule_weights`] before the shrinkage toward M4 (`m4`: the pool's M4,
+/// if usable; `all_fits`: usable and in the pool).
+fn unshrunk_weights(
+    rule: &Rule,
+    scores: &[Option<f64>],
+    n: usize,
+    m4: Option<usize>,
+    all_fits: impl Fn(usize) -> bool,
+) -> (Vec<f64>, bool) {
+    let by_backtest = || weights_by(rule.combine, rule.weighting, scores);
+    let eligible = scores
+        .iter()
+        .filter(|s| s.is_some_and(f64::is_finite))
+        .count();
+    if eligible >= Fallback::MIN_ELIGIBLE || (rule.fallback == Fallback::Eligible && eligible > 0) {
+        return (by_backtest(), false);
+    }
+    let mut chosen: Vec<usize> = (0..n)
         .filter(|&i| match rule.fallback {
             Fallback::Eligible => false,
             Fallback::AllFits => all_fits(i),
             Fallback::WithM4 => scores[i].is_some_and(f64::is_finite) || Some(i) == m4,
+            Fallback::M4 => Some(i) == m4,
         })
         .collect();
     if eligible == 0 && chosen.is_empty() {
-        chosen = (0..scores.len()).filter(|&i| all_fits(i)).collect();
+        chosen = (0..n).filter(|&i| all_fits(i)).collect();
     }
-    if chosen.len() <= eligible {
-        return (weights(rule.combine, scores), false);
+    // M4 alone replaces the one eligible law; the other fallbacks add laws.
+    let replaces = rule.fallback == Fallback::M4 && m4.is_some();
+    if chosen.len() <= eligible && !replaces {
+        return (by_backtest(), false);
     }
-    let mut w = vec![0.0; scores.len()];
+    let mut w = vec![0.0; n];
     for &i in &chosen {
         w[i] = 1.0 / chosen.len() as f64;
     }
@@ -348,6 +444,11 @@ pub fn rule_weights(
 /// is eligible. For `Median`, the chosen laws get equal weights (the
 /// median is taken by [`combine_ln`]).
 pub fn weights(combine: Combine, scores: &[Option<f64>]) -> Vec<f64> {
+    weights_by(combine, Weighting::InverseSquare, scores)
+}
+
+/// [`weights`] with `weighting` for [`Combine::Top`].
+pub fn weights_by(combine: Combine, weighting: Weighting, scores: &[Option<f64>]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..scores.len())
         .filter(|&i| scores[i].is_some_and(f64::is_finite))
         .collect();
@@ -361,12 +462,8 @@ pub fn weights(combine: Combine, scores: &[Option<f64>]) -> Vec<f64> {
         }
         Combine::Top { k } => {
             let chosen = &order[..order.len().min(k.max(1))];
-            // Floor the scores at a tiny value so a perfect backtest cannot
-            // take an infinite weight.
-            let raw: Vec<f64> = chosen
-                .iter()
-                .map(|&i| 1.0 / scores[i].unwrap().max(1e-9).powi(2))
-                .collect();
+            let s: Vec<f64> = chosen.iter().map(|&i| scores[i].unwrap()).collect();
+            let raw = weighting.raw(&s);
             let total: f64 = raw.iter().sum();
             for (&i, r) in chosen.iter().zip(raw) {
                 w[i] = r / total;
@@ -717,6 +814,89 @@ mod tests {
         // nothing usable: no weights (the caller reports that no law could be used)
         let (w, used) = rule_weights(&Rule::shipped(), &scores, &[false; 4], &names);
         assert!(!used && w.iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn weightings_order_and_normalize() {
+        let s = [Some(0.02), None, Some(0.01), Some(0.04)];
+        let top3 = Combine::Top { k: 3 };
+        let check = |w: &[f64]| {
+            assert_eq!(w[1], 0.0);
+            assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            // the better backtest never weighs less
+            assert!(w[2] >= w[0] && w[0] >= w[3], "{w:?}");
+        };
+        let inv = weights_by(top3, Weighting::Inverse, &s);
+        check(&inv);
+        assert!((inv[2] / inv[0] - 2.0).abs() < 1e-9);
+        assert!((inv[0] / inv[3] - 2.0).abs() < 1e-9);
+        let eq = weights_by(top3, Weighting::Equal, &s);
+        check(&eq);
+        assert!((eq[0] - 1.0 / 3.0).abs() < 1e-12 && eq[0] == eq[3]);
+        // exp(-(s / s_min - 1) / t): 1, e^-1, e^-3 for t = 1
+        let ex = weights_by(top3, Weighting::Exp(1.0), &s);
+        check(&ex);
+        assert!((ex[0] / ex[2] - (-1.0f64).exp()).abs() < 1e-12);
+        assert!((ex[3] / ex[2] - (-3.0f64).exp()).abs() < 1e-12);
+        // scale-free: the same weights when every score is 1000x
+        let big: Vec<Option<f64>> = s.iter().map(|v| v.map(|x| x * 1e3)).collect();
+        let ex_big = weights_by(top3, Weighting::Exp(1.0), &big);
+        for (a, b) in ex.iter().zip(&ex_big) {
+            assert!((a - b).abs() < 1e-12);
+        }
+        // the default is the inverse square
+        assert_eq!(
+            weights_by(top3, Weighting::default(), &s),
+            weights(top3, &s)
+        );
+    }
+
+    #[test]
+    fn m4_alone_fallback_and_shrinkage_toward_m4() {
+        let names = ["power", "vanilla-ft", "bnsl", M4_AUTHORS_CAPPED];
+        let usable = [true, true, true, true];
+        let mut rule = Rule {
+            pool: names.iter().map(|s| s.to_string()).collect(),
+            fallback: Fallback::M4,
+            ..Rule::shipped()
+        };
+        // one eligible law: M4 alone replaces it
+        let one = [Some(0.02), None, None, None];
+        let (w, used) = rule_weights(&rule, &one, &usable, &names);
+        assert_eq!((w, used), (vec![0.0, 0.0, 0.0, 1.0], true));
+        // M4 not usable: the eligible law
+        let (w, used) = rule_weights(&rule, &one, &[true, true, true, false], &names);
+        assert_eq!((w, used), (vec![1.0, 0.0, 0.0, 0.0], false));
+        // shrinkage: (1 - s) times the backtest's weights, plus s on M4
+        let two = [Some(0.02), Some(0.01), None, Some(0.04)];
+        rule.shrink = 0.25;
+        let base = weights(rule.combine, &two);
+        let (w, used) = rule_weights(&rule, &two, &usable, &names);
+        assert!(!used);
+        for i in 0..3 {
+            assert!((w[i] - 0.75 * base[i]).abs() < 1e-12);
+        }
+        assert!((w[3] - (0.75 * base[3] + 0.25)).abs() < 1e-12);
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // no usable M4: nothing to shrink toward
+        let (w, _) = rule_weights(&rule, &two, &[true, true, true, false], &names);
+        assert_eq!(w, base);
+        // not with the median (its value is not a weighted mean)
+        rule.combine = Combine::Median { k: 3 };
+        let (w, _) = rule_weights(&rule, &two, &usable, &names);
+        assert_eq!(w, weights(rule.combine, &two));
+        // the label says both
+        rule.combine = Combine::Top { k: 2 };
+        rule.weighting = Weighting::Inverse;
+        let l = rule.label();
+        assert!(l.contains("weights 1/s") && l.contains("m4 alone") && l.contains("shrunk 0.25"));
+        // rules saved before these fields read as before
+        let json = r#"{"origins":[{"kind":"last","value":2}],"combine":{"kind":"best"},"pool":[]}"#;
+        let old: Rule = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            (old.weighting, old.shrink, old.fallback),
+            (Weighting::InverseSquare, 0.0, Fallback::Eligible)
+        );
     }
 
     #[test]

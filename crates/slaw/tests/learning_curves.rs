@@ -47,6 +47,26 @@ fn backtest_pick_beats_m4_on_synthetic_curves() {
         mean(&ours),
         mean(&m4)
     );
+    // The protocol's choice (one table of every candidate's ratios, folds
+    // averaging it) is the candidate of lowest criterion, with the default
+    // candidates and with `--extended-rules`'.
+    let all: Vec<&lc::CurveRecord> = rep.records.iter().collect();
+    let lowest = |rules: Vec<Rule>| {
+        rules
+            .iter()
+            .map(|r| lc::criterion(&all, r))
+            .fold(f64::INFINITY, f64::min)
+    };
+    let chosen = lc::choose_rule(&all);
+    assert_eq!(
+        lc::criterion(&all, &chosen),
+        lowest(lc::candidate_rules(true))
+    );
+    let ext = lc::evaluate_with(rep.records.clone(), &[0.5], vec![(0.5, 0)], true);
+    let extended = lc::extended_rules();
+    assert_eq!(extended.len(), lc::candidate_rules(true).len() + 5184);
+    assert!(extended.contains(&ext.all_rule));
+    assert_eq!(lc::criterion(&all, &ext.all_rule), lowest(extended));
 }
 
 /// The pick on one curve through the library entry point: a clean power
