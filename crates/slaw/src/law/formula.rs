@@ -520,6 +520,28 @@ pub fn formula_law(
     params: &[String],
     log_params: &[String],
 ) -> Result<Law> {
+    build(formula, inputs, params, log_params, true)
+}
+
+/// [`formula_law`] without the compiled program: the tree walker at every
+/// point of the batch paths too (the reference the program is benchmarked
+/// against, `slaw bench kernels`).
+pub fn formula_law_tree_walker(
+    formula: &str,
+    inputs: &[String],
+    params: &[String],
+    log_params: &[String],
+) -> Result<Law> {
+    build(formula, inputs, params, log_params, false)
+}
+
+fn build(
+    formula: &str,
+    inputs: &[String],
+    params: &[String],
+    log_params: &[String],
+    compiled: bool,
+) -> Result<Law> {
     if params.is_empty() {
         return Err(Error::setting(
             crate::error::Setting::FormulaParams,
@@ -575,7 +597,9 @@ pub fn formula_law(
         domains: vec![Domain::Any; inputs.len()],
         params: ps,
         model: Arc::new(FormulaModel {
-            program: program::Program::compile(&expr, params.len()),
+            program: compiled
+                .then(|| program::Program::compile(&expr, params.len()))
+                .flatten(),
             expr,
             transforms,
         }),

@@ -690,8 +690,8 @@ fn powi_col<const W: usize>(a: &[f64; W], m: u32) -> [f64; W] {
         }
         e >>= 1;
         if e > 0 {
-            for l in 0..W {
-                b[l] *= b[l];
+            for v in b.iter_mut() {
+                *v *= *v;
             }
         }
     }
