@@ -488,14 +488,63 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
     cases.push(two(catalog::joint_add(), &[300.0, 0.3, 5.0, 0.15, 1.0]));
     cases.push(one(catalog::reciprocal(), &[3.0, 0.05, 2.5]));
     cases.push(one(catalog::bnsl(1), &[0.8, 20.0, 0.1, 3e3, 0.3, 1.0]));
+    // Formula laws on 1e5 points, each beside the built-in law it writes
+    // out (the same points, at the truth): the compiled program (batch
+    // path) and the tree walker at every point (the path before it).
+    let mut at_truth = Vec::new();
+    let names = |s: &[&str]| s.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+    let power_truth = [2e3, 0.5, 1.5];
+    let chin_truth = [406.4, 0.34, 410.7, 0.28, 1.69];
+    let (_, power_obs) = one(catalog::power(), &power_truth);
+    let (chin, chin_obs) = two(catalog::chinchilla(), &chin_truth);
+    at_truth.push((chin, chin_obs.clone(), chin_truth.to_vec(), false));
+    type Build = fn(&str, &[String], &[String], &[String]) -> slaw::Result<slaw::law::Law>;
+    let builds: [(Build, &str); 2] = [
+        (slaw::law::formula::formula_law, "formula"),
+        (slaw::law::formula::formula_law_tree_walker, "tree walker"),
+    ];
+    for (build, how) in builds {
+        let mut law = build(
+            "A / D^alpha + E",
+            &names(&["D"]),
+            &names(&["A", "alpha", "E"]),
+            &names(&["A", "E"]),
+        )?;
+        law.name = format!("power ({how})");
+        at_truth.push((
+            law,
+            power_obs.clone(),
+            power_truth.to_vec(),
+            how != "formula",
+        ));
+        let mut law = build(
+            "E + A / N^alpha + B / D^beta",
+            &names(&["N", "D"]),
+            &names(&["A", "alpha", "B", "beta", "E"]),
+            &names(&["A", "B", "E"]),
+        )?;
+        law.name = format!("chinchilla ({how})");
+        at_truth.push((law, chin_obs.clone(), chin_truth.to_vec(), how != "formula"));
+    }
+    let mut cases: Vec<_> = cases
+        .into_iter()
+        .map(|(law, obs)| {
+            let u = law.grid()[0].clone();
+            (law, obs, u, false)
+        })
+        .collect();
+    for (law, obs, truth, slow) in at_truth {
+        let u = law.to_internal(&truth);
+        cases.push((law, obs, u, slow));
+    }
     let mut rows = Vec::new();
     progress.start("laws", cases.len());
-    for (law, obs) in &cases {
+    for (law, obs, u, slow) in &cases {
         let objective = Objective::new(law, obs, Loss::Huber { delta: 1e-3 }, Space::Log);
-        let u = law.grid()[0].clone();
+        let u = u.clone();
         let mut g = vec![0.0; u.len()];
-        // About 2e7 points per measurement.
-        let evals = (20_000_000 / obs.len()).max(10);
+        // About 2e7 points per measurement (2e6 for the tree walker).
+        let evals = (if *slow { 2_000_000 } else { 20_000_000 } / obs.len()).max(10);
         let flops = (law.name == "chinchilla").then_some(CHINCHILLA_FLOPS);
         // Per repeat: ns per point; for the kernel with a flop count also
         // the ratio of its rate to the peak in short interleaved slices

@@ -189,21 +189,23 @@ fn match_values(
     upper: &[f64],
 ) -> Option<Vec<f64>> {
     let p = u0.len();
-    let lnx: Vec<Vec<f64>> = xs
-        .iter()
-        .map(|x| x.iter().map(|&v| crate::law::ln_input(v)).collect())
-        .collect();
-    let eval = |u: &[f64], jac: Option<&mut Vec<f64>>| -> (Vec<f64>, f64) {
+    let d = law.inputs.len();
+    // The points row major, for the law's batch path (a formula law's
+    // compiled program).
+    let x: Vec<f64> = xs.iter().flatten().copied().collect();
+    let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
+    let mut pred = vec![0.0; xs.len()];
+    let mut grads = vec![0.0; xs.len() * p];
+    let mut eval = |u: &[f64], jac: Option<&mut Vec<f64>>| -> (Vec<f64>, f64) {
+        law.model.value_batch(&x, &lnx, d, u, &mut pred, &mut grads);
         let mut r = vec![0.0; xs.len()];
-        let mut g = vec![0.0; p];
         let mut jac = jac;
         for i in 0..xs.len() {
-            let v = law.model.value_grad(&xs[i], &lnx[i], u, &mut g);
             let w = 1.0 / target[i].abs();
-            r[i] = (v - target[i]) * w;
+            r[i] = (pred[i] - target[i]) * w;
             if let Some(j) = jac.as_deref_mut() {
                 for k in 0..p {
-                    j[i * p + k] = g[k] * w;
+                    j[i * p + k] = grads[i * p + k] * w;
                 }
             }
         }

@@ -2,7 +2,11 @@
 //!
 //! A small Pratt parser builds an expression tree; gradients come from
 //! forward-mode automatic differentiation with dual numbers (num-dual), one
-//! pass per parameter: exact, no finite differences.
+//! pass per parameter: exact, no finite differences. The batch paths of the
+//! objective run the tree compiled into a flat program over blocks of
+//! points (see [`program`]).
+
+mod program;
 
 use super::{Law, Model, Param, Transform};
 use crate::observations::Domain;
@@ -366,6 +370,8 @@ fn eval<T: Num>(e: &Expr, x: &[f64], p: &[T]) -> T {
 struct FormulaModel {
     expr: Expr,
     transforms: Vec<Transform>,
+    /// The tree compiled for the batch paths (`None`: point by point).
+    program: Option<program::Program>,
 }
 
 impl FormulaModel {
@@ -400,6 +406,73 @@ impl Model for FormulaModel {
     }
     fn value(&self, x: &[f64], _lnx: &[f64], u: &[f64]) -> f64 {
         eval(&self.expr, x, &self.natural(u))
+    }
+    fn ln_batch(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        self.batch(x, lnx, dim, u, true, out, jac);
+    }
+    fn value_batch(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        self.batch(x, lnx, dim, u, false, out, jac);
+    }
+}
+
+impl FormulaModel {
+    /// The batch path (of ln f when `ln`): the compiled program, with the
+    /// points it declines (and every point when there is no program)
+    /// evaluated one by one by the tree walker.
+    #[allow(clippy::too_many_arguments)]
+    fn batch(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        u: &[f64],
+        ln: bool,
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let mut one = |i: usize, row: &mut [f64]| {
+            let (xi, li) = (&x[i * dim..(i + 1) * dim], &lnx[i * dim..(i + 1) * dim]);
+            if ln {
+                self.ln_value_grad(xi, li, u, row)
+            } else {
+                self.value_grad(xi, li, u, row)
+            }
+        };
+        if let Some(prog) = &self.program {
+            let nat = self.natural(u);
+            // d(natural)/d(internal): p for a log parameter (dp/du = p).
+            let scale: Vec<f64> = nat
+                .iter()
+                .zip(&self.transforms)
+                .map(|(&v, t)| match t {
+                    Transform::Identity => 1.0,
+                    Transform::Log => v,
+                })
+                .collect();
+            if prog.batch(x, lnx, dim, &nat, &scale, ln, out, jac, &mut one) {
+                return;
+            }
+        }
+        let p = u.len();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = one(i, &mut jac[i * p..(i + 1) * p]);
+        }
     }
 }
 
@@ -446,6 +519,28 @@ pub fn formula_law(
     inputs: &[String],
     params: &[String],
     log_params: &[String],
+) -> Result<Law> {
+    build(formula, inputs, params, log_params, true)
+}
+
+/// [`formula_law`] without the compiled program: the tree walker at every
+/// point of the batch paths too (the reference the program is benchmarked
+/// against, `slaw bench kernels`).
+pub fn formula_law_tree_walker(
+    formula: &str,
+    inputs: &[String],
+    params: &[String],
+    log_params: &[String],
+) -> Result<Law> {
+    build(formula, inputs, params, log_params, false)
+}
+
+fn build(
+    formula: &str,
+    inputs: &[String],
+    params: &[String],
+    log_params: &[String],
+    compiled: bool,
 ) -> Result<Law> {
     if params.is_empty() {
         return Err(Error::setting(
@@ -501,7 +596,13 @@ pub fn formula_law(
         inputs: inputs.to_vec(),
         domains: vec![Domain::Any; inputs.len()],
         params: ps,
-        model: Arc::new(FormulaModel { expr, transforms }),
+        model: Arc::new(FormulaModel {
+            program: compiled
+                .then(|| program::Program::compile(&expr, params.len()))
+                .flatten(),
+            expr,
+            transforms,
+        }),
     })
 }
 
