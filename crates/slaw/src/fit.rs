@@ -74,6 +74,10 @@ pub struct FitOptions {
     /// this many times as many extra starts (quasi-random, over the grid's
     /// span widened by half) before reporting. 0: no second search.
     pub retry_factor: usize,
+    /// Starts of the global phase (small squared-error fits whose grid ends
+    /// without certifying its best optimum, see the module documentation);
+    /// 0: none. Default [`GLOBAL_STARTS`].
+    pub global_starts: usize,
     /// How many starts run: the whole grid, or batches until enough
     /// distinct starts agree on the best optimum.
     pub multistart: MultiStart,
@@ -112,6 +116,7 @@ impl Default for FitOptions {
             polish: 5,
             scale_free: true,
             retry_factor: 2,
+            global_starts: GLOBAL_STARTS,
             multistart: MultiStart::DEFAULT,
         }
     }
@@ -952,11 +957,11 @@ fn search(
         && converged
         && agree_target > 0
         && opts.starts.is_none()
-        && opts.retry_factor > 0
+        && opts.global_starts > 0
         && opts.tol.ftol <= FULL_PRECISION_FTOL
         && n_best < agree_target
     {
-        let n = GLOBAL_STARTS;
+        let n = opts.global_starts;
         let box_starts = halton(&box_span(&lower, &upper), n);
         let probe_tol = Tolerances {
             ftol: 0.0,
