@@ -33,7 +33,8 @@
 //! valley, or it was found once), [`GLOBAL_STARTS`] quasi-random starts over
 //! the whole box of the bounds each run a short Levenberg-Marquardt probe;
 //! a probe that ends below the best optimum is polished to the end and wins
-//! when lower (the answer only moves down).
+//! when lower (the answer only moves down). `FitOptions::global_starts` = 0
+//! turns it off.
 
 use crate::bootstrap::Interval;
 use crate::identify::{self, Identifiability};
