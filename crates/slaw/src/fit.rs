@@ -26,6 +26,15 @@
 //! [`FULL_PRECISION_FTOL`], given a single start or many.) A polish that
 //! still stops short (its iteration limit, 10x the fit's) makes the fit
 //! not converged, with the termination "max iterations" and a warning.
+//!
+//! Global phase: when a small squared-error fit's grid ends without
+//! certifying its best optimum (fewer than `agree` starts reached it with
+//! the same parameters: the starts agree on the objective only, along a flat
+//! valley, or it was found once), [`GLOBAL_STARTS`] quasi-random starts over
+//! the whole box of the bounds each run a short Levenberg-Marquardt probe;
+//! a probe that ends below the best optimum is polished to the end and wins
+//! when lower (the answer only moves down). `FitOptions::global_starts` = 0
+//! turns it off.
 
 use crate::bootstrap::Interval;
 use crate::identify::{self, Identifiability};
@@ -66,6 +75,10 @@ pub struct FitOptions {
     /// this many times as many extra starts (quasi-random, over the grid's
     /// span widened by half) before reporting. 0: no second search.
     pub retry_factor: usize,
+    /// Starts of the global phase (small squared-error fits whose grid ends
+    /// without certifying its best optimum, see the module documentation);
+    /// 0: none. Default [`GLOBAL_STARTS`].
+    pub global_starts: usize,
     /// How many starts run: the whole grid, or batches until enough
     /// distinct starts agree on the best optimum.
     pub multistart: MultiStart,
@@ -104,6 +117,7 @@ impl Default for FitOptions {
             polish: 5,
             scale_free: true,
             retry_factor: 2,
+            global_starts: GLOBAL_STARTS,
             multistart: MultiStart::DEFAULT,
         }
     }
@@ -179,7 +193,8 @@ pub struct Fit {
     /// reaches `agree_target`; one means the best optimum was found once: it
     /// may not be global.
     pub n_best: usize,
-    /// Starts added by the second search (included in `n_starts`).
+    /// Starts added by the second search and the global phase (included
+    /// in `n_starts`).
     pub extra_starts: usize,
     /// Starts the grid holds (`n_starts` counts those run: fewer when the
     /// adaptive search stopped early, more after a second search).
@@ -516,7 +531,6 @@ fn termination(
 /// Quasi-random extra starts over the span of `starts` widened by half on
 /// each side (within the bounds): the Halton sequence, deterministic.
 fn extra_starts(starts: &[Vec<f64>], lower: &[f64], upper: &[f64], n: usize) -> Vec<Vec<f64>> {
-    const PRIMES: [u32; 16] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
     let p = lower.len();
     let span: Vec<(f64, f64)> = (0..p)
         .map(|j| {
@@ -529,17 +543,7 @@ fn extra_starts(starts: &[Vec<f64>], lower: &[f64], upper: &[f64], n: usize) -> 
             ((lo - w).max(lower[j]), (hi + w).min(upper[j]))
         })
         .collect();
-    (1..=n)
-        .map(|i| {
-            (0..p)
-                .map(|j| {
-                    let base = PRIMES[j % PRIMES.len()] as u64 + 56 * (j / PRIMES.len()) as u64;
-                    let (lo, hi) = span[j];
-                    lo + (hi - lo) * radical_inverse(i as u64, base)
-                })
-                .collect()
-        })
-        .collect()
+    halton(&span, n)
 }
 
 fn radical_inverse(mut i: u64, base: u64) -> f64 {
@@ -551,6 +555,83 @@ fn radical_inverse(mut i: u64, base: u64) -> f64 {
         i /= base;
     }
     r
+}
+
+/// The starts that reached the optimum `x` (objective `fx`, found by start
+/// `best`) and those whose objective alone came as close (the global
+/// phase's recount, with the criteria of the search's loop: screened to
+/// within `BEST_TOLERANCE` and `AGREE_XTOL_SCREENED`, polished to within
+/// 1e-3 and `AGREE_XTOL_POLISHED`).
+fn agreement(
+    outcomes: &[Outcome],
+    polish_cache: &std::collections::HashMap<usize, Outcome>,
+    x: &[f64],
+    fx: f64,
+    best: usize,
+    floor: f64,
+) -> (usize, usize) {
+    let ok = |o: &Outcome| o.converged() && o.f.is_finite();
+    let mut reached: Vec<bool> = outcomes
+        .iter()
+        .map(|o| ok(o) && agrees(&o.x, o.f, x, fx, BEST_TOLERANCE, AGREE_XTOL_SCREENED, floor))
+        .collect();
+    let mut near: Vec<bool> = outcomes
+        .iter()
+        .map(|o| ok(o) && o.f <= fx + BEST_TOLERANCE * fx.abs() + floor)
+        .collect();
+    for (i, p) in polish_cache {
+        if agrees(&p.x, p.f, x, fx, 1e-3, AGREE_XTOL_POLISHED, floor) {
+            reached[*i] = true;
+        }
+        if p.f.is_finite() && p.f <= fx + 1e-3 * fx.abs() + floor {
+            near[*i] = true;
+        }
+    }
+    reached[best] = true;
+    near[best] = true;
+    let n_best = reached.iter().filter(|r| **r).count();
+    let n_near = reached
+        .iter()
+        .zip(&near)
+        .filter(|(r, n)| **r || **n)
+        .count();
+    (n_best, n_near)
+}
+
+/// Starts of the global phase (see `search`): quasi-random over the box
+/// of the bounds.
+pub const GLOBAL_STARTS: usize = 16;
+/// Levenberg-Marquardt iterations of a global-phase probe: enough to show
+/// whether a start falls into a valley below the best optimum (16 x 10,
+/// 16 x 30, 32 x 10 and 32 x 30 find the same lower optima on the
+/// selection benchmark's 840 fits; this is the cheapest).
+pub const GLOBAL_PROBE_ITER: u64 = 10;
+
+/// The box the global phase samples: the bounds, each clipped to +-30 (in
+/// the search's units: ln of a log parameter, on data divided by their
+/// own scale, so e^+-30 around it).
+fn box_span(lower: &[f64], upper: &[f64]) -> Vec<(f64, f64)> {
+    lower
+        .iter()
+        .zip(upper)
+        .map(|(&lo, &hi)| (lo.max(-30.0), hi.min(30.0)))
+        .collect()
+}
+
+/// `n` points of the Halton sequence over the box `span` (deterministic).
+fn halton(span: &[(f64, f64)], n: usize) -> Vec<Vec<f64>> {
+    const PRIMES: [u32; 16] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
+    (1..=n)
+        .map(|i| {
+            span.iter()
+                .enumerate()
+                .map(|(j, &(lo, hi))| {
+                    let base = PRIMES[j % PRIMES.len()] as u64 + 56 * (j / PRIMES.len()) as u64;
+                    lo + (hi - lo) * radical_inverse(i as u64, base)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn distinct(a: &[f64], b: &[f64]) -> bool {
@@ -715,7 +796,7 @@ fn search(
             polish_iterations += run.iterations;
         }
     }
-    let (n_converged, best, x, fx, polished, n_best, n_near, converged) = loop {
+    let (n_converged, mut best, x, fx, mut polished, mut n_best, mut n_near, converged) = loop {
         let batch = if agree_target == 0 {
             starts.len() - outcomes.len()
         } else {
@@ -868,6 +949,76 @@ fn search(
     // no relative-decrease test (it stops when no damped step decreases f),
     // capped at 10x the fit's iterations; the lower point is kept.
     let (mut x, mut fx) = (x, fx);
+    // Global phase: the grid ended without certifying its best optimum
+    // (fewer than `agree` starts reached it with the same parameters: the
+    // starts agree on the objective only, along a flat valley, or the
+    // optimum was found once and its second search found nothing). Such an
+    // optimum is the end of a valley the grid's starts fall into; another
+    // valley may end lower elsewhere in the box of the bounds, where no grid
+    // start leads (the grid's screening also ranks a start whose L-BFGS run
+    // stalled on a plateau far below its Gauss-Newton end). Starts drawn
+    // over the whole box each run a short Levenberg-Marquardt probe; a probe
+    // that ends below the best optimum is polished to the end and replaces
+    // it when lower. The answer only moves down. (Small squared-error fits
+    // asked for their optimum, by the adaptive search over the law's grid.)
+    if gn_polish
+        && converged
+        && agree_target > 0
+        && opts.starts.is_none()
+        && opts.global_starts > 0
+        && opts.tol.ftol <= FULL_PRECISION_FTOL
+        && n_best < agree_target
+    {
+        let n = opts.global_starts;
+        let box_starts = halton(&box_span(&lower, &upper), n);
+        let probe_tol = Tolerances {
+            ftol: 0.0,
+            pgtol: 0.0,
+            max_iter: GLOBAL_PROBE_ITER,
+        };
+        let probes: Vec<Outcome> = box_starts
+            .par_iter()
+            .map(|x0| lm.minimize(&g, x0, &lower, &upper, &probe_tol))
+            .collect();
+        extra += n;
+        let first = starts.len();
+        starts.extend(box_starts);
+        // The probes that went below the best optimum, lowest first, distinct.
+        let mut below: Vec<usize> = (0..n)
+            .filter(|&k| probes[k].f.is_finite() && probes[k].f < fx - floor)
+            .collect();
+        below.sort_by(|&a, &b| probes[a].f.total_cmp(&probes[b].f).then(a.cmp(&b)));
+        let mut chosen: Vec<usize> = Vec::new();
+        for k in below {
+            if chosen.len() >= opts.polish.max(1) {
+                break;
+            }
+            if chosen.iter().all(|&c| distinct(&probes[c].x, &probes[k].x)) {
+                chosen.push(k);
+            }
+        }
+        outcomes.extend(probes.iter().cloned());
+        let runs: Vec<(usize, Outcome)> = chosen
+            .par_iter()
+            .map(|&k| (first + k, polish(&probes[k].x)))
+            .collect();
+        let mut moved = false;
+        for (i, o) in runs {
+            polish_evaluations += o.evaluations;
+            polish_iterations += o.iterations;
+            if o.f.is_finite() && o.f < fx {
+                best = i;
+                x = o.x.clone();
+                fx = o.f;
+                moved = true;
+            }
+            polished.push((i, o.clone()));
+            polish_cache.insert(i, o);
+        }
+        if moved {
+            (n_best, n_near) = agreement(&outcomes, &polish_cache, &x, fx, best, floor);
+        }
+    }
     // The last run with no relative-decrease test that ended at the
     // winner: a small squared-error fit's Levenberg-Marquardt polish, or
     // the continuations below.

@@ -6,7 +6,7 @@
 //! run to exhaustion (no tolerance but "no damped step decreases f") from
 //! the engine's answer and from every start of the law's grid, and the
 //! projected L-BFGS run with no relative-decrease test from the engine's
-//! answer. Over the benchmark's fits, at most 2 of 420 per law are more
+//! answer. Over the benchmark's fits, at most 1 of 420 per law is more
 //! than 1e-6 above that best (was 78 of 420 for vanilla-ft), and every one
 //! more than 1e-9 above it says so (a warning that the search stopped
 //! short, or the valley's end on a bound).
@@ -111,7 +111,7 @@ fn flan_512_t5_small_vanilla_reaches_the_optimum() {
 }
 
 /// Every law fit of the selection benchmark (both laws, both data sets,
-/// every budget): at most 2 objectives more than 1e-6 (relative) above the
+/// every budget): at most 1 objective more than 1e-6 (relative) above the
 /// independent best, and a fit more than 1e-9 above it says so (not
 /// converged, a warning that the search stopped short, or a parameter on
 /// a bound).
@@ -140,22 +140,15 @@ fn selection_law_fits_reach_the_optimum() {
                             c.id, res.converged, res.termination_message, res.warnings
                         );
                         // Said: not converged, the search's own warning,
-                        // the valley's end on a bound (warned), or a
-                        // direction the data do not pin at all (condition
-                        // number inf: the answer's parameters are not
-                        // determined). The last was added at stop 30 for
-                        // FLAN 1/32 opt-2.7b: 1.7% above the check, which
-                        // reaches another basin from a grid start (a
-                        // multi-start miss, not a short polish; before the
-                        // merge of `gn` and `hub` its end lay on E's bound
-                        // and was warned as such). Open in issue 14.
+                        // or the valley's end on a bound (warned). (Until
+                        // branch `basin`, a direction with condition number
+                        // inf counted as said too, for FLAN 1/32 opt-2.7b:
+                        // 1.7% above the check, another basin that no grid
+                        // start of the scaled search reaches; the global
+                        // phase of `fit::search` now finds it.)
                         let said = !res.converged
                             || !res.at_bounds.is_empty()
-                            || res.warnings.iter().any(|w| {
-                                w.contains("short of")
-                                    || (w.contains("do not pin")
-                                        && w.contains("condition number inf"))
-                            });
+                            || res.warnings.iter().any(|w| w.contains("short of"));
                         if !said {
                             silent.push(format!(
                                 "{name} 1/{r} {}: {f:e} vs {best:e} ({rel:e})",
@@ -174,7 +167,7 @@ fn selection_law_fits_reach_the_optimum() {
         );
         assert!(n >= 400, "{}: {n} fits", law.name);
         assert!(
-            short6 <= 2,
+            short6 <= 1,
             "{}: {short6} answers more than 1e-6 above the independent best",
             law.name
         );
