@@ -725,6 +725,8 @@ fn search(
     // The starts in running order, borrowed (the grid's, then the second
     // search's, kept in `extra_points` once made).
     let extra_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
+    // The global phase's box starts (below), kept here for the same reason.
+    let box_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
     let mut starts: Vec<&[f64]> = order
         .iter()
         .map(|&i| problem.starts[i].as_slice())
@@ -970,7 +972,7 @@ fn search(
         && n_best < agree_target
     {
         let n = opts.global_starts;
-        let box_starts = halton(&box_span(&lower, &upper), n);
+        let box_starts = box_points.get_or_init(|| halton(&box_span(&lower, &upper), n));
         let probe_tol = Tolerances {
             ftol: 0.0,
             pgtol: 0.0,
@@ -982,7 +984,7 @@ fn search(
             .collect();
         extra += n;
         let first = starts.len();
-        starts.extend(box_starts);
+        starts.extend(box_starts.iter().map(|v| v.as_slice()));
         // The probes that went below the best optimum, lowest first, distinct.
         let mut below: Vec<usize> = (0..n)
             .filter(|&k| probes[k].f.is_finite() && probes[k].f < fx - floor)
