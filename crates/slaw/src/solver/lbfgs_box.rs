@@ -297,21 +297,7 @@ impl Solver for LbfgsBox {
         hi: &[f64],
         tol: &Tolerances,
     ) -> Outcome {
-        // Small problems (every scaling law) get a copy with the dimension
-        // known at compile time: each loop over the variables is unrolled,
-        // without bounds checks. The arithmetic, in the same order, is
-        // identical.
-        match x0.len() {
-            1 => self.run::<1>(f, x0, lo, hi, tol),
-            2 => self.run::<2>(f, x0, lo, hi, tol),
-            3 => self.run::<3>(f, x0, lo, hi, tol),
-            4 => self.run::<4>(f, x0, lo, hi, tol),
-            5 => self.run::<5>(f, x0, lo, hi, tol),
-            6 => self.run::<6>(f, x0, lo, hi, tol),
-            7 => self.run::<7>(f, x0, lo, hi, tol),
-            8 => self.run::<8>(f, x0, lo, hi, tol),
-            _ => self.run::<0>(f, x0, lo, hi, tol),
-        }
+        by_dimension!(x0.len(), self.run(f, x0, lo, hi, tol))
     }
 }
 

@@ -229,17 +229,7 @@ impl LevenbergMarquardt<'_> {
         hi: &[f64],
         tol: &Tolerances,
     ) -> Outcome {
-        match x0.len() {
-            1 => self.run_n::<1>(f, x0, lo, hi, tol),
-            2 => self.run_n::<2>(f, x0, lo, hi, tol),
-            3 => self.run_n::<3>(f, x0, lo, hi, tol),
-            4 => self.run_n::<4>(f, x0, lo, hi, tol),
-            5 => self.run_n::<5>(f, x0, lo, hi, tol),
-            6 => self.run_n::<6>(f, x0, lo, hi, tol),
-            7 => self.run_n::<7>(f, x0, lo, hi, tol),
-            8 => self.run_n::<8>(f, x0, lo, hi, tol),
-            _ => self.run_n::<0>(f, x0, lo, hi, tol),
-        }
+        by_dimension!(x0.len(), self.run_n(f, x0, lo, hi, tol))
     }
 
     /// [`LevenbergMarquardt::run`] for `N` variables (`N = 0`: any number).

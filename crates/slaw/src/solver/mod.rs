@@ -5,6 +5,27 @@
 //! `basin` feature.
 
 #[cfg(feature = "basin")]
+/// Calls `$self.$run::<N>($args)` with `N` the number of variables `$n`
+/// for 1..=8 and `N = 0` (any number) above: small problems (every scaling
+/// law) get a copy of a solver with the dimension known at compile time,
+/// each loop over the variables unrolled and without bounds checks; the
+/// arithmetic, in the same order, is identical.
+macro_rules! by_dimension {
+    ($n:expr, $self:ident . $run:ident ( $($arg:expr),* )) => {
+        match $n {
+            1 => $self.$run::<1>($($arg),*),
+            2 => $self.$run::<2>($($arg),*),
+            3 => $self.$run::<3>($($arg),*),
+            4 => $self.$run::<4>($($arg),*),
+            5 => $self.$run::<5>($($arg),*),
+            6 => $self.$run::<6>($($arg),*),
+            7 => $self.$run::<7>($($arg),*),
+            8 => $self.$run::<8>($($arg),*),
+            _ => $self.$run::<0>($($arg),*),
+        }
+    };
+}
+
 mod basin_lbfgsb;
 mod lbfgs_box;
 mod levenberg_marquardt;
