@@ -4,7 +4,6 @@
 //! the alternative `slaw bench engine` compares it to, compiled with the
 //! `basin` feature.
 
-#[cfg(feature = "basin")]
 /// Calls `$self.$run::<N>($args)` with `N` the number of variables `$n`
 /// for 1..=8 and `N = 0` (any number) above: small problems (every scaling
 /// law) get a copy of a solver with the dimension known at compile time,
@@ -26,6 +25,7 @@ macro_rules! by_dimension {
     };
 }
 
+#[cfg(feature = "basin")]
 mod basin_lbfgsb;
 mod lbfgs_box;
 mod levenberg_marquardt;
