@@ -667,7 +667,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     k.peak_gflops, k.vector_level
                 );
                 println!(
-                    "{:<12} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
+                    "{:<24} {:>8} {:>14} {:>14}   (CPU ns per point and evaluation, one thread, median of {repeats})",
                     "law", "points", "fused", "batch path"
                 );
                 for r in &k.rows {
@@ -684,7 +684,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         _ => String::new(),
                     };
                     println!(
-                        "{:<12} {:>8} {:>14} {:>14.2}{rate}",
+                        "{:<24} {:>8} {:>14} {:>14.2}{rate}",
                         r.law,
                         r.points,
                         r.fused_ns_per_point
