@@ -599,10 +599,8 @@ fn agreement(
 }
 
 /// Starts of the global phase (see `search`): quasi-random over the box
-/// of the bounds. 11 (was 16): on the selection benchmark's 840 fits the
-/// first 11 Halton points give the same optima as 16, bit for bit (the
-/// count was chosen on FLAN's fits and holds on WMT19's; BENCHMARKS.md).
-pub const GLOBAL_STARTS: usize = 11;
+/// of the bounds.
+pub const GLOBAL_STARTS: usize = 16;
 /// Levenberg-Marquardt iterations of a global-phase probe: enough to show
 /// whether a start falls into a valley below the best optimum (16 x 10,
 /// 16 x 30, 32 x 10 and 32 x 30 find the same lower optima on the
