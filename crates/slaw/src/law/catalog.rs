@@ -197,17 +197,31 @@ crate::multiversion! {
         let (b, beta, alpha) = (u[0], u[1], u[3]);
         let e = fastmath::exp(u[2].min(700.0));
         for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(4)).zip(lnx) {
-            let t = fastmath::exp((b - beta * l).min(700.0));
-            let s = t + e;
-            let inv = 1.0 / s;
-            let inner = fastmath::ln_positive(s);
-            *o = alpha * inner;
-            j[0] = alpha * t * inv;
-            j[1] = -alpha * l * t * inv;
-            j[2] = alpha * e * inv;
-            j[3] = inner;
+            let (v, g) = vanilla_ln_point(l, b, beta, e, alpha);
+            *o = v;
+            j.copy_from_slice(&g);
         }
     }
+}
+
+/// ln L of the vanilla law at one point (l = ln D) and its gradient, the
+/// one formula its batch and Gauss-Newton kernels share (inlined: the same
+/// operations in the same order in both, so the same bits).
+#[inline(always)]
+fn vanilla_ln_point(l: f64, b: f64, beta: f64, e: f64, alpha: f64) -> (f64, [f64; 4]) {
+    let t = fastmath::exp((b - beta * l).min(700.0));
+    let s = t + e;
+    let inv = 1.0 / s;
+    let inner = fastmath::ln_positive(s);
+    (
+        alpha * inner,
+        [
+            alpha * t * inv,
+            -alpha * l * t * inv,
+            alpha * e * inv,
+            inner,
+        ],
+    )
 }
 
 /// L = B / (D_l + D^beta) + E. Internal: (ln B, ln D_l, beta, ln E).
@@ -308,25 +322,39 @@ crate::multiversion! {
         let beta = u[2];
         let e = fastmath::exp(u[3].min(700.0));
         for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(4)).zip(lnx) {
-            // At D = 0 (l = -inf), D^beta = 0 and its derivative is 0.
-            let pos = l > f64::MIN;
-            let ls = if pos { l } else { 0.0 };
-            let dpow = if pos {
-                fastmath::exp((beta * ls).min(700.0))
-            } else {
-                0.0
-            };
-            let s = dl + dpow;
-            let t = b / s;
-            let v = t + e;
-            let inv = 1.0 / v;
-            *o = fastmath::ln_positive(v);
-            j[0] = t * inv;
-            j[1] = -t * dl / s * inv;
-            j[2] = -t * dpow * ls / s * inv;
-            j[3] = e * inv;
+            let (v, g) = rectified_ln_point(l, b, dl, beta, e);
+            *o = v;
+            j.copy_from_slice(&g);
         }
     }
+}
+
+/// ln L of the rectified law at one point (l = ln D) and its gradient, the
+/// one formula its batch and Gauss-Newton kernels share (inlined: the same
+/// bits in both).
+#[inline(always)]
+fn rectified_ln_point(l: f64, b: f64, dl: f64, beta: f64, e: f64) -> (f64, [f64; 4]) {
+    // At D = 0 (l = -inf), D^beta = 0 and its derivative is 0.
+    let pos = l > f64::MIN;
+    let ls = if pos { l } else { 0.0 };
+    let dpow = if pos {
+        fastmath::exp((beta * ls).min(700.0))
+    } else {
+        0.0
+    };
+    let s = dl + dpow;
+    let t = b / s;
+    let v = t + e;
+    let inv = 1.0 / v;
+    (
+        fastmath::ln_positive(v),
+        [
+            t * inv,
+            -t * dl / s * inv,
+            -t * dpow * ls / s * inv,
+            e * inv,
+        ],
+    )
 }
 
 crate::multiversion! {
@@ -354,7 +382,7 @@ crate::multiversion! {
 }
 
 // Fused Gauss-Newton kernels (see `Model::ln_gauss_newton`): the batch
-// kernels' per-point formulas, character for character (so the same bits),
+// kernels' per-point formulas (`vanilla_ln_point`, `rectified_ln_point`),
 // reduced in the same pass by `fused_gauss_newton`. They serve the
 // Levenberg-Marquardt polish of small squared-error fits, where the batch
 // path's per-evaluation overhead (scratch buffers, a Jacobian written and
@@ -372,20 +400,7 @@ crate::multiversion! {
         let (b, beta, alpha) = (u[0], u[1], u[3]);
         let e = fastmath::exp(u[2].min(700.0));
         crate::fused_gauss_newton!(data, grad, gn, 4, FMA, lnx, 1, |xi| {
-            let l = xi[0];
-            let t = fastmath::exp((b - beta * l).min(700.0));
-            let s = t + e;
-            let inv = 1.0 / s;
-            let inner = fastmath::ln_positive(s);
-            (
-                alpha * inner,
-                [
-                    alpha * t * inv,
-                    -alpha * l * t * inv,
-                    alpha * e * inv,
-                    inner,
-                ],
-            )
+            vanilla_ln_point(xi[0], b, beta, e, alpha)
         })
     }
 }
@@ -404,28 +419,7 @@ crate::multiversion! {
         let beta = u[2];
         let e = fastmath::exp(u[3].min(700.0));
         crate::fused_gauss_newton!(data, grad, gn, 4, FMA, lnx, 1, |xi| {
-            let l = xi[0];
-            // At D = 0 (l = -inf), D^beta = 0 and its derivative is 0.
-            let pos = l > f64::MIN;
-            let ls = if pos { l } else { 0.0 };
-            let dpow = if pos {
-                fastmath::exp((beta * ls).min(700.0))
-            } else {
-                0.0
-            };
-            let s = dl + dpow;
-            let t = b / s;
-            let v = t + e;
-            let inv = 1.0 / v;
-            (
-                fastmath::ln_positive(v),
-                [
-                    t * inv,
-                    -t * dl / s * inv,
-                    -t * dpow * ls / s * inv,
-                    e * inv,
-                ],
-            )
+            rectified_ln_point(xi[0], b, dl, beta, e)
         })
     }
 }
