@@ -23,14 +23,37 @@ fn curves_csv() -> String {
     s
 }
 
-#[test]
-fn backtest_pick_weights_eligible_laws_per_group() {
+/// A fresh folder holding [`curves_csv`] as `c.csv`.
+fn curves_dir() -> TempDir {
     let dir = TempDir::new().unwrap();
     fs::write(dir.path().join("c.csv"), curves_csv()).unwrap();
+    dir
+}
+
+/// `slaw compare ARGS c.csv --json` in `dir`; asserts success (showing
+/// stderr otherwise) and returns the JSON.
+fn compare_json(dir: &TempDir, args: &[&str]) -> serde_json::Value {
     let out = slaw()
         .current_dir(dir.path())
-        .args([
-            "compare",
+        .arg("compare")
+        .args(args)
+        .args(["c.csv", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn backtest_pick_weights_eligible_laws_per_group() {
+    let dir = curves_dir();
+    let v = compare_json(
+        &dir,
+        &[
             "--laws",
             "power,vanilla-ft,m4,bnsl-5,chinchilla",
             "--x",
@@ -41,17 +64,8 @@ fn backtest_pick_weights_eligible_laws_per_group() {
             "run",
             "--pick",
             "backtest",
-            "c.csv",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let groups = v["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 2);
     for g in groups {
@@ -90,8 +104,7 @@ fn backtest_pick_weights_eligible_laws_per_group() {
 
 #[test]
 fn backtest_pick_needs_one_input_and_a_converged_law() {
-    let dir = TempDir::new().unwrap();
-    fs::write(dir.path().join("c.csv"), curves_csv()).unwrap();
+    let dir = curves_dir();
     slaw()
         .current_dir(dir.path())
         .args([
@@ -137,12 +150,10 @@ fn backtest_pick_needs_one_input_and_a_converged_law() {
 /// the catalog laws, reported with its parameters.
 #[test]
 fn backtest_pick_fits_m4_by_its_authors_procedure_when_named() {
-    let dir = TempDir::new().unwrap();
-    fs::write(dir.path().join("c.csv"), curves_csv()).unwrap();
-    let out = slaw()
-        .current_dir(dir.path())
-        .args([
-            "compare",
+    let dir = curves_dir();
+    let v = compare_json(
+        &dir,
+        &[
             "--laws",
             "power,vanilla-ft,m4-authors-capped",
             "--x",
@@ -151,17 +162,8 @@ fn backtest_pick_fits_m4_by_its_authors_procedure_when_named() {
             "loss",
             "--group",
             "run",
-            "c.csv",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for g in v["groups"].as_array().unwrap() {
         let laws = g["laws"].as_array().unwrap();
         assert_eq!(laws.len(), 3, "{g}");
