@@ -13,9 +13,9 @@
 use slaw::datasets::finetune_wide;
 use slaw::fit::fit;
 use slaw::law::catalog;
-use slaw::observations::Observations;
-use slaw::selection::method::law_fit_options;
+use slaw::selection::method::{curve_observations, law_fit_options, law_points};
 use slaw::selection::protocol::{FULL_SIZE, RATIOS};
+use slaw::selection::Budget;
 use std::time::Instant;
 
 fn main() {
@@ -29,28 +29,14 @@ fn main() {
     for ds in ["flan", "wmt19"] {
         let pool = finetune_wide(&dir.join(format!("{ds}.csv"))).expect("the data set");
         for &r in &RATIOS {
-            let max_n = FULL_SIZE / r as f64;
+            let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64).expect("a budget");
             for (law, zero_shot) in [(catalog::vanilla_ft(), false), (catalog::rectified(), true)] {
                 for c in &pool {
-                    let mut curve: Vec<(f64, f64)> = c
-                        .curve
-                        .iter()
-                        .copied()
-                        .filter(|p| p.0 > 0.0 && p.0 <= max_n * (1.0 + 1e-12))
-                        .collect();
-                    if zero_shot {
-                        if let Some(l0) = c.loss_at(0.0) {
-                            curve.insert(0, (0.0, l0));
-                        }
-                    }
+                    let curve = law_points(&budget.affordable(c), c, zero_shot);
                     if curve.len() < law.n_params() {
                         continue;
                     }
-                    let obs = Observations::from_columns(
-                        &["D"],
-                        &[curve.iter().map(|p| p.0).collect()],
-                        curve.iter().map(|p| p.1).collect(),
-                    );
+                    let obs = curve_observations(&curve);
                     let res = fit(&law, &obs, &opts).expect("a fit");
                     fits += 1;
                     evals += res.evaluations;

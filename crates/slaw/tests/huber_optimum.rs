@@ -19,6 +19,8 @@ use slaw::law::{catalog, Law};
 use slaw::learning_curves as lc;
 use slaw::objective::{Objective, Space};
 use slaw::observations::Observations;
+use slaw::selection::method::curve_observations;
+use slaw::selection::Budget;
 use slaw::solver::{LbfgsBox, Solver, Tolerances};
 
 /// A fit compared with the check: the engine's objective (recomputed in the
@@ -209,19 +211,9 @@ fn selection_curves() -> Option<Vec<Checked>> {
     for file in ["flan.csv", "wmt19.csv"] {
         let pool: Vec<Candidate> = finetune_wide(&dir.join(file)).unwrap();
         for &r in &RATIOS {
-            let max_n = FULL_SIZE / r as f64;
+            let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64).unwrap();
             for c in &pool {
-                let pts: Vec<(f64, f64)> = c
-                    .curve
-                    .iter()
-                    .copied()
-                    .filter(|p| p.0 > 0.0 && p.0 <= max_n * (1.0 + 1e-12))
-                    .collect();
-                let obs = Observations::from_columns(
-                    &["D"],
-                    &[pts.iter().map(|p| p.0).collect()],
-                    pts.iter().map(|p| p.1).collect(),
-                );
+                let obs = curve_observations(&budget.affordable(c));
                 for law in [catalog::vanilla_ft(), catalog::rectified()] {
                     if obs.len() < law.n_params() {
                         continue;
@@ -371,18 +363,8 @@ fn flan_512_t5_small_huber_reaches_the_optimum() {
     };
     let pool = finetune_wide(&dir.join("flan.csv")).unwrap();
     let c = pool.iter().find(|c| c.id == "t5-small").expect("t5-small");
-    let max_n = FULL_SIZE / 512.0;
-    let pts: Vec<(f64, f64)> = c
-        .curve
-        .iter()
-        .copied()
-        .filter(|p| p.0 > 0.0 && p.0 <= max_n * (1.0 + 1e-12))
-        .collect();
-    let obs = Observations::from_columns(
-        &["D"],
-        &[pts.iter().map(|p| p.0).collect()],
-        pts.iter().map(|p| p.1).collect(),
-    );
+    let budget = Budget::new(FULL_SIZE, FULL_SIZE / 512.0).unwrap();
+    let obs = curve_observations(&budget.affordable(c));
     let law = catalog::vanilla_ft();
     let res = fit(&law, &obs, &FitOptions::default()).unwrap();
     let k = check("t5-small".into(), &law, &obs, &res, true);

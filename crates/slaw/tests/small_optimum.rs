@@ -18,25 +18,16 @@ use slaw::fit::{fit, Fit};
 use slaw::law::{catalog, Law};
 use slaw::objective::{Objective, Space};
 use slaw::observations::Observations;
-use slaw::selection::method::law_fit_options;
+use slaw::selection::method::{curve_observations, law_fit_options};
 use slaw::selection::protocol::{FULL_SIZE, RATIOS};
+use slaw::selection::Budget;
 use slaw::solver::{LbfgsBox, LevenbergMarquardt, Solver, Tolerances};
 
 /// The affordable points of candidate `c` at budget FULL_SIZE / r, as the
 /// law-fitting selection methods fit them (sizes > 0 only).
 fn observations(c: &Candidate, r: u32) -> Observations {
-    let max_n = FULL_SIZE / r as f64;
-    let pts: Vec<(f64, f64)> = c
-        .curve
-        .iter()
-        .copied()
-        .filter(|p| p.0 > 0.0 && p.0 <= max_n * (1.0 + 1e-12))
-        .collect();
-    Observations::from_columns(
-        &["D"],
-        &[pts.iter().map(|p| p.0).collect()],
-        pts.iter().map(|p| p.1).collect(),
-    )
+    let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64).unwrap();
+    curve_observations(&budget.affordable(c))
 }
 
 /// The lowest objective the independent check reaches (see the module

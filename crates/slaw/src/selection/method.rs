@@ -372,12 +372,7 @@ pub(super) fn law_estimate(
 ) -> Result<()> {
     let (c, budget, bootstrap) = (s.candidate, s.budget, s.bootstrap);
     s.need(law.n_params() - usize::from(zero_shot), name)?;
-    let mut curve = s.points.clone();
-    if zero_shot {
-        if let Some(l0) = c.loss_at(0.0) {
-            curve.insert(0, (0.0, l0));
-        }
-    }
+    let curve = law_points(&s.points, c, zero_shot);
     if curve.len() < law.n_params() {
         s.need(law.n_params(), name)?;
     }
@@ -433,7 +428,21 @@ pub fn law_fit_options() -> FitOptions {
     }
 }
 
-fn curve_observations(curve: &[(f64, f64)]) -> Observations {
+/// The points a law-fitting method fits: `points` (the candidate's
+/// affordable ones, [`Budget::affordable`]), preceded by its zero-shot loss
+/// at D = 0 when `zero_shot` (rectified-fit) and the candidate has one.
+pub fn law_points(points: &[(f64, f64)], c: &Candidate, zero_shot: bool) -> Vec<(f64, f64)> {
+    let mut curve = points.to_vec();
+    if zero_shot {
+        if let Some(l0) = c.loss_at(0.0) {
+            curve.insert(0, (0.0, l0));
+        }
+    }
+    curve
+}
+
+/// Points (D, loss) as observations of the one input D.
+pub fn curve_observations(curve: &[(f64, f64)]) -> Observations {
     Observations::from_columns(
         &["D"],
         &[curve.iter().map(|p| p.0).collect()],
