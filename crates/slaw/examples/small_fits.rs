@@ -41,8 +41,12 @@ fn main() {
                     fits += 1;
                     evals += res.evaluations;
                     iters += res.iterations;
-                    let params: Vec<String> =
-                        res.params.values().iter().map(|v| format!("{v:e}")).collect();
+                    let params: Vec<String> = res
+                        .params
+                        .values()
+                        .iter()
+                        .map(|v| format!("{v:e}"))
+                        .collect();
                     println!(
                         "{ds}\t{r}\t{}\t{}\t{:e}\t{}\t{}\t{}\t{}\t{:e}\t{}",
                         law.name,
