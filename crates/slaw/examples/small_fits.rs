@@ -4,7 +4,7 @@
 //! and WMT19, budgets 1/8..1/512 (840 fits), with the options of
 //! `selection::method::law_fit_options`. One TSV row per fit on stdout:
 //!
-//!     dataset ratio law candidate objective evaluations iterations termination warnings prediction
+//!     dataset ratio law candidate objective evaluations iterations termination warnings prediction params
 //!
 //! and the totals (fits, evaluations, iterations, CPU-free wall time) on
 //! stderr. Compare two dumps with `bench/selection_fits_compare.py`.
@@ -41,8 +41,14 @@ fn main() {
                     fits += 1;
                     evals += res.evaluations;
                     iters += res.iterations;
+                    let params: Vec<String> = res
+                        .params
+                        .values()
+                        .iter()
+                        .map(|v| format!("{v:e}"))
+                        .collect();
                     println!(
-                        "{ds}\t{r}\t{}\t{}\t{:e}\t{}\t{}\t{}\t{}\t{:e}",
+                        "{ds}\t{r}\t{}\t{}\t{:e}\t{}\t{}\t{}\t{}\t{:e}\t{}",
                         law.name,
                         c.id,
                         res.objective,
@@ -51,6 +57,7 @@ fn main() {
                         res.termination.name(),
                         res.warnings.len(),
                         res.predict(&[FULL_SIZE]),
+                        params.join(","),
                     );
                 }
             }

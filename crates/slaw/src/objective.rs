@@ -205,8 +205,6 @@ impl<'a> Objective<'a> {
         if self.loss != Loss::Squared {
             return None;
         }
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        gn.iter_mut().for_each(|g| *g = 0.0);
         let fused =
             if self.space == Space::Log && self.obs.context_dim == 0 && self.obs.len() <= BLOCK {
                 self.law.model.ln_gauss_newton(
@@ -221,9 +219,16 @@ impl<'a> Objective<'a> {
             } else {
                 None
             };
+        // A fused kernel writes every gradient entry and the upper
+        // triangle (the lower one is filled below); the batch path adds
+        // into zeroed sums.
         let total = match fused {
             Some(total) => total,
-            None => self.gauss_newton_batch(u, grad, gn),
+            None => {
+                grad.iter_mut().for_each(|g| *g = 0.0);
+                gn.iter_mut().for_each(|g| *g = 0.0);
+                self.gauss_newton_batch(u, grad, gn)
+            }
         };
         let p = u.len();
         Some(symmetric_or_inf(total, grad, gn, p))
@@ -957,7 +962,14 @@ fn symmetric_or_inf(total: f64, grad: &[f64], gn: &mut [f64], p: usize) -> f64 {
             gn[i * p + j] = gn[j * p + i];
         }
     }
-    if total.is_finite() && grad.iter().all(|g| g.is_finite()) && gn.iter().all(|g| g.is_finite()) {
+    // Whether any entry is not finite, without an early exit (a loop the
+    // compiler vectorizes): its exponent bits all set.
+    let not_finite = |v: &[f64]| {
+        v.iter().fold(false, |any, x| {
+            any | (x.to_bits() & 0x7ff0_0000_0000_0000 == 0x7ff0_0000_0000_0000)
+        })
+    };
+    if total.is_finite() && !not_finite(grad) && !not_finite(gn) {
         total
     } else {
         f64::INFINITY

@@ -167,7 +167,9 @@ pub trait Model: Send + Sync {
     /// its gradient (into `grad`) and the upper triangle of the Gauss-Newton
     /// matrix 2 J^T W J (row major, into `gn`), with the bits of the batch
     /// path (`ln_batch` and the Gauss-Newton reduction of
-    /// `Objective::gauss_newton`). `None`: the law has none.
+    /// `Objective::gauss_newton`). Every gradient entry and every entry of
+    /// the upper triangle is written (the caller does not zero them).
+    /// `None`: the law has none.
     #[allow(clippy::too_many_arguments)]
     fn ln_gauss_newton(
         &self,

@@ -315,9 +315,22 @@ impl LevenbergMarquardt<'_> {
             }
             let free = &free_all[..k];
             let diag_max = free.iter().map(|&i| h[i * n + i]).fold(0.0, f64::max);
+            // Every variable free (the common case): the systems below are
+            // built, and the gain ratio summed, without the index map (the
+            // same entries and the same sums in the same order).
+            let all_free = k == n;
             // The damped system at `lambda`: H on the free variables plus
             // lambda times its diagonal (floored), right-hand side -g.
             let damped = |a: &mut [f64], d: &mut [f64], lambda: f64| {
+                if all_free {
+                    a[..n * n].copy_from_slice(&h[..n * n]);
+                    for i in 0..n {
+                        let dii = h[i * n + i].max(1e-12 * diag_max).max(f64::MIN_POSITIVE);
+                        a[i * n + i] += lambda * dii;
+                        d[i] = -g[i];
+                    }
+                    return;
+                }
                 for (r, &i) in free.iter().enumerate() {
                     for (c, &j) in free.iter().enumerate() {
                         a[r * k + c] = h[i * n + j];
@@ -338,12 +351,20 @@ impl LevenbergMarquardt<'_> {
             // decrement), not the progress of a step: in a flat valley (a
             // large predicted decrease, slow progress) the polish goes on.
             let at_rounding = tol.ftol == 0.0 && {
-                for (r, &i) in free.iter().enumerate() {
-                    for (c, &j) in free.iter().enumerate() {
-                        a0[r * k + c] = h[i * n + j];
+                if all_free {
+                    a0[..n * n].copy_from_slice(&h[..n * n]);
+                    for i in 0..n {
+                        a0[i * n + i] += 1e-12 * diag_max;
+                        d0[i] = -g[i];
                     }
-                    a0[r * k + r] += 1e-12 * diag_max;
-                    d0[r] = -g[i];
+                } else {
+                    for (r, &i) in free.iter().enumerate() {
+                        for (c, &j) in free.iter().enumerate() {
+                            a0[r * k + c] = h[i * n + j];
+                        }
+                        a0[r * k + r] += 1e-12 * diag_max;
+                        d0[r] = -g[i];
+                    }
                 }
                 // The first damped system the loop below solves (at this
                 // lambda, when within its range), solved alongside.
@@ -414,13 +435,26 @@ impl LevenbergMarquardt<'_> {
                     // Gain ratio: the decrease against the Gauss-Newton
                     // model's, for the step taken (clamped into the box).
                     let mut model = 0.0;
-                    for &i in free.iter() {
-                        let si = xn[i] - x[i];
-                        let mut hs = 0.0;
-                        for &j in free.iter() {
-                            hs += h[i * n + j] * (xn[j] - x[j]);
+                    if all_free {
+                        // The same sums in the same order, without the
+                        // index map.
+                        for i in 0..n {
+                            let si = xn[i] - x[i];
+                            let mut hs = 0.0;
+                            for j in 0..n {
+                                hs += h[i * n + j] * (xn[j] - x[j]);
+                            }
+                            model -= si * (g[i] + 0.5 * hs);
                         }
-                        model -= si * (g[i] + 0.5 * hs);
+                    } else {
+                        for &i in free.iter() {
+                            let si = xn[i] - x[i];
+                            let mut hs = 0.0;
+                            for &j in free.iter() {
+                                hs += h[i * n + j] * (xn[j] - x[j]);
+                            }
+                            model -= si * (g[i] + 0.5 * hs);
+                        }
                     }
                     let decrease = fx - fnew;
                     let rho = if model > 0.0 { decrease / model } else { 0.5 };
