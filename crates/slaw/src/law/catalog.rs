@@ -125,7 +125,6 @@ impl Model for Power {
         l
     }
     ln_kernels!(batch power_ln_batch, loss power_ln_loss);
-    context_free_batch!();
 }
 
 crate::multiversion! {
@@ -1600,22 +1599,40 @@ mod tests {
 
         let law = reciprocal();
         let mut xs: Vec<Vec<f64>> = vec![vec![0.0]];
-        xs.extend(decades(&mut r, 203, -3.0, 12.0).into_iter().map(|x| vec![x]));
+        xs.extend(
+            decades(&mut r, 203, -3.0, 12.0)
+                .into_iter()
+                .map(|x| vec![x]),
+        );
         let mut us = law.grid();
         for _ in 0..300 {
             us.push((0..3).map(|_| r.within(-40.0, 40.0)).collect());
         }
-        for e in [[705.0, 0.0, 0.0], [0.0, 705.0, 0.0], [0.0, 0.0, 705.0], [-700.0; 3], [705.0; 3]] {
+        for e in [
+            [705.0, 0.0, 0.0],
+            [0.0, 705.0, 0.0],
+            [0.0, 0.0, 705.0],
+            [-700.0; 3],
+            [705.0; 3],
+        ] {
             us.push(e.to_vec());
         }
         let s = compare(&law, &xs, &us, 1e-13, |_, _| Some(1.0));
-        assert!(s.checked + s.scalar_overflow == xs.len() * us.len(), "{s:?}");
+        assert!(
+            s.checked + s.scalar_overflow == xs.len() * us.len(),
+            "{s:?}"
+        );
         assert!(s.scalar_overflow < 10, "{s:?}");
         println!("reciprocal: {s:?}");
 
         let law = joint_mult();
         let xs: Vec<Vec<f64>> = (0..203)
-            .map(|_| vec![10f64.powf(r.within(0.0, 12.0)), 10f64.powf(r.within(0.0, 9.0))])
+            .map(|_| {
+                vec![
+                    10f64.powf(r.within(0.0, 12.0)),
+                    10f64.powf(r.within(0.0, 9.0)),
+                ]
+            })
             .collect();
         let mut us = law.grid();
         for _ in 0..300 {
@@ -1626,14 +1643,21 @@ mod tests {
                 r.within(-30.0, 30.0),
             ]);
         }
-        for e in [[705.0, 0.0, 0.0, 0.0], [750.0, 0.1, 0.1, 2.0], [-750.0, 0.0, 0.0, -30.0]] {
+        for e in [
+            [705.0, 0.0, 0.0, 0.0],
+            [750.0, 0.1, 0.1, 2.0],
+            [-750.0, 0.0, 0.0, -30.0],
+        ] {
             us.push(e.to_vec());
         }
         let exponent = |x: &[f64], u: &[f64]| u[0] - u[1] * x[0].ln() - u[2] * x[1].ln();
         let s = compare(&law, &xs, &us, 1e-13, |x, u| {
             (exponent(x, u) <= 699.0).then_some(1.0)
         });
-        assert!(s.checked > 50_000 && s.guarded >= 400 && s.undefined == 0, "{s:?}");
+        assert!(
+            s.checked > 50_000 && s.guarded >= 400 && s.undefined == 0,
+            "{s:?}"
+        );
         println!("joint-mult: {s:?}");
 
         for breaks in 1..=5 {
@@ -1642,11 +1666,24 @@ mod tests {
                 .into_iter()
                 .map(|x| vec![x])
                 .collect();
-            let mut us = law.grid().into_iter().step_by(7).take(60).collect::<Vec<_>>();
+            let mut us = law
+                .grid()
+                .into_iter()
+                .step_by(7)
+                .take(60)
+                .collect::<Vec<_>>();
             for k in 0..200 {
-                let mut u = vec![r.within(-20.0, 10.0), r.within(-20.0, 30.0), r.within(-1.0, 5.0)];
+                let mut u = vec![
+                    r.within(-20.0, 10.0),
+                    r.within(-20.0, 30.0),
+                    r.within(-1.0, 5.0),
+                ];
                 for _ in 0..breaks {
-                    u.extend([r.within(-5.0, 25.0), r.within(-5.0, 5.0), r.within(-7.0, 7.0)]);
+                    u.extend([
+                        r.within(-5.0, 25.0),
+                        r.within(-5.0, 5.0),
+                        r.within(-7.0, 7.0),
+                    ]);
                 }
                 if k % 50 == 0 {
                     // f capped at e^700 and f tiny: the breaks' extremes
