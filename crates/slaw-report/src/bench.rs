@@ -488,6 +488,27 @@ pub fn kernels(data: &Path, repeats: usize, progress: &dyn Progress) -> Result<K
     cases.push(two(catalog::joint_add(), &[300.0, 0.3, 5.0, 0.15, 1.0]));
     cases.push(one(catalog::reciprocal(), &[3.0, 0.05, 2.5]));
     cases.push(one(catalog::bnsl(1), &[0.8, 20.0, 0.1, 3e3, 0.3, 1.0]));
+    // Laws with a batch kernel but no fused one (issue 22 item 2, `kern2`):
+    // their row's batch path is the kernel; m4 (implicit, solved per point)
+    // and the curve laws `log` and `tissue` (forecast fits, whose points
+    // carry context, never run a fused kernel).
+    cases.push(one(
+        catalog::bnsl(2),
+        &[0.8, 20.0, 0.1, 3e3, 0.3, 1.0, 1e5, 0.2, 0.5],
+    ));
+    cases.push(one(catalog::m4(), &[0.5, 4.0, 0.6, 30.0, 0.4]));
+    cases.push(one(slaw::law::curves::logarithmic(), &[6.0, 0.3]));
+    {
+        // t over 10..1e6 steps, S1 = 3e-4 t (a constant rate), S2 in [0, 0.5).
+        let law = slaw::law::curves::tissue();
+        let pts: Vec<Vec<f64>> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| vec![t, 3e-4 * t, 0.5 * ((i * 7919) % n) as f64 / n as f64])
+            .collect();
+        let obs = slaw::synthetic::generate(&law, &[2.5, 0.6, 0.45, 3.0], &pts, 0.002, 1, "");
+        cases.push((law, obs));
+    }
     // Formula laws on 1e5 points, each beside the built-in law it writes
     // out (the same points, at the truth): the compiled program (batch
     // path) and the tree walker at every point (the path before it).

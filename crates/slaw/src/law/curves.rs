@@ -140,6 +140,53 @@ impl Model for Logarithmic {
     fn value(&self, _x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
         u[0] - u[1] * lnx[0]
     }
+    fn ln_batch(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        if !log_ln_batch(lnx, u, out, jac) {
+            super::per_point(x, lnx, dim, &[], 0, u, out, jac, |x, l, _, u, g| {
+                self.ln_value_grad(x, l, u, g)
+            });
+        }
+    }
+    context_free_batch!();
+}
+
+/// Whether a prediction's ln is what [`fastmath::ln_positive_k`] computes:
+/// positive, normal and finite. A batch with any other prediction (zero,
+/// negative, subnormal, infinite or NaN: where the law is undefined on ln
+/// L, or at the edge of the doubles) is evaluated again point by point, so
+/// those points keep the values of `ln_value_grad`.
+#[inline(always)]
+fn regular(v: f64) -> bool {
+    (f64::MIN_POSITIVE..=f64::MAX).contains(&v)
+}
+
+crate::multiversion! {
+    /// ln(a - b ln t) and its Jacobian over a batch; false when a
+    /// prediction is not [`regular`] (the outputs are then meaningless).
+    /// The prediction is the scalar path's a - b ln t, no fused
+    /// multiply-add: where it cancels, a last-bit change of b ln t would
+    /// be a large relative one of the prediction.
+    fn log_ln_batch(lnx: &[f64], u: &[f64], out: &mut [f64], jac: &mut [f64]) -> bool {
+        let (a, b) = (u[0], u[1]);
+        let mut ok = true;
+        for ((o, j), &l) in out.iter_mut().zip(jac.chunks_exact_mut(2)).zip(lnx) {
+            let v = a - b * l;
+            ok &= regular(v);
+            let inv = 1.0 / v;
+            *o = fastmath::ln_positive_k::<FMA>(v);
+            j[0] = inv;
+            j[1] = -l * inv;
+        }
+        ok
+    }
 }
 
 /// L = a - b ln t.
@@ -183,6 +230,64 @@ impl Model for Tissue {
     fn value(&self, x: &[f64], lnx: &[f64], u: &[f64]) -> f64 {
         let mut g = [0.0; 4];
         self.value_grad(x, lnx, u, &mut g)
+    }
+    fn ln_batch(
+        &self,
+        x: &[f64],
+        lnx: &[f64],
+        dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        // No `context_free_batch!` here: a forecast fit (points with
+        // context) keeps the point-by-point path. The multi-power fits
+        // start from the tissue fit's parameters, and with the kernel's
+        // last bits there their decay prior moved by 4e-3 (the shipped
+        // priors would have to be re-derived; BENCHMARKS.md, issue 22,
+        // `kern2`).
+        if dim != 3 || !tissue_ln_batch(x, lnx, u, out, jac) {
+            super::per_point(x, lnx, dim, &[], 0, u, out, jac, |x, l, _, u, g| {
+                self.ln_value_grad(x, l, u, g)
+            });
+        }
+    }
+}
+
+crate::multiversion! {
+    /// ln(L0 + A S1^-alpha - C S2) and its Jacobian over a batch (rows of
+    /// (t, S1, S2)); false when a prediction is not [`regular`]. L0 as the
+    /// scalar path computes it, the power term by the fast exp (its
+    /// exponent capped at 700), the sum in the scalar path's order.
+    fn tissue_ln_batch(
+        x: &[f64],
+        lnx: &[f64],
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) -> bool {
+        let l0 = exp_capped(u[0]);
+        let (a, alpha, c) = (u[1], u[2], u[3]);
+        let mut ok = true;
+        for (((o, j), xi), li) in out
+            .iter_mut()
+            .zip(jac.chunks_exact_mut(4))
+            .zip(x.chunks_exact(3))
+            .zip(lnx.chunks_exact(3))
+        {
+            let (ls1, s2) = (li[1], xi[2]);
+            let p = fastmath::exp_k::<FMA>(fastmath::fmadd::<FMA>(-alpha, ls1, a).min(700.0));
+            let v = l0 + p - c * s2;
+            ok &= regular(v);
+            let inv = 1.0 / v;
+            let w = p * inv;
+            *o = fastmath::ln_positive_k::<FMA>(v);
+            j[0] = l0 * inv;
+            j[1] = w;
+            j[2] = -ls1 * w;
+            j[3] = -s2 * inv;
+        }
+        ok
     }
 }
 
@@ -467,6 +572,108 @@ pub fn all() -> Vec<Law> {
 mod tests {
     use super::*;
     use crate::forecast::curve::Curve;
+
+    /// The batch kernels of `log` and `tissue` give the point-by-point
+    /// values and Jacobians to 1e-13 (ln L relative to max(1, |ln L|),
+    /// entries relative to the row's largest; tissue's times the
+    /// condition of its sum, (L0 + P + |C S2|) / |L|), on steps and areas
+    /// over many decades: where every prediction is positive the kernel
+    /// runs (asserted), with the power term's exponent capped at 700 in
+    /// both paths; where some are not (L <= 0, undefined on ln L) the
+    /// batch is evaluated point by point and its undefined points stay
+    /// NaN. log's `ln_batch_at` with context (as a forecast fit calls it)
+    /// is its kernel, to the bit.
+    #[test]
+    fn batch_kernels_match_the_points() {
+        use crate::law::batch_check::{compare, Uniform};
+        let mut r = Uniform::new();
+        let ts: Vec<f64> = (0..203).map(|_| 10f64.powf(r.within(0.0, 8.0))).collect();
+
+        let law = logarithmic();
+        let xs: Vec<Vec<f64>> = ts.iter().map(|&t| vec![t]).collect();
+        let lnx: Vec<f64> = ts.iter().map(|t| t.ln()).collect();
+        let mut positive: Vec<Vec<f64>> = Vec::new();
+        for _ in 0..300 {
+            positive.push(vec![r.within(5.0, 20.0), r.within(-0.25, 0.25)]);
+        }
+        let (mut out, mut jac) = (vec![0.0; 203], vec![0.0; 406]);
+        for u in &positive {
+            assert!(log_ln_batch(&lnx, u, &mut out, &mut jac), "{u:?}");
+        }
+        let s = compare(&law, &xs, &positive, 1e-13, |_, _| Some(1.0));
+        assert_eq!(s.checked, xs.len() * positive.len(), "{s:?}");
+        println!("log: {s:?}");
+        let mixed: Vec<Vec<f64>> = (0..300)
+            .map(|_| vec![r.within(-5.0, 10.0), r.within(-1.0, 1.0)])
+            .collect();
+        let s = compare(&law, &xs, &mixed, 1e-13, |_, _| Some(1.0));
+        assert!(s.undefined > 1000 && s.checked > 10_000, "{s:?}");
+        println!("log, some L <= 0: {s:?}");
+
+        let law = tissue();
+        let xs: Vec<Vec<f64>> = ts
+            .iter()
+            .map(|&t| vec![t, 10f64.powf(r.within(-4.0, 3.0)), r.within(-1.0, 2.0)])
+            .collect();
+        let x: Vec<f64> = xs.iter().flatten().copied().collect();
+        let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+        let mut positive: Vec<Vec<f64>> = Vec::new();
+        for _ in 0..300 {
+            positive.push(vec![
+                r.within(0.0, 5.0),
+                r.within(-10.0, 30.0),
+                r.within(-1.0, 5.0),
+                r.within(0.0, 0.2),
+            ]);
+        }
+        for e in [
+            [0.0, 705.0, 0.0, 0.1],
+            [0.0, 750.0, -1.0, 0.0],
+            [0.0, -750.0, 3.0, 0.1],
+        ] {
+            positive.push(e.to_vec());
+        }
+        let (mut out, mut jac) = (vec![0.0; 203], vec![0.0; 812]);
+        for u in &positive {
+            assert!(tissue_ln_batch(&x, &lnx, u, &mut out, &mut jac), "{u:?}");
+        }
+        let condition = |x: &[f64], u: &[f64]| {
+            let (l0, p) = (u[0].exp(), (u[1] - u[2] * x[1].ln()).min(700.0).exp());
+            let v = l0 + p - u[3] * x[2];
+            Some((l0 + p + (u[3] * x[2]).abs()) / v.abs())
+        };
+        let s = compare(&law, &xs, &positive, 1e-13, condition);
+        assert_eq!(s.checked, xs.len() * positive.len(), "{s:?}");
+        println!("tissue: {s:?}");
+        let mixed: Vec<Vec<f64>> = (0..300)
+            .map(|_| {
+                vec![
+                    r.within(-3.0, 3.0),
+                    r.within(-10.0, 10.0),
+                    r.within(-1.0, 3.0),
+                    r.within(-3.0, 3.0),
+                ]
+            })
+            .collect();
+        let s = compare(&law, &xs, &mixed, 1e-13, condition);
+        assert!(s.undefined > 1000 && s.checked > 10_000, "{s:?}");
+        println!("tissue, some L <= 0: {s:?}");
+
+        // With context (a forecast fit's points): log's kernel, not the
+        // point-by-point path.
+        let law = logarithmic();
+        let lnx: Vec<f64> = ts.iter().map(|t| t.ln()).collect();
+        let ctx: Vec<u32> = (0..203u32).flat_map(|i| [0, i]).collect();
+        let (mut o1, mut j1) = (vec![0.0; 203], vec![0.0; 406]);
+        let (mut o2, mut j2) = (vec![0.0; 203], vec![0.0; 406]);
+        for u in [[6.0, 0.3], [9.0, -0.1]] {
+            law.model.ln_batch(&ts, &lnx, 1, &u, &mut o1, &mut j1);
+            law.model
+                .ln_batch_at(&ts, &lnx, 1, &ctx, 2, &u, &mut o2, &mut j2);
+            assert!(o1.iter().zip(&o2).all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert!(j1.iter().zip(&j2).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
 
     /// The features of a curve recorded at `step` with rate `lr(step)`.
     fn features(step: Vec<f64>, lr: impl Fn(f64) -> f64) -> Features {

@@ -6,6 +6,28 @@
 //! transform is optimized as `ln p` (values that span orders of magnitude),
 //! the others as `p` itself.
 
+/// `Model::ln_batch_at` for a law that reads no context: its `ln_batch`
+/// whatever context the points carry (a forecast fit gives every point its
+/// curve and index; without this, such a law's batch path would run point
+/// by point through `ln_value_grad_at`).
+macro_rules! context_free_batch {
+    () => {
+        fn ln_batch_at(
+            &self,
+            x: &[f64],
+            lnx: &[f64],
+            dim: usize,
+            _ctx: &[u32],
+            _cdim: usize,
+            u: &[f64],
+            out: &mut [f64],
+            jac: &mut [f64],
+        ) {
+            self.ln_batch(x, lnx, dim, u, out, jac);
+        }
+    };
+}
+
 pub mod catalog;
 pub mod curves;
 pub mod formula;
@@ -568,5 +590,133 @@ mod grid_cap {
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a finite number"), "{e}");
+    }
+}
+
+/// The check of a law's batch kernel against its point-by-point path
+/// (`ln_batch` against `ln_value_grad` at each point), shared by the unit
+/// tests of the kernels in `catalog` and `curves`.
+#[cfg(test)]
+pub(crate) mod batch_check {
+    use super::{ln_input, Law};
+
+    /// Uniform in [0, 1) from a fixed seed (xorshift).
+    pub(crate) struct Uniform(u64);
+    impl Uniform {
+        pub(crate) fn new() -> Uniform {
+            Uniform(0x9e37_79b9_7f4a_7c15)
+        }
+        pub(crate) fn next(&mut self) -> f64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+        /// Uniform in [lo, hi).
+        pub(crate) fn within(&mut self, lo: f64, hi: f64) -> f64 {
+            lo + (hi - lo) * self.next()
+        }
+    }
+
+    /// What [`compare`] saw.
+    #[derive(Debug, Default)]
+    pub(crate) struct Seen {
+        /// Points compared to the tolerance.
+        pub(crate) checked: usize,
+        /// Points where the point-by-point path is not finite (the batch
+        /// must not be either).
+        pub(crate) undefined: usize,
+        /// Points with a finite value but a non-finite gradient point by
+        /// point (not compared).
+        pub(crate) scalar_overflow: usize,
+        /// Points where `scale` said the kernel's guard changes the value
+        /// (only finiteness compared).
+        pub(crate) guarded: usize,
+        /// The largest difference of ln L, relative to max(1, |ln L|) and
+        /// divided by the point's condition (`scale`).
+        pub(crate) worst_value: f64,
+        /// The largest difference of a Jacobian entry, relative to the
+        /// row's largest entry and divided by the point's condition.
+        pub(crate) worst_jacobian: f64,
+    }
+
+    /// `law`'s `ln_batch` over all of `points` (rows of inputs) against
+    /// `ln_value_grad` point by point, at every internal vector of `us`:
+    /// ln L within `tol` of max(1, |ln L|) and each Jacobian entry within
+    /// `tol` of the row's largest, both times `scale(x, u)` (the
+    /// formula's own condition where it sums terms that cancel: 1 for a
+    /// law without), where the point-by-point value is finite; where
+    /// `scale` is `None` (a guard of the kernel changes the value) only
+    /// finiteness is compared. A point-by-point value that is not finite
+    /// must not be in the batch either.
+    pub(crate) fn compare(
+        law: &Law,
+        points: &[Vec<f64>],
+        us: &[Vec<f64>],
+        tol: f64,
+        scale: impl Fn(&[f64], &[f64]) -> Option<f64>,
+    ) -> Seen {
+        let dim = law.inputs.len();
+        let p = law.n_params();
+        let x: Vec<f64> = points.iter().flatten().copied().collect();
+        let lnx: Vec<f64> = x.iter().map(|&v| ln_input(v)).collect();
+        let n = points.len();
+        let mut seen = Seen::default();
+        let (mut out, mut jac) = (vec![0.0; n], vec![0.0; n * p]);
+        let mut g = vec![0.0; p];
+        for u in us {
+            law.model.ln_batch(&x, &lnx, dim, u, &mut out, &mut jac);
+            for i in 0..n {
+                let (xi, li) = (&x[i * dim..(i + 1) * dim], &lnx[i * dim..(i + 1) * dim]);
+                let want = law.model.ln_value_grad(xi, li, u, &mut g);
+                let got = out[i];
+                let row = &jac[i * p..(i + 1) * p];
+                let finite = |v: f64, r: &[f64]| v.is_finite() && r.iter().all(|a| a.is_finite());
+                if !want.is_finite() {
+                    seen.undefined += 1;
+                    assert!(
+                        !got.is_finite(),
+                        "{}: u {u:?} x {xi:?}: batch {got} where the point gives {want}",
+                        law.name
+                    );
+                    continue;
+                }
+                if !finite(want, &g) {
+                    // The scalar path's gradient overflowed in an
+                    // intermediate (reciprocal: t a1 x at x = 0); the
+                    // kernel's may be finite.
+                    seen.scalar_overflow += 1;
+                    continue;
+                }
+                let Some(k) = scale(xi, u) else {
+                    seen.guarded += 1;
+                    assert!(
+                        finite(got, row),
+                        "{}: u {u:?} x {xi:?}: batch {got} {row:?}",
+                        law.name
+                    );
+                    continue;
+                };
+                let dv = (got - want).abs() / want.abs().max(1.0) / k.max(1.0);
+                assert!(
+                    dv <= tol,
+                    "{}: u {u:?} x {xi:?}: ln L {got} vs {want}",
+                    law.name
+                );
+                let largest = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (a, b) in row.iter().zip(&g) {
+                    let dg = (a - b).abs() / largest.max(f64::MIN_POSITIVE) / k.max(1.0);
+                    assert!(
+                        dg <= tol,
+                        "{}: u {u:?} x {xi:?}: Jacobian {row:?} vs {g:?}",
+                        law.name
+                    );
+                    seen.worst_jacobian = seen.worst_jacobian.max(dg);
+                }
+                seen.worst_value = seen.worst_value.max(dv);
+                seen.checked += 1;
+            }
+        }
+        seen
     }
 }
