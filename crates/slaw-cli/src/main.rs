@@ -127,7 +127,7 @@ enum BenchWhat {
         #[arg(long, default_value = "../shared/data/finetune-selection")]
         data: PathBuf,
         /// The plan's selection method (default: slaw select's).
-        #[arg(long, default_value = "ats-trend")]
+        #[arg(long, default_value = "ats-gap")]
         method: String,
         #[arg(long)]
         json: bool,
@@ -263,11 +263,11 @@ struct SelectArgs {
     /// Also write a self-contained HTML page: figure, ranking, warnings, provenance.
     #[arg(long, value_parser = html::report_path)]
     report: Option<PathBuf>,
-    /// Selection method: ats-trend, ats, ats-blend, rectified-fit, vanilla-fit, sub-tuning,
-    /// zero-shot, model-size. The default, ats-trend, is the method best under the
+    /// Selection method: ats-gap, ats-trend, ats, ats-blend, rectified-fit, vanilla-fit,
+    /// sub-tuning, zero-shot, model-size. The default, ats-gap, is the method best under the
     /// leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc first,
-    /// then PearCorr, against AtS; BENCHMARKS.md): its trend was learned on other datasets only.
-    #[arg(long, default_value = "ats-trend")]
+    /// then PearCorr, against AtS; BENCHMARKS.md): its trends were learned on other datasets only.
+    #[arg(long, default_value = "ats-gap")]
     method: String,
     /// AtS: smallest number of points of the power-phase line.
     #[arg(long, default_value_t = 3)]
@@ -285,7 +285,7 @@ struct SelectArgs {
     bootstrap_level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Level of the predictive intervals of ats, ats-blend and ats-trend: the prediction,
+    /// Level of the predictive intervals of ats, ats-blend, ats-trend and ats-gap (ats-trend's): the prediction,
     /// corrected by the method's recent drift in backtests inside the affordable sizes,
     /// +- k times the disagreement of its extrapolation hypotheses, k the level's quantile
     /// learned on complete curves of FLAN and WMT19. Meant to cover the true loss at

@@ -732,7 +732,7 @@ fn select_ranks_candidates_with_json_plot_and_cost() {
         .map(|r| r["predicted_loss"].as_f64().unwrap())
         .collect();
     assert!(p[0] <= p[1] && p[1] <= p[2]);
-    assert_eq!(v["method"]["name"], "ats-trend");
+    assert_eq!(v["method"]["name"], "ats-gap");
     // The default intervals are predictive (backtest-calibrated) at 90%.
     assert_eq!(ranking[0]["interval_kind"]["kind"], "backtest");
     assert_eq!(ranking[0]["interval_kind"]["level"], 0.9);
@@ -749,6 +749,7 @@ fn select_every_method_runs_and_is_deterministic() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "pool.csv", &pool_long_csv());
     for m in [
+        "ats-gap",
         "ats-trend",
         "ats-blend",
         "ats",
@@ -812,7 +813,7 @@ fn select_level_is_honoured() {
     let (w50, w90) = (width("0.5"), width("0.9"));
     // The half-width is k(level) x the hypotheses' spread: the ratio of the
     // shipped scale's quantiles at 50% and 90%.
-    let scale = slaw::selection::calibrate::shipped_scale("ats-trend").unwrap();
+    let scale = slaw::selection::calibrate::shipped_scale("ats-gap").unwrap();
     let ratio = scale.at(0.5) / scale.at(0.9);
     for (a, b) in w50.iter().zip(&w90) {
         assert!(a < b, "50% width {a} not below 90% width {b}");

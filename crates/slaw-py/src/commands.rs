@@ -350,7 +350,7 @@ impl Default for SelectOpts {
             target: None,
             budget: None,
             max_n: None,
-            method: "ats-trend".into(),
+            method: "ats-gap".into(),
             k: 3,
             delta: 5.0,
             bootstrap: 200,

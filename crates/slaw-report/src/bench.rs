@@ -318,8 +318,9 @@ fn selection_row(
 }
 
 /// The selection protocol leaving one dataset out: each dataset of `dir`
-/// is evaluated with every data-chosen part (the trend prior of ats-trend)
-/// learned from the others, intervals at `level` and their coverage.
+/// is evaluated with every data-chosen part (the trend prior of ats-trend,
+/// the gap weights of ats-gap) learned from the others, intervals at
+/// `level` and their coverage.
 pub fn selection_lodo(
     dir: &Path,
     repeats: usize,

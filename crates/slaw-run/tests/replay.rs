@@ -209,9 +209,19 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             );
         }
         // A plan with the default method ranks and chooses exactly as
-        // `slaw select` does (pool-adapted trend, calibrated intervals, the
-        // robust choice).
+        // `slaw select` does on the same measurements (pool-adapted trend,
+        // calibrated intervals, the robust choice). A plan runs sizes > 0
+        // only: it has no zero-shot loss, so the protocol here is run on the
+        // curves without theirs (ats-gap then ranks as ats-trend).
         let default = slaw::selection::Method::DEFAULT;
+        let measured: Vec<slaw::datasets::Candidate> = pool
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c.curve.retain(|p| p.0 > 0.0);
+                c
+            })
+            .collect();
         let rows = bench(
             "real",
             &pool,
@@ -225,7 +235,7 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             ..Default::default()
         };
         let protocol =
-            slaw::selection::protocol::run_with("real", &pool, &[default], &opts, &()).unwrap();
+            slaw::selection::protocol::run_with("real", &measured, &[default], &opts, &()).unwrap();
         for r in slaw::selection::protocol::RATIOS {
             let fixed = rows
                 .iter()

@@ -279,7 +279,7 @@ def select(
     target: float,
     budget: Union[str, float, None] = None,
     max_n: Optional[float] = None,
-    method: str = "ats-trend",
+    method: str = "ats-gap",
     k: int = 3,
     delta: float = 5.0,
     bootstrap: int = 200,

@@ -386,7 +386,7 @@ class ForecastResult(FrameResult):
 class SelectionResult(FrameResult):
     """A model selection: ``ranking`` (DataFrame: rank, predicted loss, interval, score, ...,
     one row per candidate, best first), ``chosen`` (the recommended candidate's id; with the
-    risk-averse ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning examples and
+    risk-averse ats-gap and ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning examples and
     FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
     also ``ranking.attrs["cost"]``), ``method``, ``budget``."""
 

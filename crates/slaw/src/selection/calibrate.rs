@@ -290,7 +290,8 @@ impl SpreadScale {
 /// re-derives these numbers.
 pub fn shipped_scale(method: &str) -> Option<SpreadScale> {
     let quantiles = match method {
-        "ats-trend" => SHIPPED_ATS_TREND,
+        // ats-gap's interval is ats-trend's (`LineKind::interval_kind`).
+        "ats-trend" | "ats-gap" => SHIPPED_ATS_TREND,
         "ats" => SHIPPED_ATS,
         "ats-blend" => SHIPPED_ATS_BLEND,
         _ => return None,

@@ -47,8 +47,9 @@ pub trait SelectionMethod: Sync + Send {
         budget.affordable(c).iter().map(|p| p.0).collect()
     }
     /// The line-based extrapolation of the method with trend weights `w`
-    /// (None: the method does not extrapolate along a line).
-    fn line(&self, _w: &[f64; trend::N_W]) -> Option<LineKind> {
+    /// and gap-trend weights `g` (None: the method does not extrapolate
+    /// along a line).
+    fn line(&self, _w: &[f64; trend::N_W], _g: &[f64; trend::N_G]) -> Option<LineKind> {
         None
     }
     /// The trend weights the method uses in a pool whose affordable curves
@@ -192,7 +193,7 @@ impl Method {
     /// The method best under the leave-one-dataset-out protocol (RelAcc
     /// first, then PearCorr; see `protocol::default_by_lodo` and
     /// BENCHMARKS.md).
-    pub const DEFAULT: Method = Method::new(&methods::AtsTrend, AtsOptions { k: 3, delta: 5.0 });
+    pub const DEFAULT: Method = Method::new(&methods::AtsGap, AtsOptions { k: 3, delta: 5.0 });
 
     /// The method `kind` with AtS options `ats`.
     pub const fn new(kind: &'static dyn SelectionMethod, ats: AtsOptions) -> Method {
@@ -295,12 +296,13 @@ impl Method {
         e: &Estimate,
         ns: &[f64],
     ) -> Vec<(f64, f64)> {
-        if let Some(kind) = self.kind.line(&trend_of(&e.detail)) {
+        if let Some(kind) = self.kind.line(&trend_of(&e.detail), &gap_of(&e.detail)) {
             let pts = budget.affordable(c);
             let AtsOptions { k, delta } = self.ats;
+            let l0 = c.loss_at(0.0);
             return ns
                 .iter()
-                .filter_map(|&n| line_prediction(&pts, k, delta, kind, n).map(|p| (n, p.0)))
+                .filter_map(|&n| line_prediction(&pts, k, delta, kind, n, l0).map(|p| (n, p.0)))
                 .collect();
         }
         match &e.detail {
@@ -310,8 +312,8 @@ impl Method {
     }
 
     /// The line-based kind of a method (AtS for the others).
-    pub fn line_kind(&self, w: &[f64; trend::N_W]) -> LineKind {
-        self.kind.line(w).unwrap_or(LineKind::Ats)
+    pub fn line_kind(&self, w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> LineKind {
+        self.kind.line(w, g).unwrap_or(LineKind::Ats)
     }
 }
 
@@ -328,24 +330,35 @@ pub(super) fn line_estimate(
     let AtsOptions { k, delta } = s.ats;
     let (c, budget, pts, ctx) = (s.candidate, s.budget, &s.points, s.pool);
     s.need(k + 1, "AtS")?;
-    let (hyp, fit) = Hypotheses::at(pts, k, delta, &ctx.trend, budget.target).ok_or_else(|| {
-        Error::data(format!(
-            "candidate '{}': the affordable sizes do not define a line",
-            c.id
-        ))
-    })?;
+    let gap = kind.gap_input(c.loss_at(0.0));
+    let (hyp, fit) =
+        Hypotheses::at(pts, k, delta, &ctx.trend, gap, budget.target).ok_or_else(|| {
+            Error::data(format!(
+                "candidate '{}': the affordable sizes do not define a line",
+                c.id
+            ))
+        })?;
     let ln_pred = hyp.predict(kind);
     let pred = ln_pred.exp();
     e.predicted_loss = Some(pred);
     e.score = pred;
     if let Some(cal) = &ctx.calibration {
         let r = budget.target.ln() - pts[pts.len() - 1].0.ln();
-        let h = hyp.spread(ln_pred);
-        e.interval = Some(cal.interval(ln_pred, r, h));
+        let ln_centre = hyp.predict(kind.interval_kind());
+        let h = hyp.spread(ln_centre);
+        e.interval = Some(cal.interval(ln_centre, r, h));
         e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
-        e.risk_interval = Some(cal.risk_interval(ln_pred, r, h));
+        e.risk_interval = Some(cal.risk_interval(ln_centre, r, h));
     } else {
-        e.interval = line_interval(pts, k, delta, kind, budget.target, s.bootstrap);
+        e.interval = line_interval(
+            pts,
+            k,
+            delta,
+            kind.interval_kind(),
+            budget.target,
+            c.loss_at(0.0),
+            s.bootstrap,
+        );
         e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap {
             level: s.bootstrap.level,
         });
@@ -356,6 +369,7 @@ pub(super) fn line_estimate(
         line: fit.line,
         power_phase_loss: fit.predict(budget.target),
         trend: adapted.then_some(ctx.trend),
+        gap: gap.map(|g| g.0),
     };
     Ok(())
 }
@@ -459,6 +473,33 @@ pub enum LineKind {
     Blend,
     /// AtS averaged with the learned trend (weights).
     Trend([f64; trend::N_W]),
+    /// The `Trend` prediction averaged with the gap trend (trend weights,
+    /// gap-trend weights); the `Trend` prediction alone for a candidate
+    /// without a zero-shot loss.
+    Gap([f64; trend::N_W], [f64; trend::N_G]),
+}
+
+impl LineKind {
+    /// The kind whose prediction centres the interval and the risk-averse
+    /// choice: `Trend` for `Gap` (ats-gap's interval and recommendation are
+    /// ats-trend's; the gap trend moves the ranking only — its own interval,
+    /// centred on its prediction, covered 47-80% at the 80% level on WMT19,
+    /// LODO, BENCHMARKS.md), the kind itself otherwise.
+    pub fn interval_kind(&self) -> LineKind {
+        match self {
+            LineKind::Gap(w, _) => LineKind::Trend(*w),
+            k => *k,
+        }
+    }
+
+    /// The gap trend's weights and the zero-shot loss `l0`, when the kind
+    /// reads them and the candidate has one (> 0).
+    pub fn gap_input(&self, l0: Option<f64>) -> Option<([f64; trend::N_G], f64)> {
+        match (self, l0) {
+            (LineKind::Gap(_, g), Some(l0)) if l0 > 0.0 && l0.is_finite() => Some((*g, l0)),
+            _ => None,
+        }
+    }
 }
 
 /// What a method may know of the whole pool when it scores one candidate:
@@ -468,6 +509,8 @@ pub enum LineKind {
 pub struct PoolContext {
     /// The trend weights of ats-trend, adapted to the pool (the prior alone without a pool).
     pub trend: [f64; trend::N_W],
+    /// The gap trend's weights (ats-gap; learned on complete curves, not adapted).
+    pub gap: [f64; trend::N_G],
     /// The calibration of the line methods' predictive intervals (None: bootstrap intervals).
     pub calibration: Option<Calibration>,
 }
@@ -477,6 +520,7 @@ impl PoolContext {
     pub fn alone() -> PoolContext {
         PoolContext {
             trend: trend::PRIOR,
+            gap: trend::GAP_PRIOR,
             calibration: None,
         }
     }
@@ -492,40 +536,46 @@ impl PoolContext {
         level: Option<f64>,
     ) -> PoolContext {
         let scale = shipped_scale(method.name());
-        Self::with_scale(method, pool, budget, prior, level, scale.as_ref())
+        let gap = &trend::GAP_PRIOR;
+        Self::with_scale(method, pool, budget, prior, gap, level, scale.as_ref())
     }
 
-    /// [`PoolContext::of`] with the interval's width from `scale` (None: the
-    /// backtest spread scaled to the target, in quadrature with the
-    /// hypotheses' spread).
+    /// [`PoolContext::of`] with the gap trend's weights `gap` and the
+    /// interval's width from `scale` (None: the backtest spread scaled to
+    /// the target, in quadrature with the hypotheses' spread). The pool's
+    /// backtests run on the affordable points alone, without the zero-shot
+    /// loss: for `ats-gap` they are `ats-trend`'s.
     pub fn with_scale(
         method: &Method,
         pool: &[Candidate],
         budget: &Budget,
         prior: &[f64; trend::N_W],
+        gap: &[f64; trend::N_G],
         level: Option<f64>,
         scale: Option<&SpreadScale>,
     ) -> PoolContext {
         if !method.kind.needs().pool {
             return PoolContext {
                 trend: *prior,
+                gap: *gap,
                 calibration: None,
             };
         }
         let AtsOptions { k, delta } = method.ats;
         let curves: Vec<Vec<(f64, f64)>> = pool.iter().map(|c| budget.affordable(c)).collect();
         let w = method.kind.adapt_trend(prior, &curves, method.ats);
-        let kind = method.line_kind(&w);
+        let kind = method.line_kind(&w, gap);
         let calibration = level.and_then(|level| {
             Calibration::backtest(
                 curves.iter().map(|c| c.as_slice()),
                 k + 1,
                 level,
-                &|pts, target| line_prediction(pts, k, delta, kind, target).map(|p| p.0.ln()),
+                &|pts, target| line_prediction(pts, k, delta, kind, target, None).map(|p| p.0.ln()),
             )
         });
         PoolContext {
             trend: w,
+            gap: *gap,
             calibration: match scale {
                 Some(sc) => calibration.map(|c| c.with_scale(sc)),
                 None => calibration,
@@ -545,9 +595,10 @@ pub fn spread_scores(
     pool: &[Candidate],
     budget: &Budget,
     prior: &[f64; trend::N_W],
+    gap: &[f64; trend::N_G],
 ) -> Vec<f64> {
-    let ctx = PoolContext::with_scale(method, pool, budget, prior, Some(0.5), None);
-    let (Some(cal), Some(kind)) = (ctx.calibration, method.kind.line(&ctx.trend)) else {
+    let ctx = PoolContext::with_scale(method, pool, budget, prior, gap, Some(0.5), None);
+    let (Some(cal), Some(kind)) = (ctx.calibration, method.kind.line(&ctx.trend, &ctx.gap)) else {
         return Vec::new();
     };
     let AtsOptions { k, delta } = method.ats;
@@ -555,10 +606,11 @@ pub fn spread_scores(
         .filter_map(|c| {
             let truth = c.loss_at(budget.target)?.ln();
             let pts = budget.affordable(c);
-            let (hyp, _) = Hypotheses::at(&pts, k, delta, &ctx.trend, budget.target)?;
-            let ln_pred = hyp.predict(kind);
+            let gap = kind.gap_input(c.loss_at(0.0));
+            let (hyp, _) = Hypotheses::at(&pts, k, delta, &ctx.trend, gap, budget.target)?;
+            let ln_centre = hyp.predict(kind.interval_kind());
             let r = budget.target.ln() - pts.last()?.0.ln();
-            let u = (truth - cal.recent_centre(ln_pred, r)).abs() / hyp.spread(ln_pred);
+            let u = (truth - cal.recent_centre(ln_centre, r)).abs() / hyp.spread(ln_centre);
             u.is_finite().then_some(u)
         })
         .collect()
@@ -585,15 +637,19 @@ pub struct Hypotheses {
     pub steepening: f64,
     /// The learned trend's prediction.
     pub trend: f64,
+    /// The gap trend's prediction (with a zero-shot loss and gap weights).
+    pub gap: Option<f64>,
 }
 
 impl Hypotheses {
-    /// `None` when AtS has no line.
+    /// `None` when AtS has no line. `gap`: the gap trend's weights and the
+    /// zero-shot loss (None: no gap hypothesis).
     pub fn at(
         pts: &[(f64, f64)],
         k: usize,
         delta: f64,
         w: &[f64; trend::N_W],
+        gap: Option<([f64; trend::N_G], f64)>,
         target: f64,
     ) -> Option<(Hypotheses, AtsFit)> {
         let (f, fit) = Features::with_fit(pts, k, delta)?;
@@ -605,6 +661,7 @@ impl Hypotheses {
                 line: f.ats_ln(xt),
                 steepening: steep,
                 trend: f.trend_ln(w, xt),
+                gap: gap.map(|(g, l0)| f.gap_ln(&g, xt, l0.ln())),
             },
             fit,
         ))
@@ -616,11 +673,19 @@ impl Hypotheses {
             LineKind::Ats => self.line,
             LineKind::Blend => 0.5 * (self.line + self.steepening),
             LineKind::Trend(_) => 0.5 * (self.line + self.trend),
+            LineKind::Gap(..) => {
+                let trend = 0.5 * (self.line + self.trend);
+                match self.gap {
+                    Some(g) => 0.5 * (trend + g),
+                    None => trend,
+                }
+            }
         }
     }
 
-    /// The largest distance (ln units) from `ln_pred` to a hypothesis: the
-    /// model part of a predictive interval.
+    /// The largest distance (ln units) from `ln_pred` to one of the three
+    /// line hypotheses (the gap trend is not one: see [`LineKind::interval_kind`]):
+    /// the model part of a predictive interval.
     pub fn spread(&self, ln_pred: f64) -> f64 {
         [self.line, self.steepening, self.trend]
             .iter()
@@ -629,38 +694,42 @@ impl Hypotheses {
     }
 }
 
-/// The AtS (or blended) prediction at `target` from the points (n, loss).
+/// The AtS (or blended) prediction at `target` from the points (n, loss)
+/// and the zero-shot loss `l0` (read by the gap kind only).
 fn line_prediction(
     pts: &[(f64, f64)],
     k: usize,
     delta: f64,
     kind: LineKind,
     target: f64,
+    l0: Option<f64>,
 ) -> Option<(f64, AtsFit)> {
     let w = match kind {
-        LineKind::Trend(w) => w,
+        LineKind::Trend(w) | LineKind::Gap(w, _) => w,
         _ => trend::PRIOR,
     };
-    let (h, fit) = Hypotheses::at(pts, k, delta, &w, target)?;
+    let (h, fit) = Hypotheses::at(pts, k, delta, &w, kind.gap_input(l0), target)?;
     Some((h.predict(kind).exp(), fit))
 }
 
 /// Percentile bootstrap (at the bootstrap's level) of the line prediction:
-/// the affordable points are resampled with replacement; replicates without
-/// a line are skipped, and with fewer than half of them left there is no
-/// interval.
+/// the affordable points are resampled with replacement (the zero-shot loss
+/// `l0` kept); replicates without a line are skipped, and with fewer than
+/// half of them left there is no interval.
+#[allow(clippy::too_many_arguments)]
 fn line_interval(
     pts: &[(f64, f64)],
     k: usize,
     delta: f64,
     kind: LineKind,
     target: f64,
+    l0: Option<f64>,
     bootstrap: &Resampling,
 ) -> Option<Interval> {
     let draws = bootstrap.run(&|| {}, |rep| {
         let mut sample: Vec<(f64, f64)> = rep.points(pts.len()).iter().map(|&i| pts[i]).collect();
         sample.sort_by(|a, b| a.0.total_cmp(&b.0));
-        line_prediction(&sample, k, delta, kind, target)
+        line_prediction(&sample, k, delta, kind, target, l0)
             .map(|(p, _)| p)
             .filter(|p| p.is_finite())
     });
@@ -716,9 +785,20 @@ pub enum Detail {
         /// The trend weights (ats-trend), adapted to the pool.
         #[serde(skip_serializing_if = "Option::is_none")]
         trend: Option<[f64; trend::N_W]>,
+        /// The gap trend's weights (ats-gap, with a zero-shot loss).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        gap: Option<[f64; trend::N_G]>,
     },
     /// A fitted law (its JSON: the fit's fields beside `"kind": "fit"`).
     Fit(Box<Fit>),
+}
+
+/// The gap-trend weights an estimate used (the prior when it has none).
+fn gap_of(detail: &Detail) -> [f64; trend::N_G] {
+    match detail {
+        Detail::Ats { gap: Some(g), .. } => *g,
+        _ => trend::GAP_PRIOR,
+    }
 }
 
 /// The trend weights an estimate used (the prior when it has none).

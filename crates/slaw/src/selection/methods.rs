@@ -13,7 +13,8 @@ use crate::{Error, Result};
 /// Every selection method, ours first, in the order of the benchmark's
 /// tables: the one table that names them ([`Method::parse`](super::Method::parse),
 /// [`Method::name`](super::Method::name) and `protocol::all_methods` read it).
-pub const REGISTRY: [&dyn SelectionMethod; 8] = [
+pub const REGISTRY: [&dyn SelectionMethod; 9] = [
+    &AtsGap,
     &AtsTrend,
     &Ats,
     &AtsBlend,
@@ -60,8 +61,8 @@ pub trait LineMethod: Sync + Send {
     const ADAPTS_TREND: bool = false;
     /// Whether it recommends the lowest upper end of the risk interval.
     const ROBUST: bool = false;
-    /// Its extrapolation with trend weights `w`.
-    fn kind(w: &[f64; trend::N_W]) -> LineKind;
+    /// Its extrapolation with trend weights `w` and gap-trend weights `g`.
+    fn kind(w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> LineKind;
 }
 
 impl<T: LineMethod> SelectionMethod for T {
@@ -72,8 +73,8 @@ impl<T: LineMethod> SelectionMethod for T {
             needs: LINE,
         }
     }
-    fn line(&self, w: &[f64; trend::N_W]) -> Option<LineKind> {
-        Some(T::kind(w))
+    fn line(&self, w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> Option<LineKind> {
+        Some(T::kind(w, g))
     }
     fn adapt_trend(
         &self,
@@ -95,11 +96,11 @@ impl<T: LineMethod> SelectionMethod for T {
         T::ROBUST
     }
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
-        line_estimate(s, T::kind(&s.pool.trend), T::ADAPTS_TREND, e)
+        line_estimate(s, T::kind(&s.pool.trend, &s.pool.gap), T::ADAPTS_TREND, e)
     }
 }
 
-/// Ours (the default): the mean, in log space, of the AtS line and a trend
+/// Ours: the mean, in log space, of the AtS line and a trend
 /// extrapolation learned from complete curves of other datasets and
 /// adapted to the pool (`trend`); recommends the lowest upper end of the
 /// risk interval (`Calibration::risk_interval`).
@@ -109,12 +110,35 @@ pub struct AtsTrend;
 impl LineMethod for AtsTrend {
     const ABOUT: (&'static str, &'static str) = (
         "ats-trend",
-        "ours (default): AtS line averaged with a trend learned from other datasets' curves, adapted to the pool",
+        "ours: AtS line averaged with a trend learned from other datasets' curves, adapted to the pool",
     );
     const ADAPTS_TREND: bool = true;
     const ROBUST: bool = true;
-    fn kind(w: &[f64; trend::N_W]) -> LineKind {
+    fn kind(w: &[f64; trend::N_W], _g: &[f64; trend::N_G]) -> LineKind {
         LineKind::Trend(*w)
+    }
+}
+
+/// Ours (the default): `ats-trend`'s prediction averaged, in log space,
+/// with the gap trend — the trend's terms plus r^2 times the gap already
+/// closed since the zero-shot loss (`trend::Features::gap_ln`), learned
+/// from complete curves of other datasets (not adapted to the pool). The
+/// gap trend moves the ranking (the predicted loss) only: the interval and
+/// the risk-averse recommendation are `ats-trend`'s
+/// (`LineKind::interval_kind`). A candidate without a zero-shot loss gets
+/// `ats-trend`'s prediction.
+#[derive(Debug, Clone, Copy)]
+pub struct AtsGap;
+
+impl LineMethod for AtsGap {
+    const ABOUT: (&'static str, &'static str) = (
+        "ats-gap",
+        "ours (default): ats-trend's prediction averaged with a trend that also reads the gap closed since the zero-shot loss (learned from other datasets' curves); ats-trend's interval and choice",
+    );
+    const ADAPTS_TREND: bool = true;
+    const ROBUST: bool = true;
+    fn kind(w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> LineKind {
+        LineKind::Gap(*w, *g)
     }
 }
 
@@ -127,7 +151,7 @@ impl LineMethod for Ats {
         "ats",
         "Accept then Stop (Lin et al.): power-phase line in log-log",
     );
-    fn kind(_w: &[f64; trend::N_W]) -> LineKind {
+    fn kind(_w: &[f64; trend::N_W], _g: &[f64; trend::N_G]) -> LineKind {
         LineKind::Ats
     }
 }
@@ -144,7 +168,7 @@ impl LineMethod for AtsBlend {
         "ats-blend",
         "AtS line averaged with a steepening-slope extrapolation (designed on FLAN/WMT19)",
     );
-    fn kind(_w: &[f64; trend::N_W]) -> LineKind {
+    fn kind(_w: &[f64; trend::N_W], _g: &[f64; trend::N_G]) -> LineKind {
         LineKind::Blend
     }
 }
@@ -292,7 +316,10 @@ mod tests {
             assert_eq!(parsed, Method::new(m, AtsOptions { k: 4, delta: 2.5 }));
             assert!(!m.description().is_empty());
             // The line methods are exactly those that read the AtS options.
-            assert_eq!(m.line(&trend::PRIOR).is_some(), m.needs().ats_options);
+            assert_eq!(
+                m.line(&trend::PRIOR, &trend::GAP_PRIOR).is_some(),
+                m.needs().ats_options
+            );
         }
         names.sort();
         names.dedup();

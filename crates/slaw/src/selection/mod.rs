@@ -191,6 +191,9 @@ pub struct SelectOptions {
     /// The trend prior of ats-trend (the shipped one, or one learned without
     /// the evaluated dataset in the leave-one-dataset-out protocol).
     pub trend_prior: [f64; trend::N_W],
+    /// The gap-trend weights of ats-gap (the shipped ones, or ones learned
+    /// without the evaluated dataset).
+    pub gap_prior: [f64; trend::N_G],
     /// The width of the line methods' predictive intervals in units of the
     /// hypotheses' spread (None: the method's shipped one,
     /// `calibrate::shipped_scale`; the leave-one-dataset-out protocol
@@ -206,6 +209,7 @@ impl Default for SelectOptions {
             epochs: 1.0,
             level: Some(0.9),
             trend_prior: trend::PRIOR,
+            gap_prior: trend::GAP_PRIOR,
             spread_scale: None,
         }
     }
@@ -239,6 +243,7 @@ pub fn select(
         pool,
         &budget,
         &opts.trend_prior,
+        &opts.gap_prior,
         opts.level,
         scale.as_ref(),
     );

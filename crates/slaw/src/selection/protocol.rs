@@ -67,6 +67,8 @@ pub struct ProtocolOptions {
     pub bootstrap: usize,
     /// The ats-trend prior (the shipped one, or learned without the dataset).
     pub trend_prior: [f64; trend::N_W],
+    /// The ats-gap gap-trend weights (the shipped ones, or learned without the dataset).
+    pub gap_prior: [f64; trend::N_G],
     /// Whether the prior was learned leaving the dataset out (the row's `protocol`).
     pub lodo: bool,
     /// The line methods' interval scales by position in the run's list of
@@ -80,6 +82,7 @@ impl Default for ProtocolOptions {
             level: None,
             bootstrap: 0,
             trend_prior: trend::PRIOR,
+            gap_prior: trend::GAP_PRIOR,
             lodo: false,
             spread_scales: [None; REGISTRY.len()],
         }
@@ -104,20 +107,37 @@ pub fn learn_prior<'a>(
     trend::learn(curves.iter().map(|c| c.as_slice()), 3, 5.0)
 }
 
+/// The gap trend's weights learned from complete curves (sizes > 0, each
+/// with its zero-shot loss; curves without one are left out) of `pools`.
+pub fn learn_gap_prior<'a>(
+    pools: impl IntoIterator<Item = &'a [Candidate]>,
+) -> Option<[f64; trend::N_G]> {
+    let curves: Vec<(Vec<(f64, f64)>, f64)> = pools
+        .into_iter()
+        .flat_map(|p| p.iter())
+        .filter_map(|c| {
+            let l0 = c.loss_at(0.0)?;
+            Some((c.curve.iter().copied().filter(|q| q.0 > 0.0).collect(), l0))
+        })
+        .collect();
+    trend::learn_gap(curves.iter().map(|(c, l0)| (c.as_slice(), *l0)), 3, 5.0)
+}
+
 /// The interval scale of `method` learned on the complete curves of `pools`
-/// (the trend prior `prior`): the scores of `method::spread_scores` at every
+/// (the trend prior `prior`, the gap-trend weights `gap`): the scores of `method::spread_scores` at every
 /// budget of [`RATIOS`], the target [`FULL_SIZE`]. `None` for a method
 /// without a line or too few scores.
 pub fn learn_scale(
     method: &Method,
     pools: &[&[Candidate]],
     prior: &[f64; trend::N_W],
+    gap: &[f64; trend::N_G],
 ) -> Option<SpreadScale> {
     let mut scores = Vec::new();
     for pool in pools {
         for &r in &RATIOS {
             let budget = Budget::new(FULL_SIZE, FULL_SIZE / r as f64).ok()?;
-            scores.extend(spread_scores(method, pool, &budget, prior));
+            scores.extend(spread_scores(method, pool, &budget, prior, gap));
         }
     }
     SpreadScale::from_scores(scores)
@@ -156,14 +176,20 @@ pub fn run_lodo(
             let prior = learn_prior(others.iter().copied()).ok_or_else(|| {
                 Error::data(format!("{name}: the other datasets give no trend windows"))
             })?;
+            let gap_prior = learn_gap_prior(others.iter().copied()).ok_or_else(|| {
+                Error::data(format!(
+                    "{name}: the other datasets give no gap-trend windows"
+                ))
+            })?;
             let mut spread_scales = [None; REGISTRY.len()];
             for (slot, m) in spread_scales.iter_mut().zip(methods) {
-                *slot = learn_scale(m, &others, &prior);
+                *slot = learn_scale(m, &others, &prior, &gap_prior);
             }
             let opts = ProtocolOptions {
                 level: Some(level),
                 bootstrap,
                 trend_prior: prior,
+                gap_prior,
                 lodo: true,
                 spread_scales,
             };
@@ -285,6 +311,7 @@ fn protocol_row(
         level: popts.level,
         bootstrap: Resampling::new(popts.bootstrap, BOOTSTRAP_LEVEL, 0),
         trend_prior: popts.trend_prior,
+        gap_prior: popts.gap_prior,
         spread_scale: popts.spread_scales.get(mi).copied().flatten(),
         ..SelectOptions::default()
     };
