@@ -183,6 +183,12 @@ enum BenchWhat {
         /// needs records with the capped authors' M4.
         #[arg(long)]
         extended_rules: bool,
+        /// Also choose among rules with a signed correction of each law's prediction for its
+        /// drift with the extrapolation distance: `own-drift` (the law's own backtest drift on
+        /// the window, shrunk by 0.25-1), `per-law` (a drift per law learned on the families the
+        /// rule is chosen on); needs records with signed backtests (branch bias in BENCHMARKS.md).
+        #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law"])]
+        corrections: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -633,6 +639,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     from_records,
                     m4_reference,
                     extended_rules,
+                    corrections,
                     json,
                 },
         } => bench_curves(
@@ -640,7 +647,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &fractions,
             synthetic,
             &exclude_family,
-            (seed, m4_reference, extended_rules),
+            (
+                seed,
+                m4_reference,
+                slaw::learning_curves::RuleSet {
+                    extended: extended_rules,
+                    own_drift: corrections.iter().any(|c| c == "own-drift"),
+                    per_law: corrections.iter().any(|c| c == "per-law"),
+                },
+            ),
             [
                 csv.as_deref(),
                 save_records.as_deref(),
@@ -1104,7 +1119,7 @@ fn bench_curves(
     fractions: &[f64],
     synthetic: usize,
     exclude: &[String],
-    (seed, m4_reference, extended): (u64, bool, bool),
+    (seed, m4_reference, set): (u64, bool, slaw::learning_curves::RuleSet),
     [csv, save, from]: [Option<&std::path::Path>; 3],
     json: bool,
 ) -> Result<ExitCode> {
@@ -1121,7 +1136,7 @@ fn bench_curves(
                 format!("{}: not records saved by --save-records", path.display())
             })?;
             r.records.retain(|c| !exclude.contains(&c.family));
-            lc::evaluate_records_with(r, extended)
+            lc::evaluate_records_rules(r, set)
         }
         None => {
             let mut curves = lc::public_curves(data)
@@ -1136,8 +1151,8 @@ fn bench_curves(
                 &steps,
                 m4_reference,
             );
-            if extended {
-                lc::evaluate_records_with(rep.records(), true)
+            if set != lc::RuleSet::default() {
+                lc::evaluate_records_rules(rep.records(), set)
             } else {
                 rep
             }
