@@ -18,6 +18,11 @@
 //! backtest rule's constants are chosen from [`candidate_rules`] by leave one
 //! family out: for each family, the rule that does best on the other families
 //! (mean over families of the mean ln(RMSE / RMSE of M4)) is scored on it.
+//! The records keep each backtest's signed errors (bias, and drift per unit
+//! ln distance), so that rules with a signed correction of each law's
+//! forecast ([`pick::Correction`]: the window's own drift, or a per-law
+//! drift learned on the families the rule is chosen on) are re-scored from
+//! records too (`--corrections`).
 
 use crate::fit::{fit, FitOptions};
 use crate::forecast::curve::Curve;
