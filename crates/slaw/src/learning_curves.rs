@@ -18,6 +18,11 @@
 //! backtest rule's constants are chosen from [`candidate_rules`] by leave one
 //! family out: for each family, the rule that does best on the other families
 //! (mean over families of the mean ln(RMSE / RMSE of M4)) is scored on it.
+//! The records keep each backtest's signed errors (bias, and drift per unit
+//! ln distance), so that rules with a signed correction of each law's
+//! forecast ([`pick::Correction`]: the window's own drift, or a per-law
+//! drift learned on the families the rule is chosen on) are re-scored from
+//! records too (`--corrections`).
 
 use crate::fit::{fit, FitOptions};
 use crate::forecast::curve::Curve;
@@ -212,6 +217,15 @@ pub struct LawRecord {
     pub holdout2: f64,
     /// Backtest errors at [`ORIGIN_GRID`].
     pub backtest: Vec<Option<f64>>,
+    /// Signed backtest errors at [`ORIGIN_GRID`]: mean of ln forecast - ln
+    /// truth on the points after each origin ([`pick::Signed::bias`]; empty
+    /// in records saved before it).
+    #[serde(default)]
+    pub backtest_bias: Vec<Option<f64>>,
+    /// The same per unit ln(x / x at the origin) ([`pick::Signed::drift`];
+    /// empty in records saved before it).
+    #[serde(default)]
+    pub backtest_drift: Vec<Option<f64>>,
     /// RMSE of ln L of the fit on the window's own points (NaN if not fitted).
     #[serde(with = "nan_null", default = "nan")]
     pub fit_rmse: f64,
@@ -241,6 +255,10 @@ pub struct CurveRecord {
     /// ln of the observed loss in the window (empty in records saved before it).
     #[serde(default)]
     pub ln_window: Vec<f64>,
+    /// ln(x / x at the window's last point) of the later points (the
+    /// extrapolation distance; empty in records saved before it).
+    #[serde(default, with = "nan_null_vec")]
+    pub ln_dist: Vec<f64>,
     /// M4 fitted by its authors' procedure ([`crate::m4_reference`]), in
     /// the order of [`REFERENCES`] (empty in records saved before it).
     #[serde(default)]
@@ -361,10 +379,11 @@ pub fn record_with(
             let fit_rmse = full
                 .as_ref()
                 .map_or(f64::NAN, |f| pick::rmse_log(law, &f.params, &window, &widx));
-            let backtest: Vec<Option<f64>> = ORIGIN_GRID
+            let signed: Vec<Option<pick::Signed>> = ORIGIN_GRID
                 .iter()
-                .map(|&r| pick::backtest_error(law, &window, &widx, r, opts))
+                .map(|&r| pick::backtest_signed(law, &window, &widx, r, opts))
                 .collect();
+            let backtest: Vec<Option<f64>> = signed.iter().map(|s| s.map(|s| s.rmse)).collect();
             // `slaw compare` ranks fits with at least as many points as parameters.
             let holdout2 = if m >= law.n_params() + 2 {
                 let k = ORIGIN_GRID
@@ -393,6 +412,8 @@ pub fn record_with(
                 ln_pred,
                 holdout2,
                 backtest,
+                backtest_bias: signed.iter().map(|s| s.map(|s| s.bias)).collect(),
+                backtest_drift: signed.iter().map(|s| s.and_then(|s| s.drift)).collect(),
                 fit_rmse,
             }
         })
@@ -415,7 +436,7 @@ pub fn record_with(
     } else {
         Vec::new()
     };
-    let backtest = capped.backtest.clone();
+    let signed = capped.clone();
     laws.push(capped);
     if let Some(f) = fits.first() {
         laws.push(m4_authors_record(
@@ -424,7 +445,7 @@ pub fn record_with(
             &window,
             &all,
             later,
-            Some(&backtest),
+            Some(&signed),
         ));
     }
     Some(CurveRecord {
@@ -436,6 +457,7 @@ pub fn record_with(
         laws,
         ln_truth: later.iter().map(|&i| all.y[i].ln()).collect(),
         ln_window: window.y.iter().map(|v| v.ln()).collect(),
+        ln_dist: pick::ln_distances(&all, idx[m - 1], later),
         references: if m4_reference {
             reference_records(&fits, &all, later)
         } else {
@@ -448,15 +470,15 @@ pub fn record_with(
 /// (`name`: [`pick::M4_AUTHORS_CAPPED`], or [`pick::M4_AUTHORS`], the
 /// reference's fit, their published code with all its rounds, so that
 /// choosing it ties M4) from its fit `full` on the window; its backtests at
-/// [`ORIGIN_GRID`] by the capped estimator ([`pick::m4_authors_error`]),
-/// or `backtest` when already computed.
+/// [`ORIGIN_GRID`] by the capped estimator ([`pick::m4_authors_signed`]),
+/// or those of `backtest` (a record) when already computed.
 fn m4_authors_record(
     name: &str,
     full: Option<&crate::m4_reference::M4Reference>,
     window: &Observations,
     all: &Observations,
     later: &[usize],
-    backtest: Option<&[Option<f64>]>,
+    backtest: Option<&LawRecord>,
 ) -> LawRecord {
     let m = window.len();
     let widx: Vec<usize> = (0..m).collect();
@@ -476,12 +498,23 @@ fn m4_authors_record(
         None => (false, vec![f64::NAN; later.len()], f64::NAN),
     };
     let rmse = rmse_of(&ln_pred, later.iter().map(|&i| all.y[i].ln()));
-    let backtest: Vec<Option<f64>> = match backtest {
-        Some(b) => b.to_vec(),
-        None => ORIGIN_GRID
-            .iter()
-            .map(|&r| pick::m4_authors_error(window, &widx, r))
-            .collect(),
+    let (backtest, backtest_bias, backtest_drift) = match backtest {
+        Some(b) => (
+            b.backtest.clone(),
+            b.backtest_bias.clone(),
+            b.backtest_drift.clone(),
+        ),
+        None => {
+            let s: Vec<Option<pick::Signed>> = ORIGIN_GRID
+                .iter()
+                .map(|&r| pick::m4_authors_signed(window, &widx, r))
+                .collect();
+            (
+                s.iter().map(|s| s.map(|s| s.rmse)).collect(),
+                s.iter().map(|s| s.map(|s| s.bias)).collect(),
+                s.iter().map(|s| s.and_then(|s| s.drift)).collect(),
+            )
+        }
     };
     let k = ORIGIN_GRID
         .iter()
@@ -494,6 +527,8 @@ fn m4_authors_record(
         ln_pred,
         holdout2: backtest[k].unwrap_or(f64::NAN),
         backtest,
+        backtest_bias,
+        backtest_drift,
         fit_rmse,
     }
 }
@@ -555,23 +590,34 @@ impl CurveRecord {
             .min_by(|&a, &b| self.laws[a].holdout2.total_cmp(&self.laws[b].holdout2))
     }
 
-    /// The RMSE of the combined ln predictions.
-    fn blend(&self, combine: Combine, w: &[f64]) -> f64 {
+    /// The RMSE of the combined ln predictions, each law's corrected by
+    /// its slope (`slopes`: ln forecast - ln truth per unit ln distance,
+    /// [`pick::Correction`]).
+    fn blend(&self, combine: Combine, w: &[f64], slopes: &[f64]) -> f64 {
         let p: Vec<f64> = (0..self.later)
             .map(|j| {
-                let lp: Vec<f64> = self.laws.iter().map(|l| l.ln_pred[j]).collect();
+                let u = self.ln_dist.get(j).copied().unwrap_or(0.0);
+                let lp: Vec<f64> = self
+                    .laws
+                    .iter()
+                    .zip(slopes)
+                    .map(|(l, &c)| {
+                        if c != 0.0 {
+                            l.ln_pred[j] - c * u
+                        } else {
+                            l.ln_pred[j]
+                        }
+                    })
+                    .collect();
                 pick::combine_ln(combine, &lp, w)
             })
             .collect();
         rmse_of(&p, self.ln_truth.iter().copied())
     }
 
-    /// The backtest pick's weights under `rule` (the origins must be in
-    /// [`ORIGIN_GRID`]); falls back to `slaw compare`'s pick when no law is
-    /// eligible, then to M4.
-    pub fn rule_weights(&self, rule: &Rule) -> Vec<f64> {
-        let cols: Vec<usize> = rule
-            .origins
+    /// Columns of [`ORIGIN_GRID`] of the rule's origins.
+    fn origin_columns(rule: &Rule) -> Vec<usize> {
+        rule.origins
             .iter()
             .map(|r| {
                 ORIGIN_GRID
@@ -579,7 +625,46 @@ impl CurveRecord {
                     .position(|g| g == r)
                     .expect("rule origins lie on ORIGIN_GRID")
             })
-            .collect();
+            .collect()
+    }
+
+    /// Each law's slope under the rule's [`pick::Correction`] (0 without
+    /// one, or in records saved without signed backtests).
+    pub fn slopes(&self, rule: &Rule) -> Vec<f64> {
+        if rule.correction == pick::Correction::None {
+            return vec![0.0; self.laws.len()];
+        }
+        let cols = Self::origin_columns(rule);
+        self.laws
+            .iter()
+            .map(|l| {
+                let own = if l.backtest_drift.is_empty() {
+                    None
+                } else {
+                    let d: Vec<Option<f64>> = cols.iter().map(|&c| l.backtest_drift[c]).collect();
+                    pick::mean_drift(&d)
+                };
+                rule.correction.slope(&l.law, own)
+            })
+            .collect()
+    }
+
+    /// The drift of law `k`'s extrapolation from the window (ln forecast -
+    /// ln truth per unit ln distance, on the later points); `None` when not
+    /// converged or not recorded.
+    pub fn extrapolation_drift(&self, k: usize) -> Option<f64> {
+        let l = &self.laws[k];
+        if !l.converged || self.ln_dist.len() != self.later {
+            return None;
+        }
+        pick::Signed::of(&l.ln_pred, &self.ln_truth, &self.ln_dist)?.drift
+    }
+
+    /// The backtest pick's weights under `rule` (the origins must be in
+    /// [`ORIGIN_GRID`]); falls back to `slaw compare`'s pick when no law is
+    /// eligible, then to M4.
+    pub fn rule_weights(&self, rule: &Rule) -> Vec<f64> {
+        let cols = Self::origin_columns(rule);
         let scores: Vec<Option<f64>> = self
             .laws
             .iter()
@@ -610,7 +695,7 @@ impl CurveRecord {
 
     /// The RMSE of the rule's prediction (infinite when it is not finite).
     pub fn rule_rmse(&self, rule: &Rule) -> f64 {
-        let e = self.blend(rule.combine, &self.rule_weights(rule));
+        let e = self.blend(rule.combine, &self.rule_weights(rule), &self.slopes(rule));
         if e.is_nan() {
             f64::INFINITY
         } else {
@@ -700,6 +785,7 @@ pub fn candidate_rules(with_authors: bool) -> Vec<Rule> {
                         fallback: f,
                         weighting: Weighting::InverseSquare,
                         shrink: 0.0,
+                        correction: pick::Correction::None,
                     });
                 }
             }
@@ -762,6 +848,7 @@ pub fn extended_rules() -> Vec<Rule> {
                                 fallback: f,
                                 weighting: w,
                                 shrink: s,
+                                correction: pick::Correction::None,
                             });
                         }
                     }
@@ -770,6 +857,106 @@ pub fn extended_rules() -> Vec<Rule> {
         }
     }
     out
+}
+
+/// Which candidate rules the protocol chooses among (`slaw bench curves`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RuleSet {
+    /// [`extended_rules`] instead of [`candidate_rules`].
+    pub extended: bool,
+    /// Also [`own_drift_rules`] (correction (a) of branch `bias`).
+    pub own_drift: bool,
+    /// Also [`per_law_templates`], their drifts learned on the families
+    /// the rule is chosen on (correction (b) of branch `bias`).
+    pub per_law: bool,
+}
+
+/// Shares of the drift removed by the signed corrections tried.
+pub const CORRECTION_SHRINKS: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
+
+/// The candidate rules with the pool every fold chooses (power,
+/// vanilla-ft, rectified, bnsl, the capped authors' M4): 8 origin sets x
+/// 6 combinations x 3 fallbacks = 144.
+fn capped_pool_rules() -> Vec<Rule> {
+    candidate_rules(true)
+        .into_iter()
+        .filter(|r| r.pool.iter().any(|p| p == pick::M4_AUTHORS_CAPPED))
+        .collect()
+}
+
+/// [`capped_pool_rules`] with each law's ln prediction corrected by its own
+/// backtest drift on the window ([`pick::Correction::OwnDrift`]), shrunk by
+/// each of [`CORRECTION_SHRINKS`]: 576 rules.
+pub fn own_drift_rules() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            out.push(Rule {
+                correction: pick::Correction::OwnDrift { shrink },
+                ..r.clone()
+            });
+        }
+    }
+    out
+}
+
+/// [`capped_pool_rules`] with a per-law drift ([`pick::Correction::PerLaw`],
+/// each of [`CORRECTION_SHRINKS`]) left empty: [`learn_drift`] fills it
+/// from the records the rule is chosen on. 576 templates.
+pub fn per_law_templates() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            out.push(Rule {
+                correction: pick::Correction::PerLaw {
+                    shrink,
+                    drift: Vec::new(),
+                },
+                ..r.clone()
+            });
+        }
+    }
+    out
+}
+
+/// Each law's drift when extrapolating from the window (ln forecast - ln
+/// truth per unit ln(x / x_last), [`CurveRecord::extrapolation_drift`]),
+/// learned on `records`: the median over each family's records, then the
+/// mean over families (each family counts once, whatever its size).
+pub fn learn_drift(records: &[&CurveRecord]) -> Vec<(String, f64)> {
+    let mut names: Vec<String> = Vec::new();
+    for r in records {
+        for l in &r.laws {
+            if !names.contains(&l.law) {
+                names.push(l.law.clone());
+            }
+        }
+    }
+    let mut fams: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    fams.sort();
+    fams.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let per_family: Vec<f64> = fams
+                .iter()
+                .filter_map(|f| {
+                    let d: Vec<f64> = records
+                        .iter()
+                        .filter(|r| r.family == *f)
+                        .filter_map(|r| r.extrapolation_drift(r.law_index(&name)?))
+                        .collect();
+                    (!d.is_empty()).then(|| crate::stats::median(d))
+                })
+                .collect();
+            (!per_family.is_empty()).then(|| {
+                (
+                    name,
+                    per_family.iter().sum::<f64>() / per_family.len() as f64,
+                )
+            })
+        })
+        .collect()
 }
 
 /// ln(rmse / rmse of M4), floored so a perfect fit does not dominate.
@@ -797,28 +984,41 @@ pub fn criterion(records: &[&CurveRecord], rule: &Rule) -> f64 {
 
 /// The candidate rule of lowest criterion on `records` (first on ties).
 pub fn choose_rule(records: &[&CurveRecord]) -> Rule {
-    RuleTable::new(records, false).choose(records, |_| true)
+    RuleTable::new(records, RuleSet::default()).choose(records, |_| true)
 }
 
 /// Every candidate rule's ln(RMSE / RMSE of M4) on every record, computed
-/// once so that the leave-one-family-out folds only average them.
+/// once so that the leave-one-family-out folds only average them; and the
+/// templates of rules whose per-law drifts are learned on each fold's
+/// families ([`per_law_templates`]), scored per fold.
 struct RuleTable {
     rules: Vec<Rule>,
     /// `[rule][record]`, records in the order given to [`RuleTable::new`].
     log_ratio: Vec<Vec<f64>>,
+    /// Rules completed by [`learn_drift`] on the records they are chosen on.
+    templates: Vec<Rule>,
 }
 
 impl RuleTable {
-    /// [`candidate_rules`], or with `extended` [`extended_rules`] (when
-    /// every record has the capped authors' M4), on `records`.
-    fn new(records: &[&CurveRecord], extended: bool) -> RuleTable {
+    /// [`candidate_rules`], or with `set.extended` [`extended_rules`] (when
+    /// every record has the capped authors' M4), and the corrections of
+    /// `set`, on `records`.
+    fn new(records: &[&CurveRecord], set: RuleSet) -> RuleTable {
         let with_authors = records
             .iter()
             .all(|r| r.law_index(pick::M4_AUTHORS_CAPPED).is_some());
-        let rules = if extended && with_authors {
+        let mut rules = if set.extended && with_authors {
             extended_rules()
         } else {
             candidate_rules(with_authors)
+        };
+        if set.own_drift && with_authors {
+            rules.extend(own_drift_rules());
+        }
+        let templates = if set.per_law && with_authors {
+            per_law_templates()
+        } else {
+            Vec::new()
         };
         let log_ratio = rules
             .par_iter()
@@ -829,11 +1029,16 @@ impl RuleTable {
                     .collect()
             })
             .collect();
-        RuleTable { rules, log_ratio }
+        RuleTable {
+            rules,
+            log_ratio,
+            templates,
+        }
     }
 
     /// The rule of lowest [`criterion`] on the records (of those given to
-    /// [`RuleTable::new`]) that `keep` admits; first on ties.
+    /// [`RuleTable::new`]) that `keep` admits; first on ties (the table's
+    /// rules before the learned ones).
     fn choose(&self, records: &[&CurveRecord], keep: impl Fn(&CurveRecord) -> bool) -> Rule {
         let kept: Vec<usize> = (0..records.len()).filter(|&i| keep(records[i])).collect();
         let mut fams: Vec<&str> = kept.iter().map(|&i| records[i].family.as_str()).collect();
@@ -848,21 +1053,44 @@ impl RuleTable {
                     .collect()
             })
             .collect();
-        let crit: Vec<f64> = self
-            .log_ratio
-            .iter()
-            .map(|v| {
-                let total: f64 = members
-                    .iter()
-                    .map(|m| m.iter().map(|&i| v[i]).sum::<f64>() / m.len() as f64)
-                    .sum();
-                total / fams.len().max(1) as f64
-            })
-            .collect();
+        let crit_of = |v: &dyn Fn(usize) -> f64| {
+            let total: f64 = members
+                .iter()
+                .map(|m| m.iter().map(|&i| v(i)).sum::<f64>() / m.len() as f64)
+                .sum();
+            total / fams.len().max(1) as f64
+        };
+        let crit: Vec<f64> = self.log_ratio.iter().map(|v| crit_of(&|i| v[i])).collect();
         let best = (0..self.rules.len())
             .min_by(|&a, &b| crit[a].total_cmp(&crit[b]).then(a.cmp(&b)))
             .expect("candidate rules");
-        self.rules[best].clone()
+        if self.templates.is_empty() {
+            return self.rules[best].clone();
+        }
+        let kept_records: Vec<&CurveRecord> = kept.iter().map(|&i| records[i]).collect();
+        let drift = learn_drift(&kept_records);
+        let learned: Vec<(Rule, f64)> = self
+            .templates
+            .par_iter()
+            .map(|t| {
+                let mut rule = t.clone();
+                if let pick::Correction::PerLaw { shrink, .. } = t.correction {
+                    rule.correction = pick::Correction::PerLaw {
+                        shrink,
+                        drift: drift.clone(),
+                    };
+                }
+                let c = crit_of(&|i| log_ratio(records[i].rule_rmse(&rule), records[i].m4()));
+                (rule, c)
+            })
+            .collect();
+        let mut choice = (self.rules[best].clone(), crit[best]);
+        for (rule, c) in learned {
+            if c < choice.1 {
+                choice = (rule, c);
+            }
+        }
+        choice.0
     }
 }
 
@@ -1004,11 +1232,29 @@ pub fn evaluate_with(
     skipped: Vec<(f64, usize)>,
     extended: bool,
 ) -> CurvesReport {
+    evaluate_rules(
+        records,
+        fractions,
+        skipped,
+        RuleSet {
+            extended,
+            ..RuleSet::default()
+        },
+    )
+}
+
+/// [`evaluate`], the rules chosen among those of `set`.
+pub fn evaluate_rules(
+    records: Vec<CurveRecord>,
+    fractions: &[f64],
+    skipped: Vec<(f64, usize)>,
+    set: RuleSet,
+) -> CurvesReport {
     let mut families: Vec<String> = records.iter().map(|r| r.family.clone()).collect();
     families.sort();
     families.dedup();
     let all: Vec<&CurveRecord> = records.iter().collect();
-    let table = RuleTable::new(&all, extended);
+    let table = RuleTable::new(&all, set);
     let lofo_rules: Vec<(String, Rule)> = families
         .iter()
         .map(|f| (f.clone(), table.choose(&all, |r| &r.family != f)))
@@ -1313,6 +1559,11 @@ pub fn evaluate_records(r: Records) -> CurvesReport {
 /// `extended`.
 pub fn evaluate_records_with(r: Records, extended: bool) -> CurvesReport {
     evaluate_with(r.records, &r.fractions, r.skipped, extended)
+}
+
+/// [`evaluate_records`], the rules chosen among those of `set`.
+pub fn evaluate_records_rules(r: Records, set: RuleSet) -> CurvesReport {
+    evaluate_rules(r.records, &r.fractions, r.skipped, set)
 }
 
 /// NaN saved as JSON null and read back (serde_json writes NaN as null).
