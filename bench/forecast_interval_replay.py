@@ -17,6 +17,9 @@ one evaluated, by the mean interval (Winkler) score, each family weighted
 equally):
   kc : h = c q_k d*^k, q_k the conformal rank of |e| / d^k (prior likewise)
   k  : the same with c = 1;  c : the same with k = 1
+  q90 : h = c q d*, c the conformal 90% rank of the factor on the current h
+         that would cover, over the other families' windows without decay
+         ahead (normalized conformal, pooled over the other families)
   dist : h = c0 d*^g q d*, c0 the conformal 90% rank over the training
          windows of the ratio needed to cover, g chosen by interval score.
 
@@ -158,6 +161,21 @@ def rule_dist(rp):
     return (lambda r: chosen[(r["law"], r["fam"])][1] * r["dstar"] ** chosen[(r["law"], r["fam"])][0] * rp.h(r, r["fam"])), chosen
 
 
+def rule_q90(rp):
+    chosen = {}
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            need = []
+            for r in rp.rows:
+                if r["law"] != law or r["fam"] == F or r["ahead"] > 0:
+                    continue
+                h = rp.h(r, F)
+                b = r["bhi"] if r["e"] > 0 else r["blo"]
+                need.append(math.sqrt(max(r["e"] ** 2 - b * b, 0)) / h if h > 0 else math.inf)
+            chosen[(law, F)] = cq(need)
+    return (lambda r: chosen[(r["law"], r["fam"])] * rp.h(r, r["fam"])), chosen
+
+
 def table(rp, hfun, fams=("misfitting", "multipower")):
     print("| law | curves, window | current: covered | rule: covered | median half-width (ln) | mean interval score |")
     print("|---|---|---|---|---|---|")
@@ -196,7 +214,7 @@ def needed(rp):
 def main():
     rows, allrows = read(sys.argv[1])
     rp = Replay(rows, allrows)
-    rules = sys.argv[2:] or ["needed", "kc", "k", "c", "dist"]
+    rules = sys.argv[2:] or ["needed", "q90", "kc", "k", "c", "dist"]
     KS = [0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
     CS = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0]
     grids = {"kc": [(k, c) for k in KS for c in CS], "k": [(k, 1.0) for k in KS], "c": [(1.0, c) for c in CS]}
@@ -205,7 +223,12 @@ def main():
         if rule == "needed":
             needed(rp)
             continue
-        hfun, chosen = rule_dist(rp) if rule == "dist" else rule_kc(rp, grids[rule])
+        if rule == "dist":
+            hfun, chosen = rule_dist(rp)
+        elif rule == "q90":
+            hfun, chosen = rule_q90(rp)
+        else:
+            hfun, chosen = rule_kc(rp, grids[rule])
         print("chosen:", {f"{k[0]}/{k[1]}": v for k, v in chosen.items() if k[1] in ("misfitting", "multipower")})
         table(rp, hfun)
 
