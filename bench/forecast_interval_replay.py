@@ -20,6 +20,8 @@ equally):
   q90 : h = c q d*, c the conformal 90% rank of the factor on the current h
          that would cover, over the other families' windows without decay
          ahead (normalized conformal, pooled over the other families)
+  t  : nothing learned: windows without a rank of their own (prior-pooled)
+         get h x t(0.95, n - p) / z(0.95), n points fitted, p parameters
   dist : h = c0 d*^g q d*, c0 the conformal 90% rank over the training
          windows of the ratio needed to cover, g chosen by interval score.
 
@@ -176,6 +178,28 @@ def rule_q90(rp):
     return (lambda r: chosen[(r["law"], r["fam"])] * rp.h(r, r["fam"])), chosen
 
 
+T95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833,
+       10: 1.812, 12: 1.782, 15: 1.753, 20: 1.725, 30: 1.697}
+PARAMS = {"power": 3, "reciprocal": 4, "log": 3}
+
+
+def t95(nu):
+    """Student's t quantile at 0.95 (table; the next tabulated dof up, z beyond 30)."""
+    for k in sorted(T95):
+        if nu <= k:
+            return T95[k]
+    return 1.645
+
+
+def rule_t(rp):
+    def h(r):
+        base = rp.h(r, r["fam"])
+        if cq([s for _, s, _ in r["sc"]]) is None:
+            return base * t95(max(r["upto"] - PARAMS[r["law"]], 1)) / 1.645
+        return base
+    return h, {}
+
+
 def table(rp, hfun, fams=("misfitting", "multipower")):
     print("| law | curves, window | current: covered | rule: covered | median half-width (ln) | mean interval score |")
     print("|---|---|---|---|---|---|")
@@ -214,7 +238,7 @@ def needed(rp):
 def main():
     rows, allrows = read(sys.argv[1])
     rp = Replay(rows, allrows)
-    rules = sys.argv[2:] or ["needed", "q90", "kc", "k", "c", "dist"]
+    rules = sys.argv[2:] or ["needed", "q90", "kc", "k", "c", "t", "dist"]
     KS = [0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
     CS = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0]
     grids = {"kc": [(k, c) for k in KS for c in CS], "k": [(k, 1.0) for k in KS], "c": [(1.0, c) for c in CS]}
@@ -225,6 +249,8 @@ def main():
             continue
         if rule == "dist":
             hfun, chosen = rule_dist(rp)
+        elif rule == "t":
+            hfun, chosen = rule_t(rp)
         elif rule == "q90":
             hfun, chosen = rule_q90(rp)
         else:
