@@ -5,7 +5,9 @@
 //! bootstrap replicates, seed 0, at `level`); share of intervals holding the
 //! observed final loss, split by what the interval is (calibrated on the
 //! window, pooled with the prior, refit spread only) and by whether the
-//! learning rate's decay is still ahead of the window.
+//! learning rate's decay is still ahead of the window; the median half-width
+//! and the mean interval (Winkler) score in ln units: the width plus
+//! 2 / (1 - level) times the distance by which the truth falls outside.
 //! The priors (`slaw::forecast::prior`): `PRIORS=lofo` (default) learns them
 //! for each curve without its family (error prior: misfitting, multipower,
 //! each synthetic family) and without its schedule's kind (decay prior:
@@ -18,8 +20,9 @@ use slaw::forecast::prior::{self, Priors};
 use slaw::forecast::{protocol, Curve};
 use std::path::Path;
 
-/// One forecast: covered, what the interval is, decay ahead, half-width (ln), seconds.
-type Row = (bool, String, bool, f64, f64);
+/// One forecast: covered, what the interval is, decay ahead, half-width (ln),
+/// seconds, interval score (ln units).
+type Row = (bool, String, bool, f64, f64, f64);
 
 fn main() {
     let dir = std::env::args()
@@ -155,7 +158,12 @@ fn main() {
                             if ahead { " decay-ahead" } else { "" },
                         );
                     }
-                    rows.push((cov, kind.into(), ahead, 0.5 * (hi / lo).ln(), secs));
+                    // Interval (Winkler) score in ln units: width, plus 2 / alpha
+                    // times the distance by which the truth falls outside.
+                    let alpha = 1.0 - level;
+                    let (l, h, y) = (lo.ln(), hi.ln(), obs.ln());
+                    let score = (h - l) + 2.0 / alpha * ((l - y).max(0.0) + (y - h).max(0.0));
+                    rows.push((cov, kind.into(), ahead, 0.5 * (hi / lo).ln(), secs, score));
                 }
                 if rows.is_empty() {
                     continue;
@@ -178,7 +186,7 @@ fn main() {
                 let mut secs: Vec<f64> = rows.iter().map(|r| r.4).collect();
                 secs.sort_by(f64::total_cmp);
                 println!(
-                    "| {law} | {label} {:.0}% | {} | window {} | prior {} | bootstrap-only {} | decay ahead {} | rest {} | median half-width {:.4} | max {:.2} s |",
+                    "| {law} | {label} {:.0}% | {} | window {} | prior {} | bootstrap-only {} | decay ahead {} | rest {} | median half-width {:.4} | mean interval score {:.4} | max {:.2} s |",
                     100.0 * frac,
                     share(&|_| true),
                     share(&|r| r.1 == "window"),
@@ -187,6 +195,7 @@ fn main() {
                     share(&|r| r.2),
                     share(&|r| !r.2),
                     hw[hw.len() / 2],
+                    rows.iter().map(|r| r.5).sum::<f64>() / rows.len() as f64,
                     secs.last().copied().unwrap_or(0.0),
                 );
             }

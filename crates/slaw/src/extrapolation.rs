@@ -109,17 +109,18 @@ pub struct Along {
     pub prior: Option<crate::forecast::prior::Quantiles>,
 }
 
-/// `calibrate` for a law of several inputs, ordered and extrapolated along
-/// one of them (e.g. the step of a loss curve; the points of several curves
-/// are cut at the same value); see `Along`.
-pub fn calibrate_along(
+/// The rolling-origin scores of `calibrate_along` (before any quantile):
+/// per refitted origin, the later points' (|ln y - ln prediction| / d, d),
+/// d = ln(x / x_origin) the extrapolation distance. None when the input is
+/// out of range, a loss is <= 0, or the window has no point at a positive
+/// input; an origin whose refit failed gives no scores.
+pub fn rolling_scores(
     law: &Law,
     obs: &Observations,
     full: &FitResult,
     opts: &FitOptions,
-    level: f64,
     how: &Along,
-) -> Option<Calibration> {
+) -> Option<RollingScores> {
     let (along, max_origins) = (how.input, how.max_origins);
     if obs.y.iter().any(|&y| y <= 0.0) || along >= obs.dim() || max_origins == 0 {
         return None;
@@ -131,9 +132,6 @@ pub fn calibrate_along(
     idx.sort_by(|&a, &b| xa(a).total_cmp(&xa(b)).then(a.cmp(&b)));
     let first_pos = idx.iter().position(|&i| xa(i) > 0.0)?;
     let lo = (p + 1).max(n.div_ceil(2)).max(first_pos + 2);
-    if lo >= n && how.prior.is_none() {
-        return None;
-    }
     let count = n.saturating_sub(lo).min(max_origins);
     let mut origins: Vec<usize> = (0..count)
         .map(|j| lo + j * (n - 1 - lo) / (count - 1).max(1))
@@ -144,7 +142,7 @@ pub fn calibrate_along(
         ..opts.clone()
     };
     let ln_x = |i: usize| xa(i).ln();
-    let scores: Vec<Vec<f64>> = origins
+    let per_origin: Vec<Vec<(f64, f64)>> = origins
         .into_par_iter()
         .map(|m| {
             let window = obs.subset(&idx[..m]);
@@ -159,10 +157,49 @@ pub fn calibrate_along(
                 .filter_map(|&j| {
                     let d = ln_x(j) - ln_x(idx[m - 1]);
                     let pred = law.predict_at(obs.point(j), obs.point_context(j), &r.params);
-                    (d > 0.0 && pred > 0.0).then(|| (obs.y[j].ln() - pred.ln()).abs() / d)
+                    (d > 0.0 && pred > 0.0).then(|| ((obs.y[j].ln() - pred.ln()).abs() / d, d))
                 })
                 .collect()
         })
+        .collect();
+    Some(RollingScores {
+        per_origin,
+        ln_last: ln_x(idx[n - 1]),
+        short: lo >= n,
+    })
+}
+
+/// The raw scores of a rolling-origin backtest (`rolling_scores`).
+#[derive(Debug, Clone)]
+pub struct RollingScores {
+    /// Per origin refitted: (score per unit distance, distance) of each later point.
+    pub per_origin: Vec<Vec<(f64, f64)>>,
+    /// ln of the last point's input.
+    pub ln_last: f64,
+    /// The window is too short for any origin.
+    pub short: bool,
+}
+
+/// `calibrate` for a law of several inputs, ordered and extrapolated along
+/// one of them (e.g. the step of a loss curve; the points of several curves
+/// are cut at the same value); see `Along`.
+pub fn calibrate_along(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    opts: &FitOptions,
+    level: f64,
+    how: &Along,
+) -> Option<Calibration> {
+    let rolled = rolling_scores(law, obs, full, opts, how)?;
+    if rolled.short && how.prior.is_none() {
+        return None;
+    }
+    let n = obs.len();
+    let scores: Vec<Vec<f64>> = rolled
+        .per_origin
+        .iter()
+        .map(|o| o.iter().map(|s| s.0).collect())
         .collect();
     let origins = scores.iter().filter(|s| !s.is_empty()).count();
     let scores: Vec<f64> = scores.into_iter().flatten().collect();
@@ -205,7 +242,7 @@ pub fn calibrate_along(
         scores: n_scores,
         per_distance,
         noise,
-        ln_last: ln_x(idx[n - 1]),
+        ln_last: rolled.ln_last,
     })
 }
 
@@ -255,5 +292,37 @@ mod tests {
         // within the data, only the noise floor
         let inside = cal.interval(xs[5][0], 1.0).unwrap();
         assert!((inside.hi.ln() - cal.noise).abs() < 1e-12);
+    }
+
+    /// The raw scores are the calibration's: their conformal rank is its
+    /// quantile, every distance is > 0 and no longer than the span from the
+    /// earliest origin to the last point.
+    #[test]
+    fn rolling_scores_are_the_calibrations() {
+        let law = catalog::power();
+        let xs: Vec<Vec<f64>> = (0..16).map(|i| vec![100.0 * 1.4f64.powi(i)]).collect();
+        let mut obs = generate(&law, &[30.0, 0.4, 2.0], &xs, 0.0, 1, "");
+        for (i, y) in obs.y.iter_mut().enumerate() {
+            *y *= 1.0 + 0.01 * ((i * 7 % 5) as f64 - 2.0);
+        }
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let cal = calibrate(&law, &obs, &full, &opts, 0.9).unwrap();
+        let how = Along {
+            input: 0,
+            max_origins: usize::MAX,
+            normal_fallback: false,
+            prior: None,
+        };
+        let r = rolling_scores(&law, &obs, &full, &opts, &how).unwrap();
+        assert!(!r.short);
+        let flat: Vec<f64> = r.per_origin.iter().flatten().map(|s| s.0).collect();
+        assert_eq!(flat.len(), cal.scores);
+        assert_eq!(conformal_quantile(flat, 0.9), Some(cal.per_distance));
+        let span = (xs[15][0] / xs[7][0]).ln();
+        for &(s, d) in r.per_origin.iter().flatten() {
+            assert!(s >= 0.0 && d > 0.0 && d <= span + 1e-12, "{s} {d}");
+        }
+        assert!((r.ln_last - xs[15][0].ln()).abs() < 1e-12);
     }
 }

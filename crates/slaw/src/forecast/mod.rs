@@ -182,6 +182,23 @@ impl Fitted {
         self.calibration_with(level, &prior::Priors::shipped())
     }
 
+    /// The raw scores behind `calibration` (per origin: each later point's
+    /// score per unit distance, and its distance).
+    pub fn rolling_scores(&self) -> Option<crate::extrapolation::RollingScores> {
+        crate::extrapolation::rolling_scores(
+            &self.fit_law,
+            &self.obs,
+            &self.result,
+            &replicate_options(),
+            &Along {
+                input: 0,
+                max_origins: MAX_ORIGINS,
+                normal_fallback: true,
+                prior: None,
+            },
+        )
+    }
+
     /// `calibration` with the error prior of `priors` for windows too short
     /// for a conformal rank of their own scores (`prior`).
     pub fn calibration_with(&self, level: f64, priors: &prior::Priors) -> Option<Calibration> {

@@ -1,0 +1,263 @@
+"""Offline replay of forecast-interval rules for the step-only laws (issue 14,
+branch cov2), on the dump of `cargo run --release -p slaw --example
+forecast_interval_dump > dump.tsv`.
+
+The replayed interval at a window's last point is, in ln units around the
+forecast, [-hypot(b_lo, h), +hypot(b_hi, h)] (b: the bootstrap's half-widths,
+h: the calibrated half-width, as `Fitted::intervals_with`), widened on the
+multi-power windows with decay ahead to the hull with the decay prior's range
+[z05, z95] x decay ahead (learned without the curve's schedule kind, as
+`job::widen_for_decay`). The current h is q d*: q the conformal 90% rank of
+the window's rolling-origin scores, or of those pooled with the 20
+pseudo-scores of the error prior learned without the curve's family when too
+few (the noise floor is ignored: at these distances it never binds).
+
+Rules tried (every parameter chosen per law on the families other than the
+one evaluated, by the mean interval (Winkler) score, each family weighted
+equally):
+  kc : h = c q_k d*^k, q_k the conformal rank of |e| / d^k (prior likewise)
+  k  : the same with c = 1;  c : the same with k = 1
+  q90 : h = c q d*, c the conformal 90% rank of the factor on the current h
+         that would cover, over the other families' windows without decay
+         ahead (normalized conformal, pooled over the other families)
+  t  : nothing learned: windows without a rank of their own (prior-pooled)
+         get h x t(0.95, n - p) / z(0.95), n points fitted, p parameters
+  dist : h = c0 d*^g q d*, c0 the conformal 90% rank over the training
+         windows of the ratio needed to cover, g chosen by interval score.
+
+python3 bench/forecast_interval_replay.py dump.tsv [rule ...]
+"""
+import collections
+import math
+import sys
+
+import numpy as np
+
+FAMS = ["misfitting", "multipower", "synth-power", "synth-2power", "synth-m4", "synth-bnsl"]
+FRACTIONS = {"misfitting": [25, 50], "multipower": [20, 35, 50]}
+
+
+def read(path):
+    rows = []
+    for line in open(path):
+        f = line.rstrip("\n").split("\t")
+        sc = []
+        if f[12]:
+            for t in f[12].split(","):
+                k, s, d = t.split(":")
+                sc.append((int(k), float(s), float(d)))
+        rows.append(dict(fam=f[0], group=f[1], name=f[2], law=f[3], upto=int(f[4]), n=int(f[5]),
+                         ahead=float(f[6]), e=float(f[8]), dstar=float(f[9]), blo=float(f[10]),
+                         bhi=float(f[11]), sc=sc))
+    by = collections.defaultdict(list)
+    for r in rows:
+        by[(r["fam"], r["group"], r["name"], r["law"])].append(r)
+    for key, v in by.items():
+        v.sort(key=lambda r: r["upto"])
+        fr = FRACTIONS.get(key[0], [25, 50])
+        for i, r in enumerate(v):
+            r["nom"] = fr[len(fr) - len(v) + i]
+    return [r for r in rows if math.isfinite(r["e"])], rows
+
+
+def cq(v, level=0.9):
+    v = sorted(x for x in v if math.isfinite(x))
+    k = math.ceil((len(v) + 1) * level)
+    return v[k - 1] if 1 <= k <= len(v) else None
+
+
+def quant20(v):
+    v = [x for x in v if math.isfinite(x)]
+    if len(v) < 10:
+        return None
+    return [float(np.percentile(v, 100 * (i + 0.5) / 20)) for i in range(20)]
+
+
+def quantile_at(q, u):
+    x = u * 20 - 0.5
+    if x <= 0:
+        return q[0]
+    i = int(math.floor(x))
+    if i + 1 >= 20:
+        return q[19]
+    return q[i] + (x - i) * (q[i + 1] - q[i])
+
+
+class Replay:
+    def __init__(self, rows, allrows):
+        self.rows, self.all = rows, allrows
+        self.cache = {}
+
+    def prior(self, law, fam, k=1.0):
+        key = ("p", law, fam, k)
+        if key not in self.cache:
+            self.cache[key] = quant20([abs(r["e"]) / r["dstar"] ** k for r in self.all
+                                       if r["law"] == law and r["fam"] != fam])
+        return self.cache[key]
+
+    def decay(self, law, kind):
+        key = ("d", law, kind)
+        if key not in self.cache:
+            q = quant20([r["e"] / r["ahead"] for r in self.all if r["fam"] == "multipower"
+                         and r["law"] == law and r["ahead"] > 0
+                         and r["group"].split("_")[0] != kind])
+            self.cache[key] = (quantile_at(q, 0.05), quantile_at(q, 0.95))
+        return self.cache[key]
+
+    def h(self, r, fam_out, k=1.0):
+        """Calibrated half-width with scores per unit d^k (k = 1: the current rule)."""
+        s = [sc * d / d ** k for _, sc, d in r["sc"]]
+        q = cq(s)
+        if q is None:
+            p = self.prior(r["law"], fam_out, k)
+            q = cq(s + p) if p else None
+        return q * r["dstar"] ** k if q is not None else 0.0
+
+    def interval(self, r, h):
+        lo, hi = math.hypot(r["blo"], h), math.hypot(r["bhi"], h)
+        if r["fam"] == "multipower" and r["ahead"] > 0:
+            zl, zh = self.decay(r["law"], r["group"].split("_")[0])
+            lo, hi = max(lo, -zl * r["ahead"]), max(hi, zh * r["ahead"])
+        return lo, hi
+
+    def score(self, r, h):
+        lo, hi = self.interval(r, h)
+        e = r["e"]
+        w = lo + hi + 20 * max(e - hi, 0) + 20 * max(-lo - e, 0)
+        return -lo <= e <= hi, w, (lo + hi) / 2
+
+    def mean_score(self, train, hfun):
+        fams = sorted(set(r["fam"] for r in train))
+        return sum(np.mean([self.score(r, hfun(r))[1] for r in train if r["fam"] == g]) for g in fams)
+
+
+def rule_kc(rp, grid):
+    chosen = {}
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            train = [r for r in rp.rows if r["law"] == law and r["fam"] != F]
+            best = min(grid, key=lambda kc: rp.mean_score(train, lambda r: kc[1] * rp.h(r, F, kc[0])))
+            chosen[(law, F)] = best
+    return (lambda r: chosen[(r["law"], r["fam"])][1] * rp.h(r, r["fam"], chosen[(r["law"], r["fam"])][0])), chosen
+
+
+def rule_dist(rp):
+    chosen = {}
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            train = [r for r in rp.rows if r["law"] == law and r["fam"] != F]
+            best = None
+            for g in [-1, -0.5, 0, 0.5, 1, 1.5, 2]:
+                need = []
+                for r in train:
+                    h = rp.h(r, F)
+                    b = r["bhi"] if r["e"] > 0 else r["blo"]
+                    need.append(math.sqrt(max(r["e"] ** 2 - b * b, 0)) / h / r["dstar"] ** g if h > 0 else math.inf)
+                c0 = cq(need)
+                if c0 is None:
+                    continue
+                s = rp.mean_score(train, lambda r: c0 * r["dstar"] ** g * rp.h(r, F))
+                if best is None or s < best[0]:
+                    best = (s, g, c0)
+            chosen[(law, F)] = best[1:]
+    return (lambda r: chosen[(r["law"], r["fam"])][1] * r["dstar"] ** chosen[(r["law"], r["fam"])][0] * rp.h(r, r["fam"])), chosen
+
+
+def rule_q90(rp):
+    chosen = {}
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            need = []
+            for r in rp.rows:
+                if r["law"] != law or r["fam"] == F or r["ahead"] > 0:
+                    continue
+                h = rp.h(r, F)
+                b = r["bhi"] if r["e"] > 0 else r["blo"]
+                need.append(math.sqrt(max(r["e"] ** 2 - b * b, 0)) / h if h > 0 else math.inf)
+            chosen[(law, F)] = cq(need)
+    return (lambda r: chosen[(r["law"], r["fam"])] * rp.h(r, r["fam"])), chosen
+
+
+T95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833,
+       10: 1.812, 12: 1.782, 15: 1.753, 20: 1.725, 30: 1.697}
+PARAMS = {"power": 3, "reciprocal": 4, "log": 3}
+
+
+def t95(nu):
+    """Student's t quantile at 0.95 (table; the next tabulated dof up, z beyond 30)."""
+    for k in sorted(T95):
+        if nu <= k:
+            return T95[k]
+    return 1.645
+
+
+def rule_t(rp):
+    def h(r):
+        base = rp.h(r, r["fam"])
+        if cq([s for _, s, _ in r["sc"]]) is None:
+            return base * t95(max(r["upto"] - PARAMS[r["law"]], 1)) / 1.645
+        return base
+    return h, {}
+
+
+def table(rp, hfun, fams=("misfitting", "multipower")):
+    print("| law | curves, window | current: covered | rule: covered | median half-width (ln) | mean interval score |")
+    print("|---|---|---|---|---|---|")
+    for law in ["power", "reciprocal", "log"]:
+        for F in fams:
+            for nom in [20, 25, 50]:
+                R = [r for r in rp.rows if r["law"] == law and r["fam"] == F and r["nom"] == nom]
+                if not R:
+                    continue
+                s0 = [rp.score(r, rp.h(r, F)) for r in R]
+                s1 = [rp.score(r, hfun(r)) for r in R]
+                c0, c1, n = sum(x[0] for x in s0), sum(x[0] for x in s1), len(R)
+                print(f"| {law} | {F} {nom}% | {c0}/{n} ({100 * c0 / n:.0f}%) | {c1}/{n} ({100 * c1 / n:.0f}%) "
+                      f"| {np.median([x[2] for x in s0]):.3f} -> {np.median([x[2] for x in s1]):.3f} "
+                      f"| {np.mean([x[1] for x in s0]):.3f} -> {np.mean([x[1] for x in s1]):.3f} |")
+
+
+def needed(rp):
+    """q90 of the factor on the current h that would cover, per law, family, window."""
+    print("| law | family | window | windows | q90 of the factor needed | median d* |")
+    print("|---|---|---|---|---|---|")
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            for nom in [20, 25, 50]:
+                R = [r for r in rp.rows if r["law"] == law and r["fam"] == F and r["nom"] == nom and r["ahead"] == 0]
+                if not R:
+                    continue
+                v = []
+                for r in R:
+                    h = rp.h(r, F)
+                    b = r["bhi"] if r["e"] > 0 else r["blo"]
+                    v.append(math.sqrt(max(r["e"] ** 2 - b * b, 0)) / h if h > 0 else math.inf)
+                print(f"| {law} | {F} | {nom}% | {len(R)} | {np.quantile(v, 0.9):.2f} | {np.median([r['dstar'] for r in R]):.2f} |")
+
+
+def main():
+    rows, allrows = read(sys.argv[1])
+    rp = Replay(rows, allrows)
+    rules = sys.argv[2:] or ["needed", "q90", "kc", "k", "c", "t", "dist"]
+    KS = [0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+    CS = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0]
+    grids = {"kc": [(k, c) for k in KS for c in CS], "k": [(k, 1.0) for k in KS], "c": [(1.0, c) for c in CS]}
+    for rule in rules:
+        print(f"\n## {rule}\n")
+        if rule == "needed":
+            needed(rp)
+            continue
+        if rule == "dist":
+            hfun, chosen = rule_dist(rp)
+        elif rule == "t":
+            hfun, chosen = rule_t(rp)
+        elif rule == "q90":
+            hfun, chosen = rule_q90(rp)
+        else:
+            hfun, chosen = rule_kc(rp, grids[rule])
+        print("chosen:", {f"{k[0]}/{k[1]}": v for k, v in chosen.items() if k[1] in ("misfitting", "multipower")})
+        table(rp, hfun)
+
+
+if __name__ == "__main__":
+    main()
