@@ -34,7 +34,12 @@ pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
         .iter()
         .map(|r| serde_json::json!({"id": plan.run_id(r), "cost": plan.cost(r)}))
         .collect();
-    let v = serde_json::json!({"ladder": plan.ladder, "runs": runs, "cost_unit": plan.cost_unit()});
+    let v = serde_json::json!({
+        "ladder": plan.ladder,
+        "zero_shot": plan.zero_shot,
+        "runs": runs,
+        "cost_unit": plan.cost_unit()
+    });
     output::emit(a.json, &v, || {
         print!("{}", report::plan_report(&plan, a.verbose))
     })?;
@@ -52,7 +57,7 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     if quiet || a.json {
         multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let per = (plan.ladder.len() * plan.seeds.len()) as u64;
+    let per = (plan.sizes().len() * plan.seeds.len()) as u64;
     let style = ProgressStyle::with_template("{prefix:<20} {bar:20} {pos}/{len} {msg}")
         .expect("valid template");
     let bars: Vec<ProgressBar> = plan

@@ -103,6 +103,10 @@ struct RawPlan {
     /// `ats` (halving from the top is free only for AtS, which never uses
     /// the points below the phase transition).
     ascending: Option<bool>,
+    /// Also run every candidate at n = 0 (an evaluation without training)
+    /// for its zero-shot loss.
+    #[serde(default)]
+    zero_shot: bool,
     /// Bootstrap replicates for the prediction intervals.
     #[serde(default = "default_bootstrap")]
     bootstrap: usize,
@@ -182,6 +186,12 @@ pub struct Plan {
     pub drop_worse: bool,
     /// Smallest sizes first (see the plan file's `ascending`).
     pub ascending: bool,
+    /// Whether every candidate also runs at n = 0 (`{n}` = 0: the
+    /// pre-trained model evaluated without training) for its zero-shot
+    /// loss, which `ats-gap` (the default method), `rectified-fit` and
+    /// `zero-shot` read. Off by default: the command must handle n = 0.
+    /// These runs are launched first and gate nothing.
+    pub zero_shot: bool,
     /// Bootstrap replicates for the prediction intervals.
     pub bootstrap: usize,
     /// Level of the calibrated predictive intervals of the line methods.
@@ -487,6 +497,7 @@ impl Plan {
             adaptive: raw.adaptive,
             drop_worse,
             ascending,
+            zero_shot: raw.zero_shot,
             bootstrap: raw.bootstrap,
             level: raw.level,
             command: raw.command,
@@ -509,11 +520,22 @@ impl Plan {
         })
     }
 
-    /// Every run of the fixed ladder, largest sizes first.
+    /// The sizes every candidate runs without the adaptive rules: the
+    /// ladder (largest first), then n = 0 with `zero_shot`.
+    pub fn sizes(&self) -> Vec<f64> {
+        let mut v = self.ladder.clone();
+        if self.zero_shot {
+            v.push(0.0);
+        }
+        v
+    }
+
+    /// Every run of the fixed ladder, largest sizes first (the zero-shot
+    /// evaluations last).
     pub fn fixed_ladder(&self) -> Vec<RunSpec> {
         let mut v = Vec::new();
         for (c, _) in self.candidates.iter().enumerate() {
-            for &n in &self.ladder {
+            for n in self.sizes() {
                 for &seed in &self.seeds {
                     v.push(RunSpec {
                         candidate: c,

@@ -139,8 +139,9 @@ pub struct BenchRow {
 
 /// Replay the selection benchmark's tables through the runner: for every
 /// budget 1/r of `full_size` and every mode, a plan over `pool` with the
-/// ladder of measured sizes (down to the smallest measured size), answered
-/// from the table; scored against the measured loss at `full_size`.
+/// ladder of measured sizes (down to the smallest measured size), plus the
+/// zero-shot evaluations where every candidate has a loss at N = 0,
+/// answered from the table; scored against the measured loss at `full_size`.
 pub fn bench(
     dataset: &str,
     pool: &[slaw::datasets::Candidate],
@@ -165,13 +166,17 @@ pub fn bench(
         .flat_map(|c| c.curve.iter().map(|p| p.0))
         .filter(|&n| n > 0.0)
         .fold(f64::INFINITY, f64::min);
+    // Where the table measured every candidate's zero-shot loss, the plans
+    // measure it too (`zero_shot = true`: runs at n = 0, no training).
+    let zero_shot = pool.iter().all(|c| c.loss_at(0.0).is_some());
     let ids: Vec<String> = pool.iter().map(|c| c.id.replace(['/', '|'], "~")).collect();
     let mut rows = Vec::new();
     for &r in ratios {
         for mode in Mode::ALL {
             let mut text = format!(
                 "full_size = {full_size}\nbudget = \"1/{r}\"\nmin_size = {smallest}\nmethod = \"{method}\"\n\
-                 adaptive = {}\ndrop_worse = {}\nascending = {}\ncommand = \"replay {{model}} {{n}}\"\n\
+                 adaptive = {}\ndrop_worse = {}\nascending = {}\nzero_shot = {zero_shot}\n\
+                 command = \"replay {{model}} {{n}}\"\n\
                  loss = {{ kind = \"regex\", pattern = \"loss=(.+)\" }}\n",
                 mode != Mode::Fixed,
                 matches!(mode, Mode::DropWorse | Mode::Ascending),

@@ -22,9 +22,22 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         num(plan.target),
         num(plan.full_size),
         num(plan.budget),
-        plan.ladder.iter().map(|n| num(*n)).collect::<Vec<_>>().join(", "),
+        plan.sizes().iter().map(|n| num(*n)).collect::<Vec<_>>().join(", "),
         plan.seeds
     );
+    if plan.zero_shot {
+        let _ = writeln!(
+            s,
+            "zero-shot: every candidate also runs at n = 0 (the command evaluates the pre-trained model without training); these runs go first"
+        );
+    } else if plan.method.reads_zero_shot() {
+        let _ = writeln!(
+            s,
+            "note: {} reads the zero-shot loss (n = 0), which this plan does not measure; add zero_shot = true if the command can evaluate without training (with n = 0), else {} ranks without it",
+            plan.method.name(),
+            plan.method.name()
+        );
+    }
     let _ = writeln!(
         s,
         "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",

@@ -8,6 +8,8 @@
 //! reached, smaller runs add nothing). With `drop_worse`, a candidate whose
 //! prediction interval lies entirely above the leader's gets no more runs
 //! (successive halving). Without `adaptive`, the whole fixed ladder runs.
+//! With `zero_shot`, each candidate's evaluation at n = 0 is queued first
+//! and gates no size of the ladder.
 
 use crate::journal::{Record, State};
 use crate::plan::{Plan, RunSpec};
@@ -81,6 +83,20 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 r.state == State::Done || (r.state == State::Failed && r.attempts >= max_attempts)
             })
         };
+        // The zero-shot evaluations (n = 0) first: cheap, and they gate no
+        // size of the ladder.
+        if plan.zero_shot {
+            let at = RunSpec {
+                candidate: ci,
+                n: 0,
+                seed: 0,
+            };
+            let (pending, losses) = visit(plan, &by_id, at, &mut st, &mut launch, &mut finished);
+            if pending == 0 && !losses.is_empty() {
+                st.points
+                    .push((0.0, losses.iter().sum::<f64>() / losses.len() as f64));
+            }
+        }
         // Descending (largest first, halving) or ascending (cheapest first).
         let order: Vec<f64> = if plan.ascending {
             plan.ladder.iter().rev().copied().collect()
@@ -92,43 +108,18 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             let rest_unrun = order[li + 1..]
                 .iter()
                 .any(|&m| plan.seeds.iter().any(|&seed| !settled(m, seed)));
-            // Seeds of this size not finished yet (running or not started).
-            let mut pending = 0;
-            let mut losses = Vec::new();
-            for &seed in &plan.seeds {
-                let spec = RunSpec {
+            let (pending, losses) = visit(
+                plan,
+                &by_id,
+                RunSpec {
                     candidate: ci,
                     n: n as u64,
-                    seed,
-                };
-                let id = plan.run_id(&spec);
-                match by_id.get(id.as_str()) {
-                    Some(r) if r.state == State::Done => {
-                        st.done += 1;
-                        losses.extend(r.loss);
-                    }
-                    Some(r) if r.state == State::Running => {
-                        // Started before the candidate stopped: wait for it.
-                        st.running += 1;
-                        pending += 1;
-                        finished = false;
-                    }
-                    Some(r) if r.state == State::Failed && r.attempts >= max_attempts => {
-                        st.failed.push((
-                            id.clone(),
-                            r.reason.clone().unwrap_or_else(|| "failed".into()),
-                        ));
-                    }
-                    _ => {
-                        pending += 1;
-                        if st.stopped.is_none() {
-                            finished = false;
-                            st.queued += 1;
-                            launch.push(spec);
-                        }
-                    }
-                }
-            }
+                    seed: 0,
+                },
+                &mut st,
+                &mut launch,
+                &mut finished,
+            );
             if pending == 0 && !losses.is_empty() {
                 st.points
                     .push((n, losses.iter().sum::<f64>() / losses.len() as f64));
@@ -164,6 +155,53 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
         candidates,
         finished,
     }
+}
+
+/// The runs of one (candidate, size), every seed of the plan: counts them in
+/// `st`, queues those not started (unless the candidate has stopped), and
+/// returns how many are not finished yet and the losses of those done.
+fn visit(
+    plan: &Plan,
+    by_id: &HashMap<&str, &Record>,
+    at: RunSpec,
+    st: &mut CandidateStatus,
+    launch: &mut Vec<RunSpec>,
+    finished: &mut bool,
+) -> (usize, Vec<f64>) {
+    let max_attempts = plan.retries + 1;
+    let mut pending = 0;
+    let mut losses = Vec::new();
+    for &seed in &plan.seeds {
+        let spec = RunSpec { seed, ..at.clone() };
+        let id = plan.run_id(&spec);
+        match by_id.get(id.as_str()) {
+            Some(r) if r.state == State::Done => {
+                st.done += 1;
+                losses.extend(r.loss);
+            }
+            Some(r) if r.state == State::Running => {
+                // Started before the candidate stopped: wait for it.
+                st.running += 1;
+                pending += 1;
+                *finished = false;
+            }
+            Some(r) if r.state == State::Failed && r.attempts >= max_attempts => {
+                st.failed.push((
+                    id.clone(),
+                    r.reason.clone().unwrap_or_else(|| "failed".into()),
+                ));
+            }
+            _ => {
+                pending += 1;
+                if st.stopped.is_none() {
+                    *finished = false;
+                    st.queued += 1;
+                    launch.push(spec);
+                }
+            }
+        }
+    }
+    (pending, losses)
 }
 
 /// One candidate's estimate, or why there is none.

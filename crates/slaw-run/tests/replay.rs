@@ -210,9 +210,11 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
         }
         // A plan with the default method ranks and chooses exactly as
         // `slaw select` does on the same measurements (pool-adapted trend,
-        // calibrated intervals, the robust choice). A plan runs sizes > 0
-        // only: it has no zero-shot loss, so the protocol here is run on the
-        // curves without theirs (ats-gap then ranks as ats-trend).
+        // calibrated intervals, the robust choice): with the zero-shot
+        // evaluations (the table has every N = 0 loss, so the replayed plans
+        // set zero_shot = true) on the whole curves, and without them on the
+        // curves without their zero-shot point (ats-gap then ranks as
+        // ats-trend).
         let default = slaw::selection::Method::DEFAULT;
         let measured: Vec<slaw::datasets::Candidate> = pool
             .iter()
@@ -222,31 +224,54 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
                 c
             })
             .collect();
-        let rows = bench(
-            "real",
-            &pool,
-            FULL,
-            &slaw::selection::protocol::RATIOS,
-            default.name(),
-        )
-        .unwrap();
         let opts = slaw::selection::protocol::ProtocolOptions {
             level: Some(0.9),
             ..Default::default()
         };
-        let protocol =
-            slaw::selection::protocol::run_with("real", &measured, &[default], &opts, &()).unwrap();
-        for r in slaw::selection::protocol::RATIOS {
-            let fixed = rows
-                .iter()
-                .find(|x| x.ratio == r && x.mode == Mode::Fixed)
-                .unwrap();
-            let p = protocol.iter().find(|x| x.ratio == r).unwrap();
-            let name = f.display();
-            assert!((fixed.pear_corr - p.pear_corr).abs() < 1e-9, "{name} 1/{r}");
-            assert!((fixed.rel_acc - p.rel_acc).abs() < 1e-9, "{name} 1/{r}");
-            assert_eq!(fixed.chosen, p.chosen, "{name} 1/{r}");
+        let mut firsts = Vec::new();
+        for (curves, label) in [(&pool, "with zero-shot"), (&measured, "without")] {
+            let rows = bench(
+                "real",
+                curves,
+                FULL,
+                &slaw::selection::protocol::RATIOS,
+                default.name(),
+            )
+            .unwrap();
+            let protocol =
+                slaw::selection::protocol::run_with("real", curves, &[default], &opts, &())
+                    .unwrap();
+            let mut pear = Vec::new();
+            for r in slaw::selection::protocol::RATIOS {
+                let fixed = rows
+                    .iter()
+                    .find(|x| x.ratio == r && x.mode == Mode::Fixed)
+                    .unwrap();
+                let p = protocol.iter().find(|x| x.ratio == r).unwrap();
+                let name = format!("{} {label} 1/{r}", f.display());
+                assert!((fixed.pear_corr - p.pear_corr).abs() < 1e-9, "{name}");
+                assert!((fixed.rel_acc - p.rel_acc).abs() < 1e-9, "{name}");
+                assert_eq!(fixed.chosen, p.chosen, "{name}");
+                pear.push(fixed.pear_corr);
+            }
+            // The zero-shot runs are the plan's: 30 more runs, no examples.
+            let fixed = rows.iter().find(|x| x.mode == Mode::Fixed).unwrap();
+            firsts.push((fixed.runs, fixed.compute_vs_full, pear));
         }
+        let ((runs_zs, cost_zs, pear_zs), (runs, cost, pear)) = (&firsts[0], &firsts[1]);
+        assert_eq!(*runs_zs, runs + pool.len(), "{}", f.display());
+        assert!((cost_zs - cost).abs() < 1e-12, "{}", f.display());
+        // The gap trend reads the zero-shot loss: the correlations differ.
+        let differ = pear_zs
+            .iter()
+            .zip(pear)
+            .filter(|(a, b)| (*a - *b).abs() > 1e-6)
+            .count();
+        assert!(
+            differ > 0,
+            "{}: the zero-shot runs changed nothing",
+            f.display()
+        );
     }
 }
 
@@ -267,4 +292,102 @@ fn plans_default_to_the_selection_default() {
     assert!(!fixed.ascending && !fixed.drop_worse);
     let bad = Plan::parse(Path::new("p.toml"), &format!("level = 1.5\n{text}")).unwrap_err();
     assert!(bad.to_string().contains("level"), "{bad}");
+}
+
+#[test]
+fn zero_shot_runs_go_first_and_gate_nothing() {
+    let pool = pool();
+    let mut text = String::from(
+        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nzero_shot = true\n\
+         command = \"x {model} {n}\"\nloss = { kind = \"regex\", pattern = \"l=(.+)\" }\n",
+    );
+    for c in &pool {
+        text += &format!("[[candidate]]\nid = \"{}\"\nparams = 1e9\n", c.id);
+    }
+    let plan = Plan::parse(Path::new("p.toml"), &text).unwrap();
+    assert!(plan.zero_shot && plan.method.reads_zero_shot());
+    assert_eq!(plan.sizes().last(), Some(&0.0));
+    // The first wave: every candidate's zero-shot evaluation, before its
+    // smallest ladder size (the default method runs ascending).
+    let d = slaw_run::scheduler::decide(&plan, &[], &[]);
+    for k in 0..pool.len() {
+        let mine: Vec<u64> = d
+            .launch
+            .iter()
+            .filter(|r| r.candidate == k)
+            .map(|r| r.n)
+            .collect();
+        assert_eq!(mine, vec![0, 200], "candidate {k}");
+    }
+    // The zero-shot runs cost nothing in examples.
+    assert_eq!(
+        plan.cost(&RunSpec {
+            candidate: 0,
+            n: 0,
+            seed: 0
+        }),
+        0.0
+    );
+    // With every zero-shot loss, each candidate's points start at n = 0.
+    let out = replay(&plan, &|s: &RunSpec| pool[s.candidate].loss_at(s.n as f64)).unwrap();
+    assert!(out.ranking.iter().all(|r| r.estimate.is_some()));
+    for st in &out.decision.candidates {
+        assert!(st.points.iter().any(|p| p.0 == 0.0), "{}", st.id);
+    }
+    // A failed zero-shot run (the command cannot evaluate without training)
+    // stops nothing: the ladder goes on, and the failure is listed.
+    let failed: Vec<slaw_run::journal::Record> = (0..pool.len())
+        .map(|k| {
+            let spec = RunSpec {
+                candidate: k,
+                n: 0,
+                seed: 0,
+            };
+            slaw_run::journal::Record {
+                id: plan.run_id(&spec),
+                candidate: pool[k].id.clone(),
+                n: 0,
+                seed: 0,
+                state: slaw_run::journal::State::Failed,
+                attempts: 1,
+                owner: None,
+                handle: None,
+                exit_status: Some(1),
+                loss: None,
+                duration: Some(0.0),
+                log_path: None,
+                reason: Some("non-zero exit 1".into()),
+                started: None,
+                slot: None,
+            }
+        })
+        .collect();
+    let d = slaw_run::scheduler::decide(&plan, &failed, &[]);
+    for (k, st) in d.candidates.iter().enumerate() {
+        let mine: Vec<u64> = d
+            .launch
+            .iter()
+            .filter(|r| r.candidate == k)
+            .map(|r| r.n)
+            .collect();
+        assert_eq!(mine, vec![200], "candidate {k}");
+        assert_eq!(st.failed.len(), 1);
+        assert!(st.stopped.is_none());
+    }
+    // The plan report says what the zero-shot runs are; without them, it
+    // says what the default method misses.
+    let report = slaw_run::report::plan_report(&plan, false);
+    assert!(report.contains("runs at n = 0"), "{report}");
+    let without =
+        Plan::parse(Path::new("p.toml"), &text.replace("zero_shot = true\n", "")).unwrap();
+    assert!(!without.zero_shot);
+    let report = slaw_run::report::plan_report(&without, false);
+    assert!(
+        report.contains("reads the zero-shot loss") && report.contains("zero_shot = true"),
+        "{report}"
+    );
+    assert_eq!(
+        without.fixed_ladder().len() + pool.len(),
+        plan.fixed_ladder().len()
+    );
 }

@@ -101,6 +101,9 @@ pub struct Needs {
     pub pool: bool,
     /// Its interval (without calibration) is a bootstrap of the points.
     pub bootstrap: bool,
+    /// It reads the candidate's zero-shot loss (N = 0) when there is one
+    /// (a plan measures it with `zero_shot = true`).
+    pub zero_shot: bool,
 }
 
 /// The AtS options: the smallest number of points of the power-phase line
@@ -229,6 +232,12 @@ impl Method {
     /// Whether the score is a loss (else it is -ln(parameters)).
     pub fn predicts_loss(&self) -> bool {
         self.kind.predicts_loss()
+    }
+
+    /// Whether the method reads the zero-shot loss (N = 0) when a candidate
+    /// has one.
+    pub fn reads_zero_shot(&self) -> bool {
+        self.kind.needs().zero_shot
     }
 
     /// The fine-tuning sizes this method trains the candidate on.

@@ -39,16 +39,19 @@ const LINE: Needs = Needs {
     ats_options: true,
     pool: true,
     bootstrap: true,
+    zero_shot: false,
 };
 const LAW_FIT: Needs = Needs {
     ats_options: false,
     pool: false,
     bootstrap: true,
+    zero_shot: false,
 };
 const POINTS_ONLY: Needs = Needs {
     ats_options: false,
     pool: false,
     bootstrap: false,
+    zero_shot: false,
 };
 
 /// A method that extrapolates along a line through the power phase (AtS
@@ -61,6 +64,8 @@ pub trait LineMethod: Sync + Send {
     const ADAPTS_TREND: bool = false;
     /// Whether it recommends the lowest upper end of the risk interval.
     const ROBUST: bool = false;
+    /// Whether it reads the zero-shot loss (N = 0).
+    const ZERO_SHOT: bool = false;
     /// Its extrapolation with trend weights `w` and gap-trend weights `g`.
     fn kind(w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> LineKind;
 }
@@ -70,7 +75,10 @@ impl<T: LineMethod> SelectionMethod for T {
         About {
             name: T::ABOUT.0,
             description: T::ABOUT.1,
-            needs: LINE,
+            needs: Needs {
+                zero_shot: T::ZERO_SHOT,
+                ..LINE
+            },
         }
     }
     fn line(&self, w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> Option<LineKind> {
@@ -137,6 +145,7 @@ impl LineMethod for AtsGap {
     );
     const ADAPTS_TREND: bool = true;
     const ROBUST: bool = true;
+    const ZERO_SHOT: bool = true;
     fn kind(w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> LineKind {
         LineKind::Gap(*w, *g)
     }
@@ -183,7 +192,10 @@ impl SelectionMethod for RectifiedFit {
         About {
             name: "rectified-fit",
             description: "rectified law B/(D_l + D^beta) + E, zero-shot point included",
-            needs: LAW_FIT,
+            needs: Needs {
+                zero_shot: true,
+                ..LAW_FIT
+            },
         }
     }
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
@@ -246,7 +258,10 @@ impl SelectionMethod for ZeroShot {
         About {
             name: "zero-shot",
             description: "loss without fine-tuning",
-            needs: POINTS_ONLY,
+            needs: Needs {
+                zero_shot: true,
+                ..POINTS_ONLY
+            },
         }
     }
     fn sizes_used(&self, _c: &Candidate, _budget: &Budget) -> Vec<f64> {
