@@ -894,3 +894,46 @@ fn a_timeout_does_not_reach_a_child_that_left_with_setsid() {
         "the setsid child was stopped after all: update the README"
     );
 }
+
+#[test]
+fn zero_shot_runs_feed_the_default_method_and_a_failed_one_stops_nothing() {
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    // The default method (ats-gap) with the zero-shot evaluations; the fake
+    // trainer divides by zero at n = 0 for `delta` (a command that cannot
+    // evaluate without training).
+    let p = plan(
+        &dir,
+        "zs.toml",
+        &["alpha", "beta", "gamma", "delta"],
+        "zero_shot = true",
+    );
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("method = \"ats\"\n", "");
+    std::fs::write(&p, text).unwrap();
+    let out = slaw().args(["plan", p.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(", 0 x seeds"), "{text}");
+    assert!(text.contains("runs at n = 0"), "{text}");
+    assert!(text.contains("method ats-gap"), "{text}");
+    // A failed run ends `slaw run` with exit status 4 (failures listed).
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("delta|n=0|seed=0"));
+    let v = report_json(&p);
+    let order: Vec<String> = ranking(&v).into_iter().map(|x| x.0).collect();
+    assert_eq!(order, ["gamma", "alpha", "beta", "delta"]);
+    for c in v["summary"]["decision"]["candidates"].as_array().unwrap() {
+        let has_l0 = c["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|pt| pt[0].as_f64() == Some(0.0));
+        assert_eq!(has_l0, c["id"] != "delta", "{c}");
+    }
+}
