@@ -45,7 +45,7 @@ def base(ds, other):
         pg = 0.5 * (pt + gap)
         h = np.array([max(abs(q - b[0]) for q in (b[1], b[2], b[3])) for b in B])
         up = pt + Q * np.hypot(sp * rr, h)
-        out.append(dict(r=r, m=a.sum(), rr=rr, pt=pt, pg=pg, pa=pa, h=h, hyps=B, choice=int(np.argmin(up)),
+        out.append(dict(r=r, m=a.sum(), rr=rr, sp=sp, pt=pt, pg=pg, pa=pa, h=h, hyps=B, choice=int(np.argmin(up)),
                         ats_choice=int(np.argmin(pa)), truth=truth, ylast=Y[:, 1:][:, a.sum() - 1]))
     return out
 _BASE = {}
