@@ -144,6 +144,30 @@ impl Features {
     }
 }
 
+/// Every window of one curve (sizes > 0): each prefix with at least k + 1
+/// points, with its features `f`, predicts each later point at ln distance
+/// `r` > 0 with ln L(later) - ln L(last) = `y` (finite); `visit(f, r, y)`.
+fn for_each_window(
+    pts: &[(f64, f64)],
+    k: usize,
+    delta: f64,
+    mut visit: impl FnMut(&Features, f64, f64),
+) {
+    let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|p| p.0 > 0.0).collect();
+    for end in (k + 1)..pts.len() {
+        let Some(f) = Features::of(&pts[..end], k, delta) else {
+            continue;
+        };
+        for p in &pts[end..] {
+            let r = p.0.ln() - f.x_last;
+            let y = p.1.ln() - f.y_last;
+            if r > 0.0 && y.is_finite() {
+                visit(&f, r, y);
+            }
+        }
+    }
+}
+
 /// The gap trend's weights learned by least squares on the windows of
 /// complete curves (each with its zero-shot loss `l0` > 0): every prefix
 /// with at least k + 1 points (sizes > 0) predicts each later point, as
@@ -161,26 +185,16 @@ pub fn learn_gap<'a>(
         if !y0.is_finite() {
             continue;
         }
-        let pts: Vec<(f64, f64)> = c.iter().copied().filter(|p| p.0 > 0.0).collect();
-        for end in (k + 1)..pts.len() {
-            let Some(f) = Features::of(&pts[..end], k, delta) else {
-                continue;
-            };
-            for p in &pts[end..] {
-                let r = p.0.ln() - f.x_last;
-                let y = p.1.ln() - f.y_last;
-                if r > 0.0 && y.is_finite() {
-                    let row = f.gap_row(r, y0);
-                    for i in 0..N_G {
-                        for j in 0..N_G {
-                            a[i * N_G + j] += row[i] * row[j];
-                        }
-                        b[i] += row[i] * y;
-                    }
-                    count += 1;
+        for_each_window(c, k, delta, |f, r, y| {
+            let row = f.gap_row(r, y0);
+            for i in 0..N_G {
+                for j in 0..N_G {
+                    a[i * N_G + j] += row[i] * row[j];
                 }
+                b[i] += row[i] * y;
             }
-        }
+            count += 1;
+        });
     }
     if count < 2 * N_G {
         return None;
@@ -219,19 +233,7 @@ impl Normal {
     /// Add every window of one curve: each prefix with at least k + 1
     /// points predicts each later point.
     pub fn add_curve(&mut self, pts: &[(f64, f64)], k: usize, delta: f64) {
-        let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|p| p.0 > 0.0).collect();
-        for end in (k + 1)..pts.len() {
-            let Some(f) = Features::of(&pts[..end], k, delta) else {
-                continue;
-            };
-            for p in &pts[end..] {
-                let r = p.0.ln() - f.x_last;
-                let y = p.1.ln() - f.y_last;
-                if r > 0.0 && y.is_finite() {
-                    self.add(f.row(r), y);
-                }
-            }
-        }
+        for_each_window(pts, k, delta, |f, r, y| self.add(f.row(r), y));
     }
 
     /// argmin |y - X w|^2 + strength |w - prior|^2 (plain least squares
