@@ -742,6 +742,30 @@ fn select_ranks_candidates_with_json_plot_and_cost() {
     assert!(v["cost"]["flops"].as_f64().unwrap() > 0.0);
     let svg = fs::read_to_string(dir.path().join("sel.svg")).unwrap();
     assert!(svg.contains("(chosen)"));
+    // Every candidate has its zero-shot loss: nothing to note.
+    assert_eq!(v["notes"].as_array().unwrap().len(), 0);
+    // Without the zero-shot rows, the report says what ats-gap missed.
+    let no_l0: String = pool_long_csv()
+        .lines()
+        .filter(|l| l.split(',').nth(1) != Some("0"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(dir.path(), "no_l0.csv", &no_l0);
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "select",
+            "no_l0.csv",
+            "--target",
+            "204800",
+            "--budget",
+            "1/32",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "note: 3 of 3 candidates have no zero-shot loss (N = 0), which ats-gap reads",
+        ));
 }
 
 #[test]

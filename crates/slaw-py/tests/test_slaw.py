@@ -113,6 +113,11 @@ def test_selection_equals_cli():
     sel2 = slaw.select(str(flan), target=1638400, budget=1 / 64)
     assert list(sel2.ranking.index) == list(frame.index)
     assert "chosen" in sel.report() and "<table" in sel._repr_html_()
+    # without the zero-shot column, the default method says what it missed
+    assert not any("zero-shot" in n for n in sel.notes)
+    no_l0 = slaw.select(read_csv(flan).drop(columns=["0"]), target=1638400, budget="1/64")
+    assert any("30 of 30 candidates have no zero-shot loss" in n for n in no_l0.notes)
+    assert "no zero-shot loss" in no_l0.report()
 
 
 def _same_selection(a, b):

@@ -343,6 +343,7 @@ pub fn as_selection(
     let cost = Cost::of(&pool, plan.method, &budget, &SelectOptions::default());
     let ests: Vec<&Estimate> = ranked.iter().map(|r| &r.estimate).collect();
     let choice = Choice::of(&plan.method, &ests);
+    let notes = slaw::selection::notes(&plan.method, &pool);
     Some((
         pool,
         Selection {
@@ -352,6 +353,7 @@ pub fn as_selection(
             cost,
             calibration: None,
             choice,
+            notes,
         },
     ))
 }

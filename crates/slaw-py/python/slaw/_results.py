@@ -388,7 +388,8 @@ class SelectionResult(FrameResult):
     one row per candidate, best first), ``chosen`` (the recommended candidate's id; with the
     risk-averse ats-gap and ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning examples and
     FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
-    also ``ranking.attrs["cost"]``), ``method``, ``budget``."""
+    also ``ranking.attrs["cost"]``), ``method``, ``budget``, ``notes`` (the cost, and what the
+    method could not use, e.g. candidates without the zero-shot loss ats-gap reads)."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -420,6 +421,8 @@ class SelectionResult(FrameResult):
         if self.cost:
             notes.append(f"cost: {_fmt(self.cost.get('examples'))} examples, "
                          f"{_fmt(self.cost.get('ratio'))} of fine-tuning every candidate on the full data")
+        # What the method could not use (e.g. candidates without a zero-shot loss).
+        notes.extend(f"note: {n}" for n in raw.get("notes") or [])
         super().__init__(dict(raw), frame, title, notes)
 
     def plot(self, ax: Any = None, top: int = 15) -> Any:

@@ -347,6 +347,9 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
             .unwrap_or_default(),
         100.0 * c.ratio
     );
+    for n in &sel.notes {
+        let _ = writeln!(s, "note: {n}");
+    }
     if let Some(cal) = &sel.calibration {
         match cal.scale {
             Some(k) => {

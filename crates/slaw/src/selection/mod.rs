@@ -99,6 +99,30 @@ pub struct Selection {
     pub calibration: Option<Calibration>,
     /// The recommended candidate: its position in `ranking` and the rule.
     pub choice: Choice,
+    /// What the reader should know about how the candidates were scored
+    /// (e.g. candidates without the zero-shot loss the method reads).
+    pub notes: Vec<String>,
+}
+
+/// The notes of a selection by `method` over `pool` (see
+/// [`Selection::notes`]).
+pub fn notes(method: &Method, pool: &[Candidate]) -> Vec<String> {
+    let mut v = Vec::new();
+    if method.reads_zero_shot() {
+        let missing = pool
+            .iter()
+            .filter(|c| !c.loss_at(0.0).is_some_and(|l| l.is_finite() && l > 0.0))
+            .count();
+        if missing > 0 {
+            v.push(format!(
+                "{missing} of {} candidates have no zero-shot loss (N = 0), which {} reads: they \
+                 are scored without it (ats-gap: as by ats-trend)",
+                pool.len(),
+                method.name(),
+            ));
+        }
+    }
+    v
 }
 
 /// How the recommended candidate is picked from the ranking.
@@ -275,6 +299,7 @@ pub fn select(
         ranking,
         cost: Cost::of(pool, method, &budget, opts),
         calibration: ctx.calibration,
+        notes: notes(&method, pool),
     })
 }
 
