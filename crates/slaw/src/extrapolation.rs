@@ -111,7 +111,8 @@ pub struct Along {
 
 /// The rolling-origin scores of `calibrate_along` (before any quantile):
 /// per refitted origin, the later points' (|ln y - ln prediction| / d, d),
-/// d = ln(x / x_origin) the extrapolation distance. None when the input is
+/// d = ln(x / x_origin) the extrapolation distance, and beside them the
+/// signed errors ln prediction - ln y (`RollingScores::signed`). None when the input is
 /// out of range, a loss is <= 0, or the window has no point at a positive
 /// input; an origin whose refit failed gives no scores.
 pub fn rolling_scores(
@@ -142,7 +143,7 @@ pub fn rolling_scores(
         ..opts.clone()
     };
     let ln_x = |i: usize| xa(i).ln();
-    let per_origin: Vec<Vec<(f64, f64)>> = origins
+    let per_origin: Vec<Vec<(f64, f64, f64)>> = origins
         .into_par_iter()
         .map(|m| {
             let window = obs.subset(&idx[..m]);
@@ -157,13 +158,23 @@ pub fn rolling_scores(
                 .filter_map(|&j| {
                     let d = ln_x(j) - ln_x(idx[m - 1]);
                     let pred = law.predict_at(obs.point(j), obs.point_context(j), &r.params);
-                    (d > 0.0 && pred > 0.0).then(|| ((obs.y[j].ln() - pred.ln()).abs() / d, d))
+                    let e = pred.ln() - obs.y[j].ln();
+                    (d > 0.0 && pred > 0.0).then(|| (e.abs() / d, d, e))
                 })
                 .collect()
         })
         .collect();
+    let signed = per_origin
+        .iter()
+        .map(|o| o.iter().map(|s| s.2).collect())
+        .collect();
+    let per_origin = per_origin
+        .into_iter()
+        .map(|o| o.into_iter().map(|s| (s.0, s.1)).collect())
+        .collect();
     Some(RollingScores {
         per_origin,
+        signed,
         ln_last: ln_x(idx[n - 1]),
         short: lo >= n,
     })
@@ -174,6 +185,9 @@ pub fn rolling_scores(
 pub struct RollingScores {
     /// Per origin refitted: (score per unit distance, distance) of each later point.
     pub per_origin: Vec<Vec<(f64, f64)>>,
+    /// The same points' signed errors ln prediction - ln y (positive: the
+    /// origin's refit over-predicts), in the order of `per_origin`.
+    pub signed: Vec<Vec<f64>>,
     /// ln of the last point's input.
     pub ln_last: f64,
     /// The window is too short for any origin.
@@ -322,6 +336,17 @@ mod tests {
         let span = (xs[15][0] / xs[7][0]).ln();
         for &(s, d) in r.per_origin.iter().flatten() {
             assert!(s >= 0.0 && d > 0.0 && d <= span + 1e-12, "{s} {d}");
+        }
+        // the signed errors are the scores times the distance, up to the sign
+        assert_eq!(r.signed.len(), r.per_origin.len());
+        for (o, e) in r.per_origin.iter().zip(&r.signed) {
+            assert_eq!(o.len(), e.len());
+            for (&(s, d), &e) in o.iter().zip(e) {
+                assert!(
+                    (e.abs() - s * d).abs() < 1e-12 * (1.0 + e.abs()),
+                    "{s} {d} {e}"
+                );
+            }
         }
         assert!((r.ln_last - xs[15][0].ln()).abs() < 1e-12);
     }
