@@ -250,8 +250,12 @@ def needed(rp):
 # the lower / upper conformal ranks at 5% / 95% of rho. Too few residuals for
 # the rank: pooled with the 20 quantiles of the same residuals of the other
 # families' final errors (e / d* - m), as the error prior. Bootstrap in
-# quadrature and the decay hull as the current rule. so = sl = 0, "sym" is the
-# current rule.
+# quadrature and the decay hull as the current rule (no noise floor: the Rust
+# rule, `extrapolation::Signed`, keeps each half-width >= the fit's residual
+# quantile). so = sl = 0, "sym" is the current rule. Rules: own ((i) + (ii)),
+# law ((iii) + (ii)), drift (all three), driftsym (symmetric only), driftc /
+# driftc2 (with a width factor c); the "chosen" line's family "none" is the
+# choice on every family (what would ship).
 
 def own_drift(r):
     if "delta" not in r:
@@ -341,7 +345,8 @@ def rule_drift(rp, grid, label):
     dr = Drift(rp)
     chosen = {}
     for law in ["power", "reciprocal", "log"]:
-        for F in FAMS:
+        # each family left out, and "none": every family (the shipped analogue)
+        for F in FAMS + ["none"]:
             train = [r for r in rp.rows if r["law"] == law and r["fam"] != F]
             fams = sorted(set(r["fam"] for r in train))
 
