@@ -41,14 +41,17 @@ def read(path):
     rows = []
     for line in open(path):
         f = line.rstrip("\n").split("\t")
-        sc = []
+        sc, sg = [], []
         if f[12]:
             for t in f[12].split(","):
-                k, s, d = t.split(":")
+                k, s, d, *g = t.split(":")
                 sc.append((int(k), float(s), float(d)))
+                if g:
+                    # signed error ln forecast - ln truth of the origin's refit
+                    sg.append((float(d), float(g[0])))
         rows.append(dict(fam=f[0], group=f[1], name=f[2], law=f[3], upto=int(f[4]), n=int(f[5]),
                          ahead=float(f[6]), e=float(f[8]), dstar=float(f[9]), blo=float(f[10]),
-                         bhi=float(f[11]), sc=sc))
+                         bhi=float(f[11]), sc=sc, sg=sg))
     by = collections.defaultdict(list)
     for r in rows:
         by[(r["fam"], r["group"], r["name"], r["law"])].append(r)
@@ -235,6 +238,182 @@ def needed(rp):
                 print(f"| {law} | {F} | {nom}% | {len(R)} | {np.quantile(v, 0.9):.2f} | {np.median([r['dstar'] for r in R]):.2f} |")
 
 
+# ---- branch cov3: signed rolling-origin errors ------------------------------
+# In e-space (e = ln truth - ln forecast, the dump's final error): the window's
+# own samples per unit distance u = -signed / d; its own drift
+# delta = sum(d * (-signed)) / sum(d^2) (least squares through zero, as
+# pick's drift); a per-law drift Lam = mean over the other families of the
+# median of their final e / d*. Rule "drift" (so, sl, mode): the interval's
+# centre is m d*, m = so delta + sl Lam (shrinks so, sl in [0, 1]); the
+# half-widths come from the residuals rho = u - m (around the shift, not |u|):
+# mode "sym": q = conformal 90% rank of |rho|, centre +- q d*; mode "asym":
+# the lower / upper conformal ranks at 5% / 95% of rho. Too few residuals for
+# the rank: pooled with the 20 quantiles of the same residuals of the other
+# families' final errors (e / d* - m), as the error prior. Bootstrap in
+# quadrature and the decay hull as the current rule (no noise floor: the Rust
+# rule, `extrapolation::Signed`, keeps each half-width >= the fit's residual
+# quantile). so = sl = 0, "sym" is the current rule. Rules: own ((i) + (ii)),
+# law ((iii) + (ii)), drift (all three), driftsym (symmetric only), driftc /
+# driftc2 (with a width factor c); the "chosen" line's family "none" is the
+# choice on every family (what would ship).
+
+def own_drift(r):
+    if "delta" not in r:
+        sg = r["sg"]
+        den = sum(d * d for d, _ in sg)
+        r["delta"] = sum(d * -e for d, e in sg) / den if den > 0 else 0.0
+        r["u"] = [-e / d for d, e in sg]
+    return r["delta"]
+
+
+def cq_lo(v, level=0.9):
+    """Lower conformal rank at (1 - level) / 2 (floor((N + 1) a)-th smallest)."""
+    v = sorted(x for x in v if math.isfinite(x))
+    k = math.floor((len(v) + 1) * (1 - level) / 2)
+    return v[k - 1] if 1 <= k <= len(v) else None
+
+
+def cq_hi(v, level=0.9):
+    v = sorted(x for x in v if math.isfinite(x))
+    k = math.ceil((len(v) + 1) * (1 + level) / 2)
+    return v[k - 1] if 1 <= k <= len(v) else None
+
+
+class Drift:
+    def __init__(self, rp):
+        self.rp = rp
+        self.cache = {}
+        for r in rp.all:
+            own_drift(r)
+
+    def lam(self, law, fam):
+        key = ("lam", law, fam)
+        if key not in self.cache:
+            per = []
+            for g in FAMS:
+                if g == fam:
+                    continue
+                v = [r["e"] / r["dstar"] for r in self.rp.all if r["law"] == law and r["fam"] == g
+                     and math.isfinite(r["e"]) and r["ahead"] == 0]
+                if v:
+                    per.append(float(np.median(v)))
+            self.cache[key] = float(np.mean(per)) if per else 0.0
+        return self.cache[key]
+
+    def shift(self, r, fam, so, sl):
+        return so * own_drift(r) + sl * self.lam(r["law"], fam)
+
+    def prior(self, law, fam, so, sl):
+        key = ("prior", law, fam, so, sl)
+        if key not in self.cache:
+            self.cache[key] = quant20([r["e"] / r["dstar"] - self.shift(r, fam, so, sl) for r in self.rp.all
+                                       if r["law"] == law and r["fam"] != fam and math.isfinite(r["e"])])
+        return self.cache[key]
+
+    def interval(self, r, fam, so, sl, mode, c=1.0):
+        m = self.shift(r, fam, so, sl)
+        rho = [u - m for u in r["u"]]
+        D = r["dstar"]
+        if mode == "sym":
+            q = cq([abs(x) for x in rho])
+            if q is None:
+                p = self.prior(r["law"], fam, so, sl)
+                q = cq([abs(x) for x in rho] + [abs(x) for x in p]) if p else 0.0
+            a = b = c * q * D
+        else:
+            ql, qh = cq_lo(rho), cq_hi(rho)
+            if ql is None or qh is None:
+                p = self.prior(r["law"], fam, so, sl) or []
+                ql, qh = cq_lo(rho + p), cq_hi(rho + p)
+                if ql is None or qh is None:
+                    ql = qh = 0.0
+            a, b = -c * ql * D, c * qh * D
+        lo = m * D - math.hypot(r["blo"], max(a, 0.0))
+        hi = m * D + math.hypot(r["bhi"], max(b, 0.0))
+        if r["fam"] == "multipower" and r["ahead"] > 0:
+            zl, zh = self.rp.decay(r["law"], r["group"].split("_")[0])
+            lo, hi = min(lo, zl * r["ahead"]), max(hi, zh * r["ahead"])
+        return lo, hi
+
+
+def score_iv(r, lo, hi):
+    e = r["e"]
+    return lo <= e <= hi, (hi - lo) + 20 * max(e - hi, 0) + 20 * max(lo - e, 0), (hi - lo) / 2
+
+
+def rule_drift(rp, grid, label):
+    dr = Drift(rp)
+    chosen = {}
+    for law in ["power", "reciprocal", "log"]:
+        # each family left out, and "none": every family (the shipped analogue)
+        for F in FAMS + ["none"]:
+            train = [r for r in rp.rows if r["law"] == law and r["fam"] != F]
+            fams = sorted(set(r["fam"] for r in train))
+
+            def crit(g):
+                return sum(np.mean([score_iv(r, *dr.interval(r, F, *g))[1] for r in train if r["fam"] == f])
+                           for f in fams)
+            chosen[(law, F)] = min(grid, key=crit)
+    return (lambda r: dr.interval(r, r["fam"], *chosen[(r["law"], r["fam"])])), chosen, dr
+
+
+def table_iv(rp, ivfun, fams=FAMS):
+    print("| law | curves, window | current: covered | rule: covered | median half-width (ln) | mean interval score |")
+    print("|---|---|---|---|---|---|")
+    for law in ["power", "reciprocal", "log"]:
+        for F in fams:
+            for nom in [20, 25, 50]:
+                R = [r for r in rp.rows if r["law"] == law and r["fam"] == F and r["nom"] == nom]
+                if not R:
+                    continue
+                s0 = [rp.score(r, rp.h(r, F)) for r in R]
+                s1 = [score_iv(r, *ivfun(r)) for r in R]
+                c0, c1, n = sum(x[0] for x in s0), sum(x[0] for x in s1), len(R)
+                flag = "" if 0.8 <= c1 / n <= 0.97 else " **out**"
+                print(f"| {law} | {F} {nom}% | {c0}/{n} ({100 * c0 / n:.0f}%) | {c1}/{n} ({100 * c1 / n:.0f}%){flag} "
+                      f"| {np.median([x[2] for x in s0]):.3f} -> {np.median([x[2] for x in s1]):.3f} "
+                      f"| {np.mean([x[1] for x in s0]):.3f} -> {np.mean([x[1] for x in s1]):.3f} |")
+
+
+
+def moved(rp, ivfun):
+    """Cells moved into / out of 80-97% (every law, family and window of the table)."""
+    inn, out, still = [], [], []
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            for nom in [20, 25, 50]:
+                R = [r for r in rp.rows if r["law"] == law and r["fam"] == F and r["nom"] == nom]
+                if not R:
+                    continue
+                c0 = sum(rp.score(r, rp.h(r, F))[0] for r in R) / len(R)
+                c1 = sum(score_iv(r, *ivfun(r))[0] for r in R) / len(R)
+                b0, b1 = 0.8 <= c0 <= 0.97, 0.8 <= c1 <= 0.97
+                tag = f"{law}/{F}/{nom}: {100 * c0:.0f}% -> {100 * c1:.0f}%"
+                if b1 and not b0:
+                    inn.append(tag)
+                elif b0 and not b1:
+                    out.append(tag)
+    print("moved in:", inn)
+    print("moved out:", out)
+
+
+SHRINK = [0.0, 0.25, 0.5, 0.75, 1.0]
+DRIFT_GRIDS = {
+    # (i) + (ii): the window's own drift, shrink learned; residual spread
+    "own": [(so, 0.0, m) for so in SHRINK for m in ("sym", "asym")],
+    # (iii) alone: the per-law drift of the other families
+    "law": [(0.0, sl, m) for sl in SHRINK for m in ("sym", "asym")],
+    # (i) + (ii) + (iii)
+    "drift": [(so, sl, m) for so in SHRINK for sl in SHRINK for m in ("sym", "asym")],
+    # the same with a width scale c
+    "driftsym": [(so, sl, "sym") for so in SHRINK for sl in SHRINK],
+    "driftc2": [(so, sl, m, c) for so in SHRINK for sl in SHRINK for m in ("sym", "asym")
+                for c in (0.85, 1.0, 1.2)],
+    "driftc": [(so, sl, m, c) for so in SHRINK for sl in SHRINK for m in ("sym", "asym")
+               for c in (0.7, 0.85, 1.0, 1.2)],
+}
+
+
 def main():
     rows, allrows = read(sys.argv[1])
     rp = Replay(rows, allrows)
@@ -246,6 +425,15 @@ def main():
         print(f"\n## {rule}\n")
         if rule == "needed":
             needed(rp)
+            continue
+        if rule in DRIFT_GRIDS:
+            ivfun, chosen, dr = rule_drift(rp, DRIFT_GRIDS[rule], rule)
+            print("chosen (so, sl, mode[, c]) per law / family left out:",
+                  {f"{k[0]}/{k[1]}": v for k, v in chosen.items()})
+            print("per-law drift learned without the family (e-space, per unit d*):",
+                  {f"{law}/{F}": round(dr.lam(law, F), 4) for law in ["power", "reciprocal", "log"] for F in FAMS})
+            table_iv(rp, ivfun)
+            moved(rp, ivfun)
             continue
         if rule == "dist":
             hfun, chosen = rule_dist(rp)

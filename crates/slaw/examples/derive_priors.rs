@@ -20,6 +20,7 @@ fn main() {
         w.len(),
         t.elapsed().as_secs_f64()
     );
+    let shipped = prior::Priors::shipped();
     for (j, law) in CurveLaw::ALL.iter().enumerate() {
         let mut by: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
         for (win, sc) in w.iter().zip(&s) {
@@ -29,8 +30,8 @@ fn main() {
                 win.family.clone()
             };
             let e = by.entry(key).or_default();
-            e.0.extend(sc[j].0);
-            e.1.extend(sc[j].1);
+            e.0.extend(prior::rule_score(&sc[j], shipped.signed(*law)));
+            e.1.extend(sc[j].decay);
         }
         for (k, (e, d)) in by {
             let q = |mut v: Vec<f64>, u: f64| {

@@ -13,10 +13,15 @@
 //! each synthetic family) and without its schedule's kind (decay prior:
 //! constant, cosine, wsd, wsdld, wsdcon; both model sizes), `PRIORS=shipped`
 //! uses the shipped tables, `PRIORS=none` none (the window alone).
+//! The signed interval rules under `PRIORS=lofo` (`extrapolation::Signed`):
+//! `RULES=shipped` (default) the shipped ones (`prior::SIGNED_RULES`: none),
+//! `RULES=own-drift` the candidate of branch `cov3`, the rules
+//! `bench/forecast_interval_replay.py own` chooses leaving the curve's family
+//! out ([`lofo_rules`]; not adopted), `RULES=none` none.
 //! `cargo run --release -p slaw --example forecast_coverage [data dir] [level] [laws,comma-separated]`.
 
 use slaw::forecast::job::{self, Choice, Data, Request};
-use slaw::forecast::prior::{self, Priors};
+use slaw::forecast::prior::{self, Priors, Signed};
 use slaw::forecast::{protocol, Curve};
 use std::path::Path;
 
@@ -40,10 +45,11 @@ fn main() {
         .collect();
     let verbose = std::env::var("VERBOSE").is_ok();
     let mode = std::env::var("PRIORS").unwrap_or("lofo".into());
+    let rules_mode = std::env::var("RULES").unwrap_or("shipped".into());
     let (windows, scores) = if mode == "lofo" {
         let t = std::time::Instant::now();
         let w = prior::windows(Path::new(&dir)).unwrap();
-        let s = prior::scores(&w);
+        let s = prior::scores_with_drift(&w, rules_mode == "own-drift");
         eprintln!(
             "{} windows scored in {:.1} s",
             w.len(),
@@ -58,13 +64,19 @@ fn main() {
             "none" => Priors::none(),
             "shipped" => Priors::shipped(),
             _ => {
-                let e = prior::learn(&windows, &scores, &|w| w.family != family);
+                let rules = match rules_mode.as_str() {
+                    "none" => prior::rules(&[]),
+                    "own-drift" => prior::rules(&lofo_rules(family)),
+                    _ => prior::rules(prior::SIGNED_RULES),
+                };
+                let e = prior::learn_with(&windows, &scores, &|w| w.family != family, rules);
                 let d = prior::learn(&windows, &scores, &|w| {
                     w.family == "multipower" && prior::schedule_kind(&w.group) != kind
                 });
                 Priors {
                     error: e.error,
                     decay: d.decay,
+                    signed: e.signed,
                 }
             }
         }
@@ -200,5 +212,18 @@ fn main() {
                 );
             }
         }
+    }
+}
+
+/// The signed rules chosen without `family` by
+/// `python3 bench/forecast_interval_replay.py dump.tsv own` (its "chosen"
+/// line: shrink, mode per law and family left out; 0 / "sym" is no rule),
+/// for the two real families this example measures.
+fn lofo_rules(family: &str) -> Vec<(&'static str, Signed)> {
+    let r = |shrink, asymmetric| Signed { shrink, asymmetric };
+    match family {
+        "misfitting" => vec![("log", r(1.0, true))],
+        "multipower" => vec![("power", r(0.25, false)), ("log", r(0.75, true))],
+        _ => vec![],
     }
 }

@@ -9,7 +9,9 @@
 //! share of the steps, final error ln L - ln forecast, extrapolation
 //! distance ln(last step / last fitted step), the bootstrap's half-widths
 //! below / above the forecast in ln (200 replicates, seed 0, 90%), and the
-//! window's own rolling-origin scores `origin:score:distance`, comma-separated.
+//! window's own rolling-origin scores `origin:score:distance:signed`,
+//! comma-separated (score = |signed| / distance; signed = ln forecast - ln
+//! truth of the origin's refit at that later point: positive = over-predicts).
 //! `cargo run --release -p slaw --example forecast_interval_dump [loss-curves dir] > dump.tsv`.
 
 use rayon::prelude::*;
@@ -50,7 +52,8 @@ fn main() {
                             .enumerate()
                             .flat_map(|(k, o)| {
                                 o.iter()
-                                    .map(move |(s, d)| format!("{k}:{s:.6e}:{d:.6e}"))
+                                    .zip(&r.signed[k])
+                                    .map(move |((s, d), e)| format!("{k}:{s:.6e}:{d:.6e}:{e:.6e}"))
                                     .collect::<Vec<_>>()
                             })
                             .collect()

@@ -39,6 +39,14 @@ pub struct Calibration {
     pub per_distance: f64,
     /// Level-quantile of the full fit's absolute log residuals.
     pub noise: f64,
+    /// The interval's centre beyond the data, per unit of extrapolation
+    /// distance: ln y - ln prediction expected there (0: centred on the
+    /// prediction; a `Signed` rule shifts it by a share of the window's own
+    /// drift, `RollingScores::drift`).
+    pub centre: f64,
+    /// Half-width below the centre per unit distance (= `per_distance`,
+    /// the half-width above it, unless the rule is asymmetric).
+    pub per_distance_below: f64,
     #[serde(skip)]
     ln_last: f64,
 }
@@ -49,18 +57,57 @@ impl Calibration {
         if !(x > 0.0 && prediction > 0.0 && prediction.is_finite()) {
             return None;
         }
-        let h = self.half_width(x);
+        let (c, below, above) = self.edges(x);
         Some(Interval {
-            lo: prediction * (-h).exp(),
-            hi: prediction * h.exp(),
+            lo: prediction * (c - below).exp(),
+            hi: prediction * (c + above).exp(),
         })
     }
 
-    /// The interval's half-width in ln units at input `x` (> 0).
+    /// The interval's larger half-width in ln units at input `x` (> 0).
     pub fn half_width(&self, x: f64) -> f64 {
-        let d = x.ln() - self.ln_last;
-        (self.per_distance * d.max(0.0)).max(self.noise)
+        let (_, below, above) = self.edges(x);
+        below.max(above)
     }
+
+    /// The interval at input `x` in ln units relative to the prediction:
+    /// (centre, half-width below it, half-width above it); each half-width
+    /// at least the noise floor, the centre 0 within the data.
+    pub fn edges(&self, x: f64) -> (f64, f64, f64) {
+        let d = (x.ln() - self.ln_last).max(0.0);
+        (
+            self.centre * d,
+            (self.per_distance_below * d).max(self.noise),
+            (self.per_distance * d).max(self.noise),
+        )
+    }
+}
+
+/// A signed rule for the interval (`Along::signed`): centre it on the
+/// prediction shifted by `shrink` times the window's own drift (the
+/// least-squares slope through zero of its rolling-origin errors against
+/// their distance), and take the half-widths from the errors *around* that
+/// drift — their absolute conformal rank (symmetric) or their lower and
+/// upper ranks at (1 -+ level) / 2 (asymmetric) — instead of from the
+/// errors' absolute size. `shrink` 0, symmetric, is the unsigned rule.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Signed {
+    /// Share of the window's own drift the centre moves by (0..=1).
+    pub shrink: f64,
+    /// Lower and upper ranks of the signed residuals (else |residual|).
+    pub asymmetric: bool,
+}
+
+/// The lower and upper conformal ranks of `v` at (1 -+ level) / 2: the
+/// floor((N + 1) (1 - level) / 2)-th and ceil((N + 1) (1 + level) / 2)-th
+/// smallest of N; None when either is out of range.
+fn conformal_range(mut v: Vec<f64>, level: f64) -> Option<(f64, f64)> {
+    v.retain(|s| s.is_finite());
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let lo = ((n + 1) as f64 * (1.0 - level) / 2.0).floor() as usize;
+    let hi = ((n + 1) as f64 * (1.0 + level) / 2.0).ceil() as usize;
+    (lo >= 1 && hi <= n && lo <= hi).then(|| (v[lo - 1], v[hi - 1]))
 }
 
 fn conformal_quantile(mut v: Vec<f64>, level: f64) -> Option<f64> {
@@ -87,6 +134,7 @@ pub fn calibrate(
         max_origins: usize::MAX,
         normal_fallback: false,
         prior: None,
+        signed: None,
     };
     calibrate_along(law, obs, full, opts, level, &along)
 }
@@ -105,13 +153,18 @@ pub struct Along {
     /// A prior of the scores learned on other curves (`forecast::prior`):
     /// with too few scores for the conformal rank (none included), the
     /// window's scores pooled with the prior's pseudo-scores give it (before
-    /// any normal approximation).
+    /// any normal approximation). Under a `signed` rule its pseudo-scores
+    /// are of the rule's residuals (signed when asymmetric).
     pub prior: Option<crate::forecast::prior::Quantiles>,
+    /// A signed rule (None: the interval is centred on the prediction, its
+    /// half-width from the absolute scores).
+    pub signed: Option<Signed>,
 }
 
 /// The rolling-origin scores of `calibrate_along` (before any quantile):
 /// per refitted origin, the later points' (|ln y - ln prediction| / d, d),
-/// d = ln(x / x_origin) the extrapolation distance. None when the input is
+/// d = ln(x / x_origin) the extrapolation distance, and beside them the
+/// signed errors ln prediction - ln y (`RollingScores::signed`). None when the input is
 /// out of range, a loss is <= 0, or the window has no point at a positive
 /// input; an origin whose refit failed gives no scores.
 pub fn rolling_scores(
@@ -142,7 +195,7 @@ pub fn rolling_scores(
         ..opts.clone()
     };
     let ln_x = |i: usize| xa(i).ln();
-    let per_origin: Vec<Vec<(f64, f64)>> = origins
+    let per_origin: Vec<Vec<(f64, f64, f64)>> = origins
         .into_par_iter()
         .map(|m| {
             let window = obs.subset(&idx[..m]);
@@ -157,13 +210,23 @@ pub fn rolling_scores(
                 .filter_map(|&j| {
                     let d = ln_x(j) - ln_x(idx[m - 1]);
                     let pred = law.predict_at(obs.point(j), obs.point_context(j), &r.params);
-                    (d > 0.0 && pred > 0.0).then(|| ((obs.y[j].ln() - pred.ln()).abs() / d, d))
+                    let e = pred.ln() - obs.y[j].ln();
+                    (d > 0.0 && pred > 0.0).then(|| (e.abs() / d, d, e))
                 })
                 .collect()
         })
         .collect();
+    let signed = per_origin
+        .iter()
+        .map(|o| o.iter().map(|s| s.2).collect())
+        .collect();
+    let per_origin = per_origin
+        .into_iter()
+        .map(|o| o.into_iter().map(|s| (s.0, s.1)).collect())
+        .collect();
     Some(RollingScores {
         per_origin,
+        signed,
         ln_last: ln_x(idx[n - 1]),
         short: lo >= n,
     })
@@ -174,10 +237,39 @@ pub fn rolling_scores(
 pub struct RollingScores {
     /// Per origin refitted: (score per unit distance, distance) of each later point.
     pub per_origin: Vec<Vec<(f64, f64)>>,
+    /// The same points' signed errors ln prediction - ln y (positive: the
+    /// origin's refit over-predicts), in the order of `per_origin`.
+    pub signed: Vec<Vec<f64>>,
     /// ln of the last point's input.
     pub ln_last: f64,
     /// The window is too short for any origin.
     pub short: bool,
+}
+
+impl RollingScores {
+    /// The window's own drift: the least-squares slope through zero of the
+    /// errors ln y - ln prediction against their distance (> 0: the
+    /// origins' refits under-predict, more so further out); None without
+    /// scores.
+    pub fn drift(&self) -> Option<f64> {
+        let (mut num, mut den) = (0.0, 0.0);
+        for (o, e) in self.per_origin.iter().zip(&self.signed) {
+            for (&(_, d), &e) in o.iter().zip(e) {
+                num -= d * e;
+                den += d * d;
+            }
+        }
+        (den > 0.0).then(|| num / den)
+    }
+
+    /// Per score, ln y - ln prediction per unit distance minus `centre`.
+    pub fn residuals(&self, centre: f64) -> Vec<f64> {
+        self.per_origin
+            .iter()
+            .zip(&self.signed)
+            .flat_map(|(o, e)| o.iter().zip(e).map(move |(&(_, d), &e)| -e / d - centre))
+            .collect()
+    }
 }
 
 /// `calibrate` for a law of several inputs, ordered and extrapolated along
@@ -196,38 +288,78 @@ pub fn calibrate_along(
         return None;
     }
     let n = obs.len();
-    let scores: Vec<Vec<f64>> = rolled
-        .per_origin
-        .iter()
-        .map(|o| o.iter().map(|s| s.0).collect())
-        .collect();
-    let origins = scores.iter().filter(|s| !s.is_empty()).count();
-    let scores: Vec<f64> = scores.into_iter().flatten().collect();
-    let n_scores = scores.len();
-    let rms = (scores.iter().map(|s| s * s).sum::<f64>() / n_scores.max(1) as f64).sqrt();
-    let pooled = how.prior.as_ref().and_then(|prior| {
-        let mut v = scores.clone();
-        v.extend_from_slice(prior);
-        conformal_quantile(v, level)
+    let origins = rolled.per_origin.iter().filter(|s| !s.is_empty()).count();
+    let signed = how.signed.unwrap_or(Signed {
+        shrink: 0.0,
+        asymmetric: false,
     });
-    let (per_distance, method) = match (conformal_quantile(scores.clone(), level), pooled) {
-        (Some(q), _) => (q, "rolling-origin".to_string()),
-        (None, Some(q)) => (
-            q,
-            format!(
-                "prior: the window's {n_scores} rolling-origin scores pooled with {} pseudo-scores of a prior learned on other curves' early-to-final errors (too few scores for a rank)",
-                crate::forecast::prior::K
-            ),
-        ),
-        (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
-            let k = n_scores as f64;
-            (
-                normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
-                "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
-            )
-        }
-        (None, None) => return None,
+    let centre = signed.shrink * rolled.drift().unwrap_or(0.0);
+    let resid = if how.signed.is_some() {
+        rolled.residuals(centre)
+    } else {
+        rolled.per_origin.iter().flatten().map(|s| s.0).collect()
     };
+    let n_scores = resid.len();
+    let rms = (resid.iter().map(|s| s * s).sum::<f64>() / n_scores.max(1) as f64).sqrt();
+    let pooled_note = |n_scores: usize| {
+        format!(
+            "prior: the window's {n_scores} rolling-origin scores pooled with {} pseudo-scores of a prior learned on other curves' early-to-final errors (too few scores for a rank)",
+            crate::forecast::prior::K
+        )
+    };
+    // (half-width above, below the centre per unit distance, method)
+    let (above, below, mut method) = if signed.asymmetric {
+        let pooled = how.prior.as_ref().and_then(|prior| {
+            let mut v = resid.clone();
+            v.extend_from_slice(prior);
+            conformal_range(v, level)
+        });
+        match (conformal_range(resid.clone(), level), pooled) {
+            (Some((l, h)), _) => (h.max(0.0), (-l).max(0.0), "rolling-origin".to_string()),
+            (None, Some((l, h))) => (h.max(0.0), (-l).max(0.0), pooled_note(n_scores)),
+            (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
+                let k = n_scores as f64;
+                let q = normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt();
+                (
+                    q,
+                    q,
+                    "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
+                )
+            }
+            (None, None) => return None,
+        }
+    } else {
+        let abs: Vec<f64> = resid.iter().map(|r| r.abs()).collect();
+        let pooled = how.prior.as_ref().and_then(|prior| {
+            let mut v = abs.clone();
+            v.extend(prior.iter().map(|p| p.abs()));
+            conformal_quantile(v, level)
+        });
+        let (q, m) = match (conformal_quantile(abs, level), pooled) {
+            (Some(q), _) => (q, "rolling-origin".to_string()),
+            (None, Some(q)) => (q, pooled_note(n_scores)),
+            (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
+                let k = n_scores as f64;
+                (
+                    normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
+                    "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
+                )
+            }
+            (None, None) => return None,
+        };
+        (q, q, m)
+    };
+    if how.signed.is_some_and(|s| s.shrink > 0.0 || s.asymmetric) {
+        method.push_str(&format!(
+            "; signed: centred on {:.2} x the window's own drift, {} ranks of the errors around it",
+            signed.shrink,
+            if signed.asymmetric {
+                "lower and upper"
+            } else {
+                "absolute"
+            }
+        ));
+    }
     let residuals: Vec<f64> = (0..n)
         .map(|i| {
             let pred = law.predict_at(obs.point(i), obs.point_context(i), &full.params);
@@ -240,8 +372,10 @@ pub fn calibrate_along(
         level,
         origins,
         scores: n_scores,
-        per_distance,
+        per_distance: above,
         noise,
+        centre,
+        per_distance_below: below,
         ln_last: rolled.ln_last,
     })
 }
@@ -294,6 +428,60 @@ mod tests {
         assert!((inside.hi.ln() - cal.noise).abs() < 1e-12);
     }
 
+    /// A signed rule on data that bend away from the law (the fitted power
+    /// law over-predicts further out): the window's own drift is negative,
+    /// the centre moves down towards the truth, the asymmetric interval
+    /// still holds it; shrink 0, symmetric, is the unsigned calibration.
+    #[test]
+    fn a_signed_rule_follows_the_windows_drift() {
+        let law = catalog::power();
+        let xs: Vec<Vec<f64>> = (0..24).map(|i| vec![100.0 * 1.3f64.powi(i)]).collect();
+        let truth = |x: f64| 30.0 / x.powf(0.4) + 2.0 - 0.08 * x.ln();
+        let mut obs = generate(&law, &[30.0, 0.4, 2.0], &xs, 0.0, 1, "");
+        for (i, y) in obs.y.iter_mut().enumerate() {
+            *y = truth(xs[i][0]);
+        }
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let how = |signed| Along {
+            input: 0,
+            max_origins: usize::MAX,
+            normal_fallback: false,
+            prior: None,
+            signed,
+        };
+        let plain = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(None)).unwrap();
+        let zero = Signed {
+            shrink: 0.0,
+            asymmetric: false,
+        };
+        let same = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(Some(zero))).unwrap();
+        assert_eq!(plain.per_distance, same.per_distance);
+        assert_eq!(same.per_distance_below, same.per_distance);
+        assert_eq!((plain.centre, same.centre), (0.0, 0.0));
+        let rule = Signed {
+            shrink: 1.0,
+            asymmetric: true,
+        };
+        let cal = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(Some(rule))).unwrap();
+        let r = rolling_scores(&law, &obs, &full, &opts, &how(None)).unwrap();
+        let drift = r.drift().unwrap();
+        assert!(drift < 0.0 && (cal.centre - drift).abs() < 1e-12, "{cal:?}");
+        assert!(cal.method.contains("signed"), "{}", cal.method);
+        let x = 4.0 * xs.last().unwrap()[0];
+        let pred = law.predict(&[x], &full.params);
+        let (c, below, above) = cal.edges(x);
+        let err = (truth(x) / pred).ln();
+        assert!(err < 0.0 && (err - c).abs() < err.abs(), "{err} {c}");
+        let iv = cal.interval(x, pred).unwrap();
+        assert!(
+            iv.lo <= truth(x) && truth(x) <= iv.hi,
+            "{iv:?} {}",
+            truth(x)
+        );
+        assert!(below >= 0.0 && above >= 0.0 && below.max(above) == cal.half_width(x));
+    }
+
     /// The raw scores are the calibration's: their conformal rank is its
     /// quantile, every distance is > 0 and no longer than the span from the
     /// earliest origin to the last point.
@@ -313,6 +501,7 @@ mod tests {
             max_origins: usize::MAX,
             normal_fallback: false,
             prior: None,
+            signed: None,
         };
         let r = rolling_scores(&law, &obs, &full, &opts, &how).unwrap();
         assert!(!r.short);
@@ -322,6 +511,17 @@ mod tests {
         let span = (xs[15][0] / xs[7][0]).ln();
         for &(s, d) in r.per_origin.iter().flatten() {
             assert!(s >= 0.0 && d > 0.0 && d <= span + 1e-12, "{s} {d}");
+        }
+        // the signed errors are the scores times the distance, up to the sign
+        assert_eq!(r.signed.len(), r.per_origin.len());
+        for (o, e) in r.per_origin.iter().zip(&r.signed) {
+            assert_eq!(o.len(), e.len());
+            for (&(s, d), &e) in o.iter().zip(e) {
+                assert!(
+                    (e.abs() - s * d).abs() < 1e-12 * (1.0 + e.abs()),
+                    "{s} {d} {e}"
+                );
+            }
         }
         assert!((r.ln_last - xs[15][0].ln()).abs() < 1e-12);
     }

@@ -11,7 +11,7 @@ use slaw::forecast::{fit_curves, protocol, Curve, CurveLaw};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-type Scores = Vec<[(Option<f64>, Option<f64>); 6]>;
+type Scores = Vec<[prior::Score; 6]>;
 
 /// Every public window and its scores, computed once for the tests of this
 /// file (None without ../shared).
@@ -66,6 +66,7 @@ fn lofo(w: &[Window], s: &Scores, family: &str, kind: &str) -> Priors {
     Priors {
         error: e.error,
         decay: d.decay,
+        signed: e.signed,
     }
 }
 

@@ -195,6 +195,7 @@ impl Fitted {
                 max_origins: MAX_ORIGINS,
                 normal_fallback: true,
                 prior: None,
+                signed: None,
             },
         )
     }
@@ -213,6 +214,7 @@ impl Fitted {
                 max_origins: MAX_ORIGINS,
                 normal_fallback: true,
                 prior: priors.error(self.method).copied(),
+                signed: priors.signed(self.method),
             },
         )
     }
@@ -276,19 +278,21 @@ impl Fitted {
             .enumerate()
             .map(|(k, &(c, i))| {
                 let pred = self.predict(c, i);
-                let (mut lo, mut hi) = (0.0f64, 0.0f64);
+                let (mut lo, mut hi, mut centre) = (0.0f64, 0.0f64, 0.0f64);
                 if let Some(b) = boot.get(k) {
                     lo = (pred / b.lo).ln().max(0.0);
                     hi = (b.hi / pred).ln().max(0.0);
                 }
                 if let Some(cal) = &calibration {
-                    let h = cal.half_width(self.inputs[c][i][0]);
-                    lo = lo.hypot(h);
-                    hi = hi.hypot(h);
+                    // centre: a signed rule's shift (0 unless the priors set one)
+                    let (m, below, above) = cal.edges(self.inputs[c][i][0]);
+                    centre = m;
+                    lo = lo.hypot(below);
+                    hi = hi.hypot(above);
                 }
                 Interval {
-                    lo: pred * (-lo).exp(),
-                    hi: pred * hi.exp(),
+                    lo: pred * (centre - lo).exp(),
+                    hi: pred * (centre + hi).exp(),
                 }
             })
             .collect();

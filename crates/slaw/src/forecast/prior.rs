@@ -14,6 +14,14 @@
 //!   with decay D ahead then also spans ln forecast + [z_lo, z_hi] D, the
 //!   prior's quantiles at (1 -+ level) / 2 (`job::run`).
 //!
+//! - **Signed rule** (per step-only law, [`SIGNED_RULES`]): where set, the
+//!   interval beyond the window is centred on the forecast shifted by a share
+//!   of the window's own drift (its rolling-origin errors' slope against
+//!   distance) and its half-widths come from the errors around that drift
+//!   (`extrapolation::Signed`); the law's error prior then holds the same
+//!   residuals of the final errors, (ln L - ln forecast) / d - shrink x the
+//!   window's drift (signed when the rule is asymmetric, else absolute).
+//!
 //! Both are learned on public curves ([`windows`]) and shipped as constant
 //! tables ([`Priors::shipped`]), re-derived by `tests/priors.rs`; their
 //! coverage is measured leaving out the family (error prior) or the schedule
@@ -23,6 +31,7 @@
 use super::job::window_decay;
 use super::protocol::misfitting_runs;
 use super::{fit_curves, Curve, CurveLaw};
+pub use crate::extrapolation::Signed;
 use crate::learning_curves::{synthetic_curves, SYNTH_EVEN};
 use crate::Result;
 use std::path::Path;
@@ -47,6 +56,9 @@ pub struct Priors {
     pub error: [Option<Quantiles>; LAWS],
     /// Decay prior per law (None: the law has none).
     pub decay: [Option<Quantiles>; LAWS],
+    /// Signed rule per law (None: the unsigned rule); the error prior holds
+    /// its residuals.
+    pub signed: [Option<Signed>; LAWS],
 }
 
 fn slot(law: CurveLaw) -> usize {
@@ -62,6 +74,7 @@ impl Priors {
         Priors {
             error: [None; LAWS],
             decay: [None; LAWS],
+            signed: [None; LAWS],
         }
     }
     /// The shipped tables ([`ERROR_PRIOR`], [`DECAY_PRIOR`]), learned on
@@ -74,7 +87,12 @@ impl Priors {
         for (name, q) in DECAY_PRIOR {
             p.decay[slot(CurveLaw::parse(name).expect("a law"))] = Some(*q);
         }
+        p.signed = shipped_rules();
         p
+    }
+    /// The signed rule of `law`.
+    pub fn signed(&self, law: CurveLaw) -> Option<Signed> {
+        self.signed[slot(law)]
     }
     /// The error prior of `law`.
     pub fn error(&self, law: CurveLaw) -> Option<&Quantiles> {
@@ -276,6 +294,30 @@ pub fn decay_score(law: CurveLaw, w: &Window) -> Option<f64> {
     Some((obs.ln() - pred.ln()) / ahead)
 }
 
+/// The signed error of `law` on `w` per unit distance (see [`Score`]) and,
+/// when `drift`, the window's own drift (else, or without rolling-origin
+/// scores, 0).
+pub fn signed_error(law: CurveLaw, w: &Window, drift: bool) -> Option<(f64, f64)> {
+    if law.needs_lr() && w.curve.lr.is_none() {
+        return None;
+    }
+    let f = fit_curves(law, std::slice::from_ref(&w.curve), &[w.upto])
+        .ok()
+        .filter(|f| f.converged)?;
+    let last = w.curve.len() - 1;
+    let (pred, obs) = (f.predict(0, last), w.curve.loss[last]);
+    let d = (w.curve.step[last] / w.curve.step[w.upto - 1]).ln();
+    if !(pred > 0.0 && obs > 0.0 && d > 0.0) {
+        return None;
+    }
+    let drift = if drift {
+        f.rolling_scores().and_then(|r| r.drift()).unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    Some(((obs.ln() - pred.ln()) / d, drift))
+}
+
 fn final_error(law: CurveLaw, w: &Window) -> Option<(f64, f64, f64)> {
     if law.needs_lr() && w.curve.lr.is_none() {
         return None;
@@ -294,40 +336,92 @@ fn final_error(law: CurveLaw, w: &Window) -> Option<(f64, f64, f64)> {
 /// would be validated on).
 pub const ERROR_LAWS: [CurveLaw; 3] = [CurveLaw::Power, CurveLaw::Reciprocal, CurveLaw::Log];
 
-/// Every law's scores on every window: (error, decay) per law of
-/// `CurveLaw::ALL` (in parallel over windows).
-pub fn scores(windows: &[Window]) -> Vec<[(Option<f64>, Option<f64>); LAWS]> {
+/// A law's scores on a window.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Score {
+    /// The signed error (ln L - ln forecast) at the curve's last point per
+    /// unit ln(last step / last fitted step) (step-only laws; None: the fit
+    /// failed); its absolute value is [`error_score`].
+    pub error: Option<f64>,
+    /// The window's own drift (`extrapolation::RollingScores::drift`; 0
+    /// without rolling-origin scores).
+    pub drift: f64,
+    /// [`decay_score`].
+    pub decay: Option<f64>,
+}
+
+/// Every law's scores on every window, per law of `CurveLaw::ALL` (in
+/// parallel over windows), without the windows' drifts (0: the shipped
+/// rules need none; see [`scores_with_drift`]).
+pub fn scores(windows: &[Window]) -> Vec<[Score; LAWS]> {
+    scores_with_drift(windows, false)
+}
+
+/// [`scores`], with each window's own drift when `drift` (8 more refits per
+/// window and step-only law: the rolling origins).
+pub fn scores_with_drift(windows: &[Window], drift: bool) -> Vec<[Score; LAWS]> {
     use rayon::prelude::*;
     windows
         .par_iter()
         .map(|w| {
-            let mut row = [(None, None); LAWS];
+            let mut row = [Score::default(); LAWS];
             for (j, &law) in CurveLaw::ALL.iter().enumerate() {
-                let err = ERROR_LAWS
-                    .contains(&law)
-                    .then(|| error_score(law, w))
-                    .flatten();
-                let dec = decay_score(law, w);
-                row[j] = (err, dec);
+                if ERROR_LAWS.contains(&law) {
+                    if let Some((e, d)) = signed_error(law, w, drift) {
+                        row[j].error = Some(e);
+                        row[j].drift = d;
+                    }
+                }
+                row[j].decay = decay_score(law, w);
             }
             row
         })
         .collect()
 }
 
-/// Priors learned from the windows `keep` admits (their `scores`).
+/// The score a law's error prior holds under `rule`: |error| without a
+/// rule, else the error minus the rule's share of the window's drift
+/// (absolute unless the rule is asymmetric).
+pub fn rule_score(s: &Score, rule: Option<Signed>) -> Option<f64> {
+    let e = s.error?;
+    Some(match rule {
+        None => e.abs(),
+        Some(r) => {
+            let v = e - r.shrink * s.drift;
+            if r.asymmetric {
+                v
+            } else {
+                v.abs()
+            }
+        }
+    })
+}
+
+/// Priors learned from the windows `keep` admits (their `scores`), with the
+/// shipped signed rules ([`SIGNED_RULES`]).
 pub fn learn(
     windows: &[Window],
-    scores: &[[(Option<f64>, Option<f64>); LAWS]],
+    scores: &[[Score; LAWS]],
     keep: &dyn Fn(&Window) -> bool,
 ) -> Priors {
+    learn_with(windows, scores, keep, shipped_rules())
+}
+
+/// `learn` with the signed rules `rules` (per law of `CurveLaw::ALL`).
+pub fn learn_with(
+    windows: &[Window],
+    scores: &[[Score; LAWS]],
+    keep: &dyn Fn(&Window) -> bool,
+    rules: [Option<Signed>; LAWS],
+) -> Priors {
     let mut p = Priors::none();
+    p.signed = rules;
     for (j, &law) in CurveLaw::ALL.iter().enumerate() {
         let (mut e, mut d) = (Vec::new(), Vec::new());
         for (w, s) in windows.iter().zip(scores) {
             if keep(w) {
-                e.extend(s[j].0);
-                d.extend(s[j].1);
+                e.extend(rule_score(&s[j], rules[j]));
+                d.extend(s[j].decay);
             }
         }
         p.set_error(law, quantiles(&e));
@@ -336,8 +430,33 @@ pub fn learn(
     p
 }
 
-/// The shipped error prior: per law, [`K`] quantiles of [`error_score`] over
-/// every window of [`windows`] (re-derived by `tests/priors.rs`).
+/// Signed rules per law, as [`SIGNED_RULES`] lists them.
+pub fn rules(list: &[(&str, Signed)]) -> [Option<Signed>; LAWS] {
+    let mut r = [None; LAWS];
+    for (name, s) in list {
+        r[slot(CurveLaw::parse(name).expect("a law"))] = Some(*s);
+    }
+    r
+}
+
+fn shipped_rules() -> [Option<Signed>; LAWS] {
+    rules(SIGNED_RULES)
+}
+
+/// The shipped signed rules (`extrapolation::Signed`): none. The candidate
+/// `bench/forecast_interval_replay.py own` chooses (per law, shrink in
+/// {0, 0.25, 0.5, 0.75, 1}, symmetric or asymmetric, by the mean interval
+/// score with each family weighted equally) — on every window: power and
+/// reciprocal unsigned, log its whole drift with lower and upper ranks — was
+/// measured out of sample (`forecast_coverage` with `RULES=own-drift`) and
+/// not adopted: it brings none of the cells outside 80-97% into the band
+/// and takes log at 20% of the multi-power curves out of it (BENCHMARKS.md,
+/// "branch `cov3`").
+pub const SIGNED_RULES: &[(&str, Signed)] = &[];
+
+/// The shipped error prior: per law, [`K`] quantiles of [`rule_score`]
+/// under the law's shipped signed rule (none: [`error_score`]) over every
+/// window of [`windows`] (re-derived by `tests/priors.rs`).
 pub const ERROR_PRIOR: &[(&str, Quantiles)] = &[
     (
         "power",
