@@ -1250,6 +1250,9 @@ fn m4_k(lx: f64, m: &M4Scales) -> f64 {
 /// caller solves the point with the scalar solver): the Newton step at z
 /// as the check, L - E, I - L and ln(I - L) moved by it to first order, the
 /// gradient by `m4_grad`.
+// The checks are combined with `&`, not `&&` or `contains`: branch-free in
+// the vectorized loop.
+#[allow(clippy::manual_range_contains)]
 #[inline(always)]
 fn m4_ln_finish<const FMA: bool>(lx: f64, k: f64, z: f64, m: &M4Scales) -> (f64, [f64; 5], bool) {
     let alpha = m.alpha;
