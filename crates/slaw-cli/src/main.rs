@@ -190,9 +190,10 @@ enum BenchWhat {
         /// fixed or learned on those families), `gated` (the per-law drift where the own drift
         /// agrees in sign, or capped by it), `per-window` (a per-law drift per window fraction;
         /// benchmark only: `slaw compare` does not know the fraction), `per-size` (a per-law drift
-        /// on windows of at most or more than 8-24 points); needs records with signed
+        /// on windows of at most or more than 8-24 points), `quadratic` (a per-law curvature: the
+        /// error growing with the squared ln distance); needs records with signed
         /// backtests (branches bias and bias2 in BENCHMARKS.md).
-        #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law", "blend", "gated", "per-window", "per-size"])]
+        #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law", "blend", "gated", "per-window", "per-size", "quadratic"])]
         corrections: Vec<String>,
         #[arg(long)]
         json: bool,
@@ -665,6 +666,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     gated: corrections.iter().any(|c| c == "gated"),
                     per_window: corrections.iter().any(|c| c == "per-window"),
                     per_size: corrections.iter().any(|c| c == "per-size"),
+                    quadratic: corrections.iter().any(|c| c == "quadratic"),
                 },
             ),
             [

@@ -593,10 +593,10 @@ impl CurveRecord {
     /// The RMSE of the combined ln predictions, each law's corrected by
     /// its slope (`slopes`: ln forecast - ln truth per unit ln distance,
     /// [`pick::Correction`]).
-    fn blend(&self, combine: Combine, w: &[f64], slopes: &[f64]) -> f64 {
+    fn blend(&self, combine: Combine, w: &[f64], slopes: &[f64], power: i32) -> f64 {
         let p: Vec<f64> = (0..self.later)
             .map(|j| {
-                let u = self.ln_dist.get(j).copied().unwrap_or(0.0);
+                let u = self.ln_dist.get(j).copied().unwrap_or(0.0).powi(power);
                 let lp: Vec<f64> = self
                     .laws
                     .iter()
@@ -668,6 +668,27 @@ impl CurveRecord {
         pick::Signed::of(&l.ln_pred, &self.ln_truth, &self.ln_dist)?.drift
     }
 
+    /// The curvature of law `k`'s extrapolation from the window (ln
+    /// forecast - ln truth per unit squared ln distance: the least-squares
+    /// slope through zero on u^2); `None` when not converged or not
+    /// recorded.
+    pub fn extrapolation_curvature(&self, k: usize) -> Option<f64> {
+        let l = &self.laws[k];
+        if !l.converged || self.ln_dist.len() != self.later {
+            return None;
+        }
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for ((p, t), u) in l.ln_pred.iter().zip(&self.ln_truth).zip(&self.ln_dist) {
+            let (e, v) = (p - t, u * u);
+            if !(e.is_finite() && v.is_finite()) {
+                return None;
+            }
+            sxy += e * v;
+            sxx += v * v;
+        }
+        (sxx > 0.0).then(|| sxy / sxx)
+    }
+
     /// The backtest pick's weights under `rule` (the origins must be in
     /// [`ORIGIN_GRID`]); falls back to `slaw compare`'s pick when no law is
     /// eligible, then to M4.
@@ -703,7 +724,12 @@ impl CurveRecord {
 
     /// The RMSE of the rule's prediction (infinite when it is not finite).
     pub fn rule_rmse(&self, rule: &Rule) -> f64 {
-        let e = self.blend(rule.combine, &self.rule_weights(rule), &self.slopes(rule));
+        let e = self.blend(
+            rule.combine,
+            &self.rule_weights(rule),
+            &self.slopes(rule),
+            rule.correction.power(),
+        );
         if e.is_nan() {
             f64::INFINITY
         } else {
@@ -890,6 +916,9 @@ pub struct RuleSet {
     /// Also [`per_size_templates`] (correction (f') of branch `bias2`: the
     /// per-law drift learned on small or large windows, by points fitted).
     pub per_size: bool,
+    /// Also [`quadratic_templates`] (correction (h) of branch `bias2`: a
+    /// per-law curvature, the error growing with the squared ln distance).
+    pub quadratic: bool,
 }
 
 /// Shares of the drift removed by the signed corrections tried.
@@ -1047,6 +1076,25 @@ pub fn per_size_templates() -> Vec<Rule> {
     out
 }
 
+/// [`capped_pool_rules`] with a per-law curvature
+/// ([`pick::Correction::Quadratic`]), each of [`CORRECTION_SHRINKS`]: 576
+/// templates.
+pub fn quadratic_templates() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            out.push(Rule {
+                correction: pick::Correction::Quadratic {
+                    shrink,
+                    drift: Vec::new(),
+                },
+                ..r.clone()
+            });
+        }
+    }
+    out
+}
+
 /// The template `t` ([`per_law_templates`], [`blend_templates`],
 /// [`gated_templates`]) completed with the per-law `drift` learned on
 /// `records` (and, for learned blends, the own drift's weights,
@@ -1101,6 +1149,10 @@ fn complete(t: &Rule, drift: &[(String, f64)], records: &[&CurveRecord]) -> Rule
                     .collect(),
             }
         }
+        pick::Correction::Quadratic { shrink, .. } => pick::Correction::Quadratic {
+            shrink: *shrink,
+            drift: learn_curvature(records),
+        },
         pick::Correction::PerSize { shrink, split, .. } => {
             let (small, large): (Vec<&CurveRecord>, Vec<&CurveRecord>) =
                 records.iter().partition(|r| r.window <= *split);
@@ -1171,6 +1223,21 @@ pub fn learn_own_weight(
 /// learned on `records`: the median over each family's records, then the
 /// mean over families (each family counts once, whatever its size).
 pub fn learn_drift(records: &[&CurveRecord]) -> Vec<(String, f64)> {
+    learn_per_law(records, CurveRecord::extrapolation_drift)
+}
+
+/// [`learn_drift`] per unit squared ln distance
+/// ([`CurveRecord::extrapolation_curvature`]).
+pub fn learn_curvature(records: &[&CurveRecord]) -> Vec<(String, f64)> {
+    learn_per_law(records, CurveRecord::extrapolation_curvature)
+}
+
+/// The median over each family's records of `of` (record, law index), then
+/// the mean over families, per law.
+fn learn_per_law(
+    records: &[&CurveRecord],
+    of: fn(&CurveRecord, usize) -> Option<f64>,
+) -> Vec<(String, f64)> {
     let mut names: Vec<String> = Vec::new();
     for r in records {
         for l in &r.laws {
@@ -1191,7 +1258,7 @@ pub fn learn_drift(records: &[&CurveRecord]) -> Vec<(String, f64)> {
                     let d: Vec<f64> = records
                         .iter()
                         .filter(|r| r.family == *f)
-                        .filter_map(|r| r.extrapolation_drift(r.law_index(&name)?))
+                        .filter_map(|r| of(r, r.law_index(&name)?))
                         .collect();
                     (!d.is_empty()).then(|| crate::stats::median(d))
                 })
@@ -1278,6 +1345,9 @@ impl RuleTable {
             }
             if set.per_size {
                 templates.extend(per_size_templates());
+            }
+            if set.quadratic {
+                templates.extend(quadratic_templates());
             }
         }
         let log_ratio = rules

@@ -265,6 +265,16 @@ pub enum Correction {
         /// (law, drift) on larger windows.
         large: Vec<(String, f64)>,
     },
+    /// (h) c per unit squared ln distance: ln f(x) - c ln(x / x_last)^2,
+    /// c a curvature per law learned on other curves, times `shrink` (an
+    /// error that grows faster than the distance is corrected less near
+    /// the window and more far from it).
+    Quadratic {
+        /// Share of the learned curvature removed.
+        shrink: f64,
+        /// (law, ln forecast - ln truth per unit squared ln distance).
+        drift: Vec<(String, f64)>,
+    },
 }
 
 fn named(v: &[(String, f64)], name: &str) -> Option<f64> {
@@ -318,6 +328,18 @@ impl Correction {
                 _ => 0.0,
             },
             Correction::PerWindow { .. } => 0.0,
+            Correction::Quadratic { shrink, drift } => {
+                named(drift, name).map_or(0.0, |d| shrink * d)
+            }
+        }
+    }
+
+    /// The power of the ln distance the slope multiplies (2 for
+    /// [`Correction::Quadratic`], else 1).
+    pub fn power(&self) -> i32 {
+        match self {
+            Correction::Quadratic { .. } => 2,
+            _ => 1,
         }
     }
 
@@ -332,7 +354,8 @@ impl Correction {
             Correction::PerLaw { drift, .. }
             | Correction::Blend { drift, .. }
             | Correction::Gated { drift, .. }
-            | Correction::Capped { drift, .. } => Some(drift),
+            | Correction::Capped { drift, .. }
+            | Correction::Quadratic { drift, .. } => Some(drift),
         }
     }
 
@@ -389,6 +412,13 @@ impl Correction {
                 format!(
                     ", per-law drift per window fraction x{shrink} ({})",
                     d.join("; ")
+                )
+            }
+            Correction::Quadratic { shrink, drift } => {
+                let d: Vec<String> = drift.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
+                format!(
+                    ", per-law curvature (per squared ln distance) x{shrink} ({})",
+                    d.join(", ")
                 )
             }
             Correction::PerSize {
@@ -934,7 +964,7 @@ impl Pick {
                     .slope_n(&l.law, l.drift, Some(self.n_points));
                 // Beyond the data only: nothing is corrected inside it.
                 let shift = if c != 0.0 && x[0] > self.x_last {
-                    c * (x[0] / self.x_last).ln()
+                    c * (x[0] / self.x_last).ln().powi(self.rule.correction.power())
                 } else {
                     0.0
                 };
@@ -1197,6 +1227,12 @@ mod tests {
         assert_eq!(sized.slope_n("power", None, Some(10)), 0.05);
         assert_eq!(sized.slope_n("power", None, Some(11)), 0.03);
         assert_eq!(sized.slope("power", Some(0.5)), 0.0);
+        let quad = Correction::Quadratic {
+            shrink: 0.5,
+            drift: vec![("power".into(), 0.02)],
+        };
+        assert_eq!((quad.slope("power", None), quad.power()), (0.01, 2));
+        assert_eq!(Correction::None.power(), 1);
     }
 
     #[test]

@@ -527,7 +527,9 @@ fn own_drift_correction_is_about_zero_on_a_clean_power_law() {
 ///   ~0 where it is noise around a common drift;
 /// - the drift by window size ([`pick::Correction::PerSize`]) learns 0.06 on
 ///   small windows that drift and ~0 on large ones that do not, and the
-///   protocol chooses it over one drift for both.
+///   protocol chooses it over one drift for both;
+/// - the curvature ([`pick::Correction::Quadratic`]) learns an error that
+///   grows with the squared ln distance and removes it.
 #[test]
 fn bias2_corrections_learn_the_own_weight_and_the_drift_by_window_size() {
     let base = Rule {
@@ -614,4 +616,34 @@ fn bias2_corrections_learn_the_own_weight_and_the_drift_by_window_size() {
         let e = r.rule_rmse(&rep.all_rule);
         assert!(e < 0.01, "{}: {e}", r.name);
     }
+
+    // an error of 0.03 per squared ln distance: the curvature learned is
+    // 0.03 and removing it cuts the RMSE 5x
+    let curved: Vec<lc::CurveRecord> = (0..10)
+        .map(|k| {
+            let mut r = drifting_record("curved", k, 0.0, 0.0);
+            for l in &mut r.laws {
+                for (p, u) in l.ln_pred.iter_mut().zip(&r.ln_dist) {
+                    *p += 0.03 * u * u;
+                }
+            }
+            r
+        })
+        .collect();
+    let refs: Vec<&lc::CurveRecord> = curved[1..].iter().collect();
+    let learned = lc::learn_curvature(&refs);
+    let c = learned.iter().find(|(n, _)| n == "power").unwrap().1;
+    assert!((c - 0.03).abs() < 0.003, "{c}");
+    let quad = Rule {
+        correction: pick::Correction::Quadratic {
+            shrink: 1.0,
+            drift: learned,
+        },
+        ..base.clone()
+    };
+    let (with, without) = (curved[0].rule_rmse(&quad), curved[0].rule_rmse(&base));
+    assert!(
+        without > 0.01 && with < 0.2 * without,
+        "{with} vs {without}"
+    );
 }
