@@ -186,8 +186,14 @@ enum BenchWhat {
         /// Also choose among rules with a signed correction of each law's prediction for its
         /// drift with the extrapolation distance: `own-drift` (the law's own backtest drift on
         /// the window, shrunk by 0.25-1), `per-law` (a drift per law learned on the families the
-        /// rule is chosen on); needs records with signed backtests (branch bias in BENCHMARKS.md).
-        #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law"])]
+        /// rule is chosen on), `blend` (the per-law drift shrunk toward the own drift, weight
+        /// fixed or learned on those families), `gated` (the per-law drift where the own drift
+        /// agrees in sign, or capped by it), `per-window` (a per-law drift per window fraction;
+        /// benchmark only: `slaw compare` does not know the fraction), `per-size` (a per-law drift
+        /// on windows of at most or more than 8-24 points), `quadratic` (a per-law curvature: the
+        /// error growing with the squared ln distance); needs records with signed
+        /// backtests (branches bias and bias2 in BENCHMARKS.md).
+        #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law", "blend", "gated", "per-window", "per-size", "quadratic"])]
         corrections: Vec<String>,
         #[arg(long)]
         json: bool,
@@ -656,6 +662,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     extended: extended_rules,
                     own_drift: corrections.iter().any(|c| c == "own-drift"),
                     per_law: corrections.iter().any(|c| c == "per-law"),
+                    blend: corrections.iter().any(|c| c == "blend"),
+                    gated: corrections.iter().any(|c| c == "gated"),
+                    per_window: corrections.iter().any(|c| c == "per-window"),
+                    per_size: corrections.iter().any(|c| c == "per-size"),
+                    quadratic: corrections.iter().any(|c| c == "quadratic"),
                 },
             ),
             [

@@ -593,10 +593,10 @@ impl CurveRecord {
     /// The RMSE of the combined ln predictions, each law's corrected by
     /// its slope (`slopes`: ln forecast - ln truth per unit ln distance,
     /// [`pick::Correction`]).
-    fn blend(&self, combine: Combine, w: &[f64], slopes: &[f64]) -> f64 {
+    fn blend(&self, combine: Combine, w: &[f64], slopes: &[f64], power: i32) -> f64 {
         let p: Vec<f64> = (0..self.later)
             .map(|j| {
-                let u = self.ln_dist.get(j).copied().unwrap_or(0.0);
+                let u = self.ln_dist.get(j).copied().unwrap_or(0.0).powi(power);
                 let lp: Vec<f64> = self
                     .laws
                     .iter()
@@ -644,7 +644,15 @@ impl CurveRecord {
                     let d: Vec<Option<f64>> = cols.iter().map(|&c| l.backtest_drift[c]).collect();
                     pick::mean_drift(&d)
                 };
-                rule.correction.slope(&l.law, own)
+                if let pick::Correction::PerWindow { shrink, drift } = &rule.correction {
+                    // The drifts learned on windows of this record's fraction.
+                    return drift
+                        .iter()
+                        .find(|(f, _)| *f == self.fraction)
+                        .and_then(|(_, d)| d.iter().find(|(n, _)| *n == l.law))
+                        .map_or(0.0, |&(_, d)| shrink * d);
+                }
+                rule.correction.slope_n(&l.law, own, Some(self.window))
             })
             .collect()
     }
@@ -658,6 +666,27 @@ impl CurveRecord {
             return None;
         }
         pick::Signed::of(&l.ln_pred, &self.ln_truth, &self.ln_dist)?.drift
+    }
+
+    /// The curvature of law `k`'s extrapolation from the window (ln
+    /// forecast - ln truth per unit squared ln distance: the least-squares
+    /// slope through zero on u^2); `None` when not converged or not
+    /// recorded.
+    pub fn extrapolation_curvature(&self, k: usize) -> Option<f64> {
+        let l = &self.laws[k];
+        if !l.converged || self.ln_dist.len() != self.later {
+            return None;
+        }
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for ((p, t), u) in l.ln_pred.iter().zip(&self.ln_truth).zip(&self.ln_dist) {
+            let (e, v) = (p - t, u * u);
+            if !(e.is_finite() && v.is_finite()) {
+                return None;
+            }
+            sxy += e * v;
+            sxx += v * v;
+        }
+        (sxx > 0.0).then(|| sxy / sxx)
     }
 
     /// The backtest pick's weights under `rule` (the origins must be in
@@ -695,7 +724,12 @@ impl CurveRecord {
 
     /// The RMSE of the rule's prediction (infinite when it is not finite).
     pub fn rule_rmse(&self, rule: &Rule) -> f64 {
-        let e = self.blend(rule.combine, &self.rule_weights(rule), &self.slopes(rule));
+        let e = self.blend(
+            rule.combine,
+            &self.rule_weights(rule),
+            &self.slopes(rule),
+            rule.correction.power(),
+        );
         if e.is_nan() {
             f64::INFINITY
         } else {
@@ -869,6 +903,22 @@ pub struct RuleSet {
     /// Also [`per_law_templates`], their drifts learned on the families
     /// the rule is chosen on (correction (b) of branch `bias`).
     pub per_law: bool,
+    /// Also [`blend_templates`] (correction (d) of branch `bias2`: the
+    /// per-law drift shrunk toward the own drift, fixed or learned weights).
+    pub blend: bool,
+    /// Also [`gated_templates`] (corrections (e) and (g) of branch `bias2`:
+    /// the per-law drift only where the own drift agrees in sign, or capped
+    /// by it).
+    pub gated: bool,
+    /// Also [`per_window_templates`] (correction (f) of branch `bias2`: the
+    /// per-law drift learned per window fraction; benchmark only).
+    pub per_window: bool,
+    /// Also [`per_size_templates`] (correction (f') of branch `bias2`: the
+    /// per-law drift learned on small or large windows, by points fitted).
+    pub per_size: bool,
+    /// Also [`quadratic_templates`] (correction (h) of branch `bias2`: a
+    /// per-law curvature, the error growing with the squared ln distance).
+    pub quadratic: bool,
 }
 
 /// Shares of the drift removed by the signed corrections tried.
@@ -919,11 +969,275 @@ pub fn per_law_templates() -> Vec<Rule> {
     out
 }
 
+/// Fixed weights of the own drift in [`blend_templates`].
+pub const OWN_WEIGHTS: [f64; 3] = [0.25, 0.5, 0.75];
+
+/// [`capped_pool_rules`] with the per-law drift shrunk toward the own drift
+/// ([`pick::Correction::Blend`]), each of [`CORRECTION_SHRINKS`], the own
+/// drift's weight each of [`OWN_WEIGHTS`] or learned ([`learn_own_weight`]):
+/// 2,304 templates, completed on the records they are chosen on.
+pub fn blend_templates() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            for w in OWN_WEIGHTS.iter().map(|&w| Some(w)).chain([None]) {
+                out.push(Rule {
+                    correction: pick::Correction::Blend {
+                        shrink,
+                        drift: Vec::new(),
+                        own_weight: w.map_or(Vec::new(), |w| {
+                            pick::CORRECTED_LAWS
+                                .iter()
+                                .map(|n| (n.to_string(), w))
+                                .collect()
+                        }),
+                        learned: w.is_none(),
+                    },
+                    ..r.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// [`capped_pool_rules`] with the per-law drift gated by the sign of the
+/// own drift ([`pick::Correction::Gated`]) or capped by it
+/// ([`pick::Correction::Capped`]), each of [`CORRECTION_SHRINKS`]: 1,152
+/// templates.
+pub fn gated_templates() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            for c in [
+                pick::Correction::Gated {
+                    shrink,
+                    drift: Vec::new(),
+                },
+                pick::Correction::Capped {
+                    shrink,
+                    drift: Vec::new(),
+                },
+            ] {
+                out.push(Rule {
+                    correction: c,
+                    ..r.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// [`capped_pool_rules`] with a drift per law and per window fraction
+/// ([`pick::Correction::PerWindow`]), each of [`CORRECTION_SHRINKS`]: 576
+/// templates.
+pub fn per_window_templates() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            out.push(Rule {
+                correction: pick::Correction::PerWindow {
+                    shrink,
+                    drift: Vec::new(),
+                },
+                ..r.clone()
+            });
+        }
+    }
+    out
+}
+
+/// The window sizes (points fitted, at most) splitting small from large
+/// windows in [`per_size_templates`].
+pub const SIZE_SPLITS: [usize; 5] = [8, 10, 12, 16, 24];
+
+/// [`capped_pool_rules`] with a drift per law learned on windows of at most
+/// or more than each of [`SIZE_SPLITS`] points
+/// ([`pick::Correction::PerSize`]), each of [`CORRECTION_SHRINKS`]: 2,880
+/// templates.
+pub fn per_size_templates() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            for split in SIZE_SPLITS {
+                out.push(Rule {
+                    correction: pick::Correction::PerSize {
+                        shrink,
+                        split,
+                        small: Vec::new(),
+                        large: Vec::new(),
+                    },
+                    ..r.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// [`capped_pool_rules`] with a per-law curvature
+/// ([`pick::Correction::Quadratic`]), each of [`CORRECTION_SHRINKS`]: 576
+/// templates.
+pub fn quadratic_templates() -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            out.push(Rule {
+                correction: pick::Correction::Quadratic {
+                    shrink,
+                    drift: Vec::new(),
+                },
+                ..r.clone()
+            });
+        }
+    }
+    out
+}
+
+/// The template `t` ([`per_law_templates`], [`blend_templates`],
+/// [`gated_templates`]) completed with the per-law `drift` learned on
+/// `records` (and, for learned blends, the own drift's weights,
+/// [`learn_own_weight`]).
+fn complete(t: &Rule, drift: &[(String, f64)], records: &[&CurveRecord]) -> Rule {
+    let mut rule = t.clone();
+    let d = drift.to_vec();
+    rule.correction = match &t.correction {
+        pick::Correction::PerLaw { shrink, .. } => pick::Correction::PerLaw {
+            shrink: *shrink,
+            drift: d,
+        },
+        pick::Correction::Blend {
+            shrink,
+            own_weight,
+            learned,
+            ..
+        } => pick::Correction::Blend {
+            shrink: *shrink,
+            own_weight: if *learned {
+                learn_own_weight(records, t, drift)
+            } else {
+                own_weight.clone()
+            },
+            drift: d,
+            learned: *learned,
+        },
+        pick::Correction::Gated { shrink, .. } => pick::Correction::Gated {
+            shrink: *shrink,
+            drift: d,
+        },
+        pick::Correction::Capped { shrink, .. } => pick::Correction::Capped {
+            shrink: *shrink,
+            drift: d,
+        },
+        pick::Correction::PerWindow { shrink, .. } => {
+            let mut fr: Vec<f64> = records.iter().map(|r| r.fraction).collect();
+            fr.sort_by(f64::total_cmp);
+            fr.dedup();
+            pick::Correction::PerWindow {
+                shrink: *shrink,
+                drift: fr
+                    .into_iter()
+                    .map(|f| {
+                        let same: Vec<&CurveRecord> = records
+                            .iter()
+                            .copied()
+                            .filter(|r| r.fraction == f)
+                            .collect();
+                        (f, learn_drift(&same))
+                    })
+                    .collect(),
+            }
+        }
+        pick::Correction::Quadratic { shrink, .. } => pick::Correction::Quadratic {
+            shrink: *shrink,
+            drift: learn_curvature(records),
+        },
+        pick::Correction::PerSize { shrink, split, .. } => {
+            let (small, large): (Vec<&CurveRecord>, Vec<&CurveRecord>) =
+                records.iter().partition(|r| r.window <= *split);
+            pick::Correction::PerSize {
+                shrink: *shrink,
+                split: *split,
+                small: learn_drift(&small),
+                large: learn_drift(&large),
+            }
+        }
+        c => c.clone(),
+    };
+    rule
+}
+
+/// Residuals beyond this (per unit ln distance) are clipped in
+/// [`learn_own_weight`], so that a few short windows do not set it.
+const OWN_WEIGHT_CLIP: f64 = 0.2;
+
+/// Each law's weight w of its own backtest drift o (mean over `rule`'s
+/// origins) against the per-law drift p: the least-squares slope through
+/// zero of (d - p) on (o - p), d the drift of the law's extrapolation from
+/// the window, each family weighing as much as any other (each record
+/// 1 / its family's size), residuals clipped at +-[`OWN_WEIGHT_CLIP`], w
+/// clipped to [0, 1] (the best linear shrinkage of the per-law drift
+/// toward the own one, learned on `records`).
+pub fn learn_own_weight(
+    records: &[&CurveRecord],
+    rule: &Rule,
+    drift: &[(String, f64)],
+) -> Vec<(String, f64)> {
+    let cols = CurveRecord::origin_columns(rule);
+    let mut size: Vec<(&str, usize)> = Vec::new();
+    for r in records {
+        match size.iter_mut().find(|(f, _)| *f == r.family) {
+            Some(e) => e.1 += 1,
+            None => size.push((&r.family, 1)),
+        }
+    }
+    let clip = |v: f64| v.clamp(-OWN_WEIGHT_CLIP, OWN_WEIGHT_CLIP);
+    drift
+        .iter()
+        .map(|(name, p)| {
+            let (mut sxy, mut sxx) = (0.0, 0.0);
+            for r in records {
+                let Some(k) = r.law_index(name) else { continue };
+                let l = &r.laws[k];
+                if l.backtest_drift.is_empty() {
+                    continue;
+                }
+                let o: Vec<Option<f64>> = cols.iter().map(|&c| l.backtest_drift[c]).collect();
+                let (Some(o), Some(d)) = (pick::mean_drift(&o), r.extrapolation_drift(k)) else {
+                    continue;
+                };
+                let n = size.iter().find(|(f, _)| *f == r.family).map_or(1, |e| e.1);
+                let (x, y) = (clip(o - p), clip(d - p));
+                sxy += x * y / n as f64;
+                sxx += x * x / n as f64;
+            }
+            let w = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+            (name.clone(), w.clamp(0.0, 1.0))
+        })
+        .collect()
+}
+
 /// Each law's drift when extrapolating from the window (ln forecast - ln
 /// truth per unit ln(x / x_last), [`CurveRecord::extrapolation_drift`]),
 /// learned on `records`: the median over each family's records, then the
 /// mean over families (each family counts once, whatever its size).
 pub fn learn_drift(records: &[&CurveRecord]) -> Vec<(String, f64)> {
+    learn_per_law(records, CurveRecord::extrapolation_drift)
+}
+
+/// [`learn_drift`] per unit squared ln distance
+/// ([`CurveRecord::extrapolation_curvature`]).
+pub fn learn_curvature(records: &[&CurveRecord]) -> Vec<(String, f64)> {
+    learn_per_law(records, CurveRecord::extrapolation_curvature)
+}
+
+/// The median over each family's records of `of` (record, law index), then
+/// the mean over families, per law.
+fn learn_per_law(
+    records: &[&CurveRecord],
+    of: fn(&CurveRecord, usize) -> Option<f64>,
+) -> Vec<(String, f64)> {
     let mut names: Vec<String> = Vec::new();
     for r in records {
         for l in &r.laws {
@@ -944,7 +1258,7 @@ pub fn learn_drift(records: &[&CurveRecord]) -> Vec<(String, f64)> {
                     let d: Vec<f64> = records
                         .iter()
                         .filter(|r| r.family == *f)
-                        .filter_map(|r| r.extrapolation_drift(r.law_index(&name)?))
+                        .filter_map(|r| of(r, r.law_index(&name)?))
                         .collect();
                     (!d.is_empty()).then(|| crate::stats::median(d))
                 })
@@ -1015,11 +1329,27 @@ impl RuleTable {
         if set.own_drift && with_authors {
             rules.extend(own_drift_rules());
         }
-        let templates = if set.per_law && with_authors {
-            per_law_templates()
-        } else {
-            Vec::new()
-        };
+        let mut templates = Vec::new();
+        if with_authors {
+            if set.per_law {
+                templates.extend(per_law_templates());
+            }
+            if set.blend {
+                templates.extend(blend_templates());
+            }
+            if set.gated {
+                templates.extend(gated_templates());
+            }
+            if set.per_window {
+                templates.extend(per_window_templates());
+            }
+            if set.per_size {
+                templates.extend(per_size_templates());
+            }
+            if set.quadratic {
+                templates.extend(quadratic_templates());
+            }
+        }
         let log_ratio = rules
             .par_iter()
             .map(|rule| {
@@ -1073,13 +1403,7 @@ impl RuleTable {
             .templates
             .par_iter()
             .map(|t| {
-                let mut rule = t.clone();
-                if let pick::Correction::PerLaw { shrink, .. } = t.correction {
-                    rule.correction = pick::Correction::PerLaw {
-                        shrink,
-                        drift: drift.clone(),
-                    };
-                }
+                let rule = complete(t, &drift, &kept_records);
                 let c = crit_of(&|i| log_ratio(records[i].rule_rmse(&rule), records[i].m4()));
                 (rule, c)
             })

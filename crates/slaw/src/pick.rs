@@ -171,6 +171,17 @@ pub const SHIPPED_DRIFT: [(&str, f64); 7] = [
     (M4_AUTHORS_CAPPED, 0.010444),
 ];
 
+/// The laws of [`SHIPPED_DRIFT`] (those a learned correction may name).
+pub const CORRECTED_LAWS: [&str; 7] = [
+    "power",
+    "vanilla-ft",
+    "rectified",
+    "bnsl",
+    "reciprocal",
+    "m4",
+    M4_AUTHORS_CAPPED,
+];
+
 /// A signed correction of each law's ln prediction for its drift with the
 /// extrapolation distance: the corrected ln prediction at x is ln f(x) -
 /// c ln(x / x_last) for x > x_last (nothing changes inside the data),
@@ -197,18 +208,154 @@ pub enum Correction {
         /// (law, ln forecast - ln truth per unit ln distance).
         drift: Vec<(String, f64)>,
     },
+    /// (d) c: the per-law drift shrunk toward the law's own backtest drift,
+    /// w own + (1 - w) per-law (w from `own_weight`, 0 for a law not named;
+    /// the per-law drift alone when the own drift is missing), times
+    /// `shrink`.
+    Blend {
+        /// Share of the blended drift removed.
+        shrink: f64,
+        /// (law, drift learned on other curves).
+        drift: Vec<(String, f64)>,
+        /// (law, w): the own drift's weight, fixed or learned on other
+        /// curves (`learned`).
+        own_weight: Vec<(String, f64)>,
+        /// The weights were learned (a regression of the drift from the
+        /// window on the own drift, on other curves) rather than fixed.
+        #[serde(default)]
+        learned: bool,
+    },
+    /// (e) c: the per-law drift times `shrink` when the law's own backtest
+    /// drift has the same sign, else 0 (the data do not confirm it).
+    Gated {
+        /// Share of the learned drift removed.
+        shrink: f64,
+        /// (law, drift learned on other curves).
+        drift: Vec<(String, f64)>,
+    },
+    /// (g) c: the smaller in magnitude of the per-law and the own drift
+    /// when their signs agree, else 0, times `shrink`.
+    Capped {
+        /// Share removed.
+        shrink: f64,
+        /// (law, drift learned on other curves).
+        drift: Vec<(String, f64)>,
+    },
+    /// (f) c: a drift per law and per window fraction learned on other
+    /// curves, times `shrink`: a benchmark-only correction (the records
+    /// know the share of the curve in the window; `slaw compare` does not,
+    /// and applies none).
+    PerWindow {
+        /// Share of the learned drift removed.
+        shrink: f64,
+        /// (window fraction, (law, drift)).
+        drift: Vec<(f64, Vec<(String, f64)>)>,
+    },
+    /// (f') c: a drift per law learned on other curves' windows of at most
+    /// `split` points (`small`) or of more (`large`), by the number of
+    /// points fitted, times `shrink` (a proxy of (f) that `slaw compare`
+    /// can apply).
+    PerSize {
+        /// Share of the learned drift removed.
+        shrink: f64,
+        /// Windows of at most this many points use `small`.
+        split: usize,
+        /// (law, drift) on windows of at most `split` points.
+        small: Vec<(String, f64)>,
+        /// (law, drift) on larger windows.
+        large: Vec<(String, f64)>,
+    },
+    /// (h) c per unit squared ln distance: ln f(x) - c ln(x / x_last)^2,
+    /// c a curvature per law learned on other curves, times `shrink` (an
+    /// error that grows faster than the distance is corrected less near
+    /// the window and more far from it).
+    Quadratic {
+        /// Share of the learned curvature removed.
+        shrink: f64,
+        /// (law, ln forecast - ln truth per unit squared ln distance).
+        drift: Vec<(String, f64)>,
+    },
+}
+
+fn named(v: &[(String, f64)], name: &str) -> Option<f64> {
+    v.iter().find(|(n, _)| n == name).map(|&(_, d)| d)
 }
 
 impl Correction {
-    /// The slope c of the law `name` whose own backtest drift is `own`.
+    /// The slope c of the law `name` whose own backtest drift is `own`
+    /// (0 for [`Correction::PerSize`], which needs the window's size:
+    /// [`Correction::slope_n`]).
     pub fn slope(&self, name: &str, own: Option<f64>) -> f64 {
+        self.slope_n(name, own, None)
+    }
+
+    /// [`Correction::slope`] on a window of `n` points.
+    pub fn slope_n(&self, name: &str, own: Option<f64>, n: Option<usize>) -> f64 {
         match self {
+            Correction::PerSize {
+                shrink,
+                split,
+                small,
+                large,
+            } => n.map_or(0.0, |n| {
+                let d = if n <= *split { small } else { large };
+                named(d, name).map_or(0.0, |d| shrink * d)
+            }),
             Correction::None => 0.0,
             Correction::OwnDrift { shrink } => own.map_or(0.0, |d| shrink * d),
-            Correction::PerLaw { shrink, drift } => drift
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or(0.0, |(_, d)| shrink * d),
+            Correction::PerLaw { shrink, drift } => named(drift, name).map_or(0.0, |d| shrink * d),
+            Correction::Blend {
+                shrink,
+                drift,
+                own_weight,
+                ..
+            } => {
+                let Some(p) = named(drift, name) else {
+                    return 0.0;
+                };
+                let w = named(own_weight, name).unwrap_or(0.0);
+                match own {
+                    Some(o) => shrink * (w * o + (1.0 - w) * p),
+                    None => shrink * p,
+                }
+            }
+            Correction::Gated { shrink, drift } => match (named(drift, name), own) {
+                (Some(p), Some(o)) if p * o > 0.0 => shrink * p,
+                _ => 0.0,
+            },
+            Correction::Capped { shrink, drift } => match (named(drift, name), own) {
+                (Some(p), Some(o)) if p * o > 0.0 => shrink * p.signum() * p.abs().min(o.abs()),
+                _ => 0.0,
+            },
+            Correction::PerWindow { .. } => 0.0,
+            Correction::Quadratic { shrink, drift } => {
+                named(drift, name).map_or(0.0, |d| shrink * d)
+            }
+        }
+    }
+
+    /// The power of the ln distance the slope multiplies (2 for
+    /// [`Correction::Quadratic`], else 1).
+    pub fn power(&self) -> i32 {
+        match self {
+            Correction::Quadratic { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// The per-law drifts of a learned correction (`None` for none and the
+    /// own drift).
+    pub fn drift(&self) -> Option<&[(String, f64)]> {
+        match self {
+            Correction::None
+            | Correction::OwnDrift { .. }
+            | Correction::PerWindow { .. }
+            | Correction::PerSize { .. } => None,
+            Correction::PerLaw { drift, .. }
+            | Correction::Blend { drift, .. }
+            | Correction::Gated { drift, .. }
+            | Correction::Capped { drift, .. }
+            | Correction::Quadratic { drift, .. } => Some(drift),
         }
     }
 
@@ -220,6 +367,75 @@ impl Correction {
             Correction::PerLaw { shrink, drift } => {
                 let d: Vec<String> = drift.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
                 format!(", per-law drift x{shrink} ({})", d.join(", "))
+            }
+            Correction::Blend {
+                shrink,
+                drift,
+                own_weight,
+                learned,
+            } => {
+                let d: Vec<String> = drift
+                    .iter()
+                    .map(|(n, d)| {
+                        let w = named(own_weight, n).unwrap_or(0.0);
+                        format!("{n} {d:.4} w {w:.2}")
+                    })
+                    .collect();
+                let how = if *learned { "learned" } else { "fixed" };
+                format!(
+                    ", per-law drift blended with own drift ({how} w) x{shrink} ({})",
+                    d.join(", ")
+                )
+            }
+            Correction::Gated { shrink, drift } => {
+                let d: Vec<String> = drift.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
+                format!(
+                    ", per-law drift gated by own drift's sign x{shrink} ({})",
+                    d.join(", ")
+                )
+            }
+            Correction::Capped { shrink, drift } => {
+                let d: Vec<String> = drift.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
+                format!(
+                    ", per-law drift capped by own drift x{shrink} ({})",
+                    d.join(", ")
+                )
+            }
+            Correction::PerWindow { shrink, drift } => {
+                let d: Vec<String> = drift
+                    .iter()
+                    .map(|(f, v)| {
+                        let v: Vec<String> = v.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
+                        format!("{f}: {}", v.join(", "))
+                    })
+                    .collect();
+                format!(
+                    ", per-law drift per window fraction x{shrink} ({})",
+                    d.join("; ")
+                )
+            }
+            Correction::Quadratic { shrink, drift } => {
+                let d: Vec<String> = drift.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
+                format!(
+                    ", per-law curvature (per squared ln distance) x{shrink} ({})",
+                    d.join(", ")
+                )
+            }
+            Correction::PerSize {
+                shrink,
+                split,
+                small,
+                large,
+            } => {
+                let f = |v: &[(String, f64)]| {
+                    let v: Vec<String> = v.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
+                    v.join(", ")
+                };
+                format!(
+                    ", per-law drift by window size x{shrink} (<= {split} points: {}; more: {})",
+                    f(small),
+                    f(large)
+                )
             }
         }
     }
@@ -723,6 +939,9 @@ pub struct Pick {
     /// The input of the last point (the origin of the rule's
     /// [`Correction`]).
     pub x_last: f64,
+    /// The number of points fitted ([`Correction::PerSize`]).
+    #[serde(skip)]
+    pub n_points: usize,
     #[serde(skip)]
     laws_def: Vec<Law>,
 }
@@ -739,10 +958,13 @@ impl Pick {
                 if !(p > 0.0 && p.is_finite()) {
                     return None;
                 }
-                let c = self.rule.correction.slope(&l.law, l.drift);
+                let c = self
+                    .rule
+                    .correction
+                    .slope_n(&l.law, l.drift, Some(self.n_points));
                 // Beyond the data only: nothing is corrected inside it.
                 let shift = if c != 0.0 && x[0] > self.x_last {
-                    c * (x[0] / self.x_last).ln()
+                    c * (x[0] / self.x_last).ln().powi(self.rule.correction.power())
                 } else {
                     0.0
                 };
@@ -882,6 +1104,7 @@ pub fn pick_with(
         laws: out,
         fallback,
         x_last: idx.last().map_or(f64::NAN, |&i| obs.point(i)[0]),
+        n_points: obs.len(),
         laws_def: laws,
     })
 }
@@ -970,6 +1193,46 @@ mod tests {
         assert_eq!(learned.slope("power", Some(0.5)), 0.03);
         assert_eq!(learned.slope("bnsl", Some(0.5)), 0.0);
         assert_eq!(Correction::None.slope("power", Some(0.5)), 0.0);
+        // branch bias2: the blend, the gate, the cap, the size
+        let d = vec![("power".to_string(), 0.03)];
+        let blend = Correction::Blend {
+            shrink: 1.0,
+            drift: d.clone(),
+            own_weight: vec![("power".into(), 0.25)],
+            learned: false,
+        };
+        assert!((blend.slope("power", Some(0.07)) - (0.25 * 0.07 + 0.75 * 0.03)).abs() < 1e-15);
+        assert_eq!(blend.slope("power", None), 0.03);
+        assert_eq!(blend.slope("bnsl", Some(0.07)), 0.0);
+        let gated = Correction::Gated {
+            shrink: 0.5,
+            drift: d.clone(),
+        };
+        assert_eq!(gated.slope("power", Some(0.001)), 0.015);
+        assert_eq!(gated.slope("power", Some(-0.02)), 0.0);
+        assert_eq!(gated.slope("power", None), 0.0);
+        let capped = Correction::Capped {
+            shrink: 1.0,
+            drift: d.clone(),
+        };
+        assert_eq!(capped.slope("power", Some(0.01)), 0.01);
+        assert_eq!(capped.slope("power", Some(0.08)), 0.03);
+        assert_eq!(capped.slope("power", Some(-0.01)), 0.0);
+        let sized = Correction::PerSize {
+            shrink: 1.0,
+            split: 10,
+            small: vec![("power".into(), 0.05)],
+            large: d,
+        };
+        assert_eq!(sized.slope_n("power", None, Some(10)), 0.05);
+        assert_eq!(sized.slope_n("power", None, Some(11)), 0.03);
+        assert_eq!(sized.slope("power", Some(0.5)), 0.0);
+        let quad = Correction::Quadratic {
+            shrink: 0.5,
+            drift: vec![("power".into(), 0.02)],
+        };
+        assert_eq!((quad.slope("power", None), quad.power()), (0.01, 2));
+        assert_eq!(Correction::None.power(), 1);
     }
 
     #[test]

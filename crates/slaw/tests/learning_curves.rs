@@ -520,3 +520,130 @@ fn own_drift_correction_is_about_zero_on_a_clean_power_law() {
     assert!(a != b, "the correction was applied");
     assert_eq!(p.predict(&xs[5]), q.predict(&xs[5]));
 }
+
+/// The corrections of branch `bias2` on records of known drift:
+/// - the learned weight of the own drift ([`lc::learn_own_weight`]) is ~1
+///   where each curve's own backtest drift tracks its extrapolation drift,
+///   ~0 where it is noise around a common drift;
+/// - the drift by window size ([`pick::Correction::PerSize`]) learns 0.06 on
+///   small windows that drift and ~0 on large ones that do not, and the
+///   protocol chooses it over one drift for both;
+/// - the curvature ([`pick::Correction::Quadratic`]) learns an error that
+///   grows with the squared ln distance and removes it.
+#[test]
+fn bias2_corrections_learn_the_own_weight_and_the_drift_by_window_size() {
+    let base = Rule {
+        origins: vec![pick::Origin::Fraction(0.75), pick::Origin::Last(2)],
+        combine: pick::Combine::Top { k: 2 },
+        pool: vec!["power".into(), "vanilla-ft".into()],
+        correction: pick::Correction::None,
+        ..Rule::shipped()
+    };
+    let w_of = |records: &[lc::CurveRecord]| {
+        let refs: Vec<&lc::CurveRecord> = records.iter().collect();
+        let drift = lc::learn_drift(&refs);
+        let w = lc::learn_own_weight(&refs, &base, &drift);
+        w.iter().find(|(n, _)| n == "power").unwrap().1
+    };
+    // own drift = the curve's drift, which varies from 0 to 0.08
+    let tracking: Vec<lc::CurveRecord> = (0..12)
+        .map(|k| {
+            let d = 0.02 * (k % 5) as f64;
+            drifting_record(if k % 2 == 0 { "a" } else { "b" }, k, d, d)
+        })
+        .collect();
+    let w = w_of(&tracking);
+    assert!(w > 0.8, "tracking: w {w}");
+    // own drift: noise of +-0.04 around the common drift 0.04
+    let noise: Vec<lc::CurveRecord> = (0..12)
+        .map(|k| {
+            let seen = 0.04 + 0.04 * ((k * 5) as f64).sin();
+            drifting_record(if k % 2 == 0 { "a" } else { "b" }, k, 0.04, seen)
+        })
+        .collect();
+    let w = w_of(&noise);
+    assert!(w < 0.2, "noise: w {w}");
+    // a learned blend with w ~1 follows each curve's own drift: on the
+    // tracking curves it removes the drift as the own-drift correction does
+    let refs: Vec<&lc::CurveRecord> = tracking.iter().collect();
+    let drift = lc::learn_drift(&refs);
+    let blend = Rule {
+        correction: pick::Correction::Blend {
+            shrink: 1.0,
+            own_weight: lc::learn_own_weight(&refs, &base, &drift),
+            drift,
+            learned: true,
+        },
+        ..base.clone()
+    };
+    let scored = &tracking[4]; // drift 0.08
+    assert!(scored.rule_rmse(&blend) < 0.2 * scored.rule_rmse(&base));
+
+    // small windows (7 points) drift by 0.06, large ones (30) do not
+    let mut sized: Vec<lc::CurveRecord> = Vec::new();
+    for k in 0..10 {
+        let mut s = drifting_record("small", k, 0.06, 0.06);
+        s.window = 7;
+        let mut l = drifting_record("large", k, 0.0, 0.0);
+        l.window = 30;
+        sized.extend([s, l]);
+    }
+    let rep = lc::evaluate_rules(
+        sized.clone(),
+        &[0.5],
+        vec![(0.5, 0)],
+        lc::RuleSet {
+            per_law: true,
+            per_size: true,
+            ..Default::default()
+        },
+    );
+    let pick::Correction::PerSize {
+        split,
+        small,
+        large,
+        ..
+    } = &rep.all_rule.correction
+    else {
+        panic!("not a drift by size: {:?}", rep.all_rule.correction);
+    };
+    assert!((7..30).contains(split), "{split}");
+    let of = |v: &[(String, f64)]| v.iter().find(|(n, _)| n == "power").unwrap().1;
+    assert!((of(small) - 0.06).abs() < 0.003, "{small:?}");
+    assert!(of(large).abs() < 0.003, "{large:?}");
+    // both kinds of windows are corrected as they should be
+    for r in &sized {
+        let e = r.rule_rmse(&rep.all_rule);
+        assert!(e < 0.01, "{}: {e}", r.name);
+    }
+
+    // an error of 0.03 per squared ln distance: the curvature learned is
+    // 0.03 and removing it cuts the RMSE 5x
+    let curved: Vec<lc::CurveRecord> = (0..10)
+        .map(|k| {
+            let mut r = drifting_record("curved", k, 0.0, 0.0);
+            for l in &mut r.laws {
+                for (p, u) in l.ln_pred.iter_mut().zip(&r.ln_dist) {
+                    *p += 0.03 * u * u;
+                }
+            }
+            r
+        })
+        .collect();
+    let refs: Vec<&lc::CurveRecord> = curved[1..].iter().collect();
+    let learned = lc::learn_curvature(&refs);
+    let c = learned.iter().find(|(n, _)| n == "power").unwrap().1;
+    assert!((c - 0.03).abs() < 0.003, "{c}");
+    let quad = Rule {
+        correction: pick::Correction::Quadratic {
+            shrink: 1.0,
+            drift: learned,
+        },
+        ..base.clone()
+    };
+    let (with, without) = (curved[0].rule_rmse(&quad), curved[0].rule_rmse(&base));
+    assert!(
+        without > 0.01 && with < 0.2 * without,
+        "{with} vs {without}"
+    );
+}
