@@ -30,7 +30,7 @@
 
 use super::job::window_decay;
 use super::protocol::misfitting_runs;
-use super::{fit_curves, Curve, CurveLaw};
+use super::{fit_curves, Curve, CurveLaw, Fitted};
 pub use crate::extrapolation::Signed;
 use crate::learning_curves::{synthetic_curves, SYNTH_EVEN};
 use crate::Result;
@@ -298,18 +298,7 @@ pub fn decay_score(law: CurveLaw, w: &Window) -> Option<f64> {
 /// when `drift`, the window's own drift (else, or without rolling-origin
 /// scores, 0).
 pub fn signed_error(law: CurveLaw, w: &Window, drift: bool) -> Option<(f64, f64)> {
-    if law.needs_lr() && w.curve.lr.is_none() {
-        return None;
-    }
-    let f = fit_curves(law, std::slice::from_ref(&w.curve), &[w.upto])
-        .ok()
-        .filter(|f| f.converged)?;
-    let last = w.curve.len() - 1;
-    let (pred, obs) = (f.predict(0, last), w.curve.loss[last]);
-    let d = (w.curve.step[last] / w.curve.step[w.upto - 1]).ln();
-    if !(pred > 0.0 && obs > 0.0 && d > 0.0) {
-        return None;
-    }
+    let (f, pred, obs, d) = window_fit(law, w)?;
     let drift = if drift {
         f.rolling_scores().and_then(|r| r.drift()).unwrap_or(0.0)
     } else {
@@ -319,6 +308,13 @@ pub fn signed_error(law: CurveLaw, w: &Window, drift: bool) -> Option<(f64, f64)
 }
 
 fn final_error(law: CurveLaw, w: &Window) -> Option<(f64, f64, f64)> {
+    window_fit(law, w).map(|(_, pred, obs, d)| (pred, obs, d))
+}
+
+/// `law` fitted on the window's first `upto` points (converged), with its
+/// prediction and the observed loss at the curve's last point and the ln
+/// distance from the window's end to it (all > 0).
+fn window_fit(law: CurveLaw, w: &Window) -> Option<(Fitted, f64, f64, f64)> {
     if law.needs_lr() && w.curve.lr.is_none() {
         return None;
     }
@@ -328,7 +324,7 @@ fn final_error(law: CurveLaw, w: &Window) -> Option<(f64, f64, f64)> {
     let last = w.curve.len() - 1;
     let (pred, obs) = (f.predict(0, last), w.curve.loss[last]);
     let d = (w.curve.step[last] / w.curve.step[w.upto - 1]).ln();
-    (pred > 0.0 && obs > 0.0 && d > 0.0).then_some((pred, obs, d))
+    (pred > 0.0 && obs > 0.0 && d > 0.0).then_some((f, pred, obs, d))
 }
 
 /// The laws with an error prior: the step-only laws (the schedule-aware
