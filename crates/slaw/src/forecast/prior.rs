@@ -347,10 +347,12 @@ pub struct Score {
 }
 
 /// Every law's scores on every window, per law of `CurveLaw::ALL` (in
-/// parallel over windows), without the windows' drifts (0: the shipped
-/// rules need none; see [`scores_with_drift`]).
+/// parallel over windows), with the windows' drifts exactly when a signed
+/// rule is shipped ([`SIGNED_RULES`]; without one, 0: the unsigned rule
+/// reads none), so that [`learn`] on these scores re-derives the shipped
+/// priors whatever the rules (see [`scores_with_drift`]).
 pub fn scores(windows: &[Window]) -> Vec<[Score; LAWS]> {
-    scores_with_drift(windows, false)
+    scores_with_drift(windows, !SIGNED_RULES.is_empty())
 }
 
 /// [`scores`], with each window's own drift when `drift` (8 more refits per
