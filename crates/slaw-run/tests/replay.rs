@@ -309,15 +309,17 @@ fn zero_shot_runs_go_first_and_gate_nothing() {
     assert_eq!(plan.sizes().last(), Some(&0.0));
     // The first wave: every candidate's zero-shot evaluation, before its
     // smallest ladder size (the default method runs ascending).
-    let d = slaw_run::scheduler::decide(&plan, &[], &[]);
-    for k in 0..pool.len() {
-        let mine: Vec<u64> = d
-            .launch
+    // The sizes a decision launches for candidate k, in its order.
+    let launched = |d: &slaw_run::scheduler::Decision, k: usize| -> Vec<u64> {
+        d.launch
             .iter()
             .filter(|r| r.candidate == k)
             .map(|r| r.n)
-            .collect();
-        assert_eq!(mine, vec![0, 200], "candidate {k}");
+            .collect()
+    };
+    let d = slaw_run::scheduler::decide(&plan, &[], &[]);
+    for k in 0..pool.len() {
+        assert_eq!(launched(&d, k), vec![0, 200], "candidate {k}");
     }
     // The zero-shot runs cost nothing in examples.
     assert_eq!(
@@ -364,13 +366,7 @@ fn zero_shot_runs_go_first_and_gate_nothing() {
         .collect();
     let d = slaw_run::scheduler::decide(&plan, &failed, &[]);
     for (k, st) in d.candidates.iter().enumerate() {
-        let mine: Vec<u64> = d
-            .launch
-            .iter()
-            .filter(|r| r.candidate == k)
-            .map(|r| r.n)
-            .collect();
-        assert_eq!(mine, vec![200], "candidate {k}");
+        assert_eq!(launched(&d, k), vec![200], "candidate {k}");
         assert_eq!(st.failed.len(), 1);
         assert!(st.stopped.is_none());
     }

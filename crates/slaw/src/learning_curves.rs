@@ -746,16 +746,6 @@ impl CurveRecord {
     }
 }
 
-/// Every catalog law of [`pick::curve_laws`] (a pool of the candidate rules).
-const CATALOG_POOL: [&str; 6] = [
-    "power",
-    "vanilla-ft",
-    "rectified",
-    "bnsl",
-    "reciprocal",
-    "m4",
-];
-
 /// The origin sets of the candidate rules (subsets of [`ORIGIN_GRID`]).
 const ORIGIN_SETS: [&[Origin]; 8] = {
     use Origin::{Fraction as F, Last};
@@ -787,7 +777,7 @@ pub fn candidate_rules(with_authors: bool) -> Vec<Rule> {
     ];
     let pool = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let mut pools: Vec<Vec<String>> = vec![
-        pool(&CATALOG_POOL),
+        pool(&pick::CATALOG_LAWS),
         pool(&["power", "vanilla-ft", "rectified", "bnsl", "m4"]),
         pool(&["power", "vanilla-ft", "rectified", "m4"]),
     ];

@@ -171,16 +171,27 @@ pub const SHIPPED_DRIFT: [(&str, f64); 7] = [
     (M4_AUTHORS_CAPPED, 0.010444),
 ];
 
-/// The laws of [`SHIPPED_DRIFT`] (those a learned correction may name).
-pub const CORRECTED_LAWS: [&str; 7] = [
+/// The catalog laws of the pick's pool, by name ([`curve_laws`]).
+pub const CATALOG_LAWS: [&str; 6] = [
     "power",
     "vanilla-ft",
     "rectified",
     "bnsl",
     "reciprocal",
     "m4",
-    M4_AUTHORS_CAPPED,
 ];
+
+/// The laws of [`SHIPPED_DRIFT`] (those a learned correction may name):
+/// [`CATALOG_LAWS`] and the authors' capped M4.
+pub const CORRECTED_LAWS: [&str; 7] = {
+    let mut v = [M4_AUTHORS_CAPPED; 7];
+    let mut i = 0;
+    while i < CATALOG_LAWS.len() {
+        v[i] = CATALOG_LAWS[i];
+        i += 1;
+    }
+    v
+};
 
 /// A signed correction of each law's ln prediction for its drift with the
 /// extrapolation distance: the corrected ln prediction at x is ln f(x) -
@@ -570,14 +581,10 @@ impl Rule {
 /// The one-input catalog laws a learning curve is fitted with (bnsl-2, with
 /// nine parameters, is left out: it rarely has enough points in a window).
 pub fn curve_laws() -> Vec<Law> {
-    vec![
-        catalog::power(),
-        catalog::vanilla_ft(),
-        catalog::rectified(),
-        catalog::bnsl(1),
-        catalog::reciprocal(),
-        catalog::m4(),
-    ]
+    CATALOG_LAWS
+        .iter()
+        .map(|n| catalog::by_name(n).expect("a catalog law"))
+        .collect()
 }
 
 /// Indices of `obs` ordered by the (first) input.
