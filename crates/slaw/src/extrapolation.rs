@@ -392,15 +392,26 @@ mod tests {
     /// point it is of the size of the actual error (this case under-covers:
     /// the error grows faster than linearly with the distance, and the
     /// measured coverage is what BENCHMARKS.md reports).
-    #[test]
-    fn misspecification_widens_the_interval() {
+    /// The truth of the misspecification tests: a power law bent down by
+    /// -0.08 ln x, on 24 points from 100 in steps of 1.3x (no noise).
+    fn bent_truth(x: f64) -> f64 {
+        30.0 / x.powf(0.4) + 2.0 - 0.08 * x.ln()
+    }
+
+    /// The power law, the inputs and the observations of [`bent_truth`].
+    fn bent_power() -> (Law, Vec<Vec<f64>>, Observations) {
         let law = catalog::power();
         let xs: Vec<Vec<f64>> = (0..24).map(|i| vec![100.0 * 1.3f64.powi(i)]).collect();
-        let truth = |x: f64| 30.0 / x.powf(0.4) + 2.0 - 0.08 * x.ln();
         let mut obs = generate(&law, &[30.0, 0.4, 2.0], &xs, 0.0, 1, "");
         for (i, y) in obs.y.iter_mut().enumerate() {
-            *y = truth(xs[i][0]);
+            *y = bent_truth(xs[i][0]);
         }
+        (law, xs, obs)
+    }
+
+    #[test]
+    fn misspecification_widens_the_interval() {
+        let (law, xs, obs) = bent_power();
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
         let cal = calibrate(&law, &obs, &full, &opts, 0.9).unwrap();
@@ -411,7 +422,7 @@ mod tests {
             (cal.interval(x, pred).unwrap().hi / pred).ln()
         };
         let x = 4.0 * last;
-        let err = (law.predict(&[x], &full.params) / truth(x)).ln().abs();
+        let err = (law.predict(&[x], &full.params) / bent_truth(x)).ln().abs();
         assert!(half(x) > 2.0 * cal.noise, "{cal:?}");
         assert!(half(16.0 * last) > 1.5 * half(x));
         assert!(
@@ -434,13 +445,7 @@ mod tests {
     /// still holds it; shrink 0, symmetric, is the unsigned calibration.
     #[test]
     fn a_signed_rule_follows_the_windows_drift() {
-        let law = catalog::power();
-        let xs: Vec<Vec<f64>> = (0..24).map(|i| vec![100.0 * 1.3f64.powi(i)]).collect();
-        let truth = |x: f64| 30.0 / x.powf(0.4) + 2.0 - 0.08 * x.ln();
-        let mut obs = generate(&law, &[30.0, 0.4, 2.0], &xs, 0.0, 1, "");
-        for (i, y) in obs.y.iter_mut().enumerate() {
-            *y = truth(xs[i][0]);
-        }
+        let (law, xs, obs) = bent_power();
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
         let how = |signed| Along {
@@ -471,13 +476,13 @@ mod tests {
         let x = 4.0 * xs.last().unwrap()[0];
         let pred = law.predict(&[x], &full.params);
         let (c, below, above) = cal.edges(x);
-        let err = (truth(x) / pred).ln();
+        let err = (bent_truth(x) / pred).ln();
         assert!(err < 0.0 && (err - c).abs() < err.abs(), "{err} {c}");
         let iv = cal.interval(x, pred).unwrap();
         assert!(
-            iv.lo <= truth(x) && truth(x) <= iv.hi,
+            iv.lo <= bent_truth(x) && bent_truth(x) <= iv.hi,
             "{iv:?} {}",
-            truth(x)
+            bent_truth(x)
         );
         assert!(below >= 0.0 && above >= 0.0 && below.max(above) == cal.half_width(x));
     }
