@@ -89,10 +89,10 @@ def shrink_family(d, fid, nf, s2, lam=None):
     return out
 
 
-def variant_a(lam=None, which='gap', noise='spread', folds=FOLDS):
+def variant_a(lam=None, which='gap', noise='spread', folds=FOLDS, pool=False):
     out = {}
     for ds, o in folds:
-        fid, nf = fam_ids(ds); out[ds] = []
+        fid, nf = fam_ids(ds) if not pool else (np.zeros(30, dtype=int), 1); out[ds] = []
         for b in GB(ds, o):
             base_ = b['pg'] if which == 'gap' else b['pt']
             d = base_ - b['ylast']
@@ -248,6 +248,8 @@ if __name__ == '__main__':
                 evaluate(variant_a(lam, which), 'a fixed B=%.2f %s' % (lam, which))
         for t in ('gapterm', 'sizeline'):
             evaluate(variant_a2(t), 'a2 ' + t)
+        for lam in (None, 0.1, 0.2):  # the whole pool as one family: the fallback without a family column
+            evaluate(variant_a(lam, pool=True), 'a pool as one family B=%s' % ('EB' if lam is None else lam))
     if what in ('b', 'all'):
         for form in ('r', 'r2', 'rs', 'rgap'):
             for staged in (False, True):
