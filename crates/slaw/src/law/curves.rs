@@ -658,7 +658,7 @@ mod tests {
         // tissue and power, not the point-by-point path.
         let ctx: Vec<u32> = (0..203u32).flat_map(|i| [0, i]).collect();
         let lnts: Vec<f64> = ts.iter().map(|t| t.ln()).collect();
-        let cases: [(Law, &[f64], &[f64], usize, Vec<Vec<f64>>); 3] = [
+        let cases = [
             (
                 logarithmic(),
                 &ts,
