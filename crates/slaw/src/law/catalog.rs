@@ -125,6 +125,7 @@ impl Model for Power {
         l
     }
     ln_kernels!(batch power_ln_batch, loss power_ln_loss);
+    context_free_batch!();
 }
 
 crate::multiversion! {

@@ -240,18 +240,13 @@ impl Model for Tissue {
         out: &mut [f64],
         jac: &mut [f64],
     ) {
-        // No `context_free_batch!` here: a forecast fit (points with
-        // context) keeps the point-by-point path. The multi-power fits
-        // start from the tissue fit's parameters, and with the kernel's
-        // last bits there their decay prior moved by 4e-3 (the shipped
-        // priors would have to be re-derived; BENCHMARKS.md, issue 22,
-        // `kern2`).
         if dim != 3 || !tissue_ln_batch(x, lnx, u, out, jac) {
             super::per_point(x, lnx, dim, &[], 0, u, out, jac, |x, l, _, u, g| {
                 self.ln_value_grad(x, l, u, g)
             });
         }
     }
+    context_free_batch!();
 }
 
 crate::multiversion! {
@@ -581,8 +576,8 @@ mod tests {
     /// runs (asserted), with the power term's exponent capped at 700 in
     /// both paths; where some are not (L <= 0, undefined on ln L) the
     /// batch is evaluated point by point and its undefined points stay
-    /// NaN. log's `ln_batch_at` with context (as a forecast fit calls it)
-    /// is its kernel, to the bit.
+    /// NaN. The `ln_batch_at` of log, tissue and power with context (as a
+    /// forecast fit calls it) is their kernel, to the bit.
     #[test]
     fn batch_kernels_match_the_points() {
         use crate::law::batch_check::{compare, Uniform};
@@ -659,19 +654,45 @@ mod tests {
         assert!(s.undefined > 1000 && s.checked > 10_000, "{s:?}");
         println!("tissue, some L <= 0: {s:?}");
 
-        // With context (a forecast fit's points): log's kernel, not the
-        // point-by-point path.
-        let law = logarithmic();
-        let lnx: Vec<f64> = ts.iter().map(|t| t.ln()).collect();
+        // With context (a forecast fit's points): the kernels of log,
+        // tissue and power, not the point-by-point path.
         let ctx: Vec<u32> = (0..203u32).flat_map(|i| [0, i]).collect();
-        let (mut o1, mut j1) = (vec![0.0; 203], vec![0.0; 406]);
-        let (mut o2, mut j2) = (vec![0.0; 203], vec![0.0; 406]);
-        for u in [[6.0, 0.3], [9.0, -0.1]] {
-            law.model.ln_batch(&ts, &lnx, 1, &u, &mut o1, &mut j1);
-            law.model
-                .ln_batch_at(&ts, &lnx, 1, &ctx, 2, &u, &mut o2, &mut j2);
-            assert!(o1.iter().zip(&o2).all(|(a, b)| a.to_bits() == b.to_bits()));
-            assert!(j1.iter().zip(&j2).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let lnts: Vec<f64> = ts.iter().map(|t| t.ln()).collect();
+        let cases = [
+            (
+                logarithmic(),
+                &ts,
+                &lnts,
+                1,
+                vec![vec![6.0, 0.3], vec![9.0, -0.1]],
+            ),
+            (
+                tissue(),
+                &x,
+                &lnx,
+                3,
+                vec![vec![1.0, 5.0, 0.5, 0.05], positive[7].clone()],
+            ),
+            (
+                crate::law::catalog::power(),
+                &ts,
+                &lnts,
+                1,
+                vec![vec![2.0, 0.3, 0.5], vec![9.0, 0.05, -1.0]],
+            ),
+        ];
+        for (law, x, lnx, dim, us) in cases {
+            let p = law.params.len();
+            let (mut o1, mut j1) = (vec![0.0; 203], vec![0.0; 203 * p]);
+            let (mut o2, mut j2) = (vec![0.0; 203], vec![0.0; 203 * p]);
+            for u in us {
+                law.model.ln_batch(x, lnx, dim, &u, &mut o1, &mut j1);
+                law.model
+                    .ln_batch_at(x, lnx, dim, &ctx, 2, &u, &mut o2, &mut j2);
+                let same =
+                    |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same(&o1, &o2) && same(&j1, &j2), "{} {u:?}", law.name);
+            }
         }
     }
 
