@@ -191,10 +191,19 @@ enum BenchWhat {
         /// agrees in sign, or capped by it), `per-window` (a per-law drift per window fraction;
         /// benchmark only: `slaw compare` does not know the fraction), `per-size` (a per-law drift
         /// on windows of at most or more than 8-24 points), `quadratic` (a per-law curvature: the
-        /// error growing with the squared ln distance); needs records with signed
-        /// backtests (branches bias and bias2 in BENCHMARKS.md).
-        #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law", "blend", "gated", "per-window", "per-size", "quadratic"])]
+        /// error growing with the squared ln distance), `keyed` (a per-law drift moving linearly
+        /// with a property of the window: the bend of its log-log slope, its steepening, or its
+        /// ln x span; `keyed-bend`, `keyed-steepening`, `keyed-span`: one key only; needs
+        /// records saved since branch bias3); needs records with signed
+        /// backtests (branches bias, bias2 and bias3 in BENCHMARKS.md).
+        #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law", "blend", "gated", "per-window", "per-size", "quadratic", "keyed", "keyed-bend", "keyed-steepening", "keyed-span"])]
         corrections: Vec<String>,
+        /// The protocol's selection criterion: `log-ratio` (the mean over families of the mean
+        /// ln(RMSE / RMSE of the catalog M4)) or `goal` (per family, ln of the ratio of mean RMSEs
+        /// against M4 fitted by its authors' code + 0.5 x the share of curves not beating it;
+        /// branch bias3 in BENCHMARKS.md).
+        #[arg(long, default_value = "log-ratio", value_parser = ["log-ratio", "goal"])]
+        criterion: String,
         #[arg(long)]
         json: bool,
     },
@@ -648,6 +657,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     m4_reference,
                     extended_rules,
                     corrections,
+                    criterion,
                     json,
                 },
         } => bench_curves(
@@ -667,6 +677,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     per_window: corrections.iter().any(|c| c == "per-window"),
                     per_size: corrections.iter().any(|c| c == "per-size"),
                     quadratic: corrections.iter().any(|c| c == "quadratic"),
+                    keyed: ["bend", "steepening", "span"].map(|k| {
+                        corrections
+                            .iter()
+                            .any(|c| c == "keyed" || *c == format!("keyed-{k}"))
+                    }),
+                    criterion: if criterion == "goal" {
+                        slaw::learning_curves::Criterion::Goal
+                    } else {
+                        slaw::learning_curves::Criterion::LogRatio
+                    },
                 },
             ),
             [
@@ -1149,6 +1169,17 @@ fn bench_curves(
                 format!("{}: not records saved by --save-records", path.display())
             })?;
             r.records.retain(|c| !exclude.contains(&c.family));
+            if set.keyed.iter().any(|&k| k) {
+                if let Some(c) = r.records.iter().find(|c| c.ln_x_window.len() != c.window) {
+                    bail!(
+                        "{}: --corrections keyed needs the windows' x, which records saved before \
+                         branch bias3 lack (curve {:?} at {}); save them again with --save-records",
+                        path.display(),
+                        c.name,
+                        c.fraction
+                    );
+                }
+            }
             lc::evaluate_records_rules(r, set)
         }
         None => {

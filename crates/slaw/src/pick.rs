@@ -286,6 +286,127 @@ pub enum Correction {
         /// (law, ln forecast - ln truth per unit squared ln distance).
         drift: Vec<(String, f64)>,
     },
+    /// (i) c: a per-law drift that moves with a property of the window
+    /// ([`Key`], read from the fitted points alone, so that `slaw compare`
+    /// can apply it): drift + slope (k - centre), k clamped to `range`
+    /// (the values seen where it was learned), times `shrink`; the drift
+    /// alone where the key is unavailable.
+    Keyed {
+        /// Share removed.
+        shrink: f64,
+        /// The window's property.
+        key: Key,
+        /// (law, drift at the centre).
+        drift: Vec<(String, f64)>,
+        /// (law, change of the drift per unit of the key).
+        slope: Vec<(String, f64)>,
+        /// The key's mean where it was learned.
+        centre: f64,
+        /// The key's smallest and largest values where it was learned.
+        range: (f64, f64),
+    },
+}
+
+/// A property of the fitting window that a [`Correction::Keyed`] drift
+/// moves with; all from the points' ln x and ln y, so unchanged when x or
+/// y is multiplied by a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Key {
+    /// The change of the log-log slope between the window's first and
+    /// second halves, relative to the first half's slope ([`Shape::bend`]):
+    /// < 0 when the descent steepens.
+    Bend,
+    /// max(0, -[`Key::Bend`]): how much the descent steepens (0 when it
+    /// flattens).
+    Steepening,
+    /// The window's span in ln x ([`Shape::span`]).
+    Span,
+}
+
+impl Key {
+    /// Every key.
+    pub const ALL: [Key; 3] = [Key::Bend, Key::Steepening, Key::Span];
+
+    /// The key's value on a window of shape `w` (NaN when unavailable).
+    pub fn of(self, w: &Shape) -> f64 {
+        match self {
+            Key::Bend => w.bend,
+            // NaN stays NaN (f64::max would return 0)
+            Key::Steepening if w.bend.is_nan() => f64::NAN,
+            Key::Steepening => (-w.bend).max(0.0),
+            Key::Span => w.span,
+        }
+    }
+
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Key::Bend => "bend",
+            Key::Steepening => "steepening",
+            Key::Span => "ln x span",
+        }
+    }
+}
+
+/// The fitting window's size and shape ([`Correction::slope_at`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// Points fitted.
+    pub n: usize,
+    /// ln(x_last / x_first) (NaN when unavailable).
+    pub span: f64,
+    /// (s2 - s1) / |s1|, s1 and s2 the least-squares slopes of ln y on ln
+    /// x over the window's first and second halves (sharing the middle
+    /// point; NaN when unavailable or the first half is flat; unbounded
+    /// when the first half is nearly flat: the bounded (s2 - s1) /
+    /// max(|s1|, |s2|) was measured too, BENCHMARKS.md, branch `bias3`).
+    pub bend: f64,
+}
+
+impl Shape {
+    /// A window of `n` points whose shape is unknown.
+    pub fn points(n: usize) -> Shape {
+        Shape {
+            n,
+            span: f64::NAN,
+            bend: f64::NAN,
+        }
+    }
+
+    /// The shape of the window of points (ln x, ln y), in increasing x
+    /// (any origin of ln x: only differences count).
+    pub fn of(ln_x: &[f64], ln_y: &[f64]) -> Shape {
+        let n = ln_x.len().min(ln_y.len());
+        let mut out = Shape::points(n);
+        if n < 4 || !ln_x[..n].iter().chain(&ln_y[..n]).all(|v| v.is_finite()) {
+            return out;
+        }
+        out.span = ln_x[n - 1] - ln_x[0];
+        let h = n / 2;
+        let (s1, s2) = (
+            ls_slope(&ln_x[..=h], &ln_y[..=h]),
+            ls_slope(&ln_x[h..n], &ln_y[h..n]),
+        );
+        if let (Some(s1), Some(s2)) = (s1, s2) {
+            if s1.abs() > 1e-12 {
+                out.bend = (s2 - s1) / s1.abs();
+            }
+        }
+        out
+    }
+}
+
+/// The least-squares slope of y on x (`None` when x does not vary).
+fn ls_slope(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+    }
+    (sxx > 0.0).then(|| sxy / sxx)
 }
 
 fn named(v: &[(String, f64)], name: &str) -> Option<f64> {
@@ -302,7 +423,31 @@ impl Correction {
 
     /// [`Correction::slope`] on a window of `n` points.
     pub fn slope_n(&self, name: &str, own: Option<f64>, n: Option<usize>) -> f64 {
+        self.slope_at(name, own, n.map(Shape::points).as_ref())
+    }
+
+    /// [`Correction::slope`] on a window of shape `w`.
+    pub fn slope_at(&self, name: &str, own: Option<f64>, w: Option<&Shape>) -> f64 {
+        let n = w.map(|w| w.n);
         match self {
+            Correction::Keyed {
+                shrink,
+                key,
+                drift,
+                slope,
+                centre,
+                range,
+            } => {
+                let Some(d) = named(drift, name) else {
+                    return 0.0;
+                };
+                let k = w.map_or(f64::NAN, |w| key.of(w));
+                if !k.is_finite() {
+                    return shrink * d;
+                }
+                let b = named(slope, name).unwrap_or(0.0);
+                shrink * (d + b * (k.clamp(range.0, range.1) - centre))
+            }
             Correction::PerSize {
                 shrink,
                 split,
@@ -363,6 +508,7 @@ impl Correction {
             | Correction::PerWindow { .. }
             | Correction::PerSize { .. } => None,
             Correction::PerLaw { drift, .. }
+            | Correction::Keyed { drift, .. }
             | Correction::Blend { drift, .. }
             | Correction::Gated { drift, .. }
             | Correction::Capped { drift, .. }
@@ -429,6 +575,29 @@ impl Correction {
                 let d: Vec<String> = drift.iter().map(|(n, d)| format!("{n} {d:.4}")).collect();
                 format!(
                     ", per-law curvature (per squared ln distance) x{shrink} ({})",
+                    d.join(", ")
+                )
+            }
+            Correction::Keyed {
+                shrink,
+                key,
+                drift,
+                slope,
+                centre,
+                range,
+            } => {
+                let d: Vec<String> = drift
+                    .iter()
+                    .map(|(n, d)| {
+                        let b = named(slope, n).unwrap_or(0.0);
+                        format!("{n} {d:.4} {b:+.4}")
+                    })
+                    .collect();
+                format!(
+                    ", per-law drift keyed to the window's {} (centre {centre:.3}, range {:.3} to {:.3}) x{shrink} ({})",
+                    key.label(),
+                    range.0,
+                    range.1,
                     d.join(", ")
                 )
             }
@@ -949,6 +1118,9 @@ pub struct Pick {
     /// The number of points fitted ([`Correction::PerSize`]).
     #[serde(skip)]
     pub n_points: usize,
+    /// The window's shape ([`Correction::Keyed`]).
+    #[serde(skip)]
+    pub shape: Option<Shape>,
     #[serde(skip)]
     laws_def: Vec<Law>,
 }
@@ -968,7 +1140,7 @@ impl Pick {
                 let c = self
                     .rule
                     .correction
-                    .slope_n(&l.law, l.drift, Some(self.n_points));
+                    .slope_at(&l.law, l.drift, self.shape.as_ref());
                 // Beyond the data only: nothing is corrected inside it.
                 let shift = if c != 0.0 && x[0] > self.x_last {
                     c * (x[0] / self.x_last).ln().powi(self.rule.correction.power())
@@ -1112,8 +1284,17 @@ pub fn pick_with(
         fallback,
         x_last: idx.last().map_or(f64::NAN, |&i| obs.point(i)[0]),
         n_points: obs.len(),
+        shape: Some(window_shape(obs, &idx)),
         laws_def: laws,
     })
+}
+
+/// The shape of the window of `obs`'s points ordered as `idx`
+/// ([`Shape::of`]; its size alone when an input is not positive).
+pub fn window_shape(obs: &Observations, idx: &[usize]) -> Shape {
+    let lx: Vec<f64> = idx.iter().map(|&i| obs.point(i)[0].ln()).collect();
+    let ly: Vec<f64> = idx.iter().map(|&i| obs.y[i].ln()).collect();
+    Shape::of(&lx, &ly)
 }
 
 /// The backtest of M4 fitted by its authors' procedure (`law`: the catalog
@@ -1240,6 +1421,27 @@ mod tests {
         };
         assert_eq!((quad.slope("power", None), quad.power()), (0.01, 2));
         assert_eq!(Correction::None.power(), 1);
+        // keyed: drift + slope (key - centre), the key clamped to its range
+        let keyed = Correction::Keyed {
+            shrink: 0.5,
+            key: Key::Span,
+            drift: vec![("power".into(), 0.02)],
+            slope: vec![("power".into(), 0.01)],
+            centre: 2.0,
+            range: (1.0, 4.0),
+        };
+        let at = |span: f64| Shape {
+            n: 12,
+            span,
+            bend: f64::NAN,
+        };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-15;
+        assert!(close(keyed.slope_at("power", None, Some(&at(3.0))), 0.015));
+        assert!(close(keyed.slope_at("power", None, Some(&at(9.0))), 0.02));
+        assert!(close(keyed.slope_at("power", None, Some(&at(0.0))), 0.005));
+        assert!(close(keyed.slope("power", None), 0.01));
+        assert_eq!(keyed.slope_at("bnsl", None, Some(&at(3.0))), 0.0);
+        assert!(Key::Steepening.of(&at(3.0)).is_nan());
     }
 
     #[test]

@@ -401,6 +401,7 @@ fn drifting_record(family: &str, k: usize, drift: f64, seen: f64) -> lc::CurveRe
         ln_truth,
         ln_window: Vec::new(),
         ln_dist,
+        ln_x_window: Vec::new(),
         references: Vec::new(),
     }
 }
@@ -646,4 +647,135 @@ fn bias2_corrections_learn_the_own_weight_and_the_drift_by_window_size() {
         without > 0.01 && with < 0.2 * without,
         "{with} vs {without}"
     );
+}
+
+/// A drifting record ([`drifting_record`]) whose window (12 points, 0.2
+/// apart in ln x) descends with log-log slope -0.2 over its first half and
+/// -0.2 (1 + `steep`) over its second: its bend is -`steep`.
+fn shaped_record(family: &str, k: usize, drift: f64, steep: f64) -> lc::CurveRecord {
+    let mut r = drifting_record(family, k, drift, drift);
+    let u: Vec<f64> = (0..12).map(|i| -0.2 * (11 - i) as f64).collect();
+    let y: Vec<f64> = u
+        .iter()
+        .map(|&v| {
+            let mid = u[6];
+            if v <= mid {
+                -0.2 * (v - mid)
+            } else {
+                -0.2 * (1.0 + steep) * (v - mid)
+            }
+        })
+        .collect();
+    r.ln_x_window = u;
+    r.ln_window = y;
+    r
+}
+
+/// The keyed drift of branch `bias3`: the window's shape is read from its
+/// ln x and ln y alone (unchanged by units), and on families whose drift
+/// grows with the window's steepening (0.02 + 0.05 x steepening) the slope
+/// learned is 0.05 and the keyed correction leaves a fraction of the
+/// per-law drift's error on the steepest windows; the protocol, with the
+/// goal's criterion too, chooses it.
+#[test]
+fn bias3_keyed_drift_follows_the_steepening_of_the_window() {
+    // the shape: units do not matter, the bend is read exactly
+    let lx: Vec<f64> = (0..12).map(|i| 0.2 * i as f64).collect();
+    let ly: Vec<f64> = lx
+        .iter()
+        .map(|&v| {
+            if v <= 1.2 {
+                -0.2 * v
+            } else {
+                -0.24 - 0.3 * (v - 1.2)
+            }
+        })
+        .collect();
+    let s = pick::Shape::of(&lx, &ly);
+    assert!(
+        (s.bend + 0.5).abs() < 1e-9 && (s.span - 2.2).abs() < 1e-9,
+        "{s:?}"
+    );
+    assert_eq!(pick::Key::Steepening.of(&s), s.bend.abs());
+    let shifted_x: Vec<f64> = lx
+        .iter()
+        .map(|v| v + 6.0 * std::f64::consts::LN_10)
+        .collect();
+    let scaled_y: Vec<f64> = ly.iter().map(|v| v + 3f64.ln()).collect();
+    let t = pick::Shape::of(&shifted_x, &scaled_y);
+    assert!((t.bend - s.bend).abs() < 1e-9 && (t.span - s.span).abs() < 1e-9);
+    assert!(pick::Shape::of(&lx[..3], &ly[..3]).bend.is_nan());
+
+    let steep = |k: usize| 0.15 * k as f64;
+    let mut all = Vec::new();
+    for fam in ["a", "b", "c"] {
+        for k in 0..10 {
+            all.push(shaped_record(fam, k, 0.02 + 0.05 * steep(k), steep(k)));
+        }
+    }
+    let refs: Vec<&lc::CurveRecord> = all.iter().filter(|r| r.family != "a").collect();
+    let drift = lc::learn_drift(&refs);
+    let Some(pick::Correction::Keyed {
+        slope,
+        centre,
+        range,
+        ..
+    }) = lc::learn_keyed(&refs, pick::Key::Steepening, &drift)
+    else {
+        panic!("no keyed drift learned");
+    };
+    for (name, b) in &slope {
+        if ["power", "vanilla-ft", "m4"].contains(&name.as_str()) {
+            assert!((b - 0.05).abs() < 0.005, "{name}: {b}");
+        }
+    }
+    assert!((centre - steep(9) / 2.0).abs() < 1e-9, "{centre}");
+    assert!(
+        range.0.abs() < 1e-9 && (range.1 - steep(9)).abs() < 1e-9,
+        "{range:?}"
+    );
+    let base = Rule {
+        origins: vec![pick::Origin::Fraction(0.75), pick::Origin::Last(2)],
+        combine: pick::Combine::Top { k: 2 },
+        pool: vec!["power".into(), "vanilla-ft".into()],
+        ..Rule::shipped()
+    };
+    let keyed = Rule {
+        correction: lc::learn_keyed(&refs, pick::Key::Steepening, &drift).unwrap(),
+        ..base.clone()
+    };
+    let per_law = Rule {
+        correction: pick::Correction::PerLaw {
+            shrink: 1.0,
+            drift: drift.clone(),
+        },
+        ..base.clone()
+    };
+    // the held-out family's steepest and flattest windows
+    for r in [&all[0], &all[9]] {
+        let (e_keyed, e_per_law) = (r.rule_rmse(&keyed), r.rule_rmse(&per_law));
+        assert!(e_keyed < 0.3 * e_per_law, "{e_keyed} vs {e_per_law}");
+    }
+    // records without the window's x: the per-law drift alone
+    let mut old = all[9].clone();
+    old.ln_x_window.clear();
+    assert!((old.rule_rmse(&keyed) - old.rule_rmse(&per_law)).abs() < 1e-12);
+    for criterion in [lc::Criterion::LogRatio, lc::Criterion::Goal] {
+        let rep = lc::evaluate_rules(
+            all.clone(),
+            &[0.5],
+            vec![(0.5, 0)],
+            lc::RuleSet {
+                per_law: true,
+                keyed: [false, true, false],
+                criterion,
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(rep.all_rule.correction, pick::Correction::Keyed { .. }),
+            "{criterion:?}: {:?}",
+            rep.all_rule.correction
+        );
+    }
 }
