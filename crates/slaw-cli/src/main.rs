@@ -204,6 +204,11 @@ enum BenchWhat {
         /// branch bias3 in BENCHMARKS.md).
         #[arg(long, default_value = "log-ratio", value_parser = ["log-ratio", "goal"])]
         criterion: String,
+        /// Leaving each family out, choose the criterion (log-ratio or goal) and the keyed drift
+        /// (none, steepening, span) too, by an inner leave-one-family-out on the other families
+        /// scored by the goal's terms (with the corrections own-drift and per-law; branch bias3).
+        #[arg(long)]
+        nested: bool,
         #[arg(long)]
         json: bool,
     },
@@ -658,6 +663,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     extended_rules,
                     corrections,
                     criterion,
+                    nested,
                     json,
                 },
         } => bench_curves(
@@ -687,6 +693,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     } else {
                         slaw::learning_curves::Criterion::LogRatio
                     },
+                    nested,
                 },
             ),
             [

@@ -931,6 +931,128 @@ pub struct RuleSet {
     pub keyed: [bool; 3],
     /// What the protocol minimises to choose a rule.
     pub criterion: Criterion,
+    /// Leaving each family out, choose the criterion and the key of the
+    /// keyed drift too, by an inner leave-one-family-out on the other
+    /// families ([`nested_lofo_rules`], [`NESTED_CONFIGS`]; the other
+    /// fields but `extended` are then ignored for the folds).
+    pub nested: bool,
+}
+
+/// The configurations [`nested_lofo_rules`] chooses among: (a)+(b)+(c)
+/// with no keyed drift, the steepening key or the span key, each under
+/// both criteria.
+pub fn nested_configs(extended: bool) -> Vec<RuleSet> {
+    let mut out = Vec::new();
+    for criterion in [Criterion::LogRatio, Criterion::Goal] {
+        for keyed in [[false; 3], [false, true, false], [false, false, true]] {
+            out.push(RuleSet {
+                extended,
+                own_drift: true,
+                per_law: true,
+                keyed,
+                criterion,
+                ..Default::default()
+            });
+        }
+    }
+    out
+}
+
+/// A short label of a configuration of [`nested_configs`].
+pub fn config_label(set: &RuleSet) -> String {
+    let keys: Vec<&str> = pick::Key::ALL
+        .into_iter()
+        .zip(set.keyed)
+        .filter_map(|(k, on)| on.then_some(k.label()))
+        .collect();
+    format!(
+        "{} criterion, keyed: {}",
+        match set.criterion {
+            Criterion::LogRatio => "log-ratio",
+            Criterion::Goal => "goal",
+        },
+        if keys.is_empty() {
+            "none".to_string()
+        } else {
+            keys.join(", ")
+        }
+    )
+}
+
+/// [`Criterion::Goal`]'s terms of `rmse` (one per record of `set`), the
+/// mean over the families of `set`.
+fn goal_score(set: &[&CurveRecord], rmse: &[f64]) -> f64 {
+    let mut fams: Vec<&str> = set.iter().map(|r| r.family.as_str()).collect();
+    fams.sort();
+    fams.dedup();
+    let mut total = 0.0;
+    for f in &fams {
+        let (mut s, mut s4, mut lost, mut k) = (0.0, 0.0, 0.0, 0.0);
+        for (r, &e) in set.iter().zip(rmse) {
+            let m4 = goal_m4(r);
+            if r.family != *f || !m4.is_finite() {
+                continue;
+            }
+            k += 1.0;
+            s += e;
+            s4 += m4;
+            if e.is_nan() || e >= m4 {
+                lost += 1.0;
+            }
+        }
+        if k > 0.0 {
+            total += log_ratio(s, s4) + GOAL_LOSS_WEIGHT * lost / k;
+        }
+    }
+    total / fams.len().max(1) as f64
+}
+
+/// Leave-one-family-out rules whose configuration (criterion, key) is
+/// chosen out of sample too: leaving family F out, each configuration of
+/// `configs` is scored by an inner leave-one-family-out on the other
+/// families (the rule chosen without F and G scored on G by
+/// [`Criterion::Goal`]'s terms, the mean over G), and the rule of the best
+/// configuration is chosen on every family but F. Returns (F, rule, label
+/// of the configuration chosen).
+pub fn nested_lofo_rules(
+    records: &[&CurveRecord],
+    configs: &[RuleSet],
+) -> Vec<(String, Rule, String)> {
+    let mut families: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    families.sort();
+    families.dedup();
+    let tables: Vec<RuleTable> = configs
+        .iter()
+        .map(|c| RuleTable::new(records, *c))
+        .collect();
+    families
+        .iter()
+        .map(|&f| {
+            let inner: Vec<f64> = tables
+                .iter()
+                .map(|t| {
+                    let mut set: Vec<&CurveRecord> = Vec::new();
+                    let mut rmse = Vec::new();
+                    for &g in families.iter().filter(|&&g| g != f) {
+                        let rule = t.choose(records, |r| r.family != f && r.family != g);
+                        for r in records.iter().filter(|r| r.family == g) {
+                            set.push(r);
+                            rmse.push(r.rule_rmse(&rule));
+                        }
+                    }
+                    goal_score(&set, &rmse)
+                })
+                .collect();
+            let best = (0..configs.len())
+                .min_by(|&a, &b| inner[a].total_cmp(&inner[b]).then(a.cmp(&b)))
+                .expect("configurations");
+            (
+                f.to_string(),
+                tables[best].choose(records, |r| r.family != f),
+                config_label(&configs[best]),
+            )
+        })
+        .collect()
 }
 
 /// The protocol's selection criterion (lower is better), over the families
@@ -1666,6 +1788,9 @@ pub struct CurvesReport {
     pub skipped: Vec<(f64, usize)>,
     /// The rule chosen without each family (leave one family out).
     pub lofo_rules: Vec<(String, Rule)>,
+    /// With [`RuleSet::nested`]: the configuration chosen without each
+    /// family ([`nested_lofo_rules`]).
+    pub lofo_configs: Vec<(String, String)>,
     /// The rule chosen on every family (what the shipped rule should be).
     pub all_rule: Rule,
     /// The rule shipped in `pick::Rule::shipped`.
@@ -1772,10 +1897,21 @@ pub fn evaluate_rules(
     families.dedup();
     let all: Vec<&CurveRecord> = records.iter().collect();
     let table = RuleTable::new(&all, set);
-    let lofo_rules: Vec<(String, Rule)> = families
-        .iter()
-        .map(|f| (f.clone(), table.choose(&all, |r| &r.family != f)))
-        .collect();
+    let mut lofo_configs: Vec<(String, String)> = Vec::new();
+    let lofo_rules: Vec<(String, Rule)> = if set.nested {
+        nested_lofo_rules(&all, &nested_configs(set.extended))
+            .into_iter()
+            .map(|(f, r, c)| {
+                lofo_configs.push((f.clone(), c));
+                (f, r)
+            })
+            .collect()
+    } else {
+        families
+            .iter()
+            .map(|f| (f.clone(), table.choose(&all, |r| &r.family != f)))
+            .collect()
+    };
     let all_rule = table.choose(&all, |_| true);
     let shipped = Rule::shipped();
     let law_names: Vec<String> = pick::curve_laws().iter().map(|l| l.name.clone()).collect();
@@ -1845,6 +1981,7 @@ pub fn evaluate_rules(
         fractions: fractions.to_vec(),
         skipped,
         lofo_rules,
+        lofo_configs,
         all_rule,
         shipped_rule: shipped,
         rows,
@@ -2002,6 +2139,15 @@ pub fn text(rep: &CurvesReport) -> String {
     let _ = writeln!(s, "rules chosen leaving one family out (mean over the other families of ln(RMSE / RMSE of M4)):");
     for (f, r) in &rep.lofo_rules {
         let _ = writeln!(s, "  without {f:<13} {}", r.label());
+    }
+    if !rep.lofo_configs.is_empty() {
+        let _ = writeln!(
+            s,
+            "configurations chosen leaving one family out (inner leave-one-family-out, goal's terms):"
+        );
+        for (f, c) in &rep.lofo_configs {
+            let _ = writeln!(s, "  without {f:<13} {c}");
+        }
     }
     let _ = writeln!(s, "rule chosen on every family: {}", rep.all_rule.label());
     let _ = writeln!(

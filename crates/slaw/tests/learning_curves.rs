@@ -708,7 +708,7 @@ fn bias3_keyed_drift_follows_the_steepening_of_the_window() {
 
     let steep = |k: usize| 0.15 * k as f64;
     let mut all = Vec::new();
-    for fam in ["a", "b", "c"] {
+    for fam in ["a", "b", "c", "d"] {
         for k in 0..10 {
             all.push(shaped_record(fam, k, 0.02 + 0.05 * steep(k), steep(k)));
         }
@@ -776,6 +776,28 @@ fn bias3_keyed_drift_follows_the_steepening_of_the_window() {
             matches!(rep.all_rule.correction, pick::Correction::Keyed { .. }),
             "{criterion:?}: {:?}",
             rep.all_rule.correction
+        );
+    }
+    // The criterion and the key chosen out of sample too (an inner fold
+    // learns a key on 2 families): every fold takes the steepening (the
+    // span is the same on every window).
+    let rep = lc::evaluate_rules(
+        all.clone(),
+        &[0.5],
+        vec![(0.5, 0)],
+        lc::RuleSet {
+            nested: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(rep.lofo_configs.len(), 4);
+    for ((f, c), (g, rule)) in rep.lofo_configs.iter().zip(&rep.lofo_rules) {
+        assert_eq!(f, g);
+        assert!(c.ends_with("keyed: steepening"), "{f}: {c}");
+        assert!(
+            matches!(rule.correction, pick::Correction::Keyed { .. }),
+            "{f}: {:?}",
+            rule.correction
         );
     }
 }
