@@ -1007,6 +1007,32 @@ fn goal_score(set: &[&CurveRecord], rmse: &[f64]) -> f64 {
     total / fams.len().max(1) as f64
 }
 
+/// The leave-one-family-out score of a configuration (its `table`) over
+/// `families`: leaving each family G of them out, the rule chosen on the
+/// other families of `families` is scored on G by [`Criterion::Goal`]'s
+/// terms; the mean over G (lower is better).
+fn lofo_goal(records: &[&CurveRecord], table: &RuleTable, families: &[&str]) -> f64 {
+    let mut set: Vec<&CurveRecord> = Vec::new();
+    let mut rmse = Vec::new();
+    for &g in families {
+        let rule = table.choose(records, |r| {
+            r.family != g && families.contains(&r.family.as_str())
+        });
+        for r in records.iter().filter(|r| r.family == g) {
+            set.push(r);
+            rmse.push(r.rule_rmse(&rule));
+        }
+    }
+    goal_score(&set, &rmse)
+}
+
+/// The index of the lowest score (the first on ties).
+fn lowest(scores: &[f64]) -> usize {
+    (0..scores.len())
+        .min_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)))
+        .expect("configurations")
+}
+
 /// Leave-one-family-out rules whose configuration (criterion, key) is
 /// chosen out of sample too: leaving family F out, each configuration of
 /// `configs` is scored by an inner leave-one-family-out on the other
@@ -1021,31 +1047,36 @@ pub fn nested_lofo_rules(
     let mut families: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
     families.sort();
     families.dedup();
-    let tables: Vec<RuleTable> = configs
+    let tables = config_tables(records, configs);
+    nested_lofo_in(records, configs, &tables)
+}
+
+/// Each configuration's [`RuleTable`] on `records`.
+fn config_tables(records: &[&CurveRecord], configs: &[RuleSet]) -> Vec<RuleTable> {
+    configs
         .iter()
         .map(|c| RuleTable::new(records, *c))
-        .collect();
+        .collect()
+}
+
+/// [`nested_lofo_rules`] with the configurations' tables built.
+fn nested_lofo_in(
+    records: &[&CurveRecord],
+    configs: &[RuleSet],
+    tables: &[RuleTable],
+) -> Vec<(String, Rule, String)> {
+    let mut families: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    families.sort();
+    families.dedup();
     families
         .iter()
         .map(|&f| {
+            let others: Vec<&str> = families.iter().copied().filter(|&g| g != f).collect();
             let inner: Vec<f64> = tables
                 .iter()
-                .map(|t| {
-                    let mut set: Vec<&CurveRecord> = Vec::new();
-                    let mut rmse = Vec::new();
-                    for &g in families.iter().filter(|&&g| g != f) {
-                        let rule = t.choose(records, |r| r.family != f && r.family != g);
-                        for r in records.iter().filter(|r| r.family == g) {
-                            set.push(r);
-                            rmse.push(r.rule_rmse(&rule));
-                        }
-                    }
-                    goal_score(&set, &rmse)
-                })
+                .map(|t| lofo_goal(records, t, &others))
                 .collect();
-            let best = (0..configs.len())
-                .min_by(|&a, &b| inner[a].total_cmp(&inner[b]).then(a.cmp(&b)))
-                .expect("configurations");
+            let best = lowest(&inner);
             (
                 f.to_string(),
                 tables[best].choose(records, |r| r.family != f),
@@ -1053,6 +1084,49 @@ pub fn nested_lofo_rules(
             )
         })
         .collect()
+}
+
+/// What the nested procedure chooses on every family ([`nested_all`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NestedChoice {
+    /// Each configuration (its [`config_label`]) and its leave-one-family-out
+    /// score over every family ([`Criterion::Goal`]'s terms, lower is
+    /// better), in the order of the configurations.
+    pub scores: Vec<(String, f64)>,
+    /// The index in `scores` of the configuration chosen (the lowest).
+    pub chosen: usize,
+    /// The rule the chosen configuration's protocol chooses on every family
+    /// (its drifts learned on every family).
+    pub rule: Rule,
+}
+
+/// The outer step of [`nested_lofo_rules`] with no family left out: each
+/// configuration of `configs` scored by leave-one-family-out over every
+/// family of `records` (the goal's terms), and the rule of the best chosen
+/// on every family: what the nested procedure ships.
+pub fn nested_all(records: &[&CurveRecord], configs: &[RuleSet]) -> NestedChoice {
+    nested_all_in(records, configs, &config_tables(records, configs))
+}
+
+/// [`nested_all`] with the configurations' tables built.
+fn nested_all_in(
+    records: &[&CurveRecord],
+    configs: &[RuleSet],
+    tables: &[RuleTable],
+) -> NestedChoice {
+    let mut families: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    families.sort();
+    families.dedup();
+    let scores: Vec<f64> = tables
+        .iter()
+        .map(|t| lofo_goal(records, t, &families))
+        .collect();
+    let chosen = lowest(&scores);
+    NestedChoice {
+        scores: configs.iter().map(config_label).zip(scores).collect(),
+        chosen,
+        rule: tables[chosen].choose(records, |_| true),
+    }
 }
 
 /// The protocol's selection criterion (lower is better), over the families
@@ -1791,7 +1865,11 @@ pub struct CurvesReport {
     /// With [`RuleSet::nested`]: the configuration chosen without each
     /// family ([`nested_lofo_rules`]).
     pub lofo_configs: Vec<(String, String)>,
-    /// The rule chosen on every family (what the shipped rule should be).
+    /// With [`RuleSet::nested`]: the configurations scored on every family
+    /// and the one chosen ([`nested_all`]; `all_rule` is its rule).
+    pub nested_all: Option<NestedChoice>,
+    /// The rule chosen on every family (what the shipped rule should be;
+    /// with [`RuleSet::nested`], the nested procedure's choice).
     pub all_rule: Rule,
     /// The rule shipped in `pick::Rule::shipped`.
     pub shipped_rule: Rule,
@@ -1898,8 +1976,14 @@ pub fn evaluate_rules(
     let all: Vec<&CurveRecord> = records.iter().collect();
     let table = RuleTable::new(&all, set);
     let mut lofo_configs: Vec<(String, String)> = Vec::new();
+    let configs = nested_configs(set.extended);
+    let tables = if set.nested {
+        config_tables(&all, &configs)
+    } else {
+        Vec::new()
+    };
     let lofo_rules: Vec<(String, Rule)> = if set.nested {
-        nested_lofo_rules(&all, &nested_configs(set.extended))
+        nested_lofo_in(&all, &configs, &tables)
             .into_iter()
             .map(|(f, r, c)| {
                 lofo_configs.push((f.clone(), c));
@@ -1912,7 +1996,11 @@ pub fn evaluate_rules(
             .map(|f| (f.clone(), table.choose(&all, |r| &r.family != f)))
             .collect()
     };
-    let all_rule = table.choose(&all, |_| true);
+    let nested_all_families = set.nested.then(|| nested_all_in(&all, &configs, &tables));
+    let all_rule = match &nested_all_families {
+        Some(n) => n.rule.clone(),
+        None => table.choose(&all, |_| true),
+    };
     let shipped = Rule::shipped();
     let law_names: Vec<String> = pick::curve_laws().iter().map(|l| l.name.clone()).collect();
     let mut rows = Vec::new();
@@ -1982,6 +2070,7 @@ pub fn evaluate_rules(
         skipped,
         lofo_rules,
         lofo_configs,
+        nested_all: nested_all_families,
         all_rule,
         shipped_rule: shipped,
         rows,
@@ -2147,6 +2236,27 @@ pub fn text(rep: &CurvesReport) -> String {
         );
         for (f, c) in &rep.lofo_configs {
             let _ = writeln!(s, "  without {f:<13} {c}");
+        }
+    }
+    if let Some(n) = &rep.nested_all {
+        let _ = writeln!(
+            s,
+            "configurations scored by leave-one-family-out over every family (goal's terms, lower is better):"
+        );
+        for (k, (c, v)) in n.scores.iter().enumerate() {
+            let mark = if k == n.chosen { "  <- chosen" } else { "" };
+            let _ = writeln!(s, "  {c:<40} {v:.4}{mark}");
+        }
+        let runner_up = (0..n.scores.len())
+            .filter(|&k| k != n.chosen)
+            .min_by(|&a, &b| n.scores[a].1.total_cmp(&n.scores[b].1));
+        if let Some(k) = runner_up {
+            let _ = writeln!(
+                s,
+                "  margin over the runner-up ({}): {:.4}",
+                n.scores[k].0,
+                n.scores[k].1 - n.scores[n.chosen].1
+            );
         }
     }
     let _ = writeln!(s, "rule chosen on every family: {}", rep.all_rule.label());
