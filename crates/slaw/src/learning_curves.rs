@@ -259,6 +259,11 @@ pub struct CurveRecord {
     /// extrapolation distance; empty in records saved before it).
     #[serde(default, with = "nan_null_vec")]
     pub ln_dist: Vec<f64>,
+    /// ln(x / x at the window's last point) of the window's points (<= 0;
+    /// empty in records saved before it: features of the window's x are
+    /// then unavailable and a correction keyed to them is refused).
+    #[serde(default, with = "nan_null_vec")]
+    pub ln_x_window: Vec<f64>,
     /// M4 fitted by its authors' procedure ([`crate::m4_reference`]), in
     /// the order of [`REFERENCES`] (empty in records saved before it).
     #[serde(default)]
@@ -458,6 +463,7 @@ pub fn record_with(
         ln_truth: later.iter().map(|&i| all.y[i].ln()).collect(),
         ln_window: window.y.iter().map(|v| v.ln()).collect(),
         ln_dist: pick::ln_distances(&all, idx[m - 1], later),
+        ln_x_window: pick::ln_distances(&all, idx[m - 1], &idx[..m]),
         references: if m4_reference {
             reference_records(&fits, &all, later)
         } else {
@@ -652,9 +658,19 @@ impl CurveRecord {
                         .and_then(|(_, d)| d.iter().find(|(n, _)| *n == l.law))
                         .map_or(0.0, |&(_, d)| shrink * d);
                 }
-                rule.correction.slope_n(&l.law, own, Some(self.window))
+                rule.correction.slope_at(&l.law, own, Some(&self.shape()))
             })
             .collect()
+    }
+
+    /// The window's shape ([`pick::Shape`]; its size alone in records saved
+    /// without the window's x).
+    pub fn shape(&self) -> pick::Shape {
+        if self.ln_x_window.len() == self.window && self.ln_window.len() == self.window {
+            pick::Shape::of(&self.ln_x_window, &self.ln_window)
+        } else {
+            pick::Shape::points(self.window)
+        }
     }
 
     /// The drift of law `k`'s extrapolation from the window (ln forecast -
@@ -909,6 +925,236 @@ pub struct RuleSet {
     /// Also [`quadratic_templates`] (correction (h) of branch `bias2`: a
     /// per-law curvature, the error growing with the squared ln distance).
     pub quadratic: bool,
+    /// Also [`keyed_templates`] with each key of [`pick::Key::ALL`] marked
+    /// (correction (i) of branch `bias3`: the per-law drift moving with a
+    /// property of the window).
+    pub keyed: [bool; 3],
+    /// What the protocol minimises to choose a rule.
+    pub criterion: Criterion,
+    /// Leaving each family out, choose the criterion and the key of the
+    /// keyed drift too, by an inner leave-one-family-out on the other
+    /// families ([`nested_lofo_rules`], [`NESTED_CONFIGS`]; the other
+    /// fields but `extended` are then ignored for the folds).
+    pub nested: bool,
+}
+
+/// The configurations [`nested_lofo_rules`] chooses among: (a)+(b)+(c)
+/// with no keyed drift, the steepening key or the span key, each under
+/// both criteria.
+pub fn nested_configs(extended: bool) -> Vec<RuleSet> {
+    let mut out = Vec::new();
+    for criterion in [Criterion::LogRatio, Criterion::Goal] {
+        for keyed in [[false; 3], [false, true, false], [false, false, true]] {
+            out.push(RuleSet {
+                extended,
+                own_drift: true,
+                per_law: true,
+                keyed,
+                criterion,
+                ..Default::default()
+            });
+        }
+    }
+    out
+}
+
+/// A short label of a configuration of [`nested_configs`].
+pub fn config_label(set: &RuleSet) -> String {
+    let keys: Vec<&str> = pick::Key::ALL
+        .into_iter()
+        .zip(set.keyed)
+        .filter_map(|(k, on)| on.then_some(k.label()))
+        .collect();
+    format!(
+        "{} criterion, keyed: {}",
+        match set.criterion {
+            Criterion::LogRatio => "log-ratio",
+            Criterion::Goal => "goal",
+        },
+        if keys.is_empty() {
+            "none".to_string()
+        } else {
+            keys.join(", ")
+        }
+    )
+}
+
+/// [`Criterion::Goal`]'s terms of `rmse` (one per record of `set`), the
+/// mean over the families of `set`.
+fn goal_score(set: &[&CurveRecord], rmse: &[f64]) -> f64 {
+    let mut fams: Vec<&str> = set.iter().map(|r| r.family.as_str()).collect();
+    fams.sort();
+    fams.dedup();
+    let mut total = 0.0;
+    for f in &fams {
+        let (mut s, mut s4, mut lost, mut k) = (0.0, 0.0, 0.0, 0.0);
+        for (r, &e) in set.iter().zip(rmse) {
+            let m4 = goal_m4(r);
+            if r.family != *f || !m4.is_finite() {
+                continue;
+            }
+            k += 1.0;
+            s += e;
+            s4 += m4;
+            if e.is_nan() || e >= m4 {
+                lost += 1.0;
+            }
+        }
+        if k > 0.0 {
+            total += log_ratio(s, s4) + GOAL_LOSS_WEIGHT * lost / k;
+        }
+    }
+    total / fams.len().max(1) as f64
+}
+
+/// The leave-one-family-out score of a configuration (its `table`) over
+/// `families`: leaving each family G of them out, the rule chosen on the
+/// other families of `families` is scored on G by [`Criterion::Goal`]'s
+/// terms; the mean over G (lower is better).
+fn lofo_goal(records: &[&CurveRecord], table: &RuleTable, families: &[&str]) -> f64 {
+    let mut set: Vec<&CurveRecord> = Vec::new();
+    let mut rmse = Vec::new();
+    for &g in families {
+        let rule = table.choose(records, |r| {
+            r.family != g && families.contains(&r.family.as_str())
+        });
+        for r in records.iter().filter(|r| r.family == g) {
+            set.push(r);
+            rmse.push(r.rule_rmse(&rule));
+        }
+    }
+    goal_score(&set, &rmse)
+}
+
+/// The index of the lowest score (the first on ties).
+fn lowest(scores: &[f64]) -> usize {
+    (0..scores.len())
+        .min_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(a.cmp(&b)))
+        .expect("configurations")
+}
+
+/// Leave-one-family-out rules whose configuration (criterion, key) is
+/// chosen out of sample too: leaving family F out, each configuration of
+/// `configs` is scored by an inner leave-one-family-out on the other
+/// families (the rule chosen without F and G scored on G by
+/// [`Criterion::Goal`]'s terms, the mean over G), and the rule of the best
+/// configuration is chosen on every family but F. Returns (F, rule, label
+/// of the configuration chosen).
+pub fn nested_lofo_rules(
+    records: &[&CurveRecord],
+    configs: &[RuleSet],
+) -> Vec<(String, Rule, String)> {
+    let mut families: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    families.sort();
+    families.dedup();
+    let tables = config_tables(records, configs);
+    nested_lofo_in(records, configs, &tables)
+}
+
+/// Each configuration's [`RuleTable`] on `records`.
+fn config_tables(records: &[&CurveRecord], configs: &[RuleSet]) -> Vec<RuleTable> {
+    configs
+        .iter()
+        .map(|c| RuleTable::new(records, *c))
+        .collect()
+}
+
+/// [`nested_lofo_rules`] with the configurations' tables built.
+fn nested_lofo_in(
+    records: &[&CurveRecord],
+    configs: &[RuleSet],
+    tables: &[RuleTable],
+) -> Vec<(String, Rule, String)> {
+    let mut families: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    families.sort();
+    families.dedup();
+    families
+        .iter()
+        .map(|&f| {
+            let others: Vec<&str> = families.iter().copied().filter(|&g| g != f).collect();
+            let inner: Vec<f64> = tables
+                .iter()
+                .map(|t| lofo_goal(records, t, &others))
+                .collect();
+            let best = lowest(&inner);
+            (
+                f.to_string(),
+                tables[best].choose(records, |r| r.family != f),
+                config_label(&configs[best]),
+            )
+        })
+        .collect()
+}
+
+/// What the nested procedure chooses on every family ([`nested_all`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NestedChoice {
+    /// Each configuration (its [`config_label`]) and its leave-one-family-out
+    /// score over every family ([`Criterion::Goal`]'s terms, lower is
+    /// better), in the order of the configurations.
+    pub scores: Vec<(String, f64)>,
+    /// The index in `scores` of the configuration chosen (the lowest).
+    pub chosen: usize,
+    /// The rule the chosen configuration's protocol chooses on every family
+    /// (its drifts learned on every family).
+    pub rule: Rule,
+}
+
+/// The outer step of [`nested_lofo_rules`] with no family left out: each
+/// configuration of `configs` scored by leave-one-family-out over every
+/// family of `records` (the goal's terms), and the rule of the best chosen
+/// on every family: what the nested procedure ships.
+pub fn nested_all(records: &[&CurveRecord], configs: &[RuleSet]) -> NestedChoice {
+    nested_all_in(records, configs, &config_tables(records, configs))
+}
+
+/// [`nested_all`] with the configurations' tables built.
+fn nested_all_in(
+    records: &[&CurveRecord],
+    configs: &[RuleSet],
+    tables: &[RuleTable],
+) -> NestedChoice {
+    let mut families: Vec<&str> = records.iter().map(|r| r.family.as_str()).collect();
+    families.sort();
+    families.dedup();
+    let scores: Vec<f64> = tables
+        .iter()
+        .map(|t| lofo_goal(records, t, &families))
+        .collect();
+    let chosen = lowest(&scores);
+    NestedChoice {
+        scores: configs.iter().map(config_label).zip(scores).collect(),
+        chosen,
+        rule: tables[chosen].choose(records, |_| true),
+    }
+}
+
+/// The protocol's selection criterion (lower is better), over the families
+/// a rule is chosen on, each weighing as much as any other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Criterion {
+    /// The mean over families of the family's mean ln(RMSE / RMSE of the
+    /// catalog M4) ([`criterion`]).
+    #[default]
+    LogRatio,
+    /// The goal's terms per family, against M4 fitted by its authors'
+    /// code (the catalog M4 where the record has not got it): ln(mean RMSE
+    /// / M4's mean RMSE) + [`GOAL_LOSS_WEIGHT`] x the share of curves where
+    /// M4 is not beaten; the mean over families (branch `bias3`).
+    Goal,
+}
+
+/// The weight of the share of curves lost in [`Criterion::Goal`] (a share
+/// of 0.1 lost weighs as much as a ratio 5% higher).
+pub const GOAL_LOSS_WEIGHT: f64 = 0.5;
+
+/// M4's RMSE in [`Criterion::Goal`]: its authors' code where recorded and
+/// finite, else the catalog law's.
+fn goal_m4(r: &CurveRecord) -> f64 {
+    match r.references.first() {
+        Some(x) if x.rmse.is_finite() => x.rmse,
+        _ => r.m4(),
+    }
 }
 
 /// Shares of the drift removed by the signed corrections tried.
@@ -1085,6 +1331,107 @@ pub fn quadratic_templates() -> Vec<Rule> {
     out
 }
 
+/// [`capped_pool_rules`] with a per-law drift keyed to each of `keys`
+/// ([`pick::Correction::Keyed`]), each of [`CORRECTION_SHRINKS`]: 576
+/// templates per key, completed by [`learn_keyed`] on the records they are
+/// chosen on.
+pub fn keyed_templates(keys: &[pick::Key]) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            for &key in keys {
+                out.push(Rule {
+                    correction: pick::Correction::Keyed {
+                        shrink,
+                        key,
+                        drift: Vec::new(),
+                        slope: Vec::new(),
+                        centre: 0.0,
+                        range: (0.0, 0.0),
+                    },
+                    ..r.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Drifts beyond this (per unit ln distance) are clipped in
+/// [`learn_keyed`], so that a few short windows do not set the slope.
+const KEYED_CLIP: f64 = 0.3;
+
+/// A per-law drift keyed to `key` learned on `records` (those whose
+/// window has the key): the key's centre (mean, each family weighing as
+/// much as any other) and range; per law, the change of the drift per unit
+/// of the key (the least-squares slope of the law's extrapolation drift,
+/// clipped at +-[`KEYED_CLIP`], on the key, families weighted alike); the
+/// drift at the centre is `drift` ([`learn_drift`]). `None` when fewer
+/// than 2 families have the key.
+pub fn learn_keyed(
+    records: &[&CurveRecord],
+    key: pick::Key,
+    drift: &[(String, f64)],
+) -> Option<pick::Correction> {
+    let keyed: Vec<(&CurveRecord, f64)> = records
+        .iter()
+        .map(|r| (*r, key.of(&r.shape())))
+        .filter(|(_, k)| k.is_finite())
+        .collect();
+    let mut size: Vec<(&str, usize)> = Vec::new();
+    for (r, _) in &keyed {
+        match size.iter_mut().find(|(f, _)| *f == r.family) {
+            Some(e) => e.1 += 1,
+            None => size.push((&r.family, 1)),
+        }
+    }
+    if size.len() < 2 {
+        return None;
+    }
+    let weight =
+        |r: &CurveRecord| 1.0 / size.iter().find(|(f, _)| *f == r.family).map_or(1, |e| e.1) as f64;
+    let (mut sw, mut sk) = (0.0, 0.0);
+    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
+    for (r, k) in &keyed {
+        sw += weight(r);
+        sk += weight(r) * k;
+        range = (range.0.min(*k), range.1.max(*k));
+    }
+    let centre = sk / sw;
+    let slope = drift
+        .iter()
+        .map(|(name, _)| {
+            let mut pts: Vec<(f64, f64, f64)> = Vec::new();
+            for (r, k) in &keyed {
+                let Some(i) = r.law_index(name) else { continue };
+                if let Some(d) = r.extrapolation_drift(i) {
+                    pts.push((weight(r), *k, d.clamp(-KEYED_CLIP, KEYED_CLIP)));
+                }
+            }
+            let w: f64 = pts.iter().map(|p| p.0).sum();
+            if w <= 0.0 {
+                return (name.clone(), 0.0);
+            }
+            let mk = pts.iter().map(|p| p.0 * p.1).sum::<f64>() / w;
+            let md = pts.iter().map(|p| p.0 * p.2).sum::<f64>() / w;
+            let (mut sxy, mut sxx) = (0.0, 0.0);
+            for (w, k, d) in &pts {
+                sxy += w * (k - mk) * (d - md);
+                sxx += w * (k - mk) * (k - mk);
+            }
+            (name.clone(), if sxx > 0.0 { sxy / sxx } else { 0.0 })
+        })
+        .collect();
+    Some(pick::Correction::Keyed {
+        shrink: 1.0,
+        key,
+        drift: drift.to_vec(),
+        slope,
+        centre,
+        range,
+    })
+}
+
 /// The template `t` ([`per_law_templates`], [`blend_templates`],
 /// [`gated_templates`]) completed with the per-law `drift` learned on
 /// `records` (and, for learned blends, the own drift's weights,
@@ -1139,6 +1486,26 @@ fn complete(t: &Rule, drift: &[(String, f64)], records: &[&CurveRecord]) -> Rule
                     .collect(),
             }
         }
+        pick::Correction::Keyed { shrink, key, .. } => match learn_keyed(records, *key, drift) {
+            Some(pick::Correction::Keyed {
+                drift,
+                slope,
+                centre,
+                range,
+                ..
+            }) => pick::Correction::Keyed {
+                shrink: *shrink,
+                key: *key,
+                drift,
+                slope,
+                centre,
+                range,
+            },
+            _ => pick::Correction::PerLaw {
+                shrink: *shrink,
+                drift: d,
+            },
+        },
         pick::Correction::Quadratic { shrink, .. } => pick::Correction::Quadratic {
             shrink: *shrink,
             drift: learn_curvature(records),
@@ -1297,8 +1664,9 @@ pub fn choose_rule(records: &[&CurveRecord]) -> Rule {
 /// families ([`per_law_templates`]), scored per fold.
 struct RuleTable {
     rules: Vec<Rule>,
-    /// `[rule][record]`, records in the order given to [`RuleTable::new`].
-    log_ratio: Vec<Vec<f64>>,
+    /// RMSE `[rule][record]`, records in the order given to [`RuleTable::new`].
+    rmse: Vec<Vec<f64>>,
+    criterion: Criterion,
     /// Rules completed by [`learn_drift`] on the records they are chosen on.
     templates: Vec<Rule>,
 }
@@ -1339,19 +1707,23 @@ impl RuleTable {
             if set.quadratic {
                 templates.extend(quadratic_templates());
             }
+            let keys: Vec<pick::Key> = pick::Key::ALL
+                .into_iter()
+                .zip(set.keyed)
+                .filter_map(|(k, on)| on.then_some(k))
+                .collect();
+            if !keys.is_empty() {
+                templates.extend(keyed_templates(&keys));
+            }
         }
-        let log_ratio = rules
+        let rmse = rules
             .par_iter()
-            .map(|rule| {
-                records
-                    .iter()
-                    .map(|r| log_ratio(r.rule_rmse(rule), r.m4()))
-                    .collect()
-            })
+            .map(|rule| records.iter().map(|r| r.rule_rmse(rule)).collect())
             .collect();
         RuleTable {
             rules,
-            log_ratio,
+            rmse,
+            criterion: set.criterion,
             templates,
         }
     }
@@ -1373,14 +1745,41 @@ impl RuleTable {
                     .collect()
             })
             .collect();
+        let m4: Vec<f64> = records
+            .iter()
+            .map(|r| match self.criterion {
+                Criterion::LogRatio => r.m4(),
+                Criterion::Goal => goal_m4(r),
+            })
+            .collect();
         let crit_of = |v: &dyn Fn(usize) -> f64| {
             let total: f64 = members
                 .iter()
-                .map(|m| m.iter().map(|&i| v(i)).sum::<f64>() / m.len() as f64)
+                .map(|m| match self.criterion {
+                    Criterion::LogRatio => {
+                        m.iter().map(|&i| log_ratio(v(i), m4[i])).sum::<f64>() / m.len() as f64
+                    }
+                    Criterion::Goal => {
+                        let (mut s, mut s4, mut lost, mut k) = (0.0, 0.0, 0.0, 0.0);
+                        for &i in m.iter().filter(|&&i| m4[i].is_finite()) {
+                            let e = v(i);
+                            k += 1.0;
+                            s += e;
+                            s4 += m4[i];
+                            if e.is_nan() || e >= m4[i] {
+                                lost += 1.0;
+                            }
+                        }
+                        if k == 0.0 {
+                            return 0.0;
+                        }
+                        log_ratio(s, s4) + GOAL_LOSS_WEIGHT * lost / k
+                    }
+                })
                 .sum();
             total / fams.len().max(1) as f64
         };
-        let crit: Vec<f64> = self.log_ratio.iter().map(|v| crit_of(&|i| v[i])).collect();
+        let crit: Vec<f64> = self.rmse.iter().map(|v| crit_of(&|i| v[i])).collect();
         let best = (0..self.rules.len())
             .min_by(|&a, &b| crit[a].total_cmp(&crit[b]).then(a.cmp(&b)))
             .expect("candidate rules");
@@ -1394,7 +1793,7 @@ impl RuleTable {
             .par_iter()
             .map(|t| {
                 let rule = complete(t, &drift, &kept_records);
-                let c = crit_of(&|i| log_ratio(records[i].rule_rmse(&rule), records[i].m4()));
+                let c = crit_of(&|i| records[i].rule_rmse(&rule));
                 (rule, c)
             })
             .collect();
@@ -1463,7 +1862,14 @@ pub struct CurvesReport {
     pub skipped: Vec<(f64, usize)>,
     /// The rule chosen without each family (leave one family out).
     pub lofo_rules: Vec<(String, Rule)>,
-    /// The rule chosen on every family (what the shipped rule should be).
+    /// With [`RuleSet::nested`]: the configuration chosen without each
+    /// family ([`nested_lofo_rules`]).
+    pub lofo_configs: Vec<(String, String)>,
+    /// With [`RuleSet::nested`]: the configurations scored on every family
+    /// and the one chosen ([`nested_all`]; `all_rule` is its rule).
+    pub nested_all: Option<NestedChoice>,
+    /// The rule chosen on every family (what the shipped rule should be;
+    /// with [`RuleSet::nested`], the nested procedure's choice).
     pub all_rule: Rule,
     /// The rule shipped in `pick::Rule::shipped`.
     pub shipped_rule: Rule,
@@ -1569,11 +1975,32 @@ pub fn evaluate_rules(
     families.dedup();
     let all: Vec<&CurveRecord> = records.iter().collect();
     let table = RuleTable::new(&all, set);
-    let lofo_rules: Vec<(String, Rule)> = families
-        .iter()
-        .map(|f| (f.clone(), table.choose(&all, |r| &r.family != f)))
-        .collect();
-    let all_rule = table.choose(&all, |_| true);
+    let mut lofo_configs: Vec<(String, String)> = Vec::new();
+    let configs = nested_configs(set.extended);
+    let tables = if set.nested {
+        config_tables(&all, &configs)
+    } else {
+        Vec::new()
+    };
+    let lofo_rules: Vec<(String, Rule)> = if set.nested {
+        nested_lofo_in(&all, &configs, &tables)
+            .into_iter()
+            .map(|(f, r, c)| {
+                lofo_configs.push((f.clone(), c));
+                (f, r)
+            })
+            .collect()
+    } else {
+        families
+            .iter()
+            .map(|f| (f.clone(), table.choose(&all, |r| &r.family != f)))
+            .collect()
+    };
+    let nested_all_families = set.nested.then(|| nested_all_in(&all, &configs, &tables));
+    let all_rule = match &nested_all_families {
+        Some(n) => n.rule.clone(),
+        None => table.choose(&all, |_| true),
+    };
     let shipped = Rule::shipped();
     let law_names: Vec<String> = pick::curve_laws().iter().map(|l| l.name.clone()).collect();
     let mut rows = Vec::new();
@@ -1642,6 +2069,8 @@ pub fn evaluate_rules(
         fractions: fractions.to_vec(),
         skipped,
         lofo_rules,
+        lofo_configs,
+        nested_all: nested_all_families,
         all_rule,
         shipped_rule: shipped,
         rows,
@@ -1799,6 +2228,36 @@ pub fn text(rep: &CurvesReport) -> String {
     let _ = writeln!(s, "rules chosen leaving one family out (mean over the other families of ln(RMSE / RMSE of M4)):");
     for (f, r) in &rep.lofo_rules {
         let _ = writeln!(s, "  without {f:<13} {}", r.label());
+    }
+    if !rep.lofo_configs.is_empty() {
+        let _ = writeln!(
+            s,
+            "configurations chosen leaving one family out (inner leave-one-family-out, goal's terms):"
+        );
+        for (f, c) in &rep.lofo_configs {
+            let _ = writeln!(s, "  without {f:<13} {c}");
+        }
+    }
+    if let Some(n) = &rep.nested_all {
+        let _ = writeln!(
+            s,
+            "configurations scored by leave-one-family-out over every family (goal's terms, lower is better):"
+        );
+        for (k, (c, v)) in n.scores.iter().enumerate() {
+            let mark = if k == n.chosen { "  <- chosen" } else { "" };
+            let _ = writeln!(s, "  {c:<40} {v:.4}{mark}");
+        }
+        let runner_up = (0..n.scores.len())
+            .filter(|&k| k != n.chosen)
+            .min_by(|&a, &b| n.scores[a].1.total_cmp(&n.scores[b].1));
+        if let Some(k) = runner_up {
+            let _ = writeln!(
+                s,
+                "  margin over the runner-up ({}): {:.4}",
+                n.scores[k].0,
+                n.scores[k].1 - n.scores[n.chosen].1
+            );
+        }
     }
     let _ = writeln!(s, "rule chosen on every family: {}", rep.all_rule.label());
     let _ = writeln!(
