@@ -12,6 +12,7 @@ pub mod method;
 pub mod methods;
 pub mod metrics;
 pub mod protocol;
+pub mod reference;
 pub mod trend;
 
 use crate::bootstrap::Resampling;
@@ -22,6 +23,7 @@ pub use method::{
     About, AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
 };
 pub use methods::REGISTRY;
+pub use reference::Reference;
 use rayon::prelude::*;
 
 /// What the selector may spend: fine-tunings on at most `max_n` examples;
@@ -123,6 +125,30 @@ pub fn notes(method: &Method, pool: &[Candidate]) -> Vec<String> {
         }
     }
     v
+}
+
+/// The notes on the references of a selection: how many candidates each
+/// reference has, and its weight against ats-gap's prediction.
+fn reference_notes(method: &Method, pool: &[Candidate], ctx: &PoolContext) -> Vec<String> {
+    let Some(mix) = &ctx.reference else {
+        return Vec::new();
+    };
+    mix.references
+        .iter()
+        .zip(&mix.relative_weight)
+        .enumerate()
+        .map(|(i, (r, w))| {
+            let have = pool.iter().filter(|c| r.has(&c.id)).count();
+            format!(
+                "reference {}: {have} of {} candidates matched by name; its shape transfer weighs {:.3} \
+                 against {}'s ats-gap prediction (1), the ratio of their backtest errors on this pool",
+                i + 1,
+                pool.len(),
+                w,
+                method.name()
+            )
+        })
+        .collect()
 }
 
 /// How the recommended candidate is picked from the ranking.
@@ -247,6 +273,19 @@ pub fn select(
     budget: Budget,
     opts: &SelectOptions,
 ) -> Result<Selection> {
+    select_with_references(pool, method, budget, opts, &[])
+}
+
+/// [`select`] with `references`: the same candidates' curves on other
+/// tasks, read by the methods whose [`Needs::reference`] (`ats-ref`;
+/// ignored by the others). Without references it is [`select`].
+pub fn select_with_references(
+    pool: &[Candidate],
+    method: Method,
+    budget: Budget,
+    opts: &SelectOptions,
+    references: &[Reference],
+) -> Result<Selection> {
     if pool.is_empty() {
         return Err(Error::data("no candidates to select from"));
     }
@@ -270,7 +309,8 @@ pub fn select(
         &opts.gap_prior,
         opts.level,
         scale.as_ref(),
-    );
+    )
+    .with_references(&method, pool, &budget, references);
     let estimates: Vec<Estimate> = pool
         .par_iter()
         .enumerate()
@@ -298,8 +338,12 @@ pub fn select(
         choice,
         ranking,
         cost: Cost::of(pool, method, &budget, opts),
+        notes: {
+            let mut v = notes(&method, pool);
+            v.extend(reference_notes(&method, pool, &ctx));
+            v
+        },
         calibration: ctx.calibration,
-        notes: notes(&method, pool),
     })
 }
 
