@@ -170,3 +170,53 @@ if __name__ == '__main__' and what == 'weights':
         print(ds, 'weight of shape transfer', ' '.join('%.2f' % w for w in ws))
     (fm, f5), (wm, w5) = boot(shape_transfer(mix='bayes'))
     print('bootstrap sd of the difference to ats-gap: FLAN mean %.2f, 1/512 %.2f | WMT19 mean %.2f, 1/512 %.2f' % (fm, f5, wm, w5))
+
+
+def shape_general(folds=FOLDS, ratio=True, windows='last', comb='inv', cap=5.0):
+    """shape_transfer with its parts varied (the sensitivity of the rule, and the 2-fold choice):
+    ratio: the slope ratio (False: the reference's fall as is); windows: 'last' (every prefix -> the
+    last affordable size) or 'all' (every prefix -> every later affordable size); comb: 'inv'
+    (inverse MSE) or 'opt' (the backtest-optimal weight with the errors' covariance, clipped to [0,1])."""
+    out = {}
+    for ds, ref in folds:
+        src = ref; out[ds] = []; Y = DATA[ds]; R = DATA[ref]
+        prior, W4 = prior_of(src)
+        for i, b in enumerate(GB(ds, src)):
+            a = afford(RATIOS[i]); xs = X[a]; m = a.sum()
+            w = adapt(prior, [(xs, Y[c, 1:][a]) for c in range(30)])
+            def st(end, j, c):
+                fp = feats(xs[:end], Y[c, 1:][a][:end]); fr = feats(xs[:end], R[c, 1:][a][:end])
+                yr = R[c, 1:]
+                k = (np.clip(fp['local'] / fr['local'], 0, cap) if fr['local'] < 0 else 1.0) if ratio else 1.0
+                return fp['y_last'] + k * (yr[j] - yr[end - 1])
+            pred = np.array([st(m, len(X) - 1, c) for c in range(30)])
+            G = []; S = []
+            for end in range(4, m):
+                for j in (range(end, m) if windows == 'all' else [m - 1]):
+                    eg = np.array([Y[c, 1:][a][j] - gap_pred(xs[:end], Y[c, 1:][a][:end], Y[c, 0], w, W4, xs[j]) for c in range(30)])
+                    es = np.array([Y[c, 1:][a][j] - st(end, j, c) for c in range(30)])
+                    G.append(eg - eg.mean()); S.append(es - es.mean())
+            G = np.concatenate(G); S = np.concatenate(S)
+            if comb == 'inv':
+                wgt = (1 / (S @ S)) / (1 / (S @ S) + 1 / (G @ G))
+            else:
+                wgt = float(np.clip((G @ G - G @ S) / ((G - S) @ (G - S)), 0, 1))
+            out[ds].append((1 - wgt) * b['pg'] + wgt * pred)
+    return out
+
+
+if __name__ == '__main__' and what == 'sens':
+    print('%-34s %s' % ('LODO PearCorr x100', 'FLAN 1/8 ... 1/512 | WMT19 1/8 ... 1/512'))
+    evaluate(base_preds(), 'ats-gap')
+    res = {}
+    for ratio in (True, False):
+        for windows in ('last', 'all'):
+            for comb in ('inv', 'opt'):
+                name = 'ratio=%s windows=%s comb=%s' % (ratio, windows, comb)
+                P, RR, oks = evaluate(shape_general(ratio=ratio, windows=windows, comb=comb), name)
+                res[name] = (P, oks)
+    # 2-fold choice: the variant best on one fold (mean PearCorr, RelAcc ok), scored on the other
+    for k, (ds, other) in enumerate(FOLDS):
+        best = max(res, key=lambda n: (res[n][1][k], np.mean(res[n][0][7 * k:7 * k + 7])))
+        o = 1 - k
+        print('chosen on %s: %s -> %s mean %.1f, 1/512 %.1f' % (ds, best, FOLDS[o][0], np.mean(res[best][0][7 * o:7 * o + 7]), res[best][0][7 * o + 6]))

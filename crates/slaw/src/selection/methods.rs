@@ -14,8 +14,8 @@ use crate::{Error, Result};
 /// tables: the one table that names them ([`Method::parse`](super::Method::parse),
 /// [`Method::name`](super::Method::name) and `protocol::all_methods` read it).
 pub const REGISTRY: [&dyn SelectionMethod; 10] = [
-    &AtsRef,
     &AtsGap,
+    &AtsRef,
     &AtsTrend,
     &Ats,
     &AtsBlend,

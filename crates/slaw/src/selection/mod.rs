@@ -23,8 +23,8 @@ pub use method::{
     About, AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
 };
 pub use methods::REGISTRY;
-pub use reference::Reference;
 use rayon::prelude::*;
+pub use reference::Reference;
 
 /// What the selector may spend: fine-tunings on at most `max_n` examples;
 /// the decision is about the loss at `target` examples.
@@ -458,5 +458,71 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ats.chosen().rank, 1);
+    }
+
+    /// ats-ref is ats-gap exactly without a reference, and for a candidate
+    /// the reference does not have; with one, the others move.
+    #[test]
+    fn ats_ref_without_a_reference_is_ats_gap() {
+        let pool: Vec<Candidate> = (0..6)
+            .map(|i| {
+                let mut c = candidate(
+                    &format!("m{i}"),
+                    -0.02 - 0.03 * i as f64,
+                    2.0 + 0.4 * i as f64,
+                );
+                c.curve.insert(0, (0.0, 3.0 + 0.4 * i as f64));
+                c
+            })
+            .collect();
+        // The same models on another task: other slopes and levels, measured
+        // up to the target.
+        let other: Vec<Candidate> = (0..5)
+            .map(|i| {
+                let mut c = candidate(
+                    &format!("m{i}"),
+                    -0.05 - 0.01 * ((i * 7) % 5) as f64,
+                    1.5 + 0.1 * i as f64,
+                );
+                let (n0, l0) = c.curve[c.curve.len() - 1];
+                c.curve
+                    .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.06 * j as f64))));
+                c
+            })
+            .collect();
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let opts = SelectOptions::default();
+        let gap = select(&pool, Method::DEFAULT, budget, &opts).unwrap();
+        let score = |s: &Selection, id: &str| {
+            s.ranking
+                .iter()
+                .find(|r| r.estimate.id == id)
+                .unwrap()
+                .estimate
+                .score
+        };
+        let none = select(&pool, Method::DEFAULT_WITH_REFERENCE, budget, &opts).unwrap();
+        let with = select_with_references(
+            &pool,
+            Method::DEFAULT_WITH_REFERENCE,
+            budget,
+            &opts,
+            &[Reference::of(&other)],
+        )
+        .unwrap();
+        let mut moved = 0;
+        for c in &pool {
+            assert_eq!(score(&none, &c.id), score(&gap, &c.id), "{}", c.id);
+            if c.id == "m5" {
+                // Not in the reference.
+                assert_eq!(score(&with, &c.id), score(&gap, &c.id));
+            } else if (score(&with, &c.id) - score(&gap, &c.id)).abs() > 1e-9 {
+                moved += 1;
+            }
+        }
+        assert_eq!(moved, 5);
+        // The choice and the intervals are ats-trend's, as ats-gap's.
+        assert_eq!(with.chosen().estimate.id, gap.chosen().estimate.id);
+        assert!(with.notes.iter().any(|n| n.contains("5 of 6 candidates")));
     }
 }

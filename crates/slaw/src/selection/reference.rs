@@ -228,3 +228,27 @@ fn backtest_ratio(
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_loss_interpolates_in_log_log_inside_the_measured_sizes() {
+        let c = Candidate {
+            id: "a".into(),
+            curve: vec![(0.0, 5.0), (100.0, 4.0), (400.0, 2.0)],
+            size: None,
+            family: None,
+        };
+        let r = Reference::of(&[c]);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.ln_loss("a", 100f64.ln()), Some(4f64.ln()));
+        // Midway in ln n between 100 and 400: the geometric mean.
+        let mid = r.ln_loss("a", 200f64.ln()).unwrap();
+        assert!((mid - 8f64.sqrt().ln()).abs() < 1e-12);
+        assert_eq!(r.ln_loss("a", 50f64.ln()), None);
+        assert_eq!(r.ln_loss("a", 800f64.ln()), None);
+        assert_eq!(r.ln_loss("b", 200f64.ln()), None);
+    }
+}
