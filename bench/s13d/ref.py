@@ -220,3 +220,53 @@ if __name__ == '__main__' and what == 'sens':
         best = max(res, key=lambda n: (res[n][1][k], np.mean(res[n][0][7 * k:7 * k + 7])))
         o = 1 - k
         print('chosen on %s: %s -> %s mean %.1f, 1/512 %.1f' % (ds, best, FOLDS[o][0], np.mean(res[best][0][7 * o:7 * o + 7]), res[best][0][7 * o + 6]))
+
+
+if __name__ == '__main__' and what == 'shuffled':
+    # A reference that does not match: the other dataset's rows permuted (another model's curve under
+    # each name). The weight should fall and the ranking stay near ats-gap's.
+    evaluate(base_preds(), 'ats-gap')
+    rng = np.random.default_rng(1)
+    orig = {k: v.copy() for k, v in DATA.items()}
+    for s in range(5):
+        perm = {ds: rng.permutation(30) for ds in DATA}
+        # the reference of fold (ds, ref) is DATA[ref] permuted; the pool and the weights' source unchanged
+        out = {}
+        for ds, ref in FOLDS:
+            DATA[ref] = orig[ref][perm[ref]]
+            _P.pop(ref, None)
+            # prior_of(src) must stay learned on the unpermuted curves (same set, order irrelevant)
+            out[ds] = shape_transfer([(ds, ref)], mix='bayes')[ds]
+            DATA[ref] = orig[ref]; _P.pop(ref, None)
+        evaluate(out, 'shuffled reference, seed %d' % s)
+    rng = np.random.default_rng(1)
+    for s in range(5):
+        perm = {ds: rng.permutation(30) for ds in DATA}
+        line = []
+        for ds, ref in FOLDS:
+            DATA[ref] = orig[ref][perm[ref]]; _P.pop(ref, None)
+            mix = shape_transfer([(ds, ref)], mix='bayes')[ds]; alone = shape_transfer([(ds, ref)], mix='alone')[ds]
+            DATA[ref] = orig[ref]; _P.pop(ref, None)
+            g = base_preds([(ds, ref)])[ds]
+            line.append(ds + ' ' + ' '.join('%.2f' % ((mix[i] - g[i])[0] / (alone[i] - g[i])[0]) for i in range(7)))
+        print('seed %d weight of the shuffled reference:' % s, ' | '.join(line))
+
+
+if __name__ == '__main__' and what == 'shuffled2':
+    # the same check for the variant without the slope ratio (shape_general ratio=False)
+    def wts(ds, ref, **kw):
+        mix = shape_general([(ds, ref)], comb='inv', **kw)[ds]
+        g = base_preds([(ds, ref)])[ds]
+        # weight: recover from the first candidate whose transfer differs (alone = weight 1)
+        return mix
+    orig = {k: v.copy() for k, v in DATA.items()}
+    evaluate(shape_general(ratio=False), 'no slope ratio, real reference')
+    rng = np.random.default_rng(1)
+    for s in range(5):
+        perm = {ds: rng.permutation(30) for ds in DATA}
+        out = {}
+        for ds, ref in FOLDS:
+            DATA[ref] = orig[ref][perm[ref]]; _P.pop(ref, None)
+            out[ds] = shape_general([(ds, ref)], ratio=False)[ds]
+            DATA[ref] = orig[ref]; _P.pop(ref, None)
+        evaluate(out, 'no slope ratio, shuffled, seed %d' % s)
