@@ -210,9 +210,10 @@ pub fn run_lodo(
 
 /// The default method by the leave-one-dataset-out rows: among the methods
 /// whose choices were all made out of sample (not `ats-blend`, designed by
-/// looking at FLAN and WMT19), those whose RelAcc is at least AtS's at every
-/// dataset and budget; of these the highest mean PearCorr, if above AtS's;
-/// else `ats`.
+/// looking at FLAN and WMT19) and that need no reference (a user may have
+/// none: see [`default_with_references_by_lodo`]), those whose RelAcc is at
+/// least AtS's at every dataset and budget; of these the highest mean
+/// PearCorr, if above AtS's; else `ats`.
 pub fn default_by_lodo(rows: &[Row]) -> String {
     best_by_lodo(rows, false)
 }
