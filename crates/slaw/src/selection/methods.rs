@@ -168,7 +168,7 @@ impl SelectionMethod for AtsRef {
     fn about(&self) -> About {
         About {
             name: "ats-ref",
-            description: "ours (default with --reference): ats-gap combined with the same candidates' curve shapes on other tasks, weighted by the pool's backtests; ats-gap without a reference; ats-trend's interval and choice",
+            description: "ours (default with references): ats-gap combined with the same candidates' curve shapes on other tasks, weighted by the pool's backtests; ats-gap without a reference; ats-trend's interval and choice",
             needs: Needs {
                 zero_shot: true,
                 reference: true,
