@@ -270,3 +270,28 @@ if __name__ == '__main__' and what == 'shuffled2':
             out[ds] = shape_general([(ds, ref)], ratio=False)[ds]
             DATA[ref] = orig[ref]; _P.pop(ref, None)
         evaluate(out, 'no slope ratio, shuffled, seed %d' % s)
+
+
+if __name__ == '__main__' and what == 'match':
+    # Diagnostic for a future gate (chooses nothing; reads no truth past the budget): across the
+    # candidates, the correlation of the pool's and the reference's observed fall over the affordable
+    # sizes (ln L(last) - ln L(first)) and of their local slopes, true reference vs rows permuted.
+    rng = np.random.default_rng(1)
+    for ds, ref in FOLDS:
+        Y = DATA[ds]; R = DATA[ref]
+        for name, perms in [('true', [np.arange(30)]), ('shuffled x5', [rng.permutation(30) for _ in range(5)])]:
+            cf = []; cs = []
+            for p in perms:
+                rowf = []; rows_ = []
+                for i in range(7):
+                    a = afford(RATIOS[i]); xs = X[a]
+                    fp = np.array([Y[c, 1:][a][-1] - Y[c, 1:][a][0] for c in range(30)])
+                    fr = np.array([R[p[c], 1:][a][-1] - R[p[c], 1:][a][0] for c in range(30)])
+                    sp = np.array([feats(xs, Y[c, 1:][a])['local'] for c in range(30)])
+                    sr = np.array([feats(xs, R[p[c], 1:][a])['local'] for c in range(30)])
+                    rowf.append(np.corrcoef(fp, fr)[0, 1]); rows_.append(np.corrcoef(sp, sr)[0, 1])
+                cf.append(rowf); cs.append(rows_)
+            cf = np.array(cf); cs = np.array(cs)
+            print('%-5s %-11s corr(fall) %s | corr(local slope) %s' % (ds, name,
+                  ' '.join('%5.2f' % v for v in cf.mean(0)) if len(perms) == 1 else ' '.join('%5.2f..%5.2f' % (lo, hi) for lo, hi in zip(cf.min(0), cf.max(0))),
+                  ' '.join('%5.2f' % v for v in cs.mean(0)) if len(perms) == 1 else ' '.join('%5.2f..%5.2f' % (lo, hi) for lo, hi in zip(cs.min(0), cs.max(0)))))
