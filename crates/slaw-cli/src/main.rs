@@ -292,12 +292,22 @@ struct SelectArgs {
     /// Also write a self-contained HTML page: figure, ranking, warnings, provenance.
     #[arg(long, value_parser = html::report_path)]
     report: Option<PathBuf>,
-    /// Selection method: ats-gap, ats-trend, ats, ats-blend, rectified-fit, vanilla-fit,
-    /// sub-tuning, zero-shot, model-size. The default, ats-gap, is the method best under the
-    /// leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc first,
-    /// then PearCorr, against AtS; BENCHMARKS.md): its trends were learned on other datasets only.
-    #[arg(long, default_value = "ats-gap")]
-    method: String,
+    /// Selection method: ats-ref, ats-gap, ats-trend, ats, ats-blend, rectified-fit,
+    /// vanilla-fit, sub-tuning, zero-shot, model-size. The default is the method best under
+    /// the leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc
+    /// first, then PearCorr, against AtS; BENCHMARKS.md): ats-gap without --reference (its
+    /// trends were learned on other datasets only), ats-ref with --reference (there each
+    /// dataset had the other as its reference).
+    #[arg(long)]
+    method: Option<String>,
+    /// The same candidates' loss curves on another task (e.g. your earlier fine-tuning
+    /// results; the same formats as FILE), rows matched by the model's name; repeatable.
+    /// Read by ats-ref (the default when given): ats-gap's prediction combined with each
+    /// reference's curve shape from the budget to --target, weighted by how well each
+    /// predicts this pool's own last affordable losses. A candidate without a reference row
+    /// keeps ats-gap's prediction. Each reference must reach --target.
+    #[arg(long)]
+    reference: Vec<PathBuf>,
     /// AtS: smallest number of points of the power-phase line.
     #[arg(long, default_value_t = 3)]
     k: usize,
@@ -1236,7 +1246,7 @@ fn bench_curves(
 }
 
 fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
-    use slaw::selection::{select, Budget, Method, SelectOptions};
+    use slaw::selection::{select_with_references, Budget, Method, Reference, SelectOptions};
     let long = slaw::datasets::LongColumns {
         model: a.model_col,
         n: a.n_col,
@@ -1269,7 +1279,46 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         }
     }
     let level = config::level(a.level)?;
-    let method = Method::parse(&a.method, a.k, a.delta)?;
+    let method = match &a.method {
+        Some(m) => Method::parse(m, a.k, a.delta)?,
+        None => {
+            let d = Method::default_for(!a.reference.is_empty());
+            Method::parse(d.name(), a.k, a.delta)?
+        }
+    };
+    let mut references = Vec::new();
+    if !a.reference.is_empty() && !method.kind().needs().reference {
+        bail!(
+            "--reference is read by ats-ref only (the default with --reference), not by {}",
+            method.name()
+        );
+    }
+    for path in &a.reference {
+        let r = slaw::datasets::candidates(path, &long)?;
+        let matched = pool
+            .iter()
+            .filter(|c| r.iter().any(|q| q.id == c.id))
+            .count();
+        if matched == 0 {
+            bail!(
+                "{}: no row matches a candidate of {} by name",
+                path.display(),
+                a.file.display()
+            );
+        }
+        if let Some(q) = r
+            .iter()
+            .find(|q| pool.iter().any(|c| c.id == q.id) && !q.curve.iter().any(|p| p.0 >= a.target))
+        {
+            bail!(
+                "{}: model '{}' has no loss at or beyond --target {}: the reference must reach it",
+                path.display(),
+                q.id,
+                a.target
+            );
+        }
+        references.push(Reference::of(&r));
+    }
     let opts = SelectOptions {
         bootstrap: config::bootstrap(a.bootstrap, "--bootstrap-level", a.bootstrap_level, a.seed)?,
         tokens_per_example: a.tokens_per_example,
@@ -1277,7 +1326,7 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         level: Some(level),
         ..SelectOptions::default()
     };
-    let sel = select(&pool, method, budget, &opts)?;
+    let sel = select_with_references(&pool, method, budget, &opts, &references)?;
     output::emit(a.json, &sel, || {
         print!("{}", report::selection_report(&sel));
     })?;
@@ -1295,7 +1344,9 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
                 "Measured losses, fitted extrapolations and the chosen model".into(),
                 plot::selection_figure(&pool, &sel),
             )],
-            std::slice::from_ref(&a.file),
+            &std::iter::once(a.file.clone())
+                .chain(a.reference.iter().cloned())
+                .collect::<Vec<_>>(),
         )?;
     }
     let unconverged = sel

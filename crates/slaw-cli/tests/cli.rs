@@ -768,12 +768,81 @@ fn select_ranks_candidates_with_json_plot_and_cost() {
         ));
 }
 
+/// `--reference`: the same models on another task, matched by name; the
+/// default becomes ats-ref, whose note says how many candidates matched;
+/// a reference is refused by a method that does not read it, and one that
+/// matches no candidate is an error naming the file.
+#[test]
+fn select_with_a_reference() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    let mut other = String::from("model,n,loss\n");
+    for (name, [b, dl, beta, e]) in [
+        ("fast", [9.0, 5.0, 0.3, 1.0]),
+        ("slow", [90.0, 30.0, 0.4, 0.7]),
+    ] {
+        for k in 0..11 {
+            let n = 200.0 * 2f64.powi(k);
+            other += &format!("{name},{n},{}\n", b / (dl + f64::powf(n, beta)) + e);
+        }
+    }
+    write(dir.path(), "other.csv", &other);
+    let args = [
+        "select", "pool.csv", "--target", "204800", "--budget", "1/32",
+    ];
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .args(["--reference", "other.csv", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["method"]["name"], "ats-ref");
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("reference 1: 2 of 3 candidates matched by name")),
+        "{notes:?}"
+    );
+    slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .args(["--reference", "other.csv", "--method", "ats"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--reference is read by ats-ref only",
+        ));
+    write(
+        dir.path(),
+        "none.csv",
+        "model,n,loss\nzzz,200,3.0\nzzz,204800,2.0\n",
+    );
+    slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .args(["--reference", "none.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "none.csv: no row matches a candidate",
+        ));
+}
+
 #[test]
 fn select_every_method_runs_and_is_deterministic() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "pool.csv", &pool_long_csv());
     for m in [
         "ats-gap",
+        "ats-ref",
         "ats-trend",
         "ats-blend",
         "ats",

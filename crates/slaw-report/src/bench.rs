@@ -312,14 +312,19 @@ fn selection_row(
         result: if protocol_name == "in-sample" {
             String::new()
         } else {
-            format!("default by LODO: {}", protocol::default_by_lodo(rows))
+            format!(
+                "default by LODO: {} (with references: {})",
+                protocol::default_by_lodo(rows),
+                protocol::default_with_references_by_lodo(rows)
+            )
         },
     }
 }
 
 /// The selection protocol leaving one dataset out: each dataset of `dir`
 /// is evaluated with every data-chosen part (the trend prior of ats-trend,
-/// the gap weights of ats-gap) learned from the others, intervals at
+/// the gap weights of ats-gap) learned from the others, the others as its
+/// references (ats-ref), intervals at
 /// `level` and their coverage.
 pub fn selection_lodo(
     dir: &Path,

@@ -291,7 +291,7 @@ impl SpreadScale {
 pub fn shipped_scale(method: &str) -> Option<SpreadScale> {
     let quantiles = match method {
         // ats-gap's interval is ats-trend's (`LineKind::interval_kind`).
-        "ats-trend" | "ats-gap" => SHIPPED_ATS_TREND,
+        "ats-trend" | "ats-gap" | "ats-ref" => SHIPPED_ATS_TREND,
         "ats" => SHIPPED_ATS,
         "ats-blend" => SHIPPED_ATS_BLEND,
         _ => return None,

@@ -5,6 +5,7 @@
 use super::ats::{AtsFit, Line};
 use super::calibrate::{shipped_scale, Calibration, IntervalKind, SpreadScale};
 use super::methods;
+use super::reference::{Reference, ReferenceMix};
 use super::trend::{self, Features};
 use super::Budget;
 use crate::bootstrap::{Interval, Resampling, Scheme};
@@ -104,6 +105,9 @@ pub struct Needs {
     /// It reads the candidate's zero-shot loss (N = 0) when there is one
     /// (a plan measures it with `zero_shot = true`).
     pub zero_shot: bool,
+    /// It reads the same candidates' curves on other tasks when given
+    /// ([`PoolContext::reference`]; `slaw select --reference`).
+    pub reference: bool,
 }
 
 /// The AtS options: the smallest number of points of the power-phase line
@@ -196,7 +200,26 @@ impl Method {
     /// The method best under the leave-one-dataset-out protocol (RelAcc
     /// first, then PearCorr; see `protocol::default_by_lodo` and
     /// BENCHMARKS.md).
+    /// Without references: the choice among the methods that need none
+    /// (`protocol::default_by_lodo`).
     pub const DEFAULT: Method = Method::new(&methods::AtsGap, AtsOptions { k: 3, delta: 5.0 });
+
+    /// The default when the user gives references (`slaw select
+    /// --reference`): the method best under the same rule with every
+    /// dataset given the others as references
+    /// (`protocol::default_with_references_by_lodo`). Without a reference
+    /// it is ats-gap exactly.
+    pub const DEFAULT_WITH_REFERENCE: Method =
+        Method::new(&methods::AtsRef, AtsOptions { k: 3, delta: 5.0 });
+
+    /// The default for a selection with (`true`) or without references.
+    pub fn default_for(with_reference: bool) -> Method {
+        if with_reference {
+            Self::DEFAULT_WITH_REFERENCE
+        } else {
+            Self::DEFAULT
+        }
+    }
 
     /// The method `kind` with AtS options `ats`.
     pub const fn new(kind: &'static dyn SelectionMethod, ats: AtsOptions) -> Method {
@@ -522,6 +545,9 @@ pub struct PoolContext {
     pub gap: [f64; trend::N_G],
     /// The calibration of the line methods' predictive intervals (None: bootstrap intervals).
     pub calibration: Option<Calibration>,
+    /// The references and their weights on this pool (methods that read
+    /// them, [`Needs::reference`]; None: no reference given).
+    pub reference: Option<std::sync::Arc<ReferenceMix>>,
 }
 
 impl PoolContext {
@@ -531,6 +557,7 @@ impl PoolContext {
             trend: trend::PRIOR,
             gap: trend::GAP_PRIOR,
             calibration: None,
+            reference: None,
         }
     }
 
@@ -568,6 +595,7 @@ impl PoolContext {
                 trend: *prior,
                 gap: *gap,
                 calibration: None,
+                reference: None,
             };
         }
         let AtsOptions { k, delta } = method.ats;
@@ -589,7 +617,30 @@ impl PoolContext {
                 Some(sc) => calibration.map(|c| c.with_scale(sc)),
                 None => calibration,
             },
+            reference: None,
         }
+    }
+
+    /// Give a method that reads references ([`Needs::reference`]) the
+    /// `references` and their weights measured on `pool` under `budget`
+    /// ([`ReferenceMix::of`]); unchanged for the other methods or without
+    /// references.
+    pub fn with_references(
+        mut self,
+        method: &Method,
+        pool: &[Candidate],
+        budget: &Budget,
+        references: &[Reference],
+    ) -> PoolContext {
+        if !method.kind.needs().reference || references.is_empty() {
+            return self;
+        }
+        let AtsOptions { k, delta } = method.ats;
+        let kind = method.line_kind(&self.trend, &self.gap);
+        self.reference = Some(std::sync::Arc::new(ReferenceMix::of(
+            pool, budget, references, kind, k, delta,
+        )));
+        self
     }
 }
 
@@ -705,7 +756,7 @@ impl Hypotheses {
 
 /// The AtS (or blended) prediction at `target` from the points (n, loss)
 /// and the zero-shot loss `l0` (read by the gap kind only).
-fn line_prediction(
+pub(super) fn line_prediction(
     pts: &[(f64, f64)],
     k: usize,
     delta: f64,

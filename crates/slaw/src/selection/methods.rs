@@ -13,8 +13,9 @@ use crate::{Error, Result};
 /// Every selection method, ours first, in the order of the benchmark's
 /// tables: the one table that names them ([`Method::parse`](super::Method::parse),
 /// [`Method::name`](super::Method::name) and `protocol::all_methods` read it).
-pub const REGISTRY: [&dyn SelectionMethod; 9] = [
+pub const REGISTRY: [&dyn SelectionMethod; 10] = [
     &AtsGap,
+    &AtsRef,
     &AtsTrend,
     &Ats,
     &AtsBlend,
@@ -40,18 +41,21 @@ const LINE: Needs = Needs {
     pool: true,
     bootstrap: true,
     zero_shot: false,
+    reference: false,
 };
 const LAW_FIT: Needs = Needs {
     ats_options: false,
     pool: false,
     bootstrap: true,
     zero_shot: false,
+    reference: false,
 };
 const POINTS_ONLY: Needs = Needs {
     ats_options: false,
     pool: false,
     bootstrap: false,
     zero_shot: false,
+    reference: false,
 };
 
 /// A method that extrapolates along a line through the power phase (AtS
@@ -148,6 +152,59 @@ impl LineMethod for AtsGap {
     const ZERO_SHOT: bool = true;
     fn kind(w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> LineKind {
         LineKind::Gap(*w, *g)
+    }
+}
+
+/// Ours, with references (the same candidates' curves on other tasks,
+/// `slaw select --reference`): ats-gap's prediction combined, in log
+/// space, with each reference's shape transfer, weighted by the inverse of
+/// their backtest errors on the pool ([`ReferenceMix`](super::reference::ReferenceMix));
+/// ats-gap exactly without a reference (and for a candidate no reference
+/// has). Its interval and choice are ats-trend's, as ats-gap's.
+#[derive(Debug, Clone, Copy)]
+pub struct AtsRef;
+
+impl SelectionMethod for AtsRef {
+    fn about(&self) -> About {
+        About {
+            name: "ats-ref",
+            description: "ours (default with references): ats-gap combined with the same candidates' curve shapes on other tasks, weighted by the pool's backtests; ats-gap without a reference; ats-trend's interval and choice",
+            needs: Needs {
+                zero_shot: true,
+                reference: true,
+                ..LINE
+            },
+        }
+    }
+    fn line(&self, w: &[f64; trend::N_W], g: &[f64; trend::N_G]) -> Option<LineKind> {
+        Some(AtsGap::kind(w, g))
+    }
+    fn adapt_trend(
+        &self,
+        prior: &[f64; trend::N_W],
+        curves: &[Vec<(f64, f64)>],
+        opts: AtsOptions,
+    ) -> [f64; trend::N_W] {
+        AtsGap.adapt_trend(prior, curves, opts)
+    }
+    fn chooses_robustly(&self) -> bool {
+        true
+    }
+    fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
+        line_estimate(s, AtsGap::kind(&s.pool.trend, &s.pool.gap), true, e)?;
+        if let (Some(mix), Some(p)) = (&s.pool.reference, e.predicted_loss) {
+            let ln = mix.combine(
+                &s.candidate.id,
+                &s.points,
+                s.ats.k,
+                s.ats.delta,
+                s.budget.target,
+                p.ln(),
+            );
+            e.predicted_loss = Some(ln.exp());
+            e.score = ln.exp();
+        }
+        Ok(())
     }
 }
 

@@ -12,6 +12,7 @@ pub mod method;
 pub mod methods;
 pub mod metrics;
 pub mod protocol;
+pub mod reference;
 pub mod trend;
 
 use crate::bootstrap::Resampling;
@@ -23,6 +24,7 @@ pub use method::{
 };
 pub use methods::REGISTRY;
 use rayon::prelude::*;
+pub use reference::Reference;
 
 /// What the selector may spend: fine-tunings on at most `max_n` examples;
 /// the decision is about the loss at `target` examples.
@@ -123,6 +125,30 @@ pub fn notes(method: &Method, pool: &[Candidate]) -> Vec<String> {
         }
     }
     v
+}
+
+/// The notes on the references of a selection: how many candidates each
+/// reference has, and its weight against ats-gap's prediction.
+fn reference_notes(method: &Method, pool: &[Candidate], ctx: &PoolContext) -> Vec<String> {
+    let Some(mix) = &ctx.reference else {
+        return Vec::new();
+    };
+    mix.references
+        .iter()
+        .zip(&mix.relative_weight)
+        .enumerate()
+        .map(|(i, (r, w))| {
+            let have = pool.iter().filter(|c| r.has(&c.id)).count();
+            format!(
+                "reference {}: {have} of {} candidates matched by name; its shape transfer weighs {:.3} \
+                 against {}'s ats-gap prediction (1), the ratio of their backtest errors on this pool",
+                i + 1,
+                pool.len(),
+                w,
+                method.name()
+            )
+        })
+        .collect()
 }
 
 /// How the recommended candidate is picked from the ranking.
@@ -247,6 +273,19 @@ pub fn select(
     budget: Budget,
     opts: &SelectOptions,
 ) -> Result<Selection> {
+    select_with_references(pool, method, budget, opts, &[])
+}
+
+/// [`select`] with `references`: the same candidates' curves on other
+/// tasks, read by the methods whose [`Needs::reference`] (`ats-ref`;
+/// ignored by the others). Without references it is [`select`].
+pub fn select_with_references(
+    pool: &[Candidate],
+    method: Method,
+    budget: Budget,
+    opts: &SelectOptions,
+    references: &[Reference],
+) -> Result<Selection> {
     if pool.is_empty() {
         return Err(Error::data("no candidates to select from"));
     }
@@ -270,7 +309,8 @@ pub fn select(
         &opts.gap_prior,
         opts.level,
         scale.as_ref(),
-    );
+    )
+    .with_references(&method, pool, &budget, references);
     let estimates: Vec<Estimate> = pool
         .par_iter()
         .enumerate()
@@ -298,8 +338,12 @@ pub fn select(
         choice,
         ranking,
         cost: Cost::of(pool, method, &budget, opts),
+        notes: {
+            let mut v = notes(&method, pool);
+            v.extend(reference_notes(&method, pool, &ctx));
+            v
+        },
         calibration: ctx.calibration,
-        notes: notes(&method, pool),
     })
 }
 
@@ -414,5 +458,71 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ats.chosen().rank, 1);
+    }
+
+    /// ats-ref is ats-gap exactly without a reference, and for a candidate
+    /// the reference does not have; with one, the others move.
+    #[test]
+    fn ats_ref_without_a_reference_is_ats_gap() {
+        let pool: Vec<Candidate> = (0..6)
+            .map(|i| {
+                let mut c = candidate(
+                    &format!("m{i}"),
+                    -0.02 - 0.03 * i as f64,
+                    2.0 + 0.4 * i as f64,
+                );
+                c.curve.insert(0, (0.0, 3.0 + 0.4 * i as f64));
+                c
+            })
+            .collect();
+        // The same models on another task: other slopes and levels, measured
+        // up to the target.
+        let other: Vec<Candidate> = (0..5)
+            .map(|i| {
+                let mut c = candidate(
+                    &format!("m{i}"),
+                    -0.05 - 0.01 * ((i * 7) % 5) as f64,
+                    1.5 + 0.1 * i as f64,
+                );
+                let (n0, l0) = c.curve[c.curve.len() - 1];
+                c.curve
+                    .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.06 * j as f64))));
+                c
+            })
+            .collect();
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let opts = SelectOptions::default();
+        let gap = select(&pool, Method::DEFAULT, budget, &opts).unwrap();
+        let score = |s: &Selection, id: &str| {
+            s.ranking
+                .iter()
+                .find(|r| r.estimate.id == id)
+                .unwrap()
+                .estimate
+                .score
+        };
+        let none = select(&pool, Method::DEFAULT_WITH_REFERENCE, budget, &opts).unwrap();
+        let with = select_with_references(
+            &pool,
+            Method::DEFAULT_WITH_REFERENCE,
+            budget,
+            &opts,
+            &[Reference::of(&other)],
+        )
+        .unwrap();
+        let mut moved = 0;
+        for c in &pool {
+            assert_eq!(score(&none, &c.id), score(&gap, &c.id), "{}", c.id);
+            if c.id == "m5" {
+                // Not in the reference.
+                assert_eq!(score(&with, &c.id), score(&gap, &c.id));
+            } else if (score(&with, &c.id) - score(&gap, &c.id)).abs() > 1e-9 {
+                moved += 1;
+            }
+        }
+        assert_eq!(moved, 5);
+        // The choice and the intervals are ats-trend's, as ats-gap's.
+        assert_eq!(with.chosen().estimate.id, gap.chosen().estimate.id);
+        assert!(with.notes.iter().any(|n| n.contains("5 of 6 candidates")));
     }
 }

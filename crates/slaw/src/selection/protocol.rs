@@ -6,7 +6,10 @@
 
 use super::method::spread_scores;
 use super::metrics::{pearson, relative_accuracy};
-use super::{select, trend, AtsOptions, Budget, Method, SelectOptions, SpreadScale};
+use super::{
+    select_with_references, trend, AtsOptions, Budget, Method, Reference, SelectOptions,
+    SpreadScale,
+};
 use super::{BOOTSTRAP_LEVEL, REGISTRY};
 use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
@@ -145,7 +148,8 @@ pub fn learn_scale(
 
 /// Leave one dataset out: every dataset is evaluated with the trend prior
 /// and the line methods' interval scales learned from the others' complete
-/// curves, intervals at `level`;
+/// curves, intervals at `level`, and the other datasets as references (the
+/// same candidates' curves on other tasks, read by `ats-ref`);
 /// `progress` ticks once per dataset and budget.
 pub fn run_lodo(
     datasets: &[(String, Vec<Candidate>)],
@@ -193,7 +197,8 @@ pub fn run_lodo(
                 lodo: true,
                 spread_scales,
             };
-            run_with(name, pool, methods, &opts, progress)
+            let references: Vec<Reference> = others.iter().map(|p| Reference::of(p)).collect();
+            run_with_references(name, pool, methods, &opts, &references, progress)
         })
         .collect();
     let mut rows = Vec::new();
@@ -205,10 +210,24 @@ pub fn run_lodo(
 
 /// The default method by the leave-one-dataset-out rows: among the methods
 /// whose choices were all made out of sample (not `ats-blend`, designed by
-/// looking at FLAN and WMT19), those whose RelAcc is at least AtS's at every
-/// dataset and budget; of these the highest mean PearCorr, if above AtS's;
-/// else `ats`.
+/// looking at FLAN and WMT19) and that need no reference (a user may have
+/// none: see [`default_with_references_by_lodo`]), those whose RelAcc is at
+/// least AtS's at every dataset and budget; of these the highest mean
+/// PearCorr, if above AtS's; else `ats`.
 pub fn default_by_lodo(rows: &[Row]) -> String {
+    best_by_lodo(rows, false)
+}
+
+/// The default when the user gives references: [`default_by_lodo`]'s rule
+/// over every method, those that read references included (in
+/// [`run_lodo`] each dataset has the others as references).
+pub fn default_with_references_by_lodo(rows: &[Row]) -> String {
+    best_by_lodo(rows, true)
+}
+
+/// [`default_by_lodo`]'s rule; the methods that read references only when
+/// `with_reference`.
+fn best_by_lodo(rows: &[Row], with_reference: bool) -> String {
     let of = |m: &str| -> Vec<&Row> { rows.iter().filter(|r| r.method == m).collect() };
     let ats = of("ats");
     let mean = |v: &[&Row]| v.iter().map(|r| r.pear_corr).sum::<f64>() / v.len().max(1) as f64;
@@ -221,6 +240,10 @@ pub fn default_by_lodo(rows: &[Row]) -> String {
     }
     for m in names {
         if m == "ats" || m == "ats-blend" {
+            continue;
+        }
+        let reads_reference = super::methods::find(m).is_some_and(|k| k.needs().reference);
+        if reads_reference && !with_reference {
             continue;
         }
         let v = of(m);
@@ -243,6 +266,18 @@ pub fn run_with(
     pool: &[Candidate],
     methods: &[Method],
     popts: &ProtocolOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Row>> {
+    run_with_references(dataset, pool, methods, popts, &[], progress)
+}
+
+/// [`run_with`] with `references` (the same candidates on other tasks).
+pub fn run_with_references(
+    dataset: &str,
+    pool: &[Candidate],
+    methods: &[Method],
+    popts: &ProtocolOptions,
+    references: &[Reference],
     progress: &dyn Progress,
 ) -> Result<Vec<Row>> {
     let truth: Vec<f64> = pool
@@ -283,6 +318,7 @@ pub fn run_with(
                 mi,
                 methods[mi],
                 popts,
+                references,
             );
             if done[ri].fetch_add(1, Ordering::Relaxed) + 1 == methods.len() {
                 progress.tick();
@@ -306,6 +342,7 @@ fn protocol_row(
     mi: usize,
     m: Method,
     popts: &ProtocolOptions,
+    references: &[Reference],
 ) -> Result<Row> {
     let opts = SelectOptions {
         level: popts.level,
@@ -315,7 +352,7 @@ fn protocol_row(
         spread_scale: popts.spread_scales.get(mi).copied().flatten(),
         ..SelectOptions::default()
     };
-    let sel = select(pool, m, budget, &opts)?;
+    let sel = select_with_references(pool, m, budget, &opts, references)?;
     let with_iv: Vec<_> = sel
         .ranking
         .iter()

@@ -1,0 +1,254 @@
+//! A reference: the same candidates' loss curves on other tasks (a user's
+//! earlier fine-tuning results; in the leave-one-dataset-out protocol, the
+//! other datasets of the folder), rows matched by the candidate's name.
+//!
+//! `ats-ref` ranks by ats-gap's prediction combined with a *shape
+//! transfer* per reference: the candidate's last affordable ln L plus the
+//! reference curve's own fall from that size to the target, scaled by the
+//! ratio of the two curves' local slopes at the budget. The weights are the
+//! inverse of each predictor's mean squared backtest error on the evaluated
+//! pool itself (every prefix of at least k + 1 points predicting the last
+//! affordable size, errors centred on the pool at each window): they are
+//! measured at run time from the pool's affordable points, never from its
+//! loss at the target. Issue 13, BENCHMARKS.md ("A reference: the same
+//! candidates on another task").
+
+use super::method::{line_prediction, LineKind};
+use super::trend::Features;
+use super::Budget;
+use crate::datasets::Candidate;
+use std::collections::{BTreeMap, HashMap};
+
+/// The largest slope ratio of the shape transfer (the pool's local slope
+/// over the reference's); negative ratios are 0.
+pub const MAX_SLOPE_RATIO: f64 = 5.0;
+
+/// One reference: per candidate name, its curve as (ln n, ln L) at sizes
+/// n > 0, ascending.
+#[derive(Debug, Clone, Default)]
+pub struct Reference {
+    curves: HashMap<String, Vec<(f64, f64)>>,
+}
+
+impl Reference {
+    /// The curves of `pool` (candidates with a positive, finite loss at
+    /// sizes > 0), keyed by name.
+    pub fn of(pool: &[Candidate]) -> Reference {
+        let curves = pool
+            .iter()
+            .map(|c| {
+                let mut pts: Vec<(f64, f64)> = c
+                    .curve
+                    .iter()
+                    .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.1.is_finite())
+                    .map(|p| (p.0.ln(), p.1.ln()))
+                    .collect();
+                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                (c.id.clone(), pts)
+            })
+            .filter(|(_, p)| p.len() >= 2)
+            .collect();
+        Reference { curves }
+    }
+
+    /// Number of candidates it has a curve for.
+    pub fn len(&self) -> usize {
+        self.curves.len()
+    }
+
+    /// Whether it has a curve for candidate `id`.
+    pub fn has(&self, id: &str) -> bool {
+        self.curves.contains_key(id)
+    }
+
+    /// Whether it has no curve.
+    pub fn is_empty(&self) -> bool {
+        self.curves.is_empty()
+    }
+
+    /// The reference's ln L of candidate `id` at ln size `x`: linear in
+    /// (ln n, ln L) between its measured sizes; None outside them.
+    pub fn ln_loss(&self, id: &str, x: f64) -> Option<f64> {
+        let c = self.curves.get(id)?;
+        let tol = 1e-9;
+        if x < c[0].0 - tol || x > c[c.len() - 1].0 + tol {
+            return None;
+        }
+        let i = c.partition_point(|p| p.0 < x - tol);
+        let i = i.min(c.len() - 1);
+        if (c[i].0 - x).abs() <= tol || i == 0 {
+            return Some(c[i].1);
+        }
+        let (a, b) = (c[i - 1], c[i]);
+        Some(a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0))
+    }
+
+    /// The shape transfer of candidate `id` from its points `pts` (n, loss;
+    /// the prefix the prediction starts from) to size `target`, ln L: the
+    /// last ln L plus the reference's fall over the same sizes, times the
+    /// ratio of local slopes (`Features::local`; 1 when the reference's is
+    /// not negative, clamped to [0, MAX_SLOPE_RATIO]). None when the
+    /// reference lacks the candidate or a size.
+    pub fn shape_ln(
+        &self,
+        id: &str,
+        pts: &[(f64, f64)],
+        k: usize,
+        delta: f64,
+        target: f64,
+    ) -> Option<f64> {
+        let fp = Features::of(pts, k, delta)?;
+        let rpts: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|p| self.ln_loss(id, p.0.ln()).map(|y| (p.0, y.exp())))
+            .collect::<Option<_>>()?;
+        let fr = Features::of(&rpts, k, delta)?;
+        let ratio = if fr.local < 0.0 {
+            (fp.local / fr.local).clamp(0.0, MAX_SLOPE_RATIO)
+        } else {
+            1.0
+        };
+        let fall = self.ln_loss(id, target.ln())? - fr.y_last;
+        let v = fp.y_last + ratio * fall;
+        v.is_finite().then_some(v)
+    }
+}
+
+/// The references of one selection and the weight of each shape transfer
+/// relative to ats-gap's prediction (weight 1) on this pool and budget.
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceMix {
+    /// The references, in the order given.
+    pub references: Vec<Reference>,
+    /// Per reference: ats-gap's mean squared backtest error over its shape
+    /// transfer's, on the pool's candidates that the reference has (0: no
+    /// backtest, the reference is not used).
+    pub relative_weight: Vec<f64>,
+}
+
+impl ReferenceMix {
+    /// Measure the weights on `pool` under `budget`: ats-gap (`kind`, the
+    /// pool-adapted trend) and each reference's shape transfer predict every
+    /// candidate's last affordable loss from each of its prefixes of at
+    /// least k + 1 points; errors centred on the pool at each (prefix end,
+    /// size) window; weight = mean squared error of ats-gap over the
+    /// reference's, on the same candidates and windows.
+    pub fn of(
+        pool: &[Candidate],
+        budget: &Budget,
+        references: &[Reference],
+        kind: LineKind,
+        k: usize,
+        delta: f64,
+    ) -> ReferenceMix {
+        let relative_weight = references
+            .iter()
+            .map(|r| backtest_ratio(pool, budget, r, kind, k, delta))
+            .collect();
+        ReferenceMix {
+            references: references.to_vec(),
+            relative_weight,
+        }
+    }
+
+    /// Combine ats-gap's ln prediction `ln_gap` of candidate `id` (points
+    /// `pts`) with the shape transfers of the references that have it,
+    /// weighted; `ln_gap` itself when none has it.
+    pub fn combine(
+        &self,
+        id: &str,
+        pts: &[(f64, f64)],
+        k: usize,
+        delta: f64,
+        target: f64,
+        ln_gap: f64,
+    ) -> f64 {
+        let (mut num, mut den) = (ln_gap, 1.0);
+        for (r, &w) in self.references.iter().zip(&self.relative_weight) {
+            if w > 0.0 {
+                if let Some(s) = r.shape_ln(id, pts, k, delta, target) {
+                    num += w * s;
+                    den += w;
+                }
+            }
+        }
+        num / den
+    }
+}
+
+/// ats-gap's mean squared centred backtest error over the shape transfer's
+/// (0 when there is no window with two candidates).
+fn backtest_ratio(
+    pool: &[Candidate],
+    budget: &Budget,
+    r: &Reference,
+    kind: LineKind,
+    k: usize,
+    delta: f64,
+) -> f64 {
+    // Per window (prefix end size, predicted size): (gap error, shape error)
+    // of every candidate the reference has.
+    let mut windows: BTreeMap<(u64, u64), Vec<(f64, f64)>> = BTreeMap::new();
+    for c in pool {
+        let pts = budget.affordable(c);
+        let m = pts.len();
+        if m < k + 2 {
+            continue;
+        }
+        let (n_last, y_last) = (pts[m - 1].0, pts[m - 1].1.ln());
+        for end in (k + 1)..m {
+            let prefix = &pts[..end];
+            let Some(s) = r.shape_ln(&c.id, prefix, k, delta, n_last) else {
+                continue;
+            };
+            let Some((g, _)) = line_prediction(prefix, k, delta, kind, n_last, c.loss_at(0.0))
+            else {
+                continue;
+            };
+            let g = g.ln();
+            if g.is_finite() {
+                windows
+                    .entry((prefix[end - 1].0.to_bits(), n_last.to_bits()))
+                    .or_default()
+                    .push((y_last - g, y_last - s));
+            }
+        }
+    }
+    let (mut sg, mut ss) = (0.0, 0.0);
+    for errs in windows.values().filter(|e| e.len() >= 2) {
+        let n = errs.len() as f64;
+        let mg = errs.iter().map(|e| e.0).sum::<f64>() / n;
+        let ms = errs.iter().map(|e| e.1).sum::<f64>() / n;
+        sg += errs.iter().map(|e| (e.0 - mg).powi(2)).sum::<f64>();
+        ss += errs.iter().map(|e| (e.1 - ms).powi(2)).sum::<f64>();
+    }
+    if ss > 0.0 && sg > 0.0 {
+        sg / ss
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_loss_interpolates_in_log_log_inside_the_measured_sizes() {
+        let c = Candidate {
+            id: "a".into(),
+            curve: vec![(0.0, 5.0), (100.0, 4.0), (400.0, 2.0)],
+            size: None,
+            family: None,
+        };
+        let r = Reference::of(&[c]);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.ln_loss("a", 100f64.ln()), Some(4f64.ln()));
+        // Midway in ln n between 100 and 400: the geometric mean.
+        let mid = r.ln_loss("a", 200f64.ln()).unwrap();
+        assert!((mid - 8f64.sqrt().ln()).abs() < 1e-12);
+        assert_eq!(r.ln_loss("a", 50f64.ln()), None);
+        assert_eq!(r.ln_loss("a", 800f64.ln()), None);
+        assert_eq!(r.ln_loss("b", 200f64.ln()), None);
+    }
+}
