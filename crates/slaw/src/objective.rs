@@ -840,28 +840,65 @@ crate::multiversion! {
         jac: &[f64],
         grad: &mut [f64],
     ) -> f64 {
-        let p = grad.len();
-        let (c, d) = if huber {
+        let cd = if huber {
             (1.0, delta)
         } else {
             (2.0, f64::INFINITY)
         };
-        let mut total = start;
-        for (((&pr, &t), &w), row) in pred
-            .iter()
-            .zip(target)
-            .zip(weight)
-            .zip(jac.chunks_exact(p))
-        {
-            let (rho, psi) = self::huber(pr - t, c, d);
-            total += w * rho;
-            let s = w * psi;
-            for (g, j) in grad.iter_mut().zip(row) {
-                *g += s * j;
+        match grad.len() {
+            1 => reduce_fixed::<1>(cd, start, pred, target, weight, jac, grad),
+            2 => reduce_fixed::<2>(cd, start, pred, target, weight, jac, grad),
+            3 => reduce_fixed::<3>(cd, start, pred, target, weight, jac, grad),
+            4 => reduce_fixed::<4>(cd, start, pred, target, weight, jac, grad),
+            5 => reduce_fixed::<5>(cd, start, pred, target, weight, jac, grad),
+            6 => reduce_fixed::<6>(cd, start, pred, target, weight, jac, grad),
+            _ => {
+                let (c, d) = cd;
+                let mut total = start;
+                for (((&pr, &t), &w), row) in pred
+                    .iter()
+                    .zip(target)
+                    .zip(weight)
+                    .zip(jac.chunks_exact(grad.len()))
+                {
+                    let (rho, psi) = self::huber(pr - t, c, d);
+                    total += w * rho;
+                    let s = w * psi;
+                    for (g, j) in grad.iter_mut().zip(row) {
+                        *g += s * j;
+                    }
+                }
+                total
             }
         }
-        total
     }
+}
+
+/// [`reduce`] for `P` parameters: the gradient sums held in registers
+/// across the points (not loaded and stored through `grad` at every
+/// point), the same operations in the same order (the same bits).
+#[inline(always)]
+fn reduce_fixed<const P: usize>(
+    (c, d): (f64, f64),
+    start: f64,
+    pred: &[f64],
+    target: &[f64],
+    weight: &[f64],
+    jac: &[f64],
+    grad: &mut [f64],
+) -> f64 {
+    let mut acc: [f64; P] = grad[..P].try_into().unwrap();
+    let mut total = start;
+    for (((&pr, &t), &w), row) in pred.iter().zip(target).zip(weight).zip(jac.chunks_exact(P)) {
+        let (rho, psi) = huber(pr - t, c, d);
+        total += w * rho;
+        let s = w * psi;
+        for (g, j) in acc.iter_mut().zip(row) {
+            *g += s * j;
+        }
+    }
+    grad[..P].copy_from_slice(&acc);
+    total
 }
 
 crate::multiversion! {
@@ -1023,6 +1060,52 @@ fn symmetric_or_inf(total: f64, grad: &[f64], gn: &mut [f64], p: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `reduce` with its sums in registers (1-6 parameters) gives the bits
+    /// of the loop through `grad` it replaced, for both losses, with and
+    /// without a running start.
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn reduce_keeps_the_bits_of_the_loop_through_grad() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for p in 1..=7 {
+            for n in [0, 1, 7, 100] {
+                let pred: Vec<f64> = (0..n).map(|_| uniform() - 0.5).collect();
+                let target: Vec<f64> = (0..n).map(|_| 0.01 * uniform()).collect();
+                let weight: Vec<f64> = (0..n).map(|_| 1.0 + uniform()).collect();
+                let jac: Vec<f64> = (0..n * p).map(|_| 10.0 * uniform() - 5.0).collect();
+                for (huber, start) in [(true, 0.0), (false, 0.0), (true, 0.3)] {
+                    let init: Vec<f64> = (0..p).map(|k| start * k as f64).collect();
+                    let mut grad = init.clone();
+                    let total =
+                        reduce(huber, 1e-2, start, &pred, &target, &weight, &jac, &mut grad);
+                    let (c, d) = if huber {
+                        (1.0, 1e-2)
+                    } else {
+                        (2.0, f64::INFINITY)
+                    };
+                    let (mut want, mut g) = (start, init);
+                    for i in 0..n {
+                        let (rho, psi) = super::huber(pred[i] - target[i], c, d);
+                        want += weight[i] * rho;
+                        let s = weight[i] * psi;
+                        for k in 0..p {
+                            g[k] += s * jac[i * p + k];
+                        }
+                    }
+                    assert_eq!(total.to_bits(), want.to_bits(), "p {p} n {n}");
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&grad), bits(&g), "p {p} n {n}");
+                }
+            }
+        }
+    }
 
     /// A value and gradient `(f1, g1)` equal to the reference `(f2, g2)`:
     /// the value to 1e-12 relative, each gradient component to 1e-10 of
