@@ -61,11 +61,17 @@ macro_rules! multiversion {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
             #[allow(clippy::too_many_arguments)]
-            fn v3($($arg: $ty),*) $(-> $ret)? { kernel::<true>($($arg),*) }
+            fn v3($($arg: $ty),*) $(-> $ret)? {
+                $crate::fastmath::align_frame();
+                kernel::<true>($($arg),*)
+            }
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
             #[allow(clippy::too_many_arguments)]
-            fn v4($($arg: $ty),*) $(-> $ret)? { kernel::<true>($($arg),*) }
+            fn v4($($arg: $ty),*) $(-> $ret)? {
+                $crate::fastmath::align_frame();
+                kernel::<true>($($arg),*)
+            }
             #[cfg(target_arch = "x86_64")]
             {
                 match $crate::fastmath::vector_level() {
@@ -78,6 +84,30 @@ macro_rules! multiversion {
             kernel::<false>($($arg),*)
         }
     };
+}
+
+/// A cache line of stack, 64-byte aligned (see [`align_frame`]).
+#[repr(C, align(64))]
+pub struct CacheLine([f64; 8]);
+
+/// Makes the calling function keep its stack frame 64-byte aligned (it is
+/// inlined: the uninitialized, 64-byte-aligned slot whose address escapes
+/// lands in the caller's frame, so the compiler realigns that frame in its
+/// prologue). Called first thing by the vector copies of a
+/// [`multiversion!`] function. Why: the compiler spills vector registers
+/// to the stack (the Chinchilla kernel holds ~60 8-lane spill slots), and
+/// without a realigned frame it places a 64-byte spill slot only 16-byte
+/// aligned, with unaligned moves. Where a slot then straddles two cache
+/// lines, or worse a 4 KiB page boundary, every access to it is split:
+/// the same machine code ran 1-57% slower depending on the stack address
+/// the process happened to get (Linux randomizes it, so from run to run;
+/// BENCHMARKS.md, issue 22, branch `k240`). With the frame aligned, every
+/// slot is aligned (aligned moves) and the speed no longer depends on it.
+/// The cost: a frame pointer and an `and` in the prologue, no store.
+#[inline(always)]
+pub fn align_frame() {
+    let slot = std::mem::MaybeUninit::<CacheLine>::uninit();
+    std::hint::black_box(slot.as_ptr());
 }
 
 /// a * b + c: one fused multiply-add (one rounding) when `FMA` (inside the

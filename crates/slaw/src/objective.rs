@@ -94,6 +94,9 @@ pub struct Objective<'a> {
     lnx: Vec<f64>,
     /// [`ln_ranges`] of `lnx`.
     ln_range: Vec<[f64; 2]>,
+    /// [`ln_columns`] of `lnx` when the law's fused kernel reads them
+    /// (`Model::ln_loss_reads_columns`); empty otherwise.
+    ln_columns: Vec<f64>,
 }
 
 impl<'a> Objective<'a> {
@@ -106,6 +109,11 @@ impl<'a> Objective<'a> {
         };
         let lnx = crate::fastmath::ln_vec(&obs.x);
         let ln_range = ln_ranges(&lnx, obs.dim());
+        let ln_columns = if space == Space::Log && law.model.ln_loss_reads_columns() {
+            ln_columns(&lnx, obs.dim())
+        } else {
+            Vec::new()
+        };
         Objective {
             law,
             obs,
@@ -114,6 +122,7 @@ impl<'a> Objective<'a> {
             target,
             lnx,
             ln_range,
+            ln_columns,
         }
     }
 
@@ -138,6 +147,7 @@ impl<'a> Objective<'a> {
             huber,
             delta,
             ln_range: &self.ln_range,
+            ln_columns: &self.ln_columns,
         }
     }
 
@@ -369,6 +379,11 @@ pub struct LossData<'a> {
     /// The smallest and largest ln input of each input column ([`ln_ranges`];
     /// may be empty: a kernel then assumes nothing of its inputs).
     pub ln_range: &'a [[f64; 2]],
+    /// The ln inputs column by column ([`ln_columns`]: column k holds the
+    /// n points' k-th ln input, at `k * n..(k + 1) * n`), for a kernel that
+    /// reads them so (`Model::ln_loss_reads_columns`); empty when not
+    /// prepared (such a kernel then builds them itself).
+    pub ln_columns: &'a [f64],
 }
 
 /// The smallest and largest value of each of the `dim` columns of `lnx` (row
@@ -387,6 +402,22 @@ pub fn ln_ranges(lnx: &[f64], dim: usize) -> Vec<[f64; 2]> {
         }
     }
     range
+}
+
+/// `lnx` (row major, `dim` values per point) column by column: column k
+/// (the points' k-th values, in point order) at `k * n..(k + 1) * n`. A
+/// kernel that reads its inputs so loads a block's values of one input as
+/// one vector, without the permutes that split interleaved rows.
+pub fn ln_columns(lnx: &[f64], dim: usize) -> Vec<f64> {
+    let d = dim.max(1);
+    let n = lnx.len() / d;
+    let mut cols = vec![0.0; n * d];
+    for (i, row) in lnx.chunks_exact(d).enumerate() {
+        for (k, &v) in row.iter().enumerate() {
+            cols[k * n + i] = v;
+        }
+    }
+    cols
 }
 
 /// Independent accumulators of a fused reduction (one vector register on
@@ -625,9 +656,13 @@ macro_rules! fused_gauss_newton {
 /// is a long chain of dependent operations (Chinchilla's two exponentials,
 /// then a division and ln of their sum). Each point's work is split in
 /// three: `|$xi| $first` computes a state of `$s` values from its inputs
-/// (an array `[f64; $s]`), `|$st| $mid` a second state of `$s2` values from
-/// it, `|$st2| $second` the prediction and its gradient from that
-/// (`(prediction, [J_i; $p])`, as `fused_reduce!`'s body). The loop runs
+/// (`$xi`, a `[f64; $d]`; `$inputs` holds them column by column, as
+/// [`ln_columns`] lays them out: a block's values of one input are one
+/// vector load, no permutes), `|$st| $mid` a second state of `$s2` values
+/// from it, `|$st2, $xi2| $second` the prediction and its gradient from
+/// that and the point's inputs again (`$xi2`, read from memory rather
+/// than carried through the stages: fewer values live across the loop,
+/// fewer spilled to the stack), as `fused_reduce!`'s body. The loop runs
 /// the first part of block c, the second of block c - 1, the third of
 /// block c - 2 and the loss and sums of block c - 3 together: the four are
 /// independent, so the out-of-order core always has work whose inputs are
@@ -641,12 +676,14 @@ macro_rules! fused_gauss_newton {
 macro_rules! pipelined_reduce {
     ($data:expr, $grad:expr, $p:literal, $fma:ident, $inputs:expr, $d:literal, $s:literal,
      $s2:literal, |$xi:ident| $first:block, |$st:ident| $mid:block,
-     |$st2:ident| $second:block) => {{
+     |$st2:ident, $xi2:ident| $second:block) => {{
         use $crate::objective::LANES;
         let data: &$crate::objective::LossData = $data;
         let grad: &mut [f64] = $grad;
         let n = data.target.len();
         let inputs: &[f64] = &$inputs[..n * $d];
+        // Column k: the points' k-th inputs.
+        let cols: [&[f64]; $d] = ::std::array::from_fn(|k| &inputs[k * n..(k + 1) * n]);
         let (target, weight) = (data.target, &data.weight[..n]);
         let chunks = n / LANES;
         let rem = n - chunks * LANES;
@@ -660,12 +697,13 @@ macro_rules! pipelined_reduce {
         // would be compiled apart, without the kernel's vector features.)
         for c in 0..chunks + 3 {
             let next_a = if c < chunks {
-                let xs: &[f64; $d * LANES] = inputs[c * LANES * $d..(c + 1) * LANES * $d]
-                    .try_into()
-                    .unwrap();
+                // The block's inputs, one array per input.
+                let xs: [&[f64; LANES]; $d] = ::std::array::from_fn(|k| {
+                    cols[k][c * LANES..(c + 1) * LANES].try_into().unwrap()
+                });
                 let mut st = [[0.0f64; LANES]; $s];
                 for l in 0..LANES {
-                    let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
+                    let $xi: [f64; $d] = ::std::array::from_fn(|k| xs[k][l]);
                     let v: [f64; $s] = $first;
                     for k in 0..$s {
                         st[k][l] = v[k];
@@ -692,9 +730,14 @@ macro_rules! pipelined_reduce {
                 a2
             };
             let next_b = if c >= 2 && c <= chunks + 1 {
+                let q = c - 2;
+                let xs: [&[f64; LANES]; $d] = ::std::array::from_fn(|k| {
+                    cols[k][q * LANES..(q + 1) * LANES].try_into().unwrap()
+                });
                 let mut pr = [0.0f64; LANES];
                 let mut jb = [[0.0f64; LANES]; $p];
                 for l in 0..LANES {
+                    let $xi2: [f64; $d] = ::std::array::from_fn(|k| xs[k][l]);
                     let mut $st2 = [0.0f64; $s2];
                     for k in 0..$s2 {
                         $st2[k] = a2[k][l];
@@ -727,12 +770,14 @@ macro_rules! pipelined_reduce {
             b = next_b;
         }
         if rem > 0 {
-            let mut xs = [0.0f64; $d * LANES];
+            let mut xs = [[0.0f64; $d]; LANES];
             let mut t = [0.0f64; LANES];
             let mut w = [0.0f64; LANES];
             for l in 0..LANES {
                 let i = chunks * LANES + l.min(rem - 1);
-                xs[l * $d..(l + 1) * $d].copy_from_slice(&inputs[i * $d..(i + 1) * $d]);
+                for k in 0..$d {
+                    xs[l][k] = cols[k][i];
+                }
                 t[l] = target[i];
                 w[l] = weight[i];
             }
@@ -740,7 +785,7 @@ macro_rules! pipelined_reduce {
             let mut ss = [0.0f64; LANES];
             let mut jb = [[0.0f64; LANES]; $p];
             for l in 0..LANES {
-                let $xi: &[f64; $d] = xs[l * $d..(l + 1) * $d].try_into().unwrap();
+                let ($xi, $xi2) = (xs[l], xs[l]);
                 let $st: [f64; $s] = $first;
                 let $st2: [f64; $s2] = $mid;
                 let (pred, j): (f64, [f64; $p]) = $second;
@@ -795,28 +840,65 @@ crate::multiversion! {
         jac: &[f64],
         grad: &mut [f64],
     ) -> f64 {
-        let p = grad.len();
-        let (c, d) = if huber {
+        let cd = if huber {
             (1.0, delta)
         } else {
             (2.0, f64::INFINITY)
         };
-        let mut total = start;
-        for (((&pr, &t), &w), row) in pred
-            .iter()
-            .zip(target)
-            .zip(weight)
-            .zip(jac.chunks_exact(p))
-        {
-            let (rho, psi) = self::huber(pr - t, c, d);
-            total += w * rho;
-            let s = w * psi;
-            for (g, j) in grad.iter_mut().zip(row) {
-                *g += s * j;
+        match grad.len() {
+            1 => reduce_fixed::<1>(cd, start, pred, target, weight, jac, grad),
+            2 => reduce_fixed::<2>(cd, start, pred, target, weight, jac, grad),
+            3 => reduce_fixed::<3>(cd, start, pred, target, weight, jac, grad),
+            4 => reduce_fixed::<4>(cd, start, pred, target, weight, jac, grad),
+            5 => reduce_fixed::<5>(cd, start, pred, target, weight, jac, grad),
+            6 => reduce_fixed::<6>(cd, start, pred, target, weight, jac, grad),
+            _ => {
+                let (c, d) = cd;
+                let mut total = start;
+                for (((&pr, &t), &w), row) in pred
+                    .iter()
+                    .zip(target)
+                    .zip(weight)
+                    .zip(jac.chunks_exact(grad.len()))
+                {
+                    let (rho, psi) = self::huber(pr - t, c, d);
+                    total += w * rho;
+                    let s = w * psi;
+                    for (g, j) in grad.iter_mut().zip(row) {
+                        *g += s * j;
+                    }
+                }
+                total
             }
         }
-        total
     }
+}
+
+/// [`reduce`] for `P` parameters: the gradient sums held in registers
+/// across the points (not loaded and stored through `grad` at every
+/// point), the same operations in the same order (the same bits).
+#[inline(always)]
+fn reduce_fixed<const P: usize>(
+    (c, d): (f64, f64),
+    start: f64,
+    pred: &[f64],
+    target: &[f64],
+    weight: &[f64],
+    jac: &[f64],
+    grad: &mut [f64],
+) -> f64 {
+    let mut acc: [f64; P] = grad[..P].try_into().unwrap();
+    let mut total = start;
+    for (((&pr, &t), &w), row) in pred.iter().zip(target).zip(weight).zip(jac.chunks_exact(P)) {
+        let (rho, psi) = huber(pr - t, c, d);
+        total += w * rho;
+        let s = w * psi;
+        for (g, j) in acc.iter_mut().zip(row) {
+            *g += s * j;
+        }
+    }
+    grad[..P].copy_from_slice(&acc);
+    total
 }
 
 crate::multiversion! {
@@ -978,6 +1060,52 @@ fn symmetric_or_inf(total: f64, grad: &[f64], gn: &mut [f64], p: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `reduce` with its sums in registers (1-6 parameters) gives the bits
+    /// of the loop through `grad` it replaced, for both losses, with and
+    /// without a running start.
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn reduce_keeps_the_bits_of_the_loop_through_grad() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for p in 1..=7 {
+            for n in [0, 1, 7, 100] {
+                let pred: Vec<f64> = (0..n).map(|_| uniform() - 0.5).collect();
+                let target: Vec<f64> = (0..n).map(|_| 0.01 * uniform()).collect();
+                let weight: Vec<f64> = (0..n).map(|_| 1.0 + uniform()).collect();
+                let jac: Vec<f64> = (0..n * p).map(|_| 10.0 * uniform() - 5.0).collect();
+                for (huber, start) in [(true, 0.0), (false, 0.0), (true, 0.3)] {
+                    let init: Vec<f64> = (0..p).map(|k| start * k as f64).collect();
+                    let mut grad = init.clone();
+                    let total =
+                        reduce(huber, 1e-2, start, &pred, &target, &weight, &jac, &mut grad);
+                    let (c, d) = if huber {
+                        (1.0, 1e-2)
+                    } else {
+                        (2.0, f64::INFINITY)
+                    };
+                    let (mut want, mut g) = (start, init);
+                    for i in 0..n {
+                        let (rho, psi) = super::huber(pred[i] - target[i], c, d);
+                        want += weight[i] * rho;
+                        let s = weight[i] * psi;
+                        for k in 0..p {
+                            g[k] += s * jac[i * p + k];
+                        }
+                    }
+                    assert_eq!(total.to_bits(), want.to_bits(), "p {p} n {n}");
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&grad), bits(&g), "p {p} n {n}");
+                }
+            }
+        }
+    }
 
     /// A value and gradient `(f1, g1)` equal to the reference `(f2, g2)`:
     /// the value to 1e-12 relative, each gradient component to 1e-10 of

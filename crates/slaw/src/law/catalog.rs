@@ -312,7 +312,37 @@ impl Model for Additive2 {
         g[4] = w[2];
         l
     }
-    ln_kernels!(batch additive2_ln_batch, loss additive2_ln_loss);
+    fn ln_batch(
+        &self,
+        _x: &[f64],
+        lnx: &[f64],
+        _dim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        additive2_ln_batch(lnx, u, out, jac);
+    }
+    /// The kernel reads ln N and ln D column by column: laid out once per
+    /// objective (`data.ln_columns`), here when absent.
+    fn ln_loss(
+        &self,
+        _x: &[f64],
+        lnx: &[f64],
+        _dim: usize,
+        u: &[f64],
+        data: &LossData,
+        grad: &mut [f64],
+    ) -> Option<f64> {
+        Some(if data.ln_columns.len() == lnx.len() {
+            additive2_ln_loss(data.ln_columns, u, data, grad)
+        } else {
+            additive2_ln_loss(&crate::objective::ln_columns(lnx, 2), u, data, grad)
+        })
+    }
+    fn ln_loss_reads_columns(&self) -> bool {
+        true
+    }
 }
 
 crate::multiversion! {
@@ -503,8 +533,10 @@ crate::multiversion! {
     /// gradient entries are summed without their sign, applied once to the
     /// sums (exact: negation does not round). E's entry keeps its factor E
     /// per point: 1/s can be huge where E is tiny, and the sum of 1/s alone
-    /// would overflow there.
-    fn additive2_ln_loss(lnx: &[f64], u: &[f64], data: &LossData, grad: &mut [f64]) -> f64 {
+    /// would overflow there. `cols`: ln N and ln D column by column
+    /// (`objective::ln_columns`): no permutes to split the rows, and stage
+    /// three reads them again instead of carrying them through the stages.
+    fn additive2_ln_loss(cols: &[f64], u: &[f64], data: &LossData, grad: &mut [f64]) -> f64 {
         let (a, alpha, b, beta) = (u[0], u[1], u[2], u[3]);
         let e = fastmath::exp_k::<FMA>(u[4].min(700.0));
         // Each exponent is monotone in its column (a fused multiply-add of
@@ -524,7 +556,7 @@ crate::multiversion! {
         // (A macro, not a closure: the stages are pasted into the loop.)
         macro_rules! pipelined {
             ($guard:literal) => {
-                crate::pipelined_reduce!(data, grad, 5, FMA, lnx, 2, 5, 7, |xi| {
+                crate::pipelined_reduce!(data, grad, 5, FMA, cols, 2, 3, 5, |xi| {
                     let (l0, l1) = (xi[0], xi[1]);
                     let (z1, z2) = (fmadd::<FMA>(-alpha, l0, a), fmadd::<FMA>(-beta, l1, b));
                     let (t1, t2) = if $guard {
@@ -538,13 +570,14 @@ crate::multiversion! {
                             fastmath::exp_shallow_unclamped_k::<FMA>(z2),
                         )
                     };
-                    [l0, l1, t1, t2, t1 + t2 + e]
+                    [t1, t2, t1 + t2 + e]
                 }, |st| {
-                    let [l0, l1, t1, t2, s] = st;
+                    let [t1, t2, s] = st;
                     let (f, k) = fastmath::ln_shallow_reduce_k(s);
-                    [l0, l1, t1, t2, 1.0 / s, f, k]
-                }, |st2| {
-                    let [l0, l1, t1, t2, inv, f, k] = st2;
+                    [t1, t2, 1.0 / s, f, k]
+                }, |st2, x2| {
+                    let [t1, t2, inv, f, k] = st2;
+                    let (l0, l1) = (x2[0], x2[1]);
                     let (w1, w2) = (t1 * inv, t2 * inv);
                     (
                         fastmath::ln_shallow_finish_k::<FMA>(f, k),
@@ -1683,6 +1716,7 @@ mod tests {
         ] {
             us.push(u.to_vec());
         }
+        let model = chinchilla().model;
         let (mut checked, mut worst, mut unguarded) = (0, (0.0f64, 0.0f64), 0);
         for n in [1, 5, 8, 13, 16, 240, 243] {
             let (mut lnx, mut target) = (Vec::new(), Vec::new());
@@ -1695,12 +1729,20 @@ mod tests {
             let weight: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64).collect();
             for huber in [true, false] {
                 let range = crate::objective::ln_ranges(&lnx, 2);
+                let columns = crate::objective::ln_columns(&lnx, 2);
                 let data = LossData {
                     target: &target,
                     weight: &weight,
                     huber,
                     delta: 1e-3,
                     ln_range: &range,
+                    ln_columns: &columns,
+                };
+                // Without the prepared columns the kernel lays them out
+                // itself: the same bits.
+                let rowwise = LossData {
+                    ln_columns: &[],
+                    ..data
                 };
                 for u in &us {
                     // which of the kernel's two loops runs (both must be checked)
@@ -1712,7 +1754,14 @@ mod tests {
                     unguarded += usize::from(inside);
                     let (mut g0, mut g1) = ([0.0; 5], [0.0; 5]);
                     let f0 = additive2_ln_loss_before(&lnx, u, &data, &mut g0);
-                    let f1 = additive2_ln_loss(&lnx, u, &data, &mut g1);
+                    let f1 = additive2_ln_loss(&columns, u, &data, &mut g1);
+                    let mut g2 = [0.0; 5];
+                    let f2 = model.ln_loss(&[], &lnx, 2, u, &rowwise, &mut g2).unwrap();
+                    assert_eq!(
+                        (f2.to_bits(), g2.map(f64::to_bits)),
+                        (f1.to_bits(), g1.map(f64::to_bits)),
+                        "{u:?}"
+                    );
                     if !f0.is_finite() {
                         assert_eq!(f0.is_nan(), f1.is_nan(), "{u:?}: {f0} vs {f1}");
                         continue;

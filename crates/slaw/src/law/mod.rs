@@ -184,6 +184,13 @@ pub trait Model: Send + Sync {
         None
     }
 
+    /// Whether [`Model::ln_loss`] reads the ln inputs column by column
+    /// (`LossData::ln_columns`): the objective then lays them out so once,
+    /// when it is built, instead of once per evaluation.
+    fn ln_loss_reads_columns(&self) -> bool {
+        false
+    }
+
     /// For squared error on ln(prediction), in one pass for laws with a
     /// fused Gauss-Newton kernel: the sum of w_i (ln f(x_i; u) - target_i)^2,
     /// its gradient (into `grad`) and the upper triangle of the Gauss-Newton
