@@ -186,6 +186,29 @@ fn fit_group(
         let calibration = level
             .filter(|_| !job.predict.is_empty())
             .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level));
+        // A formula law has no declared domain: a prediction it cannot
+        // make (log of a negative, division by zero) is an error, as one
+        // outside a catalog law's domain is, never a NaN or inf printed.
+        for x in &job.predict {
+            let v = res.predict(x);
+            if !v.is_finite() {
+                let at: Vec<String> = job
+                    .law
+                    .inputs
+                    .iter()
+                    .zip(x)
+                    .map(|(n, v)| format!("{n} = {v}"))
+                    .collect();
+                return Err(Error::setting(
+                    crate::error::Setting::Predict,
+                    format!(
+                        "cannot predict at {}: the fitted law '{}' gives {v} there (outside its domain)",
+                        at.join(", "),
+                        job.law.name
+                    ),
+                ));
+            }
+        }
         let predictions = job
             .predict
             .iter()

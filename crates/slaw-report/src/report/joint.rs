@@ -200,6 +200,9 @@ pub fn allocation_report(r: &AllocationReport) -> String {
                 "NOT CONVERGED"
             }
         );
+        for w in &f.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
     }
     if let Some(b) = &r.bootstrap {
         let p: Vec<String> = b
@@ -296,6 +299,9 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                     .as_ref()
                     .map_or("", |f| if f.converged { "" } else { " (NOT CONVERGED)" })
             );
+            for w in p.fit.iter().flat_map(|f| &f.warnings) {
+                let _ = writeln!(s, "  warning: parametric: {w}");
+            }
         }
         for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
             if let Some(r) = r {

@@ -1,0 +1,178 @@
+//! A new user's hostile inputs (the audit of branch `aud`): every case here
+//! once printed NaN or inf, or an unclear message, with a zero exit. Each
+//! test asserts the exit code and what the output now says instead.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, text).unwrap();
+    p
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// No NaN or infinity printed as a number (words like "n/a" instead).
+fn no_nan_or_inf() -> impl Predicate<str> {
+    predicate::str::contains("NaN")
+        .or(predicate::str::contains("inf,"))
+        .or(predicate::str::contains("-inf"))
+        .or(predicate::str::is_match(r"[ =:]inf\b").unwrap())
+        .not()
+}
+
+/// A constant loss leaves R^2 undefined: `fit` printed "R^2 NaN" and
+/// `forecast` "R^2 -inf"; both now say n/a and why (JSON: null).
+#[test]
+fn constant_loss_prints_no_nan_r2() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "const.csv",
+        "x,loss\n100,2.5\n200,2.5\n400,2.5\n800,2.5\n1600,2.5\n3200,2.5\n",
+    );
+    slaw()
+        .args(["fit", &s(&f), "--law", "power", "--x", "x", "--y", "loss"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("R^2 n/a"))
+        .stdout(predicate::str::contains(
+            "the observed losses are all equal",
+        ))
+        .stdout(no_nan_or_inf());
+    // the several-group summary table too
+    let g = write(
+        dir.path(),
+        "groups.csv",
+        "x,loss,g\n100,2.5,a\n200,2.5,a\n400,2.5,a\n800,2.5,a\n\
+         100,3.0,b\n200,2.8,b\n400,2.6,b\n800,2.5,b\n",
+    );
+    slaw()
+        .args(["fit", &s(&g), "--law", "power", "--x", "x", "--y", "loss"])
+        .args(["--group", "g"])
+        .assert()
+        .stdout(predicate::str::contains("n/a"))
+        .stdout(no_nan_or_inf());
+    let c = write(
+        dir.path(),
+        "curve.csv",
+        &(1..=10).fold(String::from("step,loss\n"), |t, k| {
+            t + &format!("{},4.0\n", 100 * k)
+        }),
+    );
+    slaw()
+        .args(["forecast", &s(&c), "--fit-until", "0.5"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("R^2 n/a"))
+        .stdout(no_nan_or_inf());
+    let out = slaw()
+        .args(["forecast", &s(&c), "--fit-until", "0.5", "--json"])
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(j["heldout"]["r2"].is_null(), "{}", j["heldout"]);
+}
+
+/// Duplicate x (a steepening that cannot be measured): `compare` printed
+/// "the window's steepening: NaN".
+#[test]
+fn compare_on_unmeasurable_steepening_says_so() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "dup.csv",
+        "x,loss\n100,3.0\n100,2.8\n100,2.6\n100,2.5\n100,2.45\n100,2.4\n",
+    );
+    slaw()
+        .args(["compare", &s(&f), "--x", "x", "--y", "loss"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "the window's steepening: not measurable on these points",
+        ))
+        .stdout(no_nan_or_inf());
+}
+
+/// A formula law outside its domain at `--predict` printed "predict x=0:
+/// inf" with exit 0; now exit 2 naming the input and value.
+#[test]
+fn formula_prediction_outside_its_domain_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "good.csv",
+        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
+    );
+    slaw()
+        .args(["fit", &s(&f), "--formula", "A/x^alpha + E"])
+        .args(["--params", "A,alpha,E", "--x", "x", "--y", "loss"])
+        .args(["--predict", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--predict"))
+        .stderr(predicate::str::contains("cannot predict at x = 0"))
+        .stderr(predicate::str::contains("good.csv"))
+        .stdout(predicate::str::contains("inf").not());
+}
+
+/// `allocate --params` far outside any fitted range overflowed N_opt to inf
+/// (and D_opt to 0) with exit 0.
+#[test]
+fn allocate_parameters_that_overflow_are_refused() {
+    slaw()
+        .args(["allocate", "--params", "1e300,0.34,410.7,0.28,1.69"])
+        .args(["--budget", "5.76e23"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--params"))
+        .stderr(predicate::str::contains("not representable"))
+        .stdout(predicate::str::is_empty());
+}
+
+/// Issue 14: `allocate` reported a law whose parameters the data do not pin
+/// (a constant loss; E at its bound) without a word; it now warns, in the
+/// text and the JSON.
+#[test]
+fn allocate_flags_parameters_the_data_do_not_pin() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "flat.csv",
+        "N,D,loss\n1e8,1e9,3\n2e8,2e9,3\n4e8,4e9,3\n1e8,4e9,3\n4e8,1e9,3\n2e8,8e9,3\n\
+         8e8,2e9,3\n8e8,8e9,3\n",
+    );
+    let args = ["allocate", &s(&f), "--n-col", "N", "--d-col", "D"];
+    slaw()
+        .args(args)
+        .args(["--bootstrap", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("warning: the data do not pin"));
+    let out = slaw()
+        .args(args)
+        .args(["--bootstrap", "0", "--json"])
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unpinned = j["fit"]["unidentified"].as_array().unwrap();
+    assert!(unpinned.iter().any(|p| p == "alpha"), "{}", j["fit"]);
+    assert!(!j["fit"]["warnings"].as_array().unwrap().is_empty());
+    slaw()
+        .args(args)
+        .args(["--bootstrap", "0", "--method", "all"])
+        .assert()
+        .stdout(predicate::str::contains(
+            "warning: parametric: the data do not pin",
+        ));
+}
