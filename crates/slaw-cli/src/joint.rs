@@ -306,6 +306,12 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         &serde_json::json!({"recommendation": rec, "fits": fits}),
         || {
             print!("{}", rep::methods_report(&rec));
+            // what the fits could not pin (issue 14), as `slaw joint` says it
+            for m in &fits {
+                for n in &m.notes {
+                    println!("note: method {}: {n}", m.method);
+                }
+            }
         },
     )?;
     if let Some(p) = &a.plot {

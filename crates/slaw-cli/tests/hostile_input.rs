@@ -176,3 +176,61 @@ fn allocate_flags_parameters_the_data_do_not_pin() {
             "warning: parametric: the data do not pin",
         ));
 }
+
+/// Runs of three fine-tuning methods with the same constant loss: joint
+/// laws that the data cannot pin, and methods that cannot be told apart.
+fn flat_joint_csv() -> String {
+    let mut t = String::from("method,model_size,pretrain_tokens,data,loss\n");
+    for m in ["fmt", "lora", "prompt"] {
+        for x in [1e8, 3e8, 1e9, 3e9, 1e10] {
+            for d in [1e3, 3e3, 1e4, 3e4, 1e5] {
+                t += &format!("{m},{x},,{d},2.5\n");
+                t += &format!("{m},,{},{d},2.5\n", x * 100.0);
+            }
+        }
+    }
+    t
+}
+
+/// `joint` noted only the shared term's bounds: a factor's (A, alpha) at a
+/// bound, or a shared parameter in a flat direction, passed silently
+/// (issue 14). `methods` printed none of the notes, "recommended: fmt" for a
+/// three-way tie, and every D_f of its grid (hundreds) as a "crossing" of
+/// two identical laws.
+#[test]
+fn joint_and_methods_on_a_constant_loss_say_what_is_not_pinned() {
+    let dir = TempDir::new().unwrap();
+    let f = write(dir.path(), "flat.csv", &flat_joint_csv());
+    let factors = ["--factor", "model_size", "--factor", "pretrain_tokens"];
+    slaw()
+        .args(["joint", &s(&f)])
+        .args(factors)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            ", factor pretrain_tokens: alpha at a bound",
+        ))
+        .stdout(predicate::str::contains("not pinned by the data"));
+    let out = slaw()
+        .args(["methods", &s(&f)])
+        .args(factors)
+        .args([
+            "--at",
+            "model_size=8e9",
+            "--data",
+            "3e3",
+            "--bootstrap",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("tied with"), "{text}");
+    assert!(
+        text.contains("no crossing: the two methods' losses are equal over the whole range"),
+        "{text}"
+    );
+    assert!(text.contains("note: method fmt:"), "{text}");
+    assert!(text.lines().all(|l| l.len() < 300), "{text}");
+}
