@@ -234,3 +234,59 @@ fn joint_and_methods_on_a_constant_loss_say_what_is_not_pinned() {
     assert!(text.contains("note: method fmt:"), "{text}");
     assert!(text.lines().all(|l| l.len() < 300), "{text}");
 }
+
+/// Messages that named the file but not the way out: a `;`-separated file
+/// ("no such column (columns are: x;loss)"), a `--fit-until` before the
+/// first step ("0 points to fit"), a `--target` whose budget is below every
+/// measured size ("found 0").
+#[test]
+fn unclear_messages_now_say_what_to_change() {
+    let dir = TempDir::new().unwrap();
+    let semi = write(
+        dir.path(),
+        "semi.csv",
+        "x;loss\n100;3.0\n200;2.8\n400;2.6\n800;2.5\n",
+    );
+    slaw()
+        .args([
+            "fit",
+            &s(&semi),
+            "--law",
+            "power",
+            "--x",
+            "x",
+            "--y",
+            "loss",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("semi.csv, column 'x'"))
+        .stderr(predicate::str::contains("one column holding ';'"));
+    let curve = write(
+        dir.path(),
+        "curve.csv",
+        &(1..=10).fold(String::from("step,loss\n"), |t, k| {
+            t + &format!("{},{}\n", 100 * k, 3.0 + 2.0 / k as f64)
+        }),
+    );
+    slaw()
+        .args(["forecast", &s(&curve), "--fit-until", "1.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--fit-until"))
+        .stderr(predicate::str::contains(
+            "before the curve's first step 100",
+        ));
+    let long = write(
+        dir.path(),
+        "long.csv",
+        "model,n,loss\na,200,3.0\na,400,2.9\na,800,2.8\na,1600,2.7\n\
+         b,200,3.1\nb,400,2.95\nb,800,2.7\nb,1600,2.5\n",
+    );
+    slaw()
+        .args(["select", &s(&long), "--target", "100", "--budget", "1/64"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("candidate 'a'"))
+        .stderr(predicate::str::contains("sizes > 0 start at 200"));
+}
