@@ -132,6 +132,16 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
                 .find(|(k, _)| k.trim() == "decay")
                 .map(|(_, v)| v.trim().to_string())
                 .unwrap_or_else(|| "linear".into());
+            if let Some(f) = a
+                .decay_fractions
+                .iter()
+                .find(|f| !(**f > 0.0 && **f <= 1.0))
+            {
+                bail!(
+                    "--decay-fractions: each is the decay's share of the steps after warmup, \
+                     in (0, 1]; got {f}"
+                );
+            }
             let from = targets.len();
             for (name, s) in whatif::wsd_family(
                 get("peak", None)?,

@@ -290,3 +290,47 @@ fn unclear_messages_now_say_what_to_change() {
         .stderr(predicate::str::contains("candidate 'a'"))
         .stderr(predicate::str::contains("sizes > 0 start at 200"));
 }
+
+/// A `--plot`/`--report` into a folder that does not exist failed only after
+/// the whole computation (with the text already printed); now at once.
+/// `--decay-fractions 0` was reported as a bad `--schedule` spec the user
+/// never wrote.
+#[test]
+fn output_paths_and_decay_fractions_are_checked_before_any_work() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "good.csv",
+        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
+    );
+    let missing = dir.path().join("no-such-folder");
+    for (flag, name) in [("--plot", "f.svg"), ("--report", "r.html")] {
+        slaw()
+            .args(["fit", &s(&f), "--law", "power", "--x", "x", "--y", "loss"])
+            .args([flag, &s(&missing.join(name))])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("does not exist"))
+            .stderr(predicate::str::contains("no-such-folder"));
+    }
+    let curve = write(
+        dir.path(),
+        "run.csv",
+        &(1..=40).fold(String::from("step,lr,loss\n"), |t, k| {
+            t + &format!("{},3e-4,{}\n", 100 * k, 3.0 + 2.0 / k as f64)
+        }),
+    );
+    slaw()
+        .args([
+            "schedule",
+            &s(&curve),
+            "--optimize-wsd",
+            "peak=3e-4,final=3e-5",
+        ])
+        .args(["--steps", "4000", "--decay-fractions", "0,0.2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--decay-fractions"))
+        .stderr(predicate::str::contains("got 0"));
+}

@@ -141,7 +141,8 @@ fn option_error(json: &str, e: &serde_json::Error) -> String {
     let msg = msg
         .rsplit_once(" at line ")
         .map_or(msg.as_str(), |(m, _)| m)
-        .to_string();
+        .replace("expected usize", "expected a whole number >= 0")
+        .replace("expected u64", "expected a whole number >= 0");
     // The options are one line of JSON (json.dumps); the key is the last
     // `"name":` before the column the error points at.
     let key = (e.line() == 1)
