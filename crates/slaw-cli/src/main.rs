@@ -1023,8 +1023,15 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     };
     let n_groups = obs.groups().len();
     let bar = progress::bar(a.bootstrap * n_groups, "bootstrap", a.json);
-    let fits = analysis::run(&job, &obs, &|| bar.inc(1))
-        .with_context(|| format!("fitting {}", a.data.file.display()))?;
+    let file = a.data.file.display().to_string();
+    let fits = analysis::run(&job, &obs, &|| bar.inc(1)).map_err(|e| {
+        // an error that already names the file is not prefixed with it again
+        if e.to_string().starts_with(&file) {
+            anyhow::Error::from(e)
+        } else {
+            anyhow::Error::from(e).context(format!("fitting {file}"))
+        }
+    })?;
     bar.finish_and_clear();
     let v = serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits});
     output::emit(a.json, &v, || {

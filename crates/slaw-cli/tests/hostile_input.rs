@@ -334,3 +334,33 @@ fn output_paths_and_decay_fractions_are_checked_before_any_work() {
         .stderr(predicate::str::contains("--decay-fractions"))
         .stderr(predicate::str::contains("got 0"));
 }
+
+/// `--holdout largest:10` on 6 points said "fitting good.csv: good.csv: 0
+/// points but law 'power' has 3 free parameters" (the file twice, and not
+/// that the hold-out took them).
+#[test]
+fn a_holdout_that_leaves_too_few_points_says_so() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "good.csv",
+        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
+    );
+    slaw()
+        .args(["fit", &s(&f), "--law", "power", "--x", "x", "--y", "loss"])
+        .args(["--holdout", "largest:4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--holdout: holding out 4 point(s) leaves 2 to fit",
+        ));
+    let one = write(dir.path(), "one.csv", "x,loss\n100,3.0\n");
+    let out = slaw()
+        .args(["fit", &s(&one), "--law", "power", "--x", "x", "--y", "loss"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("one.csv").count(), 1, "{err}");
+    assert!(err.contains("fewer points than parameters"), "{err}");
+}

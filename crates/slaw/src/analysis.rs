@@ -165,6 +165,25 @@ fn fit_group(
 ) -> Result<GroupFit> {
     {
         let (train_idx, held_idx) = job.holdout.split(obs, &obs.group_indices(&group));
+        if !held_idx.is_empty() && train_idx.len() < job.law.n_params() {
+            // say that the hold-out took the points, not only that too few are left
+            return Err(Error::setting(
+                crate::error::Setting::Holdout,
+                format!(
+                    "holding out {} point(s) leaves {} to fit{} but law '{}' has {} free \
+                     parameters: hold out fewer",
+                    held_idx.len(),
+                    train_idx.len(),
+                    if group.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in group '{group}'")
+                    },
+                    job.law.name,
+                    job.law.n_params()
+                ),
+            ));
+        }
         let train = obs.part(&train_idx);
         let mut res = fit(&job.law, &train, &job.opts)?;
         let train_diag = evaluate(&job.law, &res.params, &train);
