@@ -24,7 +24,7 @@ pub struct ScheduleArgs {
     predict: Vec<String>,
     /// The step budget: the last step of predicted schedules without a total (constant,
     /// two-stage) and of the --optimize-wsd family.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     steps: Option<f64>,
     /// Spacing of the predicted points (default: the median spacing of the first run).
     #[arg(long)]
@@ -49,7 +49,7 @@ pub struct ScheduleArgs {
     /// BENCHMARKS.md).
     #[arg(long, default_value_t = 100)]
     bootstrap: usize,
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,

@@ -364,3 +364,34 @@ fn a_holdout_that_leaves_too_few_points_says_so() {
     assert_eq!(err.matches("one.csv").count(), 1, "{err}");
     assert!(err.contains("fewer points than parameters"), "{err}");
 }
+
+/// `--level -0.1` (and `--target -5`) were taken for flags: "unexpected
+/// argument '-0' found", with a tip (`-- -0`) that does not help. They now
+/// reach the range checks, which name the flag and the value.
+#[test]
+fn negative_numbers_reach_the_range_checks() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "good.csv",
+        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
+    );
+    slaw()
+        .args(["fit", &s(&f), "--law", "power", "--x", "x", "--y", "loss"])
+        .args(["--level", "-0.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--level must be between 0 and 1, got -0.1",
+        ));
+    let long = write(
+        dir.path(),
+        "long.csv",
+        "model,n,loss\na,200,3.0\na,400,2.9\na,800,2.8\na,1600,2.7\n",
+    );
+    slaw()
+        .args(["select", &s(&long), "--target", "-5", "--max-n", "1600"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--target: must be > 0, got -5"));
+}

@@ -149,8 +149,8 @@ impl Scoring<'_> {
                 .collect();
             let hint = match sizes.iter().copied().reduce(f64::min) {
                 Some(lo) => format!(
-                    "; its {} sizes > 0 start at {}: the budget (--budget x --target, or \
-                     --max-n) must reach its {n}th",
+                    "; its {} sizes > 0 start at {}: the largest affordable size (the budget) \
+                     must reach its {n}th",
                     sizes.len(),
                     crate::numbers::num(lo)
                 ),
