@@ -45,7 +45,7 @@ pub struct ForecastArgs {
     /// checkpoints from 20% of training on 25 real runs, leaving runs out (`slaw bench temporal`).
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,

@@ -104,7 +104,7 @@ pub struct MethodsArgs {
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
     /// Level of the prediction intervals.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -177,7 +177,7 @@ pub struct AllocateArgs {
     /// runs: parametric refits the law on runs resampled with replacement; isoflop resamples
     /// each budget's runs and its window of sizes (the parabola's own error); envelope
     /// resamples each budget's runs. Coverage measured on synthetic grids: BENCHMARKS.md.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value = "loss")]
     loss_col: String,
@@ -185,7 +185,7 @@ pub struct AllocateArgs {
     #[arg(long, default_value_t = 0)]
     drop_highest: usize,
     /// Compute budget in FLOPs; repeat for several (default: 1e19 ... 1e25).
-    #[arg(long = "budget")]
+    #[arg(long = "budget", allow_negative_numbers = true)]
     budgets: Vec<f64>,
     /// Bootstrap replicates for the intervals (0: none).
     #[arg(long, default_value_t = 1000)]
@@ -306,6 +306,12 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         &serde_json::json!({"recommendation": rec, "fits": fits}),
         || {
             print!("{}", rep::methods_report(&rec));
+            // what the fits could not pin (issue 14), as `slaw joint` says it
+            for m in &fits {
+                for n in &m.notes {
+                    println!("note: method {}: {n}", m.method);
+                }
+            }
         },
     )?;
     if let Some(p) = &a.plot {

@@ -117,7 +117,7 @@ enum BenchWhat {
         #[arg(long, value_enum, default_value = "in-sample")]
         protocol: Protocol,
         /// Interval level of the lodo protocol.
-        #[arg(long, default_value_t = 0.9)]
+        #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
         level: f64,
     },
     /// `slaw run`'s scheduler replayed on the selection benchmark's measured losses: runs, compute
@@ -239,7 +239,7 @@ enum BenchWhat {
         #[arg(long, default_value_t = 100)]
         bootstrap: usize,
         /// Interval level.
-        #[arg(long, default_value_t = 0.9)]
+        #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
         level: f64,
         /// How the temporal law's trajectories are fitted: robust-bounded (the default: Huber
         /// fits, a2 among bounded forms, warmup included), robust (Huber fits), least-squares
@@ -281,7 +281,7 @@ struct SelectArgs {
     /// 0 = zero-shot, optional size and family) or a long file (model, n, loss [, size, family]).
     file: PathBuf,
     /// The full fine-tuning data size to predict the loss at.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     target: f64,
     /// Budget as a fraction of the target, e.g. 1/64.
     #[arg(long, conflicts_with = "max_n")]
@@ -330,7 +330,7 @@ struct SelectArgs {
     /// learned on complete curves of FLAN and WMT19. Meant to cover the true loss at
     /// --target; coverage measured by `slaw bench selection --protocol lodo` (90%: 80-100%
     /// per budget; k above the 0.99 level is the 0.99 one).
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
     /// Average tokens per fine-tuning example (for the FLOP count).
     #[arg(long)]
@@ -472,7 +472,7 @@ struct FitArgs {
     /// each scored on the later points; the level-quantile of |log error| per unit of
     /// ln(x / last fitted x) scales the interval with the distance beyond the data (at least the
     /// fit's own residual quantile). It covers the law's extrapolation error, not only the noise.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -1033,8 +1033,15 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     };
     let n_groups = obs.groups().len();
     let bar = progress::bar(a.bootstrap * n_groups, "bootstrap", a.json);
-    let fits = analysis::run(&job, &obs, &|| bar.inc(1))
-        .with_context(|| format!("fitting {}", a.data.file.display()))?;
+    let file = a.data.file.display().to_string();
+    let fits = analysis::run(&job, &obs, &|| bar.inc(1)).map_err(|e| {
+        // an error that already names the file is not prefixed with it again
+        if e.to_string().starts_with(&file) {
+            anyhow::Error::from(e)
+        } else {
+            anyhow::Error::from(e).context(format!("fitting {file}"))
+        }
+    })?;
     bar.finish_and_clear();
     let v = serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits});
     output::emit(a.json, &v, || {

@@ -24,7 +24,7 @@ pub struct ScheduleArgs {
     predict: Vec<String>,
     /// The step budget: the last step of predicted schedules without a total (constant,
     /// two-stage) and of the --optimize-wsd family.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     steps: Option<f64>,
     /// Spacing of the predicted points (default: the median spacing of the first run).
     #[arg(long)]
@@ -49,7 +49,7 @@ pub struct ScheduleArgs {
     /// BENCHMARKS.md).
     #[arg(long, default_value_t = 100)]
     bootstrap: usize,
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -132,6 +132,16 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
                 .find(|(k, _)| k.trim() == "decay")
                 .map(|(_, v)| v.trim().to_string())
                 .unwrap_or_else(|| "linear".into());
+            if let Some(f) = a
+                .decay_fractions
+                .iter()
+                .find(|f| !(**f > 0.0 && **f <= 1.0))
+            {
+                bail!(
+                    "--decay-fractions: each is the decay's share of the steps after warmup, \
+                     in (0, 1]; got {f}"
+                );
+            }
             let from = targets.len();
             for (name, s) in whatif::wsd_family(
                 get("peak", None)?,

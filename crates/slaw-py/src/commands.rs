@@ -110,7 +110,23 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
                     ));
                 }
             }
-            Ok(law.predict(p, params))
+            // A formula law has no declared domain: a value it cannot give
+            // (log of a negative, division by zero) is an error, as the CLI's.
+            let v = law.predict(p, params);
+            if !v.is_finite() {
+                let at: Vec<String> = law
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(j, n)| format!("{} = {}", spec.x.get(j).unwrap_or(n), p[j]))
+                    .collect();
+                return usage(format!(
+                    "cannot predict at {}: the fitted law '{}' gives {v} there (outside its domain)",
+                    at.join(", "),
+                    law.name
+                ));
+            }
+            Ok(v)
         })
         .collect()
 }

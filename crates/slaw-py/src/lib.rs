@@ -129,7 +129,34 @@ fn input(data: &Bound<'_, PyAny>) -> PyResult<Input> {
 }
 
 fn options<T: for<'de> Deserialize<'de>>(json: &str) -> PyResult<T> {
-    serde_json::from_str(json).map_err(|e| PyValueError::new_err(format!("options: {e}")))
+    serde_json::from_str(json).map_err(|e| PyValueError::new_err(option_error(json, &e)))
+}
+
+/// A bad keyword argument's message names the argument (the options' JSON
+/// key before the error's position), not a line and column of JSON the user
+/// never wrote: "option 'bootstrap': invalid value: integer `-1`, expected
+/// usize".
+fn option_error(json: &str, e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg
+        .rsplit_once(" at line ")
+        .map_or(msg.as_str(), |(m, _)| m)
+        .replace("expected usize", "expected a whole number >= 0")
+        .replace("expected u64", "expected a whole number >= 0");
+    // The options are one line of JSON (json.dumps); the key is the last
+    // `"name":` before the column the error points at.
+    let key = (e.line() == 1)
+        .then(|| json.get(..e.column().min(json.len())))
+        .flatten()
+        .and_then(|head| {
+            let colon = head.rfind("\":")?;
+            let open = head[..colon].rfind('"')?;
+            Some(head[open + 1..colon].to_string())
+        });
+    match key {
+        Some(k) => format!("option '{k}': {msg}"),
+        None => format!("options: {msg}"),
+    }
 }
 
 /// Run `f` on a worker thread with the GIL released, checking for signals

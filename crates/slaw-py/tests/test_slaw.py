@@ -342,6 +342,26 @@ def test_bad_inputs_raise_value_error_with_row_and_column():
         slaw.fit("/nonexistent/file.csv", law="power", x="n")
 
 
+def test_hostile_options_and_predictions_raise_clear_value_errors():
+    # the audit (branch aud): a bad keyword named the options' JSON line and
+    # column; a formula law returned inf outside its domain
+    x = np.geomspace(1e3, 1e7, 14)
+    df = pd.DataFrame({"n": x, "loss": 120.0 / x ** 0.35 + 1.8})
+    with pytest.raises(ValueError, match=r"option 'bootstrap': .*whole number >= 0") as e:
+        slaw.fit(df, law="power", x="n", bootstrap=-1)
+    assert "line 1" not in str(e.value)
+    with pytest.raises(ValueError, match=r"option 'seed'"):
+        slaw.fit(df, law="power", x="n", seed=-1)
+    fit = slaw.fit(df, formula="A/n^alpha + E", params=["A", "alpha", "E"], x="n")
+    assert np.isfinite(fit.predict([1e8])).all()
+    with pytest.raises(ValueError, match=r"cannot predict at n = 0: .*outside its domain"):
+        fit.predict([0.0])
+    flat = pd.DataFrame({"n": x, "loss": np.full(14, 2.5)})
+    report = slaw.fit(flat, law="power", x="n").report()
+    assert "R^2                = n/a" in report
+    assert "nan" not in report.lower() and "None" not in report
+
+
 def test_every_public_function_and_method_has_a_docstring():
     import inspect
 

@@ -185,7 +185,10 @@ impl Page {
 pub fn check_path(path: &Path) -> Result<()> {
     let ext = crate::extension(path);
     if ext == "html" || ext == "htm" {
-        Ok(())
+        match crate::unwritable(path) {
+            Some(why) => Err(Error::setting(slaw::error::Setting::ReportPath, why)),
+            None => Ok(()),
+        }
     } else {
         Err(Error::setting(
             slaw::error::Setting::ReportPath,

@@ -165,6 +165,25 @@ fn fit_group(
 ) -> Result<GroupFit> {
     {
         let (train_idx, held_idx) = job.holdout.split(obs, &obs.group_indices(&group));
+        if !held_idx.is_empty() && train_idx.len() < job.law.n_params() {
+            // say that the hold-out took the points, not only that too few are left
+            return Err(Error::setting(
+                crate::error::Setting::Holdout,
+                format!(
+                    "holding out {} point(s) leaves {} to fit{} but law '{}' has {} free \
+                     parameters: hold out fewer",
+                    held_idx.len(),
+                    train_idx.len(),
+                    if group.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in group '{group}'")
+                    },
+                    job.law.name,
+                    job.law.n_params()
+                ),
+            ));
+        }
         let train = obs.part(&train_idx);
         let mut res = fit(&job.law, &train, &job.opts)?;
         let train_diag = evaluate(&job.law, &res.params, &train);
@@ -186,6 +205,29 @@ fn fit_group(
         let calibration = level
             .filter(|_| !job.predict.is_empty())
             .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level));
+        // A formula law has no declared domain: a prediction it cannot
+        // make (log of a negative, division by zero) is an error, as one
+        // outside a catalog law's domain is, never a NaN or inf printed.
+        for x in &job.predict {
+            let v = res.predict(x);
+            if !v.is_finite() {
+                let at: Vec<String> = job
+                    .law
+                    .inputs
+                    .iter()
+                    .zip(x)
+                    .map(|(n, v)| format!("{n} = {v}"))
+                    .collect();
+                return Err(Error::setting(
+                    crate::error::Setting::Predict,
+                    format!(
+                        "cannot predict at {}: the fitted law '{}' gives {v} there (outside its domain)",
+                        at.join(", "),
+                        job.law.name
+                    ),
+                ));
+            }
+        }
         let predictions = job
             .predict
             .iter()

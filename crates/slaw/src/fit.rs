@@ -361,8 +361,9 @@ fn check(law: &Law, obs: &Observations) -> Result<()> {
             None,
             None,
             format!(
-                "{} points but law '{}' has {} free parameters: fewer points than parameters{}",
+                "{} point{} but law '{}' has {} free parameters: fewer points than parameters{}",
                 obs.len(),
+                if obs.len() == 1 { "" } else { "s" },
                 law.name,
                 p,
                 if obs.groups().iter().any(|g| !g.is_empty()) {

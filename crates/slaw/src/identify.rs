@@ -190,9 +190,13 @@ pub fn analyse(
         ));
     }
     if !out.at_start.is_empty() {
+        let one = out.at_start.len() == 1;
         out.warnings.push(format!(
-            "{} stayed at the starting value: the data did not move them",
-            out.at_start.join(", ")
+            "{} stayed at {} starting value{}: the data did not move {}",
+            out.at_start.join(", "),
+            if one { "its" } else { "their" },
+            if one { "" } else { "s" },
+            if one { "it" } else { "them" }
         ));
     }
     out

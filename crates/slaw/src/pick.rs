@@ -1819,7 +1819,19 @@ pub fn text(picks: &[GroupPick]) -> String {
         if !p.corrections.is_empty() {
             let at = match (&p.rule.correction, &p.shape) {
                 (Correction::Keyed { key, .. }, Some(w)) => {
-                    format!(" (the window's {}: {:.3})", key.label(), key.of(w))
+                    let k = key.of(w);
+                    if k.is_finite() {
+                        format!(" (the window's {}: {k:.3})", key.label())
+                    } else {
+                        // `Correction::slope_at` then uses the drift at the
+                        // key's centre: say so rather than print NaN.
+                        format!(
+                            " (the window's {}: not measurable on these points \
+                             (under 4 points, x constant over a half of them, or \
+                             a flat first half): the drift at the learned centre)",
+                            key.label()
+                        )
+                    }
                 }
                 _ => String::new(),
             };

@@ -409,9 +409,29 @@ impl Table {
                 &self.source,
                 None,
                 Some(name),
-                format!("no such column (columns are: {})", self.columns.join(", ")),
+                format!(
+                    "no such column (columns are: {}){}",
+                    self.columns.join(", "),
+                    self.delimiter_hint()
+                ),
             )
         })
+    }
+
+    /// A header read as one column that holds another delimiter (`x;loss`,
+    /// a tab in a .csv): say how slaw splits columns.
+    fn delimiter_hint(&self) -> String {
+        let [only] = self.columns.as_slice() else {
+            return String::new();
+        };
+        match [';', '\t', '|'].into_iter().find(|d| only.contains(*d)) {
+            Some(d) => format!(
+                "; the header is one column holding '{}': columns are split at ',' \
+                 (tabs in a .tsv file): convert the file, e.g. to commas",
+                d.escape_default()
+            ),
+            None => String::new(),
+        }
     }
 
     /// The index of an optional column (None when no name is given).

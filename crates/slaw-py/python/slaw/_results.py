@@ -34,9 +34,13 @@ def _normal_quantile(p: float) -> float:
 
 
 def _fmt(v: Any) -> str:
+    # a value that is not defined (a standard error along a flat direction,
+    # R^2 of a constant loss: JSON null) reads "n/a", never "nan" or "None"
+    if v is None:
+        return "n/a"
     if isinstance(v, float):
         if v != v:
-            return "nan"
+            return "n/a"
         if v == 0 or 1e-3 <= abs(v) < 1e5:
             return f"{v:.6g}"
         return f"{v:.4e}"

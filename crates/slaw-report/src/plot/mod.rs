@@ -219,7 +219,11 @@ fn format_of(path: &Path) -> Result<Format> {
 /// Whether `path` names a format the plots can be written in (.svg, .png,
 /// .pdf); checked before any work so that a wrong extension fails at once.
 pub fn check_path(path: &Path) -> Result<()> {
-    format_of(path).map(|_| ())
+    format_of(path)?;
+    match crate::unwritable(path) {
+        Some(why) => Err(Error::setting(slaw::error::Setting::PlotPath, why)),
+        None => Ok(()),
+    }
 }
 
 /// Write the figure to `path` (.svg, .png or .pdf).

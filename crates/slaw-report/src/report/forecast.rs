@@ -133,8 +133,12 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
     if let Some(a) = &o.heldout {
         let _ = writeln!(
             s,
-            "on the {} observed points after the fitted part: R^2 {:.4}, MAE {:.4}, RMSE {:.4}",
-            a.n, a.r2, a.mae, a.rmse
+            "on the {} observed points after the fitted part: R^2 {}, MAE {:.4}, RMSE {:.4}{}",
+            a.n,
+            super::r2_text(a.r2, 4),
+            a.mae,
+            a.rmse,
+            super::r2_note(a.r2)
         );
     }
     for w in &o.warnings {
@@ -328,7 +332,9 @@ pub fn runs_table(outputs: &[ForecastOutput]) -> String {
                 None => "-".into(),
             },
             cell(last.and_then(|p| p.observed), 4),
-            cell(o.heldout.as_ref().map(|r| r.r2), 4),
+            o.heldout
+                .as_ref()
+                .map_or_else(|| "-".into(), |r| super::r2_text(r.r2, 4)),
             o.warnings.len()
         );
     }

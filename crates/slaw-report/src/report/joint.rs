@@ -108,7 +108,13 @@ pub fn methods_report(r: &Recommendation) -> String {
         s,
         "\nrecommended: {}{}",
         r.recommended,
-        if r.predictions[0].interval.is_none() {
+        if (r.predictions[1].predicted_loss / r.predictions[0].predicted_loss - 1.0).abs() <= 1e-12
+        {
+            format!(
+                " (tied with {}: equal predicted losses, the data do not separate them)",
+                r.predictions[1].method
+            )
+        } else if r.predictions[0].interval.is_none() {
             " (no bootstrap: run with --bootstrap N for intervals)".to_string()
         } else if r.separated {
             " (its interval lies below every other method's)".to_string()
@@ -126,7 +132,9 @@ pub fn methods_report(r: &Recommendation) -> String {
         num(r.d_range.1)
     );
     for c in &r.critical {
-        let at = if c.at_setting.is_empty() {
+        let at = if c.coincide {
+            "no crossing: the two methods' losses are equal over the whole range".to_string()
+        } else if c.at_setting.is_empty() {
             "no crossing".to_string()
         } else {
             c.at_setting
@@ -200,6 +208,9 @@ pub fn allocation_report(r: &AllocationReport) -> String {
                 "NOT CONVERGED"
             }
         );
+        for w in &f.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
     }
     if let Some(b) = &r.bootstrap {
         let p: Vec<String> = b
@@ -296,6 +307,9 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                     .as_ref()
                     .map_or("", |f| if f.converged { "" } else { " (NOT CONVERGED)" })
             );
+            for w in p.fit.iter().flat_map(|f| &f.warnings) {
+                let _ = writeln!(s, "  warning: parametric: {w}");
+            }
         }
         for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
             if let Some(r) = r {

@@ -10,6 +10,26 @@ use std::fmt::Write;
 
 pub use slaw::numbers::{num, truncate};
 
+/// R^2 with `digits` decimals, or "n/a" where it is not defined: the
+/// observed losses are all equal (no variance to explain), so it is never
+/// printed as NaN or -inf.
+pub fn r2_text(r2: f64, digits: usize) -> String {
+    if r2.is_finite() {
+        format!("{r2:.digits$}")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// What "n/a" beside R^2 means, for the reports that print it in full.
+fn r2_note(r2: f64) -> &'static str {
+    if r2.is_finite() {
+        ""
+    } else {
+        " (R^2 n/a: the observed losses are all equal)"
+    }
+}
+
 pub fn law_catalog(laws: &[Law]) -> String {
     let mut s = String::new();
     for l in laws {
@@ -149,14 +169,22 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         let _ = writeln!(
             s,
-            "fit:      RMSD(log L) {:.5}  R^2 {:.5}  max|err| {:.5}  ({} points)",
-            g.train.rmsd_log, g.train.r2, g.train.max_abs_error, g.train.n
+            "fit:      RMSD(log L) {:.5}  R^2 {}  max|err| {:.5}  ({} points){}",
+            g.train.rmsd_log,
+            r2_text(g.train.r2, 5),
+            g.train.max_abs_error,
+            g.train.n,
+            r2_note(g.train.r2)
         );
         if let Some(h) = &g.heldout {
             let _ = writeln!(
                 s,
-                "held out: RMSD(log L) {:.5}  R^2 {:.5}  max|err| {:.5}  ({} points)",
-                h.rmsd_log, h.r2, h.max_abs_error, h.n
+                "held out: RMSD(log L) {:.5}  R^2 {}  max|err| {:.5}  ({} points){}",
+                h.rmsd_log,
+                r2_text(h.r2, 5),
+                h.max_abs_error,
+                h.n,
+                r2_note(h.r2)
             );
         }
         for p in &g.predictions {

@@ -45,7 +45,12 @@ pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
         for v in f.params.iter() {
             let _ = write!(line, " {:>11}", num(*v));
         }
-        let _ = write!(line, " {:>10.5} {:>8.5}", g.train.rmsd_log, g.train.r2);
+        let _ = write!(
+            line,
+            " {:>10.5} {:>8}",
+            g.train.rmsd_log,
+            super::r2_text(g.train.r2, 5)
+        );
         if held {
             match &g.heldout {
                 Some(h) => {

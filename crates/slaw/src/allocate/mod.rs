@@ -222,6 +222,11 @@ pub struct FitSummary {
     pub converged: bool,
     /// Starts run by the multi-start search.
     pub n_starts: usize,
+    /// Parameters the data do not pin (flat directions, at a bound, at their
+    /// start: `FitResult::unidentified`); the allocation depends on them.
+    pub unidentified: Vec<String>,
+    /// The fit's warnings (a bound, unpinned parameters, a single start).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -240,16 +245,39 @@ pub struct BootstrapSummary {
 /// The allocation table for given parameters (no intervals).
 pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
     check_budgets(budgets)?;
+    let rows: Vec<Allocation> = budgets.iter().map(|&c| row(&law, c, None)).collect();
+    check_rows(&rows)?;
     Ok(AllocationReport {
         law,
         exponent_n: law.exponent_n(),
         exponent_n_interval: None,
         fit: None,
         bootstrap: None,
-        rows: budgets.iter().map(|&c| row(&law, c, None)).collect(),
+        rows,
         curve: Vec::new(),
         replicates: Vec::new(),
     })
+}
+
+/// Every optimum finite and positive: parameters far outside any fitted
+/// range (A = 1e300) overflow N_opt or D_opt; an error names the budget
+/// rather than printing inf or 0.
+fn check_rows(rows: &[Allocation]) -> Result<()> {
+    for r in rows {
+        let ok = |v: f64| v.is_finite() && v > 0.0;
+        if !(ok(r.n_opt) && ok(r.d_opt) && r.loss.is_finite()) {
+            return Err(Error::setting(
+                crate::error::Setting::LawParams,
+                format!(
+                    "at C = {:e} FLOPs the optimum is not representable (N_opt {:e}, D_opt {:e}, \
+                     loss {:e}): the parameters are outside the range a Chinchilla law can be \
+                     evaluated in",
+                    r.compute, r.n_opt, r.d_opt, r.loss
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_budgets(budgets: &[f64]) -> Result<()> {
@@ -344,6 +372,8 @@ pub fn from_fit(
             objective: res.objective,
             converged: res.converged,
             n_starts: res.n_starts,
+            unidentified: res.unidentified().to_vec(),
+            warnings: res.warnings.clone(),
         }),
         bootstrap: summary,
         rows: budgets

@@ -230,8 +230,9 @@ impl Curve {
                 None,
                 None,
                 format!(
-                    "{} points{}: a curve needs at least 4",
+                    "{} point{}{}: a curve needs at least 4",
                     c.step.len(),
+                    if c.step.len() == 1 { "" } else { "s" },
                     if rows.len() < t.len() {
                         format!(" in run '{}'", c.name)
                     } else {

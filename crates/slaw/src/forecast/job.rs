@@ -339,6 +339,20 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     } else {
         req.fit_until
     };
+    let first = curve.step[0];
+    if until < first {
+        return Err(Error::setting(
+            crate::error::Setting::FitUntil,
+            format!(
+                "{} ends the fit at step {}, before the curve's first step {}: nothing to fit \
+                 (a value <= 1 is a fraction of the last step {}, a larger one a step)",
+                crate::numbers::num(req.fit_until),
+                crate::numbers::num(until),
+                crate::numbers::num(first),
+                crate::numbers::num(last)
+            ),
+        ));
+    }
     let at = if req.at.is_empty() {
         vec![last]
     } else {

@@ -569,12 +569,13 @@ pub struct Accuracy {
     pub rmse: f64,
 }
 
-/// R^2, MAE and RMSE of `pred` against `truth` (`stats::ErrorSums`).
+/// R^2, MAE and RMSE of `pred` against `truth` (`stats::ErrorSums`); R^2
+/// is NaN (JSON null) when the truth is constant: it is not defined there.
 pub fn accuracy(pred: &[f64], truth: &[f64]) -> Accuracy {
     let e = crate::stats::ErrorSums::new(pred, truth);
     Accuracy {
         n: e.n,
-        r2: e.r2(),
+        r2: if e.ss_tot > 0.0 { e.r2() } else { f64::NAN },
         mae: e.mae(),
         rmse: e.rmse(),
     }

@@ -464,6 +464,15 @@ pub fn wsd_family(
     shape: &str,
     fractions: &[f64],
 ) -> Result<Vec<(String, Schedule)>> {
+    if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f <= 1.0)) {
+        return Err(crate::Error::setting(
+            crate::error::Setting::Schedule,
+            format!(
+                "the WSD decay fractions (each the decay's share of the steps after warmup) \
+                 must be in (0, 1]; got {f}"
+            ),
+        ));
+    }
     fractions
         .iter()
         .map(|&f| {

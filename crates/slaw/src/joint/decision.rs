@@ -48,6 +48,10 @@ pub struct CriticalCurve {
     pub at_setting: Vec<f64>,
     /// (X, crossings) over the range.
     pub curve: Vec<(f64, Vec<f64>)>,
+    /// The two methods' losses agree (to 1e-12 in ln L) at every D_f of the
+    /// range at the setting's X: there is no crossing to report (`at_setting`
+    /// is then empty, not every D_f).
+    pub coincide: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -160,15 +164,23 @@ pub fn recommend(
     for i in 0..fits.len() {
         for j in i + 1..fits.len() {
             let (f1, f2) = (fits[i].form(form), fits[j].form(form));
+            let gap = |x: f64, d: f64| {
+                f1.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln()
+                    - f2.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln()
+            };
+            // Equal losses over the whole range (identical fits, e.g. on a
+            // constant loss) are no crossing, not a crossing at every D_f.
+            let same = |x: f64| {
+                crate::numbers::log_space(d_range.0, d_range.1, 401)
+                    .iter()
+                    .all(|&d| gap(x, d).abs() <= 1e-12)
+            };
             let cross = |x: f64| {
-                crossings(
-                    |d| {
-                        f1.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln()
-                            - f2.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln()
-                    },
-                    d_range.0,
-                    d_range.1,
-                )
+                if same(x) {
+                    Vec::new()
+                } else {
+                    crossings(|d| gap(x, d), d_range.0, d_range.1)
+                }
             };
             let cf = match (
                 mult_law(&fits[i], &setting.factor),
@@ -182,6 +194,7 @@ pub fn recommend(
                 closed_form: cf,
                 at_setting: cross(setting.x),
                 curve: xs.iter().map(|&x| (x, cross(x))).collect(),
+                coincide: same(setting.x),
             });
         }
     }

@@ -319,6 +319,9 @@ fn fit_form(
                 .join(", ")
         ));
     }
+    if warm.is_none() {
+        note_unpinned(notes, form, None, &res1, &bounded);
+    }
     let ns = form.shared_names().len();
     let shared: Vec<f64> = res1.params[res1.params.len() - ns..].to_vec();
     // Stage 2: every factor, shared term fixed.
@@ -334,6 +337,24 @@ fn fit_form(
             .and_then(|w| w.factor(&f.name))
             .map(|ff| ff.optima.as_slice());
         let res2 = fit(&law2, &observations(&pts), &with_starts(opts, warm2))?;
+        if warm.is_none() {
+            // Issue 14: the factor's (A, alpha) at a bound or in a flat
+            // direction are as unpinned as the shared term's.
+            let bounded: Vec<&String> = res2.at_bounds.iter().collect();
+            if !bounded.is_empty() {
+                notes.push(format!(
+                    "{} law, factor {}: {} at a bound of its range (the data do not pin it down)",
+                    form.name(),
+                    f.name,
+                    bounded
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            note_unpinned(notes, form, Some(&f.name), &res2, &bounded);
+        }
         let full = form.params(res2.params[0], res2.params[1], &shared);
         for r in fit_runs {
             abs_fit.push((law.predict(&[r.x, r.d], &full) - r.loss).abs());
@@ -366,6 +387,35 @@ fn fit_form(
         shared_optima: optima(&res1),
         law,
     })
+}
+
+/// A note naming the parameters of `res` the data do not pin (a flat
+/// direction, or still at the start) beyond those already noted at a bound.
+fn note_unpinned(
+    notes: &mut Vec<String>,
+    form: Form,
+    factor: Option<&str>,
+    res: &FitResult,
+    noted: &[&String],
+) {
+    let rest: Vec<&str> = res
+        .unidentified()
+        .iter()
+        .filter(|p| !noted.contains(p) && !res.at_bounds.contains(p))
+        // stage 1's per-factor (A, alpha) are refitted in stage 2
+        .filter(|p| factor.is_some() || form.shared_names().contains(&p.as_str()))
+        .map(|p| p.as_str())
+        .collect();
+    if rest.is_empty() {
+        return;
+    }
+    notes.push(format!(
+        "{} law{}: {} not pinned by the data (a flat direction of the objective, or still at \
+         the starting value)",
+        form.name(),
+        factor.map_or_else(|| ", shared term".to_string(), |f| format!(", factor {f}")),
+        rest.join(", ")
+    ));
 }
 
 /// Both forms for one method.

@@ -142,11 +142,29 @@ impl Scoring<'_> {
     /// (`what` names the method in the message).
     pub fn need(&self, n: usize, what: &str) -> Result<()> {
         if self.points.len() < n {
+            // Say where the candidate's sizes are: a --target or --budget
+            // below the data's sizes leaves none affordable.
+            let sizes: Vec<f64> = self
+                .candidate
+                .curve
+                .iter()
+                .map(|p| p.0)
+                .filter(|&s| s > 0.0)
+                .collect();
+            let hint = match sizes.iter().copied().reduce(f64::min) {
+                Some(lo) => format!(
+                    "; its {} sizes > 0 start at {}: the largest affordable size (the budget) \
+                     must reach its {n}th",
+                    sizes.len(),
+                    crate::numbers::num(lo)
+                ),
+                None => "; it has no size > 0".to_string(),
+            };
             Err(Error::data(format!(
-                "candidate '{}': {} needs at least {n} affordable sizes (> 0 and <= {}), found {}",
+                "candidate '{}': {} needs at least {n} affordable sizes (> 0 and <= {}), found {}{hint}",
                 self.candidate.id,
                 what,
-                self.budget.max_n,
+                crate::numbers::num(self.budget.max_n),
                 self.points.len()
             )))
         } else {
