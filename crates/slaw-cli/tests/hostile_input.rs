@@ -395,3 +395,23 @@ fn negative_numbers_reach_the_range_checks() {
         .code(2)
         .stderr(predicate::str::contains("--target: must be > 0, got -5"));
 }
+
+/// Every point at the same x: the fit used to report parameters as fitted
+/// (some flagged as not pinned, the exponent with a small standard error)
+/// without saying why; it now names the input that does not vary.
+#[test]
+fn an_input_that_never_varies_is_named() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        dir.path(),
+        "same_x.csv",
+        "x,loss\n5,2.0\n5,1.9\n5,1.8\n5,1.85\n5,1.7\n",
+    );
+    slaw()
+        .args(["fit", &s(&f), "--x", "x", "--y", "loss", "--law", "power"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "input 'x' takes one value (5) at every fitted point",
+        ));
+}

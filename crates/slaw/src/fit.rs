@@ -478,16 +478,27 @@ pub fn fit_with(
             "no starting points",
         ));
     }
+    let mut result = None;
     if opts.scale_free {
         if let Some(problem) = scaled_problem(law, obs, opts) {
-            if let Some(r) = search(law, obs, &problem, opts, solver)? {
-                return Ok(r);
-            }
+            result = search(law, obs, &problem, opts, solver)?;
         }
     }
-    let problem = unscaled_problem(law, obs, opts);
-    search(law, obs, &problem, opts, solver)?
-        .ok_or_else(|| Error::Fit(format!("law '{}': could not map the optimum", law.name)))
+    let mut result = match result {
+        Some(r) => r,
+        None => {
+            let problem = unscaled_problem(law, obs, opts);
+            search(law, obs, &problem, opts, solver)?.ok_or_else(|| {
+                Error::Fit(format!("law '{}': could not map the optimum", law.name))
+            })?
+        }
+    };
+    for (name, value) in obs.constant_inputs() {
+        result.warnings.push(format!(
+            "input '{name}' takes one value ({value}) at every fitted point: the data do not say how the loss depends on it"
+        ));
+    }
+    Ok(result)
 }
 
 /// The fit's termination: the winning start's (`winner`), as at a bound when

@@ -100,6 +100,28 @@ impl Observations {
         &self.x[i * d..(i + 1) * d]
     }
 
+    /// The inputs that take a single value over the fitted points (weight
+    /// above zero, not held out), with that value: a law cannot learn from
+    /// these points how the loss depends on them. Empty with fewer than two
+    /// fitted points.
+    pub fn constant_inputs(&self) -> Vec<(String, f64)> {
+        let fitted: Vec<usize> = (0..self.len())
+            .filter(|&i| self.weight[i] > 0.0 && !self.held[i])
+            .collect();
+        if fitted.len() < 2 {
+            return Vec::new();
+        }
+        (0..self.dim())
+            .filter_map(|j| {
+                let first = self.point(fitted[0])[j];
+                fitted
+                    .iter()
+                    .all(|&i| self.point(i)[j] == first)
+                    .then(|| (self.input_names[j].clone(), first))
+            })
+            .collect()
+    }
+
     /// Build from in-memory vectors (one inner vec per input), unweighted.
     pub fn from_columns(input_names: &[&str], xs: &[Vec<f64>], y: Vec<f64>) -> Observations {
         let n = y.len();
@@ -484,5 +506,26 @@ impl Holdout {
                 (fit, held)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod constant_input_tests {
+    use super::Observations;
+
+    #[test]
+    fn an_input_with_one_value_over_the_fitted_points_is_named() {
+        let mut obs = Observations::from_columns(
+            &["N", "D"],
+            &[vec![1.0, 2.0, 3.0], vec![7.0, 7.0, 9.0]],
+            vec![3.0, 2.0, 1.0],
+        );
+        assert!(obs.constant_inputs().is_empty());
+        // The point that makes D vary is held out: D is constant where fitted.
+        obs.held[2] = true;
+        assert_eq!(obs.constant_inputs(), vec![("D".to_string(), 7.0)]);
+        // A zero weight counts as not fitted too; one fitted point says nothing.
+        obs.weight[1] = 0.0;
+        assert!(obs.constant_inputs().is_empty());
     }
 }
