@@ -397,6 +397,11 @@ fn a_plans_reference_is_checked_and_makes_ats_ref_the_default() {
     assert_eq!(plan.references.len(), 1);
     assert!(plan.references[0].has("a") && plan.references[0].has("b"));
     assert!(!plan.references[0].has("org/a"));
+    let text = slaw_run::report::plan_report(&plan, false);
+    assert!(
+        text.contains("earlier.csv: 2 of 2 candidates matched by name (read by ats-ref)"),
+        "{text}"
+    );
     let none = parse("").unwrap();
     assert_eq!(none.method, slaw::selection::Method::DEFAULT);
     assert!(none.references.is_empty());
