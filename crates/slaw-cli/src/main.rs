@@ -126,9 +126,14 @@ enum BenchWhat {
         /// The folder of wide CSVs (flan.csv, wmt19.csv, ...).
         #[arg(long, default_value = "../shared/data/finetune-selection")]
         data: PathBuf,
-        /// The plan's selection method (default: slaw select's).
-        #[arg(long, default_value = "ats-gap")]
-        method: String,
+        /// The plan's selection method (default: the plans' default, as slaw select's:
+        /// ats-gap, or ats-ref with --references).
+        #[arg(long)]
+        method: Option<String>,
+        /// Each dataset's plans name the folder's other datasets as references (the same
+        /// candidates on other tasks), as the leave-one-dataset-out protocol does.
+        #[arg(long)]
+        references: bool,
         #[arg(long)]
         json: bool,
     },
@@ -620,8 +625,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => forecast::bench_forecast(&data, coverage, json),
         Command::Bench {
-            what: BenchWhat::Runner { data, method, json },
-        } => run::bench_runner(&data, &method, json),
+            what:
+                BenchWhat::Runner {
+                    data,
+                    method,
+                    references,
+                    json,
+                },
+        } => run::bench_runner(&data, method.as_deref(), references, json),
         Command::Bench {
             what:
                 BenchWhat::Temporal {
@@ -1302,29 +1313,13 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     }
     for path in &a.reference {
         let r = slaw::datasets::candidates(path, &long)?;
-        let matched = pool
-            .iter()
-            .filter(|c| r.iter().any(|q| q.id == c.id))
-            .count();
-        if matched == 0 {
-            bail!(
-                "{}: no row matches a candidate of {} by name",
-                path.display(),
-                a.file.display()
-            );
-        }
-        if let Some(q) = r
-            .iter()
-            .find(|q| pool.iter().any(|c| c.id == q.id) && !q.curve.iter().any(|p| p.0 >= a.target))
-        {
-            bail!(
-                "{}: model '{}' has no loss at or beyond --target {}: the reference must reach it",
-                path.display(),
-                q.id,
-                a.target
-            );
-        }
-        references.push(Reference::of(&r));
+        references.push(Reference::checked(
+            &pool,
+            &r,
+            a.target,
+            &path.display().to_string(),
+            &a.file.display().to_string(),
+        )?);
     }
     let opts = SelectOptions {
         bootstrap: config::bootstrap(a.bootstrap, "--bootstrap-level", a.bootstrap_level, a.seed)?,

@@ -188,15 +188,25 @@ pub fn cmd_status(
 }
 
 /// `slaw bench runner`: the scheduler replayed on every CSV of `data`.
-pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<ExitCode> {
+pub fn bench_runner(
+    data: &std::path::Path,
+    method: Option<&str>,
+    references: bool,
+    json: bool,
+) -> Result<ExitCode> {
     use slaw::progress::Progress;
     let start = std::time::Instant::now();
     let mut rows = Vec::new();
     let files = slaw_report::bench::wide_csvs(data)?;
     let steps = crate::progress::Steps::new("runner", json);
     steps.start("datasets", files.len());
-    for f in files {
-        let pool = slaw::datasets::finetune_wide(&f)?;
+    for f in &files {
+        let pool = slaw::datasets::finetune_wide(f)?;
+        let others: Vec<std::path::PathBuf> = if references {
+            files.iter().filter(|g| *g != f).cloned().collect()
+        } else {
+            vec![]
+        };
         let name = f
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -213,6 +223,7 @@ pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<
             slaw::selection::protocol::FULL_SIZE,
             &ratios,
             method,
+            &others,
         )?);
         steps.tick();
     }
@@ -225,8 +236,16 @@ pub fn bench_runner(data: &std::path::Path, method: &str, json: bool) -> Result<
             print!("{}", report::bench_table(&rows));
             println!();
             print!("{}", report::equal_compute_table(&equal));
+            let method = method.unwrap_or(
+                slaw::selection::Method::default_for(references && files.len() > 1).name(),
+            );
+            let refs = if references {
+                "; each dataset with the others as references"
+            } else {
+                ""
+            };
             println!(
-                "\nmethod {method}; {:.2} s in all",
+                "\nmethod {method}{refs}; {:.2} s in all",
                 start.elapsed().as_secs_f64()
             );
         },

@@ -344,7 +344,8 @@ pub struct SelectOpts {
     /// A fraction of the target ("1/64" or 0.015625).
     pub budget: Option<String>,
     pub max_n: Option<f64>,
-    pub method: String,
+    /// None: the CLI's default (ats-gap; ats-ref with references).
+    pub method: Option<String>,
     pub k: usize,
     pub delta: f64,
     pub bootstrap: usize,
@@ -366,7 +367,7 @@ impl Default for SelectOpts {
             target: None,
             budget: None,
             max_n: None,
-            method: "ats-gap".into(),
+            method: None,
             k: 3,
             delta: 5.0,
             bootstrap: 200,
@@ -383,8 +384,8 @@ impl Default for SelectOpts {
     }
 }
 
-pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
-    use slaw::selection::{select, Budget, Method, SelectOptions};
+pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String> {
+    use slaw::selection::{select_with_references, Budget, Method, Reference, SelectOptions};
     let Some(target) = a.target else {
         return usage("target: the full fine-tuning data size to predict the loss at");
     };
@@ -429,7 +430,31 @@ pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
         }
     }
     level_ok(a.level)?;
-    let method = Method::parse(&a.method, a.k, a.delta)?;
+    // The default as the CLI's: ats-gap, or ats-ref with references.
+    let name = match &a.method {
+        Some(m) => m.clone(),
+        None => Method::default_for(!references.is_empty())
+            .name()
+            .to_string(),
+    };
+    let method = Method::parse(&name, a.k, a.delta)?;
+    if !references.is_empty() && !method.kind().needs().reference {
+        return usage(format!(
+            "reference is read by ats-ref only (the default with a reference), not by {}",
+            method.name()
+        ));
+    }
+    let mut refs = Vec::new();
+    for r in references {
+        let rows = slaw::datasets::candidates_table(&*r.table()?, &long)?;
+        refs.push(Reference::checked(
+            &pool,
+            &rows,
+            target,
+            &r.name(),
+            &data.name(),
+        )?);
+    }
     level_ok(a.bootstrap_level)?;
     let opts = SelectOptions {
         bootstrap: Resampling::new(a.bootstrap, a.bootstrap_level, a.seed),
@@ -438,7 +463,9 @@ pub fn select(data: &Input, a: &SelectOpts) -> Res<String> {
         level: Some(a.level),
         ..SelectOptions::default()
     };
-    json(&select(&pool, method, budget, &opts)?)
+    json(&select_with_references(
+        &pool, method, budget, &opts, &refs,
+    )?)
 }
 
 /// The options of `forecast`: the library's forecast spec (its serde form

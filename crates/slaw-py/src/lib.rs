@@ -74,6 +74,13 @@ impl Input {
             Input::Cells(t) => Ok(std::borrow::Cow::Borrowed(t)),
         }
     }
+    /// The input as errors name it: the file's path, or the table's source.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Cells(t) => t.source.clone(),
+        }
+    }
     /// The name of a single curve read from this input (a file's stem).
     pub fn stem(&self) -> String {
         match self {
@@ -244,12 +251,23 @@ fn predict(law_json: &str, params: Vec<f64>, points: Vec<Vec<f64>>) -> PyResult<
     commands::predict(&spec, &params, &points).map_err(to_py)
 }
 
-/// Rank candidate models (`slaw select --json`).
+/// Rank candidate models (`slaw select --json`); `references` are the
+/// same candidates' tables on other tasks (`slaw select --reference`).
 #[pyfunction]
-fn select(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+#[pyo3(signature = (data, options_json, references = Vec::new()))]
+fn select(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    options_json: &str,
+    references: Vec<Bound<'_, PyAny>>,
+) -> PyResult<String> {
     let data = input(data)?;
+    let references = references
+        .iter()
+        .map(|r| input(r))
+        .collect::<PyResult<Vec<Input>>>()?;
     let o: commands::SelectOpts = options(options_json)?;
-    run(py, move || commands::select(&data, &o))
+    run(py, move || commands::select(&data, &references, &o))
 }
 
 /// Forecast loss curves (`slaw forecast --json`; always a list, one per run).

@@ -120,6 +120,41 @@ def test_selection_equals_cli():
     assert "no zero-shot loss" in no_l0.report()
 
 
+def test_selection_with_a_reference_equals_cli():
+    """FLAN's pool with WMT19 (the same 30 models on another task) as the reference at 1/512:
+    the default becomes ats-ref, as in the CLI, and the ranking and the choice are the CLI's."""
+    flan = shared_data("finetune-selection/flan.csv")
+    wmt = shared_data("finetune-selection/wmt19.csv")
+    args = ("--target", 1638400, "--budget", "1/512", "--json")
+    ref = run_cli("select", flan, "--reference", wmt, *args)
+    assert ref["method"]["name"] == "ats-ref"
+    sel = slaw.select(read_csv(flan), target=1638400, budget="1/512", reference=read_csv(wmt))
+    assert _same_selection(sel.to_dict(), ref)
+    assert list(sel.ranking.index) == [r["id"] for r in ref["ranking"]]
+    assert sel.chosen == ref["ranking"][ref["choice"]["position"]]["id"]
+    # a path, and a list of one path, give the same selection
+    for r in (str(wmt), [wmt]):
+        assert _same_selection(slaw.select(flan, target=1638400, budget="1/512", reference=r).to_dict(), ref)
+    # the reference changes the ranking: without it the default is ats-gap, as the CLI's
+    plain = run_cli("select", flan, *args)
+    assert plain["method"]["name"] == "ats-gap"
+    no_ref = slaw.select(flan, target=1638400, budget="1/512")
+    assert _same_selection(no_ref.to_dict(), plain)
+    assert [r["predicted_loss"] for r in plain["ranking"]] != [r["predicted_loss"] for r in ref["ranking"]]
+    # errors carry the CLI's messages
+    with pytest.raises(ValueError, match=r"read by ats-ref only .* not by ats$"):
+        slaw.select(flan, target=1638400, budget="1/512", method="ats", reference=wmt)
+    other = read_csv(wmt)
+    other[other.columns[0]] = "x-" + other[other.columns[0]].astype(str)
+    with pytest.raises(ValueError, match=r"^DataFrame: no row matches a candidate of .*flan.csv by name"):
+        slaw.select(flan, target=1638400, budget="1/512", reference=other)
+    short = read_csv(wmt).drop(columns=["1638400"])
+    with pytest.raises(ValueError, match=r"has no loss at or beyond the target 1638400: the reference must reach it"):
+        slaw.select(flan, target=1638400, budget="1/512", reference=short)
+    with pytest.raises(ValueError, match=r"reference must be a file path"):
+        slaw.select(flan, target=1638400, budget="1/512", reference=42)
+
+
 def _same_selection(a, b):
     """Equal up to float formatting of the JSON round trip (numbers within 1e-12)."""
     if isinstance(a, dict):

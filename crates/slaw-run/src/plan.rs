@@ -1,5 +1,5 @@
-//! The plan file (TOML): candidates, sizes, the selection method, the
-//! command template, how to read the loss, seeds, timeout, retries, slots
+//! The plan file (TOML): candidates, sizes, the selection method and its
+//! references (the same candidates on other tasks), the command template, how to read the loss, seeds, timeout, retries, slots
 //! and the backend. `Plan::load` checks everything before anything runs.
 
 use crate::{Error, Result};
@@ -84,8 +84,12 @@ struct RawPlan {
     budget: toml::Value,
     /// Smallest subset on the ladder (default: budget / 2^7).
     min_size: Option<f64>,
-    #[serde(default = "default_method")]
-    method: String,
+    /// Default: ats-gap, or ats-ref with `reference` (as `slaw select`).
+    method: Option<String>,
+    /// Tables of the same candidates' losses on other tasks (the format of
+    /// `slaw select`'s input), rows matched by the candidate's `model` or id.
+    #[serde(default)]
+    reference: Vec<String>,
     /// AtS: points in the first line and the rejection threshold.
     #[serde(default = "default_k")]
     ats_k: usize,
@@ -139,9 +143,6 @@ struct RawPlan {
     candidates: Vec<CandidateSpec>,
 }
 
-fn default_method() -> String {
-    slaw::selection::Method::DEFAULT.name().into()
-}
 fn default_level() -> f64 {
     0.9
 }
@@ -178,6 +179,12 @@ pub struct Plan {
     pub ladder: Vec<f64>,
     /// The selection method that ranks the candidates.
     pub method: slaw::selection::Method,
+    /// The reference tables (the plan's `reference`), resolved against the
+    /// plan's folder.
+    pub reference: Vec<PathBuf>,
+    /// Their curves, keyed by candidate id (a row named as a candidate's
+    /// `model` is that candidate's), read by `ats-ref`.
+    pub references: Vec<slaw::selection::Reference>,
     /// Whether the scheduler decides from the journal which runs are
     /// needed (false: run the whole fixed ladder).
     pub adaptive: bool,
@@ -230,6 +237,40 @@ pub struct Plan {
     pub ats_k: usize,
     /// AtS: the rejection threshold, in residual standard deviations (> 0).
     pub ats_delta: f64,
+}
+
+/// The reference table at `path` for the plan's `candidates`: its rows
+/// named as a candidate's `model` (or id) become that candidate's, checked
+/// as `slaw select` checks a reference (a row matches; each matched row
+/// reaches `target`). The error is the message, naming the table.
+fn read_reference(
+    path: &Path,
+    candidates: &[CandidateSpec],
+    target: f64,
+    plan: &str,
+) -> std::result::Result<slaw::selection::Reference, String> {
+    let long = slaw::datasets::LongColumns::default();
+    let mut rows = slaw::datasets::candidates(path, &long).map_err(|e| e.to_string())?;
+    for r in rows.iter_mut() {
+        if let Some(c) = candidates.iter().find(|c| c.id == r.id).or_else(|| {
+            candidates
+                .iter()
+                .find(|c| c.model.as_deref() == Some(&r.id))
+        }) {
+            r.id = c.id.clone();
+        }
+    }
+    let pool: Vec<slaw::datasets::Candidate> = candidates
+        .iter()
+        .map(|c| slaw::datasets::Candidate {
+            id: c.id.clone(),
+            curve: vec![],
+            size: None,
+            family: None,
+        })
+        .collect();
+    slaw::selection::Reference::checked(&pool, &rows, target, &path.display().to_string(), plan)
+        .map_err(|e| e.to_string())
 }
 
 /// One fine-tuning: a candidate on a subset with a seed.
@@ -339,8 +380,23 @@ impl Plan {
                 ),
             ));
         }
-        let method = slaw::selection::Method::parse(&raw.method, raw.ats_k, raw.ats_delta)
+        let method_name = match &raw.method {
+            Some(m) => m.clone(),
+            None => slaw::selection::Method::default_for(!raw.reference.is_empty())
+                .name()
+                .to_string(),
+        };
+        let method = slaw::selection::Method::parse(&method_name, raw.ats_k, raw.ats_delta)
             .map_err(|e| bad("method", setting_message(e)))?;
+        if !raw.reference.is_empty() && !method.kind().needs().reference {
+            return Err(bad(
+                "reference",
+                format!(
+                    "is read by ats-ref only (the default with a reference), not by {}",
+                    method.name()
+                ),
+            ));
+        }
         if !(raw.level > 0.0 && raw.level < 1.0) {
             return Err(bad(
                 "level",
@@ -455,6 +511,24 @@ impl Plan {
                 positive("params", p)?;
             }
         }
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let reference: Vec<PathBuf> = raw
+            .reference
+            .iter()
+            .map(|p| {
+                let p = PathBuf::from(p);
+                if p.is_absolute() {
+                    p
+                } else {
+                    dir.join(p)
+                }
+            })
+            .collect();
+        let references = reference
+            .iter()
+            .map(|p| read_reference(p, &raw.candidates, target, &file))
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(|m| bad("reference", m))?;
         crate::template::check_shell(&raw.command).map_err(|m| bad("command", m))?;
         match &raw.loss {
             LossSpec::Json { file, .. } | LossSpec::TrainerState { file, .. } => {
@@ -472,7 +546,6 @@ impl Plan {
                 ));
             }
         }
-        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -494,6 +567,8 @@ impl Plan {
             budget,
             ladder,
             method,
+            reference,
+            references,
             adaptive: raw.adaptive,
             drop_worse,
             ascending,

@@ -142,12 +142,16 @@ pub struct BenchRow {
 /// ladder of measured sizes (down to the smallest measured size), plus the
 /// zero-shot evaluations where every candidate has a loss at N = 0,
 /// answered from the table; scored against the measured loss at `full_size`.
+/// The plans name `references` (tables of the same candidates on other
+/// tasks, matched by name) and `method` (None: the plans' default, ats-gap,
+/// or ats-ref with references).
 pub fn bench(
     dataset: &str,
     pool: &[slaw::datasets::Candidate],
     full_size: f64,
     ratios: &[u32],
-    method: &str,
+    method: Option<&str>,
+    references: &[std::path::PathBuf],
 ) -> Result<Vec<BenchRow>> {
     use slaw::selection::metrics::{pearson, relative_accuracy};
     let truth: Vec<f64> = pool
@@ -174,7 +178,7 @@ pub fn bench(
     for &r in ratios {
         for mode in Mode::ALL {
             let mut text = format!(
-                "full_size = {full_size}\nbudget = \"1/{r}\"\nmin_size = {smallest}\nmethod = \"{method}\"\n\
+                "full_size = {full_size}\nbudget = \"1/{r}\"\nmin_size = {smallest}\n\
                  adaptive = {}\ndrop_worse = {}\nascending = {}\nzero_shot = {zero_shot}\n\
                  command = \"replay {{model}} {{n}}\"\n\
                  loss = {{ kind = \"regex\", pattern = \"loss=(.+)\" }}\n",
@@ -182,8 +186,19 @@ pub fn bench(
                 matches!(mode, Mode::DropWorse | Mode::Ascending),
                 mode == Mode::Ascending
             );
+            if let Some(m) = method {
+                text += &format!("method = {m:?}\n");
+            }
+            if !references.is_empty() {
+                let paths: Vec<String> = references
+                    .iter()
+                    .map(|p| format!("{:?}", p.display().to_string()))
+                    .collect();
+                text += &format!("reference = [{}]\n", paths.join(", "));
+            }
             for (c, id) in pool.iter().zip(&ids) {
-                text += &format!("[[candidate]]\nid = {id:?}\n");
+                // `model` is the table's name, which references match.
+                text += &format!("[[candidate]]\nid = {id:?}\nmodel = {:?}\n", c.id);
                 if let Some(p) = c.size {
                     text += &format!("params = {p}\n");
                 }

@@ -38,6 +38,16 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             plan.method.name()
         );
     }
+    for (path, r) in plan.reference.iter().zip(&plan.references) {
+        let _ = writeln!(
+            s,
+            "reference {}: {} of {} candidates matched by name (read by {})",
+            path.display(),
+            plan.candidates.iter().filter(|c| r.has(&c.id)).count(),
+            plan.candidates.len(),
+            plan.method.name()
+        );
+    }
     let _ = writeln!(
         s,
         "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",

@@ -235,7 +235,8 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
         &budget,
         &trend::PRIOR,
         Some(plan.level),
-    );
+    )
+    .with_references(&plan.method, &pool, &budget, &plan.references);
     // Candidate i's bootstrap draws from seed i, at the selection's level
     // of the bootstrap intervals (the plan's level is the calibrated one).
     let bootstrap = Resampling::new(plan.bootstrap, BOOTSTRAP_LEVEL, 0);

@@ -48,7 +48,7 @@ const FULL: f64 = 1_638_400.0;
 #[test]
 fn successive_halving_drops_the_clearly_worse_and_keeps_the_order() {
     let pool = pool();
-    let rows = bench("synthetic", &pool, FULL, &[8, 64], "ats").unwrap();
+    let rows = bench("synthetic", &pool, FULL, &[8, 64], Some("ats"), &[]).unwrap();
     for r in [8, 64] {
         let row = |m: Mode| rows.iter().find(|x| x.ratio == r && x.mode == m).unwrap();
         let (fixed, adaptive, drop) = (row(Mode::Fixed), row(Mode::Adaptive), row(Mode::DropWorse));
@@ -147,7 +147,8 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             &pool,
             FULL,
             &slaw::selection::protocol::RATIOS,
-            "ats",
+            Some("ats"),
+            &[],
         )
         .unwrap();
         // The fixed ladder replayed through the runner is the paper's protocol.
@@ -185,7 +186,8 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             &pool,
             FULL,
             &ratios,
-            slaw::selection::Method::DEFAULT.name(),
+            Some(slaw::selection::Method::DEFAULT.name()),
+            &[],
         )
         .unwrap();
         let eq = slaw_run::replay::equal_compute(&all);
@@ -235,7 +237,8 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
                 curves,
                 FULL,
                 &slaw::selection::protocol::RATIOS,
-                default.name(),
+                Some(default.name()),
+                &[],
             )
             .unwrap();
             let protocol =
@@ -273,6 +276,158 @@ fn real_benchmark_adaptive_keeps_the_fixed_ladders_selection() {
             f.display()
         );
     }
+}
+
+/// A plan naming the other datasets of the folder as references ranks with
+/// ats-ref (its default then) exactly as the leave-one-dataset-out protocol
+/// does with the same references: the fixed ladder replayed gives the
+/// protocol's PearCorr, RelAcc and choice at every budget.
+#[test]
+fn real_benchmark_a_plans_references_rank_as_the_protocols() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/finetune-selection");
+    if !dir.exists() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "{} not found: under CI the shared data sets must sit beside the repository",
+            dir.display()
+        );
+        eprintln!("SKIPPED: {} is absent", dir.display());
+        return;
+    }
+    let files = slaw_report::bench::wide_csvs(&dir).unwrap();
+    let ats_ref = slaw::selection::Method::parse("ats-ref", 3, 5.0).unwrap();
+    let opts = slaw::selection::protocol::ProtocolOptions {
+        level: Some(0.9),
+        ..Default::default()
+    };
+    for f in &files {
+        let pool = slaw::datasets::finetune_wide(f).unwrap();
+        let others: Vec<std::path::PathBuf> = files.iter().filter(|g| *g != f).cloned().collect();
+        let refs: Vec<slaw::selection::Reference> = others
+            .iter()
+            .map(|g| slaw::selection::Reference::of(&slaw::datasets::finetune_wide(g).unwrap()))
+            .collect();
+        let rows = bench(
+            "real",
+            &pool,
+            FULL,
+            &slaw::selection::protocol::RATIOS,
+            None,
+            &others,
+        )
+        .unwrap();
+        let plain = bench(
+            "real",
+            &pool,
+            FULL,
+            &slaw::selection::protocol::RATIOS,
+            None,
+            &[],
+        )
+        .unwrap();
+        let protocol = slaw::selection::protocol::run_with_references(
+            "real",
+            &pool,
+            &[ats_ref],
+            &opts,
+            &refs,
+            &(),
+        )
+        .unwrap();
+        let mut differ = 0;
+        for r in slaw::selection::protocol::RATIOS {
+            let fixed = |rows: &[slaw_run::replay::BenchRow]| {
+                rows.iter()
+                    .find(|x| x.ratio == r && x.mode == Mode::Fixed)
+                    .unwrap()
+                    .clone()
+            };
+            let (with, without) = (fixed(&rows), fixed(&plain));
+            let p = protocol.iter().find(|x| x.ratio == r).unwrap();
+            let name = format!("{} 1/{r}", f.display());
+            assert!((with.pear_corr - p.pear_corr).abs() < 1e-9, "{name}");
+            assert!((with.rel_acc - p.rel_acc).abs() < 1e-9, "{name}");
+            assert_eq!(with.chosen, p.chosen, "{name}");
+            if (with.pear_corr - without.pear_corr).abs() > 1e-6 {
+                differ += 1;
+            }
+        }
+        // The references are read: the correlations move.
+        assert!(
+            differ > 0,
+            "{}: the references changed nothing",
+            f.display()
+        );
+    }
+}
+
+/// A plan's `reference`: resolved beside the plan, rows matched by the
+/// candidate's `model` or id, the default method becomes ats-ref, and a bad
+/// reference is an error naming the plan's key and the table.
+#[test]
+fn a_plans_reference_is_checked_and_makes_ats_ref_the_default() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let write = |name: &str, rows: &[(&str, f64, f64)]| {
+        let mut t = String::from("model,n,loss\n");
+        for (m, n, l) in rows {
+            t += &format!("{m},{n},{l}\n");
+        }
+        std::fs::write(dir.path().join(name), t).unwrap();
+    };
+    write(
+        "earlier.csv",
+        &[
+            ("org/a", 200.0, 3.0),
+            ("org/a", FULL, 1.0),
+            ("b", 200.0, 3.1),
+            ("b", FULL, 1.2),
+        ],
+    );
+    write("other.csv", &[("zz", 200.0, 3.0), ("zz", FULL, 1.0)]);
+    write("short.csv", &[("b", 200.0, 3.0), ("b", 400.0, 2.9)]);
+    let body =
+        "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\n";
+    let cands = "[[candidate]]\nid = \"a\"\nmodel = \"org/a\"\n[[candidate]]\nid = \"b\"\n";
+    let path = dir.path().join("p.toml");
+    let parse = |head: &str| Plan::parse(&path, &format!("{head}{body}{cands}"));
+    let plan = parse("reference = [\"earlier.csv\"]\n").unwrap();
+    assert_eq!(plan.method.name(), "ats-ref");
+    assert_eq!(plan.reference, vec![dir.path().join("earlier.csv")]);
+    assert_eq!(plan.references.len(), 1);
+    assert!(plan.references[0].has("a") && plan.references[0].has("b"));
+    assert!(!plan.references[0].has("org/a"));
+    let text = slaw_run::report::plan_report(&plan, false);
+    assert!(
+        text.contains("earlier.csv: 2 of 2 candidates matched by name (read by ats-ref)"),
+        "{text}"
+    );
+    let none = parse("").unwrap();
+    assert_eq!(none.method, slaw::selection::Method::DEFAULT);
+    assert!(none.references.is_empty());
+    let msg = |head: &str| parse(head).unwrap_err().to_string();
+    let m = msg("method = \"ats\"\nreference = [\"earlier.csv\"]\n");
+    assert!(
+        m.contains("line 2")
+            && m.contains("reference: is read by ats-ref only")
+            && m.ends_with("not by ats"),
+        "{m}"
+    );
+    let m = msg("reference = [\"other.csv\"]\n");
+    assert!(
+        m.contains("other.csv: no row matches a candidate of") && m.contains("p.toml"),
+        "{m}"
+    );
+    let m = msg("reference = [\"short.csv\"]\n");
+    assert!(
+        m.contains("short.csv: model 'b' has no loss at or beyond the target 1638400"),
+        "{m}"
+    );
+    let m = msg("reference = [\"missing.csv\"]\n");
+    assert!(
+        m.contains("reference: ") && m.contains("missing.csv"),
+        "{m}"
+    );
 }
 
 #[test]

@@ -87,9 +87,9 @@ def _number(v: Any, what: str) -> float:
     return f
 
 
-def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]]) -> Any:
+def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]], *extra: Any) -> Any:
     try:
-        return json.loads(fn(data, json.dumps(opts, allow_nan=False)))
+        return json.loads(fn(data, json.dumps(opts, allow_nan=False), *extra))
     except ValueError as e:
         msg = str(e)
         if msg.endswith(": empty cell") and not isinstance(data, str):
@@ -279,7 +279,8 @@ def select(
     target: float,
     budget: Union[str, float, None] = None,
     max_n: Optional[float] = None,
-    method: str = "ats-gap",
+    method: Optional[str] = None,
+    reference: Union[DataLike, Sequence[DataLike], None] = None,
     k: int = 3,
     delta: float = 5.0,
     bootstrap: int = 200,
@@ -298,8 +299,12 @@ def select(
     ``data``: the wide table (model id, a loss column per fine-tuning size with 0 = zero-shot,
     optional size and family) or a long one (model, n, loss [, size]). The budget is a fraction
     of the target (``budget="1/64"`` or ``1/64``) or the largest affordable size (``max_n``).
-    Returns a :class:`SelectionResult`; ``.ranking`` / ``.to_frame()`` is the ranking DataFrame
-    (rank, predicted_loss, lo, hi, interval kind and level, score, chosen), ``.cost`` the cost.
+    ``reference``: the same candidates' results on other tasks (``slaw select --reference``): a
+    table in the same format as ``data`` (a path, a DataFrame or a dict of columns) or a list of
+    them, rows matched by the model's name; each must reach ``target``. ``method``: default
+    ``ats-gap``, or ``ats-ref`` with a reference (as the CLI). Returns a :class:`SelectionResult`;
+    ``.ranking`` / ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval
+    kind and level, score, chosen), ``.cost`` the cost.
     """
     if (budget is None) == (max_n is None):
         raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N, not both")
@@ -307,7 +312,8 @@ def select(
         budget = repr(_number(budget, "budget"))
     opts = {
         "target": _number(target, "target"), "budget": budget,
-        "max_n": None if max_n is None else _number(max_n, "max_n"), "method": str(method),
+        "max_n": None if max_n is None else _number(max_n, "max_n"),
+        "method": None if method is None else str(method),
         "k": int(k), "delta": _number(delta, "delta"), "bootstrap": int(bootstrap),
         "bootstrap_level": _number(bootstrap_level, "bootstrap_level"),
         "seed": int(seed), "level": _number(level, "level"),
@@ -315,7 +321,21 @@ def select(
         "epochs": _number(epochs, "epochs"), "model_col": model_col, "n_col": n_col,
         "loss_col": loss_col, "size_col": _opt_str(size_col, "size_col"),
     }
-    return SelectionResult(_call(_native.select, to_table(data), opts))
+    return SelectionResult(_call(_native.select, to_table(data), opts, _references(reference)))
+
+
+def _references(reference: Any) -> list:
+    """``reference`` as a list of tables: one table (a path, a DataFrame, a dict of columns)
+    or a list/tuple of them."""
+    if reference is None:
+        return []
+    if isinstance(reference, (list, tuple)):
+        items = list(reference)
+        if not items:
+            raise ValueError("reference: give at least one table, or None")
+    else:
+        items = [reference]
+    return [to_table(r, "reference") for r in items]
 
 
 def forecast(

@@ -51,6 +51,35 @@ impl Reference {
         Reference { curves }
     }
 
+    /// The reference read from `rows` (the table `source`) for the
+    /// candidates of `pool` (the table `pool_source`), checked: at least one
+    /// row matches a candidate by name, and every matching row has a loss at
+    /// or beyond `target` (the shape transfer needs the reference's fall up
+    /// to the target). The errors name both tables and the model.
+    pub fn checked(
+        pool: &[Candidate],
+        rows: &[Candidate],
+        target: f64,
+        source: &str,
+        pool_source: &str,
+    ) -> crate::Result<Reference> {
+        if !pool.iter().any(|c| rows.iter().any(|q| q.id == c.id)) {
+            return Err(crate::Error::data(format!(
+                "{source}: no row matches a candidate of {pool_source} by name"
+            )));
+        }
+        if let Some(q) = rows
+            .iter()
+            .find(|q| pool.iter().any(|c| c.id == q.id) && !q.curve.iter().any(|p| p.0 >= target))
+        {
+            return Err(crate::Error::data(format!(
+                "{source}: model '{}' has no loss at or beyond the target {target}: the reference must reach it",
+                q.id
+            )));
+        }
+        Ok(Reference::of(rows))
+    }
+
     /// Number of candidates it has a curve for.
     pub fn len(&self) -> usize {
         self.curves.len()
