@@ -1297,13 +1297,8 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         }
     }
     let level = config::level(a.level)?;
-    let method = match &a.method {
-        Some(m) => Method::parse(m, a.k, a.delta)?,
-        None => {
-            let d = Method::default_for(!a.reference.is_empty());
-            Method::parse(d.name(), a.k, a.delta)?
-        }
-    };
+    let method =
+        Method::parse_or_default(a.method.as_deref(), !a.reference.is_empty(), a.k, a.delta)?;
     let mut references = Vec::new();
     if !a.reference.is_empty() && !method.kind().needs().reference {
         bail!(

@@ -431,13 +431,8 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
     }
     level_ok(a.level)?;
     // The default as the CLI's: ats-gap, or ats-ref with references.
-    let name = match &a.method {
-        Some(m) => m.clone(),
-        None => Method::default_for(!references.is_empty())
-            .name()
-            .to_string(),
-    };
-    let method = Method::parse(&name, a.k, a.delta)?;
+    let method =
+        Method::parse_or_default(a.method.as_deref(), !references.is_empty(), a.k, a.delta)?;
     if !references.is_empty() && !method.kind().needs().reference {
         return usage(format!(
             "reference is read by ats-ref only (the default with a reference), not by {}",

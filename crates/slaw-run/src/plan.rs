@@ -380,14 +380,13 @@ impl Plan {
                 ),
             ));
         }
-        let method_name = match &raw.method {
-            Some(m) => m.clone(),
-            None => slaw::selection::Method::default_for(!raw.reference.is_empty())
-                .name()
-                .to_string(),
-        };
-        let method = slaw::selection::Method::parse(&method_name, raw.ats_k, raw.ats_delta)
-            .map_err(|e| bad("method", setting_message(e)))?;
+        let method = slaw::selection::Method::parse_or_default(
+            raw.method.as_deref(),
+            !raw.reference.is_empty(),
+            raw.ats_k,
+            raw.ats_delta,
+        )
+        .map_err(|e| bad("method", setting_message(e)))?;
         if !raw.reference.is_empty() && !method.kind().needs().reference {
             return Err(bad(
                 "reference",

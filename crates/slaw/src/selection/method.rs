@@ -252,6 +252,22 @@ impl Method {
             .ok_or_else(|| Error::unknown("selection method", name, methods::names().join(", ")))
     }
 
+    /// The method named `name`, or without a name the default for a
+    /// selection with (`with_reference`) or without references
+    /// ([`Method::default_for`]), with AtS options `k`, `delta`.
+    pub fn parse_or_default(
+        name: Option<&str>,
+        with_reference: bool,
+        k: usize,
+        delta: f64,
+    ) -> Result<Method> {
+        Method::parse(
+            name.unwrap_or(Method::default_for(with_reference).name()),
+            k,
+            delta,
+        )
+    }
+
     /// The method's name, as [`Method::parse`] reads it.
     pub fn name(&self) -> &'static str {
         self.kind.name()
