@@ -96,12 +96,13 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
                 ));
             }
             // Inputs named by their columns where given (as the data were).
-            let names = law
+            let names: Vec<&str> = law
                 .inputs
                 .iter()
                 .enumerate()
-                .map(|(j, n)| spec.x.get(j).unwrap_or(n));
-            for ((v, d), name) in p.iter().zip(&law.domains).zip(names) {
+                .map(|(j, n)| spec.x.get(j).unwrap_or(n).as_str())
+                .collect();
+            for ((v, d), name) in p.iter().zip(&law.domains).zip(&names) {
                 if !d.admits(*v) {
                     return usage(format!(
                         "cannot predict at {name} = {v}: law '{}' needs {name} {}",
@@ -110,23 +111,7 @@ pub fn predict(spec: &LawSpec, params: &[f64], points: &[Vec<f64>]) -> Res<Vec<f
                     ));
                 }
             }
-            // A formula law has no declared domain: a value it cannot give
-            // (log of a negative, division by zero) is an error, as the CLI's.
-            let v = law.predict(p, params);
-            if !v.is_finite() {
-                let at: Vec<String> = law
-                    .inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(j, n)| format!("{} = {}", spec.x.get(j).unwrap_or(n), p[j]))
-                    .collect();
-                return usage(format!(
-                    "cannot predict at {}: the fitted law '{}' gives {v} there (outside its domain)",
-                    at.join(", "),
-                    law.name
-                ));
-            }
-            Ok(v)
+            Ok(law.predict_finite(p, params, &names)?)
         })
         .collect()
 }

@@ -208,25 +208,9 @@ fn fit_group(
         // A formula law has no declared domain: a prediction it cannot
         // make (log of a negative, division by zero) is an error, as one
         // outside a catalog law's domain is, never a NaN or inf printed.
+        let names: Vec<&str> = job.law.inputs.iter().map(String::as_str).collect();
         for x in &job.predict {
-            let v = res.predict(x);
-            if !v.is_finite() {
-                let at: Vec<String> = job
-                    .law
-                    .inputs
-                    .iter()
-                    .zip(x)
-                    .map(|(n, v)| format!("{n} = {v}"))
-                    .collect();
-                return Err(Error::setting(
-                    crate::error::Setting::Predict,
-                    format!(
-                        "cannot predict at {}: the fitted law '{}' gives {v} there (outside its domain)",
-                        at.join(", "),
-                        job.law.name
-                    ),
-                ));
-            }
+            job.law.predict_finite(x, &res.params, &names)?;
         }
         let predictions = job
             .predict

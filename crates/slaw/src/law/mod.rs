@@ -397,6 +397,29 @@ impl Law {
     pub fn predict(&self, x: &[f64], natural: &[f64]) -> f64 {
         self.value_internal(x, &self.to_internal(natural))
     }
+    /// [`Law::predict`], or an error when the value is not finite there: a
+    /// formula law has no declared domain, so a value it cannot give (log
+    /// of a negative, division by zero) is refused, never printed. `names`
+    /// are the inputs as the caller's data name them.
+    pub fn predict_finite(&self, x: &[f64], natural: &[f64], names: &[&str]) -> crate::Result<f64> {
+        let v = self.predict(x, natural);
+        if v.is_finite() {
+            return Ok(v);
+        }
+        let at: Vec<String> = names
+            .iter()
+            .zip(x)
+            .map(|(n, x)| format!("{n} = {x}"))
+            .collect();
+        Err(crate::Error::setting(
+            crate::error::Setting::Predict,
+            format!(
+                "cannot predict at {}: the fitted law '{}' gives {v} there (outside its domain)",
+                at.join(", "),
+                self.name
+            ),
+        ))
+    }
     /// Prediction at `x` with per-point context `ctx` (see
     /// `Model::value_at`) for natural parameter values.
     pub fn predict_at(&self, x: &[f64], ctx: &[u32], natural: &[f64]) -> f64 {
