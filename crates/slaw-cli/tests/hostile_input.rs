@@ -415,3 +415,41 @@ fn an_input_that_never_varies_is_named() {
             "input 'x' takes one value (5) at every fitted point",
         ));
 }
+
+/// On noise-free data whose true exponent is one of the grid's starting
+/// values the optimum *is* that start: the fit pins it to 1e-16, so it is
+/// not reported as "stayed at its starting value" (it once was).
+#[test]
+fn an_exact_fit_at_a_grid_start_is_not_flagged() {
+    let dir = TempDir::new().unwrap();
+    let mut csv = String::from("x,loss\n");
+    for k in 0..20 {
+        let x = 10f64 * 10f64.powf(4.0 * k as f64 / 19.0);
+        csv += &format!("{x},{}\n", x.powf(-0.3) + 1.5);
+    }
+    let f = write(dir.path(), "exact.csv", &csv);
+    let out = slaw()
+        .args([
+            "fit",
+            &s(&f),
+            "--law",
+            "power",
+            "--x",
+            "x",
+            "--y",
+            "loss",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = v.to_string();
+    assert!(!text.contains("starting value"), "{text}");
+    let alpha = v["groups"][0]["fit"]["params"]["alpha"].as_f64();
+    assert!(alpha.is_some_and(|a| (a - 0.3).abs() < 1e-9), "{text}");
+}
