@@ -169,20 +169,20 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         let _ = writeln!(
             s,
-            "fit:      RMSD(log L) {:.5}  R^2 {}  max|err| {:.5}  ({} points){}",
+            "fit:      RMSD(log L) {:.5}  R^2 {}  max|err| {}  ({} points){}",
             g.train.rmsd_log,
             r2_text(g.train.r2, 5),
-            g.train.max_abs_error,
+            num(g.train.max_abs_error),
             g.train.n,
             r2_note(g.train.r2)
         );
         if let Some(h) = &g.heldout {
             let _ = writeln!(
                 s,
-                "held out: RMSD(log L) {:.5}  R^2 {}  max|err| {:.5}  ({} points){}",
+                "held out: RMSD(log L) {:.5}  R^2 {}  max|err| {}  ({} points){}",
                 h.rmsd_log,
                 r2_text(h.r2, 5),
-                h.max_abs_error,
+                num(h.max_abs_error),
                 h.n,
                 r2_note(h.r2)
             );
