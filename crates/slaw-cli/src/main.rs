@@ -323,8 +323,8 @@ struct SelectArgs {
     /// vanilla-fit; 0: none). These intervals carry the noise of the points only.
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
-    /// Level of those bootstrap intervals (and of the line methods' when they have no
-    /// calibration).
+    /// Level of those bootstrap intervals. (The line methods' intervals follow --level,
+    /// drawn by the same bootstrap when the pool is too small to calibrate them.)
     #[arg(long, default_value_t = slaw::selection::BOOTSTRAP_LEVEL)]
     bootstrap_level: f64,
     #[arg(long, default_value_t = 0)]

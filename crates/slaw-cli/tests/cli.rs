@@ -914,6 +914,67 @@ fn select_level_is_honoured() {
     }
 }
 
+/// A pool too small to calibrate the line methods' intervals (two
+/// candidates, four affordable sizes: no backtest) falls back to a
+/// bootstrap of the points: at `--level`, not at `--bootstrap-level`, and
+/// said so in `interval_kind`.
+#[test]
+fn select_level_is_honoured_by_the_bootstrap_fallback() {
+    let dir = TempDir::new().unwrap();
+    let two: String = pool_long_csv()
+        .lines()
+        .filter(|l| !l.starts_with("flat,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(dir.path(), "two.csv", &two);
+    let intervals = |level: &str| -> Vec<(f64, f64)> {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args([
+                "select",
+                "two.csv",
+                "--target",
+                "204800",
+                "--max-n",
+                "1600",
+                "--json",
+                "--bootstrap",
+                "60",
+                "--level",
+                level,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["interval_kind"]["kind"], "bootstrap", "{r}");
+                assert_eq!(
+                    r["interval_kind"]["level"].as_f64().unwrap(),
+                    level.parse::<f64>().unwrap()
+                );
+                (
+                    r["interval"]["lo"].as_f64().unwrap(),
+                    r["interval"]["hi"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (narrow, wide) = (intervals("0.5"), intervals("0.9"));
+    assert_eq!(narrow.len(), 2);
+    for (n, w) in narrow.iter().zip(&wide) {
+        assert!(w.0 <= n.0 && n.1 <= w.1, "{n:?} not inside {w:?}");
+    }
+}
+
 /// `--bootstrap-level` sets the level of the law fits' bootstrap intervals
 /// (the default 0.95 unchanged), and is checked.
 #[test]

@@ -416,6 +416,10 @@ pub(super) fn line_estimate(
         e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
         e.risk_interval = Some(cal.risk_interval(ln_centre, r, h));
     } else {
+        let boot = Resampling {
+            level: ctx.level.unwrap_or(s.bootstrap.level),
+            ..*s.bootstrap
+        };
         e.interval = line_interval(
             pts,
             k,
@@ -423,11 +427,11 @@ pub(super) fn line_estimate(
             kind.interval_kind(),
             budget.target,
             c.loss_at(0.0),
-            s.bootstrap,
+            &boot,
         );
-        e.interval_kind = e.interval.map(|_| IntervalKind::Bootstrap {
-            level: s.bootstrap.level,
-        });
+        e.interval_kind = e
+            .interval
+            .map(|_| IntervalKind::Bootstrap { level: boot.level });
     }
     e.detail = Detail::Ats {
         accepted: fit.accepted.clone(),
@@ -582,6 +586,11 @@ pub struct PoolContext {
     /// The references and their weights on this pool (methods that read
     /// them, [`Needs::reference`]; None: no reference given).
     pub reference: Option<std::sync::Arc<ReferenceMix>>,
+    /// The level asked of the line methods' predictive intervals (None:
+    /// the bootstrap's). Where the pool gives no calibration (too few
+    /// candidates' backtests) their bootstrap interval is drawn at this
+    /// level, so `--level` is honoured either way.
+    pub level: Option<f64>,
 }
 
 impl PoolContext {
@@ -592,6 +601,7 @@ impl PoolContext {
             gap: trend::GAP_PRIOR,
             calibration: None,
             reference: None,
+            level: None,
         }
     }
 
@@ -630,6 +640,7 @@ impl PoolContext {
                 gap: *gap,
                 calibration: None,
                 reference: None,
+                level,
             };
         }
         let AtsOptions { k, delta } = method.ats;
@@ -652,6 +663,7 @@ impl PoolContext {
                 None => calibration,
             },
             reference: None,
+            level,
         }
     }
 
