@@ -60,7 +60,10 @@ pub struct ForecastArgs {
     #[arg(long, default_value = "position")]
     position_col: String,
     /// The column naming the run of each row (or several, comma-separated: model,peak_lr; a run
-    /// is one combination of their values): one forecast per run.
+    /// is one combination of their values): one forecast per run. A run that cannot be
+    /// forecast (too few points, a window too short, a failed fit) is listed as skipped with
+    /// its reason, the others are forecast, and the exit status is 3 (as for a fit that did
+    /// not converge); bad values in any run are an error of the file.
     #[arg(long)]
     run_col: Option<String>,
     #[arg(long)]
@@ -104,20 +107,21 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("curve");
-    let outputs = spec.run(&table, stem)?;
+    let runs = spec.run(&table, stem)?;
+    let (outputs, skipped) = (&runs.forecasts, &runs.skipped);
     // One run: its output; several: the list.
-    let v = if outputs.len() == 1 {
+    let v = if outputs.len() == 1 && skipped.is_empty() {
         serde_json::to_value(&outputs[0])?
     } else {
-        serde_json::to_value(&outputs)?
+        serde_json::to_value(outputs)?
     };
     output::emit(a.json, &v, || {
-        if outputs.len() > 1 && !a.verbose {
+        if outputs.len() + skipped.len() > 1 && !a.verbose {
             // Many runs: one table (a line per run), the reports on request.
-            print!("{}", rep::runs_table(&outputs));
+            print!("{}", rep::runs_table(outputs, skipped));
         } else {
-            if outputs.len() > 1 {
-                println!("{}", rep::runs_table(&outputs));
+            if outputs.len() + skipped.len() > 1 {
+                println!("{}", rep::runs_table(outputs, skipped));
             }
             for (i, o) in outputs.iter().enumerate() {
                 if i > 0 {
@@ -128,8 +132,8 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         }
     })?;
     if let Some(p) = &a.plot {
-        for o in &outputs {
-            let path = if outputs.len() == 1 {
+        for o in outputs {
+            let path = if outputs.len() == 1 && skipped.is_empty() {
                 p.clone()
             } else {
                 let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
@@ -147,11 +151,11 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     }
     if let Some(p) = &a.report {
         let mut text = String::new();
-        if outputs.len() > 1 {
-            text += &rep::runs_table(&outputs);
+        if outputs.len() + skipped.len() > 1 {
+            text += &rep::runs_table(outputs, skipped);
             text += "\n";
         }
-        for o in &outputs {
+        for o in outputs {
             text += &rep::forecast_report(o);
             text += "\n";
         }
@@ -163,20 +167,28 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             p,
             &format!("slaw forecast {}", a.file.display()),
             &text,
-            &outputs,
+            outputs,
             &figures,
             std::slice::from_ref(&a.file),
         )?;
+    }
+    for k in skipped {
+        eprintln!("warning: run '{}' was not forecast: {}", k.run, k.reason);
     }
     let failed: Vec<&str> = outputs
         .iter()
         .filter(|o| !o.converged)
         .map(|o| o.curve.as_str())
         .collect();
-    Ok(output::converged_exit(
-        failed.is_empty(),
-        &format!("the fit did not converge ({})", failed.join(", ")),
-    ))
+    let mut what = Vec::new();
+    if !failed.is_empty() {
+        what.push(format!("the fit did not converge ({})", failed.join(", ")));
+    }
+    if !skipped.is_empty() {
+        let names: Vec<&str> = skipped.iter().map(|k| k.run.as_str()).collect();
+        what.push(format!("runs not forecast ({})", names.join(", ")));
+    }
+    Ok(output::converged_exit(what.is_empty(), &what.join("; ")))
 }
 
 /// `slaw bench forecast`: both protocols.

@@ -209,12 +209,12 @@ fn step_laws_runs_and_schedules() {
     assert!(v["heldout"]["r2"].as_f64().unwrap() > 0.999);
 
     // Two runs in one file: one forecast each.
-    let runs = format!(
+    let runs_text = format!(
         "{}{}",
         power_curve("a"),
         power_curve("b").replace("run,step,loss\n", "")
     );
-    let runs = write(&dir, "runs.csv", &runs);
+    let runs = write(&dir, "runs.csv", &runs_text);
     let out = slaw()
         .args([
             "forecast",
@@ -241,6 +241,47 @@ fn step_laws_runs_and_schedules() {
         let got = o["params"]["E"].as_f64().unwrap();
         assert!((got - e).abs() < 1e-3, "{name}: E {got}");
     }
+
+    // A run too short to forecast is skipped and named; the others are
+    // forecast, and the exit status says not every run was (3).
+    let short = format!("{runs_text}c,100,5.0\nc,200,4.9\n");
+    let short = write(&dir, "short.csv", &short);
+    let out = slaw()
+        .args(["forecast", &short, "--run-col", "run", "--method", "power"])
+        .args(["--fit-until", "0.5", "--bootstrap", "0", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("run 'c' was not forecast") && err.contains("a curve needs at least 4"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["curve"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    slaw()
+        .args(["forecast", &short, "--run-col", "run", "--method", "power"])
+        .args(["--fit-until", "0.5", "--bootstrap", "0"])
+        .assert()
+        .code(3)
+        .stdout(
+            predicate::str::is_match(r"(?m)^c\s+SKIPPED: .*2 points in run 'c'")
+                .unwrap()
+                .and(predicate::str::contains("3 runs: 0 failed, 1 skipped")),
+        );
+    // Only short runs: nothing to forecast, the error.
+    let none = write(&dir, "none.csv", "run,step,loss\nx,1,3\nx,2,2.9\ny,1,3\n");
+    slaw()
+        .args(["forecast", &none, "--run-col", "run", "--method", "power"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run 'x'"));
 
     // A schedule on the command line lets a schedule-aware law forecast past
     // the last step; without it that is an error.

@@ -182,6 +182,11 @@ def test_forecast_equals_cli():
     two = pd.concat([df.assign(run="a"), df.assign(run="b")])
     outs = slaw.forecast(two, fit_until=0.3, run_col="run", bootstrap=20)
     assert [o.curve for o in outs] == ["a", "b"]
+    # a run too short to forecast is left out with a warning naming it
+    three = pd.concat([two, df.head(2).assign(run="c")])
+    with pytest.warns(UserWarning, match="run 'c' was not forecast"):
+        outs = slaw.forecast(three, fit_until=0.3, run_col="run", bootstrap=20)
+    assert [o.curve for o in outs] == ["a", "b"]
 
 
 def test_per_position_forecast_equals_cli():

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pandas as pd
@@ -360,7 +361,8 @@ def forecast(
     ``fit_until``: a fraction of the last step (<= 1) or a step; ``method``: auto, temporal,
     power, reciprocal, log, tissue, multipower, multipower-warmup; ``at``: steps to forecast
     (default the last step); ``schedule``: e.g. ``"cosine:peak=3e-4,final=3e-5,total=24000"``;
-    ``run_col``: one forecast per run (returns a list). ``name`` names a single curve.
+    ``run_col``: one forecast per run (returns a list; a run that cannot be forecast, e.g.
+    too short, is left out with a warning). ``name`` names a single curve.
     """
     opts = {
         "fit_until": _number(fit_until, "fit_until"), "method": str(method),
@@ -369,7 +371,10 @@ def forecast(
         "step_col": step_col, "loss_col": loss_col, "lr_col": _opt_str(lr_col, "lr_col"),
         "position_col": position_col, "run_col": _opt_str(run_col, "run_col"), "name": name,
     }
-    outs = [ForecastResult(o) for o in _call(_native.forecast, to_table(data), opts)]
+    runs = _call(_native.forecast, to_table(data), opts)
+    for k in runs["skipped"]:
+        warnings.warn(f"run '{k['run']}' was not forecast: {k['reason']}", stacklevel=2)
+    outs = [ForecastResult(o) for o in runs["forecasts"]]
     return outs if run_col is not None else outs[0]
 
 

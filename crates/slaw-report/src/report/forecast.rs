@@ -1,7 +1,7 @@
 //! Reports of `slaw forecast` and `slaw bench forecast`.
 
 use super::num;
-use slaw::forecast::job::ForecastOutput;
+use slaw::forecast::job::{ForecastOutput, SkippedRun};
 use slaw::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
 use slaw::forecast::temporal::TemporalFit;
 use slaw::forecast::trajectory::TrajectoryForm;
@@ -296,7 +296,7 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
 /// One line per run of `slaw forecast --run-col`: the law, the forecast at
 /// the last step with its interval, the observed loss there, the accuracy
 /// on the unseen part and the number of warnings.
-pub fn runs_table(outputs: &[ForecastOutput]) -> String {
+pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String {
     let width = outputs
         .iter()
         .map(|o| o.curve.chars().count())
@@ -338,12 +338,21 @@ pub fn runs_table(outputs: &[ForecastOutput]) -> String {
             o.warnings.len()
         );
     }
+    for k in skipped {
+        let run = super::truncate(&k.run, width);
+        let _ = writeln!(s, "{run:<width$} SKIPPED: {}", k.reason);
+    }
     let failed = outputs.iter().filter(|o| !o.converged).count();
     let warned = outputs.iter().filter(|o| !o.warnings.is_empty()).count();
     let _ = writeln!(
         s,
-        "{} runs: {failed} failed, {warned} with warnings (each run's report: --verbose)",
-        outputs.len()
+        "{} runs: {failed} failed, {}{warned} with warnings (each run's report: --verbose)",
+        outputs.len() + skipped.len(),
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("{} skipped, ", skipped.len())
+        }
     );
     s
 }

@@ -105,6 +105,22 @@ impl Curve {
         lr_col: Option<&str>,
         run_col: Option<&str>,
     ) -> Result<Vec<Curve>> {
+        let all = Self::runs_from_table_unchecked(t, name, step_col, loss_col, lr_col, run_col)?;
+        let several = all.len() > 1;
+        all.into_iter()
+            .map(|c| c.long_enough(t, several).map(|()| c))
+            .collect()
+    }
+
+    /// The runs of `t`, every value checked, any length.
+    fn runs_from_table_unchecked(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+    ) -> Result<Vec<Curve>> {
         let stem = name.to_string();
         let groups: Vec<(String, Vec<usize>)> = match run_col {
             None => vec![(stem, (0..t.len()).collect())],
@@ -142,6 +158,26 @@ impl Curve {
             .into_iter()
             .map(|(name, rows)| Self::from_rows(t, &rows, name, step_col, loss_col, lr_col))
             .collect()
+    }
+
+    /// [`Curve::runs_from_table`], but a run too short to forecast is not an
+    /// error of the whole table: it comes back as its name and the reason.
+    /// Bad values (a step that goes back, a loss <= 0) stay errors.
+    pub fn runs_from_table_each(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+    ) -> Result<Vec<(String, Result<Curve>)>> {
+        // Every run's values are checked before any length.
+        let all = Self::runs_from_table_unchecked(t, name, step_col, loss_col, lr_col, run_col)?;
+        let several = all.len() > 1;
+        Ok(all
+            .into_iter()
+            .map(|c| (c.name.clone(), c.long_enough(t, several).map(|()| c)))
+            .collect())
     }
 
     fn from_rows(
@@ -224,24 +260,30 @@ impl Curve {
             c.step.push(s);
             c.loss.push(l);
         }
-        if c.step.len() < 4 {
-            return Err(Error::input(
-                &t.source,
-                None,
-                None,
-                format!(
-                    "{} point{}{}: a curve needs at least 4",
-                    c.step.len(),
-                    if c.step.len() == 1 { "" } else { "s" },
-                    if rows.len() < t.len() {
-                        format!(" in run '{}'", c.name)
-                    } else {
-                        String::new()
-                    }
-                ),
-            ));
-        }
         Ok(c)
+    }
+
+    /// An error unless the curve has the 4 points a forecast needs (`run`:
+    /// the table holds several runs, so the message names this one).
+    fn long_enough(&self, t: &Table, run: bool) -> Result<()> {
+        if self.step.len() >= 4 {
+            return Ok(());
+        }
+        Err(Error::input(
+            &t.source,
+            None,
+            None,
+            format!(
+                "{} point{}{}: a curve needs at least 4",
+                self.step.len(),
+                if self.step.len() == 1 { "" } else { "s" },
+                if run {
+                    format!(" in run '{}'", self.name)
+                } else {
+                    String::new()
+                }
+            ),
+        ))
     }
 
     /// The curve with its learning rates taken from `schedule`.

@@ -195,11 +195,72 @@ impl Spec {
         })
     }
 
-    /// Forecast every curve of `table` (see [`Spec::data`]).
-    pub fn run(&self, table: &Table, name: &str) -> Result<Vec<ForecastOutput>> {
+    /// Forecast every curve of `table` (see [`Spec::data`]). With several
+    /// runs, a run that cannot be forecast (too few points, a window that
+    /// leaves too few, a fit that fails) is skipped and said why, and the
+    /// others are forecast; when no run can be, the first run's error.
+    /// A single curve's error is the error. Bad values in any run (a
+    /// step that goes back, a loss <= 0) are errors of the table.
+    pub fn run(&self, table: &Table, name: &str) -> Result<Runs> {
         let base = self.request()?;
-        run_each(&self.data(table, name)?, &self.method, &base)
+        if self.positions(table) {
+            let forecasts = run_each(&self.data(table, name)?, &self.method, &base)?;
+            return Ok(Runs {
+                forecasts,
+                skipped: vec![],
+            });
+        }
+        let runs = Curve::runs_from_table_each(
+            table,
+            self.name.as_deref().unwrap_or(name),
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )?;
+        let several = runs.len() > 1;
+        let mut out = Runs::default();
+        let mut first_error = None;
+        for (run, curve) in runs {
+            let result = curve.and_then(|c| {
+                run_each(&[Data::Aggregate(c)], &self.method, &base).map(|mut v| v.remove(0))
+            });
+            match result {
+                Ok(o) => out.forecasts.push(o),
+                Err(e) if several => {
+                    out.skipped.push(SkippedRun {
+                        run,
+                        reason: e.to_string(),
+                    });
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match first_error {
+            Some(e) if out.forecasts.is_empty() => Err(e),
+            _ => Ok(out),
+        }
     }
+}
+
+/// A run of the input that was not forecast, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SkippedRun {
+    /// The run's name (the values of the run column(s)).
+    pub run: String,
+    /// Why it was not forecast (the error it met).
+    pub reason: String,
+}
+
+/// The forecasts of every run of an input, and the runs skipped.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Runs {
+    /// One forecast per run, in the order of first appearance.
+    pub forecasts: Vec<ForecastOutput>,
+    /// The runs that could not be forecast (only when the input holds
+    /// several: a single curve's failure is an error).
+    pub skipped: Vec<SkippedRun>,
 }
 
 /// A forecast at one step.
