@@ -17,7 +17,7 @@ use std::process::ExitCode;
 /// Where the runs are and which columns say what.
 #[derive(Args)]
 pub struct RunArgs {
-    /// Long-format runs (CSV, TSV or JSON lines): one row per fine-tuning run.
+    /// Long-format runs (CSV, TSV, JSON lines or a JSON array; - for stdin): one row per fine-tuning run.
     file: PathBuf,
     /// A factor column (model size, pretraining tokens, PET size); repeat for several.
     #[arg(long = "factor", required = true)]

@@ -55,7 +55,7 @@ enum Command {
         #[arg(long, value_parser = crate::html::report_path)]
         html: Option<PathBuf>,
     },
-    /// Fit a law to data (CSV, TSV or JSON lines) and report parameters, fit quality and predictions.
+    /// Fit a law to data (CSV, TSV, JSON lines or array, TensorBoard events) and report parameters, fit quality and predictions.
     Fit(FitArgs),
     /// Fit several laws to the same data and choose among them: for one input, by backtests
     /// (the pick for extrapolation, see --pick), otherwise by held-out error.
@@ -113,7 +113,9 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
         /// in-sample: the shipped methods on every dataset; lodo: leave one dataset out (every
-        /// data-chosen part learned without the evaluated dataset; intervals and their coverage).
+        /// data-chosen part learned without the evaluated dataset; intervals and their coverage;
+        /// the other datasets are each one's references for ats-ref), and the defaults the
+        /// LODO rule picks without and with references.
         #[arg(long, value_enum, default_value = "in-sample")]
         protocol: Protocol,
         /// Interval level of the lodo protocol.
@@ -329,12 +331,14 @@ struct SelectArgs {
     bootstrap_level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Level of the predictive intervals of ats, ats-blend, ats-trend and ats-gap (ats-trend's): the prediction,
+    /// Level of the predictive intervals of ats, ats-blend, ats-trend, ats-gap and ats-ref (the
+    /// last two use ats-trend's): the prediction,
     /// corrected by the method's recent drift in backtests inside the affordable sizes,
     /// +- k times the disagreement of its extrapolation hypotheses, k the level's quantile
     /// learned on complete curves of FLAN and WMT19. Meant to cover the true loss at
     /// --target; coverage measured by `slaw bench selection --protocol lodo` (90%: 80-100%
-    /// per budget; k above the 0.99 level is the 0.99 one).
+    /// per budget; k above the 0.99 level is the 0.99 one). A pool too small to calibrate
+    /// (fewer than 5 backtests) gets a bootstrap of the points at this level instead.
     #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
     /// Average tokens per fine-tuning example (for the FLOP count).
@@ -390,7 +394,8 @@ enum SpaceKind {
 
 #[derive(Args)]
 struct DataArgs {
-    /// Input file: CSV, TSV or JSON lines, with a header / keys.
+    /// Input file: CSV, TSV, JSON lines or a JSON array (a trainer_state.json too) with a header /
+    /// keys, or a TensorBoard event file; - for stdin.
     file: PathBuf,
     /// Input column(s), in the order of the law's inputs (e.g. N,D).
     #[arg(long, value_delimiter = ',', required = true)]

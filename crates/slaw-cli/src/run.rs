@@ -22,7 +22,7 @@ pub struct PlanArgs {
     plan: PathBuf,
     #[arg(long)]
     json: bool,
-    /// `slaw plan`: every run and its command after the per-candidate table.
+    /// Every run and its command after the per-candidate table (read by `slaw plan` only).
     #[arg(long, short)]
     verbose: bool,
 }

@@ -238,7 +238,8 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
     )
     .with_references(&plan.method, &pool, &budget, &plan.references);
     // Candidate i's bootstrap draws from seed i, at the selection's level
-    // of the bootstrap intervals (the plan's level is the calibrated one).
+    // of the law fits' bootstrap intervals (the plan's level is the
+    // calibrated one, and that of the line methods' bootstrap fallback).
     let bootstrap = Resampling::new(plan.bootstrap, BOOTSTRAP_LEVEL, 0);
     let mut out: Vec<RankedCandidate> = pool
         .iter()
