@@ -105,10 +105,9 @@ impl Curve {
         lr_col: Option<&str>,
         run_col: Option<&str>,
     ) -> Result<Vec<Curve>> {
-        let all = Self::runs_from_table_unchecked(t, name, step_col, loss_col, lr_col, run_col)?;
-        let several = all.len() > 1;
-        all.into_iter()
-            .map(|c| c.long_enough(t, several).map(|()| c))
+        Self::runs_from_table_each(t, name, step_col, loss_col, lr_col, run_col)?
+            .into_iter()
+            .map(|(_, c)| c)
             .collect()
     }
 
