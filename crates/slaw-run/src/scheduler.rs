@@ -355,6 +355,8 @@ pub fn as_selection(
             calibration: None,
             choice,
             notes,
+            references: Vec::new(),
+            warnings: Vec::new(),
         },
     ))
 }
