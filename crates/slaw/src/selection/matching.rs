@@ -17,8 +17,11 @@
 //! are attached to the names at random: the same statistic under
 //! [`PERMUTATIONS`] random re-matchings (one permutation for every feature;
 //! a fixed seed, so the same inputs give the same p-value) gives
-//! p = (1 + #{T_perm >= T}) / (1 + PERMUTATIONS). A reference with
-//! p > [`MATCH_LEVEL`] is not used. The statistic and the level were fixed
+//! p = (1 + #{T_perm >= T}) / (1 + PERMUTATIONS); with at most 6 tested
+//! candidates every re-matching is drawn once (the exact p-value, the
+//! identity included), so fewer than 5 candidates can never pass at 0.05
+//! unless 4 agree perfectly (p = 1/24). A reference with p >
+//! [`MATCH_LEVEL`] is not used. The statistic and the level were fixed
 //! before the test was run on any data (issue 13, BENCHMARKS.md "A
 //! reference that does not match is noticed").
 
@@ -52,7 +55,7 @@ pub struct MatchTest {
     /// The share of random re-matchings (the observed one counted) whose
     /// statistic is at least the observed one; 1 when nothing was testable.
     pub p_value: f64,
-    /// Random re-matchings drawn.
+    /// Re-matchings drawn (every one, m!, when m! <= [`PERMUTATIONS`]).
     pub permutations: usize,
     /// The largest p-value at which the reference is used.
     pub level: f64,
@@ -103,9 +106,29 @@ impl MatchTest {
         };
         let ident: Vec<usize> = (0..m).collect();
         let t = stat(&ident);
+        let tol = 1e-9 * (1.0 + t.abs());
+        let n_all: usize = (1..=m).product();
+        if n_all <= PERMUTATIONS {
+            // Few candidates: every re-matching, the exact p-value.
+            let mut at_least = 0usize;
+            every_permutation(m, &mut |perm| {
+                if stat(perm) >= t - tol {
+                    at_least += 1;
+                }
+            });
+            let p_value = at_least as f64 / n_all as f64;
+            return MatchTest {
+                candidates: m,
+                features,
+                statistic: t,
+                p_value,
+                permutations: n_all,
+                level: MATCH_LEVEL,
+                passed: p_value <= MATCH_LEVEL,
+            };
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(SEED);
         let mut perm = ident;
-        let tol = 1e-9 * (1.0 + t.abs());
         let mut at_least = 0usize;
         for _ in 0..PERMUTATIONS {
             // Fisher-Yates.
@@ -188,6 +211,30 @@ impl Features {
             level,
             fall: keep(fall),
             zero_shot: keep(zero_shot),
+        }
+    }
+}
+
+/// Call `f` with every permutation of 0..m (Heap's algorithm; the identity
+/// among them).
+fn every_permutation(m: usize, f: &mut dyn FnMut(&[usize])) {
+    let mut a: Vec<usize> = (0..m).collect();
+    let mut c = vec![0usize; m];
+    f(&a);
+    let mut i = 1;
+    while i < m {
+        if c[i] < i {
+            if i % 2 == 0 {
+                a.swap(0, i);
+            } else {
+                a.swap(c[i], i);
+            }
+            f(&a);
+            c[i] += 1;
+            i = 1;
+        } else {
+            c[i] = 0;
+            i += 1;
         }
     }
 }
@@ -306,6 +353,32 @@ mod tests {
             assert!(u.p_value > MATCH_LEVEL);
             assert_eq!(u, MatchTest::of(&pool, &budget, &permuted));
         }
+    }
+
+    #[test]
+    fn every_permutation_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        every_permutation(4, &mut |p| {
+            seen.insert(p.to_vec());
+        });
+        assert_eq!(seen.len(), 24);
+    }
+
+    /// Four candidates that agree perfectly: the exact p-value 1/24 (the
+    /// identity alone reaches the statistic); three can never pass.
+    #[test]
+    fn few_candidates_get_the_exact_p_value() {
+        let (pool, _) = pools(20);
+        let target = 200.0 * 2f64.powi(13);
+        let budget = Budget::new(target, target / 64.0).unwrap();
+        let four: Vec<Candidate> = [0, 5, 10, 15].iter().map(|&i| pool[i].clone()).collect();
+        let t = MatchTest::of(&four, &budget, &Reference::of(&four));
+        assert_eq!(t.permutations, 24);
+        assert!((t.p_value - 1.0 / 24.0).abs() < 1e-12, "{t:?}");
+        assert!(t.passed);
+        let t = MatchTest::of(&four[..3], &budget, &Reference::of(&four[..3]));
+        assert_eq!(t.permutations, 6);
+        assert!(!t.passed);
     }
 
     /// Nothing testable (one matched candidate): p = 1, not passed.
