@@ -125,6 +125,10 @@ enum BenchWhat {
         /// ats-ref's PearCorr against ats-gap's (untimed; the table after the timing).
         #[arg(long, value_name = "N")]
         permuted_references: Option<usize>,
+        /// With --permuted-references: the share of each reference's rows permuted (among
+        /// themselves; the others keep their names), in (0, 1].
+        #[arg(long, default_value_t = 1.0, requires = "permuted_references")]
+        permuted_share: f64,
     },
     /// `slaw run`'s scheduler replayed on the selection benchmark's measured losses: runs, compute
     /// and selection quality of the fixed ladder, adaptive AtS and successive halving, per budget.
@@ -827,6 +831,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     protocol,
                     level,
                     permuted_references,
+                    permuted_share,
                 },
         } => {
             let level = config::level(level)?;
@@ -835,6 +840,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if permuted_references == Some(0) {
                 bail!("--permuted-references must be at least 1");
+            }
+            if !(permuted_share > 0.0 && permuted_share <= 1.0) {
+                bail!("--permuted-share must be in (0, 1], got {permuted_share}");
             }
             let steps = progress::Steps::new("selection", json);
             let (rows, timing) = match protocol {
@@ -852,7 +860,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .with_context(|| format!("{}", p.display()))?;
             }
             let mismatch = match permuted_references {
-                Some(n) => Some(slaw_report::bench::selection_mismatch(&data, level, n)?),
+                Some(n) => Some(slaw_report::bench::selection_mismatch(
+                    &data,
+                    level,
+                    n,
+                    permuted_share,
+                )?),
                 None => None,
             };
             let mut out = serde_json::json!({"timing": timing, "rows": rows});

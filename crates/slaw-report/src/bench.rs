@@ -358,11 +358,13 @@ pub fn selection_lodo(
 
 /// The mismatched-reference check on the datasets of `dir`
 /// (`slaw::selection::mismatch::run`, `permutations` seeds, intervals at
-/// `level`), and its wall time in seconds.
+/// `level`, a share `share` of each reference's rows permuted), and its
+/// wall time in seconds.
 pub fn selection_mismatch(
     dir: &Path,
     level: f64,
     permutations: usize,
+    share: f64,
 ) -> Result<(Vec<slaw::selection::mismatch::MismatchRow>, f64)> {
     let files = wide_csvs(dir)?;
     let datasets: Vec<(String, Vec<datasets::Candidate>)> = files
@@ -376,7 +378,7 @@ pub fn selection_mismatch(
         })
         .collect::<Result<_>>()?;
     let t = std::time::Instant::now();
-    let rows = slaw::selection::mismatch::run(&datasets, level, permutations)?;
+    let rows = slaw::selection::mismatch::run(&datasets, level, permutations, share)?;
     Ok((rows, t.elapsed().as_secs_f64()))
 }
 

@@ -248,7 +248,7 @@ fn a_reference_improves_the_ranking_out_of_sample() {
 #[test]
 fn a_reference_that_does_not_match_is_noticed() {
     let Some(ds) = datasets() else { return };
-    let rows = slaw::selection::mismatch::run(&ds, 0.9, 20).unwrap();
+    let rows = slaw::selection::mismatch::run(&ds, 0.9, 20, 1.0).unwrap();
     assert_eq!(rows.len(), 2 * RATIOS.len());
     let lodo = run_lodo(&ds, &[Method::DEFAULT_WITH_REFERENCE], 0.9, 0, &()).unwrap();
     for r in &rows {

@@ -438,10 +438,16 @@ pub fn selection_mismatch_table(rows: &[slaw::selection::mismatch::MismatchRow])
     use std::fmt::Write;
     let mut s = String::new();
     let n = rows.first().map_or(0, |r| r.permutations);
+    let share = rows.first().map_or(1.0, |r| r.share);
+    let which = if share >= 1.0 {
+        "their rows permuted".to_string()
+    } else {
+        format!("{:.0}% of their rows permuted", 100.0 * share)
+    };
     let _ = writeln!(
         s,
         "references that do not match: ats-ref's PearCorr x100, each dataset with the others as \
-         references, as they are (true), with their rows permuted ({n} seeds), and both together"
+         references, as they are (true), with {which} ({n} seeds), and both together"
     );
     let _ = writeln!(
         s,

@@ -31,6 +31,8 @@ pub struct MismatchRow {
     pub true_p_max: f64,
     /// Permutations of the references' rows (seeds 0 ... n - 1).
     pub permutations: usize,
+    /// The share of each reference's rows permuted (1: all).
+    pub share: f64,
     /// Share of the permuted references that failed their match test.
     pub permuted_rejected: f64,
     /// ats-ref's PearCorr with the permuted references: mean, min, max over
@@ -43,30 +45,48 @@ pub struct MismatchRow {
     pub both: [f64; 3],
 }
 
-/// `pool`'s rows with their names permuted by `seed` (row i keeps its curve
-/// under another row's name; a seeded Fisher-Yates shuffle of the names).
-pub fn permute_names(pool: &[Candidate], seed: u64) -> Vec<Candidate> {
-    let mut names: Vec<String> = pool.iter().map(|c| c.id.clone()).collect();
+/// `pool`'s rows with the names of a share `share` of them (rounded; all
+/// when 1) permuted among themselves by `seed`: each of those rows keeps
+/// its curve under another of those names (a seeded Fisher-Yates shuffle;
+/// the rows are drawn first, by the same generator).
+pub fn permute_names(pool: &[Candidate], seed: u64, share: f64) -> Vec<Candidate> {
+    let n = pool.len();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for i in (1..names.len()).rev() {
-        let j = rng.random_range(0..=i);
-        names.swap(i, j);
+    let mut rows: Vec<usize> = (0..n).collect();
+    let k = ((share.clamp(0.0, 1.0) * n as f64).round() as usize).min(n);
+    if k < n {
+        // The first k of a shuffle of the rows, in ascending order.
+        shuffle(&mut rows, &mut rng);
+        rows.truncate(k);
+        rows.sort_unstable();
     }
-    pool.iter()
-        .zip(names)
-        .map(|(c, id)| Candidate { id, ..c.clone() })
-        .collect()
+    let mut names: Vec<String> = rows.iter().map(|&i| pool[i].id.clone()).collect();
+    shuffle(&mut names, &mut rng);
+    let mut out = pool.to_vec();
+    for (&i, id) in rows.iter().zip(names) {
+        out[i].id = id;
+    }
+    out
+}
+
+fn shuffle<T>(v: &mut [T], rng: &mut ChaCha8Rng) {
+    for i in (1..v.len()).rev() {
+        let j = rng.random_range(0..=i);
+        v.swap(i, j);
+    }
 }
 
 /// Leave one dataset out, `ats-ref` against `ats-gap`: every dataset of
 /// `datasets` with the others as references (priors and interval scale
 /// learned on the others, intervals at `level`, as `protocol::run_lodo`),
 /// as they are, permuted (`permutations` seeds; the reference of dataset j
-/// under seed s is permuted by seed 1000 j + s), and both together.
+/// under seed s is permuted by seed 1000 j + s; a share `share` of its rows,
+/// all when 1: [`permute_names`]), and both together.
 pub fn run(
     datasets: &[(String, Vec<Candidate>)],
     level: f64,
     permutations: usize,
+    share: f64,
 ) -> Result<Vec<MismatchRow>> {
     if datasets.len() < 2 {
         return Err(Error::data(
@@ -120,7 +140,7 @@ pub fn run(
                         .iter()
                         .enumerate()
                         .map(|(j, d)| {
-                            Reference::of(&permute_names(&d.1, 1000 * j as u64 + s))
+                            Reference::of(&permute_names(&d.1, 1000 * j as u64 + s, share))
                                 .named(format!("{} (rows permuted, seed {s})", d.0))
                         })
                         .collect()
@@ -168,6 +188,7 @@ pub fn run(
                         true_ref,
                         true_p_max,
                         permutations,
+                        share,
                         permuted_rejected: rejected as f64 / (n * truths.len() as f64),
                         permuted: summary(&perm),
                         both_sorted: sorted as f64 / n,
@@ -210,8 +231,8 @@ mod tests {
                 family: None,
             })
             .collect();
-        let a = permute_names(&pool, 3);
-        let b = permute_names(&pool, 3);
+        let a = permute_names(&pool, 3, 1.0);
+        let b = permute_names(&pool, 3, 1.0);
         let ids = |v: &[Candidate]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&a), ids(&b));
         assert_ne!(ids(&a), ids(&pool));
@@ -223,5 +244,10 @@ mod tests {
         for (c, d) in a.iter().zip(&pool) {
             assert_eq!(c.curve, d.curve);
         }
+        // A share: the other rows keep their names.
+        let h = permute_names(&pool, 3, 0.3);
+        let kept = h.iter().zip(&pool).filter(|(x, y)| x.id == y.id).count();
+        assert!(kept >= 7, "{:?}", ids(&h));
+        assert_ne!(ids(&h), ids(&pool));
     }
 }
