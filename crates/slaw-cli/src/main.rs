@@ -320,7 +320,10 @@ struct SelectArgs {
     /// Read by ats-ref (the default when given): ats-gap's prediction combined with each
     /// reference's curve shape from the budget to --target, weighted by how well each
     /// predicts this pool's own last affordable losses. A candidate without a reference row
-    /// keeps ats-gap's prediction. Each reference must reach --target.
+    /// keeps ats-gap's prediction. Each reference must reach --target. Each is tested first: a
+    /// permutation test of the rank agreement of the pool's and the reference's curves at the
+    /// affordable sizes (level, fall, zero-shot loss) against random re-matchings of the names;
+    /// one with p > 0.05 is not used and is named in a warning with its p-value.
     #[arg(long)]
     reference: Vec<PathBuf>,
     /// AtS: smallest number of points of the power-phase line.
