@@ -152,10 +152,11 @@ pub struct ReferenceUse {
     pub weight: f64,
 }
 
-/// The references of a selection: how each was used, the notes (candidates
-/// matched, weight, the match test) and a warning for each reference that
-/// fails its match test.
-fn reference_uses(
+/// The references of a selection by `method` over `pool` (in the pool's
+/// context `ctx`): how each was used, the notes (candidates matched, weight,
+/// the match test) and a warning for each reference that fails its match
+/// test. Empty without references.
+pub fn reference_uses(
     method: &Method,
     pool: &[Candidate],
     ctx: &PoolContext,
