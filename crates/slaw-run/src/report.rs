@@ -41,7 +41,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     for (path, r) in plan.reference.iter().zip(&plan.references) {
         let _ = writeln!(
             s,
-            "reference {}: {} of {} candidates matched by name (read by {})",
+            "reference {}: {} of {} candidates matched by name (read by {}); it is tested against the measured points at each ranking and not used if its rows do not match the pool's models",
             path.display(),
             plan.candidates.iter().filter(|c| r.has(&c.id)).count(),
             plan.candidates.len(),
