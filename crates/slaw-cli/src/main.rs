@@ -121,6 +121,16 @@ enum BenchWhat {
         /// Interval level of the lodo protocol.
         #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
         level: f64,
+        /// With --protocol lodo: also run ats-ref with each dataset's references (the other
+        /// datasets) with their rows permuted, N seeds (each name carries another model's
+        /// curve), alone and beside the true references: the match test's verdicts and
+        /// ats-ref's PearCorr against ats-gap's (untimed; the table after the timing).
+        #[arg(long, value_name = "N")]
+        permuted_references: Option<usize>,
+        /// With --permuted-references: the share of each reference's rows permuted (among
+        /// themselves; the others keep their names), in (0, 1].
+        #[arg(long, default_value_t = 1.0, requires = "permuted_references")]
+        permuted_share: f64,
     },
     /// `slaw run`'s scheduler replayed on the selection benchmark's measured losses: runs, compute
     /// and selection quality of the fixed ladder, adaptive AtS and successive halving, per budget.
@@ -312,7 +322,10 @@ struct SelectArgs {
     /// Read by ats-ref (the default when given): ats-gap's prediction combined with each
     /// reference's curve shape from the budget to --target, weighted by how well each
     /// predicts this pool's own last affordable losses. A candidate without a reference row
-    /// keeps ats-gap's prediction. Each reference must reach --target.
+    /// keeps ats-gap's prediction. Each reference must reach --target. Each is tested first: a
+    /// permutation test of the rank agreement of the pool's and the reference's curves at the
+    /// affordable sizes (level, fall, zero-shot loss) against random re-matchings of the names;
+    /// one with p > 0.05 is not used and is named in a warning with its p-value.
     #[arg(long)]
     reference: Vec<PathBuf>,
     /// AtS: smallest number of points of the power-phase line.
@@ -825,9 +838,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                     protocol,
                     level,
+                    permuted_references,
+                    permuted_share,
                 },
         } => {
             let level = config::level(level)?;
+            if permuted_references.is_some() && !matches!(protocol, Protocol::Lodo) {
+                bail!("--permuted-references needs --protocol lodo (the references are the other datasets)");
+            }
+            if permuted_references == Some(0) {
+                bail!("--permuted-references must be at least 1");
+            }
+            if !(permuted_share > 0.0 && permuted_share <= 1.0) {
+                bail!("--permuted-share must be in (0, 1], got {permuted_share}");
+            }
             let steps = progress::Steps::new("selection", json);
             let (rows, timing) = match protocol {
                 Protocol::InSample => slaw_report::bench::selection(&data, repeats, &steps)?,
@@ -843,12 +867,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 std::fs::write(&p, serde_json::to_string_pretty(&rows)?)
                     .with_context(|| format!("{}", p.display()))?;
             }
-            output::emit(
-                json,
-                &serde_json::json!({"timing": timing, "rows": rows}),
-                || {
-                    print!("{}", report::selection_bench_table(&rows));
-                    println!(
+            let mismatch = match permuted_references {
+                Some(n) => Some(slaw_report::bench::selection_mismatch(
+                    &data,
+                    level,
+                    n,
+                    permuted_share,
+                )?),
+                None => None,
+            };
+            let mut out = serde_json::json!({"timing": timing, "rows": rows});
+            if let Some((m, secs)) = &mismatch {
+                out["mismatch"] = serde_json::json!({"rows": m, "wall_s": secs});
+            }
+            output::emit(json, &out, || {
+                print!("{}", report::selection_bench_table(&rows));
+                println!(
                     "\n{}: median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats, {} threads)",
                     timing.name,
                     timing.median_s,
@@ -857,11 +891,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     timing.repeats,
                     slaw::threads()
                 );
-                    if !timing.result.is_empty() {
-                        println!("{}", timing.result);
-                    }
-                },
-            )?;
+                if !timing.result.is_empty() {
+                    println!("{}", timing.result);
+                }
+                if let Some((m, secs)) = &mismatch {
+                    println!();
+                    print!("{}", report::selection_mismatch_table(m));
+                    println!("({secs:.2} s wall)");
+                }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(a) => cmd_compare(a),

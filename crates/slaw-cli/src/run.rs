@@ -110,7 +110,10 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     let runs = Journal::open(&plan.journal)?.all()?;
     output::emit(a.json, &summary, || {
         print!("{}", report::status_report(&plan, &summary, &runs));
-        print!("{}", report::ranking_report(&plan, &summary.ranking));
+        print!(
+            "{}",
+            report::ranking_report(&plan, &summary.ranking, &summary.warnings)
+        );
     })?;
     let failed = summary
         .decision
@@ -146,7 +149,10 @@ pub fn cmd_status(
     output::emit(a.json, &v, || {
         print!("{}", report::status_report(&plan, &summary, &runs));
         if ranking {
-            print!("{}", report::ranking_report(&plan, &summary.ranking));
+            print!(
+                "{}",
+                report::ranking_report(&plan, &summary.ranking, &summary.warnings)
+            );
         }
     })?;
     let (plot, html) = report.unwrap_or((None, None));
@@ -164,7 +170,7 @@ pub fn cmd_status(
     }
     if let Some(path) = html {
         let text = report::status_report(&plan, &summary, &runs)
-            + &report::ranking_report(&plan, &summary.ranking);
+            + &report::ranking_report(&plan, &summary.ranking, &summary.warnings);
         let figures: Vec<_> =
             scheduler::as_selection(&plan, &summary.decision.candidates, &summary.ranking)
                 .map(|(pool, sel)| {

@@ -803,14 +803,17 @@ fn select_with_a_reference() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["method"]["name"], "ats-ref");
-    let notes = v["notes"].as_array().unwrap();
+    // Two matched candidates cannot show that the rows match (the exact
+    // permutation test's p-value is at least 1/2): not used, and said.
+    let warnings = v["warnings"].as_array().unwrap();
     assert!(
-        notes.iter().any(|n| n
-            .as_str()
-            .unwrap()
-            .contains("reference 1: 2 of 3 candidates matched by name")),
-        "{notes:?}"
+        warnings.iter().any(|n| n.as_str().unwrap().contains(
+            "reference 1 (other.csv) does not match the pool: 2 of 3 candidates matched by name"
+        )),
+        "{warnings:?}"
     );
+    assert_eq!(v["references"][0]["matched"], 2);
+    assert_eq!(v["references"][0]["weight"], 0.0);
     slaw()
         .current_dir(dir.path())
         .args(args)
@@ -833,6 +836,112 @@ fn select_with_a_reference() {
         .failure()
         .stderr(predicate::str::contains(
             "none.csv: no row matches a candidate",
+        ));
+}
+
+/// Twelve models and the same models on another task (other levels and
+/// slopes), measured to the target; `reversed`: row i is named model 11 - i
+/// (each name carries another model's curve).
+fn twelve_models(other_task: bool, reversed: bool) -> String {
+    let mut s = String::from("model,n,loss\n");
+    for i in 0..12usize {
+        let b = 20.0 + 15.0 * ((i * 5) % 12) as f64;
+        let dl = 8.0 + 5.0 * (i % 4) as f64;
+        let beta = 0.2 + 0.02 * ((i * 7) % 12) as f64;
+        let e = 0.6 + 0.05 * i as f64;
+        let (b, beta, e) = if other_task {
+            (0.5 * b, 1.1 * beta, 0.8 * e)
+        } else {
+            (b, beta, e)
+        };
+        let name = format!("model{}", if reversed { 11 - i } else { i });
+        for k in -1..14 {
+            let n: f64 = if k < 0 { 0.0 } else { 200.0 * 2f64.powi(k) };
+            s += &format!("{name},{n},{}\n", b / (dl + n.powf(beta)) + e);
+        }
+    }
+    s
+}
+
+/// A reference whose rows are the same models passes its match test; the
+/// same rows under permuted names fail it and are named in a warning, in
+/// the JSON and in the text, with the p-value; ats-ref then ranks as
+/// ats-gap.
+#[test]
+fn select_names_a_permuted_reference_in_a_warning() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &twelve_models(false, false));
+    write(dir.path(), "earlier.csv", &twelve_models(true, false));
+    write(dir.path(), "permuted.csv", &twelve_models(true, true));
+    let args = [
+        "select", "pool.csv", "--target", "1638400", "--budget", "1/64",
+    ];
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args(args)
+            .args(extra)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let good = json(&["--reference", "earlier.csv"]);
+    assert!(good.get("warnings").is_none(), "{good}");
+    let t = &good["references"][0]["test"];
+    assert_eq!(t["passed"], true, "{t}");
+    assert!(t["p_value"].as_f64().unwrap() <= 0.05);
+    assert!(good["references"][0]["weight"].as_f64().unwrap() > 0.0);
+
+    let bad = json(&["--reference", "permuted.csv"]);
+    let p = bad["references"][0]["test"]["p_value"].as_f64().unwrap();
+    assert!(p > 0.05, "{bad}");
+    assert_eq!(bad["references"][0]["weight"], 0.0);
+    let w = bad["warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("reference 1 (permuted.csv) does not match the pool"),
+        "{w}"
+    );
+    assert!(w.contains(&format!("p = {p:.3}")), "{w}");
+    // ats-ref without a usable reference scores as ats-gap.
+    let gap = json(&["--method", "ats-gap"]);
+    let scores = |v: &serde_json::Value| -> Vec<(String, f64)> {
+        v["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_string(),
+                    r["score"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(scores(&bad), scores(&gap));
+    // Both: the true one is used, the permuted one is named.
+    let both = json(&["--reference", "earlier.csv", "--reference", "permuted.csv"]);
+    assert_eq!(both["references"][0]["test"]["passed"], true);
+    assert_eq!(both["references"][1]["test"]["passed"], false);
+    assert_eq!(both["warnings"].as_array().unwrap().len(), 1);
+    assert!(both["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("reference 2 (permuted.csv)"));
+    // The text report prints the warning.
+    slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .args(["--reference", "permuted.csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "warning: reference 1 (permuted.csv) does not match the pool",
         ));
 }
 

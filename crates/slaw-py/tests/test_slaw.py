@@ -129,7 +129,16 @@ def test_selection_with_a_reference_equals_cli():
     ref = run_cli("select", flan, "--reference", wmt, *args)
     assert ref["method"]["name"] == "ats-ref"
     sel = slaw.select(read_csv(flan), target=1638400, budget="1/512", reference=read_csv(wmt))
-    assert _same_selection(sel.to_dict(), ref)
+    # the same but where the reference was read from (a DataFrame here, the path for the CLI)
+    assert sel.to_dict()["references"][0]["source"] == "DataFrame"
+    assert _same_selection(_without_sources(sel.to_dict()), _without_sources(ref))
+    # it passed its match test: used, no warning (one whose rows are permuted is named in one)
+    assert ref["references"][0]["test"]["passed"] and not sel.warnings
+    permuted = read_csv(wmt)
+    permuted[permuted.columns[0]] = list(reversed(permuted[permuted.columns[0]].tolist()))
+    bad = slaw.select(flan, target=1638400, budget="1/512", reference=permuted)
+    assert any(w.startswith("reference 1 (DataFrame) does not match the pool") for w in bad.warnings)
+    assert any("does not match the pool" in n for n in bad.notes)
     assert list(sel.ranking.index) == [r["id"] for r in ref["ranking"]]
     assert sel.chosen == ref["ranking"][ref["choice"]["position"]]["id"]
     # a path, and a list of one path, give the same selection
@@ -153,6 +162,13 @@ def test_selection_with_a_reference_equals_cli():
         slaw.select(flan, target=1638400, budget="1/512", reference=short)
     with pytest.raises(ValueError, match=r"reference must be a file path"):
         slaw.select(flan, target=1638400, budget="1/512", reference=42)
+
+
+def _without_sources(sel):
+    """A selection's dict without where each reference was read from."""
+    out = dict(sel)
+    out["references"] = [{k: v for k, v in r.items() if k != "source"} for r in sel.get("references", [])]
+    return out
 
 
 def _same_selection(a, b):

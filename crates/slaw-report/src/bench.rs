@@ -356,6 +356,32 @@ pub fn selection_lodo(
     Ok((rows, row))
 }
 
+/// The mismatched-reference check on the datasets of `dir`
+/// (`slaw::selection::mismatch::run`, `permutations` seeds, intervals at
+/// `level`, a share `share` of each reference's rows permuted), and its
+/// wall time in seconds.
+pub fn selection_mismatch(
+    dir: &Path,
+    level: f64,
+    permutations: usize,
+    share: f64,
+) -> Result<(Vec<slaw::selection::mismatch::MismatchRow>, f64)> {
+    let files = wide_csvs(dir)?;
+    let datasets: Vec<(String, Vec<datasets::Candidate>)> = files
+        .iter()
+        .map(|f| {
+            let name = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            Ok((name, datasets::finetune_wide(f)?))
+        })
+        .collect::<Result<_>>()?;
+    let t = std::time::Instant::now();
+    let rows = slaw::selection::mismatch::run(&datasets, level, permutations, share)?;
+    Ok((rows, t.elapsed().as_secs_f64()))
+}
+
 /// One law's objective kernel: CPU nanoseconds per point and evaluation
 /// (value and gradient, Huber on log L), on one thread, median of
 /// `repeats`; the fused kernel (`Model::ln_loss`) and the path through

@@ -41,7 +41,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     for (path, r) in plan.reference.iter().zip(&plan.references) {
         let _ = writeln!(
             s,
-            "reference {}: {} of {} candidates matched by name (read by {})",
+            "reference {}: {} of {} candidates matched by name (read by {}); it is tested against the measured points at each ranking and not used if its rows do not match the pool's models",
             path.display(),
             plan.candidates.iter().filter(|c| r.has(&c.id)).count(),
             plan.candidates.len(),
@@ -218,8 +218,9 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
 }
 
 /// `slaw report`: the candidates in rank order with their predicted loss at
-/// the target and interval, the chosen one marked, unranked ones with why.
-pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate]) -> String {
+/// the target and interval, the chosen one marked, unranked ones with why;
+/// then `warnings` (a reference that does not match the pool).
+pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[String]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -264,6 +265,9 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate]) -> String {
                 );
             }
         }
+    }
+    for w in warnings {
+        let _ = writeln!(s, "warning: {w}");
     }
     s
 }

@@ -7,7 +7,7 @@ use crate::backend::{Backend, Launch, Orphan, Poll};
 use crate::journal::{hostname, Claim, Journal, Record, State};
 use crate::loss::read_loss;
 use crate::plan::{Plan, RunSpec};
-use crate::scheduler::{decide, dropped, rank, Decision, RankedCandidate};
+use crate::scheduler::{decide, dropped, rank, reference_warnings, Decision, RankedCandidate};
 use crate::template::{render, render_shell};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -36,6 +36,10 @@ pub struct Summary {
     pub ranking: Vec<RankedCandidate>,
     /// Compute spent so far beside the fixed ladder's.
     pub cost: CostReport,
+    /// With the ranking: each plan reference that fails its match test
+    /// against the measured pool, hence not used (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Compute spent against the fixed ladder's and the full fine-tuning's, in
@@ -103,16 +107,20 @@ pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     let journal = Journal::open(&plan.journal)?;
     let records = journal.all()?;
     let decision = decide(plan, &records, &dropped(plan, &records));
-    let ranking = if with_ranking {
-        rank(plan, &decision.candidates)
+    let (ranking, warnings) = if with_ranking {
+        (
+            rank(plan, &decision.candidates),
+            reference_warnings(plan, &decision.candidates),
+        )
     } else {
-        vec![]
+        (vec![], vec![])
     };
     Ok(Summary {
         launched: 0,
         cost: cost_report(plan, &journal)?,
         decision,
         ranking,
+        warnings,
     })
 }
 
@@ -282,11 +290,13 @@ pub fn run(
     let records = journal.all()?;
     let decision = decide(plan, &records, &dropped(plan, &records));
     let ranking = rank(plan, &decision.candidates);
+    let warnings = reference_warnings(plan, &decision.candidates);
     Ok(Summary {
         launched,
         cost: cost_report(plan, &journal)?,
         decision,
         ranking,
+        warnings,
     })
 }
 

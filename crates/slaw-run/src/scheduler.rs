@@ -283,6 +283,27 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
     out
 }
 
+/// The warnings on the plan's references as [`rank`] uses them on the
+/// measured points: each reference that fails its match test against the
+/// pool (not used; `slaw::selection::reference_uses`). Empty without
+/// references.
+pub fn reference_warnings(plan: &Plan, status: &[CandidateStatus]) -> Vec<String> {
+    if plan.references.is_empty() {
+        return Vec::new();
+    }
+    let budget = plan_budget(plan);
+    let pool = pool(plan, status);
+    let ctx = PoolContext::of(
+        &plan.method,
+        &pool,
+        &budget,
+        &trend::PRIOR,
+        Some(plan.level),
+    )
+    .with_references(&plan.method, &pool, &budget, &plan.references);
+    slaw::selection::reference_uses(&plan.method, &pool, &ctx).2
+}
+
 /// The candidates successive halving stops now (empty without `drop_worse`):
 /// a function of the journal's records alone, so a restarted slaw, `slaw
 /// status` and a replay agree.
@@ -356,6 +377,8 @@ pub fn as_selection(
             calibration: None,
             choice,
             notes,
+            references: Vec::new(),
+            warnings: Vec::new(),
         },
     ))
 }

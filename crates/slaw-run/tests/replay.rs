@@ -430,6 +430,64 @@ fn a_plans_reference_is_checked_and_makes_ats_ref_the_default() {
     );
 }
 
+/// A plan's reference is tested against the measured pool as `slaw select`
+/// tests it: the same twelve models on another task pass and are used, the
+/// same rows under reversed names fail and are named in a warning
+/// (`Summary::warnings`, printed under the ranking).
+#[test]
+fn a_plans_reference_that_does_not_match_is_named() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let params = |i: usize, other: bool| {
+        let (b, dl) = (
+            20.0 + 15.0 * ((i * 5) % 12) as f64,
+            8.0 + 5.0 * (i % 4) as f64,
+        );
+        let (beta, e) = (0.2 + 0.02 * ((i * 7) % 12) as f64, 0.6 + 0.05 * i as f64);
+        if other {
+            (0.5 * b, dl, 1.1 * beta, 0.8 * e)
+        } else {
+            (b, dl, beta, e)
+        }
+    };
+    let loss = |(b, dl, beta, e): (f64, f64, f64, f64), n: f64| b / (dl + n.powf(beta)) + e;
+    for (file, reversed) in [("earlier.csv", false), ("reversed.csv", true)] {
+        let mut t = String::from("model,n,loss\n");
+        for i in 0..12 {
+            let name = if reversed { 11 - i } else { i };
+            for k in 0..14 {
+                let n = 200.0 * 2f64.powi(k);
+                t += &format!("m{name},{n},{}\n", loss(params(i, true), n));
+            }
+        }
+        std::fs::write(dir.path().join(file), t).unwrap();
+    }
+    let body = "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nadaptive = false\n\
+                command = \"x {model} {n}\"\nloss = { kind = \"regex\", pattern = \"l=(.+)\" }\n";
+    let cands: String = (0..12)
+        .map(|i| format!("[[candidate]]\nid = \"m{i}\"\n"))
+        .collect();
+    let path = dir.path().join("p.toml");
+    for (file, fails) in [("earlier.csv", false), ("reversed.csv", true)] {
+        let plan = Plan::parse(&path, &format!("reference = [\"{file}\"]\n{body}{cands}")).unwrap();
+        let out = replay(&plan, &|s: &RunSpec| {
+            Some(loss(params(s.candidate, false), s.n as f64))
+        })
+        .unwrap();
+        let w = slaw_run::scheduler::reference_warnings(&plan, &out.decision.candidates);
+        if fails {
+            assert_eq!(w.len(), 1, "{w:?}");
+            assert!(
+                w[0].contains("reversed.csv) does not match the pool") && w[0].contains("p = "),
+                "{w:?}"
+            );
+        } else {
+            assert!(w.is_empty(), "{w:?}");
+        }
+        let text = slaw_run::report::ranking_report(&plan, &[], &w);
+        assert_eq!(text.contains("warning: reference 1"), fails, "{text}");
+    }
+}
+
 #[test]
 fn plans_default_to_the_selection_default() {
     let text =

@@ -393,7 +393,9 @@ class SelectionResult(FrameResult):
     risk-averse ats-gap and ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning examples and
     FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
     also ``ranking.attrs["cost"]``), ``method``, ``budget``, ``notes`` (the cost, and what the
-    method could not use, e.g. candidates without the zero-shot loss ats-gap reads)."""
+    method could not use, e.g. candidates without the zero-shot loss ats-gap reads), ``warnings``
+    (a reference that does not match the pool, with its match test's p-value; it is not used) and
+    ``references`` (per reference: its source, candidates matched, match test and weight)."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -427,6 +429,9 @@ class SelectionResult(FrameResult):
                          f"{_fmt(self.cost.get('ratio'))} of fine-tuning every candidate on the full data")
         # What the method could not use (e.g. candidates without a zero-shot loss).
         notes.extend(f"note: {n}" for n in raw.get("notes") or [])
+        self.warnings: List[str] = list(raw.get("warnings") or [])
+        self.references: List[Dict[str, Any]] = list(raw.get("references") or [])
+        notes.extend(f"warning: {w}" for w in self.warnings)
         super().__init__(dict(raw), frame, title, notes)
 
     def plot(self, ax: Any = None, top: int = 15) -> Any:

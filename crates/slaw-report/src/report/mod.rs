@@ -378,6 +378,9 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     for n in &sel.notes {
         let _ = writeln!(s, "note: {n}");
     }
+    for w in &sel.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
     if let Some(cal) = &sel.calibration {
         match cal.scale {
             Some(k) => {
@@ -426,6 +429,65 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
 
 /// The table of `slaw bench selection`: one line per dataset and budget,
 /// PearCorr / RelAcc (x100) per method.
+/// The mismatched-reference check (`slaw bench selection --protocol lodo
+/// --permuted-references N`): per dataset and budget, ats-gap's PearCorr,
+/// ats-ref's with the true references (and their largest match-test
+/// p-value), with the rows permuted (share rejected; mean [min, max]) and
+/// with both (share where the true passed and the permuted failed).
+pub fn selection_mismatch_table(rows: &[slaw::selection::mismatch::MismatchRow]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let n = rows.first().map_or(0, |r| r.permutations);
+    let share = rows.first().map_or(1.0, |r| r.share);
+    let which = if share >= 1.0 {
+        "their rows permuted".to_string()
+    } else {
+        format!("{:.0}% of their rows permuted", 100.0 * share)
+    };
+    let _ = writeln!(
+        s,
+        "references that do not match: ats-ref's PearCorr x100, each dataset with the others as \
+         references, as they are (true), with {which} ({n} seeds), and both together"
+    );
+    let _ = writeln!(
+        s,
+        "{:<12} {:>6} {:>8} {:>8} {:>7} {:>9} {:>23} {:>7} {:>23}",
+        "dataset",
+        "budget",
+        "ats-gap",
+        "true",
+        "p(true)",
+        "rejected",
+        "permuted mean [min,max]",
+        "sorted",
+        "both mean [min,max]"
+    );
+    let band = |v: &[f64; 3]| {
+        format!(
+            "{:.1} [{:.1}, {:.1}]",
+            100.0 * v[0],
+            100.0 * v[1],
+            100.0 * v[2]
+        )
+    };
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<12} {:>6} {:>8.1} {:>8.1} {:>7.3} {:>8.0}% {:>23} {:>6.0}% {:>23}",
+            r.dataset,
+            format!("1/{}", r.ratio),
+            100.0 * r.gap,
+            100.0 * r.true_ref,
+            r.true_p_max,
+            100.0 * r.permuted_rejected,
+            band(&r.permuted),
+            100.0 * r.both_sorted,
+            band(&r.both)
+        );
+    }
+    s
+}
+
 pub fn selection_bench_table(rows: &[slaw::selection::protocol::Row]) -> String {
     use std::fmt::Write;
     let mut methods: Vec<&str> = Vec::new();

@@ -8,9 +8,11 @@
 
 pub mod ats;
 pub mod calibrate;
+pub mod matching;
 pub mod method;
 pub mod methods;
 pub mod metrics;
+pub mod mismatch;
 pub mod protocol;
 pub mod reference;
 pub mod trend;
@@ -19,6 +21,7 @@ use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::{Error, Result};
 pub use calibrate::{Calibration, IntervalKind, SpreadScale};
+pub use matching::MatchTest;
 pub use method::{
     About, AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
 };
@@ -104,6 +107,14 @@ pub struct Selection {
     /// What the reader should know about how the candidates were scored
     /// (e.g. candidates without the zero-shot loss the method reads).
     pub notes: Vec<String>,
+    /// How each reference was used (methods that read references; absent
+    /// without one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<ReferenceUse>,
+    /// What the reader must act on: a reference that does not match the
+    /// pool (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The notes of a selection by `method` over `pool` (see
@@ -127,28 +138,82 @@ pub fn notes(method: &Method, pool: &[Candidate]) -> Vec<String> {
     v
 }
 
-/// The notes on the references of a selection: how many candidates each
-/// reference has, and its weight against ats-gap's prediction.
-fn reference_notes(method: &Method, pool: &[Candidate], ctx: &PoolContext) -> Vec<String> {
+/// How a selection used one reference (`Selection::references`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReferenceUse {
+    /// The file (or dataset) it was read from.
+    pub source: String,
+    /// Candidates of the pool it has by name.
+    pub matched: usize,
+    /// Whether its rows hold the pool's models.
+    pub test: MatchTest,
+    /// Its shape transfer's weight against ats-gap's prediction (1); 0 when
+    /// the test fails.
+    pub weight: f64,
+}
+
+/// The references of a selection by `method` over `pool` (in the pool's
+/// context `ctx`): how each was used, the notes (candidates matched, weight,
+/// the match test) and a warning for each reference that fails its match
+/// test. Empty without references.
+pub fn reference_uses(
+    method: &Method,
+    pool: &[Candidate],
+    ctx: &PoolContext,
+) -> (Vec<ReferenceUse>, Vec<String>, Vec<String>) {
+    let (mut uses, mut notes, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
     let Some(mix) = &ctx.reference else {
-        return Vec::new();
+        return (uses, notes, warnings);
     };
-    mix.references
+    for (i, ((r, w), t)) in mix
+        .references
         .iter()
         .zip(&mix.relative_weight)
+        .zip(&mix.tests)
         .enumerate()
-        .map(|(i, (r, w))| {
-            let have = pool.iter().filter(|c| r.has(&c.id)).count();
-            format!(
-                "reference {}: {have} of {} candidates matched by name; its shape transfer weighs {:.3} \
-                 against {}'s ats-gap prediction (1), the ratio of their backtest errors on this pool",
+    {
+        let have = pool.iter().filter(|c| r.has(&c.id)).count();
+        let name = if r.source.is_empty() {
+            format!("reference {}", i + 1)
+        } else {
+            format!("reference {} ({})", i + 1, r.source)
+        };
+        let test = format!(
+            "permutation test of the {} candidates' {} against {} random re-matchings of the \
+             names: p = {:.3}",
+            t.candidates,
+            t.features.join(", "),
+            t.permutations,
+            t.p_value
+        );
+        if t.passed {
+            notes.push(format!(
+                "reference {}: {have} of {} candidates matched by name; its rows match the pool's \
+                 models ({test} <= {}); its shape transfer weighs {w:.3} against {}'s ats-gap \
+                 prediction (1), the ratio of their backtest errors on this pool",
                 i + 1,
                 pool.len(),
-                w,
+                t.level,
                 method.name()
-            )
-        })
-        .collect()
+            ));
+        } else {
+            warnings.push(format!(
+                "{name} does not match the pool: {have} of {} candidates matched by name, but \
+                 their curves agree no better than under random re-matchings ({test} > {}); it \
+                 is not used (weight 0). Give a reference of the same models, rows named as in \
+                 the pool",
+                pool.len(),
+                t.level
+            ));
+        }
+        uses.push(ReferenceUse {
+            source: r.source.clone(),
+            matched: have,
+            test: t.clone(),
+            weight: *w,
+        });
+    }
+    (uses, notes, warnings)
 }
 
 /// How the recommended candidate is picked from the ranking.
@@ -332,6 +397,7 @@ pub fn select_with_references(
         .collect::<Vec<Ranked>>();
     let ests: Vec<&Estimate> = ranking.iter().map(|r| &r.estimate).collect();
     let choice = Choice::of(&method, &ests);
+    let (references, ref_notes, warnings) = reference_uses(&method, pool, &ctx);
     Ok(Selection {
         method,
         budget,
@@ -340,9 +406,11 @@ pub fn select_with_references(
         cost: Cost::of(pool, method, &budget, opts),
         notes: {
             let mut v = notes(&method, pool);
-            v.extend(reference_notes(&method, pool, &ctx));
+            v.extend(ref_notes);
             v
         },
+        references,
+        warnings,
         calibration: ctx.calibration,
     })
 }
@@ -475,15 +543,17 @@ mod tests {
                 c
             })
             .collect();
-        // The same models on another task: other slopes and levels, measured
-        // up to the target.
+        // The same models on another task: the pool's curves as 0.7 L^1.2
+        // (other levels and slopes, ordered alike: the reference passes its
+        // match test), measured up to the target.
         let other: Vec<Candidate> = (0..5)
             .map(|i| {
                 let mut c = candidate(
                     &format!("m{i}"),
-                    -0.05 - 0.01 * ((i * 7) % 5) as f64,
-                    1.5 + 0.1 * i as f64,
+                    -0.02 - 0.03 * i as f64,
+                    2.0 + 0.4 * i as f64,
                 );
+                c.curve.iter_mut().for_each(|p| p.1 = 0.7 * p.1.powf(1.2));
                 let (n0, l0) = c.curve[c.curve.len() - 1];
                 c.curve
                     .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.06 * j as f64))));
@@ -524,5 +594,7 @@ mod tests {
         // The choice and the intervals are ats-trend's, as ats-gap's.
         assert_eq!(with.chosen().estimate.id, gap.chosen().estimate.id);
         assert!(with.notes.iter().any(|n| n.contains("5 of 6 candidates")));
+        assert!(with.references[0].test.passed, "{:?}", with.references);
+        assert!(with.warnings.is_empty());
     }
 }

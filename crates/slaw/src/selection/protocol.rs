@@ -197,7 +197,12 @@ pub fn run_lodo(
                 lodo: true,
                 spread_scales,
             };
-            let references: Vec<Reference> = others.iter().map(|p| Reference::of(p)).collect();
+            let references: Vec<Reference> = datasets
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, d)| Reference::of(&d.1).named(d.0.clone()))
+                .collect();
             run_with_references(name, pool, methods, &opts, &references, progress)
         })
         .collect();

@@ -13,6 +13,7 @@
 //! loss at the target. Issue 13, BENCHMARKS.md ("A reference: the same
 //! candidates on another task").
 
+use super::matching::MatchTest;
 use super::method::{line_prediction, LineKind};
 use super::trend::Features;
 use super::Budget;
@@ -27,12 +28,17 @@ pub const MAX_SLOPE_RATIO: f64 = 5.0;
 /// n > 0, ascending.
 #[derive(Debug, Clone, Default)]
 pub struct Reference {
+    /// Where it was read from (the file, or the dataset's name), for the
+    /// notes and warnings; empty when unnamed.
+    pub source: String,
     curves: HashMap<String, Vec<(f64, f64)>>,
+    /// Per candidate name, ln L at N = 0 (the zero-shot loss), when given.
+    zero_shot: HashMap<String, f64>,
 }
 
 impl Reference {
     /// The curves of `pool` (candidates with a positive, finite loss at
-    /// sizes > 0), keyed by name.
+    /// sizes > 0), keyed by name; unnamed (see [`Reference::named`]).
     pub fn of(pool: &[Candidate]) -> Reference {
         let curves = pool
             .iter()
@@ -48,7 +54,24 @@ impl Reference {
             })
             .filter(|(_, p)| p.len() >= 2)
             .collect();
-        Reference { curves }
+        let zero_shot = pool
+            .iter()
+            .filter_map(|c| {
+                let l = c.loss_at(0.0).filter(|l| *l > 0.0 && l.is_finite())?;
+                Some((c.id.clone(), l.ln()))
+            })
+            .collect();
+        Reference {
+            source: String::new(),
+            curves,
+            zero_shot,
+        }
+    }
+
+    /// The same reference named `source` (a file or a dataset).
+    pub fn named(mut self, source: impl Into<String>) -> Reference {
+        self.source = source.into();
+        self
     }
 
     /// The reference read from `rows` (the table `source`) for the
@@ -77,7 +100,7 @@ impl Reference {
                 q.id
             )));
         }
-        Ok(Reference::of(rows))
+        Ok(Reference::of(rows).named(source))
     }
 
     /// Number of candidates it has a curve for.
@@ -112,6 +135,12 @@ impl Reference {
         Some(a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0))
     }
 
+    /// The reference's ln L of candidate `id` at N = 0 (its zero-shot
+    /// loss), when it has one.
+    pub fn ln_zero_shot(&self, id: &str) -> Option<f64> {
+        self.zero_shot.get(id).copied()
+    }
+
     /// The shape transfer of candidate `id` from its points `pts` (n, loss;
     /// the prefix the prediction starts from) to size `target`, ln L: the
     /// last ln L plus the reference's fall over the same sizes, times the
@@ -143,25 +172,32 @@ impl Reference {
     }
 }
 
-/// The references of one selection and the weight of each shape transfer
-/// relative to ats-gap's prediction (weight 1) on this pool and budget.
+/// The references of one selection, the test of each against the pool
+/// ([`MatchTest`]) and the weight of each shape transfer relative to
+/// ats-gap's prediction (weight 1) on this pool and budget.
 #[derive(Debug, Clone, Default)]
 pub struct ReferenceMix {
     /// The references, in the order given.
     pub references: Vec<Reference>,
+    /// Per reference: whether its rows hold the pool's models (a
+    /// permutation test on the affordable sizes).
+    pub tests: Vec<MatchTest>,
     /// Per reference: ats-gap's mean squared backtest error over its shape
-    /// transfer's, on the pool's candidates that the reference has (0: no
-    /// backtest, the reference is not used).
+    /// transfer's, on the pool's candidates that the reference has; 0 (the
+    /// reference is not used) when it fails its match test or has no
+    /// backtest.
     pub relative_weight: Vec<f64>,
 }
 
 impl ReferenceMix {
-    /// Measure the weights on `pool` under `budget`: ats-gap (`kind`, the
-    /// pool-adapted trend) and each reference's shape transfer predict every
+    /// Test each reference against `pool` under `budget` ([`MatchTest`]);
+    /// for those that pass, measure the weight: ats-gap (`kind`, the
+    /// pool-adapted trend) and the reference's shape transfer predict every
     /// candidate's last affordable loss from each of its prefixes of at
     /// least k + 1 points; errors centred on the pool at each (prefix end,
     /// size) window; weight = mean squared error of ats-gap over the
-    /// reference's, on the same candidates and windows.
+    /// reference's, on the same candidates and windows. A reference that
+    /// fails weighs 0.
     pub fn of(
         pool: &[Candidate],
         budget: &Budget,
@@ -170,12 +206,24 @@ impl ReferenceMix {
         k: usize,
         delta: f64,
     ) -> ReferenceMix {
+        let tests: Vec<MatchTest> = references
+            .iter()
+            .map(|r| MatchTest::of(pool, budget, r))
+            .collect();
         let relative_weight = references
             .iter()
-            .map(|r| backtest_ratio(pool, budget, r, kind, k, delta))
+            .zip(&tests)
+            .map(|(r, t)| {
+                if t.passed {
+                    backtest_ratio(pool, budget, r, kind, k, delta)
+                } else {
+                    0.0
+                }
+            })
             .collect();
         ReferenceMix {
             references: references.to_vec(),
+            tests,
             relative_weight,
         }
     }
