@@ -1037,8 +1037,49 @@ fn gn_serial(
 
 /// Mirror a Gauss-Newton matrix's upper triangle (row major, p x p) into
 /// its lower one; the objective `total`, or +inf when it, the gradient or
-/// the matrix is not finite (a point where the law is undefined).
+/// the matrix is not finite (a point where the law is undefined). For the
+/// parameter counts of the built-in laws (2-6) a copy with p known at
+/// compile time (the small fits' polishes call this once per evaluation):
+/// the same copies and the same test.
 fn symmetric_or_inf(total: f64, grad: &[f64], gn: &mut [f64], p: usize) -> f64 {
+    match p {
+        2 => symmetric_or_inf_fixed::<2>(total, grad, gn),
+        3 => symmetric_or_inf_fixed::<3>(total, grad, gn),
+        4 => symmetric_or_inf_fixed::<4>(total, grad, gn),
+        5 => symmetric_or_inf_fixed::<5>(total, grad, gn),
+        6 => symmetric_or_inf_fixed::<6>(total, grad, gn),
+        _ => symmetric_or_inf_any(total, grad, gn, p),
+    }
+}
+
+/// [`symmetric_or_inf`] for `P` parameters: no bounds checks, every loop
+/// unrolled.
+#[inline(always)]
+fn symmetric_or_inf_fixed<const P: usize>(total: f64, grad: &[f64], gn: &mut [f64]) -> f64 {
+    let grad: &[f64; P] = grad[..P].try_into().unwrap();
+    let gn: &mut [f64] = &mut gn[..P * P];
+    for i in 0..P {
+        for j in 0..i {
+            gn[i * P + j] = gn[j * P + i];
+        }
+    }
+    let inf_or_nan = |x: f64| x.to_bits() & 0x7ff0_0000_0000_0000 == 0x7ff0_0000_0000_0000;
+    let mut any = inf_or_nan(total);
+    for &x in grad {
+        any |= inf_or_nan(x);
+    }
+    for &x in gn.iter() {
+        any |= inf_or_nan(x);
+    }
+    if any {
+        f64::INFINITY
+    } else {
+        total
+    }
+}
+
+/// [`symmetric_or_inf`] for any `p`.
+fn symmetric_or_inf_any(total: f64, grad: &[f64], gn: &mut [f64], p: usize) -> f64 {
     for i in 0..p {
         for j in 0..i {
             gn[i * p + j] = gn[j * p + i];
