@@ -349,8 +349,23 @@ pub fn fit(law: &Law, obs: &Observations, opts: &FitOptions) -> Result<FitResult
 struct Problem<'a> {
     /// The points the search reads: the caller's, or a normalized copy.
     obs: std::borrow::Cow<'a, Observations>,
-    starts: Vec<Vec<f64>>,
+    /// The starts one after the other, `p` values each (one allocation
+    /// for the whole grid).
+    starts: Vec<f64>,
+    /// Values per start: the law's parameter count.
+    p: usize,
     scales: Scales,
+}
+
+impl Problem<'_> {
+    /// How many starts.
+    fn n_starts(&self) -> usize {
+        self.starts.len() / self.p.max(1)
+    }
+    /// Start `i`.
+    fn start(&self, i: usize) -> &[f64] {
+        &self.starts[i * self.p..(i + 1) * self.p]
+    }
 }
 
 fn check(law: &Law, obs: &Observations) -> Result<()> {
@@ -429,26 +444,30 @@ fn scaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Op
         }
         v
     };
-    let starts: Vec<Vec<f64>> = match &opts.starts {
+    let starts: Vec<f64> = match &opts.starts {
         Some(s) => s
             .iter()
             .map(|u| scaling::to_scaled(law, u, &scales, &obs.x).map(clamp))
-            .collect::<Option<Vec<_>>>()?,
-        None => law.grid(),
+            .collect::<Option<Vec<_>>>()?
+            .concat(),
+        None => law.grid_flat(),
     };
+    let p = law.n_params();
+    let start0 = &starts[..p];
     let norm = scales.normalize(obs);
     // A law without a closed form must follow the change of units at a start.
     if law
         .model
-        .rescale(&starts[0], &scales.ln_x, scales.ln_y)
+        .rescale(start0, &scales.ln_x, scales.ln_y)
         .is_none()
-        && scaling::from_scaled(law, &starts[0], &scales, &norm.x).is_none()
+        && scaling::from_scaled(law, start0, &scales, &norm.x).is_none()
     {
         return None;
     }
     Some(Problem {
         obs: std::borrow::Cow::Owned(norm),
         starts,
+        p,
         scales,
     })
 }
@@ -456,7 +475,11 @@ fn scaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Op
 fn unscaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Problem<'a> {
     Problem {
         obs: std::borrow::Cow::Borrowed(obs),
-        starts: opts.starts.clone().unwrap_or_else(|| law.grid()),
+        starts: match &opts.starts {
+            Some(s) => s.concat(),
+            None => law.grid_flat(),
+        },
+        p: law.n_params(),
         scales: Scales {
             ln_x: vec![0.0; obs.dim()],
             ln_y: 0.0,
@@ -476,6 +499,22 @@ pub fn fit_with(
         return Err(Error::setting(
             crate::error::Setting::StartingGrid,
             "no starting points",
+        ));
+    }
+    if let Some(bad) = opts
+        .starts
+        .iter()
+        .flatten()
+        .find(|s| s.len() != law.n_params())
+    {
+        return Err(Error::setting(
+            crate::error::Setting::StartingGrid,
+            format!(
+                "a starting point has {} values but law '{}' has {} parameters",
+                bad.len(),
+                law.name,
+                law.n_params()
+            ),
         ));
     }
     let mut result = None;
@@ -542,12 +581,12 @@ fn termination(
 
 /// Quasi-random extra starts over the span of `starts` widened by half on
 /// each side (within the bounds): the Halton sequence, deterministic.
-fn extra_starts(starts: &[Vec<f64>], lower: &[f64], upper: &[f64], n: usize) -> Vec<Vec<f64>> {
+fn extra_starts(problem: &Problem, lower: &[f64], upper: &[f64], n: usize) -> Vec<Vec<f64>> {
     let p = lower.len();
     let span: Vec<(f64, f64)> = (0..p)
         .map(|j| {
-            let (lo, hi) = starts
-                .iter()
+            let (lo, hi) = (0..problem.n_starts())
+                .map(|i| problem.start(i))
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| {
                     (a.min(s[j]), b.max(s[j]))
                 });
@@ -727,22 +766,19 @@ fn search(
     let dims: Vec<usize> = law.params.iter().map(|q| q.grid.len()).collect();
     let order: Vec<usize> = if agree_target > 0
         && opts.starts.is_none()
-        && dims.iter().product::<usize>() == problem.starts.len()
+        && dims.iter().product::<usize>() == problem.n_starts()
     {
         spread_order(&dims)
     } else {
-        (0..problem.starts.len()).collect()
+        (0..problem.n_starts()).collect()
     };
-    let grid_starts = problem.starts.len();
+    let grid_starts = problem.n_starts();
     // The starts in running order, borrowed (the grid's, then the second
     // search's, kept in `extra_points` once made).
     let extra_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
     // The global phase's box starts (below), kept here for the same reason.
     let box_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
-    let mut starts: Vec<&[f64]> = order
-        .iter()
-        .map(|&i| problem.starts[i].as_slice())
-        .collect();
+    let mut starts: Vec<&[f64]> = order.iter().map(|&i| problem.start(i)).collect();
     // Screening: every start, to a loose tolerance.
     let start_tol = Tolerances {
         ftol: opts.screen_ftol.max(opts.tol.ftol),
@@ -872,13 +908,13 @@ fn search(
             polish_iterations += o.iterations;
             polish_cache.insert(i, o);
         }
-        let polished: Vec<(usize, Outcome)> = candidates
-            .iter()
-            .map(|i| (*i, polish_cache[i].clone()))
-            .collect();
+        // The polished runs of this round's candidates, by start position
+        // (read from `polish_cache`, where a start's polish never changes).
+        let polished: Vec<usize> = candidates.clone();
         let mut x = outcomes[best].x.clone();
         let mut fx = outcomes[best].f;
-        for (i, p) in &polished {
+        for i in &polished {
+            let p = &polish_cache[i];
             if p.f.is_finite() && p.f < fx || (p.f == fx && *i < best) {
                 best = *i;
                 x = p.x.clone();
@@ -939,8 +975,7 @@ fn search(
                 && n_near <= 1
             {
                 let n = (opts.retry_factor * grid_starts).clamp(32, 4096);
-                let more =
-                    extra_points.get_or_init(|| extra_starts(&problem.starts, &lower, &upper, n));
+                let more = extra_points.get_or_init(|| extra_starts(problem, &lower, &upper, n));
                 starts.extend(more.iter().map(|v| v.as_slice()));
                 extra = n;
                 continue;
@@ -1011,11 +1046,11 @@ fn search(
                 chosen.push(k);
             }
         }
-        outcomes.extend(probes.iter().cloned());
         let runs: Vec<(usize, Outcome)> = chosen
             .par_iter()
             .map(|&k| (first + k, polish(&probes[k].x)))
             .collect();
+        outcomes.extend(probes);
         let mut moved = false;
         for (i, o) in runs {
             polish_evaluations += o.evaluations;
@@ -1026,7 +1061,7 @@ fn search(
                 fx = o.f;
                 moved = true;
             }
-            polished.push((i, o.clone()));
+            polished.push(i);
             polish_cache.insert(i, o);
         }
         if moved {
@@ -1092,7 +1127,7 @@ fn search(
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
     let mut rest: Vec<&Outcome> = polished
         .iter()
-        .map(|p| &p.1)
+        .map(|i| &polish_cache[i])
         .filter(|o| o.f.is_finite())
         .collect();
     rest.sort_by(|a, b| a.f.total_cmp(&b.f));
@@ -1106,9 +1141,8 @@ fn search(
     let mut outside_grid = Vec::new();
     let grid_axes: Vec<(f64, f64)> = (0..p)
         .map(|j| {
-            problem
-                .starts
-                .iter()
+            (0..problem.n_starts())
+                .map(|i| problem.start(i))
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| {
                     (lo.min(s[j]), hi.max(s[j]))
                 })
