@@ -1102,6 +1102,42 @@ fn symmetric_or_inf_any(total: f64, grad: &[f64], gn: &mut [f64], p: usize) -> f
 mod tests {
     use super::*;
 
+    /// The copies of `symmetric_or_inf` for 2-6 parameters give the general
+    /// loop's matrix and value, finite or not.
+    #[test]
+    fn fixed_size_symmetric_or_inf_is_the_general_one() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let specials = [f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
+        for p in 2..=6 {
+            for case in 0..200 {
+                let mut total = next();
+                let mut grad: Vec<f64> = (0..p).map(|_| next()).collect();
+                let mut gn: Vec<f64> = (0..p * p).map(|_| next()).collect();
+                // Every fourth case one non-finite value somewhere.
+                if case % 4 == 0 {
+                    let v = specials[(case / 4) % 3];
+                    match (case / 12) % 3 {
+                        0 => total = v,
+                        1 => grad[case % p] = v,
+                        _ => gn[(case * 7) % (p * p)] = v,
+                    }
+                }
+                let mut gn_any = gn.clone();
+                let any = symmetric_or_inf_any(total, &grad, &mut gn_any, p);
+                let fixed = symmetric_or_inf(total, &grad, &mut gn, p);
+                assert_eq!(any.to_bits(), fixed.to_bits(), "p {p} case {case}");
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&gn_any), bits(&gn), "p {p} case {case}");
+            }
+        }
+    }
+
     /// `reduce` with its sums in registers (1-6 parameters) gives the bits
     /// of the loop through `grad` it replaced, for both losses, with and
     /// without a running start.

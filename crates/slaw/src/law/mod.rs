@@ -646,6 +646,17 @@ mod grid_cap {
             .to_string();
         assert!(e.contains("not a finite number"), "{e}");
     }
+
+    #[test]
+    fn the_flat_grid_holds_the_grid_points_in_order() {
+        for law in catalog::all() {
+            let grid = law.grid();
+            let flat = law.grid_flat();
+            assert_eq!(flat.len(), grid.len() * law.n_params(), "{}", law.name);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&flat), bits(&grid.concat()), "{}", law.name);
+        }
+    }
 }
 
 /// The check of a law's batch kernel against its point-by-point path
