@@ -279,8 +279,11 @@ pub fn spread_order(dims: &[usize]) -> Vec<usize> {
 /// shape beyond these is computed each time).
 const SPREAD_MEMO: usize = 16;
 
+/// Grid shapes (`dims`) and their visiting orders.
+type SpreadOrders = Vec<(Vec<usize>, std::rc::Rc<[usize]>)>;
+
 thread_local! {
-    static SPREAD_ORDERS: std::cell::RefCell<Vec<(Vec<usize>, std::rc::Rc<[usize]>)>> =
+    static SPREAD_ORDERS: std::cell::RefCell<SpreadOrders> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
