@@ -10,16 +10,26 @@ const INV_LN2: f64 = std::f64::consts::LOG2_E;
 /// 1.5 * 2^52: adding and subtracting it rounds to the nearest integer.
 const ROUNDER: f64 = 6_755_399_441_055_744.0;
 
+static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(u8::MAX);
+
 /// The widest vector unit of this CPU: 0 = baseline x86-64 (or another
-/// architecture), 1 = AVX2 + FMA, 2 = AVX-512. Detected once.
-#[inline]
+/// architecture), 1 = AVX2 + FMA, 2 = AVX-512. Detected once; after that a
+/// load inlined into every kernel's dispatch (each evaluation of a small
+/// fit passes through one).
+#[inline(always)]
 pub fn vector_level() -> u8 {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static LEVEL: AtomicU8 = AtomicU8::new(u8::MAX);
-    let l = LEVEL.load(Ordering::Relaxed);
+    let l = LEVEL.load(std::sync::atomic::Ordering::Relaxed);
     if l != u8::MAX {
         return l;
     }
+    detect_vector_level()
+}
+
+/// [`vector_level`]'s detection, stored for the next calls.
+#[cold]
+#[inline(never)]
+fn detect_vector_level() -> u8 {
+    use std::sync::atomic::Ordering;
     #[allow(unused_mut)]
     let mut l = 0;
     #[cfg(target_arch = "x86_64")]

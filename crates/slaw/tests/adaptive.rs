@@ -276,3 +276,31 @@ fn a_fit_counts_the_iterations_and_evaluations_of_every_solver_run() {
         assert!(r.iterations > 0, "{what}");
     }
 }
+
+/// A given starting point must have one value per parameter: a wrong length
+/// is refused with an error that says so, not a panic or a silent misread.
+#[test]
+fn a_given_start_of_the_wrong_length_is_a_clear_error() {
+    let law = catalog::vanilla_ft();
+    let points: Vec<Vec<f64>> = log_grid(1e2, 1e6, 8).into_iter().map(|x| vec![x]).collect();
+    let obs = generate(&law, &[50.0, 0.4, 1.0, 1.0], &points, 0.01, 3, "");
+    let good = law.to_internal(&[40.0, 0.3, 1.5, 0.8]);
+    for bad in [good[..3].to_vec(), [good.clone(), vec![0.0]].concat()] {
+        let n = bad.len();
+        let opts = FitOptions {
+            starts: Some(vec![good.clone(), bad]),
+            ..FitOptions::default()
+        };
+        let e = fit(&law, &obs, &opts).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("a starting point has {n} values")) && e.contains("4 parameters"),
+            "{e}"
+        );
+    }
+    // The same starts of the right length fit.
+    let opts = FitOptions {
+        starts: Some(vec![good.clone(), good]),
+        ..FitOptions::default()
+    };
+    assert!(fit(&law, &obs, &opts).unwrap().converged);
+}

@@ -439,8 +439,17 @@ impl Law {
     }
     /// The default multi-start grid, as internal vectors, in a fixed order.
     pub fn grid(&self) -> Vec<Vec<f64>> {
-        let axes: Vec<Vec<f64>> = self
-            .params
+        cartesian(&self.grid_axes())
+    }
+    /// [`Law::grid`] in one vector: its points one after the other,
+    /// [`Law::n_params`] values each (one allocation, where `grid` makes one
+    /// per point: a small fit's search reads its starts so).
+    pub fn grid_flat(&self) -> Vec<f64> {
+        cartesian_flat(&self.grid_axes())
+    }
+    /// Each parameter's grid values in internal units, clamped to its bounds.
+    fn grid_axes(&self) -> Vec<Vec<f64>> {
+        self.params
             .iter()
             .map(|p| {
                 let (lo, hi) = p.internal_bounds();
@@ -449,8 +458,7 @@ impl Law {
                     .map(|&v| p.transform.to_internal(v).clamp(lo, hi))
                     .collect()
             })
-            .collect();
-        cartesian(&axes)
+            .collect()
     }
     /// Replace a parameter's bounds and/or grid (natural units). A grid
     /// whose product with the other parameters' grids exceeds
@@ -550,6 +558,23 @@ pub fn cartesian(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// [`cartesian`]'s points one after the other in one vector (`axes.len()`
+/// values each, the same values in the same order).
+pub fn cartesian_flat(axes: &[Vec<f64>]) -> Vec<f64> {
+    let total: usize = axes.iter().map(|a| a.len()).product();
+    let mut digits = vec![0usize; axes.len()];
+    let mut out = Vec::with_capacity(total * axes.len());
+    for cell in 0..total {
+        let mut rest = cell;
+        for (d, axis) in digits.iter_mut().zip(axes).rev() {
+            *d = rest % axis.len();
+            rest /= axis.len();
+        }
+        out.extend(digits.iter().zip(axes).map(|(&d, axis)| axis[d]));
+    }
+    out
+}
+
 /// ln of an input value: -inf at 0 (where laws like the rectified one are
 /// still defined), NaN below.
 #[inline]
@@ -620,6 +645,17 @@ mod grid_cap {
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a finite number"), "{e}");
+    }
+
+    #[test]
+    fn the_flat_grid_holds_the_grid_points_in_order() {
+        for law in catalog::all() {
+            let grid = law.grid();
+            let flat = law.grid_flat();
+            assert_eq!(flat.len(), grid.len() * law.n_params(), "{}", law.name);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&flat), bits(&grid.concat()), "{}", law.name);
+        }
     }
 }
 
