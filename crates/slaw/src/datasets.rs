@@ -337,7 +337,21 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
     let size_col = table.columns.iter().position(|c| c == "size");
     let family_col = table.columns.iter().position(|c| c == "family");
     let mut out = Vec::new();
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for r in 0..table.len() {
+        let id = table.text(r, id_col);
+        if let Some(first) = seen.insert(id, r) {
+            return Err(Error::input(
+                &table.source,
+                Some(table.line(r)),
+                Some(&table.columns[id_col]),
+                format!(
+                    "model '{id}' appears twice (rows {} and {}): one row per model",
+                    table.line(first),
+                    table.line(r)
+                ),
+            ));
+        }
         let mut curve = Vec::new();
         for &(c, n) in &sizes {
             if table.text(r, c).is_empty() {
@@ -356,7 +370,7 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
         }
         curve.sort_by(|a, b| a.0.total_cmp(&b.0));
         out.push(Candidate {
-            id: table.text(r, id_col).to_string(),
+            id: id.to_string(),
             curve,
             size: size_col.map(|c| table.number(r, c)).transpose()?,
             family: family_col.map(|c| table.text(r, c).to_string()),
@@ -494,5 +508,24 @@ pub fn candidates_table(table: &Table, long: &LongColumns) -> Result<Vec<Candida
         finetune_wide_table(table)
     } else {
         finetune_long_table(table, long)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model named twice in the wide format is an error naming both rows
+    /// (a reference's curve and zero-shot loss once came from different
+    /// rows, silently).
+    #[test]
+    fn a_wide_table_refuses_a_model_named_twice() {
+        let text = "model,0,200,400\na,3,2.5,2.4\nb,3.1,2.6,2.5\na,3.2,2.7,2.6\n";
+        let t = Table::from_delimited("w.csv", text, b',').unwrap();
+        let e = finetune_wide_table(&t).unwrap_err().to_string();
+        assert!(e.contains("w.csv"), "{e}");
+        assert!(e.contains("'a' appears twice (rows 2 and 4)"), "{e}");
+        let ok = Table::from_delimited("w.csv", "model,0,200\na,3,2.5\nb,3.1,2.6\n", b',').unwrap();
+        assert_eq!(finetune_wide_table(&ok).unwrap().len(), 2);
     }
 }

@@ -16,11 +16,12 @@
 //! across the candidates. Under the null hypothesis the reference's rows
 //! are attached to the names at random: the same statistic under
 //! [`PERMUTATIONS`] random re-matchings (one permutation for every feature;
-//! a fixed seed, so the same inputs give the same p-value) gives
+//! a fixed seed, drawn over the candidates in the order of their names, so
+//! the same inputs in any row order give the same p-value) gives
 //! p = (1 + #{T_perm >= T}) / (1 + PERMUTATIONS); with at most 6 tested
 //! candidates every re-matching is drawn once (the exact p-value, the
-//! identity included), so fewer than 5 candidates can never pass at 0.05
-//! unless 4 agree perfectly (p = 1/24). A reference with p >
+//! identity included), so 3 or fewer candidates can never pass at 0.05,
+//! and 4 only when no other re-matching reaches their statistic (p = 1/24). A reference with p >
 //! [`MATCH_LEVEL`] is not used. The statistic and the level were fixed
 //! before the test was run on any data (issue 13, BENCHMARKS.md "A
 //! reference that does not match is noticed").
@@ -64,6 +65,17 @@ pub struct MatchTest {
 }
 
 impl MatchTest {
+    /// The smallest p-value this test could give (the observed matching
+    /// alone at least as good): 1 / m! when every re-matching was drawn, 1
+    /// when nothing was testable.
+    pub fn min_p_value(&self) -> f64 {
+        match self.permutations {
+            0 => 1.0,
+            n if n < PERMUTATIONS => 1.0 / n as f64,
+            _ => 1.0 / (1 + PERMUTATIONS) as f64,
+        }
+    }
+
     /// Test `reference` against `pool` under `budget`.
     pub fn of(pool: &[Candidate], budget: &Budget, reference: &Reference) -> MatchTest {
         let f = Features::of(pool, budget, reference);
@@ -154,7 +166,8 @@ impl MatchTest {
 }
 
 /// Per feature, the pool's and the reference's values over the tested
-/// candidates (in the pool's order).
+/// candidates, in the order of their names (so the re-matchings, and the
+/// p-value, do not depend on the order of the pool's rows).
 struct Features {
     level: (Vec<f64>, Vec<f64>),
     fall: Option<(Vec<f64>, Vec<f64>)>,
@@ -166,7 +179,9 @@ impl Features {
         let mut level = (Vec::new(), Vec::new());
         let mut fall = Some((Vec::new(), Vec::new()));
         let mut zero_shot = Some((Vec::new(), Vec::new()));
-        for c in pool {
+        let mut by_name: Vec<&Candidate> = pool.iter().collect();
+        by_name.sort_by(|a, b| a.id.cmp(&b.id));
+        for c in by_name {
             let pts: Vec<(f64, f64)> = budget
                 .affordable(c)
                 .into_iter()
@@ -355,6 +370,36 @@ mod tests {
         }
     }
 
+    /// The pool's rows in another order give the same test (the
+    /// re-matchings are drawn over the names, not the rows): the p-value of
+    /// a reference near the level once moved with the file's row order.
+    #[test]
+    fn the_pools_row_order_does_not_change_the_test() {
+        let (pool, other) = pools(20);
+        let target = 200.0 * 2f64.powi(13);
+        // A weak agreement, so that p is not at its floor: every name's
+        // curve moved three places along.
+        let shifted: Vec<Candidate> = other
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Candidate {
+                id: format!("m{}", (i + 3) % 20),
+                ..c.clone()
+            })
+            .collect();
+        let reversed: Vec<Candidate> = pool.iter().rev().cloned().collect();
+        let mut scrambled = pool.clone();
+        scrambled.rotate_left(7);
+        for r in [Reference::of(&other), Reference::of(&shifted)] {
+            for budget_ratio in [8.0, 512.0] {
+                let budget = Budget::new(target, target / budget_ratio).unwrap();
+                let t = MatchTest::of(&pool, &budget, &r);
+                assert_eq!(t, MatchTest::of(&reversed, &budget, &r));
+                assert_eq!(t, MatchTest::of(&scrambled, &budget, &r));
+            }
+        }
+    }
+
     #[test]
     fn every_permutation_once() {
         let mut seen = std::collections::BTreeSet::new();
@@ -376,9 +421,24 @@ mod tests {
         assert_eq!(t.permutations, 24);
         assert!((t.p_value - 1.0 / 24.0).abs() < 1e-12, "{t:?}");
         assert!(t.passed);
+        assert!((t.min_p_value() - 1.0 / 24.0).abs() < 1e-12);
         let t = MatchTest::of(&four[..3], &budget, &Reference::of(&four[..3]));
         assert_eq!(t.permutations, 6);
         assert!(!t.passed);
+        // Three cannot pass whatever they hold: the warning says so
+        // rather than blame the reference.
+        assert!(t.min_p_value() > MATCH_LEVEL);
+        let sel = crate::selection::select_with_references(
+            &four[..3],
+            crate::selection::Method::parse("ats-ref", 3, 5.0).unwrap(),
+            budget,
+            &crate::selection::SelectOptions::default(),
+            &[Reference::of(&four[..3])],
+        )
+        .unwrap();
+        let w = sel.warnings.join(" ");
+        assert!(w.contains("too few for the match test"), "{w}");
+        assert!(!w.contains("does not match"), "{w}");
     }
 
     /// Nothing testable (one matched candidate): p = 1, not passed.

@@ -53,7 +53,7 @@ pub fn permute_names(pool: &[Candidate], seed: u64, share: f64) -> Vec<Candidate
     let n = pool.len();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut rows: Vec<usize> = (0..n).collect();
-    let k = ((share.clamp(0.0, 1.0) * n as f64).round() as usize).min(n);
+    let k = permuted_rows(n, share);
     if k < n {
         // The first k of a shuffle of the rows, in ascending order.
         shuffle(&mut rows, &mut rng);
@@ -67,6 +67,11 @@ pub fn permute_names(pool: &[Candidate], seed: u64, share: f64) -> Vec<Candidate
         out[i].id = id;
     }
     out
+}
+
+/// How many of `n` rows [`permute_names`] permutes at `share`.
+fn permuted_rows(n: usize, share: f64) -> usize {
+    ((share.clamp(0.0, 1.0) * n as f64).round() as usize).min(n)
 }
 
 fn shuffle<T>(v: &mut [T], rng: &mut ChaCha8Rng) {
@@ -92,6 +97,15 @@ pub fn run(
         return Err(Error::data(
             "the mismatched-reference check needs at least two datasets",
         ));
+    }
+    for (name, pool) in datasets {
+        if permuted_rows(pool.len(), share) < 2 {
+            return Err(Error::data(format!(
+                "{name}: a share {share} of its {} rows permutes fewer than 2 names (nothing \
+                 would change): give a larger share",
+                pool.len()
+            )));
+        }
     }
     let ats = AtsOptions { k: 3, delta: 5.0 };
     let gap_m = Method::parse("ats-gap", ats.k, ats.delta)?;

@@ -196,6 +196,16 @@ pub fn reference_uses(
                 t.level,
                 method.name()
             ));
+        } else if t.min_p_value() > t.level {
+            warnings.push(format!(
+                "{name} is not used (weight 0): {have} of {} candidates matched by name, {} \
+                 testable, too few for the match test to pass at {} (even a perfect agreement \
+                 gives p = {:.3}); at least 4 are needed",
+                pool.len(),
+                t.candidates,
+                t.level,
+                t.min_p_value()
+            ));
         } else {
             warnings.push(format!(
                 "{name} does not match the pool: {have} of {} candidates matched by name, but \
