@@ -67,7 +67,8 @@ pub struct ForecastArgs {
     /// is one combination of their values): one forecast per run. A run that cannot be
     /// forecast (too few points, a window too short, a failed fit) is listed as skipped with
     /// its reason, the others are forecast, and the exit status is 3 (as for a fit that did
-    /// not converge); bad values in any run are an error of the file.
+    /// not converge); bad values in any run are an error of the file. JSON: {"forecasts": [...],
+    /// "skipped": [{"run", "reason"}]}.
     #[arg(long)]
     run_col: Option<String>,
     #[arg(long)]
@@ -114,10 +115,12 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     let runs = spec.run(&table, stem)?;
     let (outputs, skipped) = (&runs.forecasts, &runs.skipped);
     // One run: its output; several: the list.
-    let v = if outputs.len() == 1 && skipped.is_empty() {
-        serde_json::to_value(&outputs[0])?
+    // One curve: its output; with --run-col: every run's forecast and the
+    // runs skipped (the library's `Runs`, as Python gets it).
+    let v = if a.run_col.is_some() {
+        serde_json::to_value(&runs)?
     } else {
-        serde_json::to_value(outputs)?
+        serde_json::to_value(&outputs[0])?
     };
     output::emit(a.json, &v, || {
         if outputs.len() + skipped.len() > 1 && !a.verbose {

@@ -234,7 +234,8 @@ fn step_laws_runs_and_schedules() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let v = v.as_array().unwrap();
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 0);
+    let v = v["forecasts"].as_array().unwrap();
     assert_eq!(v.len(), 2);
     for (o, (name, e)) in v.iter().zip([("a", 2.0), ("b", 2.5)]) {
         assert_eq!(o["curve"], name);
@@ -258,13 +259,20 @@ fn step_laws_runs_and_schedules() {
         "{err}"
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = v
+    let names: Vec<&str> = v["forecasts"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["curve"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["a", "b"]);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["run"], "c");
+    assert!(skipped[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("a curve needs at least 4"));
     slaw()
         .args(["forecast", &short, "--run-col", "run", "--method", "power"])
         .args(["--fit-until", "0.5", "--bootstrap", "0"])
@@ -275,13 +283,17 @@ fn step_laws_runs_and_schedules() {
                 .unwrap()
                 .and(predicate::str::contains("3 runs: 0 failed, 1 skipped")),
         );
-    // Only short runs: nothing to forecast, the error.
+    // Only short runs: nothing to forecast, an error naming every run.
     let none = write(&dir, "none.csv", "run,step,loss\nx,1,3\nx,2,2.9\ny,1,3\n");
     slaw()
         .args(["forecast", &none, "--run-col", "run", "--method", "power"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("run 'x'"));
+        .stderr(
+            predicate::str::contains("no run could be forecast")
+                .and(predicate::str::contains("run 'x'"))
+                .and(predicate::str::contains("run 'y'")),
+        );
 
     // A schedule on the command line lets a schedule-aware law forecast past
     // the last step; without it that is an error.
@@ -817,7 +829,7 @@ fn runs_named_by_several_columns() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = v
+    let names: Vec<&str> = v["forecasts"]
         .as_array()
         .unwrap()
         .iter()

@@ -449,6 +449,13 @@ fn an_exact_fit_at_a_grid_start_is_not_flagged() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = v.to_string();
+    let id = &v["groups"][0]["fit"]["identifiability"];
+    assert_eq!(id["at_start"].as_array().map(Vec::len), Some(0), "{text}");
+    assert_eq!(
+        id["unidentified"].as_array().map(Vec::len),
+        Some(0),
+        "{text}"
+    );
     assert!(!text.contains("starting value"), "{text}");
     let alpha = v["groups"][0]["fit"]["params"]["alpha"].as_f64();
     assert!(alpha.is_some_and(|a| (a - 0.3).abs() < 1e-9), "{text}");

@@ -198,7 +198,8 @@ impl Spec {
     /// Forecast every curve of `table` (see [`Spec::data`]). With several
     /// runs, a run that cannot be forecast (too few points, a window that
     /// leaves too few, a fit that fails) is skipped and said why, and the
-    /// others are forecast; when no run can be, the first run's error.
+    /// others are forecast; when no run can be, an error naming every run
+    /// and why.
     /// A single curve's error is the error. Bad values in any run (a
     /// step that goes back, a loss <= 0) are errors of the table.
     pub fn run(&self, table: &Table, name: &str) -> Result<Runs> {
@@ -220,27 +221,31 @@ impl Spec {
         )?;
         let several = runs.len() > 1;
         let mut out = Runs::default();
-        let mut first_error = None;
         for (run, curve) in runs {
             let result = curve.and_then(|c| {
                 run_each(&[Data::Aggregate(c)], &self.method, &base).map(|mut v| v.remove(0))
             });
             match result {
                 Ok(o) => out.forecasts.push(o),
-                Err(e) if several => {
-                    out.skipped.push(SkippedRun {
-                        run,
-                        reason: e.to_string(),
-                    });
-                    first_error.get_or_insert(e);
-                }
+                Err(e) if several => out.skipped.push(SkippedRun {
+                    run,
+                    reason: e.to_string(),
+                }),
                 Err(e) => return Err(e),
             }
         }
-        match first_error {
-            Some(e) if out.forecasts.is_empty() => Err(e),
-            _ => Ok(out),
+        if out.forecasts.is_empty() {
+            let why: Vec<String> = out
+                .skipped
+                .iter()
+                .map(|k| format!("run '{}': {}", k.run, k.reason))
+                .collect();
+            return Err(Error::data(format!(
+                "no run could be forecast; {}",
+                why.join("; ")
+            )));
         }
+        Ok(out)
     }
 }
 

@@ -488,8 +488,9 @@ pub fn fit_curves_from(
     let law = method.law(features);
     if y.len() <= law.n_params() {
         return Err(Error::data(format!(
-            "{} points to fit the {} law's {} parameters: fit on a longer part of the curve",
+            "{} point{} to fit the {} law's {} parameters: fit on a longer part of the curve",
             y.len(),
+            if y.len() == 1 { "" } else { "s" },
             method.name(),
             law.n_params()
         )));

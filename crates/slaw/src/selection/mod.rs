@@ -188,10 +188,9 @@ pub fn reference_uses(
         );
         if t.passed {
             notes.push(format!(
-                "reference {}: {have} of {} candidates matched by name; its rows match the pool's \
+                "{name}: {have} of {} candidates matched by name; its rows match the pool's \
                  models ({test} <= {}); its shape transfer weighs {w:.3} against {}'s ats-gap \
                  prediction (1), the ratio of their backtest errors on this pool",
-                i + 1,
                 pool.len(),
                 t.level,
                 method.name()
