@@ -157,9 +157,12 @@ pub fn cmd_status(
     })?;
     let (plot, html) = report.unwrap_or((None, None));
     if let Some(path) = plot {
-        let Some((pool, sel)) =
-            scheduler::as_selection(&plan, &summary.decision.candidates, &summary.ranking)
-        else {
+        let Some((pool, sel)) = scheduler::as_selection(
+            &plan,
+            &summary.decision.candidates,
+            &summary.ranking,
+            &summary.warnings,
+        ) else {
             anyhow::bail!(
                 "{}: no candidate can be ranked yet, so there is nothing to plot",
                 plan.path.display()
@@ -171,16 +174,20 @@ pub fn cmd_status(
     if let Some(path) = html {
         let text = report::status_report(&plan, &summary, &runs)
             + &report::ranking_report(&plan, &summary.ranking, &summary.warnings);
-        let figures: Vec<_> =
-            scheduler::as_selection(&plan, &summary.decision.candidates, &summary.ranking)
-                .map(|(pool, sel)| {
-                    (
-                        "Measured losses, extrapolations and the chosen model".to_string(),
-                        slaw_report::plot::selection_figure(&pool, &sel),
-                    )
-                })
-                .into_iter()
-                .collect();
+        let figures: Vec<_> = scheduler::as_selection(
+            &plan,
+            &summary.decision.candidates,
+            &summary.ranking,
+            &summary.warnings,
+        )
+        .map(|(pool, sel)| {
+            (
+                "Measured losses, extrapolations and the chosen model".to_string(),
+                slaw_report::plot::selection_figure(&pool, &sel),
+            )
+        })
+        .into_iter()
+        .collect();
         crate::html::write(
             &path,
             &format!("slaw report {}", plan.path.display()),

@@ -7,7 +7,7 @@ use crate::backend::{Backend, Launch, Orphan, Poll};
 use crate::journal::{hostname, Claim, Journal, Record, State};
 use crate::loss::read_loss;
 use crate::plan::{Plan, RunSpec};
-use crate::scheduler::{decide, dropped, rank, reference_warnings, Decision, RankedCandidate};
+use crate::scheduler::{decide, dropped, rank_with_warnings, Decision, RankedCandidate};
 use crate::template::{render, render_shell};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -108,10 +108,7 @@ pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     let records = journal.all()?;
     let decision = decide(plan, &records, &dropped(plan, &records));
     let (ranking, warnings) = if with_ranking {
-        (
-            rank(plan, &decision.candidates),
-            reference_warnings(plan, &decision.candidates),
-        )
+        rank_with_warnings(plan, &decision.candidates)
     } else {
         (vec![], vec![])
     };
@@ -289,8 +286,7 @@ pub fn run(
     }
     let records = journal.all()?;
     let decision = decide(plan, &records, &dropped(plan, &records));
-    let ranking = rank(plan, &decision.candidates);
-    let warnings = reference_warnings(plan, &decision.candidates);
+    let (ranking, warnings) = rank_with_warnings(plan, &decision.candidates);
     Ok(Summary {
         launched,
         cost: cost_report(plan, &journal)?,

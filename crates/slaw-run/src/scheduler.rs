@@ -227,6 +227,17 @@ pub struct RankedCandidate {
 /// pool's own backtests. Candidates without enough points are listed last
 /// with the reason.
 pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
+    rank_with_warnings(plan, status).0
+}
+
+/// [`rank`], and the warnings on the plan's references as the ranking used
+/// them (each reference that fails its match test against the pool and is
+/// not used; `slaw::selection::reference_uses`), from one pool context.
+/// No warnings without references.
+pub fn rank_with_warnings(
+    plan: &Plan,
+    status: &[CandidateStatus],
+) -> (Vec<RankedCandidate>, Vec<String>) {
     let budget = plan_budget(plan);
     let pool = pool(plan, status);
     let ctx = PoolContext::of(
@@ -280,28 +291,12 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
         let choice = Choice::of(&plan.method, &ests);
         out[choice.position].chosen = true;
     }
-    out
-}
-
-/// The warnings on the plan's references as [`rank`] uses them on the
-/// measured points: each reference that fails its match test against the
-/// pool (not used; `slaw::selection::reference_uses`). Empty without
-/// references.
-pub fn reference_warnings(plan: &Plan, status: &[CandidateStatus]) -> Vec<String> {
-    if plan.references.is_empty() {
-        return Vec::new();
-    }
-    let budget = plan_budget(plan);
-    let pool = pool(plan, status);
-    let ctx = PoolContext::of(
-        &plan.method,
-        &pool,
-        &budget,
-        &trend::PRIOR,
-        Some(plan.level),
-    )
-    .with_references(&plan.method, &pool, &budget, &plan.references);
-    slaw::selection::reference_uses(&plan.method, &pool, &ctx).2
+    let warnings = if plan.references.is_empty() {
+        Vec::new()
+    } else {
+        slaw::selection::reference_uses(&plan.method, &pool, &ctx).2
+    };
+    (out, warnings)
 }
 
 /// The candidates successive halving stops now (empty without `drop_worse`):
@@ -340,11 +335,13 @@ pub fn pool(plan: &Plan, status: &[CandidateStatus]) -> Vec<Candidate> {
 }
 
 /// The ranking as a `slaw select` selection over [`pool`] (ranked candidates
-/// only), for the selection figure; None when nothing is ranked yet.
+/// only, with the reference `warnings` of [`rank_with_warnings`]), for the
+/// selection figure; None when nothing is ranked yet.
 pub fn as_selection(
     plan: &Plan,
     status: &[CandidateStatus],
     ranking: &[RankedCandidate],
+    warnings: &[String],
 ) -> Option<(Vec<Candidate>, Selection)> {
     let pool = pool(plan, status);
     let budget = plan_budget(plan);
@@ -378,7 +375,7 @@ pub fn as_selection(
             choice,
             notes,
             references: Vec::new(),
-            warnings: Vec::new(),
+            warnings: warnings.to_vec(),
         },
     ))
 }

@@ -473,7 +473,7 @@ fn a_plans_reference_that_does_not_match_is_named() {
             Some(loss(params(s.candidate, false), s.n as f64))
         })
         .unwrap();
-        let w = slaw_run::scheduler::reference_warnings(&plan, &out.decision.candidates);
+        let w = slaw_run::scheduler::rank_with_warnings(&plan, &out.decision.candidates).1;
         if fails {
             assert_eq!(w.len(), 1, "{w:?}");
             assert!(
