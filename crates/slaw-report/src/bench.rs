@@ -333,9 +333,22 @@ pub fn selection_lodo(
     progress: &dyn Progress,
 ) -> Result<(Vec<slaw::selection::protocol::Row>, BenchRow)> {
     use slaw::selection::protocol;
-    let files = wide_csvs(dir)?;
     let methods = protocol::all_methods();
-    let datasets: Vec<(String, Vec<datasets::Candidate>)> = files
+    let datasets = wide_datasets(dir)?;
+    progress.start(
+        "repeats x datasets x budgets",
+        repeats.max(1) * datasets.len() * protocol::RATIOS.len(),
+    );
+    let (t, rows) = time(repeats, &|| {}, || {
+        protocol::run_lodo(&datasets, &methods, level, 0, progress)
+    })?;
+    let row = selection_row("leave one dataset out", datasets.len(), repeats, &t, &rows);
+    Ok((rows, row))
+}
+
+/// Every wide-format CSV of `dir` (`wide_csvs`) read, named by its stem.
+fn wide_datasets(dir: &Path) -> Result<Vec<(String, Vec<datasets::Candidate>)>> {
+    wide_csvs(dir)?
         .iter()
         .map(|f| {
             let name = f
@@ -344,16 +357,7 @@ pub fn selection_lodo(
                 .unwrap_or_default();
             Ok((name, datasets::finetune_wide(f)?))
         })
-        .collect::<Result<_>>()?;
-    progress.start(
-        "repeats x datasets x budgets",
-        repeats.max(1) * datasets.len() * protocol::RATIOS.len(),
-    );
-    let (t, rows) = time(repeats, &|| {}, || {
-        protocol::run_lodo(&datasets, &methods, level, 0, progress)
-    })?;
-    let row = selection_row("leave one dataset out", files.len(), repeats, &t, &rows);
-    Ok((rows, row))
+        .collect()
 }
 
 /// The mismatched-reference check on the datasets of `dir`
@@ -366,17 +370,7 @@ pub fn selection_mismatch(
     permutations: usize,
     share: f64,
 ) -> Result<(Vec<slaw::selection::mismatch::MismatchRow>, f64)> {
-    let files = wide_csvs(dir)?;
-    let datasets: Vec<(String, Vec<datasets::Candidate>)> = files
-        .iter()
-        .map(|f| {
-            let name = f
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default();
-            Ok((name, datasets::finetune_wide(f)?))
-        })
-        .collect::<Result<_>>()?;
+    let datasets = wide_datasets(dir)?;
     let t = std::time::Instant::now();
     let rows = slaw::selection::mismatch::run(&datasets, level, permutations, share)?;
     Ok((rows, t.elapsed().as_secs_f64()))
