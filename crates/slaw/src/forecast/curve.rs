@@ -111,15 +111,18 @@ impl Curve {
             .collect()
     }
 
-    /// The runs of `t`, every value checked, any length.
-    fn runs_from_table_unchecked(
+    /// [`Curve::runs_from_table`], but a run too short to forecast is not an
+    /// error of the whole table: it comes back as its name and the reason.
+    /// Bad values (a step that goes back, a loss <= 0) stay errors, and every
+    /// run's values are checked before any length.
+    pub fn runs_from_table_each(
         t: &Table,
         name: &str,
         step_col: &str,
         loss_col: &str,
         lr_col: Option<&str>,
         run_col: Option<&str>,
-    ) -> Result<Vec<Curve>> {
+    ) -> Result<Vec<(String, Result<Curve>)>> {
         let stem = name.to_string();
         let groups: Vec<(String, Vec<usize>)> = match run_col {
             None => vec![(stem, (0..t.len()).collect())],
@@ -153,26 +156,11 @@ impl Curve {
         if groups.is_empty() {
             return Err(Error::input(&t.source, None, None, "no rows"));
         }
-        groups
+        let several = groups.len() > 1;
+        let all = groups
             .into_iter()
             .map(|(name, rows)| Self::from_rows(t, &rows, name, step_col, loss_col, lr_col))
-            .collect()
-    }
-
-    /// [`Curve::runs_from_table`], but a run too short to forecast is not an
-    /// error of the whole table: it comes back as its name and the reason.
-    /// Bad values (a step that goes back, a loss <= 0) stay errors.
-    pub fn runs_from_table_each(
-        t: &Table,
-        name: &str,
-        step_col: &str,
-        loss_col: &str,
-        lr_col: Option<&str>,
-        run_col: Option<&str>,
-    ) -> Result<Vec<(String, Result<Curve>)>> {
-        // Every run's values are checked before any length.
-        let all = Self::runs_from_table_unchecked(t, name, step_col, loss_col, lr_col, run_col)?;
-        let several = all.len() > 1;
+            .collect::<Result<Vec<Curve>>>()?;
         Ok(all
             .into_iter()
             .map(|c| (c.name.clone(), c.long_enough(t, several).map(|()| c)))
