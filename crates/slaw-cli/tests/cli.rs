@@ -820,6 +820,14 @@ fn select_with_a_reference() {
         "{warnings:?}"
     );
     assert_eq!(v["references"][0]["matched"], 2);
+    // The candidate without a row is named (it keeps ats-gap's prediction).
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str().unwrap().contains(
+            "reference 1 (other.csv) has no row for 1 candidate (flat); it keeps ats-gap's prediction"
+        )),
+        "{notes:?}"
+    );
     assert_eq!(v["references"][0]["weight"], 0.0);
     slaw()
         .current_dir(dir.path())

@@ -178,6 +178,25 @@ pub fn reference_uses(
         } else {
             format!("reference {} ({})", i + 1, r.source)
         };
+        // Candidates it has no row for keep ats-gap's prediction: name
+        // them (a few), since a spelling difference is the usual cause.
+        let missing: Vec<&str> = pool
+            .iter()
+            .filter(|c| !r.has(&c.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        let missing_note = (!missing.is_empty()).then(|| {
+            let shown = missing.len().min(5);
+            format!(
+                "{name} has no row for {} candidate{} ({}{}); {} keep{} ats-gap's prediction",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" },
+                missing[..shown].join(", "),
+                if missing.len() > shown { ", ..." } else { "" },
+                if missing.len() == 1 { "it" } else { "they" },
+                if missing.len() == 1 { "s" } else { "" },
+            )
+        });
         let test = format!(
             "permutation test of the {} candidates' {} against {} random re-matchings of the \
              names: p = {:.3}",
@@ -215,6 +234,7 @@ pub fn reference_uses(
                 t.level
             ));
         }
+        notes.extend(missing_note);
         uses.push(ReferenceUse {
             source: r.source.clone(),
             matched: have,
