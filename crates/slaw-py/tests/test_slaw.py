@@ -165,9 +165,20 @@ def test_selection_with_a_reference_equals_cli():
 
 
 def _without_sources(sel):
-    """A selection's dict without where each reference was read from."""
+    """A selection's dict without where each reference was read from (its field, and its
+    name in the notes and warnings)."""
     out = dict(sel)
-    out["references"] = [{k: v for k, v in r.items() if k != "source"} for r in sel.get("references", [])]
+    refs = sel.get("references", [])
+    out["references"] = [{k: v for k, v in r.items() if k != "source"} for r in refs]
+
+    def plain(text):
+        for r in refs:
+            text = text.replace(f"({r['source']})", "(SOURCE)")
+        return text
+
+    for key in ("notes", "warnings"):
+        if key in sel:
+            out[key] = [plain(t) for t in sel[key]]
     return out
 
 
