@@ -18,6 +18,16 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Six points of a falling curve, `good.csv` in `dir`: a valid input the
+/// tests break one flag at a time.
+fn good_csv(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "good.csv",
+        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
+    )
+}
+
 fn s(p: &Path) -> String {
     p.display().to_string()
 }
@@ -109,11 +119,7 @@ fn compare_on_unmeasurable_steepening_says_so() {
 #[test]
 fn formula_prediction_outside_its_domain_is_an_error() {
     let dir = TempDir::new().unwrap();
-    let f = write(
-        dir.path(),
-        "good.csv",
-        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
-    );
+    let f = good_csv(dir.path());
     slaw()
         .args(["fit", &s(&f), "--formula", "A/x^alpha + E"])
         .args(["--params", "A,alpha,E", "--x", "x", "--y", "loss"])
@@ -298,11 +304,7 @@ fn unclear_messages_now_say_what_to_change() {
 #[test]
 fn output_paths_and_decay_fractions_are_checked_before_any_work() {
     let dir = TempDir::new().unwrap();
-    let f = write(
-        dir.path(),
-        "good.csv",
-        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
-    );
+    let f = good_csv(dir.path());
     let missing = dir.path().join("no-such-folder");
     for (flag, name) in [("--plot", "f.svg"), ("--report", "r.html")] {
         slaw()
@@ -341,11 +343,7 @@ fn output_paths_and_decay_fractions_are_checked_before_any_work() {
 #[test]
 fn a_holdout_that_leaves_too_few_points_says_so() {
     let dir = TempDir::new().unwrap();
-    let f = write(
-        dir.path(),
-        "good.csv",
-        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
-    );
+    let f = good_csv(dir.path());
     slaw()
         .args(["fit", &s(&f), "--law", "power", "--x", "x", "--y", "loss"])
         .args(["--holdout", "largest:4"])
@@ -371,11 +369,7 @@ fn a_holdout_that_leaves_too_few_points_says_so() {
 #[test]
 fn negative_numbers_reach_the_range_checks() {
     let dir = TempDir::new().unwrap();
-    let f = write(
-        dir.path(),
-        "good.csv",
-        "x,loss\n100,3.0\n200,2.8\n400,2.6\n800,2.5\n1600,2.45\n3200,2.42\n",
-    );
+    let f = good_csv(dir.path());
     slaw()
         .args(["fit", &s(&f), "--law", "power", "--x", "x", "--y", "loss"])
         .args(["--level", "-0.1"])
