@@ -293,13 +293,21 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
     s
 }
 
+fn skipped_line(s: &mut String, k: &SkippedRun, width: usize) {
+    let run = super::truncate(&k.run, width);
+    let _ = writeln!(s, "{run:<width$} SKIPPED: {}", k.reason);
+}
+
 /// One line per run of `slaw forecast --run-col`: the law, the forecast at
 /// the last step with its interval, the observed loss there, the accuracy
-/// on the unseen part and the number of warnings.
+/// on the unseen part and the number of warnings; a skipped run's line says
+/// why, in its place in the input's order.
 pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String {
     let width = outputs
         .iter()
-        .map(|o| o.curve.chars().count())
+        .map(|o| o.curve.as_str())
+        .chain(skipped.iter().map(|k| k.run.as_str()))
+        .map(|name| name.chars().count())
         .max()
         .unwrap_or(3)
         .clamp(3, 40);
@@ -309,7 +317,16 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
         "{:<width$} {:<18} {:>6} {:>10} {:>9} {:>21} {:>9} {:>8}  warnings",
         "run", "law", "fitted", "at step", "forecast", "interval", "observed", "R^2 rest"
     );
+    // Runs in input order: the skipped ones where they stood among the
+    // forecast ones (`SkippedRun::position`; forecasts are in input order).
+    let mut pending = skipped.iter().peekable();
+    let mut line = 0;
     for o in outputs {
+        while let Some(k) = pending.next_if(|k| k.position <= line) {
+            skipped_line(&mut s, k, width);
+            line += 1;
+        }
+        line += 1;
         let last = o.forecasts.last();
         let cell = |v: Option<f64>, digits: usize| {
             v.map(|x| format!("{x:.digits$}"))
@@ -338,9 +355,8 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
             o.warnings.len()
         );
     }
-    for k in skipped {
-        let run = super::truncate(&k.run, width);
-        let _ = writeln!(s, "{run:<width$} SKIPPED: {}", k.reason);
+    for k in pending {
+        skipped_line(&mut s, k, width);
     }
     let failed = outputs.iter().filter(|o| !o.converged).count();
     let warned = outputs.iter().filter(|o| !o.warnings.is_empty()).count();

@@ -221,7 +221,7 @@ impl Spec {
         )?;
         let several = runs.len() > 1;
         let mut out = Runs::default();
-        for (run, curve) in runs {
+        for (position, (run, curve)) in runs.into_iter().enumerate() {
             let result = curve.and_then(|c| {
                 run_each(&[Data::Aggregate(c)], &self.method, &base).map(|mut v| v.remove(0))
             });
@@ -229,6 +229,7 @@ impl Spec {
                 Ok(o) => out.forecasts.push(o),
                 Err(e) if several => out.skipped.push(SkippedRun {
                     run,
+                    position,
                     reason: e.to_string(),
                 }),
                 Err(e) => return Err(e),
@@ -254,6 +255,10 @@ impl Spec {
 pub struct SkippedRun {
     /// The run's name (the values of the run column(s)).
     pub run: String,
+    /// The run's position among all the runs of the input (0-based, in
+    /// the order of first appearance), for listing it in input order.
+    #[serde(skip)]
+    pub position: usize,
     /// Why it was not forecast (the error it met).
     pub reason: String,
 }
