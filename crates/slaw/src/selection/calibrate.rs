@@ -77,10 +77,18 @@ impl IntervalKind {
     /// A column heading: "90% predictive" or "95% bootstrap".
     pub fn label(&self) -> String {
         match self {
-            IntervalKind::Backtest { level } => format!("{:.0}% predictive", 100.0 * level),
-            IntervalKind::Bootstrap { level } => format!("{:.0}% bootstrap", 100.0 * level),
+            IntervalKind::Backtest { level } => format!("{} predictive", percent(*level)),
+            IntervalKind::Bootstrap { level } => format!("{} bootstrap", percent(*level)),
         }
     }
+}
+
+/// A level as a percentage with the digits it has (0.9 -> "90%", 0.999 ->
+/// "99.9%"; at most 3 decimals).
+pub fn percent(level: f64) -> String {
+    let p = format!("{:.3}", 100.0 * level);
+    let p = p.trim_end_matches('0').trim_end_matches('.');
+    format!("{p}%")
 }
 
 /// The pool's backtest errors per unit log ratio.
@@ -171,6 +179,17 @@ impl Calibration {
         Calibration {
             scale: Some(scale.at(self.level)),
             ..self
+        }
+    }
+
+    /// The level the reported interval has: the requested one, except that
+    /// a scale has quantiles only up to the last of [`SCALE_LEVELS`] (its
+    /// calibration set cannot resolve rarer misses), so above it the
+    /// interval is that level's.
+    pub fn interval_level(&self) -> f64 {
+        match self.scale {
+            Some(_) => self.level.min(SCALE_LEVELS[SCALE_LEVELS.len() - 1]),
+            None => self.level,
         }
     }
 
@@ -338,6 +357,29 @@ const SHIPPED_ATS_BLEND: [f64; SCALE_LEVELS.len()] = [
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_level_prints_with_its_digits_and_a_scaled_interval_says_its_level() {
+        assert_eq!(percent(0.9), "90%");
+        assert_eq!(percent(0.999), "99.9%");
+        assert_eq!(percent(0.975), "97.5%");
+        let kind = IntervalKind::Backtest { level: 0.999 };
+        assert_eq!(kind.label(), "99.9% predictive");
+        let cal = Calibration {
+            level: 0.999,
+            drift: 0.0,
+            recent_drift: 0.0,
+            spread: 0.1,
+            count: 10,
+            scale: None,
+        };
+        assert_eq!(cal.interval_level(), 0.999);
+        let scaled = Calibration {
+            scale: Some(3.0),
+            ..cal
+        };
+        assert_eq!(scaled.interval_level(), 0.99);
+    }
+
     use super::*;
 
     /// Curves whose log loss falls by a random slope per log size: the

@@ -413,7 +413,9 @@ pub(super) fn line_estimate(
         let ln_centre = hyp.predict(kind.interval_kind());
         let h = hyp.spread(ln_centre);
         e.interval = Some(cal.interval(ln_centre, r, h));
-        e.interval_kind = Some(IntervalKind::Backtest { level: cal.level });
+        e.interval_kind = Some(IntervalKind::Backtest {
+            level: cal.interval_level(),
+        });
         e.risk_interval = Some(cal.risk_interval(ln_centre, r, h));
     } else {
         let boot = Resampling {
