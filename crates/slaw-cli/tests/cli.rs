@@ -768,6 +768,53 @@ fn select_ranks_candidates_with_json_plot_and_cost() {
         ));
 }
 
+/// The law-fit methods' fit warnings (parameters on a bound, not pinned)
+/// reach the text report, one line per kind of warning naming the fits,
+/// as they reach the JSON.
+#[test]
+fn select_prints_the_law_fits_warnings() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &pool_long_csv());
+    let args = [
+        "select",
+        "pool.csv",
+        "--target",
+        "204800",
+        "--budget",
+        "1/32",
+        "--method",
+        "vanilla-fit",
+    ];
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warned: Vec<&str> = v["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["detail"]["warnings"].as_array().unwrap().is_empty())
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(!warned.is_empty(), "the pool's vanilla fits carry warnings");
+    let out = slaw().current_dir(dir.path()).args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("warning: ") && l.contains(" fits: "))
+        .collect();
+    assert!(lines.iter().any(|l| l.contains("do not pin")), "{text}");
+    for id in warned {
+        assert!(
+            lines.iter().any(|l| l.contains(id)),
+            "{id} not named in the text's warnings:\n{text}"
+        );
+    }
+}
+
 /// `--reference`: the same models on another task, matched by name; the
 /// default becomes ats-ref, whose note says how many candidates matched;
 /// a reference is refused by a method that does not read it, and one that

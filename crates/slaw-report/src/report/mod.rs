@@ -291,6 +291,61 @@ pub fn compare_report(ranked: &[RankedLaw]) -> String {
     s
 }
 
+/// The warnings of the law fits of a selection (`rectified-fit`,
+/// `vanilla-fit`: parameters on a bound, not pinned by the points, ...),
+/// one line per distinct warning with the candidates it concerns.
+fn fit_warnings(sel: &slaw::selection::Selection) -> String {
+    use std::fmt::Write;
+    // Grouped by the warning without its parenthesized figures (condition
+    // numbers, bounds), which differ per fit.
+    let gist = |w: &str| {
+        let mut depth = 0usize;
+        let mut out = String::new();
+        for ch in w.chars() {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => out.push(ch),
+                _ => {}
+            }
+        }
+        out.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace(" ;", ";")
+            .replace(" ,", ",")
+    };
+    let mut by_text: Vec<(String, Vec<&str>)> = Vec::new();
+    for r in &sel.ranking {
+        if let slaw::selection::Detail::Fit(f) = &r.estimate.detail {
+            for w in f.warnings.iter().map(|w| gist(w)) {
+                match by_text.iter_mut().find(|(t, _)| *t == w) {
+                    Some((_, ids)) => ids.push(&r.estimate.id),
+                    None => by_text.push((w, vec![&r.estimate.id])),
+                }
+            }
+        }
+    }
+    let mut s = String::new();
+    for (text, ids) in by_text {
+        const SHOWN: usize = 3;
+        let more = ids.len().saturating_sub(SHOWN);
+        let _ = writeln!(
+            s,
+            "warning: {} of {} fits: {text} ({}{})",
+            ids.len(),
+            sel.ranking.len(),
+            ids[..ids.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more; --json lists each fit's warnings")
+            } else {
+                String::new()
+            }
+        );
+    }
+    s
+}
+
 /// The text report of `slaw select`: the ranking with each model's predicted
 /// loss at the target (and interval), AtS phase details, and the cost.
 pub fn selection_report(sel: &slaw::selection::Selection) -> String {
@@ -381,17 +436,18 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     for w in &sel.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
+    s.push_str(&fit_warnings(sel));
     if let Some(cal) = &sel.calibration {
         match cal.scale {
             Some(k) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% predictive, meant to cover the loss at the target: the \
+                    "intervals: {} predictive, meant to cover the loss at the target: the \
                      prediction corrected by the method's recent error per unit ln(size ratio) \
                      in backtests inside the affordable sizes ({:+.4}; {} backtests in all), \
                      +- {:.2} x the spread of the extrapolation hypotheses (AtS line, \
                      steepening, learned trend; the factor learned on complete curves)",
-                    100.0 * cal.level,
+                    slaw::selection::calibrate::percent(cal.interval_level()),
                     cal.recent_drift,
                     cal.count,
                     k
@@ -400,12 +456,12 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
             None => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% predictive, meant to cover the loss at the target: the \
+                    "intervals: {} predictive, meant to cover the loss at the target: the \
                      method's error per unit ln(size ratio) in {} backtests inside the \
                      affordable sizes (mean {:+.4}, sd {:.4}) scaled to the target, combined \
                      with the spread of the extrapolation hypotheses (AtS line, steepening, \
                      learned trend)",
-                    100.0 * cal.level,
+                    slaw::selection::calibrate::percent(cal.interval_level()),
                     cal.count,
                     cal.drift,
                     cal.spread
