@@ -4,10 +4,12 @@
 //! them.
 //!
 //! The analysis runs in the search's parameters (data divided by its own
-//! scale; ln for log parameters), where a unit step means the same thing for
-//! every data set. A parameter is flagged when it lies along a flat direction
-//! (an eigenvalue of J^T W J below `FLAT_RATIO` times the largest), on a
-//! bound, or where its start put it (the search never moved it). Standard
+//! scale; ln for log parameters), with J^T W J equilibrated to unit diagonal
+//! so that no parameter's units weigh in. A parameter is flagged when it
+//! lies along a flat direction (an eigenvalue of the equilibrated J^T W J
+//! below `FLAT_RATIO` times the largest: its effect on the fit is, to that
+//! precision, a combination of the others'), on a bound, or where its start
+//! put it (the search never moved it). Standard
 //! errors are then carried to natural units through the map back (delta
 //! method).
 
@@ -15,9 +17,9 @@ use crate::law::{Law, Named, Transform};
 use crate::linalg;
 use crate::objective::Objective;
 
-/// A direction is flat when its curvature is below this fraction of the
-/// largest: moving along it by 1 (a factor e for a log parameter) changes
-/// the fit 1e8 times less than moving along the best-pinned direction.
+/// A direction is flat when its curvature, in the equilibrated J^T W J
+/// (each parameter scaled to unit curvature), is below this fraction of
+/// the largest: the parameters along it are collinear to about 1e-8.
 pub const FLAT_RATIO: f64 = 1e-8;
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -32,7 +34,8 @@ pub struct Identifiability {
     /// Correlation matrix of the parameters (row major p x p; empty when the
     /// Hessian is singular).
     pub correlation: Vec<Vec<f64>>,
-    /// Largest over smallest eigenvalue of J^T W J in the search's parameters.
+    /// Largest over smallest eigenvalue of J^T W J equilibrated to unit
+    /// diagonal (a measure of the parameters' collinearity, free of units).
     pub condition: f64,
     /// Residual standard deviation used for the standard errors.
     pub residual_sd: f64,
@@ -137,12 +140,38 @@ pub fn analyse(
     };
     let mut flat = vec![false; p];
     if h.iter().all(|v| v.is_finite()) {
-        let (vals, vecs) = linalg::sym_eigen(&h, p);
+        // The flat test and the inverse run on J^T W J equilibrated to unit
+        // diagonal (D^-1/2 H D^-1/2, D = diag H): its eigenvalues measure how
+        // nearly the parameters' effects are collinear, whatever the units of
+        // each parameter (a linear one of size 1e3 beside an exponent of 0.3,
+        // or the search in the data's units under a --bound). A parameter
+        // with next to no influence of its own is flat too.
+        let d: Vec<f64> = (0..p).map(|j| h[j * p + j].max(0.0).sqrt()).collect();
+        let mut hs = vec![0.0; p * p];
+        for a in 0..p {
+            for b in 0..p {
+                if d[a] > 0.0 && d[b] > 0.0 {
+                    hs[a * p + b] = h[a * p + b] / (d[a] * d[b]);
+                }
+            }
+        }
+        let (vals, vecs) = linalg::sym_eigen(&hs, p);
         let top = vals.last().copied().unwrap_or(0.0).max(0.0);
         let low = vals.first().copied().unwrap_or(0.0).max(0.0);
         out.condition = if low > 0.0 { top / low } else { f64::INFINITY };
+        let pinned = |lam: f64| lam > FLAT_RATIO * top && top > 0.0;
+        // Next to no influence: the fit's change for a step of the
+        // parameter's own size (at least 1: a factor e for a log parameter),
+        // against the most influential parameter's.
+        let influence: Vec<f64> = (0..p).map(|j| d[j] * x[j].abs().max(1.0)).collect();
+        let top_influence = influence.iter().copied().fold(0.0, f64::max);
+        for (j, fl) in flat.iter_mut().enumerate() {
+            if !(d[j] > 0.0) || influence[j].powi(2) <= FLAT_RATIO * top_influence.powi(2) {
+                *fl = true;
+            }
+        }
         for (k, &lam) in vals.iter().enumerate() {
-            if lam <= FLAT_RATIO * top || top == 0.0 {
+            if !pinned(lam) {
                 // the parameters that make up the direction
                 for (j, fl) in flat.iter_mut().enumerate() {
                     if vecs[j * p + k].abs() >= 0.3 {
@@ -153,13 +182,17 @@ pub fn analyse(
         }
         let sigma2 = ss / (n_pos.saturating_sub(p)).max(1) as f64;
         out.residual_sd = sigma2.sqrt();
-        // pseudo-inverse over the pinned directions
+        // pseudo-inverse over the pinned directions, back to the search's
+        // parameters (H^+ = D^-1/2 Hs^+ D^-1/2)
         let mut cov = vec![0.0; p * p];
         for (k, &lam) in vals.iter().enumerate() {
-            if lam > FLAT_RATIO * top && top > 0.0 {
+            if pinned(lam) {
                 for a in 0..p {
                     for b in 0..p {
-                        cov[a * p + b] += sigma2 * vecs[a * p + k] * vecs[b * p + k] / lam;
+                        if d[a] > 0.0 && d[b] > 0.0 {
+                            cov[a * p + b] +=
+                                sigma2 * (vecs[a * p + k] / d[a]) * (vecs[b * p + k] / d[b]) / lam;
+                        }
                     }
                 }
             }

@@ -218,6 +218,56 @@ fn formula_laws_with_log_params_are_unit_free() {
     }
 }
 
+/// What the data pin does not depend on the units of x: a formula law with
+/// a linear amplitude (no `--log-params`), x in two units 1e3 apart. The
+/// same optimum is found, no parameter is flagged in either, and the
+/// exponent's standard error is the same (the amplitude's moves with its
+/// reference point, as the delta method says).
+#[test]
+fn what_the_data_pin_does_not_depend_on_the_units() {
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let law = formula_law(
+        "A / x^alpha + E",
+        &names(&["x"]),
+        &names(&["A", "alpha", "E"]),
+        &[],
+    )
+    .unwrap();
+    let obs = generate(
+        &law,
+        &[400.0, 0.3, 1.8],
+        &one_input(1e9, 1e11, 30),
+        0.002,
+        5,
+        "",
+    );
+    let se = |r: &FitResult, name: &str| {
+        r.identifiability
+            .std_errors
+            .by_name(name)
+            .copied()
+            .flatten()
+            .unwrap_or(f64::NAN)
+    };
+    let base = fit(&law, &obs, &FitOptions::default()).unwrap();
+    let other = fit(&law, &scaled(&obs, 0, 3), &FitOptions::default()).unwrap();
+    for r in [&base, &other] {
+        assert!(r.converged);
+        assert!(
+            r.identifiability.unidentified.is_empty(),
+            "{:?}",
+            r.identifiability
+        );
+    }
+    let (a, b) = (se(&base, "alpha"), se(&other, "alpha"));
+    assert!(
+        (a / b - 1.0).abs() < 1e-3,
+        "alpha's standard error {a} vs {b}"
+    );
+    let (a, b) = (se(&base, "E"), se(&other, "E"));
+    assert!((a / b - 1.0).abs() < 1e-3, "E's standard error {a} vs {b}");
+}
+
 /// A loss-curve law's data: at every point of every curve (`pts[c][i]`:
 /// t, S1, S2), the law's inputs (its prefix of them), the point's context
 /// (curve c, point i) and the law's value at `truth` with 0.2%
