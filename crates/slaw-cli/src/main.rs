@@ -541,12 +541,14 @@ struct CompareArgs {
     /// ((drift, slope): power (0.011, 0.011), vanilla-ft (0.023, 0.009), rectified (0.019, 0),
     /// bnsl (0.032, 0), m4-authors-capped (0.010, 0.007); every law over-predicts the later loss
     /// of the benchmark's curves, more so where they steepen). When fewer than 2 laws can be
-    /// backtested (short data: the laws with more parameters cannot be refitted), every
-    /// converged fit with more points than parameters is averaged; likewise when none can (4 or
+    /// backtested (short data: the laws with more parameters cannot be refitted), the median
+    /// of every converged fit with more points than parameters; likewise when none can (4 or
     /// 5 points).
     /// m4-authors / m4-authors-capped in --laws: M4 fitted by its authors' published
     /// procedure (least squares on the law's transformed equation; capped: 10 gradient and at
-    /// most 1,000 rounds instead of 100 and 10,000; backtests always capped). The pick for
+    /// most 1,000 rounds instead of 100 and 10,000; backtests always capped), in the data's
+    /// units as published (beta >= 1, a 1e-3 margin in the loss's unit): unlike the other
+    /// laws it is not unit-free, so rescaling x can change it and the pick. The pick for
     /// extrapolating a learning curve, benchmarked (BENCHMARKS.md, `slaw bench curves`) with
     /// --laws power,vanilla-ft,rectified,bnsl,m4-authors-capped: chosen by a nested
     /// leave-one-family-out (`slaw bench curves --nested`); out of sample (leaving one family of

@@ -1848,11 +1848,19 @@ pub fn text(picks: &[GroupPick]) -> String {
             );
         }
     }
+    // How the chosen laws' predictions combine (every group has the same rule).
+    let combined = match picks.first().map(|gp| &gp.pick.rule.combine) {
+        Some(Combine::Median { .. }) => {
+            "exp of the median of the ln predictions of the laws with a weight (the weights say \
+which laws; the median does not weigh them)"
+        }
+        _ => "exp of the weighted mean of the weighted laws' ln predictions",
+    };
     let _ = writeln!(
         s,
         "err@o: RMSE of ln L on the points after origin o when fitted on the points before it \
 (o a fraction of the points ordered by x, or last-k: all but the last k); score: mean over \
-origins; the prediction is exp of the weighted mean of the weighted laws' ln predictions"
+origins; the prediction is {combined}"
     );
     s
 }
