@@ -444,13 +444,10 @@ fn check(law: &Law, obs: &Observations) -> Result<()> {
 /// The scale-free problem, or `None` when the law cannot follow a change of
 /// units (or the starts cannot be moved).
 fn scaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Option<Problem<'a>> {
-    // Probed at the grid's first start: a closed form may be undefined at
-    // 0 (vanilla-ft's divides by its exponent alpha).
-    let grid = law.grid_flat();
-    let probe = &grid[..law.n_params().min(grid.len())];
+    let probe = vec![0.0; law.n_params()];
     let closed_form = law
         .model
-        .rescale(probe, &vec![0.0; obs.dim()], 0.0)
+        .rescale(&probe, &vec![0.0; obs.dim()], 0.0)
         .is_some();
     // No closed form and no numeric map: the law is fitted in the data's
     // units. Nor are given starts mapped numerically (warm starts of
