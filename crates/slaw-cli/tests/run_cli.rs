@@ -1081,3 +1081,41 @@ fn plans_check_the_sizes_their_method_needs() {
             "line 11, column 1: params: candidate 'b' has none; model-size ranks by the parameter count",
         ));
 }
+
+#[test]
+fn the_plan_says_only_what_its_mode_does() {
+    let dir = TempDir::new().unwrap();
+    let text = |extra: &str| {
+        let p = plan(&dir, "mode.toml", &MODELS, extra);
+        let t = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("method = \"ats\"\n", "");
+        std::fs::write(&p, t).unwrap();
+        let out = slaw().args(["plan", p.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // ats-gap, adaptive: ascending by default.
+    let t = text("");
+    assert!(t.contains("ascending: the smallest sizes first"), "{t}");
+    assert!(t.contains("; ascending usually runs fewer"), "{t}");
+    assert!(!t.contains("phase transition"), "{t}");
+    assert!(!t.contains("halve"), "{t}");
+    // Descending: the phase transition, and successive halving when asked.
+    let t = text("ascending = false");
+    assert!(
+        t.contains("smaller sizes after the phase transition are skipped"),
+        "{t}"
+    );
+    assert!(!t.contains("ascending"), "{t}");
+    let t = text("ascending = false\ndrop_worse = true");
+    assert!(
+        t.contains("for the candidates whose interval lies above another's"),
+        "{t}"
+    );
+    assert!(!t.contains("ascending"), "{t}");
+    // The fixed ladder runs everything: no saving is promised.
+    let t = text("adaptive = false");
+    assert!(t.contains("fixed ladder"), "{t}");
+    assert!(!t.contains("runs fewer"), "{t}");
+}

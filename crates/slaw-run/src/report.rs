@@ -81,6 +81,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
         plan.method.name(),
         match (plan.adaptive, plan.drop_worse) {
+            (true, _) if plan.ladder.len() < 2 => "adaptive, but with at most one size every candidate runs it",
             (true, true) if plan.ascending => "ascending: the smallest sizes first, double while the interval overlaps the best candidate's",
             (true, false) => "adaptive: halve from the largest size, stop at the phase transition",
             (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the interval lies above another candidate's",
@@ -166,10 +167,12 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         fixed,
         plan.cost_unit(),
         100.0 * fixed / full,
-        if plan.adaptive {
-            "; adaptive AtS usually runs fewer (smaller sizes after the phase transition are skipped)"
-        } else {
-            ""
+        // What the mode saves, said only for the mode the plan runs.
+        match (plan.adaptive && plan.ladder.len() > 1, plan.ascending, plan.drop_worse) {
+            (false, _, _) => "",
+            (true, true, _) => "; ascending usually runs fewer (larger sizes only for the candidates whose interval still overlaps the best candidate's)",
+            (true, false, true) => "; adaptive AtS usually runs fewer (smaller sizes are skipped after the phase transition, and for the candidates whose interval lies above another's)",
+            (true, false, false) => "; adaptive AtS usually runs fewer (smaller sizes after the phase transition are skipped)",
         }
     );
     if !verbose {
