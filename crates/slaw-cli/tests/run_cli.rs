@@ -1119,3 +1119,54 @@ fn the_plan_says_only_what_its_mode_does() {
     assert!(t.contains("fixed ladder"), "{t}");
     assert!(!t.contains("runs fewer"), "{t}");
 }
+
+#[test]
+fn a_fractional_budget_reads_as_slaw_select_reads_it() {
+    let dir = TempDir::new().unwrap();
+    let sizes = |budget: &str| {
+        let p = plan(&dir, "b.toml", &MODELS, "");
+        let t = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("budget = \"1/8\"", &format!("budget = {budget}"));
+        std::fs::write(&p, t).unwrap();
+        slaw()
+            .args(["plan", p.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap()
+    };
+    let ladder = |budget: &str| {
+        let out = sizes(budget);
+        assert!(
+            out.status.success(),
+            "{budget}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["ladder"].clone()
+    };
+    // 1/8 of the target 100000, written three ways, and as examples.
+    let eighth = ladder("\"1/8\"");
+    assert_eq!(eighth[0], 12500.0);
+    for b in ["0.125", "\"0.125\"", "12500"] {
+        assert_eq!(ladder(b), eighth, "{b}");
+    }
+    // A number with a decimal point is a fraction in (0, 1], as `slaw select
+    // --budget`; the error names `budget`.
+    for b in ["12500.0", "0.0", "1.5"] {
+        let out = sizes(b);
+        assert_eq!(out.status.code(), Some(2), "{b}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("line 2, column 1: budget: expects 1/R or a fraction in (0, 1]"),
+            "{b}: {err}"
+        );
+        assert!(err.contains("an integer"), "{b}: {err}");
+    }
+    // An integer is a number of examples: below min_size the error says so.
+    let out = sizes("1\nmin_size = 100");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("budget: the budget is 1 examples, below min_size = 100"),
+        "{err}"
+    );
+}

@@ -80,7 +80,9 @@ struct RawPlan {
     full_size: f64,
     /// The size the decision is about (default: full_size).
     target: Option<f64>,
-    /// Largest subset allowed: "1/64" (of the target) or a number of examples.
+    /// Largest subset allowed: "1/64" or a fraction such as 0.015625 (of
+    /// the target, as `slaw select --budget`), or an integer number of
+    /// examples (as `slaw select --max-n`).
     budget: toml::Value,
     /// Smallest subset on the ladder (default: budget / 2^7).
     min_size: Option<f64>,
@@ -337,11 +339,24 @@ impl Plan {
                         .map_err(|e| bad("budget", setting_message(e)))?
             }
             toml::Value::Integer(i) => positive("budget", *i as f64)?,
-            toml::Value::Float(f) => positive("budget", *f)?,
+            // A number with a decimal point reads as `slaw select --budget`
+            // reads it: a fraction of the target in (0, 1].
+            toml::Value::Float(f) => {
+                target
+                    * slaw::selection::Budget::parse_fraction(&format!("{f:?}")).map_err(|e| {
+                        bad(
+                            "budget",
+                            format!(
+                                "{} (a number with a decimal point is a fraction of the target, as `slaw select --budget` reads it; a number of examples is an integer, e.g. budget = 25600)",
+                                setting_message(e)
+                            ),
+                        )
+                    })?
+            }
             v => {
                 return Err(bad(
                     "budget",
-                    format!("expected \"1/64\" or a size, got {v}"),
+                    format!("expected \"1/64\", a fraction such as 0.015625, or an integer number of examples, got {v}"),
                 ))
             }
         };
@@ -366,6 +381,19 @@ impl Plan {
             n /= 2.0;
         }
         halving.dedup();
+        if halving.is_empty() {
+            return Err(bad(
+                "budget",
+                format!(
+                    "the budget is {budget} examples, below min_size = {min_size}: the ladder has no size{}",
+                    if matches!(raw.budget, toml::Value::Integer(_)) {
+                        " (an integer budget is a number of examples; a fraction of the target is written 0.015625 or \"1/64\")"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
         if raw.ats_k < 2 {
             return Err(bad(
                 "ats_k",
