@@ -992,6 +992,13 @@ fn a_method_runs_only_the_sizes_it_reads() {
         assert_eq!(planned_runs(&with("ats.toml", "ats", mode)).len(), 24);
     }
     let p = with("sub.toml", "sub-tuning", "adaptive = false");
+    let out = slaw()
+        .args(["plan", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ladder"], serde_json::json!([12500.0]));
+    assert_eq!(v["not_run"].as_array().unwrap().len(), 7, "{v}");
     let out = slaw().args(["plan", p.to_str().unwrap()]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("at most 3 runs"), "{text}");
