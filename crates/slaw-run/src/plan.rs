@@ -347,7 +347,7 @@ impl Plan {
                         bad(
                             "budget",
                             format!(
-                                "{} (a number with a decimal point is a fraction of the target, as `slaw select --budget` reads it; a number of examples is an integer, e.g. budget = 25600)",
+                                "{} (a number with a decimal point is a fraction of the target, as slaw select reads its budget; a number of examples is an integer, e.g. budget = 25600)",
                                 setting_message(e)
                             ),
                         )
