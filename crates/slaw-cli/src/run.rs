@@ -36,6 +36,7 @@ pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
         .collect();
     let v = serde_json::json!({
         "ladder": plan.ladder,
+        "not_run": plan.skipped,
         "zero_shot": plan.zero_shot,
         "runs": runs,
         "cost_unit": plan.cost_unit()

@@ -937,3 +937,243 @@ fn zero_shot_runs_feed_the_default_method_and_a_failed_one_stops_nothing() {
         assert_eq!(has_l0, c["id"] != "delta", "{c}");
     }
 }
+
+/// The ids of the runs `slaw plan --json` would launch for the plan at `p`.
+fn planned_runs(p: &Path) -> Vec<String> {
+    let out = slaw()
+        .args(["plan", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_method_runs_only_the_sizes_it_reads() {
+    let dir = TempDir::new().unwrap();
+    // Budget 1/8 of 100000: the halving ladder is 12500 down to 98 (8 sizes).
+    let with = |name: &str, method: &str, extra: &str| {
+        let p = plan(&dir, name, &MODELS, extra);
+        let text = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("method = \"ats\"", &format!("method = \"{method}\""));
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    for mode in ["adaptive = false", "adaptive = true", "ascending = false"] {
+        // sub-tuning reads the largest size only.
+        let p = with("sub.toml", "sub-tuning", mode);
+        let runs = planned_runs(&p);
+        assert_eq!(runs.len(), 3, "{mode}: {runs:?}");
+        assert!(runs.iter().all(|r| r.contains("|n=12500|")), "{runs:?}");
+        // model-size reads no size; zero-shot the n = 0 evaluation only.
+        assert_eq!(
+            planned_runs(&with("ms.toml", "model-size", mode)),
+            [] as [String; 0]
+        );
+        let runs = planned_runs(&with(
+            "zs.toml",
+            "zero-shot",
+            &format!("{mode}\nzero_shot = true"),
+        ));
+        assert_eq!(runs.len(), 3, "{mode}: {runs:?}");
+        assert!(runs.iter().all(|r| r.contains("|n=0|")), "{runs:?}");
+        // The AtS-based methods read the whole ladder.
+        assert_eq!(planned_runs(&with("ats.toml", "ats", mode)).len(), 24);
+    }
+    let p = with("sub.toml", "sub-tuning", "adaptive = false");
+    let out = slaw()
+        .args(["plan", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ladder"], serde_json::json!([12500.0]));
+    assert_eq!(v["not_run"].as_array().unwrap().len(), 7, "{v}");
+    let out = slaw().args(["plan", p.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("at most 3 runs"), "{text}");
+    assert!(
+        text.contains("sub-tuning reads only the size 12500 of the halving ladder"),
+        "{text}"
+    );
+    if !python_ok() {
+        return;
+    }
+    // `slaw run` launches those runs only, and ranks every candidate.
+    for (name, method, runs) in [("sub.toml", "sub-tuning", 3), ("ms.toml", "model-size", 0)] {
+        let p = with(name, method, "");
+        slaw()
+            .args(["run", p.to_str().unwrap(), "--quiet"])
+            .assert()
+            .success();
+        let v = report_json(&p);
+        assert_eq!(v["summary"]["cost"]["runs"], runs, "{method}");
+        assert_eq!(v["summary"]["cost"]["fixed_runs"], runs, "{method}");
+        let ranked = v["summary"]["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rank"].is_u64())
+            .count();
+        assert_eq!(ranked, 3, "{method}: {v}");
+    }
+}
+
+#[test]
+fn plans_check_the_sizes_their_method_needs() {
+    let dir = TempDir::new().unwrap();
+    let w = |text: &str| {
+        let p = dir.path().join("p.toml");
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    // A ladder of two sizes (800, 400).
+    let base = "full_size = 51200\nbudget = 800\nmin_size = 400\ncommand = \"train {n}\"\nloss = { kind = \"regex\", pattern = \"loss=([0-9.]+)\" }\n";
+    let cand = "[[candidate]]\nid = \"a\"\nparams = 1e8\n";
+    for method in ["sub-tuning", "model-size"] {
+        slaw()
+            .args(["plan", &w(&format!("method = \"{method}\"\n{base}{cand}"))])
+            .assert()
+            .success();
+    }
+    slaw()
+        .args([
+            "plan",
+            &w(&format!(
+                "method = \"zero-shot\"\nzero_shot = true\n{base}{cand}"
+            )),
+        ])
+        .assert()
+        .success();
+    for (head, msg) in [
+        ("method = \"ats-gap\"\n", "line 4, column 1: min_size: the ladder from 800 down to 400 has 2 sizes; AtS needs at least 4"),
+        (
+            "method = \"vanilla-fit\"\n",
+            "has 2 sizes; vanilla-fit (a law of 4 parameters) needs at least 4",
+        ),
+        (
+            "method = \"rectified-fit\"\nzero_shot = true\n",
+            "has 2 sizes; rectified-fit (a law of 4 parameters, one point at n = 0) needs at least 3",
+        ),
+        (
+            "method = \"zero-shot\"\n",
+            "method: zero-shot ranks by the loss at n = 0, which the plan measures only with zero_shot = true",
+        ),
+    ] {
+        slaw()
+            .args(["plan", &w(&format!("{head}{base}{cand}"))])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(msg));
+    }
+    // model-size needs every candidate's parameter count.
+    slaw()
+        .args([
+            "plan",
+            &w(&format!("method = \"model-size\"\n{base}{cand}[[candidate]]\nid = \"b\"\n")),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "line 11, column 1: params: candidate 'b' has none; model-size ranks by the parameter count",
+        ));
+}
+
+#[test]
+fn the_plan_says_only_what_its_mode_does() {
+    let dir = TempDir::new().unwrap();
+    let text = |extra: &str| {
+        let p = plan(&dir, "mode.toml", &MODELS, extra);
+        let t = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("method = \"ats\"\n", "");
+        std::fs::write(&p, t).unwrap();
+        let out = slaw().args(["plan", p.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // ats-gap, adaptive: ascending by default.
+    let t = text("");
+    assert!(t.contains("ascending: the smallest sizes first"), "{t}");
+    assert!(t.contains("; ascending usually runs fewer"), "{t}");
+    assert!(!t.contains("phase transition"), "{t}");
+    assert!(!t.contains("halve"), "{t}");
+    // Descending: the phase transition, and successive halving when asked.
+    let t = text("ascending = false");
+    assert!(
+        t.contains("smaller sizes after the phase transition are skipped"),
+        "{t}"
+    );
+    assert!(!t.contains("ascending"), "{t}");
+    let t = text("ascending = false\ndrop_worse = true");
+    assert!(
+        t.contains("for the candidates whose interval lies above another's"),
+        "{t}"
+    );
+    assert!(!t.contains("ascending"), "{t}");
+    // The fixed ladder runs everything: no saving is promised.
+    let t = text("adaptive = false");
+    assert!(t.contains("fixed ladder"), "{t}");
+    assert!(!t.contains("runs fewer"), "{t}");
+}
+
+#[test]
+fn a_fractional_budget_reads_as_slaw_select_reads_it() {
+    let dir = TempDir::new().unwrap();
+    let sizes = |budget: &str| {
+        let p = plan(&dir, "b.toml", &MODELS, "");
+        let t = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("budget = \"1/8\"", &format!("budget = {budget}"));
+        std::fs::write(&p, t).unwrap();
+        slaw()
+            .args(["plan", p.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap()
+    };
+    let ladder = |budget: &str| {
+        let out = sizes(budget);
+        assert!(
+            out.status.success(),
+            "{budget}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["ladder"].clone()
+    };
+    // 1/8 of the target 100000, written three ways, and as examples.
+    let eighth = ladder("\"1/8\"");
+    assert_eq!(eighth[0], 12500.0);
+    for b in ["0.125", "\"0.125\"", "12500"] {
+        assert_eq!(ladder(b), eighth, "{b}");
+    }
+    // A number with a decimal point is a fraction in (0, 1], as `slaw select
+    // --budget`; the error names `budget`.
+    for b in ["12500.0", "0.0", "1.5"] {
+        let out = sizes(b);
+        assert_eq!(out.status.code(), Some(2), "{b}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("line 2, column 1: budget: expects 1/R or a fraction in (0, 1]"),
+            "{b}: {err}"
+        );
+        assert!(err.contains("an integer"), "{b}: {err}");
+    }
+    // An integer is a number of examples: below min_size the error says so.
+    let out = sizes("1\nmin_size = 100");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("budget: the budget is 1 examples, below min_size = 100"),
+        "{err}"
+    );
+}

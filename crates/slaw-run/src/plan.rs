@@ -80,7 +80,9 @@ struct RawPlan {
     full_size: f64,
     /// The size the decision is about (default: full_size).
     target: Option<f64>,
-    /// Largest subset allowed: "1/64" (of the target) or a number of examples.
+    /// Largest subset allowed: "1/64" or a fraction such as 0.015625 (of
+    /// the target, as `slaw select --budget`), or an integer number of
+    /// examples (as `slaw select --max-n`).
     budget: toml::Value,
     /// Smallest subset on the ladder (default: budget / 2^7).
     min_size: Option<f64>,
@@ -174,9 +176,16 @@ pub struct Plan {
     /// The largest subset, in examples (a fraction of the target resolved);
     /// at most `target`.
     pub budget: f64,
-    /// Subset sizes, largest first (the fixed ladder): `budget` halved down
-    /// to `min_size`, rounded to whole examples; at least `ats_k + 1` sizes.
+    /// Subset sizes the method reads, largest first (the fixed ladder): of
+    /// `budget` halved down to `min_size` (rounded to whole examples), the
+    /// sizes `Method::sizes_used` names (every one for the AtS-based methods
+    /// and the law fits, the largest for `sub-tuning`, none for `zero-shot`
+    /// and `model-size`); at least as many as the method needs
+    /// (`ats_k + 1` for the AtS-based methods).
     pub ladder: Vec<f64>,
+    /// The sizes of the halving ladder the method does not read, largest
+    /// first: never run.
+    pub skipped: Vec<f64>,
     /// The selection method that ranks the candidates.
     pub method: slaw::selection::Method,
     /// The reference tables (the plan's `reference`), resolved against the
@@ -330,11 +339,24 @@ impl Plan {
                         .map_err(|e| bad("budget", setting_message(e)))?
             }
             toml::Value::Integer(i) => positive("budget", *i as f64)?,
-            toml::Value::Float(f) => positive("budget", *f)?,
+            // A number with a decimal point reads as `slaw select --budget`
+            // reads it: a fraction of the target in (0, 1].
+            toml::Value::Float(f) => {
+                target
+                    * slaw::selection::Budget::parse_fraction(&format!("{f:?}")).map_err(|e| {
+                        bad(
+                            "budget",
+                            format!(
+                                "{} (a number with a decimal point is a fraction of the target, as slaw select reads its budget; a number of examples is an integer, e.g. budget = 25600)",
+                                setting_message(e)
+                            ),
+                        )
+                    })?
+            }
             v => {
                 return Err(bad(
                     "budget",
-                    format!("expected \"1/64\" or a size, got {v}"),
+                    format!("expected \"1/64\", a fraction such as 0.015625, or an integer number of examples, got {v}"),
                 ))
             }
         };
@@ -345,13 +367,33 @@ impl Plan {
             ));
         }
         let min_size = positive("min_size", raw.min_size.unwrap_or(budget / 128.0))?;
-        let mut ladder = Vec::new();
+        // The halving ladder: `budget` halved down to `min_size`, rounded to
+        // whole examples (the largest rounded down: a size above the budget
+        // would not be affordable, so the ranking would not read it).
+        let mut halving = Vec::new();
         let mut n = budget;
         while n >= min_size * (1.0 - 1e-9) && n >= 1.0 {
-            ladder.push(n.round());
+            halving.push(if n.round() > budget {
+                n.floor()
+            } else {
+                n.round()
+            });
             n /= 2.0;
         }
-        ladder.dedup();
+        halving.dedup();
+        if halving.is_empty() {
+            return Err(bad(
+                "budget",
+                format!(
+                    "the budget is {budget} examples, below min_size = {min_size}: the ladder has no size{}",
+                    if matches!(raw.budget, toml::Value::Integer(_)) {
+                        " (an integer budget is a number of examples; a fraction of the target is written 0.015625 or \"1/64\")"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
         if raw.ats_k < 2 {
             return Err(bad(
                 "ats_k",
@@ -370,16 +412,6 @@ impl Plan {
                 ),
             ));
         }
-        if ladder.len() < raw.ats_k + 1 {
-            return Err(bad(
-                "min_size",
-                format!(
-                    "the ladder from {budget} down to {min_size} has {} sizes; AtS needs at least {}",
-                    ladder.len(),
-                    raw.ats_k + 1
-                ),
-            ));
-        }
         let method = slaw::selection::Method::parse_or_default(
             raw.method.as_deref(),
             !raw.reference.is_empty(),
@@ -387,6 +419,48 @@ impl Plan {
             raw.ats_delta,
         )
         .map_err(|e| bad("method", setting_message(e)))?;
+        let ladder = sizes_read(&method, &halving, &raw.candidates, target, budget);
+        let skipped: Vec<f64> = halving
+            .iter()
+            .copied()
+            .filter(|n| !ladder.contains(n))
+            .collect();
+        if let Some((needed, why)) = sizes_needed(&method, raw.ats_k, raw.zero_shot) {
+            if ladder.len() < needed {
+                return Err(bad(
+                    "min_size",
+                    format!(
+                        "the ladder from {budget} down to {min_size} has {} sizes; {why} needs at least {needed}",
+                        ladder.len(),
+                    ),
+                ));
+            }
+        }
+        if method.name()
+            == slaw::selection::SelectionMethod::name(&slaw::selection::methods::ZeroShot)
+            && !raw.zero_shot
+        {
+            return Err(bad(
+                "method",
+                "zero-shot ranks by the loss at n = 0, which the plan measures only with zero_shot = true"
+                    .into(),
+            ));
+        }
+        if method.name()
+            == slaw::selection::SelectionMethod::name(&slaw::selection::methods::ModelSize)
+        {
+            if let Some(i) = raw.candidates.iter().position(|c| c.params.is_none()) {
+                return Err(Error::Plan {
+                    file: file.clone(),
+                    line: nth_key_line(text, "id", i),
+                    col: 1,
+                    message: format!(
+                        "params: candidate '{}' has none; model-size ranks by the parameter count",
+                        raw.candidates[i].id
+                    ),
+                });
+            }
+        }
         if !raw.reference.is_empty() && !method.kind().needs().reference {
             return Err(bad(
                 "reference",
@@ -565,6 +639,7 @@ impl Plan {
             full_size,
             budget,
             ladder,
+            skipped,
             method,
             reference,
             references,
@@ -664,6 +739,78 @@ impl Plan {
             _ => "examples",
         }
     }
+}
+
+/// The sizes of the halving ladder `halving` (largest first) that `method`
+/// reads: the union over the candidates of [`Method::sizes_used`] for the
+/// candidate measured at every size of the ladder (and at n = 0), largest
+/// first. The registry's methods name sizes from which sizes a candidate
+/// has, never from its losses (set to 1 here), so every candidate gets the
+/// same answer; a method whose answer differed per candidate would have the
+/// union run for every candidate (never fewer than one of them reads).
+///
+/// [`Method::sizes_used`]: slaw::selection::Method::sizes_used
+fn sizes_read(
+    method: &slaw::selection::Method,
+    halving: &[f64],
+    candidates: &[CandidateSpec],
+    target: f64,
+    budget: f64,
+) -> Vec<f64> {
+    let b = slaw::selection::Budget {
+        target,
+        max_n: budget,
+    };
+    let mut curve: Vec<(f64, f64)> = halving.iter().rev().map(|&n| (n, 1.0)).collect();
+    curve.insert(0, (0.0, 1.0));
+    let mut used: Vec<f64> = Vec::new();
+    for c in candidates {
+        let probe = slaw::datasets::Candidate {
+            id: c.id.clone(),
+            curve: curve.clone(),
+            size: c.params,
+            family: c.family.clone(),
+        };
+        used.extend(method.sizes_used(&probe, &b));
+    }
+    halving
+        .iter()
+        .copied()
+        .filter(|n| used.contains(n))
+        .collect()
+}
+
+/// The fewest sizes `method` ranks a candidate from, and what needs them
+/// (for the plan's error): `ats_k + 1` for the AtS-based methods, the law's
+/// parameter count for the law fits (one fewer when `rectified-fit` also
+/// reads the zero-shot point), None for the others (they read at most one
+/// size, which any ladder has).
+fn sizes_needed(
+    method: &slaw::selection::Method,
+    ats_k: usize,
+    zero_shot: bool,
+) -> Option<(usize, String)> {
+    use slaw::selection::{methods, SelectionMethod};
+    if method.kind().needs().ats_options {
+        return Some((ats_k + 1, "AtS".into()));
+    }
+    let law = if method.name() == methods::RectifiedFit.name() {
+        slaw::law::catalog::rectified()
+    } else if method.name() == methods::VanillaFit.name() {
+        slaw::law::catalog::vanilla_ft()
+    } else {
+        return None;
+    };
+    let p = law.n_params();
+    let with_l0 = zero_shot && method.reads_zero_shot();
+    Some((
+        p - usize::from(with_l0),
+        format!(
+            "{} (a law of {p} parameters{})",
+            method.name(),
+            if with_l0 { ", one point at n = 0" } else { "" }
+        ),
+    ))
 }
 
 /// Whether `s` can name an environment variable in a shell.

@@ -7,14 +7,18 @@ use crate::scheduler::RankedCandidate;
 use slaw::numbers::{num, truncate};
 use std::fmt::Write;
 
+/// Sizes as "a, b, c".
+fn list(v: &[f64]) -> String {
+    v.iter().map(|n| num(*n)).collect::<Vec<_>>().join(", ")
+}
+
 /// What a plan would launch: the plan's settings, a line per candidate (runs,
 /// sizes, cost and its share) and the total; with `verbose`, every run with
 /// its rendered command.
 pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     let mut s = String::new();
     let runs = plan.fixed_ladder();
-    let _ =
-        writeln!(
+    let _ = writeln!(
         s,
         "plan '{}': {} candidates, target {} (full data {}), budget {} -> sizes {} x seeds {:?}",
         plan.name,
@@ -22,14 +26,38 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         num(plan.target),
         num(plan.full_size),
         num(plan.budget),
-        plan.sizes().iter().map(|n| num(*n)).collect::<Vec<_>>().join(", "),
+        match plan.sizes() {
+            v if v.is_empty() => "none".to_string(),
+            v => list(&v),
+        },
         plan.seeds
     );
+    if !plan.skipped.is_empty() {
+        let _ = writeln!(
+            s,
+            "{} reads {} of the halving ladder from {} down: {} not run",
+            plan.method.name(),
+            match plan.ladder.len() {
+                0 => "no size".to_string(),
+                1 => format!("only the size {}", num(plan.ladder[0])),
+                k => format!("{k} sizes"),
+            },
+            num(plan.budget),
+            list(&plan.skipped)
+        );
+    }
     if plan.zero_shot {
         let _ = writeln!(
             s,
             "zero-shot: every candidate also runs at n = 0 (the command evaluates the pre-trained model without training); these runs go first"
         );
+        if !plan.method.reads_zero_shot() {
+            let _ = writeln!(
+                s,
+                "note: {} does not read the zero-shot loss (remove zero_shot = true to skip these runs)",
+                plan.method.name()
+            );
+        }
     } else if plan.method.reads_zero_shot() {
         let _ = writeln!(
             s,
@@ -53,6 +81,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
         plan.method.name(),
         match (plan.adaptive, plan.drop_worse) {
+            (true, _) if plan.ladder.len() < 2 => "adaptive, but with at most one size every candidate runs it",
             (true, true) if plan.ascending => "ascending: the smallest sizes first, double while the interval overlaps the best candidate's",
             (true, false) => "adaptive: halve from the largest size, stop at the phase transition",
             (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the interval lies above another candidate's",
@@ -138,10 +167,12 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         fixed,
         plan.cost_unit(),
         100.0 * fixed / full,
-        if plan.adaptive {
-            "; adaptive AtS usually runs fewer (smaller sizes after the phase transition are skipped)"
-        } else {
-            ""
+        // What the mode saves, said only for the mode the plan runs.
+        match (plan.adaptive && plan.ladder.len() > 1, plan.ascending, plan.drop_worse) {
+            (false, _, _) => "",
+            (true, true, _) => "; ascending usually runs fewer (larger sizes only for the candidates whose interval still overlaps the best candidate's)",
+            (true, false, true) => "; adaptive AtS usually runs fewer (smaller sizes are skipped after the phase transition, and for the candidates whose interval lies above another's)",
+            (true, false, false) => "; adaptive AtS usually runs fewer (smaller sizes after the phase transition are skipped)",
         }
     );
     if !verbose {
@@ -194,13 +225,18 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
     let c = &sum.cost;
     let _ = writeln!(
         s,
-        "{} runs finished, cost {:.3e} {}; the fixed ladder is {} runs, {:.3e} ({:.1}% saved); fine-tuning every candidate on the target: {:.3e}",
+        "{} runs finished, cost {:.3e} {}; the fixed ladder is {} runs, {:.3e}{}; fine-tuning every candidate on the target: {:.3e}",
         c.runs,
         c.spent,
         c.unit,
         c.fixed_runs,
         c.fixed,
-        100.0 * (1.0 - c.spent / c.fixed),
+        // A ladder of no training (model-size, zero-shot) saves nothing.
+        if c.fixed > 0.0 {
+            format!(" ({:.1}% saved)", 100.0 * (1.0 - c.spent / c.fixed))
+        } else {
+            String::new()
+        },
         c.full
     );
     let failed: usize = sum.decision.candidates.iter().map(|c| c.failed.len()).sum();
