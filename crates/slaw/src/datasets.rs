@@ -331,6 +331,23 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
             "expected columns named by fine-tuning size (0, 200, 400, ...)",
         ));
     }
+    // Two headers naming the same size ("200" and "200.0") would give each
+    // curve two points at that size, counted twice by every size check.
+    for (k, &(c, n)) in sizes.iter().enumerate() {
+        if let Some(&(first, _)) = sizes[..k].iter().find(|s| s.1 == n) {
+            return Err(Error::input(
+                &table.source,
+                Some(1),
+                Some(&table.columns[c]),
+                format!(
+                    "columns '{}' and '{}' are the same size {}: one column per size",
+                    table.columns[first],
+                    table.columns[c],
+                    crate::numbers::num(n)
+                ),
+            ));
+        }
+    }
     let id_col = (0..table.columns.len())
         .find(|i| !sizes.iter().any(|s| s.0 == *i))
         .unwrap_or(0);
@@ -527,5 +544,20 @@ mod tests {
         assert!(e.contains("'a' appears twice (rows 2 and 4)"), "{e}");
         let ok = Table::from_delimited("w.csv", "model,0,200\na,3,2.5\nb,3.1,2.6\n", b',').unwrap();
         assert_eq!(finetune_wide_table(&ok).unwrap().len(), 2);
+    }
+
+    /// Two headers naming the same size ("200" and "200.0") are an error
+    /// naming the file, row 1 and both columns (each curve once got two
+    /// points at 200, counted twice by the affordable-size checks).
+    #[test]
+    fn a_wide_table_refuses_two_columns_of_one_size() {
+        let text = "model,0,200,200.0,400\na,3,2.5,2.6,2.4\nb,3.1,2.6,2.7,2.5\n";
+        let t = Table::from_delimited("w.csv", text, b',').unwrap();
+        let e = finetune_wide_table(&t).unwrap_err().to_string();
+        assert!(e.starts_with("w.csv, row 1, column '200.0'"), "{e}");
+        assert!(
+            e.contains("columns '200' and '200.0' are the same size 200"),
+            "{e}"
+        );
     }
 }
