@@ -386,10 +386,21 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
             curve.push((n, v));
         }
         curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let size = size_col.map(|c| table.number(r, c)).transpose()?;
+        if let (Some(c), Some(s)) = (size_col, size) {
+            if s <= 0.0 {
+                return Err(Error::input(
+                    &table.source,
+                    Some(table.line(r)),
+                    Some(&table.columns[c]),
+                    "a parameter count must be > 0",
+                ));
+            }
+        }
         out.push(Candidate {
             id: id.to_string(),
             curve,
-            size: size_col.map(|c| table.number(r, c)).transpose()?,
+            size,
             family: family_col.map(|c| table.text(r, c).to_string()),
         });
     }
@@ -559,5 +570,21 @@ mod tests {
             e.contains("columns '200' and '200.0' are the same size 200"),
             "{e}"
         );
+    }
+
+    /// A parameter count <= 0 in the wide format is an error naming the
+    /// file, row and column, as in the long format (model-size once failed
+    /// later with "a non-finite score" and no location).
+    #[test]
+    fn a_wide_table_refuses_a_parameter_count_not_above_zero() {
+        for bad in ["0", "-5"] {
+            let text = format!("model,size,0,200,400\na,1e8,3,2.5,2.4\nb,{bad},3.1,2.6,2.5\n");
+            let t = Table::from_delimited("w.csv", &text, b',').unwrap();
+            let e = finetune_wide_table(&t).unwrap_err().to_string();
+            assert_eq!(
+                e, "w.csv, row 3, column 'size': a parameter count must be > 0",
+                "{bad}"
+            );
+        }
     }
 }
