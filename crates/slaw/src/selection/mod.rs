@@ -405,10 +405,15 @@ pub fn select_with_references(
         scale.as_ref(),
     )
     .with_references(&method, pool, &budget, references);
+    // Every candidate is scored; the error, if any, is the first failing
+    // candidate's in the pool's order (rayon's short-circuit would return
+    // whichever thread failed first).
     let estimates: Vec<Estimate> = pool
         .par_iter()
         .enumerate()
         .map(|(i, c)| method.estimate_with(c, &budget, &opts.bootstrap.for_item(i), &ctx))
+        .collect::<Vec<Result<Estimate>>>()
+        .into_iter()
         .collect::<Result<_>>()?;
     let mut order: Vec<usize> = (0..pool.len()).collect();
     order.sort_by(|&a, &b| estimates[a].score.total_cmp(&estimates[b].score));
@@ -555,6 +560,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ats.chosen().rank, 1);
+    }
+
+    /// With several candidates failing, the error names the first in the
+    /// pool's order, every time (it once named whichever thread failed
+    /// first). The two short candidates sit where two threads start.
+    #[test]
+    fn the_error_names_the_first_failing_candidate() {
+        let mut pool: Vec<Candidate> = (0..64)
+            .map(|i| candidate(&format!("m{i:02}"), -0.05, 2.0 + 0.01 * i as f64))
+            .collect();
+        for i in [31, 32, 63] {
+            pool[i].curve.truncate(2);
+        }
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let ats = Method::parse("ats", 3, 5.0).unwrap();
+        for _ in 0..20 {
+            let e = select(&pool, ats, budget, &SelectOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("candidate 'm31'"), "{e}");
+        }
     }
 
     /// ats-ref is ats-gap exactly without a reference, and for a candidate
