@@ -322,8 +322,10 @@ pub const BOOTSTRAP_LEVEL: f64 = 0.95;
 pub struct SelectOptions {
     /// The bootstrap of each candidate's points: the intervals of the
     /// law-fit methods, and of the line methods when `level` is None.
-    /// Candidate `i` draws from seed + i (`Resampling::for_item`); 0
-    /// replicates: no bootstrap intervals.
+    /// Each candidate draws from a seed of this seed and its name
+    /// (`Resampling::for_name`), not its row: the rows' order and the other
+    /// candidates do not change its interval. 0 replicates: no bootstrap
+    /// intervals.
     pub bootstrap: Resampling,
     /// Average tokens per example and epochs, for the FLOP count.
     pub tokens_per_example: Option<f64>,
@@ -410,8 +412,7 @@ pub fn select_with_references(
     // whichever thread failed first).
     let estimates: Vec<Estimate> = pool
         .par_iter()
-        .enumerate()
-        .map(|(i, c)| method.estimate_with(c, &budget, &opts.bootstrap.for_item(i), &ctx))
+        .map(|c| method.estimate_with(c, &budget, &opts.bootstrap.for_name(&c.id), &ctx))
         .collect::<Vec<Result<Estimate>>>()
         .into_iter()
         .collect::<Result<_>>()?;
@@ -581,6 +582,54 @@ mod tests {
                 .to_string();
             assert!(e.starts_with("candidate 'm31'"), "{e}");
         }
+    }
+
+    /// A candidate's bootstrap interval depends on the seed and its name,
+    /// not on its row: reversing the pool or removing a candidate leaves
+    /// every other candidate's interval unchanged (the seed was seed + row).
+    #[test]
+    fn a_bootstrap_interval_does_not_depend_on_the_row() {
+        let pool: Vec<Candidate> = (0..6)
+            .map(|i| {
+                candidate(
+                    &format!("m{i}"),
+                    -0.03 - 0.02 * i as f64,
+                    2.0 + 0.3 * i as f64,
+                )
+            })
+            .collect();
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let opts = SelectOptions {
+            bootstrap: Resampling::new(40, 0.9, 7),
+            level: None,
+            ..SelectOptions::default()
+        };
+        let ats = Method::parse("ats", 3, 5.0).unwrap();
+        let intervals = |p: &[Candidate]| -> Vec<(String, crate::bootstrap::Interval)> {
+            let mut v: Vec<_> = select(p, ats, budget, &opts)
+                .unwrap()
+                .ranking
+                .into_iter()
+                .map(|r| (r.estimate.id, r.estimate.interval.unwrap()))
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        let base = intervals(&pool);
+        assert!(base.iter().all(|(_, iv)| iv.hi > iv.lo), "{base:?}");
+        let reversed: Vec<Candidate> = pool.iter().rev().cloned().collect();
+        assert_eq!(intervals(&reversed), base);
+        let without_first = intervals(&pool[1..]);
+        assert_eq!(without_first, base[1..].to_vec());
+        // Another seed draws other intervals.
+        let other = SelectOptions {
+            bootstrap: Resampling::new(40, 0.9, 8),
+            ..opts
+        };
+        let moved = select(&pool, ats, budget, &other).unwrap();
+        assert!(moved.ranking.iter().any(|r| base
+            .iter()
+            .any(|b| b.0 == r.estimate.id && Some(b.1) != r.estimate.interval)));
     }
 
     /// ats-ref is ats-gap exactly without a reference, and for a candidate
