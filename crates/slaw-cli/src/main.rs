@@ -860,6 +860,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             drop(steps);
+            // The datasets' warnings (a constant truth, too few
+            // candidates): read again, cheap beside the protocol.
+            let data_sets = slaw_report::bench::wide_csvs(&data)?
+                .iter()
+                .map(|f| {
+                    let name = f
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    Ok((name, slaw::datasets::finetune_wide(f)?))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let warnings = slaw::selection::protocol::warnings(&data_sets);
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
             if let Some(p) = csv {
                 slaw::selection::protocol::write_csv(&rows, &p)?;
             }
@@ -877,6 +893,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             let mut out = serde_json::json!({"timing": timing, "rows": rows});
+            if !warnings.is_empty() {
+                out["warnings"] = serde_json::json!(warnings);
+            }
             if let Some((m, secs)) = &mismatch {
                 out["mismatch"] = serde_json::json!({"rows": m, "wall_s": secs});
             }
