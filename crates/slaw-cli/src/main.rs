@@ -1334,7 +1334,11 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         size: a.size_col,
         family: None,
     };
-    let pool = slaw::datasets::candidates(&a.file, &long)?;
+    let table = Table::read(&a.file)?;
+    let pool = slaw::datasets::candidates_table(&table, &long)?;
+    let lines = slaw::datasets::candidate_lines(&table, &long)?;
+    let source = table.source.clone();
+    drop(table);
     let max_n = match (a.budget, a.max_n) {
         (Some(b), None) => a.target * Budget::parse_fraction(&b)?,
         (None, Some(m)) => m,
@@ -1385,7 +1389,19 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         level: Some(level),
         ..SelectOptions::default()
     };
-    let sel = select_with_references(&pool, method, budget, &opts, &references)?;
+    let sel = select_with_references(&pool, method, budget, &opts, &references).map_err(|e| {
+        // A candidate's error (the first failing one in the file's order)
+        // names the file and the candidate's row.
+        let msg = e.to_string();
+        let at = pool
+            .iter()
+            .zip(&lines)
+            .find(|(c, _)| msg.contains(&format!("candidate '{}'", c.id)));
+        match at {
+            Some((_, line)) => anyhow::Error::from(e).context(format!("{source}, row {line}")),
+            None => e.into(),
+        }
+    })?;
     output::emit(a.json, &sel, || {
         print!("{}", report::selection_report(&sel));
     })?;

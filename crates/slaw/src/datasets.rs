@@ -539,6 +539,25 @@ pub fn candidates_table(table: &Table, long: &LongColumns) -> Result<Vec<Candida
     }
 }
 
+/// The file line of each candidate [`candidates_table`] reads from
+/// `table`, in its order: the candidate's row (wide format) or its first
+/// row (long format), for messages about one candidate.
+pub fn candidate_lines(table: &Table, long: &LongColumns) -> Result<Vec<usize>> {
+    let wide = table
+        .columns
+        .iter()
+        .any(|c| c.trim().parse::<f64>().is_ok());
+    if wide {
+        return Ok((0..table.len()).map(|r| table.line(r)).collect());
+    }
+    let mi = table.column_index(&long.model)?;
+    let mut seen = std::collections::HashSet::new();
+    Ok((0..table.len())
+        .filter(|&r| seen.insert(table.text(r, mi)))
+        .map(|r| table.line(r))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,5 +605,29 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// Each candidate's line: its row in the wide format, its first row in
+    /// the long one.
+    #[test]
+    fn candidate_lines_follow_the_reader() {
+        let wide =
+            Table::from_delimited("w.csv", "model,0,200\na,3,2.5\nb,3.1,2.6\n", b',').unwrap();
+        assert_eq!(
+            candidate_lines(&wide, &LongColumns::default()).unwrap(),
+            [2, 3]
+        );
+        let text = "model,n,loss\nb,200,2.5\na,200,2.6\nb,400,2.4\nc,200,2.7\n";
+        let long = Table::from_delimited("l.csv", text, b',').unwrap();
+        let ids: Vec<String> = candidates_table(&long, &LongColumns::default())
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, ["b", "a", "c"]);
+        assert_eq!(
+            candidate_lines(&long, &LongColumns::default()).unwrap(),
+            [2, 3, 5]
+        );
     }
 }
