@@ -138,6 +138,29 @@ pub fn notes(method: &Method, pool: &[Candidate]) -> Vec<String> {
     v
 }
 
+/// A note when the budget reaches the target: nothing is left to
+/// extrapolate, the candidates measured at the target are best ranked by
+/// their measured losses (the `observed` column), not by the method's
+/// prediction. None otherwise.
+pub fn budget_note(method: &Method, pool: &[Candidate], budget: &Budget) -> Option<String> {
+    if budget.max_n < budget.target * (1.0 - 1e-12) {
+        return None;
+    }
+    let measured = pool
+        .iter()
+        .filter(|c| c.loss_at(budget.target).is_some())
+        .count();
+    Some(format!(
+        "the budget reaches the target ({}): there is nothing to extrapolate, and this costs as \
+         much as fine-tuning every candidate on the target size; {measured} of {} candidates are \
+         measured there (observed) and their measured losses rank them; the ranking above is \
+         {}'s score from the sizes up to the target, not those measurements",
+        crate::numbers::num(budget.target),
+        pool.len(),
+        method.name()
+    ))
+}
+
 /// How a selection used one reference (`Selection::references`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReferenceUse {
@@ -441,6 +464,7 @@ pub fn select_with_references(
         cost: Cost::of(pool, method, &budget, opts),
         notes: {
             let mut v = notes(&method, pool);
+            v.extend(budget_note(&method, pool, &budget));
             v.extend(ref_notes);
             v
         },
@@ -700,5 +724,38 @@ mod tests {
         assert!(with.notes.iter().any(|n| n.contains("5 of 6 candidates")));
         assert!(with.references[0].test.passed, "{:?}", with.references);
         assert!(with.warnings.is_empty());
+    }
+
+    /// A budget that reaches the target gets a note saying there is
+    /// nothing to extrapolate (it once ranked by the extrapolation
+    /// silently); a budget below the target does not.
+    #[test]
+    fn a_budget_at_the_target_is_noted() {
+        let pool: Vec<Candidate> = (0..4)
+            .map(|i| {
+                candidate(
+                    &format!("m{i}"),
+                    -0.03 - 0.02 * i as f64,
+                    2.0 + 0.3 * i as f64,
+                )
+            })
+            .collect();
+        let top = 200.0 * 2f64.powi(7);
+        let ats = Method::parse("ats", 3, 5.0).unwrap();
+        let opts = SelectOptions::default();
+        let at = select(&pool, ats, Budget::new(top, top).unwrap(), &opts).unwrap();
+        assert!(
+            at.notes
+                .iter()
+                .any(|n| n.contains("the budget reaches the target")
+                    && n.contains("4 of 4 candidates are measured there")),
+            "{:?}",
+            at.notes
+        );
+        let below = select(&pool, ats, Budget::new(top, top / 2.0).unwrap(), &opts).unwrap();
+        assert!(below
+            .notes
+            .iter()
+            .all(|n| !n.contains("reaches the target")));
     }
 }
