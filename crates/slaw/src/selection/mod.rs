@@ -232,10 +232,19 @@ pub fn reference_uses(
             notes.push(format!(
                 "{name}: {have} of {} candidates matched by name; its rows match the pool's \
                  models ({test} <= {}); its shape transfer weighs {w:.3} against {}'s ats-gap \
-                 prediction (1), the ratio of their backtest errors on this pool",
+                 prediction (1), the ratio of their backtest errors on this pool{}",
                 pool.len(),
                 t.level,
-                method.name()
+                method.name(),
+                if *w >= reference::MAX_WEIGHT {
+                    format!(
+                        " (capped at {}: its backtest error is 0 or nearly, the reference \
+                         reproduces this pool's own curves)",
+                        crate::numbers::num(reference::MAX_WEIGHT)
+                    )
+                } else {
+                    String::new()
+                }
             ));
         } else if t.min_p_value() > t.level {
             warnings.push(format!(
@@ -757,5 +766,56 @@ mod tests {
             .notes
             .iter()
             .all(|n| !n.contains("reaches the target")));
+    }
+
+    /// Pool curves with zero-shot losses for the reference tests: `n`
+    /// candidates.
+    fn pool_with_zero_shot(n: usize) -> Vec<Candidate> {
+        (0..n)
+            .map(|i| {
+                let mut c = candidate(
+                    &format!("m{i}"),
+                    -0.02 - 0.03 * (i % 6) as f64 - 0.001 * i as f64,
+                    2.0 + 0.4 * i as f64,
+                );
+                c.curve.insert(0, (0.0, 3.0 + 0.4 * i as f64));
+                c
+            })
+            .collect()
+    }
+
+    /// A reference that reproduces the pool's own curves (backtest error
+    /// 0) weighs the cap, said in the note, not 0 ("no backtest").
+    #[test]
+    fn an_exact_reference_weighs_the_cap() {
+        let pool = pool_with_zero_shot(6);
+        // The same curves, measured on to the target.
+        let same: Vec<Candidate> = pool
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                let (n0, l0) = c.curve[c.curve.len() - 1];
+                c.curve
+                    .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.05 * j as f64))));
+                c
+            })
+            .collect();
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let sel = select_with_references(
+            &pool,
+            Method::DEFAULT_WITH_REFERENCE,
+            budget,
+            &SelectOptions::default(),
+            &[Reference::of(&same)],
+        )
+        .unwrap();
+        let u = &sel.references[0];
+        assert!(u.test.passed, "{u:?}");
+        assert_eq!(u.weight, reference::MAX_WEIGHT, "{u:?}");
+        assert!(
+            sel.notes.iter().any(|n| n.contains("capped at 10000")),
+            "{:?}",
+            sel.notes
+        );
     }
 }
