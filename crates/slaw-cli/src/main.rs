@@ -101,6 +101,7 @@ enum BenchWhat {
         /// The folder of wide CSVs (flan.csv, wmt19.csv, ...).
         #[arg(long, default_value = "../shared/data/finetune-selection")]
         data: PathBuf,
+        /// Times the protocol is run for the timing (at least 1; the rows are the same each time).
         #[arg(long, default_value_t = 5)]
         repeats: usize,
         /// Also write the rows as CSV.

@@ -286,9 +286,11 @@ pub fn reference_uses(
 }
 
 /// Below this many candidates in common with the pool, a reference that
-/// fails its match test is said to be unconfirmed, not wrong: with 5 or 6,
-/// correct references (WMT19 five-row slices against FLAN) failed 10 times
-/// of 18 (probe_sel, finding 9), so a failure says little about the file.
+/// fails its match test is said to be unconfirmed, not wrong: correct
+/// references (disjoint slices of WMT19's rows against FLAN, budgets 1/16,
+/// 1/64, 1/256) with 4-7 rows failed 42 times of 66, so such a failure says
+/// little about the file; with 8-12 rows 6 of 39 (a wording threshold: the
+/// verdict, p and weight 0 are the same either side).
 pub const FEW_TO_CONFIRM: usize = 8;
 
 /// How the recommended candidate is picked from the ranking.
