@@ -844,6 +844,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let level = config::level(level)?;
+            if repeats == 0 {
+                bail!("--repeats must be at least 1 (the protocol runs once per repeat)");
+            }
             if permuted_references.is_some() && !matches!(protocol, Protocol::Lodo) {
                 bail!("--permuted-references needs --protocol lodo (the references are the other datasets)");
             }
@@ -1342,7 +1345,15 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     drop(table);
     let max_n = match (a.budget, a.max_n) {
         (Some(b), None) => a.target * Budget::parse_fraction(&b)?,
-        (None, Some(m)) => m,
+        (None, Some(m)) => {
+            if !(m.is_finite() && m > 0.0) || m > a.target {
+                bail!(
+                    "--max-n: must be in (0, --target = {}], got {m}",
+                    slaw::numbers::num(a.target)
+                );
+            }
+            m
+        }
         _ => bail!("give the budget: --budget 1/R (a fraction of --target) or --max-n N"),
     };
     let budget = Budget::new(a.target, max_n)?;

@@ -300,7 +300,8 @@ pub struct Choice {
     pub position: usize,
     /// "lowest predicted loss", or "lowest pessimistic bound" (a
     /// risk-averse choice: ats-trend with calibrated intervals; the bound is
-    /// upper end of `Calibration::risk_interval`).
+    /// upper end of `Calibration::risk_interval`); for the methods that
+    /// predict no loss, their own score ("largest parameter count", ...).
     pub rule: &'static str,
 }
 
@@ -317,10 +318,15 @@ impl Choice {
                     && e.interval.is_some()
             });
         if !robust {
-            return Choice {
-                position: 0,
-                rule: "lowest predicted loss",
+            // The methods that predict no loss rank by their own score.
+            let rule = match method.name() {
+                _ if method.predicts_loss() => "lowest predicted loss",
+                "model-size" => "largest parameter count",
+                "zero-shot" => "lowest zero-shot loss",
+                "sub-tuning" => "lowest loss at the largest affordable size",
+                _ => "lowest score",
             };
+            return Choice { position: 0, rule };
         }
         let hi = |i: usize| {
             ranked[i]
@@ -549,12 +555,15 @@ impl Cost {
         } else {
             examples / full
         };
+        // An empty sum of f64 is -0.0 (methods that fine-tune nothing):
+        // print it as 0.
+        let plus = |v: f64| if v == 0.0 { 0.0 } else { v };
         Cost {
-            examples,
+            examples: plus(examples),
             full_examples: full,
-            flops: by_flops.then_some(flops),
+            flops: by_flops.then_some(plus(flops)),
             full_flops: by_flops.then_some(full_flops),
-            ratio,
+            ratio: plus(ratio),
         }
     }
 }
@@ -782,6 +791,50 @@ mod tests {
             .notes
             .iter()
             .all(|n| !n.contains("reaches the target")));
+    }
+
+    /// The methods that fine-tune nothing cost +0, not -0 ("-0.0000%");
+    /// those that predict no loss say what they rank by.
+    #[test]
+    fn nothing_fine_tuned_costs_plus_zero_and_the_rule_says_what_ranks() {
+        let pool: Vec<Candidate> = (0..4)
+            .map(|i| {
+                let mut c = candidate(&format!("m{i}"), -0.05, 2.0 + 0.3 * i as f64);
+                c.size = Some(1e8 * (i + 1) as f64);
+                c.curve.insert(0, (0.0, 3.0 + 0.1 * i as f64));
+                c
+            })
+            .collect();
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        for (name, rule) in [
+            ("model-size", "largest parameter count"),
+            ("zero-shot", "lowest zero-shot loss"),
+        ] {
+            for tokens in [None, Some(512.0)] {
+                let opts = SelectOptions {
+                    tokens_per_example: tokens,
+                    ..SelectOptions::default()
+                };
+                let m = Method::parse(name, 3, 5.0).unwrap();
+                let sel = select(&pool, m, budget, &opts).unwrap();
+                assert!(sel.cost.ratio.is_sign_positive(), "{name}");
+                assert!(sel.cost.examples.is_sign_positive(), "{name}");
+                assert!(
+                    sel.cost.flops.is_none_or(|f| f.is_sign_positive()),
+                    "{name}"
+                );
+                assert_eq!(sel.choice.rule, rule);
+            }
+        }
+        let sub = Method::parse("sub-tuning", 3, 5.0).unwrap();
+        let sel = select(&pool, sub, budget, &SelectOptions::default()).unwrap();
+        assert_eq!(
+            sel.choice.rule,
+            "lowest loss at the largest affordable size"
+        );
+        let ats = Method::parse("ats", 3, 5.0).unwrap();
+        let sel = select(&pool, ats, budget, &SelectOptions::default()).unwrap();
+        assert_eq!(sel.choice.rule, "lowest predicted loss");
     }
 
     /// Pool curves with zero-shot losses for the reference tests: `n`

@@ -402,7 +402,18 @@ fn protocol_row(
         spread_scale: popts.spread_scales.get(mi).copied().flatten(),
         ..SelectOptions::default()
     };
-    let sel = select_with_references(pool, m, budget, &opts, references)?;
+    let sel = select_with_references(pool, m, budget, &opts, references).map_err(|e| {
+        // Name the cell: which dataset, budget and method failed.
+        let at = format!(
+            "{dataset}, budget 1/{r} (sizes <= {}), {}",
+            crate::numbers::num(budget.max_n),
+            m.name()
+        );
+        match e {
+            Error::Fit(msg) => Error::Fit(format!("{at}: {msg}")),
+            e => Error::data(format!("{at}: {e}")),
+        }
+    })?;
     let with_iv: Vec<_> = sel
         .ranking
         .iter()
