@@ -151,8 +151,8 @@ pub fn budget_note(method: &Method, pool: &[Candidate], budget: &Budget) -> Opti
         .filter(|c| c.loss_at(budget.target).is_some())
         .count();
     Some(format!(
-        "the budget reaches the target ({}): there is nothing to extrapolate, and this costs as \
-         much as fine-tuning every candidate on the target size; {measured} of {} candidates are \
+        "the budget reaches the target ({}): there is nothing to extrapolate, and this costs at \
+         least as much as fine-tuning every candidate on the target size; {measured} of {} candidates are \
          measured there (observed) and their measured losses rank them; the ranking above is \
          {}'s score from the sizes up to the target, not those measurements",
         crate::numbers::num(budget.target),
