@@ -1346,7 +1346,9 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     let max_n = match (a.budget, a.max_n) {
         (Some(b), None) => a.target * Budget::parse_fraction(&b)?,
         (None, Some(m)) => {
-            if !(m.is_finite() && m > 0.0) || m > a.target {
+            // (A bad --target is Budget::new's to name.)
+            let target_ok = a.target.is_finite() && a.target > 0.0;
+            if target_ok && (!(m.is_finite() && m > 0.0) || m > a.target) {
                 bail!(
                     "--max-n: must be in (0, --target = {}], got {m}",
                     slaw::numbers::num(a.target)
