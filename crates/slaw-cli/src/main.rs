@@ -101,6 +101,7 @@ enum BenchWhat {
         /// The folder of wide CSVs (flan.csv, wmt19.csv, ...).
         #[arg(long, default_value = "../shared/data/finetune-selection")]
         data: PathBuf,
+        /// Times the protocol is run for the timing (at least 1; the rows are the same each time).
         #[arg(long, default_value_t = 5)]
         repeats: usize,
         /// Also write the rows as CSV.
@@ -845,6 +846,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let level = config::level(level)?;
+            if repeats == 0 {
+                bail!("--repeats must be at least 1 (the protocol runs once per repeat)");
+            }
             if permuted_references.is_some() && !matches!(protocol, Protocol::Lodo) {
                 bail!("--permuted-references needs --protocol lodo (the references are the other datasets)");
             }
@@ -862,6 +866,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             drop(steps);
+            // The datasets' warnings (a constant truth, too few
+            // candidates): read again, cheap beside the protocol.
+            let data_sets = slaw_report::bench::wide_csvs(&data)?
+                .iter()
+                .map(|f| {
+                    let name = f
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    Ok((name, slaw::datasets::finetune_wide(f)?))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let warnings = slaw::selection::protocol::warnings(&data_sets);
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
             if let Some(p) = csv {
                 slaw::selection::protocol::write_csv(&rows, &p)?;
             }
@@ -879,6 +899,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             let mut out = serde_json::json!({"timing": timing, "rows": rows});
+            if !warnings.is_empty() {
+                out["warnings"] = serde_json::json!(warnings);
+            }
             if let Some((m, secs)) = &mismatch {
                 out["mismatch"] = serde_json::json!({"rows": m, "wall_s": secs});
             }
@@ -1317,10 +1340,24 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         size: a.size_col,
         family: None,
     };
-    let pool = slaw::datasets::candidates(&a.file, &long)?;
+    let table = Table::read(&a.file)?;
+    let pool = slaw::datasets::candidates_table(&table, &long)?;
+    let lines = slaw::datasets::candidate_lines(&table, &long)?;
+    let source = table.source.clone();
+    drop(table);
     let max_n = match (a.budget, a.max_n) {
         (Some(b), None) => a.target * Budget::parse_fraction(&b)?,
-        (None, Some(m)) => m,
+        (None, Some(m)) => {
+            // (A bad --target is Budget::new's to name.)
+            let target_ok = a.target.is_finite() && a.target > 0.0;
+            if target_ok && (!(m.is_finite() && m > 0.0) || m > a.target) {
+                bail!(
+                    "--max-n: must be in (0, --target = {}], got {m}",
+                    slaw::numbers::num(a.target)
+                );
+            }
+            m
+        }
         _ => bail!("give the budget: --budget 1/R (a fraction of --target) or --max-n N"),
     };
     let budget = Budget::new(a.target, max_n)?;
@@ -1368,7 +1405,19 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         level: Some(level),
         ..SelectOptions::default()
     };
-    let sel = select_with_references(&pool, method, budget, &opts, &references)?;
+    let sel = select_with_references(&pool, method, budget, &opts, &references).map_err(|e| {
+        // A candidate's error (the first failing one in the file's order)
+        // names the file and the candidate's row.
+        let msg = e.to_string();
+        let at = pool
+            .iter()
+            .zip(&lines)
+            .find(|(c, _)| msg.contains(&format!("candidate '{}'", c.id)));
+        match at {
+            Some((_, line)) => anyhow::Error::from(e).context(format!("{source}, row {line}")),
+            None => e.into(),
+        }
+    })?;
     output::emit(a.json, &sel, || {
         print!("{}", report::selection_report(&sel));
     })?;

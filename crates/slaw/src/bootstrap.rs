@@ -82,6 +82,16 @@ pub struct Resampling {
     pub seed: u64,
 }
 
+/// The 64-bit FNV-1a hash of `bytes`: stable across runs, platforms and
+/// versions (std's hasher is randomized per process).
+fn fnv1a<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes
+        .into_iter()
+        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
 /// How a replicate draws its data from the fitted observations (the law-fit
 /// path, [`draws`]; the callers that resample something else use the same
 /// draws through [`Replicate`]).
@@ -134,6 +144,18 @@ impl Resampling {
     pub fn for_item(&self, i: usize) -> Resampling {
         Resampling {
             seed: self.seed.wrapping_add(i as u64),
+            ..*self
+        }
+    }
+
+    /// The bootstrap of the item named `name` (a candidate of a pool): its
+    /// own seed, the FNV-1a hash of the seed (8 bytes, little-endian) and
+    /// the name's bytes. It depends on nothing else, so reordering a pool
+    /// or adding and removing other candidates leaves each candidate's
+    /// draws unchanged (`for_item`'s seed + i moved with the row).
+    pub fn for_name(&self, name: &str) -> Resampling {
+        Resampling {
+            seed: fnv1a(self.seed.to_le_bytes().iter().chain(name.as_bytes())),
             ..*self
         }
     }
@@ -362,6 +384,21 @@ pub fn bootstrap(
 
 #[cfg(test)]
 mod tests {
+    /// FNV-1a's published test vectors (so the seeds stay what they are).
+    #[test]
+    fn fnv1a_matches_its_reference_values() {
+        assert_eq!(super::fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(super::fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(super::fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+        let r = super::Resampling::new(10, 0.9, 7);
+        assert_eq!(r.for_name("m1"), r.for_name("m1"));
+        assert_ne!(r.for_name("m1").seed, r.for_name("m2").seed);
+        assert_ne!(
+            r.for_name("m1").seed,
+            super::Resampling::new(10, 0.9, 8).for_name("m1").seed
+        );
+    }
+
     use super::*;
     use crate::law::catalog;
     use std::sync::atomic::{AtomicUsize, Ordering};

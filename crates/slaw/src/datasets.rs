@@ -331,6 +331,23 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
             "expected columns named by fine-tuning size (0, 200, 400, ...)",
         ));
     }
+    // Two headers naming the same size ("200" and "200.0") would give each
+    // curve two points at that size, counted twice by every size check.
+    for (k, &(c, n)) in sizes.iter().enumerate() {
+        if let Some(&(first, _)) = sizes[..k].iter().find(|s| s.1 == n) {
+            return Err(Error::input(
+                &table.source,
+                Some(1),
+                Some(&table.columns[c]),
+                format!(
+                    "columns '{}' and '{}' are the same size {}: one column per size",
+                    table.columns[first],
+                    table.columns[c],
+                    crate::numbers::num(n)
+                ),
+            ));
+        }
+    }
     let id_col = (0..table.columns.len())
         .find(|i| !sizes.iter().any(|s| s.0 == *i))
         .unwrap_or(0);
@@ -369,10 +386,21 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
             curve.push((n, v));
         }
         curve.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let size = size_col.map(|c| table.number(r, c)).transpose()?;
+        if let (Some(c), Some(s)) = (size_col, size) {
+            if s <= 0.0 {
+                return Err(Error::input(
+                    &table.source,
+                    Some(table.line(r)),
+                    Some(&table.columns[c]),
+                    "a parameter count must be > 0",
+                ));
+            }
+        }
         out.push(Candidate {
             id: id.to_string(),
             curve,
-            size: size_col.map(|c| table.number(r, c)).transpose()?,
+            size,
             family: family_col.map(|c| table.text(r, c).to_string()),
         });
     }
@@ -511,6 +539,25 @@ pub fn candidates_table(table: &Table, long: &LongColumns) -> Result<Vec<Candida
     }
 }
 
+/// The file line of each candidate [`candidates_table`] reads from
+/// `table`, in its order: the candidate's row (wide format) or its first
+/// row (long format), for messages about one candidate.
+pub fn candidate_lines(table: &Table, long: &LongColumns) -> Result<Vec<usize>> {
+    let wide = table
+        .columns
+        .iter()
+        .any(|c| c.trim().parse::<f64>().is_ok());
+    if wide {
+        return Ok((0..table.len()).map(|r| table.line(r)).collect());
+    }
+    let mi = table.column_index(&long.model)?;
+    let mut seen = std::collections::HashSet::new();
+    Ok((0..table.len())
+        .filter(|&r| seen.insert(table.text(r, mi)))
+        .map(|r| table.line(r))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,5 +574,60 @@ mod tests {
         assert!(e.contains("'a' appears twice (rows 2 and 4)"), "{e}");
         let ok = Table::from_delimited("w.csv", "model,0,200\na,3,2.5\nb,3.1,2.6\n", b',').unwrap();
         assert_eq!(finetune_wide_table(&ok).unwrap().len(), 2);
+    }
+
+    /// Two headers naming the same size ("200" and "200.0") are an error
+    /// naming the file, row 1 and both columns (each curve once got two
+    /// points at 200, counted twice by the affordable-size checks).
+    #[test]
+    fn a_wide_table_refuses_two_columns_of_one_size() {
+        let text = "model,0,200,200.0,400\na,3,2.5,2.6,2.4\nb,3.1,2.6,2.7,2.5\n";
+        let t = Table::from_delimited("w.csv", text, b',').unwrap();
+        let e = finetune_wide_table(&t).unwrap_err().to_string();
+        assert!(e.starts_with("w.csv, row 1, column '200.0'"), "{e}");
+        assert!(
+            e.contains("columns '200' and '200.0' are the same size 200"),
+            "{e}"
+        );
+    }
+
+    /// A parameter count <= 0 in the wide format is an error naming the
+    /// file, row and column, as in the long format (model-size once failed
+    /// later with "a non-finite score" and no location).
+    #[test]
+    fn a_wide_table_refuses_a_parameter_count_not_above_zero() {
+        for bad in ["0", "-5"] {
+            let text = format!("model,size,0,200,400\na,1e8,3,2.5,2.4\nb,{bad},3.1,2.6,2.5\n");
+            let t = Table::from_delimited("w.csv", &text, b',').unwrap();
+            let e = finetune_wide_table(&t).unwrap_err().to_string();
+            assert_eq!(
+                e, "w.csv, row 3, column 'size': a parameter count must be > 0",
+                "{bad}"
+            );
+        }
+    }
+
+    /// Each candidate's line: its row in the wide format, its first row in
+    /// the long one.
+    #[test]
+    fn candidate_lines_follow_the_reader() {
+        let wide =
+            Table::from_delimited("w.csv", "model,0,200\na,3,2.5\nb,3.1,2.6\n", b',').unwrap();
+        assert_eq!(
+            candidate_lines(&wide, &LongColumns::default()).unwrap(),
+            [2, 3]
+        );
+        let text = "model,n,loss\nb,200,2.5\na,200,2.6\nb,400,2.4\nc,200,2.7\n";
+        let long = Table::from_delimited("l.csv", text, b',').unwrap();
+        let ids: Vec<String> = candidates_table(&long, &LongColumns::default())
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, ["b", "a", "c"]);
+        assert_eq!(
+            candidate_lines(&long, &LongColumns::default()).unwrap(),
+            [2, 3, 5]
+        );
     }
 }

@@ -151,20 +151,27 @@ impl Scoring<'_> {
                 .map(|p| p.0)
                 .filter(|&s| s > 0.0)
                 .collect();
+            use crate::numbers::{count, num, ordinal};
             let hint = match sizes.iter().copied().reduce(f64::min) {
+                Some(_) if sizes.len() < n => format!(
+                    "; it has only {} > 0 in all: measure more sizes",
+                    count(sizes.len(), "size")
+                ),
                 Some(lo) => format!(
-                    "; its {} sizes > 0 start at {}: the largest affordable size (the budget) \
-                     must reach its {n}th",
-                    sizes.len(),
-                    crate::numbers::num(lo)
+                    "; its {} > 0 start at {}: the largest affordable size (the budget) \
+                     must reach its {}",
+                    count(sizes.len(), "size"),
+                    num(lo),
+                    ordinal(n)
                 ),
                 None => "; it has no size > 0".to_string(),
             };
             Err(Error::data(format!(
-                "candidate '{}': {} needs at least {n} affordable sizes (> 0 and <= {}), found {}{hint}",
+                "candidate '{}': {} needs at least {} (> 0 and <= {}), found {}{hint}",
                 self.candidate.id,
                 what,
-                crate::numbers::num(self.budget.max_n),
+                count(n, "affordable size"),
+                num(self.budget.max_n),
                 self.points.len()
             )))
         } else {

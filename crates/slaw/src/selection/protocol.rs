@@ -235,7 +235,22 @@ pub fn default_with_references_by_lodo(rows: &[Row]) -> String {
 fn best_by_lodo(rows: &[Row], with_reference: bool) -> String {
     let of = |m: &str| -> Vec<&Row> { rows.iter().filter(|r| r.method == m).collect() };
     let ats = of("ats");
-    let mean = |v: &[&Row]| v.iter().map(|r| r.pear_corr).sum::<f64>() / v.len().max(1) as f64;
+    // PearCorr is undefined (NaN) where the truth is constant: such cells
+    // are left out of the means (`warnings` names their datasets), so one
+    // such dataset does not make every comparison false and the rule fall
+    // back to AtS silently.
+    let mean = |v: &[&Row]| {
+        let defined: Vec<f64> = v
+            .iter()
+            .map(|r| r.pear_corr)
+            .filter(|p| p.is_finite())
+            .collect();
+        if defined.is_empty() {
+            f64::NAN
+        } else {
+            defined.iter().sum::<f64>() / defined.len() as f64
+        }
+    };
     let mut best = ("ats".to_string(), mean(&ats));
     let mut names: Vec<&str> = Vec::new();
     for r in rows {
@@ -257,11 +272,41 @@ fn best_by_lodo(rows: &[Row], with_reference: bool) -> String {
                 .find(|r| r.dataset == a.dataset && r.ratio == a.ratio)
                 .is_some_and(|r| r.rel_acc >= a.rel_acc - 1e-9)
         });
-        if holds && mean(&v) > best.1 {
+        if holds && (mean(&v) > best.1 || (best.1.is_nan() && mean(&v).is_finite())) {
             best = (m.to_string(), mean(&v));
         }
     }
     best.0
+}
+
+/// What the reader of the protocol's rows must know about the datasets:
+/// one whose losses at the target ([`FULL_SIZE`]) are all equal (PearCorr
+/// is undefined there: NaN, left out of the LODO rule's means), one with
+/// fewer than 3 candidates (PearCorr is then +-100 or undefined, RelAcc 0
+/// or 100: its cells say next to nothing). Empty when every dataset is
+/// fine; datasets in the given order.
+pub fn warnings(datasets: &[(String, Vec<Candidate>)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, pool) in datasets {
+        if pool.len() < 3 {
+            out.push(format!(
+                "dataset '{name}' has {} candidate{}: PearCorr is +-100 or undefined and \
+                 RelAcc 0 or 100 with so few; its cells say next to nothing (give at least 3)",
+                pool.len(),
+                if pool.len() == 1 { "" } else { "s" }
+            ));
+        }
+        let truth: Vec<f64> = pool.iter().filter_map(|c| c.loss_at(FULL_SIZE)).collect();
+        if truth.len() >= 2 && truth.iter().all(|&t| t == truth[0]) {
+            out.push(format!(
+                "dataset '{name}': every candidate's loss at the target {} is {}: PearCorr is \
+                 undefined there (NaN) and left out of the means of the LODO default rule",
+                crate::numbers::num(FULL_SIZE),
+                crate::numbers::num(truth[0])
+            ));
+        }
+    }
+    out
 }
 
 /// Run the protocol on one dataset; rows ordered by ratio, then method;
@@ -357,7 +402,18 @@ fn protocol_row(
         spread_scale: popts.spread_scales.get(mi).copied().flatten(),
         ..SelectOptions::default()
     };
-    let sel = select_with_references(pool, m, budget, &opts, references)?;
+    let sel = select_with_references(pool, m, budget, &opts, references).map_err(|e| {
+        // Name the cell: which dataset, budget and method failed.
+        let at = format!(
+            "{dataset}, budget 1/{r} (sizes <= {}), {}",
+            crate::numbers::num(budget.max_n),
+            m.name()
+        );
+        match e {
+            Error::Fit(msg) => Error::Fit(format!("{at}: {msg}")),
+            e => Error::data(format!("{at}: {e}")),
+        }
+    })?;
     let with_iv: Vec<_> = sel
         .ranking
         .iter()
@@ -406,4 +462,71 @@ pub fn write_csv(rows: &[Row], path: &std::path::Path) -> Result<()> {
         path: path.display().to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(dataset: &str, ratio: u32, method: &str, pear_corr: f64, rel_acc: f64) -> Row {
+        Row {
+            dataset: dataset.into(),
+            ratio,
+            max_n: FULL_SIZE / ratio as f64,
+            method: method.into(),
+            pear_corr,
+            rel_acc,
+            chosen: String::new(),
+            cost_ratio: 0.0,
+            coverage: None,
+            interval: None,
+            protocol: "lodo".into(),
+        }
+    }
+
+    /// A dataset whose PearCorr cells are all undefined (constant truth)
+    /// does not switch the LODO default: its cells are left out of the
+    /// means (they once made every mean NaN and the rule fall back to ats).
+    #[test]
+    fn undefined_pear_corr_cells_are_left_out_of_the_lodo_rule() {
+        let mut rows = Vec::new();
+        for (ds, defined) in [("a", true), ("b", true), ("c", false)] {
+            for &r in &[8, 64] {
+                for (m, p) in [("ats", 60.0), ("ats-trend", 70.0), ("ats-gap", 75.0)] {
+                    let p = if defined { p } else { f64::NAN };
+                    rows.push(row(ds, r, m, p, 90.0));
+                }
+            }
+        }
+        let defined: Vec<Row> = rows.iter().filter(|r| r.dataset != "c").cloned().collect();
+        assert_eq!(default_by_lodo(&defined), "ats-gap");
+        assert_eq!(default_by_lodo(&rows), "ats-gap");
+    }
+
+    /// A constant truth and a pool of fewer than 3 candidates are warned,
+    /// naming the dataset; a fine dataset is not.
+    #[test]
+    fn warnings_name_the_datasets_the_metrics_say_little_about() {
+        let cand = |id: &str, t: f64| Candidate {
+            id: id.into(),
+            curve: vec![(200.0, 3.0), (FULL_SIZE, t)],
+            size: None,
+            family: None,
+        };
+        let fine = vec![cand("x", 1.0), cand("y", 2.0), cand("z", 3.0)];
+        let flat = vec![cand("x", 1.5), cand("y", 1.5), cand("z", 1.5)];
+        let two = vec![cand("x", 1.0), cand("y", 2.0)];
+        let w = warnings(&[
+            ("fine".into(), fine),
+            ("flat".into(), flat),
+            ("two".into(), two),
+        ]);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("dataset 'flat': every candidate's loss"),
+            "{w:?}"
+        );
+        assert!(w[0].contains("PearCorr is undefined"), "{w:?}");
+        assert!(w[1].starts_with("dataset 'two' has 2 candidates"), "{w:?}");
+    }
 }

@@ -253,8 +253,17 @@ impl ReferenceMix {
     }
 }
 
-/// ats-gap's mean squared centred backtest error over the shape transfer's
-/// (0 when there is no window with two candidates).
+/// The largest weight of a reference's shape transfer against ats-gap's
+/// prediction (1): a transfer whose backtest error is 0 (a reference that
+/// reproduces the pool's own curves) would weigh infinitely. At the cap
+/// ats-gap's share of the combination is 1 / 10001 < 0.01%: the combined
+/// prediction is the transfer's to within 1e-4 of their difference, far
+/// below the noise of a measured loss, and the weight stays finite.
+pub const MAX_WEIGHT: f64 = 1e4;
+
+/// ats-gap's mean squared centred backtest error over the shape transfer's,
+/// at most [`MAX_WEIGHT`] (a transfer without backtest error gets the cap;
+/// 1 when both are exact; 0 when there is no window with two candidates).
 fn backtest_ratio(
     pool: &[Candidate],
     budget: &Budget,
@@ -291,18 +300,23 @@ fn backtest_ratio(
             }
         }
     }
-    let (mut sg, mut ss) = (0.0, 0.0);
+    let (mut sg, mut ss, mut used) = (0.0, 0.0, 0);
     for errs in windows.values().filter(|e| e.len() >= 2) {
+        used += 1;
         let n = errs.len() as f64;
         let mg = errs.iter().map(|e| e.0).sum::<f64>() / n;
         let ms = errs.iter().map(|e| e.1).sum::<f64>() / n;
         sg += errs.iter().map(|e| (e.0 - mg).powi(2)).sum::<f64>();
         ss += errs.iter().map(|e| (e.1 - ms).powi(2)).sum::<f64>();
     }
-    if ss > 0.0 && sg > 0.0 {
-        sg / ss
-    } else {
+    if used == 0 {
         0.0
+    } else if ss > 0.0 {
+        (sg / ss).min(MAX_WEIGHT)
+    } else if sg > 0.0 {
+        MAX_WEIGHT
+    } else {
+        1.0
     }
 }
 
