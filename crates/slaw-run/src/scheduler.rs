@@ -248,18 +248,18 @@ pub fn rank_with_warnings(
         Some(plan.level),
     )
     .with_references(&plan.method, &pool, &budget, &plan.references);
-    // Candidate i's bootstrap draws from seed i, at the selection's level
+    // A candidate's bootstrap draws from the seed and its name (as `slaw
+    // select`'s: the same points give the same interval), at the selection's level
     // of the law fits' bootstrap intervals (the plan's level is the
     // calibrated one, and that of the line methods' bootstrap fallback).
     let bootstrap = Resampling::new(plan.bootstrap, BOOTSTRAP_LEVEL, 0);
     let mut out: Vec<RankedCandidate> = pool
         .iter()
-        .enumerate()
-        .map(|(i, cand)| {
+        .map(|cand| {
             let (estimate, error) =
                 match plan
                     .method
-                    .estimate_with(cand, &budget, &bootstrap.for_item(i), &ctx)
+                    .estimate_with(cand, &budget, &bootstrap.for_name(&cand.id), &ctx)
                 {
                     Ok(e) => (Some(e), None),
                     Err(e) => (None, Some(e.to_string())),

@@ -488,6 +488,36 @@ fn a_plans_reference_that_does_not_match_is_named() {
     }
 }
 
+/// A candidate's bootstrap interval (a law-fit method) does not depend on
+/// where it stands in the plan: it draws from the seed and its name, as in
+/// `slaw select`.
+#[test]
+fn a_candidates_bootstrap_interval_does_not_depend_on_its_place_in_the_plan() {
+    let pool = pool();
+    let head =
+        "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\nmethod = \"rectified-fit\"\n\
+                adaptive = false\nbootstrap = 50\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\n";
+    let interval_of_lead = |order: [usize; 2]| {
+        let ids: String = order
+            .iter()
+            .map(|&i| format!("[[candidate]]\nid = \"{}\"\n", pool[i].id))
+            .collect();
+        let plan = Plan::parse(Path::new("p.toml"), &format!("{head}{ids}")).unwrap();
+        let out = replay(&plan, &|s: &RunSpec| {
+            pool[order[s.candidate]].loss_at(s.n as f64)
+        })
+        .unwrap();
+        let lead = out.ranking.iter().find(|r| r.id == "lead").unwrap();
+        let iv = lead.estimate.as_ref().unwrap().interval.unwrap();
+        (iv.lo, iv.hi)
+    };
+    let first = interval_of_lead([0, 2]);
+    let second = interval_of_lead([2, 0]);
+    assert!(first.0 < first.1, "{first:?}");
+    assert_eq!(first, second);
+}
+
 #[test]
 fn plans_default_to_the_selection_default() {
     let text =
