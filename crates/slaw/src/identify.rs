@@ -166,7 +166,7 @@ pub fn analyse(
         let influence: Vec<f64> = (0..p).map(|j| d[j] * x[j].abs().max(1.0)).collect();
         let top_influence = influence.iter().copied().fold(0.0, f64::max);
         for (j, fl) in flat.iter_mut().enumerate() {
-            if !(d[j] > 0.0) || influence[j].powi(2) <= FLAT_RATIO * top_influence.powi(2) {
+            if d[j] <= 0.0 || influence[j].powi(2) <= FLAT_RATIO * top_influence.powi(2) {
                 *fl = true;
             }
         }
