@@ -521,7 +521,8 @@ struct CompareArgs {
     /// (more parameters than points, inputs outside their domain) are skipped and reported;
     /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
     /// by default, the 2 largest values of the first input; with nothing held out
-    /// (--holdout largest:0), laws are ranked by AIC. Default: the learning-curve pool the
+    /// (--holdout largest:0), laws are ranked by AIC; m4-authors(-capped) are skipped there
+    /// (only the backtest pick fits them; m4 is slaw's fit). Default: the learning-curve pool the
     /// backtest pick was benchmarked with (one input column; see --pick).
     #[arg(
         long,
@@ -1138,7 +1139,21 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     ))
 }
 
+/// Every `--laws` name known ([`slaw::pick::pool_law`]), checked before any
+/// work is done; an unknown one is named as `--laws`' value.
+fn check_compare_laws(names: &[String]) -> Result<()> {
+    for n in names {
+        match slaw::pick::pool_law(n) {
+            Ok(_) => {}
+            Err(e @ slaw::Error::Unknown { .. }) => bail!("--laws: {e}"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
+    check_compare_laws(&a.laws)?;
     let backtest = match a.pick {
         PickKind::Backtest => true,
         PickKind::Holdout => false,
