@@ -494,7 +494,11 @@ struct FitArgs {
     /// refitted on the first half, then on more and more of the points (ordered by the input),
     /// each scored on the later points; the level-quantile of |log error| per unit of
     /// ln(x / last fitted x) scales the interval with the distance beyond the data (at least the
-    /// fit's own residual quantile). It covers the law's extrapolation error, not only the noise.
+    /// fit's own residual quantile; with too few residuals for its conformal rank at the level
+    /// (above n/(n+1)), the largest residual times z((1+level)/2) / z((1+n/(n+1))/2), a normal
+    /// approximation, so a higher level never narrows it). At most
+    /// 32 origins (spread over the second half) and 1,024 later points per origin are scored.
+    /// It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value_t = 0)]

@@ -58,7 +58,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
+                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
                     100.0 * level,
                     c.origins,
                     if c.method.starts_with("prior") {
@@ -72,6 +72,11 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     },
                     c.per_distance,
                     c.noise,
+                    if c.noise_approximated {
+                        ": too few residuals for their rank, their largest inflated by a normal approximation"
+                    } else {
+                        ""
+                    },
                     if n == slaw::forecast::FIRST_REPLICATES {
                         " (no more run: the refit spread adds under 5% to the calibrated error)"
                     } else {

@@ -224,8 +224,16 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         if let Some(c) = &g.calibration {
             let _ = writeln!(
                 s,
-                "  (extrapolation intervals: rolling origin, {} refits scored on {} later points; {:.4} of log loss per unit of ln(x / last x), at least {:.4})",
-                c.origins, c.scores, c.per_distance, c.noise
+                "  (extrapolation intervals: rolling origin, {} refits scored on {} later points; {:.4} of log loss per unit of ln(x / last x), at least {:.4}{})",
+                c.origins,
+                c.scores,
+                c.per_distance,
+                c.noise,
+                if c.noise_approximated {
+                    " (too few residuals for their rank at this level: their largest, inflated by a normal approximation)"
+                } else {
+                    ""
+                }
             );
         } else if !g.predictions.is_empty() {
             let _ = writeln!(

@@ -1,0 +1,79 @@
+//! `slaw fit` / `compare` on the cases a new-user probe found wrong
+//! (notes/probe_fit.md): intervals monotone in the level, fits with as many
+//! points as parameters, losses <= 0 in linear space.
+
+use assert_cmd::Command;
+use std::fs;
+use tempfile::TempDir;
+
+/// `slaw ARGS --json` in `dir`: (exit code, JSON, stdout of the same run
+/// without --json).
+fn run(dir: &TempDir, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let text = slaw().current_dir(dir.path()).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(!stdout.contains("NaN"), "{args:?}: {stdout}");
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), v, stdout)
+}
+
+/// 12 points of L = 400 x^-0.3 + 1.8 at x = 1e9..1e11 with a deterministic
+/// +-0.5% wiggle.
+fn twelve() -> String {
+    let mut s = String::from("x,loss\n");
+    for k in 0..12 {
+        let x = 1e9 * 100f64.powf(k as f64 / 11.0);
+        let wiggle = 1.0 + 0.005 * ((k * 7 % 5) as f64 - 2.0) / 2.0;
+        s += &format!("{x},{}\n", (400.0 * x.powf(-0.3) + 1.8) * wiggle);
+    }
+    s
+}
+
+/// The extrapolation interval inside the data at levels 0.8, 0.9 and 0.95
+/// (12 points: 0.95 is past the residuals' conformal rank): each holds the
+/// one before and has a width (at 0.95 it was a point).
+#[test]
+fn fit_intervals_widen_with_the_level() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("p.csv"), twelve()).unwrap();
+    let mut last: Option<(f64, f64)> = None;
+    for level in ["0.8", "0.9", "0.95"] {
+        let (code, v, text) = run(
+            &dir,
+            &[
+                "fit",
+                "p.csv",
+                "--law",
+                "power",
+                "--x",
+                "x",
+                "--y",
+                "loss",
+                "--predict",
+                "5e10",
+                "--level",
+                level,
+            ],
+        );
+        assert_eq!(code, 0);
+        let iv = &v["groups"][0]["predictions"][0]["extrapolation_interval"];
+        let (lo, hi) = (iv["lo"].as_f64().unwrap(), iv["hi"].as_f64().unwrap());
+        assert!(hi > lo, "{level}: {iv}");
+        if let Some((l0, h0)) = last {
+            assert!(
+                lo <= l0 && hi >= h0,
+                "{level}: [{lo}, {hi}] inside [{l0}, {h0}]"
+            );
+        }
+        if level == "0.95" {
+            assert!(text.contains("too few residuals"), "{text}");
+        }
+        last = Some((lo, hi));
+    }
+}
