@@ -77,3 +77,46 @@ fn fit_intervals_widen_with_the_level() {
         last = Some((lo, hi));
     }
 }
+
+/// Three points, three parameters: standard errors null (not 0), no
+/// bootstrap interval, a warning, and no NaN in the text.
+#[test]
+fn fit_with_as_many_points_as_parameters_says_so() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("t.csv"),
+        "x,loss\n100,3.0\n1000,2.5\n10000,2.2\n",
+    )
+    .unwrap();
+    let (code, v, text) = run(
+        &dir,
+        &[
+            "fit",
+            "t.csv",
+            "--law",
+            "power",
+            "--x",
+            "x",
+            "--y",
+            "loss",
+            "--bootstrap",
+            "20",
+            "--predict",
+            "1e5",
+        ],
+    );
+    assert_eq!(code, 0);
+    let g = &v["groups"][0];
+    let se = &g["fit"]["identifiability"]["std_errors"];
+    assert!(
+        se.as_object().unwrap().values().all(|e| e.is_null()),
+        "{se}"
+    );
+    assert!(g["predictions"][0]["interval"].is_null(), "{g}");
+    let w = g["fit"]["warnings"].to_string();
+    assert!(w.contains("n <= p"), "{w}");
+    assert!(
+        text.contains("n <= p") && !text.contains("+/- 0 "),
+        "{text}"
+    );
+}

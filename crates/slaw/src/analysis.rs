@@ -190,18 +190,23 @@ fn fit_group(
         let heldout =
             (!held_idx.is_empty()).then(|| evaluate(&job.law, &res.params, &obs.subset(&held_idx)));
         let level = job.level.filter(|_| res.converged);
-        let boot = level.filter(|_| job.bootstrap > 0).map(|level| {
-            bootstrap(
-                &job.law,
-                &train,
-                &res,
-                &job.opts,
-                &Resampling::new(job.bootstrap, level, job.seed),
-                Scheme::Points,
-                &job.predict,
-                on_bootstrap,
-            )
-        });
+        // With as many points as parameters every resample interpolates:
+        // no bootstrap (the fit's warning says so).
+        let estimable = train.weight.iter().filter(|w| **w > 0.0).count() > job.law.n_params();
+        let boot = level
+            .filter(|_| job.bootstrap > 0 && estimable)
+            .map(|level| {
+                bootstrap(
+                    &job.law,
+                    &train,
+                    &res,
+                    &job.opts,
+                    &Resampling::new(job.bootstrap, level, job.seed),
+                    Scheme::Points,
+                    &job.predict,
+                    on_bootstrap,
+                )
+            });
         let calibration = level
             .filter(|_| !job.predict.is_empty())
             .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level));

@@ -1241,6 +1241,21 @@ fn search(
             "the search stopped short of the optimum ({why}): the objective may be lower elsewhere along a flat direction"
         ));
     }
+    let positive = obs.weight.iter().filter(|w| **w > 0.0).count();
+    if positive <= law.n_params() {
+        // As many points as parameters: the fit interpolates them, and a
+        // residual variance of 0/0 would read as certainty.
+        ident.std_errors = ident.std_errors.map(|_| None);
+        ident.correlation.clear();
+        ident.residual_sd = f64::NAN;
+        ident.method = NO_DEGREES_OF_FREEDOM.to_string();
+        warnings.push(format!(
+            "{positive} points for {} parameters (n <= p): the fit interpolates them with no \
+             degree of freedom left; standard errors, correlations and bootstrap intervals \
+             cannot be estimated",
+            law.n_params()
+        ));
+    }
     warnings.extend(ident.warnings.iter().cloned());
     let (termination, termination_message) = match short {
         Some((how, why)) => (
@@ -1290,10 +1305,40 @@ fn search(
     }))
 }
 
+/// `Identifiability::method` of a fit with as many points (of positive
+/// weight) as parameters, or fewer: no standard error can be estimated.
+pub const NO_DEGREES_OF_FREEDOM: &str =
+    "none: as many points as parameters (n <= p), no degree of freedom left";
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::law::catalog;
+
+    /// Three points, three parameters: no "+/- 0" standard errors or NaN
+    /// correlations presented as certainty, but none, with a warning.
+    #[test]
+    fn as_many_points_as_parameters_give_no_standard_errors() {
+        let law = catalog::power();
+        let obs = crate::synthetic::generate(
+            &law,
+            &[30.0, 0.4, 2.0],
+            &[vec![100.0], vec![1000.0], vec![10000.0]],
+            0.0,
+            1,
+            "",
+        );
+        let r = fit(&law, &obs, &FitOptions::default()).unwrap();
+        let id = &r.identifiability;
+        assert!(id.std_errors.iter().all(|e| e.is_none()), "{id:?}");
+        assert!(id.correlation.is_empty(), "{id:?}");
+        assert_eq!(id.method, NO_DEGREES_OF_FREEDOM);
+        assert!(
+            r.warnings.iter().any(|w| w.contains("n <= p")),
+            "{:?}",
+            r.warnings
+        );
+    }
 
     /// The per-thread memo of the visiting order gives `spread_order`'s
     /// order, cold and warm, and a fit run with a cold memo (a fresh thread)

@@ -130,7 +130,9 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         let _ = writeln!(
             s,
             "  (+/-: standard errors, Gauss-Newton at the optimum{})",
-            if id.std_errors.iter().any(|e| e.is_none()) {
+            if id.method == slaw::fit::NO_DEGREES_OF_FREEDOM {
+                "; ?: not determined, as many points as parameters (n <= p)"
+            } else if id.std_errors.iter().any(|e| e.is_none()) {
                 "; ?: along a flat direction, not determined"
             } else {
                 ""
