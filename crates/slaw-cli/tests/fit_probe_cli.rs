@@ -120,3 +120,42 @@ fn fit_with_as_many_points_as_parameters_says_so() {
         "{text}"
     );
 }
+
+/// A loss <= 0 fitted in linear space: RMSD(log L) n/a (never NaN), and
+/// `compare` by AIC ranks no fit whose criterion is undefined (NaN was the
+/// best possible AIC).
+#[test]
+fn linear_space_with_a_loss_below_zero() {
+    let dir = TempDir::new().unwrap();
+    let csv = "x,loss\n100,3.0\n1000,2.5\n10000,-2.2\n100000,2.05\n1000000,1.98\n3000000,1.95\n";
+    fs::write(dir.path().join("n.csv"), csv).unwrap();
+    let (_, _, text) = run(
+        &dir,
+        &[
+            "fit", "n.csv", "--law", "power", "--x", "x", "--y", "loss", "--space", "linear",
+        ],
+    );
+    assert!(text.contains("RMSD(log L) n/a"), "{text}");
+    let (code, v, text) = run(
+        &dir,
+        &[
+            "compare",
+            "n.csv",
+            "--x",
+            "x",
+            "--y",
+            "loss",
+            "--space",
+            "linear",
+            "--laws",
+            "power,rectified",
+            "--holdout",
+            "largest:0",
+        ],
+    );
+    assert_eq!(code, 3, "{text}");
+    for r in v.as_array().unwrap() {
+        assert!(r["rank"].is_null(), "{r}");
+    }
+    assert!(text.contains("not ranked: power"), "{text}");
+}

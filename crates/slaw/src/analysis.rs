@@ -442,7 +442,10 @@ pub fn compare(
         let (mut aic, mut bic) = (0.0, 0.0);
         for g in &fits {
             let m = g.train.n as f64;
-            let rss = (g.train.rmsd_log * g.train.rmsd_log * m).max(1e-300);
+            // A NaN RMSD (a loss or prediction <= 0) stays NaN: `NaN.max(x)` is
+            // x, which would make it the best possible AIC.
+            let rss = g.train.rmsd_log * g.train.rmsd_log * m;
+            let rss = if rss.is_nan() { rss } else { rss.max(1e-300) };
             aic += m * (rss / m).ln() + 2.0 * k;
             bic += m * (rss / m).ln() + k * m.ln();
         }
@@ -496,17 +499,27 @@ pub fn compare(
             r.heldout_rmsd_log
         }
     };
+    // Ranked: converged, with a criterion (the RMSD of log L is undefined
+    // where a loss or a prediction is <= 0, e.g. fits in linear space).
+    let rankable = |r: &RankedLaw| r.all_converged && !key(r).is_nan();
     ranked.sort_by(|a, b| {
-        b.all_converged
-            .cmp(&a.all_converged)
+        rankable(b)
+            .cmp(&rankable(a))
+            .then(b.all_converged.cmp(&a.all_converged))
             .then(key(a).total_cmp(&key(b)))
             .then(a.train_rmsd_log.total_cmp(&b.train_rmsd_log))
     });
     let mut next = 1;
     for r in ranked.iter_mut() {
-        if r.all_converged {
+        if rankable(r) {
             r.rank = Some(next);
             next += 1;
+        } else if r.all_converged {
+            r.status = "not ranked".into();
+            r.reason = Some(
+                "its criterion (RMSD of log L, AIC) is undefined: a loss or a prediction is <= 0"
+                    .into(),
+            );
         }
     }
     ranked.extend(skipped);
