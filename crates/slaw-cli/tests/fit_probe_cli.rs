@@ -159,3 +159,27 @@ fn linear_space_with_a_loss_below_zero() {
     }
     assert!(text.contains("not ranked: power"), "{text}");
 }
+
+/// The status line does not contradict itself: "no start converged" only
+/// when none did, and the second search's starts counted as run (at most
+/// the starts run), not as queued.
+#[test]
+fn status_lines_agree_with_their_counts() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("p.csv"), twelve()).unwrap();
+    for args in [
+        &["--law", "power", "--max-iter", "2"][..],
+        &["--formula", "A*log(x) + E", "--params", "A,E"],
+    ] {
+        let mut all = vec!["fit", "p.csv", "--x", "x", "--y", "loss"];
+        all.extend_from_slice(args);
+        let (_, v, text) = run(&dir, &all);
+        let f = &v["groups"][0]["fit"];
+        let n_converged = f["n_converged"].as_u64().unwrap();
+        let n_starts = f["n_starts"].as_u64().unwrap();
+        assert!(f["extra_starts"].as_u64().unwrap() <= n_starts, "{f}");
+        if n_converged > 0 {
+            assert!(!text.contains("no start converged"), "{text}");
+        }
+    }
+}

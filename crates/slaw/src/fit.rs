@@ -580,6 +580,7 @@ fn termination(
     winner: &Outcome,
     at_bounds: &[String],
     n_starts: usize,
+    n_converged: usize,
 ) -> (Termination, String) {
     if !converged {
         let reason = if winner.converged() {
@@ -588,12 +589,14 @@ fn termination(
         } else {
             winner.termination
         };
+        let which = if n_converged == 0 {
+            format!("no start of {n_starts} converged")
+        } else {
+            format!("{n_converged} of {n_starts} starts converged but not the best point")
+        };
         return (
             reason,
-            format!(
-                "no start of {n_starts} converged; the best stopped: {}",
-                winner.message
-            ),
+            format!("{which}; the best stopped: {}", winner.message),
         );
     }
     let how = if winner.converged() {
@@ -853,6 +856,8 @@ fn search(
     // Polished runs, by start position (a start is polished once).
     let mut polish_cache: std::collections::HashMap<usize, Outcome> = Default::default();
     let mut extra = 0;
+    // Starts run when the second search was queued (its starts run after).
+    let mut second_from: Option<usize> = None;
     let mut polish_evaluations = 0u64;
     let mut polish_iterations = 0u64;
     // A single given start (a one-start fit, a warm start) has nothing to
@@ -1010,6 +1015,7 @@ fn search(
                 let more = extra_points.get_or_init(|| extra_starts(problem, &lower, &upper, n));
                 starts.extend(more.iter().map(|v| v.as_slice()));
                 extra = n;
+                second_from = Some(outcomes.len());
                 continue;
             }
         }
@@ -1024,6 +1030,11 @@ fn search(
             converged,
         );
     };
+    // Count the second search's starts that ran, not those queued (the
+    // adaptive search may stop before the last).
+    if let Some(from) = second_from {
+        extra = outcomes.len().saturating_sub(from);
+    }
     // A Huber fit asked for its optimum: its L-BFGS polish stopped on a
     // small relative decrease, which in a flat valley is not the optimum.
     // The winner is continued by Levenberg-Marquardt on the IRLS model with
@@ -1206,10 +1217,19 @@ fn search(
 
     let mut warnings = Vec::new();
     if !converged && short.is_none() {
-        warnings.push(format!(
-            "no start converged ({} starts): the result is the best point reached, not an optimum",
-            outcomes.len()
-        ));
+        warnings.push(if n_converged == 0 {
+            format!(
+                "no start converged ({} starts): the result is the best point reached, not an optimum",
+                outcomes.len()
+            )
+        } else {
+            format!(
+                "the best point did not converge ({n_converged} of {} starts converged, to higher \
+                 objectives or a non-finite one): the result is the best point reached, not an \
+                 optimum",
+                outcomes.len()
+            )
+        });
     }
     if !at_bounds.is_empty() {
         warnings.push(format!(
@@ -1273,6 +1293,7 @@ fn search(
                 .unwrap_or(&outcomes[best]),
             &at_bounds,
             outcomes.len(),
+            n_converged,
         ),
     };
     Ok(Some(Fit {

@@ -94,8 +94,10 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         let status = if f.converged {
             "converged"
-        } else {
+        } else if f.n_converged == 0 {
             "FAILED: no start converged"
+        } else {
+            "FAILED: the best point did not converge"
         };
         let _ = writeln!(
             s,
@@ -103,7 +105,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             f.n_converged,
             f.n_starts,
             if f.extra_starts > 0 {
-                format!(", {} of them added by a second search", f.extra_starts)
+                format!(", {} of them run by a second search", f.extra_starts)
             } else if f.n_starts < f.grid_starts {
                 format!(" of a {}-start grid", f.grid_starts)
             } else {
