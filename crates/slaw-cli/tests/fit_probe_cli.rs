@@ -183,3 +183,73 @@ fn status_lines_agree_with_their_counts() {
         }
     }
 }
+
+/// Every interval printed says its level and kind: `allocate --method
+/// isoflop|all` (the profiles' N* and the N_opt columns) and the
+/// `forecast --run-col` runs table.
+#[test]
+fn intervals_in_tables_say_their_level_and_kind() {
+    let dir = TempDir::new().unwrap();
+    // A 7-budget isoFLOP grid of a Chinchilla law, deterministic wiggle.
+    let mut iso = String::from("N,D,C,loss\n");
+    let mut k = 0;
+    for b in 0..7 {
+        let c = 1e18 * 10f64.powf(b as f64 / 2.0);
+        for j in 0..13 {
+            let n = 1e7 * 10f64.powf(j as f64 / 4.0);
+            let d = c / (6.0 * n);
+            if d < 1e8 {
+                continue;
+            }
+            k += 1;
+            let wiggle = 1.0 + 0.003 * ((k * 7 % 5) as f64 - 2.0) / 2.0;
+            let l = 1.7 + 400.0 * n.powf(-0.34) + 410.0 * d.powf(-0.28);
+            iso += &format!("{n},{d},{c},{}\n", l * wiggle);
+        }
+    }
+    fs::write(dir.path().join("iso.csv"), iso).unwrap();
+    for method in ["isoflop", "all"] {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args(["allocate", "iso.csv", "--d-col", "D", "--flops-col", "C"])
+            .args(["--bootstrap", "30", "--budget", "1e22", "--level", "0.8"])
+            .args(["--method", method])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{method}: {text}");
+        assert!(
+            text.contains("isoflop 80% percentile bootstrap"),
+            "{method}: {text}"
+        );
+    }
+    // Two runs of a power-law curve: the table's interval column.
+    let mut runs = String::from("run,step,loss\n");
+    for (run, e) in [("a", 2.0), ("b", 2.5)] {
+        for k in 1..=30 {
+            let t = 100.0 * k as f64;
+            let wiggle = 1.0 + 0.002 * ((k * 7 % 5) as f64 - 2.0);
+            runs += &format!("{run},{t},{}\n", (e + 30.0 / t.sqrt()) * wiggle);
+        }
+    }
+    fs::write(dir.path().join("runs.csv"), runs).unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "forecast",
+            "runs.csv",
+            "--run-col",
+            "run",
+            "--method",
+            "power",
+        ])
+        .args(["--fit-until", "0.5", "--bootstrap", "20", "--level", "0.5"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let header = text.lines().next().unwrap_or("");
+    assert!(
+        header.contains("50% predictive") || header.contains("50% bootstrap"),
+        "{text}"
+    );
+}
