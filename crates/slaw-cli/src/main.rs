@@ -1029,6 +1029,17 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
                 .map(|v| parse_f64(v, "--init"))
                 .collect::<Result<_>>()?
         };
+        // A starting value outside the bounds would be clamped silently.
+        if let Some(p) = law.params.iter().find(|p| p.name == name) {
+            if let Some(v) = grid.iter().find(|v| **v < p.lower || **v > p.upper) {
+                bail!(
+                    "--init '{i}': starting value {v} of '{name}' is outside its bounds [{}, {}] \
+                     (widen them with --bound {name}=LOW:HIGH)",
+                    p.lower,
+                    p.upper
+                );
+            }
+        }
         law.set_param(name, None, Some(grid))?;
     }
     Ok(law)

@@ -6,6 +6,10 @@ use assert_cmd::Command;
 use std::fs;
 use tempfile::TempDir;
 
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
 /// `slaw ARGS --json` in `dir`: (exit code, JSON, stdout of the same run
 /// without --json).
 fn run(dir: &TempDir, args: &[&str]) -> (i32, serde_json::Value, String) {
@@ -182,6 +186,27 @@ fn status_lines_agree_with_their_counts() {
             assert!(!text.contains("no start converged"), "{text}");
         }
     }
+}
+
+/// An `--init` value outside `--bound` is an error naming the parameter
+/// (it was clamped to the bound, silently).
+#[test]
+fn init_outside_the_bounds_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("p.csv"), twelve()).unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(["fit", "p.csv", "--x", "x", "--y", "loss"])
+        .args(["--formula", "A/x^alpha + E", "--params", "A,alpha,E"])
+        .args(["--init", "alpha=5", "--bound", "alpha=0:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--init 'alpha=5'") && err.contains("'alpha'") && err.contains("[0, 1]"),
+        "{err}"
+    );
 }
 
 /// Every interval printed says its level and kind: `allocate --method
