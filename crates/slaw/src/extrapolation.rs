@@ -158,8 +158,8 @@ pub const FIT_MAX_ORIGINS: usize = 32;
 /// many, beyond that this many spread evenly (the last included).
 pub const FIT_MAX_SCORES_PER_ORIGIN: usize = 1024;
 
-/// Calibrate on the fitted points `obs` of `full` (a one-input law, losses
-/// > 0), with at most [`FIT_MAX_ORIGINS`] origins and
+/// Calibrate on the fitted points `obs` of `full` (a one-input law, every
+/// loss positive), with at most [`FIT_MAX_ORIGINS`] origins and
 /// [`FIT_MAX_SCORES_PER_ORIGIN`] scores each; `None` when there are too
 /// few points for an origin or a score.
 pub fn calibrate(
