@@ -397,8 +397,8 @@ pub fn compare_by_holdout(
         ranked.push(RankedLaw::skipped(&law, reason));
     }
     for law in authors {
-        let reason = "M4 by its authors' procedure is scored by the backtest pick only \
-                      (--pick backtest); the hold-out ranking fits `m4`"
+        let reason = "M4 by its authors' procedure is scored by the backtest pick only; \
+                      the hold-out ranking fits `m4`"
             .to_string();
         ranked.push(RankedLaw::skipped(&law, reason));
     }
