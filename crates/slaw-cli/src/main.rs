@@ -495,7 +495,11 @@ struct FitArgs {
     /// refitted on the first half, then on more and more of the points (ordered by the input),
     /// each scored on the later points; the level-quantile of |log error| per unit of
     /// ln(x / last fitted x) scales the interval with the distance beyond the data (at least the
-    /// fit's own residual quantile). It covers the law's extrapolation error, not only the noise.
+    /// fit's own residual quantile; with too few residuals for its conformal rank at the level
+    /// (above n/(n+1)), the largest residual times z((1+level)/2) / z((1+n/(n+1))/2), a normal
+    /// approximation, so a higher level never narrows it). At most
+    /// 32 origins (spread over the second half) and 1,024 later points per origin are scored.
+    /// It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
     #[arg(long, default_value_t = 0)]
@@ -522,7 +526,8 @@ struct CompareArgs {
     /// (more parameters than points, inputs outside their domain) are skipped and reported;
     /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
     /// by default, the 2 largest values of the first input; with nothing held out
-    /// (--holdout largest:0), laws are ranked by AIC. Default: the learning-curve pool the
+    /// (--holdout largest:0), laws are ranked by AIC; m4-authors(-capped) are skipped there
+    /// (only the backtest pick fits them; m4 is slaw's fit). Default: the learning-curve pool the
     /// backtest pick was benchmarked with (one input column; see --pick).
     #[arg(
         long,
@@ -1049,6 +1054,17 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
                 .map(|v| parse_f64(v, "--init"))
                 .collect::<Result<_>>()?
         };
+        // A starting value outside the bounds would be clamped silently.
+        if let Some(p) = law.params.iter().find(|p| p.name == name) {
+            if let Some(v) = grid.iter().find(|v| **v < p.lower || **v > p.upper) {
+                bail!(
+                    "--init '{i}': starting value {v} of '{name}' is outside its bounds [{}, {}] \
+                     (widen them with --bound {name}=LOW:HIGH)",
+                    p.lower,
+                    p.upper
+                );
+            }
+        }
         law.set_param(name, None, Some(grid))?;
     }
     Ok(law)
@@ -1163,7 +1179,21 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     ))
 }
 
+/// Every `--laws` name known ([`slaw::pick::pool_law`]), checked before any
+/// work is done; an unknown one is named as `--laws`' value.
+fn check_compare_laws(names: &[String]) -> Result<()> {
+    for n in names {
+        match slaw::pick::pool_law(n) {
+            Ok(_) => {}
+            Err(e @ slaw::Error::Unknown { .. }) => bail!("--laws: {e}"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
+    check_compare_laws(&a.laws)?;
     let backtest = match a.pick {
         PickKind::Backtest => true,
         PickKind::Holdout => false,

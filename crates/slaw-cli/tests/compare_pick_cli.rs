@@ -178,3 +178,72 @@ fn backtest_pick_fits_m4_by_its_authors_procedure_when_named() {
         assert!((total - 1.0).abs() < 1e-9, "{total}");
     }
 }
+
+/// The default `--laws` (with `m4-authors-capped`) rank by hold-out too:
+/// with two input columns (the pool's one-input laws all skipped for their
+/// inputs: nothing to rank, exit 3) and with `--pick holdout` /
+/// `--holdout largest:0` on one input (M4 by its authors' procedure skipped
+/// with the reason); an unknown name is reported as `--laws`' value (compare
+/// has no --law / --formula).
+#[test]
+fn holdout_ranking_resolves_the_default_laws() {
+    let dir = curves_dir();
+    for args in [
+        &["--x", "D,N", "--y", "loss", "--group", "run"][..],
+        &[
+            "--x", "D", "--y", "loss", "--group", "run", "--pick", "holdout",
+        ],
+        &[
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--group",
+            "run",
+            "--holdout",
+            "largest:0",
+        ],
+    ] {
+        let out = slaw()
+            .current_dir(dir.path())
+            .arg("compare")
+            .args(args)
+            .args(["c.csv", "--json"])
+            .output()
+            .unwrap();
+        let two_inputs = args[1] == "D,N";
+        assert_eq!(
+            out.status.code(),
+            Some(if two_inputs { 3 } else { 0 }),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let laws = v.as_array().unwrap();
+        assert_eq!(laws.len(), 5, "{v}");
+        let m4 = laws
+            .iter()
+            .find(|l| l["law"] == "m4-authors-capped")
+            .unwrap_or_else(|| panic!("{args:?}: {v}"));
+        assert_eq!(m4["status"], "skipped", "{m4}");
+        assert!(m4["reason"].as_str().unwrap().len() > 10, "{m4}");
+        assert_eq!(laws.iter().any(|l| l["rank"] == 1), !two_inputs, "{v}");
+    }
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "c.csv",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--laws",
+            "power,nope",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--laws: unknown law 'nope'"))
+        .stderr(predicate::str::contains("m4-authors-capped"))
+        .stderr(predicate::str::contains("--formula").not());
+}

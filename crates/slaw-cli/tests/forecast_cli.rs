@@ -957,3 +957,32 @@ fn reads_tensorboard_event_files() {
         .code(2)
         .stderr(predicate::str::contains("record").and(predicate::str::contains("checksum")));
 }
+
+/// `auto` choosing a schedule-aware law (the window holds half of a cosine
+/// decay) refuses to forecast past the file's last learning rate without
+/// --schedule, as the explicit laws do (it held the last rate, silently).
+#[test]
+fn auto_needs_the_schedule_past_the_last_rate() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::from("step,loss,lr\n");
+    for k in 1..=30 {
+        let t = 100.0 * k as f64;
+        let lr = 1e-4 + 0.5 * 9e-4 * (1.0 + (std::f64::consts::PI * t / 3000.0).cos());
+        text += &format!("{t},{},{lr}\n", 2.0 + 30.0 / t.sqrt());
+    }
+    let f = write(&dir, "cos.csv", &text);
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.5", "--bootstrap", "0"])
+        .assert()
+        .success();
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.5", "--bootstrap", "0"])
+        .args(["--at", "9000"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--schedule")
+                .and(predicate::str::contains("auto's choice"))
+                .and(predicate::str::contains("3000")),
+        );
+}

@@ -190,18 +190,23 @@ fn fit_group(
         let heldout =
             (!held_idx.is_empty()).then(|| evaluate(&job.law, &res.params, &obs.subset(&held_idx)));
         let level = job.level.filter(|_| res.converged);
-        let boot = level.filter(|_| job.bootstrap > 0).map(|level| {
-            bootstrap(
-                &job.law,
-                &train,
-                &res,
-                &job.opts,
-                &Resampling::new(job.bootstrap, level, job.seed),
-                Scheme::Points,
-                &job.predict,
-                on_bootstrap,
-            )
-        });
+        // With as many points as parameters every resample interpolates:
+        // no bootstrap (the fit's warning says so).
+        let estimable = train.weight.iter().filter(|w| **w > 0.0).count() > job.law.n_params();
+        let boot = level
+            .filter(|_| job.bootstrap > 0 && estimable)
+            .map(|level| {
+                bootstrap(
+                    &job.law,
+                    &train,
+                    &res,
+                    &job.opts,
+                    &Resampling::new(job.bootstrap, level, job.seed),
+                    Scheme::Points,
+                    &job.predict,
+                    on_bootstrap,
+                )
+            });
         let calibration = level
             .filter(|_| !job.predict.is_empty())
             .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level));
@@ -362,10 +367,12 @@ pub fn split_fittable(
     (fittable, unfit)
 }
 
-/// `slaw compare`'s ranking of the catalog laws `names` by held-out error:
-/// with nothing held out, the 2 largest values of the first input (per
-/// group) are; laws whose inputs or domain do not fit the data are skipped
-/// and reported (see [`compare_fittable`]).
+/// `slaw compare`'s ranking of the laws `names` (named as a pick's pool,
+/// [`crate::pick::pool_law`]) by held-out error: with nothing held out, the
+/// 2 largest values of the first input (per group) are; laws whose inputs or
+/// domain do not fit the data are skipped and reported (see
+/// [`compare_fittable`]), and so is M4 by its authors' procedure
+/// ([`crate::pick::is_authors_m4`]), which only the backtest pick fits.
 pub fn compare_by_holdout(
     names: &[String],
     obs: &Observations,
@@ -379,9 +386,23 @@ pub fn compare_by_holdout(
     };
     let laws = names
         .iter()
-        .map(|n| crate::law::catalog::by_name(n))
+        .map(|n| crate::pick::pool_law(n))
         .collect::<Result<Vec<_>>>()?;
-    compare_fittable(laws, obs, opts, &holdout, y_name)
+    let (fittable, unfit) = split_fittable(laws, obs, opts.space, y_name);
+    let (authors, fittable): (Vec<Law>, Vec<Law>) = fittable
+        .into_iter()
+        .partition(|l| crate::pick::is_authors_m4(&l.name));
+    let mut ranked = compare(&fittable, obs, opts, &holdout)?;
+    for (law, reason) in unfit {
+        ranked.push(RankedLaw::skipped(&law, reason));
+    }
+    for law in authors {
+        let reason = "M4 by its authors' procedure is scored by the backtest pick only; \
+                      the hold-out ranking fits `m4`"
+            .to_string();
+        ranked.push(RankedLaw::skipped(&law, reason));
+    }
+    Ok(ranked)
 }
 
 /// Fit several laws to the same data and rank the converged ones by held-out
@@ -421,7 +442,10 @@ pub fn compare(
         let (mut aic, mut bic) = (0.0, 0.0);
         for g in &fits {
             let m = g.train.n as f64;
-            let rss = (g.train.rmsd_log * g.train.rmsd_log * m).max(1e-300);
+            // A NaN RMSD (a loss or prediction <= 0) stays NaN: `NaN.max(x)` is
+            // x, which would make it the best possible AIC.
+            let rss = g.train.rmsd_log * g.train.rmsd_log * m;
+            let rss = if rss.is_nan() { rss } else { rss.max(1e-300) };
             aic += m * (rss / m).ln() + 2.0 * k;
             bic += m * (rss / m).ln() + k * m.ln();
         }
@@ -475,17 +499,27 @@ pub fn compare(
             r.heldout_rmsd_log
         }
     };
+    // Ranked: converged, with a criterion (the RMSD of log L is undefined
+    // where a loss or a prediction is <= 0, e.g. fits in linear space).
+    let rankable = |r: &RankedLaw| r.all_converged && !key(r).is_nan();
     ranked.sort_by(|a, b| {
-        b.all_converged
-            .cmp(&a.all_converged)
+        rankable(b)
+            .cmp(&rankable(a))
+            .then(b.all_converged.cmp(&a.all_converged))
             .then(key(a).total_cmp(&key(b)))
             .then(a.train_rmsd_log.total_cmp(&b.train_rmsd_log))
     });
     let mut next = 1;
     for r in ranked.iter_mut() {
-        if r.all_converged {
+        if rankable(r) {
             r.rank = Some(next);
             next += 1;
+        } else if r.all_converged {
+            r.status = "not ranked".into();
+            r.reason = Some(
+                "its criterion (RMSD of log L, AIC) is undefined: a loss or a prediction is <= 0"
+                    .into(),
+            );
         }
     }
     ranked.extend(skipped);

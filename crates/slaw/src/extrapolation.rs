@@ -37,8 +37,13 @@ pub struct Calibration {
     pub scores: usize,
     /// Quantile of |ln y - ln prediction| per unit of extrapolation distance ln(x / x_last).
     pub per_distance: f64,
-    /// Level-quantile of the full fit's absolute log residuals.
+    /// The floor of the half-widths ([`noise_floor`]): the conformal
+    /// level-quantile of the full fit's absolute log residuals, or with too
+    /// few residuals for that rank their largest, inflated.
     pub noise: f64,
+    /// `noise` is the approximation of [`noise_floor`] (too few residuals
+    /// for the conformal rank at the level).
+    pub noise_approximated: bool,
     /// The interval's centre beyond the data, per unit of extrapolation
     /// distance: ln y - ln prediction expected there (0: centred on the
     /// prediction; a `Signed` rule shifts it by a share of the window's own
@@ -117,8 +122,46 @@ fn conformal_quantile(mut v: Vec<f64>, level: f64) -> Option<f64> {
     (k >= 1 && k <= v.len()).then(|| v[k - 1])
 }
 
-/// Calibrate on the fitted points `obs` of `full` (a one-input law, losses
-/// > 0); `None` when there are too few points for an origin or a score.
+/// The floor of the interval's half-widths from the full fit's absolute log
+/// `residuals` at `level`: their conformal quantile (the
+/// ceil((n + 1) level)-th smallest of n); with too few for that rank (level
+/// above n / (n + 1), the level the largest of n covers), their largest
+/// inflated by the normal ratio z((1 + level) / 2) / z((1 + n / (n + 1)) / 2)
+/// (the residuals as |N(0, s^2)|, the largest read as their n / (n + 1)
+/// quantile). Continuous and non-decreasing in the level. The flag says
+/// whether the approximation was used.
+pub fn noise_floor(mut residuals: Vec<f64>, level: f64) -> (f64, bool) {
+    residuals.retain(|r| r.is_finite());
+    if let Some(q) = conformal_quantile(residuals.clone(), level) {
+        return (q, false);
+    }
+    let n = residuals.len() as f64;
+    let largest = residuals.iter().fold(0.0f64, |m, r| m.max(r.abs()));
+    let covered = n / (n + 1.0);
+    let ratio = normal_quantile(0.5 + level / 2.0) / normal_quantile(0.5 + covered / 2.0);
+    (
+        if ratio.is_finite() && ratio > 1.0 {
+            largest * ratio
+        } else {
+            largest
+        },
+        true,
+    )
+}
+
+/// Origins of [`calibrate`] (`slaw fit --predict`): every origin of a fit
+/// of up to about 64 points, beyond that 32 spread evenly over the second
+/// half, so that the cost grows linearly with the points, not as their square.
+pub const FIT_MAX_ORIGINS: usize = 32;
+
+/// Later points scored per origin by [`calibrate`]: every one up to this
+/// many, beyond that this many spread evenly (the last included).
+pub const FIT_MAX_SCORES_PER_ORIGIN: usize = 1024;
+
+/// Calibrate on the fitted points `obs` of `full` (a one-input law, every
+/// loss positive), with at most [`FIT_MAX_ORIGINS`] origins and
+/// [`FIT_MAX_SCORES_PER_ORIGIN`] scores each; `None` when there are too
+/// few points for an origin or a score.
 pub fn calibrate(
     law: &Law,
     obs: &Observations,
@@ -131,7 +174,8 @@ pub fn calibrate(
     }
     let along = Along {
         input: 0,
-        max_origins: usize::MAX,
+        max_origins: FIT_MAX_ORIGINS,
+        max_scores_per_origin: FIT_MAX_SCORES_PER_ORIGIN,
         normal_fallback: false,
         prior: None,
         signed: None,
@@ -146,6 +190,9 @@ pub struct Along {
     pub input: usize,
     /// At most this many origins, spread evenly over the second half.
     pub max_origins: usize,
+    /// At most this many later points scored per origin, spread evenly
+    /// over them (the last included).
+    pub max_scores_per_origin: usize,
     /// With too few scores for the conformal rank at the level (but at
     /// least 3), take the normal quantile times their root mean square
     /// (the scores as |N(0, s^2)|), inflated by sqrt((N + 1) / N).
@@ -205,9 +252,11 @@ pub fn rolling_scores(
             if !r.converged {
                 return Vec::new();
             }
-            idx[m..]
-                .iter()
-                .filter_map(|&j| {
+            let later = &idx[m..];
+            let keep = later.len().min(how.max_scores_per_origin.max(1));
+            (0..keep)
+                .map(|k| later[k * (later.len() - 1) / (keep - 1).max(1)])
+                .filter_map(|j| {
                     let d = ln_x(j) - ln_x(idx[m - 1]);
                     let pred = law.predict_at(obs.point(j), obs.point_context(j), &r.params);
                     let e = pred.ln() - obs.y[j].ln();
@@ -366,7 +415,7 @@ pub fn calibrate_along(
             (pred.ln() - obs.y[i].ln()).abs()
         })
         .collect();
-    let noise = conformal_quantile(residuals, level).unwrap_or(0.0);
+    let (noise, noise_approximated) = noise_floor(residuals, level);
     Some(Calibration {
         method,
         level,
@@ -374,6 +423,7 @@ pub fn calibrate_along(
         scores: n_scores,
         per_distance: above,
         noise,
+        noise_approximated,
         centre,
         per_distance_below: below,
         ln_last: rolled.ln_last,
@@ -385,6 +435,58 @@ mod tests {
     use super::*;
     use crate::law::catalog;
     use crate::synthetic::generate;
+
+    /// The floor never narrows as the level rises, also past the levels
+    /// the residuals can rank (12 residuals: 0.9 ranks, 0.95 does not) —
+    /// it used to fall to 0 there — and it is continuous at that edge.
+    #[test]
+    fn noise_floor_is_monotone_in_the_level() {
+        let r: Vec<f64> = (1..=12).map(|k| 0.001 * k as f64).collect();
+        let mut last = 0.0;
+        for level in [0.5, 0.8, 0.9, 0.92, 0.95, 0.99, 0.999] {
+            let (f, approx) = noise_floor(r.clone(), level);
+            assert!(f >= last && f > 0.0, "level {level}: {f} < {last}");
+            assert_eq!(approx, level > 12.0 / 13.0, "{level}");
+            last = f;
+        }
+        assert!(last > 0.012, "{last}");
+        let edge = 12.0 / 13.0;
+        let (below, _) = noise_floor(r.clone(), edge - 1e-9);
+        let (above, _) = noise_floor(r.clone(), edge + 1e-9);
+        assert!((above - below).abs() < 1e-6, "{below} {above}");
+        // An exact fit (every residual 0) has a floor of 0, flagged.
+        assert_eq!(noise_floor(vec![0.0, 0.0], 0.95), (0.0, true));
+    }
+
+    /// `slaw fit --predict`'s calibration is bounded: at most
+    /// FIT_MAX_ORIGINS refits and FIT_MAX_SCORES_PER_ORIGIN scores each
+    /// (it refitted every origin of the second half, scoring every later
+    /// point: quadratic in the points).
+    #[test]
+    fn fit_calibration_is_bounded() {
+        let law = catalog::power();
+        let xs: Vec<Vec<f64>> = (0..2400).map(|i| vec![10.0 * 1.003f64.powi(i)]).collect();
+        let obs = generate(&law, &[30.0, 0.4, 2.0], &xs, 0.01, 1, "");
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let cal = calibrate(&law, &obs, &full, &opts, 0.9).unwrap();
+        assert!(
+            cal.origins <= FIT_MAX_ORIGINS && cal.origins >= 30,
+            "{}",
+            cal.origins
+        );
+        assert!(
+            cal.scores <= FIT_MAX_ORIGINS * FIT_MAX_SCORES_PER_ORIGIN,
+            "{}",
+            cal.scores
+        );
+        assert!(
+            cal.scores > 16 * FIT_MAX_SCORES_PER_ORIGIN,
+            "{}",
+            cal.scores
+        );
+        assert!(cal.per_distance > 0.0 && cal.noise > 0.0, "{cal:?}");
+    }
 
     /// Data from a law that bends away from the fitted one (a power law
     /// whose floor drifts down): the calibrated interval widens with the
@@ -451,6 +553,7 @@ mod tests {
         let how = |signed| Along {
             input: 0,
             max_origins: usize::MAX,
+            max_scores_per_origin: usize::MAX,
             normal_fallback: false,
             prior: None,
             signed,
@@ -504,6 +607,7 @@ mod tests {
         let how = Along {
             input: 0,
             max_origins: usize::MAX,
+            max_scores_per_origin: usize::MAX,
             normal_fallback: false,
             prior: None,
             signed: None,

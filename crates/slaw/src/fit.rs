@@ -577,6 +577,7 @@ fn termination(
     winner: &Outcome,
     at_bounds: &[String],
     n_starts: usize,
+    n_converged: usize,
 ) -> (Termination, String) {
     if !converged {
         let reason = if winner.converged() {
@@ -585,12 +586,14 @@ fn termination(
         } else {
             winner.termination
         };
+        let which = if n_converged == 0 {
+            format!("no start of {n_starts} converged")
+        } else {
+            format!("{n_converged} of {n_starts} starts converged but not the best point")
+        };
         return (
             reason,
-            format!(
-                "no start of {n_starts} converged; the best stopped: {}",
-                winner.message
-            ),
+            format!("{which}; the best stopped: {}", winner.message),
         );
     }
     let how = if winner.converged() {
@@ -850,6 +853,8 @@ fn search(
     // Polished runs, by start position (a start is polished once).
     let mut polish_cache: std::collections::HashMap<usize, Outcome> = Default::default();
     let mut extra = 0;
+    // Starts run when the second search was queued (its starts run after).
+    let mut second_from: Option<usize> = None;
     let mut polish_evaluations = 0u64;
     let mut polish_iterations = 0u64;
     // A single given start (a one-start fit, a warm start) has nothing to
@@ -1007,6 +1012,7 @@ fn search(
                 let more = extra_points.get_or_init(|| extra_starts(problem, &lower, &upper, n));
                 starts.extend(more.iter().map(|v| v.as_slice()));
                 extra = n;
+                second_from = Some(outcomes.len());
                 continue;
             }
         }
@@ -1021,6 +1027,11 @@ fn search(
             converged,
         );
     };
+    // Count the second search's starts that ran, not those queued (the
+    // adaptive search may stop before the last).
+    if let Some(from) = second_from {
+        extra = outcomes.len().saturating_sub(from);
+    }
     // A Huber fit asked for its optimum: its L-BFGS polish stopped on a
     // small relative decrease, which in a flat valley is not the optimum.
     // The winner is continued by Levenberg-Marquardt on the IRLS model with
@@ -1203,10 +1214,19 @@ fn search(
 
     let mut warnings = Vec::new();
     if !converged && short.is_none() {
-        warnings.push(format!(
-            "no start converged ({} starts): the result is the best point reached, not an optimum",
-            outcomes.len()
-        ));
+        warnings.push(if n_converged == 0 {
+            format!(
+                "no start converged ({} starts): the result is the best point reached, not an optimum",
+                outcomes.len()
+            )
+        } else {
+            format!(
+                "the best point did not converge ({n_converged} of {} starts converged, to higher \
+                 objectives or a non-finite one): the result is the best point reached, not an \
+                 optimum",
+                outcomes.len()
+            )
+        });
     }
     if !at_bounds.is_empty() {
         warnings.push(format!(
@@ -1238,6 +1258,21 @@ fn search(
             "the search stopped short of the optimum ({why}): the objective may be lower elsewhere along a flat direction"
         ));
     }
+    let positive = obs.weight.iter().filter(|w| **w > 0.0).count();
+    if positive <= law.n_params() {
+        // As many points as parameters: the fit interpolates them, and a
+        // residual variance of 0/0 would read as certainty.
+        ident.std_errors = ident.std_errors.map(|_| None);
+        ident.correlation.clear();
+        ident.residual_sd = f64::NAN;
+        ident.method = NO_DEGREES_OF_FREEDOM.to_string();
+        warnings.push(format!(
+            "{positive} points for {} parameters (n <= p): the fit interpolates them with no \
+             degree of freedom left; standard errors, correlations and bootstrap intervals \
+             cannot be estimated",
+            law.n_params()
+        ));
+    }
     warnings.extend(ident.warnings.iter().cloned());
     let (termination, termination_message) = match short {
         Some((how, why)) => (
@@ -1255,6 +1290,7 @@ fn search(
                 .unwrap_or(&outcomes[best]),
             &at_bounds,
             outcomes.len(),
+            n_converged,
         ),
     };
     Ok(Some(Fit {
@@ -1287,10 +1323,40 @@ fn search(
     }))
 }
 
+/// `Identifiability::method` of a fit with as many points (of positive
+/// weight) as parameters, or fewer: no standard error can be estimated.
+pub const NO_DEGREES_OF_FREEDOM: &str =
+    "none: as many points as parameters (n <= p), no degree of freedom left";
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::law::catalog;
+
+    /// Three points, three parameters: no "+/- 0" standard errors or NaN
+    /// correlations presented as certainty, but none, with a warning.
+    #[test]
+    fn as_many_points_as_parameters_give_no_standard_errors() {
+        let law = catalog::power();
+        let obs = crate::synthetic::generate(
+            &law,
+            &[30.0, 0.4, 2.0],
+            &[vec![100.0], vec![1000.0], vec![10000.0]],
+            0.0,
+            1,
+            "",
+        );
+        let r = fit(&law, &obs, &FitOptions::default()).unwrap();
+        let id = &r.identifiability;
+        assert!(id.std_errors.iter().all(|e| e.is_none()), "{id:?}");
+        assert!(id.correlation.is_empty(), "{id:?}");
+        assert_eq!(id.method, NO_DEGREES_OF_FREEDOM);
+        assert!(
+            r.warnings.iter().any(|w| w.contains("n <= p")),
+            "{:?}",
+            r.warnings
+        );
+    }
 
     /// The per-thread memo of the visiting order gives `spread_order`'s
     /// order, cold and warm, and a fit run with a cold memo (a fresh thread)

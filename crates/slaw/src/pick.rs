@@ -1225,6 +1225,27 @@ pub fn is_authors_m4(name: &str) -> bool {
     name == M4_AUTHORS || name == M4_AUTHORS_CAPPED
 }
 
+/// The law a pool names: a catalog law, or, for [`M4_AUTHORS`] and
+/// [`M4_AUTHORS_CAPPED`], the catalog `m4` law under that name (its inputs,
+/// parameters and domain; only [`pick`] fits it by its authors' procedure).
+/// An unknown name lists the catalog's laws and these two.
+pub fn pool_law(name: &str) -> Result<Law> {
+    if is_authors_m4(name) {
+        let mut m4 = catalog::m4();
+        m4.name = name.to_string();
+        return Ok(m4);
+    }
+    catalog::by_name(name).map_err(|e| match e {
+        Error::Unknown { kind, name, .. } => {
+            let mut known: Vec<String> = catalog::all().into_iter().map(|l| l.name).collect();
+            known.push(M4_AUTHORS.to_string());
+            known.push(M4_AUTHORS_CAPPED.to_string());
+            Error::unknown(kind, &name, known.join(", "))
+        }
+        e => e,
+    })
+}
+
 /// The laws of `rule`'s pool fitted by M4's authors' procedure.
 fn authors_in(rule: &Rule) -> Vec<&str> {
     rule.pool
@@ -1267,9 +1288,7 @@ pub fn pick_with(
     let n_catalog = laws.len();
     for a in authors {
         if is_authors_m4(a) && !laws.iter().any(|l| l.name == *a) {
-            let mut m4 = catalog::m4();
-            m4.name = a.to_string();
-            laws.push(m4);
+            laws.push(pool_law(a)?);
         }
     }
     let mut out: Vec<LawBacktest> = laws

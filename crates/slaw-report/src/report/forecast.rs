@@ -58,7 +58,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
+                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
                     100.0 * level,
                     c.origins,
                     if c.method.starts_with("prior") {
@@ -72,6 +72,11 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     },
                     c.per_distance,
                     c.noise,
+                    if c.noise_approximated {
+                        ": too few residuals for their rank, their largest inflated by a normal approximation"
+                    } else {
+                        ""
+                    },
                     if n == slaw::forecast::FIRST_REPLICATES {
                         " (no more run: the refit spread adds under 5% to the calibrated error)"
                     } else {
@@ -312,10 +317,24 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
         .unwrap_or(3)
         .clamp(3, 40);
     let mut s = String::new();
+    // The intervals' level and kind: in the heading when every run's is
+    // the same, else on a line after the table.
+    let mut kinds: Vec<String> = Vec::new();
+    for o in outputs {
+        if let Some(k) = &o.interval_kind {
+            if !kinds.contains(&k.label()) {
+                kinds.push(k.label());
+            }
+        }
+    }
+    let heading = match kinds.as_slice() {
+        [one] => one.clone(),
+        _ => "interval".to_string(),
+    };
     let _ = writeln!(
         s,
         "{:<width$} {:<18} {:>6} {:>10} {:>9} {:>21} {:>9} {:>8}  warnings",
-        "run", "law", "fitted", "at step", "forecast", "interval", "observed", "R^2 rest"
+        "run", "law", "fitted", "at step", "forecast", heading, "observed", "R^2 rest"
     );
     // Runs in input order: the skipped ones where they stood among the
     // forecast ones (`SkippedRun::position`; forecasts are in input order).
@@ -357,6 +376,25 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
     }
     for k in pending {
         skipped_line(&mut s, k, width);
+    }
+    if kinds.len() > 1 {
+        let per_run: Vec<String> = outputs
+            .iter()
+            .filter_map(|o| {
+                Some(format!(
+                    "{}: {}",
+                    o.curve,
+                    o.interval_kind.as_ref()?.label()
+                ))
+            })
+            .collect();
+        let _ = writeln!(s, "intervals: {}", per_run.join(", "));
+    }
+    if !kinds.is_empty() {
+        let _ = writeln!(
+            s,
+            "(predictive: calibrated by rolling-origin backtests in the window; bootstrap: the refit spread only)"
+        );
     }
     let failed = outputs.iter().filter(|o| !o.converged).count();
     let warned = outputs.iter().filter(|o| !o.warnings.is_empty()).count();

@@ -266,6 +266,30 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     s
 }
 
+/// What the intervals of `allocation_methods_report` are: level and kind
+/// per method (None when no method has intervals).
+fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(b) = g.parametric.as_ref().and_then(|p| p.bootstrap.as_ref()) {
+        parts.push(format!(
+            "parametric {:.0}% percentile bootstrap ({} of {} refits of the law on resampled runs)",
+            100.0 * b.level,
+            b.converged,
+            b.replicates
+        ));
+    }
+    for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
+        if let Some(r) = r.as_ref().filter(|r| r.replicates > 0) {
+            parts.push(format!(
+                "{name} {:.0}% percentile bootstrap ({} replicates, each budget's runs resampled)",
+                100.0 * r.level,
+                r.replicates
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("intervals: {}", parts.join("; ")))
+}
+
 /// N_opt at a budget, its interval, and whether it extrapolates.
 type NCell = (f64, Option<Interval>, bool);
 
@@ -415,6 +439,9 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 }
                 let _ = writeln!(s);
             }
+        }
+        if let Some(legend) = methods_interval_legend(g) {
+            let _ = writeln!(s, "  {legend}");
         }
         let _ = writeln!(s);
     }

@@ -21,6 +21,25 @@ pub fn r2_text(r2: f64, digits: usize) -> String {
     }
 }
 
+/// RMSD of log L with 5 decimals, or "n/a" where it is not defined (a loss
+/// or a prediction <= 0, e.g. a fit in linear space): never NaN.
+pub fn rmsd_log_text(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.5}")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// What "n/a" beside RMSD(log L) means.
+fn rmsd_log_note(v: f64) -> &'static str {
+    if v.is_finite() {
+        ""
+    } else {
+        " (RMSD(log L) n/a: a loss or a prediction <= 0)"
+    }
+}
+
 /// What "n/a" beside R^2 means, for the reports that print it in full.
 fn r2_note(r2: f64) -> &'static str {
     if r2.is_finite() {
@@ -75,8 +94,10 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         let status = if f.converged {
             "converged"
-        } else {
+        } else if f.n_converged == 0 {
             "FAILED: no start converged"
+        } else {
+            "FAILED: the best point did not converge"
         };
         let _ = writeln!(
             s,
@@ -84,7 +105,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             f.n_converged,
             f.n_starts,
             if f.extra_starts > 0 {
-                format!(", {} of them added by a second search", f.extra_starts)
+                format!(", {} of them run by a second search", f.extra_starts)
             } else if f.n_starts < f.grid_starts {
                 format!(" of a {}-start grid", f.grid_starts)
             } else {
@@ -130,7 +151,9 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         let _ = writeln!(
             s,
             "  (+/-: standard errors, Gauss-Newton at the optimum{})",
-            if id.std_errors.iter().any(|e| e.is_none()) {
+            if id.method == slaw::fit::NO_DEGREES_OF_FREEDOM {
+                "; ?: not determined, as many points as parameters (n <= p)"
+            } else if id.std_errors.iter().any(|e| e.is_none()) {
                 "; ?: along a flat direction, not determined"
             } else {
                 ""
@@ -169,22 +192,24 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         let _ = writeln!(
             s,
-            "fit:      RMSD(log L) {:.5}  R^2 {}  max|err| {}  ({} points){}",
-            g.train.rmsd_log,
+            "fit:      RMSD(log L) {}  R^2 {}  max|err| {}  ({} points){}{}",
+            rmsd_log_text(g.train.rmsd_log),
             r2_text(g.train.r2, 5),
             num(g.train.max_abs_error),
             g.train.n,
-            r2_note(g.train.r2)
+            r2_note(g.train.r2),
+            rmsd_log_note(g.train.rmsd_log)
         );
         if let Some(h) = &g.heldout {
             let _ = writeln!(
                 s,
-                "held out: RMSD(log L) {:.5}  R^2 {}  max|err| {}  ({} points){}",
-                h.rmsd_log,
+                "held out: RMSD(log L) {}  R^2 {}  max|err| {}  ({} points){}{}",
+                rmsd_log_text(h.rmsd_log),
                 r2_text(h.r2, 5),
                 num(h.max_abs_error),
                 h.n,
-                r2_note(h.r2)
+                r2_note(h.r2),
+                rmsd_log_note(h.rmsd_log)
             );
         }
         for p in &g.predictions {
@@ -224,8 +249,16 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         if let Some(c) = &g.calibration {
             let _ = writeln!(
                 s,
-                "  (extrapolation intervals: rolling origin, {} refits scored on {} later points; {:.4} of log loss per unit of ln(x / last x), at least {:.4})",
-                c.origins, c.scores, c.per_distance, c.noise
+                "  (extrapolation intervals: rolling origin, {} refits scored on {} later points; {:.4} of log loss per unit of ln(x / last x), at least {:.4}{})",
+                c.origins,
+                c.scores,
+                c.per_distance,
+                c.noise,
+                if c.noise_approximated {
+                    " (too few residuals for their rank at this level: their largest, inflated by a normal approximation)"
+                } else {
+                    ""
+                }
             );
         } else if !g.predictions.is_empty() {
             let _ = writeln!(
@@ -238,6 +271,15 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
     }
     s
+}
+
+/// AIC / BIC with 2 decimals, or "n/a" where undefined.
+fn criterion_text(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else {
+        "n/a".to_string()
+    }
 }
 
 pub fn compare_report(ranked: &[RankedLaw]) -> String {
@@ -262,14 +304,18 @@ pub fn compare_report(ranked: &[RankedLaw]) -> String {
         }
         let _ = writeln!(
             s,
-            "{:<4} {:<12} {:>6} {:>14.5} {:>10.5} {:>10.2} {:>10.2} {:>9} {:>6}",
+            "{:<4} {:<12} {:>6} {:>14} {:>10} {:>10} {:>10} {:>9} {:>6}",
             r.rank.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
             r.law,
             r.n_params,
-            r.heldout_rmsd_log,
-            r.train_rmsd_log,
-            r.aic,
-            r.bic,
+            if held {
+                rmsd_log_text(r.heldout_rmsd_log)
+            } else {
+                "-".to_string()
+            },
+            rmsd_log_text(r.train_rmsd_log),
+            criterion_text(r.aic),
+            criterion_text(r.bic),
             if r.all_converged { "yes" } else { "NO" },
             r.n_best
         );
@@ -283,6 +329,16 @@ pub fn compare_report(ranked: &[RankedLaw]) -> String {
             "AIC (no point held out)"
         }
     );
+    for r in ranked {
+        if r.status == "not ranked" {
+            let _ = writeln!(
+                s,
+                "not ranked: {}: {}",
+                r.law,
+                r.reason.as_deref().unwrap_or("")
+            );
+        }
+    }
     for r in ranked {
         for w in &r.warnings {
             let _ = writeln!(s, "warning: {}: {w}", r.law);

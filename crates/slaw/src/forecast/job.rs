@@ -478,6 +478,16 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         }
         Choice::Auto => {
             let (method, choice, warm) = choose(&ext, k, decay)?;
+            // As for an explicit schedule-aware law: past the last recorded
+            // rate without a schedule, refuse rather than hold the rate.
+            if method.needs_lr() && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001)
+            {
+                return Err(Error::NeedsSchedule {
+                    curve: curve.name.clone(),
+                    law: format!("{} (auto's choice)", method.name()),
+                    known_until: Some(last),
+                });
+            }
             // Warm start: the chosen law's optimum on the first three
             // quarters of the window (found by the full multi-start).
             let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;

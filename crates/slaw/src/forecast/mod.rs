@@ -193,6 +193,7 @@ impl Fitted {
             &Along {
                 input: 0,
                 max_origins: MAX_ORIGINS,
+                max_scores_per_origin: usize::MAX,
                 normal_fallback: true,
                 prior: None,
                 signed: None,
@@ -212,6 +213,7 @@ impl Fitted {
             &Along {
                 input: 0,
                 max_origins: MAX_ORIGINS,
+                max_scores_per_origin: usize::MAX,
                 normal_fallback: true,
                 prior: priors.error(self.method).copied(),
                 signed: priors.signed(self.method),
