@@ -527,14 +527,12 @@ struct CompareArgs {
     /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
     /// by default, the 2 largest values of the first input; with nothing held out
     /// (--holdout largest:0), laws are ranked by AIC; m4-authors(-capped) are skipped there
-    /// (only the backtest pick fits them; m4 is slaw's fit). Default: the learning-curve pool the
-    /// backtest pick was benchmarked with (one input column; see --pick).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "power,vanilla-ft,rectified,bnsl,m4-authors-capped"
-    )]
-    laws: Vec<String>,
+    /// (only the backtest pick fits them; m4 is slaw's fit). Default: with one input column, the
+    /// learning-curve pool the backtest pick was benchmarked with,
+    /// power,vanilla-ft,rectified,bnsl,m4-authors-capped (see --pick); with several, every
+    /// catalog law of that many inputs (e.g. chinchilla, joint-mult, joint-add for two).
+    #[arg(long, value_delimiter = ',')]
+    laws: Option<Vec<String>>,
     /// How the laws are chosen. auto (default): backtest with one input column and no --holdout,
     /// holdout otherwise. holdout: ranked by the error on the held-out points (see --laws).
     /// backtest (one input): every law refitted on the first 75% of the points (ordered by x)
@@ -1192,8 +1190,42 @@ fn check_compare_laws(names: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
-    check_compare_laws(&a.laws)?;
+/// The learning-curve pool `compare` uses without `--laws` on one input
+/// column (the backtest pick was benchmarked with it).
+const CURVE_POOL: [&str; 5] = [
+    "power",
+    "vanilla-ft",
+    "rectified",
+    "bnsl",
+    "m4-authors-capped",
+];
+
+/// `--laws`, or its default for `n_inputs` input columns: the learning-curve
+/// pool for one, every catalog law of that many inputs for more.
+fn compare_laws(given: Option<Vec<String>>, n_inputs: usize) -> Vec<String> {
+    match given {
+        Some(l) => l,
+        None if n_inputs <= 1 => CURVE_POOL.iter().map(|s| s.to_string()).collect(),
+        None => catalog::all()
+            .into_iter()
+            .filter(|l| l.inputs.len() == n_inputs)
+            .map(|l| l.name)
+            .collect(),
+    }
+}
+
+fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
+    let laws = compare_laws(a.laws.take(), a.data.x.len());
+    if laws.is_empty() {
+        bail!(
+            "no catalog law takes {} inputs ({}): give --laws",
+            a.data.x.len(),
+            a.data.x.join(", ")
+        );
+    }
+    a.laws = Some(laws);
+    let laws = a.laws.as_deref().unwrap_or_default();
+    check_compare_laws(laws)?;
     let backtest = match a.pick {
         PickKind::Backtest => true,
         PickKind::Holdout => false,
@@ -1206,7 +1238,7 @@ fn cmd_compare(a: CompareArgs) -> Result<ExitCode> {
     }
     let (obs, holdout, opts) = load(&a.data)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_by_holdout(&a.laws, &obs, &opts, holdout, &a.data.y)?;
+    let ranked = analysis::compare_by_holdout(laws, &obs, &opts, holdout, &a.data.y)?;
     output::emit(a.json, &ranked, || {
         print!("{}", report::compare_report(&ranked));
     })?;
@@ -1237,14 +1269,13 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
         );
     }
     // M4 fitted by its authors' procedure is not a catalog law: the pick fits it itself.
-    let authors: Vec<&str> = a
-        .laws
+    let given = a.laws.as_deref().unwrap_or_default();
+    let authors: Vec<&str> = given
         .iter()
         .map(String::as_str)
         .filter(|n| slaw::pick::is_authors_m4(n))
         .collect();
-    let laws = a
-        .laws
+    let laws = given
         .iter()
         .filter(|n| !slaw::pick::is_authors_m4(n))
         .map(|n| catalog::by_name(n))

@@ -188,8 +188,11 @@ fn backtest_pick_fits_m4_by_its_authors_procedure_when_named() {
 #[test]
 fn holdout_ranking_resolves_the_default_laws() {
     let dir = curves_dir();
+    let pool = "power,vanilla-ft,rectified,bnsl,m4-authors-capped";
     for args in [
-        &["--x", "D,N", "--y", "loss", "--group", "run"][..],
+        &[
+            "--x", "D,N", "--y", "loss", "--group", "run", "--laws", pool,
+        ][..],
         &[
             "--x", "D", "--y", "loss", "--group", "run", "--pick", "holdout",
         ],
@@ -229,6 +232,25 @@ fn holdout_ranking_resolves_the_default_laws() {
         assert!(m4["reason"].as_str().unwrap().len() > 10, "{m4}");
         assert_eq!(laws.iter().any(|l| l["rank"] == 1), !two_inputs, "{v}");
     }
+    // Without --laws, two input columns compare the catalog's laws of two
+    // inputs (the learning-curve pool takes one).
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare", "c.csv", "--x", "D,N", "--y", "loss", "--group", "run",
+        ])
+        .arg("--json")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["law"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"chinchilla"), "{names:?}");
+    assert!(!names.contains(&"power"), "{names:?}");
     slaw()
         .current_dir(dir.path())
         .args([
