@@ -486,7 +486,8 @@ pub fn select_with_references(
         .collect::<Vec<Ranked>>();
     let ests: Vec<&Estimate> = ranking.iter().map(|r| &r.estimate).collect();
     let choice = Choice::of(&method, &ests);
-    let (references, ref_notes, warnings) = reference_uses(&method, pool, &ctx);
+    let (references, ref_notes, mut warnings) = reference_uses(&method, pool, &ctx);
+    warnings.extend(zero_width_warning(&ranking));
     Ok(Selection {
         method,
         budget,
@@ -502,6 +503,35 @@ pub fn select_with_references(
         references,
         warnings,
         calibration: ctx.calibration,
+    })
+}
+
+/// A warning naming the candidates whose predictive interval has no width:
+/// their extrapolation hypotheses agree exactly (a flat curve), and the
+/// calibration, learned on curves whose hypotheses differ, cannot say how
+/// far such a prediction misses.
+fn zero_width_warning(ranking: &[Ranked]) -> Option<String> {
+    let ids: Vec<&str> = ranking
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.estimate.interval_kind,
+                Some(IntervalKind::Backtest { .. })
+            ) && r
+                .estimate
+                .interval
+                .is_some_and(|iv| iv.hi <= iv.lo * (1.0 + 1e-9))
+        })
+        .map(|r| r.estimate.id.as_str())
+        .collect();
+    (!ids.is_empty()).then(|| {
+        format!(
+            "{}: the extrapolation hypotheses agree exactly (a flat curve?), so the predictive \
+             interval has no width; the calibration, learned on curves whose hypotheses differ, \
+             cannot say how far such a prediction misses: read it as a point, not a 0-width \
+             certainty",
+            ids.join(", ")
+        )
     })
 }
 
@@ -619,6 +649,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ats.chosen().rank, 1);
+    }
+
+    /// A flat curve's hypotheses agree: its interval has no width, and a
+    /// warning names it (the others, which bend, get none).
+    #[test]
+    fn a_zero_width_interval_is_named() {
+        let mut pool: Vec<Candidate> = (0..6)
+            .map(|i| {
+                candidate(
+                    &format!("m{i}"),
+                    -0.02 - 0.03 * i as f64,
+                    2.0 + 0.4 * i as f64,
+                )
+            })
+            .collect();
+        pool.push(Candidate {
+            id: "flat".into(),
+            curve: (0..8).map(|i| (200.0 * 2f64.powi(i), 1.6)).collect(),
+            size: None,
+            family: None,
+        });
+        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
+        let w: Vec<&String> = sel
+            .warnings
+            .iter()
+            .filter(|w| w.contains("no width"))
+            .collect();
+        assert_eq!(w.len(), 1, "{:?}", sel.warnings);
+        assert!(w[0].starts_with("flat:"), "{}", w[0]);
     }
 
     /// With several candidates failing, the error names the first in the
