@@ -617,21 +617,26 @@ mod tests {
         }
     }
 
+    /// Six candidates `m0` ... `m5` whose slope and level grow with i:
+    /// slope s0 + ds i, level l0 + dl i.
+    fn six(s0: f64, ds: f64, l0: f64, dl: f64) -> Vec<Candidate> {
+        (0..6)
+            .map(|i| candidate(&format!("m{i}"), s0 + ds * i as f64, l0 + dl * i as f64))
+            .collect()
+    }
+
+    /// Target 200 x 2^16, budget 200 x 2^7 (the pools of [`six`]).
+    fn far_budget() -> Budget {
+        Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap()
+    }
+
     /// ats-trend recommends the lowest pessimistic bound: a candidate whose low
     /// prediction rests on a steep, uncertain extrapolation is ranked first
     /// but not recommended over a flat one that is nearly as good.
     #[test]
     fn robust_choice_is_the_lowest_upper_bound() {
-        let pool: Vec<Candidate> = (0..6)
-            .map(|i| {
-                candidate(
-                    &format!("m{i}"),
-                    -0.02 - 0.03 * i as f64,
-                    2.0 + 0.4 * i as f64,
-                )
-            })
-            .collect();
-        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let pool = six(-0.02, -0.03, 2.0, 0.4);
+        let budget = far_budget();
         let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
         let hi = |r: &Ranked| r.estimate.risk_interval.unwrap().hi;
         let lowest_hi = sel.ranking.iter().map(hi).fold(f64::INFINITY, f64::min);
@@ -655,23 +660,20 @@ mod tests {
     /// warning names it (the others, which bend, get none).
     #[test]
     fn a_zero_width_interval_is_named() {
-        let mut pool: Vec<Candidate> = (0..6)
-            .map(|i| {
-                candidate(
-                    &format!("m{i}"),
-                    -0.02 - 0.03 * i as f64,
-                    2.0 + 0.4 * i as f64,
-                )
-            })
-            .collect();
+        let mut pool = six(-0.02, -0.03, 2.0, 0.4);
         pool.push(Candidate {
             id: "flat".into(),
             curve: (0..8).map(|i| (200.0 * 2f64.powi(i), 1.6)).collect(),
             size: None,
             family: None,
         });
-        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
-        let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
+        let sel = select(
+            &pool,
+            Method::DEFAULT,
+            far_budget(),
+            &SelectOptions::default(),
+        )
+        .unwrap();
         let w: Vec<&String> = sel
             .warnings
             .iter()
@@ -692,7 +694,7 @@ mod tests {
         for i in [31, 32, 63] {
             pool[i].curve.truncate(2);
         }
-        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let budget = far_budget();
         let ats = Method::parse("ats", 3, 5.0).unwrap();
         for _ in 0..20 {
             let e = select(&pool, ats, budget, &SelectOptions::default())
@@ -707,16 +709,8 @@ mod tests {
     /// every other candidate's interval unchanged (the seed was seed + row).
     #[test]
     fn a_bootstrap_interval_does_not_depend_on_the_row() {
-        let pool: Vec<Candidate> = (0..6)
-            .map(|i| {
-                candidate(
-                    &format!("m{i}"),
-                    -0.03 - 0.02 * i as f64,
-                    2.0 + 0.3 * i as f64,
-                )
-            })
-            .collect();
-        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let pool = six(-0.03, -0.02, 2.0, 0.3);
+        let budget = far_budget();
         let opts = SelectOptions {
             bootstrap: Resampling::new(40, 0.9, 7),
             level: None,
@@ -782,7 +776,7 @@ mod tests {
                 c
             })
             .collect();
-        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let budget = far_budget();
         let opts = SelectOptions::default();
         let gap = select(&pool, Method::DEFAULT, budget, &opts).unwrap();
         let score = |s: &Selection, id: &str| {
@@ -865,7 +859,7 @@ mod tests {
                 c
             })
             .collect();
-        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let budget = far_budget();
         for (name, rule) in [
             ("model-size", "largest parameter count"),
             ("zero-shot", "lowest zero-shot loss"),
@@ -929,7 +923,7 @@ mod tests {
                 c
             })
             .collect();
-        let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+        let budget = far_budget();
         let sel = select_with_references(
             &pool,
             Method::DEFAULT_WITH_REFERENCE,
@@ -963,7 +957,7 @@ mod tests {
                 c.curve
                     .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.05 * j as f64))));
             }
-            let budget = Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap();
+            let budget = far_budget();
             let sel = select_with_references(
                 &pool,
                 Method::DEFAULT_WITH_REFERENCE,
