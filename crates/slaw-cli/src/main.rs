@@ -561,6 +561,11 @@ struct CompareArgs {
     /// at 50% (0.69x).
     #[arg(long, value_enum, default_value = "auto")]
     pick: PickKind,
+    /// Values of x at which the backtest pick predicts the loss (comma separated; one input
+    /// column): the median (or weighted mean) of the chosen laws' ln predictions, each lowered
+    /// by its drift correction beyond the data, per group. Text and JSON (`predictions`).
+    #[arg(long, value_delimiter = ',')]
+    predict: Vec<f64>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
     #[arg(long, value_parser = crate::html::report_path)]
     report: Option<PathBuf>,
@@ -1236,6 +1241,12 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
     if backtest {
         return compare_backtest(a);
     }
+    if !a.predict.is_empty() {
+        bail!(
+            "--predict: only the backtest pick predicts (one input column, no --holdout, --pick \
+             auto or backtest); a hold-out ranking compares laws, it does not combine them"
+        );
+    }
     let (obs, holdout, opts) = load(&a.data)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let ranked = analysis::compare_by_holdout(laws, &obs, &opts, holdout, &a.data.y)?;
@@ -1292,10 +1303,38 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
         .iter()
         .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
         .collect();
-    let result = serde_json::json!({"groups": picks, "skipped": skipped});
+    // The pick's prediction at each --predict value, per group.
+    let mut predictions = Vec::new();
+    for gp in &picks {
+        for &x in &a.predict {
+            if !(x.is_finite() && x > 0.0) {
+                bail!("--predict: {x} is not a value of x > 0");
+            }
+            let loss = gp.pick.predict(&[x]);
+            predictions.push(serde_json::json!({"group": gp.group, "x": x, "loss": loss}));
+        }
+    }
+    let result =
+        serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions});
     let mut text = slaw::pick::text(&picks);
     for (l, r) in &unfit {
         text += &format!("skipped: {}: {r}\n", l.name);
+    }
+    for p in &predictions {
+        let group = p["group"].as_str().unwrap_or_default();
+        text += &format!(
+            "prediction{} at x = {}: {}\n",
+            if group.is_empty() {
+                String::new()
+            } else {
+                format!(" ({group})")
+            },
+            slaw::numbers::num(p["x"].as_f64().unwrap_or(f64::NAN)),
+            p["loss"]
+                .as_f64()
+                .map(slaw::numbers::num)
+                .unwrap_or_else(|| "- (no law eligible)".into())
+        );
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);

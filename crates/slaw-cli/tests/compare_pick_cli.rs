@@ -269,3 +269,55 @@ fn holdout_ranking_resolves_the_default_laws() {
         .stderr(predicate::str::contains("m4-authors-capped"))
         .stderr(predicate::str::contains("--formula").not());
 }
+
+/// `--predict`: the backtest pick's prediction per group and value of x, in
+/// text and JSON; near the data it is near the curve (the truth is
+/// 20 / D^a + 1.5); a hold-out ranking refuses it.
+#[test]
+fn the_pick_predicts_at_the_values_asked() {
+    let dir = curves_dir();
+    let last = 100.0 * 1.6f64.powi(15);
+    let at = format!("{last},{}", 10.0 * last);
+    let v = compare_json(
+        &dir,
+        &[
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--group",
+            "run",
+            "--predict",
+            &at,
+        ],
+    );
+    let p = v["predictions"].as_array().unwrap();
+    assert_eq!(p.len(), 4, "{v}");
+    for q in p {
+        let a = if q["group"] == "a" { 0.3 } else { 0.5 };
+        let x = q["x"].as_f64().unwrap();
+        let truth = 20.0 / x.powf(a) + 1.5;
+        let got = q["loss"].as_f64().unwrap();
+        assert!((got / truth - 1.0).abs() < 0.05, "{q}: truth {truth}");
+    }
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare", "c.csv", "--x", "D", "--y", "loss", "--group", "run",
+        ])
+        .args(["--predict", &at])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("prediction (a) at x = "));
+    slaw()
+        .current_dir(dir.path())
+        .args([
+            "compare", "c.csv", "--x", "D", "--y", "loss", "--pick", "holdout",
+        ])
+        .args(["--predict", &at])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--predict: only the backtest pick",
+        ));
+}
