@@ -1231,6 +1231,9 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
     a.laws = Some(laws);
     let laws = a.laws.as_deref().unwrap_or_default();
     check_compare_laws(laws)?;
+    if let Some(x) = a.predict.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
+        bail!("--predict: {x} is not a value of x > 0");
+    }
     let backtest = match a.pick {
         PickKind::Backtest => true,
         PickKind::Holdout => false,
@@ -1307,9 +1310,6 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     let mut predictions = Vec::new();
     for gp in &picks {
         for &x in &a.predict {
-            if !(x.is_finite() && x > 0.0) {
-                bail!("--predict: {x} is not a value of x > 0");
-            }
             let loss = gp.pick.predict(&[x]);
             predictions.push(serde_json::json!({"group": gp.group, "x": x, "loss": loss}));
         }

@@ -278,3 +278,48 @@ fn intervals_in_tables_say_their_level_and_kind() {
         "{text}"
     );
 }
+
+/// A straight line fitted under `--bound` (the search in the data's units)
+/// with x in two units 1e6 apart: no parameter is called unpinned in either
+/// (the intercept was, once its slope was below 1 in those units), and the
+/// intercept's standard error is the same.
+#[test]
+fn a_slack_bound_and_the_unit_of_x_do_not_unpin_a_parameter() {
+    let dir = TempDir::new().unwrap();
+    for (name, scale) in [("lin.csv", 1.0), ("lin_big.csv", 1e6)] {
+        let mut s = String::from("x,y\n");
+        for i in 1..=20 {
+            let x = i as f64;
+            let wiggle = 1.0 + 0.002 * ((i * 7 % 5) as f64 - 2.0);
+            s += &format!("{},{}\n", x * scale, (3.0 + 0.5 * x) * wiggle);
+        }
+        fs::write(dir.path().join(name), s).unwrap();
+    }
+    let se = |file: &str| {
+        let (code, v, _) = run(
+            &dir,
+            &[
+                "fit",
+                file,
+                "--x",
+                "x",
+                "--y",
+                "y",
+                "--formula",
+                "E + B*x",
+                "--params",
+                "E,B",
+                "--bound",
+                "B=-10:10",
+                "--bound",
+                "E=-100:100",
+            ],
+        );
+        assert_eq!(code, 0, "{file}: {v}");
+        let id = &v["groups"][0]["fit"]["identifiability"];
+        assert_eq!(id["flat"].as_array().unwrap().len(), 0, "{file}: {id}");
+        id["std_errors"]["E"].as_f64().unwrap()
+    };
+    let (a, b) = (se("lin.csv"), se("lin_big.csv"));
+    assert!((a / b - 1.0).abs() < 1e-6, "E's standard error {a} vs {b}");
+}

@@ -1157,6 +1157,9 @@ fn a_fractional_budget_reads_as_slaw_select_reads_it() {
     for b in ["0.125", "\"0.125\"", "12500"] {
         assert_eq!(ladder(b), eighth, "{b}");
     }
+    // 0.29 x 100000 is 28999.999... in floating point: the top size is
+    // 29000 (affordable, as `select` reads it), not 28999.
+    assert_eq!(ladder("0.29")[0], 29000.0);
     // A number with a decimal point is a fraction in (0, 1], as `slaw select
     // --budget`; the error names `budget`.
     for b in ["12500.0", "0.0", "1.5"] {

@@ -373,7 +373,9 @@ impl Plan {
         let mut halving = Vec::new();
         let mut n = budget;
         while n >= min_size * (1.0 - 1e-9) && n >= 1.0 {
-            halving.push(if n.round() > budget {
+            // (with `Budget::affordable`'s tolerance: 0.57 x 10,000 is
+            // 5699.999..., and 5,700 is affordable)
+            halving.push(if n.round() > budget * (1.0 + 1e-12) {
                 n.floor()
             } else {
                 n.round()

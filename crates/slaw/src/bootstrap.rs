@@ -139,20 +139,12 @@ impl Resampling {
         }
     }
 
-    /// The bootstrap of item `i` of a batch (candidate `i` of a pool): its
-    /// own seed, `seed + i`, so items do not share draws.
-    pub fn for_item(&self, i: usize) -> Resampling {
-        Resampling {
-            seed: self.seed.wrapping_add(i as u64),
-            ..*self
-        }
-    }
-
     /// The bootstrap of the item named `name` (a candidate of a pool): its
     /// own seed, the FNV-1a hash of the seed (8 bytes, little-endian) and
     /// the name's bytes. It depends on nothing else, so reordering a pool
     /// or adding and removing other candidates leaves each candidate's
-    /// draws unchanged (`for_item`'s seed + i moved with the row).
+    /// draws unchanged (a seed of seed + row, used before, moved with the
+    /// row).
     pub fn for_name(&self, name: &str) -> Resampling {
         Resampling {
             seed: fnv1a(self.seed.to_le_bytes().iter().chain(name.as_bytes())),

@@ -35,7 +35,9 @@ pub struct Identifiability {
     /// Hessian is singular).
     pub correlation: Vec<Vec<f64>>,
     /// Largest over smallest eigenvalue of J^T W J equilibrated to unit
-    /// diagonal (a measure of the parameters' collinearity, free of units).
+    /// diagonal (the parameters' collinearity, free of each parameter's
+    /// scale; a reparametrization, e.g. A / x^alpha under a change of x's
+    /// unit in a search run in the data's units, can still move it).
     pub condition: f64,
     /// Residual standard deviation used for the standard errors.
     pub residual_sd: f64,
@@ -161,9 +163,23 @@ pub fn analyse(
         out.condition = if low > 0.0 { top / low } else { f64::INFINITY };
         let pinned = |lam: f64| lam > FLAT_RATIO * top && top > 0.0;
         // Next to no influence: the fit's change for a step of the
-        // parameter's own size (at least 1: a factor e for a log parameter),
-        // against the most influential parameter's.
-        let influence: Vec<f64> = (0..p).map(|j| d[j] * x[j].abs().max(1.0)).collect();
+        // parameter's own size, against the most influential parameter's.
+        // The step has no units: a factor e for a log parameter (1 in ln),
+        // |value| for a linear one (its bounds' width, else 1, at 0).
+        let bounds = law.internal_bounds();
+        let step = |j: usize| match law.params[j].transform {
+            Transform::Log => 1.0,
+            Transform::Identity if x[j] != 0.0 => x[j].abs(),
+            Transform::Identity => {
+                let w = bounds.1[j] - bounds.0[j];
+                if w.is_finite() && w > 0.0 {
+                    w
+                } else {
+                    1.0
+                }
+            }
+        };
+        let influence: Vec<f64> = (0..p).map(|j| d[j] * step(j)).collect();
         let top_influence = influence.iter().copied().fold(0.0, f64::max);
         for (j, fl) in flat.iter_mut().enumerate() {
             if d[j] <= 0.0 || influence[j].powi(2) <= FLAT_RATIO * top_influence.powi(2) {
