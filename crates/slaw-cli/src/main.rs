@@ -876,16 +876,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             drop(steps);
             // The datasets' warnings (a constant truth, too few
             // candidates): read again, cheap beside the protocol.
-            let data_sets = slaw_report::bench::wide_csvs(&data)?
-                .iter()
-                .map(|f| {
-                    let name = f
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().to_string())
-                        .unwrap_or_default();
-                    Ok((name, slaw::datasets::finetune_wide(f)?))
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let data_sets = slaw_report::bench::wide_datasets(&data)?;
             let warnings = slaw::selection::protocol::warnings(&data_sets);
             for w in &warnings {
                 eprintln!("warning: {w}");

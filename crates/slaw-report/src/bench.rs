@@ -347,7 +347,7 @@ pub fn selection_lodo(
 }
 
 /// Every wide-format CSV of `dir` (`wide_csvs`) read, named by its stem.
-fn wide_datasets(dir: &Path) -> Result<Vec<(String, Vec<datasets::Candidate>)>> {
+pub fn wide_datasets(dir: &Path) -> Result<Vec<(String, Vec<datasets::Candidate>)>> {
     wide_csvs(dir)?
         .iter()
         .map(|f| {

@@ -625,6 +625,14 @@ mod tests {
             .collect()
     }
 
+    /// A reference's curve: the candidate's, continued 9 doublings past its
+    /// last size with a slope of -0.05 (to [`far_budget`]'s target).
+    fn extend_to_the_target(c: &mut Candidate) {
+        let (n0, l0) = c.curve[c.curve.len() - 1];
+        c.curve
+            .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.05 * j as f64))));
+    }
+
     /// Target 200 x 2^16, budget 200 x 2^7 (the pools of [`six`]).
     fn far_budget() -> Budget {
         Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap()
@@ -917,9 +925,7 @@ mod tests {
             .iter()
             .map(|c| {
                 let mut c = c.clone();
-                let (n0, l0) = c.curve[c.curve.len() - 1];
-                c.curve
-                    .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.05 * j as f64))));
+                extend_to_the_target(&mut c);
                 c
             })
             .collect();
@@ -953,9 +959,7 @@ mod tests {
             let mut reversed: Vec<Candidate> = pool.clone();
             for (i, c) in reversed.iter_mut().enumerate() {
                 c.id = format!("m{}", n - 1 - i);
-                let (n0, l0) = c.curve[c.curve.len() - 1];
-                c.curve
-                    .extend((1..=9).map(|j| (n0 * 2f64.powi(j), l0 * 2f64.powf(-0.05 * j as f64))));
+                extend_to_the_target(c);
             }
             let budget = far_budget();
             let sel = select_with_references(
