@@ -427,7 +427,7 @@ impl Plan {
             .copied()
             .filter(|n| !ladder.contains(n))
             .collect();
-        if let Some((needed, why)) = sizes_needed(&method, raw.ats_k, raw.zero_shot) {
+        if let Some((needed, why)) = method.fewest_sizes(raw.zero_shot) {
             if ladder.len() < needed {
                 return Err(bad(
                     "min_size",
@@ -780,39 +780,6 @@ fn sizes_read(
         .copied()
         .filter(|n| used.contains(n))
         .collect()
-}
-
-/// The fewest sizes `method` ranks a candidate from, and what needs them
-/// (for the plan's error): `ats_k + 1` for the AtS-based methods, the law's
-/// parameter count for the law fits (one fewer when `rectified-fit` also
-/// reads the zero-shot point), None for the others (they read at most one
-/// size, which any ladder has).
-fn sizes_needed(
-    method: &slaw::selection::Method,
-    ats_k: usize,
-    zero_shot: bool,
-) -> Option<(usize, String)> {
-    use slaw::selection::{methods, SelectionMethod};
-    if method.kind().needs().ats_options {
-        return Some((ats_k + 1, "AtS".into()));
-    }
-    let law = if method.name() == methods::RectifiedFit.name() {
-        slaw::law::catalog::rectified()
-    } else if method.name() == methods::VanillaFit.name() {
-        slaw::law::catalog::vanilla_ft()
-    } else {
-        return None;
-    };
-    let p = law.n_params();
-    let with_l0 = zero_shot && method.reads_zero_shot();
-    Some((
-        p - usize::from(with_l0),
-        format!(
-            "{} (a law of {p} parameters{})",
-            method.name(),
-            if with_l0 { ", one point at n = 0" } else { "" }
-        ),
-    ))
 }
 
 /// Whether `s` can name an environment variable in a shell.

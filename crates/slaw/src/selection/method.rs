@@ -47,6 +47,14 @@ pub trait SelectionMethod: Sync + Send {
     fn sizes_used(&self, c: &Candidate, budget: &Budget) -> Vec<f64> {
         budget.affordable(c).iter().map(|p| p.0).collect()
     }
+    /// The fewest fine-tuning sizes the method ranks a candidate from (with
+    /// its zero-shot loss measured when `zero_shot`), and what needs them;
+    /// None: at most one size, which any ladder has. Default: `k + 1` for
+    /// the methods that read the AtS options (the line needs k points past
+    /// the transition), none for the others.
+    fn fewest_sizes(&self, k: usize, _zero_shot: bool) -> Option<(usize, String)> {
+        self.needs().ats_options.then(|| (k + 1, "AtS".to_string()))
+    }
     /// The line-based extrapolation of the method with trend weights `w`
     /// and gap-trend weights `g` (None: the method does not extrapolate
     /// along a line).
@@ -298,6 +306,13 @@ impl Method {
         self.kind.predicts_loss()
     }
 
+    /// The fewest fine-tuning sizes the method ranks a candidate from, and
+    /// what needs them ([`SelectionMethod::fewest_sizes`], with this
+    /// method's AtS options).
+    pub fn fewest_sizes(&self, zero_shot: bool) -> Option<(usize, String)> {
+        self.kind.fewest_sizes(self.ats.k, zero_shot)
+    }
+
     /// Whether the method reads the zero-shot loss (N = 0) when a candidate
     /// has one.
     pub fn reads_zero_shot(&self) -> bool {
@@ -456,6 +471,26 @@ pub(super) fn line_estimate(
 /// Score by a catalog law fitted to the affordable sizes (with the
 /// zero-shot point first when `zero_shot`), named `name` in messages; the
 /// interval a bootstrap of the points.
+/// [`SelectionMethod::fewest_sizes`] of a law fit: as many points as the
+/// law has parameters, the zero-shot point counting for one where the
+/// method reads it (`law_estimate`'s own check).
+pub(super) fn law_fewest_sizes(
+    law: &crate::law::Law,
+    reads_zero_shot: bool,
+    zero_shot: bool,
+    name: &str,
+) -> Option<(usize, String)> {
+    let p = law.n_params();
+    let with_l0 = reads_zero_shot && zero_shot;
+    Some((
+        p - usize::from(with_l0),
+        format!(
+            "{name} (a law of {p} parameters{})",
+            if with_l0 { ", one point at n = 0" } else { "" }
+        ),
+    ))
+}
+
 pub(super) fn law_estimate(
     s: &Scoring,
     law: &crate::law::Law,

@@ -3,7 +3,9 @@
 //! one line in [`REGISTRY`] (`--method`, plans, the benchmark's method list
 //! and the error listing all read it).
 
-use super::method::{law_estimate, line_estimate, About, AtsOptions, LineKind, Needs};
+use super::method::{
+    law_estimate, law_fewest_sizes, line_estimate, About, AtsOptions, LineKind, Needs,
+};
 use super::method::{Estimate, Scoring, SelectionMethod};
 use super::{trend, Budget};
 use crate::datasets::Candidate;
@@ -255,6 +257,9 @@ impl SelectionMethod for RectifiedFit {
             },
         }
     }
+    fn fewest_sizes(&self, _k: usize, zero_shot: bool) -> Option<(usize, String)> {
+        law_fewest_sizes(&catalog::rectified(), true, zero_shot, self.name())
+    }
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
         law_estimate(s, &catalog::rectified(), true, self.name(), e)
     }
@@ -271,6 +276,9 @@ impl SelectionMethod for VanillaFit {
             description: "vanilla law (B/D^beta + E)^alpha",
             needs: LAW_FIT,
         }
+    }
+    fn fewest_sizes(&self, _k: usize, zero_shot: bool) -> Option<(usize, String)> {
+        law_fewest_sizes(&catalog::vanilla_ft(), false, zero_shot, self.name())
     }
     fn estimate(&self, s: &Scoring, e: &mut Estimate) -> Result<()> {
         law_estimate(s, &catalog::vanilla_ft(), false, self.name(), e)
