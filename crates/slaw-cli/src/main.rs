@@ -1297,36 +1297,14 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
         .iter()
         .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
         .collect();
-    // The pick's prediction at each --predict value, per group.
-    let mut predictions = Vec::new();
-    for gp in &picks {
-        for &x in &a.predict {
-            let loss = gp.pick.predict(&[x]);
-            predictions.push(serde_json::json!({"group": gp.group, "x": x, "loss": loss}));
-        }
-    }
+    let predictions = slaw::pick::predictions(&picks, &a.predict);
     let result =
         serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions});
     let mut text = slaw::pick::text(&picks);
     for (l, r) in &unfit {
         text += &format!("skipped: {}: {r}\n", l.name);
     }
-    for p in &predictions {
-        let group = p["group"].as_str().unwrap_or_default();
-        text += &format!(
-            "prediction{} at x = {}: {}\n",
-            if group.is_empty() {
-                String::new()
-            } else {
-                format!(" ({group})")
-            },
-            slaw::numbers::num(p["x"].as_f64().unwrap_or(f64::NAN)),
-            p["loss"]
-                .as_f64()
-                .map(slaw::numbers::num)
-                .unwrap_or_else(|| "- (no law eligible)".into())
-        );
-    }
+    text += &slaw::pick::predictions_text(&predictions);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {

@@ -1751,6 +1751,53 @@ pub fn pick_groups_with(
         .collect()
 }
 
+/// A pick's prediction at one value of x (`slaw compare --predict`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PickPrediction {
+    /// The group's key (empty when ungrouped).
+    pub group: String,
+    /// The input.
+    pub x: f64,
+    /// The pick's predicted loss ([`Pick::predict`]); None when no law was
+    /// eligible.
+    pub loss: Option<f64>,
+}
+
+/// Every group's pick predicting at each of `xs`, groups in order.
+pub fn predictions(picks: &[GroupPick], xs: &[f64]) -> Vec<PickPrediction> {
+    picks
+        .iter()
+        .flat_map(|gp| {
+            xs.iter().map(|&x| PickPrediction {
+                group: gp.group.clone(),
+                x,
+                loss: gp.pick.predict(&[x]),
+            })
+        })
+        .collect()
+}
+
+/// [`predictions`] as text, a line each.
+pub fn predictions_text(predictions: &[PickPrediction]) -> String {
+    predictions
+        .iter()
+        .map(|p| {
+            format!(
+                "prediction{} at x = {}: {}\n",
+                if p.group.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", p.group)
+                },
+                crate::numbers::num(p.x),
+                p.loss
+                    .map(crate::numbers::num)
+                    .unwrap_or_else(|| "- (no law eligible)".into())
+            )
+        })
+        .collect()
+}
+
 /// The backtest picks as text: per group, each law's backtest errors, score
 /// and weight, laws not eligible with the reason.
 pub fn text(picks: &[GroupPick]) -> String {
