@@ -526,13 +526,18 @@ pub fn candidates(path: &Path, long: &LongColumns) -> Result<Vec<Candidate>> {
     candidates_table(&Table::read(path)?, long)
 }
 
-/// [`candidates`] from a table already read (or built in memory).
-pub fn candidates_table(table: &Table, long: &LongColumns) -> Result<Vec<Candidate>> {
-    if table
+/// Whether `table` is in the wide format: some column header is a number
+/// (a fine-tuning size).
+fn is_wide(table: &Table) -> bool {
+    table
         .columns
         .iter()
         .any(|c| c.trim().parse::<f64>().is_ok())
-    {
+}
+
+/// [`candidates`] from a table already read (or built in memory).
+pub fn candidates_table(table: &Table, long: &LongColumns) -> Result<Vec<Candidate>> {
+    if is_wide(table) {
         finetune_wide_table(table)
     } else {
         finetune_long_table(table, long)
@@ -543,11 +548,7 @@ pub fn candidates_table(table: &Table, long: &LongColumns) -> Result<Vec<Candida
 /// `table`, in its order: the candidate's row (wide format) or its first
 /// row (long format), for messages about one candidate.
 pub fn candidate_lines(table: &Table, long: &LongColumns) -> Result<Vec<usize>> {
-    let wide = table
-        .columns
-        .iter()
-        .any(|c| c.trim().parse::<f64>().is_ok());
-    if wide {
+    if is_wide(table) {
         return Ok((0..table.len()).map(|r| table.line(r)).collect());
     }
     let mi = table.column_index(&long.model)?;
