@@ -51,20 +51,45 @@ pub struct Prediction {
     pub depends_on_unpinned: Vec<String>,
 }
 
-/// The parameters among `names` that the prediction at `x` depends on: a
-/// step of 0.01 in the parameter's internal value (1% for a log parameter)
-/// changes ln(prediction) by more than 1e-4.
-pub fn depends_on(law: &Law, x: &[f64], internal: &[f64], names: &[String]) -> Vec<String> {
+/// The parameters the data do not pin that the prediction at `x` depends
+/// on. On a bound or at their start: a step of 0.01 in the parameter's
+/// internal value (1% for a log parameter) changes ln(prediction) by more
+/// than 1e-4. Along a flat direction: a step along it that leaves the
+/// fitted points `obs` in place moves the prediction
+/// ([`crate::identify::unpinned_shift`]); a combination the data pin (the
+/// sum of two flat parameters, say) is not counted.
+pub fn depends_on(law: &Law, fit: &FitResult, obs: &Observations, x: &[f64]) -> Vec<String> {
+    let id = &fit.identifiability;
+    let internal = &fit.internal;
     let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
     let mut g = vec![0.0; internal.len()];
     let v = law.model.value_grad(x, &lnx, internal, &mut g);
-    law.params
+    let mut out: Vec<bool> = law
+        .params
         .iter()
         .enumerate()
-        .filter(|(j, p)| {
-            names.contains(&p.name) && (0.01 * (g[*j] / v).abs() > 1e-4 || !(g[*j] / v).is_finite())
+        .map(|(j, p)| {
+            (id.at_bounds.contains(&p.name) || id.at_start.contains(&p.name))
+                && (0.01 * (g[j] / v).abs() > 1e-4 || !(g[j] / v).is_finite())
         })
-        .map(|(_, p)| p.name.clone())
+        .collect();
+    let window = |u: &[f64]| {
+        (0..obs.len())
+            .map(|i| law.value_internal(obs.point(i), u))
+            .collect::<Vec<f64>>()
+    };
+    if let Some((_, names)) =
+        crate::identify::unpinned_shift(law, internal, id, window, |u| law.value_internal(x, u))
+    {
+        for (j, p) in law.params.iter().enumerate() {
+            out[j] |= names.contains(&p.name);
+        }
+    }
+    law.params
+        .iter()
+        .zip(out)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| p.name.clone())
         .collect()
 }
 
@@ -228,7 +253,7 @@ fn fit_group(
                 extrapolation_interval: calibration
                     .as_ref()
                     .and_then(|c| c.interval(x[0], res.predict(x))),
-                depends_on_unpinned: depends_on(&job.law, x, &res.internal, res.unidentified()),
+                depends_on_unpinned: depends_on(&job.law, &res, &train, x),
             })
             .collect();
         if let Some(b) = &boot {

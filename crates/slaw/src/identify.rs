@@ -54,6 +54,94 @@ pub struct Identifiability {
     /// Covariance in the search's parameters (row major).
     #[serde(skip)]
     pub cov_search: Vec<f64>,
+    /// The flat directions in the search's parameters (one vector each).
+    #[serde(skip)]
+    pub flat_search: Vec<Vec<f64>>,
+    /// The flat directions in the law's internal parameters (ln for log
+    /// parameters), each scaled so that its largest step, in the
+    /// parameter's own size (1 in ln for a log parameter, |value| for a
+    /// linear one), is 1: see [`unpinned_shift`].
+    #[serde(skip)]
+    pub flat_directions: Vec<Vec<f64>>,
+}
+
+/// A step along a flat direction, as a fraction of the parameters' own size.
+pub const FLAT_STEP: f64 = 0.1;
+
+/// How far a prediction follows what the data do not pin: for each flat
+/// direction of the fit (`id.flat_directions`), the change of ln(value)
+/// at the prediction (`target`) for a step of `FLAT_STEP` along it (either
+/// way, within the bounds), kept when it exceeds 1e-3 and ten times the
+/// largest change of ln(value) at the fitted points (`window`, by the same
+/// step). Returns the largest such change and the flat parameters (`id.flat`)
+/// that the directions kept move, in the law's order;
+/// `None` when no direction moves the prediction. A prediction that is a
+/// combination the data pin (the sum a + c of a flat curve) is not moved.
+pub fn unpinned_shift(
+    law: &Law,
+    internal: &[f64],
+    id: &Identifiability,
+    window: impl Fn(&[f64]) -> Vec<f64>,
+    target: impl Fn(&[f64]) -> f64,
+) -> Option<(f64, Vec<String>)> {
+    let (lo, hi) = law.internal_bounds();
+    let base_w = window(internal);
+    let base_t = target(internal);
+    let mut largest = 0.0f64;
+    let mut params = vec![false; internal.len()];
+    for dir in &id.flat_directions {
+        for sign in [1.0, -1.0] {
+            // the largest step up to FLAT_STEP that stays in the bounds
+            let mut t = FLAT_STEP;
+            for (j, &d) in dir.iter().enumerate() {
+                let room = if sign * d > 0.0 {
+                    hi[j] - internal[j]
+                } else {
+                    internal[j] - lo[j]
+                };
+                if d != 0.0 {
+                    t = t.min(room / d.abs());
+                }
+            }
+            if t.is_nan() || t <= 0.0 {
+                continue;
+            }
+            let u: Vec<f64> = internal
+                .iter()
+                .zip(dir)
+                .map(|(v, d)| v + sign * t * d)
+                .collect();
+            let moved = (target(&u) / base_t).ln().abs();
+            let window_moved = window(&u)
+                .iter()
+                .zip(&base_w)
+                .map(|(a, b)| (a / b).ln().abs())
+                .fold(0.0, f64::max);
+            if moved.is_finite() && moved > 1e-3 && moved > 10.0 * window_moved {
+                largest = largest.max(moved);
+                for (j, &d) in dir.iter().enumerate() {
+                    let size = match law.params[j].transform {
+                        Transform::Identity if internal[j] != 0.0 => internal[j].abs(),
+                        _ => 1.0,
+                    };
+                    // the direction's parameters the analysis found flat
+                    if d.abs() / size >= 1e-3 && id.flat.contains(&law.params[j].name) {
+                        params[j] = true;
+                    }
+                }
+            }
+        }
+    }
+    (largest > 0.0).then(|| {
+        let names = law
+            .params
+            .iter()
+            .zip(&params)
+            .filter(|(_, k)| **k)
+            .map(|(q, _)| q.name.clone())
+            .collect();
+        (largest, names)
+    })
 }
 
 /// Adds the block's w J^T J to `h` (p x p, row major) and returns `ss`
@@ -184,6 +272,10 @@ pub fn analyse(
         for (j, fl) in flat.iter_mut().enumerate() {
             if d[j] <= 0.0 || influence[j].powi(2) <= FLAT_RATIO * top_influence.powi(2) {
                 *fl = true;
+                // a parameter of its own: a direction alone
+                let mut e = vec![0.0; p];
+                e[j] = 1.0;
+                out.flat_search.push(e);
             }
         }
         for (k, &lam) in vals.iter().enumerate() {
@@ -194,6 +286,19 @@ pub fn analyse(
                         *fl = true;
                     }
                 }
+                // back from the equilibrated scale (a parameter without
+                // influence, d = 0, is its own direction above)
+                out.flat_search.push(
+                    (0..p)
+                        .map(|j| {
+                            if d[j] > 0.0 {
+                                vecs[j * p + k] / d[j]
+                            } else {
+                                0.0
+                            }
+                        })
+                        .collect(),
+                );
             }
         }
         let sigma2 = ss / (n_pos.saturating_sub(p)).max(1) as f64;
@@ -217,6 +322,10 @@ pub fn analyse(
     } else {
         flat = vec![true; p];
         out.condition = f64::INFINITY;
+        // no curvature to read: every parameter is its own flat direction
+        out.flat_search = (0..p)
+            .map(|j| (0..p).map(|i| if i == j { 1.0 } else { 0.0 }).collect())
+            .collect();
     }
     out.flat = (0..p)
         .filter(|&j| flat[j])
@@ -297,6 +406,24 @@ pub fn to_natural(
             m[j * p + k] = (a[j] - b[j]) / (2.0 * h);
         }
     }
+    // The flat directions in internal units, each scaled to a largest step
+    // of 1 in its parameters' own sizes.
+    let size = |j: usize| match law.params[j].transform {
+        Transform::Log => 1.0,
+        Transform::Identity if x_nat[j] != 0.0 => x_nat[j].abs(),
+        Transform::Identity => 1.0,
+    };
+    id.flat_directions = id
+        .flat_search
+        .iter()
+        .filter_map(|u| {
+            let v: Vec<f64> = (0..p)
+                .map(|j| (0..p).map(|k| m[j * p + k] * u[k]).sum::<f64>())
+                .collect();
+            let top = (0..p).map(|j| v[j].abs() / size(j)).fold(0.0, f64::max);
+            (top > 0.0 && top.is_finite()).then(|| v.iter().map(|c| c / top).collect())
+        })
+        .collect();
     let c = &id.cov_search;
     let mut cov = vec![0.0; p * p];
     for a in 0..p {
@@ -346,4 +473,67 @@ pub fn to_natural(
                 .collect()
         })
         .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::{fit, FitOptions};
+    use crate::law::formula::formula_law;
+    use crate::observations::Observations;
+
+    fn names(s: &[&str]) -> Vec<String> {
+        s.iter().map(|v| v.to_string()).collect()
+    }
+
+    /// `B * C / D^alpha + E` on a power law with small wiggles: only the
+    /// product B C is pinned (B up, C down is flat).
+    fn product_fit() -> (Law, crate::fit::FitResult, Observations) {
+        let law = formula_law(
+            "B * C / D^alpha + E",
+            &names(&["D"]),
+            &names(&["B", "C", "alpha", "E"]),
+            &names(&["B", "C", "E"]),
+        )
+        .unwrap();
+        let d: Vec<f64> = (0..12).map(|k| 100.0 * 2f64.powi(k)).collect();
+        let y: Vec<f64> = d
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (20.0 / d.powf(0.3) + 1.5) * (1.0 + 0.002 * ((k * 7 % 5) as f64 - 2.0)))
+            .collect();
+        let obs = Observations::from_columns(&["D"], &[d], y);
+        let res = fit(&law, &obs, &FitOptions::default()).unwrap();
+        (law, res, obs)
+    }
+
+    #[test]
+    fn a_prediction_follows_a_flat_direction_only_where_it_moves_along_it() {
+        let (law, res, obs) = product_fit();
+        let id = &res.identifiability;
+        assert!(
+            id.flat.contains(&"B".into()) && id.flat.contains(&"C".into()),
+            "{:?}",
+            id.flat
+        );
+        assert!(!id.flat_directions.is_empty());
+        let window = |u: &[f64]| {
+            (0..obs.len())
+                .map(|i| law.value_internal(obs.point(i), u))
+                .collect::<Vec<f64>>()
+        };
+        // Far past the data the prediction is B C / D^alpha + E: the
+        // product, which the data pin. Not flagged, though B and C each are.
+        let far = unpinned_shift(&law, &res.internal, id, window, |u| {
+            law.value_internal(&[1e9], u)
+        });
+        assert!(far.is_none(), "{far:?}");
+        // A quantity that reads B alone moves along the flat direction while
+        // the fitted points stay: flagged, naming the flat parameters.
+        let b = law.params.iter().position(|p| p.name == "B").unwrap();
+        let (shift, who) = unpinned_shift(&law, &res.internal, id, window, |u| u[b].exp())
+            .expect("B alone follows the flat direction");
+        assert!(shift > 1e-3, "{shift}");
+        assert_eq!(who, names(&["B", "C"]));
+    }
 }

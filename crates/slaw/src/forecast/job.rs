@@ -462,6 +462,8 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             let mut o = run_law(method, &ext, k, req, None)?;
             if method.needs_lr() {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
+                    // said below, with what the intervals do about it
+                    o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
                     let hull = req.bootstrap > 0 && hull_with_step_only(&mut o, &ext, k, req);
                     o.warnings.insert(0, format!(
                         "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}",
@@ -574,7 +576,8 @@ fn run_law(
         calibration = ivs.calibration;
         decay_term = widen_for_decay(method, ext, k, req, &mut points);
     }
-    let warnings = at_bounds(&f, decay_matters(ext, k));
+    let mut warnings = at_bounds(&f, decay_matters(ext, k));
+    warnings.extend(follows_unpinned(&f, ext, k));
     Ok(ForecastOutput {
         curve: ext.name.clone(),
         method: method.name(),
@@ -842,6 +845,38 @@ fn decay_matters(ext: &Curve, k: usize) -> bool {
     let until = ext.step[k.clamp(1, ext.len()) - 1];
     let last = *ext.step.last().expect("non-empty");
     window_decay(ext, until, &[last]).is_some_and(|d| d.forecast > d.window + 0.05)
+}
+
+/// How the warning of [`follows_unpinned`] begins.
+const FOLLOWS_UNPINNED: &str = "the forecast at step";
+
+/// Where the forecast at the curve's last step follows a direction the
+/// fitted window does not pin (`identify::unpinned_shift`): a warning
+/// naming the parameters and how far a step along it moves the forecast.
+fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> {
+    let fitted: Vec<usize> = (0..k.min(ext.len()))
+        .filter(|&i| !ext.loss[i].is_nan())
+        .collect();
+    let last = ext.len().checked_sub(1)?;
+    let u = f.law.to_internal(&f.params);
+    let (shift, names) = crate::identify::unpinned_shift(
+        &f.law,
+        &u,
+        &f.result().identifiability,
+        |v| {
+            let p = f.law.to_natural(v);
+            fitted.iter().map(|&i| f.predict_with(0, i, &p)).collect()
+        },
+        |v| f.predict_with(0, last, &f.law.to_natural(v)),
+    )?;
+    Some(format!(
+        "{FOLLOWS_UNPINNED} {} follows {}, which the fitted window does not pin: moving {} along a direction the window does not see (by up to {:.0}% of their size) moves it by {:.1}% and the fitted points by less than a tenth of that",
+        crate::numbers::num(ext.step[last]),
+        names.join(", "),
+        if names.len() == 1 { "it" } else { "them" },
+        100.0 * crate::identify::FLAT_STEP,
+        100.0 * shift.exp_m1().abs().max((-shift).exp_m1().abs()),
+    ))
 }
 
 /// Parameters the fit left at a bound of their range, when the forecast
