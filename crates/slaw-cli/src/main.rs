@@ -1472,21 +1472,29 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         tokens_per_example: a.tokens_per_example,
         epochs: a.epochs,
         level: Some(level),
+        rank_the_rest: true,
         ..SelectOptions::default()
     };
-    let sel = select_with_references(&pool, method, budget, &opts, &references).map_err(|e| {
-        // A candidate's error (the first failing one in the file's order)
-        // names the file and the candidate's row.
-        let msg = e.to_string();
-        let at = pool
-            .iter()
-            .zip(&lines)
-            .find(|(c, _)| msg.contains(&format!("candidate '{}'", c.id)));
-        match at {
-            Some((_, line)) => anyhow::Error::from(e).context(format!("{source}, row {line}")),
-            None => e.into(),
+    let mut sel =
+        select_with_references(&pool, method, budget, &opts, &references).map_err(|e| {
+            // A candidate's error (the first failing one in the file's order)
+            // names the file and the candidate's row.
+            let msg = e.to_string();
+            let at = pool
+                .iter()
+                .zip(&lines)
+                .find(|(c, _)| msg.contains(&format!("candidate '{}'", c.id)));
+            match at {
+                Some((_, line)) => anyhow::Error::from(e).context(format!("{source}, row {line}")),
+                None => e.into(),
+            }
+        })?;
+    // An unranked candidate's reason names its row, as an error would.
+    for u in &mut sel.unranked {
+        if let Some(line) = lines.get(u.index) {
+            u.reason = format!("{source}, row {line}: {}", u.reason);
         }
-    })?;
+    }
     output::emit(a.json, &sel, || {
         print!("{}", report::selection_report(&sel));
     })?;

@@ -61,9 +61,10 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// A candidate with too few points: the error names the file and its row
-/// (the first failing one in the file's order), with English ordinals and
-/// plurals.
+/// A candidate with too few points is not ranked, named with its file, row
+/// and why, and the others are ranked (as `slaw run` does); when no
+/// candidate can be scored, the error names the first failing one in the
+/// file's order, with English ordinals and plurals.
 #[test]
 fn a_short_candidate_is_named_with_its_file_and_row() {
     let dir = TempDir::new().unwrap();
@@ -80,18 +81,70 @@ fn a_short_candidate_is_named_with_its_file_and_row() {
         lines[r] = kept.join(",");
     }
     write(dir.path(), "pool.csv", &(lines.join("\n") + "\n"));
-    let (code, _, err) = run(
+    let args = [
+        "select", "pool.csv", "--target", "1638400", "--budget", "1/64",
+    ];
+    let (code, out, err) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "not ranked: pool.csv, row 3: candidate 'm1': AtS needs at least 4 affordable sizes"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("it has only 1 size > 0 in all"), "{out}");
+    assert!(out.contains("row 5: candidate 'm3'"), "{out}");
+    assert!(
+        out.contains("warning: 2 of 5 candidates could not be scored and are not ranked (m1, m3)"),
+        "{out}"
+    );
+    // The other three are ranked 1..3, the chosen one among them.
+    let (_, json, _) = run(dir.path(), &[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ranked: Vec<&str> = v["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ranked.len(), 3, "{json}");
+    assert!(!ranked.contains(&"m1") && !ranked.contains(&"m3"), "{json}");
+    let unranked: Vec<&str> = v["unranked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(unranked, ["m1", "m3"]);
+    // The ranking of the others is theirs alone: the same as without the
+    // short rows.
+    let without: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| *r != 2 && *r != 4)
+        .map(|(_, l)| l.clone())
+        .collect();
+    write(dir.path(), "three.csv", &(without.join("\n") + "\n"));
+    let (_, json3, _) = run(
         dir.path(),
         &[
-            "select", "pool.csv", "--target", "1638400", "--budget", "1/64",
+            "select",
+            "three.csv",
+            "--target",
+            "1638400",
+            "--budget",
+            "1/64",
+            "--json",
         ],
     );
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("pool.csv, row 3: candidate 'm1': AtS needs at least 4 affordable sizes"),
-        "{err}"
-    );
-    assert!(err.contains("it has only 1 size > 0 in all"), "{err}");
+    let v3: serde_json::Value = serde_json::from_str(&json3).unwrap();
+    let ranked3: Vec<&str> = v3["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ranked, ranked3);
     // A budget short of complete curves: k = 2 needs 3 sizes, and the
     // budget must reach the "3rd" (it said "3th").
     write(dir.path(), "ok.csv", &full);

@@ -364,6 +364,16 @@ pub fn as_selection(
     let ests: Vec<&Estimate> = ranked.iter().map(|r| &r.estimate).collect();
     let choice = Choice::of(&plan.method, &ests);
     let notes = slaw::selection::notes(&plan.method, &pool);
+    let unranked = ranking
+        .iter()
+        .filter_map(|r| {
+            Some(slaw::selection::Unranked {
+                index: pool.iter().position(|c| c.id == r.id)?,
+                id: r.id.clone(),
+                reason: r.error.clone()?,
+            })
+        })
+        .collect();
     Some((
         pool,
         Selection {
@@ -376,6 +386,7 @@ pub fn as_selection(
             notes,
             references: Vec::new(),
             warnings: warnings.to_vec(),
+            unranked,
         },
     ))
 }

@@ -473,6 +473,9 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
             r.rank, e.id, score, interval, observed, details
         );
     }
+    for u in &sel.unranked {
+        let _ = writeln!(s, "{:>4}  {:<32} not ranked: {}", "-", u.id, u.reason);
+    }
     let c = &sel.cost;
     let _ = writeln!(
         s,

@@ -112,9 +112,24 @@ pub struct Selection {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<ReferenceUse>,
     /// What the reader must act on: a reference that does not match the
-    /// pool (absent when none).
+    /// pool, candidates not ranked (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Candidates the method could not score, in the pool's order, with
+    /// why (only under [`SelectOptions::rank_the_rest`]; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unranked: Vec<Unranked>,
+}
+
+/// A candidate left out of the ranking.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unranked {
+    /// The candidate's position in the pool.
+    pub index: usize,
+    /// Its id.
+    pub id: String,
+    /// Why the method could not score it.
+    pub reason: String,
 }
 
 /// The notes of a selection by `method` over `pool` (see
@@ -399,6 +414,12 @@ pub struct SelectOptions {
     /// `calibrate::shipped_scale`; the leave-one-dataset-out protocol
     /// passes one learned without the evaluated dataset).
     pub spread_scale: Option<SpreadScale>,
+    /// A candidate the method cannot score (too few affordable sizes, say)
+    /// is listed in [`Selection::unranked`] with the reason and the others
+    /// are ranked, as `slaw run` does; only when none can be scored is it
+    /// an error (the first failing candidate's). False (the default, and
+    /// the benchmarks'): any failing candidate is an error.
+    pub rank_the_rest: bool,
 }
 
 impl Default for SelectOptions {
@@ -411,6 +432,7 @@ impl Default for SelectOptions {
             trend_prior: trend::PRIOR,
             gap_prior: trend::GAP_PRIOR,
             spread_scale: None,
+            rank_the_rest: false,
         }
     }
 }
@@ -464,13 +486,29 @@ pub fn select_with_references(
     // Every candidate is scored; the error, if any, is the first failing
     // candidate's in the pool's order (rayon's short-circuit would return
     // whichever thread failed first).
-    let estimates: Vec<Estimate> = pool
+    let scored: Vec<Result<Estimate>> = pool
         .par_iter()
         .map(|c| method.estimate_with(c, &budget, &opts.bootstrap.for_name(&c.id), &ctx))
-        .collect::<Vec<Result<Estimate>>>()
-        .into_iter()
-        .collect::<Result<_>>()?;
-    let mut order: Vec<usize> = (0..pool.len()).collect();
+        .collect();
+    let all_fail = scored.iter().all(|r| r.is_err());
+    let mut unranked = Vec::new();
+    let mut kept = Vec::new();
+    let mut estimates = Vec::new();
+    for (i, r) in scored.into_iter().enumerate() {
+        match r {
+            Ok(e) => {
+                kept.push(i);
+                estimates.push(e);
+            }
+            Err(e) if opts.rank_the_rest && !all_fail => unranked.push(Unranked {
+                index: i,
+                id: pool[i].id.clone(),
+                reason: e.to_string(),
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    let mut order: Vec<usize> = (0..kept.len()).collect();
     order.sort_by(|&a, &b| estimates[a].score.total_cmp(&estimates[b].score));
     // Each estimate moves into its place in the ranking (no copy).
     let mut estimates: Vec<Option<Estimate>> = estimates.into_iter().map(Some).collect();
@@ -479,15 +517,25 @@ pub fn select_with_references(
         .enumerate()
         .map(|(r, &i)| Ranked {
             rank: r + 1,
-            index: i,
+            index: kept[i],
             estimate: estimates[i].take().expect("each index once"),
-            observed_at_target: pool[i].loss_at(budget.target),
+            observed_at_target: pool[kept[i]].loss_at(budget.target),
         })
         .collect::<Vec<Ranked>>();
     let ests: Vec<&Estimate> = ranking.iter().map(|r| &r.estimate).collect();
     let choice = Choice::of(&method, &ests);
     let (references, ref_notes, mut warnings) = reference_uses(&method, pool, &ctx);
     warnings.extend(zero_width_warning(&ranking));
+    if !unranked.is_empty() {
+        let ids: Vec<&str> = unranked.iter().map(|u| u.id.as_str()).collect();
+        warnings.push(format!(
+            "{} of {} candidates could not be scored and are not ranked ({}): the choice is \
+             among the others; measure the sizes they lack to rank them",
+            unranked.len(),
+            pool.len(),
+            ids.join(", ")
+        ));
+    }
     Ok(Selection {
         method,
         budget,
@@ -502,6 +550,7 @@ pub fn select_with_references(
         },
         references,
         warnings,
+        unranked,
         calibration: ctx.calibration,
     })
 }
