@@ -302,7 +302,8 @@ impl Journal {
 
     /// Record the loss of a run this process owns (false: it no longer
     /// owns it, e.g. it was taken over past its timeout; nothing changes).
-    /// `exit` is None when the exit status is unknown (an adopted orphan).
+    /// `duration` is None for the result of an attempt that ended while its
+    /// slaw was dead (an adopted orphan).
     pub fn finish_done(
         &mut self,
         id: &str,
@@ -318,7 +319,7 @@ impl Journal {
                 params![id, exit, loss, duration, now(), me],
             )?;
             if n == 1 {
-                event(tx, id, if exit.is_some() { "done" } else { "done: the result its dead slaw left was adopted" })?;
+                event(tx, id, if duration.is_some() { "done" } else { "done: the result its dead slaw left was adopted" })?;
             }
             Ok(n == 1)
         })

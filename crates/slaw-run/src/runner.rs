@@ -310,19 +310,32 @@ fn spec_of(plan: &Plan, r: &Record) -> Option<RunSpec> {
 }
 
 /// Take over each run a dead slaw process left (one process only): if its
-/// trainer is still running, stop it and give the run back to be run again;
-/// if it finished while slaw was dead and its output is complete (its loss
-/// reads), keep that result instead of running it again.
+/// trainer is still running, stop it and give the run back to be run again.
+/// If it ended while slaw was dead, its outcome decides: exit status 0 and a
+/// loss that reads (written by this attempt) keep that result instead of
+/// running it again; a non-zero status or a signal fails it as it would
+/// have failed under a live slaw; an unknown outcome gives it back to run
+/// again (a process that crashed may have left output that reads as a
+/// result, such as an intermediate loss, so it is never taken as done).
 fn recover_orphans(plan: &Plan, backend: &mut dyn Backend, journal: &mut Journal) -> Result<()> {
     for orphan in journal.orphans()? {
         if !journal.adopt(&orphan)? {
             continue;
         }
-        let ended = backend.recover_orphan(&orphan.id, orphan.handle.as_deref());
-        let adopted = match (ended, spec_of(plan, &orphan)) {
-            (Orphan::Ended, Some(spec)) => {
-                let attempt = orphan.attempts.max(1);
-                let out = plan.attempt_dir(&spec, attempt);
+        let spec = spec_of(plan, &orphan);
+        let attempt = orphan.attempts.max(1);
+        let out = spec.as_ref().map(|s| plan.attempt_dir(s, attempt));
+        let ended = backend.recover_orphan(&orphan.id, orphan.handle.as_deref(), out.as_deref());
+        let (Some(spec), Some(out)) = (spec, out) else {
+            journal.release(&orphan.id, "its slaw process died")?;
+            continue;
+        };
+        let stderr = out.join("stderr.log").display().to_string();
+        match ended {
+            Orphan::Ended {
+                code: Some(0),
+                signal: _,
+            } => {
                 let slot = orphan.slot.clone().unwrap_or_default();
                 // Only output written by this attempt: a file older than its
                 // claim is left from an attempt that was given back.
@@ -336,19 +349,64 @@ fn recover_orphans(plan: &Plan, backend: &mut dyn Backend, journal: &mut Journal
                 .is_some_and(|(modified, started)| {
                     modified >= std::time::UNIX_EPOCH + Duration::from_secs_f64(started.max(0.0))
                 });
-                if fresh {
-                    read_run_loss(plan, &spec, &out, &slot, attempt).ok()
-                } else {
-                    None
+                match read_run_loss(plan, &spec, &out, &slot, attempt) {
+                    Ok(loss) if fresh => {
+                        journal.finish_done(&orphan.id, Some(0), loss, None)?;
+                    }
+                    Ok(_) => {
+                        let log = out.join("stdout.log").display().to_string();
+                        journal.finish_failed(
+                            &orphan.id,
+                            Some(0),
+                            0.0,
+                            "exit status 0, but its loss was not written by this attempt \
+                             (the file predates it)",
+                            Some(&log),
+                        )?;
+                    }
+                    Err((reason, log)) => {
+                        journal.finish_failed(
+                            &orphan.id,
+                            Some(0),
+                            0.0,
+                            &reason,
+                            Some(&log.display().to_string()),
+                        )?;
+                    }
                 }
             }
-            _ => None,
-        };
-        match adopted {
-            Some(loss) => {
-                journal.finish_done(&orphan.id, None, loss, None)?;
+            Orphan::Ended {
+                code: Some(c),
+                signal: _,
+            } => {
+                journal.finish_failed(
+                    &orphan.id,
+                    Some(c),
+                    0.0,
+                    &format!("non-zero exit status {c} (while its slaw process was dead)"),
+                    Some(&stderr),
+                )?;
             }
-            None => journal.release(&orphan.id, "its slaw process died")?,
+            Orphan::Ended {
+                code: None,
+                signal: Some(s),
+            } => {
+                journal.finish_failed(
+                    &orphan.id,
+                    None,
+                    0.0,
+                    &format!("killed by signal {s} (while its slaw process was dead)"),
+                    Some(&stderr),
+                )?;
+            }
+            Orphan::Ended {
+                code: None,
+                signal: None,
+            } => journal.release(
+                &orphan.id,
+                "its slaw process died and how its attempt ended is unknown",
+            )?,
+            Orphan::Stopped => journal.release(&orphan.id, "its slaw process died")?,
         }
     }
     Ok(())

@@ -3,7 +3,8 @@
 //! files, truncated journals.
 
 use rusqlite::params;
-use slaw_run::backend::local::Local;
+use slaw_run::backend::local::{Local, EXIT_FILE};
+use slaw_run::backend::{Backend, Launch, Orphan, Poll};
 use slaw_run::journal::{Claim, Journal, State};
 use slaw_run::plan::RunSpec;
 use slaw_run::{runner, Plan};
@@ -95,10 +96,12 @@ fn a_trainer_that_finished_while_slaw_was_dead_is_adopted_not_run_again() {
     let p = plan(&dir, WRITE_9, "metrics.json", "");
     let host = slaw_run::journal::hostname();
     left_running(&p, &format!("{host}:{}", dead_pid()), Some(dead_pid()), 5.0);
-    // Its trainer wrote its result, then slaw was found dead.
+    // Its trainer wrote its result and exited 0 (the status its wrapper
+    // writes), then slaw was found dead.
     let out = p.attempt_dir(&spec(160), 1);
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("metrics.json"), r#"{"loss": 1.5}"#).unwrap();
+    std::fs::write(out.join(EXIT_FILE), "0\n").unwrap();
     let s = run_guarded(&p).unwrap();
     assert_eq!(s.launched, 3, "the three other sizes only");
     let id = p.run_id(&spec(160));
@@ -109,11 +112,152 @@ fn a_trainer_that_finished_while_slaw_was_dead_is_adopted_not_run_again() {
         .unwrap();
     assert_eq!(
         (r.state, r.loss, r.exit_status),
-        (State::Done, Some(1.5), None)
+        (State::Done, Some(1.5), Some(0))
     );
     assert_eq!(claims_of(&p, &id), 1, "never claimed again");
     let events = Journal::open(&p.journal).unwrap().events().unwrap();
     assert!(events.iter().any(|e| e.0 == id && e.1.contains("adopted")));
+}
+
+#[test]
+fn an_orphan_whose_exit_status_is_unknown_runs_again_even_with_a_loss_on_disk() {
+    // A crashed trainer may leave a complete-looking intermediate loss: with
+    // no exit status recorded, the result is not taken.
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, WRITE_9, "metrics.json", "");
+    let host = slaw_run::journal::hostname();
+    left_running(&p, &format!("{host}:{}", dead_pid()), Some(dead_pid()), 5.0);
+    let out = p.attempt_dir(&spec(160), 1);
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("metrics.json"), r#"{"loss": 1.5}"#).unwrap();
+    let s = run_guarded(&p).unwrap();
+    assert_eq!(s.launched, 4, "run again");
+    let id = p.run_id(&spec(160));
+    let r = Journal::open(&p.journal)
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.state, r.loss, r.attempts), (State::Done, Some(9.0), 1));
+    assert_eq!(claims_of(&p, &id), 2);
+}
+
+#[test]
+fn a_trainer_that_crashed_while_slaw_was_dead_is_failed_not_adopted() {
+    // The trainer writes an intermediate loss, then exits 1 (an OOM), all
+    // while its slaw is dead: recorded as the failure it is, with its exit
+    // status, as a live slaw would have.
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, WRITE_9, "metrics.json", "retries = 0");
+    let out = p.attempt_dir(&spec(160), 1);
+    let id = p.run_id(&spec(160));
+    let mut backend = Local::default();
+    let handle = backend
+        .launch(&Launch {
+            id: id.clone(),
+            command: "printf '{\"loss\": 9.99}' > metrics.json; echo 'CUDA OOM' >&2; exit 1".into(),
+            env: vec![("SLAW_RUN_ID".into(), id.clone())],
+            out_dir: out.clone(),
+            stdout: out.join("stdout.log"),
+            stderr: out.join("stderr.log"),
+        })
+        .unwrap();
+    // Wait for it to end (the backend reaps it).
+    let guard = std::time::Instant::now();
+    while backend.poll(&handle).unwrap() == Poll::Running {
+        assert!(guard.elapsed() < Duration::from_secs(120), "never ended");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let host = slaw_run::journal::hostname();
+    left_running(
+        &p,
+        &format!("{host}:{}", dead_pid()),
+        Some(handle.parse().unwrap()),
+        5.0,
+    );
+    let s = run_guarded(&p).unwrap();
+    assert_eq!(
+        s.launched, 3,
+        "the three other sizes only (no retries left)"
+    );
+    let r = Journal::open(&p.journal)
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.state, r.loss, r.exit_status),
+        (State::Failed, None, Some(1)),
+        "{r:?}"
+    );
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap()
+            .contains("non-zero exit status 1"),
+        "{r:?}"
+    );
+    assert!(r.log_path.as_deref().unwrap().ends_with("stderr.log"));
+}
+
+#[test]
+fn the_wrapper_reports_exit_codes_and_signals_as_the_command_ended() {
+    let dir = TempDir::new().unwrap();
+    let mut backend = Local::default();
+    for (k, (command, want)) in [
+        (
+            "exit 3",
+            Poll::Exited {
+                code: Some(3),
+                signal: None,
+            },
+        ),
+        (
+            "kill -9 $$",
+            Poll::Exited {
+                code: None,
+                signal: Some(9),
+            },
+        ),
+        (
+            "true",
+            Poll::Exited {
+                code: Some(0),
+                signal: None,
+            },
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.path().join(k.to_string());
+        let h = backend
+            .launch(&Launch {
+                id: format!("r{k}"),
+                command: command.into(),
+                env: vec![],
+                out_dir: out.clone(),
+                stdout: out.join("stdout.log"),
+                stderr: out.join("stderr.log"),
+            })
+            .unwrap();
+        let guard = std::time::Instant::now();
+        let got = loop {
+            match backend.poll(&h).unwrap() {
+                Poll::Running => {
+                    assert!(guard.elapsed() < Duration::from_secs(120), "never ended");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                p => break p,
+            }
+        };
+        assert_eq!(got, want, "{command}");
+        let recorded = slaw_run::backend::local::exit_status(Some(&out));
+        let Poll::Exited { code, signal } = want else {
+            unreachable!()
+        };
+        assert_eq!(recorded, Orphan::Ended { code, signal }, "{command}");
+    }
 }
 
 #[test]
