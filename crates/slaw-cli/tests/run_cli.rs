@@ -455,6 +455,34 @@ fn bad_plans_name_the_line() {
             format!("adaptive = false\ndrop_worse = true\n{base}"),
             "needs adaptive = true",
         ),
+        (
+            format!("backend = \"slurm\"\n{base}[slurm]\npoll_seconds = -1\n"),
+            "poll_seconds: must be a number of seconds",
+        ),
+        (
+            format!("{base}[slurm]\npoll_seconds = 1e30\n"),
+            "poll_seconds: must be a number of seconds",
+        ),
+        (
+            format!("{base}[slurm]\npoll_seconds = nan\n"),
+            "poll_seconds: must be a number of seconds",
+        ),
+        (
+            format!("tokens_per_example = -3\n{base}"),
+            "tokens_per_example: must be a number > 0",
+        ),
+        (
+            format!("tokens_per_example = 0\n{base}"),
+            "tokens_per_example: must be a number > 0",
+        ),
+        (
+            format!("{base}model = \"a\\u0000b\"\n"),
+            "line 6, column 1: model: candidate 1 ('a'): contains a NUL byte",
+        ),
+        (
+            format!("{base}[[candidate]]\nid = \"A\"\n"),
+            "line 8, column 1: id: candidate 2: 'A' differs from candidate id 'a' only in case",
+        ),
     ] {
         slaw()
             .args(["plan", &w(&text)])

@@ -61,6 +61,9 @@ pub enum BackendKind {
     Slurm,
 }
 
+/// The longest `[slurm] poll_seconds` a plan may set (a day).
+pub const MAX_POLL_SECONDS: f64 = 86_400.0;
+
 /// The plan's `[slurm]` table, used with `backend = "slurm"`.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -565,6 +568,17 @@ impl Plan {
         if let Some(t) = raw.timeout {
             positive("timeout", t)?;
         }
+        if let Some(t) = raw.slurm.poll_seconds {
+            if !(t.is_finite() && t > 0.0 && t <= MAX_POLL_SECONDS) {
+                return Err(bad(
+                    "poll_seconds",
+                    format!("must be a number of seconds in (0, {MAX_POLL_SECONDS}], got {t}"),
+                ));
+            }
+        }
+        if let Some(t) = raw.tokens_per_example {
+            positive("tokens_per_example", t)?;
+        }
         if raw.candidates.is_empty() {
             return Err(bad("candidate", "no [[candidate]] in the plan".into()));
         }
@@ -581,6 +595,31 @@ impl Plan {
             }
             if raw.candidates[..i].iter().any(|o| o.id == c.id) {
                 return Err(at(format!("candidate id '{}' appears twice", c.id)));
+            }
+            if let Some(o) = raw.candidates[..i]
+                .iter()
+                .find(|o| o.id.to_lowercase() == c.id.to_lowercase())
+            {
+                return Err(at(format!(
+                    "'{}' differs from candidate id '{}' only in case (their run folders would \
+                     clash on a case-insensitive file system)",
+                    c.id, o.id
+                )));
+            }
+            if let Some(m) = &c.model {
+                if m.contains('\0') {
+                    return Err(Error::Plan {
+                        file: file.clone(),
+                        line: nth_key_line(text, "id", i),
+                        col: 1,
+                        message: format!(
+                            "model: candidate {} ('{}'): contains a NUL byte, which no command \
+                             line can carry",
+                            i + 1,
+                            c.id
+                        ),
+                    });
+                }
             }
             if let Some(p) = c.params {
                 positive("params", p)?;
