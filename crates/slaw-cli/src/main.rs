@@ -592,7 +592,8 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Run { .. }) {
         // Like other Unix tools, end quietly when the reader of stdout has
         // gone (`slaw laws | head -2`) instead of panicking on the write.
-        // `slaw run` keeps SIGPIPE ignored: its runs must be handed back.
+        // `slaw run` keeps SIGPIPE ignored while its runs are in flight (they
+        // must be handed back), and restores it before printing.
         // SAFETY: restores the default action of a signal before any thread
         // is started.
         unsafe {

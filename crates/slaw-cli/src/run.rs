@@ -108,6 +108,13 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
     }
     leader.finish_and_clear();
     let summary = summary?;
+    // Every run is handed back: from here on, end quietly like other Unix
+    // tools when the reader of stdout has gone (`slaw run plan.toml | head`).
+    // SAFETY: restores the default action of a signal; the run loop's
+    // threads are done.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let runs = Journal::open(&plan.journal)?.all()?;
     output::emit(a.json, &summary, || {
         print!("{}", report::status_report(&plan, &summary, &runs));

@@ -1208,3 +1208,58 @@ fn a_fractional_budget_reads_as_slaw_select_reads_it() {
         "{err}"
     );
 }
+/// A one-candidate fixed-ladder plan (sizes 160, 80, 40, 20) whose command
+/// is a shell line (no python): `extra` goes before the candidate, `cand`
+/// into it.
+fn sh_plan(dir: &TempDir, command: &str, extra: &str, cand: &str) -> PathBuf {
+    let p = dir.path().join("sh.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "full_size = 1600\nbudget = 160\nmin_size = 20\nadaptive = false\nslots = 2\n\
+             command = '{command}'\nloss = {{ kind = \"json\", file = \"metrics.json\" }}\n{extra}\n\
+             [[candidate]]\nid = \"a\"\n{cand}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+/// (state, loss, attempts) of every run of the journal at `path`, by id.
+fn journal_runs(path: &Path) -> Vec<(String, String, Option<f64>, u32)> {
+    slaw_run::journal::Journal::open(path)
+        .unwrap()
+        .all()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.state.as_str().to_string(), r.loss, r.attempts))
+        .collect()
+}
+
+#[test]
+fn slaw_run_into_a_closed_pipe_ends_quietly_after_its_runs() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        "",
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("slaw"))
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader has gone (`| head -0`)
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{stderr}");
+    let runs = journal_runs(&dir.path().join("sh.journal.sqlite"));
+    assert!(
+        runs.len() == 4 && runs.iter().all(|r| r.1 == "done"),
+        "{runs:?}"
+    );
+}
