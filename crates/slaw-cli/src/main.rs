@@ -41,6 +41,16 @@ enum Command {
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
+        /// First give every failed run of the journal its attempts back (`retries + 1`), so runs
+        /// that failed for good (a typo in the command, a missing file) run again once the cause
+        /// is fixed.
+        #[arg(long)]
+        retry_failed: bool,
+        /// Run again the runs of the journal made with another command template, model or loss
+        /// reader than the plan now gives them (without it, such a journal is refused, naming what
+        /// changed).
+        #[arg(long)]
+        rerun_changed: bool,
     },
     /// Runs done/running/failed per candidate, from the plan's journal.
     Status(run::PlanArgs),
@@ -643,7 +653,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Forecast(a) => forecast::cmd_forecast(a),
         Command::Schedule(a) => schedule::cmd_schedule(a),
         Command::Plan(a) => run::cmd_plan(a),
-        Command::Run { args, quiet } => run::cmd_run(args, quiet),
+        Command::Run {
+            args,
+            quiet,
+            retry_failed,
+            rerun_changed,
+        } => run::cmd_run(args, quiet, retry_failed, rerun_changed),
         Command::Status(a) => run::cmd_status(a, None),
         Command::Report { args, plot, html } => run::cmd_status(args, Some((plot, html))),
         Command::Bench {

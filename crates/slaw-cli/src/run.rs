@@ -47,8 +47,35 @@ pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
+pub fn cmd_run(
+    a: PlanArgs,
+    quiet: bool,
+    retry_failed: bool,
+    rerun_changed: bool,
+) -> Result<ExitCode> {
     let plan = Plan::load(&a.plan)?;
+    if plan.journal.exists() {
+        if rerun_changed {
+            let n = runner::rerun_changed(&plan)?;
+            eprintln!("{n} run(s) made with other inputs queued to run again");
+        } else {
+            let changes = runner::input_changes(&plan, &Journal::open(&plan.journal)?.all()?);
+            if !changes.is_empty() {
+                anyhow::bail!(
+                    "{}: the journal {} has runs made with other inputs than the plan now gives \
+                     them, so their results are not this plan's: {}. `slaw run --rerun-changed` \
+                     runs them again; or restore the plan, or give it its own journal",
+                    plan.path.display(),
+                    plan.journal.display(),
+                    changes.join("; ")
+                );
+            }
+        }
+        if retry_failed {
+            let n = Journal::open(&plan.journal)?.retry_failed()?;
+            eprintln!("{n} failed run(s) given their attempts back");
+        }
+    }
     let stop = slaw_run::interrupt::flag();
     let mut backend: Box<dyn slaw_run::backend::Backend> = match plan.backend {
         BackendKind::Local => Box::new(Local::default()),
@@ -153,6 +180,14 @@ pub fn cmd_status(
     }
     let summary = runner::snapshot(&plan, ranking)?;
     let runs = Journal::open(&plan.journal)?.all()?;
+    let changes = runner::input_changes(&plan, &runs);
+    if !changes.is_empty() {
+        eprintln!(
+            "warning: runs of the journal were made with other inputs than the plan now gives \
+             them, and are counted as they are: {}. `slaw run --rerun-changed` runs them again",
+            changes.join("; ")
+        );
+    }
     let v = serde_json::json!({"summary": summary, "runs": runs});
     output::emit(a.json, &v, || {
         print!("{}", report::status_report(&plan, &summary, &runs));

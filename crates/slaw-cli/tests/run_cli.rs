@@ -1208,6 +1208,7 @@ fn a_fractional_budget_reads_as_slaw_select_reads_it() {
         "{err}"
     );
 }
+
 /// A one-candidate fixed-ladder plan (sizes 160, 80, 40, 20) whose command
 /// is a shell line (no python): `extra` goes before the candidate, `cand`
 /// into it.
@@ -1234,6 +1235,129 @@ fn journal_runs(path: &Path) -> Vec<(String, String, Option<f64>, u32)> {
         .into_iter()
         .map(|r| (r.id, r.state.as_str().to_string(), r.loss, r.attempts))
         .collect()
+}
+
+#[test]
+fn an_edited_plan_is_refused_naming_what_changed_until_its_runs_run_again() {
+    let dir = TempDir::new().unwrap();
+    let write = |loss: &str, model: &str| {
+        sh_plan(
+            &dir,
+            &format!("printf \"{{{{\\\"loss\\\": {loss}}}}}\" > metrics.json"),
+            "",
+            &format!("model = \"{model}\""),
+        )
+    };
+    let p = write("2.5", "m1");
+    let journal = dir.path().join("sh.journal.sqlite");
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let losses = |want: f64| {
+        let runs = journal_runs(&journal);
+        assert_eq!(runs.len(), 4);
+        assert!(
+            runs.iter().all(|r| r.1 == "done" && r.2 == Some(want)),
+            "{runs:?}"
+        );
+    };
+    losses(2.5);
+    // The command and the model change: the old results are not this plan's.
+    write("3.5", "m2");
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the command was"))
+        .stderr(predicate::str::contains("3.5"))
+        .stderr(predicate::str::contains(
+            "the model of candidate 'a' was \"m1\" and is now \"m2\" (4 runs)",
+        ))
+        .stderr(predicate::str::contains("--rerun-changed"));
+    losses(2.5);
+    slaw()
+        .args(["status", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: runs of the journal were made with other inputs",
+        ));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet", "--rerun-changed"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "4 run(s) made with other inputs queued to run again",
+        ));
+    losses(3.5);
+    // Each rerun has its own attempt folder.
+    assert!(journal_runs(&journal).iter().all(|r| r.3 == 2));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn failed_runs_run_again_with_retry_failed_once_their_cause_is_fixed() {
+    let dir = TempDir::new().unwrap();
+    let ok = dir.path().join("fixed");
+    let p = sh_plan(
+        &dir,
+        &format!(
+            "test -f \"{}\" && printf \"{{{{\\\"loss\\\": 2.5}}}}\" > metrics.json",
+            ok.display()
+        ),
+        "",
+        "",
+    );
+    let journal = dir.path().join("sh.journal.sqlite");
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(4);
+    assert!(journal_runs(&journal).iter().all(|r| r.1 == "failed"));
+    std::fs::write(&ok, "").unwrap();
+    // Without the flag, a failed run with no retries left stays failed.
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(4);
+    assert!(journal_runs(&journal)
+        .iter()
+        .all(|r| r.1 == "failed" && r.3 == 1));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet", "--retry-failed"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "4 failed run(s) given their attempts back",
+        ));
+    let runs = journal_runs(&journal);
+    assert!(
+        runs.iter()
+            .all(|r| r.1 == "done" && r.2 == Some(2.5) && r.3 == 2),
+        "{runs:?}"
+    );
+}
+
+#[test]
+fn a_workdir_that_cannot_be_made_fails_before_any_run() {
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "workdir = \"/proc/nope\"",
+        "",
+    );
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("workdir /proc/nope"));
+    let journal = dir.path().join("sh.journal.sqlite");
+    assert!(journal_runs(&journal).is_empty(), "no run used an attempt");
 }
 
 #[test]

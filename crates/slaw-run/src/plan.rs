@@ -22,7 +22,7 @@ pub struct CandidateSpec {
 }
 
 /// How to read a finished attempt's loss (the plan's `loss`).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum LossSpec {
     /// A JSON file the command writes; `key` is a dotted path (default "loss").
@@ -747,6 +747,21 @@ impl Plan {
             .join(format!("seed={}", r.seed))
             .join(format!("attempt-{attempt}"));
         std::path::absolute(&d).unwrap_or(d)
+    }
+
+    /// What determines a run's result beside its key (candidate id, size,
+    /// seed): the command template, the value of `{model}` and the loss
+    /// reader, as JSON. The journal keeps it with each launched attempt, so
+    /// a result made under an edited plan is never taken for this plan's
+    /// (see [`crate::runner::input_changes`]).
+    pub fn run_inputs(&self, r: &RunSpec) -> String {
+        let c = &self.candidates[r.candidate];
+        serde_json::json!({
+            "command": self.command,
+            "model": c.model.as_deref().unwrap_or(&c.id),
+            "loss": self.loss,
+        })
+        .to_string()
     }
 
     /// The journal key of a run.

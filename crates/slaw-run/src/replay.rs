@@ -58,6 +58,8 @@ pub fn replay(plan: &Plan, loss: &dyn Fn(&RunSpec) -> Option<f64>) -> Result<Rep
                 reason: None,
                 started: None,
                 slot: None,
+                granted: 0,
+                inputs: None,
             });
         }
     }

@@ -131,6 +131,18 @@ pub fn run(
     progress: &mut dyn FnMut(&Decision, usize),
 ) -> Result<Summary> {
     let mut journal = Journal::open(&plan.journal)?;
+    let changes = input_changes(plan, &journal.all()?);
+    if !changes.is_empty() {
+        return Err(Error::InputsChanged {
+            journal: plan.journal.display().to_string(),
+            changes,
+        });
+    }
+    // A run folder that cannot be made would fail every run at launch.
+    std::fs::create_dir_all(&plan.workdir).map_err(|e| Error::Io {
+        path: format!("workdir {}", plan.workdir.display()),
+        source: e,
+    })?;
     let poll_every = match plan.backend {
         crate::plan::BackendKind::Local => Duration::from_millis(20),
         crate::plan::BackendKind::Slurm => {
@@ -262,7 +274,12 @@ pub fn run(
             let attempt = journal.get(&id)?.map(|r| r.attempts).unwrap_or(1);
             match start(plan, backend, spec, &id, &slot, attempt) {
                 Ok(a) => {
-                    journal.launched(&id, &a.handle, &a.stdout.display().to_string())?;
+                    journal.launched(
+                        &id,
+                        &a.handle,
+                        &a.stdout.display().to_string(),
+                        &plan.run_inputs(spec),
+                    )?;
                     active.insert(id, a);
                     launched += 1;
                 }
@@ -294,6 +311,109 @@ pub fn run(
         ranking,
         warnings,
     })
+}
+
+/// The runs of the journal whose recorded inputs (done, failed or running:
+/// [`Plan::run_inputs`] when they were launched) differ from what the plan
+/// gives them now: their results are not this plan's. Each line names what
+/// changed (command, model, loss reader) and how many runs; empty when
+/// nothing did. Runs recorded without inputs (older journals) and runs of
+/// candidates no longer in the plan are not compared.
+pub fn input_changes(plan: &Plan, records: &[Record]) -> Vec<String> {
+    changed_runs(plan, records)
+        .into_iter()
+        .fold(Vec::<(String, usize)>::new(), |mut acc, (_, whats)| {
+            for w in whats {
+                match acc.iter_mut().find(|(x, _)| *x == w) {
+                    Some(e) => e.1 += 1,
+                    None => acc.push((w, 1)),
+                }
+            }
+            acc
+        })
+        .into_iter()
+        .map(|(w, k)| format!("{w} ({k} run{})", if k == 1 { "" } else { "s" }))
+        .collect()
+}
+
+/// Each changed run's id and what changed (see [`input_changes`]).
+fn changed_runs(plan: &Plan, records: &[Record]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for r in records {
+        if !matches!(r.state, State::Done | State::Failed | State::Running) {
+            continue;
+        }
+        let (Some(old), Some(spec)) = (&r.inputs, spec_of(plan, r)) else {
+            continue;
+        };
+        let now = plan.run_inputs(&spec);
+        if *old == now {
+            continue;
+        }
+        let (Ok(old), Ok(now)) = (
+            serde_json::from_str::<serde_json::Value>(old),
+            serde_json::from_str::<serde_json::Value>(&now),
+        ) else {
+            continue;
+        };
+        let mut whats = Vec::new();
+        for (key, what) in [
+            ("command", "the command"),
+            ("model", "the model"),
+            ("loss", "the loss reader"),
+        ] {
+            if old.get(key) != now.get(key) {
+                let show = |v: Option<&serde_json::Value>| match v {
+                    Some(serde_json::Value::String(s)) => format!("{s:?}"),
+                    Some(v) => v.to_string(),
+                    None => "(none)".into(),
+                };
+                let whose = if key == "model" {
+                    format!(" of candidate '{}'", r.candidate)
+                } else {
+                    String::new()
+                };
+                whats.push(format!(
+                    "{what}{whose} was {} and is now {}",
+                    show(old.get(key)),
+                    show(now.get(key))
+                ));
+            }
+        }
+        if !whats.is_empty() {
+            out.push((r.id.clone(), whats));
+        }
+    }
+    out
+}
+
+/// Queue every finished run whose inputs changed ([`input_changes`]) to run
+/// again with the plan as it is now; returns how many. A changed run still
+/// running (under another slaw) is an error: stop that slaw first.
+pub fn rerun_changed(plan: &Plan) -> Result<usize> {
+    let mut journal = Journal::open(&plan.journal)?;
+    let records = journal.all()?;
+    let changed = changed_runs(plan, &records);
+    if let Some(r) = records
+        .iter()
+        .find(|r| r.state == State::Running && changed.iter().any(|c| c.0 == r.id))
+    {
+        return Err(Error::InputsChanged {
+            journal: plan.journal.display().to_string(),
+            changes: vec![format!(
+                "run {} is running under other inputs (owner {}): stop that slaw first",
+                r.id,
+                r.owner.as_deref().unwrap_or("?")
+            )],
+        });
+    }
+    let mut n = 0;
+    for (id, whats) in &changed {
+        if journal.run_again(id, &format!("its inputs changed: {}", whats.join("; ")))? {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// How often runs of dead or silent owners are looked for (and at start).

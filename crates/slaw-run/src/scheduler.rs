@@ -80,7 +80,8 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 seed,
             });
             by_id.get(id.as_str()).is_some_and(|r| {
-                r.state == State::Done || (r.state == State::Failed && r.attempts >= max_attempts)
+                r.state == State::Done
+                    || (r.state == State::Failed && r.out_of_attempts(max_attempts))
             })
         };
         // The zero-shot evaluations (n = 0) first: cheap, and they gate no
@@ -185,7 +186,7 @@ fn visit(
                 pending += 1;
                 *finished = false;
             }
-            Some(r) if r.state == State::Failed && r.attempts >= max_attempts => {
+            Some(r) if r.state == State::Failed && r.out_of_attempts(max_attempts) => {
                 st.failed.push((
                     id.clone(),
                     r.reason.clone().unwrap_or_else(|| "failed".into()),
