@@ -7,7 +7,7 @@ use crate::backend::{Backend, Launch, Orphan, Poll};
 use crate::journal::{hostname, Claim, Journal, Record, State};
 use crate::loss::read_loss;
 use crate::plan::{Plan, RunSpec};
-use crate::scheduler::{decide, dropped, rank_with_warnings, Decision, RankedCandidate};
+use crate::scheduler::{decide_now, rank_with_warnings, Decision, RankedCandidate, Rungs};
 use crate::template::{render, render_shell};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -106,7 +106,9 @@ pub fn cost_of(plan: &Plan, records: &[crate::journal::Record]) -> CostReport {
 pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     let journal = Journal::open(&plan.journal)?;
     let records = journal.all()?;
-    let decision = decide(plan, &records, &dropped(plan, &records));
+    let mut rungs = Rungs::default();
+    rungs.advance(plan, &records);
+    let decision = decide_now(plan, &records, &rungs);
     let (ranking, warnings) = if with_ranking {
         rank_with_warnings(plan, &decision.candidates)
     } else {
@@ -151,8 +153,8 @@ pub fn run(
     };
     let mut active: HashMap<String, Active> = HashMap::new();
     let mut launched = 0;
-    let mut stopped: Vec<String> = Vec::new();
-    let mut done_seen = usize::MAX;
+    let mut rungs = Rungs::default();
+    let mut settled_seen = usize::MAX;
     let mut last_recovery: Option<Instant> = None;
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -219,12 +221,16 @@ pub fn run(
             }
         }
         let records = journal.all()?;
-        let done = records.iter().filter(|r| r.state == State::Done).count();
-        if done != done_seen {
-            done_seen = done;
-            stopped = dropped(plan, &records);
+        // Rungs move on only when a run settles (done, or failed).
+        let settled = records
+            .iter()
+            .filter(|r| matches!(r.state, State::Done | State::Failed))
+            .count();
+        if settled != settled_seen {
+            settled_seen = settled;
+            rungs.advance(plan, &records);
         }
-        let d = decide(plan, &records, &stopped);
+        let d = decide_now(plan, &records, &rungs);
         // Slots are held in the journal: free means no running run (of any
         // slaw on this journal) holds it.
         let mut free: Vec<&String> = plan
@@ -294,7 +300,9 @@ pub fn run(
                 }
             }
         }
-        let d = decide(plan, &journal.all()?, &stopped);
+        let records = journal.all()?;
+        rungs.advance(plan, &records);
+        let d = decide_now(plan, &records, &rungs);
         progress(&d, active.len());
         if d.finished && active.is_empty() {
             break;
@@ -302,7 +310,8 @@ pub fn run(
         std::thread::sleep(poll_every);
     }
     let records = journal.all()?;
-    let decision = decide(plan, &records, &dropped(plan, &records));
+    rungs.advance(plan, &records);
+    let decision = decide_now(plan, &records, &rungs);
     let (ranking, warnings) = rank_with_warnings(plan, &decision.candidates);
     Ok(Summary {
         launched,

@@ -378,3 +378,103 @@ fn an_emptied_journal_is_an_error_not_a_fresh_start() {
         "left as it was"
     );
 }
+
+/// Five candidates on a known curve each, E + A n^-alpha with a small
+/// alternating wiggle; `{model}` carries "E:A:alpha". The worst come first:
+/// a scheduler that ran candidates one after another would finish their
+/// ladders before any comparison could drop them.
+const CURVES: [(&str, f64, f64, f64); 5] = [
+    ("worst", 3.20, 24.0, 0.22),
+    ("bad", 2.60, 20.0, 0.25),
+    ("mid", 1.80, 14.0, 0.28),
+    ("close", 1.52, 12.5, 0.30),
+    ("best", 1.50, 12.0, 0.30),
+];
+
+fn curve_loss(c: (&str, f64, f64, f64), n: u64) -> f64 {
+    let wiggle = if (n / 200).trailing_zeros() % 2 == 0 {
+        0.0
+    } else {
+        0.01
+    };
+    let v = c.1 + c.2 * (n as f64).powf(-c.3) + wiggle;
+    format!("{v:.6}").parse().unwrap()
+}
+
+/// A successive-halving plan over [`CURVES`] on `slots` slots; each run
+/// sleeps a random while, so runs finish in a different order every time.
+fn halving_plan(dir: &TempDir, slots: usize) -> Plan {
+    let prog = dir.path().join("curve.awk");
+    std::fs::write(
+        &prog,
+        "BEGIN { split(m, p, \":\"); k = n / 200; w = 0; while (k > 1) { k = k / 2; w = 1 - w }; \
+         printf \"{\\\"loss\\\": %.6f}\", p[1] + p[2] * n ^ (-p[3]) + 0.01 * w }\n",
+    )
+    .unwrap();
+    let mut text = format!(
+        "full_size = 102400\nbudget = \"1/8\"\nmin_size = 200\nslots = {slots}\nbootstrap = 50\n\
+         command = '''sleep 0.0$(( $(od -An -N1 -tu1 /dev/urandom) % 6 )); \
+         awk -v n={{n}} -v m={{model}} -f \"{}\" > metrics.json'''\n\
+         loss = {{ kind = \"json\", file = \"metrics.json\" }}\n",
+        prog.display()
+    );
+    for c in CURVES {
+        text += &format!(
+            "[[candidate]]\nid = \"{}\"\nmodel = \"{}:{}:{}\"\n",
+            c.0, c.1, c.2, c.3
+        );
+    }
+    let p = dir.path().join(format!("h{slots}.toml"));
+    std::fs::write(&p, &text).unwrap();
+    Plan::load(&p).unwrap()
+}
+
+#[test]
+fn halving_runs_and_ranks_the_same_whatever_the_slots_and_the_timing_and_as_replayed() {
+    let dir = TempDir::new().unwrap();
+    let mut outcomes = Vec::new();
+    for slots in [1, 3, 5] {
+        let p = halving_plan(&dir, slots);
+        assert!(p.adaptive && p.drop_worse && p.ascending);
+        let s = run_guarded(&p).unwrap();
+        let mut runs: Vec<(String, Option<f64>)> = Journal::open(&p.journal)
+            .unwrap()
+            .all()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.loss))
+            .collect();
+        runs.sort_by(|a, b| a.0.cmp(&b.0));
+        let ranking: Vec<String> = s.ranking.iter().map(|r| r.id.clone()).collect();
+        outcomes.push((slots, runs, ranking, p));
+    }
+    for o in &outcomes[1..] {
+        assert_eq!(o.1, outcomes[0].1, "runs with {} slots vs 1", o.0);
+        assert_eq!(o.2, outcomes[0].2, "ranking with {} slots vs 1", o.0);
+    }
+    // The replay (one rung at a time) runs exactly these runs.
+    let p = &outcomes[0].3;
+    let r = slaw_run::replay::replay(p, &|s| Some(curve_loss(CURVES[s.candidate], s.n))).unwrap();
+    let mut replayed: Vec<String> = r
+        .decision
+        .candidates
+        .iter()
+        .zip(&p.candidates)
+        .flat_map(|(st, _)| {
+            st.points
+                .iter()
+                .map(move |pt| format!("{}|n={}|seed=0", st.id, pt.0))
+        })
+        .collect();
+    replayed.sort();
+    let real: Vec<String> = outcomes[0].1.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(real, replayed);
+    assert!(
+        real.len() < 5 * p.ladder.len(),
+        "some candidate was dropped ({} of {} runs)",
+        real.len(),
+        5 * p.ladder.len()
+    );
+    let ranked: Vec<String> = r.ranking.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(outcomes[0].2, ranked);
+}
