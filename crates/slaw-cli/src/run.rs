@@ -54,12 +54,24 @@ pub fn cmd_run(
     rerun_changed: bool,
 ) -> Result<ExitCode> {
     let plan = Plan::load(&a.plan)?;
+    // Before the journal is first opened: a wait on its lock is cut short
+    // by an interrupt.
+    let stop = slaw_run::interrupt::flag();
+    let interrupted = |e: slaw_run::Error| match e {
+        slaw_run::Error::Journal { .. } if slaw_run::interrupt::requested() => {
+            slaw_run::Error::Interrupted
+        }
+        e => e,
+    };
     if plan.journal.exists() {
         if rerun_changed {
-            let n = runner::rerun_changed(&plan)?;
+            let n = runner::rerun_changed(&plan).map_err(interrupted)?;
             eprintln!("{n} run(s) made with other inputs queued to run again");
         } else {
-            let changes = runner::input_changes(&plan, &Journal::open(&plan.journal)?.all()?);
+            let records = Journal::open(&plan.journal)
+                .and_then(|j| j.all())
+                .map_err(interrupted)?;
+            let changes = runner::input_changes(&plan, &records);
             if !changes.is_empty() {
                 anyhow::bail!(
                     "{}: the journal {} has runs made with other inputs than the plan now gives \
@@ -72,11 +84,12 @@ pub fn cmd_run(
             }
         }
         if retry_failed {
-            let n = Journal::open(&plan.journal)?.retry_failed()?;
+            let n = Journal::open(&plan.journal)
+                .and_then(|mut j| j.retry_failed())
+                .map_err(interrupted)?;
             eprintln!("{n} failed run(s) given their attempts back");
         }
     }
-    let stop = slaw_run::interrupt::flag();
     let mut backend: Box<dyn slaw_run::backend::Backend> = match plan.backend {
         BackendKind::Local => Box::new(Local::default()),
         BackendKind::Slurm => Box::new(Slurm::new(plan.slurm.sbatch_args.clone(), &plan.journal)),

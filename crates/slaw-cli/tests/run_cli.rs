@@ -1387,3 +1387,86 @@ fn slaw_run_into_a_closed_pipe_ends_quietly_after_its_runs() {
         "{runs:?}"
     );
 }
+
+#[test]
+fn ctrl_c_is_not_held_up_by_a_journal_another_process_has_locked() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        "",
+    );
+    let journal = dir.path().join("sh.journal.sqlite");
+    drop(slaw_run::journal::Journal::open(&journal).unwrap());
+    // Another process holds the journal's write lock until its stdin closes.
+    let held = dir.path().join("held");
+    let mut locker = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             open(sys.argv[2], 'w').close()\n\
+             sys.stdin.read()\n",
+            journal.to_str().unwrap(),
+            held.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let guard = std::time::Instant::now();
+    while !held.exists() {
+        assert!(guard.elapsed() < GUARD, "the lock was never taken");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("slaw"))
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once slaw has the journal open (its interrupt handler is installed
+    // before), it is waiting on the lock.
+    let pid = child.id();
+    let has_journal_open = || {
+        std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+            fds.flatten()
+                .any(|f| std::fs::read_link(f.path()).is_ok_and(|l| l == journal))
+        })
+    };
+    while !has_journal_open() {
+        assert!(guard.elapsed() < GUARD, "slaw never opened the journal");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: signals a child of this test.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGINT);
+    }
+    // The lock is still held: slaw must end without it.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !held.exists() || locker.try_wait().unwrap().is_none(),
+        "lock released early"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{stderr} {:?}",
+        out.status.signal()
+    );
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    locker.stdin.take().unwrap().write_all(b"").unwrap();
+    locker.wait().unwrap();
+    // Nothing was lost: the next run does the plan.
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+}

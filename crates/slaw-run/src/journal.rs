@@ -213,9 +213,8 @@ impl Journal {
             }
             Err(e) => return Err(Error::Io { path: p, source: e }),
         }
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
+        let mut conn = Connection::open(path).map_err(err)?;
+        conn.busy_handler(Some(wait_while_busy)).map_err(err)?;
         retrying(|| {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
@@ -619,15 +618,31 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// SQLite's busy handler: wait 10 ms and try again, for up to 30 s, unless
+/// slaw was interrupted (then give up at once: an interrupt is never held
+/// up by a lock another process holds).
+fn wait_while_busy(calls: i32) -> bool {
+    if crate::interrupt::requested() || calls >= 3000 {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    true
+}
+
 /// Call `f` again while SQLite answers busy/locked, with a growing, jittered
-/// pause, for up to a minute (the busy handler covers ordinary waits; this
-/// covers the cases where SQLite refuses without waiting).
+/// pause, for up to a minute, unless slaw was interrupted (the busy handler
+/// covers ordinary waits; this covers the cases where SQLite refuses
+/// without waiting).
 fn retrying<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut pause_ms = 2u64;
     loop {
         match f() {
-            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+            Err(e)
+                if is_busy(&e)
+                    && std::time::Instant::now() < deadline
+                    && !crate::interrupt::requested() =>
+            {
                 let jitter = (std::process::id() as u64 ^ now().to_bits()) % pause_ms.max(1);
                 std::thread::sleep(std::time::Duration::from_millis(pause_ms + jitter));
                 pause_ms = (pause_ms * 2).min(200);

@@ -132,6 +132,26 @@ pub fn run(
     stop: &AtomicBool,
     progress: &mut dyn FnMut(&Decision, usize),
 ) -> Result<Summary> {
+    match run_loop(plan, backend, stop, progress) {
+        // An interrupt that cut a wait on a busy journal short: the journal
+        // could not be told; the attempts this process started are stopped
+        // when the backend is dropped, and the next `slaw run` finds them
+        // orphaned and runs them again.
+        Err(Error::Journal { .. })
+            if stop.load(Ordering::SeqCst) || crate::interrupt::requested() =>
+        {
+            Err(Error::Interrupted)
+        }
+        r => r,
+    }
+}
+
+fn run_loop(
+    plan: &Plan,
+    backend: &mut dyn Backend,
+    stop: &AtomicBool,
+    progress: &mut dyn FnMut(&Decision, usize),
+) -> Result<Summary> {
     let mut journal = Journal::open(&plan.journal)?;
     let changes = input_changes(plan, &journal.all()?);
     if !changes.is_empty() {
