@@ -1470,3 +1470,64 @@ fn ctrl_c_is_not_held_up_by_a_journal_another_process_has_locked() {
         .assert()
         .success();
 }
+
+#[test]
+fn the_readme_example_plan_loads() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let at = readme
+        .find("A plan (TOML; paths relative to the plan file):")
+        .unwrap();
+    let block = &readme[at..];
+    let start = block.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + block[start..].find("```").unwrap();
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("readme.toml");
+    std::fs::write(&p, &block[start..end]).unwrap();
+    slaw()
+        .args(["plan", p.to_str().unwrap()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn plan_errors_name_the_line_the_user_wrote() {
+    let dir = TempDir::new().unwrap();
+    let w = |text: &str| {
+        let p = dir.path().join("b.toml");
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let base = "full_size = 1000\ncommand = \"train {n}\"\nloss = { kind = \"regex\", pattern = \"loss=([0-9.]+)\" }\n";
+    for (text, msg) in [
+        // The second candidate's params, not the first's.
+        (
+            format!("budget = \"1/2\"\n{base}[[candidate]]\nid = \"a\"\nparams = 1e9\n[[candidate]]\nid = \"b\"\nparams = -5\n"),
+            "line 10, column 1: params: candidate 2 ('b'): must be a number > 0, got -5",
+        ),
+        // No min_size written: the budget is blamed, numbers without float noise.
+        (
+            format!("budget = 2\nmethod = \"ats-trend\"\n{base}[[candidate]]\nid = \"a\"\n"),
+            "line 1, column 1: budget: the ladder from 2 down to 0.015625 has 2 sizes;",
+        ),
+        (
+            format!("budget = \"1/2\"\nlevel = 0.999\n{base}[[candidate]]\nid = \"a\"\n"),
+            "line 2, column 1: level: at most 0.99",
+        ),
+    ] {
+        slaw()
+            .args(["plan", &w(&text)])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(msg));
+    }
+    slaw()
+        .args(["plan", "-"])
+        .write_stdin("full_size = 1\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a plan cannot be read from standard input",
+        ));
+}

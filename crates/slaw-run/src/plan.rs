@@ -299,6 +299,17 @@ pub struct RunSpec {
 impl Plan {
     /// Read and check the plan file at `path` (see [`Plan::parse`]).
     pub fn load(path: &Path) -> Result<Plan> {
+        if path == Path::new("-") {
+            return Err(Error::Plan {
+                file: "-".into(),
+                line: 0,
+                col: 0,
+                message: "a plan cannot be read from standard input: its journal, run folders \
+                          and relative paths are named after the plan file and its folder; give \
+                          the plan's path"
+                    .into(),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
             path: path.display().to_string(),
             source: e,
@@ -432,13 +443,22 @@ impl Plan {
             .collect();
         if let Some((needed, why)) = method.fewest_sizes(raw.zero_shot) {
             if ladder.len() < needed {
-                return Err(bad(
-                    "min_size",
-                    format!(
-                        "the ladder from {budget} down to {min_size} has {} sizes; {why} needs at least {needed}",
-                        ladder.len(),
-                    ),
-                ));
+                let sizes = slaw::numbers::count(ladder.len(), "size");
+                let msg = format!(
+                    "the ladder from {} down to {} has {sizes}; {why} needs at least {needed}",
+                    slaw::numbers::num(budget),
+                    slaw::numbers::num(min_size),
+                );
+                // Blame the key the user wrote: min_size, else the budget
+                // (min_size then defaults to budget / 128).
+                return Err(if raw.min_size.is_some() {
+                    bad("min_size", msg)
+                } else {
+                    bad(
+                        "budget",
+                        format!("{msg} (min_size, not given, defaults to budget / 128: give a smaller one, or a larger budget)"),
+                    )
+                });
             }
         }
         if method.name()
@@ -479,6 +499,19 @@ impl Plan {
             return Err(bad(
                 "level",
                 format!("must be in (0, 1), got {}", raw.level),
+            ));
+        }
+        let top = slaw::selection::calibrate::SCALE_LEVELS
+            [slaw::selection::calibrate::SCALE_LEVELS.len() - 1];
+        if raw.level > top {
+            return Err(bad(
+                "level",
+                format!(
+                    "at most {top}: the predictive intervals are calibrated up to {}% (a level of {} would be a {}% interval all the same)",
+                    100.0 * top,
+                    raw.level,
+                    100.0 * top
+                ),
             ));
         }
         let seeds = match (raw.seeds, raw.repetitions) {
@@ -622,7 +655,18 @@ impl Plan {
                 }
             }
             if let Some(p) = c.params {
-                positive("params", p)?;
+                if !(p.is_finite() && p > 0.0) {
+                    return Err(Error::Plan {
+                        file: file.clone(),
+                        line: candidate_key_line(text, i, "params"),
+                        col: 1,
+                        message: format!(
+                            "params: candidate {} ('{}'): must be a number > 0, got {p}",
+                            i + 1,
+                            c.id
+                        ),
+                    });
+                }
             }
         }
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -873,6 +917,31 @@ pub fn safe_file_name(id: &str) -> std::result::Result<(), String> {
 }
 
 /// The line where `key = ` is set for the (0-based) `nth` time (0 when absent).
+/// The line of `key` in the `nth` (0-based) `[[candidate]]` table; the
+/// line of its `id` when the key cannot be found there.
+fn candidate_key_line(text: &str, nth: usize, key: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[candidate]]")
+        .nth(nth)
+        .map(|(i, _)| i)
+    else {
+        return nth_key_line(text, "id", nth);
+    };
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|k| start + 1 + k + 1)
+        .unwrap_or_else(|| nth_key_line(text, "id", nth))
+}
+
 fn nth_key_line(text: &str, key: &str, nth: usize) -> usize {
     text.lines()
         .enumerate()
