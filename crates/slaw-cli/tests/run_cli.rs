@@ -1531,3 +1531,37 @@ fn plan_errors_name_the_line_the_user_wrote() {
             "a plan cannot be read from standard input",
         ));
 }
+
+#[test]
+fn status_counts_only_the_plans_ladder_and_candidates() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("lc.toml");
+    let write = |budget: u32, cands: &[&str]| {
+        let mut t = format!(
+            "full_size = 1600\nbudget = {budget}\nmin_size = 10\nadaptive = false\nslots = 2\n\
+             command = 'test {{id}} = a && printf \"{{{{\\\"loss\\\": 2.5}}}}\" > metrics.json'\n\
+             loss = {{ kind = \"json\", file = \"metrics.json\" }}\n"
+        );
+        for c in cands {
+            t += &format!("[[candidate]]\nid = \"{c}\"\n");
+        }
+        std::fs::write(&p, t).unwrap();
+    };
+    write(160, &["a", "b"]);
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(4);
+    // b removed, the ladder cut to 80 ... 10: b's failures and the n = 160
+    // run are not this plan's.
+    write(80, &["a"]);
+    slaw()
+        .args(["status", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 runs finished"))
+        .stdout(predicate::str::contains("the fixed ladder is 4 runs"))
+        .stdout(predicate::str::contains("(0.0% saved)"))
+        .stdout(predicate::str::contains("b|n=").not())
+        .stdout(predicate::str::contains("failures").not());
+}

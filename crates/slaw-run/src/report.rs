@@ -203,7 +203,12 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
             c.stopped.as_deref().unwrap_or("in progress")
         );
     }
-    let failed: Vec<&Record> = records.iter().filter(|r| r.reason.is_some()).collect();
+    // Failures of the plan's candidates (a journal may hold runs of
+    // candidates an edited plan no longer has).
+    let failed: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.reason.is_some() && plan.candidates.iter().any(|c| c.id == r.candidate))
+        .collect();
     if !failed.is_empty() {
         let _ = writeln!(
             s,
@@ -232,7 +237,8 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
         c.fixed_runs,
         c.fixed,
         // A ladder of no training (model-size, zero-shot) saves nothing.
-        if c.fixed > 0.0 {
+        // Saved only means something once nothing is left to run.
+        if c.fixed > 0.0 && sum.decision.finished {
             format!(" ({:.1}% saved)", 100.0 * (1.0 - c.spent / c.fixed))
         } else {
             String::new()

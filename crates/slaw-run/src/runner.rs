@@ -48,8 +48,8 @@ pub struct Summary {
 pub struct CostReport {
     /// The unit of every cost here ([`Plan::cost_unit`]).
     pub unit: &'static str,
-    /// Runs that finished (done or failed), each counted once whatever its
-    /// attempts.
+    /// Runs of the plan's ladder (its candidates, sizes and seeds) that
+    /// finished (done or failed), each counted once whatever its attempts.
     pub runs: usize,
     /// The cost of those runs.
     pub spent: f64,
@@ -70,8 +70,12 @@ pub fn cost_report(plan: &Plan, journal: &Journal) -> Result<CostReport> {
 pub fn cost_of(plan: &Plan, records: &[crate::journal::Record]) -> CostReport {
     let mut spent = 0.0;
     let mut runs = 0;
+    let sizes = plan.sizes();
     for r in records {
-        if matches!(r.state, State::Done | State::Failed) {
+        // Runs of the plan's ladder only: a journal may hold runs of sizes
+        // or seeds an edited plan no longer has.
+        let in_ladder = sizes.contains(&(r.n as f64)) && plan.seeds.contains(&r.seed);
+        if matches!(r.state, State::Done | State::Failed) && in_ladder {
             if let Some(ci) = plan.candidates.iter().position(|c| c.id == r.candidate) {
                 runs += 1;
                 spent += plan.cost(&RunSpec {
