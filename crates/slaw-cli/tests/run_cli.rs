@@ -1565,3 +1565,21 @@ fn status_counts_only_the_plans_ladder_and_candidates() {
         .stdout(predicate::str::contains("b|n=").not())
         .stdout(predicate::str::contains("failures").not());
 }
+
+#[test]
+fn the_plan_notes_a_model_under_two_ids() {
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        "model = \"m\"\n[[candidate]]\nid = \"again\"\nmodel = \"m\"",
+    );
+    slaw()
+        .args(["plan", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "note: candidates 'a' and 'again' have the same model 'm'",
+        ));
+}

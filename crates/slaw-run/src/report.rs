@@ -66,6 +66,23 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             plan.method.name()
         );
     }
+    // The same model under two ids: the same fine-tunings run twice (unless
+    // the command reads {id}).
+    if !plan.command.contains("{id}") {
+        let model =
+            |c: &crate::plan::CandidateSpec| c.model.clone().unwrap_or_else(|| c.id.clone());
+        for (i, c) in plan.candidates.iter().enumerate() {
+            if let Some(o) = plan.candidates[..i].iter().find(|o| model(o) == model(c)) {
+                let _ = writeln!(
+                    s,
+                    "note: candidates '{}' and '{}' have the same model '{}' and the command does not read {{id}}: their runs are the same fine-tunings, run twice",
+                    o.id,
+                    c.id,
+                    model(c)
+                );
+            }
+        }
+    }
     for (path, r) in plan.reference.iter().zip(&plan.references) {
         let _ = writeln!(
             s,
