@@ -20,6 +20,7 @@ use std::process::ExitCode;
 pub struct PlanArgs {
     /// The plan file (TOML; see README "slaw run").
     plan: PathBuf,
+    /// Print JSON instead of text (no progress bars).
     #[arg(long)]
     json: bool,
     /// Every run and its command after the per-candidate table (read by `slaw plan` only).
@@ -143,8 +144,10 @@ pub fn cmd_run(
             leader.set_message(format!("current ranking: {}", ranked.join(" > ")));
         }
     });
+    // Each bar stays where its candidate stopped (a dropped candidate ends
+    // short of its ladder).
     for b in &bars {
-        b.finish();
+        b.abandon();
     }
     leader.finish_and_clear();
     let summary = summary?;
