@@ -344,7 +344,8 @@ fn order_launch(plan: &Plan, launch: &mut [RunSpec]) {
 /// runs and the ranking depend neither on the number of slots nor on which
 /// run happens to finish first, and are those `slaw bench runner` replays
 /// (which runs one rung at a time). Without `drop_worse` no decision spans
-/// candidates, and the wave is everything [`decide`] wants.
+/// candidates: there are no rungs (nothing dropped, `wave` empty), and
+/// [`decide_now`] launches everything [`decide`] wants.
 #[derive(Debug, Clone, Default)]
 pub struct Rungs {
     /// The records of the finished rungs (settled; they never change).
@@ -352,8 +353,10 @@ pub struct Rungs {
     /// The candidates dropped at the last finished rung.
     pub dropped: Vec<String>,
     /// The current rung: runs to finish before the next decision (started
-    /// or not), in [`decide`]'s order.
+    /// or not), in [`decide`]'s order (empty without `drop_worse`).
     pub wave: Vec<RunSpec>,
+    /// Whether `wave` is the rung after `known` (it depends on nothing else).
+    current: bool,
 }
 
 impl Rungs {
@@ -362,7 +365,7 @@ impl Rungs {
     /// with the same journal, read again). Ranks once per finished rung.
     pub fn advance(&mut self, plan: &Plan, records: &[Record]) {
         if !(plan.adaptive && plan.drop_worse) {
-            self.wave = decide(plan, records, &[]).launch;
+            // No rungs: [`decide`] alone says what to run.
             return;
         }
         let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
@@ -371,8 +374,10 @@ impl Rungs {
             r.state == State::Done || (r.state == State::Failed && r.out_of_attempts(max_attempts))
         };
         loop {
-            let d = decide(plan, &self.known, &self.dropped);
-            self.wave = d.launch;
+            if !self.current {
+                self.wave = decide(plan, &self.known, &self.dropped).launch;
+                self.current = true;
+            }
             if self.wave.is_empty() {
                 return;
             }
@@ -390,6 +395,7 @@ impl Rungs {
                 return;
             };
             self.known.extend(finished);
+            self.current = false;
             self.dropped =
                 worse_than_leader(&rank(plan, &decide(plan, &self.known, &[]).candidates));
         }
