@@ -267,6 +267,12 @@ pub fn bench_runner(
     json: bool,
 ) -> Result<ExitCode> {
     use slaw::progress::Progress;
+    // An unknown method is the flag's fault, before any data is read (the
+    // replay's plans would name a file the user never gave).
+    if let Some(m) = method {
+        slaw::selection::Method::parse_or_default(Some(m), references, 3, 5.0)
+            .map_err(|e| anyhow::anyhow!("--method: {}", crate::output::message(&e.into())))?;
+    }
     let start = std::time::Instant::now();
     let mut rows = Vec::new();
     let files = slaw_report::bench::wide_csvs(data)?;

@@ -1583,3 +1583,21 @@ fn the_plan_notes_a_model_under_two_ids() {
             "note: candidates 'a' and 'again' have the same model 'm'",
         ));
 }
+
+#[test]
+fn bench_runner_blames_an_unknown_method_on_its_flag() {
+    slaw()
+        .args([
+            "bench",
+            "runner",
+            "--data",
+            "/nonexistent",
+            "--method",
+            "foo",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--method"))
+        .stderr(predicate::str::contains("foo"))
+        .stderr(predicate::str::contains("replay.toml").not());
+}
