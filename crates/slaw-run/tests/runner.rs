@@ -392,7 +392,7 @@ const CURVES: [(&str, f64, f64, f64); 5] = [
 ];
 
 fn curve_loss(c: (&str, f64, f64, f64), n: u64) -> f64 {
-    let wiggle = if (n / 200).trailing_zeros() % 2 == 0 {
+    let wiggle = if (n / 200).trailing_zeros().is_multiple_of(2) {
         0.0
     } else {
         0.01
