@@ -1601,3 +1601,34 @@ fn bench_runner_blames_an_unknown_method_on_its_flag() {
         .stderr(predicate::str::contains("foo"))
         .stderr(predicate::str::contains("replay.toml").not());
 }
+
+#[test]
+fn long_ids_keep_the_status_table_in_columns() {
+    let dir = TempDir::new().unwrap();
+    let long = "a-candidate-id-of-forty-characters-long!";
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        &format!("[[candidate]]\nid = \"{}\"", long.replace('!', "x")),
+    );
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let out = slaw()
+        .args(["status", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let head = text.lines().find(|l| l.starts_with("candidate")).unwrap();
+    let at = head.find("  status").unwrap();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("ladder complete"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    for r in rows {
+        assert_eq!(r.find("  ladder complete"), Some(at), "{text}");
+    }
+}
