@@ -41,6 +41,16 @@ enum Command {
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
+        /// First give every failed run of the journal its attempts back (`retries + 1`), so runs
+        /// that failed for good (a typo in the command, a missing file) run again once the cause
+        /// is fixed.
+        #[arg(long)]
+        retry_failed: bool,
+        /// Run again the runs of the journal made with another command template, model or loss
+        /// reader than the plan now gives them (without it, such a journal is refused, naming what
+        /// changed).
+        #[arg(long)]
+        rerun_changed: bool,
     },
     /// Runs done/running/failed per candidate, from the plan's journal.
     Status(run::PlanArgs),
@@ -592,7 +602,8 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Run { .. }) {
         // Like other Unix tools, end quietly when the reader of stdout has
         // gone (`slaw laws | head -2`) instead of panicking on the write.
-        // `slaw run` keeps SIGPIPE ignored: its runs must be handed back.
+        // `slaw run` keeps SIGPIPE ignored while its runs are in flight (they
+        // must be handed back), and restores it before printing.
         // SAFETY: restores the default action of a signal before any thread
         // is started.
         unsafe {
@@ -642,7 +653,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Forecast(a) => forecast::cmd_forecast(a),
         Command::Schedule(a) => schedule::cmd_schedule(a),
         Command::Plan(a) => run::cmd_plan(a),
-        Command::Run { args, quiet } => run::cmd_run(args, quiet),
+        Command::Run {
+            args,
+            quiet,
+            retry_failed,
+            rerun_changed,
+        } => run::cmd_run(args, quiet, retry_failed, rerun_changed),
         Command::Status(a) => run::cmd_status(a, None),
         Command::Report { args, plot, html } => run::cmd_status(args, Some((plot, html))),
         Command::Bench {

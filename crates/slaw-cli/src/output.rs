@@ -109,9 +109,17 @@ pub fn message(e: &anyhow::Error) -> String {
     msg
 }
 
-/// The exit status of an error: 3 when a fit failed, 2 otherwise (bad input,
-/// a file that cannot be read).
+/// The exit status of an error: 3 when a fit failed, 130 when `slaw run` was
+/// interrupted, 2 otherwise (bad input, a file that cannot be read).
 pub fn exit_code(e: &anyhow::Error) -> ExitCode {
+    if e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<slaw_run::Error>(),
+            Some(slaw_run::Error::Interrupted)
+        )
+    }) {
+        return ExitCode::from(slaw_run::interrupt::EXIT_INTERRUPTED);
+    }
     let fit_failed = e
         .chain()
         .any(|c| matches!(as_library(c), Some(slaw::Error::Fit(_))));

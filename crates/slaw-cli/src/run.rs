@@ -20,6 +20,7 @@ use std::process::ExitCode;
 pub struct PlanArgs {
     /// The plan file (TOML; see README "slaw run").
     plan: PathBuf,
+    /// Print JSON instead of text (no progress bars).
     #[arg(long)]
     json: bool,
     /// Every run and its command after the per-candidate table (read by `slaw plan` only).
@@ -47,9 +48,49 @@ pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
+pub fn cmd_run(
+    a: PlanArgs,
+    quiet: bool,
+    retry_failed: bool,
+    rerun_changed: bool,
+) -> Result<ExitCode> {
     let plan = Plan::load(&a.plan)?;
+    // Before the journal is first opened: a wait on its lock is cut short
+    // by an interrupt.
     let stop = slaw_run::interrupt::flag();
+    let interrupted = |e: slaw_run::Error| match e {
+        slaw_run::Error::Journal { .. } if slaw_run::interrupt::requested() => {
+            slaw_run::Error::Interrupted
+        }
+        e => e,
+    };
+    if plan.journal.exists() {
+        if rerun_changed {
+            let n = runner::rerun_changed(&plan).map_err(interrupted)?;
+            eprintln!("{n} run(s) made with other inputs queued to run again");
+        } else {
+            let records = Journal::open(&plan.journal)
+                .and_then(|j| j.all())
+                .map_err(interrupted)?;
+            let changes = runner::input_changes(&plan, &records);
+            if !changes.is_empty() {
+                anyhow::bail!(
+                    "{}: the journal {} has runs made with other inputs than the plan now gives \
+                     them, so their results are not this plan's: {}. `slaw run --rerun-changed` \
+                     runs them again; or restore the plan, or give it its own journal",
+                    plan.path.display(),
+                    plan.journal.display(),
+                    changes.join("; ")
+                );
+            }
+        }
+        if retry_failed {
+            let n = Journal::open(&plan.journal)
+                .and_then(|mut j| j.retry_failed())
+                .map_err(interrupted)?;
+            eprintln!("{n} failed run(s) given their attempts back");
+        }
+    }
     let mut backend: Box<dyn slaw_run::backend::Backend> = match plan.backend {
         BackendKind::Local => Box::new(Local::default()),
         BackendKind::Slurm => Box::new(Slurm::new(plan.slurm.sbatch_args.clone(), &plan.journal)),
@@ -103,11 +144,20 @@ pub fn cmd_run(a: PlanArgs, quiet: bool) -> Result<ExitCode> {
             leader.set_message(format!("current ranking: {}", ranked.join(" > ")));
         }
     });
+    // Each bar stays where its candidate stopped (a dropped candidate ends
+    // short of its ladder).
     for b in &bars {
-        b.finish();
+        b.abandon();
     }
     leader.finish_and_clear();
     let summary = summary?;
+    // Every run is handed back: from here on, end quietly like other Unix
+    // tools when the reader of stdout has gone (`slaw run plan.toml | head`).
+    // SAFETY: restores the default action of a signal; the run loop's
+    // threads are done.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let runs = Journal::open(&plan.journal)?.all()?;
     output::emit(a.json, &summary, || {
         print!("{}", report::status_report(&plan, &summary, &runs));
@@ -146,6 +196,14 @@ pub fn cmd_status(
     }
     let summary = runner::snapshot(&plan, ranking)?;
     let runs = Journal::open(&plan.journal)?.all()?;
+    let changes = runner::input_changes(&plan, &runs);
+    if !changes.is_empty() {
+        eprintln!(
+            "warning: runs of the journal were made with other inputs than the plan now gives \
+             them, and are counted as they are: {}. `slaw run --rerun-changed` runs them again",
+            changes.join("; ")
+        );
+    }
     let v = serde_json::json!({"summary": summary, "runs": runs});
     output::emit(a.json, &v, || {
         print!("{}", report::status_report(&plan, &summary, &runs));
@@ -209,6 +267,12 @@ pub fn bench_runner(
     json: bool,
 ) -> Result<ExitCode> {
     use slaw::progress::Progress;
+    // An unknown method is the flag's fault, before any data is read (the
+    // replay's plans would name a file the user never gave).
+    if let Some(m) = method {
+        slaw::selection::Method::parse_or_default(Some(m), references, 3, 5.0)
+            .map_err(|e| anyhow::anyhow!("--method: {}", crate::output::message(&e.into())))?;
+    }
     let start = std::time::Instant::now();
     let mut rows = Vec::new();
     let files = slaw_report::bench::wide_csvs(data)?;

@@ -455,6 +455,34 @@ fn bad_plans_name_the_line() {
             format!("adaptive = false\ndrop_worse = true\n{base}"),
             "needs adaptive = true",
         ),
+        (
+            format!("backend = \"slurm\"\n{base}[slurm]\npoll_seconds = -1\n"),
+            "poll_seconds: must be a number of seconds",
+        ),
+        (
+            format!("{base}[slurm]\npoll_seconds = 1e30\n"),
+            "poll_seconds: must be a number of seconds",
+        ),
+        (
+            format!("{base}[slurm]\npoll_seconds = nan\n"),
+            "poll_seconds: must be a number of seconds",
+        ),
+        (
+            format!("tokens_per_example = -3\n{base}"),
+            "tokens_per_example: must be a number > 0",
+        ),
+        (
+            format!("tokens_per_example = 0\n{base}"),
+            "tokens_per_example: must be a number > 0",
+        ),
+        (
+            format!("{base}model = \"a\\u0000b\"\n"),
+            "line 6, column 1: model: candidate 1 ('a'): contains a NUL byte",
+        ),
+        (
+            format!("{base}[[candidate]]\nid = \"A\"\n"),
+            "line 8, column 1: id: candidate 2: 'A' differs from candidate id 'a' only in case",
+        ),
     ] {
         slaw()
             .args(["plan", &w(&text)])
@@ -1179,4 +1207,428 @@ fn a_fractional_budget_reads_as_slaw_select_reads_it() {
         err.contains("budget: the budget is 1 examples, below min_size = 100"),
         "{err}"
     );
+}
+
+/// A one-candidate fixed-ladder plan (sizes 160, 80, 40, 20) whose command
+/// is a shell line (no python): `extra` goes before the candidate, `cand`
+/// into it.
+fn sh_plan(dir: &TempDir, command: &str, extra: &str, cand: &str) -> PathBuf {
+    let p = dir.path().join("sh.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "full_size = 1600\nbudget = 160\nmin_size = 20\nadaptive = false\nslots = 2\n\
+             command = '{command}'\nloss = {{ kind = \"json\", file = \"metrics.json\" }}\n{extra}\n\
+             [[candidate]]\nid = \"a\"\n{cand}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+/// (state, loss, attempts) of every run of the journal at `path`, by id.
+fn journal_runs(path: &Path) -> Vec<(String, String, Option<f64>, u32)> {
+    slaw_run::journal::Journal::open(path)
+        .unwrap()
+        .all()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.state.as_str().to_string(), r.loss, r.attempts))
+        .collect()
+}
+
+#[test]
+fn an_edited_plan_is_refused_naming_what_changed_until_its_runs_run_again() {
+    let dir = TempDir::new().unwrap();
+    let write = |loss: &str, model: &str| {
+        sh_plan(
+            &dir,
+            &format!("printf \"{{{{\\\"loss\\\": {loss}}}}}\" > metrics.json"),
+            "",
+            &format!("model = \"{model}\""),
+        )
+    };
+    let p = write("2.5", "m1");
+    let journal = dir.path().join("sh.journal.sqlite");
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let losses = |want: f64| {
+        let runs = journal_runs(&journal);
+        assert_eq!(runs.len(), 4);
+        assert!(
+            runs.iter().all(|r| r.1 == "done" && r.2 == Some(want)),
+            "{runs:?}"
+        );
+    };
+    losses(2.5);
+    // The command and the model change: the old results are not this plan's.
+    write("3.5", "m2");
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the command was"))
+        .stderr(predicate::str::contains("3.5"))
+        .stderr(predicate::str::contains(
+            "the model of candidate 'a' was \"m1\" and is now \"m2\" (4 runs)",
+        ))
+        .stderr(predicate::str::contains("--rerun-changed"));
+    losses(2.5);
+    slaw()
+        .args(["status", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: runs of the journal were made with other inputs",
+        ));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet", "--rerun-changed"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "4 run(s) made with other inputs queued to run again",
+        ));
+    losses(3.5);
+    // Each rerun has its own attempt folder.
+    assert!(journal_runs(&journal).iter().all(|r| r.3 == 2));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn failed_runs_run_again_with_retry_failed_once_their_cause_is_fixed() {
+    let dir = TempDir::new().unwrap();
+    let ok = dir.path().join("fixed");
+    let p = sh_plan(
+        &dir,
+        &format!(
+            "test -f \"{}\" && printf \"{{{{\\\"loss\\\": 2.5}}}}\" > metrics.json",
+            ok.display()
+        ),
+        "",
+        "",
+    );
+    let journal = dir.path().join("sh.journal.sqlite");
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(4);
+    assert!(journal_runs(&journal).iter().all(|r| r.1 == "failed"));
+    std::fs::write(&ok, "").unwrap();
+    // Without the flag, a failed run with no retries left stays failed.
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(4);
+    assert!(journal_runs(&journal)
+        .iter()
+        .all(|r| r.1 == "failed" && r.3 == 1));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet", "--retry-failed"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "4 failed run(s) given their attempts back",
+        ));
+    let runs = journal_runs(&journal);
+    assert!(
+        runs.iter()
+            .all(|r| r.1 == "done" && r.2 == Some(2.5) && r.3 == 2),
+        "{runs:?}"
+    );
+}
+
+#[test]
+fn a_workdir_that_cannot_be_made_fails_before_any_run() {
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "workdir = \"/proc/nope\"",
+        "",
+    );
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("workdir /proc/nope"));
+    let journal = dir.path().join("sh.journal.sqlite");
+    assert!(journal_runs(&journal).is_empty(), "no run used an attempt");
+}
+
+#[test]
+fn slaw_run_into_a_closed_pipe_ends_quietly_after_its_runs() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        "",
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("slaw"))
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader has gone (`| head -0`)
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{stderr}");
+    let runs = journal_runs(&dir.path().join("sh.journal.sqlite"));
+    assert!(
+        runs.len() == 4 && runs.iter().all(|r| r.1 == "done"),
+        "{runs:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_is_not_held_up_by_a_journal_another_process_has_locked() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        "",
+    );
+    let journal = dir.path().join("sh.journal.sqlite");
+    drop(slaw_run::journal::Journal::open(&journal).unwrap());
+    // Another process holds the journal's write lock until its stdin closes.
+    let held = dir.path().join("held");
+    let mut locker = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             open(sys.argv[2], 'w').close()\n\
+             sys.stdin.read()\n",
+            journal.to_str().unwrap(),
+            held.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let guard = std::time::Instant::now();
+    while !held.exists() {
+        assert!(guard.elapsed() < GUARD, "the lock was never taken");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("slaw"))
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once slaw has the journal open (its interrupt handler is installed
+    // before), it is waiting on the lock.
+    let pid = child.id();
+    let has_journal_open = || {
+        std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+            fds.flatten()
+                .any(|f| std::fs::read_link(f.path()).is_ok_and(|l| l == journal))
+        })
+    };
+    while !has_journal_open() {
+        assert!(guard.elapsed() < GUARD, "slaw never opened the journal");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: signals a child of this test.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGINT);
+    }
+    // The lock is still held: slaw must end without it.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !held.exists() || locker.try_wait().unwrap().is_none(),
+        "lock released early"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{stderr} {:?}",
+        out.status.signal()
+    );
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    locker.stdin.take().unwrap().write_all(b"").unwrap();
+    locker.wait().unwrap();
+    // Nothing was lost: the next run does the plan.
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn the_readme_example_plan_loads() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let at = readme
+        .find("A plan (TOML; paths relative to the plan file):")
+        .unwrap();
+    let block = &readme[at..];
+    let start = block.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + block[start..].find("```").unwrap();
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("readme.toml");
+    std::fs::write(&p, &block[start..end]).unwrap();
+    slaw()
+        .args(["plan", p.to_str().unwrap()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn plan_errors_name_the_line_the_user_wrote() {
+    let dir = TempDir::new().unwrap();
+    let w = |text: &str| {
+        let p = dir.path().join("b.toml");
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let base = "full_size = 1000\ncommand = \"train {n}\"\nloss = { kind = \"regex\", pattern = \"loss=([0-9.]+)\" }\n";
+    for (text, msg) in [
+        // The second candidate's params, not the first's.
+        (
+            format!("budget = \"1/2\"\n{base}[[candidate]]\nid = \"a\"\nparams = 1e9\n[[candidate]]\nid = \"b\"\nparams = -5\n"),
+            "line 10, column 1: params: candidate 2 ('b'): must be a number > 0, got -5",
+        ),
+        // No min_size written: the budget is blamed, numbers without float noise.
+        (
+            format!("budget = 2\nmethod = \"ats-trend\"\n{base}[[candidate]]\nid = \"a\"\n"),
+            "line 1, column 1: budget: the ladder from 2 down to 0.015625 has 2 sizes;",
+        ),
+        (
+            format!("budget = \"1/2\"\nlevel = 0.999\n{base}[[candidate]]\nid = \"a\"\n"),
+            "line 2, column 1: level: at most 0.99",
+        ),
+    ] {
+        slaw()
+            .args(["plan", &w(&text)])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(msg));
+    }
+    slaw()
+        .args(["plan", "-"])
+        .write_stdin("full_size = 1\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a plan cannot be read from standard input",
+        ));
+}
+
+#[test]
+fn status_counts_only_the_plans_ladder_and_candidates() {
+    let dir = TempDir::new().unwrap();
+    let p = dir.path().join("lc.toml");
+    let write = |budget: u32, cands: &[&str]| {
+        let mut t = format!(
+            "full_size = 1600\nbudget = {budget}\nmin_size = 10\nadaptive = false\nslots = 2\n\
+             command = 'test {{id}} = a && printf \"{{{{\\\"loss\\\": 2.5}}}}\" > metrics.json'\n\
+             loss = {{ kind = \"json\", file = \"metrics.json\" }}\n"
+        );
+        for c in cands {
+            t += &format!("[[candidate]]\nid = \"{c}\"\n");
+        }
+        std::fs::write(&p, t).unwrap();
+    };
+    write(160, &["a", "b"]);
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(4);
+    // b removed, the ladder cut to 80 ... 10: b's failures and the n = 160
+    // run are not this plan's.
+    write(80, &["a"]);
+    slaw()
+        .args(["status", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 runs finished"))
+        .stdout(predicate::str::contains("the fixed ladder is 4 runs"))
+        .stdout(predicate::str::contains("(0.0% saved)"))
+        .stdout(predicate::str::contains("b|n=").not())
+        .stdout(predicate::str::contains("failures").not());
+}
+
+#[test]
+fn the_plan_notes_a_model_under_two_ids() {
+    let dir = TempDir::new().unwrap();
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        "model = \"m\"\n[[candidate]]\nid = \"again\"\nmodel = \"m\"",
+    );
+    slaw()
+        .args(["plan", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "note: candidates 'a' and 'again' have the same model 'm'",
+        ));
+}
+
+#[test]
+fn bench_runner_blames_an_unknown_method_on_its_flag() {
+    slaw()
+        .args([
+            "bench",
+            "runner",
+            "--data",
+            "/nonexistent",
+            "--method",
+            "foo",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--method"))
+        .stderr(predicate::str::contains("foo"))
+        .stderr(predicate::str::contains("replay.toml").not());
+}
+
+#[test]
+fn long_ids_keep_the_status_table_in_columns() {
+    let dir = TempDir::new().unwrap();
+    let long = "a-candidate-id-of-forty-characters-long!";
+    let p = sh_plan(
+        &dir,
+        "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json",
+        "",
+        &format!("[[candidate]]\nid = \"{}\"", long.replace('!', "x")),
+    );
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let out = slaw()
+        .args(["status", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let head = text.lines().find(|l| l.starts_with("candidate")).unwrap();
+    let at = head.find("  status").unwrap();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("ladder complete"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    for r in rows {
+        assert_eq!(r.find("  ladder complete"), Some(at), "{text}");
+    }
 }

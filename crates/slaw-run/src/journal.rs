@@ -83,6 +83,22 @@ pub struct Record {
     pub started: Option<f64>,
     /// The slot the current (or last) attempt holds while running.
     pub slot: Option<String>,
+    /// Attempts given back by [`Journal::retry_failed`] or
+    /// [`Journal::run_again`]: the run may be claimed while `attempts <
+    /// retries + 1 + granted`.
+    pub granted: u32,
+    /// What determined the last launched attempt's result (the plan's
+    /// [`crate::plan::Plan::run_inputs`]: command template, model, loss
+    /// reader); None in journals written before it was recorded.
+    pub inputs: Option<String>,
+}
+
+impl Record {
+    /// Whether a failed run has used every attempt the plan allows it
+    /// (`max_attempts`: `retries + 1`) and none is given back.
+    pub fn out_of_attempts(&self, max_attempts: u32) -> bool {
+        self.attempts >= max_attempts.saturating_add(self.granted)
+    }
 }
 
 /// What [`Journal::claim`] found.
@@ -197,9 +213,8 @@ impl Journal {
             }
             Err(e) => return Err(Error::Io { path: p, source: e }),
         }
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
+        let mut conn = Connection::open(path).map_err(err)?;
+        conn.busy_handler(Some(wait_while_busy)).map_err(err)?;
         retrying(|| {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
@@ -207,14 +222,22 @@ impl Journal {
         })
         .map_err(err)?;
         let mut j = Journal { conn, path: p };
-        // Journals written before runs held slots: add the column.
-        if j.conn.prepare("SELECT slot FROM runs LIMIT 0").is_err() {
-            j.write(|tx| {
-                if tx.prepare("SELECT slot FROM runs LIMIT 0").is_err() {
-                    tx.execute_batch("ALTER TABLE runs ADD COLUMN slot TEXT")?;
-                }
-                Ok(())
-            })?;
+        // Journals written before runs held slots, were granted attempts
+        // back or recorded their inputs: add the columns.
+        for (col, decl) in [
+            ("slot", "slot TEXT"),
+            ("granted", "granted INTEGER NOT NULL DEFAULT 0"),
+            ("inputs", "inputs TEXT"),
+        ] {
+            let probe = format!("SELECT {col} FROM runs LIMIT 0");
+            if j.conn.prepare(&probe).is_err() {
+                j.write(|tx| {
+                    if tx.prepare(&probe).is_err() {
+                        tx.execute_batch(&format!("ALTER TABLE runs ADD COLUMN {decl}"))?;
+                    }
+                    Ok(())
+                })?;
+            }
         }
         Ok(j)
     }
@@ -274,7 +297,7 @@ impl Journal {
             let changed = tx.execute(
                 "UPDATE runs SET state = 'running', attempts = attempts + 1, owner = ?2, started = ?3,
                     handle = NULL, exit_status = NULL, reason = NULL, finished = NULL, slot = ?5
-                 WHERE id = ?1 AND (state IN ('queued', 'interrupted') OR (state = 'failed' AND attempts < ?4))",
+                 WHERE id = ?1 AND (state IN ('queued', 'interrupted') OR (state = 'failed' AND attempts < ?4 + granted))",
                 params![id, me, now(), max_attempts, slot],
             )?;
             if changed == 1 {
@@ -289,12 +312,55 @@ impl Journal {
         })
     }
 
-    /// Record where the attempt runs (pid or job id) and its log.
-    pub fn launched(&mut self, id: &str, handle: &str, log_path: &str) -> Result<()> {
+    /// Give every failed run its attempts back, so it is claimed again up
+    /// to the plan's `retries + 1` more attempts (numbered on from its last:
+    /// each attempt keeps its own folder); returns how many runs. The reason
+    /// and log of the last failure stay until the run is claimed.
+    pub fn retry_failed(&mut self) -> Result<usize> {
+        self.write(|tx| {
+            let ids: Vec<String> = {
+                let mut st =
+                    tx.prepare("SELECT id FROM runs WHERE state = 'failed' ORDER BY id")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for id in &ids {
+                tx.execute(
+                    "UPDATE runs SET granted = attempts WHERE id = ?1 AND state = 'failed'",
+                    params![id],
+                )?;
+                event(tx, id, "attempts given back to retry it")?;
+            }
+            Ok(ids.len())
+        })
+    }
+
+    /// Queue finished run `id` (done or failed, not running) to run again,
+    /// `why` in its reason and the event log: its loss is cleared, and its
+    /// attempts go on from its last (each keeps its own folder). False when
+    /// it is running or absent.
+    pub fn run_again(&mut self, id: &str, why: &str) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE runs SET state = 'queued', granted = attempts, loss = NULL, exit_status = NULL,
+                    duration = NULL, finished = NULL, reason = ?2
+                 WHERE id = ?1 AND state IN ('done', 'failed', 'interrupted', 'queued')",
+                params![id, why],
+            )?;
+            if n == 1 {
+                event(tx, id, &format!("queued to run again: {why}"))?;
+            }
+            Ok(n == 1)
+        })
+    }
+
+    /// Record where the attempt runs (pid or job id), its log, and what
+    /// determines its result (`inputs`, [`Record::inputs`]).
+    pub fn launched(&mut self, id: &str, handle: &str, log_path: &str, inputs: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE runs SET handle = ?2, log_path = ?3 WHERE id = ?1",
-                params![id, handle, log_path],
+                "UPDATE runs SET handle = ?2, log_path = ?3, inputs = ?4 WHERE id = ?1",
+                params![id, handle, log_path, inputs],
             )?;
             Ok(())
         })
@@ -302,7 +368,8 @@ impl Journal {
 
     /// Record the loss of a run this process owns (false: it no longer
     /// owns it, e.g. it was taken over past its timeout; nothing changes).
-    /// `exit` is None when the exit status is unknown (an adopted orphan).
+    /// `duration` is None for the result of an attempt that ended while its
+    /// slaw was dead (an adopted orphan).
     pub fn finish_done(
         &mut self,
         id: &str,
@@ -318,7 +385,7 @@ impl Journal {
                 params![id, exit, loss, duration, now(), me],
             )?;
             if n == 1 {
-                event(tx, id, if exit.is_some() { "done" } else { "done: the result its dead slaw left was adopted" })?;
+                event(tx, id, if duration.is_some() { "done" } else { "done: the result its dead slaw left was adopted" })?;
             }
             Ok(n == 1)
         })
@@ -479,7 +546,9 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS runs (
         duration REAL,
         log_path TEXT,
         reason TEXT,
-        slot TEXT
+        slot TEXT,
+        granted INTEGER NOT NULL DEFAULT 0,
+        inputs TEXT
     );
     CREATE TABLE IF NOT EXISTS events (
         at REAL NOT NULL,
@@ -549,15 +618,31 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// SQLite's busy handler: wait 10 ms and try again, for up to 30 s, unless
+/// slaw was interrupted (then give up at once: an interrupt is never held
+/// up by a lock another process holds).
+fn wait_while_busy(calls: i32) -> bool {
+    if crate::interrupt::requested() || calls >= 3000 {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    true
+}
+
 /// Call `f` again while SQLite answers busy/locked, with a growing, jittered
-/// pause, for up to a minute (the busy handler covers ordinary waits; this
-/// covers the cases where SQLite refuses without waiting).
+/// pause, for up to a minute, unless slaw was interrupted (the busy handler
+/// covers ordinary waits; this covers the cases where SQLite refuses
+/// without waiting).
 fn retrying<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut pause_ms = 2u64;
     loop {
         match f() {
-            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+            Err(e)
+                if is_busy(&e)
+                    && std::time::Instant::now() < deadline
+                    && !crate::interrupt::requested() =>
+            {
                 let jitter = (std::process::id() as u64 ^ now().to_bits()) % pause_ms.max(1);
                 std::thread::sleep(std::time::Duration::from_millis(pause_ms + jitter));
                 pause_ms = (pause_ms * 2).min(200);
@@ -568,7 +653,7 @@ fn retrying<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T
 }
 
 const COLS: &str =
-    "id, candidate, n, seed, state, attempts, owner, handle, exit_status, loss, duration, log_path, reason, started, slot";
+    "id, candidate, n, seed, state, attempts, owner, handle, exit_status, loss, duration, log_path, reason, started, slot, granted, inputs";
 
 /// The orphans among `records` (see [`Journal::orphans`]).
 pub fn orphans_in(records: Vec<Record>) -> Vec<Record> {
@@ -595,6 +680,8 @@ fn row_to_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
         reason: r.get(12)?,
         started: r.get(13)?,
         slot: r.get(14)?,
+        granted: r.get(15)?,
+        inputs: r.get(16)?,
     })
 }
 
@@ -764,8 +851,11 @@ mod slots_and_migration {
         let dir = tempfile::TempDir::new().unwrap();
         let p = dir.path().join("old.sqlite");
         let c = Connection::open(&p).unwrap();
-        c.execute_batch(&SCHEMA.replace(",\n        slot TEXT", ""))
-            .unwrap();
+        c.execute_batch(&SCHEMA.replace(
+            ",\n        slot TEXT,\n        granted INTEGER NOT NULL DEFAULT 0,\n        inputs TEXT",
+            "",
+        ))
+        .unwrap();
         c.execute(
             "INSERT INTO runs (id, candidate, n, seed, state, attempts, loss) VALUES ('a', 'a', 1, 0, 'done', 1, 2.5)",
             [],

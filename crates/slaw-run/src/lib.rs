@@ -90,6 +90,20 @@ pub enum Error {
     /// The library failed (ranking, a fit).
     #[error(transparent)]
     Library(#[from] slaw::Error),
+    /// Runs of the journal were made with other inputs (command, model,
+    /// loss reader) than the plan now gives them: their results would be
+    /// taken for this plan's.
+    #[error(
+        "journal {journal}: runs were made with other inputs than the plan now gives them, so their results are not this plan's: {}. Run them again, or restore the plan (or give it its own journal)",
+        changes.join("; ")
+    )]
+    InputsChanged {
+        /// The journal's path.
+        journal: String,
+        /// What changed, with how many runs (see
+        /// [`runner::input_changes`]).
+        changes: Vec<String>,
+    },
     /// SIGINT or SIGTERM arrived during a run: running attempts were stopped
     /// and given back to the journal, to run again next time.
     #[error(

@@ -93,8 +93,8 @@ pub fn read_loss(
             let path = loss_file(file, out, render)?;
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("missing output: cannot read {path}: {e}"))?;
-            let json: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| format!("unparsable loss: {path} is not JSON: {e}"))?;
+            let json: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| not_json(&path, &text, e))?;
             let key = key.as_deref().unwrap_or("loss");
             let mut cur = &json;
             for part in key.split('.') {
@@ -111,16 +111,21 @@ pub fn read_loss(
             let m = last_match(&re, stdout_file)
                 .map_err(|e| format!("missing output: {}: {e}", stdout_file.display()))?
                 .ok_or_else(|| format!("unparsable loss: no match of '{pattern}' on stdout"))?;
-            m.trim()
-                .parse::<f64>()
-                .map_err(|_| format!("unparsable loss: '{m}' (from '{pattern}') is not a number"))?
+            m.trim().parse::<f64>().map_err(|_| {
+                // The trainer's bytes, escaped: never raw control bytes in a
+                // terminal or the journal.
+                format!(
+                    "unparsable loss: '{}' (from '{pattern}') is not a number",
+                    m.escape_debug()
+                )
+            })?
         }
         LossSpec::TrainerState { file, key } => {
             let path = loss_file(file, out, render)?;
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("missing output: cannot read {path}: {e}"))?;
-            let json: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| format!("unparsable loss: {path} is not JSON: {e}"))?;
+            let json: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| not_json(&path, &text, e))?;
             let key = key.as_deref().unwrap_or("eval_loss");
             json.get("log_history")
                 .and_then(|h| h.as_array())
@@ -132,8 +137,27 @@ pub fn read_loss(
     };
     if v.is_finite() && v > 0.0 {
         Ok(v)
+    } else if !v.is_finite() {
+        Err(format!("unparsable loss: {v} is not a finite number"))
     } else {
         Err(format!("unparsable loss: {v} is not a positive number"))
+    }
+}
+
+/// Why `text` (read from `path`) is not JSON; a NaN or an infinity (which
+/// Python's json.dump writes, and JSON has not) is named as such.
+fn not_json(path: &str, text: &str, e: serde_json::Error) -> String {
+    let bare = ["NaN", "Infinity", "-Infinity"].into_iter().find(|w| {
+        text.match_indices(w).any(|(i, _)| {
+            let before = text[..i].trim_end();
+            before.ends_with([':', ',', '['])
+        })
+    });
+    match bare {
+        Some(w) => format!(
+            "unparsable loss: {path} holds {w}, which is not a number in JSON (the trainer's loss was not finite): {e}"
+        ),
+        None => format!("unparsable loss: {path} is not JSON: {e}"),
     }
 }
 
@@ -182,6 +206,38 @@ mod tests {
         assert!(read_loss(&nomatch, dir.path(), &out, &id)
             .unwrap_err()
             .starts_with("unparsable loss"));
+    }
+
+    #[test]
+    fn non_finite_and_garbage_losses_say_what_they_are() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let id = |s: &str| Ok(s.to_string());
+        let out = dir.path().join("stdout.txt");
+        let json = dir.path().join("m.json");
+        let j = LossSpec::Json {
+            file: json.display().to_string(),
+            key: None,
+        };
+        // Python's json.dump of a NaN or an infinite loss.
+        for (text, want) in [
+            (r#"{"loss": NaN}"#, "holds NaN"),
+            (r#"{"loss": Infinity}"#, "holds Infinity"),
+            (r#"{"loss": -Infinity}"#, "holds -Infinity"),
+        ] {
+            std::fs::write(&json, text).unwrap();
+            let e = read_loss(&j, dir.path(), &out, &id).unwrap_err();
+            assert!(e.contains(want) && e.contains("not finite"), "{e}");
+        }
+        let re = LossSpec::Regex {
+            pattern: "loss=(\\S+)".into(),
+        };
+        std::fs::write(&out, "loss=inf\n").unwrap();
+        let e = read_loss(&re, dir.path(), &out, &id).unwrap_err();
+        assert_eq!(e, "unparsable loss: inf is not a finite number");
+        std::fs::write(&out, b"loss=\x00\x1b[2J\xc3\n").unwrap();
+        let e = read_loss(&re, dir.path(), &out, &id).unwrap_err();
+        assert!(!e.chars().any(|c| c.is_control()), "{e:?}");
+        assert!(e.contains("\\0\\u{1b}[2J"), "{e}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct CandidateSpec {
 }
 
 /// How to read a finished attempt's loss (the plan's `loss`).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum LossSpec {
     /// A JSON file the command writes; `key` is a dotted path (default "loss").
@@ -60,6 +60,9 @@ pub enum BackendKind {
     /// Slurm batch jobs ([`crate::backend::slurm::Slurm`]).
     Slurm,
 }
+
+/// The longest `[slurm] poll_seconds` a plan may set (a day).
+pub const MAX_POLL_SECONDS: f64 = 86_400.0;
 
 /// The plan's `[slurm]` table, used with `backend = "slurm"`.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -296,6 +299,17 @@ pub struct RunSpec {
 impl Plan {
     /// Read and check the plan file at `path` (see [`Plan::parse`]).
     pub fn load(path: &Path) -> Result<Plan> {
+        if path == Path::new("-") {
+            return Err(Error::Plan {
+                file: "-".into(),
+                line: 0,
+                col: 0,
+                message: "a plan cannot be read from standard input: its journal, run folders \
+                          and relative paths are named after the plan file and its folder; give \
+                          the plan's path"
+                    .into(),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
             path: path.display().to_string(),
             source: e,
@@ -429,13 +443,22 @@ impl Plan {
             .collect();
         if let Some((needed, why)) = method.fewest_sizes(raw.zero_shot) {
             if ladder.len() < needed {
-                return Err(bad(
-                    "min_size",
-                    format!(
-                        "the ladder from {budget} down to {min_size} has {} sizes; {why} needs at least {needed}",
-                        ladder.len(),
-                    ),
-                ));
+                let sizes = slaw::numbers::count(ladder.len(), "size");
+                let msg = format!(
+                    "the ladder from {} down to {} has {sizes}; {why} needs at least {needed}",
+                    slaw::numbers::num(budget),
+                    slaw::numbers::num(min_size),
+                );
+                // Blame the key the user wrote: min_size, else the budget
+                // (min_size then defaults to budget / 128).
+                return Err(if raw.min_size.is_some() {
+                    bad("min_size", msg)
+                } else {
+                    bad(
+                        "budget",
+                        format!("{msg} (min_size, not given, defaults to budget / 128: give a smaller one, or a larger budget)"),
+                    )
+                });
             }
         }
         if method.name()
@@ -476,6 +499,19 @@ impl Plan {
             return Err(bad(
                 "level",
                 format!("must be in (0, 1), got {}", raw.level),
+            ));
+        }
+        let top = slaw::selection::calibrate::SCALE_LEVELS
+            [slaw::selection::calibrate::SCALE_LEVELS.len() - 1];
+        if raw.level > top {
+            return Err(bad(
+                "level",
+                format!(
+                    "at most {top}: the predictive intervals are calibrated up to {}% (a level of {} would be a {}% interval all the same)",
+                    100.0 * top,
+                    raw.level,
+                    100.0 * top
+                ),
             ));
         }
         let seeds = match (raw.seeds, raw.repetitions) {
@@ -565,6 +601,17 @@ impl Plan {
         if let Some(t) = raw.timeout {
             positive("timeout", t)?;
         }
+        if let Some(t) = raw.slurm.poll_seconds {
+            if !(t.is_finite() && t > 0.0 && t <= MAX_POLL_SECONDS) {
+                return Err(bad(
+                    "poll_seconds",
+                    format!("must be a number of seconds in (0, {MAX_POLL_SECONDS}], got {t}"),
+                ));
+            }
+        }
+        if let Some(t) = raw.tokens_per_example {
+            positive("tokens_per_example", t)?;
+        }
         if raw.candidates.is_empty() {
             return Err(bad("candidate", "no [[candidate]] in the plan".into()));
         }
@@ -582,8 +629,44 @@ impl Plan {
             if raw.candidates[..i].iter().any(|o| o.id == c.id) {
                 return Err(at(format!("candidate id '{}' appears twice", c.id)));
             }
+            if let Some(o) = raw.candidates[..i]
+                .iter()
+                .find(|o| o.id.to_lowercase() == c.id.to_lowercase())
+            {
+                return Err(at(format!(
+                    "'{}' differs from candidate id '{}' only in case (their run folders would \
+                     clash on a case-insensitive file system)",
+                    c.id, o.id
+                )));
+            }
+            if let Some(m) = &c.model {
+                if m.contains('\0') {
+                    return Err(Error::Plan {
+                        file: file.clone(),
+                        line: nth_key_line(text, "id", i),
+                        col: 1,
+                        message: format!(
+                            "model: candidate {} ('{}'): contains a NUL byte, which no command \
+                             line can carry",
+                            i + 1,
+                            c.id
+                        ),
+                    });
+                }
+            }
             if let Some(p) = c.params {
-                positive("params", p)?;
+                if !(p.is_finite() && p > 0.0) {
+                    return Err(Error::Plan {
+                        file: file.clone(),
+                        line: candidate_key_line(text, i, "params"),
+                        col: 1,
+                        message: format!(
+                            "params: candidate {} ('{}'): must be a number > 0, got {p}",
+                            i + 1,
+                            c.id
+                        ),
+                    });
+                }
             }
         }
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -710,6 +793,21 @@ impl Plan {
         std::path::absolute(&d).unwrap_or(d)
     }
 
+    /// What determines a run's result beside its key (candidate id, size,
+    /// seed): the command template, the value of `{model}` and the loss
+    /// reader, as JSON. The journal keeps it with each launched attempt, so
+    /// a result made under an edited plan is never taken for this plan's
+    /// (see [`crate::runner::input_changes`]).
+    pub fn run_inputs(&self, r: &RunSpec) -> String {
+        let c = &self.candidates[r.candidate];
+        serde_json::json!({
+            "command": self.command,
+            "model": c.model.as_deref().unwrap_or(&c.id),
+            "loss": self.loss,
+        })
+        .to_string()
+    }
+
     /// The journal key of a run.
     pub fn run_id(&self, r: &RunSpec) -> String {
         format!(
@@ -819,6 +917,31 @@ pub fn safe_file_name(id: &str) -> std::result::Result<(), String> {
 }
 
 /// The line where `key = ` is set for the (0-based) `nth` time (0 when absent).
+/// The line of `key` in the `nth` (0-based) `[[candidate]]` table; the
+/// line of its `id` when the key cannot be found there.
+fn candidate_key_line(text: &str, nth: usize, key: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[candidate]]")
+        .nth(nth)
+        .map(|(i, _)| i)
+    else {
+        return nth_key_line(text, "id", nth);
+    };
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|k| start + 1 + k + 1)
+        .unwrap_or_else(|| nth_key_line(text, "id", nth))
+}
+
 fn nth_key_line(text: &str, key: &str, nth: usize) -> usize {
     text.lines()
         .enumerate()

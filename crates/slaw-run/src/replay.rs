@@ -10,7 +10,7 @@
 use crate::journal::{Record, State};
 use crate::plan::{Plan, RunSpec};
 use crate::runner::CostReport;
-use crate::scheduler::{decide, dropped, rank, Decision, RankedCandidate};
+use crate::scheduler::{decide_now, rank, Decision, RankedCandidate, Rungs};
 use crate::{Error, Result};
 
 /// The end of a replay.
@@ -30,9 +30,11 @@ pub struct Replay {
 /// such run, an error naming it).
 pub fn replay(plan: &Plan, loss: &dyn Fn(&RunSpec) -> Option<f64>) -> Result<Replay> {
     let mut records: Vec<Record> = Vec::new();
+    let mut rungs = Rungs::default();
     let mut waves = 0;
     loop {
-        let d = decide(plan, &records, &dropped(plan, &records));
+        rungs.advance(plan, &records);
+        let d = decide_now(plan, &records, &rungs);
         if d.launch.is_empty() {
             break;
         }
@@ -58,10 +60,13 @@ pub fn replay(plan: &Plan, loss: &dyn Fn(&RunSpec) -> Option<f64>) -> Result<Rep
                 reason: None,
                 started: None,
                 slot: None,
+                granted: 0,
+                inputs: None,
             });
         }
     }
-    let decision = decide(plan, &records, &dropped(plan, &records));
+    rungs.advance(plan, &records);
+    let decision = decide_now(plan, &records, &rungs);
     let ranking = rank(plan, &decision.candidates);
     let cost = crate::runner::cost_of(plan, &records);
     Ok(Replay {

@@ -66,6 +66,23 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             plan.method.name()
         );
     }
+    // The same model under two ids: the same fine-tunings run twice (unless
+    // the command reads {id}).
+    if !plan.command.contains("{id}") {
+        let model =
+            |c: &crate::plan::CandidateSpec| c.model.clone().unwrap_or_else(|| c.id.clone());
+        for (i, c) in plan.candidates.iter().enumerate() {
+            if let Some(o) = plan.candidates[..i].iter().find(|o| model(o) == model(c)) {
+                let _ = writeln!(
+                    s,
+                    "note: candidates '{}' and '{}' have the same model '{}' and the command does not read {{id}}: their runs are the same fine-tunings, run twice",
+                    o.id,
+                    c.id,
+                    model(c)
+                );
+            }
+        }
+    }
     for (path, r) in plan.reference.iter().zip(&plan.references) {
         let _ = writeln!(
             s,
@@ -188,22 +205,33 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<24} {:>5} {:>8} {:>7} {:>7}  status",
-        "candidate", "done", "running", "queued", "failed"
+        "{:<w$} {:>5} {:>8} {:>7} {:>7}  status",
+        "candidate",
+        "done",
+        "running",
+        "queued",
+        "failed",
+        w = id_width(plan.candidates.iter().map(|c| c.id.as_str()))
     );
     for c in &sum.decision.candidates {
         let _ = writeln!(
             s,
-            "{:<24} {:>5} {:>8} {:>7} {:>7}  {}",
+            "{:<w$} {:>5} {:>8} {:>7} {:>7}  {}",
             c.id,
             c.done,
             c.running,
             c.queued,
             c.failed.len(),
-            c.stopped.as_deref().unwrap_or("in progress")
+            c.stopped.as_deref().unwrap_or("in progress"),
+            w = id_width(plan.candidates.iter().map(|c| c.id.as_str()))
         );
     }
-    let failed: Vec<&Record> = records.iter().filter(|r| r.reason.is_some()).collect();
+    // Failures of the plan's candidates (a journal may hold runs of
+    // candidates an edited plan no longer has).
+    let failed: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.reason.is_some() && plan.candidates.iter().any(|c| c.id == r.candidate))
+        .collect();
     if !failed.is_empty() {
         let _ = writeln!(
             s,
@@ -232,7 +260,8 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
         c.fixed_runs,
         c.fixed,
         // A ladder of no training (model-size, zero-shot) saves nothing.
-        if c.fixed > 0.0 {
+        // Saved only means something once nothing is left to run.
+        if c.fixed > 0.0 && sum.decision.finished {
             format!(" ({:.1}% saved)", 100.0 * (1.0 - c.spent / c.fixed))
         } else {
             String::new()
@@ -269,9 +298,11 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
         .find_map(|r| r.estimate.as_ref()?.interval_kind)
         .map(|k| k.label())
         .unwrap_or_else(|| "interval".into());
+    // Long ids widen the column rather than push the others out of line.
+    let w = id_width(ranking.iter().map(|r| r.id.as_str()));
     let _ = writeln!(
         s,
-        "{:>4} {:<24} {:>12} {:>24}",
+        "{:>4} {:<w$} {:>12} {:>24}",
         "rank", "candidate", "predicted", iv_head
     );
     for r in ranking {
@@ -279,7 +310,7 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
             Some(e) => {
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<24} {:>12} {:>24}{}",
+                    "{:>4} {:<w$} {:>12} {:>24}{}",
                     r.rank.unwrap_or(0),
                     r.id,
                     e.predicted_loss
@@ -294,7 +325,7 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
             None => {
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<24} not ranked: {}",
+                    "{:>4} {:<w$} not ranked: {}",
                     "-",
                     r.id,
                     r.error.as_deref().unwrap_or("")
@@ -383,4 +414,9 @@ pub fn equal_compute_table(rows: &[crate::replay::EqualCompute]) -> String {
         );
     }
     s
+}
+
+/// The width of an id column: 24, or the longest id (in characters).
+fn id_width<'a>(ids: impl Iterator<Item = &'a str>) -> usize {
+    ids.map(|i| i.chars().count()).max().unwrap_or(0).max(24)
 }

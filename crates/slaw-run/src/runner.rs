@@ -7,7 +7,7 @@ use crate::backend::{Backend, Launch, Orphan, Poll};
 use crate::journal::{hostname, Claim, Journal, Record, State};
 use crate::loss::read_loss;
 use crate::plan::{Plan, RunSpec};
-use crate::scheduler::{decide, dropped, rank_with_warnings, Decision, RankedCandidate};
+use crate::scheduler::{decide_now, rank_with_warnings, Decision, RankedCandidate, Rungs};
 use crate::template::{render, render_shell};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -48,8 +48,8 @@ pub struct Summary {
 pub struct CostReport {
     /// The unit of every cost here ([`Plan::cost_unit`]).
     pub unit: &'static str,
-    /// Runs that finished (done or failed), each counted once whatever its
-    /// attempts.
+    /// Runs of the plan's ladder (its candidates, sizes and seeds) that
+    /// finished (done or failed), each counted once whatever its attempts.
     pub runs: usize,
     /// The cost of those runs.
     pub spent: f64,
@@ -70,8 +70,12 @@ pub fn cost_report(plan: &Plan, journal: &Journal) -> Result<CostReport> {
 pub fn cost_of(plan: &Plan, records: &[crate::journal::Record]) -> CostReport {
     let mut spent = 0.0;
     let mut runs = 0;
+    let sizes = plan.sizes();
     for r in records {
-        if matches!(r.state, State::Done | State::Failed) {
+        // Runs of the plan's ladder only: a journal may hold runs of sizes
+        // or seeds an edited plan no longer has.
+        let in_ladder = sizes.contains(&(r.n as f64)) && plan.seeds.contains(&r.seed);
+        if matches!(r.state, State::Done | State::Failed) && in_ladder {
             if let Some(ci) = plan.candidates.iter().position(|c| c.id == r.candidate) {
                 runs += 1;
                 spent += plan.cost(&RunSpec {
@@ -106,7 +110,9 @@ pub fn cost_of(plan: &Plan, records: &[crate::journal::Record]) -> CostReport {
 pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     let journal = Journal::open(&plan.journal)?;
     let records = journal.all()?;
-    let decision = decide(plan, &records, &dropped(plan, &records));
+    let mut rungs = Rungs::default();
+    rungs.advance(plan, &records);
+    let decision = decide_now(plan, &records, &rungs);
     let (ranking, warnings) = if with_ranking {
         rank_with_warnings(plan, &decision.candidates)
     } else {
@@ -130,7 +136,39 @@ pub fn run(
     stop: &AtomicBool,
     progress: &mut dyn FnMut(&Decision, usize),
 ) -> Result<Summary> {
+    match run_loop(plan, backend, stop, progress) {
+        // An interrupt that cut a wait on a busy journal short: the journal
+        // could not be told; the attempts this process started are stopped
+        // when the backend is dropped, and the next `slaw run` finds them
+        // orphaned and runs them again.
+        Err(Error::Journal { .. })
+            if stop.load(Ordering::SeqCst) || crate::interrupt::requested() =>
+        {
+            Err(Error::Interrupted)
+        }
+        r => r,
+    }
+}
+
+fn run_loop(
+    plan: &Plan,
+    backend: &mut dyn Backend,
+    stop: &AtomicBool,
+    progress: &mut dyn FnMut(&Decision, usize),
+) -> Result<Summary> {
     let mut journal = Journal::open(&plan.journal)?;
+    let changes = input_changes(plan, &journal.all()?);
+    if !changes.is_empty() {
+        return Err(Error::InputsChanged {
+            journal: plan.journal.display().to_string(),
+            changes,
+        });
+    }
+    // A run folder that cannot be made would fail every run at launch.
+    std::fs::create_dir_all(&plan.workdir).map_err(|e| Error::Io {
+        path: format!("workdir {}", plan.workdir.display()),
+        source: e,
+    })?;
     let poll_every = match plan.backend {
         crate::plan::BackendKind::Local => Duration::from_millis(20),
         crate::plan::BackendKind::Slurm => {
@@ -139,8 +177,8 @@ pub fn run(
     };
     let mut active: HashMap<String, Active> = HashMap::new();
     let mut launched = 0;
-    let mut stopped: Vec<String> = Vec::new();
-    let mut done_seen = usize::MAX;
+    let mut rungs = Rungs::default();
+    let mut settled_seen = usize::MAX;
     let mut last_recovery: Option<Instant> = None;
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -207,12 +245,16 @@ pub fn run(
             }
         }
         let records = journal.all()?;
-        let done = records.iter().filter(|r| r.state == State::Done).count();
-        if done != done_seen {
-            done_seen = done;
-            stopped = dropped(plan, &records);
+        // Rungs move on only when a run settles (done, or failed).
+        let settled = records
+            .iter()
+            .filter(|r| matches!(r.state, State::Done | State::Failed))
+            .count();
+        if settled != settled_seen {
+            settled_seen = settled;
+            rungs.advance(plan, &records);
         }
-        let d = decide(plan, &records, &stopped);
+        let d = decide_now(plan, &records, &rungs);
         // Slots are held in the journal: free means no running run (of any
         // slaw on this journal) holds it.
         let mut free: Vec<&String> = plan
@@ -262,7 +304,12 @@ pub fn run(
             let attempt = journal.get(&id)?.map(|r| r.attempts).unwrap_or(1);
             match start(plan, backend, spec, &id, &slot, attempt) {
                 Ok(a) => {
-                    journal.launched(&id, &a.handle, &a.stdout.display().to_string())?;
+                    journal.launched(
+                        &id,
+                        &a.handle,
+                        &a.stdout.display().to_string(),
+                        &plan.run_inputs(spec),
+                    )?;
                     active.insert(id, a);
                     launched += 1;
                 }
@@ -277,7 +324,9 @@ pub fn run(
                 }
             }
         }
-        let d = decide(plan, &journal.all()?, &stopped);
+        let records = journal.all()?;
+        rungs.advance(plan, &records);
+        let d = decide_now(plan, &records, &rungs);
         progress(&d, active.len());
         if d.finished && active.is_empty() {
             break;
@@ -285,7 +334,8 @@ pub fn run(
         std::thread::sleep(poll_every);
     }
     let records = journal.all()?;
-    let decision = decide(plan, &records, &dropped(plan, &records));
+    rungs.advance(plan, &records);
+    let decision = decide_now(plan, &records, &rungs);
     let (ranking, warnings) = rank_with_warnings(plan, &decision.candidates);
     Ok(Summary {
         launched,
@@ -294,6 +344,109 @@ pub fn run(
         ranking,
         warnings,
     })
+}
+
+/// The runs of the journal whose recorded inputs (done, failed or running:
+/// [`Plan::run_inputs`] when they were launched) differ from what the plan
+/// gives them now: their results are not this plan's. Each line names what
+/// changed (command, model, loss reader) and how many runs; empty when
+/// nothing did. Runs recorded without inputs (older journals) and runs of
+/// candidates no longer in the plan are not compared.
+pub fn input_changes(plan: &Plan, records: &[Record]) -> Vec<String> {
+    changed_runs(plan, records)
+        .into_iter()
+        .fold(Vec::<(String, usize)>::new(), |mut acc, (_, whats)| {
+            for w in whats {
+                match acc.iter_mut().find(|(x, _)| *x == w) {
+                    Some(e) => e.1 += 1,
+                    None => acc.push((w, 1)),
+                }
+            }
+            acc
+        })
+        .into_iter()
+        .map(|(w, k)| format!("{w} ({k} run{})", if k == 1 { "" } else { "s" }))
+        .collect()
+}
+
+/// Each changed run's id and what changed (see [`input_changes`]).
+fn changed_runs(plan: &Plan, records: &[Record]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for r in records {
+        if !matches!(r.state, State::Done | State::Failed | State::Running) {
+            continue;
+        }
+        let (Some(old), Some(spec)) = (&r.inputs, spec_of(plan, r)) else {
+            continue;
+        };
+        let now = plan.run_inputs(&spec);
+        if *old == now {
+            continue;
+        }
+        let (Ok(old), Ok(now)) = (
+            serde_json::from_str::<serde_json::Value>(old),
+            serde_json::from_str::<serde_json::Value>(&now),
+        ) else {
+            continue;
+        };
+        let mut whats = Vec::new();
+        for (key, what) in [
+            ("command", "the command"),
+            ("model", "the model"),
+            ("loss", "the loss reader"),
+        ] {
+            if old.get(key) != now.get(key) {
+                let show = |v: Option<&serde_json::Value>| match v {
+                    Some(serde_json::Value::String(s)) => format!("{s:?}"),
+                    Some(v) => v.to_string(),
+                    None => "(none)".into(),
+                };
+                let whose = if key == "model" {
+                    format!(" of candidate '{}'", r.candidate)
+                } else {
+                    String::new()
+                };
+                whats.push(format!(
+                    "{what}{whose} was {} and is now {}",
+                    show(old.get(key)),
+                    show(now.get(key))
+                ));
+            }
+        }
+        if !whats.is_empty() {
+            out.push((r.id.clone(), whats));
+        }
+    }
+    out
+}
+
+/// Queue every finished run whose inputs changed ([`input_changes`]) to run
+/// again with the plan as it is now; returns how many. A changed run still
+/// running (under another slaw) is an error: stop that slaw first.
+pub fn rerun_changed(plan: &Plan) -> Result<usize> {
+    let mut journal = Journal::open(&plan.journal)?;
+    let records = journal.all()?;
+    let changed = changed_runs(plan, &records);
+    if let Some(r) = records
+        .iter()
+        .find(|r| r.state == State::Running && changed.iter().any(|c| c.0 == r.id))
+    {
+        return Err(Error::InputsChanged {
+            journal: plan.journal.display().to_string(),
+            changes: vec![format!(
+                "run {} is running under other inputs (owner {}): stop that slaw first",
+                r.id,
+                r.owner.as_deref().unwrap_or("?")
+            )],
+        });
+    }
+    let mut n = 0;
+    for (id, whats) in &changed {
+        if journal.run_again(id, &format!("its inputs changed: {}", whats.join("; ")))? {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// How often runs of dead or silent owners are looked for (and at start).
@@ -310,19 +463,32 @@ fn spec_of(plan: &Plan, r: &Record) -> Option<RunSpec> {
 }
 
 /// Take over each run a dead slaw process left (one process only): if its
-/// trainer is still running, stop it and give the run back to be run again;
-/// if it finished while slaw was dead and its output is complete (its loss
-/// reads), keep that result instead of running it again.
+/// trainer is still running, stop it and give the run back to be run again.
+/// If it ended while slaw was dead, its outcome decides: exit status 0 and a
+/// loss that reads (written by this attempt) keep that result instead of
+/// running it again; a non-zero status or a signal fails it as it would
+/// have failed under a live slaw; an unknown outcome gives it back to run
+/// again (a process that crashed may have left output that reads as a
+/// result, such as an intermediate loss, so it is never taken as done).
 fn recover_orphans(plan: &Plan, backend: &mut dyn Backend, journal: &mut Journal) -> Result<()> {
     for orphan in journal.orphans()? {
         if !journal.adopt(&orphan)? {
             continue;
         }
-        let ended = backend.recover_orphan(&orphan.id, orphan.handle.as_deref());
-        let adopted = match (ended, spec_of(plan, &orphan)) {
-            (Orphan::Ended, Some(spec)) => {
-                let attempt = orphan.attempts.max(1);
-                let out = plan.attempt_dir(&spec, attempt);
+        let spec = spec_of(plan, &orphan);
+        let attempt = orphan.attempts.max(1);
+        let out = spec.as_ref().map(|s| plan.attempt_dir(s, attempt));
+        let ended = backend.recover_orphan(&orphan.id, orphan.handle.as_deref(), out.as_deref());
+        let (Some(spec), Some(out)) = (spec, out) else {
+            journal.release(&orphan.id, "its slaw process died")?;
+            continue;
+        };
+        let stderr = out.join("stderr.log").display().to_string();
+        match ended {
+            Orphan::Ended {
+                code: Some(0),
+                signal: _,
+            } => {
                 let slot = orphan.slot.clone().unwrap_or_default();
                 // Only output written by this attempt: a file older than its
                 // claim is left from an attempt that was given back.
@@ -336,19 +502,64 @@ fn recover_orphans(plan: &Plan, backend: &mut dyn Backend, journal: &mut Journal
                 .is_some_and(|(modified, started)| {
                     modified >= std::time::UNIX_EPOCH + Duration::from_secs_f64(started.max(0.0))
                 });
-                if fresh {
-                    read_run_loss(plan, &spec, &out, &slot, attempt).ok()
-                } else {
-                    None
+                match read_run_loss(plan, &spec, &out, &slot, attempt) {
+                    Ok(loss) if fresh => {
+                        journal.finish_done(&orphan.id, Some(0), loss, None)?;
+                    }
+                    Ok(_) => {
+                        let log = out.join("stdout.log").display().to_string();
+                        journal.finish_failed(
+                            &orphan.id,
+                            Some(0),
+                            0.0,
+                            "exit status 0, but its loss was not written by this attempt \
+                             (the file predates it)",
+                            Some(&log),
+                        )?;
+                    }
+                    Err((reason, log)) => {
+                        journal.finish_failed(
+                            &orphan.id,
+                            Some(0),
+                            0.0,
+                            &reason,
+                            Some(&log.display().to_string()),
+                        )?;
+                    }
                 }
             }
-            _ => None,
-        };
-        match adopted {
-            Some(loss) => {
-                journal.finish_done(&orphan.id, None, loss, None)?;
+            Orphan::Ended {
+                code: Some(c),
+                signal: _,
+            } => {
+                journal.finish_failed(
+                    &orphan.id,
+                    Some(c),
+                    0.0,
+                    &format!("non-zero exit status {c} (while its slaw process was dead)"),
+                    Some(&stderr),
+                )?;
             }
-            None => journal.release(&orphan.id, "its slaw process died")?,
+            Orphan::Ended {
+                code: None,
+                signal: Some(s),
+            } => {
+                journal.finish_failed(
+                    &orphan.id,
+                    None,
+                    0.0,
+                    &format!("killed by signal {s} (while its slaw process was dead)"),
+                    Some(&stderr),
+                )?;
+            }
+            Orphan::Ended {
+                code: None,
+                signal: None,
+            } => journal.release(
+                &orphan.id,
+                "its slaw process died and how its attempt ended is unknown",
+            )?,
+            Orphan::Stopped => journal.release(&orphan.id, "its slaw process died")?,
         }
     }
     Ok(())

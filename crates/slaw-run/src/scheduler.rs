@@ -7,7 +7,9 @@
 //! smallest point (the curve left its power phase: the pre-power phase is
 //! reached, smaller runs add nothing). With `drop_worse`, a candidate whose
 //! prediction interval lies entirely above the leader's gets no more runs
-//! (successive halving). Without `adaptive`, the whole fixed ladder runs.
+//! (successive halving), decided only over complete rungs ([`Rungs`]), so
+//! neither the slot count nor the timing changes the runs or the ranking.
+//! Without `adaptive`, the whole fixed ladder runs.
 //! With `zero_shot`, each candidate's evaluation at n = 0 is queued first
 //! and gates no size of the ladder.
 
@@ -80,7 +82,8 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 seed,
             });
             by_id.get(id.as_str()).is_some_and(|r| {
-                r.state == State::Done || (r.state == State::Failed && r.attempts >= max_attempts)
+                r.state == State::Done
+                    || (r.state == State::Failed && r.out_of_attempts(max_attempts))
             })
         };
         // The zero-shot evaluations (n = 0) first: cheap, and they gate no
@@ -185,7 +188,7 @@ fn visit(
                 pending += 1;
                 *finished = false;
             }
-            Some(r) if r.state == State::Failed && r.attempts >= max_attempts => {
+            Some(r) if r.state == State::Failed && r.out_of_attempts(max_attempts) => {
                 st.failed.push((
                     id.clone(),
                     r.reason.clone().unwrap_or_else(|| "failed".into()),
@@ -301,12 +304,102 @@ pub fn rank_with_warnings(
 
 /// The candidates successive halving stops now (empty without `drop_worse`):
 /// a function of the journal's records alone, so a restarted slaw, `slaw
-/// status` and a replay agree.
+/// status` and a replay agree (see [`Rungs`]).
 pub fn dropped(plan: &Plan, records: &[Record]) -> Vec<String> {
-    if !(plan.adaptive && plan.drop_worse) {
-        return vec![];
+    let mut r = Rungs::default();
+    r.advance(plan, records);
+    r.dropped
+}
+
+/// The scheduler's decision now: [`decide`] with successive halving's
+/// drops ([`Rungs`]), launching only the current rung's runs, zero-shot
+/// evaluations first, then by size (smallest first when ascending, largest
+/// first otherwise), then in plan order.
+pub fn decide_now(plan: &Plan, records: &[Record], rungs: &Rungs) -> Decision {
+    let mut d = decide(plan, records, &rungs.dropped);
+    if plan.adaptive && plan.drop_worse {
+        d.launch.retain(|s| rungs.wave.contains(s));
+        // Nothing of the rung left to start or wait for: done, whatever
+        // runs of the journal outside the rungs would add.
+        if d.launch.is_empty() && d.candidates.iter().all(|c| c.running == 0) {
+            d.finished = true;
+        }
     }
-    worse_than_leader(&rank(plan, &decide(plan, records, &[]).candidates))
+    order_launch(plan, &mut d.launch);
+    d
+}
+
+/// Zero-shot evaluations first, then sizes in the plan's order (smallest
+/// first when ascending), then plan order; stable.
+fn order_launch(plan: &Plan, launch: &mut [RunSpec]) {
+    launch.sort_by_key(|s| (s.n != 0, if plan.ascending { s.n } else { u64::MAX - s.n }));
+}
+
+/// Successive halving by rungs, from the journal alone. A rung is the runs
+/// [`decide`] wants once the previous rungs have finished: each candidate
+/// still in the race at its next size (every seed; with `zero_shot`, the
+/// first rung also holds the n = 0 evaluations). Candidates are compared
+/// and dropped only when a whole rung has finished (every run done, or
+/// failed with no attempts left), on the points of the finished rungs: the
+/// runs and the ranking depend neither on the number of slots nor on which
+/// run happens to finish first, and are those `slaw bench runner` replays
+/// (which runs one rung at a time). Without `drop_worse` no decision spans
+/// candidates: there are no rungs (nothing dropped, `wave` empty), and
+/// [`decide_now`] launches everything [`decide`] wants.
+#[derive(Debug, Clone, Default)]
+pub struct Rungs {
+    /// The records of the finished rungs (settled; they never change).
+    known: Vec<Record>,
+    /// The candidates dropped at the last finished rung.
+    pub dropped: Vec<String>,
+    /// The current rung: runs to finish before the next decision (started
+    /// or not), in [`decide`]'s order (empty without `drop_worse`).
+    pub wave: Vec<RunSpec>,
+    /// Whether `wave` is the rung after `known` (it depends on nothing else).
+    current: bool,
+}
+
+impl Rungs {
+    /// Move on over every rung `records` have finished since the last call
+    /// (records of the finished rungs are taken as settled for good: call
+    /// with the same journal, read again). Ranks once per finished rung.
+    pub fn advance(&mut self, plan: &Plan, records: &[Record]) {
+        if !(plan.adaptive && plan.drop_worse) {
+            // No rungs: [`decide`] alone says what to run.
+            return;
+        }
+        let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+        let max_attempts = plan.retries + 1;
+        let settled = |r: &&Record| {
+            r.state == State::Done || (r.state == State::Failed && r.out_of_attempts(max_attempts))
+        };
+        loop {
+            if !self.current {
+                self.wave = decide(plan, &self.known, &self.dropped).launch;
+                self.current = true;
+            }
+            if self.wave.is_empty() {
+                return;
+            }
+            let finished: Option<Vec<Record>> = self
+                .wave
+                .iter()
+                .map(|s| {
+                    by_id
+                        .get(plan.run_id(s).as_str())
+                        .filter(|r| settled(r))
+                        .map(|r| (*r).clone())
+                })
+                .collect();
+            let Some(finished) = finished else {
+                return;
+            };
+            self.known.extend(finished);
+            self.current = false;
+            self.dropped =
+                worse_than_leader(&rank(plan, &decide(plan, &self.known, &[]).candidates));
+        }
+    }
 }
 
 fn plan_budget(plan: &Plan) -> Budget {

@@ -604,6 +604,8 @@ fn zero_shot_runs_go_first_and_gate_nothing() {
                 reason: Some("non-zero exit 1".into()),
                 started: None,
                 slot: None,
+                granted: 0,
+                inputs: None,
             }
         })
         .collect();

@@ -3,7 +3,8 @@
 //! files, truncated journals.
 
 use rusqlite::params;
-use slaw_run::backend::local::Local;
+use slaw_run::backend::local::{Local, EXIT_FILE};
+use slaw_run::backend::{Backend, Launch, Orphan, Poll};
 use slaw_run::journal::{Claim, Journal, State};
 use slaw_run::plan::RunSpec;
 use slaw_run::{runner, Plan};
@@ -95,10 +96,12 @@ fn a_trainer_that_finished_while_slaw_was_dead_is_adopted_not_run_again() {
     let p = plan(&dir, WRITE_9, "metrics.json", "");
     let host = slaw_run::journal::hostname();
     left_running(&p, &format!("{host}:{}", dead_pid()), Some(dead_pid()), 5.0);
-    // Its trainer wrote its result, then slaw was found dead.
+    // Its trainer wrote its result and exited 0 (the status its wrapper
+    // writes), then slaw was found dead.
     let out = p.attempt_dir(&spec(160), 1);
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("metrics.json"), r#"{"loss": 1.5}"#).unwrap();
+    std::fs::write(out.join(EXIT_FILE), "0\n").unwrap();
     let s = run_guarded(&p).unwrap();
     assert_eq!(s.launched, 3, "the three other sizes only");
     let id = p.run_id(&spec(160));
@@ -109,11 +112,152 @@ fn a_trainer_that_finished_while_slaw_was_dead_is_adopted_not_run_again() {
         .unwrap();
     assert_eq!(
         (r.state, r.loss, r.exit_status),
-        (State::Done, Some(1.5), None)
+        (State::Done, Some(1.5), Some(0))
     );
     assert_eq!(claims_of(&p, &id), 1, "never claimed again");
     let events = Journal::open(&p.journal).unwrap().events().unwrap();
     assert!(events.iter().any(|e| e.0 == id && e.1.contains("adopted")));
+}
+
+#[test]
+fn an_orphan_whose_exit_status_is_unknown_runs_again_even_with_a_loss_on_disk() {
+    // A crashed trainer may leave a complete-looking intermediate loss: with
+    // no exit status recorded, the result is not taken.
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, WRITE_9, "metrics.json", "");
+    let host = slaw_run::journal::hostname();
+    left_running(&p, &format!("{host}:{}", dead_pid()), Some(dead_pid()), 5.0);
+    let out = p.attempt_dir(&spec(160), 1);
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("metrics.json"), r#"{"loss": 1.5}"#).unwrap();
+    let s = run_guarded(&p).unwrap();
+    assert_eq!(s.launched, 4, "run again");
+    let id = p.run_id(&spec(160));
+    let r = Journal::open(&p.journal)
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.state, r.loss, r.attempts), (State::Done, Some(9.0), 1));
+    assert_eq!(claims_of(&p, &id), 2);
+}
+
+#[test]
+fn a_trainer_that_crashed_while_slaw_was_dead_is_failed_not_adopted() {
+    // The trainer writes an intermediate loss, then exits 1 (an OOM), all
+    // while its slaw is dead: recorded as the failure it is, with its exit
+    // status, as a live slaw would have.
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, WRITE_9, "metrics.json", "retries = 0");
+    let out = p.attempt_dir(&spec(160), 1);
+    let id = p.run_id(&spec(160));
+    let mut backend = Local::default();
+    let handle = backend
+        .launch(&Launch {
+            id: id.clone(),
+            command: "printf '{\"loss\": 9.99}' > metrics.json; echo 'CUDA OOM' >&2; exit 1".into(),
+            env: vec![("SLAW_RUN_ID".into(), id.clone())],
+            out_dir: out.clone(),
+            stdout: out.join("stdout.log"),
+            stderr: out.join("stderr.log"),
+        })
+        .unwrap();
+    // Wait for it to end (the backend reaps it).
+    let guard = std::time::Instant::now();
+    while backend.poll(&handle).unwrap() == Poll::Running {
+        assert!(guard.elapsed() < Duration::from_secs(120), "never ended");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let host = slaw_run::journal::hostname();
+    left_running(
+        &p,
+        &format!("{host}:{}", dead_pid()),
+        Some(handle.parse().unwrap()),
+        5.0,
+    );
+    let s = run_guarded(&p).unwrap();
+    assert_eq!(
+        s.launched, 3,
+        "the three other sizes only (no retries left)"
+    );
+    let r = Journal::open(&p.journal)
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.state, r.loss, r.exit_status),
+        (State::Failed, None, Some(1)),
+        "{r:?}"
+    );
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap()
+            .contains("non-zero exit status 1"),
+        "{r:?}"
+    );
+    assert!(r.log_path.as_deref().unwrap().ends_with("stderr.log"));
+}
+
+#[test]
+fn the_wrapper_reports_exit_codes_and_signals_as_the_command_ended() {
+    let dir = TempDir::new().unwrap();
+    let mut backend = Local::default();
+    for (k, (command, want)) in [
+        (
+            "exit 3",
+            Poll::Exited {
+                code: Some(3),
+                signal: None,
+            },
+        ),
+        (
+            "kill -9 $$",
+            Poll::Exited {
+                code: None,
+                signal: Some(9),
+            },
+        ),
+        (
+            "true",
+            Poll::Exited {
+                code: Some(0),
+                signal: None,
+            },
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.path().join(k.to_string());
+        let h = backend
+            .launch(&Launch {
+                id: format!("r{k}"),
+                command: command.into(),
+                env: vec![],
+                out_dir: out.clone(),
+                stdout: out.join("stdout.log"),
+                stderr: out.join("stderr.log"),
+            })
+            .unwrap();
+        let guard = std::time::Instant::now();
+        let got = loop {
+            match backend.poll(&h).unwrap() {
+                Poll::Running => {
+                    assert!(guard.elapsed() < Duration::from_secs(120), "never ended");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                p => break p,
+            }
+        };
+        assert_eq!(got, want, "{command}");
+        let recorded = slaw_run::backend::local::exit_status(Some(&out));
+        let Poll::Exited { code, signal } = want else {
+            unreachable!()
+        };
+        assert_eq!(recorded, Orphan::Ended { code, signal }, "{command}");
+    }
 }
 
 #[test]
@@ -233,4 +377,104 @@ fn an_emptied_journal_is_an_error_not_a_fresh_start() {
         0,
         "left as it was"
     );
+}
+
+/// Five candidates on a known curve each, E + A n^-alpha with a small
+/// alternating wiggle; `{model}` carries "E:A:alpha". The worst come first:
+/// a scheduler that ran candidates one after another would finish their
+/// ladders before any comparison could drop them.
+const CURVES: [(&str, f64, f64, f64); 5] = [
+    ("worst", 3.20, 24.0, 0.22),
+    ("bad", 2.60, 20.0, 0.25),
+    ("mid", 1.80, 14.0, 0.28),
+    ("close", 1.52, 12.5, 0.30),
+    ("best", 1.50, 12.0, 0.30),
+];
+
+fn curve_loss(c: (&str, f64, f64, f64), n: u64) -> f64 {
+    let wiggle = if (n / 200).trailing_zeros().is_multiple_of(2) {
+        0.0
+    } else {
+        0.01
+    };
+    let v = c.1 + c.2 * (n as f64).powf(-c.3) + wiggle;
+    format!("{v:.6}").parse().unwrap()
+}
+
+/// A successive-halving plan over [`CURVES`] on `slots` slots; each run
+/// sleeps a random while, so runs finish in a different order every time.
+fn halving_plan(dir: &TempDir, slots: usize) -> Plan {
+    let prog = dir.path().join("curve.awk");
+    std::fs::write(
+        &prog,
+        "BEGIN { split(m, p, \":\"); k = n / 200; w = 0; while (k > 1) { k = k / 2; w = 1 - w }; \
+         printf \"{\\\"loss\\\": %.6f}\", p[1] + p[2] * n ^ (-p[3]) + 0.01 * w }\n",
+    )
+    .unwrap();
+    let mut text = format!(
+        "full_size = 102400\nbudget = \"1/8\"\nmin_size = 200\nslots = {slots}\nbootstrap = 50\n\
+         command = '''sleep 0.0$(( $(od -An -N1 -tu1 /dev/urandom) % 6 )); \
+         awk -v n={{n}} -v m={{model}} -f \"{}\" > metrics.json'''\n\
+         loss = {{ kind = \"json\", file = \"metrics.json\" }}\n",
+        prog.display()
+    );
+    for c in CURVES {
+        text += &format!(
+            "[[candidate]]\nid = \"{}\"\nmodel = \"{}:{}:{}\"\n",
+            c.0, c.1, c.2, c.3
+        );
+    }
+    let p = dir.path().join(format!("h{slots}.toml"));
+    std::fs::write(&p, &text).unwrap();
+    Plan::load(&p).unwrap()
+}
+
+#[test]
+fn halving_runs_and_ranks_the_same_whatever_the_slots_and_the_timing_and_as_replayed() {
+    let dir = TempDir::new().unwrap();
+    let mut outcomes = Vec::new();
+    for slots in [1, 3, 5] {
+        let p = halving_plan(&dir, slots);
+        assert!(p.adaptive && p.drop_worse && p.ascending);
+        let s = run_guarded(&p).unwrap();
+        let mut runs: Vec<(String, Option<f64>)> = Journal::open(&p.journal)
+            .unwrap()
+            .all()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.loss))
+            .collect();
+        runs.sort_by(|a, b| a.0.cmp(&b.0));
+        let ranking: Vec<String> = s.ranking.iter().map(|r| r.id.clone()).collect();
+        outcomes.push((slots, runs, ranking, p));
+    }
+    for o in &outcomes[1..] {
+        assert_eq!(o.1, outcomes[0].1, "runs with {} slots vs 1", o.0);
+        assert_eq!(o.2, outcomes[0].2, "ranking with {} slots vs 1", o.0);
+    }
+    // The replay (one rung at a time) runs exactly these runs.
+    let p = &outcomes[0].3;
+    let r = slaw_run::replay::replay(p, &|s| Some(curve_loss(CURVES[s.candidate], s.n))).unwrap();
+    let mut replayed: Vec<String> = r
+        .decision
+        .candidates
+        .iter()
+        .zip(&p.candidates)
+        .flat_map(|(st, _)| {
+            st.points
+                .iter()
+                .map(move |pt| format!("{}|n={}|seed=0", st.id, pt.0))
+        })
+        .collect();
+    replayed.sort();
+    let real: Vec<String> = outcomes[0].1.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(real, replayed);
+    assert!(
+        real.len() < 5 * p.ladder.len(),
+        "some candidate was dropped ({} of {} runs)",
+        real.len(),
+        5 * p.ladder.len()
+    );
+    let ranked: Vec<String> = r.ranking.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(outcomes[0].2, ranked);
 }

@@ -1,12 +1,27 @@
 //! Local processes: each attempt is `sh -c COMMAND` in its own process group
 //! (so a timeout or an interrupt stops the whole tree), stdout and stderr to
-//! files in the attempt's folder.
+//! files in the attempt's folder. A small wrapper shell runs the command and
+//! writes its exit status to [`EXIT_FILE`] in the attempt's folder, so a slaw
+//! restarted after its predecessor died knows how an attempt it did not see
+//! end has ended.
 
 use super::{Backend, Launch, Orphan, Poll};
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
+
+/// The file in the attempt's folder where the wrapper writes the command's
+/// exit status (`$?`: 128 + n when signal n ended it), once it has ended.
+pub const EXIT_FILE: &str = ".slaw-exit-status";
+
+/// The wrapper: runs the command (`$1`), writes its status to [`EXIT_FILE`]
+/// (through a rename: the file is whole or absent), then ends as the command
+/// did (by the same signal when a signal ended it).
+const WRAPPER: &str = "sh -c \"$1\"; s=$?; \
+    printf '%s\\n' \"$s\" > .slaw-exit-status.tmp && mv -f .slaw-exit-status.tmp .slaw-exit-status; \
+    if [ \"$s\" -gt 128 ]; then kill -$((s - 128)) $$ 2>/dev/null; fi; exit \"$s\"";
 
 /// The local-process backend; handles are process ids (each also the
 /// process group id of the attempt).
@@ -42,8 +57,16 @@ impl Backend for Local {
         std::fs::create_dir_all(&l.out_dir).map_err(|e| io(&l.out_dir, e))?;
         let out = std::fs::File::create(&l.stdout).map_err(|e| io(&l.stdout, e))?;
         let err = std::fs::File::create(&l.stderr).map_err(|e| io(&l.stderr, e))?;
+        // A status left by an earlier attempt in this folder is not this one's.
+        let exit = l.out_dir.join(EXIT_FILE);
+        match std::fs::remove_file(&exit) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&exit, e)),
+            _ => {}
+        }
         let child = Command::new("sh")
             .arg("-c")
+            .arg(WRAPPER)
+            .arg("slaw-attempt")
             .arg(&l.command)
             .current_dir(&l.out_dir)
             .envs(l.env.iter().map(|(k, v)| (k, v)))
@@ -91,8 +114,13 @@ impl Backend for Local {
         }
     }
 
-    fn recover_orphan(&mut self, id: &str, handle: Option<&str>) -> Orphan {
-        self.recover(id, handle)
+    fn recover_orphan(
+        &mut self,
+        id: &str,
+        handle: Option<&str>,
+        out_dir: Option<&std::path::Path>,
+    ) -> Orphan {
+        self.recover(id, handle, out_dir)
     }
 
     fn cancel_orphan(&mut self, id: &str, handle: Option<&str>) {
@@ -107,16 +135,39 @@ impl Backend for Local {
 }
 
 impl Local {
-    fn recover(&mut self, id: &str, handle: Option<&str>) -> Orphan {
+    fn recover(&mut self, id: &str, handle: Option<&str>, out_dir: Option<&Path>) -> Orphan {
         match handle.and_then(|h| h.parse::<i32>().ok()) {
             Some(pid) if runs(pid, id) => {
                 kill_group(pid);
                 Orphan::Stopped
             }
-            Some(_) => Orphan::Ended,
+            Some(_) => exit_status(out_dir),
             // Killed between starting it and recording its pid.
             None => Orphan::Stopped,
         }
+    }
+}
+
+/// How an attempt that ended unseen ended, from the status its wrapper wrote
+/// in `out_dir` ([`EXIT_FILE`]); unknown when there is none (the wrapper
+/// itself was killed) or it does not read.
+pub fn exit_status(out_dir: Option<&Path>) -> Orphan {
+    let status = out_dir
+        .and_then(|d| std::fs::read_to_string(d.join(EXIT_FILE)).ok())
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    match status {
+        Some(s) if (129..=192).contains(&s) => Orphan::Ended {
+            code: None,
+            signal: Some((s - 128) as i32),
+        },
+        Some(s) if s >= 0 => Orphan::Ended {
+            code: Some(s),
+            signal: None,
+        },
+        _ => Orphan::Ended {
+            code: None,
+            signal: None,
+        },
     }
 }
 

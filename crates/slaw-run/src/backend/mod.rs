@@ -56,15 +56,30 @@ pub trait Backend {
     /// backend can find. Must not touch anything that is not that run.
     fn cancel_orphan(&mut self, id: &str, handle: Option<&str>);
     /// A dead slaw left run `id` running: stop what is still running of it
-    /// (as [`Backend::cancel_orphan`]) and tell whether it had ended by itself.
-    fn recover_orphan(&mut self, id: &str, handle: Option<&str>) -> Orphan;
+    /// (as [`Backend::cancel_orphan`]) and tell whether it had ended by
+    /// itself, and how. `out_dir`: the attempt's folder (None when the run
+    /// is no longer in the plan).
+    fn recover_orphan(
+        &mut self,
+        id: &str,
+        handle: Option<&str>,
+        out_dir: Option<&std::path::Path>,
+    ) -> Orphan;
 }
 
 /// What a dead slaw left of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Orphan {
-    /// Its attempt had ended by itself: its output may be complete.
-    Ended,
+    /// Its attempt had ended by itself: its exit code, or the signal that
+    /// ended it; neither when its outcome is unknown (it must then run
+    /// again: a process that failed may have left output that reads as a
+    /// result, such as an intermediate loss).
+    Ended {
+        /// The exit code, when it exited normally and it is known.
+        code: Option<i64>,
+        /// The signal that ended it, when one did.
+        signal: Option<i32>,
+    },
     /// It was still running and has been stopped, or what is left of it is
     /// unknown (no handle was recorded): it must run again.
     Stopped,

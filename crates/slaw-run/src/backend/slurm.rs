@@ -171,10 +171,15 @@ impl Backend for Slurm {
         self.jobs.retain(|j| j != handle);
     }
 
-    fn recover_orphan(&mut self, id: &str, handle: Option<&str>) -> Orphan {
+    fn recover_orphan(
+        &mut self,
+        id: &str,
+        handle: Option<&str>,
+        _out_dir: Option<&std::path::Path>,
+    ) -> Orphan {
         if let Some(h) = handle {
-            if self.poll(h).is_ok_and(|p| p != Poll::Running) {
-                return Orphan::Ended;
+            if let Ok(Poll::Exited { code, signal }) = self.poll(h) {
+                return Orphan::Ended { code, signal };
             }
         }
         self.cancel_orphan(id, handle);
