@@ -60,6 +60,7 @@ fn flag(s: Setting) -> Option<&'static str> {
         Setting::LawParams => "--params",
         Setting::Space => "--space",
         Setting::Method => "--method",
+        Setting::Laws => "--laws",
         Setting::PlotPath => "--plot",
         Setting::ReportPath => "--report",
         _ => return None,

@@ -81,6 +81,8 @@ pub enum Setting {
     Space,
     /// The method (law) asked for.
     Method,
+    /// The laws to compare.
+    Laws,
     /// The path of a figure.
     PlotPath,
     /// The path of an HTML report.
@@ -112,6 +114,7 @@ impl Setting {
             Setting::LawParams => "the law's parameters",
             Setting::Space => "the fitting space",
             Setting::Method => "the method",
+            Setting::Laws => "the laws",
             Setting::PlotPath => "the plot file",
             Setting::ReportPath => "the report file",
         }
