@@ -1048,18 +1048,14 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
                 .map(|v| parse_f64(v, "--init"))
                 .collect::<Result<_>>()?
         };
-        // A starting value outside the bounds would be clamped silently.
-        if let Some(p) = law.params.iter().find(|p| p.name == name) {
-            if let Some(v) = grid.iter().find(|v| **v < p.lower || **v > p.upper) {
-                bail!(
-                    "--init '{i}': starting value {v} of '{name}' is outside its bounds [{}, {}] \
-                     (widen them with --bound {name}=LOW:HIGH)",
-                    p.lower,
-                    p.upper
-                );
+        // A starting value outside the bounds (the library refuses it: the
+        // search would clamp it silently) is named with the flag's text.
+        law.set_param(name, None, Some(grid)).map_err(|e| match e {
+            e @ slaw::Error::StartOutsideBounds { .. } => {
+                anyhow!("--init '{i}': {}", output::start_outside_bounds(&e))
             }
-        }
-        law.set_param(name, None, Some(grid))?;
+            e => e.into(),
+        })?;
     }
     Ok(law)
 }

@@ -157,6 +157,22 @@ pub enum Error {
         /// What is wrong with its value.
         message: String,
     },
+    /// A starting value given for a parameter outside its bounds (the
+    /// search would clamp it silently, starting elsewhere than asked).
+    #[error(
+        "{}: starting value {value} of '{param}' is outside its bounds [{lower}, {upper}]",
+        Setting::StartingGrid
+    )]
+    StartOutsideBounds {
+        /// The parameter.
+        param: String,
+        /// The first starting value outside the bounds.
+        value: f64,
+        /// The parameter's lower bound.
+        lower: f64,
+        /// The parameter's upper bound.
+        upper: f64,
+    },
     /// A name that is none of the known ones (a law, a method).
     #[error("unknown {kind} '{name}' (known: {known})")]
     Unknown {
@@ -266,6 +282,7 @@ impl Error {
             Error::Input { .. }
                 | Error::Formula { .. }
                 | Error::Setting { .. }
+                | Error::StartOutsideBounds { .. }
                 | Error::Unknown { .. }
                 | Error::Data(_)
                 | Error::NeedsSchedule { .. }
