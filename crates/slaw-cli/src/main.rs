@@ -1064,18 +1064,14 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
                 .map(|v| parse_f64(v, "--init"))
                 .collect::<Result<_>>()?
         };
-        // A starting value outside the bounds would be clamped silently.
-        if let Some(p) = law.params.iter().find(|p| p.name == name) {
-            if let Some(v) = grid.iter().find(|v| **v < p.lower || **v > p.upper) {
-                bail!(
-                    "--init '{i}': starting value {v} of '{name}' is outside its bounds [{}, {}] \
-                     (widen them with --bound {name}=LOW:HIGH)",
-                    p.lower,
-                    p.upper
-                );
+        // A starting value outside the bounds (the library refuses it: the
+        // search would clamp it silently) is named with the flag's text.
+        law.set_param(name, None, Some(grid)).map_err(|e| match e {
+            e @ slaw::Error::StartOutsideBounds { .. } => {
+                anyhow!("--init '{i}': {}", output::start_outside_bounds(&e))
             }
-        }
-        law.set_param(name, None, Some(grid))?;
+            e => e.into(),
+        })?;
     }
     Ok(law)
 }
@@ -1202,32 +1198,12 @@ fn check_compare_laws(names: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The learning-curve pool `compare` uses without `--laws` on one input
-/// column (the backtest pick was benchmarked with it).
-const CURVE_POOL: [&str; 5] = [
-    "power",
-    "vanilla-ft",
-    "rectified",
-    "bnsl",
-    "m4-authors-capped",
-];
-
-/// `--laws`, or its default for `n_inputs` input columns: the learning-curve
-/// pool for one, every catalog law of that many inputs for more.
-fn compare_laws(given: Option<Vec<String>>, n_inputs: usize) -> Vec<String> {
-    match given {
-        Some(l) => l,
-        None if n_inputs <= 1 => CURVE_POOL.iter().map(|s| s.to_string()).collect(),
-        None => catalog::all()
-            .into_iter()
-            .filter(|l| l.inputs.len() == n_inputs)
-            .map(|l| l.name)
-            .collect(),
-    }
-}
-
 fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
-    let laws = compare_laws(a.laws.take(), a.data.x.len());
+    // Without --laws, the library's default for this many inputs.
+    let laws = a
+        .laws
+        .take()
+        .unwrap_or_else(|| analysis::compare_laws(a.data.x.len()));
     if laws.is_empty() {
         bail!(
             "no catalog law takes {} inputs ({}): give --laws",
@@ -1291,24 +1267,7 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     }
     // M4 fitted by its authors' procedure is not a catalog law: the pick fits it itself.
     let given = a.laws.as_deref().unwrap_or_default();
-    let authors: Vec<&str> = given
-        .iter()
-        .map(String::as_str)
-        .filter(|n| slaw::pick::is_authors_m4(n))
-        .collect();
-    let laws = given
-        .iter()
-        .filter(|n| !slaw::pick::is_authors_m4(n))
-        .map(|n| catalog::by_name(n))
-        .collect::<slaw::Result<Vec<_>>>()?;
-    let (laws, unfit) = analysis::split_fittable(laws, &obs, opts.space, &a.data.y);
-    let picks = slaw::pick::pick_groups_with(
-        &laws,
-        &authors,
-        &obs,
-        &opts,
-        &slaw::pick::Rule::shipped_with_any_pool(),
-    )?;
+    let (picks, unfit) = analysis::compare_by_backtest(given, &obs, &opts, &a.data.y)?;
     let skipped: Vec<serde_json::Value> = unfit
         .iter()
         .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))

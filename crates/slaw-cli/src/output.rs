@@ -60,10 +60,28 @@ fn flag(s: Setting) -> Option<&'static str> {
         Setting::LawParams => "--params",
         Setting::Space => "--space",
         Setting::Method => "--method",
+        Setting::Laws => "--laws",
         Setting::PlotPath => "--plot",
         Setting::ReportPath => "--report",
         _ => return None,
     })
+}
+
+/// A starting value outside its parameter's bounds, with the flag that
+/// widens them (without the `--init` prefix); any other error as it reads.
+pub fn start_outside_bounds(e: &slaw::Error) -> String {
+    match e {
+        slaw::Error::StartOutsideBounds {
+            param,
+            value,
+            lower,
+            upper,
+        } => format!(
+            "starting value {value} of '{param}' is outside its bounds [{lower}, {upper}] \
+             (widen them with --bound {param}=LOW:HIGH)"
+        ),
+        e => e.to_string(),
+    }
 }
 
 /// A library error in this command's words: settings by their flag.
@@ -72,6 +90,9 @@ fn library_message(e: &slaw::Error) -> Option<String> {
         slaw::Error::Setting { setting, message } => {
             let f = flag(*setting)?;
             Some(format!("{f}: {message}"))
+        }
+        slaw::Error::StartOutsideBounds { .. } => {
+            Some(format!("--init: {}", start_outside_bounds(e)))
         }
         slaw::Error::NotPositiveInLogSpace { location, value } => Some(format!(
             "{location}: value {value} must be > 0 to fit in log space (use --space linear)"

@@ -321,3 +321,24 @@ fn the_pick_predicts_at_the_values_asked() {
             "--predict: only the backtest pick",
         ));
 }
+
+/// A law named twice in `--laws` is an error naming the flag (it was
+/// fitted twice and weighed twice in the pick, and the holdout ranking
+/// listed it twice).
+#[test]
+fn a_law_named_twice_is_an_error() {
+    let dir = curves_dir();
+    for pick in ["backtest", "holdout"] {
+        slaw()
+            .current_dir(dir.path())
+            .args([
+                "compare", "c.csv", "--x", "D", "--y", "loss", "--pick", pick,
+            ])
+            .args(["--laws", "power,vanilla-ft,power"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "--laws: law 'power' is named twice",
+            ));
+    }
+}

@@ -258,6 +258,7 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
     json(&serde_json::json!({
         "law": law.name, "formula": law.formula, "inputs": law.inputs,
         "transforms": law.params.iter().map(|p| p.transform).collect::<Vec<_>>(),
+        "bounds": law.params.iter().map(|p| (p.lower, p.upper)).collect::<Vec<_>>(),
         "param_names": law.params.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "groups": fits
     }))
@@ -270,14 +271,30 @@ pub struct CompareOpts {
     pub data: DataSpec,
     #[serde(flatten)]
     pub fit: FitSettings,
+    /// Empty: the CLI's default for this many inputs
+    /// (`analysis::compare_laws`).
     pub laws: Vec<String>,
     /// auto, holdout or backtest, as `slaw compare --pick`.
     pub pick: Option<String>,
+    /// Values of x at which the backtest pick predicts (`--predict`).
+    pub predict: Vec<f64>,
 }
 
 pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
-    if o.laws.is_empty() {
-        return usage("laws: name the laws to compare, e.g. [\"power\", \"rectified\"]");
+    let laws = if o.laws.is_empty() {
+        analysis::compare_laws(o.data.x.len())
+    } else {
+        o.laws.clone()
+    };
+    if laws.is_empty() {
+        return usage(format!(
+            "no catalog law takes {} inputs ({}): give laws=[...]",
+            o.data.x.len(),
+            o.data.x.join(", ")
+        ));
+    }
+    if let Some(x) = o.predict.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
+        return usage(format!("predict: {x} is not a value of x > 0"));
     }
     let backtest = match o.pick.as_deref().unwrap_or("auto") {
         "backtest" => true,
@@ -298,27 +315,27 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
                 obs.dim()
             ));
         }
-        let laws = o
-            .laws
-            .iter()
-            .map(|n| catalog::by_name(n))
-            .collect::<slaw::Result<Vec<_>>>()?;
-        let (laws, unfit) = analysis::split_fittable(laws, &obs, opts.space, &o.data.y);
+        // As the CLI: laws named as a pick's pool (M4 by its authors'
+        // procedure included), the pick's predictions at `predict`.
+        let (picks, unfit) = analysis::compare_by_backtest(&laws, &obs, &opts, &o.data.y)?;
         let skipped: Vec<serde_json::Value> = unfit
             .iter()
             .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
             .collect();
-        let picks = slaw::pick::pick_groups(
-            &laws,
-            &obs,
-            &opts,
-            &slaw::pick::Rule::shipped_with_any_pool(),
-        )?;
-        return json(&serde_json::json!({"groups": picks, "skipped": skipped}));
+        let predictions = slaw::pick::predictions(&picks, &o.predict);
+        return json(
+            &serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions}),
+        );
+    }
+    if !o.predict.is_empty() {
+        return usage(
+            "predict: only the backtest pick predicts (one input column, no holdout, pick \
+             'auto' or 'backtest'); a hold-out ranking compares laws, it does not combine them",
+        );
     }
     let (obs, holdout, opts) = load(data, &o.data, &o.fit)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_by_holdout(&o.laws, &obs, &opts, holdout, &o.data.y)?;
+    let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, holdout, &o.data.y)?;
     json(&ranked)
 }
 

@@ -15,6 +15,7 @@
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use serde::Deserialize;
+use slaw::error::Setting;
 use slaw::table::Table;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -47,11 +48,62 @@ pub fn usage<T>(msg: impl Into<String>) -> Res<T> {
     Err(Failure::Usage(msg.into()))
 }
 
+/// The keyword argument that sets a library [`Setting`] (as the CLI names
+/// its flag).
+fn keyword(s: Setting) -> Option<&'static str> {
+    Some(match s {
+        Setting::Inputs => "x",
+        Setting::Predict => "predict",
+        Setting::Holdout => "holdout",
+        Setting::Budget => "budget",
+        Setting::Target => "target",
+        Setting::Level => "level",
+        Setting::Factors => "factors",
+        Setting::Experiment => "experiment_col",
+        Setting::DecisionPoint => "at",
+        Setting::FormulaParams => "params",
+        Setting::LogParams => "log_params",
+        Setting::Bounds => "bounds",
+        Setting::StartingGrid => "init",
+        Setting::Schedule => "schedule",
+        Setting::FitUntil => "fit_until",
+        Setting::ForecastAt => "at",
+        Setting::Derive => "derive",
+        Setting::ComputeBudgets => "budgets",
+        Setting::LawParams => "params",
+        Setting::Space => "space",
+        Setting::Method => "method",
+        Setting::Laws => "laws",
+        _ => return None,
+    })
+}
+
+/// A library error in the words of the Python API: a setting by its
+/// keyword argument.
+fn message(e: &slaw::Error) -> String {
+    match e {
+        slaw::Error::Setting { setting, message } => match keyword(*setting) {
+            Some(k) => format!("{k}: {message}"),
+            None => e.to_string(),
+        },
+        slaw::Error::StartOutsideBounds {
+            param,
+            value,
+            lower,
+            upper,
+        } => format!(
+            "init: starting value {value} of '{param}' is outside its bounds [{lower}, {upper}] \
+             (widen them with bounds={{'{param}': (LOW, HIGH)}})"
+        ),
+        e => e.to_string(),
+    }
+}
+
 fn to_py(e: Failure) -> PyErr {
     match e {
         Failure::Usage(m) => PyValueError::new_err(m),
         Failure::Slaw(e) => {
-            let msg = e.to_string();
+            let msg = message(&e);
             match e {
                 slaw::Error::Io { .. } => PyOSError::new_err(msg),
                 slaw::Error::Fit(_) => PyRuntimeError::new_err(msg),

@@ -392,6 +392,71 @@ pub fn split_fittable(
     (fittable, unfit)
 }
 
+/// The laws `slaw compare` fits when none are named, for `n_inputs` input
+/// columns: for one, the learning-curve pool the backtest pick was
+/// benchmarked with (the shipped rule's, [`crate::pick::Rule::shipped`]);
+/// for more, every catalog law of that many inputs (none: empty).
+pub fn compare_laws(n_inputs: usize) -> Vec<String> {
+    if n_inputs <= 1 {
+        return crate::pick::Rule::shipped().pool;
+    }
+    crate::law::catalog::all()
+        .into_iter()
+        .filter(|l| l.inputs.len() == n_inputs)
+        .map(|l| l.name)
+        .collect()
+}
+
+/// The laws `names` (as a pick's pool names them, [`crate::pick::pool_law`]),
+/// each named once.
+fn pool_laws(names: &[String]) -> Result<Vec<Law>> {
+    if names.is_empty() {
+        return Err(Error::setting(
+            crate::error::Setting::Laws,
+            "name at least one law",
+        ));
+    }
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(Error::setting(
+                crate::error::Setting::Laws,
+                format!("law '{n}' is named twice"),
+            ));
+        }
+    }
+    names.iter().map(|n| crate::pick::pool_law(n)).collect()
+}
+
+/// Laws left out of a comparison, each with the reason.
+pub type Skipped = Vec<(Law, String)>;
+
+/// `slaw compare`'s backtest pick ([`crate::pick::pick_groups_with`], the
+/// shipped rule with the laws given as its pool) of the laws `names` (named
+/// as a pick's pool, [`crate::pick::pool_law`]; M4 by its authors'
+/// procedure is fitted by the pick itself), per group of `obs` (one input).
+/// The catalog laws whose inputs or domain do not fit the data are left out
+/// and returned beside, with the reason.
+pub fn compare_by_backtest(
+    names: &[String],
+    obs: &Observations,
+    opts: &FitOptions,
+    y_name: &str,
+) -> Result<(Vec<crate::pick::GroupPick>, Skipped)> {
+    let (authors, laws): (Vec<Law>, Vec<Law>) = pool_laws(names)?
+        .into_iter()
+        .partition(|l| crate::pick::is_authors_m4(&l.name));
+    let authors: Vec<&str> = authors.iter().map(|l| l.name.as_str()).collect();
+    let (laws, unfit) = split_fittable(laws, obs, opts.space, y_name);
+    let picks = crate::pick::pick_groups_with(
+        &laws,
+        &authors,
+        obs,
+        opts,
+        &crate::pick::Rule::shipped_with_any_pool(),
+    )?;
+    Ok((picks, unfit))
+}
+
 /// `slaw compare`'s ranking of the laws `names` (named as a pick's pool,
 /// [`crate::pick::pool_law`]) by held-out error: with nothing held out, the
 /// 2 largest values of the first input (per group) are; laws whose inputs or
@@ -409,10 +474,7 @@ pub fn compare_by_holdout(
         Holdout::None => Holdout::Largest { k: 2, input: 0 },
         h => h,
     };
-    let laws = names
-        .iter()
-        .map(|n| crate::pick::pool_law(n))
-        .collect::<Result<Vec<_>>>()?;
+    let laws = pool_laws(names)?;
     let (fittable, unfit) = split_fittable(laws, obs, opts.space, y_name);
     let (authors, fittable): (Vec<Law>, Vec<Law>) = fittable
         .into_iter()
@@ -549,4 +611,47 @@ pub fn compare(
     }
     ranked.extend(skipped);
     Ok(ranked)
+}
+
+#[cfg(test)]
+mod compare_tests {
+    use super::*;
+
+    fn names(s: &[&str]) -> Vec<String> {
+        s.iter().map(|v| v.to_string()).collect()
+    }
+
+    /// `compare`'s default laws come from the library (the CLI and the
+    /// Python package both read them), and a law named twice is refused
+    /// by either ranking (it was fitted twice and weighed twice).
+    #[test]
+    fn default_laws_and_a_law_named_twice() {
+        assert_eq!(
+            compare_laws(1),
+            names(&[
+                "power",
+                "vanilla-ft",
+                "rectified",
+                "bnsl",
+                "m4-authors-capped"
+            ])
+        );
+        assert!(compare_laws(2).contains(&"chinchilla".to_string()));
+        let xs: Vec<f64> = (0..10).map(|i| 1e3 * 3f64.powi(i)).collect();
+        let y: Vec<f64> = xs.iter().map(|x| 50.0 / x.powf(0.3) + 1.8).collect();
+        let obs = Observations::from_columns(&["n"], &[xs], y);
+        let opts = FitOptions::default();
+        let twice = names(&["power", "m4-authors-capped", "power"]);
+        let e = compare_by_backtest(&twice, &obs, &opts, "loss").unwrap_err();
+        assert_eq!(e.to_string(), "the laws: law 'power' is named twice");
+        let e = compare_by_holdout(&twice, &obs, &opts, Holdout::None, "loss").unwrap_err();
+        assert_eq!(e.to_string(), "the laws: law 'power' is named twice");
+        // M4 by its authors' procedure is a name of the pool, fitted by the pick.
+        let (picks, unfit) =
+            compare_by_backtest(&names(&["power", "m4-authors-capped"]), &obs, &opts, "loss")
+                .unwrap();
+        assert!(unfit.is_empty());
+        let laws: Vec<&str> = picks[0].pick.laws.iter().map(|l| l.law.as_str()).collect();
+        assert_eq!(laws, ["power", "m4-authors-capped"]);
+    }
 }

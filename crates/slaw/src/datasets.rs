@@ -248,11 +248,26 @@ pub fn pretraining_groups_table(
         }
     }
     if groups.is_empty() {
+        // Rows there were: say that the filters removed them all.
+        let why = if table.is_empty() || cols.filters.is_empty() {
+            String::new()
+        } else {
+            let f: Vec<String> = cols
+                .filters
+                .iter()
+                .map(|(c, v)| format!("{c} = {}", crate::numbers::num(*v)))
+                .collect();
+            format!(
+                ": none of the {} rows has {} (the filters)",
+                table.len(),
+                f.join(" and ")
+            )
+        };
         return Err(Error::input(
             &table.source,
             None,
             None,
-            "no runs".to_string(),
+            format!("no runs{why}"),
         ));
     }
     for (_, runs) in &mut groups {
@@ -562,6 +577,29 @@ pub fn candidate_lines(table: &Table, long: &LongColumns) -> Result<Vec<usize>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Filters that keep no row: the error says so (it was "no runs" alone).
+    #[test]
+    fn filters_that_keep_no_run_are_named() {
+        let text = "N,D,loss,step\n1e8,1e9,3.1,10\n2e8,1e9,3.0,10\n";
+        let t = Table::from_delimited("r.csv", text, b',').unwrap();
+        let mut cols = RunColumns {
+            tokens: Some("D".into()),
+            ..RunColumns::default()
+        };
+        assert_eq!(
+            pretraining_groups_table(&t, &cols, 0).unwrap()[0].1.len(),
+            2
+        );
+        cols.filters = vec![("step".into(), 20.0), ("N".into(), 1e8)];
+        let e = pretraining_groups_table(&t, &cols, 0)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "r.csv: no runs: none of the 2 rows has step = 20 and N = 100000000 (the filters)"
+        );
+    }
 
     /// A model named twice in the wide format is an error naming both rows
     /// (a reference's curve and zero-shot loss once came from different

@@ -81,6 +81,8 @@ pub enum Setting {
     Space,
     /// The method (law) asked for.
     Method,
+    /// The laws to compare.
+    Laws,
     /// The path of a figure.
     PlotPath,
     /// The path of an HTML report.
@@ -112,6 +114,7 @@ impl Setting {
             Setting::LawParams => "the law's parameters",
             Setting::Space => "the fitting space",
             Setting::Method => "the method",
+            Setting::Laws => "the laws",
             Setting::PlotPath => "the plot file",
             Setting::ReportPath => "the report file",
         }
@@ -153,6 +156,22 @@ pub enum Error {
         setting: Setting,
         /// What is wrong with its value.
         message: String,
+    },
+    /// A starting value given for a parameter outside its bounds (the
+    /// search would clamp it silently, starting elsewhere than asked).
+    #[error(
+        "{}: starting value {value} of '{param}' is outside its bounds [{lower}, {upper}]",
+        Setting::StartingGrid
+    )]
+    StartOutsideBounds {
+        /// The parameter.
+        param: String,
+        /// The first starting value outside the bounds.
+        value: f64,
+        /// The parameter's lower bound.
+        lower: f64,
+        /// The parameter's upper bound.
+        upper: f64,
     },
     /// A name that is none of the known ones (a law, a method).
     #[error("unknown {kind} '{name}' (known: {known})")]
@@ -263,6 +282,7 @@ impl Error {
             Error::Input { .. }
                 | Error::Formula { .. }
                 | Error::Setting { .. }
+                | Error::StartOutsideBounds { .. }
                 | Error::Unknown { .. }
                 | Error::Data(_)
                 | Error::NeedsSchedule { .. }

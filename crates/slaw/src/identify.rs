@@ -343,10 +343,14 @@ pub fn analyse(
             f64::INFINITY
         }
     };
+    // A parameter on a bound is reported so (`at_bounds`): a start clamped
+    // to that bound is where the data pushed it, not a start they left alone.
     out.at_start = (0..p)
         .filter(|&j| {
             let tol = 1e-6 * (1.0 + start[j].abs());
-            (x[j] - start[j]).abs() <= tol && (flat[j] || se_search(j) > tol)
+            (x[j] - start[j]).abs() <= tol
+                && (flat[j] || se_search(j) > tol)
+                && !out.at_bounds.contains(&names[j])
         })
         .map(|j| names[j].clone())
         .collect();
@@ -505,6 +509,31 @@ mod tests {
         let obs = Observations::from_columns(&["D"], &[d], y);
         let res = fit(&law, &obs, &FitOptions::default()).unwrap();
         (law, res, obs)
+    }
+
+    /// A parameter held at a bound the user gave (the data want it below)
+    /// is reported at its bound, not as "stayed at its starting value: the
+    /// data did not move it" (its start was clamped to that bound).
+    #[test]
+    fn a_parameter_on_a_bound_is_not_said_to_stay_at_its_start() {
+        let mut law = crate::law::catalog::by_name("power").unwrap();
+        law.set_param("alpha", Some((0.5, 0.9)), None).unwrap();
+        let d: Vec<f64> = (0..12).map(|k| 1e3 * 2.3f64.powi(k)).collect();
+        let y: Vec<f64> = d
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (50.0 / d.powf(0.3) + 1.8) * (1.0 + 0.002 * ((k * 7 % 5) as f64 - 2.0)))
+            .collect();
+        let obs = Observations::from_columns(&["n"], &[d], y);
+        let res = fit(&law, &obs, &FitOptions::default()).unwrap();
+        let id = &res.identifiability;
+        assert_eq!(id.at_bounds, names(&["alpha"]));
+        assert!(!id.at_start.contains(&"alpha".into()), "{:?}", id.at_start);
+        let stayed = |w: &String| {
+            w.split_once(" stayed at ")
+                .is_some_and(|(who, _)| who.split(", ").any(|n| n == "alpha"))
+        };
+        assert!(!id.warnings.iter().any(stayed), "{:?}", id.warnings);
     }
 
     #[test]

@@ -209,6 +209,15 @@ impl Observations {
             };
             obs.weight.push(w);
             let key = gi.map_or("", |c| table.text(r, c));
+            // A missing group key would make a group of its own, named "".
+            if let (Some(c), "") = (gi, key.trim()) {
+                return Err(Error::input(
+                    &table.source,
+                    Some(table.line(r)),
+                    Some(&table.columns[c]),
+                    "empty cell",
+                ));
+            }
             // Rows of a group usually follow each other.
             let id = match obs.group.last() {
                 Some(&g) if obs.group_names[g as usize] == key => g,
@@ -527,5 +536,34 @@ mod constant_input_tests {
         // A zero weight counts as not fitted too; one fitted point says nothing.
         obs.weight[1] = 0.0;
         assert!(obs.constant_inputs().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::{Columns, Observations};
+    use crate::table::Table;
+
+    /// A missing group key is an error at its cell, not a group named "".
+    #[test]
+    fn an_empty_group_cell_is_an_error_at_its_row() {
+        let cols = Columns {
+            x: vec!["n".into()],
+            y: "loss".into(),
+            weight: None,
+            group: Some("g".into()),
+            holdout: None,
+        };
+        let ok = "n,loss,g\n1,3,a\n2,2,b\n";
+        let t = Table::from_delimited("t.csv", ok, b',').unwrap();
+        assert_eq!(
+            Observations::from_table(&t, &cols).unwrap().groups(),
+            ["a", "b"]
+        );
+        for bad in ["n,loss,g\n1,3,a\n2,2,\n", "n,loss,g\n1,3,a\n2,2, \n"] {
+            let t = Table::from_delimited("t.csv", bad, b',').unwrap();
+            let e = Observations::from_table(&t, &cols).unwrap_err().to_string();
+            assert_eq!(e, "t.csv, row 3, column 'g': empty cell");
+        }
     }
 }

@@ -1210,12 +1210,28 @@ impl Pick {
         v.is_finite().then(|| v.exp())
     }
 
-    /// The law of largest weight.
+    /// The law of largest weight; among equal weights (a median, the
+    /// fallback's equal weights) the one of lowest backtest score (a law
+    /// without a score after those with one), then the first in the order
+    /// given: the choice does not depend on the order of the laws unless
+    /// their scores tie exactly.
     pub fn top(&self) -> Option<&LawBacktest> {
+        let better = |a: &LawBacktest, b: &LawBacktest| match a.weight.total_cmp(&b.weight) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => match (a.score, b.score) {
+                (Some(x), Some(y)) => x < y,
+                (Some(_), None) => true,
+                _ => false,
+            },
+        };
         self.laws
             .iter()
             .filter(|l| l.weight > 0.0)
-            .max_by(|a, b| a.weight.total_cmp(&b.weight))
+            .fold(None, |best: Option<&LawBacktest>, l| match best {
+                Some(b) if !better(l, b) => Some(b),
+                _ => Some(l),
+            })
     }
 }
 
@@ -1586,6 +1602,51 @@ mod tests {
         rule.pool = vec!["power".into(), "m4".into()];
         let (w, _) = rule_weights(&rule, &scores, &converged, &names);
         assert_eq!(w, vec![0.5, 0.0, 0.0, 0.5]);
+    }
+
+    /// With equal weights (the shipped median of 3) the choice is the law
+    /// of best score, whatever the order the laws are given in (it was the
+    /// last of the equal weights: the worst-scoring law in one order).
+    #[test]
+    fn the_choice_among_equal_weights_is_the_best_score_in_any_order() {
+        let xs: Vec<f64> = (0..15)
+            .map(|i| 1e3 * 10f64.powf(i as f64 * 4.0 / 14.0))
+            .collect();
+        // 0.5% deterministic wiggle around 50 / x^0.3 + 1.8
+        let y: Vec<f64> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                (50.0 / x.powf(0.3) + 1.8) * (0.005 * ((i * 7 % 5) as f64 - 2.0) / 2.0).exp()
+            })
+            .collect();
+        let obs = Observations::from_columns(&["n"], &[xs], y);
+        let opts = FitOptions::default();
+        let rule = Rule::shipped_with_any_pool();
+        let choice = |names: &[&str]| {
+            let laws: Vec<Law> = names.iter().map(|n| catalog::by_name(n).unwrap()).collect();
+            let g = pick_groups(&laws, &obs, &opts, &rule).unwrap().remove(0);
+            let w: Vec<f64> = g.pick.laws.iter().map(|l| l.weight).collect();
+            assert!(w.iter().all(|&v| v == w[0] && v > 0.0), "{w:?}");
+            let best = g
+                .pick
+                .laws
+                .iter()
+                .filter_map(|l| l.score)
+                .fold(f64::INFINITY, f64::min);
+            let top = g.pick.top().unwrap();
+            assert_eq!(top.score, Some(best), "{:?}", g.pick.laws);
+            (g.choice.unwrap(), top.score.unwrap())
+        };
+        let (a, sa) = choice(&["power", "vanilla-ft"]);
+        let (b, sb) = choice(&["vanilla-ft", "power"]);
+        assert_eq!(a, b);
+        assert_eq!(sa, sb);
+        // Three laws in two orders: the same best score (power and rectified
+        // may tie exactly, rectified reducing to power).
+        let (_, sc) = choice(&["power", "rectified", "vanilla-ft"]);
+        let (_, sd) = choice(&["vanilla-ft", "rectified", "power"]);
+        assert_eq!(sc, sd);
     }
 
     #[test]

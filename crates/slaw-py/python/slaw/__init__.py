@@ -27,10 +27,11 @@ import sqlite3
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import pandas as pd
 
 from . import _native
-from ._data import DataLike, to_table
+from ._data import DataLike, as_points, column_cells, to_table
 from ._results import (
     FitResult,
     FitResults,
@@ -64,7 +65,12 @@ def _names(v: Union[str, Sequence[str], None], what: str) -> List[str]:
         return []
     if isinstance(v, str):
         return [v]
-    out = list(v)
+    try:
+        out = list(v)
+    except TypeError:
+        raise ValueError(
+            f"{what}: give a column name (str) or a list of them, got {type(v).__name__} {v!r}"
+        ) from None
     if not all(isinstance(s, str) for s in out):
         raise ValueError(f"{what}: column names must be strings, got {out!r}")
     return out
@@ -88,6 +94,31 @@ def _number(v: Any, what: str) -> float:
     return f
 
 
+_U64_MAX = 2**64 - 1
+
+
+def _whole(v: Any, what: str, lo: int = 0, hi: int = _U64_MAX) -> int:
+    """A whole number in [lo, hi] (an int, or a float with no fractional part), or a
+    ValueError naming the argument: never truncated silently."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__index__"):
+        raise ValueError(f"{what} must be a whole number, got {type(v).__name__} {v!r}")
+    if isinstance(v, float):
+        if not (v == v and abs(v) != float("inf") and v == int(v)):
+            raise ValueError(f"{what} must be a whole number, got {v!r}")
+        v = int(v)
+    n = int(v.__index__()) if not isinstance(v, int) else v
+    if not lo <= n <= hi:
+        raise ValueError(f"{what} must be a whole number between {lo} and {hi}, got {n}")
+    return n
+
+
+def _starts(v: Any) -> str:
+    """``starts``: a count of agreeing starts (>= 1) or "all"."""
+    if isinstance(v, str):
+        return v
+    return str(_whole(v, "starts", 1))
+
+
 def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]], *extra: Any) -> Any:
     try:
         return json.loads(fn(data, json.dumps(opts, allow_nan=False), *extra))
@@ -98,21 +129,30 @@ def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]], *extra: Any) ->
         raise
 
 
-def laws() -> pd.DataFrame:
-    """The law catalog (``slaw laws``): one row per law with its kind (fit, forecast,
-    trajectory form), formula, inputs, parameters (with bounds) and description."""
+def laws(kind: Optional[str] = "fit") -> pd.DataFrame:
+    """The law catalog (``slaw laws``): one row per law with its kind, formula, inputs,
+    parameters (with bounds) and description.
+
+    ``kind``: "fit" (default: the laws ``fit`` and ``compare`` take), "forecast" (the loss-curve
+    laws of ``forecast``), "trajectory_forms" (the temporal law's), indexed by name; or None for
+    every kind, indexed by (kind, name) (a name such as ``power`` is both a fit and a forecast
+    law)."""
     cat = json.loads(_native.laws())
+    if kind is not None and kind not in cat:
+        raise ValueError(f"kind: '{kind}' is not one of {', '.join(cat)} (or None for all)")
     rows = []
-    for kind, items in cat.items():
+    for k, items in cat.items():
+        if kind is not None and k != kind:
+            continue
         for law in items:
             rows.append({
-                "name": law["name"], "kind": kind, "formula": law["formula"],
+                "name": law["name"], "kind": k, "formula": law["formula"],
                 "inputs": list(law["inputs"]),
                 "params": [p["name"] for p in law["params"]],
                 "bounds": {p["name"]: (p["lower"], p["upper"]) for p in law["params"]},
                 "description": law["description"],
             })
-    return pd.DataFrame(rows).set_index("name")
+    return pd.DataFrame(rows).set_index("name" if kind is not None else ["kind", "name"])
 
 
 def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: str,
@@ -129,8 +169,9 @@ def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: st
         "x": xs, "y": y, "group": _opt_str(group, "group"), "derive": _names(derive, "derive"),
         "weight": _opt_str(weight, "weight"), "holdout": str(holdout),
         "holdout_col": _opt_str(holdout_col, "holdout_col"), "objective": str(objective),
-        "delta": _number(delta, "delta"), "space": str(space), "max_iter": int(max_iter),
-        "screen_tol": _number(screen_tol, "screen_tol"), "starts": str(starts),
+        "delta": _number(delta, "delta"), "space": str(space),
+        "max_iter": _whole(max_iter, "max_iter", 1),
+        "screen_tol": _number(screen_tol, "screen_tol"), "starts": _starts(starts),
     }
 
 
@@ -156,7 +197,7 @@ def fit(
     max_iter: int = 1000,
     screen_tol: float = 1e-3,
     starts: Union[int, str] = 3,
-    predict: Optional[Sequence[Any]] = None,
+    predict: Any = None,
     bootstrap: int = 0,
     level: float = 0.95,
     seed: int = 0,
@@ -177,7 +218,10 @@ def fit(
     weight, holdout ("none", "largest:K[:INPUT]", "column"), holdout_col, objective ("huber",
     "squared"), delta, space ("log", "linear"), max_iter, screen_tol, starts (K or "all"):
         as the CLI's options of the same names.
-    predict : points to predict at (one value per input each), reported with intervals.
+    predict : points to predict at, reported with intervals: the forms
+        :meth:`FitResult.predict` takes (a DataFrame or dict with the x columns, an array of
+        shape (n, k), or (n,) for a one-input law, a list of points, a scalar); a flat list
+        of k values is one point of a k-input law.
     bootstrap, level, seed : bootstrap replicates for the parameter intervals, their level.
 
     Returns
@@ -191,39 +235,67 @@ def fit(
     spec: Dict[str, Any] = {
         "law": law, "formula": formula, "params": _names(params, "params"),
         "log_params": _names(log_params, "log_params"), "x": opts["x"],
-        "bounds": [[k, _number(lo, f"bounds[{k!r}]"), _number(hi, f"bounds[{k!r}]")]
-                   for k, (lo, hi) in (bounds or {}).items()],
+        "bounds": [[k, *_bounds(k, b)] for k, b in _mapping(bounds, "bounds").items()],
         "init": [[k, [_number(v, f"init[{k!r}]") for v in (vs if hasattr(vs, "__iter__") else [vs])]]
-                 for k, vs in (init or {}).items()],
+                 for k, vs in _mapping(init, "init").items()],
     }
-    pts = []
-    for p in predict or []:
-        vals = list(p) if hasattr(p, "__iter__") else [p]
-        pts.append([_number(v, "predict") for v in vals])
-    opts.update({"law": spec, "predict": pts, "bootstrap": int(bootstrap),
-                 "level": _number(level, "level"), "seed": int(seed)})
+    pts = [] if predict is None else as_points(predict, _law_inputs(law, opts["x"]), opts["x"])
+    opts.update({"law": spec, "predict": pts, "bootstrap": _whole(bootstrap, "bootstrap"),
+                 "level": _number(level, "level"), "seed": _whole(seed, "seed")})
     table = to_table(data)
     raw = _call(_native.fit, table, opts)
+    # Beside the CLI's --json ({law, formula, groups}): what the results need.
+    param_names = list(raw.pop("param_names"))
+    inputs = raw.pop("inputs")
+    transforms = raw.pop("transforms")
+    bounds = [tuple(b) for b in raw.pop("bounds")]
     pred_spec = {k: spec[k] for k in ("law", "formula", "params", "log_params", "x")}
     keep = data if not isinstance(data, (str, os.PathLike)) else None
     fits = {}
     for g in raw["groups"]:
-        # Parameters come by name ({"A": ..}); the law's order is given beside.
-        g["fit"]["param_names"] = list(raw["param_names"])
         sub = keep
         if keep is not None and group is not None:
             df = keep if isinstance(keep, pd.DataFrame) else pd.DataFrame(keep)
-            sub = df[df[group].astype(str) == g["group"]]
-        fits[g["group"]] = FitResult(g, pred_spec, raw["inputs"], opts["x"], y, raw["formula"],
-                                     float(level), sub, raw.get("transforms"))
+            # The keys as the library read them (booleans are "1"/"0", floats shortest).
+            keys = np.asarray(column_cells(group, df[group].to_numpy(), "data"))
+            sub = df[keys == g["group"]]
+        fits[g["group"]] = FitResult(g, pred_spec, inputs, opts["x"], y, raw["formula"],
+                                     float(level), sub, transforms, param_names, bounds)
     if group is None and len(fits) == 1:
         return next(iter(fits.values()))
     return FitResults(raw, fits)
 
 
+def _mapping(v: Any, what: str) -> Mapping[str, Any]:
+    if v is None:
+        return {}
+    if not isinstance(v, Mapping):
+        raise ValueError(f"{what}: give a dict {{parameter: ...}}, got {type(v).__name__}")
+    return v
+
+
+def _bounds(name: str, b: Any) -> List[float]:
+    what = f"bounds[{name!r}]"
+    try:
+        lo, hi = b
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: give (low, high), got {b!r}") from None
+    return [_number(lo, what), _number(hi, what)]
+
+
+def _law_inputs(law: Optional[str], xs: List[str]) -> List[str]:
+    """A built-in law's input names where it takes as many as the x columns; else the x
+    columns (a formula's inputs)."""
+    if law is not None:
+        for item in json.loads(_native.laws())["fit"]:
+            if item["name"] == law and len(item["inputs"]) == len(xs):
+                return list(item["inputs"])
+    return list(xs)
+
+
 def compare(
     data: DataLike,
-    laws: Sequence[str],
+    laws: Optional[Sequence[str]] = None,
     *,
     x: Union[str, Sequence[str]],
     y: str = "loss",
@@ -239,26 +311,42 @@ def compare(
     screen_tol: float = 1e-3,
     starts: Union[int, str] = 3,
     pick: str = "auto",
+    predict: Union[None, float, Sequence[float]] = None,
 ) -> FrameResult:
-    """Fit several built-in laws to the same data and rank them (``slaw compare``).
+    """Fit several laws to the same data and rank them (``slaw compare``).
+
+    ``laws``: catalog laws (see :func:`laws`) or ``m4-authors``/``m4-authors-capped`` (M4 fitted
+    by its authors' procedure, backtest pick only); default as the CLI's: with one input the
+    learning-curve pool power, vanilla-ft, rectified, bnsl, m4-authors-capped, else every
+    catalog law of that many inputs.
     ``pick="holdout"``: by held-out RMSD of log L (default hold-out: the 2 largest values of the
     first input), by AIC with ``holdout="largest:0"``; ``to_frame()``: one row per law (rank,
     status, RMSDs, AIC, BIC, ...). ``pick="backtest"``: each law refitted at rolling origins
-    inside the data and scored on the later points, the best 2 combined (the rule chosen leaving
-    one family of curves out, see BENCHMARKS.md); when fewer than 2 laws can be backtested (short
-    windows), the shipped rule gives the eligible law and m4 (if its fit converged) equal weights;
-    ``to_frame()``: one row per group and law
-    (score, weight, chosen). ``pick="auto"`` (as the CLI): backtest with one input and nothing
-    held out, else holdout. Laws that cannot be fitted are listed with the reason."""
+    inside the data (75% of the points, and all but the last 2) and scored on the later
+    points; the shipped rule (chosen leaving one family of curves out, see BENCHMARKS.md) takes
+    the median of the 3 best laws' predictions, each lowered by a learned drift beyond the
+    data; when fewer than 2 laws can be backtested (short windows), every usable fit weighs
+    equally. ``to_frame()``: one row per group and law (score, weight, chosen: the law of
+    largest weight, among equal weights the best score). ``pick="auto"`` (as the CLI):
+    backtest with one input and nothing held out, else holdout. Laws that cannot be fitted are
+    listed with the reason.
+
+    ``predict``: values of x (> 0) at which the backtest pick predicts (the CLI's ``--predict``):
+    ``.predictions`` is a DataFrame (group, x, loss), ``to_dict()["predictions"]`` the same."""
     names = _names(laws, "laws")
-    if not names:
-        raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified']")
+    if laws is not None and not names:
+        raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified'], "
+                         "or leave it out for the CLI's default")
+    xs = [] if predict is None else np.asarray(predict, dtype=float).reshape(-1).tolist()
     opts = _data_opts(x, y, group, derive, weight, holdout, holdout_col, objective, delta,
                       space, max_iter, screen_tol, starts)
     opts["laws"] = names
     opts["pick"] = str(pick)
+    opts["predict"] = [_number(v, "predict") for v in xs]
     raw = _call(_native.compare, to_table(data), opts)
     if isinstance(raw, dict):
+        names = [l["law"] for l in (raw.get("groups") or [{}])[0].get("laws", [])] + [
+            sk["law"] for sk in raw.get("skipped", [])]
         rows = []
         for g in raw.get("groups", []):
             for l in g.get("laws", []):
@@ -269,7 +357,14 @@ def compare(
             rows.append({"group": "", "law": sk["law"], "score": None, "weight": 0.0,
                          "chosen": False, "converged": False, "reason": sk["reason"]})
         frame = pd.DataFrame(rows).set_index("law") if rows else pd.DataFrame()
-        return FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}")
+        preds = pd.DataFrame(raw.get("predictions") or [], columns=["group", "x", "loss"])
+        preds["loss"] = preds["loss"].astype(float)
+        notes = [f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
+                 for p in preds.itertuples()]
+        result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes)
+        result.predictions = preds  # type: ignore[attr-defined]
+        return result
+    names = [r["law"] for r in raw]
     frame = pd.DataFrame(raw).set_index("law") if raw else pd.DataFrame()
     return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}")
 
@@ -315,9 +410,10 @@ def select(
         "target": _number(target, "target"), "budget": budget,
         "max_n": None if max_n is None else _number(max_n, "max_n"),
         "method": None if method is None else str(method),
-        "k": int(k), "delta": _number(delta, "delta"), "bootstrap": int(bootstrap),
+        "k": _whole(k, "k"), "delta": _number(delta, "delta"),
+        "bootstrap": _whole(bootstrap, "bootstrap"),
         "bootstrap_level": _number(bootstrap_level, "bootstrap_level"),
-        "seed": int(seed), "level": _number(level, "level"),
+        "seed": _whole(seed, "seed"), "level": _number(level, "level"),
         "tokens_per_example": None if tokens_per_example is None else _number(tokens_per_example, "tokens_per_example"),
         "epochs": _number(epochs, "epochs"), "model_col": model_col, "n_col": n_col,
         "loss_col": loss_col, "size_col": _opt_str(size_col, "size_col"),
@@ -353,7 +449,7 @@ def forecast(
     loss_col: str = "loss",
     lr_col: Optional[str] = None,
     position_col: str = "position",
-    run_col: Optional[str] = None,
+    run_col: Union[str, Sequence[str], None] = None,
     name: Optional[str] = None,
 ) -> Union[ForecastResult, List[ForecastResult]]:
     """Forecast a training run's loss from the early part of its curve (``slaw forecast``).
@@ -361,15 +457,20 @@ def forecast(
     ``fit_until``: a fraction of the last step (<= 1) or a step; ``method``: auto, temporal,
     power, reciprocal, log, tissue, multipower, multipower-warmup; ``at``: steps to forecast
     (default the last step); ``schedule``: e.g. ``"cosine:peak=3e-4,final=3e-5,total=24000"``;
-    ``run_col``: one forecast per run (returns a list; a run that cannot be forecast, e.g.
-    too short, is left out with a warning). ``name`` names a single curve.
+    ``run_col``: a column, or several (a list, or ``"a,b"`` as the CLI's ``--run-col a,b``)
+    whose values together name a run: one forecast per run (returns a list; a run that cannot
+    be forecast, e.g. too short, is left out with a warning). ``name`` names a single curve (default: a file's
+    stem, as the CLI, or ``"DataFrame"``/``"dict"``).
     """
+    if run_col is not None and not isinstance(run_col, str):
+        run_col = ",".join(_names(run_col, "run_col"))
     opts = {
         "fit_until": _number(fit_until, "fit_until"), "method": str(method),
         "at": [_number(a, "at") for a in (at or [])], "schedule": schedule,
-        "bootstrap": int(bootstrap), "level": _number(level, "level"), "seed": int(seed),
+        "bootstrap": _whole(bootstrap, "bootstrap"), "level": _number(level, "level"),
+        "seed": _whole(seed, "seed"),
         "step_col": step_col, "loss_col": loss_col, "lr_col": _opt_str(lr_col, "lr_col"),
-        "position_col": position_col, "run_col": _opt_str(run_col, "run_col"), "name": name,
+        "position_col": position_col, "run_col": run_col, "name": name,
     }
     runs = _call(_native.forecast, to_table(data), opts)
     for k in runs["skipped"]:
@@ -450,9 +551,11 @@ def methods(
     (factor, value), = at.items()
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
     lo, hi = d_range
-    opts.update({"at": [str(factor), _number(value, "at")], "data": _number(data_size, "data_size"),
-                 "form": str(form), "bootstrap": int(bootstrap), "level": _number(level, "level"),
-                 "seed": int(seed),
+    value = _number(value, "at")
+    data_size = _number(data_size, "data_size")
+    opts.update({"at": [str(factor), value], "data": data_size,
+                 "form": str(form), "bootstrap": _whole(bootstrap, "bootstrap"),
+                 "level": _number(level, "level"), "seed": _whole(seed, "seed"),
                  "d_range": [_number(lo, "d_range"), _number(hi, "d_range")]})
     raw = _call(_native.methods, to_table(data), opts)
     rec = raw.get("recommendation") or {}
@@ -467,7 +570,8 @@ def methods(
         table = table.set_index("method")
     notes = [f"recommended: {rec.get('recommended')}"
              + ("" if rec.get("separated") else " (the intervals overlap: not separated)")]
-    result = FrameResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}", notes)
+    result = FrameResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}",
+                         notes)
     result.recommended = rec.get("recommended")  # type: ignore[attr-defined]
     return result
 
@@ -502,9 +606,10 @@ def allocate(
         "budget_col": _opt_str(budget_col, "budget_col"),
         "filters": [[str(k), _number(v, f"where[{k!r}]")] for k, v in (where or {}).items()],
         "best_per_size": bool(best_per_size), "budget_gap": _number(budget_gap, "budget_gap"),
-        "level": _number(level, "level"), "loss_col": loss_col, "drop_highest": int(drop_highest),
-        "budgets": [_number(b, "budgets") for b in (budgets or [])], "bootstrap": int(bootstrap),
-        "seed": int(seed),
+        "level": _number(level, "level"), "loss_col": loss_col,
+        "drop_highest": _whole(drop_highest, "drop_highest"),
+        "budgets": [_number(b, "budgets") for b in (budgets or [])],
+        "bootstrap": _whole(bootstrap, "bootstrap"), "seed": _whole(seed, "seed"),
     }
     table = None if data is None else to_table(data)
     raw = _call(_native.allocate, table, opts)

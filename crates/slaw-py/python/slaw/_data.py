@@ -75,6 +75,12 @@ def _column(name: str, values: Any, source: str) -> list:
     return out
 
 
+def column_cells(name: str, values: Any, source: str) -> list:
+    """One column's cells as the library reads them (the text ``to_table`` sends): e.g. a
+    group column's keys, booleans as "1"/"0"."""
+    return _column(name, values, source)
+
+
 def to_table(data: DataLike, what: str = "data") -> Union[str, Table]:
     """A path stays a path (read by the library as the CLI reads it); anything else
     becomes ``(source, columns, cells, first_row)``."""

@@ -91,14 +91,17 @@ class FitResult(_Result):
     intervals : dict {name: (lo, hi)} at ``level``: bootstrap percentiles when the fit was
         bootstrapped (``interval_kind == "bootstrap"``), else +-z standard errors
         (``interval_kind == "standard-error"``, a normal approximation; on ln p for the
-        parameters fitted in log space, so their interval stays positive)
+        parameters fitted in log space, so their interval stays positive; cut at the
+        parameter's bounds)
     converged : bool; termination : str, why the search stopped
     objective, n_points, n_starts, n_best, warnings, predictions, train, heldout
     """
 
     def __init__(self, raw_group: Mapping[str, Any], law_spec: Mapping[str, Any],
                  inputs: Sequence[str], x: Sequence[str], y: str, formula: str, level: float,
-                 data: Any = None, transforms: Optional[Sequence[str]] = None):
+                 data: Any = None, transforms: Optional[Sequence[str]] = None,
+                 param_names: Optional[Sequence[str]] = None,
+                 bounds: Optional[Sequence[Tuple[float, float]]] = None):
         self.raw = dict(raw_group)
         f = raw_group["fit"]
         self._spec = dict(law_spec)
@@ -109,7 +112,7 @@ class FitResult(_Result):
         self.x: List[str] = list(x)
         self.y: str = y
         self.level: float = level
-        names = list(f.get("param_names") or f["params"].keys())
+        names = list(param_names or f["params"].keys())
         self.params: Dict[str, float] = {n: f["params"][n] for n in names}
         ident = f.get("identifiability") or {}
         se = ident.get("std_errors") or {}
@@ -125,21 +128,27 @@ class FitResult(_Result):
             self.interval_kind = "standard-error"
             # +-z standard errors; for a parameter fitted as ln p (positive), on ln p (the
             # delta method: se(ln p) = se(p) / p), so the interval stays positive.
+            # Inside the parameter's bounds: a value the fit cannot take is not in it.
             z = _normal_quantile(0.5 + level / 2)
             self.intervals = {}
-            for n, t in zip(names, transforms or ["identity"] * len(names)):
+            inf = float("inf")
+            for n, t, (blo, bhi) in zip(names, transforms or ["identity"] * len(names),
+                                        bounds or [(-inf, inf)] * len(names)):
                 v, s = self.params[n], self.stderr[n]
                 if t == "log" and v > 0:
-                    self.intervals[n] = (v * math.exp(-z * s / v), v * math.exp(z * s / v))
+                    lo, hi = v * math.exp(-z * s / v), v * math.exp(z * s / v)
                 else:
-                    self.intervals[n] = (v - z * s, v + z * s)
+                    lo, hi = v - z * s, v + z * s
+                self.intervals[n] = (max(lo, blo), min(hi, bhi))
         self.converged: bool = bool(f["converged"])
         self.objective: float = f["objective"]
         self.n_points: int = f["n_points"]
         self.n_starts: int = f["n_starts"]
         self.n_best: int = f["n_best"]
         self.grid_starts: int = f["grid_starts"]
-        self.warnings: List[str] = list(f.get("warnings", [])) + list(ident.get("warnings", []))
+        # The fit's warnings hold the identifiability ones already: each once.
+        self.warnings: List[str] = list(dict.fromkeys(
+            list(f.get("warnings", [])) + list(ident.get("warnings", []))))
         self.unidentified: List[str] = list(ident.get("unidentified", []))
         self.at_bounds: List[str] = list(f.get("at_bounds", []))
         self.train: Dict[str, Any] = raw_group.get("train") or {}
@@ -345,7 +354,13 @@ class ForecastResult(FrameResult):
     def __init__(self, raw: Mapping[str, Any]):
         rows = raw.get("forecasts") or []
         frame = pd.DataFrame(rows)
+        for c in ("loss", "lo", "hi", "observed"):
+            if c in frame:  # null (past the data, no interval) as NaN, not None
+                frame[c] = frame[c].astype(float)
         if "step" in frame:
+            steps = frame["step"].astype(float)
+            if len(steps) and (steps == steps.round()).all() and (steps.abs() < 2**53).all():
+                frame["step"] = steps.astype("int64")
             frame = frame.set_index("step")
         self.curve: str = raw.get("curve", "")
         self.method: str = raw.get("method", "")
@@ -410,6 +425,9 @@ class SelectionResult(FrameResult):
                 "observed_at_target": r.get("observed_at_target"),
             })
         frame = pd.DataFrame(rows).set_index("id")
+        for c in ("predicted_loss", "lo", "hi", "level", "score", "observed_at_target"):
+            if c in frame:  # null (a method without an interval or score) as NaN, not None
+                frame[c] = frame[c].astype(float)
         choice = raw.get("choice") or {}
         pos = choice.get("position", 0)
         self.chosen: str = raw["ranking"][pos]["id"] if raw["ranking"] else ""

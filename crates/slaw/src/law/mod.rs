@@ -462,20 +462,30 @@ impl Law {
     }
     /// Replace a parameter's bounds and/or grid (natural units). A grid
     /// whose product with the other parameters' grids exceeds
-    /// [`MAX_GRID_STARTS`] is refused.
+    /// [`MAX_GRID_STARTS`] is refused, and so is a starting value outside
+    /// the parameter's bounds (those of this call when given, else the
+    /// current ones: set the bounds first), which the search would clamp
+    /// silently ([`crate::Error::StartOutsideBounds`]). An unknown `name` is
+    /// an error about the bounds when `bounds` is given, else about the
+    /// starting values.
     pub fn set_param(
         &mut self,
         name: &str,
         bounds: Option<(f64, f64)>,
         grid: Option<Vec<f64>>,
     ) -> crate::Result<()> {
+        let setting = if bounds.is_some() {
+            crate::error::Setting::Bounds
+        } else {
+            crate::error::Setting::StartingGrid
+        };
         let p = self
             .params
             .iter_mut()
             .find(|p| p.name == name)
             .ok_or_else(|| {
                 crate::Error::setting(
-                    crate::error::Setting::Bounds,
+                    setting,
                     format!("law '{}' has no parameter '{name}'", self.name),
                 )
             })?;
@@ -513,6 +523,15 @@ impl Law {
                     crate::error::Setting::StartingGrid,
                     format!("starting value {v} of '{name}' is not a finite number"),
                 ));
+            }
+            let (lower, upper) = (p.lower, p.upper);
+            if let Some(&value) = g.iter().find(|&&v| v < lower || v > upper) {
+                return Err(crate::Error::StartOutsideBounds {
+                    param: name.to_string(),
+                    value,
+                    lower,
+                    upper,
+                });
             }
             let others: f64 = self
                 .params
@@ -645,6 +664,53 @@ mod grid_cap {
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a finite number"), "{e}");
+    }
+
+    #[test]
+    fn a_starting_value_outside_the_bounds_is_refused_not_clamped() {
+        let mut law = catalog::by_name("power").unwrap();
+        let e = law
+            .set_param("alpha", None, Some(vec![0.5, 20.0]))
+            .unwrap_err();
+        assert!(
+            matches!(&e, crate::Error::StartOutsideBounds { param, value, lower, upper }
+                if param == "alpha" && *value == 20.0 && *lower == 0.0 && *upper == 10.0),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "the starting values: starting value 20 of 'alpha' is outside its bounds [0, 10]"
+        );
+        // The grid is unchanged, and the bounds of the same call apply first.
+        assert_ne!(law.params[1].grid, vec![0.5, 20.0]);
+        law.set_param("alpha", Some((0.0, 30.0)), Some(vec![20.0]))
+            .unwrap();
+        assert_eq!(law.params[1].grid, vec![20.0]);
+        let e = law
+            .set_param("alpha", Some((0.1, 0.5)), Some(vec![0.9]))
+            .unwrap_err();
+        assert!(
+            matches!(e, crate::Error::StartOutsideBounds { .. }),
+            "{e:?}"
+        );
+        // At a bound is inside.
+        law.set_param("alpha", Some((0.1, 0.5)), Some(vec![0.1, 0.5]))
+            .unwrap();
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_named_as_the_setting_given() {
+        let mut law = catalog::by_name("power").unwrap();
+        let e = law.set_param("zzz", None, Some(vec![1.0])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the starting values: law 'power' has no parameter 'zzz'"
+        );
+        let e = law.set_param("zzz", Some((0.0, 1.0)), None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the bounds: law 'power' has no parameter 'zzz'"
+        );
     }
 
     #[test]

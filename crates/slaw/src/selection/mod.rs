@@ -536,6 +536,7 @@ pub fn select_with_references(
             ids.join(", ")
         ));
     }
+    warnings.extend(opts.level.and_then(|l| capped_level_warning(l, &ranking)));
     Ok(Selection {
         method,
         budget,
@@ -553,6 +554,28 @@ pub fn select_with_references(
         unranked,
         calibration: ctx.calibration,
     })
+}
+
+/// A warning when the predictive intervals are at a lower level than the
+/// one asked for: a calibrated scale has quantiles only up to the last of
+/// [`calibrate::SCALE_LEVELS`] (99%), so a level above it gets that level's
+/// interval ([`calibrate::Calibration::interval_level`]).
+fn capped_level_warning(level: f64, ranking: &[Ranked]) -> Option<String> {
+    let given = ranking
+        .iter()
+        .filter_map(|r| match r.estimate.interval_kind {
+            Some(IntervalKind::Backtest { level: l }) if l < level => Some(l),
+            _ => None,
+        })
+        .fold(None, |m: Option<f64>, l| Some(m.map_or(l, |m| m.max(l))))?;
+    Some(format!(
+        "level {level}: the predictive intervals are {} intervals (their calibration on public \
+         curves has quantiles only up to {}; rarer misses cannot be learned from them), so they \
+         cover less than {} of the time",
+        calibrate::percent(given),
+        calibrate::percent(given),
+        calibrate::percent(level)
+    ))
 }
 
 /// A warning naming the candidates whose predictive interval has no width:
@@ -738,6 +761,46 @@ mod tests {
             .collect();
         assert_eq!(w.len(), 1, "{:?}", sel.warnings);
         assert!(w[0].starts_with("flat:"), "{}", w[0]);
+    }
+
+    /// A level above the scale's last (0.99) gets the 0.99 interval: a
+    /// warning says so (it was silent); at 0.99 and below, none.
+    #[test]
+    fn a_level_above_the_scales_last_is_reported_as_replaced() {
+        let pool = six(-0.02, -0.03, 2.0, 0.4);
+        let at = |level: f64| {
+            let opts = SelectOptions {
+                level: Some(level),
+                ..SelectOptions::default()
+            };
+            select(&pool, Method::DEFAULT, far_budget(), &opts).unwrap()
+        };
+        let sel = at(0.999);
+        assert!(sel.ranking.iter().all(|r| matches!(
+            r.estimate.interval_kind,
+            Some(IntervalKind::Backtest { level }) if level == 0.99
+        )));
+        let w: Vec<&String> = sel
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with("level "))
+            .collect();
+        assert_eq!(
+            w,
+            [
+                "level 0.999: the predictive intervals are 99% intervals (their calibration on \
+              public curves has quantiles only up to 99%; rarer misses cannot be learned from \
+              them), so they cover less than 99.9% of the time"
+            ]
+        );
+        for level in [0.99, 0.9] {
+            let sel = at(level);
+            assert!(
+                !sel.warnings.iter().any(|w| w.starts_with("level ")),
+                "{:?}",
+                sel.warnings
+            );
+        }
     }
 
     /// With several candidates failing, the error names the first in the
