@@ -458,6 +458,7 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
         tokens_per_example: a.tokens_per_example,
         epochs: a.epochs,
         level: Some(a.level),
+        rank_the_rest: true,
         ..SelectOptions::default()
     };
     json(&select_with_references(

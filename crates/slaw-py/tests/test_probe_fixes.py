@@ -269,3 +269,29 @@ def test_standard_error_intervals_stay_inside_the_bounds():
     assert r.intervals["alpha"] == (0.0, pytest.approx(v + z * s, rel=1e-9))
     for n, (lo, hi) in r.intervals.items():
         assert lo <= r.params[n] <= hi
+
+
+# ------------------------------------------------------------------ a short candidate
+
+
+def test_a_short_candidate_is_not_ranked_and_the_others_are():
+    """A candidate with too few affordable sizes is listed in ``unranked`` with why, and the
+    others are ranked as without it (the CLI and ``slaw run`` do the same); it stopped the
+    selection with an error."""
+    sizes = [200 * 2**k for k in range(13)] + [1638400]
+    rows = []
+    for i in range(5):
+        b, dl, beta, e = 20 + 15 * ((i * 5) % 7), 8 + 5 * (i % 4), 0.2 + 0.02 * ((i * 3) % 7), 0.6 + 0.05 * i
+        row = {"model": f"m{i}", "0": b / dl + e}
+        for n in sizes:
+            row[str(n)] = np.nan if i == 1 and n > 200 else b / (dl + n**beta) + e
+        rows.append(row)
+    pool = pd.DataFrame(rows)
+    sel = slaw.select(pool, target=1638400, budget="1/64")
+    assert list(sel.unranked) == ["m1"]
+    assert "needs at least 4 affordable sizes" in sel.unranked["m1"]
+    assert "m1" not in sel.ranking.index and len(sel.ranking) == 4
+    assert any("not ranked (m1)" in w for w in sel.warnings)
+    rest = slaw.select(pool[pool.model != "m1"], target=1638400, budget="1/64")
+    assert list(rest.ranking.index) == list(sel.ranking.index)
+    assert rest.unranked == {}

@@ -409,8 +409,10 @@ class SelectionResult(FrameResult):
     FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
     also ``ranking.attrs["cost"]``), ``method``, ``budget``, ``notes`` (the cost, and what the
     method could not use, e.g. candidates without the zero-shot loss ats-gap reads), ``warnings``
-    (a reference that does not match the pool, with its match test's p-value; it is not used) and
-    ``references`` (per reference: its source, candidates matched, match test and weight)."""
+    (a reference that does not match the pool, with its match test's p-value; it is not used;
+    candidates not ranked), ``references`` (per reference: its source, candidates matched, match
+    test and weight) and ``unranked`` (dict: id -> why, for each candidate the method could not
+    score, e.g. too few affordable sizes; the others are ranked, as the CLI and ``slaw run`` do)."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -449,6 +451,7 @@ class SelectionResult(FrameResult):
         notes.extend(f"note: {n}" for n in raw.get("notes") or [])
         self.warnings: List[str] = list(raw.get("warnings") or [])
         self.references: List[Dict[str, Any]] = list(raw.get("references") or [])
+        self.unranked: Dict[str, str] = {u["id"]: u["reason"] for u in raw.get("unranked") or []}
         notes.extend(f"warning: {w}" for w in self.warnings)
         super().__init__(dict(raw), frame, title, notes)
 
