@@ -175,8 +175,13 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         let max_x = xs[xs.len() - 1];
         let held = |r: &Run| held_out(r, max_x, max_d);
         debug_assert!(rs.iter().all(|r| held(r) == is_held(runs, r)));
-        let fit_runs: Vec<&Run> = rs.iter().copied().filter(|r| !held(r)).collect();
-        let held_runs: Vec<&Run> = rs.iter().copied().filter(|r| held(r)).collect();
+        // In a canonical order (X, D_f, loss), not the file's: the fits sum
+        // over the runs and the bootstrap draws runs by position, so the
+        // same runs in another row order give the same bits (issue tj 4).
+        let mut fit_runs: Vec<&Run> = rs.iter().copied().filter(|r| !held(r)).collect();
+        let mut held_runs: Vec<&Run> = rs.iter().copied().filter(|r| held(r)).collect();
+        fit_runs.sort_by(|a, b| canonical(a, b));
+        held_runs.sort_by(|a, b| canonical(a, b));
         let fx = distinct(fit_runs.iter().map(|r| r.x)).len();
         let fd = distinct(fit_runs.iter().map(|r| r.d)).len();
         if fx < 2 || fd < 2 || fit_runs.len() < 3 {
@@ -191,6 +196,14 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         factors.push((k, fit_runs, held_runs));
     }
     Ok(Split { factors })
+}
+
+/// The order of a method's runs within a factor: by X, then D_f, then
+/// loss (runs equal in all three are interchangeable).
+fn canonical(a: &Run, b: &Run) -> std::cmp::Ordering {
+    a.x.total_cmp(&b.x)
+        .then(a.d.total_cmp(&b.d))
+        .then(a.loss.total_cmp(&b.loss))
 }
 
 /// Whether a run is held out of the fit: its hold-out flag when the input
@@ -478,4 +491,37 @@ pub fn bootstrap_predictions(
             .collect::<Option<Vec<f64>>>()
     });
     Ok((bootstrap.intervals(&ok, at.len()), ok.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::published::{generate, noise_sd, EN_DE};
+    use super::*;
+
+    #[test]
+    fn the_bootstrap_does_not_depend_on_the_order_of_the_rows() {
+        let runs = generate(&EN_DE[..1], noise_sd(0.005), 3);
+        let mut reversed = runs.clone();
+        reversed.runs.reverse();
+        // a shuffle that is not a reversal either
+        let mut shuffled = runs.clone();
+        let n = shuffled.runs.len();
+        for i in 0..n {
+            shuffled.runs.swap(i, (i * 7 + 3) % n);
+        }
+        let opts = default_options();
+        let at = [("model_size".to_string(), 8e9, 3e3)];
+        let b = Resampling::new(12, 0.8, 5);
+        let run = |rs: &Runs| {
+            let fit = fit_method(rs, &rs.methods()[0], &opts).unwrap();
+            let (iv, n) =
+                bootstrap_predictions(rs, &fit, Form::Multiplicative, &opts, &at, &b).unwrap();
+            let p = fit.form(Form::Multiplicative).predict("model_size", 8e9, 3e3);
+            (p.map(f64::to_bits), iv[0].lo.to_bits(), iv[0].hi.to_bits(), n)
+        };
+        let first = run(&runs);
+        assert!(first.3 > 0);
+        assert_eq!(first, run(&reversed));
+        assert_eq!(first, run(&shuffled));
+    }
 }
