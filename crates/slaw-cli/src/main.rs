@@ -487,7 +487,9 @@ struct FitArgs {
     /// Predict at a point: NAME=VALUE[,NAME=VALUE] or VALUE[,VALUE] (repeatable).
     #[arg(long)]
     predict: Vec<String>,
-    /// Bootstrap replicates for intervals on parameters and predictions.
+    /// Bootstrap replicates for intervals on parameters and predictions (0: none; else at
+    /// least 1 / (1 - level), e.g. 20 at 95%, so that a replicate is expected outside the
+    /// percentile interval).
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
     /// Interval level, of the bootstrap intervals and of the extrapolation intervals. With
@@ -1105,7 +1107,7 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     // units: the search then runs in those units.
     opts.scale_free = a.law.bounds.is_empty() && a.law.inits.is_empty();
     analysis::validate(&law, &obs, opts.space, &a.data.y)?;
-    let level = config::level(a.level)?;
+    let level = config::bootstrap(a.bootstrap, "--level", a.level, a.seed)?.level;
     let predict = a
         .predict
         .iter()
