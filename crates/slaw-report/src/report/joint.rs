@@ -93,7 +93,10 @@ pub fn methods_report(r: &Recommendation) -> String {
         "{:<16} {:>12} {:>24}",
         "method",
         "loss",
-        format!("{:.0}% interval", 100.0 * r.level)
+        format!(
+            "{} refit bootstrap",
+            slaw::selection::calibrate::percent(r.level)
+        )
     );
     for p in &r.predictions {
         let _ = writeln!(
@@ -102,6 +105,14 @@ pub fn methods_report(r: &Recommendation) -> String {
             p.method,
             num(p.predicted_loss),
             interval(p.interval)
+        );
+    }
+    if r.predictions.iter().any(|p| p.interval.is_some()) {
+        let _ = writeln!(
+            s,
+            "intervals: percentiles of a bootstrap of the runs (resampled within each factor, \
+             both stages refitted): the noise of the fit's parameters only, not the error of \
+             extrapolating the law"
         );
     }
     let _ = writeln!(
@@ -114,6 +125,9 @@ pub fn methods_report(r: &Recommendation) -> String {
                 " (tied with {}: equal predicted losses, the data do not separate them)",
                 r.predictions[1].method
             )
+        } else if r.predictions[0].interval.is_none() && r.predictions[0].replicates > 0 {
+            " (no interval: too few bootstrap replicates converged to compare the methods)"
+                .to_string()
         } else if r.predictions[0].interval.is_none() {
             " (no bootstrap: run with --bootstrap N for intervals)".to_string()
         } else if r.separated {
@@ -147,7 +161,12 @@ pub fn methods_report(r: &Recommendation) -> String {
             .closed_form
             .map(|cf| {
                 format!(
-                    "; closed form D_c = H X^gamma, H = {}, gamma = {:.4}{}",
+                    "; closed form D_c = H X^gamma{}, H = {}, gamma = {:.4}{}",
+                    if r.form == Form::Multiplicative {
+                        ""
+                    } else {
+                        " (of the multiplicative fits, not the additive law's crossings)"
+                    },
                     num(cf.h),
                     cf.gamma,
                     if cf.exact {

@@ -153,7 +153,10 @@ struct Split<'a> {
 fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
     let by = runs.by_factor(method);
     if by.is_empty() {
-        return Err(Error::data(format!("no runs for method '{method}'")));
+        return Err(Error::data(format!(
+            "{}: no runs for method '{method}'",
+            runs.source
+        )));
     }
     let max_d = runs
         .runs
@@ -167,8 +170,9 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         let xs = distinct(rs.iter().map(|r| r.x));
         if xs.len() < 2 {
             return Err(Error::data(format!(
-                "method '{method}', factor '{name}': every run has {name} = {} — a single value, \
-                 nothing to fit its exponent from",
+                "{}: method '{method}', factor '{name}': every run has {name} = {} — a single \
+                 value, nothing to fit its exponent from",
+                runs.source,
                 crate::numbers::num(xs[0])
             )));
         }
@@ -186,10 +190,11 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         let fd = distinct(fit_runs.iter().map(|r| r.d)).len();
         if fx < 2 || fd < 2 || fit_runs.len() < 3 {
             return Err(Error::data(format!(
-                "method '{method}', factor '{name}': {} fitting run(s) with {fx} distinct {name} \
+                "{}: method '{method}', factor '{name}': {} fitting run(s) with {fx} distinct {name} \
                  value(s) and {fd} distinct data size(s) after the hold-out; at least 3 runs over \
                  2 values of each are needed (the largest {name} and the largest data size are \
                  held out unless a hold-out column says otherwise)",
+                runs.source,
                 fit_runs.len()
             )));
         }
@@ -305,7 +310,9 @@ fn fit_form(
         .collect();
     if pts.len() <= law1.n_params() {
         return Err(Error::data(format!(
-            "method '{method}': {} fitting runs for the {} law's {} parameters; more runs are needed",
+            "{}: method '{method}': {} fitting runs for the {} law's {} parameters; more runs are \
+             needed",
+            runs.source,
             pts.len(),
             form.name(),
             law1.n_params()
@@ -516,8 +523,15 @@ mod tests {
             let fit = fit_method(rs, &rs.methods()[0], &opts).unwrap();
             let (iv, n) =
                 bootstrap_predictions(rs, &fit, Form::Multiplicative, &opts, &at, &b).unwrap();
-            let p = fit.form(Form::Multiplicative).predict("model_size", 8e9, 3e3);
-            (p.map(f64::to_bits), iv[0].lo.to_bits(), iv[0].hi.to_bits(), n)
+            let p = fit
+                .form(Form::Multiplicative)
+                .predict("model_size", 8e9, 3e3);
+            (
+                p.map(f64::to_bits),
+                iv[0].lo.to_bits(),
+                iv[0].hi.to_bits(),
+                n,
+            )
         };
         let first = run(&runs);
         assert!(first.3 > 0);
