@@ -59,11 +59,25 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
             }
         }
         let (mu, ad) = (m.form(Form::Multiplicative), m.form(Form::Additive));
-        let verdict = match (mu.mad_held, ad.mad_held) {
-            (Some(a), Some(b)) if a < b => "the multiplicative law generalizes better",
-            (Some(a), Some(b)) if b < a => "the additive law generalizes better",
-            (Some(_), Some(_)) => "both laws generalize equally",
-            _ => "no held-out runs to compare the laws on",
+        let verdict = match &m.held_out {
+            Some(c) => match c.better {
+                Some(f) => format!(
+                    "the {} law generalizes better (run by run, by {} +- {} over {} held-out \
+                     runs)",
+                    f.name(),
+                    num(c.mean_difference.abs()),
+                    num(c.std_error),
+                    c.n
+                ),
+                None => format!(
+                    "no difference: the laws' held-out errors differ by {} +- {} run by run over \
+                     {} runs, within twice the standard error",
+                    num(c.mean_difference.abs()),
+                    num(c.std_error),
+                    c.n
+                ),
+            },
+            None => "no held-out runs to compare the laws on".to_string(),
         };
         let _ = writeln!(
             s,
