@@ -935,7 +935,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let demo = slaw_report::demo::run_demo(seed)?;
-            output::emit(json, &demo.selection, || {
+            // The selection's JSON plus what the text prints after it: the
+            // true best and how good the choice was.
+            let mut value = serde_json::to_value(&demo.selection)?;
+            if let Some(o) = value.as_object_mut() {
+                o.insert("true_best".into(), demo.best.clone().into());
+                o.insert("relative_accuracy".into(), demo.relative_accuracy.into());
+            }
+            output::emit(json, &value, || {
                 println!(
                     "Demo: choose which of {} synthetic pre-trained models to fine-tune on {} examples,",
                     demo.pool.len(),
