@@ -628,7 +628,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
             output::emit(json, &v, || {
                 print!("{}", report::law_catalog(&laws));
-                println!("Loss-curve laws of `slaw forecast` (t: step; S1, S2: learning-rate areas; i: token position):\n");
+                println!("Loss-curve laws of `slaw forecast` (t: step; S1, S2: learning-rate areas; i: token position).");
+                println!("power and reciprocal here are forecast's own, with bounds and grids for loss curves in the");
+                println!("step; `slaw fit --law power|reciprocal` uses the catalog's above (same formulas):\n");
                 print!("{}", report::law_catalog(&curve_laws));
                 println!("Trajectory forms of the temporal law: how a0, a1, a2 move over training");
                 println!("(tau = step / last fitted step; S1 = summed learning rate / peak rate / last fitted step;");

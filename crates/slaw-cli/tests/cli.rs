@@ -1914,3 +1914,18 @@ fn demo_json_has_the_true_best_and_the_relative_accuracy() {
     );
     assert!(v["ranking"].is_array());
 }
+
+/// Probe tj 16: `slaw laws` says why power and reciprocal appear twice, and
+/// a grid of one start is "1 start".
+#[test]
+fn laws_explains_the_two_power_and_reciprocal_laws() {
+    let out = slaw().arg("laws").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(" 1 starts"), "{text}");
+    assert!(text.contains("default grid: 1 start\n"), "{text}");
+    assert!(
+        text.contains("power and reciprocal here are forecast's own"),
+        "{text}"
+    );
+}
