@@ -78,13 +78,13 @@ pub fn level(level: f64) -> Result<f64> {
 }
 
 /// The bootstrap of a command (--bootstrap, the value of the level flag
-/// `level_flag`, --seed) as the engine's settings, the level checked.
+/// `level_flag`, --seed) as the engine's settings, the level checked and
+/// the replicates enough for a percentile interval at it
+/// (`Resampling::min_replicates`; 0 for none).
 pub fn bootstrap(replicates: usize, level_flag: &str, level: f64, seed: u64) -> Result<Resampling> {
-    Ok(Resampling::new(
-        replicates,
-        level_of(level_flag, level)?,
-        seed,
-    ))
+    let r = Resampling::new(replicates, level_of(level_flag, level)?, seed);
+    r.check_replicates()?;
+    Ok(r)
 }
 
 #[cfg(test)]
@@ -99,6 +99,12 @@ mod tests {
         }
         let r = bootstrap(10, "--level", 0.9, 4).unwrap();
         assert_eq!((r.replicates, r.level, r.seed), (10, 0.9, 4));
+        // Too few replicates for a percentile interval at the level.
+        let e = crate::output::message(&bootstrap(1, "--level", 0.95, 0).unwrap_err());
+        assert!(
+            e.starts_with("--bootstrap: ") && e.contains("at least 20"),
+            "{e}"
+        );
         assert!(level_of("--bootstrap-level", 2.0)
             .unwrap_err()
             .to_string()

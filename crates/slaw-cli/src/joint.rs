@@ -17,7 +17,8 @@ use std::process::ExitCode;
 /// Where the runs are and which columns say what.
 #[derive(Args)]
 pub struct RunArgs {
-    /// Long-format runs (CSV, TSV, JSON lines or a JSON array; - for stdin): one row per fine-tuning run.
+    /// Long-format runs, one row per fine-tuning run: any table slaw reads (CSV, TSV, JSON
+    /// lines, a JSON array, a TensorBoard event file; - for stdin).
     file: PathBuf,
     /// A factor column (model size, pretraining tokens, PET size); repeat for several.
     #[arg(long = "factor", required = true)]
@@ -52,7 +53,16 @@ impl RunArgs {
             experiment: self.experiment_col.clone(),
             holdout: self.holdout_col.clone(),
         };
-        Ok(Runs::read(&self.file, &cols)?)
+        Runs::read(&self.file, &cols).map_err(|e| {
+            // The library names the concept; the flag that sets it is ours.
+            let several = matches!(&e, slaw::Error::Input { message, .. }
+                if message.contains("several factor columns"));
+            if several && self.experiment_col.is_none() {
+                anyhow::anyhow!("{e}: --experiment-col COL")
+            } else {
+                e.into()
+            }
+        })
     }
 }
 
@@ -95,12 +105,15 @@ pub struct MethodsArgs {
     /// The setting's factor and value, e.g. model_size=8e9.
     #[arg(long)]
     at: String,
-    /// The setting's fine-tuning data size.
-    #[arg(long)]
+    /// The setting's fine-tuning data size (a finite number > 0).
+    #[arg(long, allow_negative_numbers = true)]
     data: f64,
     #[arg(long, value_enum, default_value = "multiplicative")]
     form: FormKind,
-    /// Bootstrap replicates for the prediction intervals (0: none).
+    /// Bootstrap replicates for the prediction intervals (0: none; else at least
+    /// 1 / (1 - level), e.g. 20 at 95%). Each replicate resamples the runs within each factor
+    /// and refits both stages: the intervals cover the noise of the fit only, not the error of
+    /// extrapolating the law (a setting far outside the runs is noted).
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
     /// Level of the prediction intervals.
@@ -108,9 +121,10 @@ pub struct MethodsArgs {
     level: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Range of D_f searched for crossings, LO:HI.
-    #[arg(long, default_value = "1:1e12")]
-    d_range: String,
+    /// Range of D_f searched for crossings, LO:HI (default: from 1e-4 times the smallest to 1e6
+    /// times the largest D_f of the runs and --data, so it follows the unit of D_f).
+    #[arg(long)]
+    d_range: Option<String>,
     #[arg(long)]
     json: bool,
     /// Plot the critical data size against the factor (.svg, .png or .pdf).
@@ -253,7 +267,12 @@ fn parse_range(s: &str) -> Result<(f64, f64)> {
     let Some((lo, hi)) = s.split_once(':') else {
         bail!("--d-range must be LO:HI, got '{s}'");
     };
-    let (lo, hi): (f64, f64) = (lo.trim().parse()?, hi.trim().parse()?);
+    let num = |v: &str| -> Result<f64> {
+        v.trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--d-range: '{}' is not a number", v.trim()))
+    };
+    let (lo, hi) = (num(lo)?, num(hi)?);
     if !(lo > 0.0 && hi > lo && hi.is_finite()) {
         bail!("--d-range needs 0 < LO < HI, got '{s}'");
     }
@@ -271,8 +290,9 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         .trim()
         .parse()
         .map_err(|_| anyhow::anyhow!("--at: '{x}' is not a number"))?;
-    let d_range = parse_range(&a.d_range)?;
+    let d_range = a.d_range.as_deref().map(parse_range).transpose()?;
     let runs = a.runs.read()?;
+    let d_range = d_range.unwrap_or_else(|| joint::decision::d_range(&runs, a.data));
     let k = runs
         .factors
         .iter()
@@ -306,6 +326,9 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         &serde_json::json!({"recommendation": rec, "fits": fits}),
         || {
             print!("{}", rep::methods_report(&rec));
+            for n in &rec.notes {
+                println!("note: {n}");
+            }
             // what the fits could not pin (issue 14), as `slaw joint` says it
             for m in &fits {
                 for n in &m.notes {

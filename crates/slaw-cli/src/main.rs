@@ -497,7 +497,9 @@ struct FitArgs {
     /// Predict at a point: NAME=VALUE[,NAME=VALUE] or VALUE[,VALUE] (repeatable).
     #[arg(long)]
     predict: Vec<String>,
-    /// Bootstrap replicates for intervals on parameters and predictions.
+    /// Bootstrap replicates for intervals on parameters and predictions (0: none; else at
+    /// least 1 / (1 - level), e.g. 20 at 95%, so that a replicate is expected outside the
+    /// percentile interval).
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
     /// Interval level, of the bootstrap intervals and of the extrapolation intervals. With
@@ -637,7 +639,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
             output::emit(json, &v, || {
                 print!("{}", report::law_catalog(&laws));
-                println!("Loss-curve laws of `slaw forecast` (t: step; S1, S2: learning-rate areas; i: token position):\n");
+                println!("Loss-curve laws of `slaw forecast` (t: step; S1, S2: learning-rate areas; i: token position).");
+                println!("power and reciprocal here are forecast's own, with bounds and grids for loss curves in the");
+                println!("step; `slaw fit --law power|reciprocal` uses the catalog's above (same formulas):\n");
                 print!("{}", report::law_catalog(&curve_laws));
                 println!("Trajectory forms of the temporal law: how a0, a1, a2 move over training");
                 println!("(tau = step / last fitted step; S1 = summed learning rate / peak rate / last fitted step;");
@@ -949,7 +953,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let demo = slaw_report::demo::run_demo(seed)?;
-            output::emit(json, &demo.selection, || {
+            // The selection's JSON plus what the text prints after it: the
+            // true best and how good the choice was.
+            let mut value = serde_json::to_value(&demo.selection)?;
+            if let Some(o) = value.as_object_mut() {
+                o.insert("true_best".into(), demo.best.clone().into());
+                o.insert("relative_accuracy".into(), demo.relative_accuracy.into());
+            }
+            output::emit(json, &value, || {
                 println!(
                     "Demo: choose which of {} synthetic pre-trained models to fine-tune on {} examples,",
                     demo.pool.len(),
@@ -1117,7 +1128,7 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     // units: the search then runs in those units.
     opts.scale_free = a.law.bounds.is_empty() && a.law.inits.is_empty();
     analysis::validate(&law, &obs, opts.space, &a.data.y)?;
-    let level = config::level(a.level)?;
+    let level = config::bootstrap(a.bootstrap, "--level", a.level, a.seed)?.level;
     let predict = a
         .predict
         .iter()

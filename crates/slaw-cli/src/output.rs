@@ -63,6 +63,10 @@ fn flag(s: Setting) -> Option<&'static str> {
         Setting::Laws => "--laws",
         Setting::PlotPath => "--plot",
         Setting::ReportPath => "--report",
+        Setting::Replicates => "--bootstrap",
+        Setting::DataSize => "--data",
+        Setting::Spacing => "--every",
+        Setting::StepBudget => "--steps",
         _ => return None,
     })
 }

@@ -17,8 +17,9 @@ pub struct ScheduleArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// A schedule to predict (repeatable): constant:peak=..., cosine:peak=...,total=...,
-    /// wsd:peak=...,decay_start=...,total=...[,decay=linear|exp|cosine], two-stage:peak=...,switch=...,low=...
-    /// (all take warmup= and final=, see `slaw forecast --help`), or lr:FILE, a file with the
+    /// linear:peak=...,total=..., wsd:peak=...,decay_start=...,total=...[,decay=linear|exp|cosine],
+    /// two-stage:peak=...,switch=...,low=... (all take warmup=; cosine, linear and wsd also
+    /// final=, the last learning rate; see `slaw forecast --help`), or lr:FILE, a file with the
     /// learning rate per step (columns --step-col, --lr-col).
     #[arg(long, num_args = 1..)]
     predict: Vec<String>,
@@ -27,7 +28,7 @@ pub struct ScheduleArgs {
     #[arg(long, allow_negative_numbers = true)]
     steps: Option<f64>,
     /// Spacing of the predicted points (default: the median spacing of the first run).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     every: Option<f64>,
     /// Search the WSD family for a budget of --steps: decays ending at the last step, of each
     /// length in --decay-fractions (of the steps after warmup). Takes peak=,final=,warmup=[,decay=].
@@ -76,8 +77,45 @@ fn key(spec: &str, k: &str) -> Option<f64> {
         .and_then(|(_, v)| v.trim().parse().ok())
 }
 
+/// A library error about a schedule of `--predict SPEC` in this command's
+/// words (the library names the concept; `slaw forecast`'s flag for it is
+/// --schedule, this command's is --predict).
+fn predict_error(spec: &str, e: slaw::Error) -> anyhow::Error {
+    match e {
+        slaw::Error::Setting {
+            setting: slaw::error::Setting::Schedule,
+            message,
+        } if message.contains(spec) => anyhow::anyhow!("--predict: {message}"),
+        slaw::Error::Setting {
+            setting: slaw::error::Setting::Schedule,
+            message,
+        } => anyhow::anyhow!("--predict '{spec}': {message}"),
+        e => e.into(),
+    }
+}
+
 pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
     crate::config::level(a.level)?;
+    if let Some(e) = a.every.filter(|e| !(*e > 0.0 && e.is_finite())) {
+        bail!("--every: must be a finite number > 0, got {e}");
+    }
+    if let Some(t) = a.steps.filter(|t| !(*t > 0.0 && t.is_finite())) {
+        bail!("--steps: must be a finite number > 0, got {t}");
+    }
+    // The same file twice would count as two runs (the curve check in the
+    // library catches the same data under two names).
+    for (j, f) in a.files.iter().enumerate() {
+        let same = |g: &PathBuf| {
+            f.as_os_str() != "-"
+                && match (std::fs::canonicalize(f), std::fs::canonicalize(g)) {
+                    (Ok(x), Ok(y)) => x == y,
+                    _ => f == g,
+                }
+        };
+        if a.files[..j].iter().any(same) {
+            bail!("{}: given twice; give each run once", f.display());
+        }
+    }
     let method = CurveLaw::parse(&a.method)?;
     let mut runs: Vec<Curve> = Vec::new();
     for f in &a.files {
@@ -108,12 +146,15 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             )?);
             continue;
         }
-        let s = Schedule::parse(spec)?;
+        let s = Schedule::parse(spec).map_err(|e| predict_error(spec, e))?;
         let total = match (key(spec, "total"), a.steps) {
             (Some(t), _) | (None, Some(t)) => t,
             (None, None) => bail!("--predict '{spec}': give the last step with --steps"),
         };
-        targets.push(Target::from_schedule(spec, s, total, every, &[])?);
+        targets.push(
+            Target::from_schedule(spec, s, total, every, &[])
+                .map_err(|e| predict_error(spec, e))?,
+        );
     }
     let search_from = match &a.optimize_wsd {
         None => None,
@@ -244,7 +285,9 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
                 print!("  margin over the runner-up ({r}): {m:.4}");
                 if let (Some((lo, hi)), Some(s)) = (b.margin_interval, b.stays_best) {
                     print!(
-                        ", refit interval [{lo:.4}, {hi:.4}]; best in {:.0}% of the replicates",
+                        ", refit interval [{lo:.4}, {hi:.4}]; best in {:.0}% of the bootstrap \
+                         refits (the refit spread only, not the transfer and extrapolation \
+                         errors in the intervals)",
                         100.0 * s
                     );
                 }

@@ -1885,3 +1885,47 @@ fn fit_reports_its_termination_reason() {
     assert_eq!(v["groups"][0]["fit"]["termination"], "max_iterations");
     assert_eq!(v["groups"][0]["fit"]["converged"], false);
 }
+
+/// Probe tj 16: `demo --json` carries the true best and the relative
+/// accuracy the text prints.
+#[test]
+fn demo_json_has_the_true_best_and_the_relative_accuracy() {
+    let dir = TempDir::new().unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(["demo", "--json", "--plot", "demo.svg"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = slaw()
+        .current_dir(dir.path())
+        .args(["demo", "--plot", "demo.svg"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let best = v["true_best"].as_str().unwrap();
+    let acc = v["relative_accuracy"].as_f64().unwrap();
+    assert!(
+        text.contains(&format!(
+            "true best: {best}; relative accuracy of the choice: {acc:.3}"
+        )),
+        "{text}"
+    );
+    assert!(v["ranking"].is_array());
+}
+
+/// Probe tj 16: `slaw laws` says why power and reciprocal appear twice, and
+/// a grid of one start is "1 start".
+#[test]
+fn laws_explains_the_two_power_and_reciprocal_laws() {
+    let out = slaw().arg("laws").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(" 1 starts"), "{text}");
+    assert!(text.contains("default grid: 1 start\n"), "{text}");
+    assert!(
+        text.contains("power and reciprocal here are forecast's own"),
+        "{text}"
+    );
+}

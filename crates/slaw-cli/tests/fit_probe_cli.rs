@@ -325,3 +325,40 @@ fn a_slack_bound_and_the_unit_of_x_do_not_unpin_a_parameter() {
     let (a, b) = (se("lin.csv"), se("lin_big.csv"));
     assert!((a / b - 1.0).abs() < 1e-6, "E's standard error {a} vs {b}");
 }
+
+/// Probe tj 6 / py 7: `--bootstrap 1` or `2` gave zero-width intervals that
+/// need not contain the estimate. Too few replicates for a percentile
+/// interval at the level (fewer than 1 / (1 - level)) are refused, naming
+/// --bootstrap; the minimum itself is accepted.
+#[test]
+fn a_bootstrap_too_small_for_its_level_is_refused() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("p.csv"), twelve()).unwrap();
+    let fit = |extra: &[&str]| {
+        slaw()
+            .current_dir(dir.path())
+            .args(["fit", "p.csv", "--law", "power", "--x", "x", "--y", "loss"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (n, level, min) in [
+        ("1", "0.95", "20"),
+        ("2", "0.95", "20"),
+        ("50", "0.99", "100"),
+    ] {
+        let out = fit(&["--bootstrap", n, "--level", level]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{n} at {level}: {err}");
+        assert!(
+            err.contains("--bootstrap: ") && err.contains(&format!("at least {min}")),
+            "{err}"
+        );
+    }
+    let ok = fit(&["--bootstrap", "20", "--level", "0.95", "--json"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}

@@ -986,3 +986,112 @@ fn auto_needs_the_schedule_past_the_last_rate() {
                 .and(predicate::str::contains("3000")),
         );
 }
+
+/// Probe tj 8, 12, 15: `slaw schedule` warns about parameters at a bound or
+/// not pinned (as `forecast` does), refuses a run given twice, warns about
+/// two runs of one name and a schedule ending before the fitted steps, and
+/// blames bad values on their own flag (--every, --steps, --predict).
+#[test]
+fn schedule_warnings_duplicates_and_flags() {
+    let Some(dir) = shared("loss-curves/multipower/25") else {
+        return;
+    };
+    let Some(dir100) = shared("loss-curves/multipower/100") else {
+        return;
+    };
+    let f = |n: &str| dir.join(format!("{n}.csv")).display().to_string();
+    let cos = "cosine:peak=3e-4,final=3e-5,total=24000,warmup=2160";
+    let run = |files: &[String], extra: &[&str]| {
+        slaw()
+            .arg("schedule")
+            .args(files)
+            .args(["--predict", cos, "--bootstrap", "0"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let three = [f("constant_24000"), f("cosine_24000"), f("wsdcon_9")];
+    let v = json_of(&run(&three, &["--method", "multipower", "--json"]));
+    let w = v["warnings"].to_string();
+    assert!(w.contains("gamma at a bound of its range"), "{w}");
+    let v = json_of(&run(
+        &[f("constant_24000")],
+        &["--method", "multipower", "--json"],
+    ));
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("not pinned by the runs") && w.contains("gamma"),
+        "{w}"
+    );
+    // A file twice, or the same curve under another name: refused.
+    let out = run(&[f("cosine_24000"), f("cosine_24000")], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("given twice"));
+    let tmp = TempDir::new().unwrap();
+    let copy = tmp.path().join("copy.csv");
+    std::fs::copy(f("cosine_24000"), &copy).unwrap();
+    let out = run(&[f("cosine_24000"), copy.display().to_string()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("are the same curve"));
+    // Two runs of one name (two model sizes): a warning.
+    let other = dir100.join("constant_24000.csv").display().to_string();
+    let v = json_of(&run(&[f("constant_24000"), other], &["--json"]));
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("2 runs are named 'constant_24000'"),
+        "{}",
+        v["warnings"]
+    );
+    // A schedule that ends before the fitted steps: a warning.
+    let out = slaw()
+        .arg("schedule")
+        .arg(f("cosine_24000"))
+        .args([
+            "--predict",
+            "cosine:peak=3e-4,total=100",
+            "--bootstrap",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("before the runs' first fitted step"),
+        "{}",
+        v["warnings"]
+    );
+    // Each bad value blamed on its own flag.
+    for (extra, flag) in [
+        (vec!["--every", "0"], "--every:"),
+        (vec!["--every", "-5"], "--every:"),
+        (vec!["--steps", "-100"], "--steps:"),
+    ] {
+        let out = run(&[f("cosine_24000")], &extra);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("> 0"),
+            "{extra:?}: {err}"
+        );
+    }
+    let out = slaw()
+        .arg("schedule")
+        .arg(f("cosine_24000"))
+        .args([
+            "--predict",
+            "constant:peak=3e-4,final=1e-5",
+            "--steps",
+            "100",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--predict") && !err.contains("--schedule"),
+        "{err}"
+    );
+}

@@ -160,7 +160,7 @@ fn methods_level_reaches_the_bootstrap() {
         );
     }
     let text = String::from_utf8(run(&["--level", "0.5"]).stdout).unwrap();
-    assert!(text.contains("50% interval"), "{text}");
+    assert!(text.contains("50% refit bootstrap"), "{text}");
     let bad = run(&["--level", "1"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--level"));
@@ -208,6 +208,177 @@ fn methods_and_joint_bad_inputs() {
         .code(2)
         .stderr(predicate::str::contains("at least two methods"))
         .stderr(predicate::str::contains("panicked").not());
+}
+
+/// Probe tj 4, 5, 6, 7, 13, 15: `methods` answers the same for the rows in
+/// another order and D_f in another unit; refuses a bootstrap too small for
+/// its level, non-finite settings (naming the flag), a factor named twice or
+/// a factor that is the data column; says what its intervals cover and notes
+/// a setting far outside the runs.
+#[test]
+fn methods_order_units_and_bad_settings() {
+    let dir = TempDir::new().unwrap();
+    let f = en_de(&dir);
+    let text = fs::read_to_string(&f).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let rev = dir.path().join("rev.csv");
+    fs::write(&rev, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+    // D_f in thousands
+    let kilo = dir.path().join("kilo.csv");
+    let scaled: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut c: Vec<String> = l.split(',').map(String::from).collect();
+            c[3] = format!("{}", c[3].parse::<f64>().unwrap() / 1e3);
+            c.join(",")
+        })
+        .collect();
+    fs::write(&kilo, format!("{header}\n{}\n", scaled.join("\n"))).unwrap();
+    let run = |file: &str, extra: &[&str]| {
+        let mut c = slaw();
+        c.args(["methods", file]).args(FACTORS).args(extra);
+        if !extra.contains(&"--bootstrap") {
+            c.args(["--bootstrap", "20"]);
+        }
+        if !extra.contains(&"--at") {
+            c.args(["--at", "model_size=8e9"]);
+        }
+        c.output().unwrap()
+    };
+    let json = |file: &str, data: &str| -> serde_json::Value {
+        let out = run(file, &["--data", data, "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let base = json(&f, "3e3");
+    // The rows' order does not move the intervals (same seed).
+    let r = &base["recommendation"];
+    assert_eq!(
+        r["predictions"],
+        json(&rev.display().to_string(), "3e3")["recommendation"]["predictions"]
+    );
+    for p in r["predictions"].as_array().unwrap() {
+        assert_eq!(p["interval_kind"]["kind"], "bootstrap", "{p}");
+        assert_eq!(p["interval_kind"]["level"], 0.95, "{p}");
+    }
+    // D_f in thousands: the same crossings, in thousands (the default
+    // range follows the data).
+    let k = json(&kilo.display().to_string(), "3");
+    let counts = |v: &serde_json::Value| -> Vec<Vec<usize>> {
+        v["recommendation"]["critical"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                c["curve"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|xc| xc[1].as_array().unwrap().len())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(counts(&base), counts(&k));
+    let (lo, hi) = (
+        base["recommendation"]["d_range"][0].as_f64().unwrap(),
+        k["recommendation"]["d_range"][0].as_f64().unwrap(),
+    );
+    assert!((lo / hi / 1e3 - 1.0).abs() < 1e-9, "{lo} {hi}");
+    // Bad settings: exit 2, the flag named, no panic.
+    let bad = |extra: &[&str], flag: &str, what: &str| {
+        let out = run(&f, extra);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(flag) && err.contains(what), "{extra:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    };
+    bad(&["--data", "inf"], "--data:", "finite");
+    bad(&["--data", "0"], "--data:", "> 0");
+    bad(&["--data", "-5"], "--data:", "> 0");
+    bad(
+        &["--data", "3e3", "--at", "model_size=inf"],
+        "--at:",
+        "finite",
+    );
+    bad(
+        &["--data", "3e3", "--bootstrap", "1"],
+        "--bootstrap:",
+        "at least 20",
+    );
+    bad(
+        &["--data", "3e3", "--bootstrap", "19"],
+        "--bootstrap:",
+        "at least 20",
+    );
+    bad(
+        &["--data", "3e3", "--level", "0.99", "--bootstrap", "50"],
+        "--bootstrap:",
+        "at least 100",
+    );
+    let dup = slaw()
+        .args([
+            "joint",
+            &f,
+            "--factor",
+            "model_size",
+            "--factor",
+            "model_size",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&dup.stderr)
+        .contains("--factor: factor column 'model_size' is named twice"));
+    let data = slaw()
+        .args(["joint", &f, "--factor", "model_size", "--factor", "data"])
+        .output()
+        .unwrap();
+    assert_eq!(data.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&data.stderr).contains("'data' is the data-size column"));
+    // Data errors name the file.
+    let one = dir.path().join("one_size.csv");
+    let rows: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            !l.starts_with("lora,") || l.starts_with("lora,1000000000,") || l.starts_with("lora,,")
+        })
+        .map(String::from)
+        .collect();
+    fs::write(&one, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    let out = slaw()
+        .args(["joint", &one.display().to_string()])
+        .args(FACTORS)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("one_size.csv: method 'lora', factor 'model_size'"),
+        "{err}"
+    );
+    // Far outside the runs: noted; the text says what the intervals cover.
+    let out = run(&f, &["--data", "1e10", "--at", "model_size=1e14"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("95% refit bootstrap")
+            && text.contains("the noise of the fit's parameters only"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: model_size = 1.00000e14 is 6250x above the largest value"),
+        "{text}"
+    );
+    assert!(text.contains("note: D_f = 10000000000 is"), "{text}");
 }
 
 #[test]

@@ -139,6 +139,37 @@ impl Resampling {
         }
     }
 
+    /// The fewest replicates for a percentile interval at `level`:
+    /// 1 / (1 - level) (20 at 95%, 10 at 90%, 100 at 99%), so that at least
+    /// one replicate is expected outside the interval. Fewer give an
+    /// interval that spans (nearly) every draw — one replicate gives zero
+    /// width and need not contain the estimate — which is no interval at
+    /// that level.
+    pub fn min_replicates(level: f64) -> usize {
+        // the tolerance keeps 1 / 0.05 = 20.000000000000004 at 20
+        ((1.0 / (1.0 - level)) * (1.0 - 1e-12)).ceil().max(2.0) as usize
+    }
+
+    /// The level must lie in (0, 1), and a bootstrap (replicates > 0) must
+    /// draw at least [`Resampling::min_replicates`] at it.
+    pub fn check_replicates(&self) -> Result<()> {
+        self.check()?;
+        let min = Resampling::min_replicates(self.level);
+        if self.replicates > 0 && self.replicates < min {
+            return Err(Error::setting(
+                crate::error::Setting::Replicates,
+                format!(
+                    "{} replicate(s) are too few for a {}% percentile interval: at least {min} \
+                     (1 / (1 - level), so that a replicate is expected outside the interval), \
+                     or 0 for no interval",
+                    self.replicates,
+                    crate::numbers::num(100.0 * self.level)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The bootstrap of the item named `name` (a candidate of a pool): its
     /// own seed, the FNV-1a hash of the seed (8 bytes, little-endian) and
     /// the name's bytes. It depends on nothing else, so reordering a pool
@@ -432,6 +463,19 @@ mod tests {
         assert!(how.enough(5) && !how.enough(4));
         assert!(!Resampling::new(0, 0.95, 0).enough(0));
         assert!(Resampling::new(1, 1.0, 0).check().is_err());
+        // Too few replicates for a percentile interval at the level.
+        assert_eq!(Resampling::min_replicates(0.95), 20);
+        assert_eq!(Resampling::min_replicates(0.9), 10);
+        assert_eq!(Resampling::min_replicates(0.99), 100);
+        assert_eq!(Resampling::min_replicates(0.5), 2);
+        for n in [1, 2, 19] {
+            let e = Resampling::new(n, 0.95, 0).check_replicates().unwrap_err();
+            assert!(e.to_string().contains("at least 20"), "{e}");
+        }
+        assert!(Resampling::new(20, 0.95, 0).check_replicates().is_ok());
+        assert!(Resampling::new(0, 0.95, 0).check_replicates().is_ok());
+        assert!(Resampling::new(100, 0.99, 0).check_replicates().is_ok());
+        assert!(Resampling::new(99, 0.99, 0).check_replicates().is_err());
         assert!(Resampling::new(1, 0.5, 0).check().is_ok());
     }
 

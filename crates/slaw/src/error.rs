@@ -87,6 +87,14 @@ pub enum Setting {
     PlotPath,
     /// The path of an HTML report.
     ReportPath,
+    /// The number of bootstrap replicates.
+    Replicates,
+    /// The fine-tuning data size of a decision setting.
+    DataSize,
+    /// The spacing of predicted points along the steps.
+    Spacing,
+    /// The step budget (the last step) of a predicted schedule.
+    StepBudget,
 }
 
 impl Setting {
@@ -117,6 +125,10 @@ impl Setting {
             Setting::Laws => "the laws",
             Setting::PlotPath => "the plot file",
             Setting::ReportPath => "the report file",
+            Setting::Replicates => "the bootstrap replicates",
+            Setting::DataSize => "the data size",
+            Setting::Spacing => "the spacing of the predicted points",
+            Setting::StepBudget => "the step budget",
         }
     }
 }

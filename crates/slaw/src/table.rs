@@ -576,6 +576,52 @@ mod tests {
     }
 
     #[test]
+    fn json_numbers_read_bit_for_bit_as_the_same_text_in_csv() {
+        // serde_json's default float parser can be 1 ULP off (serde-rs/json
+        // #707): 0.9215686321258545 came back as ...544. The crate enables
+        // `float_roundtrip`, so a JSON file and a CSV file holding the same
+        // text give the same f64.
+        let cells = [
+            "0.9215686321258545",
+            "2.666666666666667",
+            "1.8333333333333335",
+            "0.1",
+            "1e-300",
+            "123456789.12345679",
+            "0.30000000000000004",
+            "2.2250738585072014e-308",
+        ];
+        let csv: String = std::iter::once("v".to_string())
+            .chain(cells.iter().map(|c| c.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let json = format!(
+            "[{}]",
+            cells
+                .iter()
+                .map(|c| format!("{{\"v\": {c}}}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let c = Table::from_delimited("c.csv", &csv, b',').unwrap();
+        let j = Table::from_json("c.json", &json).unwrap();
+        let l = Table::from_json_lines(
+            "c.jsonl",
+            &cells
+                .iter()
+                .map(|c| format!("{{\"v\": {c}}}\n"))
+                .collect::<String>(),
+        )
+        .unwrap();
+        for (i, cell) in cells.iter().enumerate() {
+            let want = cell.parse::<f64>().unwrap().to_bits();
+            assert_eq!(c.number(i, 0).unwrap().to_bits(), want, "csv {cell}");
+            assert_eq!(j.number(i, 0).unwrap().to_bits(), want, "json {cell}");
+            assert_eq!(l.number(i, 0).unwrap().to_bits(), want, "jsonl {cell}");
+        }
+    }
+
+    #[test]
     fn trainer_state_log_history_and_sparse_json_rows() {
         let text = r#"{"global_step": 20, "log_history": [
             {"loss": 3.5, "learning_rate": 0.001, "step": 10},

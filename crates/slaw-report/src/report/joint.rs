@@ -59,11 +59,25 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
             }
         }
         let (mu, ad) = (m.form(Form::Multiplicative), m.form(Form::Additive));
-        let verdict = match (mu.mad_held, ad.mad_held) {
-            (Some(a), Some(b)) if a < b => "the multiplicative law generalizes better",
-            (Some(a), Some(b)) if b < a => "the additive law generalizes better",
-            (Some(_), Some(_)) => "both laws generalize equally",
-            _ => "no held-out runs to compare the laws on",
+        let verdict = match &m.held_out {
+            Some(c) => match c.better {
+                Some(f) => format!(
+                    "the {} law generalizes better (run by run, by {} +- {} over {} held-out \
+                     runs)",
+                    f.name(),
+                    num(c.mean_difference.abs()),
+                    num(c.std_error),
+                    c.n
+                ),
+                None => format!(
+                    "no difference: the laws' held-out errors differ by {} +- {} run by run over \
+                     {} runs, within twice the standard error",
+                    num(c.mean_difference.abs()),
+                    num(c.std_error),
+                    c.n
+                ),
+            },
+            None => "no held-out runs to compare the laws on".to_string(),
         };
         let _ = writeln!(
             s,
@@ -93,7 +107,10 @@ pub fn methods_report(r: &Recommendation) -> String {
         "{:<16} {:>12} {:>24}",
         "method",
         "loss",
-        format!("{:.0}% interval", 100.0 * r.level)
+        format!(
+            "{} refit bootstrap",
+            slaw::selection::calibrate::percent(r.level)
+        )
     );
     for p in &r.predictions {
         let _ = writeln!(
@@ -102,6 +119,14 @@ pub fn methods_report(r: &Recommendation) -> String {
             p.method,
             num(p.predicted_loss),
             interval(p.interval)
+        );
+    }
+    if r.predictions.iter().any(|p| p.interval.is_some()) {
+        let _ = writeln!(
+            s,
+            "intervals: percentiles of a bootstrap of the runs (resampled within each factor, \
+             both stages refitted): the noise of the fit's parameters only, not the error of \
+             extrapolating the law"
         );
     }
     let _ = writeln!(
@@ -114,6 +139,9 @@ pub fn methods_report(r: &Recommendation) -> String {
                 " (tied with {}: equal predicted losses, the data do not separate them)",
                 r.predictions[1].method
             )
+        } else if r.predictions[0].interval.is_none() && r.predictions[0].replicates > 0 {
+            " (no interval: too few bootstrap replicates converged to compare the methods)"
+                .to_string()
         } else if r.predictions[0].interval.is_none() {
             " (no bootstrap: run with --bootstrap N for intervals)".to_string()
         } else if r.separated {
@@ -147,7 +175,12 @@ pub fn methods_report(r: &Recommendation) -> String {
             .closed_form
             .map(|cf| {
                 format!(
-                    "; closed form D_c = H X^gamma, H = {}, gamma = {:.4}{}",
+                    "; closed form D_c = H X^gamma{}, H = {}, gamma = {:.4}{}",
+                    if r.form == Form::Multiplicative {
+                        ""
+                    } else {
+                        " (of the multiplicative fits, not the additive law's crossings)"
+                    },
                     num(cf.h),
                     cf.gamma,
                     if cf.exact {

@@ -49,6 +49,7 @@ fn r2_note(r2: f64) -> &'static str {
     }
 }
 
+/// The laws' names, formulas, descriptions, inputs, bounds and grid sizes.
 pub fn law_catalog(laws: &[Law]) -> String {
     let mut s = String::new();
     for l in laws {
@@ -73,11 +74,12 @@ pub fn law_catalog(laws: &[Law]) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "{:<12} inputs: {}; parameters: {}; default grid: {} starts",
+            "{:<12} inputs: {}; parameters: {}; default grid: {} start{}",
             "",
             l.inputs.join(", "),
             params.join(", "),
-            l.grid().len()
+            l.grid().len(),
+            if l.grid().len() == 1 { "" } else { "s" }
         );
         let _ = writeln!(s);
     }

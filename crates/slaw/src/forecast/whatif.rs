@@ -45,12 +45,18 @@ impl Target {
         every: f64,
         at: &[f64],
     ) -> Result<Target> {
-        if !(total > 0.0 && total.is_finite() && every > 0.0 && every.is_finite()) {
+        if !(every > 0.0 && every.is_finite()) {
+            return Err(Error::setting(
+                crate::error::Setting::Spacing,
+                format!("must be a finite number > 0, got {every}"),
+            ));
+        }
+        if !(total > 0.0 && total.is_finite()) {
             return Err(Error::setting(
                 crate::error::Setting::Schedule,
                 format!(
-                "schedule '{name}': the last step ({total}) and the spacing ({every}) must be > 0"
-            ),
+                    "schedule '{name}': the last step must be a finite number > 0, got {total}"
+                ),
             ));
         }
         let first = if s.warmup > 0.0 { s.warmup } else { every };
@@ -232,7 +238,9 @@ pub struct Best {
     pub final_loss: f64,
     /// The runner-up and how much higher its predicted final loss is.
     pub runner_up: Option<(String, f64)>,
-    /// Share of the bootstrap replicates in which the best stays best.
+    /// Share of the bootstrap replicates in which the best stays best: the
+    /// refit spread only (the noise of the fitted points), not the
+    /// schedule-transfer or extrapolation errors the intervals add.
     pub stays_best: Option<f64>,
     /// Interval of (runner-up - best) over the replicates.
     pub margin_interval: Option<(f64, f64)>,
@@ -273,6 +281,23 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             "what-if needs at least one run and one schedule",
         ));
     }
+    // The same curve twice (a file given twice) would count as two runs:
+    // the leave-one-run-out error would vanish and the intervals shrink.
+    for (j, b) in runs.iter().enumerate() {
+        if let Some(a) = runs[..j].iter().find(|a| {
+            a.step == b.step
+                && a.loss.len() == b.loss.len()
+                && a.loss
+                    .iter()
+                    .zip(&b.loss)
+                    .all(|(x, y)| x.to_bits() == y.to_bits())
+        }) {
+            return Err(Error::data(format!(
+                "runs '{}' and '{}' are the same curve (the same steps and losses): give each run once",
+                a.name, b.name
+            )));
+        }
+    }
     let mut curves: Vec<Curve> = runs.to_vec();
     curves.extend(targets.iter().map(|t| t.curve.clone()));
     let upto: Vec<usize> = curves
@@ -288,6 +313,9 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     if !f.converged {
         warnings.push("the fit did not converge".to_string());
     }
+    warnings.extend(same_names(runs));
+    warnings.extend(identifiability(f.result()));
+    warnings.extend(before_the_runs(runs, targets));
     if opts.bootstrap > 0 && !how.enough(draws.len()) {
         warnings.push(format!(
             "only {} of {} bootstrap refits converged: the intervals are unreliable",
@@ -451,6 +479,82 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             })
             .collect(),
     })
+}
+
+/// Runs that share a name (e.g. `constant_24000.csv` of two model sizes):
+/// they are fitted as runs of one law, which is right only for one model.
+fn same_names(runs: &[Curve]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (j, b) in runs.iter().enumerate() {
+        let before = runs[..j].iter().filter(|a| a.name == b.name).count();
+        if before == 1 {
+            out.push(format!(
+                "{} runs are named '{}': every run is fitted by one law (one model and data); \
+                 if they come from different models, fit them separately",
+                runs.iter().filter(|a| a.name == b.name).count(),
+                b.name
+            ));
+        }
+    }
+    out
+}
+
+/// The fit's parameters at a bound of their range, and those the runs do
+/// not pin (a flat direction, or still at the start), as `slaw forecast`
+/// warns: predictions for schedules unlike the runs depend on them.
+fn identifiability(r: &crate::fit::FitResult) -> Vec<String> {
+    let list = |v: &[&str]| v.join(", ");
+    let mut out = Vec::new();
+    let bounded: Vec<&str> = r.at_bounds.iter().map(String::as_str).collect();
+    if !bounded.is_empty() {
+        out.push(format!(
+            "{} at a bound of {} range: the runs do not pin {}, and the predictions may follow \
+             the bound",
+            list(&bounded),
+            if bounded.len() == 1 { "its" } else { "their" },
+            if bounded.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    let rest: Vec<&str> = r
+        .unidentified()
+        .iter()
+        .map(String::as_str)
+        .filter(|p| !bounded.contains(p))
+        .collect();
+    if !rest.is_empty() {
+        out.push(format!(
+            "{} not pinned by the runs (a flat direction of the fit, or still at the starting \
+             value): predictions for schedules unlike the runs depend on values the data did not \
+             choose",
+            list(&rest)
+        ));
+    }
+    out
+}
+
+/// Targets whose last step lies before every fitted point: the law is
+/// extrapolated backwards, to steps it was not fitted at.
+fn before_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
+    let first = runs
+        .iter()
+        .flat_map(|r| r.step.iter().zip(&r.loss).filter(|(_, l)| !l.is_nan()))
+        .map(|(s, _)| *s)
+        .fold(f64::INFINITY, f64::min);
+    targets
+        .iter()
+        .filter_map(|t| {
+            let last = *t.curve.step.last()?;
+            (last < first).then(|| {
+                format!(
+                    "schedule '{}' ends at step {}, before the runs' first fitted step ({}): its \
+                     prediction extrapolates the law backwards, where it was not fitted",
+                    t.name,
+                    crate::numbers::num(last),
+                    crate::numbers::num(first)
+                )
+            })
+        })
+        .collect()
 }
 
 /// The WSD family for a budget of `total` steps: decays ending at `total`

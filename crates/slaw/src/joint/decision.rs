@@ -7,6 +7,7 @@ use super::{bootstrap_predictions, Form, MethodFit, Runs};
 use crate::bootstrap::{Interval, Resampling};
 use crate::fit::FitOptions;
 use crate::law::Params;
+use crate::selection::calibrate::IntervalKind;
 use crate::{Error, Result};
 
 /// The user's setting: the factor's value (e.g. model size) and the
@@ -29,8 +30,14 @@ pub struct MethodPrediction {
     pub method: String,
     /// The fitted law's loss at (X, D_f).
     pub predicted_loss: f64,
-    /// Bootstrap percentile interval of the prediction at `Recommendation::level` (None without a bootstrap).
+    /// Bootstrap percentile interval of the prediction at `Recommendation::level` (None without a
+    /// bootstrap, or when fewer replicates converged than an interval at the level needs).
     pub interval: Option<Interval>,
+    /// What the interval covers: a bootstrap of the runs (within each
+    /// factor, both stages refitted), i.e. the noise of the fit's parameters
+    /// only, not the error of extrapolating the law (None without an
+    /// interval).
+    pub interval_kind: Option<IntervalKind>,
     /// Bootstrap replicates that converged.
     pub replicates: usize,
 }
@@ -74,6 +81,27 @@ pub struct Recommendation {
     pub critical: Vec<CriticalCurve>,
     /// The D_f range searched for crossings.
     pub d_range: (f64, f64),
+    /// What the reader should know: a setting far outside the runs' ranges
+    /// (an extrapolation the intervals do not cover), bootstraps with too
+    /// few converged replicates for an interval.
+    pub notes: Vec<String>,
+}
+
+/// How far (a ratio) outside the runs' range of X or D_f a setting must lie
+/// to be noted as an extrapolation: a decade.
+pub const FAR_OUTSIDE: f64 = 10.0;
+
+/// The default D_f range searched for crossings: from 1e-4 times the
+/// smallest to 1e6 times the largest data size of the runs and the
+/// setting's `d`. It follows the data (a ratio span around the observed
+/// D_f), so the same runs in other units of D_f give the same crossings.
+pub fn d_range(runs: &Runs, d: f64) -> (f64, f64) {
+    let (lo, hi) = runs
+        .runs
+        .iter()
+        .map(|r| r.d)
+        .fold((d, d), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    (lo * 1e-4, hi * 1e6)
 }
 
 /// The range of the factor X over which the critical data sizes are
@@ -104,16 +132,41 @@ pub fn recommend(
 ) -> Result<Recommendation> {
     if fits.len() < 2 {
         return Err(Error::data(format!(
-            "choosing a method needs runs of at least two methods (found {})",
+            "{}: choosing a method needs runs of at least two methods (found {})",
+            runs.source,
             fits.len()
         )));
     }
-    if !(setting.x > 0.0 && setting.d > 0.0) {
+    if !(setting.x > 0.0 && setting.x.is_finite()) {
         return Err(Error::setting(
             crate::error::Setting::DecisionPoint,
-            "the factor value and data size must be > 0",
+            format!(
+                "the factor value must be a finite number > 0, got {}",
+                setting.x
+            ),
         ));
     }
+    if !(setting.d > 0.0 && setting.d.is_finite()) {
+        return Err(Error::setting(
+            crate::error::Setting::DataSize,
+            format!(
+                "the fine-tuning data size must be a finite number > 0, got {}",
+                setting.d
+            ),
+        ));
+    }
+    if !(d_range.0 > 0.0 && d_range.1 > d_range.0 && d_range.1.is_finite()) {
+        return Err(Error::setting(
+            crate::error::Setting::DecisionPoint,
+            format!(
+                "the D_f range searched for crossings needs 0 < LO < HI (finite), got {}:{}",
+                d_range.0, d_range.1
+            ),
+        ));
+    }
+    bootstrap.check_replicates()?;
+    let mut notes = extrapolation_notes(runs, setting);
+    let need = Resampling::min_replicates(bootstrap.level);
     let mut predictions = Vec::new();
     for f in fits {
         let ff = f.form(form);
@@ -121,7 +174,8 @@ pub fn recommend(
             .predict(&setting.factor, setting.x, setting.d)
             .ok_or_else(|| {
                 Error::data(format!(
-                    "method '{}' has no runs varying '{}' (its factors: {})",
+                    "{}: method '{}' has no runs varying '{}' (its factors: {})",
+                    runs.source,
                     f.method,
                     setting.factor,
                     ff.factors
@@ -140,13 +194,27 @@ pub fn recommend(
                 &[(setting.factor.clone(), setting.x, setting.d)],
                 bootstrap,
             )?;
-            (Some(iv[0]), n)
+            if n >= need && bootstrap.enough(n) {
+                (Some(iv[0]), n)
+            } else {
+                notes.push(format!(
+                    "method '{}': {n} of {} bootstrap replicates converged, too few for a {}% \
+                     interval (at least {need}, and half of those drawn): no interval",
+                    f.method,
+                    bootstrap.replicates,
+                    crate::numbers::num(100.0 * bootstrap.level)
+                ));
+                (None, n)
+            }
         } else {
             (None, 0)
         };
         predictions.push(MethodPrediction {
             method: f.method.clone(),
             predicted_loss: loss,
+            interval_kind: interval.map(|_| IntervalKind::Bootstrap {
+                level: bootstrap.level,
+            }),
             interval,
             replicates,
         });
@@ -207,5 +275,58 @@ pub fn recommend(
         separated,
         critical,
         d_range,
+        notes,
     })
+}
+
+/// Notes for a setting more than [`FAR_OUTSIDE`] beyond the runs' range of
+/// its factor's X or of D_f: the law is extrapolated there, and the
+/// bootstrap intervals (the fit's noise) do not cover that error.
+fn extrapolation_notes(runs: &Runs, setting: &Setting) -> Vec<String> {
+    let span = |v: &mut dyn Iterator<Item = f64>| {
+        v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        })
+    };
+    let k = runs.factors.iter().position(|f| f.name == setting.factor);
+    let xs = span(
+        &mut runs
+            .runs
+            .iter()
+            .filter(|r| Some(r.factor) == k)
+            .map(|r| r.x),
+    );
+    let ds = span(&mut runs.runs.iter().map(|r| r.d));
+    let mut notes = Vec::new();
+    for (what, v, (lo, hi)) in [
+        (
+            format!("{} = {}", setting.factor, crate::numbers::num(setting.x)),
+            setting.x,
+            xs,
+        ),
+        (
+            format!("D_f = {}", crate::numbers::num(setting.d)),
+            setting.d,
+            ds,
+        ),
+    ] {
+        if !(lo.is_finite() && hi.is_finite()) {
+            continue;
+        }
+        let ratio = if v > hi {
+            Some((v / hi, "above the largest", hi))
+        } else if v < lo {
+            Some((lo / v, "below the smallest", lo))
+        } else {
+            None
+        };
+        if let Some((r, side, end)) = ratio.filter(|(r, _, _)| *r > FAR_OUTSIDE) {
+            notes.push(format!(
+                "{what} is {r:.0}x {side} value of the runs ({}): the laws are extrapolated far \
+                 outside the data, and the intervals (the fit's noise only) do not cover that error",
+                crate::numbers::num(end)
+            ));
+        }
+    }
+    notes
 }

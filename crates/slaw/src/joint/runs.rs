@@ -121,6 +121,26 @@ impl Runs {
                 "name at least one factor column, e.g. model_size",
             ));
         }
+        for (i, f) in cols.factors.iter().enumerate() {
+            if cols.factors[..i].contains(f) {
+                return Err(Error::setting(
+                    crate::error::Setting::Factors,
+                    format!("factor column '{f}' is named twice"),
+                ));
+            }
+            for (role, c) in [
+                ("method", &cols.method),
+                ("data-size", &cols.data),
+                ("loss", &cols.loss),
+            ] {
+                if f == c {
+                    return Err(Error::setting(
+                        crate::error::Setting::Factors,
+                        format!("'{f}' is the {role} column, not a factor (model size, pretraining tokens, PET size)"),
+                    ));
+                }
+            }
+        }
         for p in &cols.pet {
             if !cols.factors.contains(p) {
                 return Err(Error::setting(
@@ -200,7 +220,8 @@ impl Runs {
                             None,
                             format!(
                                 "values in several factor columns ({}): add a column naming the \
-                                 factor this run varies and give it as the experiment column",
+                                 factor this run varies and name it as the experiment column \
+                                 (its cells: one of the factor columns' names)",
                                 many.iter()
                                     .map(|&k| cols.factors[k].as_str())
                                     .collect::<Vec<_>>()

@@ -1583,7 +1583,8 @@ pub fn bnsl(breaks: usize) -> Law {
 pub fn reciprocal() -> Law {
     law(
         "reciprocal",
-        "Temporal scaling law of Xiong et al.: loss at token position i",
+        "A reciprocal decay in i, the form of Xiong et al.'s per-position law (loss at token \
+         position i); the forecasting laws' reciprocal is this form in the step, with its own bounds",
         "L_i = a0 / (1 + a1 i) + a2",
         &[("i", Domain::NonNegative)],
         vec![
