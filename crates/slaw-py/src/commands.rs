@@ -546,7 +546,8 @@ pub struct MethodsOpts {
     /// Level of the prediction intervals.
     pub level: f64,
     pub seed: u64,
-    pub d_range: (f64, f64),
+    /// None: from the runs' and the setting's D_f (`joint::decision::d_range`).
+    pub d_range: Option<(f64, f64)>,
 }
 
 impl Default for MethodsOpts {
@@ -559,7 +560,7 @@ impl Default for MethodsOpts {
             bootstrap: 200,
             level: 0.95,
             seed: 0,
-            d_range: (1.0, 1e12),
+            d_range: None,
         }
     }
 }
@@ -582,12 +583,16 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
     let Some(d) = a.data else {
         return usage("data: the setting's fine-tuning data size");
     };
-    let (lo, hi) = a.d_range;
-    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
-        return usage(format!("d_range needs 0 < LO < HI, got ({lo}, {hi})"));
+    if let Some((lo, hi)) = a.d_range {
+        if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+            return usage(format!("d_range needs 0 < LO < HI, got ({lo}, {hi})"));
+        }
     }
     let form = form(&a.form)?;
     let runs = read_runs(data, &a.runs)?;
+    let (lo, hi) = a
+        .d_range
+        .unwrap_or_else(|| slaw::joint::decision::d_range(&runs, d));
     let k = runs
         .factors
         .iter()

@@ -295,3 +295,10 @@ def test_a_short_candidate_is_not_ranked_and_the_others_are():
     rest = slaw.select(pool[pool.model != "m1"], target=1638400, budget="1/64")
     assert list(rest.ranking.index) == list(sel.ranking.index)
     assert rest.unranked == {}
+
+
+def test_a_bootstrap_too_small_for_its_level_is_refused():
+    """bootstrap=1 gave zero-width intervals that excluded the estimate (probe item 7)."""
+    with pytest.raises(ValueError, match="too few for a 95% percentile interval: at least 20"):
+        slaw.fit(power_df(), law="power", x="n", bootstrap=1)
+    assert slaw.fit(power_df(), law="power", x="n", bootstrap=20).intervals

@@ -145,6 +145,11 @@ pub fn run(
     obs: &Observations,
     on_bootstrap: &(dyn Fn() + Sync),
 ) -> Result<Vec<GroupFit>> {
+    // Too few replicates for a percentile interval at the level: refused,
+    // not a zero-width interval (the CLI checks its flags the same way).
+    if let Some(level) = job.level {
+        crate::bootstrap::Resampling::new(job.bootstrap, level, job.seed).check_replicates()?;
+    }
     for p in &job.predict {
         if p.len() != job.law.inputs.len() {
             return Err(Error::setting(

@@ -97,6 +97,15 @@ def _number(v: Any, what: str) -> float:
 _U64_MAX = 2**64 - 1
 
 
+def _range(v: Any, what: str) -> List[float]:
+    """A (low, high) pair of numbers, named `what` in the error."""
+    try:
+        lo, hi = v
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: a (low, high) pair, got {v!r}") from None
+    return [_number(lo, what), _number(hi, what)]
+
+
 def _whole(v: Any, what: str, lo: int = 0, hi: int = _U64_MAX) -> int:
     """A whole number in [lo, hi] (an int, or a float with no fractional part), or a
     ValueError naming the argument: never truncated silently."""
@@ -534,7 +543,7 @@ def methods(
     bootstrap: int = 200,
     level: float = 0.95,
     seed: int = 0,
-    d_range: Tuple[float, float] = (1.0, 1e12),
+    d_range: Optional[Tuple[float, float]] = None,
     pet: Union[str, Sequence[str], None] = None,
     method_col: str = "method",
     data_col: str = "data",
@@ -543,20 +552,21 @@ def methods(
     holdout_col: Optional[str] = None,
 ) -> FrameResult:
     """Which fine-tuning method for a setting (``slaw methods``): ``at={"model_size": 8e9}``,
-    ``data_size`` the fine-tuning data size (the CLI's ``--data``). ``to_frame()``: the
+    ``data_size`` the fine-tuning data size (the CLI's ``--data``); ``d_range`` where critical
+    data sizes are searched (default, as the CLI's ``--d-range``: from 1e-4 x the smallest to
+    1e6 x the largest D_f of the runs and the setting). ``to_frame()``: the
     predicted loss per method with its interval; ``.recommended`` the method; ``to_dict()``:
     the recommendation, critical data sizes, fits."""
     if not isinstance(at, Mapping) or len(at) != 1:
         raise ValueError("at: one factor and its value, e.g. {'model_size': 8e9}")
     (factor, value), = at.items()
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
-    lo, hi = d_range
     value = _number(value, "at")
     data_size = _number(data_size, "data_size")
     opts.update({"at": [str(factor), value], "data": data_size,
                  "form": str(form), "bootstrap": _whole(bootstrap, "bootstrap"),
                  "level": _number(level, "level"), "seed": _whole(seed, "seed"),
-                 "d_range": [_number(lo, "d_range"), _number(hi, "d_range")]})
+                 "d_range": None if d_range is None else _range(d_range, "d_range")})
     raw = _call(_native.methods, to_table(data), opts)
     rec = raw.get("recommendation") or {}
     rows = []
