@@ -132,6 +132,31 @@ fn per_position_bad_inputs() {
         .stderr(predicate::str::contains("needs per-position data"));
 }
 
+/// A forecast step must be a finite number (`--at inf` was accepted and
+/// printed an interval [0, inf]).
+#[test]
+fn forecast_steps_must_be_finite() {
+    let dir = TempDir::new().unwrap();
+    let agg = write(
+        &dir,
+        "agg.csv",
+        "step,loss\n100,4\n200,3.5\n300,3.2\n400,3.1\n500,3.0\n600,2.9\n700,2.85\n",
+    );
+    for at in ["inf", "NaN", "-inf"] {
+        slaw()
+            .args([
+                "forecast",
+                &agg,
+                "--fit-until",
+                "0.5",
+                &format!("--at={at}"),
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--at").and(predicate::str::contains("finite")));
+    }
+}
+
 #[test]
 fn bad_curves_are_clear_errors() {
     let dir = TempDir::new().unwrap();
@@ -985,4 +1010,153 @@ fn auto_needs_the_schedule_past_the_last_rate() {
                 .and(predicate::str::contains("auto's choice"))
                 .and(predicate::str::contains("3000")),
         );
+}
+
+/// An aggregate curve whose log records the warmup ramp (rates rising to
+/// the peak at step 8), constant to step 320, then decaying to 1% of the
+/// peak by step 400.
+fn curve_with_recorded_warmup() -> String {
+    let mut s = String::from("step,loss,lr\n");
+    let steps = (2..=8).chain((1..=40).map(|k| 10 * k));
+    for t in steps {
+        let t = t as f64;
+        let lr = if t <= 8.0 {
+            3e-3 * t / 8.0
+        } else if t <= 320.0 {
+            3e-3
+        } else {
+            3e-3 * (1.0 - 0.99 * (t - 320.0) / 80.0)
+        };
+        let decayed = 1.0 - lr / 3e-3;
+        let loss = 2.5 + 3.0 / t.sqrt() - 0.1 * decayed * (t > 320.0) as u8 as f64;
+        s.push_str(&format!("{t},{loss},{lr}\n"));
+    }
+    s
+}
+
+/// probe_tj 1: a recorded warmup is not decay inside the window: auto on a
+/// window before the decay says the annealing terms are not identified (it
+/// counted the ramp as 75% decay, called them pinned and picked tissue).
+#[test]
+fn a_recorded_warmup_does_not_count_as_decay() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "warm.csv", &curve_with_recorded_warmup());
+    let out = slaw()
+        .args([
+            "forecast",
+            &f,
+            "--fit-until",
+            "0.3",
+            "--bootstrap",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["decay"]["window"].as_f64(), Some(0.0), "{}", v["decay"]);
+    assert_eq!(v["choice"]["annealing_identified"], false);
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("not identified")),
+        "{}",
+        v["warnings"]
+    );
+}
+
+fn bench_run(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../bench/temporal/data")
+        .join(name)
+}
+
+/// probe_tj 9: the temporal law says when its forecast ignores the coming
+/// decay, and refuses to forecast past the file's last learning rate with
+/// a trajectory that reads the rate (it held the last rate silently).
+#[test]
+fn temporal_law_on_a_coming_decay_and_past_the_last_rate() {
+    let f = bench_run("large_wsd_seed1.csv");
+    let out = slaw()
+        .args(["forecast", f.to_str().unwrap(), "--fit-until", "0.3"])
+        .args(["--bootstrap", "0", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("ignores the coming decay")),
+        "{}",
+        v["warnings"]
+    );
+    // The run cut at step 360, in the middle of its decay.
+    let text = fs::read_to_string(&f).unwrap();
+    let cut: String = text
+        .lines()
+        .filter(|l| {
+            l.split(',')
+                .next()
+                .unwrap()
+                .parse::<f64>()
+                .map_or(true, |s| s <= 360.0)
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = TempDir::new().unwrap();
+    let cut = write(&dir, "cut.csv", &cut);
+    slaw()
+        .args(["forecast", &cut, "--fit-until", "0.95", "--at", "400"])
+        .args(["--bootstrap", "0"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("lr trajectory form")
+                .and(predicate::str::contains("up to step 360"))
+                .and(predicate::str::contains("--schedule")),
+        );
+    // Inside the file it forecasts.
+    slaw()
+        .args(["forecast", &cut, "--fit-until", "0.95", "--at", "360"])
+        .args(["--bootstrap", "0"])
+        .assert()
+        .success();
+}
+
+/// probe_tj 3: a higher --level never gives a narrower temporal interval
+/// (above 0.99 the rolling calibration was used, narrower than at 90%).
+#[test]
+fn temporal_intervals_widen_with_the_level() {
+    let dir = TempDir::new().unwrap();
+    let f = per_position_file(&dir);
+    let mut last = (f64::INFINITY, 0.0);
+    for level in ["0.9", "0.99", "0.995", "0.999"] {
+        let out = slaw()
+            .args(["forecast", &f, "--fit-until", "0.3", "--level", level])
+            .args(["--bootstrap", "50", "--json"])
+            .output()
+            .unwrap();
+        let v = json_of(&out);
+        let p = &v["forecasts"][0];
+        let (lo, hi) = (p["lo"].as_f64().unwrap(), p["hi"].as_f64().unwrap());
+        assert!(
+            lo <= last.0 && hi >= last.1,
+            "{level}: [{lo}, {hi}] inside {last:?}"
+        );
+        last = (lo, hi);
+        let extrapolated = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("measured at levels 0.5-0.99"));
+        assert_eq!(
+            extrapolated,
+            level == "0.995" || level == "0.999",
+            "{level}"
+        );
+    }
 }

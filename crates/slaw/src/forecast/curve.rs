@@ -345,6 +345,28 @@ impl Curve {
         }
     }
 
+    /// Where the learning rate's decay is measured from: the schedule's
+    /// warmup, or, for recorded rates, the first step at the peak of their
+    /// initial rise (a recorded warmup ramp is not decay; without a ramp,
+    /// the first recorded point). The first step without a learning rate.
+    pub fn decay_start(&self) -> f64 {
+        if let Some(s) = self.schedule {
+            return s.warmup;
+        }
+        let Some(lr) = self.lr.as_ref() else {
+            return self.step[0];
+        };
+        // The initial non-decreasing run of rates is the warmup; its top is
+        // the peak, first reached at step `step[i]`.
+        let mut end = 0;
+        while end + 1 < lr.len() && lr[end + 1] >= lr[end] {
+            end += 1;
+        }
+        let top = lr[end];
+        let i = lr[..=end].iter().position(|&e| e >= top).unwrap_or(0);
+        self.step[i]
+    }
+
     /// The schedule features, or None without a learning-rate column.
     /// Computed by integrating the learning-rate path segment by segment
     /// (cost linear in the points and the schedule's knots, whatever the
