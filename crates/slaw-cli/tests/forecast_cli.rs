@@ -1160,3 +1160,112 @@ fn temporal_intervals_widen_with_the_level() {
         );
     }
 }
+
+/// probe_py 3: one empty cell in the auto-found learning-rate column made
+/// the column vanish silently (auto switched law, multipower said "no
+/// learning-rate column"); now an error naming the row and column. A
+/// column that no row with a loss has (an evaluation loss) is still not
+/// used.
+#[test]
+fn a_gap_in_the_learning_rate_column_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let text = curve_with_recorded_warmup();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[9] = {
+        let c: Vec<&str> = lines[9].split(',').collect();
+        format!("{},{},", c[0], c[1])
+    };
+    let f = write(&dir, "gap.csv", &(lines.join("\n") + "\n"));
+    for method in ["auto", "multipower"] {
+        slaw()
+            .args(["forecast", &f, "--fit-until", "0.3", "--method", method])
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("row 10, column 'lr'")
+                    .and(predicate::str::contains("1 of the 47 rows")),
+            );
+    }
+    // No row with a loss has a rate: the column is not used.
+    let none: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                let c: Vec<&str> = l.split(',').collect();
+                format!("{},{},\n", c[0], c[1])
+            }
+        })
+        .collect();
+    let f = write(&dir, "none.csv", &none);
+    let v = json_of(
+        &slaw()
+            .args([
+                "forecast",
+                &f,
+                "--fit-until",
+                "0.3",
+                "--bootstrap",
+                "0",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["method"], "reciprocal");
+}
+
+/// probe_py 6: a row with a step but no loss is still skipped (sparse logs
+/// rely on it), with a warning naming its line and step; a row that logged
+/// another metric instead is skipped without one.
+#[test]
+fn a_missing_loss_is_skipped_with_a_warning() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("step,loss,eval\n");
+    for k in 1..=30 {
+        let t = 100.0 * k as f64;
+        let loss = if k == 4 || k == 9 {
+            String::new()
+        } else {
+            format!("{}", 2.0 + 5.0 * t.powf(-0.3))
+        };
+        s += &format!("{t},{loss},\n");
+        if k % 10 == 0 {
+            s += &format!("{},,3.0\n", t + 1.0);
+        }
+    }
+    let f = write(&dir, "gaps.csv", &s);
+    let v = json_of(
+        &slaw()
+            .args([
+                "forecast",
+                &f,
+                "--fit-until",
+                "0.5",
+                "--bootstrap",
+                "0",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let w: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let gap: Vec<&&str> = w.iter().filter(|w| w.contains("empty loss")).collect();
+    assert_eq!(gap.len(), 1, "{w:?}");
+    assert!(
+        gap[0].starts_with("2 rows")
+            && gap[0].contains("line 5 (step 400)")
+            && gap[0].contains("line 10 (step 900)")
+            && !gap[0].contains("1001"),
+        "{}",
+        gap[0]
+    );
+    assert_eq!(v["fit_points"], 13);
+}

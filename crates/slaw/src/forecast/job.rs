@@ -235,6 +235,38 @@ impl Spec {
                 Err(e) => return Err(e),
             }
         }
+        let name = self.name.as_deref().unwrap_or(name);
+        for (run, rows) in Curve::missing_losses(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )? {
+            let shown: Vec<String> = rows
+                .iter()
+                .take(5)
+                .map(|&r| {
+                    format!(
+                        "line {} (step {})",
+                        table.line(r),
+                        table.text(r, table.column_index(&self.step_col).expect("read above"))
+                    )
+                })
+                .collect();
+            let w = format!(
+                "{} row{} with a step but an empty loss (a missing value) {} skipped: {}{}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                if rows.len() == 1 { "was" } else { "were" },
+                shown.join(", "),
+                if rows.len() > 5 { ", ..." } else { "" }
+            );
+            for o in out.forecasts.iter_mut().filter(|o| o.curve == run) {
+                o.warnings.push(w.clone());
+            }
+        }
         if out.forecasts.is_empty() {
             let why: Vec<String> = out
                 .skipped
