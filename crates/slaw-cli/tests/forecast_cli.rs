@@ -1269,3 +1269,75 @@ fn a_missing_loss_is_skipped_with_a_warning() {
     );
     assert_eq!(v["fit_points"], 13);
 }
+
+/// probe_tj 15: a per-position file whose position column has another name
+/// says how to name it (it said only "steps must increase (2 follows 2)");
+/// a loss at step 0 (a training loop's or a TensorBoard log's first record)
+/// is skipped with a warning (the whole file was refused).
+#[test]
+fn repeated_steps_hint_at_the_position_column_and_step_zero_is_skipped() {
+    let dir = TempDir::new().unwrap();
+    let f = per_position_file(&dir);
+    let renamed = fs::read_to_string(&f)
+        .unwrap()
+        .replacen("position", "tok", 1);
+    let r = write(&dir, "renamed.csv", &renamed);
+    slaw()
+        .args(["forecast", &r, "--fit-until", "0.3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("token-position column"));
+    slaw()
+        .args([
+            "forecast",
+            &r,
+            "--fit-until",
+            "0.3",
+            "--position-col",
+            "tok",
+        ])
+        .args(["--bootstrap", "0"])
+        .assert()
+        .success();
+    let z = write(
+        &dir,
+        "zero.csv",
+        "step,loss\n0,9\n100,4\n200,3.5\n300,3.2\n400,3.1\n500,3.0\n600,2.9\n700,2.85\n800,2.8\n",
+    );
+    let v = json_of(
+        &slaw()
+            .args([
+                "forecast",
+                &z,
+                "--fit-until",
+                "0.5",
+                "--bootstrap",
+                "0",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["fit_points"], 4);
+    assert!(
+        v["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("step 0 (before any training step; line 2)")),
+        "{}",
+        v["warnings"]
+    );
+    // A negative step is still an error.
+    let n = write(
+        &dir,
+        "neg.csv",
+        &fs::read_to_string(&z).unwrap().replacen("0,9", "-1,9", 1),
+    );
+    slaw()
+        .args(["forecast", &n, "--fit-until", "0.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "row 2, column 'step': must be > 0",
+        ));
+}

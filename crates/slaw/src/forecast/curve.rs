@@ -219,6 +219,36 @@ impl Curve {
             .collect())
     }
 
+    /// The rows of each run (named as `runs_from_table_each` names it) at
+    /// step 0 with a loss: the loss before training, skipped by the reader.
+    /// Table row indexes.
+    pub fn at_step_zero(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        run_col: Option<&str>,
+    ) -> Result<Vec<(String, Vec<usize>)>> {
+        let (Ok(si), Some(li)) = (t.column_index(step_col), Self::loss_index(t, loss_col)) else {
+            return Ok(vec![]);
+        };
+        Ok(Self::run_rows(t, name, run_col)?
+            .into_iter()
+            .map(|(run, rows)| {
+                let zero = rows
+                    .into_iter()
+                    .filter(|&r| {
+                        !t.is_empty_cell(r, li)
+                            && t.number(r, si).is_ok_and(|s| s == 0.0)
+                            && t.number(r, li).is_ok_and(|l| l > 0.0)
+                    })
+                    .collect();
+                (run, zero)
+            })
+            .filter(|(_, z): &(String, Vec<usize>)| !z.is_empty())
+            .collect())
+    }
+
     /// The loss column's index: `loss_col`, or for the default name a
     /// training-loss column of a Hugging Face or W&B log.
     fn loss_index(t: &Table, loss_col: &str) -> Option<usize> {
@@ -304,6 +334,12 @@ impl Curve {
             }
             let s = t.number(r, si)?;
             let l = t.number(r, li)?;
+            // The loss before any training step (a training loop's or a
+            // TensorBoard log's first record) is not on the curve the laws
+            // fit; skipped, and said by the caller (`at_step_zero`).
+            if s == 0.0 && l > 0.0 {
+                continue;
+            }
             if s <= 0.0 || l <= 0.0 {
                 return Err(Error::input(
                     &t.source,
@@ -318,7 +354,13 @@ impl Curve {
                         &t.source,
                         Some(t.line(r)),
                         Some(step_col),
-                        format!("steps must increase ({s} follows {prev})"),
+                        if s == *prev {
+                            format!(
+                                "steps must increase ({s} follows {prev}): several rows at one step; per-position data needs its token-position column named (no position column was found), several runs in one file their run column"
+                            )
+                        } else {
+                            format!("steps must increase ({s} follows {prev})")
+                        },
                     ));
                 }
             }

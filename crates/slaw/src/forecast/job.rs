@@ -267,6 +267,23 @@ impl Spec {
                 o.warnings.push(w.clone());
             }
         }
+        for (run, rows) in Curve::at_step_zero(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.run_col.as_deref(),
+        )? {
+            let lines: Vec<String> = rows.iter().map(|&r| table.line(r).to_string()).collect();
+            let w = format!(
+                "the loss at step 0 (before any training step; line{} {}) is not on the curve the laws fit: skipped",
+                if rows.len() == 1 { "" } else { "s" },
+                lines.join(", ")
+            );
+            for o in out.forecasts.iter_mut().filter(|o| o.curve == run) {
+                o.warnings.push(w.clone());
+            }
+        }
         if out.forecasts.is_empty() {
             let why: Vec<String> = out
                 .skipped
