@@ -1341,3 +1341,36 @@ fn repeated_steps_hint_at_the_position_column_and_step_zero_is_skipped() {
             "row 2, column 'step': must be > 0",
         ));
 }
+
+/// probe_tj 10: the temporal bootstrap judged its ceiling (the highest
+/// fitted loss, at the first checkpoint) inside the window too, where about
+/// half the refits land above it by noise: 1 of 200 replicates was kept on
+/// this run and the interval was the calibrated one alone. The ceiling now
+/// judges the forecast past the fit only.
+#[test]
+fn temporal_bootstrap_keeps_its_replicates() {
+    let f = bench_run("large_wsd_seed1.csv");
+    let v = json_of(
+        &slaw()
+            .args([
+                "forecast",
+                f.to_str().unwrap(),
+                "--fit-until",
+                "0.2",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let kept = v["bootstrap"]["converged"].as_u64().unwrap();
+    assert!(kept > 150, "{kept} of 200");
+    assert!(
+        !v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("calibrated one alone")),
+        "{}",
+        v["warnings"]
+    );
+}

@@ -529,10 +529,11 @@ impl TemporalFit {
         let w = self.warm;
         let k = self.per_checkpoint.len() - w;
         let how = Resampling::new(n, level, seed);
-        // A replicate is plausible when its forecast stays finite and below
-        // the highest mean loss of the fitted checkpoints (a run's loss does
-        // not climb back above where it started): trajectories that run
-        // away are rejected, not averaged into the interval.
+        // A replicate is plausible when its values stay finite and positive
+        // and its forecast past the fit below the highest mean loss of the
+        // fitted checkpoints (a run's loss does not climb back above where
+        // it started): trajectories that run away are rejected, not
+        // averaged into the interval.
         let ceiling = self.ceiling();
         // Whole checkpoints (every position's loss at a step) are resampled.
         let ok = how.run(&|| {}, |rep| {
@@ -547,7 +548,20 @@ impl TemporalFit {
                 .iter()
                 .map(|x| mean_loss(&self.position_values, [0, 1, 2].map(|j| forms[j].value(x))))
                 .collect();
-            v.iter().all(|&l| plausible(l, ceiling)).then_some(v)
+            // The ceiling judges the forecast past the fit (x[0] = step /
+            // last fitted step > 1): inside the window a replicate's fit
+            // at the first checkpoint, whose loss is the ceiling, lands
+            // above it about half the time by noise alone.
+            v.iter()
+                .zip(at)
+                .all(|(&l, x)| {
+                    if x[0] > 1.0 {
+                        plausible(l, ceiling)
+                    } else {
+                        l.is_finite() && l > 0.0
+                    }
+                })
+                .then_some(v)
         });
         (how.intervals(&ok, at.len()), ok.len())
     }
