@@ -878,7 +878,6 @@ mod tests {
             .all(|t| t.chosen.how == FormLoss::Squared));
     }
 
-    #[test]
     /// A higher level is never narrower: outside the table's levels the
     /// scale is extrapolated from its nearest row (at 99.1% the rolling
     /// calibration was used, narrower than the 90% pooled interval).
