@@ -64,6 +64,31 @@ pub fn csv_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     Ok(files)
 }
 
+/// The message of a JSON syntax error; where the error stands on a bare
+/// `NaN` or `Infinity` (as Python's `json.dumps` writes them), it says that
+/// these are not JSON.
+fn json_error(e: &serde_json::Error, text: &str) -> String {
+    let at = text
+        .lines()
+        .nth(e.line().saturating_sub(1))
+        .map(|l| {
+            let c = e.column().saturating_sub(1);
+            l.char_indices()
+                .find(|&(i, _)| i >= c)
+                .map_or("", |(i, _)| &l[i..])
+        })
+        .unwrap_or("");
+    let bare = ["NaN", "Infinity", "-Infinity"]
+        .into_iter()
+        .find(|w| at.starts_with(w) || at.get(1..).is_some_and(|r| r.starts_with(w)));
+    match bare {
+        Some(w) => format!(
+            "invalid JSON: {e}: {w} is not a JSON value (Python's json.dumps writes it for a float that is not finite); write null or leave the key out for a missing value"
+        ),
+        None => format!("invalid JSON: {e}"),
+    }
+}
+
 impl Table {
     /// Read a file (`-`: standard input) by its extension or, without one,
     /// by its content.
@@ -193,9 +218,8 @@ impl Table {
     /// `trainer_state.json` (an object whose `log_history` array holds the
     /// logged entries). Rows are numbered from 1 in the array.
     pub fn from_json(source: &str, text: &str) -> Result<Table> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            Error::input(source, Some(e.line()), None, format!("invalid JSON: {e}"))
-        })?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::input(source, Some(e.line()), None, json_error(&e, text)))?;
         let items = value
             .as_array()
             .or_else(|| value.get("log_history")?.as_array())
@@ -231,9 +255,8 @@ impl Table {
             if line.trim().is_empty() {
                 continue;
             }
-            let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-                Error::input(source, Some(i + 1), None, format!("invalid JSON: {e}"))
-            })?;
+            let value: serde_json::Value = serde_json::from_str(line)
+                .map_err(|e| Error::input(source, Some(i + 1), None, json_error(&e, line)))?;
             if !value.is_object() {
                 return Err(Error::input(
                     source,
@@ -553,6 +576,30 @@ fn check_unique(source: &str, columns: &[String]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    /// probe_tj 15: NaN and Infinity, as Python's json.dumps writes them,
+    /// are said not to be JSON.
+    #[test]
+    fn nan_literals_are_said_not_to_be_json() {
+        let e = Table::from_json("f.json", "[{\"step\": 1, \"loss\": NaN}]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("NaN is not a JSON value"), "{e}");
+        let e = Table::from_json_lines(
+            "f.jsonl",
+            "{\"step\": 1, \"loss\": 2}\n{\"step\": 2, \"loss\": -Infinity}\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("row 2") && e.contains("Infinity is not a JSON value"),
+            "{e}"
+        );
+        let e = Table::from_json("f.json", "[{\"step\": 1, \"loss\": nan}]")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("not a JSON value"), "{e}");
+    }
 
     #[test]
     fn derived_columns_by_expression() {

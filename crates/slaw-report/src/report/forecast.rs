@@ -87,7 +87,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             None if o.temporal.is_some() => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
+                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
                     100.0 * level
                 );
             }

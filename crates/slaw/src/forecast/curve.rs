@@ -123,8 +123,27 @@ impl Curve {
         lr_col: Option<&str>,
         run_col: Option<&str>,
     ) -> Result<Vec<(String, Result<Curve>)>> {
+        let groups = Self::run_rows(t, name, run_col)?;
+        if groups.is_empty() {
+            return Err(Error::input(&t.source, None, None, "no rows"));
+        }
+        let several = groups.len() > 1;
+        let all = groups
+            .into_iter()
+            .map(|(name, rows)| Self::from_rows(t, &rows, name, step_col, loss_col, lr_col))
+            .collect::<Result<Vec<Curve>>>()?;
+        Ok(all
+            .into_iter()
+            .map(|c| (c.name.clone(), c.long_enough(t, several).map(|()| c)))
+            .collect())
+    }
+
+    /// The rows of each run (`run_col`: one column or several separated by
+    /// commas), in order of first appearance; every row, named `name`,
+    /// without it.
+    fn run_rows(t: &Table, name: &str, run_col: Option<&str>) -> Result<Vec<(String, Vec<usize>)>> {
         let stem = name.to_string();
-        let groups: Vec<(String, Vec<usize>)> = match run_col {
+        Ok(match run_col {
             None => vec![(stem, (0..t.len()).collect())],
             Some(c) => {
                 // One column, or several separated by commas: a run is one
@@ -152,19 +171,96 @@ impl Curve {
                 }
                 g
             }
+        })
+    }
+
+    /// The rows of each run (by its name, as `runs_from_table_each` names
+    /// it) that have a step but an empty loss and no other value than the
+    /// step, the learning rate and the run: a missing loss, skipped like a
+    /// row of a sparse log that logged another metric, but said (by the
+    /// caller) since it is not one. Table row indexes.
+    pub fn missing_losses(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+    ) -> Result<Vec<(String, Vec<usize>)>> {
+        let (Ok(si), Some(li)) = (t.column_index(step_col), Self::loss_index(t, loss_col)) else {
+            return Ok(vec![]);
         };
-        if groups.is_empty() {
-            return Err(Error::input(&t.source, None, None, "no rows"));
-        }
-        let several = groups.len() > 1;
-        let all = groups
+        let mut quiet = vec![si, li];
+        quiet.extend(
+            t.columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    lr_col.map_or(LR_COLUMNS.contains(&c.as_str()), |l| l == c.as_str())
+                        || run_col.is_some_and(|r| r.split(',').any(|n| n.trim() == c.as_str()))
+                })
+                .map(|(i, _)| i),
+        );
+        Ok(Self::run_rows(t, name, run_col)?
             .into_iter()
-            .map(|(name, rows)| Self::from_rows(t, &rows, name, step_col, loss_col, lr_col))
-            .collect::<Result<Vec<Curve>>>()?;
-        Ok(all
-            .into_iter()
-            .map(|c| (c.name.clone(), c.long_enough(t, several).map(|()| c)))
+            .map(|(run, rows)| {
+                let gaps = rows
+                    .into_iter()
+                    .filter(|&r| {
+                        t.is_empty_cell(r, li)
+                            && !t.is_empty_cell(r, si)
+                            && (0..t.columns.len())
+                                .all(|c| quiet.contains(&c) || t.is_empty_cell(r, c))
+                    })
+                    .collect();
+                (run, gaps)
+            })
+            .filter(|(_, g): &(String, Vec<usize>)| !g.is_empty())
             .collect())
+    }
+
+    /// The rows of each run (named as `runs_from_table_each` names it) at
+    /// step 0 with a loss: the loss before training, skipped by the reader.
+    /// Table row indexes.
+    pub fn at_step_zero(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        run_col: Option<&str>,
+    ) -> Result<Vec<(String, Vec<usize>)>> {
+        let (Ok(si), Some(li)) = (t.column_index(step_col), Self::loss_index(t, loss_col)) else {
+            return Ok(vec![]);
+        };
+        Ok(Self::run_rows(t, name, run_col)?
+            .into_iter()
+            .map(|(run, rows)| {
+                let zero = rows
+                    .into_iter()
+                    .filter(|&r| {
+                        !t.is_empty_cell(r, li)
+                            && t.number(r, si).is_ok_and(|s| s == 0.0)
+                            && t.number(r, li).is_ok_and(|l| l > 0.0)
+                    })
+                    .collect();
+                (run, zero)
+            })
+            .filter(|(_, z): &(String, Vec<usize>)| !z.is_empty())
+            .collect())
+    }
+
+    /// The loss column's index: `loss_col`, or for the default name a
+    /// training-loss column of a Hugging Face or W&B log.
+    fn loss_index(t: &Table, loss_col: &str) -> Option<usize> {
+        t.column_index(loss_col).ok().or_else(|| {
+            (loss_col == "loss")
+                .then(|| {
+                    t.columns
+                        .iter()
+                        .position(|c| LOSS_COLUMNS.contains(&c.as_str()))
+                })
+                .flatten()
+        })
     }
 
     fn from_rows(
@@ -188,16 +284,40 @@ impl Curve {
         };
         let ri = match lr_col {
             Some(c) => Some(t.column_index(c)?),
-            // Found by its name: used only where every row with a loss has
-            // it (an evaluation loss logged without the rate goes without).
-            None => t
+            // Found by its name: not used where no row with a loss has it
+            // (an evaluation loss logged without the rate); a column that
+            // some rows with a loss have and others lack is an error naming
+            // the first gap (ignoring it would change the law silently).
+            None => match t
                 .columns
                 .iter()
                 .position(|c| LR_COLUMNS.contains(&c.as_str()))
-                .filter(|&i| {
-                    rows.iter()
-                        .all(|&r| t.is_empty_cell(r, li) || !t.is_empty_cell(r, i))
-                }),
+            {
+                None => None,
+                Some(i) => {
+                    let with_loss = || rows.iter().filter(|&&r| !t.is_empty_cell(r, li));
+                    let gaps: Vec<usize> = with_loss()
+                        .copied()
+                        .filter(|&r| t.is_empty_cell(r, i))
+                        .collect();
+                    let n = with_loss().count();
+                    match gaps.first() {
+                        None => Some(i),
+                        Some(_) if gaps.len() == n => None,
+                        Some(&r) => {
+                            return Err(Error::input(
+                                &t.source,
+                                Some(t.line(r)),
+                                Some(&t.columns[i]),
+                                format!(
+                                    "empty learning-rate cell in a row with a loss ({} of the {n} rows with a loss lack it): fill the gaps, or rename the column to forecast without the learning rate",
+                                    gaps.len()
+                                ),
+                            ))
+                        }
+                    }
+                }
+            },
         };
         let mut c = Curve {
             name,
@@ -214,6 +334,12 @@ impl Curve {
             }
             let s = t.number(r, si)?;
             let l = t.number(r, li)?;
+            // The loss before any training step (a training loop's or a
+            // TensorBoard log's first record) is not on the curve the laws
+            // fit; skipped, and said by the caller (`at_step_zero`).
+            if s == 0.0 && l > 0.0 {
+                continue;
+            }
             if s <= 0.0 || l <= 0.0 {
                 return Err(Error::input(
                     &t.source,
@@ -228,7 +354,13 @@ impl Curve {
                         &t.source,
                         Some(t.line(r)),
                         Some(step_col),
-                        format!("steps must increase ({s} follows {prev})"),
+                        if s == *prev {
+                            format!(
+                                "steps must increase ({s} follows {prev}): several rows at one step; per-position data needs its token-position column named (no position column was found), several runs in one file their run column"
+                            )
+                        } else {
+                            format!("steps must increase ({s} follows {prev})")
+                        },
                     ));
                 }
             }
@@ -343,6 +475,28 @@ impl Curve {
             Some(s) => s.warmup,
             None => self.step[0],
         }
+    }
+
+    /// Where the learning rate's decay is measured from: the schedule's
+    /// warmup, or, for recorded rates, the first step at the peak of their
+    /// initial rise (a recorded warmup ramp is not decay; without a ramp,
+    /// the first recorded point). The first step without a learning rate.
+    pub fn decay_start(&self) -> f64 {
+        if let Some(s) = self.schedule {
+            return s.warmup;
+        }
+        let Some(lr) = self.lr.as_ref() else {
+            return self.step[0];
+        };
+        // The initial non-decreasing run of rates is the warmup; its top is
+        // the peak, first reached at step `step[i]`.
+        let mut end = 0;
+        while end + 1 < lr.len() && lr[end + 1] >= lr[end] {
+            end += 1;
+        }
+        let top = lr[end];
+        let i = lr[..=end].iter().position(|&e| e >= top).unwrap_or(0);
+        self.step[i]
     }
 
     /// The schedule features, or None without a learning-rate column.

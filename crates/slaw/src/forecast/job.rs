@@ -235,6 +235,55 @@ impl Spec {
                 Err(e) => return Err(e),
             }
         }
+        let name = self.name.as_deref().unwrap_or(name);
+        for (run, rows) in Curve::missing_losses(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )? {
+            let shown: Vec<String> = rows
+                .iter()
+                .take(5)
+                .map(|&r| {
+                    format!(
+                        "line {} (step {})",
+                        table.line(r),
+                        table.text(r, table.column_index(&self.step_col).expect("read above"))
+                    )
+                })
+                .collect();
+            let w = format!(
+                "{} row{} with a step but an empty loss (a missing value) {} skipped: {}{}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                if rows.len() == 1 { "was" } else { "were" },
+                shown.join(", "),
+                if rows.len() > 5 { ", ..." } else { "" }
+            );
+            for o in out.forecasts.iter_mut().filter(|o| o.curve == run) {
+                o.warnings.push(w.clone());
+            }
+        }
+        for (run, rows) in Curve::at_step_zero(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.run_col.as_deref(),
+        )? {
+            let lines: Vec<String> = rows.iter().map(|&r| table.line(r).to_string()).collect();
+            let w = format!(
+                "the loss at step 0 (before any training step; line{} {}) is not on the curve the laws fit: skipped",
+                if rows.len() == 1 { "" } else { "s" },
+                lines.join(", ")
+            );
+            for o in out.forecasts.iter_mut().filter(|o| o.curve == run) {
+                o.warnings.push(w.clone());
+            }
+        }
         if out.forecasts.is_empty() {
             let why: Vec<String> = out
                 .skipped
@@ -429,10 +478,10 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     } else {
         req.at.clone()
     };
-    if let Some(t) = at.iter().find(|t| t.is_nan() || **t <= 0.0) {
+    if let Some(t) = at.iter().find(|t| !t.is_finite() || **t <= 0.0) {
         return Err(Error::setting(
             crate::error::Setting::ForecastAt,
-            format!("steps must be > 0 (got {t})"),
+            format!("steps must be finite and > 0 (got {t})"),
         ));
     }
     let needs_lr = match req.choice {
@@ -510,7 +559,48 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         Choice::Temporal => match data {
             Data::Positions(p) => {
                 let kp = p.steps.iter().filter(|&&s| s <= until).count();
-                run_temporal(p, &curve, &ext, kp, req)?
+                let mut o = run_temporal(p, &curve, &ext, kp, req)?;
+                let reads_lr: Vec<&str> = o
+                    .temporal
+                    .iter()
+                    .flat_map(|f| &f.trajectories)
+                    .filter(|tr| tr.chosen.form.needs_lr())
+                    .map(|tr| tr.param)
+                    .collect();
+                // As for a schedule-aware law: a trajectory that reads the
+                // learning rate is not forecast past the last recorded rate
+                // by holding it; the schedule is needed.
+                if !reads_lr.is_empty()
+                    && curve.schedule.is_none()
+                    && at.iter().any(|&t| t > last * 1.001)
+                {
+                    return Err(Error::NeedsSchedule {
+                        curve: curve.name.clone(),
+                        law: format!("temporal (the lr trajectory form of {})", reads_lr.join(", ")),
+                        known_until: Some(last),
+                    });
+                }
+                if let Some(d) = decay.filter(|d| !d.identified()) {
+                    let head = format!(
+                        "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window",
+                        100.0 * d.forecast,
+                        100.0 * d.window
+                    );
+                    o.warnings.insert(
+                        0,
+                        if reads_lr.is_empty() {
+                            format!(
+                                "{head}; no trajectory the temporal law chose reads the learning rate, so its forecast ignores the coming decay: expect the loss to end lower than forecast (the interval does not cover the decay's effect)"
+                            )
+                        } else {
+                            format!(
+                                "{head}; the temporal law forecasts the decay's effect through the lr trajectory form of {}, fitted where the rate barely changed",
+                                reads_lr.join(", ")
+                            )
+                        },
+                    );
+                }
+                o
             }
             Data::Aggregate(_) => {
                 return Err(Error::data(
@@ -701,9 +791,14 @@ fn run_temporal(
         // fewer than half of the replicates were plausible.
         let rule = temporal::IntervalRule::default();
         let cal = f.widening(req.level, rule);
-        if rule == temporal::IntervalRule::Pooled && temporal::pooled_scale(req.level).is_none() {
+        if rule == temporal::IntervalRule::Pooled
+            && temporal::pooled_scale_at(req.level).is_some_and(|(_, x)| x)
+        {
+            let t = &temporal::POOLED_SCALE;
             warnings.push(format!(
-                "no pooled extrapolation scale at level {}: the interval past the fit is the rolling-origin calibration's",
+                "the pooled extrapolation scale was measured at levels {}-{}: at level {} the interval past the fit uses the nearest one's scale times the ratio of normal quantiles (an extrapolation; the measured errors' tails are heavier than normal)",
+                t[0].0,
+                t[t.len() - 1].0,
                 req.level
             ));
         }
@@ -818,7 +913,7 @@ impl WindowDecay {
 /// up to the last of `at`; None without a learning rate.
 pub fn window_decay(ext: &Curve, until: f64, at: &[f64]) -> Option<WindowDecay> {
     let path = ext.lr_path()?;
-    let w0 = ext.warmup_end();
+    let w0 = ext.decay_start();
     let last = at.iter().copied().fold(until, f64::max);
     let (mut peak, mut wmin, mut fmin) = (0.0f64, f64::INFINITY, f64::INFINITY);
     for &s in ext.step.iter().filter(|&&s| s >= w0) {
@@ -993,4 +1088,46 @@ pub fn choose(
         },
         warm,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(step: &[f64], lr: &[f64]) -> Curve {
+        Curve {
+            name: "c".into(),
+            step: step.to_vec(),
+            lr: Some(lr.to_vec()),
+            loss: step.iter().map(|s| 3.0 + 1.0 / s).collect(),
+            schedule: None,
+        }
+    }
+
+    /// A recorded warmup ramp (rates rising to the peak) is not decay: the
+    /// window's decay is measured from the peak.
+    #[test]
+    fn a_recorded_warmup_is_not_decay_in_the_window() {
+        let step = [
+            2.0, 4.0, 6.0, 8.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 400.0,
+        ];
+        let lr = [
+            1e-3, 2e-3, 3e-3, 4e-3, 4e-3, 4e-3, 4e-3, 4e-3, 4e-3, 1e-3, 4e-4,
+        ];
+        let c = curve(&step, &lr);
+        assert_eq!(c.decay_start(), 8.0);
+        let d = window_decay(&c, 100.0, &[400.0]).unwrap();
+        assert_eq!(d.window, 0.0);
+        assert!((d.forecast - 0.9).abs() < 1e-12, "{d:?}");
+        assert!(!d.identified());
+        // Without the ramp: the same.
+        let c = curve(&step[3..], &lr[3..]);
+        let e = window_decay(&c, 100.0, &[400.0]).unwrap();
+        assert_eq!((e.window, e.forecast), (d.window, d.forecast));
+        // A run that decays from its first point: decay from there.
+        let c = curve(&step[8..], &[4e-3, 2e-3, 1e-3]);
+        assert_eq!(c.decay_start(), 160.0);
+        let d = window_decay(&c, 320.0, &[]).unwrap();
+        assert!((d.window - 0.5).abs() < 1e-12);
+    }
 }

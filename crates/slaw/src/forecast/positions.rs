@@ -53,7 +53,7 @@ pub const MIN_POSITIONS: usize = 4;
 pub const MIN_CHECKPOINTS: usize = 4;
 
 impl PositionCurves {
-    /// Read a per-position file (long format, sorted by step then position).
+    /// Read a per-position file (long format, rows in any order).
     pub fn read(path: &Path, cols: &PositionColumns) -> Result<PositionCurves> {
         let t = Table::read(path)?;
         let name = path
@@ -83,8 +83,9 @@ impl PositionCurves {
             positions: vec![],
             loss: vec![],
         };
-        // Row index where the current checkpoint started (for messages).
-        let mut first_row = 0;
+        // Every cell checked in file order, then the rows read sorted by
+        // step, then position (a file in another order reads the same).
+        let mut rows = Vec::with_capacity(t.len());
         for r in 0..t.len() {
             let s = t.number(r, si)?;
             let p = t.number(r, pi)?;
@@ -98,18 +99,48 @@ impl PositionCurves {
             if l <= 0.0 {
                 return Err(err(r, Some(cols.loss), "must be > 0".into()));
             }
+            rows.push((r, s, p, l));
+        }
+        rows.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.total_cmp(&b.2)));
+        if let Some(w) = rows
+            .windows(2)
+            .find(|w| w[0].1 == w[1].1 && w[0].2 == w[1].2)
+        {
+            return Err(err(
+                w[1].0.max(w[0].0),
+                Some(cols.position),
+                format!(
+                    "step {}, position {} appears twice (lines {} and {})",
+                    w[0].1,
+                    w[0].2,
+                    t.line(w[0].0.min(w[1].0)),
+                    t.line(w[0].0.max(w[1].0))
+                ),
+            ));
+        }
+        // Row index where the current checkpoint started (for messages).
+        let mut first_row = 0;
+        for (r, s, p, l) in rows {
             let new_checkpoint = out.steps.last().is_none_or(|&prev| s != prev);
-            if new_checkpoint {
-                if let Some(&prev) = out.steps.last() {
-                    if s < prev {
+            if !new_checkpoint {
+                // One learning rate per checkpoint.
+                if let (Some(i), Some(v)) = (ri, out.lr.as_ref()) {
+                    let lr = t.number(r, i)?;
+                    let first = *v.last().expect("a rate per checkpoint");
+                    if lr != first {
                         return Err(err(
                             r,
-                            Some(cols.step),
+                            Some(&t.columns[i]),
                             format!(
-                                "steps must increase ({s} follows {prev}); sort the file by step, then position"
+                                "learning rate {lr} at step {s}, where line {} of the same checkpoint has {first}: a checkpoint has one learning rate",
+                                t.line(first_row)
                             ),
                         ));
                     }
+                }
+            }
+            if new_checkpoint {
+                if out.steps.last().is_some() {
                     out.check_checkpoint(t, first_row, cols)?;
                 }
                 first_row = r;
@@ -284,13 +315,49 @@ mod tests {
         assert!((a.loss[2] - want).abs() < 1e-12);
     }
 
+    /// probe_tj 15: rows in another order (by position, shuffled) read
+    /// the same as sorted ones ("steps must increase ... sort the file").
+    #[test]
+    fn rows_in_any_order_read_the_same() {
+        let text = file(&[10, 20, 30, 40], &[0, 1, 2, 3, 4]);
+        let sorted = parse(&text).unwrap();
+        let mut lines: Vec<&str> = text.lines().skip(1).collect();
+        lines.reverse();
+        lines.swap(3, 11);
+        let other = format!("step,position,loss\n{}\n", lines.join("\n"));
+        let c = parse(&other).unwrap();
+        assert_eq!(
+            (c.steps, c.positions, c.loss),
+            (sorted.steps, sorted.positions, sorted.loss)
+        );
+    }
+
+    /// probe_tj 15: a learning rate that differs within one checkpoint is an
+    /// error naming the row (only each checkpoint's first rate was read).
+    #[test]
+    fn one_learning_rate_per_checkpoint() {
+        let mut s = String::from("step,position,loss,lr\n");
+        for st in [10, 20, 30, 40] {
+            for p in 0..4 {
+                let lr = if st == 30 && p == 2 { 0.5 } else { 3e-3 };
+                s.push_str(&format!("{st},{p},{},{lr}\n", 3.0 + 1.0 / (1.0 + p as f64)));
+            }
+        }
+        let e = parse(&s).unwrap_err().to_string();
+        assert!(
+            e.contains("row 12, column 'lr'") && e.contains("one learning rate"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn errors_name_row_and_column() {
         let mut text = file(&[10, 20, 30, 40], &[0, 1, 2, 3]);
-        text.push_str("5,0,3.0\n");
+        text.push_str("30,2,3.5\n");
         let e = parse(&text).unwrap_err().to_string();
         assert!(
-            e.contains("row 18") && e.contains("steps must increase"),
+            e.contains("row 18")
+                && e.contains("step 30, position 2 appears twice (lines 12 and 18)"),
             "{e}"
         );
 

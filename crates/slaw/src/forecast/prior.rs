@@ -158,7 +158,7 @@ pub fn decay_ahead(ext: &Curve, until: f64) -> Vec<Option<f64>> {
     let Some(w) = window_decay(ext, until, &[]) else {
         return vec![None; ext.len()];
     };
-    let w0 = ext.warmup_end();
+    let w0 = ext.decay_start();
     let peak = ext
         .step
         .iter()

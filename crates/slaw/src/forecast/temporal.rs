@@ -161,6 +161,25 @@ pub fn pooled_scale(level: f64) -> Option<f64> {
     Some(a.1 + (b.1 - a.1) * (level - a.0) / (b.0 - a.0))
 }
 
+/// The pooled per-distance scale at any level in (0, 1), and whether it is
+/// extrapolated: inside `POOLED_SCALE`'s levels, `pooled_scale`; outside,
+/// the nearest row's scale times the ratio of the normal quantiles of the
+/// two levels' two-sided intervals, so that a higher level is never
+/// narrower (the measured tails are heavier than normal: above 99% this is
+/// an extrapolation, said so by the caller). None for a level outside (0, 1).
+pub fn pooled_scale_at(level: f64) -> Option<(f64, bool)> {
+    if let Some(c) = pooled_scale(level) {
+        return Some((c, false));
+    }
+    if !(level > 0.0 && level < 1.0) {
+        return None;
+    }
+    let t = &POOLED_SCALE;
+    let row = if level < t[0].0 { t[0] } else { t[t.len() - 1] };
+    let z = |l: f64| crate::stats::normal_quantile(0.5 + l / 2.0);
+    Some((row.1 * z(level) / z(row.0), true))
+}
+
 /// forecast * exp(+-c ln(step / last_fitted)) (at or before the last fitted
 /// step: the forecast alone).
 pub fn per_distance_interval(c: f64, step: f64, last_fitted: f64, forecast: f64) -> Interval {
@@ -470,12 +489,12 @@ impl TemporalFit {
     }
 
     /// What the bootstrap is widened to past the fit under `rule` at
-    /// `level` (the pooled scale falls back to the rolling-origin
-    /// calibration at a level outside `POOLED_SCALE`); None when the
-    /// rolling-origin calibration has no origin.
+    /// `level` (the pooled scale extrapolated outside `POOLED_SCALE`'s
+    /// levels, `pooled_scale_at`); None when the rolling-origin calibration
+    /// has no origin.
     pub fn widening(&self, level: f64, rule: IntervalRule) -> Option<Widening> {
         if rule == IntervalRule::Pooled {
-            if let Some(scale) = pooled_scale(level) {
+            if let Some((scale, _)) = pooled_scale_at(level) {
                 return Some(Widening::Pooled {
                     scale,
                     last_step: self.t_ref,
@@ -510,10 +529,11 @@ impl TemporalFit {
         let w = self.warm;
         let k = self.per_checkpoint.len() - w;
         let how = Resampling::new(n, level, seed);
-        // A replicate is plausible when its forecast stays finite and below
-        // the highest mean loss of the fitted checkpoints (a run's loss does
-        // not climb back above where it started): trajectories that run
-        // away are rejected, not averaged into the interval.
+        // A replicate is plausible when its values stay finite and positive
+        // and its forecast past the fit below the highest mean loss of the
+        // fitted checkpoints (a run's loss does not climb back above where
+        // it started): trajectories that run away are rejected, not
+        // averaged into the interval.
         let ceiling = self.ceiling();
         // Whole checkpoints (every position's loss at a step) are resampled.
         let ok = how.run(&|| {}, |rep| {
@@ -528,7 +548,20 @@ impl TemporalFit {
                 .iter()
                 .map(|x| mean_loss(&self.position_values, [0, 1, 2].map(|j| forms[j].value(x))))
                 .collect();
-            v.iter().all(|&l| plausible(l, ceiling)).then_some(v)
+            // The ceiling judges the forecast past the fit (x[0] = step /
+            // last fitted step > 1): inside the window a replicate's fit
+            // at the first checkpoint, whose loss is the ceiling, lands
+            // above it about half the time by noise alone.
+            v.iter()
+                .zip(at)
+                .all(|(&l, x)| {
+                    if x[0] > 1.0 {
+                        plausible(l, ceiling)
+                    } else {
+                        l.is_finite() && l > 0.0
+                    }
+                })
+                .then_some(v)
         });
         (how.intervals(&ok, at.len()), ok.len())
     }
@@ -843,6 +876,27 @@ mod tests {
             .trajectories
             .iter()
             .all(|t| t.chosen.how == FormLoss::Squared));
+    }
+
+    /// A higher level is never narrower: outside the table's levels the
+    /// scale is extrapolated from its nearest row (at 99.1% the rolling
+    /// calibration was used, narrower than the 90% pooled interval).
+    #[test]
+    fn the_pooled_scale_grows_with_the_level_everywhere() {
+        let levels = [
+            0.05, 0.2, 0.4, 0.49, 0.5, 0.7, 0.9, 0.95, 0.99, 0.991, 0.995, 0.999, 0.9999,
+        ];
+        let c: Vec<(f64, bool)> = levels
+            .iter()
+            .map(|&l| pooled_scale_at(l).unwrap())
+            .collect();
+        for w in c.windows(2) {
+            assert!(w[1].0 > w[0].0, "{c:?}");
+        }
+        assert_eq!(pooled_scale_at(0.9), Some((0.100823, false)));
+        assert!(c[0].1 && c[10].1 && !c[8].1);
+        assert_eq!(pooled_scale_at(1.0), None);
+        assert_eq!(pooled_scale_at(f64::NAN), None);
     }
 
     #[test]

@@ -628,7 +628,7 @@ pub fn leave_one_run_out(runs: &[Curve], method: CurveLaw) -> Vec<f64> {
 /// fraction of its peak rate there (None without a learning rate).
 fn decay_so_far(c: &Curve) -> Option<f64> {
     let path = c.lr_path()?;
-    let w0 = c.warmup_end();
+    let w0 = c.decay_start();
     let lrs: Vec<f64> = c
         .step
         .iter()
@@ -647,7 +647,7 @@ fn decay_ahead_of(c: &Curve, seen: f64) -> Vec<Option<f64>> {
     let Some(path) = c.lr_path() else {
         return vec![None; c.len()];
     };
-    let w0 = c.warmup_end();
+    let w0 = c.decay_start();
     let peak = c
         .step
         .iter()
