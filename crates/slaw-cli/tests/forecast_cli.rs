@@ -1483,3 +1483,45 @@ fn temporal_bootstrap_keeps_its_replicates() {
         v["warnings"]
     );
 }
+
+/// `slaw schedule` fitted on one constant-rate run: the annealing terms
+/// never act on the fitted points, so a decaying schedule's prediction
+/// follows them and is named in a warning; another constant schedule's is
+/// not (the runs pin it).
+#[test]
+fn schedule_names_the_predictions_that_follow_unpinned_terms() {
+    let Some(dir) = shared("loss-curves/multipower/25") else {
+        return;
+    };
+    let out = slaw()
+        .arg("schedule")
+        .arg(dir.join("constant_24000.csv"))
+        .args([
+            "--method",
+            "multipower",
+            "--steps",
+            "24000",
+            "--predict",
+            "cosine:peak=3e-4,final=3e-5,total=24000,warmup=2160",
+            "constant:peak=3e-4,warmup=2160",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let follows: Vec<&&str> = warnings
+        .iter()
+        .filter(|w| w.starts_with("the prediction for"))
+        .collect();
+    assert_eq!(follows.len(), 1, "{warnings:?}");
+    assert!(
+        follows[0].contains("'cosine:") && follows[0].contains("B, C, beta, gamma"),
+        "{warnings:?}"
+    );
+}

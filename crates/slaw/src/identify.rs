@@ -68,10 +68,15 @@ pub struct Identifiability {
 /// A step along a flat direction, as a fraction of the parameters' own size.
 pub const FLAT_STEP: f64 = 0.1;
 
+/// The least change of ln(value) by a [`FLAT_STEP`] along a flat direction
+/// that counts as following it (0.01% of the value: along a direction the
+/// data do not see at all the parameters may move far more than the step).
+pub const MOVED: f64 = 1e-4;
+
 /// How far a prediction follows what the data do not pin: for each flat
 /// direction of the fit (`id.flat_directions`), the change of ln(value)
 /// at the prediction (`target`) for a step of `FLAT_STEP` along it (either
-/// way, within the bounds), kept when it exceeds 1e-3 and ten times the
+/// way, within the bounds), kept when it exceeds [`MOVED`] and ten times the
 /// largest change of ln(value) at the fitted points (`window`, by the same
 /// step). Returns the largest such change and the flat parameters (`id.flat`)
 /// that the directions kept move, in the law's order;
@@ -117,7 +122,7 @@ pub fn unpinned_shift(
                 .zip(&base_w)
                 .map(|(a, b)| (a / b).ln().abs())
                 .fold(0.0, f64::max);
-            if moved.is_finite() && moved > 1e-3 && moved > 10.0 * window_moved {
+            if moved.is_finite() && moved > MOVED && moved > 10.0 * window_moved {
                 largest = largest.max(moved);
                 for (j, &d) in dir.iter().enumerate() {
                     let size = match law.params[j].transform {

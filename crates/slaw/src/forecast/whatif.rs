@@ -316,6 +316,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     warnings.extend(same_names(runs));
     warnings.extend(identifiability(f.result()));
     warnings.extend(before_the_runs(runs, targets));
+    warnings.extend(follows_unpinned(&f, runs, targets));
     if opts.bootstrap > 0 && !how.enough(draws.len()) {
         warnings.push(format!(
             "only {} of {} bootstrap refits converged: the intervals are unreliable",
@@ -502,6 +503,48 @@ fn same_names(runs: &[Curve]) -> Vec<String> {
 /// The fit's parameters at a bound of their range, and those the runs do
 /// not pin (a flat direction, or still at the start), as `slaw forecast`
 /// warns: predictions for schedules unlike the runs depend on them.
+/// Per predicted schedule, where its final loss follows a direction of
+/// the fit the runs do not pin (`identify::unpinned_shift`): a step along
+/// it that leaves every fitted point in place moves the prediction (the
+/// annealing terms, fitted on constant-rate runs alone, for a schedule that
+/// decays). A schedule the runs pin (another constant rate) is not named.
+fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Vec<String> {
+    let nr = runs.len();
+    let u = f.law.to_internal(&f.params);
+    let id = &f.result().identifiability;
+    if id.flat_directions.is_empty() {
+        return vec![];
+    }
+    let window = |v: &[f64]| {
+        let p = f.law.to_natural(v);
+        runs.iter()
+            .enumerate()
+            .flat_map(|(c, r)| (0..r.len()).map(move |i| (c, i)))
+            .map(|(c, i)| f.predict_with(c, i, &p))
+            .collect::<Vec<f64>>()
+    };
+    targets
+        .iter()
+        .enumerate()
+        .filter_map(|(ti, t)| {
+            let last = t.curve.len().checked_sub(1)?;
+            let (shift, names) = crate::identify::unpinned_shift(&f.law, &u, id, window, |v| {
+                f.predict_with(nr + ti, last, &f.law.to_natural(v))
+            })?;
+            Some(format!(
+                "the prediction for '{}' follows {}, which the runs do not pin: a step along a \
+                 direction the fitted points do not see (each parameter by up to {:.0}% of its \
+                 size) moves its final loss by {:.1}%; fit runs whose schedules vary as this \
+                 one does",
+                t.name,
+                names.join(", "),
+                100.0 * crate::identify::FLAT_STEP,
+                100.0 * shift.exp_m1().abs().max((-shift).exp_m1().abs()),
+            ))
+        })
+        .collect()
+}
+
 fn identifiability(r: &crate::fit::FitResult) -> Vec<String> {
     let list = |v: &[&str]| v.join(", ");
     let mut out = Vec::new();
