@@ -155,6 +155,18 @@ fn adaptive_run_ranks_right_and_saves_runs() {
     // The truth at the target: gamma 1.083 < alpha 1.319 < beta 1.606.
     let order: Vec<&str> = r.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(order, ["gamma", "alpha", "beta"]);
+    // The text says why the chosen one and what its intervals cover, as
+    // `slaw select` does (probe_run item 19).
+    slaw()
+        .args(["report", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "chosen: gamma (lowest predicted loss)",
+        ))
+        .stdout(predicate::str::contains(
+            "intervals: 90% predictive, meant to cover the loss at the target",
+        ));
     let adaptive = v["summary"]["cost"]["runs"].as_u64().unwrap();
     assert_eq!(v["summary"]["cost"]["fixed_runs"], 24);
     assert!(adaptive < 24, "adaptive AtS ran {adaptive} runs");

@@ -333,6 +333,16 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
             }
         }
     }
+    // Why the chosen one, and what the intervals cover (as `slaw select`).
+    let ests: Vec<&slaw::selection::Estimate> =
+        ranking.iter().filter_map(|r| r.estimate.as_ref()).collect();
+    if let Some(chosen) = ranking.iter().find(|r| r.chosen) {
+        let rule = slaw::selection::Choice::of(&plan.method, &ests).rule;
+        let _ = writeln!(s, "chosen: {} ({rule})", chosen.id);
+    }
+    if let Some(kind) = ests.iter().find_map(|e| e.interval_kind) {
+        let _ = writeln!(s, "intervals: {}", kind.covers());
+    }
     for w in warnings {
         let _ = writeln!(s, "warning: {w}");
     }

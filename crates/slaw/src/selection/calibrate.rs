@@ -81,6 +81,24 @@ impl IntervalKind {
             IntervalKind::Bootstrap { level } => format!("{} bootstrap", percent(*level)),
         }
     }
+
+    /// What the interval covers, in a sentence for a report.
+    pub fn covers(&self) -> String {
+        match self {
+            IntervalKind::Backtest { level } => format!(
+                "{} predictive, meant to cover the loss at the target: calibrated on the \
+                 method's own errors in backtests inside the affordable sizes and the spread of \
+                 its extrapolation hypotheses; its centre is corrected for the method's recent \
+                 drift, so it need not be centred on the prediction",
+                percent(*level)
+            ),
+            IntervalKind::Bootstrap { level } => format!(
+                "{} bootstrap percentiles of the affordable points: the noise of the points \
+                 only, not the error of extrapolating to the target",
+                percent(*level)
+            ),
+        }
+    }
 }
 
 /// A level as a percentage with the digits it has (0.9 -> "90%", 0.999 ->
