@@ -69,7 +69,10 @@ pub fn depends_on(law: &Law, fit: &FitResult, obs: &Observations, x: &[f64]) -> 
         .iter()
         .enumerate()
         .map(|(j, p)| {
-            (id.at_bounds.contains(&p.name) || id.at_start.contains(&p.name))
+            // Without flat directions to follow (J^T W J could not be
+            // read), a flat parameter is judged alone, as one at a bound.
+            let alone = id.flat_directions.is_empty() && id.flat.contains(&p.name);
+            (alone || id.at_bounds.contains(&p.name) || id.at_start.contains(&p.name))
                 && (0.01 * (g[j] / v).abs() > 1e-4 || !(g[j] / v).is_finite())
         })
         .collect();
