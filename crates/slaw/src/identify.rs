@@ -73,6 +73,12 @@ pub const FLAT_STEP: f64 = 0.1;
 /// data do not see at all the parameters may move far more than the step).
 pub const MOVED: f64 = 1e-4;
 
+/// A shift of ln(value) as the larger of its two percentages (up or down),
+/// as the warnings print it.
+pub fn shift_percent(shift: f64) -> f64 {
+    100.0 * shift.exp_m1().abs().max((-shift).exp_m1().abs())
+}
+
 /// How far a prediction follows what the data do not pin: for each flat
 /// direction of the fit (`id.flat_directions`), the change of ln(value)
 /// at the prediction (`target`) for a step of `FLAT_STEP` along it (either

@@ -263,9 +263,7 @@ impl Spec {
                 shown.join(", "),
                 if rows.len() > 5 { ", ..." } else { "" }
             );
-            for o in out.forecasts.iter_mut().filter(|o| o.curve == run) {
-                o.warnings.push(w.clone());
-            }
+            warn_run(&mut out.forecasts, &run, &w);
         }
         for (run, rows) in Curve::at_step_zero(
             table,
@@ -280,9 +278,7 @@ impl Spec {
                 if rows.len() == 1 { "" } else { "s" },
                 lines.join(", ")
             );
-            for o in out.forecasts.iter_mut().filter(|o| o.curve == run) {
-                o.warnings.push(w.clone());
-            }
+            warn_run(&mut out.forecasts, &run, &w);
         }
         if out.forecasts.is_empty() {
             let why: Vec<String> = out
@@ -942,6 +938,13 @@ fn decay_matters(ext: &Curve, k: usize) -> bool {
     window_decay(ext, until, &[last]).is_some_and(|d| d.forecast > d.window + 0.05)
 }
 
+/// Add warning `w` to every forecast of run `run`.
+fn warn_run(forecasts: &mut [ForecastOutput], run: &str, w: &str) {
+    for o in forecasts.iter_mut().filter(|o| o.curve == run) {
+        o.warnings.push(w.to_string());
+    }
+}
+
 /// How the warning of [`follows_unpinned`] begins.
 const FOLLOWS_UNPINNED: &str = "the forecast at step";
 
@@ -970,7 +973,7 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
         names.join(", "),
         if names.len() == 1 { "it" } else { "them" },
         100.0 * crate::identify::FLAT_STEP,
-        100.0 * shift.exp_m1().abs().max((-shift).exp_m1().abs()),
+        crate::identify::shift_percent(shift),
     ))
 }
 

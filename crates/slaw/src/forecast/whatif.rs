@@ -539,7 +539,7 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
                 t.name,
                 names.join(", "),
                 100.0 * crate::identify::FLAT_STEP,
-                100.0 * shift.exp_m1().abs().max((-shift).exp_m1().abs()),
+                crate::identify::shift_percent(shift),
             ))
         })
         .collect()
