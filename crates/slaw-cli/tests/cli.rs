@@ -1498,6 +1498,114 @@ fn fit_flags_parameters_the_data_do_not_pin() {
 }
 
 #[test]
+fn a_pre_learned_size_near_zero_is_flagged_where_a_small_d_feels_it() {
+    // A plain power law: the rectified law's D_l goes to ~0, flat. A step
+    // of 10% of D_l changes nothing anywhere; a D_l up to where the data
+    // start to see it (D^0.5 is 32-316 here) moves the prediction at D = 1.
+    let dir = TempDir::new().unwrap();
+    let mut csv = String::from("D,loss\n");
+    for k in 0..12 {
+        let d = 1000.0 * 10f64.powf(k as f64 * 2.0 / 11.0);
+        csv += &format!("{d},{}\n", 100.0 / d.sqrt() + 1.0);
+    }
+    write(dir.path(), "c.csv", &csv);
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "rectified",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+            "--predict",
+            "1",
+            "--predict",
+            "1e7",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = &v["groups"][0];
+    let flat = g["fit"]["identifiability"]["flat"].to_string();
+    assert!(flat.contains("D_l"), "{flat}");
+    let d_l: f64 = g["fit"]["params"]["D_l"].as_f64().unwrap();
+    assert!(d_l < 1e-3, "{d_l}");
+    let p = &g["predictions"];
+    assert_eq!(
+        p[0]["depends_on_unpinned"],
+        serde_json::json!(["D_l"]),
+        "{p}"
+    );
+    // Far past the data D_l is negligible: not flagged.
+    assert_eq!(p[1]["depends_on_unpinned"], serde_json::json!([]), "{p}");
+}
+
+#[test]
+fn below_the_data_the_extrapolation_interval_widens_with_the_distance() {
+    // The forward calibration has distance 0 below the data (its interval
+    // was the noise floor there); one calibrated toward smaller x widens.
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "c.csv", &power_csv());
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "--law",
+            "power",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "c.csv",
+            "--json",
+            "--predict",
+            "50",
+            "--predict",
+            "1",
+            "--predict",
+            "300",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = &v["groups"][0];
+    let p = &g["predictions"];
+    let half = |k: usize| {
+        let i = &p[k]["extrapolation_interval"];
+        (i["hi"].as_f64().unwrap() / i["lo"].as_f64().unwrap()).ln() / 2.0
+    };
+    assert_eq!(p[0]["below_data"], true, "{p}");
+    assert_eq!(p[1]["below_data"], true, "{p}");
+    assert_eq!(p[2]["below_data"], false, "{p}");
+    assert_eq!(g["calibration_below"]["toward"], "smaller x", "{g}");
+    assert_eq!(g["calibration"]["toward"], "larger x", "{g}");
+    let floor = g["calibration_below"]["noise"].as_f64().unwrap();
+    // inside the data: the floor; 2x and 100x below it: wider, and wider
+    // the further
+    assert!((half(2) - floor).abs() < 1e-12, "{} {floor}", half(2));
+    assert!(
+        half(0) > floor && half(1) > 2.0 * half(0),
+        "{} {}",
+        half(0),
+        half(1)
+    );
+}
+
+#[test]
 fn compare_skips_laws_it_cannot_fit_and_ranks_converged_fits() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "c.csv", &power_csv());

@@ -433,6 +433,10 @@ fn bad_plans_name_the_line() {
             "full_size",
         ),
         (base.replace("\"1/2\"", "\"2/1\""), "budget"),
+        (
+            format!("target = 4000\n{base}"),
+            "budget: 2000 examples is more than full_size = 1000",
+        ),
         (format!("{base}colour = 1\n"), "unknown field"),
         (base.replace("([0-9.]+)", "[0-9.]+"), "capture group"),
         (base.replace("id = \"a\"", "id = \"a/b\""), "has '/'"),

@@ -380,6 +380,17 @@ impl Plan {
                 format!("{budget} is larger than the target {target}"),
             ));
         }
+        // The subsets are drawn from the full fine-tuning set: a target
+        // above it is a question about more data, but a run cannot use more
+        // examples than there are.
+        if budget > full_size * (1.0 + 1e-12) {
+            return Err(bad(
+                "budget",
+                format!(
+                    "{budget} examples is more than full_size = {full_size}: the subsets are drawn from the full fine-tuning set"
+                ),
+            ));
+        }
         let min_size = positive("min_size", raw.min_size.unwrap_or(budget / 128.0))?;
         // The halving ladder: `budget` halved down to `min_size`, rounded to
         // whole examples (the largest rounded down: a size above the budget

@@ -37,7 +37,7 @@ fn main() {
                     c.loss[..k].to_vec(),
                 );
                 let r = fit(&law, &obs, &opts).ok().filter(|r| r.converged)?;
-                let cal = calibrate(&law, &obs, &r, &opts, level)?;
+                let cal = calibrate(&law, &obs, &r, &opts, level, false)?;
                 let last = c.len() - 1;
                 let x = c.step[last];
                 let pred = law.predict(&[x], &r.params);

@@ -44,8 +44,12 @@ pub struct Prediction {
     pub interval: Option<Interval>,
     /// Interval from the law's own extrapolation errors (rolling origin, see
     /// `crate::extrapolation`) at the job's level; `None` for laws with
-    /// several inputs or too few points.
+    /// several inputs or too few points. Below the fitted points
+    /// (`below_data`) it is calibrated toward smaller inputs
+    /// (`GroupFit::calibration_below`).
     pub extrapolation_interval: Option<Interval>,
+    /// The (single) input lies below every fitted point's.
+    pub below_data: bool,
     /// Parameters the data do not pin (`FitResult::unidentified`) that this
     /// prediction depends on (see [`depends_on`]).
     pub depends_on_unpinned: Vec<String>,
@@ -112,8 +116,13 @@ pub struct GroupFit {
     pub predictions: Vec<Prediction>,
     /// The bootstrap behind the intervals, when run (it runs only on a converged fit).
     pub bootstrap: Option<BootstrapResult>,
-    /// The rolling-origin calibration behind the extrapolation intervals.
+    /// The rolling-origin calibration behind the extrapolation intervals
+    /// beyond the fitted points' largest input.
     pub calibration: Option<Calibration>,
+    /// The same toward smaller inputs (origins keep the largest points and
+    /// score the smaller), behind the intervals below the fitted points'
+    /// smallest input; computed only when a prediction lies there.
+    pub calibration_below: Option<Calibration>,
     #[serde(skip)]
     /// Indices (into the observations) of the fitted points.
     pub train_idx: Vec<usize>,
@@ -242,7 +251,16 @@ fn fit_group(
             });
         let calibration = level
             .filter(|_| !job.predict.is_empty())
-            .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level));
+            .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level, false));
+        // Below the data the forward calibration says nothing (its
+        // distance is 0 there): one calibrated toward smaller inputs.
+        let first = (0..train.len())
+            .map(|i| train.point(i)[0])
+            .fold(f64::INFINITY, f64::min);
+        let below = |x: &[f64]| x.len() == 1 && x[0] < first;
+        let calibration_below = level
+            .filter(|_| job.predict.iter().any(|x| below(x)))
+            .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level, true));
         // A formula law has no declared domain: a prediction it cannot
         // make (log of a negative, division by zero) is an error, as one
         // outside a catalog law's domain is, never a NaN or inf printed.
@@ -258,9 +276,13 @@ fn fit_group(
                 at: x.clone(),
                 value: res.predict(x),
                 interval: boot.as_ref().map(|b| b.predictions[k]),
-                extrapolation_interval: calibration
-                    .as_ref()
-                    .and_then(|c| c.interval(x[0], res.predict(x))),
+                extrapolation_interval: if below(x) {
+                    calibration_below.as_ref()
+                } else {
+                    calibration.as_ref()
+                }
+                .and_then(|c| c.interval(x[0], res.predict(x))),
+                below_data: below(x),
                 depends_on_unpinned: depends_on(&job.law, &res, &train, x),
             })
             .collect();
@@ -275,6 +297,7 @@ fn fit_group(
             predictions,
             bootstrap: boot,
             calibration,
+            calibration_below,
             train_idx,
             held_idx,
         })

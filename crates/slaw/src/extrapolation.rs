@@ -52,6 +52,10 @@ pub struct Calibration {
     /// Half-width below the centre per unit distance (= `per_distance`,
     /// the half-width above it, unless the rule is asymmetric).
     pub per_distance_below: f64,
+    /// The direction it was calibrated in: "larger x" (from the last
+    /// point on, the default) or "smaller x" (below the first point: the
+    /// origins' refits keep the largest points and score the smaller).
+    pub toward: &'static str,
     #[serde(skip)]
     ln_last: f64,
 }
@@ -79,7 +83,12 @@ impl Calibration {
     /// (centre, half-width below it, half-width above it); each half-width
     /// at least the noise floor, the centre 0 within the data.
     pub fn edges(&self, x: f64) -> (f64, f64, f64) {
-        let d = (x.ln() - self.ln_last).max(0.0);
+        let d = if self.toward == SMALLER_X {
+            self.ln_last - x.ln()
+        } else {
+            x.ln() - self.ln_last
+        }
+        .max(0.0);
         (
             self.centre * d,
             (self.per_distance_below * d).max(self.noise),
@@ -158,9 +167,15 @@ pub const FIT_MAX_ORIGINS: usize = 32;
 /// many, beyond that this many spread evenly (the last included).
 pub const FIT_MAX_SCORES_PER_ORIGIN: usize = 1024;
 
+/// `Calibration::toward` of an interval calibrated toward larger inputs.
+pub const LARGER_X: &str = "larger x";
+/// `Calibration::toward` of an interval calibrated toward smaller inputs.
+pub const SMALLER_X: &str = "smaller x";
+
 /// Calibrate on the fitted points `obs` of `full` (a one-input law, every
 /// loss positive), with at most [`FIT_MAX_ORIGINS`] origins and
-/// [`FIT_MAX_SCORES_PER_ORIGIN`] scores each; `None` when there are too
+/// [`FIT_MAX_SCORES_PER_ORIGIN`] scores each, for predictions beyond the
+/// last point (`backward`: below the first); `None` when there are too
 /// few points for an origin or a score.
 pub fn calibrate(
     law: &Law,
@@ -168,6 +183,7 @@ pub fn calibrate(
     full: &FitResult,
     opts: &FitOptions,
     level: f64,
+    backward: bool,
 ) -> Option<Calibration> {
     if law.inputs.len() != 1 {
         return None;
@@ -179,6 +195,7 @@ pub fn calibrate(
         normal_fallback: false,
         prior: None,
         signed: None,
+        backward,
     };
     calibrate_along(law, obs, full, opts, level, &along)
 }
@@ -206,6 +223,10 @@ pub struct Along {
     /// A signed rule (None: the interval is centred on the prediction, its
     /// half-width from the absolute scores).
     pub signed: Option<Signed>,
+    /// Extrapolate toward smaller inputs: the origins' refits keep the
+    /// largest points and score the smaller ones, the distance is
+    /// ln(x_origin / x), and the interval reaches below the data.
+    pub backward: bool,
 }
 
 /// The rolling-origin scores of `calibrate_along` (before any quantile):
@@ -230,7 +251,15 @@ pub fn rolling_scores(
     let xa = |i: usize| obs.point(i)[along];
     let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_by(|&a, &b| xa(a).total_cmp(&xa(b)).then(a.cmp(&b)));
-    let first_pos = idx.iter().position(|&i| xa(i) > 0.0)?;
+    let first_pos = if how.backward {
+        // largest first; the points at inputs <= 0 (no ln) are not scored
+        idx.retain(|&i| xa(i) > 0.0);
+        idx.reverse();
+        0
+    } else {
+        idx.iter().position(|&i| xa(i) > 0.0)?
+    };
+    let n = idx.len();
     let lo = (p + 1).max(n.div_ceil(2)).max(first_pos + 2);
     let count = n.saturating_sub(lo).min(max_origins);
     let mut origins: Vec<usize> = (0..count)
@@ -257,7 +286,11 @@ pub fn rolling_scores(
             (0..keep)
                 .map(|k| later[k * (later.len() - 1) / (keep - 1).max(1)])
                 .filter_map(|j| {
-                    let d = ln_x(j) - ln_x(idx[m - 1]);
+                    let d = if how.backward {
+                        ln_x(idx[m - 1]) - ln_x(j)
+                    } else {
+                        ln_x(j) - ln_x(idx[m - 1])
+                    };
                     let pred = law.predict_at(obs.point(j), obs.point_context(j), &r.params);
                     let e = pred.ln() - obs.y[j].ln();
                     (d > 0.0 && pred > 0.0).then(|| (e.abs() / d, d, e))
@@ -338,6 +371,7 @@ pub fn calibrate_along(
     }
     let n = obs.len();
     let origins = rolled.per_origin.iter().filter(|s| !s.is_empty()).count();
+    let toward = if how.backward { SMALLER_X } else { LARGER_X };
     let signed = how.signed.unwrap_or(Signed {
         shrink: 0.0,
         asymmetric: false,
@@ -426,6 +460,7 @@ pub fn calibrate_along(
         noise_approximated,
         centre,
         per_distance_below: below,
+        toward,
         ln_last: rolled.ln_last,
     })
 }
@@ -469,7 +504,7 @@ mod tests {
         let obs = generate(&law, &[30.0, 0.4, 2.0], &xs, 0.01, 1, "");
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let cal = calibrate(&law, &obs, &full, &opts, 0.9).unwrap();
+        let cal = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
         assert!(
             cal.origins <= FIT_MAX_ORIGINS && cal.origins >= 30,
             "{}",
@@ -516,7 +551,7 @@ mod tests {
         let (law, xs, obs) = bent_power();
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let cal = calibrate(&law, &obs, &full, &opts, 0.9).unwrap();
+        let cal = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
         assert!(cal.per_distance > 0.0 && cal.origins >= 8, "{cal:?}");
         let last = xs.last().unwrap()[0];
         let half = |x: f64| {
@@ -533,9 +568,9 @@ mod tests {
             half(x)
         );
         // a higher level gives a wider interval; 78 scores cannot support 99%
-        let cal95 = calibrate(&law, &obs, &full, &opts, 0.95).unwrap();
+        let cal95 = calibrate(&law, &obs, &full, &opts, 0.95, false).unwrap();
         assert!(cal95.per_distance >= cal.per_distance);
-        assert!(calibrate(&law, &obs, &full, &opts, 0.99).is_none());
+        assert!(calibrate(&law, &obs, &full, &opts, 0.99, false).is_none());
         // within the data, only the noise floor
         let inside = cal.interval(xs[5][0], 1.0).unwrap();
         assert!((inside.hi.ln() - cal.noise).abs() < 1e-12);
@@ -557,6 +592,7 @@ mod tests {
             normal_fallback: false,
             prior: None,
             signed,
+            backward: false,
         };
         let plain = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(None)).unwrap();
         let zero = Signed {
@@ -603,7 +639,7 @@ mod tests {
         }
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let cal = calibrate(&law, &obs, &full, &opts, 0.9).unwrap();
+        let cal = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
         let how = Along {
             input: 0,
             max_origins: usize::MAX,
@@ -611,6 +647,7 @@ mod tests {
             normal_fallback: false,
             prior: None,
             signed: None,
+            backward: false,
         };
         let r = rolling_scores(&law, &obs, &full, &opts, &how).unwrap();
         assert!(!r.short);

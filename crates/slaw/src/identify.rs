@@ -65,13 +65,22 @@ pub struct Identifiability {
     pub flat_directions: Vec<Vec<f64>>,
 }
 
-/// A step along a flat direction, as a fraction of the parameters' own size.
+/// The first step along a flat direction, as a fraction of the parameters'
+/// own size; further steps double it (see [`unpinned_shift`]).
 pub const FLAT_STEP: f64 = 0.1;
 
-/// The least change of ln(value) by a [`FLAT_STEP`] along a flat direction
-/// that counts as following it (0.01% of the value: along a direction the
-/// data do not see at all the parameters may move far more than the step).
+/// The least change of ln(value) along a flat direction that counts as
+/// following it (0.01% of the value), and the largest change of the
+/// fitted points' ln(value) by which the data still do not see a step.
 pub const MOVED: f64 = 1e-4;
+
+/// Doublings of [`FLAT_STEP`] along a flat direction (up to 2^12 x 0.1 =
+/// 410 in the parameters' own size: e^410 for a log parameter).
+const DOUBLINGS: usize = 12;
+
+/// Halvings between the last step the data do not see and the first they
+/// do.
+const HALVINGS: usize = 6;
 
 /// A shift of ln(value) as the larger of its two percentages (up or down),
 /// as the warnings print it.
@@ -79,15 +88,20 @@ pub fn shift_percent(shift: f64) -> f64 {
     100.0 * shift.exp_m1().abs().max((-shift).exp_m1().abs())
 }
 
-/// How far a prediction follows what the data do not pin: for each flat
-/// direction of the fit (`id.flat_directions`), the change of ln(value)
-/// at the prediction (`target`) for a step of `FLAT_STEP` along it (either
-/// way, within the bounds), kept when it exceeds [`MOVED`] and ten times the
-/// largest change of ln(value) at the fitted points (`window`, by the same
-/// step). Returns the largest such change and the flat parameters (`id.flat`)
-/// that the directions kept move, in the law's order;
-/// `None` when no direction moves the prediction. A prediction that is a
-/// combination the data pin (the sum a + c of a flat curve) is not moved.
+/// How far a prediction follows what the data do not pin. Along each flat
+/// direction of the fit (`id.flat_directions`), either way and within the
+/// bounds, the steps `FLAT_STEP`, doubled as long as the fitted points
+/// (`window`) move by at most [`MOVED`] in ln (then halved back to the
+/// last step they do not see): a step counts when it changes ln(value) at
+/// the prediction (`target`) by more than [`MOVED`] and by more than ten
+/// times the largest change at the fitted points. The first step always
+/// counts this way; the longer ones reach what a small step cannot show,
+/// as a parameter near 0 in a log scale (a pre-learned data size D_l of
+/// 1e-11 is flat up to ~1e-2, where a prediction at D = 1 feels it).
+/// Returns the largest such change and the flat parameters (`id.flat`)
+/// that the directions counted move, in the law's order; `None` when no
+/// direction moves the prediction. A prediction that is a combination the
+/// data pin (the sum a + c of a flat curve) is not moved.
 pub fn unpinned_shift(
     law: &Law,
     internal: &[f64],
@@ -102,34 +116,77 @@ pub fn unpinned_shift(
     let mut params = vec![false; internal.len()];
     for dir in &id.flat_directions {
         for sign in [1.0, -1.0] {
-            // the largest step up to FLAT_STEP that stays in the bounds
-            let mut t = FLAT_STEP;
+            // the room along the direction within the bounds
+            let mut room = f64::INFINITY;
             for (j, &d) in dir.iter().enumerate() {
-                let room = if sign * d > 0.0 {
+                let r = if sign * d > 0.0 {
                     hi[j] - internal[j]
                 } else {
                     internal[j] - lo[j]
                 };
                 if d != 0.0 {
-                    t = t.min(room / d.abs());
+                    room = room.min(r / d.abs());
                 }
             }
-            if t.is_nan() || t <= 0.0 {
+            if room.is_nan() || room <= 0.0 {
                 continue;
             }
-            let u: Vec<f64> = internal
-                .iter()
-                .zip(dir)
-                .map(|(v, d)| v + sign * t * d)
-                .collect();
-            let moved = (target(&u) / base_t).ln().abs();
-            let window_moved = window(&u)
-                .iter()
-                .zip(&base_w)
-                .map(|(a, b)| (a / b).ln().abs())
-                .fold(0.0, f64::max);
-            if moved.is_finite() && moved > MOVED && moved > 10.0 * window_moved {
-                largest = largest.max(moved);
+            // (ln-change at the prediction, at the fitted points) at step t
+            let at = |t: f64| -> (f64, f64) {
+                let u: Vec<f64> = internal
+                    .iter()
+                    .zip(dir)
+                    .map(|(v, d)| v + sign * t * d)
+                    .collect();
+                let moved = (target(&u) / base_t).ln().abs();
+                let window_moved = window(&u)
+                    .iter()
+                    .zip(&base_w)
+                    .map(|(a, b)| (a / b).ln().abs())
+                    .fold(0.0, f64::max);
+                (moved, window_moved)
+            };
+            let mut counted = 0.0f64;
+            let mut count = |(moved, window_moved): (f64, f64)| {
+                if moved.is_finite() && moved > MOVED && moved > 10.0 * window_moved {
+                    counted = counted.max(moved);
+                }
+            };
+            let mut t = FLAT_STEP.min(room);
+            let first = at(t);
+            count(first);
+            // Longer steps while the fitted points do not see them.
+            let mut unseen = first.1.is_finite() && first.1 <= MOVED;
+            let mut seen_at = f64::NAN;
+            for _ in 0..DOUBLINGS {
+                if !unseen || t >= room {
+                    break;
+                }
+                let next = (2.0 * t).min(room);
+                let m = at(next);
+                if m.1.is_finite() && m.1 <= MOVED {
+                    count(m);
+                    t = next;
+                } else {
+                    seen_at = next;
+                    unseen = false;
+                }
+            }
+            if seen_at.is_finite() {
+                let (mut a, mut b) = (t, seen_at);
+                for _ in 0..HALVINGS {
+                    let mid = 0.5 * (a + b);
+                    let m = at(mid);
+                    if m.1.is_finite() && m.1 <= MOVED {
+                        count(m);
+                        a = mid;
+                    } else {
+                        b = mid;
+                    }
+                }
+            }
+            if counted > 0.0 {
+                largest = largest.max(counted);
                 for (j, &d) in dir.iter().enumerate() {
                     let size = match law.params[j].transform {
                         Transform::Identity if internal[j] != 0.0 => internal[j].abs(),

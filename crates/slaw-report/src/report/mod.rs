@@ -232,7 +232,12 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                     p.depends_on_unpinned.join(", ")
                 )
             };
-            let ex = match (&p.extrapolation_interval, &g.calibration) {
+            let cal = if p.below_data {
+                &g.calibration_below
+            } else {
+                &g.calibration
+            };
+            let ex = match (&p.extrapolation_interval, cal) {
                 (Some(i), Some(c)) => format!(
                     "   extrapolation {:.0}%: [{}, {}]",
                     c.level * 100.0,
@@ -248,13 +253,20 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 num(p.value)
             );
         }
-        if let Some(c) = &g.calibration {
+        for (c, toward) in [
+            (&g.calibration, "later points; {q} of log loss per unit of ln(x / last x)"),
+            (
+                &g.calibration_below,
+                "earlier points, below the data: origins keep the largest points; {q} of log loss per unit of ln(first x / x)",
+            ),
+        ] {
+            let Some(c) = c else { continue };
             let _ = writeln!(
                 s,
-                "  (extrapolation intervals: rolling origin, {} refits scored on {} later points; {:.4} of log loss per unit of ln(x / last x), at least {:.4}{})",
+                "  (extrapolation intervals: rolling origin, {} refits scored on {} {}, at least {:.4}{})",
                 c.origins,
                 c.scores,
-                c.per_distance,
+                toward.replace("{q}", &format!("{:.4}", c.per_distance)),
                 c.noise,
                 if c.noise_approximated {
                     " (too few residuals for their rank at this level: their largest, inflated by a normal approximation)"
@@ -262,7 +274,17 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                     ""
                 }
             );
-        } else if !g.predictions.is_empty() {
+        }
+        if g.predictions.iter().any(|p| p.below_data)
+            && g.calibration_below.is_none()
+            && g.calibration.is_some()
+        {
+            let _ = writeln!(
+                s,
+                "  (no extrapolation interval below the data: too few points for rolling-origin refits toward smaller x at this level)"
+            );
+        }
+        if g.calibration.is_none() && !g.predictions.is_empty() {
             let _ = writeln!(
                 s,
                 "  (no extrapolation interval: it needs a one-input law and enough points for rolling-origin refits at this level)"

@@ -968,11 +968,10 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
         |v| f.predict_with(0, last, &f.law.to_natural(v)),
     )?;
     Some(format!(
-        "{FOLLOWS_UNPINNED} {} follows {}, which the fitted window does not pin: moving {} along a direction the window does not see (by up to {:.0}% of their size) moves it by {:.1}% and the fitted points by less than a tenth of that",
+        "{FOLLOWS_UNPINNED} {} follows {}, which the fitted window does not pin: moving {} along a direction the window does not see moves it by up to {:.1}% and the fitted points by less than a tenth of that",
         crate::numbers::num(ext.step[last]),
         names.join(", "),
         if names.len() == 1 { "it" } else { "them" },
-        100.0 * crate::identify::FLAT_STEP,
         crate::identify::shift_percent(shift),
     ))
 }

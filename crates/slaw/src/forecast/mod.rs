@@ -197,6 +197,7 @@ impl Fitted {
                 normal_fallback: true,
                 prior: None,
                 signed: None,
+                backward: false,
             },
         )
     }
@@ -217,6 +218,7 @@ impl Fitted {
                 normal_fallback: true,
                 prior: priors.error(self.method).copied(),
                 signed: priors.signed(self.method),
+                backward: false,
             },
         )
     }

@@ -532,13 +532,12 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
                 f.predict_with(nr + ti, last, &f.law.to_natural(v))
             })?;
             Some(format!(
-                "the prediction for '{}' follows {}, which the runs do not pin: a step along a \
-                 direction the fitted points do not see (each parameter by up to {:.0}% of its \
-                 size) moves its final loss by {:.1}%; fit runs whose schedules vary as this \
-                 one does",
+                "the prediction for '{}' follows {}, which the runs do not pin: moving along a \
+                 direction the fitted points do not see moves its final loss by up to {:.1}% \
+                 (the fitted points by less than a tenth of that); fit runs whose schedules vary \
+                 as this one does",
                 t.name,
                 names.join(", "),
-                100.0 * crate::identify::FLAT_STEP,
                 crate::identify::shift_percent(shift),
             ))
         })
