@@ -25,6 +25,11 @@ equally):
   dist : h = c0 d*^g q d*, c0 the conformal 90% rank over the training
          windows of the ratio needed to cover, g chosen by interval score.
 
+Branch cov6 adds (the dump's scores then carry the points each origin's
+refit saw, and a column of the forecast's jackknife): trendstats, trend,
+trend2, trendlaw, recency, recency2, jk, jkmax and combinations (see the
+cov6 block below).
+
 python3 bench/forecast_interval_replay.py dump.tsv [rule ...]
 """
 import collections
@@ -41,7 +46,7 @@ def read(path):
     rows = []
     for line in open(path):
         f = line.rstrip("\n").split("\t")
-        sc, sg = [], []
+        sc, sg, om = [], [], []
         if f[12]:
             for t in f[12].split(","):
                 k, s, d, *g = t.split(":")
@@ -49,9 +54,14 @@ def read(path):
                 if g:
                     # signed error ln forecast - ln truth of the origin's refit
                     sg.append((float(d), float(g[0])))
+                if len(g) > 1:
+                    # the points the origin's refit saw (branch cov6)
+                    om.append(int(g[1]))
         rows.append(dict(fam=f[0], group=f[1], name=f[2], law=f[3], upto=int(f[4]), n=int(f[5]),
                          ahead=float(f[6]), e=float(f[8]), dstar=float(f[9]), blo=float(f[10]),
-                         bhi=float(f[11]), sc=sc, sg=sg))
+                         bhi=float(f[11]), sc=sc, sg=sg, om=om,
+                         # the jackknife of ln forecast (branch cov6; NaN: refit failed)
+                         jk=[float(x) for x in f[13].split(",") if x] if len(f) > 13 else []))
     by = collections.defaultdict(list)
     for r in rows:
         by[(r["fam"], r["group"], r["name"], r["law"])].append(r)
@@ -414,6 +424,195 @@ DRIFT_GRIDS = {
 }
 
 
+# ---- branch cov6: the trend of the scores over the origins; a jackknife -----
+# Both keep the current interval's shape (hypot of the bootstrap's half-width
+# and h, the decay hull) and change h only:
+#   trend (s, clamp): per window with at least 3 origins, b = the slope of
+#       ln(RMS of the origin's scores) on ln(points the origin's refit saw);
+#       each score u_j becomes u_j (n / m_j)^(s b) (n: the window's points,
+#       m_j: its origin's), so the rank is read at the full window's n;
+#       clamp: b <= 0 only (never widens); s in SHRINK.
+#   trendlaw (beta): the same with a slope beta for every window of the law.
+#   recency (gamma): the weighted conformal rank, origin weights (m_j / n)^gamma
+#       and the test point's weight 1 (too little weight for the rank: the
+#       prior is pooled in, as today);
+#   recency2 (gamma): the same with the test point weighted as the mean
+#       origin (gamma = 0 is the current rank; the effective sample size
+#       does not vanish as gamma grows).
+#   jk (c, scope), jkmax (c, scope): h -> hypot(h, c J), J the jackknife's
+#       standard error sqrt((k - 1) / k sum (theta_i - mean)^2) of ln forecast
+#       over the k refits that converged (jkmax: max |theta_i|, theta_i - ln
+#       forecast of the full fit), on every window (scope "all") or only those
+#       without a rank of their own (prior-pooled, "short").
+# Every parameter chosen per law on the five other families by the mean
+# interval score, each family weighted equally (as cov2).
+
+MAXFIT = 500
+
+
+def nfit(r):
+    return min(r["upto"], MAXFIT)
+
+
+def origin_slope(r):
+    if "slope" not in r:
+        per = collections.defaultdict(list)
+        for (k, u, _), m in zip(r["sc"], r["om"]):
+            per[m].append(u)
+        pts = [(math.log(m), 0.5 * math.log(np.mean(np.square(v)))) for m, v in per.items()
+               if np.mean(np.square(v)) > 0]
+        if len(pts) >= 3:
+            x, y = np.array(pts).T
+            r["slope"] = float(np.polyfit(x, y, 1)[0])
+        else:
+            r["slope"] = 0.0
+    return r["slope"]
+
+
+def origin_slope2(r):
+    """The slope on ln m of ln u regressed on ln m and ln d jointly (every
+    score with u > 0; 0 with fewer than 3 distinct origins): the origin's
+    trend at a fixed distance (later origins' scores are at shorter
+    distances, where the noise inflates a score per unit distance)."""
+    if "slope2" not in r:
+        pts = [(math.log(m), math.log(d), math.log(u)) for (k, u, d), m in zip(r["sc"], r["om"]) if u > 0]
+        if len(set(p[0] for p in pts)) >= 3 and len(pts) >= 5:
+            X = np.array([[1.0, a, b] for a, b, _ in pts])
+            y = np.array([c for _, _, c in pts])
+            coef = np.linalg.lstsq(X, y, rcond=None)[0]
+            r["slope2"] = float(coef[1])
+        else:
+            r["slope2"] = 0.0
+    return r["slope2"]
+
+
+def wq(v, w, w_test, level=0.9):
+    """Weighted conformal quantile: smallest v with weight share >= level, the
+    test point's weight w_test at +inf; None when it is the test point."""
+    o = sorted(zip(v, w))
+    tot = sum(w) + w_test
+    acc = 0.0
+    for x, wi in o:
+        acc += wi
+        if acc / tot >= level:
+            return x
+    return None
+
+
+def jk_se(r):
+    t = [x for x in r["jk"] if math.isfinite(x)]
+    if len(t) < 2:
+        return 0.0
+    m = np.mean(t)
+    return math.sqrt((len(t) - 1) / len(t) * sum((x - m) ** 2 for x in t))
+
+
+def jk_max(r):
+    t = [abs(x) for x in r["jk"] if math.isfinite(x)]
+    return max(t) if t else 0.0
+
+
+class Cov6:
+    def __init__(self, rp):
+        self.rp = rp
+
+    def scores(self, r, mode, par):
+        u = [sc for _, sc, _ in r["sc"]]
+        if mode == "trend" and par[0] != 0:
+            b = origin_slope(r)
+            if par[1]:
+                b = min(b, 0.0)
+            u = [x * (nfit(r) / m) ** (par[0] * b) for x, m in zip(u, r["om"])]
+        elif mode == "trend2" and par[0] != 0:
+            b = origin_slope2(r)
+            if par[1]:
+                b = min(b, 0.0)
+            u = [x * (nfit(r) / m) ** (par[0] * b) for x, m in zip(u, r["om"])]
+        elif mode == "trendlaw" and par[0] != 0:
+            u = [x * (nfit(r) / m) ** par[0] for x, m in zip(u, r["om"])]
+        return u
+
+    def h(self, r, F, mode, par, jk=None):
+        u = self.scores(r, mode, par)
+        if mode == "recency":
+            w = [(m / nfit(r)) ** par[0] for m in r["om"]]
+            q = wq(u, w, 1.0) if u else None
+        elif mode == "recency2":
+            # the test point weighted as the mean origin (gamma = 0: the
+            # current conformal rank), so the window keeps its own rank
+            w = [(m / nfit(r)) ** par[0] for m in r["om"]]
+            q = wq(u, w, float(np.mean(w))) if u else None
+        else:
+            q = cq(u)
+        own = q is not None
+        if q is None:
+            p = self.rp.prior(r["law"], F)
+            q = cq(u + p) if p else None
+        h = q * r["dstar"] if q is not None else 0.0
+        if jk is not None and jk[0] > 0 and (jk[1] == "all" or not own):
+            J = jk_se(r) if jk[2] == "se" else jk_max(r)
+            h = math.hypot(h, jk[0] * J)
+        return h
+
+
+COV6_GRIDS = {
+    "trend": [("trend", (s, c), None) for s in SHRINK for c in (True, False)],
+    "trend2": [("trend2", (s, c), None) for s in SHRINK for c in (True, False)],
+    "trendlaw": [("trendlaw", (b,), None) for b in (0.0, -0.25, -0.5, -1.0, -1.5, -2.0, -3.0)],
+    "recency": [("recency", (g,), None) for g in (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)],
+    "recency2": [("recency2", (g,), None) for g in (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)],
+    "jk": [("none", (0,), (c, sc, "se")) for c in (0.0, 0.5, 1.0, 1.645, 2.5, 4.0) for sc in ("all", "short")],
+    "jkmax": [("none", (0,), (c, sc, "max")) for c in (0.0, 0.25, 0.5, 1.0, 1.5) for sc in ("all", "short")],
+}
+COV6_GRIDS["trend+jk"] = [(a[0], a[1], b[2]) for a in COV6_GRIDS["trend"] for b in COV6_GRIDS["jk"]]
+COV6_GRIDS["recency+jk"] = [(a[0], a[1], b[2]) for a in COV6_GRIDS["recency"] for b in COV6_GRIDS["jk"]]
+COV6_GRIDS["trendlaw+jk"] = [(a[0], a[1], b[2]) for a in COV6_GRIDS["trendlaw"] for b in COV6_GRIDS["jk"]]
+
+
+def rule_cov6(rp, grid):
+    c6 = Cov6(rp)
+    chosen = {}
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS + ["none"]:
+            train = [r for r in rp.rows if r["law"] == law and r["fam"] != F]
+            chosen[(law, F)] = min(grid, key=lambda g: rp.mean_score(train, lambda r: c6.h(r, F, *g)))
+    return (lambda r: c6.h(r, r["fam"], *chosen[(r["law"], r["fam"])])), chosen
+
+
+def moved_h(rp, hfun):
+    inn, out = [], []
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            for nom in [20, 25, 50]:
+                R = [r for r in rp.rows if r["law"] == law and r["fam"] == F and r["nom"] == nom]
+                if not R:
+                    continue
+                c0 = sum(rp.score(r, rp.h(r, F))[0] for r in R) / len(R)
+                c1 = sum(rp.score(r, hfun(r))[0] for r in R) / len(R)
+                b0, b1 = 0.8 <= c0 <= 0.97, 0.8 <= c1 <= 0.97
+                tag = f"{law}/{F}/{nom}: {100 * c0:.0f}% -> {100 * c1:.0f}%"
+                if b1 and not b0:
+                    inn.append(tag)
+                elif b0 and not b1:
+                    out.append(tag)
+    print("moved in:", inn)
+    print("moved out:", out)
+
+
+def trend_stats(rp):
+    """Median per-window slope of ln RMS score on ln origin points, per law and family."""
+    print("| law | family | windows with >= 3 origins | median slope | share < 0 | median slope at fixed distance | share < 0 |")
+    print("|---|---|---|---|---|---|---|")
+    for law in ["power", "reciprocal", "log"]:
+        for F in FAMS:
+            R = [r for r in rp.rows if r["law"] == law and r["fam"] == F and len(set(r["om"])) >= 3]
+            v = [origin_slope(r) for r in R]
+            v2 = [origin_slope2(r) for r in R]
+            if v:
+                print(f"| {law} | {F} | {len(v)} | {np.median(v):+.2f} | {np.mean(np.array(v) < 0):.0%} "
+                      f"| {np.median(v2):+.2f} | {np.mean(np.array(v2) < 0):.0%} |")
+
+
 def main():
     rows, allrows = read(sys.argv[1])
     rp = Replay(rows, allrows)
@@ -425,6 +624,16 @@ def main():
         print(f"\n## {rule}\n")
         if rule == "needed":
             needed(rp)
+            continue
+        if rule == "trendstats":
+            trend_stats(rp)
+            continue
+        if rule in COV6_GRIDS:
+            hfun, chosen = rule_cov6(rp, COV6_GRIDS[rule])
+            print("chosen (mode, par, jackknife) per law / family left out:",
+                  {f"{k[0]}/{k[1]}": v for k, v in chosen.items()})
+            table(rp, hfun, FAMS)
+            moved_h(rp, hfun)
             continue
         if rule in DRIFT_GRIDS:
             ivfun, chosen, dr = rule_drift(rp, DRIFT_GRIDS[rule], rule)

@@ -9,9 +9,13 @@
 //! share of the steps, final error ln L - ln forecast, extrapolation
 //! distance ln(last step / last fitted step), the bootstrap's half-widths
 //! below / above the forecast in ln (200 replicates, seed 0, 90%), and the
-//! window's own rolling-origin scores `origin:score:distance:signed`,
+//! window's own rolling-origin scores `origin:score:distance:signed:fitted`,
 //! comma-separated (score = |signed| / distance; signed = ln forecast - ln
-//! truth of the origin's refit at that later point: positive = over-predicts).
+//! truth of the origin's refit at that later point: positive = over-predicts;
+//! fitted = the points the origin's refit saw), and the jackknife of the
+//! forecast at the last point (`Fitted::jackknife`: per fitted point left
+//! out, ln of the refit's forecast minus ln of the full fit's; NaN where a
+//! refit failed; empty for windows of fewer than parameters + 1 points).
 //! `cargo run --release -p slaw --example forecast_interval_dump [loss-curves dir] > dump.tsv`.
 
 use rayon::prelude::*;
@@ -51,21 +55,29 @@ fn main() {
                             .iter()
                             .enumerate()
                             .flat_map(|(k, o)| {
+                                let m = r.fitted[k];
                                 o.iter()
                                     .zip(&r.signed[k])
-                                    .map(move |((s, d), e)| format!("{k}:{s:.6e}:{d:.6e}:{e:.6e}"))
+                                    .map(move |((s, d), e)| {
+                                        format!("{k}:{s:.6e}:{d:.6e}:{e:.6e}:{m}")
+                                    })
                                     .collect::<Vec<_>>()
                             })
                             .collect()
                     })
                     .unwrap_or_default();
+                let jack: Vec<String> = f
+                    .jackknife(0, last)
+                    .iter()
+                    .map(|v| format!("{:.6e}", v - pred.ln()))
+                    .collect();
                 let ahead = prior::decay_ahead(&w.curve, until)
                     .last()
                     .copied()
                     .flatten()
                     .unwrap_or(0.0);
                 out.push(format!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{:.3}\t{:.6e}\t{:.6e}\t{:.6e}\t{:.6e}\t{:.6e}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{:.3}\t{:.6e}\t{:.6e}\t{:.6e}\t{:.6e}\t{:.6e}\t{}\t{}",
                     w.family,
                     w.group,
                     w.curve.name,
@@ -78,7 +90,8 @@ fn main() {
                     dstar,
                     blo,
                     bhi,
-                    scores.join(",")
+                    scores.join(","),
+                    jack.join(",")
                 ));
             }
             out

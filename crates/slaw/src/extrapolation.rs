@@ -271,6 +271,7 @@ pub fn rolling_scores(
         ..opts.clone()
     };
     let ln_x = |i: usize| xa(i).ln();
+    let fitted: Vec<usize> = origins.clone();
     let per_origin: Vec<Vec<(f64, f64, f64)>> = origins
         .into_par_iter()
         .map(|m| {
@@ -309,6 +310,7 @@ pub fn rolling_scores(
     Some(RollingScores {
         per_origin,
         signed,
+        fitted,
         ln_last: ln_x(idx[n - 1]),
         short: lo >= n,
     })
@@ -322,6 +324,9 @@ pub struct RollingScores {
     /// The same points' signed errors ln prediction - ln y (positive: the
     /// origin's refit over-predicts), in the order of `per_origin`.
     pub signed: Vec<Vec<f64>>,
+    /// Per origin, in the order of `per_origin`: the points its refit saw
+    /// (the first this many along the input).
+    pub fitted: Vec<usize>,
     /// ln of the last point's input.
     pub ln_last: f64,
     /// The window is too short for any origin.
@@ -670,5 +675,12 @@ mod tests {
             }
         }
         assert!((r.ln_last - xs[15][0].ln()).abs() < 1e-12);
+        // every origin of the second half (16 points, 3 parameters: from 8),
+        // each scored on every point after the ones its refit saw
+        assert_eq!(r.fitted, (8..16).collect::<Vec<usize>>());
+        for (o, &m) in r.per_origin.iter().zip(&r.fitted) {
+            assert_eq!(o.len(), 16 - m);
+            assert!((o[0].1 - (xs[m][0] / xs[m - 1][0]).ln()).abs() < 1e-12);
+        }
     }
 }

@@ -26,6 +26,7 @@ use crate::solver::Tolerances;
 use crate::{Error, Result};
 pub use curve::{Curve, Features};
 pub use positions::PositionCurves;
+use rayon::prelude::*;
 pub use schedule::Schedule;
 
 /// A loss-curve law `slaw forecast` fits (its law: `law::curves`).
@@ -200,6 +201,32 @@ impl Fitted {
                 backward: false,
             },
         )
+    }
+
+    /// The jackknife of the forecast at point `i` of curve `c`: per fitted
+    /// point left out, ln of the refit's prediction there (the refit
+    /// warm-started from the optimum, as the bootstrap's); a refit that
+    /// fails or does not converge gives NaN. Empty with fewer than
+    /// `n_params + 1` fitted points.
+    pub fn jackknife(&self, c: usize, i: usize) -> Vec<f64> {
+        let n = self.obs.len();
+        if n < self.fit_law.n_params() + 1 {
+            return Vec::new();
+        }
+        let warm = FitOptions {
+            starts: Some(vec![self.result.internal.clone()]),
+            ..replicate_options()
+        };
+        (0..n)
+            .into_par_iter()
+            .map(|j| {
+                let keep: Vec<usize> = (0..n).filter(|&k| k != j).collect();
+                match fit(&self.fit_law, &self.obs.subset(&keep), &warm) {
+                    Ok(r) if r.converged => self.predict_with(c, i, &r.params).ln(),
+                    _ => f64::NAN,
+                }
+            })
+            .collect()
     }
 
     /// `calibration` with the error prior of `priors` for windows too short
