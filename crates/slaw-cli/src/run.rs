@@ -215,21 +215,8 @@ pub fn cmd_status(
         }
     })?;
     let (plot, html) = report.unwrap_or((None, None));
-    if let Some(path) = plot {
-        let Some((pool, sel)) = scheduler::as_selection(
-            &plan,
-            &summary.decision.candidates,
-            &summary.ranking,
-            &summary.warnings,
-        ) else {
-            anyhow::bail!(
-                "{}: no candidate can be ranked yet, so there is nothing to plot",
-                plan.path.display()
-            );
-        };
-        slaw_report::plot::save(&slaw_report::plot::selection_figure(&pool, &sel), &path)?;
-        eprintln!("plot written to {}", path.display());
-    }
+    // The page first: it holds the status even when nothing can be ranked
+    // (and so plotted) yet.
     if let Some(path) = html {
         let text = report::status_report(&plan, &summary, &runs)
             + &report::ranking_report(&plan, &summary.ranking, &summary.warnings);
@@ -253,8 +240,27 @@ pub fn cmd_status(
             &text,
             &serde_json::json!({"summary": summary, "runs": runs}),
             &figures,
-            &[plan.path.clone(), plan.journal.clone()],
+            // the plan, its journal and the reference tables it reads
+            &[plan.path.clone(), plan.journal.clone()]
+                .into_iter()
+                .chain(plan.reference.iter().cloned())
+                .collect::<Vec<_>>(),
         )?;
+    }
+    if let Some(path) = plot {
+        let Some((pool, sel)) = scheduler::as_selection(
+            &plan,
+            &summary.decision.candidates,
+            &summary.ranking,
+            &summary.warnings,
+        ) else {
+            anyhow::bail!(
+                "{}: no candidate can be ranked yet, so there is nothing to plot",
+                plan.path.display()
+            );
+        };
+        slaw_report::plot::save(&slaw_report::plot::selection_figure(&pool, &sel), &path)?;
+        eprintln!("plot written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -190,6 +190,95 @@ fn adaptive_run_ranks_right_and_saves_runs() {
 }
 
 #[test]
+fn the_report_page_shows_predictions_and_hashes_the_references() {
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    // The same candidates on another task (wide format, sizes as columns,
+    // each reaching the target): the reference `ats-ref` reads.
+    let mut r = String::from("model,0,1000,2000,4000,8000,16000,32000,64000,100000\n");
+    for (m, (b, dl, beta, e)) in [
+        ("alpha", (40.0, 20.0, 0.5, 1.2)),
+        ("beta", (30.0, 15.0, 0.45, 1.45)),
+        ("gamma", (50.0, 40.0, 0.55, 1.0)),
+    ] {
+        let row: Vec<String> = [0.0, 1e3, 2e3, 4e3, 8e3, 16e3, 32e3, 64e3, 1e5]
+            .iter()
+            .map(|n: &f64| format!("{}", 1.1 * (b / (dl + n.powf(beta)) + e)))
+            .collect();
+        r += &format!("{m},{}\n", row.join(","));
+    }
+    std::fs::write(dir.path().join("ref.csv"), r).unwrap();
+    let mut text = format!(
+        "full_size = 100000\nbudget = \"1/8\"\nbootstrap = 100\nslots = 2\nreference = [\"ref.csv\"]\n\
+         command = \"python3 {} --model {{model}} --n {{n}} --seed {{seed}} --out {{out}} --attempt {{attempt}}\"\n\
+         loss = {{ kind = \"json\", file = \"{{out}}/metrics.json\", key = \"eval_loss\" }}\n",
+        trainer()
+    );
+    for m in MODELS {
+        text += &format!("[[candidate]]\nid = \"{m}\"\nparams = 1e8\n\n");
+    }
+    let p = dir.path().join("plan.toml");
+    std::fs::write(&p, text).unwrap();
+    let page = dir.path().join("page.html");
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    slaw()
+        .args([
+            "report",
+            p.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The ranking's predictions and intervals are columns.
+    assert!(html.contains("<th>estimate.predicted_loss</th>"), "{html}");
+    assert!(html.contains("<th>estimate.interval</th>"), "{html}");
+    // Every input is hashed: the plan, its journal and the reference.
+    assert!(html.contains("ref.csv"), "{html}");
+    assert_eq!(html.matches("SHA-256").count(), 3, "{html}");
+    // Start times read as dates, not seconds since 1970.
+    assert!(html.contains(" UTC</td>"), "{html}");
+}
+
+#[test]
+fn a_report_page_is_written_even_when_nothing_can_be_plotted() {
+    if !python_ok() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    // Every run fails: a journal, but no candidate can be ranked.
+    let p = plan(&dir, "plan.toml", &["crashy"], "retries = 0");
+    let _ = slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    let page = dir.path().join("page.html");
+    let fig = dir.path().join("fig.svg");
+    slaw()
+        .args([
+            "report",
+            p.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+            "--plot",
+            fig.to_str().unwrap(),
+        ])
+        .assert()
+        .code(predicate::ne(0))
+        .stderr(predicate::str::contains("nothing to plot"));
+    // The page holds the status all the same; the plot is not written.
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("crashy"), "{html}");
+    assert!(!fig.exists());
+}
+
+#[test]
 fn sigkill_at_random_moments_loses_nothing() {
     if !python_ok() {
         return;

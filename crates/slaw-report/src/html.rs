@@ -313,14 +313,70 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
+/// Fields of a nested object shown as columns `parent.field` (a ranked
+/// candidate's estimate: its prediction and interval), when it has at most
+/// this many fields that fit in a cell.
+const MAX_NESTED_COLUMNS: usize = 8;
+
+/// A row's cells: its fields that fit in a cell, and one level down, those
+/// of a nested object with few of them (named `parent.field`).
+fn cells(row: &Value) -> Vec<(String, &Value)> {
+    let mut out = Vec::new();
+    let Value::Object(m) = row else { return out };
+    for (k, x) in m {
+        if scalar(x).is_some() {
+            out.push((k.clone(), x));
+        } else if let Value::Object(inner) = x {
+            let fit: Vec<(&String, &Value)> =
+                inner.iter().filter(|(_, y)| scalar(y).is_some()).collect();
+            if !fit.is_empty() && fit.len() <= MAX_NESTED_COLUMNS {
+                out.extend(fit.into_iter().map(|(j, y)| (format!("{k}.{j}"), y)));
+            }
+        }
+    }
+    out
+}
+
+/// A cell's text: seconds since the Unix epoch in a time column
+/// (`started`, `finished`, `*_at`) as a UTC date and time.
+fn cell_text(col: &str, v: &Value) -> String {
+    let leaf = col.rsplit('.').next().unwrap_or(col);
+    let is_time =
+        matches!(leaf, "started" | "finished" | "ended" | "updated") || leaf.ends_with("_at");
+    match v.as_f64() {
+        Some(t) if is_time && t > 0.0 && t < 1e11 => utc(t),
+        _ => scalar(v).unwrap_or_default(),
+    }
+}
+
+/// Seconds since the Unix epoch as "YYYY-MM-DD HH:MM:SS UTC" (the civil
+/// calendar from the day count, Howard Hinnant's algorithm).
+fn utc(t: f64) -> String {
+    let secs = t.floor() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
 fn table_html(h: &mut String, name: &str, rows: &[Value]) {
     let mut cols: Vec<String> = Vec::new();
     for r in rows {
-        if let Value::Object(m) = r {
-            for (k, x) in m {
-                if scalar(x).is_some() && !cols.contains(k) {
-                    cols.push(k.clone());
-                }
+        for (k, _) in cells(r) {
+            if !cols.contains(&k) {
+                cols.push(k);
             }
         }
     }
@@ -339,10 +395,14 @@ fn table_html(h: &mut String, name: &str, rows: &[Value]) {
     h.push_str("</tr>\n");
     for r in rows.iter().take(MAX_ROWS) {
         h.push_str("<tr>");
+        let row = cells(r);
         for c in &cols {
-            let v = r.get(c).unwrap_or(&Value::Null);
+            let v = row
+                .iter()
+                .find(|(k, _)| k == c)
+                .map_or(&Value::Null, |(_, v)| *v);
             let class = if v.is_string() { " class=\"s\"" } else { "" };
-            let _ = write!(h, "<td{class}>{}</td>", esc(&scalar(v).unwrap_or_default()));
+            let _ = write!(h, "<td{class}>{}</td>", esc(&cell_text(c, v)));
         }
         h.push_str("</tr>\n");
     }
@@ -434,6 +494,33 @@ mod tests {
         );
         assert!(h.contains("SHA-256 ab12 (10 bytes)"));
         assert!(!h.contains("<script") && !h.contains("src=") && !h.contains("href="));
+    }
+
+    #[test]
+    fn nested_estimates_are_columns_and_times_are_dates() {
+        let mut page = Page::new("slaw report plan.toml");
+        page.json = Some(serde_json::json!({
+            "ranking": [
+                {"rank": 1, "id": "a", "chosen": true,
+                 "estimate": {"predicted_loss": 1.25, "interval": {"lo": 1.0, "hi": 1.5},
+                              "detail": {"k": [1, 2, 3, 4, 5, 6]}}},
+                {"rank": null, "id": "b", "chosen": false, "error": "too few points"}
+            ],
+            "runs": [{"id": "a", "started": 1796256000.0}]
+        }));
+        let h = page.render(&prov());
+        assert!(h.contains("<th>estimate.predicted_loss</th>"), "{h}");
+        assert!(h.contains("<th>estimate.interval</th>") && h.contains("[1, 1.5]"));
+        // the unranked row has empty estimate cells, its error shown
+        assert!(h.contains("too few points"));
+        assert!(h.contains("2026-12-03 00:00:00 UTC"), "{h}");
+        assert!(!h.contains("1.79631e9"));
+    }
+
+    #[test]
+    fn utc_dates_from_epoch_seconds() {
+        assert_eq!(utc(0.0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400.0 + 3661.5), "2000-02-29 01:01:01 UTC");
     }
 
     #[test]
