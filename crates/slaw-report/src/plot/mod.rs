@@ -45,6 +45,10 @@ pub enum SeriesKind {
     Points,
     HollowPoints,
     Marker,
+    /// Vertical interval bars with caps: the points in pairs, (x, lo) then
+    /// (x, hi), one bar per pair (an interval at one input, such as a
+    /// prediction's).
+    Interval,
 }
 
 #[derive(Debug, Clone)]
@@ -371,14 +375,23 @@ fn minor_ticks(lo: f64, hi: f64, major: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Whether an axis labels its ticks in scientific notation: when some tick
-/// needs it, every tick from 1000 up does, so the axis reads in one style.
-fn scientific_axis(ticks: &[f64]) -> bool {
-    ticks.iter().any(|t| t.abs() >= 1e5)
+/// From which magnitude an axis labels its ticks in scientific notation,
+/// so that the axis reads in one style: when some tick needs it (1e5 or
+/// more), every tick from 1000 up does ("100, 1e3, 1e4"); when the axis
+/// also reaches below 1, every tick does ("1e-1, 1e1, 1e3", never "0.1,
+/// 10, 1e3"); else none (infinity).
+fn scientific_from(ticks: &[f64]) -> f64 {
+    if !ticks.iter().any(|t| t.abs() >= 1e5) {
+        f64::INFINITY
+    } else if ticks.iter().any(|t| t.abs() < 1.0) {
+        0.0
+    } else {
+        1e3
+    }
 }
 
-fn tick_label_on(v: f64, scientific: bool) -> String {
-    if scientific && v.abs() >= 1e3 {
+fn tick_label_on(v: f64, scientific_from: f64) -> String {
+    if v != 0.0 && v.abs() >= scientific_from {
         let s = format!("{v:.2e}");
         let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
         let m = m.trim_end_matches('0').trim_end_matches('.');
@@ -425,6 +438,28 @@ fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// `label` shortened in the middle ([`shorten`]) until it fits `width`
+/// pixels in `font`, as the backend measures it (at most 32 characters;
+/// 32 when the backend cannot measure).
+fn fitted_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    font: &TextStyle,
+    width: i32,
+) -> String {
+    let mut max = 32;
+    loop {
+        let text = shorten(label, max);
+        let fits = area
+            .estimate_text_size(&text, font)
+            .map_or(true, |(w, _)| w as i32 <= width);
+        if fits || max <= 8 {
+            return text;
+        }
+        max -= 1;
+    }
+}
+
 /// What a legend entry looks like.
 #[derive(Debug, Clone, Copy)]
 enum Swatch {
@@ -435,6 +470,7 @@ enum Swatch {
     Hollow(RGBColor),
     Marker(RGBColor),
     Band(RGBColor),
+    Interval(RGBColor),
 }
 
 fn vline_style(m: Mark) -> (RGBColor, Swatch) {
@@ -465,6 +501,7 @@ fn legend_entries(fig: &Figure) -> Vec<(Swatch, String)> {
                 SeriesKind::Points => Swatch::Point(c),
                 SeriesKind::HollowPoints => Swatch::Hollow(c),
                 SeriesKind::Marker => Swatch::Marker(c),
+                SeriesKind::Interval => Swatch::Interval(c),
             },
             s.label.clone(),
         ));
@@ -498,7 +535,7 @@ where
     };
     let (xt, yt) = (log_ticks(x0, x1), log_ticks(y0, y1));
     let (xm, ym) = (minor_ticks(x0, x1, &xt), minor_ticks(y0, y1, &yt));
-    let (x_sci, y_sci) = (scientific_axis(&xt), scientific_axis(&yt));
+    let (x_sci, y_sci) = (scientific_from(&xt), scientific_from(&yt));
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(&fig.title, ("sans-serif", 20))
         .margin(14)
@@ -596,6 +633,27 @@ where
                         .map(|p| TriangleMarker::new(p, 7, c.filled())),
                 )
                 .map(|_| ()),
+            SeriesKind::Interval => {
+                // One bar per pair (x, lo), (x, hi), with caps 5 px either
+                // side, drawn in pixels from the lower end.
+                let style = c.stroke_width(2);
+                let bars: Vec<_> = s
+                    .points
+                    .chunks_exact(2)
+                    .filter(|p| {
+                        let ((x, lo), (x2, hi)) = (p[0], p[1]);
+                        x == x2 && x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite()
+                    })
+                    .map(|p| {
+                        let dy = chart.backend_coord(&p[1]).1 - chart.backend_coord(&p[0]).1;
+                        EmptyElement::at(p[0])
+                            + PathElement::new(vec![(0, 0), (0, dy)], style)
+                            + PathElement::new(vec![(-5, 0), (5, 0)], style)
+                            + PathElement::new(vec![(-5, dy), (5, dy)], style)
+                    })
+                    .collect();
+                chart.draw_series(bars).map(|_| ())
+            }
         }
         .map_err(e)?;
     }
@@ -612,7 +670,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(Swatch, String)],
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let (_, h) = area.dim_in_pixel();
+    let (w, h) = area.dim_in_pixel();
     let row = 19i32;
     let top = 48i32;
     let room = ((h as i32 - top - 10) / row).max(1) as usize;
@@ -654,8 +712,15 @@ fn draw_legend<DB: DrawingBackend>(
                 [(x0, y - 6), (x1, y + 6)],
                 c.mix(0.25).filled(),
             ))?,
+            Swatch::Interval(c) => {
+                let style = c.stroke_width(2);
+                area.draw(&PathElement::new(vec![(18, y - 7), (18, y + 7)], style))?;
+                for yy in [y - 7, y + 7] {
+                    area.draw(&PathElement::new(vec![(13, yy), (23, yy)], style))?;
+                }
+            }
         }
-        let text = shorten(label, 32);
+        let text = fitted_label(area, label, &font, w as i32 - 38 - 6);
         area.draw(&Text::new(text, (38, y - 8), font.clone()))?;
     }
     if shown < entries.len() {
@@ -1252,8 +1317,19 @@ mod tests {
         assert_eq!(tick_label(1e5), "1e5");
         assert_eq!(tick_label(2.5e-4), "2.5e-4");
         assert_eq!(tick_label(3.2), "3.2");
-        assert_eq!(tick_label_on(1e4, true), "1e4");
-        assert_eq!(tick_label_on(500.0, true), "500");
+        assert_eq!(tick_label_on(1e4, 1e3), "1e4");
+        assert_eq!(tick_label_on(500.0, 1e3), "500");
+        // One style per axis: an axis of powers of ten from 0.1 to 1e5 is
+        // scientific throughout (not "0.1, 10, 1e3, 1e5").
+        let ticks = [0.1, 10.0, 1e3, 1e5];
+        let labels: Vec<String> = ticks
+            .iter()
+            .map(|&t| tick_label_on(t, scientific_from(&ticks)))
+            .collect();
+        assert_eq!(labels, ["1e-1", "1e1", "1e3", "1e5"]);
+        let ticks = [100.0, 1e3, 1e4, 1e5];
+        assert_eq!(tick_label_on(100.0, scientific_from(&ticks)), "100");
+        assert_eq!(tick_label_on(3.0, scientific_from(&[2.0, 3.0, 4.0])), "3");
         assert_eq!(shorten("facebook/opt-6.7b (chosen)", 12), "faceb…hosen)");
         assert_eq!(shorten("short", 12), "short");
     }
@@ -1434,6 +1510,19 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
+    /// A legend label is shortened until it fits the legend column (a
+    /// label of wide letters loses more than 32 characters' worth).
+    #[test]
+    fn legend_labels_fit_their_column() {
+        let mut fig = many_series_figure();
+        fig.series[0].label = "W".repeat(40);
+        let svg = to_svg(&fig).unwrap();
+        let (texts, _) = parse_svg(&svg);
+        let w = texts.iter().find(|t| t.2.starts_with('W')).unwrap();
+        assert!(w.2.contains('…'), "{}", w.2);
+        assert!(w.2.chars().count() < 24, "{}", w.2);
+    }
+
     /// The page's content stream of a PDF, after checking the file's
     /// structure: header, a cross-reference table whose every entry points
     /// at its object, a trailer naming the catalog, one page.
@@ -1489,7 +1578,7 @@ mod tests {
         for (lo, hi) in [(x0, x1), (y0, y1)] {
             let ticks = log_ticks(lo, hi);
             assert!(ticks.len() >= 3);
-            let sci = scientific_axis(&ticks);
+            let sci = scientific_from(&ticks);
             for t in ticks {
                 let label = format!("({}) Tj", tick_label_on(t, sci));
                 assert!(content.contains(&label), "{label} missing");
