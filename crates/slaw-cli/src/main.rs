@@ -385,7 +385,8 @@ struct SelectArgs {
     size_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Write a plot (.svg, .png or .pdf).
+    /// Plot the points, each highlighted model's curve and its prediction at the target with the
+    /// interval as a bar (set right of the target line) (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
