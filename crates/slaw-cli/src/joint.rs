@@ -127,7 +127,8 @@ pub struct MethodsArgs {
     d_range: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Plot the critical data size against the factor (.svg, .png or .pdf).
+    /// Plot the critical data size against the factor, the runs' X and D_f shaded and
+    /// crossings outside them dashed (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).

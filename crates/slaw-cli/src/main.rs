@@ -385,7 +385,8 @@ struct SelectArgs {
     size_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Write a plot (.svg, .png or .pdf).
+    /// Plot the points, each highlighted model's curve and its prediction at the target with the
+    /// interval as a bar (set right of the target line) (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }
@@ -519,7 +520,9 @@ struct FitArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Write a plot (.svg, .png or .pdf).
+    /// Plot the fit (.svg, .png or .pdf): one input: points, the law, its bootstrap band, the
+    /// predictions with their extrapolation intervals; several: predicted vs observed, the
+    /// predictions on y = x.
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -1168,7 +1171,10 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         }
     })?;
     if let Some(path) = &a.plot {
-        plot::save(&plot::fit_figure(&law, &obs, &fits, &a.data.y), path)?;
+        plot::save(
+            &plot::fit_figure(&law, &obs, &fits, &a.data.y, a.data.group.as_deref()),
+            path,
+        )?;
         eprintln!("plot written to {}", path.display());
     }
     if let Some(p) = &a.report {
@@ -1185,7 +1191,7 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
             &serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits}),
             &[(
                 format!("{} fitted to {}", law.name, a.data.file.display()),
-                plot::fit_figure(&law, &obs, &fits, &a.data.y),
+                plot::fit_figure(&law, &obs, &fits, &a.data.y, a.data.group.as_deref()),
             )],
             std::slice::from_ref(&a.data.file),
         )?;

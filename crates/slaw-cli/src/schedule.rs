@@ -65,7 +65,8 @@ pub struct ScheduleArgs {
     run_col: Option<String>,
     #[arg(long)]
     json: bool,
-    /// Plot the fitted runs and the predicted curves (.svg, .png or .pdf).
+    /// Plot the fitted runs with the law's fit through them, and the predicted curves with
+    /// their interval (a band, and a bar at the final loss) (.svg, .png or .pdf).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
 }

@@ -68,12 +68,17 @@ fn fit_plot_as_pdf() {
     assert_eq!(text.matches("/Type /Page\n").count(), 1);
     // Points and the curve drawn, labels written as text.
     assert!(text.contains(" c\n") && text.contains("\nS\n"));
-    for label in ["(D) Tj", "(loss) Tj", "(1e3) Tj", "(1e5) Tj"] {
+    for label in [
+        "(D (log scale)) Tj",
+        "(loss (log scale)) Tj",
+        "(1e3) Tj",
+        "(1e5) Tj",
+    ] {
         assert!(text.contains(label), "{label} missing");
     }
     let y_label = text
         .split("BT\n")
-        .find(|t| t.contains("(loss) Tj"))
+        .find(|t| t.contains("(loss (log scale)) Tj"))
         .unwrap();
     assert!(
         y_label.contains("0 1 -1 0 "),

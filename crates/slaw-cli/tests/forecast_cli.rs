@@ -516,7 +516,17 @@ fn what_if_schedules_and_the_wsd_search() {
         .output()
         .unwrap();
     let v = json_of(&out);
-    assert!(plot.exists());
+    // The figure: the runs filled (fitted data), the law's fit through
+    // them, each prediction's interval (band and final bar) in the legend.
+    let svg = fs::read_to_string(&plot).unwrap();
+    for want in [
+        "tissue law fit (each run)",
+        "90% interval",
+        "90% interval, final loss",
+        "constant_24000 (fitted run)",
+    ] {
+        assert!(svg.contains(want), "{want} missing from the plot");
+    }
     let preds = v["predictions"].as_array().unwrap();
     assert_eq!(
         preds.len(),

@@ -86,12 +86,25 @@ fn methods_recommends_with_intervals_and_critical_sizes() {
         .stdout(predicate::str::contains("recommended: "))
         .stdout(predicate::str::contains("fmt vs prompt"))
         .stdout(predicate::str::contains("gamma"));
-    assert!(fs::read_to_string(&plot).unwrap().contains("<svg"));
+    // The figure shades the runs' X and D_f and says which crossings lie
+    // outside them (dashed: the laws extrapolated).
+    let svg = fs::read_to_string(&plot).unwrap();
+    assert!(svg.contains("<svg"));
+    assert!(
+        svg.contains("the runs (their X and D_f)"),
+        "no box of the runs"
+    );
+    assert!(svg.contains("dashed: outside the runs") || !svg.contains("(outside the runs)"));
     let run = || slaw().args(args(&["--json"])).output().unwrap().stdout;
     let a = run();
     assert_eq!(a, run(), "same inputs and seed, same output");
     let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
     let r = &v["recommendation"];
+    // The runs' ranges the figure shades.
+    for key in ["runs_x", "runs_d"] {
+        let (lo, hi) = (r[key][0].as_f64().unwrap(), r[key][1].as_f64().unwrap());
+        assert!(0.0 < lo && lo < hi, "{key}: {lo}..{hi}");
+    }
     let preds = r["predictions"].as_array().unwrap();
     assert_eq!(preds.len(), 3);
     for p in preds {

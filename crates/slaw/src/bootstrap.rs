@@ -54,6 +54,25 @@ pub struct BootstrapResult {
     pub params: Vec<Interval>,
     /// One interval per prediction asked for.
     pub predictions: Vec<Interval>,
+    /// The kept replicates' parameters (law order, one row each): the
+    /// same intervals at inputs not asked for ([`BootstrapResult::interval_at`]),
+    /// e.g. a band along a plotted curve.
+    #[serde(skip)]
+    pub draws: Vec<Vec<f64>>,
+}
+
+impl BootstrapResult {
+    /// The percentile interval at the result's level of `law`'s prediction
+    /// at `x` over the kept replicates, as `predictions` is at the points
+    /// asked for; `None` without replicates.
+    pub fn interval_at(&self, law: &Law, x: &[f64]) -> Option<Interval> {
+        (!self.draws.is_empty()).then(|| {
+            interval_of(
+                self.draws.iter().map(|p| law.predict(x, p)).collect(),
+                self.level,
+            )
+        })
+    }
 }
 
 pub use crate::stats::percentile;
@@ -402,6 +421,7 @@ pub fn bootstrap(
         level: how.level,
         params: how.intervals(&ok, law.n_params()),
         predictions,
+        draws: ok,
     }
 }
 
@@ -528,6 +548,13 @@ mod tests {
             );
             let again = bootstrap(&law, &obs, &full, &opts, &how, scheme, &at, &|| {});
             assert_eq!(b.predictions, again.predictions, "{scheme:?}");
+            // The kept draws give the same interval at the point asked for,
+            // and one at any other input (a plotted band).
+            assert_eq!(b.draws.len(), b.converged, "{scheme:?}");
+            assert_eq!(b.interval_at(&law, &at[0]), Some(b.predictions[0]));
+            let iv = b.interval_at(&law, &[1e5]).unwrap();
+            let mid = full.predict(&[1e5]);
+            assert!(iv.lo < mid && mid < iv.hi, "{scheme:?}: {mid} in {iv:?}");
         }
     }
 }

@@ -61,22 +61,38 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
     }
 }
 
-/// The figure of `slaw schedule`: the fitted runs (points) with the law's
-/// fit, and each predicted schedule's curve (line) with its shaded band.
+/// The figure of `slaw schedule`: the fitted runs (filled points, as
+/// fitted data everywhere) with the law's fit through each (a dark line),
+/// and each predicted schedule's curve (line) with its shaded interval band
+/// and the interval of its final loss as a bar (the band is often only a
+/// few pixels wide: the bar shows it at the step that matters).
 pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     let mut series = Vec::new();
     let mut bands = Vec::new();
     let mut color = 0;
-    // Each prediction's band is shaded in its colour (not in the legend).
     for (name, pts) in &w.fitted {
         series.push(Series {
             label: format!("{name} (fitted run)"),
             color,
-            kind: SeriesKind::HollowPoints,
+            kind: SeriesKind::Points,
             points: pts.iter().map(|p| (p.0, p.1)).collect(),
         });
         color += 1;
     }
+    // The law's fit through each run, over its points, on top of them.
+    for (k, (_, pts)) in w.fitted.iter().enumerate() {
+        series.push(Series {
+            label: if k == 0 {
+                format!("{} law fit (each run)", w.method)
+            } else {
+                String::new()
+            },
+            color: 6,
+            kind: SeriesKind::Line,
+            points: pts.iter().map(|p| (p.0, p.2)).collect(),
+        });
+    }
+    let level = w.bootstrap.as_ref().map(|b| b.level);
     for p in &w.predictions {
         series.push(Series {
             label: format!("{} (predicted)", p.schedule),
@@ -84,16 +100,40 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
             kind: SeriesKind::Line,
             points: p.points.iter().map(|q| (q.step, q.loss)).collect(),
         });
+        let points: Vec<(f64, f64, f64)> = p
+            .points
+            .iter()
+            .filter_map(|q| Some((q.step, q.lo?, q.hi?)))
+            .collect();
+        let interval = level.filter(|_| !points.is_empty());
         bands.push(Band {
-            label: String::new(),
+            label: match interval {
+                Some(l) if bands.is_empty() => {
+                    format!("{}% interval", super::tick_label(100.0 * l))
+                }
+                _ => String::new(),
+            },
             color,
-            points: p
-                .points
-                .iter()
-                .filter_map(|q| Some((q.step, q.lo?, q.hi?)))
-                .collect(),
+            points,
         });
+        let last = p.last();
+        if let (Some(lo), Some(hi)) = (last.lo, last.hi) {
+            series.push(Series {
+                label: String::new(),
+                color,
+                kind: SeriesKind::Interval,
+                points: vec![(last.step, lo), (last.step, hi)],
+            });
+        }
         color += 1;
+    }
+    if let (Some(l), true) = (level, series.iter().any(|s| s.kind == SeriesKind::Interval)) {
+        series.push(Series {
+            label: format!("{}% interval, final loss", super::tick_label(100.0 * l)),
+            color: 6,
+            kind: SeriesKind::Interval,
+            points: Vec::new(),
+        });
     }
     Figure {
         title: format!(

@@ -1,6 +1,6 @@
 //! Figures of `slaw joint` and `slaw methods`.
 
-use super::{log_space, Figure, Series, SeriesKind};
+use super::{log_space, Band, Figure, Series, SeriesKind};
 use slaw::joint::decision::Recommendation;
 use slaw::joint::{Form, MethodFit, Runs};
 
@@ -85,21 +85,93 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
 }
 
 /// Critical data size against the factor for each pair of methods, the
-/// user's setting marked.
+/// user's setting marked. The runs' ranges of X and D_f are shaded; a
+/// crossing is drawn solid inside that box and dashed outside it, where the
+/// laws are extrapolated (often far: a crossing at less than one example).
+/// A factor value with several crossings gives several branches, each its
+/// own line (never joined across branches).
 pub fn critical_figure(r: &Recommendation) -> Figure {
     let mut series = Vec::new();
+    let ((x_lo, x_hi), (d_lo, d_hi)) = (r.runs_x, r.runs_d);
+    let inside = |&(x, d): &(f64, f64)| {
+        x >= x_lo * (1.0 - 1e-9)
+            && x <= x_hi * (1.0 + 1e-9)
+            && d >= d_lo * (1.0 - 1e-9)
+            && d <= d_hi * (1.0 + 1e-9)
+    };
+    let mut extrapolated_label = false;
     for (c, cc) in r.critical.iter().enumerate() {
-        let pts: Vec<(f64, f64)> = cc
-            .curve
-            .iter()
-            .flat_map(|(x, ds)| ds.iter().map(move |d| (*x, *d)))
-            .collect();
-        series.push(Series {
-            label: format!("{} = {}", cc.methods.0, cc.methods.1),
-            color: c,
-            kind: SeriesKind::Line,
-            points: pts,
-        });
+        let name = format!("{} = {}", cc.methods.0, cc.methods.1);
+        let branches = cc.curve.iter().map(|(_, ds)| ds.len()).max().unwrap_or(0);
+        let mut labelled = false;
+        for j in 0..branches {
+            // Branch j: the j-th crossing at every X that has one, split
+            // where X has fewer.
+            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            for (x, ds) in &cc.curve {
+                match ds.get(j) {
+                    Some(&d) => runs.last_mut().expect("one run").push((*x, d)),
+                    None => runs.push(Vec::new()),
+                }
+            }
+            for pts in runs.into_iter().filter(|p| !p.is_empty()) {
+                let all_inside = pts.iter().all(inside);
+                // Outside (or all of it when nothing is inside): dashed.
+                if !all_inside {
+                    series.push(Series {
+                        label: if labelled {
+                            String::new()
+                        } else if pts.iter().any(inside) {
+                            name.clone()
+                        } else {
+                            format!("{name} (outside the runs)")
+                        },
+                        color: c,
+                        kind: SeriesKind::Dashed,
+                        points: pts.clone(),
+                    });
+                    labelled = true;
+                    extrapolated_label = true;
+                }
+                // The stretches inside the runs' box, solid.
+                let mut stretch = Vec::new();
+                for p in pts
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once((f64::NAN, f64::NAN)))
+                {
+                    if p.0.is_finite() && inside(&p) {
+                        stretch.push(p);
+                    } else if !stretch.is_empty() {
+                        // A lone point inside is a dot (a line needs two).
+                        series.push(Series {
+                            label: String::new(),
+                            color: c,
+                            kind: if stretch.len() == 1 {
+                                SeriesKind::Points
+                            } else {
+                                SeriesKind::Line
+                            },
+                            points: std::mem::take(&mut stretch),
+                        });
+                    }
+                }
+                if all_inside && !labelled {
+                    if let Some(last) = series.last_mut() {
+                        last.label = name.clone();
+                    }
+                    labelled = true;
+                }
+            }
+        }
+        if branches == 0 {
+            series.push(Series {
+                label: format!("{name}: no crossing"),
+                color: c,
+                kind: SeriesKind::Line,
+                points: Vec::new(),
+            });
+        }
     }
     series.push(Series {
         label: format!("setting (best: {})", r.recommended),
@@ -107,12 +179,31 @@ pub fn critical_figure(r: &Recommendation) -> Figure {
         kind: SeriesKind::Marker,
         points: vec![(r.setting.x, r.setting.d)],
     });
+    let mut bands = Vec::new();
+    if x_lo > 0.0 && x_hi.is_finite() && d_lo > 0.0 && d_hi.is_finite() {
+        // A box: a band over the runs' X with the runs' D_f (a degenerate
+        // X range widened by 1% either side, so that it shows).
+        let (a, b) = if x_hi > x_lo {
+            (x_lo, x_hi)
+        } else {
+            (x_lo / 1.01, x_hi * 1.01)
+        };
+        bands.push(Band {
+            label: "the runs (their X and D_f)".into(),
+            color: 6,
+            points: vec![(a, d_lo, d_hi), (b, d_lo, d_hi)],
+        });
+    }
     Figure {
         title: format!("critical fine-tuning data size ({} law)", r.form.name()),
-        x_label: r.setting.factor.clone(),
-        y_label: "D_f where the losses cross".into(),
+        x_label: format!("{} (log scale)", r.setting.factor),
+        y_label: if extrapolated_label {
+            "D_f where the losses cross (dashed: outside the runs)".into()
+        } else {
+            "D_f where the losses cross".into()
+        },
         series,
-        bands: vec![],
+        bands,
         vlines: vec![],
     }
 }

@@ -45,6 +45,10 @@ pub enum SeriesKind {
     Points,
     HollowPoints,
     Marker,
+    /// Vertical interval bars with caps: the points in pairs, (x, lo) then
+    /// (x, hi), one bar per pair (an interval at one input, such as a
+    /// prediction's).
+    Interval,
 }
 
 #[derive(Debug, Clone)]
@@ -371,14 +375,23 @@ fn minor_ticks(lo: f64, hi: f64, major: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Whether an axis labels its ticks in scientific notation: when some tick
-/// needs it, every tick from 1000 up does, so the axis reads in one style.
-fn scientific_axis(ticks: &[f64]) -> bool {
-    ticks.iter().any(|t| t.abs() >= 1e5)
+/// From which magnitude an axis labels its ticks in scientific notation,
+/// so that the axis reads in one style: when some tick needs it (1e5 or
+/// more), every tick from 1000 up does ("100, 1e3, 1e4"); when the axis
+/// also reaches below 1, every tick does ("1e-1, 1e1, 1e3", never "0.1,
+/// 10, 1e3"); else none (infinity).
+fn scientific_from(ticks: &[f64]) -> f64 {
+    if !ticks.iter().any(|t| t.abs() >= 1e5) {
+        f64::INFINITY
+    } else if ticks.iter().any(|t| t.abs() < 1.0) {
+        0.0
+    } else {
+        1e3
+    }
 }
 
-fn tick_label_on(v: f64, scientific: bool) -> String {
-    if scientific && v.abs() >= 1e3 {
+fn tick_label_on(v: f64, scientific_from: f64) -> String {
+    if v != 0.0 && v.abs() >= scientific_from {
         let s = format!("{v:.2e}");
         let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
         let m = m.trim_end_matches('0').trim_end_matches('.');
@@ -425,6 +438,28 @@ fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// `label` shortened in the middle ([`shorten`]) until it fits `width`
+/// pixels in `font`, as the backend measures it (at most 32 characters;
+/// 32 when the backend cannot measure).
+fn fitted_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    font: &TextStyle,
+    width: i32,
+) -> String {
+    let mut max = 32;
+    loop {
+        let text = shorten(label, max);
+        let fits = area
+            .estimate_text_size(&text, font)
+            .map_or(true, |(w, _)| w as i32 <= width);
+        if fits || max <= 8 {
+            return text;
+        }
+        max -= 1;
+    }
+}
+
 /// What a legend entry looks like.
 #[derive(Debug, Clone, Copy)]
 enum Swatch {
@@ -435,6 +470,7 @@ enum Swatch {
     Hollow(RGBColor),
     Marker(RGBColor),
     Band(RGBColor),
+    Interval(RGBColor),
 }
 
 fn vline_style(m: Mark) -> (RGBColor, Swatch) {
@@ -465,6 +501,7 @@ fn legend_entries(fig: &Figure) -> Vec<(Swatch, String)> {
                 SeriesKind::Points => Swatch::Point(c),
                 SeriesKind::HollowPoints => Swatch::Hollow(c),
                 SeriesKind::Marker => Swatch::Marker(c),
+                SeriesKind::Interval => Swatch::Interval(c),
             },
             s.label.clone(),
         ));
@@ -498,7 +535,7 @@ where
     };
     let (xt, yt) = (log_ticks(x0, x1), log_ticks(y0, y1));
     let (xm, ym) = (minor_ticks(x0, x1, &xt), minor_ticks(y0, y1, &yt));
-    let (x_sci, y_sci) = (scientific_axis(&xt), scientific_axis(&yt));
+    let (x_sci, y_sci) = (scientific_from(&xt), scientific_from(&yt));
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(&fig.title, ("sans-serif", 20))
         .margin(14)
@@ -596,6 +633,27 @@ where
                         .map(|p| TriangleMarker::new(p, 7, c.filled())),
                 )
                 .map(|_| ()),
+            SeriesKind::Interval => {
+                // One bar per pair (x, lo), (x, hi), with caps 5 px either
+                // side, drawn in pixels from the lower end.
+                let style = c.stroke_width(2);
+                let bars: Vec<_> = s
+                    .points
+                    .chunks_exact(2)
+                    .filter(|p| {
+                        let ((x, lo), (x2, hi)) = (p[0], p[1]);
+                        x == x2 && x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite()
+                    })
+                    .map(|p| {
+                        let dy = chart.backend_coord(&p[1]).1 - chart.backend_coord(&p[0]).1;
+                        EmptyElement::at(p[0])
+                            + PathElement::new(vec![(0, 0), (0, dy)], style)
+                            + PathElement::new(vec![(-5, 0), (5, 0)], style)
+                            + PathElement::new(vec![(-5, dy), (5, dy)], style)
+                    })
+                    .collect();
+                chart.draw_series(bars).map(|_| ())
+            }
         }
         .map_err(e)?;
     }
@@ -612,7 +670,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(Swatch, String)],
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let (_, h) = area.dim_in_pixel();
+    let (w, h) = area.dim_in_pixel();
     let row = 19i32;
     let top = 48i32;
     let room = ((h as i32 - top - 10) / row).max(1) as usize;
@@ -654,8 +712,15 @@ fn draw_legend<DB: DrawingBackend>(
                 [(x0, y - 6), (x1, y + 6)],
                 c.mix(0.25).filled(),
             ))?,
+            Swatch::Interval(c) => {
+                let style = c.stroke_width(2);
+                area.draw(&PathElement::new(vec![(18, y - 7), (18, y + 7)], style))?;
+                for yy in [y - 7, y + 7] {
+                    area.draw(&PathElement::new(vec![(13, yy), (23, yy)], style))?;
+                }
+            }
         }
-        let text = shorten(label, 32);
+        let text = fitted_label(area, label, &font, w as i32 - 38 - 6);
         area.draw(&Text::new(text, (38, y - 8), font.clone()))?;
     }
     if shown < entries.len() {
@@ -671,48 +736,149 @@ fn draw_legend<DB: DrawingBackend>(
 
 pub use slaw::numbers::log_space;
 
+/// A group's name in a legend: "model_size = 1e8" (the column's name and
+/// the value, a number in short form), or the value alone without a name.
+fn group_label(column: Option<&str>, group: &str) -> String {
+    let value = match group.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => tick_label(v),
+        _ => group.to_string(),
+    };
+    match column {
+        Some(c) if !c.is_empty() => format!("{c} = {value}"),
+        _ => value,
+    }
+}
+
 /// The figure for `slaw fit`: for a one-input law, data and fitted curve per
-/// group on log-log axes with held-out points hollow and predictions as
-/// triangles; for a law of several inputs, predicted against observed.
-pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str) -> Figure {
+/// group on log-log axes with held-out points hollow, the bootstrap band
+/// along the curve (the noise of the points), predictions as triangles with
+/// their extrapolation intervals (bars; one group: also the band from the
+/// data's edge out to them); for a law of several inputs, predicted against
+/// observed, each prediction a triangle on y = x with its bootstrap interval
+/// shaded. `group_col` names the groups' column in the legend.
+pub fn fit_figure(
+    law: &Law,
+    obs: &Observations,
+    fits: &[GroupFit],
+    y_name: &str,
+    group_col: Option<&str>,
+) -> Figure {
     let mut series = Vec::new();
+    let mut bands = Vec::new();
     let multi = fits.len() > 1;
+    let percent = |level: f64| format!("{}%", tick_label(100.0 * level));
     if law.inputs.len() == 1 {
+        let mut labelled_band = false;
+        let mut bar_level = None;
         for (k, g) in fits.iter().enumerate() {
             let label = if multi {
-                g.group.clone()
+                group_label(group_col, &g.group)
             } else {
-                "fit".to_string()
+                "fitted law".to_string()
             };
             let pts = |idx: &[usize]| {
                 idx.iter()
                     .map(|&i| (obs.point(i)[0], obs.y[i]))
                     .collect::<Vec<_>>()
             };
-            let mut xs: Vec<f64> = g
+            let fitted_x: Vec<f64> = g
                 .train_idx
                 .iter()
-                .chain(&g.held_idx)
                 .map(|&i| obs.point(i)[0])
                 .filter(|&x| x > 0.0)
                 .collect();
-            xs.extend(g.predictions.iter().map(|p| p.at[0]).filter(|&x| x > 0.0));
+            let mut xs: Vec<f64> = fitted_x.clone();
+            xs.extend(g.held_idx.iter().map(|&i| obs.point(i)[0]));
+            xs.extend(g.predictions.iter().map(|p| p.at[0]));
+            xs.retain(|&x| x > 0.0 && x.is_finite());
             let lo = xs.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            if lo.is_finite() && hi > lo {
-                let curve = log_space(lo, hi, 200)
-                    .into_iter()
-                    .map(|x| (x, law.predict(&[x], &g.fit.params)))
-                    .collect();
+            let grid = if lo.is_finite() && hi > lo {
+                log_space(lo, hi, 200)
+            } else {
+                Vec::new()
+            };
+            if !grid.is_empty() {
                 series.push(Series {
                     label: label.clone(),
                     color: k,
                     kind: SeriesKind::Line,
-                    points: curve,
+                    points: grid
+                        .iter()
+                        .map(|&x| (x, law.predict(&[x], &g.fit.params)))
+                        .collect(),
                 });
             }
+            // The bootstrap band along the whole curve.
+            if let Some(b) = g.bootstrap.as_ref().filter(|b| !b.draws.is_empty()) {
+                let points: Vec<(f64, f64, f64)> = grid
+                    .iter()
+                    .step_by(4)
+                    .chain(grid.last())
+                    .filter_map(|&x| b.interval_at(law, &[x]).map(|iv| (x, iv.lo, iv.hi)))
+                    .collect();
+                bands.push(Band {
+                    label: if labelled_band {
+                        String::new()
+                    } else {
+                        format!("{} bootstrap (point noise)", percent(b.level))
+                    },
+                    color: k,
+                    points,
+                });
+                labelled_band = true;
+            }
+            // One group: the extrapolation interval from the fitted
+            // points' edge out to the farthest prediction on either side.
+            let (first, last) = (
+                fitted_x.iter().cloned().fold(f64::INFINITY, f64::min),
+                fitted_x.iter().cloned().fold(0.0, f64::max),
+            );
+            let level = g
+                .calibration
+                .as_ref()
+                .or(g.calibration_below.as_ref())
+                .map(|c| c.level);
+            if !multi {
+                let extrapolated: Vec<(f64, f64, f64)> = [
+                    (g.calibration_below.as_ref(), lo, first),
+                    (g.calibration.as_ref(), last, hi),
+                ]
+                .into_iter()
+                .filter(|(c, a, b)| c.is_some() && b > a)
+                .flat_map(|(c, a, b)| {
+                    let c = c.expect("filtered");
+                    log_space(a, b, 40).into_iter().filter_map(move |x| {
+                        let iv = c.interval(x, law.predict(&[x], &g.fit.params))?;
+                        Some((x, iv.lo, iv.hi))
+                    })
+                })
+                .collect();
+                // Below and above the data: two bands (never one across it).
+                let (below, above): (Vec<_>, Vec<_>) =
+                    extrapolated.into_iter().partition(|p| p.0 <= first);
+                let mut first_band = true;
+                for points in [below, above] {
+                    if points.len() >= 2 {
+                        bands.push(Band {
+                            label: if first_band {
+                                format!("{} extrapolation interval", percent(level.unwrap_or(0.95)))
+                            } else {
+                                String::new()
+                            },
+                            color: 3,
+                            points,
+                        });
+                        first_band = false;
+                    }
+                }
+            }
             series.push(Series {
-                label: String::new(),
+                label: if multi {
+                    String::new()
+                } else {
+                    "fitted points".into()
+                },
                 color: k,
                 kind: SeriesKind::Points,
                 points: pts(&g.train_idx),
@@ -723,29 +889,81 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
             let preds: Vec<(f64, f64)> = g.predictions.iter().map(|p| (p.at[0], p.value)).collect();
             if !preds.is_empty() {
                 series.push(Series {
-                    label: String::new(),
+                    label: match (multi, preds.len()) {
+                        (true, _) => String::new(),
+                        (false, 1) => "prediction".into(),
+                        (false, _) => "predictions".into(),
+                    },
                     color: k,
                     kind: SeriesKind::Marker,
                     points: preds,
                 });
             }
+            let bars: Vec<(f64, f64)> = g
+                .predictions
+                .iter()
+                .filter_map(|p| p.extrapolation_interval.map(|iv| (p.at[0], iv)))
+                .flat_map(|(x, iv)| [(x, iv.lo), (x, iv.hi)])
+                .collect();
+            if !bars.is_empty() {
+                // One group: the band's colour and legend entry say it.
+                series.push(Series {
+                    label: String::new(),
+                    color: if multi { k } else { 3 },
+                    kind: SeriesKind::Interval,
+                    points: bars,
+                });
+                bar_level = bar_level.or(level);
+            }
         }
+        // Several groups: what the marks mean, once, in black after the
+        // groups' colours.
+        if multi {
+            let any = |kind: SeriesKind| {
+                series
+                    .iter()
+                    .any(|s| s.kind == kind && !s.points.is_empty())
+            };
+            let mut key = Vec::new();
+            for (kind, label) in [
+                (SeriesKind::Points, "fitted points".to_string()),
+                (SeriesKind::Marker, "predictions".to_string()),
+            ] {
+                if any(kind) {
+                    key.push((kind, label));
+                }
+            }
+            if let Some(l) = bar_level {
+                key.push((
+                    SeriesKind::Interval,
+                    format!("{} extrapolation intervals", percent(l)),
+                ));
+            }
+            series.extend(key.into_iter().map(|(kind, label)| Series {
+                label,
+                color: 6,
+                kind,
+                points: Vec::new(),
+            }));
+        }
+        let x_name = obs.input_names.first().cloned().unwrap_or_default();
         Figure {
             title: format!("{}: {}", law.name, law.formula),
-            x_label: obs.input_names.first().cloned().unwrap_or_default(),
-            y_label: y_name.to_string(),
+            x_label: format!("{x_name} (log scale)"),
+            y_label: format!("{y_name} (log scale)"),
             series,
-            bands: Vec::new(),
+            bands,
             vlines: Vec::new(),
         }
     } else {
         let mut all = Vec::new();
+        let mut predicted = Vec::new();
         for (k, g) in fits.iter().enumerate() {
             let u = law.to_internal(&g.fit.params);
             let pair = |i: usize| (law.value_internal(obs.point(i), &u), obs.y[i]);
             series.push(Series {
                 label: if multi {
-                    g.group.clone()
+                    group_label(group_col, &g.group)
                 } else {
                     "fitted points".into()
                 },
@@ -757,31 +975,89 @@ pub fn fit_figure(law: &Law, obs: &Observations, fits: &[GroupFit], y_name: &str
                 series.push(held_out(k, g.held_idx.iter().map(|&i| pair(i)).collect()));
             }
             all.extend(g.train_idx.iter().chain(&g.held_idx).map(|&i| obs.y[i]));
+            predicted.extend(g.predictions.iter().map(|p| (k, p)));
         }
         let lo = all.iter().cloned().fold(f64::INFINITY, f64::min);
         let hi = all.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = predicted.iter().fold((lo, hi), |(lo, hi), (_, p)| {
+            let (a, b) = p.interval.map_or((p.value, p.value), |iv| (iv.lo, iv.hi));
+            (lo.min(a), hi.max(b))
+        });
         series.push(Series {
             label: "y = x".into(),
             color: MUTED,
             kind: SeriesKind::Dashed,
             points: vec![(lo, lo), (hi, hi)],
         });
+        // Each prediction: a triangle on y = x (it has no observed loss),
+        // named by its inputs when it is the only one, and its bootstrap
+        // interval as a shaded strip across the observed range.
+        let names = &obs.input_names;
+        let at = |p: &slaw::analysis::Prediction| {
+            names
+                .iter()
+                .zip(&p.at)
+                .map(|(n, v)| format!("{n}={}", tick_label(*v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let level = fits
+            .iter()
+            .find_map(|g| g.bootstrap.as_ref())
+            .map(|b| b.level);
+        for (i, (k, p)) in predicted.iter().enumerate() {
+            series.push(Series {
+                label: match (i, predicted.len()) {
+                    (0, 1) => "prediction (on y = x)".into(),
+                    (0, _) => "predictions (on y = x)".into(),
+                    _ => String::new(),
+                },
+                color: *k,
+                kind: SeriesKind::Marker,
+                points: vec![(p.value, p.value)],
+            });
+            if let (Some(iv), Some(level)) = (p.interval, level) {
+                bands.push(Band {
+                    label: if i == 0 {
+                        format!("{} bootstrap (point noise)", percent(level))
+                    } else {
+                        String::new()
+                    },
+                    color: *k,
+                    points: vec![(iv.lo, lo, hi), (iv.hi, lo, hi)],
+                });
+            }
+        }
+        let title = match predicted.as_slice() {
+            [(_, p)] => format!(
+                "{}: predicted vs observed; prediction at {}",
+                law.name,
+                at(p)
+            ),
+            _ => format!("{}: predicted vs observed", law.name),
+        };
         Figure {
-            title: format!("{}: predicted vs observed", law.name),
-            x_label: format!("predicted {y_name}"),
-            y_label: format!("observed {y_name}"),
+            title,
+            x_label: format!("predicted {y_name} (log scale)"),
+            y_label: format!("observed {y_name} (log scale)"),
             series,
-            bands: Vec::new(),
+            bands,
             vlines: Vec::new(),
         }
     }
 }
 
 /// The figure for `slaw select`: each candidate's measured points (affordable
-/// ones filled, the others hollow), the method's extrapolation from the
-/// largest affordable size to the target (the chosen model's curve solid,
-/// the others dashed), the predictions at the target as triangles, and for
-/// the chosen model its phase transition as a vertical line.
+/// ones filled, the others hollow) and the method's curve (the chosen model's
+/// solid, the others dashed): for the line methods the AtS line through the
+/// sizes it accepted up to the last affordable one, then the method's
+/// extrapolation from there to the target (the method predicts from the last
+/// affordable size on; its formula says nothing below it); for a fitted law
+/// the law over the whole range. The highlighted candidates' predictions at
+/// the target are triangles with their intervals as bars, set apart right of
+/// the target line in rank order (so that none hides another); the chosen
+/// model's phase transition is a dotted line when AtS detected one above the
+/// smallest size (the smallest is never part of the line anyway).
 pub fn selection_figure(
     pool: &[slaw::datasets::Candidate],
     sel: &slaw::selection::Selection,
@@ -813,6 +1089,16 @@ pub fn selection_figure(
             next += 1;
         }
     }
+    // The predictions at the target, set apart by a share of the x range
+    // (about 11 pixels each), the first rank nearest the target line.
+    let smallest = sel
+        .ranking
+        .iter()
+        .flat_map(|r| pool[r.index].curve.iter().map(|p| p.0))
+        .filter(|&n| n > 0.0)
+        .fold(b.target, f64::min);
+    let step = 0.018 * (b.target / smallest).ln().max(1.0);
+    let (mut kinds, mut any_prediction) = (Vec::new(), false);
     let muted = sel.ranking.len() - color_of.len();
     for r in &sel.ranking {
         let c = &pool[r.index];
@@ -832,9 +1118,23 @@ pub fn selection_figure(
             .filter(|p| p.0 > 0.0)
             .partition(|p| p.0 <= b.max_n * (1.0 + 1e-12));
         let first = fit_pts.first().map(|p| p.0).unwrap_or(b.max_n);
-        let curve = sel
-            .method
-            .curve(c, b, &r.estimate, &log_space(first, b.target, 100));
+        let last = fit_pts.last().map(|p| p.0).unwrap_or(b.max_n);
+        let curve = match &r.estimate.detail {
+            Detail::Ats { accepted, line, .. } if !accepted.is_empty() && last > accepted[0] => {
+                let mut pts: Vec<(f64, f64)> = log_space(accepted[0], last, 30)
+                    .into_iter()
+                    .map(|n| (n, line.at(n.ln()).exp()))
+                    .collect();
+                pts.extend(
+                    sel.method
+                        .curve(c, b, &r.estimate, &log_space(last, b.target, 80)),
+                );
+                pts
+            }
+            _ => sel
+                .method
+                .curve(c, b, &r.estimate, &log_space(first, b.target, 100)),
+        };
         series.push(Series {
             label: label.clone(),
             color,
@@ -863,13 +1163,24 @@ pub fn selection_figure(
                 points: other,
             });
         }
-        if let Some(p) = r.estimate.predicted_loss {
+        if let (Some(p), false) = (r.estimate.predicted_loss, color == MUTED) {
+            any_prediction = true;
+            let x = b.target * (step * (color + 1) as f64).exp();
             series.push(Series {
                 label: String::new(),
                 color,
                 kind: SeriesKind::Marker,
-                points: vec![(b.target, p)],
+                points: vec![(x, p)],
             });
+            if let Some(iv) = r.estimate.interval {
+                series.push(Series {
+                    label: String::new(),
+                    color,
+                    kind: SeriesKind::Interval,
+                    points: vec![(x, iv.lo), (x, iv.hi)],
+                });
+                kinds.extend(r.estimate.interval_kind.map(|k| k.label()));
+            }
         }
         if let (
             true,
@@ -879,7 +1190,13 @@ pub fn selection_figure(
             },
         ) = (chosen, &r.estimate.detail)
         {
-            vlines.push(VLine::new(*t, "phase transition (chosen)", Mark::Event));
+            if *t > first * (1.0 + 1e-12) {
+                vlines.push(VLine::new(
+                    *t,
+                    format!("phase transition {} (chosen)", tick_label(*t)),
+                    Mark::Event,
+                ));
+            }
         }
     }
     if muted > 0 {
@@ -890,6 +1207,26 @@ pub fn selection_figure(
             points: Vec::new(),
         });
     }
+    if any_prediction {
+        series.push(Series {
+            label: "predictions at the target".into(),
+            color: 6,
+            kind: SeriesKind::Marker,
+            points: Vec::new(),
+        });
+    }
+    if let Some(first) = kinds.first() {
+        series.push(Series {
+            label: if kinds.iter().all(|k| k == first) {
+                format!("{first} interval")
+            } else {
+                "interval at the target".into()
+            },
+            color: 6,
+            kind: SeriesKind::Interval,
+            points: Vec::new(),
+        });
+    }
     Figure {
         title: format!(
             "model selection, {}: budget {} of {} examples",
@@ -897,7 +1234,9 @@ pub fn selection_figure(
             tick_label(b.max_n),
             tick_label(b.target)
         ),
-        x_label: "fine-tuning examples (filled: affordable, hollow: not used)".into(),
+        x_label: "fine-tuning examples (filled: affordable, hollow: not used; predictions set \
+                  right of the target)"
+            .into(),
         y_label: "loss".into(),
         series,
         bands: Vec::new(),
@@ -1252,8 +1591,19 @@ mod tests {
         assert_eq!(tick_label(1e5), "1e5");
         assert_eq!(tick_label(2.5e-4), "2.5e-4");
         assert_eq!(tick_label(3.2), "3.2");
-        assert_eq!(tick_label_on(1e4, true), "1e4");
-        assert_eq!(tick_label_on(500.0, true), "500");
+        assert_eq!(tick_label_on(1e4, 1e3), "1e4");
+        assert_eq!(tick_label_on(500.0, 1e3), "500");
+        // One style per axis: an axis of powers of ten from 0.1 to 1e5 is
+        // scientific throughout (not "0.1, 10, 1e3, 1e5").
+        let ticks = [0.1, 10.0, 1e3, 1e5];
+        let labels: Vec<String> = ticks
+            .iter()
+            .map(|&t| tick_label_on(t, scientific_from(&ticks)))
+            .collect();
+        assert_eq!(labels, ["1e-1", "1e1", "1e3", "1e5"]);
+        let ticks = [100.0, 1e3, 1e4, 1e5];
+        assert_eq!(tick_label_on(100.0, scientific_from(&ticks)), "100");
+        assert_eq!(tick_label_on(3.0, scientific_from(&[2.0, 3.0, 4.0])), "3");
         assert_eq!(shorten("facebook/opt-6.7b (chosen)", 12), "faceb…hosen)");
         assert_eq!(shorten("short", 12), "short");
     }
@@ -1434,6 +1784,309 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
+    /// A power law's points, fitted with a bootstrap and predictions
+    /// above and below the data (groups: one law per value of `groups`).
+    fn power_fit(groups: usize, predict: &[f64]) -> (Law, Observations, Vec<GroupFit>) {
+        let law = slaw::law::catalog::by_name("power").unwrap();
+        let (mut xs, mut y, mut g) = (Vec::new(), Vec::new(), Vec::new());
+        for k in 0..groups {
+            for i in 0..12 {
+                let x = 1e3 * 2f64.powi(i);
+                let wiggle = 1.0 + 0.01 * [1.0, -1.0, 0.5, -0.5][i as usize % 4];
+                xs.push(x);
+                y.push(law.predict(&[x], &[5.0 + k as f64, 0.3, 1.5]) * wiggle);
+                g.push(k as u32);
+            }
+        }
+        let mut obs = Observations::from_columns(&["x"], &[xs], y);
+        obs.group = g;
+        obs.group_names = (0..groups)
+            .map(|k| format!("{}.0", 1e8 * (k + 1) as f64))
+            .collect();
+        let job = slaw::analysis::FitJob {
+            law: law.clone(),
+            opts: slaw::fit::FitOptions::default(),
+            holdout: slaw::observations::Holdout::None,
+            bootstrap: 60,
+            seed: 1,
+            level: Some(0.95),
+            predict: predict.iter().map(|&x| vec![x]).collect(),
+        };
+        let fits = slaw::analysis::run(&job, &obs, &|| {}).unwrap();
+        (law, obs, fits)
+    }
+
+    fn legend(fig: &Figure) -> Vec<String> {
+        legend_entries(fig).into_iter().map(|e| e.1).collect()
+    }
+
+    /// `slaw fit --plot` draws what the text reports: the bootstrap band
+    /// along the curve, the extrapolation interval out to the predictions
+    /// (a band from the data's edge and a bar at each), legend entries for
+    /// the points and the predictions, and says its axes are logarithmic.
+    #[test]
+    fn the_fit_figure_draws_its_intervals_and_names_every_mark() {
+        let (law, obs, fits) = power_fit(1, &[100.0, 1e7]);
+        let fig = fit_figure(&law, &obs, &fits, "loss", None);
+        let names = legend(&fig);
+        for want in [
+            "95% bootstrap (point noise)",
+            "95% extrapolation interval",
+            "fitted law",
+            "fitted points",
+            "predictions",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
+        }
+        assert_eq!(fig.x_label, "x (log scale)");
+        assert_eq!(fig.y_label, "loss (log scale)");
+        // The bootstrap band spans the curve, from the lower prediction to
+        // the upper, and holds the fitted law.
+        let boot = &fig.bands[0];
+        assert!((boot.points.first().unwrap().0 / 100.0 - 1.0).abs() < 1e-9);
+        assert!((boot.points.last().unwrap().0 / 1e7 - 1.0).abs() < 1e-9);
+        for &(x, lo, hi) in &boot.points {
+            let v = law.predict(&[x], &fits[0].fit.params);
+            assert!(lo <= v && v <= hi, "{x}: {v} not in [{lo}, {hi}]");
+        }
+        // Two extrapolation bands, below and above the data, one legend entry.
+        let extra: Vec<&Band> = fig.bands.iter().filter(|b| b.color == 3).collect();
+        assert_eq!(extra.len(), 2);
+        assert!(extra[0].points.iter().all(|p| p.0 <= 1e3));
+        assert!(extra[1].points.iter().all(|p| p.0 >= 1e3 * 2f64.powi(11)));
+        // The bars are the predictions' extrapolation intervals.
+        let bars = fig
+            .series
+            .iter()
+            .find(|s| s.kind == SeriesKind::Interval)
+            .unwrap();
+        let want: Vec<(f64, f64)> = fits[0]
+            .predictions
+            .iter()
+            .flat_map(|p| {
+                let iv = p.extrapolation_interval.unwrap();
+                [(p.at[0], iv.lo), (p.at[0], iv.hi)]
+            })
+            .collect();
+        assert_eq!(bars.points, want);
+        let svg = to_svg(&fig).unwrap();
+        assert!(svg.matches("<polygon").count() >= 3, "three bands");
+        assert!(svg.contains("95% extrapolation interval"));
+    }
+
+    /// Groups are named by their column in the legend ("model_size = 1e8",
+    /// not "100000000.0"); the marks' meaning is said once.
+    #[test]
+    fn the_group_legend_names_the_column() {
+        assert_eq!(
+            group_label(Some("model_size"), "100000000.0"),
+            "model_size = 1e8"
+        );
+        assert_eq!(group_label(Some("task"), "en-de"), "task = en-de");
+        assert_eq!(group_label(None, "300000000.0"), "3e8");
+        let (law, obs, fits) = power_fit(2, &[1e7]);
+        let fig = fit_figure(&law, &obs, &fits, "loss", Some("model_size"));
+        let names = legend(&fig);
+        assert!(names.contains(&"model_size = 1e8".to_string()), "{names:?}");
+        assert!(names.contains(&"model_size = 2e8".to_string()), "{names:?}");
+        let key = &names[names.len() - 3..];
+        assert_eq!(
+            key,
+            [
+                "fitted points",
+                "predictions",
+                "95% extrapolation intervals"
+            ],
+            "{names:?}"
+        );
+    }
+
+    /// A law of several inputs: its predictions appear on the predicted-vs-
+    /// observed figure, on y = x, with their bootstrap interval shaded.
+    #[test]
+    fn the_predicted_vs_observed_figure_shows_the_predictions() {
+        let law = slaw::law::catalog::by_name("chinchilla").unwrap();
+        let truth = [406.4, 410.7, 0.34, 0.28, 1.69];
+        let names = law.param_names_owned();
+        let truth: Vec<f64> = names
+            .iter()
+            .map(|n| match n.as_str() {
+                "A" => truth[0],
+                "B" => truth[1],
+                "alpha" => truth[2],
+                "beta" => truth[3],
+                _ => truth[4],
+            })
+            .collect();
+        let (mut n, mut d, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..6 {
+            for j in 0..6 {
+                let (a, b) = (1e7 * 3f64.powi(i), 1e9 * 3f64.powi(j));
+                n.push(a);
+                d.push(b);
+                y.push(law.predict(&[a, b], &truth) * (1.0 + 0.005 * ((i * 7 + j * 3) % 5) as f64));
+            }
+        }
+        let obs = Observations::from_columns(&["N", "D"], &[n, d], y);
+        let job = slaw::analysis::FitJob {
+            law: law.clone(),
+            opts: slaw::fit::FitOptions::default(),
+            holdout: slaw::observations::Holdout::None,
+            bootstrap: 40,
+            seed: 1,
+            level: Some(0.9),
+            predict: vec![vec![7e10, 1.4e12]],
+        };
+        let fits = slaw::analysis::run(&job, &obs, &|| {}).unwrap();
+        let fig = fit_figure(&law, &obs, &fits, "loss", None);
+        let p = &fits[0].predictions[0];
+        let marker = fig
+            .series
+            .iter()
+            .find(|s| s.kind == SeriesKind::Marker)
+            .unwrap();
+        assert_eq!(marker.points, vec![(p.value, p.value)]);
+        assert!(fig.title.contains("N=7e10, D=1.4e12"), "{}", fig.title);
+        let iv = p.interval.unwrap();
+        assert_eq!(fig.bands.len(), 1);
+        assert_eq!(fig.bands[0].points[0].0, iv.lo);
+        assert_eq!(fig.bands[0].points[1].0, iv.hi);
+        assert!(legend(&fig).contains(&"90% bootstrap (point noise)".to_string()));
+    }
+
+    /// The selection figure: each highlighted prediction at the target with
+    /// its interval as a bar, set apart right of the target line (no two
+    /// at one x); the chosen model's curve through the points its line was
+    /// fitted to (not below all of them), starting where AtS accepted.
+    #[test]
+    fn the_selection_figure_shows_intervals_apart_and_the_fitted_line() {
+        let demo = crate::demo::run_demo(1).unwrap();
+        let sel = &demo.selection;
+        let fig = selection_figure(&demo.pool, sel);
+        let target = sel.budget.target;
+        let markers: Vec<f64> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Marker)
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .collect();
+        assert!(markers.len() >= 6, "{markers:?}");
+        assert!(markers.iter().all(|&x| x > target), "{markers:?}");
+        let mut sorted = markers.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted.dedup();
+        assert_eq!(sorted.len(), markers.len(), "two predictions at one x");
+        let bars: Vec<&Series> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Interval && !s.points.is_empty())
+            .collect();
+        assert_eq!(bars.len(), markers.len());
+        let chosen = sel.chosen();
+        let iv = chosen.estimate.interval.unwrap();
+        assert!(bars
+            .iter()
+            .any(|b| b.points[0].1 == iv.lo && b.points[1].1 == iv.hi));
+        assert!(legend(&fig).contains(&"90% predictive interval".to_string()));
+        // The chosen curve against the points its AtS line used.
+        let slaw::selection::Detail::Ats { accepted, .. } = &chosen.estimate.detail else {
+            panic!("the demo's method is a line method");
+        };
+        let curve = fig
+            .series
+            .iter()
+            .find(|s| s.label.ends_with("(chosen)") && s.kind == SeriesKind::Line)
+            .unwrap();
+        assert!((curve.points[0].0 / accepted[0] - 1.0).abs() < 1e-9);
+        let at = |x: f64| {
+            let w = curve
+                .points
+                .windows(2)
+                .find(|w| w[0].0 <= x && x <= w[1].0)
+                .unwrap();
+            let t = (x / w[0].0).ln() / (w[1].0 / w[0].0).ln();
+            (w[0].1.ln() + t * (w[1].1.ln() - w[0].1.ln())).exp()
+        };
+        let c = &demo.pool[chosen.index];
+        let used: Vec<(f64, f64)> = c
+            .curve
+            .iter()
+            .copied()
+            .filter(|p| accepted.contains(&p.0))
+            .collect();
+        assert!(used.len() >= 2);
+        assert!(
+            used.iter().any(|p| p.1 <= at(p.0) * (1.0 + 1e-9)),
+            "{used:?}"
+        );
+        assert!(
+            used.iter().any(|p| p.1 >= at(p.0) * (1.0 - 1e-9)),
+            "{used:?}"
+        );
+    }
+
+    /// A phase transition AtS found at the smallest size (only that point
+    /// rejected, which AtS never uses anyway) draws no line on the axis'
+    /// edge; the curves start at the sizes AtS accepted.
+    #[test]
+    fn a_transition_at_the_smallest_size_draws_no_line() {
+        use slaw::selection::{select, Budget, Method, SelectOptions};
+        let sizes: Vec<f64> = (0..11).map(|i| 100.0 * 2f64.powi(i)).collect();
+        let pool: Vec<slaw::datasets::Candidate> = (0..4)
+            .map(|k| slaw::datasets::Candidate {
+                id: format!("m{k}"),
+                curve: sizes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &n)| {
+                        let noise = 1.0 + 0.004 * [1.0, -1.0, 0.0, 0.5, -0.5][i % 5];
+                        let bump = if i == 0 { 1.3 } else { 1.0 };
+                        (n, (2.0 + 0.5 * k as f64) * n.powf(-0.08) * noise * bump)
+                    })
+                    .collect(),
+                size: Some(1e8 * (k + 1) as f64),
+                family: None,
+            })
+            .collect();
+        let budget = Budget::new(102_400.0, 6_400.0).unwrap();
+        let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
+        let chosen = sel.chosen();
+        let slaw::selection::Detail::Ats {
+            transition,
+            accepted,
+            ..
+        } = &chosen.estimate.detail
+        else {
+            panic!("a line method");
+        };
+        assert_eq!(*transition, Some(100.0), "{accepted:?}");
+        let fig = selection_figure(&pool, &sel);
+        assert!(
+            fig.vlines.iter().all(|v| v.mark != Mark::Event),
+            "{:?}",
+            fig.vlines
+        );
+        let curve = fig
+            .series
+            .iter()
+            .find(|s| s.label.ends_with("(chosen)"))
+            .unwrap();
+        assert!((curve.points[0].0 / 200.0 - 1.0).abs() < 1e-9);
+    }
+
+    /// A legend label is shortened until it fits the legend column (a
+    /// label of wide letters loses more than 32 characters' worth).
+    #[test]
+    fn legend_labels_fit_their_column() {
+        let mut fig = many_series_figure();
+        fig.series[0].label = "W".repeat(40);
+        let svg = to_svg(&fig).unwrap();
+        let (texts, _) = parse_svg(&svg);
+        let w = texts.iter().find(|t| t.2.starts_with('W')).unwrap();
+        assert!(w.2.contains('…'), "{}", w.2);
+        assert!(w.2.chars().count() < 24, "{}", w.2);
+    }
+
     /// The page's content stream of a PDF, after checking the file's
     /// structure: header, a cross-reference table whose every entry points
     /// at its object, a trailer naming the catalog, one page.
@@ -1489,7 +2142,7 @@ mod tests {
         for (lo, hi) in [(x0, x1), (y0, y1)] {
             let ticks = log_ticks(lo, hi);
             assert!(ticks.len() >= 3);
-            let sci = scientific_axis(&ticks);
+            let sci = scientific_from(&ticks);
             for t in ticks {
                 let label = format!("({}) Tj", tick_label_on(t, sci));
                 assert!(content.contains(&label), "{label} missing");

@@ -81,6 +81,11 @@ pub struct Recommendation {
     pub critical: Vec<CriticalCurve>,
     /// The D_f range searched for crossings.
     pub d_range: (f64, f64),
+    /// The runs' range of the setting's factor X (smallest, largest value).
+    pub runs_x: (f64, f64),
+    /// The runs' range of D_f (smallest, largest): crossings outside it
+    /// are extrapolations of the laws.
+    pub runs_d: (f64, f64),
     /// What the reader should know: a setting far outside the runs' ranges
     /// (an extrapolation the intervals do not cover), bootstraps with too
     /// few converged replicates for an interval.
@@ -166,6 +171,7 @@ pub fn recommend(
     }
     bootstrap.check_replicates()?;
     let mut notes = extrapolation_notes(runs, setting);
+    let (runs_x, runs_d) = runs_span(runs, &setting.factor);
     let need = Resampling::min_replicates(bootstrap.level);
     let mut predictions = Vec::new();
     for f in fits {
@@ -275,20 +281,21 @@ pub fn recommend(
         separated,
         critical,
         d_range,
+        runs_x,
+        runs_d,
         notes,
     })
 }
 
-/// Notes for a setting more than [`FAR_OUTSIDE`] beyond the runs' range of
-/// its factor's X or of D_f: the law is extrapolated there, and the
-/// bootstrap intervals (the fit's noise) do not cover that error.
-fn extrapolation_notes(runs: &Runs, setting: &Setting) -> Vec<String> {
+/// The runs' (smallest, largest) value of `factor`'s X and of D_f
+/// ((inf, -inf) where there is none).
+fn runs_span(runs: &Runs, factor: &str) -> ((f64, f64), (f64, f64)) {
     let span = |v: &mut dyn Iterator<Item = f64>| {
         v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
         })
     };
-    let k = runs.factors.iter().position(|f| f.name == setting.factor);
+    let k = runs.factors.iter().position(|f| f.name == factor);
     let xs = span(
         &mut runs
             .runs
@@ -297,6 +304,14 @@ fn extrapolation_notes(runs: &Runs, setting: &Setting) -> Vec<String> {
             .map(|r| r.x),
     );
     let ds = span(&mut runs.runs.iter().map(|r| r.d));
+    (xs, ds)
+}
+
+/// Notes for a setting more than [`FAR_OUTSIDE`] beyond the runs' range of
+/// its factor's X or of D_f: the law is extrapolated there, and the
+/// bootstrap intervals (the fit's noise) do not cover that error.
+fn extrapolation_notes(runs: &Runs, setting: &Setting) -> Vec<String> {
+    let (xs, ds) = runs_span(runs, &setting.factor);
     let mut notes = Vec::new();
     for (what, v, (lo, hi)) in [
         (
