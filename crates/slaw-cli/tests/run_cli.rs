@@ -1735,7 +1735,10 @@ fn plan_json_has_what_the_text_prints() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("cost ({})", v["cost_unit"].as_str().unwrap())),
+        text.contains(&format!(
+            "(cost: in {}; share: of the plan's total cost)",
+            v["cost_unit"].as_str().unwrap()
+        )),
         "{text}"
     );
     for cmd in ["run", "status", "report"] {

@@ -185,8 +185,6 @@ mod tests {
         assert!(v.contains(&format!("{ra:.3}")), "{v}");
     }
 
-    use super::*;
-
     #[test]
     fn the_demo_selection_is_deterministic_and_good() {
         let a = run_demo(7).unwrap();

@@ -240,11 +240,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     let _ = writeln!(
         s,
         "{:<24} {:>5} {:>21} {:>12} {:>7}",
-        "candidate",
-        "runs",
-        "sizes",
-        format!("cost ({})", plan.cost_unit()),
-        "share"
+        "candidate", "runs", "sizes", "cost", "share"
     );
     for c in &sum.candidates {
         let _ = writeln!(
@@ -257,7 +253,11 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             100.0 * c.share_of_plan
         );
     }
-    let _ = writeln!(s, "(share: of the plan's total cost)");
+    let _ = writeln!(
+        s,
+        "(cost: in {}; share: of the plan's total cost)",
+        plan.cost_unit()
+    );
     if verbose {
         let _ = writeln!(
             s,
