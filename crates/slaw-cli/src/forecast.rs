@@ -50,12 +50,16 @@ pub struct ForecastArgs {
     /// bench temporal`).
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
+    /// Level of the intervals (0.9: the level their coverage is measured at, BENCHMARKS.md).
     #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
+    /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The step column.
     #[arg(long, default_value = "step")]
     step_col: String,
+    /// The loss column.
     #[arg(long, default_value = "loss")]
     loss_col: String,
     /// The learning-rate column (default: "lr" when present).
@@ -72,6 +76,7 @@ pub struct ForecastArgs {
     /// "skipped": [{"run", "reason"}]}.
     #[arg(long)]
     run_col: Option<String>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
     /// Plot the observed curve, the fitted part, the forecast and its band (.svg, .png or .pdf;

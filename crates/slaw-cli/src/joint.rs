@@ -26,11 +26,13 @@ pub struct RunArgs {
     /// Factor columns that are PET sizes (prompt length, LoRA rank): left out of the shared beta/E.
     #[arg(long = "pet")]
     pet: Vec<String>,
+    /// The column naming each run's fine-tuning method (full, LoRA, prompt, ...).
     #[arg(long, default_value = "method")]
     method_col: String,
     /// The fine-tuning data size column.
     #[arg(long, default_value = "data")]
     data_col: String,
+    /// The loss column.
     #[arg(long, default_value = "loss")]
     loss_col: String,
     /// A column naming the factor column each run varies (needed when rows fill several).
@@ -85,6 +87,7 @@ impl From<FormKind> for Form {
 pub struct JointArgs {
     #[command(flatten)]
     runs: RunArgs,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
     /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png/.pdf.
@@ -108,6 +111,8 @@ pub struct MethodsArgs {
     /// The setting's fine-tuning data size (a finite number > 0).
     #[arg(long, allow_negative_numbers = true)]
     data: f64,
+    /// Which joint law predicts: multiplicative, L = A / (X^alpha D_f^beta) + E, or additive,
+    /// L = A / X^alpha + B / D_f^beta + E.
     #[arg(long, value_enum, default_value = "multiplicative")]
     form: FormKind,
     /// Bootstrap replicates for the prediction intervals (0: none; else at least
@@ -119,12 +124,14 @@ pub struct MethodsArgs {
     /// Level of the prediction intervals.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
+    /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Range of D_f searched for crossings, LO:HI (default: from 1e-4 times the smallest to 1e6
     /// times the largest D_f of the runs and --data, so it follows the unit of D_f).
     #[arg(long)]
     d_range: Option<String>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
     /// Plot the critical data size against the factor, the runs' X and D_f shaded and
@@ -146,8 +153,8 @@ pub enum AllocMethod {
 
 #[derive(Args)]
 pub struct AllocateArgs {
-    /// Pretraining runs (N, tokens or FLOPs, loss) to fit the Chinchilla law to.
-    #[arg(required_unless_present = "params")]
+    /// Pretraining runs (N, tokens or FLOPs, loss) to fit the Chinchilla law to; or give
+    /// --params instead.
     file: Option<PathBuf>,
     /// Use these parameters instead of a fit: A,alpha,B,beta,E.
     #[arg(long, conflicts_with = "file")]
@@ -194,6 +201,7 @@ pub struct AllocateArgs {
     /// resamples each budget's runs. Coverage measured on synthetic grids: BENCHMARKS.md.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
+    /// The loss column.
     #[arg(long, default_value = "loss")]
     loss_col: String,
     /// Drop this many highest-loss runs (Besiroglu et al. drop 5 of the Chinchilla runs).
@@ -205,8 +213,10 @@ pub struct AllocateArgs {
     /// Bootstrap replicates for the intervals (0: none).
     #[arg(long, default_value_t = 1000)]
     bootstrap: usize,
+    /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
@@ -415,7 +425,10 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
             bar.finish_and_clear();
             r
         }
-        (None, None) => bail!("give a file of pretraining runs or --params"),
+        (None, None) => bail!(
+            "give a file of pretraining runs (slaw allocate FILE) or the law's parameters \
+             (--params A,alpha,B,beta,E)"
+        ),
     };
     output::emit(a.json, &report, || {
         print!("{}", rep::allocation_report(&report));

@@ -33,12 +33,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the runs a plan would launch and their estimated cost, without running.
-    Plan(run::PlanArgs),
+    Plan(run::PlanCmdArgs),
     /// Run a plan's fine-tunings (resumable; journaled), adaptively, and rank the candidates.
     Run {
         #[command(flatten)]
         args: run::PlanArgs,
-        /// No progress bars.
+        /// No progress bars (--json shows none either).
         #[arg(long)]
         quiet: bool,
         /// First give every failed run of the journal its attempts back (`retries + 1`), so runs
@@ -72,6 +72,7 @@ enum Command {
     Compare(CompareArgs),
     /// List the built-in laws with their formulas and parameters.
     Laws {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -97,8 +98,12 @@ enum Command {
         /// Where to write the plot (.svg, .png or .pdf).
         #[arg(long, default_value = "slaw-demo.svg", value_parser = plot_path)]
         plot: PathBuf,
+        /// Seed of the candidates' 1% noise (each seed draws other noisy curves; the same seed
+        /// gives the same output).
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Print JSON (the selection, the noise-free losses, the true best and the relative
+        /// accuracy) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -157,6 +162,7 @@ enum BenchWhat {
         /// candidates on other tasks), as the leave-one-dataset-out protocol does.
         #[arg(long)]
         references: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -169,6 +175,7 @@ enum BenchWhat {
         /// `slaw schedule`'s on the multi-power protocol, `slaw forecast`'s early to final.
         #[arg(long)]
         coverage: Option<f64>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -190,6 +197,7 @@ enum BenchWhat {
         /// --from-records.
         #[arg(long, value_delimiter = ',')]
         exclude_family: Vec<String>,
+        /// Seed of the synthetic curves' draws.
         #[arg(long, default_value_t = 14)]
         seed: u64,
         /// Also write one row per curve, fraction and method as CSV.
@@ -240,6 +248,7 @@ enum BenchWhat {
         /// shipped rule. Overrides --corrections and --criterion.
         #[arg(long)]
         nested: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -249,8 +258,10 @@ enum BenchWhat {
         /// The folder holding chinchilla/.
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
+        /// Times each kernel is timed (the median is printed).
         #[arg(long, default_value_t = 3)]
         repeats: usize,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -294,10 +305,13 @@ enum BenchWhat {
         /// The folder holding chinchilla/ and finetune-selection/.
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
+        /// Times each fit is timed (the median is printed).
         #[arg(long, default_value_t = 5)]
         repeats: usize,
+        /// The local solver.
         #[arg(long, value_enum, default_value = "box")]
         solver: SolverKind,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -311,7 +325,8 @@ struct SelectArgs {
     /// The full fine-tuning data size to predict the loss at.
     #[arg(long, allow_negative_numbers = true)]
     target: f64,
-    /// Budget as a fraction of the target, e.g. 1/64.
+    /// Budget as a fraction of the target, e.g. 1/64. At 1 (the target itself) a note names the
+    /// candidate with the lowest measured loss; the ranking stays the method's score.
     #[arg(long, conflicts_with = "max_n")]
     budget: Option<String>,
     /// Budget as the largest affordable fine-tuning size.
@@ -321,7 +336,9 @@ struct SelectArgs {
     #[arg(long, value_parser = html::report_path)]
     report: Option<PathBuf>,
     /// Selection method: ats-ref, ats-gap, ats-trend, ats, ats-blend, rectified-fit,
-    /// vanilla-fit, sub-tuning, zero-shot, model-size. The default is the method best under
+    /// vanilla-fit, sub-tuning, zero-shot, model-size (the last three score by the loss at the
+    /// largest affordable size, the zero-shot loss and -ln(parameter count): the header says
+    /// which). The default is the method best under
     /// the leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc
     /// first, then PearCorr, against AtS; BENCHMARKS.md): ats-gap without --reference (its
     /// trends were learned on other datasets only), ats-ref with --reference (there each
@@ -353,16 +370,19 @@ struct SelectArgs {
     /// drawn by the same bootstrap when the pool is too small to calibrate them.)
     #[arg(long, default_value_t = slaw::selection::BOOTSTRAP_LEVEL)]
     bootstrap_level: f64,
+    /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Level of the predictive intervals of ats, ats-blend, ats-trend, ats-gap and ats-ref (the
-    /// last two use ats-trend's): the prediction,
+    /// last two use ats-trend's, so their own score may lie outside it: such rows are marked
+    /// `*`, JSON `prediction_outside_interval`): ats-trend's or the method's prediction,
     /// corrected by the method's recent drift in backtests inside the affordable sizes,
     /// +- k times the disagreement of its extrapolation hypotheses, k the level's quantile
     /// learned on complete curves of FLAN and WMT19. Meant to cover the true loss at
     /// --target; coverage measured by `slaw bench selection --protocol lodo` (90%: 80-100%
     /// per budget; k above the 0.99 level is the 0.99 one). A pool too small to calibrate
-    /// (fewer than 5 backtests) gets a bootstrap of the points at this level instead.
+    /// (fewer than 5 backtests) gets a bootstrap of the points at this level instead. (0.9: the
+    /// level the coverage goal is stated and measured at.)
     #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
     /// Average tokens per fine-tuning example (for the FLOP count).
@@ -383,6 +403,7 @@ struct SelectArgs {
     /// Long format: the parameter-count column (default: "size" when present).
     #[arg(long)]
     size_col: Option<String>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
     /// Plot the points, each highlighted model's curve and its prediction at the target with the
@@ -407,7 +428,9 @@ enum SolverKind {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ObjectiveKind {
+    /// Huber loss of the residuals (robust to outliers; threshold --delta).
     Huber,
+    /// Sum of squared residuals.
     Squared,
 }
 
@@ -445,6 +468,7 @@ struct DataArgs {
     /// Column flagging held-out points (1/0, true/false); implies --holdout column.
     #[arg(long)]
     holdout_col: Option<String>,
+    /// The objective the fit minimizes over the residuals (see --space).
     #[arg(long, value_enum, default_value = "huber")]
     objective: ObjectiveKind,
     /// Huber threshold.
@@ -462,7 +486,8 @@ struct DataArgs {
     screen_tol: f64,
     /// How many starts of the law's grid run: K (the default 3) runs them in batches, coarse to
     /// fine over the grid, and stops once K distinct starts reached the best optimum (objective
-    /// within 1% after screening, parameters within 5%); `all` runs the whole grid.
+    /// within 1% after screening, parameters within 5%); `all` runs the whole grid. (3: issue
+    /// 14's "found by several distinct starts"; validated against `all` in BENCHMARKS.md.)
     #[arg(long, default_value = "3")]
     starts: String,
 }
@@ -515,6 +540,7 @@ struct FitArgs {
     /// It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
+    /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Print JSON instead of text.
@@ -584,6 +610,7 @@ struct CompareArgs {
     /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
     #[arg(long, value_parser = crate::html::report_path)]
     report: Option<PathBuf>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -602,8 +629,27 @@ fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
     Ok(p)
 }
 
+/// The command line, with every flag that takes a value allowed to take a
+/// negative number (`--delta -1`, `--epochs -2`): slaw's own check then
+/// says what is wrong, instead of clap's "unexpected argument '-1'" and its
+/// tip `-- -1`, which would make the value a positional argument.
+fn command() -> clap::Command {
+    fn allow(c: clap::Command) -> clap::Command {
+        c.mut_args(|a| {
+            if a.get_action().takes_values() && !a.is_positional() {
+                a.allow_negative_numbers(true)
+            } else {
+                a
+            }
+        })
+        .mut_subcommands(allow)
+    }
+    allow(<Cli as clap::CommandFactory>::command())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&command().get_matches())
+        .unwrap_or_else(|e| e.exit());
     if !matches!(cli.command, Command::Run { .. }) {
         // Like other Unix tools, end quietly when the reader of stdout has
         // gone (`slaw laws | head -2`) instead of panicking on the write.
@@ -624,7 +670,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// [`dispatch`]; a benchmark whose data folder does not exist gets a hint:
+/// the default folders are relative to the current one.
 fn run(cli: Cli) -> Result<ExitCode> {
+    let bench_data = match &cli.command {
+        Command::Bench { what } => Some(what.data().to_path_buf()),
+        _ => None,
+    };
+    match (dispatch(cli), bench_data) {
+        (Err(e), Some(d)) if !d.exists() => Err(anyhow::anyhow!(
+            "{}; the benchmark's --data folder {} does not exist here ({}; the defaults are \
+             relative to the repository's root): pass --data DIR",
+            output::message(&e),
+            d.display(),
+            std::env::current_dir()
+                .map(|c| format!("the current folder is {}", c.display()))
+                .unwrap_or_else(|_| "the current folder is unknown".into())
+        )),
+        (r, _) => r,
+    }
+}
+
+impl BenchWhat {
+    /// The folder of the benchmark's data (`--data`).
+    fn data(&self) -> &std::path::Path {
+        match self {
+            BenchWhat::Selection { data, .. }
+            | BenchWhat::Runner { data, .. }
+            | BenchWhat::Forecast { data, .. }
+            | BenchWhat::Curves { data, .. }
+            | BenchWhat::Kernels { data, .. }
+            | BenchWhat::Temporal { data, .. }
+            | BenchWhat::Engine { data, .. } => data,
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Laws { json } => {
             let laws = catalog::all();
@@ -962,6 +1044,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(o) = value.as_object_mut() {
                 o.insert("true_best".into(), demo.best.clone().into());
                 o.insert("relative_accuracy".into(), demo.relative_accuracy.into());
+                // What both are computed from: the law's losses without noise.
+                let truth: serde_json::Map<String, serde_json::Value> = demo
+                    .pool
+                    .iter()
+                    .zip(&demo.truth)
+                    .map(|(c, t)| (c.id.clone(), (*t).into()))
+                    .collect();
+                o.insert("noise_free_loss_at_target".into(), truth.into());
+                o.insert(
+                    "true_best_and_relative_accuracy_from".into(),
+                    "noise_free_loss_at_target (not observed_at_target, a noisy draw)".into(),
+                );
             }
             output::emit(json, &value, || {
                 println!(
@@ -975,10 +1069,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "is the noisy measurement at the full size, which the selection never sees.\n"
                 );
                 print!("{}", report::selection_report(&demo.selection));
-                println!(
-                    "true best: {}; relative accuracy of the choice: {:.3}",
-                    demo.best, demo.relative_accuracy
-                );
+                print!("{}", demo.verdict());
             })?;
             let fig = plot::selection_figure(&demo.pool, &demo.selection);
             plot::save(&fig, &path)?;

@@ -67,6 +67,7 @@ fn flag(s: Setting) -> Option<&'static str> {
         Setting::DataSize => "--data",
         Setting::Spacing => "--every",
         Setting::StepBudget => "--steps",
+        Setting::CostFactors => "--epochs / --tokens-per-example",
         _ => return None,
     })
 }

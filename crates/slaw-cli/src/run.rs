@@ -20,29 +20,26 @@ use std::process::ExitCode;
 pub struct PlanArgs {
     /// The plan file (TOML; see README "slaw run").
     plan: PathBuf,
-    /// Print JSON instead of text (no progress bars).
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Every run and its command after the per-candidate table (read by `slaw plan` only).
+}
+
+/// `slaw plan`'s arguments: the plan's, and --verbose.
+#[derive(Args)]
+pub struct PlanCmdArgs {
+    #[command(flatten)]
+    args: PlanArgs,
+    /// Every run and its command after the per-candidate table.
     #[arg(long, short)]
     verbose: bool,
 }
 
-pub fn cmd_plan(a: PlanArgs) -> Result<ExitCode> {
-    let plan = Plan::load(&a.plan)?;
-    let runs: Vec<_> = plan
-        .fixed_ladder()
-        .iter()
-        .map(|r| serde_json::json!({"id": plan.run_id(r), "cost": plan.cost(r)}))
-        .collect();
-    let v = serde_json::json!({
-        "ladder": plan.ladder,
-        "not_run": plan.skipped,
-        "zero_shot": plan.zero_shot,
-        "runs": runs,
-        "cost_unit": plan.cost_unit()
-    });
-    output::emit(a.json, &v, || {
+pub fn cmd_plan(a: PlanCmdArgs) -> Result<ExitCode> {
+    let plan = Plan::load(&a.args.plan)?;
+    // The JSON is the struct the text prints.
+    let summary = report::plan_summary(&plan);
+    output::emit(a.args.json, &summary, || {
         print!("{}", report::plan_report(&plan, a.verbose))
     })?;
     Ok(ExitCode::SUCCESS)

@@ -34,6 +34,8 @@ pub struct ScheduleArgs {
     /// length in --decay-fractions (of the steps after warmup). Takes peak=,final=,warmup=[,decay=].
     #[arg(long)]
     optimize_wsd: Option<String>,
+    /// The decay lengths --optimize-wsd tries, as fractions of the steps after warmup
+    /// (comma-separated).
     #[arg(
         long,
         value_delimiter = ',',
@@ -50,19 +52,25 @@ pub struct ScheduleArgs {
     /// BENCHMARKS.md).
     #[arg(long, default_value_t = 100)]
     bootstrap: usize,
+    /// Level of the intervals (0.9: the level their coverage is measured at, BENCHMARKS.md).
     #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     level: f64,
+    /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The step column.
     #[arg(long, default_value = "step")]
     step_col: String,
+    /// The loss column.
     #[arg(long, default_value = "loss")]
     loss_col: String,
+    /// The learning-rate column.
     #[arg(long, default_value = "lr")]
     lr_col: String,
     /// The column naming the run of each row (or several, comma-separated).
     #[arg(long)]
     run_col: Option<String>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
     /// Plot the fitted runs with the law's fit through them, and the predicted curves with

@@ -2020,12 +2020,21 @@ fn demo_json_has_the_true_best_and_the_relative_accuracy() {
     let best = v["true_best"].as_str().unwrap();
     let acc = v["relative_accuracy"].as_f64().unwrap();
     assert!(
-        text.contains(&format!(
-            "true best: {best}; relative accuracy of the choice: {acc:.3}"
-        )),
+        text.contains(&format!("true best (lowest noise-free loss): {best};"))
+            && text.contains(&format!("(worst - chosen) / (worst - best): {acc:.3}")),
         "{text}"
     );
     assert!(v["ranking"].is_array());
+    // Probe nc 3: the noise-free losses both are computed from are printed
+    // and in the JSON, and the true best is their minimum.
+    let truth = v["noise_free_loss_at_target"].as_object().unwrap();
+    let (min_id, min) = truth
+        .iter()
+        .map(|(k, t)| (k.as_str(), t.as_f64().unwrap()))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    assert_eq!(min_id, best);
+    assert!(text.contains(&format!("{min:.6}")), "{text}");
 }
 
 /// Probe tj 16: `slaw laws` says why power and reciprocal appear twice, and

@@ -696,6 +696,49 @@ fn drop_worse_stops_the_clearly_worse_candidate() {
         .assert()
         .success()
         .stdout(predicate::str::contains("dropped"));
+    // Probe nc 5: the drop names the interval it compared (the risk
+    // interval, not the printed one) and the size; the report marks the
+    // dropped candidate and the sizes its rank comes from.
+    assert!(
+        stopped.starts_with("dropped after n = ") && stopped.contains(": its risk interval"),
+        "{stopped}"
+    );
+    let rows = vd["summary"]["ranking"].as_array().unwrap();
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!(row("delta")["dropped"], true, "{}", row("delta"));
+    assert_eq!(row("gamma")["dropped"], false);
+    let sizes = |id: &str| {
+        let v = &row(id)["sizes"];
+        (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
+    };
+    // Descending: delta stopped before the smaller sizes gamma ran.
+    assert!(sizes("delta").0 > sizes("gamma").0, "{rows:?}");
+    // The drop names the last size delta ran (descending: its smallest).
+    assert!(
+        stopped.starts_with(&format!(
+            "dropped after n = {}:",
+            slaw::numbers::num(sizes("delta").0)
+        )),
+        "{stopped}"
+    );
+    let out = slaw()
+        .args(["report", drop.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains(" delta "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains(&format!(
+            "{}..{} (dropped)",
+            slaw::numbers::num(sizes("delta").0),
+            slaw::numbers::num(sizes("delta").1)
+        )),
+        "{text}"
+    );
+    assert!(text.contains("from sizes: the sizes each"), "{text}");
     // The report's plot: every candidate, the measured points and the
     // predictions at the target.
     let svg = dir.path().join("report.svg");
@@ -1250,7 +1293,7 @@ fn the_plan_says_only_what_its_mode_does() {
     assert!(!t.contains("ascending"), "{t}");
     let t = text("ascending = false\ndrop_worse = true");
     assert!(
-        t.contains("for the candidates whose interval lies above another's"),
+        t.contains("for the candidates whose risk interval lies above another's"),
         "{t}"
     );
     assert!(!t.contains("ascending"), "{t}");
@@ -1633,8 +1676,10 @@ fn plan_errors_name_the_line_the_user_wrote() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "a plan cannot be read from standard input",
-        ));
+            "error: -: a plan cannot be read from standard input",
+        ))
+        // Probe nc 18: no meaningless "line 0, column 0".
+        .stderr(predicate::str::contains("line 0").not());
 }
 
 #[test]
@@ -1736,4 +1781,60 @@ fn long_ids_keep_the_status_table_in_columns() {
     for r in rows {
         assert_eq!(r.find("  ladder complete"), Some(at), "{text}");
     }
+}
+
+/// Probe nc 9: `slaw plan --json` is the struct the text prints: method,
+/// target, budget, per-candidate cost and share, the total and its share of
+/// fine-tuning every candidate on the target, the same figures as the text.
+/// Probe nc 10: `-v` is `slaw plan`'s only.
+#[test]
+fn plan_json_has_what_the_text_prints() {
+    let dir = TempDir::new().unwrap();
+    let p = plan(&dir, "p.toml", &MODELS, "");
+    let out = slaw()
+        .args(["plan", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["method"], "ats");
+    assert_eq!(v["target"], 100000.0);
+    assert_eq!(v["budget"], 12500.0);
+    let runs = v["runs"].as_array().unwrap();
+    let total: f64 = runs.iter().map(|r| r["cost"].as_f64().unwrap()).sum();
+    let json_total = v["total_cost"].as_f64().unwrap();
+    assert!((total - json_total).abs() <= 1e-9 * total, "{v}");
+    let cands = v["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 3);
+    let shares: f64 = cands
+        .iter()
+        .map(|c| c["share_of_plan"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{v}");
+    let share = v["share_of_full"].as_f64().unwrap();
+    assert!(share > 0.0 && share < 1.0, "{v}");
+    let text = slaw().args(["plan", p.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!(
+            "cost {json_total:.3e} {} = {:.2}% of fine-tuning",
+            v["cost_unit"].as_str().unwrap(),
+            100.0 * share
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "(cost: in {}; share: of the plan's total cost)",
+            v["cost_unit"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+    for cmd in ["run", "status", "report"] {
+        let help = slaw().args([cmd, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(!help.contains("--verbose"), "{cmd}: {help}");
+    }
+    let help = slaw().args(["plan", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--verbose"));
 }

@@ -296,3 +296,263 @@ fn bench_selection_warns_about_datasets_the_metrics_say_little_about() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["warnings"].as_array().unwrap().len(), 2, "{v}");
 }
+
+/// Probe nc 1: ats-gap's interval is ats-trend's, so its score can lie
+/// outside it (demo seed 2: borealis-2.7b). The header says whose interval
+/// it is, such rows are marked `*` with a line saying why, and the JSON
+/// flag agrees with the printed numbers for every row.
+#[test]
+fn scores_outside_their_interval_are_marked_and_explained() {
+    let dir = TempDir::new().unwrap();
+    let args = ["demo", "--seed", "2", "--plot", "d.svg"];
+    let (code, json, err) = run(dir.path(), &[&args[..], &["--json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = v["ranking"].as_array().unwrap();
+    let mut outside = Vec::new();
+    for r in rows {
+        let p = r["predicted_loss"].as_f64().unwrap();
+        let (lo, hi) = (
+            r["interval"]["lo"].as_f64().unwrap(),
+            r["interval"]["hi"].as_f64().unwrap(),
+        );
+        let out = p < lo || p > hi;
+        assert_eq!(r["prediction_outside_interval"], out, "{r}");
+        assert_eq!(r["interval_from"], "ats-trend", "{r}");
+        if out {
+            outside.push(r["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(outside.contains(&"borealis-2.7b".to_string()), "{json}");
+    let (_, text, _) = run(dir.path(), &args);
+    assert!(text.contains("90% predictive (ats-trend's)"), "{text}");
+    for id in &outside {
+        let line = text.lines().find(|l| l.contains(id.as_str())).unwrap();
+        assert!(line.contains('*'), "{line}");
+    }
+    assert!(
+        text.contains(&format!(
+            "* {} of {} scores lie outside their interval: the interval is ats-trend's",
+            outside.len(),
+            rows.len()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("intervals: 90% predictive, meant to cover the loss at the target: ats-trend's prediction"), "{text}");
+}
+
+/// Probe nc 15 and 16: the header says what the score is for methods
+/// that predict no loss, and the AtS slope and the observed column say what
+/// they are.
+#[test]
+fn the_header_says_what_the_score_is() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &wide(4, 2, false));
+    let base = [
+        "select", "pool.csv", "--target", "1638400", "--budget", "1/64",
+    ];
+    for (method, says) in [
+        (
+            "model-size",
+            "no fine-tuning, for the loss at 1638400; score = -ln(parameter count)",
+        ),
+        (
+            "zero-shot",
+            "no fine-tuning, for the loss at 1638400; score = the zero-shot loss",
+        ),
+        (
+            "sub-tuning",
+            "score = the measured loss at the largest affordable size",
+        ),
+        ("ats", "score = the predicted loss at the target"),
+    ] {
+        let (code, out, err) = run(dir.path(), &[&base[..], &["--method", method]].concat());
+        assert_eq!(code, 0, "{method}: {err}");
+        assert!(
+            out.lines().next().unwrap().contains(says),
+            "{method}: {out}"
+        );
+        let (_, json, _) = run(
+            dir.path(),
+            &[&base[..], &["--method", method, "--json"]].concat(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let score_is = v["score_is"].as_str().unwrap();
+        assert!(
+            out.lines()
+                .next()
+                .unwrap()
+                .ends_with(&format!("score = {score_is}")),
+            "{json}"
+        );
+    }
+    let (_, out, _) = run(dir.path(), &base);
+    assert!(out.contains("(slope of ln L on ln n -"), "{out}");
+    assert!(
+        out.contains("observed: the data's loss at the target 1638400"),
+        "{out}"
+    );
+    assert!(
+        out.contains("in ln L per unit ln(target / largest affordable size)"),
+        "{out}"
+    );
+}
+
+/// Probe nc 4: at `--budget 1` the note names the candidate with the lowest
+/// measured loss and says the ranking is not by those measurements.
+#[test]
+fn a_budget_at_the_target_names_the_lowest_measured_loss() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &wide(4, 2, false));
+    let args = ["select", "pool.csv", "--target", "1638400", "--budget", "1"];
+    let (_, json, _) = run(dir.path(), &[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let best = v["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .min_by(|a, b| {
+            a["observed_at_target"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["observed_at_target"].as_f64().unwrap())
+        })
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, out, err) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("the lowest measured loss is {best}'s")),
+        "{out}"
+    );
+    assert!(
+        out.contains("The ranking above is not by those measurements"),
+        "{out}"
+    );
+}
+
+/// Probe nc 8: figures that overflow are refused, not printed as inf, NaN
+/// or 0: the cost (--epochs, --tokens-per-example), the prediction at a
+/// target too far away, a replicate count without an end.
+#[test]
+fn overflowing_settings_are_refused() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &wide(4, 2, false));
+    let base = [
+        "select", "pool.csv", "--target", "1638400", "--budget", "1/64",
+    ];
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            &base[..],
+            &["--epochs", "1e300", "--tokens-per-example", "1e300"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("--epochs / --tokens-per-example") && err.contains("overflows"),
+        "{err}"
+    );
+    assert!(!out.contains("NaN"), "{out}");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "select", "pool.csv", "--target", "1e300", "--max-n", "25600",
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("--target") && err.contains("too far past"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            &base[..],
+            &["--method", "rectified-fit", "--bootstrap", "100000000"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--bootstrap") && err.contains("100000 allowed"),
+        "{err}"
+    );
+}
+
+/// Probe nc 17 and 18: a negative value after a flag reaches slaw's own
+/// check (not clap's "unexpected argument" and its wrong `-- -1` tip);
+/// `allocate` without input names both ways to give it; a benchmark run
+/// where its default data folder does not exist says to pass --data.
+#[test]
+fn negative_values_and_missing_inputs_get_slaws_messages() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "pool.csv", &wide(4, 2, false));
+    let base = [
+        "select", "pool.csv", "--target", "1638400", "--budget", "1/64",
+    ];
+    for (flag, says) in [
+        ("--epochs", "--epochs must be a positive number, got -2"),
+        ("--delta", "--delta"),
+        ("--tokens-per-example", "--tokens-per-example"),
+    ] {
+        let (code, _, err) = run(dir.path(), &[&base[..], &[flag, "-2"]].concat());
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains(says), "{flag}: {err}");
+        assert!(!err.contains("unexpected argument"), "{flag}: {err}");
+    }
+    let (code, _, err) = run(dir.path(), &["allocate"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--params") && err.contains("FILE"), "{err}");
+    let (code, _, err) = run(dir.path(), &["bench", "selection", "--repeats", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("pass --data DIR"), "{err}");
+}
+
+/// Probe nc 10: flags that had no description have one.
+#[test]
+fn flags_have_descriptions() {
+    let dir = TempDir::new().unwrap();
+    for (cmd, has) in [
+        (vec!["demo"], "Seed of the candidates' 1% noise"),
+        (vec!["demo"], "Print JSON"),
+        (vec!["select"], "Seed of the bootstrap's resampling"),
+        (vec!["fit"], "The objective the fit minimizes"),
+        (vec!["methods"], "Which joint law predicts"),
+        (
+            vec!["joint"],
+            "The column naming each run's fine-tuning method",
+        ),
+        (vec!["forecast"], "Level of the intervals (0.9"),
+        (vec!["schedule"], "The decay lengths --optimize-wsd tries"),
+        (vec!["bench", "kernels"], "Times each kernel is timed"),
+        (vec!["bench", "engine"], "The local solver"),
+        (vec!["bench", "curves"], "Seed of the synthetic curves"),
+    ] {
+        let (_, out, _) = run(dir.path(), &[&cmd[..], &["--help"]].concat());
+        assert!(out.contains(has), "{cmd:?}: {out}");
+    }
+}
+
+/// Probe nc 16: `allocate` prints a budget with the digits it was given and
+/// no stray "-" where the exponent has no interval.
+#[test]
+fn allocate_keeps_the_budgets_digits() {
+    let dir = TempDir::new().unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "allocate",
+            "--params",
+            "406.4,0.34,410.7,0.28,1.69",
+            "--budget",
+            "5.76e23",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("5.76e23"), "{out}");
+    assert!(out.contains("= 0.4516; D_opt"), "{out}");
+}

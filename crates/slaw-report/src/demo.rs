@@ -128,9 +128,62 @@ pub fn run_demo(seed: u64) -> Result<Demo> {
     })
 }
 
+impl Demo {
+    /// The lines after the ranking: each candidate's noise-free loss at the
+    /// target (what the true best and the relative accuracy are computed
+    /// from; the `observed` column is a noisy draw of it), the true best,
+    /// the choice and its relative accuracy.
+    pub fn verdict(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let chosen = self.selection.chosen().index;
+        let _ = writeln!(
+            s,
+            "noise-free loss at {} (the curves' law without the 1% noise; the truth the choice is scored against):",
+            slaw::numbers::num(TARGET)
+        );
+        let mut order: Vec<usize> = (0..self.truth.len()).collect();
+        order.sort_by(|&a, &b| self.truth[a].total_cmp(&self.truth[b]));
+        for i in order {
+            let _ = writeln!(
+                s,
+                "  {:<16} {:.6}{}",
+                self.pool[i].id,
+                self.truth[i],
+                if i == chosen { "  <- chosen" } else { "" }
+            );
+        }
+        let _ = writeln!(
+            s,
+            "true best (lowest noise-free loss): {}; relative accuracy of the choice on the \
+             noise-free losses, (worst - chosen) / (worst - best): {:.3}",
+            self.best, self.relative_accuracy
+        );
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The verdict prints the noise-free losses it scores against, names
+    /// them so, and its relative accuracy follows from the printed values.
+    #[test]
+    fn the_verdict_prints_the_noise_free_losses_it_scores_against() {
+        let d = run_demo(7).unwrap();
+        let v = d.verdict();
+        assert!(v.contains("true best (lowest noise-free loss): "), "{v}");
+        for (c, t) in d.pool.iter().zip(&d.truth) {
+            assert!(v.contains(&format!("{:<16} {:.6}", c.id, t)), "{v}");
+        }
+        let worst = d.truth.iter().copied().fold(f64::MIN, f64::max);
+        let best = d.truth.iter().copied().fold(f64::MAX, f64::min);
+        let chosen = d.truth[d.selection.chosen().index];
+        let ra = (worst - chosen) / (worst - best);
+        assert!((ra - d.relative_accuracy).abs() < 1e-12);
+        assert!(v.contains(&format!("{ra:.3}")), "{v}");
+    }
 
     #[test]
     fn the_demo_selection_is_deterministic_and_good() {

@@ -25,7 +25,7 @@ pub use plan::Plan;
 #[non_exhaustive]
 pub enum Error {
     /// A bad plan file: where and what.
-    #[error("{file}, line {line}, column {col}: {message}")]
+    #[error("{}: {message}", plan_place(.file, *.line, *.col))]
     Plan {
         /// The plan file's path, as given.
         file: String,
@@ -114,3 +114,13 @@ pub enum Error {
 
 /// The runner's result type, with [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Where in a plan file a fault is: "FILE, line L, column C"; without the
+/// parts that are unknown (0), e.g. a missing key or a plan on stdin.
+fn plan_place(file: &str, line: usize, col: usize) -> String {
+    match (line, col) {
+        (0, _) => file.to_string(),
+        (l, 0) => format!("{file}, line {l}"),
+        (l, c) => format!("{file}, line {l}, column {c}"),
+    }
+}

@@ -12,11 +12,143 @@ fn list(v: &[f64]) -> String {
     v.iter().map(|n| num(*n)).collect::<Vec<_>>().join(", ")
 }
 
+/// What a plan would launch, as `slaw plan` prints it and `slaw plan --json`
+/// serializes it ([`plan_summary`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlanSummary {
+    /// The plan's name.
+    pub name: String,
+    /// The selection method.
+    pub method: &'static str,
+    /// The fine-tuning size the decision is about.
+    pub target: f64,
+    /// The full fine-tuning data size.
+    pub full_size: f64,
+    /// The largest affordable size.
+    pub budget: f64,
+    /// The sizes run (the method's ladder, largest first).
+    pub ladder: Vec<f64>,
+    /// Sizes of the halving ladder the method does not read.
+    pub not_run: Vec<f64>,
+    /// Every candidate also runs at n = 0.
+    pub zero_shot: bool,
+    /// The seeds of each size.
+    pub seeds: Vec<u64>,
+    /// How the runs are scheduled ("fixed ladder", "adaptive ...", "ascending ...").
+    pub mode: &'static str,
+    /// The unit of every cost figure.
+    pub cost_unit: &'static str,
+    /// One entry per candidate, in plan order.
+    pub candidates: Vec<PlanCandidate>,
+    /// Every run of the fixed ladder (at most these run).
+    pub runs: Vec<PlannedRun>,
+    /// The cost of every run of `runs` (`cost_unit`).
+    pub total_cost: f64,
+    /// The cost of fine-tuning every candidate on the target (`cost_unit`).
+    pub full_cost: f64,
+    /// `total_cost / full_cost` (a fraction; the text prints it as %).
+    pub share_of_full: f64,
+}
+
+/// One candidate of a [`PlanSummary`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlanCandidate {
+    /// The candidate's id.
+    pub id: String,
+    /// Its runs.
+    pub runs: usize,
+    /// Its smallest and largest size.
+    pub sizes: [f64; 2],
+    /// The cost of its runs (`cost_unit`).
+    pub cost: f64,
+    /// Its share of the plan's total cost (a fraction).
+    pub share_of_plan: f64,
+}
+
+/// One run of a [`PlanSummary`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlannedRun {
+    /// The run's id (as in the journal).
+    pub id: String,
+    /// Its cost (`cost_unit`).
+    pub cost: f64,
+}
+
+/// The figures of [`plan_report`].
+pub fn plan_summary(plan: &Plan) -> PlanSummary {
+    let runs = plan.fixed_ladder();
+    let total: f64 = runs.iter().map(|r| plan.cost(r)).sum();
+    let candidates = plan
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let mine: Vec<_> = runs.iter().filter(|r| r.candidate == k).collect();
+            let cost: f64 = mine.iter().map(|r| plan.cost(r)).sum();
+            PlanCandidate {
+                id: c.id.clone(),
+                runs: mine.len(),
+                sizes: [
+                    mine.iter().map(|r| r.n).min().unwrap_or(0) as f64,
+                    mine.iter().map(|r| r.n).max().unwrap_or(0) as f64,
+                ],
+                cost,
+                share_of_plan: if total > 0.0 { cost / total } else { 0.0 },
+            }
+        })
+        .collect();
+    let full: f64 = (0..plan.candidates.len())
+        .map(|c| {
+            plan.cost(&crate::plan::RunSpec {
+                candidate: c,
+                n: plan.target as u64,
+                seed: 0,
+            })
+        })
+        .sum();
+    PlanSummary {
+        name: plan.name.clone(),
+        method: plan.method.name(),
+        target: plan.target,
+        full_size: plan.full_size,
+        budget: plan.budget,
+        ladder: plan.ladder.clone(),
+        not_run: plan.skipped.clone(),
+        zero_shot: plan.zero_shot,
+        seeds: plan.seeds.clone(),
+        mode: mode(plan),
+        cost_unit: plan.cost_unit(),
+        candidates,
+        runs: runs
+            .iter()
+            .map(|r| PlannedRun {
+                id: plan.run_id(r),
+                cost: plan.cost(r),
+            })
+            .collect(),
+        total_cost: total,
+        full_cost: full,
+        share_of_full: if full > 0.0 { total / full } else { 0.0 },
+    }
+}
+
+/// How a plan schedules its runs, in words.
+fn mode(plan: &Plan) -> &'static str {
+    match (plan.adaptive, plan.drop_worse) {
+        (true, _) if plan.ladder.len() < 2 => "adaptive, but with at most one size every candidate runs it",
+        (true, true) if plan.ascending => "ascending: the smallest sizes first, double while the interval overlaps the best candidate's",
+        (true, false) => "adaptive: halve from the largest size, stop at the phase transition",
+        (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the risk interval lies above another candidate's",
+        (false, _) => "fixed ladder",
+    }
+}
+
 /// What a plan would launch: the plan's settings, a line per candidate (runs,
 /// sizes, cost and its share) and the total; with `verbose`, every run with
-/// its rendered command.
+/// its rendered command. The figures are [`plan_summary`]'s.
 pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     let mut s = String::new();
+    let sum = plan_summary(plan);
     let runs = plan.fixed_ladder();
     let _ = writeln!(
         s,
@@ -97,44 +229,35 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         s,
         "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
         plan.method.name(),
-        match (plan.adaptive, plan.drop_worse) {
-            (true, _) if plan.ladder.len() < 2 => "adaptive, but with at most one size every candidate runs it",
-            (true, true) if plan.ascending => "ascending: the smallest sizes first, double while the interval overlaps the best candidate's",
-            (true, false) => "adaptive: halve from the largest size, stop at the phase transition",
-            (true, true) => "adaptive: halve from the largest size, stop at the phase transition or when the interval lies above another candidate's",
-            (false, _) => "fixed ladder",
-        },
+        sum.mode,
         plan.journal.display(),
         plan.workdir.display(),
         plan.backend,
         plan.slots.len(),
         plan.slot_env
     );
-    let fixed: f64 = runs.iter().map(|r| plan.cost(r)).sum();
+    let fixed = sum.total_cost;
     let _ = writeln!(
         s,
         "{:<24} {:>5} {:>21} {:>12} {:>7}",
         "candidate", "runs", "sizes", "cost", "share"
     );
-    for (k, c) in plan.candidates.iter().enumerate() {
-        let mine: Vec<_> = runs.iter().filter(|r| r.candidate == k).collect();
-        let cost: f64 = mine.iter().map(|r| plan.cost(r)).sum();
-        let lo = mine.iter().map(|r| r.n).min().unwrap_or(0);
-        let hi = mine.iter().map(|r| r.n).max().unwrap_or(0);
+    for c in &sum.candidates {
         let _ = writeln!(
             s,
             "{:<24} {:>5} {:>21} {:>12} {:>6.1}%",
             truncate(&c.id, 24),
-            mine.len(),
-            format!("{}..{}", num(lo as f64), num(hi as f64)),
-            format!("{cost:.3e}"),
-            if fixed > 0.0 {
-                100.0 * cost / fixed
-            } else {
-                0.0
-            }
+            c.runs,
+            format!("{}..{}", num(c.sizes[0]), num(c.sizes[1])),
+            format!("{:.3e}", c.cost),
+            100.0 * c.share_of_plan
         );
     }
+    let _ = writeln!(
+        s,
+        "(cost: in {}; share: of the plan's total cost)",
+        plan.cost_unit()
+    );
     if verbose {
         let _ = writeln!(
             s,
@@ -168,15 +291,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             format!("{:.3e}", plan.cost(r))
         );
     }
-    let full: f64 = (0..plan.candidates.len())
-        .map(|c| {
-            plan.cost(&crate::plan::RunSpec {
-                candidate: c,
-                n: plan.target as u64,
-                seed: 0,
-            })
-        })
-        .sum();
+    let full = sum.full_cost;
     let _ = writeln!(
         s,
         "at most {} runs, cost {:.3e} {} = {:.2}% of fine-tuning every candidate on the target{}",
@@ -188,7 +303,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         match (plan.adaptive && plan.ladder.len() > 1, plan.ascending, plan.drop_worse) {
             (false, _, _) => "",
             (true, true, _) => "; ascending usually runs fewer (larger sizes only for the candidates whose interval still overlaps the best candidate's)",
-            (true, false, true) => "; adaptive AtS usually runs fewer (smaller sizes are skipped after the phase transition, and for the candidates whose interval lies above another's)",
+            (true, false, true) => "; adaptive AtS usually runs fewer (smaller sizes are skipped after the phase transition, and for the candidates whose risk interval lies above another's)",
             (true, false, false) => "; adaptive AtS usually runs fewer (smaller sizes after the phase transition are skipped)",
         }
     );
@@ -300,17 +415,36 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
         .unwrap_or_else(|| "interval".into());
     // Long ids widen the column rather than push the others out of line.
     let w = id_width(ranking.iter().map(|r| r.id.as_str()));
+    // The sizes each estimate comes from, when they differ (candidates
+    // dropped or stopped early are ranked from smaller sizes).
+    let ranked = || ranking.iter().filter(|r| r.estimate.is_some());
+    let uneven = ranked().any(|r| r.dropped)
+        || ranked().any(|r| r.sizes != ranked().next().and_then(|f| f.sizes));
     let _ = writeln!(
         s,
-        "{:>4} {:<w$} {:>12} {:>24}",
-        "rank", "candidate", "predicted", iv_head
+        "{:>4} {:<w$} {:>12} {:>24}{}",
+        "rank",
+        "candidate",
+        "predicted",
+        iv_head,
+        if uneven { "  from sizes" } else { "" }
     );
     for r in ranking {
         match &r.estimate {
             Some(e) => {
+                let from = match (uneven, r.sizes) {
+                    (false, _) => String::new(),
+                    (true, Some([lo, hi])) => format!(
+                        "  {}..{}{}",
+                        num(lo),
+                        num(hi),
+                        if r.dropped { " (dropped)" } else { "" }
+                    ),
+                    (true, None) => "  -".into(),
+                };
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<w$} {:>12} {:>24}{}",
+                    "{:>4} {:<w$} {:>12} {:>24}{from}{}",
                     r.rank.unwrap_or(0),
                     r.id,
                     e.predicted_loss
@@ -342,6 +476,14 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
     }
     if let Some(kind) = ests.iter().find_map(|e| e.interval_kind) {
         let _ = writeln!(s, "intervals: {}", kind.covers());
+    }
+    if uneven {
+        let _ = writeln!(
+            s,
+            "from sizes: the sizes each candidate's estimate reads; a dropped candidate ran no \
+             further size once its risk interval (the interval the decisions compare, not the \
+             one printed) lay above the leading candidate's, so its rank rests on fewer sizes"
+        );
     }
     for w in warnings {
         let _ = writeln!(s, "warning: {w}");

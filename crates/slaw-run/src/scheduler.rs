@@ -54,6 +54,9 @@ pub struct Decision {
     pub finished: bool,
 }
 
+/// The start of a dropped candidate's `stopped` (the sizes follow).
+const DROPPED: &str = "dropped";
+
 /// The decision for the journal's current `records`. `dropped` lists the
 /// candidates successive halving has stopped (see [`dropped`]). A candidate's
 /// points never depend on `dropped` or on when it stopped: stopping only
@@ -135,7 +138,8 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 break; // move on only once this size is complete
             }
             if dropped.contains(&c.id) && rest_unrun {
-                st.stopped = Some("dropped: its interval lies above another candidate's".into());
+                // The size named is the last one it ran (below).
+                st.stopped = Some(DROPPED.into());
             } else if plan.ascending {
                 // Larger sizes are what the decision needs: no phase rule.
             } else if let Some(t) =
@@ -145,6 +149,23 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             }
         }
         st.points.sort_by(|a, b| b.0.total_cmp(&a.0));
+        if st.stopped.as_deref() == Some(DROPPED) {
+            // The last size it ran: the smallest descending, the largest
+            // ascending (the decision is rebuilt from the journal, so the
+            // loop meets the drop at the first complete size).
+            let ran = st.points.iter().map(|p| p.0).filter(|&n| n > 0.0);
+            let last = if plan.ascending {
+                ran.reduce(f64::max)
+            } else {
+                ran.reduce(f64::min)
+            };
+            st.stopped = Some(format!(
+                "{DROPPED}{}: its risk interval (the interval the decisions compare, not the \
+                 printed one) lay above the leading candidate's",
+                last.map(|n| format!(" after n = {}", slaw::numbers::num(n)))
+                    .unwrap_or_default()
+            ));
+        }
         if st.stopped.is_none() && st.queued == 0 && st.running == 0 {
             st.stopped = Some(match st.failed.len() {
                 0 => "ladder complete".into(),
@@ -222,6 +243,14 @@ pub struct RankedCandidate {
     /// The candidate the method recommends (the same rule as `slaw select`:
     /// the lowest upper end of the risk interval for ats-trend).
     pub chosen: bool,
+    /// The smallest and largest fine-tuning size (n > 0) the estimate was
+    /// made from; None without one. A candidate dropped or stopped early is
+    /// ranked from fewer sizes than the others (descending: no smaller
+    /// ones; ascending: no larger ones).
+    pub sizes: Option<[f64; 2]>,
+    /// Successive halving dropped it (its risk interval lay above the
+    /// leader's): it ran no larger size after that.
+    pub dropped: bool,
 }
 
 /// Rank the candidates by the plan's selection method on their measured
@@ -267,12 +296,23 @@ pub fn rank_with_warnings(
                     Ok(e) => (Some(e), None),
                     Err(e) => (None, Some(e.to_string())),
                 };
+            let st = status.iter().find(|st| st.id == cand.id);
             RankedCandidate {
                 rank: None,
                 id: cand.id.clone(),
                 estimate,
                 error,
                 chosen: false,
+                sizes: {
+                    let ns = cand.curve.iter().map(|p| p.0).filter(|&n| n > 0.0);
+                    ns.clone()
+                        .reduce(f64::min)
+                        .zip(ns.reduce(f64::max))
+                        .map(|(lo, hi)| [lo, hi])
+                },
+                dropped: st
+                    .and_then(|st| st.stopped.as_deref())
+                    .is_some_and(|w| w.starts_with("dropped")),
             }
         })
         .collect();
@@ -445,6 +485,7 @@ pub fn as_selection(
             Some(Ranked {
                 rank: r.rank?,
                 index: pool.iter().position(|c| c.id == r.id)?,
+                prediction_outside_interval: e.prediction_outside_interval(),
                 estimate: e,
                 observed_at_target: None,
             })
@@ -470,6 +511,7 @@ pub fn as_selection(
     Some((
         pool,
         Selection {
+            score_is: plan.method.score_is(),
             method: plan.method,
             budget,
             ranking: ranked,

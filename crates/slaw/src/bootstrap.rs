@@ -136,6 +136,11 @@ pub enum Scheme {
     Parametric,
 }
 
+/// The most bootstrap replicates a command accepts: a guard against a typo
+/// (`--bootstrap 100000000` ran without an end in sight), far above every
+/// default (100-1000).
+pub const MAX_REPLICATES: usize = 100_000;
+
 impl Resampling {
     /// `replicates` at `level` from `seed`.
     pub fn new(replicates: usize, level: f64, seed: u64) -> Resampling {
@@ -170,9 +175,21 @@ impl Resampling {
     }
 
     /// The level must lie in (0, 1), and a bootstrap (replicates > 0) must
-    /// draw at least [`Resampling::min_replicates`] at it.
+    /// draw at least [`Resampling::min_replicates`] at it and at most
+    /// [`MAX_REPLICATES`].
     pub fn check_replicates(&self) -> Result<()> {
         self.check()?;
+        if self.replicates > MAX_REPLICATES {
+            return Err(Error::setting(
+                crate::error::Setting::Replicates,
+                format!(
+                    "{} replicates is more than the {MAX_REPLICATES} allowed (each replicate is \
+                     a refit, run without a progress report: a count this large would run for \
+                     hours); the defaults are 100-1000",
+                    self.replicates
+                ),
+            ));
+        }
         let min = Resampling::min_replicates(self.level);
         if self.replicates > 0 && self.replicates < min {
             return Err(Error::setting(
@@ -427,6 +444,23 @@ pub fn bootstrap(
 
 #[cfg(test)]
 mod tests {
+    /// A replicate count past the cap is refused with the count and the cap
+    /// (`--bootstrap 100000000` ran without an end); the cap itself passes.
+    #[test]
+    fn replicates_past_the_cap_are_refused() {
+        let e = super::Resampling::new(100_000_000, 0.9, 0)
+            .check_replicates()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("100000000") && e.contains("100000 allowed"),
+            "{e}"
+        );
+        assert!(super::Resampling::new(super::MAX_REPLICATES, 0.9, 0)
+            .check_replicates()
+            .is_ok());
+    }
+
     /// FNV-1a's published test vectors (so the seeds stay what they are).
     #[test]
     fn fnv1a_matches_its_reference_values() {

@@ -95,6 +95,8 @@ pub enum Setting {
     Spacing,
     /// The step budget (the last step) of a predicted schedule.
     StepBudget,
+    /// The cost factors of a selection (epochs, tokens per example).
+    CostFactors,
 }
 
 impl Setting {
@@ -129,6 +131,7 @@ impl Setting {
             Setting::DataSize => "the data size",
             Setting::Spacing => "the spacing of the predicted points",
             Setting::StepBudget => "the step budget",
+            Setting::CostFactors => "the cost factors (epochs, tokens per example)",
         }
     }
 }

@@ -11,6 +11,18 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into())
 }
 
+/// A compute budget with the digits it was given (5.76e23, not 5.8e23;
+/// 1e19), up to 7 significant digits.
+fn budget_digits(v: f64) -> String {
+    (0..7)
+        .map(|d| format!("{v:.d$e}"))
+        .find(|s| {
+            s.parse::<f64>()
+                .is_ok_and(|p| (p - v).abs() <= 1e-12 * v.abs())
+        })
+        .unwrap_or_else(|| format!("{v:.6e}"))
+}
+
 fn interval(i: Option<Interval>) -> String {
     i.map(|i| format!("[{}, {}]", num(i.lo), num(i.hi)))
         .unwrap_or_else(|| "-".into())
@@ -262,9 +274,12 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     }
     let _ = writeln!(
         s,
-        "N_opt grows as C^a with a = beta/(alpha+beta) = {:.4} {}; D_opt as C^(1-a)\n",
+        "N_opt grows as C^a with a = beta/(alpha+beta) = {:.4}{}; D_opt as C^(1-a)\n",
         r.exponent_n,
-        interval(r.exponent_n_interval)
+        // No interval without a bootstrap: nothing, not a stray "-".
+        r.exponent_n_interval
+            .map(|i| format!(" {}", interval(Some(i))))
+            .unwrap_or_default()
     );
     // The intervals' level (the bootstrap's; a table without intervals
     // shows "-" under a plain heading).
@@ -279,8 +294,8 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     for a in &r.rows {
         let _ = writeln!(
             s,
-            "{:>10.1e} {:>11.3e} {:>25} {:>11.3e} {:>25} {:>8.1} {:>8.4} {:>19}",
-            a.compute,
+            "{:>10} {:>11.3e} {:>25} {:>11.3e} {:>25} {:>8.1} {:>8.4} {:>19}",
+            budget_digits(a.compute),
             a.n_opt,
             a.n_interval
                 .map(|i| format!("[{:.3e}, {:.3e}]", i.lo, i.hi))
@@ -479,4 +494,15 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
         let _ = writeln!(s);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    /// Probe nc 16: a budget prints with the digits it was given.
+    #[test]
+    fn budgets_keep_their_digits() {
+        assert_eq!(super::budget_digits(5.76e23), "5.76e23");
+        assert_eq!(super::budget_digits(1e19), "1e19");
+        assert_eq!(super::budget_digits(1.5e21), "1.5e21");
+    }
 }

@@ -433,22 +433,35 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     use std::fmt::Write;
     let b = &sel.budget;
     let mut s = String::new();
+    let fine_tunes = sel.cost.examples > 0.0;
     let _ = writeln!(
         s,
-        "method {}: fine-tunings on at most {} examples, predicting the loss at {}",
+        "method {}: {}, for the loss at {}; score = {}",
         sel.method.name(),
-        num(b.max_n),
-        num(b.target)
+        if fine_tunes {
+            format!("fine-tunings on at most {} examples", num(b.max_n))
+        } else {
+            "no fine-tuning".to_string()
+        },
+        num(b.target),
+        sel.method.score_is()
     );
+    // The method whose prediction the intervals are built around, when it is
+    // not this one's (ats-gap, ats-ref: ats-trend's).
+    let interval_from = sel.ranking.iter().find_map(|r| r.estimate.interval_from);
     let iv_head = sel
         .ranking
         .iter()
         .find_map(|r| r.estimate.interval_kind)
-        .map(|k| k.label())
+        .map(|k| match interval_from {
+            Some(m) => format!("{} ({m}'s)", k.label()),
+            None => k.label(),
+        })
         .unwrap_or_else(|| "interval".into());
+    let iw = iv_head.len().max(21);
     let _ = writeln!(
         s,
-        "{:>4}  {:<32} {:>10} {:>21} {:>10}  details",
+        "{:>4}  {:<32} {:>11} {:>iw$} {:>10}  details",
         "rank", "model", "score", iv_head, "observed"
     );
     for r in &sel.ranking {
@@ -456,6 +469,12 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         let score = match e.predicted_loss {
             Some(p) => num(p),
             None => num(e.score),
+        };
+        // `*`: the score lies outside the printed interval.
+        let score = if r.prediction_outside_interval {
+            format!("{score}*")
+        } else {
+            format!("{score} ")
         };
         let interval = e
             .interval
@@ -469,7 +488,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
                 line,
                 ..
             } => format!(
-                "power phase {}..{} (slope {:.3}){}",
+                "power phase {}..{} (slope of ln L on ln n {:.3}){}",
                 num(accepted[0]),
                 num(*accepted.last().unwrap()),
                 line.slope,
@@ -493,8 +512,31 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         };
         let _ = writeln!(
             s,
-            "{:>4}  {:<32} {:>10} {:>21} {:>10}  {}",
+            "{:>4}  {:<32} {:>11} {:>iw$} {:>10}  {}",
             r.rank, e.id, score, interval, observed, details
+        );
+    }
+    let outside = sel
+        .ranking
+        .iter()
+        .filter(|r| r.prediction_outside_interval)
+        .count();
+    if outside > 0 {
+        let _ = writeln!(
+            s,
+            "* {outside} of {} scores lie outside their interval: the interval is {}'s, built \
+             around its own drift-corrected prediction, not centred on {}'s score (which moves \
+             the ranking only)",
+            sel.ranking.len(),
+            interval_from.unwrap_or("another method"),
+            sel.method.name()
+        );
+    }
+    if sel.ranking.iter().any(|r| r.observed_at_target.is_some()) {
+        let _ = writeln!(
+            s,
+            "observed: the data's loss at the target {}, for checking; the method does not read it",
+            num(b.target)
         );
     }
     for u in &sel.unranked {
@@ -525,12 +567,16 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
             Some(k) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {} predictive, meant to cover the loss at the target: the \
+                    "intervals: {} predictive, meant to cover the loss at the target: {} \
                      prediction corrected by the method's recent error per unit ln(size ratio) \
-                     in backtests inside the affordable sizes ({:+.4}; {} backtests in all), \
+                     in backtests inside the affordable sizes ({:+.4} in ln L per unit \
+                     ln(target / largest affordable size); {} backtests in all), \
                      +- {:.2} x the spread of the extrapolation hypotheses (AtS line, \
                      steepening, learned trend; the factor learned on complete curves)",
                     slaw::selection::calibrate::percent(cal.interval_level()),
+                    interval_from
+                        .map(|m| format!("{m}'s"))
+                        .unwrap_or_else(|| "the".into()),
                     cal.recent_drift,
                     cal.count,
                     k
@@ -541,7 +587,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
                     s,
                     "intervals: {} predictive, meant to cover the loss at the target: the \
                      method's error per unit ln(size ratio) in {} backtests inside the \
-                     affordable sizes (mean {:+.4}, sd {:.4}) scaled to the target, combined \
+                     affordable sizes (mean {:+.4}, sd {:.4}; ln L per unit ln(size ratio)) scaled to the target, combined \
                      with the spread of the extrapolation hypotheses (AtS line, steepening, \
                      learned trend)",
                     slaw::selection::calibrate::percent(cal.interval_level()),

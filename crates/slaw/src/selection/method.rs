@@ -288,6 +288,23 @@ impl Method {
         self.kind.name()
     }
 
+    /// What the score of an estimate is, in words (lower ranks first):
+    /// the predicted loss at the target for the methods that extrapolate,
+    /// else the method's own key (`slaw select`'s header, JSON `score_is`).
+    pub fn score_is(&self) -> &'static str {
+        match self.name() {
+            _ if self.predicts_loss() => "the predicted loss at the target",
+            "model-size" => "-ln(parameter count), so the largest model ranks first (not a loss)",
+            "zero-shot" => {
+                "the zero-shot loss (n = 0, no fine-tuning), not a prediction at the target"
+            }
+            "sub-tuning" => {
+                "the measured loss at the largest affordable size, not a prediction at the target"
+            }
+            _ => "the method's score (lower ranks first), not a loss",
+        }
+    }
+
     /// What the method is (its registry entry).
     pub fn kind(&self) -> &'static dyn SelectionMethod {
         self.kind
@@ -361,10 +378,32 @@ impl Method {
             predicted_loss: None,
             interval: None,
             interval_kind: None,
+            interval_from: None,
             risk_interval: None,
             detail: Detail::None,
         };
         self.kind.estimate(&s, &mut e)?;
+        // A target so far past the affordable sizes that the extrapolated
+        // loss underflows to 0 is not a prediction: `--target 1e300`
+        // printed every score as 0 with the interval [0, inf].
+        if e.predicted_loss
+            .is_some_and(|v| !(v.is_finite() && v > 0.0))
+        {
+            return Err(Error::setting(
+                crate::error::Setting::Target,
+                format!(
+                    "candidate '{}': {}'s predicted loss at the target {} is {} (interval {}): \
+                     the target is too far past the largest affordable size {} to extrapolate",
+                    c.id,
+                    self.name(),
+                    crate::numbers::num(budget.target),
+                    e.predicted_loss.map_or("-".into(), crate::numbers::num),
+                    e.interval
+                        .map_or("-".into(), |i| format!("[{}, {}]", i.lo, i.hi)),
+                    crate::numbers::num(budget.max_n)
+                ),
+            ));
+        }
         if !e.score.is_finite() {
             return Err(Error::Fit(format!(
                 "candidate '{}': {} gave a non-finite score",
@@ -430,6 +469,9 @@ pub(super) fn line_estimate(
     let pred = ln_pred.exp();
     e.predicted_loss = Some(pred);
     e.score = pred;
+    if matches!(kind, LineKind::Gap(..)) {
+        e.interval_from = Some("ats-trend");
+    }
     if let Some(cal) = &ctx.calibration {
         let r = budget.target.ln() - pts[pts.len() - 1].0.ln();
         let ln_centre = hyp.predict(kind.interval_kind());
@@ -906,6 +948,12 @@ pub struct Estimate {
     pub interval: Option<Interval>,
     /// What `interval` covers and at which level.
     pub interval_kind: Option<IntervalKind>,
+    /// The method whose prediction the interval is built around, when it is
+    /// not this estimate's own (ats-gap, ats-ref: "ats-trend"; see
+    /// [`LineKind::interval_kind`]): the interval is not centred on
+    /// `predicted_loss`, which may lie outside it. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_from: Option<&'static str>,
     /// The interval the decisions compare: the risk-averse choice, the
     /// runner's successive halving ([`Calibration::risk_interval`]; line
     /// methods with a calibration). Not what `interval` covers.
@@ -941,6 +989,17 @@ pub enum Detail {
     },
     /// A fitted law (its JSON: the fit's fields beside `"kind": "fit"`).
     Fit(Box<Fit>),
+}
+
+impl Estimate {
+    /// Whether the predicted loss lies outside `interval` (possible when the
+    /// interval is another method's, `interval_from`); false without either.
+    pub fn prediction_outside_interval(&self) -> bool {
+        match (self.predicted_loss, self.interval) {
+            (Some(p), Some(i)) => p < i.lo || p > i.hi,
+            _ => false,
+        }
+    }
 }
 
 /// The gap-trend weights an estimate used (the prior when it has none).

@@ -96,6 +96,8 @@ pub struct Selection {
     pub method: Method,
     /// The budget it scored them under.
     pub budget: Budget,
+    /// What each estimate's `score` is ([`Method::score_is`]).
+    pub score_is: &'static str,
     /// Best first.
     pub ranking: Vec<Ranked>,
     /// What the selection cost against fine-tuning every candidate fully.
@@ -154,23 +156,37 @@ pub fn notes(method: &Method, pool: &[Candidate]) -> Vec<String> {
 }
 
 /// A note when the budget reaches the target: nothing is left to
-/// extrapolate, the candidates measured at the target are best ranked by
-/// their measured losses (the `observed` column), not by the method's
-/// prediction. None otherwise.
+/// extrapolate, and the candidates measured at the target are best compared
+/// by their measured losses (the `observed` column). The ranking stays the
+/// method's (its score from the sizes up to the target, as at any budget,
+/// so that a budget is scored one way); the note names the candidate with
+/// the lowest measured loss. None otherwise.
 pub fn budget_note(method: &Method, pool: &[Candidate], budget: &Budget) -> Option<String> {
     if budget.max_n < budget.target * (1.0 - 1e-12) {
         return None;
     }
-    let measured = pool
+    let measured: Vec<(&str, f64)> = pool
         .iter()
-        .filter(|c| c.loss_at(budget.target).is_some())
-        .count();
+        .filter_map(|c| Some((c.id.as_str(), c.loss_at(budget.target)?)))
+        .collect();
+    let lowest = measured
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, l)| {
+            format!(
+                "; the lowest measured loss is {id}'s ({})",
+                crate::numbers::num(*l)
+            )
+        })
+        .unwrap_or_default();
     Some(format!(
         "the budget reaches the target ({}): there is nothing to extrapolate, and this costs at \
-         least as much as fine-tuning every candidate on the target size; {measured} of {} candidates are \
-         measured there (observed) and their measured losses rank them; the ranking above is \
-         {}'s score from the sizes up to the target, not those measurements",
+         least as much as fine-tuning every candidate on the target size; {} of {} candidates are \
+         measured there: compare them by their measured losses (the observed column){lowest}. \
+         The ranking above is not by those measurements: it is {}'s score from the sizes up to \
+         the target, as at any budget",
         crate::numbers::num(budget.target),
+        measured.len(),
         pool.len(),
         method.name()
     ))
@@ -372,6 +388,10 @@ pub struct Ranked {
     pub estimate: Estimate,
     /// The measured loss at the target, when the data has it (for checking).
     pub observed_at_target: Option<f64>,
+    /// The predicted loss lies outside the interval
+    /// ([`Estimate::prediction_outside_interval`]): the interval is
+    /// `interval_from`'s, not centred on this method's prediction.
+    pub prediction_outside_interval: bool,
 }
 
 impl Selection {
@@ -520,6 +540,11 @@ pub fn select_with_references(
             index: kept[i],
             estimate: estimates[i].take().expect("each index once"),
             observed_at_target: pool[kept[i]].loss_at(budget.target),
+            prediction_outside_interval: false,
+        })
+        .map(|mut r| {
+            r.prediction_outside_interval = r.estimate.prediction_outside_interval();
+            r
         })
         .collect::<Vec<Ranked>>();
     let ests: Vec<&Estimate> = ranking.iter().map(|r| &r.estimate).collect();
@@ -537,12 +562,15 @@ pub fn select_with_references(
         ));
     }
     warnings.extend(opts.level.and_then(|l| capped_level_warning(l, &ranking)));
+    let cost = Cost::of(pool, method, &budget, opts);
+    cost.check()?;
     Ok(Selection {
+        score_is: method.score_is(),
         method,
         budget,
         choice,
         ranking,
-        cost: Cost::of(pool, method, &budget, opts),
+        cost,
         notes: {
             let mut v = notes(&method, pool);
             v.extend(budget_note(&method, pool, &budget));
@@ -626,6 +654,31 @@ pub struct Cost {
 }
 
 impl Cost {
+    /// Every figure finite: `--epochs 1e300 --tokens-per-example 1e300`
+    /// made the FLOPs inf and the share NaN.
+    pub fn check(&self) -> Result<()> {
+        let figures = [
+            self.examples,
+            self.full_examples,
+            self.ratio,
+            self.flops.unwrap_or(0.0),
+            self.full_flops.unwrap_or(0.0),
+        ];
+        if figures.iter().all(|v| v.is_finite()) {
+            return Ok(());
+        }
+        Err(Error::setting(
+            crate::error::Setting::CostFactors,
+            format!(
+                "the cost overflows ({} examples, {} FLOPs, share {}): the epochs or tokens per \
+                 example are too large",
+                self.examples,
+                self.flops.map_or("-".into(), |f| format!("{f:e}")),
+                self.ratio
+            ),
+        ))
+    }
+
     /// The cost of scoring `pool` with `method` under `budget`.
     pub fn of(pool: &[Candidate], method: Method, budget: &Budget, opts: &SelectOptions) -> Cost {
         let mut examples = 0.0;
