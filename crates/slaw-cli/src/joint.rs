@@ -181,8 +181,9 @@ pub struct AllocateArgs {
     /// budget while their FLOPs stay within --budget-gap of the budget's smallest.
     #[arg(long)]
     budget_col: Option<String>,
-    /// Write figures (isoFLOP profiles, N_opt against C) next to this path (.svg, .png or .pdf),
-    /// suffixed with the group and the figure's name.
+    /// Write figures next to this path (.svg, .png or .pdf), suffixed with the group and the
+    /// figure's name: N_opt and D_opt against C (-nopt, -dopt), the parametric law's iso-loss
+    /// contours (-contours), and with isoflop the budgets' profiles (-isoflop).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
     /// Keep only rows with COL equal to VALUE (e.g. portion_steps_elapsed=1); repeat for several.
@@ -199,7 +200,12 @@ pub struct AllocateArgs {
     /// runs: parametric refits the law on runs resampled with replacement; isoflop resamples
     /// each budget's runs and its window of sizes (the parabola's own error); envelope
     /// resamples each budget's runs. Coverage measured on synthetic grids: BENCHMARKS.md.
-    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 0.95,
+        allow_negative_numbers = true,
+        conflicts_with = "params"
+    )]
     level: f64,
     /// The loss column.
     #[arg(long, default_value = "loss")]
@@ -210,11 +216,11 @@ pub struct AllocateArgs {
     /// Compute budget in FLOPs; repeat for several (default: 1e19 ... 1e25).
     #[arg(long = "budget", allow_negative_numbers = true)]
     budgets: Vec<f64>,
-    /// Bootstrap replicates for the intervals (0: none).
-    #[arg(long, default_value_t = 1000)]
+    /// Bootstrap replicates for the intervals (0: none; --params gives a law without intervals).
+    #[arg(long, default_value_t = 1000, conflicts_with = "params")]
     bootstrap: usize,
     /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, conflicts_with = "params")]
     seed: u64,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -433,15 +439,30 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
     output::emit(a.json, &report, || {
         print!("{}", rep::allocation_report(&report));
     })?;
+    // The parametric law's figures: N_opt, D_opt against C and the iso-loss contours.
+    let figures = || {
+        let runs = report.fit.as_ref().map_or(0, |f| f.points);
+        plot::allocation_figures(&allocate::methods::GroupAllocation::from_parametric(
+            report.clone(),
+            runs,
+        ))
+    };
     if let Some(p) = &a.report {
         crate::html::write(
             p,
             "slaw allocate (parametric)",
             &rep::allocation_report(&report),
             &report,
-            &[],
+            &figures(),
             &a.file.iter().cloned().collect::<Vec<_>>(),
         )?;
+    }
+    if let Some(p) = &a.plot {
+        for (name, fig) in figures() {
+            let path = suffixed(p, &[name.as_str()]);
+            plot::save(&fig, &path)?;
+            eprintln!("plot written to {}", path.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -593,7 +593,10 @@ struct CompareArgs {
     /// procedure (least squares on the law's transformed equation; capped: 10 gradient and at
     /// most 1,000 rounds instead of 100 and 10,000; backtests always capped), in the data's
     /// units as published (beta >= 1, a 1e-3 margin in the loss's unit): unlike the other
-    /// laws it is not unit-free, so rescaling x can change it and the pick. The pick for
+    /// laws it is not unit-free, so rescaling x can change it and the pick. vanilla-ft,
+    /// L = (B / D^beta + E)^alpha, follows x's unit but not the loss's: E is in units of
+    /// L^(1/alpha) and its bounds are absolute, so multiplying the loss by a constant can put E
+    /// on a bound and change its fit, its backtests and the pick. The pick for
     /// extrapolating a learning curve, benchmarked (BENCHMARKS.md, `slaw bench curves`) with
     /// --laws power,vanilla-ft,rectified,bnsl,m4-authors-capped: chosen by a nested
     /// leave-one-family-out (`slaw bench curves --nested`); out of sample (leaving one family of

@@ -592,3 +592,131 @@ fn allocate_isoflop_methods_groups_and_filters() {
             .stderr(predicate::str::contains(needle));
     }
 }
+
+/// Runs of a Chinchilla law on an isoFLOP grid (6 budgets 1e18 .. 3e20, 7
+/// sizes each), with a FLOPs column `flops_per_6nd` x 6ND.
+fn chinchilla_grid(flops_per_6nd: f64) -> String {
+    let (a, alpha, b, beta, e) = (406.4f64, 0.34f64, 410.7f64, 0.28f64, 1.69f64);
+    let mut text = String::from("N,D,C,loss\n");
+    for c in [1e18f64, 3e18, 1e19, 3e19, 1e20, 3e20] {
+        let s = alpha + beta;
+        let ln_g = ((alpha * a).ln() - (beta * b).ln()) / s;
+        let n0 = (ln_g + (c / 6.0).ln() * beta / s).exp();
+        for k in 0..7 {
+            let n = n0 * 4f64.powf(-1.0 + k as f64 / 3.0);
+            let d = c / (6.0 * n);
+            let l = e + a / n.powf(alpha) + b / d.powf(beta);
+            text += &format!("{n},{d},{},{l}\n", c * flops_per_6nd);
+        }
+    }
+    text
+}
+
+/// Probe afc items 6 and 19: the parametric path draws its figures (--plot,
+/// --report), --params refuses the bootstrap's flags, budgets print as
+/// given (5.76e23, not 5.8e23), once, with no stray "-" for a missing
+/// interval, and budgets far outside the runs are warned and marked.
+#[test]
+fn allocate_parametric_figures_formatting_and_extrapolation() {
+    let dir = TempDir::new().unwrap();
+    let plot = dir.path().join("a.svg");
+    let out = slaw()
+        .args(["allocate", "--params", "406.4,0.34,410.7,0.28,1.69"])
+        .args([
+            "--budget", "5.76e23", "--budget", "1e21", "--budget", "5.76e23",
+        ])
+        .args(["--plot", &plot.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("5.76e23").count(), 1, "{text}");
+    assert!(
+        !text.contains("5.8e23") && !text.contains("0.4516 -"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a = beta/(alpha+beta) = 0.4516; D_opt"),
+        "{text}"
+    );
+    for name in ["nopt", "dopt", "contours"] {
+        let svg = fs::read_to_string(dir.path().join(format!("a-{name}.svg"))).unwrap();
+        assert!(svg.contains("<polyline") || svg.contains("<path"), "{name}");
+    }
+    for flag in [["--bootstrap", "10"], ["--level", "0.9"], ["--seed", "3"]] {
+        slaw()
+            .args(["allocate", "--params", "406.4,0.34,410.7,0.28,1.69"])
+            .args(flag)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(flag[0]));
+    }
+    // From runs: the figures in the page, the far budget warned and marked.
+    let runs = dir.path().join("runs.csv");
+    fs::write(&runs, chinchilla_grid(1.0)).unwrap();
+    let page = dir.path().join("a.html");
+    let out = slaw()
+        .args(["allocate", &runs.display().to_string(), "--d-col", "D"])
+        .args(["--budget", "1e20", "--budget", "1e25", "--bootstrap", "0"])
+        .args(["--report", &page.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: budget 1e25 (4.5 decades above) more than 10x outside"),
+        "{text}"
+    );
+    let row = |c: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(c))
+            .unwrap()
+    };
+    assert!(row("1e25").ends_with("(extrap.)"), "{text}");
+    assert!(!row("1e20").contains("extrap."), "{text}");
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(html.matches("<svg").count() >= 3, "figures in the page");
+}
+
+/// Probe afc item 4: a FLOPs column of 8ND is named, the parametric column
+/// says it is at 6ND, and max/min is what it is with C = 6ND.
+#[test]
+fn allocate_all_names_a_flops_column_that_is_not_6nd() {
+    let dir = TempDir::new().unwrap();
+    let mut ratios = Vec::new();
+    for r in [1.0, 4.0 / 3.0] {
+        let f = dir.path().join("grid.csv");
+        fs::write(&f, chinchilla_grid(r)).unwrap();
+        let out = slaw()
+            .args(["allocate", &f.display().to_string(), "--d-col", "D"])
+            .args(["--flops-col", "C", "--method", "all", "--budget", "1e21"])
+            .args(["--bootstrap", "0"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(
+            text.contains("warning: the FLOPs column is 1.333 x 6ND"),
+            r != 1.0,
+            "{text}"
+        );
+        assert_eq!(
+            text.contains("N_opt parametric (C = 6ND)"),
+            r != 1.0,
+            "{text}"
+        );
+        let last = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("1e21"))
+            .unwrap()
+            .to_string();
+        let x: f64 = last
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .trim_end_matches('x')
+            .parse()
+            .unwrap();
+        ratios.push(x);
+    }
+    assert!((ratios[0] - ratios[1]).abs() < 0.02, "max/min {ratios:?}");
+}

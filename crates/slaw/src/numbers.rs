@@ -18,6 +18,44 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// Scientific notation to `digits` significant digits, trailing zeros
+/// dropped: 5.76e23, 1e19, 1.2346e-5 (compute budgets and FLOPs).
+pub fn sci_to(v: f64, digits: usize) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let s = format!("{:.*e}", digits.saturating_sub(1), v);
+    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    let m = if m.contains('.') {
+        m.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        m
+    };
+    format!("{m}e{e}")
+}
+
+/// `sci_to(v, 4)`: a budget as the user gave it (5.76e23), not rounded to 5.8e23.
+pub fn sci(v: f64) -> String {
+    sci_to(v, 4)
+}
+
+/// `digits` significant digits, plain between 1e-3 and 1e5 (1.9739, 0.0020012,
+/// 46.594), scientific outside (8.3804e19): a loss of any unit keeps its
+/// precision, and a value and its interval read alike.
+pub fn sig(v: f64, digits: usize) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let a = v.abs();
+    if (1e-3..1e5).contains(&a) {
+        let lead = a.log10().floor() as i32;
+        let decimals = (digits as i32 - 1 - lead).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{:.*e}", digits.saturating_sub(1), v)
+    }
+}
+
 /// An English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st.
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -58,6 +96,18 @@ pub fn truncate(s: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budgets_and_losses_keep_their_digits() {
+        assert_eq!(sci(5.76e23), "5.76e23");
+        assert_eq!(sci(1e19), "1e19");
+        assert_eq!(sci(1.23456e-5), "1.235e-5");
+        assert_eq!(sig(1.97391, 5), "1.9739");
+        assert_eq!(sig(0.0020012345, 5), "0.0020012");
+        assert_eq!(sig(46.59371, 5), "46.594");
+        assert_eq!(sig(8.3804057e19, 5), "8.3804e19");
+        assert_eq!(sig(1973.9123, 5), "1973.9");
+    }
 
     #[test]
     fn ordinals_and_counts_read_as_english() {

@@ -1404,10 +1404,16 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
         } else {
             (0..6).map(|k| shown[k * (shown.len() - 1) / 5]).collect()
         };
+        let mut doubtful = Vec::new();
+        let mut left_out = false;
         for (i, b) in r.budgets.iter().enumerate() {
             if b.points.len() < 3 {
                 continue;
             }
+            left_out |= b.n_opt.is_none();
+            // A parabola through 3 sizes or with its minimum below the runs:
+            // dashed, its minimum grey (the text says why).
+            let shaky = !b.caveats.iter().all(|c| c.starts_with("no interval"));
             let t = if c_hi > c_lo {
                 (b.compute.ln() - c_lo) / (c_hi - c_lo)
             } else {
@@ -1446,10 +1452,18 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
                 series.push(Series {
                     label: String::new(),
                     color,
-                    kind: SeriesKind::Line,
+                    kind: if shaky {
+                        SeriesKind::Dashed
+                    } else {
+                        SeriesKind::Line
+                    },
                     points: curve,
                 });
-                minima.push((n, l));
+                if shaky {
+                    doubtful.push((n, l));
+                } else {
+                    minima.push((n, l));
+                }
             }
         }
         series.push(Series {
@@ -1458,11 +1472,31 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
             kind: SeriesKind::Marker,
             points: minima,
         });
+        if !doubtful.is_empty() {
+            series.push(Series {
+                label: "doubtful minimum (see text)".into(),
+                color: MUTED,
+                kind: SeriesKind::Marker,
+                points: doubtful,
+            });
+        }
+        if left_out {
+            series.push(Series {
+                label: "left out (no minimum)".into(),
+                color: MUTED,
+                kind: SeriesKind::HollowPoints,
+                points: Vec::new(),
+            });
+        }
         out.push((
             "isoflop".to_string(),
             Figure {
-                title: "isoFLOP profiles: loss against model size per compute budget (dark: small)"
-                    .into(),
+                title: format!(
+                    "isoFLOP profiles of {} budgets, coloured by compute (dark: smallest; {} \
+                     labelled)",
+                    shown.len(),
+                    labelled.len()
+                ),
                 x_label: "parameters N".into(),
                 y_label: "loss".into(),
                 series,
@@ -1500,16 +1534,20 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
                 .flat_map(|b| b.points.iter().map(move |p| (b.compute, p.0)))
         })
         .collect();
-    let (c_lo, c_hi) = if runs.is_empty() {
-        let r = &g.parametric.as_ref()?.rows;
-        let lo = r.iter().map(|a| a.compute).fold(f64::INFINITY, f64::min);
-        let hi = r.iter().map(|a| a.compute).fold(0.0, f64::max);
-        (lo / 10.0, hi * 10.0)
-    } else {
+    // Over the runs (or the law's fitted range), widened to the asked
+    // budgets: the contours reach every budget of the table.
+    let par = g.parametric.as_ref()?;
+    let asked = par.rows.iter().map(|a| a.compute);
+    let (lo, hi) = if !runs.is_empty() {
         let lo = runs.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
         let hi = runs.iter().map(|p| p.0).fold(0.0, f64::max);
-        (lo / 3.0, hi * 3.0)
+        (lo, hi)
+    } else {
+        par.compute_range.unwrap_or((f64::INFINITY, 0.0))
     };
+    let lo = asked.clone().fold(lo, f64::min);
+    let hi = asked.fold(hi, f64::max);
+    let (c_lo, c_hi) = (lo / 3.0, hi * 3.0);
     if !(c_lo > 0.0 && c_hi > c_lo && c_hi.is_finite()) {
         return None;
     }
@@ -1561,7 +1599,21 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
         y_label: "parameters N".into(),
         series,
         bands: Vec::new(),
-        vlines: Vec::new(),
+        // The asked budgets (dotted), labelled once.
+        vlines: par
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(k, r)| VLine {
+                x: r.compute,
+                label: if k == 0 {
+                    "asked budget".into()
+                } else {
+                    String::new()
+                },
+                mark: Mark::Event,
+            })
+            .collect(),
     })
 }
 

@@ -73,6 +73,10 @@ pub struct BudgetProfile {
     pub note: Option<String>,
     /// The budget's minimum lies outside its sampled sizes (kept).
     pub minimum_outside: bool,
+    /// Why a kept budget's minimum deserves less trust, or has no interval:
+    /// a parabola through exactly 3 sizes (no residual checks its shape), a
+    /// minimum below every run's loss, too few replicates with a minimum.
+    pub caveats: Vec<String>,
     /// The isoFLOP parabola, loss = p0 + p1 ln N + p2 (ln N)^2.
     pub parabola: Option<[f64; 3]>,
     /// The budget's runs (N, loss), for plots.
@@ -359,6 +363,7 @@ pub fn analyse(
             n_interval: None,
             note: None,
             minimum_outside: false,
+            caveats: Vec::new(),
             parabola: None,
             points: runs.iter().map(|r| (r.n, r.loss)).collect(),
         };
@@ -368,6 +373,28 @@ pub fn analyse(
                 let lo = runs.iter().map(|r| r.n).fold(f64::INFINITY, f64::min);
                 let hi = runs.iter().map(|r| r.n).fold(0.0, f64::max);
                 p.minimum_outside = ln_n.exp() < lo || ln_n.exp() > hi;
+                let mut sizes: Vec<f64> = runs.iter().map(|r| r.n).collect();
+                sizes.sort_by(f64::total_cmp);
+                sizes.dedup();
+                if method == Profile::Isoflop && sizes.len() == 3 {
+                    p.caveats.push(
+                        "3 sizes: the parabola passes through every run, nothing checks its shape"
+                            .into(),
+                    );
+                }
+                let best = runs.iter().map(|r| r.loss).fold(f64::INFINITY, f64::min);
+                if method == Profile::Isoflop && l < best {
+                    let spread = runs.iter().map(|r| r.loss).fold(0.0, f64::max) - best;
+                    // Below the best run by more than half the
+                    // budget's loss range: the vertex is not where the runs are.
+                    if best - l > 0.5 * spread {
+                        p.caveats.push(format!(
+                            "its minimum {} lies {} below the best run's loss",
+                            crate::numbers::sig(l, 4),
+                            crate::numbers::sig(best - l, 2)
+                        ));
+                    }
+                }
                 p.n_opt = Some(ln_n.exp());
                 p.d_opt = Some(ln_d.exp());
                 p.loss_min = Some(l);
@@ -410,6 +437,12 @@ pub fn analyse(
         let v: Vec<f64> = reps.iter().filter_map(|r| r.1[i]).collect();
         if bootstrap.enough(v.len()) {
             profiles[i].n_interval = Some(bootstrap.interval(v));
+        } else if bootstrap.replicates > 0 {
+            profiles[i].caveats.push(format!(
+                "no interval: {} of {} replicates had a minimum, fewer than half",
+                v.len(),
+                bootstrap.replicates
+            ));
         }
     }
     let fits: Vec<((f64, f64), (f64, f64))> = reps.iter().filter_map(|r| r.0).collect();
@@ -613,5 +646,92 @@ mod tests {
         // The best run is the grid point nearest the optimum: within one
         // grid step (factor 4^(1/4)) of the truth, so the exponent is close.
         assert!((r.exponent_n - law.exponent_n()).abs() < 0.05);
+    }
+
+    /// A FLOPs column of 8ND (probe afc item 4): the group names the ratio,
+    /// the parametric column says it is at 6ND, and max/min compares the
+    /// methods at one budget (the parametric law at 6ND = C / r). A repeated
+    /// budget is one row; a budget 100x past the runs is marked (item 5).
+    #[test]
+    fn a_flops_column_that_is_not_6nd_is_named_and_compared_at_one_budget() {
+        use crate::allocate::methods::{allocate_group, AllocationMethod, Options};
+        let law = law();
+        let runs = grid(&law, &BUDGETS, 9, 4.0, 0.002, 1);
+        let fit = crate::fit::FitOptions::default();
+        let opts = |budgets| Options {
+            method: AllocationMethod::All,
+            budgets,
+            grouping: Budgets::Exact,
+            bootstrap: Resampling::new(0, 0.9, 0),
+            fit: &fit,
+        };
+        let plain = allocate_group("", &runs, &opts(&[1e23, 1e23]));
+        assert_eq!(plain.flops_per_6nd, None);
+        let p = plain.parametric.as_ref().unwrap();
+        assert_eq!(p.rows.len(), 1, "a repeated budget is one row");
+        assert!(p.rows[0].extrapolated);
+        assert!(
+            plain
+                .warnings
+                .iter()
+                .any(|w| w.contains("1e23 (2.0 decades above)")),
+            "{:?}",
+            plain.warnings
+        );
+        let ratio_6nd = plain.disagreement.as_ref().unwrap().n_ratio[0].1;
+        let eight: Vec<Run> = runs
+            .iter()
+            .map(|r| Run {
+                c: r.c * 4.0 / 3.0,
+                budget: r.budget * 4.0 / 3.0,
+                ..*r
+            })
+            .collect();
+        let g = allocate_group("", &eight, &opts(&[1e23]));
+        let r = g.flops_per_6nd.unwrap();
+        assert!((r - 4.0 / 3.0).abs() < 1e-9, "{r}");
+        assert!(
+            g.warnings.iter().any(|w| w.contains("1.333 x 6ND")),
+            "{:?}",
+            g.warnings
+        );
+        // The same runs, the same disagreement: no artefact of the definition.
+        let ratio = g.disagreement.as_ref().unwrap().n_ratio[0].1;
+        assert!(
+            (ratio / ratio_6nd - 1.0).abs() < 0.02,
+            "max/min {ratio} vs {ratio_6nd} with C = 6ND"
+        );
+    }
+
+    /// A budget of 3 sizes: its parabola passes through every run, and its
+    /// missing interval has a reason (probe afc item 11).
+    #[test]
+    fn three_size_budgets_say_why_they_are_less_trusted() {
+        let law = law();
+        let runs = grid(&law, &BUDGETS, 3, 4.0, 0.003, 2);
+        let r = analyse(
+            &group(&runs, Budgets::Exact),
+            Profile::Isoflop,
+            &[],
+            &Resampling::new(100, 0.9, 0),
+        )
+        .unwrap();
+        for b in r.budgets.iter().filter(|b| b.n_opt.is_some()) {
+            assert!(b.caveats.iter().any(|c| c.starts_with("3 sizes")), "{b:?}");
+            assert!(
+                b.n_interval.is_some() || b.caveats.iter().any(|c| c.starts_with("no interval")),
+                "{b:?}"
+            );
+        }
+        // Nine sizes: no caveat.
+        let runs = grid(&law, &BUDGETS, 9, 4.0, 0.0, 0);
+        let r = analyse(
+            &group(&runs, Budgets::Exact),
+            Profile::Isoflop,
+            &[],
+            &Resampling::new(0, 0.9, 0),
+        )
+        .unwrap();
+        assert!(r.budgets.iter().all(|b| b.caveats.is_empty()));
     }
 }

@@ -62,6 +62,47 @@ pub struct GroupAllocation {
     pub failed: Vec<(String, String)>,
     /// Present when at least two methods ran.
     pub disagreement: Option<Disagreement>,
+    /// The runs' median C / (6 N D) when it is not within 10% of 1 (a FLOPs
+    /// column that counts more than 6ND, or N or D in other units): the
+    /// parametric rows answer for 6ND = C, the isoflop and envelope rows for
+    /// the FLOPs column = C, so their N_opt differ by this definition.
+    pub flops_per_6nd: Option<f64>,
+    /// What the reader should know about the group: budgets far outside
+    /// the runs, a FLOPs column that is not 6ND.
+    pub warnings: Vec<String>,
+}
+
+impl GroupAllocation {
+    /// The parametric method's report alone, as one group (the figures of
+    /// `slaw allocate` without `--method`).
+    pub fn from_parametric(report: AllocationReport, runs: usize) -> GroupAllocation {
+        GroupAllocation {
+            group: String::new(),
+            runs,
+            parametric: Some(report),
+            isoflop: None,
+            envelope: None,
+            failed: Vec::new(),
+            disagreement: None,
+            flops_per_6nd: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The median of the runs' C / (6 N D), when it is more than 10% from 1.
+fn flops_per_6nd(runs: &[Run]) -> Option<f64> {
+    let mut r: Vec<f64> = runs
+        .iter()
+        .map(|r| r.c / (6.0 * r.n * r.d))
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
+    if r.is_empty() {
+        return None;
+    }
+    r.sort_by(f64::total_cmp);
+    let m = r[r.len() / 2];
+    (m.ln().abs() > 1.1f64.ln()).then_some(m)
 }
 
 /// How far the methods' answers are apart.
@@ -74,12 +115,18 @@ pub struct Disagreement {
     pub spread: f64,
     /// Some two methods' exponent intervals do not overlap.
     pub beyond_intervals: bool,
-    /// Per asked budget: the largest N_opt over the smallest across methods.
+    /// Per asked budget: the largest N_opt over the smallest across methods
+    /// (the parametric one at 6ND = C / `flops_per_6nd` when that is set).
     pub n_ratio: Vec<(f64, f64)>,
 }
 
 /// Run the asked methods on one group of runs.
 pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation {
+    let budgets = super::distinct_budgets(o.budgets);
+    let o = &Options {
+        budgets: &budgets,
+        ..*o
+    };
     let mut out = GroupAllocation {
         group: group.to_string(),
         runs: runs.len(),
@@ -88,7 +135,19 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         envelope: None,
         failed: Vec::new(),
         disagreement: None,
+        flops_per_6nd: flops_per_6nd(runs),
+        warnings: Vec::new(),
     };
+    if let Some(r) = out.flops_per_6nd {
+        out.warnings.push(format!(
+            "the FLOPs column is {} x 6ND (median over the runs): the parametric rows are at \
+             6ND = C, the isoflop and envelope rows at FLOPs = C, so their N_opt are not for the \
+             same budget (the parametric answer for FLOPs = C is its optimum at 6ND = C / {}, \
+             which max/min compares)",
+            crate::numbers::sig(r, 4),
+            crate::numbers::sig(r, 4)
+        ));
+    }
     if o.method.runs(AllocationMethod::Parametric) {
         let obs = Observations::from_columns(
             &["N", "D"],
@@ -105,7 +164,10 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
             ));
         } else {
             match from_fit(&obs, o.fit, o.budgets, &o.bootstrap, &|| {}) {
-                Ok(r) => out.parametric = Some(r),
+                Ok(r) => {
+                    out.warnings.extend(r.warnings.iter().cloned());
+                    out.parametric = Some(r)
+                }
                 Err(e) => out.failed.push(("parametric".into(), e.to_string())),
             }
         }
@@ -146,7 +208,21 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
     let mut n_at: Vec<Vec<f64>> = Vec::new();
     if let Some(p) = &g.parametric {
         ex.push(("parametric".into(), p.exponent_n, p.exponent_n_interval));
-        n_at.push(p.rows.iter().map(|r| r.n_opt).collect());
+        // At FLOPs = C the runs' 6ND is C / r: the parametric law's
+        // optimum there, so that max/min compares one budget.
+        let r = g.flops_per_6nd.unwrap_or(1.0);
+        n_at.push(
+            p.rows
+                .iter()
+                .map(|row| {
+                    if r == 1.0 {
+                        row.n_opt
+                    } else {
+                        p.law.optimum(row.compute / r).0
+                    }
+                })
+                .collect(),
+        );
     }
     for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
         if let Some(r) = r {

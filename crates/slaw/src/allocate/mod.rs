@@ -123,6 +123,10 @@ pub struct Allocation {
     pub d_interval: Option<Interval>,
     /// Percentile interval of the optimal loss over the replicates' laws.
     pub loss_interval: Option<Interval>,
+    /// The budget lies more than 10x outside the runs' 6ND range (the rule
+    /// of the isoFLOP rows, `ProfileReport::extrapolates`); false when the
+    /// parameters were given (no runs).
+    pub extrapolated: bool,
 }
 
 /// One point of an allocation curve: the optimum at `compute` and its
@@ -190,6 +194,12 @@ pub struct AllocationReport {
     /// N_opt(C), D_opt(C) and their bands from the runs' smallest to largest
     /// 6ND (widened to the asked budgets): the allocation figures' data.
     pub curve: Vec<CurvePoint>,
+    /// The runs' smallest and largest 6ND (None when the parameters were
+    /// given).
+    pub compute_range: Option<(f64, f64)>,
+    /// What the reader should know about the table: budgets far outside the
+    /// runs' compute, runs whose 6ND cannot be FLOPs.
+    pub warnings: Vec<String>,
     /// The bootstrap replicates' laws (for bands), empty without bootstrap.
     #[serde(skip)]
     pub replicates: Vec<Chinchilla>,
@@ -242,11 +252,24 @@ pub struct BootstrapSummary {
     pub intervals: Named<Interval>,
 }
 
-/// The allocation table for given parameters (no intervals).
+/// The allocation table for given parameters (no intervals). Its curve
+/// spans the asked budgets (a decade each side of a single one).
 pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
+    let budgets = &distinct_budgets(budgets);
     check_budgets(budgets)?;
     let rows: Vec<Allocation> = budgets.iter().map(|&c| row(&law, c, None)).collect();
     check_rows(&rows)?;
+    let lo = budgets.iter().cloned().fold(f64::INFINITY, f64::min);
+    let hi = budgets.iter().cloned().fold(0.0, f64::max);
+    let span = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo / 10.0, hi * 10.0)
+    };
+    let curve = curve(span, &[], |c| {
+        let (n, d, _) = law.optimum(c);
+        ((n, d), None)
+    });
     Ok(AllocationReport {
         law,
         exponent_n: law.exponent_n(),
@@ -254,9 +277,71 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         fit: None,
         bootstrap: None,
         rows,
-        curve: Vec::new(),
+        curve,
+        compute_range: None,
+        warnings: Vec::new(),
         replicates: Vec::new(),
     })
+}
+
+/// The budgets in the order asked, each once (a repeated `--budget` is one row).
+pub fn distinct_budgets(budgets: &[f64]) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::with_capacity(budgets.len());
+    for &c in budgets {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether `c` lies more than 10x outside `(lo, hi)` (the rule of every
+/// allocation method's "(extrap.)").
+pub fn far_outside(c: f64, (lo, hi): (f64, f64)) -> bool {
+    c < lo / 10.0 || c > hi * 10.0
+}
+
+/// The warnings of budgets far outside the runs' compute `(lo, hi)` (6ND):
+/// one line naming them and how far, and a hint when the runs' 6ND is too
+/// small to be FLOPs (N and D in millions or billions).
+pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64)) -> Vec<String> {
+    let mut out = Vec::new();
+    let far: Vec<String> = budgets
+        .iter()
+        .filter(|&&c| far_outside(c, (lo, hi)))
+        .map(|&c| {
+            let decades = if c > hi {
+                (c / hi).log10()
+            } else {
+                (lo / c).log10()
+            };
+            format!(
+                "{} ({:.1} decades {})",
+                crate::numbers::sci(c),
+                decades,
+                if c > hi { "above" } else { "below" }
+            )
+        })
+        .collect();
+    if !far.is_empty() {
+        out.push(format!(
+            "budget{} {} more than 10x outside the runs' compute 6ND = {} .. {}: the law is \
+             extrapolated there, and the intervals cover only the runs' sampling error (marked \
+             \"(extrap.)\")",
+            if far.len() == 1 { "" } else { "s" },
+            far.join(", "),
+            crate::numbers::sci(lo),
+            crate::numbers::sci(hi),
+        ));
+    }
+    if hi < 1e12 {
+        out.push(format!(
+            "the runs' 6ND is at most {}, too small for training FLOPs: give N as parameters \
+             and D as tokens (not millions or billions), or the budgets are not FLOPs",
+            crate::numbers::sci(hi)
+        ));
+    }
+    out
 }
 
 /// Every optimum finite and positive: parameters far outside any fitted
@@ -316,6 +401,7 @@ fn row(law: &Chinchilla, c: f64, boot: Option<(&[Chinchilla], &Resampling)>) -> 
         n_interval: iv(0),
         d_interval: iv(1),
         loss_interval: iv(2),
+        extrapolated: false,
     }
 }
 
@@ -331,6 +417,7 @@ pub fn from_fit(
     bootstrap: &Resampling,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<AllocationReport> {
+    let budgets = &distinct_budgets(budgets);
     check_budgets(budgets)?;
     let law: Law = catalog::chinchilla();
     let res = fit(&law, obs, opts)?;
@@ -378,9 +465,14 @@ pub fn from_fit(
         bootstrap: summary,
         rows: budgets
             .iter()
-            .map(|&c| row(&best, c, on.then_some((reps.as_slice(), bootstrap))))
+            .map(|&c| Allocation {
+                extrapolated: far_outside(c, range),
+                ..row(&best, c, on.then_some((reps.as_slice(), bootstrap)))
+            })
             .collect(),
         curve: Vec::new(),
+        compute_range: Some(range),
+        warnings: budget_warnings(budgets, range),
         replicates: reps,
     };
     report.curve = curve(range, budgets, |c| {
@@ -420,5 +512,28 @@ mod tests {
         let law = Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap();
         assert!(from_law(law, &[0.0]).is_err());
         assert!(from_law(law, &[]).is_err());
+    }
+
+    /// Probe afc items 5 and 19: a repeated budget is one row, given
+    /// parameters draw a curve over the asked budgets, and runs whose 6ND
+    /// cannot be FLOPs (N, D in billions) are named.
+    #[test]
+    fn budgets_once_curves_for_given_laws_and_unit_warnings() {
+        let law = Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap();
+        let r = from_law(law, &[5.76e23, 1e21, 5.76e23]).unwrap();
+        assert_eq!(r.rows.len(), 2);
+        assert_eq!(r.curve.len(), 31);
+        assert!((r.curve[0].compute / 1e21 - 1.0).abs() < 1e-9);
+        assert!((r.curve[30].compute / 5.76e23 - 1.0).abs() < 1e-9);
+        assert!(r.warnings.is_empty() && !r.rows[0].extrapolated);
+        let w = budget_warnings(&[1e19, 0.01], (1.4, 1.3e4));
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].contains("budgets 1e19 (14.9 decades above), 1e-2 (2.1 decades below)"),
+            "{w:?}"
+        );
+        assert!(w[1].contains("too small for training FLOPs"), "{w:?}");
+        assert!(budget_warnings(&[1e21], (1e18, 1e22)).is_empty());
+        assert!(far_outside(1e23, (1e18, 1e21)) && !far_outside(1e22, (1e18, 1e21)));
     }
 }
