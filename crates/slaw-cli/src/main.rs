@@ -510,7 +510,11 @@ struct FitArgs {
     /// fit's own residual quantile; with too few residuals for its conformal rank at the level
     /// (above n/(n+1)), the largest residual times z((1+level)/2) / z((1+n/(n+1))/2), a normal
     /// approximation, so a higher level never narrows it). At most
-    /// 32 origins (spread over the second half) and 1,024 later points per origin are scored.
+    /// 32 origins (spread over the second half) and 1,024 later points per origin are scored;
+    /// a later point nearer its origin than a tenth of the median gap between distinct x values
+    /// is not (its error over a negligible distance). With too few scores for their conformal
+    /// rank at the level (but at least 3), the normal quantile times their root mean square
+    /// (as forecasts), so a higher level does not drop the interval.
     /// It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
