@@ -640,8 +640,47 @@ pub fn compare(
             );
         }
     }
+    note_ties(&mut ranked, key);
     ranked.extend(skipped);
     Ok(ranked)
+}
+
+/// Relative difference of the ranking criterion below which two ranked laws
+/// are reported as tied ([`note_ties`]).
+pub const TIE_TOLERANCE: f64 = 1e-6;
+
+/// Warn on each ranked law whose criterion (`key`) equals its neighbour's
+/// to [`TIE_TOLERANCE`] (relative): the same law under two names
+/// (`joint-add` and `chinchilla`) or fits that cannot be told apart, whose
+/// order in the ranking says nothing.
+fn note_ties(ranked: &mut [RankedLaw], key: impl Fn(&RankedLaw) -> f64) {
+    let ranks: Vec<(usize, f64, String)> = ranked
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.rank.is_some())
+        .map(|(i, r)| (i, key(r), r.law.clone()))
+        .collect();
+    let criterion = if ranked.iter().any(|r| r.rank.is_some() && !r.heldout_rmsd_log.is_nan()) {
+        "held-out RMSD of log L"
+    } else {
+        "AIC"
+    };
+    for &(i, ki, ref _name) in &ranks {
+        let tied: Vec<&str> = ranks
+            .iter()
+            .filter(|&&(j, kj, _)| {
+                j != i && (ki - kj).abs() <= TIE_TOLERANCE * ki.abs().max(kj.abs()) + 1e-12
+            })
+            .map(|(_, _, n)| n.as_str())
+            .collect();
+        if !tied.is_empty() {
+            let w = format!(
+                "tied with {} on the ranking criterion ({criterion}, equal to a relative {TIE_TOLERANCE:e}): their order in the ranking is not a difference",
+                tied.join(", ")
+            );
+            ranked[i].warnings.push(w);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -684,5 +723,36 @@ mod compare_tests {
         assert!(unfit.is_empty());
         let laws: Vec<&str> = picks[0].pick.laws.iter().map(|l| l.law.as_str()).collect();
         assert_eq!(laws, ["power", "m4-authors-capped"]);
+    }
+
+    /// Two laws with the same criterion (the same law under two names, as
+    /// `joint-add` and `chinchilla`) are ranked 1 and 2 with a note that
+    /// they are tied (a reader saw a winner); a distinct law is not.
+    #[test]
+    fn tied_laws_are_noted() {
+        let xs: Vec<f64> = (0..10).map(|i| 1e3 * 3f64.powi(i)).collect();
+        let y: Vec<f64> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (50.0 / x.powf(0.3) + 1.8) * (1.0 + 0.003 * ((i * 7 % 5) as f64 - 2.0)))
+            .collect();
+        let obs = Observations::from_columns(&["n"], &[xs], y);
+        let power = crate::law::catalog::power();
+        let mut twin = power.clone();
+        twin.name = "power-twin".into();
+        let other = crate::law::catalog::all()
+            .into_iter()
+            .find(|l| l.name == "rectified")
+            .unwrap();
+        let holdout = Holdout::Largest { k: 2, input: 0 };
+        let ranked = compare(&[power, twin, other], &obs, &FitOptions::default(), &holdout).unwrap();
+        let tie = |name: &str| {
+            let r = ranked.iter().find(|r| r.law == name).unwrap();
+            r.warnings.iter().find(|w| w.starts_with("tied with")).cloned()
+        };
+        let w = tie("power").expect("power tied");
+        assert!(w.contains("power-twin") && w.contains("held-out RMSD"), "{w}");
+        assert!(tie("power-twin").unwrap().contains("tied with power "));
+        assert_eq!(tie("rectified"), None, "{ranked:?}");
     }
 }
