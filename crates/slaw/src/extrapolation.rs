@@ -332,7 +332,11 @@ pub const MIN_DISTANCE_SHARE: f64 = 0.1;
 fn median_gap(ln_x: impl Iterator<Item = f64>) -> f64 {
     let mut v: Vec<f64> = ln_x.filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
-    let mut gaps: Vec<f64> = v.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0.0).collect();
+    let mut gaps: Vec<f64> = v
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .collect();
     if gaps.is_empty() {
         return 0.0;
     }
@@ -598,8 +602,15 @@ mod tests {
         let cal95 = calibrate(&law, &obs, &full, &opts, 0.95, false).unwrap();
         assert!(cal95.per_distance >= cal.per_distance);
         let cal99 = calibrate(&law, &obs, &full, &opts, 0.99, false).unwrap();
-        assert!(cal99.method.contains("normal approximation"), "{}", cal99.method);
-        assert!(cal99.per_distance > cal95.per_distance, "{cal99:?} {cal95:?}");
+        assert!(
+            cal99.method.contains("normal approximation"),
+            "{}",
+            cal99.method
+        );
+        assert!(
+            cal99.per_distance > cal95.per_distance,
+            "{cal99:?} {cal95:?}"
+        );
         // within the data, only the noise floor
         let inside = cal.interval(xs[5][0], 1.0).unwrap();
         assert!((inside.hi.ln() - cal.noise).abs() < 1e-12);
@@ -707,7 +718,10 @@ mod tests {
         // and evenly spaced ones (steps 100..24000 by 100, the last gap about
         // half the median)
         let steps: Vec<f64> = (1..=240).map(|k| 100.0 * k as f64).collect();
-        assert!(median_gap(steps.iter().map(|x| x.ln())) * MIN_DISTANCE_SHARE < (24000.0f64 / 23900.0).ln());
+        assert!(
+            median_gap(steps.iter().map(|x| x.ln())) * MIN_DISTANCE_SHARE
+                < (24000.0f64 / 23900.0).ln()
+        );
     }
 
     /// The raw scores are the calibration's: their conformal rank is its
