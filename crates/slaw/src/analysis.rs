@@ -53,6 +53,57 @@ pub struct Prediction {
     /// Parameters the data do not pin (`FitResult::unidentified`) that this
     /// prediction depends on (see [`depends_on`]).
     pub depends_on_unpinned: Vec<String>,
+    /// Per input outside the fitted points' range, what the reader should
+    /// know (e.g. "N = 1e12 is 14x the largest fitted (7.2e10)"); empty
+    /// inside the range of every input ([`outside_data`]).
+    pub outside_data: Vec<String>,
+}
+
+/// Per input of `x` outside the range of the points `obs` (each input
+/// alone), a note: "NAME = V is Rx the largest fitted (M)" or "... 1/Rx the
+/// smallest fitted (M)". A prediction beyond the data is an
+/// extrapolation, which a law of several inputs or a pick without interval
+/// would otherwise not say.
+pub fn outside_data(obs: &Observations, x: &[f64]) -> Vec<String> {
+    use crate::numbers::short as num;
+    let mut out = Vec::new();
+    for (j, &v) in x.iter().enumerate().take(obs.dim()) {
+        let (lo, hi) = (0..obs.len())
+            .map(|i| obs.point(i)[j])
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(v), h.max(v))
+            });
+        let name = obs.input_names.get(j).map(String::as_str).unwrap_or("x");
+        let ratio = |a: f64, b: f64| {
+            let r = a / b;
+            if r.is_finite() && r > 0.0 {
+                format!("{}x", num(r))
+            } else {
+                "beyond".to_string()
+            }
+        };
+        if v > hi {
+            out.push(format!(
+                "{name} = {} is {} the largest fitted ({})",
+                num(v),
+                ratio(v, hi),
+                num(hi)
+            ));
+        } else if v < lo {
+            let r = if v > 0.0 && lo > 0.0 {
+                format!("1/{}", ratio(lo, v))
+            } else {
+                "below".to_string()
+            };
+            out.push(format!(
+                "{name} = {} is {r} the smallest fitted ({})",
+                num(v),
+                num(lo)
+            ));
+        }
+    }
+    out
 }
 
 /// The parameters the data do not pin that the prediction at `x` depends
@@ -286,6 +337,7 @@ fn fit_group(
                 .and_then(|c| c.interval(x[0], res.predict(x))),
                 below_data: below(x),
                 depends_on_unpinned: depends_on(&job.law, &res, &train, x),
+                outside_data: outside_data(&train, x),
             })
             .collect();
         if let Some(b) = &boot {
