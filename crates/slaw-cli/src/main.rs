@@ -517,7 +517,8 @@ struct FitArgs {
     /// a later point nearer its origin than a tenth of the median gap between distinct x values
     /// is not (its error over a negligible distance). With too few scores for their conformal
     /// rank at the level (but at least 3), the normal quantile times their root mean square
-    /// (as forecasts), so a higher level does not drop the interval.
+    /// (as forecasts), at least their largest inflated as the floor is, so a higher level
+    /// neither drops nor narrows the interval.
     /// It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,

@@ -196,6 +196,7 @@ pub fn calibrate(
         max_origins: FIT_MAX_ORIGINS,
         max_scores_per_origin: FIT_MAX_SCORES_PER_ORIGIN,
         normal_fallback: true,
+        fallback_floor: true,
         prior: None,
         signed: None,
         backward,
@@ -217,6 +218,13 @@ pub struct Along {
     /// least 3), take the normal quantile times their root mean square
     /// (the scores as |N(0, s^2)|), inflated by sqrt((N + 1) / N).
     pub normal_fallback: bool,
+    /// The normal approximation is at least the largest score inflated by
+    /// z((1 + level) / 2) / z((1 + N / (N + 1)) / 2), as [`noise_floor`]
+    /// does, so that a level past the conformal rank never gives a
+    /// narrower interval than the last level it ranks (the largest score);
+    /// `slaw fit`'s calibration, not forecasts' (whose measured coverage
+    /// is of the plain approximation).
+    pub fallback_floor: bool,
     /// A prior of the scores learned on other curves (`forecast::prior`):
     /// with too few scores for the conformal rank (none included), the
     /// window's scores pooled with the prior's pseudo-scores give it (before
@@ -448,13 +456,31 @@ pub fn calibrate_along(
             v.extend(prior.iter().map(|p| p.abs()));
             conformal_quantile(v, level)
         });
+        let largest = abs
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
         let (q, m) = match (conformal_quantile(abs, level), pooled) {
             (Some(q), _) => (q, "rolling-origin".to_string()),
             (None, Some(q)) => (q, pooled_note(n_scores)),
             (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
                 let k = n_scores as f64;
+                let normal = normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt();
+                let floor = if how.fallback_floor {
+                    let ratio = normal_quantile(0.5 + level / 2.0)
+                        / normal_quantile(0.5 + k / (k + 1.0) / 2.0);
+                    largest
+                        * if ratio.is_finite() {
+                            ratio.max(1.0)
+                        } else {
+                            1.0
+                        }
+                } else {
+                    0.0
+                };
                 (
-                    normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
+                    normal.max(floor),
                     "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
                 )
             }
@@ -611,6 +637,16 @@ mod tests {
             cal99.per_distance > cal95.per_distance,
             "{cal99:?} {cal95:?}"
         );
+        // past the last level the scores rank, never narrower than there
+        // (the plain normal approximation was, on pow.csv: 99% inside 95%)
+        let n = cal95.scores as f64;
+        let edge = calibrate(&law, &obs, &full, &opts, n / (n + 1.0), false).unwrap();
+        let mut last = edge.per_distance;
+        for level in [n / (n + 1.0) + 1e-6, 0.99, 0.995, 0.999] {
+            let c = calibrate(&law, &obs, &full, &opts, level, false).unwrap();
+            assert!(c.per_distance >= last, "{level}: {c:?} < {last}");
+            last = c.per_distance;
+        }
         // within the data, only the noise floor
         let inside = cal.interval(xs[5][0], 1.0).unwrap();
         assert!((inside.hi.ln() - cal.noise).abs() < 1e-12);
@@ -630,6 +666,7 @@ mod tests {
             max_origins: usize::MAX,
             max_scores_per_origin: usize::MAX,
             normal_fallback: false,
+            fallback_floor: false,
             prior: None,
             signed,
             backward: false,
@@ -701,6 +738,7 @@ mod tests {
             max_origins: usize::MAX,
             max_scores_per_origin: usize::MAX,
             normal_fallback: false,
+            fallback_floor: false,
             prior: None,
             signed: None,
             backward: false,
@@ -743,6 +781,7 @@ mod tests {
             max_origins: usize::MAX,
             max_scores_per_origin: usize::MAX,
             normal_fallback: false,
+            fallback_floor: false,
             prior: None,
             signed: None,
             backward: false,
