@@ -437,3 +437,59 @@ fn strip(v: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// afc 7: `--level 0.99` dropped the extrapolation interval; now it is
+/// there, no narrower than at 0.95, and 0.999 is labelled 99.9% (was 100%).
+#[test]
+fn high_levels_keep_a_widening_extrapolation_interval() {
+    let dir = TempDir::new().unwrap();
+    let order: Vec<usize> = (0..12).collect();
+    fs::write(dir.path().join("p.csv"), twelve(&order)).unwrap();
+    let mut last = 0.0;
+    for (level, label) in [("0.95", "95%"), ("0.99", "99%"), ("0.999", "99.9%")] {
+        let (code, text, err) = run(
+            &dir,
+            &[
+                "fit",
+                "p.csv",
+                "--law",
+                "power",
+                "--x",
+                "x",
+                "--y",
+                "loss",
+                "--predict",
+                "1e13",
+                "--level",
+                level,
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let line = text.lines().find(|l| l.starts_with("predict")).unwrap();
+        assert!(
+            line.contains(&format!("extrapolation {label}: [")),
+            "{line}"
+        );
+        let v = json(
+            &dir,
+            &[
+                "fit",
+                "p.csv",
+                "--law",
+                "power",
+                "--x",
+                "x",
+                "--y",
+                "loss",
+                "--predict",
+                "1e13",
+                "--level",
+                level,
+            ],
+        );
+        let iv = &v["groups"][0]["predictions"][0]["extrapolation_interval"];
+        let width = (iv["hi"].as_f64().unwrap() / iv["lo"].as_f64().unwrap()).ln();
+        assert!(width >= last, "{level}: {width} < {last}");
+        last = width;
+    }
+}

@@ -245,8 +245,8 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             };
             let ex = match (&p.extrapolation_interval, cal) {
                 (Some(i), Some(c)) => format!(
-                    "   extrapolation {:.0}%: [{}, {}]",
-                    c.level * 100.0,
+                    "   extrapolation {}%: [{}, {}]",
+                    slaw::numbers::short(c.level * 100.0),
                     num(i.lo),
                     num(i.hi)
                 ),
