@@ -461,11 +461,13 @@ struct DataArgs {
     /// Per-point weights.
     #[arg(long)]
     weight: Option<String>,
-    /// Held-out points: none, largest:K[:INPUT] (the K largest values of an input, per group),
-    /// or column (with --holdout-col).
+    /// Held-out points: none, largest:K[:INPUT] (the K points with the largest values of an
+    /// input, per group: K points, not K values — points tied at the cut are split by row
+    /// order), or column (with --holdout-col).
     #[arg(long, default_value = "none")]
     holdout: String,
-    /// Column flagging held-out points (1/0, true/false); implies --holdout column.
+    /// Column flagging held-out points (1/0, true/false); implies --holdout column (another
+    /// --holdout rule beside it is an error).
     #[arg(long)]
     holdout_col: Option<String>,
     /// The objective the fit minimizes over the residuals (see --space).
@@ -503,7 +505,8 @@ struct LawArgs {
     /// Parameter names of --formula.
     #[arg(long, value_delimiter = ',')]
     params: Vec<String>,
-    /// Parameters of --formula fitted as ln p (positive, spanning orders of magnitude).
+    /// Parameters of --formula fitted as ln p (positive, spanning orders of magnitude; their
+    /// --bound and --init must be > 0). Not for --law (a built-in law's transforms are its own).
     #[arg(long, value_delimiter = ',')]
     log_params: Vec<String>,
     /// Bounds of a parameter, NAME=LOW:HIGH (repeatable).
@@ -536,7 +539,12 @@ struct FitArgs {
     /// fit's own residual quantile; with too few residuals for its conformal rank at the level
     /// (above n/(n+1)), the largest residual times z((1+level)/2) / z((1+n/(n+1))/2), a normal
     /// approximation, so a higher level never narrows it). At most
-    /// 32 origins (spread over the second half) and 1,024 later points per origin are scored.
+    /// 32 origins (spread over the second half) and 1,024 later points per origin are scored;
+    /// a later point nearer its origin than a tenth of the median gap between distinct x values
+    /// is not (its error over a negligible distance). With too few scores for their conformal
+    /// rank at the level (but at least 3), the normal quantile times their root mean square
+    /// (as forecasts), at least their largest inflated as the floor is, so a higher level
+    /// neither drops nor narrows the interval.
     /// It covers the law's extrapolation error, not only the noise.
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
@@ -1114,7 +1122,20 @@ fn parse_f64(s: &str, what: &str) -> Result<f64> {
 
 fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
     let mut law = match (&a.law, &a.formula) {
-        (Some(name), None) => catalog::by_name(name)?,
+        (Some(name), None) => {
+            // --params / --log-params describe a --formula: a built-in law's
+            // parameters and their transforms are its own (they were ignored).
+            for (flag, given) in [("--params", &a.params), ("--log-params", &a.log_params)] {
+                if !given.is_empty() {
+                    bail!(
+                        "{flag} {}: only for --formula; the parameters of --law {name} and how they \
+                         are fitted are its own (see `slaw laws`)",
+                        given.join(",")
+                    );
+                }
+            }
+            catalog::by_name(name)?
+        }
         (None, Some(f)) => formula_law(f, x_names, &a.params, &a.log_params)?,
         _ => bail!("give --law NAME or --formula \"...\" --params a,b,..."),
     };

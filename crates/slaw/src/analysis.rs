@@ -53,6 +53,57 @@ pub struct Prediction {
     /// Parameters the data do not pin (`FitResult::unidentified`) that this
     /// prediction depends on (see [`depends_on`]).
     pub depends_on_unpinned: Vec<String>,
+    /// Per input outside the fitted points' range, what the reader should
+    /// know (e.g. "N = 1e12 is 14x the largest fitted (7.2e10)"); empty
+    /// inside the range of every input ([`outside_data`]).
+    pub outside_data: Vec<String>,
+}
+
+/// Per input of `x` outside the range of the points `obs` (each input
+/// alone), a note: "NAME = V is Rx the largest fitted (M)" or "... 1/Rx the
+/// smallest fitted (M)". A prediction beyond the data is an
+/// extrapolation, which a law of several inputs or a pick without interval
+/// would otherwise not say.
+pub fn outside_data(obs: &Observations, x: &[f64]) -> Vec<String> {
+    use crate::numbers::short as num;
+    let mut out = Vec::new();
+    for (j, &v) in x.iter().enumerate().take(obs.dim()) {
+        let (lo, hi) = (0..obs.len())
+            .map(|i| obs.point(i)[j])
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(v), h.max(v))
+            });
+        let name = obs.input_names.get(j).map(String::as_str).unwrap_or("x");
+        let ratio = |a: f64, b: f64| {
+            let r = a / b;
+            if r.is_finite() && r > 0.0 {
+                format!("{}x", num(r))
+            } else {
+                "beyond".to_string()
+            }
+        };
+        if v > hi {
+            out.push(format!(
+                "{name} = {} is {} the largest fitted ({})",
+                num(v),
+                ratio(v, hi),
+                num(hi)
+            ));
+        } else if v < lo {
+            let r = if v > 0.0 && lo > 0.0 {
+                format!("1/{}", ratio(lo, v))
+            } else {
+                "below".to_string()
+            };
+            out.push(format!(
+                "{name} = {} is {r} the smallest fitted ({})",
+                num(v),
+                num(lo)
+            ));
+        }
+    }
+    out
 }
 
 /// The parameters the data do not pin that the prediction at `x` depends
@@ -238,9 +289,11 @@ fn fit_group(
         let boot = level
             .filter(|_| job.bootstrap > 0 && estimable)
             .map(|level| {
+                // drawn from the points in a canonical order: the same
+                // seed gives the same intervals whatever the row order
                 bootstrap(
                     &job.law,
-                    &train,
+                    &train.canonical(),
                     &res,
                     &job.opts,
                     &Resampling::new(job.bootstrap, level, job.seed),
@@ -284,6 +337,7 @@ fn fit_group(
                 .and_then(|c| c.interval(x[0], res.predict(x))),
                 below_data: below(x),
                 depends_on_unpinned: depends_on(&job.law, &res, &train, x),
+                outside_data: outside_data(&train, x),
             })
             .collect();
         if let Some(b) = &boot {
@@ -640,8 +694,50 @@ pub fn compare(
             );
         }
     }
+    note_ties(&mut ranked, key);
     ranked.extend(skipped);
     Ok(ranked)
+}
+
+/// Relative difference of the ranking criterion below which two ranked laws
+/// are reported as tied ([`note_ties`]).
+pub const TIE_TOLERANCE: f64 = 1e-6;
+
+/// Warn on each ranked law whose criterion (`key`) equals its neighbour's
+/// to [`TIE_TOLERANCE`] (relative): the same law under two names
+/// (`joint-add` and `chinchilla`) or fits that cannot be told apart, whose
+/// order in the ranking says nothing.
+fn note_ties(ranked: &mut [RankedLaw], key: impl Fn(&RankedLaw) -> f64) {
+    let ranks: Vec<(usize, f64, String)> = ranked
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.rank.is_some())
+        .map(|(i, r)| (i, key(r), r.law.clone()))
+        .collect();
+    let criterion = if ranked
+        .iter()
+        .any(|r| r.rank.is_some() && !r.heldout_rmsd_log.is_nan())
+    {
+        "held-out RMSD of log L"
+    } else {
+        "AIC"
+    };
+    for &(i, ki, ref _name) in &ranks {
+        let tied: Vec<&str> = ranks
+            .iter()
+            .filter(|&&(j, kj, _)| {
+                j != i && (ki - kj).abs() <= TIE_TOLERANCE * ki.abs().max(kj.abs()) + 1e-12
+            })
+            .map(|(_, _, n)| n.as_str())
+            .collect();
+        if !tied.is_empty() {
+            let w = format!(
+                "tied with {} on the ranking criterion ({criterion}, equal to a relative {TIE_TOLERANCE:e}): their order in the ranking is not a difference",
+                tied.join(", ")
+            );
+            ranked[i].warnings.push(w);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -684,5 +780,48 @@ mod compare_tests {
         assert!(unfit.is_empty());
         let laws: Vec<&str> = picks[0].pick.laws.iter().map(|l| l.law.as_str()).collect();
         assert_eq!(laws, ["power", "m4-authors-capped"]);
+    }
+
+    /// Two laws with the same criterion (the same law under two names, as
+    /// `joint-add` and `chinchilla`) are ranked 1 and 2 with a note that
+    /// they are tied (a reader saw a winner); a distinct law is not.
+    #[test]
+    fn tied_laws_are_noted() {
+        let xs: Vec<f64> = (0..10).map(|i| 1e3 * 3f64.powi(i)).collect();
+        let y: Vec<f64> = xs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (50.0 / x.powf(0.3) + 1.8) * (1.0 + 0.003 * ((i * 7 % 5) as f64 - 2.0)))
+            .collect();
+        let obs = Observations::from_columns(&["n"], &[xs], y);
+        let power = crate::law::catalog::power();
+        let mut twin = power.clone();
+        twin.name = "power-twin".into();
+        let other = crate::law::catalog::all()
+            .into_iter()
+            .find(|l| l.name == "rectified")
+            .unwrap();
+        let holdout = Holdout::Largest { k: 2, input: 0 };
+        let ranked = compare(
+            &[power, twin, other],
+            &obs,
+            &FitOptions::default(),
+            &holdout,
+        )
+        .unwrap();
+        let tie = |name: &str| {
+            let r = ranked.iter().find(|r| r.law == name).unwrap();
+            r.warnings
+                .iter()
+                .find(|w| w.starts_with("tied with"))
+                .cloned()
+        };
+        let w = tie("power").expect("power tied");
+        assert!(
+            w.contains("power-twin") && w.contains("held-out RMSD"),
+            "{w}"
+        );
+        assert!(tie("power-twin").unwrap().contains("tied with power "));
+        assert_eq!(tie("rectified"), None, "{ranked:?}");
     }
 }

@@ -175,8 +175,11 @@ pub const SMALLER_X: &str = "smaller x";
 /// Calibrate on the fitted points `obs` of `full` (a one-input law, every
 /// loss positive), with at most [`FIT_MAX_ORIGINS`] origins and
 /// [`FIT_MAX_SCORES_PER_ORIGIN`] scores each, for predictions beyond the
-/// last point (`backward`: below the first); `None` when there are too
-/// few points for an origin or a score.
+/// last point (`backward`: below the first); with too few scores for the
+/// conformal rank at the level, their normal approximation
+/// (`Along::normal_fallback`, as forecasts), so that a higher level never
+/// drops the interval; `None` when there are too few points for an origin
+/// or fewer than 3 scores.
 pub fn calibrate(
     law: &Law,
     obs: &Observations,
@@ -192,7 +195,8 @@ pub fn calibrate(
         input: 0,
         max_origins: FIT_MAX_ORIGINS,
         max_scores_per_origin: FIT_MAX_SCORES_PER_ORIGIN,
-        normal_fallback: false,
+        normal_fallback: true,
+        fallback_floor: true,
         prior: None,
         signed: None,
         backward,
@@ -214,6 +218,13 @@ pub struct Along {
     /// least 3), take the normal quantile times their root mean square
     /// (the scores as |N(0, s^2)|), inflated by sqrt((N + 1) / N).
     pub normal_fallback: bool,
+    /// The normal approximation is at least the largest score inflated by
+    /// z((1 + level) / 2) / z((1 + N / (N + 1)) / 2), as [`noise_floor`]
+    /// does, so that a level past the conformal rank never gives a
+    /// narrower interval than the last level it ranks (the largest score);
+    /// `slaw fit`'s calibration, not forecasts' (whose measured coverage
+    /// is of the plain approximation).
+    pub fallback_floor: bool,
     /// A prior of the scores learned on other curves (`forecast::prior`):
     /// with too few scores for the conformal rank (none included), the
     /// window's scores pooled with the prior's pseudo-scores give it (before
@@ -231,8 +242,9 @@ pub struct Along {
 
 /// The rolling-origin scores of `calibrate_along` (before any quantile):
 /// per refitted origin, the later points' (|ln y - ln prediction| / d, d),
-/// d = ln(x / x_origin) the extrapolation distance, and beside them the
-/// signed errors ln prediction - ln y (`RollingScores::signed`). None when the input is
+/// d = ln(x / x_origin) the extrapolation distance (points nearer than
+/// [`MIN_DISTANCE_SHARE`] of the median gap are not scored), and beside
+/// them the signed errors ln prediction - ln y (`RollingScores::signed`). None when the input is
 /// out of range, a loss is <= 0, or the window has no point at a positive
 /// input; an origin whose refit failed gives no scores.
 pub fn rolling_scores(
@@ -272,6 +284,7 @@ pub fn rolling_scores(
     };
     let ln_x = |i: usize| xa(i).ln();
     let fitted: Vec<usize> = origins.clone();
+    let min_distance = MIN_DISTANCE_SHARE * median_gap(idx.iter().map(|&i| ln_x(i)));
     let per_origin: Vec<Vec<(f64, f64, f64)>> = origins
         .into_par_iter()
         .map(|m| {
@@ -294,7 +307,7 @@ pub fn rolling_scores(
                     };
                     let pred = law.predict_at(obs.point(j), obs.point_context(j), &r.params);
                     let e = pred.ln() - obs.y[j].ln();
-                    (d > 0.0 && pred > 0.0).then(|| (e.abs() / d, d, e))
+                    (d > min_distance && d > 0.0 && pred > 0.0).then(|| (e.abs() / d, d, e))
                 })
                 .collect()
         })
@@ -314,6 +327,31 @@ pub fn rolling_scores(
         ln_last: ln_x(idx[n - 1]),
         short: lo >= n,
     })
+}
+
+/// A later point closer to its origin's last point than this share of the
+/// median gap between the inputs' consecutive distinct values (in ln x) is
+/// not scored by [`rolling_scores`]: its error is noise divided by a
+/// negligible distance (a size repeated within 0.1% made a per-unit score of
+/// several units of ln L). Evenly or log-spaced inputs have no gap below
+/// half their median, so every one of their points is scored.
+pub const MIN_DISTANCE_SHARE: f64 = 0.1;
+
+/// The median of the positive gaps between consecutive sorted values of
+/// `ln_x` (0 without any).
+fn median_gap(ln_x: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = ln_x.filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let mut gaps: Vec<f64> = v
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .collect();
+    if gaps.is_empty() {
+        return 0.0;
+    }
+    gaps.sort_by(f64::total_cmp);
+    gaps[(gaps.len() - 1) / 2]
 }
 
 /// The raw scores of a rolling-origin backtest (`rolling_scores`).
@@ -423,13 +461,31 @@ pub fn calibrate_along(
             v.extend(prior.iter().map(|p| p.abs()));
             conformal_quantile(v, level)
         });
+        let largest = abs
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
         let (q, m) = match (conformal_quantile(abs, level), pooled) {
             (Some(q), _) => (q, "rolling-origin".to_string()),
             (None, Some(q)) => (q, pooled_note(n_scores)),
             (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
                 let k = n_scores as f64;
+                let normal = normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt();
+                let floor = if how.fallback_floor {
+                    let ratio = normal_quantile(0.5 + level / 2.0)
+                        / normal_quantile(0.5 + k / (k + 1.0) / 2.0);
+                    largest
+                        * if ratio.is_finite() {
+                            ratio.max(1.0)
+                        } else {
+                            1.0
+                        }
+                } else {
+                    0.0
+                };
                 (
-                    normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt(),
+                    normal.max(floor),
                     "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
                 )
             }
@@ -572,10 +628,30 @@ mod tests {
             "{} vs {err}",
             half(x)
         );
-        // a higher level gives a wider interval; 78 scores cannot support 99%
+        // a higher level gives a wider interval; 78 scores cannot rank 99%:
+        // the normal approximation, still wider (it gave no interval)
         let cal95 = calibrate(&law, &obs, &full, &opts, 0.95, false).unwrap();
         assert!(cal95.per_distance >= cal.per_distance);
-        assert!(calibrate(&law, &obs, &full, &opts, 0.99, false).is_none());
+        let cal99 = calibrate(&law, &obs, &full, &opts, 0.99, false).unwrap();
+        assert!(
+            cal99.method.contains("normal approximation"),
+            "{}",
+            cal99.method
+        );
+        assert!(
+            cal99.per_distance > cal95.per_distance,
+            "{cal99:?} {cal95:?}"
+        );
+        // past the last level the scores rank, never narrower than there
+        // (the plain normal approximation was, on pow.csv: 99% inside 95%)
+        let n = cal95.scores as f64;
+        let edge = calibrate(&law, &obs, &full, &opts, n / (n + 1.0), false).unwrap();
+        let mut last = edge.per_distance;
+        for level in [n / (n + 1.0) + 1e-6, 0.99, 0.995, 0.999] {
+            let c = calibrate(&law, &obs, &full, &opts, level, false).unwrap();
+            assert!(c.per_distance >= last, "{level}: {c:?} < {last}");
+            last = c.per_distance;
+        }
         // within the data, only the noise floor
         let inside = cal.interval(xs[5][0], 1.0).unwrap();
         assert!((inside.hi.ln() - cal.noise).abs() < 1e-12);
@@ -595,6 +671,7 @@ mod tests {
             max_origins: usize::MAX,
             max_scores_per_origin: usize::MAX,
             normal_fallback: false,
+            fallback_floor: false,
             prior: None,
             signed,
             backward: false,
@@ -631,6 +708,65 @@ mod tests {
         assert!(below >= 0.0 && above >= 0.0 && below.max(above) == cal.half_width(x));
     }
 
+    /// Sizes repeated within 0.1% (common in real sweeps) do not blow the
+    /// interval up: a later point at a negligible distance from its origin
+    /// is not scored (its |error| / d made 9 units of ln L per unit of
+    /// ln x, an interval of [1e-6, 3e6] where the data without the repeats
+    /// give +-7%).
+    #[test]
+    fn near_duplicate_inputs_are_not_scored() {
+        let law = catalog::power();
+        let xs: Vec<Vec<f64>> = (0..12).map(|i| vec![1e3 * 2f64.powi(i)]).collect();
+        let mut obs = generate(&law, &[5.0, 0.3, 1.5], &xs, 0.0, 1, "");
+        for (i, y) in obs.y.iter_mut().enumerate() {
+            *y *= 1.0 + 0.01 * ((i * 7 % 5) as f64 - 2.0);
+        }
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let plain = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
+        let mut dup_x = xs.clone();
+        let mut dup_y = obs.y.clone();
+        for (k, i) in [6usize, 8, 9, 10].into_iter().enumerate() {
+            dup_x.push(vec![xs[i][0] * 1.001]);
+            dup_y.push(obs.y[i] * (1.0 + 0.01 * (k as f64 - 1.5)));
+        }
+        let mut near = generate(&law, &[5.0, 0.3, 1.5], &dup_x, 0.0, 1, "");
+        near.y = dup_y;
+        let full_near = fit(&law, &near, &opts).unwrap();
+        let cal = calibrate(&law, &near, &full_near, &opts, 0.9, false).unwrap();
+        assert!(
+            cal.per_distance < 3.0 * plain.per_distance.max(0.01),
+            "{cal:?} vs {plain:?}"
+        );
+        let how = Along {
+            input: 0,
+            max_origins: usize::MAX,
+            max_scores_per_origin: usize::MAX,
+            normal_fallback: false,
+            fallback_floor: false,
+            prior: None,
+            signed: None,
+            backward: false,
+        };
+        let r = rolling_scores(&law, &near, &full_near, &opts, &how).unwrap();
+        let gap = 2f64.ln();
+        for &(_, d) in r.per_origin.iter().flatten() {
+            assert!(d > MIN_DISTANCE_SHARE * gap, "{d}");
+        }
+        assert!(r.per_origin.iter().flatten().count() > 0);
+        // log-spaced inputs: every later point is scored
+        let r = rolling_scores(&law, &obs, &full, &opts, &how).unwrap();
+        let scored: usize = r.per_origin.iter().map(|o| o.len()).sum();
+        assert_eq!(scored, (6..12).map(|m| 12 - m).sum::<usize>());
+        // and evenly spaced ones (steps 100..24000 by 100, the last gap about
+        // half the median)
+        let steps: Vec<f64> = (1..=240).map(|k| 100.0 * k as f64).collect();
+        assert!(
+            median_gap(steps.iter().map(|x| x.ln())) * MIN_DISTANCE_SHARE
+                < (24000.0f64 / 23900.0).ln()
+        );
+    }
+
     /// The raw scores are the calibration's: their conformal rank is its
     /// quantile, every distance is > 0 and no longer than the span from the
     /// earliest origin to the last point.
@@ -650,6 +786,7 @@ mod tests {
             max_origins: usize::MAX,
             max_scores_per_origin: usize::MAX,
             normal_fallback: false,
+            fallback_floor: false,
             prior: None,
             signed: None,
             backward: false,

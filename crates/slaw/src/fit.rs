@@ -1211,6 +1211,7 @@ fn search(
     let optima_nat: Vec<Vec<f64>> = optima.iter().filter_map(|u| back(u)).collect();
     let start_nat = back(&start_point).unwrap_or_else(|| start_point.clone());
     identify::to_natural(law, &mut ident, &x, &x_nat, |u| back(u));
+    ident.loose = identify::loose(&ident, &law.param_names_owned(), &law.to_natural(&x_nat));
 
     let mut warnings = Vec::new();
     if !converged && short.is_none() {

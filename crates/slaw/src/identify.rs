@@ -49,6 +49,13 @@ pub struct Identifiability {
     pub at_start: Vec<String>,
     /// Union of the three lists, in parameter order: the data do not pin them.
     pub unidentified: Vec<String>,
+    /// Parameters pinned by the tests above but whose standard error
+    /// (natural units) exceeds their absolute value: the data determine
+    /// them only loosely (E = 0.66 +/- 9.3 on 4 points). Not counted in
+    /// `unidentified` (no prediction is flagged for them); `slaw fit` says so.
+    /// A correlation of 0.999 alone is not counted: the Chinchilla fit's
+    /// A and alpha are that correlated and well determined.
+    pub loose: Vec<String>,
     /// What a reader should know (parameters the data do not pin).
     pub warnings: Vec<String>,
     /// Covariance in the search's parameters (row major).
@@ -445,6 +452,22 @@ pub fn analyse(
         ));
     }
     out
+}
+
+/// The parameters of `id` (named `names`, values `values`) whose standard
+/// error exceeds their absolute value, not already in `id.unidentified`
+/// (see [`Identifiability::loose`]).
+pub fn loose(id: &Identifiability, names: &[String], values: &[f64]) -> Vec<String> {
+    names
+        .iter()
+        .zip(values)
+        .enumerate()
+        .filter(|&(j, (n, v))| {
+            !id.unidentified.contains(n)
+                && matches!(id.std_errors.get(j), Some(Some(se)) if se.is_finite() && *se > v.abs())
+        })
+        .map(|(_, (n, _))| n.clone())
+        .collect()
 }
 
 /// Carry the standard errors and correlations from the search's parameters

@@ -56,6 +56,52 @@ pub fn sig(v: f64, digits: usize) -> String {
     }
 }
 
+/// A number to 3 significant digits, short: 7, 0.25, 1234, 7e10, 1.4e-5
+/// (for notes and headers, where `num`'s 7 digits are noise).
+pub fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let e = format!("{v:.2e}");
+    let (m, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let m = m.trim_end_matches('0').trim_end_matches('.');
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-3..5).contains(&exp) {
+        let digits = (2 - exp).max(0) as usize;
+        let p = format!(
+            "{:.*}",
+            digits,
+            m.parse::<f64>().unwrap_or(v) * 10f64.powi(exp)
+        );
+        if p.contains('.') {
+            p.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            p
+        }
+    } else {
+        format!("{m}e{exp}")
+    }
+}
+
+#[cfg(test)]
+mod short_tests {
+    #[test]
+    fn short_numbers() {
+        for (v, s) in [
+            (7.000000000001, "7"),
+            (0.25, "0.25"),
+            (1234.0, "1230"),
+            (7e10, "7e10"),
+            (1.4e-5, "1.4e-5"),
+            (1e12, "1e12"),
+            (-2.5e6, "-2.5e6"),
+            (0.00123456, "0.00123"),
+        ] {
+            assert_eq!(super::short(v), s, "{v}");
+        }
+    }
+}
+
 /// An English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st.
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {

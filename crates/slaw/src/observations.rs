@@ -346,6 +346,33 @@ impl Observations {
         }
     }
 
+    /// The points in a canonical order — by group key, then inputs, loss,
+    /// weight and context (each by `total_cmp`), then row — so that a
+    /// bootstrap drawing row positions from it does not depend on the
+    /// file's row order (the same seed gave other intervals on shuffled rows).
+    pub fn canonical(&self) -> Observations {
+        let c = self.context_dim;
+        let ctx = |i: usize| &self.context[i * c..(i + 1) * c];
+        let mut idx: Vec<usize> = (0..self.len()).collect();
+        let cmp_slices = |a: &[f64], b: &[f64]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
+        idx.sort_by(|&a, &b| {
+            self.group_names[self.group[a] as usize]
+                .cmp(&self.group_names[self.group[b] as usize])
+                .then_with(|| cmp_slices(self.point(a), self.point(b)))
+                .then(self.y[a].total_cmp(&self.y[b]))
+                .then(self.weight[a].total_cmp(&self.weight[b]))
+                .then_with(|| ctx(a).cmp(ctx(b)))
+                .then(a.cmp(&b))
+        });
+        self.subset(&idx)
+    }
+
     /// Distinct group keys of the points, in order of first appearance.
     pub fn groups(&self) -> Vec<String> {
         let mut seen = vec![false; self.group_names.len()];
@@ -438,7 +465,9 @@ impl DataSpec {
 pub enum Holdout {
     /// Nothing held out.
     None,
-    /// The k points with the largest value of input `input` (index), per group.
+    /// The k points with the largest value of input `input` (index), per
+    /// group: k points, not k values (points tied at the cut are split by
+    /// row order).
     Largest {
         /// Points held out per group.
         k: usize,
@@ -451,12 +480,21 @@ pub enum Holdout {
 
 impl Holdout {
     /// How the points read with `cols` are held out: by its flag column
-    /// when it names one, else by `spec` (see [`Holdout::parse`]).
+    /// when it names one, else by `spec` (see [`Holdout::parse`]). `spec`
+    /// is always checked; with a flag column it must be `none` (the
+    /// default) or `column`: another rule beside the column is an error
+    /// (the column silently won).
     pub fn of(spec: &str, cols: &Columns) -> Result<Holdout> {
-        if cols.holdout.is_some() {
-            Ok(Holdout::Flagged)
-        } else {
-            Holdout::parse(spec, &cols.x)
+        let rule = Holdout::parse(spec, &cols.x)?;
+        match (&cols.holdout, rule) {
+            (None, rule) => Ok(rule),
+            (Some(_), Holdout::None | Holdout::Flagged) => Ok(Holdout::Flagged),
+            (Some(col), _) => Err(Error::setting(
+                crate::error::Setting::Holdout,
+                format!(
+                    "'{spec}' beside the flag column '{col}': two rules for the held-out points; give one (the column, or this rule without it)"
+                ),
+            )),
         }
     }
 

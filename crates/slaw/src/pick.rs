@@ -1162,6 +1162,8 @@ pub struct Pick {
     /// The input of the last point (the origin of the rule's
     /// [`Correction`]).
     pub x_last: f64,
+    /// The input of the first point (the smallest).
+    pub x_first: f64,
     /// The number of points fitted ([`Correction::PerSize`]).
     #[serde(skip)]
     pub n_points: usize,
@@ -1382,6 +1384,7 @@ pub fn pick_with(
         laws: out,
         fallback,
         x_last: idx.last().map_or(f64::NAN, |&i| obs.point(i)[0]),
+        x_first: idx.first().map_or(f64::NAN, |&i| obs.point(i)[0]),
         n_points: obs.len(),
         shape: Some(shape),
         corrections,
@@ -1822,6 +1825,28 @@ pub struct PickPrediction {
     /// The pick's predicted loss ([`Pick::predict`]); None when no law was
     /// eligible.
     pub loss: Option<f64>,
+    /// The input lies outside the fitted points' range: how far, and that
+    /// the pick gives no interval; None inside.
+    pub outside_data: Option<String>,
+}
+
+/// The note of [`PickPrediction::outside_data`] for `x` and a pick fitted
+/// from `first` to `last`.
+fn pick_outside(x: f64, first: f64, last: f64) -> Option<String> {
+    use crate::numbers::short as num;
+    let (side, edge) = if x > last {
+        ("above the largest", last)
+    } else if x < first {
+        ("below the smallest", first)
+    } else {
+        return None;
+    };
+    let decades = (x / edge).log10().abs();
+    Some(format!(
+        "{} decade(s) {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
+        if decades.is_finite() { format!("{decades:.1}") } else { "many".into() },
+        num(edge)
+    ))
 }
 
 /// Every group's pick predicting at each of `xs`, groups in order.
@@ -1833,6 +1858,7 @@ pub fn predictions(picks: &[GroupPick], xs: &[f64]) -> Vec<PickPrediction> {
                 group: gp.group.clone(),
                 x,
                 loss: gp.pick.predict(&[x]),
+                outside_data: pick_outside(x, gp.pick.x_first, gp.pick.x_last),
             })
         })
         .collect()
@@ -1844,7 +1870,7 @@ pub fn predictions_text(predictions: &[PickPrediction]) -> String {
         .iter()
         .map(|p| {
             format!(
-                "prediction{} at x = {}: {}\n",
+                "prediction{} at x = {}: {}{}\n",
                 if p.group.is_empty() {
                     String::new()
                 } else {
@@ -1853,7 +1879,11 @@ pub fn predictions_text(predictions: &[PickPrediction]) -> String {
                 crate::numbers::num(p.x),
                 p.loss
                     .map(crate::numbers::num)
-                    .unwrap_or_else(|| "- (no law eligible)".into())
+                    .unwrap_or_else(|| "- (no law eligible)".into()),
+                match (&p.outside_data, p.loss) {
+                    (Some(o), Some(_)) => format!("   ({o})"),
+                    _ => String::new(),
+                }
             )
         })
         .collect()

@@ -143,8 +143,14 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 Some(Some(e)) => format!("   +/- {}", num(*e)),
                 _ => "   +/- ?".into(),
             };
-            let flag = if id.unidentified.contains(name) {
+            // On a bound (the user's --bound or the law's own) it is the
+            // bound that holds the parameter, whether or not the data would.
+            let flag = if id.at_bounds.contains(name) {
+                "   (on a bound: held by the bound, not the data)"
+            } else if id.unidentified.contains(name) {
                 "   (not pinned by the data)"
+            } else if id.loose.contains(name) {
+                "   (loosely determined: standard error above the value)"
             } else {
                 ""
             };
@@ -239,16 +245,23 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             };
             let ex = match (&p.extrapolation_interval, cal) {
                 (Some(i), Some(c)) => format!(
-                    "   extrapolation {:.0}%: [{}, {}]",
-                    c.level * 100.0,
+                    "   extrapolation {}%: [{}, {}]",
+                    slaw::numbers::short(c.level * 100.0),
                     num(i.lo),
                     num(i.hi)
                 ),
                 _ => String::new(),
             };
+            // Beyond the data with no extrapolation interval to say so (a
+            // law of several inputs): the inputs outside the fitted range.
+            let outside = if p.extrapolation_interval.is_none() && !p.outside_data.is_empty() {
+                format!("   (beyond the data: {})", p.outside_data.join("; "))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                "predict {}: {}{ci}{ex}{unpinned}",
+                "predict {}: {}{ci}{ex}{unpinned}{outside}",
                 at.join(","),
                 num(p.value)
             );
@@ -292,6 +305,14 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         for w in &f.warnings {
             let _ = writeln!(s, "warning: {w}");
+        }
+        if !id.loose.is_empty() {
+            let _ = writeln!(
+                s,
+                "warning: the data determine {} only loosely (standard error above the value): other values fit nearly as well, and predictions that lean on {} can be far off (--bootstrap shows how far)",
+                id.loose.join(", "),
+                if id.loose.len() == 1 { "it" } else { "them" }
+            );
         }
     }
     s

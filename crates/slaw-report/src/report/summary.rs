@@ -29,6 +29,29 @@ pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
     if held {
         let _ = write!(head, " {:>10}", "held RMSD");
     }
+    // One column per --predict point (the same points in every group),
+    // headed by the point: the predictions were only in --verbose / --json.
+    let inputs = &law.inputs;
+    let predict_heads: Vec<String> = fits
+        .first()
+        .map(|g| {
+            g.predictions
+                .iter()
+                .map(|p| {
+                    let at: Vec<String> = p.at.iter().map(|v| slaw::numbers::short(*v)).collect();
+                    if inputs.len() == 1 {
+                        format!("L({})", at[0])
+                    } else {
+                        format!("L({})", at.join(","))
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let pw: Vec<usize> = predict_heads.iter().map(|h| h.len().max(11)).collect();
+    for (h, w) in predict_heads.iter().zip(&pw) {
+        let _ = write!(head, " {h:>w$}");
+    }
     let _ = write!(head, "  warnings");
     let _ = writeln!(s, "{head}");
     for g in fits {
@@ -61,6 +84,13 @@ pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
                 }
             }
         }
+        for (k, w) in pw.iter().enumerate() {
+            let v = g
+                .predictions
+                .get(k)
+                .map_or("-".to_string(), |p| num(p.value));
+            let _ = write!(line, " {v:>w$}");
+        }
         let _ = write!(line, "  {}", f.warnings.len());
         let _ = writeln!(s, "{line}");
     }
@@ -72,5 +102,11 @@ pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
         fits.len(),
         fits.len() - failed
     );
+    if !predict_heads.is_empty() {
+        let _ = writeln!(
+            s,
+            "L(...): each group's prediction at a --predict point; its intervals with --verbose or --json"
+        );
+    }
     s
 }

@@ -428,10 +428,20 @@ pub fn from_fit(
         )));
     }
     let best = Chinchilla::from_params(&res.params)?;
-    let reps: Vec<Chinchilla> = draws(&law, obs, &res, opts, bootstrap, Scheme::Points, on_done)
-        .iter()
-        .filter_map(|p| Chinchilla::from_params(p).ok())
-        .collect();
+    // drawn from the points in a canonical order (row order free)
+    let canonical = obs.canonical();
+    let reps: Vec<Chinchilla> = draws(
+        &law,
+        &canonical,
+        &res,
+        opts,
+        bootstrap,
+        Scheme::Points,
+        on_done,
+    )
+    .iter()
+    .filter_map(|p| Chinchilla::from_params(p).ok())
+    .collect();
     let on = bootstrap.replicates > 0;
     let summary = on.then(|| {
         let params: Vec<Vec<f64>> = reps.iter().map(|r| r.params().into_values()).collect();

@@ -496,10 +496,14 @@ impl Law {
                     format!("bounds of '{name}': lower {lo} must be below upper {hi}"),
                 ));
             }
-            if p.transform == Transform::Log && hi <= 0.0 {
+            // A log parameter is > 0: a lower bound <= 0 was accepted and
+            // meant nothing (a starting value there is refused).
+            if p.transform == Transform::Log && lo <= 0.0 {
                 return Err(crate::Error::setting(
                     crate::error::Setting::Bounds,
-                    format!("'{name}' is fitted in log space: its upper bound must be > 0"),
+                    format!(
+                        "'{name}' is fitted in log space (positive): its bounds must be > 0, got {lo}:{hi}"
+                    ),
                 ));
             }
             p.lower = lo;
@@ -664,6 +668,26 @@ mod grid_cap {
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a finite number"), "{e}");
+    }
+
+    /// A log parameter's bounds must be > 0: a lower bound <= 0 was
+    /// accepted, while a starting value <= 0 was refused (probe afc 18).
+    #[test]
+    fn a_log_parameters_bounds_are_positive() {
+        let mut law = crate::law::formula::formula_law(
+            "A / x^alpha + E",
+            &["x".to_string()],
+            &["A".into(), "alpha".into(), "E".into()],
+            &["alpha".into()],
+        )
+        .unwrap();
+        for (lo, hi) in [(-1.0, 1.0), (0.0, 1.0), (-2.0, -1.0)] {
+            let e = law.set_param("alpha", Some((lo, hi)), None).unwrap_err();
+            assert!(e.to_string().contains("bounds must be > 0"), "{e}");
+        }
+        law.set_param("alpha", Some((0.01, 1.0)), None).unwrap();
+        // an identity parameter may be bounded below 0
+        law.set_param("E", Some((-1.0, 1.0)), None).unwrap();
     }
 
     #[test]
