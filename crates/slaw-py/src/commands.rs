@@ -52,7 +52,19 @@ pub struct LawSpec {
 
 fn build_law(s: &LawSpec) -> Res<Law> {
     let mut law = match (&s.law, &s.formula) {
-        (Some(name), None) => catalog::by_name(name)?,
+        (Some(name), None) => {
+            // params / log_params describe a formula: a built-in law's
+            // parameters and their transforms are its own (as the CLI says).
+            for (arg, given) in [("params", &s.params), ("log_params", &s.log_params)] {
+                if !given.is_empty() {
+                    return usage(format!(
+                        "{arg}={given:?}: only with formula=; the parameters of law='{name}' and \
+                         how they are fitted are its own (see slaw.laws())"
+                    ));
+                }
+            }
+            catalog::by_name(name)?
+        }
         (None, Some(f)) => formula_law(f, &s.x, &s.params, &s.log_params)?,
         _ => return usage("give law=NAME or formula=\"...\" with params=[...]"),
     };

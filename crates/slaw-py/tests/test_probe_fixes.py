@@ -302,3 +302,14 @@ def test_a_bootstrap_too_small_for_its_level_is_refused():
     with pytest.raises(ValueError, match="too few for a 95% percentile interval: at least 20"):
         slaw.fit(power_df(), law="power", x="n", bootstrap=1)
     assert slaw.fit(power_df(), law="power", x="n", bootstrap=20).intervals
+
+
+# ------------------------------------------------------------------ probe_afc item 18: log_params
+
+
+def test_log_params_with_a_built_in_law_is_refused_as_the_cli_does():
+    # It was silently ignored: the law's own transforms were used.
+    with pytest.raises(ValueError, match=r"log_params=\[\"A\"\]: only with formula="):
+        slaw.fit(power_df(), law="power", x="n", log_params=["A"])
+    with pytest.raises(ValueError, match=r"params=\[\"A\"\]: only with formula="):
+        slaw.fit(power_df(), law="power", x="n", params=["A"])
