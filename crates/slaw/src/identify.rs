@@ -163,7 +163,8 @@ pub fn unpinned_shift(
             let first = at(t);
             count(first);
             // Longer steps while the fitted points do not see them.
-            let mut unseen = first.1.is_finite() && first.1 <= MOVED;
+            let unseen_by = |m: (f64, f64)| m.1.is_finite() && m.1 <= MOVED;
+            let mut unseen = unseen_by(first);
             let mut seen_at = f64::NAN;
             for _ in 0..DOUBLINGS {
                 if !unseen || t >= room {
@@ -171,7 +172,7 @@ pub fn unpinned_shift(
                 }
                 let next = (2.0 * t).min(room);
                 let m = at(next);
-                if m.1.is_finite() && m.1 <= MOVED {
+                if unseen_by(m) {
                     count(m);
                     t = next;
                 } else {
@@ -184,7 +185,7 @@ pub fn unpinned_shift(
                 for _ in 0..HALVINGS {
                     let mid = 0.5 * (a + b);
                     let m = at(mid);
-                    if m.1.is_finite() && m.1 <= MOVED {
+                    if unseen_by(m) {
                         count(m);
                         a = mid;
                     } else {
