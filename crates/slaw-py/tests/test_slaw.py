@@ -113,6 +113,15 @@ def test_selection_equals_cli():
     sel2 = slaw.select(str(flan), target=1638400, budget=1 / 64)
     assert list(sel2.ranking.index) == list(frame.index)
     assert "chosen" in sel.report() and "<table" in sel._repr_html_()
+    # whose interval it is, and the rows whose predicted loss it does not hold, as the CLI says
+    assert sel.score_is == ref["score_is"] == "the predicted loss at the target"
+    assert list(frame["interval_from"]) == [r["interval_from"] for r in ref["ranking"]]
+    assert list(frame["prediction_outside_interval"]) == \
+        [r["prediction_outside_interval"] for r in ref["ranking"]]
+    at8 = slaw.select(read_csv(flan), target=1638400, budget="1/8")
+    out = at8.ranking[at8.ranking["prediction_outside_interval"]]
+    assert len(out) > 0 and ((out["predicted_loss"] < out["lo"]) | (out["predicted_loss"] > out["hi"])).all()
+    assert any("outside their interval" in n and "ats-trend" in n for n in at8.notes)
     # without the zero-shot column, the default method says what it missed
     assert not any("zero-shot" in n for n in sel.notes)
     no_l0 = slaw.select(read_csv(flan).drop(columns=["0"]), target=1638400, budget="1/64")

@@ -411,8 +411,11 @@ class SelectionResult(FrameResult):
     method could not use, e.g. candidates without the zero-shot loss ats-gap reads), ``warnings``
     (a reference that does not match the pool, with its match test's p-value; it is not used;
     candidates not ranked), ``references`` (per reference: its source, candidates matched, match
-    test and weight) and ``unranked`` (dict: id -> why, for each candidate the method could not
-    score, e.g. too few affordable sizes; the others are ranked, as the CLI and ``slaw run`` do)."""
+    test and weight), ``unranked`` (dict: id -> why, for each candidate the method could not
+    score, e.g. too few affordable sizes; the others are ranked, as the CLI and ``slaw run`` do)
+    and ``score_is`` (what the score column is for this method). ``ranking.interval_from`` names
+    whose interval it is (ats-gap's and ats-ref's are ats-trend's) and
+    ``ranking.prediction_outside_interval`` marks the rows whose predicted loss it does not hold."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -422,7 +425,12 @@ class SelectionResult(FrameResult):
             rows.append({
                 "rank": r["rank"], "id": r["id"], "family": r.get("family"), "params": r.get("params"),
                 "predicted_loss": r["predicted_loss"], "lo": iv.get("lo"), "hi": iv.get("hi"),
-                "interval_kind": kind.get("kind"), "level": kind.get("level"), "score": r.get("score"),
+                "interval_kind": kind.get("kind"), "level": kind.get("level"),
+                # whose interval it is (ats-gap's and ats-ref's are ats-trend's), and whether the
+                # predicted loss falls outside it (such an interval is not centred on it)
+                "interval_from": r.get("interval_from"),
+                "prediction_outside_interval": bool(r.get("prediction_outside_interval")),
+                "score": r.get("score"),
                 "method_detail": (r.get("detail") or {}).get("kind"),
                 "observed_at_target": r.get("observed_at_target"),
             })
@@ -439,6 +447,8 @@ class SelectionResult(FrameResult):
         frame.attrs["cost"] = dict(self.cost)
         self.method: Dict[str, Any] = dict(raw.get("method") or {})
         self.budget: Dict[str, Any] = dict(raw.get("budget") or {})
+        # What the score column is for this method (the predicted loss, -ln(parameters), ...).
+        self.score_is: str = raw.get("score_is") or ""
         b = self.budget
         title = (f"Selection by {self.method.get('name')} at target {_fmt(b.get('target'))} with "
                  f"fine-tuning sizes up to {_fmt(b.get('max_n'))}: chosen {self.chosen} "
@@ -449,6 +459,13 @@ class SelectionResult(FrameResult):
                          f"{_fmt(self.cost.get('ratio'))} of fine-tuning every candidate on the full data")
         # What the method could not use (e.g. candidates without a zero-shot loss).
         notes.extend(f"note: {n}" for n in raw.get("notes") or [])
+        if self.score_is:
+            notes.append(f"score: {self.score_is}")
+        outside = [str(i) for i, o in zip(frame.index, frame["prediction_outside_interval"]) if o]
+        if outside:
+            notes.append(f"{len(outside)} predicted losses lie outside their interval ({', '.join(outside)}): "
+                         f"the interval is {frame['interval_from'].dropna().iloc[0] if frame['interval_from'].notna().any() else 'another'} "
+                         f"method's, not centred on this method's prediction")
         self.warnings: List[str] = list(raw.get("warnings") or [])
         self.references: List[Dict[str, Any]] = list(raw.get("references") or [])
         self.unranked: Dict[str, str] = {u["id"]: u["reason"] for u in raw.get("unranked") or []}
