@@ -117,6 +117,36 @@ fn methods_recommends_with_intervals_and_critical_sizes() {
     }
     assert_eq!(r["recommended"], preds[0]["method"]);
     assert_eq!(r["critical"].as_array().unwrap().len(), 3);
+    // The text says the runs' range and marks each crossing at the setting
+    // that lies outside their D_f, as the figure dashes it.
+    let text = String::from_utf8(slaw().args(args(&[])).output().unwrap().stdout).unwrap();
+    assert!(text.contains("(the runs span model_size in ["), "{text}");
+    let (dlo, dhi) = (
+        r["runs_d"][0].as_f64().unwrap(),
+        r["runs_d"][1].as_f64().unwrap(),
+    );
+    for c in r["critical"].as_array().unwrap() {
+        let pair = format!(
+            "{} vs {}: at",
+            c["methods"][0].as_str().unwrap(),
+            c["methods"][1].as_str().unwrap()
+        );
+        let line = text.lines().find(|l| l.contains(&pair)).unwrap();
+        let outside = c["at_setting"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| {
+                let d = d.as_f64().unwrap();
+                d < dlo || d > dhi
+            })
+            .count();
+        assert_eq!(
+            line.matches("(outside the runs)").count(),
+            outside,
+            "{line}"
+        );
+    }
 }
 
 /// `slaw methods --level` reaches the bootstrap: the JSON and the text say

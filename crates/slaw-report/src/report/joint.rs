@@ -165,6 +165,35 @@ pub fn methods_report(r: &Recommendation) -> String {
         num(r.d_range.0),
         num(r.d_range.1)
     );
+    // A crossing outside the runs' D_f (or at an X outside theirs) is the
+    // laws extrapolated, not something the runs showed: marked.
+    let (dlo, dhi) = r.runs_d;
+    let (xlo, xhi) = r.runs_x;
+    let outside_d = |d: f64| d < dlo * (1.0 - 1e-9) || d > dhi * (1.0 + 1e-9);
+    let outside_x = |x: f64| x < xlo * (1.0 - 1e-9) || x > xhi * (1.0 + 1e-9);
+    let mark = |d: f64| {
+        if outside_d(d) {
+            format!("{} (outside the runs)", num(d))
+        } else {
+            num(d)
+        }
+    };
+    let _ =
+        writeln!(
+        s,
+        "  (the runs span {} in [{}, {}] and D_f in [{}, {}]; a crossing outside them is the laws \
+         extrapolated, not measured{})",
+        st.factor,
+        num(xlo),
+        num(xhi),
+        num(dlo),
+        num(dhi),
+        if outside_x(st.x) {
+            format!("; the setting's {} = {} is outside them too", st.factor, num(st.x))
+        } else {
+            String::new()
+        }
+    );
     for c in &r.critical {
         let at = if c.coincide {
             "no crossing: the two methods' losses are equal over the whole range".to_string()
@@ -173,7 +202,7 @@ pub fn methods_report(r: &Recommendation) -> String {
         } else {
             c.at_setting
                 .iter()
-                .map(|d| num(*d))
+                .map(|d| mark(*d))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -214,7 +243,7 @@ pub fn methods_report(r: &Recommendation) -> String {
                 if ds.is_empty() {
                     "-".to_string()
                 } else {
-                    ds.iter().map(|d| num(*d)).collect::<Vec<_>>().join(", ")
+                    ds.iter().map(|d| mark(*d)).collect::<Vec<_>>().join(", ")
                 }
             );
         }
