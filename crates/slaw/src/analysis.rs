@@ -68,12 +68,7 @@ pub fn outside_data(obs: &Observations, x: &[f64]) -> Vec<String> {
     use crate::numbers::short as num;
     let mut out = Vec::new();
     for (j, &v) in x.iter().enumerate().take(obs.dim()) {
-        let (lo, hi) = (0..obs.len())
-            .map(|i| obs.point(i)[j])
-            .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-                (l.min(v), h.max(v))
-            });
+        let (lo, hi) = obs.input_range(j);
         let name = obs.input_names.get(j).map(String::as_str).unwrap_or("x");
         let ratio = |a: f64, b: f64| {
             let r = a / b;
@@ -307,9 +302,7 @@ fn fit_group(
             .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level, false));
         // Below the data the forward calibration says nothing (its
         // distance is 0 there): one calibrated toward smaller inputs.
-        let first = (0..train.len())
-            .map(|i| train.point(i)[0])
-            .fold(f64::INFINITY, f64::min);
+        let first = train.input_range(0).0;
         let below = |x: &[f64]| x.len() == 1 && x[0] < first;
         let calibration_below = level
             .filter(|_| job.predict.iter().any(|x| below(x)))

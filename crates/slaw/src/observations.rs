@@ -94,6 +94,16 @@ impl Observations {
     pub fn is_empty(&self) -> bool {
         self.y.is_empty()
     }
+    /// The smallest and largest finite value of input `j` over the points
+    /// ((inf, -inf) without any).
+    pub fn input_range(&self, j: usize) -> (f64, f64) {
+        (0..self.len())
+            .map(|i| self.point(i)[j])
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(v), h.max(v))
+            })
+    }
     /// The inputs of point `i`.
     pub fn point(&self, i: usize) -> &[f64] {
         let d = self.dim();
