@@ -461,29 +461,19 @@ pub fn calibrate_along(
             v.extend(prior.iter().map(|p| p.abs()));
             conformal_quantile(v, level)
         });
-        let largest = abs
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, f64::max);
+        // The fit path's floor of the normal approximation: the largest
+        // score inflated as the noise floor's largest residual is.
+        let floor = if how.fallback_floor {
+            noise_floor(abs.clone(), level).0
+        } else {
+            0.0
+        };
         let (q, m) = match (conformal_quantile(abs, level), pooled) {
             (Some(q), _) => (q, "rolling-origin".to_string()),
             (None, Some(q)) => (q, pooled_note(n_scores)),
             (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
                 let k = n_scores as f64;
                 let normal = normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt();
-                let floor = if how.fallback_floor {
-                    let ratio = normal_quantile(0.5 + level / 2.0)
-                        / normal_quantile(0.5 + k / (k + 1.0) / 2.0);
-                    largest
-                        * if ratio.is_finite() {
-                            ratio.max(1.0)
-                        } else {
-                            1.0
-                        }
-                } else {
-                    0.0
-                };
                 (
                     normal.max(floor),
                     "rolling-origin (normal approximation: too few scores for a rank)".to_string(),

@@ -93,12 +93,7 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
 pub fn critical_figure(r: &Recommendation) -> Figure {
     let mut series = Vec::new();
     let ((x_lo, x_hi), (d_lo, d_hi)) = (r.runs_x, r.runs_d);
-    let inside = |&(x, d): &(f64, f64)| {
-        x >= x_lo * (1.0 - 1e-9)
-            && x <= x_hi * (1.0 + 1e-9)
-            && d >= d_lo * (1.0 - 1e-9)
-            && d <= d_hi * (1.0 + 1e-9)
-    };
+    let inside = |&(x, d): &(f64, f64)| r.within_runs_x(x) && r.within_runs_d(d);
     let mut extrapolated_label = false;
     for (c, cc) in r.critical.iter().enumerate() {
         let name = format!("{} = {}", cc.methods.0, cc.methods.1);

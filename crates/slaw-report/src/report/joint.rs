@@ -167,12 +167,9 @@ pub fn methods_report(r: &Recommendation) -> String {
     );
     // A crossing outside the runs' D_f (or at an X outside theirs) is the
     // laws extrapolated, not something the runs showed: marked.
-    let (dlo, dhi) = r.runs_d;
-    let (xlo, xhi) = r.runs_x;
-    let outside_d = |d: f64| d < dlo * (1.0 - 1e-9) || d > dhi * (1.0 + 1e-9);
-    let outside_x = |x: f64| x < xlo * (1.0 - 1e-9) || x > xhi * (1.0 + 1e-9);
+    let ((xlo, xhi), (dlo, dhi)) = (r.runs_x, r.runs_d);
     let mark = |d: f64| {
-        if outside_d(d) {
+        if !r.within_runs_d(d) {
             format!("{} (outside the runs)", num(d))
         } else {
             num(d)
@@ -188,7 +185,7 @@ pub fn methods_report(r: &Recommendation) -> String {
         num(xhi),
         num(dlo),
         num(dhi),
-        if outside_x(st.x) {
+        if !r.within_runs_x(st.x) {
             format!("; the setting's {} = {} is outside them too", st.factor, num(st.x))
         } else {
             String::new()

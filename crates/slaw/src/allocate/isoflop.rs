@@ -171,7 +171,7 @@ impl ProfileReport {
 
     /// Whether `c` leaves the measured range by more than 10x.
     pub fn extrapolates(&self, c: f64) -> bool {
-        c < self.compute_range.0 / 10.0 || c > self.compute_range.1 * 10.0
+        super::far_outside(c, self.compute_range)
     }
 }
 

@@ -500,9 +500,6 @@ fn same_names(runs: &[Curve]) -> Vec<String> {
     out
 }
 
-/// The fit's parameters at a bound of their range, and those the runs do
-/// not pin (a flat direction, or still at the start), as `slaw forecast`
-/// warns: predictions for schedules unlike the runs depend on them.
 /// Per predicted schedule, where its final loss follows a direction of
 /// the fit the runs do not pin (`identify::unpinned_shift`): a step along
 /// it that leaves every fitted point in place moves the prediction (the
@@ -544,6 +541,9 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
         .collect()
 }
 
+/// The fit's parameters at a bound of their range, and those the runs do
+/// not pin (a flat direction, or still at the start), as `slaw forecast`
+/// warns: predictions for schedules unlike the runs depend on them.
 fn identifiability(r: &crate::fit::FitResult) -> Vec<String> {
     let list = |v: &[&str]| v.join(", ");
     let mut out = Vec::new();

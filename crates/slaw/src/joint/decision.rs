@@ -92,6 +92,23 @@ pub struct Recommendation {
     pub notes: Vec<String>,
 }
 
+impl Recommendation {
+    /// `x` lies within the runs' range of X (`runs_x`, to 1e-9 relative).
+    pub fn within_runs_x(&self, x: f64) -> bool {
+        within(self.runs_x, x)
+    }
+
+    /// `d` lies within the runs' range of D_f (`runs_d`, to 1e-9 relative):
+    /// a crossing outside it is the laws extrapolated.
+    pub fn within_runs_d(&self, d: f64) -> bool {
+        within(self.runs_d, d)
+    }
+}
+
+fn within((lo, hi): (f64, f64), v: f64) -> bool {
+    v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9)
+}
+
 /// How far (a ratio) outside the runs' range of X or D_f a setting must lie
 /// to be noted as an extrapolation: a decade.
 pub const FAR_OUTSIDE: f64 = 10.0;

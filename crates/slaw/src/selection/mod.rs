@@ -535,16 +535,15 @@ pub fn select_with_references(
     let ranking = order
         .iter()
         .enumerate()
-        .map(|(r, &i)| Ranked {
-            rank: r + 1,
-            index: kept[i],
-            estimate: estimates[i].take().expect("each index once"),
-            observed_at_target: pool[kept[i]].loss_at(budget.target),
-            prediction_outside_interval: false,
-        })
-        .map(|mut r| {
-            r.prediction_outside_interval = r.estimate.prediction_outside_interval();
-            r
+        .map(|(r, &i)| {
+            let estimate = estimates[i].take().expect("each index once");
+            Ranked {
+                rank: r + 1,
+                index: kept[i],
+                prediction_outside_interval: estimate.prediction_outside_interval(),
+                estimate,
+                observed_at_target: pool[kept[i]].loss_at(budget.target),
+            }
         })
         .collect::<Vec<Ranked>>();
     let ests: Vec<&Estimate> = ranking.iter().map(|r| &r.estimate).collect();
