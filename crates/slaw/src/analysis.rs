@@ -536,8 +536,9 @@ pub fn compare_by_backtest(
 }
 
 /// `slaw compare`'s ranking of the laws `names` (named as a pick's pool,
-/// [`crate::pick::pool_law`]) by held-out error: with nothing held out, the
-/// 2 largest values of the first input (per group) are; laws whose inputs or
+/// [`crate::pick::pool_law`]) by held-out error: with nothing held out, every
+/// point at the 2 largest values of the first input (per group,
+/// [`Holdout::Largest`]) is; laws whose inputs or
 /// domain do not fit the data are skipped and reported (see
 /// [`compare_fittable`]), and so is M4 by its authors' procedure
 /// ([`crate::pick::is_authors_m4`]), which only the backtest pick fits.
