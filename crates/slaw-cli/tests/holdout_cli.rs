@@ -111,3 +111,26 @@ fn largest_holds_out_every_row_at_the_k_largest_values() {
     assert_eq!(held("largest:2:N"), (12, 8));
     assert_eq!(held("largest:1:D"), (15, 5));
 }
+
+/// A hold-out that leaves fewer points than every compared law needs is a
+/// setting to change: exit 2 naming `--holdout`, as `slaw fit` does, not
+/// every law "skipped" and "no law converged" (exit 3).
+#[test]
+fn compare_refuses_a_holdout_that_leaves_too_few_points() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("x,loss\n");
+    for k in 0..12 {
+        let x = 1e3 * 2f64.powi(k);
+        s += &format!("{x},{}\n", 1.5 + 5.0 * x.powf(-0.3));
+    }
+    fs::write(dir.path().join("pow.csv"), s).unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(["compare", "pow.csv", "--x", "x", "--y", "loss", "--holdout", "largest:10"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--holdout") && err.contains("leaves 2 to fit"), "{err}");
+    assert!(err.contains("hold out fewer"), "{err}");
+}

@@ -2,6 +2,7 @@
 held out, so the rows' order does not change the split (the library's rule, as the CLI's)."""
 
 import numpy as np
+import pytest
 import pandas as pd
 
 import slaw
@@ -41,3 +42,11 @@ def test_largest_holds_out_every_row_at_the_k_largest_values():
     assert sizes("largest:2") == (12, 8)
     assert sizes("largest:2:N") == (12, 8)
     assert sizes("largest:1:D") == (15, 5)
+
+
+def test_compare_refuses_a_holdout_that_leaves_too_few_points():
+    """Every law would be skipped: an error naming the hold-out, not rows of None."""
+    x = [1e3 * 2.0**k for k in range(12)]
+    df = pd.DataFrame({"x": x, "loss": [1.5 + 5.0 * v**-0.3 for v in x]})
+    with pytest.raises(Exception, match="hold out fewer"):
+        slaw.compare(df, x="x", y="loss", holdout="largest:10")

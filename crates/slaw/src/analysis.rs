@@ -582,6 +582,29 @@ pub fn compare(
     opts: &FitOptions,
     holdout: &Holdout,
 ) -> Result<Vec<RankedLaw>> {
+    // A hold-out that leaves fewer points than every law needs is the
+    // user's setting to change (exit 2, as in `fit`), not every law to skip.
+    if let Some(fewest) = laws.iter().map(|l| l.n_params()).min() {
+        for group in obs.groups() {
+            let (train, held) = holdout.split(obs, &obs.group_indices(&group));
+            let n = train.iter().filter(|&&i| obs.weight[i] > 0.0).count();
+            if !held.is_empty() && n < fewest {
+                return Err(Error::setting(
+                    crate::error::Setting::Holdout,
+                    format!(
+                        "holding out {} point(s) leaves {n} to fit{} but every law compared has at \
+                         least {fewest} free parameters: hold out fewer",
+                        held.len(),
+                        if group.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" in group '{group}'")
+                        },
+                    ),
+                ));
+            }
+        }
+    }
     let mut ranked = Vec::new();
     let mut skipped = Vec::new();
     for law in laws {
