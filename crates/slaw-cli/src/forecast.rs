@@ -36,7 +36,8 @@ pub struct ForecastArgs {
     /// (kinds: constant, cosine, wsd, two-stage; see README). Overrides an lr column.
     #[arg(long)]
     schedule: Option<String>,
-    /// Bootstrap replicates for the forecast intervals (0: none). A law's intervals past the fit
+    /// Bootstrap replicates for the forecast intervals (0: none; else at least 1 / (1 - level),
+    /// 10 at 90%). A law's intervals past the fit
     /// add, in quadrature, its own extrapolation error calibrated by rolling-origin backtests in
     /// the window (too few for a rank: pooled with a prior learned on other curves); where the
     /// learning rate still decays after the window, they also span the decay's effect as a prior

@@ -605,7 +605,7 @@ fn steps_in_tokens_epochs_and_far_schedules_do_not_crash() {
                 "--fit-until",
                 "0.6",
                 "--bootstrap",
-                "5",
+                "10",
                 "--json",
             ])
             .output()
@@ -621,7 +621,7 @@ fn steps_in_tokens_epochs_and_far_schedules_do_not_crash() {
             "--fit-until",
             "0.6",
             "--bootstrap",
-            "5",
+            "10",
             "--json",
         ])
         .args([

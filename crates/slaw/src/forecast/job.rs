@@ -183,6 +183,10 @@ impl Spec {
     /// The request of every curve (the method chosen per curve by
     /// [`run_each`]).
     pub fn request(&self) -> Result<Request> {
+        // Too few replicates for a percentile interval at the level, as
+        // every other bootstrap (`Resampling::check_replicates`).
+        crate::bootstrap::Resampling::new(self.bootstrap, self.level, self.seed)
+            .check_replicates()?;
         Ok(Request {
             choice: Choice::Auto,
             fit_until: self.fit_until,
