@@ -27,9 +27,11 @@ pub struct ForecastArgs {
     /// reciprocal without a learning rate.
     #[arg(long, default_value = "auto")]
     method: String,
-    /// Steps to forecast (default: the last step of the file). Past the file's last step,
-    /// schedule-aware laws need --schedule (auto too, when it chooses one: it then refuses
-    /// rather than hold the last learning rate; --method reciprocal needs none).
+    /// Steps to forecast (default: the last step of the file; before the first fitted step: a
+    /// warning; where the law's loss is not > 0, e.g. the log law past its zero: an error).
+    /// Past the file's last step, schedule-aware laws need --schedule (auto too, when it
+    /// chooses one: it then refuses rather than hold the last learning rate; --method
+    /// reciprocal needs none).
     #[arg(long, num_args = 1..)]
     at: Vec<f64>,
     /// The learning-rate schedule, e.g. cosine:peak=3e-4,final=3e-5,total=24000,warmup=500

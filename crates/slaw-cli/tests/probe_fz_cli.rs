@@ -5,7 +5,9 @@
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use std::fs;
 use std::path::PathBuf;
+use tempfile::TempDir;
 
 fn slaw() -> Command {
     Command::cargo_bin("slaw").unwrap()
@@ -190,4 +192,116 @@ fn too_few_replicates_are_refused_and_the_prediction_lies_inside() {
         );
         assert!(0.0 < lo && lo < loss && loss < hi, "{q}");
     }
+}
+
+/// probe_fz 4: the log law past the step where a - b ln t reaches 0 gave
+/// -0.7454 [-0.7540, -1.0440] (reversed), exit 0.
+#[test]
+fn the_log_law_is_refused_past_its_zero() {
+    let Some(f) = multipower("25", "cosine_24000") else {
+        return;
+    };
+    let run = |at: &str| {
+        slaw()
+            .args(["forecast", &f, "--fit-until", "0.3", "--method", "log"])
+            .args(["--at", at])
+            .output()
+            .unwrap()
+    };
+    let out = run("1e9");
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("--at: the log law fitted on the window")
+            && e.contains("reaches 0 at step 1.25379e8"),
+        "{e}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+    // Before its zero: a positive forecast inside its interval.
+    let out = slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--method", "log"])
+        .args(["--at", "1e7", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let p = &v["forecasts"][0];
+    let (lo, loss, hi) = (
+        p["lo"].as_f64().unwrap(),
+        p["loss"].as_f64().unwrap(),
+        p["hi"].as_f64().unwrap(),
+    );
+    assert!(0.0 < lo && lo <= loss && loss <= hi, "{p}");
+}
+
+/// probe_fz 18: `forecast --at` before the curve's first step forecast
+/// backwards with no warning; `schedule` warns in the same case, and both
+/// now say it in the same words.
+#[test]
+fn a_forecast_before_the_first_fitted_step_is_warned() {
+    let Some(f) = multipower("25", "cosine_24000") else {
+        return;
+    };
+    let out = slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--bootstrap", "0"])
+        .args(["--at", "100", "5000", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains(
+            "the forecast at step 100, before the curve's first fitted step (2160): its \
+             prediction extrapolates the law backwards, where it was not fitted"
+        ),
+        "{w}"
+    );
+    assert!(!w.contains("5000"), "{w}");
+    // Inside the data: no such warning.
+    let out = slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--bootstrap", "0"])
+        .args(["--at", "5000", "--json"])
+        .output()
+        .unwrap();
+    assert!(!json_of(&out)["warnings"].to_string().contains("backwards"));
+}
+
+/// A curve with a cosine schedule and the loss `loss(step)`.
+fn curve_file(dir: &TempDir, loss: impl Fn(f64) -> f64) -> String {
+    let mut t = String::from("step,lr,loss\n");
+    for i in 0..120 {
+        let s = 200.0 * (i + 1) as f64;
+        let lr = 3e-5 + 0.5 * (3e-4 - 3e-5) * (1.0 + (std::f64::consts::PI * s / 24000.0).cos());
+        t += &format!("{s},{lr},{}\n", loss(s));
+    }
+    let p = dir.path().join("curve.csv");
+    fs::write(&p, t).unwrap();
+    p.display().to_string()
+}
+
+/// probe_fz 20: a flat curve was "NOT CONVERGED", exit 3, in `forecast`
+/// (auto's warm start alone), with the right forecast, where `fit` and
+/// `forecast --method reciprocal` converge.
+#[test]
+fn a_flat_curve_converges_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    let f = curve_file(&dir, |_| 2.0);
+    let out = slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["converged"], true, "{v}");
+    assert!((v["forecasts"][0]["loss"].as_f64().unwrap() - 2.0).abs() < 1e-6);
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("the loss is flat in the fitted window (all 36 fitted losses are 2)"),
+        "{w}"
+    );
+    // A falling curve: no such note.
+    let f = curve_file(&dir, |s| 2.0 + 3.0 * (s / 200.0).powf(-0.3));
+    let out = slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--json"])
+        .output()
+        .unwrap();
+    assert!(!json_of(&out)["warnings"].to_string().contains("flat"));
 }

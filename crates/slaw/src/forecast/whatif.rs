@@ -702,12 +702,15 @@ fn before_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
         .filter_map(|t| {
             let last = *t.curve.step.last()?;
             (last < first).then(|| {
-                format!(
-                    "schedule '{}' ends at step {}, before the runs' first fitted step ({}): its \
-                     prediction extrapolates the law backwards, where it was not fitted",
-                    t.name,
-                    crate::numbers::num(last),
-                    crate::numbers::num(first)
+                super::backwards_warning(
+                    &format!(
+                        "schedule '{}' ends at step {}",
+                        t.name,
+                        crate::numbers::num(last)
+                    ),
+                    "the runs'",
+                    first,
+                    false,
                 )
             })
         })
