@@ -5,6 +5,7 @@
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
 use std::fs;
 use std::path::PathBuf;
 use tempfile::TempDir;
@@ -304,4 +305,47 @@ fn a_flat_curve_converges_with_a_note() {
         .output()
         .unwrap();
     assert!(!json_of(&out)["warnings"].to_string().contains("flat"));
+}
+
+/// probe_fz 23: forecast, schedule and methods wrote the level as `{:.0}%`
+/// (97.5% read "98%" or "97%", 1e-9 read "0%"); they write it as `fit`
+/// does (`numbers::short`).
+#[test]
+fn levels_are_printed_with_their_digits() {
+    let dir = TempDir::new().unwrap();
+    let f = curve_file(&dir, |s| 2.0 + 3.0 * (s / 200.0).powf(-0.3));
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.5", "--level", "0.975"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("intervals: 97.5% "));
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.5", "--level", "1e-9"])
+        .args(["--bootstrap", "20"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("intervals: 1e-7% "));
+    let runs = curve_file(&dir, |s| 2.0 + 3.0 * (s / 200.0).powf(-0.3));
+    slaw()
+        .args(["schedule", &runs, "--level", "0.975", "--bootstrap", "40"])
+        .args(["--predict", "constant:peak=3e-4", "--steps", "24000"])
+        .assert()
+        .stdout(predicate::str::contains("intervals: 97.5%, bootstrap"));
+    let joint = dir.path().join("runs.csv");
+    fs::write(&joint, to_csv(&generate(&EN_DE, noise_sd(0.005), 2))).unwrap();
+    slaw()
+        .args(["methods", joint.to_str().unwrap()])
+        .args(["--factor", "model_size", "--factor", "pretrain_tokens"])
+        .args([
+            "--at",
+            "model_size=8e9",
+            "--data",
+            "3e3",
+            "--bootstrap",
+            "20",
+        ])
+        .args(["--level", "1e-9"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1e-7% refit bootstrap"));
 }
