@@ -27,16 +27,19 @@ pub struct ForecastArgs {
     /// reciprocal without a learning rate.
     #[arg(long, default_value = "auto")]
     method: String,
-    /// Steps to forecast (default: the last step of the file). Past the file's last step,
-    /// schedule-aware laws need --schedule (auto too, when it chooses one: it then refuses
-    /// rather than hold the last learning rate; --method reciprocal needs none).
+    /// Steps to forecast (default: the last step of the file; before the first fitted step: a
+    /// warning; where the law's loss is not > 0, e.g. the log law past its zero: an error).
+    /// Past the file's last step, schedule-aware laws need --schedule (auto too, when it
+    /// chooses one: it then refuses rather than hold the last learning rate; --method
+    /// reciprocal needs none).
     #[arg(long, num_args = 1..)]
     at: Vec<f64>,
     /// The learning-rate schedule, e.g. cosine:peak=3e-4,final=3e-5,total=24000,warmup=500
     /// (kinds: constant, cosine, wsd, two-stage; see README). Overrides an lr column.
     #[arg(long)]
     schedule: Option<String>,
-    /// Bootstrap replicates for the forecast intervals (0: none). A law's intervals past the fit
+    /// Bootstrap replicates for the forecast intervals (0: none; else at least 1 / (1 - level),
+    /// 10 at 90%). A law's intervals past the fit
     /// add, in quadrature, its own extrapolation error calibrated by rolling-origin backtests in
     /// the window (too few for a rank: pooled with a prior learned on other curves); where the
     /// learning rate still decays after the window, they also span the decay's effect as a prior

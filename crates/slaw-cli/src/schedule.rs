@@ -45,11 +45,12 @@ pub struct ScheduleArgs {
     /// tissue, multipower or multipower-warmup (the warmup in the drop sum, as the paper).
     #[arg(long, default_value = "tissue")]
     method: String,
-    /// Bootstrap replicates for the intervals (0: none). The intervals add, in quadrature, the
+    /// Bootstrap replicates for the intervals (0: none; else at least 1 / (1 - level), 10 at
+    /// 90%). The intervals add, in quadrature and in ln L (both ends > 0), the
     /// leave-one-run-out schedule-transfer error (times Student's t for so few runs) and the law's
     /// rolling-origin extrapolation error along the steps; where a schedule decays further than
     /// any run did, they also span the decay prior's range (as `slaw forecast`; coverage in
-    /// BENCHMARKS.md).
+    /// BENCHMARKS.md). A predicted loss that is not > 0 gets no interval, and a warning.
     #[arg(long, default_value_t = 100)]
     bootstrap: usize,
     /// Level of the intervals (0.9: the level their coverage is measured at, BENCHMARKS.md).
@@ -242,8 +243,8 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         if let Some(b) = w.bootstrap {
             let (n, ok, level) = (b.replicates, b.converged, b.level);
             print!(
-                "intervals: {:.0}%, bootstrap refit spread ({ok} of {n} refits converged)",
-                100.0 * level
+                "intervals: {}%, bootstrap refit spread ({ok} of {n} refits converged)",
+                slaw::numbers::short(100.0 * level)
             );
             match w.model_error {
                 Some(m) => println!(

@@ -338,13 +338,23 @@ fn step_laws_runs_and_schedules() {
     // the last step; without it that is an error.
     slaw()
         .args(["forecast", &nolr, "--method", "tissue", "--at", "9000"])
+        .args(["--schedule", "constant:peak=1e-3,warmup=100"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9000"));
+    // A decay the window never saw drives this fit's loss below 0 (it printed
+    // -4.0238, exit 0): refused (probe_fz 4).
+    slaw()
+        .args(["forecast", &nolr, "--method", "tissue", "--at", "9000"])
         .args([
             "--schedule",
             "cosine:peak=1e-3,final=1e-4,total=9000,warmup=100",
         ])
         .assert()
-        .success()
-        .stdout(predicate::str::contains("9000"));
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--at: the tissue law's forecast at step 9000 is -4.0",
+        ));
     let with_lr: String = power_curve("")
         .lines()
         .enumerate()
@@ -605,7 +615,7 @@ fn steps_in_tokens_epochs_and_far_schedules_do_not_crash() {
                 "--fit-until",
                 "0.6",
                 "--bootstrap",
-                "5",
+                "10",
                 "--json",
             ])
             .output()
@@ -621,7 +631,7 @@ fn steps_in_tokens_epochs_and_far_schedules_do_not_crash() {
             "--fit-until",
             "0.6",
             "--bootstrap",
-            "5",
+            "10",
             "--json",
         ])
         .args([
@@ -1253,10 +1263,16 @@ fn temporal_intervals_widen_with_the_level() {
     let dir = TempDir::new().unwrap();
     let f = per_position_file(&dir);
     let mut last = (f64::INFINITY, 0.0);
-    for level in ["0.9", "0.99", "0.995", "0.999"] {
+    // The replicates: at least 1 / (1 - level), as every bootstrap needs.
+    for (level, replicates) in [
+        ("0.9", "50"),
+        ("0.99", "100"),
+        ("0.995", "200"),
+        ("0.999", "1000"),
+    ] {
         let out = slaw()
             .args(["forecast", &f, "--fit-until", "0.3", "--level", level])
-            .args(["--bootstrap", "50", "--json"])
+            .args(["--bootstrap", replicates, "--json"])
             .output()
             .unwrap();
         let v = json_of(&out);

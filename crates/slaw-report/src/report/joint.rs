@@ -113,10 +113,7 @@ pub fn methods_report(r: &Recommendation) -> String {
         "{:<16} {:>12} {:>24}",
         "method",
         "loss",
-        format!(
-            "{} refit bootstrap",
-            slaw::selection::calibrate::percent(r.level)
-        )
+        format!("{}% refit bootstrap", slaw::numbers::short(100.0 * r.level))
     );
     for p in &r.predictions {
         let _ = writeln!(

@@ -183,6 +183,10 @@ impl Spec {
     /// The request of every curve (the method chosen per curve by
     /// [`run_each`]).
     pub fn request(&self) -> Result<Request> {
+        // Too few replicates for a percentile interval at the level, as
+        // every other bootstrap (`Resampling::check_replicates`).
+        crate::bootstrap::Resampling::new(self.bootstrap, self.level, self.seed)
+            .check_replicates()?;
         Ok(Request {
             choice: Choice::Auto,
             fit_until: self.fit_until,
@@ -538,6 +542,16 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             // Warm start: the chosen law's optimum on the first three
             // quarters of the window (found by the full multi-start).
             let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
+            if !o.converged {
+                // The warm start alone can fail where the full multi-start
+                // does not: a flat window fits exactly (objective ~ 0) at the
+                // start, where the solver's tests, relative to the objective,
+                // find no converging step. The full search, as --method.
+                let full = run_law(method, &ext, k, req, None)?;
+                if full.converged {
+                    o = full;
+                }
+            }
             if let Some(d) = decay.filter(|d| !d.identified()) {
                 o.warnings.insert(0, format!(
                     "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast ({}). Fit on a window that includes part of the decay to use the schedule",
@@ -615,6 +629,49 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             .expect("with_steps puts every forecast step on the curve");
         out.forecasts.push(out.curve_points[i].clone());
     }
+    if let Some(p) = out
+        .forecasts
+        .iter()
+        .find(|p| !(p.loss > 0.0 && p.loss.is_finite()))
+    {
+        return Err(not_positive(&out, p.step, p.loss, req.at.is_empty()));
+    }
+    let fitted: Vec<f64> = (0..k.min(ext.len()))
+        .map(|i| ext.loss[i])
+        .filter(|l| !l.is_nan())
+        .collect();
+    let (lo, hi) = fitted
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &l| {
+            (a.min(l), b.max(l))
+        });
+    if fitted.len() > 1 && hi - lo <= 1e-12 * hi.abs() {
+        out.warnings.push(format!(
+            "the loss is flat in the fitted window (all {} fitted losses are {}): the window \
+             does not show how the loss falls, so the law's decay is not determined by it and \
+             the forecast holds the flat value",
+            fitted.len(),
+            crate::numbers::num(hi)
+        ));
+    }
+    let before: Vec<String> = at
+        .iter()
+        .filter(|&&t| t < first)
+        .map(|&t| crate::numbers::num(t))
+        .collect();
+    if !before.is_empty() {
+        out.warnings.push(super::backwards_warning(
+            &format!(
+                "the forecast{} at step{} {}",
+                if before.len() == 1 { "" } else { "s" },
+                if before.len() == 1 { "" } else { "s" },
+                before.join(", ")
+            ),
+            "the curve's",
+            first,
+            before.len() > 1,
+        ));
+    }
     let (pred, truth): (Vec<f64>, Vec<f64>) = out
         .curve_points
         .iter()
@@ -625,6 +682,49 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.heldout = Some(accuracy(&pred, &truth));
     }
     Ok(out)
+}
+
+/// The error for a forecast that is not a positive loss (`loss` at
+/// `step`): the law was extrapolated past where it holds. The log law,
+/// L = a - b ln t, reaches 0 at t = exp(a / b): said. `default_step`: the
+/// step was not asked for (the curve's last step), so the method is named
+/// rather than --at.
+fn not_positive(out: &ForecastOutput, step: f64, loss: f64, default_step: bool) -> Error {
+    let num = crate::numbers::num;
+    let zero = match (out.params.by_name("a"), out.params.by_name("b")) {
+        (Some(&a), Some(&b)) if out.method == CurveLaw::Log.name() && b > 0.0 => {
+            Some((a / b).exp()).filter(|z| z.is_finite())
+        }
+        _ => None,
+    };
+    let message = match zero {
+        Some(z) => format!(
+            "the log law fitted on the window (L = {} - {} ln t) reaches 0 at step {}: its \
+             forecast at step {} is {} (a loss is > 0); forecast before step {}, or use a law \
+             that stays above 0 (reciprocal, power)",
+            num(out.params.value("a")),
+            num(out.params.value("b")),
+            num(z),
+            num(step),
+            num(loss),
+            num(z)
+        ),
+        None => format!(
+            "the {} law's forecast at step {} is {} (a loss is > 0): the law does not hold that \
+             far from its window; forecast nearer to it, or use another law",
+            out.method,
+            num(step),
+            num(loss)
+        ),
+    };
+    Error::setting(
+        if default_step {
+            crate::error::Setting::Method
+        } else {
+            crate::error::Setting::ForecastAt
+        },
+        message,
+    )
 }
 
 fn run_law(
@@ -717,13 +817,13 @@ fn widen_for_decay(
     }
     Some(DecayTerm {
         method: format!(
-            "the learning rate decays after the window ({}): each interval beyond it also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay ahead), the {:.0}% range of the {} law's errors per unit of decay ahead on other schedules' curves (a prior learned on the multi-power curves)",
+            "the learning rate decays after the window ({}): each interval beyond it also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay ahead), the {}% range of the {} law's errors per unit of decay ahead on other schedules' curves (a prior learned on the multi-power curves)",
             if method.needs_lr() {
                 "its effect forecast from annealing terms fitted on the window"
             } else {
                 "a law of the step alone ignores it"
             },
-            100.0 * req.level,
+            crate::numbers::short(100.0 * req.level),
             method.name(),
         ),
         per_unit_decay: (zl, zh),

@@ -29,6 +29,23 @@ pub use positions::PositionCurves;
 use rayon::prelude::*;
 pub use schedule::Schedule;
 
+/// The warning for predictions at steps before the first fitted one
+/// (`what`: e.g. "schedule 'x' ends at step 3"; `whose`: whose first fitted
+/// step, e.g. "the runs'"): the law is extrapolated backwards. Shared by
+/// `slaw schedule` and `slaw forecast --at`.
+pub(crate) fn backwards_warning(what: &str, whose: &str, first: f64, several: bool) -> String {
+    format!(
+        "{what}, before {whose} first fitted step ({}): {} the law backwards, where it was not \
+         fitted",
+        crate::numbers::num(first),
+        if several {
+            "their predictions extrapolate"
+        } else {
+            "its prediction extrapolates"
+        }
+    )
+}
+
 /// A loss-curve law `slaw forecast` fits (its law: `law::curves`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -281,6 +281,9 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             "what-if needs at least one run and one schedule",
         ));
     }
+    // Too few replicates for a percentile interval at the level (one gives
+    // an interval of zero width that need not hold the prediction).
+    Resampling::new(opts.bootstrap, opts.level, opts.seed).check_replicates()?;
     // The same curve twice (a file given twice) would count as two runs:
     // the leave-one-run-out error would vanish and the intervals shrink.
     for (j, b) in runs.iter().enumerate() {
@@ -317,6 +320,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     warnings.extend(identifiability(f.result()));
     warnings.extend(before_the_runs(runs, targets));
     warnings.extend(follows_unpinned(&f, runs, targets));
+    warnings.extend(peak_outside_the_runs(runs, targets));
     if opts.bootstrap > 0 && !how.enough(draws.len()) {
         warnings.push(format!(
             "only {} of {} bootstrap refits converged: the intervals are unreliable",
@@ -367,15 +371,10 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
                         let h = calibration
                             .as_ref()
                             .map_or(0.0, |c| c.half_width(t.curve.step[i]));
-                        let extra = (z * model_error.unwrap_or(0.0) * loss).hypot(h * loss);
-                        let widen = |v: f64| {
-                            let d = v - loss;
-                            loss + d.signum() * d.hypot(extra)
-                        };
-                        let (mut lo, mut hi) = (
-                            iv.map(|v| widen(v.lo).min(loss)),
-                            iv.map(|v| widen(v.hi).max(loss)),
-                        );
+                        let (mut lo, mut hi) = iv
+                            .filter(|_| loss > 0.0 && loss.is_finite())
+                            .map(|v| widen_in_ln(loss, v, z * model_error.unwrap_or(0.0), h))
+                            .unzip();
                         if let (Some((zl, zh)), Some(a), Some(l), Some(h)) =
                             (decay, ahead[i], lo, hi)
                         {
@@ -394,10 +393,11 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             }
         })
         .collect();
+    warnings.extend(not_positive(&predictions));
     let best = opts.search_from.and_then(|from| {
         let finals: Vec<(usize, f64)> = (from..targets.len())
             .map(|ti| (ti, predictions[ti].last().loss))
-            .filter(|(_, l)| l.is_finite())
+            .filter(|(_, l)| *l > 0.0 && l.is_finite())
             .collect();
         let mut order = finals.clone();
         order.sort_by(|a, b| a.1.total_cmp(&b.1));
@@ -438,9 +438,9 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     });
     let decay_term = decay.zip(most_ahead).map(|((zl, zh), a)| super::job::DecayTerm {
         method: format!(
-            "a target's learning rate decays further than any fitted run's (by more than {:.0}% of its peak): its interval there also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay beyond the runs), the {:.0}% range of the {} law's errors per unit of decay its fit had not seen (the decay prior, learned on the multi-power curves)",
+            "a target's learning rate decays further than any fitted run's (by more than {:.0}% of its peak): its interval there also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay beyond the runs), the {}% range of the {} law's errors per unit of decay its fit had not seen (the decay prior, learned on the multi-power curves)",
             100.0 * prior::DECAY_NEGLIGIBLE,
-            100.0 * opts.level,
+            crate::numbers::short(100.0 * opts.level),
             opts.method.name()
         ),
         per_unit_decay: (zl, zh),
@@ -574,6 +574,121 @@ fn identifiability(r: &crate::fit::FitResult) -> Vec<String> {
     out
 }
 
+/// The interval of a what-if prediction `loss` (> 0) at one step: the
+/// bootstrap percentiles `iv` widened in ln L, as `Fitted::intervals` widens
+/// `slaw forecast`'s — each end's distance from the prediction in ln units
+/// in quadrature with the schedule-transfer error `transfer` (a relative
+/// error, t times the leave-one-run-out RMS) and the calibrated
+/// extrapolation half-width `h` (ln units). The two errors widen both ends
+/// alike, so the prediction lies inside even when every refit falls on
+/// one side of it, and both ends stay > 0; a lower percentile at or below
+/// 0 (refits that predict no positive loss) gives a lower end of 0.
+fn widen_in_ln(loss: f64, iv: crate::bootstrap::Interval, transfer: f64, h: f64) -> (f64, f64) {
+    let extra = transfer.hypot(h);
+    let below = if iv.lo > 0.0 {
+        (loss / iv.lo).ln().max(0.0)
+    } else if iv.lo.is_nan() {
+        0.0
+    } else {
+        f64::INFINITY
+    };
+    // NaN (no finite refit) and a percentile at or below 0 add nothing above.
+    let above = (iv.hi / loss).ln().max(0.0);
+    (
+        loss * (-below.hypot(extra)).exp(),
+        loss * above.hypot(extra).exp(),
+    )
+}
+
+/// How far a predicted schedule's peak learning rate may lie outside the
+/// fitted runs' peaks before it is said (recorded rates are rounded).
+const PEAK_TOLERANCE: f64 = 0.02;
+
+/// The peak learning rate of a curve: its schedule's, else the highest
+/// recorded rate.
+fn peak_lr(c: &Curve) -> Option<f64> {
+    match c.schedule {
+        Some(s) => Some(s.peak),
+        None => {
+            c.lr.as_ref()
+                .map(|lr| lr.iter().copied().fold(0.0f64, f64::max))
+        }
+    }
+    .filter(|p| *p > 0.0 && p.is_finite())
+}
+
+/// Targets whose peak learning rate lies outside the range of the fitted
+/// runs' peaks: the law's parameters hold for the peaks the runs had, and
+/// a what-if at another peak extrapolates them (the laws were published for
+/// one peak rate; a higher peak can predict a loss far below any run's, or
+/// below 0).
+fn peak_outside_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
+    let peaks: Vec<f64> = runs.iter().filter_map(peak_lr).collect();
+    let (Some(lo), Some(hi)) = (
+        peaks.iter().copied().reduce(f64::min),
+        peaks.iter().copied().reduce(f64::max),
+    ) else {
+        return vec![];
+    };
+    let range = if lo == hi {
+        format!("the fitted runs' peak ({})", crate::numbers::short(hi))
+    } else {
+        format!(
+            "the fitted runs' peaks ({} to {})",
+            crate::numbers::short(lo),
+            crate::numbers::short(hi)
+        )
+    };
+    targets
+        .iter()
+        .filter_map(|t| {
+            let p = peak_lr(&t.curve)?;
+            let how = if p > hi * (1.0 + PEAK_TOLERANCE) {
+                format!("{}x above", crate::numbers::short(p / hi))
+            } else if p < lo / (1.0 + PEAK_TOLERANCE) {
+                format!("{}x below", crate::numbers::short(lo / p))
+            } else {
+                return None;
+            };
+            Some(format!(
+                "schedule '{}' peaks at a learning rate of {}, {how} {range}: the law was fitted \
+                 at the runs' peak rates, and its prediction at another peak extrapolates it \
+                 (run a schedule at this peak to check)",
+                t.name,
+                crate::numbers::short(p)
+            ))
+        })
+        .collect()
+}
+
+/// Predicted schedules whose loss is not > 0 at some step: the law is
+/// extrapolated where it no longer holds (a loss is > 0); those points have
+/// no interval.
+fn not_positive(predictions: &[Prediction]) -> Vec<String> {
+    predictions
+        .iter()
+        .filter_map(|p| {
+            let bad: Vec<&PredictedPoint> = p
+                .points
+                .iter()
+                .filter(|q| !(q.loss > 0.0 && q.loss.is_finite()))
+                .collect();
+            let first = bad.first()?;
+            Some(format!(
+                "the law predicts a loss that is not > 0 for schedule '{}' at {} of its {} \
+                 points, the first at step {} ({}): the law does not hold there (a loss is \
+                 > 0), so those points have no interval; the schedule lies too far from the \
+                 runs for this law",
+                p.schedule,
+                bad.len(),
+                p.points.len(),
+                crate::numbers::num(first.step),
+                crate::numbers::num(first.loss)
+            ))
+        })
+        .collect()
+}
+
 /// Targets whose last step lies before every fitted point: the law is
 /// extrapolated backwards, to steps it was not fitted at.
 fn before_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
@@ -587,12 +702,15 @@ fn before_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
         .filter_map(|t| {
             let last = *t.curve.step.last()?;
             (last < first).then(|| {
-                format!(
-                    "schedule '{}' ends at step {}, before the runs' first fitted step ({}): its \
-                     prediction extrapolates the law backwards, where it was not fitted",
-                    t.name,
-                    crate::numbers::num(last),
-                    crate::numbers::num(first)
+                super::backwards_warning(
+                    &format!(
+                        "schedule '{}' ends at step {}",
+                        t.name,
+                        crate::numbers::num(last)
+                    ),
+                    "the runs'",
+                    first,
+                    false,
                 )
             })
         })
@@ -710,4 +828,45 @@ fn decay_ahead_of(c: &Curve, seen: f64) -> Vec<Option<f64>> {
             (min.is_finite() && a > prior::DECAY_NEGLIGIBLE).then_some(a)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bootstrap::Interval;
+
+    /// probe_fz 1, 2: the errors were added in linear space, with the sign
+    /// of each percentile's side: a lower end below 0 and, when every refit
+    /// fell on one side, the prediction as one end.
+    #[test]
+    fn what_if_intervals_widen_both_ends_in_ln_loss() {
+        // Both percentiles below the prediction (one replicate).
+        let (lo, hi) = widen_in_ln(3.0, Interval { lo: 2.9, hi: 2.9 }, 0.01, 0.0);
+        assert!(lo < 2.9 && hi > 3.0, "{lo} {hi}");
+        assert!(
+            (hi / 3.0).ln() - 0.01 < 1e-12,
+            "the upper end: the errors alone"
+        );
+        // Symmetric in ln L for the errors alone.
+        let (lo, hi) = widen_in_ln(3.0, Interval { lo: 3.0, hi: 3.0 }, 0.3, 0.4);
+        assert!(((3.0 / lo).ln() - 0.5).abs() < 1e-12 && ((hi / 3.0).ln() - 0.5).abs() < 1e-12);
+        // Large errors: still > 0 (linear space gave 3 - 3 * 1.5 < 0).
+        let (lo, _) = widen_in_ln(3.0, Interval { lo: 2.0, hi: 4.0 }, 1.5, 0.0);
+        assert!(lo > 0.0, "{lo}");
+        // Refits that predict no positive loss: a lower end of 0, not NaN.
+        let (lo, hi) = widen_in_ln(3.0, Interval { lo: -1.0, hi: 4.0 }, 0.1, 0.0);
+        assert_eq!(lo, 0.0);
+        assert!(hi > 4.0);
+        // No finite refit: the errors alone.
+        let (lo, hi) = widen_in_ln(
+            3.0,
+            Interval {
+                lo: f64::NAN,
+                hi: f64::NAN,
+            },
+            0.1,
+            0.0,
+        );
+        assert!(lo < 3.0 && hi > 3.0 && lo.is_finite() && hi.is_finite());
+    }
 }
