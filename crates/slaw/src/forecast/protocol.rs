@@ -166,7 +166,9 @@ pub fn schedules_coverage(
                 &targets,
                 &Options {
                     method: m,
-                    bootstrap: replicates,
+                    // a level above 0.99 needs more replicates than the
+                    // benchmark's default (what_if refuses fewer)
+                    bootstrap: replicates.max(crate::bootstrap::Resampling::min_replicates(level)),
                     seed: 0,
                     level,
                     search_from: None,
