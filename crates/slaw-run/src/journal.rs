@@ -99,6 +99,19 @@ impl Record {
     pub fn out_of_attempts(&self, max_attempts: u32) -> bool {
         self.attempts >= max_attempts.saturating_add(self.granted)
     }
+
+    /// Whether the run failed for good: failed, and out of attempts
+    /// ([`Record::out_of_attempts`]).
+    pub fn failed_for_good(&self, max_attempts: u32) -> bool {
+        self.state == State::Failed && self.out_of_attempts(max_attempts)
+    }
+
+    /// Whether the run has its outcome: done, or failed for good
+    /// ([`Record::failed_for_good`]; `max_attempts`: the plan's
+    /// [`crate::plan::Plan::max_attempts`]).
+    pub fn settled(&self, max_attempts: u32) -> bool {
+        self.state == State::Done || self.failed_for_good(max_attempts)
+    }
 }
 
 /// What [`Journal::claim`] found.
@@ -698,6 +711,48 @@ pub fn process_alive(pid: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_settled_when_done_or_failed_with_no_attempts_left() {
+        let rec = |state, attempts, granted| Record {
+            id: "x|n=1|seed=0".into(),
+            candidate: "x".into(),
+            n: 1,
+            seed: 0,
+            state,
+            attempts,
+            owner: None,
+            handle: None,
+            exit_status: None,
+            loss: None,
+            duration: None,
+            log_path: None,
+            reason: None,
+            started: None,
+            slot: None,
+            granted,
+            inputs: None,
+        };
+        // (state, attempts, granted) -> settled with 2 attempts allowed.
+        for (state, attempts, granted, settled) in [
+            (State::Done, 1, 0, true),
+            (State::Failed, 1, 0, false),
+            (State::Failed, 2, 0, true),
+            (State::Failed, 2, 2, false),
+            (State::Failed, 4, 2, true),
+            (State::Running, 2, 0, false),
+            (State::Queued, 0, 0, false),
+            (State::Interrupted, 2, 0, false),
+        ] {
+            let r = rec(state, attempts, granted);
+            assert_eq!(r.settled(2), settled, "{state:?} {attempts} {granted}");
+            assert_eq!(
+                r.failed_for_good(2),
+                settled && state == State::Failed,
+                "{state:?} {attempts} {granted}"
+            );
+        }
+    }
 
     #[test]
     fn claim_is_exclusive_and_retries_are_bounded() {

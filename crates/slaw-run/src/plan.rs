@@ -819,6 +819,12 @@ impl Plan {
         .to_string()
     }
 
+    /// The attempts a run gets at most: `retries + 1` (more when attempts
+    /// are given back, [`crate::journal::Record::granted`]).
+    pub fn max_attempts(&self) -> u32 {
+        self.retries + 1
+    }
+
     /// The journal key of a run.
     pub fn run_id(&self, r: &RunSpec) -> String {
         format!(

@@ -63,7 +63,7 @@ const DROPPED: &str = "dropped";
 /// prevents new runs.
 pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
     let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
-    let max_attempts = plan.retries + 1;
+    let max_attempts = plan.max_attempts();
     let mut launch = Vec::new();
     let mut candidates = Vec::new();
     let mut finished = true;
@@ -84,10 +84,9 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 n: n as u64,
                 seed,
             });
-            by_id.get(id.as_str()).is_some_and(|r| {
-                r.state == State::Done
-                    || (r.state == State::Failed && r.out_of_attempts(max_attempts))
-            })
+            by_id
+                .get(id.as_str())
+                .is_some_and(|r| r.settled(max_attempts))
         };
         // The zero-shot evaluations (n = 0) first: cheap, and they gate no
         // size of the ladder.
@@ -192,7 +191,7 @@ fn visit(
     launch: &mut Vec<RunSpec>,
     finished: &mut bool,
 ) -> (usize, Vec<f64>) {
-    let max_attempts = plan.retries + 1;
+    let max_attempts = plan.max_attempts();
     let mut pending = 0;
     let mut losses = Vec::new();
     for &seed in &plan.seeds {
@@ -209,7 +208,7 @@ fn visit(
                 pending += 1;
                 *finished = false;
             }
-            Some(r) if r.state == State::Failed && r.out_of_attempts(max_attempts) => {
+            Some(r) if r.failed_for_good(max_attempts) => {
                 st.failed.push((
                     id.clone(),
                     r.reason.clone().unwrap_or_else(|| "failed".into()),
@@ -409,10 +408,7 @@ impl Rungs {
             return;
         }
         let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
-        let max_attempts = plan.retries + 1;
-        let settled = |r: &&Record| {
-            r.state == State::Done || (r.state == State::Failed && r.out_of_attempts(max_attempts))
-        };
+        let max_attempts = plan.max_attempts();
         loop {
             if !self.current {
                 self.wave = decide(plan, &self.known, &self.dropped).launch;
@@ -427,7 +423,7 @@ impl Rungs {
                 .map(|s| {
                     by_id
                         .get(plan.run_id(s).as_str())
-                        .filter(|r| settled(r))
+                        .filter(|r| r.settled(max_attempts))
                         .map(|r| (*r).clone())
                 })
                 .collect();
