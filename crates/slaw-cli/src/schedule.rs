@@ -242,8 +242,8 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         if let Some(b) = w.bootstrap {
             let (n, ok, level) = (b.replicates, b.converged, b.level);
             print!(
-                "intervals: {:.0}%, bootstrap refit spread ({ok} of {n} refits converged)",
-                100.0 * level
+                "intervals: {}, bootstrap refit spread ({ok} of {n} refits converged)",
+                slaw::numbers::percent_to(level, 0)
             );
             match w.model_error {
                 Some(m) => println!(

@@ -518,10 +518,10 @@ impl Plan {
             return Err(bad(
                 "level",
                 format!(
-                    "at most {top}: the predictive intervals are calibrated up to {}% (a level of {} would be a {}% interval all the same)",
-                    100.0 * top,
+                    "at most {top}: the predictive intervals are calibrated up to {} (a level of {} would be a {} interval all the same)",
+                    slaw::numbers::percent_in(top, |v| v.to_string()),
                     raw.level,
-                    100.0 * top
+                    slaw::numbers::percent_in(top, |v| v.to_string())
                 ),
             ));
         }

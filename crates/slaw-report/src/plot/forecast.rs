@@ -36,7 +36,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
     let mut bands = Vec::new();
     if let Some(level) = o.bootstrap.map(|b| b.level) {
         bands.push(Band {
-            label: format!("{:.0}% interval", 100.0 * level),
+            label: format!("{} interval", slaw::numbers::percent_to(level, 0)),
             color: 3,
             points: o
                 .curve_points
@@ -109,7 +109,10 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
         bands.push(Band {
             label: match interval {
                 Some(l) if bands.is_empty() => {
-                    format!("{}% interval", super::tick_label(100.0 * l))
+                    format!(
+                        "{} interval",
+                        slaw::numbers::percent_in(l, super::tick_label)
+                    )
                 }
                 _ => String::new(),
             },
@@ -129,7 +132,10 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     }
     if let (Some(l), true) = (level, series.iter().any(|s| s.kind == SeriesKind::Interval)) {
         series.push(Series {
-            label: format!("{}% interval, final loss", super::tick_label(100.0 * l)),
+            label: format!(
+                "{} interval, final loss",
+                slaw::numbers::percent_in(l, super::tick_label)
+            ),
             color: 6,
             kind: SeriesKind::Interval,
             points: Vec::new(),

@@ -58,8 +58,8 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
-                    100.0 * level,
+                    "intervals: {} predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
+                    slaw::numbers::percent_to(level, 0),
                     c.origins,
                     if c.method.starts_with("prior") {
                         format!(
@@ -87,15 +87,15 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             None if o.temporal.is_some() => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
-                    100.0 * level
+                    "intervals: {} percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
+                    slaw::numbers::percent_to(level, 0)
                 );
             }
             None => {
                 let _ = writeln!(
                     s,
-                    "intervals: {:.0}% percentile bootstrap, {ok} of {n} refits converged: the refit spread only (the window is too short to calibrate the law's extrapolation error), not a forecast interval",
-                    100.0 * level
+                    "intervals: {} percentile bootstrap, {ok} of {n} refits converged: the refit spread only (the window is too short to calibrate the law's extrapolation error), not a forecast interval",
+                    slaw::numbers::percent_to(level, 0)
                 );
             }
         }
@@ -286,8 +286,8 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
             100.0 * r.median_ape,
             match r.coverage {
                 Some((level, n, c, nb, cb)) => format!(
-                    "{:.0}%: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
-                    100.0 * level,
+                    "{}: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
+                    slaw::numbers::percent_to(level, 0),
                     100.0 * c as f64 / n.max(1) as f64,
                     100.0 * cb as f64 / nb.max(1) as f64
                 ),
