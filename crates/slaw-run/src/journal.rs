@@ -500,46 +500,42 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
-    /// Every run's record, ordered by id.
-    pub fn all(&self) -> Result<Vec<Record>> {
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT {COLS} FROM runs ORDER BY id"))
-            .map_err(|e| self.err(e))?;
+    /// Every row of the query `sql` (no parameters), each read by `row`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([], row_to_record)
+            .query_map([], row)
             .map_err(|e| self.err(e))?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
         Ok(rows)
+    }
+
+    /// Every run's record, ordered by id.
+    pub fn all(&self) -> Result<Vec<Record>> {
+        self.rows(
+            &format!("SELECT {COLS} FROM runs ORDER BY id"),
+            row_to_record,
+        )
     }
 
     /// The event log: (run, event), oldest first.
     pub fn events(&self) -> Result<Vec<(String, String)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT run, event FROM events ORDER BY rowid")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.err(e))?
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+        self.rows("SELECT run, event FROM events ORDER BY rowid", |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
     }
 
     /// How many times each run was claimed (from the event log).
     pub fn claims(&self) -> Result<Vec<(String, u32)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT run, COUNT(*) FROM events WHERE event LIKE 'claimed%' GROUP BY run ORDER BY run")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
-            .map_err(|e| self.err(e))?
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+        self.rows(
+            "SELECT run, COUNT(*) FROM events WHERE event LIKE 'claimed%' GROUP BY run ORDER BY run",
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)),
+        )
     }
 }
 
