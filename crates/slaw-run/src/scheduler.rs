@@ -606,6 +606,15 @@ mod tests {
     /// before it was data; only a drop counts as dropped.
     #[test]
     fn a_stop_reads_as_its_sentence_and_only_a_drop_is_dropped() {
+        let status = |stopped| CandidateStatus {
+            id: "a".into(),
+            points: vec![],
+            done: 0,
+            running: 0,
+            queued: 0,
+            failed: vec![],
+            stopped,
+        };
         let risk = "its risk interval (the interval the decisions compare, not the printed \
                     one) lay above the leading candidate's";
         for (stop, text, dropped) in [
@@ -648,30 +657,14 @@ mod tests {
                 serde_json::to_value(&stop).unwrap(),
                 serde_json::Value::String(text.clone())
             );
-            let st = CandidateStatus {
-                id: "a".into(),
-                points: vec![],
-                done: 0,
-                running: 0,
-                queued: 0,
-                failed: vec![],
-                stopped: Some(stop),
-            };
+            let st = status(Some(stop));
             assert_eq!(st.dropped(), dropped, "{text}");
             assert_eq!(
                 serde_json::to_value(&st).unwrap()["stopped"],
                 serde_json::Value::String(text)
             );
         }
-        let going = CandidateStatus {
-            id: "a".into(),
-            points: vec![],
-            done: 0,
-            running: 0,
-            queued: 0,
-            failed: vec![],
-            stopped: None,
-        };
+        let going = status(None);
         assert!(!going.dropped());
         assert_eq!(
             serde_json::to_value(&going).unwrap()["stopped"],

@@ -1,6 +1,17 @@
 //! Number helpers shared by the decisions and the reports: compact
 //! formatting of numbers and cells for messages and tables, log-spaced grids.
 
+/// `s` (a number's text) without the trailing zeros of its decimals, nor
+/// the point when none is left: "2.500" -> "2.5", "3.000" -> "3"; a text
+/// without a point as it is ("90", "1e5").
+fn trim_fraction(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
 /// Format a number compactly: plain for moderate magnitudes, scientific otherwise.
 pub fn num(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
@@ -10,9 +21,7 @@ pub fn num(v: f64) -> String {
     if v.fract() == 0.0 && a < 1e12 {
         format!("{v:.0}")
     } else if (1e-3..1e5).contains(&a) {
-        let s = format!("{v:.6}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
+        trim_fraction(&format!("{v:.6}")).to_string()
     } else {
         format!("{v:.5e}")
     }
@@ -26,12 +35,7 @@ pub fn sci_to(v: f64, digits: usize) -> String {
     }
     let s = format!("{:.*e}", digits.saturating_sub(1), v);
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    let m = if m.contains('.') {
-        m.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        m
-    };
-    format!("{m}e{e}")
+    format!("{}e{e}", trim_fraction(m))
 }
 
 /// `sci_to(v, 4)`: a budget as the user gave it (5.76e23), not rounded to 5.8e23.
@@ -64,7 +68,7 @@ pub fn short(v: f64) -> String {
     }
     let e = format!("{v:.2e}");
     let (m, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let m = m.trim_end_matches('0').trim_end_matches('.');
+    let m = trim_fraction(m);
     let exp: i32 = exp.parse().unwrap_or(0);
     if (-3..5).contains(&exp) {
         let digits = (2 - exp).max(0) as usize;
@@ -73,11 +77,7 @@ pub fn short(v: f64) -> String {
             digits,
             m.parse::<f64>().unwrap_or(v) * 10f64.powi(exp)
         );
-        if p.contains('.') {
-            p.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            p
-        }
+        trim_fraction(&p).to_string()
     } else {
         format!("{m}e{exp}")
     }
@@ -108,13 +108,10 @@ mod short_tests {
 /// The one place a level becomes a percent; see also [`percent`] and
 /// [`percent_in`].
 pub fn percent_to(level: f64, decimals: usize) -> String {
-    let p = format!("{:.*}", decimals, 100.0 * level);
-    let p = if p.contains('.') {
-        p.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &p
-    };
-    format!("{p}%")
+    format!(
+        "{}%",
+        trim_fraction(&format!("{:.*}", decimals, 100.0 * level))
+    )
 }
 
 /// A level as a percentage with the digits it has (0.9 -> "90%", 0.999 ->
