@@ -1403,19 +1403,12 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     }
     // M4 fitted by its authors' procedure is not a catalog law: the pick fits it itself.
     let given = a.laws.as_deref().unwrap_or_default();
-    let (picks, unfit) = analysis::compare_by_backtest(given, &obs, &opts, &a.data.y)?;
-    let skipped: Vec<serde_json::Value> = unfit
-        .iter()
-        .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
-        .collect();
-    let predictions = slaw::pick::predictions(&picks, &a.predict);
-    let result =
-        serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions});
-    let mut text = slaw::pick::text(&picks);
-    for (l, r) in &unfit {
-        text += &format!("skipped: {}: {r}\n", l.name);
+    let result = analysis::backtest_comparison(given, &obs, &opts, &a.data.y, &a.predict)?;
+    let mut text = slaw::pick::text(&result.groups);
+    for s in &result.skipped {
+        text += &format!("skipped: {}: {}\n", s.law, s.reason);
     }
-    text += &slaw::pick::predictions_text(&predictions);
+    text += &slaw::pick::predictions_text(&result.predictions);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
@@ -1431,7 +1424,7 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
             std::slice::from_ref(&a.data.file),
         )?;
     }
-    if picks.iter().all(|p| p.choice.is_some()) {
+    if result.groups.iter().all(|p| p.choice.is_some()) {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("error: no law was eligible for at least one group (see the reasons above)");

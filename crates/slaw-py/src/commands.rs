@@ -329,15 +329,9 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
         // As the CLI: laws named as a pick's pool (M4 by its authors'
         // procedure included), the pick's predictions at `predict`.
-        let (picks, unfit) = analysis::compare_by_backtest(&laws, &obs, &opts, &o.data.y)?;
-        let skipped: Vec<serde_json::Value> = unfit
-            .iter()
-            .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
-            .collect();
-        let predictions = slaw::pick::predictions(&picks, &o.predict);
-        return json(
-            &serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions}),
-        );
+        return json(&analysis::backtest_comparison(
+            &laws, &obs, &opts, &o.data.y, &o.predict,
+        )?);
     }
     if !o.predict.is_empty() {
         return usage(

@@ -99,6 +99,19 @@ impl Record {
     pub fn out_of_attempts(&self, max_attempts: u32) -> bool {
         self.attempts >= max_attempts.saturating_add(self.granted)
     }
+
+    /// Whether the run failed for good: failed, and out of attempts
+    /// ([`Record::out_of_attempts`]).
+    pub fn failed_for_good(&self, max_attempts: u32) -> bool {
+        self.state == State::Failed && self.out_of_attempts(max_attempts)
+    }
+
+    /// Whether the run has its outcome: done, or failed for good
+    /// ([`Record::failed_for_good`]; `max_attempts`: the plan's
+    /// [`crate::plan::Plan::max_attempts`]).
+    pub fn settled(&self, max_attempts: u32) -> bool {
+        self.state == State::Done || self.failed_for_good(max_attempts)
+    }
 }
 
 /// What [`Journal::claim`] found.
@@ -487,46 +500,42 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
-    /// Every run's record, ordered by id.
-    pub fn all(&self) -> Result<Vec<Record>> {
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT {COLS} FROM runs ORDER BY id"))
-            .map_err(|e| self.err(e))?;
+    /// Every row of the query `sql` (no parameters), each read by `row`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = self.conn.prepare(sql).map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([], row_to_record)
+            .query_map([], row)
             .map_err(|e| self.err(e))?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
         Ok(rows)
+    }
+
+    /// Every run's record, ordered by id.
+    pub fn all(&self) -> Result<Vec<Record>> {
+        self.rows(
+            &format!("SELECT {COLS} FROM runs ORDER BY id"),
+            row_to_record,
+        )
     }
 
     /// The event log: (run, event), oldest first.
     pub fn events(&self) -> Result<Vec<(String, String)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT run, event FROM events ORDER BY rowid")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.err(e))?
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+        self.rows("SELECT run, event FROM events ORDER BY rowid", |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
     }
 
     /// How many times each run was claimed (from the event log).
     pub fn claims(&self) -> Result<Vec<(String, u32)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT run, COUNT(*) FROM events WHERE event LIKE 'claimed%' GROUP BY run ORDER BY run")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
-            .map_err(|e| self.err(e))?
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+        self.rows(
+            "SELECT run, COUNT(*) FROM events WHERE event LIKE 'claimed%' GROUP BY run ORDER BY run",
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)),
+        )
     }
 }
 
@@ -698,6 +707,48 @@ pub fn process_alive(pid: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_settled_when_done_or_failed_with_no_attempts_left() {
+        let rec = |state, attempts, granted| Record {
+            id: "x|n=1|seed=0".into(),
+            candidate: "x".into(),
+            n: 1,
+            seed: 0,
+            state,
+            attempts,
+            owner: None,
+            handle: None,
+            exit_status: None,
+            loss: None,
+            duration: None,
+            log_path: None,
+            reason: None,
+            started: None,
+            slot: None,
+            granted,
+            inputs: None,
+        };
+        // (state, attempts, granted) -> settled with 2 attempts allowed.
+        for (state, attempts, granted, settled) in [
+            (State::Done, 1, 0, true),
+            (State::Failed, 1, 0, false),
+            (State::Failed, 2, 0, true),
+            (State::Failed, 2, 2, false),
+            (State::Failed, 4, 2, true),
+            (State::Running, 2, 0, false),
+            (State::Queued, 0, 0, false),
+            (State::Interrupted, 2, 0, false),
+        ] {
+            let r = rec(state, attempts, granted);
+            assert_eq!(r.settled(2), settled, "{state:?} {attempts} {granted}");
+            assert_eq!(
+                r.failed_for_good(2),
+                settled && state == State::Failed,
+                "{state:?} {attempts} {granted}"
+            );
+        }
+    }
 
     #[test]
     fn claim_is_exclusive_and_retries_are_bounded() {

@@ -518,10 +518,10 @@ impl Plan {
             return Err(bad(
                 "level",
                 format!(
-                    "at most {top}: the predictive intervals are calibrated up to {}% (a level of {} would be a {}% interval all the same)",
-                    100.0 * top,
+                    "at most {top}: the predictive intervals are calibrated up to {} (a level of {} would be a {} interval all the same)",
+                    slaw::numbers::percent_in(top, |v| v.to_string()),
                     raw.level,
-                    100.0 * top
+                    slaw::numbers::percent_in(top, |v| v.to_string())
                 ),
             ));
         }
@@ -817,6 +817,12 @@ impl Plan {
             "loss": self.loss,
         })
         .to_string()
+    }
+
+    /// The attempts a run gets at most: `retries + 1` (more when attempts
+    /// are given back, [`crate::journal::Record::granted`]).
+    pub fn max_attempts(&self) -> u32 {
+        self.retries + 1
     }
 
     /// The journal key of a run.

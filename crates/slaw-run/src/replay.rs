@@ -241,11 +241,7 @@ pub fn bench(
                     .decision
                     .candidates
                     .iter()
-                    .filter(|c| {
-                        c.stopped
-                            .as_deref()
-                            .is_some_and(|s| s.starts_with("dropped"))
-                    })
+                    .filter(|c| c.dropped())
                     .count(),
             });
         }

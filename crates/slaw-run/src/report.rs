@@ -3,7 +3,7 @@
 use crate::journal::Record;
 use crate::plan::Plan;
 use crate::runner::Summary;
-use crate::scheduler::RankedCandidate;
+use crate::scheduler::{RankedCandidate, Stop};
 use slaw::numbers::{num, truncate};
 use std::fmt::Write;
 
@@ -337,7 +337,9 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
             c.running,
             c.queued,
             c.failed.len(),
-            c.stopped.as_deref().unwrap_or("in progress"),
+            c.stopped
+                .as_ref()
+                .map_or_else(|| "in progress".to_string(), Stop::to_string),
             w = id_width(plan.candidates.iter().map(|c| c.id.as_str()))
         );
     }

@@ -279,7 +279,7 @@ fn run_loop(
                     &cand.id,
                     spec.n,
                     spec.seed,
-                    plan.retries + 1,
+                    plan.max_attempts(),
                     Some(slot),
                 )? {
                     Claim::Claimed => {

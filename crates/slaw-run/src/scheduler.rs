@@ -39,7 +39,66 @@ pub struct CandidateStatus {
     /// Runs that failed with no attempts left: (run id, reason).
     pub failed: Vec<(String, String)>,
     /// Why no more sizes are run (None: still going or not started).
-    pub stopped: Option<String>,
+    pub stopped: Option<Stop>,
+}
+
+impl CandidateStatus {
+    /// Whether successive halving dropped it ([`Stop::Dropped`]).
+    pub fn dropped(&self) -> bool {
+        matches!(self.stopped, Some(Stop::Dropped { .. }))
+    }
+}
+
+/// Why a candidate runs no more sizes: shown (and serialized) as its
+/// sentence, kept as data so that no code reads the sentence back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// Successive halving dropped it: its risk interval lay above the
+    /// leading candidate's. `after`: the last size it ran (None: none).
+    Dropped {
+        /// The last size it ran: the smallest descending, the largest
+        /// ascending.
+        after: Option<f64>,
+    },
+    /// AtS detected the phase transition (adaptive, descending).
+    PhaseTransition {
+        /// The size AtS names.
+        at: f64,
+    },
+    /// Every size of the ladder has its outcome, and none failed.
+    LadderComplete,
+    /// Every size of the ladder has its outcome, `failed` runs failed for good.
+    LadderFailed {
+        /// How many runs failed with no attempts left.
+        failed: usize,
+    },
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Dropped { after } => write!(
+                f,
+                "dropped{}: its risk interval (the interval the decisions compare, not the \
+                 printed one) lay above the leading candidate's",
+                after
+                    .map(|n| format!(" after n = {}", slaw::numbers::num(n)))
+                    .unwrap_or_default()
+            ),
+            Stop::PhaseTransition { at } => write!(f, "phase transition detected at n = {at}"),
+            Stop::LadderComplete => f.write_str("ladder complete"),
+            Stop::LadderFailed { failed } => {
+                write!(f, "ladder ended with {failed} failed run(s)")
+            }
+        }
+    }
+}
+
+/// As its sentence (the JSON of `slaw status` and `slaw run`).
+impl serde::Serialize for Stop {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// What the scheduler decided from the journal: what to start, and where
@@ -54,16 +113,13 @@ pub struct Decision {
     pub finished: bool,
 }
 
-/// The start of a dropped candidate's `stopped` (the sizes follow).
-const DROPPED: &str = "dropped";
-
 /// The decision for the journal's current `records`. `dropped` lists the
 /// candidates successive halving has stopped (see [`dropped`]). A candidate's
 /// points never depend on `dropped` or on when it stopped: stopping only
 /// prevents new runs.
 pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
     let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
-    let max_attempts = plan.retries + 1;
+    let max_attempts = plan.max_attempts();
     let mut launch = Vec::new();
     let mut candidates = Vec::new();
     let mut finished = true;
@@ -84,10 +140,9 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
                 n: n as u64,
                 seed,
             });
-            by_id.get(id.as_str()).is_some_and(|r| {
-                r.state == State::Done
-                    || (r.state == State::Failed && r.out_of_attempts(max_attempts))
-            })
+            by_id
+                .get(id.as_str())
+                .is_some_and(|r| r.settled(max_attempts))
         };
         // The zero-shot evaluations (n = 0) first: cheap, and they gate no
         // size of the ladder.
@@ -139,37 +194,31 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             }
             if dropped.contains(&c.id) && rest_unrun {
                 // The size named is the last one it ran (below).
-                st.stopped = Some(DROPPED.into());
+                st.stopped = Some(Stop::Dropped { after: None });
             } else if plan.ascending {
                 // Larger sizes are what the decision needs: no phase rule.
             } else if let Some(t) =
                 ats(&st.points, plan.ats_k, plan.ats_delta).and_then(|f| f.transition)
             {
-                st.stopped = Some(format!("phase transition detected at n = {t}"));
+                st.stopped = Some(Stop::PhaseTransition { at: t });
             }
         }
         st.points.sort_by(|a, b| b.0.total_cmp(&a.0));
-        if st.stopped.as_deref() == Some(DROPPED) {
+        if let Some(Stop::Dropped { after }) = &mut st.stopped {
             // The last size it ran: the smallest descending, the largest
             // ascending (the decision is rebuilt from the journal, so the
             // loop meets the drop at the first complete size).
             let ran = st.points.iter().map(|p| p.0).filter(|&n| n > 0.0);
-            let last = if plan.ascending {
+            *after = if plan.ascending {
                 ran.reduce(f64::max)
             } else {
                 ran.reduce(f64::min)
             };
-            st.stopped = Some(format!(
-                "{DROPPED}{}: its risk interval (the interval the decisions compare, not the \
-                 printed one) lay above the leading candidate's",
-                last.map(|n| format!(" after n = {}", slaw::numbers::num(n)))
-                    .unwrap_or_default()
-            ));
         }
         if st.stopped.is_none() && st.queued == 0 && st.running == 0 {
             st.stopped = Some(match st.failed.len() {
-                0 => "ladder complete".into(),
-                f => format!("ladder ended with {f} failed run(s)"),
+                0 => Stop::LadderComplete,
+                failed => Stop::LadderFailed { failed },
             });
         }
         candidates.push(st);
@@ -192,7 +241,7 @@ fn visit(
     launch: &mut Vec<RunSpec>,
     finished: &mut bool,
 ) -> (usize, Vec<f64>) {
-    let max_attempts = plan.retries + 1;
+    let max_attempts = plan.max_attempts();
     let mut pending = 0;
     let mut losses = Vec::new();
     for &seed in &plan.seeds {
@@ -209,7 +258,7 @@ fn visit(
                 pending += 1;
                 *finished = false;
             }
-            Some(r) if r.state == State::Failed && r.out_of_attempts(max_attempts) => {
+            Some(r) if r.failed_for_good(max_attempts) => {
                 st.failed.push((
                     id.clone(),
                     r.reason.clone().unwrap_or_else(|| "failed".into()),
@@ -310,9 +359,7 @@ pub fn rank_with_warnings(
                         .zip(ns.reduce(f64::max))
                         .map(|(lo, hi)| [lo, hi])
                 },
-                dropped: st
-                    .and_then(|st| st.stopped.as_deref())
-                    .is_some_and(|w| w.starts_with("dropped")),
+                dropped: st.is_some_and(CandidateStatus::dropped),
             }
         })
         .collect();
@@ -409,10 +456,7 @@ impl Rungs {
             return;
         }
         let by_id: HashMap<&str, &Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
-        let max_attempts = plan.retries + 1;
-        let settled = |r: &&Record| {
-            r.state == State::Done || (r.state == State::Failed && r.out_of_attempts(max_attempts))
-        };
+        let max_attempts = plan.max_attempts();
         loop {
             if !self.current {
                 self.wave = decide(plan, &self.known, &self.dropped).launch;
@@ -427,7 +471,7 @@ impl Rungs {
                 .map(|s| {
                     by_id
                         .get(plan.run_id(s).as_str())
-                        .filter(|r| settled(r))
+                        .filter(|r| r.settled(max_attempts))
                         .map(|r| (*r).clone())
                 })
                 .collect();
@@ -552,4 +596,79 @@ pub fn worse_than_leader(ranking: &[RankedCandidate]) -> Vec<String> {
         })
         .map(|c| c.id.clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each stop reads (and serializes) as the sentence `stopped` held
+    /// before it was data; only a drop counts as dropped.
+    #[test]
+    fn a_stop_reads_as_its_sentence_and_only_a_drop_is_dropped() {
+        let status = |stopped| CandidateStatus {
+            id: "a".into(),
+            points: vec![],
+            done: 0,
+            running: 0,
+            queued: 0,
+            failed: vec![],
+            stopped,
+        };
+        let risk = "its risk interval (the interval the decisions compare, not the printed \
+                    one) lay above the leading candidate's";
+        for (stop, text, dropped) in [
+            (
+                Stop::Dropped { after: Some(200.0) },
+                format!("dropped after n = 200: {risk}"),
+                true,
+            ),
+            (
+                Stop::Dropped {
+                    after: Some(1.5e13),
+                },
+                format!("dropped after n = 1.50000e13: {risk}"),
+                true,
+            ),
+            (
+                Stop::Dropped { after: None },
+                format!("dropped: {risk}"),
+                true,
+            ),
+            (
+                Stop::PhaseTransition { at: 400.0 },
+                "phase transition detected at n = 400".to_string(),
+                false,
+            ),
+            (
+                Stop::PhaseTransition { at: 2.5 },
+                "phase transition detected at n = 2.5".to_string(),
+                false,
+            ),
+            (Stop::LadderComplete, "ladder complete".to_string(), false),
+            (
+                Stop::LadderFailed { failed: 2 },
+                "ladder ended with 2 failed run(s)".to_string(),
+                false,
+            ),
+        ] {
+            assert_eq!(stop.to_string(), text);
+            assert_eq!(
+                serde_json::to_value(&stop).unwrap(),
+                serde_json::Value::String(text.clone())
+            );
+            let st = status(Some(stop));
+            assert_eq!(st.dropped(), dropped, "{text}");
+            assert_eq!(
+                serde_json::to_value(&st).unwrap()["stopped"],
+                serde_json::Value::String(text)
+            );
+        }
+        let going = status(None);
+        assert!(!going.dropped());
+        assert_eq!(
+            serde_json::to_value(&going).unwrap()["stopped"],
+            serde_json::Value::Null
+        );
+    }
 }

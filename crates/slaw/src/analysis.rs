@@ -535,6 +535,53 @@ pub fn compare_by_backtest(
     Ok((picks, unfit))
 }
 
+/// A law left out of a comparison, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SkippedLaw {
+    /// The law's name.
+    pub law: String,
+    /// Why it was left out.
+    pub reason: String,
+}
+
+/// `slaw compare`'s backtest pick ([`compare_by_backtest`]) with the laws it
+/// left out and the picks' predictions ([`crate::pick::predictions`]): the
+/// `--json` result of `slaw compare` with the backtest pick, and of the
+/// Python package's `compare`, built here once for both.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BacktestComparison {
+    /// Every group's pick, groups in order.
+    pub groups: Vec<crate::pick::GroupPick>,
+    /// The laws left out (their inputs or domain do not fit the data).
+    pub skipped: Vec<SkippedLaw>,
+    /// Every group's pick predicting at each value of x asked for.
+    pub predictions: Vec<crate::pick::PickPrediction>,
+}
+
+/// [`compare_by_backtest`] of the laws `names`, and its picks' predictions
+/// at each of `xs` (none: empty), as one result.
+pub fn backtest_comparison(
+    names: &[String],
+    obs: &Observations,
+    opts: &FitOptions,
+    y_name: &str,
+    xs: &[f64],
+) -> Result<BacktestComparison> {
+    let (groups, unfit) = compare_by_backtest(names, obs, opts, y_name)?;
+    let predictions = crate::pick::predictions(&groups, xs);
+    Ok(BacktestComparison {
+        groups,
+        skipped: unfit
+            .into_iter()
+            .map(|(l, reason)| SkippedLaw {
+                law: l.name,
+                reason,
+            })
+            .collect(),
+        predictions,
+    })
+}
+
 /// `slaw compare`'s ranking of the laws `names` (named as a pick's pool,
 /// [`crate::pick::pool_law`]) by held-out error: with nothing held out, every
 /// point at the 2 largest values of the first input (per group,
@@ -797,6 +844,43 @@ mod compare_tests {
         assert!(unfit.is_empty());
         let laws: Vec<&str> = picks[0].pick.laws.iter().map(|l| l.law.as_str()).collect();
         assert_eq!(laws, ["power", "m4-authors-capped"]);
+    }
+
+    /// The backtest comparison's JSON is, byte for byte, the object the CLI
+    /// and the Python package built each for itself before it was one
+    /// struct: `{"groups": picks, "skipped": [{"law", "reason"}],
+    /// "predictions": ...}`, compact and pretty.
+    #[test]
+    fn backtest_comparison_json_is_the_one_both_built() {
+        let xs: Vec<f64> = (0..16).map(|k| 100.0 * 1.6f64.powi(k)).collect();
+        let y: Vec<f64> = xs
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (20.0 / x.powf(0.3) + 1.5) * (1.0 + 0.002 * ((k * 7 % 5) as f64 - 2.0)))
+            .collect();
+        let obs = Observations::from_columns(&["D"], &[xs], y);
+        let opts = FitOptions::default();
+        let laws = names(&["power", "m4", "chinchilla", "m4-authors-capped"]);
+        let at = [1e6, 1e3];
+        let c = backtest_comparison(&laws, &obs, &opts, "loss", &at).unwrap();
+        assert_eq!(c.skipped.len(), 1, "chinchilla takes 2 inputs");
+        assert_eq!(c.predictions.len(), 2);
+        let (picks, unfit) = compare_by_backtest(&laws, &obs, &opts, "loss").unwrap();
+        let skipped: Vec<serde_json::Value> = unfit
+            .iter()
+            .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
+            .collect();
+        let predictions = crate::pick::predictions(&picks, &at);
+        let before =
+            serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions});
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            serde_json::to_string(&before).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&c).unwrap(),
+            serde_json::to_string_pretty(&before).unwrap()
+        );
     }
 
     /// Two laws with the same criterion (the same law under two names, as

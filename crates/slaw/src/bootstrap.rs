@@ -195,11 +195,11 @@ impl Resampling {
             return Err(Error::setting(
                 crate::error::Setting::Replicates,
                 format!(
-                    "{} replicate(s) are too few for a {}% percentile interval: at least {min} \
+                    "{} replicate(s) are too few for a {} percentile interval: at least {min} \
                      (1 / (1 - level), so that a replicate is expected outside the interval), \
                      or 0 for no interval",
                     self.replicates,
-                    crate::numbers::num(100.0 * self.level)
+                    crate::numbers::percent_in(self.level, crate::numbers::num)
                 ),
             ));
         }

@@ -1170,39 +1170,43 @@ fn capped_pool_rules() -> Vec<Rule> {
         .collect()
 }
 
+/// [`capped_pool_rules`] with the corrections `corrections(shrink)` gives
+/// for each of [`CORRECTION_SHRINKS`]: per rule, per shrink, per
+/// correction, in that order.
+fn with_corrections<I: IntoIterator<Item = pick::Correction>>(
+    corrections: impl Fn(f64) -> I,
+) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in capped_pool_rules() {
+        for shrink in CORRECTION_SHRINKS {
+            for correction in corrections(shrink) {
+                out.push(Rule {
+                    correction,
+                    ..r.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
 /// [`capped_pool_rules`] with each law's ln prediction corrected by its own
 /// backtest drift on the window ([`pick::Correction::OwnDrift`]), shrunk by
 /// each of [`CORRECTION_SHRINKS`]: 576 rules.
 pub fn own_drift_rules() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            out.push(Rule {
-                correction: pick::Correction::OwnDrift { shrink },
-                ..r.clone()
-            });
-        }
-    }
-    out
+    with_corrections(|shrink| [pick::Correction::OwnDrift { shrink }])
 }
 
 /// [`capped_pool_rules`] with a per-law drift ([`pick::Correction::PerLaw`],
 /// each of [`CORRECTION_SHRINKS`]) left empty: [`learn_drift`] fills it
 /// from the records the rule is chosen on. 576 templates.
 pub fn per_law_templates() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            out.push(Rule {
-                correction: pick::Correction::PerLaw {
-                    shrink,
-                    drift: Vec::new(),
-                },
-                ..r.clone()
-            });
-        }
-    }
-    out
+    with_corrections(|shrink| {
+        [pick::Correction::PerLaw {
+            shrink,
+            drift: Vec::new(),
+        }]
+    })
 }
 
 /// Fixed weights of the own drift in [`blend_templates`].
@@ -1213,28 +1217,23 @@ pub const OWN_WEIGHTS: [f64; 3] = [0.25, 0.5, 0.75];
 /// drift's weight each of [`OWN_WEIGHTS`] or learned ([`learn_own_weight`]):
 /// 2,304 templates, completed on the records they are chosen on.
 pub fn blend_templates() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            for w in OWN_WEIGHTS.iter().map(|&w| Some(w)).chain([None]) {
-                out.push(Rule {
-                    correction: pick::Correction::Blend {
-                        shrink,
-                        drift: Vec::new(),
-                        own_weight: w.map_or(Vec::new(), |w| {
-                            pick::CORRECTED_LAWS
-                                .iter()
-                                .map(|n| (n.to_string(), w))
-                                .collect()
-                        }),
-                        learned: w.is_none(),
-                    },
-                    ..r.clone()
-                });
-            }
-        }
-    }
-    out
+    with_corrections(|shrink| {
+        OWN_WEIGHTS
+            .iter()
+            .map(|&w| Some(w))
+            .chain([None])
+            .map(move |w| pick::Correction::Blend {
+                shrink,
+                drift: Vec::new(),
+                own_weight: w.map_or(Vec::new(), |w| {
+                    pick::CORRECTED_LAWS
+                        .iter()
+                        .map(|n| (n.to_string(), w))
+                        .collect()
+                }),
+                learned: w.is_none(),
+            })
+    })
 }
 
 /// [`capped_pool_rules`] with the per-law drift gated by the sign of the
@@ -1242,46 +1241,30 @@ pub fn blend_templates() -> Vec<Rule> {
 /// ([`pick::Correction::Capped`]), each of [`CORRECTION_SHRINKS`]: 1,152
 /// templates.
 pub fn gated_templates() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            for c in [
-                pick::Correction::Gated {
-                    shrink,
-                    drift: Vec::new(),
-                },
-                pick::Correction::Capped {
-                    shrink,
-                    drift: Vec::new(),
-                },
-            ] {
-                out.push(Rule {
-                    correction: c,
-                    ..r.clone()
-                });
-            }
-        }
-    }
-    out
+    with_corrections(|shrink| {
+        [
+            pick::Correction::Gated {
+                shrink,
+                drift: Vec::new(),
+            },
+            pick::Correction::Capped {
+                shrink,
+                drift: Vec::new(),
+            },
+        ]
+    })
 }
 
 /// [`capped_pool_rules`] with a drift per law and per window fraction
 /// ([`pick::Correction::PerWindow`]), each of [`CORRECTION_SHRINKS`]: 576
 /// templates.
 pub fn per_window_templates() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            out.push(Rule {
-                correction: pick::Correction::PerWindow {
-                    shrink,
-                    drift: Vec::new(),
-                },
-                ..r.clone()
-            });
-        }
-    }
-    out
+    with_corrections(|shrink| {
+        [pick::Correction::PerWindow {
+            shrink,
+            drift: Vec::new(),
+        }]
+    })
 }
 
 /// The window sizes (points fitted, at most) splitting small from large
@@ -1293,42 +1276,26 @@ pub const SIZE_SPLITS: [usize; 5] = [8, 10, 12, 16, 24];
 /// ([`pick::Correction::PerSize`]), each of [`CORRECTION_SHRINKS`]: 2,880
 /// templates.
 pub fn per_size_templates() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            for split in SIZE_SPLITS {
-                out.push(Rule {
-                    correction: pick::Correction::PerSize {
-                        shrink,
-                        split,
-                        small: Vec::new(),
-                        large: Vec::new(),
-                    },
-                    ..r.clone()
-                });
-            }
-        }
-    }
-    out
+    with_corrections(|shrink| {
+        SIZE_SPLITS.map(|split| pick::Correction::PerSize {
+            shrink,
+            split,
+            small: Vec::new(),
+            large: Vec::new(),
+        })
+    })
 }
 
 /// [`capped_pool_rules`] with a per-law curvature
 /// ([`pick::Correction::Quadratic`]), each of [`CORRECTION_SHRINKS`]: 576
 /// templates.
 pub fn quadratic_templates() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            out.push(Rule {
-                correction: pick::Correction::Quadratic {
-                    shrink,
-                    drift: Vec::new(),
-                },
-                ..r.clone()
-            });
-        }
-    }
-    out
+    with_corrections(|shrink| {
+        [pick::Correction::Quadratic {
+            shrink,
+            drift: Vec::new(),
+        }]
+    })
 }
 
 /// [`capped_pool_rules`] with a per-law drift keyed to each of `keys`
@@ -1336,25 +1303,16 @@ pub fn quadratic_templates() -> Vec<Rule> {
 /// templates per key, completed by [`learn_keyed`] on the records they are
 /// chosen on.
 pub fn keyed_templates(keys: &[pick::Key]) -> Vec<Rule> {
-    let mut out = Vec::new();
-    for r in capped_pool_rules() {
-        for shrink in CORRECTION_SHRINKS {
-            for &key in keys {
-                out.push(Rule {
-                    correction: pick::Correction::Keyed {
-                        shrink,
-                        key,
-                        drift: Vec::new(),
-                        slope: Vec::new(),
-                        centre: 0.0,
-                        range: (0.0, 0.0),
-                    },
-                    ..r.clone()
-                });
-            }
-        }
-    }
-    out
+    with_corrections(|shrink| {
+        keys.iter().map(move |&key| pick::Correction::Keyed {
+            shrink,
+            key,
+            drift: Vec::new(),
+            slope: Vec::new(),
+            centre: 0.0,
+            range: (0.0, 0.0),
+        })
+    })
 }
 
 /// Drifts beyond this (per unit ln distance) are clipped in
@@ -2364,5 +2322,62 @@ mod nan_null_vec {
             .into_iter()
             .map(|x| x.unwrap_or(f64::NAN))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    /// The templates come per rule, per shrink, per correction (the order
+    /// the rule search breaks ties in), as the loops each family wrote
+    /// for itself did.
+    #[test]
+    fn templates_come_per_rule_then_shrink_then_correction() {
+        let rules = capped_pool_rules();
+        let mut gated = Vec::new();
+        let mut sizes = Vec::new();
+        for r in &rules {
+            for shrink in CORRECTION_SHRINKS {
+                for c in [
+                    pick::Correction::Gated {
+                        shrink,
+                        drift: Vec::new(),
+                    },
+                    pick::Correction::Capped {
+                        shrink,
+                        drift: Vec::new(),
+                    },
+                ] {
+                    gated.push(Rule {
+                        correction: c,
+                        ..r.clone()
+                    });
+                }
+                for split in SIZE_SPLITS {
+                    sizes.push(Rule {
+                        correction: pick::Correction::PerSize {
+                            shrink,
+                            split,
+                            small: Vec::new(),
+                            large: Vec::new(),
+                        },
+                        ..r.clone()
+                    });
+                }
+            }
+        }
+        assert_eq!(gated_templates(), gated);
+        assert_eq!(per_size_templates(), sizes);
+        let n = rules.len() * CORRECTION_SHRINKS.len();
+        assert_eq!(own_drift_rules().len(), n);
+        assert_eq!(blend_templates().len(), n * (OWN_WEIGHTS.len() + 1));
+        assert_eq!(keyed_templates(&[]).len(), 0);
+        let blend = blend_templates();
+        assert!(matches!(
+            &blend[3].correction,
+            pick::Correction::Blend { shrink, learned: true, own_weight, .. }
+                if *shrink == CORRECTION_SHRINKS[0] && own_weight.is_empty()
+        ));
     }
 }

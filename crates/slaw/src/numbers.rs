@@ -1,6 +1,17 @@
 //! Number helpers shared by the decisions and the reports: compact
 //! formatting of numbers and cells for messages and tables, log-spaced grids.
 
+/// `s` (a number's text) without the trailing zeros of its decimals, nor
+/// the point when none is left: "2.500" -> "2.5", "3.000" -> "3"; a text
+/// without a point as it is ("90", "1e5").
+fn trim_fraction(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
 /// Format a number compactly: plain for moderate magnitudes, scientific otherwise.
 pub fn num(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
@@ -10,9 +21,7 @@ pub fn num(v: f64) -> String {
     if v.fract() == 0.0 && a < 1e12 {
         format!("{v:.0}")
     } else if (1e-3..1e5).contains(&a) {
-        let s = format!("{v:.6}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
+        trim_fraction(&format!("{v:.6}")).to_string()
     } else {
         format!("{v:.5e}")
     }
@@ -26,12 +35,7 @@ pub fn sci_to(v: f64, digits: usize) -> String {
     }
     let s = format!("{:.*e}", digits.saturating_sub(1), v);
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    let m = if m.contains('.') {
-        m.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        m
-    };
-    format!("{m}e{e}")
+    format!("{}e{e}", trim_fraction(m))
 }
 
 /// `sci_to(v, 4)`: a budget as the user gave it (5.76e23), not rounded to 5.8e23.
@@ -64,7 +68,7 @@ pub fn short(v: f64) -> String {
     }
     let e = format!("{v:.2e}");
     let (m, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let m = m.trim_end_matches('0').trim_end_matches('.');
+    let m = trim_fraction(m);
     let exp: i32 = exp.parse().unwrap_or(0);
     if (-3..5).contains(&exp) {
         let digits = (2 - exp).max(0) as usize;
@@ -73,11 +77,7 @@ pub fn short(v: f64) -> String {
             digits,
             m.parse::<f64>().unwrap_or(v) * 10f64.powi(exp)
         );
-        if p.contains('.') {
-            p.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            p
-        }
+        trim_fraction(&p).to_string()
     } else {
         format!("{m}e{exp}")
     }
@@ -100,6 +100,30 @@ mod short_tests {
             assert_eq!(super::short(v), s, "{v}");
         }
     }
+}
+
+/// A level (a fraction, e.g. of a confidence interval) as a percent with
+/// at most `decimals` decimals, trailing zeros dropped: `percent_to(0.9, 0)`
+/// = "90%", `percent_to(0.975, 0)` = "98%", `percent_to(0.975, 3)` = "97.5%".
+/// The one place a level becomes a percent; see also [`percent`] and
+/// [`percent_in`].
+pub fn percent_to(level: f64, decimals: usize) -> String {
+    format!(
+        "{}%",
+        trim_fraction(&format!("{:.*}", decimals, 100.0 * level))
+    )
+}
+
+/// A level as a percentage with the digits it has (0.9 -> "90%", 0.999 ->
+/// "99.9%"; at most 3 decimals): [`percent_to`] with 3.
+pub fn percent(level: f64) -> String {
+    percent_to(level, 3)
+}
+
+/// A level as a percent whose number `digits` writes (e.g. [`num`],
+/// [`short`], or a figure's tick label): `percent_in(0.975, num)` = "97.5%".
+pub fn percent_in(level: f64, digits: impl Fn(f64) -> String) -> String {
+    format!("{}%", digits(100.0 * level))
 }
 
 /// An English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st.
@@ -153,6 +177,53 @@ mod tests {
         assert_eq!(sig(46.59371, 5), "46.594");
         assert_eq!(sig(8.3804057e19, 5), "8.3804e19");
         assert_eq!(sig(1973.9123, 5), "1973.9");
+    }
+
+    /// Each form writes a level as the text the places that wrote `100.0 *
+    /// level` themselves did (`{:.0}%`, `calibrate::percent`, `num`'s).
+    #[test]
+    fn levels_read_as_percents() {
+        for level in [
+            0.5,
+            0.8,
+            0.9,
+            0.95,
+            0.975,
+            0.99,
+            0.999,
+            0.57,
+            0.123456789,
+            0.9999996,
+            1e-6,
+            0.0,
+        ] {
+            assert_eq!(
+                percent_to(level, 0),
+                format!("{:.0}%", 100.0 * level),
+                "{level}"
+            );
+            assert_eq!(percent_in(level, num), format!("{}%", num(100.0 * level)));
+            assert_eq!(
+                percent_in(level, short),
+                format!("{}%", short(100.0 * level))
+            );
+            // selection::calibrate's own `percent`, before it moved here.
+            let p = format!("{:.3}", 100.0 * level);
+            let p = p.trim_end_matches('0').trim_end_matches('.');
+            assert_eq!(percent(level), format!("{p}%"));
+        }
+        for (level, whole, three) in [
+            (0.9, "90%", "90%"),
+            (0.95, "95%", "95%"),
+            (0.975, "98%", "97.5%"),
+            (0.999, "100%", "99.9%"),
+            (0.57, "57%", "57%"),
+            (0.123456789, "12%", "12.346%"),
+        ] {
+            assert_eq!(percent_to(level, 0), whole, "{level}");
+            assert_eq!(percent(level), three, "{level}");
+        }
+        assert_eq!(percent_in(0.123456789, num), "12.345679%");
     }
 
     #[test]

@@ -109,7 +109,10 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
         bands.push(Band {
             label: match interval {
                 Some(l) if bands.is_empty() => {
-                    format!("{}% interval", super::tick_label(100.0 * l))
+                    format!(
+                        "{} interval",
+                        slaw::numbers::percent_in(l, super::tick_label)
+                    )
                 }
                 _ => String::new(),
             },
@@ -129,7 +132,10 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     }
     if let (Some(l), true) = (level, series.iter().any(|s| s.kind == SeriesKind::Interval)) {
         series.push(Series {
-            label: format!("{}% interval, final loss", super::tick_label(100.0 * l)),
+            label: format!(
+                "{} interval, final loss",
+                slaw::numbers::percent_in(l, super::tick_label)
+            ),
             color: 6,
             kind: SeriesKind::Interval,
             points: Vec::new(),

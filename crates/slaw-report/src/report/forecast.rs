@@ -286,8 +286,8 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
             100.0 * r.median_ape,
             match r.coverage {
                 Some((level, n, c, nb, cb)) => format!(
-                    "{:.0}%: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
-                    100.0 * level,
+                    "{}: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
+                    slaw::numbers::percent_to(level, 0),
                     100.0 * c as f64 / n.max(1) as f64,
                     100.0 * cb as f64 / nb.max(1) as f64
                 ),

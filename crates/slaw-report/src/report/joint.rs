@@ -282,10 +282,10 @@ pub fn allocation_report(r: &AllocationReport) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "bootstrap: {} of {} replicates converged; {:.0}% intervals: {}",
+            "bootstrap: {} of {} replicates converged; {} intervals: {}",
             b.converged,
             b.replicates,
-            100.0 * b.level,
+            slaw::numbers::percent_to(b.level, 0),
             p.join(", ")
         );
     }
@@ -312,7 +312,7 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     let loss = |v: f64| slaw::numbers::sig(v, 5);
     match level {
         Some(level) => {
-            let h = format!("{:.0}% interval", 100.0 * level);
+            let h = format!("{} interval", slaw::numbers::percent_to(level, 0));
             let _ = writeln!(
                 s,
                 "{:>12} {:>11} {:>25} {:>11} {:>25} {:>8} {:>10} {:>23}",
@@ -364,8 +364,8 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
     let mut parts = Vec::new();
     if let Some(b) = g.parametric.as_ref().and_then(|p| p.bootstrap.as_ref()) {
         parts.push(format!(
-            "parametric {:.0}% percentile bootstrap ({} of {} refits of the law on resampled runs)",
-            100.0 * b.level,
+            "parametric {} percentile bootstrap ({} of {} refits of the law on resampled runs)",
+            slaw::numbers::percent_to(b.level, 0),
             b.converged,
             b.replicates
         ));
@@ -373,8 +373,8 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
     for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
         if let Some(r) = r.as_ref().filter(|r| r.replicates > 0) {
             parts.push(format!(
-                "{name} {:.0}% percentile bootstrap ({} replicates, each budget's runs resampled)",
-                100.0 * r.level,
+                "{name} {} percentile bootstrap ({} replicates, each budget's runs resampled)",
+                slaw::numbers::percent_to(r.level, 0),
                 r.replicates
             ));
         }

@@ -192,8 +192,8 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         if let Some(b) = &g.bootstrap {
             let _ = writeln!(
                 s,
-                "  (intervals: {:.0}% bootstrap percentiles, {}/{} replicates converged)",
-                b.level * 100.0,
+                "  (intervals: {} bootstrap percentiles, {}/{} replicates converged)",
+                slaw::numbers::percent_to(b.level, 0),
                 b.converged,
                 b.replicates
             );
@@ -245,8 +245,8 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             };
             let ex = match (&p.extrapolation_interval, cal) {
                 (Some(i), Some(c)) => format!(
-                    "   extrapolation {}%: [{}, {}]",
-                    slaw::numbers::short(c.level * 100.0),
+                    "   extrapolation {}: [{}, {}]",
+                    slaw::numbers::percent_in(c.level, slaw::numbers::short),
                     num(i.lo),
                     num(i.hi)
                 ),
@@ -594,7 +594,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
                      ln(target / largest affordable size); {} backtests in all), \
                      +- {:.2} x the spread of the extrapolation hypotheses (AtS line, \
                      steepening, learned trend; the factor learned on complete curves)",
-                    slaw::selection::calibrate::percent(cal.interval_level()),
+                    slaw::numbers::percent(cal.interval_level()),
                     interval_from
                         .map(|m| format!("{m}'s"))
                         .unwrap_or_else(|| "the".into()),
@@ -611,7 +611,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
                      affordable sizes (mean {:+.4}, sd {:.4}; ln L per unit ln(size ratio)) scaled to the target, combined \
                      with the spread of the extrapolation hypotheses (AtS line, steepening, \
                      learned trend)",
-                    slaw::selection::calibrate::percent(cal.interval_level()),
+                    slaw::numbers::percent(cal.interval_level()),
                     cal.count,
                     cal.drift,
                     cal.spread

@@ -208,16 +208,7 @@ impl Fitted {
             &self.obs,
             &self.result,
             &replicate_options(),
-            &Along {
-                input: 0,
-                max_origins: MAX_ORIGINS,
-                max_scores_per_origin: usize::MAX,
-                normal_fallback: true,
-                fallback_floor: false,
-                prior: None,
-                signed: None,
-                backward: false,
-            },
+            &along(None, None),
         )
     }
 
@@ -256,16 +247,10 @@ impl Fitted {
             &self.result,
             &replicate_options(),
             level,
-            &Along {
-                input: 0,
-                max_origins: MAX_ORIGINS,
-                max_scores_per_origin: usize::MAX,
-                normal_fallback: true,
-                fallback_floor: false,
-                prior: priors.error(self.method).copied(),
-                signed: priors.signed(self.method),
-                backward: false,
-            },
+            &along(
+                priors.error(self.method).copied(),
+                priors.signed(self.method),
+            ),
         )
     }
 
@@ -407,6 +392,24 @@ pub const NEGLIGIBLE: f64 = 0.3;
 
 /// Origins of the rolling-origin calibration of a forecast.
 pub const MAX_ORIGINS: usize = 8;
+
+/// A forecast's rolling-origin settings ([`Fitted::calibration_with`] and
+/// the scores behind it, [`Fitted::rolling_scores`]): along the step, at
+/// most [`MAX_ORIGINS`] origins, every later point scored, the normal
+/// approximation without a floor, with the error prior `prior` and the
+/// signed rule `signed`.
+fn along(prior: Option<prior::Quantiles>, signed: Option<crate::extrapolation::Signed>) -> Along {
+    Along {
+        input: 0,
+        max_origins: MAX_ORIGINS,
+        max_scores_per_origin: usize::MAX,
+        normal_fallback: true,
+        fallback_floor: false,
+        prior,
+        signed,
+        backward: false,
+    }
+}
 
 /// Forecast intervals and what they cover.
 #[derive(Debug, Clone)]

@@ -1033,9 +1033,9 @@ pub fn table(r: &Report) -> String {
         None => "          -".into(),
     };
     s.push_str(&format!(
-        "Forecast of the final loss and the remaining curve ({} runs; {:.0}% intervals; temporal trajectories: {}; temporal interval: {})\n",
+        "Forecast of the final loss and the remaining curve ({} runs; {} intervals; temporal trajectories: {}; temporal interval: {})\n",
         r.runs.len(),
-        100.0 * r.level,
+        crate::numbers::percent_to(r.level, 0),
         r.rule.name(),
         r.interval.name()
     ));
@@ -1076,8 +1076,8 @@ pub fn table(r: &Report) -> String {
         ));
     }
     s.push_str(&format!(
-        "\nIntervals ({:.0}%): the one `slaw forecast` prints (final loss; every checkpoint after the fit), and the pooled per-distance calibration of the other runs (leave one {} out, all fractions pooled), widened to the method's bootstrap\n",
-        100.0 * r.level,
+        "\nIntervals ({}): the one `slaw forecast` prints (final loss; every checkpoint after the fit), and the pooled per-distance calibration of the other runs (leave one {} out, all fractions pooled), widened to the method's bootstrap\n",
+        crate::numbers::percent_to(r.level, 0),
         r.pool_by.name()
     ));
     s.push_str(&format!(

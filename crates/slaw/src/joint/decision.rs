@@ -221,11 +221,11 @@ pub fn recommend(
                 (Some(iv[0]), n)
             } else {
                 notes.push(format!(
-                    "method '{}': {n} of {} bootstrap replicates converged, too few for a {}% \
+                    "method '{}': {n} of {} bootstrap replicates converged, too few for a {} \
                      interval (at least {need}, and half of those drawn): no interval",
                     f.method,
                     bootstrap.replicates,
-                    crate::numbers::num(100.0 * bootstrap.level)
+                    crate::numbers::percent_in(bootstrap.level, crate::numbers::num)
                 ));
                 (None, n)
             }

@@ -34,6 +34,7 @@
 //! budget far better (BENCHMARKS.md, "Leave one dataset out").
 
 use crate::bootstrap::Interval;
+use crate::numbers::percent;
 use crate::stats::normal_quantile;
 
 /// A method as the backtests run it: ln L at a size from a prefix of a
@@ -99,14 +100,6 @@ impl IntervalKind {
             ),
         }
     }
-}
-
-/// A level as a percentage with the digits it has (0.9 -> "90%", 0.999 ->
-/// "99.9%"; at most 3 decimals).
-pub fn percent(level: f64) -> String {
-    let p = format!("{:.3}", 100.0 * level);
-    let p = p.trim_end_matches('0').trim_end_matches('.');
-    format!("{p}%")
 }
 
 /// The pool's backtest errors per unit log ratio.

@@ -599,9 +599,9 @@ fn capped_level_warning(level: f64, ranking: &[Ranked]) -> Option<String> {
         "level {level}: the predictive intervals are {} intervals (their calibration on public \
          curves has quantiles only up to {}; rarer misses cannot be learned from them), so they \
          cover less than {} of the time",
-        calibrate::percent(given),
-        calibrate::percent(given),
-        calibrate::percent(level)
+        crate::numbers::percent(given),
+        crate::numbers::percent(given),
+        crate::numbers::percent(level)
     ))
 }
 
