@@ -175,7 +175,10 @@ impl ProfileReport {
     }
 }
 
-/// Group runs into budgets (each budget's runs in the input order).
+/// Group runs into budgets, each budget's runs in a canonical order — by
+/// N, D, compute, loss (each by `total_cmp`), then line — so that the
+/// bootstrap, which draws run positions within a budget, and the envelope's
+/// tie-break do not depend on the file's row order.
 pub fn group(runs: &[Run], how: Budgets) -> Vec<Vec<Run>> {
     let mut sorted: Vec<Run> = runs.to_vec();
     sorted.sort_by(|a, b| match how {
@@ -199,9 +202,18 @@ pub fn group(runs: &[Run], how: Budgets) -> Vec<Vec<Run>> {
         }
     }
     for g in &mut out {
-        g.sort_by_key(|r| r.line);
+        g.sort_by(canonical);
     }
     out
+}
+
+/// The canonical order of a budget's runs: N, D, compute, loss, then line.
+fn canonical(a: &Run, b: &Run) -> std::cmp::Ordering {
+    a.n.total_cmp(&b.n)
+        .then(a.d.total_cmp(&b.d))
+        .then(a.c.total_cmp(&b.c))
+        .then(a.loss.total_cmp(&b.loss))
+        .then(a.line.cmp(&b.line))
 }
 
 /// Least squares y = p0 + p1 x + p2 x^2; None when singular.
@@ -248,8 +260,14 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
     let y: Vec<f64> = runs.iter().map(|r| r.loss).collect();
     match method {
         Profile::Envelope => {
+            // The best run; runs with equal losses go to the smaller N, then
+            // the fewer tokens D (whatever the rows' order).
             let i = (0..runs.len())
-                .min_by(|&a, &b| y[a].total_cmp(&y[b]))
+                .min_by(|&a, &b| {
+                    y[a].total_cmp(&y[b])
+                        .then(runs[a].n.total_cmp(&runs[b].n))
+                        .then(runs[a].d.total_cmp(&runs[b].d))
+                })
                 .ok_or("no runs")?;
             let lo = x.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -733,5 +751,59 @@ mod tests {
         )
         .unwrap();
         assert!(r.budgets.iter().all(|b| b.caveats.is_empty()));
+    }
+
+    /// Shuffled rows give the same report, bootstrap included, for both
+    /// profiles (probe_fz item 3: each budget's runs were resampled in file
+    /// order), and the envelope breaks a tie between equal losses by the
+    /// smaller N whatever the rows' order.
+    #[test]
+    fn shuffled_rows_give_identical_profiles_and_envelope_ties_go_to_the_smaller_n() {
+        let law = law();
+        let mut runs = grid(&law, &BUDGETS, 9, 4.0, 0.003, 3);
+        // A tie at the first budget: the runs either side of the best one
+        // get the best loss, so three runs share it.
+        let best = (0..9)
+            .min_by(|&a, &b| runs[a].loss.total_cmp(&runs[b].loss))
+            .unwrap();
+        assert!(best > 1 && best < 7, "the grid's best run is well inside");
+        let l = runs[best].loss;
+        runs[best - 1].loss = l;
+        runs[best + 1].loss = l;
+        // A permutation with the lines the shuffled file would have.
+        let mut shuffled = runs.clone();
+        shuffled.reverse();
+        shuffled.swap(3, 40);
+        shuffled.swap(10, 20);
+        for (k, r) in shuffled.iter_mut().enumerate() {
+            r.line = k + 2;
+        }
+        for method in [Profile::Isoflop, Profile::Envelope] {
+            for how in [Budgets::Exact, Budgets::Gap(1.1)] {
+                let report = |runs: &[Run]| {
+                    let r = analyse(
+                        &group(runs, how),
+                        method,
+                        &[1e19, 5e21],
+                        &Resampling::new(100, 0.9, 7),
+                    )
+                    .unwrap();
+                    serde_json::to_string(&r).unwrap()
+                };
+                assert_eq!(report(&runs), report(&shuffled), "{method:?} {how:?}");
+            }
+        }
+        let r = analyse(
+            &group(&shuffled, Budgets::Exact),
+            Profile::Envelope,
+            &[],
+            &Resampling::new(0, 0.9, 0),
+        )
+        .unwrap();
+        let (n_best, n_opt) = (runs[best - 1].n, r.budgets[0].n_opt.unwrap());
+        assert!(
+            (n_opt / n_best - 1.0).abs() < 1e-12,
+            "the smaller N of the tie: {n_opt} vs {n_best}"
+        );
     }
 }
