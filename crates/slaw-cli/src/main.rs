@@ -458,7 +458,9 @@ struct DataArgs {
     /// --derive "D=C/(6*N)"; names with spaces in backticks: `Model Size`.
     #[arg(long)]
     derive: Vec<String>,
-    /// Per-point weights.
+    /// Per-point weights (>= 0; 0 leaves a point out). They are divided by the mean of the
+    /// positive weights before fitting, so only their ratios matter, and the reported objective
+    /// is on the scale of an unweighted fit.
     #[arg(long)]
     weight: Option<String>,
     /// Held-out points: none, largest:K[:INPUT] (the K points with the largest values of an
