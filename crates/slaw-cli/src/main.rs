@@ -1518,6 +1518,13 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         size: a.size_col,
         family: None,
     };
+    config::stdin_once(
+        std::iter::once(("FILE".to_string(), a.file.as_path())).chain(
+            a.reference
+                .iter()
+                .map(|r| ("--reference".to_string(), r.as_path())),
+        ),
+    )?;
     let table = Table::read(&a.file)?;
     let pool = slaw::datasets::candidates_table(&table, &long)?;
     let lines = slaw::datasets::candidate_lines(&table, &long)?;

@@ -687,13 +687,15 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(
-                e.starts_with(&format!("w.csv, row 1, column '{bad}': this header looks like")),
+                e.starts_with(&format!(
+                    "w.csv, row 1, column '{bad}': this header looks like"
+                )),
                 "{e}"
             );
         }
         // Only such headers: still read as the wide format, so the error is this one.
-        let t = Table::from_delimited("w.csv", "model,\"1,000\",\"2,000\"\na,2.5,2.4\n", b',')
-            .unwrap();
+        let t =
+            Table::from_delimited("w.csv", "model,\"1,000\",\"2,000\"\na,2.5,2.4\n", b',').unwrap();
         let e = candidates_table(&t, &LongColumns::default())
             .unwrap_err()
             .to_string();
@@ -712,18 +714,12 @@ mod tests {
     /// formats (it became a candidate called '').
     #[test]
     fn an_empty_model_name_is_an_empty_cell() {
-        let t = Table::from_delimited(
-            "l.csv",
-            "model,n,loss\na,0,3\n,200,2.5\n",
-            b',',
-        )
-        .unwrap();
+        let t = Table::from_delimited("l.csv", "model,n,loss\na,0,3\n,200,2.5\n", b',').unwrap();
         let e = candidates_table(&t, &LongColumns::default())
             .unwrap_err()
             .to_string();
         assert_eq!(e, "l.csv, row 3, column 'model': empty cell");
-        let t = Table::from_delimited("w.csv", "model,0,200\na,3,2.5\n ,3.1,2.6\n", b',')
-            .unwrap();
+        let t = Table::from_delimited("w.csv", "model,0,200\na,3,2.5\n ,3.1,2.6\n", b',').unwrap();
         let e = candidates_table(&t, &LongColumns::default())
             .unwrap_err()
             .to_string();

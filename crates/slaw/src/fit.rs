@@ -1432,7 +1432,11 @@ mod tests {
         let base = weighted(1.0);
         // Mean weight 1 over the positive weights: the objective is on the
         // scale of the unweighted one, not 1e12 times it.
-        assert!(base.objective < 10.0 * plain.objective, "{}", base.objective);
+        assert!(
+            base.objective < 10.0 * plain.objective,
+            "{}",
+            base.objective
+        );
         for c in [1e-12, 1e12, 1e300] {
             let r = weighted(c);
             for (a, b) in r.params.values().iter().zip(base.params.values()) {

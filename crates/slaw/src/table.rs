@@ -694,7 +694,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("row 2") && e.contains("'x'") && e.contains("twice"), "{e}");
+        assert!(
+            e.contains("row 2") && e.contains("'x'") && e.contains("twice"),
+            "{e}"
+        );
         let e = Table::from_json(
             "ts.json",
             "{\"a\": [1, {\"b\": 2, \"b\": 3}], \"log_history\": [{\"step\": 1, \"loss\": 2, \"loss\": 3}]}",
