@@ -260,24 +260,32 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
     let y: Vec<f64> = runs.iter().map(|r| r.loss).collect();
     match method {
         Profile::Envelope => {
-            // The best run; runs with equal losses go to the smaller N, then
-            // the fewer tokens D (whatever the rows' order).
-            let i = (0..runs.len())
-                .min_by(|&a, &b| {
-                    y[a].total_cmp(&y[b])
-                        .then(runs[a].n.total_cmp(&runs[b].n))
-                        .then(runs[a].d.total_cmp(&runs[b].d))
-                })
-                .ok_or("no runs")?;
+            // The best run; runs tied at the lowest loss give the mean of
+            // their (distinct) ln N and ln D — a convex profile's minimum
+            // lies between equal losses — whatever the rows' order (the
+            // first in the file once won).
+            let best = y.iter().cloned().fold(f64::INFINITY, f64::min);
+            let mut tied: Vec<(f64, f64)> = (0..runs.len())
+                .filter(|&i| y[i] == best)
+                .map(|i| (x[i], ld[i]))
+                .collect();
+            if tied.is_empty() {
+                return Err("no runs".into());
+            }
+            tied.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            tied.dedup();
+            let k = tied.len() as f64;
+            let xm = tied.iter().map(|t| t.0).sum::<f64>() / k;
+            let dm = tied.iter().map(|t| t.1).sum::<f64>() / k;
             let lo = x.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            if !(x[i] > lo && x[i] < hi) {
+            if !(xm > lo && xm < hi) {
                 return Err(format!(
                     "the best run (N = {:.3e}) is the smallest or largest of the budget's sizes",
-                    x[i].exp()
+                    xm.exp()
                 ));
             }
-            Ok((x[i], ld[i], y[i], None))
+            Ok((xm, dm, best, None))
         }
         Profile::Isoflop => {
             let mut distinct = x.clone();
@@ -755,10 +763,10 @@ mod tests {
 
     /// Shuffled rows give the same report, bootstrap included, for both
     /// profiles (probe_fz item 3: each budget's runs were resampled in file
-    /// order), and the envelope breaks a tie between equal losses by the
-    /// smaller N whatever the rows' order.
+    /// order), and the envelope takes runs tied at the lowest loss by the
+    /// mean of their ln N, whatever the rows' order (the first row won).
     #[test]
-    fn shuffled_rows_give_identical_profiles_and_envelope_ties_go_to_the_smaller_n() {
+    fn shuffled_rows_give_identical_profiles_and_envelope_ties_take_the_middle() {
         let law = law();
         let mut runs = grid(&law, &BUDGETS, 9, 4.0, 0.003, 3);
         // A tie at the first budget: the runs either side of the best one
@@ -800,10 +808,11 @@ mod tests {
             &Resampling::new(0, 0.9, 0),
         )
         .unwrap();
-        let (n_best, n_opt) = (runs[best - 1].n, r.budgets[0].n_opt.unwrap());
+        // The grid is geometric in N: the middle of three tied runs.
+        let (n_mid, n_opt) = (runs[best].n, r.budgets[0].n_opt.unwrap());
         assert!(
-            (n_opt / n_best - 1.0).abs() < 1e-12,
-            "the smaller N of the tie: {n_opt} vs {n_best}"
+            (n_opt / n_mid - 1.0).abs() < 1e-12,
+            "the middle of the tie: {n_opt} vs {n_mid}"
         );
     }
 }
