@@ -274,6 +274,17 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
             }
             tied.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
             tied.dedup();
+            // Two sizes of equal loss would put a minimum between them on
+            // no other evidence (one of two sizes is always an edge).
+            let mut sizes = x.clone();
+            sizes.sort_by(f64::total_cmp);
+            sizes.dedup();
+            if sizes.len() < 3 {
+                return Err(format!(
+                    "{} distinct model sizes (the best run needs a size on each side)",
+                    sizes.len()
+                ));
+            }
             let k = tied.len() as f64;
             let xm = tied.iter().map(|t| t.0).sum::<f64>() / k;
             let dm = tied.iter().map(|t| t.1).sum::<f64>() / k;
