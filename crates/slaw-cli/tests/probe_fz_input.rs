@@ -324,3 +324,62 @@ fn standard_input_given_twice_is_an_error() {
             "standard input ('-') is given twice (FILE and --reference)",
         ));
 }
+
+/// probe_fz item 21: `joint` and `methods` listed methods in order of first
+/// appearance, so the same rows reversed reordered the blocks and renamed
+/// `methods`' pairs ("lora vs fmt"); methods are now sorted by name and the
+/// output is byte-identical.
+#[test]
+fn joint_and_methods_give_identical_output_on_reversed_rows() {
+    use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
+    let text = to_csv(&generate(&EN_DE, noise_sd(0.005), 2));
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    assert!(lines[0].starts_with("fmt,"), "{}", lines[0]);
+    let mut reversed = vec![header];
+    reversed.extend(lines.iter().rev());
+    let (one, two) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    write(one.path(), "runs.csv", &text);
+    write(two.path(), "runs.csv", &(reversed.join("\n") + "\n"));
+    let factors = ["--factor", "model_size", "--factor", "pretrain_tokens"];
+    let run = |dir: &Path, args: &[&str]| {
+        let out = slaw()
+            .current_dir(dir)
+            .args(args)
+            .args(factors)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let methods = [
+        "methods",
+        "runs.csv",
+        "--at",
+        "model_size=8e9",
+        "--data",
+        "3e3",
+        "--bootstrap",
+        "20",
+    ];
+    for args in [&["joint", "runs.csv"][..], &methods[..]] {
+        let (a, b) = (run(one.path(), args), run(two.path(), args));
+        assert_eq!(a, b, "{args:?}");
+        // Sorted by name: joint's blocks fmt, lora, prompt; methods' pairs
+        // (its table ranks by loss).
+        let at = |m: &str| a.find(m).unwrap_or_else(|| panic!("{m} in {a}"));
+        let order = if args[0] == "joint" {
+            ["method fmt", "method lora", "method prompt"]
+        } else {
+            ["fmt vs lora", "fmt vs prompt", "lora vs prompt"]
+        };
+        assert!(
+            at(order[0]) < at(order[1]) && at(order[1]) < at(order[2]),
+            "{a}"
+        );
+    }
+}
