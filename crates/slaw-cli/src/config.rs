@@ -87,6 +87,30 @@ pub fn bootstrap(replicates: usize, level_flag: &str, level: f64, seed: u64) -> 
     Ok(r)
 }
 
+/// Standard input (`-`) named by more than one of `inputs` (each with the
+/// argument that named it): an error saying so. Stdin can be read once, and
+/// the second read found it empty ("standard input, row 1: empty header").
+pub fn stdin_once<'a>(
+    inputs: impl IntoIterator<Item = (String, &'a std::path::Path)>,
+) -> Result<()> {
+    let named: Vec<String> = inputs
+        .into_iter()
+        .filter(|(_, p)| p.as_os_str() == "-")
+        .map(|(arg, _)| arg)
+        .collect();
+    if named.len() > 1 {
+        let (times, by) = match named.len() {
+            2 => ("twice".to_string(), named.join(" and ")),
+            n => (format!("{n} times"), named.join(", ")),
+        };
+        bail!(
+            "standard input ('-') is given {times} ({by}): it can be read once; give the other \
+             inputs as files"
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -458,7 +458,9 @@ struct DataArgs {
     /// --derive "D=C/(6*N)"; names with spaces in backticks: `Model Size`.
     #[arg(long)]
     derive: Vec<String>,
-    /// Per-point weights.
+    /// Per-point weights (>= 0; 0 leaves a point out). They are divided by the mean of the
+    /// positive weights before fitting, so only their ratios matter, and the reported objective
+    /// is on the scale of an unweighted fit.
     #[arg(long)]
     weight: Option<String>,
     /// Held-out points: none, largest:K[:INPUT] (per group, every point at the K largest
@@ -1513,6 +1515,13 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
         size: a.size_col,
         family: None,
     };
+    config::stdin_once(
+        std::iter::once(("FILE".to_string(), a.file.as_path())).chain(
+            a.reference
+                .iter()
+                .map(|r| ("--reference".to_string(), r.as_path())),
+        ),
+    )?;
     let table = Table::read(&a.file)?;
     let pool = slaw::datasets::candidates_table(&table, &long)?;
     let lines = slaw::datasets::candidate_lines(&table, &long)?;

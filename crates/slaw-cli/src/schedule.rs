@@ -112,6 +112,12 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
     if let Some(t) = a.steps.filter(|t| !(*t > 0.0 && t.is_finite())) {
         bail!("--steps: must be a finite number > 0, got {t}");
     }
+    crate::config::stdin_once(
+        a.files
+            .iter()
+            .enumerate()
+            .map(|(k, f)| (format!("run {}", k + 1), f.as_path())),
+    )?;
     // The same file twice would count as two runs (the curve check in the
     // library catches the same data under two names).
     for (j, f) in a.files.iter().enumerate() {

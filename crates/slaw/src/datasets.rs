@@ -332,12 +332,27 @@ pub fn finetune_wide(path: &Path) -> Result<Vec<Candidate>> {
 
 /// [`finetune_wide`] from a table already read (or built in memory).
 pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
-    let sizes: Vec<(usize, f64)> = table
-        .columns
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.parse::<f64>().ok().filter(|n| *n >= 0.0).map(|n| (i, n)))
-        .collect();
+    let mut sizes: Vec<(usize, f64)> = Vec::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        match size_header(c) {
+            None => {}
+            Some(Ok(n)) => sizes.push((i, n)),
+            // A header that looks like a size but is not one was silently
+            // left out (probe_fz item 9: "1,600"), changing every score.
+            Some(Err(why)) => {
+                return Err(Error::input(
+                    &table.source,
+                    Some(1),
+                    Some(c),
+                    format!(
+                        "this header looks like a fine-tuning size but {why}: write a size \
+                         header as a plain number (1600, 1.6e3), or give the column a name \
+                         that does not start with a digit"
+                    ),
+                ))
+            }
+        }
+    }
     if sizes.len() < 2 {
         return Err(Error::input(
             &table.source,
@@ -372,6 +387,14 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for r in 0..table.len() {
         let id = table.text(r, id_col);
+        if id.trim().is_empty() {
+            return Err(Error::input(
+                &table.source,
+                Some(table.line(r)),
+                Some(&table.columns[id_col]),
+                "empty cell",
+            ));
+        }
         if let Some(first) = seen.insert(id, r) {
             return Err(Error::input(
                 &table.source,
@@ -480,8 +503,6 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
     let mut seen: std::collections::HashSet<(usize, u64)> = std::collections::HashSet::new();
     for r in 0..table.len() {
         let id = table.text(r, mi).to_string();
-        let n = table.number(r, ni)?;
-        let loss = table.number(r, li)?;
         let bad = |col: usize, msg: &str| {
             Error::input(
                 &table.source,
@@ -490,6 +511,12 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
                 msg,
             )
         };
+        // An empty model name would make a candidate called '' (probe_fz 17).
+        if id.trim().is_empty() {
+            return Err(bad(mi, "empty cell"));
+        }
+        let n = table.number(r, ni)?;
+        let loss = table.number(r, li)?;
         if n < 0.0 {
             return Err(bad(ni, "a fine-tuning size must be >= 0"));
         }
@@ -544,10 +571,27 @@ pub fn candidates(path: &Path, long: &LongColumns) -> Result<Vec<Candidate>> {
 /// Whether `table` is in the wide format: some column header is a number
 /// (a fine-tuning size).
 fn is_wide(table: &Table) -> bool {
-    table
-        .columns
-        .iter()
-        .any(|c| c.trim().parse::<f64>().is_ok())
+    table.columns.iter().any(|c| size_header(c).is_some())
+}
+
+/// Whether a wide-format header names a fine-tuning size: `None` when it
+/// does not look like a number (the id, `size` and `family` columns), the
+/// size when it is a finite number >= 0, and why not when it looks like a
+/// number (it starts with a digit, a sign or a decimal point followed by a
+/// digit) but is not such a size: "1,600", "1_600", "-200", "2k".
+fn size_header(header: &str) -> Option<std::result::Result<f64, String>> {
+    let h = header.trim();
+    let digits = h.trim_start_matches(['+', '-']).trim_start_matches('.');
+    let parsed = h.parse::<f64>().ok();
+    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
+        // "inf", "NaN" and the like parse but name no size.
+        return None;
+    }
+    Some(match parsed {
+        Some(n) if n.is_finite() && n >= 0.0 => Ok(n),
+        Some(_) => Err("it is not a size >= 0".to_string()),
+        None => Err("it is not a number".to_string()),
+    })
 }
 
 /// [`candidates`] from a table already read (or built in memory).
@@ -628,6 +672,58 @@ mod tests {
             e.contains("columns '200' and '200.0' are the same size 200"),
             "{e}"
         );
+    }
+
+    /// probe_fz item 9: a wide-format header that looks like a size but is
+    /// not one ("1,600", "-200", "2k") is an error naming the column (it was
+    /// silently left out, changing every score); names that do not start
+    /// with a digit are not sizes, and "1.6e3" or " 800 " are.
+    #[test]
+    fn a_wide_header_that_looks_like_a_size_but_is_not_is_refused() {
+        for bad in ["1,600", "-200", "2k", "1_600", ".5x"] {
+            let text = format!("model,0,200,400,800,\"{bad}\"\na,3,2.5,2.4,2.3,2.2\n");
+            let t = Table::from_delimited("w.csv", &text, b',').unwrap();
+            let e = candidates_table(&t, &LongColumns::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!(
+                    "w.csv, row 1, column '{bad}': this header looks like"
+                )),
+                "{e}"
+            );
+        }
+        // Only such headers: still read as the wide format, so the error is this one.
+        let t =
+            Table::from_delimited("w.csv", "model,\"1,000\",\"2,000\"\na,2.5,2.4\n", b',').unwrap();
+        let e = candidates_table(&t, &LongColumns::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column '1,000'"), "{e}");
+        let t = Table::from_delimited(
+            "w.csv",
+            "model,family,nan,0,200,1.6e3\na,x,1,3,2.5,2.4\n",
+            b',',
+        )
+        .unwrap();
+        let c = candidates_table(&t, &LongColumns::default()).unwrap();
+        assert_eq!(c[0].curve, vec![(0.0, 3.0), (200.0, 2.5), (1600.0, 2.4)]);
+    }
+
+    /// probe_fz item 17: an empty model name is an empty cell, in both
+    /// formats (it became a candidate called '').
+    #[test]
+    fn an_empty_model_name_is_an_empty_cell() {
+        let t = Table::from_delimited("l.csv", "model,n,loss\na,0,3\n,200,2.5\n", b',').unwrap();
+        let e = candidates_table(&t, &LongColumns::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "l.csv, row 3, column 'model': empty cell");
+        let t = Table::from_delimited("w.csv", "model,0,200\na,3,2.5\n ,3.1,2.6\n", b',').unwrap();
+        let e = candidates_table(&t, &LongColumns::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "w.csv, row 3, column 'model': empty cell");
     }
 
     /// A parameter count <= 0 in the wide format is an error naming the

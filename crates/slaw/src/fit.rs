@@ -524,6 +524,10 @@ pub fn fit_with(
     solver: &dyn Solver,
 ) -> Result<FitResult> {
     check(law, obs)?;
+    // Weights divided by their mean: a common scale of the weights changes
+    // neither the optimum nor the search (nor the objective's scale).
+    let normalized = obs.unit_mean_weights();
+    let obs: &Observations = &normalized;
     if opts.starts.as_ref().is_some_and(|s| s.is_empty()) {
         return Err(Error::setting(
             crate::error::Setting::StartingGrid,
@@ -1393,5 +1397,52 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(cold, warm);
+    }
+
+    /// A common scale of the weights moves nothing (probe_fz item 6: weights
+    /// of 1e308 overflowed the objective, 1e-12 stopped the search early):
+    /// uniform weights of any scale fit bit for bit as no weights, and
+    /// weights c * w for c from 1e-12 to 1e300 give w's parameters and
+    /// objective, which is on the unweighted scale (mean weight 1).
+    #[test]
+    fn a_common_scale_of_the_weights_changes_nothing() {
+        let law = catalog::power();
+        let points: Vec<Vec<f64>> = (0..12).map(|i| vec![1e3 * 2f64.powi(i)]).collect();
+        let obs = crate::synthetic::generate(&law, &[5.0, 0.3, 1.5], &points, 0.01, 3, "");
+        let opts = FitOptions::default();
+        let key = |r: &Fit| {
+            let mut k: Vec<u64> = r.params.values().iter().map(|v| v.to_bits()).collect();
+            k.push(r.objective.to_bits());
+            k
+        };
+        let plain = fit(&law, &obs, &opts).unwrap();
+        for c in [1e-300, 1e-12, 1e12, 1e308] {
+            let mut o = obs.clone();
+            o.weight = vec![c; o.len()];
+            let r = fit(&law, &o, &opts).unwrap();
+            assert_eq!(key(&r), key(&plain), "uniform weights {c}");
+            assert!(r.warnings.is_empty(), "{c}: {:?}", r.warnings);
+        }
+        let w: Vec<f64> = (0..12).map(|i| [0.5, 1.0, 2.0, 0.0][i % 4]).collect();
+        let weighted = |c: f64| {
+            let mut o = obs.clone();
+            o.weight = w.iter().map(|w| c * w).collect();
+            fit(&law, &o, &opts).unwrap()
+        };
+        let base = weighted(1.0);
+        // Mean weight 1 over the positive weights: the objective is on the
+        // scale of the unweighted one, not 1e12 times it.
+        assert!(
+            base.objective < 10.0 * plain.objective,
+            "{}",
+            base.objective
+        );
+        for c in [1e-12, 1e12, 1e300] {
+            let r = weighted(c);
+            for (a, b) in r.params.values().iter().zip(base.params.values()) {
+                assert!((a / b - 1.0).abs() < 1e-9, "c = {c}: {a} vs {b}");
+            }
+            assert!((r.objective / base.objective - 1.0).abs() < 1e-9, "c = {c}");
+        }
     }
 }

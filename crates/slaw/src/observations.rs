@@ -356,6 +356,37 @@ impl Observations {
         }
     }
 
+    /// The points with their weights divided by the mean of the positive
+    /// weights (scaled by the largest first, so that weights near the
+    /// largest double do not overflow the sum), or the points themselves
+    /// when that mean is already 1. A fit's optimum does not depend on a
+    /// common scale of the weights, but the search's tolerances and the
+    /// objective's range do: weights of 1e308 overflowed it, weights of
+    /// 1e-12 stopped it early. After this, any uniform weights read as 1,
+    /// and the objective is on the scale of the unweighted one.
+    pub fn unit_mean_weights(&self) -> std::borrow::Cow<'_, Observations> {
+        let max = self.weight.iter().cloned().fold(0.0, f64::max);
+        let positive = self.weight.iter().filter(|&&w| w > 0.0).count();
+        if positive == 0 || !max.is_finite() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mean = self
+            .weight
+            .iter()
+            .filter(|&&w| w > 0.0)
+            .map(|w| w / max)
+            .sum::<f64>()
+            / positive as f64;
+        if max == 1.0 && mean == 1.0 {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut out = self.clone();
+        for w in &mut out.weight {
+            *w = *w / max / mean;
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
     /// The points in a canonical order — by group key, then inputs, loss,
     /// weight and context (each by `total_cmp`), then row — so that a
     /// bootstrap drawing row positions from it does not depend on the

@@ -245,6 +245,10 @@ impl Table {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        // serde_json keeps the last of a key given twice: find it first.
+        if let Ok(RowsDuplicate(Some((i, key)))) = serde_json::from_str(text) {
+            return Err(duplicate_key(source, i + 1, &key));
+        }
         Self::from_objects(source, objects)
     }
 
@@ -264,6 +268,9 @@ impl Table {
                     None,
                     "each line must be a JSON object",
                 ));
+            }
+            if let Ok(KeyTwice(Some(key))) = serde_json::from_str(line) {
+                return Err(duplicate_key(source, i + 1, &key));
             }
             values.push((i + 1, value));
         }
@@ -555,6 +562,94 @@ impl LineCounter {
     }
 }
 
+/// A JSON row that names a key twice (serde_json keeps the last value
+/// silently), as a CSV header that names a column twice.
+fn duplicate_key(source: &str, row: usize, key: &str) -> Error {
+    Error::input(
+        source,
+        Some(row),
+        Some(key),
+        "the row names this key twice (give each key once)",
+    )
+}
+
+/// The first key a JSON object names twice (run on text already parsed as
+/// an object: other values are errors).
+struct KeyTwice(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for KeyTwice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KeyTwice;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<KeyTwice, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                let mut twice = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if twice.is_none() && !seen.insert(k.clone()) {
+                        twice = Some(k);
+                    }
+                }
+                Ok(KeyTwice(twice))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The first row (0-based) of a JSON array of objects, or of a
+/// trainer_state.json's `log_history`, that names a key twice, and the key.
+struct RowsDuplicate(Option<(usize, String)>);
+
+impl<'de> serde::Deserialize<'de> for RowsDuplicate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RowsDuplicate;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON array of objects")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<RowsDuplicate, A::Error> {
+                let mut first = None;
+                let mut i = 0;
+                while let Some(KeyTwice(k)) = seq.next_element::<KeyTwice>()? {
+                    if let (None, Some(k)) = (&first, k) {
+                        first = Some((i, k));
+                    }
+                    i += 1;
+                }
+                Ok(RowsDuplicate(first))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RowsDuplicate, A::Error> {
+                let mut found = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    if k == "log_history" {
+                        // serde_json reads the last of a repeated key.
+                        found = map.next_value::<RowsDuplicate>()?.0;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(RowsDuplicate(found))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Two columns with one name would make every look-up by name ambiguous.
 fn check_unique(source: &str, columns: &[String]) -> Result<()> {
     for (i, c) in columns.iter().enumerate() {
@@ -579,6 +674,46 @@ mod tests {
 
     /// probe_tj 15: NaN and Infinity, as Python's json.dumps writes them,
     /// are said not to be JSON.
+    /// probe_fz item 8: a JSON row that names a key twice is an error naming
+    /// the row and the key (serde_json kept the last value silently), in JSON
+    /// lines, a JSON array and a trainer_state.json's log_history.
+    #[test]
+    fn a_json_row_that_names_a_key_twice_is_an_error() {
+        let e = Table::from_json_lines(
+            "f.jsonl",
+            "{\"x\": 1, \"loss\": 2}\n\n{\"x\": 2, \"loss\": 2.1, \"loss\": 7}\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("f.jsonl"), "{e}");
+        assert!(e.contains("row 3"), "{e}");
+        assert!(e.contains("'loss'") && e.contains("twice"), "{e}");
+        let e = Table::from_json(
+            "f.json",
+            "[{\"x\": 1, \"loss\": 2}, {\"x\": 2, \"x\": 3, \"loss\": 2}]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("row 2") && e.contains("'x'") && e.contains("twice"),
+            "{e}"
+        );
+        let e = Table::from_json(
+            "ts.json",
+            "{\"a\": [1, {\"b\": 2, \"b\": 3}], \"log_history\": [{\"step\": 1, \"loss\": 2, \"loss\": 3}]}",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("row 1") && e.contains("'loss'"), "{e}");
+        // Equal keys in a nested value or in different rows are not rows' keys twice.
+        let t = Table::from_json(
+            "ok.json",
+            "{\"a\": {\"b\": 2, \"b\": 3}, \"log_history\": [{\"step\": 1}, {\"step\": 2}]}",
+        )
+        .unwrap();
+        assert_eq!(t.len(), 2);
+    }
+
     #[test]
     fn nan_literals_are_said_not_to_be_json() {
         let e = Table::from_json("f.json", "[{\"step\": 1, \"loss\": NaN}]")

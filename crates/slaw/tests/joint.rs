@@ -23,7 +23,10 @@ fn gamma_fmt_vs_prompt_over_model_size_from_the_published_parameters() {
 fn noiseless_runs_give_back_the_published_parameters() {
     let runs = generate(&EN_DE, 0.0, 0);
     let fits = joint::fit_all(&runs, &joint::default_options()).unwrap();
-    for (fit, p) in fits.iter().zip(&EN_DE) {
+    // Methods come sorted by name: each fit is found by its method.
+    assert_eq!(fits.len(), EN_DE.len());
+    for p in &EN_DE {
+        let fit = fits.iter().find(|f| f.method == p.method).unwrap();
         let m = fit.form(Form::Multiplicative);
         assert!(m.converged(), "{}", fit.method);
         let (beta, e) = (m.shared.value("beta"), m.shared.value("E"));
@@ -51,9 +54,11 @@ fn noiseless_runs_give_back_the_published_parameters() {
         );
         assert!(m.mad_held.unwrap() < 1e-5);
     }
-    // gamma from the recovered fits.
+    // gamma from the recovered fits (fmt vs prompt).
     let law = |i: usize| {
-        fits[i]
+        fits.iter()
+            .find(|f| f.method == EN_DE[i].method)
+            .unwrap()
             .form(Form::Multiplicative)
             .params_of("model_size")
             .unwrap()
@@ -71,7 +76,10 @@ fn noisy_runs_recover_the_parameters_and_the_multiplicative_law_generalizes() {
     for seed in 0..5 {
         let runs = generate(&EN_DE, noise_sd(0.005), seed);
         let fits = joint::fit_all(&runs, &joint::default_options()).unwrap();
-        for (fit, p) in fits.iter().zip(&EN_DE) {
+        // Methods come sorted by name: each fit is found by its method.
+        assert_eq!(fits.len(), EN_DE.len());
+        for p in &EN_DE {
+            let fit = fits.iter().find(|f| f.method == p.method).unwrap();
             let m = fit.form(Form::Multiplicative);
             let a = fit.form(Form::Additive);
             let tag = format!("seed {seed} {}", p.method);

@@ -175,7 +175,10 @@ impl ProfileReport {
     }
 }
 
-/// Group runs into budgets (each budget's runs in the input order).
+/// Group runs into budgets, each budget's runs in a canonical order — by
+/// N, D, compute, loss (each by `total_cmp`), then line — so that the
+/// bootstrap, which draws run positions within a budget, and the envelope's
+/// tie-break do not depend on the file's row order.
 pub fn group(runs: &[Run], how: Budgets) -> Vec<Vec<Run>> {
     let mut sorted: Vec<Run> = runs.to_vec();
     sorted.sort_by(|a, b| match how {
@@ -199,9 +202,18 @@ pub fn group(runs: &[Run], how: Budgets) -> Vec<Vec<Run>> {
         }
     }
     for g in &mut out {
-        g.sort_by_key(|r| r.line);
+        g.sort_by(canonical);
     }
     out
+}
+
+/// The canonical order of a budget's runs: N, D, compute, loss, then line.
+fn canonical(a: &Run, b: &Run) -> std::cmp::Ordering {
+    a.n.total_cmp(&b.n)
+        .then(a.d.total_cmp(&b.d))
+        .then(a.c.total_cmp(&b.c))
+        .then(a.loss.total_cmp(&b.loss))
+        .then(a.line.cmp(&b.line))
 }
 
 /// Least squares y = p0 + p1 x + p2 x^2; None when singular.
@@ -248,18 +260,43 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
     let y: Vec<f64> = runs.iter().map(|r| r.loss).collect();
     match method {
         Profile::Envelope => {
-            let i = (0..runs.len())
-                .min_by(|&a, &b| y[a].total_cmp(&y[b]))
-                .ok_or("no runs")?;
-            let lo = x.iter().cloned().fold(f64::INFINITY, f64::min);
-            let hi = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            if !(x[i] > lo && x[i] < hi) {
+            // The best run; runs tied at the lowest loss give the mean of
+            // their (distinct) ln N and ln D — a convex profile's minimum
+            // lies between equal losses — whatever the rows' order (the
+            // first in the file once won).
+            let best = y.iter().cloned().fold(f64::INFINITY, f64::min);
+            let mut tied: Vec<(f64, f64)> = (0..runs.len())
+                .filter(|&i| y[i] == best)
+                .map(|i| (x[i], ld[i]))
+                .collect();
+            if tied.is_empty() {
+                return Err("no runs".into());
+            }
+            tied.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            tied.dedup();
+            // Two sizes of equal loss would put a minimum between them on
+            // no other evidence (one of two sizes is always an edge).
+            let mut sizes = x.clone();
+            sizes.sort_by(f64::total_cmp);
+            sizes.dedup();
+            if sizes.len() < 3 {
                 return Err(format!(
-                    "the best run (N = {:.3e}) is the smallest or largest of the budget's sizes",
-                    x[i].exp()
+                    "{} distinct model sizes (the best run needs a size on each side)",
+                    sizes.len()
                 ));
             }
-            Ok((x[i], ld[i], y[i], None))
+            let k = tied.len() as f64;
+            let xm = tied.iter().map(|t| t.0).sum::<f64>() / k;
+            let dm = tied.iter().map(|t| t.1).sum::<f64>() / k;
+            let lo = x.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            if !(xm > lo && xm < hi) {
+                return Err(format!(
+                    "the best run (N = {:.3e}) is the smallest or largest of the budget's sizes",
+                    xm.exp()
+                ));
+            }
+            Ok((xm, dm, best, None))
         }
         Profile::Isoflop => {
             let mut distinct = x.clone();
@@ -733,5 +770,60 @@ mod tests {
         )
         .unwrap();
         assert!(r.budgets.iter().all(|b| b.caveats.is_empty()));
+    }
+
+    /// Shuffled rows give the same report, bootstrap included, for both
+    /// profiles (probe_fz item 3: each budget's runs were resampled in file
+    /// order), and the envelope takes runs tied at the lowest loss by the
+    /// mean of their ln N, whatever the rows' order (the first row won).
+    #[test]
+    fn shuffled_rows_give_identical_profiles_and_envelope_ties_take_the_middle() {
+        let law = law();
+        let mut runs = grid(&law, &BUDGETS, 9, 4.0, 0.003, 3);
+        // A tie at the first budget: the runs either side of the best one
+        // get the best loss, so three runs share it.
+        let best = (0..9)
+            .min_by(|&a, &b| runs[a].loss.total_cmp(&runs[b].loss))
+            .unwrap();
+        assert!(best > 1 && best < 7, "the grid's best run is well inside");
+        let l = runs[best].loss;
+        runs[best - 1].loss = l;
+        runs[best + 1].loss = l;
+        // A permutation with the lines the shuffled file would have.
+        let mut shuffled = runs.clone();
+        shuffled.reverse();
+        shuffled.swap(3, 40);
+        shuffled.swap(10, 20);
+        for (k, r) in shuffled.iter_mut().enumerate() {
+            r.line = k + 2;
+        }
+        for method in [Profile::Isoflop, Profile::Envelope] {
+            for how in [Budgets::Exact, Budgets::Gap(1.1)] {
+                let report = |runs: &[Run]| {
+                    let r = analyse(
+                        &group(runs, how),
+                        method,
+                        &[1e19, 5e21],
+                        &Resampling::new(100, 0.9, 7),
+                    )
+                    .unwrap();
+                    serde_json::to_string(&r).unwrap()
+                };
+                assert_eq!(report(&runs), report(&shuffled), "{method:?} {how:?}");
+            }
+        }
+        let r = analyse(
+            &group(&shuffled, Budgets::Exact),
+            Profile::Envelope,
+            &[],
+            &Resampling::new(0, 0.9, 0),
+        )
+        .unwrap();
+        // The grid is geometric in N: the middle of three tied runs.
+        let (n_mid, n_opt) = (runs[best].n, r.budgets[0].n_opt.unwrap());
+        assert!(
+            (n_opt / n_mid - 1.0).abs() < 1e-12,
+            "the middle of the tie: {n_opt} vs {n_mid}"
+        );
     }
 }

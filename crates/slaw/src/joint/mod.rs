@@ -557,7 +557,7 @@ pub fn fit_method(runs: &Runs, method: &str, opts: &FitOptions) -> Result<Method
     })
 }
 
-/// Every method of the runs, in order of first appearance.
+/// Every method of the runs, sorted by name.
 pub fn fit_all(runs: &Runs, opts: &FitOptions) -> Result<Vec<MethodFit>> {
     runs.methods()
         .iter()

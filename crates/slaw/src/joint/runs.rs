@@ -258,14 +258,12 @@ impl Runs {
         })
     }
 
-    /// Method names in order of first appearance.
+    /// Method names, sorted by name: the output's order of methods (and
+    /// of the pairs `methods` compares) does not follow the rows' order.
     pub fn methods(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for r in &self.runs {
-            if !out.contains(&r.method) {
-                out.push(r.method.clone());
-            }
-        }
+        let mut out: Vec<String> = self.runs.iter().map(|r| r.method.clone()).collect();
+        out.sort();
+        out.dedup();
         out
     }
 
