@@ -335,9 +335,9 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
             .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
             .collect();
         let predictions = slaw::pick::predictions(&picks, &o.predict);
-        return json(
-            &serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions}),
-        );
+        let warnings = analysis::data_warnings(&obs);
+        return json(&serde_json::json!({"groups": picks, "skipped": skipped,
+            "predictions": predictions, "warnings": warnings}));
     }
     if !o.predict.is_empty() {
         return usage(
@@ -602,9 +602,10 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
     }
     let form = form(&a.form)?;
     let runs = read_runs(data, &a.runs)?;
-    let (lo, hi) = a
-        .d_range
-        .unwrap_or_else(|| slaw::joint::decision::d_range(&runs, d));
+    let (lo, hi) = match a.d_range {
+        Some(r) => r,
+        None => slaw::joint::decision::d_range(&runs, d, &a.runs.data_col)?,
+    };
     let k = runs
         .factors
         .iter()
