@@ -463,9 +463,12 @@ struct DataArgs {
     /// Per-point weights.
     #[arg(long)]
     weight: Option<String>,
-    /// Held-out points: none, largest:K[:INPUT] (the K points with the largest values of an
-    /// input, per group: K points, not K values — points tied at the cut are split by row
-    /// order), or column (with --holdout-col).
+    /// Held-out points: none, largest:K[:INPUT] (per group, every point at the K largest
+    /// distinct values of the input INPUT, by default the first: K values, not K points, so
+    /// rows tied on that input are held out together and the rows' order does not matter;
+    /// with several inputs only INPUT is ranked, e.g. Chinchilla's largest:2 holds out every
+    /// run at the 2 largest N, whatever its D; values are tied only when exactly equal), or
+    /// column (with --holdout-col, for any other split).
     #[arg(long, default_value = "none")]
     holdout: String,
     /// Column flagging held-out points (1/0, true/false); implies --holdout column (another
@@ -576,7 +579,8 @@ struct CompareArgs {
     /// Built-in laws to compare, e.g. power,rectified,vanilla-ft. Laws that cannot be fitted
     /// (more parameters than points, inputs outside their domain) are skipped and reported;
     /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
-    /// by default, the 2 largest values of the first input; with nothing held out
+    /// by default, every point at the 2 largest values of the first input (see --holdout); with
+    /// nothing held out
     /// (--holdout largest:0), laws are ranked by AIC; m4-authors(-capped) are skipped there
     /// (only the backtest pick fits them; m4 is slaw's fit). Default: with one input column, the
     /// learning-curve pool the backtest pick was benchmarked with,

@@ -558,8 +558,9 @@ pub fn data_warnings(obs: &Observations) -> Vec<String> {
 }
 
 /// `slaw compare`'s ranking of the laws `names` (named as a pick's pool,
-/// [`crate::pick::pool_law`]) by held-out error: with nothing held out, the
-/// 2 largest values of the first input (per group) are; laws whose inputs or
+/// [`crate::pick::pool_law`]) by held-out error: with nothing held out, every
+/// point at the 2 largest values of the first input (per group,
+/// [`Holdout::Largest`]) is; laws whose inputs or
 /// domain do not fit the data are skipped and reported (see
 /// [`compare_fittable`]), and so is M4 by its authors' procedure
 /// ([`crate::pick::is_authors_m4`]), which only the backtest pick fits.
@@ -603,6 +604,29 @@ pub fn compare(
     opts: &FitOptions,
     holdout: &Holdout,
 ) -> Result<Vec<RankedLaw>> {
+    // A hold-out that leaves fewer points than every law needs is the
+    // user's setting to change (exit 2, as in `fit`), not every law to skip.
+    if let Some(fewest) = laws.iter().map(|l| l.n_params()).min() {
+        for group in obs.groups() {
+            let (train, held) = holdout.split(obs, &obs.group_indices(&group));
+            let n = train.iter().filter(|&&i| obs.weight[i] > 0.0).count();
+            if !held.is_empty() && n < fewest {
+                return Err(Error::setting(
+                    crate::error::Setting::Holdout,
+                    format!(
+                        "holding out {} point(s) leaves {n} to fit{} but every law compared has at \
+                         least {fewest} free parameters: hold out fewer",
+                        held.len(),
+                        if group.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" in group '{group}'")
+                        },
+                    ),
+                ));
+            }
+        }
+    }
     let mut ranked = Vec::new();
     let mut skipped = Vec::new();
     for law in laws {

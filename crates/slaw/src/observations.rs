@@ -452,9 +452,17 @@ impl Observations {
     /// bootstrap drawing row positions from it does not depend on the
     /// file's row order (the same seed gave other intervals on shuffled rows).
     pub fn canonical(&self) -> Observations {
+        let mut idx: Vec<usize> = (0..self.len()).collect();
+        self.sort_canonical(&mut idx);
+        self.subset(&idx)
+    }
+
+    /// Sort the point indices `idx` in the canonical order of
+    /// [`Observations::canonical`] (points equal in everything keep their
+    /// row order: they are interchangeable).
+    pub fn sort_canonical(&self, idx: &mut [usize]) {
         let c = self.context_dim;
         let ctx = |i: usize| &self.context[i * c..(i + 1) * c];
-        let mut idx: Vec<usize> = (0..self.len()).collect();
         let cmp_slices = |a: &[f64], b: &[f64]| {
             a.iter()
                 .zip(b)
@@ -471,7 +479,6 @@ impl Observations {
                 .then_with(|| ctx(a).cmp(ctx(b)))
                 .then(a.cmp(&b))
         });
-        self.subset(&idx)
     }
 
     /// Distinct group keys of the points, in order of first appearance.
@@ -566,11 +573,17 @@ impl DataSpec {
 pub enum Holdout {
     /// Nothing held out.
     None,
-    /// The k points with the largest value of input `input` (index), per
-    /// group: k points, not k values (points tied at the cut are split by
-    /// row order).
+    /// Every point at the k largest distinct values of input `input`
+    /// (index), per group: k values, not k points, so that points tied on
+    /// that input are held out together and the split does not depend on
+    /// the row order. With several inputs only that one is ranked: a point
+    /// at one of its k largest values is held out whatever its other inputs
+    /// (Chinchilla's `largest:2` holds out every run at the two largest N,
+    /// each at every D); values are distinct when they differ at all (no
+    /// tolerance: sizes that differ in the 7th digit are two values). Any
+    /// other split is a flag column ([`Holdout::Flagged`]).
     Largest {
-        /// Points held out per group.
+        /// Distinct values held out per group.
         k: usize,
         /// Index of the input ranked.
         input: usize,
@@ -642,15 +655,23 @@ impl Holdout {
             Holdout::None => (idx.to_vec(), Vec::new()),
             Holdout::Flagged => idx.iter().partition(|&&i| !obs.held[i]),
             Holdout::Largest { k, input } => {
-                let mut sorted = idx.to_vec();
-                sorted.sort_by(|&a, &b| {
-                    obs.point(a)[*input]
-                        .total_cmp(&obs.point(b)[*input])
-                        .then(a.cmp(&b))
-                });
-                let cut = sorted.len().saturating_sub(*k);
-                let held: Vec<usize> = sorted[cut..].to_vec();
-                let fit = idx.iter().copied().filter(|i| !held.contains(i)).collect();
+                let value = |i: usize| obs.point(i)[*input];
+                let mut values: Vec<f64> = idx.iter().map(|&i| value(i)).collect();
+                values.sort_by(|a, b| b.total_cmp(a));
+                values.dedup_by(|a, b| a.total_cmp(b).is_eq());
+                // The smallest value held out: the k-th largest distinct one.
+                let (mut fit, mut held): (Vec<usize>, Vec<usize>) =
+                    match k.checked_sub(1).map(|j| values.get(j).or(values.last())) {
+                        Some(Some(&cut)) => {
+                            idx.iter().partition(|&&i| value(i).total_cmp(&cut).is_lt())
+                        }
+                        _ => (idx.to_vec(), Vec::new()),
+                    };
+                // Both parts in the canonical order: the fit and the held-out
+                // errors sum their points in an order free of the rows', so a
+                // permutation of the rows gives the same digits.
+                obs.sort_canonical(&mut fit);
+                obs.sort_canonical(&mut held);
                 (fit, held)
             }
         }
@@ -750,5 +771,75 @@ mod tests {
             "{}",
             w[1]
         );
+    }
+}
+
+#[cfg(test)]
+mod holdout_tests {
+    use super::{Holdout, Observations};
+
+    fn split(h: &Holdout, obs: &Observations) -> (Vec<usize>, Vec<usize>) {
+        let idx: Vec<usize> = (0..obs.len()).collect();
+        h.split(obs, &idx)
+    }
+
+    /// `largest:K` holds out the K largest distinct values, every point at
+    /// them: the twins of a held-out size are not fitted, whatever their rows.
+    #[test]
+    fn largest_holds_out_every_point_at_the_k_largest_values() {
+        // x = 4 twice (rows 1 and 4), 3 twice (rows 0 and 3).
+        let obs =
+            Observations::from_columns(&["x"], &[vec![3.0, 4.0, 1.0, 3.0, 4.0, 2.0]], vec![1.0; 6]);
+        let largest = |k| Holdout::Largest { k, input: 0 };
+        // Each part in the canonical order (by x, then loss, then row).
+        assert_eq!(split(&largest(1), &obs), (vec![2, 5, 0, 3], vec![1, 4]));
+        assert_eq!(split(&largest(2), &obs), (vec![2, 5], vec![0, 3, 1, 4]));
+        assert_eq!(split(&largest(0), &obs), (vec![2, 5, 0, 3, 1, 4], vec![]));
+        // More values than there are: every point.
+        assert_eq!(split(&largest(9), &obs), (vec![], vec![2, 5, 0, 3, 1, 4]));
+    }
+
+    /// The split depends on the points, not on their rows: a permutation of
+    /// the rows holds out the same points.
+    #[test]
+    fn largest_does_not_depend_on_the_row_order() {
+        let x = [5.0, 7.0, 7.0, 2.0, 7.0, 5.0, 1.0];
+        let perm = [4, 0, 6, 2, 5, 3, 1];
+        let a = Observations::from_columns(&["x"], &[x.to_vec()], vec![1.0; 7]);
+        let b = Observations::from_columns(
+            &["x"],
+            &[perm.iter().map(|&i| x[i]).collect()],
+            vec![1.0; 7],
+        );
+        for k in 0..5 {
+            let h = Holdout::Largest { k, input: 0 };
+            let (fit_a, held_a) = split(&h, &a);
+            let (fit_b, held_b) = split(&h, &b);
+            // The same points, in the same order (as values: twins are
+            // interchangeable).
+            let at = |o: &Observations, v: &[usize]| -> Vec<f64> {
+                v.iter().map(|&i| o.point(i)[0]).collect()
+            };
+            assert_eq!(at(&a, &held_a), at(&b, &held_b), "k = {k}");
+            assert_eq!(at(&a, &fit_a), at(&b, &fit_b), "k = {k}");
+            let mut held_b: Vec<usize> = held_b.iter().map(|&j| perm[j]).collect();
+            held_b.sort();
+            let mut held_a = held_a;
+            held_a.sort();
+            assert_eq!(held_a, held_b, "k = {k}");
+        }
+    }
+
+    /// With several inputs only the named one is ranked: a point at one of
+    /// its K largest values is held out whatever its other inputs.
+    #[test]
+    fn largest_of_several_inputs_ranks_the_named_input_only() {
+        let n = vec![1.0, 2.0, 2.0, 3.0, 3.0, 1.0];
+        let d = vec![9.0, 1.0, 2.0, 1.0, 5.0, 8.0];
+        let obs = Observations::from_columns(&["N", "D"], &[n, d], vec![1.0; 6]);
+        let by_n = Holdout::parse("largest:1", &["N".into(), "D".into()]).unwrap();
+        assert_eq!(split(&by_n, &obs), (vec![5, 0, 1, 2], vec![3, 4]));
+        let by_d = Holdout::parse("largest:2:D", &["N".into(), "D".into()]).unwrap();
+        assert_eq!(split(&by_d, &obs), (vec![1, 2, 3, 4], vec![5, 0]));
     }
 }

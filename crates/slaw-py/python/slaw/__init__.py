@@ -226,7 +226,11 @@ def fit(
     derive : columns computed before fitting, ``["D=C/(6*N)"]`` or ``{"D": "C/(6*N)"}``.
     weight, holdout ("none", "largest:K[:INPUT]", "column"), holdout_col, objective ("huber",
     "squared"), delta, space ("log", "linear"), max_iter, screen_tol, starts (K or "all"):
-        as the CLI's options of the same names.
+        as the CLI's options of the same names. ``"largest:K[:INPUT]"`` holds out, per group,
+        every row at the K largest distinct values of INPUT (default: the first input): K
+        values, not K rows, so tied rows go together and the rows' order does not matter; with
+        several inputs only INPUT is ranked (Chinchilla's ``"largest:2"``: every run at the 2
+        largest N, whatever its D); values tie only when exactly equal.
     predict : points to predict at, reported with intervals: the forms
         :meth:`FitResult.predict` takes (a DataFrame or dict with the x columns, an array of
         shape (n, k), or (n,) for a one-input law, a list of points, a scalar); a flat list
@@ -328,8 +332,9 @@ def compare(
     by its authors' procedure, backtest pick only); default as the CLI's: with one input the
     learning-curve pool power, vanilla-ft, rectified, bnsl, m4-authors-capped, else every
     catalog law of that many inputs.
-    ``pick="holdout"``: by held-out RMSD of log L (default hold-out: the 2 largest values of the
-    first input), by AIC with ``holdout="largest:0"``; ``to_frame()``: one row per law (rank,
+    ``pick="holdout"``: by held-out RMSD of log L (default hold-out: every row at the 2 largest
+    values of the first input, as ``holdout="largest:2"`` in :func:`fit`), by AIC with
+    ``holdout="largest:0"``; ``to_frame()``: one row per law (rank,
     status, RMSDs, AIC, BIC, ...). ``pick="backtest"``: each law refitted at rolling origins
     inside the data (75% of the points, and all but the last 2) and scored on the later
     points; the shipped rule (chosen leaving one family of curves out, see BENCHMARKS.md) takes

@@ -51,18 +51,17 @@ pub fn law(form: TrajectoryForm) -> Law {
     }
 }
 
-/// The basis functions of `form`'s linear coefficients at input `x` for
-/// the nonlinear coefficient `c2` (natural units; ignored by the forms
-/// without one): the law's gradient in its linear coefficients.
-pub fn basis(form: TrajectoryForm, x: &[f64], c2: f64) -> Vec<f64> {
-    let (u2, linear) = match form {
-        TrajectoryForm::Hyperbolic => (c2.ln(), 2),
-        TrajectoryForm::Power => (c2, 2),
-        f => (0.0, f.n_params()),
+/// The basis functions of `form`'s linear coefficients at input `x` for the
+/// nonlinear coefficient's internal value `u2` (ln c2 for hyperbolic, c2 for
+/// power; ignored by the forms without one), written to `g` (c0's first):
+/// the law's gradient in its linear coefficients. Returns how many there are.
+pub fn linear_basis(form: TrajectoryForm, x: &[f64], u2: f64, g: &mut [f64; 3]) -> usize {
+    let linear = match form {
+        TrajectoryForm::Hyperbolic | TrajectoryForm::Power => 2,
+        f => f.n_params(),
     };
-    let mut g = [0.0; 3];
-    FormModel(form).value_grad(x, &[0.0; 3], &[0.0, 0.0, u2], &mut g);
-    g[..linear].to_vec()
+    FormModel(form).value_grad(x, &[0.0; 3], &[0.0, 0.0, u2], g);
+    linear
 }
 
 /// A trajectory form's value and gradient.
@@ -142,9 +141,10 @@ mod tests {
         for form in TrajectoryForm::ALL {
             let law = law(form);
             let p: Vec<f64> = [2.0, -0.5, 0.8][..form.n_params()].to_vec();
-            let c2 = p.get(2).copied().unwrap_or(1.0);
-            let b = basis(form, &x, c2);
-            let lin: f64 = b.iter().zip(&p).map(|(a, c)| a * c).sum();
+            let u = law.to_internal(&p);
+            let mut g = [0.0; 3];
+            let k = linear_basis(form, &x, u.get(2).copied().unwrap_or(0.0), &mut g);
+            let lin: f64 = g[..k].iter().zip(&p).map(|(a, c)| a * c).sum();
             let want = law.predict(&x, &p);
             assert!((lin - want).abs() < 1e-12, "{form:?}: {lin} vs {want}");
         }

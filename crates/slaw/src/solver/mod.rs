@@ -29,6 +29,7 @@ macro_rules! by_dimension {
 mod basin_lbfgsb;
 mod lbfgs_box;
 mod levenberg_marquardt;
+pub mod separable;
 
 #[cfg(feature = "basin")]
 pub use basin_lbfgsb::BasinLbfgsb;
