@@ -126,11 +126,23 @@ fn compare_refuses_a_holdout_that_leaves_too_few_points() {
     fs::write(dir.path().join("pow.csv"), s).unwrap();
     let out = slaw()
         .current_dir(dir.path())
-        .args(["compare", "pow.csv", "--x", "x", "--y", "loss", "--holdout", "largest:10"])
+        .args([
+            "compare",
+            "pow.csv",
+            "--x",
+            "x",
+            "--y",
+            "loss",
+            "--holdout",
+            "largest:10",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("--holdout") && err.contains("leaves 2 to fit"), "{err}");
+    assert!(
+        err.contains("--holdout") && err.contains("leaves 2 to fit"),
+        "{err}"
+    );
     assert!(err.contains("hold out fewer"), "{err}");
 }

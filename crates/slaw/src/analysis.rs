@@ -531,7 +531,8 @@ pub fn compare_by_backtest(
     // No law can take the data (a negative x, which M4 by its authors'
     // procedure cannot take either): bad input, as `fit` says (exit 2),
     // not "no law was eligible".
-    let bad_x = (0..obs.len()).any(|i| !(obs.point(i)[0] > 0.0));
+    let bad_x = (0..obs.len())
+        .any(|i| obs.point(i)[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater));
     if laws.is_empty() && (authors.is_empty() || bad_x) {
         if let Some((law, _)) = unfit.first() {
             validate(law, obs, opts.space, y_name)?;

@@ -1426,7 +1426,9 @@ fn authors_backtest(law: &Law, obs: &Observations, idx: &[usize], rule: &Rule) -
     let drifts: Vec<Option<f64>> = signed.iter().map(|s| s.and_then(|s| s.drift)).collect();
     let sc = if converged { score(&errors) } else { None };
     // M4 takes ln x: an x of 0 or below, not the point count, is the cause.
-    let bad_x = idx.iter().find(|&&i| !(obs.point(i)[0] > 0.0));
+    let bad_x = idx
+        .iter()
+        .find(|&&i| obs.point(i)[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater));
     let reason = if let Some(&i) = bad_x {
         Some(format!(
             "{}, row {}: x = {} (M4 needs x > 0: it takes its logarithm)",
