@@ -309,7 +309,10 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         .map_err(|_| anyhow::anyhow!("--at: '{x}' is not a number"))?;
     let d_range = a.d_range.as_deref().map(parse_range).transpose()?;
     let runs = a.runs.read()?;
-    let d_range = d_range.unwrap_or_else(|| joint::decision::d_range(&runs, a.data));
+    let d_range = match d_range {
+        Some(r) => r,
+        None => joint::decision::d_range(&runs, a.data, &a.runs.data_col)?,
+    };
     let k = runs
         .factors
         .iter()

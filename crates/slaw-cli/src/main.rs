@@ -322,7 +322,9 @@ struct SelectArgs {
     /// Candidates: the wide CSV (model id, a column per fine-tuning size with
     /// 0 = zero-shot, optional size and family) or a long file (model, n, loss [, size, family]).
     file: PathBuf,
-    /// The full fine-tuning data size to predict the loss at.
+    /// The full fine-tuning data size to predict the loss at. A candidate whose predicted loss
+    /// there is 0 or inf, has an interval from 0 to inf, or lies more than 6 decades from its
+    /// measured losses is not ranked (the target is too far to extrapolate to).
     #[arg(long, allow_negative_numbers = true)]
     target: f64,
     /// Budget as a fraction of the target, e.g. 1/64. At 1 (the target itself) a note names the
@@ -1411,6 +1413,9 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
         text += &format!("skipped: {}: {}\n", s.law, s.reason);
     }
     text += &slaw::pick::predictions_text(&result.predictions);
+    for w in &result.warnings {
+        text += &format!("warning: {w}\n");
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
@@ -1606,6 +1611,17 @@ fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     for u in &mut sel.unranked {
         if let Some(line) = lines.get(u.index) {
             u.reason = format!("{source}, row {line}: {}", u.reason);
+        }
+    }
+    // So does a warning about one candidate's value (a loss decades from
+    // its others).
+    for w in &mut sel.warnings {
+        let at = pool
+            .iter()
+            .zip(&lines)
+            .find(|(c, _)| w.starts_with(&format!("candidate '{}':", c.id)));
+        if let Some((_, line)) = at {
+            *w = format!("{source}, row {line}: {w}");
         }
     }
     output::emit(a.json, &sel, || {

@@ -596,9 +596,10 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
     }
     let form = form(&a.form)?;
     let runs = read_runs(data, &a.runs)?;
-    let (lo, hi) = a
-        .d_range
-        .unwrap_or_else(|| slaw::joint::decision::d_range(&runs, d));
+    let (lo, hi) = match a.d_range {
+        Some(r) => r,
+        None => slaw::joint::decision::d_range(&runs, d, &a.runs.data_col)?,
+    };
     let k = runs
         .factors
         .iter()

@@ -313,3 +313,20 @@ def test_log_params_with_a_built_in_law_is_refused_as_the_cli_does():
         slaw.fit(power_df(), law="power", x="n", log_params=["A"])
     with pytest.raises(ValueError, match=r"params=\[\"A\"\]: only with formula="):
         slaw.fit(power_df(), law="power", x="n", params=["A"])
+
+
+# ------------------------------------------------------------------ probe_fz item 10 and 7
+
+
+def test_compare_pick_warns_of_a_constant_x_and_a_far_value_as_the_cli():
+    """compare's backtest pick predicted from an x that never varies with no warning (probe_fz
+    item 10); a loss of 1e-320 among losses near 2 was silent (item 7)."""
+    d = power_df()
+    d["n"] = 1000.0
+    with pytest.warns(UserWarning, match=r"input 'n' takes one value \(1000\) at every fitted point"):
+        c = slaw.compare(d, x="n", predict=1e5)
+    assert any("takes one value" in w for w in c.to_dict()["warnings"])
+    far = power_df()
+    far.loc[5, "loss"] = 1e-320
+    with pytest.warns(UserWarning, match=r"row \d+, column 'loss': the value 1e-320 lies"):
+        slaw.compare(far, x="n")

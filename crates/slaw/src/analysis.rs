@@ -252,7 +252,8 @@ fn fit_group(
     on_bootstrap: &(dyn Fn() + Sync),
 ) -> Result<GroupFit> {
     {
-        let (train_idx, held_idx) = job.holdout.split(obs, &obs.group_indices(&group));
+        let group_idx = obs.group_indices(&group);
+        let (train_idx, held_idx) = job.holdout.split(obs, &group_idx);
         if !held_idx.is_empty() && train_idx.len() < job.law.n_params() {
             // say that the hold-out took the points, not only that too few are left
             return Err(Error::setting(
@@ -274,6 +275,8 @@ fn fit_group(
         }
         let train = obs.part(&train_idx);
         let mut res = fit(&job.law, &train, &job.opts)?;
+        res.warnings
+            .extend(obs.part(&group_idx).far_value_warnings());
         let train_diag = evaluate(&job.law, &res.params, &train);
         let heldout =
             (!held_idx.is_empty()).then(|| evaluate(&job.law, &res.params, &obs.subset(&held_idx)));
@@ -525,6 +528,16 @@ pub fn compare_by_backtest(
         .partition(|l| crate::pick::is_authors_m4(&l.name));
     let authors: Vec<&str> = authors.iter().map(|l| l.name.as_str()).collect();
     let (laws, unfit) = split_fittable(laws, obs, opts.space, y_name);
+    // No law can take the data (a negative x, which M4 by its authors'
+    // procedure cannot take either): bad input, as `fit` says (exit 2),
+    // not "no law was eligible".
+    let bad_x = (0..obs.len())
+        .any(|i| obs.point(i)[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater));
+    if laws.is_empty() && (authors.is_empty() || bad_x) {
+        if let Some((law, _)) = unfit.first() {
+            validate(law, obs, opts.space, y_name)?;
+        }
+    }
     let picks = crate::pick::pick_groups_with(
         &laws,
         &authors,
@@ -556,6 +569,8 @@ pub struct BacktestComparison {
     pub skipped: Vec<SkippedLaw>,
     /// Every group's pick predicting at each value of x asked for.
     pub predictions: Vec<crate::pick::PickPrediction>,
+    /// What the data warrant a warning about ([`data_warnings`]).
+    pub warnings: Vec<String>,
 }
 
 /// [`compare_by_backtest`] of the laws `names`, and its picks' predictions
@@ -579,7 +594,18 @@ pub fn backtest_comparison(
             })
             .collect(),
         predictions,
+        warnings: data_warnings(obs),
     })
+}
+
+/// What the data themselves warrant a warning about, for a command that
+/// fits them (`compare`'s backtest pick): an input that never varies (as
+/// `fit` says) and a value decades from the rest of its column
+/// ([`Observations::far_value_warnings`]).
+pub fn data_warnings(obs: &Observations) -> Vec<String> {
+    let mut w = obs.constant_input_warnings();
+    w.extend(obs.far_value_warnings());
+    w
 }
 
 /// `slaw compare`'s ranking of the laws `names` (named as a pick's pool,
@@ -849,7 +875,7 @@ mod compare_tests {
     /// The backtest comparison's JSON is, byte for byte, the object the CLI
     /// and the Python package built each for itself before it was one
     /// struct: `{"groups": picks, "skipped": [{"law", "reason"}],
-    /// "predictions": ...}`, compact and pretty.
+    /// "predictions": ..., "warnings": ...}`, compact and pretty.
     #[test]
     fn backtest_comparison_json_is_the_one_both_built() {
         let xs: Vec<f64> = (0..16).map(|k| 100.0 * 1.6f64.powi(k)).collect();
@@ -871,8 +897,9 @@ mod compare_tests {
             .map(|(l, r)| serde_json::json!({"law": l.name, "reason": r}))
             .collect();
         let predictions = crate::pick::predictions(&picks, &at);
-        let before =
-            serde_json::json!({"groups": picks, "skipped": skipped, "predictions": predictions});
+        let warnings = data_warnings(&obs);
+        let before = serde_json::json!({"groups": picks, "skipped": skipped,
+            "predictions": predictions, "warnings": warnings});
         assert_eq!(
             serde_json::to_string(&c).unwrap(),
             serde_json::to_string(&before).unwrap()

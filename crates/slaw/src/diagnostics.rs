@@ -12,6 +12,9 @@ pub struct Diagnostics {
     pub rmsd_log: f64,
     /// Coefficient of determination on y.
     pub r2: f64,
+    /// Why R^2 is not defined (`ErrorSums::r2_defined`), when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r2_na: Option<&'static str>,
     /// Largest |prediction - y|.
     pub max_abs_error: f64,
     /// Mean |prediction - y|.
@@ -30,10 +33,12 @@ pub fn evaluate(law: &Law, natural: &[f64], obs: &Observations) -> Diagnostics {
         .zip(&obs.y)
         .fold(0.0, |s, (&p, &y)| s + (p.ln() - y.ln()).powi(2));
     let e = crate::stats::ErrorSums::new(&preds, &obs.y);
+    let (r2, r2_na) = e.r2_defined();
     Diagnostics {
         n,
         rmsd_log: (sq_log / n.max(1) as f64).sqrt(),
-        r2: if e.ss_tot > 0.0 { e.r2() } else { f64::NAN },
+        r2,
+        r2_na,
         max_abs_error: e.max_abs,
         mean_abs_error: e.mae(),
     }

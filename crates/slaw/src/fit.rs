@@ -565,11 +565,7 @@ pub fn fit_with(
             })?
         }
     };
-    for (name, value) in obs.constant_inputs() {
-        result.warnings.push(format!(
-            "input '{name}' takes one value ({value}) at every fitted point: the data do not say how the loss depends on it"
-        ));
-    }
+    result.warnings.extend(obs.constant_input_warnings());
     Ok(result)
 }
 

@@ -36,6 +36,44 @@ impl Domain {
     }
 }
 
+/// How far (decades, powers of ten) a value must lie from every other value
+/// of its column to be flagged by [`far_values`]: a loss of 1e308 among
+/// losses near 2, a size of 1e-320 among sizes near 1e9. Real data spread
+/// over many decades (steps from 1 to 1e6, sizes from 1e6 to 1e12) but with
+/// neighbours: none of the public data sets has a gap this wide.
+pub const FAR_DECADES: f64 = 6.0;
+
+/// The indices of the values lying more than [`FAR_DECADES`] decades from
+/// every other positive value of `values` (a gap that wide to both
+/// neighbours in log order): likely a typo or a unit error. Only finite
+/// positive values are compared (zero and negative values have no decade),
+/// and only with at least 3 of them (the "rest" must be more than one
+/// value). Indices ascending.
+pub fn far_values(values: &[f64]) -> Vec<usize> {
+    let mut logs: Vec<(f64, usize)> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite() && **v > 0.0)
+        .map(|(i, v)| (v.log10(), i))
+        .collect();
+    if logs.len() < 3 {
+        return Vec::new();
+    }
+    logs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let gap = |a: usize, b: usize| logs[b].0 - logs[a].0;
+    let last = logs.len() - 1;
+    let mut out: Vec<usize> = (0..logs.len())
+        .filter(|&k| {
+            let below = k == 0 || gap(k - 1, k) > FAR_DECADES;
+            let above = k == last || gap(k, k + 1) > FAR_DECADES;
+            below && above
+        })
+        .map(|k| logs[k].1)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 #[derive(Debug, Clone)]
 /// Named numeric inputs, a loss and weights per point, with the source line of each point (for error messages).
 pub struct Observations {
@@ -57,6 +95,8 @@ pub struct Observations {
     pub line: Vec<usize>,
     /// The file the points came from.
     pub source: String,
+    /// The loss column's name, for messages ("loss" when built in memory).
+    pub y_name: String,
     /// Per-point context a law reads beside its inputs (integers, not
     /// inputs: the group of a per-group law, the curve and point of a
     /// multi-curve forecast law), `context_dim` per point, row major; empty
@@ -110,6 +150,54 @@ impl Observations {
         &self.x[i * d..(i + 1) * d]
     }
 
+    /// A warning per input of [`Observations::constant_inputs`]: the data
+    /// do not say how the loss depends on it (`fit`, and `compare`'s pick).
+    pub fn constant_input_warnings(&self) -> Vec<String> {
+        self.constant_inputs()
+            .into_iter()
+            .map(|(name, value)| {
+                format!(
+                    "input '{name}' takes one value ({value}) at every fitted point: the data do \
+                     not say how the loss depends on it"
+                )
+            })
+            .collect()
+    }
+
+    /// Warnings naming the values (inputs and losses) that lie more than [`FAR_DECADES`] decades from every other
+    /// value of their column ([`far_values`]): such a value is read and
+    /// fitted like any other, and one of them can decide the answer.
+    pub fn far_value_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut column = |name: &str, vals: Vec<f64>| {
+            for i in far_values(&vals) {
+                let others: Vec<f64> = vals
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, v)| k != i && v.is_finite() && *v > 0.0)
+                    .map(|(_, v)| *v)
+                    .collect();
+                let med = crate::stats::median(others);
+                out.push(format!(
+                    "{}, row {}, column '{name}': the value {} lies {:.0} decades from the \
+                     column's other values (median {}): a typo or a unit error? It is fitted \
+                     like any other point and can decide the answer",
+                    self.source,
+                    self.line[i],
+                    crate::numbers::short(vals[i]),
+                    (vals[i].log10() - med.log10()).abs(),
+                    crate::numbers::short(med),
+                ));
+            }
+        };
+        for j in 0..self.dim() {
+            let name = self.input_names[j].clone();
+            column(&name, (0..self.len()).map(|i| self.point(i)[j]).collect());
+        }
+        column(&self.y_name, self.y.clone());
+        out
+    }
+
     /// The inputs that take a single value over the fitted points (weight
     /// above zero, not held out), with that value: a law cannot learn from
     /// these points how the loss depends on them. Empty with fewer than two
@@ -152,6 +240,7 @@ impl Observations {
             held: vec![false; n],
             line: (1..=n).collect(),
             source: "<memory>".into(),
+            y_name: "loss".into(),
             context: Vec::new(),
             context_dim: 0,
         }
@@ -193,6 +282,7 @@ impl Observations {
             held: Vec::with_capacity(n),
             line: Vec::with_capacity(n),
             source: table.source.clone(),
+            y_name: cols.y.clone(),
             context: Vec::new(),
             context_dim: 0,
         };
@@ -320,6 +410,7 @@ impl Observations {
             held: Vec::with_capacity(idx.len()),
             line: Vec::with_capacity(idx.len()),
             source: self.source.clone(),
+            y_name: self.y_name.clone(),
             context: Vec::with_capacity(idx.len() * self.context_dim),
             context_dim: self.context_dim,
         };
@@ -665,6 +756,52 @@ mod group_tests {
             let e = Observations::from_table(&t, &cols).unwrap_err().to_string();
             assert_eq!(e, "t.csv, row 3, column 'g': empty cell");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn far_values_flag_a_value_decades_from_the_rest() {
+        let mut v = vec![2.1, 2.0, 1.9, 1.8, 1.7];
+        assert!(far_values(&v).is_empty());
+        v.push(1e308);
+        assert_eq!(far_values(&v), vec![5]);
+        v[1] = 1e-320;
+        assert_eq!(far_values(&v), vec![1, 5]);
+        // Many decades, but every value has a neighbour: not flagged.
+        let steps: Vec<f64> = (1..=1_000_000).step_by(1000).map(f64::from).collect();
+        assert!(far_values(&steps).is_empty());
+        let sizes = [1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+        assert!(far_values(&sizes).is_empty());
+        // Too few values to call one of them far from "the rest"; zero and
+        // negative values have no decade.
+        assert!(far_values(&[2.0, 1e308]).is_empty());
+        assert!(far_values(&[0.0, -1.0, 2.0, 2.5, 3.0]).is_empty());
+    }
+
+    #[test]
+    fn far_value_warnings_name_the_row_and_column() {
+        let mut obs = Observations::from_columns(
+            &["N"],
+            &[vec![1e8, 2e8, 4e8, 8e8, 1e-320]],
+            vec![3.0, 2.9, 1e308, 2.7, 2.6],
+        );
+        obs.source = "runs.csv".into();
+        let w = obs.far_value_warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("runs.csv, row 5, column 'N': the value 1e-320"),
+            "{}",
+            w[0]
+        );
+        assert!(
+            w[1].starts_with("runs.csv, row 3, column 'loss': the value 1e308"),
+            "{}",
+            w[1]
+        );
     }
 }
 

@@ -1425,7 +1425,18 @@ fn authors_backtest(law: &Law, obs: &Observations, idx: &[usize], rule: &Rule) -
     let errors: Vec<Option<f64>> = signed.iter().map(|s| s.map(|s| s.rmse)).collect();
     let drifts: Vec<Option<f64>> = signed.iter().map(|s| s.and_then(|s| s.drift)).collect();
     let sc = if converged { score(&errors) } else { None };
-    let reason = if full.is_none() {
+    // M4 takes ln x: an x of 0 or below, not the point count, is the cause.
+    let bad_x = idx
+        .iter()
+        .find(|&&i| obs.point(i)[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater));
+    let reason = if let Some(&i) = bad_x {
+        Some(format!(
+            "{}, row {}: x = {} (M4 needs x > 0: it takes its logarithm)",
+            obs.source,
+            obs.line[i],
+            obs.point(i)[0]
+        ))
+    } else if full.is_none() {
         Some(format!(
             "{} parameters, {} points: not fitted (or no finite fit)",
             M4_PARAMS,
@@ -1984,8 +1995,9 @@ pub fn text(picks: &[GroupPick]) -> String {
                         // key's centre: say so rather than print NaN.
                         format!(
                             " (the window's {}: not measurable on these points \
-                             (under 4 points, x constant over a half of them, or \
-                             a flat first half): the drift at the learned centre)",
+                             (under 4 points, an x of 0 or below, x constant over a \
+                             half of them, or a flat first half): the drift at the learned \
+                             centre)",
                             key.label()
                         )
                     }

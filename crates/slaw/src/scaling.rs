@@ -87,6 +87,7 @@ impl Scales {
             held: Vec::new(),
             line: Vec::new(),
             source: obs.source.clone(),
+            y_name: obs.y_name.clone(),
             context: obs.context.clone(),
             context_dim: obs.context_dim,
         }

@@ -44,6 +44,28 @@ impl ErrorSums {
     pub fn r2(&self) -> f64 {
         1.0 - self.ss_res / self.ss_tot
     }
+    /// R^2 where it is defined (NaN, JSON null, elsewhere) and, where it is
+    /// not, why: under 2 points, losses all equal, their variance
+    /// overflowing (a loss of 1e308 among losses near 2), or a prediction's
+    /// error not finite. Reports print the reason beside "R^2 n/a".
+    pub fn r2_defined(&self) -> (f64, Option<&'static str>) {
+        let why = if self.n < 2 {
+            Some("fewer than 2 observed points")
+        } else if self.ss_tot == 0.0 {
+            Some("the observed losses are all equal")
+        } else if !self.ss_tot.is_finite() {
+            Some("the variance of the observed losses overflows (a loss near the top of the doubles?)")
+        } else if !self.ss_res.is_finite() {
+            Some("a prediction or its error is not finite")
+        } else {
+            None
+        };
+        match why {
+            None if self.r2().is_finite() => (self.r2(), None),
+            None => (f64::NAN, Some("it is not finite")),
+            Some(w) => (f64::NAN, Some(w)),
+        }
+    }
     /// Mean absolute error.
     pub fn mae(&self) -> f64 {
         self.sum_abs / self.n.max(1) as f64
@@ -157,6 +179,22 @@ pub fn student_t_quantile(p: f64, df: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// R^2 n/a says why: not "all equal" for a loss of 1e308 among losses
+    /// near 2 (the variance overflows) or for a single point.
+    #[test]
+    fn r2_says_why_it_is_not_defined() {
+        let (r2, why) = ErrorSums::new(&[2.0, 2.1, 2.2], &[2.0, 2.1, 2.3]).r2_defined();
+        assert!(r2.is_finite() && why.is_none());
+        let why_of = |p: &[f64], t: &[f64]| ErrorSums::new(p, t).r2_defined().1.unwrap();
+        assert_eq!(
+            why_of(&[2.0, 2.0], &[2.0, 2.0]),
+            "the observed losses are all equal"
+        );
+        assert_eq!(why_of(&[2.0], &[2.5]), "fewer than 2 observed points");
+        assert!(why_of(&[2.0, 2.1, 2.2], &[2.0, 1e308, 2.2]).contains("overflows"));
+        assert!(why_of(&[2.0, f64::NAN, 2.2], &[2.0, 2.1, 2.2]).contains("not finite"));
+    }
 
     #[test]
     fn median_of_odd_even_and_empty() {

@@ -375,6 +375,10 @@ def compare(
         preds["loss"] = preds["loss"].astype(float)
         notes = [f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
                  for p in preds.itertuples()]
+        # What the data warrant (an input that never varies, a value decades from the rest).
+        for w in raw.get("warnings") or []:
+            warnings.warn(w, stacklevel=2)
+            notes.append(f"warning: {w}")
         result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes)
         result.predictions = preds  # type: ignore[attr-defined]
         return result

@@ -143,7 +143,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             super::r2_text(a.r2, 4),
             a.mae,
             a.rmse,
-            super::r2_note(a.r2)
+            super::r2_note(a.r2, a.r2_na)
         );
     }
     for w in &o.warnings {

@@ -278,7 +278,13 @@ pub fn allocation_report(r: &AllocationReport) -> String {
         let p: Vec<String> = b
             .intervals
             .pairs()
-            .map(|(n, i)| format!("{n} {}", interval(Some(*i))))
+            .map(|(n, i)| {
+                if r.undetermined(&[n]) {
+                    format!("{n} not determined")
+                } else {
+                    format!("{n} {}", interval(Some(*i)))
+                }
+            })
             .collect();
         let _ = writeln!(
             s,
@@ -293,9 +299,11 @@ pub fn allocation_report(r: &AllocationReport) -> String {
         s,
         "N_opt grows as C^a with a = beta/(alpha+beta) = {:.4}{}; D_opt as C^(1-a)",
         r.exponent_n,
-        r.exponent_n_interval
-            .map(|i| format!(" [{:.4}, {:.4}]", i.lo, i.hi))
-            .unwrap_or_default()
+        match r.exponent_n_interval {
+            Some(i) => format!(" [{:.4}, {:.4}]", i.lo, i.hi),
+            None if r.undetermined(&["alpha", "beta"]) => " [not determined]".into(),
+            None => String::new(),
+        }
     );
     for w in &r.warnings {
         let _ = writeln!(s, "warning: {w}");
@@ -304,9 +312,15 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     // The intervals' level (the bootstrap's); a table without intervals
     // has no interval columns.
     let level = r.bootstrap.as_ref().map(|b| b.level);
+    // An interval the data do not determine (unpinned parameters) says so.
+    let none = if r.undetermined_by.is_empty() {
+        ""
+    } else {
+        "not determined"
+    };
     let iv = |i: Option<Interval>, f: &dyn Fn(f64) -> String| {
         i.map(|i| format!("[{}, {}]", f(i.lo), f(i.hi)))
-            .unwrap_or_default()
+            .unwrap_or_else(|| none.to_string())
     };
     let e3 = |v: f64| format!("{v:.3e}");
     let loss = |v: f64| slaw::numbers::sig(v, 5);

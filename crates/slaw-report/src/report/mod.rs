@@ -40,12 +40,13 @@ fn rmsd_log_note(v: f64) -> &'static str {
     }
 }
 
-/// What "n/a" beside R^2 means, for the reports that print it in full.
-fn r2_note(r2: f64) -> &'static str {
+/// What "n/a" beside R^2 means, for the reports that print it in full: the
+/// library's reason (`why`, from `ErrorSums::r2_defined`), not a guess.
+fn r2_note(r2: f64, why: Option<&str>) -> String {
     if r2.is_finite() {
-        ""
+        String::new()
     } else {
-        " (R^2 n/a: the observed losses are all equal)"
+        format!(" (R^2 n/a: {})", why.unwrap_or("it is not finite"))
     }
 }
 
@@ -205,7 +206,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             r2_text(g.train.r2, 5),
             num(g.train.max_abs_error),
             g.train.n,
-            r2_note(g.train.r2),
+            r2_note(g.train.r2, g.train.r2_na),
             rmsd_log_note(g.train.rmsd_log)
         );
         if let Some(h) = &g.heldout {
@@ -216,7 +217,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 r2_text(h.r2, 5),
                 num(h.max_abs_error),
                 h.n,
-                r2_note(h.r2),
+                r2_note(h.r2, h.r2_na),
                 rmsd_log_note(h.rmsd_log)
             );
         }

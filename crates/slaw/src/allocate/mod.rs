@@ -200,9 +200,29 @@ pub struct AllocationReport {
     /// What the reader should know about the table: budgets far outside the
     /// runs' compute, runs whose 6ND cannot be FLOPs.
     pub warnings: Vec<String>,
+    /// The parameters the data do not pin (the fit's `unidentified`) when a
+    /// bootstrap ran: the replicates cannot show the spread of a flat
+    /// direction (all sit on the same bound, a zero-width "interval"), so
+    /// the intervals of the quantities that depend on them are None and
+    /// read "not determined": N_opt and D_opt (and the bands) on A, alpha,
+    /// B, beta; a on alpha, beta; the loss on any parameter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undetermined_by: Vec<String>,
     /// The bootstrap replicates' laws (for bands), empty without bootstrap.
     #[serde(skip)]
     pub replicates: Vec<Chinchilla>,
+}
+
+/// The parameters N_opt and D_opt depend on.
+const ALLOCATION_PARAMS: [&str; 4] = ["A", "alpha", "B", "beta"];
+
+impl AllocationReport {
+    /// Whether the data leave a parameter among `names` unpinned.
+    pub fn undetermined(&self, names: &[&str]) -> bool {
+        self.undetermined_by
+            .iter()
+            .any(|u| names.contains(&u.as_str()))
+    }
 }
 
 impl AllocationReport {
@@ -210,7 +230,7 @@ impl AllocationReport {
     /// bootstrap replicates; None without them.
     pub fn band(&self, c: f64) -> Option<(Interval, Interval)> {
         let level = self.bootstrap.as_ref()?.level;
-        if self.replicates.is_empty() {
+        if self.replicates.is_empty() || self.undetermined(&ALLOCATION_PARAMS) {
             return None;
         }
         let opt: Vec<(f64, f64, f64)> = self.replicates.iter().map(|r| r.optimum(c)).collect();
@@ -280,6 +300,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         curve,
         compute_range: None,
         warnings: Vec::new(),
+        undetermined_by: Vec::new(),
         replicates: Vec::new(),
     })
 }
@@ -405,6 +426,60 @@ fn row(law: &Chinchilla, c: f64, boot: Option<(&[Chinchilla], &Resampling)>) -> 
     }
 }
 
+/// The fitted parameters as a law to allocate with. A fit that puts an
+/// exponent or a coefficient at 0 allocates nothing: that is the data's
+/// doing, not a setting's, so the error names a value lying decades from the
+/// rest of its column when there is one (N = 1e-320 in a row pulls alpha to
+/// 0), and otherwise says what the fit gave.
+fn fitted_law(params: &[f64], obs: &Observations) -> Result<Chinchilla> {
+    if let Ok(law) = Chinchilla::from_params(params) {
+        return Ok(law);
+    }
+    let names = ["A", "alpha", "B", "beta", "E"];
+    let got: Vec<String> = names
+        .iter()
+        .zip(params)
+        .map(|(n, v)| format!("{n} = {}", crate::numbers::short(*v)))
+        .collect();
+    let why = format!(
+        "the fitted Chinchilla law ({}) has a coefficient or an exponent at 0 (or E < 0), \
+         which allocates nothing",
+        got.join(", ")
+    );
+    for j in 0..obs.dim() {
+        let col: Vec<f64> = (0..obs.len()).map(|i| obs.point(i)[j]).collect();
+        if let Some(&i) = crate::observations::far_values(&col).first() {
+            return Err(Error::input(
+                &obs.source,
+                Some(obs.line[i]),
+                Some(&obs.input_names[j]),
+                format!(
+                    "the value {} lies more than {} decades from the column's other values: \
+                     {why}; is the value right?",
+                    crate::numbers::short(col[i]),
+                    crate::observations::FAR_DECADES
+                ),
+            ));
+        }
+    }
+    if let Some(&i) = crate::observations::far_values(&obs.y).first() {
+        return Err(Error::input(
+            &obs.source,
+            Some(obs.line[i]),
+            Some(&obs.y_name),
+            format!(
+                "the value {} lies more than {} decades from the column's other values: \
+                 {why}; is the value right?",
+                crate::numbers::short(obs.y[i]),
+                crate::observations::FAR_DECADES
+            ),
+        ));
+    }
+    Err(Error::Fit(format!(
+        "{why}: the data do not determine an allocation"
+    )))
+}
+
 /// Fit the Chinchilla law to (N, D) -> loss (Huber 1e-3 on ln L from
 /// Hoffmann's 4500-start grid, unless `opts` says otherwise), then allocate,
 /// with intervals from the `bootstrap` of the points (0 replicates: none;
@@ -427,7 +502,7 @@ pub fn from_fit(
             res.n_starts
         )));
     }
-    let best = Chinchilla::from_params(&res.params)?;
+    let best = fitted_law(&res.params, obs)?;
     // drawn from the points in a canonical order (row order free)
     let canonical = obs.canonical();
     let reps: Vec<Chinchilla> = draws(
@@ -470,7 +545,12 @@ pub fn from_fit(
             converged: res.converged,
             n_starts: res.n_starts,
             unidentified: res.unidentified().to_vec(),
-            warnings: res.warnings.clone(),
+            warnings: res
+                .warnings
+                .iter()
+                .cloned()
+                .chain(obs.far_value_warnings())
+                .collect(),
         }),
         bootstrap: summary,
         rows: budgets
@@ -483,8 +563,29 @@ pub fn from_fit(
         curve: Vec::new(),
         compute_range: Some(range),
         warnings: budget_warnings(budgets, range),
+        undetermined_by: if on {
+            res.unidentified().to_vec()
+        } else {
+            Vec::new()
+        },
         replicates: reps,
     };
+    let (alloc, exponent, any) = (
+        report.undetermined(&ALLOCATION_PARAMS),
+        report.undetermined(&["alpha", "beta"]),
+        !report.undetermined_by.is_empty(),
+    );
+    if exponent {
+        report.exponent_n_interval = None;
+    }
+    for r in &mut report.rows {
+        if alloc {
+            (r.n_interval, r.d_interval) = (None, None);
+        }
+        if any {
+            r.loss_interval = None;
+        }
+    }
     report.curve = curve(range, budgets, |c| {
         let (n, d, _) = report.law.optimum(c);
         ((n, d), report.band(c))
@@ -513,6 +614,34 @@ mod tests {
         };
         assert!((at(n) - loss).abs() < 1e-12);
         assert!(at(n * 1.05) > loss && at(n / 1.05) > loss);
+    }
+
+    /// Probe fz item 13: a fitted law with alpha = 0 is the data's doing:
+    /// the error names the row and column of a value decades from the rest
+    /// (N = 1e-320), not --params; without one it says what the fit gave.
+    #[test]
+    fn a_degenerate_fitted_law_blames_the_value_not_the_flag() {
+        let params = [0.75, 0.0, 73.4, 0.18, 0.75];
+        let mut obs = Observations::from_columns(
+            &["N", "D"],
+            &[
+                vec![1e-320, 1e8, 2e8, 4e8, 8e8],
+                vec![1e9, 2e9, 3e9, 4e9, 5e9],
+            ],
+            vec![2.0, 2.1, 2.2, 2.3, 2.4],
+        );
+        obs.source = "runs.csv".into();
+        let e = fitted_law(&params, &obs).unwrap_err().to_string();
+        assert!(
+            e.starts_with("runs.csv, row 1, column 'N': the value 1e-320"),
+            "{e}"
+        );
+        assert!(e.contains("alpha = 0") && !e.contains("--params"), "{e}");
+        obs.x[0] = 5e7;
+        let e = fitted_law(&params, &obs).unwrap_err().to_string();
+        assert!(e.contains("the data do not determine an allocation"), "{e}");
+        assert!(!e.contains("--params"), "{e}");
+        assert!(fitted_law(&[406.4, 0.34, 410.7, 0.28, 1.69], &obs).is_ok());
     }
 
     #[test]

@@ -617,6 +617,9 @@ pub struct Accuracy {
     pub n: usize,
     /// Coefficient of determination.
     pub r2: f64,
+    /// Why R^2 is not defined (`ErrorSums::r2_defined`), when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r2_na: Option<&'static str>,
     /// Mean absolute error.
     pub mae: f64,
     /// Root mean square error.
@@ -624,12 +627,14 @@ pub struct Accuracy {
 }
 
 /// R^2, MAE and RMSE of `pred` against `truth` (`stats::ErrorSums`); R^2
-/// is NaN (JSON null) when the truth is constant: it is not defined there.
+/// is NaN (JSON null) where it is not defined, with the reason.
 pub fn accuracy(pred: &[f64], truth: &[f64]) -> Accuracy {
     let e = crate::stats::ErrorSums::new(pred, truth);
+    let (r2, r2_na) = e.r2_defined();
     Accuracy {
         n: e.n,
-        r2: if e.ss_tot > 0.0 { e.r2() } else { f64::NAN },
+        r2,
+        r2_na,
         mae: e.mae(),
         rmse: e.rmse(),
     }

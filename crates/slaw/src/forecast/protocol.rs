@@ -93,6 +93,7 @@ pub fn schedules(
             let mean = Accuracy {
                 n: per_curve.iter().map(|p| p.1.n).sum(),
                 r2: per_curve.iter().map(|p| p.1.r2).sum::<f64>() / k,
+                r2_na: per_curve.iter().find_map(|p| p.1.r2_na),
                 mae: per_curve.iter().map(|p| p.1.mae).sum::<f64>() / k,
                 rmse: per_curve.iter().map(|p| p.1.rmse).sum::<f64>() / k,
             };

@@ -117,13 +117,40 @@ pub const FAR_OUTSIDE: f64 = 10.0;
 /// smallest to 1e6 times the largest data size of the runs and the
 /// setting's `d`. It follows the data (a ratio span around the observed
 /// D_f), so the same runs in other units of D_f give the same crossings.
-pub fn d_range(runs: &Runs, d: f64) -> (f64, f64) {
+///
+/// A D_f so large or so small that the range leaves the doubles (1e308 or
+/// 1e-320 in the file) is an error naming the run's row and the column
+/// `data_col` (or `--data`, when `d` is the cause), not the range.
+pub fn d_range(runs: &Runs, d: f64, data_col: &str) -> Result<(f64, f64)> {
+    let usable = |v: f64| (v * 1e-4).is_normal() && (v * 1e6).is_finite();
+    if d > 0.0 && d.is_finite() && !usable(d) {
+        return Err(Error::setting(
+            crate::error::Setting::DataSize,
+            format!(
+                "{}: the D_f range searched for crossings (1e-4 to 1e6 times the data sizes) \
+                 leaves the range of doubles; give a data size between 1e-300 and 1e300",
+                crate::numbers::short(d)
+            ),
+        ));
+    }
+    if let Some(r) = runs.runs.iter().find(|r| !usable(r.d)) {
+        return Err(Error::input(
+            &runs.source,
+            Some(r.line),
+            Some(data_col),
+            format!(
+                "a data size of {} puts the D_f range searched for crossings (1e-4 to 1e6 times \
+                 the runs' data sizes) outside the range of doubles: is the value right?",
+                crate::numbers::short(r.d)
+            ),
+        ));
+    }
     let (lo, hi) = runs
         .runs
         .iter()
         .map(|r| r.d)
         .fold((d, d), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    (lo * 1e-4, hi * 1e6)
+    Ok((lo * 1e-4, hi * 1e6))
 }
 
 /// The range of the factor X over which the critical data sizes are

@@ -385,22 +385,30 @@ impl Method {
         self.kind.estimate(&s, &mut e)?;
         // A target so far past the affordable sizes that the extrapolated
         // loss underflows to 0 is not a prediction: `--target 1e300`
-        // printed every score as 0 with the interval [0, inf].
+        // printed every score as 0 with the interval [0, inf]. Nor is one
+        // that has not quite underflowed (7.5e-186 among candidates whose
+        // predictions were 0): a prediction more than FAR_DECADES decades
+        // from the candidate's measured losses, or an interval from 0 to
+        // inf, is refused alike, so every candidate meets the same rule.
         if e.predicted_loss
-            .is_some_and(|v| !(v.is_finite() && v > 0.0))
+            .is_some_and(|v| !(v.is_finite() && v > 0.0) || far_from_curve(c, v))
+            || e.interval.is_some_and(|i| i.lo <= 0.0 && !i.hi.is_finite())
         {
             return Err(Error::setting(
                 crate::error::Setting::Target,
                 format!(
                     "candidate '{}': {}'s predicted loss at the target {} is {} (interval {}): \
-                     the target is too far past the largest affordable size {} to extrapolate",
+                     the target is too far past the largest affordable size {} to extrapolate \
+                     (a prediction of 0 or inf, an interval from 0 to inf, or one more than {} \
+                     decades from the candidate's measured losses is no prediction)",
                     c.id,
                     self.name(),
                     crate::numbers::num(budget.target),
                     e.predicted_loss.map_or("-".into(), crate::numbers::num),
                     e.interval
                         .map_or("-".into(), |i| format!("[{}, {}]", i.lo, i.hi)),
-                    crate::numbers::num(budget.max_n)
+                    crate::numbers::num(budget.max_n),
+                    crate::observations::FAR_DECADES
                 ),
             ));
         }
@@ -573,6 +581,22 @@ pub(super) fn law_estimate(
     }
     e.detail = Detail::Fit(Box::new(res));
     Ok(())
+}
+
+/// A predicted loss more than [`crate::observations::FAR_DECADES`] decades
+/// from every measured loss of `c` (below its lowest or above its highest):
+/// an extrapolation too far to be a prediction.
+fn far_from_curve(c: &Candidate, v: f64) -> bool {
+    let (lo, hi) = c
+        .curve
+        .iter()
+        .map(|p| p.1)
+        .filter(|l| l.is_finite() && *l > 0.0)
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), l| {
+            (lo.min(l), hi.max(l))
+        });
+    let far = crate::observations::FAR_DECADES;
+    lo <= hi && (lo.log10() - v.log10() > far || v.log10() - hi.log10() > far)
 }
 
 /// The objective of the law-fitting methods: squared error on log L.
@@ -1023,5 +1047,26 @@ pub fn fit_of(detail: &Detail) -> Option<&Fit> {
     match detail {
         Detail::Fit(f) => Some(f),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Probe fz item 5: a prediction of 7.5e-186 for a candidate whose
+    /// losses are near 2 is no prediction, as one that underflowed to 0.
+    #[test]
+    fn a_prediction_decades_from_the_measured_losses_is_too_far() {
+        let c = Candidate {
+            id: "m".into(),
+            curve: vec![(0.0, 3.1), (200.0, 2.6), (400.0, 2.4), (800.0, 2.2)],
+            size: None,
+            family: None,
+        };
+        assert!(far_from_curve(&c, 7.48066e-186));
+        assert!(far_from_curve(&c, 1e12));
+        assert!(!far_from_curve(&c, 1.5));
+        assert!(!far_from_curve(&c, 3e-6));
     }
 }

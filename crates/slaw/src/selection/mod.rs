@@ -561,8 +561,9 @@ pub fn select_with_references(
         ));
     }
     warnings.extend(opts.level.and_then(|l| capped_level_warning(l, &ranking)));
+    warnings.extend(far_value_warnings(pool));
     let cost = Cost::of(pool, method, &budget, opts);
-    cost.check()?;
+    cost.check(pool, opts.tokens_per_example)?;
     Ok(Selection {
         score_is: method.score_is(),
         method,
@@ -603,6 +604,55 @@ fn capped_level_warning(level: f64, ranking: &[Ranked]) -> Option<String> {
         crate::numbers::percent(given),
         crate::numbers::percent(level)
     ))
+}
+
+/// Warnings naming a measured loss lying more than
+/// [`crate::observations::FAR_DECADES`] decades from the candidate's other
+/// losses, and a parameter count that far from the other candidates'
+/// ([`crate::observations::far_values`]): a loss of 1e308 at one size made
+/// vanilla-fit rank its candidate first, silently.
+fn far_value_warnings(pool: &[Candidate]) -> Vec<String> {
+    let median_of_others = |vals: &[f64], i: usize| {
+        crate::stats::median(
+            vals.iter()
+                .enumerate()
+                .filter(|&(k, v)| k != i && v.is_finite() && *v > 0.0)
+                .map(|(_, v)| *v)
+                .collect(),
+        )
+    };
+    let decades = |a: f64, b: f64| (a.log10() - b.log10()).abs();
+    let short = crate::numbers::short;
+    let mut out = Vec::new();
+    for c in pool {
+        let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
+        for i in crate::observations::far_values(&losses) {
+            let m = median_of_others(&losses, i);
+            out.push(format!(
+                "candidate '{}': the loss {} at size {} lies {:.0} decades from its other \
+                 measured losses (median {}): a typo or a unit error? It is scored like any \
+                 other point and can decide the ranking",
+                c.id,
+                short(losses[i]),
+                short(c.curve[i].0),
+                decades(losses[i], m),
+                short(m)
+            ));
+        }
+    }
+    let sizes: Vec<f64> = pool.iter().map(|c| c.size.unwrap_or(f64::NAN)).collect();
+    for i in crate::observations::far_values(&sizes) {
+        let m = median_of_others(&sizes, i);
+        out.push(format!(
+            "candidate '{}': the parameter count {} lies {:.0} decades from the other \
+             candidates' (median {}): a typo or a unit error?",
+            pool[i].id,
+            short(sizes[i]),
+            decades(sizes[i], m),
+            short(m)
+        ));
+    }
+    out
 }
 
 /// A warning naming the candidates whose predictive interval has no width:
@@ -655,7 +705,11 @@ pub struct Cost {
 impl Cost {
     /// Every figure finite: `--epochs 1e300 --tokens-per-example 1e300`
     /// made the FLOPs inf and the share NaN.
-    pub fn check(&self) -> Result<()> {
+    /// When the examples are finite and so would be the FLOPs at the pool's
+    /// median parameter count (`tokens` per example), but the FLOPs of
+    /// `pool` are not, the cause is a parameter count (1e308 in the file):
+    /// the error names the largest, not the flags.
+    pub fn check(&self, pool: &[Candidate], tokens: Option<f64>) -> Result<()> {
         let figures = [
             self.examples,
             self.full_examples,
@@ -665,6 +719,22 @@ impl Cost {
         ];
         if figures.iter().all(|v| v.is_finite()) {
             return Ok(());
+        }
+        let largest = pool
+            .iter()
+            .filter_map(|c| c.size.map(|s| (s, c.id.as_str())))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let median = crate::stats::median(pool.iter().filter_map(|c| c.size).collect());
+        let typical = 6.0 * median * tokens.unwrap_or(1.0) * self.full_examples;
+        if let (true, Some((size, id))) =
+            (self.examples.is_finite() && typical.is_finite(), largest)
+        {
+            return Err(Error::data(format!(
+                "the fine-tuning FLOPs (6 x parameters x tokens per example x examples) \
+                 overflow: the largest parameter count, {} (candidate '{id}'), is too large \
+                 for them; check that column",
+                crate::numbers::short(size)
+            )));
         }
         Err(Error::setting(
             crate::error::Setting::CostFactors,
@@ -700,12 +770,27 @@ impl Cost {
             flops / full_flops
         } else if sizes_known {
             // Tokens per example cancel when it is the same for all.
-            let w: f64 = pool
-                .iter()
-                .map(|c| c.size.unwrap() * method.sizes_used(c, budget).iter().sum::<f64>())
-                .sum();
-            let wf: f64 = pool.iter().map(|c| c.size.unwrap() * budget.target).sum();
-            w / wf
+            let share = |scale: f64| {
+                let w: f64 = pool
+                    .iter()
+                    .map(|c| {
+                        c.size.unwrap() / scale * method.sizes_used(c, budget).iter().sum::<f64>()
+                    })
+                    .sum();
+                let wf: f64 = pool
+                    .iter()
+                    .map(|c| c.size.unwrap() / scale * budget.target)
+                    .sum();
+                w / wf
+            };
+            // Only the ratio matters: when a huge parameter count (1e308)
+            // overflows the sums, divide the counts by the largest first.
+            let r = share(1.0);
+            if r.is_finite() {
+                r
+            } else {
+                share(pool.iter().map(|c| c.size.unwrap()).fold(0.0, f64::max))
+            }
         } else {
             examples / full
         };
@@ -1017,6 +1102,31 @@ mod tests {
             .notes
             .iter()
             .all(|n| !n.contains("reaches the target")));
+    }
+
+    /// A parameter count of 1e308 in the file: the cost share is still a
+    /// share (the sums are scaled), and when the FLOPs overflow the error
+    /// names the candidate, not --epochs / --tokens-per-example (nor NaN).
+    #[test]
+    fn a_huge_parameter_count_is_blamed_not_the_flags() {
+        let pool: Vec<Candidate> = (0..4)
+            .map(|i| {
+                let mut c = candidate(&format!("m{i}"), -0.05, 2.0 + 0.3 * i as f64);
+                c.size = Some(if i == 3 { 1e308 } else { 1e8 * (i + 1) as f64 });
+                c
+            })
+            .collect();
+        let budget = far_budget();
+        let ats = Method::parse("ats", 3, 5.0).unwrap();
+        let sel = select(&pool, ats, budget, &SelectOptions::default()).unwrap();
+        assert!(sel.cost.ratio.is_finite() && sel.cost.ratio > 0.0);
+        let opts = SelectOptions {
+            tokens_per_example: Some(512.0),
+            ..SelectOptions::default()
+        };
+        let e = select(&pool, ats, budget, &opts).unwrap_err().to_string();
+        assert!(e.contains("candidate 'm3'") && e.contains("1e308"), "{e}");
+        assert!(!e.contains("--epochs") && !e.contains("NaN"), "{e}");
     }
 
     /// The methods that fine-tune nothing cost +0, not -0 ("-0.0000%");
