@@ -330,3 +330,13 @@ def test_compare_pick_warns_of_a_constant_x_and_a_far_value_as_the_cli():
     far.loc[5, "loss"] = 1e-320
     with pytest.warns(UserWarning, match=r"row \d+, column 'loss': the value 1e-320 lies"):
         slaw.compare(far, x="n")
+
+
+def test_forecast_refuses_too_few_bootstrap_replicates():
+    """As the CLI (`--bootstrap 2 --level 0.95` exits 2): a percentile interval at 95% needs at least 20."""
+    x = np.arange(100, 2100, 100)
+    df = pd.DataFrame({"step": x, "loss": 3 + 20 / x**0.5})
+    with pytest.raises(Exception, match="too few"):
+        slaw.forecast(df, fit_until=0.5, method="power", bootstrap=2, level=0.95)
+    ok = slaw.forecast(df, fit_until=0.5, method="power", bootstrap=20, level=0.95)
+    assert len(ok.frame) > 0 and ok.frame["hi"].notna().all()
