@@ -249,8 +249,8 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         if let Some(b) = w.bootstrap {
             let (n, ok, level) = (b.replicates, b.converged, b.level);
             print!(
-                "intervals: {}%, bootstrap refit spread ({ok} of {n} refits converged)",
-                slaw::numbers::short(100.0 * level)
+                "intervals: {}, bootstrap refit spread ({ok} of {n} refits converged)",
+                slaw::numbers::percent_in(level, slaw::numbers::short)
             );
             match w.model_error {
                 Some(m) => println!(

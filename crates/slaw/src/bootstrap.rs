@@ -38,6 +38,24 @@ pub struct Interval {
     pub hi: f64,
 }
 
+impl Interval {
+    /// How far the interval reaches below and above `centre` (> 0) in ln
+    /// units, each at least 0: a lower end at or below 0 (refits that
+    /// predict no positive value) reaches infinitely far below, a NaN end
+    /// (no finite refit) adds nothing.
+    pub fn ln_beyond(&self, centre: f64) -> (f64, f64) {
+        let below = if self.lo > 0.0 {
+            (centre / self.lo).ln().max(0.0)
+        } else if self.lo.is_nan() {
+            0.0
+        } else {
+            f64::INFINITY
+        };
+        // NaN and an upper end at or below 0 add nothing above.
+        (below, (self.hi / centre).ln().max(0.0))
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 /// Percentile intervals of a fit's parameters and predictions from refits on resampled points.
 #[non_exhaustive]
@@ -444,6 +462,21 @@ pub fn bootstrap(
 
 #[cfg(test)]
 mod tests {
+    /// How far an interval reaches around a centre, in ln units: a lower
+    /// end at or below 0 reaches infinitely far (a forecast's interval
+    /// then starts at 0, where it used to get no width below), a NaN end
+    /// adds nothing, an end on the wrong side of the centre adds nothing.
+    #[test]
+    fn ln_beyond_reaches_past_a_non_positive_lower_end() {
+        let iv = |lo, hi| super::Interval { lo, hi };
+        let (b, a) = iv(1.0, 4.0).ln_beyond(2.0);
+        assert!((b - 2f64.ln()).abs() < 1e-15 && (a - 2f64.ln()).abs() < 1e-15);
+        assert_eq!(iv(-0.5, 4.0).ln_beyond(2.0).0, f64::INFINITY);
+        assert_eq!(iv(0.0, 4.0).ln_beyond(2.0).0, f64::INFINITY);
+        assert_eq!(iv(f64::NAN, f64::NAN).ln_beyond(2.0), (0.0, 0.0));
+        assert_eq!(iv(3.0, 1.0).ln_beyond(2.0), (0.0, 0.0));
+    }
+
     /// A replicate count past the cap is refused with the count and the cap
     /// (`--bootstrap 100000000` ran without an end); the cap itself passes.
     #[test]

@@ -36,7 +36,10 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
     let mut bands = Vec::new();
     if let Some(level) = o.bootstrap.map(|b| b.level) {
         bands.push(Band {
-            label: format!("{}% interval", slaw::numbers::short(100.0 * level)),
+            label: format!(
+                "{} interval",
+                slaw::numbers::percent_in(level, slaw::numbers::short)
+            ),
             color: 3,
             points: o
                 .curve_points

@@ -58,8 +58,8 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {}% predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
-                    slaw::numbers::short(100.0 * level),
+                    "intervals: {} predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
+                    slaw::numbers::percent_in(level, slaw::numbers::short),
                     c.origins,
                     if c.method.starts_with("prior") {
                         format!(
@@ -87,15 +87,15 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             None if o.temporal.is_some() => {
                 let _ = writeln!(
                     s,
-                    "intervals: {}% percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
-                    slaw::numbers::short(100.0 * level)
+                    "intervals: {} percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
+                    slaw::numbers::percent_in(level, slaw::numbers::short)
                 );
             }
             None => {
                 let _ = writeln!(
                     s,
-                    "intervals: {}% percentile bootstrap, {ok} of {n} refits converged: the refit spread only (the window is too short to calibrate the law's extrapolation error), not a forecast interval",
-                    slaw::numbers::short(100.0 * level)
+                    "intervals: {} percentile bootstrap, {ok} of {n} refits converged: the refit spread only (the window is too short to calibrate the law's extrapolation error), not a forecast interval",
+                    slaw::numbers::percent_in(level, slaw::numbers::short)
                 );
             }
         }

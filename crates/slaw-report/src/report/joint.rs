@@ -113,7 +113,10 @@ pub fn methods_report(r: &Recommendation) -> String {
         "{:<16} {:>12} {:>24}",
         "method",
         "loss",
-        format!("{}% refit bootstrap", slaw::numbers::short(100.0 * r.level))
+        format!(
+            "{} refit bootstrap",
+            slaw::numbers::percent_in(r.level, slaw::numbers::short)
+        )
     );
     for p in &r.predictions {
         let _ = writeln!(

@@ -817,13 +817,13 @@ fn widen_for_decay(
     }
     Some(DecayTerm {
         method: format!(
-            "the learning rate decays after the window ({}): each interval beyond it also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay ahead), the {}% range of the {} law's errors per unit of decay ahead on other schedules' curves (a prior learned on the multi-power curves)",
+            "the learning rate decays after the window ({}): each interval beyond it also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay ahead), the {} range of the {} law's errors per unit of decay ahead on other schedules' curves (a prior learned on the multi-power curves)",
             if method.needs_lr() {
                 "its effect forecast from annealing terms fitted on the window"
             } else {
                 "a law of the step alone ignores it"
             },
-            crate::numbers::short(100.0 * req.level),
+            crate::numbers::percent_in(req.level, crate::numbers::short),
             method.name(),
         ),
         per_unit_decay: (zl, zh),

@@ -291,8 +291,8 @@ impl Fitted {
             let ok = points.iter().zip(boot).all(|(&(c, i), b)| {
                 let t = self.inputs[c][i][0];
                 let pred = self.predict(c, i);
-                t <= last_fit
-                    || (b.hi / pred).ln().max((pred / b.lo).ln()) <= NEGLIGIBLE * cal.half_width(t)
+                let (below, above) = b.ln_beyond(pred);
+                t <= last_fit || below.max(above) <= NEGLIGIBLE * cal.half_width(t)
             });
             ok.then_some(())
         };
@@ -315,8 +315,7 @@ impl Fitted {
                 let pred = self.predict(c, i);
                 let (mut lo, mut hi, mut centre) = (0.0f64, 0.0f64, 0.0f64);
                 if let Some(b) = boot.get(k) {
-                    lo = (pred / b.lo).ln().max(0.0);
-                    hi = (b.hi / pred).ln().max(0.0);
+                    (lo, hi) = b.ln_beyond(pred);
                 }
                 if let Some(cal) = &calibration {
                     // centre: a signed rule's shift (0 unless the priors set one)

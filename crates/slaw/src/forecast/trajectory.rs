@@ -201,6 +201,20 @@ pub const ROBUST_ROUNDS: usize = 2;
 /// 95%-efficiency constant under normal errors).
 pub const HUBER_K: f64 = 1.345;
 
+/// The Huber threshold of a robust round after the fit `internal` of `law`:
+/// `HUBER_K` x the robust scale of its residuals; `None` when the fit is
+/// (almost) exact and there is nothing to down-weight.
+fn huber_threshold(law: &Law, xs: &[[f64; 3]], y: &[f64], internal: &[f64]) -> Option<f64> {
+    let span = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let res: Vec<f64> = xs
+        .iter()
+        .zip(y)
+        .map(|(x, &v)| v - law.value_internal_at(x, &[], internal))
+        .collect();
+    let s = mad_scale(&res);
+    (s.is_finite() && s > 1e-9 * (1.0 + span)).then_some(HUBER_K * s)
+}
+
 /// 1.4826 x the median absolute deviation of `r` from its median: the
 /// residuals' scale, undisturbed by a few outliers.
 pub fn mad_scale(r: &[f64]) -> f64 {
@@ -248,40 +262,6 @@ pub fn fit_form_with(
         )));
     }
     let law = form.law();
-    // A warm-started refit (a bootstrap replicate): every form is linear
-    // in its coefficients but c2 of hyperbolic and power, so its global
-    // optimum is a closed form in the linear ones and a one-dimensional
-    // search over c2 (`solver::separable`), about 2x faster than the
-    // engine's multi-start polish (BENCHMARKS, "`slaw bench temporal`").
-    // The first fit keeps the engine's search: on some windows the exact
-    // optimum of hyperbolic lies on the edge of c2's range, where the form
-    // degenerates to a line or a reciprocal in tau and extrapolates far off
-    // (measured there); the engine's fit, and so each replicate's centre,
-    // stays where its polish ends. The engine also fits what the separable
-    // search cannot (a coefficient beyond the law's bounds).
-    if let Some(internal) = warm.and_then(|w| fit_separable(form, xs, y, w, how)) {
-        return Ok(FittedForm {
-            form,
-            coef: law.to_natural(&internal),
-            converged: true,
-            internal,
-            law,
-            how,
-        });
-    }
-    fit_form_engine(form, xs, y, warm, how)
-}
-
-/// `fit_form_with` by the engine's multi-start search (the fallback of the
-/// separable fit).
-fn fit_form_engine(
-    form: TrajectoryForm,
-    xs: &[[f64; 3]],
-    y: &[f64],
-    warm: Option<&[f64]>,
-    how: FormLoss,
-) -> Result<FittedForm> {
-    let law = form.law();
     let cols: Vec<Vec<f64>> = (0..3).map(|j| xs.iter().map(|x| x[j]).collect()).collect();
     let obs = Observations::from_columns(&INPUTS, &cols, y.to_vec());
     let mut starts = form.starts(xs, y);
@@ -300,25 +280,17 @@ fn fit_form_engine(
     };
     let mut r = fit(&law, &obs, &opts)?;
     if how == FormLoss::Huber {
-        let span = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for _ in 0..ROBUST_ROUNDS {
-            let res: Vec<f64> = xs
-                .iter()
-                .zip(y)
-                .map(|(x, &v)| v - law.value_internal_at(x, &[], &r.internal))
-                .collect();
-            let s = mad_scale(&res);
-            // An (almost) exact fit has nothing to down-weight.
-            if !(s.is_finite() && s > 1e-9 * (1.0 + span)) {
+            let Some(delta) = huber_threshold(&law, xs, y, &r.internal) else {
                 break;
-            }
+            };
             let mut starts = vec![r.internal.clone()];
             starts.extend(form.starts(xs, y));
             let h = fit(
                 &law,
                 &obs,
                 &FitOptions {
-                    loss: Loss::Huber { delta: HUBER_K * s },
+                    loss: Loss::Huber { delta },
                     starts: Some(starts),
                     ..opts.clone()
                 },
@@ -405,22 +377,11 @@ fn fit_separable(
     let mut c = fits(Loss::Squared, warm.get(2).copied().unwrap_or(0.0))?;
     if how == FormLoss::Huber {
         let law = form.law();
-        let span = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for _ in 0..ROBUST_ROUNDS {
-            let res: Vec<f64> = xs
-                .iter()
-                .zip(y)
-                .map(|(x, &v)| v - law.value_internal_at(x, &[], &c))
-                .collect();
-            let s = mad_scale(&res);
-            // An (almost) exact fit has nothing to down-weight.
-            if !(s.is_finite() && s > 1e-9 * (1.0 + span)) {
+            let Some(delta) = huber_threshold(&law, xs, y, &c) else {
                 break;
-            }
-            c = fits(
-                Loss::Huber { delta: HUBER_K * s },
-                c.get(2).copied().unwrap_or(0.0),
-            )?;
+            };
+            c = fits(Loss::Huber { delta }, c.get(2).copied().unwrap_or(0.0))?;
         }
     }
     c.iter().all(|v| v.is_finite()).then_some(c)
@@ -537,6 +498,27 @@ pub fn rmse_from(y: &[f64], first: usize, v: &[f64]) -> f64 {
 /// Refit an already chosen form on resampled checkpoints, warm-started,
 /// with the loss it was fitted with.
 pub fn refit(f: &FittedForm, xs: &[[f64; 3]], y: &[f64]) -> Option<FittedForm> {
+    // A refit (a bootstrap replicate): every form is linear
+    // in its coefficients but c2 of hyperbolic and power, so its global
+    // optimum is a closed form in the linear ones and a one-dimensional
+    // search over c2 (`solver::separable`), about 2x faster than the
+    // engine's multi-start polish (BENCHMARKS, "`slaw bench temporal`").
+    // The first fit keeps the engine's search: on some windows the exact
+    // optimum of hyperbolic lies on the edge of c2's range, where the form
+    // degenerates to a line or a reciprocal in tau and extrapolates far off
+    // (measured there); the engine's fit, and so each replicate's centre,
+    // stays where its polish ends. The engine also fits what the separable
+    // search cannot (a coefficient beyond the law's bounds).
+    if let Some(internal) = fit_separable(f.form, xs, y, &f.internal, f.how) {
+        return Some(FittedForm {
+            form: f.form,
+            coef: f.law.to_natural(&internal),
+            converged: true,
+            internal,
+            law: f.law.clone(),
+            how: f.how,
+        });
+    }
     fit_form_with(f.form, xs, y, Some(&f.internal), f.how)
         .ok()
         .filter(|r| r.converged)
@@ -659,8 +641,7 @@ mod tests {
                 })
                 .collect();
             let engine = fit_form_with(form, &x, &y, None, FormLoss::Squared).unwrap();
-            let exact =
-                fit_form_with(form, &x, &y, Some(&engine.internal), FormLoss::Squared).unwrap();
+            let exact = refit(&engine, &x, &y).unwrap();
             let (a, b) = (sse(&exact, &x, &y), sse(&engine, &x, &y));
             assert!(
                 a <= b * (1.0 + 1e-7) + 1e-24,

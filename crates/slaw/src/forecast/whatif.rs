@@ -438,9 +438,9 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     });
     let decay_term = decay.zip(most_ahead).map(|((zl, zh), a)| super::job::DecayTerm {
         method: format!(
-            "a target's learning rate decays further than any fitted run's (by more than {:.0}% of its peak): its interval there also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay beyond the runs), the {}% range of the {} law's errors per unit of decay its fit had not seen (the decay prior, learned on the multi-power curves)",
+            "a target's learning rate decays further than any fitted run's (by more than {:.0}% of its peak): its interval there also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay beyond the runs), the {} range of the {} law's errors per unit of decay its fit had not seen (the decay prior, learned on the multi-power curves)",
             100.0 * prior::DECAY_NEGLIGIBLE,
-            crate::numbers::short(100.0 * opts.level),
+            crate::numbers::percent_in(opts.level, crate::numbers::short),
             opts.method.name()
         ),
         per_unit_decay: (zl, zh),
@@ -585,15 +585,7 @@ fn identifiability(r: &crate::fit::FitResult) -> Vec<String> {
 /// 0 (refits that predict no positive loss) gives a lower end of 0.
 fn widen_in_ln(loss: f64, iv: crate::bootstrap::Interval, transfer: f64, h: f64) -> (f64, f64) {
     let extra = transfer.hypot(h);
-    let below = if iv.lo > 0.0 {
-        (loss / iv.lo).ln().max(0.0)
-    } else if iv.lo.is_nan() {
-        0.0
-    } else {
-        f64::INFINITY
-    };
-    // NaN (no finite refit) and a percentile at or below 0 add nothing above.
-    let above = (iv.hi / loss).ln().max(0.0);
+    let (below, above) = iv.ln_beyond(loss);
     (
         loss * (-below.hypot(extra)).exp(),
         loss * above.hypot(extra).exp(),
