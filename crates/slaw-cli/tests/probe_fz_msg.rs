@@ -418,3 +418,40 @@ fn allocate_on_unpinned_data_prints_not_determined() {
     assert!(v["rows"][0]["n_interval"].is_null(), "{v}");
     assert!(!v["undetermined_by"].as_array().unwrap().is_empty(), "{v}");
 }
+
+/// `forecast`: a fitted loss decades from the others is warned about with
+/// its step, as `fit` and `compare` warn about such a value with its row;
+/// the clean curve gets no such warning.
+#[test]
+fn forecast_warns_of_a_fitted_loss_decades_from_the_rest() {
+    let dir = TempDir::new().unwrap();
+    let curve = |odd: Option<usize>| {
+        let mut s = String::from("step,loss\n");
+        for i in 1..=40 {
+            let t = 100.0 * i as f64;
+            let l = if Some(i) == odd {
+                1e-12
+            } else {
+                2.0 + 30.0 / t.sqrt()
+            };
+            s += &format!("{t},{l}\n");
+        }
+        s
+    };
+    fs::write(dir.path().join("clean.csv"), curve(None)).unwrap();
+    fs::write(dir.path().join("odd.csv"), curve(Some(5))).unwrap();
+    let args = |f: &'static str| ["forecast", f, "--fit-until", "0.5", "--method", "power"];
+    let (_, out, err) = run(dir.path(), &args("clean.csv"));
+    assert!(
+        !format!("{out}{err}").contains("decades from every other"),
+        "{out}{err}"
+    );
+    let (_, out, err) = run(dir.path(), &args("odd.csv"));
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains(
+            "the loss at step 500 is 1e-12, more than 6 decades from every other fitted loss"
+        ),
+        "{all}"
+    );
+}

@@ -636,6 +636,17 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     {
         return Err(not_positive(&out, p.step, p.loss, req.at.is_empty()));
     }
+    // A fitted loss decades from every other (a typo or a unit error) is
+    // fitted like any other point (the rule `fit` and `compare` warn by).
+    let window = &ext.loss[..k.min(ext.len())];
+    for i in crate::observations::far_values(window) {
+        out.warnings.push(format!(
+            "the loss at step {} is {}, more than {} decades from every other fitted loss: a typo or a unit error? It is fitted like any other point and can decide the forecast",
+            crate::numbers::num(ext.step[i]),
+            crate::numbers::short(window[i]),
+            crate::observations::FAR_DECADES
+        ));
+    }
     let fitted: Vec<f64> = (0..k.min(ext.len()))
         .map(|i| ext.loss[i])
         .filter(|l| !l.is_nan())
