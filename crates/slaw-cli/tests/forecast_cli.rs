@@ -1,7 +1,10 @@
 //! `slaw forecast`: aggregate and per-position curves, schedules on the
 //! command line, several runs in one file, and bad inputs.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{json_of, shared};
 use predicates::prelude::*;
 use slaw::forecast::temporal::{generate, mean_loss};
 use std::fs;
@@ -372,33 +375,6 @@ fn step_laws_runs_and_schedules() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--schedule"));
-}
-
-/// A shared data set, or None (skipped, with a message) when ../shared is
-/// absent; under CI=true its absence is a failure.
-fn shared(sub: &str) -> Option<std::path::PathBuf> {
-    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(sub);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing under CI",
-        p.display()
-    );
-    eprintln!("SKIPPED: {} not found", p.display());
-    None
-}
-
-fn json_of(out: &std::process::Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

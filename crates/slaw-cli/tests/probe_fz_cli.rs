@@ -3,42 +3,17 @@
 //! peak rate outside the runs, the log law past its zero, forecasts before
 //! the first fitted step, a flat curve, levels printed with their digits.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{json_of, shared};
 use predicates::prelude::*;
 use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
 use std::fs;
-use std::path::PathBuf;
 use tempfile::TempDir;
 
 fn slaw() -> Command {
     Command::cargo_bin("slaw").unwrap()
-}
-
-/// A shared data set, or None (skipped, with a message) when ../shared is
-/// absent; under CI=true its absence is a failure.
-fn shared(sub: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(sub);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing under CI",
-        p.display()
-    );
-    eprintln!("SKIPPED: {} not found", p.display());
-    None
-}
-
-fn json_of(out: &std::process::Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn multipower(size: &str, name: &str) -> Option<String> {

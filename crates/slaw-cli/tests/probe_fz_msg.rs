@@ -5,10 +5,13 @@
 //! row; R^2 n/a says its true reason; compare's pick warns as fit does.
 //! Every input is built here (one test reads the public Chinchilla data).
 
+mod common;
+
 use assert_cmd::Command;
+use common::shared;
 use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tempfile::TempDir;
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -65,24 +68,6 @@ fn wide(models: usize, edit: impl Fn(usize, &str, &mut String)) -> String {
         s += &format!(",{size}\n");
     }
     s
-}
-
-/// The public data set `sub`, or None (skipped, with a message) when
-/// ../shared is absent; under CI=true its absence is a failure.
-fn shared(sub: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(sub);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing under CI",
-        p.display()
-    );
-    eprintln!("SKIPPED: {} not found", p.display());
-    None
 }
 
 /// Item 13, select: a parameter count of 1e308 in the file no longer

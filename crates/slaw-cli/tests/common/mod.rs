@@ -1,0 +1,33 @@
+//! Helpers shared by the CLI tests.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// A shared data set, or None (skipped, with a message) when ../shared is
+/// absent; under CI=true its absence is a failure.
+pub fn shared(sub: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(sub);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing under CI",
+        p.display()
+    );
+    eprintln!("SKIPPED: {} not found", p.display());
+    None
+}
+
+/// The JSON a successful command printed (its stderr shown otherwise).
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
