@@ -250,7 +250,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             let (n, ok, level) = (b.replicates, b.converged, b.level);
             print!(
                 "intervals: {}, bootstrap refit spread ({ok} of {n} refits converged)",
-                slaw::numbers::percent_in(level, slaw::numbers::short)
+                slaw::numbers::percent(level)
             );
             match w.model_error {
                 Some(m) => println!(

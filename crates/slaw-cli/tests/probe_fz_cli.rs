@@ -283,8 +283,8 @@ fn a_flat_curve_converges_with_a_note() {
 }
 
 /// probe_fz 23: forecast, schedule and methods wrote the level as `{:.0}%`
-/// (97.5% read "98%" or "97%", 1e-9 read "0%"); they write it as `fit`
-/// does (`numbers::short`).
+/// (97.5% read "98%" or "97%", 1e-9 read "0%"); every command writes it
+/// with its digits (`numbers::percent`).
 #[test]
 fn levels_are_printed_with_their_digits() {
     let dir = TempDir::new().unwrap();
@@ -299,7 +299,14 @@ fn levels_are_printed_with_their_digits() {
         .args(["--bootstrap", "20"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("intervals: 1e-7% "));
+        .stdout(predicate::str::contains("intervals: 0.0000001% "));
+    // `fit` wrote 0.975 as "98%" in its bootstrap line, `select` as "97.5%".
+    slaw()
+        .args(["fit", &f, "--law", "power", "--x", "step", "--y", "loss"])
+        .args(["--level", "0.975", "--bootstrap", "40"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("intervals: 97.5% bootstrap"));
     let runs = curve_file(&dir, |s| 2.0 + 3.0 * (s / 200.0).powf(-0.3));
     slaw()
         .args(["schedule", &runs, "--level", "0.975", "--bootstrap", "40"])
@@ -322,5 +329,5 @@ fn levels_are_printed_with_their_digits() {
         .args(["--level", "1e-9"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("1e-7% refit bootstrap"));
+        .stdout(predicate::str::contains("0.0000001% refit bootstrap"));
 }

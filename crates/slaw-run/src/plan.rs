@@ -519,9 +519,9 @@ impl Plan {
                 "level",
                 format!(
                     "at most {top}: the predictive intervals are calibrated up to {} (a level of {} would be a {} interval all the same)",
-                    slaw::numbers::percent_in(top, |v| v.to_string()),
+                    slaw::numbers::percent(top),
                     raw.level,
-                    slaw::numbers::percent_in(top, |v| v.to_string())
+                    slaw::numbers::percent(top)
                 ),
             ));
         }

@@ -217,7 +217,7 @@ impl Resampling {
                      (1 / (1 - level), so that a replicate is expected outside the interval), \
                      or 0 for no interval",
                     self.replicates,
-                    crate::numbers::percent_in(self.level, crate::numbers::num)
+                    crate::numbers::percent(self.level)
                 ),
             ));
         }

@@ -102,28 +102,23 @@ mod short_tests {
     }
 }
 
-/// A level (a fraction, e.g. of a confidence interval) as a percent with
-/// at most `decimals` decimals, trailing zeros dropped: `percent_to(0.9, 0)`
-/// = "90%", `percent_to(0.975, 0)` = "98%", `percent_to(0.975, 3)` = "97.5%".
-/// The one place a level becomes a percent; see also [`percent`] and
-/// [`percent_in`].
-pub fn percent_to(level: f64, decimals: usize) -> String {
-    format!(
-        "{}%",
-        trim_fraction(&format!("{:.*}", decimals, 100.0 * level))
-    )
-}
-
-/// A level as a percentage with the digits it has (0.9 -> "90%", 0.999 ->
-/// "99.9%"; at most 3 decimals): [`percent_to`] with 3.
+/// A level (of an interval, a coverage) as every command prints it: a
+/// percent with the digits it has, at most 3 decimals, trailing zeros
+/// dropped (0.9 -> "90%", 0.975 -> "97.5%", 0.999 -> "99.9%"), and more
+/// decimals only where 3 would round a level strictly between 0 and 1 to
+/// "0%" or "100%" (0.999999 -> "99.9999%"). The one place a level becomes
+/// a percent, so that one level reads the same in every command.
 pub fn percent(level: f64) -> String {
-    percent_to(level, 3)
-}
-
-/// A level as a percent whose number `digits` writes (e.g. [`num`],
-/// [`short`], or a figure's tick label): `percent_in(0.975, num)` = "97.5%".
-pub fn percent_in(level: f64, digits: impl Fn(f64) -> String) -> String {
-    format!("{}%", digits(100.0 * level))
+    let text =
+        |decimals: usize| trim_fraction(&format!("{:.*}", decimals, 100.0 * level)).to_string();
+    let interior = level > 0.0 && level < 1.0;
+    let mut decimals = 3;
+    let mut s = text(decimals);
+    while interior && (s == "0" || s == "100") && decimals < 12 {
+        decimals += 1;
+        s = text(decimals);
+    }
+    format!("{s}%")
 }
 
 /// An English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st.
@@ -179,51 +174,26 @@ mod tests {
         assert_eq!(sig(1973.9123, 5), "1973.9");
     }
 
-    /// Each form writes a level as the text the places that wrote `100.0 *
-    /// level` themselves did (`{:.0}%`, `calibrate::percent`, `num`'s).
+    /// One level reads the same everywhere: the digits it has, never
+    /// rounded to 98% (0.975) nor to 100% (0.999999).
     #[test]
     fn levels_read_as_percents() {
-        for level in [
-            0.5,
-            0.8,
-            0.9,
-            0.95,
-            0.975,
-            0.99,
-            0.999,
-            0.57,
-            0.123456789,
-            0.9999996,
-            1e-6,
-            0.0,
+        for (level, text) in [
+            (0.5, "50%"),
+            (0.9, "90%"),
+            (0.95, "95%"),
+            (0.975, "97.5%"),
+            (0.999, "99.9%"),
+            (0.57, "57%"),
+            (0.123456789, "12.346%"),
+            (0.9999996, "99.99996%"),
+            (0.999999, "99.9999%"),
+            (1e-6, "0.0001%"),
+            (0.0, "0%"),
+            (1.0, "100%"),
         ] {
-            assert_eq!(
-                percent_to(level, 0),
-                format!("{:.0}%", 100.0 * level),
-                "{level}"
-            );
-            assert_eq!(percent_in(level, num), format!("{}%", num(100.0 * level)));
-            assert_eq!(
-                percent_in(level, short),
-                format!("{}%", short(100.0 * level))
-            );
-            // selection::calibrate's own `percent`, before it moved here.
-            let p = format!("{:.3}", 100.0 * level);
-            let p = p.trim_end_matches('0').trim_end_matches('.');
-            assert_eq!(percent(level), format!("{p}%"));
+            assert_eq!(percent(level), text, "{level}");
         }
-        for (level, whole, three) in [
-            (0.9, "90%", "90%"),
-            (0.95, "95%", "95%"),
-            (0.975, "98%", "97.5%"),
-            (0.999, "100%", "99.9%"),
-            (0.57, "57%", "57%"),
-            (0.123456789, "12%", "12.346%"),
-        ] {
-            assert_eq!(percent_to(level, 0), whole, "{level}");
-            assert_eq!(percent(level), three, "{level}");
-        }
-        assert_eq!(percent_in(0.123456789, num), "12.345679%");
     }
 
     #[test]

@@ -36,10 +36,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
     let mut bands = Vec::new();
     if let Some(level) = o.bootstrap.map(|b| b.level) {
         bands.push(Band {
-            label: format!(
-                "{} interval",
-                slaw::numbers::percent_in(level, slaw::numbers::short)
-            ),
+            label: format!("{} interval", slaw::numbers::percent(level)),
             color: 3,
             points: o
                 .curve_points
@@ -112,10 +109,7 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
         bands.push(Band {
             label: match interval {
                 Some(l) if bands.is_empty() => {
-                    format!(
-                        "{} interval",
-                        slaw::numbers::percent_in(l, super::tick_label)
-                    )
+                    format!("{} interval", slaw::numbers::percent(l))
                 }
                 _ => String::new(),
             },
@@ -135,10 +129,7 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     }
     if let (Some(l), true) = (level, series.iter().any(|s| s.kind == SeriesKind::Interval)) {
         series.push(Series {
-            label: format!(
-                "{} interval, final loss",
-                slaw::numbers::percent_in(l, super::tick_label)
-            ),
+            label: format!("{} interval, final loss", slaw::numbers::percent(l)),
             color: 6,
             kind: SeriesKind::Interval,
             points: Vec::new(),

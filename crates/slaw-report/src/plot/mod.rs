@@ -766,7 +766,7 @@ pub fn fit_figure(
     let mut series = Vec::new();
     let mut bands = Vec::new();
     let multi = fits.len() > 1;
-    let percent = |level: f64| slaw::numbers::percent_in(level, tick_label);
+    use slaw::numbers::percent;
     if law.inputs.len() == 1 {
         let mut labelled_band = false;
         let mut bar_level = None;
@@ -1336,7 +1336,7 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
         ));
         bands.extend(which.band(
             &r.curve,
-            format!("{method}: {} band", slaw::numbers::percent_to(r.level, 0)),
+            format!("{method}: {} band", slaw::numbers::percent(r.level)),
             k,
         ));
     }
@@ -1354,7 +1354,7 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
         let level = p.bootstrap.as_ref().map_or(0.95, |b| b.level);
         bands.extend(which.band(
             &p.curve,
-            format!("parametric: {} band", slaw::numbers::percent_to(level, 0)),
+            format!("parametric: {} band", slaw::numbers::percent(level)),
             2,
         ));
     }

@@ -59,7 +59,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 let _ = writeln!(
                     s,
                     "intervals: {} predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
-                    slaw::numbers::percent_in(level, slaw::numbers::short),
+                    slaw::numbers::percent(level),
                     c.origins,
                     if c.method.starts_with("prior") {
                         format!(
@@ -88,14 +88,14 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 let _ = writeln!(
                     s,
                     "intervals: {} percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
-                    slaw::numbers::percent_in(level, slaw::numbers::short)
+                    slaw::numbers::percent(level)
                 );
             }
             None => {
                 let _ = writeln!(
                     s,
                     "intervals: {} percentile bootstrap, {ok} of {n} refits converged: the refit spread only (the window is too short to calibrate the law's extrapolation error), not a forecast interval",
-                    slaw::numbers::percent_in(level, slaw::numbers::short)
+                    slaw::numbers::percent(level)
                 );
             }
         }
@@ -287,7 +287,7 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
             match r.coverage {
                 Some((level, n, c, nb, cb)) => format!(
                     "{}: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
-                    slaw::numbers::percent_to(level, 0),
+                    slaw::numbers::percent(level),
                     100.0 * c as f64 / n.max(1) as f64,
                     100.0 * cb as f64 / nb.max(1) as f64
                 ),

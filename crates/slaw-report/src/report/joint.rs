@@ -113,10 +113,7 @@ pub fn methods_report(r: &Recommendation) -> String {
         "{:<16} {:>12} {:>24}",
         "method",
         "loss",
-        format!(
-            "{} refit bootstrap",
-            slaw::numbers::percent_in(r.level, slaw::numbers::short)
-        )
+        format!("{} refit bootstrap", slaw::numbers::percent(r.level))
     );
     for p in &r.predictions {
         let _ = writeln!(
@@ -294,7 +291,7 @@ pub fn allocation_report(r: &AllocationReport) -> String {
             "bootstrap: {} of {} replicates converged; {} intervals: {}",
             b.converged,
             b.replicates,
-            slaw::numbers::percent_to(b.level, 0),
+            slaw::numbers::percent(b.level),
             p.join(", ")
         );
     }
@@ -329,7 +326,7 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     let loss = |v: f64| slaw::numbers::sig(v, 5);
     match level {
         Some(level) => {
-            let h = format!("{} interval", slaw::numbers::percent_to(level, 0));
+            let h = format!("{} interval", slaw::numbers::percent(level));
             let _ = writeln!(
                 s,
                 "{:>12} {:>11} {:>25} {:>11} {:>25} {:>8} {:>10} {:>23}",
@@ -382,7 +379,7 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
     if let Some(b) = g.parametric.as_ref().and_then(|p| p.bootstrap.as_ref()) {
         parts.push(format!(
             "parametric {} percentile bootstrap ({} of {} refits of the law on resampled runs)",
-            slaw::numbers::percent_to(b.level, 0),
+            slaw::numbers::percent(b.level),
             b.converged,
             b.replicates
         ));
@@ -391,7 +388,7 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
         if let Some(r) = r.as_ref().filter(|r| r.replicates > 0) {
             parts.push(format!(
                 "{name} {} percentile bootstrap ({} replicates, each budget's runs resampled)",
-                slaw::numbers::percent_to(r.level, 0),
+                slaw::numbers::percent(r.level),
                 r.replicates
             ));
         }

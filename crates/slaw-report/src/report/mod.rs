@@ -194,7 +194,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             let _ = writeln!(
                 s,
                 "  (intervals: {} bootstrap percentiles, {}/{} replicates converged)",
-                slaw::numbers::percent_to(b.level, 0),
+                slaw::numbers::percent(b.level),
                 b.converged,
                 b.replicates
             );
@@ -247,7 +247,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             let ex = match (&p.extrapolation_interval, cal) {
                 (Some(i), Some(c)) => format!(
                     "   extrapolation {}: [{}, {}]",
-                    slaw::numbers::percent_in(c.level, slaw::numbers::short),
+                    slaw::numbers::percent(c.level),
                     num(i.lo),
                     num(i.hi)
                 ),

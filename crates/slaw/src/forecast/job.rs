@@ -834,7 +834,7 @@ fn widen_for_decay(
             } else {
                 "a law of the step alone ignores it"
             },
-            crate::numbers::percent_in(req.level, crate::numbers::short),
+            crate::numbers::percent(req.level),
             method.name(),
         ),
         per_unit_decay: (zl, zh),

@@ -1035,7 +1035,7 @@ pub fn table(r: &Report) -> String {
     s.push_str(&format!(
         "Forecast of the final loss and the remaining curve ({} runs; {} intervals; temporal trajectories: {}; temporal interval: {})\n",
         r.runs.len(),
-        crate::numbers::percent_to(r.level, 0),
+        crate::numbers::percent(r.level),
         r.rule.name(),
         r.interval.name()
     ));
@@ -1077,7 +1077,7 @@ pub fn table(r: &Report) -> String {
     }
     s.push_str(&format!(
         "\nIntervals ({}): the one `slaw forecast` prints (final loss; every checkpoint after the fit), and the pooled per-distance calibration of the other runs (leave one {} out, all fractions pooled), widened to the method's bootstrap\n",
-        crate::numbers::percent_to(r.level, 0),
+        crate::numbers::percent(r.level),
         r.pool_by.name()
     ));
     s.push_str(&format!(

@@ -440,7 +440,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         method: format!(
             "a target's learning rate decays further than any fitted run's (by more than {:.0}% of its peak): its interval there also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay beyond the runs), the {} range of the {} law's errors per unit of decay its fit had not seen (the decay prior, learned on the multi-power curves)",
             100.0 * prior::DECAY_NEGLIGIBLE,
-            crate::numbers::percent_in(opts.level, crate::numbers::short),
+            crate::numbers::percent(opts.level),
             opts.method.name()
         ),
         per_unit_decay: (zl, zh),

@@ -252,7 +252,7 @@ pub fn recommend(
                      interval (at least {need}, and half of those drawn): no interval",
                     f.method,
                     bootstrap.replicates,
-                    crate::numbers::percent_in(bootstrap.level, crate::numbers::num)
+                    crate::numbers::percent(bootstrap.level)
                 ));
                 (None, n)
             }
