@@ -18,7 +18,7 @@
 //! on the rest; then it is refitted on all of them.
 
 use crate::fit::{fit, FitOptions};
-use crate::law::{self, trajectory::INPUTS, Law};
+use crate::law::{self, trajectory::INPUTS, Law, Transform};
 use crate::objective::{Loss, Space};
 use crate::observations::Observations;
 use crate::solver::separable::{fit_linear, fit_profile, Profile};
@@ -312,36 +312,45 @@ pub fn fit_form_with(
     })
 }
 
-/// The bound on a form's linear coefficients (the law's).
-const COEF_BOUND: f64 = 1e6;
+/// c2's first profile values and its bounds (internal units).
+type C2Profile = (Vec<f64>, (f64, f64));
 
-/// Values of c2 (internal units: ln c2 for hyperbolic, c2 for power) its
-/// profile is first evaluated on, and its bounds (the law's).
-fn c2_profile_grid(form: TrajectoryForm) -> (Vec<f64>, (f64, f64)) {
-    match form {
-        TrajectoryForm::Hyperbolic => {
-            let (lo, hi) = (1e-6f64.ln(), 1e6f64.ln());
-            (
-                (0..=24).map(|k| lo + (hi - lo) * k as f64 / 24.0).collect(),
-                (lo, hi),
-            )
-        }
-        _ => (
+/// The separable fit's box, read from the form's law (one set of bounds):
+/// the bound on the linear coefficients (c0's, symmetric) and, for a form
+/// nonlinear in c2, c2's bounds in internal units (ln c2 for hyperbolic)
+/// with the values its profile is first evaluated on: 25 even steps across
+/// ln c2's range, or, for power, 18 exponents spread over (0, 4].
+fn separable_box(form: TrajectoryForm, law: &Law) -> (f64, Option<C2Profile>) {
+    let coef_bound = law.params[0].upper;
+    let c2 = law.params.iter().find(|p| p.name == "c2");
+    let profile = c2.filter(|_| !form.c2_grid().is_empty()).map(|p| {
+        let bounds = (
+            p.transform.to_internal(p.lower),
+            p.transform.to_internal(p.upper),
+        );
+        let grid = if p.transform == Transform::Log {
+            let (lo, hi) = bounds;
+            (0..=24).map(|k| lo + (hi - lo) * k as f64 / 24.0).collect()
+        } else {
             [
                 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0, 1.25, 1.5, 2.0,
                 2.5, 3.0, 4.0,
             ]
-            .to_vec(),
-            (0.0, 5.0),
-        ),
-    }
+            .iter()
+            .copied()
+            .filter(|u| (bounds.0..=bounds.1).contains(u))
+            .collect()
+        };
+        (grid, bounds)
+    });
+    (coef_bound, profile)
 }
 
 /// The global least-squares or Huber fit of `form` (internal units): exact
 /// in the linear coefficients, and the minimum over c2 of the profile
-/// evaluated on `c2_profile_grid` and at `warm`'s c2 (each Huber round's
+/// evaluated on `separable_box`'s grid and at `warm`'s c2 (each Huber round's
 /// also at the previous round's), refined by Brent's method. `None` when it
-/// needs a coefficient beyond `COEF_BOUND` or the points cannot decide it.
+/// needs a coefficient beyond the law's bound or the points cannot decide it.
 fn fit_separable(
     form: TrajectoryForm,
     xs: &[[f64; 3]],
@@ -349,12 +358,13 @@ fn fit_separable(
     warm: &[f64],
     how: FormLoss,
 ) -> Option<Vec<f64>> {
-    let (grid, bounds) = c2_profile_grid(form);
+    let law = form.law();
+    let (coef_bound, profile) = separable_box(form, &law);
     let fits = |loss: Loss, u2: f64| -> Option<Vec<f64>> {
-        if form.c2_grid().is_empty() {
+        let Some((grid, bounds)) = &profile else {
             let c = fit_linear(&columns(form, xs, 0.0), y, loss)?.coef;
-            return c.iter().all(|c| c.abs() <= COEF_BOUND).then_some(c);
-        }
+            return c.iter().all(|c| c.abs() <= coef_bound).then_some(c);
+        };
         let fill = |u2: f64, cols: &mut [Vec<f64>]| {
             let mut g = [0.0; 3];
             for (i, x) in xs.iter().enumerate() {
@@ -365,9 +375,9 @@ fn fit_separable(
         let p = Profile {
             columns: 1,
             fill: &fill,
-            bounds,
-            grid: &grid,
-            coef_bound: COEF_BOUND,
+            bounds: *bounds,
+            grid,
+            coef_bound,
         };
         let f = fit_profile(&p, y, loss, Some(u2))?;
         let mut c = f.fit.coef;
@@ -376,7 +386,6 @@ fn fit_separable(
     };
     let mut c = fits(Loss::Squared, warm.get(2).copied().unwrap_or(0.0))?;
     if how == FormLoss::Huber {
-        let law = form.law();
         for _ in 0..ROBUST_ROUNDS {
             let Some(delta) = huber_threshold(&law, xs, y, &c) else {
                 break;
