@@ -414,26 +414,42 @@ impl RankedLaw {
     }
 }
 
+/// Per group of `obs` (in order): its name, how many of its training points
+/// `holdout` leaves with a positive weight (the points a fit sees), and how
+/// many it holds out. The one count `compare`'s checks read.
+fn fitted_counts(obs: &Observations, holdout: &Holdout) -> Vec<(String, usize, usize)> {
+    obs.groups()
+        .into_iter()
+        .map(|group| {
+            let (train, held) = holdout.split(obs, &obs.group_indices(&group));
+            let n = train.iter().filter(|&&i| obs.weight[i] > 0.0).count();
+            (group, n, held.len())
+        })
+        .collect()
+}
+
+/// " in group 'g'", or nothing for the one unnamed group.
+fn in_group(group: &str) -> String {
+    if group.is_empty() {
+        String::new()
+    } else {
+        format!(" in group '{group}'")
+    }
+}
+
 /// Why `law` cannot be fitted to every group of `obs` (fewer training points
 /// with a positive weight than parameters), or `None`.
 pub fn cannot_fit(law: &Law, obs: &Observations, holdout: &Holdout) -> Option<String> {
-    for group in obs.groups() {
-        let idx = obs.group_indices(&group);
-        let (train, _) = holdout.split(obs, &idx);
-        let n = train.iter().filter(|&&i| obs.weight[i] > 0.0).count();
-        if n < law.n_params() {
-            return Some(format!(
+    fitted_counts(obs, holdout)
+        .into_iter()
+        .find(|(_, n, _)| *n < law.n_params())
+        .map(|(group, n, _)| {
+            format!(
                 "{} parameters but {n} fitted point(s){}",
                 law.n_params(),
-                if group.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in group '{group}'")
-                }
-            ));
-        }
-    }
-    None
+                in_group(&group)
+            )
+        })
 }
 
 /// Rank `laws` on `obs` by held-out error, as [`compare`], after skipping
@@ -658,24 +674,18 @@ pub fn compare(
     // A hold-out that leaves fewer points than every law needs is the
     // user's setting to change (exit 2, as in `fit`), not every law to skip.
     if let Some(fewest) = laws.iter().map(|l| l.n_params()).min() {
-        for group in obs.groups() {
-            let (train, held) = holdout.split(obs, &obs.group_indices(&group));
-            let n = train.iter().filter(|&&i| obs.weight[i] > 0.0).count();
-            if !held.is_empty() && n < fewest {
-                return Err(Error::setting(
-                    crate::error::Setting::Holdout,
-                    format!(
-                        "holding out {} point(s) leaves {n} to fit{} but every law compared has at \
-                         least {fewest} free parameters: hold out fewer",
-                        held.len(),
-                        if group.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" in group '{group}'")
-                        },
-                    ),
-                ));
-            }
+        let short = fitted_counts(obs, holdout)
+            .into_iter()
+            .find(|(_, n, held)| *held > 0 && *n < fewest);
+        if let Some((group, n, held)) = short {
+            return Err(Error::setting(
+                crate::error::Setting::Holdout,
+                format!(
+                    "holding out {held} point(s) leaves {n} to fit{} but every law compared has \
+                     at least {fewest} free parameters: hold out fewer",
+                    in_group(&group),
+                ),
+            ));
         }
     }
     let mut ranked = Vec::new();
