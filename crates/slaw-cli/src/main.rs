@@ -470,9 +470,11 @@ struct DataArgs {
     /// rows tied on that input are held out together and the rows' order does not matter;
     /// with several inputs only INPUT is ranked, e.g. Chinchilla's largest:2 holds out every
     /// run at the 2 largest N, whatever its D; values are tied only when exactly equal), or
-    /// column (with --holdout-col, for any other split).
-    #[arg(long, default_value = "none")]
-    holdout: String,
+    /// column (with --holdout-col, for any other split). Not given: nothing held out in `fit`;
+    /// `compare` then chooses its pick and split itself (see --pick), and an explicit none
+    /// ranks by AIC with nothing held out.
+    #[arg(long)]
+    holdout: Option<String>,
     /// Column flagging held-out points (1/0, true/false); implies --holdout column (another
     /// --holdout rule beside it is an error).
     #[arg(long)]
@@ -582,16 +584,16 @@ struct CompareArgs {
     /// (more parameters than points, inputs outside their domain) are skipped and reported;
     /// only converged fits are ranked (exit 3 when none converged). --pick holdout: held out
     /// by default, every point at the 2 largest values of the first input (see --holdout); with
-    /// nothing held out
-    /// (--holdout largest:0), laws are ranked by AIC; m4-authors(-capped) are skipped there
+    /// nothing held out (--holdout none, or largest:0), laws are ranked by AIC;
+    /// m4-authors(-capped) are skipped there
     /// (only the backtest pick fits them; m4 is slaw's fit). Default: with one input column, the
     /// learning-curve pool the backtest pick was benchmarked with,
     /// power,vanilla-ft,rectified,bnsl,m4-authors-capped (see --pick); with several, every
     /// catalog law of that many inputs (e.g. chinchilla, joint-mult, joint-add for two).
     #[arg(long, value_delimiter = ',')]
     laws: Option<Vec<String>>,
-    /// How the laws are chosen. auto (default): backtest with one input column and no --holdout,
-    /// holdout otherwise. holdout: ranked by the error on the held-out points (see --laws).
+    /// How the laws are chosen. auto (default): backtest with one input column and neither
+    /// --holdout (none included) nor --holdout-col, holdout otherwise. holdout: ranked by the error on the held-out points (see --laws).
     /// backtest (one input): every law refitted on the first 75% of the points (ordered by x)
     /// and on all but the last 2, each scored on the points after; the median of the ln L
     /// predictions of the 3 converged laws of lowest mean backtest error, each law's
@@ -1361,7 +1363,7 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
         PickKind::Backtest => true,
         PickKind::Holdout => false,
         PickKind::Auto => {
-            a.data.x.len() == 1 && a.data.holdout == "none" && a.data.holdout_col.is_none()
+            a.data.x.len() == 1 && a.data.holdout.is_none() && a.data.holdout_col.is_none()
         }
     };
     if backtest {
@@ -1374,8 +1376,10 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
         );
     }
     let (obs, holdout, opts) = load(&a.data)?;
+    let given = a.data.holdout.is_some() || a.data.holdout_col.is_some();
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_by_holdout(laws, &obs, &opts, holdout, &a.data.y)?;
+    let ranked =
+        analysis::compare_by_holdout(laws, &obs, &opts, given.then_some(holdout), &a.data.y)?;
     output::emit(a.json, &ranked, || {
         print!("{}", report::compare_report(&ranked));
     })?;

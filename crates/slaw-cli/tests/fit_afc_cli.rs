@@ -47,14 +47,16 @@ fn twelve(order: &[usize]) -> String {
 
 /// nc 6: `--holdout-col` silently won over any `--holdout`, even an invalid
 /// one. Another rule beside the column is an error naming both; an invalid
-/// rule is an error; `none` (the default) and `column` beside it are fine.
+/// rule is an error; `column` beside it, or no rule, is fine. An explicit
+/// `none` is a second rule too (probe_rd 1: it was the flag's default and
+/// passed unseen).
 #[test]
 fn holdout_rule_and_column_do_not_conflict_silently() {
     let dir = TempDir::new().unwrap();
     let order: Vec<usize> = (0..12).collect();
     fs::write(dir.path().join("p.csv"), twelve(&order)).unwrap();
     let base = ["fit", "p.csv", "--law", "power", "--x", "x", "--y", "loss"];
-    for rule in ["largest:2", "garbage"] {
+    for rule in ["largest:2", "garbage", "none"] {
         let (code, _, err) = run(
             &dir,
             &[&base[..], &["--holdout", rule, "--holdout-col", "held"]].concat(),
@@ -68,13 +70,13 @@ fn holdout_rule_and_column_do_not_conflict_silently() {
             );
         }
     }
-    for rule in ["none", "column"] {
+    for rule in [&["--holdout", "column"][..], &[]] {
         let v = json(
             &dir,
-            &[&base[..], &["--holdout", rule, "--holdout-col", "held"]].concat(),
+            &[&base[..], rule, &["--holdout-col", "held"]].concat(),
         );
         let g = &v["groups"][0];
-        assert_eq!(g["heldout"]["n"], 2, "{rule}: {v}");
+        assert_eq!(g["heldout"]["n"], 2, "{rule:?}: {v}");
     }
 }
 

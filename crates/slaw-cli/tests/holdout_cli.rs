@@ -146,3 +146,61 @@ fn compare_refuses_a_holdout_that_leaves_too_few_points() {
     );
     assert!(err.contains("hold out fewer"), "{err}");
 }
+
+/// probe_rd 1: an explicit `--holdout none` held out the 2 largest N all
+/// the same in `compare` (the flag's shown default was not its default), and
+/// with one input it ran the backtest pick. Now it holds out nothing (AIC),
+/// counts as explicit, and beside `--holdout-col` it is an error, as any
+/// other rule there.
+#[test]
+fn an_explicit_holdout_none_holds_out_nothing_in_compare() {
+    let rows = grid_rows();
+    let dir = TempDir::new().unwrap();
+    write_rows(&dir, "g.csv", &rows, &(0..rows.len()).collect::<Vec<_>>());
+    let compare = ["compare", "g.csv", "--x", "N,D", "--y", "loss"];
+    let default = run(&dir, &compare);
+    assert!(default.contains("held-out"), "{default}");
+    let none = run(&dir, &[&compare[..], &["--holdout", "none"]].concat());
+    assert!(none.contains("no point held out"), "{none}");
+    assert_ne!(default, none);
+    assert_eq!(
+        none,
+        run(&dir, &[&compare[..], &["--holdout", "largest:0"]].concat())
+    );
+    // One input: an explicit none is the hold-out pick (by AIC), not the
+    // backtest pick.
+    let one = [
+        "compare", "g.csv", "--x", "D", "--y", "loss", "--group", "N",
+    ];
+    let backtest = run(&dir, &one);
+    let aic = run(&dir, &[&one[..], &["--holdout", "none"]].concat());
+    assert!(aic.contains("no point held out"), "{aic}");
+    assert!(!backtest.contains("no point held out"), "{backtest}");
+    // Beside a flag column, `none` is a second rule.
+    let mut flagged = String::from("N,D,loss,held\n");
+    for (i, r) in rows.iter().enumerate() {
+        flagged += &format!("{r},{}\n", u8::from(i % 4 == 3));
+    }
+    fs::write(dir.path().join("h.csv"), flagged).unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "h.csv",
+            "--law",
+            "chinchilla",
+            "--x",
+            "N,D",
+            "--y",
+            "loss",
+        ])
+        .args(["--holdout-col", "held", "--holdout", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("'none' beside the flag column 'held'"),
+        "{err}"
+    );
+}

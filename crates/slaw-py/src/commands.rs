@@ -312,7 +312,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         "backtest" => true,
         "holdout" => false,
         // As the CLI: the backtest pick for one input with nothing held out.
-        "auto" => o.data.x.len() == 1 && o.data.holdout == "none" && o.data.holdout_col.is_none(),
+        "auto" => o.data.x.len() == 1 && !o.data.holdout_given(),
         other => {
             return usage(format!(
                 "pick: expected auto, holdout or backtest, got '{other}'"
@@ -341,7 +341,8 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
     }
     let (obs, holdout, opts) = load(data, &o.data, &o.fit)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
-    let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, holdout, &o.data.y)?;
+    let given = o.data.holdout_given().then_some(holdout);
+    let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, given, &o.data.y)?;
     json(&ranked)
 }
 

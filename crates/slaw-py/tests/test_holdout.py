@@ -50,3 +50,18 @@ def test_compare_refuses_a_holdout_that_leaves_too_few_points():
     df = pd.DataFrame({"x": x, "loss": [1.5 + 5.0 * v**-0.3 for v in x]})
     with pytest.raises(Exception, match="hold out fewer"):
         slaw.compare(df, x="x", y="loss", holdout="largest:10")
+
+
+def test_an_explicit_holdout_none_holds_out_nothing_in_compare():
+    """As the CLI: ``holdout="none"`` ranks by AIC with nothing held out; not given, the 2
+    largest N are held out."""
+    df = grid()
+    default = slaw.compare(df, x=["N", "D"]).to_dict()
+    none = slaw.compare(df, x=["N", "D"], holdout="none").to_dict()
+    assert none == slaw.compare(df, x=["N", "D"], holdout="largest:0").to_dict()
+    assert none != default
+    flagged = df.assign(held=[int(i % 4 == 3) for i in range(len(df))])
+    with pytest.raises(Exception, match="beside the flag column"):
+        slaw.fit(flagged, law="chinchilla", x=["N", "D"], holdout="none", holdout_col="held")
+    fit = slaw.fit(flagged, law="chinchilla", x=["N", "D"], holdout_col="held").to_dict()
+    assert fit["heldout"]["n"] == 5

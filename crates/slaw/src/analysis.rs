@@ -625,23 +625,21 @@ pub fn data_warnings(obs: &Observations) -> Vec<String> {
 }
 
 /// `slaw compare`'s ranking of the laws `names` (named as a pick's pool,
-/// [`crate::pick::pool_law`]) by held-out error: with nothing held out, every
-/// point at the 2 largest values of the first input (per group,
-/// [`Holdout::Largest`]) is; laws whose inputs or
-/// domain do not fit the data are skipped and reported (see
-/// [`compare_fittable`]), and so is M4 by its authors' procedure
-/// ([`crate::pick::is_authors_m4`]), which only the backtest pick fits.
+/// [`crate::pick::pool_law`]) by held-out error: `holdout` as given, or,
+/// when none was given, every point at the 2 largest values of the first
+/// input (per group, [`Holdout::Largest`]); a given [`Holdout::None`] holds
+/// out nothing (ranked by AIC). Laws whose inputs or domain do not fit the
+/// data are skipped and reported (see [`compare_fittable`]), and so is M4
+/// by its authors' procedure ([`crate::pick::is_authors_m4`]), which only
+/// the backtest pick fits.
 pub fn compare_by_holdout(
     names: &[String],
     obs: &Observations,
     opts: &FitOptions,
-    holdout: Holdout,
+    holdout: Option<Holdout>,
     y_name: &str,
 ) -> Result<Vec<RankedLaw>> {
-    let holdout = match holdout {
-        Holdout::None => Holdout::Largest { k: 2, input: 0 },
-        h => h,
-    };
+    let holdout = holdout.unwrap_or(Holdout::Largest { k: 2, input: 0 });
     let laws = pool_laws(names)?;
     let (fittable, unfit) = split_fittable(laws, obs, opts.space, y_name);
     let (authors, fittable): (Vec<Law>, Vec<Law>) = fittable
@@ -871,7 +869,7 @@ mod compare_tests {
         let twice = names(&["power", "m4-authors-capped", "power"]);
         let e = compare_by_backtest(&twice, &obs, &opts, "loss").unwrap_err();
         assert_eq!(e.to_string(), "the laws: law 'power' is named twice");
-        let e = compare_by_holdout(&twice, &obs, &opts, Holdout::None, "loss").unwrap_err();
+        let e = compare_by_holdout(&twice, &obs, &opts, None, "loss").unwrap_err();
         assert_eq!(e.to_string(), "the laws: law 'power' is named twice");
         // M4 by its authors' procedure is a name of the pool, fitted by the pick.
         let (picks, unfit) =

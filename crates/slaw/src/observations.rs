@@ -553,8 +553,10 @@ pub struct DataSpec {
     pub derive: Vec<String>,
     /// The weight column.
     pub weight: Option<String>,
-    /// The hold-out rule (see [`Holdout::parse`]).
-    pub holdout: String,
+    /// The hold-out rule (see [`Holdout::parse`]); `None` when not given:
+    /// nothing held out, or the flag column's rows when there is one (and
+    /// `compare`'s own default, see [`DataSpec::holdout_given`]).
+    pub holdout: Option<String>,
     /// A column flagging held-out points.
     pub holdout_col: Option<String>,
 }
@@ -567,7 +569,7 @@ impl Default for DataSpec {
             group: None,
             derive: vec![],
             weight: None,
-            holdout: "none".into(),
+            holdout: None,
             holdout_col: None,
         }
     }
@@ -594,8 +596,14 @@ impl DataSpec {
         }
         let cols = self.columns();
         let obs = Observations::from_table(&table, &cols)?;
-        let holdout = Holdout::of(&self.holdout, &cols)?;
+        let holdout = Holdout::of(self.holdout.as_deref(), &cols)?;
         Ok((obs, holdout))
+    }
+
+    /// Whether a hold-out was asked for (a rule, `none` included, or a flag
+    /// column): `slaw compare` applies its own default split only when not.
+    pub fn holdout_given(&self) -> bool {
+        self.holdout.is_some() || self.holdout_col.is_some()
     }
 }
 
@@ -625,15 +633,21 @@ pub enum Holdout {
 
 impl Holdout {
     /// How the points read with `cols` are held out: by its flag column
-    /// when it names one, else by `spec` (see [`Holdout::parse`]). `spec`
-    /// is always checked; with a flag column it must be `none` (the
-    /// default) or `column`: another rule beside the column is an error
-    /// (the column silently won).
-    pub fn of(spec: &str, cols: &Columns) -> Result<Holdout> {
+    /// when it names one, else by `spec` (see [`Holdout::parse`]; not given:
+    /// nothing held out). `spec` is always checked; with a flag column it
+    /// must be absent or `column`: another rule beside the column, `none`
+    /// included, is an error (the column silently won).
+    pub fn of(spec: Option<&str>, cols: &Columns) -> Result<Holdout> {
+        let Some(spec) = spec else {
+            return Ok(match cols.holdout {
+                Some(_) => Holdout::Flagged,
+                None => Holdout::None,
+            });
+        };
         let rule = Holdout::parse(spec, &cols.x)?;
         match (&cols.holdout, rule) {
             (None, rule) => Ok(rule),
-            (Some(_), Holdout::None | Holdout::Flagged) => Ok(Holdout::Flagged),
+            (Some(_), Holdout::Flagged) => Ok(Holdout::Flagged),
             (Some(col), _) => Err(Error::setting(
                 crate::error::Setting::Holdout,
                 format!(

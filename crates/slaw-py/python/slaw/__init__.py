@@ -82,6 +82,13 @@ def _opt_str(v: Any, what: str) -> Optional[str]:
     raise ValueError(f"{what} must be a column name (str), got {type(v).__name__}")
 
 
+def _holdout_rule(v: Any) -> Optional[str]:
+    if v is None or isinstance(v, str):
+        return v
+    raise ValueError(f"holdout must be a rule (str: 'none', 'largest:K[:INPUT]', 'column'), "
+                     f"got {type(v).__name__}")
+
+
 def _number(v: Any, what: str) -> float:
     if isinstance(v, bool):
         raise ValueError(f"{what} must be a number, got {v!r}")
@@ -164,7 +171,7 @@ def laws(kind: Optional[str] = "fit") -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("name" if kind is not None else ["kind", "name"])
 
 
-def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: str,
+def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: Optional[str],
                holdout_col: Any, objective: str, delta: float, space: str, max_iter: int,
                screen_tol: float, starts: Union[int, str]) -> Dict[str, Any]:
     xs = _names(x, "x")
@@ -176,7 +183,7 @@ def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: st
         derive = [f"{k}={v}" for k, v in derive.items()]
     return {
         "x": xs, "y": y, "group": _opt_str(group, "group"), "derive": _names(derive, "derive"),
-        "weight": _opt_str(weight, "weight"), "holdout": str(holdout),
+        "weight": _opt_str(weight, "weight"), "holdout": _holdout_rule(holdout),
         "holdout_col": _opt_str(holdout_col, "holdout_col"), "objective": str(objective),
         "delta": _number(delta, "delta"), "space": str(space),
         "max_iter": _whole(max_iter, "max_iter", 1),
@@ -198,7 +205,7 @@ def fit(
     group: Optional[str] = None,
     derive: Union[None, Sequence[str], Mapping[str, str]] = None,
     weight: Optional[str] = None,
-    holdout: str = "none",
+    holdout: Optional[str] = None,
     holdout_col: Optional[str] = None,
     objective: str = "huber",
     delta: float = 1e-3,
@@ -315,7 +322,7 @@ def compare(
     group: Optional[str] = None,
     derive: Union[None, Sequence[str], Mapping[str, str]] = None,
     weight: Optional[str] = None,
-    holdout: str = "none",
+    holdout: Optional[str] = None,
     holdout_col: Optional[str] = None,
     objective: str = "huber",
     delta: float = 1e-3,
@@ -333,8 +340,8 @@ def compare(
     learning-curve pool power, vanilla-ft, rectified, bnsl, m4-authors-capped, else every
     catalog law of that many inputs.
     ``pick="holdout"``: by held-out RMSD of log L (default hold-out: every row at the 2 largest
-    values of the first input, as ``holdout="largest:2"`` in :func:`fit`), by AIC with
-    ``holdout="largest:0"``; ``to_frame()``: one row per law (rank,
+    values of the first input, as ``holdout="largest:2"`` in :func:`fit`, when ``holdout`` is not
+    given), by AIC with ``holdout="none"`` (nothing held out); ``to_frame()``: one row per law (rank,
     status, RMSDs, AIC, BIC, ...). ``pick="backtest"``: each law refitted at rolling origins
     inside the data (75% of the points, and all but the last 2) and scored on the later
     points; the shipped rule (chosen leaving one family of curves out, see BENCHMARKS.md) takes
@@ -342,7 +349,7 @@ def compare(
     data; when fewer than 2 laws can be backtested (short windows), every usable fit weighs
     equally. ``to_frame()``: one row per group and law (score, weight, chosen: the law of
     largest weight, among equal weights the best score). ``pick="auto"`` (as the CLI):
-    backtest with one input and nothing held out, else holdout. Laws that cannot be fitted are
+    backtest with one input and no ``holdout``/``holdout_col`` given, else holdout. Laws that cannot be fitted are
     listed with the reason.
 
     ``predict``: values of x (> 0) at which the backtest pick predicts (the CLI's ``--predict``):
