@@ -738,10 +738,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                     .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
                     .collect()
             };
+            let procedures = slaw::pick::authors_m4_procedures();
             let v = serde_json::json!({
                 "fit": list(&laws),
                 "forecast": list(&curve_laws),
                 "trajectory_forms": list(&forms),
+                "compare_procedures": procedures
+                    .iter()
+                    .map(|(name, description)| serde_json::json!({"name": name, "law": "m4", "description": description}))
+                    .collect::<Vec<_>>(),
             });
             output::emit(json, &v, || {
                 print!("{}", report::law_catalog(&laws));
@@ -755,6 +760,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                     " eta = learning rate / peak rate; chosen per parameter by held-out error):\n"
                 );
                 print!("{}", report::law_catalog(&forms));
+                println!("\nProcedures of `slaw compare`'s pool (law m4 above, fitted another way; not for `fit --law`):\n");
+                for (name, description) in &procedures {
+                    println!("{name:<18} {description}");
+                }
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -1143,6 +1152,13 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
                         given.join(",")
                     );
                 }
+            }
+            if slaw::pick::is_authors_m4(name) {
+                bail!(
+                    "--law {name}: M4 fitted by its authors' procedure is not a catalog law: only \
+                     `slaw compare` (its backtest pick) runs it; `--law m4` is slaw's fit of the \
+                     same law (see `slaw laws`)"
+                );
             }
             catalog::by_name(name)?
         }

@@ -944,6 +944,23 @@ pub const M4_AUTHORS: &str = "m4-authors";
 /// all the points too.
 pub const M4_AUTHORS_CAPPED: &str = "m4-authors-capped";
 
+/// The pool's names for M4 fitted by its authors' procedure, each with
+/// what it does: `slaw laws` lists them beside the catalog.
+pub fn authors_m4_procedures() -> [(&'static str, &'static str); 2] {
+    [
+        (
+            M4_AUTHORS,
+            "M4 fitted by its authors' published procedure (least squares on the law's \
+             transformed equation, 100 gradient and up to 10,000 rounds), in the data's units",
+        ),
+        (
+            M4_AUTHORS_CAPPED,
+            "the same, capped at 10 gradient and 1,000 rounds (its backtests are always \
+             capped); in compare's default pool for one input",
+        ),
+    ]
+}
+
 /// Parameters of M4 (the refits need more points than these).
 const M4_PARAMS: usize = 5;
 
