@@ -1,0 +1,61 @@
+//! The `--help` texts against the code: every schedule kind the parser
+//! knows is described where `--schedule` / `--predict` take it.
+
+use assert_cmd::Command;
+use std::fs;
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+fn help(args: &[&str]) -> String {
+    let out = slaw().args(args).arg("--help").output().unwrap();
+    assert!(out.status.success(), "{args:?} --help");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The schedule kinds the library's parser knows, from its own error.
+fn schedule_kinds() -> Vec<String> {
+    let dir = TempDir::new().unwrap();
+    let csv = dir.path().join("c.csv");
+    fs::write(&csv, "step,loss\n1,3\n2,2.9\n3,2.8\n4,2.7\n5,2.6\n").unwrap();
+    let out = slaw()
+        .arg("forecast")
+        .arg(&csv)
+        .args(["--schedule", "nosuch:peak=1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let known = err
+        .split("(known: ")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .unwrap_or_else(|| panic!("no list of known schedules in {err:?}"));
+    known.split(", ").map(str::to_string).collect()
+}
+
+#[test]
+fn forecast_and_schedule_help_describe_every_schedule_kind() {
+    let kinds = schedule_kinds();
+    assert!(kinds.iter().any(|k| k == "linear"), "{kinds:?}");
+    let forecast = help(&["forecast"]);
+    let schedule = help(&["schedule"]);
+    for kind in &kinds {
+        // each kind with its required keys, e.g. "linear:peak=P,total=T"
+        assert!(
+            forecast.contains(&format!("{kind}:peak=")),
+            "forecast --help: --schedule does not describe '{kind}'"
+        );
+        assert!(
+            schedule.contains(&format!("{kind}:peak=")),
+            "schedule --help: --predict does not describe '{kind}'"
+        );
+    }
+    for key in ["warmup=", "final=", "decay_start=", "switch=", "low=", "decay=linear|exp|cosine"] {
+        assert!(forecast.contains(key), "forecast --help lacks {key}");
+        assert!(schedule.contains(key), "schedule --help lacks {key}");
+    }
+    assert!(!forecast.contains("see README"), "{forecast}");
+}
