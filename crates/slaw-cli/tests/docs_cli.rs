@@ -1,5 +1,7 @@
 //! The `--help` texts against the code: every schedule kind the parser
-//! knows is described where `--schedule` / `--predict` take it.
+//! knows is described where `--schedule` / `--predict` take it, and no help
+//! text cites the project's history (issue numbers, branches, pushes) in
+//! place of what the option does.
 
 use assert_cmd::Command;
 use std::fs;
@@ -13,6 +15,18 @@ fn help(args: &[&str]) -> String {
     let out = slaw().args(args).arg("--help").output().unwrap();
     assert!(out.status.success(), "{args:?} --help");
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// The subcommands a `--help` page lists under "Commands:" (without `help`).
+fn subcommands(page: &str) -> Vec<String> {
+    page.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
 }
 
 /// The schedule kinds the library's parser knows, from its own error.
@@ -58,4 +72,34 @@ fn forecast_and_schedule_help_describe_every_schedule_kind() {
         assert!(schedule.contains(key), "schedule --help lacks {key}");
     }
     assert!(!forecast.contains("see README"), "{forecast}");
+}
+
+#[test]
+fn no_help_text_cites_internal_history() {
+    let mut pages = vec![(String::from("slaw"), help(&[]))];
+    for c in subcommands(&pages[0].1) {
+        let page = help(&[&c]);
+        for sub in subcommands(&page) {
+            pages.push((format!("slaw {c} {sub}"), help(&[&c, &sub])));
+        }
+        pages.push((format!("slaw {c}"), page));
+    }
+    assert!(pages.len() > 20, "{} help pages", pages.len());
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    for (name, page) in &pages {
+        let w = words(page);
+        for pair in w.windows(2) {
+            let history = (pair[0] == "issue" || pair[0] == "issues")
+                && pair[1].chars().all(|c| c.is_ascii_digit())
+                && !pair[1].is_empty()
+                || pair[0] == "branch"
+                || pair[0] == "branches"
+                || pair[1] == "push" && matches!(pair[0].as_str(), "first" | "second" | "third" | "fourth" | "fifth" | "sixth" | "seventh");
+            assert!(!history, "{name} --help cites history: '{} {}'", pair[0], pair[1]);
+        }
+    }
 }
