@@ -103,3 +103,36 @@ fn no_help_text_cites_internal_history() {
         }
     }
 }
+
+/// README: every `--report` page holds the figures, but `compare` draws
+/// none; its page has no `<svg>`, as the README says.
+#[test]
+fn readme_says_compares_report_page_has_no_figure() {
+    let readme =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(
+        readme.contains("`compare` draws none, so\nits page has no figure")
+            || readme.contains("`compare` draws none, so its page has no figure"),
+        "README no longer says compare's page has no figure"
+    );
+    let dir = TempDir::new().unwrap();
+    let csv = dir.path().join("curve.csv");
+    let mut s = String::from("n,loss\n");
+    for k in 0..10 {
+        let n = 200.0 * 2f64.powi(k);
+        s += &format!("{n},{}\n", 2.0 + 30.0 * n.powf(-0.3) * (1.0 + 0.003 * (k % 3) as f64));
+    }
+    fs::write(&csv, s).unwrap();
+    let page = dir.path().join("compare.html");
+    let out = slaw()
+        .arg("compare")
+        .arg(&csv)
+        .args(["--x", "n", "--y", "loss", "--laws", "power,rectified", "--report"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<table"), "the page holds the tables");
+    assert!(!html.contains("<svg"), "compare's page now has a figure: update README");
+}
