@@ -3,6 +3,8 @@
 //! text cites the project's history (issue numbers, branches, pushes) in
 //! place of what the option does.
 
+mod common;
+
 use assert_cmd::Command;
 use std::fs;
 use tempfile::TempDir;
@@ -135,4 +137,48 @@ fn readme_says_compares_report_page_has_no_figure() {
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.contains("<table"), "the page holds the tables");
     assert!(!html.contains("<svg"), "compare's page now has a figure: update README");
+}
+
+fn readme() -> String {
+    fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap()
+}
+
+/// README's allocate figure is what its first allocate command prints.
+#[test]
+fn readme_allocate_exponent_is_what_the_command_prints() {
+    let Some(data) = common::shared("chinchilla/svg_extracted_data.csv") else {
+        return;
+    };
+    let out = slaw()
+        .arg("allocate")
+        .arg(&data)
+        .args(["--n-col", "Model Size", "--flops-col", "Training FLOP"])
+        .args(["--drop-highest", "5", "--json"])
+        .output()
+        .unwrap();
+    let j = common::json_of(&out);
+    let a = j["exponent_n"].as_f64().unwrap();
+    let lo = j["exponent_n_interval"]["lo"].as_f64().unwrap();
+    let hi = j["exponent_n_interval"]["hi"].as_f64().unwrap();
+    let text = format!("a = {a:.3} [{lo:.3}, {hi:.3}] (1000 replicates");
+    let flat = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&text), "README should say: {text}");
+}
+
+/// README points a newcomer to BENCHMARKS.md sections by their titles, not
+/// by issue numbers or branch names.
+#[test]
+fn readme_cites_no_issue_numbers_or_branches() {
+    let readme = readme();
+    let w: Vec<String> = readme
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    for pair in w.windows(2) {
+        let history = matches!(pair[0].as_str(), "issue" | "issues")
+            && pair[1].chars().all(|c| c.is_ascii_digit());
+        assert!(!history, "README cites '{} {}'", pair[0], pair[1]);
+    }
+    assert!(!readme.contains("branch `"), "README cites a branch");
 }
