@@ -1,7 +1,8 @@
 """The README's Python section against the package: its examples run as written and give
-sensible results."""
+sensible results, and the keyword names it lists exist."""
 
 import ast
+import inspect
 import json
 import subprocess
 
@@ -62,3 +63,36 @@ def test_the_readme_formula_example_gives_a_sensible_fit(tmp_path, monkeypatch):
                           "--group", "model", "--json"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert fits.to_dict() == json.loads(out.stdout)
+
+
+def test_termination_code_is_the_cli_jsons_termination(tmp_path):
+    flan_long(tmp_path / "curves.csv")
+    one = pd.read_csv(tmp_path / "curves.csv")
+    one = one[(one["model"] == "gpt2") & (one["n"] > 0)]
+    one.to_csv(tmp_path / "gpt2.csv", index=False, float_format="%.17g")
+    for law in ("power", "rectified"):
+        out = subprocess.run([str(cli()), "fit", str(tmp_path / "gpt2.csv"), "--law", law,
+                              "--x", "n", "--y", "loss", "--json"], capture_output=True, text=True)
+        ref = json.loads(out.stdout)["groups"][0]["fit"]
+        f = slaw.fit(str(tmp_path / "gpt2.csv"), law=law, x="n")
+        assert f.termination_code == ref["termination"]
+        assert f.termination_message == ref["termination_message"]
+        assert f.termination_code in ("converged", "at_bound", "max_iterations",
+                                      "line_search_failed", "non_finite")
+        assert f.converged == (f.termination_code in ("converged", "at_bound"))
+    # a fit stopped by its iteration limit: a code, not "converged"
+    f = slaw.fit(str(tmp_path / "gpt2.csv"), law="rectified", x="n", max_iter=1)
+    assert not f.converged and f.termination_code == "max_iterations"
+
+
+def test_the_keyword_exceptions_the_readme_lists_exist():
+    readme = (REPO / "README.md").read_text()
+    sig = {name: inspect.signature(getattr(slaw, name)).parameters
+           for name in ("fit", "compare", "joint", "methods", "allocate")}
+    for func, kw, flag in [("fit", "bounds", "--bound"), ("fit", "init", "--init"),
+                           ("compare", "laws", "--laws"), ("joint", "factors", "--factor"),
+                           ("methods", "factors", "--factor"), ("methods", "at", "--at"),
+                           ("methods", "data_size", "--data"), ("allocate", "budgets", "--budget"),
+                           ("allocate", "params", "--params"), ("allocate", "where", "--where")]:
+        assert kw in sig[func], (func, kw)
+        assert f"`{flag}`" in readme and f"`{kw}=" in readme, (flag, kw)
