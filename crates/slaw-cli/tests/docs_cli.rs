@@ -69,7 +69,14 @@ fn forecast_and_schedule_help_describe_every_schedule_kind() {
             "schedule --help: --predict does not describe '{kind}'"
         );
     }
-    for key in ["warmup=", "final=", "decay_start=", "switch=", "low=", "decay=linear|exp|cosine"] {
+    for key in [
+        "warmup=",
+        "final=",
+        "decay_start=",
+        "switch=",
+        "low=",
+        "decay=linear|exp|cosine",
+    ] {
         assert!(forecast.contains(key), "forecast --help lacks {key}");
         assert!(schedule.contains(key), "schedule --help lacks {key}");
     }
@@ -89,19 +96,27 @@ fn no_help_text_cites_internal_history() {
     assert!(pages.len() > 20, "{} help pages", pages.len());
     let words = |s: &str| -> Vec<String> {
         s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
             .collect()
     };
     for (name, page) in &pages {
         let w = words(page);
         for pair in w.windows(2) {
-            let history = (pair[0] == "issue" || pair[0] == "issues")
-                && pair[1].chars().all(|c| c.is_ascii_digit())
-                && !pair[1].is_empty()
-                || pair[0] == "branch"
-                || pair[0] == "branches"
-                || pair[1] == "push" && matches!(pair[0].as_str(), "first" | "second" | "third" | "fourth" | "fifth" | "sixth" | "seventh");
-            assert!(!history, "{name} --help cites history: '{} {}'", pair[0], pair[1]);
+            let issue = matches!(pair[0].as_str(), "issue" | "issues")
+                && pair[1].chars().all(|c| c.is_ascii_digit());
+            let branch = matches!(pair[0].as_str(), "branch" | "branches");
+            let push = pair[1] == "push"
+                && matches!(
+                    pair[0].as_str(),
+                    "first" | "second" | "third" | "fourth" | "fifth" | "sixth" | "seventh"
+                );
+            let history = issue || branch || push;
+            assert!(
+                !history,
+                "{name} --help cites history: '{} {}'",
+                pair[0], pair[1]
+            );
         }
     }
 }
@@ -122,21 +137,39 @@ fn readme_says_compares_report_page_has_no_figure() {
     let mut s = String::from("n,loss\n");
     for k in 0..10 {
         let n = 200.0 * 2f64.powi(k);
-        s += &format!("{n},{}\n", 2.0 + 30.0 * n.powf(-0.3) * (1.0 + 0.003 * (k % 3) as f64));
+        s += &format!(
+            "{n},{}\n",
+            2.0 + 30.0 * n.powf(-0.3) * (1.0 + 0.003 * (k % 3) as f64)
+        );
     }
     fs::write(&csv, s).unwrap();
     let page = dir.path().join("compare.html");
     let out = slaw()
         .arg("compare")
         .arg(&csv)
-        .args(["--x", "n", "--y", "loss", "--laws", "power,rectified", "--report"])
+        .args([
+            "--x",
+            "n",
+            "--y",
+            "loss",
+            "--laws",
+            "power,rectified",
+            "--report",
+        ])
         .arg(&page)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.contains("<table"), "the page holds the tables");
-    assert!(!html.contains("<svg"), "compare's page now has a figure: update README");
+    assert!(
+        !html.contains("<svg"),
+        "compare's page now has a figure: update README"
+    );
 }
 
 fn readme() -> String {

@@ -210,12 +210,21 @@ mod tests {
         listed.sort();
         let mut real: Vec<String> = every_termination()
             .into_iter()
-            .map(|t| serde_json::to_value(t).unwrap().as_str().unwrap().to_string())
+            .map(|t| {
+                serde_json::to_value(t)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         real.sort();
         assert_eq!(listed, real, "README's termination values: {list}");
         for t in every_termination() {
-            assert_eq!(t.converged(), matches!(t, Termination::Converged | Termination::AtBound));
+            assert_eq!(
+                t.converged(),
+                matches!(t, Termination::Converged | Termination::AtBound)
+            );
         }
     }
 }
