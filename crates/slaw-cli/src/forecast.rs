@@ -34,8 +34,14 @@ pub struct ForecastArgs {
     /// reciprocal needs none).
     #[arg(long, num_args = 1..)]
     at: Vec<f64>,
-    /// The learning-rate schedule, e.g. cosine:peak=3e-4,final=3e-5,total=24000,warmup=500
-    /// (kinds: constant, cosine, wsd, two-stage; see README). Overrides an lr column.
+    /// The learning-rate schedule, KIND:KEY=VALUE,...; overrides an lr column. Kinds:
+    /// constant:peak=P (P throughout); cosine:peak=P,total=T (cosine from P after the warmup to
+    /// final at step T); linear:peak=P,total=T (linear from P after the warmup to final at T);
+    /// wsd:peak=P,decay_start=S,total=T[,decay=linear|exp|cosine] (P until S, then the decay to
+    /// final at T; default linear; exp needs final > 0); two-stage:peak=P,switch=S,low=Q (P,
+    /// then Q from step S). Every kind takes warmup=W (a linear rise from 0 over W steps,
+    /// default 0); cosine, linear and wsd take final=F (default 0), the rate after T. E.g.
+    /// cosine:peak=3e-4,final=3e-5,total=24000,warmup=500.
     #[arg(long)]
     schedule: Option<String>,
     /// Bootstrap replicates for the forecast intervals (0: none; else at least 1 / (1 - level),

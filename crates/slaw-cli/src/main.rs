@@ -215,7 +215,8 @@ enum BenchWhat {
         #[arg(long)]
         m4_reference: bool,
         /// Choose the pick's rule among 5,184 more candidates (other weights of the combined
-        /// laws, the fallback "M4 alone", shrinkage toward M4: branch m4gap in BENCHMARKS.md);
+        /// laws, the fallback "M4 alone", shrinkage toward M4; measured and not adopted:
+        /// BENCHMARKS.md, "other weights, shrinkage toward M4, "M4 alone"");
         /// needs records with the capped authors' M4.
         #[arg(long)]
         extended_rules: bool,
@@ -230,19 +231,20 @@ enum BenchWhat {
         /// error growing with the squared ln distance), `keyed` (a per-law drift moving linearly
         /// with a property of the window: the bend of its log-log slope, its steepening, or its
         /// ln x span; `keyed-bend`, `keyed-steepening`, `keyed-span`: one key only; needs
-        /// records saved since branch bias3); needs records with signed
-        /// backtests (branches bias, bias2 and bias3 in BENCHMARKS.md).
+        /// records that hold the windows' x, as --save-records writes them now); needs records
+        /// with signed backtests (BENCHMARKS.md, "Learning-curve extrapolation against M4": the
+        /// drift corrections).
         #[arg(long, value_delimiter = ',', value_parser = ["own-drift", "per-law", "blend", "gated", "per-window", "per-size", "quadratic", "keyed", "keyed-bend", "keyed-steepening", "keyed-span"])]
         corrections: Vec<String>,
         /// The protocol's selection criterion: `log-ratio` (the mean over families of the mean
         /// ln(RMSE / RMSE of the catalog M4)) or `goal` (per family, ln of the ratio of mean RMSEs
         /// against M4 fitted by its authors' code + 0.5 x the share of curves not beating it;
-        /// branch bias3 in BENCHMARKS.md).
+        /// BENCHMARKS.md, "Learning-curve extrapolation against M4").
         #[arg(long, default_value = "log-ratio", value_parser = ["log-ratio", "goal"])]
         criterion: String,
         /// Leaving each family out, choose the criterion (log-ratio or goal) and the keyed drift
         /// (none, steepening, span) too, by an inner leave-one-family-out on the other families
-        /// scored by the goal's terms (with the corrections own-drift and per-law; branch bias3);
+        /// scored by the goal's terms (with the corrections own-drift and per-law);
         /// the rule chosen on every family is then the nested choice too (each configuration
         /// scored by leave-one-family-out over every family: printed with its margin), the
         /// shipped rule. Overrides --corrections and --criterion.
@@ -282,14 +284,14 @@ enum BenchWhat {
         level: f64,
         /// How the temporal law's trajectories are fitted: robust-bounded (the default: Huber
         /// fits, a2 among bounded forms, warmup included), robust (Huber fits), least-squares
-        /// (the rule before issue 17's fourth push).
+        /// (least-squares fits: the default before robust-bounded was adopted).
         #[arg(long, default_value = "robust-bounded")]
         rule: String,
         /// The temporal law's interval past the fit: pooled (the default: the bootstrap
         /// widened to forecast x exp(+-c ln(step / last fitted step)), c the per-distance
         /// scale pooled over 16 committed runs, temporal::POOLED_SCALE) or rolling (widened
-        /// to the run's own rolling-origin calibration, the default before issue 17's
-        /// seventh push).
+        /// to the run's own rolling-origin calibration, the default before pooled was
+        /// adopted).
         #[arg(long, default_value = "pooled")]
         interval: String,
         /// Which runs the pooled calibration columns leave out for each run: prefix (the runs
@@ -497,8 +499,9 @@ struct DataArgs {
     screen_tol: f64,
     /// How many starts of the law's grid run: K (the default 3) runs them in batches, coarse to
     /// fine over the grid, and stops once K distinct starts reached the best optimum (objective
-    /// within 1% after screening, parameters within 5%); `all` runs the whole grid. (3: issue
-    /// 14's "found by several distinct starts"; validated against `all` in BENCHMARKS.md.)
+    /// within 1% after screening, parameters within 5%); `all` runs the whole grid. (3: an
+    /// optimum is trusted once several distinct starts found it; validated against `all` in
+    /// BENCHMARKS.md.)
     #[arg(long, default_value = "3")]
     starts: String,
 }

@@ -16,11 +16,12 @@ pub struct ScheduleArgs {
     /// or one file with --run-col.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// A schedule to predict (repeatable): constant:peak=..., cosine:peak=...,total=...,
-    /// linear:peak=...,total=..., wsd:peak=...,decay_start=...,total=...[,decay=linear|exp|cosine],
-    /// two-stage:peak=...,switch=...,low=... (all take warmup=; cosine, linear and wsd also
-    /// final=, the last learning rate; see `slaw forecast --help`), or lr:FILE, a file with the
-    /// learning rate per step (columns --step-col, --lr-col).
+    /// A schedule to predict (repeatable): KIND:KEY=VALUE,... as `slaw forecast --schedule`
+    /// takes: constant:peak=P; cosine:peak=P,total=T; linear:peak=P,total=T;
+    /// wsd:peak=P,decay_start=S,total=T[,decay=linear|exp|cosine]; two-stage:peak=P,switch=S,low=Q
+    /// (every kind also takes warmup=W, default 0; cosine, linear and wsd also final=F, the
+    /// last learning rate, default 0; constant and two-stage end at --steps); or lr:FILE, a
+    /// file with the learning rate per step (columns --step-col, --lr-col).
     #[arg(long, num_args = 1..)]
     predict: Vec<String>,
     /// The step budget: the last step of predicted schedules without a total (constant,

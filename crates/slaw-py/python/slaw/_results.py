@@ -68,7 +68,8 @@ class _Result:
     raw: Any
 
     def to_dict(self) -> Dict[str, Any]:
-        """The full result as plain Python data (the CLI's ``--json`` output)."""
+        """The full result as plain Python data: the CLI's ``--json`` output (for one
+        :class:`FitResult`, its group's object, the CLI's ``groups[i]``)."""
         import copy
 
         return copy.deepcopy(self.raw)
@@ -93,7 +94,11 @@ class FitResult(_Result):
         (``interval_kind == "standard-error"``, a normal approximation; on ln p for the
         parameters fitted in log space, so their interval stays positive; cut at the
         parameter's bounds)
-    converged : bool; termination : str, why the search stopped
+    converged : bool (test this one: true for the codes ``converged`` and ``at_bound``)
+    termination : str, the multi-start search's outcome in a sentence
+    termination_code : str, the CLI JSON's ``termination``: why the winning start stopped
+        (``converged``, ``at_bound``, ``max_iterations``, ``line_search_failed``, ``non_finite``)
+    termination_message : str, the CLI JSON's ``termination_message`` (which test fired)
     objective, n_points, n_starts, n_best, warnings, predictions, train, heldout
     """
 
@@ -141,6 +146,8 @@ class FitResult(_Result):
                     lo, hi = v - z * s, v + z * s
                 self.intervals[n] = (max(lo, blo), min(hi, bhi))
         self.converged: bool = bool(f["converged"])
+        self.termination_code: str = f["termination"]
+        self.termination_message: str = f["termination_message"]
         self.objective: float = f["objective"]
         self.n_points: int = f["n_points"]
         self.n_starts: int = f["n_starts"]

@@ -162,3 +162,69 @@ pub trait Solver: Send + Sync {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Termination;
+
+    /// Every termination, by an exhaustive match: a new variant fails to
+    /// compile here until it is listed (and documented).
+    fn every_termination() -> Vec<Termination> {
+        let all = [
+            Termination::Converged,
+            Termination::AtBound,
+            Termination::MaxIterations,
+            Termination::LineSearchFailed,
+            Termination::NonFinite,
+        ];
+        for t in all {
+            match t {
+                Termination::Converged
+                | Termination::AtBound
+                | Termination::MaxIterations
+                | Termination::LineSearchFailed
+                | Termination::NonFinite => {}
+            }
+        }
+        all.to_vec()
+    }
+
+    /// README's "JSON output" lists `termination`'s values between "one of:"
+    /// and `termination_message`: exactly the serialised values.
+    #[test]
+    fn readme_lists_exactly_the_serialised_terminations() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let start = readme
+            .find("- `termination` (")
+            .expect("README's JSON section documents `termination`");
+        let list = &readme[start..];
+        let list = &list[list.find("one of:").expect("its values follow 'one of:'")..];
+        let list = &list[..list.find("`termination_message`").unwrap()];
+        let mut listed: Vec<String> = list
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        listed.sort();
+        let mut real: Vec<String> = every_termination()
+            .into_iter()
+            .map(|t| {
+                serde_json::to_value(t)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        real.sort();
+        assert_eq!(listed, real, "README's termination values: {list}");
+        for t in every_termination() {
+            assert_eq!(
+                t.converged(),
+                matches!(t, Termination::Converged | Termination::AtBound)
+            );
+        }
+    }
+}
