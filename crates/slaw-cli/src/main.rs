@@ -1487,8 +1487,8 @@ fn bench_curves(
             if set.keyed.iter().any(|&k| k) {
                 if let Some(c) = r.records.iter().find(|c| c.ln_x_window.len() != c.window) {
                     bail!(
-                        "{}: --corrections keyed needs the windows' x, which records saved before \
-                         branch bias3 lack (curve {:?} at {}); save them again with --save-records",
+                        "{}: --corrections keyed needs the windows' x, which records saved by an \
+                         older slaw lack (curve {:?} at {}); save them again with --save-records",
                         path.display(),
                         c.name,
                         c.fraction

@@ -162,7 +162,7 @@ class FitResult(_Result):
         self.heldout: Optional[Dict[str, Any]] = raw_group.get("heldout")
         self.predictions: List[Dict[str, Any]] = list(raw_group.get("predictions") or [])
         if not self.converged:
-            self.termination = "not converged: no start of the multi-start search converged"
+            self.termination = f"not converged: {self.termination_message}"
         elif f["agree_target"] and f["n_best"] >= f["agree_target"]:
             self.termination = (
                 f"converged: {f['n_best']} distinct starts reached the best optimum "
