@@ -415,7 +415,7 @@ pub struct Kernels {
 }
 
 /// Flops per point of the Chinchilla kernel (`additive2_ln_loss` in
-/// `law/catalog.rs`), as executed: counted on the disassembly of its
+/// `law/catalog/size_and_data.rs`), as executed: counted on the disassembly of its
 /// AVX-512 copy (`objdump -d`, the block loop of its four stages, Huber
 /// loss), where each 8-lane instruction works once for each of 8 points: a
 /// fused multiply-add 2 flops; an add, subtract, multiply, divide, min or

@@ -1,6 +1,6 @@
 //! The joint fine-tuning laws of Zhang et al. as the engine fits them: the
 //! catalog's `joint-mult` and `joint-add` laws (one formula each, in
-//! `law/catalog.rs`) laid out for the paper's two stages (`law::layout`):
+//! `law/catalog/size_and_data.rs`) laid out for the paper's two stages (`law::layout`):
 //!
 //! - multiplicative: L = A_k / (X^alpha_k D_f^beta) + E, shared (beta, E)
 //! - additive:       L = A_k / X^alpha_k + B / D_f^beta + E, shared (B, beta, E)

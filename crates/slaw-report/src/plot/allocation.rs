@@ -1,0 +1,373 @@
+//! The figures of `slaw allocate`: isoFLOP profiles, N_opt and D_opt
+//! against compute, the parametric law's iso-loss contours.
+
+use super::{log_space, sequential, Band, Figure, Mark, Series, SeriesKind, VLine, MUTED};
+use slaw::allocate::CurvePoint;
+
+/// Which compute-optimal quantity a figure shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Optimum {
+    N,
+    D,
+}
+
+impl Optimum {
+    fn key(self) -> &'static str {
+        match self {
+            Optimum::N => "nopt",
+            Optimum::D => "dopt",
+        }
+    }
+    fn pick(self, nd: (f64, f64)) -> f64 {
+        match self {
+            Optimum::N => nd.0,
+            Optimum::D => nd.1,
+        }
+    }
+
+    /// A method's fitted N_opt(C) or D_opt(C) line from its curve.
+    fn line(self, curve: &[CurvePoint], label: String, color: usize, kind: SeriesKind) -> Series {
+        Series {
+            label,
+            color,
+            kind,
+            points: curve
+                .iter()
+                .map(|p| (p.compute, self.pick((p.n_opt, p.d_opt))))
+                .collect(),
+        }
+    }
+
+    /// The band of a method's curve; None without intervals.
+    fn band(self, curve: &[CurvePoint], label: String, color: usize) -> Option<Band> {
+        let points: Vec<(f64, f64, f64)> = curve
+            .iter()
+            .filter_map(|p| {
+                let iv = match self {
+                    Optimum::N => p.n_interval?,
+                    Optimum::D => p.d_interval?,
+                };
+                Some((p.compute, iv.lo, iv.hi))
+            })
+            .collect();
+        (!points.is_empty()).then_some(Band {
+            label,
+            color,
+            points,
+        })
+    }
+}
+
+/// N_opt (or D_opt) against C: the budgets' minima, every method's fitted
+/// allocation and its pointwise bootstrap band — each method's `curve`, the
+/// numbers its JSON carries.
+fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
+    let name = match which {
+        Optimum::N => "N_opt",
+        Optimum::D => "D_opt",
+    };
+    let profiles = [("isoflop", &g.isoflop), ("envelope", &g.envelope)];
+    let mut series = Vec::new();
+    let mut bands = Vec::new();
+    for (k, (method, r)) in profiles.into_iter().enumerate() {
+        let Some(r) = r else { continue };
+        series.push(Series {
+            label: format!("{method}: budget minima"),
+            color: k,
+            kind: SeriesKind::Points,
+            points: r
+                .budgets
+                .iter()
+                .filter_map(|b| Some((b.compute, which.pick((b.n_opt?, b.d_opt?)))))
+                .collect(),
+        });
+    }
+    for (k, (method, r)) in profiles.into_iter().enumerate() {
+        let Some(r) = r else { continue };
+        let exponent = match which {
+            Optimum::N => r.exponent_n,
+            Optimum::D => r.exponent_d,
+        };
+        series.push(which.line(
+            &r.curve,
+            format!("{method}: {name} ~ C^{exponent:.3}"),
+            k,
+            SeriesKind::Line,
+        ));
+        bands.extend(which.band(
+            &r.curve,
+            format!("{method}: {} band", slaw::numbers::percent(r.level)),
+            k,
+        ));
+    }
+    if let Some(p) = &g.parametric {
+        let exponent = match which {
+            Optimum::N => p.exponent_n,
+            Optimum::D => 1.0 - p.exponent_n,
+        };
+        series.push(which.line(
+            &p.curve,
+            format!("parametric: {name} ~ C^{exponent:.3}"),
+            2,
+            SeriesKind::Dashed,
+        ));
+        let level = p.bootstrap.as_ref().map_or(0.95, |b| b.level);
+        bands.extend(which.band(
+            &p.curve,
+            format!("parametric: {} band", slaw::numbers::percent(level)),
+            2,
+        ));
+    }
+    if series.iter().all(|s| s.points.is_empty()) {
+        return None;
+    }
+    Some(Figure {
+        title: match which {
+            Optimum::N => "compute-optimal model size".into(),
+            Optimum::D => "compute-optimal training tokens".into(),
+        },
+        x_label: "compute C (FLOPs)".into(),
+        y_label: match which {
+            Optimum::N => "N_opt (parameters)".into(),
+            Optimum::D => "D_opt (tokens)".into(),
+        },
+        series,
+        bands,
+        vlines: Vec::new(),
+    })
+}
+
+/// The figures of `slaw allocate --method isoflop|all`: the isoFLOP profiles
+/// (each budget's runs, its parabola and minimum) and N_opt against C (the
+/// budgets' minima and every method's fitted allocation).
+pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(String, Figure)> {
+    let mut out = Vec::new();
+    if let Some(r) = &g.isoflop {
+        let mut series = Vec::new();
+        let mut minima = Vec::new();
+        // Budgets coloured on a sequential map by log compute (dark: small);
+        // the legend names at most 6 of them, spread over the range.
+        let shown: Vec<usize> = (0..r.budgets.len())
+            .filter(|&i| r.budgets[i].points.len() >= 3)
+            .collect();
+        let (c_lo, c_hi) = shown.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &i| {
+            let c = r.budgets[i].compute.ln();
+            (lo.min(c), hi.max(c))
+        });
+        let labelled: Vec<usize> = if shown.len() <= 6 {
+            shown.clone()
+        } else {
+            (0..6).map(|k| shown[k * (shown.len() - 1) / 5]).collect()
+        };
+        let mut doubtful = Vec::new();
+        let mut left_out = false;
+        for (i, b) in r.budgets.iter().enumerate() {
+            if b.points.len() < 3 {
+                continue;
+            }
+            left_out |= b.n_opt.is_none();
+            // A parabola through 3 sizes or with its minimum below the runs:
+            // dashed, its minimum grey (the text says why).
+            let shaky = !b.caveats.iter().all(|c| c.starts_with("no interval"));
+            let t = if c_hi > c_lo {
+                (b.compute.ln() - c_lo) / (c_hi - c_lo)
+            } else {
+                0.0
+            };
+            let color = sequential(t);
+            series.push(Series {
+                label: if labelled.contains(&i) {
+                    format!("C = {:.1e}", b.compute)
+                } else {
+                    String::new()
+                },
+                color,
+                kind: if b.n_opt.is_some() {
+                    SeriesKind::Points
+                } else {
+                    SeriesKind::HollowPoints
+                },
+                points: b.points.clone(),
+            });
+            if let (Some(p), Some(n), Some(l)) = (b.parabola, b.n_opt, b.loss_min) {
+                let lo = b
+                    .points
+                    .iter()
+                    .map(|q| q.0)
+                    .fold(f64::INFINITY, f64::min)
+                    .min(n);
+                let hi = b.points.iter().map(|q| q.0).fold(0.0, f64::max).max(n);
+                let curve = (0..=40)
+                    .map(|k| {
+                        let x = lo.ln() + (hi.ln() - lo.ln()) * k as f64 / 40.0;
+                        (x.exp(), p[0] + p[1] * x + p[2] * x * x)
+                    })
+                    .filter(|q| q.1 > 0.0)
+                    .collect();
+                series.push(Series {
+                    label: String::new(),
+                    color,
+                    kind: if shaky {
+                        SeriesKind::Dashed
+                    } else {
+                        SeriesKind::Line
+                    },
+                    points: curve,
+                });
+                if shaky {
+                    doubtful.push((n, l));
+                } else {
+                    minima.push((n, l));
+                }
+            }
+        }
+        series.push(Series {
+            label: "minimum per budget".into(),
+            color: 1,
+            kind: SeriesKind::Marker,
+            points: minima,
+        });
+        if !doubtful.is_empty() {
+            series.push(Series {
+                label: "doubtful minimum (see text)".into(),
+                color: MUTED,
+                kind: SeriesKind::Marker,
+                points: doubtful,
+            });
+        }
+        if left_out {
+            series.push(Series {
+                label: "left out (no minimum)".into(),
+                color: MUTED,
+                kind: SeriesKind::HollowPoints,
+                points: Vec::new(),
+            });
+        }
+        out.push((
+            "isoflop".to_string(),
+            Figure {
+                title: format!(
+                    "isoFLOP profiles of {} budgets, coloured by compute (dark: smallest; {} \
+                     labelled)",
+                    shown.len(),
+                    labelled.len()
+                ),
+                x_label: "parameters N".into(),
+                y_label: "loss".into(),
+                series,
+                bands: Vec::new(),
+                vlines: Vec::new(),
+            },
+        ));
+    }
+    for which in [Optimum::N, Optimum::D] {
+        if let Some(fig) = optimum_figure(g, which) {
+            out.push((which.key().to_string(), fig));
+        }
+    }
+    if let Some(fig) = contours_figure(g) {
+        out.push(("contours".to_string(), fig));
+    }
+    out
+}
+
+/// The parametric law's iso-loss contours in the (compute, model size)
+/// plane over the runs, with its efficient frontier N_opt(C) (Hoffmann et
+/// al.'s figure 4, left). A contour of loss l is traced along N: the tokens
+/// D at which the law reaches l, and C = 6 N D.
+fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figure> {
+    let law = &g.parametric.as_ref()?.law;
+    // The runs, as (C, N), from the isoFLOP budgets when those ran.
+    let runs: Vec<(f64, f64)> = g
+        .isoflop
+        .iter()
+        .chain(g.envelope.iter())
+        .take(1)
+        .flat_map(|r| {
+            r.budgets
+                .iter()
+                .flat_map(|b| b.points.iter().map(move |p| (b.compute, p.0)))
+        })
+        .collect();
+    // Over the runs (or the law's fitted range), widened to the asked
+    // budgets: the contours reach every budget of the table.
+    let par = g.parametric.as_ref()?;
+    let asked = par.rows.iter().map(|a| a.compute);
+    let (lo, hi) = if !runs.is_empty() {
+        let lo = runs.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = runs.iter().map(|p| p.0).fold(0.0, f64::max);
+        (lo, hi)
+    } else {
+        par.compute_range.unwrap_or((f64::INFINITY, 0.0))
+    };
+    let lo = asked.clone().fold(lo, f64::min);
+    let hi = asked.fold(hi, f64::max);
+    let (c_lo, c_hi) = (lo / 3.0, hi * 3.0);
+    if !(c_lo > 0.0 && c_hi > c_lo && c_hi.is_finite()) {
+        return None;
+    }
+    let (n_lo, n_hi) = (law.optimum(c_lo).0 / 30.0, law.optimum(c_hi).0 * 30.0);
+    let mut series = Vec::new();
+    // Six levels: the law's optimal loss at budgets spread over the range,
+    // so each contour touches the frontier inside the plot.
+    let levels: Vec<f64> = log_space(c_lo * 1.5, c_hi / 1.5, 6)
+        .into_iter()
+        .map(|c| law.optimum(c).2)
+        .collect();
+    for (k, &l) in levels.iter().enumerate() {
+        let pts: Vec<(f64, f64)> = log_space(n_lo, n_hi, 240)
+            .into_iter()
+            .filter_map(|n| {
+                let c = 6.0 * n * law.tokens_at_loss(n, l)?;
+                (c.is_finite() && c >= c_lo && c <= c_hi).then_some((c, n))
+            })
+            .collect();
+        if pts.len() >= 2 {
+            series.push(Series {
+                label: format!("loss {:.3}", l),
+                color: sequential(1.0 - k as f64 / (levels.len() - 1).max(1) as f64),
+                kind: SeriesKind::Line,
+                points: pts,
+            });
+        }
+    }
+    series.push(Series {
+        label: format!("N_opt ~ C^{:.3} (parametric)", law.exponent_n()),
+        color: 1,
+        kind: SeriesKind::Dashed,
+        points: log_space(c_lo, c_hi, 40)
+            .into_iter()
+            .map(|c| (c, law.optimum(c).0))
+            .collect(),
+    });
+    if !runs.is_empty() {
+        series.push(Series {
+            label: "runs".into(),
+            color: MUTED,
+            kind: SeriesKind::Points,
+            points: runs,
+        });
+    }
+    Some(Figure {
+        title: "parametric law: iso-loss contours and the efficient frontier".into(),
+        x_label: "compute C (FLOPs)".into(),
+        y_label: "parameters N".into(),
+        series,
+        bands: Vec::new(),
+        // The asked budgets (dotted), labelled once.
+        vlines: par
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(k, r)| VLine {
+                x: r.compute,
+                label: if k == 0 {
+                    "asked budget".into()
+                } else {
+                    String::new()
+                },
+                mark: Mark::Event,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,203 @@
+//! Axes: the plotted range of a figure, tick positions on log axes and
+//! their labels.
+
+use super::Figure;
+
+pub(super) fn bounds(fig: &Figure) -> Option<((f64, f64), (f64, f64))> {
+    let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut ys = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut add = |x: f64, y: f64| {
+        if x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite() {
+            xs = (xs.0.min(x), xs.1.max(x));
+            ys = (ys.0.min(y), ys.1.max(y));
+        }
+    };
+    for s in &fig.series {
+        for &(x, y) in &s.points {
+            add(x, y);
+        }
+    }
+    for b in &fig.bands {
+        for &(x, lo, hi) in &b.points {
+            add(x, lo);
+            add(x, hi);
+        }
+    }
+    for v in &fig.vlines {
+        if v.x > 0.0 && v.x.is_finite() {
+            xs = (xs.0.min(v.x), xs.1.max(v.x));
+        }
+    }
+    if !xs.0.is_finite() || !ys.0.is_finite() {
+        return None;
+    }
+    // Pad by a share of the log range (a degenerate range by a fixed factor).
+    let pad = |(lo, hi): (f64, f64), share: f64| {
+        let f = ((hi / lo).ln() * share).exp().max(1.02);
+        (lo / f, hi * f)
+    };
+    Some((pad(xs, 0.04), pad(ys, 0.05)))
+}
+
+/// Tick positions on a log axis over [lo, hi]: powers of ten over many
+/// decades, 1-2-5 steps over one to a few, evenly spaced round numbers
+/// inside one decade; the first choice with at least three ticks in range.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return vec![];
+    }
+    let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let decades = (hi / lo).log10();
+    let with = |mantissas: &[f64], every: i32| -> Vec<f64> {
+        let mut v = Vec::new();
+        for k in k0..=k1 {
+            if (k - k0) % every != 0 {
+                continue;
+            }
+            for &m in mantissas {
+                let t = m * 10f64.powi(k);
+                if inside(t) {
+                    v.push(t);
+                }
+            }
+        }
+        v
+    };
+    let every = ((decades / 7.0).ceil() as i32).max(1);
+    for (ms, min_decades) in [(&[1.0][..], 2.0), (&[1.0, 2.0, 5.0][..], 0.7)] {
+        if decades >= min_decades {
+            let t = with(ms, if ms.len() == 1 { every } else { 1 });
+            if t.len() >= 3 && t.len() <= 12 {
+                return t;
+            }
+        }
+    }
+    linear_ticks(lo, hi, 8)
+}
+
+/// Round-number ticks about `target` apart in count over [lo, hi].
+fn linear_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    let raw = (hi - lo) / target as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag);
+    // Whole multiples of the step, rounded to its decimals (no 3.4000000000000004).
+    let digits = (-step.log10().floor()).max(0.0) as i32 + 1;
+    let scale = 10f64.powi(digits);
+    let first = (lo / step).ceil() as i64;
+    (first..first + 50)
+        .map(|k| (k as f64 * step * scale).round() / scale)
+        .take_while(|&t| t <= hi * (1.0 + 1e-12))
+        .collect()
+}
+
+/// Minor ticks of a log axis: 2..9 times each power of ten in range, when
+/// the major ticks are powers of ten or 1-2-5 steps.
+pub(super) fn minor_ticks(lo: f64, hi: f64, major: &[f64]) -> Vec<f64> {
+    let decades = (hi / lo).log10();
+    if !(0.7..=8.0).contains(&decades) || major.len() < 2 {
+        return vec![];
+    }
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    (k0..=k1)
+        .flat_map(|k| (1..10).map(move |m| m as f64 * 10f64.powi(k)))
+        .filter(|&t| t >= lo && t <= hi && !major.iter().any(|&m| (m / t - 1.0).abs() < 1e-9))
+        .collect()
+}
+
+/// From which magnitude an axis labels its ticks in scientific notation,
+/// so that the axis reads in one style: when some tick needs it (1e5 or
+/// more), every tick from 1000 up does ("100, 1e3, 1e4"); when the axis
+/// also reaches below 1, every tick does ("1e-1, 1e1, 1e3", never "0.1,
+/// 10, 1e3"); else none (infinity).
+pub(super) fn scientific_from(ticks: &[f64]) -> f64 {
+    if !ticks.iter().any(|t| t.abs() >= 1e5) {
+        f64::INFINITY
+    } else if ticks.iter().any(|t| t.abs() < 1.0) {
+        0.0
+    } else {
+        1e3
+    }
+}
+
+pub(super) fn tick_label_on(v: f64, scientific_from: f64) -> String {
+    if v != 0.0 && v.abs() >= scientific_from {
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = m.trim_end_matches('0').trim_end_matches('.');
+        return format!("{m}e{e}");
+    }
+    tick_label(v)
+}
+
+/// A short label for a tick value: "0.25", "3", "8000", "1e5", "2.5e-4".
+pub fn tick_label(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        return "0".into();
+    }
+    if !(1e-3..1e5).contains(&a) {
+        let s = format!("{v:.2e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = m.trim_end_matches('0').trim_end_matches('.');
+        return format!("{m}e{e}");
+    }
+    for d in 0..8 {
+        let s = format!("{v:.d$}");
+        if let Ok(r) = s.parse::<f64>() {
+            if (r - v).abs() <= 1e-9 * a {
+                return s;
+            }
+        }
+    }
+    format!("{v}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::legend::shorten;
+
+    #[test]
+    fn log_ticks_label_every_range() {
+        // Inside one decade: evenly spaced round numbers, at least three.
+        for (lo, hi) in [(1.8, 2.9), (2.95, 3.8), (8e3, 1.2e4), (0.31, 0.36)] {
+            let t = log_ticks(lo, hi);
+            assert!(t.len() >= 3, "{lo}..{hi}: {t:?}");
+            assert!(t.iter().all(|&v| v >= lo && v <= hi), "{t:?}");
+        }
+        assert_eq!(log_ticks(150.0, 2e6), vec![1e3, 1e4, 1e5, 1e6]);
+        assert_eq!(log_ticks(1.5, 60.0), vec![2.0, 5.0, 10.0, 20.0, 50.0]);
+        // Many decades: every other power.
+        assert!(log_ticks(1e2, 1e20).len() <= 12);
+    }
+
+    #[test]
+    fn tick_labels_are_short_and_exact() {
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(3.0), "3");
+        assert_eq!(tick_label(8000.0), "8000");
+        assert_eq!(tick_label(1e5), "1e5");
+        assert_eq!(tick_label(2.5e-4), "2.5e-4");
+        assert_eq!(tick_label(3.2), "3.2");
+        assert_eq!(tick_label_on(1e4, 1e3), "1e4");
+        assert_eq!(tick_label_on(500.0, 1e3), "500");
+        // One style per axis: an axis of powers of ten from 0.1 to 1e5 is
+        // scientific throughout (not "0.1, 10, 1e3, 1e5").
+        let ticks = [0.1, 10.0, 1e3, 1e5];
+        let labels: Vec<String> = ticks
+            .iter()
+            .map(|&t| tick_label_on(t, scientific_from(&ticks)))
+            .collect();
+        assert_eq!(labels, ["1e-1", "1e1", "1e3", "1e5"]);
+        let ticks = [100.0, 1e3, 1e4, 1e5];
+        assert_eq!(tick_label_on(100.0, scientific_from(&ticks)), "100");
+        assert_eq!(tick_label_on(3.0, scientific_from(&[2.0, 3.0, 4.0])), "3");
+        assert_eq!(shorten("facebook/opt-6.7b (chosen)", 12), "faceb…hosen)");
+        assert_eq!(shorten("short", 12), "short");
+    }
+}

@@ -1,0 +1,504 @@
+//! The figure of `slaw fit`.
+
+use super::{log_space, tick_label, Band, Figure, Series, SeriesKind, MUTED};
+use slaw::analysis::GroupFit;
+use slaw::law::Law;
+use slaw::observations::Observations;
+
+/// The held-out points of group `k` (hollow; labelled once, on the first group).
+fn held_out(k: usize, points: Vec<(f64, f64)>) -> Series {
+    Series {
+        label: if k == 0 {
+            "held out".into()
+        } else {
+            String::new()
+        },
+        color: k,
+        kind: SeriesKind::HollowPoints,
+        points,
+    }
+}
+
+/// A group's name in a legend: "model_size = 1e8" (the column's name and
+/// the value, a number in short form), or the value alone without a name.
+fn group_label(column: Option<&str>, group: &str) -> String {
+    let value = match group.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => tick_label(v),
+        _ => group.to_string(),
+    };
+    match column {
+        Some(c) if !c.is_empty() => format!("{c} = {value}"),
+        _ => value,
+    }
+}
+
+/// The figure for `slaw fit`: for a one-input law, data and fitted curve per
+/// group on log-log axes with held-out points hollow, the bootstrap band
+/// along the curve (the noise of the points), predictions as triangles with
+/// their extrapolation intervals (bars; one group: also the band from the
+/// data's edge out to them); for a law of several inputs, predicted against
+/// observed, each prediction a triangle on y = x with its bootstrap interval
+/// shaded. `group_col` names the groups' column in the legend.
+pub fn fit_figure(
+    law: &Law,
+    obs: &Observations,
+    fits: &[GroupFit],
+    y_name: &str,
+    group_col: Option<&str>,
+) -> Figure {
+    let mut series = Vec::new();
+    let mut bands = Vec::new();
+    let multi = fits.len() > 1;
+    use slaw::numbers::percent;
+    if law.inputs.len() == 1 {
+        let mut labelled_band = false;
+        let mut bar_level = None;
+        for (k, g) in fits.iter().enumerate() {
+            let label = if multi {
+                group_label(group_col, &g.group)
+            } else {
+                "fitted law".to_string()
+            };
+            let pts = |idx: &[usize]| {
+                idx.iter()
+                    .map(|&i| (obs.point(i)[0], obs.y[i]))
+                    .collect::<Vec<_>>()
+            };
+            let fitted_x: Vec<f64> = g
+                .train_idx
+                .iter()
+                .map(|&i| obs.point(i)[0])
+                .filter(|&x| x > 0.0)
+                .collect();
+            let mut xs: Vec<f64> = fitted_x.clone();
+            xs.extend(g.held_idx.iter().map(|&i| obs.point(i)[0]));
+            xs.extend(g.predictions.iter().map(|p| p.at[0]));
+            xs.retain(|&x| x > 0.0 && x.is_finite());
+            let lo = xs.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let grid = if lo.is_finite() && hi > lo {
+                log_space(lo, hi, 200)
+            } else {
+                Vec::new()
+            };
+            if !grid.is_empty() {
+                series.push(Series {
+                    label: label.clone(),
+                    color: k,
+                    kind: SeriesKind::Line,
+                    points: grid
+                        .iter()
+                        .map(|&x| (x, law.predict(&[x], &g.fit.params)))
+                        .collect(),
+                });
+            }
+            // The bootstrap band along the whole curve.
+            if let Some(b) = g.bootstrap.as_ref().filter(|b| !b.draws.is_empty()) {
+                let points: Vec<(f64, f64, f64)> = grid
+                    .iter()
+                    .step_by(4)
+                    .chain(grid.last())
+                    .filter_map(|&x| b.interval_at(law, &[x]).map(|iv| (x, iv.lo, iv.hi)))
+                    .collect();
+                bands.push(Band {
+                    label: if labelled_band {
+                        String::new()
+                    } else {
+                        format!("{} bootstrap (point noise)", percent(b.level))
+                    },
+                    color: k,
+                    points,
+                });
+                labelled_band = true;
+            }
+            // One group: the extrapolation interval from the fitted
+            // points' edge out to the farthest prediction on either side.
+            let (first, last) = (
+                fitted_x.iter().cloned().fold(f64::INFINITY, f64::min),
+                fitted_x.iter().cloned().fold(0.0, f64::max),
+            );
+            let level = g
+                .calibration
+                .as_ref()
+                .or(g.calibration_below.as_ref())
+                .map(|c| c.level);
+            if !multi {
+                let extrapolated: Vec<(f64, f64, f64)> = [
+                    (g.calibration_below.as_ref(), lo, first),
+                    (g.calibration.as_ref(), last, hi),
+                ]
+                .into_iter()
+                .filter(|(c, a, b)| c.is_some() && b > a)
+                .flat_map(|(c, a, b)| {
+                    let c = c.expect("filtered");
+                    log_space(a, b, 40).into_iter().filter_map(move |x| {
+                        let iv = c.interval(x, law.predict(&[x], &g.fit.params))?;
+                        Some((x, iv.lo, iv.hi))
+                    })
+                })
+                .collect();
+                // Below and above the data: two bands (never one across it).
+                let (below, above): (Vec<_>, Vec<_>) =
+                    extrapolated.into_iter().partition(|p| p.0 <= first);
+                let mut first_band = true;
+                for points in [below, above] {
+                    if points.len() >= 2 {
+                        bands.push(Band {
+                            label: if first_band {
+                                format!("{} extrapolation interval", percent(level.unwrap_or(0.95)))
+                            } else {
+                                String::new()
+                            },
+                            color: 3,
+                            points,
+                        });
+                        first_band = false;
+                    }
+                }
+            }
+            series.push(Series {
+                label: if multi {
+                    String::new()
+                } else {
+                    "fitted points".into()
+                },
+                color: k,
+                kind: SeriesKind::Points,
+                points: pts(&g.train_idx),
+            });
+            if !g.held_idx.is_empty() {
+                series.push(held_out(k, pts(&g.held_idx)));
+            }
+            let preds: Vec<(f64, f64)> = g.predictions.iter().map(|p| (p.at[0], p.value)).collect();
+            if !preds.is_empty() {
+                series.push(Series {
+                    label: match (multi, preds.len()) {
+                        (true, _) => String::new(),
+                        (false, 1) => "prediction".into(),
+                        (false, _) => "predictions".into(),
+                    },
+                    color: k,
+                    kind: SeriesKind::Marker,
+                    points: preds,
+                });
+            }
+            let bars: Vec<(f64, f64)> = g
+                .predictions
+                .iter()
+                .filter_map(|p| p.extrapolation_interval.map(|iv| (p.at[0], iv)))
+                .flat_map(|(x, iv)| [(x, iv.lo), (x, iv.hi)])
+                .collect();
+            if !bars.is_empty() {
+                // One group: the band's colour and legend entry say it.
+                series.push(Series {
+                    label: String::new(),
+                    color: if multi { k } else { 3 },
+                    kind: SeriesKind::Interval,
+                    points: bars,
+                });
+                bar_level = bar_level.or(level);
+            }
+        }
+        // Several groups: what the marks mean, once, in black after the
+        // groups' colours.
+        if multi {
+            let any = |kind: SeriesKind| {
+                series
+                    .iter()
+                    .any(|s| s.kind == kind && !s.points.is_empty())
+            };
+            let mut key = Vec::new();
+            for (kind, label) in [
+                (SeriesKind::Points, "fitted points".to_string()),
+                (SeriesKind::Marker, "predictions".to_string()),
+            ] {
+                if any(kind) {
+                    key.push((kind, label));
+                }
+            }
+            if let Some(l) = bar_level {
+                key.push((
+                    SeriesKind::Interval,
+                    format!("{} extrapolation intervals", percent(l)),
+                ));
+            }
+            series.extend(key.into_iter().map(|(kind, label)| Series {
+                label,
+                color: 6,
+                kind,
+                points: Vec::new(),
+            }));
+        }
+        let x_name = obs.input_names.first().cloned().unwrap_or_default();
+        Figure {
+            title: format!("{}: {}", law.name, law.formula),
+            x_label: format!("{x_name} (log scale)"),
+            y_label: format!("{y_name} (log scale)"),
+            series,
+            bands,
+            vlines: Vec::new(),
+        }
+    } else {
+        let mut all = Vec::new();
+        let mut predicted = Vec::new();
+        for (k, g) in fits.iter().enumerate() {
+            let u = law.to_internal(&g.fit.params);
+            let pair = |i: usize| (law.value_internal(obs.point(i), &u), obs.y[i]);
+            series.push(Series {
+                label: if multi {
+                    group_label(group_col, &g.group)
+                } else {
+                    "fitted points".into()
+                },
+                color: k,
+                kind: SeriesKind::Points,
+                points: g.train_idx.iter().map(|&i| pair(i)).collect(),
+            });
+            if !g.held_idx.is_empty() {
+                series.push(held_out(k, g.held_idx.iter().map(|&i| pair(i)).collect()));
+            }
+            all.extend(g.train_idx.iter().chain(&g.held_idx).map(|&i| obs.y[i]));
+            predicted.extend(g.predictions.iter().map(|p| (k, p)));
+        }
+        let lo = all.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = all.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = predicted.iter().fold((lo, hi), |(lo, hi), (_, p)| {
+            let (a, b) = p.interval.map_or((p.value, p.value), |iv| (iv.lo, iv.hi));
+            (lo.min(a), hi.max(b))
+        });
+        series.push(Series {
+            label: "y = x".into(),
+            color: MUTED,
+            kind: SeriesKind::Dashed,
+            points: vec![(lo, lo), (hi, hi)],
+        });
+        // Each prediction: a triangle on y = x (it has no observed loss),
+        // named by its inputs when it is the only one, and its bootstrap
+        // interval as a shaded strip across the observed range.
+        let names = &obs.input_names;
+        let at = |p: &slaw::analysis::Prediction| {
+            names
+                .iter()
+                .zip(&p.at)
+                .map(|(n, v)| format!("{n}={}", tick_label(*v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let level = fits
+            .iter()
+            .find_map(|g| g.bootstrap.as_ref())
+            .map(|b| b.level);
+        for (i, (k, p)) in predicted.iter().enumerate() {
+            series.push(Series {
+                label: match (i, predicted.len()) {
+                    (0, 1) => "prediction (on y = x)".into(),
+                    (0, _) => "predictions (on y = x)".into(),
+                    _ => String::new(),
+                },
+                color: *k,
+                kind: SeriesKind::Marker,
+                points: vec![(p.value, p.value)],
+            });
+            if let (Some(iv), Some(level)) = (p.interval, level) {
+                bands.push(Band {
+                    label: if i == 0 {
+                        format!("{} bootstrap (point noise)", percent(level))
+                    } else {
+                        String::new()
+                    },
+                    color: *k,
+                    points: vec![(iv.lo, lo, hi), (iv.hi, lo, hi)],
+                });
+            }
+        }
+        let title = match predicted.as_slice() {
+            [(_, p)] => format!(
+                "{}: predicted vs observed; prediction at {}",
+                law.name,
+                at(p)
+            ),
+            _ => format!("{}: predicted vs observed", law.name),
+        };
+        Figure {
+            title,
+            x_label: format!("predicted {y_name} (log scale)"),
+            y_label: format!("observed {y_name} (log scale)"),
+            series,
+            bands,
+            vlines: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::testing::legend;
+    use crate::plot::to_svg;
+
+    /// A power law's points, fitted with a bootstrap and predictions
+    /// above and below the data (groups: one law per value of `groups`).
+    fn power_fit(groups: usize, predict: &[f64]) -> (Law, Observations, Vec<GroupFit>) {
+        let law = slaw::law::catalog::by_name("power").unwrap();
+        let (mut xs, mut y, mut g) = (Vec::new(), Vec::new(), Vec::new());
+        for k in 0..groups {
+            for i in 0..12 {
+                let x = 1e3 * 2f64.powi(i);
+                let wiggle = 1.0 + 0.01 * [1.0, -1.0, 0.5, -0.5][i as usize % 4];
+                xs.push(x);
+                y.push(law.predict(&[x], &[5.0 + k as f64, 0.3, 1.5]) * wiggle);
+                g.push(k as u32);
+            }
+        }
+        let mut obs = Observations::from_columns(&["x"], &[xs], y);
+        obs.group = g;
+        obs.group_names = (0..groups)
+            .map(|k| format!("{}.0", 1e8 * (k + 1) as f64))
+            .collect();
+        let job = slaw::analysis::FitJob {
+            law: law.clone(),
+            opts: slaw::fit::FitOptions::default(),
+            holdout: slaw::observations::Holdout::None,
+            bootstrap: 60,
+            seed: 1,
+            level: Some(0.95),
+            predict: predict.iter().map(|&x| vec![x]).collect(),
+        };
+        let fits = slaw::analysis::run(&job, &obs, &|| {}).unwrap();
+        (law, obs, fits)
+    }
+
+    /// `slaw fit --plot` draws what the text reports: the bootstrap band
+    /// along the curve, the extrapolation interval out to the predictions
+    /// (a band from the data's edge and a bar at each), legend entries for
+    /// the points and the predictions, and says its axes are logarithmic.
+    #[test]
+    fn the_fit_figure_draws_its_intervals_and_names_every_mark() {
+        let (law, obs, fits) = power_fit(1, &[100.0, 1e7]);
+        let fig = fit_figure(&law, &obs, &fits, "loss", None);
+        let names = legend(&fig);
+        for want in [
+            "95% bootstrap (point noise)",
+            "95% extrapolation interval",
+            "fitted law",
+            "fitted points",
+            "predictions",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
+        }
+        assert_eq!(fig.x_label, "x (log scale)");
+        assert_eq!(fig.y_label, "loss (log scale)");
+        // The bootstrap band spans the curve, from the lower prediction to
+        // the upper, and holds the fitted law.
+        let boot = &fig.bands[0];
+        assert!((boot.points.first().unwrap().0 / 100.0 - 1.0).abs() < 1e-9);
+        assert!((boot.points.last().unwrap().0 / 1e7 - 1.0).abs() < 1e-9);
+        for &(x, lo, hi) in &boot.points {
+            let v = law.predict(&[x], &fits[0].fit.params);
+            assert!(lo <= v && v <= hi, "{x}: {v} not in [{lo}, {hi}]");
+        }
+        // Two extrapolation bands, below and above the data, one legend entry.
+        let extra: Vec<&Band> = fig.bands.iter().filter(|b| b.color == 3).collect();
+        assert_eq!(extra.len(), 2);
+        assert!(extra[0].points.iter().all(|p| p.0 <= 1e3));
+        assert!(extra[1].points.iter().all(|p| p.0 >= 1e3 * 2f64.powi(11)));
+        // The bars are the predictions' extrapolation intervals.
+        let bars = fig
+            .series
+            .iter()
+            .find(|s| s.kind == SeriesKind::Interval)
+            .unwrap();
+        let want: Vec<(f64, f64)> = fits[0]
+            .predictions
+            .iter()
+            .flat_map(|p| {
+                let iv = p.extrapolation_interval.unwrap();
+                [(p.at[0], iv.lo), (p.at[0], iv.hi)]
+            })
+            .collect();
+        assert_eq!(bars.points, want);
+        let svg = to_svg(&fig).unwrap();
+        assert!(svg.matches("<polygon").count() >= 3, "three bands");
+        assert!(svg.contains("95% extrapolation interval"));
+    }
+
+    /// Groups are named by their column in the legend ("model_size = 1e8",
+    /// not "100000000.0"); the marks' meaning is said once.
+    #[test]
+    fn the_group_legend_names_the_column() {
+        assert_eq!(
+            group_label(Some("model_size"), "100000000.0"),
+            "model_size = 1e8"
+        );
+        assert_eq!(group_label(Some("task"), "en-de"), "task = en-de");
+        assert_eq!(group_label(None, "300000000.0"), "3e8");
+        let (law, obs, fits) = power_fit(2, &[1e7]);
+        let fig = fit_figure(&law, &obs, &fits, "loss", Some("model_size"));
+        let names = legend(&fig);
+        assert!(names.contains(&"model_size = 1e8".to_string()), "{names:?}");
+        assert!(names.contains(&"model_size = 2e8".to_string()), "{names:?}");
+        let key = &names[names.len() - 3..];
+        assert_eq!(
+            key,
+            [
+                "fitted points",
+                "predictions",
+                "95% extrapolation intervals"
+            ],
+            "{names:?}"
+        );
+    }
+
+    /// A law of several inputs: its predictions appear on the predicted-vs-
+    /// observed figure, on y = x, with their bootstrap interval shaded.
+    #[test]
+    fn the_predicted_vs_observed_figure_shows_the_predictions() {
+        let law = slaw::law::catalog::by_name("chinchilla").unwrap();
+        let truth = [406.4, 410.7, 0.34, 0.28, 1.69];
+        let names = law.param_names_owned();
+        let truth: Vec<f64> = names
+            .iter()
+            .map(|n| match n.as_str() {
+                "A" => truth[0],
+                "B" => truth[1],
+                "alpha" => truth[2],
+                "beta" => truth[3],
+                _ => truth[4],
+            })
+            .collect();
+        let (mut n, mut d, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..6 {
+            for j in 0..6 {
+                let (a, b) = (1e7 * 3f64.powi(i), 1e9 * 3f64.powi(j));
+                n.push(a);
+                d.push(b);
+                y.push(law.predict(&[a, b], &truth) * (1.0 + 0.005 * ((i * 7 + j * 3) % 5) as f64));
+            }
+        }
+        let obs = Observations::from_columns(&["N", "D"], &[n, d], y);
+        let job = slaw::analysis::FitJob {
+            law: law.clone(),
+            opts: slaw::fit::FitOptions::default(),
+            holdout: slaw::observations::Holdout::None,
+            bootstrap: 40,
+            seed: 1,
+            level: Some(0.9),
+            predict: vec![vec![7e10, 1.4e12]],
+        };
+        let fits = slaw::analysis::run(&job, &obs, &|| {}).unwrap();
+        let fig = fit_figure(&law, &obs, &fits, "loss", None);
+        let p = &fits[0].predictions[0];
+        let marker = fig
+            .series
+            .iter()
+            .find(|s| s.kind == SeriesKind::Marker)
+            .unwrap();
+        assert_eq!(marker.points, vec![(p.value, p.value)]);
+        assert!(fig.title.contains("N=7e10, D=1.4e12"), "{}", fig.title);
+        let iv = p.interval.unwrap();
+        assert_eq!(fig.bands.len(), 1);
+        assert_eq!(fig.bands[0].points[0].0, iv.lo);
+        assert_eq!(fig.bands[0].points[1].0, iv.hi);
+        assert!(legend(&fig).contains(&"90% bootstrap (point noise)".to_string()));
+    }
+}

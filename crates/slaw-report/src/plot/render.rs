@@ -1,0 +1,425 @@
+//! Rendering: a figure drawn with plotters to SVG or PNG (with the embedded
+//! font) or PDF (through [`super::pdf`]), written to a file or returned.
+
+use super::axes::{bounds, log_ticks, minor_ticks, scientific_from, tick_label_on};
+use super::legend::{draw_legend, legend_entries, vline_style};
+use super::palette::line_kind;
+use super::{palette, pdf, Figure, Mark, Series, SeriesKind, MUTED};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use slaw::{Error, Result};
+use std::path::Path;
+use std::sync::Once;
+
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        // The embedded DejaVu Sans is a valid font; a failure would only lose text.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+/// The figure size in pixels.
+pub const SIZE: (u32, u32) = (1040, 640);
+/// Width of the legend column right of the plot.
+const LEGEND_W: u32 = 250;
+
+/// The formats a figure can be written in, by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Svg,
+    Png,
+    Pdf,
+}
+
+/// The format `path` names (.svg, .png, .pdf); checked before any work so
+/// that a wrong extension fails at once.
+fn format_of(path: &Path) -> Result<Format> {
+    match crate::extension(path).as_str() {
+        "svg" => Ok(Format::Svg),
+        "png" => Ok(Format::Png),
+        "pdf" => Ok(Format::Pdf),
+        _ => Err(Error::setting(
+            slaw::error::Setting::PlotPath,
+            format!(
+                "{}: plots are written as .svg, .png or .pdf",
+                path.display()
+            ),
+        )),
+    }
+}
+
+/// Whether `path` names a format the plots can be written in (.svg, .png,
+/// .pdf); checked before any work so that a wrong extension fails at once.
+pub fn check_path(path: &Path) -> Result<()> {
+    format_of(path)?;
+    match crate::unwritable(path) {
+        Some(why) => Err(Error::setting(slaw::error::Setting::PlotPath, why)),
+        None => Ok(()),
+    }
+}
+
+/// Write the figure to `path` (.svg, .png or .pdf).
+pub fn save(fig: &Figure, path: &Path) -> Result<()> {
+    let res = match format_of(path)? {
+        Format::Png => {
+            register_font();
+            draw(BitMapBackend::new(path, SIZE).into_drawing_area(), fig)
+        }
+        Format::Svg => {
+            register_font();
+            draw(SVGBackend::new(path, SIZE).into_drawing_area(), fig)
+        }
+        Format::Pdf => draw(pdf::PdfBackend::new(path, SIZE).into_drawing_area(), fig),
+    };
+    res.map_err(|e| Error::output(path.display(), format!("cannot draw the plot: {e}")))
+}
+
+/// The figure as PDF bytes (for tests and embeddings).
+pub fn to_pdf(fig: &Figure) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    draw(
+        pdf::PdfBackend::with_buffer(&mut out, SIZE).into_drawing_area(),
+        fig,
+    )
+    .map_err(|e| Error::output("<pdf>", format!("cannot draw the plot: {e}")))?;
+    Ok(out)
+}
+
+/// The figure as SVG text (for reports and tests).
+pub fn to_svg(fig: &Figure) -> Result<String> {
+    register_font();
+    let mut out = String::new();
+    draw(
+        SVGBackend::with_string(&mut out, SIZE).into_drawing_area(),
+        fig,
+    )
+    .map_err(|e| Error::output("<svg>", format!("cannot draw the plot: {e}")))?;
+    Ok(out)
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    fig: &Figure,
+) -> std::result::Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let Some(((x0, x1), (y0, y1))) = bounds(fig) else {
+        return Err("nothing to plot (no positive values)".into());
+    };
+    let entries = legend_entries(fig);
+    let (plot_area, legend_area) = if entries.is_empty() {
+        let (w, h) = root.dim_in_pixel();
+        (root.clone(), root.clone().shrink((w, h), (0, 0)))
+    } else {
+        root.split_horizontally(SIZE.0 - LEGEND_W)
+    };
+    let (xt, yt) = (log_ticks(x0, x1), log_ticks(y0, y1));
+    let (xm, ym) = (minor_ticks(x0, x1, &xt), minor_ticks(y0, y1, &yt));
+    let (x_sci, y_sci) = (scientific_from(&xt), scientific_from(&yt));
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(&fig.title, ("sans-serif", 20))
+        .margin(14)
+        .x_label_area_size(52)
+        .y_label_area_size(72)
+        .build_cartesian_2d(
+            (x0..x1)
+                .log_scale()
+                .with_key_points(xt)
+                .with_light_points(xm),
+            (y0..y1)
+                .log_scale()
+                .with_key_points(yt)
+                .with_light_points(ym),
+        )
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(&fig.x_label)
+        .y_desc(&fig.y_label)
+        .x_label_formatter(&|v| tick_label_on(*v, x_sci))
+        .y_label_formatter(&|v| tick_label_on(*v, y_sci))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.05))
+        .draw()
+        .map_err(e)?;
+    for b in &fig.bands {
+        let pts: Vec<(f64, f64, f64)> = b
+            .points
+            .iter()
+            .copied()
+            .filter(|&(x, lo, hi)| x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite())
+            .collect();
+        if pts.len() < 2 {
+            continue;
+        }
+        let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2)).collect();
+        poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                poly,
+                palette(b.color).mix(0.2).filled(),
+            )))
+            .map_err(e)?;
+    }
+    for v in &fig.vlines {
+        let (c, _) = vline_style(v.mark);
+        let line = vec![(v.x, y0), (v.x, y1)];
+        match v.mark {
+            Mark::Target => chart
+                .draw_series(LineSeries::new(line, c.mix(0.8).stroke_width(2)))
+                .map(|_| ()),
+            Mark::Budget => chart
+                .draw_series(DashedLineSeries::new(line, 8, 5, c.stroke_width(1)))
+                .map(|_| ()),
+            Mark::Event => chart
+                .draw_series(DashedLineSeries::new(line, 2, 4, c.stroke_width(2)))
+                .map(|_| ()),
+        }
+        .map_err(e)?;
+    }
+    // Muted series first, so that the highlighted ones stay on top.
+    let mut order: Vec<&Series> = fig.series.iter().filter(|s| s.color == MUTED).collect();
+    order.extend(fig.series.iter().filter(|s| s.color != MUTED));
+    for s in order {
+        let c = palette(s.color);
+        let w = if s.color == MUTED { 1 } else { 2 };
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|&(x, y)| x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite())
+            .collect();
+        match line_kind(s) {
+            SeriesKind::Line => chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(w)))
+                .map(|_| ()),
+            SeriesKind::Dashed => chart
+                .draw_series(DashedLineSeries::new(pts, 6, 4, c.stroke_width(w)))
+                .map(|_| ()),
+            SeriesKind::Points => chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, w + 2, c.filled())))
+                .map(|_| ()),
+            SeriesKind::HollowPoints => chart
+                .draw_series(
+                    pts.into_iter()
+                        .map(|p| Circle::new(p, w + 3, c.stroke_width(w))),
+                )
+                .map(|_| ()),
+            SeriesKind::Marker => chart
+                .draw_series(
+                    pts.into_iter()
+                        .map(|p| TriangleMarker::new(p, 7, c.filled())),
+                )
+                .map(|_| ()),
+            SeriesKind::Interval => {
+                // One bar per pair (x, lo), (x, hi), with caps 5 px either
+                // side, drawn in pixels from the lower end.
+                let style = c.stroke_width(2);
+                let bars: Vec<_> = s
+                    .points
+                    .chunks_exact(2)
+                    .filter(|p| {
+                        let ((x, lo), (x2, hi)) = (p[0], p[1]);
+                        x == x2 && x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite()
+                    })
+                    .map(|p| {
+                        let dy = chart.backend_coord(&p[1]).1 - chart.backend_coord(&p[0]).1;
+                        EmptyElement::at(p[0])
+                            + PathElement::new(vec![(0, 0), (0, dy)], style)
+                            + PathElement::new(vec![(-5, 0), (5, 0)], style)
+                            + PathElement::new(vec![(-5, dy), (5, dy)], style)
+                    })
+                    .collect();
+                chart.draw_series(bars).map(|_| ())
+            }
+        }
+        .map_err(e)?;
+    }
+    if !entries.is_empty() {
+        draw_legend(&legend_area, &entries).map_err(e)?;
+    }
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::axes::tick_label_on;
+    use crate::plot::legend::shorten;
+    use crate::plot::selection_figure;
+    use crate::plot::testing::{many_series_figure, parse_svg, pdf_content};
+
+    /// The figure's structure: numbers on both axes at the data's range
+    /// (the loss lies inside one decade), the legend right of every data
+    /// point, the band drawn.
+    #[test]
+    fn figures_have_ticks_an_outside_legend_and_bands() {
+        let fig = many_series_figure();
+        let svg = to_svg(&fig).unwrap();
+        let (texts, circles) = parse_svg(&svg);
+        let legend_x = (SIZE.0 - LEGEND_W) as f64;
+        let numbers: Vec<(f64, f64, f64)> = texts
+            .iter()
+            .filter_map(|(x, y, t)| {
+                let v = t.parse::<f64>().ok()?;
+                Some((*x, *y, v))
+            })
+            .collect();
+        let y_ticks: Vec<f64> = numbers.iter().filter(|n| n.0 < 90.0).map(|n| n.2).collect();
+        let x_ticks: Vec<f64> = numbers
+            .iter()
+            .filter(|n| n.0 >= 90.0 && n.0 < legend_x && n.1 > (SIZE.1 as f64) - 110.0)
+            .map(|n| n.2)
+            .collect();
+        assert!(y_ticks.len() >= 3, "y ticks {y_ticks:?} in {texts:?}");
+        assert!(
+            y_ticks.iter().all(|&v| (1.9..=3.0).contains(&v)),
+            "{y_ticks:?}"
+        );
+        assert!(x_ticks.len() >= 3, "x ticks {x_ticks:?}");
+        // The legend: every label right of the plot, every data point left of it.
+        let legend: Vec<&(f64, f64, String)> = texts
+            .iter()
+            .filter(|t| t.2.starts_with("model-") || t.2 == "budget")
+            .collect();
+        assert!(!legend.is_empty());
+        assert!(legend.iter().all(|t| t.0 > legend_x), "{legend:?}");
+        let data: Vec<&(f64, f64)> = circles.iter().filter(|c| c.0 < legend_x).collect();
+        assert!(data.len() >= 14 * 12, "{}", data.len());
+        let max_data_x = data.iter().map(|c| c.0).fold(0.0, f64::max);
+        assert!(max_data_x < legend_x - 20.0, "{max_data_x}");
+        // Muted series share one look and the legend says how many are left out
+        // when they do not fit; the band is a filled polygon.
+        assert!(svg.contains("<polygon"), "no band");
+        assert!(
+            texts.iter().any(|t| t.2.contains('…')),
+            "long labels are shortened"
+        );
+    }
+
+    #[test]
+    fn figures_render_to_png_and_refuse_other_formats() {
+        let dir = std::env::temp_dir().join(format!("slaw-plot-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let demo = crate::demo::run_demo(1).unwrap();
+        for (name, fig) in [
+            ("many", many_series_figure()),
+            ("select", selection_figure(&demo.pool, &demo.selection)),
+        ] {
+            let p = dir.join(format!("{name}.png"));
+            save(&fig, &p).unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            assert_eq!(&bytes[1..4], b"PNG");
+            assert!(bytes.len() > 20_000, "{name}: {} bytes", bytes.len());
+            let p = dir.join(format!("{name}.pdf"));
+            save(&fig, &p).unwrap();
+            let content = pdf_content(&std::fs::read(&p).unwrap());
+            assert!(content.contains(&format!("({}) Tj", fig.y_label)), "{name}");
+            let svg = to_svg(&fig).unwrap();
+            let (texts, _) = parse_svg(&svg);
+            assert!(texts.iter().filter(|t| t.2.parse::<f64>().is_ok()).count() >= 6);
+        }
+        let sel = selection_figure(&demo.pool, &demo.selection);
+        let legend: Vec<&str> = sel
+            .series
+            .iter()
+            .map(|s| s.label.as_str())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(legend.iter().any(|l| l.ends_with("(chosen)")), "{legend:?}");
+        assert_eq!(
+            sel.vlines
+                .iter()
+                .map(|v| v.mark)
+                .filter(|m| *m == Mark::Target)
+                .count(),
+            1
+        );
+        let err = check_path(&dir.join("x.eps")).unwrap_err();
+        assert!(err.to_string().contains(".svg, .png or .pdf"), "{err}");
+        assert!(check_path(&dir.join("x.PDF")).is_ok());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn figures_render_to_pdf_with_ticks_labels_and_bands() {
+        let fig = many_series_figure();
+        let bytes = to_pdf(&fig).unwrap();
+        let content = pdf_content(&bytes);
+        // Every tick label of both axes is shown.
+        let ((x0, x1), (y0, y1)) = bounds(&fig).unwrap();
+        for (lo, hi) in [(x0, x1), (y0, y1)] {
+            let ticks = log_ticks(lo, hi);
+            assert!(ticks.len() >= 3);
+            let sci = scientific_from(&ticks);
+            for t in ticks {
+                let label = format!("({}) Tj", tick_label_on(t, sci));
+                assert!(content.contains(&label), "{label} missing");
+            }
+        }
+        // Lines, curves (the circles), fills and text.
+        for op in [
+            " m\n", " l\n", " c\n", "\nS\n", "\nf\n", "BT\n", " Tm\n", " Tf\n",
+        ] {
+            assert!(content.contains(op), "no {op:?}");
+        }
+        // The y label is rotated a quarter turn (reading upwards), the x label not.
+        let y_label = content
+            .split("BT\n")
+            .find(|t| t.contains("(loss) Tj"))
+            .unwrap();
+        assert!(y_label.contains("0 1 -1 0 "), "{y_label}");
+        let x_label = content
+            .split("BT\n")
+            .find(|t| t.contains("(x) Tj"))
+            .unwrap();
+        assert!(x_label.contains("1 0 0 1 "), "{x_label}");
+        // The band: its colour at alpha 0.2 through an ExtGState, then a fill.
+        let c = palette(0);
+        let rg = format!(
+            "{} {} {} rg",
+            c.0 as f32 / 255.0,
+            c.1 as f32 / 255.0,
+            c.2 as f32 / 255.0
+        );
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("/ca 0.2"), "no band alpha");
+        let band = content.find(&rg).expect("band colour");
+        assert!(content[band..].find("\nf\n").is_some());
+        assert!(content[..band].contains(" gs\n"));
+        // Long legend labels are shortened with an ellipsis, WinAnsi's 0x85
+        // (text past ASCII is written as a hex string).
+        let short = shorten(&fig.series[0].label, 32);
+        let hex: String = pdf::encode(&short)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        assert!(hex.contains("85"), "{short}");
+        assert!(content.contains(&format!("<{hex}> Tj")), "{short}");
+        // Legend text right of the plot: its x in the text matrix.
+        let legend_x = (SIZE.0 - LEGEND_W) as f32 * pdf::PT_PER_PX;
+        let legend = content
+            .split("BT\n")
+            .find(|t| t.contains("(budget) Tj"))
+            .unwrap();
+        let x: f32 = legend
+            .lines()
+            .find(|l| l.ends_with(" Tm"))
+            .and_then(|l| l.split_whitespace().nth(4))
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        assert!(x > legend_x, "{x} <= {legend_x}");
+    }
+}

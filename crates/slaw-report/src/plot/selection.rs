@@ -1,0 +1,331 @@
+//! The figure of `slaw select` (and of the runner's `slaw report`).
+
+use super::{log_space, tick_label, Figure, Mark, Series, SeriesKind, VLine, MUTED};
+
+/// The figure for `slaw select`: each candidate's measured points (affordable
+/// ones filled, the others hollow) and the method's curve (the chosen model's
+/// solid, the others dashed): for the line methods the AtS line through the
+/// sizes it accepted up to the last affordable one, then the method's
+/// extrapolation from there to the target (the method predicts from the last
+/// affordable size on; its formula says nothing below it); for a fitted law
+/// the law over the whole range. The highlighted candidates' predictions at
+/// the target are triangles with their intervals as bars, set apart right of
+/// the target line in rank order (so that none hides another); the chosen
+/// model's phase transition is a dotted line when AtS detected one above the
+/// smallest size (the smallest is never part of the line anyway).
+pub fn selection_figure(
+    pool: &[slaw::datasets::Candidate],
+    sel: &slaw::selection::Selection,
+) -> Figure {
+    use slaw::selection::Detail;
+    let b = &sel.budget;
+    let mut series = Vec::new();
+    let mut vlines = vec![
+        VLine::new(
+            b.max_n,
+            format!("budget {}", tick_label(b.max_n)),
+            Mark::Budget,
+        ),
+        VLine::new(
+            b.target,
+            format!("target {}", tick_label(b.target)),
+            Mark::Target,
+        ),
+    ];
+    // The best few by predicted loss and the chosen one in colour, the rest
+    // muted behind them (one legend entry), so the legend stays short.
+    const HIGHLIGHT: usize = 6;
+    let chosen_rank = sel.chosen().rank;
+    let mut color_of = std::collections::HashMap::new();
+    let mut next = 0;
+    for r in &sel.ranking {
+        if r.rank <= HIGHLIGHT || r.rank == chosen_rank {
+            color_of.insert(r.rank, next);
+            next += 1;
+        }
+    }
+    // The predictions at the target, set apart by a share of the x range
+    // (about 11 pixels each), the first rank nearest the target line.
+    let smallest = sel
+        .ranking
+        .iter()
+        .flat_map(|r| pool[r.index].curve.iter().map(|p| p.0))
+        .filter(|&n| n > 0.0)
+        .fold(b.target, f64::min);
+    let step = 0.018 * (b.target / smallest).ln().max(1.0);
+    let (mut kinds, mut any_prediction) = (Vec::new(), false);
+    let muted = sel.ranking.len() - color_of.len();
+    for r in &sel.ranking {
+        let c = &pool[r.index];
+        let chosen = r.rank == chosen_rank;
+        let color = color_of.get(&r.rank).copied().unwrap_or(MUTED);
+        let label = if color == MUTED {
+            String::new()
+        } else if chosen {
+            format!("{}. {} (chosen)", r.rank, c.id)
+        } else {
+            format!("{}. {}", r.rank, c.id)
+        };
+        type Points = Vec<(f64, f64)>;
+        let (fit_pts, other): (Points, Points) = c
+            .curve
+            .iter()
+            .filter(|p| p.0 > 0.0)
+            .partition(|p| p.0 <= b.max_n * (1.0 + 1e-12));
+        let first = fit_pts.first().map(|p| p.0).unwrap_or(b.max_n);
+        let last = fit_pts.last().map(|p| p.0).unwrap_or(b.max_n);
+        let curve = match &r.estimate.detail {
+            Detail::Ats { accepted, line, .. } if !accepted.is_empty() && last > accepted[0] => {
+                let mut pts: Vec<(f64, f64)> = log_space(accepted[0], last, 30)
+                    .into_iter()
+                    .map(|n| (n, line.at(n.ln()).exp()))
+                    .collect();
+                pts.extend(
+                    sel.method
+                        .curve(c, b, &r.estimate, &log_space(last, b.target, 80)),
+                );
+                pts
+            }
+            _ => sel
+                .method
+                .curve(c, b, &r.estimate, &log_space(first, b.target, 100)),
+        };
+        series.push(Series {
+            label: label.clone(),
+            color,
+            kind: if chosen || color == MUTED {
+                SeriesKind::Line
+            } else {
+                SeriesKind::Dashed
+            },
+            points: curve,
+        });
+        series.push(Series {
+            label: if curve_is_empty(&series) {
+                label
+            } else {
+                String::new()
+            },
+            color,
+            kind: SeriesKind::Points,
+            points: fit_pts,
+        });
+        if !other.is_empty() {
+            series.push(Series {
+                label: String::new(),
+                color,
+                kind: SeriesKind::HollowPoints,
+                points: other,
+            });
+        }
+        if let (Some(p), false) = (r.estimate.predicted_loss, color == MUTED) {
+            any_prediction = true;
+            let x = b.target * (step * (color + 1) as f64).exp();
+            series.push(Series {
+                label: String::new(),
+                color,
+                kind: SeriesKind::Marker,
+                points: vec![(x, p)],
+            });
+            if let Some(iv) = r.estimate.interval {
+                series.push(Series {
+                    label: String::new(),
+                    color,
+                    kind: SeriesKind::Interval,
+                    points: vec![(x, iv.lo), (x, iv.hi)],
+                });
+                kinds.extend(r.estimate.interval_kind.map(|k| k.label()));
+            }
+        }
+        if let (
+            true,
+            Detail::Ats {
+                transition: Some(t),
+                ..
+            },
+        ) = (chosen, &r.estimate.detail)
+        {
+            if *t > first * (1.0 + 1e-12) {
+                vlines.push(VLine::new(
+                    *t,
+                    format!("phase transition {} (chosen)", tick_label(*t)),
+                    Mark::Event,
+                ));
+            }
+        }
+    }
+    if muted > 0 {
+        series.push(Series {
+            label: format!("{muted} other candidates"),
+            color: MUTED,
+            kind: SeriesKind::Line,
+            points: Vec::new(),
+        });
+    }
+    if any_prediction {
+        series.push(Series {
+            label: "predictions at the target".into(),
+            color: 6,
+            kind: SeriesKind::Marker,
+            points: Vec::new(),
+        });
+    }
+    if let Some(first) = kinds.first() {
+        series.push(Series {
+            label: if kinds.iter().all(|k| k == first) {
+                format!("{first} interval")
+            } else {
+                "interval at the target".into()
+            },
+            color: 6,
+            kind: SeriesKind::Interval,
+            points: Vec::new(),
+        });
+    }
+    Figure {
+        title: format!(
+            "model selection, {}: budget {} of {} examples",
+            sel.method.name(),
+            tick_label(b.max_n),
+            tick_label(b.target)
+        ),
+        x_label: "fine-tuning examples (filled: affordable, hollow: not used; predictions set \
+                  right of the target)"
+            .into(),
+        y_label: "loss".into(),
+        series,
+        bands: Vec::new(),
+        vlines,
+    }
+}
+
+/// Whether the last series pushed (a curve) has no points.
+fn curve_is_empty(series: &[Series]) -> bool {
+    series.last().is_some_and(|s| s.points.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::testing::legend;
+
+    /// The selection figure: each highlighted prediction at the target with
+    /// its interval as a bar, set apart right of the target line (no two
+    /// at one x); the chosen model's curve through the points its line was
+    /// fitted to (not below all of them), starting where AtS accepted.
+    #[test]
+    fn the_selection_figure_shows_intervals_apart_and_the_fitted_line() {
+        let demo = crate::demo::run_demo(1).unwrap();
+        let sel = &demo.selection;
+        let fig = selection_figure(&demo.pool, sel);
+        let target = sel.budget.target;
+        let markers: Vec<f64> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Marker)
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .collect();
+        assert!(markers.len() >= 6, "{markers:?}");
+        assert!(markers.iter().all(|&x| x > target), "{markers:?}");
+        let mut sorted = markers.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted.dedup();
+        assert_eq!(sorted.len(), markers.len(), "two predictions at one x");
+        let bars: Vec<&Series> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Interval && !s.points.is_empty())
+            .collect();
+        assert_eq!(bars.len(), markers.len());
+        let chosen = sel.chosen();
+        let iv = chosen.estimate.interval.unwrap();
+        assert!(bars
+            .iter()
+            .any(|b| b.points[0].1 == iv.lo && b.points[1].1 == iv.hi));
+        assert!(legend(&fig).contains(&"90% predictive interval".to_string()));
+        // The chosen curve against the points its AtS line used.
+        let slaw::selection::Detail::Ats { accepted, .. } = &chosen.estimate.detail else {
+            panic!("the demo's method is a line method");
+        };
+        let curve = fig
+            .series
+            .iter()
+            .find(|s| s.label.ends_with("(chosen)") && s.kind == SeriesKind::Line)
+            .unwrap();
+        assert!((curve.points[0].0 / accepted[0] - 1.0).abs() < 1e-9);
+        let at = |x: f64| {
+            let w = curve
+                .points
+                .windows(2)
+                .find(|w| w[0].0 <= x && x <= w[1].0)
+                .unwrap();
+            let t = (x / w[0].0).ln() / (w[1].0 / w[0].0).ln();
+            (w[0].1.ln() + t * (w[1].1.ln() - w[0].1.ln())).exp()
+        };
+        let c = &demo.pool[chosen.index];
+        let used: Vec<(f64, f64)> = c
+            .curve
+            .iter()
+            .copied()
+            .filter(|p| accepted.contains(&p.0))
+            .collect();
+        assert!(used.len() >= 2);
+        assert!(
+            used.iter().any(|p| p.1 <= at(p.0) * (1.0 + 1e-9)),
+            "{used:?}"
+        );
+        assert!(
+            used.iter().any(|p| p.1 >= at(p.0) * (1.0 - 1e-9)),
+            "{used:?}"
+        );
+    }
+
+    /// A phase transition AtS found at the smallest size (only that point
+    /// rejected, which AtS never uses anyway) draws no line on the axis'
+    /// edge; the curves start at the sizes AtS accepted.
+    #[test]
+    fn a_transition_at_the_smallest_size_draws_no_line() {
+        use slaw::selection::{select, Budget, Method, SelectOptions};
+        let sizes: Vec<f64> = (0..11).map(|i| 100.0 * 2f64.powi(i)).collect();
+        let pool: Vec<slaw::datasets::Candidate> = (0..4)
+            .map(|k| slaw::datasets::Candidate {
+                id: format!("m{k}"),
+                curve: sizes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &n)| {
+                        let noise = 1.0 + 0.004 * [1.0, -1.0, 0.0, 0.5, -0.5][i % 5];
+                        let bump = if i == 0 { 1.3 } else { 1.0 };
+                        (n, (2.0 + 0.5 * k as f64) * n.powf(-0.08) * noise * bump)
+                    })
+                    .collect(),
+                size: Some(1e8 * (k + 1) as f64),
+                family: None,
+            })
+            .collect();
+        let budget = Budget::new(102_400.0, 6_400.0).unwrap();
+        let sel = select(&pool, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
+        let chosen = sel.chosen();
+        let slaw::selection::Detail::Ats {
+            transition,
+            accepted,
+            ..
+        } = &chosen.estimate.detail
+        else {
+            panic!("a line method");
+        };
+        assert_eq!(*transition, Some(100.0), "{accepted:?}");
+        let fig = selection_figure(&pool, &sel);
+        assert!(
+            fig.vlines.iter().all(|v| v.mark != Mark::Event),
+            "{:?}",
+            fig.vlines
+        );
+        let curve = fig
+            .series
+            .iter()
+            .find(|s| s.label.ends_with("(chosen)"))
+            .unwrap();
+        assert!((curve.points[0].0 / 200.0 - 1.0).abs() < 1e-9);
+    }
+}
