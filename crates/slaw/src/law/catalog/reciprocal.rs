@@ -60,11 +60,9 @@ crate::multiversion! {
     }
 }
 
-/// L_i = a0 / (1 + a1 i) + a2 (temporal law, per token position).
-/// Internal: (ln a0, ln a1, ln a2).
-/// L = a0 / (1 + a1 x) + a2. Internal: (ln a0, ln a1, ln a2). `reference`
-/// as `Power`'s: token positions here, training steps for the loss-curve
-/// law `reciprocal` of `law::curves`.
+/// L = a0 / (1 + a1 x) + a2, internal (ln a0, ln a1, ln a2): the temporal
+/// law per token position (x = i), and the loss-curve law `reciprocal` of
+/// `law::curves` (x = the step). `reference` as `Power`'s.
 pub(in crate::law) struct Reciprocal {
     pub(in crate::law) reference: (f64, f64),
 }
