@@ -1950,7 +1950,7 @@ fn starts_adaptive_by_default_all_on_request() {
         .args(["fit", "--law", "power", "--x", "D", "--y", "loss", "c.csv"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("of a 80-start grid"))
+        .stdout(predicate::str::contains("of an 80-start grid"))
         .stdout(predicate::str::contains("(the search stops at 3)"));
     slaw()
         .current_dir(dir.path())

@@ -217,11 +217,11 @@ fn predictions_beyond_the_data_are_noted() {
     let v = json(&dir, &cmp);
     let p = &v["predictions"];
     let far = p[0]["outside_data"].as_str().unwrap();
-    assert!(far.starts_with("2.0 decade(s) above the largest"), "{far}");
+    assert!(far.starts_with("2.0 decades above the largest"), "{far}");
     assert!(p[1]["outside_data"].is_null(), "{p}");
     let (_, text, _) = run(&dir, &cmp);
     assert!(
-        text.contains("2.0 decade(s) above the largest fitted x (1e11)"),
+        text.contains("2.0 decades above the largest fitted x (1e11)"),
         "{text}"
     );
 }

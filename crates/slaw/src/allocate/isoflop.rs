@@ -281,8 +281,8 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
             sizes.dedup();
             if sizes.len() < 3 {
                 return Err(format!(
-                    "{} distinct model sizes (the best run needs a size on each side)",
-                    sizes.len()
+                    "{} (the best run needs a size on each side)",
+                    crate::numbers::count(sizes.len(), "distinct model size")
                 ));
             }
             let k = tied.len() as f64;
@@ -304,8 +304,8 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
             distinct.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
             if distinct.len() < 3 {
                 return Err(format!(
-                    "{} distinct model sizes (a parabola needs 3)",
-                    distinct.len()
+                    "{} (a parabola needs 3)",
+                    crate::numbers::count(distinct.len(), "distinct model size")
                 ));
             }
             let p = parabola(&x, &y).ok_or("singular parabola")?;

@@ -736,7 +736,10 @@ pub fn wsd_family(
             let spec = format!(
                 "wsd:peak={peak},final={final_lr},warmup={warmup},total={total},decay_start={start},decay={shape}"
             );
-            let name = format!("wsd decay {:.0}% (from step {start:.0})", 100.0 * f);
+            let name = format!(
+                "wsd decay {} (from step {start:.0})",
+                crate::numbers::percent(f)
+            );
             Schedule::parse(&spec).map(|s| (name, s))
         })
         .collect()
@@ -826,6 +829,15 @@ fn decay_ahead_of(c: &Curve, seen: f64) -> Vec<Option<f64>> {
 mod tests {
     use super::*;
     use crate::bootstrap::Interval;
+
+    /// probe_rd 20: `--decay-fractions 0.125` was named "wsd decay 12%"
+    /// (`{:.0}%`); the level's rule, `numbers::percent`, reads 12.5%.
+    #[test]
+    fn wsd_family_names_a_fraction_with_its_digits() {
+        let fam = wsd_family(3e-4, 3e-5, 100.0, 1100.0, "linear", &[0.125, 0.2]).unwrap();
+        assert_eq!(fam[0].0, "wsd decay 12.5% (from step 975)");
+        assert_eq!(fam[1].0, "wsd decay 20% (from step 900)");
+    }
 
     /// probe_fz 1, 2: the errors were added in linear space, with the sign
     /// of each percentile's side: a lower end below 0 and, when every refit
