@@ -143,6 +143,10 @@ pub struct Fit {
     /// Level of `intervals` (e.g. 0.95), when computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_level: Option<f64>,
+    /// What `intervals` cover, `{"kind": "bootstrap", "level": ..}` (the
+    /// shape every command's intervals say it in), when computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// Best parameters in the optimizer's units (ln for log parameters).
     #[serde(skip)]
     pub internal: Vec<f64>,
@@ -356,6 +360,7 @@ impl Fit {
     pub fn set_intervals(&mut self, intervals: Vec<Interval>, level: f64) {
         self.intervals = Some(Named::new(self.params.names().to_vec(), intervals));
         self.interval_level = Some(level);
+        self.interval_kind = Some(crate::selection::calibrate::IntervalKind::Bootstrap { level });
     }
     /// Parameters the data do not pin (flat direction, on a bound, equal to
     /// their start): forecasts and predictions that depend on them say so.
@@ -1299,6 +1304,7 @@ fn search(
         params: Params::new(law.param_names_owned(), law.to_natural(&x_nat)),
         intervals: None,
         interval_level: None,
+        interval_kind: None,
         internal: x_nat,
         objective: fx,
         converged,

@@ -108,6 +108,9 @@ pub struct ProfileReport {
     pub used: usize,
     /// Level of the intervals.
     pub level: f64,
+    /// What the intervals cover: `{"kind": "bootstrap", "level": ..}`;
+    /// None without a bootstrap.
+    pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// Bootstrap replicates whose regression was defined.
     pub replicates: usize,
     /// Range of compute covered by the used budgets.
@@ -502,6 +505,11 @@ pub fn analyse(
         intercept_d: b0,
         used: points.len(),
         level: bootstrap.level,
+        interval_kind: (bootstrap.replicates > 0).then_some(
+            crate::selection::calibrate::IntervalKind::Bootstrap {
+                level: bootstrap.level,
+            },
+        ),
         replicates,
         compute_range,
         rows: Vec::new(),

@@ -189,6 +189,10 @@ pub struct AllocationReport {
     pub fit: Option<FitSummary>,
     /// The bootstrap behind the intervals (None: parameters given, or no replicates asked).
     pub bootstrap: Option<BootstrapSummary>,
+    /// What the intervals (`exponent_n_interval`, the rows' and the
+    /// bootstrap's) cover: `{"kind": "bootstrap", "level": ..}`; None
+    /// without a bootstrap.
+    pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// One row per compute budget asked, in the order asked.
     pub rows: Vec<Allocation>,
     /// N_opt(C), D_opt(C) and their bands from the runs' smallest to largest
@@ -296,6 +300,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         exponent_n_interval: None,
         fit: None,
         bootstrap: None,
+        interval_kind: None,
         rows,
         curve,
         compute_range: None,
@@ -556,6 +561,9 @@ pub fn from_fit(
                 .cloned()
                 .chain(obs.far_value_warnings())
                 .collect(),
+        }),
+        interval_kind: on.then_some(crate::selection::calibrate::IntervalKind::Bootstrap {
+            level: bootstrap.level,
         }),
         bootstrap: summary,
         rows: budgets

@@ -200,6 +200,10 @@ pub struct WhatIf {
     pub predictions: Vec<Prediction>,
     /// The bootstrap behind the intervals, when computed.
     pub bootstrap: Option<Replicates>,
+    /// What the points' `lo`/`hi` cover, as `slaw forecast`'s
+    /// `interval_kind`: `backtest` at the level with the rolling-origin
+    /// calibration, else `bootstrap`; None without a bootstrap.
+    pub interval_kind: Option<super::IntervalKind>,
     /// The best target of the search, when asked for.
     pub best: Option<Best>,
     /// Relative error of each run's final loss predicted from the other
@@ -447,6 +451,10 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         decay_ahead: a,
     });
     Ok(WhatIf {
+        interval_kind: (opts.bootstrap > 0).then_some(match calibration {
+            Some(_) => super::IntervalKind::Backtest { level: opts.level },
+            None => super::IntervalKind::Bootstrap { level: opts.level },
+        }),
         calibration,
         decay_term,
         transfer_errors: loro,
