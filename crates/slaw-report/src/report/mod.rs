@@ -483,15 +483,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     // The method whose prediction the intervals are built around, when it is
     // not this one's (ats-gap, ats-ref: ats-trend's).
     let interval_from = sel.ranking.iter().find_map(|r| r.estimate.interval_from);
-    let iv_head = sel
-        .ranking
-        .iter()
-        .find_map(|r| r.estimate.interval_kind)
-        .map(|k| match interval_from {
-            Some(m) => format!("{} ({m}'s)", k.label()),
-            None => k.label(),
-        })
-        .unwrap_or_else(|| "interval".into());
+    let iv_head = slaw::selection::interval_heading(sel.ranking.iter().map(|r| &r.estimate));
     let iw = iv_head.len().max(21);
     let _ = writeln!(
         s,
