@@ -299,6 +299,16 @@ fn loose_and_bounded_parameters_are_labelled() {
             .is_empty(),
         "{v}"
     );
+    // probe_rd 8: the text's warning is in the JSON's warnings too.
+    let w = v["groups"][0]["fit"]["identifiability"]["warnings"]
+        .as_array()
+        .unwrap();
+    let loose = w
+        .iter()
+        .filter_map(|w| w.as_str())
+        .find(|w| w.contains("only loosely"))
+        .unwrap_or_else(|| panic!("{w:?}"));
+    assert!(text.contains(&format!("warning: {loose}")), "{text}");
     let (code, text, _) = run(&dir, &[&["fit", "p.csv"][..], &power].concat());
     assert_eq!(code, 0);
     assert!(

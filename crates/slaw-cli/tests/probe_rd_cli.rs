@@ -220,3 +220,140 @@ fn compare_table_keeps_every_row_in_column() {
         assert_eq!(r.as_bytes()[end], b' ', "{r:?}");
     }
 }
+
+fn multipower(size: &str, name: &str) -> Option<String> {
+    shared(&format!("loss-curves/multipower/{size}"))
+        .map(|d| d.join(format!("{name}.csv")).display().to_string())
+}
+
+/// probe_rd 7: `fit`, `schedule` and `allocate` reported intervals without
+/// saying what they cover; now each has `interval_kind` ({kind, level}) as
+/// select, methods and forecast have (the older level keys kept).
+#[test]
+fn every_interval_says_its_kind_and_level() {
+    let dir = TempDir::new().unwrap();
+    let f = power_curve(&dir);
+    let v = json_of(
+        &slaw()
+            .args(["fit", &f, "--law", "power", "--x", "n", "--y", "loss"])
+            .args([
+                "--bootstrap",
+                "20",
+                "--level",
+                "0.9",
+                "--predict",
+                "1e6",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let g = &v["groups"][0];
+    let boot = serde_json::json!({"kind": "bootstrap", "level": 0.9});
+    assert_eq!(g["fit"]["interval_kind"], boot, "{g}");
+    assert_eq!(g["fit"]["interval_level"], 0.9, "the older key stays");
+    let p = &g["predictions"][0];
+    assert_eq!(p["interval_kind"], boot, "{p}");
+    assert!(p["extrapolation_interval"].is_object(), "{p}");
+    assert_eq!(
+        p["extrapolation_interval_kind"],
+        serde_json::json!({"kind": "backtest", "level": 0.9}),
+        "{p}"
+    );
+    // Without a bootstrap: no interval, no kind.
+    let v = json_of(
+        &slaw()
+            .args([
+                "fit", &f, "--law", "power", "--x", "n", "--y", "loss", "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(v["groups"][0]["fit"].get("interval_kind").is_none());
+
+    if let Some(c) = chinchilla() {
+        let v = json_of(
+            &slaw()
+                .args(["allocate", &c])
+                .args(CHIN)
+                .args(["--bootstrap", "20", "--json"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            v["interval_kind"],
+            serde_json::json!({"kind": "bootstrap", "level": 0.95})
+        );
+        let v = json_of(
+            &slaw()
+                .args(["allocate", &c])
+                .args(CHIN)
+                .args(["--bootstrap", "0", "--json"])
+                .output()
+                .unwrap(),
+        );
+        assert!(v["interval_kind"].is_null(), "{}", v["interval_kind"]);
+    }
+    let (Some(a), Some(b)) = (
+        multipower("25", "cosine_24000"),
+        multipower("100", "wsdcon_18"),
+    ) else {
+        return;
+    };
+    let v = json_of(
+        &slaw()
+            .args(["schedule", &a, &b, "--json", "--bootstrap", "20"])
+            .args(["--predict", "cosine:peak=3e-4,total=72000,warmup=2160"])
+            .output()
+            .unwrap(),
+    );
+    let kind = &v["interval_kind"];
+    assert!(
+        kind["kind"] == "backtest" || kind["kind"] == "bootstrap",
+        "{kind}"
+    );
+    assert_eq!(kind["level"], v["bootstrap"]["level"], "{v}");
+}
+
+/// probe_rd 8: `slaw demo`'s (and select's) JSON carries `warnings` even
+/// when empty; `slaw joint`'s warnings (a parameter at a bound, not pinned)
+/// are printed `warning:` and listed under `warnings`, beside `notes`.
+#[test]
+fn warnings_have_one_key_and_one_label() {
+    let dir = TempDir::new().unwrap();
+    let v = json_of(
+        &slaw()
+            .args(["demo", "--json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap(),
+    );
+    assert!(v["warnings"].is_array(), "{v}");
+    let f = dir.path().join("runs.csv");
+    fs::write(&f, to_csv(&generate(&EN_DE, noise_sd(0.005), 2))).unwrap();
+    let run = |extra: &[&str]| {
+        slaw()
+            .args(["joint", &f.display().to_string()])
+            .args(["--factor", "model_size", "--factor", "pretrain_tokens"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let v = json_of(&run(&["--json"]));
+    let text = text_of(&run(&[]));
+    let mut warned = 0;
+    for m in v.as_array().unwrap() {
+        let (notes, warnings) = (
+            m["notes"].as_array().unwrap(),
+            m["warnings"].as_array().unwrap(),
+        );
+        for w in warnings {
+            assert!(notes.contains(w), "{w} is a note too (compatibility)");
+            let w = w.as_str().unwrap();
+            assert!(text.contains(&format!("warning: {w}")), "{w}\n{text}");
+            assert!(!text.contains(&format!("note: {w}")), "{w}");
+            warned += 1;
+        }
+    }
+    assert!(warned > 0 || !text.contains("at a bound"), "{text}");
+}

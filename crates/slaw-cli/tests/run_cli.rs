@@ -1449,13 +1449,28 @@ fn an_edited_plan_is_refused_naming_what_changed_until_its_runs_run_again() {
         ))
         .stderr(predicate::str::contains("--rerun-changed"));
     losses(2.5);
+    // probe_rd 9: on stdout with the status, as every command's warnings,
+    // and in the JSON's `warnings` (probe_rd 8).
     slaw()
         .args(["status", p.to_str().unwrap()])
         .assert()
         .success()
-        .stderr(predicate::str::contains(
+        .stdout(predicate::str::contains(
             "warning: runs of the journal were made with other inputs",
-        ));
+        ))
+        .stderr(predicate::str::contains("warning:").not());
+    let out = slaw()
+        .args(["status", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("runs of the journal were made with other inputs"),
+        "{v}"
+    );
     slaw()
         .args(["run", p.to_str().unwrap(), "--quiet", "--rerun-changed"])
         .assert()

@@ -1280,6 +1280,9 @@ fn search(
         ));
     }
     warnings.extend(ident.warnings.iter().cloned());
+    // Listed with the identifiability's warnings (the JSON's), not the
+    // fit's: the commands that fit laws inside a decision keep theirs.
+    ident.warnings.extend(identify::loose_warning(&ident.loose));
     let (termination, termination_message) = match short {
         Some((how, why)) => (
             how,

@@ -27,7 +27,12 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
     for m in fits {
         let _ = writeln!(s, "method {}", m.method);
         for n in &m.notes {
-            let _ = writeln!(s, "  note: {n}");
+            let kind = if m.warnings.contains(n) {
+                "warning"
+            } else {
+                "note"
+            };
+            let _ = writeln!(s, "  {kind}: {n}");
         }
         for f in &m.forms {
             let shared: Vec<String> = f

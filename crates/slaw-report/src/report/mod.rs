@@ -311,13 +311,8 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         for w in &f.warnings {
             let _ = writeln!(s, "warning: {w}");
         }
-        if !id.loose.is_empty() {
-            let _ = writeln!(
-                s,
-                "warning: the data determine {} only loosely (standard error above the value): other values fit nearly as well, and predictions that lean on {} can be far off (--bootstrap shows how far)",
-                id.loose.join(", "),
-                if id.loose.len() == 1 { "it" } else { "them" }
-            );
+        if let Some(w) = slaw::identify::loose_warning(&id.loose) {
+            let _ = writeln!(s, "warning: {w}");
         }
     }
     s

@@ -114,8 +114,8 @@ pub struct Selection {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<ReferenceUse>,
     /// What the reader must act on: a reference that does not match the
-    /// pool, candidates not ranked (absent when none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// pool, candidates not ranked (an empty list when none, as every
+    /// command's `warnings`).
     pub warnings: Vec<String>,
     /// Candidates the method could not score, in the pool's order, with
     /// why (only under [`SelectOptions::rank_the_rest`]; absent when none).
