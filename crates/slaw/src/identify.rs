@@ -478,7 +478,7 @@ pub fn loose_warning(loose: &[String]) -> Option<String> {
     (!loose.is_empty()).then(|| {
         format!(
             "the data determine {} only loosely (standard error above the value): other values \
-             fit nearly as well, and predictions that lean on {} can be far off (--bootstrap \
+             fit nearly as well, and predictions that lean on {} can be far off (a bootstrap \
              shows how far)",
             loose.join(", "),
             if loose.len() == 1 { "it" } else { "them" }
