@@ -152,6 +152,10 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
                 print!("{}", rep::forecast_report(o));
             }
         }
+        // On stdout with the report, as every command's warnings.
+        for w in &runs.warnings {
+            println!("warning: {w}");
+        }
     })?;
     if let Some(p) = &a.plot {
         for o in outputs {
@@ -181,6 +185,9 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             text += &rep::forecast_report(o);
             text += "\n";
         }
+        for w in &runs.warnings {
+            text += &format!("warning: {w}\n");
+        }
         let figures: Vec<_> = outputs
             .iter()
             .map(|o| (format!("Forecast of {}", o.curve), forecast_figure(o)))
@@ -193,9 +200,6 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             &figures,
             std::slice::from_ref(&a.file),
         )?;
-    }
-    for k in skipped {
-        eprintln!("warning: run '{}' was not forecast: {}", k.run, k.reason);
     }
     let failed: Vec<&str> = outputs
         .iter()

@@ -346,13 +346,18 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         &serde_json::json!({"recommendation": rec, "fits": fits}),
         || {
             print!("{}", rep::methods_report(&rec));
-            for n in &rec.notes {
-                println!("note: {n}");
+            for w in &rec.warnings {
+                println!("warning: {w}");
             }
             // what the fits could not pin (issue 14), as `slaw joint` says it
             for m in &fits {
                 for n in &m.notes {
-                    println!("note: method {}: {n}", m.method);
+                    let kind = if m.warnings.contains(n) {
+                        "warning"
+                    } else {
+                        "note"
+                    };
+                    println!("{kind}: method {}: {n}", m.method);
                 }
             }
         },

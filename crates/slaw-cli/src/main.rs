@@ -969,8 +969,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 let count = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
                 for r in &rows {
                     println!(
-                        "{}\n  median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats); {} fit(s) x {} starts, {} evaluations\n  {}",
-                        r.name, r.median_s, r.min_s, r.cpu_median_s, r.repeats, r.fits,
+                        "{}\n  median {:.4} s wall (min {:.4} s), {:.4} s CPU ({}); {} fit(s) x {} starts, {} evaluations\n  {}",
+                        r.name, r.median_s, r.min_s, r.cpu_median_s,
+                        slaw::numbers::count(r.repeats, "repeat"), r.fits,
                         count(r.starts_per_fit.map(|s| s as u64)), count(r.evaluations), r.result
                     );
                 }
@@ -1045,13 +1046,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             output::emit(json, &out, || {
                 print!("{}", report::selection_bench_table(&rows));
                 println!(
-                    "\n{}: median {:.4} s wall (min {:.4} s), {:.4} s CPU ({} repeats, {} threads)",
+                    "\n{}: median {:.4} s wall (min {:.4} s), {:.4} s CPU ({}, {})",
                     timing.name,
                     timing.median_s,
                     timing.min_s,
                     timing.cpu_median_s,
-                    timing.repeats,
-                    slaw::threads()
+                    slaw::numbers::count(timing.repeats, "repeat"),
+                    slaw::numbers::count(slaw::threads(), "thread")
                 );
                 if !timing.result.is_empty() {
                     println!("{}", timing.result);

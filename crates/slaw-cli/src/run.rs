@@ -194,15 +194,22 @@ pub fn cmd_status(
     let summary = runner::snapshot(&plan, ranking)?;
     let runs = Journal::open(&plan.journal)?.all()?;
     let changes = runner::input_changes(&plan, &runs);
-    if !changes.is_empty() {
-        eprintln!(
-            "warning: runs of the journal were made with other inputs than the plan now gives \
-             them, and are counted as they are: {}. `slaw run --rerun-changed` runs them again",
-            changes.join("; ")
-        );
-    }
-    let v = serde_json::json!({"summary": summary, "runs": runs});
+    // On stdout with the report (and in the JSON's `warnings`), as every
+    // command's warnings.
+    let warnings: Vec<String> = (!changes.is_empty())
+        .then(|| {
+            format!(
+                "runs of the journal were made with other inputs than the plan now gives \
+                 them, and are counted as they are: {}. `slaw run --rerun-changed` runs them again",
+                changes.join("; ")
+            )
+        })
+        .into_iter()
+        .collect();
+    let warning_lines: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
+    let v = serde_json::json!({"summary": summary, "runs": runs, "warnings": warnings});
     output::emit(a.json, &v, || {
+        print!("{warning_lines}");
         print!("{}", report::status_report(&plan, &summary, &runs));
         if ranking {
             print!(
@@ -215,7 +222,8 @@ pub fn cmd_status(
     // The page first: it holds the status even when nothing can be ranked
     // (and so plotted) yet.
     if let Some(path) = html {
-        let text = report::status_report(&plan, &summary, &runs)
+        let text = warning_lines.clone()
+            + &report::status_report(&plan, &summary, &runs)
             + &report::ranking_report(&plan, &summary.ranking, &summary.warnings);
         let figures: Vec<_> = scheduler::as_selection(
             &plan,
@@ -235,7 +243,7 @@ pub fn cmd_status(
             &path,
             &format!("slaw report {}", plan.path.display()),
             &text,
-            &serde_json::json!({"summary": summary, "runs": runs}),
+            &v,
             &figures,
             // the plan, its journal and the reference tables it reads
             &[plan.path.clone(), plan.journal.clone()]

@@ -219,11 +219,11 @@ fn predictions_beyond_the_data_are_noted() {
     let v = json(&dir, &cmp);
     let p = &v["predictions"];
     let far = p[0]["outside_data"].as_str().unwrap();
-    assert!(far.starts_with("2.0 decade(s) above the largest"), "{far}");
+    assert!(far.starts_with("2.0 decades above the largest"), "{far}");
     assert!(p[1]["outside_data"].is_null(), "{p}");
     let (_, text, _) = run(&dir, &cmp);
     assert!(
-        text.contains("2.0 decade(s) above the largest fitted x (1e11)"),
+        text.contains("2.0 decades above the largest fitted x (1e11)"),
         "{text}"
     );
 }
@@ -301,6 +301,16 @@ fn loose_and_bounded_parameters_are_labelled() {
             .is_empty(),
         "{v}"
     );
+    // probe_rd 8: the text's warning is in the JSON's warnings too.
+    let w = v["groups"][0]["fit"]["identifiability"]["warnings"]
+        .as_array()
+        .unwrap();
+    let loose = w
+        .iter()
+        .filter_map(|w| w.as_str())
+        .find(|w| w.contains("only loosely"))
+        .unwrap_or_else(|| panic!("{w:?}"));
+    assert!(text.contains(&format!("warning: {loose}")), "{text}");
     let (code, text, _) = run(&dir, &[&["fit", "p.csv"][..], &power].concat());
     assert_eq!(code, 0);
     assert!(

@@ -281,12 +281,24 @@ fn step_laws_runs_and_schedules() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("run 'c' was not forecast") && err.contains("a curve needs at least 4"),
-        "{err}"
-    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // probe_rd 8, 9: the warning is in the JSON's top-level `warnings`, and
+    // the text prints it on stdout with the report, as every command.
+    let w = v["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 1, "{w:?}");
+    let w = w[0].as_str().unwrap();
+    assert!(
+        w.starts_with("run 'c' was not forecast") && w.contains("a curve needs at least 4"),
+        "{w}"
+    );
+    let text = slaw()
+        .args(["forecast", &short, "--run-col", "run", "--method", "power"])
+        .args(["--fit-until", "0.5", "--bootstrap", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("warning: {w}")));
+    assert!(!String::from_utf8_lossy(&text.stderr).contains("was not forecast"));
     let names: Vec<&str> = v["forecasts"]
         .as_array()
         .unwrap()

@@ -237,7 +237,7 @@ fn joint_and_methods_on_a_constant_loss_say_what_is_not_pinned() {
         text.contains("no crossing: the two methods' losses are equal over the whole range"),
         "{text}"
     );
-    assert!(text.contains("note: method fmt:"), "{text}");
+    assert!(text.contains("warning: method fmt:"), "{text}");
     assert!(text.lines().all(|l| l.len() < 300), "{text}");
 }
 

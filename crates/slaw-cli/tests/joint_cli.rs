@@ -418,10 +418,10 @@ fn methods_order_units_and_bad_settings() {
         "{text}"
     );
     assert!(
-        text.contains("note: model_size = 1.00000e14 is 6250x above the largest value"),
+        text.contains("warning: model_size = 1.00000e14 is 6250x above the largest value"),
         "{text}"
     );
-    assert!(text.contains("note: D_f = 10000000000 is"), "{text}");
+    assert!(text.contains("warning: D_f = 10000000000 is"), "{text}");
 }
 
 #[test]

@@ -167,6 +167,31 @@ fn adaptive_run_ranks_right_and_saves_runs() {
         .stdout(predicate::str::contains(
             "intervals: 90% predictive, meant to cover the loss at the target",
         ));
+    // probe_rd 10: the same decimals as `slaw select` (6; 4 before) for the
+    // predicted loss and its interval.
+    let out = slaw()
+        .args(["report", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            MODELS
+                .iter()
+                .any(|m| l.split_whitespace().nth(1) == Some(m))
+        })
+        .filter(|l| l.contains('['))
+        .collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    for r in rows {
+        for c in r
+            .split(|c: char| c.is_whitespace() || "[],".contains(c))
+            .filter(|c| c.contains('.') && !c.contains(".."))
+        {
+            assert_eq!(c.split('.').nth(1).unwrap().len(), 6, "{c} in {r}");
+        }
+    }
     let adaptive = v["summary"]["cost"]["runs"].as_u64().unwrap();
     assert_eq!(v["summary"]["cost"]["fixed_runs"], 24);
     assert!(adaptive < 24, "adaptive AtS ran {adaptive} runs");
@@ -1424,13 +1449,28 @@ fn an_edited_plan_is_refused_naming_what_changed_until_its_runs_run_again() {
         ))
         .stderr(predicate::str::contains("--rerun-changed"));
     losses(2.5);
+    // probe_rd 9: on stdout with the status, as every command's warnings,
+    // and in the JSON's `warnings` (probe_rd 8).
     slaw()
         .args(["status", p.to_str().unwrap()])
         .assert()
         .success()
-        .stderr(predicate::str::contains(
+        .stdout(predicate::str::contains(
             "warning: runs of the journal were made with other inputs",
-        ));
+        ))
+        .stderr(predicate::str::contains("warning:").not());
+    let out = slaw()
+        .args(["status", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("runs of the journal were made with other inputs"),
+        "{v}"
+    );
     slaw()
         .args(["run", p.to_str().unwrap(), "--quiet", "--rerun-changed"])
         .assert()

@@ -410,11 +410,21 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
         plan.method.name(),
         num(plan.target)
     );
-    let iv_head = ranking
-        .iter()
-        .find_map(|r| r.estimate.as_ref()?.interval_kind)
-        .map(|k| k.label())
-        .unwrap_or_else(|| "interval".into());
+    // As `slaw select`: whose interval the column is (ats-gap's is
+    // ats-trend's), and one format for the losses and their intervals.
+    let iv_head =
+        slaw::selection::interval_heading(ranking.iter().filter_map(|r| r.estimate.as_ref()));
+    let iw = iv_head.len().max(24);
+    let col =
+        slaw::numbers::Column::of(ranking.iter().filter_map(|r| r.estimate.as_ref()).flat_map(
+            |e| {
+                [Some(e.predicted_loss.unwrap_or(e.score))]
+                    .into_iter()
+                    .chain(e.interval.map(|i| Some(i.lo)))
+                    .chain(e.interval.map(|i| Some(i.hi)))
+                    .flatten()
+            },
+        ));
     // Long ids widen the column rather than push the others out of line.
     let w = id_width(ranking.iter().map(|r| r.id.as_str()));
     // The sizes each estimate comes from, when they differ (candidates
@@ -424,7 +434,7 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
         || ranked().any(|r| r.sizes != ranked().next().and_then(|f| f.sizes));
     let _ = writeln!(
         s,
-        "{:>4} {:<w$} {:>12} {:>24}{}",
+        "{:>4} {:<w$} {:>12} {:>iw$}{}",
         "rank",
         "candidate",
         "predicted",
@@ -446,14 +456,14 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
                 };
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<w$} {:>12} {:>24}{from}{}",
+                    "{:>4} {:<w$} {:>12} {:>iw$}{from}{}",
                     r.rank.unwrap_or(0),
                     r.id,
                     e.predicted_loss
-                        .map(|v| format!("{v:.4}"))
-                        .unwrap_or_else(|| format!("score {:.4}", e.score)),
+                        .map(|v| col.fmt(v))
+                        .unwrap_or_else(|| format!("score {}", col.fmt(e.score))),
                     e.interval
-                        .map(|i| format!("[{:.4}, {:.4}]", i.lo, i.hi))
+                        .map(|i| format!("[{}, {}]", col.fmt(i.lo), col.fmt(i.hi)))
                         .unwrap_or_default(),
                     if r.chosen { "  <- chosen" } else { "" }
                 );
@@ -477,7 +487,15 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
         let _ = writeln!(s, "chosen: {} ({rule})", chosen.id);
     }
     if let Some(kind) = ests.iter().find_map(|e| e.interval_kind) {
-        let _ = writeln!(s, "intervals: {}", kind.covers());
+        let _ = writeln!(
+            s,
+            "intervals: {}{}",
+            kind.covers(),
+            ests.iter()
+                .find_map(|e| e.interval_from)
+                .map(|m| format!("; built around {m}'s prediction, as its column says"))
+                .unwrap_or_default()
+        );
     }
     if uneven {
         let _ = writeln!(

@@ -42,12 +42,18 @@ pub struct Prediction {
     pub value: f64,
     /// Bootstrap percentile interval of the prediction at the job's level (the noise of the points only); None without a bootstrap.
     pub interval: Option<Interval>,
+    /// What `interval` covers: `{"kind": "bootstrap", "level": ..}`; None
+    /// without it.
+    pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// Interval from the law's own extrapolation errors (rolling origin, see
     /// `crate::extrapolation`) at the job's level; `None` for laws with
     /// several inputs or too few points. Below the fitted points
     /// (`below_data`) it is calibrated toward smaller inputs
     /// (`GroupFit::calibration_below`).
     pub extrapolation_interval: Option<Interval>,
+    /// What `extrapolation_interval` covers: `{"kind": "backtest", "level":
+    /// ..}` (calibrated on the law's rolling-origin errors); None without it.
+    pub extrapolation_interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// The (single) input lies below every fitted point's.
     pub below_data: bool,
     /// Parameters the data do not pin (`FitResult::unidentified`) that this
@@ -321,19 +327,30 @@ fn fit_group(
             .predict
             .iter()
             .enumerate()
-            .map(|(k, x)| Prediction {
-                at: x.clone(),
-                value: res.predict(x),
-                interval: boot.as_ref().map(|b| b.predictions[k]),
-                extrapolation_interval: if below(x) {
+            .map(|(k, x)| {
+                let cal = if below(x) {
                     calibration_below.as_ref()
                 } else {
                     calibration.as_ref()
+                };
+                let extrapolation_interval = cal.and_then(|c| c.interval(x[0], res.predict(x)));
+                Prediction {
+                    at: x.clone(),
+                    value: res.predict(x),
+                    interval: boot.as_ref().map(|b| b.predictions[k]),
+                    interval_kind: boot.as_ref().map(|b| {
+                        crate::selection::calibrate::IntervalKind::Bootstrap { level: b.level }
+                    }),
+                    extrapolation_interval_kind: cal
+                        .filter(|_| extrapolation_interval.is_some())
+                        .map(|c| crate::selection::calibrate::IntervalKind::Backtest {
+                            level: c.level,
+                        }),
+                    extrapolation_interval,
+                    below_data: below(x),
+                    depends_on_unpinned: depends_on(&job.law, &res, &train, x),
+                    outside_data: outside_data(&train, x),
                 }
-                .and_then(|c| c.interval(x[0], res.predict(x))),
-                below_data: below(x),
-                depends_on_unpinned: depends_on(&job.law, &res, &train, x),
-                outside_data: outside_data(&train, x),
             })
             .collect();
         if let Some(b) = &boot {

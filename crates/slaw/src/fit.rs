@@ -143,6 +143,10 @@ pub struct Fit {
     /// Level of `intervals` (e.g. 0.95), when computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_level: Option<f64>,
+    /// What `intervals` cover, `{"kind": "bootstrap", "level": ..}` (the
+    /// shape every command's intervals say it in), when computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// Best parameters in the optimizer's units (ln for log parameters).
     #[serde(skip)]
     pub internal: Vec<f64>,
@@ -356,6 +360,7 @@ impl Fit {
     pub fn set_intervals(&mut self, intervals: Vec<Interval>, level: f64) {
         self.intervals = Some(Named::new(self.params.names().to_vec(), intervals));
         self.interval_level = Some(level);
+        self.interval_kind = Some(crate::selection::calibrate::IntervalKind::Bootstrap { level });
     }
     /// Parameters the data do not pin (flat direction, on a bound, equal to
     /// their start): forecasts and predictions that depend on them say so.
@@ -1275,6 +1280,9 @@ fn search(
         ));
     }
     warnings.extend(ident.warnings.iter().cloned());
+    // Listed with the identifiability's warnings (the JSON's), not the
+    // fit's: the commands that fit laws inside a decision keep theirs.
+    ident.warnings.extend(identify::loose_warning(&ident.loose));
     let (termination, termination_message) = match short {
         Some((how, why)) => (
             how,
@@ -1299,6 +1307,7 @@ fn search(
         params: Params::new(law.param_names_owned(), law.to_natural(&x_nat)),
         intervals: None,
         interval_level: None,
+        interval_kind: None,
         internal: x_nat,
         objective: fx,
         converged,

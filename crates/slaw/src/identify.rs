@@ -471,6 +471,21 @@ pub fn loose(id: &Identifiability, names: &[String], values: &[f64]) -> Vec<Stri
         .collect()
 }
 
+/// The warning of the `loose` parameters (None when there are none), as
+/// `slaw fit` prints it and its JSON lists it in
+/// `identifiability.warnings`.
+pub fn loose_warning(loose: &[String]) -> Option<String> {
+    (!loose.is_empty()).then(|| {
+        format!(
+            "the data determine {} only loosely (standard error above the value): other values \
+             fit nearly as well, and predictions that lean on {} can be far off (a bootstrap \
+             shows how far)",
+            loose.join(", "),
+            if loose.len() == 1 { "it" } else { "them" }
+        )
+    })
+}
+
 /// Carry the standard errors and correlations from the search's parameters
 /// `x` to natural units, through the map back `back` (x -> `x_nat`).
 pub fn to_natural(

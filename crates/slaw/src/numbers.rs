@@ -38,6 +38,79 @@ pub fn sci_to(v: f64, digits: usize) -> String {
     format!("{}e{e}", trim_fraction(m))
 }
 
+/// The shortest text that reads back as `v` exactly: plain between 1e-3
+/// and 1e5 (0.001, 10, 0.25), scientific outside (1e-12, 1e30, 1e6) —
+/// for settings such as a law's bounds, short and never rounded.
+pub fn shortest(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-3..1e5).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// One number format for a table column, so that its values line up and
+/// read alike: `num`'s precision without its trimming — 6 decimals when
+/// every value lies between 1e-3 and 1e5 (1.790600 under 1.507848), else
+/// 6 significant digits in scientific form for all (5.00000e7 and
+/// 8.00000e9, not 8000000000 beside 5.00000e7).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    sci: bool,
+}
+
+impl Column {
+    /// The format of a column holding `values` (non-finite and zero ones
+    /// do not decide it).
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Column {
+        Column {
+            sci: values
+                .into_iter()
+                .any(|v| v.is_finite() && v != 0.0 && !(1e-3..1e5).contains(&v.abs())),
+        }
+    }
+
+    /// `v` in the column's format.
+    pub fn fmt(&self, v: f64) -> String {
+        if !v.is_finite() {
+            format!("{v}")
+        } else if self.sci {
+            format!("{v:.5e}")
+        } else {
+            format!("{v:.6}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::{shortest, Column};
+
+    /// probe_rd 20: one format per column, and bounds short and exact.
+    #[test]
+    fn a_column_has_one_format() {
+        let c = Column::of([1.507848, 1.7906, 1.34346]);
+        assert_eq!(
+            [c.fmt(1.507848), c.fmt(1.7906), c.fmt(1.34346)],
+            ["1.507848", "1.790600", "1.343460"]
+        );
+        let c = Column::of([8e9, 5e7, 2.65915e8]);
+        assert_eq!([c.fmt(8e9), c.fmt(5e7)], ["8.00000e9", "5.00000e7"]);
+        assert_eq!(Column::of([f64::NAN, 0.0, 2.0]).fmt(2.0), "2.000000");
+        for (v, t) in [
+            (1e-12, "1e-12"),
+            (1e30, "1e30"),
+            (1e6, "1e6"),
+            (0.0, "0"),
+            (10.0, "10"),
+            (0.001, "0.001"),
+            (2.5e-5, "2.5e-5"),
+        ] {
+            assert_eq!(shortest(v), t);
+        }
+    }
+}
+
 /// `sci_to(v, 4)`: a budget as the user gave it (5.76e23), not rounded to 5.8e23.
 pub fn sci(v: f64) -> String {
     sci_to(v, 4)
@@ -135,7 +208,74 @@ pub fn ordinal(n: usize) -> String {
 
 /// "1 size", "2 sizes": `n` and `noun`, with an "s" unless `n` is 1.
 pub fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    format!("{n} {}", plural(n, noun))
+}
+
+/// `noun` for `n` of it: "run" for 1, "runs" otherwise (for a table whose
+/// number is padded apart from its noun; `count` when they go together).
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        noun.to_string()
+    } else {
+        format!("{noun}s")
+    }
+}
+
+/// The indefinite article of `n` read aloud: "an" for 8, 11, 18, 80, 800,
+/// 8000, 11000, 18000 ... (eight, eleven, eighteen, eighty, ...), "a" otherwise:
+/// "an 80-start grid", "a 16-start grid".
+pub fn article(n: usize) -> &'static str {
+    let mut lead = n;
+    while lead >= 1000 {
+        lead /= 1000;
+    }
+    let first = {
+        let mut d = lead;
+        while d >= 10 {
+            d /= 10;
+        }
+        d
+    };
+    if first == 8 || lead == 11 || lead == 18 {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn articles() {
+        for (n, a) in [
+            (80, "an"),
+            (8, "an"),
+            (11, "an"),
+            (18, "an"),
+            (800, "an"),
+            (18_000, "an"),
+            (16, "a"),
+            (1, "a"),
+            (100, "a"),
+            (4500, "a"),
+            (110, "a"),
+            (180, "a"),
+        ] {
+            assert_eq!(super::article(n), a, "{n}");
+        }
+    }
+
+    #[test]
+    fn count_and_plural() {
+        assert_eq!(super::count(1, "run"), "1 run");
+        assert_eq!(super::count(0, "run"), "0 runs");
+        assert_eq!(
+            super::count(2, "distinct model size"),
+            "2 distinct model sizes"
+        );
+        assert_eq!(super::plural(1, "repeat"), "repeat");
+        assert_eq!(super::plural(11, "repeat"), "repeats");
+    }
 }
 
 /// `n` log-spaced values from lo to hi.

@@ -1870,9 +1870,14 @@ fn pick_outside(x: f64, first: f64, last: f64) -> Option<String> {
         return None;
     };
     let decades = (x / edge).log10().abs();
+    let decades = if decades.is_finite() {
+        format!("{decades:.1}")
+    } else {
+        "many".into()
+    };
     Some(format!(
-        "{} decade(s) {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
-        if decades.is_finite() { format!("{decades:.1}") } else { "many".into() },
+        "{decades} decade{} {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
+        if decades == "1.0" { "" } else { "s" },
         num(edge)
     ))
 }

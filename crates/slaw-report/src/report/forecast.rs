@@ -58,9 +58,9 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             Some(c) => {
                 let _ = writeln!(
                     s,
-                    "intervals: {} predictive (backtest): the law's own extrapolation error from {} rolling origins in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
+                    "intervals: {} predictive (backtest): the law's own extrapolation error from {} in the window{} ({:.4} per unit ln(step / last fitted step), at least {:.4}{}), in quadrature with the refit spread of {ok} of {n} bootstrap refits{}",
                     slaw::numbers::percent(level),
-                    c.origins,
+                    slaw::numbers::count(c.origins, "rolling origin"),
                     if c.method.starts_with("prior") {
                         format!(
                             ", too few for a rank: its {} scores pooled with {} of a prior learned on other curves",

@@ -27,7 +27,12 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
     for m in fits {
         let _ = writeln!(s, "method {}", m.method);
         for n in &m.notes {
-            let _ = writeln!(s, "  note: {n}");
+            let kind = if m.warnings.contains(n) {
+                "warning"
+            } else {
+                "note"
+            };
+            let _ = writeln!(s, "  {kind}: {n}");
         }
         for f in &m.forms {
             let shared: Vec<String> = f
@@ -115,13 +120,19 @@ pub fn methods_report(r: &Recommendation) -> String {
         "loss",
         format!("{} refit bootstrap", slaw::numbers::percent(r.level))
     );
+    // The loss and its interval: one quantity, one format.
+    let col = slaw::numbers::Column::of(r.predictions.iter().flat_map(|p| {
+        std::iter::once(p.predicted_loss).chain(p.interval.into_iter().flat_map(|i| [i.lo, i.hi]))
+    }));
     for p in &r.predictions {
         let _ = writeln!(
             s,
             "{:<16} {:>12} {:>24}",
             p.method,
-            num(p.predicted_loss),
-            interval(p.interval)
+            col.fmt(p.predicted_loss),
+            p.interval
+                .map(|i| format!("[{}, {}]", col.fmt(i.lo), col.fmt(i.hi)))
+                .unwrap_or_else(|| "-".into())
         );
     }
     if r.predictions.iter().any(|p| p.interval.is_some()) {
@@ -220,20 +231,25 @@ pub fn methods_report(r: &Recommendation) -> String {
                 )
             })
             .unwrap_or_default();
+        // The setting's factor value and the curve's, one format (not
+        // 8000000000 above 5.00000e7).
+        let col = slaw::numbers::Column::of(
+            std::iter::once(st.x).chain(c.curve.iter().step_by(6).map(|(x, _)| *x)),
+        );
         let _ = writeln!(
             s,
             "  {} vs {}: at {} = {}: {at}{cf}",
             c.methods.0,
             c.methods.1,
             st.factor,
-            num(st.x)
+            col.fmt(st.x)
         );
         for (x, ds) in c.curve.iter().step_by(6) {
             let _ = writeln!(
                 s,
                 "      {} = {:>12}: {}",
                 st.factor,
-                num(*x),
+                col.fmt(*x),
                 if ds.is_empty() {
                     "-".to_string()
                 } else {
@@ -471,8 +487,10 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 d.spread,
                 if d.beyond_intervals {
                     "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say"
-                } else {
+                } else if d.intervals_compared {
                     "; their intervals overlap"
+                } else {
+                    " (no intervals to compare it with: --bootstrap 0, or too few replicates had an answer)"
                 }
             );
         }
@@ -481,9 +499,10 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
             for b in &r.budgets {
                 let _ = writeln!(
                     s,
-                    "    C {:>9.2e}  {:>3} runs  N* {}{}",
+                    "    C {:>9.2e}  {:>3} {:<4}  N* {}{}",
                     b.compute,
                     b.runs,
+                    slaw::numbers::plural(b.runs, "run"),
                     b.n_opt.map_or("-".to_string(), |n| format!("{n:.3e}")),
                     match (&b.note, b.n_interval) {
                         (Some(why), _) => format!("  left out: {why}"),

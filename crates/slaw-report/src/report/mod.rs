@@ -68,8 +68,8 @@ pub fn law_catalog(laws: &[Law]) -> String {
                     } else {
                         ""
                     },
-                    num(p.lower),
-                    num(p.upper)
+                    slaw::numbers::shortest(p.lower),
+                    slaw::numbers::shortest(p.upper)
                 )
             })
             .collect();
@@ -110,7 +110,11 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             if f.extra_starts > 0 {
                 format!(", {} of them run by a second search", f.extra_starts)
             } else if f.n_starts < f.grid_starts {
-                format!(" of a {}-start grid", f.grid_starts)
+                format!(
+                    " of {} {}-start grid",
+                    slaw::numbers::article(f.grid_starts),
+                    f.grid_starts
+                )
             } else {
                 String::new()
             },
@@ -307,13 +311,8 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         for w in &f.warnings {
             let _ = writeln!(s, "warning: {w}");
         }
-        if !id.loose.is_empty() {
-            let _ = writeln!(
-                s,
-                "warning: the data determine {} only loosely (standard error above the value): other values fit nearly as well, and predictions that lean on {} can be far off (--bootstrap shows how far)",
-                id.loose.join(", "),
-                if id.loose.len() == 1 { "it" } else { "them" }
-            );
+        if let Some(w) = slaw::identify::loose_warning(&id.loose) {
+            let _ = writeln!(s, "warning: {w}");
         }
     }
     s
@@ -331,16 +330,24 @@ fn criterion_text(v: f64) -> String {
 pub fn compare_report(ranked: &[RankedLaw]) -> String {
     let mut s = String::new();
     let held = ranked.iter().any(|r| !r.heldout_rmsd_log.is_nan());
+    // The law column as wide as its longest name (m4-authors-capped), so
+    // that every row, a skipped one too, stays in column.
+    let w = ranked
+        .iter()
+        .map(|r| r.law.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     let _ = writeln!(
         s,
-        "{:<4} {:<12} {:>6} {:>14} {:>10} {:>10} {:>10} {:>9} {:>6}",
+        "{:<4} {:<w$} {:>6} {:>14} {:>10} {:>10} {:>10} {:>9} {:>6}",
         "rank", "law", "params", "held-out RMSD", "fit RMSD", "AIC", "BIC", "converged", "best"
     );
     for r in ranked {
         if r.status == "skipped" {
             let _ = writeln!(
                 s,
-                "{:<4} {:<12} {:>6}   skipped: {}",
+                "{:<4} {:<w$} {:>6}   skipped: {}",
                 "-",
                 r.law,
                 r.n_params,
@@ -350,7 +357,7 @@ pub fn compare_report(ranked: &[RankedLaw]) -> String {
         }
         let _ = writeln!(
             s,
-            "{:<4} {:<12} {:>6} {:>14} {:>10} {:>10} {:>10} {:>9} {:>6}",
+            "{:<4} {:<w$} {:>6} {:>14} {:>10} {:>10} {:>10} {:>9} {:>6}",
             r.rank.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
             r.law,
             r.n_params,
@@ -471,27 +478,30 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     // The method whose prediction the intervals are built around, when it is
     // not this one's (ats-gap, ats-ref: ats-trend's).
     let interval_from = sel.ranking.iter().find_map(|r| r.estimate.interval_from);
-    let iv_head = sel
-        .ranking
-        .iter()
-        .find_map(|r| r.estimate.interval_kind)
-        .map(|k| match interval_from {
-            Some(m) => format!("{} ({m}'s)", k.label()),
-            None => k.label(),
-        })
-        .unwrap_or_else(|| "interval".into());
+    let iv_head = slaw::selection::interval_heading(sel.ranking.iter().map(|r| &r.estimate));
     let iw = iv_head.len().max(21);
     let _ = writeln!(
         s,
         "{:>4}  {:<32} {:>11} {:>iw$} {:>10}  details",
         "rank", "model", "score", iv_head, "observed"
     );
+    // The score, the interval and the observed loss: one quantity, one
+    // format (not 1.7906 under 1.507848).
+    let col = slaw::numbers::Column::of(sel.ranking.iter().flat_map(|r| {
+        let e = &r.estimate;
+        [
+            Some(e.predicted_loss.unwrap_or(e.score)),
+            e.interval.map(|i| i.lo),
+            e.interval.map(|i| i.hi),
+            r.observed_at_target,
+        ]
+        .into_iter()
+        .flatten()
+    }));
+    let cell = |v: f64| col.fmt(v);
     for r in &sel.ranking {
         let e = &r.estimate;
-        let score = match e.predicted_loss {
-            Some(p) => num(p),
-            None => num(e.score),
-        };
+        let score = cell(e.predicted_loss.unwrap_or(e.score));
         // `*`: the score lies outside the printed interval.
         let score = if r.prediction_outside_interval {
             format!("{score}*")
@@ -500,9 +510,9 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         };
         let interval = e
             .interval
-            .map(|i| format!("[{}, {}]", num(i.lo), num(i.hi)))
+            .map(|i| format!("[{}, {}]", cell(i.lo), cell(i.hi)))
             .unwrap_or_else(|| "-".into());
-        let observed = r.observed_at_target.map(num).unwrap_or_else(|| "-".into());
+        let observed = r.observed_at_target.map(cell).unwrap_or_else(|| "-".into());
         let details = match &e.detail {
             Detail::Ats {
                 accepted,

@@ -108,6 +108,9 @@ pub struct ProfileReport {
     pub used: usize,
     /// Level of the intervals.
     pub level: f64,
+    /// What the intervals cover: `{"kind": "bootstrap", "level": ..}`;
+    /// None without a bootstrap.
+    pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// Bootstrap replicates whose regression was defined.
     pub replicates: usize,
     /// Range of compute covered by the used budgets.
@@ -281,8 +284,8 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
             sizes.dedup();
             if sizes.len() < 3 {
                 return Err(format!(
-                    "{} distinct model sizes (the best run needs a size on each side)",
-                    sizes.len()
+                    "{} (the best run needs a size on each side)",
+                    crate::numbers::count(sizes.len(), "distinct model size")
                 ));
             }
             let k = tied.len() as f64;
@@ -304,8 +307,8 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
             distinct.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
             if distinct.len() < 3 {
                 return Err(format!(
-                    "{} distinct model sizes (a parabola needs 3)",
-                    distinct.len()
+                    "{} (a parabola needs 3)",
+                    crate::numbers::count(distinct.len(), "distinct model size")
                 ));
             }
             let p = parabola(&x, &y).ok_or("singular parabola")?;
@@ -502,6 +505,11 @@ pub fn analyse(
         intercept_d: b0,
         used: points.len(),
         level: bootstrap.level,
+        interval_kind: (bootstrap.replicates > 0).then_some(
+            crate::selection::calibrate::IntervalKind::Bootstrap {
+                level: bootstrap.level,
+            },
+        ),
         replicates,
         compute_range,
         rows: Vec::new(),

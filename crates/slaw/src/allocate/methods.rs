@@ -115,6 +115,9 @@ pub struct Disagreement {
     pub spread: f64,
     /// Some two methods' exponent intervals do not overlap.
     pub beyond_intervals: bool,
+    /// Some two methods both have an exponent interval, so that
+    /// `beyond_intervals` compared something (false under `--bootstrap 0`).
+    pub intervals_compared: bool,
     /// Per asked budget: the largest N_opt over the smallest across methods
     /// (the parametric one at 6ND = C / `flops_per_6nd` when that is set).
     pub n_ratio: Vec<(f64, f64)>,
@@ -235,10 +238,11 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
     }
     let lo = ex.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);
     let hi = ex.iter().map(|e| e.1).fold(f64::NEG_INFINITY, f64::max);
-    let mut beyond = false;
+    let (mut beyond, mut compared) = (false, false);
     for i in 0..ex.len() {
         for j in (i + 1)..ex.len() {
             if let (Some(a), Some(b)) = (ex[i].2, ex[j].2) {
+                compared = true;
                 if a.hi < b.lo || b.hi < a.lo {
                     beyond = true;
                 }
@@ -259,6 +263,7 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
         exponents: ex,
         spread: hi - lo,
         beyond_intervals: beyond,
+        intervals_compared: compared,
         n_ratio,
     })
 }

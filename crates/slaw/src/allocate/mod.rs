@@ -189,6 +189,10 @@ pub struct AllocationReport {
     pub fit: Option<FitSummary>,
     /// The bootstrap behind the intervals (None: parameters given, or no replicates asked).
     pub bootstrap: Option<BootstrapSummary>,
+    /// What the intervals (`exponent_n_interval`, the rows' and the
+    /// bootstrap's) cover: `{"kind": "bootstrap", "level": ..}`; None
+    /// without a bootstrap.
+    pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// One row per compute budget asked, in the order asked.
     pub rows: Vec<Allocation>,
     /// N_opt(C), D_opt(C) and their bands from the runs' smallest to largest
@@ -296,6 +300,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         exponent_n_interval: None,
         fit: None,
         bootstrap: None,
+        interval_kind: None,
         rows,
         curve,
         compute_range: None,
@@ -325,7 +330,7 @@ pub fn far_outside(c: f64, (lo, hi): (f64, f64)) -> bool {
 /// The warnings of budgets far outside the runs' compute `(lo, hi)` (6ND):
 /// one line naming them and how far, and a hint when the runs' 6ND is too
 /// small to be FLOPs (N and D in millions or billions).
-pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64)) -> Vec<String> {
+pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64), intervals: bool) -> Vec<String> {
     let mut out = Vec::new();
     let far: Vec<String> = budgets
         .iter()
@@ -336,10 +341,11 @@ pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64)) -> Vec<String> {
             } else {
                 (lo / c).log10()
             };
+            let decades = format!("{decades:.1}");
             format!(
-                "{} ({:.1} decades {})",
+                "{} ({decades} decade{} {})",
                 crate::numbers::sci(c),
-                decades,
+                if decades == "1.0" { "" } else { "s" },
                 if c > hi { "above" } else { "below" }
             )
         })
@@ -347,12 +353,16 @@ pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64)) -> Vec<String> {
     if !far.is_empty() {
         out.push(format!(
             "budget{} {} more than 10x outside the runs' compute 6ND = {} .. {}: the law is \
-             extrapolated there, and the intervals cover only the runs' sampling error (marked \
-             \"(extrap.)\")",
+             extrapolated there, and {} (marked \"(extrap.)\")",
             if far.len() == 1 { "" } else { "s" },
             far.join(", "),
             crate::numbers::sci(lo),
             crate::numbers::sci(hi),
+            if intervals {
+                "the intervals cover only the runs' sampling error"
+            } else {
+                "no interval says how far off it may be (none without a bootstrap)"
+            },
         ));
     }
     if hi < 1e12 {
@@ -552,6 +562,9 @@ pub fn from_fit(
                 .chain(obs.far_value_warnings())
                 .collect(),
         }),
+        interval_kind: on.then_some(crate::selection::calibrate::IntervalKind::Bootstrap {
+            level: bootstrap.level,
+        }),
         bootstrap: summary,
         rows: budgets
             .iter()
@@ -562,7 +575,7 @@ pub fn from_fit(
             .collect(),
         curve: Vec::new(),
         compute_range: Some(range),
-        warnings: budget_warnings(budgets, range),
+        warnings: budget_warnings(budgets, range, on),
         undetermined_by: if on {
             res.unidentified().to_vec()
         } else {
@@ -665,14 +678,20 @@ mod tests {
         assert!((r.curve[0].compute / 1e21 - 1.0).abs() < 1e-9);
         assert!((r.curve[30].compute / 5.76e23 - 1.0).abs() < 1e-9);
         assert!(r.warnings.is_empty() && !r.rows[0].extrapolated);
-        let w = budget_warnings(&[1e19, 0.01], (1.4, 1.3e4));
+        let w = budget_warnings(&[1e19, 0.01], (1.4, 1.3e4), true);
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(
             w[0].contains("budgets 1e19 (14.9 decades above), 1e-2 (2.1 decades below)"),
             "{w:?}"
         );
         assert!(w[1].contains("too small for training FLOPs"), "{w:?}");
-        assert!(budget_warnings(&[1e21], (1e18, 1e22)).is_empty());
+        assert!(budget_warnings(&[1e21], (1e18, 1e22), true).is_empty());
+        // probe_rd 18: without a bootstrap no interval is claimed.
+        let w = budget_warnings(&[1e25], (1e18, 1e20), false);
+        assert!(
+            w[0].contains("no interval says") && !w[0].contains("the intervals cover"),
+            "{w:?}"
+        );
         assert!(far_outside(1e23, (1e18, 1e21)) && !far_outside(1e22, (1e18, 1e21)));
     }
 }

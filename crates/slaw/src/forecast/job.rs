@@ -213,6 +213,7 @@ impl Spec {
             return Ok(Runs {
                 forecasts,
                 skipped: vec![],
+                warnings: vec![],
             });
         }
         let runs = Curve::runs_from_table_each(
@@ -295,6 +296,11 @@ impl Spec {
                 why.join("; ")
             )));
         }
+        out.warnings = out
+            .skipped
+            .iter()
+            .map(|k| format!("run '{}' was not forecast: {}", k.run, k.reason))
+            .collect();
         Ok(out)
     }
 }
@@ -320,6 +326,10 @@ pub struct Runs {
     /// The runs that could not be forecast (only when the input holds
     /// several: a single curve's failure is an error).
     pub skipped: Vec<SkippedRun>,
+    /// What the reader should know about the runs as a whole: each skipped
+    /// run, "run 'R' was not forecast: why" (each forecast's own warnings
+    /// are in its `warnings`).
+    pub warnings: Vec<String>,
 }
 
 /// A forecast at one step.

@@ -200,6 +200,10 @@ pub struct WhatIf {
     pub predictions: Vec<Prediction>,
     /// The bootstrap behind the intervals, when computed.
     pub bootstrap: Option<Replicates>,
+    /// What the points' `lo`/`hi` cover, as `slaw forecast`'s
+    /// `interval_kind`: `backtest` at the level with the rolling-origin
+    /// calibration, else `bootstrap`; None without a bootstrap.
+    pub interval_kind: Option<super::IntervalKind>,
     /// The best target of the search, when asked for.
     pub best: Option<Best>,
     /// Relative error of each run's final loss predicted from the other
@@ -447,6 +451,10 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         decay_ahead: a,
     });
     Ok(WhatIf {
+        interval_kind: (opts.bootstrap > 0).then_some(match calibration {
+            Some(_) => super::IntervalKind::Backtest { level: opts.level },
+            None => super::IntervalKind::Bootstrap { level: opts.level },
+        }),
         calibration,
         decay_term,
         transfer_errors: loro,
@@ -736,7 +744,10 @@ pub fn wsd_family(
             let spec = format!(
                 "wsd:peak={peak},final={final_lr},warmup={warmup},total={total},decay_start={start},decay={shape}"
             );
-            let name = format!("wsd decay {:.0}% (from step {start:.0})", 100.0 * f);
+            let name = format!(
+                "wsd decay {} (from step {start:.0})",
+                crate::numbers::percent(f)
+            );
             Schedule::parse(&spec).map(|s| (name, s))
         })
         .collect()
@@ -826,6 +837,15 @@ fn decay_ahead_of(c: &Curve, seen: f64) -> Vec<Option<f64>> {
 mod tests {
     use super::*;
     use crate::bootstrap::Interval;
+
+    /// probe_rd 20: `--decay-fractions 0.125` was named "wsd decay 12%"
+    /// (`{:.0}%`); the level's rule, `numbers::percent`, reads 12.5%.
+    #[test]
+    fn wsd_family_names_a_fraction_with_its_digits() {
+        let fam = wsd_family(3e-4, 3e-5, 100.0, 1100.0, "linear", &[0.125, 0.2]).unwrap();
+        assert_eq!(fam[0].0, "wsd decay 12.5% (from step 975)");
+        assert_eq!(fam[1].0, "wsd decay 20% (from step 900)");
+    }
 
     /// probe_fz 1, 2: the errors were added in linear space, with the sign
     /// of each percentile's side: a lower end below 0 and, when every refit

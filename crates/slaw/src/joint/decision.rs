@@ -90,6 +90,9 @@ pub struct Recommendation {
     /// (an extrapolation the intervals do not cover), bootstraps with too
     /// few converged replicates for an interval.
     pub notes: Vec<String>,
+    /// The same messages as `notes`, every one a warning (the key every
+    /// command's warnings have; `notes` stays for compatibility).
+    pub warnings: Vec<String>,
 }
 
 impl Recommendation {
@@ -327,6 +330,7 @@ pub fn recommend(
         d_range,
         runs_x,
         runs_d,
+        warnings: notes.clone(),
         notes,
     })
 }

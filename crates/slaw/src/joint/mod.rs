@@ -132,6 +132,10 @@ pub struct MethodFit {
     pub forms: Vec<FormFit>,
     /// What the user should know (parameters at bounds, shared term estimated from PET runs).
     pub notes: Vec<String>,
+    /// The notes that are warnings (a parameter at a bound or not pinned
+    /// by the data), each as in `notes`; the others are information (the
+    /// shared term estimated from the PET runs). Printed `warning:`.
+    pub warnings: Vec<String>,
     /// The two forms on the held-out runs, compared run by run (None
     /// without held-out runs).
     pub held_out: Option<HeldOutComparison>,
@@ -297,10 +301,7 @@ fn fit_form(
         .collect();
     if stage1.is_empty() {
         stage1 = (0..sp.factors.len()).collect();
-        let msg = format!(
-            "method '{method}': no model-size or pretraining runs; the shared beta/E are \
-             estimated from the PET runs"
-        );
+        let msg = pet_only_note(method);
         if !notes.contains(&msg) {
             notes.push(msg);
         }
@@ -535,6 +536,14 @@ fn compare_held(forms: &[FormFit], loss_scale: f64) -> Option<HeldOutComparison>
     })
 }
 
+/// The note (information, not a warning) of a method with PET runs only.
+fn pet_only_note(method: &str) -> String {
+    format!(
+        "method '{method}': no model-size or pretraining runs; the shared beta/E are \
+         estimated from the PET runs"
+    )
+}
+
 /// Both forms for one method.
 pub fn fit_method(runs: &Runs, method: &str, opts: &FitOptions) -> Result<MethodFit> {
     let sp = split(runs, method)?;
@@ -553,6 +562,11 @@ pub fn fit_method(runs: &Runs, method: &str, opts: &FitOptions) -> Result<Method
         method: method.to_string(),
         held_out: compare_held(&forms, loss_scale),
         forms,
+        warnings: notes
+            .iter()
+            .filter(|n| **n != pet_only_note(method))
+            .cloned()
+            .collect(),
         notes,
     })
 }

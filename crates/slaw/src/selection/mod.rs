@@ -114,8 +114,8 @@ pub struct Selection {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<ReferenceUse>,
     /// What the reader must act on: a reference that does not match the
-    /// pool, candidates not ranked (absent when none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// pool, candidates not ranked (an empty list when none, as every
+    /// command's `warnings`).
     pub warnings: Vec<String>,
     /// Candidates the method could not score, in the pool's order, with
     /// why (only under [`SelectOptions::rank_the_rest`]; absent when none).
@@ -132,6 +132,22 @@ pub struct Unranked {
     pub id: String,
     /// Why the method could not score it.
     pub reason: String,
+}
+
+/// The heading of a ranking's interval column: what the intervals cover,
+/// and whose they are when not the method's own ("90% predictive
+/// (ats-trend's)" for ats-gap), "interval" when no estimate has one. One
+/// heading for `slaw select` and the runner's ranking.
+pub fn interval_heading<'a>(estimates: impl IntoIterator<Item = &'a Estimate> + Clone) -> String {
+    let from = estimates.clone().into_iter().find_map(|e| e.interval_from);
+    estimates
+        .into_iter()
+        .find_map(|e| e.interval_kind)
+        .map(|k| match from {
+            Some(m) => format!("{} ({m}'s)", k.label()),
+            None => k.label(),
+        })
+        .unwrap_or_else(|| "interval".into())
 }
 
 /// The notes of a selection by `method` over `pool` (see
@@ -810,6 +826,30 @@ impl Cost {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// probe_rd 10: the runner's ranking headed ats-gap's column "90%
+    /// predictive" where `slaw select` says whose interval it is; both now
+    /// read this one heading.
+    #[test]
+    fn the_interval_heading_says_whose_interval() {
+        let e = |from: Option<&'static str>, kind: Option<IntervalKind>| Estimate {
+            id: "a".into(),
+            family: None,
+            params: None,
+            score: 1.5,
+            predicted_loss: Some(1.5),
+            interval: kind.map(|_| crate::bootstrap::Interval { lo: 1.4, hi: 1.6 }),
+            interval_kind: kind,
+            interval_from: from,
+            risk_interval: None,
+            detail: Detail::None,
+        };
+        let kind = Some(IntervalKind::Backtest { level: 0.9 });
+        let gap = [e(Some("ats-trend"), kind), e(Some("ats-trend"), kind)];
+        assert_eq!(interval_heading(&gap), "90% predictive (ats-trend's)");
+        assert_eq!(interval_heading(&[e(None, kind)]), "90% predictive");
+        assert_eq!(interval_heading(&[e(None, None)]), "interval");
+    }
 
     fn candidate(id: &str, slope: f64, level: f64) -> Candidate {
         Candidate {
