@@ -166,8 +166,8 @@ impl State<'_> {
     fn grad(&self) -> (f64, f64) {
         if let Some(w) = self.w {
             let (mut ge, mut gi) = (0.0, 0.0);
-            for k in 0..self.y.len() {
-                let r = w[k] * self.residual(k);
+            for (k, &wk) in w.iter().enumerate() {
+                let r = wk * self.residual(k);
                 ge -= r / (self.y[k] - self.e);
                 gi -= self.alpha * r / (self.i - self.y[k]);
             }
@@ -187,10 +187,10 @@ impl State<'_> {
     fn hess(&self) -> (f64, f64) {
         if let Some(w) = self.w {
             let (mut he, mut hi) = (0.0, 0.0);
-            for k in 0..self.y.len() {
+            for (k, &wk) in w.iter().enumerate() {
                 let r = self.residual(k);
-                he += w[k] * (1.0 - r) / (self.y[k] - self.e).powi(2);
-                hi += w[k] * (self.alpha + r) / (self.i - self.y[k]).powi(2);
+                he += wk * (1.0 - r) / (self.y[k] - self.e).powi(2);
+                hi += wk * (self.alpha + r) / (self.i - self.y[k]).powi(2);
             }
             return (he / self.w_sum, self.alpha * hi / self.w_sum);
         }

@@ -968,9 +968,9 @@ pub const BINS: usize = 500;
 /// law smooth over a bin (in ln x, width ln(x_last / x_first) / bins) fits
 /// them as it fits the points, to second order in the bin's width (the
 /// Huber loss's threshold then acts on bin means, whose noise is smaller
-/// than the points'). `None` (fit the points themselves) when an x is not
-/// > 0, a point is held out, the points carry context, or the x range is
-/// empty.
+/// than the points'). `None` (fit the points themselves) when an x is 0
+/// or below, a point is held out, the points carry context, or the x range
+/// is empty.
 pub fn log_bins(
     obs: &Observations,
     idx: &[usize],
@@ -982,7 +982,9 @@ pub fn log_bins(
     }
     let (first, last) = (obs.point(idx[0])[0], obs.point(idx[idx.len() - 1])[0]);
     if !(first > 0.0 && last > first && last.is_finite())
-        || idx.iter().any(|&i| obs.held[i] || !(obs.point(i)[0] > 0.0))
+        || idx
+            .iter()
+            .any(|&i| obs.held[i] || obs.point(i)[0].is_nan() || obs.point(i)[0] <= 0.0)
     {
         return None;
     }
@@ -992,7 +994,7 @@ pub fn log_bins(
     let mut acc: Vec<(f64, f64, f64, usize)> = vec![(0.0, 0.0, 0.0, usize::MAX); bins];
     for &i in idx {
         let (x, y, w) = (obs.point(i)[0], obs.y[i], obs.weight[i]);
-        if !(w > 0.0) {
+        if w.is_nan() || w <= 0.0 {
             continue;
         }
         let b = ((((x.ln() - l0) / span) * bins as f64) as usize).min(bins - 1);
