@@ -342,3 +342,44 @@ fn a_law_named_twice_is_an_error() {
             ));
     }
 }
+
+/// A long training log (20,000 steps, every step logged): the pick fits
+/// each law on 500 log-spaced bins of the points, says so in a note (JSON
+/// `bins`), and still backtests every law of its default pool (M4 by its
+/// authors' procedure included, which on the points costs some 1.5 ms per
+/// point and fit: about 90 s here).
+#[test]
+fn a_long_curve_is_fitted_on_bins_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("step,loss\n");
+    for k in 0..20_000u64 {
+        let t = 100.0 + k as f64;
+        let u = ((k * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
+        s += &format!("{t},{}\n", (2.0 + 30.0 * t.powf(-0.4)) * (1.0 + 0.01 * u));
+    }
+    fs::write(dir.path().join("c.csv"), s).unwrap();
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(["compare", "c.csv", "--x", "step", "--y", "loss"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("note: 20000 points (over 5000): every fit")
+            && text.contains("500 bins of the points equally spaced in ln x"),
+        "{text}"
+    );
+    let v = compare_json(&dir, &["--x", "step", "--y", "loss"]);
+    let pick = &v["groups"][0];
+    assert_eq!(pick["bins"], 500, "{pick}");
+    let laws = pick["laws"].as_array().unwrap();
+    assert_eq!(laws.len(), 5);
+    for l in laws {
+        assert!(l["score"].as_f64().is_some(), "{l}");
+    }
+}

@@ -1539,3 +1539,46 @@ fn schedule_names_the_predictions_that_follow_unpinned_terms() {
         "{warnings:?}"
     );
 }
+
+/// A log of every step (20,000 steps): the window's 10,000 points are
+/// fitted on 500 bins of consecutive points and the text says so; the
+/// forecast at the last step is still scored against every later point.
+#[test]
+fn a_long_curve_is_fitted_on_bins_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("step,loss\n");
+    for k in 1..=20_000u64 {
+        let t = k as f64;
+        let u = ((k * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
+        s += &format!(
+            "{t},{}\n",
+            (2.0 + 3.0 / (1.0 + 1e-3 * t)) * (1.0 + 0.01 * u)
+        );
+    }
+    let f = write(&dir, "long.csv", &s);
+    let out = slaw()
+        .args([
+            "forecast",
+            &f,
+            "--fit-until",
+            "0.5",
+            "--method",
+            "reciprocal",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("fitted on 10000 points up to step 10000 (note: over 500 points, the fit is on 500 bins of consecutive points"),
+        "{text}"
+    );
+    assert!(
+        text.contains("on the 10000 observed points after the fitted part"),
+        "{text}"
+    );
+}

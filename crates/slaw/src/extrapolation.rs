@@ -56,6 +56,12 @@ pub struct Calibration {
     /// point on, the default) or "smaller x" (below the first point: the
     /// origins' refits keep the largest points and score the smaller).
     pub toward: &'static str,
+    /// Over [`crate::pick::MAX_POINTS`] points, one input, toward larger
+    /// x: each origin's refit was made on this many log-spaced bins of its
+    /// points ([`crate::pick::log_bins`]) and scored on the later points;
+    /// absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bins: Option<usize>,
     #[serde(skip)]
     ln_last: f64,
 }
@@ -284,11 +290,19 @@ pub fn rolling_scores(
     };
     let ln_x = |i: usize| xa(i).ln();
     let fitted: Vec<usize> = origins.clone();
+    // A long curve's refits on bins, as the backtest pick's (the points
+    // after each origin are all scored).
+    let binned = n > crate::pick::MAX_POINTS
+        && !how.backward
+        && crate::pick::log_bins(obs, &idx, crate::pick::BINS, opts.space).is_some();
     let min_distance = MIN_DISTANCE_SHARE * median_gap(idx.iter().map(|&i| ln_x(i)));
     let per_origin: Vec<Vec<(f64, f64, f64)>> = origins
         .into_par_iter()
         .map(|m| {
-            let window = obs.subset(&idx[..m]);
+            let bins = binned
+                .then(|| crate::pick::log_bins(obs, &idx[..m], crate::pick::BINS, opts.space))
+                .flatten();
+            let window = bins.unwrap_or_else(|| obs.subset(&idx[..m]));
             let Ok(r) = fit(law, &window, &warm) else {
                 return Vec::new();
             };
@@ -326,6 +340,7 @@ pub fn rolling_scores(
         fitted,
         ln_last: ln_x(idx[n - 1]),
         short: lo >= n,
+        bins: binned.then_some(crate::pick::BINS),
     })
 }
 
@@ -367,6 +382,9 @@ pub struct RollingScores {
     pub fitted: Vec<usize>,
     /// ln of the last point's input.
     pub ln_last: f64,
+    /// The refits were made on this many log-spaced bins of their points
+    /// (over [`crate::pick::MAX_POINTS`] points), or on the points (`None`).
+    pub bins: Option<usize>,
     /// The window is too short for any origin.
     pub short: bool,
 }
@@ -512,6 +530,7 @@ pub fn calibrate_along(
         centre,
         per_distance_below: below,
         toward,
+        bins: rolled.bins,
         ln_last: rolled.ln_last,
     })
 }

@@ -136,6 +136,10 @@ fn nnls3(a: &[[f64; 3]], y: &[f64]) -> Option<[f64; 3]> {
 struct State<'a> {
     lx: &'a [f64],
     y: &'a [f64],
+    /// Weights of the points (their sum `w_sum`), `None`: every point 1, as
+    /// the authors' code.
+    w: Option<&'a [f64]>,
+    w_sum: f64,
     e: f64,
     i: f64,
     ln_beta: f64,
@@ -160,6 +164,15 @@ impl State<'_> {
 
     /// Gradient of the mean squared residual / 2 in (E, I).
     fn grad(&self) -> (f64, f64) {
+        if let Some(w) = self.w {
+            let (mut ge, mut gi) = (0.0, 0.0);
+            for (k, &wk) in w.iter().enumerate() {
+                let r = wk * self.residual(k);
+                ge -= r / (self.y[k] - self.e);
+                gi -= self.alpha * r / (self.i - self.y[k]);
+            }
+            return (ge / self.w_sum, gi / self.w_sum);
+        }
         let n = self.y.len() as f64;
         let (mut ge, mut gi) = (0.0, 0.0);
         for k in 0..self.y.len() {
@@ -172,6 +185,15 @@ impl State<'_> {
 
     /// Their second derivatives in E and I (the diagonal of the Hessian).
     fn hess(&self) -> (f64, f64) {
+        if let Some(w) = self.w {
+            let (mut he, mut hi) = (0.0, 0.0);
+            for (k, &wk) in w.iter().enumerate() {
+                let r = self.residual(k);
+                he += wk * (1.0 - r) / (self.y[k] - self.e).powi(2);
+                hi += wk * (self.alpha + r) / (self.i - self.y[k]).powi(2);
+            }
+            return (he / self.w_sum, self.alpha * hi / self.w_sum);
+        }
         let n = self.y.len() as f64;
         let (mut he, mut hi) = (0.0, 0.0);
         for k in 0..self.y.len() {
@@ -183,13 +205,21 @@ impl State<'_> {
     }
 
     fn regress(&mut self, ln_i_minus_y: &[f64]) -> bool {
-        let a: Vec<[f64; 3]> = self
+        let mut a: Vec<[f64; 3]> = self
             .lx
             .iter()
             .zip(ln_i_minus_y)
             .map(|(&lx, &li)| [1.0, -lx, li])
             .collect();
-        let t: Vec<f64> = self.y.iter().map(|&v| (v - self.e).ln()).collect();
+        let mut t: Vec<f64> = self.y.iter().map(|&v| (v - self.e).ln()).collect();
+        if let Some(w) = self.w {
+            // weighted least squares: rows scaled by the root of the weight
+            for ((row, tk), &wk) in a.iter_mut().zip(&mut t).zip(w) {
+                let s = wk.sqrt();
+                row.iter_mut().for_each(|v| *v *= s);
+                *tk *= s;
+            }
+        }
         if a.iter().flatten().chain(&t).any(|v| !v.is_finite()) {
             return false;
         }
@@ -213,12 +243,50 @@ pub fn fit(x: &[f64], y: &[f64], opts: &Options) -> Option<M4Reference> {
     {
         return None;
     }
-    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
     let y_min = y.iter().copied().fold(f64::INFINITY, f64::min);
     let y_max = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    fit_with(x, y, None, (y_min, y_max), opts)
+}
+
+/// [`fit`] to points with weights `w` (> 0; their mean squared residual
+/// weighted), E and I kept `ERR_MARGIN` inside `range` = (lowest, highest
+/// loss) rather than the points' own: the fit to bins of a long curve
+/// (`crate::pick::log_bins`, each bin weighted by its count), whose
+/// projections are then those of the curve's points.
+pub fn fit_weighted(
+    x: &[f64],
+    y: &[f64],
+    w: &[f64],
+    range: (f64, f64),
+    opts: &Options,
+) -> Option<M4Reference> {
+    if x.len() != y.len()
+        || w.len() != y.len()
+        || x.len() < 3
+        || x.iter()
+            .chain(y)
+            .chain(w)
+            .any(|v| !(*v > 0.0 && v.is_finite()))
+        || !(range.0 > 0.0 && range.0 <= range.1 && range.1.is_finite())
+    {
+        return None;
+    }
+    fit_with(x, y, Some(w), range, opts)
+}
+
+fn fit_with(
+    x: &[f64],
+    y: &[f64],
+    w: Option<&[f64]>,
+    (y_min, y_max): (f64, f64),
+    opts: &Options,
+) -> Option<M4Reference> {
+    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
     let mut s = State {
         lx: &lx,
         y,
+        w,
+        w_sum: w.map_or(0.0, |w| w.iter().sum()),
         e: 0.0,
         i: 0.0,
         ln_beta: 0.0,

@@ -11,12 +11,20 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {} law {}\nfitted on {} points up to step {}{}",
+        "{}: {} law {}\nfitted on {} points up to step {}{}{}",
         o.curve,
         o.method,
         o.formula,
         o.fit_points,
         num(o.fit_until_step),
+        if o.temporal.is_none() && o.fit_points > slaw::forecast::MAX_FIT_POINTS {
+            format!(
+                " (note: over {0} points, the fit is on {0} bins of consecutive points, each at its mean step and geometric mean loss)",
+                slaw::forecast::MAX_FIT_POINTS
+            )
+        } else {
+            String::new()
+        },
         if o.converged { "" } else { "  NOT CONVERGED" }
     );
     match &o.temporal {

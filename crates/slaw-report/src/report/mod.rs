@@ -281,8 +281,15 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             let Some(c) = c else { continue };
             let _ = writeln!(
                 s,
-                "  (extrapolation intervals: rolling origin, {} refits scored on {} {}, at least {:.4}{})",
+                "  (extrapolation intervals: rolling origin, {} refits{} scored on {} {}, at least {:.4}{})",
                 c.origins,
+                match c.bins {
+                    Some(b) => format!(
+                        " (note: over {} points, each on {b} bins of its points equally spaced in ln x, weighted by their counts)",
+                        slaw::pick::MAX_POINTS
+                    ),
+                    None => String::new(),
+                },
                 c.scores,
                 toward.replace("{q}", &format!("{:.4}", c.per_distance)),
                 c.noise,

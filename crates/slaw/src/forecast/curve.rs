@@ -45,6 +45,13 @@ pub struct Features {
     pub warm: Vec<super::warmup::Node>,
     /// Per point: the range of `warm` its drop sum uses.
     pub warm_range: Vec<(u32, u32)>,
+    /// ln(learning rate) of each block of `tree` that some point's drop
+    /// sum reads (`DropTree::visited`), in the tree's flat order: the
+    /// multi-power law computes its per-block factors for these only.
+    pub visited_ln_eta: Vec<f64>,
+    /// Per block of `tree` (flat index): its position in `visited_ln_eta`
+    /// (`u32::MAX` for a block no point reads).
+    pub visited_slot: Vec<u32>,
 }
 
 /// 4-point Gauss-Legendre nodes and weights on [-1, 1]: where a linear
@@ -640,6 +647,8 @@ impl LrPath {
             tree: DropTree::default(),
             warm: Vec::new(),
             warm_range: Vec::with_capacity(n),
+            visited_ln_eta: Vec::new(),
+            visited_slot: Vec::new(),
         };
         let kappa = -TISSUE_LAMBDA.ln();
         let (mut area, mut m, mut ann) = (0.0, 0.0, 0.0);
@@ -682,7 +691,20 @@ impl LrPath {
             }
             (t0, e0) = (t1, e1);
         }
+        // Drops after the last point are in no point's sum: left out (the
+        // tree's blocks over the drops kept are the same, and so is every
+        // point's sum, bit for bit).
+        f.drops
+            .truncate(f.drops_upto.iter().copied().max().unwrap_or(0));
         f.tree = DropTree::new(&f.drops);
+        let visited = f
+            .tree
+            .visited(f.drops_upto.iter().copied().zip(f.s1.iter().copied()));
+        f.visited_slot = vec![u32::MAX; f.tree.len()];
+        for (k, &j) in visited.iter().enumerate() {
+            f.visited_slot[j] = k as u32;
+        }
+        f.visited_ln_eta = visited.iter().map(|&j| f.tree.block(j).ln_eta).collect();
         // The warmup's terms: one list for the points after the warmup, and
         // one per point inside it (its own steps so far).
         let full = super::warmup::nodes(self, warm_end);

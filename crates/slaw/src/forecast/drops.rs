@@ -96,6 +96,27 @@ impl DropTree {
         self.levels.is_empty() || self.levels[0].is_empty()
     }
 
+    /// The flat indices (see `blocks`) of the blocks that `for_each` visits
+    /// from any of `points` ((drops covered, forward area) pairs), in
+    /// increasing order, each once: the only blocks whose per-block factors
+    /// an evaluation at those points reads. (They do not depend on a law's
+    /// parameters, so they are found once per curve; a fit on a window of
+    /// a long curve reads a few thousand blocks of the whole curve's
+    /// millions.)
+    pub fn visited(&self, points: impl Iterator<Item = (usize, f64)>) -> Vec<usize> {
+        let mut seen = vec![false; self.len()];
+        for (upto, s) in points {
+            self.for_each_indexed(upto, s, |_, j| seen[j] = true);
+        }
+        (0..seen.len()).filter(|&j| seen[j]).collect()
+    }
+
+    /// The block at flat index `j` (see `blocks`).
+    pub fn block(&self, j: usize) -> &Block {
+        let l = self.offsets.partition_point(|&o| o <= j) - 1;
+        &self.levels[l][j - self.offsets[l]]
+    }
+
     /// Call `visit` with blocks covering the first `upto` drops, as seen from
     /// forward area `s`.
     #[inline]
