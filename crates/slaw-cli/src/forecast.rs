@@ -137,12 +137,13 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     } else {
         serde_json::to_value(&outputs[0])?
     };
+    let table = outputs.len() + skipped.len() > 1;
     output::emit(a.json, &v, || {
-        if outputs.len() + skipped.len() > 1 && !a.verbose {
+        if table && !a.verbose {
             // Many runs: one table (a line per run), the reports on request.
             print!("{}", rep::runs_table(outputs, skipped));
         } else {
-            if outputs.len() + skipped.len() > 1 {
+            if table {
                 println!("{}", rep::runs_table(outputs, skipped));
             }
             for (i, o) in outputs.iter().enumerate() {
@@ -152,9 +153,12 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
                 print!("{}", rep::forecast_report(o));
             }
         }
-        // On stdout with the report, as every command's warnings.
-        for w in &runs.warnings {
-            println!("warning: {w}");
+        // On stdout with the report, as every command's warnings; a skipped
+        // run's reason is already in the runs table's row when there is one.
+        if !table {
+            for w in &runs.warnings {
+                println!("warning: {w}");
+            }
         }
     })?;
     if let Some(p) = &a.plot {
@@ -177,7 +181,7 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     }
     if let Some(p) = &a.report {
         let mut text = String::new();
-        if outputs.len() + skipped.len() > 1 {
+        if table {
             text += &rep::runs_table(outputs, skipped);
             text += "\n";
         }
@@ -185,8 +189,10 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             text += &rep::forecast_report(o);
             text += "\n";
         }
-        for w in &runs.warnings {
-            text += &format!("warning: {w}\n");
+        if !table {
+            for w in &runs.warnings {
+                text += &format!("warning: {w}\n");
+            }
         }
         let figures: Vec<_> = outputs
             .iter()

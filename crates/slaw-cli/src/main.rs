@@ -742,21 +742,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let laws = catalog::all();
             let curve_laws = slaw::law::curves::all();
             let forms = slaw::forecast::trajectory::form_laws();
-            let list = |laws: &[slaw::law::Law]| -> Vec<serde_json::Value> {
-                laws.iter()
-                    .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
-                    .collect()
-            };
-            let procedures = slaw::pick::authors_m4_procedures();
-            let v = serde_json::json!({
-                "fit": list(&laws),
-                "forecast": list(&curve_laws),
-                "trajectory_forms": list(&forms),
-                "compare_procedures": procedures
-                    .iter()
-                    .map(|(name, description)| serde_json::json!({"name": name, "law": "m4", "description": description}))
-                    .collect::<Vec<_>>(),
-            });
+            let procedures = slaw::pick::authors_m4_laws();
+            let v = analysis::law_listing();
             output::emit(json, &v, || {
                 print!("{}", report::law_catalog(&laws));
                 println!("Loss-curve laws of `slaw forecast` (t: step; S1, S2: learning-rate areas; i: token position).");
@@ -770,8 +757,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 );
                 print!("{}", report::law_catalog(&forms));
                 println!("\nProcedures of `slaw compare`'s pool (law m4 above, fitted another way; not for `fit --law`):\n");
-                for (name, description) in &procedures {
-                    println!("{name:<18} {description}");
+                for p in &procedures {
+                    println!("{:<18} {}", p.name, p.description);
                 }
             })?;
             Ok(ExitCode::SUCCESS)
@@ -1120,8 +1107,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {
-    let spec = DataSpec {
+/// The data the flags describe.
+fn data_spec(d: &DataArgs) -> DataSpec {
+    DataSpec {
         x: d.x.clone(),
         y: d.y.clone(),
         group: d.group.clone(),
@@ -1129,7 +1117,11 @@ fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {
         weight: d.weight.clone(),
         holdout: d.holdout.clone(),
         holdout_col: d.holdout_col.clone(),
-    };
+    }
+}
+
+fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {
+    let spec = data_spec(d);
     let (obs, holdout) = spec.read(std::borrow::Cow::Owned(Table::read(&d.file)?))?;
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");
@@ -1163,14 +1155,7 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
                     );
                 }
             }
-            if slaw::pick::is_authors_m4(name) {
-                bail!(
-                    "--law {name}: M4 fitted by its authors' procedure is not a catalog law: only \
-                     `slaw compare` (its backtest pick) runs it; `--law m4` is slaw's fit of the \
-                     same law (see `slaw laws`)"
-                );
-            }
-            catalog::by_name(name)?
+            analysis::fit_law(name)?
         }
         (None, Some(f)) => formula_law(f, x_names, &a.params, &a.log_params)?,
         _ => bail!("give --law NAME or --formula \"...\" --params a,b,..."),
@@ -1388,9 +1373,7 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
     let backtest = match a.pick {
         PickKind::Backtest => true,
         PickKind::Holdout => false,
-        PickKind::Auto => {
-            a.data.x.len() == 1 && a.data.holdout.is_none() && a.data.holdout_col.is_none()
-        }
+        PickKind::Auto => a.data.x.len() == 1 && !data_spec(&a.data).holdout_given(),
     };
     if backtest {
         return compare_backtest(a);
@@ -1402,7 +1385,7 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
         );
     }
     let (obs, holdout, opts) = load(&a.data)?;
-    let given = a.data.holdout.is_some() || a.data.holdout_col.is_some();
+    let given = data_spec(&a.data).holdout_given();
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let ranked =
         analysis::compare_by_holdout(laws, &obs, &opts, given.then_some(holdout), &a.data.y)?;

@@ -61,6 +61,7 @@ fn flag(s: Setting) -> Option<&'static str> {
         Setting::Space => "--space",
         Setting::Method => "--method",
         Setting::Laws => "--laws",
+        Setting::Law => "--law",
         Setting::PlotPath => "--plot",
         Setting::ReportPath => "--report",
         Setting::Replicates => "--bootstrap",

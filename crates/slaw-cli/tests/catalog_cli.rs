@@ -50,7 +50,9 @@ fn the_pools_m4_procedures_are_listed_and_explained() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("not a catalog law") && err.contains("--law m4"),
+        err.contains("--law: 'm4-authors-capped'")
+            && err.contains("not a catalog law")
+            && err.contains("the law 'm4'"),
         "{err}"
     );
 }

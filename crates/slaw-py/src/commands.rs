@@ -24,16 +24,7 @@ fn level_ok(level: f64) -> Res<()> {
 }
 
 pub fn laws() -> Res<String> {
-    let list = |laws: &[Law]| -> Vec<serde_json::Value> {
-        laws.iter()
-            .map(|l| serde_json::json!({"name": l.name, "formula": l.formula, "description": l.description, "inputs": l.inputs, "params": l.params}))
-            .collect()
-    };
-    json(&serde_json::json!({
-        "fit": list(&catalog::all()),
-        "forecast": list(&slaw::law::curves::all()),
-        "trajectory_forms": list(&slaw::forecast::trajectory::form_laws()),
-    }))
+    json(&analysis::law_listing())
 }
 
 /// A law by name, or a formula with its parameters, plus bounds and grids.
@@ -63,7 +54,7 @@ fn build_law(s: &LawSpec) -> Res<Law> {
                     ));
                 }
             }
-            catalog::by_name(name)?
+            analysis::fit_law(name)?
         }
         (None, Some(f)) => formula_law(f, &s.x, &s.params, &s.log_params)?,
         _ => return usage("give law=NAME or formula=\"...\" with params=[...]"),

@@ -74,6 +74,7 @@ fn keyword(s: Setting) -> Option<&'static str> {
         Setting::Space => "space",
         Setting::Method => "method",
         Setting::Laws => "laws",
+        Setting::Law => "law",
         _ => return None,
     })
 }

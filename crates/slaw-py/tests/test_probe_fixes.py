@@ -234,6 +234,13 @@ def test_laws_index_is_unique_and_kinds_are_separate():
     assert every.index.is_unique and ("forecast", "power") in every.index
     with pytest.raises(ValueError, match=r"^kind: 'nope' is not one of fit, forecast"):
         slaw.laws("nope")
+    # review41: compare's M4 procedures are listed as in `slaw laws`, and fit explains them.
+    procs = slaw.laws("compare_procedures")
+    assert list(procs.index) == ["m4-authors", "m4-authors-capped"]
+    assert procs.loc["m4-authors", "formula"] == fit.loc["m4", "formula"]
+    with pytest.raises(Exception, match="not a catalog law.*the law 'm4'"):
+        slaw.fit({"x": [1.0, 2, 4, 8, 16, 32], "loss": [5.0, 4, 3.4, 3, 2.8, 2.7]},
+                 law="m4-authors-capped", x="x")
 
 
 def test_missing_numbers_in_result_frames_are_float_nan():

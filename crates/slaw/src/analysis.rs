@@ -855,6 +855,72 @@ fn note_ties(ranked: &mut [RankedLaw], key: impl Fn(&RankedLaw) -> f64) {
     }
 }
 
+/// The law `slaw fit` fits under `name`: a catalog law. M4 by its authors'
+/// procedure, which compare's pool names ([`crate::pick::pool_law`]), is
+/// not one: refused, pointing to `m4`, slaw's fit of the same law.
+pub fn fit_law(name: &str) -> Result<Law> {
+    if crate::pick::is_authors_m4(name) {
+        return Err(Error::setting(
+            crate::error::Setting::Law,
+            format!(
+                "'{name}' is M4 fitted by its authors' procedure, not a catalog law: only \
+                 compare's backtest pick fits it; the law 'm4' is slaw's fit of the same law"
+            ),
+        ));
+    }
+    crate::law::catalog::by_name(name)
+}
+
+/// One law as `slaw laws` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LawEntry {
+    /// Its name.
+    pub name: String,
+    /// Its formula.
+    pub formula: String,
+    /// What it is.
+    pub description: String,
+    /// Its inputs.
+    pub inputs: Vec<String>,
+    /// Its parameters, bounds and grids.
+    pub params: Vec<crate::law::Param>,
+}
+
+/// Every law a user can name, by where it is named (`slaw laws`, Python
+/// `slaw.laws()`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LawListing {
+    /// The catalog: the laws `fit` and `compare` take.
+    pub fit: Vec<LawEntry>,
+    /// The loss-curve laws of `forecast`.
+    pub forecast: Vec<LawEntry>,
+    /// The temporal law's trajectory forms.
+    pub trajectory_forms: Vec<LawEntry>,
+    /// M4 by its authors' procedure, which only compare's pool names.
+    pub compare_procedures: Vec<LawEntry>,
+}
+
+/// The laws of [`LawListing`].
+pub fn law_listing() -> LawListing {
+    let entries = |laws: Vec<Law>| -> Vec<LawEntry> {
+        laws.into_iter()
+            .map(|l| LawEntry {
+                name: l.name,
+                formula: l.formula,
+                description: l.description,
+                inputs: l.inputs,
+                params: l.params,
+            })
+            .collect()
+    };
+    LawListing {
+        fit: entries(crate::law::catalog::all()),
+        forecast: entries(crate::law::curves::all()),
+        trajectory_forms: entries(crate::forecast::trajectory::form_laws()),
+        compare_procedures: entries(crate::pick::authors_m4_laws()),
+    }
+}
+
 #[cfg(test)]
 mod compare_tests {
     use super::*;

@@ -83,6 +83,8 @@ pub enum Setting {
     Method,
     /// The laws to compare.
     Laws,
+    /// The law to fit.
+    Law,
     /// The path of a figure.
     PlotPath,
     /// The path of an HTML report.
@@ -125,6 +127,7 @@ impl Setting {
             Setting::Space => "the fitting space",
             Setting::Method => "the method",
             Setting::Laws => "the laws",
+            Setting::Law => "the law",
             Setting::PlotPath => "the plot file",
             Setting::ReportPath => "the report file",
             Setting::Replicates => "the bootstrap replicates",

@@ -211,6 +211,17 @@ pub fn count(n: usize, noun: &str) -> String {
     format!("{n} {}", plural(n, noun))
 }
 
+/// A distance in decades (powers of ten) with one decimal and its noun:
+/// "1.0 decade", "2.1 decades", "many decades" when it is not finite.
+pub fn decades(d: f64) -> String {
+    if !d.is_finite() {
+        return "many decades".into();
+    }
+    let n = format!("{d:.1}");
+    let noun = if n == "1.0" { "decade" } else { "decades" };
+    format!("{n} {noun}")
+}
+
 /// `noun` for `n` of it: "run" for 1, "runs" otherwise (for a table whose
 /// number is padded apart from its noun; `count` when they go together).
 pub fn plural(n: usize, noun: &str) -> String {
@@ -334,6 +345,14 @@ mod tests {
         ] {
             assert_eq!(percent(level), text, "{level}");
         }
+    }
+
+    #[test]
+    fn decades_read_with_their_noun() {
+        assert_eq!(decades(1.04), "1.0 decade");
+        assert_eq!(decades(2.06), "2.1 decades");
+        assert_eq!(decades(0.5), "0.5 decades");
+        assert_eq!(decades(f64::INFINITY), "many decades");
     }
 
     #[test]

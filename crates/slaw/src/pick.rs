@@ -944,21 +944,43 @@ pub const M4_AUTHORS: &str = "m4-authors";
 /// all the points too.
 pub const M4_AUTHORS_CAPPED: &str = "m4-authors-capped";
 
-/// The pool's names for M4 fitted by its authors' procedure, each with
-/// what it does: `slaw laws` lists them beside the catalog.
-pub fn authors_m4_procedures() -> [(&'static str, &'static str); 2] {
+/// The laws a pool names for M4 fitted by its authors' procedure (see
+/// [`pool_law`]), each described with its rounds: `slaw laws` lists them
+/// beside the catalog.
+pub fn authors_m4_laws() -> Vec<Law> {
+    let rounds = |o: crate::m4_reference::Options| {
+        format!(
+            "{} gradient and up to {} rounds",
+            o.grad_rounds, o.max_rounds
+        )
+    };
     [
         (
             M4_AUTHORS,
-            "M4 fitted by its authors' published procedure (least squares on the law's \
-             transformed equation, 100 gradient and up to 10,000 rounds), in the data's units",
+            format!(
+                "the law m4 fitted by its authors' published procedure (least squares on the \
+                 law's transformed equation, {}), in the data's units; only compare's backtest \
+                 pick fits it",
+                rounds(crate::m4_reference::Options::default())
+            ),
         ),
         (
             M4_AUTHORS_CAPPED,
-            "the same, capped at 10 gradient and 1,000 rounds (its backtests are always \
-             capped); in compare's default pool for one input",
+            format!(
+                "the same capped at {} (its backtests are always capped); in compare's default \
+                 pool for one input",
+                rounds(crate::m4_reference::Options::capped())
+            ),
         ),
     ]
+    .into_iter()
+    .map(|(name, description)| {
+        let mut law = catalog::m4();
+        law.name = name.to_string();
+        law.description = description;
+        law
+    })
+    .collect()
 }
 
 /// Parameters of M4 (the refits need more points than these).
@@ -2085,15 +2107,9 @@ fn pick_outside(x: f64, first: f64, last: f64) -> Option<String> {
     } else {
         return None;
     };
-    let decades = (x / edge).log10().abs();
-    let decades = if decades.is_finite() {
-        format!("{decades:.1}")
-    } else {
-        "many".into()
-    };
     Some(format!(
-        "{decades} decade{} {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
-        if decades == "1.0" { "" } else { "s" },
+        "{} {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
+        crate::numbers::decades((x / edge).log10().abs()),
         num(edge)
     ))
 }

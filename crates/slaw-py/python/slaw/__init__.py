@@ -150,7 +150,8 @@ def laws(kind: Optional[str] = "fit") -> pd.DataFrame:
     parameters (with bounds) and description.
 
     ``kind``: "fit" (default: the laws ``fit`` and ``compare`` take), "forecast" (the loss-curve
-    laws of ``forecast``), "trajectory_forms" (the temporal law's), indexed by name; or None for
+    laws of ``forecast``), "trajectory_forms" (the temporal law's), "compare_procedures" (M4 fitted
+    by its authors' procedure, which only ``compare``'s pool names), indexed by name; or None for
     every kind, indexed by (kind, name) (a name such as ``power`` is both a fit and a forecast
     law)."""
     cat = json.loads(_native.laws())
@@ -498,8 +499,8 @@ def forecast(
         "position_col": position_col, "run_col": run_col, "name": name,
     }
     runs = _call(_native.forecast, to_table(data), opts)
-    for k in runs["skipped"]:
-        warnings.warn(f"run '{k['run']}' was not forecast: {k['reason']}", stacklevel=2)
+    for w in runs.get("warnings", []):
+        warnings.warn(w, stacklevel=2)
     outs = [ForecastResult(o) for o in runs["forecasts"]]
     return outs if run_col is not None else outs[0]
 

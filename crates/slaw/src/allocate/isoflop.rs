@@ -494,6 +494,8 @@ pub fn analyse(
         cs.iter().cloned().fold(f64::INFINITY, f64::min),
         cs.iter().cloned().fold(0.0, f64::max),
     );
+    // What the intervals cover, when there are any (a replicate converged).
+    let any_interval = enough || profiles.iter().any(|p| p.n_interval.is_some());
     let mut report = ProfileReport {
         method,
         budgets: profiles,
@@ -505,7 +507,7 @@ pub fn analyse(
         intercept_d: b0,
         used: points.len(),
         level: bootstrap.level,
-        interval_kind: (bootstrap.replicates > 0).then_some(
+        interval_kind: any_interval.then_some(
             crate::selection::calibrate::IntervalKind::Bootstrap {
                 level: bootstrap.level,
             },

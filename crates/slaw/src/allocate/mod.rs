@@ -341,11 +341,10 @@ pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64), intervals: bool) -
             } else {
                 (lo / c).log10()
             };
-            let decades = format!("{decades:.1}");
             format!(
-                "{} ({decades} decade{} {})",
+                "{} ({} {})",
                 crate::numbers::sci(c),
-                if decades == "1.0" { "" } else { "s" },
+                crate::numbers::decades(decades),
                 if c > hi { "above" } else { "below" }
             )
         })
@@ -528,6 +527,9 @@ pub fn from_fit(
     .filter_map(|p| Chinchilla::from_params(p).ok())
     .collect();
     let on = bootstrap.replicates > 0;
+    // Intervals exist only where a replicate converged; the summary still
+    // says how many of those asked did.
+    let intervals = on && !reps.is_empty();
     let summary = on.then(|| {
         let params: Vec<Vec<f64>> = reps.iter().map(|r| r.params().into_values()).collect();
         BootstrapSummary {
@@ -562,7 +564,7 @@ pub fn from_fit(
                 .chain(obs.far_value_warnings())
                 .collect(),
         }),
-        interval_kind: on.then_some(crate::selection::calibrate::IntervalKind::Bootstrap {
+        interval_kind: intervals.then_some(crate::selection::calibrate::IntervalKind::Bootstrap {
             level: bootstrap.level,
         }),
         bootstrap: summary,
@@ -575,7 +577,7 @@ pub fn from_fit(
             .collect(),
         curve: Vec::new(),
         compute_range: Some(range),
-        warnings: budget_warnings(budgets, range, on),
+        warnings: budget_warnings(budgets, range, intervals),
         undetermined_by: if on {
             res.unidentified().to_vec()
         } else {

@@ -451,7 +451,9 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         decay_ahead: a,
     });
     Ok(WhatIf {
-        interval_kind: (opts.bootstrap > 0).then_some(match calibration {
+        // What the intervals cover, when there are any: none without a
+        // converged refit, whatever was asked.
+        interval_kind: (opts.bootstrap > 0 && !draws.is_empty()).then_some(match calibration {
             Some(_) => super::IntervalKind::Backtest { level: opts.level },
             None => super::IntervalKind::Bootstrap { level: opts.level },
         }),
