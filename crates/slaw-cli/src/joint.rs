@@ -351,12 +351,7 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
             }
             // what the fits could not pin (issue 14), as `slaw joint` says it
             for m in &fits {
-                for n in &m.notes {
-                    let kind = if m.warnings.contains(n) {
-                        "warning"
-                    } else {
-                        "note"
-                    };
+                for (kind, n) in m.labelled_notes() {
                     println!("{kind}: method {}: {n}", m.method);
                 }
             }

@@ -26,12 +26,7 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
     let mut s = String::new();
     for m in fits {
         let _ = writeln!(s, "method {}", m.method);
-        for n in &m.notes {
-            let kind = if m.warnings.contains(n) {
-                "warning"
-            } else {
-                "note"
-            };
+        for (kind, n) in m.labelled_notes() {
             let _ = writeln!(s, "  {kind}: {n}");
         }
         for f in &m.forms {

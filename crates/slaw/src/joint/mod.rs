@@ -149,6 +149,19 @@ impl MethodFit {
             .find(|f| f.form == form)
             .expect("both forms are fitted")
     }
+
+    /// Each note with its label, in order: "warning" for those in
+    /// `warnings`, "note" for the others (as every report prints them).
+    pub fn labelled_notes(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.notes.iter().map(|n| {
+            let kind = if self.warnings.contains(n) {
+                "warning"
+            } else {
+                "note"
+            };
+            (kind, n.as_str())
+        })
+    }
 }
 
 /// The paper's objective: Huber (delta 1e-3) on ln L, from a grid.
@@ -558,15 +571,12 @@ pub fn fit_method(runs: &Runs, method: &str, opts: &FitOptions) -> Result<Method
         .flat_map(|(_, _, h)| h.iter().map(|r| r.loss.abs()))
         .collect();
     let loss_scale = held.iter().sum::<f64>() / held.len().max(1) as f64;
+    let pet_note = pet_only_note(method);
     Ok(MethodFit {
         method: method.to_string(),
         held_out: compare_held(&forms, loss_scale),
         forms,
-        warnings: notes
-            .iter()
-            .filter(|n| **n != pet_only_note(method))
-            .cloned()
-            .collect(),
+        warnings: notes.iter().filter(|n| **n != pet_note).cloned().collect(),
         notes,
     })
 }
