@@ -7,7 +7,7 @@ use serde::Deserialize;
 use slaw::analysis::{self, FitJob};
 use slaw::bootstrap::Resampling;
 use slaw::fit::{FitOptions, MultiStart};
-use slaw::law::{catalog, formula::formula_law, Law};
+use slaw::law::{formula::formula_law, Law};
 use slaw::objective::{Loss, Space};
 use slaw::observations::{DataSpec, Holdout, Observations};
 use slaw::solver::Tolerances;
