@@ -1,5 +1,6 @@
 //! The `slaw` binary end to end: good runs and every kind of bad input.
 
+mod common;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::fs;
@@ -2060,12 +2061,7 @@ fn laws_explains_the_two_power_and_reciprocal_laws() {
 #[test]
 fn a_long_curve_s_interval_refits_on_bins_with_a_note() {
     let dir = TempDir::new().unwrap();
-    let mut s = String::from("step,loss\n");
-    for k in 0..20_000u64 {
-        let t = 100.0 + k as f64;
-        let u = ((k * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
-        s += &format!("{t},{}\n", (2.0 + 30.0 * t.powf(-0.4)) * (1.0 + 0.01 * u));
-    }
+    let s = common::long_curve(0..20_000, 100.0, |t| 2.0 + 30.0 * t.powf(-0.4));
     write(dir.path(), "c.csv", &s);
     let args = [
         "fit",

@@ -1,6 +1,7 @@
 //! `slaw compare --pick backtest`: the backtest pick for extrapolating a
 //! learning curve (issue 14).
 
+mod common;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::fs;
@@ -351,12 +352,7 @@ fn a_law_named_twice_is_an_error() {
 #[test]
 fn a_long_curve_is_fitted_on_bins_with_a_note() {
     let dir = TempDir::new().unwrap();
-    let mut s = String::from("step,loss\n");
-    for k in 0..20_000u64 {
-        let t = 100.0 + k as f64;
-        let u = ((k * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
-        s += &format!("{t},{}\n", (2.0 + 30.0 * t.powf(-0.4)) * (1.0 + 0.01 * u));
-    }
+    let s = common::long_curve(0..20_000, 100.0, |t| 2.0 + 30.0 * t.powf(-0.4));
     fs::write(dir.path().join("c.csv"), s).unwrap();
     let out = slaw()
         .current_dir(dir.path())

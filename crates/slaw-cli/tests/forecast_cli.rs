@@ -1552,15 +1552,7 @@ fn schedule_names_the_predictions_that_follow_unpinned_terms() {
 #[test]
 fn a_long_curve_is_fitted_on_bins_with_a_note() {
     let dir = TempDir::new().unwrap();
-    let mut s = String::from("step,loss\n");
-    for k in 1..=20_000u64 {
-        let t = k as f64;
-        let u = ((k * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
-        s += &format!(
-            "{t},{}\n",
-            (2.0 + 3.0 / (1.0 + 1e-3 * t)) * (1.0 + 0.01 * u)
-        );
-    }
+    let s = common::long_curve(1..=20_000, 0.0, |t| 2.0 + 3.0 / (1.0 + 1e-3 * t));
     let f = write(&dir, "long.csv", &s);
     let out = slaw()
         .args([

@@ -31,3 +31,16 @@ pub fn json_of(out: &std::process::Output) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// A training log of every step: a `step,loss` row for each k of `ks` at
+/// step `offset + k`, the loss `law(step)` times a deterministic +-0.5%
+/// wiggle drawn from k.
+pub fn long_curve(ks: impl Iterator<Item = u64>, offset: f64, law: impl Fn(f64) -> f64) -> String {
+    let mut s = String::from("step,loss\n");
+    for k in ks {
+        let t = offset + k as f64;
+        let u = ((k * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
+        s += &format!("{t},{}\n", law(t) * (1.0 + 0.01 * u));
+    }
+    s
+}
