@@ -2088,13 +2088,14 @@ fn a_long_curve_s_interval_refits_on_bins_with_a_note() {
         ),
         "{text}"
     );
-    let out = slaw()
-        .current_dir(dir.path())
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_of(
+        &slaw()
+            .current_dir(dir.path())
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
     let s = v.to_string();
     assert!(s.contains("\"bins\":500"), "{s}");
     let p = &v["groups"][0]["predictions"][0];

@@ -292,9 +292,7 @@ pub fn rolling_scores(
     let fitted: Vec<usize> = origins.clone();
     // A long curve's refits on bins, as the backtest pick's (the points
     // after each origin are all scored).
-    let binned = n > crate::pick::MAX_POINTS
-        && !how.backward
-        && crate::pick::log_bins(obs, &idx, crate::pick::BINS, opts.space).is_some();
+    let binned = n > crate::pick::MAX_POINTS && !how.backward && crate::pick::binnable(obs, &idx);
     let min_distance = MIN_DISTANCE_SHARE * median_gap(idx.iter().map(|&i| ln_x(i)));
     let per_origin: Vec<Vec<(f64, f64, f64)>> = origins
         .into_par_iter()

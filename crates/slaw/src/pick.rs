@@ -999,6 +999,21 @@ pub const MAX_POINTS: usize = 5_000;
 /// Bins of a fit above [`MAX_POINTS`] points.
 pub const BINS: usize = 500;
 
+/// Whether [`log_bins`] can bin the points `idx` (ordered by x): one input,
+/// no context, every x > 0, none held out, a range of x that is not empty.
+pub fn binnable(obs: &Observations, idx: &[usize]) -> bool {
+    if obs.dim() != 1 || obs.context_dim != 0 || idx.is_empty() {
+        return false;
+    }
+    let (first, last) = (obs.point(idx[0])[0], obs.point(idx[idx.len() - 1])[0]);
+    first > 0.0
+        && last > first
+        && last.is_finite()
+        && !idx
+            .iter()
+            .any(|&i| obs.held[i] || obs.point(i)[0].is_nan() || obs.point(i)[0] <= 0.0)
+}
+
 /// The points `idx` (ordered by x, one input) in `bins` bins equally spaced
 /// in ln x from the first point's x to the last's: per non-empty bin one
 /// point at exp(mean ln x), the mean of the loss in the fit's `space` (ln L
@@ -1016,17 +1031,10 @@ pub fn log_bins(
     bins: usize,
     space: crate::objective::Space,
 ) -> Option<Observations> {
-    if obs.dim() != 1 || obs.context_dim != 0 || idx.is_empty() || bins == 0 {
+    if bins == 0 || !binnable(obs, idx) {
         return None;
     }
     let (first, last) = (obs.point(idx[0])[0], obs.point(idx[idx.len() - 1])[0]);
-    if !(first > 0.0 && last > first && last.is_finite())
-        || idx
-            .iter()
-            .any(|&i| obs.held[i] || obs.point(i)[0].is_nan() || obs.point(i)[0] <= 0.0)
-    {
-        return None;
-    }
     let (l0, span) = (first.ln(), (last / first).ln());
     let log = space == crate::objective::Space::Log;
     // per bin: sum w, sum w ln x, sum w y (or w ln y), first point
