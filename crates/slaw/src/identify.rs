@@ -15,7 +15,7 @@
 
 use crate::law::{Law, Named, Transform};
 use crate::linalg;
-use crate::objective::Objective;
+use crate::objective::{Loss, Objective};
 
 /// A direction is flat when its curvature, in the equilibrated J^T W J
 /// (each parameter scaled to unit curvature), is below this fraction of
@@ -270,6 +270,28 @@ fn gauss_newton_block<const P: usize>(
     (ss, n)
 }
 
+/// The variance factor of a Huber fit's parameters, in place of least
+/// squares' residual variance: the M-estimator's sandwich
+/// E[psi(r)^2] / E[psi'(r)]^2 (Huber 1981), with E[psi^2] the fit's own
+/// `mean_psi2` (weighted, per degree of freedom) and E[psi'] = P(|r| <
+/// delta) for normal residuals of standard deviation `sd`. With delta far
+/// above the residuals it is the residual variance; with delta far below
+/// them (the default 1e-3 on ln L against noise of 1%) a least-absolute-
+/// deviations fit's pi/2 sd^2, which the least-squares formula left out:
+/// its +-z standard errors covered 82-86% at 90% on synthetic data
+/// (BENCHMARKS.md, "Parameter intervals").
+fn huber_variance(mean_psi2: f64, delta: f64, sd: f64) -> f64 {
+    if sd.is_nan() || sd <= 0.0 || sd.is_infinite() {
+        return mean_psi2;
+    }
+    let inside = 2.0 * crate::stats::normal_cdf(delta / sd) - 1.0;
+    if inside > 0.0 {
+        mean_psi2 / (inside * inside)
+    } else {
+        sd * sd
+    }
+}
+
 /// Analyse the optimum `x` (search parameters) reached from `start`.
 pub fn analyse(
     law: &Law,
@@ -284,9 +306,23 @@ pub fn analyse(
     let mut h = vec![0.0; p * p];
     let mut ss = 0.0;
     let mut n_pos = 0usize;
+    // Huber's psi(r)^2, weighted, for the robust fit's variance below.
+    let delta = match objective.loss {
+        Loss::Huber { delta } => Some(delta),
+        Loss::Squared => None,
+    };
+    let mut psi_ss = 0.0;
     // J^T W J block by block: no Jacobian of every point in memory.
     objective.residual_blocks(x, |first, r, jac| {
         let w = &weight[first..first + r.len()];
+        if let Some(d) = delta {
+            psi_ss += r
+                .iter()
+                .zip(w)
+                .filter(|(r, w)| r.is_finite() && **w > 0.0)
+                .map(|(r, w)| w * r.clamp(-d, d).powi(2))
+                .sum::<f64>();
+        }
         let (s, n) = match p {
             1 => gauss_newton_block::<1>(r, w, jac, &mut h, ss),
             2 => gauss_newton_block::<2>(r, w, jac, &mut h, ss),
@@ -300,7 +336,11 @@ pub fn analyse(
         n_pos += n;
     });
     let mut out = Identifiability {
-        method: "Gauss-Newton: J^T W J at the optimum, residual variance of the fit".into(),
+        method: match delta {
+            Some(_) => "Gauss-Newton: J^T W J at the optimum, Huber's sandwich variance of the fit",
+            None => "Gauss-Newton: J^T W J at the optimum, residual variance of the fit",
+        }
+        .into(),
         at_bounds: at_bounds.to_vec(),
         ..Default::default()
     };
@@ -377,8 +417,12 @@ pub fn analyse(
                 );
             }
         }
-        let sigma2 = ss / (n_pos.saturating_sub(p)).max(1) as f64;
-        out.residual_sd = sigma2.sqrt();
+        let dof = (n_pos.saturating_sub(p)).max(1) as f64;
+        out.residual_sd = (ss / dof).sqrt();
+        let sigma2 = match delta {
+            Some(d) => huber_variance(psi_ss / dof, d, out.residual_sd),
+            None => ss / dof,
+        };
         // pseudo-inverse over the pinned directions, back to the search's
         // parameters (H^+ = D^-1/2 Hs^+ D^-1/2)
         let mut cov = vec![0.0; p * p];
@@ -588,6 +632,21 @@ pub fn to_natural(
 
 #[cfg(test)]
 mod tests {
+    /// Huber's sandwich: least squares' residual variance when delta lies
+    /// far above the residuals; a least-absolute-deviations fit's
+    /// pi/2 sd^2 when it lies far below them (every psi clamped to delta).
+    #[test]
+    fn huber_variance_spans_least_squares_to_least_absolute_deviations() {
+        assert_eq!(super::huber_variance(4e-6, 1.0, 2e-3), 4e-6);
+        let sd = 0.01;
+        let delta = 1e-6;
+        let v = super::huber_variance(delta * delta, delta, sd);
+        let want = std::f64::consts::FRAC_PI_2 * sd * sd;
+        assert!((v / want - 1.0).abs() < 1e-3, "{v} vs {want}");
+        // noise-free: no variance, no NaN
+        assert_eq!(super::huber_variance(0.0, 1e-3, 0.0), 0.0);
+    }
+
     use super::*;
     use crate::fit::{fit, FitOptions};
     use crate::law::formula::formula_law;

@@ -1,0 +1,201 @@
+//! Coverage of the parameter intervals of a fit on data drawn from the law
+//! itself with known parameters (well specified): the share of seeds whose
+//! interval holds the true parameter, for the +-z standard-error interval
+//! (Gauss-Newton at the optimum; on ln p for a parameter fitted as ln p, as
+//! the Python package's `FitResult.intervals` without a bootstrap) and the
+//! bootstrap's percentile interval (`slaw fit --bootstrap`).
+//!
+//! cargo run --release -p slaw --example param_coverage -- [seeds] [level] [noise] [replicates]
+use rayon::prelude::*;
+use slaw::bootstrap::{bootstrap, Resampling, Scheme};
+use slaw::fit::{fit, FitOptions};
+use slaw::law::{catalog, Law, Transform};
+use slaw::objective::{Loss, Space};
+use slaw::stats::normal_quantile;
+use slaw::synthetic::generate;
+
+fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<Vec<f64>> {
+    (0..n)
+        .map(|i| vec![(lo.ln() + (hi.ln() - lo.ln()) * i as f64 / (n - 1) as f64).exp()])
+        .collect()
+}
+
+struct Case {
+    law: Law,
+    truth: Vec<f64>,
+    points: Vec<Vec<f64>>,
+    label: String,
+}
+
+fn cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    for n in [12, 40] {
+        let e = 1.5;
+        v.push(Case {
+            law: catalog::power(),
+            truth: vec![e * 1e6f64.powf(0.5), 0.5, e],
+            points: log_grid(10.0, 1e6, n),
+            label: format!("power, {n} points"),
+        });
+        v.push(Case {
+            law: catalog::reciprocal(),
+            truth: vec![3.0, 0.02, 2.5],
+            points: (0..n).map(|i| vec![(i * 2000 / n) as f64]).collect(),
+            label: format!("reciprocal, {n} points"),
+        });
+        let beta = 0.5;
+        let dl = 0.1 * 1_638_400f64.powf(beta);
+        let mut pts = vec![vec![0.0]];
+        pts.extend(log_grid(200.0, 1_638_400.0, n - 1));
+        v.push(Case {
+            law: catalog::rectified(),
+            truth: vec![1.5 * dl, dl, beta, 1.0],
+            points: pts,
+            label: format!("rectified, {n} points"),
+        });
+        v.push(Case {
+            law: catalog::m4(),
+            truth: vec![0.8, 2.8, 1.0, 10f64.powf(3.5 * 0.4), 0.4],
+            points: log_grid(10.0, 1e6, n),
+            label: format!("m4, {n} points"),
+        });
+    }
+    let e = 1.8;
+    let (alpha, beta) = (0.34, 0.28);
+    let mut pts = Vec::new();
+    for n in log_grid(1e7, 1e10, 8) {
+        for d in log_grid(1e9, 1e12, 5) {
+            pts.push(vec![n[0], d[0]]);
+        }
+    }
+    v.push(Case {
+        law: catalog::chinchilla(),
+        truth: vec![
+            0.8 * e * 10f64.powf(8.5 * alpha),
+            alpha,
+            0.8 * e * 10f64.powf(10.5 * beta),
+            beta,
+            e,
+        ],
+        points: pts,
+        label: "chinchilla, 40 points".into(),
+    });
+    v
+}
+
+/// Per parameter: (seeds with a finite standard error, covered by +-z se),
+/// (seeds with a bootstrap interval, covered by it), seeds the data do not pin it.
+#[derive(Default, Clone)]
+struct Tally {
+    se: (usize, usize),
+    boot: (usize, usize),
+    unpinned: usize,
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let seeds: u64 = args.next().map_or(100, |s| s.parse().unwrap());
+    let level: f64 = args.next().map_or(0.9, |s| s.parse().unwrap());
+    let noise: f64 = args.next().map_or(0.01, |s| s.parse().unwrap());
+    let replicates: usize = args.next().map_or(200, |s| s.parse().unwrap());
+    let z = normal_quantile(0.5 + level / 2.0);
+    println!(
+        "level {level}, noise sd {noise} on ln L, {seeds} seeds, {replicates} bootstrap replicates"
+    );
+    println!("covered / seeds: +-z se | bootstrap; (u: seeds where the data do not pin it)");
+    for (loss_name, loss) in [
+        ("Huber 1e-3 (default)", Loss::Huber { delta: 1e-3 }),
+        ("squared", Loss::Squared),
+    ] {
+        let opts = FitOptions {
+            loss,
+            space: Space::Log,
+            ..FitOptions::default()
+        };
+        println!("\nloss: {loss_name}");
+        for case in cases() {
+            let k = case.law.n_params();
+            let tallies: Vec<Option<Vec<Tally>>> = (0..seeds)
+                .into_par_iter()
+                .map(|seed| {
+                    let obs = generate(&case.law, &case.truth, &case.points, noise, seed, "");
+                    let r = fit(&case.law, &obs, &opts).ok().filter(|r| r.converged)?;
+                    let how = Resampling::new(replicates, level, seed);
+                    let b = bootstrap(
+                        &case.law,
+                        &obs,
+                        &r,
+                        &opts,
+                        &how,
+                        Scheme::Points,
+                        &[],
+                        &|| {},
+                    );
+                    let enough =
+                        b.converged >= Resampling::min_replicates(level) && how.enough(b.converged);
+                    let id = &r.identifiability;
+                    let mut t = vec![Tally::default(); k];
+                    for (j, p) in case.law.params.iter().enumerate() {
+                        let (v, truth) = (r.params[j], case.truth[j]);
+                        if id.unidentified.contains(&p.name) {
+                            t[j].unpinned += 1;
+                        }
+                        if let Some(s) = id.std_errors[j].filter(|s| s.is_finite()) {
+                            let (lo, hi) = if p.transform == Transform::Log && v > 0.0 {
+                                (v * (-z * s / v).exp(), v * (z * s / v).exp())
+                            } else {
+                                (v - z * s, v + z * s)
+                            };
+                            let (lo, hi) = (lo.max(p.lower), hi.min(p.upper));
+                            t[j].se.0 += 1;
+                            t[j].se.1 += usize::from(lo <= truth && truth <= hi);
+                        }
+                        if enough {
+                            let iv = b.params[j];
+                            t[j].boot.0 += 1;
+                            t[j].boot.1 += usize::from(iv.lo <= truth && truth <= iv.hi);
+                        }
+                    }
+                    Some(t)
+                })
+                .collect();
+            let fitted = tallies.iter().flatten().count();
+            let mut sum = vec![Tally::default(); k];
+            for t in tallies.iter().flatten() {
+                for (s, x) in sum.iter_mut().zip(t) {
+                    s.se.0 += x.se.0;
+                    s.se.1 += x.se.1;
+                    s.boot.0 += x.boot.0;
+                    s.boot.1 += x.boot.1;
+                    s.unpinned += x.unpinned;
+                }
+            }
+            let cells: Vec<String> = case
+                .law
+                .params
+                .iter()
+                .zip(&sum)
+                .map(|(p, s)| {
+                    let pct = |(n, c): (usize, usize)| {
+                        if n == 0 {
+                            "-".to_string()
+                        } else {
+                            format!("{:.0}% ({c}/{n})", 100.0 * c as f64 / n as f64)
+                        }
+                    };
+                    let u = if s.unpinned > 0 {
+                        format!(" u{}", s.unpinned)
+                    } else {
+                        String::new()
+                    };
+                    format!("{} {} | {}{u}", p.name, pct(s.se), pct(s.boot))
+                })
+                .collect();
+            println!(
+                "  {:<24} fitted {fitted}/{seeds}: {}",
+                case.label,
+                cells.join("; ")
+            );
+        }
+    }
+}
