@@ -218,9 +218,11 @@ fn predictions_beyond_the_data_are_noted() {
     ];
     let v = json(&dir, &cmp);
     let p = &v["predictions"];
-    let far = p[0]["outside_data"].as_str().unwrap();
+    // A list, as `slaw fit`'s: one note beyond the data, empty inside.
+    let far = p[0]["outside_data"][0].as_str().unwrap();
     assert!(far.starts_with("2.0 decades above the largest"), "{far}");
-    assert!(p[1]["outside_data"].is_null(), "{p}");
+    assert_eq!(p[0]["outside_data"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p[1]["outside_data"].as_array().unwrap().len(), 0, "{p}");
     let (_, text, _) = run(&dir, &cmp);
     assert!(
         text.contains("2.0 decades above the largest fitted x (1e11)"),

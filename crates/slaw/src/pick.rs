@@ -2100,26 +2100,27 @@ pub struct PickPrediction {
     /// eligible.
     pub loss: Option<f64>,
     /// The input lies outside the fitted points' range: how far, and that
-    /// the pick gives no interval; None inside.
-    pub outside_data: Option<String>,
+    /// the pick gives no interval; empty inside (a list, as `slaw fit`'s
+    /// `outside_data`).
+    pub outside_data: Vec<String>,
 }
 
 /// The note of [`PickPrediction::outside_data`] for `x` and a pick fitted
 /// from `first` to `last`.
-fn pick_outside(x: f64, first: f64, last: f64) -> Option<String> {
+fn pick_outside(x: f64, first: f64, last: f64) -> Vec<String> {
     use crate::numbers::short as num;
     let (side, edge) = if x > last {
         ("above the largest", last)
     } else if x < first {
         ("below the smallest", first)
     } else {
-        return None;
+        return Vec::new();
     };
-    Some(format!(
+    vec![format!(
         "{} {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
         crate::numbers::decades((x / edge).log10().abs()),
         num(edge)
-    ))
+    )]
 }
 
 /// Every group's pick predicting at each of `xs`, groups in order.
@@ -2153,9 +2154,10 @@ pub fn predictions_text(predictions: &[PickPrediction]) -> String {
                 p.loss
                     .map(crate::numbers::num)
                     .unwrap_or_else(|| "- (no law eligible)".into()),
-                match (&p.outside_data, p.loss) {
-                    (Some(o), Some(_)) => format!("   ({o})"),
-                    _ => String::new(),
+                if p.loss.is_some() && !p.outside_data.is_empty() {
+                    format!("   ({})", p.outside_data.join("; "))
+                } else {
+                    String::new()
                 }
             )
         })
