@@ -5,14 +5,55 @@
 //! the Python package's `FitResult.intervals` without a bootstrap) and the
 //! bootstrap's percentile interval (`slaw fit --bootstrap`).
 //!
-//! cargo run --release -p slaw --example param_coverage -- [seeds] [level] [noise] [replicates]
+//! cargo run --release -p slaw --example param_coverage -- [seeds] [level] [noise] [replicates] [tails]
+//!
+//! `tails`: `normal` (the default), `t3` (Student's t with 3 degrees of
+//! freedom scaled to standard deviation 1: heavy tails) or `outliers` (one
+//! point in 10 with 5 times the noise).
 use rayon::prelude::*;
 use slaw::bootstrap::{bootstrap, Resampling, Scheme};
 use slaw::fit::{fit, FitOptions};
 use slaw::law::{catalog, Law, Transform};
 use slaw::objective::{Loss, Space};
+use slaw::observations::Observations;
 use slaw::stats::normal_quantile;
-use slaw::synthetic::generate;
+use slaw::synthetic::standard_normal;
+
+/// The law's values at `points` times exp(noise * e), e a unit-variance
+/// draw with the given tails.
+fn draw(case: &Case, noise: f64, tails: &str, seed: u64) -> Observations {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let y = case
+        .points
+        .iter()
+        .map(|p| {
+            let e = match tails {
+                "t3" => {
+                    let z = standard_normal(&mut rng);
+                    let chi2: f64 = (0..3).map(|_| standard_normal(&mut rng).powi(2)).sum();
+                    z / (chi2 / 3.0).sqrt() / 3f64.sqrt()
+                }
+                "outliers" => {
+                    let z = standard_normal(&mut rng);
+                    let u = standard_normal(&mut rng);
+                    if u.abs() > 1.645 {
+                        5.0 * z
+                    } else {
+                        z
+                    }
+                }
+                _ => standard_normal(&mut rng),
+            };
+            case.law.predict(p, &case.truth) * (noise * e).exp()
+        })
+        .collect();
+    let names: Vec<&str> = case.law.inputs.iter().map(String::as_str).collect();
+    let cols: Vec<Vec<f64>> = (0..names.len())
+        .map(|j| case.points.iter().map(|p| p[j]).collect())
+        .collect();
+    Observations::from_columns(&names, &cols, y)
+}
 
 fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<Vec<f64>> {
     (0..n)
@@ -98,9 +139,10 @@ fn main() {
     let level: f64 = args.next().map_or(0.9, |s| s.parse().unwrap());
     let noise: f64 = args.next().map_or(0.01, |s| s.parse().unwrap());
     let replicates: usize = args.next().map_or(200, |s| s.parse().unwrap());
+    let tails = args.next().unwrap_or_else(|| "normal".into());
     let z = normal_quantile(0.5 + level / 2.0);
     println!(
-        "level {level}, noise sd {noise} on ln L, {seeds} seeds, {replicates} bootstrap replicates"
+        "level {level}, noise sd {noise} on ln L ({tails} tails), {seeds} seeds, {replicates} bootstrap replicates"
     );
     println!("covered / seeds: +-z se | bootstrap; (u: seeds where the data do not pin it)");
     for (loss_name, loss) in [
@@ -118,7 +160,7 @@ fn main() {
             let tallies: Vec<Option<Vec<Tally>>> = (0..seeds)
                 .into_par_iter()
                 .map(|seed| {
-                    let obs = generate(&case.law, &case.truth, &case.points, noise, seed, "");
+                    let obs = draw(&case, noise, &tails, seed);
                     let r = fit(&case.law, &obs, &opts).ok().filter(|r| r.converged)?;
                     let how = Resampling::new(replicates, level, seed);
                     let b = bootstrap(
