@@ -276,6 +276,32 @@ fn methods_predictive_intervals_and_the_critical_size_interval() {
         text.contains("--intervals predictive adds that error"),
         "{text}"
     );
+    // far outside the runs the warning says what the printed intervals cover
+    let far = |kind: &str| {
+        let mut c = slaw();
+        c.args(["methods", &f]).args(FACTORS).args([
+            "--at",
+            "model_size=8e9",
+            "--data",
+            "1e2",
+            "--bootstrap",
+            "20",
+            "--intervals",
+            kind,
+        ]);
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let text = far("predictive");
+    assert!(text.contains("warning: D_f = 100 is 100x below"), "{text}");
+    assert!(
+        text.contains("the predictive intervals cover that error only as far"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("the fit's noise only) do not cover"),
+        "{text}"
+    );
+    assert!(far("bootstrap").contains("the intervals (the fit's noise only) do not cover"));
     let bad = run(&["--intervals", "wide"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--intervals"));

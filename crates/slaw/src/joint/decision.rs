@@ -408,7 +408,7 @@ pub fn recommend_with(
         ));
     }
     bootstrap.check_replicates()?;
-    let mut notes = extrapolation_notes(runs, setting);
+    let mut notes = extrapolation_notes(runs, setting, intervals);
     let (runs_x, runs_d) = runs_span(runs, &setting.factor);
     let need = Resampling::min_replicates(bootstrap.level);
     let mut predictions = Vec::new();
@@ -588,8 +588,10 @@ fn runs_span(runs: &Runs, factor: &str) -> ((f64, f64), (f64, f64)) {
 
 /// Notes for a setting more than [`FAR_OUTSIDE`] beyond the runs' range of
 /// its factor's X or of D_f: the law is extrapolated there, and the
-/// bootstrap intervals (the fit's noise) do not cover that error.
-fn extrapolation_notes(runs: &Runs, setting: &Setting) -> Vec<String> {
+/// bootstrap intervals (the fit's noise) do not cover that error; the
+/// predictive ones cover it only as far as the held-out runs' errors grow
+/// in proportion to the distance.
+fn extrapolation_notes(runs: &Runs, setting: &Setting, intervals: Intervals) -> Vec<String> {
     let (xs, ds) = runs_span(runs, &setting.factor);
     let mut notes = Vec::new();
     for (what, v, (lo, hi)) in [
@@ -615,9 +617,18 @@ fn extrapolation_notes(runs: &Runs, setting: &Setting) -> Vec<String> {
             None
         };
         if let Some((r, side, end)) = ratio.filter(|(r, _, _)| *r > FAR_OUTSIDE) {
+            let covered = match intervals {
+                Intervals::Bootstrap => {
+                    "the intervals (the fit's noise only) do not cover that error"
+                }
+                Intervals::Predictive => {
+                    "the predictive intervals cover that error only as far as the held-out runs' \
+                     errors grow in proportion to the distance"
+                }
+            };
             notes.push(format!(
                 "{what} is {r:.0}x {side} value of the runs ({}): the laws are extrapolated far \
-                 outside the data, and the intervals (the fit's noise only) do not cover that error",
+                 outside the data, and {covered}",
                 crate::numbers::num(end)
             ));
         }
