@@ -209,6 +209,104 @@ fn methods_level_reaches_the_bootstrap() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--level"));
 }
 
+/// Issue 14, item 4: `--intervals predictive` widens the bootstrap by the
+/// held-out extrapolation error (JSON `interval_kind` `held-out`, both
+/// intervals given, the distance beyond the fitting runs), at `--level`;
+/// every pair's crossing has its bootstrap interval with the replicate
+/// pairs without a crossing counted, in the text and the JSON.
+#[test]
+fn methods_predictive_intervals_and_the_critical_size_interval() {
+    let dir = TempDir::new().unwrap();
+    let f = en_de(&dir);
+    let run = |extra: &[&str]| {
+        let mut c = slaw();
+        c.args(["methods", &f])
+            .args(FACTORS)
+            .args([
+                "--at",
+                "model_size=8e9",
+                "--data",
+                "3e3",
+                "--bootstrap",
+                "40",
+            ])
+            .args(extra);
+        c.output().unwrap()
+    };
+    let out = run(&["--json", "--intervals", "predictive", "--level", "0.9"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = &v["recommendation"];
+    assert_eq!(rec["intervals"], "predictive");
+    for p in rec["predictions"].as_array().unwrap() {
+        assert_eq!(p["interval_kind"]["kind"], "held-out", "{p}");
+        assert_eq!(p["interval_kind"]["level"], 0.9, "{p}");
+        assert_eq!(p["interval"], p["predictive_interval"], "{p}");
+        let (b, q) = (&p["bootstrap_interval"], &p["predictive_interval"]);
+        assert!(q["lo"].as_f64().unwrap() < b["lo"].as_f64().unwrap(), "{p}");
+        assert!(q["hi"].as_f64().unwrap() > b["hi"].as_f64().unwrap(), "{p}");
+        // D_f = 3e3 lies ln(1e4 / 3e3) below the fitting runs
+        let dist = p["extrapolation_distance"].as_f64().unwrap();
+        assert!((dist - (1e4f64 / 3e3).ln()).abs() < 1e-9, "{p}");
+        assert!(p["extrapolation_error_rate"].as_f64().unwrap() > 0.0, "{p}");
+    }
+    for c in rec["critical"].as_array().unwrap() {
+        let ci = &c["at_setting_interval"];
+        let n = ci["with_crossing"].as_u64().unwrap() + ci["without_crossing"].as_u64().unwrap();
+        assert!(n > 0 && n <= 40, "{c}");
+        assert!(ci.get("interval").is_some(), "{c}");
+    }
+    let text =
+        String::from_utf8(run(&["--intervals", "predictive", "--level", "0.9"]).stdout).unwrap();
+    assert!(text.contains("90% predictive"), "{text}");
+    assert!(
+        text.contains("meant to cover the law's mean loss"),
+        "{text}"
+    );
+    assert!(text.contains("ln units beyond the fitting runs"), "{text}");
+    assert!(
+        text.contains("replicate pairs without a crossing"),
+        "{text}"
+    );
+    assert!(text.contains("90% bootstrap ["), "{text}");
+    // the default stays the bootstrap, and says what it misses
+    let text = String::from_utf8(run(&[]).stdout).unwrap();
+    assert!(text.contains("95% refit bootstrap"), "{text}");
+    assert!(
+        text.contains("--intervals predictive adds that error"),
+        "{text}"
+    );
+    // far outside the runs the warning says what the printed intervals cover
+    let far = |kind: &str| {
+        let mut c = slaw();
+        c.args(["methods", &f]).args(FACTORS).args([
+            "--at",
+            "model_size=8e9",
+            "--data",
+            "1e2",
+            "--bootstrap",
+            "20",
+            "--intervals",
+            kind,
+        ]);
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let text = far("predictive");
+    assert!(text.contains("warning: D_f = 100 is 100x below"), "{text}");
+    assert!(
+        text.contains("the predictive intervals cover that error only as far"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("the fit's noise only) do not cover"),
+        "{text}"
+    );
+    assert!(far("bootstrap").contains("the intervals (the fit's noise only) do not cover"));
+    let bad = run(&["--intervals", "wide"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--intervals"));
+}
+
 #[test]
 fn methods_and_joint_bad_inputs() {
     let dir = TempDir::new().unwrap();

@@ -546,6 +546,8 @@ pub struct MethodsOpts {
     pub seed: u64,
     /// None: from the runs' and the setting's D_f (`joint::decision::d_range`).
     pub d_range: Option<(f64, f64)>,
+    /// "bootstrap" (the default) or "predictive" (`slaw methods --intervals`).
+    pub intervals: String,
 }
 
 impl Default for MethodsOpts {
@@ -559,7 +561,18 @@ impl Default for MethodsOpts {
             level: 0.95,
             seed: 0,
             d_range: None,
+            intervals: "bootstrap".into(),
         }
+    }
+}
+
+fn intervals(s: &str) -> Res<slaw::joint::decision::Intervals> {
+    match s {
+        "bootstrap" => Ok(slaw::joint::decision::Intervals::Bootstrap),
+        "predictive" => Ok(slaw::joint::decision::Intervals::Predictive),
+        _ => usage(format!(
+            "intervals: '{s}' is neither 'bootstrap' nor 'predictive'"
+        )),
     }
 }
 
@@ -574,7 +587,7 @@ fn form(s: &str) -> Res<slaw::joint::Form> {
 }
 
 pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
-    use slaw::joint::decision::{recommend, Setting};
+    use slaw::joint::decision::{recommend_with, Setting};
     let Some((factor, x)) = a.at.clone() else {
         return usage("at: the setting's factor and value, e.g. {\"model_size\": 8e9}");
     };
@@ -587,6 +600,7 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
         }
     }
     let form = form(&a.form)?;
+    let kind = intervals(&a.intervals)?;
     let runs = read_runs(data, &a.runs)?;
     let (lo, hi) = match a.d_range {
         Some(r) => r,
@@ -606,7 +620,7 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
     let opts = slaw::joint::default_options();
     let fits = slaw::joint::fit_all(&runs, &opts)?;
     let setting = Setting { factor, x, d };
-    let rec = recommend(
+    let rec = recommend_with(
         &runs,
         &fits,
         &setting,
@@ -618,6 +632,7 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
         },
         x_range,
         (lo, hi),
+        kind,
     )?;
     json(&serde_json::json!({"recommendation": rec, "fits": fits}))
 }

@@ -277,6 +277,37 @@ def test_joint_and_methods_equal_cli(tmp_path):
     assert (f["lo"] <= f["predicted_loss"]).all() and (f["predicted_loss"] <= f["hi"]).all()
 
 
+def test_methods_predictive_intervals_and_critical_interval(tmp_path):
+    """Issue 14 item 4: intervals="predictive" is the CLI's --intervals predictive; the frame
+    gives both kinds and the distance, the result says what the interval covers and each
+    pair's crossing interval with the replicate pairs without a crossing."""
+    text = _native._joint_example_csv(0.005, 2)
+    path = tmp_path / "runs.csv"
+    path.write_text(text)
+    df = read_csv(io.StringIO(text))
+    ref = run_cli("methods", path, "--factor", "model_size", "--factor", "pretrain_tokens",
+                  "--at", "model_size=8e9", "--data", "3e3", "--bootstrap", 20, "--level", 0.9,
+                  "--intervals", "predictive", "--json")
+    m = slaw.methods(df, factors=["model_size", "pretrain_tokens"], at={"model_size": 8e9},
+                     data_size=3e3, bootstrap=20, level=0.9, intervals="predictive")
+    assert _same_selection(m.to_dict(), ref)
+    assert m.interval_kind == {"kind": "held-out", "level": 0.9}
+    f = m.to_frame()
+    assert (f["predictive_lo"] < f["bootstrap_lo"]).all()
+    assert (f["predictive_hi"] > f["bootstrap_hi"]).all()
+    assert (f["lo"] == f["predictive_lo"]).all() and (f["extrapolation_distance"] > 1.0).all()
+    assert len(m.critical) == 3
+    for c in m.critical:
+        ci = c["at_setting_interval"]
+        assert 0 < ci["with_crossing"] + ci["without_crossing"] <= 20
+    boot = slaw.methods(df, factors=["model_size", "pretrain_tokens"], at={"model_size": 8e9},
+                        data_size=3e3, bootstrap=20)
+    assert boot.interval_kind["kind"] == "bootstrap"
+    with pytest.raises(Exception, match="intervals"):
+        slaw.methods(df, factors=["model_size", "pretrain_tokens"], at={"model_size": 8e9},
+                     data_size=3e3, bootstrap=20, intervals="wide")
+
+
 def test_compare_and_laws():
     cat = slaw.laws()
     assert {"chinchilla", "rectified", "power"} <= set(cat.index)

@@ -567,13 +567,19 @@ def methods(
     loss_col: str = "loss",
     experiment_col: Optional[str] = None,
     holdout_col: Optional[str] = None,
+    intervals: str = "bootstrap",
 ) -> FrameResult:
     """Which fine-tuning method for a setting (``slaw methods``): ``at={"model_size": 8e9}``,
     ``data_size`` the fine-tuning data size (the CLI's ``--data``); ``d_range`` where critical
     data sizes are searched (default, as the CLI's ``--d-range``: from 1e-4 x the smallest to
-    1e6 x the largest D_f of the runs and the setting). ``to_frame()``: the
-    predicted loss per method with its interval; ``.recommended`` the method; ``to_dict()``:
-    the recommendation, critical data sizes, fits."""
+    1e6 x the largest D_f of the runs and the setting). ``intervals``: ``"bootstrap"`` (the
+    fit's noise only) or ``"predictive"`` (widened by the law's extrapolation error on its
+    held-out runs; the CLI's ``--intervals``). ``to_frame()``: the predicted loss per method
+    with its interval (``lo``, ``hi``), both kinds (``bootstrap_lo`` ... ``predictive_hi``) and
+    ``extrapolation_distance``; ``.recommended`` the method; ``.interval_kind`` what the
+    intervals cover; ``.critical`` per pair of methods its crossing(s) at the setting and their
+    bootstrap interval (``at_setting_interval``, with the replicate pairs without a crossing
+    counted); ``to_dict()``: the recommendation, critical data sizes, fits."""
     if not isinstance(at, Mapping) or len(at) != 1:
         raise ValueError("at: one factor and its value, e.g. {'model_size': 8e9}")
     (factor, value), = at.items()
@@ -583,14 +589,21 @@ def methods(
     opts.update({"at": [str(factor), value], "data": data_size,
                  "form": str(form), "bootstrap": _whole(bootstrap, "bootstrap"),
                  "level": _number(level, "level"), "seed": _whole(seed, "seed"),
-                 "d_range": None if d_range is None else _range(d_range, "d_range")})
+                 "d_range": None if d_range is None else _range(d_range, "d_range"),
+                 "intervals": str(intervals)})
     raw = _call(_native.methods, to_table(data), opts)
     rec = raw.get("recommendation") or {}
     rows = []
     for p in rec.get("predictions") or []:
         iv = p.get("interval") or {}
+        bi = p.get("bootstrap_interval") or {}
+        pi = p.get("predictive_interval") or {}
         rows.append({"method": p.get("method"), "predicted_loss": p.get("predicted_loss"),
-                     "lo": iv.get("lo"), "hi": iv.get("hi"), "replicates": p.get("replicates"),
+                     "lo": iv.get("lo"), "hi": iv.get("hi"),
+                     "bootstrap_lo": bi.get("lo"), "bootstrap_hi": bi.get("hi"),
+                     "predictive_lo": pi.get("lo"), "predictive_hi": pi.get("hi"),
+                     "extrapolation_distance": p.get("extrapolation_distance"),
+                     "replicates": p.get("replicates"),
                      "recommended": p.get("method") == rec.get("recommended")})
     table = pd.DataFrame(rows)
     if len(table):
@@ -600,6 +613,9 @@ def methods(
     result = FrameResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}",
                          notes)
     result.recommended = rec.get("recommended")  # type: ignore[attr-defined]
+    kinds = [p.get("interval_kind") for p in rec.get("predictions") or [] if p.get("interval_kind")]
+    result.interval_kind = kinds[0] if kinds else None  # type: ignore[attr-defined]
+    result.critical = rec.get("critical") or []  # type: ignore[attr-defined]
     return result
 
 

@@ -49,6 +49,9 @@ pub struct FactorFit {
     pub mad_held: Option<f64>,
     #[serde(skip)]
     optima: Vec<Vec<f64>>,
+    /// The fitting runs' (smallest, largest) X and D_f.
+    #[serde(skip)]
+    fit_span: ((f64, f64), (f64, f64)),
 }
 
 /// One form of the law fitted to one method.
@@ -77,6 +80,12 @@ pub struct FormFit {
     /// the split's order (the same runs for both forms).
     #[serde(skip)]
     held_errors: Vec<f64>,
+    /// Per held-out run: (ln observed - ln predicted loss, how far the run
+    /// lies beyond its factor's fitting runs in ln units: ln(X / largest
+    /// fitted X) and ln(D_f / largest fitted D_f), each counted when > 0,
+    /// summed). The law's own extrapolation errors.
+    #[serde(skip)]
+    held_ln: Vec<(f64, f64)>,
     /// The catalog law of the form.
     #[serde(skip)]
     law: Law,
@@ -116,6 +125,32 @@ impl FormFit {
         let f = self.factor(factor)?;
         Some(self.form.params(f.a(), f.alpha(), &self.shared))
     }
+    /// The law's error per ln unit of extrapolation, measured on its own
+    /// held-out runs: the root mean square of (ln observed - ln predicted) /
+    /// distance over the held-out runs that lie beyond the fitting runs
+    /// (distance > 0, in the units of [`FormFit::extrapolation_distance`]).
+    /// None without such runs or when a loss is not positive.
+    pub fn extrapolation_error_rate(&self) -> Option<f64> {
+        let z: Vec<f64> = self
+            .held_ln
+            .iter()
+            .filter(|(_, d)| *d > 1e-9)
+            .map(|(e, d)| e / d)
+            .collect();
+        let rms = (z.iter().map(|v| v * v).sum::<f64>() / z.len() as f64).sqrt();
+        (!z.is_empty() && rms.is_finite()).then_some(rms)
+    }
+
+    /// How far (x, d) lies outside factor `factor`'s fitting runs, in ln
+    /// units: ln(x / largest X) or ln(smallest X / x), whichever is > 0
+    /// (else 0), plus the same for D_f. 0 inside the fitted ranges; None
+    /// when the method has no runs varying `factor`.
+    pub fn extrapolation_distance(&self, factor: &str, x: f64, d: f64) -> Option<f64> {
+        let ((xl, xh), (dl, dh)) = self.factor(factor)?.fit_span;
+        let out = |v: f64, lo: f64, hi: f64| (v / hi).ln().max((lo / v).ln()).max(0.0);
+        Some(out(x, xl, xh) + out(d, dl, dh))
+    }
+
     /// Predicted loss for factor `factor` at value `x` and data size `d`.
     pub fn predict(&self, factor: &str, x: f64, d: f64) -> Option<f64> {
         Some(self.law.predict(&[x, d], &self.params_of(factor)?))
@@ -255,6 +290,12 @@ fn held_out(r: &Run, max_x: f64, max_d: f64) -> bool {
     r.held.unwrap_or(r.x == max_x || r.d == max_d)
 }
 
+fn span(v: impl Iterator<Item = f64>) -> (f64, f64) {
+    v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    })
+}
+
 fn distinct(v: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut v: Vec<f64> = v.collect();
     v.sort_by(f64::total_cmp);
@@ -369,6 +410,7 @@ fn fit_form(
     let mut factors = Vec::new();
     let mut abs_fit = Vec::new();
     let mut abs_held = Vec::new();
+    let mut held_ln = Vec::new();
     let law = form.law();
     for (k, fit_runs, held_runs) in &sp.factors {
         let f = &runs.factors[*k];
@@ -400,8 +442,13 @@ fn fit_form(
         for r in fit_runs {
             abs_fit.push((law.predict(&[r.x, r.d], &full) - r.loss).abs());
         }
+        let max_fx = span(fit_runs.iter().map(|r| r.x)).1;
+        let max_fd = span(fit_runs.iter().map(|r| r.d)).1;
         for r in held_runs {
-            abs_held.push((law.predict(&[r.x, r.d], &full) - r.loss).abs());
+            let p = law.predict(&[r.x, r.d], &full);
+            abs_held.push((p - r.loss).abs());
+            let dist = (r.x / max_fx).ln().max(0.0) + (r.d / max_fd).ln().max(0.0);
+            held_ln.push((r.loss.ln() - p.ln(), dist));
         }
         if warm.is_none() {
             note_negligible(notes, form, &f.name, &law, &full, &shared, fit_runs);
@@ -416,6 +463,10 @@ fn fit_form(
             mad_fit: mad(&law, &full, fit_runs).unwrap_or(f64::NAN),
             mad_held: mad(&law, &full, held_runs),
             optima: optima(&res2),
+            fit_span: (
+                span(fit_runs.iter().map(|r| r.x)),
+                span(fit_runs.iter().map(|r| r.d)),
+            ),
         });
     }
     let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
@@ -429,6 +480,7 @@ fn fit_form(
         mad_fit: mean(&abs_fit).unwrap_or(f64::NAN),
         mad_held: mean(&abs_held),
         held_errors: abs_held,
+        held_ln,
         shared_optima: optima(&res1),
         law,
     })
@@ -589,23 +641,21 @@ pub fn fit_all(runs: &Runs, opts: &FitOptions) -> Result<Vec<MethodFit>> {
         .collect()
 }
 
-/// Bootstrap of a method's predictions: the fitting runs are resampled with
+/// Bootstrap of a method's fit: the fitting runs are resampled with
 /// replacement within each factor (`Replicate::within`, the factor's
-/// position in the split as the stratum), the whole two-stage procedure is
-/// redone (warm-started from `full`), and each replicate predicts at `at`
-/// (factor name, X, D_f). Returns the intervals at the bootstrap's level and
-/// the number of replicates that converged.
-pub fn bootstrap_predictions(
+/// position in the split as the stratum) and the whole two-stage procedure
+/// is redone (warm-started from `full`). Returns the converged replicates'
+/// fits of `form`, in replicate order.
+pub fn bootstrap_fits(
     runs: &Runs,
     full: &MethodFit,
     form: Form,
     opts: &FitOptions,
-    at: &[(String, f64, f64)],
     bootstrap: &Resampling,
-) -> Result<(Vec<Interval>, usize)> {
+) -> Result<Vec<FormFit>> {
     let sp = split(runs, &full.method)?;
     let warm = full.form(form);
-    let ok = bootstrap.run(&|| {}, |rep| {
+    Ok(bootstrap.run(&|| {}, |rep| {
         let factors = sp
             .factors
             .iter()
@@ -618,13 +668,29 @@ pub fn bootstrap_predictions(
         let rep = Split { factors };
         let mut notes = Vec::new();
         let ff = fit_form(runs, &full.method, &rep, form, opts, Some(warm), &mut notes).ok()?;
-        if !ff.converged() {
-            return None;
-        }
-        at.iter()
-            .map(|(f, x, d)| ff.predict(f, *x, *d))
-            .collect::<Option<Vec<f64>>>()
-    });
+        ff.converged().then_some(ff)
+    }))
+}
+
+/// Bootstrap of a method's predictions ([`bootstrap_fits`]): each
+/// replicate predicts at `at` (factor name, X, D_f). Returns the intervals
+/// at the bootstrap's level and the number of replicates that converged.
+pub fn bootstrap_predictions(
+    runs: &Runs,
+    full: &MethodFit,
+    form: Form,
+    opts: &FitOptions,
+    at: &[(String, f64, f64)],
+    bootstrap: &Resampling,
+) -> Result<(Vec<Interval>, usize)> {
+    let ok: Vec<Vec<f64>> = bootstrap_fits(runs, full, form, opts, bootstrap)?
+        .iter()
+        .filter_map(|ff| {
+            at.iter()
+                .map(|(f, x, d)| ff.predict(f, *x, *d))
+                .collect::<Option<Vec<f64>>>()
+        })
+        .collect();
     Ok((bootstrap.intervals(&ok, at.len()), ok.len()))
 }
 

@@ -80,15 +80,101 @@ pub fn noise_sd(mad: f64) -> f64 {
 /// Runs of every method, factor, factor value and data size, loss from the
 /// law plus Gaussian noise of standard deviation `sd`; deterministic in `seed`.
 pub fn generate(laws: &[Published], sd: f64, seed: u64) -> Runs {
+    generate_family(laws, Family::Multiplicative, sd, seed)
+}
+
+/// How runs are generated from the published parameters: the law the
+/// engine fits (well specified) or a law a real user meets instead
+/// (misspecified for the multiplicative fit). Used by the coverage study
+/// of `slaw methods`' intervals (`examples/joint_coverage.rs`) and tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Family {
+    /// The multiplicative law, Gaussian noise on L.
+    Multiplicative,
+    /// The additive law L = A' / X^alpha + B' / D^beta + E with the
+    /// published exponents and E, its two terms each half the
+    /// multiplicative term at the geometric centre of the runs (X0, D0).
+    Additive,
+    /// A flat phase before the power law in D_f (the rectified form):
+    /// L = A / (X^alpha (D_l^beta + D^beta)) + E, with D_l = 1e4 (the
+    /// smallest data size of the runs).
+    Rectified,
+    /// The pretraining factor's E larger by 0.05 than the model-size
+    /// factor's: the shared-E assumption of the joint procedure broken.
+    FactorE,
+    /// The multiplicative law with the noise on ln L (log-normal), not on L.
+    LnNoise,
+}
+
+impl Family {
+    /// Every family, the well-specified one first.
+    pub const ALL: [Family; 5] = [
+        Family::Multiplicative,
+        Family::Additive,
+        Family::Rectified,
+        Family::FactorE,
+        Family::LnNoise,
+    ];
+
+    /// A short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Multiplicative => "multiplicative",
+            Family::Additive => "additive",
+            Family::Rectified => "rectified",
+            Family::FactorE => "factor-E",
+            Family::LnNoise => "ln-noise",
+        }
+    }
+
+    /// The generating law's loss (without noise) of method `p`, factor 0
+    /// (model size) or 1 (pretraining tokens), at (x, d).
+    pub fn loss(self, p: &Published, factor: usize, x: f64, d: f64) -> f64 {
+        let (a, alpha) = if factor == 0 { p.model } else { p.pretrain };
+        let mult = |d_term: f64| a / (x.powf(alpha) * d_term) + p.e;
+        match self {
+            // the catalog law itself, bit for bit as the engine predicts
+            Family::Multiplicative | Family::LnNoise => {
+                Form::Multiplicative.law().predict(&[x, d], &p.law(factor))
+            }
+            Family::Additive => {
+                let xs: &[f64] = if factor == 0 {
+                    &MODEL_SIZES
+                } else {
+                    &PRETRAIN_TOKENS
+                };
+                let x0 = geo_mean(xs);
+                let d0 = geo_mean(&DATA_SIZES);
+                let half = 0.5 * a / (x0.powf(alpha) * d0.powf(p.beta));
+                half * (x0 / x).powf(alpha) + half * (d0 / d).powf(p.beta) + p.e
+            }
+            Family::Rectified => mult(DATA_SIZES[0].powf(p.beta) + d.powf(p.beta)),
+            Family::FactorE => mult(d.powf(p.beta)) + if factor == 1 { 0.05 } else { 0.0 },
+        }
+    }
+}
+
+fn geo_mean(v: &[f64]) -> f64 {
+    (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp()
+}
+
+/// Runs of every method, factor, factor value and data size from `family`'s
+/// law, with Gaussian noise of standard deviation `sd` on L (on ln L for
+/// [`Family::LnNoise`]); deterministic in `seed`.
+pub fn generate_family(laws: &[Published], family: Family, sd: f64, seed: u64) -> Runs {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut runs = Vec::new();
-    let law = Form::Multiplicative.law();
     for p in laws {
         for (factor, xs) in [MODEL_SIZES, PRETRAIN_TOKENS].iter().enumerate() {
-            let params = p.law(factor);
             for &x in xs {
                 for &d in &DATA_SIZES {
-                    let loss = law.predict(&[x, d], &params) + sd * standard_normal(&mut rng);
+                    let mean = family.loss(p, factor, x, d);
+                    let z = sd * standard_normal(&mut rng);
+                    let loss = if family == Family::LnNoise {
+                        mean * z.exp()
+                    } else {
+                        mean + z
+                    };
                     runs.push(Run {
                         method: p.method.to_string(),
                         factor,

@@ -72,6 +72,14 @@ pub enum IntervalKind {
         /// The nominal coverage of the true loss.
         level: f64,
     },
+    /// A bootstrap of the fit widened by the law's own extrapolation error
+    /// measured on its held-out runs, scaled to the distance of the target
+    /// beyond the fitting runs (`slaw methods --intervals predictive`):
+    /// meant to cover the law's mean loss at the target.
+    HeldOut {
+        /// The nominal coverage of the law's mean loss.
+        level: f64,
+    },
 }
 
 impl IntervalKind {
@@ -80,6 +88,7 @@ impl IntervalKind {
         match self {
             IntervalKind::Backtest { level } => format!("{} predictive", percent(*level)),
             IntervalKind::Bootstrap { level } => format!("{} bootstrap", percent(*level)),
+            IntervalKind::HeldOut { level } => format!("{} predictive", percent(*level)),
         }
     }
 
@@ -96,6 +105,12 @@ impl IntervalKind {
             IntervalKind::Bootstrap { level } => format!(
                 "{} bootstrap percentiles of the affordable points: the noise of the points \
                  only, not the error of extrapolating to the target",
+                percent(*level)
+            ),
+            IntervalKind::HeldOut { level } => format!(
+                "{} predictive, meant to cover the law's mean loss at the setting: the bootstrap \
+                 of the runs widened by the law's own extrapolation error on its held-out runs \
+                 (per ln unit beyond the fitting runs), times the setting's distance beyond them",
                 percent(*level)
             ),
         }

@@ -429,6 +429,7 @@ fn protocol_row(
     let interval = sel.ranking[0].estimate.interval_kind.map(|k| match k {
         super::IntervalKind::Backtest { level } => format!("backtest {level}"),
         super::IntervalKind::Bootstrap { level } => format!("bootstrap {level}"),
+        super::IntervalKind::HeldOut { level } => format!("held-out {level}"),
     });
     // Scores in the input order.
     let mut score = vec![0.0; pool.len()];
