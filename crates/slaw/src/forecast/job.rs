@@ -756,10 +756,12 @@ fn run_law(
     starts: Option<Vec<Vec<f64>>>,
 ) -> Result<ForecastOutput> {
     let f = fit_curves_from(method, std::slice::from_ref(ext), &[k], starts)?;
+    let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
+    let pred = f.predict_points(&idx);
     let mut points: Vec<Point> = (0..ext.len())
         .map(|i| Point {
             step: ext.step[i],
-            loss: f.predict(0, i),
+            loss: pred[i],
             lo: None,
             hi: None,
             observed: (!ext.loss[i].is_nan()).then_some(ext.loss[i]),
@@ -768,7 +770,6 @@ fn run_law(
     let (mut bootstrap, mut interval_kind, mut calibration, mut decay_term) =
         (None, None, None, None);
     if req.bootstrap > 0 {
-        let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
         let ivs = f.intervals_with(&idx, req.bootstrap, req.seed, req.level, &req.priors);
         for (p, iv) in points.iter_mut().zip(&ivs.iv) {
             p.lo = Some(iv.lo);
@@ -1073,8 +1074,9 @@ const FOLLOWS_UNPINNED: &str = "the forecast at step";
 /// fitted window does not pin (`identify::unpinned_shift`): a warning
 /// naming the parameters and how far a step along it moves the forecast.
 fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> {
-    let fitted: Vec<usize> = (0..k.min(ext.len()))
+    let fitted: Vec<(usize, usize)> = (0..k.min(ext.len()))
         .filter(|&i| !ext.loss[i].is_nan())
+        .map(|i| (0, i))
         .collect();
     let last = ext.len().checked_sub(1)?;
     let u = f.law.to_internal(&f.params);
@@ -1082,10 +1084,7 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
         &f.law,
         &u,
         &f.result().identifiability,
-        |v| {
-            let p = f.law.to_natural(v);
-            fitted.iter().map(|&i| f.predict_with(0, i, &p)).collect()
-        },
+        |v| f.predict_many(&fitted, &[f.law.to_natural(v)]),
         |v| f.predict_with(0, last, &f.law.to_natural(v)),
     )?;
     Some(format!(
