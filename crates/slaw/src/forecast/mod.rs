@@ -509,13 +509,22 @@ fn fit_points(c: &Curve, upto: usize) -> (Vec<f64>, Vec<f64>) {
         .unzip()
 }
 
+/// The features `method` reads at the steps `at` (the fitted points), or
+/// at every step of the curve (its predictions): a law without the drop
+/// sum (tissue) only the areas, predictions no list of the blocks a fit
+/// reads (`curve::Needs`; the values are the same).
 fn features_of(c: &Curve, method: CurveLaw, at: Option<&[f64]>) -> Result<Features> {
     let path = c.lr_path().ok_or_else(|| Error::NeedsSchedule {
         curve: c.name.clone(),
         law: method.name().to_string(),
         known_until: None,
     })?;
-    Ok(path.features(at.unwrap_or(&c.step), c.warmup_end()))
+    let needs = match (method, at) {
+        (CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup, Some(_)) => curve::Needs::Fit,
+        (CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup, None) => curve::Needs::Predict,
+        _ => curve::Needs::Areas,
+    };
+    Ok(path.features_for(at.unwrap_or(&c.step), c.warmup_end(), needs))
 }
 
 /// The law's inputs (`cols` of t, S1, S2: `curves::INPUTS`) at every step

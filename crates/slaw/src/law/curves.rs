@@ -348,12 +348,21 @@ impl MultiPower {
     /// eta^-gamma of every block of curve `f`'s drop tree that a point
     /// reads (`Features::visited_ln_eta`), then of every warmup term (the
     /// per-drop factors, once per evaluation; `factor_index` finds a term's).
+    /// Features built for predictions only (`Needs::Predict`: no visited
+    /// blocks listed) give every block's factor, in the tree's flat order
+    /// (where `factor_index` then finds each).
     fn drop_factors(&self, f: &Features, gamma: f64) -> Vec<f64> {
-        let mut v: Vec<f64> = f
-            .visited_ln_eta
-            .iter()
-            .map(|&l| fastmath::exp(-gamma * l))
-            .collect();
+        let mut v: Vec<f64> = if f.visited_slot.is_empty() {
+            f.tree
+                .blocks()
+                .map(|b| fastmath::exp(-gamma * b.ln_eta))
+                .collect()
+        } else {
+            f.visited_ln_eta
+                .iter()
+                .map(|&l| fastmath::exp(-gamma * l))
+                .collect()
+        };
         if self.warmup {
             v.extend(
                 f.warm
@@ -1101,6 +1110,75 @@ mod tests {
                     }
                 }
                 assert!(many[(m - 1) * nv].is_nan());
+            }
+        }
+    }
+
+    /// Features built for predictions (no drop list, no visited blocks)
+    /// or for a law without the drop sum (areas only) hold the same areas
+    /// and drop counts as a fit's, and the multi-power laws over them
+    /// predict the same bits, point by point and in a batch evaluation
+    /// (which then computes every block's factor): 2,000 steps with a
+    /// warmup and a cosine decay.
+    #[test]
+    fn features_for_predictions_predict_as_a_fit_s() {
+        use crate::forecast::curve::Needs;
+        let step: Vec<f64> = (1..=2000).map(|k| k as f64).collect();
+        let c = Curve {
+            name: "c".into(),
+            loss: step.iter().map(|_| 3.0).collect(),
+            lr: Some(
+                step.iter()
+                    .map(|&s| {
+                        if s < 100.0 {
+                            3e-4 * s / 100.0
+                        } else {
+                            3e-5 + 1.35e-4 * (1.0 + (std::f64::consts::PI * s / 2000.0).cos())
+                        }
+                    })
+                    .collect(),
+            ),
+            step,
+            schedule: None,
+        };
+        let path = c.lr_path().unwrap();
+        let [fit, pred, areas] = [Needs::Fit, Needs::Predict, Needs::Areas]
+            .map(|n| path.features_for(&c.step, c.warmup_end(), n));
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for f in [&pred, &areas] {
+            assert_eq!(bits(&f.s1), bits(&fit.s1));
+            assert_eq!(bits(&f.s2), bits(&fit.s2));
+            assert_eq!(f.drops_upto, fit.drops_upto);
+        }
+        assert!(!fit.drops.is_empty() && !fit.visited_ln_eta.is_empty());
+        assert!(pred.drops.is_empty() && pred.visited_slot.is_empty());
+        assert_eq!(pred.tree.len(), fit.tree.len());
+        assert!(areas.drops.is_empty() && areas.tree.is_empty());
+        let n = c.len();
+        let x: Vec<f64> = (0..n).flat_map(|i| [c.step[i], fit.s1[i]]).collect();
+        let ctx: Vec<u32> = (0..n as u32).flat_map(|i| [0, i]).collect();
+        let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+        let u = [1.0, -0.5, 0.45, 6.08, 0.76, 0.6, 0.65];
+        for make in [multipower, multipower_warmup] {
+            let (a, b) = (make(vec![fit.clone()]), make(vec![pred.clone()]));
+            let (mut oa, mut ja) = (vec![0.0; n], vec![0.0; n * 7]);
+            let (mut ob, mut jb) = (vec![0.0; n], vec![0.0; n * 7]);
+            a.model
+                .ln_batch_at(&x, &lnx, 2, &ctx, 2, &u, &mut oa, &mut ja);
+            b.model
+                .ln_batch_at(&x, &lnx, 2, &ctx, 2, &u, &mut ob, &mut jb);
+            assert_eq!(bits(&oa), bits(&ob), "{}", a.name);
+            assert_eq!(bits(&ja), bits(&jb), "{}", a.name);
+            for i in (0..n).step_by(7) {
+                let (xi, ci) = (&x[2 * i..2 * i + 2], &ctx[2 * i..2 * i + 2]);
+                let (va, vb) = (
+                    a.value_internal_at(xi, ci, &u),
+                    b.value_internal_at(xi, ci, &u),
+                );
+                assert!(
+                    va.is_finite() && va.to_bits() == vb.to_bits(),
+                    "{i}: {va} vs {vb}"
+                );
             }
         }
     }
