@@ -357,6 +357,41 @@ pub struct Replicates {
     pub converged: usize,
     /// The intervals' level.
     pub level: f64,
+    /// On a curve of over [`MAX_BAND_POINTS`] points: how many of its
+    /// points the replicates were predicted at (every k-th, the last and
+    /// the forecast steps; `band_points`), the others having no interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub band_points: Option<usize>,
+}
+
+/// Over this many points (a training log of over 1e5 steps; no benchmark
+/// curve has over 546), a law's bootstrap replicates are predicted at
+/// every k-th point of the curve, k = ceil(points / this), at its last
+/// point and at the forecast steps, rather than at every point: the
+/// intervals at the forecast steps are as on every point, the band
+/// between grid points has none, and whether more replicates run (the
+/// refit spread's share of the calibrated error) is decided on the grid.
+/// Every prediction itself stays at every point.
+pub const MAX_BAND_POINTS: usize = 100_000;
+
+/// The points of `ext` (indices) a law's bootstrap replicates are
+/// predicted at, when it has over [`MAX_BAND_POINTS`]; None: every point.
+fn band_points(ext: &Curve, req: &Request) -> Option<Vec<usize>> {
+    let n = ext.len();
+    if n <= MAX_BAND_POINTS {
+        return None;
+    }
+    let stride = n.div_ceil(MAX_BAND_POINTS);
+    let mut v: Vec<usize> = (0..n).step_by(stride).collect();
+    v.push(n - 1);
+    v.extend(
+        req.at
+            .iter()
+            .filter_map(|&t| ext.step.iter().position(|&s| s == t)),
+    );
+    v.sort_unstable();
+    v.dedup();
+    Some(v)
 }
 
 /// The result of a forecast job for one curve.
@@ -770,15 +805,22 @@ fn run_law(
     let (mut bootstrap, mut interval_kind, mut calibration, mut decay_term) =
         (None, None, None, None);
     if req.bootstrap > 0 {
-        let ivs = f.intervals_with(&idx, req.bootstrap, req.seed, req.level, &req.priors);
-        for (p, iv) in points.iter_mut().zip(&ivs.iv) {
-            p.lo = Some(iv.lo);
-            p.hi = Some(iv.hi);
+        // A very long curve: the replicates at a grid of its points.
+        let band = band_points(ext, req);
+        let at: Vec<(usize, usize)> = match &band {
+            Some(b) => b.iter().map(|&i| (0, i)).collect(),
+            None => idx,
+        };
+        let ivs = f.intervals_with(&at, req.bootstrap, req.seed, req.level, &req.priors);
+        for (&(_, i), iv) in at.iter().zip(&ivs.iv) {
+            points[i].lo = Some(iv.lo);
+            points[i].hi = Some(iv.hi);
         }
         bootstrap = Some(Replicates {
             replicates: ivs.replicates.0,
             converged: ivs.replicates.1,
             level: req.level,
+            band_points: band.map(|b| b.len()),
         });
         interval_kind = Some(ivs.kind);
         calibration = ivs.calibration;
@@ -945,6 +987,7 @@ fn run_temporal(
             replicates: req.bootstrap,
             converged: ok,
             level: req.level,
+            band_points: None,
         });
     }
     warnings.extend(

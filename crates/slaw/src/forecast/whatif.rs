@@ -474,6 +474,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             replicates: opts.bootstrap,
             converged: draws.len(),
             level: opts.level,
+            band_points: None,
         }),
         best,
         warnings,
