@@ -56,7 +56,10 @@ pub struct ForecastArgs {
     /// ln(step ratio) pooled over real runs (`temporal::POOLED_SCALE`, levels 0.5-0.99; the
     /// run's own rolling-origin calibration outside them); at 90% it covered 81.7%, 94.1% and
     /// 87.6% of the later checkpoints from 10%, 20% and 30% of training on 29 real runs (`slaw
-    /// bench temporal`).
+    /// bench temporal`). On a curve of over 100,000 points the replicates are predicted at every
+    /// k-th point (k = ceil(points / 100,000)), the last and the forecast steps, not at every
+    /// point (said in a note; JSON `bootstrap.band_points`): the intervals at the forecast steps
+    /// are as on every point, the plot's band has none between grid points.
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
     /// Level of the intervals (0.9: the level their coverage is measured at, BENCHMARKS.md).

@@ -1580,3 +1580,62 @@ fn a_long_curve_is_fitted_on_bins_with_a_note() {
         "{text}"
     );
 }
+
+/// Over 100,000 points (a training log no benchmark curve comes near) the
+/// bootstrap's replicates are predicted at every k-th point, the last and
+/// the forecast steps, and the output says so (text and JSON
+/// `bootstrap.band_points`); at 100,000 points it is every point, unsaid.
+#[test]
+fn a_very_long_curve_s_band_is_on_a_grid_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    let law = |t: f64| 2.0 + 3.0 / (1.0 + 1e-3 * t);
+    let long = write(&dir, "long.csv", &common::long_curve(1..=100_001, 0.0, law));
+    let exact = write(
+        &dir,
+        "exact.csv",
+        &common::long_curve(1..=100_000, 0.0, law),
+    );
+    let run = |f: &str, json: bool| {
+        let mut args = vec![
+            "forecast",
+            f,
+            "--method",
+            "reciprocal",
+            "--at",
+            "50000",
+            "100000",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let out = slaw().args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let text_of = |o: std::process::Output| String::from_utf8_lossy(&o.stdout).to_string();
+    let text = text_of(run(&long, false));
+    assert!(
+        text.contains("note: over 100000 points, the bootstrap's replicates are predicted at 50003 of the curve's 100001 points (every 2nd, the last and the forecast steps)"),
+        "{text}"
+    );
+    let v = common::json_of(&run(&long, true));
+    assert_eq!(v["bootstrap"]["band_points"], 50003, "{v}");
+    // Both forecast steps have an interval.
+    for p in v["forecasts"].as_array().unwrap() {
+        assert!(
+            p["lo"].as_f64().unwrap() < p["loss"].as_f64().unwrap(),
+            "{p}"
+        );
+        assert!(
+            p["hi"].as_f64().unwrap() > p["loss"].as_f64().unwrap(),
+            "{p}"
+        );
+    }
+    assert!(!text_of(run(&exact, false)).contains("note: over 100000 points"));
+    let v = common::json_of(&run(&exact, true));
+    assert!(v["bootstrap"].get("band_points").is_none(), "{v}");
+}

@@ -108,6 +108,17 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             }
         }
     }
+    if let Some(m) = o.bootstrap.and_then(|b| b.band_points) {
+        let n = o.curve_points.len();
+        let _ = writeln!(
+            s,
+            "note: over {} points, the bootstrap's replicates are predicted at {} of the curve's {} points (every {}, the last and the forecast steps): the intervals at the forecast steps are as on every point, the interval band has none between them, and whether more replicates run is decided on them",
+            slaw::forecast::job::MAX_BAND_POINTS,
+            m,
+            n,
+            slaw::numbers::ordinal(n.div_ceil(slaw::forecast::job::MAX_BAND_POINTS)),
+        );
+    }
     if let Some(d) = &o.decay_term {
         let _ = writeln!(
             s,

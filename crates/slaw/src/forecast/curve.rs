@@ -54,6 +54,22 @@ pub struct Features {
     pub visited_slot: Vec<u32>,
 }
 
+/// What [`LrPath::features_for`] builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Everything: the areas, the drops, their tree and the blocks the
+    /// points read (`visited_*`: a fit's batch evaluations).
+    Fit,
+    /// The areas and the drop tree, for predictions (`value_at`,
+    /// `values_many_at`): no `drops` list (the tree's lowest level holds
+    /// them) and no `visited_*` (the multi-power law's batch evaluation
+    /// then computes every block's factor).
+    Predict,
+    /// The areas S1, S2 and the drop counts only (a law without the drop
+    /// sum: `tissue`): no drops, no tree.
+    Areas,
+}
+
 /// 4-point Gauss-Legendre nodes and weights on [-1, 1]: where a linear
 /// decrease of the rate is placed as drops.
 const SUB_DROPS: [(f64, f64); 4] = [
@@ -625,6 +641,12 @@ impl LrPath {
     /// The features at the increasing steps `at`; the annealing area and
     /// the drops count from `warm_end` on.
     pub fn features(&self, at: &[f64], warm_end: f64) -> Features {
+        self.features_for(at, warm_end, Needs::Fit)
+    }
+
+    /// [`LrPath::features`] with only what `needs` asks for (the areas
+    /// and the drop sums are the same, bit for bit).
+    pub fn features_for(&self, at: &[f64], warm_end: f64, needs: Needs) -> Features {
         // Every place the path changes slope, the warmup's end and the
         // points, in order; the rate is linear between consecutive cuts.
         let mut cuts: Vec<(f64, f64, Option<usize>)> = Vec::new();
@@ -650,6 +672,8 @@ impl LrPath {
             visited_ln_eta: Vec::new(),
             visited_slot: Vec::new(),
         };
+        let keep = needs != Needs::Areas;
+        let mut count = 0;
         let kappa = -TISSUE_LAMBDA.ln();
         let (mut area, mut m, mut ann) = (0.0, 0.0, 0.0);
         let (mut t0, mut e0) = (cuts[0].0.min(0.0), self.at(cuts[0].0.min(0.0)));
@@ -673,7 +697,10 @@ impl LrPath {
                             let v = 0.5 * (x + 1.0);
                             let e = e0 + (e1 - e0) * v;
                             let s = before + 0.5 * (e0 + e) * v * h;
-                            f.drops.push(((e0 - e1) * 0.5 * w, e, s));
+                            if keep {
+                                f.drops.push(((e0 - e1) * 0.5 * w, e, s));
+                            }
+                            count += 1;
                         }
                     }
                 }
@@ -681,30 +708,42 @@ impl LrPath {
                 // A jump.
                 m += e0 - e1;
                 if e1 < e0 {
-                    f.drops.push((e0 - e1, e1, area));
+                    if keep {
+                        f.drops.push((e0 - e1, e1, area));
+                    }
+                    count += 1;
                 }
             }
             if point.is_some() {
                 f.s1.push(area);
                 f.s2.push(ann);
-                f.drops_upto.push(f.drops.len());
+                f.drops_upto.push(count);
             }
             (t0, e0) = (t1, e1);
         }
+        drop(cuts);
         // Drops after the last point are in no point's sum: left out (the
         // tree's blocks over the drops kept are the same, and so is every
         // point's sum, bit for bit).
         f.drops
             .truncate(f.drops_upto.iter().copied().max().unwrap_or(0));
-        f.tree = DropTree::new(&f.drops);
-        let visited = f
-            .tree
-            .visited(f.drops_upto.iter().copied().zip(f.s1.iter().copied()));
-        f.visited_slot = vec![u32::MAX; f.tree.len()];
-        for (k, &j) in visited.iter().enumerate() {
-            f.visited_slot[j] = k as u32;
+        if keep {
+            f.tree = DropTree::new(&f.drops);
         }
-        f.visited_ln_eta = visited.iter().map(|&j| f.tree.block(j).ln_eta).collect();
+        if needs == Needs::Predict {
+            // The tree holds them (the list is as long as its lowest level).
+            f.drops = Vec::new();
+        }
+        if needs == Needs::Fit {
+            let visited = f
+                .tree
+                .visited(f.drops_upto.iter().copied().zip(f.s1.iter().copied()));
+            f.visited_slot = vec![u32::MAX; f.tree.len()];
+            for (k, &j) in visited.iter().enumerate() {
+                f.visited_slot[j] = k as u32;
+            }
+            f.visited_ln_eta = visited.iter().map(|&j| f.tree.block(j).ln_eta).collect();
+        }
         // The warmup's terms: one list for the points after the warmup, and
         // one per point inside it (its own steps so far).
         let full = super::warmup::nodes(self, warm_end);

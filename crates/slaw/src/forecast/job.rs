@@ -357,6 +357,41 @@ pub struct Replicates {
     pub converged: usize,
     /// The intervals' level.
     pub level: f64,
+    /// On a curve of over [`MAX_BAND_POINTS`] points: how many of its
+    /// points the replicates were predicted at (every k-th, the last and
+    /// the forecast steps; `band_points`), the others having no interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub band_points: Option<usize>,
+}
+
+/// Over this many points (a training log of over 1e5 steps; no benchmark
+/// curve has over 546), a law's bootstrap replicates are predicted at
+/// every k-th point of the curve, k = ceil(points / this), at its last
+/// point and at the forecast steps, rather than at every point: the
+/// intervals at the forecast steps are as on every point, the band
+/// between grid points has none, and whether more replicates run (the
+/// refit spread's share of the calibrated error) is decided on the grid.
+/// Every prediction itself stays at every point.
+pub const MAX_BAND_POINTS: usize = 100_000;
+
+/// The points of `ext` (indices) a law's bootstrap replicates are
+/// predicted at, when it has over [`MAX_BAND_POINTS`]; None: every point.
+fn band_points(ext: &Curve, req: &Request) -> Option<Vec<usize>> {
+    let n = ext.len();
+    if n <= MAX_BAND_POINTS {
+        return None;
+    }
+    let stride = n.div_ceil(MAX_BAND_POINTS);
+    let mut v: Vec<usize> = (0..n).step_by(stride).collect();
+    v.push(n - 1);
+    v.extend(
+        req.at
+            .iter()
+            .filter_map(|&t| ext.step.iter().position(|&s| s == t)),
+    );
+    v.sort_unstable();
+    v.dedup();
+    Some(v)
 }
 
 /// The result of a forecast job for one curve.
@@ -756,10 +791,12 @@ fn run_law(
     starts: Option<Vec<Vec<f64>>>,
 ) -> Result<ForecastOutput> {
     let f = fit_curves_from(method, std::slice::from_ref(ext), &[k], starts)?;
+    let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
+    let pred = f.predict_points(&idx);
     let mut points: Vec<Point> = (0..ext.len())
         .map(|i| Point {
             step: ext.step[i],
-            loss: f.predict(0, i),
+            loss: pred[i],
             lo: None,
             hi: None,
             observed: (!ext.loss[i].is_nan()).then_some(ext.loss[i]),
@@ -768,16 +805,22 @@ fn run_law(
     let (mut bootstrap, mut interval_kind, mut calibration, mut decay_term) =
         (None, None, None, None);
     if req.bootstrap > 0 {
-        let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
-        let ivs = f.intervals_with(&idx, req.bootstrap, req.seed, req.level, &req.priors);
-        for (p, iv) in points.iter_mut().zip(&ivs.iv) {
-            p.lo = Some(iv.lo);
-            p.hi = Some(iv.hi);
+        // A very long curve: the replicates at a grid of its points.
+        let band = band_points(ext, req);
+        let at: Vec<(usize, usize)> = match &band {
+            Some(b) => b.iter().map(|&i| (0, i)).collect(),
+            None => idx,
+        };
+        let ivs = f.intervals_with(&at, req.bootstrap, req.seed, req.level, &req.priors);
+        for (&(_, i), iv) in at.iter().zip(&ivs.iv) {
+            points[i].lo = Some(iv.lo);
+            points[i].hi = Some(iv.hi);
         }
         bootstrap = Some(Replicates {
             replicates: ivs.replicates.0,
             converged: ivs.replicates.1,
             level: req.level,
+            band_points: band.map(|b| b.len()),
         });
         interval_kind = Some(ivs.kind);
         calibration = ivs.calibration;
@@ -944,6 +987,7 @@ fn run_temporal(
             replicates: req.bootstrap,
             converged: ok,
             level: req.level,
+            band_points: None,
         });
     }
     warnings.extend(
@@ -1073,8 +1117,9 @@ const FOLLOWS_UNPINNED: &str = "the forecast at step";
 /// fitted window does not pin (`identify::unpinned_shift`): a warning
 /// naming the parameters and how far a step along it moves the forecast.
 fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> {
-    let fitted: Vec<usize> = (0..k.min(ext.len()))
+    let fitted: Vec<(usize, usize)> = (0..k.min(ext.len()))
         .filter(|&i| !ext.loss[i].is_nan())
+        .map(|i| (0, i))
         .collect();
     let last = ext.len().checked_sub(1)?;
     let u = f.law.to_internal(&f.params);
@@ -1082,10 +1127,7 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
         &f.law,
         &u,
         &f.result().identifiability,
-        |v| {
-            let p = f.law.to_natural(v);
-            fitted.iter().map(|&i| f.predict_with(0, i, &p)).collect()
-        },
+        |v| f.predict_many(&fitted, &[f.law.to_natural(v)]),
         |v| f.predict_with(0, last, &f.law.to_natural(v)),
     )?;
     Some(format!(

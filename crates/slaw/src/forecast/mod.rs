@@ -132,8 +132,11 @@ pub struct Fitted {
     pub converged: bool,
     /// The objective at the optimum.
     pub objective: f64,
-    /// Per curve and point: the law's inputs (a prefix of t, S1, S2).
-    inputs: Vec<Vec<Vec<f64>>>,
+    /// Per curve: the law's inputs (a prefix of t, S1, S2) at every
+    /// point, `dim` per point one after the other.
+    inputs: Vec<Vec<f64>>,
+    /// Inputs per point.
+    dim: usize,
     /// The law on the fitted points (binned on long curves).
     fit_law: Law,
     obs: Observations,
@@ -167,7 +170,40 @@ impl Fitted {
     /// Predicted loss at point `i` of curve `c` with parameters `p` (natural units).
     pub fn predict_with(&self, c: usize, i: usize, p: &[f64]) -> f64 {
         self.law
-            .predict_at(&self.inputs[c][i], &point_context(c, i), p)
+            .predict_at(self.input(c, i), &point_context(c, i), p)
+    }
+
+    /// The law's inputs at point `i` of curve `c`.
+    fn input(&self, c: usize, i: usize) -> &[f64] {
+        &self.inputs[c][i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Predicted loss at each of `points` ((curve, index) pairs) for each
+    /// of the parameter vectors `params` (natural units): per point, one
+    /// value per vector, in their order; the values of `predict_with`, bit
+    /// for bit, computed in batches (`Law::predict_many_at`: the
+    /// multi-power law computes its per-drop factors once per batch and
+    /// vector, not once per point).
+    pub fn predict_many(&self, points: &[(usize, usize)], params: &[Vec<f64>]) -> Vec<f64> {
+        let per = PREDICT_BATCH;
+        let parts: Vec<Vec<f64>> = points
+            .par_chunks(per)
+            .map(|ch| {
+                let x: Vec<f64> = ch
+                    .iter()
+                    .flat_map(|&(c, i)| self.input(c, i).iter().copied())
+                    .collect();
+                let ctx: Vec<u32> = ch.iter().flat_map(|&(c, i)| point_context(c, i)).collect();
+                self.law.predict_many_at(&x, &ctx, 2, params)
+            })
+            .collect();
+        parts.concat()
+    }
+
+    /// Predicted loss at each of `points` ((curve, index) pairs): the
+    /// values of `predict`, bit for bit (see `predict_many`).
+    pub fn predict_points(&self, points: &[(usize, usize)]) -> Vec<f64> {
+        self.predict_many(points, std::slice::from_ref(&self.params))
     }
 
     /// The parameters of the bootstrap's refits on the fitted points
@@ -286,14 +322,18 @@ impl Fitted {
         // `FIRST_REPLICATES` replicates (the same draws as the first of a
         // full run) are kept.
         let last_fit = self.obs_last_step();
+        let preds = self.predict_points(points);
         let negligible = |boot: &[Interval]| {
             let cal = calibration.as_ref()?;
-            let ok = points.iter().zip(boot).all(|(&(c, i), b)| {
-                let t = self.inputs[c][i][0];
-                let pred = self.predict(c, i);
-                let (below, above) = b.ln_beyond(pred);
-                t <= last_fit || below.max(above) <= NEGLIGIBLE * cal.half_width(t)
-            });
+            let ok = points
+                .iter()
+                .zip(boot)
+                .zip(&preds)
+                .all(|((&(c, i), b), &pred)| {
+                    let t = self.input(c, i)[0];
+                    let (below, above) = b.ln_beyond(pred);
+                    t <= last_fit || below.max(above) <= NEGLIGIBLE * cal.half_width(t)
+                });
             ok.then_some(())
         };
         let (boot, converged, used) = if n == 0 {
@@ -312,14 +352,14 @@ impl Fitted {
             .iter()
             .enumerate()
             .map(|(k, &(c, i))| {
-                let pred = self.predict(c, i);
+                let pred = preds[k];
                 let (mut lo, mut hi, mut centre) = (0.0f64, 0.0f64, 0.0f64);
                 if let Some(b) = boot.get(k) {
                     (lo, hi) = b.ln_beyond(pred);
                 }
                 if let Some(cal) = &calibration {
                     // centre: a signed rule's shift (0 unless the priors set one)
-                    let (m, below, above) = cal.edges(self.inputs[c][i][0]);
+                    let (m, below, above) = cal.edges(self.input(c, i)[0]);
                     centre = m;
                     lo = lo.hypot(below);
                     hi = hi.hypot(above);
@@ -353,9 +393,17 @@ impl Fitted {
     ) -> (Vec<Interval>, usize) {
         let how = Resampling::new(n, level, seed);
         let ok = self.draws(&how);
+        // Batch by batch: the replicates' predictions at a batch of points
+        // (never every point's at once).
         let iv = points
-            .iter()
-            .map(|&(c, i)| how.interval(ok.iter().map(|p| self.predict_with(c, i, p)).collect()))
+            .par_chunks(PREDICT_BATCH)
+            .flat_map_iter(|ch| {
+                let v = self.predict_many(ch, &ok);
+                let r = ok.len();
+                (0..ch.len())
+                    .map(|k| how.interval(v[k * r..(k + 1) * r].to_vec()))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         (iv, ok.len())
     }
@@ -425,6 +473,11 @@ pub struct Intervals {
     pub calibration: Option<Calibration>,
 }
 
+/// Points per batch of `Fitted::predict_many` (and of the bootstrap's
+/// predictions: batches of this many points times the replicates are
+/// held at once).
+const PREDICT_BATCH: usize = 4096;
+
 /// Above this many fitted points, a curve is fitted on this many bins of
 /// consecutive points (mean step, geometric mean loss): a loss curve is
 /// smooth over a bin, and the fit's cost stops growing with the points.
@@ -456,25 +509,34 @@ fn fit_points(c: &Curve, upto: usize) -> (Vec<f64>, Vec<f64>) {
         .unzip()
 }
 
+/// The features `method` reads at the steps `at` (the fitted points), or
+/// at every step of the curve (its predictions): a law without the drop
+/// sum (tissue) only the areas, predictions no list of the blocks a fit
+/// reads (`curve::Needs`; the values are the same).
 fn features_of(c: &Curve, method: CurveLaw, at: Option<&[f64]>) -> Result<Features> {
     let path = c.lr_path().ok_or_else(|| Error::NeedsSchedule {
         curve: c.name.clone(),
         law: method.name().to_string(),
         known_until: None,
     })?;
-    Ok(path.features(at.unwrap_or(&c.step), c.warmup_end()))
+    let needs = match (method, at) {
+        (CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup, Some(_)) => curve::Needs::Fit,
+        (CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup, None) => curve::Needs::Predict,
+        _ => curve::Needs::Areas,
+    };
+    Ok(path.features_for(at.unwrap_or(&c.step), c.warmup_end(), needs))
 }
 
 /// The law's inputs (`cols` of t, S1, S2: `curves::INPUTS`) at every step
-/// of a curve.
-fn law_inputs(step: &[f64], features: Option<&Features>, cols: &[usize]) -> Vec<Vec<f64>> {
+/// of a curve, `cols.len()` per step one after the other.
+fn law_inputs(step: &[f64], features: Option<&Features>, cols: &[usize]) -> Vec<f64> {
     (0..step.len())
-        .map(|i| {
+        .flat_map(|i| {
             let all = match features {
                 Some(f) => [step[i], f.s1[i], f.s2[i]],
                 None => [step[i], 1.0, 0.0],
             };
-            cols.iter().map(|&j| all[j]).collect()
+            cols.iter().map(move |&j| all[j])
         })
         .collect()
 }
@@ -518,7 +580,7 @@ pub fn fit_curves_from(
         .collect::<Option<_>>()
         .ok_or_else(|| Error::data(format!("{} is not a loss-curve law", method.name())))?;
     let dim = which.len();
-    let inputs: Vec<Vec<Vec<f64>>> = curves
+    let inputs: Vec<Vec<f64>> = curves
         .iter()
         .enumerate()
         .map(|(ci, c)| law_inputs(&c.step, features.get(ci), &which))
@@ -528,7 +590,7 @@ pub fn fit_curves_from(
     let mut ctx = Vec::new();
     for (ci, (step, loss)) in sets.iter().enumerate() {
         let xs = law_inputs(step, fit_features.get(ci), &which);
-        for (i, (x, &l)) in xs.iter().zip(loss).enumerate() {
+        for (i, (x, &l)) in xs.chunks_exact(dim).zip(loss).enumerate() {
             for (col, &v) in cols.iter_mut().zip(x) {
                 col.push(v);
             }
@@ -571,6 +633,7 @@ pub fn fit_curves_from(
         law,
         fit_law,
         inputs,
+        dim,
         obs,
         result: res,
     })

@@ -359,17 +359,29 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         .map(|(ti, t)| {
             let c = nr + ti;
             let ahead = decay_ahead_of(&t.curve, seen);
+            // The predictions and the replicates' at every point, in
+            // batches (`Fitted::predict_many`: the values of `predict`).
+            let idx: Vec<(usize, usize)> = (0..t.curve.len()).map(|i| (c, i)).collect();
+            let point_loss = f.predict_points(&idx);
+            let boot: Vec<Option<crate::bootstrap::Interval>> = if draws.is_empty() {
+                vec![None; idx.len()]
+            } else {
+                let r = draws.len();
+                idx.chunks(4096)
+                    .flat_map(|ch| {
+                        let v = f.predict_many(ch, &draws);
+                        (0..ch.len())
+                            .map(|k| Some(interval_of(v[k * r..(k + 1) * r].to_vec(), opts.level)))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect()
+            };
             Prediction {
                 schedule: t.name.clone(),
                 points: (0..t.curve.len())
                     .map(|i| {
-                        let iv = (!draws.is_empty()).then(|| {
-                            interval_of(
-                                draws.iter().map(|p| f.predict_with(c, i, p)).collect(),
-                                opts.level,
-                            )
-                        });
-                        let loss = f.predict(c, i);
+                        let iv = boot[i];
+                        let loss = point_loss[i];
                         // Refit spread, schedule-transfer error and the
                         // calibrated extrapolation error, in quadrature.
                         let h = calibration
@@ -474,6 +486,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             replicates: opts.bootstrap,
             converged: draws.len(),
             level: opts.level,
+            band_points: None,
         }),
         best,
         warnings,

@@ -348,12 +348,21 @@ impl MultiPower {
     /// eta^-gamma of every block of curve `f`'s drop tree that a point
     /// reads (`Features::visited_ln_eta`), then of every warmup term (the
     /// per-drop factors, once per evaluation; `factor_index` finds a term's).
+    /// Features built for predictions only (`Needs::Predict`: no visited
+    /// blocks listed) give every block's factor, in the tree's flat order
+    /// (where `factor_index` then finds each).
     fn drop_factors(&self, f: &Features, gamma: f64) -> Vec<f64> {
-        let mut v: Vec<f64> = f
-            .visited_ln_eta
-            .iter()
-            .map(|&l| fastmath::exp(-gamma * l))
-            .collect();
+        let mut v: Vec<f64> = if f.visited_slot.is_empty() {
+            f.tree
+                .blocks()
+                .map(|b| fastmath::exp(-gamma * b.ln_eta))
+                .collect()
+        } else {
+            f.visited_ln_eta
+                .iter()
+                .map(|&l| fastmath::exp(-gamma * l))
+                .collect()
+        };
         if self.warmup {
             v.extend(
                 f.warm
@@ -427,6 +436,65 @@ impl MultiPower {
     }
 }
 
+/// Points per run of [`MultiPower`]'s `values_many_at`: the blocks their
+/// sums read are gathered, and their factors computed, once per run.
+const MANY_CHUNK: usize = 512;
+
+/// SIMD lanes of [`point_sums`]: the parameter vectors are padded to a
+/// multiple of it.
+const LANES: usize = 8;
+
+crate::multiversion! {
+    /// Add to `acc` (one sum per parameter vector, `acc.len()` a multiple
+    /// of [`LANES`]) the drop-sum terms `terms` (slot of the block's
+    /// factors in `fac`, `acc.len()` per slot; decrease d; distance in S1)
+    /// at unit ratio `r`: `acc[v] += d (1 - (C_v x + 1)^-beta_v)`,
+    /// x = fac r distance, in the terms' order, with `DropSum::add`'s
+    /// operations (the fast exp and ln without fused multiply-adds, in
+    /// every copy): the same bits as the point-by-point sum.
+    fn point_sums(
+        acc: &mut [f64],
+        terms: &[(usize, f64, f64)],
+        fac: &[f64],
+        c: &[f64],
+        beta: &[f64],
+        r: f64,
+    ) {
+        let _ = FMA;
+        let width = acc.len();
+        if !width.is_multiple_of(LANES) {
+            // Fewer vectors than lanes (a single prediction): one at a time.
+            for (v, s) in acc.iter_mut().enumerate() {
+                for &(slot, d, dist) in terms {
+                    let xk = fac[slot * width + v] * r * dist;
+                    let q = c[v] * xk + 1.0;
+                    let lq = fastmath::ln_positive_k::<false>(q);
+                    let pw = fastmath::exp_k::<false>(-beta[v] * lq);
+                    *s += d * (1.0 - pw);
+                }
+            }
+            return;
+        }
+        for v in (0..width).step_by(LANES) {
+            let mut s: [f64; LANES] = acc[v..v + LANES].try_into().expect("whole lanes");
+            let cv: [f64; LANES] = c[v..v + LANES].try_into().expect("whole lanes");
+            let bv: [f64; LANES] = beta[v..v + LANES].try_into().expect("whole lanes");
+            for &(slot, d, dist) in terms {
+                let row = slot * width + v;
+                let f: [f64; LANES] = fac[row..row + LANES].try_into().expect("whole lanes");
+                for l in 0..LANES {
+                    let xk = f[l] * r * dist;
+                    let q = cv[l] * xk + 1.0;
+                    let lq = fastmath::ln_positive_k::<false>(q);
+                    let pw = fastmath::exp_k::<false>(-bv[l] * lq);
+                    s[l] += d * (1.0 - pw);
+                }
+            }
+            acc[v..v + LANES].copy_from_slice(&s);
+        }
+    }
+}
+
 /// Where term `j` (a flat index of `point`'s `factor`: a block of the tree,
 /// then the warmup's terms) is in `MultiPower::drop_factors`.
 #[inline(always)]
@@ -485,6 +553,128 @@ impl Model for MultiPower {
     fn value_at(&self, x: &[f64], lnx: &[f64], c: &[u32], u: &[f64]) -> f64 {
         let mut g = [0.0; 7];
         self.value_grad_at(x, lnx, c, u, &mut g)
+    }
+    /// Per run of up to [`MANY_CHUNK`] points of one curve: the blocks
+    /// their drop sums read, each block's factor eta^-gamma once per
+    /// vector (as `value_at` computes it: std exp), then each point's sum
+    /// for every vector at once (the vectors in SIMD lanes:
+    /// [`point_sums`]). The operations of `point` on each (point, vector),
+    /// in its order: the same bits.
+    fn values_many_at(
+        &self,
+        x: &[f64],
+        dim: usize,
+        ctx: &[u32],
+        cdim: usize,
+        us: &[f64],
+        np: usize,
+        out: &mut [f64],
+    ) {
+        let nr = us.len() / np.max(1);
+        if nr == 0 || dim < 2 || cdim < 2 {
+            // Not located (no context): NaN, as `value_at`.
+            out.fill(f64::NAN);
+            return;
+        }
+        let n = out.len() / nr;
+        // Several vectors padded to whole lanes (C = beta = 1 and a zero
+        // factor: a term of 0 there, never read); fewer than a lane's not.
+        let width = if nr < LANES {
+            nr
+        } else {
+            nr.div_ceil(LANES) * LANES
+        };
+        let col = |f: &dyn Fn(&[f64]) -> f64, pad: f64| -> Vec<f64> {
+            let mut v: Vec<f64> = us.chunks_exact(np).map(f).collect();
+            v.resize(width, pad);
+            v
+        };
+        let l0 = col(&|u| exp_capped(u[0]), 0.0);
+        let (a, alpha) = (col(&|u| u[1], 0.0), col(&|u| u[2], 0.0));
+        let (b, c) = (
+            col(&|u| exp_capped(u[3]), 0.0),
+            col(&|u| exp_capped(u[4]), 1.0),
+        );
+        let (beta, gamma) = (col(&|u| u[5], 1.0), col(&|u| u[6], 0.0));
+        let mut terms: Vec<(usize, f64, f64)> = Vec::new();
+        let mut starts: Vec<usize> = Vec::new();
+        let mut js: Vec<usize> = Vec::new();
+        let mut fac: Vec<f64> = Vec::new();
+        let mut acc = vec![0.0; width];
+        let mut warm_fac = vec![0.0; width];
+        let mut k = 0;
+        while k < n {
+            let here = |p: usize| self.locate(&ctx[p * cdim..(p + 1) * cdim]);
+            let Some((f, _)) = here(k) else {
+                out[k * nr..(k + 1) * nr].fill(f64::NAN);
+                k += 1;
+                continue;
+            };
+            let curve = ctx[k * cdim];
+            let mut e = k + 1;
+            while e < n && e - k < MANY_CHUNK && ctx[e * cdim] == curve && here(e).is_some() {
+                e += 1;
+            }
+            // The terms of each point's drop sum (block, decrease, distance
+            // in S1), then each block's slot among the run's blocks.
+            terms.clear();
+            starts.clear();
+            for p in k..e {
+                let (_, i) = here(p).expect("located above");
+                starts.push(terms.len());
+                let own = f.s1[i];
+                f.tree.for_each_indexed(f.drops_upto[i], own, |blk, j| {
+                    terms.push((j, blk.d, (own - blk.s).max(0.0)));
+                });
+            }
+            starts.push(terms.len());
+            js.clear();
+            js.extend(terms.iter().map(|t| t.0));
+            js.sort_unstable();
+            js.dedup();
+            for t in terms.iter_mut() {
+                t.0 = js
+                    .binary_search(&t.0)
+                    .expect("every term's block is listed");
+            }
+            fac.clear();
+            for &j in &js {
+                let ln_eta = f.tree.block(j).ln_eta;
+                fac.extend(gamma.iter().map(|&g| (-g * ln_eta).exp()));
+            }
+            for p in k..e {
+                let (_, i) = here(p).expect("located above");
+                let own = f.s1[i];
+                let s1 = x[p * dim + 1];
+                let r = s1 / own;
+                let ln_s1 = s1.ln();
+                acc.fill(0.0);
+                point_sums(
+                    &mut acc,
+                    &terms[starts[p - k]..starts[p - k + 1]],
+                    &fac,
+                    &c,
+                    &beta,
+                    r,
+                );
+                if self.warmup {
+                    let (wa, we) = f.warm_range[i];
+                    for &(d, eta, s) in &f.warm[wa as usize..we as usize] {
+                        let ln_eta = eta.max(1e-30).ln();
+                        for (w, &g) in warm_fac.iter_mut().zip(&gamma) {
+                            *w = (-g * ln_eta).exp();
+                        }
+                        let term = [(0, d, (own - s).max(0.0))];
+                        point_sums(&mut acc, &term, &warm_fac, &c, &beta, r);
+                    }
+                }
+                for (rep, o) in out[p * nr..(p + 1) * nr].iter_mut().enumerate() {
+                    let pw = exp_capped(a[rep] - alpha[rep] * ln_s1);
+                    *o = l0[rep] + pw - b[rep] * acc[rep];
+                }
+            }
+            k = e;
+        }
     }
     /// The per-drop factors once per call, not once per (point, drop).
     fn ln_batch_at(
@@ -847,6 +1037,149 @@ mod tests {
                 .model
                 .ln_value_grad_at(xi, li, &ctx[2 * i..2 * i + 2], &u, &mut g);
             assert!((v - out[i]).abs() < 1e-13, "point {i}: {v} vs {}", out[i]);
+        }
+    }
+
+    /// The many-vector predictions (`Law::predict_many_at`: the per-block
+    /// factors once per run of points and vector, the vectors in SIMD
+    /// lanes) are `predict_at`'s, bit for bit: 2,000 steps of a warmup, a
+    /// constant phase and a cosine decay, every point, two curves (the
+    /// second its first 1,500 steps), with 1, 8 and 13 parameter vectors
+    /// (one vector alone, whole lanes, padded lanes), for both multi-power
+    /// laws; a point of no curve is NaN in both.
+    #[test]
+    fn many_vector_predictions_are_the_point_predictions() {
+        let total = 2000.0;
+        let eta = |s: f64| {
+            if s < 100.0 {
+                3e-4 * s / 100.0
+            } else if s < 600.0 {
+                3e-4
+            } else {
+                3e-5 + 1.35e-4
+                    * (1.0 + (std::f64::consts::PI * (s - 600.0) / (total - 600.0)).cos())
+            }
+        };
+        let f1 = features((1..=2000).map(|k| k as f64).collect(), eta);
+        let f2 = features((1..=1500).map(|k| k as f64).collect(), eta);
+        let (n1, n2) = (f1.s1.len(), f2.s1.len());
+        let mut x = Vec::new();
+        let mut ctx = Vec::new();
+        for (c, f, n) in [(0u32, &f1, n1), (1, &f2, n2)] {
+            for i in 0..n {
+                x.extend([(i + 1) as f64, f.s1[i]]);
+                ctx.extend([c, i as u32]);
+            }
+        }
+        x.extend([5.0, 1.0]);
+        ctx.extend([7, 0]);
+        let m = n1 + n2 + 1;
+        let base = [3.3, 0.8, 0.5, 1000.0, 2.0, 0.6, 0.5];
+        let vectors: Vec<Vec<f64>> = (0..13)
+            .map(|r| {
+                let t = r as f64 / 13.0;
+                vec![
+                    base[0] * (1.0 + 0.1 * t),
+                    base[1] * (1.0 - 0.3 * t),
+                    base[2] + 0.2 * t,
+                    base[3] * (1.0 + 3.0 * t),
+                    base[4] * (0.5 + t),
+                    base[5] + 1.5 * t,
+                    base[6] + 1.4 * t,
+                ]
+            })
+            .collect();
+        for law in [
+            multipower(vec![f1.clone(), f2.clone()]),
+            multipower_warmup(vec![f1, f2]),
+        ] {
+            for nv in [1, 8, 13] {
+                let vs = &vectors[..nv];
+                let many = law.predict_many_at(&x, &ctx, 2, vs);
+                assert_eq!(many.len(), m * nv);
+                for k in 0..m {
+                    for (r, p) in vs.iter().enumerate() {
+                        let one = law.predict_at(&x[2 * k..2 * k + 2], &ctx[2 * k..2 * k + 2], p);
+                        let got = many[k * nv + r];
+                        assert!(k == m - 1 || one.is_finite(), "point {k}: {one}");
+                        assert!(
+                            one.to_bits() == got.to_bits() || (one.is_nan() && got.is_nan()),
+                            "{} point {k} vector {r} of {nv}: {one} vs {got}",
+                            law.name
+                        );
+                    }
+                }
+                assert!(many[(m - 1) * nv].is_nan());
+            }
+        }
+    }
+
+    /// Features built for predictions (no drop list, no visited blocks)
+    /// or for a law without the drop sum (areas only) hold the same areas
+    /// and drop counts as a fit's, and the multi-power laws over them
+    /// predict the same bits, point by point and in a batch evaluation
+    /// (which then computes every block's factor): 2,000 steps with a
+    /// warmup and a cosine decay.
+    #[test]
+    fn features_for_predictions_predict_as_a_fit_s() {
+        use crate::forecast::curve::Needs;
+        let step: Vec<f64> = (1..=2000).map(|k| k as f64).collect();
+        let c = Curve {
+            name: "c".into(),
+            loss: step.iter().map(|_| 3.0).collect(),
+            lr: Some(
+                step.iter()
+                    .map(|&s| {
+                        if s < 100.0 {
+                            3e-4 * s / 100.0
+                        } else {
+                            3e-5 + 1.35e-4 * (1.0 + (std::f64::consts::PI * s / 2000.0).cos())
+                        }
+                    })
+                    .collect(),
+            ),
+            step,
+            schedule: None,
+        };
+        let path = c.lr_path().unwrap();
+        let [fit, pred, areas] = [Needs::Fit, Needs::Predict, Needs::Areas]
+            .map(|n| path.features_for(&c.step, c.warmup_end(), n));
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for f in [&pred, &areas] {
+            assert_eq!(bits(&f.s1), bits(&fit.s1));
+            assert_eq!(bits(&f.s2), bits(&fit.s2));
+            assert_eq!(f.drops_upto, fit.drops_upto);
+        }
+        assert!(!fit.drops.is_empty() && !fit.visited_ln_eta.is_empty());
+        assert!(pred.drops.is_empty() && pred.visited_slot.is_empty());
+        assert_eq!(pred.tree.len(), fit.tree.len());
+        assert!(areas.drops.is_empty() && areas.tree.is_empty());
+        let n = c.len();
+        let x: Vec<f64> = (0..n).flat_map(|i| [c.step[i], fit.s1[i]]).collect();
+        let ctx: Vec<u32> = (0..n as u32).flat_map(|i| [0, i]).collect();
+        let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+        let u = [1.0, -0.5, 0.45, 6.08, 0.76, 0.6, 0.65];
+        for make in [multipower, multipower_warmup] {
+            let (a, b) = (make(vec![fit.clone()]), make(vec![pred.clone()]));
+            let (mut oa, mut ja) = (vec![0.0; n], vec![0.0; n * 7]);
+            let (mut ob, mut jb) = (vec![0.0; n], vec![0.0; n * 7]);
+            a.model
+                .ln_batch_at(&x, &lnx, 2, &ctx, 2, &u, &mut oa, &mut ja);
+            b.model
+                .ln_batch_at(&x, &lnx, 2, &ctx, 2, &u, &mut ob, &mut jb);
+            assert_eq!(bits(&oa), bits(&ob), "{}", a.name);
+            assert_eq!(bits(&ja), bits(&jb), "{}", a.name);
+            for i in (0..n).step_by(7) {
+                let (xi, ci) = (&x[2 * i..2 * i + 2], &ctx[2 * i..2 * i + 2]);
+                let (va, vb) = (
+                    a.value_internal_at(xi, ci, &u),
+                    b.value_internal_at(xi, ci, &u),
+                );
+                assert!(
+                    va.is_finite() && va.to_bits() == vb.to_bits(),
+                    "{i}: {va} vs {vb}"
+                );
+            }
         }
     }
 

@@ -289,6 +289,36 @@ pub trait Model: Send + Sync {
             self.ln_value_grad_at(x, l, c, u, g)
         });
     }
+    /// Predictions at many points for many parameter vectors: the points'
+    /// inputs `x` (`dim` per point, row major) and context `ctx` (`cdim`
+    /// per point), the internal vectors `us` (`np` per vector, row major);
+    /// `out[k * (us.len() / np) + r]` is `value_at` of point k for vector r,
+    /// bit for bit (a law may compute what the points share once per
+    /// vector: the multi-power law's per-drop factors).
+    #[allow(clippy::too_many_arguments)]
+    fn values_many_at(
+        &self,
+        x: &[f64],
+        dim: usize,
+        ctx: &[u32],
+        cdim: usize,
+        us: &[f64],
+        np: usize,
+        out: &mut [f64],
+    ) {
+        let nr = us.len() / np.max(1);
+        let mut lnx = vec![0.0; dim];
+        for (k, row) in out.chunks_exact_mut(nr.max(1)).enumerate() {
+            let xk = &x[k * dim..(k + 1) * dim];
+            for (l, &v) in lnx.iter_mut().zip(xk) {
+                *l = ln_input(v);
+            }
+            let ck = &ctx[k * cdim..(k + 1) * cdim];
+            for (o, u) in row.iter_mut().zip(us.chunks_exact(np.max(1))) {
+                *o = self.value_at(xk, &lnx, ck, u);
+            }
+        }
+    }
     /// `value_batch` with context, as `ln_batch_at`.
     #[allow(clippy::too_many_arguments)]
     fn value_batch_at(
@@ -426,6 +456,28 @@ impl Law {
         let lnx: Vec<f64> = x.iter().map(|&v| ln_input(v)).collect();
         self.model
             .value_at(x, &lnx, ctx, &self.to_internal(natural))
+    }
+    /// [`Law::predict_at`] at many points (inputs `x`, `n_inputs` per
+    /// point, and context `ctx`, `cdim` per point) for each of the natural
+    /// parameter vectors `naturals`: `out[k * naturals.len() + r]`, the
+    /// same values bit for bit ([`Model::values_many_at`]).
+    pub fn predict_many_at(
+        &self,
+        x: &[f64],
+        ctx: &[u32],
+        cdim: usize,
+        naturals: &[Vec<f64>],
+    ) -> Vec<f64> {
+        let dim = self.inputs.len();
+        let np = self.n_params();
+        let us: Vec<f64> = naturals.iter().flat_map(|p| self.to_internal(p)).collect();
+        let n = x.len().checked_div(dim).unwrap_or(0);
+        let mut out = vec![0.0; n * naturals.len()];
+        if !out.is_empty() {
+            self.model
+                .values_many_at(x, dim, ctx, cdim, &us, np, &mut out);
+        }
+        out
     }
     /// Prediction at `x` with context `ctx` for internal parameters.
     pub fn value_internal_at(&self, x: &[f64], ctx: &[u32], u: &[f64]) -> f64 {
