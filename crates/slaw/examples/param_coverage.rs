@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use slaw::bootstrap::{bootstrap, Resampling, Scheme};
 use slaw::fit::{fit, FitOptions};
 use slaw::law::{catalog, Law, Transform};
+use slaw::numbers::log_space;
 use slaw::objective::{Loss, Space};
 use slaw::observations::Observations;
 use slaw::stats::normal_quantile;
@@ -55,10 +56,9 @@ fn draw(case: &Case, noise: f64, tails: &str, seed: u64) -> Observations {
     Observations::from_columns(&names, &cols, y)
 }
 
+/// `n` one-input points log-spaced from `lo` to `hi`.
 fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<Vec<f64>> {
-    (0..n)
-        .map(|i| vec![(lo.ln() + (hi.ln() - lo.ln()) * i as f64 / (n - 1) as f64).exp()])
-        .collect()
+    log_space(lo, hi, n).into_iter().map(|x| vec![x]).collect()
 }
 
 struct Case {

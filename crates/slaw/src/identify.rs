@@ -284,11 +284,12 @@ fn huber_variance(mean_psi2: f64, delta: f64, sd: f64) -> f64 {
     if sd.is_nan() || sd <= 0.0 || sd.is_infinite() {
         return mean_psi2;
     }
-    let inside = 2.0 * crate::stats::normal_cdf(delta / sd) - 1.0;
+    // P(|r| < delta) = erf(delta / (sd sqrt 2)), without 2 Phi - 1's cancellation
+    let inside = libm::erf(delta / sd / std::f64::consts::SQRT_2);
     if inside > 0.0 {
         mean_psi2 / (inside * inside)
     } else {
-        sd * sd
+        std::f64::consts::FRAC_PI_2 * sd * sd
     }
 }
 
@@ -320,7 +321,7 @@ pub fn analyse(
                 .iter()
                 .zip(w)
                 .filter(|(r, w)| r.is_finite() && **w > 0.0)
-                .map(|(r, w)| w * r.clamp(-d, d).powi(2))
+                .map(|(r, w)| w * crate::objective::huber(*r, 1.0, d).1.powi(2))
                 .sum::<f64>();
         }
         let (s, n) = match p {

@@ -100,11 +100,6 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// The standard normal distribution function P(Z <= z).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
-}
-
 /// The standard normal quantile (Acklam's rational approximation, relative
 /// error < 1.2e-9), for p in (0, 1).
 pub fn normal_quantile(p: f64) -> f64 {

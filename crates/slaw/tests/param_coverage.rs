@@ -11,16 +11,11 @@
 use rayon::prelude::*;
 use slaw::fit::{fit, FitOptions};
 use slaw::law::{catalog, Law, Transform};
+use slaw::numbers::log_space;
 use slaw::stats::normal_quantile;
 use slaw::synthetic::generate;
 
 const SEEDS: u64 = 200;
-
-fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| (lo.ln() + (hi.ln() - lo.ln()) * i as f64 / (n - 1) as f64).exp())
-        .collect()
-}
 
 /// Share of seeds whose interval at `level` holds the true value, per
 /// parameter.
@@ -53,13 +48,13 @@ fn coverage(law: &Law, truth: &[f64], points: &[Vec<f64>], level: f64) -> Vec<f6
 
 #[test]
 fn standard_error_intervals_of_huber_fits_cover_at_their_level() {
-    let power_pts: Vec<Vec<f64>> = log_grid(10.0, 1e6, 40)
+    let power_pts: Vec<Vec<f64>> = log_space(10.0, 1e6, 40)
         .into_iter()
         .map(|x| vec![x])
         .collect();
     let mut chin_pts = Vec::new();
-    for n in log_grid(1e7, 1e10, 8) {
-        for d in log_grid(1e9, 1e12, 5) {
+    for n in log_space(1e7, 1e10, 8) {
+        for d in log_space(1e9, 1e12, 5) {
             chin_pts.push(vec![n, d]);
         }
     }

@@ -116,7 +116,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             slaw::forecast::job::MAX_BAND_POINTS,
             m,
             n,
-            slaw::numbers::ordinal(n.div_ceil(slaw::forecast::job::MAX_BAND_POINTS)),
+            slaw::numbers::ordinal(slaw::forecast::job::band_stride(n)),
         );
     }
     if let Some(d) = &o.decay_term {

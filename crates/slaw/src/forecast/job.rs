@@ -374,6 +374,12 @@ pub struct Replicates {
 /// Every prediction itself stays at every point.
 pub const MAX_BAND_POINTS: usize = 100_000;
 
+/// Every how many points a curve of `n` points over [`MAX_BAND_POINTS`]
+/// has its band predicted ([`band_points`]).
+pub fn band_stride(n: usize) -> usize {
+    n.div_ceil(MAX_BAND_POINTS)
+}
+
 /// The points of `ext` (indices) a law's bootstrap replicates are
 /// predicted at, when it has over [`MAX_BAND_POINTS`]; None: every point.
 fn band_points(ext: &Curve, req: &Request) -> Option<Vec<usize>> {
@@ -381,7 +387,7 @@ fn band_points(ext: &Curve, req: &Request) -> Option<Vec<usize>> {
     if n <= MAX_BAND_POINTS {
         return None;
     }
-    let stride = n.div_ceil(MAX_BAND_POINTS);
+    let stride = band_stride(n);
     let mut v: Vec<usize> = (0..n).step_by(stride).collect();
     v.push(n - 1);
     v.extend(

@@ -393,19 +393,29 @@ impl Fitted {
     ) -> (Vec<Interval>, usize) {
         let how = Resampling::new(n, level, seed);
         let ok = self.draws(&how);
-        // Batch by batch: the replicates' predictions at a batch of points
-        // (never every point's at once).
-        let iv = points
+        (self.draw_intervals(points, &ok, level), ok.len())
+    }
+
+    /// Percentile intervals at `level` of the predictions at `points` of
+    /// the parameter vectors `draws` (a bootstrap's converged refits), batch
+    /// by batch: the draws' predictions at a batch of points, never every
+    /// point's at once.
+    pub fn draw_intervals(
+        &self,
+        points: &[(usize, usize)],
+        draws: &[Vec<f64>],
+        level: f64,
+    ) -> Vec<Interval> {
+        let r = draws.len();
+        points
             .par_chunks(PREDICT_BATCH)
             .flat_map_iter(|ch| {
-                let v = self.predict_many(ch, &ok);
-                let r = ok.len();
+                let v = self.predict_many(ch, draws);
                 (0..ch.len())
-                    .map(|k| how.interval(v[k * r..(k + 1) * r].to_vec()))
+                    .map(|k| crate::bootstrap::interval_of(v[k * r..(k + 1) * r].to_vec(), level))
                     .collect::<Vec<_>>()
             })
-            .collect();
-        (iv, ok.len())
+            .collect()
     }
 }
 

@@ -6,7 +6,7 @@
 use super::job::Replicates;
 use super::prior::{self, Priors};
 use super::{fit_curves, Curve, CurveLaw, Schedule};
-use crate::bootstrap::{interval_of, percentile, Resampling};
+use crate::bootstrap::{percentile, Resampling};
 use crate::law::Params;
 use crate::stats::student_t_quantile;
 use crate::table::Table;
@@ -366,14 +366,9 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             let boot: Vec<Option<crate::bootstrap::Interval>> = if draws.is_empty() {
                 vec![None; idx.len()]
             } else {
-                let r = draws.len();
-                idx.chunks(4096)
-                    .flat_map(|ch| {
-                        let v = f.predict_many(ch, &draws);
-                        (0..ch.len())
-                            .map(|k| Some(interval_of(v[k * r..(k + 1) * r].to_vec(), opts.level)))
-                            .collect::<Vec<_>>()
-                    })
+                f.draw_intervals(&idx, &draws, opts.level)
+                    .into_iter()
+                    .map(Some)
                     .collect()
             };
             Prediction {
