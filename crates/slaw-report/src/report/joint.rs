@@ -155,18 +155,24 @@ pub fn methods_report(r: &Recommendation) -> String {
                     s,
                     "intervals: meant to cover the law's mean loss at the setting: the bootstrap \
                      of the runs widened by the law's own extrapolation error on its held-out \
-                     runs (per ln unit beyond the fitting runs) times the setting's distance \
-                     beyond them ({COVERAGE_PREDICTIVE})"
+                     runs beyond their noise (per ln unit beyond the fitting runs, each \
+                     direction its own) times the setting's distance beyond them \
+                     ({COVERAGE_PREDICTIVE})"
                 );
                 for p in &r.predictions {
+                    let f =
+                        |v: Option<f64>| v.map_or_else(|| "-".to_string(), |e| format!("{e:.4}"));
+                    let rates = p.extrapolation_rates;
                     let _ = writeln!(
                         s,
-                        "  {}: {:.2} ln units beyond the fitting runs, held-out error {} in ln L \
-                         per ln unit",
+                        "  {}: {:.2} ln units beyond the fitting runs; held-out error beyond the \
+                         noise, in ln L per ln unit: {} above the runs in X, {} above in D_f, {} \
+                         pooled (elsewhere)",
                         p.method,
                         p.extrapolation_distance,
-                        p.extrapolation_error_rate
-                            .map_or_else(|| "-".to_string(), |e| format!("{e:.4}"))
+                        f(rates.and_then(|r| r.x_above.or(Some(r.pooled)))),
+                        f(rates.and_then(|r| r.d_above.or(Some(r.pooled)))),
+                        f(p.extrapolation_error_rate)
                     );
                 }
             }
