@@ -90,6 +90,12 @@ fn methods_recommends_with_intervals_and_critical_sizes() {
     // outside them (dashed: the laws extrapolated).
     let svg = fs::read_to_string(&plot).unwrap();
     assert!(svg.contains("<svg"));
+    // jcov2: the crossing's bootstrap interval at the setting's X is drawn
+    // (lora and prompt cross near the setting, every replicate pair too).
+    assert!(
+        svg.contains("lora = prompt: 95% interval"),
+        "no interval bar of the crossing"
+    );
     assert!(
         svg.contains("the runs (their X and D_f)"),
         "no box of the runs"
