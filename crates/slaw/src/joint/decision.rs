@@ -103,7 +103,7 @@ pub const PER_DIRECTION: bool = true;
 /// L when it extrapolates as far as the setting lies beyond the fitting
 /// runs ([`ExtrapolationRates::spread`]). At spread 0 (inside the runs, or
 /// no error beyond the noise on the held-out runs) it is the bootstrap
-/// interval.
+/// interval, to the bit.
 pub fn predictive_interval(
     p: f64,
     boot: Interval,
@@ -112,6 +112,10 @@ pub fn predictive_interval(
     scale: f64,
 ) -> Interval {
     let m = scale * crate::stats::normal_quantile(0.5 + level / 2.0) * spread;
+    if m == 0.0 {
+        // Exactly the bootstrap's ends (exp(ln) would move them in the last bits).
+        return boot;
+    }
     let (below, above) = boot.ln_beyond(p);
     Interval {
         lo: p * (-below.hypot(m)).exp(),

@@ -1018,5 +1018,10 @@ mod rate_tests {
             assert!((r.spread(&o, true) - (2.0 * x + 3.0 * r.pooled)).abs() < 1e-12);
             assert!((r.spread(&o, false) - 5.0 * r.pooled).abs() < 1e-12);
         }
+        // No error beyond the noise: the bootstrap interval, to the bit
+        // (0.95 x exp(-ln(0.95 / 0.9)) is 0.8999999999999999).
+        let boot = crate::bootstrap::Interval { lo: 0.9, hi: 1.01 };
+        let p = decision::predictive_interval(0.95, boot, 0.0, 0.9, 1.0);
+        assert_eq!((p.lo, p.hi), (boot.lo, boot.hi));
     }
 }
