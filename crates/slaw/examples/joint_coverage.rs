@@ -229,8 +229,8 @@ fn main() {
         println!("\nRule {label}: coverage bootstrap>rule at 80/90/95%");
         let (mut well, mut mis_beyond, mut boot_well, mut boot_mis) = (0.0, 0.0, 0.0, 0.0);
         let mut worst_well: f64 = 0.0;
-        for ci in 0..cfgs.len() {
-            let right_law = matches!(cfgs[ci].0, Family::Multiplicative | Family::LnNoise);
+        for (ci, cfg) in cfgs.iter().enumerate() {
+            let right_law = matches!(cfg.0, Family::Multiplicative | Family::LnNoise);
             print!("{:<22}", cfg_name(ci));
             for si in 0..SETTINGS.len() {
                 let cell: Vec<String> = LEVELS
