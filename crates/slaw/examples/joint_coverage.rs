@@ -273,7 +273,7 @@ fn main() {
             );
         }
     }
-    println!("\nCoverage of the law's value, bootstrap (before) -> predictive (scale 1, after):");
+    println!("\nCoverage of the law's value, bootstrap -> the jcov raw rule (scale 1; the tables above compare every rule):");
     print!("{:<22}", "family");
     for (s, _, _) in SETTINGS {
         print!(" | {:<26}", s);
