@@ -140,11 +140,12 @@ pub struct MethodsArgs {
     #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     level: f64,
     /// Which interval each prediction gets: bootstrap (the fit's noise only) or predictive (the
-    /// bootstrap widened by the law's own extrapolation error on its held-out runs, times the
-    /// setting's distance beyond the fitting runs: meant to cover the law's mean loss). JSON
-    /// gives both. Measured (runs of the published En-De law, 200 seeds): bootstrap 95% covers
-    /// 95-97% when the law is right, 16-72% beyond the runs of misspecified laws; predictive
-    /// 92-100% beyond the runs on every family, too wide when the law is right (BENCHMARKS.md).
+    /// bootstrap widened by the law's own extrapolation error on its held-out runs beyond their
+    /// noise, per direction, times the setting's distance beyond the fitting runs: meant to
+    /// cover the law's mean loss). JSON gives both. Measured (runs of the published En-De law,
+    /// 200 seeds): bootstrap 95% covers 95-97% when the law is right, 16-72% beyond the runs of
+    /// misspecified laws; predictive 95% beyond the runs 97-99% when the law is right (80%:
+    /// 89-95%, still wide), 84-100% when misspecified (BENCHMARKS.md).
     #[arg(long, value_enum, default_value = "bootstrap")]
     intervals: IntervalsKind,
     /// Seed of the bootstrap's resampling (the same seed gives the same intervals).

@@ -293,8 +293,11 @@ def test_methods_predictive_intervals_and_critical_interval(tmp_path):
     assert _same_selection(m.to_dict(), ref)
     assert m.interval_kind == {"kind": "held-out", "level": 0.9}
     f = m.to_frame()
-    assert (f["predictive_lo"] < f["bootstrap_lo"]).all()
-    assert (f["predictive_hi"] > f["bootstrap_hi"]).all()
+    # jcov2: the held-out errors' noise is taken out, so a method whose errors are noise
+    # keeps its bootstrap interval; the others are widened
+    assert (f["predictive_lo"] <= f["bootstrap_lo"]).all()
+    assert (f["predictive_hi"] >= f["bootstrap_hi"]).all()
+    assert (f["predictive_hi"] > f["bootstrap_hi"]).any()
     assert (f["lo"] == f["predictive_lo"]).all() and (f["extrapolation_distance"] > 1.0).all()
     assert len(m.critical) == 3
     for c in m.critical:

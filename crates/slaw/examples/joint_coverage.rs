@@ -13,7 +13,9 @@ use slaw::joint::decision::{
     crossings_at, predictive_interval, replicate_crossings, CrossingInterval,
 };
 use slaw::joint::published::{generate_family, noise_sd, Family, EN_DE};
-use slaw::joint::{bootstrap_fits, default_options, fit_all, Form};
+use slaw::joint::{
+    bootstrap_fits, default_options, fit_all, ExtrapolationRates, Form, Offsets, RateRule,
+};
 
 const LEVELS: [f64; 3] = [0.8, 0.9, 0.95];
 const SCALES: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 3.0];
@@ -33,8 +35,24 @@ struct Rec {
     draws: Vec<f64>,
     dist: f64,
     rate: Option<f64>,
+    offsets: Offsets,
+    /// Per rule of `RULES`: the rates.
+    rates: Vec<Option<ExtrapolationRates>>,
     truth: f64,
 }
+
+/// The rules for the law's extrapolation error compared (label, rule,
+/// per direction), all fixed before measuring, scale 1: the jcov rule
+/// (raw, pooled), the noise taken out per run or pooled, and each per
+/// direction (X above, D_f above; the pooled rate elsewhere).
+const RULES: [(&str, RateRule, bool); 6] = [
+    ("raw", RateRule::Raw, false),
+    ("per-run", RateRule::PerRun, false),
+    ("pooled", RateRule::Pooled, false),
+    ("raw/dir", RateRule::Raw, true),
+    ("per-run/dir", RateRule::PerRun, true),
+    ("pooled/dir", RateRule::Pooled, true),
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -94,6 +112,11 @@ fn main() {
                         draws,
                         dist: ff.extrapolation_distance("model_size", x, d).unwrap(),
                         rate: ff.extrapolation_error_rate(),
+                        offsets: ff.extrapolation_offsets("model_size", x, d).unwrap(),
+                        rates: RULES
+                            .iter()
+                            .map(|(_, rule, _)| ff.extrapolation_rates(&boots[m], *rule))
+                            .collect(),
                         truth,
                     });
                 }
@@ -154,7 +177,19 @@ fn main() {
     let boot_iv = |r: &Rec, level: f64| interval_of(r.draws.clone(), level);
     let pred_iv = |r: &Rec, level: f64, c: f64| -> Option<Interval> {
         r.rate
-            .map(|rate| predictive_interval(r.p, boot_iv(r, level), rate, r.dist, level, c))
+            .map(|rate| predictive_interval(r.p, boot_iv(r, level), rate * r.dist, level, c))
+    };
+    let rule_iv = |r: &Rec, level: f64, k: usize| -> Option<Interval> {
+        let (_, _, per_dir) = RULES[k];
+        r.rates[k].map(|rt| {
+            predictive_interval(
+                r.p,
+                boot_iv(r, level),
+                rt.spread(&r.offsets, per_dir),
+                level,
+                1.0,
+            )
+        })
     };
     let covered = |iv: Option<Interval>, t: f64| iv.is_some_and(|iv| iv.lo <= t && t <= iv.hi);
     // coverage[(cfg, setting, level)] for the bootstrap and a scale
@@ -179,7 +214,66 @@ fn main() {
         "seeds {seeds}, bootstrap replicates {reps}, 3 methods x 5 settings per seed; truth: \
          the generating law's value"
     );
-    println!("\nCoverage of the law's value, bootstrap (before) -> predictive (scale 1, after):");
+    let rcov = |ci: usize, si: usize, level: f64, k: usize| -> f64 {
+        let rs: Vec<&Rec> = recs
+            .iter()
+            .filter(|r| r.cfg == ci && r.setting == si)
+            .collect();
+        let n = rs
+            .iter()
+            .filter(|r| covered(rule_iv(r, level, k), r.truth))
+            .count();
+        n as f64 / rs.len() as f64
+    };
+    for (k, (label, _, _)) in RULES.iter().enumerate() {
+        println!("\nRule {label}: coverage bootstrap>rule at 80/90/95%");
+        let (mut well, mut mis_beyond, mut boot_well, mut boot_mis) = (0.0, 0.0, 0.0, 0.0);
+        let mut worst_well: f64 = 0.0;
+        for (ci, cfg) in cfgs.iter().enumerate() {
+            let right_law = matches!(cfg.0, Family::Multiplicative | Family::LnNoise);
+            print!("{:<22}", cfg_name(ci));
+            for si in 0..SETTINGS.len() {
+                let cell: Vec<String> = LEVELS
+                    .iter()
+                    .map(|&l| {
+                        let (b, c) = (cov(ci, si, l, None), rcov(ci, si, l, k));
+                        if right_law {
+                            well += (c - l).abs();
+                            boot_well += (b - l).abs();
+                            worst_well = worst_well.max((c - l).abs());
+                        } else if si > 0 {
+                            mis_beyond += (c - l).abs();
+                            boot_mis += (b - l).abs();
+                        }
+                        format!("{b:.2}>{c:.2}")
+                    })
+                    .collect();
+                print!(" | {}", cell.join(" "));
+            }
+            println!();
+        }
+        println!(
+            "  sum |cov - level|: right law {well:.2} (bootstrap {boot_well:.2}, worst cell \
+             {worst_well:.2}); misspecified beyond the runs {mis_beyond:.2} (bootstrap {boot_mis:.2})"
+        );
+        let mut w = Vec::new();
+        for r in &recs {
+            if r.dist > 0.0 {
+                if let Some(iv) = rule_iv(r, 0.9, k) {
+                    let b = boot_iv(r, 0.9);
+                    w.push((iv.hi / iv.lo).ln() / (b.hi / b.lo).ln());
+                }
+            }
+        }
+        w.sort_by(f64::total_cmp);
+        if !w.is_empty() {
+            println!(
+                "  median width (ln) / bootstrap's beyond the runs at 90%: {:.2}",
+                w[w.len() / 2]
+            );
+        }
+    }
+    println!("\nCoverage of the law's value, bootstrap -> the jcov raw rule (scale 1; the tables above compare every rule):");
     print!("{:<22}", "family");
     for (s, _, _) in SETTINGS {
         print!(" | {:<26}", s);

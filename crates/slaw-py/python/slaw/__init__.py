@@ -574,7 +574,7 @@ def methods(
     data sizes are searched (default, as the CLI's ``--d-range``: from 1e-4 x the smallest to
     1e6 x the largest D_f of the runs and the setting). ``intervals``: ``"bootstrap"`` (the
     fit's noise only) or ``"predictive"`` (widened by the law's extrapolation error on its
-    held-out runs; the CLI's ``--intervals``). ``to_frame()``: the predicted loss per method
+    held-out runs beyond their noise, per direction; the CLI's ``--intervals``). ``to_frame()``: the predicted loss per method
     with its interval (``lo``, ``hi``), both kinds (``bootstrap_lo`` ... ``predictive_hi``) and
     ``extrapolation_distance``; ``.recommended`` the method; ``.interval_kind`` what the
     intervals cover; ``.critical`` per pair of methods its crossing(s) at the setting and their

@@ -168,6 +168,35 @@ pub fn critical_figure(r: &Recommendation) -> Figure {
             });
         }
     }
+    // The crossing's bootstrap interval at the setting's X, one bar per
+    // pair (nudged apart in X by a few percent when several pairs have one).
+    let bars: Vec<(usize, &slaw::joint::decision::CriticalCurve)> = r
+        .critical
+        .iter()
+        .enumerate()
+        .filter(|(_, cc)| {
+            cc.at_setting_interval
+                .is_some_and(|ci| ci.interval.is_some())
+        })
+        .collect();
+    for (k, &(c, cc)) in bars.iter().enumerate() {
+        let ci = cc.at_setting_interval.expect("filtered");
+        let iv = ci.interval.expect("filtered");
+        let x = r.setting.x * (0.04 * (k as f64 - (bars.len() as f64 - 1.0) / 2.0)).exp();
+        // The legend fits about 32 characters: the pair and the level (the
+        // text output gives the replicate pairs without a crossing).
+        series.push(Series {
+            label: format!(
+                "{} = {}: {} interval",
+                cc.methods.0,
+                cc.methods.1,
+                slaw::numbers::percent(r.level)
+            ),
+            color: c,
+            kind: SeriesKind::Interval,
+            points: vec![(x, iv.lo), (x, iv.hi)],
+        });
+    }
     series.push(Series {
         label: format!("setting (best: {})", r.recommended),
         color: 7,

@@ -3,7 +3,7 @@
 //! sizes where methods trade places.
 
 use super::critical::{closed_form, crossings, ClosedForm};
-use super::{bootstrap_fits, Form, FormFit, MethodFit, Runs};
+use super::{bootstrap_fits, ExtrapolationRates, Form, FormFit, MethodFit, RateRule, Runs};
 use crate::bootstrap::{Interval, Resampling};
 use crate::fit::FitOptions;
 use crate::law::Params;
@@ -54,8 +54,12 @@ pub struct MethodPrediction {
     /// factor, in ln units of X plus ln units of D_f (0 inside).
     pub extrapolation_distance: f64,
     /// The law's error in ln L per ln unit of extrapolation on the held-out
-    /// runs ([`FormFit::extrapolation_error_rate`]).
+    /// runs, the noise taken out ([`RATE_RULE`]), pooled over them
+    /// (`extrapolation_rates.pooled`).
     pub extrapolation_error_rate: Option<f64>,
+    /// The same per direction ([`FormFit::extrapolation_rates`]): pooled,
+    /// beyond the runs in X, beyond them in D_f.
+    pub extrapolation_rates: Option<ExtrapolationRates>,
     /// Bootstrap replicates that converged.
     pub replicates: usize,
 }
@@ -73,28 +77,45 @@ pub enum Intervals {
     Predictive,
 }
 
-/// The multiple of the normal quantile times the held-out error rate times
-/// the distance that widens the bootstrap interval ([`predictive_interval`]):
-/// 1, no tuning (the rate is read as a standard deviation per ln unit). Its
-/// coverage, and that of the other values tried, is in BENCHMARKS.md
-/// ("Joint laws: coverage of `slaw methods` intervals").
+/// The multiple of the normal quantile times the law's extrapolation
+/// error that widens the bootstrap interval ([`predictive_interval`]): 1,
+/// no tuning (the error is read as a standard deviation). Its coverage,
+/// and that of the other values tried, is in BENCHMARKS.md ("Joint laws:
+/// coverage of `slaw methods` intervals").
 pub const EXTRAPOLATION_SCALE: f64 = 1.0;
 
+/// How the predictive interval measures the law's extrapolation error on
+/// the held-out runs: the noise taken out, pooled
+/// ([`RateRule::Pooled`]: the mean over the held-out runs of (e^2 - the
+/// runs' residual variance - the bootstrap variance of e) / d^2, floored at
+/// 0 once), each direction with its own rate ([`PER_DIRECTION`]). Chosen
+/// among the rules in BENCHMARKS.md, all fixed before measuring.
+pub const RATE_RULE: RateRule = RateRule::Pooled;
+
+/// Whether the predictive interval scales each direction's distance beyond
+/// the fitting runs by its own rate (X above, D_f above; the pooled rate
+/// below the runs, where no run is held out) rather than one rate for all.
+pub const PER_DIRECTION: bool = true;
+
 /// The bootstrap interval `boot` of a prediction `p` (> 0) widened, on each
-/// side in ln units, in quadrature by `scale` x z x `rate` x `distance`
-/// (z the normal quantile of the two-sided `level`): the law's own error
-/// when it extrapolates (`rate`, per ln unit, from the held-out runs), as
-/// far as the setting lies beyond the fitting runs (`distance`, ln units).
-/// At distance 0 it is the bootstrap interval.
+/// side in ln units, in quadrature by `scale` x z x `spread` (z the normal
+/// quantile of the two-sided `level`): `spread` the law's own error in ln
+/// L when it extrapolates as far as the setting lies beyond the fitting
+/// runs ([`ExtrapolationRates::spread`]). At spread 0 (inside the runs, or
+/// no error beyond the noise on the held-out runs) it is the bootstrap
+/// interval, to the bit.
 pub fn predictive_interval(
     p: f64,
     boot: Interval,
-    rate: f64,
-    distance: f64,
+    spread: f64,
     level: f64,
     scale: f64,
 ) -> Interval {
-    let m = scale * crate::stats::normal_quantile(0.5 + level / 2.0) * rate * distance;
+    let m = scale * crate::stats::normal_quantile(0.5 + level / 2.0) * spread;
+    if m == 0.0 {
+        // Exactly the bootstrap's ends (exp(ln) would move them in the last bits).
+        return boot;
+    }
     let (below, above) = boot.ln_beyond(p);
     Interval {
         lo: p * (-below.hypot(m)).exp(),
@@ -458,10 +479,13 @@ pub fn recommend_with(
         let distance = ff
             .extrapolation_distance(&setting.factor, setting.x, setting.d)
             .unwrap_or(0.0);
-        let rate = ff.extrapolation_error_rate();
-        let predictive = boot.zip(rate).map(|(b, r)| {
-            predictive_interval(loss, b, r, distance, bootstrap.level, EXTRAPOLATION_SCALE)
+        let rates = ff.extrapolation_rates(&reps, RATE_RULE);
+        let offsets = ff.extrapolation_offsets(&setting.factor, setting.x, setting.d);
+        let predictive = boot.zip(rates).map(|(b, r)| {
+            let spread = offsets.map_or(0.0, |o| r.spread(&o, PER_DIRECTION));
+            predictive_interval(loss, b, spread, bootstrap.level, EXTRAPOLATION_SCALE)
         });
+        let rate = rates.map(|r| r.pooled);
         if intervals == Intervals::Predictive && boot.is_some() && rate.is_none() {
             notes.push(format!(
                 "method '{}': no held-out run beyond the fitting runs to measure the law's \
@@ -493,6 +517,7 @@ pub fn recommend_with(
             predictive_interval: predictive,
             extrapolation_distance: distance,
             extrapolation_error_rate: rate,
+            extrapolation_rates: rates,
             replicates: n,
         });
     }

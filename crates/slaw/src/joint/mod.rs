@@ -81,11 +81,17 @@ pub struct FormFit {
     #[serde(skip)]
     held_errors: Vec<f64>,
     /// Per held-out run: (ln observed - ln predicted loss, how far the run
-    /// lies beyond its factor's fitting runs in ln units: ln(X / largest
-    /// fitted X) and ln(D_f / largest fitted D_f), each counted when > 0,
-    /// summed). The law's own extrapolation errors.
+    /// lies beyond its factor's fitting runs in ln units in X: ln(X /
+    /// largest fitted X), and in D_f: ln(D_f / largest fitted D_f), each
+    /// counted when > 0). The law's own extrapolation errors.
     #[serde(skip)]
-    held_ln: Vec<(f64, f64)>,
+    held_ln: Vec<(f64, f64, f64)>,
+    /// The variance of ln L about the fit on the fitting runs: the sum of
+    /// squared ln residuals over (runs - parameters); None with no more
+    /// runs than parameters. The runs' own noise, as the held-out errors
+    /// also carry it.
+    #[serde(skip)]
+    fit_ln_var: Option<f64>,
     /// The catalog law of the form.
     #[serde(skip)]
     law: Law,
@@ -129,16 +135,97 @@ impl FormFit {
     /// held-out runs: the root mean square of (ln observed - ln predicted) /
     /// distance over the held-out runs that lie beyond the fitting runs
     /// (distance > 0, in the units of [`FormFit::extrapolation_distance`]).
-    /// None without such runs or when a loss is not positive.
+    /// None without such runs or when a loss is not positive. The raw
+    /// rate: it includes the runs' noise and the fit's
+    /// ([`FormFit::extrapolation_rates`] takes them out).
     pub fn extrapolation_error_rate(&self) -> Option<f64> {
         let z: Vec<f64> = self
             .held_ln
             .iter()
+            .map(|(e, dx, dd)| (e, dx + dd))
             .filter(|(_, d)| *d > 1e-9)
             .map(|(e, d)| e / d)
             .collect();
         let rms = (z.iter().map(|v| v * v).sum::<f64>() / z.len() as f64).sqrt();
         (!z.is_empty() && rms.is_finite()).then_some(rms)
+    }
+
+    /// The law's own extrapolation error per ln unit, the noise taken out
+    /// (`rule`): from each held-out run beyond the fitting runs, its squared
+    /// ln error e^2 and the part of it that is noise, v = the fit's
+    /// residual variance of ln L (the run's own noise) plus the variance of
+    /// e over `replicates` (the fit's noise at the run, which the bootstrap
+    /// interval already carries; none when `replicates` is empty). Pooled
+    /// over all such runs, and per direction: runs beyond in X only, runs
+    /// beyond in D_f only (None for a direction without a run). None
+    /// without held-out runs beyond the fitting runs.
+    pub fn extrapolation_rates(
+        &self,
+        replicates: &[FormFit],
+        rule: RateRule,
+    ) -> Option<ExtrapolationRates> {
+        let s2 = self.fit_ln_var.unwrap_or(0.0);
+        // Per held run: (e^2, noise variance, distance in X, in D_f).
+        let rows: Vec<(f64, f64, f64, f64)> = self
+            .held_ln
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, dx, dd))| dx + dd > 1e-9)
+            .map(|(i, &(e, dx, dd))| {
+                let es: Vec<f64> = replicates
+                    .iter()
+                    .filter_map(|r| r.held_ln.get(i).map(|h| h.0))
+                    .filter(|v| v.is_finite())
+                    .collect();
+                let v = if es.len() >= 2 {
+                    let m = es.iter().sum::<f64>() / es.len() as f64;
+                    es.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (es.len() - 1) as f64
+                } else {
+                    0.0
+                };
+                (e * e, s2 + v, dx, dd)
+            })
+            .collect();
+        let rate = |sel: &dyn Fn(f64, f64) -> bool| -> Option<f64> {
+            let rs: Vec<&(f64, f64, f64, f64)> = rows.iter().filter(|r| sel(r.2, r.3)).collect();
+            if rs.is_empty() {
+                return None;
+            }
+            let n = rs.len() as f64;
+            let d2 = |r: &(f64, f64, f64, f64)| (r.2 + r.3) * (r.2 + r.3);
+            let r2 = match rule {
+                RateRule::Raw => rs.iter().map(|r| r.0 / d2(r)).sum::<f64>() / n,
+                RateRule::PerRun => {
+                    rs.iter().map(|r| (r.0 - r.1).max(0.0) / d2(r)).sum::<f64>() / n
+                }
+                RateRule::Pooled => {
+                    (rs.iter().map(|r| (r.0 - r.1) / d2(r)).sum::<f64>() / n).max(0.0)
+                }
+            };
+            let r = r2.sqrt();
+            r.is_finite().then_some(r)
+        };
+        let eps = 1e-9;
+        Some(ExtrapolationRates {
+            pooled: rate(&|_, _| true)?,
+            x_above: rate(&|dx, dd| dx > eps && dd <= eps),
+            d_above: rate(&|dx, dd| dd > eps && dx <= eps),
+        })
+    }
+
+    /// How far (x, d) lies outside factor `factor`'s fitting runs, in ln
+    /// units, per direction ([`Offsets`]); None when the method has no
+    /// runs varying `factor`.
+    pub fn extrapolation_offsets(&self, factor: &str, x: f64, d: f64) -> Option<Offsets> {
+        let ((xl, xh), (dl, dh)) = self.factor(factor)?.fit_span;
+        let up = |v: f64, hi: f64| (v / hi).ln().max(0.0);
+        let down = |v: f64, lo: f64| (lo / v).ln().max(0.0);
+        Some(Offsets {
+            x_above: up(x, xh),
+            x_below: down(x, xl),
+            d_above: up(d, dh),
+            d_below: down(d, dl),
+        })
     }
 
     /// How far (x, d) lies outside factor `factor`'s fitting runs, in ln
@@ -154,6 +241,73 @@ impl FormFit {
     /// Predicted loss for factor `factor` at value `x` and data size `d`.
     pub fn predict(&self, factor: &str, x: f64, d: f64) -> Option<f64> {
         Some(self.law.predict(&[x, d], &self.params_of(factor)?))
+    }
+}
+
+/// How [`FormFit::extrapolation_rates`] takes the noise out of the
+/// held-out errors (e the ln error of a held-out run at distance d beyond
+/// the fitting runs, v its noise variance: the fit's residual variance plus
+/// the bootstrap variance of the prediction there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateRule {
+    /// The root mean square of e / d: the noise left in.
+    Raw,
+    /// The root mean of max(e^2 - v, 0) / d^2: each run's excess, floored.
+    PerRun,
+    /// The root of max(mean of (e^2 - v) / d^2, 0): the mean excess,
+    /// floored once (unbiased before the floor).
+    Pooled,
+}
+
+/// The law's extrapolation error per ln unit ([`FormFit::extrapolation_rates`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ExtrapolationRates {
+    /// Over every held-out run beyond the fitting runs.
+    pub pooled: f64,
+    /// Over the held-out runs beyond them in X only (None without one).
+    pub x_above: Option<f64>,
+    /// Over the held-out runs beyond them in D_f only (None without one).
+    pub d_above: Option<f64>,
+}
+
+impl ExtrapolationRates {
+    /// The law's expected extrapolation error, in ln L, at a setting
+    /// `offsets` beyond the fitting runs: with `per_direction`, each
+    /// direction's distance times its own rate (the pooled rate where no
+    /// held-out run measured the direction: below the runs always), else
+    /// the pooled rate times the summed distance.
+    pub fn spread(&self, o: &Offsets, per_direction: bool) -> f64 {
+        if per_direction {
+            self.x_above.unwrap_or(self.pooled) * o.x_above
+                + self.pooled * o.x_below
+                + self.d_above.unwrap_or(self.pooled) * o.d_above
+                + self.pooled * o.d_below
+        } else {
+            self.pooled * o.total()
+        }
+    }
+}
+
+/// How far a setting lies outside a factor's fitting runs, in ln units, per
+/// direction (each >= 0, at most one of each pair > 0).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Offsets {
+    /// ln(X / largest fitted X), when > 0.
+    pub x_above: f64,
+    /// ln(smallest fitted X / X), when > 0.
+    pub x_below: f64,
+    /// ln(D_f / largest fitted D_f), when > 0.
+    pub d_above: f64,
+    /// ln(smallest fitted D_f / D_f), when > 0.
+    pub d_below: f64,
+}
+
+impl Offsets {
+    /// The summed distance ([`FormFit::extrapolation_distance`]).
+    pub fn total(&self) -> f64 {
+        self.x_above.max(self.x_below) + self.d_above.max(self.d_below)
     }
 }
 
@@ -411,6 +565,7 @@ fn fit_form(
     let mut abs_fit = Vec::new();
     let mut abs_held = Vec::new();
     let mut held_ln = Vec::new();
+    let (mut ss_ln, mut n_ln) = (0.0, 0usize);
     let law = form.law();
     for (k, fit_runs, held_runs) in &sp.factors {
         let f = &runs.factors[*k];
@@ -440,15 +595,21 @@ fn fit_form(
         }
         let full = form.params(res2.params[0], res2.params[1], &shared);
         for r in fit_runs {
-            abs_fit.push((law.predict(&[r.x, r.d], &full) - r.loss).abs());
+            let p = law.predict(&[r.x, r.d], &full);
+            abs_fit.push((p - r.loss).abs());
+            let e = r.loss.ln() - p.ln();
+            if e.is_finite() {
+                ss_ln += e * e;
+                n_ln += 1;
+            }
         }
         let max_fx = span(fit_runs.iter().map(|r| r.x)).1;
         let max_fd = span(fit_runs.iter().map(|r| r.d)).1;
         for r in held_runs {
             let p = law.predict(&[r.x, r.d], &full);
             abs_held.push((p - r.loss).abs());
-            let dist = (r.x / max_fx).ln().max(0.0) + (r.d / max_fd).ln().max(0.0);
-            held_ln.push((r.loss.ln() - p.ln(), dist));
+            let (dx, dd) = ((r.x / max_fx).ln().max(0.0), (r.d / max_fd).ln().max(0.0));
+            held_ln.push((r.loss.ln() - p.ln(), dx, dd));
         }
         if warm.is_none() {
             note_negligible(notes, form, &f.name, &law, &full, &shared, fit_runs);
@@ -470,6 +631,9 @@ fn fit_form(
         });
     }
     let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    // Parameters: the shared term and each factor's (A, alpha).
+    let k = ns + 2 * sp.factors.len();
+    let fit_ln_var = (n_ln > k).then(|| ss_ln / (n_ln - k) as f64);
     Ok(FormFit {
         form,
         formula: form.formula(),
@@ -481,6 +645,7 @@ fn fit_form(
         mad_held: mean(&abs_held),
         held_errors: abs_held,
         held_ln,
+        fit_ln_var,
         shared_optima: optima(&res1),
         law,
     })
@@ -763,5 +928,100 @@ mod tests {
         assert!(first.3 > 0);
         assert_eq!(first, run(&reversed));
         assert_eq!(first, run(&shuffled));
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::published::{generate, generate_family, noise_sd, Family, EN_DE};
+    use super::*;
+    use crate::bootstrap::Resampling;
+
+    fn rates_of(runs: &Runs, rule: RateRule) -> Vec<ExtrapolationRates> {
+        let opts = default_options();
+        let b = Resampling::new(40, 0.9, 0);
+        fit_all(runs, &opts)
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let reps = bootstrap_fits(runs, f, Form::Multiplicative, &opts, &b).unwrap();
+                let ff = f.form(Form::Multiplicative);
+                ff.extrapolation_rates(&reps, rule).unwrap()
+            })
+            .collect()
+    }
+
+    /// jcov2: on runs of the right law the held-out errors are mostly the
+    /// runs' and the fit's noise: taken out (`RateRule::Pooled`), half or
+    /// less of the raw rate is left; never more than the raw rate.
+    #[test]
+    fn extrapolation_rates_take_the_runs_noise_out() {
+        let runs = generate_family(&EN_DE, Family::Multiplicative, noise_sd(0.005), 3);
+        let raw = rates_of(&runs, RateRule::Raw);
+        let per_run = rates_of(&runs, RateRule::PerRun);
+        let pooled = rates_of(&runs, RateRule::Pooled);
+        let mean = |v: &[ExtrapolationRates]| v.iter().map(|r| r.pooled).sum::<f64>() / 3.0;
+        for i in 0..3 {
+            assert!(pooled[i].pooled <= per_run[i].pooled && per_run[i].pooled <= raw[i].pooled);
+            // The raw rate is the jcov one.
+            let ff = fit_all(&runs, &default_options()).unwrap();
+            let jcov = ff[i].form(Form::Multiplicative).extrapolation_error_rate();
+            assert!((jcov.unwrap() - raw[i].pooled).abs() < 1e-15);
+        }
+        assert!(mean(&raw) > 0.005, "{raw:?}");
+        assert!(mean(&pooled) < 0.55 * mean(&raw), "{pooled:?} vs {raw:?}");
+    }
+
+    /// jcov2: a law wrong only in X (the held-out runs beyond the fitting
+    /// runs in X off by exp(0.05 per ln unit)), noise-free: the rate in X
+    /// is that 0.05, the rate in D_f about 0, the pooled one between; the
+    /// spread scales each direction by its own rate, the pooled one below
+    /// the runs.
+    #[test]
+    fn extrapolation_rates_per_direction_find_the_wrong_direction() {
+        let mut runs = generate(&EN_DE, 0.0, 0);
+        let all = runs.clone();
+        for r in runs.runs.iter_mut() {
+            let same: Vec<f64> = all
+                .runs
+                .iter()
+                .filter(|o| o.method == r.method && o.factor == r.factor)
+                .map(|o| o.x)
+                .collect();
+            let max_d = all
+                .runs
+                .iter()
+                .filter(|o| o.method == r.method)
+                .map(|o| o.d)
+                .fold(0.0, f64::max);
+            let max_x = same.iter().copied().fold(0.0, f64::max);
+            let next = same
+                .iter()
+                .copied()
+                .filter(|&x| x < max_x)
+                .fold(0.0, f64::max);
+            if r.x == max_x && r.d < max_d {
+                r.loss *= (0.05 * (max_x / next).ln()).exp();
+            }
+        }
+        for r in rates_of(&runs, RateRule::Pooled) {
+            let (x, d) = (r.x_above.unwrap(), r.d_above.unwrap());
+            assert!((x - 0.05).abs() < 0.005, "{r:?}");
+            assert!(d < 0.005, "{r:?}");
+            assert!(d < r.pooled && r.pooled < x, "{r:?}");
+            let o = Offsets {
+                x_above: 2.0,
+                x_below: 0.0,
+                d_above: 0.0,
+                d_below: 3.0,
+            };
+            assert!((r.spread(&o, true) - (2.0 * x + 3.0 * r.pooled)).abs() < 1e-12);
+            assert!((r.spread(&o, false) - 5.0 * r.pooled).abs() < 1e-12);
+        }
+        // No error beyond the noise: the bootstrap interval, to the bit
+        // (0.95 x exp(-ln(0.95 / 0.9)) is 0.8999999999999999).
+        let boot = crate::bootstrap::Interval { lo: 0.9, hi: 1.01 };
+        let p = decision::predictive_interval(0.95, boot, 0.0, 0.9, 1.0);
+        assert_eq!((p.lo, p.hi), (boot.lo, boot.hi));
     }
 }
