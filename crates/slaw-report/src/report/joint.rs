@@ -188,6 +188,12 @@ pub fn methods_report(r: &Recommendation) -> String {
                 " (tied with {}: equal predicted losses, the data do not separate them)",
                 r.predictions[1].method
             )
+        } else if r.predictions[0].interval.is_none()
+            && r.predictions[0].bootstrap_interval.is_some()
+        {
+            " (no predictive interval: no held-out run beyond the fitting runs to measure \
+             the extrapolation error on)"
+                .to_string()
         } else if r.predictions[0].interval.is_none() && r.predictions[0].replicates > 0 {
             " (no interval: too few bootstrap replicates converged to compare the methods)"
                 .to_string()

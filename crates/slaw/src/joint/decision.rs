@@ -125,7 +125,8 @@ pub fn predictive_interval(
 
 /// The bootstrap of the crossing of two methods at X: each pair of
 /// replicates (the i-th converged of each method; the methods' bootstraps
-/// are independent) gives its crossing nearest `reference` in ln D_f (the
+/// are paired by replicate index, drawn with the same seed, their noise
+/// independent) gives its crossing nearest `reference` in ln D_f (the
 /// point estimate's first crossing; without one, the replicate's smallest).
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 #[non_exhaustive]
@@ -154,16 +155,26 @@ pub fn crossings_at(
     let (Some(p1), Some(p2)) = (f1.params_of(factor), f2.params_of(factor)) else {
         return Vec::new();
     };
+    if coincide_at(f1, f2, factor, x, d_range) {
+        return Vec::new();
+    }
     let (l1, l2) = (f1.law(), f2.law());
     let gap = |d: f64| l1.predict(&[x, d], &p1).ln() - l2.predict(&[x, d], &p2).ln();
-    let same = crate::numbers::log_space(d_range.0, d_range.1, 401)
+    crossings(gap, d_range.0, d_range.1)
+}
+
+/// Whether the two fits' losses of `factor` at `x` agree, to 1e-12 in ln
+/// L, at 401 D_f spread evenly in ln D_f over `d_range` (false when a
+/// method has no runs varying `factor`): "the same laws", with no
+/// crossing to report.
+pub fn coincide_at(f1: &FormFit, f2: &FormFit, factor: &str, x: f64, d_range: (f64, f64)) -> bool {
+    let (Some(p1), Some(p2)) = (f1.params_of(factor), f2.params_of(factor)) else {
+        return false;
+    };
+    let (l1, l2) = (f1.law(), f2.law());
+    crate::numbers::log_space(d_range.0, d_range.1, 401)
         .iter()
-        .all(|&d| gap(d).abs() <= 1e-12);
-    if same {
-        Vec::new()
-    } else {
-        crossings(gap, d_range.0, d_range.1)
-    }
+        .all(|&d| (l1.predict(&[x, d], &p1).ln() - l2.predict(&[x, d], &p2).ln()).abs() <= 1e-12)
 }
 
 /// Each pair of replicates' crossing ([`CrossingInterval`]'s rule), and
@@ -196,7 +207,8 @@ pub fn replicate_crossings(
 }
 
 impl CrossingInterval {
-    /// The interval at `level` of the crossings of [`replicate_crossings`].
+    /// The interval at `level` of the crossings of [`replicate_crossings`]
+    /// (None when fewer pairs have a crossing than the level needs).
     pub fn of(found: &[f64], without: usize, level: f64) -> CrossingInterval {
         let n = found.len();
         CrossingInterval {
@@ -216,10 +228,17 @@ pub fn crossing_interval(
     x: f64,
     d_range: (f64, f64),
     reference: Option<f64>,
-    level: f64,
+    bootstrap: &Resampling,
 ) -> CrossingInterval {
     let (found, without) = replicate_crossings(reps1, reps2, factor, x, d_range, reference);
-    CrossingInterval::of(&found, without, level)
+    let mut c = CrossingInterval::of(&found, without, bootstrap.level);
+    // The rule of every other interval here: no interval when fewer than
+    // half of the drawn replicates converged (the pairs are the converged
+    // replicates of both methods).
+    if !bootstrap.enough(found.len() + without) {
+        c.interval = None;
+    }
+    c
 }
 
 /// Critical data sizes of one pair of methods over a range of X.
@@ -481,12 +500,24 @@ pub fn recommend_with(
             .unwrap_or(0.0);
         let rates = ff.extrapolation_rates(&reps, RATE_RULE);
         let offsets = ff.extrapolation_offsets(&setting.factor, setting.x, setting.d);
-        let predictive = boot.zip(rates).map(|(b, r)| {
-            let spread = offsets.map_or(0.0, |o| r.spread(&o, PER_DIRECTION));
-            predictive_interval(loss, b, spread, bootstrap.level, EXTRAPOLATION_SCALE)
+        // Inside the runs (distance 0) the predictive interval is the
+        // bootstrap's whether or not a held-out run measured a rate.
+        let predictive = boot.and_then(|b| match rates {
+            Some(r) => {
+                let spread = offsets.map_or(0.0, |o| r.spread(&o, PER_DIRECTION));
+                Some(predictive_interval(
+                    loss,
+                    b,
+                    spread,
+                    bootstrap.level,
+                    EXTRAPOLATION_SCALE,
+                ))
+            }
+            None if distance == 0.0 => Some(b),
+            None => None,
         });
         let rate = rates.map(|r| r.pooled);
-        if intervals == Intervals::Predictive && boot.is_some() && rate.is_none() {
+        if intervals == Intervals::Predictive && boot.is_some() && predictive.is_none() {
             notes.push(format!(
                 "method '{}': no held-out run beyond the fitting runs to measure the law's \
                  extrapolation error on: no predictive interval",
@@ -544,19 +575,9 @@ pub fn recommend_with(
                     setting.x,
                     d_range,
                     at_setting.first().copied(),
-                    bootstrap.level,
+                    bootstrap,
                 )
             });
-            let same = |x: f64| {
-                crate::numbers::log_space(d_range.0, d_range.1, 401)
-                    .iter()
-                    .all(|&d| {
-                        (f1.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln()
-                            - f2.predict(&setting.factor, x, d).unwrap_or(f64::NAN).ln())
-                        .abs()
-                            <= 1e-12
-                    })
-            };
             let cf = match (
                 mult_law(&fits[i], &setting.factor),
                 mult_law(&fits[j], &setting.factor),
@@ -570,7 +591,7 @@ pub fn recommend_with(
                 at_setting,
                 at_setting_interval,
                 curve: xs.iter().map(|&x| (x, cross(x))).collect(),
-                coincide: same(setting.x),
+                coincide: coincide_at(f1, f2, &setting.factor, setting.x, d_range),
             });
         }
     }
@@ -673,6 +694,61 @@ mod tests {
             x: 8e9,
             d,
         }
+    }
+
+    /// With every run fitted (none held out) no extrapolation error is
+    /// measured: inside the runs the predictive interval is the bootstrap
+    /// interval; beyond them there is none, and a note says why.
+    #[test]
+    fn predictive_interval_inside_the_runs_needs_no_held_out_run() {
+        let mut runs = generate_family(&EN_DE, Family::Multiplicative, noise_sd(0.005), 1);
+        for r in &mut runs.runs {
+            r.held = Some(false);
+        }
+        let opts = default_options();
+        let fits = fit_all(&runs, &opts).unwrap();
+        let b = Resampling::new(40, 0.9, 0);
+        let rec = |x: f64, d: f64| {
+            let setting = Setting {
+                factor: "model_size".into(),
+                x,
+                d,
+            };
+            recommend_with(
+                &runs,
+                &fits,
+                &setting,
+                Form::Multiplicative,
+                &opts,
+                &b,
+                (5e8, 6.4e10),
+                (1e-2, 3e12),
+                Intervals::Predictive,
+            )
+            .unwrap()
+        };
+        let probe = rec(8e9, 1e2);
+        let mid = |(lo, hi): (f64, f64)| (lo * hi).sqrt();
+        let inside = rec(mid(probe.runs_x), mid(probe.runs_d));
+        for p in &inside.predictions {
+            assert_eq!(p.extrapolation_distance, 0.0, "{}", p.method);
+            assert!(p.extrapolation_error_rate.is_none(), "{}", p.method);
+            assert!(p.bootstrap_interval.is_some(), "{}", p.method);
+            assert_eq!(p.interval, p.bootstrap_interval, "{}", p.method);
+        }
+        assert!(!inside
+            .notes
+            .iter()
+            .any(|n| n.contains("no predictive interval")));
+        let far = rec(8e9, 1e-1 * probe.runs_d.0);
+        for p in &far.predictions {
+            assert!(p.extrapolation_distance > 0.0, "{}", p.method);
+            assert!(p.bootstrap_interval.is_some() && p.interval.is_none());
+        }
+        assert!(far
+            .notes
+            .iter()
+            .any(|n| n.contains("no predictive interval")));
     }
 
     /// Issue 14, item 4: on runs of the additive law fitted with the
@@ -801,5 +877,26 @@ mod tests {
             .critical
             .iter()
             .all(|c| c.at_setting_interval.is_none()));
+        // 30 converged pairs: an interval at 40 drawn, none at 200 drawn
+        // (fewer than half converged), the rule of the predictions' intervals
+        let form_of = |m: &str| {
+            let f = fits.iter().find(|f| f.method == m).unwrap();
+            vec![f.form(Form::Multiplicative).clone(); 30]
+        };
+        let (l, p) = (form_of("lora"), form_of("prompt"));
+        let ci = |n: usize| {
+            crossing_interval(
+                &l,
+                &p,
+                "model_size",
+                8e9,
+                (1e-2, 3e12),
+                None,
+                &Resampling::new(n, 0.9, 0),
+            )
+        };
+        let (enough, few) = (ci(40), ci(200));
+        assert_eq!((enough.with_crossing, few.with_crossing), (30, 30));
+        assert!(enough.interval.is_some() && few.interval.is_none());
     }
 }

@@ -603,8 +603,11 @@ fn fit_form(
                 n_ln += 1;
             }
         }
-        let max_fx = span(fit_runs.iter().map(|r| r.x)).1;
-        let max_fd = span(fit_runs.iter().map(|r| r.d)).1;
+        let fit_span = (
+            span(fit_runs.iter().map(|r| r.x)),
+            span(fit_runs.iter().map(|r| r.d)),
+        );
+        let (max_fx, max_fd) = (fit_span.0 .1, fit_span.1 .1);
         for r in held_runs {
             let p = law.predict(&[r.x, r.d], &full);
             abs_held.push((p - r.loss).abs());
@@ -624,10 +627,7 @@ fn fit_form(
             mad_fit: mad(&law, &full, fit_runs).unwrap_or(f64::NAN),
             mad_held: mad(&law, &full, held_runs),
             optima: optima(&res2),
-            fit_span: (
-                span(fit_runs.iter().map(|r| r.x)),
-                span(fit_runs.iter().map(|r| r.d)),
-            ),
+            fit_span,
         });
     }
     let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
