@@ -207,7 +207,11 @@ pub fn cmd_status(
         .into_iter()
         .collect();
     let warning_lines: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
-    let v = serde_json::json!({"summary": summary, "runs": runs, "warnings": warnings});
+    // The JSON's `warnings` holds every warning: the journal's, then the
+    // ranking's (also in `summary.warnings`, where `slaw run --json` has
+    // them); the text prints the ranking's with the ranking.
+    let all_warnings: Vec<&String> = warnings.iter().chain(&summary.warnings).collect();
+    let v = serde_json::json!({"summary": summary, "runs": runs, "warnings": all_warnings});
     output::emit(a.json, &v, || {
         print!("{warning_lines}");
         print!("{}", report::status_report(&plan, &summary, &runs));

@@ -269,6 +269,19 @@ fn the_report_page_shows_predictions_and_hashes_the_references() {
     assert_eq!(html.matches("SHA-256").count(), 3, "{html}");
     // Start times read as dates, not seconds since 1970.
     assert!(html.contains(" UTC</td>"), "{html}");
+    // The reference's warning (3 candidates cannot confirm a match) is in
+    // the JSON's top-level `warnings` with every other, as in every command,
+    // and in `summary.warnings` (the ranking's, as `slaw run --json`).
+    let out = slaw()
+        .args(["report", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ranking = v["summary"]["warnings"].as_array().unwrap();
+    assert!(!ranking.is_empty(), "{v}");
+    let top = v["warnings"].as_array().unwrap();
+    assert!(ranking.iter().all(|w| top.contains(w)), "{v}");
 }
 
 #[test]
