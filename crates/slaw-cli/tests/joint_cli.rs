@@ -124,13 +124,21 @@ fn methods_recommends_with_intervals_and_critical_sizes() {
     assert_eq!(r["recommended"], preds[0]["method"]);
     assert_eq!(r["critical"].as_array().unwrap().len(), 3);
     // The text says the runs' range and marks each crossing at the setting
-    // that lies outside their D_f, as the figure dashes it.
+    // that lies outside their D_f, or at an X outside theirs, as the figure
+    // dashes it.
     let text = String::from_utf8(slaw().args(args(&[])).output().unwrap().stdout).unwrap();
     assert!(text.contains("(the runs span model_size in ["), "{text}");
     let (dlo, dhi) = (
         r["runs_d"][0].as_f64().unwrap(),
         r["runs_d"][1].as_f64().unwrap(),
     );
+    let x_outside = {
+        let (xlo, xhi) = (
+            r["runs_x"][0].as_f64().unwrap(),
+            r["runs_x"][1].as_f64().unwrap(),
+        );
+        !(xlo..=xhi).contains(&8e9)
+    };
     for c in r["critical"].as_array().unwrap() {
         let pair = format!(
             "{} vs {}: at",
@@ -144,13 +152,28 @@ fn methods_recommends_with_intervals_and_critical_sizes() {
             .iter()
             .filter(|d| {
                 let d = d.as_f64().unwrap();
-                d < dlo || d > dhi
+                x_outside || d < dlo || d > dhi
             })
             .count();
         assert_eq!(
             line.matches("(outside the runs)").count(),
             outside,
             "{line}"
+        );
+    }
+    // Over the range of X, a crossing at an X beyond the runs' is marked
+    // whatever its D_f: the listing's first X (half the runs' smallest, by
+    // default) lies below them.
+    let below = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("model_size ="))
+        .unwrap();
+    let listed = below.split(": ").nth(1).unwrap();
+    if listed.trim() != "-" {
+        assert_eq!(
+            listed.split(", ").count(),
+            listed.matches("(outside the runs)").count(),
+            "{below}"
         );
     }
 }

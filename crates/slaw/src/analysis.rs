@@ -108,7 +108,8 @@ pub fn outside_data(obs: &Observations, x: &[f64]) -> Vec<String> {
 }
 
 /// The parameters the data do not pin that the prediction at `x` depends
-/// on. On a bound or at their start: a step of 0.01 in the parameter's
+/// on. On a bound, at their start, or along a direction the Huber
+/// objective is linear in (`huber_flat`): a step of 0.01 in the parameter's
 /// internal value (1% for a log parameter) changes ln(prediction) by more
 /// than 1e-4. Along a flat direction: a step along it that leaves the
 /// fitted points `obs` in place moves the prediction
@@ -128,7 +129,10 @@ pub fn depends_on(law: &Law, fit: &FitResult, obs: &Observations, x: &[f64]) -> 
             // Without flat directions to follow (J^T W J could not be
             // read), a flat parameter is judged alone, as one at a bound.
             let alone = id.flat_directions.is_empty() && id.flat.contains(&p.name);
-            (alone || id.at_bounds.contains(&p.name) || id.at_start.contains(&p.name))
+            (alone
+                || id.at_bounds.contains(&p.name)
+                || id.at_start.contains(&p.name)
+                || id.huber_flat.contains(&p.name))
                 && (0.01 * (g[j] / v).abs() > 1e-4 || !(g[j] / v).is_finite())
         })
         .collect();

@@ -56,6 +56,18 @@ pub struct Identifiability {
     /// A correlation of 0.999 alone is not counted: the Chinchilla fit's
     /// A and alpha are that correlated and well determined.
     pub loose: Vec<String>,
+    /// A Huber fit's residuals within its threshold delta (None for least
+    /// squares): only those give the objective curvature.
+    pub huber_inside: Option<usize>,
+    /// Parameters along a direction that moves the fitted values but that
+    /// no residual within delta constrains: the Huber objective is linear
+    /// there to second order in the data (a least-absolute-deviations
+    /// fit), so its optimum can be a segment rather than a point — another
+    /// start or another unit of x can land elsewhere on it, with other
+    /// predictions. Not in `unidentified` (the fitted values do move along
+    /// it); the warnings say so and predictions that depend on them name
+    /// them.
+    pub huber_flat: Vec<String>,
     /// What a reader should know (parameters the data do not pin).
     pub warnings: Vec<String>,
     /// Covariance in the search's parameters (row major).
@@ -313,6 +325,10 @@ pub fn analyse(
         Loss::Squared => None,
     };
     let mut psi_ss = 0.0;
+    // The Huber objective's own curvature: J^T W J over the residuals
+    // within delta (psi' = 1 there, 0 beyond).
+    let mut h_in = vec![0.0; p * p];
+    let mut inside = 0usize;
     // J^T W J block by block: no Jacobian of every point in memory.
     objective.residual_blocks(x, |first, r, jac| {
         let w = &weight[first..first + r.len()];
@@ -323,6 +339,13 @@ pub fn analyse(
                 .filter(|(r, w)| r.is_finite() && **w > 0.0)
                 .map(|(r, w)| w * crate::objective::huber(*r, 1.0, d).1.powi(2))
                 .sum::<f64>();
+            let w_in: Vec<f64> = r
+                .iter()
+                .zip(w)
+                .map(|(r, &w)| if r.abs() <= d { w } else { 0.0 })
+                .collect();
+            let (_, n) = gauss_newton_block::<0>(r, &w_in, jac, &mut h_in, 0.0);
+            inside += n;
         }
         let (s, n) = match p {
             1 => gauss_newton_block::<1>(r, w, jac, &mut h, ss),
@@ -418,6 +441,15 @@ pub fn analyse(
                 );
             }
         }
+        if delta.is_some() && h_in.iter().all(|v| v.is_finite()) {
+            out.huber_inside = Some(inside);
+            out.huber_flat = huber_flat_params(&h_in, &d, &vals, &vecs, p, &pinned)
+                .into_iter()
+                .zip(&names)
+                .filter(|(f, _)| *f)
+                .map(|(_, n)| n.clone())
+                .collect();
+        }
         let dof = (n_pos.saturating_sub(p)).max(1) as f64;
         out.residual_sd = (ss / dof).sqrt();
         let sigma2 = match delta {
@@ -487,6 +519,20 @@ pub fn analyse(
             out.condition
         ));
     }
+    if let (Some(d), false) = (delta, out.huber_flat.is_empty()) {
+        out.warnings.push(format!(
+            "the Huber objective is linear along a direction of {} that moves the fitted values \
+             ({} of {} residuals within its threshold delta = {}): a least-absolute-deviations \
+             fit there, whose optimum can be a segment rather than a point, so another start or \
+             another unit of x can give other predictions; least squares, or a Huber threshold \
+             near the residuals' size (their sd {:.2e}), makes the optimum unique",
+            out.huber_flat.join(", "),
+            out.huber_inside.unwrap_or(0),
+            n_pos,
+            d,
+            out.residual_sd
+        ));
+    }
     if !out.at_start.is_empty() {
         let one = out.at_start.len() == 1;
         out.warnings.push(format!(
@@ -498,6 +544,71 @@ pub fn analyse(
         ));
     }
     out
+}
+
+/// Which parameters make up a direction pinned by J^T W J (`vals`,
+/// `vecs`: the eigen decomposition of its equilibration by `d`) along
+/// which the Huber curvature `h_in` is below [`FLAT_RATIO`] of J^T W J's:
+/// within the pinned subspace, the eigenvalues of Lambda^-1/2 V^T Hin V
+/// Lambda^-1/2 are the ratios of the two curvatures (0 to 1).
+fn huber_flat_params(
+    h_in: &[f64],
+    d: &[f64],
+    vals: &[f64],
+    vecs: &[f64],
+    p: usize,
+    pinned: &dyn Fn(f64) -> bool,
+) -> Vec<bool> {
+    let mut flat = vec![false; p];
+    let ks: Vec<usize> = (0..p).filter(|&k| pinned(vals[k])).collect();
+    let m = ks.len();
+    if m == 0 {
+        return flat;
+    }
+    // the equilibrated Huber curvature, D^-1/2 Hin D^-1/2
+    let hin = |a: usize, b: usize| {
+        if d[a] > 0.0 && d[b] > 0.0 {
+            h_in[a * p + b] / (d[a] * d[b])
+        } else {
+            0.0
+        }
+    };
+    let mut ratio = vec![0.0; m * m];
+    for (i, &ki) in ks.iter().enumerate() {
+        for (j, &kj) in ks.iter().enumerate() {
+            let mut s = 0.0;
+            for a in 0..p {
+                for b in 0..p {
+                    s += vecs[a * p + ki] * hin(a, b) * vecs[b * p + kj];
+                }
+            }
+            ratio[i * m + j] = s / (vals[ki] * vals[kj]).sqrt();
+        }
+    }
+    let (mu, ys) = linalg::sym_eigen(&ratio, m);
+    for (l, &mu_l) in mu.iter().enumerate() {
+        if mu_l > FLAT_RATIO {
+            continue;
+        }
+        // back to the equilibrated parameters: u = V Lambda^-1/2 y
+        let u: Vec<f64> = (0..p)
+            .map(|a| {
+                ks.iter()
+                    .enumerate()
+                    .map(|(i, &k)| vecs[a * p + k] * ys[i * m + l] / vals[k].sqrt())
+                    .sum::<f64>()
+            })
+            .collect();
+        let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 && norm.is_finite() {
+            for (f, v) in flat.iter_mut().zip(&u) {
+                if v.abs() / norm >= 0.3 {
+                    *f = true;
+                }
+            }
+        }
+    }
+    flat
 }
 
 /// The parameters of `id` (named `names`, values `values`) whose standard
@@ -701,6 +812,53 @@ mod tests {
                 .is_some_and(|(who, _)| who.split(", ").any(|n| n == "alpha"))
         };
         assert!(!id.warnings.iter().any(stayed), "{:?}", id.warnings);
+    }
+
+    /// A power law through points whose ln residuals are +-2% in a balanced
+    /// pattern on a doubling ladder: every residual lies beyond the default
+    /// Huber delta (1e-3), the objective is linear in (ln A, alpha) there,
+    /// and every line keeping the residuals' signs is an optimum. The fit
+    /// says so and its predictions name the parameters; least squares, or
+    /// a delta above the residuals, have a unique optimum and say nothing.
+    #[test]
+    fn a_huber_fit_with_its_residuals_beyond_delta_is_said_not_to_be_unique() {
+        let law = formula_law(
+            "A / D^alpha",
+            &names(&["D"]),
+            &names(&["A", "alpha"]),
+            &names(&["A"]),
+        )
+        .unwrap();
+        let d: Vec<f64> = (0..12).map(|k| 200.0 * 2f64.powi(k)).collect();
+        let y: Vec<f64> = d
+            .iter()
+            .enumerate()
+            .map(|(k, d)| 3.3 * d.powf(-0.113) * (0.02f64 * [1.0, -1.0, -1.0, 1.0][k % 4]).exp())
+            .collect();
+        let obs = Observations::from_columns(&["D"], &[d], y);
+        let flagged = |r: &crate::fit::FitResult| {
+            r.warnings
+                .iter()
+                .any(|w| w.contains("the Huber objective is linear"))
+        };
+        let huber = fit(&law, &obs, &FitOptions::default()).unwrap();
+        let id = &huber.identifiability;
+        assert!(id.huber_inside.is_some_and(|n| n < 2), "{id:?}");
+        assert_eq!(id.huber_flat, names(&["A", "alpha"]));
+        assert!(flagged(&huber), "{:?}", huber.warnings);
+        let dep = crate::analysis::depends_on(&law, &huber, &obs, &[1e7]);
+        assert!(dep.contains(&"alpha".to_string()), "{dep:?}");
+        for loss in [Loss::Squared, Loss::Huber { delta: 0.1 }] {
+            let opts = FitOptions {
+                loss,
+                ..FitOptions::default()
+            };
+            let r = fit(&law, &obs, &opts).unwrap();
+            assert!(r.identifiability.huber_flat.is_empty(), "{loss:?}");
+            assert!(!flagged(&r), "{loss:?}: {:?}", r.warnings);
+            let dep = crate::analysis::depends_on(&law, &r, &obs, &[1e7]);
+            assert!(dep.is_empty(), "{loss:?}: {dep:?}");
+        }
     }
 
     #[test]

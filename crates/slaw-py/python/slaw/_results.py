@@ -159,6 +159,9 @@ class FitResult(_Result):
         self.warnings: List[str] = list(dict.fromkeys(
             list(f.get("warnings", [])) + list(ident.get("warnings", []))))
         self.unidentified: List[str] = list(ident.get("unidentified", []))
+        # A Huber fit's parameters along a direction no residual within delta
+        # constrains: its optimum can be a segment (a warning says so).
+        self.huber_flat: List[str] = list(ident.get("huber_flat", []))
         self.at_bounds: List[str] = list(f.get("at_bounds", []))
         self.train: Dict[str, Any] = raw_group.get("train") or {}
         self.heldout: Optional[Dict[str, Any]] = raw_group.get("heldout")

@@ -167,11 +167,11 @@ pub fn methods_report(r: &Recommendation) -> String {
                         s,
                         "  {}: {:.2} ln units beyond the fitting runs; held-out error beyond the \
                          noise, in ln L per ln unit: {} above the runs in X, {} above in D_f, {} \
-                         pooled (elsewhere)",
+                         pooled (elsewhere, and in a direction without a run held out beyond: -)",
                         p.method,
                         p.extrapolation_distance,
-                        f(rates.and_then(|r| r.x_above.or(Some(r.pooled)))),
-                        f(rates.and_then(|r| r.d_above.or(Some(r.pooled)))),
+                        f(rates.and_then(|r| r.x_above)),
+                        f(rates.and_then(|r| r.d_above)),
                         f(p.extrapolation_error_rate)
                     );
                 }
@@ -217,8 +217,9 @@ pub fn methods_report(r: &Recommendation) -> String {
     // A crossing outside the runs' D_f (or at an X outside theirs) is the
     // laws extrapolated, not something the runs showed: marked.
     let ((xlo, xhi), (dlo, dhi)) = (r.runs_x, r.runs_d);
-    let mark = |d: f64| {
-        if !r.within_runs_d(d) {
+    // At X = `x`: outside the runs' D_f or their X (as the plot dashes it).
+    let mark = |x: f64, d: f64| {
+        if !r.within_runs_d(d) || !r.within_runs_x(x) {
             format!("{} (outside the runs)", num(d))
         } else {
             num(d)
@@ -248,7 +249,7 @@ pub fn methods_report(r: &Recommendation) -> String {
         } else {
             c.at_setting
                 .iter()
-                .map(|d| mark(*d))
+                .map(|d| mark(st.x, *d))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -286,7 +287,13 @@ pub fn methods_report(r: &Recommendation) -> String {
                 format!(
                     " ({}; {} of {pairs} replicate pairs without a crossing)",
                     ci.interval.map_or_else(
-                        || "too few replicates crossing for an interval".to_string(),
+                        || {
+                            if ci.too_few_converged {
+                                "too few bootstrap replicates converged for an interval".to_string()
+                            } else {
+                                "too few replicates crossing for an interval".to_string()
+                            }
+                        },
                         |i| format!(
                             "{} bootstrap [{}, {}]",
                             slaw::numbers::percent(r.level),
@@ -315,7 +322,10 @@ pub fn methods_report(r: &Recommendation) -> String {
                 if ds.is_empty() {
                     "-".to_string()
                 } else {
-                    ds.iter().map(|d| mark(*d)).collect::<Vec<_>>().join(", ")
+                    ds.iter()
+                        .map(|d| mark(*x, *d))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             );
         }

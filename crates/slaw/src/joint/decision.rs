@@ -117,15 +117,16 @@ pub fn predictive_interval(
         return boot;
     }
     let (below, above) = boot.ln_beyond(p);
+    // Never inside the bootstrap's ends (exp(ln) can move them by an ulp).
     Interval {
-        lo: p * (-below.hypot(m)).exp(),
-        hi: p * above.hypot(m).exp(),
+        lo: (p * (-below.hypot(m)).exp()).min(boot.lo),
+        hi: (p * above.hypot(m).exp()).max(boot.hi),
     }
 }
 
 /// The bootstrap of the crossing of two methods at X: each pair of
-/// replicates (the i-th converged of each method; the methods' bootstraps
-/// are paired by replicate index, drawn with the same seed, their noise
+/// replicates (the i-th converged of each method, in the order drawn;
+/// the methods' bootstraps are drawn with the same seed, their noise
 /// independent) gives its crossing nearest `reference` in ln D_f (the
 /// point estimate's first crossing; without one, the replicate's smallest).
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -133,8 +134,13 @@ pub fn predictive_interval(
 pub struct CrossingInterval {
     /// Percentiles of the replicates' crossings at the level, among the
     /// replicates with a crossing (None when fewer than the level needs
-    /// have one).
+    /// have one, or when fewer than half of the replicates drawn converged:
+    /// `too_few_converged`).
     pub interval: Option<Interval>,
+    /// No interval because fewer than half of the drawn replicates
+    /// converged (the rule of every other interval here), however many
+    /// pairs cross.
+    pub too_few_converged: bool,
     /// Pairs of replicates with a crossing in the D_f range.
     pub with_crossing: usize,
     /// Pairs of replicates without a crossing in the D_f range (counted,
@@ -216,6 +222,7 @@ impl CrossingInterval {
                 .then(|| crate::bootstrap::interval_of(found.to_vec(), level)),
             with_crossing: n,
             without_crossing: without,
+            too_few_converged: false,
         }
     }
 }
@@ -237,6 +244,7 @@ pub fn crossing_interval(
     // replicates of both methods).
     if !bootstrap.enough(found.len() + without) {
         c.interval = None;
+        c.too_few_converged = true;
     }
     c
 }
@@ -498,7 +506,9 @@ pub fn recommend_with(
         let distance = ff
             .extrapolation_distance(&setting.factor, setting.x, setting.d)
             .unwrap_or(0.0);
-        let rates = ff.extrapolation_rates(&reps, RATE_RULE);
+        // The rates take the bootstrap's noise out: without enough
+        // replicates (no interval either) they would mean something else.
+        let rates = boot.and_then(|_| ff.extrapolation_rates(&reps, RATE_RULE));
         let offsets = ff.extrapolation_offsets(&setting.factor, setting.x, setting.d);
         // Inside the runs (distance 0) the predictive interval is the
         // bootstrap's whether or not a held-out run measured a rate.
