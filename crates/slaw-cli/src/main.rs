@@ -477,8 +477,9 @@ struct DataArgs {
     /// ranks by AIC with nothing held out.
     #[arg(long)]
     holdout: Option<String>,
-    /// Column flagging held-out points (1/0, true/false); implies --holdout column (another
-    /// --holdout rule beside it is an error).
+    /// Column flagging held-out points (1/0, true/false, yes/no; a blank is an
+    /// error); implies --holdout column (another --holdout rule beside it is an
+    /// error).
     #[arg(long)]
     holdout_col: Option<String>,
     /// The objective the fit minimizes over the residuals (see --space).

@@ -333,20 +333,7 @@ impl Observations {
             };
             obs.group.push(id);
             let held = match hi {
-                Some(c) => match table.text(r, c).to_ascii_lowercase().as_str() {
-                    "1" | "true" | "yes" | "y" => true,
-                    "0" | "false" | "no" | "n" | "" => false,
-                    other => {
-                        return Err(Error::input(
-                            &table.source,
-                            Some(table.line(r)),
-                            Some(&table.columns[c]),
-                            format!(
-                                "'{other}' is not a held-out flag (use 1/0, true/false, yes/no)"
-                            ),
-                        ))
-                    }
-                },
+                Some(c) => table.flag(r, c)?,
                 None => false,
             };
             obs.held.push(held);

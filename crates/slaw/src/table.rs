@@ -469,6 +469,31 @@ impl Table {
         name.map(|c| self.column_index(c)).transpose()
     }
 
+    /// Parse one cell as a held-out flag (1/0, true/false, yes/no, y/n, any
+    /// case), or say exactly which cell is wrong: an empty cell is an error,
+    /// as in every column that is used (a blank is not "not held out").
+    pub fn flag(&self, row_index: usize, col: usize) -> Result<bool> {
+        let cell = self.text(row_index, col);
+        let err = |what: String| {
+            Error::input(
+                &self.source,
+                Some(self.row_numbers[row_index]),
+                Some(&self.columns[col]),
+                what,
+            )
+        };
+        match cell.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "y" => Ok(true),
+            "0" | "false" | "no" | "n" => Ok(false),
+            "" => Err(err(
+                "empty cell (a held-out flag: 1/0, true/false, yes/no)".to_string()
+            )),
+            other => Err(err(format!(
+                "'{other}' is not a held-out flag (use 1/0, true/false, yes/no)"
+            ))),
+        }
+    }
+
     /// Parse one cell as a finite number, or say exactly which cell is wrong.
     pub fn number(&self, row_index: usize, col: usize) -> Result<f64> {
         let cell = self.text(row_index, col);

@@ -81,19 +81,6 @@ impl Default for RunColumns {
     }
 }
 
-fn flag(table: &Table, r: usize, c: usize) -> Result<bool> {
-    match table.text(r, c).to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "y" => Ok(true),
-        "0" | "false" | "no" | "n" | "" => Ok(false),
-        other => Err(Error::input(
-            &table.source,
-            Some(table.line(r)),
-            Some(&table.columns[c]),
-            format!("'{other}' is not a hold-out flag (use 1/0, true/false, yes/no)"),
-        )),
-    }
-}
-
 fn positive(table: &Table, r: usize, c: usize) -> Result<f64> {
     let v = table.number(r, c)?;
     if v <= 0.0 {
@@ -237,7 +224,7 @@ impl Runs {
                 x: positive(table, r, fi[factor])?,
                 d: positive(table, r, di)?,
                 loss: positive(table, r, li)?,
-                held: hi.map(|h| flag(table, r, h)).transpose()?,
+                held: hi.map(|h| table.flag(r, h)).transpose()?,
                 line,
             });
         }
