@@ -220,6 +220,30 @@ fn power_curve(run: &str) -> String {
     text
 }
 
+/// "fitted ... up to step S" and JSON `fit_until_step` name the last step
+/// fitted: a `--fit-until` past the curve's end, or between two of its
+/// steps, is not a step of it (it printed 99999 on a 3000-step curve).
+#[test]
+fn the_last_fitted_step_is_a_step_of_the_curve() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "c.csv", &power_curve(""));
+    for (until, last) in [("99999", "3000"), ("0.51", "1500"), ("1550", "1500")] {
+        slaw()
+            .args(["forecast", &f, "--method", "power", "--bootstrap", "0"])
+            .args(["--fit-until", until, "--at", "3000"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("up to step {last}\n")));
+        let out = slaw()
+            .args(["forecast", &f, "--method", "power", "--bootstrap", "0"])
+            .args(["--fit-until", until, "--at", "3000", "--json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["fit_until_step"].as_f64(), last.parse().ok(), "{until}");
+    }
+}
+
 #[test]
 fn step_laws_runs_and_schedules() {
     let dir = TempDir::new().unwrap();

@@ -302,9 +302,14 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// The loss at size n, if measured.
+    /// The loss at size n (to 1e-9 relative), if measured.
     pub fn loss_at(&self, n: f64) -> Option<f64> {
-        self.curve.iter().find(|p| p.0 == n).map(|p| p.1)
+        // to 1e-9 relative: a size read back from a rescaled file
+        // (1638400 x 1e-6 is 1.6383999999999999) is the same size
+        self.curve
+            .iter()
+            .find(|p| (p.0 - n).abs() <= 1e-9 * n.abs())
+            .map(|p| p.1)
     }
     /// Observations (one input, D) of the points with sizes in [lo, hi].
     pub fn observations(&self, lo: f64, hi: f64) -> Observations {
@@ -621,6 +626,24 @@ pub fn candidate_lines(table: &Table, long: &LongColumns) -> Result<Vec<usize>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A size read back from a rescaled file (1638400 x 1e-6 written as
+    /// 1.6383999999999999) is the target 1.6384: the observed loss there is
+    /// found (it was dropped); another size is not, and 0 matches 0 only.
+    #[test]
+    fn a_measured_size_matches_to_rounding() {
+        let c = Candidate {
+            id: "m".into(),
+            curve: vec![(0.0, 3.0), (0.0256, 2.0), (1.638_399_999_999_999_9, 1.5)],
+            size: None,
+            family: None,
+        };
+        assert_ne!(c.curve[2].0, 1.6384);
+        assert_eq!(c.loss_at(1.6384), Some(1.5));
+        assert_eq!(c.loss_at(0.0), Some(3.0));
+        assert_eq!(c.loss_at(1.6385), None);
+        assert_eq!(c.loss_at(1e-12), None);
+    }
 
     /// Filters that keep no row: the error says so (it was "no runs" alone).
     #[test]

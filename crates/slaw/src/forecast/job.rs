@@ -670,7 +670,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             }
         },
     };
-    out.fit_until_step = until;
+    // The last step fitted (a --fit-until past the curve's end, or between
+    // two checkpoints, is not a step of it).
+    out.fit_until_step = curve
+        .step
+        .iter()
+        .copied()
+        .filter(|&s| s <= until)
+        .fold(first, f64::max);
     out.decay = decay;
     for &t in &at {
         let i = ext

@@ -233,9 +233,7 @@ impl FormFit {
     /// (else 0), plus the same for D_f. 0 inside the fitted ranges; None
     /// when the method has no runs varying `factor`.
     pub fn extrapolation_distance(&self, factor: &str, x: f64, d: f64) -> Option<f64> {
-        let ((xl, xh), (dl, dh)) = self.factor(factor)?.fit_span;
-        let out = |v: f64, lo: f64, hi: f64| (v / hi).ln().max((lo / v).ln()).max(0.0);
-        Some(out(x, xl, xh) + out(d, dl, dh))
+        self.extrapolation_offsets(factor, x, d).map(|o| o.total())
     }
 
     /// Predicted loss for factor `factor` at value `x` and data size `d`.
