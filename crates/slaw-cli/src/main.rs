@@ -1283,6 +1283,11 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         level: Some(level),
         predict,
     };
+    // A group with too few points is skipped (said, exit 3), not the end
+    // of every other group's fit.
+    let (kept, skipped) = analysis::fittable_groups(&job, &obs);
+    let obs = kept.unwrap_or(obs);
+    let warnings: Vec<&str> = skipped.iter().map(|g| g.reason.as_str()).collect();
     let n_groups = obs.groups().len();
     let bar = progress::bar(a.bootstrap * n_groups, "bootstrap", a.json);
     let file = a.data.file.display().to_string();
@@ -1295,8 +1300,17 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         }
     })?;
     bar.finish_and_clear();
-    let v = serde_json::json!({"law": law.name, "formula": law.formula, "groups": fits});
+    let v = serde_json::json!({
+        "law": law.name,
+        "formula": law.formula,
+        "groups": fits,
+        "skipped": skipped,
+        "warnings": warnings,
+    });
     output::emit(a.json, &v, || {
+        for w in &warnings {
+            println!("warning: {w}");
+        }
         if fits.len() > 1 {
             // Many groups: one table first, the details on request.
             print!("{}", report::summary::group_table(&law, &fits));
@@ -1332,6 +1346,14 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
             )],
             std::slice::from_ref(&a.data.file),
         )?;
+    }
+    if !skipped.is_empty() {
+        eprintln!(
+            "error: {} group(s) not fitted (too few points; see the warnings); exit status {}",
+            skipped.len(),
+            output::EXIT_NOT_CONVERGED
+        );
+        return Ok(ExitCode::from(output::EXIT_NOT_CONVERGED));
     }
     Ok(output::converged_exit(
         fits.iter().all(|g| g.fit.converged),

@@ -363,6 +363,70 @@ fn a_holdout_that_leaves_too_few_points_says_so() {
     assert!(err.contains("fewer points than parameters"), "{err}");
 }
 
+/// `fit --group`: one group with fewer points than the law's parameters
+/// stopped the fit of every other group (exit 2, no output). It is skipped
+/// with a warning (text and JSON `warnings`, `skipped`), the others are
+/// fitted, and the exit status is 3, as `forecast` skips a run. A single
+/// group with too few points is still the error above.
+#[test]
+fn a_group_with_too_few_points_is_skipped_not_the_end_of_the_others() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::from("run,x,loss\n");
+    for run in ["a", "b"] {
+        for k in 0..8 {
+            let x = 100.0 * 2f64.powi(k);
+            let e = if run == "a" { 1.5 } else { 1.8 };
+            text += &format!("{run},{x},{}\n", e + 20.0 / x.powf(0.4));
+        }
+    }
+    text += "tiny,100,4.0\ntiny,200,3.9\n";
+    let f = write(dir.path(), "groups.csv", &text);
+    let args = ["fit", &s(&f), "--law", "power", "--x", "x", "--y", "loss"];
+    slaw()
+        .args(args)
+        .args(["--group", "run"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "warning: group 'tiny': 2 points to fit but law 'power' has 3 free parameters: not fitted",
+        ))
+        .stderr(predicate::str::contains("1 group(s) not fitted"));
+    let out = slaw()
+        .args(args)
+        .args(["--group", "run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let groups: Vec<&str> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["a", "b"]);
+    assert_eq!(v["skipped"][0]["group"], "tiny");
+    assert!(v["warnings"][0].as_str().unwrap().contains("group 'tiny'"));
+    // without the tiny group: success, and the same fits
+    let two = write(
+        dir.path(),
+        "two.csv",
+        &text
+            .lines()
+            .filter(|l| !l.starts_with("tiny"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let out2 = slaw()
+        .args(["fit", &s(&two), "--law", "power", "--x", "x", "--y", "loss"])
+        .args(["--group", "run", "--json"])
+        .output()
+        .unwrap();
+    assert!(out2.status.success());
+    let v2: serde_json::Value = serde_json::from_slice(&out2.stdout).unwrap();
+    assert_eq!(v["groups"], v2["groups"]);
+}
+
 /// `--level -0.1` (and `--target -5`) were taken for flags: "unexpected
 /// argument '-0' found", with a tip (`-- -0`) that does not help. They now
 /// reach the range checks, which name the flag and the value.

@@ -254,6 +254,63 @@ pub fn run(
     fits.into_iter().collect()
 }
 
+/// A group [`run`] is not given: too few points to fit for the law's
+/// parameters.
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct SkippedGroup {
+    /// The group's key.
+    pub group: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// With several groups, the groups with fewer points to fit (after the
+/// hold-out) than the law has parameters, and the observations of the
+/// others (None when every group can be fitted, or none can: then [`run`]
+/// on all of them says what is wrong). One such group no longer stops the
+/// fit of the rest, as `forecast` skips a run and `select` a candidate.
+pub fn fittable_groups(
+    job: &FitJob,
+    obs: &Observations,
+) -> (Option<Observations>, Vec<SkippedGroup>) {
+    let groups = obs.groups();
+    if groups.len() < 2 {
+        return (None, Vec::new());
+    }
+    let p = job.law.n_params();
+    let mut keep = Vec::new();
+    let mut skipped = Vec::new();
+    for g in groups {
+        let idx = obs.group_indices(&g);
+        let (train, held) = job.holdout.split(obs, &idx);
+        if train.len() < p {
+            skipped.push(SkippedGroup {
+                reason: format!(
+                    "group '{g}': {} point{} to fit{} but law '{}' has {p} free parameters: not \
+                     fitted",
+                    train.len(),
+                    if train.len() == 1 { "" } else { "s" },
+                    if held.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({} held out)", held.len())
+                    },
+                    job.law.name,
+                ),
+                group: g,
+            });
+        } else {
+            keep.extend(idx);
+        }
+    }
+    if skipped.is_empty() || keep.is_empty() {
+        return (None, Vec::new());
+    }
+    keep.sort_unstable();
+    (Some(obs.subset(&keep)), skipped)
+}
+
 /// One group's fit, bootstrap, calibration and predictions.
 fn fit_group(
     job: &FitJob,
