@@ -257,13 +257,17 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
         level: Some(o.level),
         predict: o.predict.clone(),
     };
+    // A group with too few points is skipped (warned about), as the CLI's.
+    let (kept, skipped) = analysis::fittable_groups(&job, &obs);
+    let obs = kept.unwrap_or(obs);
     let fits = analysis::run(&job, &obs, &|| {})?;
+    let warnings: Vec<&str> = skipped.iter().map(|g| g.reason.as_str()).collect();
     json(&serde_json::json!({
         "law": law.name, "formula": law.formula, "inputs": law.inputs,
         "transforms": law.params.iter().map(|p| p.transform).collect::<Vec<_>>(),
         "bounds": law.params.iter().map(|p| (p.lower, p.upper)).collect::<Vec<_>>(),
         "param_names": law.params.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
-        "groups": fits
+        "groups": fits, "skipped": skipped, "warnings": warnings
     }))
 }
 

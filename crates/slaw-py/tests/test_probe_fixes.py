@@ -347,3 +347,24 @@ def test_forecast_refuses_too_few_bootstrap_replicates():
         slaw.forecast(df, fit_until=0.5, method="power", bootstrap=2, level=0.95)
     ok = slaw.forecast(df, fit_until=0.5, method="power", bootstrap=20, level=0.95)
     assert len(ok.frame) > 0 and ok.frame["hi"].notna().all()
+
+
+def test_a_group_with_too_few_points_is_skipped_with_a_warning():
+    """One group with fewer points than the law's parameters stopped every group's fit
+    (an error); it is skipped with a warning, as the CLI's, and the others are fitted."""
+    rows = {"run": [], "x": [], "loss": []}
+    for run, e in (("a", 1.5), ("b", 1.8)):
+        for k in range(8):
+            x = 100.0 * 2 ** k
+            rows["run"].append(run)
+            rows["x"].append(x)
+            rows["loss"].append(e + 20.0 / x ** 0.4)
+    rows["run"] += ["tiny", "tiny"]
+    rows["x"] += [100.0, 200.0]
+    rows["loss"] += [4.0, 3.9]
+    with pytest.warns(UserWarning, match="group 'tiny'"):
+        fits = slaw.fit(pd.DataFrame(rows), "power", x="x", y="loss", group="run")
+    assert sorted(fits) == ["a", "b"]
+    assert list(fits.skipped) == ["tiny"]
+    assert "3 free parameters" in fits.skipped["tiny"]
+    assert fits["a"].converged

@@ -282,6 +282,9 @@ def fit(
             sub = df[keys == g["group"]]
         fits[g["group"]] = FitResult(g, pred_spec, inputs, opts["x"], y, raw["formula"],
                                      float(level), sub, transforms, param_names, bounds)
+    # A group with too few points to fit is skipped, as the CLI's (FitResults.skipped).
+    for w in raw.get("warnings") or []:
+        warnings.warn(w, stacklevel=2)
     if group is None and len(fits) == 1:
         return next(iter(fits.values()))
     return FitResults(raw, fits)

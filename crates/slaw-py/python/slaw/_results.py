@@ -298,6 +298,8 @@ class FitResults(_Result, Mapping[str, FitResult]):
     def __init__(self, raw: Mapping[str, Any], fits: Dict[str, FitResult]):
         self.raw = dict(raw)
         self._fits = fits
+        # Groups not fitted (fewer points than the law's parameters): {group: reason}.
+        self.skipped: Dict[str, str] = {s["group"]: s["reason"] for s in raw.get("skipped") or []}
 
     def __getitem__(self, k: str) -> FitResult:
         return self._fits[k]
