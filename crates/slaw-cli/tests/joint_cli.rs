@@ -267,7 +267,7 @@ fn methods_predictive_intervals_and_the_critical_size_interval() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rec = &v["recommendation"];
     assert_eq!(rec["intervals"], "predictive");
-    let mut widened = 0;
+    let (mut widened, mut kept) = (0, 0);
     for p in rec["predictions"].as_array().unwrap() {
         assert_eq!(p["interval_kind"]["kind"], "held-out", "{p}");
         assert_eq!(p["interval_kind"]["level"], 0.9, "{p}");
@@ -300,10 +300,24 @@ fn methods_predictive_intervals_and_the_critical_size_interval() {
             assert!(ql < bl && qh > bh, "{p}");
             widened += 1;
         }
+        // Held-out errors all noise, in every direction: the bootstrap
+        // interval itself, to the bit.
+        let rates = &p["extrapolation_rates"];
+        if ["pooled", "x_above", "d_above"]
+            .iter()
+            .all(|k| rates[*k].as_f64().unwrap_or(0.0) == 0.0)
+        {
+            assert_eq!(q, b, "{p}");
+            kept += 1;
+        }
     }
     assert!(
         widened > 0,
         "no method's error beyond the noise: nothing tested"
+    );
+    assert!(
+        kept > 0,
+        "every method's error beyond the noise: nothing tested"
     );
     for c in rec["critical"].as_array().unwrap() {
         let ci = &c["at_setting_interval"];
