@@ -818,14 +818,9 @@ mod tests {
         assert!(!id.warnings.iter().any(stayed), "{:?}", id.warnings);
     }
 
-    /// A power law through points whose ln residuals are +-2% in a balanced
-    /// pattern on a doubling ladder: every residual lies beyond the default
-    /// Huber delta (1e-3), the objective is linear in (ln A, alpha) there,
-    /// and every line keeping the residuals' signs is an optimum. The fit
-    /// says so and its predictions name the parameters; least squares, or
-    /// a delta above the residuals, have a unique optimum and say nothing.
-    #[test]
-    fn a_huber_fit_with_its_residuals_beyond_delta_is_said_not_to_be_unique() {
+    /// `A / D^alpha` (A fitted in ln) and 12 sizes doubling from 200, the
+    /// law 3.3 D^-0.113 times exp(`ln_noise(k)`) at the k-th.
+    fn ladder(ln_noise: impl Fn(usize) -> f64) -> (Law, Observations) {
         let law = formula_law(
             "A / D^alpha",
             &names(&["D"]),
@@ -837,9 +832,20 @@ mod tests {
         let y: Vec<f64> = d
             .iter()
             .enumerate()
-            .map(|(k, d)| 3.3 * d.powf(-0.113) * (0.02f64 * [1.0, -1.0, -1.0, 1.0][k % 4]).exp())
+            .map(|(k, d)| 3.3 * d.powf(-0.113) * ln_noise(k).exp())
             .collect();
-        let obs = Observations::from_columns(&["D"], &[d], y);
+        (law, Observations::from_columns(&["D"], &[d], y))
+    }
+
+    /// A power law through points whose ln residuals are +-2% in a balanced
+    /// pattern on a doubling ladder: every residual lies beyond the default
+    /// Huber delta (1e-3), the objective is linear in (ln A, alpha) there,
+    /// and every line keeping the residuals' signs is an optimum. The fit
+    /// says so and its predictions name the parameters; least squares, or
+    /// a delta above the residuals, have a unique optimum and say nothing.
+    #[test]
+    fn a_huber_fit_with_its_residuals_beyond_delta_is_said_not_to_be_unique() {
+        let (law, obs) = ladder(|k| 0.02 * [1.0, -1.0, -1.0, 1.0][k % 4]);
         let flagged = |r: &crate::fit::FitResult| {
             r.warnings
                 .iter()
@@ -873,20 +879,7 @@ mod tests {
     /// fine-tuning curve, `--formula "A / n^alpha" --objective squared`).
     #[test]
     fn a_pinned_parameter_equal_to_a_data_scaled_start_is_not_left_at_it() {
-        let law = formula_law(
-            "A / D^alpha",
-            &names(&["D"]),
-            &names(&["A", "alpha"]),
-            &names(&["A"]),
-        )
-        .unwrap();
-        let d: Vec<f64> = (0..12).map(|k| 200.0 * 2f64.powi(k)).collect();
-        let y: Vec<f64> = d
-            .iter()
-            .enumerate()
-            .map(|(k, d)| 3.3 * d.powf(-0.113) * (0.02 * ((k * 7 % 5) as f64 - 2.0)).exp())
-            .collect();
-        let obs = Observations::from_columns(&["D"], &[d], y);
+        let (law, obs) = ladder(|k| 0.02 * ((k * 7 % 5) as f64 - 2.0));
         let opts = FitOptions {
             loss: Loss::Squared,
             ..FitOptions::default()

@@ -510,22 +510,16 @@ pub fn recommend_with(
         // replicates (no interval either) they would mean something else.
         let rates = boot.and_then(|_| ff.extrapolation_rates(&reps, RATE_RULE));
         let offsets = ff.extrapolation_offsets(&setting.factor, setting.x, setting.d);
-        // Inside the runs (distance 0) the predictive interval is the
-        // bootstrap's whether or not a held-out run measured a rate.
-        let predictive = boot.and_then(|b| match rates {
-            Some(r) => {
-                let spread = offsets.map_or(0.0, |o| r.spread(&o, PER_DIRECTION));
-                Some(predictive_interval(
-                    loss,
-                    b,
-                    spread,
-                    bootstrap.level,
-                    EXTRAPOLATION_SCALE,
-                ))
-            }
-            None if distance == 0.0 => Some(b),
-            None => None,
-        });
+        // The law's error at the setting: none inside the runs (distance
+        // 0: the bootstrap interval) whether or not a held-out run
+        // measured a rate; unknown beyond them without one.
+        let spread = match rates {
+            Some(r) => Some(offsets.map_or(0.0, |o| r.spread(&o, PER_DIRECTION))),
+            None => (distance == 0.0).then_some(0.0),
+        };
+        let predictive = boot
+            .zip(spread)
+            .map(|(b, s)| predictive_interval(loss, b, s, bootstrap.level, EXTRAPOLATION_SCALE));
         let rate = rates.map(|r| r.pooled);
         if intervals == Intervals::Predictive && boot.is_some() && predictive.is_none() {
             notes.push(format!(
@@ -698,6 +692,24 @@ mod tests {
     use crate::joint::published::{generate_family, noise_sd, Family, EN_DE};
     use crate::joint::{default_options, fit_all};
 
+    /// The multiplicative form's recommendation at `setting` with the
+    /// predictive intervals (40 replicates at 90%, seed 0; the default
+    /// options and the tests' ranges of X and D_f).
+    fn predictive_at(runs: &Runs, fits: &[MethodFit], setting: &Setting) -> Recommendation {
+        recommend_with(
+            runs,
+            fits,
+            setting,
+            Form::Multiplicative,
+            &default_options(),
+            &Resampling::new(40, 0.9, 0),
+            (5e8, 6.4e10),
+            (1e-2, 3e12),
+            Intervals::Predictive,
+        )
+        .unwrap()
+    }
+
     fn at(d: f64) -> Setting {
         Setting {
             factor: "model_size".into(),
@@ -717,25 +729,13 @@ mod tests {
         }
         let opts = default_options();
         let fits = fit_all(&runs, &opts).unwrap();
-        let b = Resampling::new(40, 0.9, 0);
         let rec = |x: f64, d: f64| {
             let setting = Setting {
                 factor: "model_size".into(),
                 x,
                 d,
             };
-            recommend_with(
-                &runs,
-                &fits,
-                &setting,
-                Form::Multiplicative,
-                &opts,
-                &b,
-                (5e8, 6.4e10),
-                (1e-2, 3e12),
-                Intervals::Predictive,
-            )
-            .unwrap()
+            predictive_at(&runs, &fits, &setting)
         };
         let probe = rec(8e9, 1e2);
         let mid = |(lo, hi): (f64, f64)| (lo * hi).sqrt();
@@ -771,21 +771,7 @@ mod tests {
         let runs = generate_family(&EN_DE, Family::Additive, noise_sd(0.005), 0);
         let opts = default_options();
         let fits = fit_all(&runs, &opts).unwrap();
-        let b = Resampling::new(40, 0.9, 0);
-        let rec = |d: f64| {
-            recommend_with(
-                &runs,
-                &fits,
-                &at(d),
-                Form::Multiplicative,
-                &opts,
-                &b,
-                (5e8, 6.4e10),
-                (1e-2, 3e12),
-                Intervals::Predictive,
-            )
-            .unwrap()
-        };
+        let rec = |d: f64| predictive_at(&runs, &fits, &at(d));
         let (near, far) = (rec(3e3), rec(1e2));
         let mut missed = 0;
         for p in &far.predictions {
