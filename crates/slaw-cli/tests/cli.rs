@@ -2111,3 +2111,67 @@ fn a_long_curve_s_interval_refits_on_bins_with_a_note() {
         "{p}"
     );
 }
+
+#[test]
+fn a_segment_of_huber_optima_prints_the_range_its_fits_predict_in_any_unit() {
+    // A power law through +-2% residuals in a balanced pattern on a
+    // doubling ladder: every residual beyond the default delta, a segment
+    // of optima. The range of the prediction at 1e7 over it is the same
+    // with D in units of 1e-6 (where the search stops on it need not be);
+    // least squares has a unique optimum and no range.
+    let dir = TempDir::new().unwrap();
+    for (name, unit) in [("a.csv", 1.0), ("b.csv", 1e6)] {
+        let mut csv = String::from("D,loss\n");
+        for k in 0..12 {
+            let d = 200.0 * 2f64.powi(k);
+            let e = 0.02 * [1.0, -1.0, -1.0, 1.0][k as usize % 4];
+            csv += &format!("{},{}\n", d * unit, 3.3 * d.powf(-0.113) * f64::exp(e));
+        }
+        write(dir.path(), name, &csv);
+    }
+    let run = |file: &str, at: &str, extra: &[&str]| {
+        let mut args = vec![
+            "fit",
+            file,
+            "--formula",
+            "A / D^alpha",
+            "--params",
+            "A,alpha",
+            "--log-params",
+            "A",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--predict",
+            at,
+        ];
+        args.extend_from_slice(extra);
+        let out = slaw().current_dir(dir.path()).args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let range = |file: &str, at: &str| {
+        let v: serde_json::Value = serde_json::from_str(&run(file, at, &["--json"])).unwrap();
+        let r = &v["groups"][0]["predictions"][0]["equal_fit_range"];
+        let value = v["groups"][0]["predictions"][0]["value"].as_f64().unwrap();
+        let (lo, hi) = (r["lo"].as_f64().unwrap(), r["hi"].as_f64().unwrap());
+        assert!(lo <= value && value <= hi && hi / lo > 1.01, "{r} {value}");
+        (lo, hi)
+    };
+    let (lo, hi) = range("a.csv", "1e7");
+    let (lo6, hi6) = range("b.csv", "1e13");
+    assert!((lo6 / lo - 1.0).abs() < 1e-6 && (hi6 / hi - 1.0).abs() < 1e-6);
+    let text = run("a.csv", "1e7", &[]);
+    assert!(
+        text.contains("the Huber optimum is a segment: fits as good predict"),
+        "{text}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&run("a.csv", "1e7", &["--json", "--objective", "squared"])).unwrap();
+    assert!(v["groups"][0]["predictions"][0]["equal_fit_range"].is_null());
+}

@@ -59,6 +59,11 @@ pub struct Prediction {
     /// Parameters the data do not pin (`FitResult::unidentified`) that this
     /// prediction depends on (see [`depends_on`]).
     pub depends_on_unpinned: Vec<String>,
+    /// Where the fit's Huber optimum is a segment (`huber_flat`), the range
+    /// of the law's value here over the fits as good as the optimum (the
+    /// objective equal to its value to `crate::segment::SLACK`): the data
+    /// and the loss cannot choose within it. None otherwise.
+    pub equal_fit_range: Option<Interval>,
     /// Per input outside the fitted points' range, what the reader should
     /// know (e.g. "N = 1e12 is 14x the largest fitted (7.2e10)"); empty
     /// inside the range of every input ([`outside_data`]).
@@ -410,6 +415,10 @@ fn fit_group(
                     extrapolation_interval,
                     below_data: below(x),
                     depends_on_unpinned: depends_on(&job.law, &res, &train, x),
+                    equal_fit_range: crate::segment::prediction_range(
+                        &job.law, &res, &train, &job.opts, x,
+                    )
+                    .map(|(lo, hi)| Interval { lo, hi }),
                     outside_data: outside_data(&train, x),
                 }
             })

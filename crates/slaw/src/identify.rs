@@ -528,7 +528,8 @@ pub fn analyse(
             "the Huber objective is linear along a direction of {} that moves the fitted values \
              ({} of {} residuals within its threshold delta = {}): a least-absolute-deviations \
              fit there, whose optimum can be a segment rather than a point, so another start or \
-             another unit of x can give other predictions; least squares, or a Huber threshold \
+             another unit of x can give other predictions (each prediction gives the range the \
+             segment's fits predict); least squares, or a Huber threshold \
              near the residuals' size (their sd {:.2e}), makes the optimum unique",
             out.huber_flat.join(", "),
             out.huber_inside.unwrap_or(0),
@@ -868,6 +869,64 @@ mod tests {
             assert!(!flagged(&r), "{loss:?}: {:?}", r.warnings);
             let dep = crate::analysis::depends_on(&law, &r, &obs, &[1e7]);
             assert!(dep.is_empty(), "{loss:?}: {dep:?}");
+        }
+    }
+
+    /// On the same segment of optima, the range of the prediction at D =
+    /// 1e7 over it: the same in every unit of D (where the search stops on
+    /// it is not), containing the prediction of every fit that lands on the
+    /// segment from another start, each end as good as the optimum; none for
+    /// least squares or a delta above the residuals.
+    #[test]
+    fn a_segment_of_optima_gives_the_range_of_its_predictions_in_every_unit() {
+        use crate::segment::{prediction_range, SLACK};
+        let (law, obs) = ladder(|k| 0.02 * [1.0, -1.0, -1.0, 1.0][k % 4]);
+        let opts = FitOptions::default();
+        let range = |obs: &Observations, r: &crate::fit::FitResult, x: f64| {
+            prediction_range(&law, r, obs, &opts, &[x])
+        };
+        let huber = fit(&law, &obs, &opts).unwrap();
+        let (lo, hi) = range(&obs, &huber, 1e7).expect("a segment");
+        // Wide: the lines through balanced +-2% residuals fan out by far
+        // more than the residuals at 1e7, 8x past the last point.
+        assert!(hi / lo - 1.0 > 0.01, "{lo} {hi}");
+        let mut points = Vec::new();
+        for k in [-6, -3, 3, 6] {
+            let s = 10f64.powi(k);
+            let d: Vec<f64> = obs.x.iter().map(|v| v * s).collect();
+            let o = Observations::from_columns(&["D"], &[d], obs.y.clone());
+            let r = fit(&law, &o, &opts).unwrap();
+            let (l, h) = range(&o, &r, 1e7 * s).expect("a segment in every unit");
+            assert!((l / lo - 1.0).abs() < 1e-6 && (h / hi - 1.0).abs() < 1e-6);
+            points.push(r.predict(&[1e7 * s]));
+        }
+        // Fits started elsewhere stop elsewhere on the segment: inside.
+        for start in [[1.0, 0.05], [1.5, 0.2], [0.5, 0.0]] {
+            let o = FitOptions {
+                starts: Some(vec![start.to_vec()]),
+                scale_free: false,
+                ..opts.clone()
+            };
+            let r = fit(&law, &obs, &o).unwrap();
+            if (r.objective / huber.objective - 1.0).abs() < SLACK {
+                points.push(r.predict(&[1e7]));
+            }
+        }
+        assert!(!points.is_empty());
+        for p in points {
+            assert!(
+                p >= lo * (1.0 - 1e-9) && p <= hi * (1.0 + 1e-9),
+                "{p} {lo} {hi}"
+            );
+        }
+        for loss in [Loss::Squared, Loss::Huber { delta: 0.1 }] {
+            let o = FitOptions {
+                loss,
+                ..FitOptions::default()
+            };
+            let r = fit(&law, &obs, &o).unwrap();
+            let none = prediction_range(&law, &r, &obs, &o, &[1e7]);
+            assert!(none.is_none(), "{loss:?}");
         }
     }
 

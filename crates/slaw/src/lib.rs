@@ -32,6 +32,7 @@ pub mod observations;
 pub mod pick;
 pub mod progress;
 pub mod scaling;
+pub mod segment;
 pub mod selection;
 pub mod solver;
 pub mod stats;

@@ -233,6 +233,10 @@ class FitResult(_Result):
                 s = f"    at {p['at']}: {_fmt(p['value'])}"
                 if iv:
                     s += f"  [{_fmt(iv['lo'])}, {_fmt(iv['hi'])}]"
+                seg = p.get("equal_fit_range")
+                if seg:
+                    s += (f"  (the Huber optimum is a segment: fits as good predict "
+                          f"{_fmt(seg['lo'])} to {_fmt(seg['hi'])})")
                 lines.append(s)
         if self.warnings:
             lines.append("[[Warnings]]")

@@ -243,6 +243,18 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                     p.depends_on_unpinned.join(", ")
                 )
             };
+            // A Huber optimum that is a segment: what the fits as good as
+            // the one printed predict (the same in every unit of x).
+            let segment = p
+                .equal_fit_range
+                .map(|r| {
+                    format!(
+                        "   (the Huber optimum is a segment: fits as good predict {} to {})",
+                        num(r.lo),
+                        num(r.hi)
+                    )
+                })
+                .unwrap_or_default();
             let cal = if p.below_data {
                 &g.calibration_below
             } else {
@@ -266,7 +278,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             };
             let _ = writeln!(
                 s,
-                "predict {}: {}{ci}{ex}{unpinned}{outside}",
+                "predict {}: {}{ci}{ex}{unpinned}{segment}{outside}",
                 at.join(","),
                 num(p.value)
             );
