@@ -412,6 +412,9 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     };
     let e3 = |v: f64| format!("{v:.3e}");
     let loss = |v: f64| slaw::numbers::sig(v, 5);
+    // D/N with its significant digits: 20.3 tokens per parameter, or 0.0214
+    // with N in millions and D in billions (one decimal printed 0.0).
+    let ratio = |v: f64| slaw::numbers::sig(v, 3);
     match level {
         Some(level) => {
             let h = format!("{} interval", slaw::numbers::percent(level));
@@ -435,24 +438,24 @@ pub fn allocation_report(r: &AllocationReport) -> String {
         let _ = if level.is_some() {
             writeln!(
                 s,
-                "{:>12} {:>11.3e} {:>25} {:>11.3e} {:>25} {:>8.1} {:>10} {:>23}{ex}",
+                "{:>12} {:>11.3e} {:>25} {:>11.3e} {:>25} {:>8} {:>10} {:>23}{ex}",
                 c,
                 a.n_opt,
                 iv(a.n_interval, &e3),
                 a.d_opt,
                 iv(a.d_interval, &e3),
-                a.tokens_per_param,
+                ratio(a.tokens_per_param),
                 loss(a.loss),
                 iv(a.loss_interval, &loss),
             )
         } else {
             writeln!(
                 s,
-                "{:>12} {:>11.3e} {:>11.3e} {:>8.1} {:>10}{ex}",
+                "{:>12} {:>11.3e} {:>11.3e} {:>8} {:>10}{ex}",
                 c,
                 a.n_opt,
                 a.d_opt,
-                a.tokens_per_param,
+                ratio(a.tokens_per_param),
                 loss(a.loss),
             )
         };
