@@ -150,6 +150,11 @@ pub struct Fit {
     /// Best parameters in the optimizer's units (ln for log parameters).
     #[serde(skip)]
     pub internal: Vec<f64>,
+    /// The same in the search's units: for the data divided by their scales
+    /// (`scale_ln`), where the law's bounds hold (`internal` when the search
+    /// ran in the data's units).
+    #[serde(skip)]
+    pub search_internal: Vec<f64>,
     /// The objective at the best parameters.
     pub objective: f64,
     /// True when at least one start converged (the winner is the best
@@ -1309,6 +1314,7 @@ fn search(
         interval_level: None,
         interval_kind: None,
         internal: x_nat,
+        search_internal: x,
         objective: fx,
         converged,
         termination,

@@ -22,6 +22,10 @@ use crate::objective::{Loss, Objective};
 /// the largest: the parameters along it are collinear to about 1e-8.
 pub const FLAT_RATIO: f64 = 1e-8;
 
+/// Iteration limit of each search for an end of a Huber optimum's segment
+/// (from the optimum; ten times the fit's default).
+const SEGMENT_ITERATIONS: u64 = 10_000;
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 /// What the data pin: standard errors, correlations and flat directions of a fit.
 pub struct Identifiability {
@@ -449,6 +453,13 @@ pub fn analyse(
                 .filter(|(f, _)| *f)
                 .map(|(_, n)| n.clone())
                 .collect();
+            // A segment too short to tell (a residual on delta's edge
+            // stops every step along it) is no segment to report.
+            if !out.huber_flat.is_empty()
+                && crate::segment::too_short(objective, x, SEGMENT_ITERATIONS)
+            {
+                out.huber_flat.clear();
+            }
         }
         let dof = (n_pos.saturating_sub(p)).max(1) as f64;
         out.residual_sd = (ss / dof).sqrt();
