@@ -131,14 +131,16 @@ impl FormFit {
         let f = self.factor(factor)?;
         Some(self.form.params(f.a(), f.alpha(), &self.shared))
     }
-    /// The law's error per ln unit of extrapolation, measured on its own
-    /// held-out runs: the root mean square of (ln observed - ln predicted) /
-    /// distance over the held-out runs that lie beyond the fitting runs
-    /// (distance > 0, in the units of [`FormFit::extrapolation_distance`]).
-    /// None without such runs or when a loss is not positive. The raw
-    /// rate: it includes the runs' noise and the fit's
-    /// ([`FormFit::extrapolation_rates`] takes them out).
-    pub fn extrapolation_error_rate(&self) -> Option<f64> {
+    /// The law's raw error per ln unit of extrapolation, measured on its
+    /// own held-out runs: the root mean square of (ln observed - ln
+    /// predicted) / distance over the held-out runs that lie beyond the
+    /// fitting runs (distance > 0, in the units of
+    /// [`FormFit::extrapolation_distance`]). None without such runs or when
+    /// a loss is not positive. Raw: it includes the runs' noise and the
+    /// fit's, which [`FormFit::extrapolation_rates`] takes out (the rates
+    /// `slaw methods` reports as `extrapolation_error_rate` and
+    /// `extrapolation_rates`).
+    pub fn raw_extrapolation_error_rate(&self) -> Option<f64> {
         let z: Vec<f64> = self
             .held_ln
             .iter()
@@ -155,15 +157,23 @@ impl FormFit {
     /// ln error e^2 and the part of it that is noise, v = the fit's
     /// residual variance of ln L (the run's own noise) plus the variance of
     /// e over `replicates` (the fit's noise at the run, which the bootstrap
-    /// interval already carries; none when `replicates` is empty). Pooled
-    /// over all such runs, and per direction: runs beyond in X only, runs
-    /// beyond in D_f only (None for a direction without a run). None
-    /// without held-out runs beyond the fitting runs.
+    /// interval already carries; none when `replicates` is empty).
+    /// `replicates` are bootstrap fits of the same split
+    /// ([`bootstrap_fits`]): their held-out runs are this fit's, in the
+    /// same order. Pooled over all such runs, and per direction: runs
+    /// beyond in X only, runs beyond in D_f only (None for a direction
+    /// without a run). None without held-out runs beyond the fitting runs.
     pub fn extrapolation_rates(
         &self,
         replicates: &[FormFit],
         rule: RateRule,
     ) -> Option<ExtrapolationRates> {
+        debug_assert!(
+            replicates
+                .iter()
+                .all(|r| r.held_ln.len() == self.held_ln.len()),
+            "replicates of another split"
+        );
         let s2 = self.fit_ln_var.unwrap_or(0.0);
         // Per held run: (e^2, noise variance, distance in X, in D_f).
         let rows: Vec<(f64, f64, f64, f64)> = self
@@ -260,6 +270,9 @@ pub enum RateRule {
 }
 
 /// The law's extrapolation error per ln unit ([`FormFit::extrapolation_rates`]).
+/// A rate pools every factor's held-out runs, though a ln unit of one
+/// factor's X (ln model size) is not one of another's (ln pretraining
+/// tokens).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExtrapolationRates {
@@ -965,7 +978,9 @@ mod rate_tests {
             assert!(pooled[i].pooled <= per_run[i].pooled && per_run[i].pooled <= raw[i].pooled);
             // The raw rate is the jcov one.
             let ff = fit_all(&runs, &default_options()).unwrap();
-            let jcov = ff[i].form(Form::Multiplicative).extrapolation_error_rate();
+            let jcov = ff[i]
+                .form(Form::Multiplicative)
+                .raw_extrapolation_error_rate();
             assert!((jcov.unwrap() - raw[i].pooled).abs() < 1e-15);
         }
         assert!(mean(&raw) > 0.005, "{raw:?}");
