@@ -167,8 +167,8 @@ pub fn methods_report(r: &Recommendation) -> String {
                         s,
                         "  {}: {:.2} ln units beyond the fitting runs; held-out error beyond the \
                          noise, in ln L per ln unit: {} above the runs in X, {} below in X, {} \
-                         above in D_f, {} below in D_f, {} pooled (used in a direction without a \
-                         run held out in it: -)",
+                         above in D_f, {} below in D_f, {} pooled (used where a direction shows -: \
+                         no run held out in it)",
                         p.method,
                         p.extrapolation_distance,
                         f(rates.and_then(|r| r.x_above)),
