@@ -293,6 +293,11 @@ fn methods_predictive_intervals_and_the_critical_size_interval() {
                 "{p}"
             );
         }
+        // The default holdout (the largest X and D_f) holds out no run
+        // below the fitting runs: no rate below them (the pooled one used).
+        for key in ["x_below", "d_below"] {
+            assert!(p["extrapolation_rates"][key].is_null(), "{p}");
+        }
         let (ql, bl) = (q["lo"].as_f64().unwrap(), b["lo"].as_f64().unwrap());
         let (qh, bh) = (q["hi"].as_f64().unwrap(), b["hi"].as_f64().unwrap());
         assert!(ql <= bl && qh >= bh, "{p}");
@@ -374,6 +379,74 @@ fn methods_predictive_intervals_and_the_critical_size_interval() {
     let bad = run(&["--intervals", "wide"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--intervals"));
+}
+
+/// Review 43, bug 1: with `--holdout-col` flagging the smallest D_f, the
+/// runs held out lie below the fitting runs, in the direction of a setting
+/// at D_f = 3e3: they measure a rate below the runs in D_f (JSON
+/// `extrapolation_rates.d_below`, the pooled rate too) and every method gets
+/// a predictive interval. They counted as inside the runs (distance 0): no
+/// rate, no predictive interval, a note saying no run was held out beyond.
+#[test]
+fn methods_holdout_below_the_runs_measures_the_rate_below_them() {
+    let dir = TempDir::new().unwrap();
+    let csv = to_csv(&generate(&EN_DE, noise_sd(0.005), 2));
+    let data = |l: &str| l.split(',').nth(3).unwrap().parse::<f64>().unwrap();
+    let min_d = csv.lines().skip(1).map(data).fold(f64::INFINITY, f64::min);
+    let text: String = csv
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            0 => format!("{l},held\n"),
+            _ => format!("{l},{}\n", u8::from(data(l) == min_d)),
+        })
+        .collect();
+    let f = dir.path().join("held_low.csv");
+    fs::write(&f, text).unwrap();
+    let run = |json: bool| {
+        let mut c = slaw();
+        c.args(["methods", &f.display().to_string()])
+            .args(FACTORS)
+            .args(["--holdout-col", "held", "--at", "model_size=8e9"])
+            .args(["--data", "3e3", "--bootstrap", "40", "--level", "0.9"])
+            .args(["--intervals", "predictive"]);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let out = run(true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for p in v["recommendation"]["predictions"].as_array().unwrap() {
+        // ln(3e4 / 3e3) below the fitting runs' smallest D_f, X inside them
+        let dist = p["extrapolation_distance"].as_f64().unwrap();
+        assert!((dist - 10f64.ln()).abs() < 1e-9, "{p}");
+        let rates = &p["extrapolation_rates"];
+        let below = rates["d_below"].as_f64().unwrap();
+        assert!(below >= 0.0, "{p}");
+        assert_eq!(rates["pooled"].as_f64(), Some(below), "{p}");
+        assert_eq!(p["extrapolation_error_rate"].as_f64(), Some(below), "{p}");
+        for key in ["x_above", "x_below", "d_above"] {
+            assert!(rates[key].is_null(), "{p}");
+        }
+        assert!(p["predictive_interval"].is_object(), "{p}");
+        assert_eq!(p["interval"], p["predictive_interval"], "{p}");
+    }
+    let out = run(false);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("no predictive interval"), "{text}");
+    assert!(!text.contains("no held-out run"), "{text}");
+    assert!(text.contains("90% predictive"), "{text}");
+    assert!(
+        text.contains("- above the runs in X, - below in X, - above in D_f, "),
+        "{text}"
+    );
 }
 
 #[test]

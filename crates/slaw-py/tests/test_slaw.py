@@ -311,6 +311,31 @@ def test_methods_predictive_intervals_and_critical_interval(tmp_path):
                      data_size=3e3, bootstrap=20, intervals="wide")
 
 
+def test_methods_holdout_below_the_runs_equals_cli(tmp_path):
+    """Review 43, bug 1: runs held out below the fitting runs (the smallest D_f) measure the
+    rate below them (``extrapolation_rates["d_below"]``) and the setting below the runs gets a
+    predictive interval; to_dict() stays the CLI's --json, the new keys included."""
+    text = _native._joint_example_csv(0.005, 2)
+    df = read_csv(io.StringIO(text))
+    df["held"] = (df["data"] == df["data"].min()).astype(int)
+    path = tmp_path / "runs.csv"
+    df.to_csv(path, index=False)
+    ref = run_cli("methods", path, "--factor", "model_size", "--factor", "pretrain_tokens",
+                  "--holdout-col", "held", "--at", "model_size=8e9", "--data", "3e3",
+                  "--bootstrap", 20, "--level", 0.9, "--intervals", "predictive", "--json")
+    m = slaw.methods(df, factors=["model_size", "pretrain_tokens"], at={"model_size": 8e9},
+                     data_size=3e3, bootstrap=20, level=0.9, intervals="predictive",
+                     holdout_col="held")
+    assert _same_selection(m.to_dict(), ref)
+    for p in m.to_dict()["recommendation"]["predictions"]:
+        rates = p["extrapolation_rates"]
+        assert rates["d_below"] == rates["pooled"] >= 0
+        assert rates["x_above"] is None and rates["x_below"] is None and rates["d_above"] is None
+        assert p["predictive_interval"] is not None
+    f = m.to_frame()
+    assert (f["lo"] == f["predictive_lo"]).all()
+
+
 def test_compare_and_laws():
     cat = slaw.laws()
     assert {"chinchilla", "rectified", "power"} <= set(cat.index)

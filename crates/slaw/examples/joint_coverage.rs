@@ -111,7 +111,7 @@ fn main() {
                         p,
                         draws,
                         dist: ff.extrapolation_distance("model_size", x, d).unwrap(),
-                        rate: ff.extrapolation_error_rate(),
+                        rate: ff.raw_extrapolation_error_rate(),
                         offsets: ff.extrapolation_offsets("model_size", x, d).unwrap(),
                         rates: RULES
                             .iter()

@@ -166,12 +166,15 @@ pub fn methods_report(r: &Recommendation) -> String {
                     let _ = writeln!(
                         s,
                         "  {}: {:.2} ln units beyond the fitting runs; held-out error beyond the \
-                         noise, in ln L per ln unit: {} above the runs in X, {} above in D_f, {} \
-                         pooled (elsewhere, and in a direction without a run held out beyond: -)",
+                         noise, in ln L per ln unit: {} above the runs in X, {} below in X, {} \
+                         above in D_f, {} below in D_f, {} pooled (used where a direction shows -: \
+                         no run held out in it)",
                         p.method,
                         p.extrapolation_distance,
                         f(rates.and_then(|r| r.x_above)),
+                        f(rates.and_then(|r| r.x_below)),
                         f(rates.and_then(|r| r.d_above)),
+                        f(rates.and_then(|r| r.d_below)),
                         f(p.extrapolation_error_rate)
                     );
                 }
@@ -191,7 +194,7 @@ pub fn methods_report(r: &Recommendation) -> String {
         } else if r.predictions[0].interval.is_none()
             && r.predictions[0].bootstrap_interval.is_some()
         {
-            " (no predictive interval: no held-out run beyond the fitting runs to measure \
+            " (no predictive interval: no held-out run outside the fitting runs to measure \
              the extrapolation error on)"
                 .to_string()
         } else if r.predictions[0].interval.is_none() && r.predictions[0].replicates > 0 {

@@ -47,8 +47,8 @@ pub struct MethodPrediction {
     pub bootstrap_interval: Option<Interval>,
     /// The bootstrap interval widened by the extrapolation error
     /// ([`predictive_interval`]), whichever kind `interval` is (None
-    /// without a bootstrap interval or without held-out runs beyond the
-    /// fitting runs to measure the error on).
+    /// without a bootstrap interval, or outside the fitting runs without
+    /// held-out runs outside them to measure the error on).
     pub predictive_interval: Option<Interval>,
     /// How far the setting lies outside the method's fitting runs of the
     /// factor, in ln units of X plus ln units of D_f (0 inside).
@@ -58,7 +58,7 @@ pub struct MethodPrediction {
     /// (`extrapolation_rates.pooled`).
     pub extrapolation_error_rate: Option<f64>,
     /// The same per direction ([`FormFit::extrapolation_rates`]): pooled,
-    /// beyond the runs in X, beyond them in D_f.
+    /// above and below the runs in X, above and below them in D_f.
     pub extrapolation_rates: Option<ExtrapolationRates>,
     /// Bootstrap replicates that converged.
     pub replicates: usize,
@@ -93,8 +93,9 @@ pub const EXTRAPOLATION_SCALE: f64 = 1.0;
 pub const RATE_RULE: RateRule = RateRule::Pooled;
 
 /// Whether the predictive interval scales each direction's distance beyond
-/// the fitting runs by its own rate (X above, D_f above; the pooled rate
-/// below the runs, where no run is held out) rather than one rate for all.
+/// the fitting runs by its own rate (X above, X below, D_f above, D_f
+/// below; the pooled rate in a direction where no run is held out: below
+/// the runs under the default holdout) rather than one rate for all.
 pub const PER_DIRECTION: bool = true;
 
 /// The bootstrap interval `boot` of a prediction `p` (> 0) widened, on each
@@ -523,7 +524,7 @@ pub fn recommend_with(
         let rate = rates.map(|r| r.pooled);
         if intervals == Intervals::Predictive && boot.is_some() && predictive.is_none() {
             notes.push(format!(
-                "method '{}': no held-out run beyond the fitting runs to measure the law's \
+                "method '{}': no held-out run outside the fitting runs to measure the law's \
                  extrapolation error on: no predictive interval",
                 f.method
             ));
@@ -759,6 +760,62 @@ mod tests {
             .notes
             .iter()
             .any(|n| n.contains("no predictive interval")));
+    }
+
+    /// Review 43, bug 1: runs held out *below* the fitting runs (the
+    /// smallest D_f) are outside them as a setting there is: they measure
+    /// a rate below the runs in D_f (the only direction, so the pooled
+    /// rate too), and a setting below the runs gets a predictive interval.
+    /// They counted as distance 0 (inside), so no rate was measured and
+    /// there was no predictive interval.
+    #[test]
+    fn runs_held_out_below_the_fitting_runs_measure_a_rate_below_them() {
+        let mut runs = generate_family(&EN_DE, Family::Additive, noise_sd(0.005), 0);
+        let all = runs.clone();
+        for r in &mut runs.runs {
+            let min_d = all
+                .runs
+                .iter()
+                .filter(|o| o.method == r.method)
+                .map(|o| o.d)
+                .fold(f64::INFINITY, f64::min);
+            r.held = Some(r.d == min_d);
+        }
+        let fits = fit_all(&runs, &default_options()).unwrap();
+        let rec = predictive_at(&runs, &fits, &at(3e3));
+        assert!(!rec
+            .notes
+            .iter()
+            .any(|n| n.contains("no predictive interval")));
+        let mut widened = 0;
+        for p in &rec.predictions {
+            // ln(3e4 / 3e3) below the fitting runs' smallest D_f; X inside.
+            assert!(
+                (p.extrapolation_distance - 10f64.ln()).abs() < 1e-12,
+                "{p:?}"
+            );
+            let r = p.extrapolation_rates.unwrap();
+            let below = r.d_below.unwrap();
+            assert_eq!(
+                (r.x_above, r.x_below, r.d_above),
+                (None, None, None),
+                "{p:?}"
+            );
+            assert_eq!(below, r.pooled, "{p:?}");
+            assert_eq!(p.extrapolation_error_rate, Some(below));
+            let (b, q) = (
+                p.bootstrap_interval.unwrap(),
+                p.predictive_interval.unwrap(),
+            );
+            assert_eq!(p.interval, Some(q));
+            assert!(q.lo <= b.lo && b.hi <= q.hi, "{p:?}");
+            if below > 0.0 {
+                assert!(q.lo < b.lo && b.hi < q.hi, "{p:?}");
+                widened += 1;
+            }
+        }
+        // The additive law's errors below the runs are more than noise.
+        assert!(widened > 0, "{:?}", rec.predictions);
     }
 
     /// Issue 14, item 4: on runs of the additive law fitted with the

@@ -81,11 +81,11 @@ pub struct FormFit {
     #[serde(skip)]
     held_errors: Vec<f64>,
     /// Per held-out run: (ln observed - ln predicted loss, how far the run
-    /// lies beyond its factor's fitting runs in ln units in X: ln(X /
-    /// largest fitted X), and in D_f: ln(D_f / largest fitted D_f), each
-    /// counted when > 0). The law's own extrapolation errors.
+    /// lies outside its factor's fitting runs, per direction: above or
+    /// below them in X and in D_f, as [`FormFit::extrapolation_offsets`]
+    /// measures a setting). The law's own extrapolation errors.
     #[serde(skip)]
-    held_ln: Vec<(f64, f64, f64)>,
+    held_ln: Vec<(f64, Offsets)>,
     /// The variance of ln L about the fit on the fitting runs: the sum of
     /// squared ln residuals over (runs - parameters); None with no more
     /// runs than parameters. The runs' own noise, as the held-out errors
@@ -131,19 +131,21 @@ impl FormFit {
         let f = self.factor(factor)?;
         Some(self.form.params(f.a(), f.alpha(), &self.shared))
     }
-    /// The law's error per ln unit of extrapolation, measured on its own
-    /// held-out runs: the root mean square of (ln observed - ln predicted) /
-    /// distance over the held-out runs that lie beyond the fitting runs
-    /// (distance > 0, in the units of [`FormFit::extrapolation_distance`]).
-    /// None without such runs or when a loss is not positive. The raw
-    /// rate: it includes the runs' noise and the fit's
-    /// ([`FormFit::extrapolation_rates`] takes them out).
-    pub fn extrapolation_error_rate(&self) -> Option<f64> {
+    /// The law's raw error per ln unit of extrapolation, measured on its
+    /// own held-out runs: the root mean square of (ln observed - ln
+    /// predicted) / distance over the held-out runs that lie outside the
+    /// fitting runs (above or below them: distance > 0, in the units of
+    /// [`FormFit::extrapolation_distance`]). None without such runs or when
+    /// a loss is not positive. Raw: it includes the runs' noise and the
+    /// fit's, which [`FormFit::extrapolation_rates`] takes out (the rates
+    /// `slaw methods` reports as `extrapolation_error_rate` and
+    /// `extrapolation_rates`).
+    pub fn raw_extrapolation_error_rate(&self) -> Option<f64> {
         let z: Vec<f64> = self
             .held_ln
             .iter()
-            .map(|(e, dx, dd)| (e, dx + dd))
-            .filter(|(_, d)| *d > 1e-9)
+            .map(|(e, o)| (e, o.total()))
+            .filter(|(_, d)| *d > DISTANCE_EPS)
             .map(|(e, d)| e / d)
             .collect();
         let rms = (z.iter().map(|v| v * v).sum::<f64>() / z.len() as f64).sqrt();
@@ -151,27 +153,37 @@ impl FormFit {
     }
 
     /// The law's own extrapolation error per ln unit, the noise taken out
-    /// (`rule`): from each held-out run beyond the fitting runs, its squared
-    /// ln error e^2 and the part of it that is noise, v = the fit's
-    /// residual variance of ln L (the run's own noise) plus the variance of
-    /// e over `replicates` (the fit's noise at the run, which the bootstrap
-    /// interval already carries; none when `replicates` is empty). Pooled
-    /// over all such runs, and per direction: runs beyond in X only, runs
-    /// beyond in D_f only (None for a direction without a run). None
-    /// without held-out runs beyond the fitting runs.
+    /// (`rule`): from each held-out run outside the fitting runs (above or
+    /// below them), its squared ln error e^2 and the part of it that is
+    /// noise, v = the fit's residual variance of ln L (the run's own noise)
+    /// plus the variance of e over `replicates` (the fit's noise at the
+    /// run, which the bootstrap interval already carries; none when
+    /// `replicates` is empty). `replicates` are bootstrap fits of the same
+    /// split ([`bootstrap_fits`]): their held-out runs are this fit's, in
+    /// the same order. Pooled over all such runs, and per direction: the
+    /// runs outside the fitting runs in that direction only (above in X,
+    /// below in X, above in D_f, below in D_f; None for a direction
+    /// without a run). None without held-out runs outside the fitting
+    /// runs.
     pub fn extrapolation_rates(
         &self,
         replicates: &[FormFit],
         rule: RateRule,
     ) -> Option<ExtrapolationRates> {
+        debug_assert!(
+            replicates
+                .iter()
+                .all(|r| r.held_ln.len() == self.held_ln.len()),
+            "replicates of another split"
+        );
         let s2 = self.fit_ln_var.unwrap_or(0.0);
-        // Per held run: (e^2, noise variance, distance in X, in D_f).
-        let rows: Vec<(f64, f64, f64, f64)> = self
+        // Per held run outside the fitting runs: (e^2, noise variance, offsets).
+        let rows: Vec<(f64, f64, Offsets)> = self
             .held_ln
             .iter()
             .enumerate()
-            .filter(|(_, (_, dx, dd))| dx + dd > 1e-9)
-            .map(|(i, &(e, dx, dd))| {
+            .filter(|(_, (_, o))| o.total() > DISTANCE_EPS)
+            .map(|(i, &(e, o))| {
                 let es: Vec<f64> = replicates
                     .iter()
                     .filter_map(|r| r.held_ln.get(i).map(|h| h.0))
@@ -183,16 +195,16 @@ impl FormFit {
                 } else {
                     0.0
                 };
-                (e * e, s2 + v, dx, dd)
+                (e * e, s2 + v, o)
             })
             .collect();
-        let rate = |sel: &dyn Fn(f64, f64) -> bool| -> Option<f64> {
-            let rs: Vec<&(f64, f64, f64, f64)> = rows.iter().filter(|r| sel(r.2, r.3)).collect();
+        let rate = |sel: &dyn Fn(&Offsets) -> bool| -> Option<f64> {
+            let rs: Vec<&(f64, f64, Offsets)> = rows.iter().filter(|r| sel(&r.2)).collect();
             if rs.is_empty() {
                 return None;
             }
             let n = rs.len() as f64;
-            let d2 = |r: &(f64, f64, f64, f64)| (r.2 + r.3) * (r.2 + r.3);
+            let d2 = |r: &(f64, f64, Offsets)| r.2.total() * r.2.total();
             let r2 = match rule {
                 RateRule::Raw => rs.iter().map(|r| r.0 / d2(r)).sum::<f64>() / n,
                 RateRule::PerRun => {
@@ -205,11 +217,19 @@ impl FormFit {
             let r = r2.sqrt();
             r.is_finite().then_some(r)
         };
-        let eps = 1e-9;
+        // The runs outside the fitting runs in direction k of `Offsets::directions` only.
+        let only = |k: usize| {
+            move |o: &Offsets| {
+                let v = o.directions();
+                (0..4).all(|j| (v[j] > DISTANCE_EPS) == (j == k))
+            }
+        };
         Some(ExtrapolationRates {
-            pooled: rate(&|_, _| true)?,
-            x_above: rate(&|dx, dd| dx > eps && dd <= eps),
-            d_above: rate(&|dx, dd| dd > eps && dx <= eps),
+            pooled: rate(&|_| true)?,
+            x_above: rate(&only(0)),
+            x_below: rate(&only(1)),
+            d_above: rate(&only(2)),
+            d_below: rate(&only(3)),
         })
     }
 
@@ -217,15 +237,7 @@ impl FormFit {
     /// units, per direction ([`Offsets`]); None when the method has no
     /// runs varying `factor`.
     pub fn extrapolation_offsets(&self, factor: &str, x: f64, d: f64) -> Option<Offsets> {
-        let ((xl, xh), (dl, dh)) = self.factor(factor)?.fit_span;
-        let up = |v: f64, hi: f64| (v / hi).ln().max(0.0);
-        let down = |v: f64, lo: f64| (lo / v).ln().max(0.0);
-        Some(Offsets {
-            x_above: up(x, xh),
-            x_below: down(x, xl),
-            d_above: up(d, dh),
-            d_below: down(d, dl),
-        })
+        Some(Offsets::outside(self.factor(factor)?.fit_span, x, d))
     }
 
     /// How far (x, d) lies outside factor `factor`'s fitting runs, in ln
@@ -259,30 +271,42 @@ pub enum RateRule {
     Pooled,
 }
 
+/// A held-out run counts as outside its fitting runs (and a direction as
+/// one it lies in) when its distance exceeds this, in ln units.
+const DISTANCE_EPS: f64 = 1e-9;
+
 /// The law's extrapolation error per ln unit ([`FormFit::extrapolation_rates`]).
+/// A rate pools every factor's held-out runs, though a ln unit of one
+/// factor's X (ln model size) is not one of another's (ln pretraining
+/// tokens).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExtrapolationRates {
-    /// Over every held-out run beyond the fitting runs.
+    /// Over every held-out run outside the fitting runs.
     pub pooled: f64,
-    /// Over the held-out runs beyond them in X only (None without one).
+    /// Over the held-out runs above them in X only (None without one).
     pub x_above: Option<f64>,
-    /// Over the held-out runs beyond them in D_f only (None without one).
+    /// Over the held-out runs below them in X only (None without one).
+    pub x_below: Option<f64>,
+    /// Over the held-out runs above them in D_f only (None without one).
     pub d_above: Option<f64>,
+    /// Over the held-out runs below them in D_f only (None without one).
+    pub d_below: Option<f64>,
 }
 
 impl ExtrapolationRates {
     /// The law's expected extrapolation error, in ln L, at a setting
-    /// `offsets` beyond the fitting runs: with `per_direction`, each
+    /// `offsets` outside the fitting runs: with `per_direction`, each
     /// direction's distance times its own rate (the pooled rate where no
-    /// held-out run measured the direction: below the runs always), else
-    /// the pooled rate times the summed distance.
+    /// held-out run measured the direction: below the runs under the
+    /// default holdout, which holds out the largest X and D_f), else the
+    /// pooled rate times the summed distance.
     pub fn spread(&self, o: &Offsets, per_direction: bool) -> f64 {
         if per_direction {
             self.x_above.unwrap_or(self.pooled) * o.x_above
-                + self.pooled * o.x_below
+                + self.x_below.unwrap_or(self.pooled) * o.x_below
                 + self.d_above.unwrap_or(self.pooled) * o.d_above
-                + self.pooled * o.d_below
+                + self.d_below.unwrap_or(self.pooled) * o.d_below
         } else {
             self.pooled * o.total()
         }
@@ -305,9 +329,27 @@ pub struct Offsets {
 }
 
 impl Offsets {
+    /// How far (x, d) lies outside `span`, ((smallest X, largest X),
+    /// (smallest D_f, largest D_f)) of a factor's fitting runs: a setting
+    /// ([`FormFit::extrapolation_offsets`]) and a held-out run alike.
+    fn outside(span: ((f64, f64), (f64, f64)), x: f64, d: f64) -> Offsets {
+        let ((xl, xh), (dl, dh)) = span;
+        let up = |v: f64, hi: f64| (v / hi).ln().max(0.0);
+        let down = |v: f64, lo: f64| (lo / v).ln().max(0.0);
+        Offsets {
+            x_above: up(x, xh),
+            x_below: down(x, xl),
+            d_above: up(d, dh),
+            d_below: down(d, dl),
+        }
+    }
     /// The summed distance ([`FormFit::extrapolation_distance`]).
     pub fn total(&self) -> f64 {
         self.x_above.max(self.x_below) + self.d_above.max(self.d_below)
+    }
+    /// The four distances: above and below in X, above and below in D_f.
+    fn directions(&self) -> [f64; 4] {
+        [self.x_above, self.x_below, self.d_above, self.d_below]
     }
 }
 
@@ -607,12 +649,10 @@ fn fit_form(
             span(fit_runs.iter().map(|r| r.x)),
             span(fit_runs.iter().map(|r| r.d)),
         );
-        let (max_fx, max_fd) = (fit_span.0 .1, fit_span.1 .1);
         for r in held_runs {
             let p = law.predict(&[r.x, r.d], &full);
             abs_held.push((p - r.loss).abs());
-            let (dx, dd) = ((r.x / max_fx).ln().max(0.0), (r.d / max_fd).ln().max(0.0));
-            held_ln.push((r.loss.ln() - p.ln(), dx, dd));
+            held_ln.push((r.loss.ln() - p.ln(), Offsets::outside(fit_span, r.x, r.d)));
         }
         if warm.is_none() {
             note_negligible(notes, form, &f.name, &law, &full, &shared, fit_runs);
@@ -965,11 +1005,38 @@ mod rate_tests {
             assert!(pooled[i].pooled <= per_run[i].pooled && per_run[i].pooled <= raw[i].pooled);
             // The raw rate is the jcov one.
             let ff = fit_all(&runs, &default_options()).unwrap();
-            let jcov = ff[i].form(Form::Multiplicative).extrapolation_error_rate();
+            let jcov = ff[i]
+                .form(Form::Multiplicative)
+                .raw_extrapolation_error_rate();
             assert!((jcov.unwrap() - raw[i].pooled).abs() < 1e-15);
         }
         assert!(mean(&raw) > 0.005, "{raw:?}");
         assert!(mean(&pooled) < 0.55 * mean(&raw), "{pooled:?} vs {raw:?}");
+    }
+
+    /// Review 43, bug 1: the spread scales each of the four directions by
+    /// its own rate, the pooled one where a direction has none.
+    #[test]
+    fn the_spread_takes_each_direction_its_own_rate_or_the_pooled_one() {
+        let r = ExtrapolationRates {
+            pooled: 1.0,
+            x_above: Some(2.0),
+            x_below: Some(3.0),
+            d_above: None,
+            d_below: Some(5.0),
+        };
+        let at = |x_above, x_below, d_above, d_below| Offsets {
+            x_above,
+            x_below,
+            d_above,
+            d_below,
+        };
+        assert_eq!(
+            r.spread(&at(0.5, 0.0, 0.0, 0.25), true),
+            2.0 * 0.5 + 5.0 * 0.25
+        );
+        assert_eq!(r.spread(&at(0.0, 0.5, 0.25, 0.0), true), 3.0 * 0.5 + 0.25);
+        assert_eq!(r.spread(&at(0.0, 0.5, 0.25, 0.0), false), 0.75);
     }
 
     /// jcov2: a law wrong only in X (the held-out runs beyond the fitting
