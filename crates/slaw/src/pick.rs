@@ -1349,18 +1349,78 @@ pub struct Pick {
     pub bins: Option<usize>,
     #[serde(skip)]
     laws_def: Vec<Law>,
+    /// The points the fits on all the points were made on, and how
+    /// ([`Pick::predict_range`]).
+    #[serde(skip)]
+    fitted_on: Option<(Observations, FitOptions)>,
 }
 
 impl Pick {
     /// The pick's prediction at x: exp of the weighted mean (or median) of
     /// the chosen laws' ln predictions; `None` when no law was eligible.
     pub fn predict(&self, x: &[f64]) -> Option<f64> {
+        let (ln_pred, w) = self.ln_predictions(x, |_, _, p| Some((p, p)))?;
+        let lo: Vec<f64> = ln_pred.iter().map(|p| p.0).collect();
+        let v = combine_ln(self.rule.combine, &lo, &w);
+        v.is_finite().then(|| v.exp())
+    }
+
+    /// Where a chosen law's Huber optimum is a segment
+    /// ([`crate::segment::prediction_range`]), the range of the pick's
+    /// prediction at x over the fits as good as each law's optimum: the
+    /// rule's combination (a weighted mean or a median of the ln
+    /// predictions, each rising with every law's) of the laws' lower ends,
+    /// and of their upper ends. `None` when no chosen law has a segment, or
+    /// none that moves the combination (by 1e-9 in ln).
+    pub fn predict_range(&self, x: &[f64]) -> Option<(f64, f64)> {
+        let (data, opts) = self.fitted_on.as_ref()?;
+        let mut any = false;
+        let (ln_pred, w) = self.ln_predictions(x, |law, l, p| {
+            match l
+                .fit
+                .as_ref()
+                .and_then(|f| crate::segment::prediction_range(law, f, data, opts, x))
+            {
+                Some(r) => {
+                    any = true;
+                    Some(r)
+                }
+                None => Some((p, p)),
+            }
+        })?;
+        if !any {
+            return None;
+        }
+        let lo: Vec<f64> = ln_pred.iter().map(|p| p.0).collect();
+        let hi: Vec<f64> = ln_pred.iter().map(|p| p.1).collect();
+        let (a, b) = (
+            combine_ln(self.rule.combine, &lo, &w),
+            combine_ln(self.rule.combine, &hi, &w),
+        );
+        // A segment the combination does not feel (a law off the median)
+        // leaves nothing to say.
+        (a.is_finite() && b.is_finite() && b - a > 1e-9).then(|| (a.exp(), b.exp()))
+    }
+
+    /// The chosen laws' ln predictions at x, each a pair (lower, upper) from
+    /// `ends` (law, its backtest, its prediction), lowered by the rule's
+    /// correction beyond the data, with their weights; `None` when a
+    /// prediction or an end is not a positive number.
+    fn ln_predictions(
+        &self,
+        x: &[f64],
+        mut ends: impl FnMut(&Law, &LawBacktest, f64) -> Option<(f64, f64)>,
+    ) -> Option<(Vec<(f64, f64)>, Vec<f64>)> {
         let mut ln_pred = Vec::with_capacity(self.laws.len());
         let mut w = Vec::with_capacity(self.laws.len());
         for (l, law) in self.laws.iter().zip(&self.laws_def) {
             if l.weight > 0.0 {
                 let p = law.predict(x, l.params.as_ref()?);
                 if !(p > 0.0 && p.is_finite()) {
+                    return None;
+                }
+                let (lo, hi) = ends(law, l, p)?;
+                if !(lo > 0.0 && hi.is_finite()) {
                     return None;
                 }
                 let c = self
@@ -1376,12 +1436,11 @@ impl Pick {
                 if !shift.is_finite() {
                     return None;
                 }
-                ln_pred.push(p.ln() - shift);
+                ln_pred.push((lo.ln() - shift, hi.ln() - shift));
                 w.push(l.weight);
             }
         }
-        let v = combine_ln(self.rule.combine, &ln_pred, &w);
-        v.is_finite().then(|| v.exp())
+        Some((ln_pred, w))
     }
 
     /// The law of largest weight; among equal weights (a median, the
@@ -1481,6 +1540,12 @@ pub fn pick_with(
             laws.push(pool_law(a)?);
         }
     }
+    // The points of the fits on all the points (binned above MAX_POINTS).
+    let full_data = if obs.len() > MAX_POINTS {
+        fit_data(obs, &idx, obs.len(), opts).into_owned()
+    } else {
+        obs.clone()
+    };
     let mut out: Vec<LawBacktest> = laws
         .par_iter()
         .enumerate()
@@ -1489,7 +1554,7 @@ pub fn pick_with(
                 return authors_backtest(law, obs, &idx, rule);
             }
             let full = if obs.len() > MAX_POINTS {
-                fit(law, &fit_data(obs, &idx, obs.len(), opts), opts).ok()
+                fit(law, &full_data, opts).ok()
             } else if obs.len() >= law.n_params() {
                 fit(law, obs, opts).ok()
             } else {
@@ -1565,6 +1630,7 @@ pub fn pick_with(
         bins: (obs.len() > MAX_POINTS && log_bins(obs, &idx, BINS, opts.space).is_some())
             .then_some(BINS),
         laws_def: laws,
+        fitted_on: Some((full_data, opts.clone())),
     })
 }
 
@@ -1637,6 +1703,47 @@ fn authors_backtest(law: &Law, obs: &Observations, idx: &[usize], rule: &Rule) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pick whose only law has a segment of Huber optima (+-2% balanced
+    /// residuals on a doubling ladder): its prediction's range is that
+    /// law's range, lowered by the same correction as the prediction; none
+    /// under least squares.
+    #[test]
+    fn a_pick_predicts_the_range_of_its_laws_segments() {
+        let law = crate::law::formula::formula_law(
+            "A / D^alpha",
+            &["D".to_string()],
+            &["A".to_string(), "alpha".to_string()],
+            &["A".to_string()],
+        )
+        .unwrap();
+        let d: Vec<f64> = (0..12).map(|k| 200.0 * 2f64.powi(k)).collect();
+        let y: Vec<f64> = d
+            .iter()
+            .enumerate()
+            .map(|(k, d)| 3.3 * d.powf(-0.113) * f64::exp(0.02 * [1.0, -1.0, -1.0, 1.0][k % 4]))
+            .collect();
+        let obs = Observations::from_columns(&["D"], &[d], y);
+        let rule = Rule::shipped_with_any_pool();
+        let opts = FitOptions::default();
+        let p = pick(std::slice::from_ref(&law), &obs, &opts, &rule).unwrap();
+        let x = [1e7];
+        let v = p.predict(&x).unwrap();
+        let (lo, hi) = p.predict_range(&x).expect("a segment");
+        assert!(lo <= v && v <= hi && hi / lo > 1.01, "{lo} {v} {hi}");
+        let fit = p.laws[0].fit.as_ref().unwrap();
+        let (llo, lhi) = crate::segment::prediction_range(&law, fit, &obs, &opts, &x).unwrap();
+        let own = law.predict(&x, p.laws[0].params.as_ref().unwrap());
+        for (a, b) in [(lo / v, llo / own), (hi / v, lhi / own)] {
+            assert!((a / b - 1.0).abs() < 1e-9, "{a} {b}");
+        }
+        let squared = FitOptions {
+            loss: crate::objective::Loss::Squared,
+            ..opts
+        };
+        let p = pick(std::slice::from_ref(&law), &obs, &squared, &rule).unwrap();
+        assert!(p.predict_range(&x).is_none());
+    }
 
     #[test]
     fn signed_errors_and_corrections() {
@@ -2103,6 +2210,10 @@ pub struct PickPrediction {
     /// the pick gives no interval; empty inside (a list, as `slaw fit`'s
     /// `outside_data`).
     pub outside_data: Vec<String>,
+    /// Where a chosen law's Huber optimum is a segment, the range of the
+    /// pick's prediction over the fits as good as the optimum
+    /// ([`Pick::predict_range`]); None otherwise.
+    pub equal_fit_range: Option<crate::bootstrap::Interval>,
 }
 
 /// The note of [`PickPrediction::outside_data`] for `x` and a pick fitted
@@ -2133,6 +2244,10 @@ pub fn predictions(picks: &[GroupPick], xs: &[f64]) -> Vec<PickPrediction> {
                 x,
                 loss: gp.pick.predict(&[x]),
                 outside_data: pick_outside(x, gp.pick.x_first, gp.pick.x_last),
+                equal_fit_range: gp
+                    .pick
+                    .predict_range(&[x])
+                    .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
             })
         })
         .collect()
@@ -2144,7 +2259,7 @@ pub fn predictions_text(predictions: &[PickPrediction]) -> String {
         .iter()
         .map(|p| {
             format!(
-                "prediction{} at x = {}: {}{}\n",
+                "prediction{} at x = {}: {}{}{}\n",
                 if p.group.is_empty() {
                     String::new()
                 } else {
@@ -2154,6 +2269,13 @@ pub fn predictions_text(predictions: &[PickPrediction]) -> String {
                 p.loss
                     .map(crate::numbers::num)
                     .unwrap_or_else(|| "- (no law eligible)".into()),
+                p.equal_fit_range
+                    .map(|r| format!(
+                        "   (a chosen law's Huber optimum is a segment: fits as good predict {} to {})",
+                        crate::numbers::num(r.lo),
+                        crate::numbers::num(r.hi)
+                    ))
+                    .unwrap_or_default(),
                 if p.loss.is_some() && !p.outside_data.is_empty() {
                     format!("   ({})", p.outside_data.join("; "))
                 } else {
