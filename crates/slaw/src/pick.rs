@@ -1359,8 +1359,9 @@ impl Pick {
     /// The pick's prediction at x: exp of the weighted mean (or median) of
     /// the chosen laws' ln predictions; `None` when no law was eligible.
     pub fn predict(&self, x: &[f64]) -> Option<f64> {
-        let (ln_pred, w) = self.ln_predictions(x, |_, _, p| Some((p, p)))?;
+        let ln_pred = self.ln_predictions(x, |_, _, p| Some((p, p)))?;
         let lo: Vec<f64> = ln_pred.iter().map(|p| p.0).collect();
+        let w: Vec<f64> = ln_pred.iter().map(|p| p.2).collect();
         let v = combine_ln(self.rule.combine, &lo, &w);
         v.is_finite().then(|| v.exp())
     }
@@ -1375,7 +1376,7 @@ impl Pick {
     pub fn predict_range(&self, x: &[f64]) -> Option<(f64, f64)> {
         let (data, opts) = self.fitted_on.as_ref()?;
         let mut any = false;
-        let (ln_pred, w) = self.ln_predictions(x, |law, l, p| {
+        let ln_pred = self.ln_predictions(x, |law, l, p| {
             match l
                 .fit
                 .as_ref()
@@ -1393,6 +1394,7 @@ impl Pick {
         }
         let lo: Vec<f64> = ln_pred.iter().map(|p| p.0).collect();
         let hi: Vec<f64> = ln_pred.iter().map(|p| p.1).collect();
+        let w: Vec<f64> = ln_pred.iter().map(|p| p.2).collect();
         let (a, b) = (
             combine_ln(self.rule.combine, &lo, &w),
             combine_ln(self.rule.combine, &hi, &w),
@@ -1402,17 +1404,16 @@ impl Pick {
         (a.is_finite() && b.is_finite() && b - a > 1e-9).then(|| (a.exp(), b.exp()))
     }
 
-    /// The chosen laws' ln predictions at x, each a pair (lower, upper) from
-    /// `ends` (law, its backtest, its prediction), lowered by the rule's
-    /// correction beyond the data, with their weights; `None` when a
-    /// prediction or an end is not a positive number.
+    /// The chosen laws' ln predictions at x, each (lower, upper, weight):
+    /// the ends from `ends` (law, its backtest, its prediction), lowered by
+    /// the rule's correction beyond the data; `None` when a prediction or an
+    /// end is not a positive number.
     fn ln_predictions(
         &self,
         x: &[f64],
         mut ends: impl FnMut(&Law, &LawBacktest, f64) -> Option<(f64, f64)>,
-    ) -> Option<(Vec<(f64, f64)>, Vec<f64>)> {
+    ) -> Option<Vec<(f64, f64, f64)>> {
         let mut ln_pred = Vec::with_capacity(self.laws.len());
-        let mut w = Vec::with_capacity(self.laws.len());
         for (l, law) in self.laws.iter().zip(&self.laws_def) {
             if l.weight > 0.0 {
                 let p = law.predict(x, l.params.as_ref()?);
@@ -1436,11 +1437,10 @@ impl Pick {
                 if !shift.is_finite() {
                     return None;
                 }
-                ln_pred.push((lo.ln() - shift, hi.ln() - shift));
-                w.push(l.weight);
+                ln_pred.push((lo.ln() - shift, hi.ln() - shift, l.weight));
             }
         }
-        Some((ln_pred, w))
+        Some(ln_pred)
     }
 
     /// The law of largest weight; among equal weights (a median, the
