@@ -83,7 +83,7 @@ def test_compare_is_the_clis_compare_default_pool_m4_authors_and_predict(tmp_pat
     assert c.to_dict() == ref
     assert list(c.to_frame().index) == ["power", "vanilla-ft", "rectified", "bnsl", "m4-authors-capped"]
     p = c.predictions
-    assert list(p.columns) == ["group", "x", "loss"]
+    assert list(p.columns) == ["group", "x", "loss", "equal_fit_lo", "equal_fit_hi"]
     assert p["x"].tolist() == [1e8, 1e9]
     assert p["loss"].tolist() == [q["loss"] for q in ref["predictions"]]
     # a name of the CLI's pool, refused before
@@ -207,6 +207,25 @@ def test_fit_to_dict_is_the_clis_json(tmp_path):
     rs = slaw.fit(str(path), law="power", x="n", group="g")
     assert rs.to_dict() == ref
     assert list(rs["a"].params) == ["A", "alpha", "E"]
+
+
+def test_a_segment_of_huber_optima_gives_the_range_its_fits_predict(tmp_path):
+    # +-2% residuals in a balanced pattern on a doubling ladder: every residual beyond the
+    # default delta, a segment of optima; the range at 1e7 is in to_dict (= the CLI's JSON)
+    # and in the report.
+    n = 200.0 * 2.0 ** np.arange(12)
+    e = 0.02 * np.array([1.0, -1.0, -1.0, 1.0] * 3)
+    path = tmp_path / "ladder.csv"
+    pd.DataFrame({"n": n, "loss": 3.3 * n ** -0.113 * np.exp(e)}).to_csv(
+        path, index=False, float_format="%.17g")
+    ref = run_cli("fit", path, "--formula", "A / n^alpha", "--params", "A,alpha", "--log-params",
+                  "A", "--x", "n", "--y", "loss", "--predict", "1e7", "--json")
+    r = slaw.fit(str(path), formula="A / n^alpha", params=["A", "alpha"], log_params=["A"],
+                 x="n", predict=[1e7])
+    assert r.to_dict() == ref["groups"][0]
+    seg = r.predictions[0]["equal_fit_range"]
+    assert seg["lo"] <= r.predictions[0]["value"] <= seg["hi"] and seg["hi"] / seg["lo"] > 1.01
+    assert "fits as good predict" in r.report()
 
 
 # ------------------------------------------------------------------ item 16: a replaced level

@@ -357,7 +357,9 @@ def compare(
     listed with the reason.
 
     ``predict``: values of x (> 0) at which the backtest pick predicts (the CLI's ``--predict``):
-    ``.predictions`` is a DataFrame (group, x, loss), ``to_dict()["predictions"]`` the same."""
+    ``.predictions`` is a DataFrame (group, x, loss, and equal_fit_lo / equal_fit_hi: where a
+    chosen law's Huber optimum is a segment, the range of the prediction over the fits as good,
+    NaN elsewhere), ``to_dict()["predictions"]`` the CLI's JSON."""
     names = _names(laws, "laws")
     if laws is not None and not names:
         raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified'], "
@@ -382,9 +384,17 @@ def compare(
             rows.append({"group": "", "law": sk["law"], "score": None, "weight": 0.0,
                          "chosen": False, "converged": False, "reason": sk["reason"]})
         frame = pd.DataFrame(rows).set_index("law") if rows else pd.DataFrame()
-        preds = pd.DataFrame(raw.get("predictions") or [], columns=["group", "x", "loss"])
+        raw_preds = raw.get("predictions") or []
+        preds = pd.DataFrame(raw_preds, columns=["group", "x", "loss"])
         preds["loss"] = preds["loss"].astype(float)
+        # Where a chosen law's Huber optimum is a segment: the range of the pick's
+        # prediction over the fits as good (NaN elsewhere).
+        segs = [p.get("equal_fit_range") or {} for p in raw_preds]
+        preds["equal_fit_lo"] = [float(r.get("lo", float("nan"))) for r in segs]
+        preds["equal_fit_hi"] = [float(r.get("hi", float("nan"))) for r in segs]
         notes = [f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
+                 + (f" (a chosen law's Huber optimum is a segment: fits as good predict "
+                    f"{p.equal_fit_lo:.6g} to {p.equal_fit_hi:.6g})" if p.equal_fit_lo == p.equal_fit_lo else "")
                  for p in preds.itertuples()]
         # What the data warrant (an input that never varies, a value decades from the rest).
         for w in raw.get("warnings") or []:
