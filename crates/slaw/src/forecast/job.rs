@@ -1136,9 +1136,11 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
         .collect();
     let last = ext.len().checked_sub(1)?;
     let u = f.law.to_internal(&f.params);
+    let (lo, hi) = f.result().search_bounds();
     let (shift, names) = crate::identify::unpinned_shift(
         &f.law,
         &u,
+        (&lo, &hi),
         &f.result().identifiability,
         |v| f.predict_many(&fitted, &[f.law.to_natural(v)]),
         |v| f.predict_with(0, last, &f.law.to_natural(v)),
@@ -1153,25 +1155,22 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
 }
 
 /// Parameters the fit left at a bound of their range, when the forecast
-/// depends on them.
+/// depends on them: the bounds the search had (`FitResult::at_bounds`; a
+/// scale-free search's bounds follow the loss's unit, the law's nominal
+/// ones do not).
 fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
     let annealing: &[&str] = match f.method {
         CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
         CurveLaw::Tissue => &["C"],
         _ => &[],
     };
-    let u = f.law.to_internal(&f.params);
+    let hit = &f.result().at_bounds;
     f.law
         .params
         .iter()
-        .zip(&u)
-        .filter(|(p, _)| decay_matters || !annealing.contains(&p.name.as_str()))
-        .filter(|(p, &v)| {
-            let (lo, hi) = p.internal_bounds();
-            let tol = 1e-6 * (1.0 + v.abs());
-            (v - lo).abs() <= tol || (hi - v).abs() <= tol
-        })
-        .map(|(p, _)| {
+        .filter(|p| decay_matters || !annealing.contains(&p.name.as_str()))
+        .filter(|p| hit.contains(&p.name))
+        .map(|p| {
             format!(
                 "parameter {} is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
                 p.name
@@ -1280,6 +1279,42 @@ mod tests {
             loss: step.iter().map(|s| 3.0 + 1.0 / s).collect(),
             schedule: None,
         }
+    }
+
+    /// The bounds the scale-free search had follow the loss's unit
+    /// (probe44 item 3): a pure power curve fits E on the search's floor,
+    /// which is k times higher for losses k times higher, and `at_bounds`
+    /// and `follows_unpinned` read those bounds, not the law's nominal ones.
+    #[test]
+    fn the_search_bounds_follow_the_unit_of_the_loss() {
+        let step: Vec<f64> = (1..=200).map(|i| 100.0 * i as f64).collect();
+        let e = |k: f64| {
+            let c = Curve {
+                name: "pure".into(),
+                loss: step.iter().map(|t| k * 10.0 * t.powf(-0.5)).collect(),
+                step: step.clone(),
+                lr: None,
+                schedule: None,
+            };
+            let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
+            let j = f.law.params.iter().position(|p| p.name == "E").unwrap();
+            let (lo, _) = f.result().search_bounds();
+            let u = f.law.to_internal(&f.params);
+            assert!(
+                (u[j] - lo[j]).abs() < 1e-6 * (1.0 + lo[j].abs()),
+                "k {k}: {} {}",
+                u[j],
+                lo[j]
+            );
+            assert!(at_bounds(&f, false)
+                .iter()
+                .any(|w| w.starts_with("parameter E ")));
+            lo[j]
+        };
+        // E is log-transformed: its floor moves by ln k.
+        let (a, b) = (e(1.0), e(2.5));
+        assert!((b - a - 2.5f64.ln()).abs() < 1e-9, "{a} {b}");
+        assert!((e(0.5) - a - 0.5f64.ln()).abs() < 1e-9);
     }
 
     /// A recorded warmup ramp (rates rising to the peak) is not decay: the

@@ -530,6 +530,7 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
     if id.flat_directions.is_empty() {
         return vec![];
     }
+    let (lo, hi) = f.result().search_bounds();
     let window = |v: &[f64]| {
         let p = f.law.to_natural(v);
         runs.iter()
@@ -543,9 +544,10 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
         .enumerate()
         .filter_map(|(ti, t)| {
             let last = t.curve.len().checked_sub(1)?;
-            let (shift, names) = crate::identify::unpinned_shift(&f.law, &u, id, window, |v| {
-                f.predict_with(nr + ti, last, &f.law.to_natural(v))
-            })?;
+            let (shift, names) =
+                crate::identify::unpinned_shift(&f.law, &u, (&lo, &hi), id, window, |v| {
+                    f.predict_with(nr + ti, last, &f.law.to_natural(v))
+                })?;
             Some(format!(
                 "the prediction for '{}' follows {}, which the runs do not pin: moving along a \
                  direction the fitted points do not see moves its final loss by up to {:.1}% \
