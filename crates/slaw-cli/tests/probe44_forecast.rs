@@ -62,3 +62,96 @@ fn a_loss_floor_on_the_search_bound_is_flagged_in_any_unit_of_the_loss() {
     }
 }
 
+/// A cosine schedule over 24000 steps (warmup 2000) and a loss of the step
+/// alone.
+fn cosine_file(dir: &TempDir) -> String {
+    let mut s = String::from("step,lr,loss\n");
+    for i in 1..=240 {
+        let t = 100.0 * i as f64;
+        let lr = if t <= 2000.0 {
+            3e-4 * t / 2000.0
+        } else {
+            let x = (t - 2000.0) / 22000.0;
+            3e-5 + 0.5 * (3e-4 - 3e-5) * (1.0 + (std::f64::consts::PI * x).cos())
+        };
+        s.push_str(&format!("{t},{lr},{}\n", 2.5 + 6.0 * t.powf(-0.3)));
+    }
+    write(dir, "cos.csv", &s)
+}
+
+/// probe44 item 5: a step-only law named with --method on a window after
+/// which the rate decays warns, as auto does, with or without intervals.
+#[test]
+fn a_step_only_law_before_a_decay_warns_with_or_without_intervals() {
+    let dir = TempDir::new().unwrap();
+    let f = cosine_file(&dir);
+    for method in ["power", "reciprocal", "log"] {
+        for boot in ["0", "20"] {
+            let out = slaw()
+                .args(["forecast", &f, "--fit-until", "0.3", "--method", method])
+                .args(["--bootstrap", boot, "--json"])
+                .output()
+                .unwrap();
+            let v = json_of(&out);
+            let w = warnings(&v);
+            let first = w.first().map(String::as_str).unwrap_or("");
+            assert!(
+                first.starts_with("the learning rate decays by")
+                    && first.contains(&format!("{method} is a law of the step alone"))
+                    && first.contains("expect the loss to end lower than forecast"),
+                "{method} --bootstrap {boot}: {w:?}"
+            );
+            // What the intervals do about it, only when there are intervals.
+            assert_eq!(
+                first.contains("(the intervals"),
+                boot != "0",
+                "{method} --bootstrap {boot}: {first}"
+            );
+        }
+    }
+    // The text says it on a warning line.
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--method", "power"])
+        .args(["--bootstrap", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "warning: the learning rate decays by",
+        ));
+    // Auto without intervals: the same warning, without the intervals' clause.
+    let v = json_of(
+        &slaw()
+            .args([
+                "forecast",
+                &f,
+                "--fit-until",
+                "0.3",
+                "--bootstrap",
+                "0",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let w = warnings(&v);
+    assert!(
+        w[0].contains("auto uses reciprocal") && !w[0].contains("(the intervals"),
+        "{w:?}"
+    );
+    // A window with no decay after it: no such warning.
+    let v = json_of(
+        &slaw()
+            .args(["forecast", &f, "--fit-until", "0.3", "--method", "power"])
+            .args(["--at", "7000", "--bootstrap", "0", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        !warnings(&v)
+            .iter()
+            .any(|w| w.contains("law of the step alone")),
+        "{:?}",
+        warnings(&v)
+    );
+}
+

@@ -560,7 +560,15 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     let mut out = match req.choice {
         Choice::Law(method) => {
             let mut o = run_law(method, &ext, k, req, None)?;
-            if method.needs_lr() {
+            if !method.needs_lr() {
+                // A law of the step alone ignores decay after the window,
+                // named or chosen by auto (with or without intervals).
+                if let Some(d) = decay.filter(|d| d.forecast > d.window + prior::DECAY_NEGLIGIBLE)
+                {
+                    let w = ignores_decay(&d, method, &o, false);
+                    o.warnings.insert(0, w);
+                }
+            } else {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
                     // said below, with what the intervals do about it
                     o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
@@ -604,15 +612,8 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                 }
             }
             if let Some(d) = decay.filter(|d| !d.identified()) {
-                o.warnings.insert(0, format!(
-                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast ({}). Fit on a window that includes part of the decay to use the schedule",
-                    d.describe(), method.name(),
-                    if o.decay_term.is_some() {
-                        "the intervals are widened to cover the decay's effect as a prior learned on other schedules' curves gives it"
-                    } else {
-                        "the intervals cover that law's own extrapolation error, not the decay's effect"
-                    }
-                ));
+                let w = ignores_decay(&d, method, &o, true);
+                o.warnings.insert(0, w);
             }
             o.choice = Some(choice);
             o
@@ -906,6 +907,35 @@ fn widen_for_decay(
         per_unit_decay: (zl, zh),
         decay_ahead: most?,
     })
+}
+
+/// The warning of a law of the step alone (`method`, named or auto's
+/// choice) forecasting past a window after which the learning rate still
+/// decays (`d`): the forecast ignores the decay; what the intervals of `o`
+/// do about it, when it has any.
+fn ignores_decay(d: &WindowDecay, method: CurveLaw, o: &ForecastOutput, auto: bool) -> String {
+    let intervals = if o.interval_kind.is_none() {
+        String::new()
+    } else if o.decay_term.is_some() {
+        " (the intervals are widened to cover the decay's effect as a prior learned on other schedules' curves gives it)".to_string()
+    } else {
+        " (the intervals cover that law's own extrapolation error, not the decay's effect)"
+            .to_string()
+    };
+    if auto {
+        format!(
+            "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. Fit on a window that includes part of the decay to use the schedule",
+            d.describe(),
+            method.name(),
+        )
+    } else {
+        format!(
+            "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window; {} is a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. A schedule-aware law (tissue, multipower) fitted on a window that includes part of the decay uses the schedule",
+            100.0 * d.forecast,
+            100.0 * d.window,
+            method.name(),
+        )
+    }
 }
 
 /// A schedule-aware law on a window that does not pin its annealing terms
