@@ -155,3 +155,61 @@ fn a_step_only_law_before_a_decay_warns_with_or_without_intervals() {
     );
 }
 
+/// probe44 item 1: with one run the schedule-transfer error is not
+/// measured: the intervals are labelled `bootstrap` (not `backtest`) and a
+/// warning says what they leave out; with two runs or more, `backtest`.
+#[test]
+fn a_single_run_what_if_interval_is_not_labelled_predictive() {
+    let Some(dir) = shared("loss-curves/multipower/100") else {
+        return;
+    };
+    let run = |files: &[&str], json: bool| {
+        let mut c = slaw();
+        c.arg("schedule");
+        for f in files {
+            c.arg(dir.join(format!("{f}.csv")));
+        }
+        c.args(["--steps", "24000", "--bootstrap", "20"]).args([
+            "--predict",
+            "wsd:peak=3e-4,final=3e-5,decay_start=20000,total=24000,warmup=2160,decay=exp",
+        ]);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let v = json_of(&run(&["cosine_24000"], true));
+    assert_eq!(
+        v["interval_kind"]["kind"], "bootstrap",
+        "{}",
+        v["interval_kind"]
+    );
+    assert!(v["model_error"].is_null());
+    let w = warnings(&v);
+    assert!(
+        w.iter().any(
+            |w| w.starts_with("the intervals leave out the schedule-transfer error")
+                && w.contains("one run here")
+        ),
+        "{w:?}"
+    );
+    let out = run(&["cosine_24000"], false);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: the intervals leave out the schedule-transfer error")
+            && text.contains("without the schedule-transfer error"),
+        "{text}"
+    );
+    // Two runs: the transfer error is measured and the interval predictive.
+    let v = json_of(&run(&["cosine_24000", "constant_24000"], true));
+    assert!(v["model_error"].is_number());
+    assert_eq!(
+        v["interval_kind"]["kind"], "backtest",
+        "{}",
+        v["interval_kind"]
+    );
+    assert!(!warnings(&v)
+        .iter()
+        .any(|w| w.contains("leave out the schedule-transfer")));
+}
+
