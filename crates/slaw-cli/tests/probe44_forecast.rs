@@ -213,3 +213,64 @@ fn a_single_run_what_if_interval_is_not_labelled_predictive() {
         .any(|w| w.contains("leave out the schedule-transfer")));
 }
 
+/// probe44 item 6: the temporal law's interval past the fit is the
+/// bootstrap widened by the pooled scale c: its JSON kind says so and
+/// gives c.
+#[test]
+fn the_temporal_interval_kind_names_the_pooled_widening_and_its_c() {
+    use slaw::forecast::temporal::{generate, pooled_scale_at};
+    let dir = TempDir::new().unwrap();
+    let truth = |t: f64| {
+        [
+            4.0 + 0.25 * (t / 1000.0).ln(),
+            0.9 - 0.6 / (1.0 + t / 2000.0),
+            2.2 + 1.5 / (1.0 + t / 3000.0),
+        ]
+    };
+    let positions: Vec<f64> = (0..128).map(|i| (8 * i) as f64).collect();
+    let steps: Vec<f64> = (1..=40).map(|k| 500.0 * k as f64).collect();
+    let f = write(
+        &dir,
+        "pos.csv",
+        &generate(&truth, &steps, &positions, 0.005, 3).to_csv(),
+    );
+    for level in [0.8, 0.9] {
+        let v = json_of(
+            &slaw()
+                .args(["forecast", &f, "--fit-until", "0.3", "--bootstrap", "50"])
+                .args(["--level", &level.to_string(), "--json"])
+                .output()
+                .unwrap(),
+        );
+        let k = &v["interval_kind"];
+        assert_eq!(k["kind"], "pooled-scale", "{k}");
+        assert_eq!(k["level"].as_f64(), Some(level));
+        let c = pooled_scale_at(level).unwrap().0;
+        assert_eq!(k["c"].as_f64(), Some(c), "{k}");
+        // The widening it names is what the interval holds at the last step.
+        let p = v["forecasts"][0].clone();
+        let (loss, hi) = (p["loss"].as_f64().unwrap(), p["hi"].as_f64().unwrap());
+        let last = v["forecasts"][0]["step"].as_f64().unwrap();
+        let fitted = v["temporal"]["t_ref"].as_f64().unwrap();
+        assert!(
+            hi >= loss * (c * (last / fitted).ln()).exp() * (1.0 - 1e-12),
+            "{hi} {loss} {c}"
+        );
+    }
+    let v = json_of(
+        &slaw()
+            .args([
+                "forecast",
+                &f,
+                "--fit-until",
+                "0.3",
+                "--bootstrap",
+                "0",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(v["interval_kind"].is_null());
+}
+

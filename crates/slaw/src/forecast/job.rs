@@ -427,8 +427,10 @@ pub struct ForecastOutput {
     /// What the intervals cover: `backtest` (predictive: the law's own
     /// extrapolation error, calibrated by rolling-origin backtests inside the
     /// fitted window and scaled by ln(step / last fitted step), in quadrature
-    /// with the bootstrap refit spread) or `bootstrap` (the refit spread
-    /// only: the noise of the fitted points, not the error of the law).
+    /// with the bootstrap refit spread), `bootstrap` (the refit spread
+    /// only: the noise of the fitted points, not the error of the law) or,
+    /// for the temporal law, `pooled-scale` (its bootstrap widened past the
+    /// fit by the extrapolation error c pooled over other runs, with c).
     pub interval_kind: Option<IntervalKind>,
     /// The rolling-origin calibration behind a `backtest` interval (its
     /// `method` says when a prior learned on other curves was pooled in).
@@ -986,6 +988,7 @@ fn run_temporal(
         })
         .collect();
     let mut bootstrap = None;
+    let mut interval_kind = None;
     let mut warnings: Vec<String> = Vec::new();
     if req.bootstrap > 0 {
         let (iv, ok) = f.bootstrap(&xs, req.bootstrap, req.seed, req.level);
@@ -1032,6 +1035,16 @@ fn run_temporal(
             level: req.level,
             band_points: None,
         });
+        // What the widening makes of the bootstrap: a forecast interval,
+        // with the pooled scale c (or this run's rolling-origin backtests).
+        interval_kind = Some(match cal {
+            Some(temporal::Widening::Pooled { scale, .. }) => IntervalKind::PooledScale {
+                level: req.level,
+                c: scale,
+            },
+            Some(temporal::Widening::Rolling(_)) => IntervalKind::Backtest { level: req.level },
+            None => IntervalKind::Bootstrap { level: req.level },
+        });
     }
     warnings.extend(
         f.not_converged
@@ -1073,7 +1086,7 @@ fn run_temporal(
         fit_until_step: 0.0,
         forecasts: vec![],
         heldout: None,
-        interval_kind: bootstrap.map(|b| IntervalKind::Bootstrap { level: b.level }),
+        interval_kind,
         calibration: None,
         decay_term: None,
         unpinned_decay: None,
