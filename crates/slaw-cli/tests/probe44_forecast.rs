@@ -274,3 +274,50 @@ fn the_temporal_interval_kind_names_the_pooled_widening_and_its_c() {
     assert!(v["interval_kind"].is_null());
 }
 
+/// probe44 item 9: a learning-rate column that is 0 at every row is an
+/// error naming the file and the column, in forecast (whatever the law) and
+/// schedule, not a failed fit.
+#[test]
+fn a_learning_rate_of_zero_at_every_row_is_an_error_naming_file_and_column() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("step,lr,loss\n");
+    for i in 1..=40 {
+        let t = 100.0 * i as f64;
+        s.push_str(&format!("{t},0,{}\n", 2.5 + 6.0 * t.powf(-0.3)));
+    }
+    let f = write(&dir, "lr0.csv", &s);
+    let said = || {
+        predicate::str::contains("lr0.csv, column 'lr'")
+            .and(predicate::str::contains(
+                "the learning rate is 0 at every one of the 40 points",
+            ))
+            .and(predicate::str::contains("rename the column"))
+            .and(predicate::str::contains("fit failed").not())
+    };
+    for method in ["auto", "tissue", "reciprocal"] {
+        slaw()
+            .args(["forecast", &f, "--fit-until", "0.5", "--method", method])
+            .assert()
+            .failure()
+            .stderr(said());
+    }
+    let good = cosine_file(&dir);
+    slaw()
+        .args(["schedule", &f, &good, "--predict", "constant:peak=3e-4"])
+        .args(["--steps", "24000"])
+        .assert()
+        .failure()
+        .stderr(said());
+    // A rate that reaches 0 (a linear decay to 0) is a rate.
+    let mut s = String::from("step,lr,loss\n");
+    for i in 1..=40 {
+        let t = 100.0 * i as f64;
+        let lr = 3e-4 * (40 - i) as f64 / 39.0;
+        s.push_str(&format!("{t},{lr},{}\n", 2.5 + 6.0 * t.powf(-0.3)));
+    }
+    let f = write(&dir, "lr_warm.csv", &s);
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.5", "--bootstrap", "0"])
+        .assert()
+        .success();
+}
