@@ -5,9 +5,7 @@
 use super::positions::PositionCurves;
 use super::prior::{self, Priors};
 use super::temporal::{self, TemporalFit};
-use super::{
-    accuracy, fit_curves, fit_curves_from, Accuracy, Curve, CurveLaw, IntervalKind, Schedule,
-};
+use super::{accuracy, fit_curves, Accuracy, Curve, CurveLaw, IntervalKind, Schedule};
 use crate::extrapolation::Calibration;
 use crate::law::Params;
 use crate::table::Table;
@@ -561,7 +559,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     let decay = window_decay(&ext, until, &at);
     let mut out = match req.choice {
         Choice::Law(method) => {
-            let mut o = run_law(method, &ext, k, req, None)?;
+            let mut o = run_law(method, &ext, k, req)?;
             if !method.needs_lr() {
                 // A law of the step alone ignores decay after the window,
                 // named or chosen by auto (with or without intervals).
@@ -589,7 +587,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             o
         }
         Choice::Auto => {
-            let (method, choice, warm) = choose(&ext, k, decay)?;
+            let (method, choice) = choose(&ext, k, decay)?;
             // As for an explicit schedule-aware law: past the last recorded
             // rate without a schedule, refuse rather than hold the rate.
             if method.needs_lr() && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001)
@@ -600,19 +598,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                     known_until: Some(last),
                 });
             }
-            // Warm start: the chosen law's optimum on the first three
-            // quarters of the window (found by the full multi-start).
-            let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
-            if !o.converged {
-                // The warm start alone can fail where the full multi-start
-                // does not: a flat window fits exactly (objective ~ 0) at the
-                // start, where the solver's tests, relative to the objective,
-                // find no converging step. The full search, as --method.
-                let full = run_law(method, &ext, k, req, None)?;
-                if full.converged {
-                    o = full;
-                }
-            }
+            // The chosen law's fit on the whole window is the full
+            // multi-start, as for the law named with --method: a start of
+            // its own (its optimum on the first three quarters) lands
+            // elsewhere on a valley of equal fits (the reciprocal law's
+            // a-b valley where b t >> 1), and the backtest refits,
+            // warm-started from the landing point, with it: the same law
+            // chosen or named gave other intervals (probe44 item 10).
+            let mut o = run_law(method, &ext, k, req)?;
             if let Some(d) = decay.filter(|d| !d.identified()) {
                 let w = ignores_decay(&d, method, &o, true);
                 o.warnings.insert(0, w);
@@ -799,14 +792,8 @@ fn not_positive(out: &ForecastOutput, step: f64, loss: f64, default_step: bool) 
     )
 }
 
-fn run_law(
-    method: CurveLaw,
-    ext: &Curve,
-    k: usize,
-    req: &Request,
-    starts: Option<Vec<Vec<f64>>>,
-) -> Result<ForecastOutput> {
-    let f = fit_curves_from(method, std::slice::from_ref(ext), &[k], starts)?;
+fn run_law(method: CurveLaw, ext: &Curve, k: usize, req: &Request) -> Result<ForecastOutput> {
+    let f = fit_curves(method, std::slice::from_ref(ext), &[k])?;
     let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
     let pred = f.predict_points(&idx);
     let mut points: Vec<Point> = (0..ext.len())
@@ -948,7 +935,7 @@ fn ignores_decay(d: &WindowDecay, method: CurveLaw, o: &ForecastOutput, auto: bo
 /// they cover either hypothesis. Says so in the output's `unpinned_decay`;
 /// false when the reciprocal fit fails.
 fn hull_with_step_only(o: &mut ForecastOutput, ext: &Curve, k: usize, req: &Request) -> bool {
-    let Ok(r) = run_law(CurveLaw::Reciprocal, ext, k, req, None) else {
+    let Ok(r) = run_law(CurveLaw::Reciprocal, ext, k, req) else {
         return false;
     };
     let until = ext.step[k.clamp(1, ext.len()) - 1];
@@ -1245,11 +1232,7 @@ pub struct AutoChoice {
 /// multipower) with the smallest held-out error on the last quarter of the
 /// window when fitted on the rest, when the window pins their annealing
 /// terms; else the step-only reciprocal law.
-pub fn choose(
-    ext: &Curve,
-    k: usize,
-    decay: Option<WindowDecay>,
-) -> Result<(CurveLaw, AutoChoice, Option<Vec<f64>>)> {
+pub fn choose(ext: &Curve, k: usize, decay: Option<WindowDecay>) -> Result<(CurveLaw, AutoChoice)> {
     let identified = decay.is_none_or(|d| d.identified());
     // Ties (e.g. no decay anywhere: both laws reduce to a power of S1) go
     // to the simpler law. Without the schedule, reciprocal: the better
@@ -1264,7 +1247,6 @@ pub fn choose(
         .filter(|&i| !ext.loss[i].is_nan())
         .collect();
     let train = obs.len() - obs.len() / 4;
-    let mut optima: Vec<Option<Vec<f64>>> = Vec::new();
     let candidates: Vec<LawCandidate> = methods
         .iter()
         .map(|&m| {
@@ -1272,7 +1254,6 @@ pub fn choose(
             let fitted = fit_curves(m, std::slice::from_ref(ext), &[upto])
                 .ok()
                 .filter(|f| f.converged);
-            optima.push(fitted.as_ref().map(|f| f.law.to_internal(&f.params)));
             let err = fitted
                 .map(|f| {
                     let held = &obs[train..];
@@ -1296,17 +1277,13 @@ pub fn choose(
         .filter_map(|(j, (&m, c))| c.held_out_rmse.map(|e| (j, m, e)))
         .min_by(|a, b| a.2.total_cmp(&b.2))
         .map(|(j, m, _)| (j, m));
-    let (method, warm) = match best {
-        Some((j, m)) => (m, optima[j].clone()),
-        None => (methods[0], None),
-    };
+    let method = best.map_or(methods[0], |(_, m)| m);
     Ok((
         method,
         AutoChoice {
             candidates,
             annealing_identified: identified,
         },
-        warm,
     ))
 }
 
