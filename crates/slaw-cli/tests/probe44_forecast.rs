@@ -193,7 +193,24 @@ fn a_single_run_what_if_interval_is_not_labelled_predictive() {
         ),
         "{w:?}"
     );
-    let out = run(&["cosine_24000"], false);
+    let tmp = TempDir::new().unwrap();
+    let plot = tmp.path().join("one.svg");
+    let out = {
+        let mut c = slaw();
+        c.arg("schedule")
+            .arg(dir.join("cosine_24000.csv"))
+            .args(["--steps", "24000", "--bootstrap", "20", "--predict"])
+            .arg("wsd:peak=3e-4,final=3e-5,decay_start=20000,total=24000,warmup=2160,decay=exp")
+            .arg("--plot")
+            .arg(&plot);
+        c.output().unwrap()
+    };
+    // The figure says it too (and "1 run", not "1 runs").
+    let svg = fs::read_to_string(&plot).unwrap();
+    assert!(
+        svg.contains("fitted on 1 run (intervals without the schedule-transfer error)"),
+        "title missing"
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("warning: the intervals leave out the schedule-transfer error")
