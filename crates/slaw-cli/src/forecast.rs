@@ -24,7 +24,8 @@ pub struct ForecastArgs {
     /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data;
     /// with a learning rate, tissue or multipower (the lower held-out error on the window's last
     /// quarter) when the window pins their annealing terms, else reciprocal with a warning;
-    /// reciprocal without a learning rate.
+    /// reciprocal without a learning rate. A step-only law forecast past a window after which
+    /// the learning rate decays warns that it ignores the decay.
     #[arg(long, default_value = "auto")]
     method: String,
     /// Steps to forecast (default: the last step of the file; before the first fitted step: a
@@ -54,7 +55,8 @@ pub struct ForecastArgs {
     /// `calibration`, `decay_term` and `unpinned_decay` say which; coverage in BENCHMARKS.md). The temporal law's intervals past the fit are widened to
     /// forecast x exp(+-c ln(step / last fitted step)), c its extrapolation error per unit
     /// ln(step ratio) pooled over real runs (`temporal::POOLED_SCALE`, levels 0.5-0.99; the
-    /// run's own rolling-origin calibration outside them); at 90% it covered 81.7%, 94.1% and
+    /// run's own rolling-origin calibration outside them; JSON interval_kind pooled-scale
+    /// with its c); at 90% it covered 81.7%, 94.1% and
     /// 87.6% of the later checkpoints from 10%, 20% and 30% of training on 29 real runs (`slaw
     /// bench temporal`). On a curve of over 100,000 points the replicates are predicted at every
     /// k-th point (k = ceil(points / 100,000)), the last and the forecast steps, not at every

@@ -51,7 +51,9 @@ pub struct ScheduleArgs {
     /// leave-one-run-out schedule-transfer error (times Student's t for so few runs) and the law's
     /// rolling-origin extrapolation error along the steps; where a schedule decays further than
     /// any run did, they also span the decay prior's range (as `slaw forecast`; coverage in
-    /// BENCHMARKS.md). A predicted loss that is not > 0 gets no interval, and a warning.
+    /// BENCHMARKS.md). With one run the transfer error is not measured: the intervals leave it
+    /// out (a warning; JSON interval_kind bootstrap, not backtest). A predicted loss that is
+    /// not > 0 gets no interval, and a warning.
     #[arg(long, default_value_t = 100)]
     bootstrap: usize,
     /// Level of the intervals (0.9: the level their coverage is measured at, BENCHMARKS.md).
@@ -263,7 +265,9 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                None => println!(" only: with one run the schedule-transfer error is not measured"),
+                None => println!(
+                    ", without the schedule-transfer error (not measured: see the warning)"
+                ),
             }
             if let Some(c) = &w.calibration {
                 println!(

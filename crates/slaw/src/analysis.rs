@@ -146,8 +146,11 @@ pub fn depends_on(law: &Law, fit: &FitResult, obs: &Observations, x: &[f64]) -> 
             .map(|i| law.value_internal(obs.point(i), u))
             .collect::<Vec<f64>>()
     };
+    let (lo, hi) = fit.search_bounds();
     if let Some((_, names)) =
-        crate::identify::unpinned_shift(law, internal, id, window, |u| law.value_internal(x, u))
+        crate::identify::unpinned_shift(law, internal, (&lo, &hi), id, window, |u| {
+            law.value_internal(x, u)
+        })
     {
         for (j, p) in law.params.iter().enumerate() {
             out[j] |= names.contains(&p.name);

@@ -372,6 +372,51 @@ impl Fit {
     pub fn unidentified(&self) -> &[String] {
         &self.identifiability.unidentified
     }
+
+    /// The bounds the search had, in the data's internal units (those of
+    /// `internal`): a scale-free search bounds the parameters of the data
+    /// divided by their scale (`scale_ln`), so a loss floor of 1e-10 is
+    /// 2.5e-10 for losses in units 2.5 times smaller. Each parameter's
+    /// scaled bounds are mapped back with the others held at the optimum
+    /// (where `at_bounds` is decided); the law's own bounds when the search
+    /// ran in the data's units or the law has no closed-form map.
+    pub fn search_bounds(&self) -> (Vec<f64>, Vec<f64>) {
+        let law = &self.law;
+        let (lo, hi) = law.internal_bounds();
+        let Some((&ln_y, ln_x)) = self.scale_ln.split_last() else {
+            return (lo, hi);
+        };
+        let s = Scales {
+            ln_x: ln_x.to_vec(),
+            ln_y,
+        };
+        if s.is_identity() {
+            return (lo, hi);
+        }
+        let Some(u) = scaling::to_scaled_exact(law, &self.internal, &s) else {
+            return (lo, hi);
+        };
+        let back = |j: usize, b: f64| -> f64 {
+            if !b.is_finite() {
+                return b;
+            }
+            let mut v = u.clone();
+            v[j] = b;
+            law.model
+                .rescale(&v, &s.ln_x, s.ln_y)
+                .map(|w| w[j])
+                .filter(|w| w.is_finite())
+                .unwrap_or(b)
+        };
+        let mapped =
+            |b: &[f64]| -> Vec<f64> { b.iter().enumerate().map(|(j, &b)| back(j, b)).collect() };
+        let (a, b) = (mapped(&lo), mapped(&hi));
+        // A map that reverses a parameter's direction swaps its ends.
+        a.iter()
+            .zip(&b)
+            .map(|(&x, &y)| (x.min(y), x.max(y)))
+            .unzip()
+    }
 }
 
 /// The default local solver (see BENCHMARKS.md for the comparison with basin).

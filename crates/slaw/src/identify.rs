@@ -124,15 +124,19 @@ pub fn shift_percent(shift: f64) -> f64 {
 /// Returns the largest such change and the flat parameters (`id.flat`)
 /// that the directions counted move, in the law's order; `None` when no
 /// direction moves the prediction. A prediction that is a combination the
-/// data pin (the sum a + c of a flat curve) is not moved.
+/// data pin (the sum a + c of a flat curve) is not moved. `bounds`: the
+/// bounds the search had, in the units of `internal`
+/// ([`crate::fit::Fit::search_bounds`]: a scale-free search's, not the
+/// law's nominal ones).
 pub fn unpinned_shift(
     law: &Law,
     internal: &[f64],
+    bounds: (&[f64], &[f64]),
     id: &Identifiability,
     window: impl Fn(&[f64]) -> Vec<f64>,
     target: impl Fn(&[f64]) -> f64,
 ) -> Option<(f64, Vec<String>)> {
-    let (lo, hi) = law.internal_bounds();
+    let (lo, hi) = bounds;
     let base_w = window(internal);
     let base_t = target(internal);
     let mut largest = 0.0f64;
@@ -991,15 +995,17 @@ mod tests {
         };
         // Far past the data the prediction is B C / D^alpha + E: the
         // product, which the data pin. Not flagged, though B and C each are.
-        let far = unpinned_shift(&law, &res.internal, id, window, |u| {
+        let (lo, hi) = res.search_bounds();
+        let far = unpinned_shift(&law, &res.internal, (&lo, &hi), id, window, |u| {
             law.value_internal(&[1e9], u)
         });
         assert!(far.is_none(), "{far:?}");
         // A quantity that reads B alone moves along the flat direction while
         // the fitted points stay: flagged, naming the flat parameters.
         let b = law.params.iter().position(|p| p.name == "B").unwrap();
-        let (shift, who) = unpinned_shift(&law, &res.internal, id, window, |u| u[b].exp())
-            .expect("B alone follows the flat direction");
+        let (shift, who) =
+            unpinned_shift(&law, &res.internal, (&lo, &hi), id, window, |u| u[b].exp())
+                .expect("B alone follows the flat direction");
         assert!(shift > 1e-3, "{shift}");
         assert_eq!(who, names(&["B", "C"]));
     }

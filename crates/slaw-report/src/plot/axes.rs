@@ -42,7 +42,50 @@ pub(super) fn bounds(fig: &Figure) -> Option<((f64, f64), (f64, f64))> {
 /// Tick positions on a log axis over [lo, hi]: powers of ten over many
 /// decades, 1-2-5 steps over one to a few, evenly spaced round numbers
 /// inside one decade; the first choice with at least three ticks in range.
+/// An end of the axis left without a label over more than a quarter of
+/// its length (data from 2160 with ticks from 4000, losses near 3 with
+/// ticks from 5) gets one more tick there ([`fill_ends`]).
 pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let t = main_ticks(lo, hi);
+    fill_ends(lo, hi, t)
+}
+
+/// Where the ticks leave more than a quarter of a log axis without a label
+/// at either end, the round number (one significant digit) nearest the
+/// middle of that gap, at least a tenth of the axis from the nearest tick.
+fn fill_ends(lo: f64, hi: f64, mut t: Vec<f64>) -> Vec<f64> {
+    let (Some(&first), Some(&last)) = (t.first(), t.last()) else {
+        return t;
+    };
+    let span = (hi / lo).ln();
+    if !(span > 0.0 && span.is_finite()) {
+        return t;
+    }
+    let share = |a: f64, b: f64| (b / a).ln() / span;
+    // Round numbers m 10^k in [a, b], nearest (in ln) to their middle first.
+    let pick = |a: f64, b: f64, near: f64| -> Option<f64> {
+        let mid = (a * b).sqrt();
+        let (k0, k1) = (a.log10().floor() as i32, b.log10().ceil() as i32);
+        (k0..=k1)
+            .flat_map(|k| (1..10).map(move |m| m as f64 * 10f64.powi(k)))
+            .filter(|&v| v >= a * (1.0 - 1e-12) && v <= b * (1.0 + 1e-12))
+            .filter(|&v| share(v.min(near), v.max(near)) >= 0.1)
+            .min_by(|x, y| (x / mid).ln().abs().total_cmp(&(y / mid).ln().abs()))
+    };
+    if share(lo, first) > 0.25 {
+        if let Some(v) = pick(lo, first, first) {
+            t.insert(0, v);
+        }
+    }
+    if share(last, hi) > 0.25 {
+        if let Some(v) = pick(last, hi, last) {
+            t.push(v);
+        }
+    }
+    t
+}
+
+fn main_ticks(lo: f64, hi: f64) -> Vec<f64> {
     if !(lo > 0.0 && hi > lo && hi.is_finite()) {
         return vec![];
     }
@@ -174,6 +217,19 @@ mod tests {
         assert_eq!(log_ticks(1.5, 60.0), vec![2.0, 5.0, 10.0, 20.0, 50.0]);
         // Many decades: every other power.
         assert!(log_ticks(1e2, 1e20).len() <= 12);
+    }
+
+    /// probe44's nit: an end of a log axis without a label over a quarter
+    /// of it gets a round number there (steps from 2160 had ticks from
+    /// 4000; losses near 3 had ticks from 5).
+    #[test]
+    fn an_unlabelled_end_of_a_log_axis_gets_a_tick() {
+        let t = log_ticks(2100.0, 14500.0);
+        assert_eq!(t[..2], [3000.0, 4000.0], "{t:?}");
+        let t = log_ticks(2.2, 30.0);
+        assert_eq!(t, vec![3.0, 5.0, 10.0, 20.0], "{t:?}");
+        // Ends already labelled near their start: nothing added.
+        assert_eq!(log_ticks(150.0, 2e6), vec![1e3, 1e4, 1e5, 1e6]);
     }
 
     #[test]

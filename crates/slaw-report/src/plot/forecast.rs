@@ -137,9 +137,16 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     }
     Figure {
         title: format!(
-            "what-if schedules: {} law fitted on {} runs",
+            "what-if schedules: {} law fitted on {} run{}{}",
             w.method,
-            w.fitted.len()
+            w.fitted.len(),
+            if w.fitted.len() == 1 { "" } else { "s" },
+            // The warning's point, where the figure is all one looks at.
+            if w.bootstrap.is_some() && w.model_error.is_none() {
+                " (intervals without the schedule-transfer error)"
+            } else {
+                ""
+            }
         ),
         x_label: "step".into(),
         y_label: "loss".into(),

@@ -88,6 +88,28 @@ pub const LOSS_COLUMNS: [&str; 2] = ["train/loss", "train_loss"];
 /// Tissue et al.'s momentum factor (they report 0.99 to 0.999).
 pub const TISSUE_LAMBDA: f64 = 0.999;
 
+/// An error naming the file and the column when the learning rate read
+/// from `column` is 0 at every point (`lr`, non-empty): no step of such a
+/// run trains, so the column is not the run's rate (a rate printed rounded
+/// to 0, a placeholder). A schedule-aware law cannot fit it (its objective
+/// is not finite) and `auto` would try one; reading it as an absent column
+/// would hide a broken log. As an empty column, it is refused whatever the
+/// law, and the message says how to forecast without it.
+pub(crate) fn check_not_all_zero(t: &Table, column: &str, lr: &[f64]) -> Result<()> {
+    if lr.is_empty() || lr.iter().any(|&v| v != 0.0) {
+        return Ok(());
+    }
+    Err(Error::input(
+        &t.source,
+        None,
+        Some(column),
+        format!(
+            "the learning rate is 0 at every one of the {} points read: no step of the run would train, so this is not the run's rate (a rate printed rounded to 0?); give it in full precision, or rename the column to forecast without the learning rate",
+            lr.len()
+        ),
+    ))
+}
+
 impl Curve {
     /// Read `step`, `loss` and, when present, `lr` columns.
     pub fn read(
@@ -401,6 +423,9 @@ impl Curve {
             }
             c.step.push(s);
             c.loss.push(l);
+        }
+        if let (Some(i), Some(v)) = (ri, &c.lr) {
+            check_not_all_zero(t, &t.columns[i], v)?;
         }
         Ok(c)
     }

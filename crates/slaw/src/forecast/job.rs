@@ -5,9 +5,7 @@
 use super::positions::PositionCurves;
 use super::prior::{self, Priors};
 use super::temporal::{self, TemporalFit};
-use super::{
-    accuracy, fit_curves, fit_curves_from, Accuracy, Curve, CurveLaw, IntervalKind, Schedule,
-};
+use super::{accuracy, fit_curves, Accuracy, Curve, CurveLaw, IntervalKind, Schedule};
 use crate::extrapolation::Calibration;
 use crate::law::Params;
 use crate::table::Table;
@@ -427,8 +425,10 @@ pub struct ForecastOutput {
     /// What the intervals cover: `backtest` (predictive: the law's own
     /// extrapolation error, calibrated by rolling-origin backtests inside the
     /// fitted window and scaled by ln(step / last fitted step), in quadrature
-    /// with the bootstrap refit spread) or `bootstrap` (the refit spread
-    /// only: the noise of the fitted points, not the error of the law).
+    /// with the bootstrap refit spread), `bootstrap` (the refit spread
+    /// only: the noise of the fitted points, not the error of the law) or,
+    /// for the temporal law, `pooled-scale` (its bootstrap widened past the
+    /// fit by the extrapolation error c pooled over other runs, with c).
     pub interval_kind: Option<IntervalKind>,
     /// The rolling-origin calibration behind a `backtest` interval (its
     /// `method` says when a prior learned on other curves was pooled in).
@@ -559,8 +559,16 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     let decay = window_decay(&ext, until, &at);
     let mut out = match req.choice {
         Choice::Law(method) => {
-            let mut o = run_law(method, &ext, k, req, None)?;
-            if method.needs_lr() {
+            let mut o = run_law(method, &ext, k, req)?;
+            if !method.needs_lr() {
+                // A law of the step alone ignores decay after the window,
+                // named or chosen by auto (with or without intervals).
+                if let Some(d) = decay.filter(|d| d.forecast > d.window + prior::DECAY_NEGLIGIBLE)
+                {
+                    let w = ignores_decay(&d, method, &o, false);
+                    o.warnings.insert(0, w);
+                }
+            } else {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
                     // said below, with what the intervals do about it
                     o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
@@ -579,7 +587,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             o
         }
         Choice::Auto => {
-            let (method, choice, warm) = choose(&ext, k, decay)?;
+            let (method, choice) = choose(&ext, k, decay)?;
             // As for an explicit schedule-aware law: past the last recorded
             // rate without a schedule, refuse rather than hold the rate.
             if method.needs_lr() && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001)
@@ -590,29 +598,17 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                     known_until: Some(last),
                 });
             }
-            // Warm start: the chosen law's optimum on the first three
-            // quarters of the window (found by the full multi-start).
-            let mut o = run_law(method, &ext, k, req, warm.map(|w| vec![w]))?;
-            if !o.converged {
-                // The warm start alone can fail where the full multi-start
-                // does not: a flat window fits exactly (objective ~ 0) at the
-                // start, where the solver's tests, relative to the objective,
-                // find no converging step. The full search, as --method.
-                let full = run_law(method, &ext, k, req, None)?;
-                if full.converged {
-                    o = full;
-                }
-            }
+            // The chosen law's fit on the whole window is the full
+            // multi-start, as for the law named with --method: a start of
+            // its own (its optimum on the first three quarters) lands
+            // elsewhere on a valley of equal fits (the reciprocal law's
+            // a-b valley where b t >> 1), and the backtest refits,
+            // warm-started from the landing point, with it: the same law
+            // chosen or named gave other intervals (probe44 item 10).
+            let mut o = run_law(method, &ext, k, req)?;
             if let Some(d) = decay.filter(|d| !d.identified()) {
-                o.warnings.insert(0, format!(
-                    "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast ({}). Fit on a window that includes part of the decay to use the schedule",
-                    d.describe(), method.name(),
-                    if o.decay_term.is_some() {
-                        "the intervals are widened to cover the decay's effect as a prior learned on other schedules' curves gives it"
-                    } else {
-                        "the intervals cover that law's own extrapolation error, not the decay's effect"
-                    }
-                ));
+                let w = ignores_decay(&d, method, &o, true);
+                o.warnings.insert(0, w);
             }
             o.choice = Some(choice);
             o
@@ -796,14 +792,8 @@ fn not_positive(out: &ForecastOutput, step: f64, loss: f64, default_step: bool) 
     )
 }
 
-fn run_law(
-    method: CurveLaw,
-    ext: &Curve,
-    k: usize,
-    req: &Request,
-    starts: Option<Vec<Vec<f64>>>,
-) -> Result<ForecastOutput> {
-    let f = fit_curves_from(method, std::slice::from_ref(ext), &[k], starts)?;
+fn run_law(method: CurveLaw, ext: &Curve, k: usize, req: &Request) -> Result<ForecastOutput> {
+    let f = fit_curves(method, std::slice::from_ref(ext), &[k])?;
     let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
     let pred = f.predict_points(&idx);
     let mut points: Vec<Point> = (0..ext.len())
@@ -908,6 +898,35 @@ fn widen_for_decay(
     })
 }
 
+/// The warning of a law of the step alone (`method`, named or auto's
+/// choice) forecasting past a window after which the learning rate still
+/// decays (`d`): the forecast ignores the decay; what the intervals of `o`
+/// do about it, when it has any.
+fn ignores_decay(d: &WindowDecay, method: CurveLaw, o: &ForecastOutput, auto: bool) -> String {
+    let intervals = if o.interval_kind.is_none() {
+        String::new()
+    } else if o.decay_term.is_some() {
+        " (the intervals are widened to cover the decay's effect as a prior learned on other schedules' curves gives it)".to_string()
+    } else {
+        " (the intervals cover that law's own extrapolation error, not the decay's effect)"
+            .to_string()
+    };
+    if auto {
+        format!(
+            "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. Fit on a window that includes part of the decay to use the schedule",
+            d.describe(),
+            method.name(),
+        )
+    } else {
+        format!(
+            "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window; {} is a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. A schedule-aware law (tissue, multipower) fitted on a window that includes part of the decay uses the schedule",
+            100.0 * d.forecast,
+            100.0 * d.window,
+            method.name(),
+        )
+    }
+}
+
 /// A schedule-aware law on a window that does not pin its annealing terms
 /// forecasts the coming decay from parameters the data do not determine
 /// (their grid start, a bound): widen its intervals beyond the window to the
@@ -916,7 +935,7 @@ fn widen_for_decay(
 /// they cover either hypothesis. Says so in the output's `unpinned_decay`;
 /// false when the reciprocal fit fails.
 fn hull_with_step_only(o: &mut ForecastOutput, ext: &Curve, k: usize, req: &Request) -> bool {
-    let Ok(r) = run_law(CurveLaw::Reciprocal, ext, k, req, None) else {
+    let Ok(r) = run_law(CurveLaw::Reciprocal, ext, k, req) else {
         return false;
     };
     let until = ext.step[k.clamp(1, ext.len()) - 1];
@@ -956,6 +975,7 @@ fn run_temporal(
         })
         .collect();
     let mut bootstrap = None;
+    let mut interval_kind = None;
     let mut warnings: Vec<String> = Vec::new();
     if req.bootstrap > 0 {
         let (iv, ok) = f.bootstrap(&xs, req.bootstrap, req.seed, req.level);
@@ -1002,6 +1022,16 @@ fn run_temporal(
             level: req.level,
             band_points: None,
         });
+        // What the widening makes of the bootstrap: a forecast interval,
+        // with the pooled scale c (or this run's rolling-origin backtests).
+        interval_kind = Some(match cal {
+            Some(temporal::Widening::Pooled { scale, .. }) => IntervalKind::PooledScale {
+                level: req.level,
+                c: scale,
+            },
+            Some(temporal::Widening::Rolling(_)) => IntervalKind::Backtest { level: req.level },
+            None => IntervalKind::Bootstrap { level: req.level },
+        });
     }
     warnings.extend(
         f.not_converged
@@ -1043,7 +1073,7 @@ fn run_temporal(
         fit_until_step: 0.0,
         forecasts: vec![],
         heldout: None,
-        interval_kind: bootstrap.map(|b| IntervalKind::Bootstrap { level: b.level }),
+        interval_kind,
         calibration: None,
         decay_term: None,
         unpinned_decay: None,
@@ -1136,9 +1166,11 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
         .collect();
     let last = ext.len().checked_sub(1)?;
     let u = f.law.to_internal(&f.params);
+    let (lo, hi) = f.result().search_bounds();
     let (shift, names) = crate::identify::unpinned_shift(
         &f.law,
         &u,
+        (&lo, &hi),
         &f.result().identifiability,
         |v| f.predict_many(&fitted, &[f.law.to_natural(v)]),
         |v| f.predict_with(0, last, &f.law.to_natural(v)),
@@ -1153,25 +1185,22 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
 }
 
 /// Parameters the fit left at a bound of their range, when the forecast
-/// depends on them.
+/// depends on them: the bounds the search had (`FitResult::at_bounds`; a
+/// scale-free search's bounds follow the loss's unit, the law's nominal
+/// ones do not).
 fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
     let annealing: &[&str] = match f.method {
         CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
         CurveLaw::Tissue => &["C"],
         _ => &[],
     };
-    let u = f.law.to_internal(&f.params);
+    let hit = &f.result().at_bounds;
     f.law
         .params
         .iter()
-        .zip(&u)
-        .filter(|(p, _)| decay_matters || !annealing.contains(&p.name.as_str()))
-        .filter(|(p, &v)| {
-            let (lo, hi) = p.internal_bounds();
-            let tol = 1e-6 * (1.0 + v.abs());
-            (v - lo).abs() <= tol || (hi - v).abs() <= tol
-        })
-        .map(|(p, _)| {
+        .filter(|p| decay_matters || !annealing.contains(&p.name.as_str()))
+        .filter(|p| hit.contains(&p.name))
+        .map(|p| {
             format!(
                 "parameter {} is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
                 p.name
@@ -1203,11 +1232,7 @@ pub struct AutoChoice {
 /// multipower) with the smallest held-out error on the last quarter of the
 /// window when fitted on the rest, when the window pins their annealing
 /// terms; else the step-only reciprocal law.
-pub fn choose(
-    ext: &Curve,
-    k: usize,
-    decay: Option<WindowDecay>,
-) -> Result<(CurveLaw, AutoChoice, Option<Vec<f64>>)> {
+pub fn choose(ext: &Curve, k: usize, decay: Option<WindowDecay>) -> Result<(CurveLaw, AutoChoice)> {
     let identified = decay.is_none_or(|d| d.identified());
     // Ties (e.g. no decay anywhere: both laws reduce to a power of S1) go
     // to the simpler law. Without the schedule, reciprocal: the better
@@ -1222,7 +1247,6 @@ pub fn choose(
         .filter(|&i| !ext.loss[i].is_nan())
         .collect();
     let train = obs.len() - obs.len() / 4;
-    let mut optima: Vec<Option<Vec<f64>>> = Vec::new();
     let candidates: Vec<LawCandidate> = methods
         .iter()
         .map(|&m| {
@@ -1230,7 +1254,6 @@ pub fn choose(
             let fitted = fit_curves(m, std::slice::from_ref(ext), &[upto])
                 .ok()
                 .filter(|f| f.converged);
-            optima.push(fitted.as_ref().map(|f| f.law.to_internal(&f.params)));
             let err = fitted
                 .map(|f| {
                     let held = &obs[train..];
@@ -1254,17 +1277,13 @@ pub fn choose(
         .filter_map(|(j, (&m, c))| c.held_out_rmse.map(|e| (j, m, e)))
         .min_by(|a, b| a.2.total_cmp(&b.2))
         .map(|(j, m, _)| (j, m));
-    let (method, warm) = match best {
-        Some((j, m)) => (m, optima[j].clone()),
-        None => (methods[0], None),
-    };
+    let method = best.map_or(methods[0], |(_, m)| m);
     Ok((
         method,
         AutoChoice {
             candidates,
             annealing_identified: identified,
         },
-        warm,
     ))
 }
 
@@ -1280,6 +1299,42 @@ mod tests {
             loss: step.iter().map(|s| 3.0 + 1.0 / s).collect(),
             schedule: None,
         }
+    }
+
+    /// The bounds the scale-free search had follow the loss's unit
+    /// (probe44 item 3): a pure power curve fits E on the search's floor,
+    /// which is k times higher for losses k times higher, and `at_bounds`
+    /// and `follows_unpinned` read those bounds, not the law's nominal ones.
+    #[test]
+    fn the_search_bounds_follow_the_unit_of_the_loss() {
+        let step: Vec<f64> = (1..=200).map(|i| 100.0 * i as f64).collect();
+        let e = |k: f64| {
+            let c = Curve {
+                name: "pure".into(),
+                loss: step.iter().map(|t| k * 10.0 * t.powf(-0.5)).collect(),
+                step: step.clone(),
+                lr: None,
+                schedule: None,
+            };
+            let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
+            let j = f.law.params.iter().position(|p| p.name == "E").unwrap();
+            let (lo, _) = f.result().search_bounds();
+            let u = f.law.to_internal(&f.params);
+            assert!(
+                (u[j] - lo[j]).abs() < 1e-6 * (1.0 + lo[j].abs()),
+                "k {k}: {} {}",
+                u[j],
+                lo[j]
+            );
+            assert!(at_bounds(&f, false)
+                .iter()
+                .any(|w| w.starts_with("parameter E ")));
+            lo[j]
+        };
+        // E is log-transformed: its floor moves by ln k.
+        let (a, b) = (e(1.0), e(2.5));
+        assert!((b - a - 2.5f64.ln()).abs() < 1e-9, "{a} {b}");
+        assert!((e(0.5) - a - 0.5f64.ln()).abs() < 1e-9);
     }
 
     /// A recorded warmup ramp (rates rising to the peak) is not decay: the

@@ -191,6 +191,9 @@ impl PositionCurves {
         if out.steps.is_empty() {
             return Err(Error::input(&t.source, None, None, "no rows"));
         }
+        if let (Some(i), Some(v)) = (ri, &out.lr) {
+            super::curve::check_not_all_zero(t, &t.columns[i], v)?;
+        }
         out.check_checkpoint(t, first_row, cols)?;
         if out.positions.len() < MIN_POSITIONS {
             return Err(Error::input(

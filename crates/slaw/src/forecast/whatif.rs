@@ -202,7 +202,9 @@ pub struct WhatIf {
     pub bootstrap: Option<Replicates>,
     /// What the points' `lo`/`hi` cover, as `slaw forecast`'s
     /// `interval_kind`: `backtest` at the level with the rolling-origin
-    /// calibration, else `bootstrap`; None without a bootstrap.
+    /// calibration and the schedule-transfer error (two runs or more), else
+    /// `bootstrap` (with one run, a warning says what the intervals leave
+    /// out); None without a bootstrap.
     pub interval_kind: Option<super::IntervalKind>,
     /// The best target of the search, when asked for.
     pub best: Option<Best>,
@@ -405,6 +407,31 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         })
         .collect();
     warnings.extend(not_positive(&predictions));
+    if opts.bootstrap > 0 && !draws.is_empty() && model_error.is_none() {
+        warnings.push(format!(
+            "the intervals leave out the schedule-transfer error (how far the law fitted on some \
+             schedules misses another's loss): it is measured by leaving each run out, which \
+             needs two runs each predicted from the others ({}); they are the refit spread{}{}, \
+             not a prediction interval for another schedule. Fit runs of two or more schedules \
+             to include it",
+            if runs.len() == 1 {
+                "one run here".to_string()
+            } else {
+                format!("{} of the {} runs here could be", loro.len(), runs.len())
+            },
+            if calibration.is_some() {
+                " with the law's extrapolation error along the steps (about 0 up to the runs' \
+                 last step)"
+            } else {
+                ""
+            },
+            if most_ahead.is_some() {
+                " and the decay prior where a schedule decays further than the runs"
+            } else {
+                ""
+            }
+        ));
+    }
     let best = opts.search_from.and_then(|from| {
         let finals: Vec<(usize, f64)> = (from..targets.len())
             .map(|ti| (ti, predictions[ti].last().loss))
@@ -460,10 +487,15 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     Ok(WhatIf {
         // What the intervals cover, when there are any: none without a
         // converged refit, whatever was asked.
-        interval_kind: (opts.bootstrap > 0 && !draws.is_empty()).then_some(match calibration {
-            Some(_) => super::IntervalKind::Backtest { level: opts.level },
-            None => super::IntervalKind::Bootstrap { level: opts.level },
-        }),
+        // Predictive only with both the calibration along the steps and the
+        // schedule-transfer error (two or more runs): with one run the
+        // refit spread is all a new schedule's interval has.
+        interval_kind: (opts.bootstrap > 0 && !draws.is_empty()).then_some(
+            match (&calibration, model_error) {
+                (Some(_), Some(_)) => super::IntervalKind::Backtest { level: opts.level },
+                _ => super::IntervalKind::Bootstrap { level: opts.level },
+            },
+        ),
         calibration,
         decay_term,
         transfer_errors: loro,
@@ -530,6 +562,7 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
     if id.flat_directions.is_empty() {
         return vec![];
     }
+    let (lo, hi) = f.result().search_bounds();
     let window = |v: &[f64]| {
         let p = f.law.to_natural(v);
         runs.iter()
@@ -543,9 +576,10 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
         .enumerate()
         .filter_map(|(ti, t)| {
             let last = t.curve.len().checked_sub(1)?;
-            let (shift, names) = crate::identify::unpinned_shift(&f.law, &u, id, window, |v| {
-                f.predict_with(nr + ti, last, &f.law.to_natural(v))
-            })?;
+            let (shift, names) =
+                crate::identify::unpinned_shift(&f.law, &u, (&lo, &hi), id, window, |v| {
+                    f.predict_with(nr + ti, last, &f.law.to_natural(v))
+                })?;
             Some(format!(
                 "the prediction for '{}' follows {}, which the runs do not pin: moving along a \
                  direction the fitted points do not see moves its final loss by up to {:.1}% \

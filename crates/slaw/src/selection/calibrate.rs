@@ -80,6 +80,18 @@ pub enum IntervalKind {
         /// The nominal coverage of the law's mean loss.
         level: f64,
     },
+    /// The temporal law's forecast interval: the bootstrap of its
+    /// trajectories, past the last fitted step widened to at least
+    /// forecast x exp(+-c ln(step / last fitted step)), c the law's own
+    /// extrapolation error per unit ln(step ratio) pooled over real runs
+    /// (`forecast::temporal::POOLED_SCALE`): meant to cover the loss at the
+    /// step, calibrated on other runs, not on this one.
+    PooledScale {
+        /// The nominal coverage of the loss.
+        level: f64,
+        /// c: the half-width in ln L per unit ln(step / last fitted step).
+        c: f64,
+    },
 }
 
 impl IntervalKind {
@@ -89,6 +101,7 @@ impl IntervalKind {
             IntervalKind::Backtest { level } => format!("{} predictive", percent(*level)),
             IntervalKind::Bootstrap { level } => format!("{} bootstrap", percent(*level)),
             IntervalKind::HeldOut { level } => format!("{} predictive", percent(*level)),
+            IntervalKind::PooledScale { level, .. } => format!("{} predictive", percent(*level)),
         }
     }
 
@@ -111,6 +124,13 @@ impl IntervalKind {
                 "{} predictive, meant to cover the law's mean loss at the setting: the bootstrap \
                  of the runs widened by the law's own extrapolation error on its held-out runs \
                  (per ln unit beyond the fitting runs), times the setting's distance beyond them",
+                percent(*level)
+            ),
+            IntervalKind::PooledScale { level, c } => format!(
+                "{} predictive, meant to cover the loss at the step: the bootstrap of the fit, \
+                 past the last fitted step widened to at least forecast x exp(+-{c:.3} ln(step / \
+                 last fitted step)), the law's extrapolation error per unit ln(step ratio) \
+                 pooled over other runs (not calibrated on this one)",
                 percent(*level)
             ),
         }

@@ -430,6 +430,7 @@ fn protocol_row(
         super::IntervalKind::Backtest { level } => format!("backtest {level}"),
         super::IntervalKind::Bootstrap { level } => format!("bootstrap {level}"),
         super::IntervalKind::HeldOut { level } => format!("held-out {level}"),
+        super::IntervalKind::PooledScale { level, c } => format!("pooled-scale {level} c {c}"),
     });
     // Scores in the input order.
     let mut score = vec![0.0; pool.len()];
