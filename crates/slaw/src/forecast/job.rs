@@ -12,6 +12,7 @@ use crate::extrapolation::Calibration;
 use crate::law::Params;
 use crate::table::Table;
 use crate::{Error, Result};
+use std::borrow::Cow;
 
 /// The method of a job: one of the aggregate-curve laws, or the temporal law
 /// (per-position data).
@@ -491,12 +492,14 @@ pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<Forec
 
 /// Fit the method of `req` to `data` and forecast.
 pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
-    let mut curve = match data {
-        Data::Aggregate(c) => c.clone(),
-        Data::Positions(p) => p.aggregate(),
+    // The curve as given (not a copy: a log of 1e6 steps is 24 MB), the
+    // aggregate of per-position data, or with the schedule's rates.
+    let mut curve: Cow<Curve> = match data {
+        Data::Aggregate(c) => Cow::Borrowed(c),
+        Data::Positions(p) => Cow::Owned(p.aggregate()),
     };
     if let Some(s) = req.schedule {
-        curve = curve.with_schedule(s);
+        curve = Cow::Owned(curve.into_owned().with_schedule(s));
     }
     let last = *curve.step.last().expect("curves are not empty");
     if !(req.fit_until > 0.0 && req.fit_until.is_finite()) {
@@ -553,8 +556,13 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             known_until: None,
         });
     }
-    // The curve with every forecast step on it (loss unknown there).
-    let ext = curve.with_steps(&at);
+    // The curve with every forecast step on it (loss unknown there): the
+    // curve itself when it has them all (the default, its last step).
+    let ext: Cow<Curve> = if at.iter().all(|t| curve.step.contains(t)) {
+        Cow::Borrowed(&*curve)
+    } else {
+        Cow::Owned(curve.with_steps(&at))
+    };
     let k = ext.step.iter().filter(|&&s| s <= until).count();
     let decay = window_decay(&ext, until, &at);
     let mut out = match req.choice {
@@ -804,8 +812,12 @@ fn run_law(
     starts: Option<Vec<Vec<f64>>>,
 ) -> Result<ForecastOutput> {
     let f = fit_curves_from(method, std::slice::from_ref(ext), &[k], starts)?;
-    let idx: Vec<(usize, usize)> = (0..ext.len()).map(|i| (0, i)).collect();
-    let pred = f.predict_points(&idx);
+    let every = || {
+        (0..ext.len())
+            .map(|i| (0, i))
+            .collect::<Vec<(usize, usize)>>()
+    };
+    let pred = f.predict_points(&every());
     let mut points: Vec<Point> = (0..ext.len())
         .map(|i| Point {
             step: ext.step[i],
@@ -815,6 +827,7 @@ fn run_law(
             observed: (!ext.loss[i].is_nan()).then_some(ext.loss[i]),
         })
         .collect();
+    drop(pred);
     let (mut bootstrap, mut interval_kind, mut calibration, mut decay_term) =
         (None, None, None, None);
     if req.bootstrap > 0 {
@@ -822,7 +835,7 @@ fn run_law(
         let band = band_points(ext, req);
         let at: Vec<(usize, usize)> = match &band {
             Some(b) => b.iter().map(|&i| (0, i)).collect(),
-            None => idx,
+            None => every(),
         };
         let ivs = f.intervals_with(&at, req.bootstrap, req.seed, req.level, &req.priors);
         for (&(_, i), iv) in at.iter().zip(&ivs.iv) {
