@@ -132,7 +132,8 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("curve");
-    let runs = spec.run(&table, stem)?;
+    // The table is the library's now: freed once its curves are read.
+    let runs = spec.run_owned(table, stem)?;
     let (outputs, skipped) = (&runs.forecasts, &runs.skipped);
     // One run: its output; several: the list.
     // One curve: its output; with --run-col: every run's forecast and the

@@ -1,7 +1,7 @@
 //! Loss curves (step, optional learning rate, loss) and the learning-rate
 //! features the schedule-aware laws use.
 
-use super::drops::DropTree;
+use super::drops::{ln_rate, Block, DropTree};
 use super::schedule::{Decay, Kind, Schedule};
 use crate::table::Table;
 use crate::{Error, Result};
@@ -663,6 +663,40 @@ impl LrPath {
         a
     }
 
+    /// The knots of the path (step, rate), the warmup's end and the points
+    /// `at` (with their index), in order of step: at one step the knots
+    /// first, in their order (a jump's two), then the warmup's end, then
+    /// the points (the rate after a jump) — the order of a stable sort of
+    /// that list by step (`f64::total_cmp`). Merged as they come when the
+    /// knots and the points are each in order (a curve's are), without the
+    /// list (on a log of 1e6 steps it was 64 MB and the sort's buffer 32
+    /// more); otherwise that list sorted.
+    fn cuts<'a>(&'a self, at: &'a [f64], warm_end: f64) -> Cuts<'a> {
+        let ordered = |v: &[f64]| v.windows(2).all(|w| w[0].total_cmp(&w[1]).is_le());
+        let sorted = (!(ordered(&self.t) && ordered(at))).then(|| {
+            let mut cuts: Vec<(f64, f64, Option<usize>)> = Vec::new();
+            for (&t, &e) in self.t.iter().zip(&self.eta) {
+                cuts.push((t, e, None));
+            }
+            cuts.push((warm_end, self.at(warm_end), None));
+            for (i, &t) in at.iter().enumerate() {
+                cuts.push((t, self.at(t), Some(i)));
+            }
+            // Stable: knots of a jump keep their order; points come after
+            // the knots at the same step.
+            cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            cuts.into_iter()
+        });
+        Cuts {
+            path: self,
+            at,
+            warm: Some(warm_end),
+            knot: 0,
+            point: 0,
+            sorted,
+        }
+    }
+
     /// The features at the increasing steps `at`; the annealing area and
     /// the drops count from `warm_end` on.
     pub fn features(&self, at: &[f64], warm_end: f64) -> Features {
@@ -674,17 +708,8 @@ impl LrPath {
     pub fn features_for(&self, at: &[f64], warm_end: f64, needs: Needs) -> Features {
         // Every place the path changes slope, the warmup's end and the
         // points, in order; the rate is linear between consecutive cuts.
-        let mut cuts: Vec<(f64, f64, Option<usize>)> = Vec::new();
-        for (&t, &e) in self.t.iter().zip(&self.eta) {
-            cuts.push((t, e, None));
-        }
-        cuts.push((warm_end, self.at(warm_end), None));
-        for (i, &t) in at.iter().enumerate() {
-            cuts.push((t, self.at(t), Some(i)));
-        }
-        // Stable: knots of a jump keep their order; points come after the
-        // knots at the same step (the rate after a jump).
-        cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut cuts = self.cuts(at, warm_end).peekable();
+        let first = cuts.peek().expect("the warmup's end is a cut").0.min(0.0);
         let n = at.len();
         let mut f = Features {
             s1: Vec::with_capacity(n),
@@ -697,12 +722,19 @@ impl LrPath {
             visited_ln_eta: Vec::new(),
             visited_slot: Vec::new(),
         };
-        let keep = needs != Needs::Areas;
+        // The drops: as a list (a fit's features keep it) or, for
+        // predictions, straight as the tree's lowest level (a curve of 1e6
+        // steps has 4e6: the list beside the tree was 96 MB more).
+        let (list, blocks) = (needs == Needs::Fit, needs == Needs::Predict);
+        let mut base: Vec<Block> = Vec::new();
         let mut count = 0;
+        // Cuts after the last point add no drop any point's sum reads
+        // (nor anything else): the sweep ends at the last point.
+        let mut points_left = n;
         let kappa = -TISSUE_LAMBDA.ln();
         let (mut area, mut m, mut ann) = (0.0, 0.0, 0.0);
-        let (mut t0, mut e0) = (cuts[0].0.min(0.0), self.at(cuts[0].0.min(0.0)));
-        for &(t1, e1, point) in &cuts {
+        let (mut t0, mut e0) = (first, self.at(first));
+        for (t1, e1, point) in cuts.by_ref() {
             let h = t1 - t0;
             let annealing = t0 >= warm_end;
             if h > 0.0 {
@@ -722,8 +754,15 @@ impl LrPath {
                             let v = 0.5 * (x + 1.0);
                             let e = e0 + (e1 - e0) * v;
                             let s = before + 0.5 * (e0 + e) * v * h;
-                            if keep {
-                                f.drops.push(((e0 - e1) * 0.5 * w, e, s));
+                            let d = (e0 - e1) * 0.5 * w;
+                            if list {
+                                f.drops.push((d, e, s));
+                            } else if blocks {
+                                base.push(Block {
+                                    d,
+                                    s,
+                                    ln_eta: ln_rate(e),
+                                });
                             }
                             count += 1;
                         }
@@ -733,8 +772,14 @@ impl LrPath {
                 // A jump.
                 m += e0 - e1;
                 if e1 < e0 {
-                    if keep {
+                    if list {
                         f.drops.push((e0 - e1, e1, area));
+                    } else if blocks {
+                        base.push(Block {
+                            d: e0 - e1,
+                            s: area,
+                            ln_eta: ln_rate(e1),
+                        });
                     }
                     count += 1;
                 }
@@ -743,21 +788,26 @@ impl LrPath {
                 f.s1.push(area);
                 f.s2.push(ann);
                 f.drops_upto.push(count);
+                points_left -= 1;
+                if points_left == 0 {
+                    break;
+                }
             }
             (t0, e0) = (t1, e1);
         }
         drop(cuts);
         // Drops after the last point are in no point's sum: left out (the
         // tree's blocks over the drops kept are the same, and so is every
-        // point's sum, bit for bit).
-        f.drops
-            .truncate(f.drops_upto.iter().copied().max().unwrap_or(0));
-        if keep {
+        // point's sum, bit for bit): the sweep above stopped there.
+        let upto = f.drops_upto.iter().copied().max().unwrap_or(0);
+        if list {
+            f.drops.truncate(upto);
+            f.drops.shrink_to_fit();
             f.tree = DropTree::new(&f.drops);
-        }
-        if needs == Needs::Predict {
-            // The tree holds them (the list is as long as its lowest level).
-            f.drops = Vec::new();
+        } else if blocks {
+            base.truncate(upto);
+            base.shrink_to_fit();
+            f.tree = DropTree::from_drops(base);
         }
         if needs == Needs::Fit {
             let visited = f
@@ -785,6 +835,49 @@ impl LrPath {
             }
         }
         f
+    }
+}
+
+/// The cuts of [`LrPath::features_for`] in order ([`LrPath::cuts`]): the
+/// next of the knots, the warmup's end and the points, or the list sorted.
+struct Cuts<'a> {
+    path: &'a LrPath,
+    at: &'a [f64],
+    /// The warmup's end, until it is passed.
+    warm: Option<f64>,
+    /// The next knot and the next point.
+    knot: usize,
+    point: usize,
+    /// The whole list, sorted, when the knots or the points are not in
+    /// order.
+    sorted: Option<std::vec::IntoIter<(f64, f64, Option<usize>)>>,
+}
+
+impl Iterator for Cuts<'_> {
+    type Item = (f64, f64, Option<usize>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(v) = self.sorted.as_mut() {
+            return v.next();
+        }
+        // Not after: at a tie, the knot (then the warmup's end) first.
+        let first = |t: f64, other: Option<f64>| other.is_none_or(|o| t.total_cmp(&o).is_le());
+        let next_point = self.at.get(self.point).copied();
+        if let Some(&t) = self.path.t.get(self.knot) {
+            if first(t, self.warm) && first(t, next_point) {
+                self.knot += 1;
+                return Some((t, self.path.eta[self.knot - 1], None));
+            }
+        }
+        if let Some(w) = self.warm {
+            if first(w, next_point) {
+                self.warm = None;
+                return Some((w, self.path.at(w), None));
+            }
+        }
+        let t = next_point?;
+        self.point += 1;
+        Some((t, self.path.at(t), Some(self.point - 1)))
     }
 }
 
@@ -848,6 +941,76 @@ mod tests {
         let total: f64 = f.drops.iter().map(|d| d.0).sum();
         assert!((total - 2.7e-4).abs() < 1e-12, "{total}");
         assert_eq!(*f.drops_upto.last().unwrap(), f.drops.len());
+    }
+
+    /// The cuts as `features_for` made them before they were merged as
+    /// they come: the list, sorted (stably) by step.
+    fn sorted_cuts(path: &LrPath, at: &[f64], warm_end: f64) -> Vec<(f64, f64, Option<usize>)> {
+        let mut cuts: Vec<(f64, f64, Option<usize>)> = Vec::new();
+        for (&t, &e) in path.t.iter().zip(&path.eta) {
+            cuts.push((t, e, None));
+        }
+        cuts.push((warm_end, path.at(warm_end), None));
+        for (i, &t) in at.iter().enumerate() {
+            cuts.push((t, path.at(t), Some(i)));
+        }
+        cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        cuts
+    }
+
+    /// Merged as they come, the cuts are the sorted list's, in its order
+    /// (ties: knots, the warmup's end, points), bit for bit: on a recorded
+    /// path (points at its knots, the warmup's end at one), on a schedule
+    /// with a jump (two knots at one step, a point and the warmup's end
+    /// there), and with points out of order (the list, sorted); and the
+    /// features of a window, whose sweep ends at its last point, are the
+    /// first points' of the whole curve's.
+    #[test]
+    fn merged_cuts_are_the_sorted_list_s() {
+        let bits = |v: &[(f64, f64, Option<usize>)]| -> Vec<(u64, u64, Option<usize>)> {
+            v.iter()
+                .map(|c| (c.0.to_bits(), c.1.to_bits(), c.2))
+                .collect()
+        };
+        let step: Vec<f64> = (1..=60).map(|k| 10.0 * k as f64).collect();
+        let lr: Vec<f64> = step
+            .iter()
+            .map(|&t| {
+                if t <= 100.0 {
+                    3e-6 * t
+                } else {
+                    3e-4 - 4e-7 * t
+                }
+            })
+            .collect();
+        let recorded = LrPath::from_points(&step, &lr);
+        let sched = LrPath::from_schedule(
+            &Schedule::parse("two-stage:peak=3e-4,switch=300,low=3e-5,warmup=50").unwrap(),
+        );
+        let cases: [(&LrPath, Vec<f64>, f64); 5] = [
+            (&recorded, step.clone(), 100.0),
+            (&recorded, step[..25].to_vec(), 10.0),
+            (&recorded, vec![5.0, 100.0, 100.0, 333.3, 900.0], 0.0),
+            (&sched, vec![50.0, 120.0, 300.0, 300.0, 450.0], 300.0),
+            (&sched, vec![450.0, 50.0, 300.0, 120.0], 50.0),
+        ];
+        for (path, at, warm_end) in &cases {
+            let merged: Vec<_> = path.cuts(at, *warm_end).collect();
+            assert_eq!(
+                bits(&merged),
+                bits(&sorted_cuts(path, at, *warm_end)),
+                "points {at:?}, warmup's end {warm_end}"
+            );
+        }
+        // A window's features: the first 25 points' of the curve's.
+        let whole = recorded.features(&step, 100.0);
+        let window = recorded.features(&step[..25], 100.0);
+        let upto = window.drops_upto[24];
+        assert!(upto > 0 && upto < whole.drops.len());
+        assert_eq!(window.s1, whole.s1[..25]);
+        assert_eq!(window.s2, whole.s2[..25]);
+        assert_eq!(window.drops_upto, whole.drops_upto[..25]);
+        assert_eq!(window.drops, whole.drops[..upto]);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! binary tree, taken greedily from the newest drop.
 
 /// A run of consecutive drops summed as one.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Block {
     /// Total decrease of the learning rate.
     pub d: f64,
@@ -22,10 +22,6 @@ pub struct Block {
     pub s: f64,
     /// Decrease-weighted mean ln(learning rate after the drop).
     pub ln_eta: f64,
-    s_first: f64,
-    s_last: f64,
-    ln_lo: f64,
-    ln_hi: f64,
 }
 
 /// Width of an accepted block relative to its distance (in S) to the point.
@@ -37,11 +33,23 @@ pub const EPS_LN_ETA: f64 = 0.1;
 
 /// The drops of a curve in blocks of 2^l consecutive drops, for the
 /// multi-power law's sum: far drops are summed as blocks (see the module).
+///
+/// 24 bytes a block (a rate logged at every step of 1e6 has 4e6 sub-drops,
+/// 8e6 blocks: 192 MB), plus a byte per block above the drops: a block's
+/// extent in S is its first and last drop's (read from the lowest level,
+/// the values a block of its own bounds would hold), and whether its
+/// spread of ln eta allows it is decided once, when it is built.
 #[derive(Debug, Clone, Default)]
 pub struct DropTree {
-    /// levels[l][j]: drops j 2^l .. (j+1) 2^l.
-    levels: Vec<Vec<Block>>,
-    /// Index of levels[l][0] in the flat order of `blocks`.
+    /// Every block, level by level (the flat order of `blocks`): level l,
+    /// from `offsets[l]`, holds drops j 2^l .. (j+1) 2^l at j; level 0 is
+    /// the drops.
+    blocks: Vec<Block>,
+    /// Per block above level 0 (flat index minus the drops' number):
+    /// whether its ln eta spread (highest minus lowest of its drops') is
+    /// at most `EPS_LN_ETA` (a single drop is always taken).
+    narrow: Vec<bool>,
+    /// Index of level l's first block in `blocks`.
     offsets: Vec<usize>,
 }
 
@@ -49,51 +57,74 @@ impl DropTree {
     /// From the drops (decrease, rate after it, forward area at its start),
     /// in order of their start.
     pub fn new(drops: &[(f64, f64, f64)]) -> DropTree {
-        let base: Vec<Block> = drops
-            .iter()
-            .map(|&(d, eta, s)| {
-                let l = eta.max(1e-30).ln();
-                Block {
+        DropTree::from_drops(
+            drops
+                .iter()
+                .map(|&(d, eta, s)| Block {
                     d,
                     s,
-                    ln_eta: l,
-                    s_first: s,
-                    s_last: s,
-                    ln_lo: l,
-                    ln_hi: l,
-                }
-            })
-            .collect();
-        let mut levels = vec![base];
-        while levels.last().is_some_and(|l| l.len() >= 2) {
-            let prev = levels.last().expect("non-empty");
-            let next: Vec<Block> = prev.chunks_exact(2).map(|p| merge(p[0], p[1])).collect();
-            levels.push(next);
+                    ln_eta: ln_rate(eta),
+                })
+                .collect(),
+        )
+    }
+
+    /// From the drops as blocks of one ([`ln_rate`] of the rate after
+    /// each), in order of their start: the tree of [`DropTree::new`] on
+    /// them, without a list of the drops beside it.
+    pub fn from_drops(mut blocks: Vec<Block>) -> DropTree {
+        let n = blocks.len();
+        let mut offsets = vec![0];
+        let (mut total, mut len) = (n, n);
+        while len >= 2 {
+            offsets.push(total);
+            len /= 2;
+            total += len;
         }
-        let mut offsets = Vec::with_capacity(levels.len());
-        let mut o = 0;
-        for l in &levels {
-            offsets.push(o);
-            o += l.len();
+        blocks.reserve_exact(total - n);
+        let mut narrow = Vec::with_capacity(total - n);
+        // The ln eta range of each block of the level below (level 0's:
+        // its own ln eta, not stored twice).
+        let mut range: Vec<(f64, f64)> = Vec::new();
+        for l in 1..offsets.len() {
+            let (below, len) = (offsets[l - 1], (offsets[l] - offsets[l - 1]) / 2);
+            let mut next_range = Vec::with_capacity(len);
+            for k in 0..len {
+                let (a, b) = (blocks[below + 2 * k], blocks[below + 2 * k + 1]);
+                blocks.push(merge(a, b));
+                let ((alo, ahi), (blo, bhi)) = if l == 1 {
+                    ((a.ln_eta, a.ln_eta), (b.ln_eta, b.ln_eta))
+                } else {
+                    (range[2 * k], range[2 * k + 1])
+                };
+                let (lo, hi) = (alo.min(blo), ahi.max(bhi));
+                next_range.push((lo, hi));
+                narrow.push(hi - lo <= EPS_LN_ETA);
+            }
+            range = next_range;
         }
-        DropTree { levels, offsets }
+        DropTree {
+            blocks,
+            narrow,
+            offsets,
+        }
     }
 
     /// Every block of the tree, level by level (the flat index of
     /// `for_each_indexed`): per-block factors of a law can be computed once
     /// per evaluation rather than once per point.
     pub fn blocks(&self) -> impl Iterator<Item = &Block> {
-        self.levels.iter().flatten()
+        self.blocks.iter()
     }
 
     /// Number of blocks in the tree.
     pub fn len(&self) -> usize {
-        self.levels.iter().map(Vec::len).sum()
+        self.blocks.len()
     }
 
     /// Whether there are no drops.
     pub fn is_empty(&self) -> bool {
-        self.levels.is_empty() || self.levels[0].is_empty()
+        self.blocks.is_empty()
     }
 
     /// The flat indices (see `blocks`) of the blocks that `for_each` visits
@@ -113,8 +144,7 @@ impl DropTree {
 
     /// The block at flat index `j` (see `blocks`).
     pub fn block(&self, j: usize) -> &Block {
-        let l = self.offsets.partition_point(|&o| o <= j) - 1;
-        &self.levels[l][j - self.offsets[l]]
+        &self.blocks[j]
     }
 
     /// Call `visit` with blocks covering the first `upto` drops, as seen from
@@ -128,24 +158,36 @@ impl DropTree {
     #[inline]
     pub fn for_each_indexed(&self, upto: usize, s: f64, mut visit: impl FnMut(&Block, usize)) {
         let mut j = upto;
-        let top = self.levels.len().saturating_sub(1);
+        let top = self.offsets.len().saturating_sub(1);
+        // Level 0: the drops, the first `n` blocks.
+        let n = self.offsets.get(1).copied().unwrap_or(self.blocks.len());
         while j > 0 {
             let mut lvl = (j.trailing_zeros() as usize).min(top);
-            loop {
-                let size = 1usize << lvl;
-                let b = &self.levels[lvl][j / size - 1];
-                if lvl == 0
-                    || (b.s_last - b.s_first <= EPS * (s - b.s_last)
-                        && b.ln_hi - b.ln_lo <= EPS_LN_ETA)
+            if lvl > 0 {
+                // The blocks tried end at drop j - 1; a block of 2^lvl
+                // drops starts at drop j - 2^lvl: its extent in S runs from
+                // that drop's to the last's.
+                let last = self.blocks[j - 1].s;
+                let reach = EPS * (s - last);
+                while lvl > 0
+                    && !(last - self.blocks[j - (1 << lvl)].s <= reach
+                        && self.narrow[self.offsets[lvl] - n + (j >> lvl) - 1])
                 {
-                    visit(b, self.offsets[lvl] + j / size - 1);
-                    j -= size;
-                    break;
+                    lvl -= 1;
                 }
-                lvl -= 1;
             }
+            let at = self.offsets[lvl] + (j >> lvl) - 1;
+            visit(&self.blocks[at], at);
+            j -= 1 << lvl;
         }
     }
+}
+
+/// ln of a drop's rate after it, as a block holds it (a rate of 0 or
+/// below as 1e-30).
+#[inline]
+pub fn ln_rate(eta: f64) -> f64 {
+    eta.max(1e-30).ln()
 }
 
 fn merge(a: Block, b: Block) -> Block {
@@ -159,10 +201,6 @@ fn merge(a: Block, b: Block) -> Block {
         d,
         s: wa * a.s + wb * b.s,
         ln_eta: wa * a.ln_eta + wb * b.ln_eta,
-        s_first: a.s_first,
-        s_last: b.s_last,
-        ln_lo: a.ln_lo.min(b.ln_lo),
-        ln_hi: a.ln_hi.max(b.ln_hi),
     }
 }
 
@@ -184,6 +222,176 @@ mod tests {
             n += 1;
         });
         (exact, approx, n)
+    }
+
+    /// The tree as it was before its blocks were made compact (each block
+    /// with its first and last drop's S and its ln eta range, 56 bytes):
+    /// the reference the compact one must visit as, bit for bit.
+    mod wide {
+        use super::super::{EPS, EPS_LN_ETA};
+
+        #[derive(Clone, Copy)]
+        pub struct Block {
+            pub d: f64,
+            pub s: f64,
+            pub ln_eta: f64,
+            s_first: f64,
+            s_last: f64,
+            ln_lo: f64,
+            ln_hi: f64,
+        }
+
+        pub struct Tree {
+            levels: Vec<Vec<Block>>,
+            offsets: Vec<usize>,
+        }
+
+        impl Tree {
+            pub fn new(drops: &[(f64, f64, f64)]) -> Tree {
+                let base: Vec<Block> = drops
+                    .iter()
+                    .map(|&(d, eta, s)| {
+                        let l = eta.max(1e-30).ln();
+                        Block {
+                            d,
+                            s,
+                            ln_eta: l,
+                            s_first: s,
+                            s_last: s,
+                            ln_lo: l,
+                            ln_hi: l,
+                        }
+                    })
+                    .collect();
+                let mut levels = vec![base];
+                while levels.last().is_some_and(|l| l.len() >= 2) {
+                    let prev = levels.last().expect("non-empty");
+                    let next = prev.chunks_exact(2).map(|p| merge(p[0], p[1])).collect();
+                    levels.push(next);
+                }
+                let mut offsets = Vec::new();
+                let mut o = 0;
+                for l in &levels {
+                    offsets.push(o);
+                    o += l.len();
+                }
+                Tree { levels, offsets }
+            }
+
+            pub fn for_each_indexed(
+                &self,
+                upto: usize,
+                s: f64,
+                mut visit: impl FnMut(&Block, usize),
+            ) {
+                let mut j = upto;
+                let top = self.levels.len().saturating_sub(1);
+                while j > 0 {
+                    let mut lvl = (j.trailing_zeros() as usize).min(top);
+                    loop {
+                        let size = 1usize << lvl;
+                        let b = &self.levels[lvl][j / size - 1];
+                        if lvl == 0
+                            || (b.s_last - b.s_first <= EPS * (s - b.s_last)
+                                && b.ln_hi - b.ln_lo <= EPS_LN_ETA)
+                        {
+                            visit(b, self.offsets[lvl] + j / size - 1);
+                            j -= size;
+                            break;
+                        }
+                        lvl -= 1;
+                    }
+                }
+            }
+        }
+
+        fn merge(a: Block, b: Block) -> Block {
+            let d = a.d + b.d;
+            let (wa, wb) = if d > 0.0 {
+                (a.d / d, b.d / d)
+            } else {
+                (0.5, 0.5)
+            };
+            Block {
+                d,
+                s: wa * a.s + wb * b.s,
+                ln_eta: wa * a.ln_eta + wb * b.ln_eta,
+                s_first: a.s_first,
+                s_last: b.s_last,
+                ln_lo: a.ln_lo.min(b.ln_lo),
+                ln_hi: a.ln_hi.max(b.ln_hi),
+            }
+        }
+    }
+
+    /// The compact tree visits the blocks the wide one did, with the same
+    /// values, bit for bit, from every point of a schedule with a cosine
+    /// decay, jumps (ln eta spreads over `EPS_LN_ETA`), decreases of 0 and
+    /// a rate of 0; `from_drops` builds the tree `new` does.
+    #[test]
+    fn compact_blocks_visit_as_the_wide_ones() {
+        let mut drops = Vec::new();
+        let mut area = 0.0;
+        let mut points = Vec::new();
+        let eta = |t: f64| 1e-4 + 2e-4 * (1.0 + (std::f64::consts::PI * t / 3000.0).cos()) / 2.0;
+        let mut last = eta(0.0);
+        for t in 1..=3000 {
+            let mut e = eta(t as f64);
+            if t % 700 == 0 {
+                e /= 3.0; // a jump: its blocks' ln eta spread is over EPS_LN_ETA
+            }
+            if t % 450 == 0 {
+                drops.push((0.0, last, area)); // a decrease of 0
+            }
+            if t == 2999 {
+                e = 0.0; // a rate of 0 (ln eta of 1e-30)
+            }
+            if e < last {
+                for k in 0..4 {
+                    drops.push(((last - e) / 4.0, e, area + 0.25 * k as f64 * e));
+                }
+            }
+            last = e.max(1e-12);
+            area += e;
+            points.push((drops.len(), area));
+        }
+        let (wide, compact) = (wide::Tree::new(&drops), DropTree::new(&drops));
+        let blocks: Vec<Block> = drops
+            .iter()
+            .map(|&(d, eta, s)| Block {
+                d,
+                s,
+                ln_eta: ln_rate(eta),
+            })
+            .collect();
+        let rebuilt = DropTree::from_drops(blocks);
+        assert_eq!(compact.blocks().count(), rebuilt.len());
+        assert!(compact
+            .blocks()
+            .zip(rebuilt.blocks())
+            .all(|(a, b)| bits(a) == bits(b)));
+        let mut terms = 0;
+        let mut wide_blocks = 0;
+        for &(upto, s) in points.iter().chain(&[(drops.len(), 2.0 * area)]) {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            wide.for_each_indexed(upto, s, |blk, j| {
+                a.push((j, [blk.d, blk.s, blk.ln_eta].map(f64::to_bits)))
+            });
+            compact.for_each_indexed(upto, s, |blk, j| b.push((j, bits(blk))));
+            assert_eq!(a, b, "point at {s}, {upto} drops");
+            terms += b.len();
+            wide_blocks += b.iter().filter(|t| t.0 >= drops.len()).count();
+        }
+        // Blocks above the drops were taken (and some refused for their
+        // ln eta spread: the jumps' neighbourhoods).
+        assert!(
+            wide_blocks > 1000 && terms < 60 * points.len(),
+            "{wide_blocks} of {terms}"
+        );
+    }
+
+    fn bits(b: &Block) -> [u64; 3] {
+        [b.d, b.s, b.ln_eta].map(f64::to_bits)
     }
 
     #[test]

@@ -571,16 +571,65 @@ pub fn fit_curves_from(
     upto: &[usize],
     starts: Option<Vec<Vec<f64>>>,
 ) -> Result<Fitted> {
+    let w = fit_windows(method, curves, upto, starts)?;
+    // What predictions read, once the fit is done (on a long curve, the
+    // features at every point are not alive during the fit): the
+    // features of the curves' every point and the law's inputs there.
+    let mut features = Vec::new();
+    if method.needs_lr() {
+        for c in curves {
+            features.push(features_of(c, method, None)?);
+        }
+    }
+    let inputs: Vec<Vec<f64>> = curves
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| law_inputs(&c.step, features.get(ci), &w.which))
+        .collect();
+    let law = method.law(features);
+    Ok(Fitted {
+        method,
+        params: w.result.params.to_vec(),
+        converged: w.result.converged,
+        objective: w.result.objective,
+        law,
+        fit_law: w.fit_law,
+        inputs,
+        dim: w.which.len(),
+        obs: w.obs,
+        result: w.result,
+    })
+}
+
+/// The fit of [`fit_curves_from`] (its law on the fitted points, the
+/// points, the result, the inputs the law reads), without what its
+/// predictions need: the multi-power starts read only the Tissue fit's
+/// parameters.
+struct WindowFit {
+    fit_law: Law,
+    obs: Observations,
+    result: FitResult,
+    /// The law's inputs: their index in `curves::INPUTS`.
+    which: Vec<usize>,
+}
+
+/// Fit `method` to the first `upto[c]` points of each curve `c` (see
+/// [`fit_curves_from`]).
+fn fit_windows(
+    method: CurveLaw,
+    curves: &[Curve],
+    upto: &[usize],
+    starts: Option<Vec<Vec<f64>>>,
+) -> Result<WindowFit> {
     let sets: Vec<(Vec<f64>, Vec<f64>)> = curves
         .iter()
         .zip(upto)
         .map(|(c, &k)| fit_points(c, k))
         .collect();
-    let (mut fit_features, mut features) = (Vec::new(), Vec::new());
+    let mut fit_features = Vec::new();
     if method.needs_lr() {
         for (c, (step, _)) in curves.iter().zip(&sets) {
             fit_features.push(features_of(c, method, Some(step))?);
-            features.push(features_of(c, method, None)?);
         }
     }
     let names = method.law(vec![]).inputs;
@@ -590,11 +639,6 @@ pub fn fit_curves_from(
         .collect::<Option<_>>()
         .ok_or_else(|| Error::data(format!("{} is not a loss-curve law", method.name())))?;
     let dim = which.len();
-    let inputs: Vec<Vec<f64>> = curves
-        .iter()
-        .enumerate()
-        .map(|(ci, c)| law_inputs(&c.step, features.get(ci), &which))
-        .collect();
     let mut cols: Vec<Vec<f64>> = vec![Vec::new(); dim];
     let mut y = Vec::new();
     let mut ctx = Vec::new();
@@ -609,25 +653,24 @@ pub fn fit_curves_from(
         }
     }
     let fit_law = method.law(fit_features);
-    let law = method.law(features);
-    if y.len() <= law.n_params() {
+    if y.len() <= fit_law.n_params() {
         return Err(Error::data(format!(
             "{} point{} to fit the {} law's {} parameters: fit on a longer part of the curve",
             y.len(),
             if y.len() == 1 { "" } else { "s" },
             method.name(),
-            law.n_params()
+            fit_law.n_params()
         )));
     }
     let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
     let obs = Observations::from_columns(&names, &cols, y).with_context(2, ctx);
     let starts = match (starts, method) {
         (None, CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup) => {
-            multipower_starts(curves, upto, &law)
+            multipower_starts(curves, upto, &fit_law)
         }
         (s, _) => s,
     };
-    let res = fit(
+    let result = fit(
         &fit_law,
         &obs,
         &FitOptions {
@@ -635,17 +678,11 @@ pub fn fit_curves_from(
             ..fit_options()
         },
     )?;
-    Ok(Fitted {
-        method,
-        params: res.params.to_vec(),
-        converged: res.converged,
-        objective: res.objective,
-        law,
+    Ok(WindowFit {
         fit_law,
-        inputs,
-        dim,
         obs,
-        result: res,
+        result,
+        which,
     })
 }
 
@@ -659,7 +696,10 @@ pub fn fit_curves_from(
 /// read in the data's units): the law is scale-free, its default search is
 /// not (BENCHMARKS.md, "Loss-curve laws in the catalog").
 fn multipower_starts(curves: &[Curve], upto: &[usize], law: &Law) -> Option<Vec<Vec<f64>>> {
-    let t = fit_curves(CurveLaw::Tissue, curves, upto).ok()?;
+    // The Tissue fit alone: its predictions are not needed.
+    let t = fit_windows(CurveLaw::Tissue, curves, upto, None)
+        .ok()?
+        .result;
     if !t.converged {
         return None;
     }

@@ -152,10 +152,12 @@ pub fn quantile_at(q: &Quantiles, u: f64) -> f64 {
 /// inside the window, if any. None at steps inside the window, or without
 /// a learning rate.
 pub fn decay_ahead(ext: &Curve, until: f64) -> Vec<Option<f64>> {
-    let Some(path) = ext.lr_path() else {
+    // (The window's decay first: its learning-rate path, a copy of the
+    // curve's rates, is freed before this one's is made.)
+    let Some(w) = window_decay(ext, until, &[]) else {
         return vec![None; ext.len()];
     };
-    let Some(w) = window_decay(ext, until, &[]) else {
+    let Some(path) = ext.lr_path() else {
         return vec![None; ext.len()];
     };
     let w0 = ext.decay_start();
