@@ -458,7 +458,11 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
                 };
                 // `*`: the prediction lies outside the printed interval (as
                 // `slaw select`).
-                let mark = if r.prediction_outside_interval { "*" } else { " " };
+                let mark = if r.prediction_outside_interval {
+                    "*"
+                } else {
+                    " "
+                };
                 let _ = writeln!(
                     s,
                     "{:>4} {:<w$} {:>12}{mark}{:>iw$}{from}{}",

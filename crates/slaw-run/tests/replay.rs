@@ -661,7 +661,12 @@ fn the_runners_ranking_warns_and_marks_as_select_does_on_the_same_points() {
     .unwrap();
     // Every run of "broken" failed: no points.
     let mut status = out.decision.candidates.clone();
-    status.iter_mut().find(|c| c.id == "broken").unwrap().points.clear();
+    status
+        .iter_mut()
+        .find(|c| c.id == "broken")
+        .unwrap()
+        .points
+        .clear();
     let (ranking, warnings) = slaw_run::scheduler::rank_with_warnings(&plan, &status);
     let points = slaw_run::scheduler::pool(&plan, &status);
     let opts = slaw::selection::SelectOptions {
@@ -688,8 +693,10 @@ fn the_runners_ranking_warns_and_marks_as_select_does_on_the_same_points() {
     .unwrap();
     assert_eq!(warnings, sel.warnings);
     assert!(
-        warnings.iter().any(|w| w.starts_with("1 of 6 candidates could not be scored")
-            && w.contains("(broken)")),
+        warnings
+            .iter()
+            .any(|w| w.starts_with("1 of 6 candidates could not be scored")
+                && w.contains("(broken)")),
         "{warnings:?}"
     );
     assert!(
@@ -717,10 +724,15 @@ fn the_runners_ranking_warns_and_marks_as_select_does_on_the_same_points() {
         .count();
     assert!(outside > 0, "{text}");
     assert!(
-        text.contains(&format!("* {outside} of 5 scores lie outside their interval")),
+        text.contains(&format!(
+            "* {outside} of 5 scores lie outside their interval"
+        )),
         "{text}"
     );
-    let marked = text.lines().filter(|l| l.contains("* ") && l.contains('[')).count();
+    let marked = text
+        .lines()
+        .filter(|l| l.contains("* ") && l.contains('['))
+        .count();
     assert_eq!(marked, outside, "{text}");
     let v = serde_json::to_value(&ranking).unwrap();
     let flagged = v.as_array().unwrap().iter();
