@@ -917,3 +917,60 @@ fn allocate_all_names_a_flops_column_that_is_not_6nd() {
     }
     assert!((ratios[0] - ratios[1]).abs() < 0.02, "max/min {ratios:?}");
 }
+
+/// Probe44 item 4: N in millions with --flops-col (6ND = C by construction,
+/// so the "too small for FLOPs" check cannot fire): D_opt and D/N are a
+/// million times too large, and the runs' tokens per parameter say so, in
+/// the text and the JSON, with and without --method all; N in parameters
+/// is not warned.
+#[test]
+fn allocate_warns_when_n_is_not_a_count_under_a_flops_column() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::from("params_M,N,C,loss\n");
+    for line in chinchilla_grid(1.0).lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        text += &format!("{},{},{},{}\n", v[0] / 1e6, v[0], v[2], v[3]);
+    }
+    let f = dir.path().join("mb.csv");
+    fs::write(&f, text).unwrap();
+    let f = f.display().to_string();
+    let needle = "the runs' tokens per parameter D/N is";
+    for (n_col, warned) in [("params_M", true), ("N", false)] {
+        for method in ["parametric", "all"] {
+            let args = [
+                "allocate",
+                &f,
+                "--n-col",
+                n_col,
+                "--flops-col",
+                "C",
+                "--budget",
+                "1e21",
+                "--bootstrap",
+                "0",
+                "--method",
+                method,
+            ];
+            let out = slaw().args(args).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            assert_eq!(
+                text.contains(&format!("warning: {needle}")),
+                warned,
+                "{n_col} {method}: {text}"
+            );
+            let out = slaw().args(args).arg("--json").output().unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let warnings = if method == "all" {
+                &v[0]["warnings"]
+            } else {
+                &v["warnings"]
+            };
+            let has = warnings
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w.as_str().unwrap().starts_with(needle));
+            assert_eq!(has, warned, "{n_col} {method}: {v}");
+        }
+    }
+}
