@@ -210,7 +210,8 @@ pub struct AllocateArgs {
     /// contours (-contours), and with isoflop the budgets' profiles (-isoflop).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
-    /// Keep only rows with COL equal to VALUE (e.g. portion_steps_elapsed=1); repeat for several.
+    /// Keep only rows whose COL equals the number VALUE (e.g. portion_steps_elapsed=1; numbers
+    /// only: select by a text column with --group COL); repeat for several.
     #[arg(long = "where", value_name = "COL=VALUE")]
     filters: Vec<String>,
     /// Keep the lowest loss per model size and token count (the best of a sweep).
@@ -514,10 +515,13 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
                 let (c, v) = f
                     .rsplit_once('=')
                     .ok_or_else(|| anyhow::anyhow!("--where expects COL=VALUE, got '{f}'"))?;
-                let v: f64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("--where {f}: '{v}' is not a number"))?;
+                let v: f64 = v.trim().parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "--where {f}: '{v}' is not a number (--where compares numbers only; \
+                             for a text column, --group {} gives each value its own analysis)",
+                        c.trim()
+                    )
+                })?;
                 Ok((c.trim().to_string(), v))
             })
             .collect::<Result<_>>()?,

@@ -4,6 +4,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
 use std::fs;
+use std::path::Path;
 use tempfile::TempDir;
 
 fn slaw() -> Command {
@@ -973,4 +974,93 @@ fn allocate_warns_when_n_is_not_a_count_under_a_flops_column() {
             assert_eq!(has, warned, "{n_col} {method}: {v}");
         }
     }
+}
+
+/// Probe44 item 8: `--group` with the default --method parametric prints,
+/// per group, what `slaw allocate` prints without groups (D_opt, D/N, the
+/// loss, the law), not the methods-comparison layout's N_opt alone.
+#[test]
+fn allocate_group_parametric_prints_the_ungrouped_table_per_group() {
+    let dir = TempDir::new().unwrap();
+    let grid = chinchilla_grid(1.0);
+    let mut text = String::from("lab,N,D,C,loss\n");
+    let mut alone = String::from("N,D,C,loss\n");
+    for (g, scale) in [("one", 1.0), ("two", 1.1)] {
+        for line in grid.lines().skip(1) {
+            let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+            let row = format!("{},{},{},{}\n", v[0], v[1], v[2], v[3] * scale);
+            text += &format!("{g},{row}");
+            if g == "two" {
+                alone += &row;
+            }
+        }
+    }
+    let (f, a) = (dir.path().join("g.csv"), dir.path().join("two.csv"));
+    fs::write(&f, text).unwrap();
+    fs::write(&a, alone).unwrap();
+    let run = |file: &Path, extra: &[&str]| {
+        let out = slaw()
+            .args(["allocate", file.to_str().unwrap(), "--d-col", "D"])
+            .args(["--budget", "1e21", "--budget", "6", "--bootstrap", "20"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let grouped = run(&f, &["--group", "lab"]);
+    let single = run(&a, &[]);
+    assert!(
+        single.contains("D_opt") && single.contains("law: L = E"),
+        "{single}"
+    );
+    // The budget of 6 FLOPs prints as 6, not 6e0 (probe44 nit).
+    assert!(
+        single.contains("\n           6 ") && !single.contains("6e0"),
+        "{single}"
+    );
+    let block = grouped
+        .split("group two: 42 runs\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{grouped}"));
+    let indented: String = single
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect();
+    assert!(block.starts_with(&indented), "{block}\nvs\n{indented}");
+    assert!(
+        grouped.contains("group one: 42 runs\n  law: L = E"),
+        "{grouped}"
+    );
+    assert!(!grouped.contains("N_opt parametric"), "{grouped}");
+    // --method all keeps the comparison layout.
+    let all = run(&f, &["--group", "lab", "--method", "all"]);
+    assert!(all.contains("N_opt parametric"), "{all}");
+    // --where compares numbers only, and says what selects a text value
+    // (probe44 nit).
+    slaw()
+        .args([
+            "allocate",
+            f.to_str().unwrap(),
+            "--d-col",
+            "D",
+            "--where",
+            "lab=two",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--where lab=two: 'two' is not a number (--where compares numbers only; for a text \
+             column, --group lab gives each value its own analysis)",
+        ));
 }
