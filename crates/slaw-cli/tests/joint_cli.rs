@@ -922,8 +922,8 @@ fn allocate_all_names_a_flops_column_that_is_not_6nd() {
 /// Probe44 item 4: N in millions with --flops-col (6ND = C by construction,
 /// so the "too small for FLOPs" check cannot fire): D_opt and D/N are a
 /// million times too large, and the runs' tokens per parameter say so, in
-/// the text and the JSON, with and without --method all; N in parameters
-/// is not warned.
+/// the text and the JSON, with --method parametric, all and isoflop (whose
+/// D* takes N's unit too); N in parameters is not warned.
 #[test]
 fn allocate_warns_when_n_is_not_a_count_under_a_flops_column() {
     let dir = TempDir::new().unwrap();
@@ -937,7 +937,7 @@ fn allocate_warns_when_n_is_not_a_count_under_a_flops_column() {
     let f = f.display().to_string();
     let needle = "the runs' tokens per parameter D/N is";
     for (n_col, warned) in [("params_M", true), ("N", false)] {
-        for method in ["parametric", "all"] {
+        for method in ["parametric", "all", "isoflop"] {
             let args = [
                 "allocate",
                 &f,
@@ -961,7 +961,7 @@ fn allocate_warns_when_n_is_not_a_count_under_a_flops_column() {
             );
             let out = slaw().args(args).arg("--json").output().unwrap();
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            let warnings = if method == "all" {
+            let warnings = if method != "parametric" {
                 &v[0]["warnings"]
             } else {
                 &v["warnings"]
