@@ -404,7 +404,7 @@ pub fn unit_warnings(n: &[f64], d: &[f64]) -> Vec<String> {
     vec![format!(
         "the runs' tokens per parameter D/N is {} (median), outside {} .. {} where trained \
          models lie: N or D is not a count ({}), so D_opt and D/N are off by the unit's factor; \
-         give N as parameters and D as tokens (with --flops-col, D = FLOPs / (6N) takes N's unit)",
+         give N as parameters and D as tokens (with a FLOPs column, D = FLOPs / (6N) takes N's unit)",
         crate::numbers::sig(median, 3),
         sci(lo),
         sci(hi),
@@ -765,7 +765,7 @@ mod tests {
             w[0].starts_with(
                 "the runs' tokens per parameter D/N is 2.00e13 (median), outside 1e-2 .. 1e5"
             ) && w[0].contains("N in thousands, millions or billions?")
-                && w[0].contains("--flops-col"),
+                && w[0].contains("with a FLOPs column, D = FLOPs / (6N)"),
             "{w:?}"
         );
         let d_b: Vec<f64> = d.iter().map(|v| v / 1e9).collect();
