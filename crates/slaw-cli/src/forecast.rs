@@ -168,17 +168,16 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         }
     })?;
     if let Some(p) = &a.plot {
-        for o in outputs {
+        // One file per run: names that meet after sanitizing ("a/b", "a_b")
+        // get distinct ones.
+        let runs: Vec<Vec<&str>> = outputs.iter().map(|o| vec![o.curve.as_str()]).collect();
+        let suffixes = plot::file_suffixes(&runs);
+        for (o, run) in outputs.iter().zip(&suffixes) {
             let path = if outputs.len() == 1 && skipped.is_empty() {
                 p.clone()
             } else {
                 let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
                 let ext = p.extension().and_then(|s| s.to_str()).unwrap_or("svg");
-                let run: String = o
-                    .curve
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                    .collect();
                 p.with_file_name(format!("{stem}-{run}.{ext}"))
             };
             plot::save(&forecast_figure(o), &path)?;

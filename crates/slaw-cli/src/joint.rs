@@ -210,7 +210,8 @@ pub struct AllocateArgs {
     /// contours (-contours), and with isoflop the budgets' profiles (-isoflop).
     #[arg(long, value_parser = crate::plot_path)]
     plot: Option<PathBuf>,
-    /// Keep only rows with COL equal to VALUE (e.g. portion_steps_elapsed=1); repeat for several.
+    /// Keep only rows whose COL equals the number VALUE (e.g. portion_steps_elapsed=1; numbers
+    /// only: select by a text column with --group COL); repeat for several.
     #[arg(long = "where", value_name = "COL=VALUE")]
     filters: Vec<String>,
     /// Keep the lowest loss per model size and token count (the best of a sweep).
@@ -254,19 +255,12 @@ pub struct AllocateArgs {
     report: Option<PathBuf>,
 }
 
-/// PLOT-METHOD-FACTOR.ext next to PLOT.
-fn suffixed(path: &Path, parts: &[&str]) -> PathBuf {
+/// PLOT-SUFFIX.ext next to PLOT, SUFFIX from `plot::file_suffixes` (the
+/// names' parts sanitized, distinct for distinct names).
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
     let ext = path.extension().and_then(|s| s.to_str()).unwrap_or("svg");
-    let clean: Vec<String> = parts
-        .iter()
-        .map(|p| {
-            p.chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect()
-        })
-        .collect();
-    path.with_file_name(format!("{stem}-{}.{ext}", clean.join("-")))
+    path.with_file_name(format!("{stem}-{suffix}.{ext}"))
 }
 
 fn exit_for(converged: bool) -> ExitCode {
@@ -294,9 +288,11 @@ pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
         )?;
     }
     if let Some(p) = &a.plot {
-        for (m, f, fig) in plot::joint::joint_figures(&runs, &fits, a.plot_form.into()) {
-            let path = suffixed(p, &[&m, &f]);
-            plot::save(&fig, &path)?;
+        let figs = plot::joint::joint_figures(&runs, &fits, a.plot_form.into());
+        let keys: Vec<Vec<&str>> = figs.iter().map(|(m, f, _)| vec![m.as_str(), f]).collect();
+        for ((_, _, fig), suffix) in figs.iter().zip(plot::file_suffixes(&keys)) {
+            let path = suffixed(p, &suffix);
+            plot::save(fig, &path)?;
             eprintln!("plot written to {}", path.display());
         }
     }
@@ -487,7 +483,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
     }
     if let Some(p) = &a.plot {
         for (name, fig) in figures() {
-            let path = suffixed(p, &[name.as_str()]);
+            let path = suffixed(p, &name);
             plot::save(&fig, &path)?;
             eprintln!("plot written to {}", path.display());
         }
@@ -519,10 +515,13 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
                 let (c, v) = f
                     .rsplit_once('=')
                     .ok_or_else(|| anyhow::anyhow!("--where expects COL=VALUE, got '{f}'"))?;
-                let v: f64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("--where {f}: '{v}' is not a number"))?;
+                let v: f64 = v.trim().parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "--where {f}: '{v}' is not a number (--where compares numbers only; \
+                             for a text column, --group {} gives each value its own analysis)",
+                        c.trim()
+                    )
+                })?;
                 Ok((c.trim().to_string(), v))
             })
             .collect::<Result<_>>()?,
@@ -591,14 +590,16 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
         )?;
     }
     if let Some(p) = &a.plot {
-        for g in &out {
+        // One name per group: groups that meet after sanitizing ("a/b",
+        // "a_b") get distinct files.
+        let keys: Vec<Vec<&str>> = out.iter().map(|g| vec![g.group.as_str()]).collect();
+        for (g, group) in out.iter().zip(plot::file_suffixes(&keys)) {
             for (name, fig) in plot::allocation_figures(g) {
-                let mut parts = Vec::new();
-                if !g.group.is_empty() {
-                    parts.push(g.group.as_str());
-                }
-                parts.push(name.as_str());
-                let path = suffixed(p, &parts);
+                let path = if g.group.is_empty() {
+                    suffixed(p, &name)
+                } else {
+                    suffixed(p, &format!("{group}-{name}"))
+                };
                 plot::save(&fig, &path)?;
                 eprintln!("plot written to {}", path.display());
             }

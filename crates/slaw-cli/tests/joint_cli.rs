@@ -4,6 +4,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use slaw::joint::published::{generate, noise_sd, to_csv, EN_DE};
 use std::fs;
+use std::path::Path;
 use tempfile::TempDir;
 
 fn slaw() -> Command {
@@ -989,4 +990,150 @@ fn allocate_all_names_a_flops_column_that_is_not_6nd() {
         ratios.push(x);
     }
     assert!((ratios[0] - ratios[1]).abs() < 0.02, "max/min {ratios:?}");
+}
+
+/// Probe44 item 4: N in millions with --flops-col (6ND = C by construction,
+/// so the "too small for FLOPs" check cannot fire): D_opt and D/N are a
+/// million times too large, and the runs' tokens per parameter say so, in
+/// the text and the JSON, with --method parametric, all and isoflop (whose
+/// D* takes N's unit too); N in parameters is not warned.
+#[test]
+fn allocate_warns_when_n_is_not_a_count_under_a_flops_column() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::from("params_M,N,C,loss\n");
+    for line in chinchilla_grid(1.0).lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        text += &format!("{},{},{},{}\n", v[0] / 1e6, v[0], v[2], v[3]);
+    }
+    let f = dir.path().join("mb.csv");
+    fs::write(&f, text).unwrap();
+    let f = f.display().to_string();
+    let needle = "the runs' tokens per parameter D/N is";
+    for (n_col, warned) in [("params_M", true), ("N", false)] {
+        for method in ["parametric", "all", "isoflop"] {
+            let args = [
+                "allocate",
+                &f,
+                "--n-col",
+                n_col,
+                "--flops-col",
+                "C",
+                "--budget",
+                "1e21",
+                "--bootstrap",
+                "0",
+                "--method",
+                method,
+            ];
+            let out = slaw().args(args).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            assert_eq!(
+                text.contains(&format!("warning: {needle}")),
+                warned,
+                "{n_col} {method}: {text}"
+            );
+            let out = slaw().args(args).arg("--json").output().unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let warnings = if method != "parametric" {
+                &v[0]["warnings"]
+            } else {
+                &v["warnings"]
+            };
+            let has = warnings
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w.as_str().unwrap().starts_with(needle));
+            assert_eq!(has, warned, "{n_col} {method}: {v}");
+        }
+    }
+}
+
+/// Probe44 item 8: `--group` with the default --method parametric prints,
+/// per group, what `slaw allocate` prints without groups (D_opt, D/N, the
+/// loss, the law), not the methods-comparison layout's N_opt alone.
+#[test]
+fn allocate_group_parametric_prints_the_ungrouped_table_per_group() {
+    let dir = TempDir::new().unwrap();
+    let grid = chinchilla_grid(1.0);
+    let mut text = String::from("lab,N,D,C,loss\n");
+    let mut alone = String::from("N,D,C,loss\n");
+    for (g, scale) in [("one", 1.0), ("two", 1.1)] {
+        for line in grid.lines().skip(1) {
+            let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+            let row = format!("{},{},{},{}\n", v[0], v[1], v[2], v[3] * scale);
+            text += &format!("{g},{row}");
+            if g == "two" {
+                alone += &row;
+            }
+        }
+    }
+    let (f, a) = (dir.path().join("g.csv"), dir.path().join("two.csv"));
+    fs::write(&f, text).unwrap();
+    fs::write(&a, alone).unwrap();
+    let run = |file: &Path, extra: &[&str]| {
+        let out = slaw()
+            .args(["allocate", file.to_str().unwrap(), "--d-col", "D"])
+            .args(["--budget", "1e21", "--budget", "6", "--bootstrap", "20"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let grouped = run(&f, &["--group", "lab"]);
+    let single = run(&a, &[]);
+    assert!(
+        single.contains("D_opt") && single.contains("law: L = E"),
+        "{single}"
+    );
+    // The budget of 6 FLOPs prints as 6, not 6e0 (probe44 nit).
+    assert!(
+        single.contains("\n           6 ") && !single.contains("6e0"),
+        "{single}"
+    );
+    let block = grouped
+        .split("group two: 42 runs\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{grouped}"));
+    let indented: String = single
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect();
+    assert!(block.starts_with(&indented), "{block}\nvs\n{indented}");
+    assert!(
+        grouped.contains("group one: 42 runs\n  law: L = E"),
+        "{grouped}"
+    );
+    assert!(!grouped.contains("N_opt parametric"), "{grouped}");
+    // --method all keeps the comparison layout.
+    let all = run(&f, &["--group", "lab", "--method", "all"]);
+    assert!(all.contains("N_opt parametric"), "{all}");
+    // --where compares numbers only, and says what selects a text value
+    // (probe44 nit).
+    slaw()
+        .args([
+            "allocate",
+            f.to_str().unwrap(),
+            "--d-col",
+            "D",
+            "--where",
+            "lab=two",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--where lab=two: 'two' is not a number (--where compares numbers only; for a text \
+             column, --group lab gives each value its own analysis)",
+        ));
 }

@@ -400,8 +400,10 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
 }
 
 /// `slaw report`: the candidates in rank order with their predicted loss at
-/// the target and interval, the chosen one marked, unranked ones with why;
-/// then `warnings` (a reference that does not match the pool).
+/// the target and interval, the chosen one marked, unranked ones with why,
+/// a `*` on a prediction outside its interval (as `slaw select`); then
+/// `warnings` ([`crate::scheduler::rank_with_warnings`]'s: those of `slaw
+/// select` on the same points).
 pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[String]) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -454,9 +456,16 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
                     ),
                     (true, None) => "  -".into(),
                 };
+                // `*`: the prediction lies outside the printed interval (as
+                // `slaw select`).
+                let mark = if r.prediction_outside_interval {
+                    "*"
+                } else {
+                    " "
+                };
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<w$} {:>12} {:>iw$}{from}{}",
+                    "{:>4} {:<w$} {:>12}{mark}{:>iw$}{from}{}",
                     r.rank.unwrap_or(0),
                     r.id,
                     e.predicted_loss
@@ -482,6 +491,9 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
     // Why the chosen one, and what the intervals cover (as `slaw select`).
     let ests: Vec<&slaw::selection::Estimate> =
         ranking.iter().filter_map(|r| r.estimate.as_ref()).collect();
+    if let Some(note) = slaw::selection::outside_interval_note(&plan.method, &ests) {
+        let _ = writeln!(s, "{note}");
+    }
     if let Some(chosen) = ranking.iter().find(|r| r.chosen) {
         let rule = slaw::selection::Choice::of(&plan.method, &ests).rule;
         let _ = writeln!(s, "chosen: {} ({rule})", chosen.id);

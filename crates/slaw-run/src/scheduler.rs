@@ -300,6 +300,11 @@ pub struct RankedCandidate {
     /// Successive halving dropped it (its risk interval lay above the
     /// leader's): it ran no larger size after that.
     pub dropped: bool,
+    /// The predicted loss lies outside the interval, as `slaw select`'s
+    /// (`Estimate::prediction_outside_interval`: the interval is
+    /// `interval_from`'s, not centred on this method's prediction); false
+    /// when not ranked.
+    pub prediction_outside_interval: bool,
 }
 
 /// Rank the candidates by the plan's selection method on their measured
@@ -311,10 +316,12 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
     rank_with_warnings(plan, status).0
 }
 
-/// [`rank`], and the warnings on the plan's references as the ranking used
-/// them (each reference that fails its match test against the pool and is
-/// not used; `slaw::selection::reference_uses`), from one pool context.
-/// No warnings without references.
+/// [`rank`], and the warnings `slaw select` gives on the same points, in
+/// its order: the plan's references as the ranking used them (each
+/// reference that fails its match test against the pool and is not used;
+/// `slaw::selection::reference_uses`, from the ranking's pool context),
+/// then `slaw::selection::ranking_caveats` (zero-width intervals,
+/// candidates not ranked, a capped level, values decades from the others).
 pub fn rank_with_warnings(
     plan: &Plan,
     status: &[CandidateStatus],
@@ -360,9 +367,16 @@ pub fn rank_with_warnings(
                         .map(|(lo, hi)| [lo, hi])
                 },
                 dropped: st.is_some_and(CandidateStatus::dropped),
+                prediction_outside_interval: false,
             }
         })
         .collect();
+    for c in out.iter_mut() {
+        c.prediction_outside_interval = c
+            .estimate
+            .as_ref()
+            .is_some_and(Estimate::prediction_outside_interval);
+    }
     out.sort_by(|a, b| match (&a.estimate, &b.estimate) {
         (Some(x), Some(y)) => x.score.total_cmp(&y.score),
         (Some(_), None) => std::cmp::Ordering::Less,
@@ -376,16 +390,28 @@ pub fn rank_with_warnings(
             c.rank = Some(r);
         }
     }
-    let ests: Vec<&Estimate> = out.iter().filter_map(|c| c.estimate.as_ref()).collect();
-    if !ests.is_empty() {
-        let choice = Choice::of(&plan.method, &ests);
-        out[choice.position].chosen = true;
-    }
-    let warnings = if plan.references.is_empty() {
+    let mut warnings = if plan.references.is_empty() {
         Vec::new()
     } else {
         slaw::selection::reference_uses(&plan.method, &pool, &ctx).2
     };
+    let ests: Vec<&Estimate> = out.iter().filter_map(|c| c.estimate.as_ref()).collect();
+    let chosen = (!ests.is_empty()).then(|| Choice::of(&plan.method, &ests).position);
+    // The caveats `slaw select` gives on the same points (one function).
+    let unranked: Vec<&str> = out
+        .iter()
+        .filter(|c| c.estimate.is_none())
+        .map(|c| c.id.as_str())
+        .collect();
+    warnings.extend(slaw::selection::ranking_caveats(
+        &pool,
+        &ests,
+        &unranked,
+        Some(plan.level),
+    ));
+    if let Some(i) = chosen {
+        out[i].chosen = true;
+    }
     (out, warnings)
 }
 
@@ -512,7 +538,7 @@ pub fn pool(plan: &Plan, status: &[CandidateStatus]) -> Vec<Candidate> {
 }
 
 /// The ranking as a `slaw select` selection over [`pool`] (ranked candidates
-/// only, with the reference `warnings` of [`rank_with_warnings`]), for the
+/// only, with the `warnings` of [`rank_with_warnings`]), for the
 /// selection figure; None when nothing is ranked yet.
 pub fn as_selection(
     plan: &Plan,

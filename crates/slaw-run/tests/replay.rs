@@ -632,3 +632,110 @@ fn zero_shot_runs_go_first_and_gate_nothing() {
         plan.fixed_ladder().len()
     );
 }
+
+/// The runner's ranking gives the caveats `slaw select` gives on the same
+/// points, from one library function (`slaw::selection::ranking_caveats`):
+/// a candidate without points is named as not ranked, a loss of 1e9 among
+/// losses near 2 is named, and each `*` (a prediction outside its interval)
+/// is select's (probe44 item 2: the runner printed none of them).
+#[test]
+fn the_runners_ranking_warns_and_marks_as_select_does_on_the_same_points() {
+    let head = "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\nlevel = 0.8\n\
+                adaptive = false\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\n";
+    let ids: String = ["c0", "c1", "c2", "c3", "c4", "broken"]
+        .iter()
+        .map(|id| format!("[[candidate]]\nid = \"{id}\"\n"))
+        .collect();
+    let plan = Plan::parse(Path::new("p.toml"), &format!("{head}{ids}")).unwrap();
+    // Curves that steepen (ats-gap's score of c4 leaves ats-trend's
+    // interval), and c4's trainer wrote one loss of 1e9.
+    let out = replay(&plan, &|s: &RunSpec| {
+        let (x, i) = ((s.n as f64 / 100.0).ln(), s.candidate as f64);
+        Some(match s.candidate {
+            4 if s.n == 800 => 1e9,
+            4 => 2.5 - 0.06 * x,
+            _ => 3.0 + 0.1 * i - (0.05 + 0.02 * i) * x - 0.0005 * x.powi(3) * (1.0 + i),
+        })
+    })
+    .unwrap();
+    // Every run of "broken" failed: no points.
+    let mut status = out.decision.candidates.clone();
+    status
+        .iter_mut()
+        .find(|c| c.id == "broken")
+        .unwrap()
+        .points
+        .clear();
+    let (ranking, warnings) = slaw_run::scheduler::rank_with_warnings(&plan, &status);
+    let points = slaw_run::scheduler::pool(&plan, &status);
+    let opts = slaw::selection::SelectOptions {
+        bootstrap: slaw::bootstrap::Resampling::new(
+            plan.bootstrap,
+            slaw::selection::BOOTSTRAP_LEVEL,
+            0,
+        ),
+        level: Some(plan.level),
+        rank_the_rest: true,
+        ..Default::default()
+    };
+    let budget = slaw::selection::Budget {
+        target: plan.target,
+        max_n: plan.budget,
+    };
+    let sel = slaw::selection::select_with_references(
+        &points,
+        plan.method,
+        budget,
+        &opts,
+        &plan.references,
+    )
+    .unwrap();
+    assert_eq!(warnings, sel.warnings);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("1 of 6 candidates could not be scored")
+                && w.contains("(broken)")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("candidate 'c4': the loss 1e9 at size 800")),
+        "{warnings:?}"
+    );
+    for r in &sel.ranking {
+        let ours = ranking.iter().find(|c| c.id == r.estimate.id).unwrap();
+        assert_eq!(
+            ours.prediction_outside_interval, r.prediction_outside_interval,
+            "{}",
+            r.estimate.id
+        );
+    }
+    // The text prints them as select does.
+    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings);
+    for w in &warnings {
+        assert!(text.contains(&format!("warning: {w}")), "{text}");
+    }
+    let outside = ranking
+        .iter()
+        .filter(|c| c.prediction_outside_interval)
+        .count();
+    assert!(outside > 0, "{text}");
+    assert!(
+        text.contains(&format!(
+            "* {outside} of 5 scores lie outside their interval"
+        )),
+        "{text}"
+    );
+    let marked = text
+        .lines()
+        .filter(|l| l.contains("* ") && l.contains('['))
+        .count();
+    assert_eq!(marked, outside, "{text}");
+    let v = serde_json::to_value(&ranking).unwrap();
+    let flagged = v.as_array().unwrap().iter();
+    let flagged = flagged.filter(|c| c["prediction_outside_interval"] == true);
+    assert_eq!(flagged.count(), outside, "{v}");
+}

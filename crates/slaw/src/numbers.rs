@@ -28,13 +28,18 @@ pub fn num(v: f64) -> String {
 }
 
 /// Scientific notation to `digits` significant digits, trailing zeros
-/// dropped: 5.76e23, 1e19, 1.2346e-5 (compute budgets and FLOPs).
+/// dropped: 5.76e23, 1e19, 1.2346e-5, and 6 (not 6e0) between 1 and 10
+/// (compute budgets and FLOPs).
 pub fn sci_to(v: f64, digits: usize) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
     let s = format!("{:.*e}", digits.saturating_sub(1), v);
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    // 6, not 6e0.
+    if e == "0" {
+        return trim_fraction(m).to_string();
+    }
     format!("{}e{e}", trim_fraction(m))
 }
 
@@ -371,5 +376,29 @@ mod tests {
         assert_eq!(count(1, "size"), "1 size");
         assert_eq!(count(0, "size"), "0 sizes");
         assert_eq!(count(4, "size"), "4 sizes");
+    }
+}
+
+#[cfg(test)]
+mod sci_tests {
+    use super::sci;
+
+    /// Probe44 nit: a budget of 6 FLOPs printed "6e0"; budgets print as
+    /// given, with an exponent only when it is not 0.
+    #[test]
+    fn budgets_print_as_given_without_an_exponent_of_zero() {
+        for (v, t) in [
+            (6.0, "6"),
+            (1.0, "1"),
+            (9.5, "9.5"),
+            (5.76e23, "5.76e23"),
+            (1e19, "1e19"),
+            (10.0, "1e1"),
+            (0.01, "1e-2"),
+            (1.23456e-5, "1.235e-5"),
+            (-6.0, "-6"),
+        ] {
+            assert_eq!(sci(v), t, "{v}");
+        }
     }
 }

@@ -496,9 +496,37 @@ type NCell = (f64, Option<Interval>, bool);
 /// The report of `slaw allocate --method isoflop|envelope|all` (and groups):
 /// per group, the exponents side by side, each profile's budgets, the
 /// allocation at the asked budgets by every method, and the disagreement.
+/// A group the parametric method alone ran on (`--method parametric` with
+/// `--group`, `--where` or `--best-per-size`) gets the report `slaw
+/// allocate` prints without them ([`allocation_report`]: N_opt, D_opt, D/N
+/// and the loss with their intervals, and the law), under its name.
 pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocation]) -> String {
     let mut s = String::new();
     for g in groups {
+        if let (Some(p), None, None, true) =
+            (&g.parametric, &g.isoflop, &g.envelope, g.failed.is_empty())
+        {
+            let mut text = allocation_report(p);
+            // The group's own warnings (a FLOPs column that is not 6ND)
+            // beside the law's.
+            for w in g.warnings.iter().filter(|w| !p.warnings.contains(w)) {
+                let _ = writeln!(text, "warning: {w}");
+            }
+            if g.group.is_empty() {
+                s += &text;
+            } else {
+                let _ = writeln!(s, "group {}: {} runs", g.group, g.runs);
+                for line in text.lines() {
+                    let _ = if line.is_empty() {
+                        writeln!(s)
+                    } else {
+                        writeln!(s, "  {line}")
+                    };
+                }
+            }
+            let _ = writeln!(s);
+            continue;
+        }
         let _ = writeln!(
             s,
             "{}{} runs",

@@ -567,21 +567,9 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
             r.rank, e.id, score, interval, observed, details
         );
     }
-    let outside = sel
-        .ranking
-        .iter()
-        .filter(|r| r.prediction_outside_interval)
-        .count();
-    if outside > 0 {
-        let _ = writeln!(
-            s,
-            "* {outside} of {} scores lie outside their interval: the interval is {}'s, built \
-             around its own drift-corrected prediction, not centred on {}'s score (which moves \
-             the ranking only)",
-            sel.ranking.len(),
-            interval_from.unwrap_or("another method"),
-            sel.method.name()
-        );
+    let ests: Vec<&slaw::selection::Estimate> = sel.ranking.iter().map(|r| &r.estimate).collect();
+    if let Some(note) = slaw::selection::outside_interval_note(&sel.method, &ests) {
+        let _ = writeln!(s, "{note}");
     }
     if sel.ranking.iter().any(|r| r.observed_at_target.is_some()) {
         let _ = writeln!(

@@ -175,6 +175,15 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
             }
         }
     }
+    // N or D not a count misplaces every method's D_opt (the profiles' D*
+    // too): said once per group, with or without the parametric fit.
+    let n: Vec<f64> = runs.iter().map(|r| r.n).collect();
+    let d: Vec<f64> = runs.iter().map(|r| r.d).collect();
+    for w in super::unit_warnings(&n, &d) {
+        if !out.warnings.contains(&w) {
+            out.warnings.push(w);
+        }
+    }
     let groups = isoflop::group(runs, o.grouping);
     for (m, p) in [
         (AllocationMethod::Isoflop, Profile::Isoflop),

@@ -374,6 +374,48 @@ pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64), intervals: bool) -
     out
 }
 
+/// Tokens per parameter outside which the runs' N and D are taken for not
+/// both counts (trained language models lie near 1..1e4; Chinchilla's runs
+/// at 1.5..1e3): a median D/N outside 1e-2..1e5 is a unit, not a recipe.
+pub const TOKENS_PER_PARAM_RANGE: (f64, f64) = (1e-2, 1e5);
+
+/// A warning when the runs' median tokens per parameter D/N lies outside
+/// [`TOKENS_PER_PARAM_RANGE`]: N or D is not a count (N in millions with a
+/// FLOPs column gives D = FLOPs / (6N) a million times too large, and 6ND
+/// = C still holds, so the "too small for FLOPs" check cannot see it).
+/// D_opt and D/N are then off by the unit's factor. Beside
+/// [`budget_warnings`], from the runs' (N, D).
+pub fn unit_warnings(n: &[f64], d: &[f64]) -> Vec<String> {
+    let ratios: Vec<f64> = n
+        .iter()
+        .zip(d)
+        .map(|(n, d)| d / n)
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .collect();
+    if ratios.is_empty() {
+        return Vec::new();
+    }
+    let median = crate::stats::median(ratios);
+    let (lo, hi) = TOKENS_PER_PARAM_RANGE;
+    if (lo..=hi).contains(&median) {
+        return Vec::new();
+    }
+    let sci = crate::numbers::sci;
+    vec![format!(
+        "the runs' tokens per parameter D/N is {} (median), outside {} .. {} where trained \
+         models lie: N or D is not a count ({}), so D_opt and D/N are off by the unit's factor; \
+         give N as parameters and D as tokens (with a FLOPs column, D = FLOPs / (6N) takes N's unit)",
+        crate::numbers::sig(median, 3),
+        sci(lo),
+        sci(hi),
+        if median > hi {
+            "N in thousands, millions or billions?"
+        } else {
+            "D in thousands, millions or billions?"
+        }
+    )]
+}
+
 /// Every optimum finite and positive: parameters far outside any fitted
 /// range (A = 1e300) overflow N_opt or D_opt; an error names the budget
 /// rather than printing inf or 0.
@@ -577,7 +619,12 @@ pub fn from_fit(
             .collect(),
         curve: Vec::new(),
         compute_range: Some(range),
-        warnings: budget_warnings(budgets, range, intervals),
+        warnings: {
+            let mut w = budget_warnings(budgets, range, intervals);
+            let col = |j: usize| (0..obs.len()).map(|i| obs.point(i)[j]).collect::<Vec<_>>();
+            w.extend(unit_warnings(&col(0), &col(1)));
+            w
+        },
         undetermined_by: if on {
             res.unidentified().to_vec()
         } else {
@@ -695,5 +742,38 @@ mod tests {
             "{w:?}"
         );
         assert!(far_outside(1e23, (1e18, 1e21)) && !far_outside(1e22, (1e18, 1e21)));
+    }
+
+    /// Probe44 item 4: N in millions with a FLOPs column (D = C / (6N) a
+    /// million times too large, 6ND = C still) is named by the runs' tokens
+    /// per parameter, as is D in billions; runs in counts are not.
+    #[test]
+    fn runs_whose_tokens_per_parameter_are_not_counts_are_warned() {
+        let n = [4.4e7, 1.6e8, 1e9, 7e10];
+        let d = [9e8, 3e9, 2e10, 1.4e12];
+        assert!(unit_warnings(&n, &d).is_empty());
+        let n_m: Vec<f64> = n.iter().map(|v| v / 1e6).collect();
+        // D from FLOPs with N in millions.
+        let d_from_c: Vec<f64> = n
+            .iter()
+            .zip(&d)
+            .map(|(n, d)| 6.0 * n * d / (6.0 * n / 1e6))
+            .collect();
+        let w = unit_warnings(&n_m, &d_from_c);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "the runs' tokens per parameter D/N is 2.00e13 (median), outside 1e-2 .. 1e5"
+            ) && w[0].contains("N in thousands, millions or billions?")
+                && w[0].contains("with a FLOPs column, D = FLOPs / (6N)"),
+            "{w:?}"
+        );
+        let d_b: Vec<f64> = d.iter().map(|v| v / 1e9).collect();
+        let w = unit_warnings(&n, &d_b);
+        assert!(
+            w[0].contains("D in thousands, millions or billions?"),
+            "{w:?}"
+        );
+        assert!(unit_warnings(&[], &[]).is_empty());
     }
 }

@@ -565,19 +565,8 @@ pub fn select_with_references(
     let ests: Vec<&Estimate> = ranking.iter().map(|r| &r.estimate).collect();
     let choice = Choice::of(&method, &ests);
     let (references, ref_notes, mut warnings) = reference_uses(&method, pool, &ctx);
-    warnings.extend(zero_width_warning(&ranking));
-    if !unranked.is_empty() {
-        let ids: Vec<&str> = unranked.iter().map(|u| u.id.as_str()).collect();
-        warnings.push(format!(
-            "{} of {} candidates could not be scored and are not ranked ({}): the choice is \
-             among the others; measure the sizes they lack to rank them",
-            unranked.len(),
-            pool.len(),
-            ids.join(", ")
-        ));
-    }
-    warnings.extend(opts.level.and_then(|l| capped_level_warning(l, &ranking)));
-    warnings.extend(far_value_warnings(pool));
+    let unranked_ids: Vec<&str> = unranked.iter().map(|u| u.id.as_str()).collect();
+    warnings.extend(ranking_caveats(pool, &ests, &unranked_ids, opts.level));
     let cost = Cost::of(pool, method, &budget, opts);
     cost.check(pool, opts.tokens_per_example)?;
     Ok(Selection {
@@ -600,14 +589,70 @@ pub fn select_with_references(
     })
 }
 
+/// The caveats of a ranking of `pool`, after its references' warnings
+/// ([`reference_uses`]): the candidates whose predictive interval has no
+/// width, the candidates not scored (`unranked`: their ids; said only when
+/// some others are ranked), intervals at a lower level than `level` (the
+/// calibrated intervals' level asked for; None: bootstrap intervals), and
+/// values decades from the others (a loss 1e9 among losses near 3, a
+/// parameter count). One list, in this order, for `slaw select` and the
+/// runner's ranking (`slaw run`, `status`, `report`): the same points give
+/// the same warnings.
+pub fn ranking_caveats(
+    pool: &[Candidate],
+    ranked: &[&Estimate],
+    unranked: &[&str],
+    level: Option<f64>,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    warnings.extend(zero_width_warning(ranked));
+    if !unranked.is_empty() && !ranked.is_empty() {
+        warnings.push(format!(
+            "{} of {} candidates could not be scored and are not ranked ({}): the choice is \
+             among the others; measure the sizes they lack to rank them",
+            unranked.len(),
+            pool.len(),
+            unranked.join(", ")
+        ));
+    }
+    warnings.extend(level.and_then(|l| capped_level_warning(l, ranked)));
+    warnings.extend(far_value_warnings(pool));
+    warnings
+}
+
+/// The footnote of a ranking's `*` markers (the predicted loss lies outside
+/// its interval, [`Estimate::prediction_outside_interval`]): how many, and
+/// why (the interval is another method's, built around its own
+/// prediction). None when no prediction lies outside. One text for `slaw
+/// select` and the runner's ranking.
+pub fn outside_interval_note(method: &Method, ranked: &[&Estimate]) -> Option<String> {
+    let outside = ranked
+        .iter()
+        .filter(|e| e.prediction_outside_interval())
+        .count();
+    (outside > 0).then(|| {
+        format!(
+            "* {outside} of {} scores lie outside their interval: the interval is {}'s, built \
+             around its own drift-corrected prediction, not centred on {}'s score (which moves \
+             the ranking only)",
+            ranked.len(),
+            ranked
+                .iter()
+                .find_map(|e| e.interval_from)
+                .unwrap_or("another method"),
+            method.name()
+        )
+    })
+}
+
 /// A warning when the predictive intervals are at a lower level than the
 /// one asked for: a calibrated scale has quantiles only up to the last of
 /// [`calibrate::SCALE_LEVELS`] (99%), so a level above it gets that level's
 /// interval ([`calibrate::Calibration::interval_level`]).
-fn capped_level_warning(level: f64, ranking: &[Ranked]) -> Option<String> {
-    let given = ranking
+fn capped_level_warning(level: f64, ranked: &[&Estimate]) -> Option<String> {
+    let given = ranked
         .iter()
-        .filter_map(|r| match r.estimate.interval_kind {
+        .filter_map(|e| match e.interval_kind {
             Some(IntervalKind::Backtest { level: l }) if l < level => Some(l),
             _ => None,
         })
@@ -675,19 +720,14 @@ fn far_value_warnings(pool: &[Candidate]) -> Vec<String> {
 /// their extrapolation hypotheses agree exactly (a flat curve), and the
 /// calibration, learned on curves whose hypotheses differ, cannot say how
 /// far such a prediction misses.
-fn zero_width_warning(ranking: &[Ranked]) -> Option<String> {
-    let ids: Vec<&str> = ranking
+fn zero_width_warning(ranked: &[&Estimate]) -> Option<String> {
+    let ids: Vec<&str> = ranked
         .iter()
-        .filter(|r| {
-            matches!(
-                r.estimate.interval_kind,
-                Some(IntervalKind::Backtest { .. })
-            ) && r
-                .estimate
-                .interval
-                .is_some_and(|iv| iv.hi <= iv.lo * (1.0 + 1e-9))
+        .filter(|e| {
+            matches!(e.interval_kind, Some(IntervalKind::Backtest { .. }))
+                && e.interval.is_some_and(|iv| iv.hi <= iv.lo * (1.0 + 1e-9))
         })
-        .map(|r| r.estimate.id.as_str())
+        .map(|e| e.id.as_str())
         .collect();
     (!ids.is_empty()).then(|| {
         format!(
