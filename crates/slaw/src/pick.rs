@@ -1618,6 +1618,11 @@ pub fn pick_with(
             })
             .collect()
     };
+    let segments = out.iter().any(|l| {
+        l.fit
+            .as_ref()
+            .is_some_and(|f| !f.identifiability.huber_flat.is_empty())
+    });
     Ok(Pick {
         rule: rule.clone(),
         laws: out,
@@ -1630,7 +1635,8 @@ pub fn pick_with(
         bins: (obs.len() > MAX_POINTS && log_bins(obs, &idx, BINS, opts.space).is_some())
             .then_some(BINS),
         laws_def: laws,
-        fitted_on: Some((full_data, opts.clone())),
+        // Kept only where a range can be asked of it (a law with a segment).
+        fitted_on: segments.then(|| (full_data, opts.clone())),
     })
 }
 

@@ -49,9 +49,10 @@ const RETRIES: usize = 3;
 /// optimum `fit.internal` (fitted with `opts`' loss and space; each end
 /// searched by the default solver for up to ten times `opts`' iteration
 /// limit): `(lo, hi)`, containing the fit's own prediction.
-/// `None` for least squares (its optimum is a point where the data pin it)
-/// and when the fit's Huber optimum is not a segment (no `huber_flat`
-/// parameter).
+/// `None` for least squares (its optimum is a point where the data pin it),
+/// when the fit's Huber optimum is not a segment (no `huber_flat`
+/// parameter), and when the segment does not move the value at `x` (by
+/// 1e-9 in ln).
 pub fn prediction_range(
     law: &Law,
     fit: &FitResult,
@@ -66,7 +67,10 @@ pub fn prediction_range(
     // divided by the scales, the ends carried back as ratios to the
     // prediction.
     let d = obs.dim();
-    let (ln_x, ln_y) = fit.scale_ln.split_at(d.min(fit.scale_ln.len()));
+    if fit.scale_ln.len() != d + 1 || x.len() != d {
+        return None;
+    }
+    let (ln_x, ln_y) = fit.scale_ln.split_at(d);
     let scales = Scales {
         ln_x: ln_x.to_vec(),
         ln_y: ln_y.first().copied().unwrap_or(0.0),
@@ -83,7 +87,9 @@ pub fn prediction_range(
     let (lo, hi) = ends(&objective, u0, &xs, 10 * opts.tol.max_iter)?;
     let v0 = law.value_internal(&xs, u0);
     let v = fit.predict(x);
-    (v0 > 0.0 && v.is_finite()).then(|| ((lo / v0 * v).min(v), (hi / v0 * v).max(v)))
+    // A range the segment does not widen (by 1e-9 in ln) says nothing.
+    let (lo, hi) = ((lo / v0 * v).min(v), (hi / v0 * v).max(v));
+    (v0 > 0.0 && v.is_finite() && (hi / lo).ln() > 1e-9).then_some((lo, hi))
 }
 
 /// Whether the segment of a Huber optimum at `u0` is too short to tell:
@@ -124,7 +130,8 @@ pub fn too_short(objective: &Objective, u0: &[f64], max_iter: u64) -> bool {
                 };
                 spread < SHORT * delta
             }
-            None => true,
+            // Not measured: the segment stays reported.
+            None => false,
         }
     })
 }
@@ -132,8 +139,9 @@ pub fn too_short(objective: &Objective, u0: &[f64], max_iter: u64) -> bool {
 /// The two ends of the law's value at `x` over the optimum's segment, from
 /// `u0` (the optimum of `objective`): each the minimum of the objective
 /// plus a pull of -/+ ln(value at x), kept where the objective stays at
-/// `u0`'s to [`SLACK`]. `None` for least squares or where the value at
-/// `u0` is not a positive number.
+/// `u0`'s to [`SLACK`]. `None` for least squares, where the value at `u0`
+/// is not a positive number, or where an end left the objective at every
+/// pull tried.
 fn ends(objective: &Objective, u0: &[f64], x: &[f64], max_iter: u64) -> Option<(f64, f64)> {
     let Loss::Huber { delta } = objective.loss else {
         return None;
@@ -153,7 +161,7 @@ fn ends(objective: &Objective, u0: &[f64], x: &[f64], max_iter: u64) -> Option<(
         pgtol: 0.0,
         ftol: 0.0,
     };
-    let end = |sign: f64| -> f64 {
+    let end = |sign: f64| -> Option<f64> {
         let mut eps = PULL * delta;
         for _ in 0..=RETRIES {
             let f = |u: &[f64], grad: &mut [f64]| -> f64 {
@@ -173,11 +181,11 @@ fn ends(objective: &Objective, u0: &[f64], x: &[f64], max_iter: u64) -> Option<(
             let mut gp = vec![0.0; u0.len()];
             let v1 = law.model.value_grad(x, &lnx, &o.x, &mut gp);
             if h1 <= h0 * (1.0 + SLACK) && v1.is_finite() && v1 > 0.0 {
-                return v1;
+                return Some(v1);
             }
             eps *= 0.1;
         }
-        v0
+        None
     };
-    Some((end(1.0).min(v0), end(-1.0).max(v0)))
+    Some((end(1.0)?.min(v0), end(-1.0)?.max(v0)))
 }
