@@ -20,6 +20,18 @@ fn write(dir: &TempDir, name: &str, text: &str) -> String {
     p.display().to_string()
 }
 
+/// `slaw forecast FILE ARGS --json`, parsed.
+fn forecast_json(file: &str, args: &[&str]) -> serde_json::Value {
+    json_of(
+        &slaw()
+            .args(["forecast", file])
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    )
+}
+
 fn warnings(v: &serde_json::Value) -> Vec<String> {
     v["warnings"]
         .as_array()
@@ -119,20 +131,7 @@ fn a_step_only_law_before_a_decay_warns_with_or_without_intervals() {
             "warning: the learning rate decays by",
         ));
     // Auto without intervals: the same warning, without the intervals' clause.
-    let v = json_of(
-        &slaw()
-            .args([
-                "forecast",
-                &f,
-                "--fit-until",
-                "0.3",
-                "--bootstrap",
-                "0",
-                "--json",
-            ])
-            .output()
-            .unwrap(),
-    );
+    let v = forecast_json(&f, &["--fit-until", "0.3", "--bootstrap", "0"]);
     let w = warnings(&v);
     assert!(
         w[0].contains("auto uses reciprocal") && !w[0].contains("(the intervals"),
@@ -274,20 +273,7 @@ fn the_temporal_interval_kind_names_the_pooled_widening_and_its_c() {
             "{hi} {loss} {c}"
         );
     }
-    let v = json_of(
-        &slaw()
-            .args([
-                "forecast",
-                &f,
-                "--fit-until",
-                "0.3",
-                "--bootstrap",
-                "0",
-                "--json",
-            ])
-            .output()
-            .unwrap(),
-    );
+    let v = forecast_json(&f, &["--fit-until", "0.3", "--bootstrap", "0"]);
     assert!(v["interval_kind"].is_null());
 }
 
