@@ -400,7 +400,8 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
 }
 
 /// `slaw report`: the candidates in rank order with their predicted loss at
-/// the target and interval, the chosen one marked, unranked ones with why,
+/// the target and interval, the chosen one marked, unranked ones with why
+/// (those not run yet said so, apart from the warnings),
 /// a `*` on a prediction outside its interval (as `slaw select`); then
 /// `warnings` ([`crate::scheduler::rank_with_warnings`]'s: those of `slaw
 /// select` on the same points).
@@ -477,6 +478,13 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
                     if r.chosen { "  <- chosen" } else { "" }
                 );
             }
+            None if r.not_run_yet => {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {:<w$} not run yet: no fine-tuning run of it has finished",
+                    "-", r.id,
+                );
+            }
             None => {
                 let _ = writeln!(
                     s,
@@ -487,6 +495,27 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
                 );
             }
         }
+    }
+    // Not a warning: a plan still running ranks the candidates it has
+    // points of.
+    let waiting: Vec<&str> = ranking
+        .iter()
+        .filter(|r| r.not_run_yet)
+        .map(|r| r.id.as_str())
+        .collect();
+    if !waiting.is_empty() {
+        let _ = writeln!(
+            s,
+            "not run yet: {} of {} candidates ({}){}",
+            waiting.len(),
+            ranking.len(),
+            waiting.join(", "),
+            if ranking.iter().any(|r| r.estimate.is_some()) {
+                ": the ranking and the choice are among the others so far"
+            } else {
+                ""
+            }
+        );
     }
     // Why the chosen one, and what the intervals cover (as `slaw select`).
     let ests: Vec<&slaw::selection::Estimate> =

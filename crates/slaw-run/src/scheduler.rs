@@ -47,6 +47,13 @@ impl CandidateStatus {
     pub fn dropped(&self) -> bool {
         matches!(self.stopped, Some(Stop::Dropped { .. }))
     }
+
+    /// Nothing of it has run yet: no fine-tuning run (n > 0) finished, no
+    /// run failed for good, and it is not stopped (its runs are queued or
+    /// running; a zero-shot point may be in).
+    pub fn not_run_yet(&self) -> bool {
+        self.failed.is_empty() && self.stopped.is_none() && !self.points.iter().any(|p| p.0 > 0.0)
+    }
 }
 
 /// Why a candidate runs no more sizes: shown (and serialized) as its
@@ -287,8 +294,15 @@ pub struct RankedCandidate {
     /// The method's prediction at the target, with its interval; None when
     /// not ranked.
     pub estimate: Option<Estimate>,
-    /// Why there is no estimate (e.g. too few points), when there is none.
+    /// Why there is no estimate (e.g. too few points), when there is none
+    /// (None when `not_run_yet`).
     pub error: Option<String>,
+    /// Not ranked because nothing of it has run yet: no fine-tuning run
+    /// (n > 0) has finished, none failed for good and it is not stopped (a
+    /// plan still running; its zero-shot evaluation, which runs first, may
+    /// be in). Not a failure: not among the candidates that "could not be
+    /// scored" ([`rank_with_warnings`]).
+    pub not_run_yet: bool,
     /// The candidate the method recommends (the same rule as `slaw select`:
     /// the lowest upper end of the risk interval for ats-trend).
     pub chosen: bool,
@@ -311,7 +325,7 @@ pub struct RankedCandidate {
 /// points (mean over seeds), exactly as `slaw select` would on the same
 /// pool: the method adapts to the pool and calibrates its intervals on the
 /// pool's own backtests. Candidates without enough points are listed last
-/// with the reason.
+/// with the reason (or as not run yet, `RankedCandidate::not_run_yet`).
 pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
     rank_with_warnings(plan, status).0
 }
@@ -322,6 +336,8 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
 /// `slaw::selection::reference_uses`, from the ranking's pool context),
 /// then `slaw::selection::ranking_caveats` (zero-width intervals,
 /// candidates not ranked, a capped level, values decades from the others).
+/// A candidate not run yet is not among those not ranked there: a plan
+/// still running has not failed to score it (`slaw report` notes it apart).
 pub fn rank_with_warnings(
     plan: &Plan,
     status: &[CandidateStatus],
@@ -353,11 +369,13 @@ pub fn rank_with_warnings(
                     Err(e) => (None, Some(e.to_string())),
                 };
             let st = status.iter().find(|st| st.id == cand.id);
+            let not_run_yet = estimate.is_none() && st.is_some_and(CandidateStatus::not_run_yet);
             RankedCandidate {
                 rank: None,
                 id: cand.id.clone(),
                 estimate,
-                error,
+                error: if not_run_yet { None } else { error },
+                not_run_yet,
                 chosen: false,
                 sizes: {
                     let ns = cand.curve.iter().map(|p| p.0).filter(|&n| n > 0.0);
@@ -397,10 +415,12 @@ pub fn rank_with_warnings(
     };
     let ests: Vec<&Estimate> = out.iter().filter_map(|c| c.estimate.as_ref()).collect();
     let chosen = (!ests.is_empty()).then(|| Choice::of(&plan.method, &ests).position);
-    // The caveats `slaw select` gives on the same points (one function).
+    // The caveats `slaw select` gives on the same points (one function);
+    // a candidate with nothing run yet is no candidate that could not be
+    // scored.
     let unranked: Vec<&str> = out
         .iter()
-        .filter(|c| c.estimate.is_none())
+        .filter(|c| c.estimate.is_none() && !c.not_run_yet)
         .map(|c| c.id.as_str())
         .collect();
     warnings.extend(slaw::selection::ranking_caveats(

@@ -739,3 +739,122 @@ fn the_runners_ranking_warns_and_marks_as_select_does_on_the_same_points() {
     let flagged = flagged.filter(|c| c["prediction_outside_interval"] == true);
     assert_eq!(flagged.count(), outside, "{v}");
 }
+
+/// A journal record of `spec` in `state` (a loss when done).
+fn record(
+    plan: &Plan,
+    spec: &RunSpec,
+    state: slaw_run::journal::State,
+    loss: Option<f64>,
+) -> slaw_run::journal::Record {
+    slaw_run::journal::Record {
+        id: plan.run_id(spec),
+        candidate: plan.candidates[spec.candidate].id.clone(),
+        n: spec.n,
+        seed: spec.seed,
+        state,
+        attempts: 1,
+        owner: None,
+        handle: None,
+        exit_status: Some(if loss.is_some() { 0 } else { 1 }),
+        loss,
+        duration: Some(1.0),
+        log_path: None,
+        reason: loss.is_none().then(|| "non-zero exit status 1".to_string()),
+        started: None,
+        slot: None,
+        granted: 0,
+        inputs: None,
+    }
+}
+
+/// `slaw report` on a plan still running (review 45 item 3): a candidate
+/// none of whose runs has finished is "not run yet", not one that "could
+/// not be scored"; a candidate with points that cannot be scored yet (one
+/// size of the ladder in) and one whose runs all failed still are.
+#[test]
+fn fx45b_a_candidate_not_run_yet_is_not_a_candidate_that_could_not_be_scored() {
+    let head = "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\n\
+                adaptive = false\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\n";
+    let ids = ["c0", "c1", "c2", "c3", "late", "partial", "gone"];
+    let text: String = ids
+        .iter()
+        .map(|id| format!("[[candidate]]\nid = \"{id}\"\n"))
+        .collect();
+    let plan = Plan::parse(Path::new("p.toml"), &format!("{head}{text}")).unwrap();
+    let loss = |s: &RunSpec| {
+        let (x, i) = ((s.n as f64 / 100.0).ln(), s.candidate as f64);
+        3.0 + 0.1 * i - (0.05 + 0.02 * i) * x
+    };
+    let ladder = plan.fixed_ladder();
+    let largest = ladder.iter().map(|r| r.n).max().unwrap();
+    let mut records = Vec::new();
+    for s in &ladder {
+        let id = ids[s.candidate];
+        use slaw_run::journal::State;
+        match id {
+            // nothing of it has run: no record (queued)
+            "late" => {}
+            // only the largest size is in; the others are queued
+            "partial" if s.n != largest => {}
+            "gone" => records.push(record(&plan, s, State::Failed, None)),
+            _ => records.push(record(&plan, s, State::Done, Some(loss(s)))),
+        }
+    }
+    let d = slaw_run::scheduler::decide(&plan, &records, &[]);
+    let status = |id: &str| d.candidates.iter().find(|c| c.id == id).unwrap();
+    assert!(status("late").not_run_yet());
+    assert!(!status("partial").not_run_yet());
+    assert!(!status("gone").not_run_yet(), "{:?}", status("gone"));
+    let (ranking, warnings) = slaw_run::scheduler::rank_with_warnings(&plan, &d.candidates);
+    let of = |id: &str| ranking.iter().find(|r| r.id == id).unwrap();
+    for id in ["c0", "c1", "c2", "c3"] {
+        assert!(of(id).estimate.is_some(), "{id}");
+        assert!(!of(id).not_run_yet, "{id}");
+    }
+    let late = of("late");
+    assert!(late.estimate.is_none() && late.not_run_yet && late.error.is_none());
+    for id in ["partial", "gone"] {
+        assert!(of(id).estimate.is_none() && !of(id).not_run_yet, "{id}");
+        assert!(of(id).error.is_some(), "{id}");
+    }
+    // The warning names the two that could not be scored, out of all seven.
+    let unscored: Vec<&String> = warnings
+        .iter()
+        .filter(|w| w.contains("could not be scored"))
+        .collect();
+    assert_eq!(unscored.len(), 1, "{warnings:?}");
+    assert!(
+        unscored[0].starts_with("2 of 7 candidates could not be scored")
+            && unscored[0].contains("(partial, gone)"),
+        "{warnings:?}"
+    );
+    assert!(!warnings.iter().any(|w| w.contains("late")), "{warnings:?}");
+    // The text says it apart from the warnings.
+    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings);
+    let line = text.lines().find(|l| l.contains(" late ")).unwrap();
+    assert!(line.contains("not run yet"), "{text}");
+    assert!(
+        text.contains(
+            "not run yet: 1 of 7 candidates (late): the ranking and the choice are among \
+             the others so far"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("warning:") && l.contains("late")),
+        "{text}"
+    );
+    // and the JSON carries it.
+    let v = serde_json::to_value(&ranking).unwrap();
+    let late = v.as_array().unwrap().iter().find(|c| c["id"] == "late");
+    assert_eq!(late.unwrap()["not_run_yet"], true, "{v}");
+    // Only a zero-shot point in (zero-shot evaluations run first): still
+    // nothing of its fine-tuning has run.
+    let mut zs = status("late").clone();
+    zs.points = vec![(0.0, 2.5)];
+    assert!(zs.not_run_yet());
+}

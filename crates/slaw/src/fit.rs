@@ -1255,7 +1255,14 @@ fn search(
     }
     // Identifiability in the search's (scaled) parameters.
     let start_point = starts[best].to_vec();
-    let mut ident = identify::analyse(law, &objective, &x, &start_point, &at_bounds);
+    let mut ident = identify::analyse(
+        law,
+        &objective,
+        &x,
+        &start_point,
+        &at_bounds,
+        crate::segment::max_iter(opts),
+    );
 
     // Back to the data's units.
     let s = &problem.scales;

@@ -22,10 +22,6 @@ use crate::objective::{Loss, Objective};
 /// the largest: the parameters along it are collinear to about 1e-8.
 pub const FLAT_RATIO: f64 = 1e-8;
 
-/// Iteration limit of each search for an end of a Huber optimum's segment
-/// (from the optimum; ten times the fit's default).
-const SEGMENT_ITERATIONS: u64 = 10_000;
-
 #[derive(Debug, Clone, Default, serde::Serialize)]
 /// What the data pin: standard errors, correlations and flat directions of a fit.
 pub struct Identifiability {
@@ -313,13 +309,17 @@ fn huber_variance(mean_psi2: f64, delta: f64, sd: f64) -> f64 {
     }
 }
 
-/// Analyse the optimum `x` (search parameters) reached from `start`.
+/// Analyse the optimum `x` (search parameters) reached from `start`; a
+/// Huber optimum's segment is measured with searches of up to
+/// `segment_max_iter` iterations each (`segment::max_iter` of the fit's
+/// options).
 pub fn analyse(
     law: &Law,
     objective: &Objective,
     x: &[f64],
     start: &[f64],
     at_bounds: &[String],
+    segment_max_iter: u64,
 ) -> Identifiability {
     let p = x.len();
     let names: Vec<String> = law.params.iter().map(|q| q.name.clone()).collect();
@@ -451,7 +451,8 @@ pub fn analyse(
         }
         if delta.is_some() && h_in.iter().all(|v| v.is_finite()) {
             out.huber_inside = Some(inside);
-            out.huber_flat = huber_flat_params(&h_in, &d, &vals, &vecs, p, &pinned)
+            let (huber_flat, directions) = huber_flat_params(&h_in, &d, &vals, &vecs, p, &pinned);
+            out.huber_flat = huber_flat
                 .into_iter()
                 .zip(&names)
                 .filter(|(f, _)| *f)
@@ -460,7 +461,7 @@ pub fn analyse(
             // A segment too short to tell (a residual on delta's edge
             // stops every step along it) is no segment to report.
             if !out.huber_flat.is_empty()
-                && crate::segment::too_short(objective, x, SEGMENT_ITERATIONS)
+                && crate::segment::too_short(objective, x, &directions, segment_max_iter)
             {
                 out.huber_flat.clear();
             }
@@ -570,7 +571,9 @@ pub fn analyse(
 /// `vecs`: the eigen decomposition of its equilibration by `d`) along
 /// which the Huber curvature `h_in` is below [`FLAT_RATIO`] of J^T W J's:
 /// within the pinned subspace, the eigenvalues of Lambda^-1/2 V^T Hin V
-/// Lambda^-1/2 are the ratios of the two curvatures (0 to 1).
+/// Lambda^-1/2 are the ratios of the two curvatures (0 to 1). With them,
+/// those directions in the search's parameters (for
+/// [`crate::segment::too_short`]).
 fn huber_flat_params(
     h_in: &[f64],
     d: &[f64],
@@ -578,12 +581,13 @@ fn huber_flat_params(
     vecs: &[f64],
     p: usize,
     pinned: &dyn Fn(f64) -> bool,
-) -> Vec<bool> {
+) -> (Vec<bool>, Vec<Vec<f64>>) {
     let mut flat = vec![false; p];
+    let mut directions = Vec::new();
     let ks: Vec<usize> = (0..p).filter(|&k| pinned(vals[k])).collect();
     let m = ks.len();
     if m == 0 {
-        return flat;
+        return (flat, directions);
     }
     // the equilibrated Huber curvature, D^-1/2 Hin D^-1/2
     let hin = |a: usize, b: usize| {
@@ -626,9 +630,16 @@ fn huber_flat_params(
                     *f = true;
                 }
             }
+            // in the search's parameters (x = D^-1/2 u)
+            directions.push(
+                u.iter()
+                    .zip(d)
+                    .map(|(v, d)| if *d > 0.0 { v / d } else { 0.0 })
+                    .collect(),
+            );
         }
     }
-    flat
+    (flat, directions)
 }
 
 /// The parameters of `id` (named `names`, values `values`) whose standard
