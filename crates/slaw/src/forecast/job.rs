@@ -709,6 +709,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         .filter(|&s| s <= until)
         .fold(first, f64::max);
     out.decay = decay;
+    if let Some(w) = curve.untrained_warning() {
+        out.warnings.push(w);
+    }
     for &t in &at {
         let i = ext
             .step
@@ -1386,6 +1389,7 @@ mod tests {
             lr: Some(lr.to_vec()),
             loss: step.iter().map(|s| 3.0 + 1.0 / s).collect(),
             schedule: None,
+            untrained: vec![],
         }
     }
 
@@ -1403,6 +1407,7 @@ mod tests {
                 step: step.clone(),
                 lr: None,
                 schedule: None,
+                untrained: vec![],
             };
             let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
             let j = f.law.params.iter().position(|p| p.name == "E").unwrap();

@@ -1,0 +1,112 @@
+//! fx45a: trust gaps of `slaw forecast` a new-user probe found: a learning
+//! rate that is 0 at the first logged rows, an interval that depended on
+//! the other steps asked, a rising curve under a named step-only law, the
+//! temporal law's coefficients on a bound.
+
+mod common;
+
+use assert_cmd::Command;
+use common::json_of;
+use std::fs;
+use tempfile::TempDir;
+
+fn slaw() -> Command {
+    Command::cargo_bin("slaw").unwrap()
+}
+
+fn write(dir: &TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+fn warnings(v: &serde_json::Value) -> Vec<String> {
+    v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A log from step 10 to 3000 every 10 steps: the rate rises linearly from
+/// 0 at step 10 to 3e-4 at step 300, then a cosine to 3e-5 at step 3000;
+/// the loss 2 + 6 S1^-0.4 (S1 the summed rate in units of peak x step),
+/// 10.8 at step 10 (no step trained), times a deterministic +-0.3% wiggle.
+fn warmup_from_zero() -> String {
+    let lr = |s: f64| {
+        if s <= 300.0 {
+            3e-4 * (s - 10.0) / 290.0
+        } else {
+            let p = (s - 300.0) / 2700.0;
+            3e-5 + 0.5 * (3e-4 - 3e-5) * (1.0 + (std::f64::consts::PI * p).cos())
+        }
+    };
+    let mut out = String::from("step,lr,loss\n");
+    let (mut area, mut prev) = (0.0, None::<(f64, f64)>);
+    for k in 1..=300 {
+        let s = 10.0 * k as f64;
+        let e = lr(s);
+        if let Some((s0, e0)) = prev {
+            area += 0.5 * (e + e0) * (s - s0);
+        }
+        prev = Some((s, e));
+        let loss = if area > 0.0 {
+            2.0 + 6.0 * (area / 3e-4).powf(-0.4)
+        } else {
+            10.8
+        };
+        let wiggle = 1.0 + 0.003 * ((k * 37 % 11) as f64 / 5.0 - 1.0);
+        out.push_str(&format!("{s},{e},{}\n", loss * wiggle));
+    }
+    out
+}
+
+/// Item 1: tissue, multipower and auto failed with "the objective is not
+/// finite at any of the starts" (S1 = 0 at step 10); the row is skipped
+/// with a warning, the rate path kept (tissue recovers alpha = 0.4), and
+/// `slaw schedule` fits the run too.
+#[test]
+fn a_rate_of_0_at_the_first_rows_is_skipped_not_a_failed_fit() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "warm0.csv", &warmup_from_zero());
+    for (method, until) in [
+        ("tissue", "0.3"),
+        ("multipower", "0.3"),
+        ("auto", "0.5"),
+        ("reciprocal", "0.3"),
+    ] {
+        let v = json_of(
+            &slaw()
+                .args(["forecast", &f, "--fit-until", until, "--method", method])
+                .args(["--bootstrap", "0", "--json"])
+                .output()
+                .unwrap(),
+        );
+        let w = warnings(&v);
+        assert!(
+            w.iter().any(
+                |w| w.starts_with("the loss at step 10 (the first row with a loss)")
+                    && w.contains("skipped")
+            ),
+            "{method}: {w:?}"
+        );
+        let loss = v["forecasts"][0]["loss"].as_f64().unwrap();
+        assert!(loss > 2.0 && loss < 2.6, "{method}: {loss}");
+        if method == "tissue" {
+            let alpha = v["params"]["alpha"].as_f64().unwrap();
+            assert!((alpha - 0.4).abs() < 0.02, "alpha {alpha}");
+            assert_eq!(v["fit_points"].as_u64(), Some(89));
+        }
+    }
+    let v = json_of(
+        &slaw()
+            .args(["schedule", &f, "--bootstrap", "0", "--json", "--predict"])
+            .arg("cosine:peak=3e-4,final=3e-5,total=3000,warmup=300")
+            .output()
+            .unwrap(),
+    );
+    assert!(warnings(&v)
+        .iter()
+        .any(|w| w.starts_with("run 'warm0': the loss at step 10")));
+}
