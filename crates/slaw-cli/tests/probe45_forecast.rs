@@ -110,3 +110,68 @@ fn a_rate_of_0_at_the_first_rows_is_skipped_not_a_failed_fit() {
         .iter()
         .any(|w| w.starts_with("run 'warm0': the loss at step 10")));
 }
+
+/// `slaw forecast FILE ARGS --json`, parsed.
+fn forecast_json(file: &str, args: &[&str]) -> serde_json::Value {
+    json_of(
+        &slaw()
+            .args(["forecast", file])
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    )
+}
+
+/// Item 2: whether more than the first 50 replicates entered the interval
+/// was decided over every point at once, so the interval at step 7000
+/// changed when steps 5800 and 9000 were asked beside it (the spread at
+/// 5800, close to the window's end, is not negligible; at 7000 it is).
+/// Each point is decided alone now: the same interval at 7000, whatever
+/// else is asked, and the same seed gives the same output. On the first 29
+/// points of a public curve (to step 5760), fitted whole.
+#[test]
+fn a_steps_interval_does_not_depend_on_the_other_steps_asked() {
+    let Some(src) = common::shared("loss-curves/multipower/25/constant_24000.csv") else {
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let text = fs::read_to_string(src).unwrap();
+    let head: Vec<&str> = text.lines().take(30).collect();
+    let f = write(&dir, "short.csv", &(head.join("\n") + "\n"));
+    for method in ["reciprocal", "log"] {
+        let at7000 = |v: &serde_json::Value| {
+            let p = v["forecasts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["step"].as_f64() == Some(7000.0))
+                .unwrap()
+                .clone();
+            (p["lo"].as_f64().unwrap(), p["hi"].as_f64().unwrap())
+        };
+        let base = ["--fit-until", "1", "--method", method, "--at"];
+        let one = forecast_json(&f, &[&base[..], &["7000"]].concat());
+        let three = forecast_json(&f, &[&base[..], &["5800", "7000", "9000"]].concat());
+        assert_eq!(at7000(&one), at7000(&three), "{method}");
+        // The three-step run did run all the replicates (for 5800), so
+        // the case is the one that differed.
+        assert_eq!(
+            three["bootstrap"]["replicates"].as_u64(),
+            Some(200),
+            "{method}"
+        );
+        assert_eq!(
+            one["bootstrap"]["replicates"].as_u64(),
+            Some(50),
+            "{method}"
+        );
+        assert_eq!(
+            three["bootstrap"]["first_where_negligible"].as_u64(),
+            Some(50),
+            "{method}"
+        );
+        let again = forecast_json(&f, &[&base[..], &["5800", "7000", "9000"]].concat());
+        assert_eq!(three["forecasts"], again["forecasts"], "{method}");
+    }
+}

@@ -382,6 +382,12 @@ pub struct Replicates {
     pub converged: usize,
     /// The intervals' level.
     pub level: f64,
+    /// When all the replicates ran for some points only: the first this
+    /// many, used alone at the points where their refit spread adds under
+    /// 5% to the calibrated error (each point decided alone, so a step's
+    /// interval does not depend on the other steps asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_where_negligible: Option<usize>,
     /// On a curve of over [`MAX_BAND_POINTS`] points: how many of its
     /// points the replicates were predicted at (every k-th, the last and
     /// the forecast steps; `band_points`), the others having no interval.
@@ -865,6 +871,7 @@ fn run_law(method: CurveLaw, ext: &Curve, k: usize, req: &Request) -> Result<For
             replicates: ivs.replicates.0,
             converged: ivs.replicates.1,
             level: req.level,
+            first_where_negligible: ivs.first_where_negligible,
             band_points: band.map(|b| b.len()),
         });
         interval_kind = Some(ivs.kind);
@@ -1062,6 +1069,7 @@ fn run_temporal(
             replicates: req.bootstrap,
             converged: ok,
             level: req.level,
+            first_where_negligible: None,
             band_points: None,
         });
         // What the widening makes of the bootstrap: a forecast interval,

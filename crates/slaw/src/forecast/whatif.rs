@@ -519,6 +519,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             replicates: opts.bootstrap,
             converged: draws.len(),
             level: opts.level,
+            first_where_negligible: None,
             band_points: None,
         }),
         best,
