@@ -175,3 +175,61 @@ fn a_steps_interval_does_not_depend_on_the_other_steps_asked() {
         assert_eq!(three["forecasts"], again["forecasts"], "{method}");
     }
 }
+
+/// Item 3: a rising curve got no warning under a law that fits it without
+/// a parameter on a bound (log with b < 0, reciprocal); the check is on the
+/// data now, whatever the law.
+#[test]
+fn a_rising_loss_is_flagged_whatever_the_law() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("step,loss\n");
+    for k in 1..=300 {
+        let t = 10.0 * k as f64;
+        let wiggle = 1.0 + 0.003 * ((k * 37 % 11) as f64 / 5.0 - 1.0);
+        s.push_str(&format!("{t},{}\n", (2.0 + 0.3 * t.ln()) * wiggle));
+    }
+    let f = write(&dir, "rising.csv", &s);
+    for method in ["log", "reciprocal", "power", "auto"] {
+        let v = forecast_json(
+            &f,
+            &["--fit-until", "0.3", "--method", method, "--bootstrap", "0"],
+        );
+        assert!(
+            warnings(&v)
+                .iter()
+                .any(|w| w.starts_with("the loss rises over the fitted window")),
+            "{method}: {:?}",
+            warnings(&v)
+        );
+    }
+    // A falling curve is not flagged.
+    let g = write(&dir, "warm0.csv", &warmup_from_zero());
+    let v = forecast_json(&g, &["--fit-until", "0.3", "--bootstrap", "0"]);
+    assert!(!warnings(&v).iter().any(|w| w.contains("rises")));
+}
+
+/// Item 4: at a late end of the fit the temporal law's a1 trajectory
+/// (hyperbolic) leaves c1 on its bound (-1e6), unflagged; flagged now, in
+/// the warnings and in the trajectory's JSON `at_bounds`.
+#[test]
+fn a_temporal_coefficient_on_its_bound_is_flagged() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../bench/temporal/data/large_cosine_seed1.csv"
+    );
+    if !std::path::Path::new(f).exists() {
+        eprintln!("SKIPPED: {f} not found");
+        return;
+    }
+    let v = forecast_json(f, &["--fit-until", "0.8", "--bootstrap", "0"]);
+    let a1 = v["temporal"]["trajectories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["param"] == "a1")
+        .unwrap();
+    assert_eq!(a1["chosen"]["at_bounds"], serde_json::json!(["c1"]));
+    assert!(warnings(&v).iter().any(
+        |w| w.starts_with("parameter a1.c1 (of the hyperbolic trajectory of a1) is at a bound")
+    ));
+}

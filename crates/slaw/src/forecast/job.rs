@@ -762,6 +762,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             crate::numbers::num(hi)
         ));
     }
+    if let Some(w) = rising(&fitted) {
+        out.warnings.push(w);
+    }
     let before: Vec<String> = at
         .iter()
         .filter(|&&t| t < first)
@@ -790,6 +793,33 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.heldout = Some(accuracy(&pred, &truth));
     }
     Ok(out)
+}
+
+/// A warning when the fitted losses (in step order) rise over the window:
+/// the median of its last quarter above that of its first. A check on the
+/// data, whatever the law (a law of the step alone, a schedule-aware law or
+/// the temporal law): every loss-curve law describes a falling loss, and
+/// some fit a rising one without a flag (reciprocal with a < 0, log with
+/// b < 0).
+fn rising(fitted: &[f64]) -> Option<String> {
+    let q = fitted.len() / 4;
+    if q == 0 {
+        return None;
+    }
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        0.5 * (v[(n - 1) / 2] + v[n / 2])
+    };
+    let (a, b) = (median(&fitted[..q]), median(&fitted[fitted.len() - q..]));
+    (b > a).then(|| {
+        format!(
+            "the loss rises over the fitted window (median {} over its first quarter, {} over its last): the laws describe a falling loss, so the forecast extrapolates a trend the training curve should not have (a diverging run, a restarted schedule, or a metric other than the loss?)",
+            crate::numbers::short(a),
+            crate::numbers::short(b)
+        )
+    })
 }
 
 /// The error for a forecast that is not a positive loss (`loss` at
@@ -1089,6 +1119,14 @@ fn run_temporal(
             .map(|s| format!("the per-position fit at step {s} did not converge")),
     );
     for tr in &f.trajectories {
+        for c in &tr.chosen.at_bounds {
+            warnings.push(format!(
+                "parameter {}.{c} (of the {} trajectory of {}) is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
+                tr.param,
+                tr.chosen.form.name(),
+                tr.param
+            ));
+        }
         if !tr.chosen.converged {
             warnings.push(format!(
                 "the trajectory fit of {} did not converge",
