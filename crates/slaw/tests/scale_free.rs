@@ -311,6 +311,7 @@ fn schedules(scale: f64) -> Vec<slaw::forecast::Curve> {
             lr: Some(step.iter().map(|&t| s.at(t)).collect()),
             step: step.iter().map(|t| t * scale).collect(),
             schedule: None,
+            untrained: vec![],
         }
     })
     .collect()

@@ -135,6 +135,7 @@ fn the_lr_form_follows_the_schedule() {
         lr: None,
         loss: vec![1.0; st.len()],
         schedule: None,
+        untrained: vec![],
     }
     .with_schedule(sched);
     let feats = curve0.features().unwrap();

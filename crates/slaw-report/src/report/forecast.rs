@@ -85,10 +85,15 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     } else {
                         ""
                     },
-                    if n == slaw::forecast::FIRST_REPLICATES {
-                        " (no more run: the refit spread adds under 5% to the calibrated error)"
-                    } else {
-                        ""
+                    match b.first_where_negligible {
+                        Some(k) => format!(
+                            " (of the first {k} alone at the points where their spread adds under 5% to the calibrated error)"
+                        ),
+                        None if n == slaw::forecast::FIRST_REPLICATES => {
+                            " (no more run: the refit spread adds under 5% to the calibrated error)"
+                                .to_string()
+                        }
+                        None => String::new(),
                     }
                 );
             }

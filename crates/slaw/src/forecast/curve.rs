@@ -21,6 +21,13 @@ pub struct Curve {
     /// A schedule given by the user: the learning rate at every step comes
     /// from it rather than from interpolating `lr`.
     pub schedule: Option<Schedule>,
+    /// Steps of the rows skipped at the start of the curve because the
+    /// learning rate recorded there, and at every row before, is 0: no step
+    /// had trained by the recorded rates (the summed rate S1 is 0 there,
+    /// where a law of S1 has no finite loss). The rate is 0 up to the last
+    /// of them, then linear to the first point; empty: it rises from 0 at
+    /// step 0.
+    pub untrained: Vec<f64>,
 }
 
 /// Per-point learning-rate features of a curve.
@@ -370,6 +377,7 @@ impl Curve {
             lr: ri.map(|_| vec![]),
             loss: vec![],
             schedule: None,
+            untrained: vec![],
         };
         for &r in rows {
             // Sparse logs (W&B exports, trainer_state.json): a row that did
@@ -427,7 +435,47 @@ impl Curve {
         if let (Some(i), Some(v)) = (ri, &c.lr) {
             check_not_all_zero(t, &t.columns[i], v)?;
         }
+        c.skip_untrained();
         Ok(c)
+    }
+
+    /// The warning for the points skipped into `untrained`, if any.
+    pub fn untrained_warning(&self) -> Option<String> {
+        let n = self.untrained.len();
+        if n == 0 {
+            return None;
+        }
+        let shown: Vec<String> = self
+            .untrained
+            .iter()
+            .take(5)
+            .map(|&s| crate::numbers::num(s))
+            .collect();
+        Some(format!(
+            "the loss at step{} {}{} (the first row{} with a loss) is not on the curve the laws fit: skipped; the learning rate recorded there, and at every row before, is 0, so no step has trained yet (the summed rate a schedule-aware law reads is 0, where its loss is infinite); the rate is taken as 0 up to step {}",
+            if n == 1 { "" } else { "s" },
+            shown.join(", "),
+            if n > 5 { ", ..." } else { "" },
+            if n == 1 { "" } else { "s" },
+            crate::numbers::num(self.untrained[n - 1]),
+        ))
+    }
+
+    /// Skip the leading points whose learning rate, and every earlier
+    /// one's, is 0 (the summed rate S1 is 0 there: no step has trained),
+    /// keeping their steps in `untrained` (the rate path stays 0 up to the
+    /// last of them). A curve whose every rate is 0 keeps its points.
+    fn skip_untrained(&mut self) {
+        let Some(lr) = self.lr.as_mut() else {
+            return;
+        };
+        let z = lr.iter().take_while(|&&e| e == 0.0).count();
+        if z == 0 || z == lr.len() {
+            return;
+        }
+        lr.drain(..z);
+        self.untrained.extend(self.step.drain(..z));
+        self.loss.drain(..z);
     }
 
     /// An error unless the curve has the 4 points a forecast needs (`run`:
@@ -467,20 +515,18 @@ impl Curve {
     /// recorded rate without a schedule).
     pub fn with_steps(&self, at: &[f64]) -> Curve {
         let mut c = self.clone();
+        // The recorded rates' path (the curve's own points, not those
+        // added: a step before the first point is on the ramp from 0).
+        let path = self.schedule.is_none().then(|| self.lr_path()).flatten();
         for &t in at {
             if c.step.contains(&t) {
                 continue;
             }
             let j = c.step.partition_point(|&s| s < t);
             if let Some(lr) = c.lr.as_mut() {
-                let v = match self.schedule {
-                    Some(s) => s.at(t),
-                    None if j == 0 => lr[0] * t / c.step[0],
-                    None if j == lr.len() => lr[j - 1],
-                    None => {
-                        let (a, b) = (c.step[j - 1], c.step[j]);
-                        lr[j - 1] + (lr[j] - lr[j - 1]) * (t - a) / (b - a)
-                    }
+                let v = match (self.schedule, &path) {
+                    (None, Some(p)) => p.at(t),
+                    (s, _) => s.map_or(0.0, |s| s.at(t)),
                 };
                 lr.insert(j, v);
             }
@@ -505,15 +551,19 @@ impl Curve {
     }
 
     /// The learning rate as a function of the step: the schedule when there
-    /// is one; otherwise a linear warmup from 0 at step 0 to the first
-    /// recorded rate, linear interpolation between recorded points, constant
-    /// after the last. None without a learning rate.
+    /// is one; otherwise a linear warmup from 0 at step 0 (or at the last
+    /// `untrained` step) to the first recorded rate, linear interpolation
+    /// between recorded points, constant after the last. None without a
+    /// learning rate.
     pub fn lr_path(&self) -> Option<LrPath> {
         if let Some(s) = self.schedule {
             return Some(LrPath::from_schedule(&s));
         }
         let lr = self.lr.as_ref()?;
-        Some(LrPath::from_points(&self.step, lr))
+        Some(match self.untrained.last() {
+            Some(&idle) => LrPath::from_points_after(idle, &self.step, lr),
+            None => LrPath::from_points(&self.step, lr),
+        })
     }
 
     /// Where the annealing terms start: the schedule's warmup, or the first
@@ -581,6 +631,17 @@ impl LrPath {
         t.extend_from_slice(step);
         eta.extend_from_slice(lr);
         LrPath { t, eta }
+    }
+
+    /// Through the recorded points, 0 from step 0 to `idle` (a step before
+    /// the first point: the rate recorded there was 0), then linear.
+    pub fn from_points_after(idle: f64, step: &[f64], lr: &[f64]) -> LrPath {
+        let mut p = LrPath::from_points(step, lr);
+        if idle > 0.0 && step.first().is_some_and(|&s| s > idle) {
+            p.t.insert(1, idle);
+            p.eta.insert(1, 0.0);
+        }
+        p
     }
 
     /// Knots of an analytic schedule: its breakpoints, and evenly spaced
@@ -1021,5 +1082,42 @@ mod tests {
         let (d, eta, s1) = f.drops[0];
         assert!((d - 2.7e-4).abs() < 1e-15 && eta == 3e-5 && (s1 - 0.3).abs() < 1e-12);
         assert!((f.s1[2] - (0.3 + 500.0 * 3e-5)).abs() < 1e-12);
+    }
+
+    /// fx45a item 1: a log whose learning rate is 0 at its first rows (a
+    /// warmup from 0 logged from step 10) had S1 = 0 at them, where a law
+    /// of S1 has no finite loss: tissue and multipower failed ("objective
+    /// not finite at any start"). Those rows are skipped (said), and the
+    /// rate path stays 0 up to the last of them: the summed rate at the
+    /// next points is the log's, not a ramp from step 0.
+    #[test]
+    fn fx45a_rows_before_the_rate_rises_are_skipped_and_the_path_kept() {
+        let text = "step,lr,loss\n10,0,9\n20,0,8.9\n30,1e-4,8\n40,2e-4,7\n50,3e-4,6\n60,3e-4,5\n";
+        let t = Table::from_delimited("w.csv", text, b',').unwrap();
+        let c = Curve::runs_from_table(&t, "w", "step", "loss", None, None)
+            .unwrap()
+            .remove(0);
+        assert_eq!(c.step, vec![30.0, 40.0, 50.0, 60.0]);
+        assert_eq!(c.loss, vec![8.0, 7.0, 6.0, 5.0]);
+        assert_eq!(c.untrained, vec![10.0, 20.0]);
+        let f = c.features().unwrap();
+        // 0 up to step 20, then linear to 1e-4 at step 30: 5e-4 by then.
+        assert!((f.s1[0] - 5e-4).abs() < 1e-15, "{}", f.s1[0]);
+        assert!(f.s1.iter().all(|&s| s > 0.0));
+        let w = c.untrained_warning().unwrap();
+        assert!(w.contains("steps 10, 20") && w.contains("skipped"), "{w}");
+        // A forecast step before the first point: the rate there is 0 up
+        // to step 20, then on the ramp.
+        let e = c.with_steps(&[15.0, 25.0]);
+        let lr = e.lr.as_ref().unwrap();
+        assert_eq!((lr[0], lr[1]), (0.0, 5e-5));
+        // Without a learning-rate column nothing is skipped; a rate that
+        // is 0 at every row stays the error it was.
+        let c = Curve::runs_from_table(&t, "w", "step", "loss", Some("loss"), None).unwrap();
+        assert!(c[0].untrained.is_empty());
+        let zero =
+            Table::from_delimited("z.csv", "step,lr,loss\n1,0,3\n2,0,2\n3,0,1\n4,0,1\n", b',')
+                .unwrap();
+        assert!(Curve::runs_from_table(&zero, "z", "step", "loss", None, None).is_err());
     }
 }

@@ -382,6 +382,12 @@ pub struct Replicates {
     pub converged: usize,
     /// The intervals' level.
     pub level: f64,
+    /// When all the replicates ran for some points only: the first this
+    /// many, used alone at the points where their refit spread adds under
+    /// 5% to the calibrated error (each point decided alone, so a step's
+    /// interval does not depend on the other steps asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_where_negligible: Option<usize>,
     /// On a curve of over [`MAX_BAND_POINTS`] points: how many of its
     /// points the replicates were predicted at (every k-th, the last and
     /// the forecast steps; `band_points`), the others having no interval.
@@ -709,6 +715,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         .filter(|&s| s <= until)
         .fold(first, f64::max);
     out.decay = decay;
+    if let Some(w) = curve.untrained_warning() {
+        out.warnings.push(w);
+    }
     for &t in &at {
         let i = ext
             .step
@@ -753,6 +762,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             crate::numbers::num(hi)
         ));
     }
+    if let Some(w) = rising(&fitted) {
+        out.warnings.push(w);
+    }
     let before: Vec<String> = at
         .iter()
         .filter(|&&t| t < first)
@@ -781,6 +793,33 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.heldout = Some(accuracy(&pred, &truth));
     }
     Ok(out)
+}
+
+/// A warning when the fitted losses (in step order) rise over the window:
+/// the median of its last quarter above that of its first. A check on the
+/// data, whatever the law (a law of the step alone, a schedule-aware law or
+/// the temporal law): every loss-curve law describes a falling loss, and
+/// some fit a rising one without a flag (reciprocal with a < 0, log with
+/// b < 0).
+fn rising(fitted: &[f64]) -> Option<String> {
+    let q = fitted.len() / 4;
+    if q == 0 {
+        return None;
+    }
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        0.5 * (v[(n - 1) / 2] + v[n / 2])
+    };
+    let (a, b) = (median(&fitted[..q]), median(&fitted[fitted.len() - q..]));
+    (b > a).then(|| {
+        format!(
+            "the loss rises over the fitted window (median {} over its first quarter, {} over its last): the laws describe a falling loss, so the forecast extrapolates a trend the training curve should not have (a diverging run, a restarted schedule, or a metric other than the loss?)",
+            crate::numbers::short(a),
+            crate::numbers::short(b)
+        )
+    })
 }
 
 /// The error for a forecast that is not a positive loss (`loss` at
@@ -862,6 +901,7 @@ fn run_law(method: CurveLaw, ext: &Curve, k: usize, req: &Request) -> Result<For
             replicates: ivs.replicates.0,
             converged: ivs.replicates.1,
             level: req.level,
+            first_where_negligible: ivs.first_where_negligible,
             band_points: band.map(|b| b.len()),
         });
         interval_kind = Some(ivs.kind);
@@ -1059,6 +1099,7 @@ fn run_temporal(
             replicates: req.bootstrap,
             converged: ok,
             level: req.level,
+            first_where_negligible: None,
             band_points: None,
         });
         // What the widening makes of the bootstrap: a forecast interval,
@@ -1078,6 +1119,14 @@ fn run_temporal(
             .map(|s| format!("the per-position fit at step {s} did not converge")),
     );
     for tr in &f.trajectories {
+        for c in &tr.chosen.at_bounds {
+            warnings.push(format!(
+                "parameter {}.{c} (of the {} trajectory of {}) is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
+                tr.param,
+                tr.chosen.form.name(),
+                tr.param
+            ));
+        }
         if !tr.chosen.converged {
             warnings.push(format!(
                 "the trajectory fit of {} did not converge",
@@ -1386,6 +1435,7 @@ mod tests {
             lr: Some(lr.to_vec()),
             loss: step.iter().map(|s| 3.0 + 1.0 / s).collect(),
             schedule: None,
+            untrained: vec![],
         }
     }
 
@@ -1403,6 +1453,7 @@ mod tests {
                 step: step.clone(),
                 lr: None,
                 schedule: None,
+                untrained: vec![],
             };
             let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
             let j = f.law.params.iter().position(|p| p.name == "E").unwrap();

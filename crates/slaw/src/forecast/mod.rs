@@ -317,35 +317,39 @@ impl Fitted {
     ) -> Intervals {
         let calibration = self.calibration_with(level, priors);
         // The refit spread enters in quadrature: where it is under
-        // `NEGLIGIBLE` of the calibrated error at every forecast beyond the
-        // window, it moves the interval by under 5%, and the first
-        // `FIRST_REPLICATES` replicates (the same draws as the first of a
-        // full run) are kept.
+        // `NEGLIGIBLE` of the calibrated error, it moves the interval by
+        // under 5%, and the first `FIRST_REPLICATES` replicates (the same
+        // draws as the first of a full run) are kept there. Decided point
+        // by point, so that a step's interval does not depend on the other
+        // steps asked for (the decision was once over every point).
         let last_fit = self.obs_last_step();
         let preds = self.predict_points(points);
-        let negligible = |boot: &[Interval]| {
-            let cal = calibration.as_ref()?;
-            let ok = points
-                .iter()
-                .zip(boot)
-                .zip(&preds)
-                .all(|((&(c, i), b), &pred)| {
-                    let t = self.input(c, i)[0];
-                    let (below, above) = b.ln_beyond(pred);
-                    t <= last_fit || below.max(above) <= NEGLIGIBLE * cal.half_width(t)
-                });
-            ok.then_some(())
+        let negligible = |k: usize, b: &Interval| {
+            let Some(cal) = calibration.as_ref() else {
+                return false;
+            };
+            let t = self.input(points[k].0, points[k].1)[0];
+            let (below, above) = b.ln_beyond(preds[k]);
+            t <= last_fit || below.max(above) <= NEGLIGIBLE * cal.half_width(t)
         };
-        let (boot, converged, used) = if n == 0 {
-            (vec![], 0, 0)
+        let (boot, converged, used, first_where_negligible) = if n == 0 {
+            (vec![], 0, 0, None)
         } else {
             let first = n.min(FIRST_REPLICATES);
-            let (b, ok) = self.bootstrap(points, first, seed, level);
-            if first == n || negligible(&b).is_some() {
-                (b, ok, first)
+            let (mut b, ok) = self.bootstrap(points, first, seed, level);
+            let more: Vec<usize> = (0..points.len())
+                .filter(|&k| !negligible(k, &b[k]))
+                .collect();
+            if first == n || more.is_empty() {
+                (b, ok, first, None)
             } else {
-                let (b, ok) = self.bootstrap(points, n, seed, level);
-                (b, ok, n)
+                let all = self.draws(&Resampling::new(n, level, seed));
+                let at: Vec<(usize, usize)> = more.iter().map(|&k| points[k]).collect();
+                for (&k, iv) in more.iter().zip(self.draw_intervals(&at, &all, level)) {
+                    b[k] = iv;
+                }
+                let partial = more.len() < points.len();
+                (b, all.len(), n, partial.then_some(first))
             }
         };
         let iv = points
@@ -378,6 +382,7 @@ impl Fitted {
             iv,
             kind,
             replicates: (used, converged),
+            first_where_negligible,
             calibration,
         }
     }
@@ -479,6 +484,10 @@ pub struct Intervals {
     /// Bootstrap replicates run and converged (fewer run than asked when
     /// the refit spread is negligible: see `Fitted::intervals`).
     pub replicates: (usize, usize),
+    /// When more than the first replicates ran but some points' refit
+    /// spread was negligible with the first ones: their number (those
+    /// points' intervals use them alone; each point is decided alone).
+    pub first_where_negligible: Option<usize>,
     /// The rolling-origin calibration, when the window allowed one.
     pub calibration: Option<Calibration>,
 }

@@ -260,6 +260,7 @@ impl PositionCurves {
                 .map(|l| l.iter().sum::<f64>() / l.len() as f64)
                 .collect(),
             schedule: None,
+            untrained: vec![],
         }
     }
 

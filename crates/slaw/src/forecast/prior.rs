@@ -268,6 +268,7 @@ pub fn windows(dir: &Path) -> Result<Vec<Window>> {
             lr: None,
             loss: lc.y.clone(),
             schedule: None,
+            untrained: vec![],
         };
         for f in SYNTHETIC_FRACTIONS {
             let k = (f * c.len() as f64).floor() as usize;

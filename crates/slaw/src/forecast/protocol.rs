@@ -279,6 +279,7 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
                 lr: None,
                 loss: pts.iter().map(|p| p.1).collect(),
                 schedule: None,
+                untrained: vec![],
             },
             total,
         ));

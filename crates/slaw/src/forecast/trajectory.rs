@@ -169,6 +169,10 @@ pub struct FittedForm {
     law: Law,
     /// How it was fitted.
     pub how: FormLoss,
+    /// The coefficients the fit left at a bound of their range (by name:
+    /// c0, c1, c2): the data do not pin them. Empty for a bootstrap refit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub at_bounds: Vec<String>,
 }
 
 impl FittedForm {
@@ -309,6 +313,7 @@ pub fn fit_form_with(
         internal: r.internal,
         law,
         how,
+        at_bounds: r.at_bounds,
     })
 }
 
@@ -526,6 +531,7 @@ pub fn refit(f: &FittedForm, xs: &[[f64; 3]], y: &[f64]) -> Option<FittedForm> {
             internal,
             law: f.law.clone(),
             how: f.how,
+            at_bounds: vec![],
         });
     }
     fit_form_with(f.form, xs, y, Some(&f.internal), f.how)

@@ -89,6 +89,7 @@ impl Target {
                 loss: vec![f64::NAN; step.len()],
                 step,
                 schedule: Some(s),
+                untrained: vec![],
             },
         })
     }
@@ -141,6 +142,7 @@ impl Target {
                 step,
                 lr: Some(lr),
                 schedule: None,
+                untrained: vec![],
             },
             name,
         })
@@ -323,6 +325,10 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         warnings.push("the fit did not converge".to_string());
     }
     warnings.extend(same_names(runs));
+    warnings.extend(
+        runs.iter()
+            .filter_map(|r| Some(format!("run '{}': {}", r.name, r.untrained_warning()?))),
+    );
     warnings.extend(identifiability(f.result()));
     warnings.extend(before_the_runs(runs, targets));
     warnings.extend(follows_unpinned(&f, runs, targets));
@@ -513,6 +519,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             replicates: opts.bootstrap,
             converged: draws.len(),
             level: opts.level,
+            first_where_negligible: None,
             band_points: None,
         }),
         best,

@@ -905,6 +905,7 @@ mod tests {
             lr: Some(step.iter().map(|&s| lr(s)).collect()),
             step,
             schedule: None,
+            untrained: vec![],
         }
         .features()
         .unwrap()
@@ -1010,6 +1011,7 @@ mod tests {
             lr: Some(step.iter().map(|&s| eta(s)).collect()),
             step,
             schedule: None,
+            untrained: vec![],
         };
         let at: Vec<f64> = (1..=100).map(|k| 20.0 * k as f64).collect();
         let f = c.lr_path().unwrap().features(&at, 1.0);
@@ -1140,6 +1142,7 @@ mod tests {
             ),
             step,
             schedule: None,
+            untrained: vec![],
         };
         let path = c.lr_path().unwrap();
         let [fit, pred, areas] = [Needs::Fit, Needs::Predict, Needs::Areas]

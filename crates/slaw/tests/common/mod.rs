@@ -49,6 +49,7 @@ pub fn noisy_power_curve<R: rand::Rng>(
         lr: None,
         loss,
         schedule: None,
+        untrained: vec![],
     }
 }
 
