@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use slaw::allocate;
 use slaw::bootstrap::Resampling;
 use slaw::datasets::{pretraining_runs, DataColumn, PretrainColumns};
-use slaw::joint::decision::{recommend_with, Intervals, Setting};
+use slaw::joint::decision::{decide, Intervals, Setting};
 use slaw::joint::{self, Form, RunColumns, Runs};
 use slaw_report::plot;
 use slaw_report::report::joint as rep;
@@ -345,17 +345,16 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         })?;
     let x_range = joint::decision::x_range(&runs, k, x);
     let opts = config::fit_options(Fitting::Joint)?;
-    let fits = joint::fit_all(&runs, &opts)?;
     let setting = Setting {
         factor: factor.to_string(),
         x,
         d: a.data,
     };
-    let rec = recommend_with(
+    let form: Form = a.form.into();
+    let (rec, fits) = decide(
         &runs,
-        &fits,
         &setting,
-        a.form.into(),
+        form,
         &opts,
         &config::bootstrap(a.bootstrap, "--level", a.level, a.seed)?,
         x_range,
@@ -367,14 +366,21 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         &serde_json::json!({"recommendation": rec, "fits": fits}),
         || {
             print!("{}", rep::methods_report(&rec));
+            // the warnings of the form used (what its fits could not pin,
+            // issue 14; the held-out comparison favouring the other form)
             for w in &rec.warnings {
                 println!("warning: {w}");
             }
-            // what the fits could not pin (issue 14), as `slaw joint` says it
-            for m in &fits {
-                for (kind, n) in m.labelled_notes() {
-                    println!("{kind}: method {}: {n}", m.method);
-                }
+            if !rec.other_form_better.is_empty() {
+                let other = Form::BOTH.into_iter().find(|&f| f != form).unwrap_or(form);
+                println!(
+                    "  (to predict with the {} law: --form {})",
+                    other.name(),
+                    other.name()
+                );
+            }
+            for n in &rec.info {
+                println!("note: {n}");
             }
         },
     )?;
@@ -395,7 +401,6 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
             std::slice::from_ref(&a.runs.file),
         )?;
     }
-    let form: Form = a.form.into();
     Ok(exit_for(fits.iter().all(|m| m.form(form).converged())))
 }
 

@@ -1137,3 +1137,137 @@ fn allocate_group_parametric_prints_the_ungrouped_table_per_group() {
              column, --group lab gives each value its own analysis)",
         ));
 }
+
+/// Probe 45, findings 4, 10 and 11: `methods` warns (text and JSON) when
+/// the held-out comparison favours the form not used, naming `--form`;
+/// its warnings about the fits concern the form used (the other form's are
+/// counted in a note); `joint` gives the shared parameters standard errors;
+/// a method whose runs cannot be fitted is left out with a warning.
+#[test]
+fn fx45e_methods_form_warning_shared_errors_and_left_out() {
+    let dir = TempDir::new().unwrap();
+    let f = en_de(&dir);
+    let base = [
+        "--at",
+        "model_size=8e9",
+        "--data",
+        "3e3",
+        "--bootstrap",
+        "0",
+    ];
+    // multiplicative runs, additive form: every method favours the other
+    let out = slaw()
+        .args(["methods", &f])
+        .args(FACTORS)
+        .args(base)
+        .args(["--form", "additive"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("the multiplicative law predicts the held-out runs better than the additive law used here"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(to predict with the multiplicative law: --form multiplicative)"),
+        "{text}"
+    );
+    let json = |form: &str| -> serde_json::Value {
+        let out = slaw()
+            .args(["methods", &f])
+            .args(FACTORS)
+            .args(base)
+            .args(["--form", form, "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let add = json("additive");
+    let better = add["recommendation"]["other_form_better"]
+        .as_array()
+        .unwrap();
+    assert!(!better.is_empty(), "{add}");
+    let warnings = add["recommendation"]["warnings"].as_array().unwrap();
+    for m in better {
+        let m = m.as_str().unwrap();
+        assert!(
+            warnings.iter().any(|w| w
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("method {m}: the multiplicative law predicts"))),
+            "{add}"
+        );
+    }
+    // the default (multiplicative) form: no such warning, and no warning
+    // about the additive law's fits (only a note counting them)
+    let mult = json("multiplicative");
+    let rec = &mult["recommendation"];
+    assert_eq!(rec["other_form_better"], serde_json::json!([]), "{rec}");
+    for w in rec["warnings"].as_array().unwrap() {
+        assert!(!w.as_str().unwrap().contains("additive law"), "{w}");
+    }
+    let additive_warnings: usize = mult["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["forms"][1]["warnings"].as_array().unwrap().len())
+        .sum();
+    let noted = rec["info"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
+            .unwrap()
+            .starts_with("the additive law, not used")
+    });
+    assert_eq!(noted, additive_warnings > 0, "{rec}");
+    // joint: shared parameters with standard errors, text and JSON
+    let out = slaw().args(["joint", &f]).args(FACTORS).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("shared beta=") && text.contains(" +/- "),
+        "{text}"
+    );
+    let out = slaw()
+        .args(["joint", &f, "--json"])
+        .args(FACTORS)
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for m in j.as_array().unwrap() {
+        for form in m["forms"].as_array().unwrap() {
+            let se = &form["shared_std_errors"];
+            let shared = &form["shared"];
+            assert_eq!(
+                se.as_object().unwrap().keys().collect::<Vec<_>>(),
+                shared.as_object().unwrap().keys().collect::<Vec<_>>(),
+                "{form}"
+            );
+            assert!(form["shared_loose"].is_array(), "{form}");
+        }
+    }
+    // one method with a single model size: left out, the others decided
+    let csv = fs::read_to_string(&f).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let keep: Vec<&str> = lines
+        .filter(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            !(c[0] == "lora" && !c[1].is_empty() && c[1].parse::<f64>().unwrap() != 1e9)
+        })
+        .collect();
+    let g = dir.path().join("lora_one.csv");
+    fs::write(&g, format!("{header}\n{}\n", keep.join("\n"))).unwrap();
+    let out = slaw()
+        .args(["methods", &g.display().to_string()])
+        .args(FACTORS)
+        .args(base)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("warning: method 'lora' left out of the decision: ")
+            && text.contains("a single value"),
+        "{text}"
+    );
+    assert!(text.contains("recommended: "), "{text}");
+}

@@ -591,7 +591,7 @@ fn form(s: &str) -> Res<slaw::joint::Form> {
 }
 
 pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
-    use slaw::joint::decision::{recommend_with, Setting};
+    use slaw::joint::decision::{decide, Setting};
     let Some((factor, x)) = a.at.clone() else {
         return usage("at: the setting's factor and value, e.g. {\"model_size\": 8e9}");
     };
@@ -622,11 +622,9 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
         })?;
     let x_range = slaw::joint::decision::x_range(&runs, k, x);
     let opts = slaw::joint::default_options();
-    let fits = slaw::joint::fit_all(&runs, &opts)?;
     let setting = Setting { factor, x, d };
-    let rec = recommend_with(
+    let (rec, fits) = decide(
         &runs,
-        &fits,
         &setting,
         form,
         &opts,

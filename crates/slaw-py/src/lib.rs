@@ -12,7 +12,7 @@
 //! `KeyboardInterrupt` at once (the worker finishes in the background and its
 //! result is dropped). A panic in the library becomes a `RuntimeError`.
 
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use serde::Deserialize;
 use slaw::error::Setting;
@@ -106,6 +106,11 @@ fn to_py(e: Failure) -> PyErr {
         Failure::Slaw(e) => {
             let msg = message(&e);
             match e {
+                slaw::Error::Io { ref source, .. }
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    PyFileNotFoundError::new_err(msg)
+                }
                 slaw::Error::Io { .. } => PyOSError::new_err(msg),
                 slaw::Error::Fit(_) => PyRuntimeError::new_err(msg),
                 _ => PyValueError::new_err(msg),

@@ -299,10 +299,11 @@ def test_methods_predictive_intervals_and_critical_interval(tmp_path):
     assert (f["predictive_hi"] >= f["bootstrap_hi"]).all()
     assert (f["predictive_hi"] > f["bootstrap_hi"]).any()
     assert (f["lo"] == f["predictive_lo"]).all() and (f["extrapolation_distance"] > 1.0).all()
-    assert len(m.critical) == 3
-    for c in m.critical:
+    assert len(m.critical) == 3 and len(m.critical_curves) == 3
+    for c in m.critical_curves:
         ci = c["at_setting_interval"]
         assert 0 < ci["with_crossing"] + ci["without_crossing"] <= 20
+    assert ((m.critical["with_crossing"] + m.critical["without_crossing"]) > 0).all()
     boot = slaw.methods(df, factors=["model_size", "pretrain_tokens"], at={"model_size": 8e9},
                         data_size=3e3, bootstrap=20)
     assert boot.interval_kind["kind"] == "bootstrap"

@@ -36,7 +36,10 @@ from ._results import (
     FitResult,
     FitResults,
     ForecastResult,
+    ForecastResults,
     FrameResult,
+    JointResult,
+    MethodsResult,
     SelectionResult,
 )
 
@@ -55,7 +58,10 @@ __all__ = [
     "FitResult",
     "FitResults",
     "ForecastResult",
+    "ForecastResults",
     "FrameResult",
+    "JointResult",
+    "MethodsResult",
     "SelectionResult",
 ]
 
@@ -441,8 +447,12 @@ def select(
     ``.ranking`` / ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval
     kind and level, score, chosen), ``.cost`` the cost.
     """
-    if (budget is None) == (max_n is None):
-        raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N, not both")
+    if budget is None and max_n is None:
+        raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N "
+                         "(the largest affordable size)")
+    if budget is not None and max_n is not None:
+        raise ValueError("give the budget once: budget='1/R' (a fraction of target) or max_n=N, "
+                         "not both")
     if budget is not None and not isinstance(budget, str):
         budget = repr(_number(budget, "budget"))
     opts = {
@@ -490,15 +500,16 @@ def forecast(
     position_col: str = "position",
     run_col: Union[str, Sequence[str], None] = None,
     name: Optional[str] = None,
-) -> Union[ForecastResult, List[ForecastResult]]:
+) -> Union[ForecastResult, ForecastResults]:
     """Forecast a training run's loss from the early part of its curve (``slaw forecast``).
 
     ``fit_until``: a fraction of the last step (<= 1) or a step; ``method``: auto, temporal,
     power, reciprocal, log, tissue, multipower, multipower-warmup; ``at``: steps to forecast
     (default the last step); ``schedule``: e.g. ``"cosine:peak=3e-4,final=3e-5,total=24000"``;
     ``run_col``: a column, or several (a list, or ``"a,b"`` as the CLI's ``--run-col a,b``)
-    whose values together name a run: one forecast per run (returns a list; a run that cannot
-    be forecast, e.g. too short, is left out with a warning). ``name`` names a single curve (default: a file's
+    whose values together name a run: one forecast per run (returns a :class:`ForecastResults`,
+    a list of forecasts with ``skipped``, ``warnings`` and ``to_dict()``, the CLI's ``--json``;
+    a run that cannot be forecast, e.g. too short, is left out with a warning). ``name`` names a single curve (default: a file's
     stem, as the CLI, or ``"DataFrame"``/``"dict"``).
     """
     if run_col is not None and not isinstance(run_col, str):
@@ -514,8 +525,9 @@ def forecast(
     runs = _call(_native.forecast, to_table(data), opts)
     for w in runs.get("warnings", []):
         warnings.warn(w, stacklevel=2)
-    outs = [ForecastResult(o) for o in runs["forecasts"]]
-    return outs if run_col is not None else outs[0]
+    if run_col is not None:
+        return ForecastResults(runs)
+    return ForecastResult(runs["forecasts"][0])
 
 
 def _run_cols(factors: Any, pet: Any, method_col: str, data_col: str, loss_col: str,
@@ -539,10 +551,12 @@ def joint(
     loss_col: str = "loss",
     experiment_col: Optional[str] = None,
     holdout_col: Optional[str] = None,
-) -> FrameResult:
+) -> JointResult:
     """Fit the joint fine-tuning laws (multiplicative and additive) per fine-tuning method
-    (``slaw joint``). ``to_frame()``: one row per method and form with the held-out MAD;
-    ``to_dict()``: every fit."""
+    (``slaw joint``). ``to_frame()``: one row per method and form with the shared parameters,
+    their standard errors (``<name>_se``) and the held-out MAD; ``.warnings`` every method's
+    warnings; ``.held_out`` the held-out comparison per method; ``report()`` what the CLI
+    prints; ``to_dict()``: every fit."""
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
     raw = _call(_native.joint, to_table(data), opts)
     rows = []
@@ -552,6 +566,9 @@ def joint(
                                    "formula": f.get("formula")}
             shared = f.get("shared") or {}
             row.update(shared if isinstance(shared, dict) else {n: v for n, v in shared})
+            se = f.get("shared_std_errors") or {}
+            se = se if isinstance(se, dict) else {n: v for n, v in se}
+            row.update({f"{n}_se": v for n, v in se.items()})
             row["mad_fit"] = f.get("mad_fit")
             row["mad_held"] = f.get("mad_held")
             row["converged"] = bool(f.get("shared_converged", True)) and all(
@@ -560,7 +577,7 @@ def joint(
     frame = pd.DataFrame(rows)
     if len(frame):
         frame = frame.set_index(["method", "form"])
-    return FrameResult(raw, frame, "Joint fine-tuning laws per method")
+    return JointResult(raw, frame)
 
 
 def methods(
@@ -581,7 +598,7 @@ def methods(
     experiment_col: Optional[str] = None,
     holdout_col: Optional[str] = None,
     intervals: str = "bootstrap",
-) -> FrameResult:
+) -> MethodsResult:
     """Which fine-tuning method for a setting (``slaw methods``): ``at={"model_size": 8e9}``,
     ``data_size`` the fine-tuning data size (the CLI's ``--data``); ``d_range`` where critical
     data sizes are searched (default, as the CLI's ``--d-range``: from 1e-4 x the smallest to
@@ -592,7 +609,10 @@ def methods(
     ``extrapolation_distance``; ``.recommended`` the method; ``.interval_kind`` what the
     intervals cover; ``.critical`` per pair of methods its crossing(s) at the setting and their
     bootstrap interval (``at_setting_interval``, with the replicate pairs without a crossing
-    counted); ``to_dict()``: the recommendation, critical data sizes, fits."""
+    counted) as a DataFrame; ``.warnings`` the CLI's warnings (those about the fits of the form
+    used, a held-out comparison favouring the other form, methods left out), ``.info`` its
+    notes, ``.left_out`` the methods left out; ``report()`` what the CLI prints;
+    ``to_dict()``: the recommendation, critical data sizes, fits."""
     if not isinstance(at, Mapping) or len(at) != 1:
         raise ValueError("at: one factor and its value, e.g. {'model_size': 8e9}")
     (factor, value), = at.items()
@@ -621,15 +641,7 @@ def methods(
     table = pd.DataFrame(rows)
     if len(table):
         table = table.set_index("method")
-    notes = [f"recommended: {rec.get('recommended')}"
-             + ("" if rec.get("separated") else " (the intervals overlap: not separated)")]
-    result = FrameResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}",
-                         notes)
-    result.recommended = rec.get("recommended")  # type: ignore[attr-defined]
-    kinds = [p.get("interval_kind") for p in rec.get("predictions") or [] if p.get("interval_kind")]
-    result.interval_kind = kinds[0] if kinds else None  # type: ignore[attr-defined]
-    result.critical = rec.get("critical") or []  # type: ignore[attr-defined]
-    return result
+    return MethodsResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}")
 
 
 def allocate(

@@ -519,3 +519,226 @@ class SelectionResult(FrameResult):
         ax.set_xlabel("loss at the target size")
         ax.legend(frameon=False, fontsize=8)
         return ax
+
+
+def _num(v: Any) -> str:
+    """A number as the CLI's reports print it (6 significant digits, no trailing zeros)."""
+    if v is None:
+        return "-"
+    v = float(v)
+    if v != v:
+        return "-"
+    if v != 0 and (abs(v) >= 1e10 or abs(v) < 1e-4):
+        return f"{v:.5e}"
+    s = f"{v:.6g}" if abs(v) < 1e6 else f"{v:.0f}"
+    return s
+
+
+def _shared_pairs(shared: Any) -> List[Tuple[str, float]]:
+    if isinstance(shared, dict):
+        return list(shared.items())
+    return [(n, v) for n, v in (shared or [])]
+
+
+class JointResult(FrameResult):
+    """The joint fine-tuning laws per method (``slaw joint``): ``frame`` one row per method and
+    form (shared parameters, their standard errors ``<name>_se``, held-out MAD); ``warnings``
+    every method's warnings ("method M: ..."); ``held_out`` per method the paired comparison
+    of the two forms' held-out errors (DataFrame); ``report()`` what the CLI prints."""
+
+    def __init__(self, raw: Any, frame: pd.DataFrame):
+        self.warnings: List[str] = [f"method {m.get('method')}: {w}" for m in raw
+                                    for w in m.get("warnings") or []]
+        rows = []
+        for m in raw:
+            h = m.get("held_out")
+            if h:
+                rows.append({"method": m.get("method"), "n": h.get("n"),
+                             "mean_difference": h.get("mean_difference"),
+                             "std_error": h.get("std_error"), "better": h.get("better")})
+        self.held_out = (pd.DataFrame(rows).set_index("method") if rows
+                         else pd.DataFrame(columns=["n", "mean_difference", "std_error", "better"]))
+        super().__init__(raw, frame, "Joint fine-tuning laws per method", self.warnings)
+
+    def report(self) -> str:
+        """The fits as the CLI's ``slaw joint`` prints them: per method its warnings and notes,
+        each form's shared parameters with their standard errors and per-factor fits, and the
+        held-out verdict."""
+        out: List[str] = []
+        for m in self.raw:
+            out.append(f"method {m.get('method')}")
+            warns = m.get("warnings") or []
+            for n in m.get("notes") or []:
+                out.append(f"  {'warning' if n in warns else 'note'}: {n}")
+            forms = m.get("forms") or []
+            for f in forms:
+                se = dict(_shared_pairs(f.get("shared_std_errors")))
+                shared = ", ".join(
+                    f"{k}={_num(v)}" + (f" +/- {_num(se[k])}" if se.get(k) is not None else "")
+                    for k, v in _shared_pairs(f.get("shared")))
+                conv = bool(f.get("shared_converged", True)) and all(
+                    fa.get("converged", True) for fa in f.get("factors") or [])
+                out.append(f"  {f.get('form'):<14} {f.get('formula')}   shared {shared} "
+                           f"(from {', '.join(f.get('shared_from') or [])})"
+                           + ("" if conv else "  NOT CONVERGED"))
+                out.append(f"    {'factor':<20} {'A':>12} {'alpha':>8} {'n fit':>6} "
+                           f"{'MAD fit':>8} {'n held':>6} {'MAD held':>8}")
+                for fa in f.get("factors") or []:
+                    p = dict(_shared_pairs(fa.get("params")))
+                    held = fa.get("mad_held")
+                    name = fa.get("factor", "") + (" (PET)" if fa.get("pet") else "")
+                    out.append(f"    {name:<20} {_num(p.get('A')):>12} {p.get('alpha', float('nan')):>8.4f} "
+                               f"{fa.get('n_fit'):>6} {fa.get('mad_fit', float('nan')):>8.4f} "
+                               f"{fa.get('n_held'):>6} "
+                               f"{('-' if held is None else format(held, '.4f')):>8}")
+            out.append(f"  held-out comparison: {_held_out_verdict(m.get('held_out'))}")
+            out.append("")
+        return "\n".join(out)
+
+
+def _held_out_verdict(h: Any) -> str:
+    if not h:
+        return "no held-out runs to compare the laws on"
+    d, se, n = abs(h.get("mean_difference", 0.0)), h.get("std_error"), h.get("n")
+    if h.get("better"):
+        return (f"the {h['better']} law generalizes better (run by run, by {_num(d)} +- "
+                f"{_num(se)} over {n} held-out runs)")
+    return (f"no difference: the laws' held-out errors differ by {_num(d)} +- {_num(se)} run by "
+            f"run over {n} runs, within twice the standard error")
+
+
+class MethodsResult(FrameResult):
+    """Which fine-tuning method for a setting (``slaw methods``): ``frame`` / ``to_frame()`` the
+    predicted loss per method with its interval; ``recommended``; ``separated`` (its interval
+    lies below every other's); ``critical`` a DataFrame, one row per pair of methods: the
+    crossing(s) at the setting (``at_setting``, the first in ``d_critical``), its bootstrap
+    interval (``lo``, ``hi``, replicate pairs without a crossing) and the closed form;
+    ``critical_curves`` the raw entries (with the crossings over the factor's range);
+    ``warnings`` the CLI's warnings; ``info`` its notes; ``other_form_better`` the methods whose
+    held-out comparison favours the form not used; ``left_out`` the methods left out (DataFrame:
+    method, reason); ``report()`` what the CLI prints."""
+
+    def __init__(self, raw: Mapping[str, Any], table: pd.DataFrame, title: str):
+        rec = raw.get("recommendation") or {}
+        self.recommendation = rec
+        self.recommended = rec.get("recommended")
+        self.separated = bool(rec.get("separated"))
+        self.form = rec.get("form")
+        kinds = [p.get("interval_kind") for p in rec.get("predictions") or [] if p.get("interval_kind")]
+        self.interval_kind = kinds[0] if kinds else None
+        self.warnings: List[str] = list(rec.get("warnings") or [])
+        self.info: List[str] = list(rec.get("info") or [])
+        self.other_form_better: List[str] = list(rec.get("other_form_better") or [])
+        self.left_out = pd.DataFrame(rec.get("left_out") or [], columns=["method", "reason"])
+        self.critical_curves = list(rec.get("critical") or [])
+        rows = []
+        for c in self.critical_curves:
+            m1, m2 = c.get("methods") or (None, None)
+            at = list(c.get("at_setting") or [])
+            ci = c.get("at_setting_interval") or {}
+            iv = ci.get("interval") or {}
+            cf = c.get("closed_form") or {}
+            rows.append({"method_1": m1, "method_2": m2,
+                         "d_critical": at[0] if at else float("nan"), "at_setting": at,
+                         "lo": iv.get("lo", float("nan")), "hi": iv.get("hi", float("nan")),
+                         "with_crossing": ci.get("with_crossing"),
+                         "without_crossing": ci.get("without_crossing"),
+                         "closed_form_h": cf.get("h", float("nan")),
+                         "closed_form_gamma": cf.get("gamma", float("nan")),
+                         "closed_form_exact": cf.get("exact"),
+                         "coincide": bool(c.get("coincide"))})
+        self.critical = pd.DataFrame(rows, columns=[
+            "method_1", "method_2", "d_critical", "at_setting", "lo", "hi", "with_crossing",
+            "without_crossing", "closed_form_h", "closed_form_gamma", "closed_form_exact",
+            "coincide"])
+        super().__init__(dict(raw), table, title, self.warnings)
+
+    def _verdict(self) -> str:
+        p = (self.recommendation.get("predictions") or [])
+        if len(p) < 2:
+            return ""
+        a, b = p[0], p[1]
+        if abs(b["predicted_loss"] / a["predicted_loss"] - 1) <= 1e-12:
+            return f" (tied with {b['method']}: equal predicted losses, the data do not separate them)"
+        if a.get("interval") is None and a.get("bootstrap_interval") is not None:
+            return (" (no predictive interval: no held-out run outside the fitting runs to "
+                    "measure the extrapolation error on)")
+        if a.get("interval") is None and a.get("replicates"):
+            return " (no interval: too few bootstrap replicates converged to compare the methods)"
+        if a.get("interval") is None:
+            return " (no bootstrap: give bootstrap=N for intervals)"
+        if self.separated:
+            return " (its interval lies below every other method's)"
+        return (f" (intervals overlap with {b['method']}: the data do not separate them at this "
+                "setting)")
+
+    def report(self) -> str:
+        """What the CLI's ``slaw methods`` prints: the predictions, the recommendation with the
+        separation verdict, the critical data sizes at the setting, the warnings (with the
+        keyword that switches the form when the held-out comparison favours the other) and
+        the notes."""
+        r = self.recommendation
+        st = r.get("setting") or {}
+        level = r.get("level")
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            body = self.frame[["predicted_loss", "lo", "hi"]].to_string() if len(self.frame) else ""
+        out = [f"setting: {st.get('factor')} = {_num(st.get('x'))}, fine-tuning data D_f = "
+               f"{_num(st.get('d'))} ({self.form} law); intervals: "
+               f"{(self.interval_kind or {}).get('kind', '-')} at level {level}", body, "",
+               f"recommended: {self.recommended}{self._verdict()}", ""]
+        lo, hi = r.get("d_range") or (None, None)
+        out.append(f"critical fine-tuning data size (where two methods' losses cross, D_f in "
+                   f"[{_num(lo)}, {_num(hi)}]; at {st.get('factor')} = {_num(st.get('x'))}):")
+        for c in self.critical.itertuples(index=False):
+            if c.coincide:
+                at = "no crossing: the two methods' losses are equal over the whole range"
+            elif not c.at_setting:
+                at = "no crossing"
+            else:
+                at = ", ".join(_num(d) for d in c.at_setting)
+            iv = ""
+            if c.with_crossing is not None:
+                pairs = (c.with_crossing or 0) + (c.without_crossing or 0)
+                band = (f"bootstrap [{_num(c.lo)}, {_num(c.hi)}]" if c.lo == c.lo
+                        else "too few replicates for an interval")
+                iv = f" ({band}; {c.without_crossing} of {pairs} replicate pairs without a crossing)"
+            out.append(f"  {c.method_1} vs {c.method_2}: {at}{iv}")
+        for w in self.warnings:
+            out.append(f"warning: {w}")
+        if self.other_form_better:
+            other = "additive" if self.form == "multiplicative" else "multiplicative"
+            out.append(f"  (to predict with the {other} law: form='{other}')")
+        for n in self.info:
+            out.append(f"note: {n}")
+        return "\n".join(out)
+
+
+class ForecastResults(list):
+    """The forecasts of several runs (``slaw.forecast(..., run_col=...)``): a list of
+    :class:`ForecastResult`, one per run forecast (iterate and index it as before), plus
+    ``skipped`` (the runs that could not be forecast, with the reason), ``warnings`` and
+    ``to_dict()``, the CLI's ``--json`` (``forecasts``, ``skipped``, ``warnings``)."""
+
+    def __init__(self, raw: Mapping[str, Any]):
+        super().__init__(ForecastResult(o) for o in raw.get("forecasts") or [])
+        self.raw = dict(raw)
+        self.skipped: List[Any] = list(raw.get("skipped") or [])
+        self.warnings: List[str] = list(raw.get("warnings") or [])
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The CLI's ``--json`` output: ``{"forecasts", "skipped", "warnings"}``."""
+        import copy
+
+        return copy.deepcopy(self.raw)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every run's forecast points in one DataFrame, the run's name in column ``curve``."""
+        frames = [f.to_frame().reset_index().assign(curve=f.curve) for f in self]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def report(self) -> str:
+        """Each forecast's report, then the skipped runs and the warnings."""
+        parts = [f.report() for f in self]
+        parts += [f"skipped: {s}" for s in self.skipped]
+        parts += [f"warning: {w}" for w in self.warnings]
+        return "\n\n".join(parts)

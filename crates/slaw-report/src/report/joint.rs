@@ -33,14 +33,19 @@ pub fn joint_report(fits: &[MethodFit]) -> String {
             let shared: Vec<String> = f
                 .shared
                 .pairs()
-                .map(|(k, v)| format!("{k}={}", num(*v)))
+                .map(
+                    |(k, v)| match f.shared_std_errors.by_name(k).copied().flatten() {
+                        Some(se) => format!("{k}={} +/- {}", num(*v), num(se)),
+                        None => format!("{k}={}", num(*v)),
+                    },
+                )
                 .collect();
             let _ = writeln!(
                 s,
                 "  {:<14} {}   shared {} (from {}){}",
                 f.form.name(),
                 f.formula,
-                shared.join(" "),
+                shared.join(", "),
                 f.shared_from.join(", "),
                 if f.converged() { "" } else { "  NOT CONVERGED" }
             );

@@ -3,7 +3,9 @@
 //! sizes where methods trade places.
 
 use super::critical::{closed_form, crossings, ClosedForm};
-use super::{bootstrap_fits, ExtrapolationRates, Form, FormFit, MethodFit, RateRule, Runs};
+use super::{
+    bootstrap_fits, ExtrapolationRates, Form, FormFit, LeftOut, MethodFit, RateRule, Runs,
+};
 use crate::bootstrap::{Interval, Resampling};
 use crate::fit::FitOptions;
 use crate::law::Params;
@@ -305,8 +307,23 @@ pub struct Recommendation {
     /// few converged replicates for an interval.
     pub notes: Vec<String>,
     /// The same messages as `notes`, every one a warning (the key every
-    /// command's warnings have; `notes` stays for compatibility).
+    /// command's warnings have; `notes` stays for compatibility). They
+    /// include the warnings about the fits of `form` (the form every
+    /// prediction uses), each prefixed "method M:", and, when the held-out
+    /// comparison of the two forms favours the other form beyond its
+    /// noise, a warning saying so.
     pub warnings: Vec<String>,
+    /// Information that is no warning: how many warnings the fits of the
+    /// form not used have (the fits list them), the methods' notes.
+    pub info: Vec<String>,
+    /// The methods whose held-out comparison favours the form not used
+    /// (by more than twice its standard error; see
+    /// `MethodFit::held_out`).
+    pub other_form_better: Vec<String>,
+    /// The methods left out of the decision, with the reason: their runs
+    /// could not be fitted, or they have no runs varying the setting's
+    /// factor.
+    pub left_out: Vec<LeftOut>,
 }
 
 impl Recommendation {
@@ -410,6 +427,28 @@ pub fn recommend(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The whole decision from the runs: every method fitted
+/// ([`super::fit_each`]: a method whose runs cannot be fitted is left out
+/// with its reason), then [`recommend_with`]. Returns the recommendation
+/// and the fits (the methods left out have none).
+pub fn decide(
+    runs: &Runs,
+    setting: &Setting,
+    form: Form,
+    opts: &FitOptions,
+    bootstrap: &Resampling,
+    x_range: (f64, f64),
+    d_range: (f64, f64),
+    intervals: Intervals,
+) -> Result<(Recommendation, Vec<MethodFit>)> {
+    let (fits, left_out) = super::fit_each(runs, opts)?;
+    let rec = recommend_left(
+        runs, &fits, left_out, setting, form, opts, bootstrap, x_range, d_range, intervals,
+    )?;
+    Ok((rec, fits))
+}
+
+#[allow(clippy::too_many_arguments)]
 /// [`recommend`] with each prediction's `interval` of the kind `intervals`.
 pub fn recommend_with(
     runs: &Runs,
@@ -422,9 +461,74 @@ pub fn recommend_with(
     d_range: (f64, f64),
     intervals: Intervals,
 ) -> Result<Recommendation> {
+    recommend_left(
+        runs,
+        fits,
+        Vec::new(),
+        setting,
+        form,
+        opts,
+        bootstrap,
+        x_range,
+        d_range,
+        intervals,
+    )
+}
+
+/// The left-out methods as one sentence each ("method 'M' left out: ...").
+fn left_out_note(l: &LeftOut) -> String {
+    format!(
+        "method '{}' left out of the decision: {}",
+        l.method, l.reason
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn recommend_left(
+    runs: &Runs,
+    all_fits: &[MethodFit],
+    mut left_out: Vec<LeftOut>,
+    setting: &Setting,
+    form: Form,
+    opts: &FitOptions,
+    bootstrap: &Resampling,
+    x_range: (f64, f64),
+    d_range: (f64, f64),
+    intervals: Intervals,
+) -> Result<Recommendation> {
+    // A method with no runs varying the setting's factor cannot predict
+    // there: it is left out (as one whose runs could not be fitted).
+    let mut fits: Vec<&MethodFit> = Vec::new();
+    for f in all_fits {
+        let ff = f.form(form);
+        if ff.factor(&setting.factor).is_some() {
+            fits.push(f);
+        } else {
+            left_out.push(LeftOut {
+                method: f.method.clone(),
+                reason: format!(
+                    "{}: method '{}' has no runs varying '{}' (its factors: {})",
+                    runs.source,
+                    f.method,
+                    setting.factor,
+                    ff.factors
+                        .iter()
+                        .map(|x| x.factor.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    left_out.sort_by(|a, b| a.method.cmp(&b.method));
     if fits.len() < 2 {
+        let why: String = left_out
+            .iter()
+            .map(|l| format!("; {}", left_out_note(l)))
+            .collect();
         return Err(Error::data(format!(
-            "{}: choosing a method needs runs of at least two methods (found {})",
+            "{}: choosing a method needs runs of at least two methods that can predict at the \
+             setting (found {}){why}",
             runs.source,
             fits.len()
         )));
@@ -457,27 +561,59 @@ pub fn recommend_with(
         ));
     }
     bootstrap.check_replicates()?;
-    let mut notes = extrapolation_notes(runs, setting, intervals);
+    let mut notes: Vec<String> = left_out.iter().map(left_out_note).collect();
+    notes.extend(extrapolation_notes(runs, setting, intervals));
+    let other = Form::BOTH.into_iter().find(|&f| f != form).unwrap_or(form);
+    let mut other_form_better = Vec::new();
+    let mut info = Vec::new();
+    let mut other_warnings = 0;
+    for f in &fits {
+        if let Some(h) = f.held_out.as_ref().filter(|h| h.better == Some(other)) {
+            other_form_better.push(f.method.clone());
+            notes.push(format!(
+                "method {}: the {} law predicts the held-out runs better than the {} law used \
+                 here (mean absolute error lower by {} +- {} over {} runs, beyond twice its \
+                 standard error): this method's prediction and interval may be biased; \
+                 predict with the {} form",
+                f.method,
+                other.name(),
+                form.name(),
+                crate::numbers::num(h.mean_difference.abs()),
+                crate::numbers::num(h.std_error),
+                h.n,
+                other.name()
+            ));
+        }
+        for w in &f.form(form).warnings {
+            notes.push(format!("method {}: {w}", f.method));
+        }
+        other_warnings += f.form(other).warnings.len();
+        for (kind, n) in f.labelled_notes() {
+            if kind == "note" {
+                info.push(format!("method {}: {n}", f.method));
+            }
+        }
+    }
+    if other_warnings > 0 {
+        info.push(format!(
+            "the {} law, not used for this decision, has {other_warnings} warning(s) about its \
+             fits (each fit lists its own)",
+            other.name()
+        ));
+    }
     let (runs_x, runs_d) = runs_span(runs, &setting.factor);
     let need = Resampling::min_replicates(bootstrap.level);
     let mut predictions = Vec::new();
     // every method's converged bootstrap fits, in the order of `fits`
     let mut boots: Vec<Vec<FormFit>> = Vec::new();
-    for f in fits {
+    for &f in &fits {
         let ff = f.form(form);
         let loss = ff
             .predict(&setting.factor, setting.x, setting.d)
             .ok_or_else(|| {
                 Error::data(format!(
-                    "{}: method '{}' has no runs varying '{}' (its factors: {})",
-                    runs.source,
-                    f.method,
-                    setting.factor,
-                    ff.factors
-                        .iter()
-                        .map(|x| x.factor.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "{}: method '{}' has no runs varying '{}'",
+                    runs.source, f.method, setting.factor,
                 ))
             })?;
         let reps = if bootstrap.replicates > 0 {
@@ -584,8 +720,8 @@ pub fn recommend_with(
                 )
             });
             let cf = match (
-                mult_law(&fits[i], &setting.factor),
-                mult_law(&fits[j], &setting.factor),
+                mult_law(fits[i], &setting.factor),
+                mult_law(fits[j], &setting.factor),
             ) {
                 (Some(a), Some(b)) => closed_form(&a, &b),
                 _ => None,
@@ -614,6 +750,9 @@ pub fn recommend_with(
         runs_d,
         warnings: notes.clone(),
         notes,
+        info,
+        other_form_better,
+        left_out,
     })
 }
 
@@ -951,5 +1090,245 @@ mod tests {
         let (enough, few) = (ci(40), ci(200));
         assert_eq!((enough.with_crossing, few.with_crossing), (30, 30));
         assert!(enough.interval.is_some() && few.interval.is_none());
+    }
+
+    /// The whole decision at 8B, D_f = 3e3, without a bootstrap (fast).
+    fn fx45e_decide(runs: &Runs, form: Form) -> Result<(Recommendation, Vec<MethodFit>)> {
+        decide(
+            runs,
+            &at(3e3),
+            form,
+            &default_options(),
+            &Resampling::new(0, 0.95, 0),
+            (5e8, 6.4e10),
+            (1e-2, 3e12),
+            Intervals::Bootstrap,
+        )
+    }
+
+    /// Runs of a clearly additive law (probe 45's `gen_joint_add.py`):
+    /// L = A / X^alpha + 20 / D_f^beta + E per method and factor, 1%
+    /// log-normal noise, model sizes 1e8 ... 4e9 and pretraining tokens
+    /// 1e10 ... 1e12, D_f 1e3 ... 3e5.
+    fn fx45e_additive_runs(seed: u64) -> Runs {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let methods = [
+            ("full", 1.0, 0.30, [(80.0, 0.15), (60.0, 0.10)]),
+            ("lora", 1.05, 0.25, [(60.0, 0.14), (45.0, 0.09)]),
+            ("prompt", 1.1, 0.2, [(40.0, 0.12), (30.0, 0.08)]),
+        ];
+        let xs = [[1e8, 3e8, 1e9, 2e9, 4e9], [1e10, 3e10, 1e11, 3e11, 1e12]];
+        let mut runs = Vec::new();
+        for (m, e, beta, ab) in methods {
+            for (factor, (a, alpha)) in ab.into_iter().enumerate() {
+                for &x in &xs[factor] {
+                    for d in [1e3, 3e3, 1e4, 3e4, 1e5, 3e5] {
+                        let mean = a / f64::powf(x, alpha) + 20.0 / f64::powf(d, beta) + e;
+                        let z = 0.01 * crate::synthetic::standard_normal(&mut rng);
+                        runs.push(crate::joint::Run {
+                            method: m.to_string(),
+                            factor,
+                            x,
+                            d,
+                            loss: mean * z.exp(),
+                            held: None,
+                            line: runs.len() + 2,
+                        });
+                    }
+                }
+            }
+        }
+        let mut out = generate_family(&EN_DE, Family::Multiplicative, 0.0, 0);
+        out.runs = runs;
+        out
+    }
+
+    /// Probe 45, finding 4: on runs of each form, deciding with the other
+    /// form warns for the methods whose held-out comparison favours the
+    /// form of the data (naming that form), and deciding with the form of
+    /// the data does not.
+    #[test]
+    fn fx45e_held_out_comparison_for_the_other_form_warns() {
+        for (family, data_form) in [
+            ("multiplicative", Form::Multiplicative),
+            ("additive", Form::Additive),
+        ] {
+            let runs = if data_form == Form::Multiplicative {
+                generate_family(&EN_DE, Family::Multiplicative, noise_sd(0.005), 3)
+            } else {
+                fx45e_additive_runs(0)
+            };
+            let other = Form::BOTH.into_iter().find(|&f| f != data_form).unwrap();
+            let (good, fits) = fx45e_decide(&runs, data_form).unwrap();
+            assert!(good.other_form_better.is_empty(), "{family}: {good:?}");
+            assert!(!good
+                .warnings
+                .iter()
+                .any(|w| w.contains("predicts the held-out")));
+            // the data's form wins the comparison for at least one method
+            let favour: Vec<&str> = fits
+                .iter()
+                .filter(|f| f.held_out.as_ref().and_then(|h| h.better) == Some(data_form))
+                .map(|f| f.method.as_str())
+                .collect();
+            assert!(!favour.is_empty(), "{family}");
+            let (bad, _) = fx45e_decide(&runs, other).unwrap();
+            assert_eq!(bad.other_form_better, favour, "{family}");
+            for m in &favour {
+                let w = format!(
+                    "method {m}: the {} law predicts the held-out runs better than the {} law",
+                    data_form.name(),
+                    other.name()
+                );
+                assert!(
+                    bad.warnings.iter().any(|x| x.starts_with(&w)
+                        && x.ends_with(&format!("predict with the {} form", data_form.name()))),
+                    "{family}: {:?}",
+                    bad.warnings
+                );
+            }
+            assert_eq!(bad.warnings, bad.notes);
+        }
+    }
+
+    /// Probe 45, finding 11: the decision's warnings about the fits
+    /// concern the form used; the other form's are counted in `info`.
+    #[test]
+    fn fx45e_fit_warnings_concern_the_form_used() {
+        let runs = generate_family(&EN_DE, Family::Additive, noise_sd(0.005), 0);
+        for form in Form::BOTH {
+            let other = Form::BOTH.into_iter().find(|&f| f != form).unwrap();
+            let (rec, fits) = fx45e_decide(&runs, form).unwrap();
+            let own: usize = fits.iter().map(|f| f.form(form).warnings.len()).sum();
+            let theirs: usize = fits.iter().map(|f| f.form(other).warnings.len()).sum();
+            for f in &fits {
+                for w in &f.form(form).warnings {
+                    assert!(w.starts_with(form.name()), "{w}");
+                    assert!(rec.warnings.contains(&format!("method {}: {w}", f.method)));
+                }
+                for w in &f.form(other).warnings {
+                    assert!(w.starts_with(other.name()), "{w}");
+                    assert!(!rec.warnings.iter().any(|x| x.ends_with(w.as_str())), "{w}");
+                }
+                // a method's warnings are its two forms' together
+                let mut both = f.forms[0].warnings.clone();
+                both.extend(f.forms[1].warnings.clone());
+                both.sort();
+                let mut all = f.warnings.clone();
+                all.sort();
+                assert_eq!(both, all, "{}", f.method);
+            }
+            assert_eq!(
+                rec.warnings
+                    .iter()
+                    .filter(|w| w.contains(&format!(": {} law", form.name())))
+                    .count(),
+                own
+            );
+            let summary = rec.info.iter().any(|n| {
+                n.starts_with(&format!(
+                    "the {} law, not used for this decision, has {theirs}",
+                    other.name()
+                ))
+            });
+            assert_eq!(summary, theirs > 0, "{:?}", rec.info);
+        }
+        // the additive data leave the multiplicative fits warnings to count
+        let (rec, fits) = fx45e_decide(&runs, Form::Multiplicative).unwrap();
+        assert!(
+            fits.iter()
+                .map(|f| f.forms.iter().map(|x| x.warnings.len()).sum::<usize>())
+                .sum::<usize>()
+                > 0,
+            "{rec:?}"
+        );
+    }
+
+    /// Probe 45, finding 11: a method whose runs cannot be fitted, or that
+    /// has no runs varying the setting's factor, is left out with a
+    /// warning; the decision goes on among the others, and fails (naming
+    /// why each was left out) when fewer than two remain.
+    #[test]
+    fn fx45e_unfittable_method_is_left_out() {
+        let mut runs = generate_family(&EN_DE, Family::Multiplicative, noise_sd(0.005), 0);
+        // lora: a single model size (nothing to fit its exponent from)
+        runs.runs
+            .retain(|r| !(r.method == "lora" && r.factor == 0 && r.x != 1e9));
+        let (rec, fits) = fx45e_decide(&runs, Form::Multiplicative).unwrap();
+        assert_eq!(fits.len(), 2);
+        assert_eq!(rec.left_out.len(), 1);
+        assert_eq!(rec.left_out[0].method, "lora");
+        assert!(
+            rec.left_out[0].reason.contains("a single value"),
+            "{:?}",
+            rec.left_out
+        );
+        assert!(rec.predictions.iter().all(|p| p.method != "lora"));
+        assert_eq!(rec.critical.len(), 1);
+        assert!(rec.warnings[0].starts_with("method 'lora' left out of the decision: "));
+        // prompt without model-size runs: left out at a model-size setting
+        runs.runs
+            .retain(|r| !(r.method == "prompt" && r.factor == 0));
+        let e = fx45e_decide(&runs, Form::Multiplicative)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("at least two methods") && e.contains("found 1"),
+            "{e}"
+        );
+        assert!(
+            e.contains("method 'lora' left out") && e.contains("method 'prompt' left out"),
+            "{e}"
+        );
+        assert!(e.contains("no runs varying 'model_size'"), "{e}");
+    }
+
+    /// Probe 45, finding 10: the shared parameters carry standard errors
+    /// (finite, by name as `shared`) and the loosely determined ones are
+    /// those whose error exceeds their value, with a warning naming them.
+    #[test]
+    fn fx45e_shared_parameters_have_standard_errors() {
+        for (family, mad) in [(Family::Multiplicative, 0.005), (Family::Additive, 0.05)] {
+            let runs = generate_family(&EN_DE, family, noise_sd(mad), 2);
+            for m in fit_all(&runs, &default_options()).unwrap() {
+                for f in &m.forms {
+                    assert_eq!(f.shared_std_errors.names(), f.shared.names());
+                    for ((n, v), se) in f.shared.pairs().zip(f.shared_std_errors.values()) {
+                        let loose = se.is_some_and(|s| s.is_finite() && s > v.abs());
+                        if let Some(s) = se {
+                            assert!(*s >= 0.0, "{n}: {s}");
+                        }
+                        let listed = f.shared_loose.iter().any(|x| x == n);
+                        // flagged only when pinned at all (not in a flat direction)
+                        assert!(!listed || loose, "{}: {n} = {v} +/- {se:?}", m.method);
+                        if listed {
+                            assert!(f.warnings.iter().any(
+                                |w| w.contains("only loosely") && w.contains(&format!("{n} ("))
+                            ));
+                        }
+                    }
+                }
+                let json = serde_json::to_value(&m).unwrap();
+                assert!(
+                    json["forms"][0]["shared_std_errors"].is_object()
+                        || json["forms"][0]["shared_std_errors"].is_array(),
+                    "{json}"
+                );
+            }
+        }
+        // the well-specified runs pin the multiplicative beta
+        let runs = generate_family(&EN_DE, Family::Multiplicative, noise_sd(0.005), 2);
+        for m in fit_all(&runs, &default_options()).unwrap() {
+            let f = m.form(Form::Multiplicative);
+            let beta = f.shared.value("beta");
+            let se = f
+                .shared_std_errors
+                .by_name("beta")
+                .copied()
+                .flatten()
+                .unwrap();
+            assert!(se < 0.5 * beta, "{}: beta {beta} +/- {se}", m.method);
+        }
     }
 }

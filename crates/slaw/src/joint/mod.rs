@@ -21,7 +21,7 @@ pub mod runs;
 
 use crate::bootstrap::{Interval, Resampling};
 use crate::fit::{fit, FitOptions, FitResult};
-use crate::law::{Law, Params};
+use crate::law::{Law, Named, Params};
 use crate::observations::Observations;
 use crate::{Error, Result};
 pub use law::Form;
@@ -68,6 +68,18 @@ pub struct FormFit {
     pub shared_from: Vec<String>,
     /// The stage-one fit (the shared term) converged.
     pub shared_converged: bool,
+    /// Standard error of each shared parameter (natural units, by name as
+    /// `shared`) from the stage-one fit, as `slaw fit`'s
+    /// `identifiability.std_errors`; `None` where the data do not pin it
+    /// (a flat direction) or it could not be computed.
+    pub shared_std_errors: Named<Option<f64>>,
+    /// Shared parameters the stage-one fit pins only loosely: a standard
+    /// error above their absolute value (as `identifiability.loose`).
+    pub shared_loose: Vec<String>,
+    /// The warnings about this form's fits (a parameter at a bound, not
+    /// pinned, loosely determined, a negligible factor term): the part of
+    /// the method's `warnings` that concerns this form.
+    pub warnings: Vec<String>,
     /// Every factor's stage-two fit, in the order of the factor columns.
     pub factors: Vec<FactorFit>,
     /// Over all factors.
@@ -545,6 +557,7 @@ fn fit_form(
     warm: Option<&FormFit>,
     notes: &mut Vec<String>,
 ) -> Result<FormFit> {
+    let first_note = notes.len();
     // Stage 1: the non-PET factors (all factors when there are only PET ones).
     let mut stage1: Vec<usize> = (0..sp.factors.len())
         .filter(|&i| !runs.factors[sp.factors[i].0].pet)
@@ -602,6 +615,32 @@ fn fit_form(
     }
     let ns = form.shared_names().len();
     let shared: Vec<f64> = res1.params[res1.params.len() - ns..].to_vec();
+    let (shared_std_errors, shared_loose) = shared_identifiability(form, &res1);
+    if warm.is_none() && !shared_loose.is_empty() {
+        notes.push(format!(
+            "{} law, shared term: the data determine {} only loosely (standard error above the \
+             value): other values fit nearly as well, so read {} as a fitted constant rather \
+             than a measured quantity (e.g. E as the irreducible loss)",
+            form.name(),
+            shared_loose
+                .iter()
+                .map(|n| {
+                    let se = shared_std_errors.by_name(n).copied().flatten();
+                    format!(
+                        "{n} ({} +/- {})",
+                        crate::numbers::short(res1.params.value(n)),
+                        se.map_or_else(|| "-".to_string(), crate::numbers::short)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            if shared_loose.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        ));
+    }
     // Stage 2: every factor, shared term fixed.
     let mut factors = Vec::new();
     let mut abs_fit = Vec::new();
@@ -680,6 +719,13 @@ fn fit_form(
         shared: Params::from_pairs(form.shared_names().iter().copied().zip(shared)),
         shared_from: names,
         shared_converged: res1.converged,
+        shared_std_errors,
+        shared_loose,
+        warnings: notes[first_note..]
+            .iter()
+            .filter(|n| **n != pet_only_note(method))
+            .cloned()
+            .collect(),
         factors,
         mad_fit: mean(&abs_fit).unwrap_or(f64::NAN),
         mad_held: mean(&abs_held),
@@ -689,6 +735,24 @@ fn fit_form(
         shared_optima: optima(&res1),
         law,
     })
+}
+
+/// The stage-one fit's standard errors of the shared parameters (by name)
+/// and those it pins only loosely ([`crate::identify::loose`]).
+fn shared_identifiability(form: Form, res: &FitResult) -> (Named<Option<f64>>, Vec<String>) {
+    let id = &res.identifiability;
+    let names: Vec<String> = form.shared_names().iter().map(|n| n.to_string()).collect();
+    let se: Vec<Option<f64>> = names
+        .iter()
+        .map(|n| id.std_errors.by_name(n).copied().flatten())
+        .collect();
+    let loose = id
+        .loose
+        .iter()
+        .filter(|n| names.contains(n))
+        .cloned()
+        .collect();
+    (Named::new(names, se), loose)
 }
 
 /// A note naming the parameters of `res` the data do not pin (a flat
@@ -844,6 +908,34 @@ pub fn fit_all(runs: &Runs, opts: &FitOptions) -> Result<Vec<MethodFit>> {
         .iter()
         .map(|m| fit_method(runs, m, opts))
         .collect()
+}
+
+/// A method left out of a decision, and why (as selection lists the
+/// candidates it cannot rank).
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct LeftOut {
+    /// The method.
+    pub method: String,
+    /// Why it could not be used (the error its fit or prediction gave).
+    pub reason: String,
+}
+
+/// Every method's fit for a decision, sorted by name: a method whose runs
+/// cannot be fitted (a factor with a single value, too few runs after the
+/// hold-out: an error on the data) is left out with its reason rather than
+/// stopping the decision; any other error stops it.
+pub fn fit_each(runs: &Runs, opts: &FitOptions) -> Result<(Vec<MethodFit>, Vec<LeftOut>)> {
+    let mut fits = Vec::new();
+    let mut left_out = Vec::new();
+    for m in runs.methods() {
+        match fit_method(runs, &m, opts) {
+            Ok(f) => fits.push(f),
+            Err(Error::Data(reason)) => left_out.push(LeftOut { method: m, reason }),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((fits, left_out))
 }
 
 /// Bootstrap of a method's fit: the fitting runs are resampled with
