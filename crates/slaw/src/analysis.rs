@@ -328,7 +328,13 @@ fn fit_group(
 ) -> Result<GroupFit> {
     {
         let group_idx = obs.group_indices(&group);
-        let (train_idx, held_idx) = job.holdout.split(obs, &group_idx);
+        let (mut train_idx, mut held_idx) = job.holdout.split(obs, &group_idx);
+        // The points in a canonical order, not the file's: the objective
+        // sums them in this order, so the same rows in another order gave
+        // other last digits, and at times another verdict (a bound, a
+        // termination). The rows keep their line numbers for messages.
+        obs.sort_canonical(&mut train_idx);
+        obs.sort_canonical(&mut held_idx);
         if !held_idx.is_empty() && train_idx.len() < job.law.n_params() {
             // say that the hold-out took the points, not only that too few are left
             return Err(Error::setting(
