@@ -471,9 +471,7 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
         rank_the_rest: true,
         ..SelectOptions::default()
     };
-    json(&select_located(
-        &pool, method, budget, &opts, &refs, &rows,
-    )?)
+    json(&select_located(&pool, method, budget, &opts, &refs, &rows)?)
 }
 
 /// The options of `forecast`: the library's forecast spec (its serde form
