@@ -710,7 +710,20 @@ fn select_inner(
     ));
     // A point that breaks its curve's trend (the methods that learn from the
     // pool learn without it).
-    warnings.extend(spikes::spikes(pool, &budget).iter().map(|s| {
+    // (A loss decades off has its own warning above.)
+    let far: Vec<(usize, f64)> = pool
+        .iter()
+        .enumerate()
+        .flat_map(|(ci, c)| {
+            let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
+            crate::observations::far_values(&losses)
+                .into_iter()
+                .map(move |i| (ci, c.curve[i].0))
+        })
+        .collect();
+    let spikes = spikes::spikes(pool, &budget);
+    let new_spikes = spikes.iter().filter(|s| !far.contains(&(s.candidate, s.n)));
+    warnings.extend(new_spikes.map(|s| {
         located(
             rows,
             s.candidate,

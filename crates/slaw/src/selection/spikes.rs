@@ -76,12 +76,19 @@ impl Spike {
                 short(n0),
                 short(l0)
             ),
-            None => format!(
+            None if (0.5..=2.0).contains(&self.excess.exp()) => format!(
                 "the loss {} at size {} lies {} {} the line through its neighbouring sizes' losses",
                 short(self.loss),
                 short(self.n),
                 pct(self.excess.exp() - 1.0),
                 if self.excess > 0.0 { "above" } else { "below" }
+            ),
+            None => format!(
+                "the loss {} at size {} lies at {} times the line through its neighbouring \
+                 sizes' losses",
+                short(self.loss),
+                short(self.n),
+                short(self.excess.exp())
             ),
         };
         format!(
@@ -304,6 +311,8 @@ mod tests {
         }
         let s = spikes(&pool(Some((1, 25600.0, 1.2))), &budget());
         let w = s[0].warning("m1");
+        let x10 = spikes(&pool(Some((1, 800.0, 10.0))), &budget())[0].warning("m1");
+        assert!(x10.contains("at size 800 lies at 10.2 times the line"), "{x10}");
         assert!(
             w.starts_with("candidate 'm1': the loss ")
                 && w.contains("at size 25600, the largest affordable one, rises")
