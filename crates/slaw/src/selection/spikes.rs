@@ -312,7 +312,10 @@ mod tests {
         let s = spikes(&pool(Some((1, 25600.0, 1.2))), &budget());
         let w = s[0].warning("m1");
         let x10 = spikes(&pool(Some((1, 800.0, 10.0))), &budget())[0].warning("m1");
-        assert!(x10.contains("at size 800 lies at 10.2 times the line"), "{x10}");
+        assert!(
+            x10.contains("at size 800 lies at 10.2 times the line"),
+            "{x10}"
+        );
         assert!(
             w.starts_with("candidate 'm1': the loss ")
                 && w.contains("at size 25600, the largest affordable one, rises")
