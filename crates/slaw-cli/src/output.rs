@@ -105,6 +105,11 @@ fn library_message(e: &slaw::Error) -> Option<String> {
         )),
         slaw::Error::NeedsSchedule { .. } => Some(format!("{e} (--schedule)")),
         slaw::Error::Unknown { kind: "law", .. } => Some(format!("{e} (--law, or --formula)")),
+        // The inner error in the CLI's words, where it was.
+        slaw::Error::Located { location, source } => Some(format!(
+            "{location}: {}",
+            library_message(source).unwrap_or_else(|| source.to_string())
+        )),
         _ => None,
     }
 }
@@ -131,6 +136,10 @@ pub fn message(e: &anyhow::Error) -> String {
             msg = c;
         } else if !msg.ends_with(&cause.to_string()) {
             msg = format!("{msg}: {c}");
+        }
+        // A located error has said its inner one (and that one's causes).
+        if matches!(as_library(cause), Some(slaw::Error::Located { .. })) {
+            break;
         }
     }
     msg

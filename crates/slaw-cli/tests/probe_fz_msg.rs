@@ -311,7 +311,7 @@ fn compare_pick_warns_as_fit_does() {
 }
 
 /// Item 7, select: a loss of 1e308 at one size is warned about with the
-/// candidate's row.
+/// candidate's row and the size's column, once.
 #[test]
 fn select_warns_of_a_far_loss() {
     let dir = TempDir::new().unwrap();
@@ -327,9 +327,14 @@ fn select_warns_of_a_far_loss() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("warning: c.csv, row 4: candidate 'm2': the loss 1e308 at size 200 lies"),
+        out.contains(
+            "warning: c.csv, row 4, column '200': candidate 'm2': the loss 1e308 at size 200 lies"
+        ),
         "{out}"
     );
+    // Once: not also as a point off its curve's trend (and no "inf%").
+    assert_eq!(out.matches("candidate 'm2'").count(), 1, "{out}");
+    assert!(!out.contains("inf%"), "{out}");
 }
 
 /// Item 16: an x of 0 is named as M4's reason (not the point count); a

@@ -465,7 +465,9 @@ fn overflowing_settings_are_refused() {
     );
     assert_eq!(code, 2, "{out}");
     assert!(
-        err.contains("--target") && err.contains("too far past"),
+        err.contains("--target")
+            && err.contains("too far past")
+            && err.matches("too far past").count() == 1,
         "{err}"
     );
     let (code, _, err) = run(

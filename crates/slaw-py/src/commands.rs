@@ -389,7 +389,7 @@ impl Default for SelectOpts {
 }
 
 pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String> {
-    use slaw::selection::{select_with_references, Budget, Method, Reference, SelectOptions};
+    use slaw::selection::{select_located, Budget, Method, Reference, SelectOptions};
     let Some(target) = a.target else {
         return usage("target: the full fine-tuning data size to predict the loss at");
     };
@@ -400,14 +400,22 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
         size: a.size_col.clone(),
         family: None,
     };
-    let pool = slaw::datasets::candidates_table(&*data.table()?, &long)?;
+    let table = data.table()?;
+    let pool = slaw::datasets::candidates_table(&table, &long)?;
+    // Messages about one candidate name its row, as the CLI's.
+    let rows = slaw::datasets::pool_rows(&table, &long)?;
+    drop(table);
     let max_n = match (&a.budget, a.max_n) {
         (Some(b), None) => target * Budget::parse_fraction(b)?,
         (None, Some(m)) => m,
-        _ => {
+        (Some(_), Some(_)) => {
             return usage(
-                "give the budget: budget=\"1/R\" (a fraction of target) or max_n=N, not both",
+                "give the budget one way: budget=\"1/R\" (a fraction of target) or max_n=N, \
+                 not both",
             )
+        }
+        (None, None) => {
+            return usage("give the budget: budget=\"1/R\" (a fraction of target) or max_n=N")
         }
     };
     let budget = Budget::new(target, max_n)?;
@@ -463,9 +471,7 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
         rank_the_rest: true,
         ..SelectOptions::default()
     };
-    json(&select_with_references(
-        &pool, method, budget, &opts, &refs,
-    )?)
+    json(&select_located(&pool, method, budget, &opts, &refs, &rows)?)
 }
 
 /// The options of `forecast`: the library's forecast spec (its serde form

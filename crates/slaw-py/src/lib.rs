@@ -96,6 +96,8 @@ fn message(e: &slaw::Error) -> String {
             "init: starting value {value} of '{param}' is outside its bounds [{lower}, {upper}] \
              (widen them with bounds={{'{param}': (LOW, HIGH)}})"
         ),
+        // The inner error in the package's words, where it was.
+        slaw::Error::Located { location, source } => format!("{location}: {}", message(source)),
         e => e.to_string(),
     }
 }
@@ -105,10 +107,8 @@ fn to_py(e: Failure) -> PyErr {
         Failure::Usage(m) => PyValueError::new_err(m),
         Failure::Slaw(e) => {
             let msg = message(&e);
-            match e {
-                slaw::Error::Io { ref source, .. }
-                    if source.kind() == std::io::ErrorKind::NotFound =>
-                {
+            match e.innermost() {
+                slaw::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                     PyFileNotFoundError::new_err(msg)
                 }
                 slaw::Error::Io { .. } => PyOSError::new_err(msg),

@@ -587,8 +587,7 @@ pub fn as_selection(
     let cost = Cost::of(&pool, plan.method, &budget, &SelectOptions::default());
     let ests: Vec<&Estimate> = ranked.iter().map(|r| &r.estimate).collect();
     let choice = Choice::of(&plan.method, &ests);
-    let notes = slaw::selection::notes(&plan.method, &pool);
-    let unranked = ranking
+    let unranked: Vec<slaw::selection::Unranked> = ranking
         .iter()
         .filter_map(|r| {
             Some(slaw::selection::Unranked {
@@ -598,6 +597,8 @@ pub fn as_selection(
             })
         })
         .collect();
+    let unranked_ids: Vec<&str> = unranked.iter().map(|u| u.id.as_str()).collect();
+    let notes = slaw::selection::notes(&plan.method, &pool, &unranked_ids);
     Some((
         pool,
         Selection {

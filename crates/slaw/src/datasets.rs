@@ -1,5 +1,6 @@
 //! Readers for the public data sets slaw is tested and benchmarked on.
 
+use crate::error::Location;
 use crate::observations::Observations;
 use crate::table::Table;
 use crate::{Error, Result};
@@ -505,7 +506,8 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
     // Candidate by id and the (candidate, size) pairs seen: constant time
     // per row, so 20,000 candidates read as fast as 20.
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut seen: std::collections::HashSet<(usize, u64)> = std::collections::HashSet::new();
+    // (candidate, size) -> the row it was first read from.
+    let mut seen: std::collections::HashMap<(usize, u64), usize> = std::collections::HashMap::new();
     for r in 0..table.len() {
         let id = table.text(r, mi).to_string();
         let bad = |col: usize, msg: &str| {
@@ -553,8 +555,18 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
                 "the parameter count differs between rows of one model",
             ));
         }
-        if !seen.insert((k, n.to_bits())) {
-            return Err(bad(ni, "this (model, n) pair appears twice"));
+        if let Some(first) = seen.insert((k, n.to_bits()), r) {
+            return Err(bad(
+                ni,
+                &format!(
+                    "model '{id}' at n = {} appears twice (rows {} and {}): one row per model \
+                     and size; for several seeds at one size give their mean loss in one row \
+                     (as the runner averages a plan's seeds)",
+                    crate::numbers::num(n),
+                    table.line(first),
+                    table.line(r)
+                ),
+            ));
         }
         c.curve.push((n, loss));
     }
@@ -621,6 +633,91 @@ pub fn candidate_lines(table: &Table, long: &LongColumns) -> Result<Vec<usize>> 
         .filter(|&r| seen.insert(table.text(r, mi)))
         .map(|r| table.line(r))
         .collect())
+}
+
+/// Where a pool's candidates were read ([`pool_rows`]): for messages about
+/// one candidate (its row) or one of its points (that point's row; in the
+/// wide format the candidate's row and the size's column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolRows {
+    /// One entry per candidate, in the order [`candidates_table`] reads them.
+    pub candidates: Vec<CandidateRows>,
+}
+
+/// Where one candidate was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateRows {
+    /// Its row (wide format) or its first row (long format).
+    pub at: Location,
+    /// (size, where its loss was read), in the file's order.
+    pub points: Vec<(f64, Location)>,
+}
+
+impl PoolRows {
+    /// The location of candidate `i`.
+    pub fn candidate(&self, i: usize) -> Option<&Location> {
+        self.candidates.get(i).map(|c| &c.at)
+    }
+
+    /// The location of candidate `i`'s loss at size `n` (to 1e-9
+    /// relative, as [`Candidate::loss_at`]); the candidate's when that
+    /// point is not found.
+    pub fn point(&self, i: usize, n: f64) -> Option<&Location> {
+        let c = self.candidates.get(i)?;
+        c.points
+            .iter()
+            .find(|p| (p.0 - n).abs() <= 1e-9 * n.abs())
+            .map(|p| &p.1)
+            .or(Some(&c.at))
+    }
+}
+
+/// Where each candidate [`candidates_table`] reads from `table` was read
+/// (call it after [`candidates_table`] succeeded on the same table: the
+/// cells are read the same way).
+pub fn pool_rows(table: &Table, long: &LongColumns) -> Result<PoolRows> {
+    let at = |r: usize, column: Option<&str>| Location {
+        file: table.source.clone(),
+        row: Some(table.line(r)),
+        column: column.map(str::to_string),
+    };
+    if is_wide(table) {
+        let sizes: Vec<(usize, f64)> = table
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((i, size_header(c)?.ok()?)))
+            .collect();
+        return Ok(PoolRows {
+            candidates: (0..table.len())
+                .map(|r| CandidateRows {
+                    at: at(r, None),
+                    points: sizes
+                        .iter()
+                        .filter(|&&(c, _)| !table.text(r, c).is_empty())
+                        .map(|&(c, n)| (n, at(r, Some(&table.columns[c]))))
+                        .collect(),
+                })
+                .collect(),
+        });
+    }
+    let mi = table.column_index(&long.model)?;
+    let ni = table.column_index(&long.n)?;
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut candidates: Vec<CandidateRows> = Vec::new();
+    for r in 0..table.len() {
+        let k = *index.entry(table.text(r, mi)).or_insert_with(|| {
+            candidates.push(CandidateRows {
+                at: at(r, None),
+                points: Vec::new(),
+            });
+            candidates.len() - 1
+        });
+        candidates[k]
+            .points
+            .push((table.number(r, ni)?, at(r, None)));
+    }
+    Ok(PoolRows { candidates })
 }
 
 #[cfg(test)]

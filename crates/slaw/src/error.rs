@@ -244,9 +244,30 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An error about one part of an input (a candidate of a pool: its
+    /// row), which the error itself does not locate: "pool.csv, row 17:
+    /// candidate 'beta': ...". Its kind is the inner error's
+    /// ([`Error::innermost`]).
+    #[error("{location}: {source}")]
+    Located {
+        /// The file and row (and column) the inner error is about.
+        location: Location,
+        /// The error.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 impl Error {
+    /// The error itself, inside any [`Error::Located`]: what went wrong
+    /// decides the kind (bad input, a failed fit), not where.
+    pub fn innermost(&self) -> &Error {
+        match self {
+            Error::Located { source, .. } => source.innermost(),
+            e => e,
+        }
+    }
+
     /// Bad input at a file, row and column.
     pub fn input(
         file: &str,

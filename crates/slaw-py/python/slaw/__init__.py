@@ -448,11 +448,9 @@ def select(
     kind and level, score, chosen), ``.cost`` the cost.
     """
     if budget is None and max_n is None:
-        raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N "
-                         "(the largest affordable size)")
+        raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N")
     if budget is not None and max_n is not None:
-        raise ValueError("give the budget once: budget='1/R' (a fraction of target) or max_n=N, "
-                         "not both")
+        raise ValueError("give the budget one way: budget='1/R' (a fraction of target) or max_n=N, not both")
     if budget is not None and not isinstance(budget, str):
         budget = repr(_number(budget, "budget"))
     opts = {

@@ -734,7 +734,8 @@ impl PoolContext {
     /// interval's width from `scale` (None: the backtest spread scaled to
     /// the target, in quadrature with the hypotheses' spread). The pool's
     /// backtests run on the affordable points alone, without the zero-shot
-    /// loss: for `ats-gap` they are `ats-trend`'s.
+    /// loss (for `ats-gap` they are `ats-trend`'s) and without the points
+    /// that break their curve's trend ([`super::spikes`]).
     pub fn with_scale(
         method: &Method,
         pool: &[Candidate],
@@ -754,7 +755,11 @@ impl PoolContext {
             };
         }
         let AtsOptions { k, delta } = method.ats;
-        let curves: Vec<Vec<(f64, f64)>> = pool.iter().map(|c| budget.affordable(c)).collect();
+        let mut curves: Vec<Vec<(f64, f64)>> = pool.iter().map(|c| budget.affordable(c)).collect();
+        // A point that breaks its curve's trend (a bad seed, a typo) would
+        // move the drift and trend of every candidate's interval: they are
+        // learned without it (`spikes`; the selection warns about it).
+        super::spikes::without(&mut curves, &super::spikes::spikes(pool, budget));
         let w = method.kind.adapt_trend(prior, &curves, method.ats);
         let kind = method.line_kind(&w, gap);
         let calibration = level.and_then(|level| {

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod mismatch;
 pub mod protocol;
 pub mod reference;
+pub mod spikes;
 pub mod trend;
 
 use crate::bootstrap::Resampling;
@@ -151,22 +152,91 @@ pub fn interval_heading<'a>(estimates: impl IntoIterator<Item = &'a Estimate> + 
 }
 
 /// The notes of a selection by `method` over `pool` (see
-/// [`Selection::notes`]).
-pub fn notes(method: &Method, pool: &[Candidate]) -> Vec<String> {
+/// [`Selection::notes`]); `unranked`: the ids of the candidates not scored
+/// (the zero-shot note counts the scored ones only).
+pub fn notes(method: &Method, pool: &[Candidate], unranked: &[&str]) -> Vec<String> {
     let mut v = Vec::new();
     if method.reads_zero_shot() {
-        let missing = pool
+        let scored: Vec<&Candidate> = pool
+            .iter()
+            .filter(|c| !unranked.contains(&c.id.as_str()))
+            .collect();
+        let missing = scored
             .iter()
             .filter(|c| !c.loss_at(0.0).is_some_and(|l| l.is_finite() && l > 0.0))
             .count();
         if missing > 0 {
             v.push(format!(
-                "{missing} of {} candidates have no zero-shot loss (N = 0), which {} reads: they \
-                 are scored without it (ats-gap: as by ats-trend)",
-                pool.len(),
+                "{missing} of {} {}candidates have no zero-shot loss (N = 0), which {} reads: \
+                 they are scored without it (ats-gap: as by ats-trend)",
+                scored.len(),
+                if scored.len() < pool.len() {
+                    "scored "
+                } else {
+                    ""
+                },
                 method.name(),
             ));
         }
+    }
+    v
+}
+
+/// The notes on the choice itself: a pool of one ranked candidate (nothing
+/// to choose among) and candidates whose scores tie (the order between them
+/// is the input's, not the data's). `ranking` best first, `chosen` its
+/// position.
+pub fn choice_notes(pool: &[Candidate], ranking: &[Ranked], chosen: usize) -> Vec<String> {
+    let mut v = Vec::new();
+    if ranking.len() == 1 {
+        let id = &pool[ranking[0].index].id;
+        v.push(if pool.len() == 1 {
+            format!(
+                "there is one candidate ('{id}'): nothing to choose among; its prediction and \
+                 interval say what to expect of it at the target"
+            )
+        } else {
+            format!(
+                "only one candidate is ranked ('{id}'; the others could not be scored): \
+                 nothing to choose among"
+            )
+        });
+        return v;
+    }
+    let same = |a: &Ranked, b: &Ranked| {
+        let (x, y) = (a.estimate.score, b.estimate.score);
+        (x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs()))
+            && a.estimate.interval == b.estimate.interval
+    };
+    let mut i = 0;
+    while i < ranking.len() {
+        let mut j = i + 1;
+        while j < ranking.len() && same(&ranking[i], &ranking[j]) {
+            j += 1;
+        }
+        if j - i > 1 {
+            let ids: Vec<String> = ranking[i..j]
+                .iter()
+                .map(|r| format!("'{}'", pool[r.index].id))
+                .collect();
+            let chosen_here = (i..j).contains(&chosen);
+            v.push(format!(
+                "{} tie (score {}{}): they are ranked in the input's order{}",
+                ids.join(", "),
+                crate::numbers::num(ranking[i].estimate.score),
+                if ranking[i].estimate.interval.is_some() {
+                    ", the same interval"
+                } else {
+                    ""
+                },
+                if chosen_here {
+                    ", so the choice among them is that order, not the data"
+                } else {
+                    ""
+                }
+            ));
+        }
+        i = j;
     }
     v
 }
@@ -494,6 +564,71 @@ pub fn select_with_references(
     opts: &SelectOptions,
     references: &[Reference],
 ) -> Result<Selection> {
+    select_inner(pool, method, budget, opts, references, None)
+}
+
+/// [`select_with_references`] on a pool read from a table whose rows
+/// `rows` gives ([`crate::datasets::pool_rows`]): a message about one
+/// candidate names its row ("pool.csv, row 17: candidate 'beta': ..."), one
+/// about one of its points that point's row — unranked candidates' reasons,
+/// warnings, and the error when no candidate can be scored (an
+/// [`Error::Located`]).
+pub fn select_located(
+    pool: &[Candidate],
+    method: Method,
+    budget: Budget,
+    opts: &SelectOptions,
+    references: &[Reference],
+    rows: &crate::datasets::PoolRows,
+) -> Result<Selection> {
+    select_inner(pool, method, budget, opts, references, Some(rows))
+        .map_err(|e| locate_error(e, pool, rows))
+}
+
+/// `e` located at the row of the first candidate (in the pool's order) it
+/// names ("candidate 'ID'"); unchanged when it names none.
+pub fn locate_error(e: Error, pool: &[Candidate], rows: &crate::datasets::PoolRows) -> Error {
+    let msg = e.to_string();
+    let at = pool
+        .iter()
+        .enumerate()
+        .find(|(_, c)| msg.contains(&format!("candidate '{}'", c.id)))
+        .and_then(|(i, _)| rows.candidate(i));
+    match at {
+        Some(location) => Error::Located {
+            location: location.clone(),
+            source: Box::new(e),
+        },
+        None => e,
+    }
+}
+
+/// A message about candidate `i` (or its point at size `n`), prefixed by
+/// where it was read when `rows` says.
+fn located(
+    rows: Option<&crate::datasets::PoolRows>,
+    i: usize,
+    n: Option<f64>,
+    msg: String,
+) -> String {
+    let at = rows.and_then(|r| match n {
+        Some(n) => r.point(i, n),
+        None => r.candidate(i),
+    });
+    match at {
+        Some(l) => format!("{l}: {msg}"),
+        None => msg,
+    }
+}
+
+fn select_inner(
+    pool: &[Candidate],
+    method: Method,
+    budget: Budget,
+    opts: &SelectOptions,
+    references: &[Reference],
+    rows: Option<&crate::datasets::PoolRows>,
+) -> Result<Selection> {
     if pool.is_empty() {
         return Err(Error::data("no candidates to select from"));
     }
@@ -539,7 +674,7 @@ pub fn select_with_references(
             Err(e) if opts.rank_the_rest && !all_fail => unranked.push(Unranked {
                 index: i,
                 id: pool[i].id.clone(),
-                reason: e.to_string(),
+                reason: located(rows, i, None, e.to_string()),
             }),
             Err(e) => return Err(e),
         }
@@ -566,9 +701,39 @@ pub fn select_with_references(
     let choice = Choice::of(&method, &ests);
     let (references, ref_notes, mut warnings) = reference_uses(&method, pool, &ctx);
     let unranked_ids: Vec<&str> = unranked.iter().map(|u| u.id.as_str()).collect();
-    warnings.extend(ranking_caveats(pool, &ests, &unranked_ids, opts.level));
+    warnings.extend(caveats_located(
+        pool,
+        &ests,
+        &unranked_ids,
+        opts.level,
+        rows,
+    ));
+    // A point that breaks its curve's trend (the methods that learn from the
+    // pool learn without it).
+    // (A loss decades off has its own warning above.)
+    let far: Vec<(usize, f64)> = pool
+        .iter()
+        .enumerate()
+        .flat_map(|(ci, c)| {
+            let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
+            crate::observations::far_values(&losses)
+                .into_iter()
+                .map(move |i| (ci, c.curve[i].0))
+        })
+        .collect();
+    let spikes = spikes::spikes(pool, &budget);
+    let new_spikes = spikes.iter().filter(|s| !far.contains(&(s.candidate, s.n)));
+    warnings.extend(new_spikes.map(|s| {
+        located(
+            rows,
+            s.candidate,
+            Some(s.n),
+            s.warning(&pool[s.candidate].id),
+        )
+    }));
     let cost = Cost::of(pool, method, &budget, opts);
     cost.check(pool, opts.tokens_per_example)?;
+    let choice_notes = choice_notes(pool, &ranking, choice.position);
     Ok(Selection {
         score_is: method.score_is(),
         method,
@@ -577,7 +742,8 @@ pub fn select_with_references(
         ranking,
         cost,
         notes: {
-            let mut v = notes(&method, pool);
+            let mut v = notes(&method, pool, &unranked_ids);
+            v.extend(choice_notes);
             v.extend(budget_note(&method, pool, &budget));
             v.extend(ref_notes);
             v
@@ -604,6 +770,17 @@ pub fn ranking_caveats(
     unranked: &[&str],
     level: Option<f64>,
 ) -> Vec<String> {
+    caveats_located(pool, ranked, unranked, level, None)
+}
+
+/// [`ranking_caveats`], a value's warning prefixed by where it was read.
+fn caveats_located(
+    pool: &[Candidate],
+    ranked: &[&Estimate],
+    unranked: &[&str],
+    level: Option<f64>,
+    rows: Option<&crate::datasets::PoolRows>,
+) -> Vec<String> {
     let mut warnings = Vec::new();
     warnings.extend(zero_width_warning(ranked));
     if !unranked.is_empty() && !ranked.is_empty() {
@@ -616,7 +793,11 @@ pub fn ranking_caveats(
         ));
     }
     warnings.extend(level.and_then(|l| capped_level_warning(l, ranked)));
-    warnings.extend(far_value_warnings(pool));
+    warnings.extend(
+        far_value_warnings(pool)
+            .into_iter()
+            .map(|(i, n, w)| located(rows, i, n, w)),
+    );
     warnings
 }
 
@@ -672,7 +853,7 @@ fn capped_level_warning(level: f64, ranked: &[&Estimate]) -> Option<String> {
 /// losses, and a parameter count that far from the other candidates'
 /// ([`crate::observations::far_values`]): a loss of 1e308 at one size made
 /// vanilla-fit rank its candidate first, silently.
-fn far_value_warnings(pool: &[Candidate]) -> Vec<String> {
+fn far_value_warnings(pool: &[Candidate]) -> Vec<(usize, Option<f64>, String)> {
     let median_of_others = |vals: &[f64], i: usize| {
         crate::stats::median(
             vals.iter()
@@ -685,32 +866,40 @@ fn far_value_warnings(pool: &[Candidate]) -> Vec<String> {
     let decades = |a: f64, b: f64| (a.log10() - b.log10()).abs();
     let short = crate::numbers::short;
     let mut out = Vec::new();
-    for c in pool {
+    for (ci, c) in pool.iter().enumerate() {
         let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
         for i in crate::observations::far_values(&losses) {
             let m = median_of_others(&losses, i);
-            out.push(format!(
-                "candidate '{}': the loss {} at size {} lies {:.0} decades from its other \
+            out.push((
+                ci,
+                Some(c.curve[i].0),
+                format!(
+                    "candidate '{}': the loss {} at size {} lies {:.0} decades from its other \
                  measured losses (median {}): a typo or a unit error? It is scored like any \
                  other point and can decide the ranking",
-                c.id,
-                short(losses[i]),
-                short(c.curve[i].0),
-                decades(losses[i], m),
-                short(m)
+                    c.id,
+                    short(losses[i]),
+                    short(c.curve[i].0),
+                    decades(losses[i], m),
+                    short(m)
+                ),
             ));
         }
     }
     let sizes: Vec<f64> = pool.iter().map(|c| c.size.unwrap_or(f64::NAN)).collect();
     for i in crate::observations::far_values(&sizes) {
         let m = median_of_others(&sizes, i);
-        out.push(format!(
-            "candidate '{}': the parameter count {} lies {:.0} decades from the other \
+        out.push((
+            i,
+            None,
+            format!(
+                "candidate '{}': the parameter count {} lies {:.0} decades from the other \
              candidates' (median {}): a typo or a unit error?",
-            pool[i].id,
-            short(sizes[i]),
-            decades(sizes[i], m),
-            short(m)
+                pool[i].id,
+                short(sizes[i]),
+                decades(sizes[i], m),
+                short(m)
+            ),
         ));
     }
     out
