@@ -3,22 +3,11 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{json_of, shared};
+use common::{json_of, shared, slaw, write};
 use predicates::prelude::*;
 use slaw::forecast::temporal::{generate, mean_loss};
 use std::fs;
 use tempfile::TempDir;
-
-fn slaw() -> Command {
-    Command::cargo_bin("slaw").unwrap()
-}
-
-fn write(dir: &TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
 
 fn truth(t: f64) -> [f64; 3] {
     [

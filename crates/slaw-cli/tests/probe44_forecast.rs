@@ -4,21 +4,10 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{json_of, shared};
+use common::{json_of, shared, slaw, write};
 use predicates::prelude::*;
 use std::fs;
 use tempfile::TempDir;
-
-fn slaw() -> Command {
-    Command::cargo_bin("slaw").unwrap()
-}
-
-fn write(dir: &TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
 
 /// `slaw forecast FILE ARGS --json`, parsed.
 fn forecast_json(file: &str, args: &[&str]) -> serde_json::Value {

@@ -5,20 +5,9 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::json_of;
+use common::{json_of, slaw, write};
 use std::fs;
 use tempfile::TempDir;
-
-fn slaw() -> Command {
-    Command::cargo_bin("slaw").unwrap()
-}
-
-fn write(dir: &TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
 
 fn warnings(v: &serde_json::Value) -> Vec<String> {
     v["warnings"]

@@ -44,3 +44,15 @@ pub fn long_curve(ks: impl Iterator<Item = u64>, offset: f64, law: impl Fn(f64) 
     }
     s
 }
+
+/// The `slaw` binary under test.
+pub fn slaw() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("slaw").unwrap()
+}
+
+/// Write `text` to `name` in `dir`; its path.
+pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
