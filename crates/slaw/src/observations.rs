@@ -208,28 +208,34 @@ impl Observations {
     /// most [`MAX_DUPLICATE_WARNINGS`] sets of rows are named, then how
     /// many more there are.
     pub fn duplicate_point_warnings(&self) -> Vec<String> {
-        let mut sets: std::collections::HashMap<Vec<u64>, Vec<usize>> = Default::default();
-        let mut order = Vec::new();
-        for i in 0..self.len() {
-            let mut key: Vec<u64> = self.point(i).iter().map(|v| v.to_bits()).collect();
-            key.extend([
-                self.y[i].to_bits(),
-                self.weight[i].to_bits(),
-                u64::from(self.group[i]),
-                u64::from(self.held[i]),
-            ]);
-            let rows = sets.entry(key.clone()).or_default();
-            if rows.len() == 1 {
-                order.push(key);
-            }
-            rows.push(i);
-        }
+        // The points sorted by their bits (no allocation per point), equal
+        // ones next to each other; each set of equal rows in file order,
+        // the sets by their first row.
+        let bits = |i: usize| {
+            self.point(i)
+                .iter()
+                .chain([&self.y[i], &self.weight[i]])
+                .map(|v| v.to_bits())
+        };
+        let same = |a: usize, b: usize| {
+            bits(a)
+                .cmp(bits(b))
+                .then(self.group[a].cmp(&self.group[b]))
+                .then(self.held[a].cmp(&self.held[b]))
+        };
+        let mut idx: Vec<usize> = (0..self.len()).collect();
+        idx.sort_unstable_by(|&a, &b| same(a, b).then(a.cmp(&b)));
+        let mut order: Vec<Vec<usize>> = idx
+            .chunk_by(|&a, &b| same(a, b) == std::cmp::Ordering::Equal)
+            .filter(|rows| rows.len() > 1)
+            .map(|rows| rows.to_vec())
+            .collect();
+        order.sort_unstable_by_key(|rows| rows[0]);
         let short = crate::numbers::short;
         let mut out: Vec<String> = order
             .iter()
             .take(MAX_DUPLICATE_WARNINGS)
-            .map(|key| {
-                let rows = &sets[key];
+            .map(|rows| {
                 let i = rows[0];
                 let lines: Vec<String> = rows.iter().map(|&k| self.line[k].to_string()).collect();
                 let values: Vec<String> = self
