@@ -17,9 +17,11 @@ pub struct ForecastArgs {
     /// file; - for stdin) with step and loss columns (and lr for the
     /// schedule-aware laws), or per-position data (step, position, loss) for the temporal law.
     file: PathBuf,
-    /// The part of the curve to fit: a fraction of the last step (<= 1) or a step (> 1).
-    #[arg(long, default_value_t = 0.2)]
-    fit_until: f64,
+    /// The part of the curve to fit: a fraction of the last step (<= 1), a step (> 1), or
+    /// step:N for the step N whatever its value (step:1 is step 1, where 1 alone is the
+    /// whole curve).
+    #[arg(long, default_value = "0.2", value_parser = fit_until, allow_negative_numbers = true)]
+    fit_until: job::FitUntil,
     /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,
     /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data;
     /// with a learning rate, tissue or multipower (the lower held-out error on the window's last
@@ -104,6 +106,11 @@ pub struct ForecastArgs {
     /// With several runs: each run's report after the summary table.
     #[arg(long, short)]
     verbose: bool,
+}
+
+/// `--fit-until`'s value ([`job::FitUntil::parse`]).
+fn fit_until(s: &str) -> std::result::Result<job::FitUntil, String> {
+    job::FitUntil::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {

@@ -241,8 +241,9 @@ fn joint_and_methods_on_a_constant_loss_say_what_is_not_pinned() {
     assert!(text.lines().all(|l| l.len() < 300), "{text}");
 }
 
-/// Messages that named the file but not the way out: a `;`-separated file
-/// ("no such column (columns are: x;loss)"), a `--fit-until` before the
+/// Messages that named the file but not the way out: a `|`-separated file
+/// ("no such column (columns are: x|loss)"; a `;`-separated one is read,
+/// fx46b), a `--fit-until` before the
 /// first step ("0 points to fit"), a `--target` whose budget is below every
 /// measured size ("found 0").
 #[test]
@@ -251,7 +252,7 @@ fn unclear_messages_now_say_what_to_change() {
     let semi = write(
         dir.path(),
         "semi.csv",
-        "x;loss\n100;3.0\n200;2.8\n400;2.6\n800;2.5\n",
+        "x|loss\n100|3.0\n200|2.8\n400|2.6\n800|2.5\n",
     );
     slaw()
         .args([
@@ -267,7 +268,7 @@ fn unclear_messages_now_say_what_to_change() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("semi.csv, column 'x'"))
-        .stderr(predicate::str::contains("one column holding ';'"));
+        .stderr(predicate::str::contains("one column holding '|'"));
     let curve = write(
         dir.path(),
         "curve.csv",

@@ -335,7 +335,8 @@ pub fn rank(plan: &Plan, status: &[CandidateStatus]) -> Vec<RankedCandidate> {
 /// reference that fails its match test against the pool and is not used;
 /// `slaw::selection::reference_uses`, from the ranking's pool context),
 /// then `slaw::selection::ranking_caveats` (zero-width intervals,
-/// candidates not ranked, a capped level, values decades from the others).
+/// candidates not ranked, a capped level, values decades from the others,
+/// points that break their curve's trend).
 /// A candidate not run yet is not among those not ranked there: a plan
 /// still running has not failed to score it (`slaw report` notes it apart).
 pub fn rank_with_warnings(
@@ -425,6 +426,7 @@ pub fn rank_with_warnings(
         .collect();
     warnings.extend(slaw::selection::ranking_caveats(
         &pool,
+        &budget,
         &ests,
         &unranked,
         Some(plan.level),

@@ -858,3 +858,76 @@ fn fx45b_a_candidate_not_run_yet_is_not_a_candidate_that_could_not_be_scored() {
     zs.points = vec![(0.0, 2.5)];
     assert!(zs.not_run_yet());
 }
+
+/// fx46b item 4: `slaw select`'s spike check (a point that breaks its
+/// curve's trend, `slaw::selection::spikes`) is among the runner's ranking
+/// caveats: on a replayed plan whose c2 trainer wrote one loss x1.5, the
+/// runner's warnings name it as select's do on the same points, and the
+/// report (`slaw report`'s ranking) prints it.
+#[test]
+fn fx46b_the_runners_ranking_warns_of_a_spike_as_select_does() {
+    let head = "full_size = 1638400\nbudget = \"1/8\"\nmin_size = 200\nlevel = 0.8\n\
+                adaptive = false\ncommand = \"x {model} {n}\"\n\
+                loss = { kind = \"regex\", pattern = \"l=(.+)\" }\n";
+    let ids: String = ["c0", "c1", "c2", "c3", "c4"]
+        .iter()
+        .map(|id| format!("[[candidate]]\nid = \"{id}\"\n"))
+        .collect();
+    let plan = Plan::parse(Path::new("p.toml"), &format!("{head}{ids}")).unwrap();
+    let loss = |s: &RunSpec| {
+        let (x, i) = ((s.n as f64 / 100.0).ln(), s.candidate as f64);
+        let l = 3.0 + 0.1 * i - (0.05 + 0.02 * i) * x - 0.0005 * x.powi(3) * (1.0 + i);
+        Some(if s.candidate == 2 && s.n == 3200 {
+            1.5 * l
+        } else {
+            l
+        })
+    };
+    let out = replay(&plan, &loss).unwrap();
+    let status = out.decision.candidates.clone();
+    let (ranking, warnings) = slaw_run::scheduler::rank_with_warnings(&plan, &status);
+    let points = slaw_run::scheduler::pool(&plan, &status);
+    let opts = slaw::selection::SelectOptions {
+        bootstrap: slaw::bootstrap::Resampling::new(
+            plan.bootstrap,
+            slaw::selection::BOOTSTRAP_LEVEL,
+            0,
+        ),
+        level: Some(plan.level),
+        rank_the_rest: true,
+        ..Default::default()
+    };
+    let budget = slaw::selection::Budget {
+        target: plan.target,
+        max_n: plan.budget,
+    };
+    let sel = slaw::selection::select_with_references(
+        &points,
+        plan.method,
+        budget,
+        &opts,
+        &plan.references,
+    )
+    .unwrap();
+    let spike: Vec<&String> = sel
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("candidate 'c2': the loss") && w.contains("at size 3200"))
+        .collect();
+    assert_eq!(spike.len(), 1, "select: {:?}", sel.warnings);
+    assert!(spike[0].contains("% above the line"), "{}", spike[0]);
+    assert_eq!(warnings, sel.warnings);
+    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings);
+    assert!(text.contains(&format!("warning: {}", spike[0])), "{text}");
+    // The same curves without the spike: no such warning.
+    let clean = replay(&plan, &|s: &RunSpec| {
+        let (x, i) = ((s.n as f64 / 100.0).ln(), s.candidate as f64);
+        Some(3.0 + 0.1 * i - (0.05 + 0.02 * i) * x - 0.0005 * x.powi(3) * (1.0 + i))
+    })
+    .unwrap();
+    let (_, quiet) = slaw_run::scheduler::rank_with_warnings(&plan, &clean.decision.candidates);
+    assert!(
+        !quiet.iter().any(|w| w.contains("the pool's noise")),
+        "{quiet:?}"
+    );
+}

@@ -356,8 +356,9 @@ fn fit_group(
         }
         let train = obs.part(&train_idx);
         let mut res = fit(&job.law, &train, &job.opts)?;
-        res.warnings
-            .extend(obs.part(&group_idx).far_value_warnings());
+        let group_obs = obs.part(&group_idx);
+        res.warnings.extend(group_obs.far_value_warnings());
+        res.warnings.extend(group_obs.duplicate_point_warnings());
         let train_diag = evaluate(&job.law, &res.params, &train);
         let heldout =
             (!held_idx.is_empty()).then(|| evaluate(&job.law, &res.params, &obs.subset(&held_idx)));
@@ -712,11 +713,13 @@ pub fn backtest_comparison(
 
 /// What the data themselves warrant a warning about, for a command that
 /// fits them (`compare`'s backtest pick): an input that never varies (as
-/// `fit` says) and a value decades from the rest of its column
-/// ([`Observations::far_value_warnings`]).
+/// `fit` says), a value decades from the rest of its column
+/// ([`Observations::far_value_warnings`]) and rows that give the same
+/// point ([`Observations::duplicate_point_warnings`]).
 pub fn data_warnings(obs: &Observations) -> Vec<String> {
     let mut w = obs.constant_input_warnings();
     w.extend(obs.far_value_warnings());
+    w.extend(obs.duplicate_point_warnings());
     w
 }
 

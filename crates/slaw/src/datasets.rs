@@ -491,6 +491,19 @@ pub fn finetune_long(path: &Path, cols: &LongColumns) -> Result<Vec<Candidate>> 
 
 /// [`finetune_long`] from a table already read (or built in memory).
 pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Candidate>> {
+    if !table.columns.contains(&cols.model) {
+        if let Some(hint) = wide_hint(table, cols) {
+            return Err(Error::input(
+                &table.source,
+                None,
+                Some(&cols.model),
+                format!(
+                    "no such column (columns are: {}); {hint}",
+                    table.columns.join(", ")
+                ),
+            ));
+        }
+    }
     let mi = table.column_index(&cols.model)?;
     let ni = table.column_index(&cols.n)?;
     let li = table.column_index(&cols.loss)?;
@@ -577,6 +590,46 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
         c.curve.sort_by(|a, b| a.0.total_cmp(&b.0));
     }
     Ok(out)
+}
+
+/// A hint for a table read as the long format that looks like the wide
+/// format with its size headers named (`n=200`, `n_200`, `size:200`): at
+/// least two headers that end in a number after a name and '=', ':', '_'
+/// or a space. None when the headers do not look so.
+fn wide_hint(table: &Table, cols: &LongColumns) -> Option<String> {
+    let named: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| {
+            c.rfind(['=', ':', '_', ' ']).is_some_and(|i| {
+                let (name, size) = (c[..i].trim(), c[i + 1..].trim());
+                !name.is_empty()
+                    && size.starts_with(|ch: char| ch.is_ascii_digit())
+                    && size.parse::<f64>().is_ok_and(|v| v.is_finite() && v >= 0.0)
+            })
+        })
+        .map(|c| c.as_str())
+        .collect();
+    let [a, b, ..] = named.as_slice() else {
+        return None;
+    };
+    let plain = |h: &str| {
+        h[h.rfind(['=', ':', '_', ' ']).map_or(0, |i| i + 1)..]
+            .trim()
+            .to_string()
+    };
+    Some(format!(
+        "the headers '{a}', '{b}', ... look like the wide format (one row per model, one \
+         column per fine-tuning size) with the sizes named: a wide file's size headers are \
+         plain numbers ('{}', '{}', ...; 0 the zero-shot loss), beside a model column and \
+         optionally size and family; or write the long format, one row per model and size \
+         with columns {}, {}, {}",
+        plain(a),
+        plain(b),
+        cols.model,
+        cols.n,
+        cols.loss
+    ))
 }
 
 /// Read candidates from either format: wide when some column header is a

@@ -74,6 +74,10 @@ pub fn far_values(values: &[f64]) -> Vec<usize> {
     out
 }
 
+/// At most this many sets of equal rows are named by
+/// [`Observations::duplicate_point_warnings`].
+pub const MAX_DUPLICATE_WARNINGS: usize = 5;
+
 #[derive(Debug, Clone)]
 /// Named numeric inputs, a loss and weights per point, with the source line of each point (for error messages).
 pub struct Observations {
@@ -195,6 +199,78 @@ impl Observations {
             column(&name, (0..self.len()).map(|i| self.point(i)[j]).collect());
         }
         column(&self.y_name, self.y.clone());
+        out
+    }
+
+    /// Warnings naming the rows that give the same point (inputs, loss,
+    /// weight, group and hold-out flag all equal: an exact copy of a row in
+    /// what is read): each row is fitted, so the point weighs double. At
+    /// most [`MAX_DUPLICATE_WARNINGS`] sets of rows are named, then how
+    /// many more there are.
+    pub fn duplicate_point_warnings(&self) -> Vec<String> {
+        // The points sorted by their bits (no allocation per point), equal
+        // ones next to each other; each set of equal rows in file order,
+        // the sets by their first row.
+        let bits = |i: usize| {
+            self.point(i)
+                .iter()
+                .chain([&self.y[i], &self.weight[i]])
+                .map(|v| v.to_bits())
+        };
+        let same = |a: usize, b: usize| {
+            bits(a)
+                .cmp(bits(b))
+                .then(self.group[a].cmp(&self.group[b]))
+                .then(self.held[a].cmp(&self.held[b]))
+        };
+        let mut idx: Vec<usize> = (0..self.len()).collect();
+        idx.sort_unstable_by(|&a, &b| same(a, b).then(a.cmp(&b)));
+        let mut order: Vec<Vec<usize>> = idx
+            .chunk_by(|&a, &b| same(a, b) == std::cmp::Ordering::Equal)
+            .filter(|rows| rows.len() > 1)
+            .map(|rows| rows.to_vec())
+            .collect();
+        order.sort_unstable_by_key(|rows| rows[0]);
+        let short = crate::numbers::short;
+        let mut out: Vec<String> = order
+            .iter()
+            .take(MAX_DUPLICATE_WARNINGS)
+            .map(|rows| {
+                let i = rows[0];
+                let lines: Vec<String> = rows.iter().map(|&k| self.line[k].to_string()).collect();
+                let values: Vec<String> = self
+                    .input_names
+                    .iter()
+                    .zip(self.point(i))
+                    .map(|(n, v)| format!("{n} = {}", short(*v)))
+                    .chain(std::iter::once(format!(
+                        "{} = {}",
+                        self.y_name,
+                        short(self.y[i])
+                    )))
+                    .collect();
+                let (last, first) = lines.split_last().expect("two rows at least");
+                let times = match rows.len() {
+                    2 => "twice".to_string(),
+                    k => format!("{k} times"),
+                };
+                format!(
+                    "{}, rows {} and {last}: the same point {times} ({}; every value read is \
+                     equal): each row is fitted, so the point weighs {times} as much as one; if \
+                     a row is a copy, remove it",
+                    self.source,
+                    first.join(", "),
+                    values.join(", "),
+                )
+            })
+            .collect();
+        if order.len() > MAX_DUPLICATE_WARNINGS {
+            out.push(format!(
+                "{}: {} more points appear more than once (rows not named)",
+                self.source,
+                order.len() - MAX_DUPLICATE_WARNINGS
+            ));
+        }
         out
     }
 

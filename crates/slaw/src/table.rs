@@ -123,13 +123,7 @@ impl Table {
             Ok(t) => t,
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
-                let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
-                return Err(Error::input(
-                    &source,
-                    Some(line),
-                    None,
-                    format!("not a text file: invalid UTF-8 at byte {at}"),
-                ));
+                return Err(not_utf8(&source, e.as_bytes(), at));
             }
         };
         // A byte-order mark is not part of the first column's name.
@@ -142,6 +136,7 @@ impl Table {
         match ext.as_str() {
             "jsonl" | "ndjson" => Self::from_json_lines(&source, text),
             "tsv" | "tab" => Self::from_delimited(&source, text, b'\t'),
+            "csv" if semicolons(text) => Self::from_semicolons(&source, text),
             "csv" => Self::from_delimited(&source, text, b','),
             "json" => Self::from_json(&source, text),
             _ => {
@@ -150,32 +145,151 @@ impl Table {
                     Self::from_json(&source, text)
                 } else if first.trim_start().starts_with('{') {
                     Self::from_json_lines(&source, text)
-                } else if first.contains('\t') && !first.contains(',') {
-                    Self::from_delimited(&source, text, b'\t')
+                } else if semicolons(text) {
+                    Self::from_semicolons(&source, text)
                 } else {
-                    Self::from_delimited(&source, text, b',')
+                    let header = header_line(text);
+                    if header.contains('\t') && !header.contains(',') {
+                        Self::from_delimited(&source, text, b'\t')
+                    } else {
+                        Self::from_delimited(&source, text, b',')
+                    }
                 }
             }
         }
     }
 
+    /// A semicolon-separated table (as spreadsheets write CSV where the
+    /// decimal mark is a comma): its numbers with decimal commas (`7,89`)
+    /// read as with a point, when the file says unambiguously that the
+    /// comma is its decimal mark; see [`Table::read_decimal_commas`].
+    pub fn from_semicolons(source: &str, text: &str) -> Result<Table> {
+        let mut table = Self::from_delimited(source, text, b';')?;
+        table.read_decimal_commas()?;
+        Ok(table)
+    }
+
+    /// Rewrite the numbers written with a decimal comma (`7,89`, `-0,5`,
+    /// `1,5e-3`) with a point, when one of them at least cannot be a number
+    /// with a thousands separator (not exactly three digits after the
+    /// comma, a leading `0`, over three digits before it, or an exponent)
+    /// and no number is written with a point (`2.048`: 2048 with a
+    /// thousands point, or a decimal?). Otherwise an error naming the cell:
+    /// the file is not read in a way it might not mean.
+    fn read_decimal_commas(&mut self) -> Result<()> {
+        let mut comma: Option<(usize, usize)> = None;
+        let mut clear = false;
+        let mut point: Option<(usize, usize)> = None;
+        for c in 0..self.columns.len() {
+            for r in 0..self.len() {
+                let cell = self.text(r, c);
+                match decimal_comma(cell) {
+                    Some(unambiguous) => {
+                        comma = comma.or(Some((r, c)));
+                        clear |= unambiguous;
+                    }
+                    None if point.is_none()
+                        && cell.contains('.')
+                        && cell.parse::<f64>().is_ok_and(f64::is_finite) =>
+                    {
+                        point = Some((r, c))
+                    }
+                    None => {}
+                }
+            }
+        }
+        let Some((r0, c0)) = comma else {
+            return Ok(());
+        };
+        let at = |r: usize, c: usize| (Some(self.row_numbers[r]), self.columns[c].clone());
+        if !clear {
+            let (row, col) = at(r0, c0);
+            return Err(Error::input(
+                &self.source,
+                row,
+                Some(&col),
+                format!(
+                    "'{}' in a semicolon-separated file: a decimal comma or a thousands \
+                     separator? Every number with a comma here has three digits after it: \
+                     write the numbers with '.' decimals and no separators",
+                    self.text(r0, c0)
+                ),
+            ));
+        }
+        if let Some((r, c)) = point {
+            let (row, col) = at(r, c);
+            return Err(Error::input(
+                &self.source,
+                row,
+                Some(&col),
+                format!(
+                    "'{}' has a '.' but the file writes decimal commas ('{}', row {}, column \
+                     '{}'): a thousands separator or a decimal point? Convert the file to '.' \
+                     decimals throughout",
+                    self.text(r, c),
+                    self.text(r0, c0),
+                    self.row_numbers[r0],
+                    self.columns[c0]
+                ),
+            ));
+        }
+        for column in &mut self.cells {
+            let mut out = TextColumn::default();
+            for r in 0..column.ends.len() {
+                let cell = column.get(r);
+                // The same length as before: the column still fits.
+                if decimal_comma(cell).is_some() {
+                    out.push(&cell.replace(',', "."));
+                } else {
+                    out.push(cell);
+                }
+            }
+            *column = out;
+        }
+        Ok(())
+    }
+
     /// A table from delimited text (CSV, TSV) with a header line; `source` names it in errors.
     /// Records are read into one reused byte record and their cells appended
     /// to their columns; every cell is trimmed of (Unicode) whitespace.
+    /// Lines starting with `#` before the header (comments, with blank
+    /// lines between them) are skipped; rows keep their file line numbers.
     pub fn from_delimited(source: &str, text: &str, delimiter: u8) -> Result<Table> {
+        let (skipped, text) = leading_comments(text);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
             .from_reader(text.as_bytes());
-        let header = reader
-            .byte_headers()
-            .map_err(|e| Error::input(source, Some(1), None, format!("cannot read header: {e}")))?;
+        let header_row = 1 + skipped;
+        let header = reader.byte_headers().map_err(|e| {
+            Error::input(
+                source,
+                Some(header_row),
+                None,
+                format!("cannot read header: {e}"),
+            )
+        })?;
         let columns: Vec<String> = header
             .iter()
             .map(|c| utf8_cell(c).trim().to_string())
             .collect();
         if columns.is_empty() || columns.iter().all(|c| c.is_empty()) {
-            return Err(Error::input(source, Some(1), None, "empty header"));
+            return Err(Error::input(source, Some(header_row), None, "empty header"));
+        }
+        // numpy's savetxt writes its header as a comment ("# x,loss"): the
+        // first line after the comments is then data.
+        if skipped > 0 && columns.iter().all(|c| c.parse::<f64>().is_ok()) {
+            return Err(Error::input(
+                source,
+                Some(header_row),
+                None,
+                format!(
+                    "the header holds only numbers ({}): the lines before it start with '#' and \
+                     are skipped as comments; are the column names in one of them (as numpy's \
+                     savetxt writes them)? Remove its '#'",
+                    columns.join(", ")
+                ),
+            ));
         }
         check_unique(source, &columns)?;
         let mut table = Table::new(source, columns);
@@ -183,7 +297,7 @@ impl Table {
         let mut record = csv::ByteRecord::new();
         for i in 0.. {
             let more = reader.read_byte_record(&mut record).map_err(|e| {
-                let line = e.position().map_or(i + 2, |p| p.line() as usize);
+                let line = skipped + e.position().map_or(i + 2, |p| p.line() as usize);
                 Error::input(source, Some(line), None, format!("cannot read: {e}"))
             })?;
             if !more {
@@ -191,9 +305,10 @@ impl Table {
             }
             // The file line where the record starts (blank lines and quoted
             // fields spanning lines counted).
-            let row = record
-                .position()
-                .map_or(i + 2, |p| lines.line_of(text, p.byte() as usize));
+            let row = skipped
+                + record
+                    .position()
+                    .map_or(i + 2, |p| lines.line_of(text, p.byte() as usize));
             if record.iter().all(|c| utf8_cell(c).trim().is_empty()) {
                 continue;
             }
@@ -508,11 +623,19 @@ impl Table {
             ));
         }
         let v: f64 = cell.parse().map_err(|_| {
+            let hint = if decimal_comma(cell).is_some() {
+                format!(
+                    ": a decimal comma? Write '.' decimals ({})",
+                    cell.replace(',', ".")
+                )
+            } else {
+                String::new()
+            };
             Error::input(
                 &self.source,
                 Some(row),
                 Some(name),
-                format!("'{cell}' is not a number"),
+                format!("'{cell}' is not a number{hint}"),
             )
         })?;
         // A nonzero number too small for a double parses as 0: refuse it
@@ -553,6 +676,121 @@ impl Table {
             .map(|c| self.text(row_index, c))
             .collect()
     }
+}
+
+/// The number of lines before the header that are comments (start with
+/// `#`) or blank between them, and the text after them; (0, text) when
+/// the first line is no comment.
+fn leading_comments(text: &str) -> (usize, &str) {
+    if !text.trim_start_matches([' ', '\t']).starts_with('#') {
+        return (0, text);
+    }
+    let mut rest = text;
+    let mut skipped = 0;
+    loop {
+        let line = rest.split('\n').next().unwrap_or("");
+        let t = line.trim();
+        if !(t.starts_with('#') || t.is_empty()) || line.len() == rest.len() {
+            return (skipped, rest);
+        }
+        rest = &rest[line.len() + 1..];
+        skipped += 1;
+    }
+}
+
+/// The header line of delimited text (after leading `#` comments).
+fn header_line(text: &str) -> &str {
+    leading_comments(text).1.lines().next().unwrap_or("")
+}
+
+/// Whether delimited text is separated by semicolons: its header (after
+/// leading comments) holds ';' and neither ',' nor a tab (a comma-separated
+/// header of one column named with a ';' is the only file read otherwise
+/// than before).
+fn semicolons(text: &str) -> bool {
+    let h = header_line(text);
+    h.contains(';') && !h.contains(',') && !h.contains('\t')
+}
+
+/// Whether a cell is a number written with a decimal comma (`7,89`,
+/// `-0,5`, `1,5e-3`): None when it is not; Some(true) when the comma cannot
+/// be a thousands separator (not three digits after it, a leading `0`,
+/// over three digits before it, or an exponent), Some(false) when it could
+/// (`1,600`).
+fn decimal_comma(cell: &str) -> Option<bool> {
+    let body = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once(',')?;
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if frac.is_empty() || !digits(int) || !digits(frac) {
+        return None;
+    }
+    if let Some(e) = exponent {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if e.is_empty() || !digits(e) {
+            return None;
+        }
+    }
+    Some(
+        exponent.is_some()
+            || frac.len() != 3
+            || int.is_empty()
+            || int.starts_with('0')
+            || int.len() > 3,
+    )
+}
+
+/// The error of a file that is not UTF-8 at byte `at`: UTF-16 text (a
+/// byte-order mark, or zero bytes between ASCII characters), text in
+/// another encoding (no control character: Latin-1 or Windows-1252, as
+/// older spreadsheets export), or binary data; each with the line, the
+/// position in it and what to do.
+fn not_utf8(source: &str, bytes: &[u8], at: usize) -> Error {
+    let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let byte = bytes[at];
+    let head = &bytes[..bytes.len().min(4096)];
+    let utf16 = bytes.starts_with(&[0xff, 0xfe])
+        || bytes.starts_with(&[0xfe, 0xff])
+        || head.chunks(2).filter(|p| p.contains(&0)).count() * 4 > head.len();
+    let control = |b: &u8| *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r' | 0x0c);
+    let message = if utf16 {
+        "not UTF-8 but UTF-16 text (as Windows' \"Unicode text\" exports): re-encode it to \
+         UTF-8, e.g. iconv -f utf-16 -t utf-8 FILE > NEW.csv"
+            .to_string()
+    } else if !bytes.iter().any(control) {
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |i| at + i);
+        // The line as Latin-1 (every byte one character).
+        let shown: String = bytes[start..end]
+            .iter()
+            .take(60)
+            .map(|&b| b as char)
+            .collect();
+        format!(
+            "the text is not UTF-8: byte 0x{byte:02X} at position {} of the line (byte {at} of \
+             the file) is no UTF-8 character; the line reads as Latin-1 '{shown}': text in \
+             another encoding (Latin-1 or Windows-1252, as older spreadsheets export)? \
+             Re-encode the file to UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > NEW.csv",
+            at - start + 1
+        )
+    } else {
+        format!(
+            "not a text file: invalid UTF-8 at byte {at} (0x{byte:02X}, position {} of the \
+             line), and the file holds control characters (binary data?): expected CSV, TSV, \
+             JSON or a TensorBoard event file",
+            at - start + 1
+        )
+    };
+    Error::input(source, Some(line), None, message)
 }
 
 /// A cell of a record read from text already checked to be UTF-8: the
@@ -907,13 +1145,107 @@ mod tests {
         std::fs::write(&c, "\u{feff}x,y\n1,2\n").unwrap();
         assert_eq!(Table::read(&c).unwrap().columns, vec!["x", "y"]);
         let d = dir.join("d.csv");
-        std::fs::write(&d, b"x,y\n1,2\n\xff\xfe,3\n").unwrap();
+        std::fs::write(&d, b"x,y\n1,2\n\x01\xff\xfe,3\n").unwrap();
         let err = Table::read(&d).unwrap_err().to_string();
         assert!(
             err.contains("not a text file") && err.contains("row 3"),
             "{err}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn fx46b_read(name: &str, bytes: &[u8]) -> Result<Table> {
+        let dir = std::env::temp_dir().join(format!("slaw-fx46b-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let out = Table::read(&p);
+        std::fs::remove_dir_all(&dir).unwrap();
+        out
+    }
+
+    /// A semicolon-separated file with decimal commas reads as the same
+    /// file with commas and points; a plain semicolon file reads too; a
+    /// comma that could be a thousands separator, or a '.' beside decimal
+    /// commas, is an error naming the cell.
+    #[test]
+    fn fx46b_semicolons_and_decimal_commas() {
+        let t = fx46b_read("a.csv", b"x;loss\n1000;7,895\n2000;6,7\n4000;-0,5e-1\n").unwrap();
+        assert_eq!(t.columns, vec!["x", "loss"]);
+        assert_eq!(t.row(0), vec!["1000", "7.895"]);
+        assert_eq!(t.number(1, 1).unwrap(), 6.7);
+        assert_eq!(t.number(2, 1).unwrap(), -0.05);
+        let t = fx46b_read("b", b"model;n;loss\nm 1;200;2.5\n").unwrap();
+        assert_eq!(t.row(0), vec!["m 1", "200", "2.5"]);
+        let err = fx46b_read("c.csv", b"x;loss\n1,600;2\n3,200;1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 2, column 'x'") && err.contains("thousands separator"),
+            "{err}"
+        );
+        let err = fx46b_read("d.csv", b"x;loss\n1600;2,5\n2.048;1,25\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 3, column 'x': '2.048'") && err.contains("'2,5', row 2"),
+            "{err}"
+        );
+        // A comma file is read as before, and a decimal comma in it is said.
+        let t = fx46b_read("e.csv", b"x,loss\n1,\"2,5\"\n").unwrap();
+        let err = t.number(0, 1).unwrap_err().to_string();
+        assert!(
+            err.contains("a decimal comma? Write '.' decimals (2.5)"),
+            "{err}"
+        );
+    }
+
+    /// '#' lines before the header are skipped, rows keep their file line;
+    /// numpy's commented header is said.
+    #[test]
+    fn fx46b_comment_lines_before_the_header() {
+        let t = fx46b_read("a.csv", b"# my data\n#\n\n# more\nx,loss\n1,2\n\n3,4\n").unwrap();
+        assert_eq!(t.columns, vec!["x", "loss"]);
+        assert_eq!(t.row_numbers, vec![6, 8]);
+        let t = fx46b_read("b", b"# run 3\nstep\tloss\n1\t2\n").unwrap();
+        assert_eq!(t.columns, vec!["step", "loss"]);
+        let err = fx46b_read("c.csv", b"# x,loss\n1,2\n3,4\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 2:") && err.contains("numpy's savetxt"),
+            "{err}"
+        );
+        let t = fx46b_read("d.csv", b"# a;b\nx;loss\n1;2,5\n").unwrap();
+        assert_eq!(t.row(0), vec!["1", "2.5"]);
+        // A '#' after the header is a cell as before.
+        let t = fx46b_read("e.csv", b"x,loss\n#1,2\n").unwrap();
+        assert_eq!(t.row(0), vec!["#1", "2"]);
+    }
+
+    /// Latin-1 text and UTF-16 text are said to be text in another
+    /// encoding, with the line and a re-encoding command.
+    #[test]
+    fn fx46b_text_that_is_not_utf8() {
+        let err = fx46b_read("a.csv", b"model,loss\nM\xfcller,2\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 2:")
+                && err.contains("byte 0xFC at position 2 of the line")
+                && err.contains("'M\u{fc}ller,2'")
+                && err.contains("iconv -f latin1 -t utf-8"),
+            "{err}"
+        );
+        let mut utf16 = vec![0xff, 0xfe];
+        for c in "x,loss\n1,2\n".encode_utf16() {
+            utf16.extend(c.to_le_bytes());
+        }
+        let err = fx46b_read("b.csv", &utf16).unwrap_err().to_string();
+        assert!(
+            err.contains("UTF-16") && err.contains("iconv -f utf-16"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -307,7 +307,7 @@ mod real_step_axis {
     fn request(at: Vec<f64>, schedule: Option<Schedule>) -> Request {
         Request {
             choice: Choice::Law(CurveLaw::MultiPower),
-            fit_until: 0.6,
+            fit_until: 0.6.into(),
             at,
             schedule,
             bootstrap: 5,
@@ -554,7 +554,7 @@ fn an_unpinned_decay_widens_to_the_step_only_interval() {
     let c = Curve::read(&dir.join("100/wsdcon_3.csv"), "step", "loss", Some("lr")).unwrap();
     let req = |m: CurveLaw| Request {
         choice: Choice::Law(m),
-        fit_until: 0.2,
+        fit_until: 0.2.into(),
         at: vec![],
         schedule: None,
         bootstrap: 50,

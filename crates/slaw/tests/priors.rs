@@ -93,7 +93,7 @@ fn coverage(
         };
         let req = Request {
             choice: Choice::parse(law, false, c.lr.is_some()).unwrap(),
-            fit_until: frac * total,
+            fit_until: (frac * total).into(),
             at: vec![],
             schedule: None,
             bootstrap: 200,

@@ -89,11 +89,12 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                         Some(k) => format!(
                             " (of the first {k} alone at the points where their spread adds under 5% to the calibrated error)"
                         ),
-                        None if n == slaw::forecast::FIRST_REPLICATES => {
-                            " (no more run: the refit spread adds under 5% to the calibrated error)"
-                                .to_string()
-                        }
-                        None => String::new(),
+                        None => match b.asked {
+                            Some(asked) => format!(
+                                " (no more run of the {asked} asked: the refit spread adds under 5% to the calibrated error)"
+                            ),
+                            None => String::new(),
+                        },
                     }
                 );
             }

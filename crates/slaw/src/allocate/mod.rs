@@ -604,6 +604,7 @@ pub fn from_fit(
                 .iter()
                 .cloned()
                 .chain(obs.far_value_warnings())
+                .chain(obs.duplicate_point_warnings())
                 .collect(),
         }),
         interval_kind: intervals.then_some(crate::selection::calibrate::IntervalKind::Bootstrap {

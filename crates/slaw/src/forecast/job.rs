@@ -56,6 +56,102 @@ impl Choice {
     }
 }
 
+/// Where the fit of a curve ends: a plain number (a fraction of the last
+/// step when <= 1, else a step), or a step named as one (`step:N`, for a
+/// step <= 1 that a plain number would read as a fraction).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitUntil {
+    /// A fraction of the last step (<= 1) or a step (> 1).
+    Number(f64),
+    /// A step, whatever its value.
+    Step(f64),
+}
+
+impl From<f64> for FitUntil {
+    fn from(v: f64) -> FitUntil {
+        FitUntil::Number(v)
+    }
+}
+
+impl std::fmt::Display for FitUntil {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            FitUntil::Number(v) => write!(f, "{}", crate::numbers::num(*v)),
+            FitUntil::Step(v) => write!(f, "step:{}", crate::numbers::num(*v)),
+        }
+    }
+}
+
+impl FitUntil {
+    /// `0.2` (a fraction of the last step), `2000` (a step) or `step:1`
+    /// (a step, also when <= 1); the value must be finite and > 0.
+    pub fn parse(s: &str) -> Result<FitUntil> {
+        let t = s.trim();
+        let (step, num) = match t.strip_prefix("step:") {
+            Some(rest) => (true, rest.trim()),
+            None => (false, t),
+        };
+        let bad = || {
+            Error::setting(
+                crate::error::Setting::FitUntil,
+                format!(
+                    "'{s}' is not a fraction of the last step (<= 1), a step (> 1) or \
+                     step:N (a step, also <= 1)"
+                ),
+            )
+        };
+        let v: f64 = num.parse().map_err(|_| bad())?;
+        let out = if step {
+            FitUntil::Step(v)
+        } else {
+            FitUntil::Number(v)
+        };
+        out.check()?;
+        Ok(out)
+    }
+
+    fn value(self) -> f64 {
+        match self {
+            FitUntil::Number(v) | FitUntil::Step(v) => v,
+        }
+    }
+
+    fn check(self) -> Result<()> {
+        let v = self.value();
+        if v > 0.0 && v.is_finite() {
+            Ok(())
+        } else {
+            Err(Error::setting(
+                crate::error::Setting::FitUntil,
+                "must be > 0 (a fraction <= 1, a step, or step:N)",
+            ))
+        }
+    }
+
+    /// The last step fitted on a curve whose last step is `last`.
+    pub fn step(self, last: f64) -> f64 {
+        match self {
+            FitUntil::Number(v) if v <= 1.0 => v * last,
+            FitUntil::Number(v) | FitUntil::Step(v) => v,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FitUntil {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(v) => Ok(FitUntil::Number(v)),
+            Raw::Text(t) => FitUntil::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// The data of a job.
 #[derive(Debug, Clone)]
 pub enum Data {
@@ -70,8 +166,9 @@ pub enum Data {
 pub struct Request {
     /// The method.
     pub choice: Choice,
-    /// A fraction of the last step (<= 1) or a step (> 1).
-    pub fit_until: f64,
+    /// A fraction of the last step (<= 1), a step (> 1), or a step named
+    /// as one ([`FitUntil`]).
+    pub fit_until: FitUntil,
     /// Steps to forecast; empty: the last step of the file.
     pub at: Vec<f64>,
     /// A schedule given for the whole run (the learning rate past the file).
@@ -94,8 +191,9 @@ pub struct Request {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Spec {
-    /// A fraction of the last step (<= 1) or a step (> 1).
-    pub fit_until: f64,
+    /// A fraction of the last step (<= 1), a step (> 1), or a step named
+    /// as one ([`FitUntil`]).
+    pub fit_until: FitUntil,
     /// The method's name (`auto`, `temporal` or a loss-curve law).
     pub method: String,
     /// Steps to forecast; empty: the last step of the curve.
@@ -126,7 +224,7 @@ pub struct Spec {
 impl Default for Spec {
     fn default() -> Self {
         Spec {
-            fit_until: 0.2,
+            fit_until: FitUntil::Number(0.2),
             method: "auto".into(),
             at: vec![],
             schedule: None,
@@ -388,6 +486,11 @@ pub struct Replicates {
     /// interval does not depend on the other steps asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_where_negligible: Option<usize>,
+    /// When fewer refits ran than asked (the first ones alone, their refit
+    /// spread adding under 5% to the calibrated error at every point): the
+    /// number asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked: Option<usize>,
     /// On a curve of over [`MAX_BAND_POINTS`] points: how many of its
     /// points the replicates were predicted at (every k-th, the last and
     /// the forecast steps; `band_points`), the others having no interval.
@@ -534,25 +637,17 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         curve = Cow::Owned(curve.into_owned().with_schedule(s));
     }
     let last = *curve.step.last().expect("curves are not empty");
-    if !(req.fit_until > 0.0 && req.fit_until.is_finite()) {
-        return Err(Error::setting(
-            crate::error::Setting::FitUntil,
-            "must be > 0 (a fraction <= 1 or a step)",
-        ));
-    }
-    let until = if req.fit_until <= 1.0 {
-        req.fit_until * last
-    } else {
-        req.fit_until
-    };
+    req.fit_until.check()?;
+    let until = req.fit_until.step(last);
     let first = curve.step[0];
     if until < first {
         return Err(Error::setting(
             crate::error::Setting::FitUntil,
             format!(
                 "{} ends the fit at step {}, before the curve's first step {}: nothing to fit \
-                 (a value <= 1 is a fraction of the last step {}, a larger one a step)",
-                crate::numbers::num(req.fit_until),
+                 (a value <= 1 is a fraction of the last step {}, a larger one a step, step:N \
+                 the step N)",
+                req.fit_until,
                 crate::numbers::num(until),
                 crate::numbers::num(first),
                 crate::numbers::num(last)
@@ -902,6 +997,7 @@ fn run_law(method: CurveLaw, ext: &Curve, k: usize, req: &Request) -> Result<For
             converged: ivs.replicates.1,
             level: req.level,
             first_where_negligible: ivs.first_where_negligible,
+            asked: (ivs.replicates.0 < req.bootstrap).then_some(req.bootstrap),
             band_points: band.map(|b| b.len()),
         });
         interval_kind = Some(ivs.kind);
@@ -1100,6 +1196,7 @@ fn run_temporal(
             converged: ok,
             level: req.level,
             first_where_negligible: None,
+            asked: None,
             band_points: None,
         });
         // What the widening makes of the bootstrap: a forecast interval,
@@ -1417,7 +1514,7 @@ mod tests {
         );
         // Too short for any run: the same error.
         let short = Spec {
-            fit_until: 150.0,
+            fit_until: FitUntil::Number(150.0),
             ..spec
         };
         let (a, b) = (

@@ -182,7 +182,7 @@ pub fn forecast_with(
                     Contender::Law(m) => Choice::Law(m),
                     _ => Choice::Auto,
                 },
-                fit_until: run.agg.step[k - 1],
+                fit_until: super::job::FitUntil::Number(run.agg.step[k - 1]),
                 at: vec![],
                 schedule: None,
                 bootstrap: boot,

@@ -520,6 +520,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             converged: draws.len(),
             level: opts.level,
             first_where_negligible: None,
+            asked: None,
             band_points: None,
         }),
         best,

@@ -703,34 +703,12 @@ fn select_inner(
     let unranked_ids: Vec<&str> = unranked.iter().map(|u| u.id.as_str()).collect();
     warnings.extend(caveats_located(
         pool,
+        &budget,
         &ests,
         &unranked_ids,
         opts.level,
         rows,
     ));
-    // A point that breaks its curve's trend (the methods that learn from the
-    // pool learn without it).
-    // (A loss decades off has its own warning above.)
-    let far: Vec<(usize, f64)> = pool
-        .iter()
-        .enumerate()
-        .flat_map(|(ci, c)| {
-            let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
-            crate::observations::far_values(&losses)
-                .into_iter()
-                .map(move |i| (ci, c.curve[i].0))
-        })
-        .collect();
-    let spikes = spikes::spikes(pool, &budget);
-    let new_spikes = spikes.iter().filter(|s| !far.contains(&(s.candidate, s.n)));
-    warnings.extend(new_spikes.map(|s| {
-        located(
-            rows,
-            s.candidate,
-            Some(s.n),
-            s.warning(&pool[s.candidate].id),
-        )
-    }));
     let cost = Cost::of(pool, method, &budget, opts);
     cost.check(pool, opts.tokens_per_example)?;
     let choice_notes = choice_notes(pool, &ranking, choice.position);
@@ -761,21 +739,25 @@ fn select_inner(
 /// some others are ranked), intervals at a lower level than `level` (the
 /// calibrated intervals' level asked for; None: bootstrap intervals), and
 /// values decades from the others (a loss 1e9 among losses near 3, a
-/// parameter count). One list, in this order, for `slaw select` and the
+/// parameter count), then the affordable points under `budget` that break
+/// their curve's trend ([`spikes::spikes`]; a point decades off has the
+/// warning before). One list, in this order, for `slaw select` and the
 /// runner's ranking (`slaw run`, `status`, `report`): the same points give
 /// the same warnings.
 pub fn ranking_caveats(
     pool: &[Candidate],
+    budget: &Budget,
     ranked: &[&Estimate],
     unranked: &[&str],
     level: Option<f64>,
 ) -> Vec<String> {
-    caveats_located(pool, ranked, unranked, level, None)
+    caveats_located(pool, budget, ranked, unranked, level, None)
 }
 
 /// [`ranking_caveats`], a value's warning prefixed by where it was read.
 fn caveats_located(
     pool: &[Candidate],
+    budget: &Budget,
     ranked: &[&Estimate],
     unranked: &[&str],
     level: Option<f64>,
@@ -798,6 +780,28 @@ fn caveats_located(
             .into_iter()
             .map(|(i, n, w)| located(rows, i, n, w)),
     );
+    // A point that breaks its curve's trend (the methods that learn from the
+    // pool learn without it); a loss decades off has its own warning above.
+    let far: Vec<(usize, f64)> = pool
+        .iter()
+        .enumerate()
+        .flat_map(|(ci, c)| {
+            let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
+            crate::observations::far_values(&losses)
+                .into_iter()
+                .map(move |i| (ci, c.curve[i].0))
+        })
+        .collect();
+    let spikes = spikes::spikes(pool, budget);
+    let new_spikes = spikes.iter().filter(|s| !far.contains(&(s.candidate, s.n)));
+    warnings.extend(new_spikes.map(|s| {
+        located(
+            rows,
+            s.candidate,
+            Some(s.n),
+            s.warning(&pool[s.candidate].id),
+        )
+    }));
     warnings
 }
 
