@@ -147,6 +147,9 @@ class FitResult(_Result):
                     lo, hi = v * math.exp(-z * s / v), v * math.exp(z * s / v)
                 else:
                     lo, hi = v - z * s, v + z * s
+                # an unbounded side (a formula's linear parameter) is null in JSON
+                blo = -inf if blo is None else blo
+                bhi = inf if bhi is None else bhi
                 self.intervals[n] = (max(lo, blo), min(hi, bhi))
         self.converged: bool = bool(f["converged"])
         self.termination_code: str = f["termination"]
