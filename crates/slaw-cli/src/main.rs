@@ -527,7 +527,9 @@ struct LawArgs {
     /// Bounds of a parameter, NAME=LOW:HIGH (repeatable).
     #[arg(long = "bound")]
     bounds: Vec<String>,
-    /// Starting values of a parameter, NAME=v1,v2,... or NAME=LOW:HIGH:COUNT (repeatable).
+    /// Starting values of a parameter, NAME=v1,v2,... or NAME=LOW:HIGH:COUNT (repeatable), added
+    /// to the law's own grid for it (its values outside --bound dropped). With --bound or --init
+    /// the search runs in the data's units.
     #[arg(long = "init")]
     inits: Vec<String>,
 }
@@ -1219,7 +1221,7 @@ fn build_law(a: &LawArgs, x_names: &[String]) -> Result<Law> {
         };
         // A starting value outside the bounds (the library refuses it: the
         // search would clamp it silently) is named with the flag's text.
-        law.set_param(name, None, Some(grid)).map_err(|e| match e {
+        law.add_starts(name, &grid).map_err(|e| match e {
             e @ slaw::Error::StartOutsideBounds { .. } => {
                 anyhow!("--init '{i}': {}", output::start_outside_bounds(&e))
             }
@@ -1313,9 +1315,12 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         for w in &warnings {
             println!("warning: {w}");
         }
-        if fits.len() > 1 {
+        if fits.len() > 1 || !skipped.is_empty() {
             // Many groups: one table first, the details on request.
-            print!("{}", report::summary::group_table(&law, &fits));
+            print!(
+                "{}",
+                report::summary::group_table(&law, &fits, skipped.len())
+            );
             if a.verbose {
                 print!("\n{}", report::fit_report(&law, &fits, &a.data.x));
             }
@@ -1332,8 +1337,8 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     }
     if let Some(p) = &a.report {
         let mut text = String::new();
-        if fits.len() > 1 {
-            text += &report::summary::group_table(&law, &fits);
+        if fits.len() > 1 || !skipped.is_empty() {
+            text += &report::summary::group_table(&law, &fits, skipped.len());
             text += "\n";
         }
         text += &report::fit_report(&law, &fits, &a.data.x);
@@ -1357,9 +1362,31 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(output::EXIT_NOT_CONVERGED));
     }
+    // A fit no better than a constant: the parameters to fit in log space,
+    // by this command's flag (with the ones already there).
+    let log_space: Vec<&String> = fits
+        .iter()
+        .filter_map(|g| g.no_better_than_constant.as_ref())
+        .flat_map(|v| &v.fit_in_log_space)
+        .collect();
+    if !log_space.is_empty() {
+        let mut all: Vec<&String> = a.law.log_params.iter().collect();
+        for n in log_space {
+            if !all.contains(&n) {
+                all.push(n);
+            }
+        }
+        let all: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+        eprintln!("hint: to fit in log space: --log-params {}", all.join(","));
+    }
+    let what = if fits.iter().any(|g| g.no_better_than_constant.is_some()) {
+        "the fit explains the data no better than a constant for at least one group"
+    } else {
+        "the fit did not converge for at least one group"
+    };
     Ok(output::converged_exit(
         fits.iter().all(|g| g.fit.converged),
-        "the fit did not converge for at least one group",
+        what,
     ))
 }
 

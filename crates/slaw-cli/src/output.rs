@@ -83,8 +83,11 @@ pub fn start_outside_bounds(e: &slaw::Error) -> String {
             lower,
             upper,
         } => format!(
-            "starting value {value} of '{param}' is outside its bounds [{lower}, {upper}] \
-             (widen them with --bound {param}=LOW:HIGH)"
+            "starting value {} of '{param}' is outside its bounds [{}, {}] \
+             (widen them with --bound {param}=LOW:HIGH)",
+            slaw::numbers::shortest(*value),
+            slaw::numbers::shortest(*lower),
+            slaw::numbers::shortest(*upper)
         ),
         e => e.to_string(),
     }

@@ -106,7 +106,7 @@ fn fit_power_law_text_json_and_plot() {
         .stdout(predicate::str::contains("status: converged"))
         .stdout(predicate::str::contains("termination: converged ("))
         .stdout(predicate::str::contains("held out:"))
-        .stdout(predicate::str::contains("predict D=1000000"));
+        .stdout(predicate::str::contains("predict D=1e6"));
     let svg = fs::read_to_string(dir.path().join("out.svg")).unwrap();
     assert!(svg.contains("<svg") && svg.contains("circle"));
 

@@ -193,12 +193,12 @@ fn predictions_beyond_the_data_are_noted() {
     let (_, text, _) = run(&dir, &args);
     let line = text
         .lines()
-        .find(|l| l.starts_with("predict N=70000000000"))
+        .find(|l| l.starts_with("predict N=7e10"))
         .unwrap();
     assert!(line.contains("beyond the data: N = 7e10"), "{line}");
     let inside = text
         .lines()
-        .find(|l| l.starts_with("predict N=1000000000,"))
+        .find(|l| l.starts_with("predict N=1e9,"))
         .unwrap();
     assert!(!inside.contains("beyond"), "{inside}");
 

@@ -457,7 +457,8 @@ fn negative_numbers_reach_the_range_checks() {
 
 /// Every point at the same x: the fit used to report parameters as fitted
 /// (some flagged as not pinned, the exponent with a small standard error)
-/// without saying why; it now names the input that does not vary.
+/// without saying why; it now names the input that does not vary (and
+/// the fit, a constant there, is no better than a constant: exit 3).
 #[test]
 fn an_input_that_never_varies_is_named() {
     let dir = TempDir::new().unwrap();
@@ -469,9 +470,13 @@ fn an_input_that_never_varies_is_named() {
     slaw()
         .args(["fit", &s(&f), "--x", "x", "--y", "loss", "--law", "power"])
         .assert()
-        .success()
+        // at one x the law is a constant: no better than one (exit 3)
+        .code(3)
         .stdout(predicate::str::contains(
             "input 'x' takes one value (5) at every fitted point",
+        ))
+        .stdout(predicate::str::contains(
+            "status: FAILED: no better than a constant",
         ));
 }
 

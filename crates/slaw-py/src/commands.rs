@@ -71,7 +71,7 @@ fn build_law(s: &LawSpec) -> Res<Law> {
                 "init of '{name}': give at least one finite starting value"
             ));
         }
-        law.set_param(name, None, Some(grid.clone()))?;
+        law.add_starts(name, grid)?;
     }
     Ok(law)
 }

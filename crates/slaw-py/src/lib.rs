@@ -93,8 +93,11 @@ fn message(e: &slaw::Error) -> String {
             lower,
             upper,
         } => format!(
-            "init: starting value {value} of '{param}' is outside its bounds [{lower}, {upper}] \
-             (widen them with bounds={{'{param}': (LOW, HIGH)}})"
+            "init: starting value {} of '{param}' is outside its bounds [{}, {}] \
+             (widen them with bounds={{'{param}': (LOW, HIGH)}})",
+            slaw::numbers::shortest(*value),
+            slaw::numbers::shortest(*lower),
+            slaw::numbers::shortest(*upper)
         ),
         // The inner error in the package's words, where it was.
         slaw::Error::Located { location, source } => format!("{location}: {}", message(source)),

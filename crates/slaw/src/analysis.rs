@@ -6,7 +6,7 @@ use crate::diagnostics::{evaluate, Diagnostics};
 use crate::extrapolation::{calibrate, Calibration};
 use crate::fit::{fit, FitOptions, FitResult};
 use crate::law::Law;
-use crate::objective::Space;
+use crate::objective::{huber, Objective, Space};
 use crate::observations::{Holdout, Observations};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -172,6 +172,10 @@ pub struct GroupFit {
     pub group: String,
     /// The fitted law (parameters by name, intervals once bootstrapped, termination).
     pub fit: FitResult,
+    /// Set when the fit explains the fitted points no better than a
+    /// constant (the fit is then not converged; its termination says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_better_than_constant: Option<NoBetterThanConstant>,
     /// Errors on the fitted points.
     pub train: Diagnostics,
     /// Errors on the held-out points, when some were held out.
@@ -193,6 +197,185 @@ pub struct GroupFit {
     #[serde(skip)]
     /// Indices of the held-out points.
     pub held_idx: Vec<usize>,
+}
+
+/// A fit that explains its points no better than a constant: the fit's
+/// objective (its loss, space and weights) not below that of the best
+/// constant (for squared errors: R^2 <= 0 in the fit's space).
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct NoBetterThanConstant {
+    /// The fit's objective on the fitted points.
+    pub objective: f64,
+    /// The objective of the best constant on the same points.
+    pub constant_objective: f64,
+    /// That constant (in the loss's units).
+    pub constant: f64,
+    /// R^2 of the values on the fitted points (None when not defined), for
+    /// information: the verdict is the objective's.
+    pub r2: Option<f64>,
+    /// The formula's linear parameters that set a scale (amplitudes,
+    /// offsets, constants an input is divided by): their search starts near
+    /// 1 whatever the data's units, and in log space it would follow them.
+    pub fit_in_log_space: Vec<String>,
+}
+
+impl NoBetterThanConstant {
+    /// The termination's words.
+    pub fn message(&self) -> String {
+        format!(
+            "the best optimum explains the fitted points no better than a constant: objective {} \
+             against {} for the constant {}{}",
+            crate::numbers::g6(self.objective),
+            crate::numbers::g6(self.constant_objective),
+            crate::numbers::g6(self.constant),
+            match self.r2 {
+                Some(r) => format!(", R^2 {}", crate::numbers::g6(r)),
+                None => String::new(),
+            }
+        )
+    }
+
+    /// The warning: what it means and what to try.
+    pub fn warning(&self) -> String {
+        let what =
+            "the fit explains the data no better than a constant (its objective is not below \
+                    the best constant's: for squared errors, R^2 <= 0): the search did not find the law's optimum, or \
+                    the law does not describe these data; its parameters and predictions are not \
+                    to be used";
+        match self.fit_in_log_space.as_slice() {
+            [] => format!("{what}; try other starting values or bounds"),
+            names => {
+                let list = names.join(", ");
+                format!(
+                    "{what}; {list} {} fitted in linear units from starting values near 1, which \
+                     may be far from the data's scale: fit {list} in log space",
+                    if names.len() == 1 { "is" } else { "are" }
+                )
+            }
+        }
+    }
+}
+
+/// The verdict on a converged fit: `Some` when it explains `train` no
+/// better than a constant (see [`NoBetterThanConstant`]).
+pub fn no_better_than_constant(
+    law: &Law,
+    res: &FitResult,
+    train: &Observations,
+    opts: &FitOptions,
+    diag: &Diagnostics,
+) -> Option<NoBetterThanConstant> {
+    if !res.converged || train.is_empty() {
+        return None;
+    }
+    let objective =
+        Objective::new(law, train, opts.loss, opts.space).value(&law.to_internal(&res.params));
+    let t: Vec<f64> = match opts.space {
+        Space::Log => train.y.iter().map(|y| y.ln()).collect(),
+        Space::Linear => train.y.clone(),
+    };
+    if t.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let (c, d) = opts.loss.huber_params();
+    let g = |m: f64| -> f64 {
+        t.iter()
+            .zip(&train.weight)
+            .map(|(ti, w)| huber(m - ti, c * w, d).0)
+            .sum()
+    };
+    // The loss is convex in the constant: golden-section search between
+    // the smallest and the largest target.
+    let (mut a, mut b) = t
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    let r = 0.5 * (5f64.sqrt() - 1.0);
+    for _ in 0..200 {
+        if b - a <= 1e-15 * (1.0 + a.abs().max(b.abs())) {
+            break;
+        }
+        let (m1, m2) = (b - r * (b - a), a + r * (b - a));
+        if g(m1) <= g(m2) {
+            b = m2;
+        } else {
+            a = m1;
+        }
+    }
+    let m = 0.5 * (a + b);
+    let constant_objective = g(m);
+    let r2 = diag.r2_na.is_none().then_some(diag.r2);
+    // The objective's own criterion: with squared errors it is R^2 <= 0 in
+    // the fit's space; with Huber's loss, R^2 of the values is not one (a
+    // robust fit that leaves an outlier aside can have R^2 < 0 and be right).
+    let worse = constant_objective > 0.0 && objective >= constant_objective * (1.0 - 1e-9);
+    if !worse {
+        return None;
+    }
+    let names: Vec<String> = law.params.iter().map(|p| p.name.clone()).collect();
+    let fit_in_log_space = if law.name == "formula" {
+        crate::law::formula::sets_scale(&law.formula, &law.inputs, &names)
+            .into_iter()
+            .zip(&law.params)
+            .filter(|(s, p)| *s && p.transform == crate::law::Transform::Identity)
+            .map(|(_, p)| p.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Some(NoBetterThanConstant {
+        objective,
+        constant_objective,
+        constant: match opts.space {
+            Space::Log => m.exp(),
+            Space::Linear => m,
+        },
+        r2,
+        fit_in_log_space,
+    })
+}
+
+/// The first fitted point (file, row, column) where `law` is undefined at
+/// every start of its grid: not finite, or not > 0 for a fit in log space.
+/// The column is the input whose value is 0 (else negative, else the
+/// first). `None` when every point is defined at some start.
+pub fn undefined_row(law: &Law, train: &Observations, space: Space) -> Option<Error> {
+    let starts = law.grid();
+    let starts = &starts[..starts.len().min(256)];
+    let bad = |v: f64| !v.is_finite() || (space == Space::Log && v <= 0.0);
+    (0..train.len()).find_map(|i| {
+        let x = train.point(i);
+        if !starts.iter().all(|s| bad(law.value_internal(x, s))) {
+            return None;
+        }
+        let j = x
+            .iter()
+            .position(|v| *v == 0.0)
+            .or_else(|| x.iter().position(|v| *v < 0.0))
+            .unwrap_or(0);
+        let value = law.value_internal(x, &starts[0]);
+        Some(Error::input(
+            &train.source,
+            train.line.get(i).copied(),
+            train.input_names.get(j).map(String::as_str),
+            format!(
+                "value {}: law '{}' is {} at this row for every starting value; drop the row or \
+                 change the law",
+                crate::numbers::g6(x[j]),
+                law.name,
+                if !value.is_finite() {
+                    format!("not finite ({value})")
+                } else {
+                    format!(
+                        "{}, not > 0 (a fit in log space takes its logarithm)",
+                        crate::numbers::g6(value)
+                    )
+                }
+            ),
+        ))
+    })
 }
 
 /// Check inputs against the law before fitting: one column per law input,
@@ -355,11 +538,26 @@ fn fit_group(
             ));
         }
         let train = obs.part(&train_idx);
-        let mut res = fit(&job.law, &train, &job.opts)?;
+        let mut res = match fit(&job.law, &train, &job.opts) {
+            Ok(r) => r,
+            // A law undefined at a row at every start: that row, by file,
+            // row and column (as a catalog law's domain check names it),
+            // not only that no start could be evaluated.
+            Err(e) => return Err(undefined_row(&job.law, &train, job.opts.space).unwrap_or(e)),
+        };
         let group_obs = obs.part(&group_idx);
         res.warnings.extend(group_obs.far_value_warnings());
         res.warnings.extend(group_obs.duplicate_point_warnings());
         let train_diag = evaluate(&job.law, &res.params, &train);
+        // An optimum no better than a constant is no fit: not converged,
+        // said, and the JSON's termination says why.
+        let no_better = no_better_than_constant(&job.law, &res, &train, &job.opts, &train_diag);
+        if let Some(v) = &no_better {
+            res.converged = false;
+            res.termination = crate::solver::Termination::NoBetterThanConstant;
+            res.termination_message = v.message();
+            res.warnings.push(v.warning());
+        }
         let heldout =
             (!held_idx.is_empty()).then(|| evaluate(&job.law, &res.params, &obs.subset(&held_idx)));
         let level = job.level.filter(|_| res.converged);
@@ -439,6 +637,7 @@ fn fit_group(
         Ok(GroupFit {
             group,
             fit: res,
+            no_better_than_constant: no_better,
             train: train_diag,
             heldout,
             predictions,
@@ -1124,5 +1323,121 @@ mod compare_tests {
         );
         assert!(tie("power-twin").unwrap().contains("tied with power "));
         assert_eq!(tie("rectified"), None, "{ranked:?}");
+    }
+}
+
+#[cfg(test)]
+mod fx46a_tests {
+    use super::*;
+    use crate::law::formula::formula_law;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn power_points(zero: bool) -> Observations {
+        let mut x: Vec<f64> = (0..12).map(|k| 1000.0 * 2f64.powi(k)).collect();
+        let mut y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (50.0 * x.powf(-0.3) + 1.5) * (1.0 + 0.004 * ((k % 3) as f64 - 1.0)))
+            .collect();
+        if zero {
+            x.push(0.0);
+            y.push(3.0);
+        }
+        Observations::from_columns(&["x"], &[x], y)
+    }
+
+    fn job(law: Law) -> FitJob {
+        FitJob {
+            law,
+            opts: FitOptions::default(),
+            holdout: Holdout::None,
+            bootstrap: 0,
+            seed: 0,
+            level: None,
+            predict: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fx46a_a_constant_law_explains_no_more_than_a_constant() {
+        let obs = power_points(false);
+        // the law is a constant: its optimum is the best constant's
+        let law = formula_law("c", &names(&["x"]), &names(&["c"]), &names(&["c"])).unwrap();
+        let g = &run(&job(law), &obs, &|| {}).unwrap()[0];
+        let v = g.no_better_than_constant.as_ref().expect("flagged");
+        assert!(!g.fit.converged);
+        assert_eq!(
+            g.fit.termination,
+            crate::solver::Termination::NoBetterThanConstant
+        );
+        assert!(
+            (v.objective / v.constant_objective - 1.0).abs() < 1e-6,
+            "{v:?}"
+        );
+        // (Huber's threshold is tiny: near a median, whose optimum is a
+        // segment, so the constant is one of equally good ones)
+        let (lo, hi) = obs
+            .y
+            .iter()
+            .fold((f64::INFINITY, 0f64), |(a, b), y| (a.min(*y), b.max(*y)));
+        assert!(v.constant > lo && v.constant < hi, "{v:?}");
+        // c is in log space already: nothing to suggest
+        assert!(v.fit_in_log_space.is_empty());
+        assert!(g
+            .fit
+            .warnings
+            .iter()
+            .any(|w| w.contains("no better than a constant")));
+        // the power law on the same points is a fit
+        let law = formula_law(
+            "A*x^(-alpha)+E",
+            &names(&["x"]),
+            &names(&["A", "alpha", "E"]),
+            &[],
+        )
+        .unwrap();
+        let g = &run(&job(law), &obs, &|| {}).unwrap()[0];
+        assert!(g.no_better_than_constant.is_none());
+        assert!(g.fit.converged);
+    }
+
+    #[test]
+    fn fx46a_the_warning_names_linear_scale_parameters() {
+        let v = NoBetterThanConstant {
+            objective: 1.0,
+            constant_objective: 0.5,
+            constant: 2.0,
+            r2: Some(-0.1),
+            fit_in_log_space: names(&["Nc"]),
+        };
+        let w = v.warning();
+        assert!(w.contains("no better than a constant"), "{w}");
+        assert!(w.contains("fit Nc in log space"), "{w}");
+        assert!(v.message().contains("R^2 -0.1"), "{}", v.message());
+    }
+
+    #[test]
+    fn fx46a_an_undefined_row_is_named() {
+        let obs = power_points(true);
+        let law = formula_law(
+            "A*x^(-alpha)+E",
+            &names(&["x"]),
+            &names(&["A", "alpha", "E"]),
+            &names(&["A", "E"]),
+        )
+        .unwrap();
+        let e = run(&job(law.clone()), &obs, &|| {}).unwrap_err();
+        match &e {
+            Error::Input { location, .. } => {
+                assert_eq!(location.row, Some(obs.line[12]), "{e}");
+                assert_eq!(location.column.as_deref(), Some("x"), "{e}");
+            }
+            other => panic!("{other}"),
+        }
+        // defined everywhere: none
+        assert!(undefined_row(&law, &power_points(false), Space::Log).is_none());
     }
 }

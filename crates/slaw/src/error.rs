@@ -178,8 +178,11 @@ pub enum Error {
     /// A starting value given for a parameter outside its bounds (the
     /// search would clamp it silently, starting elsewhere than asked).
     #[error(
-        "{}: starting value {value} of '{param}' is outside its bounds [{lower}, {upper}]",
-        Setting::StartingGrid
+        "{}: starting value {} of '{param}' is outside its bounds [{}, {}]",
+        Setting::StartingGrid,
+        crate::numbers::shortest(*value),
+        crate::numbers::shortest(*lower),
+        crate::numbers::shortest(*upper)
     )]
     StartOutsideBounds {
         /// The parameter.

@@ -525,7 +525,8 @@ pub fn calibrate_along(
         per_distance: above,
         noise,
         noise_approximated,
-        centre,
+        // never "-0.0" in the JSON
+        centre: crate::numbers::no_negative_zero(centre),
         per_distance_below: below,
         toward,
         bins: rolled.bins,

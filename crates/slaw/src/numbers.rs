@@ -27,6 +27,38 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// The CLI's number for people: 6 significant digits, plain between 1e-4
+/// and 1e6 (0.000123457, 12.3457, 100000), scientific outside (1.23457e-10,
+/// 1e14), trailing zeros dropped; -0 reads 0. A value keeps its form
+/// whatever its neighbours (1e8 and 1e14 alike, never 100000000 beside
+/// 1.00000e14).
+pub fn g6(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    // Rounded to 6 significant digits first: 999999.7 is 1e6 (scientific).
+    let r: f64 = format!("{v:.5e}").parse().unwrap_or(v);
+    let a = r.abs();
+    if (1e-4..1e6).contains(&a) {
+        let decimals = (5 - a.log10().floor() as i32).max(0) as usize;
+        trim_fraction(&format!("{r:.decimals$}")).to_string()
+    } else {
+        sci_to(r, 6)
+    }
+}
+
+/// `v` with -0.0 as 0.0 (JSON keeps full precision, never "-0.0").
+pub fn no_negative_zero(v: f64) -> f64 {
+    if v == 0.0 {
+        0.0
+    } else {
+        v
+    }
+}
+
 /// Scientific notation to `digits` significant digits, trailing zeros
 /// dropped: 5.76e23, 1e19, 1.2346e-5, and 6 (not 6e0) between 1 and 10
 /// (compute budgets and FLOPs).
@@ -80,10 +112,49 @@ impl Column {
         if !v.is_finite() {
             format!("{v}")
         } else if self.sci {
-            format!("{v:.5e}")
+            // 1.08494, not 1.08494e0: the same 6 digits, no exponent 0
+            let t = format!("{v:.5e}");
+            match t.strip_suffix("e0") {
+                Some(m) => m.to_string(),
+                None => t,
+            }
         } else {
             format!("{v:.6}")
         }
+    }
+}
+
+#[cfg(test)]
+mod fx46a_tests {
+    use super::{g6, no_negative_zero};
+
+    #[test]
+    fn fx46a_one_format_for_people() {
+        for (v, t) in [
+            (1.08494, "1.08494"),
+            (2.23713e-10, "2.23713e-10"),
+            (1.0723263814470412e-7, "1.07233e-7"),
+            (1e8, "1e8"),
+            (1e14, "1e14"),
+            (100000.0, "100000"),
+            (999999.7, "1e6"),
+            (0.000123456789, "0.000123457"),
+            (0.00001, "1e-5"),
+            (-0.0, "0"),
+            (1e300, "1e300"),
+            (-12.5, "-12.5"),
+            (3.0, "3"),
+        ] {
+            assert_eq!(g6(v), t, "{v}");
+        }
+        assert!(no_negative_zero(-0.0).is_sign_positive());
+        // a column in scientific form: no exponent 0
+        let c = super::Column::of([1.08494, 2.23713e-10]);
+        assert_eq!(
+            [c.fmt(1.08494), c.fmt(2.23713e-10)],
+            ["1.08494", "2.23713e-10"]
+        );
+        assert_eq!(no_negative_zero(-1.5), -1.5);
     }
 }
 

@@ -430,3 +430,40 @@ fn forecasts_do_not_depend_on_the_unit_of_the_step() {
         }
     }
 }
+
+/// A formula's linear parameters (no log space) follow the units too: they
+/// have no bounds, and the search runs on the data divided by their scale,
+/// so a loss in large units (x 1e6) or inputs in other units fit as the
+/// original (before, the bounds +-1e6 held the amplitude of losses x 1e5 and
+/// the fit went wrong silently).
+#[test]
+fn fx46a_formula_laws_with_linear_params_are_unit_free() {
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let law = formula_law(
+        "A / x^alpha + E",
+        &names(&["x"]),
+        &names(&["A", "alpha", "E"]),
+        &[],
+    )
+    .unwrap();
+    let obs = generate(
+        &law,
+        &[50.0, 0.3, 1.5],
+        &one_input(1e3, 2e6, 12),
+        0.002,
+        11,
+        "",
+    );
+    let base = fit(&law, &obs, &FitOptions::default()).unwrap();
+    assert!(base.converged, "{:?}", base.warnings);
+    assert!((base.params[1] - 0.3).abs() < 0.03, "{:?}", base.params);
+    for k in [-6, -3, 3, 6] {
+        let c = 10f64.powi(k);
+        let mut o2 = obs.clone();
+        o2.y.iter_mut().for_each(|y| *y *= c);
+        assert_same_fit(&law, &obs, &base, &o2, c, &format!("loss x 1e{k}"));
+    }
+    for k in KS {
+        assert_same(&law, &obs, &base, 0, k);
+    }
+}

@@ -234,8 +234,9 @@ def fit(
     x, y : input column(s), in the order of the law's inputs, and the loss column.
     formula, params, log_params : a law of your own, e.g.
         ``formula="B/(Dl + D^beta) + E", params=["B", "Dl", "beta", "E"], log_params=["B", "Dl", "E"]``.
-    bounds : {name: (lo, hi)}; init : {name: [starting values]} (data units: with either,
-        the search runs in the data's units, as the CLI's ``--bound``/``--init``).
+    bounds : {name: (lo, hi)}; init : {name: [starting values]}, added to the law's own grid
+        for that parameter (data units: with either, the search runs in the data's units, as
+        the CLI's ``--bound``/``--init``).
     group : fit one law per value of this column (returns :class:`FitResults`).
     derive : columns computed before fitting, ``["D=C/(6*N)"]`` or ``{"D": "C/(6*N)"}``.
     weight, holdout ("none", "largest:K[:INPUT]", "column"), holdout_col, objective ("huber",

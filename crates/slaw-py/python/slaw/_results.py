@@ -99,7 +99,8 @@ class FitResult(_Result):
     converged : bool (test this one: true for the codes ``converged`` and ``at_bound``)
     termination : str, the multi-start search's outcome in a sentence
     termination_code : str, the CLI JSON's ``termination``: why the winning start stopped
-        (``converged``, ``at_bound``, ``max_iterations``, ``line_search_failed``, ``non_finite``)
+        (``converged``, ``at_bound``, ``max_iterations``, ``line_search_failed``, ``non_finite``,
+        ``no_better_than_constant``: the optimum explains the points no better than a constant)
     termination_message : str, the CLI JSON's ``termination_message`` (which test fired)
     objective, n_points, n_starts, n_best, warnings, predictions, train, heldout
     """
@@ -146,6 +147,9 @@ class FitResult(_Result):
                     lo, hi = v * math.exp(-z * s / v), v * math.exp(z * s / v)
                 else:
                     lo, hi = v - z * s, v + z * s
+                # an unbounded side (a formula's linear parameter) is null in JSON
+                blo = -inf if blo is None else blo
+                bhi = inf if bhi is None else bhi
                 self.intervals[n] = (max(lo, blo), min(hi, bhi))
         self.converged: bool = bool(f["converged"])
         self.termination_code: str = f["termination"]

@@ -97,6 +97,8 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         let status = if f.converged {
             "converged"
+        } else if f.termination == slaw::solver::Termination::NoBetterThanConstant {
+            "FAILED: no better than a constant"
         } else if f.n_converged == 0 {
             "FAILED: no start converged"
         } else {
@@ -229,7 +231,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             let at: Vec<String> = input_names
                 .iter()
                 .zip(&p.at)
-                .map(|(n, v)| format!("{n}={}", num(*v)))
+                .map(|(n, v)| format!("{n}={}", slaw::numbers::g6(*v)))
                 .collect();
             let ci = p
                 .interval

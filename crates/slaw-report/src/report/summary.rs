@@ -7,7 +7,9 @@ use slaw::law::Law;
 use std::fmt::Write;
 
 /// The summary table of `slaw fit --group` (one line per group).
-pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
+/// `skipped`: the groups not fitted (too few points), counted in the last
+/// line.
+pub fn group_table(law: &Law, fits: &[GroupFit], skipped: usize) -> String {
     let names = fits
         .first()
         .map(|g| g.fit.param_names().to_vec())
@@ -98,9 +100,14 @@ pub fn group_table(law: &Law, fits: &[GroupFit]) -> String {
     let warned = fits.iter().filter(|g| !g.fit.warnings.is_empty()).count();
     let _ = writeln!(
         s,
-        "{} groups: {} converged, {failed} failed, {warned} with warnings (details per group: --verbose)",
-        fits.len(),
-        fits.len() - failed
+        "{} groups: {} converged, {failed} failed, {}{warned} with warnings (details per group: --verbose)",
+        fits.len() + skipped,
+        fits.len() - failed,
+        if skipped > 0 {
+            format!("{skipped} skipped (too few points), ")
+        } else {
+            String::new()
+        }
     );
     if !predict_heads.is_empty() {
         let _ = writeln!(

@@ -512,8 +512,13 @@ impl ColumnExpr {
 }
 
 /// Build a law from a formula over the given inputs and parameters. Bounds
-/// and grids start from defaults (linear, [-1e6, 1e6], grid {0.5, 1, 2}) and
-/// are set with `Law::set_param`; `log_params` are fitted as ln p.
+/// and grids start from defaults (linear: unbounded, grid {0.5, 1, 2};
+/// log: [1e-12, 1e30], grid {0.1, 1, 10}) and are set with `Law::set_param`;
+/// `log_params` are fitted as ln p. The search runs on data divided by
+/// their own scale (`FitOptions::scale_free`), so the grids are read
+/// relative to the data's units: a linear parameter has no bounds, so that
+/// its value in the data's units (an amplitude of losses in large units,
+/// an offset) is never cut by a bound meant for the normalized problem.
 pub fn formula_law(
     formula: &str,
     inputs: &[String],
@@ -533,6 +538,41 @@ pub fn formula_law_tree_walker(
     log_params: &[String],
 ) -> Result<Law> {
     build(formula, inputs, params, log_params, false)
+}
+
+/// For each parameter of a formula, whether it sets a scale: it appears
+/// somewhere outside every exponent and `exp(...)` (an amplitude, an
+/// offset, a constant an input is divided by), unlike an exponent. A
+/// linear parameter of that kind starts its search near 1 whatever the
+/// data's units: fitted in log space, it follows them. An unparsable
+/// formula gives all false.
+pub fn sets_scale(formula: &str, inputs: &[String], params: &[String]) -> Vec<bool> {
+    fn walk(e: &Expr, in_exponent: bool, out: &mut [bool]) {
+        match e {
+            Expr::Num(_) | Expr::Input(_) => {}
+            Expr::Param(i) => {
+                if !in_exponent {
+                    out[*i] = true;
+                }
+            }
+            Expr::Neg(a) => walk(a, in_exponent, out),
+            Expr::Bin(Op::Pow, a, b) => {
+                walk(a, in_exponent, out);
+                walk(b, true, out);
+            }
+            Expr::Bin(_, a, b) => {
+                walk(a, in_exponent, out);
+                walk(b, in_exponent, out);
+            }
+            Expr::Call(Func::Exp, a) => walk(a, true, out),
+            Expr::Call(_, a) => walk(a, in_exponent, out),
+        }
+    }
+    let mut out = vec![false; params.len()];
+    if let Ok(e) = parse(formula, inputs, params) {
+        walk(&e, false, &mut out);
+    }
+    out
 }
 
 fn build(
@@ -586,7 +626,12 @@ fn build(
         .zip(&transforms)
         .map(|(name, &t)| match t {
             Transform::Log => Param::new(name, t, (1e-12, 1e30), &[0.1, 1.0, 10.0]),
-            Transform::Identity => Param::new(name, t, (-1e6, 1e6), &[0.5, 1.0, 2.0]),
+            Transform::Identity => Param::new(
+                name,
+                t,
+                (f64::NEG_INFINITY, f64::INFINITY),
+                &[0.5, 1.0, 2.0],
+            ),
         })
         .collect();
     Ok(Law {
@@ -612,6 +657,32 @@ mod tests {
 
     fn names(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn fx46a_scale_parameters_are_outside_exponents() {
+        let f = |src: &str, ps: &[&str]| sets_scale(src, &names(&["x"]), &names(ps));
+        assert_eq!(f("(Nc/x)^a", &["Nc", "a"]), vec![true, false]);
+        assert_eq!(
+            f("A*x^(-alpha)+E", &["A", "alpha", "E"]),
+            vec![true, false, true]
+        );
+        assert_eq!(f("A*exp(-x/c)", &["A", "c"]), vec![true, false]);
+        // a parameter both in and out of an exponent sets a scale
+        assert_eq!(f("b*x^b", &["b"]), vec![true]);
+    }
+
+    #[test]
+    fn fx46a_linear_parameters_are_unbounded() {
+        let law = formula_law(
+            "A*x^(-alpha)+E",
+            &names(&["x"]),
+            &names(&["A", "alpha", "E"]),
+            &names(&["E"]),
+        )
+        .unwrap();
+        assert!(law.params[0].lower == f64::NEG_INFINITY && law.params[0].upper == f64::INFINITY);
+        assert_eq!(law.params[2].transform, Transform::Log);
     }
 
     #[test]

@@ -613,6 +613,38 @@ impl Law {
         }
         Ok(())
     }
+
+    /// Add `values` to the starting grid of parameter `name` (the law's own
+    /// values are kept, those outside its current bounds dropped; the grid
+    /// is then sorted): a starting value given for a parameter widens the
+    /// search, it does not narrow it to that one start. The values are
+    /// checked as [`Law::set_param`] checks a grid.
+    pub fn add_starts(&mut self, name: &str, values: &[f64]) -> crate::Result<()> {
+        let own: Vec<f64> = self
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| {
+                p.grid
+                    .iter()
+                    .copied()
+                    .filter(|v| *v >= p.lower && *v <= p.upper)
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The given values first: an error names one of them.
+        let mut g: Vec<f64> = values.to_vec();
+        for v in own {
+            if !g.contains(&v) {
+                g.push(v);
+            }
+        }
+        if g.iter().all(|v| v.is_finite()) {
+            g.sort_by(f64::total_cmp);
+            g.dedup();
+        }
+        self.set_param(name, None, Some(g))
+    }
 }
 
 /// All combinations of the axes, the last axis varying fastest.

@@ -405,8 +405,13 @@ impl Method {
                     self.name(),
                     crate::numbers::num(budget.target),
                     e.predicted_loss.map_or("-".into(), crate::numbers::num),
-                    e.interval
-                        .map_or("-".into(), |i| format!("[{}, {}]", i.lo, i.hi)),
+                    e.interval.map_or("-".into(), |i| {
+                        format!(
+                            "[{}, {}]",
+                            crate::numbers::g6(i.lo),
+                            crate::numbers::g6(i.hi)
+                        )
+                    }),
                     crate::numbers::num(budget.max_n),
                     crate::observations::FAR_DECADES
                 ),

@@ -73,6 +73,11 @@ pub enum Termination {
     LineSearchFailed,
     /// The objective was not finite at the start (or the backend failed).
     NonFinite,
+    /// A fit's verdict (the solvers never report it): the search ended at
+    /// an optimum that explains the fitted points no better than a
+    /// constant (its objective not below the best constant's: for squared
+    /// errors, R^2 <= 0 in the fit's space).
+    NoBetterThanConstant,
 }
 
 impl Termination {
@@ -84,6 +89,7 @@ impl Termination {
             Termination::MaxIterations => "max iterations",
             Termination::LineSearchFailed => "line search failed",
             Termination::NonFinite => "non-finite objective",
+            Termination::NoBetterThanConstant => "no better than a constant",
         }
     }
     /// True for the reasons that are an optimum ([`Termination::Converged`],
@@ -176,6 +182,7 @@ mod tests {
             Termination::MaxIterations,
             Termination::LineSearchFailed,
             Termination::NonFinite,
+            Termination::NoBetterThanConstant,
         ];
         for t in all {
             match t {
@@ -183,7 +190,8 @@ mod tests {
                 | Termination::AtBound
                 | Termination::MaxIterations
                 | Termination::LineSearchFailed
-                | Termination::NonFinite => {}
+                | Termination::NonFinite
+                | Termination::NoBetterThanConstant => {}
             }
         }
         all.to_vec()
