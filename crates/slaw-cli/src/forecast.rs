@@ -26,8 +26,11 @@ pub struct ForecastArgs {
     /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data;
     /// with a learning rate, tissue or multipower (the lower held-out error on the window's last
     /// quarter) when the window pins their annealing terms, else reciprocal with a warning;
-    /// reciprocal without a learning rate. A step-only law forecast past a window after which
-    /// the learning rate decays warns that it ignores the decay.
+    /// without a learning rate, power when its held-out RMSE of ln L on the window's last
+    /// quarter is below reciprocal's and within 2x the window's noise (the smaller RMSE of the
+    /// two laws fitted on the whole window), its intervals then widened to span reciprocal's;
+    /// else reciprocal. A step-only law forecast past a window after which the learning rate
+    /// decays warns that it ignores the decay.
     #[arg(long, default_value = "auto")]
     method: String,
     /// Steps to forecast (default: the last step of the file; before the first fitted step: a

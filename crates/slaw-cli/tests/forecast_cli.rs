@@ -1356,7 +1356,9 @@ fn a_gap_in_the_learning_rate_column_is_an_error() {
             .output()
             .unwrap(),
     );
-    assert_eq!(v["method"], "reciprocal");
+    // auto's step-only choice (power or reciprocal), the column unread
+    assert_eq!(v["choice"]["step_only"], true);
+    assert!(v["method"] == "power" || v["method"] == "reciprocal");
 }
 
 /// probe_py 6: a row with a step but no loss is still skipped (sparse logs
@@ -1651,4 +1653,47 @@ fn a_very_long_curve_s_band_is_on_a_grid_with_a_note() {
     assert!(!text_of(run(&exact, false)).contains("note: over 100000 points"));
     let v = common::json_of(&run(&exact, true));
     assert!(v["bootstrap"].get("band_points").is_none(), "{v}");
+}
+
+/// fx46c (probe45): `auto` on a step-only power law takes power and says
+/// why; before, it always took reciprocal (2.915 for a truth of 2.724).
+#[test]
+fn fx46c_auto_without_a_learning_rate_chooses_power_on_a_power_law() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("step,loss\n");
+    for k in 1..=300 {
+        let t = 10.0 * k as f64;
+        let wiggle = 1.0 + 0.005 * ((k * 37 % 11) as f64 / 5.0 - 1.0);
+        s.push_str(&format!("{t},{}\n", (8.0 * t.powf(-0.3) + 2.0) * wiggle));
+    }
+    let f = write(&dir, "pow.csv", &s);
+    let out = slaw()
+        .args(["forecast", &f, "--fit-until", "0.3", "--bootstrap", "50"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("auto (no learning rate): power by held-out RMSE")
+            && text.contains("span reciprocal's too"),
+        "{text}"
+    );
+    let v = json_of(
+        &slaw()
+            .args([
+                "forecast",
+                &f,
+                "--fit-until",
+                "0.3",
+                "--bootstrap",
+                "50",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["method"], "power");
+    assert_eq!(v["choice"]["interval_hull"], true);
+    let loss = v["forecasts"][0]["loss"].as_f64().unwrap();
+    let truth = 8.0 * 3000f64.powf(-0.3) + 2.0;
+    assert!((loss / truth - 1.0).abs() < 0.01, "{loss}");
 }

@@ -116,7 +116,7 @@ fn main() {
                 let mut rows: Vec<Row> = Vec::new();
                 for (name, c, total) in curves.iter().filter(|x| x.0.starts_with(label)) {
                     let lr = c.lr.is_some();
-                    let Ok(choice) = Choice::parse(law, false, lr) else {
+                    let Ok(choice) = Choice::parse(law, false) else {
                         continue;
                     };
                     if let Choice::Law(m) = choice {

@@ -92,7 +92,7 @@ fn coverage(
             lofo(w, s, "misfitting", "")
         };
         let req = Request {
-            choice: Choice::parse(law, false, c.lr.is_some()).unwrap(),
+            choice: Choice::parse(law, false).unwrap(),
             fit_until: (frac * total).into(),
             at: vec![],
             schedule: None,

@@ -47,17 +47,38 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 None => format!("{} failed", k.method),
             })
             .collect();
-        let _ = writeln!(
-            s,
-            "auto: {} by held-out RMSE of ln L on the window's last quarter ({}){}",
-            o.method,
-            cands.join(", "),
-            if c.annealing_identified {
-                ""
-            } else {
-                "; schedule-aware laws not identified on this window"
-            }
-        );
+        if c.step_only {
+            let noise = c
+                .candidates
+                .iter()
+                .filter_map(|k| k.fit_rmse)
+                .min_by(f64::total_cmp);
+            let _ = writeln!(
+                s,
+                "auto (no learning rate): {} by held-out RMSE of ln L on the window's last quarter ({}); power only when lower than reciprocal's and within {}x the window's noise ({}){}",
+                o.method,
+                cands.join(", "),
+                slaw::forecast::job::STEP_ONLY_NOISE_FACTOR,
+                noise.map_or("unknown".into(), |n| format!("{n:.5}")),
+                if c.interval_hull {
+                    "; the intervals beyond the window span reciprocal's too"
+                } else {
+                    ""
+                }
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "auto: {} by held-out RMSE of ln L on the window's last quarter ({}){}",
+                o.method,
+                cands.join(", "),
+                if c.annealing_identified {
+                    ""
+                } else {
+                    "; schedule-aware laws not identified on this window"
+                }
+            );
+        }
     }
     let band = o.bootstrap.is_some();
     if let Some(b) = o.bootstrap {

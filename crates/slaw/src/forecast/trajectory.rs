@@ -93,6 +93,15 @@ impl TrajectoryForm {
             _ => 3,
         }
     }
+    /// The indices of the coefficients that multiply an input or stand
+    /// alone (c0, and c1 / c2 of the linear forms; not a rate or exponent).
+    pub fn linear_coefs(self) -> &'static [usize] {
+        match self {
+            TrajectoryForm::Constant => &[0],
+            TrajectoryForm::Lr => &[0, 1, 2],
+            _ => &[0, 1],
+        }
+    }
     /// Values of the nonlinear parameter c2 the starts are built from.
     pub fn c2_grid(self) -> &'static [f64] {
         match self {
@@ -401,6 +410,35 @@ fn fit_separable(
     c.iter().all(|v| v.is_finite()).then_some(c)
 }
 
+/// A trajectory's linear coefficients are oversized when the largest is
+/// over this many times the parameter's typical fitted value (fixed, not
+/// learned: a parameter made of large terms cancelling each other).
+pub const OVERSIZED_COEFS: f64 = 100.0;
+
+/// The largest linear coefficient of `coef` (of `form`) when it is over
+/// [`OVERSIZED_COEFS`] times the median |value| the parameter took at the
+/// fitted checkpoints (the median: a degenerate per-position fit at an
+/// early checkpoint does not set the scale), with that median; None
+/// otherwise.
+pub fn oversized(form: TrajectoryForm, coef: &[f64], values: &[f64]) -> Option<(f64, f64)> {
+    let mut abs: Vec<f64> = values
+        .iter()
+        .map(|v| v.abs())
+        .filter(|v| v.is_finite())
+        .collect();
+    if abs.is_empty() {
+        return None;
+    }
+    abs.sort_by(f64::total_cmp);
+    let scale = crate::stats::percentile(&abs, 0.5);
+    let big = form
+        .linear_coefs()
+        .iter()
+        .filter_map(|&i| coef.get(i))
+        .fold(0.0f64, |m, c| m.max(c.abs()));
+    (scale > 0.0 && big > OVERSIZED_COEFS * scale).then_some((big, scale))
+}
+
 /// One candidate's error on the held-out checkpoints (None: not enough
 /// checkpoints, or the form needs a schedule there is not).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -608,6 +646,27 @@ mod tests {
         let s = mad_scale(&r);
         assert!(s > 0.1 && s < 0.4, "{s}");
         assert_eq!(mad_scale(&[0.0; 5]), 0.0);
+    }
+
+    /// fx46c (probe45): the lr form with coefficients 2637, -3253, -7053
+    /// for a parameter whose fitted values are near 2 is oversized; a form
+    /// of the parameter's own size, and a rate or exponent c2, are not.
+    #[test]
+    fn fx46c_oversized_coefficients_are_flagged() {
+        // an early degenerate checkpoint (85220) does not set the scale
+        let values = [85220.0, 1.9, 2.0, 2.1, 2.0];
+        let lr = oversized(TrajectoryForm::Lr, &[2637.1, -3252.8, -7053.0], &values);
+        assert_eq!(lr, Some((7053.0, 2.0)));
+        assert_eq!(oversized(TrajectoryForm::Constant, &[2.0], &values), None);
+        assert_eq!(
+            oversized(TrajectoryForm::Log, &[2.0, -150.0], &values),
+            None
+        );
+        assert_eq!(
+            oversized(TrajectoryForm::Hyperbolic, &[2.0, 1.0, 5000.0], &values),
+            None
+        );
+        assert!(oversized(TrajectoryForm::Power, &[2.0, 300.0, 0.5], &values).is_some());
     }
 
     #[test]

@@ -1,0 +1,250 @@
+//! What a choice between the step-only laws `power` and `reciprocal` can see
+//! on a window, and what each law then forecasts, for offline replays of
+//! `auto`'s step-only choice (`bench/forecast_choice_replay.py`). Windows:
+//! the multi-power curves until 20% / 50% of their steps and the
+//! (Mis)Fitting runs until 25% / 50% (as `forecast_coverage`, priors learned
+//! without the curve's family), and synthetic step-only curves of known
+//! truth (power, reciprocal, stretched exponential, log; noise sd 0.002,
+//! 0.01, 0.03 on ln L; 60-300 evenly spaced steps; shipped priors) until
+//! 25% / 50%. One tab-separated line per window:
+//! family, curve, fraction, points fitted, observed final loss, distance
+//! ln(last step / last fitted step), auto's law, forecast, lo, hi, then per
+//! law (power, reciprocal): forecast, lo, hi (90%, 200 replicates, seed 0),
+//! the tail RMSE of ln L (fitted on the window's first three quarters,
+//! scored on its last quarter: today's `auto` tail), the in-sample RMSE of
+//! ln L, the shape parameter (power: alpha; reciprocal: b x the last fitted
+//! step), and the rolling-origin backtests `fitted:distance:score:signed` at
+//! each origin's farthest point, comma-separated.
+//! `cargo run --release -p slaw --example forecast_choice_dump [loss-curves dir] > dump.tsv`.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use slaw::forecast::job::{self, Choice, Data, Request};
+use slaw::forecast::prior::{self, Priors};
+use slaw::forecast::{fit_curves, protocol, Curve, CurveLaw};
+use std::path::Path;
+
+struct Win {
+    family: String,
+    name: String,
+    frac: f64,
+    curve: Curve,
+    until: f64,
+    priors: Priors,
+}
+
+fn synthetic() -> Vec<(String, String, Curve)> {
+    let mut out = vec![];
+    let mut rng = ChaCha8Rng::seed_from_u64(46);
+    for kind in ["power", "reciprocal", "stretched-exp", "log"] {
+        for sd in [0.002, 0.01, 0.03] {
+            for j in 0..6 {
+                let n = [60usize, 150, 300][j % 3];
+                let dt = 10.0;
+                let step: Vec<f64> = (1..=n).map(|i| dt * i as f64).collect();
+                let (t0, tl) = (step[0], step[n - 1]);
+                let e: f64 = rng.random_range(1.5..3.0);
+                let u: f64 = rng.random_range(1.0..3.0);
+                let truth: Box<dyn Fn(f64) -> f64> = match kind {
+                    "power" => {
+                        let a = rng.random_range(0.15..0.8);
+                        let amp = e * u * t0.powf(a);
+                        Box::new(move |t: f64| e + amp * t.powf(-a))
+                    }
+                    "reciprocal" => {
+                        let b = 10f64.powf(rng.random_range(0.0..2.5)) / tl;
+                        let amp = e * u * (1.0 + b * t0);
+                        Box::new(move |t: f64| e + amp / (1.0 + b * t))
+                    }
+                    "stretched-exp" => {
+                        let beta = rng.random_range(0.3..0.7);
+                        let tau = tl * 10f64.powf(rng.random_range(-2.0..-0.5));
+                        let amp = e * u;
+                        Box::new(move |t: f64| e + amp * (-(t / tau).powf(beta)).exp())
+                    }
+                    _ => {
+                        let b = e * rng.random_range(0.05..0.25);
+                        Box::new(move |t: f64| e + b * (tl / t).ln())
+                    }
+                };
+                let loss: Vec<f64> = step
+                    .iter()
+                    .map(|&t| truth(t) * (sd * slaw::synthetic::standard_normal(&mut rng)).exp())
+                    .collect();
+                let name = format!("{kind} sd{sd} #{j}");
+                out.push((
+                    format!("synth-{kind}"),
+                    name.clone(),
+                    Curve {
+                        name,
+                        step,
+                        lr: None,
+                        loss,
+                        schedule: None,
+                        untrained: vec![],
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn main() {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or("../shared/data/loss-curves".into());
+    let windows = prior::windows(Path::new(&dir)).unwrap();
+    let scores = prior::scores_with_drift(&windows, false);
+    let priors_for = |family: &str, kind: &str| -> Priors {
+        let e = prior::learn_with(&windows, &scores, &|w| w.family != family, {
+            prior::rules(prior::SIGNED_RULES)
+        });
+        let d = prior::learn(&windows, &scores, &|w| {
+            w.family == "multipower" && prior::schedule_kind(&w.group) != kind
+        });
+        Priors {
+            error: e.error,
+            decay: d.decay,
+            signed: e.signed,
+        }
+    };
+    let mut wins: Vec<Win> = vec![];
+    for size in ["25", "100"] {
+        let mut names: Vec<String> = std::fs::read_dir(format!("{dir}/multipower/{size}"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str().map(String::from))
+            .collect();
+        names.sort();
+        for n in names {
+            let c = Curve::read(
+                Path::new(&format!("{dir}/multipower/{size}/{n}")),
+                "step",
+                "loss",
+                Some("lr"),
+            )
+            .unwrap();
+            let last = *c.step.last().unwrap();
+            let p = priors_for("multipower", prior::schedule_kind(&c.name));
+            for frac in [0.2, 0.5] {
+                wins.push(Win {
+                    family: "multipower".into(),
+                    name: format!("{size}M {n}"),
+                    frac,
+                    curve: c.clone(),
+                    until: frac * last,
+                    priors: p,
+                });
+            }
+        }
+    }
+    let runs =
+        protocol::misfitting_runs(Path::new(&format!("{dir}/misfitting/scaling_results.csv")))
+            .unwrap();
+    let p = priors_for("misfitting", "");
+    for (c, total) in runs {
+        for frac in [0.25, 0.5] {
+            wins.push(Win {
+                family: "misfitting".into(),
+                name: c.name.clone(),
+                frac,
+                curve: c.clone(),
+                until: frac * total,
+                priors: p,
+            });
+        }
+    }
+    for (family, name, c) in synthetic() {
+        let last = *c.step.last().unwrap();
+        for frac in [0.25, 0.5] {
+            wins.push(Win {
+                family: family.clone(),
+                name: name.clone(),
+                frac,
+                curve: c.clone(),
+                until: frac * last,
+                priors: Priors::shipped(),
+            });
+        }
+    }
+    let lines: Vec<String> = wins
+        .par_iter()
+        .filter_map(|w| {
+            let c = &w.curve;
+            let k = c.step.iter().filter(|&&s| s <= w.until).count();
+            if k < 4 || k >= c.len() {
+                return None;
+            }
+            let last = c.len() - 1;
+            let obs = c.loss[last];
+            let dist = (c.step[last] / c.step[k - 1]).ln();
+            let run = |choice: Choice| -> Option<(String, f64, f64, f64)> {
+                let req = Request {
+                    choice,
+                    fit_until: w.until,
+                    at: vec![],
+                    schedule: None,
+                    bootstrap: 200,
+                    seed: 0,
+                    level: 0.9,
+                    priors: w.priors,
+                };
+                let o = job::run(&Data::Aggregate(c.clone()), &req).ok()?;
+                let p = &o.forecasts[0];
+                Some((o.method.to_string(), p.loss, p.lo?, p.hi?))
+            };
+            let auto = run(Choice::parse("auto", false).ok()?)?;
+            let mut line = format!(
+                "{}\t{}\t{}\t{k}\t{obs}\t{dist}\t{}\t{}\t{}\t{}",
+                w.family, w.name, w.frac, auto.0, auto.1, auto.2, auto.3
+            );
+            for law in [CurveLaw::Power, CurveLaw::Reciprocal] {
+                let (_, f, lo, hi) = run(Choice::Law(law))?;
+                let rmse = |fit: &slaw::forecast::Fitted, idx: &[usize]| -> f64 {
+                    let ss: f64 = idx
+                        .iter()
+                        .map(|&i| (fit.predict(0, i).ln() - c.loss[i].ln()).powi(2))
+                        .sum();
+                    (ss / idx.len() as f64).sqrt()
+                };
+                let obs_idx: Vec<usize> = (0..k).filter(|&i| !c.loss[i].is_nan()).collect();
+                let train = obs_idx.len() - obs_idx.len() / 4;
+                let tail = fit_curves(law, std::slice::from_ref(c), &[obs_idx[train]])
+                    .ok()
+                    .filter(|f| f.converged)
+                    .map_or(f64::NAN, |f| rmse(&f, &obs_idx[train..]));
+                let full = fit_curves(law, std::slice::from_ref(c), &[k]).ok()?;
+                let ins = rmse(&full, &obs_idx);
+                let shape = match law {
+                    CurveLaw::Power => full.params[1],
+                    _ => full.params[1] * c.step[k - 1],
+                };
+                let roll: Vec<String> = full
+                    .rolling_scores()
+                    .map(|r| {
+                        r.per_origin
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(o, pts)| {
+                                let (j, &(s, d)) = pts
+                                    .iter()
+                                    .enumerate()
+                                    .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1))?;
+                                Some(format!("{}:{d}:{s}:{}", r.fitted[o], r.signed[o][j]))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                line += &format!(
+                    "\t{f}\t{lo}\t{hi}\t{tail}\t{ins}\t{shape}\t{}",
+                    roll.join(",")
+                );
+            }
+            Some(line)
+        })
+        .collect();
+    for l in lines {
+        println!("{l}");
+    }
+}
