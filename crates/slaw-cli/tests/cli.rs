@@ -1782,7 +1782,14 @@ fn fit_gives_extrapolation_intervals_at_the_requested_level() {
         assert!(out.status.success());
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let g = &v["groups"][0];
-        assert_eq!(g["calibration"]["method"], "rolling-origin");
+        assert!(
+            g["calibration"]["method"]
+                .as_str()
+                .unwrap()
+                .starts_with("rolling-origin"),
+            "{}",
+            g["calibration"]["method"]
+        );
         assert_eq!(
             g["calibration"]["level"].as_f64().unwrap(),
             level.parse::<f64>().unwrap()
@@ -2104,12 +2111,11 @@ fn a_long_curve_s_interval_refits_on_bins_with_a_note() {
         p["extrapolation_interval"]["hi"].as_f64().unwrap(),
         p["value"].as_f64().unwrap(),
     );
-    // on the points (before): [1.171343, 4.235575]
-    assert!(lo < y && y < hi, "{p}");
-    assert!(
-        (lo / 1.171343 - 1.0).abs() < 0.01 && (hi / 4.235575 - 1.0).abs() < 0.01,
-        "{p}"
-    );
+    // The far-end rule holds the truth, narrowly; scoring every later
+    // point of this dense curve gave [1.171343, 4.235575].
+    let truth = 2.0 + 30.0 * 200_000f64.powf(-0.4);
+    assert!(lo < y && y < hi && lo <= truth && truth <= hi, "{p}");
+    assert!((hi / lo).ln() < 0.1, "{p}");
 }
 
 #[test]

@@ -178,14 +178,52 @@ pub const LARGER_X: &str = "larger x";
 /// `Calibration::toward` of an interval calibrated toward smaller inputs.
 pub const SMALLER_X: &str = "smaller x";
 
+/// How `slaw fit`'s calibration ([`calibrate`]) scores its rolling origin.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitRule {
+    /// Every later point of every origin, |ln error| / d with d its ln
+    /// distance from the origin (the rule up to 2026-12-04: on dense data
+    /// most scores are noise over a small d, and the interval widens as
+    /// points are added).
+    EveryLater,
+    /// One score per origin, at the far end of what it can see, per unit
+    /// of the ratio (ln distance) / (ln span of the data fitted): only the
+    /// origins whose available ratio is at least `share` of the largest
+    /// (and at least the three of largest ratio); an origin's score is the
+    /// median signed error of its later points in the farther half of its
+    /// reach over their median ratio. The half-width at x is
+    /// max(k q rho, noise floor), q the scores' conformal quantile, rho
+    /// = ln(x / x_last) / (ln span of the data).
+    FarRatio {
+        /// Origins kept: available ratio >= share * the largest.
+        share: f64,
+        /// Multiplier of the half-width (misspecification).
+        k: f64,
+    },
+    /// `FarRatio` with k = 1 at level [`MISFIT_REFERENCE_LEVEL`], times the
+    /// level's conformal quantile of [`MISFIT_RATIOS`] (a higher level
+    /// never narrows the interval): split conformal, normalized by the
+    /// window's own far-end rate, on the ratios of real curves' errors.
+    FarRatioMisfit {
+        /// Origins kept: available ratio >= share * the largest.
+        share: f64,
+    },
+}
+
+/// The rule of [`calibrate`] toward larger x (`slaw fit --predict`):
+/// the far ends of the rolling origin's reach, per unit of the ratio of
+/// distance to span, scaled by the real curves' misfit (BENCHMARKS.md,
+/// "Extrapolation intervals of `slaw fit`", 2026-12-04, rules C and D'').
+/// Toward smaller x (below the data) the calibration keeps
+/// [`FitRule::EveryLater`] (the ratios were learned beyond the data).
+pub const FIT_RULE: FitRule = FitRule::FarRatioMisfit { share: 0.5 };
+
+/// The level at which [`FitRule::FarRatioMisfit`]'s window rate is taken
+/// (its scale; the level asked for enters through [`MISFIT_RATIOS`]).
+pub const MISFIT_REFERENCE_LEVEL: f64 = 0.9;
+
 /// Calibrate on the fitted points `obs` of `full` (a one-input law, every
-/// loss positive), with at most [`FIT_MAX_ORIGINS`] origins and
-/// [`FIT_MAX_SCORES_PER_ORIGIN`] scores each, for predictions beyond the
-/// last point (`backward`: below the first); with too few scores for the
-/// conformal rank at the level, their normal approximation
-/// (`Along::normal_fallback`, as forecasts), so that a higher level never
-/// drops the interval; `None` when there are too few points for an origin
-/// or fewer than 3 scores.
+/// loss positive) by [`FIT_RULE`]; see [`calibrate_with`].
 pub fn calibrate(
     law: &Law,
     obs: &Observations,
@@ -193,6 +231,31 @@ pub fn calibrate(
     opts: &FitOptions,
     level: f64,
     backward: bool,
+) -> Option<Calibration> {
+    let rule = if backward {
+        FitRule::EveryLater
+    } else {
+        FIT_RULE
+    };
+    calibrate_with(law, obs, full, opts, level, backward, rule)
+}
+
+/// Calibrate on the fitted points `obs` of `full` (a one-input law, every
+/// loss positive), with at most [`FIT_MAX_ORIGINS`] origins and
+/// [`FIT_MAX_SCORES_PER_ORIGIN`] scores each, for predictions beyond the
+/// last point (`backward`: below the first), by `rule`; with too few scores
+/// for the conformal rank at the level, their normal approximation
+/// (`Along::normal_fallback`, as forecasts), so that a higher level never
+/// drops the interval; `None` when there are too few points for an origin
+/// or fewer than 3 scores.
+pub fn calibrate_with(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    opts: &FitOptions,
+    level: f64,
+    backward: bool,
+    rule: FitRule,
 ) -> Option<Calibration> {
     if law.inputs.len() != 1 {
         return None;
@@ -207,7 +270,324 @@ pub fn calibrate(
         signed: None,
         backward,
     };
-    calibrate_along(law, obs, full, opts, level, &along)
+    let (share, k, at) = match rule {
+        FitRule::EveryLater => return calibrate_along(law, obs, full, opts, level, &along),
+        FitRule::FarRatio { share, k } => (share, k, level),
+        FitRule::FarRatioMisfit { share } => (
+            share,
+            noise_floor(MISFIT_RATIOS.to_vec(), level).0,
+            MISFIT_REFERENCE_LEVEL,
+        ),
+    };
+    let rolled = rolling_scores(law, obs, full, opts, &along)?;
+    if rolled.short {
+        return None;
+    }
+    let span = (rolled.ln_last - rolled.ln_first).abs();
+    let scores = far_ratio_scores(&rolled, share);
+    let n_scores = scores.len();
+    if span.is_nan() || span <= 0.0 || n_scores < 3 {
+        return None;
+    }
+    let (q, approximated) = far_quantile(scores, at)?;
+    let mut method = format!(
+        "rolling-origin, far ends: the {}% quantile of {n_scores} refits' errors at the far end of their reach per unit of (ln distance / ln span){}",
+        100.0 * at,
+        if approximated {
+            " (normal approximation: too few for a rank)"
+        } else {
+            ""
+        }
+    );
+    if let FitRule::FarRatioMisfit { .. } = rule {
+        method.push_str(&format!(
+            ", times {k:.4}: the {}% quantile of that rate's misfit on {} public loss curves' extrapolations",
+            100.0 * level,
+            MISFIT_RATIOS.len()
+        ));
+    } else if k != 1.0 {
+        method.push_str(&format!(", times {k}"));
+    }
+    let residuals: Vec<f64> = (0..obs.len())
+        .map(|i| {
+            let pred = law.predict_at(obs.point(i), obs.point_context(i), &full.params);
+            (pred.ln() - obs.y[i].ln()).abs()
+        })
+        .collect();
+    let (noise, noise_approximated) = noise_floor(residuals, level);
+    let rate = k * q / span;
+    Some(Calibration {
+        method,
+        level,
+        origins: n_scores,
+        scores: n_scores,
+        per_distance: rate,
+        noise,
+        noise_approximated,
+        centre: 0.0,
+        per_distance_below: rate,
+        toward: if backward { SMALLER_X } else { LARGER_X },
+        bins: rolled.bins,
+        ln_last: rolled.ln_last,
+    })
+}
+
+/// The misfit ratios of [`FitRule::FarRatioMisfit`] (sorted): on each
+/// (Mis)Fitting run (`forecast::protocol::misfitting_runs`, 11 model sizes)
+/// the power law fitted to the checkpoints of the first 25% and of the
+/// first 50% of its steps (at least 4), |ln(final loss / prediction at the
+/// last step)| over [`FitRule::FarRatio`]'s half-width there (share 1/2,
+/// k 1, level [`MISFIT_REFERENCE_LEVEL`], before the noise floor);
+/// re-derived by `tests/misfit_ratios.rs` ([`misfit_ratios`]). Leaving
+/// each model size out, the 90% quantile of the others' ratios covered
+/// 48/57 and 91/94 of its windows (BENCHMARKS.md).
+pub const MISFIT_RATIOS: [f64; 151] = [
+    0.009297747813016552,
+    0.011722590944417107,
+    0.017397076442827723,
+    0.018142090444951072,
+    0.023346392558910908,
+    0.026340826483737253,
+    0.030087413308675672,
+    0.0371603988214868,
+    0.04274960581037408,
+    0.04327076130534183,
+    0.044876914017164454,
+    0.05372127726983463,
+    0.065993185643352,
+    0.06648213502661712,
+    0.07932931294233371,
+    0.08154941292103532,
+    0.09696600843175494,
+    0.10312934154349991,
+    0.11064442873558274,
+    0.12349455194780116,
+    0.12883484148896976,
+    0.1392137380086936,
+    0.1409961400214935,
+    0.14871430840355043,
+    0.15573787528383706,
+    0.16731237718433206,
+    0.17237578511958454,
+    0.18394910228521044,
+    0.18550840432273868,
+    0.1909365955471341,
+    0.19135508405870316,
+    0.19741614765938353,
+    0.1981731216373465,
+    0.20073838193401194,
+    0.20223974595861274,
+    0.20503943908416267,
+    0.21201842633336368,
+    0.21211466331631143,
+    0.21925913143415662,
+    0.2232554872220691,
+    0.22746765220755458,
+    0.2351811567341436,
+    0.2542493434158345,
+    0.25435929561657994,
+    0.26533575495882417,
+    0.27176422968607533,
+    0.2762714896969953,
+    0.28537869212575123,
+    0.2975679632811663,
+    0.3129157545686481,
+    0.31573613640602816,
+    0.3257643019679639,
+    0.3410476873318083,
+    0.3433055816634285,
+    0.35086917801996603,
+    0.3510307983813715,
+    0.35246717357927215,
+    0.36299291833267416,
+    0.3632695177620667,
+    0.38115623746046384,
+    0.38775991639078106,
+    0.3924059119193383,
+    0.39820623210345807,
+    0.4023433679485212,
+    0.4046490343552456,
+    0.41025006493015037,
+    0.417502104169134,
+    0.41900903024629355,
+    0.41988543348138907,
+    0.4257442843650862,
+    0.4275790167071436,
+    0.43038624063822245,
+    0.4449275493164619,
+    0.45205288608935645,
+    0.452956831160246,
+    0.45719732999052237,
+    0.47768720296556094,
+    0.4803249873677943,
+    0.48502479607009863,
+    0.4865283348706467,
+    0.48930944887151434,
+    0.5071913321687926,
+    0.517793378621518,
+    0.5207709662062159,
+    0.5224812683422949,
+    0.5238542781782609,
+    0.5389067634567576,
+    0.5508146932065536,
+    0.5571514105965342,
+    0.5575263909516429,
+    0.5786215243173489,
+    0.5807579002369765,
+    0.5978772330116703,
+    0.6386236486131341,
+    0.6520230692810534,
+    0.6647102441803865,
+    0.6728547632621007,
+    0.7007543162231986,
+    0.7020114866010276,
+    0.7494824913092465,
+    0.7555621396782064,
+    0.771843518987566,
+    0.8100770661864228,
+    0.8415623622614932,
+    0.8871054096529054,
+    0.90154647975456,
+    0.908332598276419,
+    0.9141654279560723,
+    0.9787368994672925,
+    0.980107886674711,
+    0.9856304356480455,
+    0.986302453485985,
+    1.0521053603407604,
+    1.0779471200436654,
+    1.1260000149826654,
+    1.1294118756312037,
+    1.220717782017618,
+    1.2740326091271157,
+    1.2873890818164073,
+    1.3315616946554196,
+    1.346823834248392,
+    1.3544255621218892,
+    1.365138978825971,
+    1.385098607107445,
+    1.4272972578721481,
+    1.4934291999902005,
+    1.5094960760190603,
+    1.5450671268700706,
+    1.548132854369713,
+    1.5626525181859907,
+    1.6040537711557323,
+    1.6359629987297122,
+    1.6713403491100314,
+    1.6989010488591165,
+    1.7262735439022625,
+    1.7444197284196592,
+    1.7541593929673156,
+    1.770558586940444,
+    1.771258423573737,
+    1.8097821598066663,
+    1.840112579644059,
+    2.152058437583298,
+    2.307994750775247,
+    2.9162017076258357,
+    3.134275984859719,
+    4.250810437213857,
+    4.254207677536407,
+    4.668579823505596,
+    7.181237365803652,
+    7.712978570484895,
+    8.202670373752026,
+];
+
+/// The ratios of [`MISFIT_RATIOS`] on `runs` (curve, total steps), one per
+/// run and window (fraction 0.25, then 0.5) that has at least 4 checkpoints,
+/// a converged fit and a calibration: (the run's model, the fraction, ratio).
+pub fn misfit_ratios(runs: &[(crate::forecast::Curve, f64)]) -> Vec<(String, f64, f64)> {
+    let law = crate::law::catalog::power();
+    let opts = FitOptions::default();
+    let mut out = Vec::new();
+    for frac in [0.25, 0.5] {
+        let one: Vec<Option<(String, f64, f64)>> = runs
+            .par_iter()
+            .map(|(c, total)| {
+                let k = c.step.iter().filter(|&&s| s <= frac * total).count();
+                if k < 4 || k >= c.len() {
+                    return None;
+                }
+                let obs = Observations::from_columns(
+                    &["step"],
+                    &[c.step[..k].to_vec()],
+                    c.loss[..k].to_vec(),
+                );
+                let r = fit(&law, &obs, &opts).ok().filter(|r| r.converged)?;
+                let rule = FitRule::FarRatio { share: 0.5, k: 1.0 };
+                let cal =
+                    calibrate_with(&law, &obs, &r, &opts, MISFIT_REFERENCE_LEVEL, false, rule)?;
+                let x = *c.step.last()?;
+                let pred = law.predict(&[x], &r.params);
+                let err = (c.loss.last()? / pred).ln().abs();
+                let half = cal.per_distance * (x / c.step[k - 1]).ln();
+                let model = c.name.split_whitespace().next()?.to_string();
+                (half > 0.0 && err.is_finite()).then(|| (model, frac, err / half))
+            })
+            .collect();
+        out.extend(one.into_iter().flatten());
+    }
+    out
+}
+
+/// The conformal quantile of `scores` at `level`; with too few for its
+/// rank (at least 3), the normal quantile times their root mean square
+/// inflated by sqrt((N + 1) / N), at least their largest inflated as
+/// [`noise_floor`]'s is (flagged true).
+fn far_quantile(scores: Vec<f64>, level: f64) -> Option<(f64, bool)> {
+    let n = scores.len();
+    let floor = noise_floor(scores.clone(), level).0;
+    let rms = (scores.iter().map(|s| s * s).sum::<f64>() / n.max(1) as f64).sqrt();
+    match conformal_quantile(scores, level) {
+        Some(q) => Some((q, false)),
+        None if n >= 3 && rms.is_finite() => {
+            let k = n as f64;
+            let normal = normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt();
+            Some((normal.max(floor), true))
+        }
+        None => None,
+    }
+}
+
+/// The scores of [`FitRule::FarRatio`] from a rolling origin's raw scores:
+/// per origin kept, the median |signed error| of its later points in the
+/// farther half of its reach over their median distance, the distance per
+/// unit of the origin's window span (the data's span less its reach).
+pub fn far_ratio_scores(rolled: &RollingScores, share: f64) -> Vec<f64> {
+    let span = (rolled.ln_last - rolled.ln_first).abs();
+    let mut per: Vec<(f64, f64)> = rolled
+        .per_origin
+        .iter()
+        .zip(&rolled.signed)
+        .filter_map(|(o, e)| {
+            let reach = o.iter().fold(0.0f64, |m, s| m.max(s.1));
+            let w = span - reach;
+            if !(w > 0.0 && reach > 0.0) {
+                return None;
+            }
+            let far: Vec<(f64, f64)> = o
+                .iter()
+                .zip(e)
+                .filter(|(s, _)| s.1 >= 0.5 * reach)
+                .map(|(s, &e)| (s.1, e))
+                .collect();
+            let err = crate::stats::median(far.iter().map(|f| f.1).collect()).abs();
+            let d = crate::stats::median(far.iter().map(|f| f.0).collect());
+            let score = err / (d / w);
+            (score.is_finite() && d > 0.0).then_some((reach / w, score))
+        })
+        .collect();
+    per.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let Some(&(largest, _)) = per.first() else {
+        return Vec::new();
+    };
+    per.iter()
+        .enumerate()
+        .filter(|(i, p)| *i < 3 || p.0 >= share * largest)
+        .map(|(_, p)| p.1)
+        .collect()
 }
 
 /// How `calibrate_along` backtests.
@@ -336,6 +716,7 @@ pub fn rolling_scores(
         per_origin,
         signed,
         fitted,
+        ln_first: ln_x(idx[first_pos]),
         ln_last: ln_x(idx[n - 1]),
         short: lo >= n,
         bins: binned.then_some(crate::pick::BINS),
@@ -378,6 +759,9 @@ pub struct RollingScores {
     /// Per origin, in the order of `per_origin`: the points its refit saw
     /// (the first this many along the input).
     pub fitted: Vec<usize>,
+    /// ln of the first point's input (the smallest positive one; toward
+    /// smaller x the largest).
+    pub ln_first: f64,
     /// ln of the last point's input.
     pub ln_last: f64,
     /// The refits were made on this many log-spaced bins of their points
@@ -540,6 +924,117 @@ mod tests {
     use crate::law::catalog;
     use crate::synthetic::generate;
 
+    /// The rule up to 2026-12-04 (every later point), whose mechanics the
+    /// older tests pin.
+    fn every_later(
+        law: &Law,
+        obs: &Observations,
+        full: &FitResult,
+        opts: &FitOptions,
+        level: f64,
+        backward: bool,
+    ) -> Option<Calibration> {
+        calibrate_with(law, obs, full, opts, level, backward, FitRule::EveryLater)
+    }
+
+    /// The probe's dense training log: a correct power law (8 x^-0.3 + 2,
+    /// 1% log-normal noise) at n evenly spaced steps 10 ... 20,000. The
+    /// interval at 10x the last step, by the shipped rule, holds the truth
+    /// and does not widen as points are added (30 -> 200 -> 2,000); the
+    /// rule that scored every later point widened it (half-width in ln
+    /// 0.55 -> 0.88 -> 1.03 at 95%, a factor 2.8 either way around a
+    /// prediction right to 0.02%).
+    #[test]
+    fn more_data_from_the_law_do_not_widen_the_interval() {
+        let law = catalog::power();
+        let truth = |x: f64| 8.0 * x.powf(-0.3) + 2.0;
+        let x_far = 200_000.0;
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (mut shipped, mut old) = (Vec::new(), Vec::new());
+        for n in [30usize, 200, 2000] {
+            let xs: Vec<Vec<f64>> = (0..n)
+                .map(|k| vec![10.0 + (20_000.0 - 10.0) * k as f64 / (n - 1) as f64])
+                .collect();
+            let (mut now, mut before) = (Vec::new(), Vec::new());
+            for seed in 1..=5 {
+                let obs = generate(&law, &[8.0, 0.3, 2.0], &xs, 0.01, seed, "");
+                let opts = FitOptions::default();
+                let full = fit(&law, &obs, &opts).unwrap();
+                let pred = law.predict(&[x_far], &full.params);
+                let cal = calibrate(&law, &obs, &full, &opts, 0.95, false).unwrap();
+                assert!(cal.method.contains("far ends"), "{}", cal.method);
+                let iv = cal.interval(x_far, pred).unwrap();
+                assert!(
+                    iv.lo <= truth(x_far) && truth(x_far) <= iv.hi,
+                    "{n} points, seed {seed}: {iv:?} {}",
+                    truth(x_far)
+                );
+                now.push(cal.half_width(x_far));
+                let e = every_later(&law, &obs, &full, &opts, 0.95, false).unwrap();
+                before.push(e.half_width(x_far));
+            }
+            shipped.push(median(now));
+            old.push(median(before));
+        }
+        // the median half-width over 5 seeds: 30 -> 200 -> 2,000 points
+        assert!(
+            shipped[1] <= shipped[0] * 1.1 && shipped[2] <= shipped[1] * 1.1,
+            "{shipped:?}"
+        );
+        assert!(shipped[2] < 0.25 * old[2], "{shipped:?} {old:?}");
+        assert!(old[2] > 1.5 * old[0], "{old:?}");
+    }
+
+    /// The far-end rule on data that bend away from the law: wider than the
+    /// noise, of the size of the actual error at 4x the last point (this
+    /// strongly bent case under-covers, as with the older rule), the level's
+    /// misfit quantile non-decreasing (a higher level never narrows), and
+    /// only origins of comparable reach scored (at most one per origin).
+    #[test]
+    fn the_far_end_rule_scales_with_the_real_curves_misfit() {
+        let (law, xs, obs) = bent_power();
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let cal = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
+        let last = xs.last().unwrap()[0];
+        let x = 4.0 * last;
+        let pred = law.predict(&[x], &full.params);
+        let err = (pred / bent_truth(x)).ln().abs();
+        let half = cal.half_width(x);
+        assert!(
+            half > 0.5 * err && half < 2.0 * err,
+            "{half} vs {err}: {cal:?}"
+        );
+        assert!(half > 2.0 * cal.noise, "{cal:?}");
+        assert!(
+            cal.scores == cal.origins && cal.origins >= 3 && cal.origins < 12,
+            "{cal:?}"
+        );
+        let mut last_rate = 0.0;
+        for level in [0.5, 0.8, 0.9, 0.95, 0.99, 0.999] {
+            let c = calibrate(&law, &obs, &full, &opts, level, false).unwrap();
+            assert!(c.per_distance >= last_rate, "{level}: {c:?} < {last_rate}");
+            last_rate = c.per_distance;
+        }
+        // k = 1 at the reference level is the misfit rule over its factor
+        let plain = calibrate_with(
+            &law,
+            &obs,
+            &full,
+            &opts,
+            MISFIT_REFERENCE_LEVEL,
+            false,
+            FitRule::FarRatio { share: 0.5, k: 1.0 },
+        )
+        .unwrap();
+        let k = noise_floor(MISFIT_RATIOS.to_vec(), 0.9).0;
+        assert!((cal.per_distance - k * plain.per_distance).abs() < 1e-12 * cal.per_distance);
+        assert!(MISFIT_RATIOS.windows(2).all(|w| w[0] <= w[1]));
+    }
+
     /// The floor never narrows as the level rises, also past the levels
     /// the residuals can rank (12 residuals: 0.9 ranks, 0.95 does not) —
     /// it used to fall to 0 there — and it is continuous at that edge.
@@ -573,7 +1068,7 @@ mod tests {
         let obs = generate(&law, &[30.0, 0.4, 2.0], &xs, 0.01, 1, "");
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let cal = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
+        let cal = every_later(&law, &obs, &full, &opts, 0.9, false).unwrap();
         assert!(
             cal.origins <= FIT_MAX_ORIGINS && cal.origins >= 30,
             "{}",
@@ -620,7 +1115,7 @@ mod tests {
         let (law, xs, obs) = bent_power();
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let cal = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
+        let cal = every_later(&law, &obs, &full, &opts, 0.9, false).unwrap();
         assert!(cal.per_distance > 0.0 && cal.origins >= 8, "{cal:?}");
         let last = xs.last().unwrap()[0];
         let half = |x: f64| {
@@ -638,9 +1133,9 @@ mod tests {
         );
         // a higher level gives a wider interval; 78 scores cannot rank 99%:
         // the normal approximation, still wider (it gave no interval)
-        let cal95 = calibrate(&law, &obs, &full, &opts, 0.95, false).unwrap();
+        let cal95 = every_later(&law, &obs, &full, &opts, 0.95, false).unwrap();
         assert!(cal95.per_distance >= cal.per_distance);
-        let cal99 = calibrate(&law, &obs, &full, &opts, 0.99, false).unwrap();
+        let cal99 = every_later(&law, &obs, &full, &opts, 0.99, false).unwrap();
         assert!(
             cal99.method.contains("normal approximation"),
             "{}",
@@ -653,10 +1148,10 @@ mod tests {
         // past the last level the scores rank, never narrower than there
         // (the plain normal approximation was, on pow.csv: 99% inside 95%)
         let n = cal95.scores as f64;
-        let edge = calibrate(&law, &obs, &full, &opts, n / (n + 1.0), false).unwrap();
+        let edge = every_later(&law, &obs, &full, &opts, n / (n + 1.0), false).unwrap();
         let mut last = edge.per_distance;
         for level in [n / (n + 1.0) + 1e-6, 0.99, 0.995, 0.999] {
-            let c = calibrate(&law, &obs, &full, &opts, level, false).unwrap();
+            let c = every_later(&law, &obs, &full, &opts, level, false).unwrap();
             assert!(c.per_distance >= last, "{level}: {c:?} < {last}");
             last = c.per_distance;
         }
@@ -731,7 +1226,7 @@ mod tests {
         }
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let plain = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
+        let plain = every_later(&law, &obs, &full, &opts, 0.9, false).unwrap();
         let mut dup_x = xs.clone();
         let mut dup_y = obs.y.clone();
         for (k, i) in [6usize, 8, 9, 10].into_iter().enumerate() {
@@ -741,7 +1236,7 @@ mod tests {
         let mut near = generate(&law, &[5.0, 0.3, 1.5], &dup_x, 0.0, 1, "");
         near.y = dup_y;
         let full_near = fit(&law, &near, &opts).unwrap();
-        let cal = calibrate(&law, &near, &full_near, &opts, 0.9, false).unwrap();
+        let cal = every_later(&law, &near, &full_near, &opts, 0.9, false).unwrap();
         assert!(
             cal.per_distance < 3.0 * plain.per_distance.max(0.01),
             "{cal:?} vs {plain:?}"
@@ -788,7 +1283,7 @@ mod tests {
         }
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let cal = calibrate(&law, &obs, &full, &opts, 0.9, false).unwrap();
+        let cal = every_later(&law, &obs, &full, &opts, 0.9, false).unwrap();
         let how = Along {
             input: 0,
             max_origins: usize::MAX,

@@ -293,9 +293,27 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             ),
         ] {
             let Some(c) = c else { continue };
+            // The far-end rule scores each refit once, at the far end of
+            // its reach, and scales by the public curves' misfit.
+            let (scored, toward) = if c.method.starts_with("rolling-origin, far ends") {
+                (
+                    "at the far end of their reach,",
+                    "times the misfit learned on public loss curves: {q} of log loss per unit of ln(x / last x)"
+                        .replace("{q}", &format!("{:.4}", c.per_distance)),
+                )
+            } else {
+                (
+                    "on",
+                    format!(
+                        "{} {}",
+                        c.scores,
+                        toward.replace("{q}", &format!("{:.4}", c.per_distance))
+                    ),
+                )
+            };
             let _ = writeln!(
                 s,
-                "  (extrapolation intervals: rolling origin, {} refits{} scored on {} {}, at least {:.4}{})",
+                "  (extrapolation intervals: rolling origin, {} refits{} scored {scored} {toward}, at least {:.4}{})",
                 c.origins,
                 match c.bins {
                     Some(b) => format!(
@@ -304,8 +322,6 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                     ),
                     None => String::new(),
                 },
-                c.scores,
-                toward.replace("{q}", &format!("{:.4}", c.per_distance)),
                 c.noise,
                 if c.noise_approximated {
                     " (too few residuals for their rank at this level: their largest, inflated by a normal approximation)"

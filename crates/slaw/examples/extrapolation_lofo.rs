@@ -1,0 +1,230 @@
+//! `slaw fit`'s extrapolation interval rules (`extrapolation::FitRule`) on
+//! the (Mis)Fitting curves, with a misspecification multiplier k learned
+//! leaving one family (model size) out: the power law fitted to the
+//! checkpoints of the first 25% / 50% of each run's steps, the interval at
+//! the run's last checkpoint, covered if it holds the final C4 eval loss.
+//! Per rule and window: coverage and median half-width (ln) with k = 1, and
+//! with k learned on the other families' runs (both windows pooled: the
+//! conformal quantile at the level of err / (rule's half-width), 0 where
+//! the noise floor alone covers).
+//!
+//! cargo run --release -p slaw --example extrapolation_lofo -- ../shared/data [level]
+use rayon::prelude::*;
+use slaw::extrapolation::{
+    calibrate_with, far_ratio_scores, rolling_scores, Along, FitRule, FIT_MAX_ORIGINS,
+    FIT_MAX_SCORES_PER_ORIGIN,
+};
+use slaw::fit::{fit, FitOptions};
+use slaw::law::catalog;
+use slaw::observations::Observations;
+
+/// (family, window fraction, |ln error|, the rule's rate times the distance,
+/// noise floor, level-free scale b: rms of the kept scores times rho*)
+type Case = (String, f64, f64, f64, f64, f64, f64);
+
+fn conformal(mut v: Vec<f64>, level: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let k = ((v.len() + 1) as f64 * level).ceil() as usize;
+    v[k.clamp(1, v.len()) - 1]
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let data = args.next().unwrap_or_else(|| "../shared/data".into());
+    let level: f64 = args.next().map_or(0.9, |s| s.parse().unwrap());
+    let path = std::path::Path::new(&data).join("loss-curves/misfitting/scaling_results.csv");
+    let runs = slaw::forecast::protocol::misfitting_runs(&path).unwrap();
+    let law = catalog::power();
+    let opts = FitOptions::default();
+    let rules = [
+        ("every later point", FitRule::EveryLater),
+        ("C 1/2", FitRule::FarRatio { share: 0.5, k: 1.0 }),
+        (
+            "C 1/4",
+            FitRule::FarRatio {
+                share: 0.25,
+                k: 1.0,
+            },
+        ),
+    ];
+    println!(
+        "level {level}; families: model sizes; k learned without the family, both windows pooled"
+    );
+    println!("rule               window  runs  with  k=1 covered  share  med hw | LOFO covered  share  med hw  k range");
+    for (name, rule) in rules {
+        let mut cases: Vec<Case> = Vec::new();
+        let mut eligible = [0usize; 2];
+        for (wi, frac) in [0.25, 0.5].into_iter().enumerate() {
+            let out: Vec<Option<Case>> = runs
+                .par_iter()
+                .map(|(c, total)| {
+                    let k = c.step.iter().filter(|&&s| s <= frac * total).count();
+                    if k < 4 {
+                        return None;
+                    }
+                    let obs = Observations::from_columns(
+                        &["step"],
+                        &[c.step[..k].to_vec()],
+                        c.loss[..k].to_vec(),
+                    );
+                    let r = fit(&law, &obs, &opts).ok().filter(|r| r.converged)?;
+                    let cal = calibrate_with(&law, &obs, &r, &opts, level, false, rule)?;
+                    let x = *c.step.last().unwrap();
+                    let pred = law.predict(&[x], &r.params);
+                    let err = (c.loss.last().unwrap() / pred).ln().abs();
+                    let a = cal.per_distance * (x / c.step[k - 1]).ln();
+                    let family = c.name.split_whitespace().next().unwrap().to_string();
+                    let b = match rule {
+                        FitRule::FarRatio { share, .. } => {
+                            let along = Along {
+                                input: 0,
+                                max_origins: FIT_MAX_ORIGINS,
+                                max_scores_per_origin: FIT_MAX_SCORES_PER_ORIGIN,
+                                normal_fallback: true,
+                                fallback_floor: true,
+                                prior: None,
+                                signed: None,
+                                backward: false,
+                            };
+                            let rolled = rolling_scores(&law, &obs, &r, &opts, &along)?;
+                            let s = far_ratio_scores(&rolled, share);
+                            let rms =
+                                (s.iter().map(|v| v * v).sum::<f64>() / s.len() as f64).sqrt();
+                            rms * (x / c.step[k - 1]).ln() / (rolled.ln_last - rolled.ln_first)
+                        }
+                        _ => f64::NAN,
+                    };
+                    // D'': the rule's rate at level 0.9 times the distance
+                    let b90 = match rule {
+                        FitRule::FarRatio { share, .. } => {
+                            let c90 = calibrate_with(
+                                &law,
+                                &obs,
+                                &r,
+                                &opts,
+                                0.9,
+                                false,
+                                FitRule::FarRatio { share, k: 1.0 },
+                            )?;
+                            c90.per_distance * (x / c.step[k - 1]).ln()
+                        }
+                        _ => f64::NAN,
+                    };
+                    Some((family, frac, err, a, cal.noise, b, b90))
+                })
+                .collect();
+            eligible[wi] = runs
+                .iter()
+                .filter(|(c, t)| c.step.iter().filter(|&&s| s <= frac * t).count() >= 4)
+                .count();
+            cases.extend(out.into_iter().flatten());
+        }
+        let t = |c: &Case| if c.2 <= c.4 { 0.0 } else { c.2 / c.3 };
+        let mut families: Vec<String> = cases.iter().map(|c| c.0.clone()).collect();
+        families.sort();
+        families.dedup();
+        let k_without =
+            |f: &str| conformal(cases.iter().filter(|c| c.0 != f).map(t).collect(), level);
+        let ks: Vec<(String, f64)> = families.iter().map(|f| (f.clone(), k_without(f))).collect();
+        let k_of = |f: &str| ks.iter().find(|k| k.0 == f).unwrap().1;
+        let (kmin, kmax) = ks.iter().fold((f64::INFINITY, 0.0f64), |(a, b), k| {
+            (a.min(k.1), b.max(k.1))
+        });
+        for (wi, frac) in [0.25, 0.5].into_iter().enumerate() {
+            let w: Vec<&Case> = cases.iter().filter(|c| c.1 == frac).collect();
+            let n = w.len().max(1) as f64;
+            let cov1 = w.iter().filter(|c| c.2 <= c.3.max(c.4)).count();
+            let mut hw1: Vec<f64> = w.iter().map(|c| c.3.max(c.4)).collect();
+            hw1.sort_by(f64::total_cmp);
+            let covd = w
+                .iter()
+                .filter(|c| c.2 <= (k_of(&c.0) * c.3).max(c.4))
+                .count();
+            let mut hwd: Vec<f64> = w.iter().map(|c| (k_of(&c.0) * c.3).max(c.4)).collect();
+            hwd.sort_by(f64::total_cmp);
+            let med = |v: &Vec<f64>| v.get(v.len() / 2).copied().unwrap_or(f64::NAN);
+            println!(
+                "{name:<18} {:>5.0}%  {:>4}  {:>4}  {cov1:>11}  {:>5.1}%  {:.4} | {covd:>12}  {:>5.1}%  {:.4}  {kmin:.2}-{kmax:.2}",
+                frac * 100.0,
+                eligible[wi],
+                w.len(),
+                100.0 * cov1 as f64 / n,
+                med(&hw1),
+                100.0 * covd as f64 / n,
+                med(&hwd),
+            );
+        }
+        let all = conformal(cases.iter().map(t).collect(), level);
+        println!("{name:<18} k learned on all families: {all:.3}");
+        if matches!(rule, FitRule::EveryLater) {
+            continue;
+        }
+        // D': t = err / b, covered iff err <= max(k b, r)
+        let tb = |c: &Case| c.2 / c.5;
+        let kb = |f: &str| conformal(cases.iter().filter(|c| c.0 != f).map(tb).collect(), level);
+        let kbs: Vec<(String, f64)> = families.iter().map(|f| (f.clone(), kb(f))).collect();
+        let kb_of = |f: &str| kbs.iter().find(|k| k.0 == f).unwrap().1;
+        for frac in [0.25, 0.5] {
+            let w: Vec<&Case> = cases.iter().filter(|c| c.1 == frac).collect();
+            let cov = w
+                .iter()
+                .filter(|c| c.2 <= (kb_of(&c.0) * c.5).max(c.4))
+                .count();
+            let mut hw: Vec<f64> = w.iter().map(|c| (kb_of(&c.0) * c.5).max(c.4)).collect();
+            hw.sort_by(f64::total_cmp);
+            println!(
+                "{name:<18} D' {:>3.0}%: LOFO {cov}/{} {:.1}%, med hw {:.4}, k {:.2}-{:.2}",
+                frac * 100.0,
+                w.len(),
+                100.0 * cov as f64 / w.len().max(1) as f64,
+                hw.get(hw.len() / 2).copied().unwrap_or(f64::NAN),
+                kbs.iter().map(|k| k.1).fold(f64::INFINITY, f64::min),
+                kbs.iter().map(|k| k.1).fold(0.0, f64::max),
+            );
+        }
+        // D'': t = err / b90
+        let t2 = |c: &Case| c.2 / c.6;
+        let k2 = |f: &str| conformal(cases.iter().filter(|c| c.0 != f).map(t2).collect(), level);
+        let k2s: Vec<(String, f64)> = families.iter().map(|f| (f.clone(), k2(f))).collect();
+        let k2_of = |f: &str| k2s.iter().find(|k| k.0 == f).unwrap().1;
+        for frac in [0.25, 0.5] {
+            let w: Vec<&Case> = cases.iter().filter(|c| c.1 == frac).collect();
+            let cov = w
+                .iter()
+                .filter(|c| c.2 <= (k2_of(&c.0) * c.6).max(c.4))
+                .count();
+            let mut hw: Vec<f64> = w.iter().map(|c| (k2_of(&c.0) * c.6).max(c.4)).collect();
+            hw.sort_by(f64::total_cmp);
+            println!(
+                "{name:<18} D'' {:>3.0}%: LOFO {cov}/{} {:.1}%, med hw {:.4}, k {:.3}-{:.3}",
+                frac * 100.0,
+                w.len(),
+                100.0 * cov as f64 / w.len().max(1) as f64,
+                hw.get(hw.len() / 2).copied().unwrap_or(f64::NAN),
+                k2s.iter().map(|k| k.1).fold(f64::INFINITY, f64::min),
+                k2s.iter().map(|k| k.1).fold(0.0, f64::max),
+            );
+        }
+        let mut t2s: Vec<f64> = cases.iter().map(t2).collect();
+        t2s.sort_by(f64::total_cmp);
+        println!(
+            "{name:<18} D'' k on all families {:.4}; t ({}): {}",
+            conformal(t2s.clone(), level),
+            t2s.len(),
+            t2s.iter()
+                .map(|v| format!("{v:.4}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut ts: Vec<f64> = cases.iter().map(tb).collect();
+        ts.sort_by(f64::total_cmp);
+        println!(
+            "{name:<18} D' t over all families ({}): {}",
+            ts.len(),
+            ts.iter()
+                .map(|v| format!("{v:.4}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+    }
+}
