@@ -182,7 +182,7 @@ fn main() {
             let run = |choice: Choice| -> Option<(String, f64, f64, f64)> {
                 let req = Request {
                     choice,
-                    fit_until: w.until,
+                    fit_until: w.until.into(),
                     at: vec![],
                     schedule: None,
                     bootstrap: 200,

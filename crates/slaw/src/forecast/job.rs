@@ -1728,7 +1728,7 @@ mod tests {
     fn forecast(table: &Table, method: &str) -> ForecastOutput {
         let spec = Spec {
             method: method.into(),
-            fit_until: 0.3,
+            fit_until: 0.3.into(),
             bootstrap: 50,
             ..Spec::default()
         };
