@@ -6,12 +6,14 @@
 //! Per rule and window: coverage and median half-width (ln) with k = 1, and
 //! with k learned on the other families' runs (both windows pooled: the
 //! conformal quantile at the level of err / (rule's half-width), 0 where
-//! the noise floor alone covers).
+//! the noise floor alone covers). For C: D' and D'' (normalized), D''' (D''
+//! with the ratio 0 where the window's floor at 0.5 / 0.9 / 0.95 / the level
+//! covers its error; D'' below that level) and the D'' tail (ratios > 3).
 //!
 //! cargo run --release -p slaw --example extrapolation_lofo -- ../shared/data [level]
 use rayon::prelude::*;
 use slaw::extrapolation::{
-    calibrate_with, far_ratio_scores, rolling_scores, Along, FitRule, FIT_MAX_ORIGINS,
+    calibrate_with, far_ratio_scores, noise_floor, rolling_scores, Along, FitRule, FIT_MAX_ORIGINS,
     FIT_MAX_SCORES_PER_ORIGIN,
 };
 use slaw::fit::{fit, FitOptions};
@@ -20,7 +22,7 @@ use slaw::observations::Observations;
 
 /// (family, window fraction, |ln error|, the rule's rate times the distance,
 /// noise floor, level-free scale b: rms of the kept scores times rho*)
-type Case = (String, f64, f64, f64, f64, f64, f64);
+type Case = (String, f64, f64, f64, f64, f64, f64, f64, f64, f64);
 
 fn conformal(mut v: Vec<f64>, level: f64) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -110,7 +112,18 @@ fn main() {
                         }
                         _ => f64::NAN,
                     };
-                    Some((family, frac, err, a, cal.noise, b, b90))
+                    // D''': the full fit's noise floor at 0.5 and at 0.9
+                    let res: Vec<f64> = (0..k)
+                        .map(|i| {
+                            (law.predict(&[c.step[i]], &r.params) / c.loss[i])
+                                .ln()
+                                .abs()
+                        })
+                        .collect();
+                    let r50 = noise_floor(res.clone(), 0.5).0;
+                    let r90 = noise_floor(res.clone(), 0.9).0;
+                    let r95 = noise_floor(res, 0.95).0;
+                    Some((family, frac, err, a, cal.noise, b, b90, r50, r90, r95))
                 })
                 .collect();
             eligible[wi] = runs
@@ -203,6 +216,74 @@ fn main() {
                 hw.get(hw.len() / 2).copied().unwrap_or(f64::NAN),
                 k2s.iter().map(|k| k.1).fold(f64::INFINITY, f64::min),
                 k2s.iter().map(|k| k.1).fold(0.0, f64::max),
+            );
+        }
+        // D''' (zeroed where the floor at `from` covers); below `from`, D''
+        // (from = level: D'''(L), zeroed where the floor at the level asked covers)
+        for from in [0.5, 0.9, 0.95, level] {
+            let t3 = |c: &Case| {
+                let r = if from == level {
+                    c.4
+                } else if from == 0.5 {
+                    c.7
+                } else if from == 0.9 {
+                    c.8
+                } else {
+                    c.9
+                };
+                if level >= from && c.2 <= r {
+                    0.0
+                } else {
+                    c.2 / c.6
+                }
+            };
+            let k3 =
+                |f: &str| conformal(cases.iter().filter(|c| c.0 != f).map(t3).collect(), level);
+            let k3s: Vec<(String, f64)> = families.iter().map(|f| (f.clone(), k3(f))).collect();
+            let k3_of = |f: &str| k3s.iter().find(|k| k.0 == f).unwrap().1;
+            for frac in [0.25, 0.5] {
+                let w: Vec<&Case> = cases.iter().filter(|c| c.1 == frac).collect();
+                let cov = w
+                    .iter()
+                    .filter(|c| c.2 <= (k3_of(&c.0) * c.6).max(c.4))
+                    .count();
+                let mut hw: Vec<f64> = w.iter().map(|c| (k3_of(&c.0) * c.6).max(c.4)).collect();
+                hw.sort_by(f64::total_cmp);
+                println!(
+                    "{name:<18} D'''({from}) {:>3.0}%: LOFO {cov}/{} {:.1}%, med hw {:.4}, k {:.3}-{:.3}",
+                    frac * 100.0,
+                    w.len(),
+                    100.0 * cov as f64 / w.len().max(1) as f64,
+                    hw.get(hw.len() / 2).copied().unwrap_or(f64::NAN),
+                    k3s.iter().map(|k| k.1).fold(f64::INFINITY, f64::min),
+                    k3s.iter().map(|k| k.1).fold(0.0, f64::max),
+                );
+            }
+            let mut t3s: Vec<f64> = cases.iter().map(t3).collect();
+            t3s.sort_by(f64::total_cmp);
+            println!(
+                "{name:<18} D'''({from}) k on all {:.4}; zeroed {} of {}; top: {}",
+                conformal(t3s.clone(), level),
+                t3s.iter().filter(|v| **v == 0.0).count(),
+                t3s.len(),
+                t3s[t3s.len().saturating_sub(10)..]
+                    .iter()
+                    .map(|v| format!("{v:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+        // the D'' tail: which run-windows have t > 3
+        for c in cases.iter().filter(|c| t2(c) > 3.0) {
+            println!(
+                "{name:<18} D'' tail: {} {:.0}% t {:.3} err {:.4} b90 {:.4} floor@0.9 {:.4} floor@level {:.4}",
+                c.0,
+                c.1 * 100.0,
+                t2(c),
+                c.2,
+                c.6,
+                c.8,
+                c.4
             );
         }
         let mut t2s: Vec<f64> = cases.iter().map(t2).collect();
