@@ -9,7 +9,6 @@ use rayon::prelude::*;
 use slaw::extrapolation::calibrate;
 use slaw::fit::{fit, FitOptions};
 use slaw::law::catalog;
-use slaw::observations::Observations;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -27,15 +26,7 @@ fn main() {
         let out: Vec<Option<(bool, bool, f64)>> = runs
             .par_iter()
             .map(|(c, total)| {
-                let k = c.step.iter().filter(|&&s| s <= frac * total).count();
-                if k < 4 {
-                    return None;
-                }
-                let obs = Observations::from_columns(
-                    &["step"],
-                    &[c.step[..k].to_vec()],
-                    c.loss[..k].to_vec(),
-                );
+                let (_, obs) = slaw::extrapolation::early_window(c, frac, *total)?;
                 let r = fit(&law, &obs, &opts).ok().filter(|r| r.converged)?;
                 let cal = calibrate(&law, &obs, &r, &opts, level, false)?;
                 let last = c.len() - 1;

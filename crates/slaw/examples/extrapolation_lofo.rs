@@ -18,7 +18,6 @@ use slaw::extrapolation::{
 };
 use slaw::fit::{fit, FitOptions};
 use slaw::law::catalog;
-use slaw::observations::Observations;
 
 /// (family, window fraction, |ln error|, the rule's rate times the distance,
 /// noise floor, level-free scale b: rms of the kept scores times rho*)
@@ -60,15 +59,7 @@ fn main() {
             let out: Vec<Option<Case>> = runs
                 .par_iter()
                 .map(|(c, total)| {
-                    let k = c.step.iter().filter(|&&s| s <= frac * total).count();
-                    if k < 4 {
-                        return None;
-                    }
-                    let obs = Observations::from_columns(
-                        &["step"],
-                        &[c.step[..k].to_vec()],
-                        c.loss[..k].to_vec(),
-                    );
+                    let (k, obs) = slaw::extrapolation::early_window(c, frac, *total)?;
                     let r = fit(&law, &obs, &opts).ok().filter(|r| r.converged)?;
                     let cal = calibrate_with(&law, &obs, &r, &opts, level, false, rule)?;
                     let x = *c.step.last().unwrap();

@@ -495,6 +495,22 @@ pub const MISFIT_RATIOS: [f64; 151] = [
     8.202670373752026,
 ];
 
+/// The points of a loss curve up to `frac` of its last step `total`, as
+/// observations of `step` (with their count), when there are at least 4:
+/// the early window that the misfit table and the coverage examples fit.
+pub fn early_window(
+    c: &crate::forecast::Curve,
+    frac: f64,
+    total: f64,
+) -> Option<(usize, Observations)> {
+    let k = c.step.iter().filter(|&&s| s <= frac * total).count();
+    (k >= 4).then(|| {
+        let obs =
+            Observations::from_columns(&["step"], &[c.step[..k].to_vec()], c.loss[..k].to_vec());
+        (k, obs)
+    })
+}
+
 /// The ratios of [`MISFIT_RATIOS`] on `runs` (curve, total steps), one per
 /// run and window (fraction 0.25, then 0.5) that has at least 4 checkpoints,
 /// a converged fit and a calibration: (the run's model, the fraction, ratio).
@@ -506,15 +522,7 @@ pub fn misfit_ratios(runs: &[(crate::forecast::Curve, f64)]) -> Vec<(String, f64
         let one: Vec<Option<(String, f64, f64)>> = runs
             .par_iter()
             .map(|(c, total)| {
-                let k = c.step.iter().filter(|&&s| s <= frac * total).count();
-                if k < 4 || k >= c.len() {
-                    return None;
-                }
-                let obs = Observations::from_columns(
-                    &["step"],
-                    &[c.step[..k].to_vec()],
-                    c.loss[..k].to_vec(),
-                );
+                let (k, obs) = early_window(c, frac, *total).filter(|(k, _)| *k < c.len())?;
                 let r = fit(&law, &obs, &opts).ok().filter(|r| r.converged)?;
                 let rule = FitRule::FarRatio { share: 0.5, k: 1.0 };
                 let cal =
