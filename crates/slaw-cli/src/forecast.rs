@@ -285,7 +285,7 @@ pub fn bench_forecast(
             print!("{}", rep::schedules_table(&sched));
             println!("published (Luo et al.): multi-power 25M 0.9975 / 0.0039 / 0.0046, 100M 0.9982 / 0.0038 / 0.0051;");
             println!("                        Tissue et al.  25M 0.9904 / 0.0047 / 0.0060, 100M 0.9959 / 0.0068 / 0.0095");
-            println!("({t_sched:.2} s)\n");
+            println!("(no auto row: auto, slaw forecast's default, forecasts a curve from its own first part, the early-to-final protocol below; this one predicts other schedules, slaw schedule's task, whose laws are named; {t_sched:.2} s)\n");
             print!("{}", rep::early_table(&early));
             println!("(the file has no learning rates: the schedule-aware laws are not run here; {t_early:.2} s)");
             if !cov.is_empty() {

@@ -223,14 +223,18 @@ fn early_to_final_on_the_misfitting_runs() {
     let progress = slaw::progress::Count::default();
     let rows =
         protocol::early_to_final(&path, &CurveLaw::ALL, &[0.25, 0.5], None, &progress).unwrap();
-    assert_eq!(rows.len(), 6, "three step-only methods x two fractions");
+    assert_eq!(
+        rows.len(),
+        8,
+        "three step-only methods and auto x two fractions"
+    );
     // Every run of every row counted, skipped ones too.
     let runs = rows[0].runs + rows[0].skipped;
     assert_eq!(
         progress.steps(),
-        vec![("early-to-final: fractions x laws x runs".into(), 6 * runs)]
+        vec![("early-to-final: fractions x laws x runs".into(), 8 * runs)]
     );
-    assert_eq!(progress.ticks(), 6 * runs);
+    assert_eq!(progress.ticks(), 8 * runs);
     let get = |f: f64, m: &str| {
         rows.iter()
             .find(|r| r.fraction == f && r.method == m)
@@ -247,6 +251,24 @@ fn early_to_final_on_the_misfitting_runs() {
         // More of the curve, a better forecast; at half the run within 5%.
         assert!(h.mape < q.mape, "{m}: {} vs {}", h.mape, q.mape);
         assert!(h.mape < 0.05, "{m} MAPE at 50%: {}", h.mape);
+    }
+    // fx47b: auto (slaw forecast's default) chooses power or reciprocal on
+    // every run the two laws forecast, and is no worse than the worse of
+    // them at the median (BENCHMARKS.md, fx46c: better than both).
+    for f in [0.25, 0.5] {
+        let a = get(f, "auto");
+        assert_eq!(a.runs, get(f, "reciprocal").runs, "{f}");
+        let chose: usize = a.chosen.iter().map(|c| c.1).sum();
+        assert_eq!(chose, a.runs, "{:?}", a.chosen);
+        assert!(a
+            .chosen
+            .iter()
+            .all(|c| c.0 == "power" || c.0 == "reciprocal"));
+        let worse = get(f, "power")
+            .median_ape
+            .max(get(f, "reciprocal").median_ape);
+        assert!(a.median_ape <= worse, "{f}: {} vs {worse}", a.median_ape);
+        assert!(a.coverage.is_none() && a.median_half_width.is_none());
     }
 }
 

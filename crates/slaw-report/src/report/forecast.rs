@@ -222,6 +222,13 @@ fn temporal_section(t: &TemporalFit) -> String {
         "coefficients",
         names.iter().map(|n| format!("{n:>11}")).collect::<String>()
     );
+    // The held-out errors: one format for the table (plain, or scientific
+    // when some error needs it).
+    let err_col = slaw::numbers::Column::of(
+        t.trajectories
+            .iter()
+            .flat_map(|tr| tr.candidates.iter().filter_map(|c| c.held_out_error)),
+    );
     for tr in &t.trajectories {
         let coef: Vec<String> = tr.chosen.coef.iter().map(|v| num(*v)).collect();
         // One column per form; a form the rule did not consider for this
@@ -235,7 +242,7 @@ fn temporal_section(t: &TemporalFit) -> String {
                     .find(|c| c.form == *f)
                     .and_then(|c| c.held_out_error)
                 {
-                    Some(e) => format!("{e:>11.2e}"),
+                    Some(e) => format!("{:>11}", err_col.fmt(e)),
                     None => format!("{:>11}", "-"),
                 }
             })
@@ -332,13 +339,30 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
             100.0 * r.median_ape,
             match r.coverage {
                 Some((level, n, c, nb, cb)) => format!(
-                    "{}: {c}/{n} ({:.1}%); backtest-calibrated {cb}/{nb} ({:.1}%)",
+                    "{}: {c}/{n} ({:.1}%), median half-width {:.2}%; backtest-calibrated {cb}/{nb} ({:.1}%)",
                     slaw::numbers::percent(level),
                     100.0 * c as f64 / n.max(1) as f64,
+                    100.0 * r.median_half_width.unwrap_or(f64::NAN),
                     100.0 * cb as f64 / nb.max(1) as f64
                 ),
                 None => String::new(),
             }
+        );
+    }
+    // What auto chose (`slaw forecast`'s default: power or reciprocal on a
+    // curve without a learning rate).
+    for r in rows.iter().filter(|r| !r.chosen.is_empty()) {
+        let laws: Vec<String> = r
+            .chosen
+            .iter()
+            .map(|(law, n)| format!("{law} on {n}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "auto at {:.0}% (slaw forecast's default): {} of {} runs",
+            100.0 * r.fraction,
+            laws.join(", "),
+            r.runs
         );
     }
     s

@@ -7,6 +7,7 @@
 //!    checkpoints, fit on the checkpoints within the first 25% / 50% of its
 //!    steps and predict its final C4 eval loss; mean absolute percentage error.
 
+use super::job;
 use super::whatif::{what_if, Options, Target};
 use super::{accuracy, fit_curves, Accuracy, Curve, CurveLaw};
 use crate::progress::{counted, Progress};
@@ -222,7 +223,7 @@ fn sizes(dir: &Path) -> Result<Vec<String>> {
 pub struct EarlyRow {
     /// The share of each run fitted.
     pub fraction: f64,
-    /// The law.
+    /// The law, or `auto` (`slaw forecast`'s default, [`EarlyMethod::Auto`]).
     pub method: &'static str,
     /// Runs forecast (with at least 4 checkpoints in the fitting window).
     pub runs: usize,
@@ -235,6 +236,116 @@ pub struct EarlyRow {
     /// With intervals: (level, forecasts with an interval, covered, of
     /// which calibrated by backtests (`IntervalKind::Backtest`), covered).
     pub coverage: Option<(f64, usize, usize, usize, usize)>,
+    /// With intervals: the median half-width of the forecasts' intervals,
+    /// relative to the forecast.
+    pub median_half_width: Option<f64>,
+    /// `auto` only: how many of the forecast runs each law was chosen for
+    /// (empty for a named law).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chosen: Vec<(&'static str, usize)>,
+}
+
+/// A method of the early-to-final protocol: a step-only law fitted as
+/// named, or `auto` through `slaw forecast`'s own path ([`job::run`] with
+/// [`Choice::Auto`](super::job::Choice::Auto)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EarlyMethod {
+    /// A law of the step alone.
+    Law(CurveLaw),
+    /// `slaw forecast --method auto`.
+    Auto,
+}
+
+impl EarlyMethod {
+    /// The row's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EarlyMethod::Law(m) => m.name(),
+            EarlyMethod::Auto => "auto",
+        }
+    }
+}
+
+/// One run's forecast of its final loss in the early-to-final protocol.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyForecast {
+    /// The law that forecast (auto's choice for `auto`).
+    pub law: &'static str,
+    /// The forecast final loss.
+    pub loss: f64,
+    /// The interval, with intervals asked for.
+    pub interval: Option<(f64, f64)>,
+    /// Whether the interval is calibrated by backtests.
+    pub backtest: bool,
+}
+
+/// The forecast of `c`'s final loss by `method` fitted on its checkpoints
+/// up to `fraction` x `total` steps (with `intervals`: bootstrap
+/// replicates, level; seed 0); None when the window holds fewer than 4
+/// checkpoints or the fit fails or does not converge. `auto` runs
+/// `slaw forecast --method auto --fit-until step:S` (S = `fraction` x
+/// `total`) exactly: the same request, the same code.
+pub fn early_forecast(
+    c: &Curve,
+    total: f64,
+    fraction: f64,
+    method: EarlyMethod,
+    intervals: Option<(usize, f64)>,
+) -> Option<EarlyForecast> {
+    let until = fraction * total;
+    let k = c.step.iter().filter(|&&s| s <= until).count();
+    if k < 4 {
+        return None;
+    }
+    let last = c.len() - 1;
+    match method {
+        EarlyMethod::Law(m) => {
+            let f = fit_curves(m, std::slice::from_ref(c), &[k]).ok()?;
+            if !f.converged {
+                return None;
+            }
+            let (interval, backtest) = match intervals {
+                Some((n, level)) => {
+                    let iv = f.intervals(&[(0, last)], n, 0, level);
+                    (
+                        Some((iv.iv[0].lo, iv.iv[0].hi)),
+                        matches!(iv.kind, super::IntervalKind::Backtest { .. }),
+                    )
+                }
+                None => (None, false),
+            };
+            Some(EarlyForecast {
+                law: m.name(),
+                loss: f.predict(0, last),
+                interval,
+                backtest,
+            })
+        }
+        EarlyMethod::Auto => {
+            let (n, level) = intervals.unwrap_or((0, 0.9));
+            let req = job::Request {
+                choice: job::Choice::Auto,
+                fit_until: job::FitUntil::Step(until),
+                at: vec![],
+                schedule: None,
+                bootstrap: n,
+                seed: 0,
+                level,
+                priors: super::prior::Priors::shipped(),
+            };
+            let o = job::run(&job::Data::Aggregate(c.clone()), &req).ok()?;
+            if !o.converged {
+                return None;
+            }
+            let p = o.forecasts.first()?;
+            Some(EarlyForecast {
+                law: o.method,
+                loss: p.loss,
+                interval: intervals.and(p.lo.zip(p.hi)),
+                backtest: matches!(o.interval_kind, Some(super::IntervalKind::Backtest { .. })),
+            })
+        }
+    }
 }
 
 /// The runs of the (Mis)Fitting file with at least 8 checkpoints, as curves
@@ -287,10 +398,11 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
     Ok(out)
 }
 
-/// Protocol 2 with the step-only methods of `methods`; with `intervals`
-/// (bootstrap replicates, level), also the coverage of the forecast
-/// intervals (`Fitted::intervals`, as `slaw forecast`); `progress` counts
-/// fractions x methods x runs.
+/// Protocol 2 with the step-only methods of `methods`, then `auto`
+/// (`slaw forecast`'s default, [`EarlyMethod::Auto`]); with `intervals`
+/// (bootstrap replicates, level), also the coverage and width of the
+/// forecast intervals (`Fitted::intervals`, as `slaw forecast`);
+/// `progress` counts fractions x methods x runs.
 pub fn early_to_final(
     path: &Path,
     methods: &[CurveLaw],
@@ -300,44 +412,40 @@ pub fn early_to_final(
 ) -> Result<Vec<EarlyRow>> {
     let runs = misfitting_runs(path)?;
     let mut rows = Vec::new();
-    let step_only: Vec<CurveLaw> = methods.iter().copied().filter(|m| !m.needs_lr()).collect();
+    let step_only: Vec<EarlyMethod> = methods
+        .iter()
+        .copied()
+        .filter(|m| !m.needs_lr())
+        .map(EarlyMethod::Law)
+        .chain([EarlyMethod::Auto])
+        .collect();
     progress.start(
         "early-to-final: fractions x laws x runs",
         fractions.len() * step_only.len() * runs.len(),
     );
     for &frac in fractions {
         for &m in &step_only {
-            // (ape, Some((covered, backtest kind)) with intervals)
-            type Outcome = (f64, Option<(bool, bool)>);
-            let apes: Vec<Option<Outcome>> = runs
+            let done: Vec<Option<EarlyForecast>> = runs
                 .par_iter()
                 .map(|(c, total)| {
-                    counted(progress, || {
-                        let k = c.step.iter().filter(|&&s| s <= frac * total).count();
-                        if k < 4 {
-                            return None;
-                        }
-                        let f = fit_curves(m, std::slice::from_ref(c), &[k]).ok()?;
-                        if !f.converged {
-                            return None;
-                        }
-                        let last = c.len() - 1;
-                        let p = f.predict(0, last);
-                        let truth = c.loss[last];
-                        let cov = intervals.map(|(n, level)| {
-                            let iv = f.intervals(&[(0, last)], n, 0, level);
-                            (
-                                iv.iv[0].lo <= truth && truth <= iv.iv[0].hi,
-                                matches!(iv.kind, super::IntervalKind::Backtest { .. }),
-                            )
-                        });
-                        Some((((p - truth) / truth).abs(), cov))
-                    })
+                    counted(progress, || early_forecast(c, *total, frac, m, intervals))
                 })
                 .collect();
-            let done: Vec<&Outcome> = apes.iter().flatten().collect();
+            let truth = |i: usize| *runs[i].0.loss.last().expect("curves are not empty");
+            let ok: Vec<(usize, &EarlyForecast)> = done
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.as_ref().map(|f| (i, f)))
+                .collect();
             let coverage = intervals.map(|(_, level)| {
-                let cov: Vec<(bool, bool)> = done.iter().filter_map(|o| o.1).collect();
+                // (covered, backtest kind) of each forecast with an interval
+                let cov: Vec<(bool, bool)> = ok
+                    .iter()
+                    .filter_map(|&(i, f)| {
+                        f.interval
+                            .map(|(lo, hi)| (lo <= truth(i) && truth(i) <= hi, f.backtest))
+                    })
+                    .collect();
                 let bt: Vec<&(bool, bool)> = cov.iter().filter(|c| c.1).collect();
                 (
                     level,
@@ -347,16 +455,39 @@ pub fn early_to_final(
                     bt.iter().filter(|c| c.0).count(),
                 )
             });
-            let mut ok: Vec<f64> = done.iter().map(|o| o.0).collect();
-            ok.sort_by(f64::total_cmp);
+            let median_half_width = intervals.map(|_| {
+                let mut w: Vec<f64> = ok
+                    .iter()
+                    .filter_map(|(_, f)| f.interval.map(|(lo, hi)| 0.5 * (hi - lo) / f.loss))
+                    .collect();
+                w.sort_by(f64::total_cmp);
+                crate::bootstrap::percentile(&w, 0.5)
+            });
+            let mut chosen: Vec<(&'static str, usize)> = Vec::new();
+            if m == EarlyMethod::Auto {
+                for (_, f) in &ok {
+                    match chosen.iter_mut().find(|c| c.0 == f.law) {
+                        Some(c) => c.1 += 1,
+                        None => chosen.push((f.law, 1)),
+                    }
+                }
+                chosen.sort();
+            }
+            let mut apes: Vec<f64> = ok
+                .iter()
+                .map(|&(i, f)| ((f.loss - truth(i)) / truth(i)).abs())
+                .collect();
+            apes.sort_by(f64::total_cmp);
             rows.push(EarlyRow {
                 fraction: frac,
                 method: m.name(),
-                runs: ok.len(),
-                skipped: apes.len() - ok.len(),
-                mape: ok.iter().sum::<f64>() / ok.len().max(1) as f64,
-                median_ape: crate::bootstrap::percentile(&ok, 0.5),
+                runs: apes.len(),
+                skipped: done.len() - apes.len(),
+                mape: apes.iter().sum::<f64>() / apes.len().max(1) as f64,
+                median_ape: crate::bootstrap::percentile(&apes, 0.5),
                 coverage,
+                median_half_width,
+                chosen,
             });
         }
     }
