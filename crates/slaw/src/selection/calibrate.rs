@@ -152,6 +152,10 @@ pub struct Calibration {
     pub spread: f64,
     /// Number of backtests.
     pub count: usize,
+    /// The evidence for `drift`, candidates as units.
+    pub evidence: DriftEvidence,
+    /// The evidence for `recent_drift`, candidates as units.
+    pub recent_evidence: DriftEvidence,
     /// k: the half-width of the interval in units of the hypotheses'
     /// spread, at `level` ([`SpreadScale::at`]); None: the backtest spread
     /// scaled linearly to the target, in quadrature with the hypotheses'
@@ -159,7 +163,95 @@ pub struct Calibration {
     pub scale: Option<f64>,
 }
 
+/// How well the candidates agree on a drift: each candidate's mean
+/// backtest error (per unit log ratio) taken as one observation of it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DriftEvidence {
+    /// Candidates with backtests.
+    pub candidates: usize,
+    /// Candidates whose mean error has the drift's sign.
+    pub same_sign: usize,
+    /// Standard error of the drift: the standard deviation of the
+    /// candidates' mean errors over sqrt(candidates) (None: fewer than 2
+    /// candidates).
+    pub se: Option<f64>,
+}
+
+impl DriftEvidence {
+    /// The evidence of the per-candidate mean errors `means` for `drift`.
+    fn of(means: &[f64], drift: f64) -> DriftEvidence {
+        let n = means.len();
+        let se = (n >= 2).then(|| {
+            let m = means.iter().sum::<f64>() / n as f64;
+            let var = means.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+            (var / n as f64).sqrt()
+        });
+        DriftEvidence {
+            candidates: n,
+            same_sign: means
+                .iter()
+                .filter(|&&v| v != 0.0 && (v > 0.0) == (drift > 0.0))
+                .count(),
+            se,
+        }
+    }
+
+    /// Whether `drift` is weakly supported: fewer than 3 candidates, less
+    /// than [`DRIFT_SE_FACTOR`] standard errors from 0, or its sign shared
+    /// by fewer than [`DRIFT_SAME_SIGN`] of the candidates.
+    pub fn weak(&self, drift: f64) -> bool {
+        self.candidates < 3
+            || self.se.is_none_or(|se| drift.abs() < DRIFT_SE_FACTOR * se)
+            || (self.same_sign as f64) < DRIFT_SAME_SIGN * self.candidates as f64
+    }
+}
+
+/// A drift correction at the target at least this large (ln units, about
+/// 1% of the loss) is said when its evidence is weak (fixed before
+/// measuring; BENCHMARKS.md, "the drift correction against its evidence").
+pub const DRIFT_MATERIAL: f64 = 0.01;
+/// A drift within this many standard errors of 0 is weakly supported.
+pub const DRIFT_SE_FACTOR: f64 = 2.0;
+/// A drift whose sign fewer than this share of the candidates' mean
+/// errors have is weakly supported.
+pub const DRIFT_SAME_SIGN: f64 = 2.0 / 3.0;
+
+/// The centre's drift correction at one candidate's target, when it is
+/// material and weakly supported ([`Calibration::weak_correction`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeakCorrection {
+    /// The correction, r x the drift the centre uses (ln units).
+    pub correction: f64,
+    /// The drift (per unit log ratio).
+    pub drift: f64,
+    /// Its evidence.
+    pub evidence: DriftEvidence,
+}
+
 impl Calibration {
+    /// The drift the interval's centre uses ([`Calibration::centre`]) and
+    /// its evidence.
+    pub fn centre_drift(&self) -> (f64, DriftEvidence) {
+        match self.scale {
+            Some(_) => (self.recent_drift, self.recent_evidence),
+            None => (self.drift, self.evidence),
+        }
+    }
+
+    /// The centre's correction r x drift at a target `r` (log ratio) beyond
+    /// the last affordable size, when it is at least [`DRIFT_MATERIAL`] and
+    /// the drift is weakly supported ([`DriftEvidence::weak`]): the
+    /// correction is larger than the evidence for it.
+    pub fn weak_correction(&self, r: f64) -> Option<WeakCorrection> {
+        let (drift, evidence) = self.centre_drift();
+        let correction = r.max(0.0) * drift;
+        (correction.abs() >= DRIFT_MATERIAL && evidence.weak(drift)).then_some(WeakCorrection {
+            correction,
+            drift,
+            evidence,
+        })
+    }
+
     /// Backtest `predict_ln(prefix, n)` (ln L at n from the prefix's points,
     /// `None` where the method has no prediction) on every curve; `None`
     /// when fewer than [`MIN_BACKTESTS`] errors result.
@@ -171,10 +263,13 @@ impl Calibration {
     ) -> Option<Calibration> {
         let mut z = Vec::new();
         let mut recent = Vec::new();
+        // Each curve's mean error, all and recent backtests.
+        let (mut means, mut recent_means) = (Vec::new(), Vec::new());
         for c in curves {
             if c.len() < 2 {
                 continue;
             }
+            let (z0, r0) = (z.len(), recent.len());
             // The last prefix ends at the second-to-last size.
             let recent_from = c[c.len() - 2].0 / RECENT_SPAN;
             for end in min_points.max(2)..c.len() {
@@ -197,6 +292,11 @@ impl Calibration {
                     }
                 }
             }
+            let mean_from = |v: &[f64], from: usize| {
+                (v.len() > from).then(|| v[from..].iter().sum::<f64>() / (v.len() - from) as f64)
+            };
+            means.extend(mean_from(&z, z0));
+            recent_means.extend(mean_from(&recent, r0));
         }
         if z.len() < MIN_BACKTESTS {
             return None;
@@ -205,16 +305,23 @@ impl Calibration {
         let n = z.len() as f64;
         let drift = mean(&z);
         let spread = (z.iter().map(|v| (v - drift).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let recent_drift = if recent.is_empty() {
+            drift
+        } else {
+            mean(&recent)
+        };
         Some(Calibration {
             level,
             drift,
-            recent_drift: if recent.is_empty() {
-                drift
-            } else {
-                mean(&recent)
-            },
+            recent_drift,
             spread,
             count: z.len(),
+            evidence: DriftEvidence::of(&means, drift),
+            recent_evidence: if recent.is_empty() {
+                DriftEvidence::of(&means, drift)
+            } else {
+                DriftEvidence::of(&recent_means, recent_drift)
+            },
             scale: None,
         })
     }
@@ -416,6 +523,8 @@ mod tests {
             recent_drift: 0.0,
             spread: 0.1,
             count: 10,
+            evidence: DriftEvidence::of(&[], 0.0),
+            recent_evidence: DriftEvidence::of(&[], 0.0),
             scale: None,
         };
         assert_eq!(cal.interval_level(), 0.999);
@@ -496,6 +605,8 @@ mod tests {
             recent_drift: 0.01,
             spread: 0.03,
             count: 50,
+            evidence: DriftEvidence::of(&[], 0.0),
+            recent_evidence: DriftEvidence::of(&[], 0.0),
             scale: None,
         };
         let (p, r, h) = (1.0f64, 3.0, 0.05);
@@ -541,5 +652,57 @@ mod tests {
         // recent prefixes have the shorter ranges left: a smaller mean.
         assert!(cal.drift > 0.0 && cal.recent_drift > 0.0, "{cal:?}");
         assert!(cal.recent_drift < cal.drift, "{cal:?}");
+    }
+
+    /// fx47b: a drift the candidates agree on is not flagged; the same
+    /// mean drift from candidates that disagree in sign, or too small to
+    /// matter at the target, is flagged / not flagged as the rule says.
+    #[test]
+    fn fx47b_a_weak_drift_correction_is_flagged() {
+        // Errors per unit log ratio from curves whose slope changes by
+        // `bend` (ln L = a - 0.3 x + bend x^2): a line under-predicts a
+        // flattening curve (bend > 0), over-predicts a steepening one.
+        let pool = |bends: &[f64]| -> Vec<Vec<(f64, f64)>> {
+            bends
+                .iter()
+                .map(|&b| {
+                    (0..8)
+                        .map(|i| {
+                            let x = i as f64;
+                            ((100.0 * x.exp()), (2.0 - 0.3 * x + b * x * x).exp())
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let line = |pts: &[(f64, f64)], n: f64| {
+            let (a, b) = (pts[pts.len() - 2], pts[pts.len() - 1]);
+            let s = (b.1.ln() - a.1.ln()) / (b.0.ln() - a.0.ln());
+            Some(b.1.ln() + s * (n.ln() - b.0.ln()))
+        };
+        let cal = |bends: &[f64]| {
+            let p = pool(bends);
+            Calibration::backtest(p.iter().map(|c| c.as_slice()), 2, 0.9, &line).unwrap()
+        };
+        let sc =
+            SpreadScale::from_scores((0..=100).map(|i| f64::from(i) / 25.0).collect()).unwrap();
+        // Every candidate flattens alike: a consistent drift, not flagged.
+        let agree = cal(&[0.01, 0.011, 0.012, 0.013, 0.014]).with_scale(&sc);
+        assert_eq!(agree.recent_evidence.candidates, 5);
+        assert_eq!(agree.recent_evidence.same_sign, 5);
+        assert!(agree.recent_drift > 0.0);
+        assert!(agree.weak_correction(3.0).is_none(), "{agree:?}");
+        // Three flatten, two steepen more: the mean has a sign two of five
+        // candidates contradict.
+        let mixed = cal(&[0.02, 0.02, 0.02, -0.02, -0.02]).with_scale(&sc);
+        assert_eq!(mixed.recent_evidence.same_sign, 3);
+        let w = mixed.weak_correction(3.0).expect("flagged");
+        assert!((w.correction - 3.0 * mixed.recent_drift).abs() < 1e-12);
+        // The same drift at a target too near to matter: not flagged.
+        let near = DRIFT_MATERIAL / mixed.recent_drift.abs() * 0.5;
+        assert!(mixed.weak_correction(near).is_none());
+        // Without a scale the centre uses the whole drift and its evidence.
+        let plain = cal(&[0.02, 0.02, 0.02, -0.02, -0.02]);
+        assert_eq!(plain.centre_drift().0, plain.drift);
     }
 }

@@ -21,7 +21,7 @@ pub mod trend;
 use crate::bootstrap::Resampling;
 use crate::datasets::Candidate;
 use crate::{Error, Result};
-pub use calibrate::{Calibration, IntervalKind, SpreadScale};
+pub use calibrate::{Calibration, DriftEvidence, IntervalKind, SpreadScale, WeakCorrection};
 pub use matching::MatchTest;
 pub use method::{
     About, AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
@@ -709,6 +709,12 @@ fn select_inner(
         opts.level,
         rows,
     ));
+    warnings.extend(weak_drift_warning(
+        ctx.calibration.as_ref(),
+        pool,
+        &budget,
+        &ranking,
+    ));
     let cost = Cost::of(pool, method, &budget, opts);
     cost.check(pool, opts.tokens_per_example)?;
     let choice_notes = choice_notes(pool, &ranking, choice.position);
@@ -731,6 +737,76 @@ fn select_inner(
         unranked,
         calibration: ctx.calibration,
     })
+}
+
+/// A warning when the predictive intervals' centre is moved from the
+/// prediction, at some candidate's target, by a drift correction larger
+/// than the evidence for it ([`Calibration::weak_correction`]): its size in
+/// ln and in % of the loss, the drift and how the candidates' backtests
+/// agree on it. None when no candidate's is (or without a calibration).
+fn weak_drift_warning(
+    cal: Option<&Calibration>,
+    pool: &[Candidate],
+    budget: &Budget,
+    ranking: &[Ranked],
+) -> Option<String> {
+    let cal = cal?;
+    let flagged: Vec<WeakCorrection> = ranking
+        .iter()
+        .filter(|rk| {
+            matches!(
+                rk.estimate.interval_kind,
+                Some(IntervalKind::Backtest { .. })
+            )
+        })
+        .filter_map(|rk| {
+            let last = budget.affordable(&pool[rk.index]).last()?.0;
+            cal.weak_correction(budget.target.ln() - last.ln())
+        })
+        .collect();
+    let w = flagged
+        .iter()
+        .max_by(|a, b| a.correction.abs().total_cmp(&b.correction.abs()))?;
+    let ev = w.evidence;
+    let num = crate::numbers::g6;
+    let why = {
+        let mut v = Vec::new();
+        match ev.se {
+            Some(se) if w.drift.abs() < calibrate::DRIFT_SE_FACTOR * se => v.push(format!(
+                "it is {} standard errors from 0 (se {}, the candidates' mean errors as units)",
+                crate::numbers::short(w.drift.abs() / se),
+                num(se)
+            )),
+            None => v.push("it rests on fewer than 2 candidates".to_string()),
+            _ => {}
+        }
+        if ev.candidates < 3 && ev.se.is_some() {
+            v.push(format!("it rests on {} candidates", ev.candidates));
+        }
+        if (ev.same_sign as f64) < calibrate::DRIFT_SAME_SIGN * ev.candidates as f64 {
+            v.push(format!(
+                "only {} of {} candidates' backtests err in its direction",
+                ev.same_sign, ev.candidates
+            ));
+        }
+        v.join("; ")
+    };
+    Some(format!(
+        "the predictive interval{} moved from the prediction by the pool's drift, \
+         {}{} ln at the target ({}{}% of the loss), more than its evidence supports: the drift, \
+         {} per unit ln(size), comes from backtests inside the affordable sizes, and {why}; the \
+         interval may be off-centre by that much",
+        if flagged.len() == 1 {
+            "'s centre is".to_string()
+        } else {
+            format!("s' centres ({} candidates) are", flagged.len())
+        },
+        if w.correction > 0.0 { "+" } else { "" },
+        crate::numbers::short(w.correction),
+        if w.correction > 0.0 { "+" } else { "" },
+        crate::numbers::short(100.0 * w.correction.exp_m1()),
+        num(w.drift),
+    ))
 }
 
 /// The caveats of a ranking of `pool`, after its references' warnings

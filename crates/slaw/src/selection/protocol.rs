@@ -59,6 +59,10 @@ pub struct Row {
     /// "in-sample" (every choice made on all data) or "lodo" (the trend
     /// learned without this dataset).
     pub protocol: String,
+    /// Whether the selection warned that its intervals' drift correction
+    /// is larger than the evidence for it
+    /// ([`super::Calibration::weak_correction`]).
+    pub weak_drift: bool,
 }
 
 /// Options of a protocol run.
@@ -450,6 +454,10 @@ fn protocol_row(
         coverage: coverage.filter(|_| interval.is_some()),
         interval,
         protocol: if popts.lodo { "lodo" } else { "in-sample" }.to_string(),
+        weak_drift: sel
+            .warnings
+            .iter()
+            .any(|w| w.contains("more than its evidence supports")),
     })
 }
 
@@ -483,6 +491,7 @@ mod tests {
             coverage: None,
             interval: None,
             protocol: "lodo".into(),
+            weak_drift: false,
         }
     }
 
