@@ -546,12 +546,12 @@ pub fn analyse(
              fit there, whose optimum can be a segment rather than a point, so another start or \
              another unit of x can give other predictions (each prediction gives the range the \
              segment's fits predict); least squares, or a Huber threshold \
-             near the residuals' size (their sd {:.2e}), makes the optimum unique",
+             near the residuals' size (their sd {}), makes the optimum unique",
             out.huber_flat.join(", "),
             out.huber_inside.unwrap_or(0),
             n_pos,
             d,
-            out.residual_sd
+            crate::numbers::short(out.residual_sd)
         ));
     }
     if !out.at_start.is_empty() {

@@ -12,7 +12,10 @@ fn trim_fraction(s: &str) -> &str {
     }
 }
 
-/// Format a number compactly: plain for moderate magnitudes, scientific otherwise.
+/// Format a number compactly: plain for moderate magnitudes (up to 6
+/// decimals between 1e-3 and 1e5; [`g6`]'s 6 significant digits between
+/// 1e-4 and 1e-3 and between 1e5 and 1e6: 0.000123457, 303054, not
+/// 3.03054e5), scientific otherwise.
 pub fn num(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
@@ -22,6 +25,8 @@ pub fn num(v: f64) -> String {
         format!("{v:.0}")
     } else if (1e-3..1e5).contains(&a) {
         trim_fraction(&format!("{v:.6}")).to_string()
+    } else if (1e-4..1e6).contains(&a) {
+        g6(v)
     } else {
         format!("{v:.5e}")
     }
@@ -91,19 +96,29 @@ pub fn shortest(v: f64) -> String {
 /// every value lies between 1e-3 and 1e5 (1.790600 under 1.507848), else
 /// 6 significant digits in scientific form for all (5.00000e7 and
 /// 8.00000e9, not 8000000000 beside 5.00000e7).
+/// A column whose values all lie between 100 and 1e6, some above 1e5, is
+/// plain with no decimals (161378, not 1.61378e5: 6 significant digits of
+/// its largest value, as [`g6`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Column {
     sci: bool,
+    decimals: usize,
 }
 
 impl Column {
     /// The format of a column holding `values` (non-finite and zero ones
     /// do not decide it).
     pub fn of(values: impl IntoIterator<Item = f64>) -> Column {
+        let (lo, hi) = values
+            .into_iter()
+            .filter(|v| v.is_finite() && *v != 0.0)
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+                (lo.min(v.abs()), hi.max(v.abs()))
+            });
+        let wide = (1e5..1e6).contains(&hi) && lo >= 100.0;
         Column {
-            sci: values
-                .into_iter()
-                .any(|v| v.is_finite() && v != 0.0 && !(1e-3..1e5).contains(&v.abs())),
+            sci: hi > 0.0 && !wide && !(lo >= 1e-3 && hi < 1e5),
+            decimals: if wide { 0 } else { 6 },
         }
     }
 
@@ -119,7 +134,7 @@ impl Column {
                 None => t,
             }
         } else {
-            format!("{v:.6}")
+            format!("{v:.*}", self.decimals)
         }
     }
 }
@@ -173,6 +188,16 @@ mod column_tests {
         let c = Column::of([8e9, 5e7, 2.65915e8]);
         assert_eq!([c.fmt(8e9), c.fmt(5e7)], ["8.00000e9", "5.00000e7"]);
         assert_eq!(Column::of([f64::NAN, 0.0, 2.0]).fmt(2.0), "2.000000");
+        // fx47b: between 100 and 1e6, some above 1e5: plain, no decimals,
+        // one format for the column; a small value beside them keeps the
+        // column scientific.
+        let c = Column::of([161378.4, 90210.0]);
+        assert_eq!([c.fmt(161378.4), c.fmt(90210.0)], ["161378", "90210"]);
+        let c = Column::of([161378.4, 2.5]);
+        assert_eq!([c.fmt(161378.4), c.fmt(2.5)], ["1.61378e5", "2.50000"]);
+        assert_eq!(super::num(303054.2), "303054");
+        assert_eq!(super::num(1.8260105e-4), "0.000182601");
+        assert_eq!(super::num(2.23713e-10), "2.23713e-10");
         for (v, t) in [
             (1e-12, "1e-12"),
             (1e30, "1e30"),

@@ -138,7 +138,12 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             f.termination.name(),
             f.termination_message
         );
-        let _ = writeln!(s, "objective: {:.7e} on {} points", f.objective, f.n_points);
+        let _ = writeln!(
+            s,
+            "objective: {} on {} points",
+            slaw::numbers::g6(f.objective),
+            f.n_points
+        );
         let id = &f.identifiability;
         for (j, name) in f.param_names().iter().enumerate() {
             let ci = g
