@@ -84,3 +84,23 @@ def test_the_budget_message_says_what_was_given():
         slaw.select(df, target=1638400)
     with pytest.raises(ValueError, match=r"not both$"):
         slaw.select(df, target=1638400, budget="1/64", max_n=25600)
+
+
+def test_fx47b_weak_drift_warning_and_evidence_as_the_cli(tmp_path):
+    """fx47b: a drift correction larger than its evidence is warned about in to_dict() as in the
+    CLI's --json, with the calibration's evidence (half the candidates flatten, half steepen)."""
+    lines = ["model,n,loss"]
+    for j, b in enumerate([0.01, 0.01, 0.01, -0.004, -0.004, -0.004]):
+        for i in range(8):
+            n = 200.0 * 2 ** i
+            x = math.log(n / 200.0)
+            lines.append(f"m{j},{n!r},{math.exp(1.2 + 0.02 * j - 0.12 * x + b * x * x)!r}")
+    path = tmp_path / "mixed.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = cli_run("select", path, "--target", 1638400, "--max-n", 25600, "--method", "ats", "--json")
+    assert out.returncode == 0, out.stderr
+    ref = json.loads(out.stdout)
+    d = slaw.select(str(path), target=1638400, max_n=25600, method="ats").to_dict()
+    assert d == ref
+    assert d["calibration"]["recent_evidence"]["same_sign"] == 3
+    assert any("more than its evidence supports" in w for w in d["warnings"]), d["warnings"]
