@@ -9,19 +9,22 @@
 //! the noise floor alone covers). For C: D' and D'' (normalized), D''' (D''
 //! with the ratio 0 where the window's floor at 0.5 / 0.9 / 0.95 / the level
 //! covers its error; D'' below that level) and the D'' tail (ratios > 3).
+//! K (fx47a, shipped): D'' with each window 0 from the lowest level at which
+//! its floor covers its error up, the running maximum over the levels
+//! (`extrapolation::misfit_multiplier`).
 //!
 //! cargo run --release -p slaw --example extrapolation_lofo -- ../shared/data [level]
 use rayon::prelude::*;
 use slaw::extrapolation::{
-    calibrate_with, far_ratio_scores, noise_floor, rolling_scores, Along, FitRule, FIT_MAX_ORIGINS,
-    FIT_MAX_SCORES_PER_ORIGIN,
+    calibrate_with, covering_level, far_ratio_scores, misfit_multiplier, noise_floor,
+    rolling_scores, Along, FitRule, FIT_MAX_ORIGINS, FIT_MAX_SCORES_PER_ORIGIN,
 };
 use slaw::fit::{fit, FitOptions};
 use slaw::law::catalog;
 
 /// (family, window fraction, |ln error|, the rule's rate times the distance,
 /// noise floor, level-free scale b: rms of the kept scores times rho*)
-type Case = (String, f64, f64, f64, f64, f64, f64, f64, f64, f64);
+type Case = (String, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64);
 
 fn conformal(mut v: Vec<f64>, level: f64) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -33,6 +36,8 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let data = args.next().unwrap_or_else(|| "../shared/data".into());
     let level: f64 = args.next().map_or(0.9, |s| s.parse().unwrap());
+    // a third argument `c12`: only rule C 1/2
+    let only_c12 = args.next().as_deref() == Some("c12");
     let path = std::path::Path::new(&data).join("loss-curves/misfitting/scaling_results.csv");
     let runs = slaw::forecast::protocol::misfitting_runs(&path).unwrap();
     let law = catalog::power();
@@ -51,8 +56,25 @@ fn main() {
     println!(
         "level {level}; families: model sizes; k learned without the family, both windows pooled"
     );
+    let shipped = &slaw::extrapolation::MISFIT_RATIOS;
+    let all: Vec<f64> = shipped.iter().map(|w| w.0).collect();
+    println!(
+        "shipped multiplier by level (the quantile of every ratio, fx46d's D'', in brackets): {}",
+        [0.5, 0.8, 0.9, 0.93, 0.94, 0.95, 0.97, 0.99, 0.999]
+            .iter()
+            .map(|&l| format!(
+                "{l} {:.3} ({:.3})",
+                misfit_multiplier(shipped, l),
+                noise_floor(all.clone(), l).0
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("rule               window  runs  with  k=1 covered  share  med hw | LOFO covered  share  med hw  k range");
     for (name, rule) in rules {
+        if only_c12 && name != "C 1/2" {
+            continue;
+        }
         let mut cases: Vec<Case> = Vec::new();
         let mut eligible = [0usize; 2];
         for (wi, frac) in [0.25, 0.5].into_iter().enumerate() {
@@ -113,8 +135,10 @@ fn main() {
                         .collect();
                     let r50 = noise_floor(res.clone(), 0.5).0;
                     let r90 = noise_floor(res.clone(), 0.9).0;
-                    let r95 = noise_floor(res, 0.95).0;
-                    Some((family, frac, err, a, cal.noise, b, b90, r50, r90, r95))
+                    let r95 = noise_floor(res.clone(), 0.95).0;
+                    // the lowest level at which the window's floor covers its error
+                    let lw = covering_level(&res, err);
+                    Some((family, frac, err, a, cal.noise, b, b90, r50, r90, r95, lw))
                 })
                 .collect();
             eligible[wi] = runs
@@ -209,6 +233,57 @@ fn main() {
                 k2s.iter().map(|k| k.1).fold(0.0, f64::max),
             );
         }
+        // D'' with the shipped quantile (`noise_floor`, as the library), and
+        // K (fx47a): each window 0 from its covering level up, the running
+        // maximum over the levels (`misfit_multiplier`)
+        for (label, kf) in [
+            (
+                "D''(nf)",
+                Box::new(|f: &str| {
+                    noise_floor(cases.iter().filter(|c| c.0 != f).map(t2).collect(), level).0
+                }) as Box<dyn Fn(&str) -> f64>,
+            ),
+            (
+                "K(run max)",
+                Box::new(|f: &str| {
+                    let table: Vec<(f64, f64)> = cases
+                        .iter()
+                        .filter(|c| c.0 != f)
+                        .map(|c| (t2(c), c.10))
+                        .collect();
+                    misfit_multiplier(&table, level)
+                }),
+            ),
+        ] {
+            let kfs: Vec<f64> = families.iter().map(|f| kf(f)).collect();
+            let k_of = |f: &str| kfs[families.iter().position(|g| g == f).unwrap()];
+            for frac in [0.25, 0.5] {
+                let w: Vec<&Case> = cases.iter().filter(|c| c.1 == frac).collect();
+                let cov = w
+                    .iter()
+                    .filter(|c| c.2 <= (k_of(&c.0) * c.6).max(c.4))
+                    .count();
+                let mut hw: Vec<f64> = w.iter().map(|c| (k_of(&c.0) * c.6).max(c.4)).collect();
+                hw.sort_by(f64::total_cmp);
+                println!(
+                    "{name:<18} {label} {:>3.0}%: LOFO {cov}/{} {:.1}%, med hw {:.4}, k {:.3}-{:.3}",
+                    frac * 100.0,
+                    w.len(),
+                    100.0 * cov as f64 / w.len().max(1) as f64,
+                    hw.get(hw.len() / 2).copied().unwrap_or(f64::NAN),
+                    kfs.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
+                    kfs.iter().fold(0.0f64, |a, b| a.max(*b)),
+                );
+            }
+        }
+        let table: Vec<(f64, f64)> = cases.iter().map(|c| (t2(c), c.10)).collect();
+        println!(
+            "{name:<18} K(run max) on all families {:.4} (D'' {:.4}); zeroed at the level {} of {}",
+            misfit_multiplier(&table, level),
+            noise_floor(cases.iter().map(t2).collect(), level).0,
+            cases.iter().filter(|c| c.10 <= level).count(),
+            cases.len()
+        );
         // D''' (zeroed where the floor at `from` covers); below `from`, D''
         // (from = level: D'''(L), zeroed where the floor at the level asked covers)
         for from in [0.5, 0.9, 0.95, level] {

@@ -301,10 +301,14 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             // The far-end rule scores each refit once, at the far end of
             // its reach, and scales by the public curves' misfit.
             let (scored, toward) = if c.method.starts_with("rolling-origin, far ends") {
+                let far = if c.toward == slaw::extrapolation::SMALLER_X {
+                    "toward smaller x, below the data (origins keep the largest points), times the misfit learned on public loss curves beyond the data, not calibrated on real curves below it: {q} of log loss per unit of ln(first x / x)"
+                } else {
+                    "times the misfit learned on public loss curves: {q} of log loss per unit of ln(x / last x)"
+                };
                 (
                     "at the far end of their reach,",
-                    "times the misfit learned on public loss curves: {q} of log loss per unit of ln(x / last x)"
-                        .replace("{q}", &format!("{:.4}", c.per_distance)),
+                    far.replace("{q}", &format!("{:.4}", c.per_distance)),
                 )
             } else {
                 (
