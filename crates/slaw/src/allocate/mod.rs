@@ -546,7 +546,10 @@ pub fn from_fit(
     let budgets = &distinct_budgets(budgets);
     check_budgets(budgets)?;
     let law: Law = catalog::chinchilla();
-    let res = fit(&law, obs, opts)?;
+    // fitted, and its bootstrap drawn, on the points in a canonical order:
+    // the same runs in another row order give the same answer, to the bit
+    let canonical = obs.canonical();
+    let res = fit(&law, &canonical, opts)?;
     if !res.converged {
         return Err(Error::Fit(format!(
             "the Chinchilla law did not converge from any of {} starts",
@@ -554,8 +557,6 @@ pub fn from_fit(
         )));
     }
     let best = fitted_law(&res.params, obs)?;
-    // drawn from the points in a canonical order (row order free)
-    let canonical = obs.canonical();
     let reps: Vec<Chinchilla> = draws(
         &law,
         &canonical,
