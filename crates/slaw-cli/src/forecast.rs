@@ -89,10 +89,11 @@ pub struct ForecastArgs {
     position_col: String,
     /// The column naming the run of each row (or several, comma-separated: model,peak_lr; a run
     /// is one combination of their values): one forecast per run. A run that cannot be
-    /// forecast (too few points, a window too short, a failed fit) is listed as skipped with
-    /// its reason, the others are forecast, and the exit status is 3 (as for a fit that did
-    /// not converge); bad values in any run are an error of the file. JSON: {"forecasts": [...],
-    /// "skipped": [{"run", "reason"}]}.
+    /// forecast (too few points, a window too short, a failed fit, a loss logged as NaN or inf:
+    /// a diverged run, named by the row of its first) is listed as skipped with its reason, the
+    /// others are forecast, and the exit status is 3 (as for a fit that did not converge); other
+    /// bad values in any run are an error of the file. JSON: {"forecasts": [...], "skipped":
+    /// [{"run", "reason"}]}.
     #[arg(long)]
     run_col: Option<String>,
     /// Print JSON instead of text.

@@ -300,8 +300,10 @@ impl Spec {
     /// leaves too few, a fit that fails) is skipped and said why, and the
     /// others are forecast; when no run can be, an error naming every run
     /// and why.
-    /// A single curve's error is the error. Bad values in any run (a
-    /// step that goes back, a loss <= 0) are errors of the table.
+    /// A single curve's error is the error. Bad values
+    /// in any run (a step that goes back, a loss <= 0) are errors of the
+    /// table, but a loss that reads as NaN or inf (a diverged run) among
+    /// several runs skips that run.
     pub fn run(&self, table: &Table, name: &str) -> Result<Runs> {
         self.run_table(Cow::Borrowed(table), name)
     }

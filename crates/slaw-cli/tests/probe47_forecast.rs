@@ -1,0 +1,99 @@
+//! probe47: what a new user probing `slaw forecast` on training logs found:
+//! a diverged run (a NaN loss) refused a whole sweep file, a run that left
+//! its forecast's interval was not flagged, and a window too short named no
+//! file.
+
+mod common;
+
+use common::{slaw, write};
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// `run,step,loss` rows of L = 8 t^-0.3 + 2 at steps 100, 200, ..., 20000,
+/// times a deterministic +-0.5% wiggle, for each run in turn; `cell(run,
+/// step, loss)` writes each loss cell.
+fn runs(names: &[&str], cell: impl Fn(&str, u64, f64) -> String) -> String {
+    let mut s = String::from("run,step,loss\n");
+    for r in names {
+        for k in 1..=200u64 {
+            let t = 100 * k;
+            let u = ((k * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
+            let l = (8.0 * (t as f64).powf(-0.3) + 2.0) * (1.0 + 0.01 * u);
+            s += &format!("{r},{t},{}\n", cell(r, t, l));
+        }
+    }
+    s
+}
+
+/// Item 2: run b of three diverged at step 15000 (its loss logged as NaN
+/// from there). It is skipped with the file, row and column of its first
+/// NaN; a and c are forecast; exit 3, as for any run not forecast. A single
+/// curve with a NaN stays an error of the file (exit 2).
+#[test]
+fn a_diverged_run_with_a_nan_loss_is_skipped_not_the_whole_file() {
+    let dir = TempDir::new().unwrap();
+    let text = runs(&["a", "b", "c"], |r, t, l| {
+        if r == "b" && t >= 15000 {
+            "nan".into()
+        } else {
+            l.to_string()
+        }
+    });
+    let f = write(&dir, "sweep.csv", &text);
+    // b's step 15000: line 1 the header, a on lines 2-201, b's k = 150 on 351.
+    let out = slaw()
+        .args(["forecast", &f, "--run-col", "run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["forecasts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["curve"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "c"]);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["run"], "b");
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("sweep.csv, row 351, column 'loss': 'nan' is not a finite number")
+            && reason.contains("diverged"),
+        "{reason}"
+    );
+    slaw()
+        .args(["forecast", &f, "--run-col", "run"])
+        .assert()
+        .code(3)
+        .stdout(
+            predicate::str::is_match(r"(?m)^b\s+SKIPPED: .*row 351, column 'loss'")
+                .unwrap()
+                .and(predicate::str::contains("3 runs: 0 failed, 1 skipped")),
+        );
+    // One curve: the NaN is an error naming its row (exit 2), as before.
+    let one = write(
+        &dir,
+        "one.csv",
+        &runs(&["x"], |_, t, l| {
+            if t == 15000 {
+                "NaN".into()
+            } else {
+                l.to_string()
+            }
+        }),
+    );
+    slaw()
+        .args(["forecast", &one])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "one.csv, row 151, column 'loss': 'NaN' is not a finite number",
+        ));
+}
