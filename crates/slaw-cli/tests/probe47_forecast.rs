@@ -97,3 +97,69 @@ fn a_diverged_run_with_a_nan_loss_is_skipped_not_the_whole_file() {
             "one.csv, row 151, column 'loss': 'NaN' is not a finite number",
         ));
 }
+
+/// Item 3: run d follows the law up to step 10000, then its loss grows by
+/// (t - 10000) / 5000 (7.2 at step 20000, where the forecast's 90% interval
+/// from the first 20% tops at about 3.6). Its forecast carries a warning
+/// that the observed loss lies above the interval; run ok's does not; with
+/// no interval (no bootstrap) nothing is said.
+#[test]
+fn an_observed_loss_outside_the_interval_is_flagged() {
+    let dir = TempDir::new().unwrap();
+    let text = runs(&["d", "ok"], |r, t, l| {
+        if r == "d" && t > 10000 {
+            (l * (1.0 + (t as f64 - 10000.0) / 5000.0)).to_string()
+        } else {
+            l.to_string()
+        }
+    });
+    let f = write(&dir, "monitor.csv", &text);
+    let out = slaw()
+        .args(["forecast", &f, "--run-col", "run", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warned = |i: usize| -> Vec<String> {
+        v["forecasts"][i]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .filter(|w| w.contains("outside the forecast's 90% interval"))
+            .collect()
+    };
+    let d = warned(0);
+    assert_eq!(d.len(), 1, "{:?}", v["forecasts"][0]["warnings"]);
+    assert!(
+        d[0].contains("step 20000") && d[0].contains("above"),
+        "{}",
+        d[0]
+    );
+    assert!(warned(1).is_empty(), "{:?}", v["forecasts"][1]["warnings"]);
+    slaw()
+        .args(["forecast", &f, "--run-col", "run"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "2 runs: 0 failed, 1 with warnings",
+        ));
+    let none = slaw()
+        .args([
+            "forecast",
+            &f,
+            "--run-col",
+            "run",
+            "--bootstrap",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(none.status.success());
+    assert!(!String::from_utf8_lossy(&none.stdout).contains("outside the forecast's"));
+}

@@ -833,6 +833,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     {
         return Err(not_positive(&out, p.step, p.loss, req.at.is_empty()));
     }
+    if let Some(w) = outside_interval(&out.forecasts, until, req.level) {
+        out.warnings.push(w);
+    }
     // A fitted loss decades from every other (a typo or a unit error) is
     // fitted like any other point (the rule `fit` and `compare` warn by).
     let window = &ext.loss[..k.min(ext.len())];
@@ -893,6 +896,42 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.heldout = Some(accuracy(&pred, &truth));
     }
     Ok(out)
+}
+
+/// A warning when the observed loss at a forecast step past the window lies
+/// outside the forecast's interval: the run departs from the forecast (a
+/// diverging run read from a complete log said nothing but its R^2,
+/// probe47).
+fn outside_interval(forecasts: &[Point], until: f64, level: f64) -> Option<String> {
+    let num = crate::numbers::num;
+    let short = crate::numbers::short;
+    let out: Vec<String> = forecasts
+        .iter()
+        .filter(|p| p.step > until)
+        .filter_map(|p| {
+            let (lo, hi, o) = (p.lo?, p.hi?, p.observed?);
+            (o < lo || o > hi).then(|| {
+                format!(
+                    "at step {}, {} lies {} [{}, {}]",
+                    num(p.step),
+                    short(o),
+                    if o > hi { "above" } else { "below" },
+                    short(lo),
+                    short(hi)
+                )
+            })
+        })
+        .collect();
+    if out.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the observed loss lies outside the forecast's {}% interval ({}): the run departs from \
+         the forecast after the fitted window (a divergence, a restart, a change of data or \
+         schedule?), or the forecast misses it",
+        num((100.0 * level * 1e6).round() / 1e6),
+        out.join("; ")
+    ))
 }
 
 /// A warning when the fitted losses (in step order) rise over the window:
