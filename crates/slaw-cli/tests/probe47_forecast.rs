@@ -163,3 +163,22 @@ fn an_observed_loss_outside_the_interval_is_flagged() {
     assert!(none.status.success());
     assert!(!String::from_utf8_lossy(&none.stdout).contains("outside the forecast's"));
 }
+
+/// Item 7a: a window too short for the law, in a single curve, named no
+/// file ("error: 3 points to fit the reciprocal law's 3 parameters").
+#[test]
+fn a_window_too_short_names_the_file() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        &dir,
+        "short.csv",
+        "step,loss\n100,4\n200,3.6\n300,3.4\n400,3.3\n500,3.2\n600,3.15\n",
+    );
+    slaw()
+        .args(["forecast", &f, "--fit-until", "0.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "short.csv: 3 points to fit the reciprocal law's 3 parameters",
+        ));
+}

@@ -300,7 +300,7 @@ impl Spec {
     /// leaves too few, a fit that fails) is skipped and said why, and the
     /// others are forecast; when no run can be, an error naming every run
     /// and why.
-    /// A single curve's error is the error. Bad values
+    /// A single curve's error is the error (naming the file). Bad values
     /// in any run (a step that goes back, a loss <= 0) are errors of the
     /// table, but a loss that reads as NaN or inf (a diverged run) among
     /// several runs skips that run.
@@ -337,6 +337,7 @@ impl Spec {
         // What the forecasts say of the table's rows, read before them (an
         // error of it still comes after theirs), and the table let go.
         let notes = self.row_notes(&table, name);
+        let source = table.source.clone();
         drop(table);
         let several = runs.len() > 1;
         let mut out = Runs::default();
@@ -351,7 +352,7 @@ impl Spec {
                     position,
                     reason: e.to_string(),
                 }),
-                Err(e) => return Err(e),
+                Err(e) => return Err(in_file(e, &source)),
             }
         }
         for (run, w) in notes? {
@@ -426,6 +427,24 @@ impl Spec {
             notes.push((run, w));
         }
         Ok(notes)
+    }
+}
+
+/// A single curve's error that names no file (a window too short for the
+/// law, a failed fit) names it (probe47: "3 points to fit the reciprocal
+/// law's 3 parameters" said of no file); errors that locate themselves are
+/// kept as they are.
+fn in_file(e: Error, file: &str) -> Error {
+    match e {
+        Error::Data(_) | Error::Fit(_) => Error::Located {
+            location: crate::error::Location {
+                file: file.to_string(),
+                row: None,
+                column: None,
+            },
+            source: Box::new(e),
+        },
+        e => e,
     }
 }
 
