@@ -78,10 +78,12 @@ pub struct ForecastArgs {
     /// The step column.
     #[arg(long, default_value = "step")]
     step_col: String,
-    /// The loss column.
+    /// The loss column (the default "loss", when the file has none: "train/loss" or "train_loss",
+    /// as Hugging Face logs name the training loss).
     #[arg(long, default_value = "loss")]
     loss_col: String,
-    /// The learning-rate column (default: "lr" when present).
+    /// The learning-rate column (default: the first of "lr", "learning_rate" and
+    /// "train/learning_rate" present, used when the rows with a loss have it).
     #[arg(long)]
     lr_col: Option<String>,
     /// The token-position column of per-position data (its presence selects that format).

@@ -182,3 +182,38 @@ fn a_window_too_short_names_the_file() {
             "short.csv: 3 points to fit the reciprocal law's 3 parameters",
         ));
 }
+
+/// Item 7f: `forecast --help` said the loss column defaults to "loss" and
+/// the learning rate to "lr", but the reader also finds "train_loss" /
+/// "train/loss" and "learning_rate" / "train/learning_rate"; the help names
+/// them, and a file with only those columns forecasts with both.
+#[test]
+fn the_help_names_the_columns_the_reader_finds() {
+    let help = slaw().args(["forecast", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for name in [
+        "train_loss",
+        "train/loss",
+        "learning_rate",
+        "train/learning_rate",
+    ] {
+        assert!(help.contains(&format!("\"{name}\"")), "{name}: {help}");
+    }
+    let dir = TempDir::new().unwrap();
+    let mut csv = String::from("step,train_loss,learning_rate\n");
+    for k in 1..=100u64 {
+        let t = 100.0 * k as f64;
+        csv += &format!("{t},{},3e-4\n", 8.0 * t.powf(-0.3) + 2.0);
+    }
+    let f = write(&dir, "hf.csv", &csv);
+    let out = slaw()
+        .args(["forecast", &f, "--json", "--bootstrap", "0"])
+        .output()
+        .unwrap();
+    let v = common::json_of(&out);
+    assert_eq!(v["fit_points"], 20, "{v}");
+    assert!(
+        v["decay"].is_object(),
+        "the learning rate was not read: {v}"
+    );
+}
