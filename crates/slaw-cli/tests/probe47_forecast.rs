@@ -217,3 +217,26 @@ fn the_help_names_the_columns_the_reader_finds() {
         "the learning rate was not read: {v}"
     );
 }
+
+/// Item 7k: a sweep whose run columns leave two runs under one name (as the
+/// public (Mis)Fitting file does with model, peak_lr, sweep, total_steps:
+/// step 250 after 256) read "steps must increase (250 follows 256)" and no
+/// more; the error says the two causes.
+#[test]
+fn steps_that_go_back_say_why_they_might() {
+    let dir = TempDir::new().unwrap();
+    let text = runs(&["a"], |_, _, l| l.to_string())
+        + &runs(&["a"], |_, _, l| l.to_string()).replace("run,step,loss\n", "");
+    let f = write(&dir, "merged.csv", &text);
+    slaw()
+        .args(["forecast", &f, "--run-col", "run"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(
+                "merged.csv, row 202, column 'step': steps must increase (100 follows 20000)",
+            )
+            .and(predicate::str::contains("two runs under one name"))
+            .and(predicate::str::contains("sort them by step")),
+        );
+}

@@ -442,7 +442,9 @@ impl Curve {
                                 "steps must increase ({s} follows {prev}): several rows at one step; per-position data needs its token-position column named (no position column was found), several runs in one file their run column"
                             )
                         } else {
-                            format!("steps must increase ({s} follows {prev})")
+                            format!(
+                                "steps must increase ({s} follows {prev}): rows out of order (sort them by step), or two runs under one name (several runs in one file need a run column, or several, whose values tell every run apart)"
+                            )
                         },
                     ));
                 }
