@@ -78,10 +78,12 @@ pub struct ForecastArgs {
     /// The step column.
     #[arg(long, default_value = "step")]
     step_col: String,
-    /// The loss column.
+    /// The loss column (the default "loss", when the file has none: "train/loss" or "train_loss",
+    /// as Hugging Face logs name the training loss).
     #[arg(long, default_value = "loss")]
     loss_col: String,
-    /// The learning-rate column (default: "lr" when present).
+    /// The learning-rate column (default: the first of "lr", "learning_rate" and
+    /// "train/learning_rate" present, used when the rows with a loss have it).
     #[arg(long)]
     lr_col: Option<String>,
     /// The token-position column of per-position data (its presence selects that format).
@@ -89,10 +91,11 @@ pub struct ForecastArgs {
     position_col: String,
     /// The column naming the run of each row (or several, comma-separated: model,peak_lr; a run
     /// is one combination of their values): one forecast per run. A run that cannot be
-    /// forecast (too few points, a window too short, a failed fit) is listed as skipped with
-    /// its reason, the others are forecast, and the exit status is 3 (as for a fit that did
-    /// not converge); bad values in any run are an error of the file. JSON: {"forecasts": [...],
-    /// "skipped": [{"run", "reason"}]}.
+    /// forecast (too few points, a window too short, a failed fit, a loss logged as NaN or inf:
+    /// a diverged run, named by the row of its first) is listed as skipped with its reason, the
+    /// others are forecast, and the exit status is 3 (as for a fit that did not converge); other
+    /// bad values in any run are an error of the file. JSON: {"forecasts": [...], "skipped":
+    /// [{"run", "reason"}]}.
     #[arg(long)]
     run_col: Option<String>,
     /// Print JSON instead of text.

@@ -441,7 +441,14 @@ fn check_budgets(budgets: &[f64]) -> Result<()> {
     if budgets.is_empty() || budgets.iter().any(|c| !(c.is_finite() && *c > 0.0)) {
         return Err(Error::setting(
             crate::error::Setting::ComputeBudgets,
-            format!("must be positive FLOP counts (got {budgets:?})"),
+            format!(
+                "must be positive FLOP counts (got {})",
+                budgets
+                    .iter()
+                    .map(|&c| crate::numbers::shortest(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
     Ok(())

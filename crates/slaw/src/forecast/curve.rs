@@ -180,14 +180,44 @@ impl Curve {
             return Err(Error::input(&t.source, None, None, "no rows"));
         }
         let several = groups.len() > 1;
-        let all = groups
+        groups
             .into_iter()
-            .map(|(name, rows)| Self::from_rows(t, &rows, name, step_col, loss_col, lr_col))
-            .collect::<Result<Vec<Curve>>>()?;
-        Ok(all
-            .into_iter()
-            .map(|c| (c.name.clone(), c.long_enough(t, several).map(|()| c)))
-            .collect())
+            .map(|(name, rows)| {
+                // A loss logged as NaN or inf (what a diverged run writes):
+                // among several runs, that run is not forecast, said where;
+                // the others are (probe47: one diverged run of a sweep had
+                // refused the whole file).
+                if several {
+                    if let Some(e) = Self::non_finite_loss(t, &rows, loss_col) {
+                        return Ok((name, Err(e)));
+                    }
+                }
+                let c = Self::from_rows(t, &rows, name, step_col, loss_col, lr_col)?;
+                let enough = c.long_enough(t, several);
+                Ok((c.name.clone(), enough.map(|()| c)))
+            })
+            .collect()
+    }
+
+    /// The first of `rows` whose loss reads as a number that is not finite
+    /// (NaN, inf: a diverged run's log), as the error that skips its run.
+    fn non_finite_loss(t: &Table, rows: &[usize], loss_col: &str) -> Option<Error> {
+        let li = Self::loss_index(t, loss_col)?;
+        let r = rows.iter().copied().find(|&r| {
+            t.text(r, li)
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|v| !v.is_finite())
+        })?;
+        Some(Error::input(
+            &t.source,
+            Some(t.line(r)),
+            Some(&t.columns[li]),
+            format!(
+                "'{}' is not a finite number (a diverged run?): the run is not forecast",
+                t.text(r, li).trim()
+            ),
+        ))
     }
 
     /// The rows of each run (`run_col`: one column or several separated by
@@ -412,7 +442,9 @@ impl Curve {
                                 "steps must increase ({s} follows {prev}): several rows at one step; per-position data needs its token-position column named (no position column was found), several runs in one file their run column"
                             )
                         } else {
-                            format!("steps must increase ({s} follows {prev})")
+                            format!(
+                                "steps must increase ({s} follows {prev}): rows out of order (sort them by step), or two runs under one name (several runs in one file need a run column, or several, whose values tell every run apart)"
+                            )
                         },
                     ));
                 }

@@ -300,8 +300,10 @@ impl Spec {
     /// leaves too few, a fit that fails) is skipped and said why, and the
     /// others are forecast; when no run can be, an error naming every run
     /// and why.
-    /// A single curve's error is the error. Bad values in any run (a
-    /// step that goes back, a loss <= 0) are errors of the table.
+    /// A single curve's error is the error (naming the file). Bad values
+    /// in any run (a step that goes back, a loss <= 0) are errors of the
+    /// table, but a loss that reads as NaN or inf (a diverged run) among
+    /// several runs skips that run.
     pub fn run(&self, table: &Table, name: &str) -> Result<Runs> {
         self.run_table(Cow::Borrowed(table), name)
     }
@@ -335,6 +337,7 @@ impl Spec {
         // What the forecasts say of the table's rows, read before them (an
         // error of it still comes after theirs), and the table let go.
         let notes = self.row_notes(&table, name);
+        let source = table.source.clone();
         drop(table);
         let several = runs.len() > 1;
         let mut out = Runs::default();
@@ -349,7 +352,7 @@ impl Spec {
                     position,
                     reason: e.to_string(),
                 }),
-                Err(e) => return Err(e),
+                Err(e) => return Err(in_file(e, &source)),
             }
         }
         for (run, w) in notes? {
@@ -424,6 +427,24 @@ impl Spec {
             notes.push((run, w));
         }
         Ok(notes)
+    }
+}
+
+/// A single curve's error that names no file (a window too short for the
+/// law, a failed fit) names it (probe47: "3 points to fit the reciprocal
+/// law's 3 parameters" said of no file); errors that locate themselves are
+/// kept as they are.
+fn in_file(e: Error, file: &str) -> Error {
+    match e {
+        Error::Data(_) | Error::Fit(_) => Error::Located {
+            location: crate::error::Location {
+                file: file.to_string(),
+                row: None,
+                column: None,
+            },
+            source: Box::new(e),
+        },
+        e => e,
     }
 }
 
@@ -831,6 +852,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     {
         return Err(not_positive(&out, p.step, p.loss, req.at.is_empty()));
     }
+    if let Some(w) = outside_interval(&out.forecasts, until, req.level) {
+        out.warnings.push(w);
+    }
     // A fitted loss decades from every other (a typo or a unit error) is
     // fitted like any other point (the rule `fit` and `compare` warn by).
     let window = &ext.loss[..k.min(ext.len())];
@@ -891,6 +915,42 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.heldout = Some(accuracy(&pred, &truth));
     }
     Ok(out)
+}
+
+/// A warning when the observed loss at a forecast step past the window lies
+/// outside the forecast's interval: the run departs from the forecast (a
+/// diverging run read from a complete log said nothing but its R^2,
+/// probe47).
+fn outside_interval(forecasts: &[Point], until: f64, level: f64) -> Option<String> {
+    let num = crate::numbers::num;
+    let short = crate::numbers::short;
+    let out: Vec<String> = forecasts
+        .iter()
+        .filter(|p| p.step > until)
+        .filter_map(|p| {
+            let (lo, hi, o) = (p.lo?, p.hi?, p.observed?);
+            (o < lo || o > hi).then(|| {
+                format!(
+                    "at step {}, {} lies {} [{}, {}]",
+                    num(p.step),
+                    short(o),
+                    if o > hi { "above" } else { "below" },
+                    short(lo),
+                    short(hi)
+                )
+            })
+        })
+        .collect();
+    if out.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the observed loss lies outside the forecast's {}% interval ({}): the run departs from \
+         the forecast after the fitted window (a divergence, a restart, a change of data or \
+         schedule?), or the forecast misses it",
+        num((100.0 * level * 1e6).round() / 1e6),
+        out.join("; ")
+    ))
 }
 
 /// A warning when the fitted losses (in step order) rise over the window:
