@@ -379,3 +379,36 @@ fn a_long_curve_is_fitted_on_bins_with_a_note() {
         assert!(l["score"].as_f64().is_some(), "{l}");
     }
 }
+
+/// probe47 7j: two --predict points on adjacent lines read in two formats
+/// ("x = 1000000" beside "x = 1.00000e12"); each is now the CLI's number
+/// for people, 1e6 and 1e12 alike.
+#[test]
+fn compare_labels_its_predict_points_in_one_format() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut csv = String::from("x,loss\n");
+    for i in 0..12 {
+        let x = 1e3 * 2f64.powi(i);
+        csv += &format!("{x},{}\n", 5.0 * x.powf(-0.3) + 1.5);
+    }
+    std::fs::write(dir.path().join("c.csv"), csv).unwrap();
+    let out = Command::cargo_bin("slaw")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "c.csv",
+            "--x",
+            "x",
+            "--y",
+            "loss",
+            "--predict",
+            "1e6,1e12",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("prediction at x = 1e6: "), "{text}");
+    assert!(text.contains("prediction at x = 1e12: "), "{text}");
+}

@@ -2271,7 +2271,7 @@ pub fn predictions_text(predictions: &[PickPrediction]) -> String {
                 } else {
                     format!(" ({})", p.group)
                 },
-                crate::numbers::num(p.x),
+                crate::numbers::g6(p.x),
                 p.loss
                     .map(crate::numbers::num)
                     .unwrap_or_else(|| "- (no law eligible)".into()),
