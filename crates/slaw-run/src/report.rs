@@ -313,6 +313,24 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     s
 }
 
+/// The runs counted as running whose slaw process is gone (killed: see
+/// [`crate::journal::owner_dead`]), said as such: nothing runs them now,
+/// and the next `slaw run` stops what is left of each and runs it again.
+pub fn orphan_note(records: &[Record]) -> Option<String> {
+    let orphans = crate::journal::orphans_in(records.to_vec());
+    if orphans.is_empty() {
+        return None;
+    }
+    let ids: Vec<&str> = orphans.iter().map(|r| r.id.as_str()).collect();
+    Some(format!(
+        "{} of the runs counted as running belong to a slaw process that is gone (killed): \
+         nothing is running them; the next `slaw run` stops what is left of each and runs it \
+         again without counting an attempt: {}\n",
+        orphans.len(),
+        ids.join(", ")
+    ))
+}
+
 /// `slaw status`: a line per candidate (done, running, queued, failed runs
 /// and why it stopped), every failure with its reason and log, the compute
 /// spent against the fixed ladder's, and whether the plan has finished.
@@ -342,6 +360,9 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
                 .map_or_else(|| "in progress".to_string(), Stop::to_string),
             w = id_width(plan.candidates.iter().map(|c| c.id.as_str()))
         );
+    }
+    if let Some(note) = orphan_note(records) {
+        s.push_str(&note);
     }
     // Failures of the plan's candidates (a journal may hold runs of
     // candidates an edited plan no longer has).
