@@ -1017,46 +1017,7 @@ mod tests {
     /// prediction right to 0.02%).
     #[test]
     fn more_data_from_the_law_do_not_widen_the_interval() {
-        let law = catalog::power();
-        let truth = |x: f64| 8.0 * x.powf(-0.3) + 2.0;
-        let x_far = 200_000.0;
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
-        let (mut shipped, mut old) = (Vec::new(), Vec::new());
-        for n in [30usize, 200, 2000] {
-            let xs: Vec<Vec<f64>> = (0..n)
-                .map(|k| vec![10.0 + (20_000.0 - 10.0) * k as f64 / (n - 1) as f64])
-                .collect();
-            let (mut now, mut before) = (Vec::new(), Vec::new());
-            for seed in 1..=5 {
-                let obs = generate(&law, &[8.0, 0.3, 2.0], &xs, 0.01, seed, "");
-                let opts = FitOptions::default();
-                let full = fit(&law, &obs, &opts).unwrap();
-                let pred = law.predict(&[x_far], &full.params);
-                let cal = calibrate(&law, &obs, &full, &opts, 0.95, false).unwrap();
-                assert!(cal.method.contains("far ends"), "{}", cal.method);
-                let iv = cal.interval(x_far, pred).unwrap();
-                assert!(
-                    iv.lo <= truth(x_far) && truth(x_far) <= iv.hi,
-                    "{n} points, seed {seed}: {iv:?} {}",
-                    truth(x_far)
-                );
-                now.push(cal.half_width(x_far));
-                let e = every_later(&law, &obs, &full, &opts, 0.95, false).unwrap();
-                before.push(e.half_width(x_far));
-            }
-            shipped.push(median(now));
-            old.push(median(before));
-        }
-        // the median half-width over 5 seeds: 30 -> 200 -> 2,000 points
-        assert!(
-            shipped[1] <= shipped[0] * 1.1 && shipped[2] <= shipped[1] * 1.1,
-            "{shipped:?}"
-        );
-        assert!(shipped[2] < 0.25 * old[2], "{shipped:?} {old:?}");
-        assert!(old[2] > 1.5 * old[0], "{old:?}");
+        denser_logs_do_not_widen(false);
     }
 
     /// The same below the data, mirrored: the probe's dense log mirrored in
@@ -1067,9 +1028,17 @@ mod tests {
     /// the data until fx47a) widened it.
     #[test]
     fn more_data_from_the_law_do_not_widen_the_interval_below_the_data() {
+        denser_logs_do_not_widen(true);
+    }
+
+    /// The two tests above: the probe's log (mirrored in ln x when
+    /// `backward`), 5 seeds at each density, the shipped rule against
+    /// [`FitRule::EveryLater`].
+    fn denser_logs_do_not_widen(backward: bool) {
         let law = catalog::power();
         let truth = |x: f64| 8.0 * x.powf(-0.3) + 2.0;
-        let x_near = 1.0;
+        // 10x beyond the data: past the last step, or below the mirror's first
+        let x_at = if backward { 1.0 } else { 200_000.0 };
         let median = |mut v: Vec<f64>| {
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
@@ -1077,27 +1046,32 @@ mod tests {
         let (mut shipped, mut old) = (Vec::new(), Vec::new());
         for n in [30usize, 200, 2000] {
             let xs: Vec<Vec<f64>> = (0..n)
-                .map(|k| vec![200_000.0 / (10.0 + (20_000.0 - 10.0) * k as f64 / (n - 1) as f64)])
+                .map(|k| {
+                    let step = 10.0 + (20_000.0 - 10.0) * k as f64 / (n - 1) as f64;
+                    vec![if backward { 200_000.0 / step } else { step }]
+                })
                 .collect();
             let (mut now, mut before) = (Vec::new(), Vec::new());
             for seed in 1..=5 {
                 let obs = generate(&law, &[8.0, 0.3, 2.0], &xs, 0.01, seed, "");
                 let opts = FitOptions::default();
                 let full = fit(&law, &obs, &opts).unwrap();
-                let pred = law.predict(&[x_near], &full.params);
-                let cal = calibrate(&law, &obs, &full, &opts, 0.95, true).unwrap();
+                let pred = law.predict(&[x_at], &full.params);
+                let cal = calibrate(&law, &obs, &full, &opts, 0.95, backward).unwrap();
                 assert!(cal.method.contains("far ends"), "{}", cal.method);
-                assert!(cal.method.contains("not calibrated"), "{}", cal.method);
-                assert_eq!(cal.toward, SMALLER_X);
-                let iv = cal.interval(x_near, pred).unwrap();
+                if backward {
+                    assert!(cal.method.contains("not calibrated"), "{}", cal.method);
+                    assert_eq!(cal.toward, SMALLER_X);
+                }
+                let iv = cal.interval(x_at, pred).unwrap();
                 assert!(
-                    iv.lo <= truth(x_near) && truth(x_near) <= iv.hi,
+                    iv.lo <= truth(x_at) && truth(x_at) <= iv.hi,
                     "{n} points, seed {seed}: {iv:?} {}",
-                    truth(x_near)
+                    truth(x_at)
                 );
-                now.push(cal.half_width(x_near));
-                let e = every_later(&law, &obs, &full, &opts, 0.95, true).unwrap();
-                before.push(e.half_width(x_near));
+                now.push(cal.half_width(x_at));
+                let e = every_later(&law, &obs, &full, &opts, 0.95, backward).unwrap();
+                before.push(e.half_width(x_at));
             }
             shipped.push(median(now));
             old.push(median(before));
