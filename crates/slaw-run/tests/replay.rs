@@ -668,29 +668,7 @@ fn the_runners_ranking_warns_and_marks_as_select_does_on_the_same_points() {
         .points
         .clear();
     let (ranking, warnings) = slaw_run::scheduler::rank_with_warnings(&plan, &status);
-    let points = slaw_run::scheduler::pool(&plan, &status);
-    let opts = slaw::selection::SelectOptions {
-        bootstrap: slaw::bootstrap::Resampling::new(
-            plan.bootstrap,
-            slaw::selection::BOOTSTRAP_LEVEL,
-            0,
-        ),
-        level: Some(plan.level),
-        rank_the_rest: true,
-        ..Default::default()
-    };
-    let budget = slaw::selection::Budget {
-        target: plan.target,
-        max_n: plan.budget,
-    };
-    let sel = slaw::selection::select_with_references(
-        &points,
-        plan.method,
-        budget,
-        &opts,
-        &plan.references,
-    )
-    .unwrap();
+    let sel = select_as_slaw_select(&plan, &status);
     assert_eq!(warnings, sel.warnings);
     assert!(
         warnings
@@ -886,29 +864,7 @@ fn fx46b_the_runners_ranking_warns_of_a_spike_as_select_does() {
     let out = replay(&plan, &loss).unwrap();
     let status = out.decision.candidates.clone();
     let (ranking, warnings) = slaw_run::scheduler::rank_with_warnings(&plan, &status);
-    let points = slaw_run::scheduler::pool(&plan, &status);
-    let opts = slaw::selection::SelectOptions {
-        bootstrap: slaw::bootstrap::Resampling::new(
-            plan.bootstrap,
-            slaw::selection::BOOTSTRAP_LEVEL,
-            0,
-        ),
-        level: Some(plan.level),
-        rank_the_rest: true,
-        ..Default::default()
-    };
-    let budget = slaw::selection::Budget {
-        target: plan.target,
-        max_n: plan.budget,
-    };
-    let sel = slaw::selection::select_with_references(
-        &points,
-        plan.method,
-        budget,
-        &opts,
-        &plan.references,
-    )
-    .unwrap();
+    let sel = select_as_slaw_select(&plan, &status);
     let spike: Vec<&String> = sel
         .warnings
         .iter()
@@ -930,4 +886,30 @@ fn fx46b_the_runners_ranking_warns_of_a_spike_as_select_does() {
         !quiet.iter().any(|w| w.contains("the pool's noise")),
         "{quiet:?}"
     );
+}
+
+/// `slaw select` on the plan's pool of `status` (its method, budget, level
+/// and references; every candidate ranked), as the runner's ranking must
+/// agree with it.
+fn select_as_slaw_select(
+    plan: &Plan,
+    status: &[slaw_run::scheduler::CandidateStatus],
+) -> slaw::selection::Selection {
+    let points = slaw_run::scheduler::pool(plan, status);
+    let opts = slaw::selection::SelectOptions {
+        bootstrap: slaw::bootstrap::Resampling::new(
+            plan.bootstrap,
+            slaw::selection::BOOTSTRAP_LEVEL,
+            0,
+        ),
+        level: Some(plan.level),
+        rank_the_rest: true,
+        ..Default::default()
+    };
+    let budget = slaw::selection::Budget {
+        target: plan.target,
+        max_n: plan.budget,
+    };
+    slaw::selection::select_with_references(&points, plan.method, budget, &opts, &plan.references)
+        .unwrap()
 }

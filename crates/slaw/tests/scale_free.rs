@@ -226,14 +226,7 @@ fn formula_laws_with_log_params_are_unit_free() {
 /// reference point, as the delta method says).
 #[test]
 fn what_the_data_pin_does_not_depend_on_the_units() {
-    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let law = formula_law(
-        "A / x^alpha + E",
-        &names(&["x"]),
-        &names(&["A", "alpha", "E"]),
-        &[],
-    )
-    .unwrap();
+    let law = linear_amplitude_formula();
     let obs = generate(
         &law,
         &[400.0, 0.3, 1.8],
@@ -438,14 +431,7 @@ fn forecasts_do_not_depend_on_the_unit_of_the_step() {
 /// the fit went wrong silently).
 #[test]
 fn fx46a_formula_laws_with_linear_params_are_unit_free() {
-    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let law = formula_law(
-        "A / x^alpha + E",
-        &names(&["x"]),
-        &names(&["A", "alpha", "E"]),
-        &[],
-    )
-    .unwrap();
+    let law = linear_amplitude_formula();
     let obs = generate(
         &law,
         &[50.0, 0.3, 1.5],
@@ -466,4 +452,17 @@ fn fx46a_formula_laws_with_linear_params_are_unit_free() {
     for k in KS {
         assert_same(&law, &obs, &base, 0, k);
     }
+}
+
+/// The formula law A / x^alpha + E with its amplitude and offset linear
+/// (no log space).
+fn linear_amplitude_formula() -> Law {
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    formula_law(
+        "A / x^alpha + E",
+        &names(&["x"]),
+        &names(&["A", "alpha", "E"]),
+        &[],
+    )
+    .unwrap()
 }
