@@ -31,8 +31,12 @@ def load(path):
             w[law] = dict(f=float(x[off]), lo=float(x[off + 1]), hi=float(x[off + 2]),
                           tail=float(x[off + 3]), ins=float(x[off + 4]),
                           shape=float(x[off + 5]), roll=roll)
-        # the rule applies where auto takes the step-only law
-        w["step_only"] = w["auto"] == "reciprocal"
+        # the rule applies where auto takes a step-only law: from fx46c on
+        # it may be power; dumps since fc48 say which kind of choice it was
+        if len(x) > 24:
+            w["step_only"] = x[24] in ("step-only", "unpinned")
+        else:
+            w["step_only"] = w["auto"] == "reciprocal"
         rows.append(w)
     return rows
 

@@ -30,7 +30,11 @@ pub struct ForecastArgs {
     /// quarter is below reciprocal's and within 2x the window's noise (the smaller RMSE of the
     /// two laws fitted on the whole window), its intervals then widened to span reciprocal's;
     /// else reciprocal. A step-only law forecast past a window after which the learning rate
-    /// decays warns that it ignores the decay.
+    /// decays warns that it ignores the decay. auto's 90% intervals covered, as measured, 92%
+    /// and 98% of the final losses of 73 / 124 real runs without a learning rate fitted on 25% /
+    /// 50% of their steps, 18 of 18 multi-power curves at 20% and 50%; on curves that follow
+    /// one law closely they are conservative (synthetic curves: 143 of 144 covered, the median
+    /// half-width 1.6-11x the 90th percentile of the errors; BENCHMARKS.md, "Loss-curve forecasting").
     #[arg(long, default_value = "auto")]
     method: String,
     /// Steps to forecast (default: the last step of the file; before the first fitted step: a

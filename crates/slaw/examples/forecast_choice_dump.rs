@@ -6,7 +6,9 @@
 //! without the curve's family), and synthetic step-only curves of known
 //! truth (power, reciprocal, stretched exponential, log; noise sd 0.002,
 //! 0.01, 0.03 on ln L; 60-300 evenly spaced steps; shipped priors) until
-//! 25% / 50%. One tab-separated line per window:
+//! 25% / 50%; the same laws with a recorded learning rate the window does
+//! not pin (`synth-lr-cosine`, `synth-lr-linear`: 100-400 steps, until
+//! 15% / 25%). One tab-separated line per window:
 //! family, curve, fraction, points fitted, observed final loss, distance
 //! ln(last step / last fitted step), auto's law, forecast, lo, hi, then per
 //! law (power, reciprocal): forecast, lo, hi (90%, 200 replicates, seed 0),
@@ -14,7 +16,10 @@
 //! scored on its last quarter: today's `auto` tail), the in-sample RMSE of
 //! ln L, the shape parameter (power: alpha; reciprocal: b x the last fitted
 //! step), and the rolling-origin backtests `fitted:distance:score:signed` at
-//! each origin's farthest point, comma-separated.
+//! each origin's farthest point, comma-separated; last, the kind of auto's
+//! choice (`step-only`: no learning rate; `unpinned`: a learning rate the
+//! window does not pin; `pinned`) and whether its interval is the hull
+//! with reciprocal's (1 / 0).
 //! `cargo run --release -p slaw --example forecast_choice_dump [loss-curves dir] > dump.tsv`.
 
 use rand::{RngExt, SeedableRng};
@@ -35,12 +40,15 @@ struct Win {
 }
 
 fn synthetic() -> Vec<(String, String, Curve)> {
+    synthetic_with(&mut ChaCha8Rng::seed_from_u64(46), &[60, 150, 300])
+}
+
+fn synthetic_with(rng: &mut ChaCha8Rng, sizes: &[usize; 3]) -> Vec<(String, String, Curve)> {
     let mut out = vec![];
-    let mut rng = ChaCha8Rng::seed_from_u64(46);
     for kind in ["power", "reciprocal", "stretched-exp", "log"] {
         for sd in [0.002, 0.01, 0.03] {
             for j in 0..6 {
-                let n = [60usize, 150, 300][j % 3];
+                let n = sizes[j % 3];
                 let dt = 10.0;
                 let step: Vec<f64> = (1..=n).map(|i| dt * i as f64).collect();
                 let (t0, tl) = (step[0], step[n - 1]);
@@ -70,7 +78,7 @@ fn synthetic() -> Vec<(String, String, Curve)> {
                 };
                 let loss: Vec<f64> = step
                     .iter()
-                    .map(|&t| truth(t) * (sd * slaw::synthetic::standard_normal(&mut rng)).exp())
+                    .map(|&t| truth(t) * (sd * slaw::synthetic::standard_normal(rng)).exp())
                     .collect();
                 let name = format!("{kind} sd{sd} #{j}");
                 out.push((
@@ -86,6 +94,41 @@ fn synthetic() -> Vec<(String, String, Curve)> {
                     },
                 ));
             }
+        }
+    }
+    out
+}
+
+/// Step-only laws (as [`synthetic`]) with a recorded learning rate that
+/// the windows (15% / 25% of the run) do not pin: a 2% linear warmup, then
+/// a cosine or linear decay over the rest of the run to 0-10% of the
+/// peak. The loss follows the step-only law whatever the rate (probe47
+/// finding 6's curve), so the step-only choice between power and
+/// reciprocal is what matters there.
+fn synthetic_lr() -> Vec<(String, String, Curve)> {
+    let mut out = vec![];
+    let mut rng = ChaCha8Rng::seed_from_u64(48);
+    for sched in ["cosine", "linear"] {
+        for (_, name, mut c) in synthetic_with(&mut rng, &[100, 200, 400]) {
+            let n = c.len();
+            let wu = (n / 50).max(1);
+            let floor: f64 = rng.random_range(0.0..0.1);
+            let peak = 3e-4;
+            let lr: Vec<f64> = (0..n)
+                .map(|i| {
+                    if i < wu {
+                        return peak * (i + 1) as f64 / wu as f64;
+                    }
+                    let p = (i + 1 - wu) as f64 / (n - wu) as f64;
+                    let d = match sched {
+                        "cosine" => 0.5 * (1.0 + (std::f64::consts::PI * p).cos()),
+                        _ => 1.0 - p,
+                    };
+                    peak * (floor + (1.0 - floor) * d)
+                })
+                .collect();
+            c.lr = Some(lr);
+            out.push((format!("synth-lr-{sched}"), name, c));
         }
     }
     out
@@ -155,9 +198,14 @@ fn main() {
             });
         }
     }
-    for (family, name, c) in synthetic() {
+    let lr_curves = synthetic_lr().into_iter().map(|x| (x, [0.15, 0.25]));
+    for ((family, name, c), fracs) in synthetic()
+        .into_iter()
+        .map(|x| (x, [0.25, 0.5]))
+        .chain(lr_curves)
+    {
         let last = *c.step.last().unwrap();
-        for frac in [0.25, 0.5] {
+        for frac in fracs {
             wins.push(Win {
                 family: family.clone(),
                 name: name.clone(),
@@ -179,7 +227,7 @@ fn main() {
             let last = c.len() - 1;
             let obs = c.loss[last];
             let dist = (c.step[last] / c.step[k - 1]).ln();
-            let run = |choice: Choice| -> Option<(String, f64, f64, f64)> {
+            let run = |choice: Choice| -> Option<(String, f64, f64, f64, String)> {
                 let req = Request {
                     choice,
                     fit_until: w.until.into(),
@@ -192,7 +240,15 @@ fn main() {
                 };
                 let o = job::run(&Data::Aggregate(c.clone()), &req).ok()?;
                 let p = &o.forecasts[0];
-                Some((o.method.to_string(), p.loss, p.lo?, p.hi?))
+                let kind = match &o.choice {
+                    None => "law".to_string(),
+                    Some(ch) if ch.step_only => {
+                        format!("step-only\t{}", u8::from(ch.interval_hull))
+                    }
+                    Some(ch) if ch.annealing_identified => "pinned\t0".to_string(),
+                    Some(ch) => format!("unpinned\t{}", u8::from(ch.interval_hull)),
+                };
+                Some((o.method.to_string(), p.loss, p.lo?, p.hi?, kind))
             };
             let auto = run(Choice::parse("auto", false).ok()?)?;
             let mut line = format!(
@@ -200,7 +256,7 @@ fn main() {
                 w.family, w.name, w.frac, auto.0, auto.1, auto.2, auto.3
             );
             for law in [CurveLaw::Power, CurveLaw::Reciprocal] {
-                let (_, f, lo, hi) = run(Choice::Law(law))?;
+                let (_, f, lo, hi, _) = run(Choice::Law(law))?;
                 let rmse = |fit: &slaw::forecast::Fitted, idx: &[usize]| -> f64 {
                     let ss: f64 = idx
                         .iter()
@@ -241,6 +297,7 @@ fn main() {
                     roll.join(",")
                 );
             }
+            line += &format!("\t{}", auto.4);
             Some(line)
         })
         .collect();

@@ -135,6 +135,9 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             }
         }
     }
+    if let (Some(_), Some(c)) = (o.bootstrap, &o.choice) {
+        let _ = writeln!(s, "{}", auto_coverage(c.step_only, c.annealing_identified));
+    }
     if let Some(m) = o.bootstrap.and_then(|b| b.band_points) {
         let n = o.curve_points.len();
         let _ = writeln!(
@@ -479,4 +482,29 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
         }
     );
     s
+}
+
+/// What `auto`'s intervals covered as measured (BENCHMARKS.md, "Loss-curve
+/// forecasting", fx47b and fc48, the replay of `forecast_choice_dump`): on
+/// the real runs per window, and on synthetic curves that follow one law
+/// (`step_only`: no learning rate; else whether the window pins the
+/// schedule-aware laws' annealing terms).
+pub fn auto_coverage(step_only: bool, pinned: bool) -> String {
+    let (real, synthetic) = if step_only {
+        (
+            "92% and 98% of the final losses of 73 and 124 real runs without a learning rate (the (Mis)Fitting runs) fitted on 25% and 50% of their steps",
+            "; on curves that follow one law closely they are conservative (synthetic curves of four laws: 143 of 144 covered, the median half-width 1.6-11x the 90th percentile of the errors)",
+        )
+    } else if !pinned {
+        (
+            "18 of 18 final losses of the multi-power curves fitted on 20% and on 50% of their steps",
+            "; on curves that follow one law of the step closely they are conservative (synthetic curves of four laws with a learning rate the window does not pin: 283 of 288 covered, the median half-width 1.8-2.5x the 90th percentile of the errors)",
+        )
+    } else {
+        (
+            "18 of 18 final losses of the multi-power curves fitted on 20% and on 50% of their steps",
+            "",
+        )
+    };
+    format!("coverage as measured: auto's 90% intervals covered {real}{synthetic}")
 }
