@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{json_of, slaw, write};
+use common::{json_of, shared, slaw, write};
 use tempfile::TempDir;
 
 /// probe47 7e: `--fit-until 0.2` on a log resumed from a checkpoint (steps
@@ -41,4 +41,48 @@ fn a_fraction_is_of_the_logged_span() {
         .stdout(predicates::str::contains(
             "fraction (<= 1) of the logged span",
         ));
+}
+
+/// probe47 7i: on a window before the decay, multipower's annealing
+/// parameters at a bound each had a warning of their own beside the one
+/// that matters ("annealing terms not pinned"); they are named in it.
+#[test]
+fn annealing_parameters_at_a_bound_are_named_in_the_not_pinned_warning() {
+    let Some(d) = shared("loss-curves/multipower/25") else {
+        return;
+    };
+    let f = d.join("cosine_24000.csv").display().to_string();
+    let out = slaw()
+        .args([
+            "forecast",
+            &f,
+            "--fit-until",
+            "step:6000",
+            "--method",
+            "multipower",
+        ])
+        .args(["--bootstrap", "0", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let w: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        w[0].starts_with("the forecast depends on the multipower law's annealing parameters"),
+        "{w:?}"
+    );
+    assert!(w[0].contains("ended at a bound"), "{w:?}");
+    for p in ["B", "C", "beta", "gamma"] {
+        assert!(
+            !w.contains(&format!(
+                "parameter {p} is at a bound of its range: the data do not pin it, and the forecast may follow the bound"
+            )
+            .as_str()),
+            "{w:?}"
+        );
+    }
 }

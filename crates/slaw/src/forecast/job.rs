@@ -731,10 +731,28 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
                     // said below, with what the intervals do about it
                     o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
+                    // The annealing parameters left at a bound are the
+                    // unpinned ones this warning is about: named in it, not
+                    // each in a warning of its own (probe47 7i: four such
+                    // warnings beside the one that matters).
+                    let folded: Vec<&str> = annealing_params(method)
+                        .iter()
+                        .copied()
+                        .filter(|p| o.warnings.contains(&bound_warning(p)))
+                        .collect();
+                    o.warnings.retain(|w| !folded.iter().any(|p| *w == bound_warning(p)));
                     let hull = req.bootstrap > 0 && hull_with_step_only(&mut o, &ext, k, req);
                     o.warnings.insert(0, format!(
-                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}",
+                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}{}",
                         method.name(), d.describe(),
+                        match folded.len() {
+                            0 => String::new(),
+                            1 => format!("; {} ended at a bound of its range", folded[0]),
+                            _ => format!(
+                                "; {} ended at bounds of their ranges",
+                                folded.join(", ")
+                            ),
+                        },
                         if hull {
                             "; the intervals also span the step-only reciprocal law's interval (with its decay term)"
                         } else {
@@ -1491,24 +1509,32 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
 /// scale-free search's bounds follow the loss's unit, the law's nominal
 /// ones do not).
 fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
-    let annealing: &[&str] = match f.method {
-        CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
-        CurveLaw::Tissue => &["C"],
-        _ => &[],
-    };
+    let annealing = annealing_params(f.method);
     let hit = &f.result().at_bounds;
     f.law
         .params
         .iter()
         .filter(|p| decay_matters || !annealing.contains(&p.name.as_str()))
         .filter(|p| hit.contains(&p.name))
-        .map(|p| {
-            format!(
-                "parameter {} is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
-                p.name
-            )
-        })
+        .map(|p| bound_warning(&p.name))
         .collect()
+}
+
+/// The parameters of a schedule-aware law's annealing terms (the decay's
+/// effect), which a window before the decay does not pin.
+fn annealing_params(method: CurveLaw) -> &'static [&'static str] {
+    match method {
+        CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
+        CurveLaw::Tissue => &["C"],
+        _ => &[],
+    }
+}
+
+/// The warning on a parameter the fit left at a bound of its range.
+fn bound_warning(name: &str) -> String {
+    format!(
+        "parameter {name} is at a bound of its range: the data do not pin it, and the forecast may follow the bound"
+    )
 }
 
 /// A candidate law of `auto` and its error on the held-out tail of the window.
