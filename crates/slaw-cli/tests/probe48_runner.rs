@@ -64,3 +64,45 @@ fn an_interrupted_run_is_listed_as_interrupted_not_as_a_failure() {
         .success()
         .stdout(predicate::str::contains("interrupted (").not());
 }
+
+/// probe47 7d: blanks added to the command (a trailing space, two spaces
+/// for one) change none of its shell words: the plan resumes without a
+/// refusal and nothing runs again; a changed word is still refused.
+#[test]
+fn blanks_in_the_command_are_no_change_a_changed_word_is() {
+    let dir = TempDir::new().unwrap();
+    let cmd = "printf \"{{\\\"loss\\\": 2.5}}\" > metrics.json";
+    let p = plan(&dir, cmd);
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let spaced = format!(
+        "{}  >  metrics.json ",
+        cmd.trim_end_matches(" > metrics.json")
+    );
+    assert_ne!(spaced, cmd);
+    let p = plan(&dir, &spaced);
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    slaw()
+        .args(["status", p.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("other inputs").not());
+    let runs = slaw_run::journal::Journal::open(&dir.path().join("sh.journal.sqlite"))
+        .unwrap()
+        .all()
+        .unwrap();
+    assert_eq!(runs.len(), 4);
+    assert!(runs.iter().all(|r| r.attempts == 1), "rerun: {runs:?}");
+    // Another word: refused as before.
+    let p = plan(&dir, &cmd.replace("2.5", "3.5"));
+    slaw()
+        .args(["run", p.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the command was"));
+}
