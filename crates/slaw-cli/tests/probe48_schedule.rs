@@ -69,3 +69,39 @@ fn a_schedule_without_the_runs_warmup_is_said_under_multipower_warmup() {
         v["warnings"]
     );
 }
+
+/// Finding 3: a schedule whose final (or two-stage low) rate is above its
+/// peak was taken (a typo: the rate then rose above the runs' peak, which
+/// the peak warning, reading `peak=`, did not say). It is an error naming
+/// both values, as `--predict` and as `forecast --schedule`.
+#[test]
+fn a_final_rate_above_the_peak_is_an_error() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut s = String::from("step,lr,loss\n");
+    for k in 1..=60u64 {
+        let t = 100 * k;
+        s += &format!("{t},3e-4,{}\n", 2.0 + 30.0 / (t as f64).sqrt());
+    }
+    let f = common::write(&dir, "run.csv", &s);
+    for (spec, want) in [
+        (
+            "cosine:peak=3e-4,final=5e-4,total=24000",
+            "final=5e-4 is above peak=3e-4",
+        ),
+        (
+            "two-stage:peak=3e-4,switch=8000,low=6e-4",
+            "low=6e-4 is above peak=3e-4",
+        ),
+    ] {
+        slaw()
+            .args(["schedule", &f, "--steps", "24000", "--predict", spec])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(want));
+        slaw()
+            .args(["forecast", &f, "--schedule", spec])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(want));
+    }
+}
