@@ -17,9 +17,10 @@ pub struct ForecastArgs {
     /// file; - for stdin) with step and loss columns (and lr for the
     /// schedule-aware laws), or per-position data (step, position, loss) for the temporal law.
     file: PathBuf,
-    /// The part of the curve to fit: a fraction of the last step (<= 1), a step (> 1), or
-    /// step:N for the step N whatever its value (step:1 is step 1, where 1 alone is the
-    /// whole curve).
+    /// The part of the curve to fit: a fraction (<= 1) of the logged span, from the curve's
+    /// first step to its last (0.2 on a log resumed at step 50000 that ends at 70000 fits up to
+    /// step 54000), a step (> 1), or step:N for the step N whatever its value (step:1 is step
+    /// 1, where 1 alone is the whole curve).
     #[arg(long, default_value = "0.2", value_parser = fit_until, allow_negative_numbers = true)]
     fit_until: job::FitUntil,
     /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,

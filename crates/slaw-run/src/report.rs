@@ -1,6 +1,6 @@
 //! Text reports of `slaw plan`, `slaw status` and `slaw report`.
 
-use crate::journal::Record;
+use crate::journal::{Record, State};
 use crate::plan::Plan;
 use crate::runner::Summary;
 use crate::scheduler::{RankedCandidate, Stop};
@@ -365,11 +365,24 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
         s.push_str(&note);
     }
     // Failures of the plan's candidates (a journal may hold runs of
-    // candidates an edited plan no longer has).
-    let failed: Vec<&Record> = records
+    // candidates an edited plan no longer has); the runs given back when
+    // their slaw stopped (Ctrl-C) are not failures: they run again
+    // (probe47 7c: they were listed as "[interrupted after 0 attempt(s)]"
+    // among the failures).
+    let (interrupted, failed): (Vec<&Record>, Vec<&Record>) = records
         .iter()
         .filter(|r| r.reason.is_some() && plan.candidates.iter().any(|c| c.id == r.candidate))
-        .collect();
+        .partition(|r| r.state == State::Interrupted);
+    if !interrupted.is_empty() {
+        let _ = writeln!(
+            s,
+            "interrupted (stopped before they finished and given back, not failed: the next \
+             `slaw run` runs them again without counting an attempt):"
+        );
+        for r in interrupted {
+            let _ = writeln!(s, "  {}: {}", r.id, r.reason.as_deref().unwrap_or(""));
+        }
+    }
     if !failed.is_empty() {
         let _ = writeln!(
             s,

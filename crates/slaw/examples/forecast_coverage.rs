@@ -126,7 +126,7 @@ fn main() {
                     }
                     let req = Request {
                         choice,
-                        fit_until: slaw::forecast::job::FitUntil::Number(frac * total),
+                        fit_until: slaw::forecast::job::FitUntil::Step(frac * total),
                         at: vec![],
                         schedule: None,
                         bootstrap: 200,

@@ -502,7 +502,7 @@ def forecast(
 ) -> Union[ForecastResult, ForecastResults]:
     """Forecast a training run's loss from the early part of its curve (``slaw forecast``).
 
-    ``fit_until``: a fraction of the last step (<= 1) or a step; ``method``: auto, temporal,
+    ``fit_until``: a fraction (<= 1) of the logged span, first to last step, or a step; ``method``: auto, temporal,
     power, reciprocal, log, tissue, multipower, multipower-warmup; ``at``: steps to forecast
     (default the last step); ``schedule``: e.g. ``"cosine:peak=3e-4,final=3e-5,total=24000"``;
     ``run_col``: a column, or several (a list, or ``"a,b"`` as the CLI's ``--run-col a,b``)

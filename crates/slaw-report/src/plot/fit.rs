@@ -274,7 +274,7 @@ pub fn fit_figure(
         });
         // Each prediction: a triangle on y = x (it has no observed loss),
         // named by its inputs when it is the only one, and its bootstrap
-        // interval as a shaded strip across the observed range.
+        // interval as a horizontal bar through it.
         let names = &obs.input_names;
         let at = |p: &slaw::analysis::Prediction| {
             names
@@ -299,15 +299,19 @@ pub fn fit_figure(
                 kind: SeriesKind::Marker,
                 points: vec![(p.value, p.value)],
             });
+            // Its interval is one of the predicted loss: a horizontal bar
+            // through the triangle (probe48 finding 5: a strip across the
+            // whole observed range read as covering observed losses).
             if let (Some(iv), Some(level)) = (p.interval, level) {
-                bands.push(Band {
+                series.push(Series {
                     label: if i == 0 {
-                        format!("{} bootstrap (point noise)", percent(level))
+                        format!("{} bootstrap of the prediction", percent(level))
                     } else {
                         String::new()
                     },
                     color: *k,
-                    points: vec![(iv.lo, lo, hi), (iv.hi, lo, hi)],
+                    kind: SeriesKind::Line,
+                    points: vec![(iv.lo, p.value), (iv.hi, p.value)],
                 });
             }
         }
@@ -450,7 +454,7 @@ mod tests {
     }
 
     /// A law of several inputs: its predictions appear on the predicted-vs-
-    /// observed figure, on y = x, with their bootstrap interval shaded.
+    /// observed figure, on y = x, with their bootstrap interval as a bar.
     #[test]
     fn the_predicted_vs_observed_figure_shows_the_predictions() {
         let law = slaw::law::catalog::by_name("chinchilla").unwrap();
@@ -496,9 +500,15 @@ mod tests {
         assert_eq!(marker.points, vec![(p.value, p.value)]);
         assert!(fig.title.contains("N=7e10, D=1.4e12"), "{}", fig.title);
         let iv = p.interval.unwrap();
-        assert_eq!(fig.bands.len(), 1);
-        assert_eq!(fig.bands[0].points[0].0, iv.lo);
-        assert_eq!(fig.bands[0].points[1].0, iv.hi);
-        assert!(legend(&fig).contains(&"90% bootstrap (point noise)".to_string()));
+        // probe48 finding 5: a bar through the triangle, not a strip over
+        // the observed range.
+        assert!(fig.bands.is_empty());
+        let bar = fig
+            .series
+            .iter()
+            .find(|s| s.label == "90% bootstrap of the prediction")
+            .unwrap();
+        assert_eq!(bar.kind, SeriesKind::Line);
+        assert_eq!(bar.points, vec![(iv.lo, p.value), (iv.hi, p.value)]);
     }
 }

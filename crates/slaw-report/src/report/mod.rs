@@ -170,7 +170,14 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         }
         let _ = writeln!(
             s,
-            "  (+/-: standard errors, Gauss-Newton at the optimum{})",
+            "  (+/-: standard errors, {}{})",
+            // The default Huber fit's are its sandwich variance (probe48
+            // finding 7: said "Gauss-Newton" whatever the objective).
+            if id.method.contains("sandwich") {
+                "Gauss-Newton at the optimum with Huber's sandwich variance"
+            } else {
+                "Gauss-Newton at the optimum"
+            },
             if id.method == slaw::fit::NO_DEGREES_OF_FREEDOM {
                 "; ?: not determined, as many points as parameters (n <= p)"
             } else if id.std_errors.iter().any(|e| e.is_none()) {
@@ -238,9 +245,19 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 .zip(&p.at)
                 .map(|(n, v)| format!("{n}={}", slaw::numbers::g6(*v)))
                 .collect();
+            // Said what it is, as the extrapolation interval beside it is
+            // (probe48 finding 7: it was a bare bracket).
             let ci = p
                 .interval
-                .map(|i| format!("   [{}, {}]", num(i.lo), num(i.hi)))
+                .map(|i| {
+                    let what = match p.interval_kind {
+                        Some(slaw::selection::calibrate::IntervalKind::Bootstrap { level }) => {
+                            format!("bootstrap {}: ", slaw::numbers::percent(level))
+                        }
+                        _ => String::new(),
+                    };
+                    format!("   {what}[{}, {}]", num(i.lo), num(i.hi))
+                })
                 .unwrap_or_default();
             let unpinned = if p.depends_on_unpinned.is_empty() {
                 String::new()

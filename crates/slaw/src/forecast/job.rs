@@ -55,12 +55,14 @@ impl Choice {
     }
 }
 
-/// Where the fit of a curve ends: a plain number (a fraction of the last
-/// step when <= 1, else a step), or a step named as one (`step:N`, for a
-/// step <= 1 that a plain number would read as a fraction).
+/// Where the fit of a curve ends: a plain number (when <= 1 a fraction of
+/// the logged span, from the curve's first step to its last, so that a log
+/// resumed from a checkpoint at a late step is cut where its user means;
+/// else a step), or a step named as one (`step:N`, for a step <= 1 that a
+/// plain number would read as a fraction).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FitUntil {
-    /// A fraction of the last step (<= 1) or a step (> 1).
+    /// A fraction of the logged span (<= 1) or a step (> 1).
     Number(f64),
     /// A step, whatever its value.
     Step(f64),
@@ -82,7 +84,7 @@ impl std::fmt::Display for FitUntil {
 }
 
 impl FitUntil {
-    /// `0.2` (a fraction of the last step), `2000` (a step) or `step:1`
+    /// `0.2` (a fraction of the logged span), `2000` (a step) or `step:1`
     /// (a step, also when <= 1); the value must be finite and > 0.
     pub fn parse(s: &str) -> Result<FitUntil> {
         let t = s.trim();
@@ -94,7 +96,7 @@ impl FitUntil {
             Error::setting(
                 crate::error::Setting::FitUntil,
                 format!(
-                    "'{s}' is not a fraction of the last step (<= 1), a step (> 1) or \
+                    "'{s}' is not a fraction of the logged span (<= 1), a step (> 1) or \
                      step:N (a step, also <= 1)"
                 ),
             )
@@ -127,10 +129,14 @@ impl FitUntil {
         }
     }
 
-    /// The last step fitted on a curve whose last step is `last`.
-    pub fn step(self, last: f64) -> f64 {
+    /// The last step fitted on a curve whose steps run from `first` to
+    /// `last`: a fraction v <= 1 is `first + v (last - first)`, of the
+    /// logged span (probe47 7e: a fraction of the last step fell before the
+    /// first step of a log resumed at a late step); a curve logged from step
+    /// 0 is cut as by a fraction of its last step.
+    pub fn step(self, first: f64, last: f64) -> f64 {
         match self {
-            FitUntil::Number(v) if v <= 1.0 => v * last,
+            FitUntil::Number(v) if v <= 1.0 => first + v * (last - first),
             FitUntil::Number(v) | FitUntil::Step(v) => v,
         }
     }
@@ -165,7 +171,7 @@ pub enum Data {
 pub struct Request {
     /// The method.
     pub choice: Choice,
-    /// A fraction of the last step (<= 1), a step (> 1), or a step named
+    /// A fraction of the logged span (<= 1), a step (> 1), or a step named
     /// as one ([`FitUntil`]).
     pub fit_until: FitUntil,
     /// Steps to forecast; empty: the last step of the file.
@@ -190,7 +196,7 @@ pub struct Request {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Spec {
-    /// A fraction of the last step (<= 1), a step (> 1), or a step named
+    /// A fraction of the logged span (<= 1), a step (> 1), or a step named
     /// as one ([`FitUntil`]).
     pub fit_until: FitUntil,
     /// The method's name (`auto`, `temporal` or a loss-curve law).
@@ -655,17 +661,18 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     }
     let last = *curve.step.last().expect("curves are not empty");
     req.fit_until.check()?;
-    let until = req.fit_until.step(last);
     let first = curve.step[0];
+    let until = req.fit_until.step(first, last);
     if until < first {
         return Err(Error::setting(
             crate::error::Setting::FitUntil,
             format!(
                 "{} ends the fit at step {}, before the curve's first step {}: nothing to fit \
-                 (a value <= 1 is a fraction of the last step {}, a larger one a step, step:N \
-                 the step N)",
+                 (a value <= 1 is a fraction of the logged span, steps {} to {}; a larger one \
+                 a step, step:N the step N)",
                 req.fit_until,
                 crate::numbers::num(until),
+                crate::numbers::num(first),
                 crate::numbers::num(first),
                 crate::numbers::num(last)
             ),
@@ -724,10 +731,28 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
                     // said below, with what the intervals do about it
                     o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
+                    // The annealing parameters left at a bound are the
+                    // unpinned ones this warning is about: named in it, not
+                    // each in a warning of its own (probe47 7i: four such
+                    // warnings beside the one that matters).
+                    let folded: Vec<&str> = annealing_params(method)
+                        .iter()
+                        .copied()
+                        .filter(|p| o.warnings.contains(&bound_warning(p)))
+                        .collect();
+                    o.warnings.retain(|w| !folded.iter().any(|p| *w == bound_warning(p)));
                     let hull = req.bootstrap > 0 && hull_with_step_only(&mut o, &ext, k, req);
                     o.warnings.insert(0, format!(
-                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}",
+                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}{}",
                         method.name(), d.describe(),
+                        match folded.len() {
+                            0 => String::new(),
+                            1 => format!("; {} ended at a bound of its range", folded[0]),
+                            _ => format!(
+                                "; {} ended at bounds of their ranges",
+                                folded.join(", ")
+                            ),
+                        },
                         if hull {
                             "; the intervals also span the step-only reciprocal law's interval (with its decay term)"
                         } else {
@@ -1484,24 +1509,32 @@ fn follows_unpinned(f: &super::Fitted, ext: &Curve, k: usize) -> Option<String> 
 /// scale-free search's bounds follow the loss's unit, the law's nominal
 /// ones do not).
 fn at_bounds(f: &super::Fitted, decay_matters: bool) -> Vec<String> {
-    let annealing: &[&str] = match f.method {
-        CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
-        CurveLaw::Tissue => &["C"],
-        _ => &[],
-    };
+    let annealing = annealing_params(f.method);
     let hit = &f.result().at_bounds;
     f.law
         .params
         .iter()
         .filter(|p| decay_matters || !annealing.contains(&p.name.as_str()))
         .filter(|p| hit.contains(&p.name))
-        .map(|p| {
-            format!(
-                "parameter {} is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
-                p.name
-            )
-        })
+        .map(|p| bound_warning(&p.name))
         .collect()
+}
+
+/// The parameters of a schedule-aware law's annealing terms (the decay's
+/// effect), which a window before the decay does not pin.
+fn annealing_params(method: CurveLaw) -> &'static [&'static str] {
+    match method {
+        CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
+        CurveLaw::Tissue => &["C"],
+        _ => &[],
+    }
+}
+
+/// The warning on a parameter the fit left at a bound of its range.
+fn bound_warning(name: &str) -> String {
+    format!(
+        "parameter {name} is at a bound of its range: the data do not pin it, and the forecast may follow the bound"
+    )
 }
 
 /// A candidate law of `auto` and its error on the held-out tail of the window.

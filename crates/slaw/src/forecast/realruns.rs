@@ -182,7 +182,9 @@ pub fn forecast_with(
                     Contender::Law(m) => Choice::Law(m),
                     _ => Choice::Auto,
                 },
-                fit_until: super::job::FitUntil::Number(run.agg.step[k - 1]),
+                // A step, also where it is <= 1 (a plain number would read
+                // as a fraction).
+                fit_until: super::job::FitUntil::Step(run.agg.step[k - 1]),
                 at: vec![],
                 schedule: None,
                 bootstrap: boot,

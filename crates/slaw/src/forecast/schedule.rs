@@ -186,6 +186,23 @@ impl Schedule {
             },
         };
         let s = Schedule { kind, peak, warmup };
+        // Every kind's rate is at most its peak after the warmup: a final or
+        // low rate above it is a typo (probe48: `final=5e-4` with
+        // `peak=3e-4` was taken, a rate above the runs' peak a what-if did
+        // not warn about).
+        let (key, above) = match s.kind {
+            Kind::Cosine { final_lr, .. } | Kind::Wsd { final_lr, .. } => ("final", final_lr),
+            Kind::TwoStage { low, .. } => ("low", low),
+            Kind::Constant => ("", 0.0),
+        };
+        if above > peak {
+            return Err(bad(format!(
+                "{key}={} is above peak={}: the rate falls from its peak (give {key} <= peak, \
+                 or the higher rate as the peak)",
+                text(key).unwrap_or_default(),
+                text("peak").unwrap_or_default()
+            )));
+        }
         match s.kind {
             Kind::Cosine { total, .. } if total <= warmup => {
                 Err(bad("total must be after the warmup".into()))
@@ -244,6 +261,23 @@ mod tests {
             ("constant:peak", "not key=value"),
             ("wsd:peak=1,decay_start=5,total=3", "decay_start < total"),
             ("constant:peak=0", "peak must be > 0"),
+            // probe48 finding 3
+            (
+                "cosine:peak=3e-4,final=5e-4,total=24000",
+                "final=5e-4 is above peak=3e-4",
+            ),
+            (
+                "linear:peak=3e-4,final=4e-4,total=24000",
+                "final=4e-4 is above",
+            ),
+            (
+                "wsd:peak=3e-4,final=4e-4,decay_start=2,total=24000",
+                "final=4e-4 is above",
+            ),
+            (
+                "two-stage:peak=3e-4,switch=8000,low=6e-4",
+                "low=6e-4 is above peak=3e-4",
+            ),
         ] {
             let e = Schedule::parse(spec).unwrap_err().to_string();
             assert!(e.contains(want), "{spec}: {e}");
