@@ -100,6 +100,7 @@ fn main() {
                                 prior: None,
                                 signed: None,
                                 backward: false,
+                                rule: slaw::extrapolation::AlongRule::EveryLater,
                             };
                             let rolled = rolling_scores(&law, &obs, &r, &opts, &along)?;
                             let s = far_ratio_scores(&rolled, share);

@@ -62,6 +62,12 @@ pub struct Calibration {
     /// absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bins: Option<usize>,
+    /// The noise floor enters in quadrature, sqrt((rate d)^2 + noise^2),
+    /// instead of as a floor, max(rate d, noise): the rate is of the law's
+    /// extrapolation error alone and the interval covers a future observed
+    /// loss, one point's noise included (`AlongRule::noise_in_quadrature`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub noise_in_quadrature: bool,
     #[serde(skip)]
     ln_last: f64,
 }
@@ -87,7 +93,9 @@ impl Calibration {
 
     /// The interval at input `x` in ln units relative to the prediction:
     /// (centre, half-width below it, half-width above it); each half-width
-    /// at least the noise floor, the centre 0 within the data.
+    /// at least the noise floor (with `noise_in_quadrature`, the rate's
+    /// half-width and the noise floor in quadrature), the centre 0 within
+    /// the data.
     pub fn edges(&self, x: f64) -> (f64, f64, f64) {
         let d = if self.toward == SMALLER_X {
             self.ln_last - x.ln()
@@ -95,10 +103,17 @@ impl Calibration {
             x.ln() - self.ln_last
         }
         .max(0.0);
+        let widen = |h: f64| {
+            if self.noise_in_quadrature {
+                h.hypot(self.noise)
+            } else {
+                h.max(self.noise)
+            }
+        };
         (
             self.centre * d,
-            (self.per_distance_below * d).max(self.noise),
-            (self.per_distance * d).max(self.noise),
+            widen(self.per_distance_below * d),
+            widen(self.per_distance * d),
         )
     }
 }
@@ -275,6 +290,7 @@ pub fn calibrate_with(
         prior: None,
         signed: None,
         backward,
+        rule: AlongRule::EveryLater,
     };
     let (share, k, at) = match rule {
         FitRule::EveryLater => return calibrate_along(law, obs, full, opts, level, &along),
@@ -334,6 +350,7 @@ pub fn calibrate_with(
         per_distance_below: rate,
         toward: if backward { SMALLER_X } else { LARGER_X },
         bins: rolled.bins,
+        noise_in_quadrature: false,
         ln_last: rolled.ln_last,
     })
 }
@@ -695,6 +712,89 @@ pub struct Along {
     /// largest points and score the smaller ones, the distance is
     /// ln(x_origin / x), and the interval reaches below the data.
     pub backward: bool,
+    /// How the later points become scores ([`AlongRule`]).
+    pub rule: AlongRule,
+}
+
+/// How [`calibrate_along`] turns each origin's later points into scores
+/// (a forecast's rule is `forecast::FORECAST_RULE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum AlongRule {
+    /// Every later point, |ln error| / d, the noise floor as a floor of
+    /// the half-width (the rule up to 2026-12-05: on a noisy log most
+    /// scores are a point's noise over a small d, so the rate grows with
+    /// the noise, not with the extrapolation error).
+    EveryLater,
+    /// One score per origin: the median signed ln error of its later
+    /// points in the farther half of its reach over their median d (the
+    /// median takes the points' noise out); the noise floor in quadrature.
+    FarMedian,
+    /// Every later point, its |ln error| less the noise floor r in
+    /// quadrature, sqrt(max(0, e^2 - r^2)) / d; the noise floor in
+    /// quadrature.
+    NoiseRemoved,
+}
+
+impl AlongRule {
+    /// Whether the half-width is the rate's and the noise floor's in
+    /// quadrature (else the noise floor is a floor).
+    pub fn noise_in_quadrature(self) -> bool {
+        self != AlongRule::EveryLater
+    }
+
+    /// `rolled`'s scores under the rule, `noise` the window's noise floor:
+    /// unchanged for `EveryLater`; per origin with scores, one (score,
+    /// median distance, median signed error) for `FarMedian`; every score's
+    /// error less the noise in quadrature (the sign kept) for `NoiseRemoved`.
+    pub fn rescore(self, rolled: &RollingScores, noise: f64) -> RollingScores {
+        let mut out = rolled.clone();
+        match self {
+            AlongRule::EveryLater => {}
+            AlongRule::FarMedian => {
+                let (per, signed): (Vec<_>, Vec<_>) = rolled
+                    .per_origin
+                    .iter()
+                    .zip(&rolled.signed)
+                    .map(|(o, e)| {
+                        let reach = o.iter().fold(0.0f64, |m, s| m.max(s.1));
+                        let far: Vec<(f64, f64)> = o
+                            .iter()
+                            .zip(e)
+                            .filter(|(s, _)| s.1 >= 0.5 * reach)
+                            .map(|(s, &e)| (s.1, e))
+                            .collect();
+                        if far.is_empty() {
+                            return (Vec::new(), Vec::new());
+                        }
+                        let err = crate::stats::median(far.iter().map(|f| f.1).collect());
+                        let d = crate::stats::median(far.iter().map(|f| f.0).collect());
+                        if d > 0.0 && (err / d).is_finite() {
+                            (vec![(err.abs() / d, d)], vec![err])
+                        } else {
+                            (Vec::new(), Vec::new())
+                        }
+                    })
+                    .unzip();
+                out.per_origin = per;
+                out.signed = signed;
+            }
+            AlongRule::NoiseRemoved => {
+                let less = |e: f64| (e * e - noise * noise).max(0.0).sqrt().copysign(e);
+                out.signed = rolled
+                    .signed
+                    .iter()
+                    .map(|e| e.iter().map(|&e| less(e)).collect())
+                    .collect();
+                out.per_origin = rolled
+                    .per_origin
+                    .iter()
+                    .zip(&out.signed)
+                    .map(|(o, e)| o.iter().zip(e).map(|(s, e)| (e.abs() / s.1, s.1)).collect())
+                    .collect();
+            }
+        }
+        out
+    }
 }
 
 /// The rolling-origin scores of `calibrate_along` (before any quantile):
@@ -884,6 +984,14 @@ pub fn calibrate_along(
         return None;
     }
     let n = obs.len();
+    let residuals: Vec<f64> = (0..n)
+        .map(|i| {
+            let pred = law.predict_at(obs.point(i), obs.point_context(i), &full.params);
+            (pred.ln() - obs.y[i].ln()).abs()
+        })
+        .collect();
+    let (noise, noise_approximated) = noise_floor(residuals, level);
+    let rolled = how.rule.rescore(&rolled, noise);
     let origins = rolled.per_origin.iter().filter(|s| !s.is_empty()).count();
     let toward = if how.backward { SMALLER_X } else { LARGER_X };
     let signed = how.signed.unwrap_or(Signed {
@@ -954,6 +1062,15 @@ pub fn calibrate_along(
         };
         (q, q, m)
     };
+    match how.rule {
+        AlongRule::EveryLater => {}
+        AlongRule::FarMedian => method.push_str(
+            "; one score per origin: the median ln error of its later points in the farther half of its reach over their median distance; the noise floor in quadrature",
+        ),
+        AlongRule::NoiseRemoved => method.push_str(
+            "; every later point's ln error less the noise floor in quadrature, per unit distance; the noise floor in quadrature",
+        ),
+    }
     if how.signed.is_some_and(|s| s.shrink > 0.0 || s.asymmetric) {
         method.push_str(&format!(
             "; signed: centred on {:.2} x the window's own drift, {} ranks of the errors around it",
@@ -965,13 +1082,6 @@ pub fn calibrate_along(
             }
         ));
     }
-    let residuals: Vec<f64> = (0..n)
-        .map(|i| {
-            let pred = law.predict_at(obs.point(i), obs.point_context(i), &full.params);
-            (pred.ln() - obs.y[i].ln()).abs()
-        })
-        .collect();
-    let (noise, noise_approximated) = noise_floor(residuals, level);
     Some(Calibration {
         method,
         level,
@@ -985,6 +1095,7 @@ pub fn calibrate_along(
         per_distance_below: below,
         toward,
         bins: rolled.bins,
+        noise_in_quadrature: how.rule.noise_in_quadrature(),
         ln_last: rolled.ln_last,
     })
 }
@@ -1318,6 +1429,7 @@ mod tests {
             prior: None,
             signed,
             backward: false,
+            rule: AlongRule::EveryLater,
         };
         let plain = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(None)).unwrap();
         let zero = Signed {
@@ -1349,6 +1461,141 @@ mod tests {
             bent_truth(x)
         );
         assert!(below >= 0.0 && above >= 0.0 && below.max(above) == cal.half_width(x));
+    }
+
+    /// cal49: rolling scores of 8 origins, each with 200 later points at
+    /// d = 0.005..1 whose signed error ln prediction - ln y is -rate d
+    /// plus a deterministic noise of sd about `sd` (a fixed sequence).
+    fn cal49_rolled(rate: f64, sd: f64) -> RollingScores {
+        let mut state = 12345u64;
+        let mut noise = move || {
+            // sum of 12 uniforms - 6: about N(0, 1)
+            (0..12)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (state >> 11) as f64 / (1u64 << 53) as f64
+                })
+                .sum::<f64>()
+                - 6.0
+        };
+        let (mut per_origin, mut signed) = (vec![], vec![]);
+        for _ in 0..8 {
+            let (mut o, mut e) = (vec![], vec![]);
+            for j in 1..=200 {
+                let d = j as f64 * 0.005;
+                let err = -rate * d + sd * noise();
+                o.push((err.abs() / d, d));
+                e.push(err);
+            }
+            per_origin.push(o);
+            signed.push(e);
+        }
+        RollingScores {
+            per_origin,
+            signed,
+            fitted: vec![100; 8],
+            ln_first: 0.0,
+            ln_last: 3.0,
+            bins: None,
+            short: false,
+        }
+    }
+
+    fn cal49_rate(rule: AlongRule, rolled: &RollingScores, noise: f64) -> f64 {
+        let r = rule.rescore(rolled, noise);
+        let scores: Vec<f64> = r.per_origin.iter().flatten().map(|s| s.0).collect();
+        // 8 per-origin scores have no conformal rank at 0.9: their largest
+        let q = conformal_quantile(scores.clone(), 0.9);
+        q.unwrap_or_else(|| scores.iter().fold(0.0, |m: f64, s| m.max(*s)))
+    }
+
+    /// Later points that are noise only (no drift): every point's score
+    /// is its noise over its distance, so `EveryLater`'s rate is several
+    /// times the noise's sd per unit distance (here about 0.08 for a noise
+    /// of sd 0.01 at distances 0.005..1), while the rules that take the
+    /// noise out give a rate near 0.
+    #[test]
+    fn cal49_noise_only_later_points_give_a_small_rate() {
+        let sd = 0.01;
+        let rolled = cal49_rolled(0.0, sd);
+        let noise = 1.645 * sd;
+        let every = cal49_rate(AlongRule::EveryLater, &rolled, noise);
+        let far = cal49_rate(AlongRule::FarMedian, &rolled, noise);
+        let removed = cal49_rate(AlongRule::NoiseRemoved, &rolled, noise);
+        assert!(every > 0.05, "{every}");
+        assert!(far < 0.01 && far < every / 10.0, "{far} vs {every}");
+        assert!(removed < every / 4.0, "{removed} vs {every}");
+        // each origin keeps one score under FarMedian
+        let r = AlongRule::FarMedian.rescore(&rolled, noise);
+        assert!(r.per_origin.iter().all(|o| o.len() == 1));
+        assert_eq!(r.signed.len(), 8);
+    }
+
+    /// A real drift of 0.05 per unit distance under the same noise: the
+    /// far medians give that rate, and the noise-removed scores a rate of
+    /// its size (the noise at the far distances is small beside the drift).
+    #[test]
+    fn cal49_a_real_drift_gives_its_rate() {
+        let (rate, sd) = (0.05, 0.01);
+        let rolled = cal49_rolled(rate, sd);
+        let noise = 1.645 * sd;
+        let far = cal49_rate(AlongRule::FarMedian, &rolled, noise);
+        assert!((far - rate).abs() < 0.1 * rate, "{far}");
+        let removed = cal49_rate(AlongRule::NoiseRemoved, &rolled, noise);
+        assert!(removed > 0.8 * rate && removed < 3.0 * rate, "{removed}");
+        // without noise every rule gives the drift
+        let clean = cal49_rolled(rate, 0.0);
+        for rule in [
+            AlongRule::EveryLater,
+            AlongRule::FarMedian,
+            AlongRule::NoiseRemoved,
+        ] {
+            let q = cal49_rate(rule, &clean, 0.0);
+            assert!((q - rate).abs() < 1e-9, "{rule:?} {q}");
+        }
+        // the signed errors keep their sign
+        let r = AlongRule::FarMedian.rescore(&rolled, noise);
+        assert!(r.signed.iter().flatten().all(|&e| e < 0.0));
+    }
+
+    /// Under the new rules the noise floor enters once, in quadrature with
+    /// the rate's half-width; under `EveryLater` as a floor.
+    #[test]
+    fn cal49_the_noise_enters_in_quadrature() {
+        let (law, _, obs) = bent_power();
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let how = |rule| Along {
+            input: 0,
+            max_origins: usize::MAX,
+            max_scores_per_origin: usize::MAX,
+            normal_fallback: true,
+            fallback_floor: false,
+            prior: None,
+            signed: None,
+            backward: false,
+            rule,
+        };
+        for rule in [
+            AlongRule::EveryLater,
+            AlongRule::FarMedian,
+            AlongRule::NoiseRemoved,
+        ] {
+            let cal = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(rule)).unwrap();
+            assert_eq!(cal.noise_in_quadrature, rule.noise_in_quadrature());
+            let x = 3.0 * obs.point(obs.len() - 1)[0];
+            let d = (x / obs.point(obs.len() - 1)[0]).ln();
+            let h = cal.half_width(x);
+            let want = if rule == AlongRule::EveryLater {
+                (cal.per_distance * d).max(cal.noise)
+            } else {
+                (cal.per_distance * d).hypot(cal.noise)
+            };
+            assert!((h - want).abs() < 1e-12, "{rule:?} {h} {want}");
+            assert!(h > 0.0 && cal.per_distance > 0.0, "{rule:?} {cal:?}");
+        }
     }
 
     /// Sizes repeated within 0.1% (common in real sweeps) do not blow the
@@ -1390,6 +1637,7 @@ mod tests {
             prior: None,
             signed: None,
             backward: false,
+            rule: AlongRule::EveryLater,
         };
         let r = rolling_scores(&law, &near, &full_near, &opts, &how).unwrap();
         let gap = 2f64.ln();
@@ -1433,6 +1681,7 @@ mod tests {
             prior: None,
             signed: None,
             backward: false,
+            rule: AlongRule::EveryLater,
         };
         let r = rolling_scores(&law, &obs, &full, &opts, &how).unwrap();
         assert!(!r.short);
