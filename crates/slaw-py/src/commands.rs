@@ -535,7 +535,7 @@ fn read_runs(data: &Input, c: &RunCols) -> Res<slaw::joint::Runs> {
 
 pub fn joint(data: &Input, c: &RunCols) -> Res<String> {
     let runs = read_runs(data, c)?;
-    json(&slaw::joint::fit_all(
+    json(&slaw::joint::fit_joint(
         &runs,
         &slaw::joint::default_options(),
     )?)
