@@ -87,7 +87,9 @@ impl From<FormKind> for Form {
 pub struct JointArgs {
     #[command(flatten)]
     runs: RunArgs,
-    /// Print JSON instead of text.
+    /// Print JSON instead of text: {"fits": [one per fitted method], "skipped": [{"method",
+    /// "factor", "reason"}: the methods (factor null) and factors that could not be fitted;
+    /// any: exit status 3], "warnings": [...]}.
     #[arg(long)]
     json: bool,
     /// Write plots: one file per method and factor, named PLOT-METHOD-FACTOR.svg/.png/.pdf.
@@ -269,26 +271,29 @@ fn exit_for(converged: bool) -> ExitCode {
 
 pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
     let runs = a.runs.read()?;
-    let fits = joint::fit_all(&runs, &config::fit_options(Fitting::Joint)?)?;
-    output::emit(a.json, &fits, || {
-        print!("{}", rep::joint_report(&fits));
+    // A method or factor that cannot be fitted is skipped (said, exit 3),
+    // not the end of every other method's fit.
+    let j = joint::fit_joint(&runs, &config::fit_options(Fitting::Joint)?)?;
+    let fits = &j.fits;
+    output::emit(a.json, &j, || {
+        print!("{}", rep::joint_report(&j));
     })?;
     if let Some(p) = &a.report {
-        let figures: Vec<_> = plot::joint::joint_figures(&runs, &fits, a.plot_form.into())
+        let figures: Vec<_> = plot::joint::joint_figures(&runs, fits, a.plot_form.into())
             .into_iter()
             .map(|(m, f, fig)| (format!("{m}, {f}"), fig))
             .collect();
         crate::html::write(
             p,
             &format!("slaw joint {}", a.runs.file.display()),
-            &rep::joint_report(&fits),
-            &fits,
+            &rep::joint_report(&j),
+            &j,
             &figures,
             std::slice::from_ref(&a.runs.file),
         )?;
     }
     if let Some(p) = &a.plot {
-        let figs = plot::joint::joint_figures(&runs, &fits, a.plot_form.into());
+        let figs = plot::joint::joint_figures(&runs, fits, a.plot_form.into());
         let keys: Vec<Vec<&str>> = figs.iter().map(|(m, f, _)| vec![m.as_str(), f]).collect();
         for ((_, _, fig), suffix) in figs.iter().zip(plot::file_suffixes(&keys)) {
             let path = suffixed(p, &suffix);
@@ -297,6 +302,28 @@ pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
         }
     }
     let ok = fits.iter().all(|m| m.forms.iter().all(|f| f.converged()));
+    if !j.skipped.is_empty() {
+        let methods = j.skipped.iter().filter(|k| k.factor.is_none()).count();
+        let factors = j.skipped.len() - methods;
+        let mut what = Vec::new();
+        if methods > 0 {
+            what.push(format!("{methods} method(s)"));
+        }
+        if factors > 0 {
+            what.push(format!("{factors} factor(s) of fitted methods"));
+        }
+        eprintln!(
+            "error: {} not fitted (see the warnings){}; exit status {}",
+            what.join(" and "),
+            if ok {
+                ""
+            } else {
+                "; a fit did not converge (marked NOT CONVERGED)"
+            },
+            output::EXIT_NOT_CONVERGED
+        );
+        return Ok(ExitCode::from(output::EXIT_NOT_CONVERGED));
+    }
     Ok(exit_for(ok))
 }
 

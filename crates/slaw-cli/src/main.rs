@@ -1135,14 +1135,29 @@ fn data_spec(d: &DataArgs) -> DataSpec {
     }
 }
 
-fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions)> {
+/// The data, how points are held out, the fit's options, and for a
+/// TensorBoard event file a note of the steps dropped where a column read
+/// is not logged.
+fn load(d: &DataArgs) -> Result<(Observations, Holdout, slaw::FitOptions, Option<String>)> {
     let spec = data_spec(d);
-    let (obs, holdout) = spec.read(std::borrow::Cow::Owned(Table::read(&d.file)?))?;
+    let (obs, holdout, note) = spec.read_logged(std::borrow::Cow::Owned(Table::read(&d.file)?))?;
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");
     }
     let opts = config::fit_options(config::Fitting::Flags(d))?;
-    Ok((obs, holdout, opts))
+    Ok((obs, holdout, opts, note))
+}
+
+/// A note of [`load`]: with the text report on stdout, on stderr beside
+/// JSON (whose shape has no place for it).
+fn print_note(note: &Option<String>, json: bool) {
+    if let Some(n) = note {
+        if json {
+            eprintln!("note: {n}");
+        } else {
+            println!("note: {n}");
+        }
+    }
 }
 
 fn parse_f64(s: &str, what: &str) -> Result<f64> {
@@ -1276,7 +1291,7 @@ fn parse_predict(s: &str, law: &Law, x_names: &[String]) -> Result<Vec<f64>> {
 }
 
 fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
-    let (obs, holdout, mut opts) = load(&a.data)?;
+    let (obs, holdout, mut opts, note) = load(&a.data)?;
     let law = build_law(&a.law, &a.data.x)?;
     // Bounds and starting values given on the command line are in the data's
     // units: the search then runs in those units.
@@ -1301,7 +1316,11 @@ fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     // of every other group's fit.
     let (kept, skipped) = analysis::fittable_groups(&job, &obs);
     let obs = kept.unwrap_or(obs);
-    let warnings: Vec<&str> = skipped.iter().map(|g| g.reason.as_str()).collect();
+    let warnings: Vec<&str> = note
+        .iter()
+        .map(|n| n.as_str())
+        .chain(skipped.iter().map(|g| g.reason.as_str()))
+        .collect();
     let n_groups = obs.groups().len();
     let bar = progress::bar(a.bootstrap * n_groups, "bootstrap", a.json);
     let file = a.data.file.display().to_string();
@@ -1446,7 +1465,8 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
              auto or backtest); a hold-out ranking compares laws, it does not combine them"
         );
     }
-    let (obs, holdout, opts) = load(&a.data)?;
+    let (obs, holdout, opts, note) = load(&a.data)?;
+    print_note(&note, a.json);
     let given = data_spec(&a.data).holdout_given();
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let ranked =
@@ -1472,7 +1492,8 @@ fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
 
 /// `slaw compare --pick backtest`.
 fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
-    let (obs, _, opts) = load(&a.data)?;
+    let (obs, _, opts, note) = load(&a.data)?;
+    print_note(&note, a.json);
     if obs.dim() != 1 {
         bail!(
             "--pick backtest needs one input column (got {}: {})",

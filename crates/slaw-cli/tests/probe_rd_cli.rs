@@ -342,7 +342,7 @@ fn warnings_have_one_key_and_one_label() {
     let v = json_of(&run(&["--json"]));
     let text = text_of(&run(&[]));
     let mut warned = 0;
-    for m in v.as_array().unwrap() {
+    for m in v["fits"].as_array().unwrap() {
         let (notes, warnings) = (
             m["notes"].as_array().unwrap(),
             m["warnings"].as_array().unwrap(),

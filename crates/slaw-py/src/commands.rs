@@ -149,11 +149,13 @@ fn load(
     data: &Input,
     spec: &DataSpec,
     d: &FitSettings,
-) -> Res<(Observations, Holdout, FitOptions)> {
+) -> Res<(Observations, Holdout, FitOptions, Option<String>)> {
     if spec.x.is_empty() {
         return usage("x: name the input column(s), e.g. x=[\"N\", \"D\"]");
     }
-    let (obs, holdout) = spec.read(data.table()?)?;
+    // an event file: the steps where the columns read are logged (the note
+    // says how many were dropped), as the CLI's
+    let (obs, holdout, note) = spec.read_logged(data.table()?)?;
     if holdout == Holdout::Flagged && spec.holdout_col.is_none() {
         return usage("holdout='column' needs holdout_col=NAME");
     }
@@ -196,7 +198,7 @@ fn load(
         multistart,
         ..FitOptions::default()
     };
-    Ok((obs, holdout, opts))
+    Ok((obs, holdout, opts, note))
 }
 
 #[derive(Deserialize)]
@@ -228,7 +230,7 @@ impl Default for FitOpts {
 }
 
 pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
-    let (obs, holdout, mut opts) = load(data, &o.data, &o.fit)?;
+    let (obs, holdout, mut opts, note) = load(data, &o.data, &o.fit)?;
     let mut spec_x = o.law.x.clone();
     if spec_x.is_empty() {
         spec_x = o.data.x.clone();
@@ -261,7 +263,11 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
     let (kept, skipped) = analysis::fittable_groups(&job, &obs);
     let obs = kept.unwrap_or(obs);
     let fits = analysis::run(&job, &obs, &|| {})?;
-    let warnings: Vec<&str> = skipped.iter().map(|g| g.reason.as_str()).collect();
+    let warnings: Vec<&str> = note
+        .iter()
+        .map(|n| n.as_str())
+        .chain(skipped.iter().map(|g| g.reason.as_str()))
+        .collect();
     json(&serde_json::json!({
         "law": law.name, "formula": law.formula, "inputs": law.inputs,
         "transforms": law.params.iter().map(|p| p.transform).collect::<Vec<_>>(),
@@ -315,7 +321,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
     };
     if backtest {
-        let (obs, _, opts) = load(data, &o.data, &o.fit)?;
+        let (obs, _, opts, _) = load(data, &o.data, &o.fit)?;
         if obs.dim() != 1 {
             return usage(format!(
                 "pick='backtest' needs one input column (got {})",
@@ -334,7 +340,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
              'auto' or 'backtest'); a hold-out ranking compares laws, it does not combine them",
         );
     }
-    let (obs, holdout, opts) = load(data, &o.data, &o.fit)?;
+    let (obs, holdout, opts, _) = load(data, &o.data, &o.fit)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let given = o.data.holdout_given().then_some(holdout);
     let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, given, &o.data.y)?;
@@ -535,7 +541,7 @@ fn read_runs(data: &Input, c: &RunCols) -> Res<slaw::joint::Runs> {
 
 pub fn joint(data: &Input, c: &RunCols) -> Res<String> {
     let runs = read_runs(data, c)?;
-    json(&slaw::joint::fit_all(
+    json(&slaw::joint::fit_joint(
         &runs,
         &slaw::joint::default_options(),
     )?)

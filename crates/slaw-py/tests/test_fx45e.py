@@ -159,17 +159,48 @@ def test_joint_result_warnings_standard_errors_and_verdict(tmp_path):
                              "pretrain_tokens", "--json"))
     j = slaw.joint(str(path), factors=FACTORS)
     assert same(j.to_dict(), ref)
-    assert j.warnings == [f"method {m['method']}: {w}" for m in ref for w in m["warnings"]]
+    fits = ref["fits"]
+    assert j.warnings == ref["warnings"]
+    assert j.warnings == [f"method {m['method']}: {w}" for m in fits for w in m["warnings"]]
+    assert ref["skipped"] == [] and len(j.skipped) == 0
     f = j.to_frame()
     assert {"beta_se", "E_se"} <= set(f.columns)
-    se = ref[0]["forms"][0]["shared_std_errors"]
-    assert math.isclose(f.loc[(ref[0]["method"], "multiplicative"), "beta_se"], se["beta"])
+    se = fits[0]["forms"][0]["shared_std_errors"]
+    assert math.isclose(f.loc[(fits[0]["method"], "multiplicative"), "beta_se"], se["beta"])
     rep = j.report()
     assert "+/-" in rep and "generalizes better" in rep
-    for m in ref:
+    for m in fits:
         for w in m["warnings"]:
             assert f"  warning: {w}" in rep
-    assert list(j.held_out.index) == [m["method"] for m in ref if m["held_out"]]
+    assert list(j.held_out.index) == [m["method"] for m in fits if m["held_out"]]
+
+
+def test_joint_fits_what_it_can_and_lists_the_rest(tmp_path):
+    """ux49 (probe48 finding 2): a method, or a factor of a method, that cannot be fitted is
+    skipped with its reason (``skipped`` DataFrame, ``UserWarning``) while the others are
+    fitted, as the CLI's JSON (``fits``, ``skipped``, ``warnings``) and its exit status 3."""
+    df = pd.read_csv(io.StringIO(_native._joint_example_csv(0.005, 2)))
+    # lora: a single model size (its pretraining runs still fit); prompt: a single model size
+    # and no pretraining runs (nothing to fit)
+    df = df[~((df["method"] == "lora") & df["model_size"].notna() & (df["model_size"] != 1e9))]
+    df = df[~((df["method"] == "prompt") & (df["model_size"].isna()
+                                           | (df["model_size"] != 1e9)))]
+    path = tmp_path / "runs.csv"
+    df.to_csv(path, index=False)
+    ref = json.loads(run_cli("joint", path, "--factor", "model_size", "--factor",
+                             "pretrain_tokens", "--json", ok=(3,)))
+    with pytest.warns(UserWarning, match="not fitted"):
+        j = slaw.joint(str(path), factors=FACTORS)
+    assert same(j.to_dict(), ref)
+    assert [m["method"] for m in ref["fits"]] == ["fmt", "lora"]
+    sk = j.skipped
+    assert list(sk["method"]) == ["lora", "prompt"]
+    assert sk["factor"][0] == "model_size" and sk["factor"][1] is None
+    assert all("a single value" in r for r in sk["reason"])
+    assert j.warnings == ref["warnings"]
+    assert j.warnings[0].startswith("method 'prompt' not fitted: ")
+    assert set(j.to_frame().index.get_level_values("method")) == {"fmt", "lora"}
+    assert "warning: method 'prompt' not fitted" in j.report()
 
 
 def test_forecast_per_run_is_the_clis_json(tmp_path):

@@ -265,7 +265,8 @@ def test_joint_and_methods_equal_cli(tmp_path):
     assert _same_selection(j.to_dict(), ref)
     jf = j.to_frame()
     assert len(jf) == 6  # 3 methods x 2 forms
-    assert close(jf.loc[("fmt", "multiplicative"), "beta"], ref[0]["forms"][0]["shared"]["beta"])
+    assert close(jf.loc[("fmt", "multiplicative"), "beta"],
+                 ref["fits"][0]["forms"][0]["shared"]["beta"])
     ref = run_cli("methods", path, "--factor", "model_size", "--factor", "pretrain_tokens",
                   "--at", "model_size=8e9", "--data", "3e3", "--bootstrap", 20, "--json")
     m = slaw.methods(df, factors=["model_size", "pretrain_tokens"], at={"model_size": 8e9},

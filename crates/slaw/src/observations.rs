@@ -372,12 +372,7 @@ impl Observations {
                 Some(c) => {
                     let w = table.number(r, c)?;
                     if w < 0.0 {
-                        return Err(Error::input(
-                            &table.source,
-                            Some(table.line(r)),
-                            Some(&table.columns[c]),
-                            "weights must be >= 0",
-                        ));
+                        return Err(table.cell_error(r, c, "weights must be >= 0"));
                     }
                     w
                 }
@@ -387,12 +382,7 @@ impl Observations {
             let key = gi.map_or("", |c| table.text(r, c));
             // A missing group key would make a group of its own, named "".
             if let (Some(c), "") = (gi, key.trim()) {
-                return Err(Error::input(
-                    &table.source,
-                    Some(table.line(r)),
-                    Some(&table.columns[c]),
-                    "empty cell",
-                ));
+                return Err(table.cell_error(r, c, "empty cell"));
             }
             // Rows of a group usually follow each other.
             let id = match obs.group.last() {
@@ -653,14 +643,73 @@ impl DataSpec {
     /// The observations of `table` (after deriving the columns; the table
     /// is copied only when it is borrowed and columns are derived) and how
     /// points are held out.
-    pub fn read(&self, mut table: std::borrow::Cow<'_, Table>) -> Result<(Observations, Holdout)> {
+    pub fn read(&self, table: std::borrow::Cow<'_, Table>) -> Result<(Observations, Holdout)> {
+        self.read_logged(table).map(|(o, h, _)| (o, h))
+    }
+
+    /// [`DataSpec::read`], and for a TensorBoard event file (a row per
+    /// step, a tag not logged at every step) only the steps where every
+    /// column read is logged: the note says how many steps were dropped
+    /// (None when none were, and for other tables, whose empty cells are
+    /// errors).
+    pub fn read_logged(
+        &self,
+        mut table: std::borrow::Cow<'_, Table>,
+    ) -> Result<(Observations, Holdout, Option<String>)> {
         for spec in &self.derive {
             table.to_mut().derive(spec)?;
         }
         let cols = self.columns();
+        let mut note = None;
+        if table.steps {
+            let used: Vec<usize> = cols
+                .x
+                .iter()
+                .chain(std::iter::once(&cols.y))
+                .chain(cols.weight.iter())
+                .chain(cols.group.iter())
+                .chain(cols.holdout.iter())
+                .map(|c| table.column_index(c))
+                .collect::<Result<_>>()?;
+            let (kept, dropped) = table.logged_rows(&used)?;
+            if dropped > 0 {
+                // the columns with a step not logged
+                let names: Vec<String> = used
+                    .iter()
+                    .filter(|&&c| (0..table.len()).any(|r| table.is_empty_cell(r, c)))
+                    .map(|&c| format!("'{}'", table.columns[c]))
+                    .collect();
+                note = Some(format!(
+                    "{}: {dropped} of {} steps dropped: {} not logged there (an event file \
+                     logs each tag at its own steps); fitted on the {} steps where {} logged",
+                    table.source,
+                    table.len(),
+                    names.join(", "),
+                    kept.len(),
+                    if names.len() == 1 {
+                        "it is"
+                    } else {
+                        "they are"
+                    }
+                ));
+            }
+            if kept.is_empty() {
+                return Err(Error::input(
+                    &table.source,
+                    None,
+                    None,
+                    format!(
+                        "no step where {} {} logged",
+                        names_list(&used, &table),
+                        if used.len() == 1 { "is" } else { "are all" }
+                    ),
+                ));
+            }
+            table = std::borrow::Cow::Owned(kept);
+        }
         let obs = Observations::from_table(&table, &cols)?;
         let holdout = Holdout::of(self.holdout.as_deref(), &cols)?;
-        Ok((obs, holdout))
+        Ok((obs, holdout, note))
     }
 
     /// Whether a hold-out was asked for (a rule, `none` included, or a flag
@@ -668,6 +717,14 @@ impl DataSpec {
     pub fn holdout_given(&self) -> bool {
         self.holdout.is_some() || self.holdout_col.is_some()
     }
+}
+
+/// The columns `cols` of `table` by name, joined.
+fn names_list(cols: &[usize], table: &Table) -> String {
+    cols.iter()
+        .map(|&c| format!("'{}'", table.columns[c]))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Which points are held out of the fit.

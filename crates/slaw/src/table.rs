@@ -21,6 +21,10 @@ pub struct Table {
     cells: Vec<TextColumn>,
     /// The line number in the file of each row (the header of a CSV is line 1).
     pub row_numbers: Vec<usize>,
+    /// The rows are the steps of a TensorBoard event file (column 0 the
+    /// step; `row_numbers` the index of each step's first record): a cell
+    /// is named by its step, and a tag not logged at a step is expected.
+    pub steps: bool,
 }
 
 /// The cells of one column: their text end to end, and where each ends.
@@ -437,7 +441,45 @@ impl Table {
             cells: vec![TextColumn::default(); columns.len()],
             columns,
             row_numbers: Vec::new(),
+            steps: false,
         }
+    }
+
+    /// An error about cell (`row_index`, `col`): named by file, row and
+    /// column, or for an event file by its step and column.
+    pub fn cell_error(&self, row_index: usize, col: usize, message: impl Into<String>) -> Error {
+        let name = &self.columns[col];
+        if self.steps {
+            Error::input(
+                &self.source,
+                None,
+                Some(name),
+                format!("at step {}: {}", self.text(row_index, 0), message.into()),
+            )
+        } else {
+            Error::input(
+                &self.source,
+                Some(self.row_numbers[row_index]),
+                Some(name),
+                message,
+            )
+        }
+    }
+
+    /// The rows where every column of `cols` is logged (not empty), and how
+    /// many others were dropped.
+    pub fn logged_rows(&self, cols: &[usize]) -> Result<(Table, usize)> {
+        let mut out = Table::new(&self.source, self.columns.clone());
+        out.steps = self.steps;
+        let mut dropped = 0;
+        for r in 0..self.len() {
+            if cols.iter().any(|&c| self.is_empty_cell(r, c)) {
+                dropped += 1;
+                continue;
+            }
+            out.push_row(self.row_numbers[r], self.row(r))?;
+        }
+        Ok((out, dropped))
     }
 
     /// Append a row of cells (one per column) from file line `line`.
@@ -589,14 +631,7 @@ impl Table {
     /// as in every column that is used (a blank is not "not held out").
     pub fn flag(&self, row_index: usize, col: usize) -> Result<bool> {
         let cell = self.text(row_index, col);
-        let err = |what: String| {
-            Error::input(
-                &self.source,
-                Some(self.row_numbers[row_index]),
-                Some(&self.columns[col]),
-                what,
-            )
-        };
+        let err = |what: String| self.cell_error(row_index, col, what);
         match cell.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "y" => Ok(true),
             "0" | "false" | "no" | "n" => Ok(false),
@@ -612,15 +647,8 @@ impl Table {
     /// Parse one cell as a finite number, or say exactly which cell is wrong.
     pub fn number(&self, row_index: usize, col: usize) -> Result<f64> {
         let cell = self.text(row_index, col);
-        let row = self.row_numbers[row_index];
-        let name = &self.columns[col];
         if cell.is_empty() {
-            return Err(Error::input(
-                &self.source,
-                Some(row),
-                Some(name),
-                "empty cell",
-            ));
+            return Err(self.cell_error(row_index, col, "empty cell"));
         }
         let v: f64 = cell.parse().map_err(|_| {
             let hint = if decimal_comma(cell).is_some() {
@@ -631,29 +659,22 @@ impl Table {
             } else {
                 String::new()
             };
-            Error::input(
-                &self.source,
-                Some(row),
-                Some(name),
-                format!("'{cell}' is not a number{hint}"),
-            )
+            self.cell_error(row_index, col, format!("'{cell}' is not a number{hint}"))
         })?;
         // A nonzero number too small for a double parses as 0: refuse it
         // rather than compute with a value the file does not say.
         let mantissa = cell.split(['e', 'E']).next().unwrap_or("");
         if v == 0.0 && mantissa.chars().any(|c| ('1'..='9').contains(&c)) {
-            return Err(Error::input(
-                &self.source,
-                Some(row),
-                Some(name),
+            return Err(self.cell_error(
+                row_index,
+                col,
                 format!("'{cell}' is too small for a double (it would read as 0)"),
             ));
         }
         if !v.is_finite() {
-            return Err(Error::input(
-                &self.source,
-                Some(row),
-                Some(name),
+            return Err(self.cell_error(
+                row_index,
+                col,
                 format!("'{cell}' is not a finite number"),
             ));
         }

@@ -197,6 +197,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Table> {
     let mut columns = vec!["step".to_string(), "wall_time".to_string()];
     columns.extend(tags.iter().cloned());
     let mut table = Table::new(source, columns);
+    table.steps = true;
     for (step, (record, wall, values)) in rows {
         let mut r = vec![step.to_string(), format!("{wall}")];
         r.extend((0..tags.len()).map(|k| values.get(&k).map_or(String::new(), |v| format!("{v}"))));

@@ -553,13 +553,20 @@ def joint(
 ) -> JointResult:
     """Fit the joint fine-tuning laws (multiplicative and additive) per fine-tuning method
     (``slaw joint``). ``to_frame()``: one row per method and form with the shared parameters,
-    their standard errors (``<name>_se``) and the held-out MAD; ``.warnings`` every method's
-    warnings; ``.held_out`` the held-out comparison per method; ``report()`` what the CLI
-    prints; ``to_dict()``: every fit."""
+    their standard errors (``<name>_se``) and the held-out MAD; ``.warnings`` every warning
+    (the CLI's JSON ``warnings``); ``.held_out`` the held-out comparison per method;
+    ``.skipped`` the methods and factors that could not be fitted (DataFrame: method, factor
+    (None for a whole method), reason; each also a ``UserWarning``); ``report()`` what the CLI
+    prints; ``to_dict()``: the CLI's ``--json`` (``fits``, ``skipped``, ``warnings``)."""
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
     raw = _call(_native.joint, to_table(data), opts)
+    # A method or factor that cannot be fitted is skipped, as the CLI's (JointResult.skipped).
+    for k in raw.get("skipped") or []:
+        warnings.warn(f"method '{k['method']}' not fitted: {k['reason']}" if k.get("factor") is None
+                      else f"method {k['method']}: {k['reason']}: not fitted (the method's other "
+                      "factors are)", stacklevel=2)
     rows = []
-    for m in raw:
+    for m in raw.get("fits") or []:
         for f in m.get("forms", []):
             row: Dict[str, Any] = {"method": m.get("method"), "form": f.get("form"),
                                    "formula": f.get("formula")}

@@ -548,13 +548,20 @@ class JointResult(FrameResult):
     """The joint fine-tuning laws per method (``slaw joint``): ``frame`` one row per method and
     form (shared parameters, their standard errors ``<name>_se``, held-out MAD); ``warnings``
     every method's warnings ("method M: ..."); ``held_out`` per method the paired comparison
-    of the two forms' held-out errors (DataFrame); ``report()`` what the CLI prints."""
+    of the two forms' held-out errors (DataFrame); ``skipped`` the methods and factors that
+    could not be fitted (DataFrame: method, factor (None for a whole method), reason);
+    ``report()`` what the CLI prints; ``to_dict()`` the CLI's ``--json`` (``{"fits",
+    "skipped", "warnings"}``)."""
 
     def __init__(self, raw: Any, frame: pd.DataFrame):
-        self.warnings: List[str] = [f"method {m.get('method')}: {w}" for m in raw
-                                    for w in m.get("warnings") or []]
+        fits = raw.get("fits") or []
+        self.warnings: List[str] = list(raw.get("warnings") or [])
+        self.skipped = pd.DataFrame(
+            [{"method": k.get("method"), "factor": k.get("factor"), "reason": k.get("reason")}
+             for k in raw.get("skipped") or []],
+            columns=["method", "factor", "reason"], dtype=object)  # factor None, not NaN
         rows = []
-        for m in raw:
+        for m in fits:
             h = m.get("held_out")
             if h:
                 rows.append({"method": m.get("method"), "n": h.get("n"),
@@ -569,7 +576,12 @@ class JointResult(FrameResult):
         each form's shared parameters with their standard errors and per-factor fits, and the
         held-out verdict."""
         out: List[str] = []
-        for m in self.raw:
+        whole = [k for k in self.raw.get("skipped") or [] if k.get("factor") is None]
+        for k in whole:
+            out.append(f"warning: method '{k.get('method')}' not fitted: {k.get('reason')}")
+        if whole:
+            out.append("")
+        for m in self.raw.get("fits") or []:
             out.append(f"method {m.get('method')}")
             warns = m.get("warnings") or []
             for n in m.get("notes") or []:

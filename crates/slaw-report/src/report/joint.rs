@@ -4,7 +4,7 @@ use super::num;
 use slaw::allocate::AllocationReport;
 use slaw::bootstrap::Interval;
 use slaw::joint::decision::{Intervals, Recommendation};
-use slaw::joint::{Form, MethodFit};
+use slaw::joint::{Form, JointFits};
 use std::fmt::Write;
 
 fn opt(v: Option<f64>) -> String {
@@ -22,9 +22,18 @@ fn interval(i: Option<Interval>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-pub fn joint_report(fits: &[MethodFit]) -> String {
+/// `slaw joint`'s text: a warning per method that could not be fitted,
+/// then each fitted method (a factor that could not be fitted is among its
+/// warnings).
+pub fn joint_report(j: &JointFits) -> String {
     let mut s = String::new();
-    for m in fits {
+    for k in j.skipped.iter().filter(|k| k.factor.is_none()) {
+        let _ = writeln!(s, "warning: method '{}' not fitted: {}", k.method, k.reason);
+    }
+    if j.skipped.iter().any(|k| k.factor.is_none()) {
+        s.push('\n');
+    }
+    for m in &j.fits {
         let _ = writeln!(s, "method {}", m.method);
         for (kind, n) in m.labelled_notes() {
             let _ = writeln!(s, "  {kind}: {n}");

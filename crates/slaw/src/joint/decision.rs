@@ -503,6 +503,16 @@ fn recommend_left(
         let ff = f.form(form);
         if ff.factor(&setting.factor).is_some() {
             fits.push(f);
+        } else if let Some(sk) = f
+            .skipped_factors
+            .iter()
+            .find(|s| s.factor == setting.factor)
+        {
+            // its runs of the setting's factor could not be fitted
+            left_out.push(LeftOut {
+                method: f.method.clone(),
+                reason: sk.reason.clone(),
+            });
         } else {
             left_out.push(LeftOut {
                 method: f.method.clone(),
@@ -583,6 +593,13 @@ fn recommend_left(
                 h.n,
                 other.name()
             ));
+        }
+        for w in f
+            .warnings
+            .iter()
+            .filter(|w| f.skipped_factors.iter().any(|s| w.starts_with(&s.reason)))
+        {
+            notes.push(format!("method {}: {w}", f.method));
         }
         for w in &f.form(form).warnings {
             notes.push(format!("method {}: {w}", f.method));
@@ -1256,7 +1273,11 @@ mod tests {
         runs.runs
             .retain(|r| !(r.method == "lora" && r.factor == 0 && r.x != 1e9));
         let (rec, fits) = fx45e_decide(&runs, Form::Multiplicative).unwrap();
-        assert_eq!(fits.len(), 2);
+        // ux49: lora is fitted on its pretraining runs, its model size
+        // skipped; it cannot predict at a model-size setting: left out
+        // with the skipped factor's reason
+        assert_eq!(fits.len(), 3);
+        assert_eq!(fits[1].skipped_factors[0].factor, "model_size");
         assert_eq!(rec.left_out.len(), 1);
         assert_eq!(rec.left_out[0].method, "lora");
         assert!(

@@ -382,6 +382,20 @@ pub struct MethodFit {
     /// The two forms on the held-out runs, compared run by run (None
     /// without held-out runs).
     pub held_out: Option<HeldOutComparison>,
+    /// The method's factors that could not be fitted, with the reason (the
+    /// other factors are fitted; each is also a warning).
+    pub skipped_factors: Vec<SkippedFactor>,
+}
+
+/// A factor of a method whose runs cannot be fitted (a single value, too
+/// few runs after the hold-out), and why.
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct SkippedFactor {
+    /// The factor column.
+    pub factor: String,
+    /// Why it was not fitted (naming the file, method and factor).
+    pub reason: String,
 }
 
 impl MethodFit {
@@ -415,6 +429,9 @@ pub fn default_options() -> FitOptions {
 /// The runs of one method split for fitting: per factor, (fit, held).
 struct Split<'a> {
     factors: Vec<(usize, Vec<&'a Run>, Vec<&'a Run>)>,
+    /// The factors whose runs cannot be fitted (a single value, too few
+    /// runs after the hold-out), with the reason; the others are fitted.
+    skipped: Vec<SkippedFactor>,
 }
 
 fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
@@ -432,16 +449,21 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         .map(|r| r.d)
         .fold(f64::NEG_INFINITY, f64::max);
     let mut factors = Vec::new();
+    let mut skipped = Vec::new();
     for (k, rs) in by {
         let name = &runs.factors[k].name;
         let xs = distinct(rs.iter().map(|r| r.x));
         if xs.len() < 2 {
-            return Err(Error::data(format!(
-                "{}: method '{method}', factor '{name}': every run has {name} = {} — a single \
+            skipped.push(SkippedFactor {
+                factor: name.clone(),
+                reason: format!(
+                    "{}: method '{method}', factor '{name}': every run has {name} = {} — a single \
                  value, nothing to fit its exponent from",
-                runs.source,
-                crate::numbers::num(xs[0])
-            )));
+                    runs.source,
+                    crate::numbers::num(xs[0])
+                ),
+            });
+            continue;
         }
         let max_x = xs[xs.len() - 1];
         let held = |r: &Run| held_out(r, max_x, max_d);
@@ -456,18 +478,27 @@ fn split<'a>(runs: &'a Runs, method: &str) -> Result<Split<'a>> {
         let fx = distinct(fit_runs.iter().map(|r| r.x)).len();
         let fd = distinct(fit_runs.iter().map(|r| r.d)).len();
         if fx < 2 || fd < 2 || fit_runs.len() < 3 {
-            return Err(Error::data(format!(
+            skipped.push(SkippedFactor {
+                factor: name.clone(),
+                reason: format!(
                 "{}: method '{method}', factor '{name}': {} fitting run(s) with {fx} distinct {name} \
                  value(s) and {fd} distinct data size(s) after the hold-out; at least 3 runs over \
                  2 values of each are needed (the largest {name} and the largest data size are \
                  held out unless a hold-out column says otherwise)",
-                runs.source,
-                fit_runs.len()
-            )));
+                    runs.source,
+                    fit_runs.len()
+                ),
+            });
+            continue;
         }
         factors.push((k, fit_runs, held_runs));
     }
-    Ok(Split { factors })
+    if factors.is_empty() {
+        // Nothing of the method can be fitted: its factors' reasons.
+        let why: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+        return Err(Error::data(why.join("; ")));
+    }
+    Ok(Split { factors, skipped })
 }
 
 /// The order of a method's runs within a factor: by X, then D_f, then
@@ -881,7 +912,7 @@ fn pet_only_note(method: &str) -> String {
 /// Both forms for one method.
 pub fn fit_method(runs: &Runs, method: &str, opts: &FitOptions) -> Result<MethodFit> {
     let sp = split(runs, method)?;
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = sp.skipped.iter().map(skipped_factor_note).collect();
     let forms = Form::BOTH
         .iter()
         .map(|&form| fit_form(runs, method, &sp, form, opts, None, &mut notes))
@@ -899,7 +930,13 @@ pub fn fit_method(runs: &Runs, method: &str, opts: &FitOptions) -> Result<Method
         forms,
         warnings: notes.iter().filter(|n| **n != pet_note).cloned().collect(),
         notes,
+        skipped_factors: sp.skipped,
     })
+}
+
+/// The warning of a factor left out of its method's fit.
+fn skipped_factor_note(s: &SkippedFactor) -> String {
+    format!("{}: not fitted (the method's other factors are)", s.reason)
 }
 
 /// Every method of the runs, sorted by name.
@@ -908,6 +945,85 @@ pub fn fit_all(runs: &Runs, opts: &FitOptions) -> Result<Vec<MethodFit>> {
         .iter()
         .map(|m| fit_method(runs, m, opts))
         .collect()
+}
+
+/// A method, or one factor of a method, that `slaw joint` could not fit.
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct SkippedFit {
+    /// The method.
+    pub method: String,
+    /// The factor (None: the whole method was not fitted).
+    pub factor: Option<String>,
+    /// Why (the error its fit gave, naming the file).
+    pub reason: String,
+}
+
+/// `slaw joint`'s result: the methods fitted, and the methods or factors
+/// that could not be.
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct JointFits {
+    /// Every method fitted, sorted by name.
+    pub fits: Vec<MethodFit>,
+    /// The methods, and the factors of fitted methods, that could not be
+    /// fitted, with the reason, by method.
+    pub skipped: Vec<SkippedFit>,
+    /// Every warning: each skipped method's reason, then each fitted
+    /// method's warnings prefixed "method M: " (a skipped factor's among them).
+    pub warnings: Vec<String>,
+}
+
+/// Every method of the runs that can be fitted ([`fit_each`]), with the
+/// methods and factors that cannot be; an error when no method can be.
+pub fn fit_joint(runs: &Runs, opts: &FitOptions) -> Result<JointFits> {
+    let (fits, left_out) = fit_each(runs, opts)?;
+    if fits.is_empty() {
+        if let [only] = left_out.as_slice() {
+            return Err(Error::data(only.reason.clone()));
+        }
+        let why: Vec<String> = left_out
+            .iter()
+            .map(|l| format!("method '{}': {}", l.method, l.reason))
+            .collect();
+        return Err(Error::data(format!(
+            "{}: no method could be fitted; {}",
+            runs.source,
+            why.join("; ")
+        )));
+    }
+    let mut skipped: Vec<SkippedFit> = left_out
+        .iter()
+        .map(|l| SkippedFit {
+            method: l.method.clone(),
+            factor: None,
+            reason: l.reason.clone(),
+        })
+        .collect();
+    for f in &fits {
+        skipped.extend(f.skipped_factors.iter().map(|s| SkippedFit {
+            method: f.method.clone(),
+            factor: Some(s.factor.clone()),
+            reason: s.reason.clone(),
+        }));
+    }
+    skipped.sort_by(|a, b| a.method.cmp(&b.method));
+    let mut warnings: Vec<String> = left_out
+        .iter()
+        .map(|l| format!("method '{}' not fitted: {}", l.method, l.reason))
+        .collect();
+    for f in &fits {
+        warnings.extend(
+            f.warnings
+                .iter()
+                .map(|w| format!("method {}: {w}", f.method)),
+        );
+    }
+    Ok(JointFits {
+        fits,
+        skipped,
+        warnings,
+    })
 }
 
 /// A method left out of a decision, and why (as selection lists the
@@ -962,7 +1078,10 @@ pub fn bootstrap_fits(
                 (*k, idx.iter().map(|&j| fit_runs[j]).collect(), held.clone())
             })
             .collect();
-        let rep = Split { factors };
+        let rep = Split {
+            factors,
+            skipped: Vec::new(),
+        };
         let mut notes = Vec::new();
         let ff = fit_form(runs, &full.method, &rep, form, opts, Some(warm), &mut notes).ok()?;
         ff.converged().then_some(ff)

@@ -551,10 +551,19 @@ impl Law {
             // A log parameter is > 0: a lower bound <= 0 was accepted and
             // meant nothing (a starting value there is refused).
             if p.transform == Transform::Log && lo <= 0.0 {
+                // a floor at 0 is what users write: suggest a tiny positive
+                // one (the law's own lower bound when it is below `hi`)
+                let tiny = if p.lower > 0.0 && p.lower < hi {
+                    p.lower
+                } else {
+                    hi.abs() * 1e-9
+                };
                 return Err(crate::Error::setting(
                     crate::error::Setting::Bounds,
                     format!(
-                        "'{name}' is fitted in log space (positive): its bounds must be > 0, got {lo}:{hi}"
+                        "'{name}' is fitted in log space (positive): its bounds must be > 0, got \
+                         {lo}:{hi}; for a lower bound at zero give a small positive one, e.g. \
+                         {name}={tiny:e}:{hi}"
                     ),
                 ));
             }
