@@ -71,7 +71,8 @@ pub struct ScheduleArgs {
     /// The loss column.
     #[arg(long, default_value = "loss")]
     loss_col: String,
-    /// The learning-rate column.
+    /// The learning-rate column (of an `lr:FILE` schedule without an `lr` column, by default
+    /// the first of "learning_rate" and "train/learning_rate" present, as `slaw forecast`).
     #[arg(long, default_value = "lr")]
     lr_col: String,
     /// The column naming the run of each row (or several, comma-separated).

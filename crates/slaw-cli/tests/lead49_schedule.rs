@@ -41,3 +41,50 @@ fn schedule_text_states_the_measured_coverage_of_its_law() {
     };
     assert!(!text.contains("coverage as measured"), "{text}");
 }
+
+/// An `lr:FILE` schedule finds a `learning_rate` column as `slaw forecast`
+/// does, and a broken row names the one rule it breaks, with its row and
+/// column.
+#[test]
+fn schedule_files_find_learning_rate_and_name_the_broken_rule() {
+    let Some(d) = shared("loss-curves/multipower/25") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hf = String::from("step,learning_rate\n");
+    for t in (1..24_000).step_by(100) {
+        let lr = if t < 20_000 { 3e-4 } else { 3e-5 };
+        hf.push_str(&format!("{t},{lr}\n"));
+    }
+    let cases = [
+        ("hf.csv", hf, None),
+        (
+            "order.csv",
+            "step,lr\n1,3e-4\n100,3e-4\n50,2e-4\n".to_string(),
+            Some("order.csv, row 4, column 'step': steps must increase"),
+        ),
+        (
+            "neg.csv",
+            "step,lr\n1,3e-4\n100,-3e-4\n200,2e-4\n".to_string(),
+            Some("neg.csv, row 3, column 'lr': learning rates must be >= 0"),
+        ),
+    ];
+    for (name, text, error) in cases {
+        let path = common::write(&dir, name, &text);
+        let out = slaw()
+            .arg("schedule")
+            .args(["constant_24000.csv", "cosine_24000.csv"].map(|f| d.join(f)))
+            .args(["--bootstrap", "0", "--predict", &format!("lr:{path}")])
+            .output()
+            .expect("run slaw");
+        let err = String::from_utf8_lossy(&out.stderr);
+        match error {
+            None => assert!(out.status.success(), "{name}: {err}"),
+            Some(msg) => {
+                assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+                assert!(err.contains(msg), "{name}: {err}");
+                assert!(!err.contains(';'), "one rule, not both: {err}");
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! bootstrap intervals; and search the WSD family (decay length for a fixed
 //! step budget) for the schedule with the lowest predicted final loss.
 
+use super::curve::LR_COLUMNS;
 use super::job::Replicates;
 use super::prior::{self, Priors};
 use super::{fit_curves, Curve, CurveLaw, Schedule};
@@ -94,27 +95,40 @@ impl Target {
         })
     }
 
-    /// A learning rate per step from a file (columns `step_col`, `lr_col`),
-    /// predicted from its first peak rate on (the rise before it is taken as
-    /// a linear warmup from 0).
+    /// A learning rate per step from a file (columns `step_col`, `lr_col`;
+    /// `lr_col` "lr" absent, the first of the other [`LR_COLUMNS`] present,
+    /// as `slaw forecast` finds them), predicted from its first peak rate on
+    /// (the rise before it is taken as a linear warmup from 0).
     pub fn from_file(path: &Path, step_col: &str, lr_col: &str) -> Result<Target> {
         let t = Table::read(path)?;
-        let (si, li) = (t.column_index(step_col)?, t.column_index(lr_col)?);
+        let si = t.column_index(step_col)?;
+        let li = match t.column_index(lr_col) {
+            Ok(i) => i,
+            Err(e) if lr_col == LR_COLUMNS[0] => LR_COLUMNS[1..]
+                .iter()
+                .find_map(|c| t.column_index(c).ok())
+                .ok_or(e)?,
+            Err(e) => return Err(e),
+        };
+        let lr_name = t.columns[li].clone();
         let mut step = Vec::new();
         let mut lr = Vec::new();
         for r in 0..t.len() {
             let (s, l) = (t.number(r, si)?, t.number(r, li)?);
-            if s <= 0.0 || l < 0.0 || step.last().is_some_and(|&p| s <= p) {
-                return Err(Error::input(
-                    &t.source,
-                    Some(t.line(r)),
-                    Some(if s <= 0.0 || l >= 0.0 {
-                        step_col
-                    } else {
-                        lr_col
-                    }),
-                    "steps must be > 0 and increase; learning rates >= 0",
-                ));
+            let broken = if s <= 0.0 {
+                Some((step_col, "steps must be > 0"))
+            } else if step.last().is_some_and(|&p| s <= p) {
+                Some((
+                    step_col,
+                    "steps must increase (this one is not above the previous row's)",
+                ))
+            } else if l < 0.0 {
+                Some((lr_name.as_str(), "learning rates must be >= 0"))
+            } else {
+                None
+            };
+            if let Some((col, rule)) = broken {
+                return Err(Error::input(&t.source, Some(t.line(r)), Some(col), rule));
             }
             step.push(s);
             lr.push(l);
