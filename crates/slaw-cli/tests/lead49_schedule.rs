@@ -88,3 +88,33 @@ fn schedule_files_find_learning_rate_and_name_the_broken_rule() {
         }
     }
 }
+
+/// A schedule far past the runs (a budget in tokens, not steps) is said,
+/// with how many decades; one within a decade is not.
+#[test]
+fn schedule_far_past_the_runs_is_warned() {
+    let Some(d) = shared("loss-curves/multipower/25") else {
+        return;
+    };
+    for (steps, warned) in [("72000000", true), ("72000", false)] {
+        let out = slaw()
+            .arg("schedule")
+            .args(["constant_24000.csv", "cosine_24000.csv"].map(|f| d.join(f)))
+            .args(["--bootstrap", "0", "--predict", "constant:peak=3e-4"])
+            .args(["--steps", steps])
+            .output()
+            .expect("run slaw");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("past the runs' last step"));
+        assert_eq!(line.is_some(), warned, "{steps}: {text}");
+        if let Some(l) = line {
+            assert!(
+                l.contains("3.5 decades past the runs' last step (23936)"),
+                "{l}"
+            );
+        }
+    }
+}

@@ -345,6 +345,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     );
     warnings.extend(identifiability(f.result()));
     warnings.extend(before_the_runs(runs, targets));
+    warnings.extend(far_past_the_runs(runs, targets));
     warnings.extend(follows_unpinned(&f, runs, targets));
     warnings.extend(peak_outside_the_runs(runs, targets));
     warnings.extend(warmup_outside_the_runs(opts.method, runs, targets));
@@ -853,6 +854,37 @@ fn before_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Schedules ending more than [`FAR_PAST_DECADES`] decades past the runs'
+/// last logged step: a warning each (a budget given in tokens, not steps?).
+fn far_past_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
+    let last = runs
+        .iter()
+        .flat_map(|r| r.step.iter().zip(&r.loss).filter(|(_, l)| !l.is_nan()))
+        .map(|(s, _)| *s)
+        .fold(0.0, f64::max);
+    targets
+        .iter()
+        .filter_map(|t| {
+            let end = *t.curve.step.last()?;
+            let d = (end / last).log10();
+            (last > 0.0 && d > FAR_PAST_DECADES).then(|| {
+                format!(
+                    "schedule '{}' ends at step {}, {} past the runs' last step ({}): the law is \
+                     extrapolated that far, past the distances its intervals were calibrated \
+                     on (a budget given in tokens rather than steps?)",
+                    t.name,
+                    crate::numbers::num(end),
+                    crate::numbers::decades(d),
+                    crate::numbers::num(last)
+                )
+            })
+        })
+        .collect()
+}
+
+/// How far past the runs (decades of steps) a schedule may end unwarned.
+const FAR_PAST_DECADES: f64 = 1.0;
 
 /// The WSD family for a budget of `total` steps: decays ending at `total`
 /// whose length is each fraction of `fractions` of the steps after warmup
