@@ -830,11 +830,7 @@ fn not_positive(predictions: &[Prediction]) -> Vec<String> {
 /// Targets whose last step lies before every fitted point: the law is
 /// extrapolated backwards, to steps it was not fitted at.
 fn before_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
-    let first = runs
-        .iter()
-        .flat_map(|r| r.step.iter().zip(&r.loss).filter(|(_, l)| !l.is_nan()))
-        .map(|(s, _)| *s)
-        .fold(f64::INFINITY, f64::min);
+    let first = logged_steps(runs).fold(f64::INFINITY, f64::min);
     targets
         .iter()
         .filter_map(|t| {
@@ -855,14 +851,17 @@ fn before_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
         .collect()
 }
 
+/// The steps of `runs` with a logged loss.
+fn logged_steps(runs: &[Curve]) -> impl Iterator<Item = f64> + '_ {
+    runs.iter()
+        .flat_map(|r| r.step.iter().zip(&r.loss).filter(|(_, l)| !l.is_nan()))
+        .map(|(s, _)| *s)
+}
+
 /// Schedules ending more than [`FAR_PAST_DECADES`] decades past the runs'
 /// last logged step: a warning each (a budget given in tokens, not steps?).
 fn far_past_the_runs(runs: &[Curve], targets: &[Target]) -> Vec<String> {
-    let last = runs
-        .iter()
-        .flat_map(|r| r.step.iter().zip(&r.loss).filter(|(_, l)| !l.is_nan()))
-        .map(|(s, _)| *s)
-        .fold(0.0, f64::max);
+    let last = logged_steps(runs).fold(0.0, f64::max);
     targets
         .iter()
         .filter_map(|t| {
