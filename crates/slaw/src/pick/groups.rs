@@ -1,0 +1,290 @@
+//! The pick per group of points, its predictions, and their text.
+
+use super::*;
+
+/// The backtest pick of one group of points.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GroupPick {
+    /// The group's key.
+    pub group: String,
+    /// The law of largest weight, if any law was eligible.
+    pub choice: Option<String>,
+    #[serde(flatten)]
+    /// The pick's rule and every law's backtest.
+    pub pick: Pick,
+}
+
+/// [`pick`] on every group of `obs` (one input), groups in order.
+pub fn pick_groups(
+    laws: &[Law],
+    obs: &Observations,
+    opts: &FitOptions,
+    rule: &Rule,
+) -> Result<Vec<GroupPick>> {
+    let authors = authors_in(rule);
+    pick_groups_with(laws, &authors, obs, opts, rule)
+}
+
+/// [`pick_with`] on every group of `obs` (one input), groups in order.
+pub fn pick_groups_with(
+    laws: &[Law],
+    authors: &[&str],
+    obs: &Observations,
+    opts: &FitOptions,
+    rule: &Rule,
+) -> Result<Vec<GroupPick>> {
+    obs.groups()
+        .into_iter()
+        .map(|g| {
+            let p = pick_with(
+                laws,
+                authors,
+                &obs.subset(&obs.group_indices(&g)),
+                opts,
+                rule,
+            )?;
+            Ok(GroupPick {
+                group: g,
+                choice: p.top().map(|l| l.law.clone()),
+                pick: p,
+            })
+        })
+        .collect()
+}
+
+/// A pick's prediction at one value of x (`slaw compare --predict`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PickPrediction {
+    /// The group's key (empty when ungrouped).
+    pub group: String,
+    /// The input.
+    pub x: f64,
+    /// The pick's predicted loss ([`Pick::predict`]); None when no law was
+    /// eligible.
+    pub loss: Option<f64>,
+    /// The input lies outside the fitted points' range: how far, and that
+    /// the pick gives no interval; empty inside (a list, as `slaw fit`'s
+    /// `outside_data`).
+    pub outside_data: Vec<String>,
+    /// Where a chosen law's Huber optimum is a segment, the range of the
+    /// pick's prediction over the fits as good as the optimum
+    /// ([`Pick::predict_range`]); None otherwise.
+    pub equal_fit_range: Option<crate::bootstrap::Interval>,
+}
+
+/// The note of [`PickPrediction::outside_data`] for `x` and a pick fitted
+/// from `first` to `last`.
+pub(super) fn pick_outside(x: f64, first: f64, last: f64) -> Vec<String> {
+    use crate::numbers::short as num;
+    let (side, edge) = if x > last {
+        ("above the largest", last)
+    } else if x < first {
+        ("below the smallest", first)
+    } else {
+        return Vec::new();
+    };
+    vec![format!(
+        "{} {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
+        crate::numbers::decades((x / edge).log10().abs()),
+        num(edge)
+    )]
+}
+
+/// Every group's pick predicting at each of `xs`, groups in order.
+pub fn predictions(picks: &[GroupPick], xs: &[f64]) -> Vec<PickPrediction> {
+    picks
+        .iter()
+        .flat_map(|gp| {
+            xs.iter().map(|&x| PickPrediction {
+                group: gp.group.clone(),
+                x,
+                loss: gp.pick.predict(&[x]),
+                outside_data: pick_outside(x, gp.pick.x_first, gp.pick.x_last),
+                equal_fit_range: gp
+                    .pick
+                    .predict_range(&[x])
+                    .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
+            })
+        })
+        .collect()
+}
+
+/// [`predictions`] as text, a line each.
+pub fn predictions_text(predictions: &[PickPrediction]) -> String {
+    predictions
+        .iter()
+        .map(|p| {
+            format!(
+                "prediction{} at x = {}: {}{}{}\n",
+                if p.group.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", p.group)
+                },
+                crate::numbers::g6(p.x),
+                p.loss
+                    .map(crate::numbers::num)
+                    .unwrap_or_else(|| "- (no law eligible)".into()),
+                p.equal_fit_range
+                    .map(|r| format!(
+                        "   (a chosen law's Huber optimum is a segment: fits as good predict {} to {})",
+                        crate::numbers::num(r.lo),
+                        crate::numbers::num(r.hi)
+                    ))
+                    .unwrap_or_default(),
+                if p.loss.is_some() && !p.outside_data.is_empty() {
+                    format!("   ({})", p.outside_data.join("; "))
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect()
+}
+
+/// What a pick fitted on bins says ([`Pick::bins`]): `n` points, `bins` bins.
+pub fn bins_note(n: usize, bins: usize) -> String {
+    format!(
+        "{n} points (over {MAX_POINTS}): every fit (on all the points and at each backtest \
+         origin) was made on {bins} bins of the points equally spaced in ln x (each bin at its \
+         points' mean ln x and mean ln L, weighted by its count), nearly the fit to the points at \
+         a fraction of the cost; the backtests are scored on every point"
+    )
+}
+
+/// The backtest picks as text: per group, each law's backtest errors, score
+/// and weight, laws not eligible with the reason.
+pub fn text(picks: &[GroupPick]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for gp in picks {
+        let p = &gp.pick;
+        if !gp.group.is_empty() {
+            let _ = writeln!(s, "group {}", gp.group);
+        }
+        let nw = p
+            .laws
+            .iter()
+            .map(|l| l.law.len())
+            .max()
+            .unwrap_or(0)
+            .max(12);
+        let _ = write!(s, "{:<nw$}", "law");
+        for o in &p.rule.origins {
+            let _ = write!(s, " {:>12}", format!("err@{}", o.label()));
+        }
+        let _ = writeln!(s, " {:>10} {:>7}", "score", "weight");
+        for l in &p.laws {
+            let _ = write!(s, "{:<nw$}", l.law);
+            for e in &l.errors {
+                match e {
+                    Some(e) => {
+                        let _ = write!(s, " {e:>12.5}");
+                    }
+                    None => {
+                        let _ = write!(s, " {:>12}", "-");
+                    }
+                }
+            }
+            match l.score {
+                Some(sc) => {
+                    let _ = write!(s, " {sc:>10.5} {:>7.3}", l.weight);
+                }
+                None if l.weight > 0.0 => {
+                    let _ = write!(s, " {:>10} {:>7.3}", "-", l.weight);
+                }
+                None => {
+                    let _ = write!(s, " {:>10} {:>7}", "-", "-");
+                }
+            }
+            if let Some(r) = &l.reason {
+                let _ = write!(s, "  not eligible: {r}");
+            }
+            s.push('\n');
+        }
+        if p.fallback {
+            let _ = writeln!(
+                s,
+                "fewer than {} laws could be backtested: weights by the rule's fallback ({})",
+                Fallback::MIN_ELIGIBLE,
+                p.rule.fallback.label()
+            );
+        }
+        match &gp.choice {
+            Some(c) => {
+                let top = p.top().map_or(0.0, |l| l.weight);
+                // The other laws of the blend, so that an equal-weight
+                // blend (e.g. the fallback's) does not read as one law.
+                let others: Vec<String> = p
+                    .laws
+                    .iter()
+                    .filter(|l| l.weight > 0.0 && l.law != *c)
+                    .map(|l| format!("{} ({:.3})", l.law, l.weight))
+                    .collect();
+                let with = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(", blended with {}", others.join(", "))
+                };
+                let _ = writeln!(
+                    s,
+                    "pick: {c} (weight {top:.3}){with}; rule: {}",
+                    p.rule.label()
+                );
+            }
+            None => {
+                let _ = writeln!(s, "pick: none (no law eligible); rule: {}", p.rule.label());
+            }
+        }
+        if let Some(b) = p.bins {
+            let _ = writeln!(s, "note: {}", bins_note(p.n_points, b));
+        }
+        if !p.corrections.is_empty() {
+            let at = match (&p.rule.correction, &p.shape) {
+                (Correction::Keyed { key, .. }, Some(w)) => {
+                    let k = key.of(w);
+                    if k.is_finite() {
+                        format!(" (the window's {}: {k:.3})", key.label())
+                    } else {
+                        // `Correction::slope_at` then uses the drift at the
+                        // key's centre: say so rather than print NaN.
+                        format!(
+                            " (the window's {}: not measurable on these points \
+                             (under 4 points, an x of 0 or below, x constant over a \
+                             half of them, or a flat first half): the drift at the learned \
+                             centre)",
+                            key.label()
+                        )
+                    }
+                }
+                _ => String::new(),
+            };
+            let c: Vec<String> = p
+                .corrections
+                .iter()
+                .map(|(n, c)| format!("{n} {c:.4}"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "drift correction beyond the data{at}: ln L lowered by c ln(x / {}) per law: {}",
+                p.x_last,
+                c.join(", ")
+            );
+        }
+    }
+    // How the chosen laws' predictions combine (every group has the same rule).
+    let combined = match picks.first().map(|gp| &gp.pick.rule.combine) {
+        Some(Combine::Median { .. }) => {
+            "exp of the median of the ln predictions of the laws with a weight (the weights say \
+which laws; the median does not weigh them)"
+        }
+        _ => "exp of the weighted mean of the weighted laws' ln predictions",
+    };
+    let _ = writeln!(
+        s,
+        "err@o: RMSE of ln L on the points after origin o when fitted on the points before it \
+(o a fraction of the points ordered by x, or last-k: all but the last k); score: mean over \
+origins; the prediction is {combined}"
+    );
+    s
+}
