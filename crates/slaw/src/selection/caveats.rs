@@ -1,0 +1,418 @@
+//! The notes and warnings that go with a ranking: the interval's heading,
+//! the choice's margin, the budget, a weak drift, values far from the pool's,
+//! intervals of zero width.
+
+use super::*;
+
+/// The heading of a ranking's interval column: what the intervals cover,
+/// and whose they are when not the method's own ("90% predictive
+/// (ats-trend's)" for ats-gap), "interval" when no estimate has one. One
+/// heading for `slaw select` and the runner's ranking.
+pub fn interval_heading<'a>(estimates: impl IntoIterator<Item = &'a Estimate> + Clone) -> String {
+    let from = estimates.clone().into_iter().find_map(|e| e.interval_from);
+    estimates
+        .into_iter()
+        .find_map(|e| e.interval_kind)
+        .map(|k| match from {
+            Some(m) => format!("{} ({m}'s)", k.label()),
+            None => k.label(),
+        })
+        .unwrap_or_else(|| "interval".into())
+}
+
+/// The notes of a selection by `method` over `pool` (see
+/// [`Selection::notes`]); `unranked`: the ids of the candidates not scored
+/// (the zero-shot note counts the scored ones only).
+pub fn notes(method: &Method, pool: &[Candidate], unranked: &[&str]) -> Vec<String> {
+    let mut v = Vec::new();
+    if method.reads_zero_shot() {
+        let scored: Vec<&Candidate> = pool
+            .iter()
+            .filter(|c| !unranked.contains(&c.id.as_str()))
+            .collect();
+        let missing = scored
+            .iter()
+            .filter(|c| !c.loss_at(0.0).is_some_and(|l| l.is_finite() && l > 0.0))
+            .count();
+        if missing > 0 {
+            v.push(format!(
+                "{missing} of {} {}candidates have no zero-shot loss (N = 0), which {} reads: \
+                 they are scored without it (ats-gap: as by ats-trend)",
+                scored.len(),
+                if scored.len() < pool.len() {
+                    "scored "
+                } else {
+                    ""
+                },
+                method.name(),
+            ));
+        }
+    }
+    v
+}
+
+/// The notes on the choice itself: a pool of one ranked candidate (nothing
+/// to choose among) and candidates whose scores tie (the order between them
+/// is the input's, not the data's). `ranking` best first, `chosen` its
+/// position.
+pub fn choice_notes(pool: &[Candidate], ranking: &[Ranked], chosen: usize) -> Vec<String> {
+    let mut v = Vec::new();
+    if ranking.len() == 1 {
+        let id = &pool[ranking[0].index].id;
+        v.push(if pool.len() == 1 {
+            format!(
+                "there is one candidate ('{id}'): nothing to choose among; its prediction and \
+                 interval say what to expect of it at the target"
+            )
+        } else {
+            format!(
+                "only one candidate is ranked ('{id}'; the others could not be scored): \
+                 nothing to choose among"
+            )
+        });
+        return v;
+    }
+    let same = |a: &Ranked, b: &Ranked| {
+        let (x, y) = (a.estimate.score, b.estimate.score);
+        (x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs()))
+            && a.estimate.interval == b.estimate.interval
+    };
+    let mut i = 0;
+    while i < ranking.len() {
+        let mut j = i + 1;
+        while j < ranking.len() && same(&ranking[i], &ranking[j]) {
+            j += 1;
+        }
+        if j - i > 1 {
+            let ids: Vec<String> = ranking[i..j]
+                .iter()
+                .map(|r| format!("'{}'", pool[r.index].id))
+                .collect();
+            let chosen_here = (i..j).contains(&chosen);
+            v.push(format!(
+                "{} tie (score {}{}): they are ranked in the input's order{}",
+                ids.join(", "),
+                crate::numbers::num(ranking[i].estimate.score),
+                if ranking[i].estimate.interval.is_some() {
+                    ", the same interval"
+                } else {
+                    ""
+                },
+                if chosen_here {
+                    ", so the choice among them is that order, not the data"
+                } else {
+                    ""
+                }
+            ));
+        }
+        i = j;
+    }
+    v
+}
+
+/// A note when the budget reaches the target: nothing is left to
+/// extrapolate, and the candidates measured at the target are best compared
+/// by their measured losses (the `observed` column). The ranking stays the
+/// method's (its score from the sizes up to the target, as at any budget,
+/// so that a budget is scored one way); the note names the candidate with
+/// the lowest measured loss. None otherwise.
+pub fn budget_note(method: &Method, pool: &[Candidate], budget: &Budget) -> Option<String> {
+    if budget.max_n < budget.target * (1.0 - 1e-12) {
+        return None;
+    }
+    let measured: Vec<(&str, f64)> = pool
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), c.loss_at(budget.target)?)))
+        .collect();
+    let lowest = measured
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, l)| {
+            format!(
+                "; the lowest measured loss is {id}'s ({})",
+                crate::numbers::num(*l)
+            )
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "the budget reaches the target ({}): there is nothing to extrapolate, and this costs at \
+         least as much as fine-tuning every candidate on the target size; {} of {} candidates are \
+         measured there: compare them by their measured losses (the observed column){lowest}. \
+         The ranking above is not by those measurements: it is {}'s score from the sizes up to \
+         the target, as at any budget",
+        crate::numbers::num(budget.target),
+        measured.len(),
+        pool.len(),
+        method.name()
+    ))
+}
+
+/// A warning when the predictive intervals' centre is moved from the
+/// prediction, at some candidate's target, by a drift correction larger
+/// than the evidence for it ([`Calibration::weak_correction`]): its size in
+/// ln and in % of the loss, the drift and how the candidates' backtests
+/// agree on it. None when no candidate's is (or without a calibration).
+pub(super) fn weak_drift_warning(
+    cal: Option<&Calibration>,
+    pool: &[Candidate],
+    budget: &Budget,
+    ranking: &[Ranked],
+) -> Option<String> {
+    let cal = cal?;
+    let flagged: Vec<WeakCorrection> = ranking
+        .iter()
+        .filter(|rk| {
+            matches!(
+                rk.estimate.interval_kind,
+                Some(IntervalKind::Backtest { .. })
+            )
+        })
+        .filter_map(|rk| {
+            let last = budget.affordable(&pool[rk.index]).last()?.0;
+            cal.weak_correction(budget.target.ln() - last.ln())
+        })
+        .collect();
+    let w = flagged
+        .iter()
+        .max_by(|a, b| a.correction.abs().total_cmp(&b.correction.abs()))?;
+    let ev = w.evidence;
+    let num = crate::numbers::g6;
+    let why = {
+        let mut v = Vec::new();
+        match ev.se {
+            Some(se) if w.drift.abs() < calibrate::DRIFT_SE_FACTOR * se => v.push(format!(
+                "it is {} standard errors from 0 (se {}, the candidates' mean errors as units)",
+                crate::numbers::short(w.drift.abs() / se),
+                num(se)
+            )),
+            None => v.push("it rests on fewer than 2 candidates".to_string()),
+            _ => {}
+        }
+        if ev.candidates < 3 && ev.se.is_some() {
+            v.push(format!("it rests on {} candidates", ev.candidates));
+        }
+        if (ev.same_sign as f64) < calibrate::DRIFT_SAME_SIGN * ev.candidates as f64 {
+            v.push(format!(
+                "only {} of {} candidates' backtests err in its direction",
+                ev.same_sign, ev.candidates
+            ));
+        }
+        v.join("; ")
+    };
+    Some(format!(
+        "the predictive interval{} moved from the prediction by the pool's drift, \
+         {}{} ln at the target ({}{}% of the loss), more than its evidence supports: the drift, \
+         {} per unit ln(size), comes from backtests inside the affordable sizes, and {why}; the \
+         interval may be off-centre by that much",
+        if flagged.len() == 1 {
+            "'s centre is".to_string()
+        } else {
+            format!("s' centres ({} candidates) are", flagged.len())
+        },
+        if w.correction > 0.0 { "+" } else { "" },
+        crate::numbers::short(w.correction),
+        if w.correction > 0.0 { "+" } else { "" },
+        crate::numbers::short(100.0 * w.correction.exp_m1()),
+        num(w.drift),
+    ))
+}
+
+/// The caveats of a ranking of `pool`, after its references' warnings
+/// ([`reference_uses`]): the candidates whose predictive interval has no
+/// width, the candidates not scored (`unranked`: their ids; said only when
+/// some others are ranked), intervals at a lower level than `level` (the
+/// calibrated intervals' level asked for; None: bootstrap intervals), and
+/// values decades from the others (a loss 1e9 among losses near 3, a
+/// parameter count), then the affordable points under `budget` that break
+/// their curve's trend ([`spikes::spikes`]; a point decades off has the
+/// warning before). One list, in this order, for `slaw select` and the
+/// runner's ranking (`slaw run`, `status`, `report`): the same points give
+/// the same warnings.
+pub fn ranking_caveats(
+    pool: &[Candidate],
+    budget: &Budget,
+    ranked: &[&Estimate],
+    unranked: &[&str],
+    level: Option<f64>,
+) -> Vec<String> {
+    caveats_located(pool, budget, ranked, unranked, level, None)
+}
+
+/// [`ranking_caveats`], a value's warning prefixed by where it was read.
+pub(super) fn caveats_located(
+    pool: &[Candidate],
+    budget: &Budget,
+    ranked: &[&Estimate],
+    unranked: &[&str],
+    level: Option<f64>,
+    rows: Option<&crate::datasets::PoolRows>,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    warnings.extend(zero_width_warning(ranked));
+    if !unranked.is_empty() && !ranked.is_empty() {
+        warnings.push(format!(
+            "{} of {} candidates could not be scored and are not ranked ({}): the choice is \
+             among the others; measure the sizes they lack to rank them",
+            unranked.len(),
+            pool.len(),
+            unranked.join(", ")
+        ));
+    }
+    warnings.extend(level.and_then(|l| capped_level_warning(l, ranked)));
+    warnings.extend(
+        far_value_warnings(pool)
+            .into_iter()
+            .map(|(i, n, w)| located(rows, i, n, w)),
+    );
+    // A point that breaks its curve's trend (the methods that learn from the
+    // pool learn without it); a loss decades off has its own warning above.
+    let far: Vec<(usize, f64)> = pool
+        .iter()
+        .enumerate()
+        .flat_map(|(ci, c)| {
+            let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
+            crate::observations::far_values(&losses)
+                .into_iter()
+                .map(move |i| (ci, c.curve[i].0))
+        })
+        .collect();
+    let spikes = spikes::spikes(pool, budget);
+    let new_spikes = spikes.iter().filter(|s| !far.contains(&(s.candidate, s.n)));
+    warnings.extend(new_spikes.map(|s| {
+        located(
+            rows,
+            s.candidate,
+            Some(s.n),
+            s.warning(&pool[s.candidate].id),
+        )
+    }));
+    warnings
+}
+
+/// The footnote of a ranking's `*` markers (the predicted loss lies outside
+/// its interval, [`Estimate::prediction_outside_interval`]): how many, and
+/// why (the interval is another method's, built around its own
+/// prediction). None when no prediction lies outside. One text for `slaw
+/// select` and the runner's ranking.
+pub fn outside_interval_note(method: &Method, ranked: &[&Estimate]) -> Option<String> {
+    let outside = ranked
+        .iter()
+        .filter(|e| e.prediction_outside_interval())
+        .count();
+    (outside > 0).then(|| {
+        format!(
+            "* {outside} of {} scores lie outside their interval: the interval is {}'s, built \
+             around its own drift-corrected prediction, not centred on {}'s score (which moves \
+             the ranking only)",
+            ranked.len(),
+            ranked
+                .iter()
+                .find_map(|e| e.interval_from)
+                .unwrap_or("another method"),
+            method.name()
+        )
+    })
+}
+
+/// A warning when the predictive intervals are at a lower level than the
+/// one asked for: a calibrated scale has quantiles only up to the last of
+/// [`calibrate::SCALE_LEVELS`] (99%), so a level above it gets that level's
+/// interval ([`calibrate::Calibration::interval_level`]).
+pub(super) fn capped_level_warning(level: f64, ranked: &[&Estimate]) -> Option<String> {
+    let given = ranked
+        .iter()
+        .filter_map(|e| match e.interval_kind {
+            Some(IntervalKind::Backtest { level: l }) if l < level => Some(l),
+            _ => None,
+        })
+        .fold(None, |m: Option<f64>, l| Some(m.map_or(l, |m| m.max(l))))?;
+    Some(format!(
+        "level {level}: the predictive intervals are {} intervals (their calibration on public \
+         curves has quantiles only up to {}; rarer misses cannot be learned from them), so they \
+         cover less than {} of the time",
+        crate::numbers::percent(given),
+        crate::numbers::percent(given),
+        crate::numbers::percent(level)
+    ))
+}
+
+/// Warnings naming a measured loss lying more than
+/// [`crate::observations::FAR_DECADES`] decades from the candidate's other
+/// losses, and a parameter count that far from the other candidates'
+/// ([`crate::observations::far_values`]): a loss of 1e308 at one size made
+/// vanilla-fit rank its candidate first, silently.
+pub(super) fn far_value_warnings(pool: &[Candidate]) -> Vec<(usize, Option<f64>, String)> {
+    let median_of_others = |vals: &[f64], i: usize| {
+        crate::stats::median(
+            vals.iter()
+                .enumerate()
+                .filter(|&(k, v)| k != i && v.is_finite() && *v > 0.0)
+                .map(|(_, v)| *v)
+                .collect(),
+        )
+    };
+    let decades = |a: f64, b: f64| (a.log10() - b.log10()).abs();
+    let short = crate::numbers::short;
+    let mut out = Vec::new();
+    for (ci, c) in pool.iter().enumerate() {
+        let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
+        for i in crate::observations::far_values(&losses) {
+            let m = median_of_others(&losses, i);
+            out.push((
+                ci,
+                Some(c.curve[i].0),
+                format!(
+                    "candidate '{}': the loss {} at size {} lies {:.0} decades from its other \
+                 measured losses (median {}): a typo or a unit error? It is scored like any \
+                 other point and can decide the ranking",
+                    c.id,
+                    short(losses[i]),
+                    short(c.curve[i].0),
+                    decades(losses[i], m),
+                    short(m)
+                ),
+            ));
+        }
+    }
+    let sizes: Vec<f64> = pool.iter().map(|c| c.size.unwrap_or(f64::NAN)).collect();
+    for i in crate::observations::far_values(&sizes) {
+        let m = median_of_others(&sizes, i);
+        out.push((
+            i,
+            None,
+            format!(
+                "candidate '{}': the parameter count {} lies {:.0} decades from the other \
+             candidates' (median {}): a typo or a unit error?",
+                pool[i].id,
+                short(sizes[i]),
+                decades(sizes[i], m),
+                short(m)
+            ),
+        ));
+    }
+    out
+}
+
+/// A warning naming the candidates whose predictive interval has no width:
+/// their extrapolation hypotheses agree exactly (a flat curve), and the
+/// calibration, learned on curves whose hypotheses differ, cannot say how
+/// far such a prediction misses.
+pub(super) fn zero_width_warning(ranked: &[&Estimate]) -> Option<String> {
+    let ids: Vec<&str> = ranked
+        .iter()
+        .filter(|e| {
+            matches!(e.interval_kind, Some(IntervalKind::Backtest { .. }))
+                && e.interval.is_some_and(|iv| iv.hi <= iv.lo * (1.0 + 1e-9))
+        })
+        .map(|e| e.id.as_str())
+        .collect();
+    (!ids.is_empty()).then(|| {
+        format!(
+            "{}: the extrapolation hypotheses agree exactly (a flat curve?), so the predictive \
+             interval has no width; the calibration, learned on curves whose hypotheses differ, \
+             cannot say how far such a prediction misses: read it as a point, not a 0-width \
+             certainty",
+            ids.join(", ")
+        )
+    })
+}
