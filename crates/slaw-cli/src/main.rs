@@ -1509,6 +1509,13 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
         text += &format!("skipped: {}: {}\n", s.law, s.reason);
     }
     text += &slaw::pick::predictions_text(&result.predictions);
+    if result
+        .predictions
+        .iter()
+        .any(|p| !p.outside_data.is_empty())
+    {
+        text += "(an interval beyond the data, per law: slaw fit --law L --predict X)\n";
+    }
     for w in &result.warnings {
         text += &format!("warning: {w}\n");
     }

@@ -11,24 +11,58 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            && p.file_name().is_some_and(|n| n != "tests.rs")
+        {
+            // A module's tests in their own file (`#[cfg(test)] mod tests;`).
             out.push(p);
         }
     }
 }
 
-/// The string literals of Rust source (before its `#[cfg(test)]` module),
-/// with the line each starts on; comments and char literals are skipped.
+/// The string literals of Rust source outside its `#[cfg(test)]` items
+/// (a test module, wherever it stands in the file, up to its closing
+/// brace; an item ending in `;`), with the line each starts on; comments
+/// and char literals are skipped.
 fn string_literals(src: &str) -> Vec<(usize, String)> {
-    let code = match src.find("#[cfg(test)]") {
-        Some(i) => &src[..i],
-        None => src,
-    };
+    let code = src;
     let b = code.as_bytes();
     let (mut i, mut line) = (0, 1);
     let mut out = Vec::new();
+    // Brace depth, and the test item being skipped: the depth it stands at
+    // and whether its body was entered.
+    let mut depth = 0usize;
+    let mut skip: Option<(usize, bool)> = None;
     while i < b.len() {
         match b[i] {
+            b'#' if skip.is_none() && code[i..].starts_with("#[cfg(test)]") => {
+                skip = Some((depth, false));
+                i += "#[cfg(test)]".len();
+            }
+            b'{' => {
+                if let Some((d, _)) = skip {
+                    if depth == d {
+                        skip = Some((d, true));
+                    }
+                }
+                depth += 1;
+                i += 1;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if skip == Some((depth, true)) {
+                    skip = None;
+                }
+                i += 1;
+            }
+            b';' => {
+                if let Some((d, false)) = skip {
+                    if depth == d {
+                        skip = None;
+                    }
+                }
+                i += 1;
+            }
             b'\n' => {
                 line += 1;
                 i += 1;
@@ -68,7 +102,9 @@ fn string_literals(src: &str) -> Vec<(usize, String)> {
                 let close = format!("\"{}", "#".repeat(hashes));
                 let end = code[j + 1..].find(&close).map_or(b.len(), |k| j + 1 + k);
                 let s = &code[j + 1..end];
-                out.push((line, s.to_string()));
+                if skip.is_none() {
+                    out.push((line, s.to_string()));
+                }
                 line += s.matches('\n').count();
                 i = end + close.len();
             }
@@ -88,7 +124,9 @@ fn string_literals(src: &str) -> Vec<(usize, String)> {
                     i += 1;
                 }
                 i += 1;
-                out.push((start, s));
+                if skip.is_none() {
+                    out.push((start, s));
+                }
             }
             _ => i += 1,
         }
@@ -112,12 +150,16 @@ fn names_a_flag(s: &str) -> bool {
 fn the_scanner_finds_flags_and_skips_comments() {
     let src =
         "// --comment\nfn f() { let _ = format!(\"use --x-col\"); let c = '\"'; g(\"a--b\"); }\n\
-               let r = r#\"--raw\"#;\n#[cfg(test)]\nmod tests { \"--test\" }";
+               let r = r#\"--raw\"#;\n#[cfg(test)]\nmod tests { fn t() { \"--test\"; } }\n\
+               fn h() { g(\"--after\"); }\n#[cfg(test)]\nmod more;\nconst K: &str = \"--k\";";
     let lits = string_literals(src);
     let flagged: Vec<_> = lits.iter().filter(|(_, s)| names_a_flag(s)).collect();
-    assert_eq!(flagged.len(), 2, "{lits:?}");
+    // The test module is skipped, not what follows it.
+    assert_eq!(flagged.len(), 4, "{lits:?}");
     assert_eq!(flagged[0], &(2, "use --x-col".to_string()));
     assert_eq!(flagged[1], &(3, "--raw".to_string()));
+    assert_eq!(flagged[2], &(6, "--after".to_string()));
+    assert_eq!(flagged[3], &(9, "--k".to_string()));
 }
 
 #[test]

@@ -84,7 +84,7 @@ pub(super) fn pick_outside(x: f64, first: f64, last: f64) -> Vec<String> {
         return Vec::new();
     };
     vec![format!(
-        "{} {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; `slaw fit --law L --predict` calibrates one per law)",
+        "{} {side} fitted x ({}): an extrapolation, with no interval (the pick gives none; a fit of one law calibrates one)",
         crate::numbers::decades((x / edge).log10().abs()),
         num(edge)
     )]
