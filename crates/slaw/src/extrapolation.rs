@@ -179,6 +179,46 @@ pub fn noise_floor(mut residuals: Vec<f64>, level: f64) -> (f64, bool) {
     )
 }
 
+/// The white-noise part of a window's signed ln residuals `res` (the
+/// full fit's ln y - ln prediction, one per point of `obs`) at `level`:
+/// the points grouped by curve (the first context integer, when the points
+/// carry one), sorted by input `along` within a curve (ties by index); the
+/// first differences D of consecutive residuals of a curve; sigma_w =
+/// 1.4826 median |D - median D| / sqrt(2) (white noise of sd s gives
+/// D ~ N(0, 2 s^2), while a deviation correlated over the steps, a bump or
+/// a late decay, changes little from one point to the next and cancels — a
+/// linear trend exactly);
+/// r_w = z((1 + level) / 2) sigma_w, the level-quantile of |N(0, sigma_w^2)|,
+/// at most `cap` (the noise floor). 0 with fewer than 2 differences.
+pub fn white_noise(obs: &Observations, along: usize, res: &[f64], level: f64, cap: f64) -> f64 {
+    let curve = |i: usize| obs.point_context(i).first().copied().unwrap_or(0);
+    let xa = |i: usize| obs.point(i)[along];
+    let mut idx: Vec<usize> = (0..res.len()).filter(|&i| res[i].is_finite()).collect();
+    idx.sort_by(|&a, &b| {
+        curve(a)
+            .cmp(&curve(b))
+            .then(xa(a).total_cmp(&xa(b)))
+            .then(a.cmp(&b))
+    });
+    let diffs: Vec<f64> = idx
+        .windows(2)
+        .filter(|w| curve(w[0]) == curve(w[1]))
+        .map(|w| res[w[1]] - res[w[0]])
+        .collect();
+    if diffs.len() < 2 {
+        return 0.0;
+    }
+    let centre = crate::stats::median(diffs.clone());
+    let spread = diffs.iter().map(|d| (d - centre).abs()).collect();
+    let sigma = 1.4826 * crate::stats::median(spread) / std::f64::consts::SQRT_2;
+    let r = normal_quantile(0.5 + level / 2.0) * sigma;
+    if r.is_finite() {
+        r.min(cap).max(0.0)
+    } else {
+        0.0
+    }
+}
+
 /// Origins of [`calibrate`] (`slaw fit --predict`): every origin of a fit
 /// of up to about 64 points, beyond that 32 spread evenly over the second
 /// half, so that the cost grows linearly with the points, not as their square.
@@ -733,6 +773,14 @@ pub enum AlongRule {
     /// quadrature, sqrt(max(0, e^2 - r^2)) / d; the noise floor in
     /// quadrature.
     NoiseRemoved,
+    /// `NoiseRemoved` with only the residuals' white noise r_w
+    /// ([`white_noise`], from their first differences) taken out of every
+    /// score, sqrt(max(0, e^2 - r_w^2)) / d; the noise floor r (the
+    /// residuals' whole level) in quadrature in the half-width.
+    WhiteRemoved,
+    /// The scores of `WhiteRemoved`; the white noise r_w (not the noise
+    /// floor) in quadrature in the half-width, and as `Calibration::noise`.
+    WhiteFloor,
 }
 
 impl AlongRule {
@@ -746,6 +794,8 @@ impl AlongRule {
     /// unchanged for `EveryLater`; per origin with scores, one (score,
     /// median distance, median signed error) for `FarMedian`; every score's
     /// error less the noise in quadrature (the sign kept) for `NoiseRemoved`.
+    /// `WhiteRemoved` and `WhiteFloor` are `NoiseRemoved` with `noise` the
+    /// white noise r_w.
     pub fn rescore(self, rolled: &RollingScores, noise: f64) -> RollingScores {
         let mut out = rolled.clone();
         match self {
@@ -778,7 +828,7 @@ impl AlongRule {
                 out.per_origin = per;
                 out.signed = signed;
             }
-            AlongRule::NoiseRemoved => {
+            AlongRule::NoiseRemoved | AlongRule::WhiteRemoved | AlongRule::WhiteFloor => {
                 let less = |e: f64| (e * e - noise * noise).max(0.0).sqrt().copysign(e);
                 out.signed = rolled
                     .signed
@@ -984,14 +1034,26 @@ pub fn calibrate_along(
         return None;
     }
     let n = obs.len();
-    let residuals: Vec<f64> = (0..n)
+    let signed_residuals: Vec<f64> = (0..n)
         .map(|i| {
             let pred = law.predict_at(obs.point(i), obs.point_context(i), &full.params);
-            (pred.ln() - obs.y[i].ln()).abs()
+            obs.y[i].ln() - pred.ln()
         })
         .collect();
-    let (noise, noise_approximated) = noise_floor(residuals, level);
-    let rolled = how.rule.rescore(&rolled, noise);
+    let residuals: Vec<f64> = signed_residuals.iter().map(|r| r.abs()).collect();
+    let (floor, noise_approximated) = noise_floor(residuals, level);
+    let white = match how.rule {
+        AlongRule::WhiteRemoved | AlongRule::WhiteFloor => {
+            white_noise(obs, how.input, &signed_residuals, level, floor)
+        }
+        _ => floor,
+    };
+    let rolled = how.rule.rescore(&rolled, white);
+    let noise = if how.rule == AlongRule::WhiteFloor {
+        white
+    } else {
+        floor
+    };
     let origins = rolled.per_origin.iter().filter(|s| !s.is_empty()).count();
     let toward = if how.backward { SMALLER_X } else { LARGER_X };
     let signed = how.signed.unwrap_or(Signed {
@@ -1069,6 +1131,12 @@ pub fn calibrate_along(
         ),
         AlongRule::NoiseRemoved => method.push_str(
             "; every later point's ln error less the noise floor in quadrature, per unit distance; the noise floor in quadrature",
+        ),
+        AlongRule::WhiteRemoved => method.push_str(
+            "; every later point's ln error less the residuals' white noise (from their first differences) in quadrature, per unit distance; the noise floor in quadrature",
+        ),
+        AlongRule::WhiteFloor => method.push_str(
+            "; every later point's ln error less the residuals' white noise (from their first differences) in quadrature, per unit distance; that white noise in quadrature",
         ),
     }
     if how.signed.is_some_and(|s| s.shrink > 0.0 || s.asymmetric) {
@@ -1595,6 +1663,153 @@ mod tests {
             };
             assert!((h - want).abs() < 1e-12, "{rule:?} {h} {want}");
             assert!(h > 0.0 && cal.per_distance > 0.0, "{rule:?} {cal:?}");
+        }
+    }
+
+    /// cal50: `n` points of each of `curves` curves at steps 100, 200, ...
+    /// (the first context integer the curve) and their residuals
+    /// `shape(curve, i) + sd * noise` (a fixed sequence of about N(0, 1)).
+    fn cal50_window(
+        curves: u32,
+        n: usize,
+        sd: f64,
+        shape: impl Fn(u32, usize) -> f64,
+    ) -> (Observations, Vec<f64>) {
+        let mut state = 777u64;
+        let mut noise = move || {
+            (0..12)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (state >> 11) as f64 / (1u64 << 53) as f64
+                })
+                .sum::<f64>()
+                - 6.0
+        };
+        let (mut steps, mut res, mut ctx) = (vec![], vec![], vec![]);
+        for c in 0..curves {
+            for i in 0..n {
+                steps.push(100.0 * (i + 1) as f64);
+                res.push(shape(c, i) + sd * noise());
+                ctx.extend([c, i as u32]);
+            }
+        }
+        let y = vec![1.0; steps.len()];
+        let obs = Observations::from_columns(&["step"], &[steps], y).with_context(2, ctx);
+        (obs, res)
+    }
+
+    fn cal50_floor(res: &[f64]) -> f64 {
+        noise_floor(res.iter().map(|r| r.abs()).collect(), 0.9).0
+    }
+
+    /// White noise only (two curves, one offset by 0.1: differences are
+    /// never taken across curves): r_w is the noise's 90% quantile
+    /// (1.645 sd), and with it removed the later points' noise-only scores
+    /// give a small rate, as cal49's NoiseRemoved.
+    #[test]
+    fn cal50_white_noise_only_gives_a_small_rate() {
+        let sd = 0.01;
+        let (obs, res) = cal50_window(2, 200, sd, |c, _| 0.1 * c as f64);
+        let floor = cal50_floor(&res);
+        let white = white_noise(&obs, 0, &res, 0.9, floor);
+        assert!(
+            (white / (1.645 * sd) - 1.0).abs() < 0.2,
+            "{white} vs {}",
+            1.645 * sd
+        );
+        let rolled = cal49_rolled(0.0, sd);
+        let every = cal49_rate(AlongRule::EveryLater, &rolled, white);
+        for rule in [AlongRule::WhiteRemoved, AlongRule::WhiteFloor] {
+            let rate = cal49_rate(rule, &rolled, white);
+            assert!(rate < every / 4.0, "{rule:?} {rate} vs {every}");
+        }
+    }
+
+    /// A smooth correlated bump of 0.05 under white noise of sd 0.002: the
+    /// residuals' level (the noise floor, ~0.05) is the bump's, their white
+    /// noise ~1.645 x 0.002; taking out only the white noise keeps the
+    /// later points' drift of 0.05 per unit distance (the bump carried
+    /// forward), where removing the whole floor (cal49's NoiseRemoved)
+    /// loses most of it.
+    #[test]
+    fn cal50_a_correlated_bump_keeps_its_rate() {
+        let (sd, rate) = (0.002, 0.05);
+        let n = 200;
+        let bump = |_: u32, i: usize| 0.05 * (std::f64::consts::PI * i as f64 / n as f64).sin();
+        let (obs, res) = cal50_window(1, n, sd, bump);
+        let floor = cal50_floor(&res);
+        let white = white_noise(&obs, 0, &res, 0.9, floor);
+        assert!(floor > 0.04, "{floor}");
+        assert!(
+            white > 0.7 * 1.645 * sd && white < 1.5 * 1.645 * sd,
+            "{white}"
+        );
+        let rolled = cal49_rolled(rate, sd);
+        for rule in [AlongRule::WhiteRemoved, AlongRule::WhiteFloor] {
+            let kept = cal49_rate(rule, &rolled, white);
+            assert!(kept > 0.9 * rate && kept < 2.0 * rate, "{rule:?} {kept}");
+        }
+        let removed = cal49_rate(AlongRule::NoiseRemoved, &rolled, floor);
+        assert!(removed < 0.5 * rate, "{removed}");
+    }
+
+    /// Noiseless: residuals that drift linearly (constant differences) have
+    /// no white noise (r_w = 0, not the floor), so every later point's
+    /// drift is scored exactly; a window of fewer than 3 points has none.
+    #[test]
+    fn cal50_a_noiseless_drift_gives_the_exact_rate() {
+        let rate = 0.05;
+        let (obs, res) = cal50_window(1, 50, 0.0, |_, i| 1e-3 * i as f64);
+        let floor = cal50_floor(&res);
+        let white = white_noise(&obs, 0, &res, 0.9, floor);
+        assert!(floor > 0.04 && white < 1e-12, "{floor} {white}");
+        let clean = cal49_rolled(rate, 0.0);
+        for rule in [AlongRule::WhiteRemoved, AlongRule::WhiteFloor] {
+            let q = cal49_rate(rule, &clean, white);
+            assert!((q - rate).abs() < 1e-9, "{rule:?} {q}");
+            let r = rule.rescore(&clean, white);
+            assert!(r.signed.iter().flatten().all(|&e| e < 0.0));
+        }
+        let (two, res2) = cal50_window(1, 2, 0.01, |_, _| 0.0);
+        assert_eq!(white_noise(&two, 0, &res2, 0.9, 1.0), 0.0);
+    }
+
+    /// Through `calibrate_along`: `WhiteRemoved` keeps the noise floor as
+    /// the half-width's noise term, `WhiteFloor` the white noise (never
+    /// above the floor); both in quadrature.
+    #[test]
+    fn cal50_the_noise_terms_of_the_half_width() {
+        let (law, _, obs) = bent_power();
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let how = |rule| Along {
+            input: 0,
+            max_origins: usize::MAX,
+            max_scores_per_origin: usize::MAX,
+            normal_fallback: true,
+            fallback_floor: false,
+            prior: None,
+            signed: None,
+            backward: false,
+            rule,
+        };
+        let every = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(AlongRule::EveryLater));
+        let every = every.unwrap();
+        let x = 3.0 * obs.point(obs.len() - 1)[0];
+        let d = (x / obs.point(obs.len() - 1)[0]).ln();
+        for rule in [AlongRule::WhiteRemoved, AlongRule::WhiteFloor] {
+            let cal = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(rule)).unwrap();
+            assert!(cal.noise_in_quadrature, "{rule:?}");
+            if rule == AlongRule::WhiteRemoved {
+                assert_eq!(cal.noise, every.noise);
+            } else {
+                assert!(cal.noise <= every.noise, "{} {}", cal.noise, every.noise);
+            }
+            let want = (cal.per_distance * d).hypot(cal.noise);
+            assert!((cal.half_width(x) - want).abs() < 1e-12, "{rule:?}");
+            assert!(cal.per_distance > 0.0 && cal.method.contains("white noise"));
         }
     }
 
