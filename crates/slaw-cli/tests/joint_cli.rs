@@ -664,10 +664,10 @@ fn methods_order_units_and_bad_settings() {
         "{text}"
     );
     assert!(
-        text.contains("warning: model_size = 1.00000e14 is 6250x above the largest value"),
+        text.contains("warning: model_size = 1e14 is 6250x above the largest value"),
         "{text}"
     );
-    assert!(text.contains("warning: D_f = 10000000000 is"), "{text}");
+    assert!(text.contains("warning: D_f = 1e10 is"), "{text}");
 }
 
 #[test]

@@ -174,7 +174,7 @@ fn max_n_above_the_target_names_max_n() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("error: --max-n: must be in (0, --target = 1638400]"),
+        err.contains("error: --max-n: must be in (0, --target = 1.6384e6]"),
         "{err}"
     );
     assert!(!err.contains("--budget"), "{err}");
@@ -220,7 +220,7 @@ fn a_budget_at_the_target_is_noted() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("note: the budget reaches the target (1638400)"),
+        out.contains("note: the budget reaches the target (1.6384e6)"),
         "{out}"
     );
     assert!(
@@ -389,7 +389,7 @@ fn the_header_says_what_the_score_is() {
     let (_, out, _) = run(dir.path(), &base);
     assert!(out.contains("(slope of ln L on ln n -"), "{out}");
     assert!(
-        out.contains("observed: the data's loss at the target 1638400"),
+        out.contains("observed: the data's loss at the target 1.6384e6"),
         "{out}"
     );
     assert!(
