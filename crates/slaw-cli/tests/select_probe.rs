@@ -284,7 +284,7 @@ fn bench_selection_warns_about_datasets_the_metrics_say_little_about() {
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(
-            "warning: dataset 'flat': every candidate's loss at the target 1638400 is 1.5"
+            "warning: dataset 'flat': every candidate's loss at the target 1.6384e6 is 1.5"
         ),
         "{err}"
     );
@@ -354,11 +354,11 @@ fn the_header_says_what_the_score_is() {
     for (method, says) in [
         (
             "model-size",
-            "no fine-tuning, for the loss at 1638400; score = -ln(parameter count)",
+            "no fine-tuning, for the loss at 1.6384e6; score = -ln(parameter count)",
         ),
         (
             "zero-shot",
-            "no fine-tuning, for the loss at 1638400; score = the zero-shot loss",
+            "no fine-tuning, for the loss at 1.6384e6; score = the zero-shot loss",
         ),
         (
             "sub-tuning",
