@@ -26,7 +26,8 @@ pub struct RunArgs {
     /// Factor columns that are PET sizes (prompt length, LoRA rank): left out of the shared beta/E.
     #[arg(long = "pet")]
     pet: Vec<String>,
-    /// The column naming each run's fine-tuning method (full, LoRA, prompt, ...).
+    /// The column naming each run's fine-tuning method (full, LoRA, prompt, ...). Without it, a
+    /// file with no `method` column is one method, named after the file (said in a note).
     #[arg(long, default_value = "method")]
     method_col: String,
     /// The fine-tuning data size column.
@@ -276,6 +277,11 @@ pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
     let j = joint::fit_joint(&runs, &config::fit_options(Fitting::Joint)?)?;
     let fits = &j.fits;
     output::emit(a.json, &j, || {
+        // what the reading assumed (a file without a method column is one
+        // method); in the JSON, the first of `warnings`
+        for n in &runs.notes {
+            println!("note: {n}");
+        }
         print!("{}", rep::joint_report(&j));
     })?;
     if let Some(p) = &a.report {
@@ -428,7 +434,28 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
             std::slice::from_ref(&a.runs.file),
         )?;
     }
-    Ok(exit_for(fits.iter().all(|m| m.form(form).converged())))
+    let ok = fits.iter().all(|m| m.form(form).converged());
+    if !rec.left_out.is_empty() {
+        // A partial result, as `joint`, `fit --group` and `forecast
+        // --run-col`: exit 3.
+        eprintln!(
+            "error: {} method(s) left out of the decision ({}; see the warnings){}; exit status {}",
+            rec.left_out.len(),
+            rec.left_out
+                .iter()
+                .map(|l| l.method.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if ok {
+                ""
+            } else {
+                "; a fit did not converge (marked NOT CONVERGED)"
+            },
+            output::EXIT_NOT_CONVERGED
+        );
+        return Ok(ExitCode::from(output::EXIT_NOT_CONVERGED));
+    }
+    Ok(exit_for(ok))
 }
 
 pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {

@@ -86,6 +86,10 @@ enum Command {
     /// Fit the joint fine-tuning laws (multiplicative and additive) per method; held-out MAD side by side.
     Joint(joint::JointArgs),
     /// Which fine-tuning method for a setting: predicted loss per method, critical data sizes.
+    ///
+    /// A method left out of the decision (its runs cannot be fitted, or none varies the --at
+    /// factor) is a warning, listed in the JSON's recommendation.left_out, and makes the exit
+    /// status 3 (a partial result, as joint, fit --group and forecast --run-col do).
     Methods(joint::MethodsArgs),
     /// Compute-optimal model size and tokens for compute budgets, from a Chinchilla fit.
     Allocate(joint::AllocateArgs),
@@ -1508,11 +1512,12 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     for s in &result.skipped {
         text += &format!("skipped: {}: {}\n", s.law, s.reason);
     }
-    text += &slaw::pick::predictions_text(&result.predictions);
-    if result
-        .predictions
-        .iter()
-        .any(|p| !p.outside_data.is_empty())
+    text += &result.predictions_text();
+    if result.no_better_than_constant.is_none()
+        && result
+            .predictions
+            .iter()
+            .any(|p| !p.outside_data.is_empty())
     {
         text += "(an interval beyond the data, per law: slaw fit --law L --predict X)\n";
     }
@@ -1534,7 +1539,10 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
             std::slice::from_ref(&a.data.file),
         )?;
     }
-    if result.groups.iter().all(|p| p.choice.is_some()) {
+    if let Some(why) = &result.no_better_than_constant {
+        // as `fit` on such points: exit 3
+        Ok(output::converged_exit(false, why))
+    } else if result.groups.iter().all(|p| p.choice.is_some()) {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("error: no law was eligible for at least one group (see the reasons above)");

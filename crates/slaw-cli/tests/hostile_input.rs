@@ -95,7 +95,8 @@ fn constant_loss_prints_no_nan_r2() {
 }
 
 /// Duplicate x (a steepening that cannot be measured): `compare` printed
-/// "the window's steepening: NaN".
+/// "the window's steepening: NaN". Every point at one x: as `fit` on such
+/// points, no law is better than a constant, exit 3 (ux50).
 #[test]
 fn compare_on_unmeasurable_steepening_says_so() {
     let dir = TempDir::new().unwrap();
@@ -107,7 +108,7 @@ fn compare_on_unmeasurable_steepening_says_so() {
     slaw()
         .args(["compare", &s(&f), "--x", "x", "--y", "loss"])
         .assert()
-        .success()
+        .code(3)
         .stdout(predicate::str::contains(
             "the window's steepening: not measurable on these points",
         ))

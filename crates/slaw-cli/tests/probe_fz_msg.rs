@@ -277,7 +277,8 @@ fn compare_pick_warns_as_fit_does() {
         "1e5",
     ];
     let (code, out, err) = run(dir.path(), &args);
-    assert_eq!(code, 0, "{out}{err}");
+    // every point at one x: no better than a constant, exit 3, as fit (ux50)
+    assert_eq!(code, 3, "{out}{err}");
     let want = "input 'x' takes one value (1000) at every fitted point";
     assert!(out.contains(&format!("warning: {want}")), "{out}");
     let mut json_args = args.to_vec();

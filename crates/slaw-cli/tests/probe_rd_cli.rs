@@ -137,7 +137,7 @@ fn methods_factor_values_and_losses_have_one_format() {
         .unwrap();
     let text = text_of(&out);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains(": at model_size = 8.00000e9: "), "{text}");
+    assert!(text.contains(": at model_size = 8e9: "), "{text}");
     assert!(!text.contains("at model_size = 8000000000"), "{text}");
     let grid: Vec<&str> = text
         .lines()
@@ -153,8 +153,9 @@ fn methods_factor_values_and_losses_have_one_format() {
             .next()
             .unwrap()
             .trim();
+        // one scientific form, trailing zeros dropped (ux50: 5e7, 1.68179e9)
         assert!(
-            v.contains('e') && v.split('e').next().unwrap().len() == 7,
+            v.contains('e') && !v.split('e').next().unwrap().ends_with('0'),
             "{l}"
         );
     }

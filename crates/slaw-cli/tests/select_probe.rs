@@ -174,7 +174,7 @@ fn max_n_above_the_target_names_max_n() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("error: --max-n: must be in (0, --target = 1638400]"),
+        err.contains("error: --max-n: must be in (0, --target = 1.6384e6]"),
         "{err}"
     );
     assert!(!err.contains("--budget"), "{err}");
@@ -220,7 +220,7 @@ fn a_budget_at_the_target_is_noted() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("note: the budget reaches the target (1638400)"),
+        out.contains("note: the budget reaches the target (1.6384e6)"),
         "{out}"
     );
     assert!(
@@ -284,7 +284,7 @@ fn bench_selection_warns_about_datasets_the_metrics_say_little_about() {
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(
-            "warning: dataset 'flat': every candidate's loss at the target 1638400 is 1.5"
+            "warning: dataset 'flat': every candidate's loss at the target 1.6384e6 is 1.5"
         ),
         "{err}"
     );
@@ -354,11 +354,11 @@ fn the_header_says_what_the_score_is() {
     for (method, says) in [
         (
             "model-size",
-            "no fine-tuning, for the loss at 1638400; score = -ln(parameter count)",
+            "no fine-tuning, for the loss at 1.6384e6; score = -ln(parameter count)",
         ),
         (
             "zero-shot",
-            "no fine-tuning, for the loss at 1638400; score = the zero-shot loss",
+            "no fine-tuning, for the loss at 1.6384e6; score = the zero-shot loss",
         ),
         (
             "sub-tuning",
@@ -389,7 +389,7 @@ fn the_header_says_what_the_score_is() {
     let (_, out, _) = run(dir.path(), &base);
     assert!(out.contains("(slope of ln L on ln n -"), "{out}");
     assert!(
-        out.contains("observed: the data's loss at the target 1638400"),
+        out.contains("observed: the data's loss at the target 1.6384e6"),
         "{out}"
     );
     assert!(

@@ -321,7 +321,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
     };
     if backtest {
-        let (obs, _, opts, _) = load(data, &o.data, &o.fit)?;
+        let (obs, _, opts, note) = load(data, &o.data, &o.fit)?;
         if obs.dim() != 1 {
             return usage(format!(
                 "pick='backtest' needs one input column (got {})",
@@ -330,9 +330,10 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
         // As the CLI: laws named as a pick's pool (M4 by its authors'
         // procedure included), the pick's predictions at `predict`.
-        return json(&analysis::backtest_comparison(
-            &laws, &obs, &opts, &o.data.y, &o.predict,
-        )?);
+        return with_notes(
+            &analysis::backtest_comparison(&laws, &obs, &opts, &o.data.y, &o.predict)?,
+            note,
+        );
     }
     if !o.predict.is_empty() {
         return usage(
@@ -340,11 +341,19 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
              'auto' or 'backtest'); a hold-out ranking compares laws, it does not combine them",
         );
     }
-    let (obs, holdout, opts, _) = load(data, &o.data, &o.fit)?;
+    let (obs, holdout, opts, note) = load(data, &o.data, &o.fit)?;
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let given = o.data.holdout_given().then_some(holdout);
     let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, given, &o.data.y)?;
-    json(&ranked)
+    with_notes(&ranked, note)
+}
+
+/// `compare`'s result (the CLI's `--json`) with the note of reading the
+/// data beside it (an event file's steps dropped where a tag is not
+/// logged: the CLI's `note:`, which its JSON shapes have no place for):
+/// `{"result": ..., "notes": [...]}`, unwrapped by the Python side.
+fn with_notes<T: serde::Serialize>(result: &T, note: Option<String>) -> Res<String> {
+    json(&serde_json::json!({"result": result, "notes": note.into_iter().collect::<Vec<_>>()}))
 }
 
 #[derive(Deserialize)]

@@ -676,7 +676,7 @@ mod tests {
                 Stop::Dropped {
                     after: Some(1.5e13),
                 },
-                format!("dropped after n = 1.50000e13: {risk}"),
+                format!("dropped after n = 1.5e13: {risk}"),
                 true,
             ),
             (

@@ -883,7 +883,42 @@ pub struct BacktestComparison {
     pub predictions: Vec<crate::pick::PickPrediction>,
     /// What the data warrant a warning about ([`data_warnings`]).
     pub warnings: Vec<String>,
+    /// Why no law's fit is to be used, when the data cannot tell a law
+    /// from a constant: every point at one x (then every law's fit
+    /// explains them no better than a constant, as `fit` says of such
+    /// data; no prediction is made). Said in the text and the warnings.
+    #[serde(skip)]
+    pub no_better_than_constant: Option<String>,
 }
+
+impl BacktestComparison {
+    /// The predictions as text, a line each ([`crate::pick::predictions_text`]);
+    /// when no law's fit is to be used, each line says so.
+    pub fn predictions_text(&self) -> String {
+        match &self.no_better_than_constant {
+            None => crate::pick::predictions_text(&self.predictions),
+            Some(_) => self
+                .predictions
+                .iter()
+                .map(|p| {
+                    format!(
+                        "prediction{} at x = {}: none: {NO_BETTER_THAN_CONSTANT}\n",
+                        if p.group.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", p.group)
+                        },
+                        crate::numbers::g6(p.x)
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What `compare` says of points that all share one x, in `fit`'s words.
+pub const NO_BETTER_THAN_CONSTANT: &str =
+    "every law's fit explains the data no better than a constant (the points share one x)";
 
 /// [`compare_by_backtest`] of the laws `names`, and its picks' predictions
 /// at each of `xs` (none: empty), as one result.
@@ -895,7 +930,21 @@ pub fn backtest_comparison(
     xs: &[f64],
 ) -> Result<BacktestComparison> {
     let (groups, unfit) = compare_by_backtest(names, obs, opts, y_name)?;
-    let predictions = crate::pick::predictions(&groups, xs);
+    // Points that all share one x: no law can be told from a constant (as
+    // `fit` finds of every law on such points); nothing is predicted.
+    let constant = obs.dim() == 1 && !obs.constant_inputs().is_empty();
+    let mut predictions = crate::pick::predictions(&groups, xs);
+    let mut warnings = data_warnings(obs);
+    if constant {
+        for p in &mut predictions {
+            p.loss = None;
+            p.equal_fit_range = None;
+            p.outside_data.clear();
+        }
+        warnings.push(format!(
+            "{NO_BETTER_THAN_CONSTANT}: the laws' parameters and predictions are not to be used"
+        ));
+    }
     Ok(BacktestComparison {
         groups,
         skipped: unfit
@@ -906,7 +955,8 @@ pub fn backtest_comparison(
             })
             .collect(),
         predictions,
-        warnings: data_warnings(obs),
+        warnings,
+        no_better_than_constant: constant.then(|| NO_BETTER_THAN_CONSTANT.to_string()),
     })
 }
 

@@ -814,7 +814,7 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "r.csv: no runs: none of the 2 rows has step = 20 and N = 100000000 (the filters)"
+            "r.csv: no runs: none of the 2 rows has step = 20 and N = 1e8 (the filters)"
         );
     }
 

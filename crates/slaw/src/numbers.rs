@@ -12,23 +12,25 @@ fn trim_fraction(s: &str) -> &str {
     }
 }
 
-/// Format a number compactly: plain for moderate magnitudes (up to 6
-/// decimals between 1e-3 and 1e5; [`g6`]'s 6 significant digits between
-/// 1e-4 and 1e-3 and between 1e5 and 1e6: 0.000123457, 303054, not
-/// 3.03054e5), scientific otherwise.
+/// The one number format of the text reports for parameters, x values,
+/// settings and thresholds (probe48 9b: one format per report, never
+/// `8000000000` beside `8.00000e9`). The rule: plain between 1e-4 and 1e6,
+/// scientific outside; 6 significant digits, and plain values between 1e-3
+/// and 1e5 to 6 decimals (a loss keeps its digits: 1.004958, 0.25, 3000);
+/// trailing zeros dropped everywhere, so round values read as written
+/// (8e9, 1e-10, 1e-6, 3e12) and others keep 6 digits (1.22835e-7,
+/// 0.000123457, 303054, 1.23457e6). Whole numbers follow the same rule (a
+/// model size of 8e9 reads 8e9, not 8000000000). Zero and non-finite
+/// values print as Rust prints them. [`Column`] is the same rule for a table
+/// column whose values must line up; JSON keeps every number in full.
 pub fn num(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
-    let a = v.abs();
-    if v.fract() == 0.0 && a < 1e12 {
-        format!("{v:.0}")
-    } else if (1e-3..1e5).contains(&a) {
+    if (1e-3..1e5).contains(&v.abs()) {
         trim_fraction(&format!("{v:.6}")).to_string()
-    } else if (1e-4..1e6).contains(&a) {
-        g6(v)
     } else {
-        format!("{v:.5e}")
+        g6(v)
     }
 }
 
@@ -94,8 +96,8 @@ pub fn shortest(v: f64) -> String {
 /// One number format for a table column, so that its values line up and
 /// read alike: `num`'s precision without its trimming — 6 decimals when
 /// every value lies between 1e-3 and 1e5 (1.790600 under 1.507848), else
-/// 6 significant digits in scientific form for all (5.00000e7 and
-/// 8.00000e9, not 8000000000 beside 5.00000e7).
+/// 6 significant digits in scientific form for all, trailing zeros dropped
+/// as `num` drops them (5e7 and 8e9, 1.68179e9; not 8000000000 beside 5e7).
 /// A column whose values all lie between 100 and 1e6, some above 1e5, is
 /// plain with no decimals (161378, not 1.61378e5: 6 significant digits of
 /// its largest value, as [`g6`]).
@@ -127,12 +129,9 @@ impl Column {
         if !v.is_finite() {
             format!("{v}")
         } else if self.sci {
-            // 1.08494, not 1.08494e0: the same 6 digits, no exponent 0
-            let t = format!("{v:.5e}");
-            match t.strip_suffix("e0") {
-                Some(m) => m.to_string(),
-                None => t,
-            }
+            // num's scientific form: 6 digits, trailing zeros dropped (8e9,
+            // 1.68179e9), and 1.08494, not 1.08494e0
+            sci_to(v, 6)
         } else {
             format!("{v:.*}", self.decimals)
         }
@@ -174,6 +173,43 @@ mod fx46a_tests {
 }
 
 #[cfg(test)]
+mod ux50_tests {
+    use super::{num, Column};
+
+    /// probe48 9b: one rule for a report's numbers: whole or not, large
+    /// values scientific with trailing zeros dropped, as small ones.
+    #[test]
+    fn ux50_one_number_format() {
+        for (v, t) in [
+            (8e9, "8e9"),
+            (1.6e10, "1.6e10"),
+            (1e-10, "1e-10"),
+            (1e-6, "1e-6"),
+            (1.2283456e-7, "1.22835e-7"),
+            (3e12, "3e12"),
+            (1234567.0, "1.23457e6"),
+            (1e6, "1e6"),
+            (303054.2, "303054"),
+            (100000.0, "100000"),
+            (3000.0, "3000"),
+            (1.0049581, "1.004958"),
+            (0.25, "0.25"),
+            (0.000123456789, "0.000123457"),
+            (-4e9, "-4e9"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(num(v), t, "{v}");
+        }
+        // a column: the same scientific form, the values of one column alike
+        let c = Column::of([8e9, 5e8, 1.6817928e9]);
+        assert_eq!(
+            [c.fmt(8e9), c.fmt(5e8), c.fmt(1.6817928e9)],
+            ["8e9", "5e8", "1.68179e9"]
+        );
+    }
+}
+
+#[cfg(test)]
 mod column_tests {
     use super::{shortest, Column};
 
@@ -186,7 +222,10 @@ mod column_tests {
             ["1.507848", "1.790600", "1.343460"]
         );
         let c = Column::of([8e9, 5e7, 2.65915e8]);
-        assert_eq!([c.fmt(8e9), c.fmt(5e7)], ["8.00000e9", "5.00000e7"]);
+        assert_eq!(
+            [c.fmt(8e9), c.fmt(5e7), c.fmt(2.65915e8)],
+            ["8e9", "5e7", "2.65915e8"]
+        );
         assert_eq!(Column::of([f64::NAN, 0.0, 2.0]).fmt(2.0), "2.000000");
         // fx47b: between 100 and 1e6, some above 1e5: plain, no decimals,
         // one format for the column; a small value beside them keeps the
@@ -194,7 +233,7 @@ mod column_tests {
         let c = Column::of([161378.4, 90210.0]);
         assert_eq!([c.fmt(161378.4), c.fmt(90210.0)], ["161378", "90210"]);
         let c = Column::of([161378.4, 2.5]);
-        assert_eq!([c.fmt(161378.4), c.fmt(2.5)], ["1.61378e5", "2.50000"]);
+        assert_eq!([c.fmt(161378.4), c.fmt(2.5)], ["1.61378e5", "2.5"]);
         assert_eq!(super::num(303054.2), "303054");
         assert_eq!(super::num(1.8260105e-4), "0.000182601");
         assert_eq!(super::num(2.23713e-10), "2.23713e-10");

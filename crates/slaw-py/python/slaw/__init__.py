@@ -366,7 +366,10 @@ def compare(
     ``predict``: values of x (> 0) at which the backtest pick predicts (the CLI's ``--predict``):
     ``.predictions`` is a DataFrame (group, x, loss, and equal_fit_lo / equal_fit_hi: where a
     chosen law's Huber optimum is a segment, the range of the prediction over the fits as good,
-    NaN elsewhere), ``to_dict()["predictions"]`` the CLI's JSON."""
+    NaN elsewhere), ``to_dict()["predictions"]`` the CLI's JSON.
+
+    On a TensorBoard event file, the steps where a column used is not logged are dropped, as the
+    CLI does; a ``UserWarning`` says how many (the CLI's ``note:``)."""
     names = _names(laws, "laws")
     if laws is not None and not names:
         raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified'], "
@@ -377,7 +380,13 @@ def compare(
     opts["laws"] = names
     opts["pick"] = str(pick)
     opts["predict"] = [_number(v, "predict") for v in xs]
-    raw = _call(_native.compare, to_table(data), opts)
+    out = _call(_native.compare, to_table(data), opts)
+    raw = out["result"]
+    # What reading the data dropped (an event file's steps where a tag is not logged), as the
+    # CLI's note.
+    read_notes = out.get("notes") or []
+    for n in read_notes:
+        warnings.warn(n, stacklevel=2)
     if isinstance(raw, dict):
         names = [l["law"] for l in (raw.get("groups") or [{}])[0].get("laws", [])] + [
             sk["law"] for sk in raw.get("skipped", [])]
@@ -399,7 +408,8 @@ def compare(
         segs = [p.get("equal_fit_range") or {} for p in raw_preds]
         preds["equal_fit_lo"] = [float(r.get("lo", float("nan"))) for r in segs]
         preds["equal_fit_hi"] = [float(r.get("hi", float("nan"))) for r in segs]
-        notes = [f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
+        notes = [f"note: {n}" for n in read_notes] + [
+                 f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
                  + (f" (a chosen law's Huber optimum is a segment: fits as good predict "
                     f"{p.equal_fit_lo:.6g} to {p.equal_fit_hi:.6g})" if p.equal_fit_lo == p.equal_fit_lo else "")
                  for p in preds.itertuples()]
@@ -412,7 +422,8 @@ def compare(
         return result
     names = [r["law"] for r in raw]
     frame = pd.DataFrame(raw).set_index("law") if raw else pd.DataFrame()
-    return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}")
+    return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}",
+                       [f"note: {n}" for n in read_notes])
 
 
 def select(

@@ -93,9 +93,17 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
         });
     }
     let level = w.bootstrap.as_ref().map(|b| b.level);
-    for p in &w.predictions {
+    let specs: Vec<&str> = w.predictions.iter().map(|p| p.schedule.as_str()).collect();
+    let (labels, common) = schedule_labels(&specs);
+    let bar_steps = bar_steps(
+        &w.predictions
+            .iter()
+            .map(|p| p.last().step)
+            .collect::<Vec<_>>(),
+    );
+    for (k, p) in w.predictions.iter().enumerate() {
         series.push(Series {
-            label: format!("{} (predicted)", p.schedule),
+            label: format!("{} (predicted)", labels[k]),
             color,
             kind: SeriesKind::Line,
             points: p.points.iter().map(|q| (q.step, q.loss)).collect(),
@@ -122,7 +130,7 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
                 label: String::new(),
                 color,
                 kind: SeriesKind::Interval,
-                points: vec![(last.step, lo), (last.step, hi)],
+                points: vec![(bar_steps[k], lo), (bar_steps[k], hi)],
             });
         }
         color += 1;
@@ -137,10 +145,15 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     }
     Figure {
         title: format!(
-            "what-if schedules: {} law fitted on {} run{}{}",
+            "what-if schedules: {} law fitted on {} run{}{}{}",
             w.method,
             w.fitted.len(),
             if w.fitted.len() == 1 { "" } else { "s" },
+            if common.is_empty() {
+                String::new()
+            } else {
+                format!("; every schedule {}", common.join(","))
+            },
             // The warning's point, where the figure is all one looks at.
             if w.bootstrap.is_some() && w.model_error.is_none() {
                 " (intervals without the schedule-transfer error)"
@@ -148,10 +161,129 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
                 ""
             }
         ),
-        x_label: "step".into(),
-        y_label: "loss".into(),
+        x_label: "step (log scale)".into(),
+        y_label: "loss (log scale)".into(),
         series,
         bands,
         vlines: vec![],
+    }
+}
+
+/// The legend labels of the predicted schedules, and the settings common
+/// to all of them (probe48 9c: the legend cuts a long label in the middle,
+/// so two schedules read alike, "cosine:peak=3e-…160" and
+/// "constant:peak=…160"). Two or more schedules of which one is longer
+/// than fits ([`LABEL_ROOM`]) keep what differs: the settings (`key=value`
+/// after the kind) that every schedule has are taken out of the labels and
+/// returned, for the title, once. Labels that would then read alike (one
+/// schedule's settings a reordering of another's) are the specs numbered.
+pub fn schedule_labels(specs: &[&str]) -> (Vec<String>, Vec<String>) {
+    let full = || (specs.iter().map(|s| s.to_string()).collect(), Vec::new());
+    if specs.len() < 2 || specs.iter().all(|s| s.chars().count() <= LABEL_ROOM) {
+        return full();
+    }
+    let split = |s: &str| -> (String, Vec<String>) {
+        match s.split_once(':') {
+            Some((kind, rest)) => (
+                kind.to_string(),
+                rest.split(',').map(|i| i.trim().to_string()).collect(),
+            ),
+            None => (s.to_string(), Vec::new()),
+        }
+    };
+    let parts: Vec<(String, Vec<String>)> = specs.iter().map(|s| split(s)).collect();
+    let common: Vec<String> = parts[0]
+        .1
+        .iter()
+        .filter(|i| i.contains('=') && parts.iter().all(|(_, items)| items.contains(i)))
+        .cloned()
+        .collect();
+    if common.is_empty() {
+        return full();
+    }
+    let labels: Vec<String> = parts
+        .iter()
+        .map(|(kind, items)| {
+            let rest: Vec<&str> = items
+                .iter()
+                .filter(|i| !common.contains(i))
+                .map(String::as_str)
+                .collect();
+            if rest.is_empty() {
+                kind.clone()
+            } else {
+                format!("{kind}:{}", rest.join(","))
+            }
+        })
+        .collect();
+    let distinct = labels
+        .iter()
+        .enumerate()
+        .all(|(i, a)| labels[..i].iter().all(|b| a != b));
+    if distinct {
+        (labels, common)
+    } else {
+        (
+            specs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}: {s}", i + 1))
+                .collect(),
+            Vec::new(),
+        )
+    }
+}
+
+/// The characters of a schedule's label that the legend shows whole (its
+/// 32 less " (predicted)").
+const LABEL_ROOM: usize = 20;
+
+/// Where each predicted schedule's final-loss bar is drawn: at its last
+/// step, a bar at the same step as an earlier one moved right by 4% of
+/// the step per earlier bar there (probe48 9c: two bars at one step hid
+/// each other; on the log axis 4% is some 7 pixels, the caps apart).
+pub fn bar_steps(last_steps: &[f64]) -> Vec<f64> {
+    last_steps
+        .iter()
+        .enumerate()
+        .map(|(k, &x)| {
+            let before = last_steps[..k].iter().filter(|&&y| y == x).count();
+            x * (1.0 + 0.04 * before as f64)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod ux50_tests {
+    use super::{bar_steps, schedule_labels};
+
+    /// probe48 9c: two long schedules keep what differs in their labels,
+    /// the settings they share said once; short ones stay whole.
+    #[test]
+    fn ux50_schedule_labels_keep_what_differs() {
+        let (labels, common) = schedule_labels(&[
+            "cosine:peak=3e-4,final=3e-5,total=72000,warmup=2160",
+            "constant:peak=3e-4,warmup=2160",
+        ]);
+        assert_eq!(labels, ["cosine:final=3e-5,total=72000", "constant"]);
+        assert_eq!(common, ["peak=3e-4", "warmup=2160"]);
+        let (labels, common) = schedule_labels(&["constant:peak=3e-4", "cosine:peak=3e-4"]);
+        assert_eq!(labels, ["constant:peak=3e-4", "cosine:peak=3e-4"]);
+        assert!(common.is_empty());
+        // the same settings reordered: numbered, in full
+        let (labels, _) = schedule_labels(&[
+            "wsd:peak=3e-4,final=3e-5,decay_start=6000,total=9000",
+            "wsd:peak=3e-4,decay_start=6000,final=3e-5,total=9000",
+        ]);
+        assert!(labels[0].starts_with("1: wsd:") && labels[1].starts_with("2: wsd:"));
+    }
+
+    /// probe48 9c: final-loss bars at one step are drawn apart.
+    #[test]
+    fn ux50_bars_at_one_step_are_apart() {
+        let x = bar_steps(&[72000.0, 72000.0, 24000.0, 72000.0]);
+        assert_eq!(x[0], 72000.0);
+        assert_eq!(x[2], 24000.0);
+        assert!(x[1] > x[0] && x[3] > x[1], "{x:?}");
     }
 }

@@ -72,8 +72,8 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
                         fac.factor,
                         form.name()
                     ),
-                    x_label: "fine-tuning data D_f".into(),
-                    y_label: "loss".into(),
+                    x_label: "fine-tuning data D_f (log scale)".into(),
+                    y_label: "loss (log scale)".into(),
                     series,
                     bands: vec![],
                     vlines: vec![],
@@ -222,9 +222,9 @@ pub fn critical_figure(r: &Recommendation) -> Figure {
         title: format!("critical fine-tuning data size ({} law)", r.form.name()),
         x_label: format!("{} (log scale)", r.setting.factor),
         y_label: if extrapolated_label {
-            "D_f where the losses cross (dashed: outside the runs)".into()
+            "D_f where the losses cross (log scale; dashed: outside the runs)".into()
         } else {
-            "D_f where the losses cross".into()
+            "D_f where the losses cross (log scale)".into()
         },
         series,
         bands,

@@ -55,7 +55,14 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 .min_by(f64::total_cmp);
             let _ = writeln!(
                 s,
-                "auto (no learning rate): {} by held-out RMSE of ln L on the window's last quarter ({}); power only when lower than reciprocal's and within {}x the window's noise ({}){}",
+                "auto ({}): {} by held-out RMSE of ln L on the window's last quarter ({}); power only when lower than reciprocal's and within {}x the window's noise ({}){}",
+                // a logged rate not known at the forecast steps (see the
+                // warnings), or none
+                if o.decay.is_some() {
+                    "the step-only laws: no learning rate at the forecast steps"
+                } else {
+                    "no learning rate"
+                },
                 o.method,
                 cands.join(", "),
                 slaw::forecast::job::STEP_ONLY_NOISE_FACTOR,

@@ -128,9 +128,18 @@ pub fn methods_report(r: &Recommendation) -> String {
         num(st.d),
         r.form.name()
     );
+    // The method column as wide as its longest name (probe48 9a: "Switch
+    // Transformer" pushed its row out of line).
+    let w = r
+        .predictions
+        .iter()
+        .map(|p| p.method.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(16);
     let _ = writeln!(
         s,
-        "{:<16} {:>12} {:>24}",
+        "{:<w$} {:>12} {:>24}",
         "method",
         "loss",
         match r.intervals {
@@ -145,7 +154,7 @@ pub fn methods_report(r: &Recommendation) -> String {
     for p in &r.predictions {
         let _ = writeln!(
             s,
-            "{:<16} {:>12} {:>24}",
+            "{:<w$} {:>12} {:>24}",
             p.method,
             col.fmt(p.predicted_loss),
             p.interval

@@ -764,11 +764,21 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             o
         }
         Choice::Auto => {
-            let (method, choice) = choose(&ext, k, decay)?;
-            // As for an explicit schedule-aware law: past the last recorded
-            // rate without a schedule, refuse rather than hold the rate.
-            if method.needs_lr() && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001)
-            {
+            // Past the last recorded rate without a schedule, the laws that
+            // read the rate cannot forecast (the rate is not held: an
+            // explicit schedule-aware law refuses there). When the logged
+            // rate has not decayed (constant after any warmup), auto chooses
+            // among the laws of the step alone, as without a learning rate,
+            // and says so (probe48 9h: it chose tissue on a constant rate
+            // and then refused); a rate that decays in the log makes the
+            // schedule matter, and a schedule-aware choice refuses.
+            let past_rates = ext.lr.is_some()
+                && curve.schedule.is_none()
+                && at.iter().any(|&t| t > last * 1.001);
+            let flat = past_rates
+                && window_decay(&ext, last, &[]).is_none_or(|d| d.window <= prior::DECAY_NEGLIGIBLE);
+            let (method, choice) = choose(&ext, k, decay, flat)?;
+            if method.needs_lr() && past_rates {
                 return Err(Error::NeedsSchedule {
                     curve: curve.name.clone(),
                     law: format!("{} (auto's choice)", method.name()),
@@ -786,6 +796,9 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             if let Some(d) = decay.filter(|d| !d.identified()) {
                 let w = ignores_decay(&d, method, &o, true);
                 o.warnings.insert(0, w);
+            }
+            if flat {
+                o.warnings.insert(0, rate_unknown_note(&curve.name, last, &at));
             }
             let mut choice = choice;
             // Power chosen on a step-only curve: its intervals alone
@@ -1567,6 +1580,21 @@ pub struct AutoChoice {
     pub interval_hull: bool,
 }
 
+/// `auto`'s note when the learning rate is logged only up to `last`,
+/// without decaying, and no schedule is given, so that it chose among the
+/// step-only laws.
+fn rate_unknown_note(curve: &str, last: f64, at: &[f64]) -> String {
+    let past: Vec<f64> = at.iter().copied().filter(|&t| t > last * 1.001).collect();
+    format!(
+        "{curve}: the learning rate is logged up to step {}, where it has not decayed, and no schedule is given, so the laws that read it (tissue, multipower) cannot forecast step {}: auto chose among the laws of the step alone, which assume the loss goes on as its trend in the window (give the schedule to use the rate)",
+        crate::numbers::num(last),
+        past.iter()
+            .map(|&t| crate::numbers::num(t))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// Power's held-out tail error must be within this factor of the noise
 /// (the smaller whole-window RMSE of ln L of the two step-only laws) for
 /// `auto` to take power over reciprocal (fixed before measuring;
@@ -1602,14 +1630,22 @@ fn ln_rmse(m: CurveLaw, ext: &Curve, upto: usize, at: &[usize]) -> Option<f64> {
 /// intervals alone under-cover the real runs at 25% of their steps, so
 /// where power is chosen its intervals are widened to reciprocal's
 /// (`AutoChoice::interval_hull`).
-pub fn choose(ext: &Curve, k: usize, decay: Option<WindowDecay>) -> Result<(CurveLaw, AutoChoice)> {
+///
+/// `step_only`: choose among the step-only laws even though the curve has
+/// a learning rate (the rate is not known at every forecast step).
+pub fn choose(
+    ext: &Curve,
+    k: usize,
+    decay: Option<WindowDecay>,
+    step_only: bool,
+) -> Result<(CurveLaw, AutoChoice)> {
     let obs: Vec<usize> = (0..k.min(ext.len()))
         .filter(|&i| !ext.loss[i].is_nan())
         .collect();
     let train = obs.len() - obs.len() / 4;
     let upto = obs.get(train).copied().unwrap_or(k);
     let held = &obs[train..];
-    if ext.lr.is_none() {
+    if ext.lr.is_none() || step_only {
         let methods = [CurveLaw::Reciprocal, CurveLaw::Power];
         let candidates: Vec<LawCandidate> = methods
             .iter()

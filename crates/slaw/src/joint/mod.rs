@@ -969,8 +969,9 @@ pub struct JointFits {
     /// The methods, and the factors of fitted methods, that could not be
     /// fitted, with the reason, by method.
     pub skipped: Vec<SkippedFit>,
-    /// Every warning: each skipped method's reason, then each fitted
-    /// method's warnings prefixed "method M: " (a skipped factor's among them).
+    /// Every warning: the runs' notes (a file read as one method), each
+    /// skipped method's reason, then each fitted method's warnings prefixed
+    /// "method M: " (a skipped factor's among them).
     pub warnings: Vec<String>,
 }
 
@@ -1008,10 +1009,14 @@ pub fn fit_joint(runs: &Runs, opts: &FitOptions) -> Result<JointFits> {
         }));
     }
     skipped.sort_by(|a, b| a.method.cmp(&b.method));
-    let mut warnings: Vec<String> = left_out
-        .iter()
-        .map(|l| format!("method '{}' not fitted: {}", l.method, l.reason))
-        .collect();
+    // What the reading assumed first (one method for a file without a
+    // method column), then the skipped methods.
+    let mut warnings: Vec<String> = runs.notes.clone();
+    warnings.extend(
+        left_out
+            .iter()
+            .map(|l| format!("method '{}' not fitted: {}", l.method, l.reason)),
+    );
     for f in &fits {
         warnings.extend(
             f.warnings

@@ -201,6 +201,7 @@ pub fn generate_family(laws: &[Published], family: Family, sd: f64, seed: u64) -
             },
         ],
         runs,
+        notes: vec![],
     }
 }
 

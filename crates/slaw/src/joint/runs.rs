@@ -45,6 +45,9 @@ pub struct Runs {
     pub factors: Vec<Factor>,
     /// Every run, in input order.
     pub runs: Vec<Run>,
+    /// What the reading assumed, to be said with the results (a file
+    /// without a method column read as one method).
+    pub notes: Vec<String>,
 }
 
 /// Which columns to read.
@@ -139,7 +142,23 @@ impl Runs {
                 ));
             }
         }
-        let mi = table.column_index(&cols.method)?;
+        // A file without a method column (and the default name asked for)
+        // is one method, named after the file (probe48 9f); a method column
+        // named otherwise must exist.
+        let default_method = RunColumns::default().method;
+        let (mi, one_method) = match table.column_index(&cols.method) {
+            Ok(i) => (Some(i), None),
+            Err(_) if cols.method == default_method => {
+                let stem = std::path::Path::new(&table.source)
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .filter(|s| !s.is_empty() && *s != "-" && !s.starts_with('<'))
+                    .unwrap_or("all")
+                    .to_string();
+                (None, Some(stem))
+            }
+            Err(e) => return Err(e),
+        };
         let di = table.column_index(&cols.data)?;
         let li = table.column_index(&cols.loss)?;
         let fi: Vec<usize> = cols
@@ -160,7 +179,10 @@ impl Runs {
         let mut runs = Vec::with_capacity(table.len());
         for r in 0..table.len() {
             let line = table.line(r);
-            let method = table.text(r, mi).to_string();
+            let method = match (mi, &one_method) {
+                (Some(mi), _) => table.text(r, mi).to_string(),
+                (None, name) => name.clone().unwrap_or_default(),
+            };
             if method.is_empty() {
                 return Err(Error::input(
                     &table.source,
@@ -242,6 +264,15 @@ impl Runs {
                 })
                 .collect(),
             runs,
+            notes: one_method
+                .map(|m| {
+                    format!(
+                        "{}: no column '{}': every run is taken as one method, named '{m}'",
+                        table.source, cols.method
+                    )
+                })
+                .into_iter()
+                .collect(),
         })
     }
 
