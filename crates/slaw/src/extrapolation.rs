@@ -1187,6 +1187,22 @@ mod tests {
         calibrate_with(law, obs, full, opts, level, backward, FitRule::EveryLater)
     }
 
+    /// Every origin and every later point, the normal fallback, no prior:
+    /// the rolling origin under `rule` (the rules' tests compare them so).
+    fn every_origin(rule: AlongRule) -> Along {
+        Along {
+            input: 0,
+            max_origins: usize::MAX,
+            max_scores_per_origin: usize::MAX,
+            normal_fallback: true,
+            fallback_floor: false,
+            prior: None,
+            signed: None,
+            backward: false,
+            rule,
+        }
+    }
+
     /// The probe's dense training log: a correct power law (8 x^-0.3 + 2,
     /// 1% log-normal noise) at n evenly spaced steps 10 ... 20,000. The
     /// interval at 10x the last step, by the shipped rule, holds the truth
@@ -1635,17 +1651,7 @@ mod tests {
         let (law, _, obs) = bent_power();
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let how = |rule| Along {
-            input: 0,
-            max_origins: usize::MAX,
-            max_scores_per_origin: usize::MAX,
-            normal_fallback: true,
-            fallback_floor: false,
-            prior: None,
-            signed: None,
-            backward: false,
-            rule,
-        };
+        let how = every_origin;
         for rule in [
             AlongRule::EveryLater,
             AlongRule::FarMedian,
@@ -1784,17 +1790,7 @@ mod tests {
         let (law, _, obs) = bent_power();
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
-        let how = |rule| Along {
-            input: 0,
-            max_origins: usize::MAX,
-            max_scores_per_origin: usize::MAX,
-            normal_fallback: true,
-            fallback_floor: false,
-            prior: None,
-            signed: None,
-            backward: false,
-            rule,
-        };
+        let how = every_origin;
         let every = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(AlongRule::EveryLater));
         let every = every.unwrap();
         let x = 3.0 * obs.point(obs.len() - 1)[0];
