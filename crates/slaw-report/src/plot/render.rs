@@ -56,6 +56,16 @@ fn format_of(path: &Path) -> Result<Format> {
 
 /// Whether `path` names a format the plots can be written in (.svg, .png,
 /// .pdf); checked before any work so that a wrong extension fails at once.
+/// Every axis is logarithmic: its label says so, once (a label that
+/// already says "log scale" is kept as written).
+fn log_axis_label(label: &str) -> String {
+    if label.contains("log scale") {
+        label.to_string()
+    } else {
+        format!("{label} (log scale)")
+    }
+}
+
 pub fn check_path(path: &Path) -> Result<()> {
     format_of(path)?;
     match crate::unwritable(path) {
@@ -143,8 +153,8 @@ where
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc(&fig.x_label)
-        .y_desc(&fig.y_label)
+        .x_desc(log_axis_label(&fig.x_label))
+        .y_desc(log_axis_label(&fig.y_label))
         .x_label_formatter(&|v| tick_label_on(*v, x_sci))
         .y_label_formatter(&|v| tick_label_on(*v, y_sci))
         .label_style(("sans-serif", 14))
@@ -261,6 +271,24 @@ mod tests {
     use crate::plot::selection_figure;
     use crate::plot::testing::{many_series_figure, parse_svg, pdf_content};
 
+    /// Every axis is logarithmic and its label says so once, whether the
+    /// figure's label said it already or not.
+    #[test]
+    fn every_axis_label_says_log_scale_once() {
+        let mut fig = many_series_figure();
+        fig.x_label = "step".into();
+        fig.y_label = "loss (log scale)".into();
+        let svg = to_svg(&fig).unwrap();
+        let (texts, _) = parse_svg(&svg);
+        let labels: Vec<&str> = texts.iter().map(|t| t.2.as_str()).collect();
+        assert!(labels.contains(&"step (log scale)"), "{labels:?}");
+        assert!(labels.contains(&"loss (log scale)"), "{labels:?}");
+        assert!(
+            !labels.iter().any(|t| t.matches("log scale").count() > 1),
+            "{labels:?}"
+        );
+    }
+
     /// The figure's structure: numbers on both axes at the data's range
     /// (the loss lies inside one decade), the legend right of every data
     /// point, the band drawn.
@@ -326,7 +354,17 @@ mod tests {
             let p = dir.join(format!("{name}.pdf"));
             save(&fig, &p).unwrap();
             let content = pdf_content(&std::fs::read(&p).unwrap());
-            assert!(content.contains(&format!("({}) Tj", fig.y_label)), "{name}");
+            // The label as drawn ("(log scale)" added), its parentheses
+            // escaped or not in the PDF string.
+            let drawn = log_axis_label(&fig.y_label);
+            assert!(
+                content.contains(&format!("({drawn}) Tj"))
+                    || content.contains(&format!(
+                        "({}) Tj",
+                        drawn.replace('(', "\\(").replace(')', "\\)")
+                    )),
+                "{name}: {drawn}"
+            );
             let svg = to_svg(&fig).unwrap();
             let (texts, _) = parse_svg(&svg);
             assert!(texts.iter().filter(|t| t.2.parse::<f64>().is_ok()).count() >= 6);
@@ -378,12 +416,12 @@ mod tests {
         // The y label is rotated a quarter turn (reading upwards), the x label not.
         let y_label = content
             .split("BT\n")
-            .find(|t| t.contains("(loss) Tj"))
+            .find(|t| t.contains("(loss ") && t.contains("log scale"))
             .unwrap();
         assert!(y_label.contains("0 1 -1 0 "), "{y_label}");
         let x_label = content
             .split("BT\n")
-            .find(|t| t.contains("(x) Tj"))
+            .find(|t| t.contains("(x ") && t.contains("log scale"))
             .unwrap();
         assert!(x_label.contains("1 0 0 1 "), "{x_label}");
         // The band: its colour at alpha 0.2 through an ExtGState, then a fill.

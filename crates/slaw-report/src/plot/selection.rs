@@ -189,8 +189,8 @@ pub fn selection_figure(
             tick_label(b.max_n),
             tick_label(b.target)
         ),
-        x_label: "fine-tuning examples (filled: affordable, hollow: not used; predictions set \
-                  right of the target)"
+        x_label: "fine-tuning examples, log scale (filled: affordable, hollow: not used; \
+                  predictions set right of the target)"
             .into(),
         y_label: "loss".into(),
         series,
