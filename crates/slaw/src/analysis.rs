@@ -897,21 +897,10 @@ impl BacktestComparison {
     pub fn predictions_text(&self) -> String {
         match &self.no_better_than_constant {
             None => crate::pick::predictions_text(&self.predictions),
-            Some(_) => self
-                .predictions
-                .iter()
-                .map(|p| {
-                    format!(
-                        "prediction{} at x = {}: none: {NO_BETTER_THAN_CONSTANT}\n",
-                        if p.group.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", p.group)
-                        },
-                        crate::numbers::g6(p.x)
-                    )
-                })
-                .collect(),
+            Some(_) => crate::pick::predictions_text_or(
+                &self.predictions,
+                &format!("none: {NO_BETTER_THAN_CONSTANT}"),
+            ),
         }
     }
 }

@@ -111,6 +111,11 @@ pub fn predictions(picks: &[GroupPick], xs: &[f64]) -> Vec<PickPrediction> {
 
 /// [`predictions`] as text, a line each.
 pub fn predictions_text(predictions: &[PickPrediction]) -> String {
+    predictions_text_or(predictions, "- (no law eligible)")
+}
+
+/// [`predictions_text`], a prediction without a loss said as `none`.
+pub fn predictions_text_or(predictions: &[PickPrediction], none: &str) -> String {
     predictions
         .iter()
         .map(|p| {
@@ -124,7 +129,7 @@ pub fn predictions_text(predictions: &[PickPrediction]) -> String {
                 crate::numbers::g6(p.x),
                 p.loss
                     .map(crate::numbers::num)
-                    .unwrap_or_else(|| "- (no law eligible)".into()),
+                    .unwrap_or_else(|| none.to_string()),
                 p.equal_fit_range
                     .map(|r| format!(
                         "   (a chosen law's Huber optimum is a segment: fits as good predict {} to {})",
