@@ -2,7 +2,7 @@
 //! builds fit options and bootstrap settings, and checks the flags they come
 //! from (parsed args -> validated config -> library call).
 
-use crate::{DataArgs, ObjectiveKind, SpaceKind};
+use crate::data::{DataArgs, ObjectiveKind, SpaceKind};
 use anyhow::{bail, Result};
 use slaw::bootstrap::Resampling;
 use slaw::fit::{FitOptions, MultiStart};
