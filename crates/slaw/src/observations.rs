@@ -4,6 +4,8 @@
 use crate::error::{Error, Result};
 use crate::table::Table;
 
+mod pooled;
+
 /// What the inputs of a law may be: some laws take logarithms of their inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Domain {
@@ -651,7 +653,10 @@ impl DataSpec {
     /// step, a tag not logged at every step) only the steps where every
     /// column read is logged: the note says how many steps were dropped
     /// (None when none were, and for other tables, whose empty cells are
-    /// errors).
+    /// errors). Read without groups, the note also says when the file looks
+    /// like several curves pooled into one (the inputs repeat, and another
+    /// column splits the points into curves that each do not:
+    /// `pooled::curve_column`).
     pub fn read_logged(
         &self,
         mut table: std::borrow::Cow<'_, Table>,
@@ -709,6 +714,15 @@ impl DataSpec {
         }
         let obs = Observations::from_table(&table, &cols)?;
         let holdout = Holdout::of(self.holdout.as_deref(), &cols)?;
+        if self.group.is_none() {
+            if let Some((column, curves)) = pooled::curve_column(&table, &cols) {
+                let pooled = pooled::pooled_note(&table.source, table.len(), &column, curves);
+                note = Some(match note {
+                    Some(n) => format!("{n}; {pooled}"),
+                    None => pooled,
+                });
+            }
+        }
         Ok((obs, holdout, note))
     }
 
