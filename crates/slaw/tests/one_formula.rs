@@ -43,7 +43,11 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             sources(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            && p.file_name().is_some_and(|n| n != "tests.rs")
+        {
+            // A module's unit tests in their own file (`#[cfg(test)] mod
+            // tests;`) are tests, as those after `#[cfg(test)]` below.
             out.push(p);
         }
     }

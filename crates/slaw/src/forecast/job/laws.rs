@@ -1,0 +1,307 @@
+//! A job's fit and forecast with a loss-curve law or with the temporal law,
+//! and the hulls of a law's intervals with the step-only reciprocal law's.
+
+use super::decay::{decay_matters, widen_for_decay};
+use super::output::band_points;
+use super::warnings::{at_bounds, follows_unpinned};
+use super::{ForecastOutput, Point, Replicates, Request};
+use crate::forecast::positions::PositionCurves;
+use crate::forecast::temporal;
+use crate::forecast::{fit_curves, Curve, CurveLaw, IntervalKind};
+use crate::law::Params;
+use crate::Result;
+
+pub(super) fn run_law(
+    method: CurveLaw,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+) -> Result<ForecastOutput> {
+    let f = fit_curves(method, std::slice::from_ref(ext), &[k])?;
+    let every = || {
+        (0..ext.len())
+            .map(|i| (0, i))
+            .collect::<Vec<(usize, usize)>>()
+    };
+    let pred = f.predict_points(&every());
+    let mut points: Vec<Point> = (0..ext.len())
+        .map(|i| Point {
+            step: ext.step[i],
+            loss: pred[i],
+            lo: None,
+            hi: None,
+            observed: (!ext.loss[i].is_nan()).then_some(ext.loss[i]),
+        })
+        .collect();
+    drop(pred);
+    let (mut bootstrap, mut interval_kind, mut calibration, mut decay_term) =
+        (None, None, None, None);
+    if req.bootstrap > 0 {
+        // A very long curve: the replicates at a grid of its points.
+        let band = band_points(ext, req);
+        let at: Vec<(usize, usize)> = match &band {
+            Some(b) => b.iter().map(|&i| (0, i)).collect(),
+            None => every(),
+        };
+        let ivs = f.intervals_with(&at, req.bootstrap, req.seed, req.level, &req.priors);
+        for (&(_, i), iv) in at.iter().zip(&ivs.iv) {
+            points[i].lo = Some(iv.lo);
+            points[i].hi = Some(iv.hi);
+        }
+        bootstrap = Some(Replicates {
+            replicates: ivs.replicates.0,
+            converged: ivs.replicates.1,
+            level: req.level,
+            first_where_negligible: ivs.first_where_negligible,
+            asked: (ivs.replicates.0 < req.bootstrap).then_some(req.bootstrap),
+            band_points: band.map(|b| b.len()),
+        });
+        interval_kind = Some(ivs.kind);
+        calibration = ivs.calibration;
+        decay_term = widen_for_decay(method, ext, k, req, &mut points);
+    }
+    let mut warnings = at_bounds(&f, decay_matters(ext, k));
+    warnings.extend(follows_unpinned(&f, ext, k));
+    Ok(ForecastOutput {
+        curve: ext.name.clone(),
+        method: method.name(),
+        formula: f.law.formula.clone(),
+        params: Params::new(f.law.param_names_owned(), f.params.clone()),
+        converged: f.converged,
+        fit_points: (0..k).filter(|&i| !ext.loss[i].is_nan()).count(),
+        fit_until_step: 0.0,
+        forecasts: vec![],
+        heldout: None,
+        bootstrap,
+        interval_kind,
+        calibration,
+        decay_term,
+        unpinned_decay: None,
+        temporal: None,
+        choice: None,
+        decay: None,
+        curve_points: points,
+        warnings,
+    })
+}
+
+/// A schedule-aware law on a window that does not pin its annealing terms
+/// forecasts the coming decay from parameters the data do not determine
+/// (their grid start, a bound): widen its intervals beyond the window to the
+/// hull of its own and of the step-only reciprocal law's (whose forecast
+/// ignores the schedule, with its decay term from the decay prior), so that
+/// they cover either hypothesis. Says so in the output's `unpinned_decay`;
+/// false when the reciprocal fit fails.
+pub(super) fn hull_with_step_only(
+    o: &mut ForecastOutput,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+) -> bool {
+    let Some(r) = hull_with_reciprocal(o, ext, k, req) else {
+        return false;
+    };
+    o.unpinned_decay = Some(format!(
+        "the window does not pin the {} law's annealing terms: each interval beyond it is the hull of the law's own and of the step-only {} law's (its decay term included)",
+        o.method, r.method
+    ));
+    true
+}
+
+/// Widen each interval of `o` beyond the window to the hull of its own
+/// and of the step-only reciprocal law's (and that law's forecast); the
+/// reciprocal law's output, None when its fit fails.
+pub(super) fn hull_with_reciprocal(
+    o: &mut ForecastOutput,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+) -> Option<ForecastOutput> {
+    let r = run_law(CurveLaw::Reciprocal, ext, k, req).ok()?;
+    let until = ext.step[k.clamp(1, ext.len()) - 1];
+    for (p, q) in o.curve_points.iter_mut().zip(&r.curve_points) {
+        if p.step <= until {
+            continue;
+        }
+        if let (Some(lo), Some(hi), Some(rl), Some(rh)) = (p.lo, p.hi, q.lo, q.hi) {
+            p.lo = Some(lo.min(rl).min(q.loss));
+            p.hi = Some(hi.max(rh).max(q.loss));
+        }
+    }
+    Some(r)
+}
+
+pub(super) fn run_temporal(
+    pc: &PositionCurves,
+    curve: &Curve,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+) -> Result<ForecastOutput> {
+    let sched = curve.lr.is_some().then_some(curve);
+    let f = temporal::fit_temporal(pc, k, sched)?;
+    let xs = temporal::inputs(ext, f.t_ref);
+    let mut points: Vec<Point> = (0..ext.len())
+        .map(|i| Point {
+            step: ext.step[i],
+            loss: f.predict(&xs[i]),
+            lo: None,
+            hi: None,
+            observed: (!ext.loss[i].is_nan()).then_some(ext.loss[i]),
+        })
+        .collect();
+    let mut bootstrap = None;
+    let mut interval_kind = None;
+    let mut warnings: Vec<String> = Vec::new();
+    if req.bootstrap > 0 {
+        let (iv, ok) = f.bootstrap(&xs, req.bootstrap, req.seed, req.level);
+        // Past the fit, the bootstrap (trajectory noise) widened to the
+        // extrapolation error (see temporal::IntervalRule); that alone when
+        // fewer than half of the replicates were plausible.
+        let rule = temporal::IntervalRule::default();
+        let cal = f.widening(req.level, rule);
+        if rule == temporal::IntervalRule::Pooled
+            && temporal::pooled_scale_at(req.level).is_some_and(|(_, x)| x)
+        {
+            let t = &temporal::POOLED_SCALE;
+            warnings.push(format!(
+                "the pooled extrapolation scale was measured at levels {}-{}: at level {} the interval past the fit uses the nearest one's scale times the ratio of normal quantiles (an extrapolation; the measured errors' tails are heavier than normal)",
+                t[0].0,
+                t[t.len() - 1].0,
+                req.level
+            ));
+        }
+        let enough = 2 * ok > req.bootstrap;
+        if !enough {
+            warnings.push(format!(
+                "{ok} of {} bootstrap replicates gave a plausible forecast: the interval is the calibrated one alone",
+                req.bootstrap
+            ));
+        }
+        for (p, iv) in points.iter_mut().zip(iv) {
+            let b = enough.then_some(iv);
+            let w = cal
+                .filter(|_| p.step > f.t_ref || b.is_none())
+                .and_then(|c| c.interval(p.step, p.loss));
+            let (lo, hi) = match (b, w) {
+                (Some(b), Some(w)) => (b.lo.min(w.lo), b.hi.max(w.hi)),
+                (Some(b), None) => (b.lo, b.hi),
+                (None, Some(w)) => (w.lo, w.hi),
+                (None, None) => continue,
+            };
+            p.lo = Some(lo);
+            p.hi = Some(hi);
+        }
+        bootstrap = Some(Replicates {
+            replicates: req.bootstrap,
+            converged: ok,
+            level: req.level,
+            first_where_negligible: None,
+            asked: None,
+            band_points: None,
+        });
+        // What the widening makes of the bootstrap: a forecast interval,
+        // with the pooled scale c (or this run's rolling-origin backtests).
+        interval_kind = Some(match cal {
+            Some(temporal::Widening::Pooled { scale, .. }) => IntervalKind::PooledScale {
+                level: req.level,
+                c: scale,
+            },
+            Some(temporal::Widening::Rolling(_)) => IntervalKind::Backtest { level: req.level },
+            None => IntervalKind::Bootstrap { level: req.level },
+        });
+    }
+    warnings.extend(
+        f.not_converged
+            .iter()
+            .map(|s| format!("the per-position fit at step {s} did not converge")),
+    );
+    for tr in &f.trajectories {
+        for c in &tr.chosen.at_bounds {
+            warnings.push(format!(
+                "parameter {}.{c} (of the {} trajectory of {}) is at a bound of its range: the data do not pin it, and the forecast may follow the bound",
+                tr.param,
+                tr.chosen.form.name(),
+                tr.param
+            ));
+        }
+        if !tr.chosen.converged {
+            warnings.push(format!(
+                "the trajectory fit of {} did not converge",
+                tr.param
+            ));
+        }
+        let j = temporal::PARAMS
+            .iter()
+            .position(|p| *p == tr.param)
+            .expect("a0, a1, a2");
+        let values: Vec<f64> = f.per_checkpoint.iter().map(|(_, a)| a[j]).collect();
+        if let Some((big, scale)) =
+            crate::forecast::trajectory::oversized(tr.chosen.form, &tr.chosen.coef, &values)
+        {
+            let err = |form| {
+                tr.candidates
+                    .iter()
+                    .find(|c| c.form == form)
+                    .and_then(|c| c.held_out_error)
+            };
+            let simpler = match (
+                err(tr.chosen.form),
+                err(crate::forecast::trajectory::TrajectoryForm::Constant),
+            ) {
+                (Some(e), Some(c)) => format!(
+                    " (held-out RMSE of the mean loss {} against {} for the constant form)",
+                    crate::numbers::short(e),
+                    crate::numbers::short(c)
+                ),
+                _ => String::new(),
+            };
+            warnings.push(format!(
+                "the {} trajectory of {} has a coefficient of {}, over {}x the parameter's fitted values (median {}): large terms cancelling each other{simpler}; its forecast and interval rest on their difference",
+                tr.chosen.form.name(),
+                tr.param,
+                crate::numbers::short(big),
+                crate::forecast::trajectory::OVERSIZED_COEFS,
+                crate::numbers::short(scale)
+            ));
+        }
+    }
+    let last_x = xs.last().expect("non-empty");
+    let a = f.params_at(last_x);
+    for (j, name) in temporal::PARAMS.iter().enumerate() {
+        if a[j] < 0.0 {
+            warnings.push(format!(
+                "{name} extrapolated to {} at step {}: clamped at 0",
+                a[j],
+                ext.step.last().expect("non-empty")
+            ));
+        }
+    }
+    Ok(ForecastOutput {
+        curve: ext.name.clone(),
+        method: "temporal",
+        formula: "L = mean over positions i of a0(t) / (1 + a1(t) i) + a2(t)".into(),
+        params: Params::from_pairs(f.trajectories.iter().flat_map(|tr| {
+            ["c0", "c1", "c2"]
+                .iter()
+                .zip(&tr.chosen.coef)
+                .map(|(c, &v)| (format!("{}.{c}", tr.param), v))
+                .collect::<Vec<_>>()
+        })),
+        converged: f.converged(),
+        fit_points: f.checkpoints,
+        fit_until_step: 0.0,
+        forecasts: vec![],
+        heldout: None,
+        interval_kind,
+        calibration: None,
+        decay_term: None,
+        unpinned_decay: None,
+        bootstrap,
+        temporal: Some(f),
+        choice: None,
+        decay: None,
+        curve_points: points,
+        warnings,
+    })
+}

@@ -1,0 +1,363 @@
+//! One `slaw forecast` job: a curve (aggregate or per-position), the method,
+//! the part to fit and the steps to forecast -> a `ForecastOutput` with
+//! intervals and the error on the part of the curve not fitted.
+//!
+//! `request.rs` what a job is asked, `spec.rs` a table's forecasts as the
+//! settings describe them, `output.rs` what a job returns, `laws.rs` the
+//! fits and forecasts of the laws and of the temporal law, `decay.rs` the
+//! learning rate's decay and the intervals widened for it, `warnings.rs` what
+//! a forecast warns of, `auto.rs` the law `auto` chooses.
+
+mod auto;
+mod decay;
+mod laws;
+mod output;
+mod request;
+mod spec;
+#[cfg(test)]
+mod tests;
+mod warnings;
+
+pub use auto::{choose, AutoChoice, LawCandidate, STEP_ONLY_NOISE_FACTOR};
+pub use decay::{window_decay, WindowDecay};
+pub use output::{
+    band_stride, DecayTerm, ForecastOutput, Point, Replicates, Runs, SkippedRun, MAX_BAND_POINTS,
+};
+pub use request::{Choice, Data, FitUntil, Request};
+pub use spec::Spec;
+
+use super::prior;
+use super::{accuracy, Curve};
+use crate::{Error, Result};
+use auto::rate_unknown_note;
+use laws::{hull_with_reciprocal, hull_with_step_only, run_law, run_temporal};
+use std::borrow::Cow;
+use warnings::{
+    annealing_params, bound_warning, ignores_decay, not_positive, outside_interval, rising,
+    FOLLOWS_UNPINNED,
+};
+
+/// Forecast every curve of `data` with the method named `method` (`auto`,
+/// `temporal`, a law's name), the law resolved per curve from what it holds
+/// (per-position data, learning rates, or `base.schedule`); every other
+/// setting from `base` (whose `choice` is replaced).
+pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<ForecastOutput>> {
+    data.iter()
+        .map(|d| {
+            let positions = matches!(d, Data::Positions(_));
+            let req = Request {
+                choice: Choice::parse(method, positions)?,
+                at: base.at.clone(),
+                ..*base
+            };
+            run(d, &req)
+        })
+        .collect()
+}
+
+/// Fit the method of `req` to `data` and forecast.
+pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
+    // The curve as given (not a copy: a log of 1e6 steps is 24 MB), the
+    // aggregate of per-position data, or with the schedule's rates.
+    let mut curve: Cow<Curve> = match data {
+        Data::Aggregate(c) => Cow::Borrowed(c),
+        Data::Positions(p) => Cow::Owned(p.aggregate()),
+    };
+    if let Some(s) = req.schedule {
+        curve = Cow::Owned(curve.into_owned().with_schedule(s));
+    }
+    let last = *curve.step.last().expect("curves are not empty");
+    req.fit_until.check()?;
+    let first = curve.step[0];
+    let until = req.fit_until.step(first, last);
+    if until < first {
+        return Err(Error::setting(
+            crate::error::Setting::FitUntil,
+            format!(
+                "{} ends the fit at step {}, before the curve's first step {}: nothing to fit \
+                 (a value <= 1 is a fraction of the logged span, steps {} to {}; a larger one \
+                 a step, step:N the step N)",
+                req.fit_until,
+                crate::numbers::num(until),
+                crate::numbers::num(first),
+                crate::numbers::num(first),
+                crate::numbers::num(last)
+            ),
+        ));
+    }
+    let at = if req.at.is_empty() {
+        vec![last]
+    } else {
+        req.at.clone()
+    };
+    if let Some(t) = at.iter().find(|t| !t.is_finite() || **t <= 0.0) {
+        return Err(Error::setting(
+            crate::error::Setting::ForecastAt,
+            format!("steps must be finite and > 0 (got {t})"),
+        ));
+    }
+    let needs_lr = match req.choice {
+        Choice::Law(m) => m.needs_lr(),
+        Choice::Temporal | Choice::Auto => false,
+    };
+    if needs_lr && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001) {
+        return Err(Error::NeedsSchedule {
+            curve: curve.name.clone(),
+            law: req.choice.name().to_string(),
+            known_until: Some(last),
+        });
+    }
+    if needs_lr && curve.schedule.is_none() && curve.lr.is_none() {
+        return Err(Error::NeedsSchedule {
+            curve: curve.name.clone(),
+            law: req.choice.name().to_string(),
+            known_until: None,
+        });
+    }
+    // The curve with every forecast step on it (loss unknown there): the
+    // curve itself when it has them all (the default, its last step).
+    let ext: Cow<Curve> = if at.iter().all(|t| curve.step.contains(t)) {
+        Cow::Borrowed(&*curve)
+    } else {
+        Cow::Owned(curve.with_steps(&at))
+    };
+    let k = ext.step.iter().filter(|&&s| s <= until).count();
+    let decay = window_decay(&ext, until, &at);
+    let mut out = match req.choice {
+        Choice::Law(method) => {
+            let mut o = run_law(method, &ext, k, req)?;
+            if !method.needs_lr() {
+                // A law of the step alone ignores decay after the window,
+                // named or chosen by auto (with or without intervals).
+                if let Some(d) = decay.filter(|d| d.forecast > d.window + prior::DECAY_NEGLIGIBLE)
+                {
+                    let w = ignores_decay(&d, method, &o, false);
+                    o.warnings.insert(0, w);
+                }
+            } else {
+                if let Some(d) = decay.filter(|d| !d.identified()) {
+                    // said below, with what the intervals do about it
+                    o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
+                    // The annealing parameters left at a bound are the
+                    // unpinned ones this warning is about: named in it, not
+                    // each in a warning of its own (probe47 7i: four such
+                    // warnings beside the one that matters).
+                    let folded: Vec<&str> = annealing_params(method)
+                        .iter()
+                        .copied()
+                        .filter(|p| o.warnings.contains(&bound_warning(p)))
+                        .collect();
+                    o.warnings.retain(|w| !folded.iter().any(|p| *w == bound_warning(p)));
+                    let hull = req.bootstrap > 0 && hull_with_step_only(&mut o, &ext, k, req);
+                    o.warnings.insert(0, format!(
+                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}{}",
+                        method.name(), d.describe(),
+                        match folded.len() {
+                            0 => String::new(),
+                            1 => format!("; {} ended at a bound of its range", folded[0]),
+                            _ => format!(
+                                "; {} ended at bounds of their ranges",
+                                folded.join(", ")
+                            ),
+                        },
+                        if hull {
+                            "; the intervals also span the step-only reciprocal law's interval (with its decay term)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+            o
+        }
+        Choice::Auto => {
+            // Past the last recorded rate without a schedule, the laws that
+            // read the rate cannot forecast (the rate is not held: an
+            // explicit schedule-aware law refuses there). When the logged
+            // rate has not decayed (constant after any warmup), auto chooses
+            // among the laws of the step alone, as without a learning rate,
+            // and says so (probe48 9h: it chose tissue on a constant rate
+            // and then refused); a rate that decays in the log makes the
+            // schedule matter, and a schedule-aware choice refuses.
+            let past_rates = ext.lr.is_some()
+                && curve.schedule.is_none()
+                && at.iter().any(|&t| t > last * 1.001);
+            let flat = past_rates
+                && window_decay(&ext, last, &[]).is_none_or(|d| d.window <= prior::DECAY_NEGLIGIBLE);
+            let (method, choice) = choose(&ext, k, decay, flat)?;
+            if method.needs_lr() && past_rates {
+                return Err(Error::NeedsSchedule {
+                    curve: curve.name.clone(),
+                    law: format!("{} (auto's choice)", method.name()),
+                    known_until: Some(last),
+                });
+            }
+            // The chosen law's fit on the whole window is the full
+            // multi-start, as for the law named with --method: a start of
+            // its own (its optimum on the first three quarters) lands
+            // elsewhere on a valley of equal fits (the reciprocal law's
+            // a-b valley where b t >> 1), and the backtest refits,
+            // warm-started from the landing point, with it: the same law
+            // chosen or named gave other intervals (probe44 item 10).
+            let mut o = run_law(method, &ext, k, req)?;
+            if let Some(d) = decay.filter(|d| !d.identified()) {
+                let w = ignores_decay(&d, method, &o, true);
+                o.warnings.insert(0, w);
+            }
+            if flat {
+                o.warnings.insert(0, rate_unknown_note(&curve.name, last, &at));
+            }
+            let mut choice = choice;
+            // Power chosen on a step-only curve: its intervals alone
+            // under-cover the real runs' short windows (BENCHMARKS.md,
+            // fx46c), so they span reciprocal's too.
+            choice.interval_hull = choice.interval_hull
+                && req.bootstrap > 0
+                && hull_with_reciprocal(&mut o, &ext, k, req).is_some();
+            o.choice = Some(choice);
+            o
+        }
+        Choice::Temporal => match data {
+            Data::Positions(p) => {
+                let kp = p.steps.iter().filter(|&&s| s <= until).count();
+                let mut o = run_temporal(p, &curve, &ext, kp, req)?;
+                let reads_lr: Vec<&str> = o
+                    .temporal
+                    .iter()
+                    .flat_map(|f| &f.trajectories)
+                    .filter(|tr| tr.chosen.form.needs_lr())
+                    .map(|tr| tr.param)
+                    .collect();
+                // As for a schedule-aware law: a trajectory that reads the
+                // learning rate is not forecast past the last recorded rate
+                // by holding it; the schedule is needed.
+                if !reads_lr.is_empty()
+                    && curve.schedule.is_none()
+                    && at.iter().any(|&t| t > last * 1.001)
+                {
+                    return Err(Error::NeedsSchedule {
+                        curve: curve.name.clone(),
+                        law: format!("temporal (the lr trajectory form of {})", reads_lr.join(", ")),
+                        known_until: Some(last),
+                    });
+                }
+                if let Some(d) = decay.filter(|d| !d.identified()) {
+                    let head = format!(
+                        "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window",
+                        100.0 * d.forecast,
+                        100.0 * d.window
+                    );
+                    o.warnings.insert(
+                        0,
+                        if reads_lr.is_empty() {
+                            format!(
+                                "{head}; no trajectory the temporal law chose reads the learning rate, so its forecast ignores the coming decay: expect the loss to end lower than forecast (the interval does not cover the decay's effect)"
+                            )
+                        } else {
+                            format!(
+                                "{head}; the temporal law forecasts the decay's effect through the lr trajectory form of {}, fitted where the rate barely changed",
+                                reads_lr.join(", ")
+                            )
+                        },
+                    );
+                }
+                o
+            }
+            Data::Aggregate(_) => {
+                return Err(Error::data(
+                    "the temporal law needs per-position data: a file with step, position and loss columns (see examples/per_position_loss.py), or a position column",
+                ))
+            }
+        },
+    };
+    // The last step fitted (a --fit-until past the curve's end, or between
+    // two checkpoints, is not a step of it).
+    out.fit_until_step = curve
+        .step
+        .iter()
+        .copied()
+        .filter(|&s| s <= until)
+        .fold(first, f64::max);
+    out.decay = decay;
+    if let Some(w) = curve.untrained_warning() {
+        out.warnings.push(w);
+    }
+    for &t in &at {
+        let i = ext
+            .step
+            .iter()
+            .position(|&s| s == t)
+            .expect("with_steps puts every forecast step on the curve");
+        out.forecasts.push(out.curve_points[i].clone());
+    }
+    if let Some(p) = out
+        .forecasts
+        .iter()
+        .find(|p| !(p.loss > 0.0 && p.loss.is_finite()))
+    {
+        return Err(not_positive(&out, p.step, p.loss, req.at.is_empty()));
+    }
+    if let Some(w) = outside_interval(&out.forecasts, until, req.level) {
+        out.warnings.push(w);
+    }
+    // A fitted loss decades from every other (a typo or a unit error) is
+    // fitted like any other point (the rule `fit` and `compare` warn by).
+    let window = &ext.loss[..k.min(ext.len())];
+    for i in crate::observations::far_values(window) {
+        out.warnings.push(format!(
+            "the loss at step {} is {}, more than {} decades from every other fitted loss: a typo or a unit error? It is fitted like any other point and can decide the forecast",
+            crate::numbers::num(ext.step[i]),
+            crate::numbers::short(window[i]),
+            crate::observations::FAR_DECADES
+        ));
+    }
+    let fitted: Vec<f64> = (0..k.min(ext.len()))
+        .map(|i| ext.loss[i])
+        .filter(|l| !l.is_nan())
+        .collect();
+    let (lo, hi) = fitted
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &l| {
+            (a.min(l), b.max(l))
+        });
+    if fitted.len() > 1 && hi - lo <= 1e-12 * hi.abs() {
+        out.warnings.push(format!(
+            "the loss is flat in the fitted window (all {} fitted losses are {}): the window \
+             does not show how the loss falls, so the law's decay is not determined by it and \
+             the forecast holds the flat value",
+            fitted.len(),
+            crate::numbers::num(hi)
+        ));
+    }
+    if let Some(w) = rising(&fitted) {
+        out.warnings.push(w);
+    }
+    let before: Vec<String> = at
+        .iter()
+        .filter(|&&t| t < first)
+        .map(|&t| crate::numbers::num(t))
+        .collect();
+    if !before.is_empty() {
+        out.warnings.push(super::backwards_warning(
+            &format!(
+                "the forecast{} at step{} {}",
+                if before.len() == 1 { "" } else { "s" },
+                if before.len() == 1 { "" } else { "s" },
+                before.join(", ")
+            ),
+            "the curve's",
+            first,
+            before.len() > 1,
+        ));
+    }
+    let (pred, truth): (Vec<f64>, Vec<f64>) = out
+        .curve_points
+        .iter()
+        .filter(|p| p.step > until)
+        .filter_map(|p| p.observed.map(|o| (p.loss, o)))
+        .unzip();
+    if !truth.is_empty() {
+        out.heldout = Some(accuracy(&pred, &truth));
+    }
+    Ok(out)
+}

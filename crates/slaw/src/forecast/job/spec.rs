@@ -1,0 +1,282 @@
+//! A forecast as a table and settings describe it ([`Spec`]): the table's
+//! curves read, every run forecast, the runs that cannot be skipped.
+
+use super::{run_each, Choice, Data, FitUntil, ForecastOutput, Request, Runs, SkippedRun};
+use crate::forecast::positions::PositionCurves;
+use crate::forecast::prior::Priors;
+use crate::forecast::{Curve, Schedule};
+use crate::table::Table;
+use crate::{Error, Result};
+use std::borrow::Cow;
+
+/// A forecast as a table and settings describe it (`slaw forecast`'s
+/// options, the Python package's keywords): the columns to read, the
+/// method, the part to fit, the steps to forecast and the intervals. Its
+/// serde form is the Python package's keywords.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Spec {
+    /// A fraction of the logged span (<= 1), a step (> 1), or a step named
+    /// as one ([`FitUntil`]).
+    pub fit_until: FitUntil,
+    /// The method's name (`auto`, `temporal` or a loss-curve law).
+    pub method: String,
+    /// Steps to forecast; empty: the last step of the curve.
+    pub at: Vec<f64>,
+    /// A schedule for the whole run (see [`Schedule::parse`]).
+    pub schedule: Option<String>,
+    /// Bootstrap replicates for the intervals (0: none).
+    pub bootstrap: usize,
+    /// Level of the intervals.
+    pub level: f64,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// The step column.
+    pub step_col: String,
+    /// The loss column.
+    pub loss_col: String,
+    /// The learning-rate column (default: `lr` when present).
+    pub lr_col: Option<String>,
+    /// The token-position column of per-position data (its presence
+    /// selects that format).
+    pub position_col: String,
+    /// The column(s), comma-separated, naming the run of each row.
+    pub run_col: Option<String>,
+    /// The name of a single curve (default: the name the caller gives).
+    pub name: Option<String>,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            fit_until: FitUntil::Number(0.2),
+            method: "auto".into(),
+            at: vec![],
+            schedule: None,
+            bootstrap: 200,
+            level: 0.9,
+            seed: 0,
+            step_col: "step".into(),
+            loss_col: "loss".into(),
+            lr_col: None,
+            position_col: "position".into(),
+            run_col: None,
+            name: None,
+        }
+    }
+}
+
+impl Spec {
+    /// Whether `table` holds per-position data (it has the position column).
+    pub fn positions(&self, table: &Table) -> bool {
+        table.columns.contains(&self.position_col)
+    }
+
+    /// The curves of `table`: its per-position curves, or one aggregate
+    /// curve per run; a single curve is named by the spec, else `name`.
+    pub fn data(&self, table: &Table, name: &str) -> Result<Vec<Data>> {
+        let name = self.name.as_deref().unwrap_or(name);
+        if self.positions(table) {
+            let cols = crate::forecast::positions::PositionColumns {
+                step: &self.step_col,
+                position: &self.position_col,
+                loss: &self.loss_col,
+                lr: self.lr_col.as_deref(),
+            };
+            return Ok(vec![Data::Positions(PositionCurves::from_table(
+                table,
+                &cols,
+                name.to_string(),
+            )?)]);
+        }
+        Ok(Curve::runs_from_table(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )?
+        .into_iter()
+        .map(Data::Aggregate)
+        .collect())
+    }
+
+    /// The request of every curve (the method chosen per curve by
+    /// [`run_each`]).
+    pub fn request(&self) -> Result<Request> {
+        // Too few replicates for a percentile interval at the level, as
+        // every other bootstrap (`Resampling::check_replicates`).
+        crate::bootstrap::Resampling::new(self.bootstrap, self.level, self.seed)
+            .check_replicates()?;
+        Ok(Request {
+            choice: Choice::Auto,
+            fit_until: self.fit_until,
+            at: self.at.clone(),
+            schedule: self.schedule.as_deref().map(Schedule::parse).transpose()?,
+            bootstrap: self.bootstrap,
+            seed: self.seed,
+            level: self.level,
+            priors: Priors::shipped(),
+        })
+    }
+
+    /// Forecast every curve of `table` (see [`Spec::data`]). With several
+    /// runs, a run that cannot be forecast (too few points, a window that
+    /// leaves too few, a fit that fails) is skipped and said why, and the
+    /// others are forecast; when no run can be, an error naming every run
+    /// and why.
+    /// A single curve's error is the error (naming the file). Bad values
+    /// in any run (a step that goes back, a loss <= 0) are errors of the
+    /// table, but a loss that reads as NaN or inf (a diverged run) among
+    /// several runs skips that run.
+    pub fn run(&self, table: &Table, name: &str) -> Result<Runs> {
+        self.run_table(Cow::Borrowed(table), name)
+    }
+
+    /// [`Spec::run`] on a table it may free once its curves are read (the
+    /// table of a log of 1e6 steps is some 67 MB): the same result.
+    pub fn run_owned(&self, table: Table, name: &str) -> Result<Runs> {
+        self.run_table(Cow::Owned(table), name)
+    }
+
+    fn run_table(&self, table: Cow<'_, Table>, name: &str) -> Result<Runs> {
+        let base = self.request()?;
+        if self.positions(&table) {
+            let data = self.data(&table, name)?;
+            drop(table);
+            let forecasts = run_each(&data, &self.method, &base)?;
+            return Ok(Runs {
+                forecasts,
+                skipped: vec![],
+                warnings: vec![],
+            });
+        }
+        let runs = Curve::runs_from_table_each(
+            &table,
+            self.name.as_deref().unwrap_or(name),
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )?;
+        // What the forecasts say of the table's rows, read before them (an
+        // error of it still comes after theirs), and the table let go.
+        let notes = self.row_notes(&table, name);
+        let source = table.source.clone();
+        drop(table);
+        let several = runs.len() > 1;
+        let mut out = Runs::default();
+        for (position, (run, curve)) in runs.into_iter().enumerate() {
+            let result = curve.and_then(|c| {
+                run_each(&[Data::Aggregate(c)], &self.method, &base).map(|mut v| v.remove(0))
+            });
+            match result {
+                Ok(o) => out.forecasts.push(o),
+                Err(e) if several => out.skipped.push(SkippedRun {
+                    run,
+                    position,
+                    reason: e.to_string(),
+                }),
+                Err(e) => return Err(in_file(e, &source)),
+            }
+        }
+        for (run, w) in notes? {
+            warn_run(&mut out.forecasts, &run, &w);
+        }
+        if out.forecasts.is_empty() {
+            let why: Vec<String> = out
+                .skipped
+                .iter()
+                .map(|k| format!("run '{}': {}", k.run, k.reason))
+                .collect();
+            return Err(Error::data(format!(
+                "no run could be forecast; {}",
+                why.join("; ")
+            )));
+        }
+        out.warnings = out
+            .skipped
+            .iter()
+            .map(|k| format!("run '{}' was not forecast: {}", k.run, k.reason))
+            .collect();
+        Ok(out)
+    }
+
+    /// The warnings of [`Spec::run`] about the table's rows, per run (its
+    /// name, the warning): rows with a step but no loss, the loss at step 0.
+    fn row_notes(&self, table: &Table, name: &str) -> Result<Vec<(String, String)>> {
+        let name = self.name.as_deref().unwrap_or(name);
+        let mut notes = Vec::new();
+        for (run, rows) in Curve::missing_losses(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )? {
+            let shown: Vec<String> = rows
+                .iter()
+                .take(5)
+                .map(|&r| {
+                    format!(
+                        "line {} (step {})",
+                        table.line(r),
+                        table.text(r, table.column_index(&self.step_col).expect("read above"))
+                    )
+                })
+                .collect();
+            let w = format!(
+                "{} row{} with a step but an empty loss (a missing value) {} skipped: {}{}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                if rows.len() == 1 { "was" } else { "were" },
+                shown.join(", "),
+                if rows.len() > 5 { ", ..." } else { "" }
+            );
+            notes.push((run, w));
+        }
+        for (run, rows) in Curve::at_step_zero(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.run_col.as_deref(),
+        )? {
+            let lines: Vec<String> = rows.iter().map(|&r| table.line(r).to_string()).collect();
+            let w = format!(
+                "the loss at step 0 (before any training step; line{} {}) is not on the curve the laws fit: skipped",
+                if rows.len() == 1 { "" } else { "s" },
+                lines.join(", ")
+            );
+            notes.push((run, w));
+        }
+        Ok(notes)
+    }
+}
+
+/// A single curve's error that names no file (a window too short for the
+/// law, a failed fit) names it (probe47: "3 points to fit the reciprocal
+/// law's 3 parameters" said of no file); errors that locate themselves are
+/// kept as they are.
+fn in_file(e: Error, file: &str) -> Error {
+    match e {
+        Error::Data(_) | Error::Fit(_) => Error::Located {
+            location: crate::error::Location {
+                file: file.to_string(),
+                row: None,
+                column: None,
+            },
+            source: Box::new(e),
+        },
+        e => e,
+    }
+}
+
+/// Add warning `w` to every forecast of run `run`.
+fn warn_run(forecasts: &mut [ForecastOutput], run: &str, w: &str) {
+    for o in forecasts.iter_mut().filter(|o| o.curve == run) {
+        o.warnings.push(w.to_string());
+    }
+}

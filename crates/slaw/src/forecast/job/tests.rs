@@ -1,0 +1,197 @@
+use super::warnings::at_bounds;
+use super::*;
+use crate::forecast::{fit_curves, CurveLaw};
+use crate::table::Table;
+
+/// A table given to the library (`run_owned`, freed once its curves
+/// are read) forecasts as one lent to it (`run`): the same runs, the
+/// same warnings about its rows (a missing loss, the loss at step 0),
+/// and the same error for a table no run of which can be forecast.
+#[test]
+fn an_owned_table_forecasts_as_a_lent_one() {
+    let mut text = String::from("run,step,loss\n");
+    for run in ["a", "b"] {
+        text += &format!("{run},0,9.0\n");
+        for k in 1..=30 {
+            let t = 100.0 * k as f64;
+            let loss = if k == 7 && run == "b" {
+                String::new()
+            } else {
+                format!("{}", 2.0 + 30.0 / t.sqrt())
+            };
+            text += &format!("{run},{t},{loss}\n");
+        }
+    }
+    let table = Table::from_delimited("runs.csv", &text, b',').unwrap();
+    let spec = Spec {
+        method: "reciprocal".into(),
+        run_col: Some("run".into()),
+        bootstrap: 20,
+        ..Spec::default()
+    };
+    let json = |r: &Runs| serde_json::to_string(r).unwrap();
+    let lent = spec.run(&table, "runs").unwrap();
+    let owned = spec.run_owned(table.clone(), "runs").unwrap();
+    assert_eq!(json(&lent), json(&owned));
+    let warnings = &owned.forecasts[1].warnings;
+    assert!(
+        warnings.iter().any(|w| w.contains("empty loss"))
+            && warnings.iter().any(|w| w.contains("step 0")),
+        "{warnings:?}"
+    );
+    // Too short for any run: the same error.
+    let short = Spec {
+        fit_until: FitUntil::Number(150.0),
+        ..spec
+    };
+    let (a, b) = (
+        short.run(&table, "runs").unwrap_err().to_string(),
+        short.run_owned(table, "runs").unwrap_err().to_string(),
+    );
+    assert!(a.contains("no run could be forecast"), "{a}");
+    assert_eq!(a, b);
+}
+
+fn curve(step: &[f64], lr: &[f64]) -> Curve {
+    Curve {
+        name: "c".into(),
+        step: step.to_vec(),
+        lr: Some(lr.to_vec()),
+        loss: step.iter().map(|s| 3.0 + 1.0 / s).collect(),
+        schedule: None,
+        untrained: vec![],
+    }
+}
+
+/// The bounds the scale-free search had follow the loss's unit
+/// (probe44 item 3): a pure power curve fits E on the search's floor,
+/// which is k times higher for losses k times higher, and `at_bounds`
+/// and `follows_unpinned` read those bounds, not the law's nominal ones.
+#[test]
+fn the_search_bounds_follow_the_unit_of_the_loss() {
+    let step: Vec<f64> = (1..=200).map(|i| 100.0 * i as f64).collect();
+    let e = |k: f64| {
+        let c = Curve {
+            name: "pure".into(),
+            loss: step.iter().map(|t| k * 10.0 * t.powf(-0.5)).collect(),
+            step: step.clone(),
+            lr: None,
+            schedule: None,
+            untrained: vec![],
+        };
+        let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
+        let j = f.law.params.iter().position(|p| p.name == "E").unwrap();
+        let (lo, _) = f.result().search_bounds();
+        let u = f.law.to_internal(&f.params);
+        assert!(
+            (u[j] - lo[j]).abs() < 1e-6 * (1.0 + lo[j].abs()),
+            "k {k}: {} {}",
+            u[j],
+            lo[j]
+        );
+        assert!(at_bounds(&f, false)
+            .iter()
+            .any(|w| w.starts_with("parameter E ")));
+        lo[j]
+    };
+    // E is log-transformed: its floor moves by ln k.
+    let (a, b) = (e(1.0), e(2.5));
+    assert!((b - a - 2.5f64.ln()).abs() < 1e-9, "{a} {b}");
+    assert!((e(0.5) - a - 0.5f64.ln()).abs() < 1e-9);
+}
+
+/// A recorded warmup ramp (rates rising to the peak) is not decay: the
+/// window's decay is measured from the peak.
+#[test]
+fn a_recorded_warmup_is_not_decay_in_the_window() {
+    let step = [
+        2.0, 4.0, 6.0, 8.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0, 400.0,
+    ];
+    let lr = [
+        1e-3, 2e-3, 3e-3, 4e-3, 4e-3, 4e-3, 4e-3, 4e-3, 4e-3, 1e-3, 4e-4,
+    ];
+    let c = curve(&step, &lr);
+    assert_eq!(c.decay_start(), 8.0);
+    let d = window_decay(&c, 100.0, &[400.0]).unwrap();
+    assert_eq!(d.window, 0.0);
+    assert!((d.forecast - 0.9).abs() < 1e-12, "{d:?}");
+    assert!(!d.identified());
+    // Without the ramp: the same.
+    let c = curve(&step[3..], &lr[3..]);
+    let e = window_decay(&c, 100.0, &[400.0]).unwrap();
+    assert_eq!((e.window, e.forecast), (d.window, d.forecast));
+    // A run that decays from its first point: decay from there.
+    let c = curve(&step[8..], &[4e-3, 2e-3, 1e-3]);
+    assert_eq!(c.decay_start(), 160.0);
+    let d = window_decay(&c, 320.0, &[]).unwrap();
+    assert!((d.window - 0.5).abs() < 1e-12);
+}
+
+/// A step-only curve: 300 steps 10..3000 of `truth`, a deterministic
+/// wiggle of 0.5% on L.
+fn step_only(truth: impl Fn(f64) -> f64) -> Table {
+    let mut text = String::from("step,loss\n");
+    for k in 1..=300 {
+        let t = 10.0 * k as f64;
+        let wiggle = 1.0 + 0.005 * ((k * 37 % 11) as f64 / 5.0 - 1.0);
+        text += &format!("{t},{}\n", truth(t) * wiggle);
+    }
+    Table::from_delimited("c.csv", &text, b',').unwrap()
+}
+
+fn forecast(table: &Table, method: &str) -> ForecastOutput {
+    let spec = Spec {
+        method: method.into(),
+        fit_until: 0.3.into(),
+        bootstrap: 50,
+        ..Spec::default()
+    };
+    spec.run(table, "c").unwrap().forecasts.remove(0)
+}
+
+/// fx46c (probe45): `auto` without a learning rate takes power on a
+/// clean power law (it took reciprocal, 2.915 for a truth of 2.724),
+/// its interval the hull of power's and reciprocal's.
+#[test]
+fn fx46c_auto_takes_power_on_a_clean_power_law() {
+    let truth = |t: f64| 8.0 * t.powf(-0.3) + 2.0;
+    let table = step_only(truth);
+    let auto = forecast(&table, "auto");
+    let power = forecast(&table, "power");
+    let recip = forecast(&table, "reciprocal");
+    assert_eq!(auto.method, "power");
+    let c = auto.choice.as_ref().unwrap();
+    assert!(c.step_only && c.interval_hull, "{c:?}");
+    let names: Vec<&str> = c.candidates.iter().map(|k| k.method).collect();
+    assert_eq!(names, ["reciprocal", "power"]);
+    assert!(c.candidates.iter().all(|k| k.fit_rmse.is_some()));
+    let (a, p, r) = (&auto.forecasts[0], &power.forecasts[0], &recip.forecasts[0]);
+    assert_eq!(a.loss, p.loss);
+    assert!(
+        ((a.loss - truth(3000.0)) / truth(3000.0)).abs() < 0.01,
+        "{}",
+        a.loss
+    );
+    assert!(
+        (r.loss - truth(3000.0)) / truth(3000.0) > 0.03,
+        "{}",
+        r.loss
+    );
+    assert_eq!(a.lo, Some(p.lo.unwrap().min(r.lo.unwrap())));
+    assert_eq!(a.hi, Some(p.hi.unwrap().max(r.hi.unwrap())));
+}
+
+/// fx46c: on a reciprocal curve `auto` keeps reciprocal, the same
+/// forecast and interval as the law named.
+#[test]
+fn fx46c_auto_keeps_reciprocal_on_a_reciprocal_curve() {
+    let table = step_only(|t| 2.0 + 4.0 / (1.0 + t / 300.0));
+    let auto = forecast(&table, "auto");
+    let recip = forecast(&table, "reciprocal");
+    assert_eq!(auto.method, "reciprocal");
+    let c = auto.choice.as_ref().unwrap();
+    assert!(c.step_only && !c.interval_hull, "{c:?}");
+    assert_eq!(auto.forecasts[0].loss, recip.forecasts[0].loss);
+    assert_eq!(auto.forecasts[0].lo, recip.forecasts[0].lo);
+    assert_eq!(auto.forecasts[0].hi, recip.forecasts[0].hi);
+}

@@ -1,0 +1,219 @@
+//! What a forecast says beside its numbers: the warnings on the data, the
+//! fit and the decay, and the error for a forecast that is not a loss.
+
+use super::{ForecastOutput, Point, WindowDecay};
+use crate::forecast::{Curve, CurveLaw};
+use crate::Error;
+
+/// A warning when the observed loss at a forecast step past the window lies
+/// outside the forecast's interval: the run departs from the forecast (a
+/// diverging run read from a complete log said nothing but its R^2,
+/// probe47).
+pub(super) fn outside_interval(forecasts: &[Point], until: f64, level: f64) -> Option<String> {
+    let num = crate::numbers::num;
+    let short = crate::numbers::short;
+    let out: Vec<String> = forecasts
+        .iter()
+        .filter(|p| p.step > until)
+        .filter_map(|p| {
+            let (lo, hi, o) = (p.lo?, p.hi?, p.observed?);
+            (o < lo || o > hi).then(|| {
+                format!(
+                    "at step {}, {} lies {} [{}, {}]",
+                    num(p.step),
+                    short(o),
+                    if o > hi { "above" } else { "below" },
+                    short(lo),
+                    short(hi)
+                )
+            })
+        })
+        .collect();
+    if out.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the observed loss lies outside the forecast's {}% interval ({}): the run departs from \
+         the forecast after the fitted window (a divergence, a restart, a change of data or \
+         schedule?), or the forecast misses it",
+        num((100.0 * level * 1e6).round() / 1e6),
+        out.join("; ")
+    ))
+}
+
+/// A warning when the fitted losses (in step order) rise over the window:
+/// the median of its last quarter above that of its first. A check on the
+/// data, whatever the law (a law of the step alone, a schedule-aware law or
+/// the temporal law): every loss-curve law describes a falling loss, and
+/// some fit a rising one without a flag (reciprocal with a < 0, log with
+/// b < 0).
+pub(super) fn rising(fitted: &[f64]) -> Option<String> {
+    let q = fitted.len() / 4;
+    if q == 0 {
+        return None;
+    }
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        0.5 * (v[(n - 1) / 2] + v[n / 2])
+    };
+    let (a, b) = (median(&fitted[..q]), median(&fitted[fitted.len() - q..]));
+    (b > a).then(|| {
+        format!(
+            "the loss rises over the fitted window (median {} over its first quarter, {} over its last): the laws describe a falling loss, so the forecast extrapolates a trend the training curve should not have (a diverging run, a restarted schedule, or a metric other than the loss?)",
+            crate::numbers::short(a),
+            crate::numbers::short(b)
+        )
+    })
+}
+
+/// The error for a forecast that is not a positive loss (`loss` at
+/// `step`): the law was extrapolated past where it holds. The log law,
+/// L = a - b ln t, reaches 0 at t = exp(a / b): said. `default_step`: the
+/// step was not asked for (the curve's last step), so the method is named
+/// rather than --at.
+pub(super) fn not_positive(
+    out: &ForecastOutput,
+    step: f64,
+    loss: f64,
+    default_step: bool,
+) -> Error {
+    let num = crate::numbers::num;
+    let zero = match (out.params.by_name("a"), out.params.by_name("b")) {
+        (Some(&a), Some(&b)) if out.method == CurveLaw::Log.name() && b > 0.0 => {
+            Some((a / b).exp()).filter(|z| z.is_finite())
+        }
+        _ => None,
+    };
+    let message = match zero {
+        Some(z) => format!(
+            "the log law fitted on the window (L = {} - {} ln t) reaches 0 at step {}: its \
+             forecast at step {} is {} (a loss is > 0); forecast before step {}, or use a law \
+             that stays above 0 (reciprocal, power)",
+            num(out.params.value("a")),
+            num(out.params.value("b")),
+            num(z),
+            num(step),
+            num(loss),
+            num(z)
+        ),
+        None => format!(
+            "the {} law's forecast at step {} is {} (a loss is > 0): the law does not hold that \
+             far from its window; forecast nearer to it, or use another law",
+            out.method,
+            num(step),
+            num(loss)
+        ),
+    };
+    Error::setting(
+        if default_step {
+            crate::error::Setting::Method
+        } else {
+            crate::error::Setting::ForecastAt
+        },
+        message,
+    )
+}
+
+/// The warning of a law of the step alone (`method`, named or auto's
+/// choice) forecasting past a window after which the learning rate still
+/// decays (`d`): the forecast ignores the decay; what the intervals of `o`
+/// do about it, when it has any.
+pub(super) fn ignores_decay(
+    d: &WindowDecay,
+    method: CurveLaw,
+    o: &ForecastOutput,
+    auto: bool,
+) -> String {
+    let intervals = if o.interval_kind.is_none() {
+        String::new()
+    } else if o.decay_term.is_some() {
+        " (the intervals are widened to cover the decay's effect as a prior learned on other schedules' curves gives it)".to_string()
+    } else {
+        " (the intervals cover that law's own extrapolation error, not the decay's effect)"
+            .to_string()
+    };
+    if auto {
+        format!(
+            "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. Fit on a window that includes part of the decay to use the schedule",
+            d.describe(),
+            method.name(),
+        )
+    } else {
+        format!(
+            "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window; {} is a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. A schedule-aware law (tissue, multipower) fitted on a window that includes part of the decay uses the schedule",
+            100.0 * d.forecast,
+            100.0 * d.window,
+            method.name(),
+        )
+    }
+}
+
+/// How the warning of [`follows_unpinned`] begins.
+pub(super) const FOLLOWS_UNPINNED: &str = "the forecast at step";
+
+/// Where the forecast at the curve's last step follows a direction the
+/// fitted window does not pin (`identify::unpinned_shift`): a warning
+/// naming the parameters and how far a step along it moves the forecast.
+pub(super) fn follows_unpinned(
+    f: &crate::forecast::Fitted,
+    ext: &Curve,
+    k: usize,
+) -> Option<String> {
+    let fitted: Vec<(usize, usize)> = (0..k.min(ext.len()))
+        .filter(|&i| !ext.loss[i].is_nan())
+        .map(|i| (0, i))
+        .collect();
+    let last = ext.len().checked_sub(1)?;
+    let u = f.law.to_internal(&f.params);
+    let (lo, hi) = f.result().search_bounds();
+    let (shift, names) = crate::identify::unpinned_shift(
+        &f.law,
+        &u,
+        (&lo, &hi),
+        &f.result().identifiability,
+        |v| f.predict_many(&fitted, &[f.law.to_natural(v)]),
+        |v| f.predict_with(0, last, &f.law.to_natural(v)),
+    )?;
+    Some(format!(
+        "{FOLLOWS_UNPINNED} {} follows {}, which the fitted window does not pin: moving {} along a direction the window does not see moves it by up to {:.1}% and the fitted points by less than a tenth of that",
+        crate::numbers::num(ext.step[last]),
+        names.join(", "),
+        if names.len() == 1 { "it" } else { "them" },
+        crate::identify::shift_percent(shift),
+    ))
+}
+
+/// Parameters the fit left at a bound of their range, when the forecast
+/// depends on them: the bounds the search had (`FitResult::at_bounds`; a
+/// scale-free search's bounds follow the loss's unit, the law's nominal
+/// ones do not).
+pub(super) fn at_bounds(f: &crate::forecast::Fitted, decay_matters: bool) -> Vec<String> {
+    let annealing = annealing_params(f.method);
+    let hit = &f.result().at_bounds;
+    f.law
+        .params
+        .iter()
+        .filter(|p| decay_matters || !annealing.contains(&p.name.as_str()))
+        .filter(|p| hit.contains(&p.name))
+        .map(|p| bound_warning(&p.name))
+        .collect()
+}
+
+/// The parameters of a schedule-aware law's annealing terms (the decay's
+/// effect), which a window before the decay does not pin.
+pub(super) fn annealing_params(method: CurveLaw) -> &'static [&'static str] {
+    match method {
+        CurveLaw::MultiPower | CurveLaw::MultiPowerWarmup => &["B", "C", "beta", "gamma"],
+        CurveLaw::Tissue => &["C"],
+        _ => &[],
+    }
+}
+
+/// The warning on a parameter the fit left at a bound of its range.
+pub(super) fn bound_warning(name: &str) -> String {
+    format!(
+        "parameter {name} is at a bound of its range: the data do not pin it, and the forecast may follow the bound"
+    )
+}
