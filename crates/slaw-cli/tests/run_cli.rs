@@ -1870,7 +1870,8 @@ fn plan_json_has_what_the_text_prints() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
         text.contains(&format!(
-            "cost {json_total:.3e} {} = {:.2}% of fine-tuning",
+            "cost {} {} = {:.2}% of fine-tuning",
+            slaw::numbers::num(json_total),
             v["cost_unit"].as_str().unwrap(),
             100.0 * share
         )),

@@ -249,7 +249,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             truncate(&c.id, 24),
             c.runs,
             format!("{}..{}", num(c.sizes[0]), num(c.sizes[1])),
-            format!("{:.3e}", c.cost),
+            num(c.cost),
             100.0 * c.share_of_plan
         );
     }
@@ -288,15 +288,15 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             c.id,
             r.n,
             r.seed,
-            format!("{:.3e}", plan.cost(r))
+            num(plan.cost(r))
         );
     }
     let full = sum.full_cost;
     let _ = writeln!(
         s,
-        "at most {} runs, cost {:.3e} {} = {:.2}% of fine-tuning every candidate on the target{}",
+        "at most {} runs, cost {} {} = {:.2}% of fine-tuning every candidate on the target{}",
         runs.len(),
-        fixed,
+        num(fixed),
         plan.cost_unit(),
         100.0 * fixed / full,
         // What the mode saves, said only for the mode the plan runs.
@@ -404,12 +404,12 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
     let c = &sum.cost;
     let _ = writeln!(
         s,
-        "{} runs finished, cost {:.3e} {}; the fixed ladder is {} runs, {:.3e}{}; fine-tuning every candidate on the target: {:.3e}",
+        "{} runs finished, cost {} {}; the fixed ladder is {} runs, {}{}; fine-tuning every candidate on the target: {}",
         c.runs,
-        c.spent,
+        num(c.spent),
         c.unit,
         c.fixed_runs,
-        c.fixed,
+        num(c.fixed),
         // A ladder of no training (model-size, zero-shot) saves nothing.
         // Saved only means something once nothing is left to run.
         if c.fixed > 0.0 && sum.decision.finished {
@@ -417,7 +417,7 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
         } else {
             String::new()
         },
-        c.full
+        num(c.full)
     );
     let failed: usize = sum.decision.candidates.iter().map(|c| c.failed.len()).sum();
     let _ = writeln!(

@@ -299,11 +299,10 @@ pub fn methods_report(r: &Recommendation) -> String {
                 )
             })
             .unwrap_or_default();
-        // The setting's factor value and the curve's, one format (not
-        // 8000000000 above 5.00000e7).
-        let col = slaw::numbers::Column::of(
-            std::iter::once(st.x).chain(c.curve.iter().step_by(6).map(|(x, _)| *x)),
-        );
+        // The curve's factor values, one column format (not 8000000000
+        // above 5.00000e7); the setting's, in its sentence, as the setting
+        // line prints it (`num`: 8, not 8.000000).
+        let col = slaw::numbers::Column::of(c.curve.iter().step_by(6).map(|(x, _)| *x));
         // The bootstrap of the crossing: percentiles of the replicate
         // pairs' crossings, the pairs without one counted.
         let iv = c
@@ -337,7 +336,7 @@ pub fn methods_report(r: &Recommendation) -> String {
             c.methods.0,
             c.methods.1,
             st.factor,
-            col.fmt(st.x)
+            num(st.x)
         );
         for (x, ds) in c.curve.iter().step_by(6) {
             let _ = writeln!(
@@ -364,12 +363,12 @@ pub fn allocation_report(r: &AllocationReport) -> String {
     let l = &r.law;
     let _ = writeln!(
         s,
-        "law: L = E + A/N^alpha + B/D^beta with A={} alpha={:.4} B={} beta={:.4} E={}",
+        "law: L = E + A/N^alpha + B/D^beta with A={} alpha={} B={} beta={} E={}",
         num(l.a),
-        l.alpha,
+        num(l.alpha),
         num(l.b),
-        l.beta,
-        slaw::numbers::sig(l.e, 5)
+        num(l.beta),
+        num(l.e)
     );
     if let Some(f) = &r.fit {
         let _ = writeln!(

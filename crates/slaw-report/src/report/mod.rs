@@ -634,7 +634,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         sel.choice.rule,
         num(c.examples),
         c.flops
-            .map(|f| format!(" ({f:.3e} FLOPs)"))
+            .map(|f| format!(" ({} FLOPs)", num(f)))
             .unwrap_or_default(),
         100.0 * c.ratio
     );

@@ -147,6 +147,37 @@ pub fn budget_note(method: &Method, pool: &[Candidate], budget: &Budget) -> Opti
     ))
 }
 
+/// A warning when the pool's measurements stop well short of the budget:
+/// every candidate's largest measured size is more than 2x below the
+/// largest affordable size (a measured halving ladder always reaches within
+/// 2x of it). Then the budget did not bound what was measured, and the
+/// ranking extrapolates from the largest measured size, not from the
+/// budget: the usual cause is a target given in another unit than the
+/// sizes (examples against thousands of examples), which no other check
+/// sees. None when some candidate is measured within 2x of the budget.
+pub(super) fn short_of_budget_warning(pool: &[Candidate], budget: &Budget) -> Option<String> {
+    let largest = pool
+        .iter()
+        .flat_map(|c| c.curve.iter().map(|p| p.0))
+        .filter(|n| *n > 0.0 && n.is_finite())
+        .fold(f64::NAN, f64::max);
+    if !(largest.is_finite() && largest * 2.0 < budget.max_n) {
+        return None;
+    }
+    Some(format!(
+        "the pool's measurements stop at size {} ({}x below the largest affordable size {}): \
+         the ranking extrapolates from {} to the target {} ({}), and the cost counts only the \
+         sizes measured; if the sizes are in another unit than the target (e.g. thousands of \
+         examples against examples), give the target and the budget in the sizes' unit",
+        crate::numbers::num(largest),
+        crate::numbers::num(budget.max_n / largest),
+        crate::numbers::num(budget.max_n),
+        crate::numbers::num(largest),
+        crate::numbers::num(budget.target),
+        crate::numbers::decades((budget.target / largest).log10()),
+    ))
+}
+
 /// A warning when the predictive intervals' centre is moved from the
 /// prediction, at some candidate's target, by a drift correction larger
 /// than the evidence for it ([`Calibration::weak_correction`]): its size in

@@ -154,6 +154,41 @@ pub struct ReferenceUse {
     pub weight: f64,
 }
 
+/// Why matched candidates were not testable, when some were not: a
+/// candidate is tested where the reference has its loss at the candidate's
+/// largest affordable size, so sizes in another unit (thousands of
+/// examples against examples) leave none testable. The two files' size
+/// ranges, for the reader to compare; empty when every matched candidate
+/// was tested.
+fn untestable_sizes(pool: &[Candidate], r: &Reference, matched: usize, tested: usize) -> String {
+    let pool_span = pool
+        .iter()
+        .flat_map(|c| c.curve.iter().map(|p| p.0))
+        .filter(|n| *n > 0.0 && n.is_finite())
+        .fold(None, |s: Option<(f64, f64)>, n| {
+            Some(s.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))))
+        });
+    match (matched > tested, pool_span, r.size_span()) {
+        (true, Some((plo, phi)), Some((rlo, rhi))) => format!(
+            ". {} matched candidate{} had no loss in the reference at {} largest affordable \
+             size: the reference's sizes run from {} to {}, the pool's from {} to {} (in one \
+             unit?)",
+            matched - tested,
+            if matched - tested == 1 { "" } else { "s" },
+            if matched - tested == 1 {
+                "its"
+            } else {
+                "their"
+            },
+            crate::numbers::num(rlo),
+            crate::numbers::num(rhi),
+            crate::numbers::num(plo),
+            crate::numbers::num(phi),
+        ),
+        _ => String::new(),
+    }
+}
+
 /// The references of a selection by `method` over `pool` (in the pool's
 /// context `ctx`): how each was used, the notes (candidates matched, weight,
 /// the match test) and a warning for each reference that fails its match
@@ -229,19 +264,21 @@ pub fn reference_uses(
             warnings.push(format!(
                 "{name} is not used (weight 0): {have} of {} candidates matched by name, {} \
                  testable, too few for the match test to pass at {} (even a perfect agreement \
-                 gives p = {:.3}); at least 4 are needed",
+                 gives p = {:.3}); at least 4 are needed{}",
                 pool.len(),
                 t.candidates,
                 t.level,
-                t.min_p_value()
+                t.min_p_value(),
+                untestable_sizes(pool, r, have, t.candidates)
             ));
         } else if t.candidates < FEW_TO_CONFIRM {
             warnings.push(format!(
                 "{name}: could not confirm it matches (only {} in common; the match test \
                  has little power with fewer than {FEW_TO_CONFIRM}: {test} > {}); it is not used \
-                 (weight 0). A reference holding more of the pool's models can be tested",
+                 (weight 0). A reference holding more of the pool's models can be tested{}",
                 crate::numbers::count(t.candidates, "candidate"),
-                t.level
+                t.level,
+                untestable_sizes(pool, r, have, t.candidates)
             ));
         } else {
             warnings.push(format!(
@@ -571,6 +608,7 @@ fn select_inner(
         opts.level,
         rows,
     ));
+    warnings.extend(short_of_budget_warning(pool, &budget));
     warnings.extend(weak_drift_warning(
         ctx.calibration.as_ref(),
         pool,

@@ -68,6 +68,16 @@ impl Reference {
         }
     }
 
+    /// The smallest and largest size > 0 of its curves (None when it has
+    /// none): said when the pool's sizes find no loss in it.
+    pub fn size_span(&self) -> Option<(f64, f64)> {
+        let lo = self.curves.values().filter_map(|c| c.first()).map(|p| p.0);
+        let hi = self.curves.values().filter_map(|c| c.last()).map(|p| p.0);
+        let lo = lo.fold(f64::INFINITY, f64::min);
+        let hi = hi.fold(f64::NEG_INFINITY, f64::max);
+        (lo <= hi).then(|| (lo.exp(), hi.exp()))
+    }
+
     /// The same reference named `source` (a file or a dataset).
     pub fn named(mut self, source: impl Into<String>) -> Reference {
         self.source = source.into();
