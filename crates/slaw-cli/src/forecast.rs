@@ -31,11 +31,12 @@ pub struct ForecastArgs {
     /// quarter is below reciprocal's and within 2x the window's noise (the smaller RMSE of the
     /// two laws fitted on the whole window), its intervals then widened to span reciprocal's;
     /// else reciprocal. A step-only law forecast past a window after which the learning rate
-    /// decays warns that it ignores the decay. auto's 90% intervals covered, as measured, 92%
-    /// and 98% of the final losses of 73 / 124 real runs without a learning rate fitted on 25% /
-    /// 50% of their steps, 18 of 18 multi-power curves at 20% and 50%; on curves that follow
-    /// one law closely they are conservative (synthetic curves: 143 of 144 covered, the median
-    /// half-width 1.6-11x the 90th percentile of the errors; BENCHMARKS.md, "Loss-curve forecasting").
+    /// decays warns that it ignores the decay. auto's 90% intervals covered, as measured, 84%
+    /// and 97% of the final losses of 73 / 124 real runs without a learning rate fitted on 25% /
+    /// 50% of their steps, 17 and 18 of 18 multi-power curves at 20% and 50% (power alone at
+    /// 25% only 60%: its forecast misses low where the runs decay late); on synthetic curves of
+    /// four laws 134 of 144 (93%), the median half-width 0.5-4.9x the 90th percentile of the
+    /// errors (BENCHMARKS.md, "Loss-curve forecasting").
     #[arg(long, default_value = "auto")]
     method: String,
     /// Steps to forecast (default: the last step of the file; before the first fitted step: a
@@ -58,7 +59,9 @@ pub struct ForecastArgs {
     /// Bootstrap replicates for the forecast intervals (0: none; else at least 1 / (1 - level),
     /// 10 at 90%). A law's intervals past the fit
     /// add, in quadrature, its own extrapolation error calibrated by rolling-origin backtests in
-    /// the window (too few for a rank: pooled with a prior learned on other curves); where the
+    /// the window (each backtest error less the residuals' white noise, estimated from their
+    /// first differences, that noise in quadrature; too few for a rank: pooled with a prior
+    /// learned on other curves); where the
     /// learning rate still decays after the window, they also span the decay's effect as a prior
     /// learned on other schedules gives it, and a schedule-aware law whose window does not pin its
     /// annealing terms has them span the step-only reciprocal law's interval too (the JSON's

@@ -49,12 +49,14 @@ pub struct ScheduleArgs {
     /// Bootstrap replicates for the intervals (0: none; else at least 1 / (1 - level), 10 at
     /// 90%). The intervals add, in quadrature and in ln L (both ends > 0), the
     /// leave-one-run-out schedule-transfer error (times Student's t for so few runs) and the law's
-    /// rolling-origin extrapolation error along the steps; where a schedule decays further than
-    /// any run did, they also span the decay prior's range (as `slaw forecast`). Coverage as
-    /// measured at 90%: 33 of 36 final losses of other schedules of the multi-power runs
-    /// (tissue 9 of 12, multipower and multipower-warmup 12 of 12 each); on synthetic runs that
-    /// follow the law they are conservative, the more so the noisier the points (median
-    /// half-width 15-40x the errors at 3x the runs' length; BENCHMARKS.md). With one run the transfer error is not measured: the intervals leave it
+    /// rolling-origin extrapolation error along the steps (as `slaw forecast`'s: each backtest
+    /// error less the residuals' white noise, from their first differences, that noise in
+    /// quadrature); where a schedule decays further than any run did, they also span the decay
+    /// prior's range (as `slaw forecast`). Coverage as measured at 90%: 32 of 36 final losses of
+    /// other schedules of the multi-power runs (tissue 8 of 12, multipower and
+    /// multipower-warmup 12 of 12 each); on synthetic runs that follow the law they are
+    /// conservative, the more so the noisier the points (median half-width 2.7-6.4x the errors
+    /// at 3x the runs' length; BENCHMARKS.md). With one run the transfer error is not measured: the intervals leave it
     /// out (a warning; JSON interval_kind bootstrap, not backtest). A predicted loss that is
     /// not > 0 gets no interval, and a warning.
     #[arg(long, default_value_t = 100)]

@@ -41,9 +41,9 @@ fn text(args: &[&str]) -> String {
 fn the_help_says_what_autos_intervals_covered() {
     let help = text(&["forecast", "--help"]);
     assert!(
-        help.contains("92% and 98% of the final losses")
+        help.contains("84% and 97% of the final losses")
             && help.contains("18 of 18 multi-power curves")
-            && help.contains("conservative"),
+            && help.contains("134 of 144"),
         "{help}"
     );
 }
@@ -62,10 +62,10 @@ fn the_text_says_what_autos_intervals_covered() {
         .find(|l| l.starts_with("coverage as measured:"))
         .unwrap_or_else(|| panic!("{auto}"));
     assert!(
-        line.contains("92% and 98%")
+        line.contains("84% and 97%")
             && line.contains("(Mis)Fitting")
-            && line.contains("conservative")
-            && line.contains("143 of 144"),
+            && line.contains("synthetic curves of four laws")
+            && line.contains("134 of 144"),
         "{line}"
     );
     let g = write(&dir, "lr.csv", &curve(true));
@@ -74,7 +74,7 @@ fn the_text_says_what_autos_intervals_covered() {
     assert!(
         lr.lines().any(|l| l.starts_with("coverage as measured:")
             && l.contains("18 of 18")
-            && l.contains("283 of 288")),
+            && l.contains("257 of 288")),
         "{lr}"
     );
     for args in [

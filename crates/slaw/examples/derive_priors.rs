@@ -67,4 +67,16 @@ fn main() {
     };
     table("ERROR_PRIOR", &|l| p.error(l).copied());
     table("DECAY_PRIOR", &|l| p.decay(l).copied());
+    // Power's shortfall prior (candidate (D) of branch `cal51`, not
+    // shipped), on every window and per family left out.
+    for out in ["", "misfitting", "multipower"] {
+        if let Some(q) = prior::learn_shortfall(CurveLaw::Power, &w, &s, &|x| x.family != out) {
+            let v: Vec<String> = q.iter().map(|x| format!("{x:e}")).collect();
+            eprintln!(
+                "power shortfall prior without {out:?}: q90 {:.4}; {}",
+                prior::quantile_at(&q, 0.9),
+                v.join(",")
+            );
+        }
+    }
 }

@@ -151,6 +151,7 @@ fn main() {
             error: e.error,
             decay: d.decay,
             signed: e.signed,
+            shortfall: e.shortfall,
         }
     };
     let mut wins: Vec<Win> = vec![];

@@ -18,6 +18,9 @@
 //! `RULES=own-drift` the candidate of branch `cov3`, the rules
 //! `bench/forecast_interval_replay.py own` chooses leaving the curve's family
 //! out ([`lofo_rules`]; not adopted), `RULES=none` none.
+//! `SHORTFALL=1` adds power's shortfall prior (`prior::learn_shortfall`,
+//! candidate (D) of branch `cal51`, not shipped), learned without the
+//! curve's family.
 //! `cargo run --release -p slaw --example forecast_coverage [data dir] [level] [laws,comma-separated]`.
 
 use slaw::forecast::job::{self, Choice, Data, Request};
@@ -46,6 +49,10 @@ fn main() {
     let verbose = std::env::var("VERBOSE").is_ok();
     let mode = std::env::var("PRIORS").unwrap_or("lofo".into());
     let rules_mode = std::env::var("RULES").unwrap_or("shipped".into());
+    // SHORTFALL=1: power's shortfall prior (`prior::learn_shortfall`,
+    // candidate (D) of branch `cal51`, not shipped) learned without the
+    // curve's family.
+    let shortfall = std::env::var("SHORTFALL").is_ok();
     let (windows, scores) = if mode == "lofo" {
         let t = std::time::Instant::now();
         let w = prior::windows(Path::new(&dir)).unwrap();
@@ -73,11 +80,25 @@ fn main() {
                 let d = prior::learn(&windows, &scores, &|w| {
                     w.family == "multipower" && prior::schedule_kind(&w.group) != kind
                 });
-                Priors {
+                let mut p = Priors {
                     error: e.error,
                     decay: d.decay,
                     signed: e.signed,
+                    shortfall: e.shortfall,
+                };
+                if shortfall {
+                    let q = prior::learn_shortfall(
+                        slaw::forecast::CurveLaw::Power,
+                        &windows,
+                        &scores,
+                        &|w| w.family != family,
+                    );
+                    if verbose {
+                        eprintln!("shortfall prior without {family}: {q:?}");
+                    }
+                    p.set_shortfall(slaw::forecast::CurveLaw::Power, q);
                 }
+                p
             }
         }
     };

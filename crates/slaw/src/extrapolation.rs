@@ -68,6 +68,11 @@ pub struct Calibration {
     /// loss, one point's noise included (`AlongRule::noise_in_quadrature`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub noise_in_quadrature: bool,
+    /// The window's correlated misfit level ([`misfit_level`]) under the
+    /// white-noise rules (0 under the others); what a forecast's shortfall
+    /// prior scales (`forecast::prior::Priors::shortfall`).
+    #[serde(skip)]
+    pub misfit: f64,
     #[serde(skip)]
     ln_last: f64,
 }
@@ -217,6 +222,20 @@ pub fn white_noise(obs: &Observations, along: usize, res: &[f64], level: f64, ca
     } else {
         0.0
     }
+}
+
+/// The correlated misfit level of a window's residuals: the part of the
+/// noise floor r that is not white noise r_w, sqrt(max(0, r^2 - r_w^2))
+/// (ln units; near 0 on a curve that follows its law).
+pub fn misfit_level(floor: f64, white: f64) -> f64 {
+    (floor * floor - white * white).max(0.0).sqrt()
+}
+
+/// [`misfit_level`] of the full fit's signed ln residuals `res` at `level`
+/// (the noise floor of |res|, the white noise of `res` along input `along`).
+pub fn residual_misfit(obs: &Observations, along: usize, res: &[f64], level: f64) -> f64 {
+    let (floor, _) = noise_floor(res.iter().map(|r| r.abs()).collect(), level);
+    misfit_level(floor, white_noise(obs, along, res, level, floor))
 }
 
 /// Origins of [`calibrate`] (`slaw fit --predict`): every origin of a fit
@@ -391,6 +410,7 @@ pub fn calibrate_with(
         toward: if backward { SMALLER_X } else { LARGER_X },
         bins: rolled.bins,
         noise_in_quadrature: false,
+        misfit: 0.0,
         ln_last: rolled.ln_last,
     })
 }
@@ -1164,6 +1184,10 @@ pub fn calibrate_along(
         toward,
         bins: rolled.bins,
         noise_in_quadrature: how.rule.noise_in_quadrature(),
+        misfit: match how.rule {
+            AlongRule::WhiteRemoved | AlongRule::WhiteFloor => misfit_level(floor, white),
+            _ => 0.0,
+        },
         ln_last: rolled.ln_last,
     })
 }

@@ -67,6 +67,7 @@ fn lofo(w: &[Window], s: &Scores, family: &str, kind: &str) -> Priors {
         error: e.error,
         decay: d.decay,
         signed: e.signed,
+        shortfall: e.shortfall,
     }
 }
 

@@ -59,6 +59,12 @@ pub struct Priors {
     /// Signed rule per law (None: the unsigned rule); the error prior holds
     /// its residuals.
     pub signed: [Option<Signed>; LAWS],
+    /// Shortfall prior per law ([`learn_shortfall`]; None: none, as
+    /// shipped): the lower rate of the law's interval per unit distance is
+    /// at least its level quantile times the window's misfit level
+    /// (`extrapolation::Calibration::misfit`). Measured for power on
+    /// 2026-12-05 (branch `cal51`, candidate (D)).
+    pub shortfall: [Option<Quantiles>; LAWS],
 }
 
 fn slot(law: CurveLaw) -> usize {
@@ -75,6 +81,7 @@ impl Priors {
             error: [None; LAWS],
             decay: [None; LAWS],
             signed: [None; LAWS],
+            shortfall: [None; LAWS],
         }
     }
     /// The shipped tables ([`ERROR_PRIOR`], [`DECAY_PRIOR`]), learned on
@@ -101,6 +108,14 @@ impl Priors {
     /// The decay prior of `law`.
     pub fn decay(&self, law: CurveLaw) -> Option<&Quantiles> {
         self.decay[slot(law)].as_ref()
+    }
+    /// The shortfall prior of `law`.
+    pub fn shortfall(&self, law: CurveLaw) -> Option<&Quantiles> {
+        self.shortfall[slot(law)].as_ref()
+    }
+    /// Set the shortfall prior of `law`.
+    pub fn set_shortfall(&mut self, law: CurveLaw, q: Option<Quantiles>) {
+        self.shortfall[slot(law)] = q;
     }
     /// Set the error prior of `law`.
     pub fn set_error(&mut self, law: CurveLaw, q: Option<Quantiles>) {
@@ -301,13 +316,50 @@ pub fn decay_score(law: CurveLaw, w: &Window) -> Option<f64> {
 /// when `drift`, the window's own drift (else, or without rolling-origin
 /// scores, 0).
 pub fn signed_error(law: CurveLaw, w: &Window, drift: bool) -> Option<(f64, f64)> {
+    signed_error_misfit(law, w, drift).map(|(e, d, _)| (e, d))
+}
+
+/// [`signed_error`] and the window fit's misfit level at
+/// [`SHORTFALL_LEVEL`] (`Fitted::residual_misfit`).
+pub fn signed_error_misfit(law: CurveLaw, w: &Window, drift: bool) -> Option<(f64, f64, f64)> {
     let (f, pred, obs, d) = window_fit(law, w)?;
     let drift = if drift {
         f.rolling_scores().and_then(|r| r.drift()).unwrap_or(0.0)
     } else {
         0.0
     };
-    Some(((obs.ln() - pred.ln()) / d, drift))
+    Some((
+        (obs.ln() - pred.ln()) / d,
+        drift,
+        f.residual_misfit(SHORTFALL_LEVEL),
+    ))
+}
+
+/// The level the shortfall prior's misfit levels are measured at.
+pub const SHORTFALL_LEVEL: f64 = 0.9;
+
+/// The shortfall prior of `law` ([`Priors::shortfall`]) learned from the
+/// windows `keep` admits: per window whose fit converged with no decay
+/// ahead of it (no decay score) and a misfit level m > 0, the final loss's
+/// shortfall below the forecast per unit distance per unit misfit,
+/// max(0, -error) / m; its [`K`] quantiles (None with too few).
+pub fn learn_shortfall(
+    law: CurveLaw,
+    windows: &[Window],
+    scores: &[[Score; LAWS]],
+    keep: &dyn Fn(&Window) -> bool,
+) -> Option<Quantiles> {
+    let j = slot(law);
+    let t: Vec<f64> = windows
+        .iter()
+        .zip(scores)
+        .filter(|(w, s)| keep(w) && s[j].decay.is_none())
+        .filter_map(|(_, s)| {
+            let (e, m) = (s[j].error?, s[j].misfit?);
+            (m > 0.0).then(|| (-e).max(0.0) / m)
+        })
+        .collect();
+    quantiles(&t)
 }
 
 fn final_error(law: CurveLaw, w: &Window) -> Option<(f64, f64, f64)> {
@@ -347,6 +399,9 @@ pub struct Score {
     pub drift: f64,
     /// [`decay_score`].
     pub decay: Option<f64>,
+    /// The window fit's misfit level (`Fitted::residual_misfit` at
+    /// [`SHORTFALL_LEVEL`]; step-only laws).
+    pub misfit: Option<f64>,
 }
 
 /// Every law's scores on every window, per law of `CurveLaw::ALL` (in
@@ -368,9 +423,10 @@ pub fn scores_with_drift(windows: &[Window], drift: bool) -> Vec<[Score; LAWS]> 
             let mut row = [Score::default(); LAWS];
             for (j, &law) in CurveLaw::ALL.iter().enumerate() {
                 if ERROR_LAWS.contains(&law) {
-                    if let Some((e, d)) = signed_error(law, w, drift) {
+                    if let Some((e, d, m)) = signed_error_misfit(law, w, drift) {
                         row[j].error = Some(e);
                         row[j].drift = d;
+                        row[j].misfit = Some(m);
                     }
                 }
                 row[j].decay = decay_score(law, w);
@@ -694,6 +750,97 @@ pub const DECAY_PRIOR: &[(&str, Quantiles)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A power curve with a deterministic wiggle as its noise (sd about
+    /// `noise` on ln L) and, from step `bend` on, a late decay the law
+    /// cannot follow (ln L lowered by `drop` x ln(step / bend)).
+    fn cal51_curve(noise: f64, bend: f64, drop: f64) -> Curve {
+        let step: Vec<f64> = (1..=120).map(|i| 100.0 * i as f64).collect();
+        let loss = step
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let wiggle = noise * 1.2 * ((i as f64 * 2.39996).sin());
+                let late = if t > bend {
+                    drop * (t / bend).ln()
+                } else {
+                    0.0
+                };
+                (2.0 + 30.0 * t.powf(-0.5)) * (wiggle - late).exp()
+            })
+            .collect();
+        Curve {
+            name: "cal51".into(),
+            step,
+            lr: None,
+            schedule: None,
+            untrained: vec![],
+            loss,
+        }
+    }
+
+    /// The shipped rule of forecasts is the white-noise rule (C): the
+    /// noise term of a forecast's calibration is the white noise, at most
+    /// the noise floor, in quadrature with the rate.
+    #[test]
+    fn cal51_forecasts_ship_the_white_noise_rule() {
+        use crate::extrapolation::AlongRule;
+        assert_eq!(crate::forecast::FORECAST_RULE, AlongRule::WhiteFloor);
+        let c = cal51_curve(0.01, f64::INFINITY, 0.0);
+        let f =
+            crate::forecast::fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
+        let cal = f.calibration_with(0.9, &Priors::none()).unwrap();
+        assert!(cal.noise_in_quadrature);
+        assert!(cal.method.contains("white noise"), "{}", cal.method);
+        assert!(cal.noise > 0.0 && cal.noise.is_finite(), "{cal:?}");
+        // the noise term is r_w, the misfit level the rest of the floor
+        let floor = cal.noise.hypot(cal.misfit);
+        assert!(cal.noise <= floor + 1e-12 && cal.misfit >= 0.0, "{cal:?}");
+        assert_eq!(cal.per_distance, cal.per_distance_below);
+    }
+
+    /// The misfit level is the floor less the white noise in quadrature,
+    /// never negative; (D)'s shortfall prior raises only the lower rate,
+    /// to its level quantile times the window's misfit level, and only
+    /// where that is above the window's own rate.
+    #[test]
+    fn cal51_a_shortfall_prior_floors_the_lower_rate_only() {
+        use crate::extrapolation::misfit_level;
+        assert!((misfit_level(0.05, 0.03) - 0.04).abs() < 1e-12);
+        assert_eq!(misfit_level(0.01, 0.02), 0.0);
+        let c = cal51_curve(0.002, 3000.0, 0.05);
+        let f =
+            crate::forecast::fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
+        let plain = f.calibration_with(0.9, &Priors::none()).unwrap();
+        assert!(plain.misfit > 0.0, "{plain:?}");
+        for kappa in [0.0, 1e3] {
+            let mut p = Priors::none();
+            p.set_shortfall(CurveLaw::Power, Some([kappa; K]));
+            let cal = f.calibration_with(0.9, &p).unwrap();
+            assert_eq!(cal.per_distance, plain.per_distance);
+            assert_eq!(cal.noise, plain.noise);
+            let want = plain.per_distance_below.max(kappa * plain.misfit);
+            assert!((cal.per_distance_below - want).abs() < 1e-12, "{kappa}");
+            assert_eq!(cal.method.contains("lower rate"), kappa > 0.0);
+            // other laws read no power prior
+            let r =
+                crate::forecast::fit_curves(CurveLaw::Reciprocal, std::slice::from_ref(&c), &[60])
+                    .unwrap();
+            let a = r.calibration_with(0.9, &p).unwrap();
+            let b = r.calibration_with(0.9, &Priors::none()).unwrap();
+            assert_eq!(a.per_distance_below, b.per_distance_below);
+        }
+        // the lower edge moves down, the upper one stays
+        let mut p = Priors::none();
+        p.set_shortfall(CurveLaw::Power, Some([1e3; K]));
+        let x = c.step[119];
+        let (_, lo_plain, hi_plain) = plain.edges(x);
+        let (_, lo, hi) = f.calibration_with(0.9, &p).unwrap().edges(x);
+        assert!(
+            lo > lo_plain && hi == hi_plain,
+            "{lo} {lo_plain} {hi} {hi_plain}"
+        );
+    }
 
     #[test]
     fn quantiles_interpolate_and_clamp() {
