@@ -67,7 +67,8 @@ pub struct ScheduleArgs {
     /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// The step column.
+    /// The step column: optimizer steps for the default law, tissue, whose momentum is per
+    /// step (tokens or another unit of the steps change its answer; multipower's does not).
     #[arg(long, default_value = "step")]
     step_col: String,
     /// The loss column.
