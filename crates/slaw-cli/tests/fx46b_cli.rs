@@ -248,7 +248,7 @@ fn the_no_more_run_note_only_when_refits_were_saved() {
         // window then needs every refit
         let mut x = (k * 2_654_435_761 + 12_345) % (1 << 32);
         x ^= x >> 16;
-        x = (x * 0x45d_9f3b) % (1 << 32);
+        x = (x * 0x045d_9f3b) % (1 << 32);
         x ^= x >> 16;
         let u = x as f64 / 4_294_967_296.0 - 0.5;
         s += &format!("{t},{}\n", (2.0 + 8.0 * t.powf(-0.3)) * (1.0 + 0.01 * u));
