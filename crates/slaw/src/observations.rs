@@ -127,6 +127,19 @@ pub struct Columns {
     pub holdout: Option<String>,
 }
 
+impl Columns {
+    /// Every column read: the inputs, the loss, then the weight, group and
+    /// hold-out flag columns that are set.
+    pub fn read(&self) -> impl Iterator<Item = &String> {
+        self.x
+            .iter()
+            .chain(std::iter::once(&self.y))
+            .chain(self.weight.iter())
+            .chain(self.group.iter())
+            .chain(self.holdout.iter())
+    }
+}
+
 impl Observations {
     /// Number of inputs.
     pub fn dim(&self) -> usize {
@@ -668,12 +681,7 @@ impl DataSpec {
         let mut note = None;
         if table.steps {
             let used: Vec<usize> = cols
-                .x
-                .iter()
-                .chain(std::iter::once(&cols.y))
-                .chain(cols.weight.iter())
-                .chain(cols.group.iter())
-                .chain(cols.holdout.iter())
+                .read()
                 .map(|c| table.column_index(c))
                 .collect::<Result<_>>()?;
             let (kept, dropped) = table.logged_rows(&used)?;

@@ -33,15 +33,7 @@ pub(super) fn curve_column(table: &Table, cols: &Columns) -> Option<(String, usi
     if distinct.len() == n {
         return None;
     }
-    let read: Vec<&str> = cols
-        .x
-        .iter()
-        .chain(std::iter::once(&cols.y))
-        .chain(cols.weight.iter())
-        .chain(cols.group.iter())
-        .chain(cols.holdout.iter())
-        .map(String::as_str)
-        .collect();
+    let read: Vec<&str> = cols.read().map(String::as_str).collect();
     for (c, name) in table.columns.iter().enumerate() {
         if read.contains(&name.as_str()) {
             continue;

@@ -147,6 +147,17 @@ pub fn budget_note(method: &Method, pool: &[Candidate], budget: &Budget) -> Opti
     ))
 }
 
+/// The smallest and largest positive, finite size measured over the pool's
+/// curves; None without any.
+pub(super) fn pool_size_span(pool: &[Candidate]) -> Option<(f64, f64)> {
+    pool.iter()
+        .flat_map(|c| c.curve.iter().map(|p| p.0))
+        .filter(|n| *n > 0.0 && n.is_finite())
+        .fold(None, |s, n| {
+            Some(s.map_or((n, n), |(lo, hi): (f64, f64)| (lo.min(n), hi.max(n))))
+        })
+}
+
 /// A warning when the pool's measurements stop well short of the budget:
 /// every candidate's largest measured size is more than 2x below the
 /// largest affordable size (a measured halving ladder always reaches within
@@ -156,26 +167,22 @@ pub fn budget_note(method: &Method, pool: &[Candidate], budget: &Budget) -> Opti
 /// sizes (examples against thousands of examples), which no other check
 /// sees. None when some candidate is measured within 2x of the budget.
 pub(super) fn short_of_budget_warning(pool: &[Candidate], budget: &Budget) -> Option<String> {
-    let largest = pool
-        .iter()
-        .flat_map(|c| c.curve.iter().map(|p| p.0))
-        .filter(|n| *n > 0.0 && n.is_finite())
-        .fold(f64::NAN, f64::max);
-    if !(largest.is_finite() && largest * 2.0 < budget.max_n) {
-        return None;
-    }
-    Some(format!(
-        "the pool's measurements stop at size {} ({}x below the largest affordable size {}): \
+    let largest = pool_size_span(pool)?.1;
+    // (not `>=`: a NaN budget warns of nothing)
+    (largest * 2.0 < budget.max_n).then(|| {
+        format!(
+            "the pool's measurements stop at size {} ({}x below the largest affordable size {}): \
          the ranking extrapolates from {} to the target {} ({}), and the cost counts only the \
          sizes measured; if the sizes are in another unit than the target (e.g. thousands of \
          examples against examples), give the target and the budget in the sizes' unit",
-        crate::numbers::num(largest),
-        crate::numbers::num(budget.max_n / largest),
-        crate::numbers::num(budget.max_n),
-        crate::numbers::num(largest),
-        crate::numbers::num(budget.target),
-        crate::numbers::decades((budget.target / largest).log10()),
-    ))
+            crate::numbers::num(largest),
+            crate::numbers::num(budget.max_n / largest),
+            crate::numbers::num(budget.max_n),
+            crate::numbers::num(largest),
+            crate::numbers::num(budget.target),
+            crate::numbers::decades((budget.target / largest).log10()),
+        )
+    })
 }
 
 /// A warning when the predictive intervals' centre is moved from the

@@ -161,14 +161,7 @@ pub struct ReferenceUse {
 /// ranges, for the reader to compare; empty when every matched candidate
 /// was tested.
 fn untestable_sizes(pool: &[Candidate], r: &Reference, matched: usize, tested: usize) -> String {
-    let pool_span = pool
-        .iter()
-        .flat_map(|c| c.curve.iter().map(|p| p.0))
-        .filter(|n| *n > 0.0 && n.is_finite())
-        .fold(None, |s: Option<(f64, f64)>, n| {
-            Some(s.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))))
-        });
-    match (matched > tested, pool_span, r.size_span()) {
+    match (matched > tested, pool_size_span(pool), r.size_span()) {
         (true, Some((plo, phi)), Some((rlo, rhi))) => format!(
             ". {} matched candidate{} had no loss in the reference at {} largest affordable \
              size: the reference's sizes run from {} to {}, the pool's from {} to {} (in one \
