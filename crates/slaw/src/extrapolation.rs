@@ -68,6 +68,11 @@ pub struct Calibration {
     /// loss, one point's noise included (`AlongRule::noise_in_quadrature`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub noise_in_quadrature: bool,
+    /// `noise` is one logged point's, estimated on this many points
+    /// ([`point_noise`]) because the fit was made on bins of them, whose
+    /// means carry less noise than a point; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise_points: Option<usize>,
     /// The window's correlated misfit level ([`misfit_level`]) under the
     /// white-noise rules (0 under the others); what a forecast's shortfall
     /// prior scales (`forecast::prior::Priors::shortfall`).
@@ -210,6 +215,12 @@ pub fn white_noise(obs: &Observations, along: usize, res: &[f64], level: f64, ca
         .filter(|w| curve(w[0]) == curve(w[1]))
         .map(|w| res[w[1]] - res[w[0]])
         .collect();
+    white_noise_of_differences(diffs, level, cap)
+}
+
+/// [`white_noise`] from the first differences of consecutive residuals
+/// (0 with fewer than 2).
+fn white_noise_of_differences(diffs: Vec<f64>, level: f64, cap: f64) -> f64 {
     if diffs.len() < 2 {
         return 0.0;
     }
@@ -221,6 +232,34 @@ pub fn white_noise(obs: &Observations, along: usize, res: &[f64], level: f64, ca
         r.min(cap).max(0.0)
     } else {
         0.0
+    }
+}
+
+/// One logged point's noise at `level` under `rule`, from the signed ln
+/// residuals of every logged point of a window (`per_curve`: each curve's
+/// in the order of its steps; non-finite ones skipped) — the noise term of
+/// a half-width when the fit was made on bins of the points, whose means
+/// carry less noise than a point: the noise floor of the points' absolute
+/// residuals, or under `WhiteFloor` their white noise ([`white_noise`]'s
+/// estimate from the first differences within a curve, at most that floor).
+pub fn point_noise(rule: AlongRule, per_curve: &[Vec<f64>], level: f64) -> f64 {
+    let finite = |r: &Vec<f64>| {
+        r.iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect::<Vec<f64>>()
+    };
+    let curves: Vec<Vec<f64>> = per_curve.iter().map(finite).collect();
+    let (floor, _) = noise_floor(curves.iter().flatten().map(|r| r.abs()).collect(), level);
+    match rule {
+        AlongRule::WhiteFloor => {
+            let diffs = curves
+                .iter()
+                .flat_map(|r| r.windows(2).map(|w| w[1] - w[0]))
+                .collect();
+            white_noise_of_differences(diffs, level, floor)
+        }
+        _ => floor,
     }
 }
 
@@ -410,6 +449,7 @@ pub fn calibrate_with(
         toward: if backward { SMALLER_X } else { LARGER_X },
         bins: rolled.bins,
         noise_in_quadrature: false,
+        noise_points: None,
         misfit: 0.0,
         ln_last: rolled.ln_last,
     })
@@ -1184,6 +1224,7 @@ pub fn calibrate_along(
         toward,
         bins: rolled.bins,
         noise_in_quadrature: how.rule.noise_in_quadrature(),
+        noise_points: None,
         misfit: match how.rule {
             AlongRule::WhiteRemoved | AlongRule::WhiteFloor => misfit_level(floor, white),
             _ => 0.0,

@@ -108,10 +108,12 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     },
                     c.per_distance,
                     c.noise,
-                    if c.noise_approximated {
-                        ": too few residuals for their rank, their largest inflated by a normal approximation"
-                    } else {
-                        ""
+                    match (c.noise_approximated, c.noise_points) {
+                        (true, _) => ": too few residuals for their rank, their largest inflated by a normal approximation".to_string(),
+                        (false, Some(n)) => format!(
+                            ": one logged point's noise, from the {n} logged points of the window (the fit was on bins of them)"
+                        ),
+                        (false, None) => String::new(),
                     },
                     match b.first_where_negligible {
                         Some(k) => format!(

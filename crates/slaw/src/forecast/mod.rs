@@ -141,6 +141,11 @@ pub struct Fitted {
     fit_law: Law,
     obs: Observations,
     result: FitResult,
+    /// When a curve's window was fitted on bins of its points: per curve,
+    /// the logged losses of its window (the first `upto` points, NaN where
+    /// none), from which an interval's noise term is one point's
+    /// ([`Fitted::point_noise`]); None when every point was fitted.
+    binned_windows: Option<Vec<Vec<f64>>>,
 }
 
 impl Fitted {
@@ -288,6 +293,12 @@ impl Fitted {
                 priors.signed(self.method),
             ),
         )?;
+        if let Some((noise, points)) = self.point_noise(level) {
+            if noise > cal.noise {
+                cal.noise = noise;
+                cal.noise_points = Some(points);
+            }
+        }
         if let Some(q) = priors.shortfall(self.method) {
             let floor = prior::quantile_at(q, level).max(0.0) * cal.misfit;
             if floor > cal.per_distance_below {
@@ -301,6 +312,36 @@ impl Fitted {
             }
         }
         Some(cal)
+    }
+
+    /// On a window fitted on bins: one logged point's noise at `level`
+    /// under the forecasts' rule ([`crate::extrapolation::point_noise`],
+    /// from the ln residuals of every logged point of the window against
+    /// the fit) and the number of points; None when every point was fitted.
+    /// A bin's mean carries about 1 / sqrt(its points) of a point's noise,
+    /// so the bins' own noise would make an interval that covers the
+    /// smoothed curve, not a logged loss.
+    fn point_noise(&self, level: f64) -> Option<(f64, usize)> {
+        let windows = self.binned_windows.as_ref()?;
+        let mut points = 0;
+        let per_curve: Vec<Vec<f64>> = windows
+            .iter()
+            .enumerate()
+            .map(|(c, losses)| {
+                let at: Vec<(usize, usize)> = (0..losses.len())
+                    .filter(|&i| losses[i].is_finite())
+                    .map(|i| (c, i))
+                    .collect();
+                points += at.len();
+                let pred = self.predict_many(&at, std::slice::from_ref(&self.params));
+                at.iter()
+                    .zip(pred)
+                    .map(|(&(_, i), p)| losses[i].ln() - p.ln())
+                    .collect()
+            })
+            .collect();
+        let noise = crate::extrapolation::point_noise(FORECAST_RULE, &per_curve, level);
+        Some((noise, points))
     }
 
     /// The correlated misfit level of the fit's residuals at `level`
@@ -656,6 +697,27 @@ pub fn fit_curves_from(
         dim: w.which.len(),
         obs: w.obs,
         result: w.result,
+        binned_windows: binned_windows(curves, upto),
+    })
+}
+
+/// Per curve, the logged losses of its window when some curve's window is
+/// fitted on bins (`fit_points`: over [`MAX_FIT_POINTS`] points); None
+/// otherwise.
+fn binned_windows(curves: &[Curve], upto: &[usize]) -> Option<Vec<Vec<f64>>> {
+    fn window(c: &Curve, k: usize) -> &[f64] {
+        &c.loss[..k.min(c.len())]
+    }
+    let binned = curves
+        .iter()
+        .zip(upto)
+        .any(|(c, &k)| window(c, k).iter().filter(|l| !l.is_nan()).count() > MAX_FIT_POINTS);
+    binned.then(|| {
+        curves
+            .iter()
+            .zip(upto)
+            .map(|(c, &k)| window(c, k).to_vec())
+            .collect()
     })
 }
 
@@ -807,5 +869,55 @@ pub fn accuracy(pred: &[f64], truth: &[f64]) -> Accuracy {
         r2_na,
         mae: e.mae(),
         rmse: e.rmse(),
+    }
+}
+
+#[cfg(test)]
+mod binned_noise_tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// A reciprocal curve logged at every step 1..=n, times exp(0.01 z).
+    fn noisy_curve(n: usize, seed: u64) -> Curve {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let step: Vec<f64> = (1..=n).map(|i| i as f64).collect();
+        let loss = step
+            .iter()
+            .map(|&t| {
+                (3.0 / (1.0 + t / 200.0) + 2.0)
+                    * (0.01 * crate::synthetic::standard_normal(&mut rng)).exp()
+            })
+            .collect();
+        Curve {
+            name: "binned".into(),
+            step,
+            lr: None,
+            schedule: None,
+            untrained: vec![],
+            loss,
+        }
+    }
+
+    /// A window of more points than a fit takes is fitted on bins, whose
+    /// means carry about 1 / sqrt(points per bin) of a point's noise; the
+    /// interval's noise term is still one logged point's (about
+    /// z(0.95) x 0.01 = 0.0164 at 90%), said by `noise_points`. A window
+    /// fitted point by point keeps its own noise term and says nothing.
+    #[test]
+    fn a_binned_window_keeps_one_logged_points_noise() {
+        let c = noisy_curve(6000, 3);
+        let f = fit_curves(CurveLaw::Reciprocal, std::slice::from_ref(&c), &[1800]).unwrap();
+        assert_eq!(f.fitted().1.len(), MAX_FIT_POINTS);
+        let cal = f.calibration_with(0.9, &prior::Priors::none()).unwrap();
+        assert_eq!(cal.noise_points, Some(1800));
+        assert!(
+            (0.012..0.022).contains(&cal.noise),
+            "noise term {} is not one point's",
+            cal.noise
+        );
+        let short = fit_curves(CurveLaw::Reciprocal, std::slice::from_ref(&c), &[400]).unwrap();
+        let cal = short.calibration_with(0.9, &prior::Priors::none()).unwrap();
+        assert_eq!(cal.noise_points, None);
+        assert!((0.008..0.025).contains(&cal.noise), "{}", cal.noise);
     }
 }
