@@ -100,7 +100,8 @@ pub struct ForecastArgs {
     /// The column naming the run of each row (or several, comma-separated: model,peak_lr; a run
     /// is one combination of their values): one forecast per run. A run that cannot be
     /// forecast (too few points, a window too short, a failed fit, a loss logged as NaN or inf:
-    /// a diverged run, named by the row of its first) is listed as skipped with its reason, the
+    /// a diverged run, named by the row of its first; a step that does not increase: two runs
+    /// under one key, or rows out of order) is listed as skipped with its reason, the
     /// others are forecast, and the exit status is 3 (as for a fit that did not converge); other
     /// bad values in any run are an error of the file. JSON: {"forecasts": [...], "skipped":
     /// [{"run", "reason"}]}.
@@ -240,13 +241,31 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         .collect();
     let mut what = Vec::new();
     if !failed.is_empty() {
-        what.push(format!("the fit did not converge ({})", failed.join(", ")));
+        what.push(format!(
+            "the fit did not converge ({})",
+            some_names(&failed)
+        ));
     }
     if !skipped.is_empty() {
         let names: Vec<&str> = skipped.iter().map(|k| k.run.as_str()).collect();
-        what.push(format!("runs not forecast ({})", names.join(", ")));
+        what.push(format!("runs not forecast ({})", some_names(&names)));
     }
     Ok(output::converged_exit(what.is_empty(), &what.join("; ")))
+}
+
+/// The names of a closing line: every one up to 5, else the first 5 and
+/// how many more (each is in the table above it).
+fn some_names(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{} of {}: {}, ... (every one in the table)",
+        SHOWN,
+        names.len(),
+        names[..SHOWN].join(", ")
+    )
 }
 
 /// `slaw bench forecast`: both protocols.

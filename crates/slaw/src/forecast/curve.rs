@@ -192,6 +192,18 @@ impl Curve {
                         return Ok((name, Err(e)));
                     }
                 }
+                // A step that does not increase within a run named by a
+                // run column: two runs share its key, or its rows are out
+                // of order; among several runs that run is not forecast.
+                if run_col.is_some() {
+                    if let Some(e) = Self::steps_not_increasing(t, &rows, &name, step_col, loss_col)
+                    {
+                        if several {
+                            return Ok((name, Err(e)));
+                        }
+                        return Err(e);
+                    }
+                }
                 let c = Self::from_rows(t, &rows, name, step_col, loss_col, lr_col)?;
                 let enough = c.long_enough(t, several);
                 Ok((c.name.clone(), enough.map(|()| c)))
@@ -218,6 +230,51 @@ impl Curve {
                 t.text(r, li).trim()
             ),
         ))
+    }
+
+    /// The first of a run's `rows` (with a loss, past step 0) whose step
+    /// is not above the previous one's, as the error of a run named by a
+    /// run column: it names the run and both rows. None when the steps
+    /// increase, or a step does not read as a number (`from_rows` says so).
+    fn steps_not_increasing(
+        t: &Table,
+        rows: &[usize],
+        run: &str,
+        step_col: &str,
+        loss_col: &str,
+    ) -> Option<Error> {
+        let si = t.column_index(step_col).ok()?;
+        let li = Self::loss_index(t, loss_col)?;
+        let mut prev: Option<(f64, usize)> = None;
+        for &r in rows {
+            if t.is_empty_cell(r, li) {
+                continue;
+            }
+            let s = t.number(r, si).ok()?;
+            if s == 0.0 {
+                continue;
+            }
+            if let Some((p, pr)) = prev {
+                if s <= p {
+                    let why = if s == p {
+                        "two rows at one step"
+                    } else {
+                        "a step below an earlier one"
+                    };
+                    return Some(Error::input(
+                        &t.source,
+                        Some(t.line(r)),
+                        Some(step_col),
+                        format!(
+                            "run '{run}': steps must increase ({s} follows {p} of row {}): {why} — two runs share this run's key (add the column that tells them apart to the run columns), or its rows are out of order (sort them by step); the run is not forecast",
+                            t.line(pr)
+                        ),
+                    ));
+                }
+            }
+            prev = Some((s, r));
+        }
+        None
     }
 
     /// The rows of each run (`run_col`: one column or several separated by
