@@ -167,8 +167,17 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     let given = a.laws.as_deref().unwrap_or_default();
     let result = analysis::backtest_comparison(given, &obs, &opts, &a.data.y, &a.predict)?;
     let mut text = slaw::pick::text(&result.groups);
+    // Laws left out for the same reason (an x of 0 every x^-a law
+    // refuses) in one line, naming them all.
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
     for s in &result.skipped {
-        text += &format!("skipped: {}: {}\n", s.law, s.reason);
+        match reasons.iter_mut().find(|(r, _)| *r == s.reason) {
+            Some((_, laws)) => laws.push(&s.law),
+            None => reasons.push((&s.reason, vec![&s.law])),
+        }
+    }
+    for (reason, laws) in reasons {
+        text += &format!("skipped: {}: {reason}\n", laws.join(", "));
     }
     text += &result.predictions_text();
     if result.no_better_than_constant.is_none()

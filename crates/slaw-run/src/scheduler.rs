@@ -615,6 +615,7 @@ pub fn as_selection(
             references: Vec::new(),
             warnings: warnings.to_vec(),
             unranked,
+            blank_cells: Vec::new(),
         },
     ))
 }

@@ -585,7 +585,7 @@ fn fit_group(
             .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level, false));
         // Below the data the forward calibration says nothing (its
         // distance is 0 there): one calibrated toward smaller inputs.
-        let first = train.input_range(0).0;
+        let (first, last) = train.input_range(0);
         let below = |x: &[f64]| x.len() == 1 && x[0] < first;
         let calibration_below = level
             .filter(|_| job.predict.iter().any(|x| below(x)))
@@ -607,19 +607,38 @@ fn fit_group(
                 } else {
                     calibration.as_ref()
                 };
-                let extrapolation_interval = cal.and_then(|c| c.interval(x[0], res.predict(x)));
+                let value = res.predict(x);
+                let band = boot.as_ref().map(|b| b.predictions[k]);
+                // Inside the fitted range (edges included) the prediction
+                // interpolates: the curve's own bootstrap band there
+                // combined with the residual noise floor, never narrower
+                // than the band (the noise floor alone was).
+                let inside = x.len() == 1 && x[0] >= first && x[0] <= last;
+                let (extrapolation_interval, kind) = match cal {
+                    Some(c) if inside => (
+                        interpolation_interval(value, band, c.noise),
+                        crate::selection::calibrate::IntervalKind::Interpolation {
+                            level: c.level,
+                            bootstrap: band.is_some(),
+                        },
+                    ),
+                    _ => (
+                        cal.and_then(|c| c.interval(x[0], value)),
+                        crate::selection::calibrate::IntervalKind::Backtest {
+                            level: cal.map_or(0.0, |c| c.level),
+                        },
+                    ),
+                };
                 Prediction {
                     at: x.clone(),
-                    value: res.predict(x),
-                    interval: boot.as_ref().map(|b| b.predictions[k]),
+                    value,
+                    interval: band,
                     interval_kind: boot.as_ref().map(|b| {
                         crate::selection::calibrate::IntervalKind::Bootstrap { level: b.level }
                     }),
                     extrapolation_interval_kind: cal
                         .filter(|_| extrapolation_interval.is_some())
-                        .map(|c| crate::selection::calibrate::IntervalKind::Backtest {
-                            level: c.level,
-                        }),
+                        .map(|_| kind),
                     extrapolation_interval,
                     below_data: below(x),
                     depends_on_unpinned: depends_on(&job.law, &res, &train, x),
@@ -648,6 +667,28 @@ fn fit_group(
             held_idx,
         })
     }
+}
+
+/// The predictive interval of a prediction `value` inside the fitted
+/// range (an interpolation): each side of the bootstrap `band` (in ln L,
+/// from the prediction) combined in quadrature with the residual noise
+/// floor `noise` (ln L), so it holds the band and is at least the floor
+/// wide; without a band, the floor alone. None for a value that is not
+/// positive and finite.
+pub fn interpolation_interval(value: f64, band: Option<Interval>, noise: f64) -> Option<Interval> {
+    if !(value > 0.0 && value.is_finite()) {
+        return None;
+    }
+    let (below, above) = match band {
+        Some(b) if b.lo > 0.0 && b.hi.is_finite() => {
+            ((value / b.lo).ln().max(0.0), (b.hi / value).ln().max(0.0))
+        }
+        _ => (0.0, 0.0),
+    };
+    Some(Interval {
+        lo: value * (-below.hypot(noise)).exp(),
+        hi: value * above.hypot(noise).exp(),
+    })
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

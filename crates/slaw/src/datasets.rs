@@ -695,6 +695,18 @@ pub fn candidate_lines(table: &Table, long: &LongColumns) -> Result<Vec<usize>> 
 pub struct PoolRows {
     /// One entry per candidate, in the order [`candidates_table`] reads them.
     pub candidates: Vec<CandidateRows>,
+    /// The wide format's blank loss cells (skipped as not measured), per
+    /// size column with any, in the file's column order; empty otherwise.
+    pub blank_cells: Vec<BlankCells>,
+}
+
+/// Blank cells of one size column of a wide table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BlankCells {
+    /// The column's header.
+    pub column: String,
+    /// How many of its cells are blank.
+    pub cells: usize,
 }
 
 /// Where one candidate was read.
@@ -707,6 +719,31 @@ pub struct CandidateRows {
 }
 
 impl PoolRows {
+    /// A note on the wide table's blank cells, or None without any: how
+    /// many were skipped as not measured, in which columns.
+    pub fn blank_cells_note(&self) -> Option<String> {
+        if self.blank_cells.is_empty() {
+            return None;
+        }
+        let total: usize = self.blank_cells.iter().map(|b| b.cells).sum();
+        let file = self
+            .candidates
+            .first()
+            .map(|c| format!("{}: ", c.at.file))
+            .unwrap_or_default();
+        let cols: Vec<String> = self
+            .blank_cells
+            .iter()
+            .map(|b| format!("'{}' ({})", b.column, b.cells))
+            .collect();
+        Some(format!(
+            "{file}{} skipped as not measured (curves of different lengths), in {} {}",
+            crate::numbers::count(total, "blank cell"),
+            crate::numbers::plural(self.blank_cells.len(), "column"),
+            cols.join(", ")
+        ))
+    }
+
     /// The location of candidate `i`.
     pub fn candidate(&self, i: usize) -> Option<&Location> {
         self.candidates.get(i).map(|c| &c.at)
@@ -741,7 +778,20 @@ pub fn pool_rows(table: &Table, long: &LongColumns) -> Result<PoolRows> {
             .enumerate()
             .filter_map(|(i, c)| Some((i, size_header(c)?.ok()?)))
             .collect();
+        let blank_cells = sizes
+            .iter()
+            .filter_map(|&(c, _)| {
+                let cells = (0..table.len())
+                    .filter(|&r| table.text(r, c).is_empty())
+                    .count();
+                (cells > 0).then(|| BlankCells {
+                    column: table.columns[c].clone(),
+                    cells,
+                })
+            })
+            .collect();
         return Ok(PoolRows {
+            blank_cells,
             candidates: (0..table.len())
                 .map(|r| CandidateRows {
                     at: at(r, None),
@@ -770,7 +820,10 @@ pub fn pool_rows(table: &Table, long: &LongColumns) -> Result<PoolRows> {
             .points
             .push((table.number(r, ni)?, at(r, None)));
     }
-    Ok(PoolRows { candidates })
+    Ok(PoolRows {
+        candidates,
+        blank_cells: Vec::new(),
+    })
 }
 
 #[cfg(test)]

@@ -443,11 +443,22 @@ impl Observations {
                     } else {
                         ">= 0"
                     };
+                    // Why, and what the user can do (probe: three laws
+                    // of a comparison were left out at x = 0 with no hint).
+                    let x = &self.input_names[j];
+                    let why = if v == 0.0 {
+                        format!("its power {x}^-a or ln {x} is infinite at {x} = 0")
+                    } else {
+                        format!("its power or ln of {x} is undefined below 0")
+                    };
                     return Err(Error::input(
                         &self.source,
                         Some(self.line[i]),
-                        Some(&self.input_names[j]),
-                        format!("value {v} must be {need}: this law takes its logarithm"),
+                        Some(x),
+                        format!(
+                            "value {v} must be {need}: the law takes its logarithm ({why}); \
+                             leave that row out, or shift the column (e.g. {x} + 1) to keep it"
+                        ),
                     ));
                 }
             }

@@ -457,7 +457,9 @@ def select(
     them, rows matched by the model's name; each must reach ``target``. ``method``: default
     ``ats-gap``, or ``ats-ref`` with a reference (as the CLI). Returns a :class:`SelectionResult`;
     ``.ranking`` / ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval
-    kind and level, score, chosen), ``.cost`` the cost.
+    kind and level, score, chosen), ``.cost`` the cost. A wide table's blank cells are sizes not
+    measured: they are skipped, and a ``UserWarning`` (the CLI's first note) says how many, in which
+    columns.
     """
     if budget is None and max_n is None:
         raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N")
@@ -477,7 +479,11 @@ def select(
         "epochs": _number(epochs, "epochs"), "model_col": model_col, "n_col": n_col,
         "loss_col": loss_col, "size_col": _opt_str(size_col, "size_col"),
     }
-    return SelectionResult(_call(_native.select, to_table(data), opts, _references(reference)))
+    raw = _call(_native.select, to_table(data), opts, _references(reference))
+    # A wide table's blank cells, skipped as not measured: the CLI's first note, as a warning.
+    if raw.get("blank_cells"):
+        warnings.warn(raw["notes"][0], stacklevel=2)
+    return SelectionResult(raw)
 
 
 def _references(reference: Any) -> list:

@@ -427,8 +427,8 @@ class ForecastResult(FrameResult):
 class SelectionResult(FrameResult):
     """A model selection: ``ranking`` (DataFrame: rank, predicted loss, interval, score, ...,
     one row per candidate, best first), ``chosen`` (the recommended candidate's id; with the
-    risk-averse ats-gap and ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning examples and
-    FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
+    risk-averse ats-gap and ats-trend it may differ from rank 1), ``cost`` (dict: fine-tuning sizes
+    summed over the candidates, in the sizes' unit, and FLOPs of the whole selection and their ratio to fine-tuning every candidate on the full data;
     also ``ranking.attrs["cost"]``), ``method``, ``budget``, ``notes`` (the cost, and what the
     method could not use, e.g. candidates without the zero-shot loss ats-gap reads), ``warnings``
     (a reference that does not match the pool, with its match test's p-value; it is not used;
@@ -477,7 +477,7 @@ class SelectionResult(FrameResult):
                  f"({choice.get('rule', '')})")
         notes = []
         if self.cost:
-            notes.append(f"cost: {_fmt(self.cost.get('examples'))} examples, "
+            notes.append(f"cost: {_fmt(self.cost.get('examples'))} (fine-tuning sizes summed over the candidates), "
                          f"{_fmt(self.cost.get('ratio'))} of fine-tuning every candidate on the full data")
         # What the method could not use (e.g. candidates without a zero-shot loss).
         notes.extend(f"note: {n}" for n in raw.get("notes") or [])

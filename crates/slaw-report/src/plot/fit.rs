@@ -53,6 +53,7 @@ pub fn fit_figure(
     if law.inputs.len() == 1 {
         let mut labelled_band = false;
         let mut bar_level = None;
+        let mut interpolated = false;
         for (k, g) in fits.iter().enumerate() {
             let label = if multi {
                 group_label(group_col, &g.group)
@@ -197,6 +198,14 @@ pub fn fit_figure(
                     points: bars,
                 });
                 bar_level = bar_level.or(level);
+                // A prediction inside the data has an interpolation
+                // interval: the key then names both kinds.
+                interpolated |= g.predictions.iter().any(|p| {
+                    matches!(
+                        p.extrapolation_interval_kind,
+                        Some(slaw::selection::IntervalKind::Interpolation { .. })
+                    )
+                });
             }
         }
         // Several groups: what the marks mean, once, in black after the
@@ -219,7 +228,14 @@ pub fn fit_figure(
             if let Some(l) = bar_level {
                 key.push((
                     SeriesKind::Interval,
-                    format!("{} extrapolation intervals", percent(l)),
+                    if interpolated {
+                        format!(
+                            "{} prediction intervals (interpolation, extrapolation)",
+                            percent(l)
+                        )
+                    } else {
+                        format!("{} extrapolation intervals", percent(l))
+                    },
                 ));
             }
             series.extend(key.into_iter().map(|(kind, label)| Series {

@@ -184,12 +184,12 @@ pub fn selection_figure(
     }
     Figure {
         title: format!(
-            "model selection, {}: budget {} of {} examples",
+            "model selection, {}: budget {} of target size {}",
             sel.method.name(),
             tick_label(b.max_n),
             tick_label(b.target)
         ),
-        x_label: "fine-tuning examples, log scale (filled: affordable, hollow: not used; \
+        x_label: "fine-tuning size, log scale (filled: affordable, hollow: not used; \
                   predictions set right of the target)"
             .into(),
         y_label: "loss".into(),

@@ -11,9 +11,9 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into())
 }
 
-/// An exponent's interval, to the exponent's 4 decimals.
-fn interval4(i: Option<Interval>) -> String {
-    i.map(|i| format!("[{:.4}, {:.4}]", i.lo, i.hi))
+/// An exponent's interval, in the one number format ([`num`]).
+fn interval_num(i: Option<Interval>) -> String {
+    i.map(|i| format!("[{}, {}]", num(i.lo), num(i.hi)))
         .unwrap_or_else(|| "-".into())
 }
 
@@ -435,24 +435,23 @@ pub fn allocation_report(r: &AllocationReport) -> String {
         i.map(|i| format!("[{}, {}]", f(i.lo), f(i.hi)))
             .unwrap_or_else(|| none.to_string())
     };
-    let e3 = |v: f64| format!("{v:.3e}");
-    let loss = |v: f64| slaw::numbers::sig(v, 5);
-    // D/N with its significant digits: 20.3 tokens per parameter, or 0.0214
-    // with N in millions and D in billions (one decimal printed 0.0).
-    let ratio = |v: f64| slaw::numbers::sig(v, 3);
+    // Every number of the table in the one format of the reports
+    // ([`num`]): 6 significant digits, plain between 1e-4 and 1e6 (D/N
+    // 20.3 tokens per parameter, or 0.0214 with N in millions and D in
+    // billions), as every other command's.
     match level {
         Some(level) => {
             let h = format!("{} interval", slaw::numbers::percent(level));
             let _ = writeln!(
                 s,
-                "{:>12} {:>11} {:>25} {:>11} {:>25} {:>8} {:>10} {:>23}",
+                "{:>12} {:>11} {:>25} {:>11} {:>25} {:>12} {:>11} {:>23}",
                 "C=6ND FLOPs", "N_opt", h, "D_opt", h, "D/N", "loss", h
             );
         }
         None => {
             let _ = writeln!(
                 s,
-                "{:>12} {:>11} {:>11} {:>8} {:>10}",
+                "{:>12} {:>11} {:>11} {:>12} {:>11}",
                 "C=6ND FLOPs", "N_opt", "D_opt", "D/N", "loss"
             );
         }
@@ -463,25 +462,25 @@ pub fn allocation_report(r: &AllocationReport) -> String {
         let _ = if level.is_some() {
             writeln!(
                 s,
-                "{:>12} {:>11.3e} {:>25} {:>11.3e} {:>25} {:>8} {:>10} {:>23}{ex}",
+                "{:>12} {:>11} {:>25} {:>11} {:>25} {:>12} {:>11} {:>23}{ex}",
                 c,
-                a.n_opt,
-                iv(a.n_interval, &e3),
-                a.d_opt,
-                iv(a.d_interval, &e3),
-                ratio(a.tokens_per_param),
-                loss(a.loss),
-                iv(a.loss_interval, &loss),
+                num(a.n_opt),
+                iv(a.n_interval, &num),
+                num(a.d_opt),
+                iv(a.d_interval, &num),
+                num(a.tokens_per_param),
+                num(a.loss),
+                iv(a.loss_interval, &num),
             )
         } else {
             writeln!(
                 s,
-                "{:>12} {:>11.3e} {:>11.3e} {:>8} {:>10}{ex}",
+                "{:>12} {:>11} {:>11} {:>12} {:>11}{ex}",
                 c,
-                a.n_opt,
-                a.d_opt,
-                ratio(a.tokens_per_param),
-                loss(a.loss),
+                num(a.n_opt),
+                num(a.d_opt),
+                num(a.tokens_per_param),
+                num(a.loss),
             )
         };
     }
@@ -561,18 +560,18 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
         );
         let _ = writeln!(
             s,
-            "  {:<11} {:>8} {:>19} {:>8} {:>19}  basis",
+            "  {:<11} {:>8} {:>22} {:>8} {:>22}  basis",
             "method", "a", "interval", "b", "interval"
         );
         if let Some(p) = &g.parametric {
             let _ = writeln!(
                 s,
-                "  {:<11} {:>8.4} {:>19} {:>8.4} {:>19}  law fit to {} runs{}",
+                "  {:<11} {:>8} {:>22} {:>8} {:>22}  law fit to {} runs{}",
                 "parametric",
-                p.exponent_n,
-                interval4(p.exponent_n_interval),
-                1.0 - p.exponent_n,
-                interval4(p.exponent_n_interval.map(|i| Interval {
+                num(p.exponent_n),
+                interval_num(p.exponent_n_interval),
+                num(1.0 - p.exponent_n),
+                interval_num(p.exponent_n_interval.map(|i| Interval {
                     lo: 1.0 - i.hi,
                     hi: 1.0 - i.lo
                 })),
@@ -592,16 +591,16 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
             if let Some(r) = r {
                 let _ = writeln!(
                     s,
-                    "  {:<11} {:>8.4} {:>19} {:>8.4} {:>19}  {} of {} budgets, C {:.2e} .. {:.2e}",
+                    "  {:<11} {:>8} {:>22} {:>8} {:>22}  {} of {} budgets, C {} .. {}",
                     name,
-                    r.exponent_n,
-                    interval4(r.exponent_n_interval),
-                    r.exponent_d,
-                    interval4(r.exponent_d_interval),
+                    num(r.exponent_n),
+                    interval_num(r.exponent_n_interval),
+                    num(r.exponent_d),
+                    interval_num(r.exponent_d_interval),
                     r.used,
                     r.budgets.len(),
-                    r.compute_range.0,
-                    r.compute_range.1
+                    num(r.compute_range.0),
+                    num(r.compute_range.1)
                 );
             }
         }
@@ -611,8 +610,8 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
         if let Some(d) = &g.disagreement {
             let _ = writeln!(
                 s,
-                "  the methods' exponents span {:.4}{}",
-                d.spread,
+                "  the methods' exponents span {}{}",
+                num(d.spread),
                 if d.beyond_intervals {
                     "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say"
                 } else if d.intervals_compared {
@@ -627,14 +626,14 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
             for b in &r.budgets {
                 let _ = writeln!(
                     s,
-                    "    C {:>9.2e}  {:>3} {:<4}  N* {}{}",
-                    b.compute,
+                    "    C {:>11}  {:>3} {:<4}  N* {}{}",
+                    num(b.compute),
                     b.runs,
                     slaw::numbers::plural(b.runs, "run"),
-                    b.n_opt.map_or("-".to_string(), |n| format!("{n:.3e}")),
+                    b.n_opt.map_or("-".to_string(), num),
                     match (&b.note, b.n_interval) {
                         (Some(why), _) => format!("  left out: {why}"),
-                        (None, Some(i)) => format!(" [{:.3e}, {:.3e}]", i.lo, i.hi),
+                        (None, Some(i)) => format!(" [{}, {}]", num(i.lo), num(i.hi)),
                         _ => String::new(),
                     } + if b.minimum_outside {
                         "  (minimum outside the sampled sizes)"
@@ -677,7 +676,7 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
         if let Some(first) = cols.first() {
             let _ = write!(s, "  {:>10}", "C (FLOPs)");
             for (name, _) in &cols {
-                let _ = write!(s, " {:>40}", format!("N_opt {name}"));
+                let _ = write!(s, " {:>46}", format!("N_opt {name}"));
             }
             let _ = writeln!(s, "{}", if cols.len() > 1 { "  max/min" } else { "" });
             for k in 0..first.1.len() {
@@ -692,14 +691,19 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 for (_, v) in &cols {
                     let (n, iv, ex) = v[k];
                     let cell = format!(
-                        "{n:.3e}{}{}",
-                        iv.map_or(String::new(), |i| format!(" [{:.2e}, {:.2e}]", i.lo, i.hi)),
+                        "{}{}{}",
+                        num(n),
+                        iv.map_or(String::new(), |i| format!(
+                            " [{}, {}]",
+                            num(i.lo),
+                            num(i.hi)
+                        )),
                         if ex { " (extrap.)" } else { "" }
                     );
-                    let _ = write!(s, " {:>40}", cell);
+                    let _ = write!(s, " {:>46}", cell);
                 }
                 if let Some(d) = &g.disagreement {
-                    let _ = write!(s, "  {:.2}x", d.n_ratio[k].1);
+                    let _ = write!(s, "  {}x", num(d.n_ratio[k].1));
                 }
                 let _ = writeln!(s);
             }

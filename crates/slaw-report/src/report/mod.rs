@@ -284,9 +284,20 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             } else {
                 &g.calibration
             };
+            // Inside the fitted range the prediction interpolates: its
+            // interval (the bootstrap band with the noise floor) says so.
+            let interpolates = matches!(
+                p.extrapolation_interval_kind,
+                Some(slaw::selection::IntervalKind::Interpolation { .. })
+            );
             let ex = match (&p.extrapolation_interval, cal) {
                 (Some(i), Some(c)) => format!(
-                    "   extrapolation {}: [{}, {}]",
+                    "   {} {}: [{}, {}]",
+                    if interpolates {
+                        "interpolation"
+                    } else {
+                        "extrapolation"
+                    },
                     slaw::numbers::percent(c.level),
                     num(i.lo),
                     num(i.hi)
@@ -355,6 +366,17 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                     ""
                 }
             );
+        }
+        // One legend for the predictions inside the fitted range.
+        if let Some(k) = g
+            .predictions
+            .iter()
+            .find_map(|p| match p.extrapolation_interval_kind {
+                Some(k @ slaw::selection::IntervalKind::Interpolation { .. }) => Some(k),
+                _ => None,
+            })
+        {
+            let _ = writeln!(s, "  (interpolation intervals: {})", k.covers());
         }
         if g.predictions.iter().any(|p| p.below_data)
             && g.calibration_below.is_none()
@@ -531,7 +553,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         "method {}: {}, for the loss at {}; score = {}",
         sel.method.name(),
         if fine_tunes {
-            format!("fine-tunings on at most {} examples", num(b.max_n))
+            format!("fine-tunings up to size {}", num(b.max_n))
         } else {
             "no fine-tuning".to_string()
         },
@@ -628,7 +650,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     let c = &sel.cost;
     let _ = writeln!(
         s,
-        "\nchosen: {} (rank {}; {})\ncost: {} fine-tuning examples{} = {:.4}% of fine-tuning every candidate on the full data",
+        "\nchosen: {} (rank {}; {})\ncost: {} (fine-tuning sizes summed over the candidates){} = {:.4}% of fine-tuning every candidate on the full data",
         sel.chosen().estimate.id,
         sel.chosen().rank,
         sel.choice.rule,

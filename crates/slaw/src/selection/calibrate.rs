@@ -92,6 +92,19 @@ pub enum IntervalKind {
         /// c: the half-width in ln L per unit ln(step / last fitted step).
         c: f64,
     },
+    /// A prediction inside (or at the edge of) the fitted input range:
+    /// an interpolation, not an extrapolation. The bootstrap band of the
+    /// fitted curve there combined in quadrature (in ln L, each side) with
+    /// the fit's residual noise floor (`extrapolation::noise_floor`), so it
+    /// is never narrower than either: meant to cover a new observed loss
+    /// at that input. Without a bootstrap, the noise floor alone
+    /// (`bootstrap` false).
+    Interpolation {
+        /// The nominal coverage of a new observed loss.
+        level: f64,
+        /// The bootstrap band is part of it.
+        bootstrap: bool,
+    },
 }
 
 impl IntervalKind {
@@ -102,6 +115,7 @@ impl IntervalKind {
             IntervalKind::Bootstrap { level } => format!("{} bootstrap", percent(*level)),
             IntervalKind::HeldOut { level } => format!("{} predictive", percent(*level)),
             IntervalKind::PooledScale { level, .. } => format!("{} predictive", percent(*level)),
+            IntervalKind::Interpolation { level, .. } => format!("{} predictive", percent(*level)),
         }
     }
 
@@ -132,6 +146,18 @@ impl IntervalKind {
                  last fitted step)), the law's extrapolation error per unit ln(step ratio) \
                  pooled over other runs (not calibrated on this one)",
                 percent(*level)
+            ),
+            IntervalKind::Interpolation { level, bootstrap } => format!(
+                "{} predictive inside the fitted range (an interpolation), meant to cover a new \
+                 observed loss there: {}",
+                percent(*level),
+                if *bootstrap {
+                    "the bootstrap band of the fitted curve combined in quadrature (in ln L) with \
+                     the fit's residual noise floor, never narrower than either"
+                } else {
+                    "the fit's residual noise floor alone (without a bootstrap, the fit's own \
+                     uncertainty is not included)"
+                }
             ),
         }
     }

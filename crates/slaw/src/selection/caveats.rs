@@ -166,9 +166,21 @@ pub(super) fn pool_size_span(pool: &[Candidate]) -> Option<(f64, f64)> {
 /// budget: the usual cause is a target given in another unit than the
 /// sizes (examples against thousands of examples), which no other check
 /// sees. None when some candidate is measured within 2x of the budget.
+///
+/// The 2x rule cannot see a slip when the budget is so small that the
+/// slipped sizes all lie under it within 2x (thousands against examples at
+/// 1/512: the sizes stop at target / 1000, the budget is target / 512).
+/// Two more signs, at every budget, each said instead when the 2x rule is
+/// silent ([`unit_slip_warning`]): sizes with fractions (not counts) while
+/// the target is a whole number of at least 1000 and lies more than 2x
+/// beyond every measured size; or measured sizes reaching more than 100x
+/// beyond the target (the target in a larger unit than the sizes).
 pub(super) fn short_of_budget_warning(pool: &[Candidate], budget: &Budget) -> Option<String> {
     let largest = pool_size_span(pool)?.1;
     // (not `>=`: a NaN budget warns of nothing)
+    if largest * 2.0 >= budget.max_n || budget.max_n.is_nan() {
+        return unit_slip_warning(pool, budget);
+    }
     (largest * 2.0 < budget.max_n).then(|| {
         format!(
             "the pool's measurements stop at size {} ({}x below the largest affordable size {}): \
@@ -181,6 +193,45 @@ pub(super) fn short_of_budget_warning(pool: &[Candidate], budget: &Budget) -> Op
             crate::numbers::num(largest),
             crate::numbers::num(budget.target),
             crate::numbers::decades((budget.target / largest).log10()),
+        )
+    })
+}
+
+/// The signs of a target in another unit than the sizes that do not
+/// depend on the budget (see [`short_of_budget_warning`]): the sizes have
+/// fractions (0.2, 1638.4: not counts of examples) while the target is a
+/// whole number of at least 1000 more than 2x beyond the largest measured
+/// size; or the largest measured size is more than 100x beyond the target.
+/// None otherwise.
+pub(super) fn unit_slip_warning(pool: &[Candidate], budget: &Budget) -> Option<String> {
+    let (_, largest) = pool_size_span(pool)?;
+    let target = budget.target;
+    if largest > 100.0 * target {
+        return Some(format!(
+            "the pool's sizes reach {} ({}x beyond the target {}): if the target is in a larger \
+             unit than the sizes (e.g. thousands of examples against examples), give the target \
+             and the budget in the sizes' unit",
+            crate::numbers::num(largest),
+            crate::numbers::num(largest / target),
+            crate::numbers::num(target),
+        ));
+    }
+    let fraction = pool
+        .iter()
+        .flat_map(|c| c.curve.iter().map(|p| p.0))
+        .find(|n| *n > 0.0 && n.is_finite() && n.fract() != 0.0)?;
+    let whole_target = target.fract() == 0.0 && target >= 1000.0;
+    (whole_target && largest * 2.0 < target).then(|| {
+        format!(
+            "the pool's sizes have fractions (e.g. {}), so they are not counts, while the target \
+             {} is a whole number {}x beyond the largest measured size {}: the ranking \
+             extrapolates {}; if the sizes are in another unit than the target (e.g. thousands \
+             of examples against examples), give the target and the budget in the sizes' unit",
+            crate::numbers::num(fraction),
+            crate::numbers::num(target),
+            crate::numbers::num(target / largest),
+            crate::numbers::num(largest),
+            crate::numbers::decades((target / largest).log10()),
         )
     })
 }

@@ -57,8 +57,8 @@ impl Cost {
         Err(Error::setting(
             crate::error::Setting::CostFactors,
             format!(
-                "the cost overflows ({} examples, {} FLOPs, share {}): the epochs or tokens per \
-                 example are too large",
+                "the cost overflows (fine-tuning sizes summed: {}, {} FLOPs, share {}): the \
+                 epochs or tokens per example are too large",
                 self.examples,
                 self.flops.map_or("-".into(), |f| format!("{f:e}")),
                 self.ratio

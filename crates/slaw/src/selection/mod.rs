@@ -127,6 +127,11 @@ pub struct Selection {
     /// why (only under [`SelectOptions::rank_the_rest`]; absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unranked: Vec<Unranked>,
+    /// Blank cells of a wide table skipped as not measured, per size
+    /// column, in the file's order (the first note says so; absent when
+    /// none, or when the pool was not read from a table).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blank_cells: Vec<crate::datasets::BlankCells>,
 }
 
 /// A candidate left out of the ranking.
@@ -473,8 +478,15 @@ pub fn select_located(
     references: &[Reference],
     rows: &crate::datasets::PoolRows,
 ) -> Result<Selection> {
-    select_inner(pool, method, budget, opts, references, Some(rows))
-        .map_err(|e| locate_error(e, pool, rows))
+    let mut sel = select_inner(pool, method, budget, opts, references, Some(rows))
+        .map_err(|e| locate_error(e, pool, rows))?;
+    // A wide table's blank cells were skipped (curves of different
+    // lengths): said once, first among the notes.
+    if let Some(note) = rows.blank_cells_note() {
+        sel.notes.insert(0, note);
+        sel.blank_cells = rows.blank_cells.clone();
+    }
+    Ok(sel)
 }
 
 /// `e` located at the row of the first candidate (in the pool's order) it
@@ -629,6 +641,7 @@ fn select_inner(
         warnings,
         unranked,
         calibration: ctx.calibration,
+        blank_cells: Vec::new(),
     })
 }
 

@@ -435,6 +435,7 @@ fn protocol_row(
         super::IntervalKind::Bootstrap { level } => format!("bootstrap {level}"),
         super::IntervalKind::HeldOut { level } => format!("held-out {level}"),
         super::IntervalKind::PooledScale { level, c } => format!("pooled-scale {level} c {c}"),
+        super::IntervalKind::Interpolation { level, .. } => format!("interpolation {level}"),
     });
     // Scores in the input order.
     let mut score = vec![0.0; pool.len()];
