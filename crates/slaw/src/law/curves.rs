@@ -317,6 +317,35 @@ pub fn tissue() -> Law {
 struct MultiPower {
     curves: Vec<Features>,
     warmup: bool,
+    /// Per curve, the terms of every point's drop sum that do not depend
+    /// on the parameters (`CurveTerms`), built at the first `ln_batch_at`
+    /// (a fit's evaluations, its refits' on subsets of its points too,
+    /// then read them instead of walking the drop tree again).
+    terms: std::sync::OnceLock<Vec<CurveTerms>>,
+}
+
+impl MultiPower {
+    fn new(curves: Vec<Features>, warmup: bool) -> MultiPower {
+        MultiPower {
+            curves,
+            warmup,
+            terms: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// The parameter-free parts of the terms of a curve's drop sums, point by
+/// point, in `MultiPower::point`'s order (the blocks its tree walk visits,
+/// then the warmup's terms): point k's terms are `start[k]..start[k + 1]`;
+/// per term the slot of its factor eta^-gamma in `drop_factors`
+/// (`factor_index`), the decrease, ln of the rate after it, and the
+/// distance in S1 (S1 - S_k, at least 0, in the features' units).
+struct CurveTerms {
+    start: Vec<usize>,
+    slot: Vec<u32>,
+    d: Vec<f64>,
+    ln_eta: Vec<f64>,
+    dist: Vec<f64>,
 }
 
 /// The drop sum and its derivatives in C, beta and gamma.
@@ -676,11 +705,207 @@ impl Model for MultiPower {
             k = e;
         }
     }
-    /// The per-drop factors once per call, not once per (point, drop).
+    /// The per-drop factors once per call, not once per (point, drop); the
+    /// drop sums' terms a run of [`TERM_CHUNK`] points at a time: gathered,
+    /// their transcendental parts in SIMD lanes (`drop_terms`), then summed
+    /// point by point in the tree's order: the bits of `point`'s sums
+    /// (`ln_batch_pointwise`, the reference the tests hold it to).
     fn ln_batch_at(
         &self,
         x: &[f64],
         _lnx: &[f64],
+        dim: usize,
+        ctx: &[u32],
+        cdim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let p = u.len();
+        let factors: Vec<Vec<f64>> = self
+            .curves
+            .iter()
+            .map(|f| self.drop_factors(f, u[6]))
+            .collect();
+        TERMS.with(|cell| {
+            let mut t = cell.borrow_mut();
+            let n = out.len();
+            let mut first = 0;
+            while first < n {
+                let last = TERM_CHUNK.min(n - first) + first;
+                self.chunk_at(
+                    &mut t,
+                    &factors,
+                    &x[first * dim..last * dim],
+                    dim,
+                    &ctx[first * cdim..last * cdim],
+                    cdim,
+                    u,
+                    &mut out[first..last],
+                    &mut jac[first * p..last * p],
+                );
+                first = last;
+            }
+        });
+    }
+}
+
+/// Points per run of [`MultiPower`]'s `ln_batch_at`: their drop sums'
+/// terms are gathered (a few dozen per point) and computed at once.
+const TERM_CHUNK: usize = 64;
+
+/// The drop-sum terms of a run of points (`MultiPower::chunk_at`), column
+/// by column: the inputs of `DropSum::add` (decrease, ln of the rate after
+/// it, x), then its four addends; `end[i]`: where point i's terms end
+/// (`usize::MAX`: a point without a curve).
+#[derive(Default)]
+struct Terms {
+    d: Vec<f64>,
+    ln_eta: Vec<f64>,
+    xk: Vec<f64>,
+    ld: Vec<f64>,
+    d_c: Vec<f64>,
+    d_beta: Vec<f64>,
+    d_gamma: Vec<f64>,
+    end: Vec<usize>,
+}
+
+thread_local! {
+    static TERMS: std::cell::RefCell<Terms> = std::cell::RefCell::new(Terms::default());
+}
+
+impl MultiPower {
+    /// `ln_batch_at` on a run of points (`factors`: `drop_factors` of every
+    /// curve): each point's terms in `point`'s order, their addends at
+    /// once, each point's sums in that order (as `DropSum::add` adds them,
+    /// from zero), then its value and gradient as `point` writes them.
+    #[allow(clippy::too_many_arguments)]
+    fn chunk_at(
+        &self,
+        t: &mut Terms,
+        factors: &[Vec<f64>],
+        x: &[f64],
+        dim: usize,
+        ctx: &[u32],
+        cdim: usize,
+        u: &[f64],
+        out: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let p = u.len();
+        let n = out.len();
+        let terms = self
+            .terms
+            .get_or_init(|| self.curves.iter().map(|f| self.curve_terms(f)).collect());
+        t.d.clear();
+        t.ln_eta.clear();
+        t.xk.clear();
+        t.end.clear();
+        for i in 0..n {
+            let Some((f, k)) = self.locate(&ctx[i * cdim..(i + 1) * cdim]) else {
+                t.end.push(usize::MAX);
+                continue;
+            };
+            let c = ctx[i * cdim] as usize;
+            let (fc, ct) = (&factors[c], &terms[c]);
+            let r = x[i * dim + 1] / f.s1[k];
+            let (a, e) = (ct.start[k], ct.start[k + 1]);
+            t.d.extend_from_slice(&ct.d[a..e]);
+            t.ln_eta.extend_from_slice(&ct.ln_eta[a..e]);
+            t.xk.extend(
+                ct.slot[a..e]
+                    .iter()
+                    .zip(&ct.dist[a..e])
+                    .map(|(&j, &dist)| fc[j as usize] * r * dist),
+            );
+            t.end.push(t.d.len());
+        }
+        let m = t.d.len();
+        for col in [&mut t.ld, &mut t.d_c, &mut t.d_beta, &mut t.d_gamma] {
+            col.resize(m, 0.0);
+        }
+        let (l0, b, c, beta) = (exp_capped(u[0]), exp_capped(u[3]), exp_capped(u[4]), u[5]);
+        drop_terms(
+            &t.d,
+            &t.ln_eta,
+            &t.xk,
+            c,
+            beta,
+            &mut t.ld,
+            &mut t.d_c,
+            &mut t.d_beta,
+            &mut t.d_gamma,
+        );
+        let mut from = 0;
+        for (i, o) in out.iter_mut().enumerate() {
+            let g = &mut jac[i * p..(i + 1) * p];
+            let to = t.end[i];
+            if to == usize::MAX {
+                *o = f64::NAN;
+                continue;
+            }
+            let ln_s1 = x[i * dim + 1].ln();
+            let pw = exp_capped(u[1] - u[2] * ln_s1);
+            let mut sum = DropSum::default();
+            for k in from..to {
+                sum.ld += t.ld[k];
+                sum.d_c += t.d_c[k];
+                sum.d_beta += t.d_beta[k];
+                sum.d_gamma -= t.d_gamma[k];
+            }
+            from = to;
+            g[0] = l0;
+            g[1] = pw;
+            g[2] = -ln_s1 * pw;
+            g[3] = -b * sum.ld;
+            g[4] = -b * sum.d_c * c;
+            g[5] = -b * sum.d_beta;
+            g[6] = -b * sum.d_gamma;
+            *o = to_ln(l0 + pw - b * sum.ld, g);
+        }
+    }
+
+    /// The terms of curve `f`'s every point (`CurveTerms`): the blocks
+    /// `point`'s tree walk visits from the point's own S1, then (the
+    /// warmup-aware law) the warmup's terms.
+    fn curve_terms(&self, f: &Features) -> CurveTerms {
+        let mut t = CurveTerms {
+            start: vec![0],
+            slot: Vec::new(),
+            d: Vec::new(),
+            ln_eta: Vec::new(),
+            dist: Vec::new(),
+        };
+        for (k, &own) in f.s1.iter().enumerate() {
+            f.tree.for_each_indexed(f.drops_upto[k], own, |blk, j| {
+                t.slot.push(factor_index(f, j) as u32);
+                t.d.push(blk.d);
+                t.ln_eta.push(blk.ln_eta);
+                t.dist.push((own - blk.s).max(0.0));
+            });
+            if self.warmup {
+                let (a, e) = f.warm_range[k];
+                let off = f.tree.len();
+                for j in a as usize..e as usize {
+                    let (d, eta, s) = f.warm[j];
+                    t.slot.push(factor_index(f, off + j) as u32);
+                    t.d.push(d);
+                    t.ln_eta.push(eta.max(1e-30).ln());
+                    t.dist.push((own - s).max(0.0));
+                }
+            }
+            t.start.push(t.d.len());
+        }
+        t
+    }
+
+    /// `ln_batch_at` point by point through `point` (the reference of the
+    /// batched sums).
+    #[cfg(test)]
+    #[allow(clippy::too_many_arguments)]
+    fn ln_batch_pointwise(
+        &self,
+        x: &[f64],
         dim: usize,
         ctx: &[u32],
         cdim: usize,
@@ -703,6 +928,42 @@ impl Model for MultiPower {
             let fc = &factors[ctx[i * cdim] as usize];
             let v = self.point(f, k, x[i * dim + 1], u, |j, _| fc[factor_index(f, j)], g);
             *o = to_ln(v, g);
+        }
+    }
+}
+
+crate::multiversion! {
+    /// The addends `DropSum::add` adds for each term (decrease `d`, ln of
+    /// the rate after it `ln_eta`, x `xk`), with its operations in its
+    /// order (the fast exp and ln without fused multiply-adds, in every
+    /// copy: its bits), the terms in SIMD lanes; `d_gamma` the amount it
+    /// subtracts.
+    #[allow(clippy::too_many_arguments)]
+    fn drop_terms(
+        d: &[f64],
+        ln_eta: &[f64],
+        xk: &[f64],
+        c: f64,
+        beta: f64,
+        ld: &mut [f64],
+        d_c: &mut [f64],
+        d_beta: &mut [f64],
+        d_gamma: &mut [f64],
+    ) {
+        let _ = FMA;
+        let n = d.len();
+        let (ln_eta, xk) = (&ln_eta[..n], &xk[..n]);
+        let (ld, d_c, d_beta, d_gamma) = (&mut ld[..n], &mut d_c[..n], &mut d_beta[..n], &mut d_gamma[..n]);
+        for k in 0..n {
+            let (d, x) = (d[k], xk[k]);
+            let q = c * x + 1.0;
+            let lq = fastmath::ln_positive_k::<false>(q);
+            let pw = fastmath::exp_k::<false>(-beta * lq);
+            ld[k] = d * (1.0 - pw);
+            let common = d * beta * pw / q * x;
+            d_c[k] = common;
+            d_beta[k] = d * pw * lq;
+            d_gamma[k] = common * c * ln_eta[k];
         }
     }
 }
@@ -735,7 +996,7 @@ fn multipower_law(curves: Vec<Features>, warmup: bool) -> Law {
             Param::new("beta", Transform::Identity, (1e-3, 10.0), &[0.5]),
             Param::new("gamma", Transform::Identity, (0.0, 2.0), &[0.5]),
         ],
-        Arc::new(MultiPower { curves, warmup }),
+        Arc::new(MultiPower::new(curves, warmup)),
     )
 }
 
@@ -1188,6 +1449,84 @@ mod tests {
 
     /// The batch kernel (per-drop factors hoisted) equals the per-point
     /// evaluation; the warmup term raises the loss by about B eta_peak.
+    /// `ln_batch_at`'s batched drop sums (the terms gathered a run of
+    /// points at a time, their addends in SIMD lanes, then summed in
+    /// order) are `point`'s sums to the bit: values and Jacobians, with
+    /// and without the warmup terms, on two curves whose points
+    /// interleave across several runs of `TERM_CHUNK`, inputs in another
+    /// unit of S1 than the features' (ratio r != 1), and points without a
+    /// curve (NaN in both).
+    #[test]
+    fn batched_drop_sums_are_the_pointwise_sums_to_the_bit() {
+        let step: Vec<f64> = (0..150).map(|k| 40.0 + 80.0 * k as f64).collect();
+        let cosine = features(step.clone(), |s| {
+            if s < 1200.0 {
+                3e-4 * s / 1200.0
+            } else {
+                3e-5 + 1.35e-4 * (1.0 + (std::f64::consts::PI * (s - 1200.0) / 10800.0).cos())
+            }
+        });
+        let wsd = features(step.clone(), |s| {
+            if s < 600.0 {
+                3e-4 * s / 600.0
+            } else if s < 9000.0 {
+                3e-4
+            } else {
+                3e-4 * (1.0 - 0.9 * (s - 9000.0) / 3000.0)
+            }
+        });
+        assert!(!cosine.drops.is_empty() && !wsd.drops.is_empty());
+        let curves = [cosine, wsd];
+        // Points of both curves interleaved, a scaled S1, and two points
+        // whose context names no curve or no point.
+        let mut x = Vec::new();
+        let mut ctx = Vec::new();
+        for (i, &t) in step.iter().enumerate() {
+            for (c, f) in curves.iter().enumerate() {
+                x.extend([t, 1.7 * f.s1[i]]);
+                ctx.extend([c as u32, i as u32]);
+            }
+            if i == 70 {
+                x.extend([t, 1.0]);
+                ctx.extend([5, 0]);
+                x.extend([t, 1.0]);
+                ctx.extend([0, 10_000]);
+            }
+        }
+        let n = ctx.len() / 2;
+        assert!(n > 4 * TERM_CHUNK);
+        let lnx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+        let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
+        for warmup in [false, true] {
+            let m = MultiPower::new(curves.to_vec(), warmup);
+            for u in [
+                [1.0, -0.5, 0.45, 6.08, 0.76, 0.6, 0.65],
+                [1.2, 0.3, 0.3, 5.0, -1.0, 1.5, 0.0],
+                [0.8, -1.0, 0.7, 8.0, 2.0, 0.2, 2.0],
+            ] {
+                let (mut o1, mut j1) = (vec![0.0; n], vec![0.0; n * 7]);
+                let (mut o2, mut j2) = (vec![1.0; n], vec![1.0; n * 7]);
+                m.ln_batch_at(&x, &lnx, 2, &ctx, 2, &u, &mut o1, &mut j1);
+                m.ln_batch_pointwise(&x, 2, &ctx, 2, &u, &mut o2, &mut j2);
+                assert_eq!(o1.iter().filter(|v| v.is_nan()).count(), 2, "{u:?}");
+                assert!(o1.iter().filter(|v| v.is_finite()).count() == n - 2);
+                assert!(same(&o1, &o2), "warmup {warmup}, {u:?}: values differ");
+                // The Jacobian rows of the points without a curve are
+                // left as they were (neither path writes them).
+                let rows = |j: &[f64]| -> Vec<f64> {
+                    (0..n)
+                        .filter(|&i| o1[i].is_finite())
+                        .flat_map(|i| j[i * 7..(i + 1) * 7].to_vec())
+                        .collect()
+                };
+                assert!(
+                    same(&rows(&j1), &rows(&j2)),
+                    "warmup {warmup}, {u:?}: Jacobians differ"
+                );
+            }
+        }
+    }
+
     #[test]
     fn batch_equals_points_and_the_warmup_raises_the_loss() {
         let step: Vec<f64> = (0..60).map(|k| 2160.0 + 128.0 * k as f64).collect();
