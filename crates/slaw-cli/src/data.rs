@@ -31,8 +31,8 @@ pub(crate) struct DataArgs {
     /// Input column(s), in the order of the law's inputs (e.g. N,D).
     #[arg(long, value_delimiter = ',', required = true)]
     pub(crate) x: Vec<String>,
-    /// Output column (the loss).
-    #[arg(long)]
+    /// Output column (the loss; as in Python and the other commands, `loss` by default).
+    #[arg(long, default_value = "loss")]
     pub(crate) y: String,
     /// Fit one law per value of this column.
     #[arg(long)]

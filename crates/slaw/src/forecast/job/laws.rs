@@ -60,7 +60,7 @@ pub(super) fn run_law(
         calibration = ivs.calibration;
         decay_term = widen_for_decay(method, ext, k, req, &mut points);
     }
-    let mut warnings = at_bounds(&f, decay_matters(ext, k));
+    let mut warnings = at_bounds(&f, ext, k, decay_matters(ext, k));
     warnings.extend(follows_unpinned(&f, ext, k));
     Ok(ForecastOutput {
         curve: ext.name.clone(),

@@ -4,6 +4,7 @@
 use super::{ForecastOutput, Point, WindowDecay};
 use crate::forecast::{Curve, CurveLaw};
 use crate::Error;
+use std::ops::Not;
 
 /// A warning when the observed loss at a forecast step past the window lies
 /// outside the forecast's interval: the run departs from the forecast (a
@@ -188,17 +189,137 @@ pub(super) fn follows_unpinned(
 /// Parameters the fit left at a bound of their range, when the forecast
 /// depends on them: the bounds the search had (`FitResult::at_bounds`; a
 /// scale-free search's bounds follow the loss's unit, the law's nominal
-/// ones do not).
-pub(super) fn at_bounds(f: &crate::forecast::Fitted, decay_matters: bool) -> Vec<String> {
+/// ones do not), an annealing parameter only where the decay matters, any
+/// other only where the forecast at the curve `ext`'s last step follows the
+/// parameter past its bound ([`follows_past_bound`]; the first `k` points
+/// fitted) — or, on the floor of a log scale, as about 0 ([`zero_warning`]).
+pub(super) fn at_bounds(
+    f: &crate::forecast::Fitted,
+    ext: &Curve,
+    k: usize,
+    decay_matters: bool,
+) -> Vec<String> {
     let annealing = annealing_params(f.method);
     let hit = &f.result().at_bounds;
     f.law
         .params
         .iter()
-        .filter(|p| decay_matters || !annealing.contains(&p.name.as_str()))
-        .filter(|p| hit.contains(&p.name))
-        .map(|p| bound_warning(&p.name))
+        .enumerate()
+        .filter(|(_, p)| decay_matters || !annealing.contains(&p.name.as_str()))
+        .filter(|(_, p)| hit.contains(&p.name))
+        .filter_map(|(j, p)| {
+            // (an annealing parameter where the decay matters: named as
+            // before, in the warning on the annealing terms when the
+            // window does not pin them)
+            if annealing.contains(&p.name.as_str()) || follows_past_bound(f, ext, k, j) {
+                Some(bound_warning(&p.name))
+            } else {
+                about_zero(f, j).then(|| zero_warning(&p.name))
+            }
+        })
         .collect()
+}
+
+/// Whether parameter `j` is a log-scaled one on the lower bound of the
+/// search (a value of about 0: a loss floor of a curve that shows none).
+fn about_zero(f: &crate::forecast::Fitted, j: usize) -> bool {
+    let (lo, _) = f.result().search_bounds();
+    let u = f.law.to_internal(&f.params);
+    matches!(f.law.params[j].transform, crate::law::Transform::Log)
+        && (u[j] - lo[j]).abs() <= 1e-6 * (1.0 + lo[j].abs())
+}
+
+/// The note on a parameter the fit left on the floor of a log scale (about
+/// 0) where the forecast does not follow it past that bound.
+pub(super) fn zero_warning(name: &str) -> String {
+    format!(
+        "parameter {name} is at a bound of its range, about 0: the window shows no such term (for a loss floor: no floor), and the forecast is the law's without it"
+    )
+}
+
+/// Whether the forecast at the curve `ext`'s last step follows parameter
+/// `j` (at a bound) past that bound: a step of 0.01 in its internal value,
+/// the other parameters moving to keep the fitted points' (the first `k`)
+/// ln predictions in place as well as they can (least squares on finite
+/// differences), changes ln(forecast) by more than 1e-4 — the test of
+/// `analysis::depends_on`, with that compensation. A ratio the window pins
+/// while both its terms run off together (the reciprocal law's a and b far
+/// above the window's scale: a / (1 + b t) ~ (a / b) / t) does not; a
+/// parameter whose move the window cannot absorb, or that moves the
+/// forecast along a direction the window does not see, does. True when the
+/// compensation cannot be computed (the warning stays).
+pub(super) fn follows_past_bound(
+    f: &crate::forecast::Fitted,
+    ext: &Curve,
+    k: usize,
+    j: usize,
+) -> bool {
+    let fitted: Vec<(usize, usize)> = (0..k.min(ext.len()))
+        .filter(|&i| !ext.loss[i].is_nan())
+        .map(|i| (0, i))
+        .collect();
+    let Some(last) = ext.len().checked_sub(1) else {
+        return true;
+    };
+    let u = f.law.to_internal(&f.params);
+    let p = u.len();
+    let ln_at = |v: &[f64]| -> (Vec<f64>, f64) {
+        let nat = f.law.to_natural(v);
+        let w = f.predict_many(&fitted, std::slice::from_ref(&nat));
+        (
+            w.iter().map(|x| x.ln()).collect(),
+            f.predict_with(0, last, &nat).ln(),
+        )
+    };
+    let (w0, t0) = ln_at(&u);
+    const H: f64 = 1e-5;
+    // columns of the window's Jacobian (ln units) and the forecast's gradient
+    let mut cols: Vec<Vec<f64>> = Vec::with_capacity(p);
+    let mut grad = Vec::with_capacity(p);
+    for i in 0..p {
+        let mut v = u.clone();
+        v[i] += H;
+        let (w, t) = ln_at(&v);
+        cols.push(w.iter().zip(&w0).map(|(a, b)| (a - b) / H).collect());
+        grad.push((t - t0) / H);
+    }
+    let finite = |x: &f64| x.is_finite();
+    if !cols.iter().flatten().all(finite) || !grad.iter().all(finite) {
+        return true;
+    }
+    let others: Vec<usize> = (0..p).filter(|&i| i != j).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let m = others.len();
+    let mut a = vec![0.0; m * m];
+    let mut b = vec![0.0; m];
+    for (r, &i) in others.iter().enumerate() {
+        for (c, &l) in others.iter().enumerate() {
+            a[r * m + c] = dot(&cols[i], &cols[l]);
+        }
+        b[r] = -dot(&cols[i], &cols[j]);
+    }
+    // a tiny ridge: directions the window does not see stay put
+    let trace: f64 = (0..m).map(|r| a[r * m + r]).sum();
+    let ridge = 1e-10 * (trace / m.max(1) as f64) + 1e-300;
+    for r in 0..m {
+        a[r * m + r] += ridge;
+    }
+    let d = if m == 0 {
+        Some(vec![])
+    } else {
+        crate::linalg::solve(&a, &b)
+    };
+    let Some(d) = d else {
+        return true;
+    };
+    let moved = grad[j]
+        + others
+            .iter()
+            .zip(&d)
+            .map(|(&i, di)| grad[i] * di)
+            .sum::<f64>();
+    // (a NaN move counts: the warning stays)
+    (0.01 * moved.abs() <= 1e-4).not()
 }
 
 /// The parameters of a schedule-aware law's annealing terms (the decay's
