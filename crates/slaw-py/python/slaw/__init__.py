@@ -457,7 +457,8 @@ def select(
     them, rows matched by the model's name; each must reach ``target``. ``method``: default
     ``ats-gap``, or ``ats-ref`` with a reference (as the CLI). Returns a :class:`SelectionResult`;
     ``.ranking`` / ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval
-    kind and level, score, chosen), ``.cost`` the cost.
+    kind and level, score, chosen), ``.cost`` the cost. Each of its ``warnings`` is also a
+    ``UserWarning`` (the CLI's ``warning:`` lines).
     """
     if budget is None and max_n is None:
         raise ValueError("give the budget: budget='1/R' (a fraction of target) or max_n=N")
@@ -477,7 +478,12 @@ def select(
         "epochs": _number(epochs, "epochs"), "model_col": model_col, "n_col": n_col,
         "loss_col": loss_col, "size_col": _opt_str(size_col, "size_col"),
     }
-    return SelectionResult(_call(_native.select, to_table(data), opts, _references(reference)))
+    result = SelectionResult(_call(_native.select, to_table(data), opts, _references(reference)))
+    # What the reader must act on (a column that rises with the size, a target past the
+    # calibrated extrapolation, intervals that are a bootstrap, ...): the CLI's ``warning:``.
+    for w in result.warnings:
+        warnings.warn(w, stacklevel=2)
+    return result
 
 
 def _references(reference: Any) -> list:
