@@ -62,6 +62,9 @@ enum Command {
     /// Runs done/running/failed per candidate, from the plan's journal.
     Status(run::PlanArgs),
     /// Ranking, predictions and failures from the plan's journal.
+    ///
+    /// Exit status 3 when some candidates could not be scored (their runs failed) and are not
+    /// ranked beside ranked ones (a partial result); candidates not run yet do not count.
     Report {
         #[command(flatten)]
         args: run::PlanArgs,
@@ -89,6 +92,9 @@ enum Command {
         what: BenchWhat,
     },
     /// Choose the model to fine-tune: rank candidates by predicted loss at the target size.
+    ///
+    /// Exit status 3 when some candidates could not be scored and are not ranked (a partial
+    /// result: the others are ranked, and the warnings name them); 2 for bad input.
     Select(SelectArgs),
     /// Fit the joint fine-tuning laws (multiplicative and additive) per method; held-out MAD side by side.
     Joint(joint::JointArgs),

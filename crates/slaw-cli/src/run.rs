@@ -271,6 +271,24 @@ pub fn cmd_status(
         slaw_report::plot::save(&slaw_report::plot::selection_figure(&pool, &sel), &path)?;
         eprintln!("plot written to {}", path.display());
     }
+    // `report` presents the ranking: candidates that could not be scored
+    // (not those not run yet) beside ranked ones make it a partial result,
+    // exit 3 as `select` (where none is ranked there is no ranking to be
+    // partial: the status says why).
+    let unranked = summary
+        .ranking
+        .iter()
+        .filter(|c| c.rank.is_none() && c.error.is_some())
+        .count();
+    let ranked = summary.ranking.iter().any(|c| c.rank.is_some());
+    if ranking && ranked && unranked > 0 {
+        eprintln!(
+            "error: {unranked} of {} candidates not ranked (see the warnings); exit status {}",
+            summary.ranking.len(),
+            output::EXIT_NOT_CONVERGED
+        );
+        return Ok(ExitCode::from(output::EXIT_NOT_CONVERGED));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -214,6 +214,17 @@ pub(crate) fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
                 .collect::<Vec<_>>(),
         )?;
     }
+    // A partial result (some candidates not ranked) exits 3, as a group
+    // skipped by `fit --group` or a run by `forecast --run-col`.
+    if !sel.unranked.is_empty() {
+        eprintln!(
+            "error: {} of {} candidates not ranked (see the warnings); exit status {}",
+            sel.unranked.len(),
+            sel.unranked.len() + sel.ranking.len(),
+            output::EXIT_NOT_CONVERGED
+        );
+        return Ok(ExitCode::from(output::EXIT_NOT_CONVERGED));
+    }
     let unconverged = sel
         .ranking
         .iter()

@@ -85,7 +85,9 @@ fn a_short_candidate_is_named_with_its_file_and_row() {
         "select", "pool.csv", "--target", "1638400", "--budget", "1/64",
     ];
     let (code, out, err) = run(dir.path(), &args);
-    assert_eq!(code, 0, "{err}");
+    // Two candidates not ranked: a partial result, exit 3 (README, Errors).
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("2 of 5 candidates not ranked"), "{err}");
     assert!(
         out.contains(
             "not ranked: pool.csv, row 3: candidate 'm1': AtS needs at least 4 affordable sizes"

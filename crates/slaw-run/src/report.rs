@@ -48,6 +48,9 @@ pub struct PlanSummary {
     pub full_cost: f64,
     /// `total_cost / full_cost` (a fraction; the text prints it as %).
     pub share_of_full: f64,
+    /// What the reader must act on (parameter counts that are not counts);
+    /// an empty list when none, as every command's `warnings`.
+    pub warnings: Vec<String>,
 }
 
 /// One candidate of a [`PlanSummary`].
@@ -129,6 +132,11 @@ pub fn plan_summary(plan: &Plan) -> PlanSummary {
         total_cost: total,
         full_cost: full,
         share_of_full: if full > 0.0 { total / full } else { 0.0 },
+        warnings: slaw::selection::checks::parameter_unit_warning(
+            plan.candidates.iter().filter_map(|c| c.params),
+        )
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -307,6 +315,9 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
             (true, false, false) => "; adaptive AtS usually runs fewer (smaller sizes after the phase transition are skipped)",
         }
     );
+    for w in &sum.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
     if !verbose {
         let _ = writeln!(s, "(each run and its command: --verbose)");
     }

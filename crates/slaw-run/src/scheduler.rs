@@ -431,6 +431,12 @@ pub fn rank_with_warnings(
         &unranked,
         Some(plan.level),
     ));
+    // The pool's checks `slaw select` gives after its caveats (rising
+    // losses, an extrapolation past the calibrated ratios, bootstrap
+    // intervals, parameter counts that are not counts).
+    warnings.extend(slaw::selection::checks::pool_warnings(
+        &pool, &budget, &ests,
+    ));
     if let Some(i) = chosen {
         out[i].chosen = true;
     }

@@ -457,7 +457,8 @@ def select(
     them, rows matched by the model's name; each must reach ``target``. ``method``: default
     ``ats-gap``, or ``ats-ref`` with a reference (as the CLI). Returns a :class:`SelectionResult`;
     ``.ranking`` / ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval
-    kind and level, score, chosen), ``.cost`` the cost. A wide table's blank cells are sizes not
+    kind and level, score, chosen), ``.cost`` the cost. Each of its ``warnings`` is also a
+    ``UserWarning`` (the CLI's ``warning:`` lines). A wide table's blank cells are sizes not
     measured: they are skipped, and a ``UserWarning`` (the CLI's first note) says how many, in which
     columns.
     """
@@ -483,7 +484,12 @@ def select(
     # A wide table's blank cells, skipped as not measured: the CLI's first note, as a warning.
     if raw.get("blank_cells"):
         warnings.warn(raw["notes"][0], stacklevel=2)
-    return SelectionResult(raw)
+    result = SelectionResult(raw)
+    # What the reader must act on (a column that rises with the size, a target past the
+    # calibrated extrapolation, intervals that are a bootstrap, ...): the CLI's ``warning:``.
+    for w in result.warnings:
+        warnings.warn(w, stacklevel=2)
+    return result
 
 
 def _references(reference: Any) -> list:

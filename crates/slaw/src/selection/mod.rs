@@ -9,6 +9,7 @@
 pub mod ats;
 pub mod calibrate;
 mod caveats;
+pub mod checks;
 mod cost;
 pub mod matching;
 pub mod method;
@@ -620,6 +621,7 @@ fn select_inner(
         &budget,
         &ranking,
     ));
+    warnings.extend(checks::pool_warnings(pool, &budget, &ests));
     let cost = Cost::of(pool, method, &budget, opts);
     cost.check(pool, opts.tokens_per_example)?;
     let choice_notes = choice_notes(pool, &ranking, choice.position);
@@ -634,6 +636,7 @@ fn select_inner(
             let mut v = notes(&method, pool, &unranked_ids);
             v.extend(choice_notes);
             v.extend(budget_note(&method, pool, &budget));
+            v.extend(checks::missing_size_notes(pool, &budget));
             v.extend(ref_notes);
             v
         },
