@@ -476,7 +476,7 @@ mod tests {
     #[test]
     fn names_are_cut_in_the_middle() {
         assert_eq!(truncate("short", 8), "short");
-        assert_eq!(truncate("cerebras_Cerebras-GPT-1.3B", 12), "cerebr…T-1.3B");
+        assert_eq!(truncate("cerebras_Cerebras-GPT-1.3B", 12), "cereb…T-1.3B");
         assert_eq!(
             truncate("cerebras_Cerebras-GPT-1.3B", 12).chars().count(),
             12
