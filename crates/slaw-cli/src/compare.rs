@@ -72,6 +72,10 @@ pub(crate) struct CompareArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Backtest pick: also print the pick's weights and the rule's parameters (origins,
+    /// combination, fallback, drift correction), after the plain "prediction:" line.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -166,7 +170,7 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     // M4 fitted by its authors' procedure is not a catalog law: the pick fits it itself.
     let given = a.laws.as_deref().unwrap_or_default();
     let result = analysis::backtest_comparison(given, &obs, &opts, &a.data.y, &a.predict)?;
-    let mut text = slaw::pick::text(&result.groups);
+    let mut text = slaw::pick::text(&result.groups, a.verbose);
     // Laws left out for the same reason (an x of 0 every x^-a law
     // refuses) in one line, naming them all.
     let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();

@@ -401,7 +401,12 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
             print!("{}", rep::methods_report(&rec));
             // the warnings of the form used (what its fits could not pin,
             // issue 14; the held-out comparison favouring the other form)
-            for w in &rec.warnings {
+            // (the setting's own warnings are under the recommendation)
+            for w in rec
+                .warnings
+                .iter()
+                .filter(|w| !rec.setting_warnings.contains(w))
+            {
                 println!("warning: {w}");
             }
             if !rec.other_form_better.is_empty() {

@@ -18,6 +18,7 @@ mod config;
 mod data;
 mod fit;
 mod forecast;
+mod hints;
 mod html;
 mod joint;
 mod output;
@@ -152,8 +153,10 @@ fn command() -> clap::Command {
 }
 
 fn main() -> ExitCode {
-    let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&command().get_matches())
-        .unwrap_or_else(|e| e.exit());
+    let cmd = command();
+    let matches = cmd.clone().get_matches();
+    let cli =
+        <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if !matches!(cli.command, Command::Run { .. }) {
         // Like other Unix tools, end quietly when the reader of stdout has
         // gone (`slaw laws | head -2`) instead of panicking on the write.
@@ -168,7 +171,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", output::message(&e));
+            let msg = output::message(&e);
+            // A missing column: the flag that chose it, a near name.
+            let hint = hints::column_hint(&msg, &cmd, &matches).unwrap_or_default();
+            eprintln!("error: {msg}{hint}");
             output::exit_code(&e)
         }
     }

@@ -87,11 +87,23 @@ fn backtest_pick_weights_eligible_laws_per_group() {
     slaw()
         .current_dir(dir.path())
         .args([
-            "compare", "--laws", "power,m4", "--x", "D", "--y", "loss", "--group", "run", "--pick",
-            "backtest", "c.csv",
+            "compare",
+            "--laws",
+            "power,m4",
+            "--x",
+            "D",
+            "--y",
+            "loss",
+            "--group",
+            "run",
+            "--pick",
+            "backtest",
+            "c.csv",
+            "--verbose",
         ])
         .assert()
         .success()
+        .stdout(predicate::str::contains("prediction: "))
         .stdout(predicate::str::contains("pick: "))
         // a two-law blend names both laws and their weights
         .stdout(

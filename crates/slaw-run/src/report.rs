@@ -4,7 +4,7 @@ use crate::journal::{Record, State};
 use crate::plan::Plan;
 use crate::runner::Summary;
 use crate::scheduler::{RankedCandidate, Stop};
-use slaw::numbers::{num, truncate};
+use slaw::numbers::{name_width, num, truncate};
 use std::fmt::Write;
 
 /// Sizes as "a, b, c".
@@ -245,16 +245,19 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         plan.slot_env
     );
     let fixed = sum.total_cost;
+    // The name column as wide as the longest id (up to 64 characters,
+    // longer ones cut in the middle, where ids rarely differ).
+    let w = name_width(plan.candidates.iter().map(|c| c.id.as_str()), 9, 64);
     let _ = writeln!(
         s,
-        "{:<24} {:>5} {:>21} {:>12} {:>7}",
+        "{:<w$} {:>5} {:>21} {:>12} {:>7}",
         "candidate", "runs", "sizes", "cost", "share"
     );
     for c in &sum.candidates {
         let _ = writeln!(
             s,
-            "{:<24} {:>5} {:>21} {:>12} {:>6.1}%",
-            truncate(&c.id, 24),
+            "{:<w$} {:>5} {:>21} {:>12} {:>6.1}%",
+            truncate(&c.id, w),
             c.runs,
             format!("{}..{}", num(c.sizes[0]), num(c.sizes[1])),
             num(c.cost),
@@ -269,7 +272,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     if verbose {
         let _ = writeln!(
             s,
-            "\n{:<24} {:>10} {:>6} {:>14}  command",
+            "\n{:<w$} {:>10} {:>6} {:>14}  command",
             "candidate", "n", "seed", "cost"
         );
     }
@@ -292,7 +295,7 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
         .unwrap_or_default();
         let _ = writeln!(
             s,
-            "{:<24} {:>10} {:>6} {:>14}  {cmd}",
+            "{:<w$} {:>10} {:>6} {:>14}  {cmd}",
             c.id,
             r.n,
             r.seed,

@@ -437,21 +437,58 @@ pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// `s` cut to at most `width` characters, "…" marking the cut (table cells).
+/// `s` cut in the middle to at most `width` characters, "…" marking the
+/// cut ("cerebras_Cer…GPT-2.7B"): names that differ at their end (a model
+/// size, a run's seed or date) stay apart, and their start stays readable.
+/// Table cells and the figures' legends use it.
 pub fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() > width {
-        s.chars()
-            .take(width.saturating_sub(1))
-            .chain(std::iter::once('…'))
-            .collect()
-    } else {
-        s.to_string()
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
     }
+    if width == 0 {
+        return String::new();
+    }
+    let head = (width - 1) / 2;
+    let tail = width - 1 - head;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(n - tail));
+    out
+}
+
+/// The width of a table's name column: the longest of `names` (in
+/// characters), at least `min` and at most `cap`; longer names are cut in
+/// the middle to it ([`truncate`]).
+pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>, min: usize, cap: usize) -> usize {
+    names
+        .into_iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(min)
+        .clamp(min, cap)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_cut_in_the_middle() {
+        assert_eq!(truncate("short", 8), "short");
+        assert_eq!(truncate("cerebras_Cerebras-GPT-1.3B", 12), "cereb…T-1.3B");
+        assert_eq!(
+            truncate("cerebras_Cerebras-GPT-1.3B", 12).chars().count(),
+            12
+        );
+        assert_ne!(
+            truncate("cerebras_Cerebras-GPT-111M", 12),
+            truncate("cerebras_Cerebras-GPT-1.3B", 12)
+        );
+        assert_eq!(name_width(["ab", "abcdef"], 3, 5), 5);
+        assert_eq!(name_width(["ab"], 3, 5), 3);
+        assert_eq!(name_width(std::iter::empty(), 3, 5), 3);
+    }
 
     #[test]
     fn budgets_and_losses_keep_their_digits() {

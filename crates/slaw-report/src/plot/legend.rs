@@ -6,18 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// `s` cut in the middle to at most `max` characters ("facebook/o…-6.7b
-/// (chosen)"), so that both ends stay readable.
+/// (chosen)"), so that both ends stay readable (the tables' cut too).
 pub(super) fn shorten(s: &str, max: usize) -> String {
-    let n = s.chars().count();
-    if n <= max {
-        return s.to_string();
-    }
-    let head = (max - 1) / 2;
-    let tail = max - 1 - head;
-    let mut out: String = s.chars().take(head).collect();
-    out.push('…');
-    out.extend(s.chars().skip(n - tail));
-    out
+    slaw::numbers::truncate(s, max)
 }
 
 /// `label` shortened in the middle ([`shorten`]) until it fits `width`

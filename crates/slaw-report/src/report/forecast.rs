@@ -397,7 +397,7 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
         .map(|name| name.chars().count())
         .max()
         .unwrap_or(3)
-        .clamp(3, 40);
+        .clamp(3, 64);
     let mut s = String::new();
     // The intervals' level and kind: in the heading when every run's is
     // the same, else on a line after the table.

@@ -234,6 +234,11 @@ pub fn methods_report(r: &Recommendation) -> String {
             )
         }
     );
+    // A setting far outside the runs undermines the recommendation: said
+    // right under it, not after the crossings.
+    for w in &r.setting_warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
     let _ = writeln!(
         s,
         "\ncritical fine-tuning data size (where two methods' losses cross, D_f in [{}, {}]):",

@@ -19,7 +19,7 @@ pub fn group_table(law: &Law, fits: &[GroupFit], skipped: usize) -> String {
         .map(|g| g.group.chars().count())
         .max()
         .unwrap_or(5)
-        .clamp(5, 32);
+        .clamp(5, 48);
     let held = fits.iter().any(|g| g.heldout.is_some());
     let mut s = String::new();
     let _ = writeln!(s, "law: {}   {}", law.name, law.formula);

@@ -313,6 +313,11 @@ pub struct Recommendation {
     /// comparison of the two forms favours the other form beyond its
     /// noise, a warning saying so.
     pub warnings: Vec<String>,
+    /// Those of `warnings` about the setting itself (far outside the runs'
+    /// ranges), which a report prints next to the recommendation they
+    /// undermine. Not serialized: they are in `warnings`.
+    #[serde(skip)]
+    pub setting_warnings: Vec<String>,
     /// Information that is no warning: how many warnings the fits of the
     /// form not used have (the fits list them), the methods' notes.
     pub info: Vec<String>,
@@ -346,6 +351,11 @@ fn within((lo, hi): (f64, f64), v: f64) -> bool {
 /// How far (a ratio) outside the runs' range of X or D_f a setting must lie
 /// to be noted as an extrapolation: a decade.
 pub const FAR_OUTSIDE: f64 = 10.0;
+
+/// A setting at least this many times outside the runs' range gets a units
+/// hint (a factor of a thousand is one unit prefix: 8 for 8e9, millions
+/// for billions).
+pub const UNIT_SLIP: f64 = 1000.0;
 
 /// The default D_f range searched for crossings: from 1e-4 times the
 /// smallest to 1e6 times the largest data size of the runs and the
@@ -572,7 +582,8 @@ fn recommend_left(
     }
     bootstrap.check_replicates()?;
     let mut notes: Vec<String> = left_out.iter().map(left_out_note).collect();
-    notes.extend(extrapolation_notes(runs, setting, intervals));
+    let setting_warnings = extrapolation_notes(runs, setting, intervals);
+    notes.extend(setting_warnings.iter().cloned());
     let other = Form::BOTH.into_iter().find(|&f| f != form).unwrap_or(form);
     let mut other_form_better = Vec::new();
     let mut info = Vec::new();
@@ -767,6 +778,7 @@ fn recommend_left(
         runs_d,
         warnings: notes.clone(),
         notes,
+        setting_warnings,
         info,
         other_form_better,
         left_out,
@@ -833,9 +845,20 @@ fn extrapolation_notes(runs: &Runs, setting: &Setting, intervals: Intervals) -> 
                      errors grow in proportion to the distance"
                 }
             };
+            // A thousandfold or more: likely a unit slip (8 for 8e9).
+            let units = if r >= UNIT_SLIP {
+                format!(
+                    " (a unit mistake? the runs' {} is in [{}, {}])",
+                    what.split(" = ").next().unwrap_or(&what),
+                    crate::numbers::num(lo),
+                    crate::numbers::num(hi)
+                )
+            } else {
+                String::new()
+            };
             notes.push(format!(
-                "{what} is {r:.0}x {side} value of the runs ({}): the laws are extrapolated far \
-                 outside the data, and {covered}",
+                "{what} is {r:.0}x {side} value of the runs ({}){units}: the laws are \
+                 extrapolated far outside the data, and {covered}",
                 crate::numbers::num(end)
             ));
         }

@@ -157,9 +157,57 @@ pub fn bins_note(n: usize, bins: usize) -> String {
     )
 }
 
+/// What a pick's prediction is, in plain words: "the median of 3 laws'
+/// drift-corrected predictions (rectified, power, m4-authors-capped)", or
+/// one law's; `choice` the law reported as the pick.
+fn prediction_words(p: &Pick, choice: Option<&str>) -> String {
+    let Some(c) = choice else {
+        return "none (no law could be fitted and backtested)".to_string();
+    };
+    // The law reported as the pick first, then the others with a weight.
+    let mut laws: Vec<&str> = vec![c];
+    laws.extend(
+        p.laws
+            .iter()
+            .filter(|l| l.weight > 0.0 && l.law != c)
+            .map(|l| l.law.as_str()),
+    );
+    let corrected = if p.corrections.is_empty() {
+        ""
+    } else {
+        "drift-corrected "
+    };
+    let how = if p.fallback {
+        format!(
+            " (fewer than {} laws could be backtested: every usable fit)",
+            Fallback::MIN_ELIGIBLE
+        )
+    } else {
+        " (those of lowest backtest error)".to_string()
+    };
+    if laws.len() == 1 {
+        let why = if p.fallback {
+            how
+        } else {
+            " (the lowest backtest error)".to_string()
+        };
+        return format!("{c}'s {corrected}prediction{why}");
+    }
+    let what = match p.rule.combine {
+        Combine::Median { .. } => "the median",
+        _ => "the weighted mean",
+    };
+    format!(
+        "{what} of {} laws' {corrected}predictions: {}{how}",
+        laws.len(),
+        laws.join(", ")
+    )
+}
+
 /// The backtest picks as text: per group, each law's backtest errors, score
-/// and weight, laws not eligible with the reason.
-pub fn text(picks: &[GroupPick]) -> String {
+/// and weight, laws not eligible with the reason; what the prediction is,
+/// and (`verbose`) the pick's weights and the rule's parameters.
+pub fn text(picks: &[GroupPick], verbose: bool) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     for gp in picks {
@@ -215,30 +263,39 @@ pub fn text(picks: &[GroupPick]) -> String {
                 p.rule.fallback.label()
             );
         }
-        match &gp.choice {
-            Some(c) => {
-                let top = p.top().map_or(0.0, |l| l.weight);
-                // The other laws of the blend, so that an equal-weight
-                // blend (e.g. the fallback's) does not read as one law.
-                let others: Vec<String> = p
-                    .laws
-                    .iter()
-                    .filter(|l| l.weight > 0.0 && l.law != *c)
-                    .map(|l| format!("{} ({:.3})", l.law, l.weight))
-                    .collect();
-                let with = if others.is_empty() {
-                    String::new()
-                } else {
-                    format!(", blended with {}", others.join(", "))
-                };
-                let _ = writeln!(
-                    s,
-                    "pick: {c} (weight {top:.3}){with}; rule: {}",
-                    p.rule.label()
-                );
-            }
-            None => {
-                let _ = writeln!(s, "pick: none (no law eligible); rule: {}", p.rule.label());
+        // What the prediction is, in plain words; the rule's internals
+        // (weights, origins, fallback, drift key) only when verbose.
+        let _ = writeln!(
+            s,
+            "prediction: {}",
+            prediction_words(p, gp.choice.as_deref())
+        );
+        if verbose {
+            match &gp.choice {
+                Some(c) => {
+                    let top = p.top().map_or(0.0, |l| l.weight);
+                    // The other laws of the blend, so that an equal-weight
+                    // blend (e.g. the fallback's) does not read as one law.
+                    let others: Vec<String> = p
+                        .laws
+                        .iter()
+                        .filter(|l| l.weight > 0.0 && l.law != *c)
+                        .map(|l| format!("{} ({:.3})", l.law, l.weight))
+                        .collect();
+                    let with = if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", blended with {}", others.join(", "))
+                    };
+                    let _ = writeln!(
+                        s,
+                        "pick: {c} (weight {top:.3}){with}; rule: {}",
+                        p.rule.label()
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "pick: none (no law eligible); rule: {}", p.rule.label());
+                }
             }
         }
         if let Some(b) = p.bins {

@@ -174,9 +174,9 @@ impl Spec {
             match result {
                 Ok(o) => out.forecasts.push(o),
                 Err(e) if several => out.skipped.push(SkippedRun {
+                    reason: naming_run(&run, e.to_string()),
                     run,
                     position,
-                    reason: e.to_string(),
                 }),
                 Err(e) => return Err(in_file(e, &source)),
             }
@@ -185,11 +185,7 @@ impl Spec {
             warn_run(&mut out.forecasts, &run, &w);
         }
         if out.forecasts.is_empty() {
-            let why: Vec<String> = out
-                .skipped
-                .iter()
-                .map(|k| format!("run '{}': {}", k.run, k.reason))
-                .collect();
+            let why: Vec<String> = out.skipped.iter().map(|k| k.reason.clone()).collect();
             return Err(Error::data(format!(
                 "no run could be forecast; {}",
                 why.join("; ")
@@ -198,7 +194,13 @@ impl Spec {
         out.warnings = out
             .skipped
             .iter()
-            .map(|k| format!("run '{}' was not forecast: {}", k.run, k.reason))
+            .map(|k| {
+                let why = k
+                    .reason
+                    .strip_prefix(&format!("run '{}': ", k.run))
+                    .unwrap_or(&k.reason);
+                format!("run '{}' was not forecast: {why}", k.run)
+            })
             .collect();
         Ok(out)
     }
@@ -278,5 +280,18 @@ fn in_file(e: Error, file: &str) -> Error {
 fn warn_run(forecasts: &mut [ForecastOutput], run: &str, w: &str) {
     for o in forecasts.iter_mut().filter(|o| o.curve == run) {
         o.warnings.push(w.to_string());
+    }
+}
+
+/// A skipped run's reason naming the run: `reason` as it is when it names
+/// it already (a reader's error: "1 point in run 'R'"), else prefixed
+/// "run 'R': " (a fit's: "2 points to fit the reciprocal law's 3
+/// parameters"), so that the reason read alone (a table line whose name
+/// is shortened, a log) still says which run.
+fn naming_run(run: &str, reason: String) -> String {
+    if reason.contains(&format!("'{run}'")) {
+        reason
+    } else {
+        format!("run '{run}': {reason}")
     }
 }
