@@ -298,22 +298,9 @@ pub fn pool_warnings(pool: &[Candidate], budget: &Budget, ranked: &[&Estimate]) 
 mod tests {
     use super::*;
 
-    /// A curve on a doubling ladder from 200 (8 sizes) whose loss follows
-    /// `level` x (n / 200)^slope, with a 0.3% wiggle.
-    fn curve(id: &str, slope: f64, level: f64) -> Candidate {
-        Candidate {
-            id: id.into(),
-            curve: (0..8)
-                .map(|i| {
-                    let n = 200.0 * 2f64.powi(i);
-                    let wiggle = 1.0 + 0.003 * ((i * 3) as f64 + id.len() as f64).sin();
-                    (n, level * (n / 200.0).powf(slope) * wiggle)
-                })
-                .collect(),
-            size: None,
-            family: None,
-        }
-    }
+    // A curve on a doubling ladder from 200 (8 sizes) whose loss follows
+    // `level` x (n / 200)^slope, with a 0.3% wiggle (the selection tests').
+    use crate::selection::tests::candidate as curve;
 
     fn pool(slopes: &[f64]) -> Vec<Candidate> {
         slopes

@@ -676,7 +676,9 @@ mod tests {
         assert_eq!(interval_heading(&[e(None, None)]), "interval");
     }
 
-    fn candidate(id: &str, slope: f64, level: f64) -> Candidate {
+    /// A curve on a doubling ladder from 200 (8 sizes) whose loss follows
+    /// `level` x (n / 200)^slope, with a 0.3% wiggle.
+    pub(super) fn candidate(id: &str, slope: f64, level: f64) -> Candidate {
         Candidate {
             id: id.into(),
             curve: (0..8)
