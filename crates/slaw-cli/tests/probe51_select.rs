@@ -4,23 +4,11 @@
 //! instead of a silent ranking from 3 decades of extrapolation. Every input
 //! is built here (the demo's pool is built in).
 
-use assert_cmd::Command;
+mod common;
+
+use common::run;
 use std::fs;
-use std::path::Path;
 use tempfile::TempDir;
-
-fn slaw() -> Command {
-    Command::cargo_bin("slaw").unwrap()
-}
-
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = slaw().current_dir(dir).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
 
 /// The cost line printed the FLOPs as `1.099e18` (4 digits, `{:.3e}`),
 /// outside `numbers::num`'s one format; now the JSON's figure through

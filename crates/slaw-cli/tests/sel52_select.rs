@@ -7,23 +7,9 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::run;
 use std::fs;
-use std::path::Path;
 use tempfile::TempDir;
-
-fn slaw() -> Command {
-    Command::cargo_bin("slaw").unwrap()
-}
-
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = slaw().current_dir(dir).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
 
 /// Six rectified-law candidates (the demo's parameters), a wide file at the
 /// sizes 200 x 2^k, k < `sizes`, with a fixed +-1% pseudo-noise; `map`

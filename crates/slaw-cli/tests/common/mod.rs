@@ -50,6 +50,16 @@ pub fn slaw() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("slaw").unwrap()
 }
 
+/// Run `slaw args` in `dir`: (exit code, stdout, stderr).
+pub fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = slaw().current_dir(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 /// Write `text` to `name` in `dir`; its path.
 pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let p = dir.path().join(name);
