@@ -88,6 +88,9 @@ fn an_interval_inside_the_data_holds_the_band_and_says_interpolation() {
                 assert!(hi >= band["hi"].as_f64().unwrap(), "{p}");
             } else {
                 assert_eq!(kind["kind"], "backtest", "{p}");
+                // beyond the data it holds the band as well (lead, stop 53)
+                assert!(lo <= band["lo"].as_f64().unwrap(), "{p}");
+                assert!(hi >= band["hi"].as_f64().unwrap(), "{p}");
             }
             w.push(hi - lo);
         }

@@ -367,6 +367,17 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 }
             );
         }
+        let widened = g
+            .predictions
+            .iter()
+            .filter(|p| p.widened_to_bootstrap)
+            .count();
+        if widened > 0 {
+            let _ = writeln!(
+                s,
+                "  ({widened} of these extrapolation intervals widened to hold the bootstrap band, which reached further: the fit's own uncertainty is part of the prediction's)"
+            );
+        }
         // One legend for the predictions inside the fitted range.
         if let Some(k) = g
             .predictions
