@@ -63,7 +63,8 @@ pub(crate) struct FitArgs {
     /// public loss curves — from how far the real (Mis)Fitting runs' final losses fell from
     /// that half-width (151 windows of 11 model sizes), the level's quantile of those ratios, a
     /// window counting as 0 at the levels where its own noise floor covers its error, the
-    /// largest over the levels up to the one asked (a higher level never narrows) — scales the
+    /// largest over the levels up to the one asked (a higher level never narrows; above 95%
+    /// at least the 95% factor times the normal quantiles' ratio) — scales the
     /// interval with ln(x / last x) / (ln span of the data); at least the fit's own residual
     /// quantile (with too few residuals for its conformal rank at the level (above n/(n+1)),
     /// the largest residual times z((1+level)/2) / z((1+n/(n+1))/2), so a higher level never
