@@ -408,11 +408,25 @@ def compare(
         segs = [p.get("equal_fit_range") or {} for p in raw_preds]
         preds["equal_fit_lo"] = [float(r.get("lo", float("nan"))) for r in segs]
         preds["equal_fit_hi"] = [float(r.get("hi", float("nan"))) for r in segs]
+        # The combined laws' own predictions, lowest and highest (their spread, not an
+        # interval; NaN where one law alone makes the prediction).
+        spread = [p.get("laws_range") or {} for p in raw_preds]
+        preds["laws_lo"] = [float(r.get("lo", float("nan"))) for r in spread]
+        preds["laws_hi"] = [float(r.get("hi", float("nan"))) for r in spread]
+        # A combined law whose prediction leans on parameters the data do not pin.
+        lean = []
+        for p in raw_preds:
+            for u in p.get("depends_on_unpinned") or []:
+                w = (f"{u['law']}'s prediction at x = {p['x']:g} depends on "
+                     f"{', '.join(u['params'])}, which the data do not pin: it is not "
+                     "determined by the data")
+                warnings.warn(w, stacklevel=2)
+                lean.append(f"warning: {w}")
         notes = [f"note: {n}" for n in read_notes] + [
                  f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
                  + (f" (a chosen law's Huber optimum is a segment: fits as good predict "
                     f"{p.equal_fit_lo:.6g} to {p.equal_fit_hi:.6g})" if p.equal_fit_lo == p.equal_fit_lo else "")
-                 for p in preds.itertuples()]
+                 for p in preds.itertuples()] + lean
         # What the data warrant (an input that never varies, a value decades from the rest).
         for w in raw.get("warnings") or []:
             warnings.warn(w, stacklevel=2)

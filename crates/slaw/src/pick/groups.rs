@@ -70,6 +70,22 @@ pub struct PickPrediction {
     /// pick's prediction over the fits as good as the optimum
     /// ([`Pick::predict_range`]); None otherwise.
     pub equal_fit_range: Option<crate::bootstrap::Interval>,
+    /// The lowest and highest of the combined laws' own predictions at x
+    /// ([`Pick::laws_range`]) when the prediction combines two or more: how
+    /// far the laws disagree, not an interval. None otherwise.
+    pub laws_range: Option<crate::bootstrap::Interval>,
+    /// The combined laws whose prediction at x depends on parameters their
+    /// fit does not pin, each with those parameters ([`Pick::unpinned`]).
+    pub depends_on_unpinned: Vec<LawUnpinned>,
+}
+
+/// A law of a pick and the unpinned parameters its prediction depends on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LawUnpinned {
+    /// The law's name.
+    pub law: String,
+    /// The parameters (e.g. a loss floor E on its bound).
+    pub params: Vec<String>,
 }
 
 /// The note of [`PickPrediction::outside_data`] for `x` and a pick fitted
@@ -104,6 +120,16 @@ pub fn predictions(picks: &[GroupPick], xs: &[f64]) -> Vec<PickPrediction> {
                     .pick
                     .predict_range(&[x])
                     .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
+                laws_range: gp
+                    .pick
+                    .laws_range(&[x])
+                    .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
+                depends_on_unpinned: gp
+                    .pick
+                    .unpinned(&[x])
+                    .into_iter()
+                    .map(|(law, params)| LawUnpinned { law, params })
+                    .collect(),
             })
         })
         .collect()
@@ -142,9 +168,34 @@ pub fn predictions_text_or(predictions: &[PickPrediction], none: &str) -> String
                 } else {
                     String::new()
                 }
-            )
+            ) + &prediction_notes(p)
         })
         .collect()
+}
+
+/// The lines under a pick's prediction: how far apart the combined laws
+/// predict, and which of them lean on parameters the data do not pin.
+fn prediction_notes(p: &PickPrediction) -> String {
+    use crate::numbers::num;
+    let mut s = String::new();
+    if p.loss.is_none() {
+        return s;
+    }
+    if let Some(r) = p.laws_range {
+        s.push_str(&format!(
+            "  the combined laws predict {} to {} here (their spread, not an interval)\n",
+            num(r.lo),
+            num(r.hi)
+        ));
+    }
+    for u in &p.depends_on_unpinned {
+        s.push_str(&format!(
+            "  warning: {}'s prediction here depends on {}, which the data do not pin (on a bound, at its start or along a flat direction): it is not determined by the data\n",
+            u.law,
+            u.params.join(", ")
+        ));
+    }
+    s
 }
 
 /// What a pick fitted on bins says ([`Pick::bins`]): `n` points, `bins` bins.
@@ -328,7 +379,10 @@ pub fn text(picks: &[GroupPick], verbose: bool) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "drift correction beyond the data{at}: ln L lowered by c ln(x / {}) per law: {}",
+                "drift correction beyond the data{at}: ln L lowered by c ln(x / {}) per law: {} \
+                 (a prior learned on public learning curves, whose later losses every law \
+                 over-predicted; on a curve that follows one law exactly it lowers the prediction \
+                 too)",
                 p.x_last,
                 c.join(", ")
             );

@@ -117,6 +117,42 @@ impl Pick {
         v.is_finite().then(|| v.exp())
     }
 
+    /// The range of the weighted laws' own (drift-corrected) predictions at
+    /// x, lowest and highest, when at least two laws carry a weight: how far
+    /// apart the laws the prediction combines are (not an interval).
+    pub fn laws_range(&self, x: &[f64]) -> Option<(f64, f64)> {
+        let ln_pred = self.ln_predictions(x, |_, _, p| Some((p, p)))?;
+        if ln_pred.len() < 2 {
+            return None;
+        }
+        let lo = ln_pred.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = ln_pred
+            .iter()
+            .map(|p| p.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        (lo.is_finite() && hi.is_finite()).then(|| (lo.exp(), hi.exp()))
+    }
+
+    /// Per weighted law whose prediction at x depends on parameters its fit
+    /// on all the points does not pin ([`crate::analysis::depends_on`]):
+    /// (law, those parameters). Empty without the points the fits were
+    /// made on.
+    pub fn unpinned(&self, x: &[f64]) -> Vec<(String, Vec<String>)> {
+        let Some((data, _)) = self.fitted_on.as_ref() else {
+            return Vec::new();
+        };
+        self.laws
+            .iter()
+            .zip(&self.laws_def)
+            .filter(|(l, _)| l.weight > 0.0)
+            .filter_map(|(l, law)| {
+                let fit = l.fit.as_ref()?;
+                let on = crate::analysis::depends_on(law, fit, data, x);
+                (!on.is_empty()).then(|| (l.law.clone(), on))
+            })
+            .collect()
+    }
+
     /// Where a chosen law's Huber optimum is a segment
     /// ([`crate::segment::prediction_range`]), the range of the pick's
     /// prediction at x over the fits as good as each law's optimum: the
