@@ -397,10 +397,12 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
 }
 
 /// The law's iso-loss contour of `loss` as (C, N) points inside the
-/// compute range `c`, evenly spaced along its length in the log-log plane
-/// (about 1/300 of the plot's diagonal apart): traced finely along N (4000
-/// points), then resampled by arc length, so that the nose, where C turns
-/// back within a small range of N, is as smooth as the straight arms.
+/// compute range `c`: traced finely along N (4000 points), then simplified
+/// (Douglas-Peucker) to the points it needs to stay within [`CONTOUR_TOLERANCE`]
+/// of the fine trace in the log-log plane (each axis's log range taken as
+/// 1): many at the nose, where the contour turns, few on its nearly
+/// straight arms, where every joint of a 2-pixel line drawn in a PNG showed
+/// as a step.
 fn contour(
     law: &slaw::allocate::Chinchilla,
     loss: f64,
@@ -414,28 +416,48 @@ fn contour(
             (cc.is_finite() && cc >= c.0 && cc <= c.1).then_some((cc, n))
         })
         .collect();
-    if fine.len() < 2 {
+    if fine.len() < 3 {
         return fine;
     }
-    // Lengths in axis units: each axis's log range is 1.
+    // Axis units: each axis's log range is 1.
     let (sx, sy) = ((c.1 / c.0).ln(), (n.1 / n.0).ln());
-    let step = (2.0f64).sqrt() / 300.0;
-    let mut out = vec![fine[0]];
-    let mut since = 0.0;
-    for w in fine.windows(2) {
-        let dx = (w[1].0 / w[0].0).ln() / sx;
-        let dy = (w[1].1 / w[0].1).ln() / sy;
-        since += (dx * dx + dy * dy).sqrt();
-        if since >= step {
-            out.push(w[1]);
-            since = 0.0;
+    let unit: Vec<(f64, f64)> = fine
+        .iter()
+        .map(|p| ((p.0 / c.0).ln() / sx, (p.1 / n.0).ln() / sy))
+        .collect();
+    let mut keep = vec![false; fine.len()];
+    keep[0] = true;
+    keep[fine.len() - 1] = true;
+    let mut stack = vec![(0, fine.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (pa, pb) = (unit[a], unit[b]);
+        let (dx, dy) = (pb.0 - pa.0, pb.1 - pa.1);
+        let len = (dx * dx + dy * dy).sqrt();
+        let dist = |p: (f64, f64)| {
+            if len == 0.0 {
+                ((p.0 - pa.0).powi(2) + (p.1 - pa.1).powi(2)).sqrt()
+            } else {
+                ((p.0 - pa.0) * dy - (p.1 - pa.1) * dx).abs() / len
+            }
+        };
+        let far = (a + 1..b)
+            .map(|i| (i, dist(unit[i])))
+            .fold((a, 0.0f64), |best, x| if x.1 > best.1 { x } else { best });
+        if far.1 > CONTOUR_TOLERANCE {
+            keep[far.0] = true;
+            stack.push((a, far.0));
+            stack.push((far.0, b));
         }
     }
-    if out.last() != fine.last() {
-        out.push(*fine.last().unwrap());
-    }
-    out
+    fine.into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect()
 }
+
+/// How far a drawn contour may stray from the law's, in axis units (each
+/// axis's log range is 1): 1/3000, a quarter of a pixel of the plot.
+const CONTOUR_TOLERANCE: f64 = 1.0 / 3000.0;
 
 #[cfg(test)]
 mod tests {
@@ -476,15 +498,33 @@ mod tests {
                 .iter()
                 .any(|&(c, n)| (c / r.compute).ln().abs() < 0.02 && (n / r.n_opt).ln().abs() < 0.1);
             assert!(near, "{label} misses its optimum");
-            // Evenly spaced: no step longer than 3x the median.
-            let mut d: Vec<f64> = s
-                .points
-                .windows(2)
-                .map(|w| ((w[1].0 / w[0].0).ln().powi(2) + (w[1].1 / w[0].1).ln().powi(2)).sqrt())
-                .collect();
-            let longest = d.iter().cloned().fold(0.0, f64::max);
-            d.sort_by(|a, b| a.total_cmp(b));
-            assert!(longest < 3.0 * d[d.len() / 2], "{label}: {longest}");
+            // Smooth: the midpoint of every drawn segment lies within a
+            // pixel (1/700 of an axis, each axis's log range over the
+            // figure's points taken as 1) of the law's contour: its distance estimated as the loss's
+            // departure there over the loss's gradient.
+            let span = |f: fn(&(f64, f64)) -> f64| {
+                let all = || fig.series.iter().flat_map(|s| s.points.iter()).map(f);
+                let lo = all().fold(f64::INFINITY, f64::min);
+                let hi = all().fold(0.0, f64::max);
+                (hi / lo).ln()
+            };
+            let (sx, sy) = (span(|p| p.0), span(|p| p.1));
+            let loss_at = |u: f64, v: f64| {
+                let (c, n) = ((u * sx).exp(), (v * sy).exp());
+                law.predict(n, c / (6.0 * n))
+            };
+            for w in s.points.windows(2) {
+                let u = ((w[0].0 * w[1].0).sqrt()).ln() / sx;
+                let v = ((w[0].1 * w[1].1).sqrt()).ln() / sy;
+                let h = 1e-6;
+                let gu = (loss_at(u + h, v) - loss_at(u - h, v)) / (2.0 * h);
+                let gv = (loss_at(u, v + h) - loss_at(u, v - h)) / (2.0 * h);
+                let off = (loss_at(u, v) - r.loss).abs() / (gu * gu + gv * gv).sqrt();
+                assert!(off < 1.0 / 700.0, "{label}: {off} at {w:?}");
+            }
+            // Fewer points than the fine trace: the straight arms are long
+            // segments.
+            assert!(s.points.len() < 400, "{label}: {}", s.points.len());
         }
         assert_eq!(
             fig.series
