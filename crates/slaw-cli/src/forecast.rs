@@ -146,6 +146,10 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         name: None,
     };
     let table = Table::read(&a.file)?;
+    // A W&B export's "run-1 - train/loss" read for the default `loss`: said.
+    if let Some(note) = table.loss_column_note(&a.loss_col) {
+        eprintln!("note: {note} (--loss-col names another)");
+    }
     if spec.positions(&table) && a.run_col.is_some() {
         bail!("--run-col is not supported with per-position data: one file per run");
     }

@@ -127,6 +127,10 @@ pub(crate) fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     let table = Table::read(&a.file)?;
     let pool = slaw::datasets::candidates_table(&table, &long)?;
     let rows = slaw::datasets::pool_rows(&table, &long)?;
+    // A W&B export's "run-1 - train/loss" read for the default `loss`: said.
+    if let Some(note) = table.loss_column_note(&long.loss) {
+        eprintln!("note: {note} (--loss-col names another)");
+    }
     drop(table);
     let max_n = match (a.budget, a.max_n) {
         (Some(b), None) => a.target * Budget::parse_fraction(&b)?,

@@ -32,10 +32,20 @@ fn forecast_names_step_col_and_the_near_column() {
         e.contains("(--step-col names this column, 'step' by default; did you mean 'Step'?)"),
         "{e}"
     );
-    let e = stderr_of(&["forecast", f, "--step-col", "Step"]);
+    // (With --step-col Step, the W&B export's one loss column is read for
+    // the default `loss`: ux53_fixes.rs.) A loss column that only ends
+    // with the name: the hint names it.
+    let g = dir.path().join("own.csv");
+    let mut csv = String::from("step,my_train_loss\n");
+    for i in 1..=40 {
+        let l = 3.0 / (1.0 + i as f64 / 5.0) + 2.0;
+        csv += &format!("{i},{l}\n");
+    }
+    fs::write(&g, csv).unwrap();
+    let e = stderr_of(&["forecast", g.to_str().unwrap()]);
     assert!(
         e.contains(
-            "--loss-col names this column, 'loss' by default; did you mean 'run-1 - train/loss'?"
+            "--loss-col names this column, 'loss' by default; did you mean 'my_train_loss'?"
         ),
         "{e}"
     );

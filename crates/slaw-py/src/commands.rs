@@ -502,7 +502,30 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
     if a.positions(&table) && a.run_col.is_some() {
         return usage("run_col is not supported with per-position data: one table per run");
     }
-    json(&a.run(&table, &data.stem())?)
+    let runs = a.run(&table, &data.stem())?;
+    let mut v = serde_json::to_value(&runs)?;
+    // Each forecast's curve (step, the law's loss, lo, hi, the observed
+    // loss), for `plot()`: under "_curve", which the Python side takes out
+    // (`to_dict()` stays the CLI's --json); at most CURVE_POINTS steps,
+    // spread evenly over the curve.
+    const CURVE_POINTS: usize = 4000;
+    if let Some(fs) = v.get_mut("forecasts").and_then(|f| f.as_array_mut()) {
+        for (f, o) in fs.iter_mut().zip(&runs.forecasts) {
+            let n = o.curve_points.len();
+            let every = n.div_ceil(CURVE_POINTS).max(1);
+            let curve: Vec<serde_json::Value> = o
+                .curve_points
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % every == 0 || i + 1 == n)
+                .map(|(_, p)| serde_json::json!([p.step, p.loss, p.lo, p.hi, p.observed]))
+                .collect();
+            if let Some(obj) = f.as_object_mut() {
+                obj.insert("_curve".into(), serde_json::Value::Array(curve));
+            }
+        }
+    }
+    json(&v)
 }
 
 /// The columns of `slaw joint` / `slaw methods` (the CLI's `RunArgs`).

@@ -256,8 +256,8 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     for c in &sum.candidates {
         let _ = writeln!(
             s,
-            "{:<w$} {:>5} {:>21} {:>12} {:>6.1}%",
-            truncate(&c.id, w),
+            "{} {:>5} {:>21} {:>12} {:>6.1}%",
+            slaw::numbers::pad(&truncate(&c.id, w), w),
             c.runs,
             format!("{}..{}", num(c.sizes[0]), num(c.sizes[1])),
             num(c.cost),
@@ -363,8 +363,11 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
     for c in &sum.decision.candidates {
         let _ = writeln!(
             s,
-            "{:<w$} {:>5} {:>8} {:>7} {:>7}  {}",
-            c.id,
+            "{} {:>5} {:>8} {:>7} {:>7}  {}",
+            slaw::numbers::pad(
+                &c.id,
+                id_width(plan.candidates.iter().map(|c| c.id.as_str()))
+            ),
             c.done,
             c.running,
             c.queued,
@@ -372,7 +375,6 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
             c.stopped
                 .as_ref()
                 .map_or_else(|| "in progress".to_string(), Stop::to_string),
-            w = id_width(plan.candidates.iter().map(|c| c.id.as_str()))
         );
     }
     if let Some(note) = orphan_note(records) {
@@ -413,6 +415,9 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
                 r.reason.as_deref().unwrap_or(""),
                 r.log_path.as_deref().unwrap_or("-")
             );
+            if let Some(line) = r.log_path.as_deref().and_then(last_log_line) {
+                let _ = writeln!(s, "      its log ends: {line}");
+            }
         }
     }
     let c = &sum.cost;
@@ -514,9 +519,9 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
                 };
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<w$} {:>12}{mark}{:>iw$}{from}{}",
+                    "{:>4} {} {:>12}{mark}{:>iw$}{from}{}",
                     r.rank.unwrap_or(0),
-                    r.id,
+                    slaw::numbers::pad(&r.id, w),
                     e.predicted_loss
                         .map(|v| col.fmt(v))
                         .unwrap_or_else(|| format!("score {}", col.fmt(e.score))),
@@ -529,16 +534,17 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
             None if r.not_run_yet => {
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<w$} not run yet: no fine-tuning run of it has finished",
-                    "-", r.id,
+                    "{:>4} {} not run yet: no fine-tuning run of it has finished",
+                    "-",
+                    slaw::numbers::pad(&r.id, w),
                 );
             }
             None => {
                 let _ = writeln!(
                     s,
-                    "{:>4} {:<w$} not ranked: {}",
+                    "{:>4} {} not ranked: {}",
                     "-",
-                    r.id,
+                    slaw::numbers::pad(&r.id, w),
                     r.error.as_deref().unwrap_or("")
                 );
             }
@@ -677,7 +683,56 @@ pub fn equal_compute_table(rows: &[crate::replay::EqualCompute]) -> String {
     s
 }
 
-/// The width of an id column: 24, or the longest id (in characters).
+/// The widest a log's last line is shown, in display columns.
+const LOG_LINE_WIDTH: usize = 120;
+
+/// The last non-empty line of the log at `path` (a failed run's stderr:
+/// "CUDA out of memory", a Python exception), its control characters
+/// dropped and cut at its end to [`LOG_LINE_WIDTH`] columns (the error's
+/// name comes first: "torch.OutOfMemoryError: CUDA out of memory. ...");
+/// None when the file cannot be read or holds no text. Only the log's last
+/// 64 KiB are read.
+pub fn last_log_line(path: &str) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024)))
+        .ok()?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    // A progress bar's carriage returns: the text after the last one.
+    let line = text
+        .lines()
+        .map(|l| l.rsplit('\r').find(|p| !p.trim().is_empty()).unwrap_or(""))
+        .rfind(|l| !l.trim().is_empty())?;
+    let clean: String = line
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let width = slaw::numbers::display_width(&clean);
+    if width <= LOG_LINE_WIDTH {
+        return Some(clean);
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in clean.chars() {
+        let w = slaw::numbers::display_width(c.encode_utf8(&mut [0; 4]));
+        if used + w > LOG_LINE_WIDTH - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    Some(out)
+}
+
+/// The width of an id column: 24, or the longest id (in display columns).
 fn id_width<'a>(ids: impl Iterator<Item = &'a str>) -> usize {
-    ids.map(|i| i.chars().count()).max().unwrap_or(0).max(24)
+    ids.map(slaw::numbers::display_width)
+        .max()
+        .unwrap_or(0)
+        .max(24)
 }

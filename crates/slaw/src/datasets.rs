@@ -506,7 +506,7 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
     }
     let mi = table.column_index(&cols.model)?;
     let ni = table.column_index(&cols.n)?;
-    let li = table.column_index(&cols.loss)?;
+    let li = table.loss_column(&cols.loss)?;
     let optional = |name: &Option<String>, default: &str| -> Result<Option<usize>> {
         match name {
             Some(n) => table.column_index(n).map(Some),

@@ -437,13 +437,24 @@ pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// `s` cut in the middle to at most `width` characters, "…" marking the
-/// cut ("cerebras_Cer…GPT-2.7B"): names that differ at their end (a model
-/// size, a run's seed or date) stay apart, and their start stays readable.
-/// Table cells and the figures' legends use it.
+/// The columns `s` takes in a terminal: 2 for a wide (CJK) character, 0
+/// for a combining mark, 1 for others. Tables pad and cut names by it, so
+/// that the columns after a name in Chinese still line up.
+pub fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// `s` cut in the middle to at most `width` display columns
+/// ([`display_width`]), "…" marking the cut ("cerebras_Cer…GPT-2.7B"):
+/// names that differ at their end (a model size, a run's seed or date) stay
+/// apart, and their start stays readable. Table cells and the figures'
+/// legends use it.
 pub fn truncate(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
+    if display_width(s) <= width {
         return s.to_string();
     }
     if width == 0 {
@@ -451,19 +462,44 @@ pub fn truncate(s: &str, width: usize) -> String {
     }
     let head = (width - 1) / 2;
     let tail = width - 1 - head;
-    let mut out: String = s.chars().take(head).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + char_width(c) > head {
+            break;
+        }
+        used += char_width(c);
+        out.push(c);
+    }
+    let mut end: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        if used + char_width(c) > tail {
+            break;
+        }
+        used += char_width(c);
+        end.push(c);
+    }
     out.push('…');
-    out.extend(s.chars().skip(n - tail));
+    out.extend(end.into_iter().rev());
     out
 }
 
-/// The width of a table's name column: the longest of `names` (in
-/// characters), at least `min` and at most `cap`; longer names are cut in
+/// `s` padded with spaces on the right to `width` display columns
+/// ([`display_width`]; `format!("{:<w$}")` counts characters, and a wide
+/// character takes two columns).
+pub fn pad(s: &str, width: usize) -> String {
+    let w = display_width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// The width of a table's name column: the longest of `names` (in display
+/// columns), at least `min` and at most `cap`; longer names are cut in
 /// the middle to it ([`truncate`]).
 pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>, min: usize, cap: usize) -> usize {
     names
         .into_iter()
-        .map(|n| n.chars().count())
+        .map(display_width)
         .max()
         .unwrap_or(min)
         .clamp(min, cap)
@@ -488,6 +524,21 @@ mod tests {
         assert_eq!(name_width(["ab", "abcdef"], 3, 5), 5);
         assert_eq!(name_width(["ab"], 3, 5), 3);
         assert_eq!(name_width(std::iter::empty(), 3, 5), 3);
+    }
+
+    /// A wide (CJK) character takes two columns: padded and cut by display
+    /// width, the columns after it line up.
+    #[test]
+    fn names_are_padded_and_cut_by_display_width() {
+        assert_eq!(display_width("大模型"), 6);
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(pad("大模型", 8), "大模型  ");
+        assert_eq!(display_width(&pad("LaMini 大模型 ü", 20)), 20);
+        assert_eq!(name_width(["大模型", "ab"], 3, 64), 6);
+        let cut = truncate("大模型大模型大模型", 9);
+        assert!(display_width(&cut) <= 9, "{cut}");
+        assert!(cut.contains('…'), "{cut}");
+        assert_eq!(truncate("cerebras_Cerebras-GPT-1.3B", 12), "cereb…T-1.3B");
     }
 
     #[test]

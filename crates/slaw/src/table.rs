@@ -6,6 +6,9 @@
 use crate::error::{Error, Result};
 use std::path::Path;
 
+/// The loss column's name that the commands read by default.
+pub const DEFAULT_LOSS: &str = "loss";
+
 /// A rectangular table of text cells with a header, stored column by
 /// column: each column's cells in one text buffer (no allocation per cell,
 /// no row of strings), so a file of a million rows costs about its own size.
@@ -624,6 +627,84 @@ impl Table {
     /// The index of an optional column (None when no name is given).
     pub fn optional_column(&self, name: Option<&str>) -> Result<Option<usize>> {
         name.map(|c| self.column_index(c)).transpose()
+    }
+
+    /// Index of the loss column `name`. For the commands' default name
+    /// `loss`, in a file without that column: a training-loss column of a
+    /// Hugging Face log (`train/loss`, `train_loss`), else the one column
+    /// of a W&B export named "RUN - METRIC" whose metric ends in "loss"
+    /// ("run-1 - train/loss"; its "__MIN" and "__MAX" companions are not
+    /// losses); several such columns are an error listing them. Any other
+    /// name must be a column ([`Table::column_index`]).
+    pub fn loss_column(&self, name: &str) -> Result<usize> {
+        let missing = match self.column_index(name) {
+            Ok(i) => return Ok(i),
+            Err(e) => e,
+        };
+        if name != DEFAULT_LOSS {
+            return Err(missing);
+        }
+        if let Some(i) = self
+            .columns
+            .iter()
+            .position(|c| crate::forecast::curve::LOSS_COLUMNS.contains(&c.as_str()))
+        {
+            return Ok(i);
+        }
+        match self.wandb_loss_columns().as_slice() {
+            [] => Err(missing),
+            [one] => Ok(*one),
+            several => Err(Error::input(
+                &self.source,
+                None,
+                Some(name),
+                format!(
+                    "no such column (columns are: {}); {} columns of a W&B export hold a loss ({}): name the one to read",
+                    self.columns.join(", "),
+                    several.len(),
+                    several
+                        .iter()
+                        .map(|&i| format!("'{}'", self.columns[i]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// What [`Table::loss_column`] chose for `name` when the file has no
+    /// column of that name: "no 'loss' column: the loss is read from
+    /// 'run-1 - train/loss'"; None when the column is there (or none was
+    /// found).
+    pub fn loss_column_note(&self, name: &str) -> Option<String> {
+        if self.column_index(name).is_ok() {
+            return None;
+        }
+        let i = self.loss_column(name).ok()?;
+        let what = if crate::forecast::curve::LOSS_COLUMNS.contains(&self.columns[i].as_str()) {
+            "a training log's loss"
+        } else {
+            "a W&B export's loss; its __MIN and __MAX companions are not read"
+        };
+        Some(format!(
+            "{}: no '{name}' column: the loss is read from '{}' ({what})",
+            self.source, self.columns[i]
+        ))
+    }
+
+    /// The columns of a W&B export that hold a loss: "RUN - METRIC" with
+    /// METRIC ending in "loss" (any case), not its "__MIN"/"__MAX"
+    /// companions.
+    fn wandb_loss_columns(&self) -> Vec<usize> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.split_once(" - ")
+                    .is_some_and(|(_, metric)| metric.to_lowercase().ends_with("loss"))
+            })
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Parse one cell as a held-out flag (1/0, true/false, yes/no, y/n, any

@@ -559,11 +559,13 @@ def forecast(
         "position_col": position_col, "run_col": run_col, "name": name,
     }
     runs = _call(_native.forecast, to_table(data), opts)
+    # Each forecast's curve, for plot(): beside the CLI's --json, taken out of it.
+    curves = [f.pop("_curve", None) for f in runs.get("forecasts", [])]
     for w in runs.get("warnings", []):
         warnings.warn(w, stacklevel=2)
     if run_col is not None:
-        return ForecastResults(runs)
-    return ForecastResult(runs["forecasts"][0])
+        return ForecastResults(runs, curves)
+    return ForecastResult(runs["forecasts"][0], curves[0])
 
 
 def _run_cols(factors: Any, pet: Any, method_col: str, data_col: str, loss_col: str,

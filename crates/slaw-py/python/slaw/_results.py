@@ -62,6 +62,40 @@ def _loss_axis(ax: Any, which: str, values: np.ndarray) -> None:
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
 
 
+def _new_axes(ax: Any, size: Tuple[float, float]) -> Tuple[Any, bool]:
+    """``ax``, or new axes of ``size`` inches; and whether they are new (their figure is then
+    laid out with ``tight_layout()`` once drawn, so that a saved figure does not clip names)."""
+    if ax is not None:
+        return ax, False
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
+    _, ax = plt.subplots(figsize=size)
+    return ax, True
+
+
+def _middle(name: str, width: int = 32) -> str:
+    """``name`` cut in the middle to ``width`` characters ("cerebras/Cer…GPT-2.7B"), as the
+    CLI's tables and figures cut names: both ends, where names differ, stay readable."""
+    if len(name) <= width:
+        return name
+    head = (width - 1) // 2
+    return name[:head] + "…" + name[len(name) - (width - 1 - head):]
+
+
+def _interval_label(kind: Optional[Mapping[str, Any]]) -> str:
+    """A band's legend: "90% predictive interval (backtest)", "90% bootstrap interval"."""
+    if not kind:
+        return "interval"
+    level = kind.get("level")
+    pct = f"{100 * float(level):g}% " if level is not None else ""
+    k = kind.get("kind", "")
+    if k == "bootstrap":
+        return f"{pct}bootstrap interval (the fit's noise only)"
+    return f"{pct}predictive interval ({k})" if k else f"{pct}interval"
+
+
 class _Result:
     """Shared behaviour: the raw library output (``raw``, the CLI's ``--json``)."""
 
@@ -264,15 +298,10 @@ class FitResult(_Result):
         """Plot the data and the fitted law (matplotlib, an optional dependency). With one input,
         loss against it on log-log axes; with several, predicted against observed. ``data``:
         the points to draw (default: those fitted, when given as a DataFrame or dict)."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
         data = self._data if data is None else data
         if data is None or isinstance(data, str):
             raise ValueError("plot(): give data=DataFrame (the fit was made from a file)")
+        ax, new = _new_axes(ax, (6, 4))
         df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
         y = df[self.y].to_numpy(dtype=float)
         if len(self.inputs) == 1:
@@ -297,6 +326,8 @@ class FitResult(_Result):
             ax.set_ylabel(f"predicted {self.y}")
         ax.set_title(f"{self.law}: {self.formula}", fontsize=9)
         ax.legend(frameon=False)
+        if new:
+            ax.figure.tight_layout()
         return ax
 
 
@@ -373,7 +404,12 @@ class ForecastResult(FrameResult):
     """One forecast of a loss curve: ``frame`` holds the forecast steps (loss, lo, hi,
     observed); ``params`` the fitted law's parameters; ``converged``; ``method``."""
 
-    def __init__(self, raw: Mapping[str, Any]):
+    def __init__(self, raw: Mapping[str, Any], curve: Optional[Sequence[Sequence[Any]]] = None):
+        # The curve read (step, law's loss, lo, hi, observed; thinned to a few thousand
+        # steps), for plot(): the library sends it beside the CLI's --json, not in it.
+        self._curve = None if curve is None else np.array(
+            [[np.nan if v is None else float(v) for v in row] for row in curve], dtype=float
+        ).reshape(-1, 5)
         rows = raw.get("forecasts") or []
         frame = pd.DataFrame(rows)
         for c in ("loss", "lo", "hi", "observed"):
@@ -403,24 +439,54 @@ class ForecastResult(FrameResult):
         super().__init__(dict(raw), frame, title, self.warnings)
 
     def plot(self, ax: Any = None, data: Any = None) -> Any:
-        """The forecast points with their band, and the observed curve when ``data`` is given."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        """The curve as the CLI's ``--plot`` draws it: the fitted part (filled), the observed
+        rest (hollow), the law's forecast curve with its band (labelled with the interval's
+        kind and level), the forecast steps and where the fit ends; log-log axes. ``data``
+        (a DataFrame with ``step`` and ``loss``) adds a curve of your own as a grey line."""
+        ax, new = _new_axes(ax, (7, 4.5))
+        until = float(self.raw.get("fit_until_step", 0) or 0)
+        c = self._curve
+        losses = [self.frame["loss"].to_numpy(dtype=float)] if "loss" in self.frame else []
         if data is not None:
-            ax.plot(data["step"], data["loss"], color="#999999", lw=1, label="observed")
+            ax.plot(data["step"], data["loss"], color="#999999", lw=1, label="data given")
+            losses.append(np.asarray(data["loss"], dtype=float))
+        if c is not None and len(c):
+            step, law, lo, hi, obs = c.T
+            seen = np.isfinite(obs)
+            fit = seen & (step <= until)
+            rest = seen & (step > until)
+            if fit.any():
+                ax.plot(step[fit], obs[fit], "o", ms=3, color="#0072B2", label="fitted part")
+            if rest.any():
+                ax.plot(step[rest], obs[rest], "o", ms=3, mfc="none", color="#AFAFAF",
+                        label="truth (not fitted)")
+            band = np.isfinite(lo) & np.isfinite(hi)
+            if band.any():
+                ax.fill_between(step[band], lo[band], hi[band], color="#E69F00", alpha=0.25,
+                                lw=0, label=_interval_label(self.interval_kind))
+            ax.plot(step, law, color="#D55E00", lw=1.5, label=f"forecast ({self.method})")
+            losses += [obs[seen], law]
         f = self.frame
         if len(f):
+            if "lo" in f and "hi" in f and (c is None or not len(c)):
+                ax.fill_between(f.index, f["lo"], f["hi"], color="#E69F00", alpha=0.3,
+                                label=_interval_label(self.interval_kind))
             if "lo" in f and "hi" in f:
-                ax.fill_between(f.index, f["lo"], f["hi"], color="#E69F00", alpha=0.3, label="interval")
-            ax.plot(f.index, f["loss"], "o-", color="#D55E00", label=f"forecast ({self.method})")
-        ax.axvline(self.raw.get("fit_until_step", 0), color="#0072B2", ls=":", label="fitted until")
-        ax.set_xlabel("step")
+                ok = f["lo"].notna() & f["hi"].notna()
+                ax.errorbar(f.index[ok], f["loss"][ok],
+                            yerr=[f["loss"][ok] - f["lo"][ok], f["hi"][ok] - f["loss"][ok]],
+                            fmt="none", ecolor="#D55E00", capsize=3)
+            ax.plot(f.index, f["loss"], "^", color="#D55E00", ms=6, label="forecast steps")
+        ax.axvline(until, color="#333333", ls=":", label="end of fit")
+        ax.set_xscale("log")
+        if losses:
+            _loss_axis(ax, "y", np.concatenate([np.asarray(v, dtype=float) for v in losses]))
+        ax.set_xlabel("step (log scale)")
         ax.set_ylabel("loss")
-        ax.legend(frameon=False)
+        ax.set_title(f"{self.curve}: {self.method} law fitted up to step {_fmt(until)}", fontsize=9)
+        ax.legend(frameon=False, fontsize=8)
+        if new:
+            ax.figure.tight_layout()
         return ax
 
 
@@ -497,13 +563,8 @@ class SelectionResult(FrameResult):
     def plot(self, ax: Any = None, top: int = 15) -> Any:
         """Predicted loss at the target with its interval, per candidate (best first); the
         observed loss at the target where the data have it."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
         f = self.ranking.head(top)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.3 * len(f) + 1.5))
+        ax, new = _new_axes(ax, (7, 0.3 * len(f) + 1.5))
         y = np.arange(len(f))[::-1]
         pred = f["predicted_loss"].to_numpy(dtype=float)
         lo = f["lo"].to_numpy(dtype=float)
@@ -519,9 +580,11 @@ class SelectionResult(FrameResult):
         if chosen.any():
             ax.plot(pred[chosen], y[chosen], "s", mfc="none", ms=12, color="#009E73", label="chosen")
         ax.set_yticks(y)
-        ax.set_yticklabels([str(i)[-32:] for i in f.index], fontsize=7)
+        ax.set_yticklabels([_middle(str(i)) for i in f.index], fontsize=7)
         ax.set_xlabel("loss at the target size")
         ax.legend(frameon=False, fontsize=8)
+        if new:
+            ax.figure.tight_layout()
         return ax
 
 
@@ -735,8 +798,10 @@ class ForecastResults(list):
     ``skipped`` (the runs that could not be forecast, with the reason), ``warnings`` and
     ``to_dict()``, the CLI's ``--json`` (``forecasts``, ``skipped``, ``warnings``)."""
 
-    def __init__(self, raw: Mapping[str, Any]):
-        super().__init__(ForecastResult(o) for o in raw.get("forecasts") or [])
+    def __init__(self, raw: Mapping[str, Any], curves: Optional[Sequence[Any]] = None):
+        fs = raw.get("forecasts") or []
+        curves = list(curves or []) + [None] * len(fs)
+        super().__init__(ForecastResult(o, c) for o, c in zip(fs, curves))
         self.raw = dict(raw)
         self.skipped: List[Any] = list(raw.get("skipped") or [])
         self.warnings: List[str] = list(raw.get("warnings") or [])

@@ -273,25 +273,32 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
 
 /// The parametric law's iso-loss contours in the (compute, model size)
 /// plane over the runs, with its efficient frontier N_opt(C) (Hoffmann et
-/// al.'s figure 4, left). A contour of loss l is traced along N: the tokens
-/// D at which the law reaches l, and C = 6 N D.
+/// al.'s figure 4, left). One contour through each asked budget's optimum,
+/// labelled with the budget and its loss ("C = 1e21: loss 2.3045"), the
+/// optimum marked on it; a few muted contours of other losses for the
+/// shape; the runs at their (6ND, N) always. A contour of loss l is traced
+/// along N: the tokens D at which the law reaches l, and C = 6 N D.
 fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figure> {
-    let law = &g.parametric.as_ref()?.law;
-    // The runs, as (C, N), from the isoFLOP budgets when those ran.
-    let runs: Vec<(f64, f64)> = g
-        .isoflop
-        .iter()
-        .chain(g.envelope.iter())
-        .take(1)
-        .flat_map(|r| {
-            r.budgets
-                .iter()
-                .flat_map(|b| b.points.iter().map(move |p| (b.compute, p.0)))
-        })
-        .collect();
+    let par = g.parametric.as_ref()?;
+    let law = &par.law;
+    // The runs in the law's plane (C = 6 N D, N); from the isoFLOP
+    // budgets for a report built without them.
+    let runs: Vec<(f64, f64)> = if !par.runs.is_empty() {
+        par.runs.clone()
+    } else {
+        g.isoflop
+            .iter()
+            .chain(g.envelope.iter())
+            .take(1)
+            .flat_map(|r| {
+                r.budgets
+                    .iter()
+                    .flat_map(|b| b.points.iter().map(move |p| (b.compute, p.0)))
+            })
+            .collect()
+    };
     // Over the runs (or the law's fitted range), widened to the asked
     // budgets: the contours reach every budget of the table.
-    let par = g.parametric.as_ref()?;
     let asked = par.rows.iter().map(|a| a.compute);
     let (lo, hi) = if !runs.is_empty() {
         let lo = runs.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
@@ -306,26 +313,45 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
     if !(c_lo > 0.0 && c_hi > c_lo && c_hi.is_finite()) {
         return None;
     }
-    let (n_lo, n_hi) = (law.optimum(c_lo).0 / 30.0, law.optimum(c_hi).0 * 30.0);
+    let n_range = (law.optimum(c_lo).0 / 30.0, law.optimum(c_hi).0 * 30.0);
     let mut series = Vec::new();
-    // Six levels: the law's optimal loss at budgets spread over the range,
-    // so each contour touches the frontier inside the plot.
-    let levels: Vec<f64> = log_space(c_lo * 1.5, c_hi / 1.5, 6)
-        .into_iter()
-        .map(|c| law.optimum(c).2)
-        .collect();
-    for (k, &l) in levels.iter().enumerate() {
-        let pts: Vec<(f64, f64)> = log_space(n_lo, n_hi, 240)
-            .into_iter()
-            .filter_map(|n| {
-                let c = 6.0 * n * law.tokens_at_loss(n, l)?;
-                (c.is_finite() && c >= c_lo && c <= c_hi).then_some((c, n))
-            })
-            .collect();
+    // Muted context: the law's optimal loss at 4 budgets spread over the
+    // range, so each touches the frontier inside the plot.
+    for (k, c) in log_space(c_lo * 1.5, c_hi / 1.5, 4).into_iter().enumerate() {
+        let pts = contour(law, law.optimum(c).2, (c_lo, c_hi), n_range);
         if pts.len() >= 2 {
             series.push(Series {
-                label: format!("loss {:.3}", l),
-                color: sequential(1.0 - k as f64 / (levels.len() - 1).max(1) as f64),
+                label: if k == 0 {
+                    "iso-loss contours (other losses)".into()
+                } else {
+                    String::new()
+                },
+                color: MUTED,
+                kind: SeriesKind::Line,
+                points: pts,
+            });
+        }
+    }
+    if !runs.is_empty() {
+        series.push(Series {
+            label: "runs (6ND, N)".into(),
+            color: MUTED,
+            kind: SeriesKind::Points,
+            points: runs,
+        });
+    }
+    // One contour per asked budget, through its optimum: colours other
+    // than the frontier's (1).
+    for (k, r) in par.rows.iter().enumerate() {
+        let pts = contour(law, r.loss, (c_lo, c_hi), n_range);
+        if pts.len() >= 2 {
+            series.push(Series {
+                label: format!(
+                    "C = {}: loss {}",
+                    slaw::numbers::sci(r.compute),
+                    slaw::numbers::sig(r.loss, 5)
+                ),
+                color: [0, 2, 3, 4, 5, 6][k % 6],
                 kind: SeriesKind::Line,
                 points: pts,
             });
@@ -340,17 +366,15 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
             .map(|c| (c, law.optimum(c).0))
             .collect(),
     });
-    if !runs.is_empty() {
-        series.push(Series {
-            label: "runs".into(),
-            color: MUTED,
-            kind: SeriesKind::Points,
-            points: runs,
-        });
-    }
+    series.push(Series {
+        label: "optimum at each asked budget".into(),
+        color: 1,
+        kind: SeriesKind::Marker,
+        points: par.rows.iter().map(|r| (r.compute, r.n_opt)).collect(),
+    });
     Some(Figure {
-        title: "parametric law: iso-loss contours and the efficient frontier".into(),
-        x_label: "compute C (FLOPs)".into(),
+        title: "parametric law: iso-loss contours through the asked budgets' optima".into(),
+        x_label: "compute C = 6ND (FLOPs)".into(),
         y_label: "parameters N".into(),
         series,
         bands: Vec::new(),
@@ -370,4 +394,149 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
             })
             .collect(),
     })
+}
+
+/// The law's iso-loss contour of `loss` as (C, N) points inside the
+/// compute range `c`: traced finely along N (4000 points), then simplified
+/// (Douglas-Peucker) to the points it needs to stay within [`CONTOUR_TOLERANCE`]
+/// of the fine trace in the log-log plane (each axis's log range taken as
+/// 1): many at the nose, where the contour turns, few on its nearly
+/// straight arms, where every joint of a 2-pixel line drawn in a PNG showed
+/// as a step.
+fn contour(
+    law: &slaw::allocate::Chinchilla,
+    loss: f64,
+    c: (f64, f64),
+    n: (f64, f64),
+) -> Vec<(f64, f64)> {
+    let fine: Vec<(f64, f64)> = log_space(n.0, n.1, 4000)
+        .into_iter()
+        .filter_map(|n| {
+            let cc = 6.0 * n * law.tokens_at_loss(n, loss)?;
+            (cc.is_finite() && cc >= c.0 && cc <= c.1).then_some((cc, n))
+        })
+        .collect();
+    if fine.len() < 3 {
+        return fine;
+    }
+    // Axis units: each axis's log range is 1.
+    let (sx, sy) = ((c.1 / c.0).ln(), (n.1 / n.0).ln());
+    let unit: Vec<(f64, f64)> = fine
+        .iter()
+        .map(|p| ((p.0 / c.0).ln() / sx, (p.1 / n.0).ln() / sy))
+        .collect();
+    let mut keep = vec![false; fine.len()];
+    keep[0] = true;
+    keep[fine.len() - 1] = true;
+    let mut stack = vec![(0, fine.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (pa, pb) = (unit[a], unit[b]);
+        let (dx, dy) = (pb.0 - pa.0, pb.1 - pa.1);
+        let len = (dx * dx + dy * dy).sqrt();
+        let dist = |p: (f64, f64)| {
+            if len == 0.0 {
+                ((p.0 - pa.0).powi(2) + (p.1 - pa.1).powi(2)).sqrt()
+            } else {
+                ((p.0 - pa.0) * dy - (p.1 - pa.1) * dx).abs() / len
+            }
+        };
+        let far = (a + 1..b)
+            .map(|i| (i, dist(unit[i])))
+            .fold((a, 0.0f64), |best, x| if x.1 > best.1 { x } else { best });
+        if far.1 > CONTOUR_TOLERANCE {
+            keep[far.0] = true;
+            stack.push((a, far.0));
+            stack.push((far.0, b));
+        }
+    }
+    fine.into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect()
+}
+
+/// How far a drawn contour may stray from the law's, in axis units (each
+/// axis's log range is 1): 1/3000, a quarter of a pixel of the plot.
+const CONTOUR_TOLERANCE: f64 = 1.0 / 3000.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The contours figure: one contour per asked budget, labelled with
+    /// the budget and its loss, whose every point has the law's loss at
+    /// (N, C / 6N) equal to that budget's optimal loss and that passes
+    /// through the optimum; the runs drawn; the contour's points evenly
+    /// spaced in the log-log plane (no stair-steps at the nose).
+    #[test]
+    fn contours_go_through_the_asked_budgets_optima_over_the_runs() {
+        let law =
+            slaw::allocate::Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap();
+        let mut report = slaw::allocate::from_law(law, &[1e21, 5.76e23]).unwrap();
+        report.runs = vec![(1e19, 1e8), (1e20, 4e8), (1e21, 1e9)];
+        let g = slaw::allocate::methods::GroupAllocation::from_parametric(report.clone(), 3);
+        let fig = contours_figure(&g).unwrap();
+        for r in &report.rows {
+            let label = format!(
+                "C = {}: loss {}",
+                slaw::numbers::sci(r.compute),
+                slaw::numbers::sig(r.loss, 5)
+            );
+            let s = fig
+                .series
+                .iter()
+                .find(|s| s.label == label)
+                .unwrap_or_else(|| panic!("no contour '{label}'"));
+            for &(c, n) in &s.points {
+                let l = law.predict(n, c / (6.0 * n));
+                assert!((l - r.loss).abs() < 1e-9, "{label}: {l} at ({c}, {n})");
+            }
+            // It passes through the optimum: a point within 2% in C of
+            // (compute, N_opt) in N.
+            let near = s
+                .points
+                .iter()
+                .any(|&(c, n)| (c / r.compute).ln().abs() < 0.02 && (n / r.n_opt).ln().abs() < 0.1);
+            assert!(near, "{label} misses its optimum");
+            // Smooth: the midpoint of every drawn segment lies within a
+            // pixel (1/700 of an axis, each axis's log range over the
+            // figure's points taken as 1) of the law's contour: its distance estimated as the loss's
+            // departure there over the loss's gradient.
+            let span = |f: fn(&(f64, f64)) -> f64| {
+                let all = || fig.series.iter().flat_map(|s| s.points.iter()).map(f);
+                let lo = all().fold(f64::INFINITY, f64::min);
+                let hi = all().fold(0.0, f64::max);
+                (hi / lo).ln()
+            };
+            let (sx, sy) = (span(|p| p.0), span(|p| p.1));
+            let loss_at = |u: f64, v: f64| {
+                let (c, n) = ((u * sx).exp(), (v * sy).exp());
+                law.predict(n, c / (6.0 * n))
+            };
+            for w in s.points.windows(2) {
+                let u = ((w[0].0 * w[1].0).sqrt()).ln() / sx;
+                let v = ((w[0].1 * w[1].1).sqrt()).ln() / sy;
+                let h = 1e-6;
+                let gu = (loss_at(u + h, v) - loss_at(u - h, v)) / (2.0 * h);
+                let gv = (loss_at(u, v + h) - loss_at(u, v - h)) / (2.0 * h);
+                let off = (loss_at(u, v) - r.loss).abs() / (gu * gu + gv * gv).sqrt();
+                assert!(off < 1.0 / 700.0, "{label}: {off} at {w:?}");
+            }
+            // Fewer points than the fine trace: the straight arms are long
+            // segments.
+            assert!(s.points.len() < 400, "{label}: {}", s.points.len());
+        }
+        assert_eq!(
+            fig.series
+                .iter()
+                .find(|s| s.label.starts_with("runs"))
+                .map(|s| s.points.len()),
+            Some(3)
+        );
+        let svg = crate::plot::to_svg(&fig).unwrap();
+        assert!(
+            svg.contains("C = 1e21: loss"),
+            "the legend names the budget"
+        );
+    }
 }

@@ -36,7 +36,12 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
     let mut bands = Vec::new();
     if let Some(level) = o.bootstrap.map(|b| b.level) {
         bands.push(Band {
-            label: format!("{} interval", slaw::numbers::percent(level)),
+            // Its kind and level: "90% predictive interval" (backtest-
+            // calibrated) or "90% bootstrap interval" (the fit's noise only).
+            label: match &o.interval_kind {
+                Some(k) => format!("{} interval", k.label()),
+                None => format!("{} interval", slaw::numbers::percent(level)),
+            },
             color: 3,
             points: o
                 .curve_points

@@ -79,7 +79,10 @@ pub fn save(fig: &Figure, path: &Path) -> Result<()> {
     let res = match format_of(path)? {
         Format::Png => {
             register_font();
-            draw(BitMapBackend::new(path, SIZE).into_drawing_area(), fig)
+            draw(
+                BitMapBackend::new(path, SIZE).into_drawing_area(),
+                &raster_text(fig),
+            )
         }
         Format::Svg => {
             register_font();
@@ -135,8 +138,9 @@ where
     let (xt, yt) = (log_ticks(x0, x1), log_ticks(y0, y1));
     let (xm, ym) = (minor_ticks(x0, x1, &xt), minor_ticks(y0, y1, &yt));
     let (x_sci, y_sci) = (scientific_from(&xt), scientific_from(&yt));
+    let (title, title_size) = fitted_title(&plot_area, &fig.title);
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(&fig.title, ("sans-serif", 20))
+        .caption(&title, ("sans-serif", title_size))
         .margin(14)
         .x_label_area_size(52)
         .y_label_area_size(72)
@@ -263,9 +267,140 @@ where
     Ok(())
 }
 
+/// The largest and smallest title sizes, in pixels.
+const TITLE_SIZE: (u32, u32) = (20, 12);
+/// The plot's margin on each side (the title's too), in pixels.
+const MARGIN: u32 = 14;
+
+/// The title and its font size: 20 px, or smaller (down to 12) so that it
+/// fits the plot's width as the backend's font measures it (the raster
+/// font's width, not an estimate); a title too long even at 12 px is cut
+/// in the middle.
+fn fitted_title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str) -> (String, u32) {
+    let avail = area.dim_in_pixel().0.saturating_sub(2 * MARGIN);
+    let width = |t: &str, size: u32| {
+        area.estimate_text_size(t, &TextStyle::from(("sans-serif", size).into_font()))
+            .map_or(0, |(w, _)| w)
+    };
+    for size in (TITLE_SIZE.1..=TITLE_SIZE.0).rev() {
+        if width(title, size) <= avail {
+            return (title.to_string(), size);
+        }
+    }
+    let mut max = title.chars().count();
+    while max > 8 {
+        max -= 1;
+        let t = super::legend::shorten(title, max);
+        if width(&t, TITLE_SIZE.1) <= avail {
+            return (t, TITLE_SIZE.1);
+        }
+    }
+    (super::legend::shorten(title, 8), TITLE_SIZE.1)
+}
+
+/// Whether the embedded font (DejaVu Sans) has a glyph for `c`.
+fn has_glyph(c: char) -> bool {
+    use ab_glyph::Font;
+    static FONT: std::sync::OnceLock<Option<ab_glyph::FontRef<'static>>> =
+        std::sync::OnceLock::new();
+    FONT.get_or_init(|| ab_glyph::FontRef::try_from_slice(dejavu::sans::regular()).ok())
+        .as_ref()
+        .is_none_or(|f| c.is_whitespace() || f.glyph_id(c).0 != 0)
+}
+
+/// `text` with every character the embedded font lacks (CJK, most emoji)
+/// as "?", as the PDF writes it: a PNG is drawn with that font alone (no
+/// system font is read), where a missing glyph would be an empty box. SVG
+/// keeps the text, for the viewer's fonts.
+pub(super) fn raster_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if has_glyph(c) { c } else { '?' })
+        .collect()
+}
+
+/// The figure with its every text [`raster_safe`].
+fn raster_text(fig: &Figure) -> Figure {
+    let mut f = fig.clone();
+    f.title = raster_safe(&f.title);
+    f.x_label = raster_safe(&f.x_label);
+    f.y_label = raster_safe(&f.y_label);
+    for s in &mut f.series {
+        s.label = raster_safe(&s.label);
+    }
+    for b in &mut f.bands {
+        b.label = raster_safe(&b.label);
+    }
+    for v in &mut f.vlines {
+        v.label = raster_safe(&v.label);
+    }
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A title wider than the plot at 20 px is drawn smaller, so that it
+    /// fits as the embedded font measures it (the PNG's font); a short one
+    /// keeps 20 px.
+    #[test]
+    fn long_titles_shrink_to_fit_the_plot() {
+        let mut fig = many_series_figure();
+        fig.title = "what-if schedules: tissue law fitted on 3 runs; every schedule \
+                     peak=3e-4,final=3e-5,warmup=2160"
+            .into();
+        let svg = to_svg(&fig).unwrap();
+        // 20 px is written as font-size 20 / 1.24 (plotters' SVG em).
+        let size = title_size(&svg, "what-if schedules");
+        assert!(
+            (12.0 / 1.24 - 0.01..20.0 / 1.24 - 0.01).contains(&size),
+            "{size}"
+        );
+        // Measured with the raster font, the title fits the plot's width.
+        let mut out = String::new();
+        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        let (plot, _) = root.split_horizontally(SIZE.0 - LEGEND_W);
+        let (t, px) = fitted_title(&plot, &fig.title);
+        assert_eq!(t, fig.title);
+        let w = plot
+            .estimate_text_size(&t, &TextStyle::from(("sans-serif", px).into_font()))
+            .unwrap()
+            .0;
+        assert!(w <= SIZE.0 - LEGEND_W - 2 * MARGIN, "{w}");
+        fig.title = "a short title".into();
+        let svg = to_svg(&fig).unwrap();
+        assert!((title_size(&svg, "a short title") - 20.0 / 1.24).abs() < 1e-9);
+    }
+
+    /// The font size of the SVG <text> element holding `text`.
+    fn title_size(svg: &str, text: &str) -> f64 {
+        let at = svg.find(text).expect("the title is drawn");
+        let open = svg[..at].rfind("<text").unwrap();
+        svg[open..at]
+            .split("font-size=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .expect("a font size")
+    }
+
+    /// A PNG's text has "?" where the embedded font has no glyph (CJK), not
+    /// an empty box; the characters it has (ü, —) stay.
+    #[test]
+    fn png_text_replaces_the_glyphs_the_font_lacks() {
+        assert_eq!(
+            raster_safe("LaMini, 124M — 大模型 ü"),
+            "LaMini, 124M — ??? ü"
+        );
+        let mut fig = many_series_figure();
+        fig.series[0].label = "大模型 (chosen)".into();
+        fig.title = "über 大".into();
+        let f = raster_text(&fig);
+        assert_eq!(f.series[0].label, "??? (chosen)");
+        assert_eq!(f.title, "über ?");
+        // SVG keeps the text for the viewer's fonts.
+        assert!(to_svg(&fig).unwrap().contains("大模型"));
+    }
     use crate::plot::axes::tick_label_on;
     use crate::plot::legend::shorten;
     use crate::plot::selection_figure;

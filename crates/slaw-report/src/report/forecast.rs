@@ -382,7 +382,12 @@ pub fn early_table(rows: &[EarlyRow]) -> String {
 
 fn skipped_line(s: &mut String, k: &SkippedRun, width: usize) {
     let run = super::truncate(&k.run, width);
-    let _ = writeln!(s, "{run:<width$} SKIPPED: {}", k.reason);
+    let _ = writeln!(
+        s,
+        "{} SKIPPED: {}",
+        slaw::numbers::pad(&run, width),
+        k.reason
+    );
 }
 
 /// One line per run of `slaw forecast --run-col`: the law, the forecast at
@@ -394,7 +399,7 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
         .iter()
         .map(|o| o.curve.as_str())
         .chain(skipped.iter().map(|k| k.run.as_str()))
-        .map(|name| name.chars().count())
+        .map(slaw::numbers::display_width)
         .max()
         .unwrap_or(3)
         .clamp(3, 64);
@@ -433,7 +438,7 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
             v.map(|x| format!("{x:.digits$}"))
                 .unwrap_or_else(|| "-".into())
         };
-        let run = super::truncate(&o.curve, width);
+        let run = slaw::numbers::pad(&super::truncate(&o.curve, width), width);
         let law = if o.converged {
             o.method.to_string()
         } else {
@@ -441,7 +446,7 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
         };
         let _ = writeln!(
             s,
-            "{run:<width$} {law:<18} {:>6} {:>10} {:>9} {:>21} {:>9} {:>8}  {}",
+            "{run} {law:<18} {:>6} {:>10} {:>9} {:>21} {:>9} {:>8}  {}",
             o.fit_points,
             last.map(|p| num(p.step)).unwrap_or_else(|| "-".into()),
             cell(last.map(|p| p.loss), 4),

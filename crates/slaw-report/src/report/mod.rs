@@ -640,8 +640,13 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         };
         let _ = writeln!(
             s,
-            "{:>4}  {:<32} {:>11} {:>iw$} {:>10}  {}",
-            r.rank, e.id, score, interval, observed, details
+            "{:>4}  {} {:>11} {:>iw$} {:>10}  {}",
+            r.rank,
+            slaw::numbers::pad(&e.id, 32),
+            score,
+            interval,
+            observed,
+            details
         );
     }
     let ests: Vec<&slaw::selection::Estimate> = sel.ranking.iter().map(|r| &r.estimate).collect();
@@ -656,7 +661,13 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         );
     }
     for u in &sel.unranked {
-        let _ = writeln!(s, "{:>4}  {:<32} not ranked: {}", "-", u.id, u.reason);
+        let _ = writeln!(
+            s,
+            "{:>4}  {} not ranked: {}",
+            "-",
+            slaw::numbers::pad(&u.id, 32),
+            u.reason
+        );
     }
     let c = &sel.cost;
     let _ = writeln!(

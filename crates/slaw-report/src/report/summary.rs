@@ -16,7 +16,7 @@ pub fn group_table(law: &Law, fits: &[GroupFit], skipped: usize) -> String {
         .unwrap_or_default();
     let width = fits
         .iter()
-        .map(|g| g.group.chars().count())
+        .map(|g| slaw::numbers::display_width(&g.group))
         .max()
         .unwrap_or(5)
         .clamp(5, 48);
@@ -66,7 +66,8 @@ pub fn group_table(law: &Law, fits: &[GroupFit], skipped: usize) -> String {
             "converged"
         };
         let group = truncate(&g.group, width);
-        let mut line = format!("{group:<width$} {status:<9} {:>6}", f.n_points);
+        let group = slaw::numbers::pad(&group, width);
+        let mut line = format!("{group} {status:<9} {:>6}", f.n_points);
         for v in f.params.iter() {
             let _ = write!(line, " {:>11}", num(*v));
         }

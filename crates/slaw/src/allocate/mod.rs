@@ -215,6 +215,10 @@ pub struct AllocationReport {
     /// The bootstrap replicates' laws (for bands), empty without bootstrap.
     #[serde(skip)]
     pub replicates: Vec<Chinchilla>,
+    /// The runs as (C = 6 N D, N), in the law's plane: the contours
+    /// figure draws them. Empty when the parameters were given.
+    #[serde(skip)]
+    pub runs: Vec<(f64, f64)>,
 }
 
 /// The parameters N_opt and D_opt depend on.
@@ -307,6 +311,7 @@ pub fn from_law(law: Chinchilla, budgets: &[f64]) -> Result<AllocationReport> {
         warnings: Vec::new(),
         undetermined_by: Vec::new(),
         replicates: Vec::new(),
+        runs: Vec::new(),
     })
 }
 
@@ -640,6 +645,12 @@ pub fn from_fit(
             Vec::new()
         },
         replicates: reps,
+        runs: (0..obs.len())
+            .map(|i| {
+                let p = obs.point(i);
+                (6.0 * p[0] * p[1], p[0])
+            })
+            .collect(),
     };
     let (alloc, exponent, any) = (
         report.undetermined(&ALLOCATION_PARAMS),

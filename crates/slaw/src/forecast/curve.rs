@@ -389,17 +389,10 @@ impl Curve {
     }
 
     /// The loss column's index: `loss_col`, or for the default name a
-    /// training-loss column of a Hugging Face or W&B log.
+    /// training-loss column of a Hugging Face or W&B log
+    /// ([`Table::loss_column`]).
     fn loss_index(t: &Table, loss_col: &str) -> Option<usize> {
-        t.column_index(loss_col).ok().or_else(|| {
-            (loss_col == "loss")
-                .then(|| {
-                    t.columns
-                        .iter()
-                        .position(|c| LOSS_COLUMNS.contains(&c.as_str()))
-                })
-                .flatten()
-        })
+        t.loss_column(loss_col).ok()
     }
 
     fn from_rows(
@@ -412,15 +405,9 @@ impl Curve {
     ) -> Result<Curve> {
         let si = t.column_index(step_col)?;
         // The default name also finds the training loss of a Hugging Face
-        // TensorBoard log or W&B export ("train/loss").
-        let li = match t.column_index(loss_col) {
-            Err(e) if loss_col == "loss" => t
-                .columns
-                .iter()
-                .position(|c| LOSS_COLUMNS.contains(&c.as_str()))
-                .ok_or(e)?,
-            r => r?,
-        };
+        // TensorBoard log ("train/loss") or of a W&B export ("run-1 -
+        // train/loss").
+        let li = t.loss_column(loss_col)?;
         let ri = match lr_col {
             Some(c) => Some(t.column_index(c)?),
             // Found by its name: not used where no row with a loss has it

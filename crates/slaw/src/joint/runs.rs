@@ -160,7 +160,7 @@ impl Runs {
             Err(e) => return Err(e),
         };
         let di = table.column_index(&cols.data)?;
-        let li = table.column_index(&cols.loss)?;
+        let li = table.loss_column(&cols.loss)?;
         let fi: Vec<usize> = cols
             .factors
             .iter()
