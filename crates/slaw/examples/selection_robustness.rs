@@ -10,6 +10,11 @@
 //! curves (`protocol::lodo_fold`, exactly what `run_lodo` uses), the other
 //! dataset as `ats-ref`'s reference.
 //!
+//! The safeguard F (`safeguarded`), pre-registered and measured here, was
+//! adopted (`selection::Choice::of`): since then the library's `ats-gap`
+//! rows are F's and `ats-gap+F` repeats them; the figures before it come
+//! from this example at the commit that added it.
+//!
 //! cargo run --release -p slaw --example selection_robustness [DRAWS] [CSV]
 //!
 //! DRAWS: sub-pools per dataset and size (100); CSV: where to write every
@@ -93,6 +98,11 @@ fn safeguarded(
         })
         .collect()
 }
+
+/// (dataset, pool size, draw, noise level, budget) of one pool's cell.
+type Key = (usize, usize, usize, usize, u32);
+/// Which cells a column of a table takes.
+type Filter = Box<dyn Fn(&Key) -> bool>;
 
 /// One (pool, budget, method) of the study.
 struct Rec {
@@ -358,7 +368,6 @@ fn main() {
     }
 
     // (default's RelAcc, AtS's RelAcc) per pool and budget, with the cell.
-    type Key = (usize, usize, usize, usize, u32);
     let mut by: std::collections::HashMap<(Key, &str), &Row> = Default::default();
     for r in &recs {
         by.insert(
@@ -390,7 +399,7 @@ fn main() {
             println!("| 1/{r} | {n} | {s:.1}% | {m:.1} | {p:.1} | {w:.1}% |");
         }
 
-        let grid = |who: &str, title: &str, cols: Vec<(String, Box<dyn Fn(&Key) -> bool>)>| {
+        let grid = |who: &str, title: &str, cols: Vec<(String, Filter)>| {
             println!("\n## loss share (%) of {who} to ats on RelAcc (mean shortfall), by {title}");
             print!("| budget |");
             for (c, _) in &cols {
@@ -419,7 +428,7 @@ fn main() {
                 .map(|&k| {
                     (
                         format!("k = {k}"),
-                        Box::new(move |key: &Key| key.1 == k) as Box<dyn Fn(&Key) -> bool>,
+                        Box::new(move |key: &Key| key.1 == k) as Filter,
                     )
                 })
                 .collect(),
@@ -431,7 +440,7 @@ fn main() {
                 .map(|si| {
                     (
                         format!("sigma {}%", SIGMAS[si] * 100.0),
-                        Box::new(move |key: &Key| key.3 == si) as Box<dyn Fn(&Key) -> bool>,
+                        Box::new(move |key: &Key| key.3 == si) as Filter,
                     )
                 })
                 .collect(),
@@ -443,7 +452,7 @@ fn main() {
                 .map(|ds| {
                     (
                         names[ds].to_string(),
-                        Box::new(move |key: &Key| key.0 == ds) as Box<dyn Fn(&Key) -> bool>,
+                        Box::new(move |key: &Key| key.0 == ds) as Filter,
                     )
                 })
                 .collect(),
@@ -458,10 +467,10 @@ fn main() {
         }
         println!();
         println!("|---|---|---|{}", "---|".repeat(RATIOS.len()));
-        for ds in 0..names.len() {
+        for (ds, name) in names.iter().enumerate() {
             for &k in &SIZES {
-                for si in 0..SIGMAS.len() {
-                    print!("| {} | {k} | {}% |", names[ds], SIGMAS[si] * 100.0);
+                for (si, sigma) in SIGMAS.iter().enumerate() {
+                    print!("| {name} | {k} | {}% |", sigma * 100.0);
                     for &r in &RATIOS {
                         let (s, m, _, _, _) =
                             loss_stats(&pairs_where(who, &|key| *key == (ds, k, key.2, si, r)));
@@ -514,7 +523,7 @@ fn main() {
     println!("| budget | sigma | ats-gap | ats | PearCorr gap - ats |");
     println!("|---|---|---|---|---|");
     for &r in &RATIOS {
-        for si in 0..SIGMAS.len() {
+        for (si, sigma) in SIGMAS.iter().enumerate() {
             let of = |m: &str| -> Vec<&Row> {
                 recs.iter()
                     .filter(|x| x.row.ratio == r && x.sigma == si && x.row.method == m)
@@ -526,7 +535,7 @@ fn main() {
             let pa = mean(a.iter().map(|x| x.pear_corr));
             println!(
                 "| 1/{r} | {}% | {:.1} / {pg:.1} | {:.1} / {pa:.1} | {:+.1} |",
-                SIGMAS[si] * 100.0,
+                sigma * 100.0,
                 mean(g.iter().map(|x| x.rel_acc)),
                 mean(a.iter().map(|x| x.rel_acc)),
                 pg - pa
