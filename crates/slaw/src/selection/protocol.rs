@@ -173,40 +173,8 @@ pub fn run_lodo(
     let per_dataset: Vec<Result<Vec<Row>>> = (0..datasets.len())
         .into_par_iter()
         .map(|i| {
-            let name = &datasets[i].0;
-            let pool = &datasets[i].1;
-            let others: Vec<&[Candidate]> = datasets
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, d)| d.1.as_slice())
-                .collect();
-            let prior = learn_prior(others.iter().copied()).ok_or_else(|| {
-                Error::data(format!("{name}: the other datasets give no trend windows"))
-            })?;
-            let gap_prior = learn_gap_prior(others.iter().copied()).ok_or_else(|| {
-                Error::data(format!(
-                    "{name}: the other datasets give no gap-trend windows"
-                ))
-            })?;
-            let mut spread_scales = [None; REGISTRY.len()];
-            for (slot, m) in spread_scales.iter_mut().zip(methods) {
-                *slot = learn_scale(m, &others, &prior, &gap_prior);
-            }
-            let opts = ProtocolOptions {
-                level: Some(level),
-                bootstrap,
-                trend_prior: prior,
-                gap_prior,
-                lodo: true,
-                spread_scales,
-            };
-            let references: Vec<Reference> = datasets
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, d)| Reference::of(&d.1).named(d.0.clone()))
-                .collect();
+            let (opts, references) = lodo_fold(datasets, i, methods, level, bootstrap)?;
+            let (name, pool) = (&datasets[i].0, &datasets[i].1);
             run_with_references(name, pool, methods, &opts, &references, progress)
         })
         .collect();
@@ -215,6 +183,54 @@ pub fn run_lodo(
         rows.extend(r?);
     }
     Ok(rows)
+}
+
+/// What [`run_lodo`] gives dataset `i` of `datasets`: the options (trend
+/// prior, gap-trend weights and the interval scales of `methods`, all
+/// learned on the other datasets' complete curves; intervals at `level`)
+/// and the other datasets as references. A caller may run them on another
+/// pool of the same task (a sub-pool, perturbed points: the robustness
+/// study of the default in BENCHMARKS.md).
+pub fn lodo_fold(
+    datasets: &[(String, Vec<Candidate>)],
+    i: usize,
+    methods: &[Method],
+    level: f64,
+    bootstrap: usize,
+) -> Result<(ProtocolOptions, Vec<Reference>)> {
+    let name = &datasets[i].0;
+    let others: Vec<&[Candidate]> = datasets
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, d)| d.1.as_slice())
+        .collect();
+    let prior = learn_prior(others.iter().copied())
+        .ok_or_else(|| Error::data(format!("{name}: the other datasets give no trend windows")))?;
+    let gap_prior = learn_gap_prior(others.iter().copied()).ok_or_else(|| {
+        Error::data(format!(
+            "{name}: the other datasets give no gap-trend windows"
+        ))
+    })?;
+    let mut spread_scales = [None; REGISTRY.len()];
+    for (slot, m) in spread_scales.iter_mut().zip(methods) {
+        *slot = learn_scale(m, &others, &prior, &gap_prior);
+    }
+    let opts = ProtocolOptions {
+        level: Some(level),
+        bootstrap,
+        trend_prior: prior,
+        gap_prior,
+        lodo: true,
+        spread_scales,
+    };
+    let references: Vec<Reference> = datasets
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, d)| Reference::of(&d.1).named(d.0.clone()))
+        .collect();
+    Ok((opts, references))
 }
 
 /// The default method by the leave-one-dataset-out rows: among the methods
