@@ -675,7 +675,14 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         "\nchosen: {} (rank {}; {})\ncost: {} (fine-tuning sizes summed over the candidates){} = {:.4}% of fine-tuning every candidate on the full data",
         sel.chosen().estimate.id,
         sel.chosen().rank,
-        sel.choice.rule,
+        match sel.choice.bound_pick.and_then(|i| sel.ranking.get(i)) {
+            Some(b) => format!(
+                "AtS's pick (lowest AtS-line prediction): {} (rank {}), of the lowest pessimistic \
+                 bound, is not clearly better (their intervals overlap)",
+                b.estimate.id, b.rank
+            ),
+            None => sel.choice.rule.to_string(),
+        },
         num(c.examples),
         c.flops
             .map(|f| format!(" ({} FLOPs)", num(f)))

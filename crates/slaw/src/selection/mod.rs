@@ -319,6 +319,10 @@ pub struct Choice {
     /// (that choice is not clearly better than AtS's); for the methods that
     /// predict no loss, their own score ("largest parameter count", ...).
     pub rule: &'static str,
+    /// Under [`ATS_PICK_RULE`]: the position of the candidate with the lowest
+    /// pessimistic bound, which was not chosen; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_pick: Option<usize>,
 }
 
 /// [`Choice::rule`] when a robust method recommends AtS's pick: the
@@ -352,7 +356,11 @@ impl Choice {
                 "sub-tuning" => "lowest loss at the largest affordable size",
                 _ => "lowest score",
             };
-            return Choice { position: 0, rule };
+            return Choice {
+                position: 0,
+                rule,
+                bound_pick: None,
+            };
         }
         let hi = |i: usize| {
             ranked[i]
@@ -387,11 +395,13 @@ impl Choice {
             return Choice {
                 position: ats,
                 rule: ATS_PICK_RULE,
+                bound_pick: Some(position),
             };
         }
         Choice {
             position,
             rule: "lowest pessimistic bound (drift-corrected prediction + backtest and hypothesis spread)",
+            bound_pick: None,
         }
     }
 }
@@ -814,6 +824,7 @@ mod tests {
         let refs: Vec<&Estimate> = overlap.iter().collect();
         let c = Choice::of(&gap, &refs);
         assert_eq!((c.position, c.rule), (0, ATS_PICK_RULE));
+        assert_eq!(c.bound_pick, Some(1));
         // b's bound (1.15) clears a's lower end (1.2): b.
         let clear = [est("a", 1.0, 1.2, 1.8), est("b", 1.4, 1.05, 1.15)];
         let refs: Vec<&Estimate> = clear.iter().collect();
