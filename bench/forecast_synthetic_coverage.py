@@ -2,7 +2,8 @@
 """Coverage of `slaw forecast`'s intervals when the law holds exactly.
 
 Step-only curves of a known law with relative log-normal noise: `power`
-(L = E + A t^-alpha) or `reciprocal` (L = E + A / (1 + b t)), steps 100 to
+(L = E + A t^-alpha), `reciprocal` (L = E + A / (1 + b t)) or `log`
+(L = a - b ln t, from E at the last step to E + u E at step 100), steps 100 to
 100,000 every 100 (1,000 points; `--every K`: every K steps), parameters drawn per seed (E in [1.5, 3],
 alpha in [0.2, 0.6], the excess over E at the first step 1-3 x E; b x the
 last step in [10, 300]). Each curve is fitted by the same law on its first
@@ -31,7 +32,7 @@ def main():
     ap.add_argument("slaw")
     ap.add_argument("seeds", type=int)
     ap.add_argument("noise", type=float)
-    ap.add_argument("law", choices=["power", "reciprocal"])
+    ap.add_argument("law", choices=["power", "reciprocal", "log"])
     ap.add_argument("--level", default="0.9")
     ap.add_argument(
         "--every",
@@ -45,13 +46,17 @@ def main():
     half, err, hit, hit_obs = [], [], 0, 0
     with tempfile.TemporaryDirectory() as d:
         for seed in range(1, a.seeds + 1):
-            rng = random.Random(1000 * seed + (a.law == "reciprocal"))
+            rng = random.Random(1000 * seed + {"power": 0, "reciprocal": 1, "log": 2}[a.law])
             e = rng.uniform(1.5, 3.0)
             u = rng.uniform(1.0, 3.0)
             if a.law == "power":
                 alpha = rng.uniform(0.2, 0.6)
                 amp = e * u * 100 ** alpha  # the excess at step 100, whatever --every
                 truth = lambda t: e + amp * t ** -alpha
+            elif a.law == "log":
+                slope = e * u / math.log(1000.0)  # E + u E at step 100, E at 100,000
+                top = e + slope * math.log(100000.0)
+                truth = lambda t: top - slope * math.log(t)
             else:
                 b = 10 ** rng.uniform(1.0, math.log10(300.0)) / steps[-1]
                 amp = e * u * (1 + b * 100)

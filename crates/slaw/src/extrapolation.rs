@@ -252,7 +252,7 @@ pub fn point_noise(rule: AlongRule, per_curve: &[Vec<f64>], level: f64) -> f64 {
     let curves: Vec<Vec<f64>> = per_curve.iter().map(finite).collect();
     let (floor, _) = noise_floor(curves.iter().flatten().map(|r| r.abs()).collect(), level);
     match rule {
-        AlongRule::WhiteFloor => {
+        AlongRule::WhiteFloor | AlongRule::WhiteFloorFar => {
             let diffs = curves
                 .iter()
                 .flat_map(|r| r.windows(2).map(|w| w[1] - w[0]))
@@ -876,6 +876,13 @@ pub enum AlongRule {
     /// The scores of `WhiteRemoved`; the white noise r_w (not the noise
     /// floor) in quadrature in the half-width, and as `Calibration::noise`.
     WhiteFloor,
+    /// `WhiteFloor` with each origin's scores only at its later points in
+    /// the farther half of its reach (distance at least half the origin's
+    /// largest): near an origin a law's error is the window's correlated
+    /// misfit, an offset that does not grow with the distance, and divided
+    /// by a small distance it overstates the rate at the forecast's larger
+    /// one (candidate (L) of branch `pow53`, for the log law; not shipped).
+    WhiteFloorFar,
 }
 
 impl AlongRule {
@@ -923,7 +930,10 @@ impl AlongRule {
                 out.per_origin = per;
                 out.signed = signed;
             }
-            AlongRule::NoiseRemoved | AlongRule::WhiteRemoved | AlongRule::WhiteFloor => {
+            AlongRule::NoiseRemoved
+            | AlongRule::WhiteRemoved
+            | AlongRule::WhiteFloor
+            | AlongRule::WhiteFloorFar => {
                 let less = |e: f64| (e * e - noise * noise).max(0.0).sqrt().copysign(e);
                 out.signed = rolled
                     .signed
@@ -936,6 +946,23 @@ impl AlongRule {
                     .zip(&out.signed)
                     .map(|(o, e)| o.iter().zip(e).map(|(s, e)| (e.abs() / s.1, s.1)).collect())
                     .collect();
+                if self == AlongRule::WhiteFloorFar {
+                    let (per, signed): (Vec<_>, Vec<_>) = out
+                        .per_origin
+                        .iter()
+                        .zip(&out.signed)
+                        .map(|(o, e)| {
+                            let reach = o.iter().fold(0.0f64, |m, s| m.max(s.1));
+                            o.iter()
+                                .zip(e)
+                                .filter(|(s, _)| s.1 >= 0.5 * reach)
+                                .map(|(s, &e)| (*s, e))
+                                .unzip::<(f64, f64), f64, Vec<_>, Vec<_>>()
+                        })
+                        .unzip();
+                    out.per_origin = per;
+                    out.signed = signed;
+                }
             }
         }
         out
@@ -1138,13 +1165,13 @@ pub fn calibrate_along(
     let residuals: Vec<f64> = signed_residuals.iter().map(|r| r.abs()).collect();
     let (floor, noise_approximated) = noise_floor(residuals, level);
     let white = match how.rule {
-        AlongRule::WhiteRemoved | AlongRule::WhiteFloor => {
+        AlongRule::WhiteRemoved | AlongRule::WhiteFloor | AlongRule::WhiteFloorFar => {
             white_noise(obs, how.input, &signed_residuals, level, floor)
         }
         _ => floor,
     };
     let rolled = how.rule.rescore(&rolled, white);
-    let noise = if how.rule == AlongRule::WhiteFloor {
+    let noise = if matches!(how.rule, AlongRule::WhiteFloor | AlongRule::WhiteFloorFar) {
         white
     } else {
         floor
@@ -1233,6 +1260,9 @@ pub fn calibrate_along(
         AlongRule::WhiteFloor => method.push_str(
             "; every later point's ln error less the residuals' white noise (from their first differences) in quadrature, per unit distance; that white noise in quadrature",
         ),
+        AlongRule::WhiteFloorFar => method.push_str(
+            "; each origin's later points in the farther half of its reach, their ln error less the residuals' white noise (from their first differences) in quadrature, per unit distance; that white noise in quadrature",
+        ),
     }
     if how.signed.is_some_and(|s| s.shrink > 0.0 || s.asymmetric) {
         method.push_str(&format!(
@@ -1261,7 +1291,9 @@ pub fn calibrate_along(
         noise_in_quadrature: how.rule.noise_in_quadrature(),
         noise_points: None,
         misfit: match how.rule {
-            AlongRule::WhiteRemoved | AlongRule::WhiteFloor => misfit_level(floor, white),
+            AlongRule::WhiteRemoved | AlongRule::WhiteFloor | AlongRule::WhiteFloorFar => {
+                misfit_level(floor, white)
+            }
             _ => 0.0,
         },
         ln_last: rolled.ln_last,
@@ -1762,6 +1794,47 @@ mod tests {
         // the signed errors keep their sign
         let r = AlongRule::FarMedian.rescore(&rolled, noise);
         assert!(r.signed.iter().flatten().all(|&e| e < 0.0));
+    }
+
+    /// pow53's (L): `WhiteFloorFar` keeps, per origin, the `WhiteFloor`
+    /// scores of its later points at distance >= half its largest (100 of
+    /// each origin's 200, d = 0.5..1), in order and with their signed errors;
+    /// an offset near the origin (an error that does not grow with the
+    /// distance) no longer sets the rate.
+    #[test]
+    fn pow53_far_scores_keep_each_origins_farther_half() {
+        let (rate, sd) = (0.05, 0.01);
+        let rolled = cal49_rolled(rate, sd);
+        let noise = 1.645 * sd;
+        let white = AlongRule::WhiteFloor.rescore(&rolled, noise);
+        let far = AlongRule::WhiteFloorFar.rescore(&rolled, noise);
+        for ((w, f), (ws, fs)) in white
+            .per_origin
+            .iter()
+            .zip(&far.per_origin)
+            .zip(white.signed.iter().zip(&far.signed))
+        {
+            assert_eq!(f.len(), 101, "d = 0.5, 0.505, ..., 1");
+            assert_eq!(f.as_slice(), &w[99..]);
+            assert_eq!(fs.as_slice(), &ws[99..]);
+        }
+        // an offset of 0.02 at every distance: near d = 0.005 it is a
+        // score of 4 per unit distance; the far half's largest is 0.04
+        let mut offset = cal49_rolled(0.0, 0.0);
+        for (o, e) in offset.per_origin.iter_mut().zip(offset.signed.iter_mut()) {
+            for (s, e) in o.iter_mut().zip(e.iter_mut()) {
+                *e = 0.02;
+                s.0 = 0.02 / s.1;
+            }
+        }
+        let max = |r: &RollingScores| {
+            r.per_origin
+                .iter()
+                .flatten()
+                .fold(0.0f64, |m, s| m.max(s.0))
+        };
+        assert!((max(&AlongRule::WhiteFloor.rescore(&offset, 0.0)) - 4.0).abs() < 1e-9);
+        assert!((max(&AlongRule::WhiteFloorFar.rescore(&offset, 0.0)) - 0.04).abs() < 1e-9);
     }
 
     /// Under the new rules the noise floor enters once, in quadrature with

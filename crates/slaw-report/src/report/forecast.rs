@@ -169,6 +169,9 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
     if let Some(u) = &o.unpinned_decay {
         let _ = writeln!(s, "annealing terms not pinned: {u}");
     }
+    if let Some(u) = &o.interval_hull {
+        let _ = writeln!(s, "intervals: {u}");
+    }
     let _ = writeln!(
         s,
         "{:>12} {:>10} {:>21} {:>10}",

@@ -249,7 +249,7 @@ impl Fitted {
             &self.obs,
             &self.result,
             &replicate_options(),
-            &along(None, None),
+            &along(self.method, None, None),
         )
     }
 
@@ -289,6 +289,7 @@ impl Fitted {
             &replicate_options(),
             level,
             &along(
+                self.method,
                 priors.error(self.method).copied(),
                 priors.signed(self.method),
             ),
@@ -340,7 +341,8 @@ impl Fitted {
                     .collect()
             })
             .collect();
-        let noise = crate::extrapolation::point_noise(FORECAST_RULE, &per_curve, level);
+        let noise =
+            crate::extrapolation::point_noise(forecast_rule(self.method), &per_curve, level);
         Some((noise, points))
     }
 
@@ -531,7 +533,11 @@ pub const MAX_ORIGINS: usize = 8;
 /// most [`MAX_ORIGINS`] origins, every later point scored, the normal
 /// approximation without a floor, with the error prior `prior` and the
 /// signed rule `signed`.
-fn along(prior: Option<prior::Quantiles>, signed: Option<crate::extrapolation::Signed>) -> Along {
+fn along(
+    method: CurveLaw,
+    prior: Option<prior::Quantiles>,
+    signed: Option<crate::extrapolation::Signed>,
+) -> Along {
     Along {
         input: 0,
         max_origins: MAX_ORIGINS,
@@ -541,7 +547,7 @@ fn along(prior: Option<prior::Quantiles>, signed: Option<crate::extrapolation::S
         prior,
         signed,
         backward: false,
-        rule: FORECAST_RULE,
+        rule: forecast_rule(method),
     }
 }
 
@@ -562,6 +568,23 @@ fn along(prior: Option<prior::Quantiles>, signed: Option<crate::extrapolation::S
 /// (`cal49`), `WhiteRemoved` (`cal50`).
 pub const FORECAST_RULE: crate::extrapolation::AlongRule =
     crate::extrapolation::AlongRule::WhiteFloor;
+
+/// Candidate (L) of branch `pow53` (BENCHMARKS.md, "Loss-curve
+/// forecasting"): the log law's rolling-origin scores only at each origin's
+/// later points in the farther half of its reach
+/// ([`crate::extrapolation::AlongRule::WhiteFloorFar`]). Measured, not
+/// shipped: false.
+pub const LOG_FAR_SCORES: bool = false;
+
+/// The rolling-origin rule of `method`'s forecasts: [`FORECAST_RULE`]
+/// (the log law's [`LOG_FAR_SCORES`] candidate when set).
+pub fn forecast_rule(method: CurveLaw) -> crate::extrapolation::AlongRule {
+    if method == CurveLaw::Log && LOG_FAR_SCORES {
+        crate::extrapolation::AlongRule::WhiteFloorFar
+    } else {
+        FORECAST_RULE
+    }
+}
 
 /// Forecast intervals and what they cover.
 #[derive(Debug, Clone)]

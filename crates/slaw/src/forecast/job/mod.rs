@@ -55,6 +55,12 @@ pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<Forec
         .collect()
 }
 
+/// Candidate (P) of branch `pow53` (BENCHMARKS.md, "Loss-curve
+/// forecasting"): the power law named on a window without a usable
+/// learning rate gets the hull with the step-only reciprocal law's
+/// interval, as `auto`'s choice of power does. Measured, not shipped: false.
+pub const NAMED_POWER_HULL: bool = false;
+
 /// Fit the method of `req` to `data` and forecast.
 pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     // The curve as given (not a copy: a log of 1e6 steps is 24 MB), the
@@ -123,6 +129,18 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     };
     let k = ext.step.iter().filter(|&&s| s <= until).count();
     let decay = window_decay(&ext, until, &at);
+    // Past the last recorded rate without a schedule, the laws that read
+    // the rate cannot forecast (the rate is not held: an explicit
+    // schedule-aware law refuses there). When the logged rate has not
+    // decayed (constant after any warmup), auto chooses among the laws of
+    // the step alone, as without a learning rate, and says so (probe48 9h:
+    // it chose tissue on a constant rate and then refused); a rate that
+    // decays in the log makes the schedule matter, and a schedule-aware
+    // choice refuses.
+    let past_rates =
+        ext.lr.is_some() && curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001);
+    let flat = past_rates
+        && window_decay(&ext, last, &[]).is_none_or(|d| d.window <= prior::DECAY_NEGLIGIBLE);
     let mut out = match req.choice {
         Choice::Law(method) => {
             let mut o = run_law(method, &ext, k, req)?;
@@ -133,6 +151,20 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                 {
                     let w = ignores_decay(&d, method, &o, false);
                     o.warnings.insert(0, w);
+                }
+                // Candidate (P) of branch `pow53` (not shipped): power named
+                // where auto would choose among the step-only laws gets the
+                // interval auto gives when it chooses power.
+                if method == super::CurveLaw::Power
+                    && NAMED_POWER_HULL
+                    && (ext.lr.is_none() || flat)
+                    && req.bootstrap > 0
+                    && hull_with_reciprocal(&mut o, &ext, k, req).is_some()
+                {
+                    o.interval_hull = Some(
+                        "without a learning rate, each interval beyond the window is the hull of the power law's own and of the step-only reciprocal law's, as auto's when it chooses power (power's own intervals under-cover real runs' short windows)"
+                            .into(),
+                    );
                 }
             } else {
                 if let Some(d) = decay.filter(|d| !d.identified()) {
@@ -171,19 +203,6 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             o
         }
         Choice::Auto => {
-            // Past the last recorded rate without a schedule, the laws that
-            // read the rate cannot forecast (the rate is not held: an
-            // explicit schedule-aware law refuses there). When the logged
-            // rate has not decayed (constant after any warmup), auto chooses
-            // among the laws of the step alone, as without a learning rate,
-            // and says so (probe48 9h: it chose tissue on a constant rate
-            // and then refused); a rate that decays in the log makes the
-            // schedule matter, and a schedule-aware choice refuses.
-            let past_rates = ext.lr.is_some()
-                && curve.schedule.is_none()
-                && at.iter().any(|&t| t > last * 1.001);
-            let flat = past_rates
-                && window_decay(&ext, last, &[]).is_none_or(|d| d.window <= prior::DECAY_NEGLIGIBLE);
             let (method, choice) = choose(&ext, k, decay, flat)?;
             if method.needs_lr() && past_rates {
                 return Err(Error::NeedsSchedule {

@@ -156,6 +156,13 @@ pub struct ForecastOutput {
     /// terms: how the intervals were widened to the step-only law's
     /// (`hull_with_step_only`).
     pub unpinned_decay: Option<String>,
+    /// Where the power law named without a learning rate had its intervals
+    /// beyond the window widened to the hull with the step-only reciprocal
+    /// law's, as `auto`'s when it chooses power (`AutoChoice::interval_hull`):
+    /// what was done (candidate (P) of branch `pow53`, not shipped; absent
+    /// otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_hull: Option<String>,
     /// The temporal law's fit (temporal method only).
     pub temporal: Option<TemporalFit>,
     /// How `auto` chose the law (None for a method given by name).
