@@ -35,3 +35,16 @@ def cli() -> pathlib.Path:
     if os.environ.get("CI") == "true":
         pytest.fail("the slaw CLI was not found: build it with `cargo build --release`")
     pytest.skip("SKIPPED: the slaw CLI was not found (build it with `cargo build --release`)")
+
+
+def same(a, b) -> bool:
+    """Two JSON-like values equal, floats to 1e-12 (a result's to_dict() against the CLI's --json)."""
+    import math
+
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return a == b

@@ -11,7 +11,7 @@ import pytest
 
 import slaw
 
-from conftest import cli
+from conftest import cli, same
 
 # Twelve points of a broken power law with 1% noise (the CLI test lead53_compare.rs).
 BNSL = """x,loss
@@ -28,16 +28,6 @@ BNSL = """x,loss
 100866.14869740432,2.208634776395558
 160000.0,1.9738601099413766
 """
-
-
-def same(a, b):
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-    return a == b
 
 
 def test_compare_gives_the_laws_spread_and_warns_of_unpinned_laws(tmp_path):

@@ -5,14 +5,13 @@ figure keeps the candidates' names whole; the curve travels beside ``to_dict()``
 the CLI's ``--json``. And a W&B export's loss column is read for the default ``loss``."""
 
 import json
-import math
 import subprocess
 
 import pytest
 
 import slaw
 
-from conftest import cli
+from conftest import cli, same
 
 mpl = pytest.importorskip("matplotlib")
 mpl.use("Agg")
@@ -26,16 +25,6 @@ def curve_csv(path, steps=400):
         rows.append(f"{t},{(3.0 / (1.0 + t / 200.0) + 2.0) * (1.0 + 0.01 * u)}")
     path.write_text("\n".join(rows) + "\n")
     return path
-
-
-def same(a, b):
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-    return a == b
 
 
 def test_a_forecast_from_a_path_plots_its_curve_and_labelled_band(tmp_path):
