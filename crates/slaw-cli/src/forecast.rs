@@ -24,8 +24,9 @@ pub struct ForecastArgs {
     #[arg(long, default_value = "0.2", value_parser = fit_until, allow_negative_numbers = true)]
     fit_until: job::FitUntil,
     /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,
-    /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data;
-    /// with a learning rate, tissue or multipower (the lower held-out error on the window's last
+    /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data
+    /// (with fewer than 6 checkpoints up to the end of the fit, the aggregate loss's laws below,
+    /// with a warning saying why; temporal named explicitly refuses); with a learning rate, tissue or multipower (the lower held-out error on the window's last
     /// quarter) when the window pins their annealing terms, else reciprocal with a warning;
     /// without a learning rate, power when its held-out RMSE of ln L on the window's last
     /// quarter is below reciprocal's and within 2x the window's noise (the smaller RMSE of the

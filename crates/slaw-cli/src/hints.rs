@@ -14,7 +14,7 @@ pub fn column_hint(msg: &str, cmd: &Command, matches: &ArgMatches) -> Option<Str
     let flag = flag_of(&column, cmd, matches);
     let near = nearest(&column, &columns);
     let mut parts = Vec::new();
-    match flag {
+    match &flag {
         Some((long, true)) => {
             parts.push(format!("--{long} names this column, '{column}' by default"))
         }
@@ -23,6 +23,8 @@ pub fn column_hint(msg: &str, cmd: &Command, matches: &ArgMatches) -> Option<Str
     }
     if let Some(n) = near {
         parts.push(format!("did you mean '{n}'?"));
+    } else if let Some(h) = per_run_hint(&column, &columns, flag.as_ref().map(|f| f.0.as_str())) {
+        parts.push(h);
     }
     (!parts.is_empty()).then(|| format!(" ({})", parts.join("; ")))
 }
@@ -97,6 +99,28 @@ fn nearest(name: &str, columns: &[String]) -> Option<String> {
     }
 }
 
+/// Several columns named "<run> - `name`" (a W&B wide export: a column per
+/// run): the candidates, with the ways to use them (one of them, or the
+/// file reshaped to one row per run and step and read with --run-col).
+fn per_run_hint(name: &str, columns: &[String], flag: Option<&str>) -> Option<String> {
+    let end = format!(" - {}", name.to_lowercase());
+    let runs: Vec<String> = columns
+        .iter()
+        .filter(|c| c.to_lowercase().ends_with(&end))
+        .map(|c| format!("'{c}'"))
+        .collect();
+    (runs.len() >= 2).then(|| {
+        format!(
+            "{} columns end with ' - {name}', one per run (a W&B wide export): {}; name one{}, \
+             or reshape the file to one row per run and step (a run column) and forecast every \
+             run with --run-col",
+            runs.len(),
+            runs.join(", "),
+            flag.map(|f| format!(" with --{f}")).unwrap_or_default()
+        )
+    })
+}
+
 /// Levenshtein distance between `a` and `b` (in characters).
 fn edits(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -137,5 +161,30 @@ mod tests {
         assert_eq!(nearest("n", &m).as_deref(), Some("N"));
         assert_eq!(edits("kitten", "sitting"), 3);
         assert!(missing_column("some other error").is_none());
+    }
+
+    #[test]
+    fn several_per_run_columns_are_listed() {
+        let cols: Vec<String> = [
+            "Step",
+            "cos-a - train/loss",
+            "cos-a - train/loss__MIN",
+            "cos-b - train/loss",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(nearest("train/loss", &cols), None);
+        let h = per_run_hint("train/loss", &cols, Some("loss-col")).unwrap();
+        assert!(
+            h.starts_with("2 columns end with ' - train/loss'")
+                && h.contains(
+                    "'cos-a - train/loss', 'cos-b - train/loss'; name one with --loss-col"
+                )
+                && h.contains("--run-col")
+                && !h.contains("__MIN"),
+            "{h}"
+        );
+        // one such column: no list (the near-name hint names it)
+        assert!(per_run_hint("train/loss", &cols[..3], None).is_none());
     }
 }

@@ -99,8 +99,10 @@ fn temporal_forecast_with_intervals_and_plot() {
 fn per_position_bad_inputs() {
     let dir = TempDir::new().unwrap();
     let f = per_position_file(&dir);
+    // The temporal law named: too few checkpoints is an error (auto falls
+    // back to the aggregate laws instead: fix53a_fixes.rs).
     slaw()
-        .args(["forecast", &f, "--fit-until", "0.1"])
+        .args(["forecast", &f, "--fit-until", "0.1", "--method", "temporal"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("temporal law needs at least 6"));

@@ -75,6 +75,8 @@ fn keyword(s: Setting) -> Option<&'static str> {
         Setting::Method => "method",
         Setting::Laws => "laws",
         Setting::Law => "law",
+        Setting::Replicates => "bootstrap",
+        Setting::DataSize => "data_size",
         _ => return None,
     })
 }

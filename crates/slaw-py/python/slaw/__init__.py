@@ -21,17 +21,28 @@ Quickstart::
 
 from __future__ import annotations
 
-import json
-import os
-import sqlite3
-import warnings
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+import collections.abc as _abc
+import json as _json
+import os as _os
+import sqlite3 as _sqlite3
+import typing as _typing
+import warnings as _warnings
 
-import numpy as np
-import pandas as pd
+import numpy as _np
+import pandas as _pd
 
 from . import _native
-from ._data import DataLike, as_points, column_cells, to_table
+from ._data import as_points as _as_points, column_cells as _column_cells, to_table as _to_table
+
+# The public namespace is the API (``__all__``): the helpers above are
+# imported under private names, the typing names only for type checkers
+# (the annotations are strings: ``from __future__ import annotations``).
+if _typing.TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+    from ._data import DataLike
+
+del annotations  # the future import's feature object, not the API
 from ._results import (
     FitResult,
     FitResults,
@@ -143,7 +154,7 @@ def _starts(v: Any) -> str:
 
 def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]], *extra: Any) -> Any:
     try:
-        return json.loads(fn(data, json.dumps(opts, allow_nan=False), *extra))
+        return _json.loads(fn(data, _json.dumps(opts, allow_nan=False), *extra))
     except ValueError as e:
         msg = str(e)
         if msg.endswith(": empty cell") and not isinstance(data, str):
@@ -151,7 +162,7 @@ def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]], *extra: Any) ->
         raise
 
 
-def laws(kind: Optional[str] = "fit") -> pd.DataFrame:
+def laws(kind: Optional[str] = "fit") -> _pd.DataFrame:
     """The law catalog (``slaw laws``): one row per law with its kind, formula, inputs,
     parameters (with bounds) and description.
 
@@ -160,7 +171,7 @@ def laws(kind: Optional[str] = "fit") -> pd.DataFrame:
     by its authors' procedure, which only ``compare``'s pool names), indexed by name; or None for
     every kind, indexed by (kind, name) (a name such as ``power`` is both a fit and a forecast
     law)."""
-    cat = json.loads(_native.laws())
+    cat = _json.loads(_native.laws())
     if kind is not None and kind not in cat:
         raise ValueError(f"kind: '{kind}' is not one of {', '.join(cat)} (or None for all)")
     rows = []
@@ -175,7 +186,7 @@ def laws(kind: Optional[str] = "fit") -> pd.DataFrame:
                 "bounds": {p["name"]: (p["lower"], p["upper"]) for p in law["params"]},
                 "description": law["description"],
             })
-    return pd.DataFrame(rows).set_index("name" if kind is not None else ["kind", "name"])
+    return _pd.DataFrame(rows).set_index("name" if kind is not None else ["kind", "name"])
 
 
 def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: Optional[str],
@@ -186,7 +197,7 @@ def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: Op
         raise ValueError("x: name the input column(s), e.g. x=['N', 'D']")
     if not isinstance(y, str):
         raise ValueError(f"y must be a column name (str), got {type(y).__name__}")
-    if isinstance(derive, Mapping):
+    if isinstance(derive, _abc.Mapping):
         derive = [f"{k}={v}" for k, v in derive.items()]
     return {
         "x": xs, "y": y, "group": _opt_str(group, "group"), "derive": _names(derive, "derive"),
@@ -267,10 +278,10 @@ def fit(
         "init": [[k, [_number(v, f"init[{k!r}]") for v in (vs if hasattr(vs, "__iter__") else [vs])]]
                  for k, vs in _mapping(init, "init").items()],
     }
-    pts = [] if predict is None else as_points(predict, _law_inputs(law, opts["x"]), opts["x"])
+    pts = [] if predict is None else _as_points(predict, _law_inputs(law, opts["x"]), opts["x"])
     opts.update({"law": spec, "predict": pts, "bootstrap": _whole(bootstrap, "bootstrap"),
                  "level": _number(level, "level"), "seed": _whole(seed, "seed")})
-    table = to_table(data)
+    table = _to_table(data)
     raw = _call(_native.fit, table, opts)
     # Beside the CLI's --json ({law, formula, groups}): what the results need.
     param_names = list(raw.pop("param_names"))
@@ -278,20 +289,20 @@ def fit(
     transforms = raw.pop("transforms")
     bounds = [tuple(b) for b in raw.pop("bounds")]
     pred_spec = {k: spec[k] for k in ("law", "formula", "params", "log_params", "x")}
-    keep = data if not isinstance(data, (str, os.PathLike)) else None
+    keep = data if not isinstance(data, (str, _os.PathLike)) else None
     fits = {}
     for g in raw["groups"]:
         sub = keep
         if keep is not None and group is not None:
-            df = keep if isinstance(keep, pd.DataFrame) else pd.DataFrame(keep)
+            df = keep if isinstance(keep, _pd.DataFrame) else _pd.DataFrame(keep)
             # The keys as the library read them (booleans are "1"/"0", floats shortest).
-            keys = np.asarray(column_cells(group, df[group].to_numpy(), "data"))
+            keys = _np.asarray(_column_cells(group, df[group].to_numpy(), "data"))
             sub = df[keys == g["group"]]
         fits[g["group"]] = FitResult(g, pred_spec, inputs, opts["x"], y, raw["formula"],
                                      float(level), sub, transforms, param_names, bounds)
     # A group with too few points to fit is skipped, as the CLI's (FitResults.skipped).
     for w in raw.get("warnings") or []:
-        warnings.warn(w, stacklevel=2)
+        _warnings.warn(w, stacklevel=2)
     if group is None and len(fits) == 1:
         return next(iter(fits.values()))
     return FitResults(raw, fits)
@@ -300,7 +311,7 @@ def fit(
 def _mapping(v: Any, what: str) -> Mapping[str, Any]:
     if v is None:
         return {}
-    if not isinstance(v, Mapping):
+    if not isinstance(v, _abc.Mapping):
         raise ValueError(f"{what}: give a dict {{parameter: ...}}, got {type(v).__name__}")
     return v
 
@@ -318,7 +329,7 @@ def _law_inputs(law: Optional[str], xs: List[str]) -> List[str]:
     """A built-in law's input names where it takes as many as the x columns; else the x
     columns (a formula's inputs)."""
     if law is not None:
-        for item in json.loads(_native.laws())["fit"]:
+        for item in _json.loads(_native.laws())["fit"]:
             if item["name"] == law and len(item["inputs"]) == len(xs):
                 return list(item["inputs"])
     return list(xs)
@@ -374,19 +385,19 @@ def compare(
     if laws is not None and not names:
         raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified'], "
                          "or leave it out for the CLI's default")
-    xs = [] if predict is None else np.asarray(predict, dtype=float).reshape(-1).tolist()
+    xs = [] if predict is None else _np.asarray(predict, dtype=float).reshape(-1).tolist()
     opts = _data_opts(x, y, group, derive, weight, holdout, holdout_col, objective, delta,
                       space, max_iter, screen_tol, starts)
     opts["laws"] = names
     opts["pick"] = str(pick)
     opts["predict"] = [_number(v, "predict") for v in xs]
-    out = _call(_native.compare, to_table(data), opts)
+    out = _call(_native.compare, _to_table(data), opts)
     raw = out["result"]
     # What reading the data dropped (an event file's steps where a tag is not logged), as the
     # CLI's note.
     read_notes = out.get("notes") or []
     for n in read_notes:
-        warnings.warn(n, stacklevel=2)
+        _warnings.warn(n, stacklevel=2)
     if isinstance(raw, dict):
         names = [l["law"] for l in (raw.get("groups") or [{}])[0].get("laws", [])] + [
             sk["law"] for sk in raw.get("skipped", [])]
@@ -399,9 +410,9 @@ def compare(
         for sk in raw.get("skipped", []):
             rows.append({"group": "", "law": sk["law"], "score": None, "weight": 0.0,
                          "chosen": False, "converged": False, "reason": sk["reason"]})
-        frame = pd.DataFrame(rows).set_index("law") if rows else pd.DataFrame()
+        frame = _pd.DataFrame(rows).set_index("law") if rows else _pd.DataFrame()
         raw_preds = raw.get("predictions") or []
-        preds = pd.DataFrame(raw_preds, columns=["group", "x", "loss"])
+        preds = _pd.DataFrame(raw_preds, columns=["group", "x", "loss"])
         preds["loss"] = preds["loss"].astype(float)
         # Where a chosen law's Huber optimum is a segment: the range of the pick's
         # prediction over the fits as good (NaN elsewhere).
@@ -420,7 +431,7 @@ def compare(
                 w = (f"{u['law']}'s prediction at x = {p['x']:g} depends on "
                      f"{', '.join(u['params'])}, which the data do not pin: it is not "
                      "determined by the data")
-                warnings.warn(w, stacklevel=2)
+                _warnings.warn(w, stacklevel=2)
                 lean.append(f"warning: {w}")
         notes = [f"note: {n}" for n in read_notes] + [
                  f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
@@ -429,13 +440,13 @@ def compare(
                  for p in preds.itertuples()] + lean
         # What the data warrant (an input that never varies, a value decades from the rest).
         for w in raw.get("warnings") or []:
-            warnings.warn(w, stacklevel=2)
+            _warnings.warn(w, stacklevel=2)
             notes.append(f"warning: {w}")
         result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes)
         result.predictions = preds  # type: ignore[attr-defined]
         return result
     names = [r["law"] for r in raw]
-    frame = pd.DataFrame(raw).set_index("law") if raw else pd.DataFrame()
+    frame = _pd.DataFrame(raw).set_index("law") if raw else _pd.DataFrame()
     return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}",
                        [f"note: {n}" for n in read_notes])
 
@@ -494,15 +505,15 @@ def select(
         "epochs": _number(epochs, "epochs"), "model_col": model_col, "n_col": n_col,
         "loss_col": loss_col, "size_col": _opt_str(size_col, "size_col"),
     }
-    raw = _call(_native.select, to_table(data), opts, _references(reference))
+    raw = _call(_native.select, _to_table(data), opts, _references(reference))
     # A wide table's blank cells, skipped as not measured: the CLI's first note, as a warning.
     if raw.get("blank_cells"):
-        warnings.warn(raw["notes"][0], stacklevel=2)
+        _warnings.warn(raw["notes"][0], stacklevel=2)
     result = SelectionResult(raw)
     # What the reader must act on (a column that rises with the size, a target past the
     # calibrated extrapolation, intervals that are a bootstrap, ...): the CLI's ``warning:``.
     for w in result.warnings:
-        warnings.warn(w, stacklevel=2)
+        _warnings.warn(w, stacklevel=2)
     return result
 
 
@@ -517,7 +528,7 @@ def _references(reference: Any) -> list:
             raise ValueError("reference: give at least one table, or None")
     else:
         items = [reference]
-    return [to_table(r, "reference") for r in items]
+    return [_to_table(r, "reference") for r in items]
 
 
 def forecast(
@@ -558,11 +569,11 @@ def forecast(
         "step_col": step_col, "loss_col": loss_col, "lr_col": _opt_str(lr_col, "lr_col"),
         "position_col": position_col, "run_col": run_col, "name": name,
     }
-    runs = _call(_native.forecast, to_table(data), opts)
+    runs = _call(_native.forecast, _to_table(data), opts)
     # Each forecast's curve, for plot(): beside the CLI's --json, taken out of it.
     curves = [f.pop("_curve", None) for f in runs.get("forecasts", [])]
     for w in runs.get("warnings", []):
-        warnings.warn(w, stacklevel=2)
+        _warnings.warn(w, stacklevel=2)
     if run_col is not None:
         return ForecastResults(runs, curves)
     return ForecastResult(runs["forecasts"][0], curves[0])
@@ -598,10 +609,10 @@ def joint(
     (None for a whole method), reason; each also a ``UserWarning``); ``report()`` what the CLI
     prints; ``to_dict()``: the CLI's ``--json`` (``fits``, ``skipped``, ``warnings``)."""
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
-    raw = _call(_native.joint, to_table(data), opts)
+    raw = _call(_native.joint, _to_table(data), opts)
     # A method or factor that cannot be fitted is skipped, as the CLI's (JointResult.skipped).
     for k in raw.get("skipped") or []:
-        warnings.warn(f"method '{k['method']}' not fitted: {k['reason']}" if k.get("factor") is None
+        _warnings.warn(f"method '{k['method']}' not fitted: {k['reason']}" if k.get("factor") is None
                       else f"method {k['method']}: {k['reason']}: not fitted (the method's other "
                       "factors are)", stacklevel=2)
     rows = []
@@ -619,7 +630,7 @@ def joint(
             row["converged"] = bool(f.get("shared_converged", True)) and all(
                 fa.get("converged", True) for fa in f.get("factors") or [])
             rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = _pd.DataFrame(rows)
     if len(frame):
         frame = frame.set_index(["method", "form"])
     return JointResult(raw, frame)
@@ -658,7 +669,7 @@ def methods(
     used, a held-out comparison favouring the other form, methods left out), ``.info`` its
     notes, ``.left_out`` the methods left out; ``report()`` what the CLI prints;
     ``to_dict()``: the recommendation, critical data sizes, fits."""
-    if not isinstance(at, Mapping) or len(at) != 1:
+    if not isinstance(at, _abc.Mapping) or len(at) != 1:
         raise ValueError("at: one factor and its value, e.g. {'model_size': 8e9}")
     (factor, value), = at.items()
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
@@ -669,7 +680,7 @@ def methods(
                  "level": _number(level, "level"), "seed": _whole(seed, "seed"),
                  "d_range": None if d_range is None else _range(d_range, "d_range"),
                  "intervals": str(intervals)})
-    raw = _call(_native.methods, to_table(data), opts)
+    raw = _call(_native.methods, _to_table(data), opts)
     rec = raw.get("recommendation") or {}
     rows = []
     for p in rec.get("predictions") or []:
@@ -683,7 +694,7 @@ def methods(
                      "extrapolation_distance": p.get("extrapolation_distance"),
                      "replicates": p.get("replicates"),
                      "recommended": p.get("method") == rec.get("recommended")})
-    table = pd.DataFrame(rows)
+    table = _pd.DataFrame(rows)
     if len(table):
         table = table.set_index("method")
     return MethodsResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}")
@@ -724,20 +735,20 @@ def allocate(
         "budgets": [_number(b, "budgets") for b in (budgets or [])],
         "bootstrap": _whole(bootstrap, "bootstrap"), "seed": _whole(seed, "seed"),
     }
-    table = None if data is None else to_table(data)
+    table = None if data is None else _to_table(data)
     raw = _call(_native.allocate, table, opts)
     if isinstance(raw, dict):
-        frame = pd.json_normalize(raw.get("rows") or [])
+        frame = _pd.json_normalize(raw.get("rows") or [])
     else:
         frames = []
         for g in raw:
             for key, v in g.items():
                 if isinstance(v, dict) and isinstance(v.get("rows"), list):
-                    f = pd.json_normalize(v["rows"])
+                    f = _pd.json_normalize(v["rows"])
                     f.insert(0, "method", key)
                     f.insert(0, "group", g.get("group", ""))
                     frames.append(f)
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        frame = _pd.concat(frames, ignore_index=True) if frames else _pd.DataFrame()
     return FrameResult(raw, frame, f"Compute-optimal allocation ({method})")
 
 
@@ -746,39 +757,39 @@ def _journal_path(plan: str) -> str:
     ``<plan stem>.journal.sqlite`` beside the plan (as ``slaw run``)."""
     import re
 
-    folder = os.path.dirname(os.path.abspath(plan))
+    folder = _os.path.dirname(_os.path.abspath(plan))
     with open(plan, encoding="utf-8") as f:
         for line in f:
             if line.lstrip().startswith("["):
                 break  # the key is a top-level one
             m = re.match(r"""\s*journal\s*=\s*(["'])(.*)\1\s*(#.*)?$""", line)
             if m:
-                return os.path.join(folder, m.group(2))
-    stem = os.path.splitext(os.path.basename(plan))[0]
-    return os.path.join(folder, f"{stem}.journal.sqlite")
+                return _os.path.join(folder, m.group(2))
+    stem = _os.path.splitext(_os.path.basename(plan))[0]
+    return _os.path.join(folder, f"{stem}.journal.sqlite")
 
 
-def journal(path: Union[str, "os.PathLike[str]"], events: bool = False) -> pd.DataFrame:
+def journal(path: Union[str, "os.PathLike[str]"], events: bool = False) -> _pd.DataFrame:
     """A plan's journal (``slaw run``'s SQLite file) as a DataFrame, one row per run (id,
     candidate, n, seed, state, attempts, loss, duration, exit_status, reason, ...);
     ``events=True`` gives the event log (at, run, event) instead. ``path``: the journal, or the
     plan's TOML (its journal is found as ``slaw run`` finds it). Read-only: safe while
     ``slaw run`` is writing."""
-    p = os.fspath(path)
+    p = _os.fspath(path)
     if p.endswith(".toml"):
-        if not os.path.exists(p):
+        if not _os.path.exists(p):
             raise FileNotFoundError(f"{p}: no such plan")
         p = _journal_path(p)
-    if not os.path.exists(p):
+    if not _os.path.exists(p):
         raise FileNotFoundError(f"{p}: no journal (run the plan with `slaw run` first)")
-    if os.path.getsize(p) == 0:
+    if _os.path.getsize(p) == 0:
         raise ValueError(f"{p}: an empty (0-byte) file, not a journal")
-    con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+    con = _sqlite3.connect(f"file:{p}?mode=ro", uri=True)
     try:
         table = "events" if events else "runs"
         try:
-            df = pd.read_sql_query(f"SELECT * FROM {table}", con)
-        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as e:
+            df = _pd.read_sql_query(f"SELECT * FROM {table}", con)
+        except (_sqlite3.DatabaseError, _pd.errors.DatabaseError) as e:
             raise ValueError(f"{p}: not a slaw journal ({e})") from None
     finally:
         con.close()

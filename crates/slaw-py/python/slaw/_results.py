@@ -262,7 +262,11 @@ class FitResult(_Result):
                 flags.append("at bound")
             if n in self.unidentified:
                 flags.append("not pinned by the data")
-            lines.append(f"    {n:<8} = {_fmt(v):>12} +/- {_fmt(se)}{rel}  [{_fmt(lo)}, {_fmt(hi)}]"
+            # held by a bound: no standard error to print (the CLI's "?")
+            se_txt = "?" if n in self.at_bounds else _fmt(se)
+            if n in self.at_bounds:
+                rel = ""
+            lines.append(f"    {n:<8} = {_fmt(v):>12} +/- {se_txt}{rel}  [{_fmt(lo)}, {_fmt(hi)}]"
                          + (f"  ({', '.join(flags)})" if flags else ""))
         if self.predictions:
             lines.append("[[Predictions]]")
@@ -691,7 +695,10 @@ class MethodsResult(FrameResult):
     predicted loss per method with its interval; ``recommended``; ``separated`` (its interval
     lies below every other's); ``critical`` a DataFrame, one row per pair of methods: the
     crossing(s) at the setting (``at_setting``, the first in ``d_critical``), its bootstrap
-    interval (``lo``, ``hi``, replicate pairs without a crossing) and the closed form;
+    interval (``lo``, ``hi``, replicate pairs without a crossing; none when more than
+    1 - level of the pairs have no crossing, the range of those that cross then in
+    ``crossing_range_lo``, ``crossing_range_hi``) and the closed form (``closed_form_valid``:
+    exact, or the laws cross within a factor 2 of it at the setting);
     ``critical_curves`` the raw entries (with the crossings over the factor's range);
     ``warnings`` the CLI's warnings; ``info`` its notes; ``other_form_better`` the methods whose
     held-out comparison favours the form not used; ``left_out`` the methods left out (DataFrame:
@@ -716,20 +723,24 @@ class MethodsResult(FrameResult):
             at = list(c.get("at_setting") or [])
             ci = c.get("at_setting_interval") or {}
             iv = ci.get("interval") or {}
+            cr = ci.get("crossing_range_of_replicates_that_cross") or {}
             cf = c.get("closed_form") or {}
             rows.append({"method_1": m1, "method_2": m2,
                          "d_critical": at[0] if at else float("nan"), "at_setting": at,
                          "lo": iv.get("lo", float("nan")), "hi": iv.get("hi", float("nan")),
                          "with_crossing": ci.get("with_crossing"),
                          "without_crossing": ci.get("without_crossing"),
-                         "closed_form_h": cf.get("h", float("nan")),
+                         "crossing_range_lo": cr.get("lo", float("nan")),
+                         "crossing_range_hi": cr.get("hi", float("nan")),
+                         "closed_form_h": cf.get("H", float("nan")),
                          "closed_form_gamma": cf.get("gamma", float("nan")),
                          "closed_form_exact": cf.get("exact"),
+                         "closed_form_valid": cf.get("valid"),
                          "coincide": bool(c.get("coincide"))})
         self.critical = pd.DataFrame(rows, columns=[
             "method_1", "method_2", "d_critical", "at_setting", "lo", "hi", "with_crossing",
-            "without_crossing", "closed_form_h", "closed_form_gamma", "closed_form_exact",
-            "coincide"])
+            "without_crossing", "crossing_range_lo", "crossing_range_hi", "closed_form_h",
+            "closed_form_gamma", "closed_form_exact", "closed_form_valid", "coincide"])
         super().__init__(dict(raw), table, title, self.warnings)
 
     def _verdict(self) -> str:
@@ -778,9 +789,18 @@ class MethodsResult(FrameResult):
             iv = ""
             if c.with_crossing is not None:
                 pairs = (c.with_crossing or 0) + (c.without_crossing or 0)
-                band = (f"bootstrap [{_num(c.lo)}, {_num(c.hi)}]" if c.lo == c.lo
-                        else "too few replicates for an interval")
-                iv = f" ({band}; {c.without_crossing} of {pairs} replicate pairs without a crossing)"
+                if (c.without_crossing or 0) > (1 - level) * pairs + 1e-9:
+                    # most pairs do not cross: no interval at the level, the
+                    # range of those that cross said as what it is
+                    cross = (f"; the {c.with_crossing} that cross: {_num(c.crossing_range_lo)}-"
+                             f"{_num(c.crossing_range_hi)}" if c.crossing_range_lo == c.crossing_range_lo
+                             else "")
+                    iv = (f" (no crossing in {c.without_crossing} of {pairs} replicate pairs: no "
+                          f"{100 * level:g}% interval{cross})")
+                else:
+                    band = (f"bootstrap [{_num(c.lo)}, {_num(c.hi)}]" if c.lo == c.lo
+                            else "too few replicates for an interval")
+                    iv = f" ({band}; {c.without_crossing} of {pairs} replicate pairs without a crossing)"
             out.append(f"  {c.method_1} vs {c.method_2}: {at}{iv}")
         for w in self.warnings:
             out.append(f"warning: {w}")

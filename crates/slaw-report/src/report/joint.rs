@@ -284,24 +284,45 @@ pub fn methods_report(r: &Recommendation) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let of_mult = if r.form == Form::Multiplicative {
+            ""
+        } else {
+            " (of the multiplicative fits, not the additive law's crossings)"
+        };
+        // Valid (exact, or the laws cross within 2x of D_c at the
+        // setting): a usable approximation; otherwise it approximates no
+        // crossing and is printed as not valid.
         let cf = c
             .closed_form
             .map(|cf| {
-                format!(
-                    "; closed form D_c = H X^gamma{}, H = {}, gamma = {:.4}{}",
-                    if r.form == Form::Multiplicative {
-                        ""
-                    } else {
-                        " (of the multiplicative fits, not the additive law's crossings)"
-                    },
-                    num(cf.h),
-                    cf.gamma,
-                    if cf.exact {
-                        ""
-                    } else {
-                        " (E differ: approximate)"
-                    }
-                )
+                if cf.valid {
+                    format!(
+                        "; closed form D_c = H X^gamma{of_mult}, H = {}, gamma = {:.4}{}",
+                        num(cf.h),
+                        cf.gamma,
+                        if cf.exact {
+                            String::new()
+                        } else {
+                            format!(
+                                " (E differ by {}: approximate, the laws cross within a factor \
+                                 2 of it here)",
+                                num(cf.e_difference.abs())
+                            )
+                        }
+                    )
+                } else {
+                    format!(
+                        "; closed form not valid here: E differ by {} (D_c = H X^gamma{of_mult}, \
+                         H = {}, gamma = {:.4}, gives {} at {} = {}, where the laws do not cross \
+                         within a factor 2; the numeric crossing above is the answer)",
+                        num(cf.e_difference.abs()),
+                        num(cf.h),
+                        cf.gamma,
+                        num(cf.at(st.x)),
+                        st.factor,
+                        num(st.x)
+                    )
+                }
             })
             .unwrap_or_default();
         // The curve's factor values, one column format (not 8000000000
@@ -314,6 +335,23 @@ pub fn methods_report(r: &Recommendation) -> String {
             .at_setting_interval
             .map(|ci| {
                 let pairs = ci.with_crossing + ci.without_crossing;
+                if !ci.too_few_converged && ci.is_mostly_without(r.level) {
+                    // the range of those that cross is no interval at the
+                    // level of the crossing: said as what it is
+                    return format!(
+                        " (no crossing in {} of {pairs} replicate pairs: no {} interval{})",
+                        ci.without_crossing,
+                        slaw::numbers::percent(r.level),
+                        ci.crossing_range_of_replicates_that_cross
+                            .map(|i| format!(
+                                "; the {} that cross: {}-{}",
+                                ci.with_crossing,
+                                num(i.lo),
+                                num(i.hi)
+                            ))
+                            .unwrap_or_default()
+                    );
+                }
                 format!(
                     " ({}; {} of {pairs} replicate pairs without a crossing)",
                     ci.interval.map_or_else(

@@ -151,8 +151,10 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 .as_ref()
                 .map(|b| format!("   [{}, {}]", num(b.params[j].lo), num(b.params[j].hi)))
                 .unwrap_or_default();
+            // A parameter held by a bound has no standard error to print
+            // (the bound, not the data, holds it): "?", whatever the law.
             let se = match id.std_errors.get(j) {
-                Some(Some(e)) => format!("   +/- {}", num(*e)),
+                Some(Some(e)) if !id.at_bounds.contains(name) => format!("   +/- {}", num(*e)),
                 _ => "   +/- ?".into(),
             };
             // On a bound (the user's --bound or the law's own) it is the
@@ -181,7 +183,13 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             if id.method == slaw::fit::NO_DEGREES_OF_FREEDOM {
                 "; ?: not determined, as many points as parameters (n <= p)"
             } else if id.std_errors.iter().any(|e| e.is_none()) {
-                "; ?: along a flat direction, not determined"
+                if id.at_bounds.is_empty() {
+                    "; ?: along a flat direction, not determined"
+                } else {
+                    "; ?: along a flat direction or held by a bound, not determined"
+                }
+            } else if !id.at_bounds.is_empty() {
+                "; ?: held by a bound, not determined by the data"
             } else {
                 ""
             }

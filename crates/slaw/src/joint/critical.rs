@@ -18,6 +18,22 @@ pub struct ClosedForm {
     pub gamma: f64,
     /// E1 = E2 to 1e-9 relative: the closed form is the crossing.
     pub exact: bool,
+    /// E1 - E2 (the closed form ignores it).
+    pub e_difference: f64,
+    /// The closed form is usable at the X it was checked at
+    /// ([`closed_form_at`]): exact, or the two laws cross within a factor
+    /// 2 of its D_c there. Otherwise it approximates no crossing (E differ
+    /// by too much against the reducible terms at D_c): the numeric
+    /// crossings are the answer. [`closed_form`], at no X, sets it to
+    /// `exact`.
+    pub valid: bool,
+}
+
+impl ClosedForm {
+    /// D_c = H X^gamma at `x`.
+    pub fn at(&self, x: f64) -> f64 {
+        self.h * x.powf(self.gamma)
+    }
 }
 
 /// From two methods' parameters of the multiplicative law (the catalog's
@@ -29,11 +45,34 @@ pub fn closed_form(l1: &Params, l2: &Params) -> Option<ClosedForm> {
         return None;
     }
     let (e1, e2) = (v(l1, "E"), v(l2, "E"));
+    let exact = (e1 - e2).abs() <= 1e-9 * e1.abs().max(e2.abs());
     Some(ClosedForm {
         h: ((v(l1, "A") / v(l2, "A")).ln() / db).exp(),
         gamma: (v(l2, "alpha") - v(l1, "alpha")) / db,
-        exact: (e1 - e2).abs() <= 1e-9 * e1.abs().max(e2.abs()),
+        exact,
+        e_difference: e1 - e2,
+        valid: exact,
     })
+}
+
+/// [`closed_form`] with its validity at the factor value `x`. The rule,
+/// from the law's algebra: with R_i the reducible term A_i / (X^alpha_i
+/// D^beta_i), the closed form solves R1 = R2, the crossing solves R1 - R2
+/// = E2 - E1. At D = k D_c (R1 = R2 = R at D_c) that is R (k^-beta1 -
+/// k^-beta2) = E2 - E1: when |E1 - E2| is small against R, a k near 1
+/// solves it; when it is not, the crossing is far from D_c or there is
+/// none. The closed form is called valid when exact or when the two laws'
+/// losses cross within a factor 2 of D_c (a sign change of ln L1 - ln L2
+/// in [D_c / 2, 2 D_c]).
+pub fn closed_form_at(l1: &Params, l2: &Params, x: f64) -> Option<ClosedForm> {
+    let mut cf = closed_form(l1, l2)?;
+    if !cf.exact {
+        let dc = cf.at(x);
+        let law = crate::law::catalog::joint_mult();
+        let gap = |d: f64| law.predict(&[x, d], l1).ln() - law.predict(&[x, d], l2).ln();
+        cf.valid = dc.is_finite() && dc > 0.0 && !crossings(gap, 0.5 * dc, 2.0 * dc).is_empty();
+    }
+    Some(cf)
 }
 
 /// Every D in [lo, hi] where f(D) changes sign, refined to 1e-10 in ln D.
@@ -103,6 +142,54 @@ mod tests {
                 roots[0]
             );
         }
+    }
+
+    /// The closed form's validity (fix53a): exact with a shared E; valid
+    /// with a small E difference (the laws cross within 2x of D_c); not
+    /// valid when E differ by much against the reducible terms at D_c.
+    #[test]
+    fn the_closed_form_is_valid_only_near_a_crossing() {
+        let law = crate::law::catalog::joint_mult();
+        let p = |a: f64, alpha: f64, beta: f64, e: f64| {
+            crate::joint::Form::Multiplicative.params(a, alpha, &[beta, e])
+        };
+        let x = 4e9;
+        let same =
+            closed_form_at(&p(1.2e5, 0.52, 0.15, 0.7), &p(3.9e3, 0.40, 0.051, 0.7), x).unwrap();
+        assert!(same.exact && same.valid && same.e_difference == 0.0);
+        // E differ by 1e-4 against reducible terms of about 0.1: valid
+        let (l1, l2) = (p(1.2e5, 0.52, 0.15, 0.7001), p(3.9e3, 0.40, 0.051, 0.7));
+        let near = closed_form_at(&l1, &l2, x).unwrap();
+        let dc = near.at(x);
+        let r = law.predict(&[x, dc], &l1) - 0.7001;
+        assert!(!near.exact && near.valid, "{near:?}, R = {r}");
+        assert!(r > 100.0 * 1e-4, "{r}");
+        let roots = crossings(
+            |d| law.predict(&[x, d], &l1).ln() - law.predict(&[x, d], &l2).ln(),
+            1.0,
+            1e15,
+        );
+        assert!(
+            roots.iter().any(|&c| (c / dc).ln().abs() < 2f64.ln()),
+            "{roots:?} {dc}"
+        );
+        // E differ by 0.13 (the En-De FMT vs Prompt E, 0.75 vs 0.62): not valid
+        let (l1, l2) = (p(1.2e5, 0.52, 0.15, 0.75), p(3.9e3, 0.40, 0.051, 0.62));
+        let far = closed_form_at(&l1, &l2, x).unwrap();
+        assert!(!far.exact && !far.valid, "{far:?}");
+        assert!((far.e_difference - 0.13).abs() < 1e-12);
+        let roots = crossings(
+            |d| law.predict(&[x, d], &l1).ln() - law.predict(&[x, d], &l2).ln(),
+            1.0,
+            1e15,
+        );
+        let dc = far.at(x);
+        assert!(
+            roots.iter().all(|&c| (c / dc).ln().abs() > 2f64.ln()),
+            "{roots:?} {dc}"
+        );
+        // at no X: valid only when exact
+        assert!(!closed_form(&l1, &l2).unwrap().valid);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! loss with a bootstrap interval, the recommendation, and the critical data
 //! sizes where methods trade places.
 
-use super::critical::{closed_form, crossings, ClosedForm};
+use super::critical::{closed_form_at, crossings, ClosedForm};
 use super::{
     bootstrap_fits, ExtrapolationRates, Form, FormFit, LeftOut, MethodFit, RateRule, Runs,
 };
@@ -137,8 +137,9 @@ pub fn predictive_interval(
 pub struct CrossingInterval {
     /// Percentiles of the replicates' crossings at the level, among the
     /// replicates with a crossing (None when fewer than the level needs
-    /// have one, or when fewer than half of the replicates drawn converged:
-    /// `too_few_converged`).
+    /// have one, when more than (1 - level) of the pairs have no crossing
+    /// (see `crossing_range_of_replicates_that_cross`), or when fewer than
+    /// half of the replicates drawn converged: `too_few_converged`).
     pub interval: Option<Interval>,
     /// No interval because fewer than half of the drawn replicates
     /// converged (the rule of every other interval here), however many
@@ -149,6 +150,12 @@ pub struct CrossingInterval {
     /// Pairs of replicates without a crossing in the D_f range (counted,
     /// not in the percentiles).
     pub without_crossing: usize,
+    /// The percentile range at the level of the crossings of the pairs
+    /// that cross, given when `interval` is None because more than
+    /// (1 - level) of the pairs have no crossing: a range conditional on a
+    /// crossing, not an interval of the crossing at the level (None
+    /// otherwise, and when too few pairs cross for it).
+    pub crossing_range_of_replicates_that_cross: Option<Interval>,
 }
 
 /// Every D_f in `d_range` where the two fits' losses of `factor` cross at
@@ -218,15 +225,37 @@ pub fn replicate_crossings(
 impl CrossingInterval {
     /// The interval at `level` of the crossings of [`replicate_crossings`]
     /// (None when fewer pairs have a crossing than the level needs).
+    /// When more than (1 - level) of the pairs have no crossing, the
+    /// percentiles of those that cross are no interval at the level of the
+    /// crossing: `interval` is None and the range is
+    /// `crossing_range_of_replicates_that_cross`.
     pub fn of(found: &[f64], without: usize, level: f64) -> CrossingInterval {
         let n = found.len();
+        let range = (n >= Resampling::min_replicates(level))
+            .then(|| crate::bootstrap::interval_of(found.to_vec(), level));
+        let mostly_without = Self::mostly_without(n, without, level);
         CrossingInterval {
-            interval: (n >= Resampling::min_replicates(level))
-                .then(|| crate::bootstrap::interval_of(found.to_vec(), level)),
+            interval: if mostly_without { None } else { range },
             with_crossing: n,
             without_crossing: without,
             too_few_converged: false,
+            crossing_range_of_replicates_that_cross: if mostly_without { range } else { None },
         }
+    }
+
+    /// More than (1 - `level`) of the `with + without` pairs have no
+    /// crossing.
+    pub fn mostly_without(with: usize, without: usize, level: f64) -> bool {
+        let pairs = with + without;
+        // the tolerance keeps exactly (1 - level) of the pairs (0.1 * 10 =
+        // 0.9999999999999998 at 90%) on the side of an interval
+        pairs > 0 && without as f64 > (1.0 - level) * pairs as f64 + 1e-9
+    }
+
+    /// More than (1 - level) of the pairs have no crossing: no interval at
+    /// the level (the counts say it).
+    pub fn is_mostly_without(&self, level: f64) -> bool {
+        Self::mostly_without(self.with_crossing, self.without_crossing, level)
     }
 }
 
@@ -247,6 +276,7 @@ pub fn crossing_interval(
     // replicates of both methods).
     if !bootstrap.enough(found.len() + without) {
         c.interval = None;
+        c.crossing_range_of_replicates_that_cross = None;
         c.too_few_converged = true;
     }
     c
@@ -259,7 +289,8 @@ pub struct CriticalCurve {
     /// The pair of methods.
     pub methods: (String, String),
     /// The closed form D_c = H X^gamma from the multiplicative parameters
-    /// (exact when the two E agree).
+    /// (exact when the two E agree; `valid` at the setting's X by the rule
+    /// of [`closed_form_at`]).
     pub closed_form: Option<ClosedForm>,
     /// At the setting's X: every D_f where the losses cross.
     pub at_setting: Vec<f64>,
@@ -751,7 +782,7 @@ fn recommend_left(
                 mult_law(fits[i], &setting.factor),
                 mult_law(fits[j], &setting.factor),
             ) {
-                (Some(a), Some(b)) => closed_form(&a, &b),
+                (Some(a), Some(b)) => closed_form_at(&a, &b, setting.x),
                 _ => None,
             };
             critical.push(CriticalCurve {
@@ -871,6 +902,28 @@ mod tests {
     use super::*;
     use crate::joint::published::{generate_family, noise_sd, Family, EN_DE};
     use crate::joint::{default_options, fit_all};
+
+    /// More than (1 - level) of the pairs without a crossing: no interval
+    /// at the level, the range of those that cross given apart (fix53a).
+    #[test]
+    fn mostly_without_a_crossing_gives_no_interval() {
+        let found: Vec<f64> = (1..=49).map(|i| 1e6 * i as f64).collect();
+        let ci = CrossingInterval::of(&found, 151, 0.95);
+        assert!(ci.interval.is_none(), "{ci:?}");
+        let r = ci.crossing_range_of_replicates_that_cross.unwrap();
+        assert!(r.lo >= 1e6 && r.hi <= 4.9e7 && r.lo < r.hi, "{r:?}");
+        assert!(ci.is_mostly_without(0.95));
+        // exactly (1 - level) without: an interval, no separate range
+        let found: Vec<f64> = (1..=190).map(|i| i as f64).collect();
+        let ci = CrossingInterval::of(&found, 10, 0.95);
+        assert!(ci.interval.is_some() && ci.crossing_range_of_replicates_that_cross.is_none());
+        assert!(!ci.is_mostly_without(0.95));
+        // 2 of 20 at 90% (0.1 * 20 in floating point): an interval
+        let found: Vec<f64> = (1..=18).map(|i| i as f64).collect();
+        assert!(!CrossingInterval::mostly_without(18, 2, 0.9));
+        assert!(CrossingInterval::of(&found, 2, 0.9).interval.is_some());
+        assert!(CrossingInterval::mostly_without(17, 3, 0.9));
+    }
 
     /// The multiplicative form's recommendation at `setting` with the
     /// predictive intervals (40 replicates at 90%, seed 0; the default
