@@ -164,7 +164,7 @@ fn an_eval_loss_without_the_rate_takes_it_from_the_rows_at_its_steps() {
     for k in 1..=180 {
         let t = 128.0 * k as f64;
         csv += &format!("{t},{},{},\n", loss(t), cosine(t, 23040.0));
-        if k % 10 == 0 {
+        if k.is_multiple_of(10) {
             csv += &format!("{t},,,{}\n", loss(t) + 0.05);
         }
     }
@@ -196,7 +196,7 @@ fn an_eval_loss_without_the_rate_takes_it_from_the_rows_at_its_steps() {
     for k in 1..=180 {
         let t = 128.0 * k as f64;
         csv += &format!("{t},{},{},\n", loss(t), cosine(t, 23040.0));
-        if k % 10 == 0 {
+        if k.is_multiple_of(10) {
             csv += &format!("{},,,{}\n", t + 10.0, loss(t) + 0.05);
         }
     }
@@ -295,7 +295,7 @@ fn events(shift: f32) -> Vec<u8> {
         let t = 128 * k;
         let l = loss(t as f64) as f32 + shift;
         b.extend(record(t, &[("train/loss", l)]));
-        if k % 10 == 0 {
+        if k.is_multiple_of(10) {
             b.extend(record(t, &[("eval/loss", l + 0.05)]));
         }
     };
