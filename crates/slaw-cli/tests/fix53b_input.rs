@@ -161,7 +161,7 @@ fn a_csv_log_that_restarts_keeps_the_later_rows_and_says_so() {
 fn an_eval_loss_without_the_rate_takes_it_from_the_rows_at_its_steps() {
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("Step,train/loss,train/learning_rate,eval/loss\n");
-    for k in 1..=180 {
+    for k in 1..=180u64 {
         let t = 128.0 * k as f64;
         csv += &format!("{t},{},{},\n", loss(t), cosine(t, 23040.0));
         if k.is_multiple_of(10) {
@@ -193,7 +193,7 @@ fn an_eval_loss_without_the_rate_takes_it_from_the_rows_at_its_steps() {
     assert!(!v["decay"].is_null(), "{v}");
     // eval steps without a train row: the rate is not used, said
     let mut csv = String::from("Step,train/loss,train/learning_rate,eval/loss\n");
-    for k in 1..=180 {
+    for k in 1..=180u64 {
         let t = 128.0 * k as f64;
         csv += &format!("{t},{},{},\n", loss(t), cosine(t, 23040.0));
         if k.is_multiple_of(10) {
