@@ -27,7 +27,8 @@ pub struct Restart {
 /// with `steps[i] < steps[i - 1]` whose following steps increase, strictly,
 /// up to at least `steps[i - 1]` (or to the end of the log), and that lie
 /// above the first step (a log starting again from its beginning is two
-/// runs, not a resumed one). `Err(i)`: a step going back at `i` that is not
+/// runs, not a resumed one), and that log again at least one step logged
+/// before (a row merely out of order does not). `Err(i)`: a step going back at `i` that is not
 /// such a restart (rows out of order, or two runs in one log).
 pub fn find(steps: &[f64]) -> Result<Vec<usize>, usize> {
     let mut out = Vec::new();
@@ -56,7 +57,20 @@ pub fn find(steps: &[f64]) -> Result<Vec<usize>, usize> {
             }
             prev = t;
         }
-        if !ok {
+        // ... and log again at least one step the earlier rows logged (a
+        // resumed run logs at the steps it logged before; a row merely out
+        // of order does not).
+        let earlier: std::collections::HashSet<u64> = steps[..i]
+            .iter()
+            .rev()
+            .take_while(|&&t| t >= s)
+            .map(|t| t.to_bits())
+            .collect();
+        let again = steps[i..]
+            .iter()
+            .take_while(|&&t| t <= before)
+            .any(|t| earlier.contains(&t.to_bits()));
+        if !ok || !again {
             return Err(i);
         }
         out.push(i);
@@ -162,7 +176,9 @@ mod tests {
         let s = [2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 10.0, 11.0, 12.0, 14.0, 20.0];
         assert_eq!(find(&s), Ok(vec![6]));
         // a crash before the earlier end, then the end of the log: a restart
-        assert_eq!(find(&[2.0, 4.0, 6.0, 8.0, 5.0, 6.0]), Ok(vec![4]));
+        assert_eq!(find(&[2.0, 4.0, 6.0, 8.0, 4.0, 6.0]), Ok(vec![4]));
+        // one row out of order (no step logged again): not a restart
+        assert_eq!(find(&[100.0, 200.0, 150.0, 400.0]), Err(2));
         // two restarts
         assert_eq!(
             find(&[1.0, 2.0, 3.0, 4.0, 3.0, 4.0, 5.0, 6.0, 5.0, 6.0, 7.0]),
