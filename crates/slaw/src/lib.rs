@@ -31,6 +31,7 @@ pub mod objective;
 pub mod observations;
 pub mod pick;
 pub mod progress;
+pub mod restarts;
 pub mod scaling;
 pub mod segment;
 pub mod selection;

@@ -689,7 +689,8 @@ impl DataSpec {
             table.to_mut().derive(spec)?;
         }
         let cols = self.columns();
-        let mut note = None;
+        // What the reader did (an event file that restarts).
+        let mut note = (!table.notes.is_empty()).then(|| table.notes.join("; "));
         if table.steps {
             let used: Vec<usize> = cols
                 .read()
@@ -703,7 +704,7 @@ impl DataSpec {
                     .filter(|&&c| (0..table.len()).any(|r| table.is_empty_cell(r, c)))
                     .map(|&c| format!("'{}'", table.columns[c]))
                     .collect();
-                note = Some(format!(
+                let dropped_note = format!(
                     "{}: {dropped} of {} steps dropped: {} not logged there (an event file \
                      logs each tag at its own steps); fitted on the {} steps where {} logged",
                     table.source,
@@ -715,7 +716,11 @@ impl DataSpec {
                     } else {
                         "they are"
                     }
-                ));
+                );
+                note = Some(match note {
+                    Some(n) => format!("{dropped_note}; {n}"),
+                    None => dropped_note,
+                });
             }
             if kept.is_empty() {
                 return Err(Error::input(

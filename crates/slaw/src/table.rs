@@ -28,6 +28,9 @@ pub struct Table {
     /// step; `row_numbers` the index of each step's first record): a cell
     /// is named by its step, and a tag not logged at a step is expected.
     pub steps: bool,
+    /// What the reader did that the user should be told of (a TensorBoard
+    /// log that restarts: the steps logged twice, the later records kept).
+    pub notes: Vec<String>,
 }
 
 /// The cells of one column: their text end to end, and where each ends.
@@ -106,6 +109,9 @@ impl Table {
         } else {
             path.display().to_string()
         };
+        if !stdin && path.is_dir() {
+            return Self::read_dir(path, &source);
+        }
         let bytes = if stdin {
             let mut b = Vec::new();
             std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(|e| Error::Io {
@@ -437,6 +443,67 @@ impl Table {
         Ok(table)
     }
 
+    /// A directory: a TensorBoard log directory holding one event file is
+    /// read as that file (said in a note); with several (a run per file or
+    /// per subdirectory), an error listing them: one run is read at a time.
+    fn read_dir(path: &Path, source: &str) -> Result<Table> {
+        let mut found = Vec::new();
+        let mut dirs = vec![(path.to_path_buf(), 0)];
+        while let Some((d, depth)) = dirs.pop() {
+            let entries = std::fs::read_dir(&d).map_err(|e| Error::Io {
+                path: d.display().to_string(),
+                source: e,
+            })?;
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    if depth < 8 {
+                        dirs.push((p, depth + 1));
+                    }
+                } else if crate::tfevents::is_event_file_name(&p) {
+                    found.push(p);
+                }
+            }
+        }
+        found.sort();
+        match found.len() {
+            0 => Err(Error::input(
+                source,
+                None,
+                None,
+                "a directory, with no TensorBoard event file (events.out.tfevents.*) in it: give a file",
+            )),
+            1 => {
+                let mut t = Self::read(&found[0])?;
+                t.notes.insert(
+                    0,
+                    format!(
+                        "{source} is a directory: its one event file {} was read",
+                        found[0].display()
+                    ),
+                );
+                Ok(t)
+            }
+            n => {
+                let shown: Vec<String> = found
+                    .iter()
+                    .take(10)
+                    .map(|p| p.display().to_string())
+                    .collect();
+                Err(Error::input(
+                    source,
+                    None,
+                    None,
+                    format!(
+                        "a TensorBoard log directory with {n} event files (a run per file or per subdirectory): give one event file, one run at a time: {}{}",
+                        shown.join(", "),
+                        if n > 10 { ", ..." } else { "" }
+                    ),
+                ))
+            }
+        }
+    }
+
     /// An empty table with these columns (rows come with `push_row`).
     pub fn new(source: &str, columns: Vec<String>) -> Table {
         Table {
@@ -445,6 +512,7 @@ impl Table {
             columns,
             row_numbers: Vec::new(),
             steps: false,
+            notes: Vec::new(),
         }
     }
 
@@ -474,6 +542,7 @@ impl Table {
     pub fn logged_rows(&self, cols: &[usize]) -> Result<(Table, usize)> {
         let mut out = Table::new(&self.source, self.columns.clone());
         out.steps = self.steps;
+        out.notes = self.notes.clone();
         let mut dropped = 0;
         for r in 0..self.len() {
             if cols.iter().any(|&c| self.is_empty_cell(r, c)) {

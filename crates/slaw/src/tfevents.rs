@@ -121,6 +121,16 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Table> {
     type Row = (usize, f64, BTreeMap<usize, f64>);
     let mut rows: BTreeMap<i64, Row> = BTreeMap::new();
     let mut tags: Vec<String> = Vec::new();
+    // Restarts: each tag's last step, the values dropped by a restart and
+    // not logged again (tag, step), those logged again (tag, step, earlier,
+    // later).
+    let mut tag_max: Vec<i64> = Vec::new();
+    let mut merged = crate::restarts::Merged::default();
+    // The largest step since the last restart (a tag going back below it
+    // is a new restart).
+    let mut max_since = i64::MIN;
+    let mut removed: BTreeMap<(usize, i64), f64> = BTreeMap::new();
+    let mut relogged: Vec<(usize, i64, f64, f64)> = Vec::new();
     let mut at = 0usize;
     let mut index = 0usize;
     let bad = |index: usize, at: usize, what: &str| {
@@ -153,6 +163,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Table> {
             return Err(bad(index, at, "data checksum mismatch"));
         }
         let event = Event::decode(data).map_err(|e| bad(index, at, &e.to_string()))?;
+        max_since = max_since.max(event.step);
         if let Some(summary) = event.summary {
             for v in summary.value {
                 let value = v
@@ -167,10 +178,45 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Table> {
                         tags.len() - 1
                     }
                 };
+                if tag_max.len() < tags.len() {
+                    tag_max.push(i64::MIN);
+                }
+                // A step below one this tag was logged at: a resumed run
+                // logging again from its checkpoint. Its earlier records at
+                // this step and later are dropped (TensorBoard's purge of
+                // orphaned data), kept aside to say what was replaced.
+                if event.step < tag_max[k] {
+                    // One restart for every tag that goes back with it (a
+                    // tag logged less often goes back at a later record).
+                    if merged.restarts.is_empty() || event.step < max_since {
+                        merged.restarts.push(crate::restarts::Restart {
+                            step: event.step as f64,
+                            after: tag_max[k] as f64,
+                            row: None,
+                        });
+                        max_since = event.step;
+                    }
+                    let mut emptied = Vec::new();
+                    for (&step, row) in rows.range_mut(event.step..) {
+                        if let Some(old) = row.2.remove(&k) {
+                            removed.insert((k, step), old);
+                        }
+                        if row.2.is_empty() {
+                            emptied.push(step);
+                        }
+                    }
+                    for step in emptied {
+                        rows.remove(&step);
+                    }
+                }
+                tag_max[k] = event.step;
+                if let Some(old) = removed.remove(&(k, event.step)) {
+                    relogged.push((k, event.step, old, value));
+                }
                 let row = rows
                     .entry(event.step)
                     .or_insert_with(|| (index, event.wall_time, BTreeMap::new()));
-                // A step logged again (a resumed run) keeps its latest value.
+                // A step logged again without going back keeps its latest value.
                 row.2.insert(k, value);
             }
         }
@@ -198,6 +244,29 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Table> {
     columns.extend(tags.iter().cloned());
     let mut table = Table::new(source, columns);
     table.steps = true;
+    if !merged.restarts.is_empty() {
+        let twice: std::collections::BTreeSet<i64> = relogged.iter().map(|r| r.1).collect();
+        merged.twice = twice.len();
+        merged.orphaned = removed
+            .keys()
+            .map(|&(_, step)| step)
+            .filter(|s| !twice.contains(s))
+            .collect::<std::collections::BTreeSet<i64>>()
+            .len();
+        for (k, tag) in tags.iter().enumerate() {
+            let pairs: Vec<(f64, f64)> = relogged
+                .iter()
+                .filter(|r| r.0 == k)
+                .map(|r| (r.2, r.3))
+                .collect();
+            if pairs.is_empty() {
+                continue;
+            }
+            let kept: Vec<f64> = rows.values().filter_map(|r| r.2.get(&k).copied()).collect();
+            merged.copies.push((tag.clone(), pairs, kept));
+        }
+        table.notes.extend(merged.note());
+    }
     for (step, (record, wall, values)) in rows {
         let mut r = vec![step.to_string(), format!("{wall}")];
         r.extend((0..tags.len()).map(|k| values.get(&k).map_or(String::new(), |v| format!("{v}"))));

@@ -245,6 +245,8 @@ impl Curve {
     ) -> Option<Error> {
         let si = t.column_index(step_col).ok()?;
         let li = Self::loss_index(t, loss_col)?;
+        let restarted = Self::restart_rows(t, rows, si, li).map(|(kept, _)| kept);
+        let rows = restarted.as_deref().unwrap_or(rows);
         let mut prev: Option<(f64, usize)> = None;
         for &r in rows {
             if t.is_empty_cell(r, li) {
@@ -280,7 +282,11 @@ impl Curve {
     /// The rows of each run (`run_col`: one column or several separated by
     /// commas), in order of first appearance; every row, named `name`,
     /// without it.
-    fn run_rows(t: &Table, name: &str, run_col: Option<&str>) -> Result<Vec<(String, Vec<usize>)>> {
+    pub(crate) fn run_rows(
+        t: &Table,
+        name: &str,
+        run_col: Option<&str>,
+    ) -> Result<Vec<(String, Vec<usize>)>> {
         let stem = name.to_string();
         Ok(match run_col {
             None => vec![(stem, (0..t.len()).collect())],
@@ -395,6 +401,207 @@ impl Curve {
         t.loss_column(loss_col).ok()
     }
 
+    /// The rows of a run (`rows`, table row indexes) kept when its log
+    /// restarts (a resumed run logging again from its checkpoint: a step
+    /// going back, then increasing past the step before it;
+    /// [`crate::restarts::find`]): the earlier rows at the restart's step
+    /// and later are dropped, the later kept, and what was done. None when
+    /// the log does not restart, or a step does not read as a number (the
+    /// reader says so).
+    pub fn restart_rows(
+        t: &Table,
+        rows: &[usize],
+        si: usize,
+        li: usize,
+    ) -> Option<(Vec<usize>, crate::restarts::Merged)> {
+        // The rows with a loss, past the loss before training (step 0).
+        let mut entries: Vec<(usize, f64)> = Vec::new();
+        for &r in rows {
+            if t.is_empty_cell(r, li) {
+                continue;
+            }
+            let s = t.number(r, si).ok()?;
+            if s == 0.0 && t.number(r, li).is_ok_and(|l| l > 0.0) {
+                continue;
+            }
+            entries.push((r, s));
+        }
+        let steps: Vec<f64> = entries.iter().map(|e| e.1).collect();
+        let at = crate::restarts::find(&steps).ok()?;
+        if at.is_empty() {
+            return None;
+        }
+        let loss = |r: usize| t.number(r, li).unwrap_or(f64::NAN);
+        let mut merged = crate::restarts::Merged::default();
+        let mut kept: Vec<(usize, f64)> = Vec::new();
+        let mut removed: Vec<(f64, f64)> = Vec::new();
+        let mut pairs = Vec::new();
+        for (i, &(r, s)) in entries.iter().enumerate() {
+            if at.contains(&i) {
+                merged.restarts.push(crate::restarts::Restart {
+                    step: s,
+                    after: entries[i - 1].1,
+                    row: Some(t.line(r)),
+                });
+                while kept.last().is_some_and(|k| k.1 >= s) {
+                    let (kr, ks) = kept.pop().expect("checked");
+                    removed.push((ks, loss(kr)));
+                }
+            }
+            if let Some(j) = removed.iter().position(|x| x.0 == s) {
+                pairs.push((removed.swap_remove(j).1, loss(r)));
+            }
+            kept.push((r, s));
+        }
+        merged.twice = pairs.len();
+        merged.orphaned = removed.len();
+        let kept_loss: Vec<f64> = kept.iter().map(|k| loss(k.0)).collect();
+        merged
+            .copies
+            .push((t.columns[li].clone(), pairs, kept_loss));
+        // The rows without a loss stay (a sparse log's other metrics).
+        let keep: std::collections::HashSet<usize> = kept.iter().map(|k| k.0).collect();
+        let dropped: std::collections::HashSet<usize> = entries
+            .iter()
+            .map(|e| e.0)
+            .filter(|r| !keep.contains(r))
+            .collect();
+        Some((
+            rows.iter()
+                .copied()
+                .filter(|r| !dropped.contains(r))
+                .collect(),
+            merged,
+        ))
+    }
+
+    /// The warning of each run (named as `runs_from_table_each` names it)
+    /// whose log restarts ([`Curve::restart_rows`]).
+    pub fn restarts(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        run_col: Option<&str>,
+    ) -> Result<Vec<(String, String)>> {
+        let (Ok(si), Some(li)) = (t.column_index(step_col), Self::loss_index(t, loss_col)) else {
+            return Ok(vec![]);
+        };
+        Ok(Self::run_rows(t, name, run_col)?
+            .into_iter()
+            .filter_map(|(run, rows)| {
+                let (_, merged) = Self::restart_rows(t, &rows, si, li)?;
+                Some((run, merged.note()?))
+            })
+            .collect())
+    }
+
+    /// The learning rate (column `lri`) of the rows of `rows` without a
+    /// loss (column `li`), by step (`f64::to_bits`): where a row with a
+    /// loss but no rate takes its rate. Empty unless some row with a loss
+    /// lacks the rate; a step whose rows give two rates is left out.
+    fn same_step_rates(
+        t: &Table,
+        rows: &[usize],
+        si: usize,
+        li: usize,
+        lri: usize,
+    ) -> std::collections::HashMap<u64, f64> {
+        let mut out = std::collections::HashMap::new();
+        if !rows
+            .iter()
+            .any(|&r| !t.is_empty_cell(r, li) && t.is_empty_cell(r, lri))
+        {
+            return out;
+        }
+        let mut clash = std::collections::HashSet::new();
+        for &r in rows {
+            if t.is_empty_cell(r, lri) || !t.is_empty_cell(r, li) {
+                continue;
+            }
+            let (Ok(s), Ok(lr)) = (t.number(r, si), t.number(r, lri)) else {
+                continue;
+            };
+            if let Some(&old) = out.get(&s.to_bits()) {
+                if old != lr {
+                    clash.insert(s.to_bits());
+                }
+            }
+            out.insert(s.to_bits(), lr);
+        }
+        for k in clash {
+            out.remove(&k);
+        }
+        out
+    }
+
+    /// What each run (named as `runs_from_table_each` names it) does with a
+    /// learning-rate column found by its name that the rows with a loss
+    /// lack, while other rows have it: the rows at the same steps give it
+    /// (said), or, when some step has no such row, it is not used (said).
+    pub fn lr_elsewhere(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+    ) -> Result<Vec<(String, String)>> {
+        let (Ok(si), Some(li)) = (t.column_index(step_col), Self::loss_index(t, loss_col)) else {
+            return Ok(vec![]);
+        };
+        let Some(lri) = lr_col
+            .is_none()
+            .then(|| {
+                t.columns
+                    .iter()
+                    .position(|c| LR_COLUMNS.contains(&c.as_str()))
+            })
+            .flatten()
+        else {
+            return Ok(vec![]);
+        };
+        let (loss, lr) = (&t.columns[li], &t.columns[lri]);
+        Ok(Self::run_rows(t, name, run_col)?
+            .into_iter()
+            .filter_map(|(run, rows)| {
+                let lacking: Vec<usize> = rows
+                    .iter()
+                    .copied()
+                    .filter(|&r| !t.is_empty_cell(r, li) && t.is_empty_cell(r, lri))
+                    .collect();
+                let elsewhere = rows
+                    .iter()
+                    .any(|&r| t.is_empty_cell(r, li) && !t.is_empty_cell(r, lri));
+                if lacking.is_empty() || !elsewhere {
+                    return None;
+                }
+                let with_loss = rows.iter().filter(|&&r| !t.is_empty_cell(r, li)).count();
+                let same = Self::same_step_rates(t, &rows, si, li, lri);
+                let missing: Vec<usize> = lacking
+                    .iter()
+                    .copied()
+                    .filter(|&r| !t.number(r, si).is_ok_and(|s| same.contains_key(&s.to_bits())))
+                    .collect();
+                if missing.is_empty() {
+                    Some((run, format!(
+                        "the learning rate '{lr}' is logged on other rows (train rows?) but not on the {} row{} of '{loss}': each takes the rate of the row at its step",
+                        lacking.len(),
+                        if lacking.len() == 1 { "" } else { "s" }
+                    )))
+                } else if lacking.len() == with_loss {
+                    Some((run, format!(
+                        "the learning rate '{lr}' is logged on other rows (train rows?) but not on the rows of '{loss}', and no row at step {} (row {}) has it: it is not used, so the forecast ignores the schedule; give the schedule, or log the rate at the loss's steps",
+                        t.text(missing[0], si),
+                        t.line(missing[0])
+                    )))
+                } else {
+                    None
+                }
+            })
+            .collect())
+    }
+
     fn from_rows(
         t: &Table,
         rows: &[usize],
@@ -408,6 +615,7 @@ impl Curve {
         // TensorBoard log ("train/loss") or of a W&B export ("run-1 -
         // train/loss").
         let li = t.loss_column(loss_col)?;
+        let mut same_step = std::collections::HashMap::new();
         let ri = match lr_col {
             Some(c) => Some(t.column_index(c)?),
             // Found by its name: not used where no row with a loss has it
@@ -422,9 +630,18 @@ impl Curve {
                 None => None,
                 Some(i) => {
                     let with_loss = || rows.iter().filter(|&&r| !t.is_empty_cell(r, li));
+                    // A loss row without the rate takes that of a row of the
+                    // run at the same step (W&B long exports log the eval
+                    // loss and the train rate on different rows).
+                    same_step = Self::same_step_rates(t, rows, si, li, i);
                     let gaps: Vec<usize> = with_loss()
                         .copied()
-                        .filter(|&r| t.is_empty_cell(r, i))
+                        .filter(|&r| {
+                            t.is_empty_cell(r, i)
+                                && !t
+                                    .number(r, si)
+                                    .is_ok_and(|s| same_step.contains_key(&s.to_bits()))
+                        })
                         .collect();
                     let n = with_loss().count();
                     match gaps.first() {
@@ -445,6 +662,9 @@ impl Curve {
                 }
             },
         };
+        // A log that restarts: the later rows at the steps logged twice.
+        let restarted = Self::restart_rows(t, rows, si, li).map(|(kept, _)| kept);
+        let rows = restarted.as_deref().unwrap_or(rows);
         let mut c = Curve {
             name,
             step: vec![],
@@ -494,7 +714,10 @@ impl Curve {
                 }
             }
             if let (Some(i), Some(v)) = (ri, c.lr.as_mut()) {
-                let lr = t.number(r, i)?;
+                let lr = match same_step.get(&s.to_bits()) {
+                    Some(&lr) if t.is_empty_cell(r, i) => lr,
+                    _ => t.number(r, i)?,
+                };
                 if lr < 0.0 {
                     return Err(Error::input(
                         &t.source,

@@ -25,6 +25,7 @@ pub use output::{
 };
 pub use request::{Choice, Data, FitUntil, Request};
 pub use spec::Spec;
+pub use warnings::{SCHEDULE_PEAK_TOLERANCE, SCHEDULE_SHAPE_TOLERANCE};
 
 use super::prior;
 use super::{accuracy, Curve};
@@ -34,7 +35,7 @@ use laws::{hull_with_reciprocal, hull_with_step_only, run_law, run_temporal};
 use std::borrow::Cow;
 use warnings::{
     annealing_params, bound_warning, ignores_decay, not_positive, outside_interval, rising,
-    FOLLOWS_UNPINNED,
+    schedule_vs_logged, FOLLOWS_UNPINNED,
 };
 
 /// Forecast every curve of `data` with the method named `method` (`auto`,
@@ -94,13 +95,17 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         Data::Aggregate(c) => Cow::Borrowed(c),
         Data::Positions(p) => Cow::Owned(p.aggregate()),
     };
-    if let Some(s) = req.schedule {
-        curve = Cow::Owned(curve.into_owned().with_schedule(s));
-    }
     let last = *curve.step.last().expect("curves are not empty");
     req.fit_until.check()?;
     let first = curve.step[0];
     let until = req.fit_until.step(first, last);
+    // A schedule given for a curve that logs its rate: compared with it
+    // where both are known, then used.
+    let mut schedule_warnings = vec![];
+    if let Some(s) = req.schedule {
+        schedule_warnings = schedule_vs_logged(&curve, &s, until);
+        curve = Cow::Owned(curve.into_owned().with_schedule(s));
+    }
     if until < first {
         return Err(Error::setting(
             crate::error::Setting::FitUntil,
@@ -326,6 +331,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     if let Some(w) = curve.untrained_warning() {
         out.warnings.push(w);
     }
+    out.warnings.extend(schedule_warnings);
     for &t in &at {
         let i = ext
             .step

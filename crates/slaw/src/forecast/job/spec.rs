@@ -144,8 +144,12 @@ impl Spec {
         let base = self.request()?;
         if self.positions(&table) {
             let data = self.data(&table, name)?;
+            let notes = table.notes.clone();
             drop(table);
-            let forecasts = run_each(&data, &self.method, &base)?;
+            let mut forecasts = run_each(&data, &self.method, &base)?;
+            for o in &mut forecasts {
+                o.warnings.extend(notes.iter().cloned());
+            }
             return Ok(Runs {
                 forecasts,
                 skipped: vec![],
@@ -238,6 +242,31 @@ impl Spec {
                 if rows.len() > 5 { ", ..." } else { "" }
             );
             notes.push((run, w));
+        }
+        for (run, w) in Curve::lr_elsewhere(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.lr_col.as_deref(),
+            self.run_col.as_deref(),
+        )? {
+            notes.push((run, w));
+        }
+        for (run, w) in Curve::restarts(
+            table,
+            name,
+            &self.step_col,
+            &self.loss_col,
+            self.run_col.as_deref(),
+        )? {
+            notes.push((run, w));
+        }
+        // What the reader did (an event file that restarts), every run's.
+        for w in &table.notes {
+            for (run, _) in Curve::run_rows(table, name, self.run_col.as_deref())? {
+                notes.push((run, w.clone()));
+            }
         }
         for (run, rows) in Curve::at_step_zero(
             table,

@@ -353,3 +353,77 @@ pub(super) fn bound_warning(name: &str) -> String {
         "parameter {name} is at a bound of its range: the data do not pin it, and the forecast may follow the bound"
     )
 }
+
+/// Largest departure, as a share of the peak, between a given schedule's
+/// shape and the logged rates' over the fitted rows before a warning: a
+/// schedule written from the run's settings reproduces a logged rate to its
+/// rounding; 3% leaves room for conventions (a warmup counted from step 0
+/// or 1, a rate logged once per interval) and catches a mistyped setting
+/// (probe53: a total of 48000 for 24000 departed 8.5% by step 7152).
+pub const SCHEDULE_SHAPE_TOLERANCE: f64 = 0.03;
+
+/// Largest relative difference between a given schedule's peak and the
+/// logged rates' over the same rows before a warning.
+pub const SCHEDULE_PEAK_TOLERANCE: f64 = 0.02;
+
+/// A schedule given for a curve that logs its own learning rate, compared
+/// with it over the fitted rows (step <= `until`): a warning when their
+/// shapes (each rate divided by its largest over those rows) depart by
+/// more than [`SCHEDULE_SHAPE_TOLERANCE`] of the peak, naming the step of
+/// the largest departure, and one when the schedule's largest rate there
+/// differs from the logged one by more than [`SCHEDULE_PEAK_TOLERANCE`].
+pub fn schedule_vs_logged(
+    curve: &Curve,
+    schedule: &crate::forecast::Schedule,
+    until: f64,
+) -> Vec<String> {
+    let Some(lr) = &curve.lr else {
+        return vec![];
+    };
+    let rows: Vec<(f64, f64, f64)> = curve
+        .step
+        .iter()
+        .zip(lr)
+        .filter(|(&s, _)| s <= until)
+        .map(|(&s, &l)| (s, l, schedule.at(s)))
+        .collect();
+    let logged_peak = rows.iter().map(|r| r.1).fold(0.0, f64::max);
+    let given_peak = rows.iter().map(|r| r.2).fold(0.0, f64::max);
+    if rows.is_empty() || logged_peak.is_nan() || logged_peak <= 0.0 || given_peak <= 0.0 {
+        return vec![];
+    }
+    let mut out = vec![];
+    let worst = rows
+        .iter()
+        .map(|&(s, l, g)| (s, l, g, (g / given_peak - l / logged_peak).abs()))
+        .fold((0.0, 0.0, 0.0, -1.0), |a, b| if b.3 > a.3 { b } else { a });
+    let n = rows.len();
+    let range = format!(
+        "the {n} fitted row{} with a logged rate (steps {} to {})",
+        if n == 1 { "" } else { "s" },
+        crate::numbers::num(rows[0].0),
+        crate::numbers::num(rows[n - 1].0)
+    );
+    if worst.3 > SCHEDULE_SHAPE_TOLERANCE {
+        out.push(format!(
+            "the schedule given departs from the learning rate the file logs: over {range}, the two rates, each as a share of its largest there, differ by up to {:.1}% of the peak, at step {} (logged {}, {:.1}% of its largest; the schedule {}, {:.1}% of its), more than {:.0}%; the forecast uses the schedule — is a setting of it mistyped?",
+            100.0 * worst.3,
+            crate::numbers::num(worst.0),
+            crate::numbers::short(worst.1),
+            100.0 * worst.1 / logged_peak,
+            crate::numbers::short(worst.2),
+            100.0 * worst.2 / given_peak,
+            100.0 * SCHEDULE_SHAPE_TOLERANCE
+        ));
+    }
+    let ratio = given_peak / logged_peak;
+    if (ratio - 1.0).abs() > SCHEDULE_PEAK_TOLERANCE {
+        out.push(format!(
+            "the schedule given peaks at {} over {range}, where the file's logged rate peaks at {} ({}x): the schedule-aware laws (tissue, multipower) read the rate's shape, not its scale, so a peak off by a constant factor does not change their forecast; but is it the schedule of this run?",
+            crate::numbers::short(given_peak),
+            crate::numbers::short(logged_peak),
+            crate::numbers::short(ratio)
+        ));
+    }
+    out
+}
