@@ -54,7 +54,9 @@ pub struct ForecastArgs {
     /// final at T; default linear; exp needs final > 0); two-stage:peak=P,switch=S,low=Q (P,
     /// then Q from step S). Every kind takes warmup=W (a linear rise from 0 over W steps,
     /// default 0); cosine, linear and wsd take final=F (default 0), the rate after T. E.g.
-    /// cosine:peak=3e-4,final=3e-5,total=24000,warmup=500.
+    /// cosine:peak=3e-4,final=3e-5,total=24000,warmup=500. Where the file logs a rate over the
+    /// fitted rows, a schedule whose shape departs from it by more than 3% of the peak, or
+    /// whose peak differs by more than 2%, is warned about (the law reads the schedule).
     #[arg(long)]
     schedule: Option<String>,
     /// Bootstrap replicates for the forecast intervals (0: none; else at least 1 / (1 - level),
