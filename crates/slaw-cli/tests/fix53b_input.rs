@@ -19,6 +19,16 @@ fn loss(t: f64) -> f64 {
     2.0 + 6.0 * t.powf(-0.3)
 }
 
+/// `slaw forecast F --fit-until 0.5 --bootstrap 0` (with `--json`).
+fn forecast_half(f: &str, json: bool) -> std::process::Output {
+    let mut c = slaw();
+    c.args(["forecast", f, "--fit-until", "0.5", "--bootstrap", "0"]);
+    if json {
+        c.arg("--json");
+    }
+    c.output().unwrap()
+}
+
 fn warnings(v: &serde_json::Value) -> Vec<String> {
     v["warnings"]
         .as_array()
@@ -92,18 +102,7 @@ fn restarted(shift: f64) -> String {
 fn a_csv_log_that_restarts_keeps_the_later_rows_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(&dir, "restart.csv", &restarted(0.0005));
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "0.5",
-            "--bootstrap",
-            "0",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = forecast_half(&f, true);
     let v = json_of(&out);
     let w = warnings(&v);
     assert!(
@@ -116,26 +115,12 @@ fn a_csv_log_that_restarts_keeps_the_later_rows_and_says_so() {
     // one point per step: steps 128..3840 fitted (30), each once
     assert_eq!(v["fit_points"], 30, "{v}");
     // the text says it too
-    let out = slaw()
-        .args(["forecast", &f, "--fit-until", "0.5", "--bootstrap", "0"])
-        .output()
-        .unwrap();
+    let out = forecast_half(&f, false);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("warning: 7 steps logged twice"), "{text}");
     // copies far apart: said
     let f = write(&dir, "restart2.csv", &restarted(1.0));
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "0.5",
-            "--bootstrap",
-            "0",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = forecast_half(&f, true);
     let w = warnings(&json_of(&out));
     assert!(
         w.iter()
@@ -314,28 +299,14 @@ fn an_event_file_that_restarts_says_which_copy_it_kept() {
     let p = dir.path().join("events.out.tfevents.1.host");
     std::fs::write(&p, events(0.0005)).unwrap();
     let f = p.display().to_string();
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "0.5",
-            "--bootstrap",
-            "0",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = forecast_half(&f, true);
     let w = warnings(&json_of(&out));
     assert!(
         w.iter()
             .any(|w| w == "7 steps logged twice (a restart at step 3072?): the later records kept"),
         "{w:?}"
     );
-    let out = slaw()
-        .args(["forecast", &f, "--fit-until", "0.5", "--bootstrap", "0"])
-        .output()
-        .unwrap();
+    let out = forecast_half(&f, false);
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains("warning: 7 steps logged twice (a restart at step 3072?)"));
     // fit reads it the same way, and says so
@@ -360,18 +331,7 @@ fn an_event_file_that_restarts_says_which_copy_it_kept() {
     );
     // copies 1.0 apart: the disagreement is said
     std::fs::write(&p, events(1.0)).unwrap();
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "0.5",
-            "--bootstrap",
-            "0",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = forecast_half(&f, true);
     let w = warnings(&json_of(&out));
     assert!(
         w.iter()

@@ -243,25 +243,21 @@ impl Spec {
             );
             notes.push((run, w));
         }
-        for (run, w) in Curve::lr_elsewhere(
+        notes.extend(Curve::lr_elsewhere(
             table,
             name,
             &self.step_col,
             &self.loss_col,
             self.lr_col.as_deref(),
             self.run_col.as_deref(),
-        )? {
-            notes.push((run, w));
-        }
-        for (run, w) in Curve::restarts(
+        )?);
+        notes.extend(Curve::restarts(
             table,
             name,
             &self.step_col,
             &self.loss_col,
             self.run_col.as_deref(),
-        )? {
-            notes.push((run, w));
-        }
+        )?);
         // What the reader did (an event file that restarts), every run's.
         for w in &table.notes {
             for (run, _) in Curve::run_rows(table, name, self.run_col.as_deref())? {
