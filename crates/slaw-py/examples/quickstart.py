@@ -27,7 +27,7 @@ df = df.sort_values("loss").iloc[:-5]  # the replication drops the 5 highest los
 fit = slaw.fit(df, law="chinchilla", x=["Model Size", "D"], y="loss")
 print(fit.report())
 print(f"alpha = {fit.params['alpha']:.4f}, beta = {fit.params['beta']:.4f}, E = {fit.params['E']:.4f}")
-print("loss at N = 70B, D = 1.4T:", fit.predict({"Model Size": [7e10], "D": [1.4e12]})[0])
+print("loss at N = 70B, D = 1.4T:", fit.predict({"Model Size": [7e10], "D": [1.4e12]})["loss"][0])
 ax = fit.plot()
 ax.figure.savefig(os.path.join(out, "chinchilla.png"), dpi=120, bbox_inches="tight")
 plt.close(ax.figure)

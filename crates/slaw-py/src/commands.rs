@@ -268,7 +268,47 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
         .map(|n| n.as_str())
         .chain(skipped.iter().map(|g| g.reason.as_str()))
         .collect();
+    // The CLI's `--plot` figure of each group alone (its points, the law,
+    // the bootstrap band, the predictions with their intervals), and with
+    // several groups the CLI's figure of them all, for `plot()`.
+    let y = &o.data.y;
+    let group_col = o.data.group.as_deref();
+    let figures: Vec<serde_json::Value> = fits
+        .iter()
+        .map(|g| {
+            crate::figures::to_json(&slaw_report::plot::fit_figure(
+                &law,
+                &obs,
+                std::slice::from_ref(g),
+                y,
+                group_col,
+            ))
+        })
+        .collect();
+    let figure_all = (fits.len() > 1).then(|| {
+        crate::figures::to_json(&slaw_report::plot::fit_figure(
+            &law, &obs, &fits, y, group_col,
+        ))
+    });
+    // The fitted points' range per input, per group (where a new point lies
+    // against them, for `FitResult.predict`).
+    let ranges: Vec<Vec<(f64, f64)>> = fits
+        .iter()
+        .map(|g| {
+            (0..obs.dim())
+                .map(|j| {
+                    g.train_idx
+                        .iter()
+                        .map(|&i| obs.point(i)[j])
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                            (lo.min(v), hi.max(v))
+                        })
+                })
+                .collect()
+        })
+        .collect();
     json(&serde_json::json!({
+        "_figures": figures, "_figure_all": figure_all, "_ranges": ranges,
         "law": law.name, "formula": law.formula, "inputs": law.inputs,
         "transforms": law.params.iter().map(|p| p.transform).collect::<Vec<_>>(),
         "bounds": law.params.iter().map(|p| (p.lower, p.upper)).collect::<Vec<_>>(),
@@ -330,10 +370,15 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
         // As the CLI: laws named as a pick's pool (M4 by its authors'
         // procedure included), the pick's predictions at `predict`.
-        return with_notes(
-            &analysis::backtest_comparison(&laws, &obs, &opts, &o.data.y, &o.predict)?,
-            note,
-        );
+        let cmp = analysis::backtest_comparison(&laws, &obs, &opts, &o.data.y, &o.predict)?;
+        let figures = cmp
+            .groups
+            .iter()
+            .map(|g| {
+                crate::figures::to_json(&crate::figures::compare_figure(&cmp, &obs, &o.data.y, g))
+            })
+            .collect();
+        return with_notes(&cmp, note, figures);
     }
     if !o.predict.is_empty() {
         return usage(
@@ -345,15 +390,22 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let given = o.data.holdout_given().then_some(holdout);
     let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, given, &o.data.y)?;
-    with_notes(&ranked, note)
+    with_notes(&ranked, note, Vec::new())
 }
 
 /// `compare`'s result (the CLI's `--json`) with the note of reading the
 /// data beside it (an event file's steps dropped where a tag is not
 /// logged: the CLI's `note:`, which its JSON shapes have no place for):
 /// `{"result": ..., "notes": [...]}`, unwrapped by the Python side.
-fn with_notes<T: serde::Serialize>(result: &T, note: Option<String>) -> Res<String> {
-    json(&serde_json::json!({"result": result, "notes": note.into_iter().collect::<Vec<_>>()}))
+/// `figures`: the backtest pick's figure per group, for `plot()`.
+fn with_notes<T: serde::Serialize>(
+    result: &T,
+    note: Option<String>,
+    figures: Vec<serde_json::Value>,
+) -> Res<String> {
+    json(&serde_json::json!({
+        "result": result, "notes": note.into_iter().collect::<Vec<_>>(), "figures": figures
+    }))
 }
 
 #[derive(Deserialize)]
@@ -573,10 +625,27 @@ fn read_runs(data: &Input, c: &RunCols) -> Res<slaw::joint::Runs> {
 
 pub fn joint(data: &Input, c: &RunCols) -> Res<String> {
     let runs = read_runs(data, c)?;
-    json(&slaw::joint::fit_joint(
-        &runs,
-        &slaw::joint::default_options(),
-    )?)
+    let j = slaw::joint::fit_joint(&runs, &slaw::joint::default_options())?;
+    let mut v = serde_json::to_value(&j)?;
+    // The CLI's `--plot` figures (one per method and factor) of either
+    // form (`--plot-form`), for `plot()`: under "_figures", which the
+    // Python side takes out (`to_dict()` stays the CLI's --json).
+    let mut figures = serde_json::Map::new();
+    for form in [
+        slaw::joint::Form::Multiplicative,
+        slaw::joint::Form::Additive,
+    ] {
+        let figs: Vec<serde_json::Value> =
+            slaw_report::plot::joint::joint_figures(&runs, &j.fits, form)
+                .iter()
+                .map(|(m, f, fig)| serde_json::json!([m, f, crate::figures::to_json(fig)]))
+                .collect();
+        figures.insert(form.name().to_string(), serde_json::Value::Array(figs));
+    }
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("_figures".into(), serde_json::Value::Object(figures));
+    }
+    json(&v)
 }
 
 #[derive(Deserialize)]
@@ -680,7 +749,10 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
         (lo, hi),
         kind,
     )?;
-    json(&serde_json::json!({"recommendation": rec, "fits": fits}))
+    // The CLI's `--plot` figure (critical data size against the factor),
+    // for `plot()`: under "_figure", which the Python side takes out.
+    let figure = crate::figures::to_json(&slaw_report::plot::joint::critical_figure(&rec));
+    json(&serde_json::json!({"recommendation": rec, "fits": fits, "_figure": figure}))
 }
 
 #[derive(Deserialize)]
@@ -780,7 +852,19 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
             .iter()
             .map(|(g, runs)| allocate_group(g, runs, &opts))
             .collect();
-        return json(&out);
+        // The CLI's `--plot` figures per group, for `plot()`.
+        let figures: Vec<serde_json::Value> = out
+            .iter()
+            .flat_map(|g| {
+                slaw_report::plot::allocation_figures(g)
+                    .into_iter()
+                    .map(|(name, fig)| {
+                        serde_json::json!([g.group, name, crate::figures::to_json(&fig)])
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        return json(&serde_json::json!({"result": out, "figures": figures}));
     }
     if a.cols.tokens.is_some() && a.cols.flops.is_some() {
         return usage("method parametric fits tokens: give d_col or flops_col, not both");
@@ -810,5 +894,13 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
         }
         (None, None) => return usage("give a table of pretraining runs or params"),
     };
-    json(&report)
+    // The parametric law's figures, as the CLI's `--plot`.
+    let runs = report.fit.as_ref().map_or(0, |f| f.points);
+    let figures: Vec<serde_json::Value> = slaw_report::plot::allocation_figures(
+        &slaw::allocate::methods::GroupAllocation::from_parametric(report.clone(), runs),
+    )
+    .into_iter()
+    .map(|(name, fig)| serde_json::json!(["", name, crate::figures::to_json(&fig)]))
+    .collect();
+    json(&serde_json::json!({"result": report, "figures": figures}))
 }

@@ -22,6 +22,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 mod commands;
+mod figures;
 
 /// Why a call failed.
 pub enum Failure {

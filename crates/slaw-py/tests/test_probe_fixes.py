@@ -139,7 +139,7 @@ def test_methods_takes_a_numeric_string_as_the_library_does():
 def test_fit_predict_takes_the_forms_predict_takes():
     df = power_df()
     base = slaw.fit(df, law="power", x="n")
-    want = base.predict([1e9, 1e10]).tolist()
+    want = base.predict([1e9, 1e10])["loss"].tolist()
     for p in (np.array([1e9, 1e10]), [1e9, 1e10], pd.DataFrame({"n": [1e9, 1e10]}),
               {"n": [1e9, 1e10]}, [[1e9], [1e10]]):
         r = slaw.fit(df, law="power", x="n", predict=p)
@@ -152,7 +152,7 @@ def test_fit_predict_takes_the_forms_predict_takes():
     ch = pd.DataFrame({"N": n, "D": dd, "loss": 1.7 + 400 / n**0.34 + 410 / dd**0.28})
     r = slaw.fit(ch, law="chinchilla", x=["N", "D"], predict=[7e10, 1.4e12])
     assert len(r.predictions) == 1
-    assert r.predictions[0]["value"] == pytest.approx(r.predict([7e10, 1.4e12])[0], rel=1e-12)
+    assert r.predictions[0]["value"] == pytest.approx(r.predict([7e10, 1.4e12])["loss"][0], rel=1e-12)
 
 
 @pytest.mark.parametrize("kw, msg", [

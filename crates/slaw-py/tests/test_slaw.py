@@ -78,9 +78,9 @@ def test_chinchilla_fit_equals_cli_and_the_published_optimum(tmp_path):
     p = r.params
     n, d = 7e10, 1.4e12
     expect = p["E"] + p["A"] / n ** p["alpha"] + p["B"] / d ** p["beta"]
-    got = r.predict(pd.DataFrame({"Model Size": [n], "D": [d]}))
+    got = r.predict(pd.DataFrame({"Model Size": [n], "D": [d]}))["loss"]
     assert got.shape == (1,) and close(got[0], expect, 1e-12)
-    assert close(r.predict([[n, d]])[0], expect, 1e-12)
+    assert close(r.predict_values([[n, d]])[0], expect, 1e-12)
     # intervals: stderr-based around the value, positive for the log parameters
     for name, (lo, hi) in r.intervals.items():
         assert lo < r.params[name] < hi
@@ -381,7 +381,7 @@ def test_power_law_recovery_from_numpy_dict_and_groups():
     r = slaw.fit({"n": x, "loss": y}, law="power", x="n")
     assert r.converged
     assert abs(r.params["alpha"] - 0.35) < 1e-4 and abs(r.params["E"] - 1.8) < 1e-4
-    np.testing.assert_allclose(r.predict(x), y, rtol=1e-6)
+    np.testing.assert_allclose(r.predict(x)["loss"], y, rtol=1e-6)
     df = pd.DataFrame({"n": np.r_[x, x], "loss": np.r_[y, 2 * y], "g": ["a"] * 14 + ["b"] * 14})
     fits = slaw.fit(df, law="power", x="n", group="g")
     assert isinstance(fits, slaw.FitResults) and set(fits) == {"a", "b"}
@@ -491,7 +491,7 @@ def test_hostile_options_and_predictions_raise_clear_value_errors():
     with pytest.raises(ValueError, match=r"^seed must be a whole number between 0 and"):
         slaw.fit(df, law="power", x="n", seed=-1)
     fit = slaw.fit(df, formula="A/n^alpha + E", params=["A", "alpha", "E"], x="n")
-    assert np.isfinite(fit.predict([1e8])).all()
+    assert np.isfinite(fit.predict_values([1e8])).all()
     with pytest.raises(ValueError, match=r"cannot predict at n = 0: .*outside its domain"):
         fit.predict([0.0])
     flat = pd.DataFrame({"n": x, "loss": np.full(14, 2.5)})

@@ -283,15 +283,29 @@ def fit(
                  "level": _number(level, "level"), "seed": _whole(seed, "seed")})
     table = _to_table(data)
     raw = _call(_native.fit, table, opts)
-    # Beside the CLI's --json ({law, formula, groups}): what the results need.
+    # Beside the CLI's --json ({law, formula, groups}): what the results need (the CLI's
+    # --plot figures, the fitted points' ranges).
+    figures = raw.pop("_figures")
+    figure_all = raw.pop("_figure_all")
+    ranges = raw.pop("_ranges")
     param_names = list(raw.pop("param_names"))
     inputs = raw.pop("inputs")
     transforms = raw.pop("transforms")
     bounds = [tuple(b) for b in raw.pop("bounds")]
     pred_spec = {k: spec[k] for k in ("law", "formula", "params", "log_params", "x")}
     keep = data if not isinstance(data, (str, _os.PathLike)) else None
+    def refit(key: str) -> Any:
+        # The same fit with other prediction points: FitResult.predict(intervals=True).
+        def again(points: List[List[float]]) -> List[Dict[str, Any]]:
+            out = _call(_native.fit, table, dict(opts, predict=[list(p) for p in points]))
+            for g in out["groups"]:
+                if g["group"] == key:
+                    return list(g.get("predictions") or [])
+            return []
+        return again
+
     fits = {}
-    for g in raw["groups"]:
+    for g, fig, rng in zip(raw["groups"], figures, ranges):
         sub = keep
         if keep is not None and group is not None:
             df = keep if isinstance(keep, _pd.DataFrame) else _pd.DataFrame(keep)
@@ -299,13 +313,14 @@ def fit(
             keys = _np.asarray(_column_cells(group, df[group].to_numpy(), "data"))
             sub = df[keys == g["group"]]
         fits[g["group"]] = FitResult(g, pred_spec, inputs, opts["x"], y, raw["formula"],
-                                     float(level), sub, transforms, param_names, bounds)
+                                     float(level), sub, transforms, param_names, bounds,
+                                     figure=fig, ranges=rng, refit=refit(g["group"]))
     # A group with too few points to fit is skipped, as the CLI's (FitResults.skipped).
     for w in raw.get("warnings") or []:
         _warnings.warn(w, stacklevel=2)
     if group is None and len(fits) == 1:
         return next(iter(fits.values()))
-    return FitResults(raw, fits)
+    return FitResults(raw, fits, figure_all)
 
 
 def _mapping(v: Any, what: str) -> Mapping[str, Any]:
@@ -393,6 +408,9 @@ def compare(
     opts["predict"] = [_number(v, "predict") for v in xs]
     out = _call(_native.compare, _to_table(data), opts)
     raw = out["result"]
+    # The backtest pick's figure per group, for plot() (the CLI draws none).
+    cmp_figures = [(g.get("group", ""), f) for g, f in
+                   zip(raw.get("groups") or [], out.get("figures") or [])] if isinstance(raw, dict) else []
     # What reading the data dropped (an event file's steps where a tag is not logged), as the
     # CLI's note.
     read_notes = out.get("notes") or []
@@ -442,13 +460,14 @@ def compare(
         for w in raw.get("warnings") or []:
             _warnings.warn(w, stacklevel=2)
             notes.append(f"warning: {w}")
-        result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes)
+        result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes,
+                             figures=cmp_figures)
         result.predictions = preds  # type: ignore[attr-defined]
         return result
     names = [r["law"] for r in raw]
     frame = _pd.DataFrame(raw).set_index("law") if raw else _pd.DataFrame()
     return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}",
-                       [f"note: {n}" for n in read_notes])
+                       [f"note: {n}" for n in read_notes], bars="heldout_rmsd_log")
 
 
 def select(
@@ -610,6 +629,7 @@ def joint(
     prints; ``to_dict()``: the CLI's ``--json`` (``fits``, ``skipped``, ``warnings``)."""
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
     raw = _call(_native.joint, _to_table(data), opts)
+    figures = raw.pop("_figures", None)  # the CLI's --plot figures per form, for plot()
     # A method or factor that cannot be fitted is skipped, as the CLI's (JointResult.skipped).
     for k in raw.get("skipped") or []:
         _warnings.warn(f"method '{k['method']}' not fitted: {k['reason']}" if k.get("factor") is None
@@ -633,7 +653,7 @@ def joint(
     frame = _pd.DataFrame(rows)
     if len(frame):
         frame = frame.set_index(["method", "form"])
-    return JointResult(raw, frame)
+    return JointResult(raw, frame, figures)
 
 
 def methods(
@@ -681,6 +701,7 @@ def methods(
                  "d_range": None if d_range is None else _range(d_range, "d_range"),
                  "intervals": str(intervals)})
     raw = _call(_native.methods, _to_table(data), opts)
+    figure = raw.pop("_figure", None)  # the CLI's --plot figure, for plot()
     rec = raw.get("recommendation") or {}
     rows = []
     for p in rec.get("predictions") or []:
@@ -697,7 +718,8 @@ def methods(
     table = _pd.DataFrame(rows)
     if len(table):
         table = table.set_index("method")
-    return MethodsResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}")
+    return MethodsResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}",
+                         figure)
 
 
 def allocate(
@@ -736,7 +758,10 @@ def allocate(
         "bootstrap": _whole(bootstrap, "bootstrap"), "seed": _whole(seed, "seed"),
     }
     table = None if data is None else _to_table(data)
-    raw = _call(_native.allocate, table, opts)
+    out = _call(_native.allocate, table, opts)
+    raw = out["result"]
+    # The CLI's --plot figures (per group: N_opt and D_opt against C, iso-loss contours, ...).
+    figures = [(f"{g}: {n}" if g else n, f) for g, n, f in out.get("figures") or []]
     if isinstance(raw, dict):
         frame = _pd.json_normalize(raw.get("rows") or [])
     else:
@@ -749,7 +774,7 @@ def allocate(
                     f.insert(0, "group", g.get("group", ""))
                     frames.append(f)
         frame = _pd.concat(frames, ignore_index=True) if frames else _pd.DataFrame()
-    return FrameResult(raw, frame, f"Compute-optimal allocation ({method})")
+    return FrameResult(raw, frame, f"Compute-optimal allocation ({method})", figures=figures)
 
 
 def _journal_path(plan: str) -> str:

@@ -96,6 +96,127 @@ def _interval_label(kind: Optional[Mapping[str, Any]]) -> str:
     return f"{pct}predictive interval ({k})" if k else f"{pct}interval"
 
 
+def _log_label(label: str) -> str:
+    """An axis label saying once that the axis is logarithmic (as the CLI's figures)."""
+    return label if "log scale" in label else f"{label} (log scale)"
+
+
+def _tick(v: float) -> str:
+    """A tick label as the CLI's figures write them: "2.5", "1e4", "5e8"."""
+    if v == 0 or 1e-3 <= abs(v) < 1e4:
+        return f"{v:g}"
+    m, e = f"{v:.1e}".split("e")
+    m = m.rstrip("0").rstrip(".")
+    return f"{m}e{int(e)}"
+
+
+def _plain_ticks(ax: Any) -> None:
+    """Log axes labelled with plain numbers ("2.5", "1e4", not 2.5x10^0); within a factor of
+    20 the intermediate ticks are labelled too (a log axis has few decades there)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    fmt = FuncFormatter(lambda v, _: _tick(v))
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        lo, hi = min(lo, hi), max(lo, hi)
+        axis.set_major_formatter(fmt)
+        axis.set_minor_formatter(fmt if lo > 0 and hi / lo < 20 else NullFormatter())
+
+
+_VLINE_STYLE = {"budget": ("#5a5a5a", "--", 1.2), "target": ("#000000", "-", 2.0),
+                "event": ("#3c3c3c", ":", 1.2)}
+
+
+def _draw_figure(ax: Any, fig: Mapping[str, Any], **line_kwargs: Any) -> Any:
+    """Draw a figure of the CLI's (``--plot``) on matplotlib axes: the same series (lines,
+    dashed lines, points, hollow points, triangles, interval bars with caps), shaded bands,
+    vertical lines, title, axis labels and legend entries, both axes logarithmic. The figure
+    comes from the library's own plot code (the JSON form of its figure model), so it holds
+    what the CLI's SVG/PNG holds. ``line_kwargs`` go to the solid lines."""
+    for b in fig.get("bands") or []:
+        pts = np.array([[np.nan if v is None else v for v in p] for p in b["points"]], dtype=float)
+        if not len(pts):
+            continue
+        ax.fill_between(pts[:, 0], pts[:, 1], pts[:, 2], color=b["color"], alpha=0.2, lw=0,
+                        label=b["label"] or None)
+    for srs in fig.get("series") or []:
+        pts = np.array([[np.nan if v is None else v for v in p] for p in srs["points"]],
+                       dtype=float).reshape(-1, 2)
+        label = srs["label"] or None
+        c, kind = srs["color"], srs["kind"]
+        if kind == "line":
+            w = 1.0 if srs.get("muted") else 2.0
+            ax.plot(pts[:, 0], pts[:, 1], color=c, lw=w, label=label, **line_kwargs)
+        elif kind == "dashed":
+            ax.plot(pts[:, 0], pts[:, 1], color=c, lw=1.5, ls="--", label=label)
+        elif kind == "points":
+            ax.scatter(pts[:, 0], pts[:, 1], s=16, color=c, label=label, zorder=3)
+        elif kind == "hollow":
+            ax.scatter(pts[:, 0], pts[:, 1], s=18, facecolors="none", edgecolors=c, label=label,
+                       zorder=3)
+        elif kind == "marker":
+            ax.scatter(pts[:, 0], pts[:, 1], s=60, marker="^", color=c, label=label, zorder=4)
+        elif kind == "interval":
+            x, lo, hi = pts[0::2, 0], pts[0::2, 1], pts[1::2, 1]
+            if len(x):
+                ax.vlines(x, lo, hi, color=c, lw=1.5, label=label, zorder=3)
+                ax.scatter(np.r_[x, x], np.r_[lo, hi], marker="_", s=80, color=c, zorder=3)
+            elif label:  # a legend entry only (what the marks mean)
+                ax.vlines([], [], [], color=c, lw=1.5, label=label)
+    for v in fig.get("vlines") or []:
+        if v.get("x") is None:
+            continue
+        c, ls, w = _VLINE_STYLE.get(v.get("mark"), ("#3c3c3c", ":", 1.2))
+        ax.axvline(v["x"], color=c, ls=ls, lw=w, label=v.get("label") or None)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(_log_label(fig.get("x_label", "")))
+    ax.set_ylabel(_log_label(fig.get("y_label", "")))
+    ax.set_title(_middle(fig.get("title", ""), 90), fontsize=9)
+    _plain_ticks(ax)
+    if ax.get_legend_handles_labels()[1]:
+        # right of the plot, as the CLI's legend column: never over the data
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0.0)
+    return ax
+
+
+def _grid(n: int, size: Tuple[float, float] = (6.0, 4.0), ncols: int = 2) -> List[Any]:
+    """``n`` new axes in a grid of ``ncols`` columns (one figure), in reading order."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("plot() needs matplotlib: pip install matplotlib") from None
+    ncols = max(1, min(ncols, n))
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
+                             squeeze=False)
+    flat = list(axes.ravel())
+    for extra in flat[n:]:
+        extra.set_visible(False)
+    return flat[:n]
+
+
+def _plot_figures(figs: Sequence[Mapping[str, Any]], ax: Any = None, ncols: int = 2) -> Any:
+    """One figure of the CLI's on ``ax`` (new axes when None); several on a grid of new axes
+    (one per figure; ``ax`` is then refused). Returns the axes (one, or a list)."""
+    if not figs:
+        raise ValueError("plot(): this result has no figure (nothing was fitted)")
+    if len(figs) == 1:
+        ax, new = _new_axes(ax, (9, 4.5))
+        _draw_figure(ax, figs[0])
+        if new:
+            ax.figure.tight_layout()
+        return ax
+    if ax is not None:
+        raise ValueError(f"plot(): this result has {len(figs)} figures: leave ax out (they go "
+                         "on a grid of new axes) or choose one (see the method's keywords)")
+    axes = _grid(len(figs), size=(8.5, 4.2), ncols=ncols)
+    for a, f in zip(axes, figs):
+        _draw_figure(a, f)
+    axes[0].figure.tight_layout()
+    return axes
+
+
 class _Result:
     """Shared behaviour: the raw library output (``raw``, the CLI's ``--json``)."""
 
@@ -143,7 +264,10 @@ class FitResult(_Result):
                  inputs: Sequence[str], x: Sequence[str], y: str, formula: str, level: float,
                  data: Any = None, transforms: Optional[Sequence[str]] = None,
                  param_names: Optional[Sequence[str]] = None,
-                 bounds: Optional[Sequence[Tuple[float, float]]] = None):
+                 bounds: Optional[Sequence[Tuple[float, float]]] = None,
+                 figure: Optional[Mapping[str, Any]] = None,
+                 ranges: Optional[Sequence[Sequence[float]]] = None,
+                 refit: Any = None):
         self.raw = dict(raw_group)
         f = raw_group["fit"]
         self._spec = dict(law_spec)
@@ -220,16 +344,81 @@ class FitResult(_Result):
                 f"(target {f['agree_target']}; {f['n_starts']} starts run): it may not be global"
             )
         self._data = data
+        # The CLI's --plot figure of this group (the library's figure model), the fitted
+        # points' range per input, and how to fit again with other prediction points.
+        self._figure = figure
+        self._ranges = [tuple(r) for r in ranges] if ranges else None
+        self._refit = refit
 
-    def predict(self, at: Any) -> np.ndarray:
-        """The law's prediction at new points: a DataFrame/dict with the x columns, an array of
-        shape (n, k) (or (n,) for a one-input law), or a scalar. Returns a numpy array."""
+    def predict_values(self, at: Any) -> np.ndarray:
+        """The law's value at new points as a bare numpy array (what ``predict`` returned
+        before it returned a DataFrame): ``predict(at)["loss"].to_numpy()``."""
         pts = as_points(at, self.inputs, self.x)
         import json
 
         return np.asarray(
             _native.predict(json.dumps(self._spec), list(self.params.values()), pts), dtype=float
         )
+
+    def predict(self, at: Any, intervals: bool = False) -> pd.DataFrame:
+        """The law's prediction at new points, one row per point: a DataFrame with the x
+        columns, ``loss`` (the law's value), ``lo``, ``hi`` (the prediction interval at the
+        fit's ``level``, as ``fit(..., predict=...)`` gives it: beyond or below the fitted
+        points the extrapolation interval calibrated on the law's rolling-origin errors (held
+        to the bootstrap band when it reaches further), inside them the interpolation interval;
+        one-input laws only), ``interval_kind`` ("backtest", "interpolation" or None),
+        ``bootstrap_lo``, ``bootstrap_hi`` (the bootstrap interval: the fit's noise only;
+        with ``bootstrap=`` only), ``position`` ("inside" the fitted points' range on every
+        input, "beyond" the largest on some input, or "below" the smallest) and
+        ``depends_on_unpinned`` (the parameters the data do not pin that the value depends on).
+
+        ``at``: a DataFrame/dict with the x columns, an array of shape (n, k) (or (n,) for a
+        one-input law), a list of points, or a scalar.
+
+        The intervals come from the fit's calibration and bootstrap, which the library makes
+        for the prediction points it is given when it fits: points given to
+        ``fit(..., predict=...)`` get their intervals here at no cost; at other points
+        ``lo``/``hi`` are NaN unless ``intervals=True``, which fits again with the same data
+        and options plus these points (the same fit, deterministic: the cost of the first
+        call, bootstrap included) and takes the library's intervals from it. The values in
+        ``loss`` never need the refit (``predict_values`` gives them as an array)."""
+        pts = as_points(at, self.inputs, self.x)
+        values = self.predict_values(pts)
+        names = list(self.x)
+        frame = pd.DataFrame([list(p) for p in pts], columns=names, dtype=float)
+        frame["loss"] = values
+        given = {tuple(float(v) for v in p["at"]): p for p in self.predictions}
+        if intervals and any(tuple(p) not in given for p in pts):
+            if self._refit is None:
+                raise ValueError("predict(intervals=True): this result cannot be fitted again "
+                                 "(it was not made by slaw.fit)")
+            given.update({tuple(float(v) for v in p["at"]): p for p in self._refit(pts)})
+        lo, hi, kind, blo, bhi, unpinned = [], [], [], [], [], []
+        for p in pts:
+            q = given.get(tuple(p)) or {}
+            ext = q.get("extrapolation_interval") or {}
+            boot = q.get("interval") or {}
+            lo.append(float(ext.get("lo", float("nan"))))
+            hi.append(float(ext.get("hi", float("nan"))))
+            kind.append((q.get("extrapolation_interval_kind") or {}).get("kind"))
+            blo.append(float(boot.get("lo", float("nan"))))
+            bhi.append(float(boot.get("hi", float("nan"))))
+            unpinned.append(list(q.get("depends_on_unpinned") or []))
+        frame["lo"], frame["hi"], frame["interval_kind"] = lo, hi, kind
+        frame["bootstrap_lo"], frame["bootstrap_hi"] = blo, bhi
+        frame["position"] = [self._position(p) for p in pts]
+        frame["depends_on_unpinned"] = unpinned
+        return frame
+
+    def _position(self, p: Sequence[float]) -> Optional[str]:
+        """Where a point lies against the fitted points' range: inside, beyond or below."""
+        if not self._ranges:
+            return None
+        if any(v > hi for v, (_, hi) in zip(p, self._ranges)):
+            return "beyond"
+        if any(v < lo for v, (lo, _) in zip(p, self._ranges)):
+            return "below"
+        return "inside"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter: value, standard error, interval."""
@@ -299,37 +488,33 @@ class FitResult(_Result):
         return head + table + (f"<ul>{warn}</ul>" if warn else "")
 
     def plot(self, ax: Any = None, data: Any = None, **kwargs: Any) -> Any:
-        """Plot the data and the fitted law (matplotlib, an optional dependency). With one input,
-        loss against it on log-log axes; with several, predicted against observed. ``data``:
-        the points to draw (default: those fitted, when given as a DataFrame or dict)."""
-        data = self._data if data is None else data
-        if data is None or isinstance(data, str):
-            raise ValueError("plot(): give data=DataFrame (the fit was made from a file)")
-        ax, new = _new_axes(ax, (6, 4))
-        df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
-        y = df[self.y].to_numpy(dtype=float)
-        if len(self.inputs) == 1:
-            x = df[self.x[0]].to_numpy(dtype=float)
-            ax.scatter(x, y, s=14, color="#0072B2", label="data", zorder=3)
-            pos = x[x > 0]
-            lo, hi = (pos.min(), pos.max()) if len(pos) else (1.0, 10.0)
-            grid = np.geomspace(lo, hi * 1.5, 200)
-            ax.plot(grid, self.predict(grid), color="#D55E00", label=f"{self.law} fit", **kwargs)
-            ax.set_xscale("log")
-            _loss_axis(ax, "y", y)
-            ax.set_xlabel(self.x[0])
-            ax.set_ylabel(self.y)
-        else:
-            pred = self.predict(df)
-            ax.scatter(y, pred, s=14, color="#0072B2", label="points", zorder=3)
-            lim = [min(y.min(), pred.min()), max(y.max(), pred.max())]
-            ax.plot(lim, lim, color="#999999", ls="--", label="y = x")
-            _loss_axis(ax, "x", y)
-            _loss_axis(ax, "y", y)
-            ax.set_xlabel(f"observed {self.y}")
-            ax.set_ylabel(f"predicted {self.y}")
-        ax.set_title(f"{self.law}: {self.formula}", fontsize=9)
-        ax.legend(frameon=False)
+        """The figure the CLI's ``slaw fit --plot`` draws for this group (matplotlib, an
+        optional dependency), from the points the library read (a path, a DataFrame or a
+        dict alike): with one input, the fitted points (held-out ones hollow) and the fitted
+        law on log-log axes over a range that reaches the predictions, the bootstrap band
+        along the curve (with ``bootstrap=``), the predictions of ``fit(..., predict=...)`` as
+        triangles with their extrapolation intervals as bars and the extrapolation band from
+        the data's edge out to them; with several inputs, observed against predicted with
+        y = x and each prediction on it with its bootstrap interval. ``data`` (a DataFrame or
+        dict with the x and y columns) adds points of your own in grey ("data given");
+        ``kwargs`` go to the fitted law's line."""
+        ax, new = _new_axes(ax, (8.5, 4.5))
+        if self._figure is None:
+            raise ValueError("plot(): this result has no figure (it was not made by slaw.fit)")
+        _draw_figure(ax, self._figure, **kwargs)
+        if self.group:  # one group's figure (the CLI draws them all on one)
+            ax.set_title(_middle(f"{ax.get_title()} (group {self.group})", 90), fontsize=9)
+        if data is not None:
+            df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
+            y = df[self.y].to_numpy(dtype=float)
+            if len(self.inputs) == 1:
+                ax.scatter(df[self.x[0]].to_numpy(dtype=float), y, s=14, color="#999999",
+                           label="data given", zorder=2)
+            else:
+                ax.scatter(self.predict_values(df), y, s=14, color="#999999",
+                           label="data given", zorder=2)
+            ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                      borderaxespad=0.0)
         if new:
             ax.figure.tight_layout()
         return ax
@@ -338,9 +523,11 @@ class FitResult(_Result):
 class FitResults(_Result, Mapping[str, FitResult]):
     """Fits per group (``slaw.fit(..., group=COL)``): a mapping {group: FitResult}."""
 
-    def __init__(self, raw: Mapping[str, Any], fits: Dict[str, FitResult]):
+    def __init__(self, raw: Mapping[str, Any], fits: Dict[str, FitResult],
+                 figure_all: Optional[Mapping[str, Any]] = None):
         self.raw = dict(raw)
         self._fits = fits
+        self._figure_all = figure_all
         # Groups not fitted (fewer points than the law's parameters): {group: reason}.
         self.skipped: Dict[str, str] = {s["group"]: s["reason"] for s in raw.get("skipped") or []}
 
@@ -375,6 +562,32 @@ class FitResults(_Result, Mapping[str, FitResult]):
         """Every group's report, one after the other."""
         return "\n\n".join(f.report() for f in self._fits.values())
 
+    def plot(self, combined: bool = False, ax: Any = None, ncols: int = 2) -> Any:
+        """One axes per group on a grid of ``ncols`` columns (a new figure), each the group's
+        :meth:`FitResult.plot` (its points, law, bands, predictions and their intervals);
+        returns the list of axes in the groups' order. ``combined=True`` draws instead the
+        CLI's ``--plot`` figure: every group on one axes, one colour per group (named by the
+        group column), the extrapolation intervals as bars; returns that axes (``ax`` to draw
+        on your own)."""
+        if combined:
+            if self._figure_all is None:
+                raise ValueError("plot(combined=True): one group only; use plot()")
+            ax, new = _new_axes(ax, (7, 4.5))
+            _draw_figure(ax, self._figure_all)
+            if new:
+                ax.figure.tight_layout()
+            return ax
+        if ax is not None:
+            raise ValueError("plot(): one axes per group on a new figure; ax= only with "
+                             "combined=True")
+        if not self._fits:
+            raise ValueError("plot(): no group was fitted")
+        axes = _grid(len(self._fits), ncols=ncols)
+        for a, f in zip(axes, self._fits.values()):
+            f.plot(ax=a)
+        axes[0].figure.tight_layout()
+        return axes
+
     def _repr_html_(self) -> str:
         return self.to_frame().to_html()
 
@@ -382,11 +595,60 @@ class FitResults(_Result, Mapping[str, FitResult]):
 class FrameResult(_Result):
     """A result whose main content is a table: ``frame`` (a DataFrame) plus the raw output."""
 
-    def __init__(self, raw: Any, frame: pd.DataFrame, title: str, notes: Sequence[str] = ()):
+    def __init__(self, raw: Any, frame: pd.DataFrame, title: str, notes: Sequence[str] = (),
+                 figures: Optional[Sequence[Tuple[str, Mapping[str, Any]]]] = None,
+                 bars: Optional[str] = None):
         self.raw = raw
         self.frame = frame
         self.title = title
         self.notes = list(notes)
+        # The figures of the CLI's --plot for this command, (name, figure), drawn by plot();
+        # or, for a table that has no figure in the CLI, the column plot() draws as bars.
+        self._figures = list(figures or [])
+        self._bars = bars
+
+    @property
+    def figure_names(self) -> List[str]:
+        """The names of the figures ``plot()`` draws (``plot(which=NAME)`` draws one)."""
+        return [n for n, _ in self._figures]
+
+    def plot(self, which: Optional[str] = None, ax: Any = None, ncols: int = 2) -> Any:
+        """The CLI's ``--plot`` figure(s) of this command (matplotlib, an optional
+        dependency), from the library's own plot code: ``allocate``'s (per group: N_opt and
+        D_opt against compute, the iso-loss contours, ...; the CLI writes one file each) and
+        ``compare``'s backtest pick per group (the points, the pick's prediction out to
+        ``predict=``, the combined laws' spread; the CLI draws none). One figure goes on
+        ``ax`` (new axes when None); several on a grid of new axes, one each, in the order
+        of ``figure_names``; ``which`` draws the one of that name. Returns the axes (a list
+        for a grid). ``compare``'s hold-out ranking (no figure) draws its laws' held-out
+        RMSD of log L as bars."""
+        if not self._figures and self._bars is not None:
+            return self._plot_bars(ax)
+        figs = self._figures
+        if which is not None:
+            figs = [(n, f) for n, f in figs if n == which]
+            if not figs:
+                raise ValueError(f"plot(which={which!r}): no such figure; the figures are "
+                                 f"{self.figure_names}")
+        return _plot_figures([f for _, f in figs], ax, ncols)
+
+    def _plot_bars(self, ax: Any) -> Any:
+        f = self.frame
+        col = self._bars
+        vals = pd.to_numeric(f[col], errors="coerce") if col in f else pd.Series(dtype=float)
+        ok = vals.notna() & np.isfinite(vals.to_numpy(dtype=float))
+        ax, new = _new_axes(ax, (6, 0.35 * max(int(ok.sum()), 1) + 1.5))
+        names = [_middle(str(i)) for i in f.index[ok]]
+        y = np.arange(len(names))[::-1]
+        ax.barh(y, vals[ok].to_numpy(dtype=float), color="#0072B2", label=col)
+        ax.set_yticks(y)
+        ax.set_yticklabels(names, fontsize=8)
+        ax.set_xlabel({"heldout_rmsd_log": "held-out RMSD of ln loss (lower is better)"}
+                      .get(col, col.replace("_", " ")))
+        ax.set_title(_middle(self.title, 90), fontsize=9)
+        if new:
+            ax.figure.tight_layout()
+        return ax
 
     def to_frame(self) -> pd.DataFrame:
         """The result's table as a DataFrame (a copy)."""
@@ -620,8 +882,11 @@ class JointResult(FrameResult):
     ``report()`` what the CLI prints; ``to_dict()`` the CLI's ``--json`` (``{"fits",
     "skipped", "warnings"}``)."""
 
-    def __init__(self, raw: Any, frame: pd.DataFrame):
+    def __init__(self, raw: Any, frame: pd.DataFrame,
+                 figures: Optional[Mapping[str, Sequence[Any]]] = None):
         fits = raw.get("fits") or []
+        # per form: [(method, factor, figure)], the CLI's --plot figures
+        self._joint_figures = {k: [tuple(x) for x in v] for k, v in (figures or {}).items()}
         self.warnings: List[str] = list(raw.get("warnings") or [])
         self.skipped = pd.DataFrame(
             [{"method": k.get("method"), "factor": k.get("factor"), "reason": k.get("reason")}
@@ -637,6 +902,26 @@ class JointResult(FrameResult):
         self.held_out = (pd.DataFrame(rows).set_index("method") if rows
                          else pd.DataFrame(columns=["n", "mean_difference", "std_error", "better"]))
         super().__init__(raw, frame, "Joint fine-tuning laws per method", self.warnings)
+
+    def plot(self, which: Optional[str] = None, ax: Any = None, ncols: int = 2,
+             form: str = "multiplicative", method: Optional[str] = None,
+             factor: Optional[str] = None) -> Any:
+        """The CLI's ``slaw joint --plot`` figures: per method and factor, the loss against
+        the fine-tuning data for each factor value, the fitted law of ``form`` (the CLI's
+        ``--plot-form``: "multiplicative" or "additive") and the runs (held-out ones
+        hollow). One figure per (method, factor) on a grid of new axes (the CLI writes one
+        file each); ``method``/``factor`` keep those of that method/factor (one figure left
+        goes on ``ax``). Returns the axes (a list for a grid)."""
+        if form not in self._joint_figures:
+            raise ValueError(f"plot(form={form!r}): 'multiplicative' or 'additive'")
+        figs = [(f"{m}, {fa}", fig) for m, fa, fig in self._joint_figures[form]
+                if (method is None or m == method) and (factor is None or fa == factor)]
+        if which is not None:
+            figs = [(n, f) for n, f in figs if n == which]
+        if not figs:
+            raise ValueError(f"plot(): no figure for method={method!r}, factor={factor!r}; the "
+                             f"figures are {[f'{m}, {fa}' for m, fa, _ in self._joint_figures[form]]}")
+        return _plot_figures([f for _, f in figs], ax, ncols)
 
     def report(self) -> str:
         """The fits as the CLI's ``slaw joint`` prints them: per method its warnings and notes,
@@ -704,7 +989,8 @@ class MethodsResult(FrameResult):
     held-out comparison favours the form not used; ``left_out`` the methods left out (DataFrame:
     method, reason); ``report()`` what the CLI prints."""
 
-    def __init__(self, raw: Mapping[str, Any], table: pd.DataFrame, title: str):
+    def __init__(self, raw: Mapping[str, Any], table: pd.DataFrame, title: str,
+                 figure: Optional[Mapping[str, Any]] = None):
         rec = raw.get("recommendation") or {}
         self.recommendation = rec
         self.recommended = rec.get("recommended")
@@ -741,7 +1027,15 @@ class MethodsResult(FrameResult):
             "method_1", "method_2", "d_critical", "at_setting", "lo", "hi", "with_crossing",
             "without_crossing", "crossing_range_lo", "crossing_range_hi", "closed_form_h",
             "closed_form_gamma", "closed_form_exact", "closed_form_valid", "coincide"])
-        super().__init__(dict(raw), table, title, self.warnings)
+        super().__init__(dict(raw), table, title, self.warnings,
+                         figures=[("critical data size", figure)] if figure else None)
+
+    def plot(self, which: Optional[str] = None, ax: Any = None, ncols: int = 2) -> Any:
+        """The CLI's ``slaw methods --plot`` figure: per pair of methods, the critical
+        fine-tuning data size (where their predicted losses cross) against the factor,
+        solid inside the runs' ranges and dashed outside (extrapolated), the setting
+        marked. On ``ax`` (new axes when None); returns the axes."""
+        return super().plot(which, ax, ncols)
 
     def _verdict(self) -> str:
         p = (self.recommendation.get("predictions") or [])
@@ -836,6 +1130,22 @@ class ForecastResults(list):
         """Every run's forecast points in one DataFrame, the run's name in column ``curve``."""
         frames = [f.to_frame().reset_index().assign(curve=f.curve) for f in self]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def plot(self, ax: Any = None, ncols: int = 2) -> Any:
+        """One axes per run on a grid of ``ncols`` columns (a new figure), each the run's
+        :meth:`ForecastResult.plot` (the fitted part, the rest of the logged curve, the
+        forecast curve and its band, the forecast steps), as the CLI's ``--plot`` writes one
+        file per run; returns the list of axes in the runs' order."""
+        if ax is not None:
+            raise ValueError("plot(): one axes per run on a new figure; to draw one run on "
+                             "your axes: result[i].plot(ax=ax)")
+        if not len(self):
+            raise ValueError("plot(): no run was forecast")
+        axes = _grid(len(self), size=(7, 4.5), ncols=ncols)
+        for a, f in zip(axes, self):
+            f.plot(ax=a)
+        axes[0].figure.tight_layout()
+        return axes
 
     def report(self) -> str:
         """Each forecast's report, then the skipped runs and the warnings."""

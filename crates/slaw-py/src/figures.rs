@@ -1,0 +1,181 @@
+//! The CLI's figures (`--plot`) as JSON, for `plot()` in Python: the same
+//! figure model (`slaw_report::plot::Figure`: series, bands, vertical
+//! lines, every axis logarithmic), built by the same functions the CLI
+//! calls, drawn by matplotlib on the Python side (`_results._draw_figure`).
+//! The figures travel beside the CLI's `--json` under keys starting with
+//! `_`, which the Python side takes out, so `to_dict()` stays the CLI's.
+
+use serde_json::{json, Value};
+use slaw_report::plot::{palette, Figure, Mark, SeriesKind};
+
+/// A colour index of the CLI's palette as `#rrggbb`.
+fn colour(i: usize) -> String {
+    let c = palette(i);
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// A finite number, or null (JSON has no NaN or infinity).
+fn num(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+/// One figure as JSON: `{title, x_label, y_label, series: [{label, color,
+/// kind, points}], bands: [{label, color, points: [[x, lo, hi]]}], vlines:
+/// [{x, label, mark}]}`; `kind` one of line, dashed, points, hollow,
+/// marker, interval (pairs of points (x, lo), (x, hi)); lines past the
+/// palette's 8 colours dashed, as the CLI draws them.
+pub fn to_json(fig: &Figure) -> Value {
+    let series: Vec<Value> = fig
+        .series
+        .iter()
+        .map(|s| {
+            let kind = match s.kind {
+                SeriesKind::Line
+                    if s.color != slaw_report::plot::MUTED
+                        && (8..slaw_report::plot::SEQUENTIAL).contains(&s.color) =>
+                {
+                    "dashed"
+                }
+                SeriesKind::Line => "line",
+                SeriesKind::Dashed => "dashed",
+                SeriesKind::Points => "points",
+                SeriesKind::HollowPoints => "hollow",
+                SeriesKind::Marker => "marker",
+                SeriesKind::Interval => "interval",
+            };
+            json!({
+                "label": s.label, "color": colour(s.color), "kind": kind,
+                "muted": s.color == slaw_report::plot::MUTED,
+                "points": s.points.iter().map(|&(x, y)| json!([num(x), num(y)])).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let bands: Vec<Value> = fig
+        .bands
+        .iter()
+        .map(|b| {
+            json!({
+                "label": b.label, "color": colour(b.color),
+                "points": b.points.iter().map(|&(x, lo, hi)| json!([num(x), num(lo), num(hi)])).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let vlines: Vec<Value> = fig
+        .vlines
+        .iter()
+        .map(|v| {
+            let mark = match v.mark {
+                Mark::Budget => "budget",
+                Mark::Target => "target",
+                Mark::Event => "event",
+            };
+            json!({"x": num(v.x), "label": v.label, "mark": mark})
+        })
+        .collect();
+    json!({
+        "title": fig.title, "x_label": fig.x_label, "y_label": fig.y_label,
+        "series": series, "bands": bands, "vlines": vlines,
+    })
+}
+
+/// `slaw compare`'s backtest pick, per group (the CLI draws none): the
+/// points, the pick's prediction along the points' range and out to the
+/// values asked for, the combined laws' spread (lowest to highest of their
+/// own predictions, not an interval) and the predictions as triangles.
+pub fn compare_figure(
+    cmp: &slaw::analysis::BacktestComparison,
+    obs: &slaw::observations::Observations,
+    y_name: &str,
+    group: &slaw::pick::GroupPick,
+) -> Figure {
+    use slaw_report::plot::{log_space, Band, Series};
+    let idx = obs.group_indices(&group.group);
+    let points: Vec<(f64, f64)> = idx.iter().map(|&i| (obs.point(i)[0], obs.y[i])).collect();
+    let preds: Vec<&slaw::pick::PickPrediction> = cmp
+        .predictions
+        .iter()
+        .filter(|p| p.group == group.group)
+        .collect();
+    let xs = points
+        .iter()
+        .map(|p| p.0)
+        .chain(preds.iter().map(|p| p.x))
+        .filter(|x| *x > 0.0 && x.is_finite());
+    let (lo, hi) = xs.fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
+    let pick = &group.pick;
+    let grid = if lo.is_finite() && hi > lo {
+        log_space(lo, hi, 200)
+    } else {
+        Vec::new()
+    };
+    let curve: Vec<(f64, f64)> = grid
+        .iter()
+        .filter_map(|&x| pick.predict(&[x]).map(|v| (x, v)))
+        .collect();
+    let spread: Vec<(f64, f64, f64)> = grid
+        .iter()
+        .filter_map(|&x| pick.laws_range(&[x]).map(|(a, b)| (x, a, b)))
+        .collect();
+    let weighted: Vec<&str> = pick
+        .laws
+        .iter()
+        .filter(|l| l.weight > 0.0)
+        .map(|l| l.law.as_str())
+        .collect();
+    let mut series = vec![Series {
+        label: "points".into(),
+        color: 0,
+        kind: SeriesKind::Points,
+        points,
+    }];
+    if !curve.is_empty() {
+        series.push(Series {
+            label: format!("backtest pick ({})", weighted.join(", ")),
+            color: 1,
+            kind: SeriesKind::Line,
+            points: curve,
+        });
+    }
+    let marks: Vec<(f64, f64)> = preds
+        .iter()
+        .filter_map(|p| p.loss.map(|l| (p.x, l)))
+        .collect();
+    if !marks.is_empty() {
+        series.push(Series {
+            label: if marks.len() == 1 {
+                "prediction".into()
+            } else {
+                "predictions".into()
+            },
+            color: 1,
+            kind: SeriesKind::Marker,
+            points: marks,
+        });
+    }
+    let bands = if spread.len() >= 2 {
+        vec![Band {
+            label: "the combined laws' own predictions (spread, not an interval)".into(),
+            color: 3,
+            points: spread,
+        }]
+    } else {
+        Vec::new()
+    };
+    let x_name = obs.input_names.first().cloned().unwrap_or_default();
+    Figure {
+        title: if group.group.is_empty() {
+            format!("compare: backtest pick on {y_name}")
+        } else {
+            format!("compare: backtest pick on {y_name}, group {}", group.group)
+        },
+        x_label: x_name,
+        y_label: y_name.to_string(),
+        series,
+        bands,
+        vlines: Vec::new(),
+    }
+}
