@@ -23,11 +23,25 @@ fn num(v: f64) -> Value {
     }
 }
 
+/// At most this many points per series or band go to Python (as a
+/// forecast's curve): a fit of 50,000 points would otherwise spend more
+/// time sending its figure than fitting (ux54, BENCHMARKS).
+pub const MAX_POINTS: usize = 4000;
+
+/// `n` points thinned to at most [`MAX_POINTS`], spread evenly, the last
+/// kept: whether point `i` stays.
+fn kept(i: usize, n: usize) -> bool {
+    let every = n.div_ceil(MAX_POINTS).max(1);
+    i % every == 0 || i + 1 == n
+}
+
 /// One figure as JSON: `{title, x_label, y_label, series: [{label, color,
 /// kind, points}], bands: [{label, color, points: [[x, lo, hi]]}], vlines:
 /// [{x, label, mark}]}`; `kind` one of line, dashed, points, hollow,
 /// marker, interval (pairs of points (x, lo), (x, hi)); lines past the
-/// palette's 8 colours dashed, as the CLI draws them.
+/// palette's 8 colours dashed, as the CLI draws them; a series or band of
+/// more than [`MAX_POINTS`] points thinned to that many (interval pairs
+/// never).
 pub fn to_json(fig: &Figure) -> Value {
     let series: Vec<Value> = fig
         .series
@@ -47,10 +61,17 @@ pub fn to_json(fig: &Figure) -> Value {
                 SeriesKind::Marker => "marker",
                 SeriesKind::Interval => "interval",
             };
+            let n = s.points.len();
+            let points: Vec<Value> = s
+                .points
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| kind == "interval" || kept(*i, n))
+                .map(|(_, &(x, y))| json!([num(x), num(y)]))
+                .collect();
             json!({
                 "label": s.label, "color": colour(s.color), "kind": kind,
-                "muted": s.color == slaw_report::plot::MUTED,
-                "points": s.points.iter().map(|&(x, y)| json!([num(x), num(y)])).collect::<Vec<_>>(),
+                "muted": s.color == slaw_report::plot::MUTED, "points": points,
             })
         })
         .collect();
@@ -58,10 +79,15 @@ pub fn to_json(fig: &Figure) -> Value {
         .bands
         .iter()
         .map(|b| {
-            json!({
-                "label": b.label, "color": colour(b.color),
-                "points": b.points.iter().map(|&(x, lo, hi)| json!([num(x), num(lo), num(hi)])).collect::<Vec<_>>(),
-            })
+            let n = b.points.len();
+            let points: Vec<Value> = b
+                .points
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| kept(*i, n))
+                .map(|(_, &(x, lo, hi))| json!([num(x), num(lo), num(hi)]))
+                .collect();
+            json!({"label": b.label, "color": colour(b.color), "points": points})
         })
         .collect();
     let vlines: Vec<Value> = fig

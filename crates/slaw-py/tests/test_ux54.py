@@ -300,3 +300,15 @@ def test_predict_of_a_two_input_law_and_of_a_group():
     ref = slaw.fit(g, law="chinchilla", x=["N", "D"], group="g", bootstrap=30,
                    predict=[[7e10, 1.4e12]])["b"].predictions[0]
     assert pb.bootstrap_lo[0] == ref["interval"]["lo"] and pb.loss[0] == ref["value"]
+
+
+def test_a_large_fits_figure_is_thinned_to_4000_points_per_series():
+    x = np.geomspace(1e3, 1e7, 10000)
+    wiggle = 1 + 0.01 * np.sin(np.arange(10000))
+    r = slaw.fit({"x": x, "loss": (5 * x ** -0.3 + 1.5) * wiggle}, law="power", x="x")
+    pts = next(s for s in r._figure["series"] if s["label"] == "fitted points")["points"]
+    assert 2000 < len(pts) <= 4000
+    assert pts[-1][0] == pytest.approx(1e7) and pts[0][0] == pytest.approx(1e3)
+    ax = r.plot()
+    assert len(next(c for c in ax.collections if c.get_label() == "fitted points").get_offsets()) == len(pts)
+    plt.close("all")
