@@ -169,8 +169,11 @@ def _draw_figure(ax: Any, fig: Mapping[str, Any], **line_kwargs: Any) -> Any:
         ax.axvline(v["x"], color=c, ls=ls, lw=w, label=v.get("label") or None)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(_log_label(fig.get("x_label", "")))
-    ax.set_ylabel(_log_label(fig.get("y_label", "")))
+    import textwrap
+
+    # a long label (methods' "D_f where the losses cross (...)") on two lines, not cut
+    ax.set_xlabel(textwrap.fill(_log_label(fig.get("x_label", "")), 70))
+    ax.set_ylabel(textwrap.fill(_log_label(fig.get("y_label", "")), 40))
     ax.set_title(_middle(fig.get("title", ""), 90), fontsize=9)
     _plain_ticks(ax)
     if ax.get_legend_handles_labels()[1]:
