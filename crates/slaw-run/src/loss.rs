@@ -37,13 +37,71 @@ pub fn source(
     }
 }
 
+/// `pattern` with its first capture group replaced by one that takes any
+/// word after the same prefix (`([^\s,;]+)`), so that a value the user's
+/// group cannot match (`nan`, `inf`: a diverged run) is still seen; `None`
+/// when the pattern has no capture group (the reader then fails anyway).
+fn loose_pattern(pattern: &str) -> Option<String> {
+    let b = pattern.as_bytes();
+    let (mut i, mut class) = (0, false);
+    let mut start = None;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' if !class => class = true,
+            b']' if class => class = false,
+            b'(' if !class && b.get(i + 1) != Some(&b'?') => {
+                start = Some(i);
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let start = start?;
+    // Its closing parenthesis, nested groups and classes skipped.
+    let (mut depth, mut class) = (0usize, false);
+    let mut j = start;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 1,
+            b'[' if !class => class = true,
+            b']' if class => class = false,
+            b'(' if !class => depth += 1,
+            b')' if !class => {
+                depth -= 1;
+                if depth == 0 {
+                    // A quantifier on the group applies to the loose one too.
+                    return Some(format!(
+                        "{}([^\\s,;]+){}",
+                        &pattern[..start],
+                        &pattern[j + 1..]
+                    ));
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
 /// The last match of `re` in the file, line by line, streamed (the log is
 /// never held whole in memory); bytes that are not UTF-8 are replaced.
-fn last_match(re: &regex_lite::Regex, file: &Path) -> std::io::Result<Option<String>> {
+/// With `loose` (the same pattern taking any word as its value), a later
+/// value that `re` cannot match but that reads as a non-finite number
+/// (`nan`, `inf`: the run diverged after its earlier evaluations) is an
+/// error rather than a silent fall back to the earlier finite match.
+fn last_match(
+    re: &regex_lite::Regex,
+    loose: Option<&regex_lite::Regex>,
+    file: &Path,
+) -> std::io::Result<Result<Option<String>, String>> {
     use std::io::BufRead;
     let mut r = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file)?);
     let mut line = Vec::new();
     let mut last = None;
+    let mut non_finite: Option<String> = None;
     loop {
         line.clear();
         // Read up to a newline or MAX_LINE bytes.
@@ -70,13 +128,43 @@ fn last_match(re: &regex_lite::Regex, file: &Path) -> std::io::Result<Option<Str
             }
         }
         if line.is_empty() && r.fill_buf()?.is_empty() {
-            return Ok(last);
+            return Ok(match non_finite {
+                Some(v) => Err(v),
+                None => Ok(last),
+            });
         }
         let text = String::from_utf8_lossy(&line);
-        if let Some(m) = re.captures_iter(&text).last().and_then(|c| c.get(1)) {
-            last = Some(m.as_str().to_string());
+        // The last value on this line by either pattern: the strict one
+        // wins where both read the same place.
+        let strict = re
+            .captures_iter(&text)
+            .last()
+            .and_then(|c| c.get(1))
+            .map(|m| (m.start(), m.as_str().to_string()));
+        let wide = loose.and_then(|l| {
+            l.captures_iter(&text)
+                .last()
+                .and_then(|c| c.get(1))
+                .map(|m| (m.start(), m.as_str().to_string()))
+        });
+        match (strict, wide) {
+            (Some((si, _)), Some((wi, w))) if wi > si && is_non_finite(&w) => non_finite = Some(w),
+            (Some((_, s)), _) => {
+                last = Some(s);
+                non_finite = None;
+            }
+            (None, Some((_, w))) if is_non_finite(&w) => non_finite = Some(w),
+            _ => {}
         }
     }
+}
+
+/// A word that reads as a NaN or an infinity (`nan`, `inf`, `-Infinity`).
+fn is_non_finite(word: &str) -> bool {
+    word.trim()
+        .parse::<f64>()
+        .map(|v| !v.is_finite())
+        .unwrap_or(false)
 }
 
 /// The loss of a run whose output folder (and working directory) is `out`
@@ -108,8 +196,15 @@ pub fn read_loss(
         }
         LossSpec::Regex { pattern } => {
             let re = regex_lite::Regex::new(pattern).map_err(|e| e.to_string())?;
-            let m = last_match(&re, stdout_file)
+            let loose = loose_pattern(pattern).and_then(|p| regex_lite::Regex::new(&p).ok());
+            let m = last_match(&re, loose.as_ref(), stdout_file)
                 .map_err(|e| format!("missing output: {}: {e}", stdout_file.display()))?
+                .map_err(|v| {
+                    format!(
+                        "unparsable loss: the last value of '{pattern}' on stdout is '{}', not a finite number (the run diverged; earlier values are not used)",
+                        v.escape_debug()
+                    )
+                })?
                 .ok_or_else(|| format!("unparsable loss: no match of '{pattern}' on stdout"))?;
             m.trim().parse::<f64>().map_err(|_| {
                 // The trainer's bytes, escaped: never raw control bytes in a
@@ -238,6 +333,57 @@ mod tests {
         let e = read_loss(&re, dir.path(), &out, &id).unwrap_err();
         assert!(!e.chars().any(|c| c.is_control()), "{e:?}");
         assert!(e.contains("\\0\\u{1b}[2J"), "{e}");
+    }
+
+    #[test]
+    fn a_diverged_run_is_not_read_from_its_earlier_evaluations() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let id = |s: &str| Ok(s.to_string());
+        let out = dir.path().join("stdout.txt");
+        // README's pattern cannot match `nan`: the last finite value used to
+        // be read silently.
+        let re = LossSpec::Regex {
+            pattern: "eval_loss=([0-9.eE+-]+)".into(),
+        };
+        for text in [
+            "eval_loss=3.25\neval_loss=2.90\neval_loss=nan\n",
+            "eval_loss=3.25\neval_loss=2.90 eval_loss=inf\n",
+            "eval_loss=2.90\nstep 9 eval_loss=NaN, lr=1e-5\ndone\n",
+        ] {
+            std::fs::write(&out, text).unwrap();
+            let e = read_loss(&re, dir.path(), &out, &id).unwrap_err();
+            assert!(
+                e.starts_with("unparsable loss") && e.contains("not a finite number"),
+                "{text:?}: {e}"
+            );
+        }
+        // A finite value after the NaN is the run's loss; other words after
+        // the key are not taken for a divergence.
+        for (text, want) in [
+            ("eval_loss=nan\neval_loss=2.5\n", 2.5),
+            ("eval_loss=2.5\neval_loss=pending\n", 2.5),
+            ("eval_loss=2.5 eval_loss=2.4\n", 2.4),
+        ] {
+            std::fs::write(&out, text).unwrap();
+            assert_eq!(read_loss(&re, dir.path(), &out, &id), Ok(want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_loose_pattern_replaces_the_first_capture_group_only() {
+        assert_eq!(
+            loose_pattern("eval_loss=([0-9.eE+-]+)").as_deref(),
+            Some("eval_loss=([^\\s,;]+)")
+        );
+        assert_eq!(
+            loose_pattern(r"(?:val|eval)_loss[=(]\s*(\d+(\.\d+)?) end").as_deref(),
+            Some(r"(?:val|eval)_loss[=(]\s*([^\s,;]+) end")
+        );
+        assert_eq!(
+            loose_pattern(r"loss \(([0-9.]+)\)").as_deref(),
+            Some(r"loss \(([^\s,;]+)\)")
+        );
+        assert_eq!(loose_pattern("no group"), None);
     }
 
     #[test]
