@@ -74,9 +74,11 @@ pub(crate) struct FitArgs {
     /// keep the largest points and score the smaller ones), with the same misfit factor: there
     /// is no real data of extrapolation below the data, so it is not calibrated there (the
     /// output says so); on synthetic power laws it holds the truth. With --bootstrap the
-    /// interval also holds the prediction's bootstrap band where that reaches further. On
-    /// fine-tuning curves (FLAN, WMT19, extrapolated 16-64x) the 90% interval covered only
-    /// 62-90% (power lowest): use `slaw select` there.
+    /// interval also holds the prediction's bootstrap band where that reaches further. With
+    /// power or vanilla-ft, beyond the data, it also holds the rectified law's prediction
+    /// (fitted to the same points) where that falls outside (JSON `widened_to_alternative`).
+    /// On fine-tuning curves (FLAN, WMT19, extrapolated 16-64x) the 90% interval still covered
+    /// only 70-90% (power lowest): use `slaw select` there.
     /// A later point nearer its origin than a tenth of the median gap between distinct x
     /// values is not scored. Over 5,000 points each origin's refit is made on 500 bins of its
     /// points equally spaced in ln x (weighted by their counts), as compare's backtest pick, and

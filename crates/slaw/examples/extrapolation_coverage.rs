@@ -6,11 +6,14 @@
 //!
 //! With a bootstrap count, also the coverage of the interval widened to
 //! hold the bootstrap band of the prediction (a pairs bootstrap of the
-//! window's points, as `slaw fit --bootstrap N` draws it).
+//! window's points, as `slaw fit --bootstrap N` draws it). For power and
+//! vanilla-ft that column also holds the rectified law's prediction where
+//! it falls outside, as `slaw fit` does (without a bootstrap count too).
 //!
 //! cargo run --release -p slaw --example extrapolation_coverage -- ../shared/data [level] [law] [bootstrap]
 use rayon::prelude::*;
-use slaw::bootstrap::{bootstrap, Resampling, Scheme};
+use slaw::analysis::{alternative_law, hold_alternative, AlternativePrediction};
+use slaw::bootstrap::{bootstrap, Interval, Resampling, Scheme};
 use slaw::extrapolation::calibrate;
 use slaw::fit::{fit, FitOptions};
 use slaw::law::catalog;
@@ -68,6 +71,22 @@ fn main() {
                     (i.lo.min(band.lo), i.hi.max(band.hi))
                 } else {
                     (i.lo, i.hi)
+                };
+                // power and vanilla-ft: the interval also holds the rectified
+                // law's prediction where it falls outside (as `slaw fit`)
+                let (lo, hi) = match alternative_law(&law) {
+                    Some((name, alt)) => {
+                        let value = fit(&alt, &obs, &opts)
+                            .ok()
+                            .filter(|a| a.converged)
+                            .map_or(f64::NAN, |a| alt.predict(&[x], &a.params));
+                        let other = AlternativePrediction { law: name, value };
+                        let held = hold_alternative(Some(Interval { lo, hi }), other)
+                            .0
+                            .unwrap();
+                        (held.lo, held.hi)
+                    }
+                    None => (lo, hi),
                 };
                 let hull = lo <= y && y <= hi;
                 Some((

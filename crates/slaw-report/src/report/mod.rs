@@ -386,6 +386,19 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 "  ({widened} of these extrapolation intervals widened to hold the bootstrap band, which reached further: the fit's own uncertainty is part of the prediction's)"
             );
         }
+        let alternative: Vec<_> = g
+            .predictions
+            .iter()
+            .filter_map(|p| p.widened_to_alternative)
+            .collect();
+        if let Some(a) = alternative.first() {
+            let _ = writeln!(
+                s,
+                "  ({} of these extrapolation intervals widened to hold the {} law's prediction (fitted to the same points), which fell outside: the law may not hold that far, e.g. a fine-tuning curve's pre-power phase, which the backtest does not see)",
+                alternative.len(),
+                a.law
+            );
+        }
         // One legend for the predictions inside the fitted range.
         if let Some(k) = g
             .predictions
