@@ -594,10 +594,17 @@ fn fit_group(
             });
         // The profile: a parameter open on a side is loosely determined
         // (its standard error is local), unless already not pinned.
+        // (None, said, where the residuals give no noise scale: a perfect fit)
         let profile = match level.filter(|_| job.profile && estimable) {
-            Some(level) => Some(crate::profile::profile(
-                &job.law, &train, &res, &job.opts, level,
-            )?),
+            Some(level) => {
+                match crate::profile::profile(&job.law, &train, &res, &job.opts, level) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        res.warnings.push(e.to_string());
+                        None
+                    }
+                }
+            }
             None => None,
         };
         if let Some(pr) = &profile {
