@@ -213,6 +213,8 @@ pub struct FitOpts {
     pub bootstrap: usize,
     pub level: f64,
     pub seed: u64,
+    /// Profile-likelihood intervals of the parameters (`slaw fit --profile`).
+    pub profile: bool,
 }
 
 impl Default for FitOpts {
@@ -225,6 +227,7 @@ impl Default for FitOpts {
             bootstrap: 0,
             level: 0.95,
             seed: 0,
+            profile: false,
         }
     }
 }
@@ -258,6 +261,7 @@ pub fn fit(data: &Input, o: &FitOpts) -> Res<String> {
         seed: o.seed,
         level: Some(o.level),
         predict: o.predict.clone(),
+        profile: o.profile,
     };
     // A group with too few points is skipped (warned about), as the CLI's.
     let (kept, skipped) = analysis::fittable_groups(&job, &obs);

@@ -3,9 +3,16 @@
 //! interval holds the true parameter, for the +-z standard-error interval
 //! (Gauss-Newton at the optimum; on ln p for a parameter fitted as ln p, as
 //! the Python package's `FitResult.intervals` without a bootstrap) and the
-//! bootstrap's percentile interval (`slaw fit --bootstrap`).
+//! bootstrap's percentile interval (`slaw fit --bootstrap`) and the
+//! profile-likelihood interval (`slaw fit --profile`, an open side reaching
+//! the bound), with the time of the plain fit and of its profile.
 //!
-//! cargo run --release -p slaw --example param_coverage -- [seeds] [level] [noise] [replicates] [tails]
+//! cargo run --release -p slaw --example param_coverage -- [seeds] [level] [noise] [replicates] [tails] [designs] [losses]
+//!
+//! `designs`: `tests` (the designs of `tests/recovery.rs`, the default),
+//! `probe53` (a rectified curve still in its pre-power phase and probe53's
+//! m4 curve, 12 points from 1e3 to 1.6e5) or `all`. `losses`: `both` (the
+//! default), `huber` or `squared`.
 //!
 //! `tails`: `normal` (the default), `t3` (Student's t with 3 degrees of
 //! freedom scaled to standard deviation 1: heavy tails) or `outliers` (one
@@ -17,6 +24,7 @@ use slaw::law::{catalog, Law, Transform};
 use slaw::numbers::log_space;
 use slaw::objective::{Loss, Space};
 use slaw::observations::Observations;
+use slaw::profile::profile;
 use slaw::stats::normal_quantile;
 use slaw::synthetic::standard_normal;
 
@@ -68,8 +76,26 @@ struct Case {
     label: String,
 }
 
-fn cases() -> Vec<Case> {
+fn cases(designs: &str) -> Vec<Case> {
     let mut v = Vec::new();
+    if designs == "probe53" || designs == "all" {
+        let pts = log_grid(1e3, 1.6e5, 12);
+        v.push(Case {
+            law: catalog::rectified(),
+            truth: vec![40.0, 200.0, 0.45, 1.3],
+            points: pts.clone(),
+            label: "rectified pre-power, 12".into(),
+        });
+        v.push(Case {
+            law: catalog::m4(),
+            truth: vec![1.5, 5.0, 1.0, 30.0, 0.5],
+            points: pts,
+            label: "m4 probe53, 12".into(),
+        });
+    }
+    if designs == "probe53" {
+        return v;
+    }
     for n in [12, 40] {
         let e = 1.5;
         v.push(Case {
@@ -130,6 +156,8 @@ fn cases() -> Vec<Case> {
 struct Tally {
     se: (usize, usize),
     boot: (usize, usize),
+    /// (seeds with a profile, covered by it, open on a side)
+    prof: (usize, usize, usize),
     unpinned: usize,
 }
 
@@ -140,28 +168,38 @@ fn main() {
     let noise: f64 = args.next().map_or(0.01, |s| s.parse().unwrap());
     let replicates: usize = args.next().map_or(200, |s| s.parse().unwrap());
     let tails = args.next().unwrap_or_else(|| "normal".into());
+    let designs = args.next().unwrap_or_else(|| "tests".into());
+    let losses = args.next().unwrap_or_else(|| "both".into());
     let z = normal_quantile(0.5 + level / 2.0);
     println!(
         "level {level}, noise sd {noise} on ln L ({tails} tails), {seeds} seeds, {replicates} bootstrap replicates"
     );
-    println!("covered / seeds: +-z se | bootstrap; (u: seeds where the data do not pin it)");
+    println!("covered / seeds: +-z se | bootstrap | profile (oN: N seeds with an open side); (u: seeds where the data do not pin it)");
     for (loss_name, loss) in [
         ("Huber 1e-3 (default)", Loss::Huber { delta: 1e-3 }),
         ("squared", Loss::Squared),
     ] {
+        if losses != "both" && !loss_name.to_lowercase().starts_with(losses.as_str()) {
+            continue;
+        }
         let opts = FitOptions {
             loss,
             space: Space::Log,
             ..FitOptions::default()
         };
         println!("\nloss: {loss_name}");
-        for case in cases() {
+        for case in cases(&designs) {
             let k = case.law.n_params();
-            let tallies: Vec<Option<Vec<Tally>>> = (0..seeds)
+            let tallies: Vec<Option<(Vec<Tally>, f64, f64)>> = (0..seeds)
                 .into_par_iter()
                 .map(|seed| {
                     let obs = draw(&case, noise, &tails, seed);
+                    let clock = std::time::Instant::now();
                     let r = fit(&case.law, &obs, &opts).ok().filter(|r| r.converged)?;
+                    let t_fit = clock.elapsed().as_secs_f64();
+                    let clock = std::time::Instant::now();
+                    let prof = profile(&case.law, &obs, &r, &opts, level).ok();
+                    let t_prof = clock.elapsed().as_secs_f64();
                     let how = Resampling::new(replicates, level, seed);
                     let b = bootstrap(
                         &case.law,
@@ -197,21 +235,41 @@ fn main() {
                             t[j].boot.0 += 1;
                             t[j].boot.1 += usize::from(iv.lo <= truth && truth <= iv.hi);
                         }
+                        if let Some(pp) = &prof {
+                            let iv = pp.params[j];
+                            // an open side reaches the bound
+                            let lo = if iv.lo_open { p.lower } else { iv.lo };
+                            let hi = if iv.hi_open { p.upper } else { iv.hi };
+                            t[j].prof.0 += 1;
+                            t[j].prof.1 += usize::from(lo <= truth && truth <= hi);
+                            t[j].prof.2 += usize::from(iv.open());
+                        }
                     }
-                    Some(t)
+                    Some((t, t_fit, t_prof))
                 })
                 .collect();
             let fitted = tallies.iter().flatten().count();
             let mut sum = vec![Tally::default(); k];
-            for t in tallies.iter().flatten() {
+            let (mut t_fit, mut t_prof) = (Vec::new(), Vec::new());
+            for (t, a, b) in tallies.iter().flatten() {
+                t_fit.push(*a);
+                t_prof.push(*b);
                 for (s, x) in sum.iter_mut().zip(t) {
                     s.se.0 += x.se.0;
                     s.se.1 += x.se.1;
                     s.boot.0 += x.boot.0;
                     s.boot.1 += x.boot.1;
+                    s.prof.0 += x.prof.0;
+                    s.prof.1 += x.prof.1;
+                    s.prof.2 += x.prof.2;
                     s.unpinned += x.unpinned;
                 }
             }
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+            };
+            let ratio: Vec<f64> = t_prof.iter().zip(&t_fit).map(|(p, f)| p / f).collect();
             let cells: Vec<String> = case
                 .law
                 .params
@@ -230,13 +288,36 @@ fn main() {
                     } else {
                         String::new()
                     };
-                    format!("{} {} | {}{u}", p.name, pct(s.se), pct(s.boot))
+                    let open = if s.prof.2 > 0 {
+                        format!(" o{}", s.prof.2)
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{} {} | {} | {}{open}{u}",
+                        p.name,
+                        pct(s.se),
+                        pct(s.boot),
+                        pct((s.prof.0, s.prof.1))
+                    )
                 })
                 .collect();
             println!(
                 "  {:<24} fitted {fitted}/{seeds}: {}",
                 case.label,
                 cells.join("; ")
+            );
+            let (mf, mp, mr) = (
+                median(&mut t_fit),
+                median(&mut t_prof),
+                median(&mut ratio.clone()),
+            );
+            println!(
+                "  {:<24} median time: fit {:.2} ms, profile {:.2} ms (median ratio {:.1}x)",
+                "",
+                1e3 * mf,
+                1e3 * mp,
+                mr
             );
         }
     }

@@ -30,6 +30,10 @@ pub struct FitJob {
     pub level: Option<f64>,
     /// Points at which to predict, one value per law input.
     pub predict: Vec<Vec<f64>>,
+    /// Profile-likelihood intervals of the parameters at `level`
+    /// ([`crate::profile`]), for a converged fit with more points than
+    /// parameters.
+    pub profile: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -203,6 +207,10 @@ pub struct GroupFit {
     pub predictions: Vec<Prediction>,
     /// The bootstrap behind the intervals, when run (it runs only on a converged fit).
     pub bootstrap: Option<BootstrapResult>,
+    /// The parameters' profile-likelihood intervals ([`crate::profile`]),
+    /// when asked for (`FitJob::profile`) and the fit converged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::profile::Profile>,
     /// The rolling-origin calibration behind the extrapolation intervals
     /// beyond the fitted points' largest input.
     pub calibration: Option<Calibration>,
@@ -599,6 +607,43 @@ fn fit_group(
                     on_bootstrap,
                 )
             });
+        // The profile: a parameter open on a side is loosely determined
+        // (its standard error is local), unless already not pinned.
+        // (None, said, where the residuals give no noise scale: a perfect fit)
+        let profile = match level.filter(|_| job.profile && estimable) {
+            Some(level) => {
+                match crate::profile::profile(&job.law, &train, &res, &job.opts, level) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        res.warnings.push(e.to_string());
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        if let Some(pr) = &profile {
+            for name in pr.open() {
+                if !res.identifiability.unidentified.contains(&name)
+                    && !res.identifiability.loose.contains(&name)
+                {
+                    res.identifiability.loose.push(name);
+                }
+            }
+            let order = res.params.names().to_vec();
+            res.identifiability
+                .loose
+                .sort_by_key(|n| order.iter().position(|m| m == n));
+            res.warnings.extend(pr.open_warning());
+            if pr.lower_found {
+                res.warnings.push(
+                    "a refit of the profile reached a lower objective than the fit's optimum: \
+                     the search did not find the lowest point; the profile intervals are \
+                     measured from the fit's"
+                        .into(),
+                );
+            }
+        }
         let calibration = level
             .filter(|_| !job.predict.is_empty())
             .and_then(|level| calibrate(&job.law, &train, &res, &job.opts, level, false));
@@ -715,6 +760,7 @@ fn fit_group(
             heldout,
             predictions,
             bootstrap: boot,
+            profile,
             calibration,
             calibration_below,
             train_idx,
@@ -1190,6 +1236,7 @@ pub fn compare(
             seed: 0,
             level: None,
             predict: Vec::new(),
+            profile: false,
         };
         let fits = run(&job, obs, &|| {})?;
         let n = fits.len() as f64;
@@ -1549,6 +1596,7 @@ mod fx46a_tests {
             seed: 0,
             level: None,
             predict: Vec::new(),
+            profile: false,
         }
     }
 

@@ -802,6 +802,63 @@ impl Function for FitFunction<'_> {
     }
 }
 
+/// Minimize `objective` from the single start `x0` within `[lower, upper]`
+/// (its law's internal units) as a fit's winner is finished: the default
+/// local solver to the fit's tolerances, then, for a fit asked for its
+/// optimum (`opts.tol.ftol` <= [`FULL_PRECISION_FTOL`]), Levenberg-Marquardt
+/// with no relative-decrease test on the Gauss-Newton model (the IRLS one
+/// for Huber) and L-BFGS after it when it finds no decreasing step; the
+/// lowest point. No multi-start and no identifiability analysis: the
+/// constrained refits of a profile ([`crate::profile`]), warm-started next
+/// to their optimum.
+pub fn local_optimum(
+    objective: &Objective,
+    x0: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    opts: &FitOptions,
+) -> Outcome {
+    let solver = default_solver();
+    let f = FitFunction {
+        objective,
+        gauss_newton: false,
+    };
+    let g = FitFunction {
+        objective,
+        gauss_newton: true,
+    };
+    let mut best = solver.minimize(&f, x0, lower, upper, &opts.tol);
+    let (mut iterations, mut evaluations) = (best.iterations, best.evaluations);
+    if opts.tol.ftol <= FULL_PRECISION_FTOL {
+        let lm = LevenbergMarquardt { fallback: &solver };
+        let start = if best.f.is_finite() {
+            best.x.clone()
+        } else {
+            x0.to_vec()
+        };
+        let o = lm.minimize(&g, &start, lower, upper, &polish_tol_gn(opts));
+        iterations += o.iterations;
+        evaluations += o.evaluations;
+        let failed = o.termination == Termination::LineSearchFailed;
+        // its value is the batch path's: compared on the objective's own
+        let fo = objective.value(&o.x);
+        if fo.is_finite() && (fo < best.f || !best.f.is_finite()) {
+            best = Outcome { f: fo, ..o };
+        }
+        if failed {
+            let o = solver.minimize(&f, &best.x, lower, upper, &polish_tol_gn(opts));
+            iterations += o.iterations;
+            evaluations += o.evaluations;
+            if o.f.is_finite() && o.f < best.f {
+                best = o;
+            }
+        }
+    }
+    best.iterations = iterations;
+    best.evaluations = evaluations;
+    best
+}
+
 /// The tolerances of a Levenberg-Marquardt polish run to the optimum: no
 /// relative-decrease or gradient test (it stops when no damped step
 /// decreases f), 10x the fit's iteration limit.

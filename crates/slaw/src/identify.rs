@@ -309,6 +309,55 @@ fn huber_variance(mean_psi2: f64, delta: f64, sd: f64) -> f64 {
     }
 }
 
+/// The rise of `objective` per unit of chi-square that a profile-likelihood
+/// interval allows at the optimum `x` ([`crate::profile`]), with the noise
+/// scale the standard errors use, so that the two agree where the
+/// objective is quadratic: least squares (f = sum w r^2) the residual
+/// variance per degree of freedom; Huber (f = sum w rho(r)) half
+/// Huber's E[psi^2] / E[psi'] (Ronchetti's drop-in-dispersion test), with
+/// E[psi^2] and E[psi'] those of [`huber_variance`]. NaN when the residuals
+/// give no scale (as many points as parameters, a perfect fit).
+pub fn profile_scale(objective: &Objective, x: &[f64]) -> f64 {
+    let weight = &objective.obs.weight;
+    let (mut ss, mut psi_ss, mut n) = (0.0, 0.0, 0usize);
+    let delta = match objective.loss {
+        Loss::Huber { delta } => delta,
+        Loss::Squared => f64::INFINITY,
+    };
+    objective.residual_blocks(x, |first, r, _| {
+        for (r, &w) in r.iter().zip(&weight[first..first + r.len()]) {
+            if w.is_nan() || w <= 0.0 || !r.is_finite() {
+                continue;
+            }
+            n += 1;
+            ss += w * r * r;
+            psi_ss += w * r.clamp(-delta, delta).powi(2);
+        }
+    });
+    if n <= x.len() {
+        return f64::NAN;
+    }
+    let dof = (n - x.len()) as f64;
+    let sd = (ss / dof).sqrt();
+    if !(sd > 0.0 && sd.is_finite()) {
+        return f64::NAN;
+    }
+    match objective.loss {
+        Loss::Squared => ss / dof,
+        Loss::Huber { delta } => {
+            // E[psi'] = P(|r| < delta) for normal residuals of sd `sd`
+            // (2 delta phi(0) / sd where erf underflows)
+            let inside = libm::erf(delta / sd / std::f64::consts::SQRT_2);
+            let inside = if inside > 0.0 {
+                inside
+            } else {
+                2.0 * delta / (sd * (2.0 * std::f64::consts::PI).sqrt())
+            };
+            0.5 * (psi_ss / dof) / inside
+        }
+    }
+}
+
 /// Analyse the optimum `x` (search parameters) reached from `start`; a
 /// Huber optimum's segment is measured with searches of up to
 /// `segment_max_iter` iterations each (`segment::max_iter` of the fit's

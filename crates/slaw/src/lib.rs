@@ -30,6 +30,7 @@ pub mod numbers;
 pub mod objective;
 pub mod observations;
 pub mod pick;
+pub mod profile;
 pub mod progress;
 pub mod restarts;
 pub mod scaling;

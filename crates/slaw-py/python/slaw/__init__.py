@@ -209,6 +209,12 @@ def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: Op
     }
 
 
+def _flag(v: Any, name: str) -> bool:
+    if not isinstance(v, (bool, _np.bool_)):
+        raise ValueError(f"{name}= must be True or False, got {v!r}")
+    return bool(v)
+
+
 def fit(
     data: DataLike,
     law: Optional[str] = None,
@@ -235,6 +241,7 @@ def fit(
     bootstrap: int = 0,
     level: float = 0.95,
     seed: int = 0,
+    profile: bool = False,
 ) -> Union[FitResult, FitResults]:
     """Fit a law to data (``slaw fit``).
 
@@ -262,6 +269,9 @@ def fit(
         shape (n, k), or (n,) for a one-input law, a list of points, a scalar); a flat list
         of k values is one point of a k-input law.
     bootstrap, level, seed : bootstrap replicates for the parameter intervals, their level.
+    profile : profile-likelihood intervals of the parameters at ``level`` (``slaw fit
+        --profile``): then :attr:`FitResult.intervals` holds them (``interval_kind ==
+        "profile"``; an open side, not determined by the data, reaches the parameter's bound).
 
     Returns
     -------
@@ -280,7 +290,8 @@ def fit(
     }
     pts = [] if predict is None else _as_points(predict, _law_inputs(law, opts["x"]), opts["x"])
     opts.update({"law": spec, "predict": pts, "bootstrap": _whole(bootstrap, "bootstrap"),
-                 "level": _number(level, "level"), "seed": _whole(seed, "seed")})
+                 "level": _number(level, "level"), "seed": _whole(seed, "seed"),
+                 "profile": _flag(profile, "profile")})
     table = _to_table(data)
     raw = _call(_native.fit, table, opts)
     # Beside the CLI's --json ({law, formula, groups}): what the results need (the CLI's

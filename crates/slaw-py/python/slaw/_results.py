@@ -247,7 +247,10 @@ class FitResult(_Result):
     law, formula : the law's name and formula
     params : dict {name: value}
     stderr : dict {name: standard error} (Gauss-Newton at the optimum)
-    intervals : dict {name: (lo, hi)} at ``level``: bootstrap percentiles when the fit was
+    intervals : dict {name: (lo, hi)} at ``level``: profile-likelihood intervals with
+        ``profile=True`` (``interval_kind == "profile"``; ``open_sides`` {name: (lo_open,
+        hi_open)}: an open side is not determined by the data and reaches the bound), else
+        bootstrap percentiles when the fit was
         bootstrapped (``interval_kind == "bootstrap"``), else +-z standard errors
         (``interval_kind == "standard-error"``, a normal approximation; on ln p for the
         parameters fitted in log space, so their interval stays positive; cut at the
@@ -288,7 +291,21 @@ class FitResult(_Result):
         self.stderr: Dict[str, float] = {
             n: (float(se[n]) if se.get(n) is not None else float("nan")) for n in names
         }
-        if f.get("intervals"):
+        prof = raw_group.get("profile")
+        if prof:
+            # profile-likelihood intervals; an open side (not determined by the data) is the
+            # furthest value reached (the bound; null in JSON when infinite)
+            self.interval_kind = "profile"
+            inf = float("inf")
+            self.intervals = {}
+            for n in names:
+                p = prof["params"][n]
+                self.intervals[n] = (-inf if p["lo"] is None else p["lo"],
+                                     inf if p["hi"] is None else p["hi"])
+            self.open_sides: Dict[str, Tuple[bool, bool]] = {
+                n: (bool(prof["params"][n]["lo_open"]), bool(prof["params"][n]["hi_open"]))
+                for n in names}
+        elif f.get("intervals"):
             self.interval_kind = "bootstrap"
             self.intervals: Dict[str, Tuple[float, float]] = {
                 n: (f["intervals"][n]["lo"], f["intervals"][n]["hi"]) for n in names

@@ -383,6 +383,7 @@ mod tests {
             seed: 1,
             level: Some(0.95),
             predict: predict.iter().map(|&x| vec![x]).collect(),
+            profile: false,
         };
         let fits = slaw::analysis::run(&job, &obs, &|| {}).unwrap();
         (law, obs, fits)
@@ -504,6 +505,7 @@ mod tests {
             seed: 1,
             level: Some(0.9),
             predict: vec![vec![7e10, 1.4e12]],
+            profile: false,
         };
         let fits = slaw::analysis::run(&job, &obs, &|| {}).unwrap();
         let fig = fit_figure(&law, &obs, &fits, "loss", None);

@@ -157,18 +157,63 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 Some(Some(e)) if !id.at_bounds.contains(name) => format!("   +/- {}", num(*e)),
                 _ => "   +/- ?".into(),
             };
+            let prof = g.profile.as_ref().map(|p| p.params[j]);
+            let pcol = prof
+                .map(|p| {
+                    let end = |v: f64, open: bool| {
+                        if open {
+                            "open".to_string()
+                        } else {
+                            num(v)
+                        }
+                    };
+                    format!(
+                        "   profile [{}, {}]",
+                        end(p.lo, p.lo_open),
+                        end(p.hi, p.hi_open)
+                    )
+                })
+                .unwrap_or_default();
             // On a bound (the user's --bound or the law's own) it is the
             // bound that holds the parameter, whether or not the data would.
             let flag = if id.at_bounds.contains(name) {
-                "   (on a bound: held by the bound, not the data)"
+                "   (on a bound: held by the bound, not the data)".to_string()
             } else if id.unidentified.contains(name) {
-                "   (not pinned by the data)"
+                "   (not pinned by the data)".to_string()
+            } else if let Some(side) = prof.and_then(|p| p.open_sides()) {
+                format!("   (loosely determined: profile interval open {side})")
             } else if id.loose.contains(name) {
-                "   (loosely determined: standard error above the value)"
+                "   (loosely determined: standard error above the value)".to_string()
             } else {
-                ""
+                String::new()
             };
-            let _ = writeln!(s, "  {:<8} = {}{se}{ci}{flag}", name, num(f.params[j]));
+            // The standard error is local where the profile differs from
+            // +-z se by more than 2x on a side (in ln for a log parameter).
+            let local = match (prof, id.std_errors.get(j), &g.profile) {
+                (Some(p), Some(Some(e)), Some(pr))
+                    if !id.at_bounds.contains(name)
+                        && slaw::profile::local(
+                            law.params[j].transform,
+                            f.params[j],
+                            *e,
+                            &p,
+                            pr.level,
+                        ) =>
+                {
+                    format!(
+                        "   (+/- is local: the profile interval is {}-{})",
+                        if p.lo_open { "open".into() } else { num(p.lo) },
+                        if p.hi_open { "open".into() } else { num(p.hi) }
+                    )
+                }
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "  {:<8} = {}{se}{ci}{pcol}{flag}{local}",
+                name,
+                num(f.params[j])
+            );
         }
         let _ = writeln!(
             s,
@@ -214,6 +259,15 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                     .map(|n| format!("{n:>7}"))
                     .collect::<Vec<_>>()
                     .join(" ")
+            );
+        }
+        if let Some(p) = &g.profile {
+            let _ = writeln!(
+                s,
+                "  (profile: {} profile-likelihood intervals, the objective's rise {} at the ends, {} refits; open: the data do not determine that side)",
+                slaw::numbers::percent(p.level),
+                slaw::numbers::g6(p.threshold),
+                p.refits
             );
         }
         if let Some(b) = &g.bootstrap {
@@ -428,7 +482,19 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         for w in &f.warnings {
             let _ = writeln!(s, "warning: {w}");
         }
-        if let Some(w) = slaw::identify::loose_warning(&id.loose) {
+        // the profile's open parameters have their own warning
+        let se_loose: Vec<String> = id
+            .loose
+            .iter()
+            .filter(|n| {
+                let j = f.param_names().iter().position(|m| m == *n);
+                j.and_then(|j| id.std_errors.get(j).copied().flatten())
+                    .zip(j.map(|j| f.params[j]))
+                    .is_some_and(|(e, v)| e > v.abs())
+            })
+            .cloned()
+            .collect();
+        if let Some(w) = slaw::identify::loose_warning(&se_loose) {
             let _ = writeln!(s, "warning: {w}");
         }
     }
