@@ -131,7 +131,7 @@ fn sel54_a_pool_partly_without_zero_shot_is_ranked_by_one_method() {
     let notes = strs(&j["notes"]);
     assert!(
         notes.iter().any(
-            |n| n.starts_with("1 of 6 candidates have no zero-shot loss")
+            |n| n.starts_with("1 of 6 scored candidates have no zero-shot loss")
                 && n.contains("the whole pool is ranked by ats-trend")
         ),
         "{notes:?}"

@@ -617,8 +617,9 @@ fn located(
 /// on another scale than the gap score (probe54 #9: 5-18% higher). When
 /// some candidates of the pool have the zero-shot loss and some do not, the
 /// whole pool is scored by ats-trend, with a note saying so; otherwise the
-/// method is unchanged.
-fn one_scale(method: Method, pool: &[Candidate]) -> Result<(Method, Option<String>)> {
+/// method is unchanged. `pool`: the candidates ats-gap could score (one
+/// that cannot be scored is not counted).
+fn one_scale(method: Method, pool: &[&Candidate]) -> Result<(Method, Option<String>)> {
     if method.name() != "ats-gap" {
         return Ok((method, None));
     }
@@ -633,7 +634,7 @@ fn one_scale(method: Method, pool: &[Candidate]) -> Result<(Method, Option<Strin
     Ok((
         trend,
         Some(format!(
-            "{missing} of {} candidates have no zero-shot loss (N = 0), which ats-gap reads: \
+            "{missing} of {} scored candidates have no zero-shot loss (N = 0), which ats-gap reads: \
              the whole pool is ranked by ats-trend (ats-gap without the zero-shot loss), so \
              that every score is on one scale",
             pool.len()
@@ -661,7 +662,6 @@ fn select_inner(
             ));
         }
     }
-    let (method, mixed_zero_shot_note) = one_scale(method, pool)?;
     let scale = opts
         .spread_scale
         .or_else(|| calibrate::shipped_scale(method.name()));
@@ -682,6 +682,19 @@ fn select_inner(
         .par_iter()
         .map(|c| method.estimate_with(c, &budget, &opts.bootstrap.for_name(&c.id), &ctx))
         .collect();
+    // A pool whose scored candidates partly lack the zero-shot loss is
+    // ranked again, as a whole, by ats-trend (`one_scale`).
+    let scorable: Vec<&Candidate> = scored
+        .iter()
+        .zip(pool)
+        .filter(|(r, _)| r.is_ok())
+        .map(|(_, c)| c)
+        .collect();
+    if let (trend, Some(note)) = one_scale(method, &scorable)? {
+        let mut sel = select_inner(pool, trend, budget, opts, references, rows)?;
+        sel.notes.insert(0, note);
+        return Ok(sel);
+    }
     let all_fail = scored.iter().all(|r| r.is_err());
     let mut unranked = Vec::new();
     let mut kept = Vec::new();
@@ -747,8 +760,7 @@ fn select_inner(
         ranking,
         cost,
         notes: {
-            let mut v: Vec<String> = mixed_zero_shot_note.into_iter().collect();
-            v.extend(notes(&method, pool, &unranked_ids));
+            let mut v = notes(&method, pool, &unranked_ids);
             v.extend(choice_notes);
             v.extend(budget_note(&method, pool, &budget));
             v.extend(checks::missing_size_notes(pool, &budget));
