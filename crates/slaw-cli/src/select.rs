@@ -36,7 +36,8 @@ pub(crate) struct SelectArgs {
     /// the leave-one-dataset-out protocol of `slaw bench selection --protocol lodo` (RelAcc
     /// first, then PearCorr, against AtS; BENCHMARKS.md): ats-gap without --reference (its
     /// trends were learned on other datasets only), ats-ref with --reference (there each
-    /// dataset had the other as its reference).
+    /// dataset had the other as its reference). A pool where only some candidates have the
+    /// zero-shot loss (N = 0), which ats-gap reads, is ranked by ats-trend, with a note.
     #[arg(long)]
     method: Option<String>,
     /// The same candidates' loss curves on another task (e.g. your earlier fine-tuning
@@ -75,7 +76,10 @@ pub(crate) struct SelectArgs {
     /// learned on complete curves of FLAN and WMT19. Meant to cover the true loss at
     /// --target; coverage measured by `slaw bench selection --protocol lodo` (90%: 80-100%
     /// per budget; k above the 0.99 level is the 0.99 one). A pool too small to calibrate
-    /// (fewer than 5 backtests) gets a bootstrap of the points at this level instead. (0.9: the
+    /// (fewer than 5 backtests) gets a bootstrap of the points at this level instead; ats-gap
+    /// then still recommends AtS's pick unless the lowest score's interval lies entirely below
+    /// it. ats-gap's score ranks: its level can be 10-20% low on curves that flatten toward
+    /// their floor, so AtS's line prediction is printed beside it. (0.9: the
     /// level the coverage goal is stated and measured at.) k was learned on those two datasets
     /// only: least safe at the largest budgets and on curves unlike theirs (synthetic
     /// rectified-law pools, 1% noise: 90% covered 73% at 1/8, 87% at 1/32, 95% at 1/64).

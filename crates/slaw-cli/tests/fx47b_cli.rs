@@ -60,8 +60,9 @@ fn pool(bends: &[f64]) -> String {
 
 /// Half the candidates flatten, half steepen less: the pool's drift moves
 /// every interval's centre by ~3% while only 3 of 6 candidates err its
-/// way: warned, in the text and in the JSON `warnings`; a pool whose
-/// candidates all flatten alike: not warned.
+/// way: said, in the text and in the JSON `notes` (a note since sel54: on
+/// known-truth pools it fired on most pools and did not mark lower
+/// coverage); a pool whose candidates all flatten alike: not said.
 #[test]
 fn fx47b_a_drift_correction_larger_than_its_evidence_is_said() {
     let dir = tempfile::tempdir().unwrap();
@@ -77,7 +78,11 @@ fn fx47b_a_drift_correction_larger_than_its_evidence_is_said() {
     };
     let mixed = [0.01, 0.01, 0.01, -0.004, -0.004, -0.004];
     let j = json_of(&run("mixed.csv", &mixed, true));
-    let w: Vec<&str> = j["warnings"]
+    assert!(!j["warnings"].as_array().unwrap().iter().any(|w| w
+        .as_str()
+        .unwrap()
+        .contains("more than its evidence supports")));
+    let w: Vec<&str> = j["notes"]
         .as_array()
         .unwrap()
         .iter()
@@ -96,18 +101,18 @@ fn fx47b_a_drift_correction_larger_than_its_evidence_is_said() {
     let text =
         String::from_utf8_lossy(&text.stdout).to_string() + &String::from_utf8_lossy(&text.stderr);
     assert!(
-        text.contains("warning: the predictive intervals' centres (6 candidates) are moved"),
+        text.contains("note: the predictive intervals' centres (6 candidates) are moved"),
         "{text}"
     );
     let agree = [0.004, 0.005, 0.006, 0.004, 0.005, 0.006];
     let j = json_of(&run("agree.csv", &agree, true));
     assert!(
-        !j["warnings"]
+        !j["notes"]
             .as_array()
             .unwrap()
             .iter()
             .any(|w| w.as_str().unwrap().contains("evidence")),
         "{}",
-        j["warnings"]
+        j["notes"]
     );
 }

@@ -104,4 +104,6 @@ def test_fx47b_weak_drift_warning_and_evidence_as_the_cli(tmp_path):
     d = slaw.select(str(path), target=1638400, max_n=25600, method="ats").to_dict()
     assert d == ref
     assert d["calibration"]["recent_evidence"]["same_sign"] == 3
-    assert any("more than its evidence supports" in w for w in d["warnings"]), d["warnings"]
+    # a note since sel54 (it fired on most known-truth pools without marking lower coverage)
+    assert any("more than its evidence supports" in w for w in d["notes"]), d["notes"]
+    assert not any("more than its evidence supports" in w for w in d["warnings"]), d["warnings"]

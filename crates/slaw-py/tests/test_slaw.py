@@ -114,7 +114,11 @@ def test_selection_equals_cli():
     assert list(sel2.ranking.index) == list(frame.index)
     assert "chosen" in sel.report() and "<table" in sel._repr_html_()
     # whose interval it is, and the rows whose predicted loss it does not hold, as the CLI says
-    assert sel.score_is == ref["score_is"] == "the predicted loss at the target"
+    assert sel.score_is == ref["score_is"]
+    assert sel.score_is.startswith("the predicted loss at the target by the gap trend, a ranking score")
+    # AtS's line prediction beside the gap score, as the JSON's detail has it
+    for (_, row), r in zip(frame.iterrows(), ref["ranking"]):
+        assert close(row["ats_line_loss"], r["detail"]["power_phase_loss"])
     assert list(frame["interval_from"]) == [r["interval_from"] for r in ref["ranking"]]
     assert list(frame["prediction_outside_interval"]) == \
         [r["prediction_outside_interval"] for r in ref["ranking"]]

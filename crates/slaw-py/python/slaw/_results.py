@@ -806,10 +806,14 @@ class SelectionResult(FrameResult):
                 "prediction_outside_interval": bool(r.get("prediction_outside_interval")),
                 "score": r.get("score"),
                 "method_detail": (r.get("detail") or {}).get("kind"),
+                # AtS's line prediction at the target (the AtS-based methods; the CLI's
+                # "AtS line" column): the gap score ranks, and its level can be low
+                "ats_line_loss": (r.get("detail") or {}).get("power_phase_loss"),
                 "observed_at_target": r.get("observed_at_target"),
             })
         frame = pd.DataFrame(rows).set_index("id")
-        for c in ("predicted_loss", "lo", "hi", "level", "score", "observed_at_target"):
+        for c in ("predicted_loss", "lo", "hi", "level", "score", "observed_at_target",
+                  "ats_line_loss"):
             if c in frame:  # null (a method without an interval or score) as NaN, not None
                 frame[c] = frame[c].astype(float)
         choice = raw.get("choice") or {}

@@ -701,15 +701,23 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
                 accepted,
                 transition,
                 line,
+                power_phase_loss,
                 ..
             } => format!(
-                "power phase {}..{} (slope of ln L on ln n {:.3}){}",
+                "power phase {}..{} (slope of ln L on ln n {:.3}){}{}",
                 num(accepted[0]),
                 num(*accepted.last().unwrap()),
                 line.slope,
                 transition
                     .map(|t| format!(", transition at {}", num(t)))
-                    .unwrap_or_else(|| ", no transition detected".into())
+                    .unwrap_or_else(|| ", no transition detected".into()),
+                // AtS's own line prediction beside a score that refines it
+                // (JSON: detail.power_phase_loss).
+                if sel.method.name() == "ats" || !power_phase_loss.is_finite() {
+                    String::new()
+                } else {
+                    format!("; AtS line {}", cell(*power_phase_loss))
+                }
             ),
             Detail::Fit(f) => {
                 let p: Vec<String> = f

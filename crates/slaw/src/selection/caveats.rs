@@ -339,9 +339,36 @@ pub(super) fn caveats_located(
     let mut warnings = Vec::new();
     warnings.extend(zero_width_warning(ranked));
     if !unranked.is_empty() && !ranked.is_empty() {
+        // Only a candidate with fewer affordable sizes than every ranked
+        // one lacks sizes; another was not scored for another reason (a
+        // fit whose floor is 0, say: probe54 #17).
+        let sizes = |id: &str| {
+            pool.iter().find(|c| c.id == id).map_or(0, |c| {
+                budget.affordable(c).iter().filter(|p| p.0 > 0.0).count()
+            })
+        };
+        let fewest = ranked.iter().map(|e| sizes(&e.id)).min().unwrap_or(0);
+        let lacking: Vec<&str> = unranked
+            .iter()
+            .copied()
+            .filter(|id| sizes(id) < fewest)
+            .collect();
+        let what = if lacking.len() == unranked.len() {
+            "measure the sizes they lack to rank them".to_string()
+        } else if lacking.is_empty() {
+            "they have as many affordable sizes as the ranked ones: the reason given for each \
+             says why it was not scored"
+                .to_string()
+        } else {
+            format!(
+                "measure the sizes that {} lack; the reason given for each of the others says \
+                 why it was not scored",
+                lacking.join(", ")
+            )
+        };
         warnings.push(format!(
             "{} of {} candidates could not be scored and are not ranked ({}): the choice is \
-             among the others; measure the sizes they lack to rank them",
+             among the others; {what}",
             unranked.len(),
             pool.len(),
             unranked.join(", ")
@@ -504,4 +531,137 @@ pub(super) fn zero_width_warning(ranked: &[&Estimate]) -> Option<String> {
             ids.join(", ")
         )
     })
+}
+
+/// How much steeper (in ln-ln slope) a curve's last segment must be than
+/// the segment two sizes before it, each segment between them steepening
+/// too, for [`accelerating_notes`]. Fixed before measuring (probe54 #6;
+/// BENCHMARKS.md, "select's still-accelerating note"): with 1% noise and
+/// sizes doubling, one segment's slope varies by about 0.02.
+pub const ACCELERATING_SLOPE_CHANGE: f64 = 0.05;
+
+/// A note for each candidate whose affordable curve is still steepening in
+/// log-log at its largest affordable sizes: over its last 4 affordable
+/// sizes > 0, the 3 segments' slopes s1 > s2 > s3 with s3 at least
+/// [`ACCELERATING_SLOPE_CHANGE`] below s1. Such a curve may not have
+/// reached its power phase, and a line through its points predicts too high
+/// a loss.
+pub fn accelerating_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
+    let num = crate::numbers::short;
+    pool.iter()
+        .filter_map(|c| {
+            let pts: Vec<(f64, f64)> = budget
+                .affordable(c)
+                .into_iter()
+                .filter(|&(n, l)| n > 0.0 && l.is_finite() && l > 0.0)
+                .collect();
+            let last = pts.get(pts.len().checked_sub(4)?..)?;
+            let s: Vec<f64> = last
+                .windows(2)
+                .map(|w| (w[1].1.ln() - w[0].1.ln()) / (w[1].0.ln() - w[0].0.ln()))
+                .collect();
+            let steepening = s[0] > s[1] && s[1] > s[2] && s[2] <= s[0] - ACCELERATING_SLOPE_CHANGE;
+            (steepening && s[2] < 0.0).then(|| {
+                format!(
+                    "'{}' is still accelerating at the largest affordable size (slope {} -> {} \
+                     per unit ln(size)): it may not have reached its power phase; its \
+                     prediction may be too high; fine-tune it at a larger size before ruling \
+                     it out",
+                    c.id,
+                    num(s[0]),
+                    num(s[2])
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod sel54_tests {
+    use super::*;
+
+    fn cand(id: &str, curve: Vec<(f64, f64)>) -> Candidate {
+        Candidate {
+            id: id.into(),
+            curve,
+            size: None,
+            family: None,
+        }
+    }
+
+    fn est(id: &str) -> Estimate {
+        Estimate {
+            id: id.into(),
+            family: None,
+            params: None,
+            score: 1.0,
+            predicted_loss: Some(1.0),
+            interval: None,
+            interval_kind: None,
+            interval_from: None,
+            risk_interval: None,
+            detail: Detail::None,
+        }
+    }
+
+    /// probe54 #17: a candidate that lacks no size but was not scored (its
+    /// fit's floor at 0, say) is not told to measure the sizes it lacks.
+    #[test]
+    fn the_unranked_summary_names_the_reason_by_sizes() {
+        let full: Vec<(f64, f64)> = (0..6)
+            .map(|k| (200.0 * 2f64.powi(k), 3.0 - 0.1 * k as f64))
+            .collect();
+        let short = full[..2].to_vec();
+        let pool = [
+            cand("a", full.clone()),
+            cand("b", full.clone()),
+            cand("c", short),
+        ];
+        let budget = Budget::new(1638400.0, 6400.0).unwrap();
+        let e = est("a");
+        let ranked = [&e];
+        let w = ranking_caveats(&pool, &budget, &ranked, &["b"], None);
+        let s = w
+            .iter()
+            .find(|w| w.contains("could not be scored"))
+            .unwrap();
+        assert!(!s.contains("measure the sizes"), "{s}");
+        assert!(s.contains("the reason given for each"), "{s}");
+        let w = ranking_caveats(&pool, &budget, &ranked, &["c"], None);
+        let s = w
+            .iter()
+            .find(|w| w.contains("could not be scored"))
+            .unwrap();
+        assert!(s.contains("measure the sizes they lack"), "{s}");
+        let w = ranking_caveats(&pool, &budget, &ranked, &["b", "c"], None);
+        let s = w
+            .iter()
+            .find(|w| w.contains("could not be scored"))
+            .unwrap();
+        assert!(s.contains("measure the sizes that c lack"), "{s}");
+    }
+
+    /// The still-accelerating rule: slopes steepening at each of the last 3
+    /// segments by at least the threshold in all fire; a power law (one
+    /// slope) and a flattening curve do not.
+    #[test]
+    fn the_accelerating_note_fires_on_a_steepening_curve_only() {
+        let ns: Vec<f64> = (0..6).map(|k| 200.0 * 2f64.powi(k)).collect();
+        let budget = Budget::new(1638400.0, 6400.0).unwrap();
+        let curve = |f: &dyn Fn(f64) -> f64| ns.iter().map(|&n| (n, f(n))).collect::<Vec<_>>();
+        // ln L = 1 - 0.02 x^2 with x = ln(n / 200): slope -0.04 x, steepening.
+        let steep = cand(
+            "s",
+            curve(&|n: f64| (1.0 - 0.02 * (n / 200.0).ln().powi(2)).exp()),
+        );
+        let power = cand("p", curve(&|n: f64| 3.0 * n.powf(-0.1)));
+        let flat = cand("f", curve(&|n: f64| 1.0 + 2.0 * n.powf(-0.3)));
+        let notes = accelerating_notes(&[steep, power, flat], &budget);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("'s' is still accelerating"),
+            "{}",
+            notes[0]
+        );
+    }
 }

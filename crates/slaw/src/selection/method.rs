@@ -293,6 +293,11 @@ impl Method {
     /// else the method's own key (`slaw select`'s header, JSON `score_is`).
     pub fn score_is(&self) -> &'static str {
         match self.name() {
+            "ats-gap" | "ats-ref" => {
+                "the predicted loss at the target by the gap trend, a ranking score: its level \
+                 can be 10-20% low on curves that flatten toward their floor (AtS's line \
+                 prediction is given beside it)"
+            }
             _ if self.predicts_loss() => "the predicted loss at the target",
             "model-size" => "-ln(parameter count), so the largest model ranks first (not a loss)",
             "zero-shot" => {

@@ -331,7 +331,45 @@ pub struct Choice {
 pub const ATS_PICK_RULE: &str = "AtS's pick (lowest AtS-line prediction): the candidate with the \
      lowest pessimistic bound is not clearly better (their intervals overlap)";
 
+/// [`Choice::rule`] when the intervals are a bootstrap of the points (too
+/// few sizes for predictive ones) and a robust method recommends AtS's pick
+/// over the lowest score, whose interval overlaps AtS's pick's.
+pub const ATS_PICK_BOOTSTRAP_RULE: &str = "AtS's pick (lowest AtS-line prediction): the \
+     intervals are a bootstrap of the points, not predictive, and the lowest score is not \
+     clearly better (their intervals overlap)";
+
 impl Choice {
+    /// AtS's pick (the lowest AtS-line prediction) unless `own`'s interval
+    /// (its risk interval, else its interval) lies entirely below AtS's
+    /// pick's: then `own`. A missing interval overlaps everything.
+    fn ats_safeguard(ranked: &[&Estimate], own: usize) -> usize {
+        let ats_loss = |i: usize| match &ranked[i].detail {
+            Detail::Ats {
+                power_phase_loss, ..
+            } => *power_phase_loss,
+            _ => f64::INFINITY,
+        };
+        let ats = (0..ranked.len())
+            .min_by(|&a, &b| ats_loss(a).total_cmp(&ats_loss(b)).then(a.cmp(&b)))
+            .unwrap_or(0);
+        let hi = |i: usize| {
+            ranked[i]
+                .risk_interval
+                .or(ranked[i].interval)
+                .map_or(f64::INFINITY, |v| v.hi)
+        };
+        let lo = |i: usize| {
+            ranked[i]
+                .risk_interval
+                .or(ranked[i].interval)
+                .map_or(f64::NEG_INFINITY, |v| v.lo)
+        };
+        if ats != own && ats_loss(ats).is_finite() && hi(own) >= lo(ats) {
+            ats
+        } else {
+            own
+        }
+    }
     /// Rank 1, or, for methods that choose robustly and have predictive
     /// intervals for every candidate, the lowest pessimistic bound
     /// (the upper end of [`Estimate::risk_interval`], else of the interval)
@@ -347,6 +385,22 @@ impl Choice {
                 matches!(e.interval_kind, Some(IntervalKind::Backtest { .. }))
                     && e.interval.is_some()
             });
+        if !robust && method.chooses_robustly() {
+            // The intervals fall back to a bootstrap of the points (too few
+            // sizes for predictive ones): the same safeguard, between the
+            // lowest score and AtS's pick (probe54 #8: the lowest gap score
+            // alone chose a pool's true worst).
+            let position = Self::ats_safeguard(ranked, 0);
+            return Choice {
+                position,
+                rule: if position == 0 {
+                    "lowest predicted loss"
+                } else {
+                    ATS_PICK_BOOTSTRAP_RULE
+                },
+                bound_pick: None,
+            };
+        }
         if !robust {
             // The methods that predict no loss rank by their own score.
             let rule = match method.name() {
@@ -376,24 +430,10 @@ impl Choice {
         // perturbed sub-pools of FLAN and WMT19 left out (BENCHMARKS.md,
         // "The default against AtS on perturbed pools"): without it the
         // bound's pick lost to AtS's in up to 19% of draws at a budget.
-        let ats_loss = |i: usize| match &ranked[i].detail {
-            Detail::Ats {
-                power_phase_loss, ..
-            } => *power_phase_loss,
-            _ => f64::INFINITY,
-        };
-        let ats = (0..ranked.len())
-            .min_by(|&a, &b| ats_loss(a).total_cmp(&ats_loss(b)).then(a.cmp(&b)))
-            .unwrap_or(0);
-        let lo = |i: usize| {
-            ranked[i]
-                .risk_interval
-                .or(ranked[i].interval)
-                .map_or(f64::NEG_INFINITY, |v| v.lo)
-        };
-        if ats != position && ats_loss(ats).is_finite() && hi(position) >= lo(ats) {
+        let chosen = Self::ats_safeguard(ranked, position);
+        if chosen != position {
             return Choice {
-                position: ats,
+                position: chosen,
                 rule: ATS_PICK_RULE,
                 bound_pick: Some(position),
             };
@@ -573,6 +613,35 @@ fn located(
     }
 }
 
+/// ats-gap scores a candidate without a zero-shot loss as ats-trend does,
+/// on another scale than the gap score (probe54 #9: 5-18% higher). When
+/// some candidates of the pool have the zero-shot loss and some do not, the
+/// whole pool is scored by ats-trend, with a note saying so; otherwise the
+/// method is unchanged. `pool`: the candidates ats-gap could score (one
+/// that cannot be scored is not counted).
+fn one_scale(method: Method, pool: &[&Candidate]) -> Result<(Method, Option<String>)> {
+    if method.name() != "ats-gap" {
+        return Ok((method, None));
+    }
+    let missing = pool
+        .iter()
+        .filter(|c| !c.loss_at(0.0).is_some_and(|l| l.is_finite() && l > 0.0))
+        .count();
+    if missing == 0 || missing == pool.len() {
+        return Ok((method, None));
+    }
+    let trend = Method::parse("ats-trend", method.ats.k, method.ats.delta)?;
+    Ok((
+        trend,
+        Some(format!(
+            "{missing} of {} scored candidates have no zero-shot loss (N = 0), which ats-gap reads: \
+             the whole pool is ranked by ats-trend (ats-gap without the zero-shot loss), so \
+             that every score is on one scale",
+            pool.len()
+        )),
+    ))
+}
+
 fn select_inner(
     pool: &[Candidate],
     method: Method,
@@ -613,6 +682,19 @@ fn select_inner(
         .par_iter()
         .map(|c| method.estimate_with(c, &budget, &opts.bootstrap.for_name(&c.id), &ctx))
         .collect();
+    // A pool whose scored candidates partly lack the zero-shot loss is
+    // ranked again, as a whole, by ats-trend (`one_scale`).
+    let scorable: Vec<&Candidate> = scored
+        .iter()
+        .zip(pool)
+        .filter(|(r, _)| r.is_ok())
+        .map(|(_, c)| c)
+        .collect();
+    if let (trend, Some(note)) = one_scale(method, &scorable)? {
+        let mut sel = select_inner(pool, trend, budget, opts, references, rows)?;
+        sel.notes.insert(0, note);
+        return Ok(sel);
+    }
     let all_fail = scored.iter().all(|r| r.is_err());
     let mut unranked = Vec::new();
     let mut kept = Vec::new();
@@ -662,12 +744,10 @@ fn select_inner(
         rows,
     ));
     warnings.extend(short_of_budget_warning(pool, &budget));
-    warnings.extend(weak_drift_warning(
-        ctx.calibration.as_ref(),
-        pool,
-        &budget,
-        &ranking,
-    ));
+    // A note, not a warning: on known-truth pools it fired on most of them
+    // and the intervals it flagged covered at least as often as the others
+    // (BENCHMARKS.md, "select's drift note on known-truth pools").
+    let drift_note = weak_drift_warning(ctx.calibration.as_ref(), pool, &budget, &ranking);
     warnings.extend(checks::pool_warnings(pool, &budget, &ests));
     let cost = Cost::of(pool, method, &budget, opts);
     cost.check(pool, opts.tokens_per_example)?;
@@ -685,6 +765,10 @@ fn select_inner(
             v.extend(budget_note(&method, pool, &budget));
             v.extend(checks::missing_size_notes(pool, &budget));
             v.extend(ref_notes);
+            if method.predicts_loss() {
+                v.extend(accelerating_notes(pool, &budget));
+            }
+            v.extend(drift_note);
             v
         },
         references,

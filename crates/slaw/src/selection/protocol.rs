@@ -472,7 +472,7 @@ fn protocol_row(
         interval,
         protocol: if popts.lodo { "lodo" } else { "in-sample" }.to_string(),
         weak_drift: sel
-            .warnings
+            .notes
             .iter()
             .any(|w| w.contains("more than its evidence supports")),
     })
