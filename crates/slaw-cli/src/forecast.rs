@@ -23,6 +23,13 @@ pub struct ForecastArgs {
     /// 1, where 1 alone is the whole curve).
     #[arg(long, default_value = "0.2", value_parser = fit_until, allow_negative_numbers = true)]
     fit_until: job::FitUntil,
+    /// The first step fitted (rows before it are left out). Default: the first row; or, when the
+    /// log's learning rate rises at its start (a warmup ramp from at most half its peak; or the
+    /// --schedule's warmup), the end of that warmup for the step-only laws (power, reciprocal,
+    /// log), with a note; auto and the laws of the summed rate keep the warmup's rows, with a note
+    /// naming the step to give here. A fraction of --fit-until stays a fraction of the whole log.
+    #[arg(long, value_name = "STEP")]
+    fit_from: Option<f64>,
     /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,
     /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data
     /// (with fewer than 6 checkpoints up to the end of the fit, the aggregate loss's laws below,
@@ -147,6 +154,7 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         position_col: a.position_col.clone(),
         run_col: a.run_col.clone(),
         name: None,
+        fit_from: a.fit_from,
     };
     let table = Table::read(&a.file)?;
     // A W&B export's "run-1 - train/loss" read for the default `loss`: said.

@@ -509,7 +509,7 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
             };
             let obs = pretraining_runs(file, &cols, a.drop_highest)?;
             let bar = crate::progress::bar(a.bootstrap, "bootstrap", a.json);
-            let r = allocate::from_fit(
+            let mut r = allocate::from_fit(
                 &obs,
                 &config::fit_options(Fitting::Library)?,
                 &budgets,
@@ -517,6 +517,9 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
                 &|| bar.inc(1),
             )?;
             bar.finish_and_clear();
+            if a.flops_col.is_some() {
+                allocate::note_compute_column(&mut r, &obs);
+            }
             r
         }
         (None, None) => bail!(

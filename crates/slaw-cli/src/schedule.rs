@@ -21,7 +21,8 @@ pub struct ScheduleArgs {
     /// wsd:peak=P,decay_start=S,total=T[,decay=linear|exp|cosine]; two-stage:peak=P,switch=S,low=Q
     /// (every kind also takes warmup=W, default 0; cosine, linear and wsd also final=F, the
     /// last learning rate, default 0; constant and two-stage end at --steps); or lr:FILE, a
-    /// file with the learning rate per step (columns --step-col, --lr-col).
+    /// file with the learning rate per step (columns --step-col, --lr-col; a first row at step 0
+    /// is the warmup's start).
     #[arg(long, num_args = 1..)]
     predict: Vec<String>,
     /// The step budget: the last step of predicted schedules without a total (constant,
@@ -33,6 +34,9 @@ pub struct ScheduleArgs {
     every: Option<f64>,
     /// Search the WSD family for a budget of --steps: decays ending at the last step, of each
     /// length in --decay-fractions (of the steps after warmup). Takes peak=,final=,warmup=[,decay=].
+    /// The bootstrap refits start from every optimum the multi-start found; when more than one
+    /// length is the best in at least (1 - level)/2 of them, all are named ("the runs do not
+    /// determine the best") instead of one, with the fit's unpinned-parameter caveats beneath.
     #[arg(long)]
     optimize_wsd: Option<String>,
     /// The decay lengths --optimize-wsd tries, as fractions of the steps after warmup
@@ -309,10 +313,24 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             );
         }
         if let Some(b) = &w.best {
-            println!(
-                "best of the WSD family: {} (final {:.4})",
-                b.schedule, b.final_loss
-            );
+            if b.within_spread.len() > 1 {
+                println!(
+                    "the runs do not determine the best of the WSD family: {} are each the best \
+                     in at least {} of the bootstrap refits (lowest predicted: {}, final {:.4})",
+                    b.within_spread.join(", "),
+                    slaw::numbers::percent((1.0 - w.bootstrap.map_or(0.9, |r| r.level)) / 2.0),
+                    b.schedule,
+                    b.final_loss
+                );
+            } else {
+                println!(
+                    "best of the WSD family: {} (final {:.4})",
+                    b.schedule, b.final_loss
+                );
+            }
+            for c in &b.caveats {
+                println!("  caveat: {c}");
+            }
             if let Some((r, m)) = &b.runner_up {
                 print!("  margin over the runner-up ({r}): {m:.4}");
                 if let (Some((lo, hi)), Some(s)) = (b.margin_interval, b.stays_best) {

@@ -831,7 +831,8 @@ fn reads_trainer_state_and_sparse_wandb_exports() {
             String::from_utf8_lossy(&out.stderr)
         );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        // 120 training rows, the 6 evaluation rows skipped: 60 fitted.
+        // 120 training rows, the 6 evaluation rows skipped: 60 fitted (the
+        // warmup's rows too: auto keeps them, with a note).
         assert_eq!(v["fit_points"], 60, "{args:?}");
         let last = v["forecasts"].as_array().unwrap().last().unwrap().clone();
         let f = last["loss"].as_f64().unwrap();

@@ -888,13 +888,18 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
             };
             let obs =
                 slaw::datasets::pretraining_runs_table(&*data.table()?, &cols, a.drop_highest)?;
-            allocate::from_fit(
+            let flops = matches!(cols.data, DataColumn::Flops(_));
+            let mut r = allocate::from_fit(
                 &obs,
                 &FitOptions::default(),
                 &budgets,
                 &Resampling::new(a.bootstrap, a.level, a.seed),
                 &|| {},
-            )?
+            )?;
+            if flops {
+                allocate::note_compute_column(&mut r, &obs);
+            }
+            r
         }
         (None, None) => return usage("give a table of pretraining runs or params"),
     };

@@ -577,6 +577,7 @@ def forecast(
     position_col: str = "position",
     run_col: Union[str, Sequence[str], None] = None,
     name: Optional[str] = None,
+    fit_from: Optional[float] = None,
 ) -> Union[ForecastResult, ForecastResults]:
     """Forecast a training run's loss from the early part of its curve (``slaw forecast``).
 
@@ -587,7 +588,9 @@ def forecast(
     whose values together name a run: one forecast per run (returns a :class:`ForecastResults`,
     a list of forecasts with ``skipped``, ``warnings`` and ``to_dict()``, the CLI's ``--json``;
     a run that cannot be forecast, e.g. too short, is left out with a warning). ``name`` names a single curve (default: a file's
-    stem, as the CLI, or ``"DataFrame"``/``"dict"``).
+    stem, as the CLI, or ``"DataFrame"``/``"dict"``). ``fit_from``: the first step fitted, as the CLI's
+    ``--fit-from`` (default: the first row, or the end of a logged warmup for the laws that do not
+    describe one, with a note among the warnings).
     """
     if run_col is not None and not isinstance(run_col, str):
         run_col = ",".join(_names(run_col, "run_col"))
@@ -599,6 +602,8 @@ def forecast(
         "step_col": step_col, "loss_col": loss_col, "lr_col": _opt_str(lr_col, "lr_col"),
         "position_col": position_col, "run_col": run_col, "name": name,
     }
+    if fit_from is not None:
+        opts["fit_from"] = _number(fit_from, "fit_from")
     runs = _call(_native.forecast, _to_table(data), opts)
     # Each forecast's curve, for plot(): beside the CLI's --json, taken out of it.
     curves = [f.pop("_curve", None) for f in runs.get("forecasts", [])]

@@ -332,6 +332,9 @@ pub fn far_outside(c: f64, (lo, hi): (f64, f64)) -> bool {
     c < lo / 10.0 || c > hi * 10.0
 }
 
+/// How the warning of a 6ND too small for FLOPs begins.
+const TOO_SMALL_FOR_FLOPS: &str = "the runs' 6ND is at most";
+
 /// The warnings of budgets far outside the runs' compute `(lo, hi)` (6ND):
 /// one line naming them and how far, and a hint when the runs' 6ND is too
 /// small to be FLOPs (N and D in millions or billions).
@@ -371,12 +374,72 @@ pub fn budget_warnings(budgets: &[f64], (lo, hi): (f64, f64), intervals: bool) -
     }
     if hi < 1e12 {
         out.push(format!(
-            "the runs' 6ND is at most {}, too small for training FLOPs: give N as parameters \
+            "{TOO_SMALL_FOR_FLOPS} {}, too small for training FLOPs: give N as parameters \
              and D as tokens (not millions or billions), or the budgets are not FLOPs",
             crate::numbers::sci(hi)
         ));
     }
     out
+}
+
+/// Seconds in a day times 1e15: FLOPs per PF-day, the unit compute is
+/// often given in.
+pub const FLOPS_PER_PF_DAY: f64 = 8.64e19;
+
+/// With D computed from a compute column (D = C / (6N)): when the runs'
+/// median D/N lies below [`TOKENS_PER_PARAM_RANGE`]'s lower end, the
+/// compute column is not in FLOPs (PF-days, 8.64e19 FLOPs each, give
+/// D / N near 1e-19), not N or D: the generic unit warnings of `warnings`
+/// (tokens per parameter, 6ND too small for FLOPs) are replaced by one
+/// that says so. `n`, `d`: the runs' N and D = C / (6N).
+pub fn compute_column_units(warnings: &mut Vec<String>, n: &[f64], d: &[f64]) {
+    let ratios: Vec<f64> = n
+        .iter()
+        .zip(d)
+        .map(|(n, d)| d / n)
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .collect();
+    if ratios.is_empty() {
+        return;
+    }
+    let median = crate::stats::median(ratios);
+    if median >= TOKENS_PER_PARAM_RANGE.0 {
+        return;
+    }
+    let generic = unit_warnings(n, d);
+    warnings.retain(|w| !generic.contains(w) && !w.starts_with(TOO_SMALL_FOR_FLOPS));
+    let c_max = n
+        .iter()
+        .zip(d)
+        .map(|(n, d)| 6.0 * n * d)
+        .fold(0.0, f64::max);
+    // The factor that would bring the median D/N to 20 tokens per parameter.
+    let factor = 20.0 / median;
+    let pf_days = (factor / FLOPS_PER_PF_DAY).log10().abs() < 1.5;
+    warnings.push(format!(
+        "the compute column looks like it is in another unit than FLOPs: D = C / (6N) gives {} \
+         tokens per parameter (median), below {} where trained models lie, and the largest \
+         compute is {}; {}. D_opt and D/N are off by the unit's factor, and the budgets are \
+         read in the column's unit (N_opt and the loss do not depend on it)",
+        crate::numbers::sig(median, 3),
+        crate::numbers::sci(TOKENS_PER_PARAM_RANGE.0),
+        crate::numbers::sci(c_max),
+        if pf_days {
+            "PF-days (1 PF-day = 8.64e19 FLOPs)? Multiply the column by 8.64e19".to_string()
+        } else {
+            format!(
+                "it would take about {} FLOPs per unit for 20 tokens per parameter",
+                crate::numbers::sci(factor)
+            )
+        }
+    ));
+}
+
+/// [`compute_column_units`] on a report fitted to `obs` (N, D = C / (6N)),
+/// when D was computed from a compute column.
+pub fn note_compute_column(report: &mut AllocationReport, obs: &Observations) {
+    let col = |j: usize| (0..obs.len()).map(|i| obs.point(i)[j]).collect::<Vec<_>>();
+    compute_column_units(&mut report.warnings, &col(0), &col(1));
 }
 
 /// Tokens per parameter outside which the runs' N and D are taken for not

@@ -231,6 +231,22 @@ impl Fitted {
         )
     }
 
+    /// `draws`, each refit warm-started from every distinct optimum the
+    /// full fit's multi-start found (up to 5), keeping its lowest objective:
+    /// a replicate may leave the optimum's basin when another basin fits its
+    /// data better (a schedule search's stability; `draws` stays in one).
+    pub fn draws_from_optima(&self, how: &Resampling) -> Vec<Vec<f64>> {
+        draws(
+            &self.fit_law,
+            &self.obs,
+            &self.result,
+            &replicate_options(),
+            how,
+            Scheme::Points,
+            &|| {},
+        )
+    }
+
     /// The rolling-origin calibration of the law's own extrapolation error
     /// along the steps of the fitted points (`extrapolation::calibrate_along`:
     /// refits on the points up to each of `MAX_ORIGINS` origins in the second

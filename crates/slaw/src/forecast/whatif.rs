@@ -116,6 +116,12 @@ impl Target {
         let mut lr = Vec::new();
         for r in 0..t.len() {
             let (s, l) = (t.number(r, si)?, t.number(r, li)?);
+            // A first row at step 0 is the warmup's start (or the rate set
+            // before the first update): no step trains at it, and the rate
+            // before the first row is a linear ramp from 0 anyway.
+            if s == 0.0 && step.is_empty() && l >= 0.0 {
+                continue;
+            }
             let broken = if s <= 0.0 {
                 Some((step_col, "steps must be > 0"))
             } else if step.last().is_some_and(|&p| s <= p) {
@@ -267,6 +273,13 @@ pub struct Best {
     pub stays_best: Option<f64>,
     /// Interval of (runner-up - best) over the replicates.
     pub margin_interval: Option<(f64, f64)>,
+    /// The targets best in at least (1 - level) / 2 of the replicates,
+    /// and the best itself, in the search's order: more than one when the
+    /// runs do not determine the best (the refits disagree).
+    pub within_spread: Vec<String>,
+    /// The fit's bound and unpinned-parameter warnings (also among the
+    /// warnings), which the choice depends on.
+    pub caveats: Vec<String>,
 }
 
 /// How to fit and predict what-if schedules.
@@ -334,7 +347,14 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     let f = fit_curves(opts.method, &curves, &upto)?;
     let nr = runs.len();
     let how = Resampling::new(opts.bootstrap, opts.level, opts.seed);
-    let draws = f.draws(&how);
+    // A search's replicates start from every basin the multi-start found:
+    // warm-started from the optimum alone they never leave its basin, and
+    // the share in which the best stays best overstates its stability.
+    let draws = if opts.search_from.is_some() {
+        f.draws_from_optima(&how)
+    } else {
+        f.draws(&how)
+    };
     let mut warnings = Vec::new();
     if !f.converged {
         warnings.push("the fit did not converge".to_string());
@@ -464,11 +484,14 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         order.sort_by(|a, b| a.1.total_cmp(&b.1));
         let (bi, bl) = *order.first()?;
         let runner = order.get(1).copied();
+        let mut within = vec![bi];
         let (stays, margin) = match (runner, draws.is_empty()) {
             (Some((ri, _)), false) => {
                 let last = |ti: usize| targets[ti].curve.len() - 1;
                 let mut wins = 0;
                 let mut gaps = Vec::new();
+                // How often each target is a replicate's best.
+                let mut best_in = vec![0usize; finals.len()];
                 for p in &draws {
                     let fin: Vec<f64> = finals
                         .iter()
@@ -478,10 +501,23 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
                     if fin.iter().all(|&v| mine <= v) {
                         wins += 1;
                     }
+                    if let Some(k) = (0..fin.len())
+                        .filter(|&k| fin[k].is_finite())
+                        .min_by(|&a, &b| fin[a].total_cmp(&fin[b]))
+                    {
+                        best_in[k] += 1;
+                    }
                     gaps.push(f.predict_with(nr + ri, last(ri), p) - mine);
                 }
                 gaps.sort_by(f64::total_cmp);
                 let a = (1.0 - opts.level) / 2.0;
+                let floor = a * draws.len() as f64;
+                within = finals
+                    .iter()
+                    .zip(&best_in)
+                    .filter(|&(&(ti, _), &k)| ti == bi || (k > 0 && k as f64 >= floor))
+                    .map(|(&(ti, _), _)| ti)
+                    .collect();
                 (
                     Some(wins as f64 / draws.len() as f64),
                     Some((percentile(&gaps, a), percentile(&gaps, 1.0 - a))),
@@ -495,6 +531,8 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             runner_up: runner.map(|(ri, rl)| (targets[ri].name.clone(), rl - bl)),
             stays_best: stays,
             margin_interval: margin,
+            within_spread: within.iter().map(|&ti| targets[ti].name.clone()).collect(),
+            caveats: identifiability(f.result()),
         })
     });
     let decay_term = decay.zip(most_ahead).map(|((zl, zh), a)| super::job::DecayTerm {

@@ -14,6 +14,7 @@ mod laws;
 mod output;
 mod request;
 mod spec;
+mod start;
 #[cfg(test)]
 mod tests;
 mod warnings;
@@ -25,6 +26,7 @@ pub use output::{
 };
 pub use request::{Choice, Data, FitUntil, Request};
 pub use spec::Spec;
+pub use start::{fit_start, MIN_ROWS_AFTER_WARMUP, RAMP_START_SHARE};
 pub use warnings::{SCHEDULE_PEAK_TOLERANCE, SCHEDULE_SHAPE_TOLERANCE};
 
 use super::prior;
@@ -104,6 +106,8 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     let mut schedule_warnings = vec![];
     if let Some(s) = req.schedule {
         schedule_warnings = schedule_vs_logged(&curve, &s, until);
+        let end = req.at.iter().copied().fold(last, f64::max);
+        schedule_warnings.extend(warnings::schedule_vs_steps(&s, first, end));
         curve = Cow::Owned(curve.into_owned().with_schedule(s));
     }
     if until < first {

@@ -44,6 +44,9 @@ pub struct Spec {
     pub run_col: Option<String>,
     /// The name of a single curve (default: the name the caller gives).
     pub name: Option<String>,
+    /// The first step fitted (default: the first row, or the end of a
+    /// logged warmup for the laws that do not describe one: [`super::fit_start`]).
+    pub fit_from: Option<f64>,
 }
 
 impl Default for Spec {
@@ -62,6 +65,7 @@ impl Default for Spec {
             position_col: "position".into(),
             run_col: None,
             name: None,
+            fit_from: None,
         }
     }
 }
@@ -173,7 +177,12 @@ impl Spec {
         let mut out = Runs::default();
         for (position, (run, curve)) in runs.into_iter().enumerate() {
             let result = curve.and_then(|c| {
-                run_each(&[Data::Aggregate(c)], &self.method, &base).map(|mut v| v.remove(0))
+                let (c, req, note) = super::fit_start(c, &base, &self.method, self.fit_from)?;
+                run_each(&[Data::Aggregate(c)], &self.method, &req).map(|mut v| {
+                    let mut o = v.remove(0);
+                    o.warnings.extend(note);
+                    o
+                })
             });
             match result {
                 Ok(o) => out.forecasts.push(o),

@@ -427,3 +427,78 @@ pub fn schedule_vs_logged(
     }
     out
 }
+
+/// How many decades a schedule's settings may lie before a log's first
+/// step (or past its last forecast step) before a warning: a unit slip
+/// (steps in tokens, the schedule in optimizer steps) puts them 3 to 7
+/// decades apart, a log that starts after the warmup a fraction of one.
+pub const SCHEDULE_UNITS_DECADES: f64 = 1.0;
+
+/// A schedule whose steps all lie more than [`SCHEDULE_UNITS_DECADES`]
+/// before the log's first step, or after its last forecast step: the law
+/// would read a constant rate over the whole log (the steps in other units?).
+pub fn schedule_vs_steps(
+    schedule: &crate::forecast::Schedule,
+    first: f64,
+    last: f64,
+) -> Option<String> {
+    use crate::forecast::schedule::Kind;
+    let mut marks = vec![schedule.warmup];
+    match schedule.kind {
+        Kind::Constant => {}
+        Kind::Cosine { total, .. } => marks.push(total),
+        Kind::Wsd {
+            decay_start, total, ..
+        } => marks.extend([decay_start, total]),
+        Kind::TwoStage { switch, .. } => marks.push(switch),
+    }
+    marks.retain(|m| m.is_finite() && *m > 0.0);
+    let end = marks.iter().copied().fold(0.0, f64::max);
+    let start = marks.iter().copied().fold(f64::INFINITY, f64::min);
+    let far = 10f64.powf(SCHEDULE_UNITS_DECADES);
+    let num = crate::numbers::num;
+    if end > 0.0 && first > far * end {
+        Some(format!(
+            "the schedule ends at step {} but the log starts at step {} ({} later): the law reads \
+             the schedule's final rate over the whole log. Are the log's steps in tokens or \
+             samples and the schedule's in optimizer steps? Give both in the same units",
+            num(end),
+            num(first),
+            crate::numbers::decades((first / end).log10())
+        ))
+    } else if start.is_finite() && last > 0.0 && start > far * last {
+        Some(format!(
+            "the schedule's first setting is at step {}, past the last step forecast ({}) by {}: \
+             the law reads the schedule's start only. Is the schedule in tokens or samples and \
+             the log in optimizer steps? Give both in the same units",
+            num(start),
+            num(last),
+            crate::numbers::decades((start / last).log10())
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod units_tests {
+    use super::schedule_vs_steps;
+    use crate::forecast::Schedule;
+
+    #[test]
+    fn a_schedule_decades_before_or_after_the_log_is_a_unit_slip() {
+        let s = Schedule::parse("cosine:peak=3e-4,final=3e-5,total=30000,warmup=2000").unwrap();
+        let w = schedule_vs_steps(&s, 8.388608e9, 1.2582912e11).unwrap();
+        assert!(
+            w.starts_with("the schedule ends at step 30000 but the log starts at step 8.38861e9"),
+            "{w}"
+        );
+        // A log from the warmup's end, in the schedule's units: nothing.
+        assert!(schedule_vs_steps(&s, 2000.0, 30000.0).is_none());
+        assert!(schedule_vs_steps(&s, 2100.0, 15000.0).is_none());
+        let t = Schedule::parse("cosine:peak=3e-4,final=3e-5,total=1.2582912e11,warmup=8.388608e9")
+            .unwrap();
+        let w = schedule_vs_steps(&t, 2000.0, 30000.0).unwrap();
+        assert!(w.contains("past the last step forecast (30000)"), "{w}");
+    }
+}
