@@ -42,7 +42,10 @@ pub(crate) struct FitArgs {
     data: DataArgs,
     #[command(flatten)]
     law: LawArgs,
-    /// Predict at a point: NAME=VALUE[,NAME=VALUE] or VALUE[,VALUE] (repeatable).
+    /// Predict at a point: NAME=VALUE[,NAME=VALUE] or VALUE[,VALUE] (repeatable). A prediction
+    /// whose interval (the extrapolation interval, else the bootstrap one) spans more than a
+    /// decade (upper end over 10x the lower) or reaches 0 is marked "not determined by the data
+    /// (spans X decades)" (JSON not_determined, decades).
     #[arg(long)]
     predict: Vec<String>,
     /// Bootstrap replicates for intervals on parameters and predictions (0: none; else at

@@ -91,6 +91,35 @@ pub struct Prediction {
     /// know (e.g. "N = 1e12 is 14x the largest fitted (7.2e10)"); empty
     /// inside the range of every input ([`outside_data`]).
     pub outside_data: Vec<String>,
+    /// The interval reported for this prediction (`extrapolation_interval`,
+    /// else the bootstrap `interval`) does not determine it: its upper end
+    /// is over [`NOT_DETERMINED_RATIO`] times its lower end (it spans more
+    /// than a decade), or its lower end is at the floor (0 or below, or not
+    /// finite) ([`not_determined`]).
+    pub not_determined: bool,
+    /// How many decades that interval spans, log10(hi / lo); None without
+    /// an interval or with its lower end at the floor.
+    pub decades: Option<f64>,
+}
+
+/// An interval whose upper end is over this many times its lower end (it
+/// spans more than a decade) does not determine the prediction: fixed
+/// before the probe's cases were looked at (fix54), not tuned on them.
+pub const NOT_DETERMINED_RATIO: f64 = 10.0;
+
+/// Whether interval `iv` leaves its prediction not determined by the data
+/// (its upper end over [`NOT_DETERMINED_RATIO`] times its lower end, or its
+/// lower end at the floor: 0 or below, or either end not finite), and the
+/// decades it spans (None with its lower end at the floor).
+pub fn not_determined(iv: Option<Interval>) -> (bool, Option<f64>) {
+    let Some(iv) = iv else {
+        return (false, None);
+    };
+    if !(iv.lo > 0.0 && iv.lo.is_finite() && iv.hi.is_finite()) {
+        return (true, None);
+    }
+    let ratio = iv.hi / iv.lo;
+    (ratio > NOT_DETERMINED_RATIO, Some(ratio.log10()))
 }
 
 /// Per input of `x` outside the range of the points `obs` (each input
@@ -726,7 +755,10 @@ fn fit_group(
                     }
                     _ => (extrapolation_interval, None),
                 };
+                let (not_determined, decades) = not_determined(extrapolation_interval.or(band));
                 Prediction {
+                    not_determined,
+                    decades,
                     at: x.clone(),
                     value,
                     interval: band,
@@ -1747,5 +1779,35 @@ mod alternative_tests {
             assert_eq!(hold_alternative(Some(e), at(bad)), (Some(e), None), "{bad}");
         }
         assert_eq!(hold_alternative(None, at(0.7)), (None, None));
+    }
+}
+
+#[cfg(test)]
+mod not_determined_tests {
+    use super::{not_determined, Interval};
+
+    #[test]
+    fn over_a_decade_or_at_the_floor_is_not_determined() {
+        assert_eq!(not_determined(None), (false, None));
+        let (flag, d) = not_determined(Some(Interval { lo: 1.0, hi: 9.99 }));
+        assert!(!flag && (d.unwrap() - 9.99f64.log10()).abs() < 1e-12);
+        // exactly a decade: determined (the rule is strictly over 10x)
+        assert!(!not_determined(Some(Interval { lo: 0.5, hi: 5.0 })).0);
+        let (flag, d) = not_determined(Some(Interval {
+            lo: 0.007,
+            hi: 277.0,
+        }));
+        assert!(flag && (d.unwrap() - (277.0f64 / 0.007).log10()).abs() < 1e-12);
+        assert_eq!(
+            not_determined(Some(Interval { lo: 0.0, hi: 2.0 })),
+            (true, None)
+        );
+        assert_eq!(
+            not_determined(Some(Interval {
+                lo: 1.0,
+                hi: f64::INFINITY
+            })),
+            (true, None)
+        );
     }
 }

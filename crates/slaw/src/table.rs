@@ -31,6 +31,28 @@ pub struct Table {
     /// What the reader did that the user should be told of (a TensorBoard
     /// log that restarts: the steps logged twice, the later records kept).
     pub notes: Vec<String>,
+    /// Per column, its cells read as numbers once, on the first
+    /// [`Table::number`] of the column (the readers' passes over a log's
+    /// rows read the step and loss cells again each): the value, or NaN
+    /// where the cell is not a finite number (`number` then says why).
+    /// Emptied by every change of the cells.
+    parsed: Vec<std::sync::OnceLock<Vec<f64>>>,
+}
+
+/// A cell read as [`Table::number`] reads it: None where that is an error
+/// (empty, not a number, too small for a double, not finite).
+fn finite_number(cell: &str) -> Option<f64> {
+    if cell.is_empty() {
+        return None;
+    }
+    let v: f64 = cell.parse().ok()?;
+    if v == 0.0 {
+        let mantissa = cell.split(['e', 'E']).next().unwrap_or("");
+        if mantissa.chars().any(|c| ('1'..='9').contains(&c)) {
+            return None;
+        }
+    }
+    v.is_finite().then_some(v)
 }
 
 /// The cells of one column: their text end to end, and where each ends.
@@ -259,6 +281,7 @@ impl Table {
             }
             *column = out;
         }
+        self.cells_changed();
         Ok(())
     }
 
@@ -513,7 +536,35 @@ impl Table {
             row_numbers: Vec::new(),
             steps: false,
             notes: Vec::new(),
+            parsed: Vec::new(),
         }
+        .with_cache()
+    }
+
+    /// The table with an empty cache of numbers, one per column.
+    fn with_cache(mut self) -> Table {
+        self.cells_changed();
+        self
+    }
+
+    /// Forget the numbers read from the cells (they changed).
+    fn cells_changed(&mut self) {
+        self.parsed = (0..self.cells.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+    }
+
+    /// Column `col`'s cells as numbers, read once (NaN where a cell is not
+    /// a finite number); None before the table is complete (`freeze`).
+    fn parsed_column(&self, col: usize) -> Option<&[f64]> {
+        let cell = self.parsed.get(col)?;
+        let v = cell.get_or_init(|| {
+            let c = &self.cells[col];
+            (0..c.ends.len())
+                .map(|r| finite_number(c.get(r)).unwrap_or(f64::NAN))
+                .collect()
+        });
+        (v.len() == self.len()).then_some(v.as_slice())
     }
 
     /// An error about cell (`row_index`, `col`): named by file, row and
@@ -560,6 +611,9 @@ impl Table {
         line: usize,
         cells: impl IntoIterator<Item = S>,
     ) -> Result<()> {
+        if self.parsed.iter().any(|p| p.get().is_some()) {
+            self.cells_changed();
+        }
         let n = self.row_numbers.len();
         let mut k = 0;
         let mut full = None;
@@ -653,6 +707,7 @@ impl Table {
         }
         self.columns.push(name.to_string());
         self.cells.push(cells);
+        self.cells_changed();
         Ok(())
     }
 
@@ -796,6 +851,13 @@ impl Table {
 
     /// Parse one cell as a finite number, or say exactly which cell is wrong.
     pub fn number(&self, row_index: usize, col: usize) -> Result<f64> {
+        if let Some(&v) = self
+            .parsed_column(col)
+            .and_then(|p| p.get(row_index))
+            .filter(|v| !v.is_nan())
+        {
+            return Ok(v);
+        }
         let cell = self.text(row_index, col);
         if cell.is_empty() {
             return Err(self.cell_error(row_index, col, "empty cell"));

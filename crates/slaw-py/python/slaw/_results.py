@@ -484,6 +484,11 @@ class FitResult(_Result):
                 s = f"    at {p['at']}: {_fmt(p['value'])}"
                 if iv:
                     s += f"  [{_fmt(iv['lo'])}, {_fmt(iv['hi'])}]"
+                if p.get("not_determined"):
+                    dec = p.get("decades")
+                    s += ("  (not determined by the data (spans "
+                          f"{dec:.1f} decades))" if dec is not None else
+                          "  (not determined by the data (the interval's lower end is at the floor, 0))")
                 seg = p.get("equal_fit_range")
                 if seg:
                     s += (f"  (the Huber optimum is a segment: fits as good predict "
@@ -696,9 +701,18 @@ class ForecastResult(FrameResult):
         self._curve = None if curve is None else np.array(
             [[np.nan if v is None else float(v) for v in row] for row in curve], dtype=float
         ).reshape(-1, 5)
-        rows = raw.get("forecasts") or []
+        rows = [dict(r) for r in raw.get("forecasts") or []]
+        # auto's hull with power's own interval beside it (``law_interval``): its ends as
+        # columns law_lo, law_hi at the steps beyond the window (NaN elsewhere).
+        self.law_interval: Optional[Dict[str, Any]] = raw.get("law_interval")
+        if self.law_interval:
+            own = {q["step"]: q for q in self.law_interval.get("points") or []}
+            for r in rows:
+                q = own.get(r.get("step"))
+                r["law_lo"] = q["lo"] if q else None
+                r["law_hi"] = q["hi"] if q else None
         frame = pd.DataFrame(rows)
-        for c in ("loss", "lo", "hi", "observed"):
+        for c in ("loss", "lo", "hi", "observed", "law_lo", "law_hi"):
             if c in frame:  # null (past the data, no interval) as NaN, not None
                 frame[c] = frame[c].astype(float)
         if "step" in frame:

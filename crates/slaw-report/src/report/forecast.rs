@@ -172,22 +172,43 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
     if let Some(u) = &o.interval_hull {
         let _ = writeln!(s, "intervals: {u}");
     }
+    // auto's hull with power's own interval beside it: what each covers.
+    let own = o.law_interval.as_ref();
+    if let Some(l) = own {
+        let _ = writeln!(s, "intervals: {}", l.covers);
+    }
+    let own_head = own.map(|l| format!("if {} holds", l.law));
     let _ = writeln!(
         s,
-        "{:>12} {:>10} {:>21} {:>10}",
+        "{:>12} {:>10} {:>21} {:>10}{}",
         "step",
         "forecast",
         if band { "interval" } else { "" },
-        "observed"
+        "observed",
+        own_head
+            .as_deref()
+            .map(|h| format!(" {h:>21}"))
+            .unwrap_or_default()
     );
     for p in &o.forecasts {
         let iv = match (p.lo, p.hi) {
             (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
             _ => String::new(),
         };
+        let own_iv = own
+            .map(|l| {
+                let v = l
+                    .points
+                    .iter()
+                    .find(|q| q.step == p.step)
+                    .map(|q| format!("[{:.4}, {:.4}]", q.lo, q.hi))
+                    .unwrap_or_default();
+                format!(" {v:>21}")
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "{:>12} {:>10.4} {:>21} {:>10}",
+            "{:>12} {:>10.4} {:>21} {:>10}{own_iv}",
             num(p.step),
             p.loss,
             iv,

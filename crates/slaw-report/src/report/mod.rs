@@ -373,9 +373,19 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             } else {
                 String::new()
             };
+            // An interval over a decade wide (or reaching the floor): the
+            // data do not determine the prediction, said beside it.
+            let undetermined = if p.not_determined {
+                match p.decades {
+                    Some(d) => format!("   (not determined by the data (spans {d:.1} decades))"),
+                    None => "   (not determined by the data (the interval's lower end is at the floor, 0))".to_string(),
+                }
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                "predict {}: {}{ci}{ex}{unpinned}{segment}{outside}",
+                "predict {}: {}{ci}{ex}{undetermined}{unpinned}{segment}{outside}",
                 at.join(","),
                 num(p.value)
             );

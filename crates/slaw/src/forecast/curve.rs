@@ -61,6 +61,24 @@ pub struct Features {
     pub visited_slot: Vec<u32>,
 }
 
+/// A run's name and its curve, with where it diverged
+/// ([`Curve::runs_diverged`]), or why it cannot be read.
+pub type DivergedRun = (String, Result<(Curve, Option<Divergence>)>);
+
+/// Where a run's loss turned NaN or inf (a diverged run's log).
+#[derive(Debug)]
+pub struct Divergence {
+    /// The step of the first row whose loss is not finite.
+    pub step: f64,
+    /// That row's line in the file.
+    pub line: usize,
+    /// Its loss as written ("nan", "inf").
+    pub text: String,
+    /// The error that refuses the run (where it diverged inside the fitted
+    /// window).
+    pub error: Error,
+}
+
 /// What [`LrPath::features_for`] builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
@@ -175,6 +193,32 @@ impl Curve {
         lr_col: Option<&str>,
         run_col: Option<&str>,
     ) -> Result<Vec<(String, Result<Curve>)>> {
+        let several = Self::run_rows(t, name, run_col)?.len() > 1;
+        Self::runs_diverged(t, name, step_col, loss_col, lr_col, run_col)?
+            .into_iter()
+            .map(|(name, r)| match r {
+                Ok((_, Some(d))) if several => Ok((name, Err(d.error))),
+                Ok((_, Some(d))) => Err(d.error),
+                Ok((c, None)) => Ok((name, Ok(c))),
+                Err(e) => Ok((name, Err(e))),
+            })
+            .collect()
+    }
+
+    /// [`Curve::runs_from_table_each`], but a run whose loss reads as NaN
+    /// or inf from some row on (a diverged run) comes back as its curve up
+    /// to that row, the later rows' steps added with an unknown (NaN) loss,
+    /// and where it diverged ([`Divergence`], with the error that refuses
+    /// the run): the caller forecasts it when it diverged after the fitted
+    /// window, and refuses it (that error) when inside.
+    pub fn runs_diverged(
+        t: &Table,
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+    ) -> Result<Vec<DivergedRun>> {
         let groups = Self::run_rows(t, name, run_col)?;
         if groups.is_empty() {
             return Err(Error::input(&t.source, None, None, "no rows"));
@@ -183,14 +227,14 @@ impl Curve {
         groups
             .into_iter()
             .map(|(name, rows)| {
-                // A loss logged as NaN or inf (what a diverged run writes):
-                // among several runs, that run is not forecast, said where;
-                // the others are (probe47: one diverged run of a sweep had
-                // refused the whole file).
-                if several {
-                    if let Some(e) = Self::non_finite_loss(t, &rows, loss_col) {
-                        return Ok((name, Err(e)));
-                    }
+                match Self::diverged_curve(
+                    t, &rows, &name, step_col, loss_col, lr_col, run_col, several,
+                ) {
+                    Some(Ok(d)) => return Ok((name, Ok(d))),
+                    // Not read from its clean rows: refused as before.
+                    Some(Err(e)) if several => return Ok((name, Err(e))),
+                    Some(Err(e)) => return Err(e),
+                    None => {}
                 }
                 // A step that does not increase within a run named by a
                 // run column: two runs share its key, or its rows are out
@@ -206,21 +250,128 @@ impl Curve {
                 }
                 let c = Self::from_rows(t, &rows, name, step_col, loss_col, lr_col)?;
                 let enough = c.long_enough(t, several);
-                Ok((c.name.clone(), enough.map(|()| c)))
+                Ok((c.name.clone(), enough.map(|()| (c, None))))
             })
             .collect()
+    }
+
+    /// A run of `rows` with a loss that reads as NaN or inf (a diverged
+    /// run's log): None when it has none; else the curve of its rows before
+    /// the first such row, with the steps of the later rows added at an
+    /// unknown (NaN) loss, and where it diverged; or, when its clean rows
+    /// do not make a curve (too few, a bad value), the error that refuses
+    /// the run as a diverged run.
+    #[allow(clippy::too_many_arguments)]
+    fn diverged_curve(
+        t: &Table,
+        rows: &[usize],
+        name: &str,
+        step_col: &str,
+        loss_col: &str,
+        lr_col: Option<&str>,
+        run_col: Option<&str>,
+        several: bool,
+    ) -> Option<Result<(Curve, Option<Divergence>)>> {
+        let li = Self::loss_index(t, loss_col)?;
+        let at = rows
+            .iter()
+            .position(|&r| Self::reads_non_finite(t, r, li))?;
+        let r = rows[at];
+        let error = if several {
+            Self::non_finite_loss(t, rows, loss_col)?
+        } else {
+            match t.number(r, li) {
+                Err(e) => e,
+                Ok(_) => return None,
+            }
+        };
+        // Diverged: no finite loss after it (a lone NaN among finite
+        // losses is a bad cell, refused as before).
+        if !rows[at..]
+            .iter()
+            .all(|&q| t.is_empty_cell(q, li) || Self::reads_non_finite(t, q, li))
+        {
+            return Some(Err(error));
+        }
+        let Some(step) = t
+            .column_index(step_col)
+            .ok()
+            .and_then(|si| t.number(r, si).ok())
+        else {
+            return Some(Err(error));
+        };
+        let clean = &rows[..at];
+        if run_col.is_some()
+            && Self::steps_not_increasing(t, clean, name, step_col, loss_col).is_some()
+        {
+            return Some(Err(error));
+        }
+        let Ok(mut c) = Self::from_rows(t, clean, name.to_string(), step_col, loss_col, lr_col)
+        else {
+            return Some(Err(error));
+        };
+        if c.long_enough(t, several).is_err() || c.step.last().is_none_or(|&s| s >= step) {
+            return Some(Err(error));
+        }
+        // The later rows' steps (while they increase), the loss unknown
+        // there: the run's logged span, and its last step the default
+        // forecast step, are the log's.
+        let si = t.column_index(step_col).ok()?;
+        let ri = c.lr.as_ref().and_then(|_| match lr_col {
+            Some(col) => t.column_index(col).ok(),
+            None => t
+                .columns
+                .iter()
+                .position(|col| LR_COLUMNS.contains(&col.as_str())),
+        });
+        for &q in &rows[at..] {
+            if t.is_empty_cell(q, li) {
+                continue;
+            }
+            let Ok(s) = t.number(q, si) else { break };
+            if c.step.last().is_some_and(|&p| s <= p) {
+                break;
+            }
+            if let Some(v) = c.lr.as_mut() {
+                let prev = v.last().copied().unwrap_or(0.0);
+                let lr = ri
+                    .and_then(|i| t.number(q, i).ok())
+                    .filter(|&l| l >= 0.0)
+                    .unwrap_or(prev);
+                v.push(lr);
+            }
+            c.step.push(s);
+            c.loss.push(f64::NAN);
+        }
+        Some(Ok((
+            c,
+            Some(Divergence {
+                step,
+                line: t.line(r),
+                text: t.text(r, li).trim().to_string(),
+                error,
+            }),
+        )))
+    }
+
+    /// Whether cell (`r`, `li`) reads as a number that is not finite (NaN,
+    /// inf): a cell that reads as a finite number (the common case, read
+    /// once by [`Table::number`]) is not parsed again.
+    fn reads_non_finite(t: &Table, r: usize, li: usize) -> bool {
+        let cell = t.text(r, li).trim();
+        !cell.is_empty()
+            && t.number(r, li).is_err()
+            && cell.parse::<f64>().is_ok_and(|v| !v.is_finite())
     }
 
     /// The first of `rows` whose loss reads as a number that is not finite
     /// (NaN, inf: a diverged run's log), as the error that skips its run.
     fn non_finite_loss(t: &Table, rows: &[usize], loss_col: &str) -> Option<Error> {
         let li = Self::loss_index(t, loss_col)?;
-        let r = rows.iter().copied().find(|&r| {
-            t.text(r, li)
-                .trim()
-                .parse::<f64>()
-                .is_ok_and(|v| !v.is_finite())
-        })?;
+        let r = rows
+            .iter()
+            .copied()
+            .find(|&r| Self::reads_non_finite(t, r, li))?;
         Some(Error::input(
             &t.source,
             Some(t.line(r)),
@@ -1418,5 +1569,37 @@ mod tests {
             Table::from_delimited("z.csv", "step,lr,loss\n1,0,3\n2,0,2\n3,0,1\n4,0,1\n", b',')
                 .unwrap();
         assert!(Curve::runs_from_table(&zero, "z", "step", "loss", None, None).is_err());
+    }
+
+    #[test]
+    fn a_run_diverged_comes_back_clean_with_its_later_steps_unknown() {
+        let text = "step,lr,loss\n1,1e-3,4\n2,1e-3,3.5\n3,1e-3,3.2\n4,1e-3,3.0\n5,1e-3,2.9\n6,1e-3,nan\n7,,inf\n8,1e-3,nan\n";
+        let t = Table::from_delimited("d.csv", text, b',').unwrap();
+        let mut v = Curve::runs_diverged(&t, "d", "step", "loss", None, None).unwrap();
+        let (name, r) = v.remove(0);
+        assert_eq!(name, "d");
+        let (c, d) = r.unwrap();
+        let d = d.unwrap();
+        assert_eq!((d.step, d.line, d.text.as_str()), (6.0, 7, "nan"));
+        assert_eq!(c.step, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        assert!(c.loss[..5].iter().all(|l| l.is_finite()));
+        assert!(c.loss[5..].iter().all(|l| l.is_nan()));
+        // an empty rate on a later row holds the one before
+        assert_eq!(c.lr.unwrap()[6], 1e-3);
+        // as before for every other caller: the error of the row
+        let e = Curve::runs_from_table_each(&t, "d", "step", "loss", None, None).unwrap_err();
+        assert!(
+            e.to_string().contains("'nan' is not a finite number"),
+            "{e}"
+        );
+        // too few clean rows: refused as a diverged run
+        let short = Table::from_delimited("s.csv", "step,loss\n1,4\n2,3\n3,nan\n", b',').unwrap();
+        let e = Curve::runs_diverged(&short, "s", "step", "loss", None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("row 4") && e.contains("'nan' is not a finite number"),
+            "{e}"
+        );
     }
 }

@@ -4,7 +4,9 @@
 use super::decay::{decay_matters, widen_for_decay};
 use super::output::band_points;
 use super::warnings::{at_bounds, follows_unpinned};
-use super::{ForecastOutput, Point, Replicates, Request};
+use super::{
+    ForecastOutput, LawInterval, LawIntervalPoint, Point, Replicates, Request, LAW_INTERVAL_COVERS,
+};
 use crate::forecast::positions::PositionCurves;
 use crate::forecast::temporal;
 use crate::forecast::{fit_curves, Curve, CurveLaw, IntervalKind};
@@ -78,6 +80,7 @@ pub(super) fn run_law(
         decay_term,
         unpinned_decay: None,
         interval_hull: None,
+        law_interval: None,
         temporal: None,
         choice: None,
         decay: None,
@@ -99,7 +102,7 @@ pub(super) fn hull_with_step_only(
     k: usize,
     req: &Request,
 ) -> bool {
-    let Some(r) = hull_with_reciprocal(o, ext, k, req) else {
+    let Some(r) = hull_with_reciprocal(o, ext, k, req, false) else {
         return false;
     };
     o.unpinned_decay = Some(format!(
@@ -112,22 +115,47 @@ pub(super) fn hull_with_step_only(
 /// Widen each interval of `o` beyond the window to the hull of its own
 /// and of the step-only reciprocal law's (and that law's forecast); the
 /// reciprocal law's output, None when its fit fails.
+/// With `own`, the law's own intervals at the forecast steps beyond the
+/// window are kept beside the hull (`ForecastOutput::law_interval`).
 pub(super) fn hull_with_reciprocal(
     o: &mut ForecastOutput,
     ext: &Curve,
     k: usize,
     req: &Request,
+    own: bool,
 ) -> Option<ForecastOutput> {
+    let mut own_points: Vec<LawIntervalPoint> = Vec::new();
     let r = run_law(CurveLaw::Reciprocal, ext, k, req).ok()?;
     let until = ext.step[k.clamp(1, ext.len()) - 1];
+    // The forecast steps (the curve's last without any asked for).
+    let asked: Vec<f64> = if req.at.is_empty() {
+        ext.step.last().copied().into_iter().collect()
+    } else {
+        req.at.clone()
+    };
     for (p, q) in o.curve_points.iter_mut().zip(&r.curve_points) {
         if p.step <= until {
             continue;
         }
         if let (Some(lo), Some(hi), Some(rl), Some(rh)) = (p.lo, p.hi, q.lo, q.hi) {
+            if own && asked.contains(&p.step) {
+                own_points.push(LawIntervalPoint {
+                    step: p.step,
+                    lo,
+                    hi,
+                });
+            }
             p.lo = Some(lo.min(rl).min(q.loss));
             p.hi = Some(hi.max(rh).max(q.loss));
         }
+    }
+    if own && !own_points.is_empty() {
+        own_points.sort_by(|a, b| a.step.total_cmp(&b.step));
+        o.law_interval = Some(LawInterval {
+            law: o.method,
+            covers: LAW_INTERVAL_COVERS.to_string(),
+            points: own_points,
+        });
     }
     Some(r)
 }
@@ -299,6 +327,7 @@ pub(super) fn run_temporal(
         decay_term: None,
         unpinned_decay: None,
         interval_hull: None,
+        law_interval: None,
         bootstrap,
         temporal: Some(f),
         choice: None,

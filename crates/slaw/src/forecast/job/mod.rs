@@ -22,7 +22,8 @@ mod warnings;
 pub use auto::{choose, AutoChoice, LawCandidate, STEP_ONLY_NOISE_FACTOR};
 pub use decay::{window_decay, WindowDecay};
 pub use output::{
-    band_stride, DecayTerm, ForecastOutput, Point, Replicates, Runs, SkippedRun, MAX_BAND_POINTS,
+    band_stride, DecayTerm, ForecastOutput, LawInterval, LawIntervalPoint, Point, Replicates, Runs,
+    SkippedRun, LAW_INTERVAL_COVERS, MAX_BAND_POINTS,
 };
 pub use request::{Choice, Data, FitUntil, Request};
 pub use spec::Spec;
@@ -193,7 +194,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                     && NAMED_POWER_HULL
                     && (ext.lr.is_none() || flat)
                     && req.bootstrap > 0
-                    && hull_with_reciprocal(&mut o, &ext, k, req).is_some()
+                    && hull_with_reciprocal(&mut o, &ext, k, req, false).is_some()
                 {
                     o.interval_hull = Some(
                         "without a learning rate, each interval beyond the window is the hull of the power law's own and of the step-only reciprocal law's, as auto's when it chooses power (power's own intervals under-cover real runs' short windows)"
@@ -266,7 +267,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             // fx46c), so they span reciprocal's too.
             choice.interval_hull = choice.interval_hull
                 && req.bootstrap > 0
-                && hull_with_reciprocal(&mut o, &ext, k, req).is_some();
+                && hull_with_reciprocal(&mut o, &ext, k, req, true).is_some();
             o.choice = Some(choice);
             o
         }

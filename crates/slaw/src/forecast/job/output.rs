@@ -49,6 +49,34 @@ pub struct Point {
     pub observed: Option<f64>,
 }
 
+/// The chosen law's own interval beside the hull `auto` reports
+/// (`ForecastOutput::law_interval`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LawInterval {
+    /// The law whose own interval this is (power).
+    pub law: &'static str,
+    /// What the hull and the law's own interval each cover, as measured.
+    pub covers: String,
+    /// The law's own interval at each forecast step beyond the window.
+    pub points: Vec<LawIntervalPoint>,
+}
+
+/// A law's own interval at one forecast step ([`LawInterval`]).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct LawIntervalPoint {
+    /// The step.
+    pub step: f64,
+    /// Lower end of the law's own interval.
+    pub lo: f64,
+    /// Upper end of the law's own interval.
+    pub hi: f64,
+}
+
+/// What `auto`'s hull and power's own interval cover, as measured at 90%
+/// on the (Mis)Fitting runs (BENCHMARKS.md, "Loss-curve forecasting",
+/// branches `cal51` and `pow53`).
+pub const LAW_INTERVAL_COVERS: &str = "each interval beyond the window is the hull of power's own and of the step-only reciprocal law's, for real runs whose late decay power misses: auto's 90% intervals covered 84% and 97% of the final losses of the 73 and 124 (Mis)Fitting runs (no learning rate) fitted on 25% and 50% of their steps. Beside it, power's own interval, if the curve keeps following power: what the fit supports on a curve that follows the law, narrower, but on the same runs it covered 60% and 85%";
+
 /// How many bootstrap refits ran, how many converged (only these enter
 /// the intervals), and the intervals' level.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -163,6 +191,13 @@ pub struct ForecastOutput {
     /// otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_hull: Option<String>,
+    /// Where `auto` chose power without a learning rate and widened its
+    /// intervals beyond the window to the hull with the step-only
+    /// reciprocal law's: power's own interval at each forecast step beyond
+    /// the window ("if the curve keeps following power"), and what each of
+    /// the two covers as measured (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub law_interval: Option<LawInterval>,
     /// The temporal law's fit (temporal method only).
     pub temporal: Option<TemporalFit>,
     /// How `auto` chose the law (None for a method given by name).

@@ -160,7 +160,7 @@ impl Spec {
                 warnings: vec![],
             });
         }
-        let runs = Curve::runs_from_table_each(
+        let runs = Curve::runs_diverged(
             &table,
             self.name.as_deref().unwrap_or(name),
             &self.step_col,
@@ -176,6 +176,28 @@ impl Spec {
         let several = runs.len() > 1;
         let mut out = Runs::default();
         for (position, (run, curve)) in runs.into_iter().enumerate() {
+            // A run that diverged (a NaN or inf loss) after the fitted
+            // window is forecast from its clean window, and said; inside
+            // the window it is refused (skipped among several runs).
+            let mut diverged = None;
+            let curve = curve.and_then(|(c, d)| match d {
+                None => Ok(c),
+                Some(d) => {
+                    let until = base.fit_until.step(c.step[0], *c.step.last().expect("a curve has points"));
+                    if d.step <= until {
+                        Err(d.error)
+                    } else {
+                        diverged = Some(format!(
+                            "the run diverged at step {} (row {}: a loss of '{}'), after the fitted window: the forecast is for the run had it not diverged; the observed rows from step {} on are not scored",
+                            crate::numbers::num(d.step),
+                            d.line,
+                            d.text,
+                            crate::numbers::num(d.step)
+                        ));
+                        Ok(c)
+                    }
+                }
+            });
             let result = curve.and_then(|c| {
                 let (c, req, note) = super::fit_start(c, &base, &self.method, self.fit_from)?;
                 run_each(&[Data::Aggregate(c)], &self.method, &req).map(|mut v| {
@@ -185,7 +207,12 @@ impl Spec {
                 })
             });
             match result {
-                Ok(o) => out.forecasts.push(o),
+                Ok(mut o) => {
+                    if let Some(w) = diverged {
+                        o.warnings.insert(0, w);
+                    }
+                    out.forecasts.push(o)
+                }
                 Err(e) if several => out.skipped.push(SkippedRun {
                     reason: naming_run(&run, e.to_string()),
                     run,
