@@ -160,7 +160,12 @@ pub fn cmd_run(
         print!("{}", report::status_report(&plan, &summary, &runs));
         print!(
             "{}",
-            report::ranking_report(&plan, &summary.ranking, &summary.warnings)
+            report::ranking_report(
+                &plan,
+                &summary.ranking,
+                &summary.warnings,
+                summary.choice.as_ref().and_then(|c| c.failures.as_deref()),
+            )
         );
     })?;
     let failed = summary
@@ -218,7 +223,12 @@ pub fn cmd_status(
         if ranking {
             print!(
                 "{}",
-                report::ranking_report(&plan, &summary.ranking, &summary.warnings)
+                report::ranking_report(
+                    &plan,
+                    &summary.ranking,
+                    &summary.warnings,
+                    summary.choice.as_ref().and_then(|c| c.failures.as_deref()),
+                )
             );
         }
     })?;
@@ -228,7 +238,12 @@ pub fn cmd_status(
     if let Some(path) = html {
         let text = warning_lines.clone()
             + &report::status_report(&plan, &summary, &runs)
-            + &report::ranking_report(&plan, &summary.ranking, &summary.warnings);
+            + &report::ranking_report(
+                &plan,
+                &summary.ranking,
+                &summary.warnings,
+                summary.choice.as_ref().and_then(|c| c.failures.as_deref()),
+            );
         let figures: Vec<_> = scheduler::as_selection(
             &plan,
             &summary.decision.candidates,
@@ -281,6 +296,20 @@ pub fn cmd_status(
         .filter(|c| c.rank.is_none() && c.error.is_some())
         .count();
     let ranked = summary.ranking.iter().any(|c| c.rank.is_some());
+    // The chosen candidate has runs that failed for good: the choice rests
+    // on its other sizes, exit 4 as `slaw run` with failures.
+    if let Some(f) = summary
+        .choice
+        .as_ref()
+        .filter(|_| ranking)
+        .and_then(|c| c.failures.as_ref().map(|f| (c, f)))
+    {
+        eprintln!(
+            "error: the chosen candidate {}: {}; exit status 4",
+            f.0.id, f.1
+        );
+        return Ok(ExitCode::from(4));
+    }
     if ranking && ranked && unranked > 0 {
         eprintln!(
             "error: {unranked} of {} candidates not ranked (see the warnings); exit status {}",

@@ -809,7 +809,7 @@ mod orphans {
         let o = a.orphans().unwrap();
         assert_eq!(o.len(), 1);
         // `slaw status` says the run's slaw is gone (probe47 7c).
-        let note = crate::report::orphan_note(&a.all().unwrap()).unwrap();
+        let note = crate::report::orphan_note(&a.all().unwrap(), None).unwrap();
         assert!(note.contains("r|n=1|seed=0"), "{note}");
         assert!(
             note.starts_with("1 of the runs counted as running"),
@@ -824,7 +824,7 @@ mod orphans {
             b.orphans().unwrap().is_empty(),
             "adopted: owned by a live process"
         );
-        assert!(crate::report::orphan_note(&b.all().unwrap()).is_none());
+        assert!(crate::report::orphan_note(&b.all().unwrap(), None).is_none());
         assert!(
             b.claim("r|n=1|seed=0", "r", 1, 0, 1, None).unwrap() != Claim::Claimed,
             "still running while adopted"

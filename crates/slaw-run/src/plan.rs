@@ -116,6 +116,10 @@ struct RawPlan {
     /// for its zero-shot loss.
     #[serde(default)]
     zero_shot: bool,
+    /// Run a candidate's larger sizes even after every seed of a smaller
+    /// size failed with no retries left (default false: they are at risk).
+    #[serde(default)]
+    run_past_failures: bool,
     /// Bootstrap replicates for the prediction intervals.
     #[serde(default = "default_bootstrap")]
     bootstrap: usize,
@@ -205,6 +209,10 @@ pub struct Plan {
     pub drop_worse: bool,
     /// Smallest sizes first (see the plan file's `ascending`).
     pub ascending: bool,
+    /// Ascending adaptive plans: run a candidate's larger sizes even after
+    /// every seed of a smaller size failed with no attempts left (false by
+    /// default: they are at risk and would waste the slots).
+    pub run_past_failures: bool,
     /// Whether every candidate also runs at n = 0 (`{n}` = 0: the
     /// pre-trained model evaluated without training) for its zero-shot
     /// loss, which `ats-gap` (the default method), `rectified-fit` and
@@ -742,6 +750,7 @@ impl Plan {
             adaptive: raw.adaptive,
             drop_worse,
             ascending,
+            run_past_failures: raw.run_past_failures,
             zero_shot: raw.zero_shot,
             bootstrap: raw.bootstrap,
             level: raw.level,

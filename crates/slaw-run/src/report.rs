@@ -328,21 +328,73 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
 }
 
 /// The runs counted as running whose slaw process is gone (killed: see
-/// [`crate::journal::owner_dead`]), said as such: nothing runs them now,
-/// and the next `slaw run` stops what is left of each and runs it again.
-pub fn orphan_note(records: &[Record]) -> Option<String> {
+/// [`crate::journal::owner_dead`]), said as such: nothing runs them now.
+/// With the plan of a local backend, each says what the next `slaw run`
+/// does with it, from its attempt's process and exit status file (as the
+/// runner's recovery reads them): a trainer that finished by itself with
+/// exit 0 keeps its loss, one that exited otherwise is failed, one still
+/// running is stopped and run again, one without an exit status runs again.
+pub fn orphan_note(records: &[Record], plan: Option<&Plan>) -> Option<String> {
     let orphans = crate::journal::orphans_in(records.to_vec());
     if orphans.is_empty() {
         return None;
     }
-    let ids: Vec<&str> = orphans.iter().map(|r| r.id.as_str()).collect();
-    Some(format!(
-        "{} of the runs counted as running belong to a slaw process that is gone (killed): \
-         nothing is running them; the next `slaw run` stops what is left of each and runs it \
-         again without counting an attempt: {}\n",
-        orphans.len(),
-        ids.join(", ")
-    ))
+    let local = plan.filter(|p| p.backend == crate::plan::BackendKind::Local);
+    let Some(plan) = local else {
+        let ids: Vec<&str> = orphans.iter().map(|r| r.id.as_str()).collect();
+        return Some(format!(
+            "{} of the runs counted as running belong to a slaw process that is gone (killed): \
+             nothing is running them; the next `slaw run` stops what is left of each and runs it \
+             again without counting an attempt: {}\n",
+            orphans.len(),
+            ids.join(", ")
+        ));
+    };
+    let mut s = format!(
+        "{} of the runs counted as running belong to a slaw process that is gone (killed); \
+         what the next `slaw run` does with each:\n",
+        orphans.len()
+    );
+    for r in &orphans {
+        let pid = r.handle.as_deref().and_then(|h| h.parse::<i32>().ok());
+        let dir = plan
+            .candidates
+            .iter()
+            .position(|c| c.id == r.candidate)
+            .map(|candidate| {
+                plan.attempt_dir(
+                    &crate::plan::RunSpec {
+                        candidate,
+                        n: r.n,
+                        seed: r.seed,
+                    },
+                    r.attempts.max(1),
+                )
+            });
+        let what = match pid {
+            Some(p) if crate::backend::local::runs(p, &r.id) => format!(
+                "still running (pid {p}): it will be stopped and run again without counting \
+                 an attempt"
+            ),
+            None => "never got a process: it will run again without counting an attempt".into(),
+            Some(_) => match crate::backend::local::exit_status(dir.as_deref()) {
+                crate::backend::Orphan::Ended { code: Some(0), .. } => {
+                    "finished while slaw was away (exit 0): its loss will be kept (if it reads)"
+                        .into()
+                }
+                crate::backend::Orphan::Ended { code: Some(c), .. } => {
+                    format!("exited {c} while slaw was away: it will be failed")
+                }
+                crate::backend::Orphan::Ended {
+                    code: None,
+                    signal: Some(sig),
+                } => format!("killed by signal {sig} while slaw was away: it will be failed"),
+                _ => "no exit status: it will run again without counting an attempt".into(),
+            },
+        };
+        s.push_str(&format!("  {}: {what}\n", r.id));
+    }
+    Some(s)
 }
 
 /// `slaw status`: a line per candidate (done, running, queued, failed runs
@@ -377,7 +429,7 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
                 .map_or_else(|| "in progress".to_string(), Stop::to_string),
         );
     }
-    if let Some(note) = orphan_note(records) {
+    if let Some(note) = orphan_note(records, Some(plan)) {
         s.push_str(&note);
     }
     // Failures of the plan's candidates (a journal may hold runs of
@@ -458,7 +510,14 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
 /// a `*` on a prediction outside its interval (as `slaw select`); then
 /// `warnings` ([`crate::scheduler::rank_with_warnings`]'s: those of `slaw
 /// select` on the same points).
-pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[String]) -> String {
+/// `failures`: [`RunChoice::failures`] of the chosen candidate, said on the
+/// `chosen:` line.
+pub fn ranking_report(
+    plan: &Plan,
+    ranking: &[RankedCandidate],
+    warnings: &[String],
+    failures: Option<&str>,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -539,6 +598,20 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
                     slaw::numbers::pad(&r.id, w),
                 );
             }
+            // Its sizes were run and failed: that, not the sizes it lacks,
+            // is why it has too few points.
+            None if r.failed_runs > 0 => {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {} not ranked: {} of its {} runs failed (see the failures): fix them \
+                     and `slaw run --retry-failed` ({})",
+                    "-",
+                    slaw::numbers::pad(&r.id, w),
+                    r.failed_runs,
+                    r.settled_runs,
+                    r.error.as_deref().unwrap_or("")
+                );
+            }
             None => {
                 let _ = writeln!(
                     s,
@@ -579,7 +652,12 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
     }
     if let Some(chosen) = ranking.iter().find(|r| r.chosen) {
         let rule = slaw::selection::Choice::of(&plan.method, &ests).rule;
-        let _ = writeln!(s, "chosen: {} ({rule})", chosen.id);
+        let _ = writeln!(
+            s,
+            "chosen: {} ({rule}){}",
+            chosen.id,
+            failures.map(|f| format!("; {f}")).unwrap_or_default()
+        );
     }
     if let Some(kind) = ests.iter().find_map(|e| e.interval_kind) {
         let _ = writeln!(
@@ -600,10 +678,103 @@ pub fn ranking_report(plan: &Plan, ranking: &[RankedCandidate], warnings: &[Stri
              one printed) lay above the leading candidate's, so its rank rests on fewer sizes"
         );
     }
+    if let Some(note) = dropped_extrapolation_note(plan, ranking) {
+        let _ = writeln!(s, "note: {note}");
+    }
     for w in warnings {
         let _ = writeln!(s, "warning: {w}");
     }
     s
+}
+
+/// The candidates successive halving dropped whose (line-method) estimate
+/// extrapolates past the ratios the intervals were calibrated at: said as
+/// a note, since the plan stopped them by design (the warning of
+/// `slaw::selection::checks::extrapolation_warning` is kept for the
+/// candidates still in the race, the plan's own budget). None otherwise.
+pub fn dropped_extrapolation_note(plan: &Plan, ranking: &[RankedCandidate]) -> Option<String> {
+    let (_, hi) = slaw::selection::checks::calibrated_ratios();
+    let far: Vec<(&str, f64)> = ranking
+        .iter()
+        .filter(|r| r.dropped)
+        .filter(|r| {
+            r.estimate
+                .as_ref()
+                .is_some_and(|e| matches!(e.detail, slaw::selection::Detail::Ats { .. }))
+        })
+        .filter_map(|r| Some((r.id.as_str(), r.sizes?[1])))
+        .filter(|(_, n)| plan.target / n > hi * (1.0 + 1e-9))
+        .collect();
+    let largest = far.iter().map(|f| f.1).fold(f64::NAN, f64::max);
+    let smallest = far.iter().map(|f| f.1).fold(f64::NAN, f64::min);
+    (!far.is_empty()).then(|| {
+        format!(
+            "{} dropped candidate(s) ({}) are ranked from sizes up to {}: {}x below the target, \
+             past the {}x at which the line methods' intervals were calibrated, so their \
+             intervals are not calibrated; successive halving stopped them there by design",
+            far.len(),
+            far.iter().map(|f| f.0).collect::<Vec<_>>().join(", "),
+            num(largest),
+            num(plan.target / smallest),
+            num(hi)
+        )
+    })
+}
+
+/// The chosen candidate of a plan's ranking, and the runs of it that failed
+/// with no attempts left (the `choice` of `slaw run --json`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunChoice {
+    /// The chosen candidate's id.
+    pub id: String,
+    /// Its runs that failed with no attempts left (run ids).
+    pub failed_runs: Vec<String>,
+    /// The sentence on the `chosen:` line naming them (None: none failed).
+    pub failures: Option<String>,
+}
+
+/// The short form of a failure's reason: "the loss was not finite" for a
+/// NaN or infinite loss, else its text up to the first ": " (the kind of
+/// failure, e.g. "non-zero exit status 7").
+fn short_reason(reason: &str) -> String {
+    if reason.contains("not finite") || reason.contains("NaN") {
+        "the loss was not finite (NaN)".into()
+    } else {
+        reason.split(": ").next().unwrap_or(reason).to_string()
+    }
+}
+
+/// The chosen candidate with its failed runs ([`RunChoice`]); None when
+/// nothing is chosen.
+pub fn run_choice(
+    decision: &crate::scheduler::Decision,
+    ranking: &[RankedCandidate],
+) -> Option<RunChoice> {
+    let chosen = ranking.iter().find(|r| r.chosen)?;
+    let st = decision.candidates.iter().find(|c| c.id == chosen.id)?;
+    let failures = (!st.failed.is_empty()).then(|| {
+        let mut sizes = st.failed_sizes.clone();
+        sizes.sort_by(f64::total_cmp);
+        sizes.dedup();
+        let at = match (sizes.first(), sizes.last()) {
+            (Some(a), Some(b)) if a != b => format!("{}-{}", num(*a), num(*b)),
+            (Some(a), _) => num(*a),
+            _ => String::new(),
+        };
+        let mut reasons: Vec<String> = st.failed.iter().map(|f| short_reason(&f.1)).collect();
+        reasons.dedup();
+        format!(
+            "{} of its runs, at n = {at}, failed with no retries left ({}): it is chosen from \
+             its other sizes; fix the trainer and `slaw run --retry-failed`",
+            st.failed.len(),
+            reasons.join("; ")
+        )
+    });
+    Some(RunChoice {
+        id: chosen.id.clone(),
+        failed_runs: st.failed.iter().map(|f| f.0.clone()).collect(),
+        failures,
+    })
 }
 
 /// The table of `slaw bench runner`.

@@ -40,6 +40,9 @@ pub struct Summary {
     /// against the measured pool, hence not used (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The chosen candidate, with its runs that failed for good
+    /// ([`crate::report::run_choice`]); None without a ranking or a choice.
+    pub choice: Option<crate::report::RunChoice>,
 }
 
 /// Compute spent against the fixed ladder's and the full fine-tuning's, in
@@ -121,6 +124,7 @@ pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     Ok(Summary {
         launched: 0,
         cost: cost_report(plan, &journal)?,
+        choice: crate::report::run_choice(&decision, &ranking),
         decision,
         ranking,
         warnings,
@@ -340,6 +344,7 @@ fn run_loop(
     Ok(Summary {
         launched,
         cost: cost_report(plan, &journal)?,
+        choice: crate::report::run_choice(&decision, &ranking),
         decision,
         ranking,
         warnings,

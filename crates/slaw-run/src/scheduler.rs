@@ -38,6 +38,13 @@ pub struct CandidateStatus {
     pub queued: usize,
     /// Runs that failed with no attempts left: (run id, reason).
     pub failed: Vec<(String, String)>,
+    /// The size of each run of `failed`, in its order.
+    #[serde(skip)]
+    pub failed_sizes: Vec<f64>,
+    /// The smallest fine-tuning size (n > 0) whose every seed failed with no
+    /// attempts left (so the size has no point): the candidate's larger
+    /// sizes are at risk, and it sets no bar for successive halving.
+    pub failed_at: Option<f64>,
     /// Why no more sizes are run (None: still going or not started).
     pub stopped: Option<Stop>,
 }
@@ -72,6 +79,12 @@ pub enum Stop {
         /// The size AtS names.
         at: f64,
     },
+    /// Every seed of a size failed with no attempts left: its larger sizes
+    /// are not run (ascending plans, unless the plan's `run_past_failures`).
+    Failed {
+        /// The size whose runs failed.
+        at: f64,
+    },
     /// Every size of the ladder has its outcome, and none failed.
     LadderComplete,
     /// Every size of the ladder has its outcome, `failed` runs failed for good.
@@ -93,6 +106,12 @@ impl std::fmt::Display for Stop {
                     .unwrap_or_default()
             ),
             Stop::PhaseTransition { at } => write!(f, "phase transition detected at n = {at}"),
+            Stop::Failed { at } => write!(
+                f,
+                "stopped: its run(s) at n = {} failed with no retries left, so its larger \
+                 sizes were not run",
+                slaw::numbers::num(*at)
+            ),
             Stop::LadderComplete => f.write_str("ladder complete"),
             Stop::LadderFailed { failed } => {
                 write!(f, "ladder ended with {failed} failed run(s)")
@@ -138,6 +157,8 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             running: 0,
             queued: 0,
             failed: vec![],
+            failed_sizes: vec![],
+            failed_at: None,
             stopped: None,
         };
         // Whether run (ci, n, seed) has an outcome (done, or failed for good).
@@ -191,6 +212,22 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             if pending == 0 && !losses.is_empty() {
                 st.points
                     .push((n, losses.iter().sum::<f64>() / losses.len() as f64));
+            }
+            // Every seed of this size failed for good: the size has no point,
+            // and the larger sizes (which run later when ascending) are at
+            // risk.
+            let size_failed =
+                n > 0.0 && pending == 0 && losses.is_empty() && st.failed_sizes.contains(&n);
+            if size_failed {
+                st.failed_at = Some(st.failed_at.map_or(n, |m: f64| m.min(n)));
+                if plan.adaptive
+                    && plan.ascending
+                    && !plan.run_past_failures
+                    && rest_unrun
+                    && st.stopped.is_none()
+                {
+                    st.stopped = Some(Stop::Failed { at: n });
+                }
             }
             if !plan.adaptive || st.stopped.is_some() {
                 // Stopped candidates keep collecting what already finished.
@@ -266,6 +303,7 @@ fn visit(
                 *finished = false;
             }
             Some(r) if r.failed_for_good(max_attempts) => {
+                st.failed_sizes.push(at.n as f64);
                 st.failed.push((
                     id.clone(),
                     r.reason.clone().unwrap_or_else(|| "failed".into()),
@@ -314,6 +352,11 @@ pub struct RankedCandidate {
     /// Successive halving dropped it (its risk interval lay above the
     /// leader's): it ran no larger size after that.
     pub dropped: bool,
+    /// Its runs that failed with no attempts left, and all its runs with an
+    /// outcome (done or failed).
+    pub failed_runs: usize,
+    /// See `failed_runs`.
+    pub settled_runs: usize,
     /// The predicted loss lies outside the interval, as `slaw select`'s
     /// (`Estimate::prediction_outside_interval`: the interval is
     /// `interval_from`'s, not centred on this method's prediction); false
@@ -386,6 +429,8 @@ pub fn rank_with_warnings(
                         .map(|(lo, hi)| [lo, hi])
                 },
                 dropped: st.is_some_and(CandidateStatus::dropped),
+                failed_runs: st.map_or(0, |st| st.failed.len()),
+                settled_runs: st.map_or(0, |st| st.failed.len() + st.done),
                 prediction_outside_interval: false,
             }
         })
@@ -434,9 +479,28 @@ pub fn rank_with_warnings(
     // The pool's checks `slaw select` gives after its caveats (rising
     // losses, an extrapolation past the calibrated ratios, bootstrap
     // intervals, parameter counts that are not counts).
-    warnings.extend(slaw::selection::checks::pool_warnings(
-        &pool, &budget, &ests,
-    ));
+    // The extrapolation warning is the plan's budget's: about the
+    // candidates still in the race. Those successive halving dropped are
+    // ranked from smaller sizes by design (the report notes them apart,
+    // `crate::report::dropped_extrapolation_note`).
+    let kept: Vec<&Estimate> = out
+        .iter()
+        .filter(|c| !c.dropped)
+        .filter_map(|c| c.estimate.as_ref())
+        .collect();
+    let all_far = slaw::selection::checks::extrapolation_warning(&pool, &budget, &ests);
+    let kept_far = slaw::selection::checks::extrapolation_warning(&pool, &budget, &kept);
+    warnings.extend(
+        slaw::selection::checks::pool_warnings(&pool, &budget, &ests)
+            .into_iter()
+            .filter_map(|w| {
+                if all_far.as_ref() == Some(&w) {
+                    kept_far.clone()
+                } else {
+                    Some(w)
+                }
+            }),
+    );
     if let Some(i) = chosen {
         out[i].chosen = true;
     }
@@ -534,8 +598,20 @@ impl Rungs {
             };
             self.known.extend(finished);
             self.current = false;
-            self.dropped =
-                worse_than_leader(&rank(plan, &decide(plan, &self.known, &[]).candidates));
+            // A candidate a size of which failed for good sets no bar: its
+            // estimate stops below the sizes the others reach, and the
+            // candidates it would keep out re-enter as they would had it run
+            // on (its larger sizes are at risk and not run).
+            let status = decide(plan, &self.known, &[]).candidates;
+            let ranking: Vec<RankedCandidate> = rank(plan, &status)
+                .into_iter()
+                .filter(|r| {
+                    !status
+                        .iter()
+                        .any(|st| st.id == r.id && st.failed_at.is_some())
+                })
+                .collect();
+            self.dropped = worse_than_leader(&ranking);
         }
     }
 }
@@ -669,6 +745,8 @@ mod tests {
             running: 0,
             queued: 0,
             failed: vec![],
+            failed_sizes: vec![],
+            failed_at: None,
             stopped,
         };
         let risk = "its risk interval (the interval the decisions compare, not the printed \

@@ -40,7 +40,7 @@ fn kill_group(pgid: i32) {
 }
 
 /// Whether process `pid` exists and was started for run `id`.
-fn runs(pid: i32, id: &str) -> bool {
+pub fn runs(pid: i32, id: &str) -> bool {
     let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
         return false;
     };
