@@ -393,16 +393,9 @@ pub const FLOPS_PER_PF_DAY: f64 = 8.64e19;
 /// (tokens per parameter, 6ND too small for FLOPs) are replaced by one
 /// that says so. `n`, `d`: the runs' N and D = C / (6N).
 pub fn compute_column_units(warnings: &mut Vec<String>, n: &[f64], d: &[f64]) {
-    let ratios: Vec<f64> = n
-        .iter()
-        .zip(d)
-        .map(|(n, d)| d / n)
-        .filter(|r| r.is_finite() && *r > 0.0)
-        .collect();
-    if ratios.is_empty() {
+    let Some(median) = median_tokens_per_param(n, d) else {
         return;
-    }
-    let median = crate::stats::median(ratios);
+    };
     if median >= TOKENS_PER_PARAM_RANGE.0 {
         return;
     }
@@ -442,6 +435,18 @@ pub fn note_compute_column(report: &mut AllocationReport, obs: &Observations) {
     compute_column_units(&mut report.warnings, &col(0), &col(1));
 }
 
+/// The runs' median tokens per parameter D/N (finite positive ratios
+/// only); None without any.
+fn median_tokens_per_param(n: &[f64], d: &[f64]) -> Option<f64> {
+    let ratios: Vec<f64> = n
+        .iter()
+        .zip(d)
+        .map(|(n, d)| d / n)
+        .filter(|r| r.is_finite() && *r > 0.0)
+        .collect();
+    (!ratios.is_empty()).then(|| crate::stats::median(ratios))
+}
+
 /// Tokens per parameter outside which the runs' N and D are taken for not
 /// both counts (trained language models lie near 1..1e4; Chinchilla's runs
 /// at 1.5..1e3): a median D/N outside 1e-2..1e5 is a unit, not a recipe.
@@ -454,16 +459,9 @@ pub const TOKENS_PER_PARAM_RANGE: (f64, f64) = (1e-2, 1e5);
 /// D_opt and D/N are then off by the unit's factor. Beside
 /// [`budget_warnings`], from the runs' (N, D).
 pub fn unit_warnings(n: &[f64], d: &[f64]) -> Vec<String> {
-    let ratios: Vec<f64> = n
-        .iter()
-        .zip(d)
-        .map(|(n, d)| d / n)
-        .filter(|r| r.is_finite() && *r > 0.0)
-        .collect();
-    if ratios.is_empty() {
+    let Some(median) = median_tokens_per_param(n, d) else {
         return Vec::new();
-    }
-    let median = crate::stats::median(ratios);
+    };
     let (lo, hi) = TOKENS_PER_PARAM_RANGE;
     if (lo..=hi).contains(&median) {
         return Vec::new();
