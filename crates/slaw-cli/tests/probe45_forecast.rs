@@ -196,7 +196,7 @@ fn a_rising_loss_is_flagged_whatever_the_law() {
     // A falling curve is not flagged.
     let g = write(&dir, "warm0.csv", &warmup_from_zero());
     let v = forecast_json(&g, &["--fit-until", "0.3", "--bootstrap", "0"]);
-    assert!(!warnings(&v).iter().any(|w| w.contains("rises")));
+    assert!(!warnings(&v).iter().any(|w| w.contains("the loss rises")));
 }
 
 /// Item 4: at a late end of the fit the temporal law's a1 trajectory

@@ -63,7 +63,7 @@ def test_a_prediction_interval_over_a_decade_is_flagged_not_determined(tmp_path)
     r = slaw.fit(str(f), "rectified", x="x", predict=[640000, 2560000])
     d = r.to_dict()
     assert same(d, cli_json("fit", f, "--law", "rectified", "--x", "x",
-                            "--predict", "640000", "--predict", "2560000"))
+                            "--predict", "640000", "--predict", "2560000")["groups"][0])
     for p in r.predictions:
         iv = p["extrapolation_interval"]
         assert p["not_determined"] is True

@@ -77,8 +77,7 @@ pub fn fit_start(
             if !STEP_ONLY.contains(&method) {
                 // The laws of the summed rate (and auto, which chooses among
                 // them here) keep the warmup's rows: a cut measured to bias
-                // tissue's exponent (0.456 for a true 0.4 on a test curve)
-                // and to raise a spurious rising-loss warning for auto.
+                // tissue's exponent (0.456 for a true 0.4 on a test curve).
                 let note = format!(
                     "the window starts with a warmup (the learning rate rises to its peak at step {}); its rows are fitted, and the backtests that start inside it widen the intervals: fitting from step {} leaves them out",
                     num(end),
