@@ -27,6 +27,26 @@ fn log(ks: impl Iterator<Item = u64>, scale: f64, lr: bool) -> String {
     s
 }
 
+/// `slaw forecast FILE --fit-until 1 --method reciprocal --bootstrap 0`
+/// with `extra` options and the schedule `schedule`.
+fn reciprocal_with_schedule(f: &str, extra: &[&str], schedule: &str) -> std::process::Output {
+    slaw()
+        .args([
+            "forecast",
+            f,
+            "--fit-until",
+            "1",
+            "--method",
+            "reciprocal",
+            "--bootstrap",
+            "0",
+        ])
+        .args(extra)
+        .args(["--schedule", schedule])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_schedule_that_ends_before_the_log_starts_is_a_unit_slip() {
     let dir = TempDir::new().unwrap();
@@ -36,21 +56,11 @@ fn a_schedule_that_ends_before_the_log_starts_is_a_unit_slip() {
         "tokens.csv",
         &log((2000..=15000).step_by(100), 4194304.0, false),
     );
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "1",
-            "--method",
-            "reciprocal",
-            "--bootstrap",
-            "0",
-            "--schedule",
-            "cosine:peak=3e-4,final=3e-5,total=30000,warmup=2000",
-        ])
-        .output()
-        .unwrap();
+    let out = reciprocal_with_schedule(
+        &f,
+        &[],
+        "cosine:peak=3e-4,final=3e-5,total=30000,warmup=2000",
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -68,42 +78,20 @@ fn a_schedule_that_ends_before_the_log_starts_is_a_unit_slip() {
         "steps.csv",
         &log((2000..=15000).step_by(100), 1.0, false),
     );
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "1",
-            "--method",
-            "reciprocal",
-            "--bootstrap",
-            "0",
-            "--json",
-            "--schedule",
-            "cosine:peak=3e-4,final=3e-5,total=125829120000,warmup=8388608000",
-        ])
-        .output()
-        .unwrap();
+    let out = reciprocal_with_schedule(
+        &f,
+        &["--json"],
+        "cosine:peak=3e-4,final=3e-5,total=125829120000,warmup=8388608000",
+    );
     let v = json_of(&out);
     let w = v["warnings"].to_string();
     assert!(w.contains("past the last step forecast (15000)"), "{w}");
     // The same schedule in the log's units: no such warning.
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "1",
-            "--method",
-            "reciprocal",
-            "--bootstrap",
-            "0",
-            "--json",
-            "--schedule",
-            "cosine:peak=3e-4,final=3e-5,total=30000,warmup=2000",
-        ])
-        .output()
-        .unwrap();
+    let out = reciprocal_with_schedule(
+        &f,
+        &["--json"],
+        "cosine:peak=3e-4,final=3e-5,total=30000,warmup=2000",
+    );
     let w = json_of(&out)["warnings"].to_string();
     assert!(!w.contains("same units"), "{w}");
 }
