@@ -585,7 +585,13 @@ pub fn ranking_report(
                         .map(|v| col.fmt(v))
                         .unwrap_or_else(|| format!("score {}", col.fmt(e.score))),
                     e.interval
-                        .map(|i| format!("[{}, {}]", col.fmt(i.lo), col.fmt(i.hi)))
+                        .map(|i| format!(
+                            "[{}, {}]{}",
+                            col.fmt(i.lo),
+                            col.fmt(i.hi),
+                            // `<`: open below (still accelerating).
+                            if e.open_below.is_some() { "<" } else { "" }
+                        ))
                         .unwrap_or_default(),
                     if r.chosen { "  <- chosen" } else { "" }
                 );
@@ -650,12 +656,17 @@ pub fn ranking_report(
     if let Some(note) = slaw::selection::outside_interval_note(&plan.method, &ests) {
         let _ = writeln!(s, "{note}");
     }
+    if let Some(note) = slaw::selection::open_below_note(&ests) {
+        let _ = writeln!(s, "{note}");
+    }
     if let Some(chosen) = ranking.iter().find(|r| r.chosen) {
-        let rule = slaw::selection::Choice::of(&plan.method, &ests).rule;
+        let choice = slaw::selection::Choice::of(&plan.method, &ests);
         let _ = writeln!(
             s,
-            "chosen: {} ({rule}){}",
+            "chosen: {} ({}){}{}",
             chosen.id,
+            choice.rule,
+            slaw::selection::MayBeBetter::clause(&choice.may_be_better),
             failures.map(|f| format!("; {f}")).unwrap_or_default()
         );
     }

@@ -701,9 +701,17 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         } else {
             format!("{score} ")
         };
+        // `<`: the interval is open below (still accelerating).
         let interval = e
             .interval
-            .map(|i| format!("[{}, {}]", cell(i.lo), cell(i.hi)))
+            .map(|i| {
+                format!(
+                    "[{}, {}]{}",
+                    cell(i.lo),
+                    cell(i.hi),
+                    if e.open_below.is_some() { "<" } else { "" }
+                )
+            })
             .unwrap_or_else(|| "-".into());
         let observed = r.observed_at_target.map(cell).unwrap_or_else(|| "-".into());
         let details = match &e.detail {
@@ -758,6 +766,9 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     if let Some(note) = slaw::selection::outside_interval_note(&sel.method, &ests) {
         let _ = writeln!(s, "{note}");
     }
+    if let Some(note) = slaw::selection::open_below_note(&ests) {
+        let _ = writeln!(s, "{note}");
+    }
     if sel.ranking.iter().any(|r| r.observed_at_target.is_some()) {
         let _ = writeln!(
             s,
@@ -777,7 +788,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     let c = &sel.cost;
     let _ = writeln!(
         s,
-        "\nchosen: {} (rank {}; {})\ncost: {} (fine-tuning sizes summed over the candidates){} = {:.4}% of fine-tuning every candidate on the full data",
+        "\nchosen: {} (rank {}; {}){}\ncost: {} (fine-tuning sizes summed over the candidates){} = {:.4}% of fine-tuning every candidate on the full data",
         sel.chosen().estimate.id,
         sel.chosen().rank,
         match sel.choice.bound_pick.and_then(|i| sel.ranking.get(i)) {
@@ -788,6 +799,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
             ),
             None => sel.choice.rule.to_string(),
         },
+        slaw::selection::MayBeBetter::clause(&sel.choice.may_be_better),
         num(c.examples),
         c.flops
             .map(|f| format!(" ({} FLOPs)", num(f)))

@@ -533,45 +533,47 @@ pub(super) fn zero_width_warning(ranked: &[&Estimate]) -> Option<String> {
     })
 }
 
-/// How much steeper (in ln-ln slope) a curve's last segment must be than
-/// the segment two sizes before it, each segment between them steepening
-/// too, for [`accelerating_notes`]. Fixed before measuring (probe54 #6;
-/// BENCHMARKS.md, "select's still-accelerating note"): with 1% noise and
-/// sizes doubling, one segment's slope varies by about 0.02.
-pub const ACCELERATING_SLOPE_CHANGE: f64 = 0.05;
+/// The footnote of the interval marker `<` in a ranking: which candidates'
+/// intervals are open below and what such an interval covers; None when
+/// none is.
+pub fn open_below_note(ranked: &[&Estimate]) -> Option<String> {
+    let ids: Vec<String> = ranked
+        .iter()
+        .filter(|e| e.open_below.is_some())
+        .map(|e| format!("'{}'", e.id))
+        .collect();
+    (!ids.is_empty()).then(|| {
+        format!(
+            "<: {} {}: {}",
+            ids.join(", "),
+            if ids.len() == 1 { "has" } else { "have" },
+            OPEN_BELOW_COVERS
+        )
+    })
+}
 
 /// A note for each candidate whose affordable curve is still steepening in
-/// log-log at its largest affordable sizes: over its last 4 affordable
-/// sizes > 0, the 3 segments' slopes s1 > s2 > s3 with s3 at least
-/// [`ACCELERATING_SLOPE_CHANGE`] below s1. Such a curve may not have
-/// reached its power phase, and a line through its points predicts too high
-/// a loss.
+/// log-log at its largest affordable sizes ([`still_accelerating`]). Such a
+/// curve may not have reached its power phase, and a line through its
+/// points predicts too high a loss; the line methods' predictive interval
+/// is open below for it ([`OpenBelow`]).
 pub fn accelerating_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
     let num = crate::numbers::short;
     pool.iter()
         .filter_map(|c| {
-            let pts: Vec<(f64, f64)> = budget
-                .affordable(c)
-                .into_iter()
-                .filter(|&(n, l)| n > 0.0 && l.is_finite() && l > 0.0)
-                .collect();
-            let last = pts.get(pts.len().checked_sub(4)?..)?;
-            let s: Vec<f64> = last
-                .windows(2)
-                .map(|w| (w[1].1.ln() - w[0].1.ln()) / (w[1].0.ln() - w[0].0.ln()))
-                .collect();
-            let steepening = s[0] > s[1] && s[1] > s[2] && s[2] <= s[0] - ACCELERATING_SLOPE_CHANGE;
-            (steepening && s[2] < 0.0).then(|| {
-                format!(
-                    "'{}' is still accelerating at the largest affordable size (slope {} -> {} \
-                     per unit ln(size)): it may not have reached its power phase; its \
-                     prediction may be too high; fine-tune it at a larger size before ruling \
-                     it out",
-                    c.id,
-                    num(s[0]),
-                    num(s[2])
-                )
-            })
+            let pts = budget.affordable(c);
+            let (s1, s3) = still_accelerating(&pts)?;
+            let last = pts.iter().rev().find(|p| p.0 > 0.0)?.0;
+            Some(format!(
+                "'{}' is still accelerating at the largest affordable size (slope {} -> {} \
+                 per unit ln(size)): it may not have reached its power phase; its \
+                 prediction may be too high (a predictive interval is open below for it); \
+                 fine-tune it at a larger size ({}) before ruling it out",
+                c.id,
+                num(s1),
+                num(s3),
+                num((4.0 * last).min(budget.target))
+            ))
         })
         .collect()
 }
@@ -600,6 +602,7 @@ mod sel54_tests {
             interval_kind: None,
             interval_from: None,
             risk_interval: None,
+            open_below: None,
             detail: Detail::None,
         }
     }

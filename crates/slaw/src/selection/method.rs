@@ -385,6 +385,7 @@ impl Method {
             interval_kind: None,
             interval_from: None,
             risk_interval: None,
+            open_below: None,
             detail: Detail::None,
         };
         self.kind.estimate(&s, &mut e)?;
@@ -499,6 +500,18 @@ pub(super) fn line_estimate(
             level: cal.interval_level(),
         });
         e.risk_interval = Some(cal.risk_interval(ln_centre, r, h));
+        // A curve still accelerating may fall below every hypothesis: the
+        // lower end opens to the law's bound (probe54 #6). The risk
+        // interval, which the decisions compare, is unchanged.
+        if let Some(iv) = e.interval {
+            if let Some(open) = super::OpenBelow::of(pts, budget, iv.lo) {
+                e.interval = Some(Interval {
+                    lo: open.lo(),
+                    hi: iv.hi,
+                });
+                e.open_below = Some(open);
+            }
+        }
     } else {
         let boot = Resampling {
             level: ctx.level.unwrap_or(s.bootstrap.level),
@@ -998,6 +1011,13 @@ pub struct Estimate {
     /// methods with a calibration). Not what `interval` covers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk_interval: Option<Interval>,
+    /// The interval is open below: the candidate is still accelerating at
+    /// its largest affordable size, and the interval's lower end is the
+    /// lower of the calibrated one and the rectified law's bound
+    /// ([`super::OpenBelow`]; line methods' predictive intervals only).
+    /// Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_below: Option<super::OpenBelow>,
     /// How the method scored the candidate.
     pub detail: Detail,
 }

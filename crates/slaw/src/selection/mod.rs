@@ -16,6 +16,7 @@ pub mod method;
 pub mod methods;
 pub mod metrics;
 pub mod mismatch;
+pub mod open_below;
 pub mod protocol;
 pub mod reference;
 pub mod spikes;
@@ -30,6 +31,9 @@ pub use method::{
     About, AtsOptions, Detail, Estimate, Method, Needs, PoolContext, Scoring, SelectionMethod,
 };
 pub use methods::REGISTRY;
+pub use open_below::{
+    still_accelerating, OpenBelow, ACCELERATING_SLOPE_CHANGE, BETA_MAX, OPEN_BELOW_COVERS,
+};
 use rayon::prelude::*;
 pub use reference::Reference;
 
@@ -323,6 +327,94 @@ pub struct Choice {
     /// pessimistic bound, which was not chosen; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bound_pick: Option<usize>,
+    /// Candidates not chosen that may be better: still accelerating, their
+    /// interval open below ([`Estimate::open_below`]) and reaching below the
+    /// upper end of the chosen one's. The choice does not move for them:
+    /// the data cannot rule them out, a fine-tuning at `fine_tune_at`
+    /// decides (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub may_be_better: Vec<MayBeBetter>,
+}
+
+/// A candidate that may be better than the chosen one ([`Choice::may_be_better`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MayBeBetter {
+    /// Its position in the ranking.
+    pub position: usize,
+    /// Its id.
+    pub id: String,
+    /// The size to fine-tune it at to decide ([`OpenBelow::fine_tune_at`]).
+    pub fine_tune_at: f64,
+}
+
+impl MayBeBetter {
+    /// The candidates of `ranked` (best first) other than `chosen` whose
+    /// interval is open below and whose lower end lies at or below the
+    /// upper end of the chosen one's interval (none: every one).
+    pub fn of(ranked: &[&Estimate], chosen: usize) -> Vec<MayBeBetter> {
+        let hi = ranked
+            .get(chosen)
+            .and_then(|e| e.interval)
+            .map_or(f64::INFINITY, |i| i.hi);
+        ranked
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != chosen)
+            .filter_map(|(i, e)| {
+                let open = e.open_below?;
+                (e.interval.map_or(f64::NEG_INFINITY, |iv| iv.lo) <= hi).then(|| MayBeBetter {
+                    position: i,
+                    id: e.id.clone(),
+                    fine_tune_at: open.fine_tune_at,
+                })
+            })
+            .collect()
+    }
+
+    /// The clause the chosen line carries for `list` (empty when none):
+    /// "; 'b' (rank 6) may be better: still accelerating, its interval is
+    /// open below and overlaps the chosen one's; fine-tune it at 12800 to
+    /// decide"; with more than 3, the first 3 by rank and how many more
+    /// (JSON `choice.may_be_better` lists each).
+    pub fn clause(list: &[MayBeBetter]) -> String {
+        const SHOWN: usize = 3;
+        match list {
+            [] => String::new(),
+            [m] => format!(
+                "; '{}' (rank {}) may be better: still accelerating, its interval is open below \
+                 and overlaps the chosen one's; fine-tune it at {} to decide",
+                m.id,
+                m.position + 1,
+                crate::numbers::num(m.fine_tune_at)
+            ),
+            _ => {
+                let named: Vec<String> = list
+                    .iter()
+                    .take(SHOWN)
+                    .map(|m| {
+                        format!(
+                            "'{}' (rank {}, at {})",
+                            m.id,
+                            m.position + 1,
+                            crate::numbers::num(m.fine_tune_at)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "; {} candidates may be better: still accelerating, their intervals are open \
+                     below and overlap the chosen one's: {}{}; fine-tune them at the size given \
+                     to decide",
+                    list.len(),
+                    named.join(", "),
+                    if list.len() > SHOWN {
+                        format!(" and {} more (see the notes)", list.len() - SHOWN)
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        }
+    }
 }
 
 /// [`Choice::rule`] when a robust method recommends AtS's pick: the
@@ -380,6 +472,13 @@ impl Choice {
     /// `ranked`: the
     /// estimates best first (by predicted loss).
     pub fn of(method: &Method, ranked: &[&Estimate]) -> Choice {
+        let mut c = Self::pick(method, ranked);
+        c.may_be_better = MayBeBetter::of(ranked, c.position);
+        c
+    }
+
+    /// [`Choice::of`] without [`Choice::may_be_better`].
+    fn pick(method: &Method, ranked: &[&Estimate]) -> Choice {
         let robust = method.chooses_robustly()
             && ranked.iter().all(|e| {
                 matches!(e.interval_kind, Some(IntervalKind::Backtest { .. }))
@@ -399,6 +498,7 @@ impl Choice {
                     ATS_PICK_BOOTSTRAP_RULE
                 },
                 bound_pick: None,
+                may_be_better: Vec::new(),
             };
         }
         if !robust {
@@ -414,6 +514,7 @@ impl Choice {
                 position: 0,
                 rule,
                 bound_pick: None,
+                may_be_better: Vec::new(),
             };
         }
         let hi = |i: usize| {
@@ -436,12 +537,14 @@ impl Choice {
                 position: chosen,
                 rule: ATS_PICK_RULE,
                 bound_pick: Some(position),
+                may_be_better: Vec::new(),
             };
         }
         Choice {
             position,
             rule: "lowest pessimistic bound (drift-corrected prediction + backtest and hypothesis spread)",
             bound_pick: None,
+            may_be_better: Vec::new(),
         }
     }
 }
@@ -798,6 +901,7 @@ mod tests {
             interval_kind: kind,
             interval_from: from,
             risk_interval: None,
+            open_below: None,
             detail: Detail::None,
         };
         let kind = Some(IntervalKind::Backtest { level: 0.9 });
@@ -889,6 +993,7 @@ mod tests {
             interval_kind: Some(IntervalKind::Backtest { level: 0.9 }),
             interval_from: None,
             risk_interval: Some(Interval { lo, hi }),
+            open_below: None,
             detail: Detail::Ats {
                 accepted: Vec::new(),
                 transition: None,
