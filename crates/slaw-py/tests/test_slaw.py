@@ -122,6 +122,11 @@ def test_selection_equals_cli():
     assert list(frame["interval_from"]) == [r["interval_from"] for r in ref["ranking"]]
     assert list(frame["prediction_outside_interval"]) == \
         [r["prediction_outside_interval"] for r in ref["ranking"]]
+    # the candidates still accelerating (interval open below), as the JSON has them, and those
+    # that may be better than the chosen one named in the notes
+    assert list(frame["open_below"]) == [("open_below" in r) for r in ref["ranking"]]
+    for m in ref["choice"].get("may_be_better", []):
+        assert any(n.startswith(f"'{m['id']}' (rank") and "may be better" in n for n in sel.notes)
     at8 = slaw.select(read_csv(flan), target=1638400, budget="1/8")
     out = at8.ranking[at8.ranking["prediction_outside_interval"]]
     assert len(out) > 0 and ((out["predicted_loss"] < out["lo"]) | (out["predicted_loss"] > out["hi"])).all()

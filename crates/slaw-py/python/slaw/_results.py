@@ -803,7 +803,9 @@ class SelectionResult(FrameResult):
     score, e.g. too few affordable sizes; the others are ranked, as the CLI and ``slaw run`` do)
     and ``score_is`` (what the score column is for this method). ``ranking.interval_from`` names
     whose interval it is (ats-gap's and ats-ref's are ats-trend's) and
-    ``ranking.prediction_outside_interval`` marks the rows whose predicted loss it does not hold."""
+    ``ranking.prediction_outside_interval`` marks the rows whose predicted loss it does not hold;
+    ``ranking.open_below`` the candidates still accelerating, whose interval is open below (the
+    notes name those that may be better than the chosen one)."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -818,6 +820,9 @@ class SelectionResult(FrameResult):
                 # predicted loss falls outside it (such an interval is not centred on it)
                 "interval_from": r.get("interval_from"),
                 "prediction_outside_interval": bool(r.get("prediction_outside_interval")),
+                # still accelerating: the interval's lower end is open (the CLI's "<" marker;
+                # the JSON's open_below says what it covers)
+                "open_below": r.get("open_below") is not None,
                 "score": r.get("score"),
                 "method_detail": (r.get("detail") or {}).get("kind"),
                 # AtS's line prediction at the target (the AtS-based methods; the CLI's
@@ -858,6 +863,12 @@ class SelectionResult(FrameResult):
             notes.append(f"{len(outside)} predicted losses lie outside their interval ({', '.join(outside)}): "
                          f"the interval is {frame['interval_from'].dropna().iloc[0] if frame['interval_from'].notna().any() else 'another'} "
                          f"method's, not centred on this method's prediction")
+        # candidates not chosen that may be better (still accelerating, interval open below), as
+        # the CLI's chosen line says
+        for m in choice.get("may_be_better") or []:
+            notes.append(f"'{m['id']}' (rank {m['position'] + 1}) may be better than {self.chosen}: still "
+                         f"accelerating, its interval is open below; fine-tune it at "
+                         f"{_fmt(m['fine_tune_at'])} to decide")
         self.warnings: List[str] = list(raw.get("warnings") or [])
         self.references: List[Dict[str, Any]] = list(raw.get("references") or [])
         self.unranked: Dict[str, str] = {u["id"]: u["reason"] for u in raw.get("unranked") or []}
