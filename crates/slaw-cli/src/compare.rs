@@ -213,6 +213,12 @@ fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
     if let Some(why) = &result.no_better_than_constant {
         // as `fit` on such points: exit 3
         Ok(output::converged_exit(false, why))
+    } else if result.values_rise {
+        eprintln!(
+            "error: the values rise with x (see the warning): the laws describe a falling \
+             loss, so their predictions are not to be acted on; exit status 3"
+        );
+        Ok(ExitCode::from(3))
     } else if result.groups.iter().all(|p| p.choice.is_some()) {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -23,6 +23,13 @@ pub fn column_hint(msg: &str, cmd: &Command, matches: &ArgMatches) -> Option<Str
     }
     if let Some(n) = near {
         parts.push(format!("did you mean '{n}'?"));
+        if n == "_step" {
+            parts.push(
+                "W&B's '_step' counts its log calls, not the optimizer's steps: name the \
+                 trainer's step column if the export has one"
+                    .to_string(),
+            );
+        }
     } else if let Some(h) = per_run_hint(&column, &columns, flag.as_ref().map(|f| f.0.as_str())) {
         parts.push(h);
     }
@@ -78,6 +85,17 @@ fn nearest(name: &str, columns: &[String]) -> Option<String> {
     let low = name.to_lowercase();
     if let Some(c) = columns.iter().find(|c| c.to_lowercase() == low) {
         return Some(c.clone());
+    }
+    // A step: the trainer's own count ('train/global_step' of an HF run
+    // logged to W&B) before W&B's '_step', which counts log calls.
+    if low == "step" {
+        let global: Vec<&String> = columns
+            .iter()
+            .filter(|c| c.to_lowercase().ends_with("global_step"))
+            .collect();
+        if let [one] = global.as_slice() {
+            return Some((*one).clone());
+        }
     }
     let ending: Vec<&String> = columns
         .iter()
@@ -156,6 +174,16 @@ mod tests {
             Some("run-1 - train/loss")
         );
         assert_eq!(nearest("x", &cols), None);
+        // A W&B history export of an HF run: the trainer's step, not W&B's
+        // count of log calls.
+        let wandb: Vec<String> = ["_step", "_runtime", "train/loss", "train/global_step"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            nearest("step", &wandb).as_deref(),
+            Some("train/global_step")
+        );
+        assert_eq!(nearest("step", &wandb[..3]).as_deref(), Some("_step"));
         let m = ["Model".to_string(), "N".into(), "loss".into()];
         assert_eq!(nearest("modle", &m).as_deref(), Some("Model"));
         assert_eq!(nearest("n", &m).as_deref(), Some("N"));

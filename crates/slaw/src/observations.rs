@@ -217,6 +217,40 @@ impl Observations {
         out
     }
 
+    /// Warnings for one input whose values rise with it: per group, the
+    /// points ordered by x, the median loss over the quarter at the largest
+    /// x above that over the quarter at the smallest ([`crate::stats::rises`]).
+    /// The catalog's laws describe a quantity that falls as x grows.
+    pub fn rising_warnings(&self) -> Vec<String> {
+        if self.dim() != 1 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for g in self.groups() {
+            let mut idx = self.group_indices(&g);
+            idx.sort_by(|&a, &b| self.point(a)[0].total_cmp(&self.point(b)[0]));
+            let y: Vec<f64> = idx.iter().map(|&i| self.y[i]).collect();
+            if let Some((a, b)) = crate::stats::rises(&y) {
+                let x = &self.input_names[0];
+                out.push(format!(
+                    "{}the values of '{}' rise with '{x}' (median {} over the quarter of the \
+                     points at the smallest {x}, {} over the quarter at the largest): the laws \
+                     describe a quantity that falls as {x} grows, such as a loss; for a metric \
+                     where higher is better (an accuracy), fit its error (1 - accuracy)",
+                    if g.is_empty() {
+                        String::new()
+                    } else {
+                        format!("group {g}: ")
+                    },
+                    self.y_name,
+                    crate::numbers::short(a),
+                    crate::numbers::short(b),
+                ));
+            }
+        }
+        out
+    }
+
     /// Warnings naming the rows that give the same point (inputs, loss,
     /// weight, group and hold-out flag all equal: an exact copy of a row in
     /// what is read): each row is fitted, so the point weighs double. At
@@ -928,6 +962,31 @@ mod group_tests {
             let e = Observations::from_table(&t, &cols).unwrap_err().to_string();
             assert_eq!(e, "t.csv, row 3, column 'g': empty cell");
         }
+    }
+
+    /// Values that rise with x are named per group (points in x order,
+    /// whatever the file's row order); a falling group is not.
+    #[test]
+    fn values_rising_with_x_are_warned_of_per_group() {
+        let cols = Columns {
+            x: vec!["n".into()],
+            y: "acc".into(),
+            weight: None,
+            group: Some("g".into()),
+            holdout: None,
+        };
+        let csv = "n,acc,g\n8,0.7,up\n1,0.3,up\n4,0.6,up\n2,0.5,up\n\
+                   1,3,down\n2,2.5,down\n4,2.2,down\n8,2.1,down\n";
+        let t = Table::from_delimited("t.csv", csv, b',').unwrap();
+        let w = Observations::from_table(&t, &cols)
+            .unwrap()
+            .rising_warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("group up: the values of 'acc' rise with 'n' (median 0.3 "),
+            "{}",
+            w[0]
+        );
     }
 }
 

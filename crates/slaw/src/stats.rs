@@ -100,6 +100,18 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// The medians of the first and the last quarter of `v` (values in the
+/// order of their input) when the last is above the first: a series that
+/// rises over its span. `None` otherwise, or with fewer than 4 values.
+pub fn rises(v: &[f64]) -> Option<(f64, f64)> {
+    let q = v.len() / 4;
+    if q == 0 {
+        return None;
+    }
+    let (a, b) = (median(v[..q].to_vec()), median(v[v.len() - q..].to_vec()));
+    (b > a).then_some((a, b))
+}
+
 /// The standard normal quantile (Acklam's rational approximation, relative
 /// error < 1.2e-9), for p in (0, 1).
 pub fn normal_quantile(p: f64) -> f64 {

@@ -329,6 +329,14 @@ def fit(
     # A group with too few points to fit is skipped, as the CLI's (FitResults.skipped).
     for w in raw.get("warnings") or []:
         _warnings.warn(w, stacklevel=2)
+    # A fit that failed (the CLI's FAILED and exit status 3): its parameters are not to be used.
+    for g in raw["groups"]:
+        f = g.get("fit") or {}
+        if not f.get("converged", True):
+            where = f"group {g['group']}: " if g.get("group") else ""
+            _warnings.warn(f"{where}the fit did not converge ({f.get('termination')}: "
+                           f"{f.get('termination_message')}): its parameters and predictions are "
+                           "not to be used", stacklevel=2)
     if group is None and len(fits) == 1:
         return next(iter(fits.values()))
     return FitResults(raw, fits, figure_all)
@@ -719,6 +727,10 @@ def methods(
     raw = _call(_native.methods, _to_table(data), opts)
     figure = raw.pop("_figure", None)  # the CLI's --plot figure, for plot()
     rec = raw.get("recommendation") or {}
+    # A method left out of the decision (the CLI's exit status 3), as joint() warns of a skip.
+    for k in rec.get("left_out") or []:
+        _warnings.warn(f"method '{k.get('method')}' left out of the decision: {k.get('reason')}",
+                       stacklevel=2)
     rows = []
     for p in rec.get("predictions") or []:
         iv = p.get("interval") or {}

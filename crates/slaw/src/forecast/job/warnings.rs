@@ -49,18 +49,7 @@ pub(super) fn outside_interval(forecasts: &[Point], until: f64, level: f64) -> O
 /// some fit a rising one without a flag (reciprocal with a < 0, log with
 /// b < 0).
 pub(super) fn rising(fitted: &[f64]) -> Option<String> {
-    let q = fitted.len() / 4;
-    if q == 0 {
-        return None;
-    }
-    let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        0.5 * (v[(n - 1) / 2] + v[n / 2])
-    };
-    let (a, b) = (median(&fitted[..q]), median(&fitted[fitted.len() - q..]));
-    (b > a).then(|| {
+    crate::stats::rises(fitted).map(|(a, b)| {
         format!(
             "the loss rises over the fitted window (median {} over its first quarter, {} over its last): the laws describe a falling loss, so the forecast extrapolates a trend the training curve should not have (a diverging run, a restarted schedule, or a metric other than the loss?)",
             crate::numbers::short(a),
