@@ -25,9 +25,9 @@ pub struct ForecastArgs {
     fit_until: job::FitUntil,
     /// The first step fitted (rows before it are left out). Default: the first row; or, when the
     /// log's learning rate rises at its start (a warmup ramp from at most half its peak; or the
-    /// --schedule's warmup), the end of that warmup for the step-only laws (power, reciprocal,
-    /// log), with a note; auto and the laws of the summed rate keep the warmup's rows, with a note
-    /// naming the step to give here. A fraction of --fit-until stays a fraction of the whole log.
+    /// --schedule's warmup), the end of that warmup, with a note, for auto and every law but
+    /// multipower-warmup and temporal (the warmup's rows stay in the summed learning rate); 0 fits
+    /// every row. A fraction of --fit-until stays a fraction of the whole log.
     #[arg(long, value_name = "STEP")]
     fit_from: Option<f64>,
     /// auto, temporal (per-position data), power, reciprocal, log (steps only), tissue,

@@ -91,6 +91,7 @@ fn synthetic_with(rng: &mut ChaCha8Rng, sizes: &[usize; 3]) -> Vec<(String, Stri
                         loss,
                         schedule: None,
                         untrained: vec![],
+                        lead: vec![],
                     },
                 ));
             }

@@ -138,6 +138,7 @@ fn warmup_aware_parameters_are_recovered() {
                 step,
                 schedule: None,
                 untrained: vec![],
+                lead: vec![],
             }
             .with_schedule(Schedule::parse(sp).unwrap())
         })
@@ -281,6 +282,7 @@ fn schedule_laws_need_a_learning_rate() {
         loss: (1..=20).map(|k| 3.0 + 1.0 / k as f64).collect(),
         schedule: None,
         untrained: vec![],
+        lead: vec![],
     };
     let err = fit_curves(CurveLaw::Tissue, std::slice::from_ref(&c), &[10])
         .unwrap_err()
@@ -323,6 +325,7 @@ mod real_step_axis {
             loss,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         }
     }
 
@@ -501,6 +504,7 @@ fn the_jackknife_leaves_out_each_fitted_point() {
         lr: None,
         schedule: None,
         untrained: vec![],
+        lead: vec![],
     };
     let jack = |c: &Curve, upto: usize| {
         let f = fit_curves(CurveLaw::Power, std::slice::from_ref(c), &[upto]).unwrap();
@@ -548,6 +552,7 @@ fn a_long_curve_is_fitted_on_bins_and_predicted_everywhere() {
         lr: Some(lr),
         schedule: None,
         untrained: vec![],
+        lead: vec![],
     };
     let f = c.features().unwrap();
     let truth = |i: usize| 2.5 + 0.6 * f.s1[i].powf(-0.45) - 2.0 * f.s2[i];

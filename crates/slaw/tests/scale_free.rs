@@ -305,6 +305,7 @@ fn schedules(scale: f64) -> Vec<slaw::forecast::Curve> {
             step: step.iter().map(|t| t * scale).collect(),
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         }
     })
     .collect()

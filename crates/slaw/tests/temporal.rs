@@ -136,6 +136,7 @@ fn the_lr_form_follows_the_schedule() {
         loss: vec![1.0; st.len()],
         schedule: None,
         untrained: vec![],
+        lead: vec![],
     }
     .with_schedule(sched);
     let feats = curve0.features().unwrap();

@@ -597,8 +597,8 @@ def forecast(
     a list of forecasts with ``skipped``, ``warnings`` and ``to_dict()``, the CLI's ``--json``;
     a run that cannot be forecast, e.g. too short, is left out with a warning). ``name`` names a single curve (default: a file's
     stem, as the CLI, or ``"DataFrame"``/``"dict"``). ``fit_from``: the first step fitted, as the CLI's
-    ``--fit-from`` (default: the first row, or the end of a logged warmup for the laws that do not
-    describe one, with a note among the warnings).
+    ``--fit-from`` (default: the first row, or the end of a logged warmup for every law but
+    multipower-warmup and temporal, with a note among the warnings; its rows stay in the summed rate).
     """
     if run_col is not None and not isinstance(run_col, str):
         run_col = ",".join(_names(run_col, "run_col"))

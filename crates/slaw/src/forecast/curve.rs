@@ -28,6 +28,12 @@ pub struct Curve {
     /// of them, then linear to the first point; empty: it rises from 0 at
     /// step 0.
     pub untrained: Vec<f64>,
+    /// The (step, recorded rate) of rows before the first point that a fit
+    /// starting later left out (`forecast::fit_start`, after a logged
+    /// warmup): they stay knots of the rate path, so that the summed rate,
+    /// the annealing terms and the warmup a schedule-aware law reads are
+    /// those of the whole log, whichever rows are fitted. Empty: none.
+    pub lead: Vec<(f64, f64)>,
 }
 
 /// Per-point learning-rate features of a curve.
@@ -103,6 +109,10 @@ const SUB_DROPS: [(f64, f64); 4] = [
     (0.339_981_043_584_856_3, 0.652_145_154_862_546_1),
     (0.861_136_311_594_052_6, 0.347_854_845_137_453_9),
 ];
+
+/// A recorded rate is a warmup ramp when its first value is at most this
+/// share of the peak it rises to.
+pub const RAMP_START_SHARE: f64 = 0.5;
 
 /// Learning-rate columns found without being named: ours, and the names of
 /// Hugging Face's `log_history` and of W&B exports.
@@ -823,6 +833,7 @@ impl Curve {
             loss: vec![],
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         };
         for &r in rows {
             // Sparse logs (W&B exports, trainer_state.json): a row that did
@@ -1010,19 +1021,53 @@ impl Curve {
             return Some(LrPath::from_schedule(&s));
         }
         let lr = self.lr.as_ref()?;
+        let (step, lr) = self.recorded_rates(lr);
         Some(match self.untrained.last() {
-            Some(&idle) => LrPath::from_points_after(idle, &self.step, lr),
-            None => LrPath::from_points(&self.step, lr),
+            Some(&idle) => LrPath::from_points_after(idle, &step, &lr),
+            None => LrPath::from_points(&step, &lr),
         })
     }
 
-    /// Where the annealing terms start: the schedule's warmup, or the first
-    /// recorded point (taken as the end of the warmup).
+    /// The steps and recorded rates of the rows left out before the first
+    /// point (`lead`), then the points'.
+    fn recorded_rates(&self, lr: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let step = self
+            .lead
+            .iter()
+            .map(|l| l.0)
+            .chain(self.step.iter().copied());
+        let rate = self.lead.iter().map(|l| l.1).chain(lr.iter().copied());
+        (step.collect(), rate.collect())
+    }
+
+    /// Where the annealing terms (and the multi-power drops) start: the
+    /// schedule's warmup; for recorded rates the end of a logged warmup
+    /// ([`Curve::logged_warmup_end`]) when it is after the first point,
+    /// else the first point (taken as the end of the warmup). The same
+    /// whether the rows before a later first fitted step are points or
+    /// `lead`.
     pub fn warmup_end(&self) -> f64 {
         match self.schedule {
             Some(s) => s.warmup,
-            None => self.step[0],
+            None => self
+                .logged_warmup_end()
+                .map_or(self.step[0], |e| e.max(self.step[0])),
         }
+    }
+
+    /// The step a logged warmup ends at: the first step at the peak of the
+    /// recorded rates' initial rise (the rows in `lead` included), when the
+    /// first recorded rate is at most [`RAMP_START_SHARE`] of that peak.
+    /// None without recorded rates or such a rise.
+    pub fn logged_warmup_end(&self) -> Option<f64> {
+        let (step, lr) = self.recorded_rates(self.lr.as_ref()?);
+        let mut end = 0;
+        while end + 1 < lr.len() && lr[end + 1] >= lr[end] {
+            end += 1;
+        }
+        let peak = *lr.get(end)?;
+        let i = lr[..=end].iter().position(|&e| e >= peak).unwrap_or(0);
+        (i > 0 && peak > 0.0 && lr[0] <= RAMP_START_SHARE * peak).then_some(step[i])
     }
 
     /// Where the learning rate's decay is measured from: the schedule's

@@ -933,6 +933,7 @@ mod binned_noise_tests {
             lr: None,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
             loss,
         }
     }

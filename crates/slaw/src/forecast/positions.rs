@@ -261,6 +261,7 @@ impl PositionCurves {
                 .collect(),
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         }
     }
 

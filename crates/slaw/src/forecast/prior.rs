@@ -284,6 +284,7 @@ pub fn windows(dir: &Path) -> Result<Vec<Window>> {
             loss: lc.y.clone(),
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         };
         for f in SYNTHETIC_FRACTIONS {
             let k = (f * c.len() as f64).floor() as usize;
@@ -775,6 +776,7 @@ mod tests {
             lr: None,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
             loss,
         }
     }

@@ -391,6 +391,7 @@ pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {
                 loss: pts.iter().map(|p| p.1).collect(),
                 schedule: None,
                 untrained: vec![],
+                lead: vec![],
             },
             total,
         ));

@@ -92,6 +92,7 @@ impl Target {
                 step,
                 schedule: Some(s),
                 untrained: vec![],
+                lead: vec![],
             },
         })
     }
@@ -164,6 +165,7 @@ impl Target {
                 lr: Some(lr),
                 schedule: None,
                 untrained: vec![],
+                lead: vec![],
             },
             name,
         })
@@ -1091,6 +1093,7 @@ mod tests {
                 loss,
                 schedule: None,
                 untrained: vec![],
+                lead: vec![],
             }
         };
         let warm = |t: f64| (t / 1000.0).min(1.0);

@@ -1167,6 +1167,7 @@ mod tests {
             step,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         }
         .features()
         .unwrap()
@@ -1273,6 +1274,7 @@ mod tests {
             step,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         };
         let at: Vec<f64> = (1..=100).map(|k| 20.0 * k as f64).collect();
         let f = c.lr_path().unwrap().features(&at, 1.0);
@@ -1404,6 +1406,7 @@ mod tests {
             step,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         };
         let path = c.lr_path().unwrap();
         let [fit, pred, areas] = [Needs::Fit, Needs::Predict, Needs::Areas]

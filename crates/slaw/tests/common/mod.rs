@@ -50,6 +50,7 @@ pub fn noisy_power_curve<R: rand::Rng>(
         loss,
         schedule: None,
         untrained: vec![],
+        lead: vec![],
     }
 }
 

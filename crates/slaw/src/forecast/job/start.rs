@@ -1,5 +1,8 @@
 //! Where a forecast's fit starts: after a logged warmup, for the laws that
-//! do not describe one, or at a step the caller names.
+//! do not describe one, or at a step the caller names. The rows before it
+//! leave the fit only: their rates stay on the curve's rate path
+//! (`Curve::lead`), so a schedule-aware law reads the same summed rate,
+//! annealing terms and drops at the rows it fits.
 
 use super::{FitUntil, Request};
 use crate::forecast::Curve;
@@ -9,21 +12,25 @@ use crate::{Error, Result};
 /// there (fewer: the whole window is fitted, as before).
 pub const MIN_ROWS_AFTER_WARMUP: usize = 8;
 
-/// The laws whose fit starts after a logged warmup by default: those of
-/// the step alone (a warmup's rows follow none of them).
-pub const STEP_ONLY: [&str; 3] = ["power", "reciprocal", "log"];
+/// The methods whose fit starts after a logged warmup by default: every
+/// law but those that describe a warmup (`multipower-warmup`, `temporal`).
+/// The step-only laws follow no warmup; `tissue` and `multipower` read the
+/// whole log's rates whatever rows are fitted, and the backtests that
+/// start inside a warmup widen every law's interval (BENCHMARKS.md,
+/// warm55).
+pub const CUT_AFTER_WARMUP: [&str; 6] =
+    ["power", "reciprocal", "log", "tissue", "multipower", "auto"];
 
-/// A logged rate is a warmup ramp when its first value is at most this
-/// share of the peak it rises to.
-pub const RAMP_START_SHARE: f64 = 0.5;
+pub use crate::forecast::curve::RAMP_START_SHARE;
 
 /// Where the fit of `curve` starts, for the method named `method`: the
 /// step `fit_from` when given, else the end of a warmup the curve logs
 /// (its recorded rate rising from at most [`RAMP_START_SHARE`] of its peak
-/// to the peak, or the given schedule's warmup) for the step-only laws
-/// ([`STEP_ONLY`]); the other methods keep the warmup's rows, with a note
-/// (`multipower-warmup` and `temporal` describe it: no note). Returns
-/// the curve from that step on, the request with the fit's end as a step
+/// to the peak, or the given schedule's warmup) for the methods of
+/// [`CUT_AFTER_WARMUP`]; `multipower-warmup` and `temporal` describe it and
+/// keep its rows (any other name keeps them too, with a note). Returns
+/// the curve from that step on (the rows before it in `Curve::lead`: on
+/// the rate path, not fitted), the request with the fit's end as a step
 /// (a fraction of the span is of the whole log, as without a start) and
 /// a note; the curve and request unchanged, and no note, when the fit
 /// starts at the first row.
@@ -74,10 +81,9 @@ pub fn fit_start(
             if end <= first || kept < MIN_ROWS_AFTER_WARMUP {
                 return Ok((curve, base.clone(), None));
             }
-            if !STEP_ONLY.contains(&method) {
-                // The laws of the summed rate (and auto, which chooses among
-                // them here) keep the warmup's rows: a cut measured to bias
-                // tissue's exponent (0.456 for a true 0.4 on a test curve).
+            if !CUT_AFTER_WARMUP.contains(&method) {
+                // A law of its own (none now): the warmup's rows are kept,
+                // with a note.
                 let note = format!(
                     "the window starts with a warmup (the learning rate rises to its peak at step {}); its rows are fitted, and the backtests that start inside it widen the intervals: fitting from step {} leaves them out",
                     num(end),
@@ -87,11 +93,15 @@ pub fn fit_start(
             }
             (
                 end,
-                format!(
-                    "the end of the warmup (the learning rate rises to its peak there; the {} \
-                     law does not describe a warmup)",
-                    if method == "auto" { "chosen" } else { method }
-                ),
+                match method {
+                    "tissue" | "multipower" | "auto" => "the end of the warmup (the learning rate \
+                         rises to its peak there; its rows still count in the summed learning rate)"
+                        .to_string(),
+                    _ => format!(
+                        "the end of the warmup (the learning rate rises to its peak there; the {method} \
+                         law does not describe a warmup)"
+                    ),
+                },
             )
         }
     };
@@ -107,10 +117,11 @@ pub fn fit_start(
         if from == 1 { "" } else { "s" }
     );
     let mut c = curve;
-    c.step.drain(..from);
+    let steps: Vec<f64> = c.step.drain(..from).collect();
     c.loss.drain(..from);
     if let Some(lr) = c.lr.as_mut() {
-        lr.drain(..from);
+        // The rows leave the fit, not the rate path.
+        c.lead.extend(steps.into_iter().zip(lr.drain(..from)));
     }
     if c.step.is_empty() {
         return Err(Error::setting(
@@ -130,17 +141,13 @@ pub fn fit_start(
 }
 
 /// The step a logged warmup ends at: the given schedule's warmup, or the
-/// first step at the peak of the recorded rate's initial rise when it
-/// starts at most [`RAMP_START_SHARE`] of that peak. None without either.
+/// end of the recorded rate's initial rise (`Curve::logged_warmup_end`).
+/// None without either.
 fn warmup_end(curve: &Curve, base: &Request) -> Option<f64> {
     if let Some(s) = base.schedule {
         return (s.warmup > 0.0).then_some(s.warmup);
     }
-    let lr = curve.lr.as_ref()?;
-    let end = curve.decay_start();
-    let i = curve.step.iter().position(|&s| s == end)?;
-    let peak = lr[i];
-    (i > 0 && peak > 0.0 && lr[0] <= RAMP_START_SHARE * peak).then_some(end)
+    curve.logged_warmup_end()
 }
 
 #[cfg(test)]
@@ -175,6 +182,7 @@ mod tests {
             step,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         }
     }
 
@@ -193,14 +201,33 @@ mod tests {
             let (c, _, note) = fit_start(warmup_curve(), &request(), m, None).unwrap();
             assert_eq!((c.step.len(), note), (200, None));
         }
-        // The laws of the summed rate, and auto, keep the rows, with a note.
+        // The laws of the summed rate, and auto, start there too; the rows
+        // leave the fit, not the rate path: at the rows fitted, the summed
+        // rate, the annealing area and the drops are the whole log's.
+        let whole = warmup_curve();
+        let all = whole.features().unwrap();
+        let close = |a: &[f64], b: &[f64]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(y.abs()).max(1e-300))
+        };
         for m in ["multipower", "tissue", "auto"] {
             let (c, req, note) = fit_start(warmup_curve(), &request(), m, None).unwrap();
-            assert_eq!(c.step.len(), 200);
-            assert_eq!(req.fit_until, FitUntil::Number(0.5));
+            assert_eq!((c.step[0], c.lead.len()), (2000.0, 19));
+            assert_eq!(c.lead[0], (100.0, 3e-4 * 100.0 / 2000.0));
+            assert_eq!(req.fit_until, FitUntil::Step(10050.0));
             assert!(note
                 .unwrap()
-                .starts_with("the window starts with a warmup (the learning rate rises to its peak at step 2000)"));
+                .contains("its rows still count in the summed learning rate"));
+            assert_eq!(c.warmup_end(), whole.warmup_end());
+            assert_eq!(c.warmup_end(), 2000.0);
+            let f = c.features().unwrap();
+            assert!(close(&f.s1, &all.s1[19..]), "{m}: S1");
+            assert!(close(&f.s2, &all.s2[19..]), "{m}: S2");
+            let d =
+                |v: &[(f64, f64, f64)]| v.iter().flat_map(|t| [t.0, t.1, t.2]).collect::<Vec<_>>();
+            assert!(close(&d(&f.drops), &d(&all.drops)), "{m}: drops");
         }
         // A named first step applies to every law.
         let (c, _, note) =

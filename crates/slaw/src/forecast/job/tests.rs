@@ -60,6 +60,7 @@ fn curve(step: &[f64], lr: &[f64]) -> Curve {
         loss: step.iter().map(|s| 3.0 + 1.0 / s).collect(),
         schedule: None,
         untrained: vec![],
+        lead: vec![],
     }
 }
 
@@ -78,6 +79,7 @@ fn the_search_bounds_follow_the_unit_of_the_loss() {
             lr: None,
             schedule: None,
             untrained: vec![],
+            lead: vec![],
         };
         let f = fit_curves(CurveLaw::Power, std::slice::from_ref(&c), &[60]).unwrap();
         let j = f.law.params.iter().position(|p| p.name == "E").unwrap();
@@ -215,6 +217,7 @@ fn a_bound_the_forecast_does_not_follow_is_not_warned() {
         lr: None,
         schedule: None,
         untrained: vec![],
+        lead: vec![],
     };
     let inv = c(step.iter().map(|t| 2.0 + 500.0 / t).collect());
     let f = fit_curves(CurveLaw::Reciprocal, std::slice::from_ref(&inv), &[60]).unwrap();
