@@ -217,10 +217,10 @@ fn training_runs() -> String {
 }
 
 /// Per-position losses of one run: at checkpoint t (every 2,000 steps to
-/// 40,000) and token position i (1, 2, 4, ..., 1024), L = a0 / (1 + a1 i)
-/// + a2 with a0 = 4 (t / 1000)^-0.3, a1 = 0.05, a2 = 2 + 1.5 (t / 1000)^-0.4
-/// (the per-position law of the temporal law, its parameters moving as
-/// power laws of the step), 0.5% log-normal noise.
+/// 40,000) and token position i (1, 2, 4, ..., 1024),
+/// L = a0 / (1 + a1 i) + a2 with a0 = 4 (t / 1000)^-0.3, a1 = 0.05 and
+/// a2 = 2 + 1.5 (t / 1000)^-0.4 (the per-position law of the temporal law,
+/// its parameters moving as power laws of the step), 0.5% log-normal noise.
 fn positions() -> String {
     let steps: Vec<f64> = (1..=20).map(|k| 2000.0 * k as f64).collect();
     let pos: Vec<f64> = (0..=10).map(|k| 2f64.powi(k)).collect();
