@@ -327,8 +327,8 @@ fn scaling_results() -> String {
 mod tests {
     use super::*;
 
-    /// Every file is small, has a header and rows of as many cells, and
-    /// no cell that is not a finite number but the text columns'.
+    /// Every file is small; every CSV has a header and rows of as many
+    /// cells, and no cell that is not a finite number but the text columns'.
     #[test]
     fn the_example_files_are_small_rectangular_and_finite() {
         for f in example_files() {
@@ -338,6 +338,9 @@ mod tests {
                 f.name,
                 f.text.len()
             );
+            if !f.name.ends_with(".csv") {
+                continue;
+            }
             let mut lines = f.text.lines();
             let header: Vec<&str> = lines.next().unwrap().split(',').collect();
             let mut rows = 0;
