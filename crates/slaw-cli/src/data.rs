@@ -106,7 +106,8 @@ pub(crate) fn load(
     d: &DataArgs,
 ) -> Result<(Observations, Holdout, slaw::FitOptions, Option<String>)> {
     let spec = data_spec(d);
-    let (obs, holdout, note) = spec.read_logged(std::borrow::Cow::Owned(Table::read(&d.file)?))?;
+    let table = Table::read(&d.file)?;
+    let (obs, holdout, note) = spec.read_logged(std::borrow::Cow::Owned(table))?;
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");
     }

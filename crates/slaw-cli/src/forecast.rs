@@ -142,7 +142,7 @@ fn fit_until(s: &str) -> std::result::Result<job::FitUntil, String> {
 
 pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     crate::config::level(a.level)?;
-    let spec = job::Spec {
+    let mut spec = job::Spec {
         fit_until: a.fit_until,
         method: a.method.clone(),
         at: a.at.clone(),
@@ -159,11 +159,15 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
         fit_from: a.fit_from,
     };
     let table = Table::read(&a.file)?;
+    // A TensorBoard log directory of several runs: each run forecast, as
+    // with --run-col.
+    let run_col = a.run_col.clone().or(table.run_column.clone());
+    spec.run_col = run_col.clone();
     // A W&B export's "run-1 - train/loss" read for the default `loss`: said.
     if let Some(note) = table.loss_column_note(&a.loss_col) {
         eprintln!("note: {note} (--loss-col names another)");
     }
-    if spec.positions(&table) && a.run_col.is_some() {
+    if spec.positions(&table) && run_col.is_some() {
         bail!("--run-col is not supported with per-position data: one file per run");
     }
     let stem = a
@@ -177,7 +181,7 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     // One run: its output; several: the list.
     // One curve: its output; with --run-col: every run's forecast and the
     // runs skipped (the library's `Runs`, as Python gets it).
-    let v = if a.run_col.is_some() {
+    let v = if run_col.is_some() {
         serde_json::to_value(&runs)?
     } else {
         serde_json::to_value(&outputs[0])?

@@ -118,13 +118,33 @@ enum Command {
         plot: PathBuf,
         /// Seed of the candidates' 1% noise (each seed draws other noisy curves; the same seed
         /// gives the same output).
-        #[arg(long, default_value_t = 7)]
+        #[arg(long, default_value_t = slaw_report::demo::DEFAULT_SEED)]
         seed: u64,
         /// Print JSON (the selection, the noise-free losses, the true best and the relative
         /// accuracy) instead of text.
         #[arg(long)]
         json: bool,
+        /// Instead of the selection, write README's example input files into this folder (made if
+        /// missing; files of the same names are replaced): the demo's curves and runs, training
+        /// logs and pretraining grids drawn from known laws with fixed seeds (the repository's
+        /// examples/ folder is this output).
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
     },
+}
+
+/// `slaw demo --write DIR`: README's example files into `dir`, one line
+/// per file on stdout.
+fn write_examples(dir: &std::path::Path) -> Result<ExitCode> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot make the folder", dir.display()))?;
+    for f in slaw_report::examples::example_files() {
+        let p = dir.join(f.name);
+        std::fs::write(&p, &f.text).with_context(|| format!("{}: cannot write", p.display()))?;
+        println!("{}  {}", p.display(), f.about);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A `--plot` path: .svg, .png or .pdf, checked before any work is done.
@@ -246,9 +266,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Allocate(a) => joint::cmd_allocate(a),
         Command::Compare(a) => compare::cmd_compare(a),
         Command::Demo {
+            write: Some(dir), ..
+        } => write_examples(&dir),
+        Command::Demo {
             plot: path,
             seed,
             json,
+            write: None,
         } => {
             let demo = slaw_report::demo::run_demo(seed)?;
             // The selection's JSON plus what the text prints after it: the

@@ -341,40 +341,96 @@ fn an_event_file_that_restarts_says_which_copy_it_kept() {
 }
 
 #[test]
-fn a_tensorboard_directory_is_read_or_its_event_files_listed() {
+fn a_tensorboard_directory_is_read_as_its_runs() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run-a");
     std::fs::create_dir(&run).unwrap();
     std::fs::write(run.join("events.out.tfevents.1.host"), events(0.0)).unwrap();
     let logdir = dir.path().display().to_string();
-    let out = slaw()
-        .args([
-            "forecast",
-            &logdir,
-            "--fit-until",
-            "0.5",
-            "--bootstrap",
-            "0",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = forecast_half(&logdir, true);
     let w = warnings(&json_of(&out));
     assert!(
         w.iter()
             .any(|w| w.contains("is a directory: its one event file")),
         "{w:?}"
     );
+    let one = json_of(&out)["forecasts"].clone();
+    // fix54 12c: a second run's folder: each run is forecast, as with
+    // --run-col, named by its folder (it was an error listing the files)
     let other = dir.path().join("run-b");
     std::fs::create_dir(&other).unwrap();
-    std::fs::write(other.join("events.out.tfevents.2.host"), events(0.0)).unwrap();
-    let out = slaw().args(["forecast", &logdir]).output().unwrap();
-    assert!(!out.status.success());
+    std::fs::write(other.join("events.out.tfevents.2.host"), events(0.2)).unwrap();
+    let out = forecast_half(&logdir, true);
+    let j = json_of(&out);
+    let runs: Vec<&str> = j["forecasts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["curve"].as_str().unwrap())
+        .collect();
+    assert_eq!(runs, ["run-a", "run-b"], "{j}");
+    // run-a's forecast is the one it had alone; run-b's (its resumed
+    // copy 0.2 higher) another
+    assert_eq!(j["forecasts"][0]["forecasts"], one);
+    assert_ne!(j["forecasts"][1]["forecasts"], one);
+    let w = warnings(&j["forecasts"][1]);
+    assert!(
+        w.iter().any(|w| w
+            .contains("is a TensorBoard log directory of 2 runs (run-a, run-b; 2 event files)")),
+        "{w:?}"
+    );
+    // fit pools no runs: an error naming the way to fit each
+    let fit = |group: bool| {
+        let mut c = slaw();
+        c.args([
+            "fit",
+            &logdir,
+            "--law",
+            "power",
+            "--x",
+            "step",
+            "--y",
+            "train/loss",
+        ]);
+        if group {
+            c.args(["--group", "run", "--json"]);
+        }
+        c.output().unwrap()
+    };
+    let out = fit(false);
+    assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
-        e.contains("a TensorBoard log directory with 2 event files")
-            && e.contains("run-a/events.out.tfevents.1.host")
-            && e.contains("run-b/events.out.tfevents.2.host"),
+        e.contains("a TensorBoard log directory of several runs, named in its column 'run'")
+            && e.contains("fit each run by grouping on 'run'"),
         "{e}"
+    );
+    let j = json_of(&fit(true));
+    assert_eq!(j["groups"].as_array().unwrap().len(), 2, "{j}");
+    // two event files in one run's folder (a resumed run): one curve, the
+    // files read in name order
+    let resumed = tempfile::tempdir().unwrap();
+    std::fs::write(
+        resumed.path().join("events.out.tfevents.1.host"),
+        events(0.0),
+    )
+    .unwrap();
+    // the second file resumes at step 7040 (before the first's end, 7680)
+    let later: Vec<u8> = (55..=80u64)
+        .flat_map(|k| record(128 * k, &[("train/loss", loss(128.0 * k as f64) as f32)]))
+        .collect();
+    std::fs::write(resumed.path().join("events.out.tfevents.2.host"), later).unwrap();
+    let out = forecast_half(&resumed.path().display().to_string(), true);
+    let w = warnings(&json_of(&out));
+    assert!(
+        w.iter()
+            .any(|w| w.contains("its 2 event files (one run) were read in name order")),
+        "{w:?}"
+    );
+    assert!(
+        w.iter()
+            .any(|w| w.contains("6 steps logged twice (the log restarts at")
+                && w.contains("(step 7040 after 7680)")),
+        "{w:?}"
     );
 }

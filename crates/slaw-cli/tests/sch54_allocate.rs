@@ -26,25 +26,21 @@ fn runs(unit: f64) -> String {
     s
 }
 
+/// `slaw allocate FILE --n-col N --flops-col C --budget BUDGET` and `more`.
+fn allocate(file: &str, budget: &str, more: &[&str]) -> std::process::Output {
+    slaw()
+        .args(["allocate", file, "--n-col", "N", "--flops-col", "C"])
+        .args(["--budget", budget])
+        .args(more)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn compute_in_pf_days_is_named_not_n_or_d() {
     let dir = TempDir::new().unwrap();
     let f = write(&dir, "pfd.csv", &runs(8.64e19));
-    let out = slaw()
-        .args([
-            "allocate",
-            &f,
-            "--n-col",
-            "N",
-            "--flops-col",
-            "C",
-            "--budget",
-            "1157.4",
-            "--bootstrap",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let out = allocate(&f, "1157.4", &["--bootstrap", "0"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -59,21 +55,7 @@ fn compute_in_pf_days_is_named_not_n_or_d() {
     assert!(!text.contains("too small for training FLOPs"), "{text}");
     // In FLOPs: none of it.
     let g = write(&dir, "flops.csv", &runs(1.0));
-    let out = slaw()
-        .args([
-            "allocate",
-            &g,
-            "--n-col",
-            "N",
-            "--flops-col",
-            "C",
-            "--budget",
-            "1e23",
-            "--bootstrap",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let out = allocate(&g, "1e23", &["--bootstrap", "0"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("another unit than FLOPs"), "{text}");
 }
@@ -82,23 +64,7 @@ fn compute_in_pf_days_is_named_not_n_or_d() {
 fn the_extrapolation_warning_is_printed_once() {
     let dir = TempDir::new().unwrap();
     let g = write(&dir, "flops.csv", &runs(1.0));
-    let out = slaw()
-        .args([
-            "allocate",
-            &g,
-            "--n-col",
-            "N",
-            "--flops-col",
-            "C",
-            "--budget",
-            "1e23",
-            "--seed",
-            "1",
-            "--bootstrap",
-            "20",
-        ])
-        .output()
-        .unwrap();
+    let out = allocate(&g, "1e23", &["--seed", "1", "--bootstrap", "20"]);
     assert!(
         out.status.success(),
         "{}",

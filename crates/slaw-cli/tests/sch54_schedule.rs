@@ -24,29 +24,40 @@ fn data(name: &str) -> String {
         .to_string()
 }
 
+/// `slaw schedule` on the seed's constant and cosine runs with the WSD
+/// search (multipower, 50 refits): its output, JSON or text.
+fn search_output(seed: u32, json: bool) -> std::process::Output {
+    let mut c = slaw();
+    c.args([
+        "schedule",
+        &data(&format!("const-{seed}-0.005.csv")),
+        &data(&format!("cosine-{seed}-0.005.csv")),
+        "--method",
+        "multipower",
+        "--seed",
+        &seed.to_string(),
+        "--bootstrap",
+        "50",
+        "--optimize-wsd",
+        "peak=3e-4,final=3e-5,warmup=2000,decay=linear",
+        "--steps",
+        "30000",
+        "--decay-fractions",
+        "0.05,0.1,0.2,0.3,0.4,0.6",
+    ]);
+    if json {
+        c.arg("--json");
+    }
+    c.output().unwrap()
+}
+
 fn search(seed: u32) -> serde_json::Value {
-    let out = slaw()
-        .args([
-            "schedule",
-            &data(&format!("const-{seed}-0.005.csv")),
-            &data(&format!("cosine-{seed}-0.005.csv")),
-            "--method",
-            "multipower",
-            "--seed",
-            &seed.to_string(),
-            "--bootstrap",
-            "50",
-            "--optimize-wsd",
-            "peak=3e-4,final=3e-5,warmup=2000,decay=linear",
-            "--steps",
-            "30000",
-            "--decay-fractions",
-            "0.05,0.1,0.2,0.3,0.4,0.6",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    json_of(&out)
+    json_of(&search_output(seed, true))
+}
+
+/// `search_output`'s text.
+fn search_text(seed: u32) -> String {
+    String::from_utf8_lossy(&search_output(seed, false).stdout).to_string()
 }
 
 /// The share of the fraction `f` in a target's name ("wsd decay 20% (...)").
@@ -174,27 +185,7 @@ fn a_search_whose_refits_disagree_reports_the_set_and_its_caveats() {
     assert!(within.len() > 1, "{b}");
     assert!(within.contains(&b["schedule"].as_str().unwrap()));
     assert!(b["stays_best"].as_f64().unwrap() < 0.95, "{b}");
-    let out = slaw()
-        .args([
-            "schedule",
-            &data("const-4-0.005.csv"),
-            &data("cosine-4-0.005.csv"),
-            "--method",
-            "multipower",
-            "--seed",
-            "4",
-            "--bootstrap",
-            "50",
-            "--optimize-wsd",
-            "peak=3e-4,final=3e-5,warmup=2000,decay=linear",
-            "--steps",
-            "30000",
-            "--decay-fractions",
-            "0.05,0.1,0.2,0.3,0.4,0.6",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = search_text(4);
     let line = text
         .lines()
         .position(|l| {
@@ -203,27 +194,7 @@ fn a_search_whose_refits_disagree_reports_the_set_and_its_caveats() {
         .expect("a recommendation line");
     let next: Vec<&str> = text.lines().skip(line + 1).take(2).collect();
     assert!(next.iter().all(|l| l.starts_with("  caveat: ")), "{text}");
-    let out = slaw()
-        .args([
-            "schedule",
-            &data("const-3-0.005.csv"),
-            &data("cosine-3-0.005.csv"),
-            "--method",
-            "multipower",
-            "--seed",
-            "3",
-            "--bootstrap",
-            "50",
-            "--optimize-wsd",
-            "peak=3e-4,final=3e-5,warmup=2000,decay=linear",
-            "--steps",
-            "30000",
-            "--decay-fractions",
-            "0.05,0.1,0.2,0.3,0.4,0.6",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = search_text(3);
     assert!(
         text.contains("the runs do not determine the best of the WSD family")
             && !text

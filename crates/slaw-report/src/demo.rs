@@ -89,14 +89,18 @@ pub fn candidate_seed(seed: u64, k: usize) -> u64 {
     mix(seed ^ mix(k as u64 + 1))
 }
 
-/// Draw the pool (zero-shot point and 14 sizes 200 ... 1,638,400 per
-/// candidate; the selector only uses sizes <= 25,600), select with the
-/// default method and 200 bootstrap replicates, and score the choice.
-pub fn run_demo(seed: u64) -> Result<Demo> {
+/// The demo's default noise seed (`slaw demo` without `--seed`; the
+/// example files' curves are drawn with it).
+pub const DEFAULT_SEED: u64 = 7;
+
+/// The demo's candidates under noise seed `seed`: each one's zero-shot
+/// point and 14 sizes 200 ... 1,638,400 from the rectified law with its
+/// parameters, 1% log-normal noise.
+pub fn demo_pool(seed: u64) -> Vec<Candidate> {
     let law = catalog::rectified();
     let mut xs = vec![vec![0.0]];
     xs.extend(finetune_sizes().into_iter().map(|d| vec![d]));
-    let pool: Vec<Candidate> = DEMO_MODELS
+    DEMO_MODELS
         .iter()
         .enumerate()
         .map(|(k, m)| {
@@ -108,7 +112,15 @@ pub fn run_demo(seed: u64) -> Result<Demo> {
                 family: m.name.split('-').next().map(str::to_string),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Draw the pool (zero-shot point and 14 sizes 200 ... 1,638,400 per
+/// candidate; the selector only uses sizes <= 25,600), select with the
+/// default method and 200 bootstrap replicates, and score the choice.
+pub fn run_demo(seed: u64) -> Result<Demo> {
+    let law = catalog::rectified();
+    let pool = demo_pool(seed);
     let truth: Vec<f64> = DEMO_MODELS
         .iter()
         .map(|m| law.predict(&[TARGET], &m.truth))

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod examples;
 pub mod html;
 pub mod plot;
 pub mod report;

@@ -156,32 +156,19 @@ fn main() {
         }
     };
     let mut wins: Vec<Win> = vec![];
-    for size in ["25", "100"] {
-        let mut names: Vec<String> = std::fs::read_dir(format!("{dir}/multipower/{size}"))
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().to_str().map(String::from))
-            .collect();
-        names.sort();
-        for n in names {
-            let c = Curve::read(
-                Path::new(&format!("{dir}/multipower/{size}/{n}")),
-                "step",
-                "loss",
-                Some("lr"),
-            )
-            .unwrap();
-            let last = *c.step.last().unwrap();
-            let p = priors_for("multipower", prior::schedule_kind(&c.name));
-            for frac in [0.2, 0.5] {
-                wins.push(Win {
-                    family: "multipower".into(),
-                    name: format!("{size}M {n}"),
-                    frac,
-                    curve: c.clone(),
-                    until: frac * last,
-                    priors: p,
-                });
-            }
+    for (size, f, c) in protocol::multipower_curves(Path::new(&dir)).unwrap() {
+        let n = f.file_name().unwrap().to_string_lossy().into_owned();
+        let last = *c.step.last().unwrap();
+        let p = priors_for("multipower", prior::schedule_kind(&c.name));
+        for frac in [0.2, 0.5] {
+            wins.push(Win {
+                family: "multipower".into(),
+                name: format!("{size}M {n}"),
+                frac,
+                curve: c.clone(),
+                until: frac * last,
+                priors: p,
+            });
         }
     }
     let runs =

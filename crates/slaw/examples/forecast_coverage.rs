@@ -103,23 +103,10 @@ fn main() {
         }
     };
     let mut curves: Vec<(String, Curve, f64)> = Vec::new();
-    for size in ["25", "100"] {
-        let mut names: Vec<String> = std::fs::read_dir(format!("{dir}/multipower/{size}"))
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().to_str().map(String::from))
-            .collect();
-        names.sort();
-        for n in names {
-            let c = Curve::read(
-                Path::new(&format!("{dir}/multipower/{size}/{n}")),
-                "step",
-                "loss",
-                Some("lr"),
-            )
-            .unwrap();
-            let last = *c.step.last().unwrap();
-            curves.push((format!("multipower {size}M {n}"), c, last));
-        }
+    for (size, f, c) in protocol::multipower_curves(Path::new(&dir)).unwrap() {
+        let n = f.file_name().unwrap().to_string_lossy().into_owned();
+        let last = *c.step.last().unwrap();
+        curves.push((format!("multipower {size}M {n}"), c, last));
     }
     let runs =
         protocol::misfitting_runs(Path::new(&format!("{dir}/misfitting/scaling_results.csv")))

@@ -719,6 +719,20 @@ impl DataSpec {
         &self,
         mut table: std::borrow::Cow<'_, Table>,
     ) -> Result<(Observations, Holdout, Option<String>)> {
+        // A TensorBoard log directory of several runs: their points are not
+        // one curve.
+        if let (Some(c), None) = (&table.run_column, &self.group) {
+            return Err(Error::input(
+                &table.source,
+                None,
+                None,
+                format!(
+                    "a TensorBoard log directory of several runs, named in its column '{c}': \
+                     their points are not one curve; fit each run by grouping on '{c}', or give \
+                     one run's folder"
+                ),
+            ));
+        }
         for spec in &self.derive {
             table.to_mut().derive(spec)?;
         }

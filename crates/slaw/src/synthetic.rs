@@ -43,6 +43,14 @@ pub fn generate(
     obs
 }
 
+/// `n` standard normal draws from a ChaCha8 stream seeded with `seed`
+/// (deterministic: the example files of `slaw demo --write` are drawn
+/// from it).
+pub fn normal_draws(seed: u64, n: usize) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| standard_normal(&mut rng)).collect()
+}
+
 /// Fine-tuning sizes of the selection benchmark: 200 * 2^k up to 1,638,400.
 pub fn finetune_sizes() -> Vec<f64> {
     (0..14).map(|k| 200.0 * 2f64.powi(k)).collect()

@@ -31,6 +31,11 @@ pub struct Table {
     /// What the reader did that the user should be told of (a TensorBoard
     /// log that restarts: the steps logged twice, the later records kept).
     pub notes: Vec<String>,
+    /// The column naming each row's run when the table is a TensorBoard
+    /// log directory of several runs (each subdirectory holding event
+    /// files is a run): the readers of loss curves read each run as a
+    /// curve of its own. None otherwise.
+    pub run_column: Option<String>,
     /// Per column, its cells read as numbers once, on the first
     /// [`Table::number`] of the column (the readers' passes over a log's
     /// rows read the step and loss cells again each): the value, or NaN
@@ -467,8 +472,8 @@ impl Table {
     }
 
     /// A directory: a TensorBoard log directory holding one event file is
-    /// read as that file (said in a note); with several (a run per file or
-    /// per subdirectory), an error listing them: one run is read at a time.
+    /// read as that file (said in a note); with several, as runs
+    /// ([`Table::read_runs_dir`]).
     fn read_dir(path: &Path, source: &str) -> Result<Table> {
         let mut found = Vec::new();
         let mut dirs = vec![(path.to_path_buf(), 0)];
@@ -507,24 +512,104 @@ impl Table {
                 );
                 Ok(t)
             }
-            n => {
-                let shown: Vec<String> = found
-                    .iter()
-                    .take(10)
-                    .map(|p| p.display().to_string())
-                    .collect();
-                Err(Error::input(
-                    source,
-                    None,
-                    None,
-                    format!(
-                        "a TensorBoard log directory with {n} event files (a run per file or per subdirectory): give one event file, one run at a time: {}{}",
-                        shown.join(", "),
-                        if n > 10 { ", ..." } else { "" }
-                    ),
-                ))
+            _ => Self::read_runs_dir(path, source, &found),
+        }
+    }
+
+    /// A TensorBoard log directory with several event files: the files of
+    /// one folder are one run (a resumed run writes a new file beside the
+    /// first), read in name order, one after the other (the loss-curve
+    /// readers then keep the later records of a step logged twice); with
+    /// several such folders, each is a run, named by its folder's path
+    /// under `path`, in a column `run` ([`Table::run_column`]).
+    fn read_runs_dir(path: &Path, source: &str, found: &[std::path::PathBuf]) -> Result<Table> {
+        let mut runs: std::collections::BTreeMap<String, Vec<&std::path::PathBuf>> =
+            std::collections::BTreeMap::new();
+        for f in found {
+            let dir = f.parent().unwrap_or(path);
+            let name = dir
+                .strip_prefix(path)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| dir.display().to_string());
+            let name = if name.is_empty() {
+                ".".to_string()
+            } else {
+                name
+            };
+            runs.entry(name).or_default().push(f);
+        }
+        let mut tables = Vec::new();
+        for (run, files) in &runs {
+            for f in files {
+                tables.push((run.clone(), Self::read(f)?));
             }
         }
+        let mut columns: Vec<String> = Vec::new();
+        for (_, t) in &tables {
+            for c in &t.columns {
+                if !columns.contains(c) {
+                    columns.push(c.clone());
+                }
+            }
+        }
+        let several = runs.len() > 1;
+        let run_col = if several {
+            let mut name = "run".to_string();
+            while columns.contains(&name) {
+                name = format!("tensorboard_{name}");
+            }
+            columns.push(name.clone());
+            Some(name)
+        } else {
+            None
+        };
+        let mut out = Table::new(source, columns.clone());
+        out.steps = true;
+        for (run, t) in &tables {
+            let at: Vec<Option<usize>> = columns
+                .iter()
+                .map(|c| t.columns.iter().position(|x| x == c))
+                .collect();
+            for r in 0..t.len() {
+                let cells = at.iter().enumerate().map(|(k, c)| match c {
+                    Some(c) => t.text(r, *c),
+                    None if several && k + 1 == columns.len() => run.as_str(),
+                    None => "",
+                });
+                out.push_row(t.row_numbers[r], cells)?;
+            }
+            let prefix = if several {
+                format!("run '{run}': ")
+            } else {
+                String::new()
+            };
+            out.notes
+                .extend(t.notes.iter().map(|n| format!("{prefix}{n}")));
+        }
+        let names: Vec<&str> = runs.keys().map(String::as_str).collect();
+        let shown = names
+            .iter()
+            .take(10)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if names.len() > 10 { ", ..." } else { "" };
+        out.notes.insert(
+            0,
+            match &run_col {
+                Some(c) => format!(
+                    "{source} is a TensorBoard log directory of {} runs ({shown}{more}; {} event files): each is read as a run, named in column '{c}'",
+                    names.len(),
+                    found.len()
+                ),
+                None => format!(
+                    "{source} is a directory: its {} event files (one run) were read in name order, one after the other",
+                    found.len()
+                ),
+            },
+        );
+        out.run_column = run_col;
+        Ok(out)
     }
 
     /// An empty table with these columns (rows come with `push_row`).
@@ -536,6 +621,7 @@ impl Table {
             row_numbers: Vec::new(),
             steps: false,
             notes: Vec::new(),
+            run_column: None,
             parsed: Vec::new(),
         }
         .with_cache()
@@ -594,6 +680,7 @@ impl Table {
         let mut out = Table::new(&self.source, self.columns.clone());
         out.steps = self.steps;
         out.notes = self.notes.clone();
+        out.run_column = self.run_column.clone();
         let mut dropped = 0;
         for r in 0..self.len() {
             if cols.iter().any(|&c| self.is_empty_cell(r, c)) {

@@ -203,6 +203,7 @@ impl Curve {
         lr_col: Option<&str>,
         run_col: Option<&str>,
     ) -> Result<Vec<(String, Result<Curve>)>> {
+        let run_col = run_col.or(t.run_column.as_deref());
         let several = Self::run_rows(t, name, run_col)?.len() > 1;
         Self::runs_diverged(t, name, step_col, loss_col, lr_col, run_col)?
             .into_iter()
@@ -229,6 +230,8 @@ impl Curve {
         lr_col: Option<&str>,
         run_col: Option<&str>,
     ) -> Result<Vec<DivergedRun>> {
+        // A TensorBoard log directory of several runs: a curve per run.
+        let run_col = run_col.or(t.run_column.as_deref());
         let groups = Self::run_rows(t, name, run_col)?;
         if groups.is_empty() {
             return Err(Error::input(&t.source, None, None, "no rows"));
@@ -449,7 +452,8 @@ impl Curve {
         run_col: Option<&str>,
     ) -> Result<Vec<(String, Vec<usize>)>> {
         let stem = name.to_string();
-        Ok(match run_col {
+        // A TensorBoard log directory of several runs: a curve per run.
+        Ok(match run_col.or(t.run_column.as_deref()) {
             None => vec![(stem, (0..t.len()).collect())],
             Some(c) => {
                 // One column, or several separated by commas: a run is one

@@ -255,20 +255,15 @@ pub fn windows(dir: &Path) -> Result<Vec<Window>> {
             push("misfitting", c.name.clone(), c.clone(), k);
         }
     }
-    for size in ["25", "100"] {
-        let folder = dir.join("multipower").join(size);
-        let files = crate::table::csv_files(&folder)?;
-        for f in files {
-            let c = Curve::read(&f, "step", "loss", Some("lr"))?;
-            let group = f
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let last = *c.step.last().expect("curves are not empty");
-            for fr in MULTIPOWER_FRACTIONS {
-                let k = c.step.iter().filter(|&&s| s <= fr * last).count();
-                push("multipower", group.clone(), c.clone(), k);
-            }
+    for (_, f, c) in super::protocol::multipower_curves(dir)? {
+        let group = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let last = *c.step.last().expect("curves are not empty");
+        for fr in MULTIPOWER_FRACTIONS {
+            let k = c.step.iter().filter(|&&s| s <= fr * last).count();
+            push("multipower", group.clone(), c.clone(), k);
         }
     }
     // The four log-spaced synthetic families (the shipped tables were learned

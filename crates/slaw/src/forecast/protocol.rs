@@ -348,6 +348,20 @@ pub fn early_forecast(
     }
 }
 
+/// The multi-power curves under `dir` (the loss-curves folder): every CSV
+/// file of `multipower/25` and `multipower/100` (step, loss, lr), each
+/// folder's in name order: (the model size's folder, the file, its curve).
+pub fn multipower_curves(dir: &Path) -> Result<Vec<(&'static str, std::path::PathBuf, Curve)>> {
+    let mut out = Vec::new();
+    for size in ["25", "100"] {
+        for f in crate::table::csv_files(&dir.join("multipower").join(size))? {
+            let c = Curve::read(&f, "step", "loss", Some("lr"))?;
+            out.push((size, f, c));
+        }
+    }
+    Ok(out)
+}
+
 /// The runs of the (Mis)Fitting file with at least 8 checkpoints, as curves
 /// of C4 eval loss against steps, in a stable order.
 pub fn misfitting_runs(path: &Path) -> Result<Vec<(Curve, f64)>> {

@@ -39,15 +39,10 @@ pub fn public_curves(dir: &Path) -> Result<Vec<LearningCurve>> {
         .iter()
         .map(|(c, _)| LearningCurve::from_curve("misfitting", c))
         .collect();
-    for size in ["25", "100"] {
-        let folder = dir.join("multipower").join(size);
-        let files = crate::table::csv_files(&folder)?;
-        for f in files {
-            let c = Curve::read(&f, "step", "loss", Some("lr"))?;
-            let mut lc = LearningCurve::from_curve("multipower", &c);
-            lc.name = format!("{size}M {}", lc.name);
-            out.push(lc);
-        }
+    for (size, _, c) in crate::forecast::protocol::multipower_curves(dir)? {
+        let mut lc = LearningCurve::from_curve("multipower", &c);
+        lc.name = format!("{size}M {}", lc.name);
+        out.push(lc);
     }
     Ok(out)
 }
