@@ -959,7 +959,8 @@ mod tests {
 
     #[test]
     fn far_values_shortcut_is_the_full_test() {
-        // Columns spanning 4-8 decades (the shortcut's edge at 5), with
+        // Columns spanning 4-8 decades (the shortcut's edge at 5), some with
+        // a value moved far from the rest,
         // zeros, negatives, non-finite values and repeats: the shortcut
         // answers as the sorted logs do.
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -974,6 +975,12 @@ mod tests {
             let n = 1 + case % 9;
             let span = 4.0 + 4.0 * next();
             let mut v: Vec<f64> = (0..n).map(|_| 10f64.powf(span * next() - 3.0)).collect();
+            // Every other column: one value moved 3-9 decades up or down,
+            // around the 6-decade gap that flags it.
+            if case % 2 == 0 {
+                let d = 3.0 + 6.0 * next();
+                v[0] *= 10f64.powf(if next() < 0.5 { d } else { -d });
+            }
             match case % 7 {
                 0 => v.push(0.0),
                 1 => v.push(f64::NAN),
