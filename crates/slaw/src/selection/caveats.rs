@@ -324,10 +324,12 @@ pub fn ranking_caveats(
     unranked: &[&str],
     level: Option<f64>,
 ) -> Vec<String> {
-    caveats_located(pool, budget, ranked, unranked, level, None)
+    caveats_located(pool, budget, ranked, unranked, level, None, None)
 }
 
-/// [`ranking_caveats`], a value's warning prefixed by where it was read.
+/// [`ranking_caveats`], a value's warning prefixed by where it was read;
+/// `spikes`: [`spikes::spikes`] of `pool` and `budget` when the caller has
+/// them already (None: computed here).
 pub(super) fn caveats_located(
     pool: &[Candidate],
     budget: &Budget,
@@ -335,6 +337,7 @@ pub(super) fn caveats_located(
     unranked: &[&str],
     level: Option<f64>,
     rows: Option<&crate::datasets::PoolRows>,
+    spikes: Option<&[spikes::Spike]>,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     warnings.extend(zero_width_warning(ranked));
@@ -375,24 +378,27 @@ pub(super) fn caveats_located(
         ));
     }
     warnings.extend(level.and_then(|l| capped_level_warning(l, ranked)));
+    let far_warnings = far_value_warnings(pool);
+    // The losses decades off (a parameter count's warning has no size).
+    let far: Vec<(usize, f64)> = far_warnings
+        .iter()
+        .filter_map(|&(ci, n, _)| n.map(|n| (ci, n)))
+        .collect();
     warnings.extend(
-        far_value_warnings(pool)
+        far_warnings
             .into_iter()
             .map(|(i, n, w)| located(rows, i, n, w)),
     );
     // A point that breaks its curve's trend (the methods that learn from the
     // pool learn without it); a loss decades off has its own warning above.
-    let far: Vec<(usize, f64)> = pool
-        .iter()
-        .enumerate()
-        .flat_map(|(ci, c)| {
-            let losses: Vec<f64> = c.curve.iter().map(|p| p.1).collect();
-            crate::observations::far_values(&losses)
-                .into_iter()
-                .map(move |i| (ci, c.curve[i].0))
-        })
-        .collect();
-    let spikes = spikes::spikes(pool, budget);
+    let computed;
+    let spikes = match spikes {
+        Some(s) => s,
+        None => {
+            computed = spikes::spikes(pool, budget);
+            &computed
+        }
+    };
     let new_spikes = spikes.iter().filter(|s| !far.contains(&(s.candidate, s.n)));
     warnings.extend(new_spikes.map(|s| {
         located(

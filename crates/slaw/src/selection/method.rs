@@ -768,6 +768,23 @@ impl PoolContext {
         level: Option<f64>,
         scale: Option<&SpreadScale>,
     ) -> PoolContext {
+        Self::with_scale_spikes(method, pool, budget, prior, gap, level, scale, None)
+    }
+
+    /// [`PoolContext::with_scale`] given [`super::spikes::spikes`] of
+    /// `pool` and `budget` when the caller has them already (None: computed
+    /// here, for the methods that learn from the pool).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn with_scale_spikes(
+        method: &Method,
+        pool: &[Candidate],
+        budget: &Budget,
+        prior: &[f64; trend::N_W],
+        gap: &[f64; trend::N_G],
+        level: Option<f64>,
+        scale: Option<&SpreadScale>,
+        spikes: Option<&[super::spikes::Spike]>,
+    ) -> PoolContext {
         if !method.kind.needs().pool {
             return PoolContext {
                 trend: *prior,
@@ -782,7 +799,10 @@ impl PoolContext {
         // A point that breaks its curve's trend (a bad seed, a typo) would
         // move the drift and trend of every candidate's interval: they are
         // learned without it (`spikes`; the selection warns about it).
-        super::spikes::without(&mut curves, &super::spikes::spikes(pool, budget));
+        match spikes {
+            Some(s) => super::spikes::without(&mut curves, s),
+            None => super::spikes::without(&mut curves, &super::spikes::spikes(pool, budget)),
+        }
         let w = method.kind.adapt_trend(prior, &curves, method.ats);
         let kind = method.line_kind(&w, gap);
         let calibration = level.and_then(|level| {

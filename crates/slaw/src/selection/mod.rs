@@ -768,7 +768,10 @@ fn select_inner(
     let scale = opts
         .spread_scale
         .or_else(|| calibrate::shipped_scale(method.name()));
-    let ctx = PoolContext::with_scale(
+    // The points that break their curve's trend: the pool's context learns
+    // without them and the caveats name them (computed once for both).
+    let spikes = spikes::spikes(pool, &budget);
+    let ctx = PoolContext::with_scale_spikes(
         &method,
         pool,
         &budget,
@@ -776,6 +779,7 @@ fn select_inner(
         &opts.gap_prior,
         opts.level,
         scale.as_ref(),
+        Some(&spikes),
     )
     .with_references(&method, pool, &budget, references);
     // Every candidate is scored; the error, if any, is the first failing
@@ -845,6 +849,7 @@ fn select_inner(
         &unranked_ids,
         opts.level,
         rows,
+        Some(&spikes),
     ));
     warnings.extend(short_of_budget_warning(pool, &budget));
     // A note, not a warning: on known-truth pools it fired on most of them
