@@ -774,6 +774,19 @@ fn far_quantile(scores: Vec<f64>, level: f64) -> Option<(f64, bool)> {
     }
 }
 
+/// Relative slack of [`at_least`]: far above the rounding of a difference
+/// of logs (about 1e-15 of them), far below any real gap between points.
+const TIE_SLACK: f64 = 1e-9;
+
+/// `a >= b` with ties in exact arithmetic kept on the `>=` side: log-spaced
+/// inputs put a later point at exactly half an origin's reach (and an
+/// origin's ratio at exactly a share of the largest), where the rounding of
+/// ln x, and so the unit of x, decided whether it was kept (`slaw fit
+/// --predict`'s extrapolation interval moved by 1% with x x 1e9).
+fn at_least(a: f64, b: f64) -> bool {
+    a >= b - TIE_SLACK * b.abs()
+}
+
 /// The scores of [`FitRule::FarRatio`] from a rolling origin's raw scores:
 /// per origin kept, the median |signed error| of its later points in the
 /// farther half of its reach over their median distance, the distance per
@@ -793,7 +806,7 @@ pub fn far_ratio_scores(rolled: &RollingScores, share: f64) -> Vec<f64> {
             let far: Vec<(f64, f64)> = o
                 .iter()
                 .zip(e)
-                .filter(|(s, _)| s.1 >= 0.5 * reach)
+                .filter(|(s, _)| at_least(s.1, 0.5 * reach))
                 .map(|(s, &e)| (s.1, e))
                 .collect();
             let err = crate::stats::median(far.iter().map(|f| f.1).collect()).abs();
@@ -808,7 +821,7 @@ pub fn far_ratio_scores(rolled: &RollingScores, share: f64) -> Vec<f64> {
     };
     per.iter()
         .enumerate()
-        .filter(|(i, p)| *i < 3 || p.0 >= share * largest)
+        .filter(|(i, p)| *i < 3 || at_least(p.0, share * largest))
         .map(|(_, p)| p.1)
         .collect()
 }
@@ -912,7 +925,7 @@ impl AlongRule {
                         let far: Vec<(f64, f64)> = o
                             .iter()
                             .zip(e)
-                            .filter(|(s, _)| s.1 >= 0.5 * reach)
+                            .filter(|(s, _)| at_least(s.1, 0.5 * reach))
                             .map(|(s, &e)| (s.1, e))
                             .collect();
                         if far.is_empty() {
@@ -955,7 +968,7 @@ impl AlongRule {
                             let reach = o.iter().fold(0.0f64, |m, s| m.max(s.1));
                             o.iter()
                                 .zip(e)
-                                .filter(|(s, _)| s.1 >= 0.5 * reach)
+                                .filter(|(s, _)| at_least(s.1, 0.5 * reach))
                                 .map(|(s, &e)| (*s, e))
                                 .unzip::<(f64, f64), f64, Vec<_>, Vec<_>>()
                         })

@@ -1,12 +1,20 @@
 //! Scale-free fitting: multiplying any input by 10^k (k in -9..9) changes
 //! neither the optimum (objective) nor any prediction at the data's points,
-//! for every catalog law and for formula laws with log parameters.
+//! for every catalog law and for formula laws with log parameters; nor the
+//! intervals at a point beyond the data (`fit --predict`'s extrapolation
+//! interval, the bootstrap band, the prediction's standard error from the
+//! parameters' standard errors mapped back), except bnsl-2's refit-based
+//! intervals (see `assert_same_intervals`).
 //!
 //! Tolerances: objective equal to 1e-6 relative (plus 1e-14 absolute, for
-//! exact fits), predictions equal to 1e-6 relative. The data are the
+//! exact fits), predictions equal to 1e-6 relative, the intervals' ends and
+//! the standard error 1e-5 relative ([`INTERVAL_TOL`]; measured at most
+//! 2.1e-7, 5.2e-9 and 5.3e-8). The data are the
 //! recovery tests' designs with their 0.2% multiplicative noise, so the optimum is
 //! not an exact fit.
 
+use slaw::bootstrap::{bootstrap, Resampling, Scheme};
+use slaw::extrapolation;
 use slaw::fit::{fit, FitOptions, FitResult};
 use slaw::law::formula::formula_law;
 use slaw::law::{catalog, Law};
@@ -124,6 +132,153 @@ fn assert_same_fit(
             base.params
         );
     }
+    if cd == 0 {
+        assert_same_intervals(law, obs, base, o2, &r, loss_factor, what);
+    }
+}
+
+/// Relative tolerance of the intervals' ends and of a prediction's standard
+/// error between two units: the refits behind them (rolling origin,
+/// bootstrap) are local searches from the full fit's optima, converged to
+/// about 1e-8 relative in the parameters; the standard error's gradient is
+/// a central difference (relative step 1e-5).
+const INTERVAL_TOL: f64 = 1e-5;
+
+/// The point beyond the data where the intervals are compared: the point
+/// with the largest first input, every input times 4.
+fn far_point(obs: &Observations) -> Vec<f64> {
+    let i = (0..obs.len())
+        .max_by(|&a, &b| obs.point(a)[0].total_cmp(&obs.point(b)[0]))
+        .unwrap();
+    obs.point(i).iter().map(|v| 4.0 * v).collect()
+}
+
+fn assert_close(a: f64, b: f64, tol: f64, what: &str) {
+    assert!(
+        a == b || (a / b - 1.0).abs() <= tol,
+        "{what}: {a} vs {b} (relative {:e})",
+        (a / b - 1.0).abs()
+    );
+}
+
+/// The delta-method standard error of the prediction at `x` from the fit's
+/// standard errors and correlations (natural units; `None` when a parameter
+/// has none: a flat direction).
+fn prediction_se(law: &Law, r: &FitResult, x: &[f64]) -> Option<f64> {
+    let id = &r.identifiability;
+    let p = r.params.values().to_vec();
+    let se: Vec<f64> = id
+        .std_errors
+        .values()
+        .iter()
+        .copied()
+        .collect::<Option<_>>()?;
+    if id.correlation.len() != p.len() {
+        return None;
+    }
+    let grad: Vec<f64> = (0..p.len())
+        .map(|j| {
+            let h = 1e-5 * p[j].abs().max(1e-12);
+            let (mut up, mut down) = (p.clone(), p.clone());
+            up[j] += h;
+            down[j] -= h;
+            (law.predict(x, &up) - law.predict(x, &down)) / (2.0 * h)
+        })
+        .collect();
+    let scaled: Vec<f64> = grad.iter().zip(&se).map(|(g, s)| g * s).collect();
+    let v: f64 = id
+        .correlation
+        .iter()
+        .zip(&scaled)
+        .map(|(row, a)| a * row.iter().zip(&scaled).map(|(c, b)| c * b).sum::<f64>())
+        .sum();
+    Some(v.max(0.0).sqrt())
+}
+
+/// The intervals of `base` (fitted on `obs`) and of `r` (on `o2`, the same
+/// data in other units, the loss times `loss_factor`) at the point beyond
+/// the data: `fit --predict`'s extrapolation interval (one-input laws), the
+/// bootstrap band, and the prediction's standard error from the parameters'
+/// standard errors mapped back to natural units, each the same (times the
+/// loss factor) to [`INTERVAL_TOL`].
+fn assert_same_intervals(
+    law: &Law,
+    obs: &Observations,
+    base: &FitResult,
+    o2: &Observations,
+    r: &FitResult,
+    loss_factor: f64,
+    what: &str,
+) {
+    let opts = FitOptions::default();
+    let (x1, x2) = (far_point(obs), far_point(o2));
+    let (p1, p2) = (base.predict(&x1), r.predict(&x2));
+    assert_close(
+        p2,
+        loss_factor * p1,
+        1e-6,
+        &format!("{what}: prediction beyond the data"),
+    );
+    // bnsl-2 (two breaks, 9 parameters): its refits on the rolling
+    // origin's windows and on resampled points are local searches in
+    // ill-conditioned windows, and land on different optima with a change
+    // of x in the last digits as with a change of unit (measured: the
+    // extrapolation interval's end moved by 36-62% at 5 of these 10 unit
+    // changes, the bootstrap band's by 6.8e-4 at loss x 1e3; BENCHMARKS.md,
+    // units55). Not a unit effect: its prediction and standard error are
+    // still compared. README says so.
+    let refits_settle = law.name != "bnsl-2";
+    if law.inputs.len() == 1 && refits_settle {
+        let c1 = extrapolation::calibrate(law, obs, base, &opts, 0.95, false);
+        let c2 = extrapolation::calibrate(law, o2, r, &opts, 0.95, false);
+        assert_eq!(c1.is_some(), c2.is_some(), "{what}: extrapolation interval");
+        if let (Some(c1), Some(c2)) = (c1, c2) {
+            let (i1, i2) = (
+                c1.interval(x1[0], p1).unwrap(),
+                c2.interval(x2[0], p2).unwrap(),
+            );
+            let w = format!("{what}: extrapolation interval");
+            assert_close(i2.lo, loss_factor * i1.lo, INTERVAL_TOL, &w);
+            assert_close(i2.hi, loss_factor * i1.hi, INTERVAL_TOL, &w);
+        }
+    }
+    let (s1, s2) = (prediction_se(law, base, &x1), prediction_se(law, r, &x2));
+    assert_eq!(s1.is_some(), s2.is_some(), "{what}: standard errors");
+    if let (Some(s1), Some(s2)) = (s1, s2) {
+        let w = format!("{what}: the prediction's standard error");
+        assert_close(s2, loss_factor * s1, INTERVAL_TOL, &w);
+    }
+    if !refits_settle {
+        return;
+    }
+    let how = Resampling::new(40, 0.9, 3);
+    let band = |o: &Observations, f: &FitResult, x: &[f64]| {
+        bootstrap(
+            law,
+            o,
+            f,
+            &opts,
+            &how,
+            Scheme::Points,
+            &[x.to_vec()],
+            &|| {},
+        )
+    };
+    let (b1, b2) = (band(obs, base, &x1), band(o2, r, &x2));
+    assert_eq!(b1.converged, b2.converged, "{what}: bootstrap refits kept");
+    let w = format!("{what}: bootstrap band");
+    assert_close(
+        b2.predictions[0].lo,
+        loss_factor * b1.predictions[0].lo,
+        INTERVAL_TOL,
+        &w,
+    );
+    assert_close(
+        b2.predictions[0].hi,
+        loss_factor * b1.predictions[0].hi,
+        INTERVAL_TOL,
+        &w,
+    );
 }
 
 #[test]
