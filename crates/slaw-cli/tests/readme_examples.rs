@@ -124,7 +124,7 @@ const QUOTED: [(&str, &str); 4] = [
     ),
     (
         "schedule examples/training_runs.csv --run-col run --predict",
-        "L0=3.018091 A=0.515576 alpha=0.489144 C=0.394991",
+        "L0=2.984328 A=0.520199 alpha=0.488957 C=0.392536",
     ),
     (
         "report examples/plan.toml",

@@ -171,9 +171,12 @@ fn lr(kind: &str, t: f64) -> f64 {
 
 /// A training log under schedule `kind` by the law of Tissue et al.,
 /// L = L0 + A S1^-alpha - C S2 (L0 = 3, A = 0.5, alpha = 0.5, C = 0.4; S1
-/// the summed learning rate, S2 its momentum-0.999 annealing area, as
-/// `bench/schedule_synthetic_coverage.py` simulates it step by step), with
+/// the summed learning rate, S2 its momentum-0.999 annealing area from the
+/// warmup's end on, step by step), with
 /// 0.5% log-normal noise: (step, lr, loss) every `every` steps up to 24,000.
+/// The training logs' warmup, in steps.
+const WARMUP: usize = 2_000;
+
 fn tissue_log(kind: &str, every: usize, seed: u64) -> Vec<(f64, f64, f64)> {
     let (l0, a, alpha, c) = (3.0, 0.5, 0.5, 0.4);
     let total = 24_000usize;
@@ -183,7 +186,9 @@ fn tissue_log(kind: &str, every: usize, seed: u64) -> Vec<(f64, f64, f64)> {
     for t in 1..=total {
         let eta = lr(kind, t as f64);
         s1 += eta;
-        if t > 1 {
+        // annealing counted from the warmup's end, as the library's fits
+        // count it (a rising rate is no annealing)
+        if t > WARMUP {
             m = 0.999 * m + (prev - eta);
         }
         s2 += m;

@@ -341,18 +341,7 @@ pub fn pick_with(
             } else {
                 None
             };
-            // A fit that explains the points no better than a constant (a
-            // falling law on rising values) is no fit: `fit` calls it failed.
-            let constant = full.as_ref().and_then(|f| {
-                let data = if obs.len() > MAX_POINTS {
-                    &full_data
-                } else {
-                    obs
-                };
-                let diag = crate::diagnostics::evaluate(law, &f.params, data);
-                crate::diagnostics::no_better_than_constant(law, f, data, opts, &diag)
-            });
-            let converged = full.as_ref().is_some_and(|f| f.converged) && constant.is_none();
+            let converged = full.as_ref().is_some_and(|f| f.converged);
             let signed: Vec<Option<Signed>> = rule
                 .origins
                 .iter()
@@ -367,8 +356,6 @@ pub fn pick_with(
                     law.n_params(),
                     obs.len()
                 ))
-            } else if constant.is_some() {
-                Some("its fit explains the points no better than a constant".to_string())
             } else if !converged {
                 Some("the fit did not converge".to_string())
             } else if sc.is_none() {
