@@ -23,15 +23,23 @@ fn warnings(v: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// The highest observed mean loss up to `until` and the forecast at the
-/// last step.
+/// The highest observed mean loss (over positions) of the run's checkpoints
+/// up to `until` (the fitted ones; the JSON lists only the forecast steps),
+/// and the forecast at the last step.
 fn ceiling_and_last(v: &serde_json::Value, until: f64) -> (f64, f64, f64) {
+    let text = std::fs::read_to_string(run_file()).unwrap();
+    let mut sums: std::collections::BTreeMap<u64, (f64, f64)> = Default::default();
+    for l in text.lines().skip(1) {
+        let c: Vec<&str> = l.split(',').collect();
+        let step: f64 = c[0].parse().unwrap();
+        if step <= until {
+            let e = sums.entry(step as u64).or_default();
+            e.0 += c[2].parse::<f64>().unwrap();
+            e.1 += 1.0;
+        }
+    }
+    let ceiling = sums.values().map(|(s, n)| s / n).fold(0.0, f64::max);
     let f = v["forecasts"].as_array().unwrap();
-    let ceiling = f
-        .iter()
-        .filter(|p| p["step"].as_f64().unwrap() <= until)
-        .filter_map(|p| p["observed"].as_f64())
-        .fold(0.0, f64::max);
     let last = f.last().unwrap();
     (
         ceiling,
