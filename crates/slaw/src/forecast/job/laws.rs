@@ -168,8 +168,12 @@ pub(super) fn run_temporal(
     req: &Request,
 ) -> Result<ForecastOutput> {
     let sched = curve.lr.is_some().then_some(curve);
-    let f = temporal::fit_temporal(pc, k, sched)?;
+    let mut f = temporal::fit_temporal(pc, k, sched)?;
     let xs = temporal::inputs(ext, f.t_ref);
+    // The point forecast is held to the replicates' rule at the forecast
+    // steps too (a step past the file's end is not among the fit's own).
+    let past: Vec<[f64; 3]> = xs.iter().copied().filter(|x| x[0] > 1.0).collect();
+    let held = f.hold_plausible(&past);
     let mut points: Vec<Point> = (0..ext.len())
         .map(|i| Point {
             step: ext.step[i],
@@ -182,6 +186,32 @@ pub(super) fn run_temporal(
     let mut bootstrap = None;
     let mut interval_kind = None;
     let mut warnings: Vec<String> = Vec::new();
+    let ceiling = f.ceiling();
+    for tr in &f.trajectories {
+        if let Some(old) = tr.replaced {
+            warnings.push(format!(
+                "the {} trajectory of {} (the lowest held-out error) forecast a mean loss past the fit above the highest fitted one ({}), a forecast no bootstrap replicate is allowed: {} follows the {} form instead (the next by held-out error that keeps the forecast at most that)",
+                old.name(),
+                tr.param,
+                crate::numbers::short(ceiling),
+                tr.param,
+                tr.chosen.form.name()
+            ));
+        }
+    }
+    if !held {
+        if let Some(p) = points
+            .iter()
+            .find(|p| p.step > f.t_ref && !temporal::plausible(p.loss, ceiling))
+        {
+            warnings.push(format!(
+                "the forecast at step {} ({}) is not below the highest fitted mean loss ({}) and no other trajectory form avoids it: a falling run's loss does not climb back above where it started, so this forecast is not to be used",
+                crate::numbers::short(p.step),
+                crate::numbers::short(p.loss),
+                crate::numbers::short(ceiling)
+            ));
+        }
+    }
     if req.bootstrap > 0 {
         let (iv, ok) = f.bootstrap(&xs, req.bootstrap, req.seed, req.level);
         // Past the fit, the bootstrap (trajectory noise) widened to the

@@ -295,7 +295,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                         known_until: Some(last),
                     });
                 }
-                if let Some(d) = decay.filter(|d| !d.identified()) {
+                // Without a trajectory that reads the rate, the forecast
+                // ignores whatever decay is still to come, pinned by the
+                // window or not (BENCHMARKS.md, temp55): the warning stays
+                // while the rate falls by more than 5% of its peak past it.
+                let unread = |d: &WindowDecay| {
+                    reads_lr.is_empty() && d.forecast > d.window + 0.05
+                };
+                if let Some(d) = decay.filter(|d| !d.identified() || unread(d)) {
                     let head = format!(
                         "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window",
                         100.0 * d.forecast,
@@ -303,9 +310,13 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                     );
                     o.warnings.insert(
                         0,
-                        if reads_lr.is_empty() {
+                        if reads_lr.is_empty() && !d.identified() {
                             format!(
                                 "{head}; no trajectory the temporal law chose reads the learning rate, so its forecast ignores the coming decay, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs the final loss still ended above such forecasts 14 times in 57 (at fits to 10%, 20% and 30% of the run)"
+                            )
+                        } else if reads_lr.is_empty() {
+                            format!(
+                                "{head}; no trajectory the temporal law chose reads the learning rate (a2 is offered only forms of the step alone), so its forecast ignores the decay still to come, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 4 times in 27"
                             )
                         } else {
                             format!(
