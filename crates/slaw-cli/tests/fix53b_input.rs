@@ -4,6 +4,7 @@
 //! without the learning rate.
 
 mod common;
+use common::warnings;
 use common::{json_of, slaw, write};
 
 /// A cosine schedule: peak 3e-4 to 3e-5 at 24000 after a 2000-step warmup.
@@ -27,15 +28,6 @@ fn forecast_half(f: &str, json: bool) -> std::process::Output {
         c.arg("--json");
     }
     c.output().unwrap()
-}
-
-fn warnings(v: &serde_json::Value) -> Vec<String> {
-    v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

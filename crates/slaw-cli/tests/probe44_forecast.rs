@@ -3,6 +3,7 @@
 //! the temporal law's interval kind and an all-zero learning rate.
 
 mod common;
+use common::warnings;
 
 use common::{json_of, shared, slaw, write};
 use predicates::prelude::*;
@@ -19,15 +20,6 @@ fn forecast_json(file: &str, args: &[&str]) -> serde_json::Value {
             .output()
             .unwrap(),
     )
-}
-
-fn warnings(v: &serde_json::Value) -> Vec<String> {
-    v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap().to_string())
-        .collect()
 }
 
 /// probe44 item 3: a pure power curve (no floor) fits E, or tissue's L0,

@@ -4,19 +4,11 @@
 //! temporal law's coefficients on a bound.
 
 mod common;
+use common::warnings;
 
 use common::{json_of, slaw, write};
 use std::fs;
 use tempfile::TempDir;
-
-fn warnings(v: &serde_json::Value) -> Vec<String> {
-    v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap().to_string())
-        .collect()
-}
 
 /// A log from step 10 to 3000 every 10 steps: the rate rises linearly from
 /// 0 at step 10 to 3e-4 at step 300, then a cosine to 3e-5 at step 3000;

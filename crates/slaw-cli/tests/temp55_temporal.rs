@@ -4,6 +4,7 @@
 //! forecast 18.28 for a final loss of 2.67, above every fitted loss.
 
 mod common;
+use common::warnings;
 
 use common::{json_of, slaw};
 use std::path::PathBuf;
@@ -12,15 +13,6 @@ fn run_file() -> PathBuf {
     // Committed with the repository (bench/temporal/data), not shared data.
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../bench/temporal/data/medium_cosine_seed2.csv")
-}
-
-fn warnings(v: &serde_json::Value) -> Vec<String> {
-    v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap().to_string())
-        .collect()
 }
 
 /// The highest observed mean loss (over positions) of the run's checkpoints
