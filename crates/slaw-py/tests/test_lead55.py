@@ -12,9 +12,9 @@ from slaw import _native
 
 def test_methods_warns_of_a_method_left_out_of_the_decision(tmp_path):
     df = pd.read_csv(io.StringIO(_native._joint_example_csv(0.005, 2)))
-    # prompt: a single model size and no pretraining runs (nothing to fit)
-    df = df[~((df["method"] == "prompt") & (df["model_size"].isna()
-                                           | (df["model_size"] != 1e9)))]
+    # the model-size runs only; prompt at a single model size (nothing to fit)
+    df = df[df["model_size"].notna()]
+    df = df[~((df["method"] == "prompt") & (df["model_size"] != 1e9))]
     path = tmp_path / "runs.csv"
     df.to_csv(path, index=False)
     with pytest.warns(UserWarning, match="method 'prompt' left out of the decision"):
