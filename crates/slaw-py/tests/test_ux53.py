@@ -39,7 +39,7 @@ def test_a_forecast_from_a_path_plots_its_curve_and_labelled_band(tmp_path):
         # The fitted part and the rest: every observed point, split at the end of the fit.
         until = r.to_dict()["fit_until_step"]
         fitted = lines["fitted part"].get_xdata()
-        rest = lines["truth (not fitted)"].get_xdata()
+        rest = lines["observed (not fitted)"].get_xdata()
         assert len(fitted) + len(rest) == 400
         assert max(fitted) <= until < min(rest)
         # The law's curve over every step, not one dot.

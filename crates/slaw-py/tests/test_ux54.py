@@ -154,7 +154,7 @@ def test_forecasts_of_several_runs_plot_one_axes_per_run(tmp_path):
     for ax, fc in zip(axes, r):
         lines = {l.get_label(): l for l in ax.get_lines()}
         assert "forecast (reciprocal)" in lines
-        assert len(lines["fitted part"].get_xdata()) + len(lines["truth (not fitted)"].get_xdata()) == 200
+        assert len(lines["fitted part"].get_xdata()) + len(lines["observed (not fitted)"].get_xdata()) == 200
         assert fc.curve in ax.get_title()
     plt.close("all")
 

@@ -759,7 +759,7 @@ class ForecastResult(FrameResult):
                 ax.plot(step[fit], obs[fit], "o", ms=3, color="#0072B2", label="fitted part")
             if rest.any():
                 ax.plot(step[rest], obs[rest], "o", ms=3, mfc="none", color="#AFAFAF",
-                        label="truth (not fitted)")
+                        label="observed (not fitted)")
             band = np.isfinite(lo) & np.isfinite(hi)
             if band.any():
                 ax.fill_between(step[band], lo[band], hi[band], color="#E69F00", alpha=0.25,

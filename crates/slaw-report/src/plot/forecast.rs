@@ -21,7 +21,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
             points: obs(true),
         },
         Series {
-            label: "truth (not fitted)".into(),
+            label: "observed (not fitted)".into(),
             color: super::MUTED,
             kind: SeriesKind::HollowPoints,
             points: obs(false),
