@@ -9,7 +9,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{json_of, shared};
+use common::{flan_curve, json_of};
 use std::fs;
 use tempfile::TempDir;
 
@@ -28,24 +28,9 @@ fn run(f: &std::path::Path, law: &str, predict: &[&str], json: bool) -> std::pro
 
 #[test]
 fn beyond_the_data_power_holds_the_rectified_prediction() {
-    let Some(flan) = shared("finetune-selection/flan.csv") else {
+    let Some((csv, truth)) = flan_curve("MBZUAI/LaMini-GPT-774M") else {
         return;
     };
-    let text = fs::read_to_string(flan).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let row: Vec<&str> = lines
-        .find(|l| l.starts_with("MBZUAI/LaMini-GPT-774M,"))
-        .unwrap()
-        .split(',')
-        .collect();
-    let mut csv = String::from("n,loss\n");
-    for k in 2..10 {
-        csv.push_str(&format!("{},{}\n", header[k], row[k]));
-    }
-    let truth: f64 = row[header.iter().position(|h| *h == "1638400").unwrap()]
-        .parse()
-        .unwrap();
     let dir = TempDir::new().unwrap();
     let f = dir.path().join("curve.csv");
     fs::write(&f, csv).unwrap();

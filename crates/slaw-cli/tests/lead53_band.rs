@@ -7,27 +7,15 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{json_of, shared};
+use common::{flan_curve, json_of};
 use std::fs;
 use tempfile::TempDir;
 
 #[test]
 fn beyond_the_data_the_interval_holds_the_bootstrap_band() {
-    let Some(flan) = shared("finetune-selection/flan.csv") else {
+    let Some((csv, _)) = flan_curve("MBZUAI/LaMini-GPT-124M") else {
         return;
     };
-    let text = fs::read_to_string(flan).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let row: Vec<&str> = lines
-        .find(|l| l.starts_with("MBZUAI/LaMini-GPT-124M,"))
-        .unwrap()
-        .split(',')
-        .collect();
-    let mut csv = String::from("n,loss\n");
-    for k in 2..10 {
-        csv.push_str(&format!("{},{}\n", header[k], row[k]));
-    }
     let dir = TempDir::new().unwrap();
     let f = dir.path().join("curve.csv");
     fs::write(&f, csv).unwrap();

@@ -76,3 +76,26 @@ pub fn warnings(v: &serde_json::Value) -> Vec<String> {
         .map(|w| w.as_str().unwrap().to_string())
         .collect()
 }
+
+/// One FLAN candidate's fine-tuning curve at sizes 200..25,600 as an
+/// `n,loss` table, and its measured loss at 1,638,400 examples; None
+/// (skipped, as [`shared`] says) when ../shared is absent.
+pub fn flan_curve(model: &str) -> Option<(String, f64)> {
+    let text = std::fs::read_to_string(shared("finetune-selection/flan.csv")?).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let prefix = format!("{model},");
+    let row: Vec<&str> = lines
+        .find(|l| l.starts_with(&prefix))
+        .unwrap()
+        .split(',')
+        .collect();
+    let mut csv = String::from("n,loss\n");
+    for k in 2..10 {
+        csv.push_str(&format!("{},{}\n", header[k], row[k]));
+    }
+    let full = row[header.iter().position(|h| *h == "1638400").unwrap()]
+        .parse()
+        .unwrap();
+    Some((csv, full))
+}
