@@ -3,7 +3,8 @@
 
 Runs that follow the tissue law (Tissue et al.: L = L0 + A S1^-alpha - C S2,
 S1 the learning rate summed over the steps, warmup included, S2 the
-momentum-smoothed sum of its decreases, momentum 0.999) with relative
+momentum-smoothed sum of its decreases from the warmup's end on, momentum
+0.999, the convention of slaw's fits) with relative
 log-normal noise: three fitted runs of 24,000 steps (constant, cosine,
 two-stage), three schedules predicted (WSD to 24,000 steps, cosine and
 constant to 72,000: three times the runs' length). For each seed it
@@ -57,7 +58,9 @@ def trajectory(kind, total, every=128):
     for t in range(1, total + 1):
         eta = rate(kind, t, total)
         s1 += eta
-        if t > 1:
+        # annealing counted from the warmup's end, as slaw's fits count it
+        # (a rising rate is no annealing) and as `slaw demo`'s logs do
+        if t > WARMUP:
             m = MOMENTUM * m + (prev - eta)
         s2 += m
         prev = eta

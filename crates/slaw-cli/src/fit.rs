@@ -347,7 +347,7 @@ pub(crate) fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
     }
     if !skipped.is_empty() {
         eprintln!(
-            "error: {} group(s) not fitted (too few points; see the warnings); exit status {}",
+            "partial result: {} group(s) not fitted (too few points; see the warnings); exit status {}",
             skipped.len(),
             output::EXIT_NOT_CONVERGED
         );

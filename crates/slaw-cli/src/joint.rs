@@ -319,7 +319,7 @@ pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
             what.push(format!("{factors} factor(s) of fitted methods"));
         }
         eprintln!(
-            "error: {} not fitted (see the warnings){}; exit status {}",
+            "partial result: {} not fitted (see the warnings){}; exit status {}",
             what.join(" and "),
             if ok {
                 ""
@@ -444,7 +444,7 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         // A partial result, as `joint`, `fit --group` and `forecast
         // --run-col`: exit 3.
         eprintln!(
-            "error: {} method(s) left out of the decision ({}; see the warnings){}; exit status {}",
+            "partial result: {} method(s) left out of the decision ({}; see the warnings){}; exit status {}",
             rec.left_out.len(),
             rec.left_out
                 .iter()

@@ -312,7 +312,7 @@ pub fn cmd_status(
     }
     if ranking && ranked && unranked > 0 {
         eprintln!(
-            "error: {unranked} of {} candidates not ranked (see the warnings); exit status {}",
+            "partial result: {unranked} of {} candidates not ranked (see the warnings); exit status {}",
             summary.ranking.len(),
             output::EXIT_NOT_CONVERGED
         );

@@ -59,7 +59,7 @@ pub struct ScheduleArgs {
     /// prior's range (as `slaw forecast`). Coverage as measured at 90%: 32 of 36 final losses of
     /// other schedules of the multi-power runs (tissue 8 of 12, multipower and
     /// multipower-warmup 12 of 12 each); on synthetic runs that follow the law they are
-    /// conservative, the more so the noisier the points (median half-width 2.7-6.4x the errors
+    /// conservative, the more so the noisier the points (median half-width 7.3-10.3x the errors
     /// at 3x the runs' length; BENCHMARKS.md). With one run the transfer error is not measured: the intervals leave it
     /// out (a warning; JSON interval_kind bootstrap, not backtest). A predicted loss that is
     /// not > 0 gets no interval, and a warning.

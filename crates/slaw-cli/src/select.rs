@@ -226,7 +226,7 @@ pub(crate) fn cmd_select(a: SelectArgs) -> Result<ExitCode> {
     // skipped by `fit --group` or a run by `forecast --run-col`.
     if !sel.unranked.is_empty() {
         eprintln!(
-            "error: {} of {} candidates not ranked (see the warnings); exit status {}",
+            "partial result: {} of {} candidates not ranked (see the warnings); exit status {}",
             sel.unranked.len(),
             sel.unranked.len() + sel.ranking.len(),
             output::EXIT_NOT_CONVERGED

@@ -115,8 +115,9 @@ fn methods_exits_3_when_it_leaves_a_method_out() {
     assert_eq!(out.status.code(), Some(3), "{text}\n{err}");
     assert!(text.contains("recommended: "), "{text}");
     assert!(
-        err.contains("error: 1 method(s) left out of the decision (prompt; see the warnings)")
-            && err.contains("exit status 3"),
+        err.contains(
+            "partial result: 1 method(s) left out of the decision (prompt; see the warnings)"
+        ) && err.contains("exit status 3"),
         "{err}"
     );
     // all methods kept: exit 0

@@ -112,7 +112,11 @@ fn to_py(e: Failure) -> PyErr {
     match e {
         Failure::Usage(m) => PyValueError::new_err(m),
         Failure::Slaw(e) => {
-            let msg = message(&e);
+            let mut msg = message(&e);
+            // A missing column: the one probably meant (as the CLI's hint).
+            if let Some(h) = slaw::near_column::hint(&msg) {
+                msg = format!("{msg} ({h})");
+            }
             match e.innermost() {
                 slaw::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                     PyFileNotFoundError::new_err(msg)

@@ -26,6 +26,7 @@ pub mod law;
 pub mod learning_curves;
 pub mod linalg;
 pub mod m4_reference;
+pub mod near_column;
 pub mod numbers;
 pub mod objective;
 pub mod observations;

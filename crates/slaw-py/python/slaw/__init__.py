@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections.abc as _abc
 import json as _json
 import os as _os
+import re as _re
 import sqlite3 as _sqlite3
 import typing as _typing
 import warnings as _warnings
@@ -159,7 +160,27 @@ def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]], *extra: Any) ->
         msg = str(e)
         if msg.endswith(": empty cell") and not isinstance(data, str):
             raise ValueError(msg + " (a missing value: NaN or None)") from None
+        named = _option_naming_column(msg, opts)
+        if named:
+            raise ValueError(named) from None
         raise
+
+
+def _option_naming_column(msg: str, opts: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """A missing-column error with the keyword that named the column, inside the hint the
+    library gave ("did you mean ...?"), as the CLI names its flag; None for other errors."""
+    m = _re.search(r"column '([^']*)': no such column", msg)
+    if not m or not opts:
+        return None
+    col = m.group(1)
+    keys = [k for k, v in opts.items()
+            if isinstance(v, str) and col in (p.strip() for p in v.split(","))]
+    if not keys:
+        return None
+    phrase = f"the keyword {keys[0]}= names this column"
+    if " (did you mean" in msg:
+        return msg.replace(" (did you mean", f" ({phrase}; did you mean", 1)
+    return f"{msg} ({phrase})"
 
 
 def laws(kind: Optional[str] = "fit") -> _pd.DataFrame:

@@ -249,46 +249,64 @@ fn temporal_section(t: &TemporalFit) -> String {
             "; no learning rate: the lr form is not a candidate"
         }
     );
-    let names: Vec<&str> = TrajectoryForm::ALL.iter().map(|f| f.name()).collect();
-    let _ = writeln!(
-        s,
-        "{:<4} {:<11} {:<34} {}",
-        "",
-        "trajectory",
-        "coefficients",
-        names.iter().map(|n| format!("{n:>11}")).collect::<String>()
-    );
     // The held-out errors: one format for the table (plain, or scientific
-    // when some error needs it).
+    // when some error needs it); columns as wide as their widest cell, so
+    // that a large error never runs into its neighbour.
     let err_col = slaw::numbers::Column::of(
         t.trajectories
             .iter()
             .flat_map(|tr| tr.candidates.iter().filter_map(|c| c.held_out_error)),
     );
-    for tr in &t.trajectories {
-        let coef: Vec<String> = tr.chosen.coef.iter().map(|v| num(*v)).collect();
-        // One column per form; a form the rule did not consider for this
-        // parameter (a2 among the bounded forms) shows "-".
-        let errs: String = TrajectoryForm::ALL
+    let rows: Vec<(String, Vec<String>)> = t
+        .trajectories
+        .iter()
+        .map(|tr| {
+            let coef: Vec<String> = tr.chosen.coef.iter().map(|v| num(*v)).collect();
+            // One cell per form; a form the rule did not consider for this
+            // parameter (a2 among the bounded forms) shows "-".
+            let errs = TrajectoryForm::ALL
+                .iter()
+                .map(|f| {
+                    tr.candidates
+                        .iter()
+                        .find(|c| c.form == *f)
+                        .and_then(|c| c.held_out_error)
+                        .map_or_else(|| "-".to_string(), |e| err_col.fmt(e))
+                })
+                .collect();
+            (coef.join(", "), errs)
+        })
+        .collect();
+    let names: Vec<&str> = TrajectoryForm::ALL.iter().map(|f| f.name()).collect();
+    let coef_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(34);
+    let err_w = rows
+        .iter()
+        .flat_map(|r| r.1.iter().map(String::len))
+        .chain(names.iter().map(|n| n.len()))
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    let _ = writeln!(
+        s,
+        "{:<4} {:<11} {:<coef_w$}{}",
+        "",
+        "trajectory",
+        "coefficients",
+        names
             .iter()
-            .map(|f| {
-                match tr
-                    .candidates
-                    .iter()
-                    .find(|c| c.form == *f)
-                    .and_then(|c| c.held_out_error)
-                {
-                    Some(e) => format!("{:>11}", err_col.fmt(e)),
-                    None => format!("{:>11}", "-"),
-                }
-            })
-            .collect();
+            .map(|n| format!(" {n:>err_w$}"))
+            .collect::<String>()
+    );
+    for (tr, (coef, errs)) in t.trajectories.iter().zip(&rows) {
         let _ = writeln!(
             s,
-            "{:<4} {:<11} {:<34} {errs}",
+            "{:<4} {:<11} {:<coef_w$}{}",
             tr.param,
             tr.chosen.form.name(),
-            coef.join(", ")
+            coef,
+            errs.iter()
+                .map(|e| format!(" {e:>err_w$}"))
+                .collect::<String>()
         );
     }
     let _ = writeln!(
@@ -535,7 +553,7 @@ pub fn schedule_coverage(method: &str) -> String {
     let synthetic = if method == "multipower-warmup" {
         ""
     } else {
-        "; on synthetic runs that follow the tissue law (three runs, noise 0.3% / 1%) they are conservative, the more so the noisier the points: 20 of 20 covered at 3x the runs' length, the median half-width 2.7-3.8x / 4.7-6.4x the 90th percentile of the errors"
+        "; on synthetic runs that follow the tissue law (three runs, noise 0.3% / 1%) they are conservative, the more so the noisier the points: 20 of 20 covered at 3x the runs' length, the median half-width 7.3-8.6x / 9.0-10.3x the 90th percentile of the errors"
     };
     format!(
         "coverage as measured: {method}'s 90% intervals covered {covered} final losses of other schedules of the multi-power runs (fitted on three runs, two model sizes; the three laws 32 of 36){synthetic}"
