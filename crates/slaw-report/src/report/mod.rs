@@ -793,8 +793,8 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         sel.chosen().rank,
         match sel.choice.bound_pick.and_then(|i| sel.ranking.get(i)) {
             Some(b) => format!(
-                "AtS's pick (lowest AtS-line prediction): {} (rank {}), of the lowest pessimistic \
-                 bound, is not clearly better (their intervals overlap)",
+                "AtS's pick (lowest AtS-line prediction): {} (rank {}), of the lowest risk \
+                 score, is not clearly better (their intervals overlap)",
                 b.estimate.id, b.rank
             ),
             None => sel.choice.rule.to_string(),

@@ -179,7 +179,10 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
     // too): said once per group, with or without the parametric fit.
     let n: Vec<f64> = runs.iter().map(|r| r.n).collect();
     let d: Vec<f64> = runs.iter().map(|r| r.d).collect();
-    for w in super::unit_warnings(&n, &d) {
+    for w in super::unit_warnings(&n, &d)
+        .into_iter()
+        .chain(super::design_warnings(&n, &d))
+    {
         if !out.warnings.contains(&w) {
             out.warnings.push(w);
         }

@@ -447,6 +447,76 @@ fn median_tokens_per_param(n: &[f64], d: &[f64]) -> Option<f64> {
     (!ratios.is_empty()).then(|| crate::stats::median(ratios))
 }
 
+/// R^2 of ln D on ln N over the runs above which every run's D is taken for
+/// a power of its N (one recipe, e.g. 20 tokens per parameter at every
+/// size): the law cannot then tell model size from data.
+pub const ONE_RECIPE_R2: f64 = 0.99;
+
+/// A warning when the runs' design cannot separate N from D: ln D a
+/// near-linear function of ln N over at least 3 distinct sizes (R^2 above
+/// [`ONE_RECIPE_R2`]; a public isoFLOP grid has 0.06), as with one run per
+/// model size at a fixed number of tokens per parameter. The law's A,
+/// alpha, B, beta and the allocation then follow the noise, not the data.
+pub fn design_warnings(n: &[f64], d: &[f64]) -> Vec<String> {
+    let pts: Vec<(f64, f64)> = n
+        .iter()
+        .zip(d)
+        .filter(|(n, d)| n.is_finite() && d.is_finite() && **n > 0.0 && **d > 0.0)
+        .map(|(n, d)| (n.ln(), d.ln()))
+        .collect();
+    let mut sizes: Vec<f64> = pts.iter().map(|p| p.0).collect();
+    sizes.sort_by(f64::total_cmp);
+    sizes.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    if sizes.len() < 3 {
+        return Vec::new();
+    }
+    let k = pts.len() as f64;
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / k,
+        pts.iter().map(|p| p.1).sum::<f64>() / k,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (x, y) in &pts {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    if !(sxx > 0.0) {
+        return Vec::new();
+    }
+    // Every run at the same D (to rounding) is as undetermined: beta and B
+    // have nothing to follow.
+    let (r2, slope) = if syy <= 1e-12 * sxx {
+        (1.0, 0.0)
+    } else {
+        (sxy * sxy / (sxx * syy), sxy / sxx)
+    };
+    if r2 <= ONE_RECIPE_R2 {
+        return Vec::new();
+    }
+    let how = if syy <= 1e-12 * sxx {
+        "every run has the same D".to_string()
+    } else if (slope - 1.0).abs() < 0.1 {
+        format!(
+            "every run has about the same tokens per parameter (D/N = {} median; ln D on ln N: \
+             R^2 {})",
+            crate::numbers::sig(median_tokens_per_param(n, d).unwrap_or(f64::NAN), 3),
+            crate::numbers::sig(r2, 4)
+        )
+    } else {
+        format!(
+            "every run's D is about a power of its N (D ~ N^{}; ln D on ln N: R^2 {})",
+            crate::numbers::sig(slope, 3),
+            crate::numbers::sig(r2, 4)
+        )
+    };
+    vec![format!(
+        "{how}: along one line in (N, D) the law cannot tell model size from data, so A, alpha, \
+         B, beta and the allocation are set by the noise, not by these runs; train some sizes at \
+         other token counts (an isoFLOP grid: several sizes at each compute budget)"
+    )]
+}
+
 /// Tokens per parameter outside which the runs' N and D are taken for not
 /// both counts (trained language models lie near 1..1e4; Chinchilla's runs
 /// at 1.5..1e3): a median D/N outside 1e-2..1e5 is a unit, not a recipe.
@@ -698,6 +768,7 @@ pub fn from_fit(
             let mut w = budget_warnings(budgets, range, intervals);
             let col = |j: usize| (0..obs.len()).map(|i| obs.point(i)[j]).collect::<Vec<_>>();
             w.extend(unit_warnings(&col(0), &col(1)));
+            w.extend(design_warnings(&col(0), &col(1)));
             w
         },
         undetermined_by: if on {
@@ -799,6 +870,41 @@ mod tests {
     /// Probe afc items 5 and 19: a repeated budget is one row, given
     /// parameters draw a curve over the asked budgets, and runs whose 6ND
     /// cannot be FLOPs (N, D in billions) are named.
+    #[test]
+    fn one_recipe_runs_are_warned_of() {
+        // One run per size at 20 tokens per parameter (probe56 5).
+        let n: Vec<f64> = (0..8).map(|i| 1e7 * 2.68f64.powi(i)).collect();
+        let d: Vec<f64> = n
+            .iter()
+            .map(|n| 20.0 * n * (1.0 + 0.001 * n.ln().sin()))
+            .collect();
+        let w = design_warnings(&n, &d);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("every run has about the same tokens per parameter (D/N = 20")
+                && w[0].contains("isoFLOP grid"),
+            "{w:?}"
+        );
+        // D growing as N^0.5: the same line, said as a power.
+        let d2: Vec<f64> = n.iter().map(|n| 1e6 * n.sqrt()).collect();
+        assert!(design_warnings(&n, &d2)[0].contains("D ~ N^0.5"));
+        // Every run at one D.
+        let d3 = vec![1e10; n.len()];
+        assert!(design_warnings(&n, &d3)[0].starts_with("every run has the same D"));
+        // An isoFLOP grid: three sizes at each of three budgets.
+        let (mut gn, mut gd) = (Vec::new(), Vec::new());
+        for c in [1e18, 1e19, 1e20] {
+            for f in [0.5, 1.0, 2.0] {
+                let nn = f * (c / 120.0f64).sqrt();
+                gn.push(nn);
+                gd.push(c / (6.0 * nn));
+            }
+        }
+        assert!(design_warnings(&gn, &gd).is_empty());
+        // Two sizes: nothing to say.
+        assert!(design_warnings(&n[..2], &d[..2]).is_empty());
+    }
+
     #[test]
     fn budgets_once_curves_for_given_laws_and_unit_warnings() {
         let law = Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap();

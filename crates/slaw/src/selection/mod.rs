@@ -317,14 +317,14 @@ pub const FEW_TO_CONFIRM: usize = 8;
 pub struct Choice {
     /// Index into `ranking` (0: the lowest predicted loss).
     pub position: usize,
-    /// "lowest predicted loss", or "lowest pessimistic bound" (a
+    /// "lowest predicted loss", or "lowest risk score" (a
     /// risk-averse choice: ats-trend with calibrated intervals; the bound is
     /// upper end of `Calibration::risk_interval`), or [`ATS_PICK_RULE`]
     /// (that choice is not clearly better than AtS's); for the methods that
     /// predict no loss, their own score ("largest parameter count", ...).
     pub rule: &'static str,
     /// Under [`ATS_PICK_RULE`]: the position of the candidate with the lowest
-    /// pessimistic bound, which was not chosen; absent otherwise.
+    /// risk score, which was not chosen; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bound_pick: Option<usize>,
     /// Candidates not chosen that may be better: still accelerating, their
@@ -418,10 +418,10 @@ impl MayBeBetter {
 }
 
 /// [`Choice::rule`] when a robust method recommends AtS's pick: the
-/// candidate with the lowest pessimistic bound is another, and its interval
+/// candidate with the lowest risk score is another, and its interval
 /// overlaps the AtS pick's.
 pub const ATS_PICK_RULE: &str = "AtS's pick (lowest AtS-line prediction): the candidate with the \
-     lowest pessimistic bound is not clearly better (their intervals overlap)";
+     lowest risk score is not clearly better (their intervals overlap)";
 
 /// [`Choice::rule`] when the intervals are a bootstrap of the points (too
 /// few sizes for predictive ones) and a robust method recommends AtS's pick
@@ -463,7 +463,7 @@ impl Choice {
         }
     }
     /// Rank 1, or, for methods that choose robustly and have predictive
-    /// intervals for every candidate, the lowest pessimistic bound
+    /// intervals for every candidate, the lowest risk score
     /// (the upper end of [`Estimate::risk_interval`], else of the interval)
     /// unless AtS's pick (the lowest AtS-line prediction) is another
     /// candidate whose interval that bound does not clear (the upper end of
@@ -542,7 +542,7 @@ impl Choice {
         }
         Choice {
             position,
-            rule: "lowest pessimistic bound (drift-corrected prediction + backtest and hypothesis spread)",
+            rule: "lowest risk score (drift-corrected prediction + backtest and hypothesis spread: a score to rank by, not a bound on the loss)",
             bound_pick: None,
             may_be_better: Vec::new(),
         }
@@ -954,7 +954,7 @@ mod tests {
         Budget::new(200.0 * 2f64.powi(16), 200.0 * 2f64.powi(7)).unwrap()
     }
 
-    /// ats-trend recommends the lowest pessimistic bound: a candidate whose low
+    /// ats-trend recommends the lowest risk score: a candidate whose low
     /// prediction rests on a steep, uncertain extrapolation is ranked first
     /// but not recommended over a flat one that is nearly as good.
     #[test]
@@ -967,7 +967,7 @@ mod tests {
         assert_eq!(hi(sel.chosen()), lowest_hi);
         assert_eq!(
             sel.choice.rule,
-            "lowest pessimistic bound (drift-corrected prediction + backtest and hypothesis spread)"
+            "lowest risk score (drift-corrected prediction + backtest and hypothesis spread: a score to rank by, not a bound on the loss)"
         );
         // AtS keeps the paper's rule.
         let ats = select(
@@ -980,8 +980,8 @@ mod tests {
         assert_eq!(ats.chosen().rank, 1);
     }
 
-    /// The robust methods recommend AtS's pick unless the lowest pessimistic
-    /// bound's candidate is clearly better (its interval's upper end below
+    /// The robust methods recommend AtS's pick unless the lowest risk
+    /// score's candidate is clearly better (its interval's upper end below
     /// the lower end of AtS's pick's); the methods that rank by rank 1 keep
     /// rank 1.
     #[test]
@@ -1024,13 +1024,13 @@ mod tests {
         let refs: Vec<&Estimate> = clear.iter().collect();
         let c = Choice::of(&gap, &refs);
         assert_eq!(c.position, 1);
-        assert!(c.rule.starts_with("lowest pessimistic bound"), "{}", c.rule);
+        assert!(c.rule.starts_with("lowest risk score"), "{}", c.rule);
         // The same candidate under both rules: the bound's rule.
         let same = [est("a", 1.0, 1.2, 1.5), est("b", 1.4, 1.3, 1.8)];
         let refs: Vec<&Estimate> = same.iter().collect();
         let c = Choice::of(&gap, &refs);
         assert_eq!(c.position, 0);
-        assert!(c.rule.starts_with("lowest pessimistic bound"), "{}", c.rule);
+        assert!(c.rule.starts_with("lowest risk score"), "{}", c.rule);
         // AtS itself keeps rank 1.
         let ats = Method::parse("ats", 3, 5.0).unwrap();
         let refs: Vec<&Estimate> = overlap.iter().collect();
