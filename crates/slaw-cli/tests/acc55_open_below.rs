@@ -48,7 +48,7 @@ fn acc55_an_accelerating_candidate_is_open_below_and_may_be_better() {
     let expect = 2.0 * l_m / (1.0 + 512f64.powf(0.76));
     assert!((bound / expect - 1.0).abs() < 0.01, "{bound} vs {expect}");
     assert!(ob["covers"].as_str().unwrap().starts_with("lower end open"));
-    assert_eq!(ob["fine_tune_at"], 12800.0);
+    assert_eq!(ob["fine_tune_at"], 6400.0);
     // The risk interval (the decisions') is not opened.
     assert!(c0["risk_interval"]["lo"].as_f64().unwrap() > lo);
     // The candidates not flagged keep their intervals closed.
@@ -79,7 +79,7 @@ fn acc55_an_accelerating_candidate_is_open_below_and_may_be_better() {
     let mbb = choice["may_be_better"].as_array().unwrap();
     assert!(
         mbb.iter()
-            .any(|m| m["id"] == "cand00" && m["fine_tune_at"] == 12800.0),
+            .any(|m| m["id"] == "cand00" && m["fine_tune_at"] == 6400.0),
         "{choice}"
     );
     // The text: the marker, its footnote and the chosen line's clause.
@@ -99,7 +99,7 @@ fn acc55_an_accelerating_candidate_is_open_below_and_may_be_better() {
     );
     let chosen_line = text.lines().find(|l| l.starts_with("chosen: ")).unwrap();
     assert!(
-        chosen_line.contains("'cand00' (rank") && chosen_line.contains("12800 to decide"),
+        chosen_line.contains("'cand00' (rank") && chosen_line.contains("6400 to decide"),
         "{chosen_line}"
     );
 }

@@ -660,7 +660,11 @@ pub fn ranking_report(
         let _ = writeln!(s, "{note}");
     }
     if let Some(chosen) = ranking.iter().find(|r| r.chosen) {
-        let choice = slaw::selection::Choice::of(&plan.method, &ests);
+        let choice = slaw::selection::Choice::of_partial(
+            &plan.method,
+            &ests,
+            &crate::scheduler::partial(ranking),
+        );
         let _ = writeln!(
             s,
             "chosen: {} ({}){}{}",
@@ -669,6 +673,9 @@ pub fn ranking_report(
             slaw::selection::MayBeBetter::clause(&choice.may_be_better),
             failures.map(|f| format!("; {f}")).unwrap_or_default()
         );
+    }
+    for note in failed_size_notes(ranking) {
+        let _ = writeln!(s, "note: {note}");
     }
     if let Some(kind) = ests.iter().find_map(|e| e.interval_kind) {
         let _ = writeln!(
@@ -696,6 +703,39 @@ pub fn ranking_report(
         let _ = writeln!(s, "warning: {w}");
     }
     s
+}
+
+/// One sentence per ranked candidate whose runs at a size failed with no
+/// retries left (its larger sizes not run): what its rank rests on and how
+/// the choice treats it (`slaw::selection::Choice::of_partial`).
+pub fn failed_size_notes(ranking: &[RankedCandidate]) -> Vec<String> {
+    ranking
+        .iter()
+        .filter_map(|r| {
+            let at = r.failed_at?;
+            let e = r.estimate.as_ref()?;
+            let upto = r.sizes.map(|s| num(s[1])).unwrap_or_default();
+            let iv = e
+                .interval
+                .map(|iv| format!(" [{}, {}]", num(iv.lo), num(iv.hi)))
+                .unwrap_or_default();
+            Some(format!(
+                "'{}' is ranked from its completed sizes up to {upto} (its runs at n = {} \
+                 failed with no retries left, so its larger sizes were not run): its \
+                 interval{iv} reaches from that size to the target, and the choice takes it \
+                 only when its risk score (the upper end of the risk interval the decisions compare) is the \
+                 lowest, never as AtS's pick{}",
+                r.id,
+                num(at),
+                if r.chosen {
+                    ": it is"
+                } else {
+                    ": it is not chosen; fix the trainer and `slaw run --retry-failed` to rank \
+                     it on its larger sizes"
+                }
+            ))
+        })
+        .collect()
 }
 
 /// The candidates successive halving dropped whose (line-method) estimate

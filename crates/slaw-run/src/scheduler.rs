@@ -352,6 +352,12 @@ pub struct RankedCandidate {
     /// Successive halving dropped it (its risk interval lay above the
     /// leader's): it ran no larger size after that.
     pub dropped: bool,
+    /// The size at which its runs failed with no retries left, so its
+    /// larger sizes were not run ([`CandidateStatus::failed_at`]): it is
+    /// ranked from its completed sizes, never as AtS's pick
+    /// (`slaw::selection::Choice::of_partial`); None otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<f64>,
     /// Its runs that failed with no attempts left, and all its runs with an
     /// outcome (done or failed).
     pub failed_runs: usize,
@@ -429,6 +435,7 @@ pub fn rank_with_warnings(
                         .map(|(lo, hi)| [lo, hi])
                 },
                 dropped: st.is_some_and(CandidateStatus::dropped),
+                failed_at: st.and_then(|st| st.failed_at),
                 failed_runs: st.map_or(0, |st| st.failed.len()),
                 settled_runs: st.map_or(0, |st| st.failed.len() + st.done),
                 prediction_outside_interval: false,
@@ -460,7 +467,8 @@ pub fn rank_with_warnings(
         slaw::selection::reference_uses(&plan.method, &pool, &ctx).2
     };
     let ests: Vec<&Estimate> = out.iter().filter_map(|c| c.estimate.as_ref()).collect();
-    let chosen = (!ests.is_empty()).then(|| Choice::of(&plan.method, &ests).position);
+    let chosen = (!ests.is_empty())
+        .then(|| Choice::of_partial(&plan.method, &ests, &partial(&out)).position);
     // The caveats `slaw select` gives on the same points (one function);
     // a candidate with nothing run yet is no candidate that could not be
     // scored.
@@ -505,6 +513,17 @@ pub fn rank_with_warnings(
         out[i].chosen = true;
     }
     (out, warnings)
+}
+
+/// For each ranked candidate of `ranking` (those with an estimate, in
+/// order): whether its larger runs failed (`RankedCandidate::failed_at`),
+/// the `partial` of `slaw::selection::Choice::of_partial`.
+pub fn partial(ranking: &[RankedCandidate]) -> Vec<bool> {
+    ranking
+        .iter()
+        .filter(|r| r.estimate.is_some())
+        .map(|r| r.failed_at.is_some())
+        .collect()
 }
 
 /// The candidates successive halving stops now (empty without `drop_worse`):
@@ -670,7 +689,12 @@ pub fn as_selection(
     }
     let cost = Cost::of(&pool, plan.method, &budget, &SelectOptions::default());
     let ests: Vec<&Estimate> = ranked.iter().map(|r| &r.estimate).collect();
-    let choice = Choice::of(&plan.method, &ests);
+    let partial: Vec<bool> = ranking
+        .iter()
+        .filter(|r| r.estimate.is_some() && r.rank.is_some())
+        .map(|r| r.failed_at.is_some())
+        .collect();
+    let choice = Choice::of_partial(&plan.method, &ests, &partial);
     let unranked: Vec<slaw::selection::Unranked> = ranking
         .iter()
         .filter_map(|r| {
