@@ -4,7 +4,8 @@
 For every checkpoint directory (Hugging Face `checkpoint-<step>` folders, as
 the Trainer saves them), evaluate the model on fixed validation sequences and
 write, per token position, the mean next-token cross-entropy over the
-sequences. Output: CSV with columns step, position, loss and, when the
+sequences. Output: CSV with columns step, position (counted from 1: position
+1 is the first predicted token, as the temporal law expects), loss and, when the
 checkpoint has a trainer_state.json, lr (the learning rate logged last at or
 before that step).
 
@@ -66,7 +67,8 @@ def windows(tokenizer, args):
 
 @torch.no_grad()
 def per_position_loss(model, seqs, batch_size, device):
-    """Mean cross-entropy at every position 0..seq_len-1 over the sequences."""
+    """Mean cross-entropy at every predicted position over the sequences
+    (index k: the (k + 1)-th predicted token)."""
     total = torch.zeros(seqs.shape[1] - 1, dtype=torch.float64)
     for i in range(0, len(seqs), batch_size):
         batch = seqs[i : i + batch_size].to(device)
@@ -108,8 +110,11 @@ def main():
         for (step, path), lr in zip(ckpts, rates):
             model = AutoModelForCausalLM.from_pretrained(path, torch_dtype=torch.bfloat16).to(device).eval()
             losses = per_position_loss(model, seqs, args.batch_size, device)
-            for pos in range(0, len(losses), args.every):
-                w.writerow([step, pos, f"{losses[pos]:.6f}"] + ([lr] if with_lr else []))
+            # Positions count from 1 (position 1 = the first predicted
+            # token), as the temporal law expects: L_i = a0 / (1 + a1 i) + a2
+            # is not shift-invariant.
+            for k in range(0, len(losses), args.every):
+                w.writerow([step, k + 1, f"{losses[k]:.6f}"] + ([lr] if with_lr else []))
             f.flush()
             print(f"step {step}: mean loss {sum(losses) / len(losses):.4f}")
             del model

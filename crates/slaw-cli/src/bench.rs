@@ -184,7 +184,8 @@ pub(crate) enum BenchWhat {
         #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
         level: f64,
         /// How the temporal law's trajectories are fitted: robust-bounded (the default: Huber
-        /// fits, a2 among bounded forms, warmup included), robust (Huber fits), least-squares
+        /// fits, a2 among bounded forms and the lr form where the window pins the decay, warmup
+        /// included), robust (Huber fits), least-squares
         /// (least-squares fits: the default before robust-bounded was adopted).
         #[arg(long, default_value = "robust-bounded")]
         rule: String,

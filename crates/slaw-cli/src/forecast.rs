@@ -15,7 +15,8 @@ use std::process::ExitCode;
 pub struct ForecastArgs {
     /// A loss curve (CSV, TSV, JSON lines, a JSON array or trainer_state.json, a TensorBoard event
     /// file; - for stdin) with step and loss columns (and lr for the
-    /// schedule-aware laws), or per-position data (step, position, loss) for the temporal law.
+    /// schedule-aware laws), or per-position data (step, position, loss) for the temporal law
+    /// (positions counted from 1: position 1 is the first predicted token).
     file: PathBuf,
     /// The part of the curve to fit: a fraction (<= 1) of the logged span, from the curve's
     /// first step to its last (0.2 on a log resumed at step 50000 that ends at 70000 fits up to
@@ -105,7 +106,9 @@ pub struct ForecastArgs {
     /// "train/learning_rate" present, used when the rows with a loss have it).
     #[arg(long)]
     lr_col: Option<String>,
-    /// The token-position column of per-position data (its presence selects that format).
+    /// The token-position column of per-position data (its presence selects that format;
+    /// counted from 1, position 1 the first predicted token: the temporal law
+    /// L_i = a0 / (1 + a1 i) + a2 is not shift-invariant).
     #[arg(long, default_value = "position")]
     position_col: String,
     /// The column naming the run of each row (or several, comma-separated: model,peak_lr; a run

@@ -71,8 +71,9 @@ fn medium_cosine_seed2_at_half_is_not_above_every_fitted_loss() {
     );
     let last = v["forecasts"].as_array().unwrap().last().unwrap().clone();
     let observed = last["observed"].as_f64().unwrap();
-    // Still 24% high (the a0 form that replaces it is log), but its interval
-    // now covers the observed loss (it excluded it: [17.05, 19.60]).
+    // 24% high at temp55 (a0 swapped to log); since temp56 the swap keeps the
+    // forecast at most the loss at the window's end (a0 constant, 2.657).
+    // Its interval covers the observed loss (it excluded it: [17.05, 19.60]).
     let (lo, hi) = (last["lo"].as_f64().unwrap(), last["hi"].as_f64().unwrap());
     assert!(
         lo <= observed && observed <= hi,

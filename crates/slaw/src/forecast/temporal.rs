@@ -43,7 +43,8 @@ pub enum TrajectoryRule {
     /// loss spike at one checkpoint does not drag the forms.
     Robust,
     /// V2: robust fits, a2 (the loss at unbounded context) among the
-    /// bounded forms (constant, hyperbolic) only, every fitted checkpoint
+    /// bounded forms (constant, hyperbolic), and the lr form where the
+    /// window pins the decay (`decay_pinned`, since temp56), every fitted checkpoint
     /// used (warmup included); its interval is still calibrated from the
     /// rate's peak on (`TemporalFit::calibrate`). The default: chosen by
     /// leave one run out and leave one size out on 12 real runs, then
@@ -308,6 +309,9 @@ pub struct TemporalFit {
     /// The first checkpoint at the learning rate's peak (0 without a
     /// schedule).
     pub peak: usize,
+    /// Whether a2 was also offered the lr form (`decay_pinned`).
+    #[serde(skip)]
+    a2_rate: bool,
 }
 
 /// The temporal law's extrapolation error measured on the fitted
@@ -447,6 +451,7 @@ impl TemporalFit {
                     &self.forms,
                     &[&self.xs[m..], &self.future[..]].concat(),
                     self.rule,
+                    self.a2_rate,
                     ceiling,
                 ) else {
                     return vec![];
@@ -515,15 +520,22 @@ impl TemporalFit {
         self.observed.iter().copied().fold(0.0, f64::max)
     }
 
+    /// The point forecast's ceiling past the fit (`window_end_ceiling`):
+    /// the highest mean loss of the last three fitted checkpoints.
+    pub fn window_end_ceiling(&self) -> f64 {
+        window_end_ceiling(&self.observed)
+    }
+
     /// Hold the point forecast at the trajectory inputs `past` (steps past
-    /// the fit, e.g. the requested forecast steps) to the rule the
-    /// bootstrap replicates obey (`plausible` under `ceiling`), swapping one
-    /// parameter's form as `hold_to_ceiling` does. Whether the forecast is
-    /// plausible there afterwards.
+    /// the fit, e.g. the requested forecast steps) at most the loss at the
+    /// window's end (`plausible` under `window_end_ceiling`, stricter than
+    /// the replicates' `ceiling`), swapping one parameter's form as
+    /// `hold_to_ceiling` does. Whether the forecast is plausible there
+    /// afterwards.
     pub fn hold_plausible(&mut self, past: &[[f64; 3]]) -> bool {
         let w = self.warm;
         let valid: Vec<[f64; 3]> = [&self.future[..], past].concat();
-        let ceiling = self.ceiling();
+        let ceiling = self.window_end_ceiling();
         hold_to_ceiling(
             &mut self.trajectories,
             &self.per_checkpoint[w..],
@@ -654,6 +666,9 @@ pub fn fit_temporal_rule(
     // enough of the decay the forecast needs (the rule `auto` applies to the
     // schedule-aware aggregate laws); else it is not a candidate.
     let lr_pinned = schedule.is_some_and(|c| lr_identified(c, pc.steps[k - 1]));
+    // a2, the loss floor, may follow the rate only where the window holds
+    // a real part of the decay (`decay_pinned`).
+    let a2_rate = schedule.is_some_and(|c| decay_pinned(c, pc.steps[k - 1]));
     let forms: Vec<TrajectoryForm> = if forms.len() > 1 && !lr_pinned {
         forms.iter().copied().filter(|f| !f.needs_lr()).collect()
     } else {
@@ -691,7 +706,6 @@ pub fn fit_temporal_rule(
         .iter()
         .map(|l| l.iter().sum::<f64>() / l.len() as f64)
         .collect();
-    let ceiling = observed.iter().copied().fold(0.0, f64::max);
     let trajectories = choose_trajectories(
         &per_checkpoint[warm..],
         &xs[warm..],
@@ -700,7 +714,8 @@ pub fn fit_temporal_rule(
         forms,
         &future,
         rule,
-        ceiling,
+        a2_rate,
+        window_end_ceiling(&observed),
     )?;
     Ok(TemporalFit {
         positions: pc.positions.len(),
@@ -718,6 +733,7 @@ pub fn fit_temporal_rule(
         warm,
         rule,
         peak,
+        a2_rate,
     })
 }
 
@@ -726,9 +742,28 @@ pub fn fit_temporal_rule(
 /// excluded), the window's decay and the decay by the curve's last step,
 /// judged as `job::WindowDecay::identified`.
 pub fn lr_identified(curve: &Curve, until: f64) -> bool {
-    let Some(lr) = curve.lr.as_ref() else {
-        return false;
-    };
+    window_decay(curve, until).is_some_and(|d| d.identified())
+}
+
+/// The least fall of the rate inside the window, as a fraction of its
+/// peak, for a2 to be offered the lr form (`decay_pinned`; fixed before it
+/// was measured, BENCHMARKS.md, temp56).
+pub const A2_RATE_MIN_DECAY: f64 = 0.10;
+
+/// Whether the window pins the decay for a2, the loss floor, to follow
+/// the rate: the rate has fallen after its peak inside the window by at
+/// least `A2_RATE_MIN_DECAY` of the peak and the window pins the decay
+/// still to come (`lr_identified`). A constant rate never does (the lr form
+/// would then be a log of the effective steps, unbounded below).
+pub fn decay_pinned(curve: &Curve, until: f64) -> bool {
+    window_decay(curve, until).is_some_and(|d| d.window >= A2_RATE_MIN_DECAY && d.identified())
+}
+
+/// The rate's fall after its peak inside the window (steps up to `until`)
+/// and by the curve's last step, as fractions of the peak; None without a
+/// rate.
+fn window_decay(curve: &Curve, until: f64) -> Option<super::job::WindowDecay> {
+    let lr = curve.lr.as_ref()?;
     let inside: Vec<f64> = curve
         .step
         .iter()
@@ -736,23 +771,31 @@ pub fn lr_identified(curve: &Curve, until: f64) -> bool {
         .filter(|(&s, _)| s <= until)
         .map(|(_, &e)| e)
         .collect();
-    let Some((ip, &peak)) = inside
+    let (ip, &peak) = inside
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
-    else {
-        return false;
-    };
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))?;
     if peak <= 0.0 {
-        return false;
+        return None;
     }
     let wmin = inside[ip..].iter().copied().fold(peak, f64::min);
     let fmin = lr[inside.len()..].iter().copied().fold(wmin, f64::min);
-    super::job::WindowDecay {
+    Some(super::job::WindowDecay {
         window: (peak - wmin) / peak,
         forecast: (peak - fmin) / peak,
-    }
-    .identified()
+    })
+}
+
+/// The point forecast's ceiling past the fit: the highest observed mean
+/// loss of the last three fitted checkpoints (a pretraining loss does not
+/// end above where the window ended; three so that one noisy low
+/// checkpoint does not set it). The bootstrap replicates and the
+/// rolling-origin origins keep the looser `TemporalFit::ceiling`.
+pub fn window_end_ceiling(observed: &[f64]) -> f64 {
+    observed[observed.len().saturating_sub(3)..]
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
 }
 
 /// Each parameter's trajectory, chosen among `forms` on the given
@@ -760,9 +803,12 @@ pub fn lr_identified(curve: &Curve, until: f64) -> bool {
 /// at the held-out checkpoints (the other parameters at their fitted
 /// values): what matters is the forecast, and a parameter the loss hardly
 /// depends on should not pick a form for its noise. `rule`: how the forms
-/// are fitted, and (bounded a2) which a2 may follow. The point forecast at
-/// `future` (inputs past the fit) is then held to the replicates' rule
-/// under `ceiling` (`hold_to_ceiling`).
+/// are fitted, and (bounded a2) which a2 may follow: the bounded forms,
+/// and with `a2_rate` (`decay_pinned`) also the lr form when its refit on
+/// every checkpoint keeps a2 a floor at `future` (at least 0 and at most
+/// the highest a2 fitted at the checkpoints). The point forecast at
+/// `future` (inputs past the fit) is then held under `ceiling`
+/// (`hold_to_ceiling`).
 #[allow(clippy::too_many_arguments)]
 fn choose_trajectories(
     per_checkpoint: &[(f64, [f64; 3])],
@@ -772,6 +818,7 @@ fn choose_trajectories(
     forms: &[TrajectoryForm],
     future: &[[f64; 3]],
     rule: TrajectoryRule,
+    a2_rate: bool,
     ceiling: f64,
 ) -> Result<Vec<ParamTrajectory>> {
     let fitted_mean: Vec<f64> = per_checkpoint
@@ -795,26 +842,42 @@ fn choose_trajectories(
         };
         // a2 among the bounded forms: it is the loss at unbounded context,
         // which levels off; an unbounded form extrapolates its early slope.
-        let bounded: Vec<TrajectoryForm>;
-        let forms_j = if j == 2 && rule.bounded_a2() && forms.len() > 1 {
-            bounded = forms
+        // Where the window pins the decay, the lr form too (the floor falls
+        // with the rate), kept only while it stays a floor past the fit.
+        let bounded_j = j == 2 && rule.bounded_a2() && forms.len() > 1;
+        let bounded_forms = |rate: bool| -> Vec<TrajectoryForm> {
+            forms
                 .iter()
                 .copied()
-                .filter(|f| matches!(f, TrajectoryForm::Constant | TrajectoryForm::Hyperbolic))
-                .collect();
-            &bounded[..]
-        } else {
-            forms
+                .filter(|f| match f {
+                    TrajectoryForm::Constant | TrajectoryForm::Hyperbolic => true,
+                    TrajectoryForm::Lr => rate && has_lr,
+                    _ => false,
+                })
+                .collect()
         };
-        let (chosen, candidates) = trajectory::choose_among(
-            forms_j,
-            xs,
-            &y,
-            has_lr,
-            &held_error,
-            future,
-            rule.form_loss(),
-        )?;
+        let choose = |forms_j: &[TrajectoryForm]| {
+            trajectory::choose_among(
+                forms_j,
+                xs,
+                &y,
+                has_lr,
+                &held_error,
+                future,
+                rule.form_loss(),
+            )
+        };
+        let (chosen, candidates) = if bounded_j {
+            let top = y.iter().copied().fold(0.0, f64::max);
+            match choose(&bounded_forms(a2_rate))? {
+                (c, _) if c.form.needs_lr() && !stays_floor(&c, future, top) => {
+                    choose(&bounded_forms(false))?
+                }
+                r => r,
+            }
+        } else {
+            choose(forms)?
+        };
         trajectories.push(ParamTrajectory {
             param: name,
             chosen,
@@ -835,9 +898,20 @@ fn choose_trajectories(
     Ok(trajectories)
 }
 
-/// Hold the point forecast to the rule the bootstrap replicates obey: at
-/// every input of `past` (past the fit) the forecast mean loss must be
-/// `plausible` under `ceiling` (the highest fitted mean loss). A held-out
+/// Whether `form` (a2's) stays a floor at every input of `future`: finite,
+/// at least 0 and at most `top`, the highest a2 fitted at the checkpoints.
+fn stays_floor(form: &FittedForm, future: &[[f64; 3]], top: f64) -> bool {
+    future.iter().all(|x| {
+        let v = form.value(x);
+        v.is_finite() && (0.0..=top).contains(&v)
+    })
+}
+
+/// Hold the point forecast below a ceiling: at every input of `past`
+/// (past the fit) the forecast mean loss must be `plausible` under
+/// `ceiling` (for the point forecast `window_end_ceiling`; at a
+/// rolling-origin origin the highest fitted mean loss, the replicates'
+/// rule). A held-out
 /// choice whose forecast is not (e.g. a form of coefficients near +-1e6,
 /// BENCHMARKS.md, temp55) is replaced by the single-parameter swap to a
 /// lower-ranked form of least held-out error relative to that parameter's

@@ -187,13 +187,14 @@ pub(super) fn run_temporal(
     let mut interval_kind = None;
     let mut warnings: Vec<String> = Vec::new();
     let ceiling = f.ceiling();
+    let end = f.window_end_ceiling();
     for tr in &f.trajectories {
         if let Some(old) = tr.replaced {
             warnings.push(format!(
-                "the {} trajectory of {} (the lowest held-out error) forecast a mean loss past the fit above the highest fitted one ({}), a forecast no bootstrap replicate is allowed: {} follows the {} form instead (the next by held-out error that keeps the forecast at most that)",
+                "the {} trajectory of {} (the lowest held-out error) forecast a mean loss past the fit above the loss at the window's end ({}, the highest of its last three checkpoints): {} follows the {} form instead (the next by held-out error that keeps the forecast at most that)",
                 old.name(),
                 tr.param,
-                crate::numbers::short(ceiling),
+                crate::numbers::short(end),
                 tr.param,
                 tr.chosen.form.name()
             ));
@@ -209,6 +210,16 @@ pub(super) fn run_temporal(
                 crate::numbers::short(p.step),
                 crate::numbers::short(p.loss),
                 crate::numbers::short(ceiling)
+            ));
+        } else if let Some(p) = points
+            .iter()
+            .find(|p| p.step > f.t_ref && !temporal::plausible(p.loss, end))
+        {
+            warnings.push(format!(
+                "the forecast at step {} ({}) is above the loss at the window's end ({}, the highest of its last three checkpoints) and no other trajectory form avoids it: a pretraining loss seldom ends above where the window ended, so this forecast is doubtful",
+                crate::numbers::short(p.step),
+                crate::numbers::short(p.loss),
+                crate::numbers::short(end)
             ));
         }
     }

@@ -316,7 +316,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                             )
                         } else if reads_lr.is_empty() {
                             format!(
-                                "{head}; no trajectory the temporal law chose reads the learning rate (a2 is offered only forms of the step alone), so its forecast ignores the decay still to come, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 4 times in 27"
+                                "{head}; no trajectory the temporal law chose reads the learning rate (a2 is offered the lr form only where the window holds at least 10% of the decay and pins the rest, and then only if the held-out error chooses it), so its forecast ignores the decay still to come, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 4 times in 27"
                             )
                         } else {
                             format!(
@@ -325,6 +325,19 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                             )
                         },
                     );
+                }
+                // Past the logged rate's last row without a schedule the
+                // rate is held at its last value (`Curve::with_steps`): said,
+                // with what depends on it (probe55 10).
+                if let (Some(lr), true) = (
+                    curve.lr.as_ref(),
+                    curve.schedule.is_none() && at.iter().any(|&t| t > last * 1.001),
+                ) {
+                    o.warnings.push(format!(
+                        "a forecast step lies past the logged learning rate's last row (step {}): the rate is taken as held at its last value ({}) beyond it; no trajectory the temporal law chose reads the rate, so the forecast does not depend on it, but the decay check assumes no decay after that row (give the schedule if the rate falls further)",
+                        crate::numbers::short(last),
+                        crate::numbers::short(lr.last().copied().unwrap_or(f64::NAN))
+                    ));
                 }
                 o
             }
