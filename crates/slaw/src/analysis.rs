@@ -80,6 +80,15 @@ pub struct Prediction {
     pub widened_to_alternative: Option<AlternativePrediction>,
     /// The (single) input lies below every fitted point's.
     pub below_data: bool,
+    /// Outside the fitted points (beyond or below them, on some input)
+    /// with intervals asked for but no extrapolation interval: why there
+    /// is no predictive interval there (e.g. too few points for the
+    /// rolling-origin refits that calibrate one). The bootstrap `interval`,
+    /// if any, then covers the points' noise only, not the error of the
+    /// extrapolation (with 4 points it covered the truth 4x beyond them in
+    /// 63-73% of fits at 95%: BENCHMARKS, "Few points", 2026-12-06). None
+    /// inside the data, with an extrapolation interval, or without intervals.
+    pub no_predictive_interval: Option<String>,
     /// Parameters the data do not pin (`FitResult::unidentified`) that this
     /// prediction depends on (see [`depends_on`]).
     pub depends_on_unpinned: Vec<String>,
@@ -619,7 +628,14 @@ fn fit_group(
                     _ => (extrapolation_interval, None),
                 };
                 let (not_determined, decades) = not_determined(extrapolation_interval.or(band));
+                let outside = outside_data(&train, x);
+                let no_predictive_interval = level
+                    .filter(|_| extrapolation_interval.is_none() && !outside.is_empty())
+                    .map(|_| {
+                        no_predictive_reason(&job.law, &train, below(x) && calibration.is_some())
+                    });
                 Prediction {
+                    no_predictive_interval,
                     not_determined,
                     decades,
                     at: x.clone(),
@@ -640,7 +656,7 @@ fn fit_group(
                         &job.law, &res, &train, &job.opts, x,
                     )
                     .map(|(lo, hi)| Interval { lo, hi }),
-                    outside_data: outside_data(&train, x),
+                    outside_data: outside,
                 }
             })
             .collect();
@@ -661,6 +677,39 @@ fn fit_group(
             train_idx,
             held_idx,
         })
+    }
+}
+
+/// Why a prediction outside the fitted points `obs` of `law` has no
+/// predictive (extrapolation) interval ([`Prediction::no_predictive_interval`]):
+/// a law of several inputs (calibrated along one input only), a loss at or
+/// below 0 (no log error), or too few points for the rolling-origin refits
+/// (`below_only`: there are enough beyond the data, not toward smaller x).
+pub fn no_predictive_reason(law: &Law, obs: &Observations, below_only: bool) -> String {
+    let n = obs.len();
+    let p = law.n_params();
+    let need = crate::extrapolation::min_points_to_calibrate(p);
+    if law.inputs.len() != 1 {
+        "a law of several inputs has no calibrated extrapolation interval (its rolling-origin \
+         calibration runs along one input)"
+            .to_string()
+    } else if obs.y.iter().any(|&y| y <= 0.0) {
+        "a loss at or below 0 has no log error for the rolling-origin calibration".to_string()
+    } else if below_only {
+        "too few points for the rolling-origin refits toward smaller x that calibrate one"
+            .to_string()
+    } else if n < need {
+        format!(
+            "{n} points for a law of {p} parameters are too few for the rolling-origin refits \
+             that calibrate one (it needs {need}: refits on the first points, each scored on \
+             the later ones); a bootstrap covers the points' noise only, not the error of the \
+             extrapolation"
+        )
+    } else {
+        "the rolling-origin refits that calibrate one gave too few scores (refits that did not \
+         converge); a bootstrap covers the points' noise only, not the error of the \
+         extrapolation"
+            .to_string()
     }
 }
 
@@ -1502,6 +1551,49 @@ mod fx46a_tests {
             predict: Vec::new(),
             profile: false,
         }
+    }
+
+    /// few56: with 4 points a prediction beyond the data has no
+    /// extrapolation interval; it says why (the point count) and its
+    /// bootstrap stays a bootstrap; inside the data nothing is said; with
+    /// 12 points the prediction beyond has its extrapolation interval and
+    /// no such reason.
+    #[test]
+    fn few56_four_points_say_why_there_is_no_predictive_interval() {
+        let all = power_points(false);
+        let four = Observations::from_columns(&["x"], &[all.x[..4].to_vec()], all.y[..4].to_vec());
+        let law = crate::law::catalog::power();
+        let mut j = job(law.clone());
+        j.level = Some(0.95);
+        j.bootstrap = 20;
+        j.predict = vec![vec![32000.0], vec![2000.0]];
+        let g = &run(&j, &four, &|| {}).unwrap()[0];
+        let beyond = &g.predictions[0];
+        assert!(beyond.extrapolation_interval.is_none());
+        let why = beyond.no_predictive_interval.as_deref().expect("a reason");
+        assert!(
+            why.starts_with("4 points for a law of 3 parameters"),
+            "{why}"
+        );
+        assert!(why.contains("it needs 7"), "{why}");
+        assert_eq!(crate::extrapolation::min_points_to_calibrate(3), 7);
+        assert!(matches!(
+            beyond.interval_kind,
+            Some(crate::selection::calibrate::IntervalKind::Bootstrap { .. })
+        ));
+        assert!(g.predictions[1].no_predictive_interval.is_none());
+        // without intervals asked for, nothing to explain
+        j.level = None;
+        j.bootstrap = 0;
+        let g = &run(&j, &four, &|| {}).unwrap()[0];
+        assert!(g.predictions[0].no_predictive_interval.is_none());
+        // 12 points: the extrapolation interval, no reason
+        let mut j = job(law);
+        j.level = Some(0.95);
+        j.predict = vec![vec![1e8]];
+        let g = &run(&j, &all, &|| {}).unwrap()[0];
+        assert!(g.predictions[0].extrapolation_interval.is_some());
+        assert!(g.predictions[0].no_predictive_interval.is_none());
     }
 
     #[test]

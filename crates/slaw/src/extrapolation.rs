@@ -339,6 +339,22 @@ pub const FIT_RULE: FitRule = FitRule::FarRatioMisfit { share: 0.5 };
 /// (its scale; the level asked for enters through [`MISFIT_RATIOS`]).
 pub const MISFIT_REFERENCE_LEVEL: f64 = 0.9;
 
+/// The rolling origin's first origin on `n` points of a law of `p`
+/// parameters: its first refit is on that many points (at least p + 1, at
+/// least half of them).
+pub fn first_origin(n: usize, p: usize) -> usize {
+    (p + 1).max(n.div_ceil(2))
+}
+
+/// The fewest points (all at positive x) on which [`calibrate`] can have
+/// the 3 origins it needs for a law of `p` parameters (7 for 3): with fewer,
+/// a prediction beyond the data has no extrapolation interval.
+pub fn min_points_to_calibrate(p: usize) -> usize {
+    (p + 2..)
+        .find(|&n| n.saturating_sub(first_origin(n, p)).min(FIT_MAX_ORIGINS) >= 3)
+        .unwrap_or(usize::MAX)
+}
+
 /// Calibrate on the fitted points `obs` of `full` (a one-input law, every
 /// loss positive) by [`FIT_RULE`]; see [`calibrate_with`].
 pub fn calibrate(
@@ -1014,7 +1030,7 @@ pub fn rolling_scores(
         idx.iter().position(|&i| xa(i) > 0.0)?
     };
     let n = idx.len();
-    let lo = (p + 1).max(n.div_ceil(2)).max(first_pos + 2);
+    let lo = first_origin(n, p).max(first_pos + 2);
     let count = n.saturating_sub(lo).min(max_origins);
     let mut origins: Vec<usize> = (0..count)
         .map(|j| lo + j * (n - 1 - lo) / (count - 1).max(1))

@@ -388,7 +388,9 @@ class FitResult(_Result):
         to the bootstrap band when it reaches further), inside them the interpolation interval;
         one-input laws only), ``interval_kind`` ("backtest", "interpolation" or None),
         ``bootstrap_lo``, ``bootstrap_hi`` (the bootstrap interval: the fit's noise only;
-        with ``bootstrap=`` only), ``position`` ("inside" the fitted points' range on every
+        with ``bootstrap=`` only; outside the data without ``lo``/``hi`` it is no predictive
+        interval: the prediction's ``no_predictive_interval`` in ``predictions`` says why,
+        e.g. too few points), ``position`` ("inside" the fitted points' range on every
         input, "beyond" the largest on some input, or "below" the smallest) and
         ``depends_on_unpinned`` (the parameters the data do not pin that the value depends on).
 
@@ -484,6 +486,9 @@ class FitResult(_Result):
                 s = f"    at {p['at']}: {_fmt(p['value'])}"
                 if iv:
                     s += f"  [{_fmt(iv['lo'])}, {_fmt(iv['hi'])}]"
+                    # outside the data with the bootstrap alone: what it covers
+                    if p.get("no_predictive_interval") and not p.get("extrapolation_interval"):
+                        s += "  (bootstrap: the points' noise only, not a predictive interval)"
                 if p.get("not_determined"):
                     dec = p.get("decades")
                     s += ("  (not determined by the data (spans "

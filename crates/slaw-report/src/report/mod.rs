@@ -313,6 +313,16 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 .interval
                 .map(|i| {
                     let what = match p.interval_kind {
+                        // Outside the data with no predictive interval: the
+                        // bootstrap is the points' noise only, said beside it.
+                        Some(slaw::selection::calibrate::IntervalKind::Bootstrap { level })
+                            if p.no_predictive_interval.is_some() =>
+                        {
+                            format!(
+                                "bootstrap {} (the points' noise only, not a predictive interval): ",
+                                slaw::numbers::percent(level)
+                            )
+                        }
                         Some(slaw::selection::calibrate::IntervalKind::Bootstrap { level }) => {
                             format!("bootstrap {}: ", slaw::numbers::percent(level))
                         }
@@ -474,7 +484,15 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
         {
             let _ = writeln!(s, "  (interpolation intervals: {})", k.covers());
         }
-        if g.predictions.iter().any(|p| p.below_data)
+        // Said once: why no prediction outside the data has a predictive
+        // interval (each group with its own points).
+        let no_predictive = g
+            .predictions
+            .iter()
+            .find_map(|p| p.no_predictive_interval.as_deref());
+        if let Some(why) = no_predictive.filter(|_| g.calibration.is_none()) {
+            let _ = writeln!(s, "  (no predictive interval outside the data: {why})");
+        } else if g.predictions.iter().any(|p| p.below_data)
             && g.calibration_below.is_none()
             && g.calibration.is_some()
         {
@@ -483,7 +501,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 "  (no extrapolation interval below the data: too few points for rolling-origin refits toward smaller x at this level)"
             );
         }
-        if g.calibration.is_none() && !g.predictions.is_empty() {
+        if g.calibration.is_none() && !g.predictions.is_empty() && no_predictive.is_none() {
             let _ = writeln!(
                 s,
                 "  (no extrapolation interval: it needs a one-input law and enough points for rolling-origin refits at this level)"
