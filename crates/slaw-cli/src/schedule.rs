@@ -34,9 +34,10 @@ pub struct ScheduleArgs {
     every: Option<f64>,
     /// Search the WSD family for a budget of --steps: decays ending at the last step, of each
     /// length in --decay-fractions (of the steps after warmup). Takes peak=,final=,warmup=[,decay=].
-    /// The bootstrap refits start from every optimum the multi-start found; when more than one
-    /// length is the best in at least (1 - level)/2 of them, all are named ("the runs do not
-    /// determine the best") instead of one, with the fit's unpinned-parameter caveats beneath.
+    /// Names every length not distinguishable from the lowest predicted (its final loss minus the
+    /// lowest's has an interval reaching 0, from the refit spread and the schedule-transfer
+    /// error); when they are more than half the lengths, says the runs do not decide, with the
+    /// largest predicted loss difference among them, and the fit's unpinned-parameter caveats.
     #[arg(long)]
     optimize_wsd: Option<String>,
     /// The decay lengths --optimize-wsd tries, as fractions of the steps after warmup
@@ -313,31 +314,50 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             );
         }
         if let Some(b) = &w.best {
-            if b.within_spread.len() > 1 {
-                println!(
-                    "the runs do not determine the best of the WSD family: {} are each the best \
-                     in at least {} of the bootstrap refits (lowest predicted: {}, final {:.4})",
-                    b.within_spread.join(", "),
-                    slaw::numbers::percent((1.0 - w.bootstrap.map_or(0.9, |r| r.level)) / 2.0),
-                    b.schedule,
-                    b.final_loss
-                );
-            } else {
+            let set = b.not_distinguishable.join(", ");
+            let cover = b.differences_cover.as_deref().unwrap_or("");
+            if b.decided {
                 println!(
                     "best of the WSD family: {} (final {:.4})",
                     b.schedule, b.final_loss
+                );
+            } else {
+                println!(
+                    "the runs do not decide the WSD decay length: {} of the {} searched are not \
+                     distinguishable from the lowest predicted ({}, final {:.4}) at {} ({}): {}; \
+                     their predicted final losses differ from it by at most {:.4}",
+                    b.not_distinguishable.len(),
+                    b.differences.len(),
+                    b.schedule,
+                    b.final_loss,
+                    level_text(&w),
+                    cover,
+                    set,
+                    b.largest_difference_in_set
                 );
             }
             for c in &b.caveats {
                 println!("  caveat: {c}");
             }
+            if b.decided && b.not_distinguishable.len() > 1 {
+                println!(
+                    "  not distinguishable from it at {} ({}): {}; predicted final losses at \
+                     most {:.4} higher",
+                    level_text(&w),
+                    cover,
+                    set,
+                    b.largest_difference_in_set
+                );
+            }
             if let Some((r, m)) = &b.runner_up {
                 print!("  margin over the runner-up ({r}): {m:.4}");
-                if let (Some((lo, hi)), Some(s)) = (b.margin_interval, b.stays_best) {
+                if let (Some((lo, hi)), Some(s)) =
+                    (b.margin_interval, b.stays_best_over_point_noise)
+                {
                     print!(
-                        ", refit interval [{lo:.4}, {hi:.4}]; best in {:.0}% of the bootstrap \
-                         refits (the refit spread only, not the transfer and extrapolation \
-                         errors in the intervals)",
+                        ", refit interval [{lo:.4}, {hi:.4}]; lowest in {:.0}% of the bootstrap \
+                         refits (the points' noise only: not the transfer error, nor how far \
+                         another noise draw's fit would move the pick)",
                         100.0 * s
                     );
                 }
@@ -356,4 +376,9 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         w.converged,
         "the fit did not converge",
     ))
+}
+
+/// The level of the search's difference intervals, as text ("90%").
+fn level_text(w: &slaw::forecast::whatif::WhatIf) -> String {
+    slaw::numbers::percent(w.bootstrap.map_or(0.9, |r| r.level))
 }

@@ -573,7 +573,7 @@ fn what_if_schedules_and_the_wsd_search() {
     let best = &v["best"];
     assert!(best["schedule"].as_str().unwrap().starts_with("wsd decay"));
     assert!(best["runner_up"][1].as_f64().unwrap() >= 0.0);
-    let s = best["stays_best"].as_f64().unwrap();
+    let s = best["stays_best_over_point_noise"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&s));
     // A schedule without a total needs the step budget.
     slaw()

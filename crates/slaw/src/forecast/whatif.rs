@@ -270,19 +270,41 @@ pub struct Best {
     /// The runner-up and how much higher its predicted final loss is.
     pub runner_up: Option<(String, f64)>,
     /// Share of the bootstrap replicates in which the best stays best: the
-    /// refit spread only (the noise of the fitted points), not the
-    /// schedule-transfer or extrapolation errors the intervals add.
-    pub stays_best: Option<f64>,
-    /// Interval of (runner-up - best) over the replicates.
+    /// noise of the fitted points only, not the schedule-transfer or
+    /// extrapolation errors the intervals add (nor another noise draw's
+    /// fit landing elsewhere): not the probability that it is the best.
+    pub stays_best_over_point_noise: Option<f64>,
+    /// Interval of (runner-up - best) over the replicates (point noise only).
     pub margin_interval: Option<(f64, f64)>,
-    /// The targets best in at least (1 - level) / 2 of the replicates,
-    /// and the best itself, in the search's order: more than one when the
-    /// runs do not determine the best (the refits disagree).
-    pub within_spread: Vec<String>,
+    /// The targets not distinguishable from the best, the best included,
+    /// in the search's order: those whose interval of ln(final loss) minus
+    /// the best's reaches 0 or below. That interval adds, in quadrature, the
+    /// replicates' spread of the difference and the schedule-transfer error
+    /// of one prediction (`model_error` times its t quantile, two runs or
+    /// more); `differences_cover` says which.
+    pub not_distinguishable: Vec<String>,
+    /// For each searched target, in the search's order: its name, its
+    /// predicted final loss minus the best's, and the interval of that
+    /// difference in ln(loss) (None without replicates or transfer error).
+    pub differences: Vec<Difference>,
+    /// What the differences' intervals cover: "point noise and schedule
+    /// transfer" or "point noise only" (one run).
+    pub differences_cover: Option<String>,
+    /// The largest predicted final-loss difference from the best inside
+    /// `not_distinguishable`: what choosing any of them may cost, as far as
+    /// the runs can tell.
+    pub largest_difference_in_set: f64,
+    /// False when more than half of the searched targets are not
+    /// distinguishable from the best: the runs do not decide.
+    pub decided: bool,
     /// The fit's bound and unpinned-parameter warnings (also among the
     /// warnings), which the choice depends on.
     pub caveats: Vec<String>,
 }
+
+/// A searched target's name, its predicted final loss minus the best's,
+/// and the interval of that difference in ln(loss).
+pub type Difference = (String, f64, Option<(f64, f64)>);
 
 /// How to fit and predict what-if schedules.
 pub struct Options {
@@ -486,14 +508,14 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         order.sort_by(|a, b| a.1.total_cmp(&b.1));
         let (bi, bl) = *order.first()?;
         let runner = order.get(1).copied();
-        let mut within = vec![bi];
+        let mut diff_iv: Vec<Option<(f64, f64)>> = vec![None; finals.len()];
+        let transfer = model_error.map(|e| z * e);
         let (stays, margin) = match (runner, draws.is_empty()) {
             (Some((ri, _)), false) => {
                 let last = |ti: usize| targets[ti].curve.len() - 1;
                 let mut wins = 0;
                 let mut gaps = Vec::new();
-                // How often each target is a replicate's best.
-                let mut best_in = vec![0usize; finals.len()];
+                let mut lnd: Vec<Vec<f64>> = vec![Vec::new(); finals.len()];
                 for p in &draws {
                     let fin: Vec<f64> = finals
                         .iter()
@@ -503,23 +525,29 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
                     if fin.iter().all(|&v| mine <= v) {
                         wins += 1;
                     }
-                    if let Some(k) = (0..fin.len())
-                        .filter(|&k| fin[k].is_finite())
-                        .min_by(|&a, &b| fin[a].total_cmp(&fin[b]))
-                    {
-                        best_in[k] += 1;
+                    for (k, &v) in fin.iter().enumerate() {
+                        if v > 0.0 && v.is_finite() && mine > 0.0 && mine.is_finite() {
+                            lnd[k].push(v.ln() - mine.ln());
+                        }
                     }
                     gaps.push(f.predict_with(nr + ri, last(ri), p) - mine);
                 }
                 gaps.sort_by(f64::total_cmp);
                 let a = (1.0 - opts.level) / 2.0;
-                let floor = a * draws.len() as f64;
-                within = finals
-                    .iter()
-                    .zip(&best_in)
-                    .filter(|&(&(ti, _), &k)| ti == bi || (k > 0 && k as f64 >= floor))
-                    .map(|(&(ti, _), _)| ti)
-                    .collect();
+                for (k, &(_, l)) in finals.iter().enumerate() {
+                    let mut v = std::mem::take(&mut lnd[k]);
+                    if !how.enough(v.len()) {
+                        continue;
+                    }
+                    v.sort_by(f64::total_cmp);
+                    let d = l.ln() - bl.ln();
+                    let (lo_b, hi_b) = (
+                        (d - percentile(&v, a)).max(0.0),
+                        (percentile(&v, 1.0 - a) - d).max(0.0),
+                    );
+                    let t = transfer.unwrap_or(0.0);
+                    diff_iv[k] = Some((d - lo_b.hypot(t), d + hi_b.hypot(t)));
+                }
                 (
                     Some(wins as f64 / draws.len() as f64),
                     Some((percentile(&gaps, a), percentile(&gaps, 1.0 - a))),
@@ -527,13 +555,49 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             }
             _ => (None, None),
         };
+        // Without replicates, the transfer error alone.
+        if draws.is_empty() {
+            if let Some(t) = transfer {
+                for (k, &(_, l)) in finals.iter().enumerate() {
+                    let d = l.ln() - bl.ln();
+                    diff_iv[k] = Some((d - t, d + t));
+                }
+            }
+        }
+        let within: Vec<usize> = finals
+            .iter()
+            .zip(&diff_iv)
+            .filter(|&(&(ti, _), iv)| ti == bi || iv.is_some_and(|(lo, _)| lo <= 0.0))
+            .map(|(&(ti, _), _)| ti)
+            .collect();
+        let largest = finals
+            .iter()
+            .filter(|(ti, _)| within.contains(ti))
+            .map(|&(_, l)| l - bl)
+            .fold(0.0f64, f64::max);
+        let cover = diff_iv.iter().any(Option::is_some).then(|| {
+            match (transfer.is_some(), draws.is_empty()) {
+                (true, false) => "point noise and schedule transfer",
+                (true, true) => "schedule transfer only",
+                _ => "point noise only",
+            }
+            .to_string()
+        });
         Some(Best {
             schedule: targets[bi].name.clone(),
             final_loss: bl,
             runner_up: runner.map(|(ri, rl)| (targets[ri].name.clone(), rl - bl)),
-            stays_best: stays,
+            stays_best_over_point_noise: stays,
             margin_interval: margin,
-            within_spread: within.iter().map(|&ti| targets[ti].name.clone()).collect(),
+            not_distinguishable: within.iter().map(|&ti| targets[ti].name.clone()).collect(),
+            differences: finals
+                .iter()
+                .zip(&diff_iv)
+                .map(|(&(ti, l), iv)| (targets[ti].name.clone(), l - bl, *iv))
+                .collect(),
+            differences_cover: cover,
+            largest_difference_in_set: largest,
+            decided: 2 * within.len() <= finals.len(),
             caveats: identifiability(f.result()),
         })
     });
