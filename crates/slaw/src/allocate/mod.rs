@@ -481,7 +481,7 @@ pub fn design_warnings(n: &[f64], d: &[f64]) -> Vec<String> {
         sxx += (x - mx) * (x - mx);
         syy += (y - my) * (y - my);
     }
-    if !(sxx > 0.0) {
+    if sxx <= 0.0 || sxx.is_nan() {
         return Vec::new();
     }
     // Every run at the same D (to rounding) is as undetermined: beta and B
