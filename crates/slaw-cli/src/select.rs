@@ -23,7 +23,8 @@ pub(crate) struct SelectArgs {
     /// candidate with the lowest measured loss; the ranking stays the method's score.
     #[arg(long, conflicts_with = "max_n")]
     budget: Option<String>,
-    /// Budget as the largest affordable fine-tuning size.
+    /// Budget as the largest affordable fine-tuning size. Between two measured sizes it is the
+    /// largest size measured within it (a note says so; the sizes above are not used to rank).
     #[arg(long)]
     max_n: Option<f64>,
     /// Also write a self-contained HTML page: figure, ranking, warnings, provenance.

@@ -418,7 +418,9 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
             if table.text(r, c).is_empty() {
                 continue; // not measured
             }
-            let v = table.number(r, c)?;
+            let v = table
+                .number(r, c)
+                .map_err(|e| with_advice(e, "leave the cell blank for a size not measured"))?;
             if v <= 0.0 {
                 return Err(Error::input(
                     &table.source,
@@ -536,7 +538,9 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
             return Err(bad(mi, "empty cell"));
         }
         let n = table.number(r, ni)?;
-        let loss = table.number(r, li)?;
+        let loss = table
+            .number(r, li)
+            .map_err(|e| with_advice(e, "delete the row of a size not measured"))?;
         if n < 0.0 {
             return Err(bad(ni, "a fine-tuning size must be >= 0"));
         }
@@ -636,6 +640,18 @@ fn wide_hint(table: &Table, cols: &LongColumns) -> Option<String> {
 /// number (a fine-tuning size), long otherwise.
 pub fn candidates(path: &Path, long: &LongColumns) -> Result<Vec<Candidate>> {
     candidates_table(&Table::read(path)?, long)
+}
+
+/// `e` with `advice` appended to its message when it is about a cell (an
+/// [`Error::Input`]); any other error unchanged.
+fn with_advice(e: Error, advice: &str) -> Error {
+    match e {
+        Error::Input { location, message } => Error::Input {
+            location,
+            message: format!("{message} ({advice})"),
+        },
+        other => other,
+    }
 }
 
 /// Whether `table` is in the wide format: some column header is a number

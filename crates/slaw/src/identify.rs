@@ -107,6 +107,18 @@ pub fn shift_percent(shift: f64) -> f64 {
     100.0 * shift.exp_m1().abs().max((-shift).exp_m1().abs())
 }
 
+/// [`shift_percent`] as the warnings print it: "42.0%" up to 1000%, a
+/// factor beyond ("a factor of 222": a loss moved by 22131% is better read
+/// so).
+pub fn shift_text(shift: f64) -> String {
+    let p = shift_percent(shift);
+    if p < 1000.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("a factor of {}", crate::numbers::short(shift.abs().exp()))
+    }
+}
+
 /// How far a prediction follows what the data do not pin. Along each flat
 /// direction of the fit (`id.flat_directions`), either way and within the
 /// bounds, the steps `FLAT_STEP`, doubled as long as the fitted points

@@ -700,7 +700,7 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
             .map(|(c, i)| f.predict_with(c, i, &p))
             .collect::<Vec<f64>>()
     };
-    targets
+    let shifts: Vec<(&str, f64, Vec<String>)> = targets
         .iter()
         .enumerate()
         .filter_map(|(ti, t)| {
@@ -709,15 +709,50 @@ fn follows_unpinned(f: &super::Fitted, runs: &[Curve], targets: &[Target]) -> Ve
                 crate::identify::unpinned_shift(&f.law, &u, (&lo, &hi), id, window, |v| {
                     f.predict_with(nr + ti, last, &f.law.to_natural(v))
                 })?;
-            Some(format!(
-                "the prediction for '{}' follows {}, which the runs do not pin: moving along a \
-                 direction the fitted points do not see moves its final loss by up to {:.1}% \
-                 (the fitted points by less than a tenth of that); fit runs whose schedules vary \
-                 as this one does",
-                t.name,
+            Some((t.name.as_str(), shift, names))
+        })
+        .collect();
+    // One line per set of parameters followed: a search over the WSD
+    // family would otherwise repeat it for every decay length.
+    type Group<'a> = (&'a [String], Vec<(&'a str, f64)>);
+    let mut groups: Vec<Group> = Vec::new();
+    for (name, shift, names) in &shifts {
+        match groups.iter_mut().find(|g| g.0 == names.as_slice()) {
+            Some(g) => g.1.push((name, *shift)),
+            None => groups.push((names.as_slice(), vec![(name, *shift)])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(names, of)| {
+            let text = crate::identify::shift_text;
+            let tail = "(the fitted points by less than a tenth of that); fit runs whose \
+                        schedules vary as these do";
+            if let [(name, shift)] = of[..] {
+                return format!(
+                    "the prediction for '{name}' follows {}, which the runs do not pin: moving \
+                     along a direction the fitted points do not see moves its final loss by up \
+                     to {} {}",
+                    names.join(", "),
+                    text(shift),
+                    tail.replace("these do", "this one does"),
+                );
+            }
+            let (lo, hi) = of.iter().fold((f64::INFINITY, 0f64), |(a, b), s| {
+                (a.min(s.1.abs()), b.max(s.1.abs()))
+            });
+            let shown: Vec<String> = of.iter().take(3).map(|s| format!("'{}'", s.0)).collect();
+            format!(
+                "the predictions for {} schedules ({}{}) follow {}, which the runs do not pin: \
+                 moving along a direction the fitted points do not see moves their final losses \
+                 by up to {} ({} for the least affected) {tail}",
+                of.len(),
+                shown.join(", "),
+                if of.len() > shown.len() { ", ..." } else { "" },
                 names.join(", "),
-                crate::identify::shift_percent(shift),
-            ))
+                text(hi),
+                text(lo),
+            )
         })
         .collect()
 }

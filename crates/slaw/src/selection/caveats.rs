@@ -578,7 +578,7 @@ pub fn accelerating_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
                 c.id,
                 num(s1),
                 num(s3),
-                num((4.0 * last).min(budget.target))
+                num((FINE_TUNE_FACTOR * last).min(budget.target))
             ))
         })
         .collect()

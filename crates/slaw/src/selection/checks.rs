@@ -136,7 +136,7 @@ pub fn rising_loss_warnings(pool: &[Candidate], budget: &Budget) -> Vec<String> 
 /// a wide file, missing rows of a long one): it is scored from fewer sizes,
 /// and when the sizes it lacks lie above its largest, extrapolated from a
 /// smaller size than the others.
-pub fn missing_size_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
+pub fn missing_size_notes(pool: &[Candidate], budget: &Budget, unranked: &[&str]) -> Vec<String> {
     if pool.len() < 2 {
         return Vec::new();
     }
@@ -155,6 +155,11 @@ pub fn missing_size_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
     let num = crate::numbers::num;
     let mut out = Vec::new();
     for i in 0..pool.len() {
+        // An unranked candidate was not extrapolated at all (its reason
+        // says what it lacks).
+        if unranked.contains(&pool[i].id.as_str()) {
+            continue;
+        }
         let others = pool.len() - 1;
         let missing: Vec<f64> = sizes
             .iter()
@@ -349,9 +354,9 @@ mod tests {
     fn a_candidate_lacking_affordable_sizes_is_noted() {
         let mut p = pool(&[-0.1, -0.1, -0.1, -0.1]);
         let b = budget(64.0);
-        assert!(missing_size_notes(&p, &b).is_empty());
+        assert!(missing_size_notes(&p, &b, &[]).is_empty());
         p[1].curve.truncate(6); // no 12800, 25600
-        let notes = missing_size_notes(&p, &b);
+        let notes = missing_size_notes(&p, &b, &[]);
         assert_eq!(
             notes,
             vec![
@@ -362,11 +367,11 @@ mod tests {
         );
         // A budget below the missing sizes: nothing affordable is missing.
         let low = Budget::new(1638400.0, 6400.0).unwrap();
-        assert!(missing_size_notes(&p, &low).is_empty());
+        assert!(missing_size_notes(&p, &low, &[]).is_empty());
         // An interior gap: named, scored from fewer sizes.
         let mut q = pool(&[-0.1, -0.1, -0.1]);
         q[2].curve.remove(3);
-        let n = missing_size_notes(&q, &b);
+        let n = missing_size_notes(&q, &b, &[]);
         assert_eq!(n.len(), 1);
         assert!(
             n[0].starts_with("m2 has no loss at 1600, measured for the others: it is scored"),

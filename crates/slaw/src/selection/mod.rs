@@ -774,6 +774,54 @@ fn one_scale(method: Method, pool: &[&Candidate]) -> Result<(Method, Option<Stri
     ))
 }
 
+/// A budget between two measured sizes of the pool's ladder (some size
+/// measured above it): the selection reads the sizes up to the largest
+/// measured within it, so the budget becomes that size (the header, the
+/// extrapolation distance and the advice are about the sizes read), with a
+/// note saying so. Unchanged, without a note, otherwise (a budget on a
+/// measured size, or above every measured size).
+fn snap_to_measured(pool: &[Candidate], budget: Budget) -> (Budget, Option<String>) {
+    let sizes = || {
+        pool.iter()
+            .flat_map(|c| c.curve.iter().map(|p| p.0))
+            .filter(|n| *n > 0.0 && n.is_finite())
+    };
+    let read = sizes()
+        .filter(|n| *n <= budget.max_n * (1.0 + 1e-12))
+        .fold(f64::NAN, f64::max);
+    let mut above: Vec<f64> = sizes()
+        .filter(|n| *n > budget.max_n * (1.0 + 1e-12))
+        .collect();
+    // (a NaN `read`: no size within the budget, nothing to snap to)
+    if read.is_nan() || read >= budget.max_n * (1.0 - 1e-9) || above.is_empty() {
+        return (budget, None);
+    }
+    above.sort_by(f64::total_cmp);
+    above.dedup();
+    let num = crate::numbers::num;
+    let shown: Vec<String> = above.iter().take(3).map(|n| num(*n)).collect();
+    let note =
+        format!(
+        "the budget {} lies between measured sizes: the largest size measured within it is {}, \
+         so the candidates are compared from the sizes up to {} (as with that budget); the \
+         size{} measured above it ({}{}) {} not used to rank",
+        num(budget.max_n),
+        num(read),
+        num(read),
+        if above.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if above.len() > shown.len() { ", ..." } else { "" },
+        if above.len() == 1 { "is" } else { "are" },
+    );
+    (
+        Budget {
+            target: budget.target,
+            max_n: read,
+        },
+        Some(note),
+    )
+}
+
 fn select_inner(
     pool: &[Candidate],
     method: Method,
@@ -794,6 +842,7 @@ fn select_inner(
             ));
         }
     }
+    let (budget, between_sizes) = snap_to_measured(pool, budget);
     let scale = opts
         .spread_scale
         .or_else(|| calibrate::shipped_scale(method.name()));
@@ -898,9 +947,10 @@ fn select_inner(
         cost,
         notes: {
             let mut v = notes(&method, pool, &unranked_ids);
+            v.extend(between_sizes);
             v.extend(choice_notes);
             v.extend(budget_note(&method, pool, &budget));
-            v.extend(checks::missing_size_notes(pool, &budget));
+            v.extend(checks::missing_size_notes(pool, &budget, &unranked_ids));
             v.extend(ref_notes);
             if method.predicts_loss() {
                 v.extend(accelerating_notes(pool, &budget));

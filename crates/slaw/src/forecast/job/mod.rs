@@ -312,11 +312,11 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                         0,
                         if reads_lr.is_empty() && !d.identified() {
                             format!(
-                                "{head}; no trajectory the temporal law chose reads the learning rate, so its forecast ignores the coming decay, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs the final loss still ended above such forecasts 14 times in 57 (at fits to 10%, 20% and 30% of the run)"
+                                "{head}; no trajectory the temporal law chose reads the learning rate, so its forecast ignores the coming decay, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs the final loss still ended above such forecasts 14 times in 57 at fits to 10%, 20% and 30% of the run, 8 times in 36 at fits to 40-70%"
                             )
                         } else if reads_lr.is_empty() {
                             format!(
-                                "{head}; no trajectory the temporal law chose reads the learning rate (a2 is offered the lr form only where the window holds at least 10% of the decay and pins the rest, and then only if the held-out error chooses it), so its forecast ignores the decay still to come, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 4 times in 27"
+                                "{head}; no trajectory the temporal law chose reads the learning rate (a2 is offered the lr form only where the window holds at least 10% of the decay and pins the rest, and then only if the held-out error chooses it), so its forecast ignores the decay still to come, which lowers the loss (the interval does not cover the decay's effect); on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 6 times in 23"
                             )
                         } else {
                             format!(

@@ -185,11 +185,11 @@ pub(super) fn follows_unpinned(
         |v| f.predict_with(0, last, &f.law.to_natural(v)),
     )?;
     Some(format!(
-        "{FOLLOWS_UNPINNED} {} follows {}, which the fitted window does not pin: moving {} along a direction the window does not see moves it by up to {:.1}% and the fitted points by less than a tenth of that",
+        "{FOLLOWS_UNPINNED} {} follows {}, which the fitted window does not pin: moving {} along a direction the window does not see moves it by up to {} and the fitted points by less than a tenth of that",
         crate::numbers::num(ext.step[last]),
         names.join(", "),
         if names.len() == 1 { "it" } else { "them" },
-        crate::identify::shift_percent(shift),
+        crate::identify::shift_text(shift),
     ))
 }
 
