@@ -99,7 +99,7 @@ fn acc55_an_accelerating_candidate_is_open_below_and_may_be_better() {
     );
     let chosen_line = text.lines().find(|l| l.starts_with("chosen: ")).unwrap();
     assert!(
-        chosen_line.contains("'cand00' (rank") && chosen_line.contains("6400 to decide"),
+        chosen_line.contains("'cand00' (rank") && chosen_line.contains("6400 before ruling it out"),
         "{chosen_line}"
     );
 }

@@ -167,3 +167,45 @@ fn the_wsd_search_names_the_schedules_that_follow_an_unpinned_parameter_once() {
         follow[0]
     );
 }
+
+/// probe57 3: a pool where the candidate chosen by its risk score is rank 2
+/// (`tests/data/lead57_rank2_choice.csv`: 8 rectified-law candidates with
+/// 1% noise from the known-truth generator of the select probes, design
+/// "longpre", seed 4, with one more run at 51200 for cand00 and cand07).
+/// The chosen line says why rank 1 is not chosen, and the advice on the
+/// candidate that may be better does not promise to decide.
+#[test]
+fn a_choice_below_rank_one_says_why() {
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/lead57_rank2_choice.csv");
+    let out = slaw()
+        .args([
+            "select",
+            file.to_str().unwrap(),
+            "--target",
+            "1638400",
+            "--budget",
+            "1/32",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let chosen = text
+        .lines()
+        .find(|l| l.starts_with("chosen: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        chosen.starts_with("chosen: cand07 (rank 2; lowest risk score")
+            && chosen.contains(
+                ": rank 1 ('cand00') predicts a lower loss, but its risk score is higher ("
+            )
+            && chosen.contains("fine-tune it at 102400 before ruling it out (worth one more run"),
+        "{chosen}"
+    );
+    assert!(!chosen.contains("to decide"), "{chosen}");
+    // The note names the same size.
+    assert!(
+        text.contains("'cand00' is still accelerating") && text.contains("a larger size (1.02e5)"),
+        "{text}"
+    );
+}

@@ -666,6 +666,29 @@ fn fit_warnings(sel: &slaw::selection::Selection) -> String {
     s
 }
 
+/// Why a candidate chosen by its risk score is not rank 1 (probe57 3): ":
+/// rank 1 ('a') predicts a lower loss, but its risk score is higher (1.65
+/// against 1.12)"; empty when the chosen one is rank 1 or a score is
+/// missing.
+fn below_rank_one(sel: &slaw::selection::Selection) -> String {
+    let chosen = sel.chosen();
+    let Some(first) = sel.ranking.first() else {
+        return String::new();
+    };
+    if chosen.rank == 1 || !sel.choice.rule.starts_with("lowest risk score") {
+        return String::new();
+    }
+    match (first.estimate.risk_score(), chosen.estimate.risk_score()) {
+        (Some(a), Some(b)) if a > b => format!(
+            ": rank 1 ('{}') predicts a lower loss, but its risk score is higher ({} against {})",
+            first.estimate.id,
+            num(a),
+            num(b)
+        ),
+        _ => String::new(),
+    }
+}
+
 /// The text report of `slaw select`: the ranking with each model's predicted
 /// loss at the target (and interval), AtS phase details, and the cost.
 pub fn selection_report(sel: &slaw::selection::Selection) -> String {
@@ -815,7 +838,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
                  score, is not clearly better (their intervals overlap)",
                 b.estimate.id, b.rank
             ),
-            None => sel.choice.rule.to_string(),
+            None => format!("{}{}", sel.choice.rule, below_rank_one(sel)),
         },
         slaw::selection::MayBeBetter::clause(&sel.choice.may_be_better),
         num(c.examples),

@@ -332,8 +332,8 @@ pub struct Choice {
     /// interval open below ([`Estimate::open_below`]) and their calibrated
     /// interval (before it was opened) reaching below the upper end of the
     /// chosen one's ([`MayBeBetter::of`]). The choice does not move for them:
-    /// the data cannot rule them out, a fine-tuning at `fine_tune_at`
-    /// decides (absent when none).
+    /// the data cannot rule them out; a fine-tuning at `fine_tune_at` is
+    /// worth one more run (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub may_be_better: Vec<MayBeBetter>,
 }
@@ -345,7 +345,8 @@ pub struct MayBeBetter {
     pub position: usize,
     /// Its id.
     pub id: String,
-    /// The size to fine-tune it at to decide ([`OpenBelow::fine_tune_at`]).
+    /// The size to fine-tune it at before ruling it out
+    /// ([`OpenBelow::fine_tune_at`]; one run there rarely settles it).
     pub fine_tune_at: f64,
 }
 
@@ -383,8 +384,7 @@ impl MayBeBetter {
     /// The clause the chosen line carries for `list` (empty when none):
     /// "; 'b' (rank 6) may be better: still accelerating, its interval is
     /// open below and its calibrated one overlaps the chosen one's;
-    /// fine-tune it at 12800 to
-    /// decide"; with more than 3, the first 3 by rank and how many more
+    /// fine-tune it at 12800 before ruling it out (...)"; with more than 3, the first 3 by rank and how many more
     /// (JSON `choice.may_be_better` lists each).
     pub fn clause(list: &[MayBeBetter]) -> String {
         const SHOWN: usize = 3;
@@ -392,7 +392,8 @@ impl MayBeBetter {
             [] => String::new(),
             [m] => format!(
                 "; '{}' (rank {}) may be better: still accelerating, its interval is open below \
-                 and its calibrated one overlaps the chosen one's; fine-tune it at {} to decide",
+                 and its calibrated one overlaps the chosen one's; fine-tune it at {} before \
+                 ruling it out (worth one more run; one run rarely settles it)",
                 m.id,
                 m.position + 1,
                 crate::numbers::num(m.fine_tune_at)
@@ -413,7 +414,8 @@ impl MayBeBetter {
                 format!(
                     "; {} candidates may be better: still accelerating, their intervals are open \
                      below and their calibrated ones overlap the chosen one's: {}{}; fine-tune \
-                     them at the size given to decide",
+                     them at the size given before ruling them out (worth one more run each; \
+                     one run rarely settles it)",
                     list.len(),
                     named.join(", "),
                     if list.len() > SHOWN {
@@ -439,6 +441,14 @@ pub const ATS_PICK_RULE: &str = "AtS's pick (lowest AtS-line prediction): the ca
 pub const ATS_PICK_BOOTSTRAP_RULE: &str = "AtS's pick (lowest AtS-line prediction): the \
      intervals are a bootstrap of the points, not predictive, and the lowest score is not \
      clearly better (their intervals overlap)";
+
+impl Estimate {
+    /// The score the robust choice ranks by: the upper end of the risk
+    /// interval, else of the interval; None without either.
+    pub fn risk_score(&self) -> Option<f64> {
+        self.risk_interval.or(self.interval).map(|v| v.hi)
+    }
+}
 
 impl Choice {
     /// AtS's pick (the lowest AtS-line prediction) unless `own`'s interval

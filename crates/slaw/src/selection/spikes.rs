@@ -17,6 +17,11 @@
 //! own); at most [`MAX_PER_CANDIDATE`] per candidate, each found with the
 //! earlier ones removed.
 //!
+//! A candidate's largest affordable point is also flagged when its loss
+//! rises above the previous point's by more than [`LAST_RISE_MIN`] or
+//! [`LAST_RISE_SIGMAS`] noises of a difference ([`last_rise`]): the trend
+//! check's end-point factor let a 17% rise there pass.
+//!
 //! The threshold was fixed before any measurement ("far more than the
 //! noise": 8 standard deviations, which independent noise essentially never
 //! reaches), then checked on the public curves: no point of FLAN or WMT19 is
@@ -207,6 +212,12 @@ pub fn spikes(pool: &[Candidate], budget: &Budget) -> Vec<Spike> {
             });
             pts.remove(j);
         }
+        if let Some(spike) = last_rise(v, noise).filter(|r| found.iter().all(|f| f.n != r.n)) {
+            found.push(Spike {
+                candidate: ci,
+                ..spike
+            });
+        }
         found.sort_by(|a, b| a.n.total_cmp(&b.n));
         out.extend(found);
     }
@@ -232,6 +243,39 @@ pub fn spikes(pool: &[Candidate], budget: &Budget) -> Vec<Spike> {
         }
     }
     out
+}
+
+/// The smallest rise in ln L of a candidate's largest affordable point
+/// above the previous one that [`last_rise`] flags, whatever the pool's
+/// noise (5%); with a noisier pool, [`LAST_RISE_SIGMAS`] of the difference
+/// of two points' noise.
+pub const LAST_RISE_MIN: f64 = 0.05;
+
+/// See [`LAST_RISE_MIN`].
+pub const LAST_RISE_SIGMAS: f64 = 4.0;
+
+/// A loss that rises at the largest affordable size (probe57 4): the
+/// point sets the extrapolation, and the trend check above compares it with
+/// a line through two points, whose noise factor (2.4) let a 17% rise
+/// pass. Flagged when ln(L_last / L_prev) > max([`LAST_RISE_MIN`],
+/// [`LAST_RISE_SIGMAS`] x sqrt(2) x `noise`) (fixed before measuring; no
+/// public curve's last affordable point rises at any budget). `pts`:
+/// (ln n, ln L) ascending; the spike's candidate is left 0.
+fn last_rise(pts: &[(f64, f64)], noise: f64) -> Option<Spike> {
+    let [.., (x0, y0), (x, y)] = pts else {
+        return None;
+    };
+    let rise = y - y0;
+    let sd = std::f64::consts::SQRT_2 * noise;
+    (rise > LAST_RISE_MIN.max(LAST_RISE_SIGMAS * sd)).then(|| Spike {
+        candidate: 0,
+        n: x.exp(),
+        loss: y.exp(),
+        excess: rise,
+        sigmas: rise / sd,
+        rises_from: Some((x0.exp(), y0.exp())),
+        noise,
+    })
 }
 
 /// `curves` (each candidate's affordable points, in the pool's order)
@@ -322,6 +366,23 @@ mod tests {
                 && w.contains("above the loss at size 12800"),
             "{w}"
         );
+    }
+
+    /// probe57 4: a loss x1.12 at the largest affordable size stays under
+    /// the trend check's end-point threshold but rises above the point
+    /// before it by more than 5%: flagged as a rise; x1.03 is not.
+    #[test]
+    fn a_rise_at_the_largest_affordable_size_is_flagged_whatever_the_trend() {
+        let s = spikes(&pool(Some((3, 25600.0, 1.12))), &budget());
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!((s[0].candidate, s[0].n), (3, 25600.0), "{s:?}");
+        let (n0, l0) = s[0].rises_from.expect("a rise");
+        assert_eq!(n0, 12800.0);
+        assert!((s[0].loss / l0).ln() > LAST_RISE_MIN, "{s:?}");
+        assert!(s[0]
+            .warning("m3")
+            .contains("the largest affordable one, rises"));
+        assert_eq!(spikes(&pool(Some((3, 25600.0, 1.03))), &budget()), []);
     }
 
     /// Without the spike the curves are the clean ones.
