@@ -51,7 +51,9 @@ enum Command {
         quiet: bool,
         /// First give every failed run of the journal its attempts back (`retries + 1`), so runs
         /// that failed for good (a typo in the command, a missing file) run again once the cause
-        /// is fixed.
+        /// is fixed. When the plan's command (model, loss reader) was changed to fix it, only the
+        /// failed runs run again, under the plan as it is now; the finished runs are kept and
+        /// every report says how many were made with the earlier inputs.
         #[arg(long)]
         retry_failed: bool,
         /// Run again the runs of the journal made with another command template, model or loss
@@ -64,7 +66,9 @@ enum Command {
     Status(run::PlanArgs),
     /// Ranking, predictions and failures from the plan's journal.
     ///
-    /// Exit status 3 when some candidates could not be scored (their runs failed) and are not
+    /// Exit status 4 when the chosen candidate has failed runs, or another ranked candidate
+    /// whose interval overlaps the chosen one's lost runs to failures (retrying them may change
+    /// the choice); 3 when some candidates could not be scored (their runs failed) and are not
     /// ranked beside ranked ones (a partial result); candidates not run yet do not count.
     Report {
         #[command(flatten)]

@@ -70,11 +70,25 @@ pub fn cmd_run(
                 .and_then(|j| j.all())
                 .map_err(interrupted)?;
             let changes = runner::input_changes(&plan, &records);
-            if !changes.is_empty() {
+            if !changes.is_empty() && retry_failed {
+                // The user fixed a failure's cause in the plan: the failed
+                // runs run again under the plan's inputs now, the finished
+                // ones are kept as they are, and every report says so.
+                eprintln!(
+                    "note: runs of the journal were made with other inputs than the plan now \
+                     gives them: {}. Only the failed runs run again (under the plan's inputs now); \
+                     the finished runs are kept and counted as they are, and `slaw status` and \
+                     `slaw report` say so. `slaw run --rerun-changed` runs them all again",
+                    changes.join("; ")
+                );
+            } else if !changes.is_empty() {
                 anyhow::bail!(
                     "{}: the journal {} has runs made with other inputs than the plan now gives \
                      them, so their results are not this plan's: {}. `slaw run --rerun-changed` \
-                     runs them again; or restore the plan, or give it its own journal",
+                     runs them all again; if the change only fixes the cause of failed runs, \
+                     `slaw run --retry-failed` runs only the failed runs under the plan's inputs \
+                     now and keeps the finished ones (reports then count the runs made with the \
+                     earlier inputs); or restore the plan, or give it its own journal",
                     plan.path.display(),
                     plan.journal.display(),
                     changes.join("; ")
@@ -115,7 +129,14 @@ pub fn cmd_run(
         bootstrap: 0,
         ..plan.clone()
     };
-    let summary = runner::run(&plan, backend.as_mut(), stop, &mut |d, _| {
+    // `--retry-failed` keeps the finished runs made under earlier inputs
+    // (said above and in the reports); a plain run refuses them.
+    let run = if retry_failed {
+        runner::run_keeping_finished
+    } else {
+        runner::run
+    };
+    let summary = run(&plan, backend.as_mut(), stop, &mut |d, _| {
         for (b, c) in bars.iter().zip(&d.candidates) {
             b.set_position(c.done as u64);
             b.set_message(format!(
@@ -147,7 +168,7 @@ pub fn cmd_run(
         b.abandon();
     }
     leader.finish_and_clear();
-    let summary = summary?;
+    let mut summary = summary?;
     // Every run is handed back: from here on, end quietly like other Unix
     // tools when the reader of stdout has gone (`slaw run plan.toml | head`).
     // SAFETY: restores the default action of a signal; the run loop's
@@ -156,15 +177,22 @@ pub fn cmd_run(
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let runs = Journal::open(&plan.journal)?.all()?;
+    // Runs kept from earlier inputs (`--retry-failed` after a change of the
+    // plan): said first among the warnings, as `slaw status` and `slaw
+    // report` say it.
+    if let Some(w) = kept_runs_warning(&plan, &runs) {
+        summary.warnings.insert(0, w);
+    }
     output::emit(a.json, &summary, || {
         print!("{}", report::status_report(&plan, &summary, &runs));
         print!(
             "{}",
             report::ranking_report(
-                &plan,
+                &summary.ranked_plan(&plan),
                 &summary.ranking,
                 &summary.warnings,
-                summary.choice.as_ref().and_then(|c| c.failures.as_deref()),
+                summary.choice.as_ref(),
+                &summary.notes,
             )
         );
     })?;
@@ -178,6 +206,20 @@ pub fn cmd_run(
         ExitCode::from(4)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// The warning of `slaw run`, `status` and `report` when runs of the
+/// journal were made with other inputs than the plan now gives them (kept
+/// and counted as they are); None when none were.
+fn kept_runs_warning(plan: &Plan, runs: &[slaw_run::journal::Record]) -> Option<String> {
+    let changes = runner::input_changes(plan, runs);
+    (!changes.is_empty()).then(|| {
+        format!(
+            "runs of the journal were made with other inputs than the plan now gives them, \
+             and are counted as they are: {}. `slaw run --rerun-changed` runs them again",
+            changes.join("; ")
+        )
     })
 }
 
@@ -198,19 +240,9 @@ pub fn cmd_status(
     }
     let summary = runner::snapshot(&plan, ranking)?;
     let runs = Journal::open(&plan.journal)?.all()?;
-    let changes = runner::input_changes(&plan, &runs);
     // On stdout with the report (and in the JSON's `warnings`), as every
     // command's warnings.
-    let warnings: Vec<String> = (!changes.is_empty())
-        .then(|| {
-            format!(
-                "runs of the journal were made with other inputs than the plan now gives \
-                 them, and are counted as they are: {}. `slaw run --rerun-changed` runs them again",
-                changes.join("; ")
-            )
-        })
-        .into_iter()
-        .collect();
+    let warnings: Vec<String> = kept_runs_warning(&plan, &runs).into_iter().collect();
     let warning_lines: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
     // The JSON's `warnings` holds every warning: the journal's, then the
     // ranking's (also in `summary.warnings`, where `slaw run --json` has
@@ -224,10 +256,11 @@ pub fn cmd_status(
             print!(
                 "{}",
                 report::ranking_report(
-                    &plan,
+                    &summary.ranked_plan(&plan),
                     &summary.ranking,
                     &summary.warnings,
-                    summary.choice.as_ref().and_then(|c| c.failures.as_deref()),
+                    summary.choice.as_ref(),
+                    &summary.notes,
                 )
             );
         }
@@ -239,13 +272,14 @@ pub fn cmd_status(
         let text = warning_lines.clone()
             + &report::status_report(&plan, &summary, &runs)
             + &report::ranking_report(
-                &plan,
+                &summary.ranked_plan(&plan),
                 &summary.ranking,
                 &summary.warnings,
-                summary.choice.as_ref().and_then(|c| c.failures.as_deref()),
+                summary.choice.as_ref(),
+                &summary.notes,
             );
         let figures: Vec<_> = scheduler::as_selection(
-            &plan,
+            &summary.ranked_plan(&plan),
             &summary.decision.candidates,
             &summary.ranking,
             &summary.warnings,
@@ -273,7 +307,7 @@ pub fn cmd_status(
     }
     if let Some(path) = plot {
         let Some((pool, sel)) = scheduler::as_selection(
-            &plan,
+            &summary.ranked_plan(&plan),
             &summary.decision.candidates,
             &summary.ranking,
             &summary.warnings,
@@ -307,6 +341,33 @@ pub fn cmd_status(
         eprintln!(
             "error: the chosen candidate {}: {}; exit status 4",
             f.0.id, f.1
+        );
+        return Ok(ExitCode::from(4));
+    }
+    // Another ranked candidate lost runs to failures and its interval
+    // overlaps the chosen one's: retrying them may change the choice, exit
+    // 4 as `slaw run` with failures. One whose interval lies wholly above
+    // the chosen one's is noted only.
+    let open: Vec<&report::FailedContender> = summary
+        .choice
+        .iter()
+        .filter(|_| ranking)
+        .flat_map(|c| &c.failed_contenders)
+        .filter(|f| f.may_change_choice)
+        .collect();
+    if !open.is_empty() {
+        eprintln!(
+            "error: {} ranked without failed runs that may change the choice ({}): fix their \
+             cause and `slaw run --retry-failed`; exit status 4",
+            if open.len() == 1 {
+                "a candidate is"
+            } else {
+                "candidates are"
+            },
+            open.iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         return Ok(ExitCode::from(4));
     }

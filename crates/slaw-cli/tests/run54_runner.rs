@@ -112,7 +112,14 @@ fn a_failed_size_stops_the_candidate_and_lets_the_others_back_in() {
     let chosen = text.lines().find(|l| l.starts_with("chosen: ")).unwrap();
     assert!(chosen.starts_with("chosen: cand00 "), "{text}");
     assert!(chosen.contains("lowest risk score"), "{chosen}");
-    assert!(!chosen.contains("failed"), "{chosen}");
+    // run57: its interval overlaps cand00's, so the `chosen:` line names it
+    // as a failed contender whose retried runs may change the choice.
+    assert!(
+        chosen.contains("'cand04' (rank ")
+            && chosen.contains("without its failed run(s) cand04|n=6400|seed=0")
+            && chosen.contains("may change the choice"),
+        "{chosen}"
+    );
     let note = text
         .lines()
         .find(|l| l.starts_with("note: 'cand04' is ranked from its completed sizes up to 3200"))
@@ -166,19 +173,25 @@ fn a_failed_size_stops_the_candidate_and_lets_the_others_back_in() {
         "{ids:?}"
     );
 
-    // `slaw report`: the JSON's choice is cand00, which has no failed run
-    // (exit 0: the choice rests on no failure); cand04's ranking row
-    // carries `failed_at`.
+    // `slaw report`: the JSON's choice is cand00, which has no failed run;
+    // cand04, whose interval overlaps it, lost its run at 6400, so
+    // retrying it may change the choice: a failed contender, exit 4
+    // (run57); cand04's ranking row carries `failed_at`.
     let out = slaw()
         .args(["report", p.to_str().unwrap(), "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(4));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let choice = &v["summary"]["choice"];
     assert_eq!(choice["id"], "cand00", "{choice}");
     assert_eq!(choice["failed_runs"], serde_json::json!([]), "{choice}");
     assert!(choice["failures"].is_null(), "{choice}");
+    assert_eq!(choice["failed_contenders"][0]["id"], "cand04", "{choice}");
+    assert_eq!(
+        choice["failed_contenders"][0]["may_change_choice"], true,
+        "{choice}"
+    );
     let text = v.to_string();
     assert!(text.contains("\"failed_at\":6400.0"), "{text}");
 

@@ -1148,9 +1148,25 @@ fn zero_shot_runs_feed_the_default_method_and_a_failed_one_stops_nothing() {
         .assert()
         .code(4)
         .stdout(predicate::str::contains("delta|n=0|seed=0"));
-    let v = report_json(&p);
+    // delta, ranked without its zero-shot loss, overlaps the chosen one: a
+    // failed contender, `report` exits 4; the pool is ranked by ats-trend,
+    // as `slaw select` ranks it when some zero-shot losses are missing.
+    let v = report_json_exit(&p, 4);
     let order: Vec<String> = ranking(&v).into_iter().map(|x| x.0).collect();
     assert_eq!(order, ["gamma", "alpha", "beta", "delta"]);
+    assert_eq!(
+        v["summary"]["choice"]["failed_contenders"][0]["id"], "delta",
+        "{}",
+        v["summary"]["choice"]
+    );
+    assert!(
+        v["summary"]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("the whole pool is ranked by ats-trend"),
+        "{}",
+        v["summary"]
+    );
     for c in v["summary"]["decision"]["candidates"].as_array().unwrap() {
         let has_l0 = c["points"]
             .as_array()

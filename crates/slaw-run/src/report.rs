@@ -510,21 +510,30 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
 /// a `*` on a prediction outside its interval (as `slaw select`); then
 /// `warnings` ([`crate::scheduler::rank_with_warnings`]'s: those of `slaw
 /// select` on the same points).
-/// `failures`: [`RunChoice::failures`] of the chosen candidate, said on the
-/// `chosen:` line.
+/// `choice`: [`RunChoice`] (the chosen candidate's failures and the failed
+/// contenders, said on the `chosen:` line and after it). `notes`: the
+/// ranking's (`crate::runner::Summary::notes`), after the heading. `plan`
+/// carries the method that ranked the pool
+/// (`crate::runner::Summary::ranked_plan`).
 pub fn ranking_report(
     plan: &Plan,
     ranking: &[RankedCandidate],
     warnings: &[String],
-    failures: Option<&str>,
+    choice: Option<&RunChoice>,
+    notes: &[String],
 ) -> String {
     let mut s = String::new();
+    let failures = choice.and_then(|c| c.failures.as_deref());
+    let contenders: &[FailedContender] = choice.map_or(&[], |c| &c.failed_contenders);
     let _ = writeln!(
         s,
         "ranking by {} at n = {}:",
         plan.method.name(),
         num(plan.target)
     );
+    for note in notes {
+        let _ = writeln!(s, "note: {note}");
+    }
     // As `slaw select`: whose interval the column is (ats-gap's is
     // ats-trend's), and one format for the losses and their intervals.
     let iv_head =
@@ -667,12 +676,16 @@ pub fn ranking_report(
         );
         let _ = writeln!(
             s,
-            "chosen: {} ({}){}{}",
+            "chosen: {} ({}){}{}{}",
             chosen.id,
             choice.rule,
             slaw::selection::MayBeBetter::clause(&choice.may_be_better),
-            failures.map(|f| format!("; {f}")).unwrap_or_default()
+            failures.map(|f| format!("; {f}")).unwrap_or_default(),
+            failed_contenders_clause(contenders)
         );
+    }
+    for note in failed_contender_notes(contenders) {
+        let _ = writeln!(s, "note: {note}");
     }
     for note in failed_size_notes(ranking) {
         let _ = writeln!(s, "note: {note}");
@@ -782,6 +795,103 @@ pub struct RunChoice {
     pub failed_runs: Vec<String>,
     /// The sentence on the `chosen:` line naming them (None: none failed).
     pub failures: Option<String>,
+    /// The other ranked candidates with runs that failed with no retries
+    /// left, in rank order ([`FailedContender`]); empty when none.
+    pub failed_contenders: Vec<FailedContender>,
+}
+
+/// A ranked candidate, not the chosen one, with runs that failed with no
+/// retries left: it is ranked from its completed runs only.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailedContender {
+    /// Its id.
+    pub id: String,
+    /// Its rank.
+    pub rank: usize,
+    /// The smallest and largest fine-tuning size its estimate reads (None
+    /// without one).
+    pub sizes: Option<[f64; 2]>,
+    /// Its runs that failed with no attempts left (run ids).
+    pub failed_runs: Vec<String>,
+    /// Why each failed (the short form of the reason, as `failed_runs`).
+    pub reasons: Vec<String>,
+    /// Retrying its failed runs may change the choice: its interval's lower
+    /// end (the calibrated one when it is open below, as
+    /// `slaw::selection::MayBeBetter::of`) lies at or below the upper end of
+    /// the chosen candidate's interval (or either has no interval). When
+    /// false its interval lies wholly above the chosen one's: it is noted,
+    /// and `slaw report`'s exit status does not change for it.
+    pub may_change_choice: bool,
+}
+
+impl FailedContender {
+    /// The failed runs with their reasons: "a|n=25600|seed=0 (timeout after 5 s)".
+    fn runs(&self) -> String {
+        self.failed_runs
+            .iter()
+            .zip(&self.reasons)
+            .map(|(r, why)| format!("{r} ({why})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn from(&self) -> String {
+        self.sizes
+            .map(|[lo, hi]| format!("{}..{}", num(lo), num(hi)))
+            .unwrap_or_else(|| "its zero-shot loss only".into())
+    }
+}
+
+/// The clause the `chosen:` line carries for the failed contenders that may
+/// change the choice (empty when none): who, ranked from which sizes, which
+/// runs failed and why, and that retrying them may change the choice.
+pub fn failed_contenders_clause(list: &[FailedContender]) -> String {
+    let open: Vec<&FailedContender> = list.iter().filter(|f| f.may_change_choice).collect();
+    if open.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = open
+        .iter()
+        .map(|f| {
+            format!(
+                "'{}' (rank {}) is ranked from {} without its failed run(s) {}",
+                f.id,
+                f.rank,
+                f.from(),
+                f.runs()
+            )
+        })
+        .collect();
+    format!(
+        "; {}: {} interval{} the chosen one's, so retrying the failed runs (`slaw run \
+         --retry-failed`, after fixing their cause) may change the choice",
+        each.join("; "),
+        if open.len() == 1 { "its" } else { "their" },
+        if open.len() == 1 {
+            " overlaps"
+        } else {
+            "s overlap"
+        }
+    )
+}
+
+/// One note per failed contender that cannot change the choice: its
+/// interval lies wholly above the chosen one's.
+pub fn failed_contender_notes(list: &[FailedContender]) -> Vec<String> {
+    list.iter()
+        .filter(|f| !f.may_change_choice)
+        .map(|f| {
+            format!(
+                "'{}' (rank {}) is ranked from {} without its failed run(s) {}: its interval \
+                 lies wholly above the chosen one's, so retrying them is not expected to change \
+                 the choice",
+                f.id,
+                f.rank,
+                f.from(),
+                f.runs()
+            )
+        })
+        .collect()
 }
 
 /// The short form of a failure's reason: "the loss was not finite" for a
@@ -803,6 +913,35 @@ pub fn run_choice(
 ) -> Option<RunChoice> {
     let chosen = ranking.iter().find(|r| r.chosen)?;
     let st = decision.candidates.iter().find(|c| c.id == chosen.id)?;
+    let chosen_hi = chosen
+        .estimate
+        .as_ref()
+        .and_then(|e| e.interval)
+        .map_or(f64::INFINITY, |i| i.hi);
+    let failed_contenders = ranking
+        .iter()
+        .filter(|r| !r.chosen && r.failed_runs > 0)
+        .filter_map(|r| {
+            let e = r.estimate.as_ref()?;
+            let cst = decision.candidates.iter().find(|c| c.id == r.id)?;
+            let lo = match (e.open_below, e.interval) {
+                (Some(open), _) => open.calibrated_lo,
+                (None, Some(iv)) => iv.lo,
+                (None, None) => f64::NEG_INFINITY,
+            };
+            Some(FailedContender {
+                id: r.id.clone(),
+                rank: r.rank?,
+                sizes: r.sizes,
+                failed_runs: cst.failed.iter().map(|f| f.0.clone()).collect(),
+                reasons: cst.failed.iter().map(|f| short_reason(&f.1)).collect(),
+                may_change_choice: {
+                    let above = lo > chosen_hi;
+                    !above
+                },
+            })
+        })
+        .collect();
     let failures = (!st.failed.is_empty()).then(|| {
         let mut sizes = st.failed_sizes.clone();
         sizes.sort_by(f64::total_cmp);
@@ -825,6 +964,7 @@ pub fn run_choice(
         id: chosen.id.clone(),
         failed_runs: st.failed.iter().map(|f| f.0.clone()).collect(),
         failures,
+        failed_contenders,
     })
 }
 

@@ -7,7 +7,7 @@ use crate::backend::{Backend, Launch, Orphan, Poll};
 use crate::journal::{hostname, Claim, Journal, Record, State};
 use crate::loss::read_loss;
 use crate::plan::{Plan, RunSpec};
-use crate::scheduler::{decide_now, rank_with_warnings, Decision, RankedCandidate, Rungs};
+use crate::scheduler::{decide_now, rank_full, Decision, RankedCandidate, Rungs};
 use crate::template::{render, render_shell};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -43,6 +43,26 @@ pub struct Summary {
     /// The chosen candidate, with its runs that failed for good
     /// ([`crate::report::run_choice`]); None without a ranking or a choice.
     pub choice: Option<crate::report::RunChoice>,
+    /// Notes on the ranking: `slaw select`'s note when an ats-gap plan's
+    /// pool was ranked by ats-trend (some zero-shot losses missing:
+    /// [`crate::scheduler::rank_full`]); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The method that ranked the pool (the plan's, or ats-trend: see
+    /// `notes`); None without a ranking.
+    #[serde(skip)]
+    pub ranked_by: Option<slaw::selection::Method>,
+}
+
+impl Summary {
+    /// `plan` with the method that ranked its pool ([`Summary::ranked_by`]),
+    /// for the ranking's text and figure.
+    pub fn ranked_plan(&self, plan: &Plan) -> Plan {
+        Plan {
+            method: self.ranked_by.unwrap_or(plan.method),
+            ..plan.clone()
+        }
+    }
 }
 
 /// Compute spent against the fixed ladder's and the full fine-tuning's, in
@@ -116,31 +136,72 @@ pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     let mut rungs = Rungs::default();
     rungs.advance(plan, &records);
     let decision = decide_now(plan, &records, &rungs);
-    let (ranking, warnings) = if with_ranking {
-        rank_with_warnings(plan, &decision.candidates)
-    } else {
-        (vec![], vec![])
+    let r = with_ranking.then(|| rank_full(plan, &decision.candidates));
+    Ok(summary(0, cost_report(plan, &journal)?, decision, r))
+}
+
+/// The [`Summary`] of `decision` with its ranking `r` (None: not asked).
+fn summary(
+    launched: usize,
+    cost: CostReport,
+    decision: Decision,
+    r: Option<crate::scheduler::Ranking>,
+) -> Summary {
+    let (ranking, warnings, notes, ranked_by) = match r {
+        Some(r) => (r.ranking, r.warnings, r.notes, Some(r.method)),
+        None => (vec![], vec![], vec![], None),
     };
-    Ok(Summary {
-        launched: 0,
-        cost: cost_report(plan, &journal)?,
+    Summary {
+        launched,
+        cost,
         choice: crate::report::run_choice(&decision, &ranking),
         decision,
         ranking,
         warnings,
-    })
+        notes,
+        ranked_by,
+    }
 }
 
 /// Run the plan to the end (or until `stop` is set: running attempts are
 /// then stopped and given back to the journal, and `Error::Interrupted` is
 /// returned). `progress` is called after every change.
+/// A journal with runs made under other inputs than the plan now gives
+/// them ([`input_changes`]) is refused (`Error::InputsChanged`):
+/// [`rerun_changed`] queues them again, or [`run_keeping_finished`] keeps
+/// them.
 pub fn run(
     plan: &Plan,
     backend: &mut dyn Backend,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(&Decision, usize),
 ) -> Result<Summary> {
-    match run_loop(plan, backend, stop, progress) {
+    run_with(plan, backend, stop, progress, false)
+}
+
+/// [`run`] on a journal whose finished runs (done or failed) were made
+/// under other inputs than the plan now gives them: they are kept and
+/// counted as they are (the reports say so: [`input_changes`]), and every
+/// run launched from here on runs under the plan's inputs now (a failed
+/// run given its attempts back, after its cause was fixed in the plan, say).
+/// A run still running under other inputs is refused as by [`run`].
+pub fn run_keeping_finished(
+    plan: &Plan,
+    backend: &mut dyn Backend,
+    stop: &AtomicBool,
+    progress: &mut dyn FnMut(&Decision, usize),
+) -> Result<Summary> {
+    run_with(plan, backend, stop, progress, true)
+}
+
+fn run_with(
+    plan: &Plan,
+    backend: &mut dyn Backend,
+    stop: &AtomicBool,
+    progress: &mut dyn FnMut(&Decision, usize),
+    keep_finished: bool,
+) -> Result<Summary> {
+    match run_loop(plan, backend, stop, progress, keep_finished) {
         // An interrupt that cut a wait on a busy journal short: the journal
         // could not be told; the attempts this process started are stopped
         // when the backend is dropped, and the next `slaw run` finds them
@@ -159,9 +220,20 @@ fn run_loop(
     backend: &mut dyn Backend,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(&Decision, usize),
+    keep_finished: bool,
 ) -> Result<Summary> {
     let mut journal = Journal::open(&plan.journal)?;
-    let changes = input_changes(plan, &journal.all()?);
+    let records = journal.all()?;
+    let changes = if keep_finished {
+        let running: Vec<Record> = records
+            .iter()
+            .filter(|r| r.state == State::Running)
+            .cloned()
+            .collect();
+        input_changes(plan, &running)
+    } else {
+        input_changes(plan, &records)
+    };
     if !changes.is_empty() {
         return Err(Error::InputsChanged {
             journal: plan.journal.display().to_string(),
@@ -340,15 +412,13 @@ fn run_loop(
     let records = journal.all()?;
     rungs.advance(plan, &records);
     let decision = decide_now(plan, &records, &rungs);
-    let (ranking, warnings) = rank_with_warnings(plan, &decision.candidates);
-    Ok(Summary {
+    let r = rank_full(plan, &decision.candidates);
+    Ok(summary(
         launched,
-        cost: cost_report(plan, &journal)?,
-        choice: crate::report::run_choice(&decision, &ranking),
+        cost_report(plan, &journal)?,
         decision,
-        ranking,
-        warnings,
-    })
+        Some(r),
+    ))
 }
 
 /// The runs of the journal whose recorded inputs (done, failed or running:

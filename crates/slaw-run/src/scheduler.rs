@@ -392,6 +392,62 @@ pub fn rank_with_warnings(
     plan: &Plan,
     status: &[CandidateStatus],
 ) -> (Vec<RankedCandidate>, Vec<String>) {
+    let r = rank_full(plan, status);
+    (r.ranking, r.warnings)
+}
+
+/// A plan's ranking ([`rank_full`]): the candidates, the warnings, the
+/// method that ranked them and the notes on that.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    /// [`rank`]'s candidates.
+    pub ranking: Vec<RankedCandidate>,
+    /// [`rank_with_warnings`]'s warnings.
+    pub warnings: Vec<String>,
+    /// The method that ranked the pool: the plan's, or ats-trend for an
+    /// ats-gap plan whose scored candidates partly lack the zero-shot loss
+    /// (`slaw::selection::one_scale`, as `slaw select`).
+    pub method: slaw::selection::Method,
+    /// Notes on the ranking (`slaw select`'s note when the method was
+    /// changed); empty otherwise.
+    pub notes: Vec<String>,
+}
+
+/// [`rank_with_warnings`] with the method that ranked and its notes: when
+/// an ats-gap plan's scored candidates partly lack the zero-shot loss (a
+/// zero-shot run failed, say), the whole pool is ranked by ats-trend with
+/// `slaw select`'s note, by the rule `slaw select` applies
+/// (`slaw::selection::one_scale`), so every score is on one scale.
+pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
+    let (ranking, warnings) = rank_by(plan, status);
+    let pool = pool(plan, status);
+    let scorable: Vec<&Candidate> = pool
+        .iter()
+        .filter(|c| ranking.iter().any(|r| r.id == c.id && r.estimate.is_some()))
+        .collect();
+    if let Ok((trend, Some(note))) = slaw::selection::one_scale(plan.method, &scorable) {
+        let on_one_scale = Plan {
+            method: trend,
+            ..plan.clone()
+        };
+        let (ranking, warnings) = rank_by(&on_one_scale, status);
+        return Ranking {
+            ranking,
+            warnings,
+            method: trend,
+            notes: vec![note],
+        };
+    }
+    Ranking {
+        ranking,
+        warnings,
+        method: plan.method,
+        notes: Vec::new(),
+    }
+}
+
+/// [`rank_with_warnings`] by the plan's method as it is.
+fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Vec<String>) {
     let budget = plan_budget(plan);
     let pool = pool(plan, status);
     let ctx = PoolContext::of(

@@ -483,7 +483,7 @@ fn a_plans_reference_that_does_not_match_is_named() {
         } else {
             assert!(w.is_empty(), "{w:?}");
         }
-        let text = slaw_run::report::ranking_report(&plan, &[], &w, None);
+        let text = slaw_run::report::ranking_report(&plan, &[], &w, None, &[]);
         assert_eq!(text.contains("warning: reference 1"), fails, "{text}");
     }
 }
@@ -692,7 +692,7 @@ fn the_runners_ranking_warns_and_marks_as_select_does_on_the_same_points() {
         );
     }
     // The text prints them as select does.
-    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings, None);
+    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings, None, &[]);
     for w in &warnings {
         assert!(text.contains(&format!("warning: {w}")), "{text}");
     }
@@ -810,7 +810,7 @@ fn fx45b_a_candidate_not_run_yet_is_not_a_candidate_that_could_not_be_scored() {
     );
     assert!(!warnings.iter().any(|w| w.contains("late")), "{warnings:?}");
     // The text says it apart from the warnings.
-    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings, None);
+    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings, None, &[]);
     let line = text.lines().find(|l| l.contains(" late ")).unwrap();
     assert!(line.contains("not run yet"), "{text}");
     assert!(
@@ -873,7 +873,7 @@ fn fx46b_the_runners_ranking_warns_of_a_spike_as_select_does() {
     assert_eq!(spike.len(), 1, "select: {:?}", sel.warnings);
     assert!(spike[0].contains("% above the line"), "{}", spike[0]);
     assert_eq!(warnings, sel.warnings);
-    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings, None);
+    let text = slaw_run::report::ranking_report(&plan, &ranking, &warnings, None, &[]);
     assert!(text.contains(&format!("warning: {}", spike[0])), "{text}");
     // The same curves without the spike: no such warning.
     let clean = replay(&plan, &|s: &RunSpec| {

@@ -760,8 +760,10 @@ fn located(
 /// some candidates of the pool have the zero-shot loss and some do not, the
 /// whole pool is scored by ats-trend, with a note saying so; otherwise the
 /// method is unchanged. `pool`: the candidates ats-gap could score (one
-/// that cannot be scored is not counted).
-fn one_scale(method: Method, pool: &[&Candidate]) -> Result<(Method, Option<String>)> {
+/// that cannot be scored is not counted). `slaw run`'s ranking applies the
+/// same rule to its measured points (`slaw_run::scheduler`), so a plan and
+/// `slaw select` on the same points rank alike.
+pub fn one_scale(method: Method, pool: &[&Candidate]) -> Result<(Method, Option<String>)> {
     if method.name() != "ats-gap" {
         return Ok((method, None));
     }
