@@ -127,6 +127,9 @@ def test_selection_equals_cli():
     assert list(frame["open_below"]) == [("open_below" in r) for r in ref["ranking"]]
     for m in ref["choice"].get("may_be_better", []):
         assert any(n.startswith(f"'{m['id']}' (rank") and "may be better" in n for n in sel.notes)
+        assert sel.may_be_better.loc[m["id"], "fine_tune_at"] == m["fine_tune_at"]
+        assert sel.may_be_better.loc[m["id"], "rank"] == m["position"] + 1
+    assert len(sel.may_be_better) == len(ref["choice"].get("may_be_better", []))
     at8 = slaw.select(read_csv(flan), target=1638400, budget="1/8")
     out = at8.ranking[at8.ranking["prediction_outside_interval"]]
     assert len(out) > 0 and ((out["predicted_loss"] < out["lo"]) | (out["predicted_loss"] > out["hi"])).all()

@@ -810,7 +810,9 @@ class SelectionResult(FrameResult):
     whose interval it is (ats-gap's and ats-ref's are ats-trend's) and
     ``ranking.prediction_outside_interval`` marks the rows whose predicted loss it does not hold;
     ``ranking.open_below`` the candidates still accelerating, whose interval is open below (the
-    notes name those that may be better than the chosen one)."""
+    notes name those that may be better than the chosen one). ``may_be_better`` (DataFrame: id ->
+    rank, fine_tune_at) lists the candidates not chosen that may be better than the chosen one,
+    still accelerating, with the size at which one more run is worth it (empty when none)."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -873,7 +875,13 @@ class SelectionResult(FrameResult):
         for m in choice.get("may_be_better") or []:
             notes.append(f"'{m['id']}' (rank {m['position'] + 1}) may be better than {self.chosen}: still "
                          f"accelerating, its interval is open below; fine-tune it at "
-                         f"{_fmt(m['fine_tune_at'])} to decide")
+                         f"{_fmt(m['fine_tune_at'])} before ruling it out (worth one more run; one run "
+                         f"rarely settles it)")
+        # the same as a frame: id -> rank, fine_tune_at (empty when none)
+        self.may_be_better = pd.DataFrame(
+            [{"id": m["id"], "rank": m["position"] + 1, "fine_tune_at": float(m["fine_tune_at"])}
+             for m in choice.get("may_be_better") or []],
+            columns=["id", "rank", "fine_tune_at"]).set_index("id")
         self.warnings: List[str] = list(raw.get("warnings") or [])
         self.references: List[Dict[str, Any]] = list(raw.get("references") or [])
         self.unranked: Dict[str, str] = {u["id"]: u["reason"] for u in raw.get("unranked") or []}
@@ -890,8 +898,19 @@ class SelectionResult(FrameResult):
         lo = f["lo"].to_numpy(dtype=float)
         hi = f["hi"].to_numpy(dtype=float)
         ok = np.isfinite(lo) & np.isfinite(hi)
+        levels = f["level"].dropna()
+        kinds = f["interval_kind"].dropna()
+        what = "interval"
+        if len(levels) and len(kinds):
+            what = f"{100 * float(levels.iloc[0]):.0f}% {'predictive' if kinds.iloc[0] == 'backtest' else kinds.iloc[0]} interval"
         ax.errorbar(pred[ok], y[ok], xerr=[pred[ok] - lo[ok], hi[ok] - pred[ok]], fmt="o",
-                    color="#0072B2", capsize=2, label="predicted (interval)")
+                    color="#0072B2", capsize=2, label=f"predicted ({what})")
+        # an interval open below (still accelerating): its lower end is no calibrated level,
+        # marked by an arrow as the CLI's "<"
+        opened = f["open_below"].to_numpy(dtype=bool) & ok
+        if opened.any():
+            ax.plot(lo[opened], y[opened], "<", color="#CC79A7", ms=7,
+                    label="lower end open (not at the level)")
         ax.plot(pred[~ok], y[~ok], "o", color="#0072B2")
         obs = f["observed_at_target"].to_numpy(dtype=float)
         if np.isfinite(obs).any():

@@ -35,11 +35,19 @@ pub fn selection_figure(
     // The best few by predicted loss and the chosen one in colour, the rest
     // muted behind them (one legend entry), so the legend stays short.
     const HIGHLIGHT: usize = 6;
+    // The candidates the choice names as possibly better are always in
+    // colour (probe57 F10: one ranked 7th was muted while the text named it).
     let chosen_rank = sel.chosen().rank;
+    let named: Vec<usize> = sel
+        .choice
+        .may_be_better
+        .iter()
+        .map(|m| m.position + 1)
+        .collect();
     let mut color_of = std::collections::HashMap::new();
     let mut next = 0;
     for r in &sel.ranking {
-        if r.rank <= HIGHLIGHT || r.rank == chosen_rank {
+        if r.rank <= HIGHLIGHT || r.rank == chosen_rank || named.contains(&r.rank) {
             color_of.insert(r.rank, next);
             next += 1;
         }
@@ -63,6 +71,8 @@ pub fn selection_figure(
             String::new()
         } else if chosen {
             format!("{}. {} (chosen)", r.rank, c.id)
+        } else if named.contains(&r.rank) {
+            format!("{}. {} (may be better)", r.rank, c.id)
         } else {
             format!("{}. {}", r.rank, c.id)
         };
@@ -278,6 +288,25 @@ mod tests {
             used.iter().any(|p| p.1 >= at(p.0) * (1.0 - 1e-9)),
             "{used:?}"
         );
+    }
+
+    /// probe57 F10: a candidate the choice names as possibly better is in
+    /// colour and labelled, whatever its rank (the demo's seed 7 names one
+    /// ranked 7th).
+    #[test]
+    fn a_candidate_that_may_be_better_is_never_muted() {
+        let demo = crate::demo::run_demo(7).unwrap();
+        let sel = &demo.selection;
+        assert!(!sel.choice.may_be_better.is_empty(), "the demo names one");
+        let fig = selection_figure(&demo.pool, sel);
+        for m in &sel.choice.may_be_better {
+            let label = format!("{}. {} (may be better)", m.position + 1, m.id);
+            assert!(
+                fig.series.iter().any(|s| s.label == label && s.color != MUTED),
+                "{label} not in colour: {:?}",
+                legend(&fig)
+            );
+        }
     }
 
     /// A phase transition AtS found at the smallest size (only that point
