@@ -1009,6 +1009,12 @@ fn search(
             solver.minimize(&f, x0, &lower, &upper, &opts.tol)
         }
     };
+    // A small Huber fit asked for its optimum (its winner is continued by
+    // Levenberg-Marquardt on the IRLS model, below).
+    let small_huber = matches!(opts.loss, Loss::Huber { .. })
+        && solver.defers_least_squares()
+        && opts.tol.ftol <= FULL_PRECISION_FTOL
+        && problem.obs.len() < crate::fastmath::VECTOR_LN_MIN;
     let ok = |o: &Outcome| o.converged() && o.f.is_finite();
     let floor = 1e-14 * problem.obs.len() as f64;
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(starts.len());
@@ -1082,10 +1088,10 @@ fn search(
         // full tolerances (their scale is now that of the optimum, not of the
         // start), and keep the best. Polishing several guards against a loose
         // start tolerance ranking two nearby basins the wrong way round.
-        // The floor probes (already solved to the full tolerances) are not
-        // ranked against the screened starts: their polished objectives
-        // would push the starts' best basins out of the polish. They are
-        // compared with the polished runs below.
+        // The floor probes are not ranked against the screened starts (a
+        // probe polished to the end would push the starts' best basins out
+        // of the polish); those polished are compared with the polished runs
+        // below.
         let is_probe = |i: usize| probes_at.is_some_and(|(at, k)| (at..at + k).contains(&i));
         let mut ranked: Vec<usize> = (0..outcomes.len())
             .filter(|&i| {
@@ -1120,7 +1126,8 @@ fn search(
         // The polished runs of this round's candidates, by start position
         // (read from `polish_cache`, where a start's polish never changes).
         let mut polished: Vec<usize> = candidates.clone();
-        polished.extend((0..outcomes.len()).filter(|&i| is_probe(i)));
+        polished
+            .extend((0..outcomes.len()).filter(|&i| is_probe(i) && polish_cache.contains_key(&i)));
         let mut x = outcomes[best].x.clone();
         let mut fx = outcomes[best].f;
         for i in &polished {
@@ -1178,26 +1185,64 @@ fn search(
         // otherwise). A basin at a floor (E -> 0) may lie where no grid
         // start leads (the grid's values sit far above the bound); the
         // starts that agreed all fell into the same higher basin. The
-        // probes run as the next batch, alone; their outcomes count as any
-        // start's, so a probe that reaches a lower optimum makes it the
-        // best, the agreement is counted again there, and the search goes
-        // on as it would have. Each probe is one local solve to the full
-        // tolerances (the polish's): a screened run stops early along the
-        // valley that leads from the higher optimum to the floor's, above
-        // the starts that agreed, and would not be polished. Once per fit,
-        // on the law's own grid.
+        // probes run as the next batch, alone, and cheaply: a small
+        // squared-error fit's probe is a short Levenberg-Marquardt run (the
+        // global phase's, `GLOBAL_PROBE_ITER` iterations), polished to the
+        // end only when it ends below the agreed optimum; another fit's is
+        // screened as a start is, and polished when it ends within
+        // `BEST_TOLERANCE` of it. A polished probe that reaches a lower
+        // optimum becomes the best, the agreement is counted again there,
+        // and the search goes on as it would have. Once per fit, on the
+        // law's own grid.
         if agreed && probes_at.is_none() && opts.starts.is_none() {
             let points = probe_points.get_or_init(|| floor_probes(law, &x, &lower));
             let at = outcomes.len();
             probes_at = Some((at, points.len()));
             if !points.is_empty() {
                 starts.splice(at..at, points.iter().map(|v| v.as_slice()));
-                let runs: Vec<Outcome> = points.par_iter().map(|v| polish(v)).collect();
-                for (k, o) in runs.into_iter().enumerate() {
-                    // Its evaluations are counted once, with the starts'.
-                    polish_cache.insert(at + k, o.clone());
-                    outcomes.push(o);
+                let probe_tol = Tolerances {
+                    ftol: 0.0,
+                    pgtol: 0.0,
+                    max_iter: GLOBAL_PROBE_ITER,
+                };
+                // Small fits asked for their optimum (squared error, whose
+                // polish is Levenberg-Marquardt, and Huber, whose winner it
+                // continues): a short run on the Gauss-Newton (IRLS) model,
+                // which crosses the valley from the floor in a few steps
+                // where a screened L-BFGS run stops early along it.
+                let short = gn_polish || small_huber;
+                let runs: Vec<Outcome> = points
+                    .par_iter()
+                    .map(|v| {
+                        if short {
+                            let mut o = lm.minimize(&g, v, &lower, &upper, &probe_tol);
+                            // Compared on the fit's own value.
+                            o.f = objective.value(&o.x);
+                            o
+                        } else {
+                            solver.minimize(&f, v, &lower, &upper, &start_tol)
+                        }
+                    })
+                    .collect();
+                let worth = |o: &Outcome| {
+                    o.f.is_finite()
+                        && if short {
+                            o.f < fx - floor
+                        } else {
+                            o.f <= fx + BEST_TOLERANCE * fx.abs() + floor
+                        }
+                };
+                let chosen: Vec<usize> = (0..runs.len()).filter(|&k| worth(&runs[k])).collect();
+                let polished_probes: Vec<(usize, Outcome)> = chosen
+                    .par_iter()
+                    .map(|&k| (at + k, polish(&runs[k].x)))
+                    .collect();
+                for (i, o) in polished_probes {
+                    polish_evaluations += o.evaluations;
+                    polish_iterations += o.iterations;
+                    polish_cache.insert(i, o);
                 }
+                outcomes.extend(runs);
                 // Counted again with the probes, no new start run.
                 next_batch = Some(0);
                 continue;
@@ -1732,5 +1777,8 @@ mod tests {
         assert!(r.objective < 1.72e-4, "{}", r.objective);
         assert!(r.at_bounds.contains(&"E".to_string()), "{:?}", r.at_bounds);
         assert_eq!(r.probe_starts, 2);
+        // The winner is E's probe (numbered after the grid, A's first): its
+        // short run ended below the agreed optimum and was polished.
+        assert_eq!(r.best_start, r.grid_starts + 1, "{r:?}");
     }
 }
