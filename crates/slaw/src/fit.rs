@@ -205,6 +205,10 @@ pub struct Fit {
     /// Starts added by the second search and the global phase (included
     /// in `n_starts`).
     pub extra_starts: usize,
+    /// Floor probes run before the adaptive search stopped on agreement
+    /// (included in `n_starts`): one start per log-scaled parameter at its
+    /// lower bound, the best optimum otherwise (see [`floor_probes`]).
+    pub probe_starts: usize,
     /// Starts the grid holds (`n_starts` counts those run: fewer when the
     /// adaptive search stopped early, more after a second search).
     pub grid_starts: usize,
@@ -859,6 +863,50 @@ pub fn local_optimum(
     best
 }
 
+/// The floor probes of the adaptive search at the optimum `x` (search
+/// units, bounds `lower`): for each log-scaled parameter with a finite lower
+/// bound whose value is not already on it (within 1e-6 of the span, the
+/// test of `Fit::at_bounds`), `x` with that parameter set to its bound.
+pub fn floor_probes(law: &Law, x: &[f64], lower: &[f64]) -> Vec<Vec<f64>> {
+    law.params
+        .iter()
+        .enumerate()
+        .filter(|(j, q)| {
+            q.transform == crate::law::Transform::Log
+                && lower[*j].is_finite()
+                && x[*j] - lower[*j] > 1e-6 * (1.0 + x[*j].abs())
+        })
+        .map(|(j, _)| {
+            let mut v = x.to_vec();
+            v[j] = lower[j];
+            v
+        })
+        .collect()
+}
+
+/// The grid index (or, past the grid, the position) a start is reported
+/// by: `order` maps the grid's running positions to its indices; the floor
+/// probes (`probes_at`: position and count, inserted among the grid's
+/// starts) are numbered after the grid, and the starts after them by their
+/// position.
+fn start_label(
+    order: &[usize],
+    probes_at: Option<(usize, usize)>,
+    grid_starts: usize,
+    i: usize,
+) -> usize {
+    let (at, k) = probes_at.unwrap_or((usize::MAX, 0));
+    if i < at {
+        order.get(i).copied().unwrap_or(i)
+    } else if i < at + k {
+        grid_starts + (i - at)
+    } else if i < grid_starts + k {
+        order.get(i - k).copied().unwrap_or(i)
+    } else {
+        i
+    }
+}
+
 /// The tolerances of a Levenberg-Marquardt polish run to the optimum: no
 /// relative-decrease or gradient test (it stops when no damped step
 /// decreases f), 10x the fit's iteration limit.
@@ -922,6 +970,8 @@ fn search(
     let extra_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
     // The global phase's box starts (below), kept here for the same reason.
     let box_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
+    // The floor probes (below), kept here for the same reason.
+    let probe_points: std::cell::OnceCell<Vec<Vec<f64>>> = std::cell::OnceCell::new();
     let mut starts: Vec<&[f64]> = order.iter().map(|&i| problem.start(i)).collect();
     // Screening: every start, to a loose tolerance.
     let start_tol = Tolerances {
@@ -959,6 +1009,12 @@ fn search(
             solver.minimize(&f, x0, &lower, &upper, &opts.tol)
         }
     };
+    // A small Huber fit asked for its optimum (its winner is continued by
+    // Levenberg-Marquardt on the IRLS model, below).
+    let small_huber = matches!(opts.loss, Loss::Huber { .. })
+        && solver.defers_least_squares()
+        && opts.tol.ftol <= FULL_PRECISION_FTOL
+        && problem.obs.len() < crate::fastmath::VECTOR_LN_MIN;
     let ok = |o: &Outcome| o.converged() && o.f.is_finite();
     let floor = 1e-14 * problem.obs.len() as f64;
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(starts.len());
@@ -969,6 +1025,10 @@ fn search(
     let mut second_from: Option<usize> = None;
     let mut polish_evaluations = 0u64;
     let mut polish_iterations = 0u64;
+    // The floor probes: where they were inserted among the starts and how
+    // many; a batch size forced for the next round (the probes alone).
+    let mut probes_at: Option<(usize, usize)> = None;
+    let mut next_batch: Option<usize> = None;
     // A single given start (a one-start fit, a warm start) has nothing to
     // be screened against: it runs once to the full tolerances and is its
     // own polished run, instead of stopping early and restarting the solver
@@ -993,7 +1053,9 @@ fn search(
         }
     }
     let (n_converged, mut best, x, fx, mut polished, mut n_best, mut n_near, converged) = loop {
-        let batch = if agree_target == 0 {
+        let batch = if let Some(k) = next_batch.take() {
+            k
+        } else if agree_target == 0 {
             starts.len() - outcomes.len()
         } else {
             FIRST_BATCH.max(outcomes.len() / 2)
@@ -1026,8 +1088,15 @@ fn search(
         // full tolerances (their scale is now that of the optimum, not of the
         // start), and keep the best. Polishing several guards against a loose
         // start tolerance ranking two nearby basins the wrong way round.
+        // The floor probes are not ranked against the screened starts (a
+        // probe polished to the end would push the starts' best basins out
+        // of the polish); those polished are compared with the polished runs
+        // below.
+        let is_probe = |i: usize| probes_at.is_some_and(|(at, k)| (at..at + k).contains(&i));
         let mut ranked: Vec<usize> = (0..outcomes.len())
-            .filter(|&i| outcomes[i].f.is_finite() && (ok(&outcomes[i]) || n_converged == 0))
+            .filter(|&i| {
+                !is_probe(i) && outcomes[i].f.is_finite() && (ok(&outcomes[i]) || n_converged == 0)
+            })
             .collect();
         ranked.sort_by(|&a, &b| outcomes[a].f.total_cmp(&outcomes[b].f).then(a.cmp(&b)));
         let mut candidates: Vec<usize> = Vec::new();
@@ -1056,7 +1125,9 @@ fn search(
         }
         // The polished runs of this round's candidates, by start position
         // (read from `polish_cache`, where a start's polish never changes).
-        let polished: Vec<usize> = candidates.clone();
+        let mut polished: Vec<usize> = candidates.clone();
+        polished
+            .extend((0..outcomes.len()).filter(|&i| is_probe(i) && polish_cache.contains_key(&i)));
         let mut x = outcomes[best].x.clone();
         let mut fx = outcomes[best].f;
         for i in &polished {
@@ -1109,6 +1180,74 @@ fn search(
             .count()
             .max(usize::from(converged));
         let agreed = agree_target > 0 && n_best >= agree_target && converged;
+        // Floor probe: before stopping on agreement, one start per
+        // log-scaled parameter at its lower bound (the best optimum
+        // otherwise). A basin at a floor (E -> 0) may lie where no grid
+        // start leads (the grid's values sit far above the bound); the
+        // starts that agreed all fell into the same higher basin. The
+        // probes run as the next batch, alone, and cheaply: a small
+        // squared-error fit's probe is a short Levenberg-Marquardt run (the
+        // global phase's, `GLOBAL_PROBE_ITER` iterations), polished to the
+        // end only when it ends below the agreed optimum; another fit's is
+        // screened as a start is, and polished when it ends within
+        // `BEST_TOLERANCE` of it. A polished probe that reaches a lower
+        // optimum becomes the best, the agreement is counted again there,
+        // and the search goes on as it would have. Once per fit, on the
+        // law's own grid.
+        if agreed && probes_at.is_none() && opts.starts.is_none() {
+            let points = probe_points.get_or_init(|| floor_probes(law, &x, &lower));
+            let at = outcomes.len();
+            probes_at = Some((at, points.len()));
+            if !points.is_empty() {
+                starts.splice(at..at, points.iter().map(|v| v.as_slice()));
+                let probe_tol = Tolerances {
+                    ftol: 0.0,
+                    pgtol: 0.0,
+                    max_iter: GLOBAL_PROBE_ITER,
+                };
+                // Small fits asked for their optimum (squared error, whose
+                // polish is Levenberg-Marquardt, and Huber, whose winner it
+                // continues): a short run on the Gauss-Newton (IRLS) model,
+                // which crosses the valley from the floor in a few steps
+                // where a screened L-BFGS run stops early along it.
+                let short = gn_polish || small_huber;
+                let runs: Vec<Outcome> = points
+                    .par_iter()
+                    .map(|v| {
+                        if short {
+                            let mut o = lm.minimize(&g, v, &lower, &upper, &probe_tol);
+                            // Compared on the fit's own value.
+                            o.f = objective.value(&o.x);
+                            o
+                        } else {
+                            solver.minimize(&f, v, &lower, &upper, &start_tol)
+                        }
+                    })
+                    .collect();
+                let worth = |o: &Outcome| {
+                    o.f.is_finite()
+                        && if short {
+                            o.f < fx - floor
+                        } else {
+                            o.f <= fx + BEST_TOLERANCE * fx.abs() + floor
+                        }
+                };
+                let chosen: Vec<usize> = (0..runs.len()).filter(|&k| worth(&runs[k])).collect();
+                let polished_probes: Vec<(usize, Outcome)> = chosen
+                    .par_iter()
+                    .map(|&k| (at + k, polish(&runs[k].x)))
+                    .collect();
+                for (i, o) in polished_probes {
+                    polish_evaluations += o.evaluations;
+                    polish_iterations += o.iterations;
+                    polish_cache.insert(i, o);
+                }
+                outcomes.extend(runs);
+                // Counted again with the probes, no new start run.
+                next_batch = Some(0);
+                continue;
+            }
+        }
         if !agreed {
             if !exhausted {
                 continue;
@@ -1277,8 +1416,12 @@ fn search(
     let iterations = outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations;
     let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
+    // The floor probes' ends are not among them (the winner aside, first):
+    // the bootstrap's refits start from each, and the probes ran only to
+    // test the agreement.
     let mut rest: Vec<&Outcome> = polished
         .iter()
+        .filter(|i| !probes_at.is_some_and(|(at, k)| (at..at + k).contains(*i)))
         .map(|i| &polish_cache[i])
         .filter(|o| o.f.is_finite())
         .collect();
@@ -1430,7 +1573,7 @@ fn search(
         termination_message,
         n_starts: outcomes.len(),
         n_converged,
-        best_start: order.get(best).copied().unwrap_or(best),
+        best_start: start_label(&order, probes_at, grid_starts, best),
         best_start_point: law.to_natural(&start_nat),
         iterations,
         evaluations,
@@ -1441,6 +1584,7 @@ fn search(
         n_points: obs.len(),
         n_best,
         extra_starts: extra,
+        probe_starts: probes_at.map_or(0, |(_, k)| k),
         grid_starts,
         agree_target,
         scale_ln: s.ln_x.iter().copied().chain([s.ln_y]).collect(),
@@ -1564,5 +1708,77 @@ mod tests {
             }
             assert!((r.objective / base.objective - 1.0).abs() < 1e-9, "c = {c}");
         }
+    }
+
+    /// The floor probes: one per log-scaled parameter not already on its
+    /// lower bound, the optimum with that parameter set to the bound.
+    #[test]
+    fn floor_probes_set_each_log_parameter_to_its_lower_bound() {
+        let law = catalog::power(); // (ln A, alpha, ln E): A and E log-scaled
+        let (lower, _) = law.internal_bounds();
+        let x = [1.5, 0.3, 0.4];
+        let probes = floor_probes(&law, &x, &lower);
+        assert_eq!(
+            probes,
+            vec![vec![lower[0], 0.3, 0.4], vec![1.5, 0.3, lower[2]]]
+        );
+        // E already on its floor: only A's probe.
+        let x = [1.5, 0.3, lower[2]];
+        assert_eq!(
+            floor_probes(&law, &x, &lower),
+            vec![vec![lower[0], 0.3, lower[2]]]
+        );
+    }
+
+    /// The adaptive search runs the floor probes once, after agreement, and
+    /// counts them: on data drawn from the power law, where the probes end
+    /// higher, the search stops with the grid starts it ran plus the two
+    /// probes, and the winner is a grid start.
+    #[test]
+    fn adaptive_search_counts_its_floor_probes() {
+        let law = catalog::power();
+        let xs: Vec<Vec<f64>> = (0..10).map(|k| vec![1e3 * 2f64.powi(k)]).collect();
+        let obs = crate::synthetic::generate(&law, &[30.0, 0.4, 1.8], &xs, 0.0, 1, "");
+        let r = fit(&law, &obs, &FitOptions::default()).unwrap();
+        assert!(r.converged);
+        assert_eq!(r.probe_starts, 2, "{r:?}");
+        assert!(r.n_best >= 3);
+        assert!(r.n_starts < r.grid_starts + r.probe_starts);
+        assert!(r.best_start < r.grid_starts, "{}", r.best_start);
+        // The whole grid runs no probe.
+        let all = fit(
+            &law,
+            &obs,
+            &FitOptions {
+                multistart: MultiStart::All,
+                ..FitOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(all.probe_starts, 0);
+        assert!((r.objective - all.objective).abs() <= 1e-6 * all.objective.abs() + 1e-13);
+    }
+
+    /// probe55's 8-point rectified curve (3% noise, seed 19; the CLI test
+    /// `ms56_floor_probe` has the file): the grid starts that agree all end
+    /// at E = 1.58 (objective 1.7444e-4); the floor probe of E finds the
+    /// lower optimum with E on its bound (1.71925e-4), which `--starts all`
+    /// reaches only through its second search.
+    #[test]
+    fn floor_probe_finds_the_basin_no_grid_start_reaches() {
+        let law = catalog::power();
+        let x: Vec<f64> = (0..8).map(|k| 1e3 * 2f64.powi(k)).collect();
+        let y = vec![
+            2.508882, 2.360532, 2.345506, 2.041216, 2.097568, 2.071070, 1.970051, 1.823117,
+        ];
+        let obs = Observations::from_columns(&["x"], &[x], y);
+        let r = fit(&law, &obs, &FitOptions::default()).unwrap();
+        assert!(r.converged);
+        assert!(r.objective < 1.72e-4, "{}", r.objective);
+        assert!(r.at_bounds.contains(&"E".to_string()), "{:?}", r.at_bounds);
+        assert_eq!(r.probe_starts, 2);
+        // The winner is E's probe (numbered after the grid, A's first): its
+        // short run ended below the agreed optimum and was polished.
+        assert_eq!(r.best_start, r.grid_starts + 1, "{r:?}");
     }
 }

@@ -353,8 +353,10 @@ class FitResult(_Result):
         elif f["agree_target"] and f["n_best"] >= f["agree_target"]:
             self.termination = (
                 f"converged: {f['n_best']} distinct starts reached the best optimum "
-                f"(the adaptive search stops at {f['agree_target']}); {f['n_starts']} of "
+                f"(the adaptive search stops at {f['agree_target']}); "
+                f"{f['n_starts'] - f.get('probe_starts', 0) - f.get('extra_starts', 0)} of "
                 f"{f['grid_starts']} grid starts run"
+                + (f", and {f['probe_starts']} probe(s) at a floor" if f.get("probe_starts") else "")
             )
         elif f["agree_target"] == 0:
             self.termination = f"converged: the whole grid ran ({f['n_starts']} starts), {f['n_best']} reached the best optimum"

@@ -109,17 +109,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             "status: {status} ({}/{} starts converged{}; {} reached the best optimum{}; best start #{}; {} iterations, {} evaluations in all)",
             f.n_converged,
             f.n_starts,
-            if f.extra_starts > 0 {
-                format!(", {} of them run by a second search", f.extra_starts)
-            } else if f.n_starts < f.grid_starts {
-                format!(
-                    " of {} {}-start grid",
-                    slaw::numbers::article(f.grid_starts),
-                    f.grid_starts
-                )
-            } else {
-                String::new()
-            },
+            starts_run(f),
             f.n_best,
             if f.agree_target == 0 {
                 String::new()
@@ -1019,4 +1009,42 @@ pub fn selection_bench_table(rows: &[slaw::selection::protocol::Row]) -> String 
         let _ = writeln!(s);
     }
     s
+}
+
+/// How the starts of a fit ran, after "N/M starts converged": the grid's
+/// share (and how many of its starts did not run), the floor probes, the
+/// second search's starts.
+fn starts_run(f: &slaw::fit::Fit) -> String {
+    let probes = match f.probe_starts {
+        0 => String::new(),
+        1 => "1 probe at a floor".to_string(),
+        k => format!("{k} probes at a floor"),
+    };
+    let grid_run = f.n_starts - f.extra_starts - f.probe_starts;
+    if f.extra_starts > 0 {
+        let also = if probes.is_empty() {
+            String::new()
+        } else {
+            format!(", {probes}")
+        };
+        format!(", {} of them run by a second search{also}", f.extra_starts)
+    } else if grid_run < f.grid_starts {
+        format!(
+            ": {grid_run} of {} {}-start grid ({} not run){}",
+            slaw::numbers::article(f.grid_starts),
+            f.grid_starts,
+            f.grid_starts - grid_run,
+            if probes.is_empty() {
+                String::new()
+            } else {
+                format!(" and {probes}")
+            }
+        )
+    } else if f.probe_starts == 1 {
+        ", 1 of them a probe at a floor".to_string()
+    } else if f.probe_starts > 1 {
+        format!(", {} of them probes at a floor", f.probe_starts)
+    } else {
+        String::new()
+    }
 }
