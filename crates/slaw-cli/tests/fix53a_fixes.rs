@@ -271,7 +271,9 @@ fn the_temporal_decay_warning_says_how_often_the_loss_ended_above() {
         .unwrap_or_else(|| panic!("{v}"));
     assert!(
         w.contains("ignores the coming decay, which lowers the loss")
-            && w.contains("the final loss still ended above such forecasts 14 times in 57 at fits to 10%")
+            && w.contains(
+                "the final loss still ended above such forecasts 14 times in 57 at fits to 10%"
+            )
             && !w.contains("expect the loss to end lower"),
         "{w}"
     );
