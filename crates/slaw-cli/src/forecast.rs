@@ -81,7 +81,9 @@ pub struct ForecastArgs {
     /// forecast x exp(+-c ln(step / last fitted step)), c its extrapolation error per unit
     /// ln(step ratio) pooled over real runs (`temporal::POOLED_SCALE`, levels 0.5-0.99; the
     /// run's own rolling-origin calibration outside them; JSON interval_kind pooled-scale
-    /// with its c); at 90% it covered 81.7%, 94.1% and
+    /// with its c; not-calibrated, the same band, where no trajectory reads the rate and the rate
+    /// still decays after the window: the decay ahead is not in it, use --method multipower for an
+    /// interval that admits it); at 90% it covered 81.7%, 94.1% and
     /// 87.6% of the later checkpoints from 10%, 20% and 30% of training on 29 real runs (`slaw
     /// bench temporal`). On a curve of over 100,000 points the replicates are predicted at every
     /// k-th point (k = ceil(points / 100,000)), the last and the forecast steps, not at every

@@ -93,6 +93,8 @@ def _interval_label(kind: Optional[Mapping[str, Any]]) -> str:
     k = kind.get("kind", "")
     if k == "bootstrap":
         return f"{pct}bootstrap interval (the fit's noise only)"
+    if k == "not-calibrated":
+        return f"band, not calibrated: {kind.get('reason', '')}"
     return f"{pct}predictive interval ({k})" if k else f"{pct}interval"
 
 

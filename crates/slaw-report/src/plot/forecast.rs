@@ -39,6 +39,10 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
             // Its kind and level: "90% predictive interval" (backtest-
             // calibrated) or "90% bootstrap interval" (the fit's noise only).
             label: match &o.interval_kind {
+                // A band whose level is not a coverage says so instead.
+                Some(k @ slaw::selection::IntervalKind::NotCalibrated { .. }) => {
+                    format!("band, {}", k.label())
+                }
                 Some(k) => format!("{} interval", k.label()),
                 None => format!("{} interval", slaw::numbers::percent(level)),
             },

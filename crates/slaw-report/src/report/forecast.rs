@@ -129,9 +129,17 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 );
             }
             None if o.temporal.is_some() => {
+                // Where the forecast ignores the decay still to come the
+                // band is kept but its level is not a coverage.
+                let not_calibrated = match o.interval_kind {
+                    Some(slaw::selection::IntervalKind::NotCalibrated { reason, .. }) => {
+                        format!("not calibrated ({reason}; for an interval that admits the decay: --method multipower): ")
+                    }
+                    _ => String::new(),
+                };
                 let _ = writeln!(
                     s,
-                    "intervals: {} percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
+                    "intervals: {not_calibrated}{} percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
                     slaw::numbers::percent(level)
                 );
             }

@@ -452,6 +452,7 @@ fn protocol_row(
         super::IntervalKind::HeldOut { level } => format!("held-out {level}"),
         super::IntervalKind::PooledScale { level, c } => format!("pooled-scale {level} c {c}"),
         super::IntervalKind::Interpolation { level, .. } => format!("interpolation {level}"),
+        super::IntervalKind::NotCalibrated { level, .. } => format!("not-calibrated {level}"),
     });
     // Scores in the input order.
     let mut score = vec![0.0; pool.len()];
