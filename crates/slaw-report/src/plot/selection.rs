@@ -302,7 +302,9 @@ mod tests {
         for m in &sel.choice.may_be_better {
             let label = format!("{}. {} (may be better)", m.position + 1, m.id);
             assert!(
-                fig.series.iter().any(|s| s.label == label && s.color != MUTED),
+                fig.series
+                    .iter()
+                    .any(|s| s.label == label && s.color != MUTED),
                 "{label} not in colour: {:?}",
                 legend(&fig)
             );

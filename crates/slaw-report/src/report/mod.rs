@@ -1015,10 +1015,14 @@ pub fn selection_bench_table(rows: &[slaw::selection::protocol::Row]) -> String 
 /// share (and how many of its starts did not run), the floor probes, the
 /// second search's starts.
 fn starts_run(f: &slaw::fit::Fit) -> String {
+    // A probe is a short run, polished (and counted as converged) only
+    // when it ends below the agreed optimum: said, so that "16/18 starts
+    // converged" does not read as two failed starts.
+    const SHORT: &str = " (short runs, polished only if below the optimum)";
     let probes = match f.probe_starts {
         0 => String::new(),
-        1 => "1 probe at a floor".to_string(),
-        k => format!("{k} probes at a floor"),
+        1 => format!("1 probe at a floor{SHORT}"),
+        k => format!("{k} probes at a floor{SHORT}"),
     };
     let grid_run = f.n_starts - f.extra_starts - f.probe_starts;
     if f.extra_starts > 0 {
@@ -1041,9 +1045,9 @@ fn starts_run(f: &slaw::fit::Fit) -> String {
             }
         )
     } else if f.probe_starts == 1 {
-        ", 1 of them a probe at a floor".to_string()
+        format!(", 1 of them a probe at a floor{SHORT}")
     } else if f.probe_starts > 1 {
-        format!(", {} of them probes at a floor", f.probe_starts)
+        format!(", {} of them probes at a floor{SHORT}", f.probe_starts)
     } else {
         String::new()
     }
