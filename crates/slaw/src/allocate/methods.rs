@@ -151,9 +151,9 @@ fn point_gap_warning(d: &Disagreement) -> Option<String> {
         .collect();
     (!far.is_empty()).then(|| {
         format!(
-            "isoflop and the parametric law put N_opt more than {}x apart at {}: whether or \
-             not their intervals overlap, the choice of method moves the answer by more than \
-             that factor there",
+            "isoflop and the parametric law put N_opt more than {}x apart at {}: the choice \
+             of method moves the answer by more than that factor there, whatever the \
+             intervals say",
             crate::numbers::short(POINT_GAP),
             far.join(", ")
         )
