@@ -199,6 +199,10 @@ pub struct AllocateArgs {
     /// parametric (Approach 3: the law E + A/N^alpha + B/D^beta), isoflop (Approach 2: a
     /// parabola in ln N per compute budget, its minima regressed on C), envelope (Approach 1 on
     /// final losses: the best run per budget), or all three side by side with their disagreement.
+    /// isoflop and envelope check the design: when the sizes do not move with compute and some
+    /// budget's minimum lies at or past the edge of its sizes, their exponent and N_opt read "not
+    /// determined" (biased toward the sampled sizes) with a warning saying what to run; `all`
+    /// also warns where isoflop's and the law's N_opt differ by more than 2x.
     #[arg(long, value_enum, default_value = "parametric")]
     method: AllocMethod,
     /// Group column(s): one analysis per distinct value (joined when several).

@@ -267,6 +267,38 @@ def test_allocate_equals_cli():
     assert len(a.to_frame()) == 2
 
 
+def _narrow_isoflop_csv():
+    """Recipe: Hoffmann's law 1.69 + 406.4/N^0.34 + 410.7/D^0.28, 7 budgets 1e18..1e21, the
+    same 5 sizes 2e8..8e8 at every budget (N_opt moves from 8.1e7 to 1.8e9), D = C/(6N), a
+    deterministic +-0.5% wiggle on the loss: a design the isoFLOP check calls not determined."""
+    rows = ["N,D,C,budget,loss"]
+    k = 0
+    for c in [1e18, 3e18, 1e19, 3e19, 1e20, 3e20, 1e21]:
+        for i in range(5):
+            n = 2e8 * 4 ** (i / 4)
+            d = c / (6 * n)
+            u = ((k * 7919 + 13) % 1000) / 1000 - 0.5
+            k += 1
+            loss = (1.69 + 406.4 / n ** 0.34 + 410.7 / d ** 0.28) * (1 + 0.01 * u)
+            rows.append(f"{n:.6e},{d:.6e},{c:e},{c:e},{loss:.6f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_allocate_all_carries_the_design_check_as_the_cli(tmp_path):
+    path = tmp_path / "narrow.csv"
+    path.write_text(_narrow_isoflop_csv())
+    ref = run_cli("allocate", path, "--n-col", "N", "--d-col", "D", "--flops-col", "C",
+                  "--budget-col", "budget", "--method", "all", "--budget", "1e21",
+                  "--bootstrap", 50, "--seed", 3, "--json")
+    a = slaw.allocate(str(path), n_col="N", d_col="D", flops_col="C", budget_col="budget",
+                      method="all", budgets=[1e21], bootstrap=50, seed=3)
+    assert _same_selection(a.to_dict(), ref)
+    iso = ref[0]["isoflop"]
+    assert iso["design"]["not_determined"] is True
+    assert iso["rows"][0]["not_determined"] is True and iso["rows"][0]["n_interval"] is None
+    assert "isoflop_over_parametric" in ref[0]["disagreement"]
+
+
 def test_joint_and_methods_equal_cli(tmp_path):
     text = _native._joint_example_csv(0.005, 2)
     path = tmp_path / "runs.csv"

@@ -554,8 +554,9 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
     (!parts.is_empty()).then(|| format!("intervals: {}", parts.join("; ")))
 }
 
-/// N_opt at a budget, its interval, and whether it extrapolates.
-type NCell = (f64, Option<Interval>, bool);
+/// N_opt at a budget, its interval, whether it extrapolates, and whether
+/// the design cannot determine it.
+type NCell = (f64, Option<Interval>, bool, bool);
 
 /// The report of `slaw allocate --method isoflop|envelope|all` (and groups):
 /// per group, the exponents side by side, each profile's budgets, the
@@ -632,14 +633,21 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
         }
         for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
             if let Some(r) = r {
+                let iv = |i: Option<Interval>| {
+                    if r.design.not_determined {
+                        "not determined".to_string()
+                    } else {
+                        interval_num(i)
+                    }
+                };
                 let _ = writeln!(
                     s,
                     "  {:<11} {:>8} {:>22} {:>8} {:>22}  {} of {} budgets, C {} .. {}",
                     name,
                     num(r.exponent_n),
-                    interval_num(r.exponent_n_interval),
+                    iv(r.exponent_n_interval),
                     num(r.exponent_d),
-                    interval_num(r.exponent_d_interval),
+                    iv(r.exponent_d_interval),
                     r.used,
                     r.budgets.len(),
                     num(r.compute_range.0),
@@ -660,7 +668,7 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 } else if d.intervals_compared {
                     "; their intervals overlap"
                 } else {
-                    " (no intervals to compare it with: --bootstrap 0, or too few replicates had an answer)"
+                    " (no intervals to compare it with: --bootstrap 0, too few replicates had an answer, or a method's are not determined)"
                 }
             );
         }
@@ -701,7 +709,7 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 },
                 p.rows
                     .iter()
-                    .map(|r| (r.n_opt, r.n_interval, r.extrapolated))
+                    .map(|r| (r.n_opt, r.n_interval, r.extrapolated, false))
                     .collect(),
             ));
         }
@@ -711,7 +719,7 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                     name,
                     r.rows
                         .iter()
-                        .map(|x| (x.n_opt, x.n_interval, x.extrapolated))
+                        .map(|x| (x.n_opt, x.n_interval, x.extrapolated, x.not_determined))
                         .collect(),
                 ));
             }
@@ -732,10 +740,11 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                     .unwrap_or(f64::NAN);
                 let _ = write!(s, "  {:>10}", slaw::numbers::sci(c));
                 for (_, v) in &cols {
-                    let (n, iv, ex) = v[k];
+                    let (n, iv, ex, nd) = v[k];
                     let cell = format!(
-                        "{}{}{}",
+                        "{}{}{}{}",
                         num(n),
+                        if nd { " [not determined]" } else { "" },
                         iv.map_or(String::new(), |i| format!(
                             " [{}, {}]",
                             num(i.lo),

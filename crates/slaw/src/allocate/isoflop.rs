@@ -73,6 +73,12 @@ pub struct BudgetProfile {
     pub note: Option<String>,
     /// The budget's minimum lies outside its sampled sizes (kept).
     pub minimum_outside: bool,
+    /// The budget's minimum lies at the edge of its sampled sizes: kept in
+    /// the outer tenth of their ln N span (or outside it), or left out
+    /// because it lay far outside (isoflop) or the best run was the
+    /// smallest or largest size (envelope). One half of the design check
+    /// ([`DesignCheck`]).
+    pub at_edge: bool,
     /// Why a kept budget's minimum deserves less trust, or has no interval:
     /// a parabola through exactly 3 sizes (no residual checks its shape), a
     /// minimum below every run's loss, too few replicates with a minimum.
@@ -120,10 +126,104 @@ pub struct ProfileReport {
     /// N_opt(C), D_opt(C) and their bands over the budgets used (widened to
     /// the asked ones): the allocation figures' data.
     pub curve: Vec<super::CurvePoint>,
+    /// Whether the sampled sizes can locate the optimum at every budget;
+    /// when they cannot, the intervals above are not given.
+    pub design: DesignCheck,
     /// The bootstrap replicates' regressions ((slope, intercept) of ln N*
     /// and of ln D* on ln C), empty without enough replicates.
     #[serde(skip)]
     pub replicate_fits: Vec<((f64, f64), (f64, f64))>,
+}
+
+/// Whether the design can answer: do the budgets' windows of sizes move
+/// with compute, and do the minima lie inside them? A parabola (or the best
+/// run) through a profile whose minimum lies near or past the window's edge
+/// puts the minimum inside the window, toward its centre; budgets whose
+/// minimum is far outside are left out, so every kept minimum sits inside
+/// windows that do not follow N*, and the regression on ln C flattens the
+/// exponent. Every bootstrap replicate shares that bias, so no interval of
+/// these runs covers it (on runs from a known law with the same 5 sizes at
+/// every budget, the 95% intervals of N_opt covered the truth in half the
+/// seeds: BENCHMARKS.md).
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct DesignCheck {
+    /// Least-squares slope of the window's centre, (ln N_min + ln N_max)/2,
+    /// on ln C over the budgets of 3 or more sizes (None with fewer than 3
+    /// such budgets): about the exponent a when the sizes follow N*.
+    pub window_slope: Option<f64>,
+    /// Every budget samples the same set of sizes.
+    pub same_sizes: bool,
+    /// The windows do not move with compute: `same_sizes`, or
+    /// `window_slope` below half the exponent a found.
+    pub windows_fixed: bool,
+    /// Compute of the budgets whose minimum lies at the edge of their sizes
+    /// (`BudgetProfile::at_edge`), kept or left out.
+    pub edge_budgets: Vec<f64>,
+    /// `windows_fixed` and some budget at the edge: the exponents' and the
+    /// rows' N_opt / D_opt intervals are not given (the point estimates
+    /// are, marked).
+    pub not_determined: bool,
+}
+
+/// The outer part of a budget's ln N span, each side, whose minima are
+/// "at the edge" (fixed before measuring; BENCHMARKS.md).
+pub const EDGE_SHARE: f64 = 0.1;
+
+impl DesignCheck {
+    /// The check of `profiles` (with the sizes of each budget's `runs`)
+    /// against the exponent `a` the profiles gave.
+    fn of(profiles: &[BudgetProfile], budgets: &[Vec<Run>], a: f64) -> DesignCheck {
+        let sizes: Vec<Vec<f64>> = budgets
+            .iter()
+            .map(|runs| {
+                let mut v: Vec<f64> = runs.iter().map(|r| r.n.ln()).collect();
+                v.sort_by(f64::total_cmp);
+                v.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+                v
+            })
+            .collect();
+        let (mut lc, mut centre) = (Vec::new(), Vec::new());
+        for (runs, v) in budgets.iter().zip(&sizes) {
+            if v.len() >= 3 {
+                lc.push(runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64);
+                centre.push(0.5 * (v[0] + v[v.len() - 1]));
+            }
+        }
+        let window_slope = if lc.len() >= 3 {
+            line(&lc, &centre).map(|l| l.1)
+        } else {
+            None
+        };
+        let same_sizes = sizes.len() >= 2
+            && sizes[0].len() >= 3
+            && sizes.iter().all(|v| {
+                v.len() == sizes[0].len()
+                    && v.iter().zip(&sizes[0]).all(|(x, y)| (x - y).abs() < 1e-6)
+            });
+        let windows_fixed = same_sizes || window_slope.is_some_and(|s| s < 0.5 * a);
+        let edge_budgets: Vec<f64> = profiles
+            .iter()
+            .filter(|p| p.at_edge)
+            .map(|p| p.compute)
+            .collect();
+        DesignCheck {
+            window_slope,
+            same_sizes,
+            windows_fixed,
+            not_determined: windows_fixed && !edge_budgets.is_empty(),
+            edge_budgets,
+        }
+    }
+}
+
+/// Where `x` lies in `(lo, hi)`: 0 at `lo`, 1 at `hi`.
+fn position(x: f64, (lo, hi): (f64, f64)) -> f64 {
+    if hi > lo {
+        (x - lo) / (hi - lo)
+    } else {
+        0.5
+    }
 }
 
 /// The allocation at one asked compute budget.
@@ -142,6 +242,9 @@ pub struct ProfileRow {
     pub d_interval: Option<Interval>,
     /// The budget lies more than 10x outside the measured compute range.
     pub extrapolated: bool,
+    /// The design cannot locate the optimum (`DesignCheck::not_determined`):
+    /// no interval, and the point estimate is biased toward the sampled sizes.
+    pub not_determined: bool,
 }
 
 impl ProfileReport {
@@ -169,6 +272,47 @@ impl ProfileReport {
                 self.replicate_fits.iter().map(|f| at(&f.1)).collect(),
                 self.level,
             ),
+        ))
+    }
+
+    /// The warning of a design that cannot locate the optimum
+    /// (`design.not_determined`), naming the cause and what to run; None
+    /// when the design check passed.
+    pub fn design_warning(&self) -> Option<String> {
+        let d = &self.design;
+        if !d.not_determined {
+            return None;
+        }
+        let name = match self.method {
+            Profile::Isoflop => "isoflop",
+            Profile::Envelope => "envelope",
+        };
+        let cause = if d.same_sizes {
+            "every budget samples the same model sizes".to_string()
+        } else {
+            format!(
+                "the sampled sizes' centre grows as C^{} while the minima give N_opt ~ C^{}",
+                crate::numbers::sig(d.window_slope.unwrap_or(0.0), 2),
+                crate::numbers::sig(self.exponent_n, 2)
+            )
+        };
+        Some(format!(
+            "{name}: the sizes do not move with compute ({cause}) and {} at or past the edge \
+             of the sampled sizes (C = {}): the profile puts such minima inside the sizes, and \
+             every bootstrap replicate shares that bias, so {name}'s exponent a and N_opt are \
+             not determined by these runs (no interval; the point estimates are biased toward \
+             the sampled sizes). Train sizes that bracket the minimum at each budget, moving \
+             with compute (a factor of 3-4 either side of the expected N_opt)",
+            if d.edge_budgets.len() == 1 {
+                "1 budget's minimum lies".to_string()
+            } else {
+                format!("{} budgets' minima lie", d.edge_budgets.len())
+            },
+            d.edge_budgets
+                .iter()
+                .map(|&c| crate::numbers::sci(c))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     }
 
@@ -294,10 +438,7 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
             let lo = x.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             if !(xm > lo && xm < hi) {
-                return Err(format!(
-                    "the best run (N = {:.3e}) is the smallest or largest of the budget's sizes",
-                    xm.exp()
-                ));
+                return Err(format!("the best run (N = {:.3e}) {AT_THE_EDGE}", xm.exp()));
             }
             Ok((xm, dm, best, None))
         }
@@ -323,7 +464,7 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
             let margin = 0.5 * (hi - lo);
             if xs < lo - margin || xs > hi + margin {
                 return Err(format!(
-                    "the minimum (N = {:.3e}) lies far outside the sampled sizes {:.3e} .. {:.3e}",
+                    "the minimum (N = {:.3e}) {FAR_OUTSIDE} {:.3e} .. {:.3e}",
                     xs.exp(),
                     lo.exp(),
                     hi.exp()
@@ -334,6 +475,11 @@ fn budget_optimum(runs: &[Run], method: Profile) -> std::result::Result<Optimum,
         }
     }
 }
+
+/// How a budget left out for a minimum past its sizes says so (isoflop).
+const FAR_OUTSIDE: &str = "lies far outside the sampled sizes";
+/// How a budget left out for its best run at an end says so (envelope).
+const AT_THE_EDGE: &str = "is the smallest or largest of the budget's sizes";
 
 /// Regress (ln N*, ln D*) on ln C: ((a, intercept), (b, intercept)).
 fn regress(points: &[(f64, f64, f64)]) -> Option<((f64, f64), (f64, f64))> {
@@ -403,6 +549,7 @@ pub fn analyse(
             n_interval: None,
             note: None,
             minimum_outside: false,
+            at_edge: false,
             caveats: Vec::new(),
             parabola: None,
             points: runs.iter().map(|r| (r.n, r.loss)).collect(),
@@ -413,6 +560,15 @@ pub fn analyse(
                 let lo = runs.iter().map(|r| r.n).fold(f64::INFINITY, f64::min);
                 let hi = runs.iter().map(|r| r.n).fold(0.0, f64::max);
                 p.minimum_outside = ln_n.exp() < lo || ln_n.exp() > hi;
+                let u = position(ln_n, (lo.ln(), hi.ln()));
+                p.at_edge = !(EDGE_SHARE..=1.0 - EDGE_SHARE).contains(&u);
+                if p.at_edge && !p.minimum_outside {
+                    p.caveats.push(
+                        "minimum in the outer tenth of the sampled sizes: the fit pulls it \
+                         toward their centre"
+                            .into(),
+                    );
+                }
                 let mut sizes: Vec<f64> = runs.iter().map(|r| r.n).collect();
                 sizes.sort_by(f64::total_cmp);
                 sizes.dedup();
@@ -440,7 +596,10 @@ pub fn analyse(
                 p.loss_min = Some(l);
                 points.push((lc, ln_n, ln_d));
             }
-            Err(why) => p.note = Some(why),
+            Err(why) => {
+                p.at_edge = why.contains(FAR_OUTSIDE) || why.contains(AT_THE_EDGE);
+                p.note = Some(why)
+            }
         }
         profiles.push(p);
     }
@@ -496,6 +655,10 @@ pub fn analyse(
     );
     // What the intervals cover, when there are any (a replicate converged).
     let any_interval = enough || profiles.iter().any(|p| p.n_interval.is_some());
+    // The design check: when the sizes cannot locate the optimum, the
+    // replicates share the bias, and their spread is not an interval.
+    let design = DesignCheck::of(&profiles, budgets, a);
+    let enough = enough && !design.not_determined;
     let mut report = ProfileReport {
         method,
         budgets: profiles,
@@ -517,6 +680,7 @@ pub fn analyse(
         rows: Vec::new(),
         curve: Vec::new(),
         replicate_fits: if enough { fits } else { Vec::new() },
+        design,
     };
     report.curve = super::curve(compute_range, asked, |c| {
         (report.optimum(c), report.band(c))
@@ -533,6 +697,7 @@ pub fn analyse(
                 n_interval: band.map(|b| b.0),
                 d_interval: band.map(|b| b.1),
                 extrapolated: report.extrapolates(c),
+                not_determined: report.design.not_determined,
             }
         })
         .collect();
@@ -780,6 +945,154 @@ mod tests {
         )
         .unwrap();
         assert!(r.budgets.iter().all(|b| b.caveats.is_empty()));
+    }
+
+    /// Runs at `sizes` at every budget (the same model sizes throughout),
+    /// loss noise `noise` as in [`grid`].
+    fn fixed_sizes(law: &Chinchilla, sizes: &[f64], noise: f64, seed: u64) -> Vec<Run> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut out = Vec::new();
+        for &c in &BUDGETS {
+            for &n in sizes {
+                let d = c / (6.0 * n);
+                let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
+                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                out.push(Run {
+                    n,
+                    d,
+                    c,
+                    loss: law.predict(n, d) * (1.0 + noise * z),
+                    budget: c,
+                    line: out.len() + 2,
+                });
+            }
+        }
+        out
+    }
+
+    /// probe56 1: the same 5 sizes 2e8..8e8 at every budget while N_opt
+    /// moves from 8.1e7 to 1.8e9: the design check fires for both profiles,
+    /// the exponent's and the rows' intervals are not given, the rows are
+    /// marked, and the warning names the cause and what to run.
+    #[test]
+    fn fixed_narrow_sizes_leave_the_optimum_not_determined() {
+        let law = law();
+        let sizes: Vec<f64> = (0..5).map(|i| 2e8 * 4f64.powf(i as f64 / 4.0)).collect();
+        for seed in 0..3 {
+            let runs = fixed_sizes(&law, &sizes, 0.01, seed);
+            for method in [Profile::Isoflop, Profile::Envelope] {
+                let r = analyse(
+                    &group(&runs, Budgets::Exact),
+                    method,
+                    &[1e21, 1e23],
+                    &Resampling::new(100, 0.95, seed),
+                );
+                // The envelope may keep fewer than 2 budgets: no allocation.
+                let Ok(r) = r else {
+                    assert_eq!(method, Profile::Envelope, "{r:?}");
+                    continue;
+                };
+                let d = &r.design;
+                assert!(d.same_sizes && d.windows_fixed, "{d:?}");
+                assert_eq!(d.window_slope.map(|s| s.abs() < 1e-9), Some(true));
+                assert!(d.not_determined && !d.edge_budgets.is_empty(), "{d:?}");
+                assert!(r.exponent_n_interval.is_none() && r.exponent_d_interval.is_none());
+                assert!(r
+                    .rows
+                    .iter()
+                    .all(|x| x.not_determined && x.n_interval.is_none()));
+                let w = r.design_warning().unwrap();
+                assert!(
+                    w.contains("every budget samples the same model sizes"),
+                    "{w}"
+                );
+                assert!(w.contains("bracket the minimum at each budget"), "{w}");
+                // Every budget the check calls "at the edge" is one.
+                for b in r.budgets.iter().filter(|b| b.at_edge) {
+                    assert!(
+                        b.note.is_some()
+                            || b.minimum_outside
+                            || b.caveats.iter().any(|c| c.contains("outer tenth")),
+                        "{b:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Sizes that move with compute (9 per budget, N_opt/8 .. 8 N_opt):
+    /// the windows' slope is the law's exponent, no budget is at the edge,
+    /// and the intervals are given. The same fixed sizes spread wide
+    /// enough to hold every minimum well inside: fixed windows alone do
+    /// not make the optimum undetermined.
+    #[test]
+    fn moving_or_wide_windows_pass_the_design_check() {
+        let law = law();
+        let runs = grid(&law, &BUDGETS, 9, 8.0, 0.01, 4);
+        let r = analyse(
+            &group(&runs, Budgets::Exact),
+            Profile::Isoflop,
+            &[1e22],
+            &Resampling::new(100, 0.95, 4),
+        )
+        .unwrap();
+        let d = &r.design;
+        assert!(
+            (d.window_slope.unwrap() - law.exponent_n()).abs() < 1e-6,
+            "{d:?}"
+        );
+        assert!(
+            !d.same_sizes && !d.windows_fixed && !d.not_determined,
+            "{d:?}"
+        );
+        assert!(d.edge_budgets.is_empty(), "{d:?}");
+        assert!(r.design_warning().is_none());
+        assert!(r.exponent_n_interval.is_some() && r.rows[0].n_interval.is_some());
+        assert!(!r.rows[0].not_determined);
+        // 13 sizes 1e6 .. 1e12 at every budget: fixed, but every minimum
+        // lies well inside.
+        let wide: Vec<f64> = (0..13).map(|i| 1e6 * 10f64.powf(i as f64 / 2.0)).collect();
+        let r = analyse(
+            &group(&fixed_sizes(&law, &wide, 0.0, 0), Budgets::Exact),
+            Profile::Isoflop,
+            &[1e22],
+            &Resampling::new(0, 0.95, 0),
+        )
+        .unwrap();
+        assert!(
+            r.design.windows_fixed && r.design.same_sizes,
+            "{:?}",
+            r.design
+        );
+        assert!(r.design.edge_budgets.is_empty(), "{:?}", r.budgets);
+        assert!(!r.design.not_determined);
+    }
+
+    /// A window that follows N_opt but with every minimum near its low end:
+    /// each budget says so (a caveat), and the check does not declare the
+    /// optimum undetermined (the windows move with compute).
+    #[test]
+    fn a_minimum_in_the_outer_tenth_is_a_caveat_of_its_budget() {
+        let law = law();
+        let mut runs = grid(&law, &BUDGETS, 9, 4.0, 0.0, 0);
+        // 9 sizes over a 16x span from N_opt/1.15 up: the vertex near u = 0.05.
+        for r in runs.iter_mut() {
+            r.n *= 4.0 / 1.15;
+            r.d = r.c / (6.0 * r.n);
+            r.loss = law.predict(r.n, r.d);
+        }
+        let r = analyse(
+            &group(&runs, Budgets::Exact),
+            Profile::Isoflop,
+            &[],
+            &Resampling::new(0, 0.95, 0),
+        )
+        .unwrap();
+        for b in &r.budgets {
+            assert!(b.at_edge && !b.minimum_outside, "{b:?}");
+            assert!(b.caveats.iter().any(|c| c.contains("outer tenth")), "{b:?}");
+        }
+        assert!(!r.design.windows_fixed && !r.design.not_determined);
     }
 
     /// Shuffled rows give the same report, bootstrap included, for both

@@ -121,6 +121,43 @@ pub struct Disagreement {
     /// Per asked budget: the largest N_opt over the smallest across methods
     /// (the parametric one at 6ND = C / `flops_per_6nd` when that is set).
     pub n_ratio: Vec<(f64, f64)>,
+    /// Per asked budget, when both ran: isoflop's N_opt over the
+    /// parametric one (at the same budget as `n_ratio`); empty otherwise.
+    pub isoflop_over_parametric: Vec<(f64, f64)>,
+    /// The budgets where those two point estimates differ by more than
+    /// [`POINT_GAP`], whether or not their intervals overlap.
+    pub point_gap_budgets: Vec<f64>,
+}
+
+/// The factor between isoflop's and the parametric N_opt beyond which
+/// `slaw allocate` says the two disagree at a budget, intervals or not
+/// (fixed before measuring; BENCHMARKS.md).
+pub const POINT_GAP: f64 = 2.0;
+
+/// The warning of budgets where isoflop and the parametric law put N_opt
+/// more than [`POINT_GAP`] apart.
+fn point_gap_warning(d: &Disagreement) -> Option<String> {
+    let far: Vec<String> = d
+        .isoflop_over_parametric
+        .iter()
+        .filter(|(c, _)| d.point_gap_budgets.contains(c))
+        .map(|&(c, r)| {
+            format!(
+                "{} (isoflop {}x the parametric)",
+                crate::numbers::sci(c),
+                crate::numbers::short(r)
+            )
+        })
+        .collect();
+    (!far.is_empty()).then(|| {
+        format!(
+            "isoflop and the parametric law put N_opt more than {}x apart at {}: the choice \
+             of method moves the answer by more than that factor there, whatever the \
+             intervals say",
+            crate::numbers::short(POINT_GAP),
+            far.join(", ")
+        )
+    })
 }
 
 /// Run the asked methods on one group of runs.
@@ -197,6 +234,7 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         }
         match isoflop::analyse(&groups, p, o.budgets, &o.bootstrap) {
             Ok(r) => {
+                out.warnings.extend(r.design_warning());
                 if m == AllocationMethod::Isoflop {
                     out.isoflop = Some(r)
                 } else {
@@ -215,12 +253,16 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         }
     }
     out.disagreement = disagreement(&out, o.budgets);
+    if let Some(w) = out.disagreement.as_ref().and_then(point_gap_warning) {
+        out.warnings.push(w);
+    }
     out
 }
 
 fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
     let mut ex: Vec<(String, f64, Option<Interval>)> = Vec::new();
     let mut n_at: Vec<Vec<f64>> = Vec::new();
+    let mut parametric_at: Option<Vec<f64>> = None;
     if let Some(p) = &g.parametric {
         ex.push(("parametric".into(), p.exponent_n, p.exponent_n_interval));
         // At FLOPs = C the runs' 6ND is C / r: the parametric law's
@@ -238,6 +280,7 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
                 })
                 .collect(),
         );
+        parametric_at = n_at.last().cloned();
     }
     for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
         if let Some(r) = r {
@@ -271,11 +314,58 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
             (c, mx / mn)
         })
         .collect();
+    let isoflop_over_parametric: Vec<(f64, f64)> = match (&parametric_at, &g.isoflop) {
+        (Some(p), Some(iso)) => budgets
+            .iter()
+            .zip(p)
+            .zip(&iso.rows)
+            .map(|((&c, &pn), row)| (c, row.n_opt / pn))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let point_gap_budgets = isoflop_over_parametric
+        .iter()
+        .filter(|(_, r)| r.is_finite() && r.ln().abs() > POINT_GAP.ln())
+        .map(|(c, _)| *c)
+        .collect();
     Some(Disagreement {
+        isoflop_over_parametric,
+        point_gap_budgets,
         exponents: ex,
         spread: hi - lo,
         beyond_intervals: beyond,
         intervals_compared: compared,
         n_ratio,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// isoflop and the parametric N_opt more than 2x apart at a budget are
+    /// named, intervals or not; within 2x, nothing.
+    #[test]
+    fn a_point_gap_beyond_2x_is_warned_about() {
+        let d = |r: &[(f64, f64)]| Disagreement {
+            exponents: Vec::new(),
+            spread: 0.0,
+            beyond_intervals: false,
+            intervals_compared: true,
+            n_ratio: Vec::new(),
+            isoflop_over_parametric: r.to_vec(),
+            point_gap_budgets: r
+                .iter()
+                .filter(|x| x.1.ln().abs() > POINT_GAP.ln())
+                .map(|x| x.0)
+                .collect(),
+        };
+        assert!(point_gap_warning(&d(&[(1e21, 1.9), (1e23, 0.55)])).is_none());
+        let w = point_gap_warning(&d(&[(1e21, 1.5), (1e23, 0.2)])).unwrap();
+        assert!(
+            w.contains("more than 2x apart at 1e23 (isoflop 0.2x the parametric)"),
+            "{w}"
+        );
+        assert!(!w.contains("1e21"), "{w}");
+    }
 }
