@@ -81,9 +81,17 @@ enum Command {
         html: Option<PathBuf>,
     },
     /// Fit a law to data (CSV, TSV, JSON lines or array, TensorBoard events) and report parameters, fit quality and predictions.
+    ///
+    /// With one input, warns when the law does not follow the data: the last 3 fitted points
+    /// all on one side of the curve by 2.5x the points' noise or more (the noise from the first
+    /// differences of the residuals, at least 0.5% of the loss), or the held-out points all on one
+    /// side at 4x that noise and 3x the fit's RMSD (JSON lack_of_fit).
     Fit(FitArgs),
     /// Fit several laws to the same data and choose among them: for one input, by backtests
     /// (the pick for extrapolation, see --pick), otherwise by held-out error.
+    ///
+    /// The backtest pick warns when its backtest error is 4x the points' noise or more: no law of
+    /// the pool follows the points (JSON groups[].lack_of_fit).
     Compare(CompareArgs),
     /// List the built-in laws with their formulas and parameters.
     Laws {

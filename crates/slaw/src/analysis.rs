@@ -250,6 +250,12 @@ pub struct GroupFit {
     /// when asked for (`FitJob::profile`) and the fit converged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<crate::profile::Profile>,
+    /// What the lack-of-fit checks saw ([`crate::lack_of_fit`]): the law
+    /// does not follow the fitted points' end, or the held-out points;
+    /// empty when it does (or the checks do not apply: a law of several
+    /// inputs, fewer than [`crate::lack_of_fit::MIN_POINTS`] points, a fit
+    /// that did not converge). Each is among the fit's warnings too.
+    pub lack_of_fit: Vec<crate::lack_of_fit::LackOfFit>,
     /// The rolling-origin calibration behind the extrapolation intervals
     /// beyond the fitted points' largest input.
     pub calibration: Option<Calibration>,
@@ -577,7 +583,7 @@ fn fit_group(
         for x in &job.predict {
             job.law.predict_finite(x, &res.params, &names)?;
         }
-        let predictions = job
+        let predictions: Vec<Prediction> = job
             .predict
             .iter()
             .enumerate()
@@ -660,10 +666,29 @@ fn fit_group(
                 }
             })
             .collect();
+        // Does the law follow the points (their end, the held-out ones)?
+        // Said among the fit's warnings too.
+        let lack_of_fit = if res.converged {
+            lack_of_fit(
+                &job.law,
+                &res,
+                obs,
+                &train_idx,
+                &held_idx,
+                train_diag.rmsd_log,
+            )
+        } else {
+            Vec::new()
+        };
+        res.warnings
+            .extend(lack_of_fit.iter().map(|l| l.message.clone()));
+        // The unpinned parameters' warning: which predictions depend on them.
+        say_which_predictions_depend(&mut res, &predictions);
         if let Some(b) = &boot {
             res.set_intervals(b.params.clone(), b.level);
         }
         Ok(GroupFit {
+            lack_of_fit,
             group,
             fit: res,
             no_better_than_constant: no_better,
@@ -677,6 +702,84 @@ fn fit_group(
             train_idx,
             held_idx,
         })
+    }
+}
+
+/// The lack-of-fit checks of a converged fit `res` of a single-input `law`
+/// on the points `train_idx` of `obs` (sorted by the input), with the
+/// held-out points `held_idx` ([`crate::lack_of_fit::end_test`],
+/// [`crate::lack_of_fit::held_out_test`]); none for a law of several inputs
+/// or points that carry a context (several curves).
+fn lack_of_fit(
+    law: &Law,
+    res: &FitResult,
+    obs: &Observations,
+    train_idx: &[usize],
+    held_idx: &[usize],
+    fit_rmsd: f64,
+) -> Vec<crate::lack_of_fit::LackOfFit> {
+    if law.inputs.len() != 1 || obs.context_dim != 0 {
+        return Vec::new();
+    }
+    let ln_res = |idx: &[usize]| -> Vec<f64> {
+        let mut idx = idx.to_vec();
+        idx.sort_by(|&a, &b| obs.point(a)[0].total_cmp(&obs.point(b)[0]));
+        idx.iter()
+            .map(|&i| obs.y[i].ln() - res.predict(obs.point(i)).ln())
+            .collect()
+    };
+    let train = ln_res(train_idx);
+    let mut out: Vec<_> = crate::lack_of_fit::end_test(&train).into_iter().collect();
+    if !held_idx.is_empty() {
+        out.extend(crate::lack_of_fit::held_out_test(
+            &train,
+            &ln_res(held_idx),
+            fit_rmsd,
+        ));
+    }
+    out
+}
+
+/// The start of the warning that the data do not pin parameters
+/// ([`crate::identify`]); [`say_which_predictions_depend`] completes it.
+pub const UNPINNED_WARNING_START: &str = "the data do not pin ";
+
+/// Completes the fit's warning that the data do not pin parameters with
+/// which of `predictions` depend on them (`depends_on_unpinned`): none, or
+/// how many; without predictions it says a prediction that depends on them
+/// would not be determined by the data.
+fn say_which_predictions_depend(res: &mut FitResult, predictions: &[Prediction]) {
+    let depend = predictions
+        .iter()
+        .filter(|p| !p.depends_on_unpinned.is_empty())
+        .count();
+    let clause = if predictions.is_empty() {
+        "a prediction that depends on them would not be determined by the data".to_string()
+    } else if depend == 0 {
+        format!(
+            "none of the {} prediction{} asked for depends on them",
+            predictions.len(),
+            if predictions.len() == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "{depend} of the {} prediction{} asked for depend{} on them and {} not determined by the data",
+            predictions.len(),
+            if predictions.len() == 1 { "" } else { "s" },
+            if depend == 1 { "s" } else { "" },
+            if depend == 1 { "is" } else { "are" },
+        )
+    };
+    // the fit's warnings hold a copy of the identifiability's
+    for w in res
+        .identifiability
+        .warnings
+        .iter_mut()
+        .chain(res.warnings.iter_mut())
+    {
+        if w.starts_with(UNPINNED_WARNING_START) && !w.contains("prediction") {
+            *w = format!("{w}; {clause}");
+        }
     }
 }
 
@@ -1066,12 +1169,26 @@ pub fn backtest_comparison(
     y_name: &str,
     xs: &[f64],
 ) -> Result<BacktestComparison> {
-    let (groups, unfit) = compare_by_backtest(names, obs, opts, y_name)?;
+    let (mut groups, unfit) = compare_by_backtest(names, obs, opts, y_name)?;
     // Points that all share one x: no law can be told from a constant (as
     // `fit` finds of every law on such points); nothing is predicted.
     let constant = obs.dim() == 1 && !obs.constant_inputs().is_empty();
     let mut predictions = crate::pick::predictions(&groups, xs);
     let mut warnings = data_warnings(obs);
+    // Does the pick follow the points? Its backtest error against their noise.
+    if !constant {
+        let several = groups.len() > 1;
+        for g in &mut groups {
+            g.lack_of_fit = pick_lack_of_fit(&g.pick, &obs.subset(&obs.group_indices(&g.group)));
+            if let Some(l) = &g.lack_of_fit {
+                warnings.push(if several {
+                    format!("group '{}': {}", g.group, l.message)
+                } else {
+                    l.message.clone()
+                });
+            }
+        }
+    }
     if constant {
         for p in &mut predictions {
             p.loss = None;
@@ -1096,6 +1213,32 @@ pub fn backtest_comparison(
         no_better_than_constant: constant.then(|| NO_BETTER_THAN_CONSTANT.to_string()),
         values_rise: !obs.rising_warnings().is_empty(),
     })
+}
+
+/// [`crate::lack_of_fit::backtest_test`] of a pick on its group's points
+/// `obs` (one input): the chosen law's ln residuals there, ordered by the
+/// input, give the noise; its backtest score is the error.
+fn pick_lack_of_fit(
+    pick: &crate::pick::Pick,
+    obs: &Observations,
+) -> Option<crate::lack_of_fit::LackOfFit> {
+    if obs.dim() != 1 || obs.context_dim != 0 {
+        return None;
+    }
+    let laws = pick.weighted_laws();
+    let (top, _, _) = laws.first()?;
+    let mut idx: Vec<usize> = (0..obs.len()).collect();
+    idx.sort_by(|&a, &b| obs.point(a)[0].total_cmp(&obs.point(b)[0]));
+    // The chosen law's residuals; where they are not all finite (a law
+    // undefined at a point), the next weighted law's.
+    let res = laws.iter().find_map(|(_, law, params)| {
+        let r: Vec<f64> = idx
+            .iter()
+            .map(|&i| obs.y[i].ln() - law.predict(obs.point(i), params).ln())
+            .collect();
+        r.iter().all(|v| v.is_finite()).then_some(r)
+    })?;
+    crate::lack_of_fit::backtest_test(&res, top.score?, &top.law)
 }
 
 /// What the data themselves warrant a warning about, for a command that

@@ -224,15 +224,26 @@ fn white_noise_of_differences(diffs: Vec<f64>, level: f64, cap: f64) -> f64 {
     if diffs.len() < 2 {
         return 0.0;
     }
-    let centre = crate::stats::median(diffs.clone());
-    let spread = diffs.iter().map(|d| (d - centre).abs()).collect();
-    let sigma = 1.4826 * crate::stats::median(spread) / std::f64::consts::SQRT_2;
-    let r = normal_quantile(0.5 + level / 2.0) * sigma;
+    let r = normal_quantile(0.5 + level / 2.0) * white_noise_sd(&diffs);
     if r.is_finite() {
         r.min(cap).max(0.0)
     } else {
         0.0
     }
+}
+
+/// The sd of one point's white noise from the first differences `diffs`
+/// of consecutive residuals: 1.4826 median |D - median D| / sqrt(2) (white
+/// noise of sd s gives D ~ N(0, 2 s^2); a deviation correlated over the
+/// steps changes little from one point to the next and cancels). NaN with
+/// no difference.
+pub fn white_noise_sd(diffs: &[f64]) -> f64 {
+    if diffs.is_empty() {
+        return f64::NAN;
+    }
+    let centre = crate::stats::median(diffs.to_vec());
+    let spread = diffs.iter().map(|d| (d - centre).abs()).collect();
+    1.4826 * crate::stats::median(spread) / std::f64::consts::SQRT_2
 }
 
 /// One logged point's noise at `level` under `rule`, from the signed ln

@@ -595,7 +595,7 @@ pub fn analyse(
         .collect();
     if !out.flat.is_empty() {
         out.warnings.push(format!(
-            "the data do not pin {} (a flat direction of the objective: condition number {:.1e}); predictions that depend on them are not determined by the data",
+            "the data do not pin {} (a flat direction of the objective: condition number {:.1e})",
             out.flat.join(", "),
             out.condition
         ));

@@ -22,6 +22,7 @@ pub mod fit;
 pub mod forecast;
 pub mod identify;
 pub mod joint;
+pub mod lack_of_fit;
 pub mod law;
 pub mod learning_curves;
 pub mod linalg;

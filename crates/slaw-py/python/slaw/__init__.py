@@ -503,6 +503,11 @@ def compare(
         result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes,
                              figures=cmp_figures)
         result.predictions = preds  # type: ignore[attr-defined]
+        # The lack-of-fit check of each group's pick (its backtest error many times the
+        # points' noise: no law of the pool follows them), by group key; empty when none warns.
+        result.lack_of_fit = {  # type: ignore[attr-defined]
+            g.get("group", ""): g["lack_of_fit"] for g in raw.get("groups", [])
+            if g.get("lack_of_fit")}
         return result
     names = [r["law"] for r in raw]
     frame = _pd.DataFrame(raw).set_index("law") if raw else _pd.DataFrame()

@@ -266,6 +266,11 @@ class FitResult(_Result):
         ``no_better_than_constant``: the optimum explains the points no better than a constant)
     termination_message : str, the CLI JSON's ``termination_message`` (which test fired)
     objective, n_points, n_starts, n_best, warnings, predictions, train, heldout
+    lack_of_fit : list of dict, the CLI JSON's ``lack_of_fit``: each lack-of-fit check that
+        warned (``test``: ``end``, the last 3 fitted points all on one side of the curve by
+        2.5x the points' noise or more; ``held_out``, the held-out points all on one side, 4x
+        the noise and 3x the fit's RMSD), with ``noise``, ``error``, ``ratio``, ``side`` and
+        ``message`` (also among ``warnings``); empty when none warns
     """
 
     def __init__(self, raw_group: Mapping[str, Any], law_spec: Mapping[str, Any],
@@ -349,6 +354,9 @@ class FitResult(_Result):
         self.at_bounds: List[str] = list(f.get("at_bounds", []))
         self.train: Dict[str, Any] = raw_group.get("train") or {}
         self.heldout: Optional[Dict[str, Any]] = raw_group.get("heldout")
+        # What the lack-of-fit checks saw (the law does not follow the fitted points' end,
+        # or the held-out points), as the CLI JSON's ``lack_of_fit``; empty when it does.
+        self.lack_of_fit: List[Dict[str, Any]] = list(raw_group.get("lack_of_fit") or [])
         self.predictions: List[Dict[str, Any]] = list(raw_group.get("predictions") or [])
         if not self.converged:
             self.termination = f"not converged: {self.termination_message}"

@@ -12,6 +12,10 @@ pub struct GroupPick {
     #[serde(flatten)]
     /// The pick's rule and every law's backtest.
     pub pick: Pick,
+    /// The lack-of-fit check of the pick ([`crate::lack_of_fit::backtest_test`]):
+    /// its backtest error many times the points' noise; None when within
+    /// it or not checked (set by [`crate::analysis::backtest_comparison`]).
+    pub lack_of_fit: Option<crate::lack_of_fit::LackOfFit>,
 }
 
 /// [`pick`] on every group of `obs` (one input), groups in order.
@@ -47,6 +51,7 @@ pub fn pick_groups_with(
                 group: g,
                 choice: p.top().map(|l| l.law.clone()),
                 pick: p,
+                lack_of_fit: None,
             })
         })
         .collect()

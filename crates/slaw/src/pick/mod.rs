@@ -230,6 +230,22 @@ impl Pick {
         Some(ln_pred)
     }
 
+    /// The laws of the pick with a weight, the chosen one ([`Pick::top`])
+    /// first, each with its definition and the parameters of its fit on
+    /// all the points (laws without parameters left out).
+    pub fn weighted_laws(&self) -> Vec<(&LawBacktest, &Law, &[f64])> {
+        let top = self.top();
+        let mut out: Vec<_> = self
+            .laws
+            .iter()
+            .zip(&self.laws_def)
+            .filter(|(l, _)| l.weight > 0.0 || top.is_some_and(|t| std::ptr::eq(*l, t)))
+            .filter_map(|(l, law)| Some((l, law, l.params.as_deref()?)))
+            .collect();
+        out.sort_by_key(|(l, _, _)| !top.is_some_and(|t| std::ptr::eq(*l, t)));
+        out
+    }
+
     /// The law of largest weight; among equal weights (a median, the
     /// fallback's equal weights) the one of lowest backtest score (a law
     /// without a score after those with one), then the first in the order
