@@ -451,7 +451,7 @@ pub struct FormCandidate {
 
 /// Choose the form of one parameter's trajectory by held-out error and refit
 /// it on every checkpoint. Each form is fitted on all but the last quarter of
-/// the checkpoints; `held_error(first, values)` scores its values at the
+/// the checkpoints (later where a decay starts late: `held_out_start`); `held_error(first, values)` scores its values at the
 /// held-out checkpoints `first..` (e.g. the RMSE of the parameter, or of the
 /// loss it implies). `has_lr`: whether the lr form is available.
 pub fn choose(
@@ -483,8 +483,7 @@ pub fn choose_among(
     how: FormLoss,
 ) -> Result<(FittedForm, Vec<FormCandidate>)> {
     let n = xs.len();
-    let held = (n / 4).max(2).min(n.saturating_sub(2));
-    let train = n - held;
+    let train = held_out_start(forms, xs, has_lr);
     let mut cands = Vec::new();
     for &form in forms {
         let usable = (!form.needs_lr() || has_lr) && train > form.n_params();
@@ -535,6 +534,47 @@ pub fn choose_among(
         first.get_or_insert(fitted);
     }
     Ok((first.expect("ranked is not empty"), cands))
+}
+
+/// The rate's fall (a fraction of its peak) below which a window is taken
+/// to hold no decay when the split is placed (`held_out_start`).
+const SPLIT_MIN_FALL: f64 = 0.05;
+
+/// The first held-out checkpoint of `choose_among`'s split: the last
+/// quarter is held out (at least 2 checkpoints, at least 2 kept), except
+/// where the lr form is a candidate and more than half of the rate's fall
+/// inside the checkpoints comes after that quarter's start (a decay that
+/// starts late, as a WSD cooldown). Then the training part runs to the
+/// checkpoint where half of the fall has happened: fitted at one rate, the
+/// lr form's rate coefficient is not pinned, and its held-out error would
+/// score an arbitrary value instead of the form. Every form is scored on
+/// the same held-out checkpoints.
+pub fn held_out_start(forms: &[TrajectoryForm], xs: &[[f64; 3]], has_lr: bool) -> usize {
+    let n = xs.len();
+    let held = (n / 4).max(2).min(n.saturating_sub(2));
+    let train = n - held;
+    if !has_lr || !forms.iter().any(|f| f.needs_lr()) || n < 4 {
+        return train;
+    }
+    let eta: Vec<f64> = xs.iter().map(|x| x[2]).collect();
+    let (ip, &peak) = match eta
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+    {
+        Some(p) if p.1.is_finite() && *p.1 > 0.0 => p,
+        _ => return train,
+    };
+    let low = eta[ip..].iter().copied().fold(peak, f64::min);
+    let fall = (peak - low) / peak;
+    if fall < SPLIT_MIN_FALL {
+        return train;
+    }
+    // The first checkpoint at which half of the fall has happened.
+    let half = (ip..n)
+        .find(|&i| (peak - eta[i]) / peak >= 0.5 * fall)
+        .unwrap_or(n - 1);
+    train.max(half + 1).min(n - 2)
 }
 
 /// Root mean square difference of `v` from `y[first..]`.
@@ -588,6 +628,41 @@ mod tests {
                 [tau, tau, 1.0]
             })
             .collect()
+    }
+
+    /// The split moves later only where the lr form is a candidate and the
+    /// rate's fall comes late (a WSD cooldown): the training part then
+    /// holds half of the fall; else the last quarter is held out.
+    #[test]
+    fn the_split_holds_half_of_a_late_decay() {
+        // 40 checkpoints, the rate constant to the 33rd, then falling
+        // linearly to 0.5 at the 40th (a fall of 50% of the peak).
+        let x: Vec<[f64; 3]> = (1..=40)
+            .map(|k| {
+                let eta = if k <= 33 {
+                    1.0
+                } else {
+                    1.0 - 0.5 * (k - 33) as f64 / 7.0
+                };
+                [k as f64 / 40.0, k as f64 / 40.0, eta]
+            })
+            .collect();
+        let all = &TrajectoryForm::ALL;
+        // Half of the fall (eta 0.75) is reached at the 37th checkpoint
+        // (k = 36.5 rounds up): the training part ends there.
+        assert_eq!(held_out_start(all, &x, true), 37);
+        // Without the lr form, or without a schedule, the last quarter.
+        let no_lr: Vec<TrajectoryForm> = all.iter().copied().filter(|f| !f.needs_lr()).collect();
+        assert_eq!(held_out_start(&no_lr, &x, true), 30);
+        assert_eq!(held_out_start(all, &x, false), 30);
+        // A decay already half done before the last quarter: unchanged.
+        let early: Vec<[f64; 3]> = (1..=40)
+            .map(|k| [k as f64 / 40.0, k as f64 / 40.0, 1.0 - 0.5 * k as f64 / 40.0])
+            .collect();
+        assert_eq!(held_out_start(all, &early, true), 30);
+        // A constant rate: unchanged; a short run keeps 2 held out.
+        assert_eq!(held_out_start(all, &xs(40), true), 30);
+        assert_eq!(held_out_start(all, &x[..5], true), 3);
     }
 
     #[test]
