@@ -657,7 +657,13 @@ mod tests {
         assert_eq!(held_out_start(all, &x, false), 30);
         // A decay already half done before the last quarter: unchanged.
         let early: Vec<[f64; 3]> = (1..=40)
-            .map(|k| [k as f64 / 40.0, k as f64 / 40.0, 1.0 - 0.5 * k as f64 / 40.0])
+            .map(|k| {
+                [
+                    k as f64 / 40.0,
+                    k as f64 / 40.0,
+                    1.0 - 0.5 * k as f64 / 40.0,
+                ]
+            })
             .collect();
         assert_eq!(held_out_start(all, &early, true), 30);
         // A constant rate: unchanged; a short run keeps 2 held out.
