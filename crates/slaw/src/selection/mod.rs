@@ -879,6 +879,36 @@ fn select_inner(
         .par_iter()
         .map(|c| method.estimate_with(c, &budget, &opts.bootstrap.for_name(&c.id), &ctx))
         .collect();
+    // A point that breaks its curve's trend never makes its own candidate
+    // look better: a candidate with such a point is scored again without
+    // it and keeps the less favourable (higher) score (probe58 1: a point
+    // 25% high at the start of the power phase steepened its line and won
+    // the choice).
+    let mut spike_notes = Vec::new();
+    let scored: Vec<Result<Estimate>> = scored
+        .into_iter()
+        .enumerate()
+        .map(
+            |(i, r)| match (r, spikes::candidate_without(pool, i, &spikes)) {
+                (Ok(with), Some(c)) => {
+                    match method.estimate_with(&c, &budget, &opts.bootstrap.for_name(&c.id), &ctx) {
+                        Ok(without) if without.score > with.score => {
+                            spike_notes.push(spikes::scored_without_note(
+                                &c.id,
+                                i,
+                                &spikes,
+                                with.score,
+                                without.score,
+                            ));
+                            Ok(without)
+                        }
+                        _ => Ok(with),
+                    }
+                }
+                (r, _) => r,
+            },
+        )
+        .collect();
     // A pool whose scored candidates partly lack the zero-shot loss is
     // ranked again, as a whole, by ats-trend (`one_scale`).
     let scorable: Vec<&Candidate> = scored
@@ -960,6 +990,7 @@ fn select_inner(
         notes: {
             let mut v = notes(&method, pool, &unranked_ids);
             v.extend(between_sizes);
+            v.extend(spike_notes);
             v.extend(choice_notes);
             v.extend(budget_note(&method, pool, &budget));
             v.extend(checks::missing_size_notes(pool, &budget, &unranked_ids));

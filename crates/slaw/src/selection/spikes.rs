@@ -98,9 +98,9 @@ impl Spike {
         };
         format!(
             "candidate '{id}': {what}, {:.0} times the pool's noise ({:.2}% per point): a bad \
-             seed or a typo? It is scored like any other point and moves this candidate's \
-             prediction; the pool's drift and trend, which set every candidate's interval, are \
-             learned without it",
+             seed or a typo? The candidate is scored with and without it and keeps the less \
+             favourable score (a note says when that is without it); the pool's drift and \
+             trend, which set every candidate's interval, are learned without it",
             self.sigmas.abs(),
             100.0 * self.noise
         )
@@ -276,6 +276,49 @@ fn last_rise(pts: &[(f64, f64)], noise: f64) -> Option<Spike> {
         rises_from: Some((x0.exp(), y0.exp())),
         noise,
     })
+}
+
+/// Candidate `i` of `pool` without its points among `spikes` (None: it
+/// has none, or too few points would be left to score).
+pub fn candidate_without(pool: &[Candidate], i: usize, spikes: &[Spike]) -> Option<Candidate> {
+    let own: Vec<&Spike> = spikes.iter().filter(|s| s.candidate == i).collect();
+    if own.is_empty() {
+        return None;
+    }
+    let c = &pool[i];
+    let curve: Vec<(f64, f64)> = c
+        .curve
+        .iter()
+        .copied()
+        .filter(|p| own.iter().all(|s| (p.0 - s.n).abs() > 1e-9 * s.n))
+        .collect();
+    (curve.iter().filter(|p| p.0 > 0.0).count() >= 2).then(|| Candidate { curve, ..c.clone() })
+}
+
+/// The note said when candidate `i` (`id`) is scored without its points
+/// among `spikes` because that score (`without`) is the less favourable.
+pub fn scored_without_note(
+    id: &str,
+    i: usize,
+    spikes: &[Spike],
+    with: f64,
+    without: f64,
+) -> String {
+    let short = crate::numbers::short;
+    let sizes: Vec<String> = spikes
+        .iter()
+        .filter(|s| s.candidate == i)
+        .map(|s| short(s.n))
+        .collect();
+    format!(
+        "'{id}' is scored without its flagged point{} at size {} (the warning below): its score {} \
+         without it is less favourable than {} with it, and a point that breaks its curve's trend \
+         does not make its candidate look better",
+        if sizes.len() == 1 { "" } else { "s" },
+        sizes.join(", "),
+        short(without),
+        short(with)
+    )
 }
 
 /// `curves` (each candidate's affordable points, in the pool's order)
