@@ -319,7 +319,7 @@ fn temporal_section(t: &TemporalFit) -> String {
     }
     let _ = writeln!(
         s,
-        "(last columns: RMSE of the mean loss on the last quarter of the fitted checkpoints when the form is fitted on the rest; trajectory rule: {})",
+        "(last columns: RMSE of the mean loss on the last quarter of the fitted checkpoints, fewer where the rate starts to decay late, when the form is fitted on the rest; trajectory rule: {})",
         t.rule.name()
     );
     s

@@ -14,8 +14,9 @@
 //! | lr         | c0 + c1 ln S1 + c2 eta            |
 //!
 //! `lr` needs the schedule. The form of each parameter is the one with the
-//! smallest error on the last quarter of the fitted checkpoints when fitted
-//! on the rest; then it is refitted on all of them.
+//! smallest error on the last quarter of the fitted checkpoints (fewer
+//! where the rate's fall comes late: `held_out_start`) when fitted on the
+//! rest; then it is refitted on all of them.
 
 use crate::fit::{fit, FitOptions};
 use crate::law::{self, trajectory::INPUTS, Law, Transform};
