@@ -164,6 +164,14 @@ pub struct DesignCheck {
     /// rows' N_opt / D_opt intervals are not given (the point estimates
     /// are, marked).
     pub not_determined: bool,
+    /// At least half of the budgets, and at least 3, are at the edge,
+    /// whatever the windows do: the sizes miss the minimum. A warning; the
+    /// intervals stay (on designs shifted 1-48x above N_opt they held the
+    /// exponent 60/60, wide: BENCHMARKS.md, lead58).
+    pub edge_majority: bool,
+    /// The side of the sizes where the edge budgets' minima lie, when they
+    /// all lie on one: "smallest" or "largest".
+    pub edge_side: Option<&'static str>,
 }
 
 /// The outer part of a budget's ln N span, each side, whose minima are
@@ -207,11 +215,36 @@ impl DesignCheck {
             .filter(|p| p.at_edge)
             .map(|p| p.compute)
             .collect();
+        // Which side each edge budget's minimum lies on, from its minimum
+        // (or its best run when it was left out) against its sizes' centre.
+        let sides: Vec<bool> = profiles
+            .iter()
+            .zip(&sizes)
+            .filter(|(p, v)| p.at_edge && !v.is_empty())
+            .filter_map(|(p, v)| {
+                let at = p.n_opt.or_else(|| {
+                    p.points
+                        .iter()
+                        .min_by(|a, b| a.1.total_cmp(&b.1))
+                        .map(|q| q.0)
+                })?;
+                Some(at.ln() < 0.5 * (v[0] + v[v.len() - 1]))
+            })
+            .collect();
+        let edge_side = match (sides.iter().all(|&b| b), sides.iter().all(|&b| !b)) {
+            _ if sides.is_empty() => None,
+            (true, _) => Some("smallest"),
+            (_, true) => Some("largest"),
+            _ => None,
+        };
+        let edge_majority = edge_budgets.len() >= 3 && 2 * edge_budgets.len() >= profiles.len();
         DesignCheck {
             window_slope,
             same_sizes,
             windows_fixed,
             not_determined: windows_fixed && !edge_budgets.is_empty(),
+            edge_majority,
+            edge_side,
             edge_budgets,
         }
     }
@@ -280,13 +313,38 @@ impl ProfileReport {
     /// when the design check passed.
     pub fn design_warning(&self) -> Option<String> {
         let d = &self.design;
-        if !d.not_determined {
-            return None;
-        }
         let name = match self.method {
             Profile::Isoflop => "isoflop",
             Profile::Envelope => "envelope",
         };
+        if !d.not_determined && d.edge_majority {
+            return Some(format!(
+                "{name}: the minima lie at or past the edge of the sampled sizes at {} of {} \
+                 budgets (C = {}{}): the sizes move with compute but do not bracket the minimum, \
+                 so {name}'s exponent a and N_opt rest on extrapolated profiles and their \
+                 intervals are wide for that reason. Train {}sizes that bracket the minimum at \
+                 each budget",
+                d.edge_budgets.len(),
+                self.budgets.len(),
+                d.edge_budgets
+                    .iter()
+                    .map(|&c| crate::numbers::sci(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match d.edge_side {
+                    Some(side) => format!(", next to the {side} size"),
+                    None => String::new(),
+                },
+                match d.edge_side {
+                    Some("smallest") => "smaller ",
+                    Some(_) => "larger ",
+                    None => "",
+                }
+            ));
+        }
+        if !d.not_determined {
+            return None;
+        }
         let cause = if d.same_sizes {
             "every budget samples the same model sizes".to_string()
         } else {
@@ -1066,6 +1124,52 @@ mod tests {
         );
         assert!(r.design.edge_budgets.is_empty(), "{:?}", r.budgets);
         assert!(!r.design.not_determined);
+    }
+
+    /// Sizes that move with compute but lie 3-48x above N_opt at every
+    /// budget (probe58 3): every minimum is at the low edge; the design
+    /// check says so and which way to move, and keeps the (wide) intervals.
+    /// A well-placed grid does not get the warning.
+    #[test]
+    fn sizes_that_move_but_miss_the_minimum_are_warned_about() {
+        let law = law();
+        let shifted: Vec<Run> = grid(&law, &BUDGETS, 7, 4.0, 0.0, 0)
+            .into_iter()
+            .map(|r| {
+                let n = r.n * 12.0;
+                let d = r.c / (6.0 * n);
+                Run {
+                    n,
+                    d,
+                    loss: law.predict(n, d),
+                    ..r
+                }
+            })
+            .collect();
+        let r = analyse(
+            &group(&shifted, Budgets::Exact),
+            Profile::Isoflop,
+            &[1e21],
+            &Resampling::new(100, 0.95, 1),
+        )
+        .unwrap();
+        let d = &r.design;
+        assert!(!d.windows_fixed && !d.not_determined, "{d:?}");
+        assert!(d.edge_majority && d.edge_budgets.len() >= 4, "{d:?}");
+        assert_eq!(d.edge_side, Some("smallest"));
+        let w = r.design_warning().expect("a warning");
+        assert!(w.contains("do not bracket the minimum"), "{w}");
+        assert!(w.contains("Train smaller sizes"), "{w}");
+        assert!(r.exponent_n_interval.is_some());
+        let good = analyse(
+            &group(&grid(&law, &BUDGETS, 7, 8.0, 0.01, 1), Budgets::Exact),
+            Profile::Isoflop,
+            &[1e21],
+            &Resampling::new(0, 0.95, 1),
+        )
+        .unwrap();
+        assert!(!good.design.edge_majority, "{:?}", good.design);
+        assert!(good.design_warning().is_none());
     }
 
     /// A window that follows N_opt but with every minimum near its low end:
