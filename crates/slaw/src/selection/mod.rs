@@ -414,15 +414,16 @@ impl MayBeBetter {
                 format!(
                     "; {} candidates may be better: still accelerating, their intervals are open \
                      below and their calibrated ones overlap the chosen one's: {}{}; fine-tune \
-                     them at the size given before ruling them out (worth one more run each; \
-                     one run rarely settles it)",
+                     them at the size given before ruling them out (worth one more run each, \
+                     {} examples in all; one run rarely settles it)",
                     list.len(),
                     named.join(", "),
                     if list.len() > SHOWN {
                         format!(" and {} more (see the notes)", list.len() - SHOWN)
                     } else {
                         String::new()
-                    }
+                    },
+                    crate::numbers::num(list.iter().map(|m| m.fine_tune_at).sum::<f64>())
                 )
             }
         }
