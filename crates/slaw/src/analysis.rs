@@ -730,6 +730,12 @@ fn lack_of_fit(
     };
     let train = ln_res(train_idx);
     let mut out: Vec<_> = crate::lack_of_fit::end_test(&train).into_iter().collect();
+    if out.is_empty() {
+        let mut idx = train_idx.to_vec();
+        idx.sort_by(|&a, &b| obs.point(a)[0].total_cmp(&obs.point(b)[0]));
+        let ln_y: Vec<f64> = idx.iter().map(|&i| obs.y[i].ln()).collect();
+        out.extend(crate::lack_of_fit::mean_test(&ln_y, &train));
+    }
     if !held_idx.is_empty() {
         out.extend(crate::lack_of_fit::held_out_test(
             &train,

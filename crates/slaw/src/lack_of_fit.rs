@@ -19,7 +19,10 @@
 //!   least [`HELD_RATIO`] times the noise and [`HELD_OVER_FIT`] times the
 //!   fit's RMSD;
 //! - a backtest pick ([`backtest_test`]): the pick's backtest RMSE at least
-//!   [`BACKTEST_RATIO`] times the noise.
+//!   [`BACKTEST_RATIO`] times the noise;
+//! - the mean ([`mean_test`], added after a new-user probe): R^2 of ln L
+//!   below 0 on points that vary by at least [`MEAN_SPREAD`] times their
+//!   noise.
 
 /// Smallest noise sd (ln L) a ratio is taken against.
 pub const NOISE_FLOOR: f64 = 5e-3;
@@ -149,6 +152,53 @@ pub fn held_out_test(train: &[f64], held: &[f64], fit_rmsd: f64) -> Option<LackO
     })
 }
 
+/// The spread of the fitted points' ln L, in units of the noise, below
+/// which [`mean_test`] says nothing (points that hardly vary beyond their
+/// noise are followed by any flat curve).
+pub const MEAN_SPREAD: f64 = 2.0;
+
+/// The mean test: the fitted points' ln L `ln_y` and the fit's ln residuals
+/// `res`, both ordered by the input (at least [`MIN_POINTS`]): the law
+/// follows the points worse than their mean (R^2 of ln L below 0) while
+/// the points vary by at least [`MEAN_SPREAD`] times their noise. The end
+/// test misses a misfit confined to the last two points (a plateau, then a
+/// drop): the curve bends where the points do not.
+pub fn mean_test(ln_y: &[f64], res: &[f64]) -> Option<LackOfFit> {
+    let n = res.len();
+    if n < MIN_POINTS || ln_y.len() != n || ln_y.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let noise = noise_sd(res)?;
+    let mean = ln_y.iter().sum::<f64>() / n as f64;
+    let ss_tot: f64 = ln_y.iter().map(|v| (v - mean).powi(2)).sum();
+    let ss_res: f64 = res.iter().map(|r| r * r).sum();
+    let spread = (ss_tot / n as f64).sqrt();
+    if spread < MEAN_SPREAD * noise || ss_tot <= 0.0 {
+        return None;
+    }
+    let r2 = 1.0 - ss_res / ss_tot;
+    let error = (ss_res / n as f64).sqrt();
+    (r2 < 0.0).then(|| LackOfFit {
+        test: "mean",
+        noise,
+        points: n,
+        side: None,
+        error,
+        ratio: error / noise,
+        message: format!(
+            "the law follows the points worse than their mean: R^2 of ln L on the fitted points \
+             {:.3}, their RMSD {} in ln L against a spread of {} ({:.1}x the points' noise, {}); \
+             its shape does not fit these points (a plateau, then a drop?) and an extrapolation \
+             means nothing",
+            r2,
+            g2(error),
+            g2(spread),
+            spread / noise,
+            g2(noise),
+        ),
+    })
+}
+
 /// The backtest test of a pick from a pool of laws: `res` the pick's ln
 /// residuals on all the points ordered by the input (for the noise; at
 /// least [`MIN_POINTS`]), `score` its backtest RMSE of ln L, `law` its
@@ -196,6 +246,34 @@ mod tests {
             0.3, -1.1, 0.8, 1.4, -0.6, -0.2, 1.0, -1.5, 0.4, -0.9, 1.2, -0.1, 0.7, -0.4,
         ];
         (0..n).map(|i| s * z[i % z.len()]).collect()
+    }
+
+    /// A plateau then a drop in the last two points, fitted by a curve
+    /// that ignores the drop's shape (here: the points' mean tilted a
+    /// little, so R^2 < 0): warned; a fit that follows the points, or points
+    /// flat within their noise: not.
+    #[test]
+    fn the_mean_test_sees_a_law_worse_than_the_mean() {
+        let w = wiggle(12, 0.01);
+        // ln L: flat at ln 3 for 10 points, then two points 0.3 and 0.6 lower.
+        let ln_y: Vec<f64> = (0..12)
+            .map(|i: usize| 3f64.ln() - [0.0, 0.3, 0.6][i.saturating_sub(9).min(2)] + w[i])
+            .collect();
+        let mean = ln_y.iter().sum::<f64>() / 12.0;
+        // A fitted curve tilted against the drop: above the mean early.
+        let fitted: Vec<f64> = (0..12).map(|i| mean + 0.05 - 0.002 * i as f64).collect();
+        let res: Vec<f64> = ln_y.iter().zip(&fitted).map(|(y, f)| y - f).collect();
+        let l = mean_test(&ln_y, &res).expect("warned");
+        assert_eq!(l.test, "mean");
+        assert!(l.message.contains("worse than their mean"), "{}", l.message);
+        // The same points followed (residuals the noise): silent.
+        assert!(mean_test(&ln_y, &w).is_none());
+        // Points flat within their noise: silent whatever the fit.
+        let flat: Vec<f64> = w.iter().map(|v| 1.0 + v).collect();
+        let off: Vec<f64> = w.iter().map(|v| v + 0.004).collect();
+        assert!(mean_test(&flat, &off).is_none());
+        // Too few points: silent.
+        assert!(mean_test(&ln_y[..5], &res[..5]).is_none());
     }
 
     #[test]
