@@ -44,7 +44,8 @@ pub const BACKTEST_RATIO: f64 = 4.0;
 /// What a lack-of-fit test saw.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LackOfFit {
-    /// Which test: "end" (the last fitted points), "held_out" or "backtest".
+    /// Which test: "end" (the last fitted points), "held_out", "mean" or
+    /// "backtest".
     pub test: &'static str,
     /// The points' noise: sd of ln L of one point from the first
     /// differences of the residuals, at least [`NOISE_FLOOR`].
