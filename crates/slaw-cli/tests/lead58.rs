@@ -92,4 +92,20 @@ fn a_flagged_point_does_not_win_its_candidate_the_choice() {
     );
     // The clean pool has no flag and no such note.
     assert!(!c["notes"].to_string().contains("flagged point"));
+    // The figure marks the flagged point (a legend entry says what the
+    // cross is); the clean pool's has none.
+    let plot = |name: &str, text: &str| {
+        let p = write(&dir, name, text);
+        let svg = dir.path().join(format!("{name}.svg"));
+        slaw()
+            .args([
+                "select", &p, "--target", "1638400", "--max-n", "12800", "--plot",
+            ])
+            .arg(&svg)
+            .assert()
+            .success();
+        std::fs::read_to_string(svg).unwrap()
+    };
+    assert!(plot("bad2.csv", &bad).contains("flagged point (off its curve)"));
+    assert!(!plot("clean2.csv", &clean).contains("flagged point"));
 }

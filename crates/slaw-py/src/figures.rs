@@ -59,6 +59,7 @@ pub fn to_json(fig: &Figure) -> Value {
                 SeriesKind::Points => "points",
                 SeriesKind::HollowPoints => "hollow",
                 SeriesKind::Marker => "marker",
+                SeriesKind::Cross => "cross",
                 SeriesKind::Interval => "interval",
             };
             let n = s.points.len();

@@ -327,6 +327,10 @@ fn visit(
 pub struct RankedCandidate {
     /// Position by predicted loss (1: lowest), None when not ranked.
     pub rank: Option<usize>,
+    /// Scored without its flagged points, the less favourable score
+    /// (`slaw::selection::spikes::less_favourable`).
+    #[serde(skip)]
+    pub scored_without_flags: bool,
     /// The candidate's id.
     pub id: String,
     /// The method's prediction at the target, with its interval; None when
@@ -463,17 +467,23 @@ fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Ve
     // of the law fits' bootstrap intervals (the plan's level is the
     // calibrated one, and that of the line methods' bootstrap fallback).
     let bootstrap = Resampling::new(plan.bootstrap, BOOTSTRAP_LEVEL, 0);
+    // As `slaw select`: a candidate with a flagged point keeps the less
+    // favourable of its scores with and without it.
+    let flags = slaw::selection::spikes::spikes(&pool, &budget);
     let mut out: Vec<RankedCandidate> = pool
         .iter()
-        .map(|cand| {
-            let (estimate, error) =
-                match plan
-                    .method
-                    .estimate_with(cand, &budget, &bootstrap.for_name(&cand.id), &ctx)
-                {
-                    Ok(e) => (Some(e), None),
-                    Err(e) => (None, Some(e.to_string())),
-                };
+        .enumerate()
+        .map(|(i, cand)| {
+            let score = |c: &Candidate| {
+                plan.method
+                    .estimate_with(c, &budget, &bootstrap.for_name(&c.id), &ctx)
+            };
+            let (kept, swapped) =
+                slaw::selection::spikes::less_favourable(&pool, i, &flags, score(cand), score);
+            let (estimate, error) = match kept {
+                Ok(e) => (Some(e), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
             let st = status.iter().find(|st| st.id == cand.id);
             let not_run_yet = estimate.is_none() && st.is_some_and(CandidateStatus::not_run_yet);
             RankedCandidate {
@@ -495,6 +505,7 @@ fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Ve
                 failed_runs: st.map_or(0, |st| st.failed.len()),
                 settled_runs: st.map_or(0, |st| st.failed.len() + st.done),
                 prediction_outside_interval: false,
+                scored_without_flags: swapped.is_some(),
             }
         })
         .collect();
@@ -763,6 +774,11 @@ pub fn as_selection(
         .collect();
     let unranked_ids: Vec<&str> = unranked.iter().map(|u| u.id.as_str()).collect();
     let notes = slaw::selection::notes(&plan.method, &pool, &unranked_ids);
+    let scored_without_flags: Vec<usize> = ranking
+        .iter()
+        .filter(|r| r.scored_without_flags)
+        .filter_map(|r| pool.iter().position(|c| c.id == r.id))
+        .collect();
     Some((
         pool,
         Selection {
@@ -778,6 +794,7 @@ pub fn as_selection(
             warnings: warnings.to_vec(),
             unranked,
             blank_cells: Vec::new(),
+            scored_without_flags,
         },
     ))
 }

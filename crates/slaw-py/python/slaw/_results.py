@@ -157,6 +157,9 @@ def _draw_figure(ax: Any, fig: Mapping[str, Any], **line_kwargs: Any) -> Any:
                        zorder=3)
         elif kind == "marker":
             ax.scatter(pts[:, 0], pts[:, 1], s=60, marker="^", color=c, label=label, zorder=4)
+        elif kind == "cross":
+            ax.scatter(pts[:, 0], pts[:, 1], s=70, marker="x", color=c, linewidths=2, label=label,
+                       zorder=5)
         elif kind == "interval":
             x, lo, hi = pts[0::2, 0], pts[0::2, 1], pts[1::2, 1]
             if len(x):

@@ -17,6 +17,9 @@ pub enum SeriesKind {
     Points,
     HollowPoints,
     Marker,
+    /// A cross over a point (a point the method flags, e.g. one that breaks
+    /// its curve's trend).
+    Cross,
     /// Vertical interval bars with caps: the points in pairs, (x, lo) then
     /// (x, hi), one bar per pair (an interval at one input, such as a
     /// prediction's).

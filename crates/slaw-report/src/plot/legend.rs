@@ -42,6 +42,7 @@ pub(super) enum Swatch {
     Point(RGBColor),
     Hollow(RGBColor),
     Marker(RGBColor),
+    Cross(RGBColor),
     Band(RGBColor),
     Interval(RGBColor),
 }
@@ -74,6 +75,7 @@ pub(super) fn legend_entries(fig: &Figure) -> Vec<(Swatch, String)> {
                 SeriesKind::Points => Swatch::Point(c),
                 SeriesKind::HollowPoints => Swatch::Hollow(c),
                 SeriesKind::Marker => Swatch::Marker(c),
+                SeriesKind::Cross => Swatch::Cross(c),
                 SeriesKind::Interval => Swatch::Interval(c),
             },
             s.label.clone(),
@@ -131,6 +133,7 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
             Swatch::Point(c) => area.draw(&Circle::new((18, y), 4, c.filled()))?,
             Swatch::Hollow(c) => area.draw(&Circle::new((18, y), 5, c.stroke_width(2)))?,
             Swatch::Marker(c) => area.draw(&TriangleMarker::new((18, y), 7, c.filled()))?,
+            Swatch::Cross(c) => area.draw(&Cross::new((18, y), 7, c.stroke_width(2)))?,
             Swatch::Band(c) => area.draw(&Rectangle::new(
                 [(x0, y - 6), (x1, y + 6)],
                 c.mix(0.25).filled(),

@@ -236,6 +236,9 @@ where
                         .map(|p| TriangleMarker::new(p, 7, c.filled())),
                 )
                 .map(|_| ()),
+            SeriesKind::Cross => chart
+                .draw_series(pts.into_iter().map(|p| Cross::new(p, 7, c.stroke_width(2))))
+                .map(|_| ()),
             SeriesKind::Interval => {
                 // One bar per pair (x, lo), (x, hi), with caps 5 px either
                 // side, drawn in pixels from the lower end.

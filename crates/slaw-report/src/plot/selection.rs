@@ -63,8 +63,17 @@ pub fn selection_figure(
     let step = 0.018 * (b.target / smallest).ln().max(1.0);
     let (mut kinds, mut any_prediction) = (Vec::new(), false);
     let muted = sel.ranking.len() - color_of.len();
+    let flags = slaw::selection::spikes::spikes(pool, b);
     for r in &sel.ranking {
         let c = &pool[r.index];
+        // The curve the score came from: without the flagged points where
+        // the candidate was scored without them.
+        let scored_on = sel
+            .scored_without_flags
+            .contains(&r.index)
+            .then(|| slaw::selection::spikes::candidate_without(pool, r.index, &flags))
+            .flatten();
+        let scored_on = scored_on.as_ref().unwrap_or(c);
         let chosen = r.rank == chosen_rank;
         let color = color_of.get(&r.rank).copied().unwrap_or(MUTED);
         let label = if color == MUTED {
@@ -90,15 +99,17 @@ pub fn selection_figure(
                     .into_iter()
                     .map(|n| (n, line.at(n.ln()).exp()))
                     .collect();
-                pts.extend(
-                    sel.method
-                        .curve(c, b, &r.estimate, &log_space(last, b.target, 80)),
-                );
+                pts.extend(sel.method.curve(
+                    scored_on,
+                    b,
+                    &r.estimate,
+                    &log_space(last, b.target, 80),
+                ));
                 pts
             }
             _ => sel
                 .method
-                .curve(c, b, &r.estimate, &log_space(first, b.target, 100)),
+                .curve(scored_on, b, &r.estimate, &log_space(first, b.target, 100)),
         };
         series.push(Series {
             label: label.clone(),
@@ -163,6 +174,17 @@ pub fn selection_figure(
                 ));
             }
         }
+    }
+    // The points select flags as breaking their curve's trend (probe58 1:
+    // the text named one, the figure did not show it).
+    let flagged: Vec<(f64, f64)> = flags.iter().map(|s| (s.n, s.loss)).collect();
+    if !flagged.is_empty() {
+        series.push(Series {
+            label: "flagged point (off its curve)".into(),
+            color: 6,
+            kind: SeriesKind::Cross,
+            points: flagged,
+        });
     }
     if muted > 0 {
         series.push(Series {

@@ -138,6 +138,11 @@ pub struct Selection {
     /// none, or when the pool was not read from a table).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blank_cells: Vec<crate::datasets::BlankCells>,
+    /// The pool positions of the candidates scored without their flagged
+    /// points ([`spikes::less_favourable`]; a note names each), so that a
+    /// figure draws the curve the score came from.
+    #[serde(skip)]
+    pub scored_without_flags: Vec<usize>,
 }
 
 /// A candidate left out of the ranking.
@@ -885,30 +890,26 @@ fn select_inner(
     // it and keeps the less favourable (higher) score (probe58 1: a point
     // 25% high at the start of the power phase steepened its line and won
     // the choice).
-    let mut spike_notes = Vec::new();
+    let (mut spike_notes, mut scored_without_flags) = (Vec::new(), Vec::new());
     let scored: Vec<Result<Estimate>> = scored
         .into_iter()
         .enumerate()
-        .map(
-            |(i, r)| match (r, spikes::candidate_without(pool, i, &spikes)) {
-                (Ok(with), Some(c)) => {
-                    match method.estimate_with(&c, &budget, &opts.bootstrap.for_name(&c.id), &ctx) {
-                        Ok(without) if without.score > with.score => {
-                            spike_notes.push(spikes::scored_without_note(
-                                &c.id,
-                                i,
-                                &spikes,
-                                with.score,
-                                without.score,
-                            ));
-                            Ok(without)
-                        }
-                        _ => Ok(with),
-                    }
-                }
-                (r, _) => r,
-            },
-        )
+        .map(|(i, r)| {
+            let (kept, swapped) = spikes::less_favourable(pool, i, &spikes, r, |c| {
+                method.estimate_with(c, &budget, &opts.bootstrap.for_name(&c.id), &ctx)
+            });
+            if let Some((with, without)) = swapped {
+                spike_notes.push(spikes::scored_without_note(
+                    &pool[i].id,
+                    i,
+                    &spikes,
+                    with,
+                    without,
+                ));
+                scored_without_flags.push(i);
+            }
+            kept
+        })
         .collect();
     // A pool whose scored candidates partly lack the zero-shot loss is
     // ranked again, as a whole, by ats-trend (`one_scale`).
@@ -1007,6 +1008,7 @@ fn select_inner(
         unranked,
         calibration: ctx.calibration,
         blank_cells: Vec::new(),
+        scored_without_flags,
     })
 }
 

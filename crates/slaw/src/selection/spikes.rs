@@ -295,6 +295,33 @@ pub fn candidate_without(pool: &[Candidate], i: usize, spikes: &[Spike]) -> Opti
     (curve.iter().filter(|p| p.0 > 0.0).count() >= 2).then(|| Candidate { curve, ..c.clone() })
 }
 
+/// A point that breaks its curve's trend never makes its own candidate
+/// look better: candidate `i` of `pool`, scored `with` its points, is
+/// scored again by `score` without its points among `spikes`
+/// ([`candidate_without`]) and keeps the less favourable (higher) score.
+/// Returns the estimate kept and, when it is the one without, the two
+/// scores (with, without). `slaw select` and the runner's ranking both
+/// rank by it (probe58 1: a point 25% high at the start of the power phase
+/// steepened its line and won the choice).
+pub fn less_favourable(
+    pool: &[Candidate],
+    i: usize,
+    spikes: &[Spike],
+    with: crate::Result<super::Estimate>,
+    score: impl Fn(&Candidate) -> crate::Result<super::Estimate>,
+) -> (crate::Result<super::Estimate>, Option<(f64, f64)>) {
+    match (with, candidate_without(pool, i, spikes)) {
+        (Ok(with), Some(c)) => match score(&c) {
+            Ok(without) if without.score > with.score => {
+                let scores = (with.score, without.score);
+                (Ok(without), Some(scores))
+            }
+            _ => (Ok(with), None),
+        },
+        (with, _) => (with, None),
+    }
+}
+
 /// The note said when candidate `i` (`id`) is scored without its points
 /// among `spikes` because that score (`without`) is the less favourable.
 pub fn scored_without_note(
