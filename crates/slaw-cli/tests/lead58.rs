@@ -109,3 +109,40 @@ fn a_flagged_point_does_not_win_its_candidate_the_choice() {
     assert!(plot("bad2.csv", &bad).contains("flagged point (off its curve)"));
     assert!(!plot("clean2.csv", &clean).contains("flagged point"));
 }
+
+/// Each column's "(extrap.)" is explained: isoflop's and envelope's range
+/// is the budgets their regression used, narrower than the runs' 6ND
+/// (probe58 9: at 1e23 only those two columns were marked, and nothing
+/// said why).
+#[test]
+fn the_profile_methods_extrapolation_is_said() {
+    let Some(f) = shared("chinchilla/svg_extracted_data.csv") else {
+        return;
+    };
+    let out = slaw()
+        .args(["allocate", f.to_str().unwrap(), "--n-col", "Model Size"])
+        .args(["--flops-col", "Training FLOP", "--drop-highest", "5"])
+        .args([
+            "--method", "all", "--budget", "1e21", "--budget", "1e23", "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let w: Vec<String> = v[0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect();
+    let line = w
+        .iter()
+        .find(|w| w.starts_with("isoflop and envelope: budget 1e23 more than 10x outside"))
+        .unwrap_or_else(|| panic!("{w:?}"));
+    assert!(line.contains("the budgets the regression used"), "{line}");
+    // 1e21 lies inside every range: not named; the law's range holds 1e23.
+    assert!(!line.contains("1e21"), "{line}");
+    assert!(
+        !w.iter().any(|w| w.contains("outside the runs' compute")),
+        "{w:?}"
+    );
+}

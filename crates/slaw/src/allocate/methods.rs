@@ -261,6 +261,37 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
             )),
         }
     }
+    // The profile methods' "(extrap.)" said as the parametric one's is: a
+    // budget more than 10x outside the budgets their regression used
+    // (probe58 9: the marks had no explanation).
+    let mut far_lines: Vec<(String, Vec<String>, (f64, f64))> = Vec::new();
+    for (name, r) in [("isoflop", &out.isoflop), ("envelope", &out.envelope)] {
+        let Some(r) = r else { continue };
+        let far: Vec<String> = o
+            .budgets
+            .iter()
+            .filter(|&&c| r.extrapolates(c))
+            .map(|&c| crate::numbers::sci(c))
+            .collect();
+        if far.is_empty() {
+            continue;
+        }
+        // One line for both methods when they name the same budgets and range.
+        match far_lines.last_mut() {
+            Some(l) if l.1 == far && l.2 == r.compute_range => l.0.push_str(" and envelope"),
+            _ => far_lines.push((name.to_string(), far, r.compute_range)),
+        }
+    }
+    for (names, far, (lo, hi)) in far_lines {
+        out.warnings.push(format!(
+            "{names}: budget{} {} more than 10x outside the budgets the regression used (C = {} \
+             .. {}): N_opt there extrapolates the fitted line (marked \"(extrap.)\")",
+            if far.len() == 1 { "" } else { "s" },
+            far.join(", "),
+            crate::numbers::sci(lo),
+            crate::numbers::sci(hi),
+        ));
+    }
     out.disagreement = disagreement(&out, o.budgets);
     let iso_undetermined = out
         .isoflop
