@@ -26,29 +26,7 @@ fn design_b(cosine: bool) -> (String, f64) {
             3e-5 + (peak - 3e-5) * 0.5 * (1.0 + (std::f64::consts::PI * f).cos())
         }
     };
-    let mut s1 = vec![0.0; last + 1];
-    for t in 1..=last {
-        s1[t] = s1[t - 1] + lr(t);
-    }
-    let mut text = String::from("step,position,loss,lr\n");
-    let mut truth = 0.0;
-    let mut k = 0u64;
-    for t in (200..=last).step_by(200) {
-        let a0 = 3.0 - 0.3 * (t as f64 / 1000.0).ln();
-        let a1 = 0.5;
-        let a2 = 4.2 - 0.25 * (s1[t] / peak / 1000.0).ln() + 0.6 * lr(t) / peak;
-        let mut sum = 0.0;
-        for i in 1..=64 {
-            let v = a0 / (1.0 + a1 * i as f64) + a2;
-            sum += v;
-            // Small deterministic noise (0.2% at most).
-            k += 1;
-            let z = ((k as f64) * 12.9898).sin();
-            text.push_str(&format!("{t},{i},{:.6},{}\n", v * (1.0 + 0.002 * z), lr(t)));
-        }
-        truth = sum / 64.0;
-    }
-    (text, truth)
+    common::per_position_from_rate(last, peak, lr)
 }
 
 fn forecast(path: &str, until: &str) -> serde_json::Value {

@@ -66,6 +66,11 @@ pub struct Spike {
 }
 
 impl Spike {
+    /// Whether size `n` is this spike's (to 1e-9 relative).
+    fn at(&self, n: f64) -> bool {
+        (n - self.n).abs() <= 1e-9 * self.n
+    }
+
     /// The warning, about candidate `id` (the message starts with
     /// "candidate 'ID':").
     pub fn warning(&self, id: &str) -> String {
@@ -290,7 +295,7 @@ pub fn candidate_without(pool: &[Candidate], i: usize, spikes: &[Spike]) -> Opti
         .curve
         .iter()
         .copied()
-        .filter(|p| own.iter().all(|s| (p.0 - s.n).abs() > 1e-9 * s.n))
+        .filter(|p| own.iter().all(|s| !s.at(p.0)))
         .collect();
     (curve.iter().filter(|p| p.0 > 0.0).count() >= 2).then(|| Candidate { curve, ..c.clone() })
 }
@@ -353,7 +358,7 @@ pub fn scored_without_note(
 pub fn without(curves: &mut [Vec<(f64, f64)>], spikes: &[Spike]) {
     for s in spikes {
         if let Some(c) = curves.get_mut(s.candidate) {
-            c.retain(|p| (p.0 - s.n).abs() > 1e-9 * s.n);
+            c.retain(|p| !s.at(p.0));
         }
     }
 }
