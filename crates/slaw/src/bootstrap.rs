@@ -106,6 +106,22 @@ pub fn interval_of(mut v: Vec<f64>, level: f64) -> Interval {
     }
 }
 
+/// The percentile interval (central, at `level`) of the finite values of
+/// `v`, widened to reach `point` where it lies outside: for replicates drawn
+/// from an estimator whose centre differs from the estimate's (a resampling
+/// that also varies the design), so that an interval never excludes its own
+/// estimate. A `point` that is not finite leaves the interval as it is.
+pub fn interval_reaching(v: Vec<f64>, point: f64, level: f64) -> Interval {
+    let i = interval_of(v, level);
+    if !point.is_finite() {
+        return i;
+    }
+    Interval {
+        lo: i.lo.min(point),
+        hi: i.hi.max(point),
+    }
+}
+
 /// How many replicates, at which level, from which seed: the caller's
 /// options, passed to the engine unchanged (nothing here has a default
 /// level).

@@ -544,8 +544,15 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
     }
     for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
         if let Some(r) = r.as_ref().filter(|r| r.replicates > 0) {
+            // Isoflop's replicates also vary the window of sizes: their
+            // interval is widened to reach the estimate (`Profile::interval`).
+            let reach = if r.method == slaw::allocate::isoflop::Profile::Isoflop {
+                ", widened to reach the estimate where it lies outside"
+            } else {
+                ""
+            };
             parts.push(format!(
-                "{name} {} percentile bootstrap ({} replicates, each budget's runs resampled)",
+                "{name} {} percentile bootstrap ({} replicates, each budget's runs resampled{reach})",
                 slaw::numbers::percent(r.level),
                 r.replicates
             ));
