@@ -84,7 +84,7 @@ def test_compare_is_the_clis_compare_default_pool_m4_authors_and_predict(tmp_pat
     assert list(c.to_frame().index) == ["power", "vanilla-ft", "rectified", "bnsl", "m4-authors-capped"]
     p = c.predictions
     assert list(p.columns) == ["group", "x", "loss", "equal_fit_lo", "equal_fit_hi",
-                                "laws_lo", "laws_hi"]
+                                "laws_lo", "laws_hi", "below_floor"]
     assert p["x"].tolist() == [1e8, 1e9]
     assert p["loss"].tolist() == [q["loss"] for q in ref["predictions"]]
     # a name of the CLI's pool, refused before

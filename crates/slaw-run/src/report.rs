@@ -741,7 +741,7 @@ pub fn failed_size_notes(ranking: &[RankedCandidate]) -> Vec<String> {
                 r.id,
                 num(at),
                 if r.chosen {
-                    ": it is"
+                    ": it is chosen, its risk score the lowest even so"
                 } else {
                     ": it is not chosen; fix the trainer and `slaw run --retry-failed` to rank \
                      it on its larger sizes"

@@ -1200,6 +1200,7 @@ pub fn backtest_comparison(
             p.loss = None;
             p.equal_fit_range = None;
             p.outside_data.clear();
+            p.below_floors = None;
         }
         warnings.push(format!(
             "{NO_BETTER_THAN_CONSTANT}: the laws' parameters and predictions are not to be used"

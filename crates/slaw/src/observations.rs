@@ -806,7 +806,42 @@ impl DataSpec {
             }
             table = std::borrow::Cow::Owned(kept);
         }
-        let obs = Observations::from_table(&table, &cols)?;
+        let mut obs = Observations::from_table(&table, &cols)?;
+        // A weight of 0 leaves its row out of everything, not only the
+        // objective: the fit's quality, checks, backtests, ranges and
+        // intervals counted such rows as fitted points (a probe: four
+        // rows of weight 0 gave R^2 -1.57 and an interval 8x too wide).
+        if let Some(w) = &cols.weight {
+            let kept: Vec<usize> = (0..obs.len()).filter(|&i| obs.weight[i] > 0.0).collect();
+            if kept.is_empty() {
+                return Err(Error::input(
+                    &table.source,
+                    None,
+                    Some(w),
+                    "every row has weight 0: nothing to fit",
+                ));
+            }
+            if kept.len() < obs.len() {
+                let zero: Vec<usize> = (0..obs.len())
+                    .filter(|&i| obs.weight[i] <= 0.0)
+                    .map(|i| obs.line[i])
+                    .collect();
+                let shown: Vec<String> = zero.iter().take(8).map(|l| l.to_string()).collect();
+                let more = if zero.len() > 8 { ", ..." } else { "" };
+                let left = format!(
+                    "{}: {} of {} rows have weight 0 in '{w}' and are left out (rows {}{more})",
+                    table.source,
+                    zero.len(),
+                    obs.len(),
+                    shown.join(", ")
+                );
+                note = Some(match note {
+                    Some(n) => format!("{n}; {left}"),
+                    None => left,
+                });
+                obs = obs.subset(&kept);
+            }
+        }
         let holdout = Holdout::of(self.holdout.as_deref(), &cols)?;
         if self.group.is_none() {
             if let Some((column, curves)) = pooled::curve_column(&table, &cols) {

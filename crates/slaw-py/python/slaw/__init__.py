@@ -482,6 +482,10 @@ def compare(
         spread = [p.get("laws_range") or {} for p in raw_preds]
         preds["laws_lo"] = [float(r.get("lo", float("nan"))) for r in spread]
         preds["laws_hi"] = [float(r.get("hi", float("nan"))) for r in spread]
+        # A prediction the drift correction took below every combined law's floor: the lowest
+        # floor (NaN elsewhere), as the CLI's note says.
+        floors = [p.get("below_floors") or {} for p in raw_preds]
+        preds["below_floor"] = [float(f.get("floor", float("nan"))) for f in floors]
         # A combined law whose prediction leans on parameters the data do not pin.
         lean = []
         for p in raw_preds:
@@ -491,6 +495,11 @@ def compare(
                      "determined by the data")
                 _warnings.warn(w, stacklevel=2)
                 lean.append(f"warning: {w}")
+            f = p.get("below_floors")
+            if f and p.get("loss") is not None:
+                lean.append(f"note: the drift correction puts the prediction at x = {p['x']:g} "
+                            f"below the floor of every combined law (the lowest, {f['law']}'s, "
+                            f"is {f['floor']:.6g}): no fitted law predicts a loss this low")
         notes = [f"note: {n}" for n in read_notes] + [
                  f"prediction{f' ({p.group})' if p.group else ''} at x = {p.x:g}: {p.loss:.6g}"
                  + (f" (a chosen law's Huber optimum is a segment: fits as good predict "

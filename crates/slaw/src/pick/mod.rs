@@ -133,6 +133,29 @@ impl Pick {
         (lo.is_finite() && hi.is_finite()).then(|| (lo.exp(), hi.exp()))
     }
 
+    /// The weighted laws' floors: per law, the lowest loss its fit reaches
+    /// as x grows beyond the data (its value at x_last times 10^3, 10^6,
+    /// ..., 10^30, the lowest; for the pool's laws, which fall to an
+    /// irreducible loss, their floor within a few parts in a thousand).
+    /// The drift correction lowers ln L without bound as x grows; a
+    /// prediction below every combined law's floor follows the correction
+    /// alone ([`PickPrediction::below_floors`]).
+    pub fn floors(&self) -> Vec<(String, f64)> {
+        self.laws
+            .iter()
+            .zip(&self.laws_def)
+            .filter(|(l, _)| l.weight > 0.0)
+            .filter_map(|(l, law)| {
+                let params = l.params.as_ref()?;
+                let floor = (1..=10)
+                    .map(|k| law.predict(&[self.x_last * 10f64.powi(3 * k)], params))
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .fold(f64::INFINITY, f64::min);
+                floor.is_finite().then(|| (l.law.clone(), floor))
+            })
+            .collect()
+    }
+
     /// Per weighted law whose prediction at x depends on parameters its fit
     /// on all the points does not pin ([`crate::analysis::depends_on`]):
     /// (law, those parameters). Empty without the points the fits were
@@ -244,6 +267,11 @@ impl Pick {
             .collect();
         out.sort_by_key(|(l, _, _)| !top.is_some_and(|t| std::ptr::eq(*l, t)));
         out
+    }
+
+    /// How many laws carry a weight.
+    pub fn weighted_count(&self) -> usize {
+        self.laws.iter().filter(|l| l.weight > 0.0).count()
     }
 
     /// The law of largest weight; among equal weights (a median, the
