@@ -83,7 +83,7 @@ fn rows_of_weight_zero_are_left_out_of_everything() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("every row has weight 0: nothing to fit"),
+        err.contains("every weight is zero: nothing to fit"),
         "{err}"
     );
     // compare: the backtests no longer score the rows left out (the probe:
@@ -204,5 +204,78 @@ fn the_note_on_a_chosen_candidate_with_failed_runs_is_a_sentence() {
     assert!(
         note.ends_with("never as AtS's pick: it is chosen, its risk score the lowest even so"),
         "{note}"
+    );
+}
+
+/// Runs of two methods from L = A / (X^a D^b) + E, the lora runs of the
+/// larger models named "LoRA": `joint` notes and
+/// `methods` warns that the two names differ only in case or spaces (the
+/// probe: two "methods" ranked side by side, each on half the runs).
+#[test]
+fn method_names_that_differ_only_in_case_are_named() {
+    let mut s = String::from("method,model_size,data,loss\n");
+    for (m, a_coef) in [("full", 180.0), ("lora", 220.0)] {
+        for x in [1e9, 2e9, 4e9, 8e9, 16e9, 32e9] {
+            for d in [1e4, 3e4, 1e5, 3e5] {
+                let loss: f64 = a_coef / (f64::powf(x, 0.12) * f64::powf(d, 0.15)) + 0.9;
+                let name = if m == "lora" && x >= 8e9 { "LoRA" } else { m };
+                s.push_str(&format!("{name},{x},{d},{loss}\n"));
+            }
+        }
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let p = write(&dir, "runs.csv", &s);
+    let want = "the methods 'lora' and 'LoRA' in column 'method' differ only in case or spaces";
+    let out = slaw()
+        .args(["joint", &p, "--factor", "model_size"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("note: {p}: {want}")), "{text}");
+    let out = slaw()
+        .args([
+            "methods",
+            &p,
+            "--factor",
+            "model_size",
+            "--at",
+            "model_size=4e9",
+            "--data",
+            "3e4",
+        ])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains(want), "{text}");
+    // Where the split leaves each name too few runs to decide, the error
+    // names the split too.
+    let mut few = String::from("method,model_size,data,loss\n");
+    for line in s.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[0] == "full" || f[2].parse::<f64>().unwrap() <= 3e4 {
+            few.push_str(line);
+            few.push('\n');
+        }
+    }
+    let p = write(&dir, "few.csv", &few);
+    let out = slaw()
+        .args([
+            "methods",
+            &p,
+            "--factor",
+            "model_size",
+            "--at",
+            "model_size=4e9",
+            "--data",
+            "3e4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs runs of at least two methods") && err.contains(want),
+        "{err}"
     );
 }

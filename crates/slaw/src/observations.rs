@@ -818,7 +818,7 @@ impl DataSpec {
                     &table.source,
                     None,
                     Some(w),
-                    "every row has weight 0: nothing to fit",
+                    "every weight is zero: nothing to fit",
                 ));
             }
             if kept.len() < obs.len() {

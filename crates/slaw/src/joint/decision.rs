@@ -576,6 +576,7 @@ fn recommend_left(
         let why: String = left_out
             .iter()
             .map(|l| format!("; {}", left_out_note(l)))
+            .chain(runs.notes.iter().map(|n| format!("; {n}")))
             .collect();
         return Err(Error::data(format!(
             "{}: choosing a method needs runs of at least two methods that can predict at the \
@@ -612,7 +613,10 @@ fn recommend_left(
         ));
     }
     bootstrap.check_replicates()?;
-    let mut notes: Vec<String> = left_out.iter().map(left_out_note).collect();
+    // What reading the runs assumed (one method for a file without a
+    // method column; names that differ only in case), first.
+    let mut notes: Vec<String> = runs.notes.clone();
+    notes.extend(left_out.iter().map(left_out_note));
     let setting_warnings = extrapolation_notes(runs, setting, intervals);
     notes.extend(setting_warnings.iter().cloned());
     let other = Form::BOTH.into_iter().find(|&f| f != form).unwrap_or(form);

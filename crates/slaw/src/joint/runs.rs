@@ -263,7 +263,6 @@ impl Runs {
                     pet: cols.pet.contains(f),
                 })
                 .collect(),
-            runs,
             notes: one_method
                 .map(|m| {
                     format!(
@@ -272,7 +271,9 @@ impl Runs {
                     )
                 })
                 .into_iter()
+                .chain(near_duplicate_methods(&runs, &table.source, &cols.method))
                 .collect(),
+            runs,
         })
     }
 
@@ -293,4 +294,31 @@ impl Runs {
         }
         m
     }
+}
+
+/// Method names that differ only in case or surrounding spaces ("LoRA",
+/// "lora "): each is fitted as a method of its own, on its share of the
+/// runs, which is rarely what the file meant (a probe: half of the LoRA
+/// runs renamed, two "methods" ranked side by side). One note per set.
+fn near_duplicate_methods(runs: &[Run], source: &str, column: &str) -> Vec<String> {
+    let mut by_key: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for r in runs {
+        let names = by_key.entry(r.method.trim().to_lowercase()).or_default();
+        if !names.contains(&r.method.as_str()) {
+            names.push(&r.method);
+        }
+    }
+    by_key
+        .values()
+        .filter(|names| names.len() > 1)
+        .map(|names| {
+            let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+            format!(
+                "{source}: the methods {} in column '{column}' differ only in case or spaces: \
+                 each is fitted as a method of its own, on its own runs; give them one name if \
+                 they are one method",
+                quoted.join(" and ")
+            )
+        })
+        .collect()
 }
