@@ -1,7 +1,9 @@
 //! A new user's findings (probe59): rows of weight 0 are left out of
 //! everything, not only the objective; `compare` says when its drift
 //! correction puts a prediction below every combined law's floor; the
-//! runner's note on a chosen candidate with failed runs is a whole sentence.
+//! runner's note on a chosen candidate with failed runs is a whole sentence,
+//! and its ranking says when ats-gap ranks as ats-trend (no zero-shot
+//! losses); method names that differ only in case are named.
 
 mod common;
 use common::{json_of, slaw, write};
@@ -197,6 +199,17 @@ fn the_note_on_a_chosen_candidate_with_failed_runs_is_a_sentence() {
     let text = String::from_utf8_lossy(&out.stdout);
     let chosen = text.lines().find(|l| l.starts_with("chosen: ")).unwrap();
     assert!(chosen.starts_with("chosen: bravo "), "{text}");
+    // No zero-shot runs in this plan: the default ats-gap ranks as
+    // ats-trend, and the ranking says so under its heading, as `slaw
+    // select` does.
+    assert!(
+        text.contains(
+            "ranking by ats-gap at n = 1.6384e6:\nnote: 4 of 4 candidates have no zero-shot \
+             loss (N = 0), which ats-gap reads: they are scored without it (ats-gap: as by \
+             ats-trend)"
+        ),
+        "{text}"
+    );
     let note = text
         .lines()
         .find(|l| l.starts_with("note: 'bravo' is ranked from its completed sizes"))

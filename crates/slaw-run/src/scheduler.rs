@@ -442,11 +442,16 @@ pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
             notes: vec![note],
         };
     }
+    // No scored candidate has a zero-shot loss (a plan without
+    // `zero_shot = true`): ats-gap ranks as ats-trend, with `slaw select`'s
+    // note (the heading names the plan's method).
+    let scored: Vec<Candidate> = scorable.into_iter().cloned().collect();
+    let notes = slaw::selection::notes(&plan.method, &scored, &[]);
     Ranking {
         ranking,
         warnings,
         method: plan.method,
-        notes: Vec::new(),
+        notes,
     }
 }
 
