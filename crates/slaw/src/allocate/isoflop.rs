@@ -562,6 +562,21 @@ const FAR_OUTSIDE: &str = "lies far outside the sampled sizes";
 /// How a budget left out for its best run at an end says so (envelope).
 const AT_THE_EDGE: &str = "is the smallest or largest of the budget's sizes";
 
+/// The mean ln C of a budget's runs.
+fn mean_ln_compute(runs: &[Run]) -> f64 {
+    runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64
+}
+
+/// A budget's compute: its runs' geometric mean, or their common value
+/// exactly when they share one (exp of a mean of logs printed 1e18 as
+/// 9.999999999999986e17).
+fn budget_compute(runs: &[Run]) -> f64 {
+    match runs.first() {
+        Some(r) if runs.iter().all(|q| q.c == r.c) => r.c,
+        _ => mean_ln_compute(runs).exp(),
+    }
+}
+
 /// Regress (ln N*, ln D*) on ln C: ((a, intercept), (b, intercept)).
 fn regress(points: &[(f64, f64, f64)]) -> Option<((f64, f64), (f64, f64))> {
     if points.len() < 2 {
@@ -620,9 +635,9 @@ pub fn analyse(
     let mut profiles = Vec::new();
     let mut points = Vec::new();
     for runs in budgets {
-        let lc = runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64;
+        let lc = mean_ln_compute(runs);
         let mut p = BudgetProfile {
-            compute: lc.exp(),
+            compute: budget_compute(runs),
             runs: runs.len(),
             n_opt: None,
             d_opt: None,
@@ -706,7 +721,7 @@ pub fn analyse(
         for (bi, runs) in budgets.iter().enumerate() {
             let sample = resample_budget(runs, method, &mut rep.stream(bi));
             if let Ok((ln_n, ln_d, _, _)) = budget_optimum(&sample, method) {
-                let lc = runs.iter().map(|r| r.c.ln()).sum::<f64>() / runs.len() as f64;
+                let lc = mean_ln_compute(runs);
                 pts.push((lc, ln_n, ln_d));
                 n_star[bi] = Some(ln_n.exp());
             }
@@ -735,7 +750,7 @@ pub fn analyse(
     let replicates = fits.len();
     let enough = bootstrap.enough(replicates);
     let (slopes_n, slopes_d) = fits.iter().map(|f| (f.0 .0, f.1 .0)).unzip();
-    let cs: Vec<f64> = points.iter().map(|p| p.0.exp()).collect();
+    let cs: Vec<f64> = used.iter().map(|&i| profiles[i].compute).collect();
     let compute_range = (
         cs.iter().cloned().fold(f64::INFINITY, f64::min),
         cs.iter().cloned().fold(0.0, f64::max),
