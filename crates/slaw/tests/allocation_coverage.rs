@@ -297,6 +297,9 @@ fn isoflop_intervals_contain_their_estimates_on_a_wide_fixed_grid() {
             assert!(inside(r.n_opt, r.n_interval), "seed {seed}: N_opt {r:?}");
             assert!(inside(r.d_opt, r.d_interval), "seed {seed}: D_opt {r:?}");
         }
+        // Runs sharing a compute give the budget that compute exactly.
+        let computes: Vec<f64> = i.budgets.iter().map(|b| b.compute).collect();
+        assert_eq!(computes, BUDGETS, "seed {seed}");
         for b in i.budgets.iter().filter(|b| b.n_opt.is_some()) {
             let n = b.n_opt.unwrap();
             assert!(inside(n, b.n_interval), "seed {seed}: budget {b:?}");
