@@ -6,7 +6,7 @@
 //! losses); method names that differ only in case are named.
 
 mod common;
-use common::{json_of, slaw, write};
+use common::{json_of, python_ok, slaw, write};
 use std::time::Duration;
 
 /// 12 points of L = 50 / x^0.3 + 1.8 with a small deterministic wobble,
@@ -152,12 +152,7 @@ fn compare_notes_a_prediction_below_every_laws_floor() {
 /// never as AtS's pick: it is").
 #[test]
 fn the_note_on_a_chosen_candidate_with_failed_runs_is_a_sentence() {
-    let ok = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: python3 is not available for the fake trainer");
+    if !python_ok() {
         return;
     }
     let dir = tempfile::TempDir::new().unwrap();
@@ -238,6 +233,21 @@ fn method_names_that_differ_only_in_case_are_named() {
     }
     let dir = tempfile::TempDir::new().unwrap();
     let p = write(&dir, "runs.csv", &s);
+    let methods = |p: &str| {
+        slaw()
+            .args([
+                "methods",
+                p,
+                "--factor",
+                "model_size",
+                "--at",
+                "model_size=4e9",
+                "--data",
+                "3e4",
+            ])
+            .output()
+            .unwrap()
+    };
     let want = "the methods 'lora' and 'LoRA' in column 'method' differ only in case or spaces";
     let out = slaw()
         .args(["joint", &p, "--factor", "model_size"])
@@ -245,19 +255,7 @@ fn method_names_that_differ_only_in_case_are_named() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("note: {p}: {want}")), "{text}");
-    let out = slaw()
-        .args([
-            "methods",
-            &p,
-            "--factor",
-            "model_size",
-            "--at",
-            "model_size=4e9",
-            "--data",
-            "3e4",
-        ])
-        .output()
-        .unwrap();
+    let out = methods(&p);
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains(want), "{text}");
@@ -272,19 +270,7 @@ fn method_names_that_differ_only_in_case_are_named() {
         }
     }
     let p = write(&dir, "few.csv", &few);
-    let out = slaw()
-        .args([
-            "methods",
-            &p,
-            "--factor",
-            "model_size",
-            "--at",
-            "model_size=4e9",
-            "--data",
-            "3e4",
-        ])
-        .output()
-        .unwrap();
+    let out = methods(&p);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

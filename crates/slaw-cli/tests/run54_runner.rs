@@ -9,21 +9,10 @@
 
 mod common;
 
-use common::{json_of, slaw};
+use common::{json_of, python_ok, slaw};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tempfile::TempDir;
-
-fn python_ok() -> bool {
-    let ok = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: python3 is not available for the fake trainer");
-    }
-    ok
-}
 
 /// A generous guard on anything a test waits for: never reached unless
 /// something hangs.

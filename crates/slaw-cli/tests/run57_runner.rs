@@ -11,20 +11,9 @@
 
 mod common;
 
-use common::slaw;
+use common::{python_ok, slaw};
 use std::path::PathBuf;
 use tempfile::TempDir;
-
-fn python_ok() -> bool {
-    let ok = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: python3 is not available for the fake trainer");
-    }
-    ok
-}
 
 /// probe56's fake fine-tuning: the rectified law B/(Dl + n^beta) + E per
 /// model with a 1% lognormal noise fixed by (model, n, seed). FAIL=<model>

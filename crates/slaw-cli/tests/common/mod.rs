@@ -130,3 +130,16 @@ pub fn per_position_from_rate(last: usize, peak: f64, lr: impl Fn(usize) -> f64)
     }
     (text, truth)
 }
+
+/// Whether python3 runs (the runner tests' fake trainers are Python); when
+/// not, the test skips with a message.
+pub fn python_ok() -> bool {
+    let ok = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping: python3 is not available for the fake trainer");
+    }
+    ok
+}
