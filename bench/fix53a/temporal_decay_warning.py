@@ -15,7 +15,7 @@ for F in ('0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7'):
         if not p.stdout.strip(): tally['fail'] += 1; continue
         d = json.loads(p.stdout)
         ws = [w for w in d['warnings'] if 'no trajectory the temporal law chose reads' in w]
-        branch = 'none' if not ws else ('pinned' if 'a2 is offered' in ws[0] else 'unpinned')
+        branch = 'none' if not ws else ('pinned' if ('a2 is offered' in ws[0] or 'a2 was offered' in ws[0]) else 'unpinned')
         fc = d['forecasts'][-1]
         if fc.get('observed') is None: tally['no observed'] += 1; continue
         tally[(branch, 'below' if fc['observed'] < fc['loss'] else 'ABOVE')] += 1

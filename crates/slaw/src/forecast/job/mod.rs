@@ -357,7 +357,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                                 _ => "a2 is offered the lr form only where the window holds at least 10% of the decay and pins the rest, and then only if the held-out error chooses it".to_string(),
                             };
                             format!(
-                                "{head}; no trajectory the temporal law chose reads the learning rate ({why}), so its forecast ignores the decay still to come, which lowers the loss; its interval is not calibrated (the decay ahead is not in it); the multipower method's interval admits the decay; on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 6 times in 23"
+                                "{head}; no trajectory the temporal law chose reads the learning rate ({why}), so its forecast ignores the decay still to come, which lowers the loss; its interval is not calibrated (the decay ahead is not in it); the multipower method's interval admits the decay; on the benchmark's 29 per-position runs fitted to 40-70% of the run, the final loss ended above such forecasts 6 times in 21"
                             )
                         } else {
                             format!(
