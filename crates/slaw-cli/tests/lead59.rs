@@ -278,3 +278,45 @@ fn method_names_that_differ_only_in_case_are_named() {
         "{err}"
     );
 }
+
+/// A candidate whose loss is the same at every size gets a bootstrap
+/// interval of no width; a warning says to read it as a point (the probe:
+/// `ok 1.500000 [1.500000, 1.500000]` with only the generic bootstrap
+/// warning).
+#[test]
+fn a_bootstrap_interval_of_no_width_is_named() {
+    if !python_ok() {
+        return;
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let trainer = write(
+        &dir,
+        "flat.py",
+        "import sys\nmodel, n = sys.argv[1], float(sys.argv[2])\n\
+         loss = 1.5 if model == 'flat' else 3.0 * n ** -0.1 + 1.0\n\
+         print(f'eval_loss={loss:.6f}')\n",
+    );
+    let mut plan = format!(
+        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 3200\nslots = 2\n\
+         command = \"python3 {trainer} {{model}} {{n}}\"\n\
+         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
+    );
+    for (id, p) in [("flat", 1e9), ("falls", 2e9)] {
+        plan += &format!("[[candidate]]\nid = \"{id}\"\nparams = {p}\n");
+    }
+    let p = write(&dir, "plan.toml", &plan);
+    let out = slaw()
+        .args(["run", &p, "--quiet"])
+        .timeout(Duration::from_secs(600))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "warning: flat: resampling the points moves nothing (the same loss at every \
+             size?), so the bootstrap interval has no width"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("falls: resampling"), "{text}");
+}

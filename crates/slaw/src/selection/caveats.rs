@@ -515,28 +515,48 @@ pub(super) fn far_value_warnings(pool: &[Candidate]) -> Vec<(usize, Option<f64>,
     out
 }
 
-/// A warning naming the candidates whose predictive interval has no width:
-/// their extrapolation hypotheses agree exactly (a flat curve), and the
-/// calibration, learned on curves whose hypotheses differ, cannot say how
-/// far such a prediction misses.
+/// The warnings naming the candidates whose interval has no width: a
+/// predictive one when their extrapolation hypotheses agree exactly (a flat
+/// curve), which the calibration, learned on curves whose hypotheses
+/// differ, cannot widen; a bootstrap one when resampling the points moves
+/// nothing (the same loss at every size: a probe's runner candidate got
+/// [1.5, 1.5] with only the generic bootstrap warning). One warning per
+/// kind, None for a kind without such a candidate.
 pub(super) fn zero_width_warning(ranked: &[&Estimate]) -> Option<String> {
-    let ids: Vec<&str> = ranked
-        .iter()
-        .filter(|e| {
-            matches!(e.interval_kind, Some(IntervalKind::Backtest { .. }))
-                && e.interval.is_some_and(|iv| iv.hi <= iv.lo * (1.0 + 1e-9))
-        })
-        .map(|e| e.id.as_str())
-        .collect();
-    (!ids.is_empty()).then(|| {
-        format!(
+    let zero = |bootstrap: bool| -> Vec<&str> {
+        ranked
+            .iter()
+            .filter(|e| {
+                let kind = match e.interval_kind {
+                    Some(IntervalKind::Backtest { .. }) => Some(false),
+                    Some(IntervalKind::Bootstrap { .. }) => Some(true),
+                    _ => None,
+                };
+                kind == Some(bootstrap)
+                    && e.interval.is_some_and(|iv| iv.hi <= iv.lo * (1.0 + 1e-9))
+            })
+            .map(|e| e.id.as_str())
+            .collect()
+    };
+    let (predictive, bootstrap) = (zero(false), zero(true));
+    let mut parts = Vec::new();
+    if !predictive.is_empty() {
+        parts.push(format!(
             "{}: the extrapolation hypotheses agree exactly (a flat curve?), so the predictive \
              interval has no width; the calibration, learned on curves whose hypotheses differ, \
              cannot say how far such a prediction misses: read it as a point, not a 0-width \
              certainty",
-            ids.join(", ")
-        )
-    })
+            predictive.join(", ")
+        ));
+    }
+    if !bootstrap.is_empty() {
+        parts.push(format!(
+            "{}: resampling the points moves nothing (the same loss at every size?), so the \
+             bootstrap interval has no width: read it as a point, not a 0-width certainty",
+            bootstrap.join(", ")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// The footnote of the interval marker `<` in a ranking: which candidates'
