@@ -147,6 +147,30 @@ fn compare_notes_a_prediction_below_every_laws_floor() {
     );
 }
 
+/// `slaw run --quiet` on a plan (budget 1/64 of 1638400, `min_size`) whose
+/// trainer is the Python source `trainer` (called with the model, the size
+/// and the seed, printing `eval_loss=...`) over `candidates` (id, params):
+/// its standard output.
+fn run_plan(min_size: u32, trainer: &str, candidates: &[(&str, f64)]) -> String {
+    let dir = tempfile::TempDir::new().unwrap();
+    let tr = write(&dir, "tr.py", trainer);
+    let mut plan = format!(
+        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = {min_size}\nslots = 2\n\
+         command = \"python3 {tr} {{model}} {{n}} {{seed}}\"\n\
+         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
+    );
+    for (id, p) in candidates {
+        plan += &format!("[[candidate]]\nid = \"{id}\"\nparams = {p}\n");
+    }
+    let p = write(&dir, "plan.toml", &plan);
+    let out = slaw()
+        .args(["run", &p, "--quiet"])
+        .timeout(Duration::from_secs(600))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The runner's note on a candidate ranked from its completed sizes, when
 /// that candidate is the one chosen, ends as a sentence (the probe: "...
 /// never as AtS's pick: it is").
@@ -155,12 +179,10 @@ fn the_note_on_a_chosen_candidate_with_failed_runs_is_a_sentence() {
     if !python_ok() {
         return;
     }
-    let dir = tempfile::TempDir::new().unwrap();
     // The probe's trainer: rectified laws B / (D_l + n^beta) + E, bravo best
     // at the target, its loss NaN from n = 25600 on.
-    let trainer = write(
-        &dir,
-        "tr.py",
+    let text = run_plan(
+        200,
         "import sys, math, hashlib, random\n\
          laws = {'alpha': (30.0, 50.0, 0.45, 1.6), 'bravo': (400.0, 300.0, 0.6, 1.15),\n\
                  'charlie': (60.0, 100.0, 0.45, 1.5), 'delta': (100.0, 150.0, 0.40, 1.7)}\n\
@@ -171,27 +193,13 @@ fn the_note_on_a_chosen_candidate_with_failed_runs_is_a_sentence() {
          loss *= math.exp(random.Random(h).gauss(0, 0.005))\n\
          if model == 'bravo' and n >= 25600:\n    print('eval_loss=nan')\n    sys.exit(0)\n\
          print(f'eval_loss={loss:.6f}')\n",
+        &[
+            ("alpha", 1e9),
+            ("bravo", 2e9),
+            ("charlie", 1.3e9),
+            ("delta", 3e9),
+        ],
     );
-    let mut plan = format!(
-        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nslots = 2\n\
-         command = \"python3 {trainer} {{model}} {{n}} {{seed}}\"\n\
-         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
-    );
-    for (id, p) in [
-        ("alpha", 1e9),
-        ("bravo", 2e9),
-        ("charlie", 1.3e9),
-        ("delta", 3e9),
-    ] {
-        plan += &format!("[[candidate]]\nid = \"{id}\"\nparams = {p}\n");
-    }
-    let p = write(&dir, "plan.toml", &plan);
-    let out = slaw()
-        .args(["run", &p, "--quiet"])
-        .timeout(Duration::from_secs(600))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
     let chosen = text.lines().find(|l| l.starts_with("chosen: ")).unwrap();
     assert!(chosen.starts_with("chosen: bravo "), "{text}");
     // No zero-shot runs in this plan: the default ats-gap ranks as
@@ -288,29 +296,13 @@ fn a_bootstrap_interval_of_no_width_is_named() {
     if !python_ok() {
         return;
     }
-    let dir = tempfile::TempDir::new().unwrap();
-    let trainer = write(
-        &dir,
-        "flat.py",
+    let text = run_plan(
+        3200,
         "import sys\nmodel, n = sys.argv[1], float(sys.argv[2])\n\
          loss = 1.5 if model == 'flat' else 3.0 * n ** -0.1 + 1.0\n\
          print(f'eval_loss={loss:.6f}')\n",
+        &[("flat", 1e9), ("falls", 2e9)],
     );
-    let mut plan = format!(
-        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 3200\nslots = 2\n\
-         command = \"python3 {trainer} {{model}} {{n}}\"\n\
-         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
-    );
-    for (id, p) in [("flat", 1e9), ("falls", 2e9)] {
-        plan += &format!("[[candidate]]\nid = \"{id}\"\nparams = {p}\n");
-    }
-    let p = write(&dir, "plan.toml", &plan);
-    let out = slaw()
-        .args(["run", &p, "--quiet"])
-        .timeout(Duration::from_secs(600))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
             "warning: flat: resampling the points moves nothing (the same loss at every \

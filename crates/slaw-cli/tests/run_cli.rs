@@ -3,7 +3,10 @@
 //! loss from a known curve with seeded noise): ranking, adaptive savings,
 //! SIGKILL at random moments, failing runs, two runners on one journal.
 
+mod common;
+
 use assert_cmd::Command;
+use common::python_ok;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,17 +14,6 @@ use tempfile::TempDir;
 
 fn slaw() -> Command {
     Command::cargo_bin("slaw").unwrap()
-}
-
-fn python_ok() -> bool {
-    let ok = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("skipping: python3 is not available for the fake trainer");
-    }
-    ok
 }
 
 fn trainer() -> String {
