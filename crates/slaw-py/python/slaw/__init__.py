@@ -496,7 +496,7 @@ def compare(
                 _warnings.warn(w, stacklevel=2)
                 lean.append(f"warning: {w}")
             f = p.get("below_floors")
-            if f and p.get("loss") is not None:
+            if f:
                 lean.append(f"note: the drift correction puts the prediction at x = {p['x']:g} "
                             f"below the floor of every combined law (the lowest, {f['law']}'s, "
                             f"is {f['floor']:.6g}): no fitted law predicts a loss this low")

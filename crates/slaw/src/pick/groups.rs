@@ -131,36 +131,39 @@ pub fn predictions(picks: &[GroupPick], xs: &[f64]) -> Vec<PickPrediction> {
     picks
         .iter()
         .flat_map(|gp| {
-            xs.iter().map(|&x| PickPrediction {
-                group: gp.group.clone(),
-                x,
-                loss: gp.pick.predict(&[x]),
-                outside_data: pick_outside(x, gp.pick.x_first, gp.pick.x_last),
-                equal_fit_range: gp
-                    .pick
-                    .predict_range(&[x])
-                    .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
-                laws_range: gp
-                    .pick
-                    .laws_range(&[x])
-                    .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
-                depends_on_unpinned: gp
-                    .pick
-                    .unpinned(&[x])
-                    .into_iter()
-                    .map(|(law, params)| LawUnpinned { law, params })
-                    .collect(),
-                below_floors: below_floors(&gp.pick, x),
+            xs.iter().map(|&x| {
+                let loss = gp.pick.predict(&[x]);
+                PickPrediction {
+                    group: gp.group.clone(),
+                    x,
+                    loss,
+                    outside_data: pick_outside(x, gp.pick.x_first, gp.pick.x_last),
+                    equal_fit_range: gp
+                        .pick
+                        .predict_range(&[x])
+                        .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
+                    laws_range: gp
+                        .pick
+                        .laws_range(&[x])
+                        .map(|(lo, hi)| crate::bootstrap::Interval { lo, hi }),
+                    depends_on_unpinned: gp
+                        .pick
+                        .unpinned(&[x])
+                        .into_iter()
+                        .map(|(law, params)| LawUnpinned { law, params })
+                        .collect(),
+                    below_floors: loss.and_then(|l| below_floors(&gp.pick, l)),
+                }
             })
         })
         .collect()
 }
 
-/// The lowest of the combined laws' floors when the pick's prediction at
-/// x lies below every one of them (by more than 1e-9 in ln): a prediction
-/// the laws themselves do not reach at any x ([`PickPrediction::below_floors`]).
-fn below_floors(pick: &Pick, x: f64) -> Option<LawFloor> {
-    let loss = pick.predict(&[x])?;
+/// The lowest of the combined laws' floors when the pick's prediction
+/// `loss` lies below every one of them (by more than 1e-9 in ln): a
+/// prediction the laws themselves do not reach at any x
+/// ([`PickPrediction::below_floors`]).
+fn below_floors(pick: &Pick, loss: f64) -> Option<LawFloor> {
     let floors = pick.floors();
     let (law, floor) = floors.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
     (loss.ln() < floor.ln() - 1e-9 && floors.len() == pick.weighted_count()).then(|| LawFloor {
