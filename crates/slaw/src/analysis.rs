@@ -638,7 +638,15 @@ fn fit_group(
                 let no_predictive_interval = level
                     .filter(|_| extrapolation_interval.is_none() && !outside.is_empty())
                     .map(|_| {
-                        no_predictive_reason(&job.law, &train, below(x) && calibration.is_some())
+                        if value > 0.0 {
+                            no_predictive_reason(
+                                &job.law,
+                                &train,
+                                below(x) && calibration.is_some(),
+                            )
+                        } else {
+                            NOT_POSITIVE_REASON.to_string()
+                        }
                     });
                 Prediction {
                     no_predictive_interval,
@@ -682,6 +690,12 @@ fn fit_group(
         };
         res.warnings
             .extend(lack_of_fit.iter().map(|l| l.message.clone()));
+        // A loss fitted on the log scale predicted at or below 0: the law
+        // has crossed 0 beyond the data, where no loss can be.
+        if obs.y.iter().all(|&y| y > 0.0) {
+            res.warnings
+                .extend(not_positive_warning(&job.law, &predictions));
+        }
         // The unpinned parameters' warning: which predictions depend on them.
         say_which_predictions_depend(&mut res, &predictions);
         if let Some(b) = &boot {
@@ -787,6 +801,41 @@ fn say_which_predictions_depend(res: &mut FitResult, predictions: &[Prediction])
             *w = format!("{w}; {clause}");
         }
     }
+}
+
+/// Why a prediction at or below 0 of a law fitted to positive values has
+/// no predictive interval ([`Prediction::no_predictive_interval`]).
+pub const NOT_POSITIVE_REASON: &str =
+    "the law's value there is at or below 0, where a loss cannot be: an interval on the log \
+     scale has nothing to stand on";
+
+/// The warning for the `predictions` of `law` (fitted to positive values)
+/// at or below 0: the law crosses 0 beyond the data (a logarithm or a line
+/// that keeps falling), so the value is not a loss and no interval around
+/// it is one; None when every prediction is positive.
+pub fn not_positive_warning(law: &Law, predictions: &[Prediction]) -> Option<String> {
+    let bad: Vec<String> = predictions
+        .iter()
+        .filter(|p| p.value <= 0.0 || p.value.is_nan())
+        .map(|p| {
+            let at: Vec<String> = law
+                .inputs
+                .iter()
+                .zip(&p.at)
+                .map(|(n, v)| format!("{n} = {}", crate::numbers::short(*v)))
+                .collect();
+            format!("{} at {}", crate::numbers::g6(p.value), at.join(", "))
+        })
+        .collect();
+    (!bad.is_empty()).then(|| {
+        format!(
+            "the law predicts a value at or below 0 ({}) from points that are all positive: it \
+             crosses 0 beyond the data, where no loss can be, so that value is not a prediction \
+             of the loss (and no interval around it covers one); a law with a floor (a power law \
+             plus a constant) extrapolates a loss that stays positive",
+            bad.join("; ")
+        )
+    })
 }
 
 /// Why a prediction outside the fitted points `obs` of `law` has no

@@ -508,7 +508,7 @@ class FitResult(_Result):
                     dec = p.get("decades")
                     s += ("  (not determined by the data (spans "
                           f"{dec:.1f} decades))" if dec is not None else
-                          "  (not determined by the data (the interval's lower end is at the floor, 0))")
+                          "  (not determined by the data (the interval's lower end is at or below 0))")
                 seg = p.get("equal_fit_range")
                 if seg:
                     s += (f"  (the Huber optimum is a segment: fits as good predict "

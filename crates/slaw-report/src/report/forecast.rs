@@ -47,7 +47,20 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 None => format!("{} failed", k.method),
             })
             .collect();
-        if c.step_only {
+        // No candidate scored on the held-out quarter: no choice was made.
+        let scored = c.candidates.iter().any(|k| k.held_out_rmse.is_some());
+        if !scored {
+            let names: Vec<&str> = c.candidates.iter().map(|k| k.method).collect();
+            let _ = writeln!(
+                s,
+                "auto{}: {}, the default: no law could be scored on the window's last quarter \
+                 ({} could not be fitted on the points before it, or did not converge there), so \
+                 nothing was chosen by held-out error; fit on a longer part of the curve for a choice",
+                if c.step_only { " (no learning rate)" } else { "" },
+                o.method,
+                names.join(" and ")
+            );
+        } else if c.step_only {
             let noise = c
                 .candidates
                 .iter()

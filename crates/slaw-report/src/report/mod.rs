@@ -378,7 +378,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             let undetermined = if p.not_determined {
                 match p.decades {
                     Some(d) => format!("   (not determined by the data (spans {d:.1} decades))"),
-                    None => "   (not determined by the data (the interval's lower end is at the floor, 0))".to_string(),
+                    None => "   (not determined by the data (the interval's lower end is at or below 0))".to_string(),
                 }
             } else {
                 String::new()
@@ -480,7 +480,21 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
             .predictions
             .iter()
             .find_map(|p| p.no_predictive_interval.as_deref());
-        if let Some(why) = no_predictive.filter(|_| g.calibration.is_none()) {
+        // A prediction at or below 0 has none whatever the calibration.
+        let not_positive = g.predictions.iter().any(|p| {
+            p.no_predictive_interval.as_deref() == Some(slaw::analysis::NOT_POSITIVE_REASON)
+        });
+        if not_positive {
+            let _ = writeln!(
+                s,
+                "  (no predictive interval where the law is at or below 0: {})",
+                slaw::analysis::NOT_POSITIVE_REASON
+            );
+        }
+        if let Some(why) = no_predictive
+            .filter(|_| g.calibration.is_none())
+            .filter(|w| *w != slaw::analysis::NOT_POSITIVE_REASON)
+        {
             let _ = writeln!(s, "  (no predictive interval outside the data: {why})");
         } else if g.predictions.iter().any(|p| p.below_data)
             && g.calibration_below.is_none()

@@ -590,6 +590,10 @@ pub fn accelerating_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
             let pts = budget.affordable(c);
             let (s1, s3) = still_accelerating(&pts)?;
             let last = pts.iter().rev().find(|p| p.0 > 0.0)?.0;
+            // Measured at the target: its loss there is known, not predicted.
+            if last >= budget.target {
+                return None;
+            }
             Some(format!(
                 "'{}' is still accelerating at the largest affordable size (slope {} -> {} \
                  per unit ln(size)): it may not have reached its power phase; its \
@@ -685,12 +689,21 @@ mod sel54_tests {
         );
         let power = cand("p", curve(&|n: f64| 3.0 * n.powf(-0.1)));
         let flat = cand("f", curve(&|n: f64| 1.0 + 2.0 * n.powf(-0.3)));
-        let notes = accelerating_notes(&[steep, power, flat], &budget);
+        let notes = accelerating_notes(&[steep.clone(), power, flat], &budget);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
             notes[0].starts_with("'s' is still accelerating"),
             "{}",
             notes[0]
         );
+        // Measured at the target (a budget that reaches it): its loss there
+        // is known, so no larger run is advised and its interval is not
+        // opened (probe60: "fine-tune it at a larger size (25600)" for a
+        // candidate measured at 25600).
+        let at_target = Budget::new(6400.0, 6400.0).unwrap();
+        assert!(accelerating_notes(std::slice::from_ref(&steep), &at_target).is_empty());
+        let pts = at_target.affordable(&steep);
+        assert!(OpenBelow::of(&pts, &at_target, 0.5).is_none());
+        assert!(OpenBelow::of(&pts, &budget, 0.5).is_some());
     }
 }

@@ -92,6 +92,10 @@ impl OpenBelow {
     pub fn of(points: &[(f64, f64)], budget: &Budget, lo: f64) -> Option<OpenBelow> {
         let (s1, s3) = still_accelerating(points)?;
         let &(n_m, l_m) = points.iter().rev().find(|p| p.0 > 0.0)?;
+        // Measured at the target already: nothing is extrapolated.
+        if n_m >= budget.target {
+            return None;
+        }
         let law_bound = 2.0 * l_m / (1.0 + (budget.target / n_m).powf(BETA_MAX));
         Some(OpenBelow {
             covers: OPEN_BELOW_COVERS,

@@ -38,7 +38,7 @@ use laws::{hull_with_reciprocal, hull_with_step_only, run_law, run_temporal};
 use std::borrow::Cow;
 use warnings::{
     annealing_params, bound_warning, ignores_decay, not_positive, outside_interval, rising,
-    schedule_vs_logged, FOLLOWS_UNPINNED,
+    schedule_vs_logged, window_end, FOLLOWS_UNPINNED,
 };
 
 /// Forecast every curve of `data` with the method named `method` (`auto`,
@@ -450,6 +450,11 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         ));
     }
     if let Some(w) = rising(&fitted) {
+        out.warnings.push(w);
+    }
+    // Does the law follow the window's end, which the forecast leans on?
+    // (`fit`'s end test on the window's ln residuals, in step order.)
+    if let Some(w) = window_end(&out.curve_points, until) {
         out.warnings.push(w);
     }
     let before: Vec<String> = at

@@ -6,6 +6,11 @@ use crate::forecast::{Curve, CurveLaw};
 use crate::Error;
 use std::ops::Not;
 
+/// The lowest level at which an observation outside the interval is read as
+/// the run departing from the forecast (below it, the interval leaves out
+/// a large share of the observations by design).
+pub const DEPARTURE_LEVEL: f64 = 0.9;
+
 /// A warning when the observed loss at a forecast step past the window lies
 /// outside the forecast's interval: the run departs from the forecast (a
 /// diverging run read from a complete log said nothing but its R^2,
@@ -33,11 +38,22 @@ pub(super) fn outside_interval(forecasts: &[Point], until: f64, level: f64) -> O
     if out.is_empty() {
         return None;
     }
+    let pct = num((100.0 * level * 1e6).round() / 1e6);
+    // A low level's interval misses many observations by design: no alarm.
+    if level < DEPARTURE_LEVEL {
+        return Some(format!(
+            "the observed loss lies outside the forecast's {pct}% interval ({}): an interval at \
+             this level leaves out about {}% of the observations by design, so this alone does \
+             not say the run departs from the forecast (ask a level of {}% or more for that)",
+            out.join("; "),
+            num((100.0 * (1.0 - level) * 1e6).round() / 1e6),
+            num(100.0 * DEPARTURE_LEVEL)
+        ));
+    }
     Some(format!(
-        "the observed loss lies outside the forecast's {}% interval ({}): the run departs from \
+        "the observed loss lies outside the forecast's {pct}% interval ({}): the run departs from \
          the forecast after the fitted window (a divergence, a restart, a change of data or \
          schedule?), or the forecast misses it",
-        num((100.0 * level * 1e6).round() / 1e6),
         out.join("; ")
     ))
 }
@@ -54,6 +70,41 @@ pub(super) fn rising(fitted: &[f64]) -> Option<String> {
             "the loss rises over the fitted window (median {} over its first quarter, {} over its last): the laws describe a falling loss, so the forecast extrapolates a trend the training curve should not have (a diverging run, a restarted schedule, or a metric other than the loss?)",
             crate::numbers::short(a),
             crate::numbers::short(b)
+        )
+    })
+}
+
+/// A warning when the law does not follow the end of the fitted window
+/// (the points up to `until` of `points`, in step order): the lack-of-fit
+/// end test of `slaw fit` (`crate::lack_of_fit::end_test`: the last 3
+/// fitted losses all on one side of the fitted curve, by at least 2.5x the
+/// points' noise on average). A loss that turns up at the window's end is
+/// missed by the rising check, which compares the window's quarters.
+pub(super) fn window_end(points: &[Point], until: f64) -> Option<String> {
+    let res: Vec<f64> = points
+        .iter()
+        .filter(|p| p.step <= until)
+        .filter_map(|p| {
+            let o = p.observed?;
+            (o > 0.0 && p.loss > 0.0).then(|| o.ln() - p.loss.ln())
+        })
+        .collect();
+    crate::lack_of_fit::end_test(&res).map(|l| {
+        format!(
+            "the fitted law does not follow the window's end: its last {} losses all lie {} the \
+             fitted curve, by {:.1}x the points' noise on average ({} in ln L; noise {}, from the \
+             residuals' first differences); the forecast leans on that end, so it is doubtful (a \
+             loss that turns {} there: a divergence, a restart, a change of data or schedule?)",
+            l.points,
+            l.side.unwrap_or("on one side of"),
+            l.ratio,
+            crate::numbers::short(l.error),
+            crate::numbers::short(l.noise),
+            if l.side == Some("above") {
+                "up"
+            } else {
+                "down"
+            },
         )
     })
 }
