@@ -350,6 +350,21 @@ pub const FIT_RULE: FitRule = FitRule::FarRatioMisfit { share: 0.5 };
 /// (its scale; the level asked for enters through [`MISFIT_RATIOS`]).
 pub const MISFIT_REFERENCE_LEVEL: f64 = 0.9;
 
+/// The level at which [`calibrate_along`] takes the noise out of the
+/// rolling-origin scores (`AlongRule::rescore`: each score's ln error less
+/// that noise in quadrature, under every rule that removes one), whatever
+/// the level asked for; the half-width's own noise term stays at the level
+/// asked for. Taken at the asked level, as it was up to 2026-12-06, a
+/// higher level removed more noise from every score (z((1 + level) / 2)
+/// grows with the level), so the scores shrank as the level rose, and their
+/// level-quantile could fall: a 99% interval narrower than the 97% or the
+/// 90% one, on clean logs the rate dropping to 0 (BENCHMARKS.md, "Forecast
+/// intervals nested in the level"). With the scores fixed, the conformal
+/// quantile, the noise floor and the white noise all grow with the level,
+/// and so does every half-width: the intervals are nested in the level. At
+/// this level (the default, 90%) nothing changed.
+pub const NOISE_REFERENCE_LEVEL: f64 = 0.9;
+
 /// The rolling origin's first origin on `n` points of a law of `p`
 /// parameters: its first refit is on that many points (at least p + 1, at
 /// least half of them).
@@ -1192,6 +1207,20 @@ pub fn calibrate_along(
     how: &Along,
 ) -> Option<Calibration> {
     let rolled = rolling_scores(law, obs, full, opts, how)?;
+    calibrate_rolled(law, obs, full, rolled, level, how)
+}
+
+/// [`calibrate_along`] from its rolling-origin scores `rolled`
+/// ([`rolling_scores`] of the same `law`, `obs`, `full` and `how`), which
+/// do not depend on the level: one set of refits for several levels.
+pub fn calibrate_rolled(
+    law: &Law,
+    obs: &Observations,
+    full: &FitResult,
+    rolled: RollingScores,
+    level: f64,
+    how: &Along,
+) -> Option<Calibration> {
     if rolled.short && how.prior.is_none() {
         return None;
     }
@@ -1203,14 +1232,27 @@ pub fn calibrate_along(
         })
         .collect();
     let residuals: Vec<f64> = signed_residuals.iter().map(|r| r.abs()).collect();
-    let (floor, noise_approximated) = noise_floor(residuals, level);
-    let white = match how.rule {
+    let (floor, noise_approximated) = noise_floor(residuals.clone(), level);
+    let white_at = |level: f64, floor: f64| match how.rule {
         AlongRule::WhiteRemoved | AlongRule::WhiteFloor | AlongRule::WhiteFloorFar => {
             white_noise(obs, how.input, &signed_residuals, level, floor)
         }
         _ => floor,
     };
-    let rolled = how.rule.rescore(&rolled, white);
+    let white = white_at(level, floor);
+    // The noise taken out of the scores is the one at the reference
+    // level, whatever the level asked for (`NOISE_REFERENCE_LEVEL`): the
+    // scores, and so their conformal quantile's order in the level, do not
+    // depend on it.
+    let taken_out = if level == NOISE_REFERENCE_LEVEL {
+        white
+    } else {
+        white_at(
+            NOISE_REFERENCE_LEVEL,
+            noise_floor(residuals, NOISE_REFERENCE_LEVEL).0,
+        )
+    };
+    let rolled = how.rule.rescore(&rolled, taken_out);
     let noise = if matches!(how.rule, AlongRule::WhiteFloor | AlongRule::WhiteFloorFar) {
         white
     } else {
@@ -1259,10 +1301,22 @@ pub fn calibrate_along(
         }
     } else {
         let abs: Vec<f64> = resid.iter().map(|r| r.abs()).collect();
-        let pooled = how.prior.as_ref().and_then(|prior| {
+        // Nested in the level (`NOISE_REFERENCE_LEVEL` fixes the scores):
+        // the window's own rank serves every level up to n / (n + 1), where
+        // it is the largest score; past it the pooled or normal quantile is
+        // at least that largest score, the pooled rank past its own last
+        // level is their largest inflated as `noise_floor` inflates it, and
+        // a window of under 3 scores without a prior has no calibration at
+        // any level (not one at low levels only).
+        let finite: Vec<f64> = abs.iter().copied().filter(|s| s.is_finite()).collect();
+        if how.prior.is_none() && finite.len() < 3 {
+            return None;
+        }
+        let largest = finite.iter().copied().fold(0.0f64, f64::max);
+        let pooled = how.prior.as_ref().map(|prior| {
             let mut v = abs.clone();
             v.extend(prior.iter().map(|p| p.abs()));
-            conformal_quantile(v, level)
+            noise_floor(v, level)
         });
         // The fit path's floor of the normal approximation: the largest
         // score inflated as the noise floor's largest residual is.
@@ -1271,16 +1325,32 @@ pub fn calibrate_along(
         } else {
             0.0
         };
+        let at_least_largest = |q: f64, m: &mut String| {
+            if largest > q {
+                m.push_str(&format!(
+                    " (at least the window's largest score, {largest:.4}, its own rank at the lower levels)"
+                ));
+            }
+            q.max(largest)
+        };
         let (q, m) = match (conformal_quantile(abs, level), pooled) {
             (Some(q), _) => (q, "rolling-origin".to_string()),
-            (None, Some(q)) => (q, pooled_note(n_scores)),
+            (None, Some((q, inflated))) => {
+                let mut m = pooled_note(n_scores);
+                if inflated {
+                    m.push_str(&format!(
+                        " (past the pooled scores' rank at {}: their largest inflated by the ratio of normal quantiles)",
+                        crate::numbers::percent(level)
+                    ));
+                }
+                (at_least_largest(q, &mut m), m)
+            }
             (None, None) if how.normal_fallback && n_scores >= 3 && rms.is_finite() => {
                 let k = n_scores as f64;
                 let normal = normal_quantile(0.5 + level / 2.0) * rms * ((k + 1.0) / k).sqrt();
-                (
-                    normal.max(floor),
-                    "rolling-origin (normal approximation: too few scores for a rank)".to_string(),
-                )
+                let mut m =
+                    "rolling-origin (normal approximation: too few scores for a rank)".to_string();
+                (at_least_largest(normal.max(floor), &mut m), m)
             }
             (None, None) => return None,
         };

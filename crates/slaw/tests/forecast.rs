@@ -185,13 +185,18 @@ fn warmup_aware_parameters_are_recovered() {
 /// (20 of 40 points); the calibrated interval at the last step against the
 /// observed loss over 60 curves. The law is right here, so the rolling
 /// origins (refits on 10-19 points) extrapolate worse than the fit on 20 and
-/// the intervals are conservative: 90% covers all 60, 50% covers 48 (80%).
-/// Asserted: at least the level at 90%, and not everything at 50% (the
-/// interval is not vacuous).
+/// the intervals are conservative at 90%: 58 of 60 covered. At 50% 28 of
+/// 60 (47%): since lvl60 the points' white noise is taken out of the
+/// rolling-origin scores at 90% at every level (nested intervals,
+/// `extrapolation::NOISE_REFERENCE_LEVEL`), more than the 50% quantile's
+/// that was taken out before, so the 50% intervals are narrower. Asserted:
+/// at least the level at 90%; at 50% within the sampling error of 60
+/// curves (sd 6.5 points) of the level, and not everything (the interval
+/// is not vacuous).
 #[test]
 fn calibrated_intervals_cover_synthetic_curves() {
     use rand::SeedableRng;
-    for (level, lo, hi) in [(0.9, 0.85, 1.0), (0.5, 0.5, 0.9)] {
+    for (level, lo, hi) in [(0.9, 0.85, 1.0), (0.5, 0.4, 0.9)] {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         let (mut covered, mut calibrated, n) = (0, 0, 60);
         for _ in 0..n {

@@ -468,17 +468,23 @@ pub fn runs_table(outputs: &[ForecastOutput], skipped: &[SkippedRun]) -> String 
         .clamp(3, 64);
     let mut s = String::new();
     // The intervals' level and kind: in the heading when every run's is
-    // the same, else on a line after the table.
+    // the same, else each run's on a line after the table (the level still
+    // in the heading when every run's is the same, "97% interval").
     let mut kinds: Vec<String> = Vec::new();
+    let mut levels: Vec<f64> = Vec::new();
     for o in outputs {
         if let Some(k) = &o.interval_kind {
             if !kinds.contains(&k.label()) {
                 kinds.push(k.label());
             }
+            if !levels.contains(&k.level()) {
+                levels.push(k.level());
+            }
         }
     }
-    let heading = match kinds.as_slice() {
-        [one] => one.clone(),
+    let heading = match (kinds.as_slice(), levels.as_slice()) {
+        ([one], _) => one.clone(),
+        (_, [level]) => format!("{} interval", slaw::numbers::percent(*level)),
         _ => "interval".to_string(),
     };
     let _ = writeln!(

@@ -298,18 +298,67 @@ impl Fitted {
     /// `calibration` with the error prior of `priors` for windows too short
     /// for a conformal rank of their own scores (`prior`).
     pub fn calibration_with(&self, level: f64, priors: &prior::Priors) -> Option<Calibration> {
-        let mut cal = calibrate_along(
+        let how = along(
+            self.method,
+            priors.error(self.method).copied(),
+            priors.signed(self.method),
+        );
+        let cal = calibrate_along(
             &self.fit_law,
             &self.obs,
             &self.result,
             &replicate_options(),
             level,
-            &along(
-                self.method,
-                priors.error(self.method).copied(),
-                priors.signed(self.method),
-            ),
+            &how,
         )?;
+        self.finish_calibration(cal, level, priors)
+    }
+
+    /// `calibration_with` at each of `levels`, from one set of
+    /// rolling-origin refits (the scores do not depend on the level).
+    pub fn calibrations_with(
+        &self,
+        levels: &[f64],
+        priors: &prior::Priors,
+    ) -> Vec<Option<Calibration>> {
+        let how = along(
+            self.method,
+            priors.error(self.method).copied(),
+            priors.signed(self.method),
+        );
+        let Some(rolled) = crate::extrapolation::rolling_scores(
+            &self.fit_law,
+            &self.obs,
+            &self.result,
+            &replicate_options(),
+            &how,
+        ) else {
+            return vec![None; levels.len()];
+        };
+        levels
+            .iter()
+            .map(|&level| {
+                let cal = crate::extrapolation::calibrate_rolled(
+                    &self.fit_law,
+                    &self.obs,
+                    &self.result,
+                    rolled.clone(),
+                    level,
+                    &how,
+                )?;
+                self.finish_calibration(cal, level, priors)
+            })
+            .collect()
+    }
+
+    /// A calibration at `level` with the point noise of a binned window and
+    /// the shortfall prior of `priors` applied.
+    fn finish_calibration(
+        &self,
+        mut cal: Calibration,
+        level: f64,
+        priors: &prior::Priors,
+    ) -> Option<Calibration> {
         if let Some((noise, points)) = self.point_noise(level) {
             if noise > cal.noise {
                 cal.noise = noise;
@@ -404,17 +453,31 @@ impl Fitted {
         level: f64,
         priors: &prior::Priors,
     ) -> Intervals {
-        let calibration = self.calibration_with(level, priors);
         // The refit spread enters in quadrature: where it is under
         // `NEGLIGIBLE` of the calibrated error, it moves the interval by
         // under 5%, and the first `FIRST_REPLICATES` replicates (the same
         // draws as the first of a full run) are kept there. Decided point
         // by point, so that a step's interval does not depend on the other
-        // steps asked for (the decision was once over every point).
+        // steps asked for (the decision was once over every point), and at
+        // the reference level (`extrapolation::NOISE_REFERENCE_LEVEL`, the
+        // default), whatever the level asked for: a point's percentile
+        // interval then comes from the same replicates at every level, so
+        // the intervals are nested in the level (decided at each level, a
+        // higher level could keep the first replicates where a lower one
+        // took them all, and come out narrower).
+        let reference = crate::extrapolation::NOISE_REFERENCE_LEVEL;
+        let (calibration, decide_by) = if level == reference || n == 0 {
+            (self.calibration_with(level, priors), None)
+        } else {
+            let mut both = self.calibrations_with(&[level, reference], priors);
+            let at_reference = both.pop().flatten();
+            (both.pop().flatten(), Some(at_reference))
+        };
+        let decide_by = decide_by.as_ref().unwrap_or(&calibration);
         let last_fit = self.obs_last_step();
         let preds = self.predict_points(points);
         let negligible = |k: usize, b: &Interval| {
-            let Some(cal) = calibration.as_ref() else {
+            let Some(cal) = decide_by.as_ref() else {
                 return false;
             };
             let t = self.input(points[k].0, points[k].1)[0];
@@ -425,9 +488,16 @@ impl Fitted {
             (vec![], 0, 0, None)
         } else {
             let first = n.min(FIRST_REPLICATES);
-            let (mut b, ok) = self.bootstrap(points, first, seed, level);
+            let draws = self.draws(&Resampling::new(first, level, seed));
+            let mut b = self.draw_intervals(points, &draws, level);
+            let ok = draws.len();
+            let at_reference = if level == reference {
+                b.clone()
+            } else {
+                self.draw_intervals(points, &draws, reference)
+            };
             let more: Vec<usize> = (0..points.len())
-                .filter(|&k| !negligible(k, &b[k]))
+                .filter(|&k| !negligible(k, &at_reference[k]))
                 .collect();
             if first == n || more.is_empty() {
                 (b, ok, first, None)
