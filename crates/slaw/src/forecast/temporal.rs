@@ -952,9 +952,9 @@ pub struct WindowChecks {
 }
 
 /// The fewest fitted checkpoints from which one checkpoint's loss x1.3
-/// moved the forecast at 2.5x the window's end by under 3% on the
-/// per-position law's synthetic runs (BENCHMARKS.md, tmp60); with fewer the
-/// robust trajectories can follow such a checkpoint.
+/// (the third) moved the forecast at step 100,000 by under 3% on the
+/// per-position law's synthetic run of checkpoints every 2,000 steps
+/// (BENCHMARKS.md, tmp60); with 6 it moved it by 40%.
 pub const SPIKE_ROBUST_FROM: usize = 7;
 
 /// `WindowChecks::end_misfit`'s multiple of the noise.
