@@ -312,6 +312,17 @@ pub struct TemporalFit {
     /// Whether a2 was also offered the lr form (`decay_pinned`).
     #[serde(skip)]
     a2_rate: bool,
+    /// R² of ln L of the per-position fit against a flat line at every
+    /// fitted checkpoint (`position_r2`; NaN with fewer than 4 positions).
+    pub position_r2: Vec<f64>,
+    /// The noise of each fitted checkpoint's ln mean loss implied by its
+    /// per-position residuals (`position_fit`).
+    #[serde(skip)]
+    position_noise: Vec<f64>,
+    /// The fit's checks against the window's mean losses, once made
+    /// (`window_checks`, with the trajectories the forecast uses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<WindowChecks>,
 }
 
 /// The temporal law's extrapolation error measured on the fitted
@@ -548,6 +559,59 @@ impl TemporalFit {
         )
     }
 
+    /// The fitted checkpoints whose positions carry no signal
+    /// (`flat_checkpoints`), when they are more than half.
+    pub fn flat_checkpoints(&self) -> Option<usize> {
+        flat_checkpoints(&self.position_r2, self.position_values.len())
+    }
+
+    /// The fit's checks against the window's own mean losses
+    /// (`WindowChecks`), with the trajectories as they are now.
+    pub fn window_checks(&self) -> WindowChecks {
+        let ln_obs: Vec<f64> = self.observed.iter().map(|o| o.ln()).collect();
+        let r: Vec<f64> = self
+            .xs
+            .iter()
+            .zip(&ln_obs)
+            .map(|(x, o)| o - self.predict(x).max(1e-300).ln())
+            .collect();
+        let diffs: Vec<f64> = r.windows(2).map(|w| w[1] - w[0]).collect();
+        let white = crate::extrapolation::white_noise_sd(&diffs);
+        let noise = if white.is_finite() {
+            white.max(WINDOW_NOISE_FLOOR)
+        } else {
+            WINDOW_NOISE_FLOOR
+        };
+        let end: Vec<f64> = r[r.len().saturating_sub(3)..]
+            .iter()
+            .map(|v| v.abs())
+            .collect();
+        let end_error = crate::stats::median(end);
+        let pn = crate::stats::median(
+            self.position_noise
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect(),
+        );
+        let position_noise = if pn.is_finite() {
+            pn.max(WINDOW_NOISE_FLOOR)
+        } else {
+            WINDOW_NOISE_FLOOR
+        };
+        let outliers = outlying_checkpoints(&ln_obs, OUTLIER_NOISES * position_noise)
+            .into_iter()
+            .map(|(j, d)| (self.per_checkpoint[j].0, d))
+            .collect();
+        WindowChecks {
+            noise,
+            end_error,
+            end_misfit: end_error > END_ERROR_NOISES * noise,
+            position_noise,
+            outliers,
+        }
+    }
+
     /// Whether every per-position fit and every chosen trajectory converged.
     pub fn converged(&self) -> bool {
         self.not_converged.is_empty() && self.trajectories.iter().all(|t| t.chosen.converged)
@@ -556,7 +620,8 @@ impl TemporalFit {
     /// Percentile intervals of the forecast at each of `at` from `n`
     /// trajectory refits on resampled checkpoints (seeded), and how many
     /// refits converged with a plausible forecast (`plausible`; only those
-    /// count).
+    /// count) at every point of `at`: `bootstrap_steps` with every point
+    /// in the fixed set.
     pub fn bootstrap(
         &self,
         at: &[[f64; 3]],
@@ -564,6 +629,25 @@ impl TemporalFit {
         seed: u64,
         level: f64,
     ) -> (Vec<Interval>, usize) {
+        let b = self.bootstrap_steps(at, &vec![true; at.len()], n, seed, level);
+        (b.intervals, b.kept)
+    }
+
+    /// Percentile intervals of the forecast at each of `at` from `n`
+    /// trajectory refits on resampled checkpoints (seeded). A replicate is
+    /// kept at a point when its refit converged and its forecast is
+    /// plausible (`plausible`) at every point of `at` marked `fixed` (the
+    /// run's own checkpoints, the same whatever steps are asked) and at
+    /// that point: so a point's interval depends on the fixed points and
+    /// itself, never on the other steps asked for.
+    pub fn bootstrap_steps(
+        &self,
+        at: &[[f64; 3]],
+        fixed: &[bool],
+        n: usize,
+        seed: u64,
+        level: f64,
+    ) -> StepBootstrap {
         let w = self.warm;
         let k = self.per_checkpoint.len() - w;
         let how = Resampling::new(n, level, seed);
@@ -573,8 +657,19 @@ impl TemporalFit {
         // it started): trajectories that run away are rejected, not
         // averaged into the interval.
         let ceiling = self.ceiling();
+        // The ceiling judges the forecast past the fit (x[0] = step /
+        // last fitted step > 1): inside the window a replicate's fit
+        // at the first checkpoint, whose loss is the ceiling, lands
+        // above it about half the time by noise alone.
+        let ok_at = |l: f64, x: &[f64; 3]| {
+            if x[0] > 1.0 {
+                plausible(l, ceiling)
+            } else {
+                l.is_finite() && l > 0.0
+            }
+        };
         // Whole checkpoints (every position's loss at a step) are resampled.
-        let ok = how.run(&|| {}, |rep| {
+        let kept = how.run(&|| {}, |rep| {
             let idx: Vec<usize> = rep.points(k).into_iter().map(|i| i + w).collect();
             let xs: Vec<[f64; 3]> = idx.iter().map(|&i| self.xs[i]).collect();
             let mut forms = Vec::with_capacity(3);
@@ -586,23 +681,42 @@ impl TemporalFit {
                 .iter()
                 .map(|x| mean_loss(&self.position_values, [0, 1, 2].map(|j| forms[j].value(x))))
                 .collect();
-            // The ceiling judges the forecast past the fit (x[0] = step /
-            // last fitted step > 1): inside the window a replicate's fit
-            // at the first checkpoint, whose loss is the ceiling, lands
-            // above it about half the time by noise alone.
-            v.iter()
-                .zip(at)
-                .all(|(&l, x)| {
-                    if x[0] > 1.0 {
-                        plausible(l, ceiling)
-                    } else {
-                        l.is_finite() && l > 0.0
-                    }
-                })
-                .then_some(v)
+            let ok: Vec<bool> = v.iter().zip(at).map(|(&l, x)| ok_at(l, x)).collect();
+            ok.iter()
+                .zip(fixed)
+                .all(|(&o, &f)| o || !f)
+                .then_some((v, ok))
         });
-        (how.intervals(&ok, at.len()), ok.len())
+        let per_step: Vec<usize> = (0..at.len())
+            .map(|j| kept.iter().filter(|(_, ok)| ok[j]).count())
+            .collect();
+        let intervals = (0..at.len())
+            .map(|j| {
+                how.interval(
+                    kept.iter()
+                        .filter(|(_, ok)| ok[j])
+                        .map(|(v, _)| v[j])
+                        .collect(),
+                )
+            })
+            .collect();
+        StepBootstrap {
+            intervals,
+            kept: kept.len(),
+            per_step,
+        }
     }
+}
+
+/// The temporal bootstrap's intervals at each point (`bootstrap_steps`).
+#[derive(Debug, Clone)]
+pub struct StepBootstrap {
+    /// The percentile interval at each point, from the replicates kept there.
+    pub intervals: Vec<Interval>,
+    /// Replicates kept on the fixed points (converged, plausible there).
+    pub kept: usize,
+    /// Replicates kept at each point (the fixed points' and its own).
+    pub per_step: Vec<usize>,
 }
 
 /// Fit the temporal law on the first `k` checkpoints of `pc`. `schedule`
@@ -706,6 +820,11 @@ pub fn fit_temporal_rule(
         .iter()
         .map(|l| l.iter().sum::<f64>() / l.len() as f64)
         .collect();
+    let (position_r2, position_noise): (Vec<f64>, Vec<f64>) = per_checkpoint
+        .iter()
+        .zip(&pc.loss)
+        .map(|((_, a), l)| position_fit(&pc.positions, l, *a))
+        .unzip();
     let trajectories = choose_trajectories(
         &per_checkpoint[warm..],
         &xs[warm..],
@@ -734,7 +853,145 @@ pub fn fit_temporal_rule(
         rule,
         peak,
         a2_rate,
+        position_r2,
+        position_noise,
+        checks: None,
     })
+}
+
+/// The per-position law's fit at one checkpoint against a flat line: R²
+/// of ln L, 1 - (the law's residual sum of squares) / (the sum of squares
+/// about the mean ln L). NaN with fewer than 4 positions (the law's three
+/// parameters then fit any checkpoint) or when every position's loss is
+/// the same.
+pub fn position_r2(positions: &[f64], loss: &[f64], a: [f64; 3]) -> f64 {
+    position_fit(positions, loss, a).0
+}
+
+/// `position_r2` and the noise of the checkpoint's ln mean loss its
+/// residuals imply: their sd (n - 3 degrees of freedom) over sqrt(n), NaN
+/// with fewer than 4 positions.
+pub fn position_fit(positions: &[f64], loss: &[f64], a: [f64; 3]) -> (f64, f64) {
+    let n = positions.len();
+    if n < 4 {
+        return (f64::NAN, f64::NAN);
+    }
+    let ln: Vec<f64> = loss.iter().map(|l| l.ln()).collect();
+    let mean = ln.iter().sum::<f64>() / n as f64;
+    let total: f64 = ln.iter().map(|v| (v - mean).powi(2)).sum();
+    let resid: f64 = positions
+        .iter()
+        .zip(&ln)
+        .map(|(&i, v)| (v - position_loss(i, a).max(1e-300).ln()).powi(2))
+        .sum();
+    let sd = (resid / (n - 3) as f64).sqrt() / (n as f64).sqrt();
+    if total.is_nan() || total <= 0.0 {
+        return (f64::NAN, sd);
+    }
+    (1.0 - resid / total, sd)
+}
+
+/// The probability of a checkpoint without position signal fitting above
+/// `no_signal_r2` (fixed before it was measured, BENCHMARKS.md, tmp60).
+pub const NO_SIGNAL_ALPHA: f64 = 0.01;
+
+/// The R² of ln L that a fit of the per-position law to `n` positions
+/// carrying no signal (the same loss at every position, plus independent
+/// noise) stays below with probability 1 - `NO_SIGNAL_ALPHA`: for a linear
+/// model of 3 coefficients R² ~ Beta(1, (n - 3) / 2), whose quantile is
+/// 1 - alpha^(2 / (n - 3)). None with fewer than 4 positions.
+pub fn no_signal_r2(n: usize) -> Option<f64> {
+    (n >= 4).then(|| 1.0 - NO_SIGNAL_ALPHA.powf(2.0 / (n as f64 - 3.0)))
+}
+
+/// Whether the positions carry no signal in a window: more than half of its
+/// checkpoints' per-position fits (R² values `r2`) are no better than a
+/// flat line (`no_signal_r2` of `n` positions). Then the per-position
+/// law's a0 and a1 are not determined by the data. The count of such
+/// checkpoints, or None when they are half or fewer (or `n` < 4).
+/// Measured, not used for a warning or for `auto`'s choice: it holds on
+/// every one of the 29 real runs at every fraction 10-50% (their 256
+/// positions' losses are too noisy at one checkpoint for the law's shape
+/// to beat a flat line at 1%; BENCHMARKS.md, tmp60).
+pub fn flat_checkpoints(r2: &[f64], n: usize) -> Option<usize> {
+    let crit = no_signal_r2(n)?;
+    let flat = r2.iter().filter(|&&r| r.is_nan() || r <= crit).count();
+    (2 * flat > r2.len()).then_some(flat)
+}
+
+/// The least noise of one checkpoint's ln mean loss the window checks
+/// assume (as `lack_of_fit`'s floor).
+pub const WINDOW_NOISE_FLOOR: f64 = 0.005;
+
+/// A window's checks of the temporal fit against its own checkpoints'
+/// mean loss (`TemporalFit::window_checks`; warnings only, nothing
+/// changes the forecast). Thresholds fixed before they were measured on
+/// the real runs (BENCHMARKS.md, tmp60).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WindowChecks {
+    /// The sd of one checkpoint's ln mean loss about the fit: the white
+    /// noise of the fit's ln residuals at the fitted checkpoints (from
+    /// their first differences, robust to one outlier), at least
+    /// `WINDOW_NOISE_FLOOR`.
+    pub noise: f64,
+    /// The median of |ln(fit / observed)| over the last three fitted
+    /// checkpoints.
+    pub end_error: f64,
+    /// Whether `end_error` exceeds `END_ERROR_NOISES` x `noise`: the fit
+    /// does not reproduce the mean loss where the window ends.
+    pub end_misfit: bool,
+    /// The noise of one checkpoint's ln mean loss from its positions: the
+    /// median over the fitted checkpoints of their per-position residuals'
+    /// (`position_fit`), at least `WINDOW_NOISE_FLOOR` (an outlier does
+    /// not inflate it, as it does the residuals about the fit of a short
+    /// window).
+    pub position_noise: f64,
+    /// Checkpoints (step, ln departure) whose mean loss lies beyond both
+    /// neighbours' by more than `OUTLIER_NOISES` x `position_noise`.
+    pub outliers: Vec<(f64, f64)>,
+}
+
+/// The fewest fitted checkpoints from which one checkpoint's loss x1.3
+/// (the third) moved the forecast at step 100,000 by under 3% on the
+/// per-position law's synthetic run of checkpoints every 2,000 steps
+/// (BENCHMARKS.md, tmp60); with 6 it moved it by 40%.
+pub const SPIKE_ROBUST_FROM: usize = 7;
+
+/// `WindowChecks::end_misfit`'s multiple of the noise.
+pub const END_ERROR_NOISES: f64 = 3.0;
+
+/// `WindowChecks::outliers`' multiple of the noise.
+pub const OUTLIER_NOISES: f64 = 8.0;
+
+/// The checkpoints whose ln mean loss `ln_obs` lies above both neighbours'
+/// or below both by more than `limit` (the first and last have one
+/// neighbour and are not judged): the largest such departure first
+/// removed, its neighbours then judged against the next checkpoint beyond
+/// it, at most a third of the checkpoints. (index, signed departure).
+pub fn outlying_checkpoints(ln_obs: &[f64], limit: f64) -> Vec<(usize, f64)> {
+    let mut keep: Vec<usize> = (0..ln_obs.len()).collect();
+    let mut out = Vec::new();
+    while out.len() < ln_obs.len() / 3 {
+        let worst = (1..keep.len().saturating_sub(1))
+            .map(|p| {
+                let (a, v, b) = (ln_obs[keep[p - 1]], ln_obs[keep[p]], ln_obs[keep[p + 1]]);
+                let d = if v > a.max(b) {
+                    v - a.max(b)
+                } else if v < a.min(b) {
+                    v - a.min(b)
+                } else {
+                    0.0
+                };
+                (p, d)
+            })
+            .filter(|(_, d)| d.abs() > limit)
+            .max_by(|x, y| x.1.abs().total_cmp(&y.1.abs()));
+        let Some((p, d)) = worst else { break };
+        out.push((keep[p], d));
+        keep.remove(p);
+    }
+    out.sort_by_key(|o| o.0);
+    out
 }
 
 /// Whether the checkpoints up to `until` pin the response to the learning
@@ -1215,6 +1472,97 @@ mod tests {
         let got = f.predict(&x);
         assert!((got / want).ln().abs() < 0.02, "{got} against {want}");
         assert!(got <= f.ceiling());
+    }
+
+    /// A loss x1.3 at one checkpoint of a falling curve is named, not its
+    /// neighbours; a smooth fall (however curved) and a flat stretch are
+    /// not; two spikes apart are both named.
+    #[test]
+    fn outlying_checkpoints_are_the_spikes_alone() {
+        let ln: Vec<f64> = (1..=12).map(|k| (2.0 + 8.0 / k as f64).ln()).collect();
+        assert!(outlying_checkpoints(&ln, 0.04).is_empty());
+        let mut spiked = ln.clone();
+        // Early in the fall a x1.3 point can stay below its left
+        // neighbour (index 2: 6.07 against 6.0): not beyond both.
+        let mut early = ln.clone();
+        early[2] += 1.3f64.ln();
+        assert!(outlying_checkpoints(&early, 0.04).is_empty());
+        spiked[5] += 1.3f64.ln();
+        let o = outlying_checkpoints(&spiked, 0.04);
+        assert_eq!(o.len(), 1, "{o:?}");
+        assert_eq!(o[0].0, 5);
+        assert!(o[0].1 > 0.04 && o[0].1 < 1.3f64.ln(), "{o:?}");
+        spiked[8] -= 0.2;
+        let o = outlying_checkpoints(&spiked, 0.04);
+        assert_eq!(o.iter().map(|x| x.0).collect::<Vec<_>>(), vec![5, 8]);
+        assert!(o[1].1 < 0.0);
+        // The ends have one neighbour each: not judged.
+        let mut end = ln.clone();
+        end[11] += 0.5;
+        assert!(outlying_checkpoints(&end, 0.04).is_empty());
+        assert!(outlying_checkpoints(&[0.0; 6], 0.04).is_empty());
+    }
+
+    /// The no-signal R² quantile is Beta(1, (n - 3) / 2)'s: 1 - 0.01^(2 / (n -
+    /// 3)); a flat loss with noise fits below it, the per-position law's
+    /// own shape far above.
+    #[test]
+    fn the_no_signal_r2_separates_flat_from_shaped_checkpoints() {
+        assert_eq!(no_signal_r2(3), None);
+        let c = no_signal_r2(11).unwrap();
+        assert!((c - (1.0 - 0.01f64.powf(0.25))).abs() < 1e-12, "{c}");
+        assert!(no_signal_r2(256).unwrap() < 0.04);
+        let pos: Vec<f64> = (0..11).map(|p| (1u32 << p) as f64).collect();
+        let shaped = generate(&|_| [8.0, 0.3, 2.5], &[1.0], &pos, 0.003, 1);
+        let (a, _) = fit_checkpoint(&pos, &shaped.loss[0]).unwrap();
+        assert!(position_r2(&pos, &shaped.loss[0], a) > 0.99);
+        let flat = generate(&|_| [0.0, 0.0, 2.5], &[1.0], &pos, 0.002, 2);
+        let (a, _) = fit_checkpoint(&pos, &flat.loss[0]).unwrap();
+        let (r2, sd) = position_fit(&pos, &flat.loss[0], a);
+        assert!(r2 < c, "{r2} {c}");
+        assert!(sd > 0.0 && sd < 0.002, "{sd}");
+        assert_eq!(flat_checkpoints(&[0.1, 0.2, 0.9, 0.3], 11), Some(3));
+        assert_eq!(flat_checkpoints(&[0.1, 0.9, 0.9, 0.3], 11), None);
+    }
+
+    /// A point's bootstrap interval depends on the fixed points and itself
+    /// alone: asking a far step beside it changes nothing at it, and with
+    /// every point fixed `bootstrap` is `bootstrap_steps`.
+    #[test]
+    fn a_steps_bootstrap_does_not_depend_on_the_other_steps() {
+        let steps: Vec<f64> = (1..=20).map(|k| 1000.0 * k as f64).collect();
+        let pos: Vec<f64> = (0..11).map(|p| (1u32 << p) as f64).collect();
+        let truth = |t: f64| {
+            let u = t / 1000.0;
+            [
+                3.0 + 8.0 * u.powf(-0.5),
+                0.05 + 0.5 * u.powf(-0.7),
+                2.2 + 1.5 * u.powf(-0.4),
+            ]
+        };
+        let pc = generate(&truth, &steps, &pos, 0.05, 9);
+        let f = fit_temporal(&pc, 6, None).unwrap();
+        let own: Vec<[f64; 3]> = steps.iter().map(|&t| [t / f.t_ref, 1.0, 1.0]).collect();
+        let fixed = vec![true; own.len()];
+        let alone = f.bootstrap_steps(&own, &fixed, 100, 3, 0.9);
+        let (iv, kept) = f.bootstrap(&own, 100, 3, 0.9);
+        assert_eq!(kept, alone.kept);
+        assert!(iv
+            .iter()
+            .zip(&alone.intervals)
+            .all(|(a, b)| a.lo == b.lo && a.hi == b.hi));
+        for far in [1e5, 1e6, 1e8] {
+            let mut at = own.clone();
+            at.push([far / f.t_ref, 1.0, 1.0]);
+            let mut fx = fixed.clone();
+            fx.push(false);
+            let b = f.bootstrap_steps(&at, &fx, 100, 3, 0.9);
+            assert_eq!(b.kept, alone.kept);
+            for (x, y) in alone.intervals.iter().zip(&b.intervals) {
+                assert_eq!((x.lo, x.hi), (y.lo, y.hi), "with {far}");
+            }
+            assert!(b.per_step[at.len() - 1] <= b.kept);
+        }
     }
 
     #[test]

@@ -58,15 +58,17 @@ pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<Forec
                     let (first, last) = (p.steps[0], *p.steps.last().expect("not empty"));
                     let until = base.fit_until.step(first, last);
                     let k = p.steps.iter().filter(|&&s| s <= until).count();
-                    (k < super::temporal::MIN_FIT).then(|| {
+                    let m = super::temporal::MIN_FIT;
+                    if k < m {
                         choice = Choice::Auto;
-                        format!(
+                        Some(format!(
                             "{k} checkpoint(s) up to the end of the fit, too few for the temporal \
-                             law (at least {}): auto forecast the aggregate loss (the mean over \
-                             positions) with the laws of the loss curve instead",
-                            super::temporal::MIN_FIT
-                        )
-                    })
+                             law (at least {m}): auto forecast the aggregate loss (the mean over \
+                             positions) with the laws of the loss curve instead"
+                        ))
+                    } else {
+                        None
+                    }
                 }
                 _ => None,
             };
@@ -75,7 +77,15 @@ pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<Forec
                 at: base.at.clone(),
                 ..*base
             };
-            let mut o = run(d, &req)?;
+            // An error after the fallback says why the law changed (probe60
+            // M3: "3 points to fit the reciprocal law's 3 parameters" of a
+            // file whose user never asked for that law).
+            let mut o = run(d, &req).map_err(|e| match (&fallback, e) {
+                (Some(why), e @ (Error::Data(_) | Error::Fit(_))) => {
+                    Error::data(format!("{why}, and that failed too: {e}"))
+                }
+                (_, e) => e,
+            })?;
             if let Some(n) = fallback {
                 o.warnings.insert(0, n);
             }

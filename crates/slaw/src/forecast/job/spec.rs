@@ -149,8 +149,11 @@ impl Spec {
         if self.positions(&table) {
             let data = self.data(&table, name)?;
             let notes = table.notes.clone();
+            // The error names the file, as an aggregate curve's does.
+            let source = table.source.clone();
             drop(table);
-            let mut forecasts = run_each(&data, &self.method, &base)?;
+            let mut forecasts =
+                run_each(&data, &self.method, &base).map_err(|e| in_file(e, &source))?;
             for o in &mut forecasts {
                 o.warnings.extend(notes.iter().cloned());
             }
