@@ -4,9 +4,8 @@ Usage (from the repository root):
     python3 bench/forecast_window_end.py target/release/slaw ../shared/data/loss-curves
 
 Counts the warning on the (Mis)Fitting runs fitted to 25% / 50% of their
-steps, the multi-power curves at 20% / 50%, and the 29 per-position runs of
-bench/temporal/data at 10% / 30% / 50% (BENCHMARKS.md, "Zero-crossing laws,
-a window that turns at its end").
+steps and the multi-power curves at 20% / 50% (BENCHMARKS.md, "Zero-crossing
+laws, a window that turns at its end"; the temporal law has its own check).
 """
 import glob
 import json
@@ -44,12 +43,6 @@ def main():
         for f in sorted(glob.glob(os.path.join(curves, 'multipower', '*', '*.csv'))):
             outs += run(binary, [f, '--fit-until', u])
         count('multipower ' + u, outs)
-    here = os.path.dirname(os.path.abspath(__file__))
-    for u in ['0.1', '0.3', '0.5']:
-        outs = []
-        for f in sorted(glob.glob(os.path.join(here, 'temporal', 'data', '*.csv'))):
-            outs += run(binary, [f, '--fit-until', u])
-        count('temporal ' + u, outs)
 
 
 if __name__ == '__main__':

@@ -463,9 +463,13 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.warnings.push(w);
     }
     // Does the law follow the window's end, which the forecast leans on?
-    // (`fit`'s end test on the window's ln residuals, in step order.)
-    if let Some(w) = window_end(&out.curve_points, until) {
-        out.warnings.push(w);
+    // (`fit`'s end test on the window's ln residuals, in step order.) The
+    // temporal law has its own check, against the noise measured across
+    // positions (`temporal::TemporalChecks::end_misfit`).
+    if out.temporal.is_none() {
+        if let Some(w) = window_end(&out.curve_points, until) {
+            out.warnings.push(w);
+        }
     }
     let before: Vec<String> = at
         .iter()
