@@ -242,3 +242,52 @@ fn a_low_level_does_not_raise_the_departure_alarm() {
     );
     assert!(low[0].contains("by design"), "{}", low[0]);
 }
+
+/// A step asked between the window's last logged step and the end of the
+/// fit (steps every 100, the fit ending at 6,070: the last logged step is
+/// 6,000, the asked one 6,050) is beyond the window: when `auto` takes
+/// power, its interval is the hull with reciprocal's and power's own is
+/// listed beside it, as at 6,080 (the probe: no hull at 6,050, a jump of
+/// 0.014 in the upper end by 6,080).
+#[test]
+fn a_step_asked_just_past_the_last_logged_one_gets_the_hull() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut s = String::from("step,loss\n");
+    for i in 1..=200u64 {
+        let t = 100.0 * i as f64;
+        let u = ((i * 7919 + 13) % 1000) as f64 / 1000.0 - 0.5;
+        s.push_str(&format!(
+            "{t},{}\n",
+            (2.0 + 6.0 * t.powf(-0.35)) * (1.0 + 0.01 * u)
+        ));
+    }
+    let p = write(&dir, "clean.csv", &s);
+    let at = |step: &str| -> serde_json::Value {
+        json_of(
+            &slaw()
+                .args(["forecast", &p, "--fit-until", "0.3", "--at", step, "--json"])
+                .output()
+                .unwrap(),
+        )
+    };
+    for step in ["6050", "6080"] {
+        let v = at(step);
+        assert_eq!(v["fit_until_step"].as_f64().unwrap(), 6000.0);
+        assert_eq!(v["method"], "power", "{v}");
+        let own = &v["law_interval"]["points"][0];
+        assert_eq!(
+            own["step"].as_f64().unwrap(),
+            step.parse::<f64>().unwrap(),
+            "{v}"
+        );
+        let f = &v["forecasts"][0];
+        assert!(
+            f["hi"].as_f64().unwrap() >= own["hi"].as_f64().unwrap(),
+            "{v}"
+        );
+        assert!(
+            f["lo"].as_f64().unwrap() <= own["lo"].as_f64().unwrap(),
+            "{v}"
+        );
+    }
+}

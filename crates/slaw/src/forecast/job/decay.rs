@@ -18,7 +18,7 @@ pub(super) fn widen_for_decay(
     points: &mut [Point],
 ) -> Option<DecayTerm> {
     let q = req.priors.decay(method)?;
-    let until = ext.step[k.clamp(1, ext.len()) - 1];
+    let until = super::last_fitted_step(ext, k);
     let ahead = prior::decay_ahead(ext, until);
     let (zl, zh) = (
         prior::quantile_at(q, 0.5 - req.level / 2.0),
@@ -104,7 +104,7 @@ pub fn window_decay(ext: &Curve, until: f64, at: &[f64]) -> Option<WindowDecay> 
 /// Whether the rate decays after the window (then the annealing parameters
 /// matter to the forecast).
 pub(super) fn decay_matters(ext: &Curve, k: usize) -> bool {
-    let until = ext.step[k.clamp(1, ext.len()) - 1];
+    let until = super::last_fitted_step(ext, k);
     let last = *ext.step.last().expect("non-empty");
     window_decay(ext, until, &[last]).is_some_and(|d| d.forecast > d.window + 0.05)
 }

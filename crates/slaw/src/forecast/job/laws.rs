@@ -126,7 +126,7 @@ pub(super) fn hull_with_reciprocal(
 ) -> Option<ForecastOutput> {
     let mut own_points: Vec<LawIntervalPoint> = Vec::new();
     let r = run_law(CurveLaw::Reciprocal, ext, k, req).ok()?;
-    let until = ext.step[k.clamp(1, ext.len()) - 1];
+    let until = super::last_fitted_step(ext, k);
     // The forecast steps (the curve's last without any asked for).
     let asked: Vec<f64> = if req.at.is_empty() {
         ext.step.last().copied().into_iter().collect()

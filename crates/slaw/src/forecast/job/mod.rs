@@ -100,6 +100,18 @@ pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<Forec
 /// interval, as `auto`'s choice of power does. Measured, not shipped: false.
 pub const NAMED_POWER_HULL: bool = false;
 
+/// The last fitted step of `ext` (the curve with the forecast steps put on
+/// it) whose first `k` points are the window: the last of them with an
+/// observed loss. A forecast step asked inside the window's span (between
+/// its last logged step and the end of the fit) is among the `k` points
+/// without a loss, and is not where the fit ends.
+pub(super) fn last_fitted_step(ext: &Curve, k: usize) -> f64 {
+    (0..k.min(ext.len()))
+        .rev()
+        .find(|&i| !ext.loss[i].is_nan())
+        .map_or_else(|| ext.step[k.clamp(1, ext.len()) - 1], |i| ext.step[i])
+}
+
 /// Fit the method of `req` to `data` and forecast.
 pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     // The curve as given (not a copy: a log of 1e6 steps is 24 MB), the
