@@ -291,3 +291,66 @@ fn a_step_asked_just_past_the_last_logged_one_gets_the_hull() {
         );
     }
 }
+
+/// A critical data size says which method is lower on each side of it
+/// (the probe: "fmt vs prompt: at model_size = 2e9: 415861" with nothing on
+/// which wins below and which above), text and JSON `lower_between`, and
+/// the two methods' predicted losses agree with it on each side.
+#[test]
+fn a_critical_data_size_says_which_method_wins_on_each_side() {
+    let runs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/runs.csv");
+    let args = [
+        "methods",
+        runs.to_str().unwrap(),
+        "--factor",
+        "model_size",
+        "--factor",
+        "pretrain_tokens",
+        "--factor",
+        "prompt_len",
+        "--pet",
+        "prompt_len",
+        "--at",
+        "model_size=2e9",
+        "--data",
+        "1e5",
+    ];
+    let v = json_of(&slaw().args(args).arg("--json").output().unwrap());
+    let crit = v["recommendation"]["critical"].as_array().unwrap();
+    let pair = crit
+        .iter()
+        .find(|c| c["methods"][0] == "fmt" && c["methods"][1] == "prompt")
+        .expect("fmt vs prompt");
+    let at = pair["at_setting"].as_array().unwrap();
+    assert_eq!(at.len(), 1, "{pair}");
+    let d_c = at[0].as_f64().unwrap();
+    let sides: Vec<&str> = pair["lower_between"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(sides, ["prompt", "fmt"], "{pair}");
+    // the predicted losses at the setting's model size, a decade each side
+    let loss_at = |d: f64| -> (f64, f64) {
+        let d = format!("{d}");
+        let mut a = args.to_vec();
+        let last = a.len() - 1;
+        a[last] = &d;
+        let v = json_of(&slaw().args(&a).arg("--json").output().unwrap());
+        let p = v["recommendation"]["predictions"].as_array().unwrap();
+        let of = |m: &str| {
+            p.iter().find(|x| x["method"] == m).unwrap()["predicted_loss"]
+                .as_f64()
+                .unwrap()
+        };
+        (of("fmt"), of("prompt"))
+    };
+    let (fmt, prompt) = loss_at(d_c / 10.0);
+    assert!(prompt < fmt, "below: fmt {fmt}, prompt {prompt}");
+    let (fmt, prompt) = loss_at(d_c * 10.0);
+    assert!(fmt < prompt, "above: fmt {fmt}, prompt {prompt}");
+    let out = slaw().args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("prompt below it, fmt above"), "{text}");
+}

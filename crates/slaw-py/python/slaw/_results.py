@@ -1071,7 +1071,9 @@ class MethodsResult(FrameResult):
     interval (``lo``, ``hi``, replicate pairs without a crossing; none when more than
     1 - level of the pairs have no crossing, the range of those that cross then in
     ``crossing_range_lo``, ``crossing_range_hi``) and the closed form (``closed_form_valid``:
-    exact, or the laws cross within a factor 2 of it at the setting);
+    exact, or the laws cross within a factor 2 of it at the setting) and ``lower_between``
+    (the method with the lower loss on each stretch of the data range the crossings cut it
+    into, from the smallest data size up: which wins below a critical size and which above);
     ``critical_curves`` the raw entries (with the crossings over the factor's range);
     ``warnings`` the CLI's warnings; ``info`` its notes; ``other_form_better`` the methods whose
     held-out comparison favours the form not used; ``left_out`` the methods left out (DataFrame:
@@ -1110,11 +1112,13 @@ class MethodsResult(FrameResult):
                          "closed_form_gamma": cf.get("gamma", float("nan")),
                          "closed_form_exact": cf.get("exact"),
                          "closed_form_valid": cf.get("valid"),
-                         "coincide": bool(c.get("coincide"))})
+                         "coincide": bool(c.get("coincide")),
+                         "lower_between": list(c.get("lower_between") or [])})
         self.critical = pd.DataFrame(rows, columns=[
             "method_1", "method_2", "d_critical", "at_setting", "lo", "hi", "with_crossing",
             "without_crossing", "crossing_range_lo", "crossing_range_hi", "closed_form_h",
-            "closed_form_gamma", "closed_form_exact", "closed_form_valid", "coincide"])
+            "closed_form_gamma", "closed_form_exact", "closed_form_valid", "coincide",
+            "lower_between"])
         super().__init__(dict(raw), table, title, self.warnings,
                          figures=[("critical data size", figure)] if figure else None)
 

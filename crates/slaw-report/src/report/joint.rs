@@ -373,9 +373,23 @@ pub fn methods_report(r: &Recommendation) -> String {
                 )
             })
             .unwrap_or_default();
+        // Which method is lower on each side of the crossings (the point
+        // of a critical data size).
+        let sides = match (c.lower_between.as_slice(), c.at_setting.as_slice()) {
+            ([below, above], [_]) => format!("; {below} below it, {above} above"),
+            (l, [_, ..]) if !l.is_empty() => {
+                let mut parts = vec![format!("{} below {}", l[0], num(c.at_setting[0]))];
+                for (k, m) in l.iter().enumerate().skip(1) {
+                    parts.push(format!("{m} above {}", num(c.at_setting[k - 1])));
+                }
+                format!("; lower: {}", parts.join(", "))
+            }
+            ([only], []) if !c.coincide => format!("; {only} lower over the whole range"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
-            "  {} vs {}: at {} = {}: {at}{iv}{cf}",
+            "  {} vs {}: at {} = {}: {at}{sides}{iv}{cf}",
             c.methods.0,
             c.methods.1,
             st.factor,

@@ -304,6 +304,39 @@ pub struct CriticalCurve {
     /// range at the setting's X: there is no crossing to report (`at_setting`
     /// is then empty, not every D_f).
     pub coincide: bool,
+    /// At the setting's X, the method with the lower predicted loss on each
+    /// stretch of the D_f range the crossings `at_setting` cut it into, from
+    /// the smallest D_f up (one more than the crossings; empty where the
+    /// losses coincide or a method cannot be predicted): which method wins
+    /// below a critical data size and which above it.
+    pub lower_between: Vec<String>,
+}
+
+/// At `x`, the method (`m1` fitted as `f1`, `m2` as `f2`) with the lower loss on each stretch of
+/// `d_range` that `crossings` (ascending, inside it) cut it into, judged at
+/// each stretch's geometric middle.
+fn lower_between(
+    (f1, f2): (&FormFit, &FormFit),
+    (m1, m2): (&str, &str),
+    factor: &str,
+    x: f64,
+    d_range: (f64, f64),
+    crossings: &[f64],
+) -> Vec<String> {
+    let (Some(p1), Some(p2)) = (f1.params_of(factor), f2.params_of(factor)) else {
+        return Vec::new();
+    };
+    let (l1, l2) = (f1.law(), f2.law());
+    let mut ends = vec![d_range.0];
+    ends.extend(crossings.iter().copied());
+    ends.push(d_range.1);
+    ends.windows(2)
+        .map(|w| {
+            let d = (w[0] * w[1]).sqrt();
+            let (a, b) = (l1.predict(&[x, d], &p1), l2.predict(&[x, d], &p2));
+            if a <= b { m1 } else { m2 }.to_string()
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -789,13 +822,26 @@ fn recommend_left(
                 (Some(a), Some(b)) => closed_form_at(&a, &b, setting.x),
                 _ => None,
             };
+            let coincide = coincide_at(f1, f2, &setting.factor, setting.x, d_range);
             critical.push(CriticalCurve {
                 methods: (fits[i].method.clone(), fits[j].method.clone()),
                 closed_form: cf,
-                at_setting,
                 at_setting_interval,
                 curve: xs.iter().map(|&x| (x, cross(x))).collect(),
-                coincide: coincide_at(f1, f2, &setting.factor, setting.x, d_range),
+                coincide,
+                lower_between: if coincide {
+                    Vec::new()
+                } else {
+                    lower_between(
+                        (f1, f2),
+                        (&fits[i].method, &fits[j].method),
+                        &setting.factor,
+                        setting.x,
+                        d_range,
+                        &at_setting,
+                    )
+                },
+                at_setting,
             });
         }
     }
