@@ -354,3 +354,48 @@ fn a_critical_data_size_says_which_method_wins_on_each_side() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("prompt below it, fmt above"), "{text}");
 }
+
+/// `allocate --method all` on the README's `examples/scaling_results.csv`:
+/// the envelope's exponent interval is its bounds, [-1, 1], and isoflop's
+/// reaches below 0; each is said not to determine N_opt away from the runs
+/// (the probe: "their intervals overlap" was the only comment). The
+/// parametric method's interval, above 0, is not.
+#[test]
+fn an_exponent_interval_reaching_zero_is_said_not_to_determine_n_opt() {
+    let runs =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scaling_results.csv");
+    let v = json_of(
+        &slaw()
+            .args([
+                "allocate",
+                runs.to_str().unwrap(),
+                "--n-col",
+                "N",
+                "--d-col",
+                "D",
+                "--flops-col",
+                "C",
+                "--where",
+                "portion_steps_elapsed=1",
+                "--best-per-size",
+                "--method",
+                "all",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    let all = v.to_string();
+    let said = |m: &str| all.contains(&format!("{m}: the interval of the exponent a"));
+    let lo = |m: &str| -> Option<f64> {
+        let find = |x: &serde_json::Value| x[m]["exponent_n_interval"]["lo"].as_f64();
+        find(&v)
+            .or_else(|| find(&v["groups"][0]))
+            .or_else(|| v.as_array().and_then(|a| find(&a[0])))
+    };
+    for m in ["parametric", "isoflop", "envelope"] {
+        let lo = lo(m).unwrap_or_else(|| panic!("{m}'s exponent interval in {all}"));
+        assert_eq!(said(m), lo <= 0.0, "{m}: lo {lo}");
+    }
+    assert!(said("envelope") && !said("parametric"), "{all}");
+}

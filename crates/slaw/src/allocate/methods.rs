@@ -292,6 +292,7 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
             crate::numbers::sci(hi),
         ));
     }
+    out.warnings.extend(sign_not_determined(&out));
     out.disagreement = disagreement(&out, o.budgets);
     let iso_undetermined = out
         .isoflop
@@ -305,6 +306,37 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         out.warnings.push(w);
     }
     out
+}
+
+/// A warning for each method whose interval of the exponent a (N_opt ~
+/// C^a) reaches 0 or below: the runs do not say that the optimal size grows
+/// with compute, so its N_opt beyond them is not determined, and an overlap
+/// with the other methods' intervals says nothing.
+fn sign_not_determined(g: &GroupAllocation) -> Vec<String> {
+    let mut ex: Vec<(&str, Option<Interval>)> = Vec::new();
+    if let Some(p) = &g.parametric {
+        ex.push(("parametric", p.exponent_n_interval));
+    }
+    for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
+        if let Some(r) = r {
+            ex.push((name, r.exponent_n_interval));
+        }
+    }
+    ex.into_iter()
+        .filter_map(|(name, iv)| {
+            let iv = iv?;
+            (iv.lo <= 0.0).then(|| {
+                format!(
+                    "{name}: the interval of the exponent a (N_opt ~ C^a), [{}, {}], reaches 0 or \
+                     below: the runs do not determine even that the optimal model size grows with \
+                     compute, so {name}'s N_opt away from the runs is not determined by them (and \
+                     an overlap with the other methods' intervals says nothing)",
+                    crate::numbers::short(iv.lo),
+                    crate::numbers::short(iv.hi)
+                )
+            })
+        })
+        .collect()
 }
 
 fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
