@@ -575,13 +575,9 @@ impl TemporalFit {
             .zip(&ln_obs)
             .map(|(x, o)| o - self.predict(x).max(1e-300).ln())
             .collect();
-        let diffs: Vec<f64> = r.windows(2).map(|w| w[1] - w[0]).collect();
-        let white = crate::extrapolation::white_noise_sd(&diffs);
-        let noise = if white.is_finite() {
-            white.max(WINDOW_NOISE_FLOOR)
-        } else {
-            WINDOW_NOISE_FLOOR
-        };
+        // `fit`'s lack-of-fit noise: the residuals' white noise from their
+        // first differences, floored.
+        let noise = crate::lack_of_fit::noise_sd(&r).unwrap_or(WINDOW_NOISE_FLOOR);
         let end: Vec<f64> = r[r.len().saturating_sub(3)..]
             .iter()
             .map(|v| v.abs())
@@ -921,7 +917,7 @@ pub fn flat_checkpoints(r2: &[f64], n: usize) -> Option<usize> {
 
 /// The least noise of one checkpoint's ln mean loss the window checks
 /// assume (as `lack_of_fit`'s floor).
-pub const WINDOW_NOISE_FLOOR: f64 = 0.005;
+pub const WINDOW_NOISE_FLOOR: f64 = crate::lack_of_fit::NOISE_FLOOR;
 
 /// A window's checks of the temporal fit against its own checkpoints'
 /// mean loss (`TemporalFit::window_checks`; warnings only, nothing
