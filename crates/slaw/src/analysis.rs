@@ -226,6 +226,79 @@ pub fn depends_on(law: &Law, fit: &FitResult, obs: &Observations, x: &[f64]) -> 
         .collect()
 }
 
+/// The level of the profile along which a prediction's dependence on a
+/// parameter the data do not pin is judged ([`depends_on_along`]).
+pub const DEPENDENCE_LEVEL: f64 = 0.95;
+
+/// The least change of ln(prediction) along such a profile that counts as
+/// depending on the parameter (1%, fixed before measuring: a loss moved by
+/// less is within what the fit's own intervals carry).
+pub const PROFILE_MOVED: f64 = 0.01;
+
+/// The unpinned parameters of `fit` (on a bound, at their start, flat, or
+/// along a direction the Huber objective is linear in) with, for each, the
+/// parameters at the points of its profile the data do not exclude at
+/// [`DEPENDENCE_LEVEL`] ([`crate::profile::paths`]). Empty when none is
+/// unpinned or the fit did not converge.
+pub fn unpinned_paths(
+    law: &Law,
+    fit: &FitResult,
+    obs: &Observations,
+    opts: &FitOptions,
+) -> Vec<(String, Vec<Vec<f64>>)> {
+    let id = &fit.identifiability;
+    let names: Vec<String> = law
+        .params
+        .iter()
+        .map(|p| p.name.clone())
+        .filter(|n| {
+            id.flat.contains(n)
+                || id.at_bounds.contains(n)
+                || id.at_start.contains(n)
+                || id.huber_flat.contains(n)
+        })
+        .collect();
+    if names.is_empty() || !fit.converged {
+        return Vec::new();
+    }
+    crate::profile::paths(law, obs, fit, opts, DEPENDENCE_LEVEL, &names)
+}
+
+/// [`depends_on`], and the parameters of `paths` ([`unpinned_paths`])
+/// along whose profile the prediction at `x` moves by more than
+/// [`PROFILE_MOVED`] in ln: a parameter on its bound that the others trade
+/// with (E at 2e-10 while the data allow 3.4 with B, D_l and beta refitted)
+/// moves a prediction that a small step with the others held does not.
+pub fn depends_on_along(
+    law: &Law,
+    fit: &FitResult,
+    obs: &Observations,
+    x: &[f64],
+    paths: &[(String, Vec<Vec<f64>>)],
+) -> Vec<String> {
+    let mut on = depends_on(law, fit, obs, x);
+    let base = law.value_internal(x, &fit.internal);
+    for (name, points) in paths {
+        if on.contains(name) {
+            continue;
+        }
+        let moves = points.iter().any(|u| {
+            let v = law.value_internal(x, u);
+            let d = (v / base).ln().abs();
+            !d.is_finite() || d > PROFILE_MOVED
+        });
+        if moves {
+            on.push(name.clone());
+        }
+    }
+    // in the law's order
+    law.params
+        .iter()
+        .filter(|p| on.contains(&p.name))
+        .map(|p| p.name.clone())
+        .collect()
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 /// One group's fit with its diagnostics, bootstrap and predictions.
 #[non_exhaustive]
@@ -583,6 +656,13 @@ fn fit_group(
         for x in &job.predict {
             job.law.predict_finite(x, &res.params, &names)?;
         }
+        // What the data do not exclude of the unpinned parameters, once for
+        // every prediction.
+        let paths = if job.predict.is_empty() {
+            Vec::new()
+        } else {
+            unpinned_paths(&job.law, &res, &train, &job.opts)
+        };
         let predictions: Vec<Prediction> = job
             .predict
             .iter()
@@ -665,7 +745,7 @@ fn fit_group(
                     widened_to_bootstrap,
                     widened_to_alternative,
                     below_data: below(x),
-                    depends_on_unpinned: depends_on(&job.law, &res, &train, x),
+                    depends_on_unpinned: depends_on_along(&job.law, &res, &train, x, &paths),
                     equal_fit_range: crate::segment::prediction_range(
                         &job.law, &res, &train, &job.opts, x,
                     )

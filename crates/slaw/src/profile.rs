@@ -201,116 +201,27 @@ pub fn profile(
     }
     let z = crate::stats::normal_quantile(0.5 + level / 2.0);
     let threshold = z * z * scale;
-    let (lower, upper) = fit.search_bounds();
+    let mut walker = Walker::new(law, &obs, fit, opts, f0, threshold);
     let p = law.n_params();
-    let mut refits = 0usize;
-    let mut evaluations = 0u64;
-    let mut lowest = f0;
     let mut out = Vec::with_capacity(p);
     for j in 0..p {
-        let param = &law.params[j];
-        let t0 = x[j];
-        let size = match param.transform {
-            Transform::Log => 1.0,
-            Transform::Identity if t0 != 0.0 => t0.abs(),
-            Transform::Identity => 1.0,
-        };
-        // the standard error in the internal coordinate (delta method)
-        let se = fit
-            .identifiability
-            .std_errors
-            .get(j)
-            .copied()
-            .flatten()
-            .map(|s| match param.transform {
-                Transform::Log => s / fit.params[j].abs(),
-                Transform::Identity => s,
-            })
-            .filter(|s| s.is_finite() && *s > 0.0);
-        let h0 = se.unwrap_or(0.1 * size).clamp(1e-8 * size, size);
-        let free: Vec<usize> = (0..p).filter(|&k| k != j).collect();
-        let lo_free: Vec<f64> = free.iter().map(|&k| lower[k]).collect();
-        let hi_free: Vec<f64> = free.iter().map(|&k| upper[k]).collect();
-        // the objective profiled at t (the others refitted from `warm`)
-        let mut at = |t: f64, warm: &[f64]| -> (f64, Vec<f64>) {
-            refits += 1;
-            let v = param.transform.to_natural(t);
-            if free.is_empty() {
-                return (full.value(&[t]), Vec::new());
-            }
-            let Ok(held) = law.with_fixed(&[(param.name.as_str(), v)]) else {
-                return (f64::INFINITY, warm.to_vec());
-            };
-            let objective = Objective::new(&held, &obs, opts.loss, opts.space);
-            let start: Vec<f64> = warm
-                .iter()
-                .zip(lo_free.iter().zip(&hi_free))
-                .map(|(w, (l, h))| w.clamp(*l, *h))
-                .collect();
-            let o = local_optimum(&objective, &start, &lo_free, &hi_free, opts);
-            evaluations += o.evaluations;
-            if o.f.is_finite() {
-                (o.f, o.x)
-            } else {
-                (f64::INFINITY, warm.to_vec())
-            }
-        };
-        let warm0: Vec<f64> = free.iter().map(|&k| x[k]).collect();
         let mut sides = [Side {
             value: f64::NAN,
             open: true,
         }; 2];
         for (s, dir) in [-1.0f64, 1.0].into_iter().enumerate() {
-            let bound = if dir < 0.0 { lower[j] } else { upper[j] };
-            let limit = t0 + dir * REACH * size;
-            let end = if dir < 0.0 {
-                bound.max(limit)
-            } else {
-                bound.min(limit)
-            };
-            // (t, rise, the others' refit) of the last point below the threshold
-            let mut inner = (t0, 0.0, warm0.clone());
-            let mut step = h0;
-            let mut bracket = None;
-            loop {
-                let reached_end = dir * (t0 + dir * step - end) >= 0.0;
-                let t = if reached_end { end } else { t0 + dir * step };
-                if (t - inner.0).abs() <= 0.0 {
-                    break;
-                }
-                let (f, w) = at(t, &inner.2);
-                lowest = lowest.min(f);
-                let rise = f - f0;
-                if rise >= threshold {
-                    bracket = Some(t);
-                    break;
-                }
-                inner = (t, rise, w);
-                if reached_end {
-                    break;
-                }
-                step *= 2.0;
-            }
+            let (inner, bracket) = walker.side(j, dir, |_| {});
+            let transform = law.params[j].transform;
             sides[s] = match bracket {
                 None => Side {
-                    value: param.transform.to_natural(inner.0),
+                    value: transform.to_natural(inner.0),
                     open: true,
                 },
-                Some(mut out_t) => {
-                    for _ in 0..BISECTIONS {
-                        let mid = 0.5 * (inner.0 + out_t);
-                        let (f, w) = at(mid, &inner.2);
-                        lowest = lowest.min(f);
-                        let rise = f - f0;
-                        if rise >= threshold {
-                            out_t = mid;
-                        } else {
-                            inner = (mid, rise, w);
-                        }
-                    }
+                Some(out_t) => {
+                    let (inner_t, out_t) = walker.bisect(j, inner, out_t, |_| {});
                     // linear in the rise between the bracket's ends
                     Side {
-                        value: param.transform.to_natural(0.5 * (inner.0 + out_t)),
+                        value: transform.to_natural(0.5 * (inner_t + out_t)),
                         open: false,
                     }
                 }
@@ -322,10 +233,239 @@ pub fn profile(
         level,
         threshold,
         params: Named::new(law.param_names_owned(), out),
-        refits,
-        evaluations,
-        lower_found: lowest < f0 - 0.01 * threshold,
+        refits: walker.refits,
+        evaluations: walker.evaluations,
+        lower_found: walker.lowest < f0 - 0.01 * threshold,
     })
+}
+
+/// For each of the parameters `names` of the fit, in the law's order: the
+/// parameters' values, all of them (internal units), at the points its
+/// profile passed through below its threshold, both sides (toward a bound the parameter is on there is
+/// no room, so none): what the data do not exclude at `level` when each is
+/// held away from its estimate and the others refitted. Empty when the fit
+/// did not converge or its residuals give no noise scale. Used to ask
+/// whether a prediction moves with a parameter the data do not pin
+/// ([`crate::analysis::depends_on_along`]): a walk along a flat direction
+/// with the others held sees only what a small move shows; a refit follows
+/// a parameter on its bound into the interior, where the others trade with
+/// it (E on its bound at 2e-10 while the data allow 3.4).
+pub fn paths(
+    law: &Law,
+    obs: &Observations,
+    fit: &Fit,
+    opts: &FitOptions,
+    level: f64,
+    names: &[String],
+) -> Vec<(String, Vec<Vec<f64>>)> {
+    if !fit.converged || !(level > 0.0 && level < 1.0) {
+        return Vec::new();
+    }
+    let obs = obs.unit_mean_weights();
+    let full = Objective::new(law, &obs, opts.loss, opts.space);
+    let f0 = full.value(&fit.internal);
+    let scale = crate::identify::profile_scale(&full, &fit.internal);
+    if !(scale.is_finite() && scale > 0.0 && f0.is_finite()) {
+        return Vec::new();
+    }
+    let z = crate::stats::normal_quantile(0.5 + level / 2.0);
+    let mut walker = Walker::new(law, &obs, fit, opts, f0, z * z * scale);
+    let mut out = Vec::new();
+    for (j, param) in law.params.iter().enumerate() {
+        if !names.contains(&param.name) {
+            continue;
+        }
+        let mut points = Vec::new();
+        for dir in [-1.0f64, 1.0] {
+            let (inner, bracket) = walker.side(j, dir, |u| points.push(u.to_vec()));
+            // the stretch between the last step below the threshold and
+            // the first above it: where the others' trade with it ends
+            if let Some(out_t) = bracket {
+                walker.bisect(j, inner, out_t, |u| points.push(u.to_vec()));
+            }
+        }
+        out.push((param.name.clone(), points));
+    }
+    out
+}
+
+/// The constrained refits of a profile: one parameter held at a value, the
+/// others refitted from a warm start.
+struct Walker<'a> {
+    law: &'a Law,
+    obs: &'a Observations,
+    fit: &'a Fit,
+    opts: &'a FitOptions,
+    f0: f64,
+    threshold: f64,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    refits: usize,
+    evaluations: u64,
+    lowest: f64,
+}
+
+impl<'a> Walker<'a> {
+    fn new(
+        law: &'a Law,
+        obs: &'a Observations,
+        fit: &'a Fit,
+        opts: &'a FitOptions,
+        f0: f64,
+        threshold: f64,
+    ) -> Self {
+        let (lower, upper) = fit.search_bounds();
+        Walker {
+            law,
+            obs,
+            fit,
+            opts,
+            f0,
+            threshold,
+            lower,
+            upper,
+            refits: 0,
+            evaluations: 0,
+            lowest: f0,
+        }
+    }
+
+    /// The others' indices when parameter `j` is held.
+    fn free(&self, j: usize) -> Vec<usize> {
+        (0..self.law.n_params()).filter(|&k| k != j).collect()
+    }
+
+    /// The objective profiled at internal value `t` of parameter `j` (the
+    /// others refitted from `warm`) and the others' refit.
+    fn at(&mut self, j: usize, t: f64, warm: &[f64]) -> (f64, Vec<f64>) {
+        self.refits += 1;
+        let param = &self.law.params[j];
+        let v = param.transform.to_natural(t);
+        let free = self.free(j);
+        if free.is_empty() {
+            let full = Objective::new(self.law, self.obs, self.opts.loss, self.opts.space);
+            return (full.value(&[t]), Vec::new());
+        }
+        let Ok(held) = self.law.with_fixed(&[(param.name.as_str(), v)]) else {
+            return (f64::INFINITY, warm.to_vec());
+        };
+        let lo_free: Vec<f64> = free.iter().map(|&k| self.lower[k]).collect();
+        let hi_free: Vec<f64> = free.iter().map(|&k| self.upper[k]).collect();
+        let objective = Objective::new(&held, self.obs, self.opts.loss, self.opts.space);
+        let start: Vec<f64> = warm
+            .iter()
+            .zip(lo_free.iter().zip(&hi_free))
+            .map(|(w, (l, h))| w.clamp(*l, *h))
+            .collect();
+        let o = local_optimum(&objective, &start, &lo_free, &hi_free, self.opts);
+        self.evaluations += o.evaluations;
+        let out = if o.f.is_finite() {
+            (o.f, o.x)
+        } else {
+            (f64::INFINITY, warm.to_vec())
+        };
+        self.lowest = self.lowest.min(out.0);
+        out
+    }
+
+    /// Bisects [`BISECTIONS`] times between `inner` (the last step below the
+    /// threshold: t, rise, the others' refit) and `out_t` (the first above),
+    /// calling `accepted` with the full internal vector at each point below
+    /// it; returns the bracket's ends then (inner, outer).
+    fn bisect(
+        &mut self,
+        j: usize,
+        mut inner: (f64, f64, Vec<f64>),
+        mut out_t: f64,
+        mut accepted: impl FnMut(&[f64]),
+    ) -> (f64, f64) {
+        for _ in 0..BISECTIONS {
+            let mid = 0.5 * (inner.0 + out_t);
+            let (f, w) = self.at(j, mid, &inner.2);
+            let rise = f - self.f0;
+            if rise >= self.threshold {
+                out_t = mid;
+            } else {
+                let mut full = w.clone();
+                full.insert(j, mid);
+                accepted(&full);
+                inner = (mid, rise, w);
+            }
+        }
+        (inner.0, out_t)
+    }
+
+    /// One side (`dir` -1 below, +1 above) of parameter `j`'s profile: steps
+    /// from its standard error (else a tenth of its own size) doubling
+    /// outward until the objective has risen by the threshold, the search's
+    /// bound or [`REACH`]. Calls `accepted` with the full internal vector
+    /// at each step below the threshold. Returns the last such step (t,
+    /// rise, the others' refit) and the first step past the threshold (None:
+    /// the side is open).
+    fn side(
+        &mut self,
+        j: usize,
+        dir: f64,
+        mut accepted: impl FnMut(&[f64]),
+    ) -> ((f64, f64, Vec<f64>), Option<f64>) {
+        let x = &self.fit.internal;
+        let param = &self.law.params[j];
+        let t0 = x[j];
+        let size = match param.transform {
+            Transform::Log => 1.0,
+            Transform::Identity if t0 != 0.0 => t0.abs(),
+            Transform::Identity => 1.0,
+        };
+        // the standard error in the internal coordinate (delta method)
+        let se = self
+            .fit
+            .identifiability
+            .std_errors
+            .get(j)
+            .copied()
+            .flatten()
+            .map(|s| match param.transform {
+                Transform::Log => s / self.fit.params[j].abs(),
+                Transform::Identity => s,
+            })
+            .filter(|s| s.is_finite() && *s > 0.0);
+        let h0 = se.unwrap_or(0.1 * size).clamp(1e-8 * size, size);
+        let free = self.free(j);
+        let warm0: Vec<f64> = free.iter().map(|&k| x[k]).collect();
+        let bound = if dir < 0.0 {
+            self.lower[j]
+        } else {
+            self.upper[j]
+        };
+        let limit = t0 + dir * REACH * size;
+        let end = if dir < 0.0 {
+            bound.max(limit)
+        } else {
+            bound.min(limit)
+        };
+        let mut inner = (t0, 0.0, warm0);
+        let mut step = h0;
+        loop {
+            let reached_end = dir * (t0 + dir * step - end) >= 0.0;
+            let t = if reached_end { end } else { t0 + dir * step };
+            if (t - inner.0).abs() <= 0.0 {
+                return (inner, None);
+            }
+            let (f, w) = self.at(j, t, &inner.2);
+            let rise = f - self.f0;
+            if rise >= self.threshold {
+                return (inner, Some(t));
+            }
+            let mut full = w.clone();
+            full.insert(j, t);
+            accepted(&full);
+            inner = (t, rise, w);
+            if reached_end {
+                return (inner, None);
+            }
+            step *= 2.0;
+        }
+    }
 }
 
 #[cfg(test)]

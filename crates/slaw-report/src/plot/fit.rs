@@ -134,10 +134,31 @@ pub fn fit_figure(
                     let c = c.expect("filtered");
                     log_space(a, b, 40).into_iter().filter_map(move |x| {
                         let iv = c.interval(x, law.predict(&[x], &g.fit.params))?;
-                        Some((x, iv.lo, iv.hi))
+                        // as each prediction's interval: never narrower
+                        // than the fit's own bootstrap band
+                        let band = g.bootstrap.as_ref().and_then(|b| b.interval_at(law, &[x]));
+                        let (iv, _) = slaw::analysis::hold_band(Some(iv), band);
+                        iv.map(|iv| (x, iv.lo, iv.hi))
                     })
                 })
+                // and through each prediction's own interval (its bar)
+                .chain(g.predictions.iter().filter_map(|p| {
+                    let iv = p.extrapolation_interval?;
+                    (p.at.len() == 1 && (p.at[0] < first || p.at[0] > last))
+                        .then(|| (p.at[0], iv.lo, iv.hi))
+                }))
                 .collect();
+                let mut extrapolated = extrapolated;
+                extrapolated.sort_by(|a, b| a.0.total_cmp(&b.0));
+                // one point per x, the wider of the two
+                extrapolated.dedup_by(|a, b| {
+                    let same = a.0 == b.0;
+                    if same {
+                        b.1 = b.1.min(a.1);
+                        b.2 = b.2.max(a.2);
+                    }
+                    same
+                });
                 // Below and above the data: two bands (never one across it).
                 let (below, above): (Vec<_>, Vec<_>) =
                     extrapolated.into_iter().partition(|p| p.0 <= first);
@@ -438,6 +459,22 @@ mod tests {
             })
             .collect();
         assert_eq!(bars.points, want);
+        // The band reaches each bar's ends at its x, and holds the bootstrap
+        // band all along, as each prediction's interval does.
+        for p in &fits[0].predictions {
+            let iv = p.extrapolation_interval.unwrap();
+            let at = extra
+                .iter()
+                .flat_map(|b| b.points.iter())
+                .find(|q| q.0 == p.at[0])
+                .unwrap_or_else(|| panic!("no band point at {}", p.at[0]));
+            assert!(at.1 <= iv.lo && at.2 >= iv.hi, "{at:?} against {iv:?}");
+        }
+        let b = fits[0].bootstrap.as_ref().unwrap();
+        for q in extra.iter().flat_map(|b| b.points.iter()) {
+            let own = b.interval_at(&law, &[q.0]).unwrap();
+            assert!(q.1 <= own.lo && q.2 >= own.hi, "{q:?} against {own:?}");
+        }
         let svg = to_svg(&fig).unwrap();
         assert!(svg.matches("<polygon").count() >= 3, "three bands");
         assert!(svg.contains("95% extrapolation interval"));
