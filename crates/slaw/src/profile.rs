@@ -258,7 +258,7 @@ pub fn paths(
     level: f64,
     names: &[String],
 ) -> Vec<(String, Vec<Vec<f64>>)> {
-    if !fit.converged || !(level > 0.0 && level < 1.0) {
+    if !(fit.converged && level > 0.0 && level < 1.0) {
         return Vec::new();
     }
     let obs = obs.unit_mean_weights();
