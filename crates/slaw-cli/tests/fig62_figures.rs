@@ -1,5 +1,5 @@
 //! fig62 (probe61 findings 4, 6, 7): the figures `schedule --optimize-wsd`,
-//! `joint` and `allocate --group` write, read from their SVG.
+//! `joint`, `allocate --group` and `forecast` write, read from their SVG.
 
 mod common;
 
@@ -128,4 +128,22 @@ fn allocate_group_figures_name_their_group() {
         }
     }
     assert_eq!(seen, 8);
+}
+
+/// Finding 6: a forecast is dashed past the end of its fit, which its
+/// legend says.
+#[test]
+fn forecasts_are_dashed_past_the_end_of_the_fit() {
+    let dir = TempDir::new().unwrap();
+    let plot = dir.path().join("f.svg");
+    run_ok(
+        slaw()
+            .arg("forecast")
+            .arg(example("training_runs.csv"))
+            .args(["--run-col", "run", "--fit-until", "0.3", "--plot"])
+            .arg(&plot),
+    );
+    let svg = fs::read_to_string(dir.path().join("f-wsd.svg")).unwrap();
+    assert!(svg.contains("dashed: extrapolated"), "{svg}");
+    assert!(svg.contains("end of fit"));
 }

@@ -337,7 +337,8 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
 /// al.'s figure 4, left). One contour through each asked budget's optimum,
 /// labelled with the budget and its loss ("C = 1e21: loss 2.3045"), the
 /// optimum marked on it; a few muted contours of other losses for the
-/// shape; the runs at their (6ND, N) always. A contour of loss l is traced
+/// shape; the runs at their (6ND, N) always; the frontier solid over the
+/// runs' compute and dashed past it. A contour of loss l is traced
 /// along N: the tokens D at which the law reaches l, and C = 6 N D.
 fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figure> {
     let par = g.parametric.as_ref()?;
@@ -368,6 +369,7 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
     } else {
         par.compute_range.unwrap_or((f64::INFINITY, 0.0))
     };
+    let measured = span(runs.iter().map(|r| r.0)).or(par.compute_range);
     let lo = asked.clone().fold(lo, f64::min);
     let hi = asked.fold(hi, f64::max);
     let (c_lo, c_hi) = (lo / 3.0, hi * 3.0);
@@ -418,15 +420,23 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
             });
         }
     }
-    series.push(Series {
-        label: format!("N_opt ~ C^{:.3} (parametric)", law.exponent_n()),
-        color: 1,
-        kind: SeriesKind::Dashed,
-        points: log_space(c_lo, c_hi, 40)
-            .into_iter()
-            .map(|c| (c, law.optimum(c).0))
-            .collect(),
-    });
+    // The frontier solid over the runs' compute, dashed past it.
+    let frontier: Vec<(f64, f64)> = log_space(c_lo, c_hi, 40)
+        .into_iter()
+        .map(|c| (c, law.optimum(c).0))
+        .collect();
+    let parts = measured_and_extrapolated(
+        format!("N_opt ~ C^{:.3} (parametric)", law.exponent_n()),
+        1,
+        SeriesKind::Line,
+        frontier,
+        measured.unwrap_or((0.0, f64::INFINITY)),
+    );
+    let dashed = parts.iter().any(|s| s.kind == SeriesKind::Dashed);
+    series.extend(parts);
+    if dashed {
+        series.push(extrapolated_key("dashed: past the runs"));
+    }
     series.push(Series {
         label: "optimum at each asked budget".into(),
         color: 1,

@@ -41,9 +41,6 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
     );
     let dashed = parts.iter().any(|s| s.kind == SeriesKind::Dashed);
     series.extend(parts);
-    if dashed {
-        series.push(extrapolated_key("dashed: extrapolated"));
-    }
     let mut bands = Vec::new();
     if let Some(level) = o.bootstrap.map(|b| b.level) {
         bands.push(Band {
@@ -66,6 +63,9 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
         });
     }
     series.retain(|s| !s.points.is_empty());
+    if dashed {
+        series.push(extrapolated_key("dashed: extrapolated"));
+    }
     Figure {
         title: format!(
             "{}: {} law fitted up to step {}",
