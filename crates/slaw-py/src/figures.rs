@@ -37,8 +37,10 @@ fn kept(i: usize, n: usize) -> bool {
 
 /// One figure as JSON: `{title, x_label, y_label, series: [{label, color,
 /// kind, points}], bands: [{label, color, points: [[x, lo, hi]]}], vlines:
-/// [{x, label, mark}]}`; `kind` one of line, dashed, points, hollow,
-/// marker, interval (pairs of points (x, lo), (x, hi)); lines past the
+/// [{x, label, mark}], zoom: [lo, hi] or null}` (zoom: an x range the CLI
+/// draws again on a linear axis); `kind` one of line, dashed, points, hollow,
+/// marker, interval (pairs of points (x, lo), (x, hi)), open_interval (the
+/// same pairs, the lower end open: not a calibrated level); lines past the
 /// palette's 8 colours dashed, as the CLI draws them; a series or band of
 /// more than [`MAX_POINTS`] points thinned to that many (interval pairs
 /// never).
@@ -61,13 +63,14 @@ pub fn to_json(fig: &Figure) -> Value {
                 SeriesKind::Marker => "marker",
                 SeriesKind::Cross => "cross",
                 SeriesKind::Interval => "interval",
+                SeriesKind::OpenInterval => "open_interval",
             };
             let n = s.points.len();
             let points: Vec<Value> = s
                 .points
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| kind == "interval" || kept(*i, n))
+                .filter(|(i, _)| kind.ends_with("interval") || kept(*i, n))
                 .map(|(_, &(x, y))| json!([num(x), num(y)]))
                 .collect();
             json!({
@@ -106,6 +109,7 @@ pub fn to_json(fig: &Figure) -> Value {
     json!({
         "title": fig.title, "x_label": fig.x_label, "y_label": fig.y_label,
         "series": series, "bands": bands, "vlines": vlines,
+        "zoom": fig.zoom.map(|(a, b)| json!([num(a), num(b)])),
     })
 }
 
@@ -204,5 +208,6 @@ pub fn compare_figure(
         series,
         bands,
         vlines: Vec::new(),
+        zoom: None,
     }
 }

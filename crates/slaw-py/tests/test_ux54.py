@@ -72,11 +72,15 @@ def test_a_fit_from_a_path_plots_what_the_cli_plots(tmp_path):
     data = pd.read_csv(f)
     pts = next(c for c in ax.collections if c.get_label() == "fitted points").get_offsets()
     assert np.allclose(sorted(map(tuple, np.asarray(pts))), sorted(zip(data.x, data.loss)))
-    # The law over a range that reaches every prediction, below and above the data.
+    # The law over a range that reaches every prediction, below and above the data: solid
+    # over the fitted points, dashed (extrapolated) past them, in one colour.
     law = next(l for l in ax.get_lines() if l.get_label() == "fitted law")
-    xs = law.get_xdata()
+    parts = [l for l in ax.get_lines() if l.get_color() == law.get_color() and len(l.get_xdata())]
+    assert any(l.get_linestyle() == "--" for l in parts)
+    xs = np.concatenate([np.asarray(l.get_xdata(), dtype=float) for l in parts])
+    ys = np.concatenate([np.asarray(l.get_ydata(), dtype=float) for l in parts])
     assert min(xs) == pytest.approx(100.0) and max(xs) == pytest.approx(3.2e7)
-    assert np.allclose(law.get_ydata(), r.predict_values(np.asarray(xs)), rtol=1e-9)
+    assert np.allclose(ys, r.predict_values(xs), rtol=1e-9)
     # The predictions as triangles at their values.
     tri = next(c for c in ax.collections if c.get_label() == "predictions")
     got = sorted(map(tuple, np.asarray(tri.get_offsets())))
@@ -125,7 +129,8 @@ def test_grouped_fits_plot_one_axes_per_group_or_the_clis_combined_figure(tmp_pa
         pts = next(c for c in ax.collections if c.get_label() == "fitted points").get_offsets()
         assert np.allclose(sorted(np.asarray(pts)[:, 1]), sorted(g[g.g == key].loss))
     ax = r.plot(combined=True)
-    assert {"g = a", "g = b", "fitted points", "predictions"} <= set(legend(ax))
+    # the two groups' predictions at one x set apart (probe61 finding 11)
+    assert {"g = a", "g = b", "fitted points", "predictions (set apart in x)"} <= set(legend(ax))
     plt.close("all")
 
 

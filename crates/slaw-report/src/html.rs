@@ -472,6 +472,7 @@ mod tests {
             }],
             bands: vec![],
             vlines: vec![],
+            zoom: None,
         };
         page.figure("the fit", &fig).unwrap();
         page.text = "ranking\nwarning: B at its bound\n".into();

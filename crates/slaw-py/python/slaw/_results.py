@@ -167,6 +167,14 @@ def _draw_figure(ax: Any, fig: Mapping[str, Any], **line_kwargs: Any) -> Any:
                 ax.scatter(np.r_[x, x], np.r_[lo, hi], marker="_", s=80, color=c, zorder=3)
             elif label:  # a legend entry only (what the marks mean)
                 ax.vlines([], [], [], color=c, lw=1.5, label=label)
+        elif kind == "open_interval":  # the lower end open: no cap, an arrowhead down
+            x, lo, hi = pts[0::2, 0], pts[0::2, 1], pts[1::2, 1]
+            if len(x):
+                ax.vlines(x, lo, hi, color=c, lw=1.5, label=label, zorder=3)
+                ax.scatter(x, hi, marker="_", s=80, color=c, zorder=3)
+                ax.scatter(x, lo, marker="v", s=30, color=c, zorder=3)
+            elif label:
+                ax.vlines([], [], [], color=c, lw=1.5, label=label)
     for v in fig.get("vlines") or []:
         if v.get("x") is None:
             continue

@@ -1,7 +1,10 @@
 //! The figures of `slaw allocate`: isoFLOP profiles, N_opt and D_opt
 //! against compute, the parametric law's iso-loss contours.
 
-use super::{log_space, sequential, Band, Figure, Mark, Series, SeriesKind, VLine, MUTED};
+use super::{
+    extrapolated_key, log_space, measured_and_extrapolated, sequential, Band, Figure, Mark, Series,
+    SeriesKind, VLine, MUTED,
+};
 use slaw::allocate::CurvePoint;
 
 /// Which compute-optimal quantity a figure shows.
@@ -25,17 +28,22 @@ impl Optimum {
         }
     }
 
-    /// A method's fitted N_opt(C) or D_opt(C) line from its curve.
-    fn line(self, curve: &[CurvePoint], label: String, color: usize, kind: SeriesKind) -> Series {
-        Series {
-            label,
-            color,
-            kind,
-            points: curve
-                .iter()
-                .map(|p| (p.compute, self.pick((p.n_opt, p.d_opt))))
-                .collect(),
-        }
+    /// A method's fitted N_opt(C) or D_opt(C) line from its curve: solid
+    /// over the compute of the runs it was fitted on (`measured`), dashed
+    /// outside (extrapolated); all solid without a known range.
+    fn line(
+        self,
+        curve: &[CurvePoint],
+        label: String,
+        color: usize,
+        measured: Option<(f64, f64)>,
+    ) -> Vec<Series> {
+        let points: Vec<(f64, f64)> = curve
+            .iter()
+            .map(|p| (p.compute, self.pick((p.n_opt, p.d_opt))))
+            .collect();
+        let range = measured.unwrap_or((0.0, f64::INFINITY));
+        measured_and_extrapolated(label, color, SeriesKind::Line, points, range)
     }
 
     /// The band of a method's curve; None without intervals.
@@ -58,9 +66,34 @@ impl Optimum {
     }
 }
 
+/// The lowest and highest of `values` (finite, positive); None when none.
+fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// The compute the parametric law was fitted over: its runs' 6ND, else
+/// the range it reports.
+fn parametric_range(p: &slaw::allocate::AllocationReport) -> Option<(f64, f64)> {
+    span(p.runs.iter().map(|r| r.0)).or(p.compute_range)
+}
+
+/// " (group NAME)" for a figure of one group of several; empty without groups.
+fn group_suffix(g: &slaw::allocate::methods::GroupAllocation) -> String {
+    if g.group.is_empty() {
+        String::new()
+    } else {
+        format!(" (group {})", g.group)
+    }
+}
+
 /// N_opt (or D_opt) against C: the budgets' minima, every method's fitted
 /// allocation and its pointwise bootstrap band — each method's `curve`, the
-/// numbers its JSON carries.
+/// numbers its JSON carries; each line solid over the compute of the runs
+/// its method was fitted on and dashed past it (extrapolated), the largest
+/// run budget a dotted line.
 fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) -> Option<Figure> {
     let name = match which {
         Optimum::N => "N_opt",
@@ -69,6 +102,9 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
     let profiles = [("isoflop", &g.isoflop), ("envelope", &g.envelope)];
     let mut series = Vec::new();
     let mut bands = Vec::new();
+    // Each method's largest measured compute (the profiles' FLOPs column,
+    // the parametric law's 6ND: they differ when the column is not 6ND).
+    let mut runs_hi: Vec<f64> = Vec::new();
     for (k, (method, r)) in profiles.into_iter().enumerate() {
         let Some(r) = r else { continue };
         series.push(Series {
@@ -88,11 +124,13 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
             Optimum::N => r.exponent_n,
             Optimum::D => r.exponent_d,
         };
-        series.push(which.line(
+        let measured = span(r.budgets.iter().map(|b| b.compute));
+        runs_hi.extend(measured.map(|m| m.1));
+        series.extend(which.line(
             &r.curve,
             format!("{method}: {name} ~ C^{exponent:.3}"),
             k,
-            SeriesKind::Line,
+            measured,
         ));
         bands.extend(which.band(
             &r.curve,
@@ -105,11 +143,13 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
             Optimum::N => p.exponent_n,
             Optimum::D => 1.0 - p.exponent_n,
         };
-        series.push(which.line(
+        let measured = parametric_range(p);
+        runs_hi.extend(measured.map(|m| m.1));
+        series.extend(which.line(
             &p.curve,
             format!("parametric: {name} ~ C^{exponent:.3}"),
             2,
-            SeriesKind::Dashed,
+            measured,
         ));
         let level = p.bootstrap.as_ref().map_or(0.95, |b| b.level);
         bands.extend(which.band(
@@ -121,10 +161,28 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
     if series.iter().all(|s| s.points.is_empty()) {
         return None;
     }
+    let extrapolated = series.iter().any(|s| s.kind == SeriesKind::Dashed);
+    if extrapolated {
+        series.push(extrapolated_key("dashed: past the runs"));
+    }
+    // The largest run budget, where the lines turn dashed (when they reach
+    // past it), when the methods agree on it (within 1.5x); else the
+    // dashes alone say where each method's runs end.
+    let hi = runs_hi.iter().copied().fold(0.0, f64::max);
+    let lo = runs_hi.iter().copied().fold(f64::INFINITY, f64::min);
+    let vlines = if extrapolated && hi > 0.0 && hi <= 1.5 * lo {
+        vec![VLine::new(
+            hi,
+            format!("largest run budget {}", slaw::numbers::sci(hi)),
+            Mark::Event,
+        )]
+    } else {
+        Vec::new()
+    };
     Some(Figure {
         title: match which {
-            Optimum::N => "compute-optimal model size".into(),
-            Optimum::D => "compute-optimal training tokens".into(),
+            Optimum::N => format!("compute-optimal model size{}", group_suffix(g)),
+            Optimum::D => format!("compute-optimal training tokens{}", group_suffix(g)),
         },
         x_label: "compute C (FLOPs)".into(),
         y_label: match which {
@@ -133,7 +191,8 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
         },
         series,
         bands,
-        vlines: Vec::new(),
+        vlines,
+        zoom: None,
     })
 }
 
@@ -247,9 +306,10 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
             "isoflop".to_string(),
             Figure {
                 title: format!(
-                    "isoFLOP profiles of {} budgets, coloured by compute (dark: smallest; {} \
+                    "isoFLOP profiles of {} budgets{}, coloured by compute (dark: smallest; {} \
                      labelled)",
                     shown.len(),
+                    group_suffix(g),
                     labelled.len()
                 ),
                 x_label: "parameters N".into(),
@@ -257,6 +317,7 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
                 series,
                 bands: Vec::new(),
                 vlines: Vec::new(),
+                zoom: None,
             },
         ));
     }
@@ -276,7 +337,8 @@ pub fn allocation_figures(g: &slaw::allocate::methods::GroupAllocation) -> Vec<(
 /// al.'s figure 4, left). One contour through each asked budget's optimum,
 /// labelled with the budget and its loss ("C = 1e21: loss 2.3045"), the
 /// optimum marked on it; a few muted contours of other losses for the
-/// shape; the runs at their (6ND, N) always. A contour of loss l is traced
+/// shape; the runs at their (6ND, N) always; the frontier solid over the
+/// runs' compute and dashed past it. A contour of loss l is traced
 /// along N: the tokens D at which the law reaches l, and C = 6 N D.
 fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figure> {
     let par = g.parametric.as_ref()?;
@@ -307,6 +369,7 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
     } else {
         par.compute_range.unwrap_or((f64::INFINITY, 0.0))
     };
+    let measured = span(runs.iter().map(|r| r.0)).or(par.compute_range);
     let lo = asked.clone().fold(lo, f64::min);
     let hi = asked.fold(hi, f64::max);
     let (c_lo, c_hi) = (lo / 3.0, hi * 3.0);
@@ -357,15 +420,23 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
             });
         }
     }
-    series.push(Series {
-        label: format!("N_opt ~ C^{:.3} (parametric)", law.exponent_n()),
-        color: 1,
-        kind: SeriesKind::Dashed,
-        points: log_space(c_lo, c_hi, 40)
-            .into_iter()
-            .map(|c| (c, law.optimum(c).0))
-            .collect(),
-    });
+    // The frontier solid over the runs' compute, dashed past it.
+    let frontier: Vec<(f64, f64)> = log_space(c_lo, c_hi, 40)
+        .into_iter()
+        .map(|c| (c, law.optimum(c).0))
+        .collect();
+    let parts = measured_and_extrapolated(
+        format!("N_opt ~ C^{:.3} (parametric)", law.exponent_n()),
+        1,
+        SeriesKind::Line,
+        frontier,
+        measured.unwrap_or((0.0, f64::INFINITY)),
+    );
+    let dashed = parts.iter().any(|s| s.kind == SeriesKind::Dashed);
+    series.extend(parts);
+    if dashed {
+        series.push(extrapolated_key("dashed: past the runs"));
+    }
     series.push(Series {
         label: "optimum at each asked budget".into(),
         color: 1,
@@ -373,7 +444,10 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
         points: par.rows.iter().map(|r| (r.compute, r.n_opt)).collect(),
     });
     Some(Figure {
-        title: "parametric law: iso-loss contours through the asked budgets' optima".into(),
+        title: format!(
+            "parametric law{}: iso-loss contours through the asked budgets' optima",
+            group_suffix(g)
+        ),
         x_label: "compute C = 6ND (FLOPs)".into(),
         y_label: "parameters N".into(),
         series,
@@ -393,6 +467,7 @@ fn contours_figure(g: &slaw::allocate::methods::GroupAllocation) -> Option<Figur
                 mark: Mark::Event,
             })
             .collect(),
+        zoom: None,
     })
 }
 
@@ -462,6 +537,84 @@ const CONTOUR_TOLERANCE: f64 = 1.0 / 3000.0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// probe61 findings 6 and 7: the N_opt and D_opt lines are solid over
+    /// the runs' compute and dashed past it (to the asked budget, 2.8
+    /// decades on), the largest run budget marked, the legend saying what
+    /// the dashes mean; every figure of a group names it in its title.
+    #[test]
+    fn optimum_lines_are_dashed_past_the_runs_and_figures_name_their_group() {
+        let law =
+            slaw::allocate::Chinchilla::from_params(&[406.4, 0.34, 410.7, 0.28, 1.69]).unwrap();
+        let mut report = slaw::allocate::from_law(law, &[1e19, 1e21, 5.76e23]).unwrap();
+        report.runs = vec![(1e19, 1e8), (1e20, 4e8), (1e21, 1e9)];
+        let mut g = slaw::allocate::methods::GroupAllocation::from_parametric(report, 3);
+        g.group = "hoffmann".into();
+        let figs = allocation_figures(&g);
+        assert!(figs.len() >= 3, "{}", figs.len());
+        for (name, fig) in &figs {
+            assert!(
+                fig.title.contains("(group hoffmann)"),
+                "{name}: {}",
+                fig.title
+            );
+        }
+        let (_, nopt) = figs.iter().find(|f| f.0 == "nopt").unwrap();
+        let line: Vec<&Series> = nopt
+            .series
+            .iter()
+            .filter(|s| {
+                s.label.starts_with("parametric: N_opt") || (s.color == 2 && s.label.is_empty())
+            })
+            .filter(|s| matches!(s.kind, SeriesKind::Line | SeriesKind::Dashed))
+            .collect();
+        let solid: Vec<&&Series> = line.iter().filter(|s| s.kind == SeriesKind::Line).collect();
+        let dashed: Vec<&&Series> = line
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Dashed)
+            .collect();
+        assert!(!solid.is_empty() && !dashed.is_empty(), "{line:?}");
+        assert!(solid.iter().all(|s| s
+            .points
+            .iter()
+            .all(|p| (1e19 * 0.999..=1e21 * 1.001).contains(&p.0))));
+        // Dashed past the largest run, out to the asked 5.76e23.
+        let beyond = dashed
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .map(|p| p.0)
+            .fold(0.0, f64::max);
+        assert!(beyond >= 5.76e23 * 0.999, "{beyond}");
+        assert!(dashed
+            .iter()
+            .all(|s| s.points[1..].iter().all(|p| p.0 > 1e21 || p.0 < 1e19)));
+        let svg = crate::plot::to_svg(nopt).unwrap();
+        for want in [
+            "dashed: past the runs",
+            "largest run budget 1e21",
+            "compute-optimal model size (group hoffmann)",
+        ] {
+            assert!(svg.contains(want), "{want}");
+        }
+        // In the SVG, the dashes (short strokes of the parametric colour)
+        // reach right of the largest run's x.
+        let (texts, _) = crate::plot::testing::parse_svg(&svg);
+        let x_of = |label: &str| texts.iter().find(|t| t.2 == label).map(|t| t.0);
+        let x21 = x_of("1e21").expect("a 1e21 tick");
+        let green = svg
+            .split("<polyline")
+            .filter(|p| p.contains("stroke=\"#009E73\""))
+            .count();
+        assert!(green > 20, "{green} green strokes");
+        let paths = crate::plot::testing::parse_polylines(&svg);
+        assert!(paths.iter().any(|p| p.len() == 2 && p[0].0 > x21 + 50.0));
+        // Without groups, the plain titles.
+        g.group.clear();
+        assert_eq!(
+            optimum_figure(&g, Optimum::N).unwrap().title,
+            "compute-optimal model size"
+        );
+    }
 
     /// The contours figure: one contour per asked budget, labelled with
     /// the budget and its loss, whose every point has the law's loss at

@@ -1,7 +1,7 @@
 //! Axes: the plotted range of a figure, tick positions on log axes and
 //! their labels.
 
-use super::Figure;
+use super::{Figure, SeriesKind};
 
 pub(super) fn bounds(fig: &Figure) -> Option<((f64, f64), (f64, f64))> {
     let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
@@ -13,7 +13,12 @@ pub(super) fn bounds(fig: &Figure) -> Option<((f64, f64), (f64, f64))> {
         }
     };
     for s in &fig.series {
-        for &(x, y) in &s.points {
+        for (i, &(x, y)) in s.points.iter().enumerate() {
+            // An open interval's lower end is no calibrated level: it does
+            // not stretch the axis (its bar runs to the plot's bottom).
+            if s.kind == SeriesKind::OpenInterval && i % 2 == 0 {
+                continue;
+            }
             add(x, y);
         }
     }
@@ -39,15 +44,33 @@ pub(super) fn bounds(fig: &Figure) -> Option<((f64, f64), (f64, f64))> {
     Some((pad(xs, 0.04), pad(ys, 0.05)))
 }
 
-/// Tick positions on a log axis over [lo, hi]: powers of ten over many
-/// decades, 1-2-5 steps over one to a few, evenly spaced round numbers
-/// inside one decade; the first choice with at least three ticks in range.
-/// An end of the axis left without a label over more than a quarter of
-/// its length (data from 2160 with ticks from 4000, losses near 3 with
-/// ticks from 5) gets one more tick there ([`fill_ends`]).
+/// Tick positions on a log axis over [lo, hi]: every power of ten when at
+/// most [`MAX_DECADE_TICKS`] fit, else every k-th, evenly (never "1e19,
+/// 1e20, 1e22, 1e24"); 1-2-5 steps over one to a few decades (and where
+/// powers of ten would leave more than a quarter of the axis unlabelled at
+/// an end), evenly spaced round numbers inside one decade; the first
+/// choice with at least three ticks in range. An axis of 1-2-5 steps or
+/// round numbers whose end is left without a label over more than a
+/// quarter of its length (data from 2160 with ticks from 4000, losses
+/// near 3 with ticks from 5) gets one more tick there ([`fill_ends`]); an
+/// axis of powers of ten never gets one (no "4e9" among powers of ten).
 pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let t = main_ticks(lo, hi);
+    if is_decades(&t) {
+        return t;
+    }
     fill_ends(lo, hi, t)
+}
+
+/// The most powers of ten an axis labels one by one; past that, every
+/// k-th (k the smallest that keeps them at most this many).
+pub const MAX_DECADE_TICKS: usize = 10;
+
+/// Whether every tick is a power of ten (at least two of them).
+fn is_decades(t: &[f64]) -> bool {
+    t.len() >= 2
+        && t.iter()
+            .all(|v| (v.log10() - v.log10().round()).abs() < 1e-9)
 }
 
 /// Where the ticks leave more than a quarter of a log axis without a label
@@ -92,35 +115,63 @@ fn main_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
     let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
     let decades = (hi / lo).log10();
-    let with = |mantissas: &[f64], every: i32| -> Vec<f64> {
-        let mut v = Vec::new();
-        for k in k0..=k1 {
-            if (k - k0) % every != 0 {
-                continue;
-            }
-            for &m in mantissas {
-                let t = m * 10f64.powi(k);
-                if inside(t) {
-                    v.push(t);
-                }
-            }
-        }
-        v
-    };
-    let every = ((decades / 7.0).ceil() as i32).max(1);
-    for (ms, min_decades) in [(&[1.0][..], 2.0), (&[1.0, 2.0, 5.0][..], 0.7)] {
-        if decades >= min_decades {
-            let t = with(ms, if ms.len() == 1 { every } else { 1 });
-            if t.len() >= 3 && t.len() <= 12 {
+    let powers: Vec<i32> = (k0..=k1).filter(|&k| inside(10f64.powi(k))).collect();
+    if decades >= 2.0 && powers.len() >= 2 {
+        // Every k-th power, the phase that leaves the least unlabelled at
+        // the ends.
+        let every = powers.len().div_ceil(MAX_DECADE_TICKS).max(1);
+        let best = (0..every)
+            .map(|phase| {
+                let t: Vec<f64> = powers
+                    .iter()
+                    .skip(phase)
+                    .step_by(every)
+                    .map(|&k| 10f64.powi(k))
+                    .collect();
+                let gap = match (t.first(), t.last()) {
+                    (Some(&a), Some(&b)) => (a / lo).log10().max((hi / b).log10()),
+                    _ => f64::INFINITY,
+                };
+                (t, gap)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(t, gap)| (t, gap / decades));
+        if let Some((t, gap_share)) = best {
+            // Powers of ten that leave more than a quarter of the axis
+            // without a label at an end: 1-2-5 steps when they fit.
+            if t.len() >= 3 && gap_share <= 0.25 {
                 return t;
             }
+            let steps = one_two_five(lo, hi);
+            if steps.len() >= 3 && steps.len() <= 12 {
+                return steps;
+            }
+            if t.len() >= 3 || every > 1 {
+                return t;
+            }
+        }
+    }
+    if decades >= 0.7 {
+        let t = one_two_five(lo, hi);
+        if t.len() >= 3 && t.len() <= 12 {
+            return t;
         }
     }
     linear_ticks(lo, hi, 8)
 }
 
+/// 1, 2 and 5 times every power of ten in [lo, hi].
+fn one_two_five(lo: f64, hi: f64) -> Vec<f64> {
+    let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    (k0..=k1)
+        .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
+        .filter(|&t| inside(t))
+        .collect()
+}
+
 /// Round-number ticks about `target` apart in count over [lo, hi].
-fn linear_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+pub(super) fn linear_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     let raw = (hi - lo) / target as f64;
     let mag = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
@@ -217,6 +268,43 @@ mod tests {
         assert_eq!(log_ticks(1.5, 60.0), vec![2.0, 5.0, 10.0, 20.0, 50.0]);
         // Many decades: every other power.
         assert!(log_ticks(1e2, 1e20).len() <= 12);
+    }
+
+    /// probe61 finding 9: an axis of powers of ten labels every power when
+    /// they fit, else every k-th evenly (no "1e19, 1e20, 1e22, 1e24"), and
+    /// never mixes in a round number ("4e9" among powers of ten); an axis
+    /// whose powers would leave an end unlabelled takes 1-2-5 steps.
+    #[test]
+    fn decade_ticks_are_even_and_unmixed() {
+        let even = |t: &[f64]| {
+            t.windows(2)
+                .map(|w| (w[1] / w[0]).log10().round() as i32)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                == 1
+        };
+        // 1.3e18 to 5e25 (the isoflop N_opt figures): every power.
+        let t = log_ticks(1.3e18, 5e25);
+        assert_eq!(t, (19..=25).map(|k| 10f64.powi(k)).collect::<Vec<_>>());
+        // Many decades: every k-th, evenly, at most MAX_DECADE_TICKS.
+        for (lo, hi) in [(1e2, 1e20), (30.0, 2e15), (5e-3, 1e14), (2e18, 1e25)] {
+            let t = log_ticks(lo, hi);
+            assert!(t.len() >= 3 && t.len() <= MAX_DECADE_TICKS, "{t:?}");
+            assert!(even(&t), "{lo}..{hi}: {t:?}");
+            assert!(is_decades(&t), "{t:?}");
+        }
+        // Three to four decades: powers of ten alone, or 1-2-5 throughout
+        // (8e8 to 6e11: 1e9..1e11 would leave a quarter unlabelled).
+        for (lo, hi) in [(8e8, 6e11), (1.5e9, 2e13), (2e7, 1e10)] {
+            let t = log_ticks(lo, hi);
+            let decades = is_decades(&t);
+            let steps = t.iter().all(|v| {
+                let m = v / 10f64.powf(v.log10().floor());
+                [1.0, 2.0, 5.0].iter().any(|x| (m - x).abs() < 1e-9)
+            });
+            assert!(decades || steps, "{lo}..{hi}: {t:?}");
+            assert!(t.len() >= 3, "{t:?}");
+        }
     }
 
     /// probe44's nit: an end of a log axis without a label over a quarter

@@ -24,6 +24,11 @@ pub enum SeriesKind {
     /// (x, hi), one bar per pair (an interval at one input, such as a
     /// prediction's).
     Interval,
+    /// An interval open below: pairs as [`SeriesKind::Interval`], the upper
+    /// end calibrated (capped), the lower end not (no cap: an arrowhead
+    /// pointing down). Its lower end does not set the y range: below the
+    /// plot it is drawn to the axis.
+    OpenInterval,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +41,10 @@ pub struct Figure {
     pub bands: Vec<Band>,
     /// Vertical lines, e.g. the budget, the target, a phase transition.
     pub vlines: Vec<VLine>,
+    /// An x range drawn again in a panel right of the plot, on a linear x
+    /// axis with its own y range (where curves that differ only at the end
+    /// of a log axis pile up).
+    pub zoom: Option<(f64, f64)>,
 }
 
 /// A shaded band: (x, low, high) per point.
@@ -71,5 +80,59 @@ impl VLine {
             label: label.into(),
             mark,
         }
+    }
+}
+
+/// `points` (ascending in x) as a curve measured (fitted) over `range` and
+/// extrapolated outside it: the part inside solid (`kind`), the parts
+/// outside dashed, each sharing its end point with the inside part so that
+/// the curve stays joined. The label goes on the first non-empty part.
+pub fn measured_and_extrapolated(
+    label: String,
+    color: usize,
+    kind: SeriesKind,
+    points: Vec<(f64, f64)>,
+    range: (f64, f64),
+) -> Vec<Series> {
+    let (lo, hi) = (range.0 * (1.0 - 1e-12), range.1 * (1.0 + 1e-12));
+    let inside: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.0 >= lo && p.0 <= hi)
+        .collect();
+    let mut below: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 < lo).collect();
+    let mut above: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 > hi).collect();
+    if let (Some(&f), false) = (inside.first(), below.is_empty()) {
+        below.push(f);
+    }
+    if let (Some(&l), false) = (inside.last(), above.is_empty()) {
+        above.insert(0, l);
+    }
+    let mut out = Vec::new();
+    let mut label = Some(label);
+    for (pts, k) in [
+        (inside, kind),
+        (below, SeriesKind::Dashed),
+        (above, SeriesKind::Dashed),
+    ] {
+        if pts.len() >= 2 {
+            out.push(Series {
+                label: label.take().unwrap_or_default(),
+                color,
+                kind: k,
+                points: pts,
+            });
+        }
+    }
+    out
+}
+
+/// The legend entry saying what a dashed line means (no points: a key).
+pub fn extrapolated_key(text: &str) -> Series {
+    Series {
+        label: text.to_string(),
+        color: 6,
+        kind: SeriesKind::Dashed,
+        points: Vec::new(),
     }
 }

@@ -1,6 +1,9 @@
 //! The figure of `slaw fit`.
 
-use super::{log_space, tick_label, Band, Figure, Series, SeriesKind, MUTED};
+use super::{
+    extrapolated_key, log_space, measured_and_extrapolated, tick_label, Band, Figure, Series,
+    SeriesKind, MUTED,
+};
 use slaw::analysis::GroupFit;
 use slaw::law::Law;
 use slaw::observations::Observations;
@@ -33,10 +36,13 @@ fn group_label(column: Option<&str>, group: &str) -> String {
 }
 
 /// The figure for `slaw fit`: for a one-input law, data and fitted curve per
-/// group on log-log axes with held-out points hollow, the bootstrap band
-/// along the curve (the noise of the points), predictions as triangles with
-/// their extrapolation intervals (bars; one group: also the band from the
-/// data's edge out to them); for a law of several inputs, predicted against
+/// group on log-log axes with held-out points hollow, the curve solid over
+/// the fitted points' range and dashed past it (extrapolated), the
+/// bootstrap band along the curve (the noise of the points), predictions as
+/// triangles with their extrapolation intervals (bars; one group: also the
+/// band from the data's edge out to them; several: each group's set a
+/// little right of its x, in group order, so that bars at one x stay
+/// distinguishable); for a law of several inputs, predicted against
 /// observed, each prediction a triangle on y = x with its bootstrap interval
 /// shaded. `group_col` names the groups' column in the legend.
 pub fn fit_figure(
@@ -51,6 +57,26 @@ pub fn fit_figure(
     let multi = fits.len() > 1;
     use slaw::numbers::percent;
     if law.inputs.len() == 1 {
+        // Several groups' predictions at one x: each group's drawn a
+        // little apart, right of the x in group order (11 pixels or so
+        // each on the plot, clear of the points and curves there).
+        let all_x = fits.iter().flat_map(|g| {
+            g.train_idx
+                .iter()
+                .chain(&g.held_idx)
+                .map(|&i| obs.point(i)[0])
+                .chain(g.predictions.iter().map(|p| p.at[0]))
+        });
+        let (x_min, x_max) = all_x
+            .filter(|x| *x > 0.0 && x.is_finite())
+            .fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
+        let dodge = if multi && x_min < x_max {
+            0.016 * (x_max / x_min).ln()
+        } else {
+            0.0
+        };
+        let shift = |k: usize| (dodge * (k + 1) as f64).exp();
+        let mut any_dashed = false;
         let mut labelled_band = false;
         let mut bar_level = None;
         let mut interpolated = false;
@@ -83,15 +109,21 @@ pub fn fit_figure(
                 Vec::new()
             };
             if !grid.is_empty() {
-                series.push(Series {
-                    label: label.clone(),
-                    color: k,
-                    kind: SeriesKind::Line,
-                    points: grid
-                        .iter()
+                // Solid over the fitted points, dashed past them.
+                let f_lo = fitted_x.iter().copied().fold(f64::INFINITY, f64::min);
+                let f_hi = fitted_x.iter().copied().fold(0.0, f64::max);
+                let range = if f_lo <= f_hi { (f_lo, f_hi) } else { (lo, hi) };
+                let parts = measured_and_extrapolated(
+                    label.clone(),
+                    k,
+                    SeriesKind::Line,
+                    grid.iter()
                         .map(|&x| (x, law.predict(&[x], &g.fit.params)))
                         .collect(),
-                });
+                    range,
+                );
+                any_dashed |= parts.iter().any(|s| s.kind == SeriesKind::Dashed);
+                series.extend(parts);
             }
             // The bootstrap band along the whole curve.
             if let Some(b) = g.bootstrap.as_ref().filter(|b| !b.draws.is_empty()) {
@@ -191,7 +223,11 @@ pub fn fit_figure(
             if !g.held_idx.is_empty() {
                 series.push(held_out(k, pts(&g.held_idx)));
             }
-            let preds: Vec<(f64, f64)> = g.predictions.iter().map(|p| (p.at[0], p.value)).collect();
+            let preds: Vec<(f64, f64)> = g
+                .predictions
+                .iter()
+                .map(|p| (p.at[0] * shift(k), p.value))
+                .collect();
             if !preds.is_empty() {
                 series.push(Series {
                     label: match (multi, preds.len()) {
@@ -207,7 +243,7 @@ pub fn fit_figure(
             let bars: Vec<(f64, f64)> = g
                 .predictions
                 .iter()
-                .filter_map(|p| p.extrapolation_interval.map(|iv| (p.at[0], iv)))
+                .filter_map(|p| p.extrapolation_interval.map(|iv| (p.at[0] * shift(k), iv)))
                 .flat_map(|(x, iv)| [(x, iv.lo), (x, iv.hi)])
                 .collect();
             if !bars.is_empty() {
@@ -240,7 +276,14 @@ pub fn fit_figure(
             let mut key = Vec::new();
             for (kind, label) in [
                 (SeriesKind::Points, "fitted points".to_string()),
-                (SeriesKind::Marker, "predictions".to_string()),
+                (
+                    SeriesKind::Marker,
+                    if dodge > 0.0 {
+                        "predictions (set apart in x)".to_string()
+                    } else {
+                        "predictions".to_string()
+                    },
+                ),
             ] {
                 if any(kind) {
                     key.push((kind, label));
@@ -266,6 +309,9 @@ pub fn fit_figure(
                 points: Vec::new(),
             }));
         }
+        if any_dashed {
+            series.push(extrapolated_key("dashed: extrapolated"));
+        }
         let x_name = obs.input_names.first().cloned().unwrap_or_default();
         Figure {
             title: format!("{}: {}", law.name, law.formula),
@@ -274,6 +320,7 @@ pub fn fit_figure(
             series,
             bands,
             vlines: Vec::new(),
+            zoom: None,
         }
     } else {
         let mut all = Vec::new();
@@ -367,6 +414,7 @@ pub fn fit_figure(
             series,
             bands,
             vlines: Vec::new(),
+            zoom: None,
         }
     }
 }
@@ -408,6 +456,63 @@ mod tests {
         };
         let fits = slaw::analysis::run(&job, &obs, &|| {}).unwrap();
         (law, obs, fits)
+    }
+
+    /// probe61 findings 6 and 11: several groups' predictions at one x are
+    /// set apart (each group's triangle and bar at its own x, right of the
+    /// asked one, in group order); each fitted curve is solid over its
+    /// points and dashed past them.
+    #[test]
+    fn group_predictions_at_one_x_are_set_apart_and_extrapolation_is_dashed() {
+        let (law, obs, fits) = power_fit(4, &[1e7]);
+        let fig = fit_figure(&law, &obs, &fits, "loss", Some("model_size"));
+        let markers: Vec<(usize, f64)> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Marker && !s.points.is_empty())
+            .map(|s| (s.color, s.points[0].0))
+            .collect();
+        assert_eq!(markers.len(), 4);
+        assert!(
+            markers.windows(2).all(|w| w[1].1 > w[0].1 * 1.05),
+            "{markers:?}"
+        );
+        assert!(markers.iter().all(|m| m.1 > 1e7), "{markers:?}");
+        for (color, x) in &markers {
+            let bar = fig
+                .series
+                .iter()
+                .find(|s| {
+                    s.kind == SeriesKind::Interval && s.color == *color && !s.points.is_empty()
+                })
+                .unwrap();
+            assert_eq!(bar.points[0].0, *x);
+        }
+        assert!(legend(&fig).contains(&"predictions (set apart in x)".to_string()));
+        // Solid up to the last fitted point (1e3 * 2^11), dashed past it.
+        let last = 1e3 * 2f64.powi(11) * (1.0 + 1e-9);
+        for s in &fig.series {
+            match s.kind {
+                SeriesKind::Line => assert!(s.points.iter().all(|p| p.0 <= last)),
+                SeriesKind::Dashed if !s.points.is_empty() => {
+                    assert!(s.points[1..].iter().all(|p| p.0 > last))
+                }
+                _ => {}
+            }
+        }
+        assert!(fig
+            .series
+            .iter()
+            .any(|s| s.kind == SeriesKind::Dashed && s.points.last().is_some_and(|p| p.0 >= 1e7)));
+        // One group: the prediction at its x.
+        let (law, obs, fits) = power_fit(1, &[1e7]);
+        let fig = fit_figure(&law, &obs, &fits, "loss", None);
+        let m = fig
+            .series
+            .iter()
+            .find(|s| s.kind == SeriesKind::Marker)
+            .unwrap();
+        assert_eq!(m.points[0].0, 1e7);
     }
 
     /// `slaw fit --plot` draws what the text reports: the bootstrap band
@@ -495,13 +600,14 @@ mod tests {
         let names = legend(&fig);
         assert!(names.contains(&"model_size = 1e8".to_string()), "{names:?}");
         assert!(names.contains(&"model_size = 2e8".to_string()), "{names:?}");
-        let key = &names[names.len() - 3..];
+        let key = &names[names.len() - 4..];
         assert_eq!(
             key,
             [
                 "fitted points",
-                "predictions",
-                "95% extrapolation intervals"
+                "predictions (set apart in x)",
+                "95% extrapolation intervals",
+                "dashed: extrapolated"
             ],
             "{names:?}"
         );

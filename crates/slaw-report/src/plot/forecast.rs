@@ -1,7 +1,9 @@
 //! The figure of `slaw forecast`: observed curve (fitted part filled,
 //! the rest hollow), the forecast and its shaded interval band.
 
-use super::{Band, Figure, Mark, Series, SeriesKind, VLine};
+use super::{
+    extrapolated_key, measured_and_extrapolated, Band, Figure, Mark, Series, SeriesKind, VLine,
+};
 use slaw::forecast::job::ForecastOutput;
 
 pub fn forecast_figure(o: &ForecastOutput) -> Figure {
@@ -26,13 +28,19 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
             kind: SeriesKind::HollowPoints,
             points: obs(false),
         },
-        Series {
-            label: "forecast".into(),
-            color: 3,
-            kind: SeriesKind::Line,
-            points: o.curve_points.iter().map(|p| (p.step, p.loss)).collect(),
-        },
     ];
+    // The law solid over the steps it was fitted on, dashed past them.
+    let forecast: Vec<(f64, f64)> = o.curve_points.iter().map(|p| (p.step, p.loss)).collect();
+    let first = forecast.first().map_or(until, |p| p.0);
+    let parts = measured_and_extrapolated(
+        "forecast".into(),
+        3,
+        SeriesKind::Line,
+        forecast,
+        (first, until),
+    );
+    let dashed = parts.iter().any(|s| s.kind == SeriesKind::Dashed);
+    series.extend(parts);
     let mut bands = Vec::new();
     if let Some(level) = o.bootstrap.map(|b| b.level) {
         bands.push(Band {
@@ -55,6 +63,9 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
         });
     }
     series.retain(|s| !s.points.is_empty());
+    if dashed {
+        series.push(extrapolated_key("dashed: extrapolated"));
+    }
     Figure {
         title: format!(
             "{}: {} law fitted up to step {}",
@@ -67,6 +78,7 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
         series,
         bands,
         vlines: vec![VLine::new(until, "end of fit", Mark::Event)],
+        zoom: None,
     }
 }
 
@@ -74,11 +86,17 @@ pub fn forecast_figure(o: &ForecastOutput) -> Figure {
 /// fitted data everywhere) with the law's fit through each (a dark line),
 /// and each predicted schedule's curve (line) with its shaded interval band
 /// and the interval of its final loss as a bar (the band is often only a
-/// few pixels wide: the bar shows it at the step that matters).
+/// few pixels wide: the bar shows it at the step that matters). The fits
+/// are black, so no schedule is (the palette's black skipped). Schedules
+/// that differ only near their end (WSD decays, which pile up at the end
+/// of the log axis) are drawn again in a zoom on a linear step axis, from
+/// a little before the step where they part.
 pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     let mut series = Vec::new();
     let mut bands = Vec::new();
-    let mut color = 0;
+    // The palette without its black (6), the fits' colour.
+    let mut colors = (0..).filter(|c| *c != 6);
+    let mut color = colors.next().unwrap_or(0);
     for (name, pts) in &w.fitted {
         series.push(Series {
             label: format!("{name} (fitted run)"),
@@ -86,7 +104,7 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
             kind: SeriesKind::Points,
             points: pts.iter().map(|p| (p.0, p.1)).collect(),
         });
-        color += 1;
+        color = colors.next().unwrap_or(0);
     }
     // The law's fit through each run, over its points, on top of them.
     for (k, (_, pts)) in w.fitted.iter().enumerate() {
@@ -112,7 +130,7 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
     );
     for (k, p) in w.predictions.iter().enumerate() {
         series.push(Series {
-            label: format!("{} (predicted)", labels[k]),
+            label: predicted_label(&labels[k]),
             color,
             kind: SeriesKind::Line,
             points: p.points.iter().map(|q| (q.step, q.loss)).collect(),
@@ -142,7 +160,7 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
                 points: vec![(bar_steps[k], lo), (bar_steps[k], hi)],
             });
         }
-        color += 1;
+        color = colors.next().unwrap_or(0);
     }
     if let (Some(l), true) = (level, series.iter().any(|s| s.kind == SeriesKind::Interval)) {
         series.push(Series {
@@ -175,7 +193,57 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
         series,
         bands,
         vlines: vec![],
+        zoom: parting_zoom(&w.predictions, &bar_steps),
     }
+}
+
+/// A predicted schedule's legend label: "NAME (predicted)" when that fits
+/// the legend; a WSD decay of the search, "wsd decay 10% (from step
+/// 21800)", as "wsd 10%, decay from 21800" (its decay start kept whole);
+/// else the name alone.
+fn predicted_label(name: &str) -> String {
+    if name.chars().count() <= LABEL_ROOM {
+        return format!("{name} (predicted)");
+    }
+    let wsd = name
+        .strip_prefix("wsd decay ")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(|r| r.split_once(" (from step "));
+    match wsd {
+        Some((fraction, start)) => format!("wsd {fraction}, decay from {start}"),
+        None => name.to_string(),
+    }
+}
+
+/// The zoom of the what-if figure: from a little before the first step at
+/// which two schedules' predicted losses part to a little past the last
+/// bar, when they part in the last half of the steps (before that the log
+/// axis shows them apart already); None for one schedule.
+fn parting_zoom(
+    predictions: &[slaw::forecast::whatif::Prediction],
+    bar_steps: &[f64],
+) -> Option<(f64, f64)> {
+    let (first, rest) = predictions.split_first()?;
+    if rest.is_empty() {
+        return None;
+    }
+    let parts = first.points.iter().find(|q| {
+        rest.iter().any(|p| {
+            p.at(q.step)
+                .is_some_and(|r| (r.loss - q.loss).abs() > 1e-9 * q.loss.abs())
+        })
+    })?;
+    let end = predictions
+        .iter()
+        .map(|p| p.last().step)
+        .fold(0.0, f64::max);
+    let start = first.points.first()?.step;
+    if !(parts.step > start + 0.5 * (end - start) && end > parts.step) {
+        return None;
+    }
+    let width = end - parts.step;
+    let right = bar_steps.iter().copied().fold(end, f64::max);
+    Some((parts.step - 0.15 * width, right + 0.06 * width))
 }
 
 /// The legend labels of the predicted schedules, and the settings common

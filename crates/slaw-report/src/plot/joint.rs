@@ -1,12 +1,16 @@
 //! Figures of `slaw joint` and `slaw methods`.
 
-use super::{log_space, Band, Figure, Series, SeriesKind};
+use super::{
+    extrapolated_key, log_space, measured_and_extrapolated, Band, Figure, Series, SeriesKind,
+};
 use slaw::joint::decision::Recommendation;
 use slaw::joint::{Form, MethodFit, Runs};
 
 /// One figure per (method, factor): loss against fine-tuning data for each
-/// factor value, the fitted curve of `form`, held-out runs hollow. Returns
-/// (method, factor, figure).
+/// factor value, the fitted curve of `form`, held-out runs hollow. Each
+/// curve is solid over the data sizes of its value's fitted runs and dashed
+/// past them (extrapolated); a value whose runs are all held out is dashed
+/// throughout and says so. Returns (method, factor, figure).
 pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String, String, Figure)> {
     let mut out = Vec::new();
     for m in fits {
@@ -28,19 +32,34 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
             let d_lo = rs.iter().map(|r| r.d).fold(f64::INFINITY, f64::min);
             let d_hi = rs.iter().map(|r| r.d).fold(0.0, f64::max);
             let mut series = Vec::new();
+            let mut any_dashed = false;
             for (c, &x) in xs.iter().enumerate() {
                 let held = |r: &&&slaw::joint::Run| slaw::joint::is_held(runs, r);
                 let mine: Vec<_> = rs.iter().filter(|r| r.x == x).collect();
-                let curve = log_space(d_lo, d_hi, 100)
+                let curve: Vec<(f64, f64)> = log_space(d_lo, d_hi, 100)
                     .into_iter()
                     .filter_map(|d| ff.predict(&fac.factor, x, d).map(|l| (d, l)))
                     .collect();
-                series.push(Series {
-                    label: format!("{} = {}", fac.factor, crate::report::num(x)),
-                    color: c,
-                    kind: SeriesKind::Line,
-                    points: curve,
-                });
+                let label = format!("{} = {}", fac.factor, crate::report::num(x));
+                let fitted: Vec<f64> = mine.iter().filter(|r| !held(r)).map(|r| r.d).collect();
+                let lo = fitted.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = fitted.iter().copied().fold(0.0, f64::max);
+                if lo <= hi {
+                    let parts =
+                        measured_and_extrapolated(label, c, SeriesKind::Line, curve, (lo, hi));
+                    any_dashed |= parts.iter().any(|s| s.kind == SeriesKind::Dashed);
+                    series.extend(parts);
+                } else {
+                    // Every run of this value held out: the whole curve is
+                    // a prediction.
+                    any_dashed = true;
+                    series.push(Series {
+                        label: format!("{label} (held out)"),
+                        color: c,
+                        kind: SeriesKind::Dashed,
+                        points: curve,
+                    });
+                }
                 series.push(Series {
                     label: String::new(),
                     color: c,
@@ -62,6 +81,9 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
                         .collect(),
                 });
             }
+            if any_dashed {
+                series.push(extrapolated_key("dashed: extrapolated"));
+            }
             out.push((
                 m.method.clone(),
                 fac.factor.clone(),
@@ -77,6 +99,7 @@ pub fn joint_figures(runs: &Runs, fits: &[MethodFit], form: Form) -> Vec<(String
                     series,
                     bands: vec![],
                     vlines: vec![],
+                    zoom: None,
                 },
             ));
         }
@@ -229,5 +252,6 @@ pub fn critical_figure(r: &Recommendation) -> Figure {
         series,
         bands,
         vlines: vec![],
+        zoom: None,
     }
 }

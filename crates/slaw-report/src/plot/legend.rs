@@ -45,6 +45,7 @@ pub(super) enum Swatch {
     Cross(RGBColor),
     Band(RGBColor),
     Interval(RGBColor),
+    OpenInterval(RGBColor),
 }
 
 pub(super) fn vline_style(m: Mark) -> (RGBColor, Swatch) {
@@ -77,6 +78,7 @@ pub(super) fn legend_entries(fig: &Figure) -> Vec<(Swatch, String)> {
                 SeriesKind::Marker => Swatch::Marker(c),
                 SeriesKind::Cross => Swatch::Cross(c),
                 SeriesKind::Interval => Swatch::Interval(c),
+                SeriesKind::OpenInterval => Swatch::OpenInterval(c),
             },
             s.label.clone(),
         ));
@@ -144,6 +146,16 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
                 for yy in [y - 7, y + 7] {
                     area.draw(&PathElement::new(vec![(13, yy), (23, yy)], style))?;
                 }
+            }
+            Swatch::OpenInterval(c) => {
+                // A cap on top, an arrowhead pointing down below.
+                let style = c.stroke_width(2);
+                area.draw(&PathElement::new(vec![(18, y - 7), (18, y + 7)], style))?;
+                area.draw(&PathElement::new(vec![(13, y - 7), (23, y - 7)], style))?;
+                area.draw(&PathElement::new(
+                    vec![(13, y + 2), (18, y + 7), (23, y + 2)],
+                    style,
+                ))?;
             }
         }
         let text = fitted_label(area, label, &font, w as i32 - 38 - 6);

@@ -25,7 +25,9 @@ mod testing;
 
 pub use allocation::allocation_figures;
 pub use axes::{log_ticks, tick_label};
-pub use figure::{Band, Figure, Mark, Series, SeriesKind, VLine};
+pub use figure::{
+    extrapolated_key, measured_and_extrapolated, Band, Figure, Mark, Series, SeriesKind, VLine,
+};
 pub use fit::fit_figure;
 pub use names::file_suffixes;
 pub use palette::{palette, sequential, MUTED, SEQUENTIAL};

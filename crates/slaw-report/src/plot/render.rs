@@ -135,12 +135,33 @@ where
     } else {
         root.split_horizontally(SIZE.0 - LEGEND_W)
     };
+    // A zoom: the plot split, the zoomed x range on the right on a linear
+    // x axis; the title over both.
+    let zoom = fig
+        .zoom
+        .filter(|&(a, b)| a > 0.0 && b > a && b.is_finite())
+        .and_then(|(a, b)| Some(((a, b), zoom_y(fig, (a, b))?)));
+    let (title, title_size) = fitted_title(&plot_area, &fig.title);
+    let (main_area, zoom_area, caption) = match zoom {
+        Some(_) => {
+            let rest = plot_area
+                .margin(10, 0, 0, 0)
+                .titled(&title, ("sans-serif", title_size))
+                .map_err(e)?;
+            let w = rest.dim_in_pixel().0;
+            let (a, b) = rest.split_horizontally(w * 56 / 100);
+            (a, Some(b), None)
+        }
+        None => (plot_area, None, Some((title, title_size))),
+    };
     let (xt, yt) = (log_ticks(x0, x1), log_ticks(y0, y1));
     let (xm, ym) = (minor_ticks(x0, x1, &xt), minor_ticks(y0, y1, &yt));
     let (x_sci, y_sci) = (scientific_from(&xt), scientific_from(&yt));
-    let (title, title_size) = fitted_title(&plot_area, &fig.title);
-    let mut chart = ChartBuilder::on(&plot_area)
-        .caption(&title, ("sans-serif", title_size))
+    let mut builder = ChartBuilder::on(&main_area);
+    if let Some((title, size)) = &caption {
+        builder.caption(title, ("sans-serif", *size));
+    }
+    let mut chart = builder
         .margin(14)
         .x_label_area_size(52)
         .y_label_area_size(72)
@@ -167,18 +188,114 @@ where
         .light_line_style(BLACK.mix(0.05))
         .draw()
         .map_err(e)?;
+    // The zoomed range, lightly shaded on the main plot.
+    if let Some(((a, b), _)) = zoom {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a.max(x0), y0), (b.min(x1), y1)],
+                BLACK.mix(0.06).filled(),
+            )))
+            .map_err(e)?;
+    }
+    draw_content(&mut chart, fig, (x0, x1), (y0, y1))?;
+    if let (Some(area), Some(((a, b), (zy0, zy1)))) = (zoom_area, zoom) {
+        let xt = super::axes::linear_ticks(a, b, 4);
+        let yt = log_ticks(zy0, zy1);
+        let ym = minor_ticks(zy0, zy1, &yt);
+        let y_sci = scientific_from(&yt);
+        let x_sci = scientific_from(&xt);
+        let mut z = ChartBuilder::on(&area)
+            .margin(14)
+            .x_label_area_size(52)
+            .y_label_area_size(56)
+            .build_cartesian_2d(
+                a..b,
+                (zy0..zy1)
+                    .log_scale()
+                    .with_key_points(yt)
+                    .with_light_points(ym),
+            )
+            .map_err(e)?;
+        z.configure_mesh()
+            .x_labels(5)
+            .x_desc(format!(
+                "{}, linear scale (zoom)",
+                fig.x_label
+                    .replace(" (log scale)", "")
+                    .replace(", log scale", "")
+            ))
+            .x_label_formatter(&|v| tick_label_on(*v, x_sci))
+            .y_label_formatter(&|v| tick_label_on(*v, y_sci))
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(BLACK.mix(0.05))
+            .draw()
+            .map_err(e)?;
+        draw_content(&mut z, fig, (a, b), (zy0, zy1))?;
+    }
+    if !entries.is_empty() {
+        draw_legend(&legend_area, &entries).map_err(e)?;
+    }
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+/// The y range of a zoom on x in [a, b]: the points, bands and interval
+/// ends there (open lower ends left out), padded as the main plot.
+fn zoom_y(fig: &Figure, (a, b): (f64, f64)) -> Option<(f64, f64)> {
+    let mut zoomed = fig.clone();
+    let inside = |x: f64| x >= a && x <= b;
+    for s in &mut zoomed.series {
+        if matches!(s.kind, SeriesKind::Interval | SeriesKind::OpenInterval) {
+            let pairs: Vec<(f64, f64)> = s
+                .points
+                .chunks_exact(2)
+                .filter(|p| inside(p[0].0))
+                .flat_map(|p| [p[0], p[1]])
+                .collect();
+            s.points = pairs;
+        } else {
+            s.points.retain(|p| inside(p.0));
+        }
+    }
+    for band in &mut zoomed.bands {
+        band.points.retain(|p| inside(p.0));
+    }
+    zoomed.vlines.clear();
+    bounds(&zoomed).map(|(_, y)| y)
+}
+
+/// The bands, vertical lines and series of `fig` on a chart over x in
+/// [x0, x1] and y in [y0, y1]: what lies outside the x range is left out
+/// (a zoom), an open interval's lower end below the plot drawn to its
+/// bottom.
+fn draw_content<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    fig: &Figure,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> std::result::Result<(), String>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let in_x = |x: f64| x >= x0 * (1.0 - 1e-12) && x <= x1 * (1.0 + 1e-12);
     for b in &fig.bands {
         let pts: Vec<(f64, f64, f64)> = b
             .points
             .iter()
             .copied()
-            .filter(|&(x, lo, hi)| x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite())
+            .filter(|&(x, lo, hi)| x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite() && in_x(x))
             .collect();
         if pts.len() < 2 {
             continue;
         }
-        let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2)).collect();
-        poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
+        let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2.min(y1))).collect();
+        poly.extend(pts.iter().rev().map(|p| (p.0, p.1.max(y0))));
         chart
             .draw_series(std::iter::once(Polygon::new(
                 poly,
@@ -186,7 +303,7 @@ where
             )))
             .map_err(e)?;
     }
-    for v in &fig.vlines {
+    for v in fig.vlines.iter().filter(|v| in_x(v.x)) {
         let (c, _) = vline_style(v.mark);
         let line = vec![(v.x, y0), (v.x, y1)];
         match v.mark {
@@ -212,8 +329,15 @@ where
             .points
             .iter()
             .copied()
-            .filter(|&(x, y)| x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite())
+            .filter(|&(x, y)| x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite() && in_x(x))
             .collect();
+        // Interval pairs (x, lo), (x, hi) inside the x range.
+        let pairs = || {
+            s.points.chunks_exact(2).filter(|p| {
+                let ((x, lo), (x2, hi)) = (p[0], p[1]);
+                x == x2 && x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite() && in_x(x)
+            })
+        };
         match line_kind(s) {
             SeriesKind::Line => chart
                 .draw_series(LineSeries::new(pts, c.stroke_width(w)))
@@ -243,13 +367,7 @@ where
                 // One bar per pair (x, lo), (x, hi), with caps 5 px either
                 // side, drawn in pixels from the lower end.
                 let style = c.stroke_width(2);
-                let bars: Vec<_> = s
-                    .points
-                    .chunks_exact(2)
-                    .filter(|p| {
-                        let ((x, lo), (x2, hi)) = (p[0], p[1]);
-                        x == x2 && x > 0.0 && lo > 0.0 && hi >= lo && hi.is_finite()
-                    })
+                let bars: Vec<_> = pairs()
                     .map(|p| {
                         let dy = chart.backend_coord(&p[1]).1 - chart.backend_coord(&p[0]).1;
                         EmptyElement::at(p[0])
@@ -260,13 +378,25 @@ where
                     .collect();
                 chart.draw_series(bars).map(|_| ())
             }
+            SeriesKind::OpenInterval => {
+                // The upper end capped; the lower end (at most the plot's
+                // bottom) an arrowhead pointing down, no cap: open below.
+                let style = c.stroke_width(2);
+                let bars: Vec<_> = pairs()
+                    .map(|p| {
+                        let low = (p[0].0, p[0].1.max(y0));
+                        let dy = chart.backend_coord(&p[1]).1 - chart.backend_coord(&low).1;
+                        EmptyElement::at(low)
+                            + PathElement::new(vec![(0, 0), (0, dy)], style)
+                            + PathElement::new(vec![(-5, dy), (5, dy)], style)
+                            + PathElement::new(vec![(-5, -8), (0, 0), (5, -8)], style)
+                    })
+                    .collect();
+                chart.draw_series(bars).map(|_| ())
+            }
         }
         .map_err(e)?;
     }
-    if !entries.is_empty() {
-        draw_legend(&legend_area, &entries).map_err(e)?;
-    }
-    root.present().map_err(e)?;
     Ok(())
 }
 
@@ -373,6 +503,28 @@ mod tests {
         fig.title = "a short title".into();
         let svg = to_svg(&fig).unwrap();
         assert!((title_size(&svg, "a short title") - 20.0 / 1.24).abs() < 1e-9);
+    }
+
+    /// A figure with a zoom draws the zoomed x range again, right of the
+    /// plot, on a linear axis said in its label, and shades that range on
+    /// the main plot; one without draws neither.
+    #[test]
+    fn a_zoom_draws_a_linear_panel() {
+        let mut fig = many_series_figure();
+        assert!(!to_svg(&fig).unwrap().contains("linear scale (zoom)"));
+        fig.zoom = Some((5e4, 2.1e5));
+        let svg = to_svg(&fig).unwrap();
+        let (texts, _) = parse_svg(&svg);
+        assert!(
+            texts.iter().any(|t| t.2 == "x, linear scale (zoom)"),
+            "{texts:?}"
+        );
+        // Its x ticks are plain numbers inside the zoom, right of the
+        // main plot's.
+        let zoom_label = texts.iter().find(|t| t.2.contains("(zoom)")).unwrap();
+        let main_label = texts.iter().find(|t| t.2 == "x (log scale)").unwrap();
+        assert!(zoom_label.0 > main_label.0 + 200.0);
+        assert!(svg.contains("opacity=\"0.06\""), "the zoomed range shaded");
     }
 
     /// The font size of the SVG <text> element holding `text`.

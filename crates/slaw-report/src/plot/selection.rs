@@ -1,6 +1,9 @@
 //! The figure of `slaw select` (and of the runner's `slaw report`).
 
-use super::{log_space, tick_label, Figure, Mark, Series, SeriesKind, VLine, MUTED};
+use super::{
+    extrapolated_key, log_space, measured_and_extrapolated, tick_label, Figure, Mark, Series,
+    SeriesKind, VLine, MUTED,
+};
 
 /// The figure for `slaw select`: each candidate's measured points (affordable
 /// ones filled, the others hollow) and the method's curve (the chosen model's
@@ -10,7 +13,9 @@ use super::{log_space, tick_label, Figure, Mark, Series, SeriesKind, VLine, MUTE
 /// affordable size on; its formula says nothing below it); for a fitted law
 /// the law over the whole range. The highlighted candidates' predictions at
 /// the target are triangles with their intervals as bars, set apart right of
-/// the target line in rank order (so that none hides another); the chosen
+/// the target line in rank order (so that none hides another); an interval
+/// open below (its lower end not a calibrated level) without a lower cap,
+/// an arrowhead there instead, its lower end not setting the y range; the chosen
 /// model's phase transition is a dotted line when AtS detected one above the
 /// smallest size (the smallest is never part of the line anyway).
 pub fn selection_figure(
@@ -61,7 +66,8 @@ pub fn selection_figure(
         .filter(|&n| n > 0.0)
         .fold(b.target, f64::min);
     let step = 0.018 * (b.target / smallest).ln().max(1.0);
-    let (mut kinds, mut any_prediction) = (Vec::new(), false);
+    let (mut kinds, mut open_kinds, mut any_prediction) = (Vec::new(), Vec::new(), false);
+    let mut any_extrapolated = false;
     let muted = sel.ranking.len() - color_of.len();
     let flags = slaw::selection::spikes::spikes(pool, b);
     for r in &sel.ranking {
@@ -111,22 +117,16 @@ pub fn selection_figure(
                 .method
                 .curve(scored_on, b, &r.estimate, &log_space(first, b.target, 100)),
         };
+        // Solid over the sizes the curve was fitted on, dashed past the
+        // largest affordable one (extrapolated to the target).
+        let from = curve.first().map_or(first, |p| p.0);
+        let parts =
+            measured_and_extrapolated(label.clone(), color, SeriesKind::Line, curve, (from, last));
+        let curve_labelled = !parts.is_empty();
+        any_extrapolated |= parts.iter().any(|s| s.kind == SeriesKind::Dashed);
+        series.extend(parts);
         series.push(Series {
-            label: label.clone(),
-            color,
-            kind: if chosen || color == MUTED {
-                SeriesKind::Line
-            } else {
-                SeriesKind::Dashed
-            },
-            points: curve,
-        });
-        series.push(Series {
-            label: if curve_is_empty(&series) {
-                label
-            } else {
-                String::new()
-            },
+            label: if curve_labelled { String::new() } else { label },
             color,
             kind: SeriesKind::Points,
             points: fit_pts,
@@ -149,13 +149,24 @@ pub fn selection_figure(
                 points: vec![(x, p)],
             });
             if let Some(iv) = r.estimate.interval {
+                // Open below: the lower end is no calibrated level.
+                let open = r.estimate.open_below.is_some();
                 series.push(Series {
                     label: String::new(),
                     color,
-                    kind: SeriesKind::Interval,
+                    kind: if open {
+                        SeriesKind::OpenInterval
+                    } else {
+                        SeriesKind::Interval
+                    },
                     points: vec![(x, iv.lo), (x, iv.hi)],
                 });
-                kinds.extend(r.estimate.interval_kind.map(|k| k.label()));
+                let kind = r.estimate.interval_kind.map(|k| k.label());
+                if open {
+                    open_kinds.extend(kind);
+                } else {
+                    kinds.extend(kind);
+                }
             }
         }
         if let (
@@ -202,17 +213,41 @@ pub fn selection_figure(
             points: Vec::new(),
         });
     }
-    if let Some(first) = kinds.first() {
-        series.push(Series {
-            label: if kinds.iter().all(|k| k == first) {
+    let key = |kinds: &[String]| {
+        kinds.first().map(|first| {
+            if kinds.iter().all(|k| k == first) {
                 format!("{first} interval")
             } else {
-                "interval at the target".into()
-            },
+                "interval at the target".to_string()
+            }
+        })
+    };
+    if let Some(label) = key(&kinds) {
+        series.push(Series {
+            label,
             color: 6,
             kind: SeriesKind::Interval,
             points: Vec::new(),
         });
+    }
+    if let Some(first) = open_kinds.first() {
+        // Short enough for the legend: "90% interval, open below".
+        let level = first
+            .split_whitespace()
+            .next()
+            .filter(|w| w.ends_with('%') && open_kinds.iter().all(|k| k == first));
+        series.push(Series {
+            label: match level {
+                Some(l) => format!("{l} interval, open below"),
+                None => "interval open below".into(),
+            },
+            color: 6,
+            kind: SeriesKind::OpenInterval,
+            points: Vec::new(),
+        });
+    }
+    if any_extrapolated {
+        series.push(extrapolated_key("dashed: extrapolated"));
     }
     Figure {
         title: format!(
@@ -228,12 +263,8 @@ pub fn selection_figure(
         series,
         bands: Vec::new(),
         vlines,
+        zoom: None,
     }
-}
-
-/// Whether the last series pushed (a curve) has no points.
-fn curve_is_empty(series: &[Series]) -> bool {
-    series.last().is_some_and(|s| s.points.is_empty())
 }
 
 #[cfg(test)]
@@ -266,7 +297,10 @@ mod tests {
         let bars: Vec<&Series> = fig
             .series
             .iter()
-            .filter(|s| s.kind == SeriesKind::Interval && !s.points.is_empty())
+            .filter(|s| {
+                matches!(s.kind, SeriesKind::Interval | SeriesKind::OpenInterval)
+                    && !s.points.is_empty()
+            })
             .collect();
         assert_eq!(bars.len(), markers.len());
         let chosen = sel.chosen();
@@ -285,6 +319,7 @@ mod tests {
             .find(|s| s.label.ends_with("(chosen)") && s.kind == SeriesKind::Line)
             .unwrap();
         assert!((curve.points[0].0 / accepted[0] - 1.0).abs() < 1e-9);
+        assert!(legend(&fig).contains(&"dashed: extrapolated".to_string()));
         let at = |x: f64| {
             let w = curve
                 .points
@@ -310,6 +345,98 @@ mod tests {
             used.iter().any(|p| p.1 >= at(p.0) * (1.0 - 1e-9)),
             "{used:?}"
         );
+    }
+
+    /// probe61 findings 5 and 6: an interval open below is drawn open (no
+    /// lower cap: an arrowhead pointing down, its own legend entry) and its
+    /// lower end does not set the y range; every curve is solid up to the
+    /// largest affordable size and dashed past it, the chosen one too.
+    #[test]
+    fn open_intervals_read_open_and_extrapolations_are_dashed() {
+        use crate::plot::axes::bounds;
+        use crate::plot::testing::parse_polylines;
+        let demo = crate::demo::run_demo(crate::demo::DEFAULT_SEED).unwrap();
+        let sel = &demo.selection;
+        let open: Vec<f64> = sel
+            .ranking
+            .iter()
+            .filter(|r| r.estimate.open_below.is_some())
+            .filter_map(|r| r.estimate.interval.map(|iv| iv.lo))
+            .collect();
+        assert!(!open.is_empty(), "the demo has an interval open below");
+        let fig = selection_figure(&demo.pool, sel);
+        let open_bars: Vec<&Series> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::OpenInterval && !s.points.is_empty())
+            .collect();
+        assert!(!open_bars.is_empty());
+        assert!(legend(&fig).contains(&"90% interval, open below".to_string()));
+        // The y range is not set by the open lower ends (0.26 in the
+        // demo): it stops above them.
+        let (_, (y0, _)) = bounds(&fig).unwrap();
+        let lowest_open = open_bars
+            .iter()
+            .map(|s| s.points[0].1)
+            .fold(f64::INFINITY, f64::min);
+        assert!(y0 > lowest_open, "{y0} <= {lowest_open}");
+        // Without the open bars, the same range: they add nothing below.
+        let mut closed = fig.clone();
+        closed
+            .series
+            .retain(|s| s.kind != SeriesKind::OpenInterval || s.points.is_empty());
+        assert_eq!(bounds(&closed).unwrap().1 .0, y0);
+        // In the SVG: each open bar ends below in an arrowhead (a 3-point
+        // path pointing down, 10 px wide), and no cap (a 10 px horizontal
+        // stroke) sits at its tip.
+        let svg = crate::plot::to_svg(&fig).unwrap();
+        let paths = parse_polylines(&svg);
+        let tips: Vec<(f64, f64)> = paths
+            .iter()
+            .filter(|p| {
+                p.len() == 3
+                    && p[1].1 > p[0].1
+                    && (p[0].1 - p[2].1).abs() < 1e-9
+                    && (p[2].0 - p[0].0 - 10.0).abs() < 1e-9
+            })
+            .map(|p| p[1])
+            .collect();
+        assert!(tips.len() > open_bars.len(), "{tips:?}"); // and the legend's
+        for t in &tips {
+            assert!(
+                !paths.iter().any(|p| p.len() == 2
+                    && (p[0].1 - t.1).abs() < 0.5
+                    && (p[1].1 - t.1).abs() < 0.5
+                    && (p[0].0 - (t.0 - 5.0)).abs() < 0.5
+                    && (p[1].0 - (t.0 + 5.0)).abs() < 0.5),
+                "a cap at the open end {t:?}"
+            );
+        }
+        // Solid over the affordable sizes, dashed past them, for every
+        // highlighted candidate and the chosen one.
+        let max_n = sel.budget.max_n * (1.0 + 1e-9);
+        for s in fig.series.iter().filter(|s| !s.points.is_empty()) {
+            match s.kind {
+                SeriesKind::Line => {
+                    assert!(s.points.iter().all(|p| p.0 <= max_n), "{}", s.label)
+                }
+                SeriesKind::Dashed => {
+                    assert!(s.points[1..].iter().all(|p| p.0 > max_n), "{}", s.label)
+                }
+                _ => {}
+            }
+        }
+        let chosen = sel.chosen();
+        let chosen_color = fig
+            .series
+            .iter()
+            .find(|s| s.label.ends_with("(chosen)"))
+            .unwrap()
+            .color;
+        assert!(fig.series.iter().any(|s| s.kind == SeriesKind::Dashed
+            && s.color == chosen_color
+            && s.points.last().unwrap().0 >= sel.budget.target * (1.0 - 1e-9)));
+        assert!(chosen.estimate.predicted_loss.is_some());
     }
 
     /// probe57 F10: a candidate the choice names as possibly better is in

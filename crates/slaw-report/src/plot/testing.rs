@@ -34,6 +34,25 @@ pub(super) fn parse_svg(svg: &str) -> (Texts, Vec<(f64, f64)>) {
     (texts, circles)
 }
 
+/// The points of every SVG polyline (paths: lines, bars, caps), in pixels.
+pub(super) fn parse_polylines(svg: &str) -> Vec<Vec<(f64, f64)>> {
+    svg.split("<polyline")
+        .skip(1)
+        .filter_map(|p| {
+            let tag = p.split('>').next()?;
+            let pts = tag.split("points=\"").nth(1)?.split('"').next()?;
+            Some(
+                pts.split_whitespace()
+                    .filter_map(|xy| {
+                        let (x, y) = xy.split_once(',')?;
+                        Some((x.parse().ok()?, y.parse().ok()?))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 pub(super) fn many_series_figure() -> Figure {
     let mut series = Vec::new();
     for k in 0..14 {
@@ -66,6 +85,7 @@ pub(super) fn many_series_figure() -> Figure {
             VLine::new(2e4, "budget", Mark::Budget),
             VLine::new(2e5, "target", Mark::Target),
         ],
+        zoom: None,
     }
 }
 
