@@ -313,7 +313,9 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
 /// with compute, so its N_opt beyond them is not determined, and an overlap
 /// with the other methods' intervals says nothing.
 fn sign_not_determined(g: &GroupAllocation) -> Vec<String> {
-    let mut ex: Vec<(&str, Option<Interval>, Option<(f64, f64)>)> = Vec::new();
+    // (method, its exponent's interval, the compute its fit used)
+    type Exponent<'a> = (&'a str, Option<Interval>, Option<(f64, f64)>);
+    let mut ex: Vec<Exponent> = Vec::new();
     if let Some(p) = &g.parametric {
         ex.push(("parametric", p.exponent_n_interval, p.compute_range));
     }
