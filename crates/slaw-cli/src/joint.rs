@@ -543,12 +543,18 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
         ))
     };
     if let Some(p) = &a.report {
+        let runs = report.fit.as_ref().map_or(0, |f| f.points);
+        let g = allocate::methods::GroupAllocation::from_parametric(report.clone(), runs);
+        let captioned: Vec<_> = figures()
+            .into_iter()
+            .map(|(name, fig)| (figure_caption(&name, &g), fig))
+            .collect();
         crate::html::write(
             p,
             "slaw allocate (parametric)",
             &rep::allocation_report(&report),
             &report,
-            &figures(),
+            &captioned,
             &a.file.iter().cloned().collect::<Vec<_>>(),
         )?;
     }
@@ -560,6 +566,43 @@ pub fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--report` page's caption of an allocation figure (`name`, the
+/// suffix of its `--plot` file), in words.
+fn figure_caption(name: &str, g: &allocate::methods::GroupAllocation) -> String {
+    let what = match name {
+        "isoflop" => {
+            let (used, total, drawn) = g.isoflop.as_ref().map_or((0, 0, 0), |r| {
+                (
+                    r.used,
+                    r.budgets.len(),
+                    r.budgets.iter().filter(|b| b.points.len() >= 3).count(),
+                )
+            });
+            format!(
+                "IsoFLOP profiles: loss against model size at each compute budget, with each \
+                 budget's parabola and its minimum N* ({used} of {total} budgets used; drawn: the \
+                 {drawn} with 3 or more runs{})",
+                if drawn > used {
+                    format!(", the {} left out hollow", drawn - used)
+                } else {
+                    String::new()
+                }
+            )
+        }
+        "nopt" => "Compute-optimal model size N_opt against compute C, every method's line with \
+                   its bootstrap band"
+            .to_string(),
+        "dopt" => "Compute-optimal training tokens D_opt against compute C, every method's line \
+                   with its bootstrap band"
+            .to_string(),
+        "contours" => "Iso-loss contours of the parametric law in the (C = 6ND, N) plane, the \
+                       optimum at each asked budget on the frontier N_opt(C)"
+            .to_string(),
+        other => other.to_string(),
+    };
+    format!("{what} (--plot file suffix -{name})")
 }
 
 /// `slaw allocate --method isoflop|envelope|all` or with groups.
@@ -643,9 +686,9 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
                     .into_iter()
                     .map(move |(name, fig)| {
                         let caption = if g.group.is_empty() {
-                            name
+                            figure_caption(&name, g)
                         } else {
-                            format!("{}: {name}", g.group)
+                            format!("group {}: {}", g.group, figure_caption(&name, g))
                         };
                         (caption, fig)
                     })

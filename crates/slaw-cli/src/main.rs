@@ -9,7 +9,7 @@ use select::SelectArgs;
 use slaw::analysis;
 use slaw::law::catalog;
 use slaw_report::{plot, report};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench;
@@ -125,9 +125,10 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Model selection on built-in synthetic candidates (no data needed); writes a plot.
     Demo {
-        /// Where to write the plot (.svg, .png or .pdf).
-        #[arg(long, default_value = "slaw-demo.svg", value_parser = plot_path)]
-        plot: PathBuf,
+        /// Where to write the plot (.svg, .png or .pdf). Default: slaw-demo.svg, except with
+        /// --json, which writes no figure unless --plot is given; --plot /dev/null writes none.
+        #[arg(long, value_parser = demo_plot_path)]
+        plot: Option<PathBuf>,
         /// Seed of the candidates' 1% noise (each seed draws other noisy curves; the same seed
         /// gives the same output).
         #[arg(long, default_value_t = slaw_report::demo::DEFAULT_SEED)]
@@ -165,6 +166,17 @@ fn plot_path(s: &str) -> std::result::Result<PathBuf, String> {
     slaw_report::plot::check_path(&p).map_err(|e| e.to_string())?;
     Ok(p)
 }
+
+/// The demo's `--plot`: a plot path, or /dev/null for no figure.
+fn demo_plot_path(s: &str) -> std::result::Result<PathBuf, String> {
+    if Path::new(s) == Path::new(DEV_NULL) {
+        return Ok(PathBuf::from(s));
+    }
+    plot_path(s)
+}
+
+/// `slaw demo --plot /dev/null`: no figure.
+const DEV_NULL: &str = "/dev/null";
 
 /// The command line, with every flag that takes a value allowed to take a
 /// negative number (`--delta -1`, `--epochs -2`): slaw's own check then
@@ -315,14 +327,35 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 println!("fine-tuning each only on subsets of at most 1/64 of the data. The curves follow the");
                 println!("rectified law with parameters of real FLAN fits and 1% noise; the \"observed\" column");
                 println!(
-                    "is the noisy measurement at the full size, which the selection never sees.\n"
+                    "is the noisy measurement at the full size, which the selection never sees. The"
                 );
+                println!(
+                    "cost's FLOPs assume {} tokens per example (the demo's assumption: synthetic",
+                    report::num(slaw_report::demo::TOKENS_PER_EXAMPLE)
+                );
+                println!("candidates have no data to count tokens in).\n");
                 print!("{}", report::selection_report(&demo.selection));
                 print!("{}", demo.verdict());
             })?;
-            let fig = plot::selection_figure(&demo.pool, &demo.selection);
-            plot::save(&fig, &path)?;
-            eprintln!("plot written to {}", path.display());
+            // The figure: slaw-demo.svg by default; with --json only where
+            // --plot asks (stdout is the JSON, and a file beside it is a
+            // side effect the reader of JSON does not expect).
+            let path = match path {
+                Some(p) => Some(p),
+                None if json => None,
+                None => Some(PathBuf::from("slaw-demo.svg")),
+            };
+            match path {
+                Some(p) if p == Path::new(DEV_NULL) => {
+                    eprintln!("no plot written (--plot /dev/null)");
+                }
+                Some(p) => {
+                    let fig = plot::selection_figure(&demo.pool, &demo.selection);
+                    plot::save(&fig, &p)?;
+                    eprintln!("plot written to {}", p.display());
+                }
+                None => {}
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Select(a) => select::cmd_select(a),

@@ -29,7 +29,8 @@ fn the_cost_line_prints_flops_in_the_one_number_format() {
         .lines()
         .find(|l| l.starts_with("cost: "))
         .expect("a cost line");
-    let want = format!("({} FLOPs)", slaw::numbers::num(flops));
+    // The FLOPs, then the tokens per example they assume (probe61).
+    let want = format!("({} FLOPs: ", slaw::numbers::num(flops));
     assert!(cost.contains(&want), "{cost}\nwanted {want}");
     assert!(!cost.contains(&format!("({flops:.3e} FLOPs)")), "{cost}");
 }

@@ -115,6 +115,10 @@ pub fn demo_pool(seed: u64) -> Vec<Candidate> {
         .collect()
 }
 
+/// The tokens per example the demo's FLOPs assume (its candidates are
+/// synthetic: no data to count tokens in).
+pub const TOKENS_PER_EXAMPLE: f64 = 256.0;
+
 /// Draw the pool (zero-shot point and 14 sizes 200 ... 1,638,400 per
 /// candidate; the selector only uses sizes <= 25,600), select with the
 /// default method and 200 bootstrap replicates, and score the choice.
@@ -128,7 +132,7 @@ pub fn run_demo(seed: u64) -> Result<Demo> {
     let budget = Budget::new(TARGET, TARGET / 64.0)?;
     let opts = SelectOptions {
         bootstrap: slaw::bootstrap::Resampling::new(200, slaw::selection::BOOTSTRAP_LEVEL, seed),
-        tokens_per_example: Some(256.0),
+        tokens_per_example: Some(TOKENS_PER_EXAMPLE),
         epochs: 1.0,
         ..SelectOptions::default()
     };

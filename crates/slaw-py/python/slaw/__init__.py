@@ -777,6 +777,7 @@ def methods(
                      "predictive_lo": pi.get("lo"), "predictive_hi": pi.get("hi"),
                      "extrapolation_distance": p.get("extrapolation_distance"),
                      "replicates": p.get("replicates"),
+                     "replicates_drawn": p.get("replicates_drawn"),
                      "recommended": p.get("method") == rec.get("recommended")})
     table = _pd.DataFrame(rows)
     if len(table):

@@ -117,6 +117,27 @@ pub const COVERAGE_BOOTSTRAP: &str = "measured on runs of the published En-De la
 /// The measured coverage of the predictive intervals, one clause.
 pub const COVERAGE_PREDICTIVE: &str = "measured on runs of the published En-De law, 200 noise seeds: beyond the runs, 95% intervals cover the law's value 97-99% when the law is right (80% ones 89-95%: still wide) and 84-100% when it is misspecified (80% ones 47-77% for an additive law); inside the runs it is the bootstrap (BENCHMARKS.md)";
 
+/// "1 of 200 prompt replicates failed" for each of `methods` some of whose
+/// bootstrap replicates failed (did not converge or gave no loss), joined;
+/// None when none failed.
+fn failed_replicates(r: &Recommendation, methods: &[&str]) -> Option<String> {
+    let parts: Vec<String> = r
+        .predictions
+        .iter()
+        .filter(|p| methods.contains(&p.method.as_str()) && p.replicates < p.replicates_drawn)
+        .map(|p| {
+            let failed = p.replicates_drawn - p.replicates;
+            format!(
+                "{failed} of {} {} {} failed",
+                p.replicates_drawn,
+                p.method,
+                slaw::numbers::plural(p.replicates_drawn, "replicate")
+            )
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 pub fn methods_report(r: &Recommendation) -> String {
     let mut s = String::new();
     let st = &r.setting;
@@ -203,6 +224,17 @@ pub fn methods_report(r: &Recommendation) -> String {
                 }
             }
         }
+    }
+    let all: Vec<&str> = r.predictions.iter().map(|p| p.method.as_str()).collect();
+    if let (Some(f), true) = (
+        failed_replicates(r, &all),
+        r.predictions.iter().any(|p| p.interval.is_some()),
+    ) {
+        let _ = writeln!(
+            s,
+            "bootstrap: {f} (the refit did not converge or gave no loss at the setting): the \
+             intervals and the crossings' replicate pairs use the replicates that converged"
+        );
     }
     let _ = writeln!(
         s,
@@ -339,8 +371,11 @@ pub fn methods_report(r: &Recommendation) -> String {
                     // the range of those that cross is no interval at the
                     // level of the crossing: said as what it is
                     return format!(
-                        " (no crossing in {} of {pairs} replicate pairs: no {} interval{})",
+                        " (no crossing in {} of {pairs} replicate pairs{}: no {} interval{})",
                         ci.without_crossing,
+                        failed_replicates(r, &[&c.methods.0, &c.methods.1])
+                            .map(|f| format!(" ({f})"))
+                            .unwrap_or_default(),
                         slaw::numbers::percent(r.level),
                         ci.crossing_range_of_replicates_that_cross
                             .map(|i| format!(
@@ -352,8 +387,11 @@ pub fn methods_report(r: &Recommendation) -> String {
                             .unwrap_or_default()
                     );
                 }
+                let failed = failed_replicates(r, &[&c.methods.0, &c.methods.1])
+                    .map(|f| format!("; {f}"))
+                    .unwrap_or_default();
                 format!(
-                    " ({}; {} of {pairs} replicate pairs without a crossing)",
+                    " ({}; {} of {pairs} replicate pairs without a crossing{failed})",
                     ci.interval.map_or_else(
                         || {
                             if ci.too_few_converged {
@@ -575,9 +613,44 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
     (!parts.is_empty()).then(|| format!("intervals: {}", parts.join("; ")))
 }
 
-/// N_opt at a budget, its interval, whether it extrapolates, and whether
-/// the design cannot determine it.
-type NCell = (f64, Option<Interval>, bool, bool);
+/// One method's allocation at a budget, as the `--method all` tables
+/// print it.
+struct Cell {
+    n: f64,
+    n_iv: Option<Interval>,
+    d: f64,
+    d_iv: Option<Interval>,
+    /// Beyond 10x the measured compute.
+    extrapolated: bool,
+    /// The design check found the optimum not determined.
+    not_determined: bool,
+    /// The exponent's interval reaches 0 and the budget lies outside the
+    /// fitted compute.
+    growth_not_determined: bool,
+}
+
+impl Cell {
+    /// A value, its interval and the row's marks: `[not determined]`
+    /// (design), `?` (growth not determined), `(extrap.)`.
+    fn text(&self, v: f64, iv: Option<Interval>) -> String {
+        format!(
+            "{}{}{}{}{}",
+            num(v),
+            if self.not_determined {
+                " [not determined]"
+            } else {
+                ""
+            },
+            iv.map_or(String::new(), |i| format!(
+                " [{}, {}]",
+                num(i.lo),
+                num(i.hi)
+            )),
+            if self.growth_not_determined { "?" } else { "" },
+            if self.extrapolated { " (extrap.)" } else { "" }
+        )
+    }
+}
 
 /// The report of `slaw allocate --method isoflop|envelope|all` (and groups):
 /// per group, the exponents side by side, each profile's budgets, the
@@ -694,7 +767,25 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
             );
         }
         if let Some(r) = &g.isoflop {
-            let _ = writeln!(s, "  isoFLOP profiles:");
+            // The figure draws every budget with 3 or more runs, those left
+            // out hollow: its count differs from "used" (probe61: "24
+            // budgets" beside "22 of 30").
+            let drawn = r.budgets.iter().filter(|b| b.points.len() >= 3).count();
+            let _ = writeln!(
+                s,
+                "  isoFLOP profiles ({} of {} budgets used{}):",
+                r.used,
+                r.budgets.len(),
+                if drawn > r.used {
+                    format!(
+                        "; the isoflop figure draws the {drawn} with 3 or more runs, the {} of \
+                         them left out hollow",
+                        drawn - r.used
+                    )
+                } else {
+                    String::new()
+                }
+            );
             for b in &r.budgets {
                 let _ = writeln!(
                     s,
@@ -719,8 +810,9 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 );
             }
         }
-        // Allocation at the asked budgets.
-        let mut cols: Vec<(&str, Vec<NCell>)> = Vec::new();
+        // Allocation at the asked budgets: N_opt by every method with the
+        // ratio largest/smallest, then D_opt (tokens) and D/N.
+        let mut cols: Vec<(&str, Vec<Cell>)> = Vec::new();
         if let Some(p) = &g.parametric {
             cols.push((
                 if g.flops_per_6nd.is_some() {
@@ -730,7 +822,15 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 },
                 p.rows
                     .iter()
-                    .map(|r| (r.n_opt, r.n_interval, r.extrapolated, false))
+                    .map(|r| Cell {
+                        n: r.n_opt,
+                        n_iv: r.n_interval,
+                        d: r.d_opt,
+                        d_iv: r.d_interval,
+                        extrapolated: r.extrapolated,
+                        not_determined: false,
+                        growth_not_determined: r.growth_not_determined,
+                    })
                     .collect(),
             ));
         }
@@ -740,45 +840,81 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                     name,
                     r.rows
                         .iter()
-                        .map(|x| (x.n_opt, x.n_interval, x.extrapolated, x.not_determined))
+                        .map(|x| Cell {
+                            n: x.n_opt,
+                            n_iv: x.n_interval,
+                            d: x.d_opt,
+                            d_iv: x.d_interval,
+                            extrapolated: x.extrapolated,
+                            not_determined: x.not_determined,
+                            growth_not_determined: x.growth_not_determined,
+                        })
                         .collect(),
                 ));
             }
         }
         if let Some(first) = cols.first() {
+            let compute = |k: usize| {
+                g.parametric
+                    .as_ref()
+                    .map(|p| p.rows[k].compute)
+                    .or_else(|| g.isoflop.as_ref().map(|r| r.rows[k].compute))
+                    .or_else(|| g.envelope.as_ref().map(|r| r.rows[k].compute))
+                    .unwrap_or(f64::NAN)
+            };
             let _ = write!(s, "  {:>10}", "C (FLOPs)");
             for (name, _) in &cols {
                 let _ = write!(s, " {:>46}", format!("N_opt {name}"));
             }
             let _ = writeln!(s, "{}", if cols.len() > 1 { "  max/min" } else { "" });
             for k in 0..first.1.len() {
-                let c = g
-                    .parametric
-                    .as_ref()
-                    .map(|p| p.rows[k].compute)
-                    .or_else(|| g.isoflop.as_ref().map(|r| r.rows[k].compute))
-                    .or_else(|| g.envelope.as_ref().map(|r| r.rows[k].compute))
-                    .unwrap_or(f64::NAN);
-                let _ = write!(s, "  {:>10}", slaw::numbers::sci(c));
+                let _ = write!(s, "  {:>10}", slaw::numbers::sci(compute(k)));
                 for (_, v) in &cols {
-                    let (n, iv, ex, nd) = v[k];
-                    let cell = format!(
-                        "{}{}{}{}",
-                        num(n),
-                        if nd { " [not determined]" } else { "" },
-                        iv.map_or(String::new(), |i| format!(
-                            " [{}, {}]",
-                            num(i.lo),
-                            num(i.hi)
-                        )),
-                        if ex { " (extrap.)" } else { "" }
-                    );
-                    let _ = write!(s, " {:>46}", cell);
+                    let _ = write!(s, " {:>46}", v[k].text(v[k].n, v[k].n_iv));
                 }
                 if let Some(d) = &g.disagreement {
                     let _ = write!(s, "  {}x", num(d.n_ratio[k].1));
                 }
                 let _ = writeln!(s);
+            }
+            // The tokens to train on: D_opt and tokens per parameter.
+            let _ = write!(s, "  {:>10}", "C (FLOPs)");
+            for (name, _) in &cols {
+                let _ = write!(s, " {:>48} {:>6}", format!("D_opt {name}"), "D/N");
+            }
+            let _ = writeln!(s);
+            for k in 0..first.1.len() {
+                let _ = write!(s, "  {:>10}", slaw::numbers::sci(compute(k)));
+                for (_, v) in &cols {
+                    let c = &v[k];
+                    let _ = write!(
+                        s,
+                        " {:>48} {:>6}",
+                        c.text(c.d, c.d_iv),
+                        slaw::numbers::short(c.d / c.n)
+                    );
+                }
+                let _ = writeln!(s);
+            }
+            let _ = writeln!(
+                s,
+                "  N_opt: parameters; D_opt: training tokens; D/N: tokens per parameter at the \
+                 optimum (3 digits)"
+            );
+            let names: Vec<&str> = cols
+                .iter()
+                .filter(|(_, v)| v.iter().any(|c| c.growth_not_determined))
+                .map(|(n, _)| *n)
+                .collect();
+            if !names.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "  ?: not determined by the runs ({}: the interval of a reaches 0; see the \
+                     warning): outside the compute the method fitted, the runs do not say whether \
+                     N_opt grows or shrinks with compute, and the interval printed spans both: \
+                     no range to plan with",
+                    names.join(", ")
+                );
             }
         }
         if let Some(legend) = methods_interval_legend(g) {

@@ -847,7 +847,13 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
         slaw::selection::MayBeBetter::clause(&sel.choice.may_be_better),
         num(c.examples),
         c.flops
-            .map(|f| format!(" ({} FLOPs)", num(f)))
+            .map(|f| format!(
+                " ({} FLOPs{})",
+                num(f),
+                c.tokens_per_example
+                    .map(|t| format!(": 6 x parameters x {} tokens per example", num(t)))
+                    .unwrap_or_default()
+            ))
             .unwrap_or_default(),
         100.0 * c.ratio
     );

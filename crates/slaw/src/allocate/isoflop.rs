@@ -299,6 +299,12 @@ pub struct ProfileRow {
     /// The design cannot locate the optimum (`DesignCheck::not_determined`):
     /// no interval, and the point estimate is biased toward the sampled sizes.
     pub not_determined: bool,
+    /// The exponent's interval reaches 0 or below and the budget lies
+    /// outside the compute the regression used
+    /// ([`super::growth_not_determined`]): the runs do not say whether N_opt
+    /// there is above or below the runs' sizes, so the intervals are no
+    /// determination (the numbers are kept).
+    pub growth_not_determined: bool,
 }
 
 impl ProfileReport {
@@ -800,6 +806,11 @@ pub fn analyse(
                 d_interval: band.map(|b| b.1),
                 extrapolated: report.extrapolates(c),
                 not_determined: report.design.not_determined,
+                growth_not_determined: super::growth_not_determined(
+                    report.exponent_n_interval,
+                    c,
+                    report.compute_range,
+                ),
             }
         })
         .collect();

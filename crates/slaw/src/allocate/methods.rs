@@ -313,24 +313,34 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
 /// with compute, so its N_opt beyond them is not determined, and an overlap
 /// with the other methods' intervals says nothing.
 fn sign_not_determined(g: &GroupAllocation) -> Vec<String> {
-    let mut ex: Vec<(&str, Option<Interval>)> = Vec::new();
+    // (method, its exponent's interval, the compute its fit used)
+    type Exponent<'a> = (&'a str, Option<Interval>, Option<(f64, f64)>);
+    let mut ex: Vec<Exponent> = Vec::new();
     if let Some(p) = &g.parametric {
-        ex.push(("parametric", p.exponent_n_interval));
+        ex.push(("parametric", p.exponent_n_interval, p.compute_range));
     }
     for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
         if let Some(r) = r {
-            ex.push((name, r.exponent_n_interval));
+            ex.push((name, r.exponent_n_interval, Some(r.compute_range)));
         }
     }
     ex.into_iter()
-        .filter_map(|(name, iv)| {
+        .filter_map(|(name, iv, range)| {
             let iv = iv?;
             (iv.lo <= 0.0).then(|| {
+                let marked = range.map_or(String::new(), |(lo, hi)| {
+                    format!(
+                        "; its rows at budgets outside C = {} .. {} are marked \"?\"",
+                        crate::numbers::sci(lo),
+                        crate::numbers::sci(hi)
+                    )
+                });
                 format!(
                     "{name}: the interval of the exponent a (N_opt ~ C^a), [{}, {}], reaches 0 or \
                      below: the runs do not determine even that the optimal model size grows with \
-                     compute, so {name}'s N_opt away from the runs is not determined by them (and \
-                     an overlap with the other methods' intervals says nothing)",
+                     compute, so {name}'s N_opt and D_opt away from the runs are not determined by \
+                     them, their intervals included{marked} (and an overlap with the other \
+                     methods' intervals says nothing)",
                     crate::numbers::short(iv.lo),
                     crate::numbers::short(iv.hi)
                 )

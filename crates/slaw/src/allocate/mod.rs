@@ -127,6 +127,25 @@ pub struct Allocation {
     /// of the isoFLOP rows, `ProfileReport::extrapolates`); false when the
     /// parameters were given (no runs).
     pub extrapolated: bool,
+    /// The interval of the exponent a reaches 0 or below and the budget
+    /// lies outside the compute the fit used ([`growth_not_determined`]):
+    /// the runs do not say whether N_opt there is above or below the runs'
+    /// sizes, so `n_interval` and `d_interval` are no determination (the
+    /// numbers are kept). Never true for the parametric law, whose a =
+    /// beta/(alpha+beta) lies in (0, 1); kept so that every method's rows
+    /// have the same fields.
+    pub growth_not_determined: bool,
+}
+
+/// Whether an allocation at compute `c` is not determined because the
+/// exponent's interval `iv` reaches 0 or below (the runs do not say that
+/// N_opt grows with compute) and `c` lies outside `range`, the compute the
+/// method's fit or regression used (by more than 0.1%: the range is a
+/// hair from the budgets the user wrote). Inside the range the optimum is
+/// interpolated and the interval stands.
+pub fn growth_not_determined(iv: Option<Interval>, c: f64, (lo, hi): (f64, f64)) -> bool {
+    const SLACK: f64 = 1.001;
+    iv.is_some_and(|i| i.lo <= 0.0) && (c * SLACK < lo || c > hi * SLACK)
 }
 
 /// One point of an allocation curve: the optimum at `compute` and its
@@ -622,6 +641,7 @@ fn row(law: &Chinchilla, c: f64, boot: Option<(&[Chinchilla], &Resampling)>) -> 
         d_interval: iv(1),
         loss_interval: iv(2),
         extrapolated: false,
+        growth_not_determined: false,
     }
 }
 
@@ -804,6 +824,8 @@ pub fn from_fit(
         if any {
             r.loss_interval = None;
         }
+        r.growth_not_determined =
+            growth_not_determined(report.exponent_n_interval, r.compute, range);
     }
     report.curve = curve(range, budgets, |c| {
         let (n, d, _) = report.law.optimum(c);

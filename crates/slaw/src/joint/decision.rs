@@ -64,6 +64,10 @@ pub struct MethodPrediction {
     pub extrapolation_rates: Option<ExtrapolationRates>,
     /// Bootstrap replicates that converged.
     pub replicates: usize,
+    /// Bootstrap replicates drawn (0 without a bootstrap): those beyond
+    /// `replicates` failed (their refit did not converge or gave no loss at
+    /// the setting) and are in no interval or replicate pair.
+    pub replicates_drawn: usize,
 }
 
 /// Which interval `recommend` reports as each prediction's `interval` (both
@@ -787,6 +791,7 @@ fn recommend_left(
             extrapolation_error_rate: rate,
             extrapolation_rates: rates,
             replicates: n,
+            replicates_drawn: bootstrap.replicates,
         });
     }
     predictions.sort_by(|a, b| a.predicted_loss.total_cmp(&b.predicted_loss));

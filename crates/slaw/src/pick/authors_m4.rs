@@ -167,7 +167,26 @@ pub(super) fn authors_backtest(
             obs.len()
         ))
     } else if sc.is_none() {
-        Some("a backtest origin had too few points or no finite fit".to_string())
+        let n = idx.len();
+        let outcomes: Vec<std::result::Result<Signed, BacktestFailure>> = rule
+            .origins
+            .iter()
+            .zip(&signed)
+            .map(|(o, s)| {
+                let m = o.fitted(n);
+                s.ok_or(if m <= M4_PARAMS {
+                    BacktestFailure::TooFewPoints {
+                        fitted: m,
+                        params: M4_PARAMS,
+                    }
+                } else if m >= n {
+                    BacktestFailure::NothingAfter
+                } else {
+                    BacktestFailure::NoFinite
+                })
+            })
+            .collect();
+        Some(super::failure_reason(&rule.origins, &outcomes))
     } else {
         None
     };

@@ -119,20 +119,79 @@ pub fn backtest_signed(
     origin: Origin,
     opts: &FitOptions,
 ) -> Option<Signed> {
+    backtest_outcome(law, obs, idx, origin, opts).ok()
+}
+
+/// Why a backtest at an origin has no error ([`backtest_outcome`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BacktestFailure {
+    /// The refit would have `fitted` points, no more than the law's
+    /// `params` parameters.
+    TooFewPoints {
+        /// Points before the origin.
+        fitted: usize,
+        /// The law's parameters.
+        params: usize,
+    },
+    /// The origin leaves no point after it to score.
+    NothingAfter,
+    /// The refit failed or did not converge.
+    NotConverged,
+    /// The refit's forecast of a later point is not a positive number.
+    BadForecast,
+    /// M4 by its authors' procedure: no finite refit or forecast.
+    NoFinite,
+}
+
+impl BacktestFailure {
+    /// In words, for the origins `at` (their labels, joined).
+    pub fn describe(self, at: &str) -> String {
+        match self {
+            BacktestFailure::TooFewPoints { fitted, params } => format!(
+                "too few points: the refit at {at} has {fitted} points for {params} parameters \
+                 (a backtest needs more points than parameters)"
+            ),
+            BacktestFailure::NothingAfter => format!("{at} leaves no point after it to score"),
+            BacktestFailure::NotConverged => format!("the refit at {at} did not converge"),
+            BacktestFailure::BadForecast => {
+                format!("the refit at {at} forecast a loss that is not a positive number")
+            }
+            BacktestFailure::NoFinite => {
+                format!("the refit at {at} gave no finite fit or forecast")
+            }
+        }
+    }
+}
+
+/// [`backtest_signed`], or why there is no backtest at `origin`.
+pub fn backtest_outcome(
+    law: &Law,
+    obs: &Observations,
+    idx: &[usize],
+    origin: Origin,
+    opts: &FitOptions,
+) -> std::result::Result<Signed, BacktestFailure> {
     let n = idx.len();
     let m = origin.fitted(n);
-    if m <= law.n_params() || m >= n {
-        return None;
+    if m <= law.n_params() {
+        return Err(BacktestFailure::TooFewPoints {
+            fitted: m,
+            params: law.n_params(),
+        });
     }
-    let res = fit(law, &fit_data(obs, &idx[..m], n, opts), opts).ok()?;
+    if m >= n {
+        return Err(BacktestFailure::NothingAfter);
+    }
+    let res = fit(law, &fit_data(obs, &idx[..m], n, opts), opts)
+        .map_err(|_| BacktestFailure::NotConverged)?;
     if !res.converged {
-        return None;
+        return Err(BacktestFailure::NotConverged);
     }
     let ln_pred: Vec<f64> = idx[m..]
         .iter()
         .map(|&i| law.predict(obs.point(i), &res.params).ln())
         .collect();
-    later_errors(obs, idx, m, &ln_pred)
+    later_errors(obs, idx, m, &ln_pred).ok_or(BacktestFailure::BadForecast)
 }
 
 /// [`Signed`] of `ln_pred` at the points `idx[m..]` against their truth,

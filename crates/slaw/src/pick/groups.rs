@@ -303,6 +303,46 @@ fn prediction_words(p: &Pick, choice: Option<&str>) -> String {
     )
 }
 
+/// A note for each law left out of the pick whose score prints (5
+/// decimals) the same as a law in it: which was taken and why (the lower
+/// unrounded score, or, equal, the earlier in the pool's order), and that
+/// a difference that small does not choose between them.
+pub fn tie_notes(p: &Pick) -> Vec<String> {
+    let shown = |v: f64| format!("{v:.5}");
+    let mut out = Vec::new();
+    for out_law in p.laws.iter().filter(|l| l.weight == 0.0) {
+        let Some(so) = out_law.score else { continue };
+        for in_law in p.laws.iter().filter(|l| l.weight > 0.0) {
+            let Some(si) = in_law.score else { continue };
+            if shown(si) != shown(so) {
+                continue;
+            }
+            let why = if si == so {
+                format!(
+                    "the scores are equal, and {} comes first in the pool's order",
+                    in_law.law
+                )
+            } else {
+                format!(
+                    "{}'s unrounded score is lower by {} (relative), a difference that says \
+                     nothing about the data: the choice between the two is arbitrary here",
+                    in_law.law,
+                    crate::numbers::sig((so - si).abs() / si.abs().max(f64::MIN_POSITIVE), 2)
+                )
+            };
+            out.push(format!(
+                "tie: {} and {} both score {}; {} is in the pick and {} is not: {why}",
+                in_law.law,
+                out_law.law,
+                shown(si),
+                in_law.law,
+                out_law.law
+            ));
+        }
+    }
+    out
+}
+
 /// The backtest picks as text: per group, each law's backtest errors, score
 /// and weight, laws not eligible with the reason; what the prediction is,
 /// and (`verbose`) the pick's weights and the rule's parameters.
@@ -353,6 +393,25 @@ pub fn text(picks: &[GroupPick], verbose: bool) -> String {
                 let _ = write!(s, "  not eligible: {r}");
             }
             s.push('\n');
+        }
+        for note in tie_notes(p) {
+            let _ = writeln!(s, "{note}");
+        }
+        // Two origins that cut the points at the same place are one
+        // backtest counted twice (8 points: 0.75 and last-2 both fit 6).
+        let o = &p.rule.origins;
+        for i in 0..o.len() {
+            let m = o[i].fitted(p.n_points);
+            if let Some(j) = (i + 1..o.len()).find(|&j| o[j].fitted(p.n_points) == m) {
+                let _ = writeln!(
+                    s,
+                    "origins {} and {} both fit the first {m} of {} points: the same backtest, \
+                     counted twice in the score",
+                    o[i].label(),
+                    o[j].label(),
+                    p.n_points
+                );
+            }
         }
         if p.fallback {
             let _ = writeln!(

@@ -329,6 +329,36 @@ fn authors_in(rule: &Rule) -> Vec<&str> {
         .collect()
 }
 
+/// Why a law has no backtest score: each origin's failure in words, the
+/// origins that failed alike named together ("too few points: the refit at
+/// origins 0.75 and last-2 has 6 points for 7 parameters ...").
+fn failure_reason(
+    origins: &[Origin],
+    outcomes: &[std::result::Result<Signed, BacktestFailure>],
+) -> String {
+    let mut alike: Vec<(BacktestFailure, Vec<String>)> = Vec::new();
+    for (o, r) in origins.iter().zip(outcomes) {
+        if let Err(f) = r {
+            match alike.iter_mut().find(|(g, _)| g == f) {
+                Some((_, at)) => at.push(o.label()),
+                None => alike.push((*f, vec![o.label()])),
+            }
+        }
+    }
+    alike
+        .into_iter()
+        .map(|(f, at)| {
+            let at = match at.as_slice() {
+                [one] => format!("origin {one}"),
+                [init @ .., last] => format!("origins {} and {last}", init.join(", ")),
+                [] => String::new(),
+            };
+            f.describe(&at)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Fit every law of `laws` admitted by `rule` to the one-input, ungrouped
 /// `obs` and backtest it, and M4 by its authors' procedure if the rule's
 /// pool names it ([`M4_AUTHORS`], [`M4_AUTHORS_CAPPED`]); laws are fitted
@@ -386,11 +416,12 @@ pub fn pick_with(
                 None
             };
             let converged = full.as_ref().is_some_and(|f| f.converged);
-            let signed: Vec<Option<Signed>> = rule
+            let outcomes: Vec<std::result::Result<Signed, BacktestFailure>> = rule
                 .origins
                 .iter()
-                .map(|&r| backtest_signed(law, obs, &idx, r, opts))
+                .map(|&r| backtest_outcome(law, obs, &idx, r, opts))
                 .collect();
+            let signed: Vec<Option<Signed>> = outcomes.iter().map(|o| o.ok()).collect();
             let errors: Vec<Option<f64>> = signed.iter().map(|s| s.map(|s| s.rmse)).collect();
             let drifts: Vec<Option<f64>> = signed.iter().map(|s| s.and_then(|s| s.drift)).collect();
             let sc = if converged { score(&errors) } else { None };
@@ -403,7 +434,7 @@ pub fn pick_with(
             } else if !converged {
                 Some("the fit did not converge".to_string())
             } else if sc.is_none() {
-                Some("a backtest origin had too few points or did not converge".to_string())
+                Some(failure_reason(&rule.origins, &outcomes))
             } else {
                 None
             };

@@ -569,12 +569,16 @@ pub fn open_below_note(ranked: &[&Estimate]) -> Option<String> {
         .map(|e| format!("'{}'", e.id))
         .collect();
     (!ids.is_empty()).then(|| {
-        format!(
-            "<: {} {}: {}",
-            ids.join(", "),
-            if ids.len() == 1 { "has" } else { "have" },
-            OPEN_BELOW_COVERS
-        )
+        // "lower end open: the candidate is ..." said of the candidates named.
+        let why = OPEN_BELOW_COVERS
+            .strip_prefix("lower end open: ")
+            .unwrap_or(OPEN_BELOW_COVERS);
+        let why = if ids.len() == 1 {
+            why.to_string()
+        } else {
+            why.replacen("the candidate is", "each is", 1)
+        };
+        format!("<: lower end open for {}: {why}", ids.join(", "))
     })
 }
 

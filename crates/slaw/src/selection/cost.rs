@@ -15,6 +15,9 @@ pub struct Cost {
     pub flops: Option<f64>,
     /// FLOPs of `full_examples`.
     pub full_flops: Option<f64>,
+    /// The tokens per example the FLOPs assume (6 x parameters x tokens
+    /// per example, x epochs); None without FLOPs.
+    pub tokens_per_example: Option<f64>,
     /// Cost relative to fine-tuning every candidate on the full data: by
     /// FLOPs when known, otherwise by examples.
     pub ratio: f64,
@@ -120,6 +123,7 @@ impl Cost {
             full_examples: full,
             flops: by_flops.then_some(plus(flops)),
             full_flops: by_flops.then_some(full_flops),
+            tokens_per_example: opts.tokens_per_example.filter(|_| by_flops),
             ratio: plus(ratio),
         }
     }
