@@ -199,7 +199,10 @@ pub fn selection_figure(
     }
     if muted > 0 {
         series.push(Series {
-            label: format!("{muted} other candidates"),
+            label: format!(
+                "{muted} other candidate{}",
+                if muted == 1 { "" } else { "s" }
+            ),
             color: MUTED,
             kind: SeriesKind::Line,
             points: Vec::new(),
