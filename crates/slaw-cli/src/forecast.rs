@@ -172,6 +172,10 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     if let Some(note) = table.loss_column_note(&a.loss_col) {
         eprintln!("note: {note} (--loss-col names another)");
     }
+    // Its learning rate ("run-1 - train/learning_rate"), found the same way: said.
+    if let Some(note) = table.lr_column_note(a.lr_col.as_deref(), &a.loss_col) {
+        eprintln!("note: {note} (--lr-col names another)");
+    }
     if spec.positions(&table) && run_col.is_some() {
         bail!("--run-col is not supported with per-position data: one file per run");
     }

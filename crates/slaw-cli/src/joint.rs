@@ -675,9 +675,20 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
         })
         .collect();
     bar.finish_and_clear();
-    output::emit(a.json, &out, || {
-        print!("{}", rep::allocation_methods_report(&out));
-    })?;
+    // The output's shape depends on the method and the grouping only: the
+    // parametric method without --group is the one allocation `slaw
+    // allocate` gives without filters (JSON: an object, not a list of one
+    // group), and a fit it could not make is an error, as there.
+    if a.method == AllocMethod::Parametric && a.group.is_empty() && out.len() == 1 {
+        let report = out[0].clone().into_parametric()?;
+        output::emit(a.json, &report, || {
+            print!("{}", rep::allocation_methods_report(&out));
+        })?;
+    } else {
+        output::emit(a.json, &out, || {
+            print!("{}", rep::allocation_methods_report(&out));
+        })?;
+    }
     if let Some(p) = &a.report {
         let figures: Vec<_> = out
             .iter()

@@ -534,8 +534,11 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
         )?);
     }
     level_ok(a.bootstrap_level)?;
+    // Too few replicates for the interval's level: the CLI's error.
+    let bootstrap = Resampling::new(a.bootstrap, a.bootstrap_level, a.seed);
+    bootstrap.check_replicates()?;
     let opts = SelectOptions {
-        bootstrap: Resampling::new(a.bootstrap, a.bootstrap_level, a.seed),
+        bootstrap,
         tokens_per_example: a.tokens_per_example,
         epochs: a.epochs,
         level: Some(a.level),
@@ -558,8 +561,20 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
     if a.positions(&table) && a.run_col.is_some() {
         return usage("run_col is not supported with per-position data: one table per run");
     }
+    // What the CLI says of the columns it found ("note:"): a W&B export's
+    // loss and learning rate read for the default names.
+    let notes: Vec<String> = [
+        table.loss_column_note(&a.loss_col),
+        table.lr_column_note(a.lr_col.as_deref(), &a.loss_col),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let runs = a.run(&table, &data.stem())?;
     let mut v = serde_json::to_value(&runs)?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("_notes".into(), serde_json::json!(notes));
+    }
     // Each forecast's curve (step, the law's loss, lo, hi, the observed
     // loss), for `plot()`: under "_curve", which the Python side takes out
     // (`to_dict()` stays the CLI's --json); at most CURVE_POINTS steps,
@@ -803,6 +818,8 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
         a.budgets.clone()
     };
     level_ok(a.level)?;
+    // Too few replicates for the interval's level: the CLI's error.
+    Resampling::new(a.bootstrap, a.level, a.seed).check_replicates()?;
     if !(a.budget_gap.is_finite() && a.budget_gap >= 1.0) {
         return usage(format!(
             "budget_gap must be a ratio >= 1, got {}",
@@ -868,6 +885,13 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
                     .collect::<Vec<_>>()
             })
             .collect();
+        // The shape depends on the method and the grouping only, as the
+        // CLI's: the parametric method without groups is one allocation (an
+        // object), whatever rows the filters kept.
+        if matches!(method, Method::Parametric) && a.cols.group.is_empty() && out.len() == 1 {
+            let report = out[0].clone().into_parametric()?;
+            return json(&serde_json::json!({"result": report, "figures": figures}));
+        }
         return json(&serde_json::json!({"result": out, "figures": figures}));
     }
     if a.cols.tokens.is_some() && a.cols.flops.is_some() {

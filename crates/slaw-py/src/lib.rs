@@ -376,6 +376,15 @@ fn allocate(
     run(py, move || commands::allocate(data.as_ref(), &o))
 }
 
+/// The loss column a forecast reads from a table with these columns (the
+/// default name also finds a training log's or a W&B export's loss): its
+/// name, or None (the forecast then says what is missing).
+#[pyfunction]
+fn _loss_column(columns: Vec<String>, loss_col: &str) -> Option<String> {
+    let t = Table::new("", columns);
+    t.loss_column(loss_col).ok().map(|i| t.columns[i].clone())
+}
+
 /// Synthetic fine-tuning runs from the published En-De joint laws (Zhang et
 /// al.), as CSV text: `method,model_size,pretrain_tokens,data,loss`; noise
 /// with the given mean absolute deviation of ln L.
@@ -415,6 +424,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(methods, m)?)?;
     m.add_function(wrap_pyfunction!(allocate, m)?)?;
     m.add_function(wrap_pyfunction!(_joint_example_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(_loss_column, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_sleep, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

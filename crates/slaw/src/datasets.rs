@@ -384,10 +384,23 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
             ));
         }
     }
-    let id_col = (0..table.columns.len())
-        .find(|i| !sizes.iter().any(|s| s.0 == *i))
-        .unwrap_or(0);
     let size_col = table.columns.iter().position(|c| c == "size");
+    // The models' names: the first column that is neither a size nor the
+    // parameter count. Without one, the zero-shot column (a pivot written
+    // without its index) was taken for the names and the candidates named
+    // by their losses (probe62 12).
+    let Some(id_col) =
+        (0..table.columns.len()).find(|i| !sizes.iter().any(|s| s.0 == *i) && Some(*i) != size_col)
+    else {
+        return Err(Error::input(
+            &table.source,
+            Some(1),
+            Some(&table.columns[0]),
+            "no column names the models: every header is a fine-tuning size or 'size', and this \
+             column of numbers would be taken for the models' names; put the names in a first \
+             column, e.g. 'model' (a pandas pivot holds them in its index: reset_index())",
+        ));
+    };
     let family_col = table.columns.iter().position(|c| c == "family");
     let mut out = Vec::new();
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();

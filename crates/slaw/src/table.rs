@@ -903,6 +903,72 @@ impl Table {
         ))
     }
 
+    /// The learning-rate column found without being named, beside the loss
+    /// column `loss` (an index): the first of
+    /// [`crate::forecast::curve::LR_COLUMNS`] present, else a column of a
+    /// W&B export named "RUN - METRIC" whose metric's last part
+    /// ('/'-separated) is one of them ("run-1 - train/learning_rate"; its
+    /// "__MIN" and "__MAX" companions are not rates), as its loss column is
+    /// found ([`Table::loss_column`]): the only one, or among several (a
+    /// column per run) the one of the loss column's run. None otherwise.
+    pub fn lr_column_found(&self, loss: usize) -> Option<usize> {
+        use crate::forecast::curve::LR_COLUMNS;
+        if let Some(i) = self
+            .columns
+            .iter()
+            .position(|c| LR_COLUMNS.contains(&c.as_str()))
+        {
+            return Some(i);
+        }
+        let wandb: Vec<(usize, &str)> = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let (run, metric) = c.split_once(" - ")?;
+                let last = metric.rsplit('/').next().unwrap_or(metric);
+                LR_COLUMNS
+                    .contains(&last.to_lowercase().as_str())
+                    .then_some((i, run))
+            })
+            .collect();
+        match wandb.as_slice() {
+            [] => None,
+            [(one, _)] => Some(*one),
+            several => {
+                let run = self.columns.get(loss)?.split_once(" - ")?.0;
+                let mine: Vec<usize> = several
+                    .iter()
+                    .filter(|(_, r)| *r == run)
+                    .map(|(i, _)| *i)
+                    .collect();
+                match mine.as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// What [`Table::lr_column_found`] chose beside the loss column
+    /// `loss_col` when no rate column is named and the table has none of
+    /// the plain names: "the learning rate is read from 'run-1 -
+    /// train/learning_rate'"; None otherwise.
+    pub fn lr_column_note(&self, lr_col: Option<&str>, loss_col: &str) -> Option<String> {
+        use crate::forecast::curve::LR_COLUMNS;
+        if lr_col.is_some() {
+            return None;
+        }
+        let i = self.lr_column_found(self.loss_column(loss_col).ok()?)?;
+        if LR_COLUMNS.contains(&self.columns[i].as_str()) {
+            return None;
+        }
+        Some(format!(
+            "{}: no 'lr' column: the learning rate is read from '{}' (a W&B export's rate)",
+            self.source, self.columns[i]
+        ))
+    }
+
     /// The columns of a W&B export that hold a loss: "RUN - METRIC" with
     /// METRIC ending in "loss" (any case), not its "__MIN"/"__MAX"
     /// companions.

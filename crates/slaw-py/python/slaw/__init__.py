@@ -33,7 +33,13 @@ import numpy as _np
 import pandas as _pd
 
 from . import _native
-from ._data import as_points as _as_points, column_cells as _column_cells, to_table as _to_table
+from ._data import (
+    as_points as _as_points,
+    column_cells as _column_cells,
+    diverged_tail as _diverged_tail,
+    index_columns as _index_columns,
+    to_table as _to_table,
+)
 
 # The public namespace is the API (``__all__``): the helpers above are
 # imported under private names, the typing names only for type checkers
@@ -117,6 +123,29 @@ def _number(v: Any, what: str) -> float:
     if f != f or f in (float("inf"), float("-inf")):
         raise ValueError(f"{what} must be a finite number, got {v!r}")
     return f
+
+
+def _values(v: Any, what: str) -> list:
+    """A keyword that takes several numbers (``at=``, ``budgets=``): a list, an array, or one
+    number (a scalar is a list of one); None is none."""
+    if v is None:
+        return []
+    if isinstance(v, (str, bytes, _abc.Mapping)):
+        raise ValueError(f"{what} must be a number or a list of numbers, got {v!r}")
+    if _np.ndim(v) == 0:
+        return [v]
+    try:
+        return list(_np.asarray(v, dtype=object).reshape(-1))
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number or a list of numbers, got {v!r}") from None
+
+
+def _fit_until(v: Any) -> Union[float, str]:
+    """``fit_until``: a number (a fraction <= 1 of the logged span, or a step), or text as the
+    CLI's ``--fit-until`` (``"step:N"``: the step N whatever its value; ``"0.2"``)."""
+    if isinstance(v, str):
+        return v.strip()
+    return _number(v, "fit_until")
 
 
 _U64_MAX = 2**64 - 1
@@ -326,15 +355,8 @@ def fit(
     bounds = [tuple(b) for b in raw.pop("bounds")]
     pred_spec = {k: spec[k] for k in ("law", "formula", "params", "log_params", "x")}
     keep = data if not isinstance(data, (str, _os.PathLike)) else None
-    def refit(key: str) -> Any:
-        # The same fit with other prediction points: FitResult.predict(intervals=True).
-        def again(points: List[List[float]]) -> List[Dict[str, Any]]:
-            out = _call(_native.fit, table, dict(opts, predict=[list(p) for p in points]))
-            for g in out["groups"]:
-                if g["group"] == key:
-                    return list(g.get("predictions") or [])
-            return []
-        return again
+    if isinstance(keep, _pd.DataFrame):
+        keep = _index_columns(keep)  # a group column kept in the index, as the library read it
 
     fits = {}
     for g, fig, rng in zip(raw["groups"], figures, ranges):
@@ -346,7 +368,7 @@ def fit(
             sub = df[keys == g["group"]]
         fits[g["group"]] = FitResult(g, pred_spec, inputs, opts["x"], y, raw["formula"],
                                      float(level), sub, transforms, param_names, bounds,
-                                     figure=fig, ranges=rng, refit=refit(g["group"]))
+                                     figure=fig, ranges=rng, refit=_Refit(table, opts, g["group"]))
     # A group with too few points to fit is skipped, as the CLI's (FitResults.skipped).
     for w in raw.get("warnings") or []:
         _warnings.warn(w, stacklevel=2)
@@ -361,6 +383,24 @@ def fit(
     if group is None and len(fits) == 1:
         return next(iter(fits.values()))
     return FitResults(raw, fits, figure_all)
+
+
+class _Refit:
+    """The same fit with other prediction points, for ``FitResult.predict(intervals=True)``:
+    the table and options kept as plain data (not a closure), so that a result pickles (a
+    process pool, a cache) and fits again after unpickling."""
+
+    def __init__(self, table: Any, opts: Mapping[str, Any], key: str):
+        self.table = table
+        self.opts = dict(opts)
+        self.key = key
+
+    def __call__(self, points: List[List[float]]) -> List[Dict[str, Any]]:
+        out = _call(_native.fit, self.table, dict(self.opts, predict=[list(p) for p in points]))
+        for g in out["groups"]:
+            if g["group"] == self.key:
+                return list(g.get("predictions") or [])
+        return []
 
 
 def _mapping(v: Any, what: str) -> Mapping[str, Any]:
@@ -581,7 +621,13 @@ def select(
     raw = _call(_native.select, _to_table(data), opts, _references(reference))
     # A wide table's blank cells, skipped as not measured: the CLI's first note, as a warning.
     if raw.get("blank_cells"):
-        _warnings.warn(raw["notes"][0], stacklevel=2)
+        note = raw["notes"][0]
+        if not isinstance(data, (str, _os.PathLike)):
+            # pandas reads a blank cell and a cell written "nan" alike (NaN): both are a size
+            # not measured here; the CLI refuses "nan" (a fine-tuning that failed is not one).
+            note += (" (NaN or None: a blank cell; a fine-tuning that diverged or failed is "
+                     "not a size not measured: the CLI refuses a cell written 'nan')")
+        _warnings.warn(note, stacklevel=2)
     result = SelectionResult(raw)
     # What the reader must act on (a column that rises with the size, a target past the
     # calibrated extrapolation, intervals that are a bootstrap, ...): the CLI's ``warning:``.
@@ -607,9 +653,9 @@ def _references(reference: Any) -> list:
 def forecast(
     data: DataLike,
     *,
-    fit_until: float = 0.2,
+    fit_until: Union[float, str] = 0.2,
     method: str = "auto",
-    at: Optional[Sequence[float]] = None,
+    at: Union[None, float, Sequence[float]] = None,
     schedule: Optional[str] = None,
     bootstrap: int = 200,
     level: float = 0.9,
@@ -624,9 +670,11 @@ def forecast(
 ) -> Union[ForecastResult, ForecastResults]:
     """Forecast a training run's loss from the early part of its curve (``slaw forecast``).
 
-    ``fit_until``: a fraction (<= 1) of the logged span, first to last step, or a step; ``method``: auto, temporal,
-    power, reciprocal, log, tissue, multipower, multipower-warmup; ``at``: steps to forecast
-    (default the last step); ``schedule``: e.g. ``"cosine:peak=3e-4,final=3e-5,total=24000"``;
+    ``fit_until``: a fraction (<= 1) of the logged span, first to last step, or a step, or
+    ``"step:N"`` (the step N whatever its value, e.g. ``"step:1"`` on a curve logged in epochs),
+    as the CLI's ``--fit-until``; ``method``: auto, temporal,
+    power, reciprocal, log, tissue, multipower, multipower-warmup; ``at``: a step or steps to
+    forecast (default the last step); ``schedule``: e.g. ``"cosine:peak=3e-4,final=3e-5,total=24000"``;
     ``run_col``: a column, or several (a list, or ``"a,b"`` as the CLI's ``--run-col a,b``)
     whose values together name a run: one forecast per run (returns a :class:`ForecastResults`,
     a list of forecasts with ``skipped``, ``warnings`` and ``to_dict()``, the CLI's ``--json``;
@@ -634,12 +682,20 @@ def forecast(
     stem, as the CLI, or ``"DataFrame"``/``"dict"``). ``fit_from``: the first step fitted, as the CLI's
     ``--fit-from`` (default: the first row, or the end of a logged warmup for every law but
     multipower-warmup and temporal, with a note among the warnings; its rows stay in the summed rate).
+
+    A NaN loss in a DataFrame is a blank cell (a loss not logged, skipped and said), except where
+    it ends a run: the rows after the run's last logged loss, at later steps, holding no other
+    loss column, when the run logged a loss on every earlier row. Those are a divergence, as a
+    ``nan`` cell of a file: the run is forecast from before it, had it not diverged, and a
+    warning says where it diverged (inside the fitted window, an error). A single curve's
+    warnings are each a ``UserWarning`` too (the CLI's ``warning:`` lines), and so are the notes
+    on the columns found for the default names (a W&B export's loss and learning rate).
     """
     if run_col is not None and not isinstance(run_col, str):
         run_col = ",".join(_names(run_col, "run_col"))
     opts = {
-        "fit_until": _number(fit_until, "fit_until"), "method": str(method),
-        "at": [_number(a, "at") for a in (at or [])], "schedule": schedule,
+        "fit_until": _fit_until(fit_until), "method": str(method),
+        "at": [_number(a, "at") for a in _values(at, "at")], "schedule": schedule,
         "bootstrap": _whole(bootstrap, "bootstrap"), "level": _number(level, "level"),
         "seed": _whole(seed, "seed"),
         "step_col": step_col, "loss_col": loss_col, "lr_col": _opt_str(lr_col, "lr_col"),
@@ -647,13 +703,28 @@ def forecast(
     }
     if fit_from is not None:
         opts["fit_from"] = _number(fit_from, "fit_from")
-    runs = _call(_native.forecast, _to_table(data), opts)
+    table = _to_table(data)
+    if not isinstance(table, str) and position_col not in table[1]:
+        # A NaN loss that ends a run is a divergence, as a `nan` cell of a file (not a loss
+        # left blank): the engine says where the run diverged and forecasts from before it.
+        loss = _native._loss_column(table[1], loss_col)
+        runs_by = [c.strip() for c in run_col.split(",")] if run_col else []
+        table = _diverged_tail(table, loss, step_col, runs_by)
+    runs = _call(_native.forecast, table, opts)
     # Each forecast's curve, for plot(): beside the CLI's --json, taken out of it.
     curves = [f.pop("_curve", None) for f in runs.get("forecasts", [])]
+    # The columns found for the default names (a W&B export's loss and rate): the CLI's note.
+    for n in runs.pop("_notes", None) or []:
+        _warnings.warn(f"note: {n}", stacklevel=2)
     for w in runs.get("warnings", []):
         _warnings.warn(w, stacklevel=2)
     if run_col is not None:
         return ForecastResults(runs, curves)
+    # A single curve's warnings (a divergence, rows skipped, a decay ahead of the window): the
+    # CLI's `warning:` lines, each a UserWarning too (with run_col, each run's are in its
+    # ForecastResult.warnings and the ForecastResults' report).
+    for w in runs["forecasts"][0].get("warnings") or []:
+        _warnings.warn(w, stacklevel=2)
     return ForecastResult(runs["forecasts"][0], curves[0])
 
 
@@ -802,23 +873,31 @@ def allocate(
     level: float = 0.95,
     loss_col: str = "loss",
     drop_highest: int = 0,
-    budgets: Optional[Sequence[float]] = None,
+    budgets: Union[None, float, Sequence[float]] = None,
     bootstrap: int = 1000,
     seed: int = 0,
 ) -> FrameResult:
     """Compute-optimal model size and tokens for compute budgets (``slaw allocate``), from a
     Chinchilla fit to ``data`` or from ``params=[A, alpha, B, beta, E]``; ``method``:
-    parametric, isoflop, envelope or all. ``to_frame()``: one row per budget."""
+    parametric, isoflop, envelope or all. ``budgets``: a budget or a list of them.
+    ``to_frame()``: one row per budget (with ``group`` and ``method`` columns when the result is
+    per group). ``to_dict()`` is the CLI's ``--json``: one allocation (an object) with the
+    default ``method="parametric"`` and no ``group``, whatever ``where``/``best_per_size``
+    keep; a list, one entry per group, with ``group`` or another method. ``.warnings``: the
+    CLI's ``warning:`` lines (units, budgets extrapolated, the fit's, a method that could not
+    run), each also a ``UserWarning`` and printed by ``report()``; with one allocation,
+    ``.exponent_n`` and ``.params`` are its a and law."""
     opts = {
         "params": None if params is None else [_number(p, "params") for p in params],
         "n_col": n_col, "d_col": _opt_str(d_col, "d_col"), "flops_col": _opt_str(flops_col, "flops_col"),
         "method": str(method), "group": _names(group, "group"),
         "budget_col": _opt_str(budget_col, "budget_col"),
         "filters": [[str(k), _number(v, f"where[{k!r}]")] for k, v in (where or {}).items()],
-        "best_per_size": bool(best_per_size), "budget_gap": _number(budget_gap, "budget_gap"),
+        "best_per_size": _flag(best_per_size, "best_per_size"),
+        "budget_gap": _number(budget_gap, "budget_gap"),
         "level": _number(level, "level"), "loss_col": loss_col,
         "drop_highest": _whole(drop_highest, "drop_highest"),
-        "budgets": [_number(b, "budgets") for b in (budgets or [])],
+        "budgets": [_number(b, "budgets") for b in _values(budgets, "budgets")],
         "bootstrap": _whole(bootstrap, "bootstrap"), "seed": _whole(seed, "seed"),
     }
     table = None if data is None else _to_table(data)
@@ -838,7 +917,43 @@ def allocate(
                     f.insert(0, "group", g.get("group", ""))
                     frames.append(f)
         frame = _pd.concat(frames, ignore_index=True) if frames else _pd.DataFrame()
-    return FrameResult(raw, frame, f"Compute-optimal allocation ({method})", figures=figures)
+    # What the CLI prints as `warning:` lines: a UserWarning each, in .warnings and report().
+    warns = _allocation_warnings(raw)
+    for w in warns:
+        _warnings.warn(w, stacklevel=2)
+    result = FrameResult(raw, frame, f"Compute-optimal allocation ({method})",
+                         [f"warning: {w}" for w in warns], figures=figures)
+    result.warnings = warns  # type: ignore[attr-defined]
+    if isinstance(raw, dict):
+        result.exponent_n = raw.get("exponent_n")  # type: ignore[attr-defined]
+        result.params = dict(raw.get("params") or {})  # type: ignore[attr-defined]
+    return result
+
+
+def _allocation_warnings(raw: Any) -> List[str]:
+    """An allocation's warnings as the CLI prints them: the fit's and the table's (one
+    allocation), or per group (its name first) the parametric fit's, the group's and each
+    method that could not run."""
+    out: List[str] = []
+
+    def add(w: str) -> None:
+        if w not in out:
+            out.append(w)
+
+    if isinstance(raw, dict):
+        for w in list((raw.get("fit") or {}).get("warnings") or []) + list(raw.get("warnings") or []):
+            add(w)
+        return out
+    for g in raw or []:
+        where = f"group {g['group']}: " if g.get("group") else ""
+        p = g.get("parametric") or {}
+        for w in (p.get("fit") or {}).get("warnings") or []:
+            add(f"{where}parametric: {w}")
+        for w in g.get("warnings") or []:
+            add(f"{where}{w}")
+        for m, why in g.get("failed") or []:
+            add(f"{where}{m}: could not run: {why}")
+    return out
 
 
 def _journal_path(plan: str) -> str:

@@ -90,6 +90,34 @@ impl GroupAllocation {
     }
 }
 
+impl GroupAllocation {
+    /// The parametric method's report of a group it ran on alone: the shape
+    /// of an allocation of the whole table by that method, whatever rows
+    /// were kept (filters, the best run per size), so that the output's
+    /// shape depends on the method and the grouping only. The group's
+    /// warnings the report lacks are added to it; a parametric fit that
+    /// could not run is the error saying why.
+    pub fn into_parametric(self) -> crate::Result<AllocationReport> {
+        let Some(mut r) = self.parametric else {
+            let why = self
+                .failed
+                .iter()
+                .find(|(m, _)| m == "parametric")
+                .map_or("the method was not asked", |(_, w)| w.as_str());
+            return Err(crate::Error::data(format!(
+                "the parametric law could not be fitted to the {} kept: {why}",
+                crate::numbers::count(self.runs, "run")
+            )));
+        };
+        for w in self.warnings {
+            if !r.warnings.contains(&w) {
+                r.warnings.push(w);
+            }
+        }
+        Ok(r)
+    }
+}
+
 /// The median of the runs' C / (6 N D), when it is more than 10% from 1.
 fn flops_per_6nd(runs: &[Run]) -> Option<f64> {
     let mut r: Vec<f64> = runs
@@ -209,7 +237,10 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         if runs.len() <= 5 {
             out.failed.push((
                 "parametric".into(),
-                format!("{} runs for a law of 5 parameters", runs.len()),
+                format!(
+                    "{} for a law of 5 parameters",
+                    crate::numbers::count(runs.len(), "run")
+                ),
             ));
         } else {
             match from_fit(&obs, o.fit, o.budgets, &o.bootstrap, &|| {}) {

@@ -332,10 +332,7 @@ impl Curve {
         let si = t.column_index(step_col).ok()?;
         let ri = c.lr.as_ref().and_then(|_| match lr_col {
             Some(col) => t.column_index(col).ok(),
-            None => t
-                .columns
-                .iter()
-                .position(|col| LR_COLUMNS.contains(&col.as_str())),
+            None => t.lr_column_found(li),
         });
         for &q in &rows[at..] {
             if t.is_empty_cell(q, li) {
@@ -501,12 +498,17 @@ impl Curve {
             return Ok(vec![]);
         };
         let mut quiet = vec![si, li];
+        let lri = match lr_col {
+            Some(l) => t.columns.iter().position(|c| c == l),
+            None => t.lr_column_found(li),
+        };
         quiet.extend(
             t.columns
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| {
-                    lr_col.map_or(LR_COLUMNS.contains(&c.as_str()), |l| l == c.as_str())
+                .filter(|(i, c)| {
+                    Some(*i) == lri
+                        || (lr_col.is_none() && LR_COLUMNS.contains(&c.as_str()))
                         || run_col.is_some_and(|r| r.split(',').any(|n| n.trim() == c.as_str()))
                 })
                 .map(|(i, _)| i),
@@ -715,15 +717,7 @@ impl Curve {
         let (Ok(si), Some(li)) = (t.column_index(step_col), Self::loss_index(t, loss_col)) else {
             return Ok(vec![]);
         };
-        let Some(lri) = lr_col
-            .is_none()
-            .then(|| {
-                t.columns
-                    .iter()
-                    .position(|c| LR_COLUMNS.contains(&c.as_str()))
-            })
-            .flatten()
-        else {
+        let Some(lri) = lr_col.is_none().then(|| t.lr_column_found(li)).flatten() else {
             return Ok(vec![]);
         };
         let (loss, lr) = (&t.columns[li], &t.columns[lri]);
@@ -787,11 +781,7 @@ impl Curve {
             // (an evaluation loss logged without the rate); a column that
             // some rows with a loss have and others lack is an error naming
             // the first gap (ignoring it would change the law silently).
-            None => match t
-                .columns
-                .iter()
-                .position(|c| LR_COLUMNS.contains(&c.as_str()))
-            {
+            None => match t.lr_column_found(li) {
                 None => None,
                 Some(i) => {
                     let with_loss = || rows.iter().filter(|&&r| !t.is_empty_cell(r, li));
