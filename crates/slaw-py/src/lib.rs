@@ -10,7 +10,8 @@
 //! The work runs on a worker thread with the GIL released; the calling thread
 //! wakes every 50 ms to let Python handle signals, so Ctrl-C raises
 //! `KeyboardInterrupt` at once (the worker finishes in the background and its
-//! result is dropped). A panic in the library becomes a `RuntimeError`.
+//! result is dropped; a call made while it still runs warns that it shares
+//! the cores with it). A panic in the library becomes a `RuntimeError`.
 
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -18,7 +19,8 @@ use serde::Deserialize;
 use slaw::error::Setting;
 use slaw::table::Table;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicIsize, AtomicU8, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 mod commands;
@@ -234,21 +236,63 @@ fn option_error(json: &str, e: &serde_json::Error) -> String {
     }
 }
 
+/// Computations whose caller was interrupted (Ctrl-C) and that still run:
+/// they hold the cores until they end, so a call made meanwhile is slow.
+static ABANDONED: AtomicIsize = AtomicIsize::new(0);
+
+/// A worker's state: running, done, or abandoned by its caller.
+const RUNNING: u8 = 0;
+const DONE: u8 = 1;
+const LEFT: u8 = 2;
+
 /// Run `f` on a worker thread with the GIL released, checking for signals
-/// (Ctrl-C) every 50 ms; a panic becomes a `RuntimeError`.
+/// (Ctrl-C) every 50 ms; a panic becomes a `RuntimeError`. While an
+/// interrupted computation still runs in the background, a call warns that
+/// it shares the cores with it.
 fn run<T, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     T: Send + 'static,
     F: FnOnce() -> Res<T> + Send + 'static,
 {
+    let left = ABANDONED.load(Ordering::SeqCst);
+    if left > 0 {
+        let msg = format!(
+            "{left} interrupted slaw computation{} still running in the background (Ctrl-C \
+             stops the wait, not the work): this call shares the cores with {} until {} \
+             end{}",
+            if left == 1 { " is" } else { "s are" },
+            if left == 1 { "it" } else { "them" },
+            if left == 1 { "it" } else { "they" },
+            if left == 1 { "s" } else { "" },
+        );
+        let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+        py.import("warnings")?
+            .call_method1("warn", (msg, category, 3))?;
+    }
+    let state = Arc::new(AtomicU8::new(RUNNING));
+    let worker_state = Arc::clone(&state);
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("slaw-worker".into())
         .spawn(move || {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            if worker_state.swap(DONE, Ordering::SeqCst) == LEFT {
+                ABANDONED.fetch_sub(1, Ordering::SeqCst);
+            }
             let _ = tx.send(r);
         })
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start a worker thread: {e}")))?;
+    // On an interrupt the worker, if still running, is counted as abandoned.
+    let interrupted = |e: PyErr| {
+        ABANDONED.fetch_add(1, Ordering::SeqCst);
+        if state
+            .compare_exchange(RUNNING, LEFT, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
+            ABANDONED.fetch_sub(1, Ordering::SeqCst);
+        }
+        e
+    };
     let mut rx = rx;
     loop {
         let (got, back) = py.detach(move || (rx.recv_timeout(Duration::from_millis(50)), rx));
@@ -265,7 +309,7 @@ where
                     "internal error in slaw (a bug; please report it): {msg}"
                 )));
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals().map_err(interrupted)?,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 return Err(PyRuntimeError::new_err("the slaw worker thread ended"))
             }

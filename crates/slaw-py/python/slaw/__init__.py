@@ -7,7 +7,8 @@ group's object, the CLI's ``groups[i]``), ``.report()`` and a notebook view. Bad
 the column; a fit that did not converge says so (``converged``, ``termination``).
 
 The heavy work runs in Rust with the GIL released; Ctrl-C raises ``KeyboardInterrupt`` at
-once (the computation already started finishes in the background and is discarded).
+once (the computation already started finishes in the background and is discarded; a call made
+while it still runs warns that it shares the cores with it).
 
 Quickstart::
 
@@ -476,7 +477,8 @@ def compare(
 
     On a TensorBoard event file, the steps where a column used is not logged are dropped, as the
     CLI does; a ``UserWarning`` says how many (the CLI's ``note:``)."""
-    names = _names(laws, "laws")
+    # law names hold no comma: "power,rectified" is the CLI's --laws list
+    names = [n.strip() for s in _names(laws, "laws") for n in s.split(",") if n.strip()]
     if laws is not None and not names:
         raise ValueError("laws: name the laws to compare, e.g. ['power', 'rectified'], "
                          "or leave it out for the CLI's default")

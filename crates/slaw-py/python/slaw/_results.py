@@ -584,8 +584,17 @@ class FitResults(_Result, Mapping[str, FitResult]):
         # Groups not fitted (fewer points than the law's parameters): {group: reason}.
         self.skipped: Dict[str, str] = {s["group"]: s["reason"] for s in raw.get("skipped") or []}
 
-    def __getitem__(self, k: str) -> FitResult:
-        return self._fits[k]
+    def __getitem__(self, k: Any) -> FitResult:
+        # Group keys are the group column's values as the CLI prints them ('1.0' for a float
+        # column): fr[1.0] finds '1.0'.
+        if k in self._fits:
+            return self._fits[k]
+        if not isinstance(k, str) and str(k) in self._fits:
+            return self._fits[str(k)]
+        raise KeyError(f"no group {k!r}; the groups are {list(self._fits)}")
+
+    def __contains__(self, k: object) -> bool:
+        return k in self._fits or (not isinstance(k, str) and str(k) in self._fits)
 
     def __iter__(self):
         return iter(self._fits)
@@ -598,11 +607,20 @@ class FitResults(_Result, Mapping[str, FitResult]):
         """True when every group's fit converged."""
         return all(f.converged for f in self._fits.values())
 
+    @property
+    def warnings(self) -> Dict[str, List[str]]:
+        """Each group's warnings ({group: [warning, ...]}), the groups without any left out."""
+        return {g: list(f.warnings) for g, f in self._fits.items() if f.warnings}
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per group: parameters, RMSD, R^2, convergence."""
+        """One row per group: convergence, why the search stopped (``termination``: e.g.
+        ``at_bound``), the number of warnings (read them in :attr:`warnings`), parameters, RMSD,
+        R^2."""
         rows = []
         for g, f in self._fits.items():
-            r: Dict[str, Any] = {"group": g, "converged": f.converged}
+            r: Dict[str, Any] = {"group": g, "converged": f.converged,
+                                 "termination": f.termination_code,
+                                 "warnings": len(f.warnings)}
             r.update(f.params)
             r["rmsd_log"] = f.train.get("rmsd_log")
             r["r2"] = f.train.get("r2")

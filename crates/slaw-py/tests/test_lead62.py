@@ -1,0 +1,65 @@
+"""Per-group fits show their warnings; group keys as the column's values; compare's laws as the
+CLI's comma list (a new user's probe, findings 7)."""
+import pandas as pd
+import pytest
+
+import slaw
+
+
+def _grouped():
+    # two curves of L = 2 + 30 x^-0.5, one per group value of a float column; the power law
+    # puts nothing on a bound, the "rectified" one may
+    rows = []
+    for g in (0.0, 1.0):
+        for k in range(10):
+            x = 100.0 * 2 ** k
+            rows.append({"g": g, "x": x, "loss": (2 + 30 * x ** -0.5) * (1 + 0.003 * (-1) ** k)})
+    return pd.DataFrame(rows)
+
+
+def test_a_float_group_is_found_by_its_value():
+    fr = slaw.fit(_grouped(), law="power", x="x", group="g")
+    assert set(fr) == {"0.0", "1.0"}
+    assert fr[1.0] is fr["1.0"]
+    assert 1.0 in fr and "1.0" in fr and 2.0 not in fr
+    with pytest.raises(KeyError, match="the groups are"):
+        fr[2.0]
+
+
+def test_the_groups_frame_shows_termination_and_warnings():
+    fr = slaw.fit(_grouped(), law="power", x="x", group="g")
+    frame = fr.to_frame()
+    for g, f in fr.items():
+        assert frame.loc[g, "termination"] == f.termination_code
+        assert frame.loc[g, "warnings"] == len(f.warnings)
+        assert fr.warnings.get(g, []) == f.warnings
+
+
+def test_compare_takes_the_clis_comma_list():
+    df = _grouped()
+    one = df[df.g == 0.0][["x", "loss"]]
+    a = slaw.compare(one, x="x", laws="power,vanilla-ft")
+    b = slaw.compare(one, x="x", laws=["power", "vanilla-ft"])
+    assert a.to_dict() == b.to_dict()
+
+
+def test_a_call_after_an_interrupt_says_the_abandoned_work_still_runs():
+    # Ctrl-C stops the wait, not the work: the interrupted bootstrap (tens of thousands of
+    # refits, seconds of work on any machine) still holds the cores when the next call starts.
+    import os
+    import pathlib
+    import signal
+    import threading
+    import warnings
+
+    chin = pathlib.Path(__file__).resolve().parents[3] / "examples" / "chinchilla.csv"
+    timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        slaw.allocate(str(chin), n_col="N", d_col="D", bootstrap=50000)
+    timer.join()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        slaw.fit(_grouped()[lambda d: d.g == 0.0][["x", "loss"]], law="power", x="x")
+    said = [str(w.message) for w in caught if "interrupted slaw computation" in str(w.message)]
+    assert said and "still running in the background" in said[0], [str(w.message) for w in caught]
