@@ -63,3 +63,23 @@ def test_a_call_after_an_interrupt_says_the_abandoned_work_still_runs():
         slaw.fit(_grouped()[lambda d: d.g == 0.0][["x", "loss"]], law="power", x="x")
     said = [str(w.message) for w in caught if "interrupted slaw computation" in str(w.message)]
     assert said and "still running in the background" in said[0], [str(w.message) for w in caught]
+
+
+def test_joint_names_its_figures_and_a_forecast_plots_a_csv_beside_it(tmp_path):
+    import pathlib
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    root = pathlib.Path(__file__).resolve().parents[3] / "examples"
+    j = slaw.joint(str(root / "runs.csv"), factors=["model_size", "pretrain_tokens", "prompt_len"],
+                   pet=["prompt_len"])
+    names = j.figure_names
+    assert names and len(names) == len(j.plot())
+    ax = j.plot(which=names[0])
+    assert ax is not None
+    f = slaw.forecast(str(root / "run.csv"), fit_until=0.2)
+    ax = f.plot(data=str(root / "run.csv"))
+    assert "data given" in [l.get_label() for l in ax.get_lines()]
+    with pytest.raises(ValueError, match="'step' and 'loss'"):
+        f.plot(data=pd.DataFrame({"x": [1.0], "y": [2.0]}))

@@ -788,7 +788,17 @@ class ForecastResult(FrameResult):
         """The curve as the CLI's ``--plot`` draws it: the fitted part (filled), the observed
         rest (hollow), the law's forecast curve with its band (labelled with the interval's
         kind and level), the forecast steps and where the fit ends; log-log axes. ``data``
-        (a DataFrame with ``step`` and ``loss``) adds a curve of your own as a grey line."""
+        (a DataFrame, or a CSV file's path, with ``step`` and ``loss`` columns) adds a curve of
+        your own as a grey line."""
+        if data is not None and not isinstance(data, pd.DataFrame):
+            if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+                data = pd.read_csv(data)
+            else:
+                raise ValueError(f"plot(data=...): a DataFrame or a CSV file's path with 'step' "
+                                 f"and 'loss' columns, got {type(data).__name__}")
+        if data is not None and not {"step", "loss"} <= set(data.columns):
+            raise ValueError(f"plot(data=...): needs 'step' and 'loss' columns, has "
+                             f"{list(data.columns)}")
         ax, new = _new_axes(ax, (7, 4.5))
         until = float(self.raw.get("fit_until_step", 0) or 0)
         c = self._curve
@@ -1016,6 +1026,12 @@ class JointResult(FrameResult):
         self.held_out = (pd.DataFrame(rows).set_index("method") if rows
                          else pd.DataFrame(columns=["n", "mean_difference", "std_error", "better"]))
         super().__init__(raw, frame, "Joint fine-tuning laws per method", self.warnings)
+
+    @property
+    def figure_names(self) -> List[str]:
+        """The names of the figures ``plot()`` draws ("METHOD, FACTOR"; ``plot(which=NAME)``
+        draws one), for the multiplicative form (the additive one has the same)."""
+        return [f"{m}, {fa}" for m, fa, _ in self._joint_figures.get("multiplicative", [])]
 
     def plot(self, which: Optional[str] = None, ax: Any = None, ncols: int = 2,
              form: str = "multiplicative", method: Optional[str] = None,
