@@ -1001,6 +1001,7 @@ fn select_inner(
                 v.extend(accelerating_notes(pool, &budget));
             }
             v.extend(drift_note);
+            v.extend(coverage_note(ctx.calibration.as_ref(), &budget));
             v
         },
         references,

@@ -1,0 +1,42 @@
+//! `select` says, beside a learned interval, where its coverage was measured
+//! short of its level: the target within 32x the largest affordable size
+//! (budgets 1/8 ... 1/32), where a 90% interval covered 71-87% on synthetic
+//! pools (README, "Where it is least safe"). A new user's probe found the
+//! caveat in the README only.
+
+use assert_cmd::Command;
+
+fn notes(max_n: &str) -> Vec<String> {
+    let out = Command::cargo_bin("slaw")
+        .unwrap()
+        .args(["select", "../../examples/curves.csv", "--target", "1638400"])
+        .args(["--max-n", max_n, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_short_reach_says_what_the_interval_covered_on_curves_it_was_not_learned_on() {
+    let near = notes("102400");
+    let said: Vec<&String> = near
+        .iter()
+        .filter(|n| n.contains("nearer 75-85%"))
+        .collect();
+    assert_eq!(said.len(), 1, "{near:?}");
+    assert!(said[0].contains("(here 16x)"), "{}", said[0]);
+    // 64x beyond: the interval covered its level there; no such note
+    let far = notes("25600");
+    assert!(!far.iter().any(|n| n.contains("nearer 75-85%")), "{far:?}");
+}
