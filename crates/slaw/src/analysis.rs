@@ -251,12 +251,7 @@ pub fn unpinned_paths(
         .params
         .iter()
         .map(|p| p.name.clone())
-        .filter(|n| {
-            id.flat.contains(n)
-                || id.at_bounds.contains(n)
-                || id.at_start.contains(n)
-                || id.huber_flat.contains(n)
-        })
+        .filter(|n| id.unidentified.contains(n) || id.huber_flat.contains(n))
         .collect();
     if names.is_empty() || !fit.converged {
         return Vec::new();

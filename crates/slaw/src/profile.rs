@@ -175,33 +175,8 @@ pub fn profile(
     opts: &FitOptions,
     level: f64,
 ) -> Result<Profile> {
-    if !(level > 0.0 && level < 1.0) {
-        return Err(Error::Data(format!(
-            "the profile's level must lie in (0, 1), got {level}"
-        )));
-    }
-    if !fit.converged {
-        return Err(Error::Fit(format!(
-            "law '{}': no profile of a fit that did not converge",
-            law.name
-        )));
-    }
-    // The objective as the fit saw it: weights of mean 1, the data's units.
-    let obs = obs.unit_mean_weights();
-    let full = Objective::new(law, &obs, opts.loss, opts.space);
-    let x = &fit.internal;
-    let f0 = full.value(x);
-    let scale = crate::identify::profile_scale(&full, x);
-    if !(scale.is_finite() && scale > 0.0 && f0.is_finite()) {
-        return Err(Error::Fit(format!(
-            "law '{}': no profile: the residuals give no noise scale (as many points as \
-             parameters, or a perfect fit)",
-            law.name
-        )));
-    }
-    let z = crate::stats::normal_quantile(0.5 + level / 2.0);
-    let threshold = z * z * scale;
-    let mut walker = Walker::new(law, &obs, fit, opts, f0, threshold);
+    let mut walker = Walker::new(law, obs, fit, opts, level)?;
+    let (f0, threshold) = (walker.f0, walker.threshold);
     let p = law.n_params();
     let mut out = Vec::with_capacity(p);
     for j in 0..p {
@@ -258,18 +233,9 @@ pub fn paths(
     level: f64,
     names: &[String],
 ) -> Vec<(String, Vec<Vec<f64>>)> {
-    if !(fit.converged && level > 0.0 && level < 1.0) {
+    let Ok(mut walker) = Walker::new(law, obs, fit, opts, level) else {
         return Vec::new();
-    }
-    let obs = obs.unit_mean_weights();
-    let full = Objective::new(law, &obs, opts.loss, opts.space);
-    let f0 = full.value(&fit.internal);
-    let scale = crate::identify::profile_scale(&full, &fit.internal);
-    if !(scale.is_finite() && scale > 0.0 && f0.is_finite()) {
-        return Vec::new();
-    }
-    let z = crate::stats::normal_quantile(0.5 + level / 2.0);
-    let mut walker = Walker::new(law, &obs, fit, opts, f0, z * z * scale);
+    };
     let mut out = Vec::new();
     for (j, param) in law.params.iter().enumerate() {
         if !names.contains(&param.name) {
@@ -293,7 +259,8 @@ pub fn paths(
 /// others refitted from a warm start.
 struct Walker<'a> {
     law: &'a Law,
-    obs: &'a Observations,
+    /// The points as the fit saw them: weights of mean 1, the data's units.
+    obs: std::borrow::Cow<'a, Observations>,
     fit: &'a Fit,
     opts: &'a FitOptions,
     f0: f64,
@@ -306,28 +273,55 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
+    /// The walker of a converged fit's profiles at `level`: the objective as
+    /// the fit saw it, its value at the optimum and the rise that ends a
+    /// side (the level's chi-square(1) quantile times
+    /// [`crate::identify::profile_scale`]). Errors when the level is not in
+    /// (0, 1), the fit did not converge or its residuals give no noise scale.
     fn new(
         law: &'a Law,
         obs: &'a Observations,
         fit: &'a Fit,
         opts: &'a FitOptions,
-        f0: f64,
-        threshold: f64,
-    ) -> Self {
+        level: f64,
+    ) -> Result<Self> {
+        if !(level > 0.0 && level < 1.0) {
+            return Err(Error::Data(format!(
+                "the profile's level must lie in (0, 1), got {level}"
+            )));
+        }
+        if !fit.converged {
+            return Err(Error::Fit(format!(
+                "law '{}': no profile of a fit that did not converge",
+                law.name
+            )));
+        }
+        let obs = obs.unit_mean_weights();
+        let full = Objective::new(law, &obs, opts.loss, opts.space);
+        let f0 = full.value(&fit.internal);
+        let scale = crate::identify::profile_scale(&full, &fit.internal);
+        if !(scale.is_finite() && scale > 0.0 && f0.is_finite()) {
+            return Err(Error::Fit(format!(
+                "law '{}': no profile: the residuals give no noise scale (as many points as \
+                 parameters, or a perfect fit)",
+                law.name
+            )));
+        }
+        let z = crate::stats::normal_quantile(0.5 + level / 2.0);
         let (lower, upper) = fit.search_bounds();
-        Walker {
+        Ok(Walker {
             law,
             obs,
             fit,
             opts,
             f0,
-            threshold,
+            threshold: z * z * scale,
             lower,
             upper,
             refits: 0,
             evaluations: 0,
             lowest: f0,
-        }
+        })
     }
 
     /// The others' indices when parameter `j` is held.
@@ -343,7 +337,7 @@ impl<'a> Walker<'a> {
         let v = param.transform.to_natural(t);
         let free = self.free(j);
         if free.is_empty() {
-            let full = Objective::new(self.law, self.obs, self.opts.loss, self.opts.space);
+            let full = Objective::new(self.law, &self.obs, self.opts.loss, self.opts.space);
             return (full.value(&[t]), Vec::new());
         }
         let Ok(held) = self.law.with_fixed(&[(param.name.as_str(), v)]) else {
@@ -351,7 +345,7 @@ impl<'a> Walker<'a> {
         };
         let lo_free: Vec<f64> = free.iter().map(|&k| self.lower[k]).collect();
         let hi_free: Vec<f64> = free.iter().map(|&k| self.upper[k]).collect();
-        let objective = Objective::new(&held, self.obs, self.opts.loss, self.opts.space);
+        let objective = Objective::new(&held, &self.obs, self.opts.loss, self.opts.space);
         let start: Vec<f64> = warm
             .iter()
             .zip(lo_free.iter().zip(&hi_free))
