@@ -50,10 +50,39 @@ def test_a_call_after_an_interrupt_says_the_abandoned_work_still_runs():
     import pathlib
     import signal
     import threading
+    import time
     import warnings
 
     chin = pathlib.Path(__file__).resolve().parents[3] / "examples" / "chinchilla.csv"
-    timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT))
+
+    def workers():
+        # the calls' worker threads are named slaw-worker (Linux: /proc lists the threads)
+        found = set()
+        for t in pathlib.Path("/proc/self/task").glob("*/comm"):
+            try:
+                if t.read_text().strip() == "slaw-worker":
+                    found.add(t.parent.name)
+            except OSError:
+                pass
+        return found
+
+    before = workers()  # an earlier call's worker may not be gone yet
+
+    def worker_running():
+        return bool(workers() - before)
+
+    def interrupt_once_running():
+        # wait on the event (the worker started), a generous guard only; without /proc, a
+        # fixed delay
+        if pathlib.Path("/proc/self/task").is_dir():
+            deadline = time.monotonic() + 60
+            while not worker_running() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        else:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt_once_running)
     timer.start()
     with pytest.raises(KeyboardInterrupt):
         slaw.allocate(str(chin), n_col="N", d_col="D", bootstrap=50000)
