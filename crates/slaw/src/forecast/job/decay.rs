@@ -33,9 +33,10 @@ pub(super) fn widen_for_decay(
         p.hi = Some(hi.max(p.loss * (zh * a).exp()));
         most = Some(most.map_or(a, |m: f64| m.max(a)));
     }
+    let most = most?;
     Some(DecayTerm {
         method: format!(
-            "the learning rate decays after the window ({}): each interval beyond it also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay ahead), the {} range of the {} law's errors per unit of decay ahead on other schedules' curves (a prior learned on the multi-power curves)",
+            "the learning rate decays after the window ({}): each interval beyond it also spans the forecast times exp([{zl:.4}, {zh:.4}] x the decay ahead), the {} range of the {} law's errors per unit of decay ahead on other schedules' curves (a prior learned on the multi-power curves); here {} to {} of the forecast at the last step: a run whose annealing lowers its loss more than those runs' did ends below the interval",
             if method.needs_lr() {
                 "its effect forecast from annealing terms fitted on the window"
             } else {
@@ -43,10 +44,18 @@ pub(super) fn widen_for_decay(
             },
             crate::numbers::percent(req.level),
             method.name(),
+            signed_percent((zl * most).exp()),
+            signed_percent((zh * most).exp()),
         ),
         per_unit_decay: (zl, zh),
-        decay_ahead: most?,
+        decay_ahead: most,
     })
+}
+
+/// A factor `f` as the signed change it makes, in percent with one
+/// decimal ("-4.4%", "+0.9%").
+fn signed_percent(f: f64) -> String {
+    format!("{:+.1}%", 100.0 * (f - 1.0))
 }
 
 /// How much the learning rate decays (fractions of the window's peak rate)
