@@ -8,6 +8,7 @@ import pathlib
 import random
 import subprocess
 
+import numpy as np
 import pytest
 
 import slaw
@@ -96,3 +97,32 @@ def test_a_missing_file_raises_file_not_found_as_readme_says(tmp_path):
     readme = " ".join((REPO / "README.md").read_text().split())
     assert "a path that does not exist raises `FileNotFoundError`" in readme
     assert "FileNotFoundError" in slaw.__doc__
+
+
+def test_allocate_figures_draw_undetermined_growth_dotted_and_faded():
+    """As the CLI's figure: past the compute isoflop and envelope fitted, their exponent's
+    interval reaching 0, the N_opt line is dotted and faded, without a band, with a legend
+    entry; the parametric law's line is not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = EXAMPLES / "scaling_results.csv"
+    r = slaw.allocate(str(f), n_col="N", d_col="D", flops_col="C",
+                      where={"portion_steps_elapsed": 1}, best_per_size=True, method="all")
+    name = next(n for n in r.figure_names if n.endswith("nopt"))
+    ax = r.plot(which=name)
+    faded = [ln for ln in ax.get_lines()
+             if ln.get_linestyle() == ":" and ln.get_alpha() == 0.45 and len(ln.get_xdata())]
+    # isoflop's and envelope's lines past their runs, in their colours
+    assert {str(ln.get_color()).lower() for ln in faded} == {"#0072b2", "#d55e00"}
+    # past the compute they fitted (1.2e18 .. 1.92e19), joined to the solid part at its end
+    for ln in faded:
+        x = np.sort(np.asarray(ln.get_xdata(), dtype=float))
+        assert x[0] <= 1.92e19 < x[1] and x[-1] == pytest.approx(1e25)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "not determined by the runs" in labels
+    assert not any(lab.startswith("parametric") and ln.get_linestyle() == ":"
+                   for ln, lab in zip(*ax.get_legend_handles_labels()))
+    plt.close("all")

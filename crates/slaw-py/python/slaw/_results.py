@@ -150,6 +150,8 @@ def _draw_figure(ax: Any, fig: Mapping[str, Any], **line_kwargs: Any) -> Any:
             ax.plot(pts[:, 0], pts[:, 1], color=c, lw=w, label=label, **line_kwargs)
         elif kind == "dashed":
             ax.plot(pts[:, 0], pts[:, 1], color=c, lw=1.5, ls="--", label=label)
+        elif kind == "dotted":  # a line the data do not determine: dotted, faded
+            ax.plot(pts[:, 0], pts[:, 1], color=c, lw=1.5, ls=":", alpha=0.45, label=label)
         elif kind == "points":
             ax.scatter(pts[:, 0], pts[:, 1], s=16, color=c, label=label, zorder=3)
         elif kind == "hollow":
