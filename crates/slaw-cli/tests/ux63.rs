@@ -169,17 +169,6 @@ fn texts(svg: &str) -> Vec<String> {
         .collect()
 }
 
-/// The texts of an SVG's `<text>` elements, trimmed.
-fn texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|t| {
-            let body = t.split_once('>')?.1;
-            Some(body.split("</text>").next()?.trim().to_string())
-        })
-        .collect()
-}
-
 /// `schedule --optimize-wsd`: the four decay lengths' translucent bands
 /// stacked into one muddy colour. Only the lowest predicted final loss's
 /// band is filled (in the main plot and the zoom); the others are drawn as
