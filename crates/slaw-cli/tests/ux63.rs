@@ -176,7 +176,10 @@ fn texts(svg: &str) -> Vec<String> {
 #[test]
 fn ux63_what_if_bands_fill_only_the_lowest_final_loss() {
     let dir = tempfile::tempdir().unwrap();
-    let runs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/training_runs.csv");
+    let runs = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/training_runs.csv"
+    );
     let (code, out, err) = run(
         dir.path(),
         &[
@@ -195,7 +198,10 @@ fn ux63_what_if_bands_fill_only_the_lowest_final_loss() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("wsd decay 30% (from step 17400), final"), "{out}");
+    assert!(
+        out.contains("wsd decay 30% (from step 17400), final"),
+        "{out}"
+    );
     let svg = std::fs::read_to_string(dir.path().join("w.svg")).unwrap();
     let fills: Vec<&str> = svg
         .split("<polygon")
@@ -213,4 +219,45 @@ fn ux63_what_if_bands_fill_only_the_lowest_final_loss() {
     for want in ["90% interval, lowest final", "90% interval, the others"] {
         assert!(t.iter().any(|x| x == want), "{want}: {t:?}");
     }
+}
+
+/// `--report`: the text report's `<pre>` is as wide as its longest line; in
+/// print it was cut at the page's edge. The page's print style wraps it.
+#[test]
+fn ux63_html_report_wraps_the_text_report_in_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "two.csv", &two_columns());
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "fit", &f, "--law", "power", "--x", "n", "--report", "r.html",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(page.contains("<pre>"), "the text report");
+    let style = page
+        .split("<style>")
+        .nth(1)
+        .and_then(|s| s.split("</style>").next())
+        .unwrap();
+    let print = style
+        .split("@media print{")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no print rules: {style}"));
+    let pre = print
+        .split("pre{")
+        .nth(1)
+        .and_then(|r| r.split('}').next())
+        .unwrap_or_else(|| panic!("no pre rule in print: {print}"));
+    for rule in [
+        "white-space:pre-wrap",
+        "overflow-wrap:anywhere",
+        "overflow:visible",
+    ] {
+        assert!(pre.split(';').any(|r| r == rule), "{rule} in {pre}");
+    }
+    // on screen the report keeps its columns (scrolled, not wrapped)
+    let screen = style.split("@media print").next().unwrap();
+    assert!(!screen.contains("pre-wrap"), "{screen}");
 }
