@@ -1,11 +1,12 @@
 //! `slaw compare`: several laws fitted to the same data, ranked by held-out
 //! error or combined by the backtest pick.
 
-use crate::data::{data_spec, load, print_note, DataArgs};
+use crate::data::{data_spec, load, print_note, read_table, DataArgs};
 use crate::{html, output};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use slaw::analysis;
+use slaw::table::Table;
 use slaw_report::report;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,6 +100,8 @@ fn check_compare_laws(names: &[String]) -> Result<()> {
 }
 
 pub(crate) fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
+    let (table, x_note) = read_table(&mut a.data)?;
+    print_note(&x_note, a.json);
     // Without --laws, the library's default for this many inputs.
     let laws = a
         .laws
@@ -123,7 +126,7 @@ pub(crate) fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
         PickKind::Auto => a.data.x.len() == 1 && !data_spec(&a.data).holdout_given(),
     };
     if backtest {
-        return compare_backtest(a);
+        return compare_backtest(a, table);
     }
     if !a.predict.is_empty() {
         bail!(
@@ -131,7 +134,7 @@ pub(crate) fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
              auto or backtest); a hold-out ranking compares laws, it does not combine them"
         );
     }
-    let (obs, holdout, opts, note) = load(&a.data)?;
+    let (obs, holdout, opts, note) = load(&a.data, table)?;
     print_note(&note, a.json);
     let given = data_spec(&a.data).holdout_given();
     // A law whose inputs or domain do not fit the data is skipped and reported.
@@ -157,8 +160,8 @@ pub(crate) fn cmd_compare(mut a: CompareArgs) -> Result<ExitCode> {
 }
 
 /// `slaw compare --pick backtest`.
-fn compare_backtest(a: CompareArgs) -> Result<ExitCode> {
-    let (obs, _, opts, note) = load(&a.data)?;
+fn compare_backtest(a: CompareArgs, table: Table) -> Result<ExitCode> {
+    let (obs, _, opts, note) = load(&a.data, table)?;
     print_note(&note, a.json);
     if obs.dim() != 1 {
         bail!(

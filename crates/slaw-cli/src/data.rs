@@ -3,7 +3,7 @@
 //! observations.
 
 use crate::config;
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::{Args, ValueEnum};
 use slaw::observations::{DataSpec, Holdout, Observations};
 use slaw::table::Table;
@@ -28,8 +28,10 @@ pub(crate) struct DataArgs {
     /// Input file: CSV, TSV, JSON lines or a JSON array (a trainer_state.json too) with a header /
     /// keys, or a TensorBoard event file; - for stdin.
     pub(crate) file: PathBuf,
-    /// Input column(s), in the order of the law's inputs (e.g. N,D).
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// Input column(s), in the order of the law's inputs (e.g. N,D). Not given: the file's one
+    /// numeric column besides the loss (and the --group, --weight and --holdout-col columns),
+    /// said in a note; with several such columns, an error lists them.
+    #[arg(long, value_delimiter = ',')]
     pub(crate) x: Vec<String>,
     /// Output column (the loss; as in Python and the other commands, `loss` by default).
     #[arg(long, default_value = "loss")]
@@ -99,14 +101,27 @@ pub(crate) fn data_spec(d: &DataArgs) -> DataSpec {
     }
 }
 
-/// The data, how points are held out, the fit's options, and for a
-/// TensorBoard event file a note of the steps dropped where a column read
-/// is not logged.
+/// The input file read, and without --x its one numeric column besides the
+/// loss chosen as the input (`d.x` set; the note says so; several such
+/// columns are an error listing them).
+pub(crate) fn read_table(d: &mut DataArgs) -> Result<(Table, Option<String>)> {
+    let table = Table::read(&d.file)?;
+    let mut spec = data_spec(d);
+    let note = spec
+        .choose_input(&table)
+        .map_err(|e| anyhow!("{e} with --x"))?;
+    d.x = spec.x;
+    Ok((table, note))
+}
+
+/// The data of `table` ([`read_table`]), how points are held out, the
+/// fit's options, and for a TensorBoard event file a note of the steps
+/// dropped where a column read is not logged.
 pub(crate) fn load(
     d: &DataArgs,
+    table: Table,
 ) -> Result<(Observations, Holdout, slaw::FitOptions, Option<String>)> {
     let spec = data_spec(d);
-    let table = Table::read(&d.file)?;
     let (obs, holdout, note) = spec.read_logged(std::borrow::Cow::Owned(table))?;
     if holdout == Holdout::Flagged && d.holdout_col.is_none() {
         bail!("--holdout column needs --holdout-col NAME");

@@ -1,7 +1,7 @@
 //! `slaw fit`: the law (built-in or a formula) and its flags, the points to
 //! predict at, the fit and its printing.
 
-use crate::data::{load, DataArgs};
+use crate::data::{load, print_note, read_table, DataArgs};
 use crate::{config, html, output, progress};
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
@@ -251,8 +251,10 @@ fn parse_predict(s: &str, law: &Law, x_names: &[String]) -> Result<Vec<f64>> {
     Ok(out)
 }
 
-pub(crate) fn cmd_fit(a: FitArgs) -> Result<ExitCode> {
-    let (obs, holdout, mut opts, note) = load(&a.data)?;
+pub(crate) fn cmd_fit(mut a: FitArgs) -> Result<ExitCode> {
+    let (table, x_note) = read_table(&mut a.data)?;
+    print_note(&x_note, a.json);
+    let (obs, holdout, mut opts, note) = load(&a.data, table)?;
     let law = build_law(&a.law, &a.data.x)?;
     // Bounds and starting values given on the command line are in the data's
     // units: the search then runs in those units.

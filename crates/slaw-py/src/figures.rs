@@ -38,7 +38,7 @@ fn kept(i: usize, n: usize) -> bool {
 /// One figure as JSON: `{title, x_label, y_label, series: [{label, color,
 /// kind, points}], bands: [{label, color, points: [[x, lo, hi]]}], vlines:
 /// [{x, label, mark}], zoom: [lo, hi] or null}` (zoom: an x range the CLI
-/// draws again on a linear axis); `kind` one of line, dashed, points, hollow,
+/// draws again on a linear axis); `kind` one of line, dashed, dotted (faded: not determined by the data), points, hollow,
 /// marker, interval (pairs of points (x, lo), (x, hi)), open_interval (the
 /// same pairs, the lower end open: not a calibrated level); lines past the
 /// palette's 8 colours dashed, as the CLI draws them; a series or band of
@@ -58,6 +58,7 @@ pub fn to_json(fig: &Figure) -> Value {
                 }
                 SeriesKind::Line => "line",
                 SeriesKind::Dashed => "dashed",
+                SeriesKind::Dotted => "dotted",
                 SeriesKind::Points => "points",
                 SeriesKind::HollowPoints => "hollow",
                 SeriesKind::Marker => "marker",

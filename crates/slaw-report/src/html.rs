@@ -197,6 +197,10 @@ pub fn check_path(path: &Path) -> Result<()> {
     }
 }
 
+/// The page's style. In print, a `<pre>` (the text report, as wide as its
+/// longest line) wraps its lines instead of being cut at the page's edge
+/// (tables keep their cells whole: a number broken across lines misreads),
+/// and figures and table rows are not split across pages.
 const STYLE: &str =
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;\
 max-width:1100px;padding:0 1em;color:#222}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;\
@@ -205,7 +209,10 @@ figcaption{color:#555;font-size:.9em}pre{background:#f7f7f7;padding:.8em;overflo
 font-size:.85em}table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}\
 td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right}th{background:#f0f0f0}\
 td.s{text-align:left}.warnings{background:#fff6e0;border:1px solid #e0b040;padding:0 1em}\
-caption{text-align:left;font-weight:600;padding:.3em 0}";
+caption{text-align:left;font-weight:600;padding:.3em 0}\
+@media print{body{max-width:none;margin:0;padding:0}pre{white-space:pre-wrap;\
+overflow-wrap:anywhere;overflow:visible;font-size:.7em}table{font-size:.7em}\
+figure,tr{break-inside:avoid}}";
 
 fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());

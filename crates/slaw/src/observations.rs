@@ -860,6 +860,111 @@ impl DataSpec {
     pub fn holdout_given(&self) -> bool {
         self.holdout.is_some() || self.holdout_col.is_some()
     }
+
+    /// The columns of `table` that could be the input when none is named:
+    /// every column whose cells are numbers (at least one; an event file's
+    /// empty cells, a tag not logged at a step, aside), then every derived
+    /// column, other than the loss and the group, weight, hold-out flag and
+    /// run columns. In the table's order.
+    pub fn input_candidates(&self, table: &Table) -> Vec<String> {
+        let loss = table.loss_column(&self.y).ok();
+        let taken = |name: &str| {
+            name == self.y
+                || self.group.as_deref() == Some(name)
+                || self.weight.as_deref() == Some(name)
+                || self.holdout_col.as_deref() == Some(name)
+                || table.run_column.as_deref() == Some(name)
+        };
+        let numeric = |c: usize| {
+            let mut any = false;
+            for r in 0..table.len() {
+                if table.steps && table.is_empty_cell(r, c) {
+                    continue;
+                }
+                if table.number(r, c).is_err() {
+                    return false;
+                }
+                any = true;
+            }
+            any
+        };
+        let derived = self
+            .derive
+            .iter()
+            .filter_map(|d| d.split_once('=').map(|(name, _)| name.trim().to_string()));
+        table
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|&(c, name)| Some(c) != loss && !taken(name) && numeric(c))
+            .map(|(_, name)| name.clone())
+            .chain(derived.filter(|name| !name.is_empty() && !taken(name)))
+            .collect()
+    }
+
+    /// With no input column named, the one candidate
+    /// ([`DataSpec::input_candidates`]) becomes the input, and the note says
+    /// so: "x: n (the only numeric column besides loss)". None when inputs
+    /// are named. No candidate, or several, is an error listing them: the
+    /// input must be named.
+    pub fn choose_input(&mut self, table: &Table) -> Result<Option<String>> {
+        if !self.x.is_empty() {
+            return Ok(None);
+        }
+        let loss = table
+            .loss_column(&self.y)
+            .map(|c| table.columns[c].clone())
+            .unwrap_or_else(|_| self.y.clone());
+        let besides = {
+            let mut others = vec![format!("'{loss}'")];
+            others.extend(
+                [
+                    &self.group,
+                    &self.weight,
+                    &self.holdout_col,
+                    &table.run_column,
+                ]
+                .into_iter()
+                .flatten()
+                .map(|c| format!("'{c}'")),
+            );
+            match others.as_slice() {
+                [one] => format!("the loss {one}"),
+                [first, rest @ ..] => format!("the loss {first} and {}", rest.join(", ")),
+                [] => unreachable!(),
+            }
+        };
+        let candidates = self.input_candidates(table);
+        match candidates.as_slice() {
+            [one] => {
+                self.x = vec![one.clone()];
+                Ok(Some(format!(
+                    "x: {one} (the only numeric column besides {loss})"
+                )))
+            }
+            [] => Err(Error::input(
+                &table.source,
+                None,
+                None,
+                format!(
+                    "no input column named, and no numeric column besides {besides} could be \
+                     one (columns are: {}); name the input column(s)",
+                    table.columns.join(", ")
+                ),
+            )),
+            several => Err(Error::input(
+                &table.source,
+                None,
+                None,
+                format!(
+                    "no input column named, and {} numeric columns besides {besides} could be \
+                     inputs: {}; name the input column(s)",
+                    several.len(),
+                    several.join(", ")
+                ),
+            )),
+        }
+    }
 }
 
 /// The columns `cols` of `table` by name, joined.
@@ -1121,6 +1226,68 @@ mod tests {
         // negative values have no decade.
         assert!(far_values(&[2.0, 1e308]).is_empty());
         assert!(far_values(&[0.0, -1.0, 2.0, 2.5, 3.0]).is_empty());
+    }
+
+    #[test]
+    fn the_only_numeric_column_besides_the_loss_is_the_input() {
+        let t = Table::from_delimited(
+            "two.csv",
+            "name,n,loss\na,100,3.2\nb,200,3.0\nc,400,2.9\n",
+            b',',
+        )
+        .unwrap();
+        let mut spec = DataSpec::default();
+        assert_eq!(spec.input_candidates(&t), vec!["n".to_string()]);
+        let note = spec.choose_input(&t).unwrap();
+        assert_eq!(
+            note.as_deref(),
+            Some("x: n (the only numeric column besides loss)")
+        );
+        assert_eq!(spec.x, vec!["n".to_string()]);
+        // named inputs are kept, no note
+        assert_eq!(spec.choose_input(&t).unwrap(), None);
+        assert_eq!(spec.x, vec!["n".to_string()]);
+
+        // several: an error listing them; the group and weight are not inputs
+        let t = Table::from_delimited(
+            "three.csv",
+            "N,D,w,g,loss\n1,2,1,1,3.0\n2,4,1,2,2.9\n",
+            b',',
+        )
+        .unwrap();
+        let mut spec = DataSpec::default();
+        let e = spec.choose_input(&t).unwrap_err().to_string();
+        assert!(
+            e.contains("4 numeric columns") && e.contains(": N, D, w, g; name"),
+            "{e}"
+        );
+        assert!(spec.x.is_empty());
+        let mut spec = DataSpec {
+            group: Some("g".into()),
+            weight: Some("w".into()),
+            derive: vec!["C = 6*N*D".into()],
+            ..DataSpec::default()
+        };
+        assert_eq!(spec.input_candidates(&t), vec!["N", "D", "C"]);
+        spec.derive.clear();
+        let e = spec.choose_input(&t).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "2 numeric columns besides the loss 'loss' and 'g', 'w' could be inputs: N, D;"
+            ),
+            "{e}"
+        );
+
+        // none: an error naming the columns
+        let t = Table::from_delimited("one.csv", "name,loss\na,3\nb,2\n", b',').unwrap();
+        let e = DataSpec::default()
+            .choose_input(&t)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no numeric column") && e.contains("name, loss"),
+            "{e}"
+        );
     }
 
     #[test]

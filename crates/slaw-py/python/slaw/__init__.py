@@ -4,7 +4,8 @@ Inputs are pandas DataFrames (column names as in the CLI), dicts of columns or n
 or a file path (read exactly as the CLI reads it). Outputs are result objects with
 attributes, ``.to_frame()``, ``.to_dict()`` (the CLI's ``--json`` output; a single fit's is its
 group's object, the CLI's ``groups[i]``), ``.report()`` and a notebook view. Bad input raises ``ValueError`` with the library's message naming the row and
-the column; a fit that did not converge says so (``converged``, ``termination``).
+the column; a path that does not exist raises ``FileNotFoundError`` (another error reading a file
+``OSError``); a fit that did not converge says so (``converged``, ``termination``).
 
 The heavy work runs in Rust with the GIL released; Ctrl-C raises ``KeyboardInterrupt`` at
 once (the computation already started finishes in the background and is discarded; a call made

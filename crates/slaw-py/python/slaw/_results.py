@@ -150,6 +150,8 @@ def _draw_figure(ax: Any, fig: Mapping[str, Any], **line_kwargs: Any) -> Any:
             ax.plot(pts[:, 0], pts[:, 1], color=c, lw=w, label=label, **line_kwargs)
         elif kind == "dashed":
             ax.plot(pts[:, 0], pts[:, 1], color=c, lw=1.5, ls="--", label=label)
+        elif kind == "dotted":  # a line the data do not determine: dotted, faded
+            ax.plot(pts[:, 0], pts[:, 1], color=c, lw=1.5, ls=":", alpha=0.45, label=label)
         elif kind == "points":
             ax.scatter(pts[:, 0], pts[:, 1], s=16, color=c, label=label, zorder=3)
         elif kind == "hollow":
@@ -739,7 +741,11 @@ class FrameResult(_Result):
 
 class ForecastResult(FrameResult):
     """One forecast of a loss curve: ``frame`` holds the forecast steps (loss, lo, hi,
-    observed); ``params`` the fitted law's parameters; ``converged``; ``method``."""
+    observed); ``params`` the fitted law's parameters; ``converged``; ``method``;
+    ``heldout`` (dict: ``n``, ``r2``, ``mae``, ``rmse`` on the observed points after the
+    fitted part; None when there are none) and ``choice`` (dict: how ``method="auto"`` chose
+    the law, its ``candidates`` with their held-out RMSE; None for a law given by name), the
+    JSON's objects."""
 
     def __init__(self, raw: Mapping[str, Any], curve: Optional[Sequence[Sequence[Any]]] = None):
         # The curve read (step, law's loss, lo, hi, observed; thinned to a few thousand
@@ -776,6 +782,8 @@ class ForecastResult(FrameResult):
         else:
             self.params = {n: v for n, v in p} if p and isinstance(p[0], list) else {}
         self.interval_kind = raw.get("interval_kind")
+        self.heldout: Optional[Dict[str, Any]] = _copied(raw.get("heldout"))
+        self.choice: Optional[Dict[str, Any]] = _copied(raw.get("choice"))
         self.warnings: List[str] = list(raw.get("warnings") or [])
         kind = self.interval_kind or {}
         title = (f"Forecast of {self.curve}: {self.method} ({self.formula}); fit until step "
@@ -863,7 +871,10 @@ class SelectionResult(FrameResult):
     ``ranking.open_below`` the candidates still accelerating, whose interval is open below (the
     notes name those that may be better than the chosen one). ``may_be_better`` (DataFrame: id ->
     rank, fine_tune_at) lists the candidates not chosen that may be better than the chosen one,
-    still accelerating, with the size at which one more run is worth it (empty when none)."""
+    still accelerating, with the size at which one more run is worth it (empty when none).
+    ``choice`` (dict: the chosen row's ``position``, the ``rule`` that chose it,
+    ``may_be_better``) and ``calibration`` (dict: the backtest's ``level``, ``drift``,
+    ``spread``, ``count``, ...; None for a method without one) are the JSON's objects."""
 
     def __init__(self, raw: Mapping[str, Any]):
         rows = []
@@ -898,6 +909,8 @@ class SelectionResult(FrameResult):
         self.chosen: str = raw["ranking"][pos]["id"] if raw["ranking"] else ""
         frame["chosen"] = [i == pos for i in range(len(frame))]
         self.ranking = frame
+        self.choice: Dict[str, Any] = _copied(choice)
+        self.calibration: Optional[Dict[str, Any]] = _copied(raw.get("calibration"))
         self.cost: Dict[str, Any] = dict(raw.get("cost") or {})
         frame.attrs["cost"] = dict(self.cost)
         self.method: Dict[str, Any] = dict(raw.get("method") or {})
@@ -976,6 +989,14 @@ class SelectionResult(FrameResult):
         if new:
             ax.figure.tight_layout()
         return ax
+
+
+def _copied(v: Any) -> Any:
+    """A JSON object of the raw output as its own copy (an attribute edited by the user
+    leaves ``to_dict()``, the CLI's ``--json``, as it was)."""
+    import copy
+
+    return copy.deepcopy(v)
 
 
 def _num(v: Any) -> str:
@@ -1287,3 +1308,24 @@ class ForecastResults(list):
         parts += [f"skipped: {s}" for s in self.skipped]
         parts += [f"warning: {w}" for w in self.warnings]
         return "\n\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        """The notebook view: each run's forecast as its own view shows it (title, table,
+        warnings), then the skipped runs and the warnings."""
+        head = (f"<p><b>Forecasts of {len(self)} run{'s' if len(self) != 1 else ''}"
+                + (f" ({len(self.skipped)} skipped)" if self.skipped else "") + "</b></p>")
+        body = "".join(f._repr_html_() for f in self)
+        rest = [f"skipped: {_skipped_text(s)}" for s in self.skipped]
+        rest += [f"warning: {w}" for w in self.warnings]
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in rest)
+        return head + body + (f"<ul>{items}</ul>" if items else "")
+
+
+def _skipped_text(s: Any) -> str:
+    """A skipped run as text: "NAME: REASON" for the JSON's {"curve"/"run", "reason"}."""
+    if isinstance(s, Mapping):
+        name = s.get("curve", s.get("run", s.get("name")))
+        reason = s.get("reason")
+        if name is not None and reason is not None:
+            return f"{name}: {reason}"
+    return str(s)

@@ -5,7 +5,7 @@ use super::{
     extrapolated_key, log_space, measured_and_extrapolated, sequential, Band, Figure, Mark, Series,
     SeriesKind, VLine, MUTED,
 };
-use slaw::allocate::CurvePoint;
+use slaw::allocate::{growth_not_determined, CurvePoint};
 
 /// Which compute-optimal quantity a figure shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,26 +30,82 @@ impl Optimum {
 
     /// A method's fitted N_opt(C) or D_opt(C) line from its curve: solid
     /// over the compute of the runs it was fitted on (`measured`), dashed
-    /// outside (extrapolated); all solid without a known range.
+    /// outside (extrapolated); all solid without a known range. Where
+    /// `undetermined` holds (the runs do not say whether N_opt grows with
+    /// compute there: [`slaw::allocate::growth_not_determined`]) the line is
+    /// dotted and faded instead, joined to the rest.
     fn line(
         self,
         curve: &[CurvePoint],
         label: String,
         color: usize,
         measured: Option<(f64, f64)>,
+        undetermined: &dyn Fn(f64) -> bool,
     ) -> Vec<Series> {
         let points: Vec<(f64, f64)> = curve
             .iter()
             .map(|p| (p.compute, self.pick((p.n_opt, p.d_opt))))
             .collect();
         let range = measured.unwrap_or((0.0, f64::INFINITY));
-        measured_and_extrapolated(label, color, SeriesKind::Line, points, range)
+        let determined: Vec<(f64, f64)> = points
+            .iter()
+            .copied()
+            .filter(|p| !undetermined(p.0))
+            .collect();
+        let mut out = measured_and_extrapolated(
+            label.clone(),
+            color,
+            SeriesKind::Line,
+            determined.clone(),
+            range,
+        );
+        // The undetermined points below and above the determined ones (the
+        // compute the method fitted lies between), each joined to them.
+        let (first, last) = (determined.first(), determined.last());
+        let mut below: Vec<(f64, f64)> = points
+            .iter()
+            .copied()
+            .filter(|p| undetermined(p.0) && first.is_none_or(|f| p.0 < f.0))
+            .collect();
+        let mut above: Vec<(f64, f64)> = points
+            .iter()
+            .copied()
+            .filter(|p| undetermined(p.0) && last.is_some_and(|l| p.0 > l.0))
+            .collect();
+        if let (Some(&f), false) = (first, below.is_empty()) {
+            below.push(f);
+        }
+        if let (Some(&l), false) = (last, above.is_empty()) {
+            above.insert(0, l);
+        }
+        let mut label = out.is_empty().then_some(label);
+        for part in [below, above] {
+            if part.len() >= 2 {
+                out.push(Series {
+                    label: label.take().unwrap_or_default(),
+                    color,
+                    kind: SeriesKind::Dotted,
+                    points: part,
+                });
+            }
+        }
+        out
     }
 
-    /// The band of a method's curve; None without intervals.
-    fn band(self, curve: &[CurvePoint], label: String, color: usize) -> Option<Band> {
+    /// The band of a method's curve where the runs determine it; None
+    /// without intervals. Where `undetermined` holds the interval spans
+    /// both a growing and a shrinking N_opt: no band is drawn (its numbers
+    /// stay in the JSON), so that it does not set the figure's range.
+    fn band(
+        self,
+        curve: &[CurvePoint],
+        label: String,
+        color: usize,
+        undetermined: &dyn Fn(f64) -> bool,
+    ) -> Option<Band> {
         let points: Vec<(f64, f64, f64)> = curve
             .iter()
+            .filter(|p| !undetermined(p.compute))
             .filter_map(|p| {
                 let iv = match self {
                     Optimum::N => p.n_interval?,
@@ -126,16 +182,20 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
         };
         let measured = span(r.budgets.iter().map(|b| b.compute));
         runs_hi.extend(measured.map(|m| m.1));
+        let undetermined =
+            |c: f64| growth_not_determined(r.exponent_n_interval, c, r.compute_range);
         series.extend(which.line(
             &r.curve,
             format!("{method}: {name} ~ C^{exponent:.3}"),
             k,
             measured,
+            &undetermined,
         ));
         bands.extend(which.band(
             &r.curve,
             format!("{method}: {} band", slaw::numbers::percent(r.level)),
             k,
+            &undetermined,
         ));
     }
     if let Some(p) = &g.parametric {
@@ -145,17 +205,25 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
         };
         let measured = parametric_range(p);
         runs_hi.extend(measured.map(|m| m.1));
+        // never for the parametric law (its exponent lies in (0, 1)); the
+        // same rule as its rows'
+        let undetermined = |c: f64| {
+            p.compute_range
+                .is_some_and(|range| growth_not_determined(p.exponent_n_interval, c, range))
+        };
         series.extend(which.line(
             &p.curve,
             format!("parametric: {name} ~ C^{exponent:.3}"),
             2,
             measured,
+            &undetermined,
         ));
         let level = p.bootstrap.as_ref().map_or(0.95, |b| b.level);
         bands.extend(which.band(
             &p.curve,
             format!("parametric: {} band", slaw::numbers::percent(level)),
             2,
+            &undetermined,
         ));
     }
     if series.iter().all(|s| s.points.is_empty()) {
@@ -164,6 +232,16 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
     let extrapolated = series.iter().any(|s| s.kind == SeriesKind::Dashed);
     if extrapolated {
         series.push(extrapolated_key("dashed: past the runs"));
+    }
+    // The text's "?" rows: past the compute a method fitted, its exponent's
+    // interval reaching 0, the runs do not say whether N_opt grows.
+    if series.iter().any(|s| s.kind == SeriesKind::Dotted) {
+        series.push(Series {
+            label: "not determined by the runs".into(),
+            color: 6,
+            kind: SeriesKind::Dotted,
+            points: Vec::new(),
+        });
     }
     // The largest run budget, where the lines turn dashed (when they reach
     // past it), when the methods agree on it (within 1.5x); else the

@@ -14,6 +14,9 @@ pub struct Series {
 pub enum SeriesKind {
     Line,
     Dashed,
+    /// A line the data do not determine (e.g. an allocation past the runs
+    /// where the exponent's interval reaches 0): dotted and faded.
+    Dotted,
     Points,
     HollowPoints,
     Marker,

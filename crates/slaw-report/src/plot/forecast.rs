@@ -128,6 +128,21 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
             .map(|p| p.last().step)
             .collect::<Vec<_>>(),
     );
+    // Several schedules' translucent bands stacked over each other mix into
+    // one muddy colour: only the band of the lowest predicted final loss
+    // (the search's pick) is filled; the others are their edges, dotted
+    // and faded in their schedule's colour.
+    let filled = (w.predictions.len() > 1)
+        .then(|| {
+            (0..w.predictions.len()).min_by(|&a, &b| {
+                w.predictions[a]
+                    .last()
+                    .loss
+                    .total_cmp(&w.predictions[b].last().loss)
+            })
+        })
+        .flatten();
+    let mut edges = false;
     for (k, p) in w.predictions.iter().enumerate() {
         series.push(Series {
             label: predicted_label(&labels[k]),
@@ -141,16 +156,34 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
             .filter_map(|q| Some((q.step, q.lo?, q.hi?)))
             .collect();
         let interval = level.filter(|_| !points.is_empty());
-        bands.push(Band {
-            label: match interval {
-                Some(l) if bands.is_empty() => {
-                    format!("{} interval", slaw::numbers::percent(l))
-                }
-                _ => String::new(),
-            },
-            color,
-            points,
-        });
+        if filled.is_some_and(|f| f != k) {
+            edges |= points.len() >= 2;
+            for edge in [
+                |q: &(f64, f64, f64)| (q.0, q.1),
+                |q: &(f64, f64, f64)| (q.0, q.2),
+            ] {
+                series.push(Series {
+                    label: String::new(),
+                    color,
+                    kind: SeriesKind::Dotted,
+                    points: points.iter().map(edge).collect(),
+                });
+            }
+        } else {
+            bands.push(Band {
+                label: match (interval, filled) {
+                    (Some(l), Some(_)) => {
+                        format!("{} interval, lowest final", slaw::numbers::percent(l))
+                    }
+                    (Some(l), None) if bands.is_empty() => {
+                        format!("{} interval", slaw::numbers::percent(l))
+                    }
+                    _ => String::new(),
+                },
+                color,
+                points,
+            });
+        }
         let last = p.last();
         if let (Some(lo), Some(hi)) = (last.lo, last.hi) {
             series.push(Series {
@@ -161,6 +194,14 @@ pub fn what_if_figure(w: &slaw::forecast::whatif::WhatIf) -> Figure {
             });
         }
         color = colors.next().unwrap_or(0);
+    }
+    if let (Some(l), true) = (level, edges) {
+        series.push(Series {
+            label: format!("{} interval, the others", slaw::numbers::percent(l)),
+            color: 6,
+            kind: SeriesKind::Dotted,
+            points: Vec::new(),
+        });
     }
     if let (Some(l), true) = (level, series.iter().any(|s| s.kind == SeriesKind::Interval)) {
         series.push(Series {

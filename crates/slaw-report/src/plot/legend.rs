@@ -1,7 +1,8 @@
 //! The legend: its entries (what each series, band and vertical line looks
 //! like) and its column right of the plot, labels shortened to fit.
 
-use super::{palette, palette::line_kind, Figure, Mark, SeriesKind, MUTED};
+use super::palette::{faded, line_kind};
+use super::{palette, Figure, Mark, SeriesKind, MUTED};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -73,6 +74,7 @@ pub(super) fn legend_entries(fig: &Figure) -> Vec<(Swatch, String)> {
             match line_kind(s) {
                 SeriesKind::Line => Swatch::Line(c, w),
                 SeriesKind::Dashed => Swatch::Dashed(c),
+                SeriesKind::Dotted => Swatch::Dotted(faded(c)),
                 SeriesKind::Points => Swatch::Point(c),
                 SeriesKind::HollowPoints => Swatch::Hollow(c),
                 SeriesKind::Marker => Swatch::Marker(c),

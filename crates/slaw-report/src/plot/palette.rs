@@ -71,6 +71,14 @@ pub fn palette(i: usize) -> RGBColor {
     P[i % P.len()]
 }
 
+/// A colour faded 55% of the way to white (opaque, so SVG, PNG and PDF draw
+/// it alike): a [`SeriesKind::Dotted`] line, which the data do not
+/// determine, recedes behind the lines they do.
+pub(super) fn faded(c: RGBColor) -> RGBColor {
+    let f = |v: u8| (v as f64 + 0.55 * (255.0 - v as f64)).round() as u8;
+    RGBColor(f(c.0), f(c.1), f(c.2))
+}
+
 /// Lines of colours past the palette's 8 are drawn dashed, so that no two
 /// series look the same until 16.
 pub(super) fn line_kind(s: &Series) -> SeriesKind {

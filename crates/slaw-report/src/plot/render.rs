@@ -3,7 +3,7 @@
 
 use super::axes::{bounds, log_ticks, minor_ticks, scientific_from, tick_label_on};
 use super::legend::{draw_legend, legend_entries, vline_style};
-use super::palette::line_kind;
+use super::palette::{faded, line_kind};
 use super::{palette, pdf, Figure, Mark, Series, SeriesKind, MUTED};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -344,6 +344,9 @@ where
                 .map(|_| ()),
             SeriesKind::Dashed => chart
                 .draw_series(DashedLineSeries::new(pts, 6, 4, c.stroke_width(w)))
+                .map(|_| ()),
+            SeriesKind::Dotted => chart
+                .draw_series(DashedLineSeries::new(pts, 2, 4, faded(c).stroke_width(w)))
                 .map(|_| ()),
             SeriesKind::Points => chart
                 .draw_series(pts.into_iter().map(|p| Circle::new(p, w + 2, c.filled())))
