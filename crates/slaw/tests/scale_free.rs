@@ -374,6 +374,48 @@ fn formula_laws_with_log_params_are_unit_free() {
     }
 }
 
+/// eng63: a formula whose rate is searched in linear units (no log
+/// parameter at all): `k` in `exp(-k*x)`, `c` in `1/(1+x/c)`. With x in
+/// units 1e6 or 1e9 times smaller the map of such a rate to the data's
+/// units (a Levenberg-Marquardt continuation) once called its normal
+/// equations singular (a rate of 1e-10 against an amplitude of 1), and the
+/// fit fell back to the data's units, where it failed.
+#[test]
+fn formula_rates_without_log_params_are_unit_free() {
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let cases = [
+        (
+            formula_law(
+                "A * exp(-k * x) + E",
+                &names(&["x"]),
+                &names(&["A", "k", "E"]),
+                &[],
+            )
+            .unwrap(),
+            vec![2.0, 1.0 / 30.0, 1.5],
+        ),
+        (
+            formula_law(
+                "A / (1 + x / c) + E",
+                &names(&["x"]),
+                &names(&["A", "c", "E"]),
+                &[],
+            )
+            .unwrap(),
+            vec![3.0, 20.0, 1.0],
+        ),
+    ];
+    for (law, truth) in cases {
+        let obs = generate(&law, &truth, &one_input(1.0, 1000.0, 16), 0.01, 5, "");
+        let base = fit(&law, &obs, &FitOptions::default()).unwrap();
+        assert!(base.converged, "{}: {:?}", law.formula, base.warnings);
+        assert!(base.scale_ln.iter().any(|v| *v != 0.0), "{}", law.formula);
+        for k in KS {
+            assert_same(&law, &obs, &base, 0, k);
+        }
+    }
+}
+
 /// What the data pin does not depend on the units of x: a formula law with
 /// a linear amplitude (no `--log-params`), x in two units 1e3 apart. The
 /// same optimum is found, no parameter is flagged in either, and the
