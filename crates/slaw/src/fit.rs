@@ -202,8 +202,9 @@ pub struct Fit {
     /// reaches `agree_target`; one means the best optimum was found once: it
     /// may not be global.
     pub n_best: usize,
-    /// Starts added by the second search and the global phase (included
-    /// in `n_starts`).
+    /// Starts added by the second search, the global phase and, for a
+    /// formula with rates, the search with them in log space (included in
+    /// `n_starts`).
     pub extra_starts: usize,
     /// Floor probes run before the adaptive search stopped on agreement
     /// (included in `n_starts`): one start per log-scaled parameter at its
