@@ -202,8 +202,9 @@ pub struct Fit {
     /// reaches `agree_target`; one means the best optimum was found once: it
     /// may not be global.
     pub n_best: usize,
-    /// Starts added by the second search and the global phase (included
-    /// in `n_starts`).
+    /// Starts added by the second search, the global phase and, for a
+    /// formula with rates, the search with them in log space (included in
+    /// `n_starts`).
     pub extra_starts: usize,
     /// Floor probes run before the adaptive search stopped on agreement
     /// (included in `n_starts`): one start per log-scaled parameter at its
@@ -443,6 +444,24 @@ struct Problem<'a> {
     /// Values per start: the law's parameter count.
     p: usize,
     scales: Scales,
+    /// Optima of the same law searched with its rates in log space
+    /// ([`crate::law::formula::with_log_rates`]), in this search's units:
+    /// each polished after the search, the lower end kept.
+    seeds: Vec<Vec<f64>>,
+    /// That search's own counts, added to this one's when its optimum wins.
+    seed_counts: Option<SeedCounts>,
+}
+
+/// The counts of the search that found a seed ([`Problem::seeds`]).
+#[derive(Debug, Clone)]
+struct SeedCounts {
+    /// Its winning start (natural units, the data's).
+    start: Vec<f64>,
+    starts: usize,
+    converged: usize,
+    best: usize,
+    iterations: u64,
+    evaluations: u64,
 }
 
 impl Problem<'_> {
@@ -557,6 +576,8 @@ fn scaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Op
         starts,
         p,
         scales,
+        seeds: Vec::new(),
+        seed_counts: None,
     })
 }
 
@@ -572,7 +593,38 @@ fn unscaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> 
             ln_x: vec![0.0; obs.dim()],
             ln_y: 0.0,
         },
+        seeds: Vec::new(),
+        seed_counts: None,
     }
+}
+
+/// The optimum of `alt` (the law with its rates in log space) as a start of
+/// `law`'s search on `problem`: in that search's units, within its bounds.
+fn seed_of(
+    law: &Law,
+    alt: &Law,
+    r: &FitResult,
+    problem: &Problem,
+    obs: &Observations,
+) -> Option<Vec<f64>> {
+    let same_scales = r.scale_ln.len() == problem.scales.ln_x.len() + 1
+        && r.scale_ln
+            .iter()
+            .zip(problem.scales.ln_x.iter().chain([&problem.scales.ln_y]))
+            .all(|(a, b)| a == b);
+    let u = if same_scales {
+        law.to_internal(&alt.to_natural(&r.search_internal))
+    } else {
+        let data = law.to_internal(&alt.to_natural(&r.internal));
+        scaling::to_scaled(law, &data, &problem.scales, &obs.x)?
+    };
+    let (lower, upper) = law.internal_bounds();
+    let u: Vec<f64> = u
+        .iter()
+        .zip(lower.iter().zip(&upper))
+        .map(|(v, (lo, hi))| v.clamp(*lo, *hi))
+        .collect();
+    u.iter().all(|v| v.is_finite()).then_some(u)
 }
 
 /// Fit `law` to `obs` with `solver` (see [`fit`]).
@@ -609,16 +661,57 @@ pub fn fit_with(
             ),
         ));
     }
+    // A formula with rates searched in linear units (k in exp(-k*x), tau in
+    // exp(-x/tau)): its landscape in those units depends on how the law is
+    // written, and a grid's starts can all fall into a higher optimum that
+    // the same law written otherwise avoids. The law with those rates in
+    // log space, where the rate and time-constant forms are one problem, is
+    // searched first; its optimum is a start of this search, polished, and
+    // kept when lower (the answer only moves down).
+    let alternative = opts
+        .starts
+        .is_none()
+        .then(|| crate::law::formula::with_log_rates(law))
+        .flatten()
+        .and_then(|alt| fit_with(&alt, obs, opts, solver).ok().map(|r| (alt, r)))
+        .filter(|(_, r)| r.objective.is_finite());
+    fn seeded<'a>(
+        law: &Law,
+        alternative: &Option<(Law, FitResult)>,
+        mut problem: Problem<'a>,
+        obs: &Observations,
+    ) -> Problem<'a> {
+        if let Some((alt, r)) = alternative {
+            if let Some(u) = seed_of(law, alt, r, &problem, obs) {
+                problem.seeds.push(u);
+                problem.seed_counts = Some(SeedCounts {
+                    start: r.best_start_point.clone(),
+                    starts: r.n_starts,
+                    converged: r.n_converged,
+                    best: r.n_best,
+                    iterations: r.iterations,
+                    evaluations: r.evaluations,
+                });
+            }
+        }
+        problem
+    }
     let mut result = None;
     if opts.scale_free {
         if let Some(problem) = scaled_problem(law, obs, opts) {
-            result = search(law, obs, &problem, opts, solver)?;
+            result = search(
+                law,
+                obs,
+                &seeded(law, &alternative, problem, obs),
+                opts,
+                solver,
+            )?;
         }
     }
     let mut result = match result {
         Some(r) => r,
         None => {
-            let problem = unscaled_problem(law, obs, opts);
+            let problem = seeded(law, &alternative, unscaled_problem(law, obs, opts), obs);
             search(law, obs, &problem, opts, solver)?.ok_or_else(|| {
                 Error::Fit(format!("law '{}': could not map the optimum", law.name))
             })?
@@ -1359,6 +1452,59 @@ fn search(
             (n_best, n_near) = agreement(&outcomes, &polish_cache, &x, fx, best, floor);
         }
     }
+    // Seeds (the optimum of the same law with its rates in log space,
+    // `fit_with`): each polished as a start is; one that ends lower than the
+    // best optimum replaces it, and the starts of the search that found it
+    // are counted with this one's. The answer only moves down.
+    let mut converged = converged;
+    let mut n_converged = n_converged;
+    let mut seed_iterations = 0u64;
+    let mut seed_evaluations = 0u64;
+    let mut seed_at: Option<usize> = None;
+    if !problem.seeds.is_empty() {
+        // After the starts that ran (the adaptive search may have stopped
+        // before the grid's end): `starts[i]` is outcome i's start.
+        let first = outcomes.len();
+        starts.splice(first..first, problem.seeds.iter().map(|v| v.as_slice()));
+        seed_at = Some(first);
+        let runs: Vec<Outcome> = problem.seeds.par_iter().map(|v| polish(v)).collect();
+        let mut moved = false;
+        for (k, o) in runs.into_iter().enumerate() {
+            let i = first + k;
+            polish_evaluations += o.evaluations;
+            polish_iterations += o.iterations;
+            if ok(&o) && (o.f < fx - floor || !converged) {
+                best = i;
+                x = o.x.clone();
+                fx = o.f;
+                moved = true;
+                converged = true;
+            }
+            polished.push(i);
+            polish_cache.insert(i, o.clone());
+            outcomes.push(Outcome {
+                iterations: 0,
+                evaluations: 0,
+                ..o
+            });
+        }
+        extra += problem.seeds.len();
+        if let Some(c) = &problem.seed_counts {
+            // The seed stands for that search's starts.
+            extra += c.starts.saturating_sub(problem.seeds.len());
+            n_converged += c.converged;
+            seed_iterations = c.iterations;
+            seed_evaluations = c.evaluations;
+        }
+        if moved {
+            (n_best, n_near) = agreement(&outcomes, &polish_cache, &x, fx, best, floor);
+            if let Some(c) = &problem.seed_counts {
+                // That search's starts that reached the optimum, for the seed.
+                n_best += c.best.saturating_sub(1);
+                n_near += c.best.saturating_sub(1);
+            }
+        }
+    }
     // The last run with no relative-decrease test that ended at the
     // winner: a small squared-error fit's Levenberg-Marquardt polish, or
     // the continuations below.
@@ -1413,8 +1559,10 @@ fn search(
         .filter(|o| o.termination == Termination::MaxIterations)
         .map(|o| (o.termination, o.message));
     let converged = converged && short.is_none();
-    let iterations = outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations;
-    let evaluations = outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations;
+    let iterations =
+        outcomes.iter().map(|o| o.iterations).sum::<u64>() + polish_iterations + seed_iterations;
+    let evaluations =
+        outcomes.iter().map(|o| o.evaluations).sum::<u64>() + polish_evaluations + seed_evaluations;
     let mut optima: Vec<Vec<f64>> = vec![x.clone()];
     // The floor probes' ends are not among them (the winner aside, first):
     // the bootstrap's refits start from each, and the probes ran only to
@@ -1455,11 +1603,20 @@ fn search(
     }
     // Identifiability in the search's (scaled) parameters.
     let start_point = starts[best].to_vec();
+    // A seed won: its start is the other search's optimum, which the data
+    // moved there from that search's own start (reported instead), so no
+    // parameter "stayed at its start".
+    let seed_won = seed_at.is_some_and(|at| (at..at + problem.seeds.len()).contains(&best));
+    let analysed_start = if seed_won {
+        vec![f64::NAN; start_point.len()]
+    } else {
+        start_point.clone()
+    };
     let mut ident = identify::analyse(
         law,
         &objective,
         &x,
-        &start_point,
+        &analysed_start,
         &at_bounds,
         crate::segment::max_iter(opts),
     );
@@ -1571,10 +1728,21 @@ fn search(
         converged,
         termination,
         termination_message,
-        n_starts: outcomes.len(),
+        n_starts: outcomes.len()
+            + problem
+                .seed_counts
+                .as_ref()
+                .map_or(0, |c| c.starts.saturating_sub(problem.seeds.len())),
         n_converged,
-        best_start: start_label(&order, probes_at, grid_starts, best),
-        best_start_point: law.to_natural(&start_nat),
+        // A seed is numbered after the grid and the floor probes.
+        best_start: match seed_at {
+            Some(at) if seed_won => grid_starts + probes_at.map_or(0, |(_, k)| k) + (best - at),
+            _ => start_label(&order, probes_at, grid_starts, best),
+        },
+        best_start_point: match (&problem.seed_counts, seed_won) {
+            (Some(c), true) => c.start.clone(),
+            _ => law.to_natural(&start_nat),
+        },
         iterations,
         evaluations,
         at_bounds,

@@ -154,7 +154,11 @@ fn continuation(law: &Law, u: &[f64], s: &Scales, z: &[f64]) -> Option<Vec<f64>>
     }
     let span = s.ln_x.iter().fold(s.ln_y.abs(), |m, v| m.max(v.abs()));
     let steps = ((span / 0.5).ceil() as usize).max(1);
-    let (lower, upper) = law.internal_bounds();
+    // Unbounded: the law's bounds hold in the search's units (the data
+    // divided by their scale), not along the way to the data's (a rate of
+    // 1e-13 per unit of x is 3 per unit of a scale of 3e13).
+    let lower = vec![f64::NEG_INFINITY; u.len()];
+    let upper = vec![f64::INFINITY; u.len()];
     let mut cur = u.to_vec();
     for k in 1..=steps {
         let t = k as f64 / steps as f64;
@@ -232,13 +236,33 @@ fn match_values(
                 }
             }
         }
+        // The system scaled by its diagonal (Jacobi): a parameter that
+        // multiplies inputs of 1e9 has a column 1e9 times another's, and the
+        // unscaled solve would call it singular (x in units 1e6 times
+        // smaller: a rate k of 1e-10).
+        let d: Vec<f64> = (0..p)
+            .map(|a| {
+                let v = jtj[a * p + a].sqrt();
+                if v > 0.0 && v.is_finite() {
+                    v
+                } else {
+                    1.0
+                }
+            })
+            .collect();
         let mut improved = false;
         for _ in 0..30 {
-            let mut m = jtj.clone();
+            let mut m = vec![0.0; p * p];
             for a in 0..p {
-                m[a * p + a] += lambda * (jtj[a * p + a] + 1e-12);
+                for b in 0..p {
+                    m[a * p + b] = jtj[a * p + b] / (d[a] * d[b]);
+                }
+                m[a * p + a] += lambda * (jtj[a * p + a] + 1e-12) / (d[a] * d[a]);
             }
-            let Some(step) = linalg::solve(&m, &jtr) else {
+            let rhs: Vec<f64> = (0..p).map(|a| jtr[a] / d[a]).collect();
+            let Some(step) = linalg::solve(&m, &rhs)
+                .map(|y| y.iter().zip(&d).map(|(v, s)| v / s).collect::<Vec<f64>>())
+            else {
                 lambda *= 10.0;
                 continue;
             };

@@ -374,6 +374,67 @@ fn formula_laws_with_log_params_are_unit_free() {
     }
 }
 
+/// eng63: a formula whose rate is searched in linear units (no log
+/// parameter at all): `k` in `exp(-k*x)`, `c` in `1/(1+x/c)`. With x in
+/// units 1e6 or 1e9 times smaller the map of such a rate to the data's
+/// units (a Levenberg-Marquardt continuation) once called its normal
+/// equations singular (a rate of 1e-10 against an amplitude of 1), and the
+/// fit fell back to the data's units, where it failed. The optimum and the
+/// predictions; not the bootstrap's intervals: a formula's warm-started
+/// refits run in the data's units, and with a linear rate at x times 1e-9
+/// one refit of 40 did not converge where it did in the base unit.
+#[test]
+fn formula_rates_without_log_params_are_unit_free() {
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let cases = [
+        (
+            formula_law(
+                "A * exp(-k * x) + E",
+                &names(&["x"]),
+                &names(&["A", "k", "E"]),
+                &[],
+            )
+            .unwrap(),
+            vec![2.0, 1.0 / 30.0, 1.5],
+        ),
+        (
+            formula_law(
+                "A / (1 + x / c) + E",
+                &names(&["x"]),
+                &names(&["A", "c", "E"]),
+                &[],
+            )
+            .unwrap(),
+            vec![3.0, 20.0, 1.0],
+        ),
+    ];
+    for (law, truth) in cases {
+        let obs = generate(&law, &truth, &one_input(1.0, 1000.0, 16), 0.01, 5, "");
+        let base = fit(&law, &obs, &FitOptions::default()).unwrap();
+        assert!(base.converged, "{}: {:?}", law.formula, base.warnings);
+        assert!(base.scale_ln.iter().any(|v| *v != 0.0), "{}", law.formula);
+        for k in KS {
+            let what = format!("{} x 1e{k}", law.formula);
+            let o2 = scaled(&obs, 0, k);
+            let r = fit(&law, &o2, &FitOptions::default()).unwrap();
+            assert!(r.converged, "{what}: {:?}", r.warnings);
+            assert!(r.scale_ln.iter().any(|v| *v != 0.0), "{what}");
+            let tol = 1e-6 * base.objective.abs() + 1e-14;
+            assert!(
+                (r.objective - base.objective).abs() <= tol,
+                "{what}: objective {} vs {}",
+                r.objective,
+                base.objective
+            );
+            for i in 0..obs.len() {
+                let a = law.predict(obs.point(i), &base.params);
+                let b = law.predict(o2.point(i), &r.params);
+                assert!((b / a - 1.0).abs() <= 1e-6, "{what}: point {i}: {b} vs {a}");
+            }
+        }
+    }
+}
+
 /// What the data pin does not depend on the units of x: a formula law with
 /// a linear amplitude (no `--log-params`), x in two units 1e3 apart. The
 /// same optimum is found, no parameter is flagged in either, and the

@@ -575,6 +575,131 @@ pub fn sets_scale(formula: &str, inputs: &[String], params: &[String]) -> Vec<bo
     out
 }
 
+/// For each parameter of a formula, whether it is a rate: it multiplies
+/// or divides an expression of the inputs (`k*x`, `x/tau`, `k*(x-m)`)
+/// inside a function, a power or a denominator (`exp(-k*x)`, `(x/x0)^-a`,
+/// `1/(1+k*x)`), so that it sets the scale of an input. An amplitude
+/// (`A*exp(..)`, `A/x^a`) is none. An unparsable formula gives all false.
+pub fn rate_params(formula: &str, inputs: &[String], params: &[String]) -> Vec<bool> {
+    fn bare(e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Param(j) => Some(*j),
+            Expr::Neg(a) => bare(a),
+            _ => None,
+        }
+    }
+    // Whether `e` reads an input.
+    fn of_inputs(e: &Expr) -> bool {
+        match e {
+            Expr::Num(_) | Expr::Param(_) => false,
+            Expr::Input(_) => true,
+            Expr::Neg(a) | Expr::Call(_, a) => of_inputs(a),
+            Expr::Bin(_, a, b) => of_inputs(a) || of_inputs(b),
+        }
+    }
+    fn walk(e: &Expr, nested: bool, out: &mut [bool]) {
+        match e {
+            Expr::Num(_) | Expr::Input(_) | Expr::Param(_) => {}
+            Expr::Neg(a) => walk(a, nested, out),
+            Expr::Call(_, a) => walk(a, true, out),
+            Expr::Bin(op, a, b) => {
+                if nested && matches!(op, Op::Mul | Op::Div) {
+                    for (p, q) in [(a, b), (b, a)] {
+                        if let Some(j) = bare(p) {
+                            if of_inputs(q) {
+                                out[j] = true;
+                            }
+                        }
+                    }
+                }
+                let deeper = matches!(op, Op::Pow);
+                walk(a, nested || deeper, out);
+                walk(b, nested || deeper || matches!(op, Op::Div), out);
+            }
+        }
+    }
+    let mut out = vec![false; params.len()];
+    if let Ok(e) = parse(formula, inputs, params) {
+        walk(&e, false, &mut out);
+    }
+    out
+}
+
+/// A formula law with its rates ([`rate_params`]) that are searched in
+/// linear units moved to log space, for the positive side of their bounds
+/// and the positive values of their grid; its other parameters as they are.
+/// `None` when the law is not a formula of its own parameters (held or
+/// per-group parameters) or has no such rate. The two laws describe the
+/// same curves for positive rates: the rate and time-constant forms of a
+/// law (`exp(-k*x)`, `exp(-x/tau)`) are one problem in log space, where the
+/// multi-start search of either runs the same way (`fit::fit_with` searches
+/// both and keeps the lower optimum).
+pub fn with_log_rates(law: &Law) -> Option<Law> {
+    if law.name != "formula" {
+        return None;
+    }
+    let names = law.param_names_owned();
+    let rates = rate_params(&law.formula, &law.inputs, &names);
+    let moved: Vec<bool> = law
+        .params
+        .iter()
+        .zip(&rates)
+        .map(|(q, &r)| {
+            r && q.transform == Transform::Identity
+                && q.upper > 0.0
+                && q.grid.iter().any(|&v| v > 0.0)
+        })
+        .collect();
+    if !moved.iter().any(|&m| m) {
+        return None;
+    }
+    let logs: Vec<String> = law
+        .params
+        .iter()
+        .zip(&moved)
+        .filter(|(q, &m)| m || q.transform == Transform::Log)
+        .map(|(q, _)| q.name.clone())
+        .collect();
+    let mut alt = build(&law.formula, &law.inputs, &names, &logs, true).ok()?;
+    for ((a, q), &m) in alt.params.iter_mut().zip(&law.params).zip(&moved) {
+        if m {
+            a.lower = q.lower.max(1e-12);
+            a.upper = q.upper.min(1e30);
+            a.grid = q.grid.iter().copied().filter(|&v| v > 0.0).collect();
+        } else {
+            a.lower = q.lower;
+            a.upper = q.upper;
+            a.grid = q.grid.clone();
+        }
+    }
+    if alt
+        .params
+        .iter()
+        .any(|a| a.lower >= a.upper && a.transform == Transform::Log)
+    {
+        return None;
+    }
+    // The same curve at a point: the formula is the law's own.
+    let x = vec![1.5; law.inputs.len()];
+    let lnx: Vec<f64> = x.iter().map(|v: &f64| v.ln()).collect();
+    let nat: Vec<f64> = law
+        .params
+        .iter()
+        .map(|q| q.grid.get(q.grid.len() / 2).copied().unwrap_or(1.0))
+        .collect();
+    let nat: Vec<f64> = nat
+        .iter()
+        .zip(&moved)
+        .map(|(&v, &m)| if m { v.abs().max(1e-3) } else { v })
+        .collect();
+    let (v1, v2) = (
+        law.model.value(&x, &lnx, &law.to_internal(&nat)),
+        alt.model.value(&x, &lnx, &alt.to_internal(&nat)),
+    );
+    let same = (v1.is_nan() && v2.is_nan()) || v1 == v2 || (v1 - v2).abs() <= 1e-12 * v1.abs();
+    same.then_some(alt)
+}
+
 fn build(
     formula: &str,
     inputs: &[String],
@@ -657,6 +782,50 @@ mod tests {
 
     fn names(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn eng63_rates_are_the_parameters_that_scale_an_input_inside_a_function() {
+        let f = |src: &str, ps: &[&str]| rate_params(src, &names(&["x"]), &names(ps));
+        assert_eq!(f("A*exp(-k*x)+E", &["A", "k", "E"]), [false, true, false]);
+        assert_eq!(
+            f("A*exp(-x/tau)+E", &["A", "tau", "E"]),
+            [false, true, false]
+        );
+        assert_eq!(f("A/(1+k*x)+E", &["A", "k", "E"]), [false, true, false]);
+        assert_eq!(f("(x/x0)^-a+E", &["x0", "a", "E"]), [true, false, false]);
+        assert_eq!(
+            f("A/(1+exp(k*(x-m)))+E", &["A", "k", "m", "E"]),
+            [false, true, false, false]
+        );
+        // exponents and amplitudes are not rates
+        assert_eq!(f("A/x^a+E", &["A", "a", "E"]), [false, false, false]);
+        assert_eq!(f("A*x^-a+E", &["A", "a", "E"]), [false, false, false]);
+        // the alternative law: k in log space, the same curve
+        let law = formula_law(
+            "A*exp(-k*x)+E",
+            &names(&["x"]),
+            &names(&["A", "k", "E"]),
+            &[],
+        )
+        .unwrap();
+        let alt = with_log_rates(&law).unwrap();
+        assert_eq!(alt.params[1].transform, Transform::Log);
+        assert_eq!(alt.params[0].transform, Transform::Identity);
+        assert!(with_log_rates(&alt).is_none());
+        let nat = [2.0, 0.3, 1.5];
+        let (x, lnx) = ([4.0], [4f64.ln()]);
+        let (a, b) = (
+            law.model.value(&x, &lnx, &law.to_internal(&nat)),
+            alt.model.value(&x, &lnx, &alt.to_internal(&nat)),
+        );
+        assert!((a - b).abs() < 1e-12, "{a} {b}");
+        // a law without a rate, and a rate the user bounded below zero
+        let p = formula_law("A/x^a+E", &names(&["x"]), &names(&["A", "a", "E"]), &[]).unwrap();
+        assert!(with_log_rates(&p).is_none());
+        let mut neg = law.clone();
+        neg.set_param("k", Some((-5.0, -1.0)), None).unwrap();
+        assert!(with_log_rates(&neg).is_none());
     }
 
     #[test]
