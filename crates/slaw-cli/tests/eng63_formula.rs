@@ -59,6 +59,13 @@ fn objective(path: &str, formula: &str, params: &str) -> (f64, serde_json::Value
     (v["objective"].as_f64().unwrap(), v)
 }
 
+/// A family: its name, its points, and its two forms (formula, parameters).
+type Case = (
+    &'static str,
+    Vec<(f64, f64)>,
+    [(&'static str, &'static str); 2],
+);
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * a.abs().max(b.abs())
 }
@@ -86,7 +93,7 @@ fn rate_and_time_constant_forms_reach_the_same_optimum_in_every_unit() {
 #[test]
 fn equivalent_forms_agree_on_synthetic_laws_at_any_scale_of_x() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, Vec<(f64, f64)>, [(&str, &str); 2]); 3] = [
+    let cases: [Case; 3] = [
         (
             "logistic",
             curve(|x| 2.0 / (1.0 + ((x - 100.0) / 50.0).exp()) + 1.0),
