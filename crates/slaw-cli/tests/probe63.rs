@@ -265,3 +265,44 @@ fn methods_says_how_far_outside_the_runs_in_decades_not_in_300_digits() {
     let w = methods_warning("model_size=1e14", "3e3");
     assert!(w.contains("model_size = 1e14 is 6250x above"), "{w}");
 }
+
+/// `examples/run.csv` with the step of `line` replaced by `step`.
+fn run_with_step(dir: &TempDir, line: usize, step: &str) -> PathBuf {
+    let text = std::fs::read_to_string(examples("run.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let rest = lines[line - 1].split_once(',').unwrap().1.to_string();
+    lines[line - 1] = format!("{step},{rest}");
+    let p = dir.path().join(format!("run_{line}_{step}.csv"));
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    p
+}
+
+#[test]
+fn forecast_refuses_a_step_0_after_later_steps_and_still_skips_a_leading_one() {
+    let dir = TempDir::new().unwrap();
+    // Steps 250, 500, 750, 1000, then 0 on line 6: steps going back, as a
+    // step of 100 there is (it was dropped as "the loss at step 0").
+    let p = run_with_step(&dir, 6, "0");
+    let out = slaw()
+        .args(["forecast", p.to_str().unwrap(), "--fit-until", "0.2"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("row 6, column 'step': steps must increase (0 follows 1000)"),
+        "{err}"
+    );
+    // A loss logged at step 0 before training (line 2) is still skipped.
+    let p = run_with_step(&dir, 2, "0");
+    let out = slaw()
+        .args(["forecast", p.to_str().unwrap(), "--fit-until", "0.2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the loss at step 0 (before any training step; line 2)"),
+        "{text}"
+    );
+}
