@@ -306,3 +306,70 @@ fn forecast_refuses_a_step_0_after_later_steps_and_still_skips_a_leading_one() {
         "{text}"
     );
 }
+
+#[test]
+fn joint_and_methods_warn_about_a_run_read_twice_as_fit_and_allocate_do() {
+    let dir = TempDir::new().unwrap();
+    let text = std::fs::read_to_string(examples("runs.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    // Line 3 (fmt, model_size 1e9, D_f 3e4) written again as line 4.
+    lines.insert(3, lines[2]);
+    let p = dir.path().join("runs_dup.csv");
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let file = p.to_str().unwrap();
+    let factors = [
+        "--factor",
+        "model_size",
+        "--factor",
+        "pretrain_tokens",
+        "--factor",
+        "prompt_len",
+        "--pet",
+        "prompt_len",
+    ];
+    let want = format!(
+        "{file}, rows 3 and 4: the same run twice (method fmt, model_size = 1e9, D_f = 30000, \
+         loss = 1.29; every value read is equal)"
+    );
+    let out = slaw()
+        .args(["joint", file, "--json"])
+        .args(factors)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.starts_with(&want)),
+        "{warnings:?}"
+    );
+    let out = slaw()
+        .args([
+            "methods",
+            file,
+            "--at",
+            "model_size=8e9",
+            "--data",
+            "3e3",
+            "--bootstrap",
+            "0",
+        ])
+        .args(factors)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("warning: {want}")), "{text}");
+    // The file as written has no run twice: no such warning.
+    let out = slaw()
+        .arg("joint")
+        .arg(examples("runs.csv"))
+        .arg("--json")
+        .args(factors)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("the same run"));
+}
