@@ -608,7 +608,7 @@ fn figure_caption(name: &str, g: &allocate::methods::GroupAllocation) -> String 
 /// `slaw allocate --method isoflop|envelope|all` or with groups.
 fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) -> Result<ExitCode> {
     use slaw::allocate::isoflop::Budgets;
-    use slaw::allocate::methods::{allocate_group, AllocationMethod, Options};
+    use slaw::allocate::methods::{allocate_group_from, AllocationMethod, Options};
     let Some(file) = &a.file else {
         bail!("--params gives the parametric law only; the isoFLOP and envelope methods need runs");
     };
@@ -641,7 +641,8 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
             .collect::<Result<_>>()?,
         best_per_size: a.best_per_size,
     };
-    let groups = slaw::datasets::pretraining_groups(file, &cols, a.drop_highest)?;
+    let table = slaw::table::Table::read(file)?;
+    let groups = slaw::datasets::pretraining_groups_table(&table, &cols, a.drop_highest)?;
     let method = match a.method {
         AllocMethod::Parametric => AllocationMethod::Parametric,
         AllocMethod::Isoflop => AllocationMethod::Isoflop,
@@ -669,7 +670,7 @@ fn allocate_methods(a: &AllocateArgs, budgets: &[f64], bootstrap: Resampling) ->
     let out: Vec<_> = groups
         .iter()
         .map(|(g, runs)| {
-            let r = allocate_group(g, runs, &opts);
+            let r = allocate_group_from(&table.source, g, runs, &opts);
             bar.inc(1);
             r
         })

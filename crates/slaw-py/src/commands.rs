@@ -810,7 +810,7 @@ impl Default for AllocateOpts {
 pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
     use slaw::allocate;
     use slaw::allocate::isoflop::Budgets;
-    use slaw::allocate::methods::{allocate_group, AllocationMethod as Method, Options};
+    use slaw::allocate::methods::{allocate_group_from, AllocationMethod as Method, Options};
     use slaw::datasets::{DataColumn, PretrainColumns};
     let budgets = if a.budgets.is_empty() {
         allocate::default_budgets()
@@ -855,8 +855,8 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
             return usage("name the data column(s): d_col (tokens) and/or flops_col (FLOPs)");
         }
         let cols = &a.cols;
-        let groups =
-            slaw::datasets::pretraining_groups_table(&*data.table()?, cols, a.drop_highest)?;
+        let table = data.table()?;
+        let groups = slaw::datasets::pretraining_groups_table(&table, cols, a.drop_highest)?;
         let fit = FitOptions::default();
         let opts = Options {
             method,
@@ -871,7 +871,7 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
         };
         let out: Vec<_> = groups
             .iter()
-            .map(|(g, runs)| allocate_group(g, runs, &opts))
+            .map(|(g, runs)| allocate_group_from(&table.source, g, runs, &opts))
             .collect();
         // The CLI's `--plot` figures per group, for `plot()`.
         let figures: Vec<serde_json::Value> = out

@@ -37,14 +37,15 @@ impl State {
             State::Interrupted => "interrupted",
         }
     }
-    fn parse(s: &str) -> State {
-        match s {
+    fn parse(s: &str) -> Option<State> {
+        Some(match s {
             "queued" => State::Queued,
             "running" => State::Running,
             "done" => State::Done,
             "failed" => State::Failed,
-            _ => State::Interrupted,
-        }
+            "interrupted" => State::Interrupted,
+            _ => return None,
+        })
     }
 }
 
@@ -672,26 +673,117 @@ pub fn orphans_in(records: Vec<Record>) -> Vec<Record> {
         .collect()
 }
 
+/// A cell of the journal as the error shows it: its SQLite value.
+fn journal_cell(r: &rusqlite::Row, i: usize) -> String {
+    use rusqlite::types::ValueRef;
+    match r.get_ref(i) {
+        Ok(ValueRef::Null) => "an empty cell (NULL)".into(),
+        Ok(ValueRef::Integer(v)) => format!("{v}"),
+        Ok(ValueRef::Real(v)) => format!("{v}"),
+        Ok(ValueRef::Text(t)) => format!("the text '{}'", String::from_utf8_lossy(t)),
+        Ok(ValueRef::Blob(_)) => "binary data".into(),
+        Err(_) => "a cell that cannot be read".into(),
+    }
+}
+
+/// One journal row read into a [`Record`], every cell checked: a row the
+/// runner cannot act on (an unknown state, a negative size, a finished run
+/// without a positive finite loss, text where a number belongs) is an error
+/// naming the run and the column, never a run taken as something else (an
+/// unknown state read as one the runner never claims made `slaw run` wait
+/// for it forever).
 fn row_to_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
+    const NAMES: [&str; 17] = [
+        "id",
+        "candidate",
+        "n",
+        "seed",
+        "state",
+        "attempts",
+        "owner",
+        "handle",
+        "exit_status",
+        "loss",
+        "duration",
+        "log_path",
+        "reason",
+        "started",
+        "slot",
+        "granted",
+        "inputs",
+    ];
+    let id: String = r.get(0).map_err(|_| {
+        bad_row(format!(
+            "a run whose column 'id' holds {}",
+            journal_cell(r, 0)
+        ))
+    })?;
+    let bad = |i: usize, what: &str| {
+        bad_row(format!(
+            "run '{id}', column '{}': {} {what}",
+            NAMES[i],
+            journal_cell(r, i)
+        ))
+    };
+    macro_rules! cell {
+        ($i:expr, $what:expr) => {
+            r.get($i).map_err(|_| bad($i, $what))?
+        };
+    }
+    let count = |i: usize| -> rusqlite::Result<u64> {
+        let v: i64 = r.get(i).map_err(|_| bad(i, "is not a whole number"))?;
+        u64::try_from(v).map_err(|_| bad(i, "is negative"))
+    };
+    let small = |i: usize| -> rusqlite::Result<u32> {
+        let v: i64 = r.get(i).map_err(|_| bad(i, "is not a whole number"))?;
+        u32::try_from(v).map_err(|_| bad(i, "is not a count of attempts (0 or more)"))
+    };
+    let state_text: String = cell!(4, "is not a state");
+    let state = State::parse(&state_text).ok_or_else(|| {
+        bad(
+            4,
+            "is not a state (queued, running, done, failed or interrupted)",
+        )
+    })?;
+    let loss: Option<f64> = cell!(9, "is not a number");
+    if state == State::Done && !loss.is_some_and(|l| l.is_finite() && l > 0.0) {
+        return Err(bad(
+            9,
+            "is not the loss of a finished run (a finite number > 0)",
+        ));
+    }
     Ok(Record {
-        id: r.get(0)?,
-        candidate: r.get(1)?,
-        n: r.get::<_, i64>(2)? as u64,
-        seed: r.get::<_, i64>(3)? as u64,
-        state: State::parse(&r.get::<_, String>(4)?),
-        attempts: r.get(5)?,
-        owner: r.get(6)?,
-        handle: r.get(7)?,
-        exit_status: r.get(8)?,
-        loss: r.get(9)?,
-        duration: r.get(10)?,
-        log_path: r.get(11)?,
-        reason: r.get(12)?,
-        started: r.get(13)?,
-        slot: r.get(14)?,
-        granted: r.get(15)?,
-        inputs: r.get(16)?,
+        candidate: cell!(1, "is not a candidate's id"),
+        n: count(2)?,
+        seed: count(3)?,
+        state,
+        attempts: small(5)?,
+        owner: cell!(6, "is not a process"),
+        handle: cell!(7, "is not a process or job id"),
+        exit_status: cell!(8, "is not an exit status"),
+        loss,
+        duration: cell!(10, "is not a number of seconds"),
+        log_path: cell!(11, "is not a path"),
+        reason: cell!(12, "is not a text"),
+        started: cell!(13, "is not a time"),
+        slot: cell!(14, "is not a slot"),
+        granted: small(15)?,
+        inputs: cell!(16, "is not a text"),
+        id,
     })
+}
+
+/// The error of a journal row the runner cannot read (see
+/// [`row_to_record`]); the journal's path goes before it. (The variant
+/// is the one whose message is the text alone, whatever rusqlite's features.)
+fn bad_row(what: String) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(
+        format!(
+            "{what}: the journal was edited or damaged; restore it, or delete that run's row to \
+             run it again"
+        )
+        .into(),
+    )
 }
 
 /// Whether a process with this pid exists (signal 0 probes without sending).

@@ -197,8 +197,21 @@ fn point_gap_warning(d: &Disagreement, iso_undetermined: bool) -> Option<String>
     })
 }
 
-/// Run the asked methods on one group of runs.
+/// Run the asked methods on one group of runs built in memory (messages
+/// about a run name `<memory>` and its place among `runs`).
 pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation {
+    allocate_group_from("<memory>", group, runs, o)
+}
+
+/// [`allocate_group`] on runs read from `source` (the table's name, as its
+/// own errors give it): a message about a run (the same point twice, a
+/// value decades from its column) names that source and the run's line.
+pub fn allocate_group_from(
+    source: &str,
+    group: &str,
+    runs: &[Run],
+    o: &Options,
+) -> GroupAllocation {
     let budgets = super::distinct_budgets(o.budgets);
     let o = &Options {
         budgets: &budgets,
@@ -226,7 +239,7 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
         ));
     }
     if o.method.runs(AllocationMethod::Parametric) {
-        let obs = Observations::from_columns(
+        let mut obs = Observations::from_columns(
             &["N", "D"],
             &[
                 runs.iter().map(|r| r.n).collect(),
@@ -234,6 +247,8 @@ pub fn allocate_group(group: &str, runs: &[Run], o: &Options) -> GroupAllocation
             ],
             runs.iter().map(|r| r.loss).collect(),
         );
+        obs.source = source.to_string();
+        obs.line = runs.iter().map(|r| r.line).collect();
         if runs.len() <= 5 {
             out.failed.push((
                 "parametric".into(),

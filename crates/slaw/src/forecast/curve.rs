@@ -839,11 +839,14 @@ impl Curve {
             let l = t.number(r, li)?;
             // The loss before any training step (a training loop's or a
             // TensorBoard log's first record) is not on the curve the laws
-            // fit; skipped, and said by the caller (`at_step_zero`).
-            if s == 0.0 && l > 0.0 {
+            // fit; skipped, and said by the caller (`at_step_zero`). Only
+            // before the curve's first step: a step 0 after later steps is
+            // steps going back (a second run appended, a damaged row), the
+            // error below, not a point to drop.
+            if s == 0.0 && l > 0.0 && c.step.is_empty() {
                 continue;
             }
-            if s <= 0.0 || l <= 0.0 {
+            if s < 0.0 || (s == 0.0 && c.step.is_empty()) || l <= 0.0 {
                 return Err(Error::input(
                     &t.source,
                     Some(t.line(r)),

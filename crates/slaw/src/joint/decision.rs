@@ -942,8 +942,15 @@ fn extrapolation_notes(runs: &Runs, setting: &Setting, intervals: Intervals) -> 
             } else {
                 String::new()
             };
+            // A ratio past a millionfold (or past the doubles: 1e-300
+            // against 1e9) reads as decades, not as a 300-digit number.
+            let distance = if r < 1e6 {
+                format!("{r:.0}x")
+            } else {
+                crate::numbers::decades((v.log10() - end.log10()).abs())
+            };
             notes.push(format!(
-                "{what} is {r:.0}x {side} value of the runs ({}){units}: the laws are \
+                "{what} is {distance} {side} value of the runs ({}){units}: the laws are \
                  extrapolated far outside the data, and {covered}",
                 crate::numbers::num(end)
             ));

@@ -272,6 +272,7 @@ impl Runs {
                 })
                 .into_iter()
                 .chain(near_duplicate_methods(&runs, &table.source, &cols.method))
+                .chain(repeated_runs(&runs, &cols.factors, &table.source))
                 .collect(),
             runs,
         })
@@ -294,6 +295,62 @@ impl Runs {
         }
         m
     }
+}
+
+/// Runs read twice or more (every value equal: method, factor, X, D_f,
+/// loss and hold-out flag): each row is fitted, so a copied row weighs
+/// twice, as `fit` and `allocate` warn for their points. One note per set,
+/// the first few sets named by their lines.
+fn repeated_runs(runs: &[Run], factors: &[String], source: &str) -> Vec<String> {
+    const NAMED: usize = crate::observations::MAX_DUPLICATE_WARNINGS;
+    let key = |r: &Run| {
+        (
+            r.method.clone(),
+            r.factor,
+            r.x.to_bits(),
+            r.d.to_bits(),
+            r.loss.to_bits(),
+            r.held,
+        )
+    };
+    let mut sets: BTreeMap<_, Vec<&Run>> = BTreeMap::new();
+    for r in runs {
+        sets.entry(key(r)).or_default().push(r);
+    }
+    let mut repeated: Vec<Vec<&Run>> = sets.into_values().filter(|s| s.len() > 1).collect();
+    repeated.sort_by_key(|s| s[0].line);
+    let short = crate::numbers::short;
+    let mut out: Vec<String> = repeated
+        .iter()
+        .take(NAMED)
+        .map(|set| {
+            let r = set[0];
+            let lines: Vec<String> = set.iter().map(|r| r.line.to_string()).collect();
+            let (last, first) = lines.split_last().expect("two runs at least");
+            let times = match set.len() {
+                2 => "twice".to_string(),
+                k => format!("{k} times"),
+            };
+            let factor = factors.get(r.factor).map_or("X", String::as_str);
+            format!(
+                "{source}, rows {} and {last}: the same run {times} (method {}, {factor} = {}, \
+                 D_f = {}, loss = {}; every value read is equal): each row is fitted, so the \
+                 run weighs {times} as much as one; if a row is a copy, remove it",
+                first.join(", "),
+                r.method,
+                short(r.x),
+                short(r.d),
+                short(r.loss),
+            )
+        })
+        .collect();
+    if repeated.len() > NAMED {
+        out.push(format!(
+            "{source}: {} more runs appear more than once (rows not named)",
+            repeated.len() - NAMED
+        ));
+    }
+    out
 }
 
 /// Method names that differ only in case or surrounding spaces ("LoRA",
