@@ -78,8 +78,14 @@ fn the_decay_term_says_how_far_below_the_forecast_it_reaches() {
     let p = percents(method);
     assert_eq!(p.len(), 2, "{method}");
     // the percentages are the prior's range at the decay ahead
-    assert!((p[0] - 100.0 * ((zl * ahead).exp() - 1.0)).abs() < 0.06, "{p:?}");
-    assert!((p[1] - 100.0 * ((zh * ahead).exp() - 1.0)).abs() < 0.06, "{p:?}");
+    assert!(
+        (p[0] - 100.0 * ((zl * ahead).exp() - 1.0)).abs() < 0.06,
+        "{p:?}"
+    );
+    assert!(
+        (p[1] - 100.0 * ((zh * ahead).exp() - 1.0)).abs() < 0.06,
+        "{p:?}"
+    );
     assert!(p[0] < 0.0, "the decay lowers the loss: {p:?}");
     // and the text output carries the same sentence
     let text = run(false);
