@@ -603,6 +603,21 @@ fn methods_interval_legend(g: &slaw::allocate::methods::GroupAllocation) -> Opti
             } else {
                 ""
             };
+            // Replicates drawn but too few had a minimum anywhere: no
+            // interval was given, and the legend says so rather than name
+            // a bootstrap behind intervals that are not there.
+            let any = r.exponent_n_interval.is_some()
+                || r.exponent_d_interval.is_some()
+                || r.budgets.iter().any(|b| b.n_interval.is_some())
+                || r.rows
+                    .iter()
+                    .any(|w| w.n_interval.is_some() || w.d_interval.is_some());
+            if !any {
+                parts.push(format!(
+                    "{name} none (too few bootstrap replicates had a minimum for any interval: each budget's line says how many)"
+                ));
+                continue;
+            }
             parts.push(format!(
                 "{name} {} percentile bootstrap ({} replicates, each budget's runs resampled{reach})",
                 slaw::numbers::percent(r.level),
