@@ -27,43 +27,32 @@ fn a_method_without_any_interval_is_said_to_have_none() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("few.csv");
     std::fs::write(&file, runs()).unwrap();
-    let out = Command::cargo_bin("slaw")
-        .unwrap()
-        .arg("allocate")
-        .arg(&file)
-        .args(["--n-col", "N", "--d-col", "D", "--flops-col", "C"])
-        .args([
-            "--method",
-            "isoflop",
-            "--budget",
-            "1e21",
-            "--bootstrap",
-            "200",
-        ])
-        .output()
-        .unwrap();
+    let allocate = |json: bool| {
+        let mut c = Command::cargo_bin("slaw").unwrap();
+        c.arg("allocate")
+            .arg(&file)
+            .args(["--n-col", "N", "--d-col", "D", "--flops-col", "C"])
+            .args([
+                "--method",
+                "isoflop",
+                "--budget",
+                "1e21",
+                "--bootstrap",
+                "200",
+            ]);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let out = allocate(false);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json = Command::cargo_bin("slaw")
-        .unwrap()
-        .arg("allocate")
-        .arg(&file)
-        .args(["--n-col", "N", "--d-col", "D", "--flops-col", "C"])
-        .args([
-            "--method",
-            "isoflop",
-            "--budget",
-            "1e21",
-            "--bootstrap",
-            "200",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let json = allocate(true);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     // the premise: no interval anywhere in the JSON's isoflop result
     let iso = &v[0]["isoflop"];

@@ -693,25 +693,6 @@ fn journal_cell(r: &rusqlite::Row, i: usize) -> String {
 /// unknown state read as one the runner never claims made `slaw run` wait
 /// for it forever).
 fn row_to_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
-    const NAMES: [&str; 17] = [
-        "id",
-        "candidate",
-        "n",
-        "seed",
-        "state",
-        "attempts",
-        "owner",
-        "handle",
-        "exit_status",
-        "loss",
-        "duration",
-        "log_path",
-        "reason",
-        "started",
-        "slot",
-        "granted",
-        "inputs",
-    ];
     let id: String = r.get(0).map_err(|_| {
         bad_row(format!(
             "a run whose column 'id' holds {}",
@@ -721,7 +702,7 @@ fn row_to_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
     let bad = |i: usize, what: &str| {
         bad_row(format!(
             "run '{id}', column '{}': {} {what}",
-            NAMES[i],
+            COLS.split(", ").nth(i).unwrap_or("?"),
             journal_cell(r, i)
         ))
     };
