@@ -435,10 +435,7 @@ pub fn draws(
     scheme: Scheme,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<Vec<f64>> {
-    let replicate_opts = FitOptions {
-        starts: Some(full.optima.clone()),
-        ..opts.clone()
-    };
+    let replicate_opts = opts.warm_from(full);
     how.run(on_done, |rep| {
         let data = sample(law, obs, full, opts.space, scheme, rep);
         fit(law, &data, &replicate_opts)

@@ -773,6 +773,18 @@ impl PoolRows {
         ))
     }
 
+    /// These rows for the candidates in the order `order` (indices into
+    /// this pool's order).
+    pub fn permuted(&self, order: &[usize]) -> PoolRows {
+        PoolRows {
+            candidates: order
+                .iter()
+                .filter_map(|&i| self.candidates.get(i).cloned())
+                .collect(),
+            blank_cells: self.blank_cells.clone(),
+        }
+    }
+
     /// The location of candidate `i`.
     pub fn candidate(&self, i: usize) -> Option<&Location> {
         self.candidates.get(i).map(|c| &c.at)

@@ -1062,10 +1062,7 @@ pub fn rolling_scores(
         .map(|j| lo + j * (n - 1 - lo) / (count - 1).max(1))
         .collect();
     origins.dedup();
-    let warm = FitOptions {
-        starts: Some(full.optima.clone()),
-        ..opts.clone()
-    };
+    let warm = opts.warm_from(full);
     let ln_x = |i: usize| xa(i).ln();
     let fitted: Vec<usize> = origins.clone();
     // A long curve's refits on bins, as the backtest pick's (the points

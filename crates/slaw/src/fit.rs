@@ -82,6 +82,44 @@ pub struct FitOptions {
     /// How many starts run: the whole grid, or batches until enough
     /// distinct starts agree on the best optimum.
     pub multistart: MultiStart,
+    /// A refit's warm start: the search units of the fit whose optima
+    /// `starts` are ([`FitOptions::warm_from`]). A law without a closed-form
+    /// map of its parameters then searches the data divided by that fit's
+    /// scales, from those optima, so that its refits (bootstrap, rolling
+    /// origin) are the same problem in any unit of the data; `None`: the
+    /// starts are in the data's units only.
+    pub warm: Option<WarmStart>,
+}
+
+/// The fit a refit starts from, in that fit's search units (see
+/// [`FitOptions::warm`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarmStart {
+    /// ln of the scales its search divided the data by (`Fit::scale_ln`).
+    pub scale_ln: Vec<f64>,
+    /// Its distinct optima in its search's units (`Fit::search_optima`).
+    pub optima: Vec<Vec<f64>>,
+    /// Its optimum in the data's internal units: where the map of a
+    /// refit's optimum back to the data's units starts.
+    pub internal: Vec<f64>,
+}
+
+impl FitOptions {
+    /// These options for a refit of `full`'s law on other data (resampled
+    /// points, a rolling origin's window): warm-started from `full`'s
+    /// distinct optima, no new multi-start; a law without a closed-form map
+    /// searches in `full`'s units (see [`FitOptions::warm`]).
+    pub fn warm_from(&self, full: &Fit) -> FitOptions {
+        FitOptions {
+            starts: Some(full.optima.clone()),
+            warm: (full.search_optima.len() == full.optima.len()).then(|| WarmStart {
+                scale_ln: full.scale_ln.clone(),
+                optima: full.search_optima.clone(),
+                internal: full.internal.clone(),
+            }),
+            ..self.clone()
+        }
+    }
 }
 
 /// How the multi-start search decides it has seen enough starts.
@@ -119,6 +157,7 @@ impl Default for FitOptions {
             retry_factor: 2,
             global_starts: GLOBAL_STARTS,
             multistart: MultiStart::DEFAULT,
+            warm: None,
         }
     }
 }
@@ -193,6 +232,10 @@ pub struct Fit {
     /// warm-start bootstrap refits.
     #[serde(skip)]
     pub optima: Vec<Vec<f64>>,
+    /// The same optima in the search's units (those of `search_internal`),
+    /// when every one of them mapped back to the data's units (else empty).
+    #[serde(skip)]
+    pub search_optima: Vec<Vec<f64>>,
     /// Points fitted.
     pub n_points: usize,
     /// Distinct starts that reached the best optimum: objective within
@@ -450,6 +493,10 @@ struct Problem<'a> {
     seeds: Vec<Vec<f64>>,
     /// That search's own counts, added to this one's when its optimum wins.
     seed_counts: Option<SeedCounts>,
+    /// A warm-started refit's: the optimum, in the data's internal units,
+    /// of the fit it started from, where the map of its optimum back to the
+    /// data's units starts ([`scaling::from_scaled_near`]).
+    near: Option<Vec<f64>>,
 }
 
 /// The counts of the search that found a seed ([`Problem::seeds`]).
@@ -528,8 +575,13 @@ fn scaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Op
         .rescale(&probe, &vec![0.0; obs.dim()], 0.0)
         .is_some();
     // No closed form and no numeric map: the law is fitted in the data's
-    // units. Nor are given starts mapped numerically (warm starts of
-    // bootstrap refits, next to the optimum: the global search is done).
+    // units. Nor are given starts mapped numerically: a refit warm-started
+    // from a fit (`FitOptions::warm`: bootstrap, rolling origin) searches in
+    // that fit's units, from its optima as they were there; other given
+    // starts run in the data's units.
+    if !closed_form && law.model.numeric_rescale() && opts.starts.is_some() {
+        return opts.warm.as_ref().and_then(|w| warm_problem(law, obs, w));
+    }
     if !closed_form && (!law.model.numeric_rescale() || opts.starts.is_some()) {
         return None;
     }
@@ -578,6 +630,50 @@ fn scaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> Op
         scales,
         seeds: Vec::new(),
         seed_counts: None,
+        near: None,
+    })
+}
+
+/// A refit of a law without a closed-form map, warm-started from the fit
+/// `w` (see [`FitOptions::warm`]): the data divided by `w`'s scales, the
+/// starts `w`'s optima in its search's units (within the bounds), so the
+/// problem is the same in any unit of the data and no start is mapped.
+/// `None` when `w`'s search ran in the data's units (the refit does too)
+/// or does not fit these data and law.
+fn warm_problem<'a>(law: &Law, obs: &Observations, w: &WarmStart) -> Option<Problem<'a>> {
+    let p = law.n_params();
+    let (&ln_y, ln_x) = w.scale_ln.split_last()?;
+    let scales = Scales {
+        ln_x: ln_x.to_vec(),
+        ln_y,
+    };
+    if ln_x.len() != obs.dim()
+        || scales.is_identity()
+        || w.optima.is_empty()
+        || w.optima.iter().any(|u| u.len() != p)
+        || w.internal.len() != p
+    {
+        return None;
+    }
+    let (lower, upper) = law.internal_bounds();
+    let starts: Vec<f64> = w
+        .optima
+        .iter()
+        .flat_map(|u| {
+            u.iter()
+                .enumerate()
+                .map(|(j, x)| x.clamp(lower[j], upper[j]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    Some(Problem {
+        obs: std::borrow::Cow::Owned(scales.normalize(obs)),
+        starts,
+        p,
+        scales,
+        seeds: Vec::new(),
+        seed_counts: None,
+        near: Some(w.internal.clone()),
     })
 }
 
@@ -595,6 +691,7 @@ fn unscaled_problem<'a>(law: &Law, obs: &'a Observations, opts: &FitOptions) -> 
         },
         seeds: Vec::new(),
         seed_counts: None,
+        near: None,
     }
 }
 
@@ -1623,7 +1720,10 @@ fn search(
 
     // Back to the data's units.
     let s = &problem.scales;
-    let back = |u: &[f64]| scaling::from_scaled(law, u, s, &problem.obs.x);
+    let back = |u: &[f64]| match &problem.near {
+        Some(near) => scaling::from_scaled_near(law, u, s, &problem.obs.x, near),
+        None => scaling::from_scaled(law, u, s, &problem.obs.x),
+    };
     let Some(x_nat) = back(&x) else {
         return Ok(None);
     };
@@ -1748,6 +1848,11 @@ fn search(
         at_bounds,
         outside_grid,
         warnings,
+        search_optima: if optima_nat.len() == optima.len() {
+            optima
+        } else {
+            Vec::new()
+        },
         optima: optima_nat,
         n_points: obs.len(),
         n_best,

@@ -124,6 +124,67 @@ pub fn from_scaled(law: &Law, u: &[f64], s: &Scales, z: &[f64]) -> Option<Vec<f6
     continuation(law, u, s, z)
 }
 
+/// [`from_scaled`], for a law without a closed form by one match of the
+/// law's values from `near` (parameters in the data's units close to the
+/// answer: the optimum of the fit a refit was warm-started from) instead of
+/// the continuation from `u`, which runs when that match fails. The same
+/// test of success: the values at the points match to 1e-9.
+pub fn from_scaled_near(
+    law: &Law,
+    u: &[f64],
+    s: &Scales,
+    z: &[f64],
+    near: &[f64],
+) -> Option<Vec<f64>> {
+    if let Some(v) = law.model.rescale(u, &s.ln_x, s.ln_y) {
+        return Some(v);
+    }
+    if s.is_identity() {
+        return Some(u.to_vec());
+    }
+    if !law.model.numeric_rescale() {
+        return None;
+    }
+    if near.len() == u.len() && near.iter().all(|v| v.is_finite()) {
+        if let Some(v) = matched(law, u, s, z, near) {
+            return Some(v);
+        }
+    }
+    continuation(law, u, s, z)
+}
+
+/// The parameters whose values at the points `z` times exp(s.ln_x) are
+/// `u`'s at `z` times exp(s.ln_y), by one match from `start`; `None` unless
+/// they match to 1e-9.
+fn matched(law: &Law, u: &[f64], s: &Scales, z: &[f64], start: &[f64]) -> Option<Vec<f64>> {
+    let d = law.inputs.len();
+    if d == 0 || z.is_empty() || !z.len().is_multiple_of(d) || s.ln_x.len() != d {
+        return None;
+    }
+    let lnz = |p: &[f64]| -> Vec<f64> { p.iter().map(|&v| crate::law::ln_input(v)).collect() };
+    let c: Vec<f64> = s.ln_x.iter().map(|v| v.exp()).collect();
+    let cy = s.ln_y.exp();
+    let mut moved = Vec::with_capacity(z.len() / d);
+    let mut target = Vec::with_capacity(z.len() / d);
+    for p in z.chunks_exact(d) {
+        let v = law.model.value(p, &lnz(p), u) * cy;
+        if !v.is_finite() || v == 0.0 {
+            return None;
+        }
+        moved.push(p.iter().zip(&c).map(|(a, b)| a * b).collect::<Vec<f64>>());
+        target.push(v);
+    }
+    let free = vec![f64::NEG_INFINITY; u.len()];
+    let up = vec![f64::INFINITY; u.len()];
+    let v = match_values(law, &moved, &target, start, &free, &up)?;
+    let worst = moved
+        .iter()
+        .zip(&target)
+        .map(|(x, t)| (law.model.value(x, &lnz(x), &v) / t - 1.0).abs())
+        .fold(0.0f64, f64::max);
+    (worst < 1e-9).then_some(v)
+}
+
 /// Parameters in the data's units to normalized ones, by continuation (for
 /// laws without a closed form). `x` are the original inputs.
 pub fn to_scaled(law: &Law, u: &[f64], s: &Scales, x: &[f64]) -> Option<Vec<f64>> {
@@ -257,7 +318,12 @@ fn match_values(
                 for b in 0..p {
                     m[a * p + b] = jtj[a * p + b] / (d[a] * d[b]);
                 }
-                m[a * p + a] += lambda * (jtj[a * p + a] + 1e-12) / (d[a] * d[a]);
+                // Marquardt's damping, in the scaled system: lambda on
+                // every diagonal (an absolute floor, jtj + 1e-12, damped a
+                // rate of 1e-12 per unit of x ~1e13 times more than its
+                // own curvature: it could not follow x times 1e9).
+                let diag = jtj[a * p + a];
+                m[a * p + a] += lambda * if diag > 0.0 { diag } else { 1e-12 } / (d[a] * d[a]);
             }
             let rhs: Vec<f64> = (0..p).map(|a| jtr[a] / d[a]).collect();
             let Some(step) = linalg::solve(&m, &rhs)

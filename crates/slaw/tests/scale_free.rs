@@ -379,10 +379,14 @@ fn formula_laws_with_log_params_are_unit_free() {
 /// units 1e6 or 1e9 times smaller the map of such a rate to the data's
 /// units (a Levenberg-Marquardt continuation) once called its normal
 /// equations singular (a rate of 1e-10 against an amplitude of 1), and the
-/// fit fell back to the data's units, where it failed. The optimum and the
-/// predictions; not the bootstrap's intervals: a formula's warm-started
-/// refits run in the data's units, and with a linear rate at x times 1e-9
-/// one refit of 40 did not converge where it did in the base unit.
+/// fit fell back to the data's units, where it failed. The optimum, the
+/// predictions, and (eng64) the intervals beyond the data: a formula's
+/// warm-started refits (bootstrap, rolling origin) ran in the data's units,
+/// and with a linear rate at x times 1e-9 one refit of 40 did not converge
+/// where it did in the base unit; they now search the full fit's scaled
+/// problem. Every fit here is scale-free (the continuation's damping once
+/// froze `c` of 1e12 at x times 1e9, and the fit fell back to the data's
+/// units).
 #[test]
 fn formula_rates_without_log_params_are_unit_free() {
     let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -431,6 +435,7 @@ fn formula_rates_without_log_params_are_unit_free() {
                 let b = law.predict(o2.point(i), &r.params);
                 assert!((b / a - 1.0).abs() <= 1e-6, "{what}: point {i}: {b} vs {a}");
             }
+            assert_same_intervals(&law, &obs, &base, &o2, &r, 1.0, &what);
         }
     }
 }

@@ -218,6 +218,7 @@ impl Fitted {
         // Warm start from the optimum only: no multi-start per replicate.
         let best = FitResult {
             optima: vec![self.result.internal.clone()],
+            search_optima: vec![self.result.search_internal.clone()],
             ..self.result.clone()
         };
         draws(

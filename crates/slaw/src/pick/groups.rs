@@ -40,13 +40,12 @@ pub fn pick_groups_with(
     obs.groups()
         .into_iter()
         .map(|g| {
-            let p = pick_with(
-                laws,
-                authors,
-                &obs.subset(&obs.group_indices(&g)),
-                opts,
-                rule,
-            )?;
+            // The group's points in a canonical order, not the file's: every
+            // fit sums them in this order (the same rows in another order
+            // gave other last digits).
+            let mut idx = obs.group_indices(&g);
+            obs.sort_canonical(&mut idx);
+            let p = pick_with(laws, authors, &obs.subset(&idx), opts, rule)?;
             Ok(GroupPick {
                 group: g,
                 choice: p.top().map(|l| l.law.clone()),

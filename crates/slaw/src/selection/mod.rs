@@ -129,7 +129,7 @@ pub struct Selection {
     /// pool, candidates not ranked (an empty list when none, as every
     /// command's `warnings`).
     pub warnings: Vec<String>,
-    /// Candidates the method could not score, in the pool's order, with
+    /// Candidates the method could not score, by name, with
     /// why (only under [`SelectOptions::rank_the_rest`]; absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unranked: Vec<Unranked>,
@@ -840,6 +840,27 @@ fn snap_to_measured(pool: &[Candidate], budget: Budget) -> (Budget, Option<Strin
     )
 }
 
+/// The order of `pool`'s candidates by name (then by their points, for a
+/// pool with a name twice), or `None` when they are in it already.
+fn canonical_order(pool: &[Candidate]) -> Option<Vec<usize>> {
+    let cmp = |a: &Candidate, b: &Candidate| {
+        a.id.cmp(&b.id).then_with(|| {
+            a.curve
+                .iter()
+                .zip(&b.curve)
+                .map(|(p, q)| p.0.total_cmp(&q.0).then(p.1.total_cmp(&q.1)))
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| a.curve.len().cmp(&b.curve.len()))
+        })
+    };
+    if pool.windows(2).all(|w| cmp(&w[0], &w[1]).is_le()) {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..pool.len()).collect();
+    order.sort_by(|&a, &b| cmp(&pool[a], &pool[b]));
+    Some(order)
+}
+
 fn select_inner(
     pool: &[Candidate],
     method: Method,
@@ -850,6 +871,27 @@ fn select_inner(
 ) -> Result<Selection> {
     if pool.is_empty() {
         return Err(Error::data("no candidates to select from"));
+    }
+    // The candidates in a canonical order (by name, unique in a pool), not
+    // the file's: the pool's sums (the trend adapted to it, the
+    // calibration's drift and spread) ran in the rows' order, so the same
+    // rows in another order gave other last digits. The result's positions
+    // are the caller's.
+    if let Some(order) = canonical_order(pool) {
+        let sorted: Vec<Candidate> = order.iter().map(|&i| pool[i].clone()).collect();
+        let rows = rows.map(|r| r.permuted(&order));
+        let mut sel = select_inner(&sorted, method, budget, opts, references, rows.as_ref())?;
+        for r in &mut sel.ranking {
+            r.index = order[r.index];
+        }
+        for u in &mut sel.unranked {
+            u.index = order[u.index];
+        }
+        for i in &mut sel.scored_without_flags {
+            *i = order[*i];
+        }
+        sel.scored_without_flags.sort_unstable();
+        return Ok(sel);
     }
     opts.bootstrap.check()?;
     if let Some(l) = opts.level {
@@ -879,7 +921,7 @@ fn select_inner(
     )
     .with_references(&method, pool, &budget, references);
     // Every candidate is scored; the error, if any, is the first failing
-    // candidate's in the pool's order (rayon's short-circuit would return
+    // candidate's in the pool's (canonical) order (rayon's short-circuit would return
     // whichever thread failed first).
     let scored: Vec<Result<Estimate>> = pool
         .par_iter()
