@@ -97,7 +97,9 @@ pub struct ForecastArgs {
     /// Seed of the bootstrap's resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// The step column.
+    /// The step column. Not given and the file has no `step` column: its one numeric column
+    /// besides the loss (and the learning-rate and --run-col columns), said in a note; with
+    /// several such columns, an error lists them.
     #[arg(long, default_value = "step")]
     step_col: String,
     /// The loss column (the default "loss", when the file has none: "train/loss" or "train_loss",
@@ -168,6 +170,11 @@ pub fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     // with --run-col.
     let run_col = a.run_col.clone().or(table.run_column.clone());
     spec.run_col = run_col.clone();
+    // No step column (a file of n,loss or tokens,loss): its one numeric
+    // column besides the loss (and the rate and run columns), said.
+    if let Some(note) = spec.choose_step(&table)? {
+        eprintln!("note: {note} (--step-col names another)");
+    }
     // A W&B export's "run-1 - train/loss" read for the default `loss`: said.
     if let Some(note) = table.loss_column_note(&a.loss_col) {
         eprintln!("note: {note} (--loss-col names another)");

@@ -183,6 +183,10 @@ pub fn cmd_run(
     if let Some(w) = kept_runs_warning(&plan, &runs) {
         summary.warnings.insert(0, w);
     }
+    // Runs of the journal an edited plan no longer has: named, not counted.
+    if let Some(w) = outside_plan_warning(&plan, &runs)? {
+        summary.warnings.insert(0, w);
+    }
     output::emit(a.json, &summary, || {
         print!("{}", report::status_report(&plan, &summary, &runs));
         print!(
@@ -223,6 +227,17 @@ fn kept_runs_warning(plan: &Plan, runs: &[slaw_run::journal::Record]) -> Option<
     })
 }
 
+/// The warning naming the journal's runs that are no run of the plan (an
+/// edited plan's), left out of every count; None when there are none. A
+/// row under another run's key is an error (`runner::rows_outside_plan`).
+fn outside_plan_warning(
+    plan: &Plan,
+    runs: &[slaw_run::journal::Record],
+) -> slaw_run::Result<Option<String>> {
+    let outside = runner::rows_outside_plan(plan, runs)?;
+    Ok(report::outside_plan_warning(plan, &outside))
+}
+
 /// `slaw status` (report None) and `slaw report` (Some((optional plot path, optional HTML page))).
 pub fn cmd_status(
     a: PlanArgs,
@@ -242,7 +257,10 @@ pub fn cmd_status(
     let runs = Journal::open(&plan.journal)?.all()?;
     // On stdout with the report (and in the JSON's `warnings`), as every
     // command's warnings.
-    let warnings: Vec<String> = kept_runs_warning(&plan, &runs).into_iter().collect();
+    let warnings: Vec<String> = outside_plan_warning(&plan, &runs)?
+        .into_iter()
+        .chain(kept_runs_warning(&plan, &runs))
+        .collect();
     let warning_lines: String = warnings.iter().map(|w| format!("warning: {w}\n")).collect();
     // The JSON's `warnings` holds every warning: the journal's, then the
     // ranking's (also in `summary.warnings`, where `slaw run --json` has

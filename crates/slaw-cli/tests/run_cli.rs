@@ -1775,15 +1775,30 @@ fn status_counts_only_the_plans_ladder_and_candidates() {
     // b removed, the ladder cut to 80 ... 10: b's failures and the n = 160
     // run are not this plan's.
     write(80, &["a"]);
-    slaw()
+    let out = slaw()
         .args(["status", p.to_str().unwrap()])
         .assert()
         .success()
         .stdout(predicate::str::contains("4 runs finished"))
         .stdout(predicate::str::contains("the fixed ladder is 4 runs"))
         .stdout(predicate::str::contains("(0.0% saved)"))
-        .stdout(predicate::str::contains("b|n=").not())
-        .stdout(predicate::str::contains("failures").not());
+        .stdout(predicate::str::contains("failures").not())
+        .get_output()
+        .stdout
+        .clone();
+    // b's runs and a's n = 160 run are named once, in the warning that
+    // says they are not this plan's (ux64), and nowhere else.
+    let out = String::from_utf8(out).unwrap();
+    let (warned, rest): (Vec<&str>, Vec<&str>) =
+        out.lines().partition(|l| l.starts_with("warning: "));
+    assert!(
+        warned.len() == 1
+            && warned[0].contains("runs of the journal are no run of the plan")
+            && warned[0].contains("a|n=160|seed=0")
+            && warned[0].contains("b|n="),
+        "{out}"
+    );
+    assert!(!rest.iter().any(|l| l.contains("b|n=")), "{out}");
 }
 
 #[test]

@@ -19,10 +19,12 @@ fn stderr_of(args: &[&str]) -> String {
 fn forecast_names_step_col_and_the_near_column() {
     let dir = TempDir::new().unwrap();
     let f = dir.path().join("wandb.csv");
-    let mut csv = String::from("Step,run-1 - train/loss,run-1 - train/loss__MIN\n");
+    // Two numeric columns besides the loss (with one, Step, it is taken as
+    // the step, with a note: ux64.rs): the step must be named.
+    let mut csv = String::from("Step,epoch,run-1 - train/loss,run-1 - train/loss__MIN\n");
     for i in 1..=40 {
         let l = 3.0 / (1.0 + i as f64 / 5.0) + 2.0;
-        csv += &format!("{i},{l},{l}\n");
+        csv += &format!("{i},{},{l},{l}\n", i as f64 / 40.0);
     }
     fs::write(&f, csv).unwrap();
     let f = f.to_str().unwrap();

@@ -554,6 +554,7 @@ pub type ForecastOpts = slaw::forecast::job::Spec;
 
 pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
     level_ok(a.level)?;
+    let mut a = a.clone();
     if a.at.iter().any(|v| !v.is_finite()) {
         return usage("at: the steps must be finite numbers");
     }
@@ -561,9 +562,13 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
     if a.positions(&table) && a.run_col.is_some() {
         return usage("run_col is not supported with per-position data: one table per run");
     }
-    // What the CLI says of the columns it found ("note:"): a W&B export's
-    // loss and learning rate read for the default names.
+    // What the CLI says of the columns it found ("note:"): the step column
+    // chosen when the table has none (a file of n,loss: its one numeric
+    // column besides the loss), a W&B export's loss and learning rate read
+    // for the default names.
+    let step_note = a.choose_step(&table)?;
     let notes: Vec<String> = [
+        step_note,
         table.loss_column_note(&a.loss_col),
         table.lr_column_note(a.lr_col.as_deref(), &a.loss_col),
     ]

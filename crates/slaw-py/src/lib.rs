@@ -420,6 +420,40 @@ fn allocate(
     run(py, move || commands::allocate(data.as_ref(), &o))
 }
 
+/// With no input column named (`x` empty in the data options, JSON of the
+/// library's `DataSpec`), the table's one numeric column besides the loss
+/// (and the group, weight and hold-out columns) as the input, as `slaw fit`
+/// and `slaw compare` choose it without `--x` (`DataSpec::choose_input`):
+/// `{"x": [...], "note": "x: n (...)"}` (the note null when inputs are
+/// named). No candidate, or several, is the library's error listing them.
+#[pyfunction]
+fn _choose_input(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let mut spec: slaw::observations::DataSpec = options(options_json)?;
+    run(py, move || {
+        let note = spec
+            .choose_input(&*data.table()?)
+            .map_err(|e| Failure::Usage(format!("{} with x=", message(&e))))?;
+        Ok(serde_json::json!({"x": spec.x, "note": note}).to_string())
+    })
+}
+
+/// With the step column not named and absent, the table's one numeric
+/// column besides the loss (and the rate, run and position columns) as the
+/// step, as `slaw forecast` chooses it (`forecast::job::Spec::choose_step`;
+/// `options_json`: the forecast's options): `{"step_col": ..., "note": ...}`
+/// (the note null when nothing was chosen). Several candidates are the
+/// missing column's error listing them.
+#[pyfunction]
+fn _choose_step(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
+    let data = input(data)?;
+    let mut spec: commands::ForecastOpts = options(options_json)?;
+    run(py, move || {
+        let note = spec.choose_step(&*data.table()?)?;
+        Ok(serde_json::json!({"step_col": spec.step_col, "note": note}).to_string())
+    })
+}
+
 /// The loss column a forecast reads from a table with these columns (the
 /// default name also finds a training log's or a W&B export's loss): its
 /// name, or None (the forecast then says what is missing).
@@ -469,6 +503,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(allocate, m)?)?;
     m.add_function(wrap_pyfunction!(_joint_example_csv, m)?)?;
     m.add_function(wrap_pyfunction!(_loss_column, m)?)?;
+    m.add_function(wrap_pyfunction!(_choose_input, m)?)?;
+    m.add_function(wrap_pyfunction!(_choose_step, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_sleep, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

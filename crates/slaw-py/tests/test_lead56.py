@@ -17,6 +17,9 @@ def _wandb(path, with_global_step):
     })
     if with_global_step:
         df["train/global_step"] = steps
+        # a second numeric column besides the loss (with the trainer's step alone, it is
+        # taken as the step, with a note: test_ux64.py), so that the step must be named
+        df["train/epoch"] = [s / 2000 for s in steps]
     df.to_csv(path, index=False)
 
 

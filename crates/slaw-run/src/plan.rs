@@ -293,6 +293,12 @@ fn read_reference(
         .map_err(|e| e.to_string())
 }
 
+/// The journal key of the run of candidate `candidate` (its id) at size `n`
+/// with seed `seed`: "c|n=200|seed=0", every journal row's id.
+pub fn run_key(candidate: &str, n: u64, seed: u64) -> String {
+    format!("{candidate}|n={n}|seed={seed}")
+}
+
 /// One fine-tuning: a candidate on a subset with a seed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RunSpec {
@@ -834,12 +840,9 @@ impl Plan {
         self.retries + 1
     }
 
-    /// The journal key of a run.
+    /// The journal key of a run ([`run_key`]).
     pub fn run_id(&self, r: &RunSpec) -> String {
-        format!(
-            "{}|n={}|seed={}",
-            self.candidates[r.candidate].id, r.n, r.seed
-        )
+        run_key(&self.candidates[r.candidate].id, r.n, r.seed)
     }
 
     /// Relative cost of a run: examples x parameters (x tokens per example)

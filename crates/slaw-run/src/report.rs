@@ -327,6 +327,34 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     s
 }
 
+/// The warning of `slaw run`, `status` and `report` naming the journal's
+/// rows that are no run of the plan (runs of a candidate, size or seed an
+/// edited plan no longer has: [`crate::runner::rows_outside_plan`]), which
+/// every count leaves out; the first 10 by id, then how many more. None
+/// when there are none.
+pub fn outside_plan_warning(plan: &Plan, outside: &[&Record]) -> Option<String> {
+    const NAMED: usize = 10;
+    if outside.is_empty() {
+        return None;
+    }
+    let named: Vec<&str> = outside.iter().take(NAMED).map(|r| r.id.as_str()).collect();
+    let more = outside.len() - named.len();
+    Some(format!(
+        "{} {} of the journal {} no run of the plan {} (a candidate, size or seed it no longer \
+         has: an edited plan), left out of every count: {}{}",
+        outside.len(),
+        slaw::numbers::plural(outside.len(), "run"),
+        if outside.len() == 1 { "is" } else { "are" },
+        plan.path.display(),
+        named.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 /// The runs counted as running whose slaw process is gone (killed: see
 /// [`crate::journal::owner_dead`]), said as such: nothing runs them now.
 /// With the plan of a local backend, each says what the next `slaw run`
@@ -432,14 +460,16 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
     if let Some(note) = orphan_note(records, Some(plan)) {
         s.push_str(&note);
     }
-    // Failures of the plan's candidates (a journal may hold runs of
-    // candidates an edited plan no longer has); the runs given back when
+    let plan_ids: std::collections::HashSet<String> =
+        plan.fixed_ladder().iter().map(|r| plan.run_id(r)).collect();
+    // Failures of the plan's runs (a journal may hold runs of candidates,
+    // sizes or seeds an edited plan no longer has); the runs given back when
     // their slaw stopped (Ctrl-C) are not failures: they run again
     // (probe47 7c: they were listed as "[interrupted after 0 attempt(s)]"
     // among the failures).
     let (interrupted, failed): (Vec<&Record>, Vec<&Record>) = records
         .iter()
-        .filter(|r| r.reason.is_some() && plan.candidates.iter().any(|c| c.id == r.candidate))
+        .filter(|r| r.reason.is_some() && plan_ids.contains(&r.id))
         .partition(|r| r.state == State::Interrupted);
     if !interrupted.is_empty() {
         let _ = writeln!(

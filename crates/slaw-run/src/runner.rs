@@ -10,7 +10,7 @@ use crate::plan::{Plan, RunSpec};
 use crate::scheduler::{decide_now, rank_full, Decision, RankedCandidate, Rungs};
 use crate::template::{render, render_shell};
 use crate::{Error, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -100,12 +100,17 @@ pub fn cost_of(plan: &Plan, records: &[crate::journal::Record]) -> CostReport {
         let in_ladder = sizes.contains(&(r.n as f64)) && plan.seeds.contains(&r.seed);
         if matches!(r.state, State::Done | State::Failed) && in_ladder {
             if let Some(ci) = plan.candidates.iter().position(|c| c.id == r.candidate) {
-                runs += 1;
-                spent += plan.cost(&RunSpec {
+                let spec = RunSpec {
                     candidate: ci,
                     n: r.n,
                     seed: r.seed,
-                });
+                };
+                // A row under another key than its own run's is not that
+                // run ([`rows_outside_plan`] refuses such a journal).
+                if r.id == plan.run_id(&spec) {
+                    runs += 1;
+                    spent += plan.cost(&spec);
+                }
             }
         }
     }
@@ -129,10 +134,59 @@ pub fn cost_of(plan: &Plan, records: &[crate::journal::Record]) -> CostReport {
     }
 }
 
+/// The journal's rows that are no run of the plan: runs of a candidate,
+/// size or seed an edited plan no longer has (their id the key of their own
+/// candidate, size and seed, [`crate::plan::run_key`]), kept in the journal
+/// and left out of every count and decision; returned for the reports to
+/// name. A row whose id is not the key of its own candidate, size and seed
+/// is an error naming the journal, the row and the plan it was checked
+/// against: the runner never writes one (a hand edit, or damage), and its
+/// result would be counted beside the run its cells name, which the
+/// scheduler, reading runs by id, runs again (probe63: a row renamed 'x'
+/// made "73 runs finished" of a plan of 72).
+pub fn rows_outside_plan<'a>(plan: &Plan, records: &'a [Record]) -> Result<Vec<&'a Record>> {
+    let ids: HashSet<String> = plan.fixed_ladder().iter().map(|r| plan.run_id(r)).collect();
+    let mut outside = Vec::new();
+    for r in records {
+        let key = crate::plan::run_key(&r.candidate, r.n, r.seed);
+        if r.id != key {
+            return Err(Error::JournalFile {
+                path: plan.journal.display().to_string(),
+                message: format!(
+                    "run '{}' is {} of the plan {}, but its row holds candidate '{}', n = {} and \
+                     seed {}: the run '{key}'{}. The runner never writes such a row (the journal \
+                     was edited or damaged): restore the journal, or delete that row",
+                    r.id,
+                    if ids.contains(&r.id) {
+                        "a run"
+                    } else {
+                        "no run"
+                    },
+                    plan.path.display(),
+                    r.candidate,
+                    r.n,
+                    r.seed,
+                    if ids.contains(&key) {
+                        " of the plan"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+        if !ids.contains(&r.id) {
+            outside.push(r);
+        }
+    }
+    Ok(outside)
+}
+
 /// The current state from the journal (for `slaw status` and `slaw report`).
+/// A journal row under another run's key is an error ([`rows_outside_plan`]).
 pub fn snapshot(plan: &Plan, with_ranking: bool) -> Result<Summary> {
     let journal = Journal::open(&plan.journal)?;
     let records = journal.all()?;
+    rows_outside_plan(plan, &records)?;
     let mut rungs = Rungs::default();
     rungs.advance(plan, &records);
     let decision = decide_now(plan, &records, &rungs);
@@ -224,6 +278,7 @@ fn run_loop(
 ) -> Result<Summary> {
     let mut journal = Journal::open(&plan.journal)?;
     let records = journal.all()?;
+    rows_outside_plan(plan, &records)?;
     let changes = if keep_finished {
         let running: Vec<Record> = records
             .iter()

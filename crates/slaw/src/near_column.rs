@@ -57,10 +57,14 @@ pub fn nearest(name: &str, columns: &[String]) -> Option<String> {
     }
 }
 
+/// W&B's count of its log calls ('_step' in a history export): not the
+/// optimizer's steps, so never taken for the step column.
+pub const WANDB_LOG_CALLS: &str = "_step";
+
 /// What to add after suggesting `near`: for W&B's '_step', that it counts
 /// log calls, not the optimizer's steps.
 pub fn near_note(near: &str) -> Option<&'static str> {
-    (near == "_step").then_some(
+    (near == WANDB_LOG_CALLS).then_some(
         "W&B's '_step' counts its log calls, not the optimizer's steps: name the trainer's \
          step column if the export has one",
     )

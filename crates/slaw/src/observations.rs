@@ -875,19 +875,6 @@ impl DataSpec {
                 || self.holdout_col.as_deref() == Some(name)
                 || table.run_column.as_deref() == Some(name)
         };
-        let numeric = |c: usize| {
-            let mut any = false;
-            for r in 0..table.len() {
-                if table.steps && table.is_empty_cell(r, c) {
-                    continue;
-                }
-                if table.number(r, c).is_err() {
-                    return false;
-                }
-                any = true;
-            }
-            any
-        };
         let derived = self
             .derive
             .iter()
@@ -896,7 +883,7 @@ impl DataSpec {
             .columns
             .iter()
             .enumerate()
-            .filter(|&(c, name)| Some(c) != loss && !taken(name) && numeric(c))
+            .filter(|&(c, name)| Some(c) != loss && !taken(name) && table.numeric_column(c))
             .map(|(_, name)| name.clone())
             .chain(derived.filter(|name| !name.is_empty() && !taken(name)))
             .collect()

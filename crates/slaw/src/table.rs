@@ -803,6 +803,24 @@ impl Table {
         self.text(row_index, col).trim().is_empty()
     }
 
+    /// Whether column `col` holds numbers: every cell a finite number (an
+    /// event file's empty cells, a tag not logged at a step, aside), and at
+    /// least one. What a column must be to be chosen as an input or a step
+    /// when none is named.
+    pub fn numeric_column(&self, col: usize) -> bool {
+        let mut any = false;
+        for r in 0..self.len() {
+            if self.steps && self.is_empty_cell(r, col) {
+                continue;
+            }
+            if self.number(r, col).is_err() {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+
     /// Index of column `name` (an error naming the file when it has none).
     pub fn column_index(&self, name: &str) -> Result<usize> {
         self.columns.iter().position(|c| c == name).ok_or_else(|| {

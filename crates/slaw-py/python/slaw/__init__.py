@@ -244,9 +244,9 @@ def laws(kind: Optional[str] = "fit") -> _pd.DataFrame:
 def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: Optional[str],
                holdout_col: Any, objective: str, delta: float, space: str, max_iter: int,
                screen_tol: float, starts: Union[int, str]) -> Dict[str, Any]:
+    # Empty (x not given): the table's one numeric column besides the loss, chosen by the
+    # library (_chosen_input) once the table is read.
     xs = _names(x, "x")
-    if not xs:
-        raise ValueError("x: name the input column(s), e.g. x=['N', 'D']")
     if not isinstance(y, str):
         raise ValueError(f"y must be a column name (str), got {type(y).__name__}")
     if isinstance(derive, _abc.Mapping):
@@ -261,6 +261,20 @@ def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: Op
     }
 
 
+def _chosen_input(table: Any, opts: Dict[str, Any]) -> Optional[str]:
+    """With no ``x`` given: the table's one numeric column besides the loss (and the group,
+    weight and hold-out columns) as the input, chosen by the library as the CLI's ``slaw fit``
+    and ``slaw compare`` choose it without ``--x`` (``opts["x"]`` set); returns the note that
+    says so (None when ``x`` was given). Several candidates, or none, are a ``ValueError``
+    listing them."""
+    if opts["x"]:
+        return None
+    keys = ("x", "y", "group", "derive", "weight", "holdout", "holdout_col")
+    out = _call(_native._choose_input, table, {k: opts[k] for k in keys})
+    opts["x"] = list(out["x"])
+    return out.get("note")
+
+
 def _flag(v: Any, name: str) -> bool:
     if not isinstance(v, (bool, _np.bool_)):
         raise ValueError(f"{name}= must be True or False, got {v!r}")
@@ -271,7 +285,7 @@ def fit(
     data: DataLike,
     law: Optional[str] = None,
     *,
-    x: Union[str, Sequence[str]],
+    x: Union[str, Sequence[str], None] = None,
     y: str = "loss",
     formula: Optional[str] = None,
     params: Optional[Sequence[str]] = None,
@@ -301,7 +315,11 @@ def fit(
     ----------
     data : DataFrame, dict of columns, or a path to a CSV/TSV/JSON-lines file.
     law : a built-in law (see :func:`laws`), or ``formula=`` with ``params=``.
-    x, y : input column(s), in the order of the law's inputs, and the loss column.
+    x, y : input column(s), in the order of the law's inputs, and the loss column. ``x`` not
+        given: the table's one numeric column besides the loss (and the group, weight and
+        hold-out columns), as the CLI without ``--x``, said in a ``UserWarning`` ("note: x: n
+        (the only numeric column besides loss)"); several such columns are a ``ValueError``
+        listing them.
     formula, params, log_params : a law of your own, e.g.
         ``formula="B/(Dl + D^beta) + E", params=["B", "Dl", "beta", "E"], log_params=["B", "Dl", "E"]``.
     bounds : {name: (lo, hi)}; init : {name: [starting values]}, added to the law's own grid
@@ -333,6 +351,11 @@ def fit(
                       space, max_iter, screen_tol, starts)
     if (law is None) == (formula is None):
         raise ValueError("give law=NAME (see slaw.laws()) or formula='...' with params=[...]")
+    table = _to_table(data)
+    # No x: the one numeric column besides the loss, as the CLI's note says.
+    x_note = _chosen_input(table, opts)
+    if x_note:
+        _warnings.warn(f"note: {x_note}", stacklevel=2)
     spec: Dict[str, Any] = {
         "law": law, "formula": formula, "params": _names(params, "params"),
         "log_params": _names(log_params, "log_params"), "x": opts["x"],
@@ -344,7 +367,6 @@ def fit(
     opts.update({"law": spec, "predict": pts, "bootstrap": _whole(bootstrap, "bootstrap"),
                  "level": _number(level, "level"), "seed": _whole(seed, "seed"),
                  "profile": _flag(profile, "profile")})
-    table = _to_table(data)
     raw = _call(_native.fit, table, opts)
     # Beside the CLI's --json ({law, formula, groups}): what the results need (the CLI's
     # --plot figures, the fitted points' ranges).
@@ -436,7 +458,7 @@ def compare(
     data: DataLike,
     laws: Optional[Sequence[str]] = None,
     *,
-    x: Union[str, Sequence[str]],
+    x: Union[str, Sequence[str], None] = None,
     y: str = "loss",
     group: Optional[str] = None,
     derive: Union[None, Sequence[str], Mapping[str, str]] = None,
@@ -476,6 +498,11 @@ def compare(
     chosen law's Huber optimum is a segment, the range of the prediction over the fits as good,
     NaN elsewhere), ``to_dict()["predictions"]`` the CLI's JSON.
 
+    ``x`` not given: the table's one numeric column besides the loss (and the group, weight and
+    hold-out columns), as the CLI without ``--x``; a ``UserWarning`` says which (the CLI's
+    ``note:``, also among the result's notes); several such columns are a ``ValueError`` listing
+    them.
+
     On a TensorBoard event file, the steps where a column used is not logged are dropped, as the
     CLI does; a ``UserWarning`` says how many (the CLI's ``note:``)."""
     # law names hold no comma: "power,rectified" is the CLI's --laws list
@@ -489,14 +516,17 @@ def compare(
     opts["laws"] = names
     opts["pick"] = str(pick)
     opts["predict"] = [_number(v, "predict") for v in xs]
-    out = _call(_native.compare, _to_table(data), opts)
+    table = _to_table(data)
+    x_note = _chosen_input(table, opts)
+    out = _call(_native.compare, table, opts)
     raw = out["result"]
     # The backtest pick's figure per group, for plot() (the CLI draws none).
     cmp_figures = [(g.get("group", ""), f) for g, f in
                    zip(raw.get("groups") or [], out.get("figures") or [])] if isinstance(raw, dict) else []
     # What reading the data dropped (an event file's steps where a tag is not logged), as the
     # CLI's note.
-    read_notes = out.get("notes") or []
+    # The input chosen without x first, as the CLI prints it.
+    read_notes = ([x_note] if x_note else []) + list(out.get("notes") or [])
     for n in read_notes:
         _warnings.warn(n, stacklevel=2)
     if isinstance(raw, dict):
@@ -693,6 +723,11 @@ def forecast(
     warning says where it diverged (inside the fitted window, an error). A single curve's
     warnings are each a ``UserWarning`` too (the CLI's ``warning:`` lines), and so are the notes
     on the columns found for the default names (a W&B export's loss and learning rate).
+
+    ``step_col`` left at ``"step"`` on a table without such a column (``n`` and ``loss``): its one
+    numeric column besides the loss (and the learning-rate, run and position columns) is the step,
+    as the CLI does, said in a ``UserWarning`` ("note: step: n (no 'step' column; ...)"); several
+    such columns are a ``ValueError`` listing them.
     """
     if run_col is not None and not isinstance(run_col, str):
         run_col = ",".join(_names(run_col, "run_col"))
@@ -707,6 +742,13 @@ def forecast(
     if fit_from is not None:
         opts["fit_from"] = _number(fit_from, "fit_from")
     table = _to_table(data)
+    if not isinstance(table, str) and step_col not in table[1]:
+        # No step column (a table of n and loss): its one numeric column besides the loss,
+        # chosen by the library as the CLI does (the engine does the same for a file).
+        chosen = _call(_native._choose_step, table, opts)
+        if chosen.get("note"):
+            _warnings.warn(f"note: {chosen['note']}", stacklevel=2)
+            step_col = opts["step_col"] = chosen["step_col"]
     if not isinstance(table, str) and position_col not in table[1]:
         # A NaN loss that ends a run is a divergence, as a `nan` cell of a file (not a loss
         # left blank): the engine says where the run diverged and forecasts from before it.
@@ -852,6 +894,8 @@ def methods(
                      "extrapolation_distance": p.get("extrapolation_distance"),
                      "replicates": p.get("replicates"),
                      "replicates_drawn": p.get("replicates_drawn"),
+                     # the method's fitting runs each replicate resamples (all factors)
+                     "bootstrap_runs": sum(f.get("runs", 0) for f in p.get("bootstrap_runs") or []),
                      "recommended": p.get("method") == rec.get("recommended")})
     table = _pd.DataFrame(rows)
     if len(table):

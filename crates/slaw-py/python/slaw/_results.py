@@ -1138,6 +1138,8 @@ class MethodsResult(FrameResult):
     (the method with the lower loss on each stretch of the data range the crossings cut it
     into, from the smallest data size up: which wins below a critical size and which above);
     ``critical_curves`` the raw entries (with the crossings over the factor's range);
+    ``frame``'s ``bootstrap_runs``: the method's fitting runs each bootstrap replicate resamples
+    (JSON ``bootstrap_runs``, per factor; a bootstrap of few runs has few distinct resamples);
     ``warnings`` the CLI's warnings; ``info`` its notes; ``other_form_better`` the methods whose
     held-out comparison favours the form not used; ``left_out`` the methods left out (DataFrame:
     method, reason); ``report()`` what the CLI prints."""
@@ -1223,8 +1225,21 @@ class MethodsResult(FrameResult):
             body = self.frame[["predicted_loss", "lo", "hi"]].to_string() if len(self.frame) else ""
         out = [f"setting: {st.get('factor')} = {_num(st.get('x'))}, fine-tuning data D_f = "
                f"{_num(st.get('d'))} ({self.form} law); intervals: "
-               f"{(self.interval_kind or {}).get('kind', '-')} at level {level}", body, "",
-               f"recommended: {self.recommended}{self._verdict()}", ""]
+               f"{(self.interval_kind or {}).get('kind', '-')} at level {level}", body]
+        # How many runs each method's bootstrap resamples (the CLI's "bootstrap:" line).
+        per = []
+        for p in r.get("predictions") or []:
+            runs = p.get("bootstrap_runs") or []
+            if not runs:
+                continue
+            total = sum(f["runs"] for f in runs)
+            detail = (" (" + ", ".join(f"{f['factor']} {f['runs']}" for f in runs) + ")"
+                      if len(runs) > 1 else "")
+            per.append(f"{p['method']} {total}{detail}")
+        if per:
+            out.append("bootstrap: each replicate resamples every method's fitting runs (with "
+                       f"replacement, within each factor): {', '.join(per)} runs")
+        out += ["", f"recommended: {self.recommended}{self._verdict()}", ""]
         lo, hi = r.get("d_range") or (None, None)
         out.append(f"critical fine-tuning data size (where two methods' losses cross, D_f in "
                    f"[{_num(lo)}, {_num(hi)}]; at {st.get('factor')} = {_num(st.get('x'))}):")

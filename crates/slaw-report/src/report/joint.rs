@@ -138,6 +138,40 @@ fn failed_replicates(r: &Recommendation, methods: &[&str]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// "bootstrap: each replicate resamples every method's fitting runs (with
+/// replacement, within each factor): lora 9, prompt 9, fmt 9 runs" (with
+/// several factors each method's count per factor: "lora 24 (model_size 8,
+/// pretrain_tokens 8, prompt_len 8)"); None without a bootstrap.
+fn resampled_runs(r: &Recommendation) -> Option<String> {
+    let per: Vec<String> = r
+        .predictions
+        .iter()
+        .filter(|p| !p.bootstrap_runs.is_empty())
+        .map(|p| {
+            let total: usize = p.bootstrap_runs.iter().map(|f| f.runs).sum();
+            match p.bootstrap_runs.as_slice() {
+                [_] => format!("{} {total}", p.method),
+                several => format!(
+                    "{} {total} ({})",
+                    p.method,
+                    several
+                        .iter()
+                        .map(|f| format!("{} {}", f.factor, f.runs))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        })
+        .collect();
+    (!per.is_empty()).then(|| {
+        format!(
+            "bootstrap: each replicate resamples every method's fitting runs (with replacement, \
+             within each factor): {} runs",
+            per.join(", ")
+        )
+    })
+}
+
 pub fn methods_report(r: &Recommendation) -> String {
     let mut s = String::new();
     let st = &r.setting;
@@ -224,6 +258,9 @@ pub fn methods_report(r: &Recommendation) -> String {
                 }
             }
         }
+    }
+    if let Some(line) = resampled_runs(r) {
+        let _ = writeln!(s, "{line}");
     }
     let all: Vec<&str> = r.predictions.iter().map(|p| p.method.as_str()).collect();
     if let (Some(f), true) = (

@@ -68,6 +68,10 @@ pub struct MethodPrediction {
     /// `replicates` failed (their refit did not converge or gave no loss at
     /// the setting) and are in no interval or replicate pair.
     pub replicates_drawn: usize,
+    /// The method's fitting runs each replicate resamples, per factor
+    /// ([`super::resampled_runs`]; empty without a bootstrap): how many
+    /// runs the bootstrap interval rests on.
+    pub bootstrap_runs: Vec<super::FactorRuns>,
 }
 
 /// Which interval `recommend` reports as each prediction's `interval` (both
@@ -716,10 +720,13 @@ fn recommend_left(
                     runs.source, f.method, setting.factor,
                 ))
             })?;
-        let reps = if bootstrap.replicates > 0 {
-            bootstrap_fits(runs, f, form, opts, bootstrap)?
+        let (reps, bootstrap_runs) = if bootstrap.replicates > 0 {
+            (
+                bootstrap_fits(runs, f, form, opts, bootstrap)?,
+                super::resampled_runs(runs, &f.method)?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         let draws: Vec<f64> = reps
             .iter()
@@ -792,6 +799,7 @@ fn recommend_left(
             extrapolation_rates: rates,
             replicates: n,
             replicates_drawn: bootstrap.replicates,
+            bootstrap_runs,
         });
     }
     predictions.sort_by(|a, b| a.predicted_loss.total_cmp(&b.predicted_loss));

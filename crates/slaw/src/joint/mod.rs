@@ -1093,6 +1093,29 @@ pub fn bootstrap_fits(
     }))
 }
 
+/// How many runs of one factor a method's bootstrap resamples.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FactorRuns {
+    /// The factor.
+    pub factor: String,
+    /// The method's fitting runs of that factor (the held-out runs aside).
+    pub runs: usize,
+}
+
+/// The runs [`bootstrap_fits`] resamples for `method`: per factor fitted,
+/// its fitting runs (each replicate draws as many with replacement, within
+/// the factor). Few runs give a bootstrap of few distinct resamples.
+pub fn resampled_runs(runs: &Runs, method: &str) -> Result<Vec<FactorRuns>> {
+    Ok(split(runs, method)?
+        .factors
+        .iter()
+        .map(|(k, fit_runs, _)| FactorRuns {
+            factor: runs.factors[*k].name.clone(),
+            runs: fit_runs.len(),
+        })
+        .collect())
+}
+
 /// Bootstrap of a method's predictions ([`bootstrap_fits`]): each
 /// replicate predicts at `at` (factor name, X, D_f). Returns the intervals
 /// at the bootstrap's level and the number of replicates that converged.

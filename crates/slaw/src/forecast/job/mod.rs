@@ -26,7 +26,7 @@ pub use output::{
     SkippedRun, LAW_INTERVAL_COVERS, MAX_BAND_POINTS,
 };
 pub use request::{Choice, Data, FitUntil, Request};
-pub use spec::Spec;
+pub use spec::{Spec, DEFAULT_STEP};
 pub use start::{fit_start, MIN_ROWS_AFTER_WARMUP, RAMP_START_SHARE};
 pub use warnings::{SCHEDULE_PEAK_TOLERANCE, SCHEDULE_SHAPE_TOLERANCE};
 

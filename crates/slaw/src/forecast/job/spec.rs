@@ -9,6 +9,9 @@ use crate::table::Table;
 use crate::{Error, Result};
 use std::borrow::Cow;
 
+/// The step column's name when none is given.
+pub const DEFAULT_STEP: &str = "step";
+
 /// A forecast as a table and settings describe it (`slaw forecast`'s
 /// options, the Python package's keywords): the columns to read, the
 /// method, the part to fit, the steps to forecast and the intervals. Its
@@ -59,7 +62,7 @@ impl Default for Spec {
             bootstrap: 200,
             level: 0.9,
             seed: 0,
-            step_col: "step".into(),
+            step_col: DEFAULT_STEP.into(),
             loss_col: "loss".into(),
             lr_col: None,
             position_col: "position".into(),
@@ -71,6 +74,87 @@ impl Default for Spec {
 }
 
 impl Spec {
+    /// With the step column not named (the default [`DEFAULT_STEP`]) and
+    /// absent from `table`, the one numeric column ([`Table::numeric_column`])
+    /// besides the loss, the learning rate (and a W&B export's `__MIN` /
+    /// `__MAX` companions of either), the run and position columns and W&B's
+    /// count of log calls ([`crate::near_column::WANDB_LOG_CALLS`]) becomes
+    /// the step column (`step_col` set), and the note says so: "step: n (no
+    /// 'step' column; the only numeric column besides loss)", as
+    /// [`crate::observations::DataSpec::choose_input`] chooses a fit's input.
+    /// None when the step column is there or was named. Several candidates
+    /// are the missing column's error listing them; none leaves the reader's
+    /// own error (the missing column) to say so.
+    pub fn choose_step(&mut self, table: &Table) -> Result<Option<String>> {
+        if self.step_col != DEFAULT_STEP || table.column_index(&self.step_col).is_ok() {
+            return Ok(None);
+        }
+        let Ok(loss) = table.loss_column(&self.loss_col) else {
+            return Ok(None);
+        };
+        let lr = match &self.lr_col {
+            Some(name) => table.column_index(name).ok(),
+            None => table.lr_column_found(loss),
+        };
+        let runs: Vec<&str> = self
+            .run_col
+            .iter()
+            .flat_map(|r| r.split(','))
+            .map(str::trim)
+            .chain(table.run_column.as_deref())
+            .collect();
+        let named = |c: usize| {
+            let name = table.columns[c].as_str();
+            let companion = |of: usize| {
+                name.strip_prefix(table.columns[of].as_str())
+                    .is_some_and(|rest| rest == "__MIN" || rest == "__MAX")
+            };
+            c == loss
+                || Some(c) == lr
+                || companion(loss)
+                || lr.is_some_and(companion)
+                || runs.contains(&name)
+                || name == self.position_col
+                || name == crate::near_column::WANDB_LOG_CALLS
+        };
+        let candidates: Vec<&str> = (0..table.columns.len())
+            .filter(|&c| !named(c) && table.numeric_column(c))
+            .map(|c| table.columns[c].as_str())
+            .collect();
+        let loss_name = &table.columns[loss];
+        match candidates.as_slice() {
+            [] => Ok(None),
+            [one] => {
+                let note = format!(
+                    "step: {one} (no '{}' column; the only numeric column besides {loss_name})",
+                    self.step_col
+                );
+                self.step_col = one.to_string();
+                Ok(Some(note))
+            }
+            several => {
+                let mut besides = vec![format!("'{loss_name}'")];
+                besides.extend(
+                    lr.iter()
+                        .map(|&c| format!("the learning rate '{}'", table.columns[c])),
+                );
+                Err(Error::input(
+                    &table.source,
+                    None,
+                    Some(&self.step_col),
+                    format!(
+                        "no such column (columns are: {}); {} numeric columns besides the loss \
+                         {} could be the step: {}; name the step column",
+                        table.columns.join(", "),
+                        several.len(),
+                        besides.join(" and "),
+                        several.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
     /// Whether `table` holds per-position data (it has the position column).
     pub fn positions(&self, table: &Table) -> bool {
         table.columns.contains(&self.position_col)
@@ -357,5 +441,79 @@ fn naming_run(run: &str, reason: String) -> String {
         reason
     } else {
         format!("run '{run}': {reason}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Table {
+        Table::from_delimited("t.csv", text, b',').unwrap()
+    }
+
+    #[test]
+    fn the_only_numeric_column_besides_the_loss_is_the_step() {
+        let t = table("n,loss\n100,3.2\n200,3.0\n400,2.9\n");
+        let mut spec = Spec::default();
+        let note = spec.choose_step(&t).unwrap();
+        assert_eq!(
+            note.as_deref(),
+            Some("step: n (no 'step' column; the only numeric column besides loss)")
+        );
+        assert_eq!(spec.step_col, "n");
+        // chosen once: the column is there now
+        assert_eq!(spec.choose_step(&t).unwrap(), None);
+
+        // the learning rate, its W&B companions, the run and text columns
+        // are no step
+        let t =
+            table("run,tokens,lr,lr__MIN,loss,loss__MAX\na,1,0.1,0.1,3,3\na,2,0.1,0.1,2.9,2.9\n");
+        let mut spec = Spec {
+            run_col: Some("run".into()),
+            ..Spec::default()
+        };
+        assert!(spec.choose_step(&t).unwrap().is_some());
+        assert_eq!(spec.step_col, "tokens");
+
+        // a step column there, or named: nothing chosen
+        let t = table("step,n,loss\n1,100,3\n2,200,2.9\n");
+        let mut spec = Spec::default();
+        assert_eq!(spec.choose_step(&t).unwrap(), None);
+        assert_eq!(spec.step_col, "step");
+        let t = table("n,loss\n100,3\n200,2.9\n");
+        let mut spec = Spec {
+            step_col: "iter".into(),
+            ..Spec::default()
+        };
+        assert_eq!(spec.choose_step(&t).unwrap(), None);
+        assert_eq!(spec.step_col, "iter");
+
+        // several: the missing column's error, listing them
+        let t = table("n,tokens,lr,loss\n1,2,0.1,3\n2,4,0.1,2.9\n");
+        let e = Spec::default().choose_step(&t).unwrap_err().to_string();
+        assert!(
+            e.contains("column 'step': no such column (columns are: n, tokens, lr, loss); 2 numeric columns besides the loss 'loss' and the learning rate 'lr' could be the step: n, tokens; name the step column"),
+            "{e}"
+        );
+        // the front ends' hints still find the missing column in it
+        assert_eq!(
+            crate::near_column::missing_column(&e).map(|(c, _)| c),
+            Some("step".to_string())
+        );
+
+        // W&B's count of log calls is no step: left to the error's hint
+        let t = table("_step,train/loss\n0,3\n1,2.9\n");
+        let mut spec = Spec::default();
+        assert_eq!(spec.choose_step(&t).unwrap(), None);
+        let t = table("_step,train/global_step,train/loss\n0,100,3\n1,200,2.9\n");
+        assert!(spec.choose_step(&t).unwrap().is_some());
+        assert_eq!(spec.step_col, "train/global_step");
+
+        // none: left to the reader's own error
+        let t = table("name,loss\na,3\nb,2.9\n");
+        let mut spec = Spec::default();
+        assert_eq!(spec.choose_step(&t).unwrap(), None);
+        assert_eq!(spec.step_col, "step");
     }
 }
