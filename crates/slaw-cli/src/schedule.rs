@@ -149,14 +149,37 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
     }
     let method = CurveLaw::parse(&a.method)?;
     let mut runs: Vec<Curve> = Vec::new();
+    // Rows with a step but an empty loss are skipped by the reader; said,
+    // as `slaw forecast` says them (they were skipped silently here).
+    let mut missing: Vec<String> = Vec::new();
     for f in &a.files {
-        runs.extend(Curve::read_runs(
-            f,
+        let table = slaw::table::Table::read(f)?;
+        let stem = f
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("curve")
+            .to_string();
+        runs.extend(Curve::runs_from_table(
+            &table,
+            &stem,
             &a.step_col,
             &a.loss_col,
             Some(&a.lr_col),
             a.run_col.as_deref(),
         )?);
+        for (run, rows) in Curve::missing_losses(
+            &table,
+            &stem,
+            &a.step_col,
+            &a.loss_col,
+            Some(&a.lr_col),
+            a.run_col.as_deref(),
+        )? {
+            missing.push(format!(
+                "run '{run}': {}",
+                slaw::forecast::missing_losses_warning(&table, &rows, &a.step_col)
+            ));
+        }
     }
     let every = match a.every {
         Some(e) => e,
@@ -231,7 +254,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
     if targets.is_empty() {
         bail!("nothing to predict: give --predict SCHEDULE or --optimize-wsd");
     }
-    let w = whatif::what_if(
+    let mut w = whatif::what_if(
         &runs,
         &targets,
         &Options {
@@ -243,6 +266,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
             priors: slaw::forecast::prior::Priors::shipped(),
         },
     )?;
+    w.warnings.splice(0..0, missing);
     output::emit(a.json, &w, || {
         println!(
             "{} law fitted on {}",

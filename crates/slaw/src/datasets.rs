@@ -385,12 +385,31 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
         }
     }
     let size_col = table.columns.iter().position(|c| c == "size");
+    let family_col = table.columns.iter().position(|c| c == "family");
     // The models' names: the first column that is neither a size nor the
     // parameter count. Without one, the zero-shot column (a pivot written
     // without its index) was taken for the names and the candidates named
-    // by their losses (probe62 12).
-    let Some(id_col) =
-        (0..table.columns.len()).find(|i| !sizes.iter().any(|s| s.0 == *i) && Some(*i) != size_col)
+    // by their losses (probe62 12). Among several, not `family` and not a
+    // column of numbers when a column of text is there: a file with
+    // `family` (or a `params` column) before the names ranked the
+    // candidates by their families' names (or parameter counts) and
+    // ignored the names, with no message (probe64).
+    let others: Vec<usize> = (0..table.columns.len())
+        .filter(|i| !sizes.iter().any(|s| s.0 == *i) && Some(*i) != size_col)
+        .collect();
+    let names = |i: &&usize| Some(**i) != family_col;
+    let text = |i: &&usize| {
+        (0..table.len()).any(|r| {
+            let t = table.text(r, **i).trim();
+            !t.is_empty() && t.parse::<f64>().is_err()
+        })
+    };
+    let Some(id_col) = others
+        .iter()
+        .find(|i| names(i) && text(i))
+        .or_else(|| others.iter().find(names))
+        .or_else(|| others.first())
+        .copied()
     else {
         return Err(Error::input(
             &table.source,
@@ -401,7 +420,6 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
              column, e.g. 'model' (a pandas pivot holds them in its index: reset_index())",
         ));
     };
-    let family_col = table.columns.iter().position(|c| c == "family");
     let mut out = Vec::new();
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for r in 0..table.len() {

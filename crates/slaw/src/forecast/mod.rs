@@ -29,6 +29,36 @@ pub use positions::PositionCurves;
 use rayon::prelude::*;
 pub use schedule::Schedule;
 
+/// The warning on a run's rows with a step but an empty loss, skipped
+/// (`Curve::missing_losses` gives them): how many, and the first five's
+/// lines and steps. Said by `slaw forecast` and `slaw schedule` alike.
+pub fn missing_losses_warning(
+    table: &crate::table::Table,
+    rows: &[usize],
+    step_col: &str,
+) -> String {
+    let step = table.column_index(step_col).ok();
+    let shown: Vec<String> = rows
+        .iter()
+        .take(5)
+        .map(|&r| {
+            format!(
+                "line {} (step {})",
+                table.line(r),
+                step.map_or("?", |c| table.text(r, c))
+            )
+        })
+        .collect();
+    format!(
+        "{} row{} with a step but an empty loss (a missing value) {} skipped: {}{}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        if rows.len() == 1 { "was" } else { "were" },
+        shown.join(", "),
+        if rows.len() > 5 { ", ..." } else { "" }
+    )
+}
+
 /// The warning for predictions at steps before the first fitted one
 /// (`what`: e.g. "schedule 'x' ends at step 3"; `whose`: whose first fitted
 /// step, e.g. "the runs'"): the law is extrapolated backwards. Shared by

@@ -345,25 +345,7 @@ impl Spec {
             self.lr_col.as_deref(),
             self.run_col.as_deref(),
         )? {
-            let shown: Vec<String> = rows
-                .iter()
-                .take(5)
-                .map(|&r| {
-                    format!(
-                        "line {} (step {})",
-                        table.line(r),
-                        table.text(r, table.column_index(&self.step_col).expect("read above"))
-                    )
-                })
-                .collect();
-            let w = format!(
-                "{} row{} with a step but an empty loss (a missing value) {} skipped: {}{}",
-                rows.len(),
-                if rows.len() == 1 { "" } else { "s" },
-                if rows.len() == 1 { "was" } else { "were" },
-                shown.join(", "),
-                if rows.len() > 5 { ", ..." } else { "" }
-            );
+            let w = super::super::missing_losses_warning(table, &rows, &self.step_col);
             notes.push((run, w));
         }
         notes.extend(Curve::lr_elsewhere(
