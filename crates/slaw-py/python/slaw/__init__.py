@@ -523,9 +523,8 @@ def compare(
     # The backtest pick's figure per group, for plot() (the CLI draws none).
     cmp_figures = [(g.get("group", ""), f) for g, f in
                    zip(raw.get("groups") or [], out.get("figures") or [])] if isinstance(raw, dict) else []
-    # What reading the data dropped (an event file's steps where a tag is not logged), as the
-    # CLI's note.
-    # The input chosen without x first, as the CLI prints it.
+    # The CLI's notes: the input chosen without x first, then what reading the data dropped
+    # (an event file's steps where a tag is not logged).
     read_notes = ([x_note] if x_note else []) + list(out.get("notes") or [])
     for n in read_notes:
         _warnings.warn(n, stacklevel=2)
