@@ -202,3 +202,52 @@ fn schedule_says_a_row_whose_loss_is_empty_was_skipped() {
         "{warnings:?}"
     );
 }
+
+/// probe64 S7: a window of 4 points for a 3-parameter law leaves one
+/// residual degree of freedom: said in a warning (text and JSON); a window
+/// of 6 points is not warned about.
+#[test]
+fn a_window_of_one_residual_degree_of_freedom_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("short8.csv");
+    let mut csv = String::from("step,loss\n");
+    for i in 1..=8 {
+        let t = 2500.0 * i as f64;
+        csv.push_str(&format!("{t},{:.6}\n", 2.0 + 6.0 * f64::powf(t, -0.35)));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let run = |until: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_slaw"))
+            .args(["forecast", path.to_str().unwrap(), "--fit-until", until])
+            .args(["--method", "power", "--json", "--bootstrap", "20"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let w: Vec<String> = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .collect();
+        (v["fit_points"].as_u64().unwrap(), w)
+    };
+    let (n, w) = run("0.5");
+    assert_eq!(n, 4);
+    assert!(
+        w.iter().any(
+            |w| w.starts_with("4 points fitted for the power law's 3 parameters: one residual")
+        ),
+        "{w:?}"
+    );
+    let (n, w) = run("0.75");
+    assert_eq!(n, 6);
+    assert!(
+        !w.iter().any(|w| w.contains("one residual degree")),
+        "{w:?}"
+    );
+}

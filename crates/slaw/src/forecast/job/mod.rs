@@ -474,6 +474,17 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
     if let Some(w) = rising(&fitted) {
         out.warnings.push(w);
     }
+    // probe64 S7: a window of p + 1 points for p parameters leaves one
+    // residual: the fit passes nearly through them and tests nothing.
+    let n_params = out.params.values().len();
+    if out.temporal.is_none() && out.fit_points <= n_params + 1 {
+        out.warnings.push(format!(
+            "{} points fitted for the {} law's {} parameters: one residual degree of freedom, so \
+             the fit passes nearly through them and the window hardly tests the law (its \
+             interval leans on what other curves taught); fit on a longer part of the curve",
+            out.fit_points, out.method, n_params
+        ));
+    }
     // Does the law follow the window's end, which the forecast leans on?
     // (`fit`'s end test on the window's ln residuals, in step order.) The
     // temporal law has its own check, against the noise measured across
