@@ -11,31 +11,7 @@
 
 mod common;
 
-use common::{json_of, slaw, write};
-
-/// probe60's `pw.csv`: n = 100 x 2^i, a power law with noise.
-const PW: [(f64, f64); 12] = [
-    (100.0, 4.816544005035268),
-    (200.0, 4.274978741069113),
-    (400.0, 3.7710699908702088),
-    (800.0, 3.432292393609649),
-    (1600.0, 3.1080046109025377),
-    (3200.0, 2.8619585419906444),
-    (6400.0, 2.691060304456678),
-    (12800.0, 2.505074306899853),
-    (25600.0, 2.3705873485485887),
-    (51200.0, 2.2721467840773895),
-    (102400.0, 2.1890821632366504),
-    (204800.0, 2.1057181047508933),
-];
-
-fn csv(points: &[(f64, f64)], scale: f64) -> String {
-    let mut s = String::from("n,loss\n");
-    for (x, y) in points {
-        s += &format!("{:?},{y:?}\n", x * scale);
-    }
-    s
-}
+use common::{json_of, n_loss_csv as csv, slaw, write, PW};
 
 /// A curve drawn from `law` at 16 log-spaced points over 1..1000, times a
 /// deterministic +-1% wiggle.

@@ -3,12 +3,11 @@
 //! column is read by its names, not by its `family` (or another column of
 //! numbers) put before them.
 
-use assert_cmd::Command;
-use tempfile::TempDir;
+mod common;
 
-fn slaw() -> Command {
-    Command::cargo_bin("slaw").unwrap()
-}
+use common::slaw;
+
+use tempfile::TempDir;
 
 /// Four rectified-law curves, L(n) = B / (D_l + n^beta) + E, in the wide
 /// format with the columns in the order `columns` gives (`name`, `family`,
@@ -217,24 +216,13 @@ fn a_window_of_one_residual_degree_of_freedom_is_warned_about() {
     }
     std::fs::write(&path, csv).unwrap();
     let run = |until: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_slaw"))
+        let out = slaw()
             .args(["forecast", path.to_str().unwrap(), "--fit-until", until])
             .args(["--method", "power", "--json", "--bootstrap", "20"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let w: Vec<String> = v["warnings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|w| w.as_str().unwrap().to_string())
-            .collect();
-        (v["fit_points"].as_u64().unwrap(), w)
+        let v = common::json_of(&out);
+        (v["fit_points"].as_u64().unwrap(), common::warnings(&v))
     };
     let (n, w) = run("0.5");
     assert_eq!(n, 4);

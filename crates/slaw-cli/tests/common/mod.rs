@@ -143,3 +143,30 @@ pub fn python_ok() -> bool {
     }
     ok
 }
+
+/// probe60's `pw.csv`: n = 100 x 2^i, a power law with noise (fitted by an
+/// exponential in the formula tests: a misfit whose refits have more than
+/// one optimum to fall in).
+pub const PW: [(f64, f64); 12] = [
+    (100.0, 4.816544005035268),
+    (200.0, 4.274978741069113),
+    (400.0, 3.7710699908702088),
+    (800.0, 3.432292393609649),
+    (1600.0, 3.1080046109025377),
+    (3200.0, 2.8619585419906444),
+    (6400.0, 2.691060304456678),
+    (12800.0, 2.505074306899853),
+    (25600.0, 2.3705873485485887),
+    (51200.0, 2.2721467840773895),
+    (102400.0, 2.1890821632366504),
+    (204800.0, 2.1057181047508933),
+];
+
+/// An `n,loss` file of `points`, n times `scale` (written to round-trip).
+pub fn n_loss_csv(points: &[(f64, f64)], scale: f64) -> String {
+    let mut s = String::from("n,loss\n");
+    for (x, y) in points {
+        s += &format!("{:?},{y:?}\n", x * scale);
+    }
+    s
+}
