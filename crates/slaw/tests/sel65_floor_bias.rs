@@ -1,0 +1,108 @@
+//! Why `select`'s 90% interval under-covers on pools of rectified-law
+//! candidates at 1/64 (BENCHMARKS.md, "select's interval on pools it was
+//! not tuned on: the diagnosis and two fixes measured"): the curves still
+//! bend toward their floor past the budget, and none of the extrapolation
+//! hypotheses whose disagreement sets the width bends with them. The truth
+//! lies above every hypothesis for most candidates, the pool's backtest
+//! drift (curves still steepening inside the affordable sizes) moves the
+//! centre down while the error at the target is up, and the misses are
+//! the interval lying below the truth. Neither measured fix (a flattening
+//! hypothesis in the spread; a self-check of the pool at shorter reaches)
+//! passed its pre-registered adoption rule, so this test pins the
+//! diagnosis the caveat's figures rest on.
+
+use rand::{RngExt, SeedableRng};
+use slaw::datasets::Candidate;
+use slaw::selection::method::{Hypotheses, Method, PoolContext};
+use slaw::selection::{select, trend, Budget, SelectOptions};
+
+const TARGET: f64 = 1_638_400.0;
+
+/// probe64's design: L(D) = B / (D_l + D^beta) + E, B = G D_l, G ~ U(1, 3),
+/// D_l ~ 10^U(1, 2.5), beta ~ U(0.3, 0.6), E ~ U(0.8, 1.6), on FLAN's
+/// ladder 0, 200, ..., 1,638,400 with 1% log-normal noise. The curves and
+/// their noise-free losses at the target.
+fn pool(seed: u64, n: usize) -> (Vec<Candidate>, Vec<f64>) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let normal = |rng: &mut rand_chacha::ChaCha8Rng| {
+        let (a, b): (f64, f64) = (rng.random(), rng.random());
+        (-2.0 * (1.0 - a).ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+    };
+    let (mut cands, mut truth) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let g = 1.0 + 2.0 * rng.random::<f64>();
+        let dl = 10f64.powf(1.0 + 1.5 * rng.random::<f64>());
+        let beta = 0.3 + 0.3 * rng.random::<f64>();
+        let e = 0.8 + 0.8 * rng.random::<f64>();
+        let law = |d: f64| g * dl / (dl + d.powf(beta)) + e;
+        let sizes = std::iter::once(0.0).chain((0..14).map(|k| 200.0 * 2f64.powi(k)));
+        let curve = sizes
+            .map(|d| (d, law(d) * (0.01 * normal(&mut rng)).exp()))
+            .collect();
+        cands.push(Candidate {
+            id: format!("m{i:02}"),
+            curve,
+            size: None,
+            family: None,
+        });
+        truth.push(law(TARGET));
+    }
+    (cands, truth)
+}
+
+#[test]
+fn at_1_64_the_hypotheses_share_the_optimistic_bias_of_curves_bending_to_a_floor() {
+    let budget = Budget::new(TARGET, TARGET / 64.0).unwrap();
+    let m = Method::DEFAULT;
+    let (mut above_all, mut total) = (0, 0);
+    let (mut covered, mut misses, mut misses_low) = (0, 0, 0);
+    let (mut drift, mut realized) = (Vec::new(), Vec::new());
+    for seed in 0..12 {
+        let (cands, truth) = pool(seed, 8);
+        let ctx = PoolContext::of(&m, &cands, &budget, &trend::PRIOR, Some(0.9));
+        let cal = ctx.calibration.expect("the pool calibrates");
+        drift.push(cal.recent_drift);
+        for (c, t) in cands.iter().zip(&truth) {
+            let pts = budget.affordable(c);
+            let (h, _) = Hypotheses::at(&pts, m.ats.k, m.ats.delta, &ctx.trend, None, TARGET)
+                .expect("a line");
+            let top = h.line.max(h.steepening).max(h.trend);
+            above_all += usize::from(t.ln() > top);
+            total += 1;
+            // The interval's centre hypothesis (ats-trend's prediction).
+            let r = (TARGET / pts[pts.len() - 1].0).ln();
+            realized.push((t.ln() - 0.5 * (h.line + h.trend)) / r);
+        }
+        let sel = select(&cands, m, budget, &SelectOptions::default()).unwrap();
+        for row in &sel.ranking {
+            let iv = row.estimate.interval.expect("an interval");
+            let t = truth[row.index];
+            if iv.lo <= t && t <= iv.hi {
+                covered += 1;
+            } else {
+                misses += 1;
+                misses_low += usize::from(iv.hi < t);
+            }
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let cov = covered as f64 / total as f64;
+    eprintln!(
+        "truth above every hypothesis {above_all}/{total}; drift {:.4} vs realized {:.4} per unit r; \
+         coverage {cov:.3}, misses below the truth {misses_low}/{misses}",
+        mean(&drift),
+        mean(&realized)
+    );
+    // The truth lies above all three hypotheses for most candidates
+    // (measured here 63 of 96; probe64's 40 pools: 188 of 320).
+    assert!(2 * above_all > total, "{above_all}/{total}");
+    // The backtests inside the affordable sizes see curves steepening (the
+    // drift lowers the centre); past the budget the truth is above
+    // (measured: mean drift -0.0068, realized +0.037 per unit r).
+    assert!(mean(&drift) < 0.0, "{drift:?}");
+    assert!(mean(&realized) > 0.01, "{}", mean(&realized));
+    // So the 90% interval under-covers (measured 68.8%; probe64: 70%), and
+    // its misses lie below the truth (measured 26 of 30; probe64 83 of 95).
+    assert!(cov < 0.85, "coverage {cov}");
+    assert!(3 * misses_low >= 2 * misses, "{misses_low}/{misses}");
+}
