@@ -51,9 +51,11 @@ pub(crate) struct CompareArgs {
     /// most 1,000 rounds instead of 100 and 10,000; backtests always capped), in the data's
     /// units as published (beta >= 1, a 1e-3 margin in the loss's unit): unlike the other
     /// laws it is not unit-free, so rescaling x can change it and the pick. vanilla-ft,
-    /// L = (B / D^beta + E)^alpha, follows x's unit but not the loss's: E is in units of
+    /// L = (B / D^beta + E)^alpha, is fitted in the data's units too: E is in units of
     /// L^(1/alpha) and its bounds are absolute, so multiplying the loss by a constant can put E
-    /// on a bound and change its fit, its backtests and the pick. The pick for
+    /// on a bound and change its fit, its backtests and the pick; x is not rescaled either, and
+    /// on real learning curves B can run to its bound, so x's unit can change its fit and the
+    /// pick as well. The pick for
     /// extrapolating a learning curve, benchmarked (BENCHMARKS.md, `slaw bench curves`) with
     /// --laws power,vanilla-ft,rectified,bnsl,m4-authors-capped: chosen by a nested
     /// leave-one-family-out (`slaw bench curves --nested`); out of sample (leaving one family of
@@ -67,7 +69,8 @@ pub(crate) struct CompareArgs {
     /// by its drift correction beyond the data, per group. Text and JSON (`predictions`).
     #[arg(long, value_delimiter = ',')]
     predict: Vec<f64>,
-    /// Also write a self-contained HTML page (figures, tables, warnings, provenance).
+    /// Also write a self-contained HTML page (tables, warnings, provenance; compare draws no
+    /// figure, so the page has none).
     #[arg(long, value_parser = crate::html::report_path)]
     report: Option<PathBuf>,
     /// Print JSON instead of text.

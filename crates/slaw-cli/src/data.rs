@@ -58,8 +58,8 @@ pub(crate) struct DataArgs {
     /// ranks by AIC with nothing held out.
     #[arg(long)]
     holdout: Option<String>,
-    /// Column flagging held-out points (1/0, true/false, yes/no; a blank is an
-    /// error); implies --holdout column (another --holdout rule beside it is an
+    /// Column flagging held-out points (1/0, true/false, yes/no, y/n, in any case; a blank is
+    /// an error); implies --holdout column (another --holdout rule beside it is an
     /// error).
     #[arg(long)]
     holdout_col: Option<String>,

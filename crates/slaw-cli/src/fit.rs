@@ -57,7 +57,8 @@ pub(crate) struct FitArgs {
     /// --predict, a one-input law also gives an extrapolation interval, meant to cover the true
     /// loss beyond the data including the law's own extrapolation error, not only the noise.
     /// Calibration: rolling origin — the law refitted on the first half, then on more and more
-    /// of the points (ordered by the input; at most 32 origins, spread over the second half);
+    /// of the points (ordered by the input; at most 32 origins, spread over the second half,
+    /// and at most 1,024 later points scored per origin, spread evenly beyond that);
     /// each refit is scored once, by the median error of its later points in the farther half
     /// of its reach, per unit of the ratio (ln distance) / (ln span of the data it saw); only
     /// the refits whose reach is at least half the longest are scored, so the number of points

@@ -103,7 +103,8 @@ pub struct ForecastArgs {
     #[arg(long, default_value = "step")]
     step_col: String,
     /// The loss column (the default "loss", when the file has none: "train/loss" or "train_loss",
-    /// as Hugging Face logs name the training loss).
+    /// as Hugging Face logs name the training loss, else a W&B export's one column named
+    /// `RUN - METRIC` whose metric ends in `loss`, said in a note).
     #[arg(long, default_value = "loss")]
     loss_col: String,
     /// The learning-rate column (default: the first of "lr", "learning_rate" and

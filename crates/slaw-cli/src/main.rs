@@ -117,7 +117,8 @@ enum Command {
     /// factor) is a warning, listed in the JSON's recommendation.left_out, and makes the exit
     /// status 3 (a partial result, as joint, fit --group and forecast --run-col do).
     Methods(joint::MethodsArgs),
-    /// Compute-optimal model size and tokens for compute budgets, from a Chinchilla fit.
+    /// Compute-optimal model size and tokens for compute budgets: the Chinchilla law's fit,
+    /// isoFLOP profiles or the envelope, or all three side by side.
     Allocate(joint::AllocateArgs),
     /// Forecast a training run's loss from the early part of its curve.
     Forecast(forecast::ForecastArgs),

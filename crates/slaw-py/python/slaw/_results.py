@@ -999,17 +999,42 @@ def _copied(v: Any) -> Any:
     return copy.deepcopy(v)
 
 
+def _trim_fraction(s: str) -> str:
+    """``s`` without the trailing zeros of its decimals, nor the point when none is left."""
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _sci(v: float, digits: int = 6) -> str:
+    """Scientific notation to ``digits`` significant digits, trailing zeros dropped, the
+    exponent as the CLI writes it (5.76e23, 1.22835e-7; 6, not 6e0)."""
+    m, e = f"{v:.{digits - 1}e}".split("e")
+    m, e = _trim_fraction(m), int(e)
+    return m if e == 0 else f"{m}e{e}"
+
+
 def _num(v: Any) -> str:
-    """A number as the CLI's reports print it (6 significant digits, no trailing zeros)."""
+    """A number as the CLI's reports print it (the library's ``numbers::num``): plain between
+    1e-3 and 1e5 to 6 decimals (0.900737, 3000), else 6 significant digits, plain down to 1e-4
+    and up to 1e6, scientific outside (8e9, 1e12, 2.97877e6); trailing zeros dropped. None and
+    NaN read ``-``."""
     if v is None:
         return "-"
     v = float(v)
     if v != v:
         return "-"
-    if v != 0 and (abs(v) >= 1e10 or abs(v) < 1e-4):
-        return f"{v:.5e}"
-    s = f"{v:.6g}" if abs(v) < 1e6 else f"{v:.0f}"
-    return s
+    if v == 0:
+        return "0"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if 1e-3 <= abs(v) < 1e5:
+        return _trim_fraction(f"{v:.6f}")
+    # 6 significant digits (rounded first: 999999.7 is 1e6, scientific).
+    r = float(f"{v:.5e}")
+    a = abs(r)
+    if 1e-4 <= a < 1e6:
+        decimals = max(0, 5 - math.floor(math.log10(a)))
+        return _trim_fraction(f"{r:.{decimals}f}")
+    return _sci(r, 6)
 
 
 def _shared_pairs(shared: Any) -> List[Tuple[str, float]]:
