@@ -69,6 +69,9 @@ fn flag(s: Setting) -> Option<&'static str> {
         Setting::Spacing => "--every",
         Setting::StepBudget => "--steps",
         Setting::CostFactors => "--epochs / --tokens-per-example",
+        Setting::PredictedSchedules => "--predict",
+        Setting::WsdSearch => "--optimize-wsd",
+        Setting::DecayFractions => "--decay-fractions",
         _ => return None,
     })
 }

@@ -3,8 +3,7 @@
 use crate::output;
 use anyhow::{bail, Result};
 use clap::Args;
-use slaw::forecast::whatif::{self, Options, Target};
-use slaw::forecast::{Curve, CurveLaw, Schedule};
+use slaw::forecast::whatif_job::{self, Spec as WhatIfSpec};
 use slaw_report::plot::{self, forecast::what_if_figure};
 use slaw_report::report::num;
 use std::path::PathBuf;
@@ -95,178 +94,38 @@ pub struct ScheduleArgs {
     plot: Option<PathBuf>,
 }
 
-fn key(spec: &str, k: &str) -> Option<f64> {
-    spec.split([':', ','])
-        .filter_map(|p| p.split_once('='))
-        .find(|(a, _)| a.trim() == k)
-        .and_then(|(_, v)| v.trim().parse().ok())
-}
-
-/// A library error about a schedule of `--predict SPEC` in this command's
-/// words (the library names the concept; `slaw forecast`'s flag for it is
-/// --schedule, this command's is --predict).
-fn predict_error(spec: &str, e: slaw::Error) -> anyhow::Error {
-    match e {
-        slaw::Error::Setting {
-            setting: slaw::error::Setting::Schedule,
-            message,
-        } if message.contains(spec) => anyhow::anyhow!("--predict: {message}"),
-        slaw::Error::Setting {
-            setting: slaw::error::Setting::Schedule,
-            message,
-        } => anyhow::anyhow!("--predict '{spec}': {message}"),
-        e => e.into(),
-    }
-}
-
 pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
     crate::config::level(a.level)?;
-    if let Some(e) = a.every.filter(|e| !(*e > 0.0 && e.is_finite())) {
-        bail!("--every: must be a finite number > 0, got {e}");
-    }
-    if let Some(t) = a.steps.filter(|t| !(*t > 0.0 && t.is_finite())) {
-        bail!("--steps: must be a finite number > 0, got {t}");
-    }
+    let spec = WhatIfSpec {
+        predict: a.predict,
+        steps: a.steps,
+        every: a.every,
+        optimize_wsd: a.optimize_wsd,
+        decay_fractions: a.decay_fractions,
+        method: a.method,
+        bootstrap: a.bootstrap,
+        level: a.level,
+        seed: a.seed,
+        step_col: a.step_col,
+        loss_col: a.loss_col,
+        lr_col: a.lr_col,
+        run_col: a.run_col,
+    };
+    spec.check()?;
     crate::config::stdin_once(
         a.files
             .iter()
             .enumerate()
             .map(|(k, f)| (format!("run {}", k + 1), f.as_path())),
     )?;
-    // The same file twice would count as two runs (the curve check in the
-    // library catches the same data under two names).
-    for (j, f) in a.files.iter().enumerate() {
-        let same = |g: &PathBuf| {
-            f.as_os_str() != "-"
-                && match (std::fs::canonicalize(f), std::fs::canonicalize(g)) {
-                    (Ok(x), Ok(y)) => x == y,
-                    _ => f == g,
-                }
-        };
-        if a.files[..j].iter().any(same) {
-            bail!("{}: given twice; give each run once", f.display());
-        }
-    }
-    let method = CurveLaw::parse(&a.method)?;
-    let mut runs: Vec<Curve> = Vec::new();
-    // Rows with a step but an empty loss are skipped by the reader; said,
-    // as `slaw forecast` says them (they were skipped silently here).
-    let mut missing: Vec<String> = Vec::new();
-    for f in &a.files {
-        let table = slaw::table::Table::read(f)?;
-        let stem = f
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("curve")
-            .to_string();
-        runs.extend(Curve::runs_from_table(
-            &table,
-            &stem,
-            &a.step_col,
-            &a.loss_col,
-            Some(&a.lr_col),
-            a.run_col.as_deref(),
-        )?);
-        for (run, rows) in Curve::missing_losses(
-            &table,
-            &stem,
-            &a.step_col,
-            &a.loss_col,
-            Some(&a.lr_col),
-            a.run_col.as_deref(),
-        )? {
-            missing.push(format!(
-                "run '{run}': {}",
-                slaw::forecast::missing_losses_warning(&table, &rows, &a.step_col)
-            ));
-        }
-    }
-    let every = match a.every {
-        Some(e) => e,
-        None => {
-            let s = &runs[0].step;
-            let mut gaps: Vec<f64> = s.windows(2).map(|w| w[1] - w[0]).collect();
-            gaps.sort_by(f64::total_cmp);
-            gaps[gaps.len() / 2]
-        }
-    };
-    let mut targets = Vec::new();
-    for spec in &a.predict {
-        if let Some(path) = spec.strip_prefix("lr:") {
-            targets.push(Target::from_file(
-                std::path::Path::new(path),
-                &a.step_col,
-                &a.lr_col,
-            )?);
-            continue;
-        }
-        let s = Schedule::parse(spec).map_err(|e| predict_error(spec, e))?;
-        let total = match (key(spec, "total"), a.steps) {
-            (Some(t), _) | (None, Some(t)) => t,
-            (None, None) => bail!("--predict '{spec}': give the last step with --steps"),
-        };
-        targets.push(
-            Target::from_schedule(spec, s, total, every, &[])
-                .map_err(|e| predict_error(spec, e))?,
-        );
-    }
-    let search_from = match &a.optimize_wsd {
-        None => None,
-        Some(spec) => {
-            let Some(total) = a.steps else {
-                bail!("--optimize-wsd needs the step budget: --steps");
-            };
-            let get = |k: &str, d: Option<f64>| -> Result<f64> {
-                key(spec, k)
-                    .or(d)
-                    .ok_or_else(|| anyhow::anyhow!("--optimize-wsd '{spec}': missing {k}="))
-            };
-            let shape = spec
-                .split(',')
-                .filter_map(|p| p.split_once('='))
-                .find(|(k, _)| k.trim() == "decay")
-                .map(|(_, v)| v.trim().to_string())
-                .unwrap_or_else(|| "linear".into());
-            if let Some(f) = a
-                .decay_fractions
-                .iter()
-                .find(|f| !(**f > 0.0 && **f <= 1.0))
-            {
-                bail!(
-                    "--decay-fractions: each is the decay's share of the steps after warmup, \
-                     in (0, 1]; got {f}"
-                );
-            }
-            let from = targets.len();
-            for (name, s) in whatif::wsd_family(
-                get("peak", None)?,
-                get("final", Some(0.0))?,
-                get("warmup", Some(0.0))?,
-                total,
-                &shape,
-                &a.decay_fractions,
-            )? {
-                targets.push(Target::from_schedule(&name, s, total, every, &[])?);
-            }
-            Some(from)
-        }
-    };
-    if targets.is_empty() {
+    if !spec.predicts() {
         bail!("nothing to predict: give --predict SCHEDULE or --optimize-wsd");
     }
-    let mut w = whatif::what_if(
-        &runs,
-        &targets,
-        &Options {
-            method,
-            bootstrap: a.bootstrap,
-            seed: a.seed,
-            level: a.level,
-            search_from,
-            priors: slaw::forecast::prior::Priors::shipped(),
-        },
-    )?;
-    w.warnings.splice(0..0, missing);
+    let files: Vec<&std::path::Path> = a.files.iter().map(|f| f.as_path()).collect();
+    let runs = whatif_job::read_files(&files)?;
+    let inputs: Vec<(&slaw::table::Table, &str)> =
+        runs.iter().map(|(t, s)| (t, s.as_str())).collect();
+    let w = spec.run(&inputs)?;
     output::emit(a.json, &w, || {
         println!(
             "{} law fitted on {}",

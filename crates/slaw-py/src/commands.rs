@@ -604,6 +604,39 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
     json(&v)
 }
 
+/// The options of `schedule`: the library's what-if spec (its serde form is
+/// the keywords).
+pub type ScheduleOpts = slaw::forecast::whatif_job::Spec;
+
+/// What-if schedules (`slaw schedule --json`) on the runs of `data` (each
+/// a file or a table; a table's runs named by its source, a file's by its
+/// stem, as the CLI's). The CLI's `--plot` figure travels beside the JSON
+/// under "_figure", which the Python side takes out.
+pub fn schedule(data: &[Input], a: &ScheduleOpts) -> Res<String> {
+    a.check()?;
+    if data.is_empty() {
+        return usage("data: give the runs' table(s): at least one");
+    }
+    let paths: Vec<&std::path::Path> = data.iter().filter_map(Input::path).collect();
+    slaw::forecast::whatif_job::distinct_files(&paths)?;
+    let tables = data.iter().map(Input::table).collect::<Res<Vec<_>>>()?;
+    let stems: Vec<String> = data.iter().map(Input::stem).collect();
+    let inputs: Vec<(&slaw::table::Table, &str)> = tables
+        .iter()
+        .zip(&stems)
+        .map(|(t, s)| (&**t, s.as_str()))
+        .collect();
+    let w = a.run(&inputs)?;
+    let mut v = serde_json::to_value(&w)?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "_figure".into(),
+            crate::figures::to_json(&slaw_report::plot::forecast::what_if_figure(&w)),
+        );
+    }
+    json(&v)
+}
+
 /// The columns of `slaw joint` / `slaw methods` (the CLI's `RunArgs`).
 #[derive(Deserialize)]
 #[serde(default, deny_unknown_fields)]

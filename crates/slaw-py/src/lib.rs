@@ -80,6 +80,11 @@ fn keyword(s: Setting) -> Option<&'static str> {
         Setting::Law => "law",
         Setting::Replicates => "bootstrap",
         Setting::DataSize => "data_size",
+        Setting::Spacing => "every",
+        Setting::StepBudget => "steps",
+        Setting::PredictedSchedules => "predict",
+        Setting::WsdSearch => "optimize_wsd",
+        Setting::DecayFractions => "decay_fractions",
         _ => return None,
     })
 }
@@ -131,9 +136,11 @@ fn to_py(e: Failure) -> PyErr {
     }
 }
 
-/// An input table: a file, or cells built in Python.
+/// An input table: a file, a file already read ([`ReadFile`]), or cells
+/// built in Python.
 pub enum Input {
     Path(PathBuf),
+    Read(PathBuf, Arc<Table>),
     Cells(Table),
 }
 
@@ -141,20 +148,28 @@ impl Input {
     pub fn table(&self) -> Res<std::borrow::Cow<'_, Table>> {
         match self {
             Input::Path(p) => Ok(std::borrow::Cow::Owned(Table::read(p)?)),
+            Input::Read(_, t) => Ok(std::borrow::Cow::Borrowed(t)),
             Input::Cells(t) => Ok(std::borrow::Cow::Borrowed(t)),
+        }
+    }
+    /// The file's path, for an input read from one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Input::Path(p) | Input::Read(p, _) => Some(p),
+            Input::Cells(_) => None,
         }
     }
     /// The input as errors name it: the file's path, or the table's source.
     pub fn name(&self) -> String {
         match self {
-            Input::Path(p) => p.display().to_string(),
+            Input::Path(p) | Input::Read(p, _) => p.display().to_string(),
             Input::Cells(t) => t.source.clone(),
         }
     }
     /// The name of a single curve read from this input (a file's stem).
     pub fn stem(&self) -> String {
         match self {
-            Input::Path(p) => p
+            Input::Path(p) | Input::Read(p, _) => p
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or("curve")
@@ -164,9 +179,49 @@ impl Input {
     }
 }
 
-/// `data`: a path (str), or `(source, columns, cells, first_row)` with the
-/// cells column by column as text; rows are numbered from `first_row`.
+/// A file read once (`_read`), to hand to several calls that would each
+/// read it again (the input column chosen, then the fit): what they get is
+/// what a path gives them, from one reading.
+#[pyclass(frozen, module = "slaw._native")]
+struct ReadFile {
+    path: PathBuf,
+    table: Arc<Table>,
+}
+
+#[pymethods]
+impl ReadFile {
+    /// The file's path.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "<slaw file {} read: {} rows>",
+            self.path.display(),
+            self.table.len()
+        )
+    }
+}
+
+/// Read a file as the CLI reads it, once, for several calls.
+#[pyfunction]
+fn _read(py: Python<'_>, path: PathBuf) -> PyResult<ReadFile> {
+    let p = path.clone();
+    let table = run(py, move || Ok(Table::read(&p)?))?;
+    Ok(ReadFile {
+        path,
+        table: Arc::new(table),
+    })
+}
+
+/// `data`: a path (str), a file already read (`_read`), or `(source,
+/// columns, cells, first_row)` with the cells column by column as text; rows
+/// are numbered from `first_row`.
 fn input(data: &Bound<'_, PyAny>) -> PyResult<Input> {
+    if let Ok(r) = data.extract::<PyRef<'_, ReadFile>>() {
+        return Ok(Input::Read(r.path.clone(), Arc::clone(&r.table)));
+    }
     if let Ok(p) = data.extract::<PathBuf>() {
         return Ok(Input::Path(p));
     }
@@ -390,6 +445,15 @@ fn forecast(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyRe
     run(py, move || commands::forecast(&data, &o))
 }
 
+/// What-if learning-rate schedules from runs (`slaw schedule --json`):
+/// `data` the runs' tables (files or cells), one or several.
+#[pyfunction]
+fn schedule(py: Python<'_>, data: Vec<Bound<'_, PyAny>>, options_json: &str) -> PyResult<String> {
+    let data = data.iter().map(input).collect::<PyResult<Vec<Input>>>()?;
+    let o: commands::ScheduleOpts = options(options_json)?;
+    run(py, move || commands::schedule(&data, &o))
+}
+
 /// The joint fine-tuning laws per method (`slaw joint --json`).
 #[pyfunction]
 fn joint(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) -> PyResult<String> {
@@ -498,12 +562,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(select, m)?)?;
     m.add_function(wrap_pyfunction!(forecast, m)?)?;
+    m.add_function(wrap_pyfunction!(schedule, m)?)?;
     m.add_function(wrap_pyfunction!(joint, m)?)?;
     m.add_function(wrap_pyfunction!(methods, m)?)?;
     m.add_function(wrap_pyfunction!(allocate, m)?)?;
     m.add_function(wrap_pyfunction!(_joint_example_csv, m)?)?;
     m.add_function(wrap_pyfunction!(_loss_column, m)?)?;
     m.add_function(wrap_pyfunction!(_choose_input, m)?)?;
+    m.add_function(wrap_pyfunction!(_read, m)?)?;
+    m.add_class::<ReadFile>()?;
     m.add_function(wrap_pyfunction!(_choose_step, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_sleep, m)?)?;

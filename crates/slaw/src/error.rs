@@ -99,6 +99,13 @@ pub enum Setting {
     StepBudget,
     /// The cost factors of a selection (epochs, tokens per example).
     CostFactors,
+    /// The schedules to predict from runs of other schedules (what-if).
+    PredictedSchedules,
+    /// The WSD decay-length search (its peak, final rate, warmup, shape).
+    WsdSearch,
+    /// The decay lengths the WSD search tries (fractions of the steps
+    /// after warmup).
+    DecayFractions,
 }
 
 impl Setting {
@@ -135,6 +142,9 @@ impl Setting {
             Setting::Spacing => "the spacing of the predicted points",
             Setting::StepBudget => "the step budget",
             Setting::CostFactors => "the cost factors (epochs, tokens per example)",
+            Setting::PredictedSchedules => "the schedules to predict",
+            Setting::WsdSearch => "the WSD search",
+            Setting::DecayFractions => "the WSD decay fractions",
         }
     }
 }

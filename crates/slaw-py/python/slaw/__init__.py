@@ -60,6 +60,7 @@ from ._results import (
     FrameResult,
     JointResult,
     MethodsResult,
+    ScheduleResult,
     SelectionResult,
 )
 
@@ -71,6 +72,7 @@ __all__ = [
     "laws",
     "select",
     "forecast",
+    "schedule",
     "joint",
     "methods",
     "allocate",
@@ -82,6 +84,7 @@ __all__ = [
     "FrameResult",
     "JointResult",
     "MethodsResult",
+    "ScheduleResult",
     "SelectionResult",
 ]
 
@@ -189,7 +192,9 @@ def _call(fn: Any, data: Any, opts: Optional[Mapping[str, Any]], *extra: Any) ->
         return _json.loads(fn(data, _json.dumps(opts, allow_nan=False), *extra))
     except ValueError as e:
         msg = str(e)
-        if msg.endswith(": empty cell") and not isinstance(data, str):
+        cells = isinstance(data, tuple) or (
+            isinstance(data, list) and all(isinstance(t, tuple) for t in data))
+        if msg.endswith(": empty cell") and cells:
             raise ValueError(msg + " (a missing value: NaN or None)") from None
         named = _option_naming_column(msg, opts)
         if named:
@@ -259,6 +264,14 @@ def _data_opts(x: Any, y: str, group: Any, derive: Any, weight: Any, holdout: Op
         "max_iter": _whole(max_iter, "max_iter", 1),
         "screen_tol": _number(screen_tol, "screen_tol"), "starts": _starts(starts),
     }
+
+
+def _read_once(table: Any, opts: Dict[str, Any]) -> Any:
+    """A file whose input column is to be chosen (no ``x``) read once, for the choice and the
+    fit both (each would read the path again); a path with ``x`` given, or cells, as given."""
+    if isinstance(table, str) and not opts["x"]:
+        return _native._read(table)
+    return table
 
 
 def _chosen_input(table: Any, opts: Dict[str, Any]) -> Optional[str]:
@@ -351,7 +364,8 @@ def fit(
                       space, max_iter, screen_tol, starts)
     if (law is None) == (formula is None):
         raise ValueError("give law=NAME (see slaw.laws()) or formula='...' with params=[...]")
-    table = _to_table(data)
+    path_or_cells = _to_table(data)
+    table = _read_once(path_or_cells, opts)
     # No x: the one numeric column besides the loss, as the CLI's note says.
     x_note = _chosen_input(table, opts)
     if x_note:
@@ -392,7 +406,7 @@ def fit(
             sub = df[keys == g["group"]]
         fits[g["group"]] = FitResult(g, pred_spec, inputs, opts["x"], y, raw["formula"],
                                      float(level), sub, transforms, param_names, bounds,
-                                     figure=fig, ranges=rng, refit=_Refit(table, opts, g["group"]))
+                                     figure=fig, ranges=rng, refit=_Refit(path_or_cells, opts, g["group"]))
     # A group with too few points to fit is skipped, as the CLI's (FitResults.skipped).
     for w in raw.get("warnings") or []:
         _warnings.warn(w, stacklevel=2)
@@ -516,7 +530,7 @@ def compare(
     opts["laws"] = names
     opts["pick"] = str(pick)
     opts["predict"] = [_number(v, "predict") for v in xs]
-    table = _to_table(data)
+    table = _read_once(_to_table(data), opts)
     x_note = _chosen_input(table, opts)
     out = _call(_native.compare, table, opts)
     raw = out["result"]
@@ -770,6 +784,103 @@ def forecast(
     for w in runs["forecasts"][0].get("warnings") or []:
         _warnings.warn(w, stacklevel=2)
     return ForecastResult(runs["forecasts"][0], curves[0])
+
+
+def _runs_tables(data: Any) -> list:
+    """``schedule``'s runs as tables: one table (a path, a DataFrame, a dict of columns), a
+    list of them, or a dict {run name: DataFrame or dict of columns}. A file's runs are named
+    by its stem (as the CLI's); a DataFrame's by its name in the dict, else "DataFrame" (one)
+    or ``data[i]`` (the i-th of a list)."""
+    if isinstance(data, _abc.Mapping) and data and all(
+            isinstance(v, (_pd.DataFrame, _abc.Mapping)) for v in data.values()):
+        out = []
+        for name, table in data.items():
+            t = _to_table(table, f"data[{name!r}]")
+            out.append((str(name),) + tuple(t[1:]))
+        return out
+    if isinstance(data, (list, tuple)):
+        if not data:
+            raise ValueError("data: give the runs' table(s): at least one")
+        out = []
+        for i, table in enumerate(data):
+            t = _to_table(table, f"data[{i}]")
+            out.append(t if isinstance(t, str) else (f"data[{i}]",) + tuple(t[1:]))
+        return out
+    return [_to_table(data)]
+
+
+def schedule(
+    data: Any,
+    *,
+    predict: Union[None, str, Sequence[str]] = None,
+    steps: Optional[float] = None,
+    every: Optional[float] = None,
+    optimize_wsd: Optional[str] = None,
+    decay_fractions: Union[None, float, Sequence[float]] = None,
+    method: str = "tissue",
+    bootstrap: int = 100,
+    level: float = 0.9,
+    seed: int = 0,
+    step_col: str = "step",
+    loss_col: str = "loss",
+    lr_col: str = "lr",
+    run_col: Union[str, Sequence[str], None] = None,
+) -> ScheduleResult:
+    """What if the runs had used another learning-rate schedule (``slaw schedule``): fit a
+    schedule-aware law on every point of the runs given (several schedules pin its annealing
+    terms), predict the whole loss curve under each schedule of ``predict``, with intervals.
+
+    ``data``: the runs' loss curves (step, learning rate and loss columns): one table (a path,
+    a DataFrame, a dict of columns; several runs with ``run_col``), a list of tables (one run
+    each, as the CLI's FILES), or a dict {run name: DataFrame}. A file's run is named by its
+    stem, as the CLI names it; an unnamed DataFrame's "DataFrame" (one) or ``data[i]`` (in a
+    list).
+    ``predict``: a schedule or a list of them, as the CLI's ``--predict``:
+    ``"KIND:KEY=VALUE,..."`` (constant:peak=P; cosine:peak=P,total=T; linear:peak=P,total=T;
+    wsd:peak=P,decay_start=S,total=T[,decay=linear|exp|cosine]; two-stage:peak=P,switch=S,low=Q;
+    each also warmup=W, and cosine, linear and wsd final=F) or ``"lr:FILE"`` (a file with the
+    learning rate per step). ``steps``: the step budget, the last step of the schedules without
+    a total and of the WSD search. ``every``: spacing of the predicted points (default: the
+    first run's median spacing). ``optimize_wsd``: ``"peak=P[,final=F][,warmup=W][,decay=...]"``
+    searches the WSD decay lengths ``decay_fractions`` (of the steps after warmup; default
+    0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5) for a budget of ``steps``: ``best`` says which
+    lengths the runs cannot tell apart. ``method``: tissue, multipower or multipower-warmup.
+    ``bootstrap``, ``level``, ``seed``: the intervals, as the CLI's. ``run_col``: a column, or
+    several (a list, or ``"a,b"``), whose values together name a run.
+
+    Returns a :class:`ScheduleResult`: ``to_dict()`` is the CLI's ``--json``; ``to_frame()``
+    the final loss per schedule, ``predictions`` every predicted point, ``plot()`` the CLI's
+    ``--plot`` figure. A bad schedule raises ``ValueError`` naming it (``predict:
+    'cosine:peak=3e-4': missing total=``); the warnings (the CLI's ``warning:`` lines) are each
+    a ``UserWarning`` too."""
+    if run_col is not None and not isinstance(run_col, str):
+        run_col = ",".join(_names(run_col, "run_col"))
+    if isinstance(predict, str):
+        predict = [predict]
+    specs = [] if predict is None else list(predict)
+    if not all(isinstance(p, str) for p in specs):
+        raise ValueError(f"predict: give a schedule (str) or a list of them, got {predict!r}")
+    if optimize_wsd is not None and not isinstance(optimize_wsd, str):
+        raise ValueError(f"optimize_wsd: give the search as text, e.g. 'peak=3e-4,final=3e-5', "
+                         f"got {optimize_wsd!r}")
+    opts: Dict[str, Any] = {
+        "predict": specs, "steps": None if steps is None else _number(steps, "steps"),
+        "every": None if every is None else _number(every, "every"),
+        "optimize_wsd": optimize_wsd, "method": str(method),
+        "bootstrap": _whole(bootstrap, "bootstrap"), "level": _number(level, "level"),
+        "seed": _whole(seed, "seed"), "step_col": step_col, "loss_col": loss_col,
+        "lr_col": lr_col, "run_col": _opt_str(run_col, "run_col"),
+    }
+    if decay_fractions is not None:
+        opts["decay_fractions"] = [_number(f, "decay_fractions")
+                                   for f in _values(decay_fractions, "decay_fractions")]
+    tables = _runs_tables(data)
+    raw = _call(_native.schedule, tables, opts)
+    figure = raw.pop("_figure", None)
+    result = ScheduleResult(raw, figure)
+    for w in result.warnings:
+        _warnings.warn(w, stacklevel=2)
+    return result
 
 
 def _run_cols(factors: Any, pet: Any, method_col: str, data_col: str, loss_col: str,

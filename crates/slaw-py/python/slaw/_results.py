@@ -214,6 +214,13 @@ def _grid(n: int, size: Tuple[float, float] = (6.0, 4.0), ncols: int = 2) -> Lis
     return flat[:n]
 
 
+def _ticker_plain() -> Any:
+    """A linear axis's tick labels as plain numbers ("18000", not 1.8e4 offsets)."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v:.0f}" if abs(v) >= 1000 else f"{v:g}")
+
+
 def _plot_figures(figs: Sequence[Mapping[str, Any]], ax: Any = None, ncols: int = 2) -> Any:
     """One figure of the CLI's on ``ax`` (new axes when None); several on a grid of new axes
     (one per figure; ``ax`` is then refused). Returns the axes (one, or a list)."""
@@ -852,6 +859,109 @@ class ForecastResult(FrameResult):
         if new:
             ax.figure.tight_layout()
         return ax
+
+
+class ScheduleResult(FrameResult):
+    """What-if learning-rate schedules (``slaw.schedule``): a schedule-aware law fitted on the
+    runs given, the whole curve predicted under each schedule asked for (and the WSD search's).
+
+    ``frame`` / ``to_frame()``: one row per predicted schedule, indexed by its name: the last
+    step, the predicted final ``loss`` and its interval ``lo``, ``hi`` (NaN without one), as the
+    CLI's table; ``predictions``: every predicted point (schedule, step, loss, lo, hi).
+    ``method``, ``formula``, ``params`` (dict), ``converged``, ``runs`` (list of (name, points
+    fitted)), ``bootstrap`` (replicates, converged, level), ``interval_kind``,
+    ``transfer_errors`` and ``model_error`` (the leave-one-run-out schedule-transfer errors and
+    their RMS), ``calibration``, ``decay_term``, ``best`` (the WSD search's verdict: the lowest
+    predicted, the lengths not distinguishable from it, ``decided``; None without a search) and
+    ``warnings``: the CLI's ``--json`` objects, which ``to_dict()`` returns whole."""
+
+    def __init__(self, raw: Mapping[str, Any], figure: Optional[Mapping[str, Any]] = None):
+        rows = []
+        finals = []
+        for p in raw.get("predictions") or []:
+            pts = p.get("points") or []
+            for q in pts:
+                rows.append({"schedule": p["schedule"], "step": q["step"], "loss": q["loss"],
+                             "lo": q.get("lo"), "hi": q.get("hi")})
+            if pts:
+                q = pts[-1]
+                finals.append({"schedule": p["schedule"], "last_step": q["step"],
+                               "loss": q["loss"], "lo": q.get("lo"), "hi": q.get("hi")})
+        cols = ["schedule", "step", "loss", "lo", "hi"]
+        self.predictions: pd.DataFrame = pd.DataFrame(rows, columns=cols)
+        frame = pd.DataFrame(finals, columns=["schedule", "last_step", "loss", "lo", "hi"])
+        for f in (self.predictions, frame):
+            for c in ("loss", "lo", "hi"):
+                f[c] = f[c].astype(float)  # null (no interval) as NaN, not None
+        frame = frame.set_index("schedule")
+        self.method: str = raw.get("method", "")
+        self.formula: str = raw.get("formula", "")
+        self.params: Dict[str, float] = dict(raw.get("params") or {})
+        self.converged: bool = bool(raw.get("converged"))
+        self.runs: List[Tuple[str, int]] = [(str(n), int(k)) for n, k in raw.get("runs") or []]
+        self.bootstrap: Optional[Dict[str, Any]] = _copied(raw.get("bootstrap"))
+        self.interval_kind: Optional[Dict[str, Any]] = _copied(raw.get("interval_kind"))
+        self.transfer_errors: List[float] = list(raw.get("transfer_errors") or [])
+        self.model_error: Optional[float] = raw.get("model_error")
+        self.calibration: Optional[Dict[str, Any]] = _copied(raw.get("calibration"))
+        self.decay_term: Optional[Dict[str, Any]] = _copied(raw.get("decay_term"))
+        self.best: Optional[Dict[str, Any]] = _copied(raw.get("best"))
+        self.warnings: List[str] = list(raw.get("warnings") or [])
+        runs = ", ".join(f"{n} ({k} points)" for n, k in self.runs)
+        params = " ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
+        title = (f"What-if schedules: {self.method} law ({self.formula}) fitted on {runs}; "
+                 f"{'converged' if self.converged else 'NOT converged'}; {params}")
+        notes = []
+        b = self.best
+        if b:
+            if b.get("decided"):
+                notes.append(f"best of the WSD family: {b['schedule']} "
+                             f"(final {b['final_loss']:.4f})")
+            else:
+                notes.append(f"the runs do not decide the WSD decay length: "
+                             f"{len(b.get('not_distinguishable') or [])} of the "
+                             f"{len(b.get('differences') or [])} searched are not "
+                             f"distinguishable from the lowest predicted ({b['schedule']}, final "
+                             f"{b['final_loss']:.4f})")
+        notes += [f"warning: {w}" for w in self.warnings]
+        super().__init__(dict(raw), frame, title, notes,
+                         figures=[("schedules", figure)] if figure else None)
+
+    def plot(self, ax: Any = None) -> Any:
+        """The CLI's ``--plot`` figure: the runs (filled: fitted) with the law's fit through
+        each, every predicted curve with its interval as a band and as a bar at the final loss;
+        where the schedules part only near their end (WSD decays), that part drawn again on a
+        linear step axis beside it, as the CLI draws it (two axes, returned as a list; with
+        ``ax`` given, the whole figure alone on it)."""
+        if not self._figures:
+            raise ValueError("plot(): this result has no figure")
+        fig = self._figures[0][1]
+        zoom = fig.get("zoom")
+        if ax is not None or not zoom or None in zoom:
+            return _plot_figures([fig], ax)
+        axes = _grid(2, size=(6.5, 4.8), ncols=2)
+        main, near = axes
+        _draw_figure(main, fig)
+        if main.get_legend() is not None:
+            main.get_legend().remove()
+        lo, hi = float(zoom[0]), float(zoom[1])
+        main.axvspan(lo, hi, color="#dddddd", alpha=0.5, lw=0)
+        _draw_figure(near, fig)
+        near.set_xscale("linear")
+        near.set_xlim(lo, hi)
+        ys = [p[k] for srs in fig.get("series") or [] for p in srs["points"]
+              if p[0] is not None and lo <= p[0] <= hi for k in (1,) if p[k] is not None]
+        ys += [p[k] for b in fig.get("bands") or [] for p in b["points"]
+               if p[0] is not None and lo <= p[0] <= hi for k in (1, 2) if p[k] is not None]
+        if ys:
+            pad = 0.05 * (max(ys) - min(ys) or max(ys))
+            near.set_ylim(min(ys) - pad, max(ys) + pad)
+        near.set_title("")
+        near.set_ylabel("")
+        near.set_xlabel("step, linear scale (zoom)")
+        near.xaxis.set_major_formatter(_ticker_plain())
+        near.figure.tight_layout()
+        return axes
 
 
 class SelectionResult(FrameResult):

@@ -15,6 +15,7 @@ pub mod temporal;
 pub mod trajectory;
 pub mod warmup;
 pub mod whatif;
+pub mod whatif_job;
 
 use crate::bootstrap::{draws, Interval, Resampling, Scheme};
 use crate::extrapolation::{calibrate_along, Along, Calibration};

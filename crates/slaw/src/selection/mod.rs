@@ -697,7 +697,7 @@ pub fn select_with_references(
     opts: &SelectOptions,
     references: &[Reference],
 ) -> Result<Selection> {
-    select_inner(pool, method, budget, opts, references, None)
+    select_inner(pool, method, budget, opts, references, None, None)
 }
 
 /// [`select_with_references`] on a pool read from a table whose rows
@@ -714,7 +714,7 @@ pub fn select_located(
     references: &[Reference],
     rows: &crate::datasets::PoolRows,
 ) -> Result<Selection> {
-    let mut sel = select_inner(pool, method, budget, opts, references, Some(rows))
+    let mut sel = select_inner(pool, method, budget, opts, references, Some(rows), None)
         .map_err(|e| locate_error(e, pool, rows))?;
     // A wide table's blank cells were skipped (curves of different
     // lengths): said once, first among the notes.
@@ -861,6 +861,8 @@ fn canonical_order(pool: &[Candidate]) -> Option<Vec<usize>> {
     Some(order)
 }
 
+/// `positions`: each candidate's position in the caller's pool, when
+/// `pool` is that pool in the canonical order (None: the caller's order).
 fn select_inner(
     pool: &[Candidate],
     method: Method,
@@ -868,6 +870,7 @@ fn select_inner(
     opts: &SelectOptions,
     references: &[Reference],
     rows: Option<&crate::datasets::PoolRows>,
+    positions: Option<&[usize]>,
 ) -> Result<Selection> {
     if pool.is_empty() {
         return Err(Error::data("no candidates to select from"));
@@ -880,7 +883,15 @@ fn select_inner(
     if let Some(order) = canonical_order(pool) {
         let sorted: Vec<Candidate> = order.iter().map(|&i| pool[i].clone()).collect();
         let rows = rows.map(|r| r.permuted(&order));
-        let mut sel = select_inner(&sorted, method, budget, opts, references, rows.as_ref())?;
+        let mut sel = select_inner(
+            &sorted,
+            method,
+            budget,
+            opts,
+            references,
+            rows.as_ref(),
+            Some(&order),
+        )?;
         for r in &mut sel.ranking {
             r.index = order[r.index];
         }
@@ -921,8 +932,8 @@ fn select_inner(
     )
     .with_references(&method, pool, &budget, references);
     // Every candidate is scored; the error, if any, is the first failing
-    // candidate's in the pool's (canonical) order (rayon's short-circuit would return
-    // whichever thread failed first).
+    // candidate's in the caller's order (the file's rows; rayon's
+    // short-circuit would return whichever thread failed first).
     let scored: Vec<Result<Estimate>> = pool
         .par_iter()
         .map(|c| method.estimate_with(c, &budget, &opts.bootstrap.for_name(&c.id), &ctx))
@@ -962,7 +973,7 @@ fn select_inner(
         .map(|(_, c)| c)
         .collect();
     if let (trend, Some(note)) = one_scale(method, &scorable)? {
-        let mut sel = select_inner(pool, trend, budget, opts, references, rows)?;
+        let mut sel = select_inner(pool, trend, budget, opts, references, rows, positions)?;
         sel.notes.insert(0, note);
         return Ok(sel);
     }
@@ -970,6 +981,8 @@ fn select_inner(
     let mut unranked = Vec::new();
     let mut kept = Vec::new();
     let mut estimates = Vec::new();
+    // The failing candidate first in the caller's order, and its error.
+    let mut failed: Option<(usize, Error)> = None;
     for (i, r) in scored.into_iter().enumerate() {
         match r {
             Ok(e) => {
@@ -981,8 +994,16 @@ fn select_inner(
                 id: pool[i].id.clone(),
                 reason: located(rows, i, None, e.to_string()),
             }),
-            Err(e) => return Err(e),
+            Err(e) => {
+                let at = positions.map_or(i, |p| p[i]);
+                if failed.as_ref().is_none_or(|(first, _)| at < *first) {
+                    failed = Some((at, e));
+                }
+            }
         }
+    }
+    if let Some((_, e)) = failed {
+        return Err(e);
     }
     let mut order: Vec<usize> = (0..kept.len()).collect();
     order.sort_by(|&a, &b| estimates[a].score.total_cmp(&estimates[b].score));
@@ -1291,6 +1312,14 @@ mod tests {
                 .to_string();
             assert!(e.starts_with("candidate 'm31'"), "{e}");
         }
+        // The pool in another order (a file's rows): the first failing in
+        // that order, not the first by name (the pool is scored sorted by
+        // name).
+        pool.reverse();
+        let e = select(&pool, ats, budget, &SelectOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("candidate 'm63'"), "{e}");
     }
 
     /// A candidate's bootstrap interval depends on the seed and its name,
