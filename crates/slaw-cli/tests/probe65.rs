@@ -16,39 +16,11 @@
 //! scale-free search: measured not to, on real learning curves).
 
 mod common;
+use common::{readme, sh_lines};
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use tempfile::TempDir;
-
-fn readme() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    std::fs::read_to_string(root.join("README.md")).unwrap()
-}
-
-/// The lines of README's ```sh blocks, continuation lines joined.
-fn sh_lines(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_sh = false;
-    let mut pending = String::new();
-    for line in text.lines() {
-        if line.starts_with("```") {
-            in_sh = !in_sh && line.trim() == "```sh";
-            continue;
-        }
-        if !in_sh {
-            continue;
-        }
-        if let Some(head) = line.strip_suffix('\\') {
-            pending.push_str(head);
-            pending.push(' ');
-            continue;
-        }
-        pending.push_str(line);
-        out.push(std::mem::take(&mut pending));
-    }
-    out
-}
 
 /// A word of a command line: its text, and whether any of it was quoted.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,40 +9,13 @@
 //! README says they are optional.
 
 mod common;
+use common::{readme, sh_lines};
 
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn readme() -> String {
-    std::fs::read_to_string(repo().join("README.md")).unwrap()
-}
-
-/// The lines of README's ```sh blocks, continuation lines joined, in order.
-fn sh_lines(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_sh = false;
-    let mut pending = String::new();
-    for line in text.lines() {
-        if line.starts_with("```") {
-            in_sh = !in_sh && line.trim() == "```sh";
-            continue;
-        }
-        if !in_sh {
-            continue;
-        }
-        if let Some(head) = line.strip_suffix('\\') {
-            pending.push_str(head);
-            pending.push(' ');
-            continue;
-        }
-        pending.push_str(line);
-        out.push(std::mem::take(&mut pending));
-    }
-    out
 }
 
 /// A command line split into words as `sh` would (single and double quotes,

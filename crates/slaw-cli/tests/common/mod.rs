@@ -170,3 +170,33 @@ pub fn n_loss_csv(points: &[(f64, f64)], scale: f64) -> String {
     }
     s
 }
+
+/// The repository's README.md.
+pub fn readme() -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::read_to_string(root.join("README.md")).unwrap()
+}
+
+/// The lines of README's ```sh blocks, continuation lines joined, in order.
+pub fn sh_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    let mut pending = String::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_sh = !in_sh && line.trim() == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        if let Some(head) = line.strip_suffix('\\') {
+            pending.push_str(head);
+            pending.push(' ');
+            continue;
+        }
+        pending.push_str(line);
+        out.push(std::mem::take(&mut pending));
+    }
+    out
+}
