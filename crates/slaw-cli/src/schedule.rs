@@ -265,3 +265,25 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
 fn level_text(w: &slaw::forecast::whatif::WhatIf) -> String {
     slaw::numbers::percent(w.bootstrap.map_or(0.9, |r| r.level))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapped {
+        #[command(flatten)]
+        args: super::ScheduleArgs,
+    }
+
+    /// The default written out for the help (comma-separated, as typed) is
+    /// the library's.
+    #[test]
+    fn the_default_decay_fractions_are_the_librarys() {
+        let w = Wrapped::parse_from(["slaw", "runs.csv"]);
+        assert_eq!(
+            w.args.decay_fractions,
+            slaw::forecast::whatif_job::DEFAULT_DECAY_FRACTIONS.to_vec()
+        );
+    }
+}

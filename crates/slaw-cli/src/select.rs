@@ -79,7 +79,7 @@ pub(crate) struct SelectArgs {
     /// per budget; k above the 0.99 level is the 0.99 one). A pool too small to calibrate
     /// (fewer than 5 backtests) gets a bootstrap of the points at this level instead; ats-gap
     /// then still recommends AtS's pick unless the lowest score's interval lies entirely below
-    /// it. ats-gap's score ranks: its level can be 10-20% low on curves that flatten toward
+    /// it. ats-gap's score ranks: its level can be 9-19% low on curves that flatten toward
     /// their floor, so AtS's line prediction is printed beside it. (0.9: the
     /// level the coverage goal is stated and measured at.) k was learned on those two datasets
     /// only: least safe at the largest budgets and on curves unlike theirs (synthetic

@@ -295,7 +295,7 @@ impl Method {
         match self.name() {
             "ats-gap" | "ats-ref" => {
                 "the predicted loss at the target by the gap trend, a ranking score: its level \
-                 can be 10-20% low on curves that flatten toward their floor (AtS's line \
+                 can be 9-19% low on curves that flatten toward their floor (AtS's line \
                  prediction is given beside it)"
             }
             _ if self.predicts_loss() => "the predicted loss at the target",
