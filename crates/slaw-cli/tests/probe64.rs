@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::slaw;
+use common::{json_of, slaw, warnings as warnings_of};
 
 use tempfile::TempDir;
 
@@ -62,12 +62,7 @@ fn ranked(text: &str) -> Vec<(String, Option<String>)> {
         .args(["--budget", "1/64", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&out);
     v["ranking"]
         .as_array()
         .unwrap()
@@ -119,8 +114,7 @@ fn at_64x_select_notes_the_coverage_measured_there_and_the_chosen_candidates() {
         .args(["--budget", "1/64", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&out);
     let notes: Vec<&str> = v["notes"]
         .as_array()
         .unwrap()
@@ -176,18 +170,7 @@ fn schedule_says_a_row_whose_loss_is_empty_was_skipped() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let warnings: Vec<&str> = v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap())
-        .collect();
+    let warnings = warnings_of(&json_of(&out));
     // row 7 of the data is line 8 of the file, at step 70
     assert!(
         warnings.iter().any(
@@ -221,8 +204,8 @@ fn a_window_of_one_residual_degree_of_freedom_is_warned_about() {
             .args(["--method", "power", "--json", "--bootstrap", "20"])
             .output()
             .unwrap();
-        let v = common::json_of(&out);
-        (v["fit_points"].as_u64().unwrap(), common::warnings(&v))
+        let v = json_of(&out);
+        (v["fit_points"].as_u64().unwrap(), warnings_of(&v))
     };
     let (n, w) = run("0.5");
     assert_eq!(n, 4);

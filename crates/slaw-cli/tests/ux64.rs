@@ -4,15 +4,13 @@
 //! an edited plan's journal that the plan no longer has are named and not
 //! counted; `methods` says how many runs each method's bootstrap resamples.
 
-use assert_cmd::Command;
+mod common;
+
+use common::slaw;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tempfile::TempDir;
-
-fn slaw() -> Command {
-    Command::cargo_bin("slaw").unwrap()
-}
 
 /// A smooth loss curve of 60 points at `n` = 100, 200, ..., as CSV with
 /// the header `header` (its columns: `n,loss`, or more: `extra` cells per

@@ -184,7 +184,7 @@ def read_once(tmp_path, call):
         raise TimeoutError("the file was read more than once (the second reading waits)")
 
     old = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(20)
+    signal.alarm(120)  # a guard only: a second reading waits forever, a single one takes < 1 s
     try:
         return call(str(fifo))
     finally:
