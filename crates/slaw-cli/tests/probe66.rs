@@ -220,3 +220,32 @@ fn a_report_with_no_candidate_ranked_because_runs_failed_is_not_a_success() {
         .unwrap();
     assert_eq!(st.status.code(), Some(0));
 }
+
+#[test]
+fn slaw_plan_states_the_level_of_the_intervals() {
+    let dir = TempDir::new().unwrap();
+    let plan = dir.path().join("plan.toml");
+    let mut s = String::from(
+        "full_size = 409600\nbudget = \"1/16\"\nlevel = 0.8\n\
+         command = \"echo eval_loss=1.5\"\n\
+         loss = { kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }\n",
+    );
+    for m in ["a", "b"] {
+        s += &format!("\n[[candidate]]\nid = \"{m}\"\nparams = 1e9\n");
+    }
+    std::fs::write(&plan, s).unwrap();
+    let (code, out, err) = run(dir.path(), &["plan", "plan.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("method ats-gap (intervals at 80%), "),
+        "{out}"
+    );
+    let v = json_of(
+        &slaw()
+            .current_dir(dir.path())
+            .args(["plan", "plan.toml", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["level"], 0.8, "{v}");
+}

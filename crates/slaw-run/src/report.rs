@@ -20,6 +20,9 @@ pub struct PlanSummary {
     pub name: String,
     /// The selection method.
     pub method: &'static str,
+    /// The level of the calibrated predictive intervals the ranking will
+    /// give (the plan's `level`).
+    pub level: f64,
     /// The fine-tuning size the decision is about.
     pub target: f64,
     /// The full fine-tuning data size.
@@ -112,6 +115,7 @@ pub fn plan_summary(plan: &Plan) -> PlanSummary {
     PlanSummary {
         name: plan.name.clone(),
         method: plan.method.name(),
+        level: plan.level,
         target: plan.target,
         full_size: plan.full_size,
         budget: plan.budget,
@@ -235,8 +239,15 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     }
     let _ = writeln!(
         s,
-        "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
+        "method {}{}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
         plan.method.name(),
+        // The plan's `level`, said before anything runs (the report's
+        // intervals have it).
+        if plan.method.predicts_loss() {
+            format!(" (intervals at {})", slaw::numbers::percent(plan.level))
+        } else {
+            String::new()
+        },
         sum.mode,
         plan.journal.display(),
         plan.workdir.display(),
