@@ -236,10 +236,7 @@ fn slaw_plan_states_the_level_of_the_intervals() {
     std::fs::write(&plan, s).unwrap();
     let (code, out, err) = run(dir.path(), &["plan", "plan.toml"]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("method ats-gap (intervals at 80%), "),
-        "{out}"
-    );
+    assert!(out.contains("method ats-gap (intervals at 80%), "), "{out}");
     let v = json_of(
         &slaw()
             .current_dir(dir.path())
@@ -248,4 +245,37 @@ fn slaw_plan_states_the_level_of_the_intervals() {
             .unwrap(),
     );
     assert_eq!(v["level"], 0.8, "{v}");
+}
+
+#[test]
+fn compare_on_losses_all_equal_says_so() {
+    let dir = TempDir::new().unwrap();
+    common::write(
+        &dir,
+        "const.csv",
+        "n,loss\n1e9,3.0\n2e9,3.0\n4e9,3.0\n8e9,3.0\n1.6e10,3.0\n",
+    );
+    let args = ["compare", "const.csv", "--x", "n", "--predict", "1e11"];
+    let (code, out, err) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains("warning: the values of 'loss' are all equal (3) at the 5 points"),
+        "{all}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let v = json_of(
+        &slaw()
+            .current_dir(dir.path())
+            .args(&json_args)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        common::warnings(&v)
+            .iter()
+            .any(|w| w.starts_with("the values of 'loss' are all equal (3)")),
+        "{v}"
+    );
 }
