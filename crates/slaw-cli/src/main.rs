@@ -68,8 +68,10 @@ enum Command {
     ///
     /// Exit status 4 when the chosen candidate has failed runs, or another ranked candidate
     /// whose interval overlaps the chosen one's lost runs to failures (retrying them may change
-    /// the choice); 3 when some candidates could not be scored (their runs failed) and are not
-    /// ranked beside ranked ones (a partial result); candidates not run yet do not count.
+    /// the choice), or no candidate could be ranked and some lost runs to failures (no result:
+    /// fix them and `slaw run --retry-failed`); 3 when some candidates could not be scored
+    /// (their runs failed) and are not ranked beside ranked ones (a partial result), or none
+    /// could be ranked for another reason; candidates not run yet do not count.
     Report {
         #[command(flatten)]
         args: run::PlanArgs,

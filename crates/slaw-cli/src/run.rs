@@ -340,8 +340,8 @@ pub fn cmd_status(
     }
     // `report` presents the ranking: candidates that could not be scored
     // (not those not run yet) beside ranked ones make it a partial result,
-    // exit 3 as `select` (where none is ranked there is no ranking to be
-    // partial: the status says why).
+    // exit 3 as `select` (where none is ranked and some could not be
+    // scored: no result, below).
     let unranked = summary
         .ranking
         .iter()
@@ -388,6 +388,33 @@ pub fn cmd_status(
                 .join(", ")
         );
         return Ok(ExitCode::from(4));
+    }
+    // No candidate ranked although some could have been scored (their
+    // runs ended): the report has no result. Exit 4 when runs failed for
+    // good (retrying them is what can give a ranking, as `slaw run`'s
+    // status), else 3: never 0, which a script would take for a choice.
+    if ranking && !ranked && unranked > 0 {
+        let lost: Vec<&str> = summary
+            .ranking
+            .iter()
+            .filter(|c| c.rank.is_none() && c.error.is_some() && c.failed_runs > 0)
+            .map(|c| c.id.as_str())
+            .collect();
+        if !lost.is_empty() {
+            eprintln!(
+                "error: no candidate could be ranked: {} of {} lost runs to failures ({}): fix \
+                 their cause and `slaw run --retry-failed`; exit status 4",
+                lost.len(),
+                summary.ranking.len(),
+                lost.join(", ")
+            );
+            return Ok(ExitCode::from(4));
+        }
+        eprintln!(
+            "error: no candidate could be ranked (see the ranking); exit status {}",
+            output::EXIT_NOT_CONVERGED
+        );
+        return Ok(ExitCode::from(output::EXIT_NOT_CONVERGED));
     }
     if ranking && ranked && unranked > 0 {
         eprintln!(

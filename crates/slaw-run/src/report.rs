@@ -20,6 +20,9 @@ pub struct PlanSummary {
     pub name: String,
     /// The selection method.
     pub method: &'static str,
+    /// The level of the calibrated predictive intervals the ranking will
+    /// give (the plan's `level`).
+    pub level: f64,
     /// The fine-tuning size the decision is about.
     pub target: f64,
     /// The full fine-tuning data size.
@@ -112,6 +115,7 @@ pub fn plan_summary(plan: &Plan) -> PlanSummary {
     PlanSummary {
         name: plan.name.clone(),
         method: plan.method.name(),
+        level: plan.level,
         target: plan.target,
         full_size: plan.full_size,
         budget: plan.budget,
@@ -235,8 +239,15 @@ pub fn plan_report(plan: &Plan, verbose: bool) -> String {
     }
     let _ = writeln!(
         s,
-        "method {}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
+        "method {}{}, {} (journal {}, runs in {}), backend {:?}, {} slot(s) via {}",
         plan.method.name(),
+        // The plan's `level`, said before anything runs (the report's
+        // intervals have it).
+        if plan.method.predicts_loss() {
+            format!(" (intervals at {})", slaw::numbers::percent(plan.level))
+        } else {
+            String::new()
+        },
         sum.mode,
         plan.journal.display(),
         plan.workdir.display(),
@@ -503,24 +514,42 @@ pub fn status_report(plan: &Plan, sum: &Summary, records: &[Record]) -> String {
         }
     }
     let c = &sum.cost;
+    let failed: usize = sum.decision.candidates.iter().map(|c| c.failed.len()).sum();
+    let stopped_by_failures = sum
+        .decision
+        .candidates
+        .iter()
+        .filter(|c| matches!(c.stopped, Some(Stop::Failed { .. })))
+        .count();
     let _ = writeln!(
         s,
-        "{} runs finished, cost {} {}; the fixed ladder is {} runs, {}{}; fine-tuning every candidate on the target: {}",
+        "{} runs finished{}, cost {} {}; the fixed ladder is {} runs, {}{}; fine-tuning every candidate on the target: {}",
         c.runs,
+        // The count holds the runs that failed for good (their compute
+        // was spent): say how many, so it is not read as results.
+        if failed > 0 {
+            format!(" ({failed} of them failed)")
+        } else {
+            String::new()
+        },
         num(c.spent),
         c.unit,
         c.fixed_runs,
         num(c.fixed),
         // A ladder of no training (model-size, zero-shot) saves nothing.
-        // Saved only means something once nothing is left to run.
-        if c.fixed > 0.0 && sum.decision.finished {
-            format!(" ({:.1}% saved)", 100.0 * (1.0 - c.spent / c.fixed))
-        } else {
-            String::new()
+        // Saved only means something once nothing is left to run; sizes
+        // left out because a candidate's runs failed are not saved but
+        // missing (a trainer that never starts "saved" 97% of the ladder).
+        match (c.fixed > 0.0 && sum.decision.finished, stopped_by_failures) {
+            (true, 0) => format!(" ({:.1}% saved)", 100.0 * (1.0 - c.spent / c.fixed)),
+            (true, k) => format!(
+                " ({:.1}% not run, not saved: failures stopped {k} candidate(s) before their larger sizes)",
+                100.0 * (1.0 - c.spent / c.fixed)
+            ),
+            (false, _) => String::new(),
         },
         num(c.full)
     );
-    let failed: usize = sum.decision.candidates.iter().map(|c| c.failed.len()).sum();
     let _ = writeln!(
         s,
         "{}",
@@ -749,7 +778,7 @@ pub fn ranking_report(
 }
 
 /// One sentence per ranked candidate whose runs at a size failed with no
-/// retries left (its larger sizes not run): what its rank rests on and how
+/// retries left, no larger size finished: what its rank rests on and how
 /// the choice treats it (`slaw::selection::Choice::of_partial`).
 pub fn failed_size_notes(ranking: &[RankedCandidate]) -> Vec<String> {
     ranking
@@ -764,12 +793,17 @@ pub fn failed_size_notes(ranking: &[RankedCandidate]) -> Vec<String> {
                 .unwrap_or_default();
             Some(format!(
                 "'{}' is ranked from its completed sizes up to {upto} (its runs at n = {} \
-                 failed with no retries left, so its larger sizes were not run): its \
+                 failed with no retries left, {}): its \
                  interval{iv} reaches from that size to the target, and the choice takes it \
                  only when its risk score (the upper end of the risk interval the decisions compare) is the \
                  lowest, never as AtS's pick{}",
                 r.id,
                 num(at),
+                if r.larger_sizes_failed {
+                    "and every larger size that ran failed too"
+                } else {
+                    "so its larger sizes were not run"
+                },
                 if r.chosen {
                     ": it is chosen, its risk score the lowest even so"
                 } else {

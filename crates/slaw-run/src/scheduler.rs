@@ -356,12 +356,17 @@ pub struct RankedCandidate {
     /// Successive halving dropped it (its risk interval lay above the
     /// leader's): it ran no larger size after that.
     pub dropped: bool,
-    /// The size at which its runs failed with no retries left, so its
-    /// larger sizes were not run ([`CandidateStatus::failed_at`]): it is
-    /// ranked from its completed sizes, never as AtS's pick
+    /// The size at which its runs failed with no retries left, when no
+    /// larger size finished (its larger sizes were not run, or failed too;
+    /// [`CandidateStatus::failed_at`]): it is ranked from its completed
+    /// sizes, below the others', never as AtS's pick
     /// (`slaw::selection::Choice::of_partial`); None otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<f64>,
+    /// With `failed_at`: runs of sizes above it ran and failed too (a fixed
+    /// ladder, or `run_past_failures`), rather than not being run.
+    #[serde(skip)]
+    pub larger_sizes_failed: bool,
     /// Its runs that failed with no attempts left, and all its runs with an
     /// outcome (done or failed).
     pub failed_runs: usize,
@@ -491,6 +496,13 @@ fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Ve
             };
             let st = status.iter().find(|st| st.id == cand.id);
             let not_run_yet = estimate.is_none() && st.is_some_and(CandidateStatus::not_run_yet);
+            let sizes = {
+                let ns = cand.curve.iter().map(|p| p.0).filter(|&n| n > 0.0);
+                ns.clone()
+                    .reduce(f64::min)
+                    .zip(ns.reduce(f64::max))
+                    .map(|(lo, hi)| [lo, hi])
+            };
             RankedCandidate {
                 rank: None,
                 id: cand.id.clone(),
@@ -498,15 +510,20 @@ fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Ve
                 error: if not_run_yet { None } else { error },
                 not_run_yet,
                 chosen: false,
-                sizes: {
-                    let ns = cand.curve.iter().map(|p| p.0).filter(|&n| n > 0.0);
-                    ns.clone()
-                        .reduce(f64::min)
-                        .zip(ns.reduce(f64::max))
-                        .map(|(lo, hi)| [lo, hi])
-                },
+                sizes,
                 dropped: st.is_some_and(CandidateStatus::dropped),
-                failed_at: st.and_then(|st| st.failed_at),
+                // Only a failure its estimate stops below: a size that
+                // failed on a ladder whose larger sizes ran and finished (a
+                // fixed ladder, `run_past_failures`) leaves the estimate
+                // reading the sizes the others reach, and the candidate is
+                // ranked without those runs as a failed contender.
+                failed_at: st
+                    .and_then(|st| st.failed_at)
+                    .filter(|&at| sizes.is_none_or(|s| s[1] < at)),
+                larger_sizes_failed: st.is_some_and(|st| {
+                    st.failed_at
+                        .is_some_and(|at| st.failed_sizes.iter().any(|&n| n > at))
+                }),
                 failed_runs: st.map_or(0, |st| st.failed.len()),
                 settled_runs: st.map_or(0, |st| st.failed.len() + st.done),
                 prediction_outside_interval: false,

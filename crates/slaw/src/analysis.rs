@@ -1376,13 +1376,15 @@ fn pick_lack_of_fit(
 /// fits them (`compare`'s backtest pick): an input that never varies (as
 /// `fit` says), a value decades from the rest of its column
 /// ([`Observations::far_value_warnings`]), rows that give the same
-/// point ([`Observations::duplicate_point_warnings`]) and values that rise
-/// with the input ([`Observations::rising_warnings`]).
+/// point ([`Observations::duplicate_point_warnings`]), values that rise
+/// with the input ([`Observations::rising_warnings`]) and values all equal
+/// ([`Observations::constant_value_warnings`]).
 pub fn data_warnings(obs: &Observations) -> Vec<String> {
     let mut w = obs.constant_input_warnings();
     w.extend(obs.far_value_warnings());
     w.extend(obs.duplicate_point_warnings());
     w.extend(obs.rising_warnings());
+    w.extend(obs.constant_value_warnings());
     w
 }
 

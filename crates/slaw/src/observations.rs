@@ -273,6 +273,41 @@ impl Observations {
         out
     }
 
+    /// Warnings for one input whose values are all equal, per group of at
+    /// least 3 points: a constant fits them exactly, so no law is told from
+    /// it and a prediction that moves away from that value (a drift
+    /// correction) rests on no point. A frozen or broken evaluation logs
+    /// such a curve.
+    pub fn constant_value_warnings(&self) -> Vec<String> {
+        if self.dim() != 1 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for g in self.groups() {
+            let idx = self.group_indices(&g);
+            let Some(&first) = idx.first() else { continue };
+            let v = self.y[first];
+            if idx.len() < 3 || idx.iter().any(|&i| self.y[i].to_bits() != v.to_bits()) {
+                continue;
+            }
+            out.push(format!(
+                "{}the values of '{}' are all equal ({}) at the {} points: a constant fits \
+                 them exactly, so no law can be told from it, and a prediction away from {} \
+                 rests on no point (a frozen or broken evaluation?)",
+                if g.is_empty() {
+                    String::new()
+                } else {
+                    format!("group {g}: ")
+                },
+                self.y_name,
+                crate::numbers::short(v),
+                idx.len(),
+                crate::numbers::short(v),
+            ));
+        }
+        out
+    }
+
     /// Warnings naming the rows that give the same point (inputs, loss,
     /// weight, group and hold-out flag all equal: an exact copy of a row in
     /// what is read): each row is fitted, so the point weighs double. At
@@ -1147,6 +1182,41 @@ mod group_tests {
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(
             w[0].starts_with("group up: the values of 'acc' rise with 'n' (median 0.3 "),
+            "{}",
+            w[0]
+        );
+    }
+
+    /// Losses all equal are named per group (probe66: `compare` predicted
+    /// 3.4% below a flat curve with no word about it); a group of 2 points,
+    /// and one whose values differ, are not.
+    #[test]
+    fn values_all_equal_are_warned_of_per_group() {
+        let cols = Columns {
+            x: vec!["n".into()],
+            y: "loss".into(),
+            weight: None,
+            group: Some("g".into()),
+            holdout: None,
+        };
+        let csv = "n,loss,g
+1,3,flat
+2,3,flat
+4,3,flat
+8,3,flat
+                   1,3,two
+2,3,two
+1,3,falls
+2,2.9,falls
+4,2.8,falls
+";
+        let t = Table::from_delimited("t.csv", csv, b',').unwrap();
+        let w = Observations::from_table(&t, &cols)
+            .unwrap()
+            .constant_value_warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("group flat: the values of 'loss' are all equal (3) at the 4 points"),
             "{}",
             w[0]
         );

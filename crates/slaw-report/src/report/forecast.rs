@@ -150,10 +150,21 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     }
                     _ => String::new(),
                 };
+                // The c the band was widened with: the one of this level
+                // (the interval kind's; `pooled_scale_at` where the kind
+                // does not carry it), not the 90% one.
+                let c = match o.interval_kind {
+                    Some(slaw::selection::IntervalKind::PooledScale { c, .. }) => Some(c),
+                    _ => slaw::forecast::temporal::pooled_scale_at(level).map(|(c, _)| c),
+                };
                 let _ = writeln!(
                     s,
-                    "intervals: {not_calibrated}{} percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; c = 0.101 at 90%)",
-                    slaw::numbers::percent(level)
+                    "intervals: {not_calibrated}{} percentile bootstrap, {ok} of {n} refits converged with a plausible forecast (finite, positive, past the fit at most the highest fitted loss); past the fit widened to forecast x exp(+-c ln(step / last fitted step)), c the temporal law's extrapolation error per unit ln(step ratio) pooled over real runs (temporal::POOLED_SCALE; {})",
+                    slaw::numbers::percent(level),
+                    match c {
+                        Some(c) => format!("c = {c:.3} at {}", slaw::numbers::percent(level)),
+                        None => "c = 0.101 at 90%".to_string(),
+                    }
                 );
             }
             None => {
