@@ -545,7 +545,18 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
         rank_the_rest: true,
         ..SelectOptions::default()
     };
-    json(&select_located(&pool, method, budget, &opts, &refs, &rows)?)
+    let sel = select_located(&pool, method, budget, &opts, &refs, &rows)?;
+    let mut v = serde_json::to_value(&sel)?;
+    // What the CLI prints (the same formatter), for `report()`: under
+    // "_text", which the Python side takes out.
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "_text".into(),
+            slaw_report::report::selection_report_in(&sel, slaw_report::report::Interface::Python)
+                .into(),
+        );
+    }
+    json(&v)
 }
 
 /// The options of `forecast`: the library's forecast spec (its serde form
@@ -577,8 +588,26 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
     .collect();
     let runs = a.run(&table, &data.stem())?;
     let mut v = serde_json::to_value(&runs)?;
+    // What the CLI prints (the same formatters), for `report()`: one curve
+    // its report and the warnings; several runs (or a run skipped) the
+    // table of runs. Under "_text" (and each forecast's own report under its
+    // "_text"), which the Python side takes out.
+    let (outputs, skipped) = (&runs.forecasts, &runs.skipped);
+    let text = if outputs.len() + skipped.len() > 1 {
+        slaw_report::report::forecast::runs_table(outputs, skipped)
+    } else {
+        let mut t: String = outputs
+            .iter()
+            .map(slaw_report::report::forecast::forecast_report)
+            .collect();
+        for w in &runs.warnings {
+            t += &format!("warning: {w}\n");
+        }
+        t
+    };
     if let Some(obj) = v.as_object_mut() {
         obj.insert("_notes".into(), serde_json::json!(notes));
+        obj.insert("_text".into(), text.into());
     }
     // Each forecast's curve (step, the law's loss, lo, hi, the observed
     // loss), for `plot()`: under "_curve", which the Python side takes out
@@ -598,6 +627,10 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
                 .collect();
             if let Some(obj) = f.as_object_mut() {
                 obj.insert("_curve".into(), serde_json::Value::Array(curve));
+                obj.insert(
+                    "_text".into(),
+                    slaw_report::report::forecast::forecast_report(o).into(),
+                );
             }
         }
     }
@@ -632,6 +665,12 @@ pub fn schedule(data: &[Input], a: &ScheduleOpts) -> Res<String> {
         obj.insert(
             "_figure".into(),
             crate::figures::to_json(&slaw_report::plot::forecast::what_if_figure(&w)),
+        );
+        // What the CLI prints (the same formatter), for `report()`: under
+        // "_text", which the Python side takes out.
+        obj.insert(
+            "_text".into(),
+            slaw_report::report::forecast::schedule_report(&w).into(),
         );
     }
     json(&v)
@@ -701,6 +740,12 @@ pub fn joint(data: &Input, c: &RunCols) -> Res<String> {
     }
     if let Some(obj) = v.as_object_mut() {
         obj.insert("_figures".into(), serde_json::Value::Object(figures));
+        // What the CLI prints (the same formatter), for `report()`: under
+        // "_text", which the Python side takes out.
+        obj.insert(
+            "_text".into(),
+            slaw_report::report::joint::joint_text(&runs.notes, &j).into(),
+        );
     }
     json(&v)
 }
@@ -809,7 +854,13 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
     // The CLI's `--plot` figure (critical data size against the factor),
     // for `plot()`: under "_figure", which the Python side takes out.
     let figure = crate::figures::to_json(&slaw_report::plot::joint::critical_figure(&rec));
-    json(&serde_json::json!({"recommendation": rec, "fits": fits, "_figure": figure}))
+    // What the CLI prints (the same formatter, options named as keywords),
+    // for `report()`: under "_text", which the Python side takes out.
+    let text =
+        slaw_report::report::joint::methods_text(&rec, slaw_report::report::Interface::Python);
+    json(
+        &serde_json::json!({"recommendation": rec, "fits": fits, "_figure": figure, "_text": text}),
+    )
 }
 
 #[derive(Deserialize)]
