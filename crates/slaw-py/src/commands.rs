@@ -382,7 +382,13 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
                 crate::figures::to_json(&crate::figures::compare_figure(&cmp, &obs, &o.data.y, g))
             })
             .collect();
-        return with_notes(&cmp, note, figures);
+        // What the CLI prints (the same formatter), for `report()`.
+        let text = slaw_report::report::backtest_report(
+            &cmp,
+            false,
+            slaw_report::report::Interface::Python,
+        );
+        return with_notes(&cmp, note, figures, text);
     }
     if !o.predict.is_empty() {
         return usage(
@@ -394,21 +400,25 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let given = o.data.holdout_given().then_some(holdout);
     let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, given, &o.data.y)?;
-    with_notes(&ranked, note, Vec::new())
+    let text = slaw_report::report::compare_report(&ranked);
+    with_notes(&ranked, note, Vec::new(), text)
 }
 
 /// `compare`'s result (the CLI's `--json`) with the note of reading the
 /// data beside it (an event file's steps dropped where a tag is not
 /// logged: the CLI's `note:`, which its JSON shapes have no place for):
 /// `{"result": ..., "notes": [...]}`, unwrapped by the Python side.
-/// `figures`: the backtest pick's figure per group, for `plot()`.
+/// `figures`: the backtest pick's figure per group, for `plot()`; `text`:
+/// what the CLI prints after its notes, for `report()`.
 fn with_notes<T: serde::Serialize>(
     result: &T,
     note: Option<String>,
     figures: Vec<serde_json::Value>,
+    text: String,
 ) -> Res<String> {
     json(&serde_json::json!({
-        "result": result, "notes": note.into_iter().collect::<Vec<_>>(), "figures": figures
+        "result": result, "notes": note.into_iter().collect::<Vec<_>>(), "figures": figures,
+        "text": text
     }))
 }
 
@@ -977,11 +987,16 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
         // The shape depends on the method and the grouping only, as the
         // CLI's: the parametric method without groups is one allocation (an
         // object), whatever rows the filters kept.
+        // What the CLI prints (the same formatter), for `report()`.
+        let text = slaw_report::report::joint::allocation_methods_report_in(
+            &out,
+            slaw_report::report::Interface::Python,
+        );
         if matches!(method, Method::Parametric) && a.cols.group.is_empty() && out.len() == 1 {
             let report = out[0].clone().into_parametric()?;
-            return json(&serde_json::json!({"result": report, "figures": figures}));
+            return json(&serde_json::json!({"result": report, "figures": figures, "text": text}));
         }
-        return json(&serde_json::json!({"result": out, "figures": figures}));
+        return json(&serde_json::json!({"result": out, "figures": figures, "text": text}));
     }
     if a.cols.tokens.is_some() && a.cols.flops.is_some() {
         return usage("method parametric fits tokens: give d_col or flops_col, not both");
@@ -1024,5 +1039,6 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
     .into_iter()
     .map(|(name, fig)| serde_json::json!(["", name, crate::figures::to_json(&fig)]))
     .collect();
-    json(&serde_json::json!({"result": report, "figures": figures}))
+    let text = slaw_report::report::joint::allocation_report(&report);
+    json(&serde_json::json!({"result": report, "figures": figures, "text": text}))
 }

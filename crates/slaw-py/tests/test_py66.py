@@ -363,3 +363,48 @@ def test_joint_and_methods_have_the_jsons_fits():
         assert r.fits == r.to_dict()["fits"] and r.fits
         r.fits[0]["method"] = "edited"   # a copy: the JSON stays the CLI's
         assert r.to_dict()["fits"][0]["method"] != "edited"
+
+
+def one_curve(folder):
+    """README's `compare` example: one curve of examples/curves.csv (dune-1.4b, n > 0)."""
+    curves = pd.read_csv(EXAMPLES / "curves.csv")
+    one = curves[(curves["model"] == "dune-1.4b") & (curves["n"] > 0)]
+    p = folder / "one.csv"
+    one.to_csv(p, index=False)
+    return p
+
+
+def test_compare_report_is_the_clis_text_for_the_backtest_pick_and_the_holdout_ranking(tmp_path):
+    p = one_curve(tmp_path)
+    out = cli_run("compare", p, "--x", "n", "--predict", "1e8")
+    assert out.returncode == 0, out.stderr
+    r = quiet(slaw.compare, str(p), x="n", predict=[1e8])
+    # where the CLI points to `slaw fit`, the Python call
+    want = out.stdout.replace("slaw fit --law L --predict X", "slaw.fit(..., law=L, predict=X)")
+    assert r.report() == want.rstrip("\n")
+    out = cli_run("compare", p, "--x", "n", "--laws", "power,rectified", "--pick", "holdout")
+    assert out.returncode == 0, out.stderr
+    r = quiet(slaw.compare, str(p), ["power", "rectified"], x="n", pick="holdout")
+    assert r.report() == out.stdout.rstrip("\n")
+    assert "text" not in r.to_dict() if isinstance(r.to_dict(), dict) else True
+
+
+def test_allocate_report_is_the_clis_text():
+    from conftest import shared_data
+
+    svg = shared_data("chinchilla") / "svg_extracted_data.csv"
+    args = ["--n-col", "Model Size", "--flops-col", "Training FLOP", "--drop-highest", "5"]
+    out = cli_run("allocate", svg, *args, "--bootstrap", "50")
+    assert out.returncode == 0, out.stderr
+    a = quiet(slaw.allocate, str(svg), n_col="Model Size", flops_col="Training FLOP",
+              drop_highest=5, bootstrap=50)
+    assert a.report() == out.stdout.rstrip("\n")
+    out = cli_run("allocate", svg, *args, "--method", "all", "--budget", "1e21", "--budget",
+                  "1e23", "--bootstrap", "50")
+    assert out.returncode == 0, out.stderr
+    a = quiet(slaw.allocate, str(svg), n_col="Model Size", flops_col="Training FLOP",
+              drop_highest=5, method="all", budgets=[1e21, 1e23], bootstrap=50)
+    assert a.report() == out.stdout.replace("--bootstrap 0", "bootstrap=0").rstrip("\n")
+    out = cli_run("allocate", "--params", "406.4,0.34,410.7,0.28,1.69", "--budget", "5.76e23")
+    a = quiet(slaw.allocate, params=[406.4, 0.34, 410.7, 0.28, 1.69], budgets=[5.76e23])
+    assert a.report() == out.stdout.rstrip("\n")

@@ -534,6 +534,7 @@ def compare(
     x_note = _chosen_input(table, opts)
     out = _call(_native.compare, table, opts)
     raw = out["result"]
+    text = out.get("text") or ""  # what the CLI prints after its notes, for report()
     # The backtest pick's figure per group, for plot() (the CLI draws none).
     cmp_figures = [(g.get("group", ""), f) for g, f in
                    zip(raw.get("groups") or [], out.get("figures") or [])] if isinstance(raw, dict) else []
@@ -596,7 +597,8 @@ def compare(
             _warnings.warn(w, stacklevel=2)
             notes.append(f"warning: {w}")
         result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes,
-                             figures=cmp_figures)
+                             figures=cmp_figures,
+                             text="".join(f"note: {n}\n" for n in read_notes) + text)
         result.predictions = preds  # type: ignore[attr-defined]
         # The lack-of-fit check of each group's pick (its backtest error many times the
         # points' noise: no law of the pool follows them), by group key; empty when none warns.
@@ -607,7 +609,8 @@ def compare(
     names = [r["law"] for r in raw]
     frame = _pd.DataFrame(raw).set_index("law") if raw else _pd.DataFrame()
     return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}",
-                       [f"note: {n}" for n in read_notes], bars="heldout_rmsd_log")
+                       [f"note: {n}" for n in read_notes], bars="heldout_rmsd_log",
+                       text="".join(f"note: {n}\n" for n in read_notes) + text)
 
 
 def select(
@@ -1110,7 +1113,8 @@ def allocate(
     for w in warns:
         _warnings.warn(w, stacklevel=2)
     result = FrameResult(raw, frame, f"Compute-optimal allocation ({method})",
-                         [f"warning: {w}" for w in warns], figures=figures)
+                         [f"warning: {w}" for w in warns], figures=figures,
+                         text=out.get("text") or "")
     result.warnings = warns  # type: ignore[attr-defined]
     if isinstance(raw, dict):
         result.exponent_n = raw.get("exponent_n")  # type: ignore[attr-defined]

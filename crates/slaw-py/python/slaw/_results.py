@@ -724,8 +724,12 @@ class FrameResult(_Result):
 
     def __init__(self, raw: Any, frame: pd.DataFrame, title: str, notes: Sequence[str] = (),
                  figures: Optional[Sequence[Tuple[str, Mapping[str, Any]]]] = None,
-                 bars: Optional[str] = None):
+                 bars: Optional[str] = None, text: str = ""):
         self.raw = raw
+        # What the CLI prints for this result (the library's formatter), for report();
+        # empty where the command has none (the result's title, table and notes then); a
+        # subclass may have set it before this call.
+        self._text = text or getattr(self, "_text", "")
         self.frame = frame
         self.title = title
         self.notes = list(notes)
@@ -782,7 +786,10 @@ class FrameResult(_Result):
         return self.frame.copy()
 
     def report(self) -> str:
-        """The title, the table and the notes as text."""
+        """What the CLI prints (``compare``, ``allocate``: the same Rust formatter); else the
+        title, the table and the notes as text."""
+        if self._text:
+            return self._text.rstrip("\n")
         with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_rows", 200):
             body = self.frame.to_string()
         return "\n".join([self.title, body] + self.notes)

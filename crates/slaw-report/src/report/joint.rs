@@ -764,6 +764,15 @@ impl Cell {
 /// allocate` prints without them ([`allocation_report`]: N_opt, D_opt, D/N
 /// and the loss with their intervals, and the law), under its name.
 pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocation]) -> String {
+    allocation_methods_report_in(groups, Interface::Cli)
+}
+
+/// [`allocation_methods_report`] with the options it names in `iface`'s
+/// words.
+pub fn allocation_methods_report_in(
+    groups: &[slaw::allocate::methods::GroupAllocation],
+    iface: Interface,
+) -> String {
     let mut s = String::new();
     for g in groups {
         if let (Some(p), None, None, true) =
@@ -862,11 +871,14 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 "  the methods' exponents span {}{}",
                 num(d.spread),
                 if d.beyond_intervals {
-                    "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say"
+                    "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say".to_string()
                 } else if d.intervals_compared {
-                    "; their intervals overlap"
+                    "; their intervals overlap".to_string()
                 } else {
-                    " (no intervals to compare it with: --bootstrap 0, too few replicates had an answer, or a method's are not determined)"
+                    format!(
+                        " (no intervals to compare it with: {}, too few replicates had an answer, or a method's are not determined)",
+                        iface.option("bootstrap", "0")
+                    )
                 }
             );
         }

@@ -1141,3 +1141,47 @@ mod interface_tests {
         assert_eq!(Interface::Python.option("level", "0.9"), "level=0.9");
     }
 }
+
+/// The text of `slaw compare`'s backtest pick: each group's pick
+/// (`verbose`: every law's backtest), the laws skipped (those skipped for
+/// one reason on one line), the pick's predictions, where to get a law's
+/// own interval beyond the data (in `iface`'s words) and the warnings.
+pub fn backtest_report(
+    result: &slaw::analysis::BacktestComparison,
+    verbose: bool,
+    iface: Interface,
+) -> String {
+    let mut text = slaw::pick::text(&result.groups, verbose);
+    // Laws left out for the same reason (an x of 0 every x^-a law
+    // refuses) in one line, naming them all.
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in &result.skipped {
+        match reasons.iter_mut().find(|(r, _)| *r == s.reason) {
+            Some((_, laws)) => laws.push(&s.law),
+            None => reasons.push((&s.reason, vec![&s.law])),
+        }
+    }
+    for (reason, laws) in reasons {
+        text += &format!("skipped: {}: {reason}\n", laws.join(", "));
+    }
+    text += &result.predictions_text();
+    if result.no_better_than_constant.is_none()
+        && result
+            .predictions
+            .iter()
+            .any(|p| !p.outside_data.is_empty())
+    {
+        text += match iface {
+            Interface::Cli => {
+                "(an interval beyond the data, per law: slaw fit --law L --predict X)\n"
+            }
+            Interface::Python => {
+                "(an interval beyond the data, per law: slaw.fit(..., law=L, predict=X))\n"
+            }
+        };
+    }
+    for w in &result.warnings {
+        text += &format!("warning: {w}\n");
+    }
+    text
+}
