@@ -408,3 +408,15 @@ def test_allocate_report_is_the_clis_text():
     out = cli_run("allocate", "--params", "406.4,0.34,410.7,0.28,1.69", "--budget", "5.76e23")
     a = quiet(slaw.allocate, params=[406.4, 0.34, 410.7, 0.28, 1.69], budgets=[5.76e23])
     assert a.report() == out.stdout.rstrip("\n")
+
+
+def test_compare_report_starts_with_the_clis_note_of_the_input_chosen(tmp_path):
+    p = one_curve(tmp_path)
+    nl = tmp_path / "nl.csv"
+    pd.read_csv(p)[["n", "loss"]].to_csv(nl, index=False)
+    out = cli_run("compare", nl, "--predict", "1e8")
+    assert out.returncode == 0, out.stderr
+    r = quiet(slaw.compare, str(nl), predict=[1e8])
+    want = out.stdout.replace("slaw fit --law L --predict X", "slaw.fit(..., law=L, predict=X)")
+    assert r.report() == want.rstrip("\n")
+    assert r.report().startswith("note: x: n (the only numeric column besides loss)\n")

@@ -641,10 +641,11 @@ def select(
     of the target (``budget="1/64"`` or ``1/64``) or the largest affordable size (``max_n``).
     ``reference``: the same candidates' results on other tasks (``slaw select --reference``): a
     table in the same format as ``data`` (a path, a DataFrame or a dict of columns), a list of
-    them, or a dict {task name: path or DataFrame}, rows matched by the model's name; each must reach ``target``. ``method``: default
-    ``ats-gap``, or ``ats-ref`` with a reference (as the CLI). Returns a :class:`SelectionResult`;
-    ``.ranking`` / ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval
-    kind and level, score, chosen), ``.cost`` the cost. Each of its ``warnings`` is also a
+    them, or a dict {task name: path or DataFrame}, rows matched by the model's name; each must
+    reach ``target``. ``method``: default ``ats-gap``, or ``ats-ref`` with a reference (as the
+    CLI). Returns a :class:`SelectionResult`; ``report()`` the CLI's text; ``.ranking`` /
+    ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval kind and
+    level, score, chosen), ``.cost`` the cost. Each of its ``warnings`` is also a
     ``UserWarning`` (the CLI's ``warning:`` lines). A wide table's blank cells are sizes not
     measured: they are skipped, and a ``UserWarning`` (the CLI's first note) says how many, in which
     columns.
@@ -693,8 +694,7 @@ def _references(reference: Any) -> list:
     if reference is None:
         return []
     if isinstance(reference, _abc.Mapping) and reference and all(
-            _is_table(v) and not isinstance(v, _abc.Mapping) or isinstance(v, _pd.DataFrame)
-            for v in reference.values()):
+            _is_path(v) or isinstance(v, _pd.DataFrame) for v in reference.values()):
         # {task name: path or DataFrame}: the tables, a DataFrame's named by its key
         out = []
         for name, table in reference.items():
