@@ -1120,28 +1120,6 @@ fn starts_run(f: &slaw::fit::Fit) -> String {
     }
 }
 
-#[cfg(test)]
-mod interface_tests {
-    use super::Interface;
-
-    /// An option the reader is told to change, in each interface's words.
-    #[test]
-    fn an_option_in_the_words_of_each_interface() {
-        assert_eq!(
-            Interface::Cli.option("intervals", "predictive"),
-            "--intervals predictive"
-        );
-        assert_eq!(
-            Interface::Python.option("intervals", "predictive"),
-            "intervals='predictive'"
-        );
-        assert_eq!(Interface::Cli.option("bootstrap", "N"), "--bootstrap N");
-        assert_eq!(Interface::Python.option("bootstrap", "N"), "bootstrap=N");
-        assert_eq!(Interface::Cli.option("d_range", "1:2"), "--d-range 1:2");
-        assert_eq!(Interface::Python.option("level", "0.9"), "level=0.9");
-    }
-}
-
 /// The text of `slaw compare`'s backtest pick: each group's pick
 /// (`verbose`: every law's backtest), the laws skipped (those skipped for
 /// one reason on one line), the pick's predictions, where to get a law's
@@ -1184,4 +1162,26 @@ pub fn backtest_report(
         text += &format!("warning: {w}\n");
     }
     text
+}
+
+#[cfg(test)]
+mod interface_tests {
+    use super::Interface;
+
+    /// An option the reader is told to change, in each interface's words.
+    #[test]
+    fn an_option_in_the_words_of_each_interface() {
+        assert_eq!(
+            Interface::Cli.option("intervals", "predictive"),
+            "--intervals predictive"
+        );
+        assert_eq!(
+            Interface::Python.option("intervals", "predictive"),
+            "intervals='predictive'"
+        );
+        assert_eq!(Interface::Cli.option("bootstrap", "N"), "--bootstrap N");
+        assert_eq!(Interface::Python.option("bootstrap", "N"), "bootstrap=N");
+        assert_eq!(Interface::Cli.option("d_range", "1:2"), "--d-range 1:2");
+        assert_eq!(Interface::Python.option("level", "0.9"), "level=0.9");
+    }
 }
