@@ -176,31 +176,7 @@ fn compare_backtest(a: CompareArgs, table: Table) -> Result<ExitCode> {
     // M4 fitted by its authors' procedure is not a catalog law: the pick fits it itself.
     let given = a.laws.as_deref().unwrap_or_default();
     let result = analysis::backtest_comparison(given, &obs, &opts, &a.data.y, &a.predict)?;
-    let mut text = slaw::pick::text(&result.groups, a.verbose);
-    // Laws left out for the same reason (an x of 0 every x^-a law
-    // refuses) in one line, naming them all.
-    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
-    for s in &result.skipped {
-        match reasons.iter_mut().find(|(r, _)| *r == s.reason) {
-            Some((_, laws)) => laws.push(&s.law),
-            None => reasons.push((&s.reason, vec![&s.law])),
-        }
-    }
-    for (reason, laws) in reasons {
-        text += &format!("skipped: {}: {reason}\n", laws.join(", "));
-    }
-    text += &result.predictions_text();
-    if result.no_better_than_constant.is_none()
-        && result
-            .predictions
-            .iter()
-            .any(|p| !p.outside_data.is_empty())
-    {
-        text += "(an interval beyond the data, per law: slaw fit --law L --predict X)\n";
-    }
-    for w in &result.warnings {
-        text += &format!("warning: {w}\n");
-    }
+    let text = report::backtest_report(&result, a.verbose, report::Interface::Cli);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {

@@ -283,10 +283,7 @@ pub fn cmd_joint(a: JointArgs) -> Result<ExitCode> {
     output::emit(a.json, &j, || {
         // what the reading assumed (a file without a method column is one
         // method); in the JSON, the first of `warnings`
-        for n in &runs.notes {
-            println!("note: {n}");
-        }
-        print!("{}", rep::joint_report(&j));
+        print!("{}", rep::joint_text(&runs.notes, &j));
     })?;
     if let Some(p) = &a.report {
         let figures: Vec<_> = plot::joint::joint_figures(&runs, fits, a.plot_form.into())
@@ -402,28 +399,12 @@ pub fn cmd_methods(a: MethodsArgs) -> Result<ExitCode> {
         a.json,
         &serde_json::json!({"recommendation": rec, "fits": fits}),
         || {
-            print!("{}", rep::methods_report(&rec));
-            // the warnings of the form used (what its fits could not pin,
-            // issue 14; the held-out comparison favouring the other form)
-            // (the setting's own warnings are under the recommendation)
-            for w in rec
-                .warnings
-                .iter()
-                .filter(|w| !rec.setting_warnings.contains(w))
-            {
-                println!("warning: {w}");
-            }
-            if !rec.other_form_better.is_empty() {
-                let other = Form::BOTH.into_iter().find(|&f| f != form).unwrap_or(form);
-                println!(
-                    "  (to predict with the {} law: --form {})",
-                    other.name(),
-                    other.name()
-                );
-            }
-            for n in &rec.info {
-                println!("note: {n}");
-            }
+            // the report, the warnings of the form used, the option that
+            // switches the form, the notes (shared with the Python package)
+            print!(
+                "{}",
+                rep::methods_text(&rec, slaw_report::report::Interface::Cli)
+            );
         },
     )?;
     if let Some(p) = &a.plot {

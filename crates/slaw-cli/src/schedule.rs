@@ -5,7 +5,6 @@ use anyhow::{bail, Result};
 use clap::Args;
 use slaw::forecast::whatif_job::{self, Spec as WhatIfSpec};
 use slaw_report::plot::{self, forecast::what_if_figure};
-use slaw_report::report::num;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -127,129 +126,7 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         runs.iter().map(|(t, s)| (t, s.as_str())).collect();
     let w = spec.run(&inputs)?;
     output::emit(a.json, &w, || {
-        println!(
-            "{} law fitted on {}",
-            w.method,
-            w.runs
-                .iter()
-                .map(|(n, k)| format!("{n} ({k} points)"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        println!(
-            "parameters: {}",
-            w.params
-                .pairs()
-                .map(|(n, v)| format!("{n}={}", num(*v)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        if let Some(b) = w.bootstrap {
-            let (n, ok, level) = (b.replicates, b.converged, b.level);
-            print!(
-                "intervals: {}, bootstrap refit spread ({ok} of {n} refits converged)",
-                slaw::numbers::percent(level)
-            );
-            match w.model_error {
-                Some(m) => println!(
-                    " and schedule-transfer error {:.2}% (leave one run out: {}; times Student's t with as many degrees of freedom as runs)",
-                    100.0 * m,
-                    w.transfer_errors
-                        .iter()
-                        .map(|e| format!("{:+.2}%", 100.0 * e))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                None => println!(
-                    ", without the schedule-transfer error (not measured: see the warning)"
-                ),
-            }
-            if let Some(c) = &w.calibration {
-                println!(
-                    "  and the law's extrapolation error along the steps ({}: {:.4} per unit ln(step / last fitted step))",
-                    c.method, c.per_distance
-                );
-            }
-            if let Some(d) = &w.decay_term {
-                println!("  and the decay prior: {}", d.method);
-            }
-            let measured = slaw_report::report::forecast::schedule_coverage(w.method);
-            if !measured.is_empty() {
-                println!("{measured}");
-            }
-        }
-        println!(
-            "{:>12} {:>10} {:>21}  schedule",
-            "last step", "final", "interval"
-        );
-        for p in &w.predictions {
-            let l = p.last();
-            let iv = match (l.lo, l.hi) {
-                (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
-                _ => "-".into(),
-            };
-            println!(
-                "{:>12} {:>10.4} {:>21}  {}",
-                num(l.step),
-                l.loss,
-                iv,
-                p.schedule
-            );
-        }
-        if let Some(b) = &w.best {
-            let set = b.not_distinguishable.join(", ");
-            let cover = b.differences_cover.as_deref().unwrap_or("");
-            if b.decided {
-                println!(
-                    "best of the WSD family: {} (final {:.4})",
-                    b.schedule, b.final_loss
-                );
-            } else {
-                println!(
-                    "the runs do not decide the WSD decay length: {} of the {} searched are not \
-                     distinguishable from the lowest predicted ({}, final {:.4}) at {} ({}): {}; \
-                     their predicted final losses differ from it by at most {:.4}",
-                    b.not_distinguishable.len(),
-                    b.differences.len(),
-                    b.schedule,
-                    b.final_loss,
-                    level_text(&w),
-                    cover,
-                    set,
-                    b.largest_difference_in_set
-                );
-            }
-            for c in &b.caveats {
-                println!("  caveat: {c}");
-            }
-            if b.decided && b.not_distinguishable.len() > 1 {
-                println!(
-                    "  not distinguishable from it at {} ({}): {}; predicted final losses at \
-                     most {:.4} higher",
-                    level_text(&w),
-                    cover,
-                    set,
-                    b.largest_difference_in_set
-                );
-            }
-            if let Some((r, m)) = &b.runner_up {
-                print!("  margin over the runner-up ({r}): {m:.4}");
-                if let (Some((lo, hi)), Some(s)) =
-                    (b.margin_interval, b.stays_best_over_point_noise)
-                {
-                    print!(
-                        ", refit interval [{lo:.4}, {hi:.4}]; lowest in {:.0}% of the bootstrap \
-                         refits (the points' noise only: not the transfer error, nor how far \
-                         another noise draw's fit would move the pick)",
-                        100.0 * s
-                    );
-                }
-                println!();
-            }
-        }
-        for warn in &w.warnings {
-            println!("warning: {warn}");
-        }
+        print!("{}", slaw_report::report::forecast::schedule_report(&w));
     })?;
     if let Some(p) = &a.plot {
         plot::save(&what_if_figure(&w), p)?;
@@ -259,11 +136,6 @@ pub fn cmd_schedule(a: ScheduleArgs) -> Result<ExitCode> {
         w.converged,
         "the fit did not converge",
     ))
-}
-
-/// The level of the search's difference intervals, as text ("90%").
-fn level_text(w: &slaw::forecast::whatif::WhatIf) -> String {
-    slaw::numbers::percent(w.bootstrap.map_or(0.9, |r| r.level))
 }
 
 #[cfg(test)]

@@ -382,7 +382,13 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
                 crate::figures::to_json(&crate::figures::compare_figure(&cmp, &obs, &o.data.y, g))
             })
             .collect();
-        return with_notes(&cmp, note, figures);
+        // What the CLI prints (the same formatter), for `report()`.
+        let text = slaw_report::report::backtest_report(
+            &cmp,
+            false,
+            slaw_report::report::Interface::Python,
+        );
+        return with_notes(&cmp, note, figures, text);
     }
     if !o.predict.is_empty() {
         return usage(
@@ -394,21 +400,25 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
     // A law whose inputs or domain do not fit the data is skipped and reported.
     let given = o.data.holdout_given().then_some(holdout);
     let ranked = analysis::compare_by_holdout(&laws, &obs, &opts, given, &o.data.y)?;
-    with_notes(&ranked, note, Vec::new())
+    let text = slaw_report::report::compare_report(&ranked);
+    with_notes(&ranked, note, Vec::new(), text)
 }
 
 /// `compare`'s result (the CLI's `--json`) with the note of reading the
 /// data beside it (an event file's steps dropped where a tag is not
 /// logged: the CLI's `note:`, which its JSON shapes have no place for):
 /// `{"result": ..., "notes": [...]}`, unwrapped by the Python side.
-/// `figures`: the backtest pick's figure per group, for `plot()`.
+/// `figures`: the backtest pick's figure per group, for `plot()`; `text`:
+/// what the CLI prints after its notes, for `report()`.
 fn with_notes<T: serde::Serialize>(
     result: &T,
     note: Option<String>,
     figures: Vec<serde_json::Value>,
+    text: String,
 ) -> Res<String> {
     json(&serde_json::json!({
-        "result": result, "notes": note.into_iter().collect::<Vec<_>>(), "figures": figures
+        "result": result, "notes": note.into_iter().collect::<Vec<_>>(), "figures": figures,
+        "text": text
     }))
 }
 
@@ -545,7 +555,18 @@ pub fn select(data: &Input, references: &[Input], a: &SelectOpts) -> Res<String>
         rank_the_rest: true,
         ..SelectOptions::default()
     };
-    json(&select_located(&pool, method, budget, &opts, &refs, &rows)?)
+    let sel = select_located(&pool, method, budget, &opts, &refs, &rows)?;
+    let mut v = serde_json::to_value(&sel)?;
+    // What the CLI prints (the same formatter), for `report()`: under
+    // "_text", which the Python side takes out.
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "_text".into(),
+            slaw_report::report::selection_report_in(&sel, slaw_report::report::Interface::Python)
+                .into(),
+        );
+    }
+    json(&v)
 }
 
 /// The options of `forecast`: the library's forecast spec (its serde form
@@ -577,8 +598,26 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
     .collect();
     let runs = a.run(&table, &data.stem())?;
     let mut v = serde_json::to_value(&runs)?;
+    // What the CLI prints (the same formatters), for `report()`: one curve
+    // its report and the warnings; several runs (or a run skipped) the
+    // table of runs. Under "_text" (and each forecast's own report under its
+    // "_text"), which the Python side takes out.
+    let (outputs, skipped) = (&runs.forecasts, &runs.skipped);
+    let text = if outputs.len() + skipped.len() > 1 {
+        slaw_report::report::forecast::runs_table(outputs, skipped)
+    } else {
+        let mut t: String = outputs
+            .iter()
+            .map(slaw_report::report::forecast::forecast_report)
+            .collect();
+        for w in &runs.warnings {
+            t += &format!("warning: {w}\n");
+        }
+        t
+    };
     if let Some(obj) = v.as_object_mut() {
         obj.insert("_notes".into(), serde_json::json!(notes));
+        obj.insert("_text".into(), text.into());
     }
     // Each forecast's curve (step, the law's loss, lo, hi, the observed
     // loss), for `plot()`: under "_curve", which the Python side takes out
@@ -598,6 +637,10 @@ pub fn forecast(data: &Input, a: &ForecastOpts) -> Res<String> {
                 .collect();
             if let Some(obj) = f.as_object_mut() {
                 obj.insert("_curve".into(), serde_json::Value::Array(curve));
+                obj.insert(
+                    "_text".into(),
+                    slaw_report::report::forecast::forecast_report(o).into(),
+                );
             }
         }
     }
@@ -632,6 +675,12 @@ pub fn schedule(data: &[Input], a: &ScheduleOpts) -> Res<String> {
         obj.insert(
             "_figure".into(),
             crate::figures::to_json(&slaw_report::plot::forecast::what_if_figure(&w)),
+        );
+        // What the CLI prints (the same formatter), for `report()`: under
+        // "_text", which the Python side takes out.
+        obj.insert(
+            "_text".into(),
+            slaw_report::report::forecast::schedule_report(&w).into(),
         );
     }
     json(&v)
@@ -701,6 +750,12 @@ pub fn joint(data: &Input, c: &RunCols) -> Res<String> {
     }
     if let Some(obj) = v.as_object_mut() {
         obj.insert("_figures".into(), serde_json::Value::Object(figures));
+        // What the CLI prints (the same formatter), for `report()`: under
+        // "_text", which the Python side takes out.
+        obj.insert(
+            "_text".into(),
+            slaw_report::report::joint::joint_text(&runs.notes, &j).into(),
+        );
     }
     json(&v)
 }
@@ -809,7 +864,13 @@ pub fn methods(data: &Input, a: &MethodsOpts) -> Res<String> {
     // The CLI's `--plot` figure (critical data size against the factor),
     // for `plot()`: under "_figure", which the Python side takes out.
     let figure = crate::figures::to_json(&slaw_report::plot::joint::critical_figure(&rec));
-    json(&serde_json::json!({"recommendation": rec, "fits": fits, "_figure": figure}))
+    // What the CLI prints (the same formatter, options named as keywords),
+    // for `report()`: under "_text", which the Python side takes out.
+    let text =
+        slaw_report::report::joint::methods_text(&rec, slaw_report::report::Interface::Python);
+    json(
+        &serde_json::json!({"recommendation": rec, "fits": fits, "_figure": figure, "_text": text}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -926,11 +987,16 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
         // The shape depends on the method and the grouping only, as the
         // CLI's: the parametric method without groups is one allocation (an
         // object), whatever rows the filters kept.
+        // What the CLI prints (the same formatter), for `report()`.
+        let text = slaw_report::report::joint::allocation_methods_report_in(
+            &out,
+            slaw_report::report::Interface::Python,
+        );
         if matches!(method, Method::Parametric) && a.cols.group.is_empty() && out.len() == 1 {
             let report = out[0].clone().into_parametric()?;
-            return json(&serde_json::json!({"result": report, "figures": figures}));
+            return json(&serde_json::json!({"result": report, "figures": figures, "text": text}));
         }
-        return json(&serde_json::json!({"result": out, "figures": figures}));
+        return json(&serde_json::json!({"result": out, "figures": figures, "text": text}));
     }
     if a.cols.tokens.is_some() && a.cols.flops.is_some() {
         return usage("method parametric fits tokens: give d_col or flops_col, not both");
@@ -973,5 +1039,6 @@ pub fn allocate(data: Option<&Input>, a: &AllocateOpts) -> Res<String> {
     .into_iter()
     .map(|(name, fig)| serde_json::json!(["", name, crate::figures::to_json(&fig)]))
     .collect();
-    json(&serde_json::json!({"result": report, "figures": figures}))
+    let text = slaw_report::report::joint::allocation_report(&report);
+    json(&serde_json::json!({"result": report, "figures": figures, "text": text}))
 }

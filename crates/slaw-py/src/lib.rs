@@ -140,7 +140,9 @@ fn to_py(e: Failure) -> PyErr {
 /// built in Python.
 pub enum Input {
     Path(PathBuf),
-    Read(PathBuf, Arc<Table>),
+    /// A file read once: its path, its table, and the name its run takes
+    /// instead of the file's stem (a dict's key), if given.
+    Read(PathBuf, Arc<Table>, Option<String>),
     Cells(Table),
 }
 
@@ -148,28 +150,30 @@ impl Input {
     pub fn table(&self) -> Res<std::borrow::Cow<'_, Table>> {
         match self {
             Input::Path(p) => Ok(std::borrow::Cow::Owned(Table::read(p)?)),
-            Input::Read(_, t) => Ok(std::borrow::Cow::Borrowed(t)),
+            Input::Read(_, t, _) => Ok(std::borrow::Cow::Borrowed(t)),
             Input::Cells(t) => Ok(std::borrow::Cow::Borrowed(t)),
         }
     }
     /// The file's path, for an input read from one.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Input::Path(p) | Input::Read(p, _) => Some(p),
+            Input::Path(p) | Input::Read(p, _, _) => Some(p),
             Input::Cells(_) => None,
         }
     }
     /// The input as errors name it: the file's path, or the table's source.
     pub fn name(&self) -> String {
         match self {
-            Input::Path(p) | Input::Read(p, _) => p.display().to_string(),
+            Input::Path(p) | Input::Read(p, _, _) => p.display().to_string(),
             Input::Cells(t) => t.source.clone(),
         }
     }
-    /// The name of a single curve read from this input (a file's stem).
+    /// The name of a single curve read from this input (a file's stem, or
+    /// the name given when it was read).
     pub fn stem(&self) -> String {
         match self {
-            Input::Path(p) | Input::Read(p, _) => p
+            Input::Read(_, _, Some(name)) => name.clone(),
+            Input::Path(p) | Input::Read(p, _, None) => p
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or("curve")
@@ -186,6 +190,8 @@ impl Input {
 struct ReadFile {
     path: PathBuf,
     table: Arc<Table>,
+    /// The run's name instead of the file's stem (`schedule`'s dict key).
+    name: Option<String>,
 }
 
 #[pymethods]
@@ -204,14 +210,17 @@ impl ReadFile {
     }
 }
 
-/// Read a file as the CLI reads it, once, for several calls.
+/// Read a file as the CLI reads it, once, for several calls; `name`: the
+/// name of its run instead of the file's stem (errors still name the file).
 #[pyfunction]
-fn _read(py: Python<'_>, path: PathBuf) -> PyResult<ReadFile> {
+#[pyo3(signature = (path, name = None))]
+fn _read(py: Python<'_>, path: PathBuf, name: Option<String>) -> PyResult<ReadFile> {
     let p = path.clone();
     let table = run(py, move || Ok(Table::read(&p)?))?;
     Ok(ReadFile {
         path,
         table: Arc::new(table),
+        name,
     })
 }
 
@@ -220,7 +229,11 @@ fn _read(py: Python<'_>, path: PathBuf) -> PyResult<ReadFile> {
 /// are numbered from `first_row`.
 fn input(data: &Bound<'_, PyAny>) -> PyResult<Input> {
     if let Ok(r) = data.extract::<PyRef<'_, ReadFile>>() {
-        return Ok(Input::Read(r.path.clone(), Arc::clone(&r.table)));
+        return Ok(Input::Read(
+            r.path.clone(),
+            Arc::clone(&r.table),
+            r.name.clone(),
+        ));
     }
     if let Ok(p) = data.extract::<PathBuf>() {
         return Ok(Input::Path(p));

@@ -52,7 +52,12 @@ def test_methods_closed_form_validity_and_crossing_range_match_the_cli():
     assert math.isclose(row.crossing_range_lo, rng["lo"]) and math.isclose(row.crossing_range_hi, rng["hi"])
     assert math.isnan(row.lo)
     rep = m.report()
-    assert "fmt vs prompt: no crossing (no crossing in 151 of 200 replicate pairs: no 95% interval; the 49 that cross: " in rep
+    # report() is the CLI's text (an option it names, as the keyword)
+    text = subprocess.run([a for a in args if a != "--json"], capture_output=True, text=True,
+                          check=True).stdout
+    assert rep == text.replace("--intervals predictive", "intervals='predictive'").rstrip("\n")
+    assert "fmt vs prompt: at model_size = 8e9: no crossing; " in rep
+    assert "(no crossing in 151 of 200 replicate pairs: no 95% interval; the 49 that cross: " in rep
 
 
 def test_a_setting_error_names_the_python_keyword():

@@ -226,7 +226,10 @@ def test_forecast_per_run_is_the_clis_json(tmp_path):
     assert set(ref) >= {"forecasts", "skipped", "warnings"}
     assert out.skipped == ref["skipped"] and len(out.skipped) == 1
     assert out.warnings == ref["warnings"]
-    assert "skipped:" in out.report()
+    # report() is the CLI's table of runs, the skipped run counted
+    text = run_cli("forecast", path, "--run-col", "run", "--fit-until", 0.5, "--method", "power",
+                   "--bootstrap", 20, ok=(3,))
+    assert out.report() == text.rstrip("\n") and "1 skipped" in out.report()
 
 
 def test_select_budget_message_and_missing_file(tmp_path):

@@ -56,7 +56,7 @@ def test_methods_report_numbers_read_as_the_cli_prints_them():
     assert cli_range in report, report
     # the one crossing at the setting, to the CLI's digits
     crossing = re.search(r"lora vs prompt: at model_size = 8e9: (\S+);", text).group(1)
-    assert f"lora vs prompt: {crossing} " in report, report
+    assert f"lora vs prompt: at model_size = 8e9: {crossing};" in report, report
     assert "8000000000" not in report and "e+" not in report, report
 
 

@@ -156,7 +156,7 @@ def test_schedule_plots_the_clis_figure(files):
     ax = r.plot()
     labels = ax.get_legend_handles_labels()[1]
     assert any(COSINE[:20] in lbl for lbl in labels), labels
-    assert "What-if" in r.report() and COSINE in r.report()
+    assert "law fitted on" in r.report() and COSINE in r.report()  # the CLI's text
 
 
 # ------------------------------------------------------------ fit/compare read a file once

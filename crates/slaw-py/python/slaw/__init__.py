@@ -534,6 +534,7 @@ def compare(
     x_note = _chosen_input(table, opts)
     out = _call(_native.compare, table, opts)
     raw = out["result"]
+    text = out.get("text") or ""  # what the CLI prints after its notes, for report()
     # The backtest pick's figure per group, for plot() (the CLI draws none).
     cmp_figures = [(g.get("group", ""), f) for g, f in
                    zip(raw.get("groups") or [], out.get("figures") or [])] if isinstance(raw, dict) else []
@@ -596,7 +597,8 @@ def compare(
             _warnings.warn(w, stacklevel=2)
             notes.append(f"warning: {w}")
         result = FrameResult(raw, frame, f"Backtest pick among {', '.join(names)} on {y}", notes,
-                             figures=cmp_figures)
+                             figures=cmp_figures,
+                             text="".join(f"note: {n}\n" for n in read_notes) + text)
         result.predictions = preds  # type: ignore[attr-defined]
         # The lack-of-fit check of each group's pick (its backtest error many times the
         # points' noise: no law of the pool follows them), by group key; empty when none warns.
@@ -607,7 +609,8 @@ def compare(
     names = [r["law"] for r in raw]
     frame = _pd.DataFrame(raw).set_index("law") if raw else _pd.DataFrame()
     return FrameResult(raw, frame, f"Comparison of {', '.join(names)} on {y}",
-                       [f"note: {n}" for n in read_notes], bars="heldout_rmsd_log")
+                       [f"note: {n}" for n in read_notes], bars="heldout_rmsd_log",
+                       text="".join(f"note: {n}\n" for n in read_notes) + text)
 
 
 def select(
@@ -637,11 +640,12 @@ def select(
     optional size and family) or a long one (model, n, loss [, size]). The budget is a fraction
     of the target (``budget="1/64"`` or ``1/64``) or the largest affordable size (``max_n``).
     ``reference``: the same candidates' results on other tasks (``slaw select --reference``): a
-    table in the same format as ``data`` (a path, a DataFrame or a dict of columns) or a list of
-    them, rows matched by the model's name; each must reach ``target``. ``method``: default
-    ``ats-gap``, or ``ats-ref`` with a reference (as the CLI). Returns a :class:`SelectionResult`;
-    ``.ranking`` / ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval
-    kind and level, score, chosen), ``.cost`` the cost. Each of its ``warnings`` is also a
+    table in the same format as ``data`` (a path, a DataFrame or a dict of columns), a list of
+    them, or a dict {task name: path or DataFrame}, rows matched by the model's name; each must
+    reach ``target``. ``method``: default ``ats-gap``, or ``ats-ref`` with a reference (as the
+    CLI). Returns a :class:`SelectionResult`; ``report()`` the CLI's text; ``.ranking`` /
+    ``.to_frame()`` is the ranking DataFrame (rank, predicted_loss, lo, hi, interval kind and
+    level, score, chosen), ``.cost`` the cost. Each of its ``warnings`` is also a
     ``UserWarning`` (the CLI's ``warning:`` lines). A wide table's blank cells are sizes not
     measured: they are skipped, and a ``UserWarning`` (the CLI's first note) says how many, in which
     columns.
@@ -665,6 +669,7 @@ def select(
         "loss_col": loss_col, "size_col": _opt_str(size_col, "size_col"),
     }
     raw = _call(_native.select, _to_table(data), opts, _references(reference))
+    text = raw.pop("_text", "")  # what the CLI prints, for report()
     # A wide table's blank cells, skipped as not measured: the CLI's first note, as a warning.
     if raw.get("blank_cells"):
         note = raw["notes"][0]
@@ -674,7 +679,7 @@ def select(
             note += (" (NaN or None: a blank cell; a fine-tuning that diverged or failed is "
                      "not a size not measured: the CLI refuses a cell written 'nan')")
         _warnings.warn(note, stacklevel=2)
-    result = SelectionResult(raw)
+    result = SelectionResult(raw, text)
     # What the reader must act on (a column that rises with the size, a target past the
     # calibrated extrapolation, intervals that are a bootstrap, ...): the CLI's ``warning:``.
     for w in result.warnings:
@@ -683,10 +688,19 @@ def select(
 
 
 def _references(reference: Any) -> list:
-    """``reference`` as a list of tables: one table (a path, a DataFrame, a dict of columns)
-    or a list/tuple of them."""
+    """``reference`` as a list of tables: one table (a path, a DataFrame, a dict of columns),
+    a list/tuple of them, or a dict {task name: path or DataFrame} (a DataFrame's source named
+    by its key)."""
     if reference is None:
         return []
+    if isinstance(reference, _abc.Mapping) and reference and all(
+            _is_path(v) or isinstance(v, _pd.DataFrame) for v in reference.values()):
+        # {task name: path or DataFrame}: the tables, a DataFrame's named by its key
+        out = []
+        for name, table in reference.items():
+            t = _to_table(table, f"reference[{name!r}]")
+            out.append(t if isinstance(t, str) else (str(name),) + tuple(t[1:]))
+        return out
     if isinstance(reference, (list, tuple)):
         items = list(reference)
         if not items:
@@ -771,30 +785,46 @@ def forecast(
     runs = _call(_native.forecast, table, opts)
     # Each forecast's curve, for plot(): beside the CLI's --json, taken out of it.
     curves = [f.pop("_curve", None) for f in runs.get("forecasts", [])]
+    # What the CLI prints, for report(): each forecast's report, and the whole text.
+    texts = [f.pop("_text", "") for f in runs.get("forecasts", [])]
+    text = runs.pop("_text", "")
     # The columns found for the default names (a W&B export's loss and rate): the CLI's note.
     for n in runs.pop("_notes", None) or []:
         _warnings.warn(f"note: {n}", stacklevel=2)
     for w in runs.get("warnings", []):
         _warnings.warn(w, stacklevel=2)
     if run_col is not None:
-        return ForecastResults(runs, curves)
+        return ForecastResults(runs, curves, texts, text)
     # A single curve's warnings (a divergence, rows skipped, a decay ahead of the window): the
     # CLI's `warning:` lines, each a UserWarning too (with run_col, each run's are in its
     # ForecastResult.warnings and the ForecastResults' report).
     for w in runs["forecasts"][0].get("warnings") or []:
         _warnings.warn(w, stacklevel=2)
-    return ForecastResult(runs["forecasts"][0], curves[0])
+    return ForecastResult(runs["forecasts"][0], curves[0], text)
+
+
+def _is_path(v: Any) -> bool:
+    return isinstance(v, (str, _os.PathLike))
+
+
+def _is_table(v: Any) -> bool:
+    """A table of one run: a path, a DataFrame or a dict of columns."""
+    return _is_path(v) or isinstance(v, (_pd.DataFrame, _abc.Mapping))
 
 
 def _runs_tables(data: Any) -> list:
     """``schedule``'s runs as tables: one table (a path, a DataFrame, a dict of columns), a
-    list of them, or a dict {run name: DataFrame or dict of columns}. A file's runs are named
-    by its stem (as the CLI's); a DataFrame's by its name in the dict, else "DataFrame" (one)
-    or ``data[i]`` (the i-th of a list)."""
-    if isinstance(data, _abc.Mapping) and data and all(
-            isinstance(v, (_pd.DataFrame, _abc.Mapping)) for v in data.values()):
+    list of them, or a dict {run name: path, DataFrame or dict of columns}. A file's runs are
+    named by its stem (as the CLI's), a dict's by its key (a file given there is read once, its
+    errors naming the file); an unnamed DataFrame's "DataFrame" (one) or ``data[i]`` (the i-th
+    of a list)."""
+    if isinstance(data, _abc.Mapping) and data and all(_is_table(v) for v in data.values()):
         out = []
         for name, table in data.items():
+            if _is_path(table):
+                # read here, once: the run takes the key's name, errors name the file
+                out.append(_native._read(_os.fspath(table), str(name)))
+                continue
             t = _to_table(table, f"data[{name!r}]")
             out.append((str(name),) + tuple(t[1:]))
         return out
@@ -832,9 +862,10 @@ def schedule(
 
     ``data``: the runs' loss curves (step, learning rate and loss columns): one table (a path,
     a DataFrame, a dict of columns; several runs with ``run_col``), a list of tables (one run
-    each, as the CLI's FILES), or a dict {run name: DataFrame}. A file's run is named by its
-    stem, as the CLI names it; an unnamed DataFrame's "DataFrame" (one) or ``data[i]`` (in a
-    list).
+    each, as the CLI's FILES), or a dict {run name: path, DataFrame or dict of columns}. A
+    file's run is named by its stem, as the CLI names it, or by its key in a dict (read once
+    there; a bad cell raises the CLI's error naming the file, row and column); an unnamed
+    DataFrame's "DataFrame" (one) or ``data[i]`` (in a list).
     ``predict``: a schedule or a list of them, as the CLI's ``--predict``:
     ``"KIND:KEY=VALUE,..."`` (constant:peak=P; cosine:peak=P,total=T; linear:peak=P,total=T;
     wsd:peak=P,decay_start=S,total=T[,decay=linear|exp|cosine]; two-stage:peak=P,switch=S,low=Q;
@@ -848,8 +879,8 @@ def schedule(
     ``bootstrap``, ``level``, ``seed``: the intervals, as the CLI's. ``run_col``: a column, or
     several (a list, or ``"a,b"``), whose values together name a run.
 
-    Returns a :class:`ScheduleResult`: ``to_dict()`` is the CLI's ``--json``; ``to_frame()``
-    the final loss per schedule, ``predictions`` every predicted point, ``plot()`` the CLI's
+    Returns a :class:`ScheduleResult`: ``to_dict()`` is the CLI's ``--json``; ``report()`` the
+    CLI's text; ``to_frame()`` the final loss per schedule, ``predictions`` every predicted point, ``plot()`` the CLI's
     ``--plot`` figure. A bad schedule raises ``ValueError`` naming it (``predict:
     'cosine:peak=3e-4': missing total=``); the warnings (the CLI's ``warning:`` lines) are each
     a ``UserWarning`` too."""
@@ -877,7 +908,8 @@ def schedule(
     tables = _runs_tables(data)
     raw = _call(_native.schedule, tables, opts)
     figure = raw.pop("_figure", None)
-    result = ScheduleResult(raw, figure)
+    text = raw.pop("_text", "")  # what the CLI prints, for report()
+    result = ScheduleResult(raw, figure, text)
     for w in result.warnings:
         _warnings.warn(w, stacklevel=2)
     return result
@@ -915,6 +947,7 @@ def joint(
     opts = _run_cols(factors, pet, method_col, data_col, loss_col, experiment_col, holdout_col)
     raw = _call(_native.joint, _to_table(data), opts)
     figures = raw.pop("_figures", None)  # the CLI's --plot figures per form, for plot()
+    text = raw.pop("_text", "")  # what the CLI prints, for report()
     # A method or factor that cannot be fitted is skipped, as the CLI's (JointResult.skipped).
     for k in raw.get("skipped") or []:
         _warnings.warn(f"method '{k['method']}' not fitted: {k['reason']}" if k.get("factor") is None
@@ -938,7 +971,7 @@ def joint(
     frame = _pd.DataFrame(rows)
     if len(frame):
         frame = frame.set_index(["method", "form"])
-    return JointResult(raw, frame, figures)
+    return JointResult(raw, frame, figures, text)
 
 
 def methods(
@@ -987,6 +1020,7 @@ def methods(
                  "intervals": str(intervals)})
     raw = _call(_native.methods, _to_table(data), opts)
     figure = raw.pop("_figure", None)  # the CLI's --plot figure, for plot()
+    text = raw.pop("_text", "")  # what the CLI prints, for report()
     rec = raw.get("recommendation") or {}
     # A method left out of the decision (the CLI's exit status 3), as joint() warns of a skip.
     for k in rec.get("left_out") or []:
@@ -1011,7 +1045,7 @@ def methods(
     if len(table):
         table = table.set_index("method")
     return MethodsResult(raw, table, f"Fine-tuning method at {factor}={value:g}, data {data_size:g}",
-                         figure)
+                         figure, text)
 
 
 def allocate(
@@ -1079,7 +1113,8 @@ def allocate(
     for w in warns:
         _warnings.warn(w, stacklevel=2)
     result = FrameResult(raw, frame, f"Compute-optimal allocation ({method})",
-                         [f"warning: {w}" for w in warns], figures=figures)
+                         [f"warning: {w}" for w in warns], figures=figures,
+                         text=out.get("text") or "")
     result.warnings = warns  # type: ignore[attr-defined]
     if isinstance(raw, dict):
         result.exponent_n = raw.get("exponent_n")  # type: ignore[attr-defined]

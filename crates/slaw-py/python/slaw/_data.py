@@ -126,6 +126,15 @@ def to_table(data: DataLike, what: str = "data") -> Union[str, Table]:
         cols = [_column(str(n), s.to_numpy(), source) for n, s in data.items()]
         return (source, names, cols, 0)
     if isinstance(data, Mapping):
+        vals = list(data.values())
+        if vals and (all(isinstance(v, Mapping) or (pd is not None and isinstance(v, pd.DataFrame))
+                         for v in vals)
+                     or all(isinstance(v, (str, os.PathLike)) and os.path.isfile(v) for v in vals)):
+            # {name: DataFrame or file}: several tables, where one is taken
+            raise ValueError(
+                f"{what}: a dict of tables ({{name: DataFrame or file}}) is the runs of "
+                "slaw.schedule(); here give one table (a file path, a DataFrame or a dict of "
+                "columns)")
         source = "dict"
         names = [str(k) for k in data.keys()]
         cols = []

@@ -84,6 +84,54 @@ def _middle(name: str, width: int = 32) -> str:
     return name[:head] + "…" + name[len(name) - (width - 1 - head):]
 
 
+def _wrap(label: str, width: int = 34) -> str:
+    """A long label on several lines of at most ``width`` characters: broken at spaces, and a
+    word longer than a line after a comma, a slash, a colon, "=", "-" or "_" (a schedule
+    "wsd:peak=3e-4,decay_start=...", a run "llama-8b/cosine-lr3e-4-seed1"), a part still longer
+    broken inside: every character kept, in order, none cut (a legend beside a figure holds it
+    whole)."""
+    if len(label) <= width:
+        return label
+    import re
+
+    pieces: List[Tuple[str, str]] = []  # (text, what joins it to the next: " " or "")
+    for word in label.split(" "):
+        if len(word) <= width:
+            pieces.append((word, " "))
+            continue
+        parts = [p for p in re.findall(r"[^,/:=_\-]*[,/:=_\-]?", word) if p]
+        pieces += [(p, "") for p in parts[:-1]] + [(parts[-1], " ")]
+    lines: List[str] = []
+    line = ""
+    for text, sep in pieces:
+        if line and len(line.rstrip(" ")) + len(text) > width:
+            lines.append(line.rstrip(" "))
+            line = ""
+        while len(text) > width:  # no break inside: a hard break
+            lines.append(text[:width])
+            text = text[width:]
+        line += text + sep
+    if line.strip(" "):
+        lines.append(line.rstrip(" "))
+    return "\n".join(lines)
+
+
+def _legend(ax: Any, fontsize: float = 7, outside: bool = True) -> Any:
+    """The axes' legend with every label whole: long ones (run and schedule names, a method's
+    name) wrapped over lines (:func:`_wrap`), not clipped at the figure's edge; beside the axes
+    on the right (``outside``, as the CLI's legend column: never over the data) or inside at
+    the best place; a long list of entries in a smaller font. None when nothing is labelled."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not labels:
+        return None
+    size = fontsize if len(labels) <= 12 else max(5.5, fontsize - 1)
+    wrapped = [_wrap(l) for l in labels]
+    if outside:
+        return ax.legend(handles, wrapped, frameon=False, fontsize=size, loc="upper left",
+                         bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return ax.legend(handles, wrapped, frameon=False, fontsize=size)
+
+
 def _interval_label(kind: Optional[Mapping[str, Any]]) -> str:
     """A band's legend: "90% predictive interval (backtest)", "90% bootstrap interval"."""
     if not kind:
@@ -189,12 +237,11 @@ def _draw_figure(ax: Any, fig: Mapping[str, Any], **line_kwargs: Any) -> Any:
     # a long label (methods' "D_f where the losses cross (...)") on two lines, not cut
     ax.set_xlabel(textwrap.fill(_log_label(fig.get("x_label", "")), 70))
     ax.set_ylabel(textwrap.fill(_log_label(fig.get("y_label", "")), 40))
-    ax.set_title(_middle(fig.get("title", ""), 90), fontsize=9)
+    # a long title (the runs' and schedules' names) wrapped, every word kept
+    ax.set_title(_wrap(fig.get("title", ""), 80), fontsize=9)
     _plain_ticks(ax)
-    if ax.get_legend_handles_labels()[1]:
-        # right of the plot, as the CLI's legend column: never over the data
-        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  borderaxespad=0.0)
+    # right of the plot, as the CLI's legend column (never over the data), labels whole
+    _legend(ax)
     return ax
 
 
@@ -565,7 +612,8 @@ class FitResult(_Result):
             raise ValueError("plot(): this result has no figure (it was not made by slaw.fit)")
         _draw_figure(ax, self._figure, **kwargs)
         if self.group:  # one group's figure (the CLI draws them all on one)
-            ax.set_title(_middle(f"{ax.get_title()} (group {self.group})", 90), fontsize=9)
+            title = (self._figure or {}).get("title", "")
+            ax.set_title(_wrap(f"{title} (group {self.group})", 80), fontsize=9)
         if data is not None:
             df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
             y = df[self.y].to_numpy(dtype=float)
@@ -575,8 +623,7 @@ class FitResult(_Result):
             else:
                 ax.scatter(self.predict_values(df), y, s=14, color="#999999",
                            label="data given", zorder=2)
-            ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                      borderaxespad=0.0)
+            _legend(ax)
         if new:
             ax.figure.tight_layout()
         return ax
@@ -677,8 +724,12 @@ class FrameResult(_Result):
 
     def __init__(self, raw: Any, frame: pd.DataFrame, title: str, notes: Sequence[str] = (),
                  figures: Optional[Sequence[Tuple[str, Mapping[str, Any]]]] = None,
-                 bars: Optional[str] = None):
+                 bars: Optional[str] = None, text: str = ""):
         self.raw = raw
+        # What the CLI prints for this result (the library's formatter), for report();
+        # empty where the command has none (the result's title, table and notes then); a
+        # subclass may have set it before this call.
+        self._text = text or getattr(self, "_text", "")
         self.frame = frame
         self.title = title
         self.notes = list(notes)
@@ -735,7 +786,10 @@ class FrameResult(_Result):
         return self.frame.copy()
 
     def report(self) -> str:
-        """The title, the table and the notes as text."""
+        """What the CLI prints (``compare``, ``allocate``: the same Rust formatter); else the
+        title, the table and the notes as text."""
+        if self._text:
+            return self._text.rstrip("\n")
         with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_rows", 200):
             body = self.frame.to_string()
         return "\n".join([self.title, body] + self.notes)
@@ -752,9 +806,14 @@ class ForecastResult(FrameResult):
     ``heldout`` (dict: ``n``, ``r2``, ``mae``, ``rmse`` on the observed points after the
     fitted part; None when there are none) and ``choice`` (dict: how ``method="auto"`` chose
     the law, its ``candidates`` with their held-out RMSE; None for a law given by name), the
-    JSON's objects."""
+    JSON's objects; ``fit_until_step``, ``fit_points``, ``forecasts`` (the forecast steps as
+    the JSON lists them; ``frame`` holds them as a DataFrame), ``bootstrap``, ``calibration``,
+    ``decay_term``, ``unpinned_decay``, ``temporal`` and ``decay``: the JSON's fields of those
+    names (None where the JSON has none)."""
 
-    def __init__(self, raw: Mapping[str, Any], curve: Optional[Sequence[Sequence[Any]]] = None):
+    def __init__(self, raw: Mapping[str, Any], curve: Optional[Sequence[Sequence[Any]]] = None,
+                 text: str = ""):
+        self._text = text  # the CLI's text, from the library's formatter
         # The curve read (step, law's loss, lo, hi, observed; thinned to a few thousand
         # steps), for plot(): the library sends it beside the CLI's --json, not in it.
         self._curve = None if curve is None else np.array(
@@ -792,12 +851,25 @@ class ForecastResult(FrameResult):
         self.heldout: Optional[Dict[str, Any]] = _copied(raw.get("heldout"))
         self.choice: Optional[Dict[str, Any]] = _copied(raw.get("choice"))
         self.warnings: List[str] = list(raw.get("warnings") or [])
+        # The rest of the CLI JSON's objects, under their names: the window fitted, how the
+        # intervals were made, the decay terms and the temporal law's fit (None where absent).
+        self.fit_until_step: Optional[float] = raw.get("fit_until_step")
+        self.fit_points: Optional[int] = raw.get("fit_points")
+        for key in ("forecasts", "bootstrap", "calibration", "decay_term", "unpinned_decay",
+                    "temporal", "decay"):
+            setattr(self, key, _copied(raw.get(key)))
         kind = self.interval_kind or {}
         title = (f"Forecast of {self.curve}: {self.method} ({self.formula}); fit until step "
                  f"{_fmt(raw.get('fit_until_step'))} ({raw.get('fit_points')} points); "
                  f"{'converged' if self.converged else 'NOT converged'}; interval: "
                  f"{kind.get('kind', '-')} at level {kind.get('level', '-')}")
         super().__init__(dict(raw), frame, title, self.warnings)
+
+    def report(self) -> str:
+        """What the CLI's ``slaw forecast`` prints for this curve (the same Rust formatter):
+        the law, the window, the parameters, the forecast steps with their intervals, how the
+        law was chosen and the warnings."""
+        return self._text.rstrip("\n") if self._text else super().report()
 
     def plot(self, ax: Any = None, data: Any = None) -> Any:
         """The curve as the CLI's ``--plot`` draws it: the fitted part (filled), the observed
@@ -854,8 +926,10 @@ class ForecastResult(FrameResult):
             _loss_axis(ax, "y", np.concatenate([np.asarray(v, dtype=float) for v in losses]))
         ax.set_xlabel("step (log scale)")
         ax.set_ylabel("loss")
-        ax.set_title(f"{self.curve}: {self.method} law fitted up to step {_fmt(until)}", fontsize=9)
-        ax.legend(frameon=False, fontsize=8)
+        # a long run name wrapped, not run past the axes (over a neighbour's in a grid)
+        ax.set_title(_wrap(f"{self.curve}: {self.method} law fitted up to step {_fmt(until)}",
+                           70), fontsize=9)
+        _legend(ax, fontsize=8, outside=False)
         if new:
             ax.figure.tight_layout()
         return ax
@@ -875,7 +949,9 @@ class ScheduleResult(FrameResult):
     predicted, the lengths not distinguishable from it, ``decided``; None without a search) and
     ``warnings``: the CLI's ``--json`` objects, which ``to_dict()`` returns whole."""
 
-    def __init__(self, raw: Mapping[str, Any], figure: Optional[Mapping[str, Any]] = None):
+    def __init__(self, raw: Mapping[str, Any], figure: Optional[Mapping[str, Any]] = None,
+                 text: str = ""):
+        self._text = text  # the CLI's text, from the library's formatter
         rows = []
         finals = []
         for p in raw.get("predictions") or []:
@@ -926,6 +1002,12 @@ class ScheduleResult(FrameResult):
         notes += [f"warning: {w}" for w in self.warnings]
         super().__init__(dict(raw), frame, title, notes,
                          figures=[("schedules", figure)] if figure else None)
+
+    def report(self) -> str:
+        """What the CLI's ``slaw schedule`` prints (the same Rust formatter): the law and the
+        runs it was fitted on, its parameters, what the intervals hold, the final loss per
+        predicted schedule, the WSD search's verdict and the warnings."""
+        return self._text.rstrip("\n") if self._text else super().report()
 
     def plot(self, ax: Any = None) -> Any:
         """The CLI's ``--plot`` figure: the runs (filled: fitted) with the law's fit through
@@ -986,7 +1068,8 @@ class SelectionResult(FrameResult):
     ``may_be_better``) and ``calibration`` (dict: the backtest's ``level``, ``drift``,
     ``spread``, ``count``, ...; None for a method without one) are the JSON's objects."""
 
-    def __init__(self, raw: Mapping[str, Any]):
+    def __init__(self, raw: Mapping[str, Any], text: str = ""):
+        self._text = text  # the CLI's text, from the library's formatter
         rows = []
         for r in raw["ranking"]:
             iv = r.get("interval") or {}
@@ -1062,6 +1145,12 @@ class SelectionResult(FrameResult):
         notes.extend(f"warning: {w}" for w in self.warnings)
         super().__init__(dict(raw), frame, title, notes)
 
+    def report(self) -> str:
+        """What the CLI's ``slaw select`` prints (the same Rust formatter): the ranking with
+        each candidate's predicted loss at the target and its interval, the method's details,
+        the cost and the warnings."""
+        return self._text.rstrip("\n") if self._text else super().report()
+
     def plot(self, ax: Any = None, top: int = 15) -> Any:
         """Predicted loss at the target with its interval, per candidate (best first); the
         observed loss at the target where the data have it."""
@@ -1095,7 +1184,7 @@ class SelectionResult(FrameResult):
         ax.set_yticks(y)
         ax.set_yticklabels([_middle(str(i)) for i in f.index], fontsize=7)
         ax.set_xlabel("loss at the target size")
-        ax.legend(frameon=False, fontsize=8)
+        _legend(ax, fontsize=8, outside=False)
         if new:
             ax.figure.tight_layout()
         return ax
@@ -1163,8 +1252,9 @@ class JointResult(FrameResult):
     "skipped", "warnings"}``)."""
 
     def __init__(self, raw: Any, frame: pd.DataFrame,
-                 figures: Optional[Mapping[str, Sequence[Any]]] = None):
+                 figures: Optional[Mapping[str, Sequence[Any]]] = None, text: str = ""):
         fits = raw.get("fits") or []
+        self._text = text  # the CLI's text, from the library's formatter
         # per form: [(method, factor, figure)], the CLI's --plot figures
         self._joint_figures = {k: [tuple(x) for x in v] for k, v in (figures or {}).items()}
         self.warnings: List[str] = list(raw.get("warnings") or [])
@@ -1181,6 +1271,7 @@ class JointResult(FrameResult):
                              "std_error": h.get("std_error"), "better": h.get("better")})
         self.held_out = (pd.DataFrame(rows).set_index("method") if rows
                          else pd.DataFrame(columns=["n", "mean_difference", "std_error", "better"]))
+        self.fits: List[Dict[str, Any]] = _copied(list(fits))  # the CLI JSON's fits
         super().__init__(raw, frame, "Joint fine-tuning laws per method", self.warnings)
 
     @property
@@ -1210,55 +1301,11 @@ class JointResult(FrameResult):
         return _plot_figures([f for _, f in figs], ax, ncols)
 
     def report(self) -> str:
-        """The fits as the CLI's ``slaw joint`` prints them: per method its warnings and notes,
-        each form's shared parameters with their standard errors and per-factor fits, and the
-        held-out verdict."""
-        out: List[str] = []
-        whole = [k for k in self.raw.get("skipped") or [] if k.get("factor") is None]
-        for k in whole:
-            out.append(f"warning: method '{k.get('method')}' not fitted: {k.get('reason')}")
-        if whole:
-            out.append("")
-        for m in self.raw.get("fits") or []:
-            out.append(f"method {m.get('method')}")
-            warns = m.get("warnings") or []
-            for n in m.get("notes") or []:
-                out.append(f"  {'warning' if n in warns else 'note'}: {n}")
-            forms = m.get("forms") or []
-            for f in forms:
-                se = dict(_shared_pairs(f.get("shared_std_errors")))
-                shared = ", ".join(
-                    f"{k}={_num(v)}" + (f" +/- {_num(se[k])}" if se.get(k) is not None else "")
-                    for k, v in _shared_pairs(f.get("shared")))
-                conv = bool(f.get("shared_converged", True)) and all(
-                    fa.get("converged", True) for fa in f.get("factors") or [])
-                out.append(f"  {f.get('form'):<14} {f.get('formula')}   shared {shared} "
-                           f"(from {', '.join(f.get('shared_from') or [])})"
-                           + ("" if conv else "  NOT CONVERGED"))
-                out.append(f"    {'factor':<20} {'A':>12} {'alpha':>8} {'n fit':>6} "
-                           f"{'MAD fit':>8} {'n held':>6} {'MAD held':>8}")
-                for fa in f.get("factors") or []:
-                    p = dict(_shared_pairs(fa.get("params")))
-                    held = fa.get("mad_held")
-                    name = fa.get("factor", "") + (" (PET)" if fa.get("pet") else "")
-                    out.append(f"    {name:<20} {_num(p.get('A')):>12} {p.get('alpha', float('nan')):>8.4f} "
-                               f"{fa.get('n_fit'):>6} {fa.get('mad_fit', float('nan')):>8.4f} "
-                               f"{fa.get('n_held'):>6} "
-                               f"{('-' if held is None else format(held, '.4f')):>8}")
-            out.append(f"  held-out comparison: {_held_out_verdict(m.get('held_out'))}")
-            out.append("")
-        return "\n".join(out)
-
-
-def _held_out_verdict(h: Any) -> str:
-    if not h:
-        return "no held-out runs to compare the laws on"
-    d, se, n = abs(h.get("mean_difference", 0.0)), h.get("std_error"), h.get("n")
-    if h.get("better"):
-        return (f"the {h['better']} law generalizes better (run by run, by {_num(d)} +- "
-                f"{_num(se)} over {n} held-out runs)")
-    return (f"no difference: the laws' held-out errors differ by {_num(d)} +- {_num(se)} run by "
-            f"run over {n} runs, within twice the standard error")
+        """What the CLI's ``slaw joint`` prints (the same Rust formatter): what reading the
+        runs assumed (``note:``), a warning per method not fitted, then per method its warnings
+        and notes, each form's shared parameters with their standard errors and per-factor
+        fits, and the held-out verdict."""
+        return self._text.rstrip("\n") if self._text else super().report()
 
 
 class MethodsResult(FrameResult):
@@ -1280,10 +1327,12 @@ class MethodsResult(FrameResult):
     method, reason); ``report()`` what the CLI prints."""
 
     def __init__(self, raw: Mapping[str, Any], table: pd.DataFrame, title: str,
-                 figure: Optional[Mapping[str, Any]] = None):
+                 figure: Optional[Mapping[str, Any]] = None, text: str = ""):
         rec = raw.get("recommendation") or {}
+        self._text = text  # the CLI's text, from the library's formatter
         self.recommendation = rec
         self.recommended = rec.get("recommended")
+        self.fits: List[Dict[str, Any]] = _copied(list(raw.get("fits") or []))  # the JSON's
         self.separated = bool(rec.get("separated"))
         self.form = rec.get("form")
         kinds = [p.get("interval_kind") for p in rec.get("predictions") or [] if p.get("interval_kind")]
@@ -1329,86 +1378,13 @@ class MethodsResult(FrameResult):
         marked. On ``ax`` (new axes when None); returns the axes."""
         return super().plot(which, ax, ncols)
 
-    def _verdict(self) -> str:
-        p = (self.recommendation.get("predictions") or [])
-        if len(p) < 2:
-            return ""
-        a, b = p[0], p[1]
-        if abs(b["predicted_loss"] / a["predicted_loss"] - 1) <= 1e-12:
-            return f" (tied with {b['method']}: equal predicted losses, the data do not separate them)"
-        if a.get("interval") is None and a.get("bootstrap_interval") is not None:
-            return (" (no predictive interval: no held-out run outside the fitting runs to "
-                    "measure the extrapolation error on)")
-        if a.get("interval") is None and a.get("replicates"):
-            return " (no interval: too few bootstrap replicates converged to compare the methods)"
-        if a.get("interval") is None:
-            return " (no bootstrap: give bootstrap=N for intervals)"
-        if self.separated:
-            return " (its interval lies below every other method's)"
-        return (f" (intervals overlap with {b['method']}: the data do not separate them at this "
-                "setting)")
-
     def report(self) -> str:
-        """What the CLI's ``slaw methods`` prints: the predictions, the recommendation with the
-        separation verdict, the critical data sizes at the setting, the warnings (with the
-        keyword that switches the form when the held-out comparison favours the other) and
-        the notes."""
-        r = self.recommendation
-        st = r.get("setting") or {}
-        level = r.get("level")
-        with pd.option_context("display.width", 160, "display.max_columns", 20):
-            body = self.frame[["predicted_loss", "lo", "hi"]].to_string() if len(self.frame) else ""
-        out = [f"setting: {st.get('factor')} = {_num(st.get('x'))}, fine-tuning data D_f = "
-               f"{_num(st.get('d'))} ({self.form} law); intervals: "
-               f"{(self.interval_kind or {}).get('kind', '-')} at level {level}", body]
-        # How many runs each method's bootstrap resamples (the CLI's "bootstrap:" line).
-        per = []
-        for p in r.get("predictions") or []:
-            runs = p.get("bootstrap_runs") or []
-            if not runs:
-                continue
-            total = sum(f["runs"] for f in runs)
-            detail = (" (" + ", ".join(f"{f['factor']} {f['runs']}" for f in runs) + ")"
-                      if len(runs) > 1 else "")
-            per.append(f"{p['method']} {total}{detail}")
-        if per:
-            out.append("bootstrap: each replicate resamples every method's fitting runs (with "
-                       f"replacement, within each factor): {', '.join(per)} runs")
-        out += ["", f"recommended: {self.recommended}{self._verdict()}", ""]
-        lo, hi = r.get("d_range") or (None, None)
-        out.append(f"critical fine-tuning data size (where two methods' losses cross, D_f in "
-                   f"[{_num(lo)}, {_num(hi)}]; at {st.get('factor')} = {_num(st.get('x'))}):")
-        for c in self.critical.itertuples(index=False):
-            if c.coincide:
-                at = "no crossing: the two methods' losses are equal over the whole range"
-            elif not c.at_setting:
-                at = "no crossing"
-            else:
-                at = ", ".join(_num(d) for d in c.at_setting)
-            iv = ""
-            if c.with_crossing is not None:
-                pairs = (c.with_crossing or 0) + (c.without_crossing or 0)
-                if (c.without_crossing or 0) > (1 - level) * pairs + 1e-9:
-                    # most pairs do not cross: no interval at the level, the
-                    # range of those that cross said as what it is
-                    cross = (f"; the {c.with_crossing} that cross: {_num(c.crossing_range_lo)}-"
-                             f"{_num(c.crossing_range_hi)}" if c.crossing_range_lo == c.crossing_range_lo
-                             else "")
-                    iv = (f" (no crossing in {c.without_crossing} of {pairs} replicate pairs: no "
-                          f"{100 * level:g}% interval{cross})")
-                else:
-                    band = (f"bootstrap [{_num(c.lo)}, {_num(c.hi)}]" if c.lo == c.lo
-                            else "too few replicates for an interval")
-                    iv = f" ({band}; {c.without_crossing} of {pairs} replicate pairs without a crossing)"
-            out.append(f"  {c.method_1} vs {c.method_2}: {at}{iv}")
-        for w in self.warnings:
-            out.append(f"warning: {w}")
-        if self.other_form_better:
-            other = "additive" if self.form == "multiplicative" else "multiplicative"
-            out.append(f"  (to predict with the {other} law: form='{other}')")
-        for n in self.info:
-            out.append(f"note: {n}")
-        return "\n".join(out)
+        """What the CLI's ``slaw methods`` prints (the same Rust formatter; an option it tells
+        you to change named as this function's keyword, ``form='additive'`` for ``--form
+        additive``): the predictions with their intervals, the recommendation with the
+        separation verdict, the critical data sizes at the setting, the warnings and the
+        notes."""
+        return self._text.rstrip("\n") if self._text else super().report()
 
 
 class ForecastResults(list):
@@ -1417,10 +1393,13 @@ class ForecastResults(list):
     ``skipped`` (the runs that could not be forecast, with the reason), ``warnings`` and
     ``to_dict()``, the CLI's ``--json`` (``forecasts``, ``skipped``, ``warnings``)."""
 
-    def __init__(self, raw: Mapping[str, Any], curves: Optional[Sequence[Any]] = None):
+    def __init__(self, raw: Mapping[str, Any], curves: Optional[Sequence[Any]] = None,
+                 texts: Optional[Sequence[str]] = None, text: str = ""):
         fs = raw.get("forecasts") or []
         curves = list(curves or []) + [None] * len(fs)
-        super().__init__(ForecastResult(o, c) for o, c in zip(fs, curves))
+        texts = list(texts or []) + [""] * len(fs)
+        super().__init__(ForecastResult(o, c, t) for o, c, t in zip(fs, curves, texts))
+        self._text = text  # the CLI's text (its table of runs), from the library's formatter
         self.raw = dict(raw)
         self.skipped: List[Any] = list(raw.get("skipped") or [])
         self.warnings: List[str] = list(raw.get("warnings") or [])
@@ -1453,7 +1432,11 @@ class ForecastResults(list):
         return axes
 
     def report(self) -> str:
-        """Each forecast's report, then the skipped runs and the warnings."""
+        """What the CLI's ``slaw forecast --run-col`` prints (the same Rust formatter): a line
+        per run (the forecast, or why it was skipped); each run's full report is
+        ``self[i].report()`` (the CLI's ``--verbose``)."""
+        if self._text:
+            return self._text.rstrip("\n")
         parts = [f.report() for f in self]
         parts += [f"skipped: {s}" for s in self.skipped]
         parts += [f"warning: {w}" for w in self.warnings]

@@ -5,6 +5,7 @@ use slaw::forecast::job::{ForecastOutput, SkippedRun};
 use slaw::forecast::protocol::{CoverageRow, EarlyRow, SchedulesRow};
 use slaw::forecast::temporal::TemporalFit;
 use slaw::forecast::trajectory::TrajectoryForm;
+use slaw::forecast::whatif::WhatIf;
 use std::fmt::Write;
 
 pub fn forecast_report(o: &ForecastOutput) -> String {
@@ -621,4 +622,149 @@ pub fn auto_coverage(step_only: bool, pinned: bool) -> String {
         )
     };
     format!("coverage as measured: auto's 90% intervals covered {real}{synthetic}")
+}
+
+/// `slaw schedule`'s text: the law and the runs it was fitted on, its
+/// parameters, what the intervals hold, the final loss per predicted
+/// schedule, the WSD search's verdict and the warnings.
+pub fn schedule_report(w: &WhatIf) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} law fitted on {}",
+        w.method,
+        w.runs
+            .iter()
+            .map(|(n, k)| format!("{n} ({k} points)"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "parameters: {}",
+        w.params
+            .pairs()
+            .map(|(n, v)| format!("{n}={}", num(*v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if let Some(b) = w.bootstrap {
+        let (n, ok, level) = (b.replicates, b.converged, b.level);
+        let _ = write!(
+            s,
+            "intervals: {}, bootstrap refit spread ({ok} of {n} refits converged)",
+            slaw::numbers::percent(level)
+        );
+        let _ = match w.model_error {
+            Some(m) => writeln!(s,
+                " and schedule-transfer error {:.2}% (leave one run out: {}; times Student's t with as many degrees of freedom as runs)",
+                100.0 * m,
+                w.transfer_errors
+                    .iter()
+                    .map(|e| format!("{:+.2}%", 100.0 * e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => writeln!(s,
+                ", without the schedule-transfer error (not measured: see the warning)"
+            ),
+        };
+        if let Some(c) = &w.calibration {
+            let _ = writeln!(s,
+                "  and the law's extrapolation error along the steps ({}: {:.4} per unit ln(step / last fitted step))",
+                c.method, c.per_distance
+            );
+        }
+        if let Some(d) = &w.decay_term {
+            let _ = writeln!(s, "  and the decay prior: {}", d.method);
+        }
+        let measured = schedule_coverage(w.method);
+        if !measured.is_empty() {
+            let _ = writeln!(s, "{measured}");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "{:>12} {:>10} {:>21}  schedule",
+        "last step", "final", "interval"
+    );
+    for p in &w.predictions {
+        let l = p.last();
+        let iv = match (l.lo, l.hi) {
+            (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            s,
+            "{:>12} {:>10.4} {:>21}  {}",
+            num(l.step),
+            l.loss,
+            iv,
+            p.schedule
+        );
+    }
+    if let Some(b) = &w.best {
+        let set = b.not_distinguishable.join(", ");
+        let cover = b.differences_cover.as_deref().unwrap_or("");
+        if b.decided {
+            let _ = writeln!(
+                s,
+                "best of the WSD family: {} (final {:.4})",
+                b.schedule, b.final_loss
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "the runs do not decide the WSD decay length: {} of the {} searched are not \
+                 distinguishable from the lowest predicted ({}, final {:.4}) at {} ({}): {}; \
+                 their predicted final losses differ from it by at most {:.4}",
+                b.not_distinguishable.len(),
+                b.differences.len(),
+                b.schedule,
+                b.final_loss,
+                level_text(w),
+                cover,
+                set,
+                b.largest_difference_in_set
+            );
+        }
+        for c in &b.caveats {
+            let _ = writeln!(s, "  caveat: {c}");
+        }
+        if b.decided && b.not_distinguishable.len() > 1 {
+            let _ = writeln!(
+                s,
+                "  not distinguishable from it at {} ({}): {}; predicted final losses at \
+                 most {:.4} higher",
+                level_text(w),
+                cover,
+                set,
+                b.largest_difference_in_set
+            );
+        }
+        if let Some((r, m)) = &b.runner_up {
+            let _ = write!(s, "  margin over the runner-up ({r}): {m:.4}");
+            if let (Some((lo, hi)), Some(stays)) =
+                (b.margin_interval, b.stays_best_over_point_noise)
+            {
+                let _ = write!(
+                    s,
+                    ", refit interval [{lo:.4}, {hi:.4}]; lowest in {:.0}% of the bootstrap \
+                     refits (the points' noise only: not the transfer error, nor how far \
+                     another noise draw's fit would move the pick)",
+                    100.0 * stays
+                );
+            }
+            let _ = writeln!(s);
+        }
+    }
+    for warn in &w.warnings {
+        let _ = writeln!(s, "warning: {warn}");
+    }
+    s
+}
+
+/// The level of the search's difference intervals, as text ("90%").
+fn level_text(w: &WhatIf) -> String {
+    slaw::numbers::percent(w.bootstrap.map_or(0.9, |r| r.level))
 }

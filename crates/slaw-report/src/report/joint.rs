@@ -1,6 +1,6 @@
 //! Reports of `slaw joint`, `slaw methods` and `slaw allocate`.
 
-use super::num;
+use super::{num, Interface};
 use slaw::allocate::AllocationReport;
 use slaw::bootstrap::Interval;
 use slaw::joint::decision::{Intervals, Recommendation};
@@ -172,7 +172,55 @@ fn resampled_runs(r: &Recommendation) -> Option<String> {
     })
 }
 
+/// `slaw joint`'s whole text: what reading the runs assumed (`notes`, a
+/// `note:` line each), then [`joint_report`].
+pub fn joint_text(notes: &[String], j: &JointFits) -> String {
+    let mut s = String::new();
+    for n in notes {
+        let _ = writeln!(s, "note: {n}");
+    }
+    s + &joint_report(j)
+}
+
+/// `slaw methods`' report (the command line's words for its options).
 pub fn methods_report(r: &Recommendation) -> String {
+    methods_report_in(r, Interface::Cli)
+}
+
+/// `slaw methods`' whole text in `iface`'s words: [`methods_report_in`],
+/// then the warnings of the form used (the setting's own are in the report),
+/// the option that switches the form where the held-out comparison favours
+/// the other, and the notes.
+pub fn methods_text(r: &Recommendation, iface: Interface) -> String {
+    let mut s = methods_report_in(r, iface);
+    for w in r
+        .warnings
+        .iter()
+        .filter(|w| !r.setting_warnings.contains(w))
+    {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    if !r.other_form_better.is_empty() {
+        let other = Form::BOTH
+            .into_iter()
+            .find(|&f| f != r.form)
+            .unwrap_or(r.form);
+        let _ = writeln!(
+            s,
+            "  (to predict with the {} law: {})",
+            other.name(),
+            iface.option("form", other.name())
+        );
+    }
+    for n in &r.info {
+        let _ = writeln!(s, "note: {n}");
+    }
+    s
+}
+
+/// `slaw methods`' report: the predictions, the recommendation, the
+/// critical data sizes; options named in `iface`'s words.
+pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
     let mut s = String::new();
     let st = &r.setting;
     let _ = writeln!(
@@ -225,7 +273,8 @@ pub fn methods_report(r: &Recommendation) -> String {
                     "intervals: percentiles of a bootstrap of the runs (resampled within each \
                      factor, both stages refitted): the noise of the fit's parameters only, not \
                      the error of extrapolating the law ({COVERAGE_BOOTSTRAP}; \
-                     --intervals predictive adds that error)"
+                     {} adds that error)",
+                    iface.option("intervals", "predictive")
                 );
             }
             Intervals::Predictive => {
@@ -293,7 +342,10 @@ pub fn methods_report(r: &Recommendation) -> String {
             " (no interval: too few bootstrap replicates converged to compare the methods)"
                 .to_string()
         } else if r.predictions[0].interval.is_none() {
-            " (no bootstrap: run with --bootstrap N for intervals)".to_string()
+            format!(
+                " (no bootstrap: run with {} for intervals)",
+                iface.option("bootstrap", "N")
+            )
         } else if r.separated {
             " (its interval lies below every other method's)".to_string()
         } else {
@@ -712,6 +764,15 @@ impl Cell {
 /// allocate` prints without them ([`allocation_report`]: N_opt, D_opt, D/N
 /// and the loss with their intervals, and the law), under its name.
 pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocation]) -> String {
+    allocation_methods_report_in(groups, Interface::Cli)
+}
+
+/// [`allocation_methods_report`] with the options it names in `iface`'s
+/// words.
+pub fn allocation_methods_report_in(
+    groups: &[slaw::allocate::methods::GroupAllocation],
+    iface: Interface,
+) -> String {
     let mut s = String::new();
     for g in groups {
         if let (Some(p), None, None, true) =
@@ -810,11 +871,14 @@ pub fn allocation_methods_report(groups: &[slaw::allocate::methods::GroupAllocat
                 "  the methods' exponents span {}{}",
                 num(d.spread),
                 if d.beyond_intervals {
-                    "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say"
+                    "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say".to_string()
                 } else if d.intervals_compared {
-                    "; their intervals overlap"
+                    "; their intervals overlap".to_string()
                 } else {
-                    " (no intervals to compare it with: --bootstrap 0, too few replicates had an answer, or a method's are not determined)"
+                    format!(
+                        " (no intervals to compare it with: {}, too few replicates had an answer, or a method's are not determined)",
+                        iface.option("bootstrap", "0")
+                    )
                 }
             );
         }

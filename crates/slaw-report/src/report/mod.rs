@@ -10,6 +10,44 @@ use std::fmt::Write;
 
 pub use slaw::numbers::{num, truncate};
 
+/// Whose words a report uses for an option it tells the reader to change
+/// ("--form additive" on the command line, "form='additive'" in Python):
+/// the same report serves both, each naming the option as its user sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interface {
+    Cli,
+    Python,
+}
+
+impl Interface {
+    /// The whole result, every detail: `--json` on the command line, the
+    /// result's `to_dict()` in Python.
+    pub fn whole(self) -> &'static str {
+        match self {
+            Interface::Cli => "--json",
+            Interface::Python => "to_dict()",
+        }
+    }
+
+    /// The option `name` (snake case) set to `value`: `--name-x VALUE` on the
+    /// command line; `name_x=VALUE` in Python, a word quoted as a string
+    /// (`intervals='predictive'`), a number or a placeholder (`N`) bare.
+    pub fn option(self, name: &str, value: &str) -> String {
+        match self {
+            Interface::Cli => format!("--{} {value}", name.replace('_', "-")),
+            Interface::Python => {
+                let bare = value.parse::<f64>().is_ok()
+                    || value.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+                if bare {
+                    format!("{name}={value}")
+                } else {
+                    format!("{name}='{value}'")
+                }
+            }
+        }
+    }
+}
+
 /// R^2 with `digits` decimals, or "n/a" where it is not defined: the
 /// observed losses are all equal (no variance to explain), so it is never
 /// printed as NaN or -inf.
@@ -618,7 +656,7 @@ pub fn compare_report(ranked: &[RankedLaw]) -> String {
 /// The warnings of the law fits of a selection (`rectified-fit`,
 /// `vanilla-fit`: parameters on a bound, not pinned by the points, ...),
 /// one line per distinct warning with the candidates it concerns.
-fn fit_warnings(sel: &slaw::selection::Selection) -> String {
+fn fit_warnings(sel: &slaw::selection::Selection, iface: Interface) -> String {
     use std::fmt::Write;
     // Grouped by the warning without its parenthesized figures (condition
     // numbers, bounds), which differ per fit.
@@ -661,7 +699,10 @@ fn fit_warnings(sel: &slaw::selection::Selection) -> String {
             sel.ranking.len(),
             ids[..ids.len().min(SHOWN)].join(", "),
             if more > 0 {
-                format!(" and {more} more; --json lists each fit's warnings")
+                format!(
+                    " and {more} more; {} lists each fit's warnings",
+                    iface.whole()
+                )
             } else {
                 String::new()
             }
@@ -696,6 +737,12 @@ fn below_rank_one(sel: &slaw::selection::Selection) -> String {
 /// The text report of `slaw select`: the ranking with each model's predicted
 /// loss at the target (and interval), AtS phase details, and the cost.
 pub fn selection_report(sel: &slaw::selection::Selection) -> String {
+    selection_report_in(sel, Interface::Cli)
+}
+
+/// [`selection_report`] with what it points the reader to (the whole
+/// result: `--json`) in `iface`'s words.
+pub fn selection_report_in(sel: &slaw::selection::Selection, iface: Interface) -> String {
     use slaw::selection::Detail;
     use std::fmt::Write;
     let b = &sel.budget;
@@ -863,7 +910,7 @@ pub fn selection_report(sel: &slaw::selection::Selection) -> String {
     for w in &sel.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
-    s.push_str(&fit_warnings(sel));
+    s.push_str(&fit_warnings(sel, iface));
     if let Some(cal) = &sel.calibration {
         match cal.scale {
             Some(k) => {
@@ -1070,5 +1117,71 @@ fn starts_run(f: &slaw::fit::Fit) -> String {
         format!(", {} of them probes at a floor{SHORT}", f.probe_starts)
     } else {
         String::new()
+    }
+}
+
+/// The text of `slaw compare`'s backtest pick: each group's pick
+/// (`verbose`: every law's backtest), the laws skipped (those skipped for
+/// one reason on one line), the pick's predictions, where to get a law's
+/// own interval beyond the data (in `iface`'s words) and the warnings.
+pub fn backtest_report(
+    result: &slaw::analysis::BacktestComparison,
+    verbose: bool,
+    iface: Interface,
+) -> String {
+    let mut text = slaw::pick::text(&result.groups, verbose);
+    // Laws left out for the same reason (an x of 0 every x^-a law
+    // refuses) in one line, naming them all.
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in &result.skipped {
+        match reasons.iter_mut().find(|(r, _)| *r == s.reason) {
+            Some((_, laws)) => laws.push(&s.law),
+            None => reasons.push((&s.reason, vec![&s.law])),
+        }
+    }
+    for (reason, laws) in reasons {
+        text += &format!("skipped: {}: {reason}\n", laws.join(", "));
+    }
+    text += &result.predictions_text();
+    if result.no_better_than_constant.is_none()
+        && result
+            .predictions
+            .iter()
+            .any(|p| !p.outside_data.is_empty())
+    {
+        text += match iface {
+            Interface::Cli => {
+                "(an interval beyond the data, per law: slaw fit --law L --predict X)\n"
+            }
+            Interface::Python => {
+                "(an interval beyond the data, per law: slaw.fit(..., law=L, predict=X))\n"
+            }
+        };
+    }
+    for w in &result.warnings {
+        text += &format!("warning: {w}\n");
+    }
+    text
+}
+
+#[cfg(test)]
+mod interface_tests {
+    use super::Interface;
+
+    /// An option the reader is told to change, in each interface's words.
+    #[test]
+    fn an_option_in_the_words_of_each_interface() {
+        assert_eq!(
+            Interface::Cli.option("intervals", "predictive"),
+            "--intervals predictive"
+        );
+        assert_eq!(
+            Interface::Python.option("intervals", "predictive"),
+            "intervals='predictive'"
+        );
+        assert_eq!(Interface::Cli.option("bootstrap", "N"), "--bootstrap N");
+        assert_eq!(Interface::Python.option("bootstrap", "N"), "bootstrap=N");
+        assert_eq!(Interface::Cli.option("d_range", "1:2"), "--d-range 1:2");
+        assert_eq!(Interface::Python.option("level", "0.9"), "level=0.9");
     }
 }
