@@ -851,6 +851,9 @@ class ForecastResult(FrameResult):
         self.heldout: Optional[Dict[str, Any]] = _copied(raw.get("heldout"))
         self.choice: Optional[Dict[str, Any]] = _copied(raw.get("choice"))
         self.warnings: List[str] = list(raw.get("warnings") or [])
+        # Parameters that change no fitted point and no forecast (a schedule-aware law's
+        # annealing terms where the rate never decays): their values are not estimates.
+        self.unused_params: List[str] = list(raw.get("unused_params") or [])
         # The rest of the CLI JSON's objects, under their names: the window fitted, how the
         # intervals were made, the decay terms and the temporal law's fit (None where absent).
         self.fit_until_step: Optional[float] = raw.get("fit_until_step")

@@ -33,9 +33,20 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
             let p: Vec<String> = o
                 .params
                 .pairs()
+                .filter(|(n, _)| !o.unused_params.iter().any(|u| u == n))
                 .map(|(n, v)| format!("{n}={}", num(*v)))
                 .collect();
             let _ = writeln!(s, "parameters: {}", p.join(" "));
+            if !o.unused_params.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "not determined, and not used by the forecast: {} (moved by a tenth, they \
+                     change no fitted point and no forecast: a schedule-aware law's annealing terms \
+                     where the rate does not decay up to the forecast, or where they saturate; their \
+                     values in the JSON are where the search left them)",
+                    o.unused_params.join(", ")
+                );
+            }
         }
         Some(t) => s.push_str(&temporal_section(t)),
     }

@@ -22,8 +22,10 @@ pub struct LawCandidate {
 pub struct AutoChoice {
     /// Every candidate law, with its held-out error.
     pub candidates: Vec<LawCandidate>,
-    /// Whether the window pins the schedule-aware laws' annealing terms
-    /// (false without a learning rate).
+    /// Whether the window pins the annealing terms the forecast needs
+    /// ([`super::WindowDecay::identified`]; false without a learning rate).
+    /// True also where the rate never decays up to the forecast: the
+    /// forecast then needs none, and the output's `unused_params` names them.
     pub annealing_identified: bool,
     /// Without a learning rate: the choice between the step-only laws
     /// power and reciprocal (see [`choose`]).

@@ -3,7 +3,7 @@
 
 use super::decay::{decay_matters, widen_for_decay};
 use super::output::band_points;
-use super::warnings::{at_bounds, follows_unpinned};
+use super::warnings::{at_bounds, follows_unpinned, unused_params};
 use super::{
     ForecastOutput, LawInterval, LawIntervalPoint, Point, Replicates, Request, LAW_INTERVAL_COVERS,
 };
@@ -64,6 +64,7 @@ pub(super) fn run_law(
     }
     let mut warnings = at_bounds(&f, ext, k, decay_matters(ext, k));
     warnings.extend(follows_unpinned(&f, ext, k));
+    let unused = unused_params(&f, ext, k);
     Ok(ForecastOutput {
         curve: ext.name.clone(),
         method: method.name(),
@@ -79,6 +80,7 @@ pub(super) fn run_law(
         calibration,
         decay_term,
         unpinned_decay: None,
+        unused_params: unused,
         interval_hull: None,
         law_interval: None,
         temporal: None,
@@ -398,6 +400,7 @@ pub(super) fn run_temporal(
         calibration: None,
         decay_term: None,
         unpinned_decay: None,
+        unused_params: Vec::new(),
         interval_hull: None,
         law_interval: None,
         bootstrap,

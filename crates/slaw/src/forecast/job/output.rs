@@ -184,6 +184,12 @@ pub struct ForecastOutput {
     /// terms: how the intervals were widened to the step-only law's
     /// (`hull_with_step_only`).
     pub unpinned_decay: Option<String>,
+    /// Parameters that change neither a fitted point nor a forecast (a
+    /// schedule-aware law's annealing terms on a rate that never decays up
+    /// to the forecast): their values in `params` are where the search left
+    /// them, not estimates (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unused_params: Vec<String>,
     /// Where the power law named without a learning rate had its intervals
     /// beyond the window widened to the hull with the step-only reciprocal
     /// law's, as `auto`'s when it chooses power (`AutoChoice::interval_hull`):

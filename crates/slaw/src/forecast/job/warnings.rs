@@ -212,6 +212,46 @@ fn window_points(ext: &Curve, k: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Parameters of the fitted law that change neither a fitted point nor a
+/// forecast: each moved both ways by a step of its own size in the search's
+/// units (0.1 or a tenth of its value, whichever is larger; in ln for a
+/// log-scaled one), the law at the window's points and at up to 64 points
+/// of the curve after it (its last included) stays the same to 1e-12.
+/// A schedule-aware law on a rate that never decays up to the forecast has
+/// such parameters: its annealing terms are 0 wherever it is evaluated, and
+/// the values reported for them are where the search left them.
+pub(super) fn unused_params(f: &crate::forecast::Fitted, ext: &Curve, k: usize) -> Vec<String> {
+    let mut at = window_points(ext, k);
+    let (from, n) = (k.min(ext.len()), ext.len());
+    if n > from {
+        let m = (n - from).min(64);
+        at.extend((0..m).map(|j| (0, from + j * (n - 1 - from) / (m - 1).max(1))));
+    }
+    let u = f.law.to_internal(&f.params);
+    let base = f.predict_many(&at, std::slice::from_ref(&f.params));
+    let same = |v: &[f64]| {
+        let moved = f.predict_many(&at, &[f.law.to_natural(v)]);
+        moved
+            .iter()
+            .zip(&base)
+            .all(|(a, b)| a.is_finite() && (a - b).abs() <= 1e-12 * b.abs().max(1e-300))
+    };
+    f.law
+        .params
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| {
+            let step = (0.1 * u[j].abs()).max(0.1);
+            [step, -step].iter().all(|d| {
+                let mut v = u.clone();
+                v[j] += d;
+                same(&v)
+            })
+        })
+        .map(|(_, p)| p.name.clone())
+        .collect()
+}
+
 /// How the warning of [`follows_unpinned`] begins.
 pub(super) const FOLLOWS_UNPINNED: &str = "the forecast at step";
 
