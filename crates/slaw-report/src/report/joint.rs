@@ -82,7 +82,7 @@ pub fn joint_report(j: &JointFits) -> String {
         let verdict = match &m.held_out {
             Some(c) => match c.better {
                 Some(f) => format!(
-                    "the {} law generalizes better (run by run, by {} +- {} over {} held-out \
+                    "the {} law generalizes better (run by run, by {} +/- {} over {} held-out \
                      runs)",
                     f.name(),
                     num(c.mean_difference.abs()),
@@ -90,7 +90,7 @@ pub fn joint_report(j: &JointFits) -> String {
                     c.n
                 ),
                 None => format!(
-                    "no difference: the laws' held-out errors differ by {} +- {} run by run over \
+                    "no difference: the laws' held-out errors differ by {} +/- {} run by run over \
                      {} runs, within twice the standard error",
                     num(c.mean_difference.abs()),
                     num(c.std_error),

@@ -920,7 +920,7 @@ pub fn selection_report_in(sel: &slaw::selection::Selection, iface: Interface) -
                      prediction corrected by the method's recent error per unit ln(size ratio) \
                      in backtests inside the affordable sizes ({:+.4} in ln L per unit \
                      ln(target / largest affordable size); {} backtests in all), \
-                     +- {:.2} x the spread of the extrapolation hypotheses (AtS line, \
+                     +/- {:.2} x the spread of the extrapolation hypotheses (AtS line, \
                      steepening, learned trend; the factor learned on complete curves)",
                     slaw::numbers::percent(cal.interval_level()),
                     interval_from

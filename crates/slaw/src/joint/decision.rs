@@ -669,7 +669,7 @@ fn recommend_left(
             other_form_better.push(f.method.clone());
             notes.push(format!(
                 "method {}: the {} law predicts the held-out runs better than the {} law used \
-                 here (mean absolute error lower by {} +- {} over {} runs, beyond twice its \
+                 here (mean absolute error lower by {} +/- {} over {} runs, beyond twice its \
                  standard error): this method's prediction and interval may be biased; \
                  predict with the {} form",
                 f.method,
