@@ -14,46 +14,14 @@
 
 mod common;
 
-use rand::{RngExt, SeedableRng};
+use common::rectified_pool as pool;
 use slaw::datasets::{finetune_wide, Candidate};
 use slaw::fit::fit;
 use slaw::law::catalog;
 use slaw::selection::method::{curve_observations, law_fit_options, law_points, Method};
 use slaw::selection::{select, Budget, SelectOptions};
 
-const TARGET: f64 = 1_638_400.0;
-
-/// probe64's design (as in `sel65_floor_bias.rs`): L(D) = B / (D_l +
-/// D^beta) + E, B = G D_l, G ~ U(1, 3), D_l ~ 10^U(1, 2.5), beta ~ U(0.3,
-/// 0.6), E ~ U(0.8, 1.6), on FLAN's ladder 0, 200, ..., 1,638,400 with 1%
-/// log-normal noise. The curves and their noise-free losses at the target.
-fn pool(seed: u64, n: usize) -> (Vec<Candidate>, Vec<f64>) {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let normal = |rng: &mut rand_chacha::ChaCha8Rng| {
-        let (a, b): (f64, f64) = (rng.random(), rng.random());
-        (-2.0 * (1.0 - a).ln()).sqrt() * (std::f64::consts::TAU * b).cos()
-    };
-    let (mut cands, mut truth) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        let g = 1.0 + 2.0 * rng.random::<f64>();
-        let dl = 10f64.powf(1.0 + 1.5 * rng.random::<f64>());
-        let beta = 0.3 + 0.3 * rng.random::<f64>();
-        let e = 0.8 + 0.8 * rng.random::<f64>();
-        let law = |d: f64| g * dl / (dl + d.powf(beta)) + e;
-        let sizes = std::iter::once(0.0).chain((0..14).map(|k| 200.0 * 2f64.powi(k)));
-        let curve = sizes
-            .map(|d| (d, law(d) * (0.01 * normal(&mut rng)).exp()))
-            .collect();
-        cands.push(Candidate {
-            id: format!("m{i:02}"),
-            curve,
-            size: None,
-            family: None,
-        });
-        truth.push(law(TARGET));
-    }
-    (cands, truth)
-}
+const TARGET: f64 = common::RECTIFIED_POOL_TARGET;
 
 /// ln(fit / truth) of the rectified law fitted to each candidate's
 /// affordable points with its zero-shot point first (the `rectified-fit`
