@@ -110,3 +110,29 @@ fn annealing_terms_on_a_rate_that_never_decays_are_said_unused() {
     assert!(out.status.success());
     assert!(json_of(&out).get("unused_params").is_none());
 }
+
+/// auto's tie between tissue and multipower (both reduce to L0 + A S1^-alpha
+/// on a rate that never decays; their held-out errors differ in the
+/// optimizer's last digits) goes to the simpler law, tissue.
+#[test]
+fn a_tie_on_a_rate_that_never_decays_goes_to_tissue() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "constant.csv", &constant_rate_log());
+    for until in ["0.2", "0.3", "0.5"] {
+        let out = slaw()
+            .args(["forecast", &f, "--fit-until", until, "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v = json_of(&out);
+        let errs: Vec<f64> = v["choice"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["held_out_rmse"].as_f64().unwrap())
+            .collect();
+        let (lo, hi) = (errs[0].min(errs[1]), errs[0].max(errs[1]));
+        assert!(hi <= lo * (1.0 + 1e-6), "{until}: not a tie: {errs:?}");
+        assert_eq!(v["method"], "tissue", "{until}: {errs:?}");
+    }
+}

@@ -38,13 +38,18 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 .collect();
             let _ = writeln!(s, "parameters: {}", p.join(" "));
             if !o.unused_params.is_empty() {
+                let one = o.unused_params.len() == 1;
                 let _ = writeln!(
                     s,
-                    "not determined, and not used by the forecast: {} (moved by a tenth, they \
-                     change no fitted point and no forecast: a schedule-aware law's annealing terms \
-                     where the rate does not decay up to the forecast, or where they saturate; their \
-                     values in the JSON are where the search left them)",
-                    o.unused_params.join(", ")
+                    "not determined, and not used by the forecast: {} (moved by a tenth, {} no \
+                     fitted point and no forecast: a schedule-aware law's annealing terms where the \
+                     rate does not decay up to the forecast, or where they saturate; {} in the JSON \
+                     {} where the search left {})",
+                    o.unused_params.join(", "),
+                    if one { "it changes" } else { "they change" },
+                    if one { "its value" } else { "their values" },
+                    if one { "is" } else { "are" },
+                    if one { "it" } else { "them" },
                 );
             }
         }

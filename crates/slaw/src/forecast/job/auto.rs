@@ -57,6 +57,11 @@ pub(super) fn rate_unknown_note(curve: &str, last: f64, at: &[f64]) -> String {
 /// BENCHMARKS.md, "Loss-curve forecasting", branch fx46c).
 pub const STEP_ONLY_NOISE_FACTOR: f64 = 2.0;
 
+/// Held-out errors within this relative difference are a tie, which goes
+/// to the simpler law (tissue before multipower): with no decay anywhere
+/// both reduce to L0 + A S1^-alpha and differ in the optimizer's last digits.
+pub const TIE_RELATIVE: f64 = 1e-6;
+
 /// RMSE of ln L of the law `m` fitted on the first `upto` points of `ext`
 /// at the points `at` (None: the fit failed or did not converge).
 fn ln_rmse(m: CurveLaw, ext: &Curve, upto: usize, at: &[usize]) -> Option<f64> {
@@ -152,12 +157,19 @@ pub fn choose(
             fit_rmse: None,
         })
         .collect();
-    let best = methods
+    // The first (simplest) law within TIE_RELATIVE of the smallest error:
+    // two laws that reduce to the same function differ by the optimizer's
+    // last digits, not by the data.
+    let scored: Vec<(CurveLaw, f64)> = methods
         .iter()
         .zip(&candidates)
         .filter_map(|(&m, c)| c.held_out_rmse.map(|e| (m, e)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(m, _)| m);
+        .collect();
+    let least = scored.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+    let best = scored
+        .iter()
+        .find(|s| s.1 <= least * (1.0 + TIE_RELATIVE))
+        .map(|s| s.0);
     let method = best.unwrap_or(methods[0]);
     Ok((
         method,
