@@ -29,23 +29,22 @@ fn constant_rate_log() -> String {
     s
 }
 
+/// `slaw forecast FILE ARGS...`'s output.
+fn forecast(file: &str, args: &[&str]) -> std::process::Output {
+    slaw()
+        .arg("forecast")
+        .arg(file)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn annealing_terms_on_a_rate_that_never_decays_are_said_unused() {
     let dir = TempDir::new().unwrap();
     let f = write(&dir, "constant.csv", &constant_rate_log());
     for method in ["multipower", "tissue", "auto"] {
-        let out = slaw()
-            .args([
-                "forecast",
-                &f,
-                "--fit-until",
-                "0.3",
-                "--method",
-                method,
-                "--json",
-            ])
-            .output()
-            .unwrap();
+        let out = forecast(&f, &["--fit-until", "0.3", "--method", method, "--json"]);
         assert!(
             out.status.success(),
             "{method}: {}",
@@ -72,10 +71,7 @@ fn annealing_terms_on_a_rate_that_never_decays_are_said_unused() {
                 "{method}: {u} missing from params"
             );
         }
-        let text = slaw()
-            .args(["forecast", &f, "--fit-until", "0.3", "--method", method])
-            .output()
-            .unwrap();
+        let text = forecast(&f, &["--fit-until", "0.3", "--method", method]);
         let text = String::from_utf8(text.stdout).unwrap();
         let params = text
             .lines()
@@ -95,18 +91,10 @@ fn annealing_terms_on_a_rate_that_never_decays_are_said_unused() {
         assert!(said.contains(&want.join(", ")), "{said}");
     }
     // The step-only law: every parameter moves the fit, none is listed.
-    let out = slaw()
-        .args([
-            "forecast",
-            &f,
-            "--fit-until",
-            "0.3",
-            "--method",
-            "reciprocal",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = forecast(
+        &f,
+        &["--fit-until", "0.3", "--method", "reciprocal", "--json"],
+    );
     assert!(out.status.success());
     assert!(json_of(&out).get("unused_params").is_none());
 }
@@ -119,10 +107,7 @@ fn a_tie_on_a_rate_that_never_decays_goes_to_tissue() {
     let dir = TempDir::new().unwrap();
     let f = write(&dir, "constant.csv", &constant_rate_log());
     for until in ["0.2", "0.3", "0.5"] {
-        let out = slaw()
-            .args(["forecast", &f, "--fit-until", until, "--json"])
-            .output()
-            .unwrap();
+        let out = forecast(&f, &["--fit-until", until, "--json"]);
         assert!(out.status.success());
         let v = json_of(&out);
         let errs: Vec<f64> = v["choice"]["candidates"]

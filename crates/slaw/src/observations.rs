@@ -1139,16 +1139,21 @@ mod group_tests {
     use super::{Columns, Observations};
     use crate::table::Table;
 
-    /// A missing group key is an error at its cell, not a group named "".
-    #[test]
-    fn an_empty_group_cell_is_an_error_at_its_row() {
-        let cols = Columns {
+    /// Columns n (x), `y` and the group column g.
+    fn grouped(y: &str) -> Columns {
+        Columns {
             x: vec!["n".into()],
-            y: "loss".into(),
+            y: y.into(),
             weight: None,
             group: Some("g".into()),
             holdout: None,
-        };
+        }
+    }
+
+    /// A missing group key is an error at its cell, not a group named "".
+    #[test]
+    fn an_empty_group_cell_is_an_error_at_its_row() {
+        let cols = grouped("loss");
         let ok = "n,loss,g\n1,3,a\n2,2,b\n";
         let t = Table::from_delimited("t.csv", ok, b',').unwrap();
         assert_eq!(
@@ -1166,13 +1171,7 @@ mod group_tests {
     /// whatever the file's row order); a falling group is not.
     #[test]
     fn values_rising_with_x_are_warned_of_per_group() {
-        let cols = Columns {
-            x: vec!["n".into()],
-            y: "acc".into(),
-            weight: None,
-            group: Some("g".into()),
-            holdout: None,
-        };
+        let cols = grouped("acc");
         let csv = "n,acc,g\n8,0.7,up\n1,0.3,up\n4,0.6,up\n2,0.5,up\n\
                    1,3,down\n2,2.5,down\n4,2.2,down\n8,2.1,down\n";
         let t = Table::from_delimited("t.csv", csv, b',').unwrap();
@@ -1192,13 +1191,7 @@ mod group_tests {
     /// and one whose values differ, are not.
     #[test]
     fn values_all_equal_are_warned_of_per_group() {
-        let cols = Columns {
-            x: vec!["n".into()],
-            y: "loss".into(),
-            weight: None,
-            group: Some("g".into()),
-            holdout: None,
-        };
+        let cols = grouped("loss");
         let csv = "n,loss,g
 1,3,flat
 2,3,flat
