@@ -95,6 +95,10 @@ fn text_counts_the_probes_and_the_grid_starts_not_run() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let status = text.lines().find(|l| l.starts_with("status:")).unwrap();
-    assert!(status.contains("2 of them probes at a floor"), "{status}");
+    // (The probe's optimum is reached once, so the second search runs too.)
+    assert!(
+        status.contains("2 of them probes at a floor") || status.contains(", 2 probes at a floor"),
+        "{status}"
+    );
     assert!(!status.contains("5 reached the best optimum"), "{status}");
 }

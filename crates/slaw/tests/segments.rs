@@ -5,7 +5,9 @@
 //! segment has a range of predictions there, the same with the sizes
 //! counted in millionths; every fit it does not call one predicts the same
 //! in both units to delta (1e-3 in ln L), unless its prediction is said to
-//! depend on a parameter the data do not pin. The fits the second-order test flagged but whose segment
+//! depend on a parameter the data do not pin. Pairs that reach other optima
+//! in the two units (`vanilla-ft` is searched in the data's units) are left
+//! out, at most a fifth of them (measured: 0-2 of 60). The fits the second-order test flagged but whose segment
 //! a residual on delta's edge cuts short (10 sizes: 35 of 60 `power` fits
 //! before `segment::too_short`, their ranges 1e-6 wide) are not
 //! flagged.
@@ -32,6 +34,7 @@ fn segments_of_optima_on_fine_tuning_curves_are_told_and_their_ranges_are_unit_f
         for cut in [8, 10, 12] {
             let mut segments = 0;
             let mut fits = 0;
+            let mut other_optima = 0;
             for file in ["flan.csv", "wmt19.csv"] {
                 for c in finetune_wide(&dir.join(file)).unwrap() {
                     let pts: Vec<(f64, f64)> = c
@@ -54,6 +57,13 @@ fn segments_of_optima_on_fine_tuning_curves_are_told_and_their_ranges_are_unit_f
                         fit(&law, &o6, &opts).unwrap(),
                     );
                     if !(r1.converged && r6.converged) {
+                        continue;
+                    }
+                    // Fits at other optima in the two units (`vanilla-ft` is
+                    // searched in the data's units, so its starts differ with
+                    // them, e.g. another bound reached) are not this test's.
+                    if (r1.objective / r6.objective - 1.0).abs() >= 1e-6 {
+                        other_optima += 1;
                         continue;
                     }
                     fits += 1;
@@ -83,19 +93,20 @@ fn segments_of_optima_on_fine_tuning_curves_are_told_and_their_ranges_are_unit_f
                             // to delta (1e-3 in ln L).
                             let told = !depends_on(&law, &r1, &o1, &[TARGET]).is_empty()
                                 || !depends_on(&law, &r6, &o6, &[TARGET * 1e6]).is_empty();
-                            // (Fits at other optima, e.g. another bound
-                            // reached in another unit, are not this test's.)
-                            let same = (r1.objective / r6.objective - 1.0).abs() < 1e-6;
-                            assert!(
-                                told || !same || (p1 / p6).ln().abs() < 1e-3,
-                                "{what}: {p1} {p6}"
-                            );
+                            assert!(told || (p1 / p6).ln().abs() < 1e-3, "{what}: {p1} {p6}");
                         }
                         (a, b) => panic!("{what}: {a:?} {b:?}"),
                     }
                 }
             }
-            eprintln!("{law_name} cut {cut}: {segments} segments of {fits} fits");
+            eprintln!(
+                "{law_name} cut {cut}: {segments} segments of {fits} fits ({other_optima} at other optima in the two units)"
+            );
+            // Most fits reach one optimum in both units.
+            assert!(
+                other_optima * 5 <= fits,
+                "{law_name} cut {cut}: {other_optima} of {fits}"
+            );
             if cut == 10 {
                 assert_eq!(segments, 0, "{law_name}: a residual on delta's edge");
             } else {
