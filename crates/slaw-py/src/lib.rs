@@ -508,9 +508,16 @@ fn _choose_input(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) ->
     let data = input(data)?;
     let mut spec: slaw::observations::DataSpec = options(options_json)?;
     run(py, move || {
-        let note = spec
-            .choose_input(&*data.table()?)
-            .map_err(|e| Failure::Usage(format!("{} with x=", message(&e))))?;
+        let note = spec.choose_input(&*data.table()?).map_err(|e| {
+            // "name the input column(s)" gets the keyword; other errors
+            // (no loss column, no rows) are the library's as they are.
+            let msg = message(&e);
+            if msg.ends_with("name the input column(s)") {
+                Failure::Usage(format!("{msg} with x="))
+            } else {
+                Failure::from(e)
+            }
+        })?;
         Ok(serde_json::json!({"x": spec.x, "note": note}).to_string())
     })
 }

@@ -1,0 +1,89 @@
+//! Probe 67's findings (a new user's files): an input inferred from a file
+//! without its loss column, or from a header without rows, gets the error
+//! that names what is missing; errors about a value name the value; a
+//! formula's unused parameter is not "at position 0"; `--max-iter 0` is
+//! refused; `compare`'s drift note prints the last x in the report's
+//! number format. Every input is built here.
+
+mod common;
+
+use common::{run, write};
+use tempfile::TempDir;
+
+/// Points of L = 2 + 50 n^-0.3 at n = 100 * 2^k, k < `count`, as
+/// "n,loss" rows (no header), with `scale` times n written.
+fn power_rows(count: usize, scale: f64) -> String {
+    (0..count)
+        .map(|k| {
+            let n = 100.0 * 2f64.powi(k as i32);
+            format!("{},{}\n", n * scale, 2.0 + 50.0 * n.powf(-0.3))
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_without_its_loss_column_says_so_when_the_input_is_inferred() {
+    let dir = TempDir::new().unwrap();
+    let f = write(
+        &dir,
+        "odd.csv",
+        &format!("Tokens (B),Val Loss [nats]\n{}", power_rows(7, 1e-3)),
+    );
+    let (code, _, err) = run(dir.path(), &["fit", &f, "--law", "power"]);
+    assert_eq!(code, 2, "{err}");
+    // The missing loss column is the error, with the flag that names it;
+    // not "2 numeric columns besides the loss 'loss' could be inputs".
+    assert!(
+        err.contains("column 'loss': no such column (columns are: Tokens (B), Val Loss [nats])"),
+        "{err}"
+    );
+    assert!(err.contains("--y names this column"), "{err}");
+    assert!(!err.contains("could be inputs"), "{err}");
+    // compare reads its input the same way.
+    let (code, _, err) = run(dir.path(), &["compare", &f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("column 'loss': no such column"), "{err}");
+
+    // Naming the loss column, the one other column is the input.
+    let (code, out, err) = run(
+        dir.path(),
+        &["fit", &f, "--law", "power", "--y", "Val Loss [nats]"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("x: Tokens (B) (the only numeric column besides Val Loss [nats])"),
+        "{out}"
+    );
+
+    // A loss column made by --derive is not missing.
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "fit",
+            &f,
+            "--law",
+            "power",
+            "--derive",
+            "loss=`Val Loss [nats]`",
+            "--x",
+            "Tokens (B)",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_header_without_rows_is_no_data_rows_with_or_without_x() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "hdr.csv", "n,loss\n");
+    for args in [
+        vec!["fit", f.as_str(), "--law", "power"],
+        vec!["fit", f.as_str(), "--law", "power", "--x", "n"],
+        vec!["compare", f.as_str()],
+    ] {
+        let (code, _, err) = run(dir.path(), &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("hdr.csv: no data rows"), "{args:?}: {err}");
+        assert!(!err.contains("no numeric column"), "{args:?}: {err}");
+    }
+}

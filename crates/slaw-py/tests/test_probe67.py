@@ -1,0 +1,49 @@
+"""probe67: without ``x=``, a table that lacks its loss column (or has no rows) gets the error
+naming what is missing, not "numeric columns besides the loss 'loss' could be inputs"; the
+figures that ``plot()`` draws from the CLI's figure model label their log axes as the CLI does
+(the same ticks, one label style per axis, no end of the axis left unlabelled)."""
+
+import pandas as pd
+import pytest
+
+import slaw
+from slaw import _native
+
+
+def power_frame(x_col="n", y_col="loss", scale=1.0):
+    ns = [100.0 * 2 ** k for k in range(7)]
+    return pd.DataFrame({x_col: [n * scale for n in ns],
+                         y_col: [2.0 + 50.0 * n ** -0.3 for n in ns]})
+
+
+def test_a_frame_without_its_loss_column_names_it_when_x_is_inferred():
+    df = power_frame("Tokens (B)", "Val Loss [nats]", 1e-3)
+    with pytest.raises(ValueError) as e:
+        slaw.fit(df, law="power")
+    msg = str(e.value)
+    assert "column 'loss': no such column (columns are: Tokens (B), Val Loss [nats])" in msg, msg
+    assert "could be inputs" not in msg and "with x=" not in msg, msg
+    assert "the keyword y= names this column" in msg, msg
+    # Named, the other column is the input (with the note).
+    with pytest.warns(UserWarning, match=r"x: Tokens \(B\)"):
+        r = slaw.fit(df, law="power", y="Val Loss [nats]")
+    assert r.converged
+
+
+def test_a_frame_without_rows_is_no_data_rows_with_or_without_x():
+    df = power_frame().iloc[:0]
+    for kw in ({}, {"x": "n"}):
+        with pytest.raises(ValueError, match="no data rows") as e:
+            slaw.fit(df, law="power", **kw)
+        assert "no numeric column" not in str(e.value)
+
+
+def test_several_candidate_inputs_still_ask_for_x():
+    df = power_frame().assign(other=1.0)
+    with pytest.raises(ValueError, match=r"could be inputs: n, other; name the input column\(s\) "
+                                         r"with x="):
+        slaw.fit(df, law="power")
+
+
+def labelled(axis):
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
