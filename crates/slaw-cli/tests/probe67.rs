@@ -87,3 +87,59 @@ fn a_header_without_rows_is_no_data_rows_with_or_without_x() {
         assert!(!err.contains("no numeric column"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_loss_or_size_out_of_range_is_named_with_its_value() {
+    let dir = TempDir::new().unwrap();
+    // select, long format: a negative loss and a negative size.
+    let mut pool = String::from("model,n,loss\n");
+    for m in ["a", "b", "c"] {
+        for k in 0..8 {
+            let n = 200.0 * 2f64.powi(k);
+            pool += &format!("{m},{n},{}\n", 1.0 + 5.0 / (1.0 + n).powf(0.3));
+        }
+    }
+    let neg = pool.replacen("a,400,", "a,400,-", 1);
+    let f = write(&dir, "neg.csv", &neg);
+    let (code, _, err) = run(dir.path(), &["select", &f, "--target", "102400"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("neg.csv, row 3, column 'loss': a loss must be > 0, got -"),
+        "{err}"
+    );
+    let negn = pool.replacen("b,800,", "b,-800,", 1);
+    let f = write(&dir, "negn.csv", &negn);
+    let (code, _, err) = run(dir.path(), &["select", &f, "--target", "102400"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("column 'n': a fine-tuning size must be >= 0, got -800"),
+        "{err}"
+    );
+
+    // select, wide format: a zero loss.
+    let f = write(
+        &dir,
+        "wide.csv",
+        "model,200,400,800,1600\na,3,2.9,2.8,2.7\nb,3.1,0,2.9,2.8\nc,3.2,3.1,3,2.9\n",
+    );
+    let (code, _, err) = run(dir.path(), &["select", &f, "--target", "102400"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("wide.csv, row 3, column '400': a loss must be > 0, got 0"),
+        "{err}"
+    );
+
+    // forecast: a negative loss in a curve.
+    let mut curve = String::from("step,loss\n");
+    for s in (100..=3000).step_by(100) {
+        let l = 2.5 + 8.0 * f64::from(s).powf(-0.4);
+        curve += &format!("{s},{}\n", if s == 700 { -l } else { l });
+    }
+    let f = write(&dir, "curve.csv", &curve);
+    let (code, _, err) = run(dir.path(), &["forecast", &f, "--fit-until", "0.5"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("curve.csv, row 8, column 'loss': must be > 0, got -"),
+        "{err}"
+    );
+}

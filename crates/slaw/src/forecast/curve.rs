@@ -851,7 +851,10 @@ impl Curve {
                     &t.source,
                     Some(t.line(r)),
                     Some(if s <= 0.0 { step_col } else { loss_col }),
-                    "must be > 0",
+                    format!(
+                        "must be > 0, got {}",
+                        crate::numbers::num(if s <= 0.0 { s } else { l })
+                    ),
                 ));
             }
             if let Some(prev) = c.step.last() {
