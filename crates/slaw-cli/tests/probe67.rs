@@ -143,3 +143,19 @@ fn a_loss_or_size_out_of_range_is_named_with_its_value() {
         "{err}"
     );
 }
+
+#[test]
+fn a_formula_parameter_it_does_not_use_has_no_position() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "p.csv", &format!("n,loss\n{}", power_rows(8, 1.0)));
+    let (code, _, err) = run(
+        dir.path(),
+        &["fit", &f, "--formula", "A*n^-b + E", "--params", "A,b,E,Z"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("formula 'A*n^-b + E': parameter 'Z' is listed among its parameters but does not appear in it"),
+        "{err}"
+    );
+    assert!(!err.contains("position"), "{err}");
+}
