@@ -159,3 +159,23 @@ fn a_formula_parameter_it_does_not_use_has_no_position() {
     );
     assert!(!err.contains("position"), "{err}");
 }
+
+#[test]
+fn max_iter_zero_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "p.csv", &format!("n,loss\n{}", power_rows(8, 1.0)));
+    for cmd in ["fit", "compare"] {
+        let mut args = vec![cmd, f.as_str(), "--max-iter", "0"];
+        if cmd == "fit" {
+            args.extend(["--law", "power"]);
+        }
+        let (code, out, err) = run(dir.path(), &args);
+        assert_eq!(code, 2, "{cmd}: {out}{err}");
+        assert!(err.contains("--max-iter must be >= 1"), "{cmd}: {err}");
+    }
+    let (code, out, err) = run(
+        dir.path(),
+        &["fit", &f, "--law", "power", "--max-iter", "1000"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
