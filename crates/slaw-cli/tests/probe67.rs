@@ -179,3 +179,22 @@ fn max_iter_zero_is_refused() {
     );
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[test]
+fn compare_drift_note_prints_the_last_x_in_the_report_format() {
+    let dir = TempDir::new().unwrap();
+    // Points whose last x has many digits (a log-spaced grid of 12).
+    let mut s = String::from("n,loss\n");
+    for k in 0..12 {
+        let n = 10f64.powf(2.0 + 4.0 * f64::from(k) / 11.0);
+        s += &format!("{n},{}\n", 2.0 + 50.0 * n.powf(-0.3));
+    }
+    let f = write(&dir, "grid.csv", &s);
+    let (code, out, err) = run(dir.path(), &["compare", &f, "--predict", "1e7"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("drift correction beyond the data"))
+        .unwrap_or_else(|| panic!("no drift line: {out}"));
+    assert!(line.contains("ln(x / 1e6)"), "{line}");
+}
