@@ -198,3 +198,36 @@ fn compare_drift_note_prints_the_last_x_in_the_report_format() {
         .unwrap_or_else(|| panic!("no drift line: {out}"));
     assert!(line.contains("ln(x / 1e6)"), "{line}");
 }
+
+#[test]
+fn a_row_without_its_run_name_is_an_error_not_a_run_called_blank() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("run,step,loss\n");
+    for (run, a) in [("a", 2.5), ("", 2.3)] {
+        for step in (100..=3000).step_by(100) {
+            s += &format!("{run},{step},{}\n", a + 8.0 * f64::from(step).powf(-0.4));
+        }
+    }
+    let f = write(&dir, "runs.csv", &s);
+    let (code, out, err) = run(
+        dir.path(),
+        &["forecast", &f, "--run-col", "run", "--fit-until", "0.5"],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    // The first row of the second run (30 rows of 'a' after the header).
+    assert!(
+        err.contains(
+            "runs.csv, row 32, column 'run': empty cell: every row needs the name of its run"
+        ),
+        "{err}"
+    );
+    // Named, the same rows are two runs.
+    let named = s.replace("\n,", "\nb,");
+    let f = write(&dir, "named.csv", &named);
+    let (code, out, err) = run(
+        dir.path(),
+        &["forecast", &f, "--run-col", "run", "--fit-until", "0.5"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 runs"), "{out}");
+}

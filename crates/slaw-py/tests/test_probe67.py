@@ -47,3 +47,16 @@ def test_several_candidate_inputs_still_ask_for_x():
 
 def labelled(axis):
     return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_a_run_without_its_name_is_an_error():
+    rows = []
+    for run, a in (("a", 2.5), (None, 2.3)):
+        for step in range(100, 3001, 100):
+            rows.append({"run": run, "step": float(step), "loss": a + 8.0 * step ** -0.4})
+    df = pd.DataFrame(rows)
+    with pytest.raises(ValueError, match=r"row 30, column 'run': empty cell: every row needs the "
+                                         r"name of its run"):
+        slaw.forecast(df, run_col="run", fit_until=0.5)
+    r = slaw.forecast(df.fillna({"run": "b"}), run_col="run", fit_until=0.5)
+    assert len(r) == 2
