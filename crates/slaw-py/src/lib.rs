@@ -556,6 +556,13 @@ fn _joint_example_csv(mad: f64, seed: u64) -> String {
     to_csv(&generate(&EN_DE, noise_sd(mad), seed))
 }
 
+/// The ticks of a log axis over [lo, hi] as the CLI's figures draw it:
+/// (labelled ticks as (value, label), unlabelled minor ticks).
+#[pyfunction]
+fn _log_axis(lo: f64, hi: f64) -> (Vec<(f64, String)>, Vec<f64>) {
+    slaw_report::plot::log_axis(lo, hi)
+}
+
 /// For tests of the boundary: a panic inside the worker.
 #[pyfunction]
 fn _panic(py: Python<'_>) -> PyResult<()> {
@@ -592,6 +599,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_read, m)?)?;
     m.add_class::<ReadFile>()?;
     m.add_function(wrap_pyfunction!(_choose_step, m)?)?;
+    m.add_function(wrap_pyfunction!(_log_axis, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_sleep, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -49,6 +49,37 @@ def labelled(axis):
     return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
 
 
+def test_fit_plot_axes_are_labelled_as_the_cli_labels_them(tmp_path):
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    # Three groups whose losses run from about 2.5 to 17 over n = 100 .. 1e5: matplotlib's
+    # own log ticks left everything above 10 unlabelled and mixed "1000" with "1e4".
+    rows = []
+    for g, (a, b) in {"small": (3.0, 0.25), "big": (2.0, 0.35), "mid": (2.5, 0.3)}.items():
+        for k in range(7):
+            n = 100.0 * 2 ** k
+            rows.append({"model": g, "n": n, "loss": a + 40.0 * n ** -b})
+    fr = slaw.fit(pd.DataFrame(rows), law="power", x="n", group="model", predict=[1e5])
+    ax = fr.plot(combined=True)
+    ax.figure.savefig(tmp_path / "groups.png", dpi=60)
+    for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        lo, hi = sorted(lim)
+        major, _ = _native._log_axis(lo, hi)
+        assert labelled(axis) == [label for _, label in major]
+    xs = labelled(ax.xaxis)
+    assert "1e3" in xs and "1000" not in xs, xs
+    # The top of the loss axis (above 10) has a label.
+    ys = [float(t) for t in labelled(ax.yaxis)]
+    lo, hi = sorted(ax.get_ylim())
+    assert max(ys) > 10.0 and max(ys) <= hi, ys
+    import math
+    top_gap = math.log(hi / max(ys)) / math.log(hi / lo)
+    assert top_gap <= 0.25, (ys, lo, hi)
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+
+
 def test_a_run_without_its_name_is_an_error():
     rows = []
     for run, a in (("a", 2.5), (None, 2.3)):
