@@ -30,11 +30,6 @@ pub fn fit_options(from: Fitting) -> Result<FitOptions> {
     if d.delta <= 0.0 || d.delta.is_nan() {
         bail!("--delta must be > 0");
     }
-    if d.max_iter == 0 {
-        // 0 iterations leave every start where it began: a "fit" that is
-        // the grid's best starting point, reported as not converged.
-        bail!("--max-iter must be >= 1 (0 runs no iteration of the local solves)");
-    }
     let opts = FitOptions {
         loss: match d.objective {
             ObjectiveKind::Huber => Loss::Huber { delta: d.delta },
