@@ -107,9 +107,16 @@ pub(crate) fn data_spec(d: &DataArgs) -> DataSpec {
 pub(crate) fn read_table(d: &mut DataArgs) -> Result<(Table, Option<String>)> {
     let table = Table::read(&d.file)?;
     let mut spec = data_spec(d);
-    let note = spec
-        .choose_input(&table)
-        .map_err(|e| anyhow!("{e} with --x"))?;
+    // "name the input column(s)" gets the flag; other errors (no loss
+    // column, no rows) are the library's as they are.
+    let note = spec.choose_input(&table).map_err(|e| {
+        let msg = e.to_string();
+        if msg.ends_with("name the input column(s)") {
+            anyhow!("{msg} with --x")
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
     d.x = spec.x;
     Ok((table, note))
 }

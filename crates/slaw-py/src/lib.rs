@@ -508,9 +508,16 @@ fn _choose_input(py: Python<'_>, data: &Bound<'_, PyAny>, options_json: &str) ->
     let data = input(data)?;
     let mut spec: slaw::observations::DataSpec = options(options_json)?;
     run(py, move || {
-        let note = spec
-            .choose_input(&*data.table()?)
-            .map_err(|e| Failure::Usage(format!("{} with x=", message(&e))))?;
+        let note = spec.choose_input(&*data.table()?).map_err(|e| {
+            // "name the input column(s)" gets the keyword; other errors
+            // (no loss column, no rows) are the library's as they are.
+            let msg = message(&e);
+            if msg.ends_with("name the input column(s)") {
+                Failure::Usage(format!("{msg} with x="))
+            } else {
+                Failure::from(e)
+            }
+        })?;
         Ok(serde_json::json!({"x": spec.x, "note": note}).to_string())
     })
 }
@@ -549,6 +556,13 @@ fn _joint_example_csv(mad: f64, seed: u64) -> String {
     to_csv(&generate(&EN_DE, noise_sd(mad), seed))
 }
 
+/// The ticks of a log axis over [lo, hi] as the CLI's figures draw it:
+/// (labelled ticks as (value, label), unlabelled minor ticks).
+#[pyfunction]
+fn _log_axis(lo: f64, hi: f64) -> (Vec<(f64, String)>, Vec<f64>) {
+    slaw_report::plot::log_axis(lo, hi)
+}
+
 /// For tests of the boundary: a panic inside the worker.
 #[pyfunction]
 fn _panic(py: Python<'_>) -> PyResult<()> {
@@ -585,6 +599,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_read, m)?)?;
     m.add_class::<ReadFile>()?;
     m.add_function(wrap_pyfunction!(_choose_step, m)?)?;
+    m.add_function(wrap_pyfunction!(_log_axis, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_sleep, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -457,7 +457,7 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
                     &table.source,
                     Some(table.line(r)),
                     Some(&table.columns[c]),
-                    "a loss must be > 0",
+                    format!("a loss must be > 0, got {}", crate::numbers::num(v)),
                 ));
             }
             curve.push((n, v));
@@ -573,10 +573,19 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
             .number(r, li)
             .map_err(|e| with_advice(e, "delete the row of a size not measured"))?;
         if n < 0.0 {
-            return Err(bad(ni, "a fine-tuning size must be >= 0"));
+            return Err(bad(
+                ni,
+                &format!(
+                    "a fine-tuning size must be >= 0, got {}",
+                    crate::numbers::num(n)
+                ),
+            ));
         }
         if loss <= 0.0 {
-            return Err(bad(li, "a loss must be > 0"));
+            return Err(bad(
+                li,
+                &format!("a loss must be > 0, got {}", crate::numbers::num(loss)),
+            ));
         }
         let size = si.map(|c| table.number(r, c)).transpose()?;
         if size.is_some_and(|s| s <= 0.0) {

@@ -933,10 +933,24 @@ impl DataSpec {
         if !self.x.is_empty() {
             return Ok(None);
         }
-        let loss = table
-            .loss_column(&self.y)
-            .map(|c| table.columns[c].clone())
-            .unwrap_or_else(|_| self.y.clone());
+        // A loss column that is neither in the file nor derived is the
+        // error to report: the candidates "besides the loss" would
+        // otherwise name a column the file does not have.
+        // A header without rows: no column is numeric, so the candidates
+        // below would be "no numeric column"; the rows are what is missing.
+        if table.is_empty() {
+            return Err(Error::input(&table.source, None, None, "no data rows"));
+        }
+        let derived_loss = self
+            .derive
+            .iter()
+            .filter_map(|d| d.split_once('='))
+            .any(|(name, _)| name.trim() == self.y);
+        let loss = match table.loss_column(&self.y) {
+            Ok(c) => table.columns[c].clone(),
+            Err(e) if !derived_loss => return Err(e),
+            Err(_) => self.y.clone(),
+        };
         let besides = {
             let mut others = vec![format!("'{loss}'")];
             others.extend(

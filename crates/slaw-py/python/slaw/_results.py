@@ -161,13 +161,25 @@ def _tick(v: float) -> str:
 
 
 def _plain_ticks(ax: Any) -> None:
-    """Log axes labelled with plain numbers ("2.5", "1e4", not 2.5x10^0); within a factor of
-    20 the intermediate ticks are labelled too (a log axis has few decades there)."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """Log axes labelled as the CLI's figures label them, at the axes' current limits: the
+    same ticks (powers of ten, 1-2-5 steps or round numbers, an end never left unlabelled over
+    a quarter of the axis) and labels in one style per axis ("100, 1e3, 1e4", never "100,
+    1000, 1e4"; "2.5", not 2.5x10^0), minor ticks unlabelled. Where the library gives fewer
+    than two ticks (a degenerate range), plain labels on matplotlib's own ticks."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, NullFormatter
 
     fmt = FuncFormatter(lambda v, _: _tick(v))
     for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         lo, hi = min(lo, hi), max(lo, hi)
+        major, minor = ([], [])
+        if lo > 0 and math.isfinite(hi) and hi > lo:
+            major, minor = _native._log_axis(float(lo), float(hi))
+        if len(major) >= 2:
+            axis.set_major_locator(FixedLocator([v for v, _ in major]))
+            axis.set_major_formatter(FixedFormatter([label for _, label in major]))
+            axis.set_minor_locator(FixedLocator(list(minor)))
+            axis.set_minor_formatter(NullFormatter())
+            continue
         axis.set_major_formatter(fmt)
         axis.set_minor_formatter(fmt if lo > 0 and hi / lo < 20 else NullFormatter())
 

@@ -170,6 +170,21 @@ fn one_two_five(lo: f64, hi: f64) -> Vec<f64> {
         .collect()
 }
 
+/// A log axis over [lo, hi] as the figures draw it: the labelled ticks
+/// ([`log_ticks`]) with their labels, in one style per axis ("100, 1e3,
+/// 1e4", never "100, 1000, 1e4"), and the unlabelled minor ticks. The
+/// Python package draws its matplotlib axes with these, so that its
+/// figures read as the CLI's.
+pub fn log_axis(lo: f64, hi: f64) -> (Vec<(f64, String)>, Vec<f64>) {
+    let major = log_ticks(lo, hi);
+    let sci = scientific_from(&major);
+    let minor = minor_ticks(lo, hi, &major);
+    (
+        major.iter().map(|&v| (v, tick_label_on(v, sci))).collect(),
+        minor,
+    )
+}
+
 /// Round-number ticks about `target` apart in count over [lo, hi].
 pub(super) fn linear_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     let raw = (hi - lo) / target as f64;

@@ -24,7 +24,7 @@ mod selection;
 mod testing;
 
 pub use allocation::allocation_figures;
-pub use axes::{log_ticks, tick_label};
+pub use axes::{log_axis, log_ticks, tick_label};
 pub use figure::{
     extrapolated_key, measured_and_extrapolated, Band, Figure, Mark, Series, SeriesKind, VLine,
 };

@@ -463,6 +463,16 @@ impl Curve {
                 let mut index: std::collections::HashMap<String, usize> =
                     std::collections::HashMap::new();
                 for r in 0..t.len() {
+                    // A row without a run name would make a run called ""
+                    // (as `fit --group` refuses a blank group).
+                    if cols.iter().all(|&ci| t.text(r, ci).trim().is_empty()) {
+                        return Err(Error::input(
+                            &t.source,
+                            Some(t.line(r)),
+                            Some(&t.columns[cols[0]]),
+                            "empty cell: every row needs the name of its run",
+                        ));
+                    }
                     let key = cols
                         .iter()
                         .map(|&ci| t.text(r, ci))
@@ -851,7 +861,10 @@ impl Curve {
                     &t.source,
                     Some(t.line(r)),
                     Some(if s <= 0.0 { step_col } else { loss_col }),
-                    "must be > 0",
+                    format!(
+                        "must be > 0, got {}",
+                        crate::numbers::num(if s <= 0.0 { s } else { l })
+                    ),
                 ));
             }
             if let Some(prev) = c.step.last() {

@@ -91,13 +91,25 @@ impl PositionCurves {
             let p = t.number(r, pi)?;
             let l = t.number(r, li)?;
             if s <= 0.0 {
-                return Err(err(r, Some(cols.step), "must be > 0".into()));
+                return Err(err(
+                    r,
+                    Some(cols.step),
+                    format!("must be > 0, got {}", crate::numbers::num(s)),
+                ));
             }
             if p < 0.0 {
-                return Err(err(r, Some(cols.position), "must be >= 0".into()));
+                return Err(err(
+                    r,
+                    Some(cols.position),
+                    format!("must be >= 0, got {}", crate::numbers::num(p)),
+                ));
             }
             if l <= 0.0 {
-                return Err(err(r, Some(cols.loss), "must be > 0".into()));
+                return Err(err(
+                    r,
+                    Some(cols.loss),
+                    format!("must be > 0, got {}", crate::numbers::num(l)),
+                ));
             }
             rows.push((r, s, p, l));
         }

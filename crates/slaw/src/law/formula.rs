@@ -313,11 +313,13 @@ fn parse(src: &str, inputs: &[String], params: &[String]) -> Result<Expr> {
         ));
     }
     if let Some(j) = p.used_params.iter().position(|u| !u) {
-        return Err(err(
-            src,
-            0,
-            format!("parameter '{}' does not appear in the formula", params[j]),
-        ));
+        // About the whole formula, not a token of it: no position to give
+        // (it used to read "at position 0").
+        return Err(Error::Data(format!(
+            "formula '{src}': parameter '{}' is listed among its parameters but does not \
+             appear in it",
+            params[j]
+        )));
     }
     Ok(e)
 }
@@ -900,7 +902,8 @@ mod tests {
         let e = formula_law("A * (x + 1", &names(&["x"]), &names(&["A"]), &[]).unwrap_err();
         assert!(e.to_string().contains("expected ')'"), "{e}");
         let e = formula_law("A * x", &names(&["x"]), &names(&["A", "B"]), &[]).unwrap_err();
-        assert!(e.to_string().contains("'B' does not appear"), "{e}");
+        assert!(e.to_string().contains("'B' is listed"), "{e}");
+        assert!(!e.to_string().contains("position"), "{e}");
     }
 
     /// Nesting, long chains of terms and of powers: a clear error naming

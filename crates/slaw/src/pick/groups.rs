@@ -489,7 +489,7 @@ pub fn text(picks: &[GroupPick], verbose: bool) -> String {
                  (a prior learned on public learning curves, whose later losses every law \
                  over-predicted; on a curve that follows one law exactly it lowers the prediction \
                  too)",
-                p.x_last,
+                crate::numbers::num(p.x_last),
                 c.join(", ")
             );
         }
