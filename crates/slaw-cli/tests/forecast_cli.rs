@@ -344,12 +344,13 @@ fn step_laws_runs_and_schedules() {
                 .unwrap()
                 .and(predicate::str::contains("3 runs: 0 failed, 1 skipped")),
         );
-    // The table lists the runs in the input's order, a skipped one in its
-    // place: here between a and b.
+    // The table lists the runs by name (not the rows' order, since ux67),
+    // a skipped one in its place: here b (short) between a and c, though
+    // the file has it first.
     let middle = format!(
-        "{}c,100,5.0\nc,200,4.9\n{}",
-        power_curve("a"),
-        power_curve("b").replace("run,step,loss\n", "")
+        "run,step,loss\nb,100,5.0\nb,200,4.9\n{}{}",
+        power_curve("a").replace("run,step,loss\n", ""),
+        power_curve("c").replace("run,step,loss\n", "")
     );
     let middle = write(&dir, "middle.csv", &middle);
     slaw()
@@ -357,7 +358,7 @@ fn step_laws_runs_and_schedules() {
         .args(["--fit-until", "0.5", "--bootstrap", "0"])
         .assert()
         .code(3)
-        .stdout(predicate::str::is_match(r"(?ms)^a\s+power.*^c\s+SKIPPED.*^b\s+power").unwrap());
+        .stdout(predicate::str::is_match(r"(?ms)^a\s+power.*^b\s+SKIPPED.*^c\s+power").unwrap());
     // Only short runs: nothing to forecast, an error naming every run.
     let none = write(&dir, "none.csv", "run,step,loss\nx,1,3\nx,2,2.9\ny,1,3\n");
     slaw()

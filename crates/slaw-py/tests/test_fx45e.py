@@ -224,7 +224,7 @@ def test_forecast_per_run_is_the_clis_json(tmp_path):
     assert [o.curve for o in out] == ["a", "b"]
     assert same(out.to_dict(), ref)
     assert set(ref) >= {"forecasts", "skipped", "warnings"}
-    assert out.skipped == ref["skipped"] and len(out.skipped) == 1
+    assert out.skipped.to_dict("records") == ref["skipped"] and len(out.skipped) == 1
     assert out.warnings == ref["warnings"]
     # report() is the CLI's table of runs, the skipped run counted
     text = run_cli("forecast", path, "--run-col", "run", "--fit-until", 0.5, "--method", "power",

@@ -140,8 +140,8 @@ def test_a_file_in_the_dict_is_read_once(tmp_path):
     assert all(k > 0 for _, k in w.runs)
 
 
+# (slaw.forecast takes a dict of tables since ux67: test_ux67.py)
 @pytest.mark.parametrize("fn, kwargs", [
-    (slaw.forecast, {}),
     (slaw.fit, {"law": "power", "x": "step"}),
     (slaw.joint, {"factors": ["model_size"]}),
 ])

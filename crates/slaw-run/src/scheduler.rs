@@ -43,7 +43,8 @@ pub struct CandidateStatus {
     pub failed_sizes: Vec<f64>,
     /// The smallest fine-tuning size (n > 0) whose every seed failed with no
     /// attempts left (so the size has no point): the candidate's larger
-    /// sizes are at risk, and it sets no bar for successive halving.
+    /// sizes are at risk, and it sets no bar for successive halving while
+    /// no larger size of it has finished (`RankedCandidate::failed_at`).
     pub failed_at: Option<f64>,
     /// Why no more sizes are run (None: still going or not started).
     pub stopped: Option<Stop>,
@@ -706,18 +707,19 @@ impl Rungs {
             };
             self.known.extend(finished);
             self.current = false;
-            // A candidate a size of which failed for good sets no bar: its
-            // estimate stops below the sizes the others reach, and the
-            // candidates it would keep out re-enter as they would had it run
-            // on (its larger sizes are at risk and not run).
+            // A candidate ranked from sizes below one that failed for good
+            // (`RankedCandidate::failed_at`) sets no bar: its estimate stops
+            // below the sizes the others reach, and the candidates it would
+            // keep out re-enter as they would had it run on (its larger
+            // sizes are at risk and not run). One whose larger sizes ran and
+            // finished past the failed one (a descending ladder,
+            // `run_past_failures`) is ranked from them without the failed
+            // runs, and takes part in the bar from them as the ranking
+            // takes it: the bar reads the ranking's own `failed_at`.
             let status = decide(plan, &self.known, &[]).candidates;
             let ranking: Vec<RankedCandidate> = rank(plan, &status)
                 .into_iter()
-                .filter(|r| {
-                    !status
-                        .iter()
-                        .any(|st| st.id == r.id && st.failed_at.is_some())
-                })
+                .filter(|r| r.failed_at.is_none())
                 .collect();
             self.dropped = worse_than_leader(&ranking);
         }

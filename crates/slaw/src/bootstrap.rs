@@ -367,7 +367,7 @@ pub fn sample(
         Scheme::Points => obs.subset(&rep.points(obs.len())),
         Scheme::WithinGroups => {
             let idx: Vec<usize> = obs
-                .groups()
+                .groups_in_row_order()
                 .iter()
                 .enumerate()
                 .flat_map(|(s, g)| {
@@ -380,7 +380,7 @@ pub fn sample(
             obs.subset(&idx)
         }
         Scheme::Groups => {
-            let groups = obs.groups();
+            let groups = obs.groups_in_row_order();
             let idx: Vec<usize> = rep
                 .points(groups.len())
                 .into_iter()

@@ -334,6 +334,20 @@ pub fn percent(level: f64) -> String {
     format!("{s}%")
 }
 
+/// The order in which labels (group keys, run names) are listed, whatever
+/// the rows' order: labels that read as numbers by value ("2" before
+/// "10", "1e9" before "2e10"), before the others, which go by their text;
+/// equal values by their text ("1" before "1.0").
+pub fn label_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let value = |s: &str| s.trim().parse::<f64>().ok().filter(|v| !v.is_nan());
+    match (value(a), value(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
 /// An English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st.
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -623,5 +637,22 @@ mod sci_tests {
         ] {
             assert_eq!(sci(v), t, "{v}");
         }
+    }
+}
+
+#[cfg(test)]
+mod label_order_tests {
+    use super::label_cmp;
+
+    /// Numbers by value before text, text by text, whatever the input order.
+    #[test]
+    fn labels_sort_numbers_by_value_then_text() {
+        let mut v = vec!["b", "10", "a", "2", "1e9", "1.0", "1", "-3", "A"];
+        v.sort_by(|a, b| label_cmp(a, b));
+        assert_eq!(v, ["-3", "1", "1.0", "2", "10", "1e9", "A", "a", "b"]);
+        let mut w = v.clone();
+        w.reverse();
+        w.sort_by(|a, b| label_cmp(a, b));
+        assert_eq!(w, v);
     }
 }

@@ -682,8 +682,19 @@ impl Observations {
         });
     }
 
-    /// Distinct group keys of the points, in order of first appearance.
+    /// Distinct group keys of the points, in the order they are listed
+    /// ([`crate::numbers::label_cmp`]: numbers by value, then text), so that
+    /// the rows' order changes no output.
     pub fn groups(&self) -> Vec<String> {
+        let mut out = self.groups_in_row_order();
+        out.sort_by(|a, b| crate::numbers::label_cmp(a, b));
+        out
+    }
+
+    /// Distinct group keys of the points, in order of first appearance: the
+    /// order the bootstrap's streams are drawn in (on the points in the
+    /// canonical order, [`Observations::canonical`], the keys' text order).
+    pub fn groups_in_row_order(&self) -> Vec<String> {
         let mut seen = vec![false; self.group_names.len()];
         let mut out = Vec::new();
         for &g in &self.group {

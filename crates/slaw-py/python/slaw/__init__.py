@@ -711,7 +711,7 @@ def _references(reference: Any) -> list:
 
 
 def forecast(
-    data: DataLike,
+    data: Any,
     *,
     fit_until: Union[float, str] = 0.2,
     method: str = "auto",
@@ -739,7 +739,14 @@ def forecast(
     whose values together name a run: one forecast per run (returns a :class:`ForecastResults`,
     a list of forecasts with ``skipped``, ``warnings`` and ``to_dict()``, the CLI's ``--json``;
     a run that cannot be forecast, e.g. too short, is left out with a warning). ``name`` names a single curve (default: a file's
-    stem, as the CLI, or ``"DataFrame"``/``"dict"``). ``fit_from``: the first step fitted, as the CLI's
+    stem, as the CLI, or ``"DataFrame"``/``"dict"``). ``data`` may also be several tables, as
+    ``schedule``'s: a dict {run name: path, DataFrame or dict of columns} or a list of tables;
+    each is forecast as the CLI's ``slaw forecast`` of that table alone (with ``run_col``, each
+    of its runs), the single curve of a table named by its key in a dict (a file's stem in a
+    list, as the CLI names it; ``data[i]`` for a DataFrame), and the result is a
+    :class:`ForecastResults` of every table's forecasts in the order given (its ``skipped`` and
+    ``warnings`` those of the tables' runs); a table that cannot be forecast raises its
+    ``ValueError`` prefixed by ``data['NAME']`` (``data[i]`` in a list). ``fit_from``: the first step fitted, as the CLI's
     ``--fit-from`` (default: the first row, or the end of a logged warmup for every law but
     multipower-warmup and temporal, with a note among the warnings; its rows stay in the summed rate).
 
@@ -758,6 +765,68 @@ def forecast(
     """
     if run_col is not None and not isinstance(run_col, str):
         run_col = ",".join(_names(run_col, "run_col"))
+    runs_of = _forecast_runs(data)
+    if runs_of is not None:
+        # Several tables (a dict {run name: table}, a list of tables): each forecast as the CLI's
+        # `slaw forecast` of that table alone, its single curve named by its key (a file's stem
+        # in a list, as the CLI's, a DataFrame's "data[i]").
+        if name is not None:
+            raise ValueError("name: the runs of a dict are named by its keys (of a list: a "
+                             "file's stem, data[i] for a DataFrame); give name= with one table")
+        raw: Dict[str, Any] = {"forecasts": [], "skipped": [], "warnings": []}
+        curves: List[Any] = []
+        texts: List[str] = []
+        for what, key, table in runs_of:
+            try:
+                one = _forecast_raw(table, key, fit_until, method, at, schedule, bootstrap,
+                                    level, seed, step_col, loss_col, lr_col, position_col,
+                                    run_col, fit_from)
+            except ValueError as e:
+                raise ValueError(f"{what}: {e}") from e
+            o_raw, o_curves, o_texts, _ = one
+            for k in raw:
+                raw[k].extend(o_raw.get(k) or [])
+            curves += o_curves
+            texts += o_texts
+        return ForecastResults(raw, curves, texts)
+    runs, curves, texts, text = _forecast_raw(data, name, fit_until, method, at, schedule,
+                                              bootstrap, level, seed, step_col, loss_col,
+                                              lr_col, position_col, run_col, fit_from)
+    if run_col is not None:
+        return ForecastResults(runs, curves, texts, text)
+    # A single curve's warnings (a divergence, rows skipped, a decay ahead of the window): the
+    # CLI's `warning:` lines, each a UserWarning too (with run_col, each run's are in its
+    # ForecastResult.warnings and the ForecastResults' report).
+    for w in runs["forecasts"][0].get("warnings") or []:
+        _warnings.warn(w, stacklevel=2)
+    return ForecastResult(runs["forecasts"][0], curves[0], text)
+
+
+def _forecast_runs(data: Any) -> Optional[List[Tuple[str, Optional[str], Any]]]:
+    """``forecast``'s tables when it is given several: (what to name in an error, the run's name
+    (None: the file's stem, as the CLI's), the table) for a dict {run name: path, DataFrame or
+    dict of columns} or a list of those; None for one table (a dict of columns stays one)."""
+    if isinstance(data, _abc.Mapping) and data and all(_is_table(v) for v in data.values()):
+        return [(f"data[{k!r}]", str(k), v) for k, v in data.items()]
+    if isinstance(data, (list, tuple)):
+        if not data:
+            raise ValueError("data: give the run's table(s): at least one")
+        out = []
+        for i, table in enumerate(data):
+            if not _is_table(table):
+                raise ValueError(f"data[{i}] must be a file path, a pandas DataFrame or a dict "
+                                 f"of columns, got {type(table).__name__}")
+            out.append((f"data[{i}]", None if _is_path(table) else f"data[{i}]", table))
+        return out
+    return None
+
+
+def _forecast_raw(data: Any, name: Optional[str], fit_until: Any, method: str, at: Any,
+                  schedule: Optional[str], bootstrap: int, level: float, seed: int,
+                  step_col: str, loss_col: str, lr_col: Optional[str], position_col: str,
+                  run_col: Optional[str], fit_from: Optional[float]) -> Tuple[Any, list, list, str]:
+    """One table's forecasts: the CLI's ``--json`` (the runs' warnings raised as
+    ``UserWarning``), each forecast's curve and text, and the CLI's text."""
     opts = {
         "fit_until": _fit_until(fit_until), "method": str(method),
         "at": [_number(a, "at") for a in _values(at, "at")], "schedule": schedule,
@@ -774,7 +843,7 @@ def forecast(
         # chosen by the library as the CLI does (the engine does the same for a file).
         chosen = _call(_native._choose_step, table, opts)
         if chosen.get("note"):
-            _warnings.warn(f"note: {chosen['note']}", stacklevel=2)
+            _warnings.warn(f"note: {chosen['note']}", stacklevel=3)
             step_col = opts["step_col"] = chosen["step_col"]
     if not isinstance(table, str) and position_col not in table[1]:
         # A NaN loss that ends a run is a divergence, as a `nan` cell of a file (not a loss
@@ -790,17 +859,10 @@ def forecast(
     text = runs.pop("_text", "")
     # The columns found for the default names (a W&B export's loss and rate): the CLI's note.
     for n in runs.pop("_notes", None) or []:
-        _warnings.warn(f"note: {n}", stacklevel=2)
+        _warnings.warn(f"note: {n}", stacklevel=3)
     for w in runs.get("warnings", []):
-        _warnings.warn(w, stacklevel=2)
-    if run_col is not None:
-        return ForecastResults(runs, curves, texts, text)
-    # A single curve's warnings (a divergence, rows skipped, a decay ahead of the window): the
-    # CLI's `warning:` lines, each a UserWarning too (with run_col, each run's are in its
-    # ForecastResult.warnings and the ForecastResults' report).
-    for w in runs["forecasts"][0].get("warnings") or []:
-        _warnings.warn(w, stacklevel=2)
-    return ForecastResult(runs["forecasts"][0], curves[0], text)
+        _warnings.warn(w, stacklevel=3)
+    return runs, curves, texts, text
 
 
 def _is_path(v: Any) -> bool:

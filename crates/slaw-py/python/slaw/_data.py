@@ -133,8 +133,8 @@ def to_table(data: DataLike, what: str = "data") -> Union[str, Table]:
             # {name: DataFrame or file}: several tables, where one is taken
             raise ValueError(
                 f"{what}: a dict of tables ({{name: DataFrame or file}}) is the runs of "
-                "slaw.schedule(); here give one table (a file path, a DataFrame or a dict of "
-                "columns)")
+                "slaw.schedule() and slaw.forecast(); here give one table (a file path, a "
+                "DataFrame or a dict of columns)")
         source = "dict"
         names = [str(k) for k in data.keys()]
         cols = []

@@ -1405,8 +1405,9 @@ class MethodsResult(FrameResult):
 class ForecastResults(list):
     """The forecasts of several runs (``slaw.forecast(..., run_col=...)``): a list of
     :class:`ForecastResult`, one per run forecast (iterate and index it as before), plus
-    ``skipped`` (the runs that could not be forecast, with the reason), ``warnings`` and
-    ``to_dict()``, the CLI's ``--json`` (``forecasts``, ``skipped``, ``warnings``)."""
+    ``skipped`` the runs that could not be forecast (DataFrame: run, reason; the JSON's
+    ``skipped``), ``warnings`` and ``to_dict()``, the CLI's ``--json`` (``forecasts``,
+    ``skipped``, ``warnings``)."""
 
     def __init__(self, raw: Mapping[str, Any], curves: Optional[Sequence[Any]] = None,
                  texts: Optional[Sequence[str]] = None, text: str = ""):
@@ -1416,7 +1417,10 @@ class ForecastResults(list):
         super().__init__(ForecastResult(o, c, t) for o, c, t in zip(fs, curves, texts))
         self._text = text  # the CLI's text (its table of runs), from the library's formatter
         self.raw = dict(raw)
-        self.skipped: List[Any] = list(raw.get("skipped") or [])
+        # The runs not forecast, one row each (a DataFrame, as JointResult.skipped).
+        self.skipped = pd.DataFrame(
+            [{"run": k.get("run"), "reason": k.get("reason")} for k in raw.get("skipped") or []],
+            columns=["run", "reason"], dtype=object)
         self.warnings: List[str] = list(raw.get("warnings") or [])
 
     def to_dict(self) -> Dict[str, Any]:
@@ -1424,6 +1428,9 @@ class ForecastResults(list):
         import copy
 
         return copy.deepcopy(self.raw)
+
+    def _skipped_rows(self) -> List[Dict[str, Any]]:
+        return list(self.raw.get("skipped") or [])
 
     def to_frame(self) -> pd.DataFrame:
         """Every run's forecast points in one DataFrame, the run's name in column ``curve``."""
@@ -1453,7 +1460,7 @@ class ForecastResults(list):
         if self._text:
             return self._text.rstrip("\n")
         parts = [f.report() for f in self]
-        parts += [f"skipped: {s}" for s in self.skipped]
+        parts += [f"skipped: {_skipped_text(s)}" for s in self._skipped_rows()]
         parts += [f"warning: {w}" for w in self.warnings]
         return "\n\n".join(parts)
 
@@ -1461,9 +1468,9 @@ class ForecastResults(list):
         """The notebook view: each run's forecast as its own view shows it (title, table,
         warnings), then the skipped runs and the warnings."""
         head = (f"<p><b>Forecasts of {len(self)} run{'s' if len(self) != 1 else ''}"
-                + (f" ({len(self.skipped)} skipped)" if self.skipped else "") + "</b></p>")
+                + (f" ({len(self.skipped)} skipped)" if len(self.skipped) else "") + "</b></p>")
         body = "".join(f._repr_html_() for f in self)
-        rest = [f"skipped: {_skipped_text(s)}" for s in self.skipped]
+        rest = [f"skipped: {_skipped_text(s)}" for s in self._skipped_rows()]
         rest += [f"warning: {w}" for w in self.warnings]
         items = "".join(f"<li>{html.escape(n)}</li>" for n in rest)
         return head + body + (f"<ul>{items}</ul>" if items else "")

@@ -13,7 +13,8 @@ pub struct SkippedRun {
     /// The run's name (the values of the run column(s)).
     pub run: String,
     /// The run's position among all the runs of the input (0-based, in
-    /// the order of first appearance), for listing it in input order.
+    /// the order they are listed, `crate::numbers::label_cmp`), for listing
+    /// it among the forecasts.
     #[serde(skip)]
     pub position: usize,
     /// Why it was not forecast (the error it met).
@@ -23,7 +24,8 @@ pub struct SkippedRun {
 /// The forecasts of every run of an input, and the runs skipped.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Runs {
-    /// One forecast per run, in the order of first appearance.
+    /// One forecast per run, runs in the order of `crate::numbers::label_cmp`
+    /// (not the rows').
     pub forecasts: Vec<ForecastOutput>,
     /// The runs that could not be forecast (only when the input holds
     /// several: a single curve's failure is an error).

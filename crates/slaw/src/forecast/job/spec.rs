@@ -247,7 +247,7 @@ impl Spec {
                 warnings: vec![],
             });
         }
-        let runs = Curve::runs_diverged(
+        let mut runs = Curve::runs_diverged(
             &table,
             self.name.as_deref().unwrap_or(name),
             &self.step_col,
@@ -255,6 +255,10 @@ impl Spec {
             self.lr_col.as_deref(),
             self.run_col.as_deref(),
         )?;
+        // The runs in the order they are listed, not the rows': runs whose
+        // rows come in another order (interleaved, blocks swapped) give the
+        // same output, as `fit`'s and `compare`'s groups.
+        runs.sort_by(|a, b| crate::numbers::label_cmp(&a.0, &b.0));
         // What the forecasts say of the table's rows, read before them (an
         // error of it still comes after theirs), and the table let go.
         let notes = self.row_notes(&table, name);
