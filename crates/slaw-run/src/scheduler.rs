@@ -810,6 +810,7 @@ pub fn as_selection(
             ranking: ranked,
             cost,
             calibration: None,
+            floor: None,
             choice,
             notes,
             references: Vec::new(),
