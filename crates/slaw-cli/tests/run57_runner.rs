@@ -199,12 +199,19 @@ fn a_contender_that_lost_its_largest_run_is_named_and_report_exits_4() {
 /// is noted and `slaw report` exits 0 (`slaw run` exits 4: a run failed).
 /// Then a-cross's zero-shot fails instead (its interval overlaps): named,
 /// report exit 4, and again select's ranking.
+///
+/// Since the pool-level floor check (BENCHMARKS.md, "select's interval: a
+/// pool-level floor check") this pool shows a floor within reach without
+/// the zero-shot losses, and the chosen c-best's printed interval spans its
+/// floor fit (upper end 2.18): d-worst's (lower end 1.64) now overlaps it,
+/// so d-worst too is named as possibly changing the choice (report exit 4).
+/// The decision compares the printed intervals; the ranking is unchanged.
 #[test]
 fn a_failed_zero_shot_run_ranks_the_pool_as_select_does() {
     if !python_ok() {
         return;
     }
-    for (who, overlaps) in [("d-worst", false), ("a-cross", true)] {
+    for (who, overlaps) in [("d-worst", true), ("a-cross", true)] {
         let dir = TempDir::new().unwrap();
         let p = plan(&dir, &format!("ZSFAIL={who} "));
         let ps = p.to_str().unwrap();

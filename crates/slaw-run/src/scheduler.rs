@@ -812,6 +812,7 @@ pub fn as_selection(
             ranking: ranked,
             cost,
             calibration: None,
+            floor: None,
             choice,
             notes,
             references: Vec::new(),

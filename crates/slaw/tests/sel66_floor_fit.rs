@@ -2,10 +2,14 @@
 //! candidates (BENCHMARKS.md, "select's interval: each candidate's own
 //! floor fit on the upper side, and the winner's curse"):
 //!
-//! - the winner's curse: the chosen candidate's interval covers the truth
-//!   less often than the pool's intervals do, and when it misses, the truth
-//!   lies above it (its prediction is the pool's lowest, the likeliest to
-//!   be too optimistic);
+//! - the winner's curse: the chosen candidate's interval of the three line
+//!   hypotheses (the interval before the pool-level floor check) covers the
+//!   truth less often than the pool's intervals do, and when it misses, the
+//!   truth lies above it (its prediction is the pool's lowest, the likeliest
+//!   to be too optimistic); `select`'s interval, which spans each
+//!   candidate's floor fit where the pool shows a floor within reach, holds
+//!   the chosen one's truth in most pools (BENCHMARKS.md, "select's
+//!   interval: a pool-level floor check");
 //! - why widening the upper end up to each candidate's own rectified-law
 //!   fit (with its floor) did not pass: that fit is unbiased on pools whose
 //!   curves follow the rectified law, but lies above the truth for most of
@@ -18,8 +22,10 @@ use common::rectified_pool as pool;
 use slaw::datasets::{finetune_wide, Candidate};
 use slaw::fit::fit;
 use slaw::law::catalog;
-use slaw::selection::method::{curve_observations, law_fit_options, law_points, Method};
-use slaw::selection::{select, Budget, SelectOptions};
+use slaw::selection::method::{
+    curve_observations, law_fit_options, law_points, Method, PoolContext,
+};
+use slaw::selection::{select, trend, Budget, SelectOptions};
 
 const TARGET: f64 = common::RECTIFIED_POOL_TARGET;
 
@@ -50,19 +56,26 @@ fn the_chosen_candidates_interval_covers_less_than_the_pools_and_misses_below_th
         let budget = Budget::new(TARGET, TARGET / ratio).unwrap();
         let (mut covered, mut total) = (0, 0);
         let (mut chosen_covered, mut chosen_low, mut pools) = (0, 0, 0);
+        let mut shipped_chosen = 0;
         for seed in 0..40 {
             let (cands, truth) = pool(seed, 8);
-            let sel = select(&cands, Method::DEFAULT, budget, &SelectOptions::default()).unwrap();
+            let m = Method::DEFAULT;
+            let sel = select(&cands, m, budget, &SelectOptions::default()).unwrap();
+            let ctx = PoolContext::of(&m, &cands, &budget, &trend::PRIOR, Some(0.9));
             for (pos, row) in sel.ranking.iter().enumerate() {
-                let iv = row.estimate.interval.expect("an interval");
+                let (lo, hi) =
+                    common::three_hypothesis_interval(&ctx, &m, &cands[row.index], &budget)
+                        .expect("an interval");
                 let t = truth[row.index];
-                let inside = iv.lo <= t && t <= iv.hi;
+                let inside = lo <= t && t <= hi;
                 covered += usize::from(inside);
                 total += 1;
                 if pos == sel.choice.position {
                     pools += 1;
                     chosen_covered += usize::from(inside);
-                    chosen_low += usize::from(iv.hi < t);
+                    chosen_low += usize::from(hi < t);
+                    let iv = row.estimate.interval.expect("an interval");
+                    shipped_chosen += usize::from(iv.lo <= t && t <= iv.hi);
                 }
             }
         }
@@ -72,7 +85,8 @@ fn the_chosen_candidates_interval_covers_less_than_the_pools_and_misses_below_th
         );
         eprintln!(
             "1/{ratio}: all candidates {covered}/{total}, chosen {chosen_covered}/{pools}, \
-             chosen's misses below the truth {chosen_low}/{}",
+             chosen's misses below the truth {chosen_low}/{}; select's interval: chosen \
+             {shipped_chosen}/{pools}",
             pools - chosen_covered
         );
         // Measured here: all 63.8% and 71.9%, the chosen one's 16/40 and
@@ -85,6 +99,9 @@ fn the_chosen_candidates_interval_covers_less_than_the_pools_and_misses_below_th
             "{chosen_low}/{}",
             pools - chosen_covered
         );
+        // `select`'s interval spans the floor fits here: the chosen one's
+        // truth is held in most pools (measured 37 and 40 of 40).
+        assert!(5 * shipped_chosen >= 4 * pools, "{shipped_chosen}/{pools}");
     }
 }
 

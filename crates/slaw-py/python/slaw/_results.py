@@ -1081,7 +1081,10 @@ class SelectionResult(FrameResult):
     still accelerating, with the size at which one more run is worth it (empty when none).
     ``choice`` (dict: the chosen row's ``position``, the ``rule`` that chose it,
     ``may_be_better``) and ``calibration`` (dict: the backtest's ``level``, ``drift``,
-    ``spread``, ``count``, ...; None for a method without one) are the JSON's objects."""
+    ``spread``, ``count``, ...; None for a method without one) and ``floor`` (dict: of the
+    ``candidates`` with a rectified-law fit, how many have their fitted floor ``within_reach``;
+    where more than half do, each candidate's learned interval also spans its own fit; None
+    without learned intervals) are the JSON's objects."""
 
     def __init__(self, raw: Mapping[str, Any], text: str = ""):
         self._text = text  # the CLI's text, from the library's formatter
@@ -1119,6 +1122,7 @@ class SelectionResult(FrameResult):
         self.ranking = frame
         self.choice: Dict[str, Any] = _copied(choice)
         self.calibration: Optional[Dict[str, Any]] = _copied(raw.get("calibration"))
+        self.floor: Optional[Dict[str, Any]] = _copied(raw.get("floor"))
         self.cost: Dict[str, Any] = dict(raw.get("cost") or {})
         frame.attrs["cost"] = dict(self.cost)
         self.method: Dict[str, Any] = dict(raw.get("method") or {})

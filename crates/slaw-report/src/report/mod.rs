@@ -921,14 +921,20 @@ pub fn selection_report_in(sel: &slaw::selection::Selection, iface: Interface) -
                      in backtests inside the affordable sizes ({:+.4} in ln L per unit \
                      ln(target / largest affordable size); {} backtests in all), \
                      +/- {:.2} x the spread of the extrapolation hypotheses (AtS line, \
-                     steepening, learned trend; the factor learned on complete curves)",
+                     steepening, learned trend{}; the factor learned on complete curves)",
                     slaw::numbers::percent(cal.interval_level()),
                     interval_from
                         .map(|m| format!("{m}'s"))
                         .unwrap_or_else(|| "the".into()),
                     cal.recent_drift,
                     cal.count,
-                    k
+                    k,
+                    if sel.floor.is_some_and(|f| f.shows_floor()) {
+                        ", and, as the pool's curves show a floor within reach, each \
+                         candidate's own rectified-law fit"
+                    } else {
+                        ""
+                    }
                 );
             }
             None => {

@@ -4,6 +4,7 @@
 
 use super::ats::{AtsFit, Line};
 use super::calibrate::{shipped_scale, Calibration, IntervalKind, SpreadScale};
+use super::floor::{FloorCheck, FloorFit};
 use super::methods;
 use super::reference::{Reference, ReferenceMix};
 use super::trend::{self, Features};
@@ -496,6 +497,23 @@ pub(super) fn line_estimate(
         let ln_centre = hyp.predict(kind.interval_kind());
         let h = hyp.spread(ln_centre);
         e.interval = Some(cal.interval(ln_centre, r, h));
+        // In a pool whose curves bend toward a floor within reach, the
+        // candidate's own floor fit is a fourth hypothesis of the spread,
+        // on the side where it lies (`super::floor`).
+        if let (Some(k), Some(iv), true) = (
+            cal.scale,
+            e.interval,
+            ctx.floor.is_some_and(|f| f.shows_floor()),
+        ) {
+            if let Some(fit) = FloorFit::of(c, pts, budget.target) {
+                let centre = cal.centre(ln_centre, r);
+                let f = fit.ln_at_target;
+                e.interval = Some(Interval {
+                    lo: iv.lo.min((centre - k * h.max(centre - f)).exp()),
+                    hi: iv.hi.max((centre + k * h.max(f - centre)).exp()),
+                });
+            }
+        }
         e.interval_kind = Some(IntervalKind::Backtest {
             level: cal.interval_level(),
         });
@@ -724,6 +742,11 @@ pub struct PoolContext {
     /// candidates' backtests) their bootstrap interval is drawn at this
     /// level, so `--level` is honoured either way.
     pub level: Option<f64>,
+    /// Whether the pool's curves bend toward a floor within the target's
+    /// reach ([`FloorCheck`]); None where the intervals are not scaled (no
+    /// calibration, or no [`SpreadScale`]). Where it shows one, each line
+    /// candidate's interval also spans its own floor fit ([`FloorFit`]).
+    pub floor: Option<FloorCheck>,
 }
 
 impl PoolContext {
@@ -735,6 +758,7 @@ impl PoolContext {
             calibration: None,
             reference: None,
             level: None,
+            floor: None,
         }
     }
 
@@ -792,6 +816,7 @@ impl PoolContext {
                 calibration: None,
                 reference: None,
                 level,
+                floor: None,
             };
         }
         let AtsOptions { k, delta } = method.ats;
@@ -813,15 +838,28 @@ impl PoolContext {
                 &|pts, target| line_prediction(pts, k, delta, kind, target, None).map(|p| p.0.ln()),
             )
         });
+        let calibration = match scale {
+            Some(sc) => calibration.map(|c| c.with_scale(sc)),
+            None => calibration,
+        };
+        // The floor check, for the scaled intervals: each candidate's
+        // centre as `line_estimate` computes it, from its affordable points
+        // (every one, as it scores them).
+        let floor = calibration.filter(|c| c.scale.is_some()).map(|cal| {
+            let centre = |pts: &[(f64, f64)]| {
+                let (hyp, _) = Hypotheses::at(pts, k, delta, &w, None, budget.target)?;
+                let r = budget.target.ln() - pts.last()?.0.ln();
+                Some(cal.centre(hyp.predict(kind.interval_kind()), r))
+            };
+            FloorCheck::of(pool, budget.target, &|c| budget.affordable(c), &centre)
+        });
         PoolContext {
             trend: w,
             gap: *gap,
-            calibration: match scale {
-                Some(sc) => calibration.map(|c| c.with_scale(sc)),
-                None => calibration,
-            },
+            calibration,
             reference: None,
             level,
+            floor,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod calibrate;
 mod caveats;
 pub mod checks;
 mod cost;
+pub mod floor;
 pub mod matching;
 pub mod method;
 pub mod methods;
@@ -116,6 +117,12 @@ pub struct Selection {
     pub cost: Cost,
     /// The calibration of the intervals from the pool's backtests, if any.
     pub calibration: Option<Calibration>,
+    /// Whether the pool's curves show a floor within the target's reach
+    /// ([`floor::FloorCheck`]; absent where the intervals are not learned
+    /// ones). Where they do, each line candidate's interval also spans its
+    /// own rectified-law fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor: Option<floor::FloorCheck>,
     /// The recommended candidate: its position in `ranking` and the rule.
     pub choice: Choice,
     /// What the reader should know about how the candidates were scored
@@ -1064,13 +1071,19 @@ fn select_inner(
                 v.extend(accelerating_notes(pool, &budget));
             }
             v.extend(drift_note);
-            v.extend(coverage_note(ctx.calibration.as_ref(), &budget));
+            v.extend(floor_note(ctx.calibration.as_ref(), ctx.floor.as_ref()));
+            v.extend(coverage_note(
+                ctx.calibration.as_ref(),
+                &budget,
+                ctx.floor.as_ref(),
+            ));
             v
         },
         references,
         warnings,
         unranked,
         calibration: ctx.calibration,
+        floor: ctx.floor,
         blank_cells: Vec::new(),
         scored_without_flags,
     })

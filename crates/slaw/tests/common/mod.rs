@@ -74,8 +74,21 @@ pub const RECTIFIED_POOL_TARGET: f64 = 1_638_400.0;
 /// D_l ~ 10^U(1, 2.5), beta ~ U(0.3, 0.6), E ~ U(0.8, 1.6), on FLAN's
 /// ladder 0, 200, ..., 1,638,400 with 1% log-normal noise. The curves and
 /// their noise-free losses at the target, [`RECTIFIED_POOL_TARGET`] (the
-/// pools of `sel65_floor_bias.rs` and `sel66_floor_fit.rs`).
+/// pools of `sel65_floor_bias.rs`, `sel66_floor_fit.rs` and
+/// `sel67_floor_check.rs`).
 pub fn rectified_pool(seed: u64, n: usize) -> (Vec<slaw::datasets::Candidate>, Vec<f64>) {
+    rectified_pool_with(seed, n, 0.01, (0.3, 0.6))
+}
+
+/// [`rectified_pool`]'s design with the noise (log-normal sd) and beta's
+/// range as parameters (the variant design: 3% noise, beta ~ U(0.2, 0.7));
+/// with 0.01 and (0.3, 0.6) it is [`rectified_pool`] draw for draw.
+pub fn rectified_pool_with(
+    seed: u64,
+    n: usize,
+    noise: f64,
+    beta: (f64, f64),
+) -> (Vec<slaw::datasets::Candidate>, Vec<f64>) {
     use rand::{RngExt, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let normal = |rng: &mut rand_chacha::ChaCha8Rng| {
@@ -86,12 +99,12 @@ pub fn rectified_pool(seed: u64, n: usize) -> (Vec<slaw::datasets::Candidate>, V
     for i in 0..n {
         let g = 1.0 + 2.0 * rng.random::<f64>();
         let dl = 10f64.powf(1.0 + 1.5 * rng.random::<f64>());
-        let beta = 0.3 + 0.3 * rng.random::<f64>();
+        let beta = beta.0 + (beta.1 - beta.0) * rng.random::<f64>();
         let e = 0.8 + 0.8 * rng.random::<f64>();
         let law = |d: f64| g * dl / (dl + d.powf(beta)) + e;
         let sizes = std::iter::once(0.0).chain((0..14).map(|k| 200.0 * 2f64.powi(k)));
         let curve = sizes
-            .map(|d| (d, law(d) * (0.01 * normal(&mut rng)).exp()))
+            .map(|d| (d, law(d) * (noise * normal(&mut rng)).exp()))
             .collect();
         cands.push(slaw::datasets::Candidate {
             id: format!("m{i:02}"),
@@ -102,4 +115,33 @@ pub fn rectified_pool(seed: u64, n: usize) -> (Vec<slaw::datasets::Candidate>, V
         truth.push(law(RECTIFIED_POOL_TARGET));
     }
     (cands, truth)
+}
+
+/// The default's learned interval without the floor fit (the three line
+/// hypotheses' spread only: `centre +- k h`, as `select` gave it before the
+/// pool-level floor check), (lo, hi), for candidate `c` of the pool whose
+/// context is `ctx`; None without a scaled calibration or a line.
+pub fn three_hypothesis_interval(
+    ctx: &slaw::selection::method::PoolContext,
+    method: &slaw::selection::method::Method,
+    c: &slaw::datasets::Candidate,
+    budget: &slaw::selection::Budget,
+) -> Option<(f64, f64)> {
+    let cal = ctx.calibration.as_ref()?;
+    let k = cal.scale?;
+    let kind = method.line_kind(&ctx.trend, &ctx.gap).interval_kind();
+    let pts = budget.affordable(c);
+    let (h, _) = slaw::selection::method::Hypotheses::at(
+        &pts,
+        method.ats.k,
+        method.ats.delta,
+        &ctx.trend,
+        None,
+        budget.target,
+    )?;
+    let pred = h.predict(kind);
+    let r = budget.target.ln() - pts.last()?.0.ln();
+    let centre = cal.centre(pred, r);
+    let half = k * h.spread(pred);
+    Some(((centre - half).exp(), (centre + half).exp()))
 }
