@@ -33,25 +33,7 @@ sys.exit(1)
 /// run54's plan (budget 1/64, zero-shot, ascending + drop_worse by
 /// default), its trainer in `mode`, and `extra` plan lines.
 fn pool_plan(dir: &TempDir, name: &str, mode: &str, extra: &str) -> PathBuf {
-    let tr = dir.path().join("tr.py");
-    std::fs::write(&tr, TRAINER).unwrap();
-    let pool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/run54_pool.csv");
-    let mut text = format!(
-        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nzero_shot = true\nslots = 2\n\
-         {extra}\ncommand = \"python3 {} {} {{model}} {{n}} {mode}\"\n\
-         loss = {{ kind = \"json\", file = \"metrics.json\", key = \"eval_loss\" }}\n",
-        tr.display(),
-        pool.display()
-    );
-    for i in 0..8 {
-        text += &format!(
-            "[[candidate]]\nid = \"cand0{i}\"\nparams = {}\n",
-            (i + 1) * 100_000_000
-        );
-    }
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p
+    common::run54_pool_plan(dir.path(), name, TRAINER, mode, extra)
 }
 
 /// The plan's runs in the journal, sorted, and each candidate's `stopped`

@@ -9,7 +9,6 @@
 //! `cargo run --release -p slaw --example sel67_floor -- real DIR CUT`
 //! One line per candidate and budget (tab-separated, header first).
 
-use rand::{RngExt, SeedableRng};
 use slaw::datasets::{finetune_wide, Candidate};
 use slaw::fit::fit;
 use slaw::law::catalog;
@@ -20,37 +19,6 @@ use slaw::selection::{select, trend, Budget, SelectOptions};
 
 const TARGET: f64 = 1_638_400.0;
 const RATIOS: [f64; 7] = [8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
-
-/// probe64's design with the noise and beta's range as parameters (the
-/// draws in the order of `tests/common::rectified_pool`, so that noise 0.01
-/// and beta U(0.3, 0.6) give its pools exactly).
-fn pool(seed: u64, n: usize, noise: f64, blo: f64, bhi: f64) -> (Vec<Candidate>, Vec<f64>) {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let normal = |rng: &mut rand_chacha::ChaCha8Rng| {
-        let (a, b): (f64, f64) = (rng.random(), rng.random());
-        (-2.0 * (1.0 - a).ln()).sqrt() * (std::f64::consts::TAU * b).cos()
-    };
-    let (mut cands, mut truth) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        let g = 1.0 + 2.0 * rng.random::<f64>();
-        let dl = 10f64.powf(1.0 + 1.5 * rng.random::<f64>());
-        let beta = blo + (bhi - blo) * rng.random::<f64>();
-        let e = 0.8 + 0.8 * rng.random::<f64>();
-        let law = |d: f64| g * dl / (dl + d.powf(beta)) + e;
-        let sizes = std::iter::once(0.0).chain((0..14).map(|k| 200.0 * 2f64.powi(k)));
-        let curve = sizes
-            .map(|d| (d, law(d) * (noise * normal(&mut rng)).exp()))
-            .collect();
-        cands.push(Candidate {
-            id: format!("m{i:02}"),
-            curve,
-            size: None,
-            family: None,
-        });
-        truth.push(law(TARGET));
-    }
-    (cands, truth)
-}
 
 /// ln of the rectified law fitted to `pts` (zero-shot point of `c` first)
 /// at each of `at`.
@@ -157,7 +125,7 @@ fn main() {
             let (s0, s1): (u64, u64) = (a[6].parse().unwrap(), a[7].parse().unwrap());
             let cut: f64 = a[8].parse().unwrap();
             for seed in s0..=s1 {
-                let (cands, truth) = pool(seed, n, noise, blo, bhi);
+                let (cands, truth) = slaw::synthetic::rectified_pool(seed, n, noise, (blo, bhi));
                 rows(&format!("s{seed}"), &cands, &truth, cut);
             }
         }

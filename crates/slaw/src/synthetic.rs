@@ -56,6 +56,50 @@ pub fn finetune_sizes() -> Vec<f64> {
     (0..14).map(|k| 200.0 * 2f64.powi(k)).collect()
 }
 
+/// The target of [`rectified_pool`]'s losses: FLAN's full data size.
+pub const RECTIFIED_POOL_TARGET: f64 = 1_638_400.0;
+
+/// A pool of fine-tuning curves that follow the rectified law with known
+/// truth: L(D) = B / (D_l + D^beta) + E, B = G D_l, G ~ U(1, 3), D_l ~
+/// 10^U(1, 2.5), beta ~ U(`beta`), E ~ U(0.8, 1.6), on the ladder 0, 200,
+/// ..., 1,638,400 with log-normal noise of sd `noise`; `n` candidates named
+/// m00, m01, ..., and their noise-free losses at [`RECTIFIED_POOL_TARGET`].
+/// Deterministic in `seed` (a ChaCha8 stream; the selection interval's
+/// coverage tests and measurements draw their pools from it).
+pub fn rectified_pool(
+    seed: u64,
+    n: usize,
+    noise: f64,
+    beta: (f64, f64),
+) -> (Vec<crate::datasets::Candidate>, Vec<f64>) {
+    use rand::RngExt;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let normal = |rng: &mut ChaCha8Rng| {
+        let (a, b): (f64, f64) = (rng.random(), rng.random());
+        (-2.0 * (1.0 - a).ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+    };
+    let (mut cands, mut truth) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let g = 1.0 + 2.0 * rng.random::<f64>();
+        let dl = 10f64.powf(1.0 + 1.5 * rng.random::<f64>());
+        let beta = beta.0 + (beta.1 - beta.0) * rng.random::<f64>();
+        let e = 0.8 + 0.8 * rng.random::<f64>();
+        let law = |d: f64| g * dl / (dl + d.powf(beta)) + e;
+        let sizes = std::iter::once(0.0).chain(finetune_sizes());
+        let curve = sizes
+            .map(|d| (d, law(d) * (noise * normal(&mut rng)).exp()))
+            .collect();
+        cands.push(crate::datasets::Candidate {
+            id: format!("m{i:02}"),
+            curve,
+            size: None,
+            family: None,
+        });
+        truth.push(law(RECTIFIED_POOL_TARGET));
+    }
+    (cands, truth)
+}
+
 /// One problem of the large-fit benchmark (`slaw bench engine`, the scipy
 /// reference script and the least-squares tests build the same points).
 pub struct LargeFit {

@@ -200,3 +200,37 @@ pub fn sh_lines(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// The runner tests' plan on run54's 8-candidate pool (`tests/data/run54_pool.csv`;
+/// budget 1/64, zero-shot, the default ascending + drop_worse, 2 slots):
+/// `trainer` (a Python script reading the pool's losses) written beside it
+/// and run as `python3 tr.py POOL {model} {n} MODE`, `extra` plan lines;
+/// written to `dir/name`.
+#[allow(dead_code)]
+pub fn run54_pool_plan(
+    dir: &std::path::Path,
+    name: &str,
+    trainer: &str,
+    mode: &str,
+    extra: &str,
+) -> PathBuf {
+    let tr = dir.join("tr.py");
+    std::fs::write(&tr, trainer).unwrap();
+    let pool = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/run54_pool.csv");
+    let mut text = format!(
+        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nzero_shot = true\nslots = 2\n\
+         {extra}\ncommand = \"python3 {} {} {{model}} {{n}} {mode}\"\n\
+         loss = {{ kind = \"json\", file = \"metrics.json\", key = \"eval_loss\" }}\n",
+        tr.display(),
+        pool.display()
+    );
+    for i in 0..8 {
+        text += &format!(
+            "[[candidate]]\nid = \"cand0{i}\"\nparams = {}\n",
+            (i + 1) * 100_000_000
+        );
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}

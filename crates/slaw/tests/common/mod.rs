@@ -68,53 +68,24 @@ impl slaw::solver::Function for WithGaussNewton<'_> {
 }
 
 /// FLAN's full data size: the target of [`rectified_pool`]'s losses.
-pub const RECTIFIED_POOL_TARGET: f64 = 1_638_400.0;
+pub const RECTIFIED_POOL_TARGET: f64 = slaw::synthetic::RECTIFIED_POOL_TARGET;
 
-/// probe64's design: L(D) = B / (D_l + D^beta) + E, B = G D_l, G ~ U(1, 3),
-/// D_l ~ 10^U(1, 2.5), beta ~ U(0.3, 0.6), E ~ U(0.8, 1.6), on FLAN's
-/// ladder 0, 200, ..., 1,638,400 with 1% log-normal noise. The curves and
-/// their noise-free losses at the target, [`RECTIFIED_POOL_TARGET`] (the
-/// pools of `sel65_floor_bias.rs`, `sel66_floor_fit.rs` and
-/// `sel67_floor_check.rs`).
+/// probe64's design (`slaw::synthetic::rectified_pool` with 1% noise and
+/// beta ~ U(0.3, 0.6)): the pools of `sel65_floor_bias.rs`,
+/// `sel66_floor_fit.rs` and `sel67_floor_check.rs`.
 pub fn rectified_pool(seed: u64, n: usize) -> (Vec<slaw::datasets::Candidate>, Vec<f64>) {
     rectified_pool_with(seed, n, 0.01, (0.3, 0.6))
 }
 
 /// [`rectified_pool`]'s design with the noise (log-normal sd) and beta's
-/// range as parameters (the variant design: 3% noise, beta ~ U(0.2, 0.7));
-/// with 0.01 and (0.3, 0.6) it is [`rectified_pool`] draw for draw.
+/// range as parameters (the variant design: 3% noise, beta ~ U(0.2, 0.7)).
 pub fn rectified_pool_with(
     seed: u64,
     n: usize,
     noise: f64,
     beta: (f64, f64),
 ) -> (Vec<slaw::datasets::Candidate>, Vec<f64>) {
-    use rand::{RngExt, SeedableRng};
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let normal = |rng: &mut rand_chacha::ChaCha8Rng| {
-        let (a, b): (f64, f64) = (rng.random(), rng.random());
-        (-2.0 * (1.0 - a).ln()).sqrt() * (std::f64::consts::TAU * b).cos()
-    };
-    let (mut cands, mut truth) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        let g = 1.0 + 2.0 * rng.random::<f64>();
-        let dl = 10f64.powf(1.0 + 1.5 * rng.random::<f64>());
-        let beta = beta.0 + (beta.1 - beta.0) * rng.random::<f64>();
-        let e = 0.8 + 0.8 * rng.random::<f64>();
-        let law = |d: f64| g * dl / (dl + d.powf(beta)) + e;
-        let sizes = std::iter::once(0.0).chain((0..14).map(|k| 200.0 * 2f64.powi(k)));
-        let curve = sizes
-            .map(|d| (d, law(d) * (noise * normal(&mut rng)).exp()))
-            .collect();
-        cands.push(slaw::datasets::Candidate {
-            id: format!("m{i:02}"),
-            curve,
-            size: None,
-            family: None,
-        });
-        truth.push(law(RECTIFIED_POOL_TARGET));
-    }
-    (cands, truth)
+    slaw::synthetic::rectified_pool(seed, n, noise, beta)
 }
 
 /// The default's learned interval without the floor fit (the three line
