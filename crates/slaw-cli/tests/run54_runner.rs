@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{json_of, python_ok, slaw};
+use common::{json_of, python_ok, run_ids, slaw};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tempfile::TempDir;
@@ -44,16 +44,6 @@ sys.exit(1)
 /// drop_worse), its trainer in `mode`, and `extra` plan lines.
 fn pool_plan(dir: &TempDir, name: &str, mode: &str, extra: &str) -> PathBuf {
     common::run54_pool_plan(dir.path(), name, TRAINER, mode, extra)
-}
-
-/// The run ids of the JSON's `runs` (those the journal holds).
-fn run_ids(v: &serde_json::Value) -> Vec<String> {
-    v["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Findings 5 and 12. cand04 (the leader from its small sizes) gets a NaN

@@ -45,12 +45,7 @@ fn runs_and_stops(p: &Path) -> (Vec<String>, Vec<(String, String)>) {
             .output()
             .unwrap(),
     );
-    let mut ids: Vec<String> = v["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
+    let mut ids = common::run_ids(&v);
     ids.sort();
     let stops = v["summary"]["decision"]["candidates"]
         .as_array()

@@ -11,7 +11,7 @@
 mod common;
 
 use common::rectified_pool_with as pool;
-use slaw::datasets::{finetune_wide, Candidate};
+use slaw::datasets::Candidate;
 use slaw::selection::method::{Method, PoolContext};
 use slaw::selection::protocol::{run_lodo, RATIOS};
 use slaw::selection::{select, trend, Budget, SelectOptions};
@@ -64,16 +64,7 @@ fn on_fresh_rectified_pools_the_90_interval_covers_80_to_97_percent() {
 }
 
 fn datasets() -> Option<Vec<(String, Vec<Candidate>)>> {
-    let dir = common::shared_data("finetune-selection")?;
-    Some(
-        ["flan", "wmt19"]
-            .iter()
-            .map(|n| {
-                let pool = finetune_wide(&dir.join(format!("{n}.csv"))).unwrap();
-                (n.to_string(), pool)
-            })
-            .collect(),
-    )
+    common::finetune_pools()
 }
 
 #[test]

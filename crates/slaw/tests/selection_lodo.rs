@@ -6,7 +6,7 @@
 
 mod common;
 
-use slaw::datasets::{finetune_wide, Candidate};
+use slaw::datasets::Candidate;
 use slaw::selection::calibrate::shipped_scale;
 use slaw::selection::protocol::{
     all_methods, default_by_lodo, default_with_references_by_lodo, learn_gap_prior, learn_prior,
@@ -16,17 +16,11 @@ use slaw::selection::trend::{GAP_PRIOR, PRIOR};
 use slaw::selection::Method;
 
 fn datasets() -> Option<Vec<(String, Vec<Candidate>)>> {
-    let dir = common::shared_data("finetune-selection")?;
-    Some(
-        ["flan", "wmt19"]
-            .iter()
-            .map(|n| {
-                let pool = finetune_wide(&dir.join(format!("{n}.csv"))).unwrap();
-                assert_eq!(pool.len(), 30);
-                (n.to_string(), pool)
-            })
-            .collect(),
-    )
+    let ds = common::finetune_pools()?;
+    for (_, pool) in &ds {
+        assert_eq!(pool.len(), 30);
+    }
+    Some(ds)
 }
 
 fn get<'a>(rows: &'a [Row], ds: &str, method: &str, ratio: u32) -> &'a Row {

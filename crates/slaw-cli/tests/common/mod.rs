@@ -234,3 +234,14 @@ pub fn run54_pool_plan(
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// The run ids of a runner command's JSON `runs` (those the journal holds).
+#[allow(dead_code)]
+pub fn run_ids(v: &serde_json::Value) -> Vec<String> {
+    v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}

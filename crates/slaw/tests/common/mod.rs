@@ -116,3 +116,19 @@ pub fn three_hypothesis_interval(
     let half = k * h.spread(pred);
     Some(((centre - half).exp(), (centre + half).exp()))
 }
+
+/// The selection benchmark's pools, FLAN and WMT19, by name (None without
+/// ../shared, as [`shared_data`]).
+#[allow(dead_code)]
+pub fn finetune_pools() -> Option<Vec<(String, Vec<slaw::datasets::Candidate>)>> {
+    let dir = shared_data("finetune-selection")?;
+    Some(
+        ["flan", "wmt19"]
+            .iter()
+            .map(|n| {
+                let pool = slaw::datasets::finetune_wide(&dir.join(format!("{n}.csv"))).unwrap();
+                (n.to_string(), pool)
+            })
+            .collect(),
+    )
+}
