@@ -55,9 +55,12 @@ pub struct ScheduleArgs {
     /// rolling-origin extrapolation error along the steps (as `slaw forecast`'s: each backtest
     /// error less the residuals' white noise, from their first differences, that noise in
     /// quadrature); where a schedule decays further than any run did, they also span the decay
-    /// prior's range (as `slaw forecast`). Coverage as measured at 90%: 32 of 36 final losses of
-    /// other schedules of the multi-power runs (tissue 8 of 12, multipower and
-    /// multipower-warmup 12 of 12 each); on synthetic runs that follow the law they are
+    /// prior's range (as `slaw forecast`). Coverage as measured at 90% on the multi-power runs
+    /// (two model sizes, nine schedules each), fitting every choice of three schedules and
+    /// predicting the final loss of the six others (504 per size): tissue 92% and 95%,
+    /// multipower 89% and 90%, multipower-warmup 88% and 89% (on the published choice of three
+    /// alone, 6 targets per size: tissue 8 of 12, the others 12 of 12); on synthetic runs that
+    /// follow the law they are
     /// conservative, the more so the noisier the points (median half-width 7.3-10.3x the errors
     /// at 3x the runs' length; BENCHMARKS.md). With one run the transfer error is not measured: the intervals leave it
     /// out (a warning; JSON interval_kind bootstrap, not backtest). A predicted loss that is

@@ -6,6 +6,7 @@
 pub mod curve;
 pub mod drops;
 pub mod job;
+pub mod one_model;
 pub mod positions;
 pub mod prior;
 pub mod protocol;

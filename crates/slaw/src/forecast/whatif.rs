@@ -384,6 +384,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
         warnings.push("the fit did not converge".to_string());
     }
     warnings.extend(same_names(runs));
+    warnings.extend(super::one_model::warnings(runs));
     warnings.extend(
         runs.iter()
             .filter_map(|r| Some(format!("run '{}': {}", r.name, r.untrained_warning()?))),
