@@ -38,7 +38,11 @@ pub(crate) struct SelectArgs {
     /// first, then PearCorr, against AtS; BENCHMARKS.md): ats-gap without --reference (its
     /// trends were learned on other datasets only), ats-ref with --reference (there each
     /// dataset had the other as its reference). A pool where only some candidates have the
-    /// zero-shot loss (N = 0), which ats-gap reads, is ranked by ats-trend, with a note.
+    /// zero-shot loss (N = 0), which ats-gap reads, is ranked by ats-trend, with a note. On a
+    /// pool whose points carry more than 1.5% noise (white noise of ln L, from the second
+    /// differences) ats-trend, ats-gap and ats-ref rank by the AtS line, with a note: their
+    /// trends amplify the last points' noise, and on synthetic pools that noisy they ranked
+    /// below AtS (FLAN's and WMT19's pools read 0.4-1.0%).
     #[arg(long)]
     method: Option<String>,
     /// The same candidates' loss curves on another task (e.g. your earlier fine-tuning

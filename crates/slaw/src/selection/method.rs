@@ -6,6 +6,7 @@ use super::ats::{AtsFit, Line};
 use super::calibrate::{shipped_scale, Calibration, IntervalKind, SpreadScale};
 use super::floor::{FloorCheck, FloorFit};
 use super::methods;
+use super::noise;
 use super::reference::{Reference, ReferenceMix};
 use super::trend::{self, Features};
 use super::Budget;
@@ -485,7 +486,13 @@ pub(super) fn line_estimate(
                 c.id
             ))
         })?;
-    let ln_pred = hyp.predict(kind);
+    // On a noisy pool the trends amplify the points' noise: rank by the
+    // AtS line (`noise`); the interval below keeps the method's hypotheses.
+    let ln_pred = if ctx.noisy.is_some() {
+        hyp.line
+    } else {
+        hyp.predict(kind)
+    };
     let pred = ln_pred.exp();
     e.predicted_loss = Some(pred);
     e.score = pred;
@@ -747,6 +754,9 @@ pub struct PoolContext {
     /// calibration, or no [`SpreadScale`]). Where it shows one, each line
     /// candidate's interval also spans its own floor fit ([`FloorFit`]).
     pub floor: Option<FloorCheck>,
+    /// The pool's point noise where it is above [`noise::NOISY`] and the
+    /// method ranks by a learned trend: it then ranks by the AtS line.
+    pub noisy: Option<f64>,
 }
 
 impl PoolContext {
@@ -759,6 +769,7 @@ impl PoolContext {
             reference: None,
             level: None,
             floor: None,
+            noisy: None,
         }
     }
 
@@ -817,6 +828,7 @@ impl PoolContext {
                 reference: None,
                 level,
                 floor: None,
+                noisy: None,
             };
         }
         let AtsOptions { k, delta } = method.ats;
@@ -853,6 +865,10 @@ impl PoolContext {
             };
             FloorCheck::of(pool, budget.target, &|c| budget.affordable(c), &centre)
         });
+        let noisy = matches!(kind, LineKind::Trend(_) | LineKind::Gap(..))
+            .then(|| noise::pool_noise(curves.iter().map(|c| c.as_slice())))
+            .flatten()
+            .filter(|&n| n > noise::NOISY);
         PoolContext {
             trend: w,
             gap: *gap,
@@ -860,6 +876,7 @@ impl PoolContext {
             reference: None,
             level,
             floor,
+            noisy,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod mismatch;
 pub mod open_below;
 pub mod protocol;
 pub mod reference;
+pub mod noise;
 pub mod spikes;
 pub mod trend;
 
@@ -1071,6 +1072,7 @@ fn select_inner(
                 v.extend(accelerating_notes(pool, &budget));
             }
             v.extend(drift_note);
+            v.extend(ctx.noisy.map(|n| noise::note(method.name(), n)));
             v.extend(floor_note(ctx.calibration.as_ref(), ctx.floor.as_ref()));
             v.extend(coverage_note(
                 ctx.calibration.as_ref(),
