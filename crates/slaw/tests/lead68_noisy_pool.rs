@@ -12,13 +12,25 @@ use slaw::selection::{noise, select, Budget, SelectOptions};
 
 const TARGET: f64 = common::RECTIFIED_POOL_TARGET;
 
-fn scores(cands: &[slaw::datasets::Candidate], method: Method, ratio: f64) -> (Vec<f64>, Vec<String>, usize) {
+fn scores(
+    cands: &[slaw::datasets::Candidate],
+    method: Method,
+    ratio: f64,
+) -> (Vec<f64>, Vec<String>, usize) {
     let budget = Budget::new(TARGET, TARGET / ratio).unwrap();
     let sel = select(cands, method, budget, &SelectOptions::default()).unwrap();
-    let mut by_index: Vec<(usize, f64)> = sel.ranking.iter().map(|r| (r.index, r.estimate.score)).collect();
+    let mut by_index: Vec<(usize, f64)> = sel
+        .ranking
+        .iter()
+        .map(|r| (r.index, r.estimate.score))
+        .collect();
     by_index.sort_by_key(|p| p.0);
     let chosen = sel.ranking[sel.choice.position].index;
-    (by_index.into_iter().map(|p| p.1).collect(), sel.notes, chosen)
+    (
+        by_index.into_iter().map(|p| p.1).collect(),
+        sel.notes,
+        chosen,
+    )
 }
 
 #[test]
@@ -31,7 +43,9 @@ fn a_noisy_pool_is_ranked_by_the_ats_line_and_says_so() {
             let (a, _, _) = scores(&cands, ats, ratio);
             assert_eq!(s, a, "seed {seed} 1/{ratio}");
             assert!(
-                notes.iter().any(|n| n.contains("noise") && n.contains("ranks by the AtS line")),
+                notes
+                    .iter()
+                    .any(|n| n.contains("noise") && n.contains("ranks by the AtS line")),
                 "seed {seed} 1/{ratio}: {notes:?}"
             );
         }
@@ -46,7 +60,10 @@ fn a_quiet_pool_keeps_the_trend() {
         let (s, notes, _) = scores(&cands, Method::DEFAULT, ratio);
         let (a, _, _) = scores(&cands, ats, ratio);
         assert_ne!(s, a, "1/{ratio}");
-        assert!(!notes.iter().any(|n| n.contains("ranks by the AtS line")), "{notes:?}");
+        assert!(
+            !notes.iter().any(|n| n.contains("ranks by the AtS line")),
+            "{notes:?}"
+        );
     }
 }
 
@@ -64,7 +81,10 @@ fn flan_and_wmt19_are_never_noisy() {
             let n = noise::pool_noise(curves.iter().map(|c| c.as_slice())).unwrap();
             assert!(n < 0.8 * noise::NOISY, "{name} 1/{ratio}: {n}");
             let (_, notes, _) = scores(&cands, Method::DEFAULT, ratio);
-            assert!(!notes.iter().any(|n| n.contains("ranks by the AtS line")), "{name}");
+            assert!(
+                !notes.iter().any(|n| n.contains("ranks by the AtS line")),
+                "{name}"
+            );
         }
     }
 }

@@ -17,10 +17,10 @@ pub mod method;
 pub mod methods;
 pub mod metrics;
 pub mod mismatch;
+pub mod noise;
 pub mod open_below;
 pub mod protocol;
 pub mod reference;
-pub mod noise;
 pub mod spikes;
 pub mod trend;
 

@@ -60,8 +60,7 @@ mod tests {
     use super::*;
 
     fn pool(noise: f64, seed: u64) -> Vec<Vec<(f64, f64)>> {
-        let (cands, _) =
-            crate::synthetic::rectified_pool(seed, 30, noise, (0.3, 0.6));
+        let (cands, _) = crate::synthetic::rectified_pool(seed, 30, noise, (0.3, 0.6));
         cands
             .into_iter()
             .map(|c| c.curve.into_iter().filter(|p| p.0 <= 3200.0).collect())
