@@ -5,11 +5,13 @@ L = A / (X^alpha D^beta) + E (alpha, beta, E: fmt 0.20, 0.16, 0.80; lora 0.16,
 0.10, 0.82; prompt 0.10, 0.05, 0.86; A so that the reducible term is 0.30,
 0.26, 0.28 at X = 8e9, D = 1e5), 1% lognormal noise on L. DESIGN NXxND: NX
 model sizes (3: 1e9, 4e9, 1.6e10; more: 1e9 doubling) x ND data sizes (1e4 to
-1e6, log-spaced), no run held out. Settings: X = 8e9, D = 3e4 (inside) and
+1e6, log-spaced), no run held out (HOLDOUT `none`, the default) or the command's
+default hold-out (HOLDOUT `default`: the largest model size and data size held
+out, so a 3x4 design fits 6 runs per method). Settings: X = 8e9, D = 3e4 (inside) and
 X = 6.4e10, D = 3e6 (beyond); levels 0.8, 0.9, 0.95. Prints per setting and
 level: intervals covering the law's value / intervals, median half-width (ln).
 
-python3 bench/methods_small_design_coverage.py SLAW SEEDS DESIGN [NOISE]
+python3 bench/methods_small_design_coverage.py SLAW SEEDS DESIGN [NOISE] [HOLDOUT]
 Needs numpy. Writes its CSVs to a temporary folder.
 """
 import json, os, subprocess, sys, tempfile
@@ -18,6 +20,9 @@ import numpy as np
 
 slaw, seeds, design = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 noise = float(sys.argv[4]) if len(sys.argv) > 4 else 0.01
+holdout = sys.argv[5] if len(sys.argv) > 5 else "none"
+if holdout not in ("none", "default"):
+    sys.exit(f"HOLDOUT must be none or default, got {holdout!r}")
 nx, nd = map(int, design.split("x"))
 sizes = [1e9 * 4**i for i in range(nx)] if nx <= 3 else [1e9 * 2**i for i in range(nx)]
 datas = [1e4 * 10 ** (2 * i / (nd - 1)) for i in range(nd)]
@@ -47,8 +52,9 @@ def one(seed):
     out = []
     for x, d in SETTINGS:
         for lv in LEVELS:
-            p = subprocess.run([slaw, "methods", fn, "--factor", "model_size", "--holdout-col",
-                                "held", "--at", f"model_size={x:g}", "--data", f"{d:g}",
+            held = ["--holdout-col", "held"] if holdout == "none" else []
+            p = subprocess.run([slaw, "methods", fn, "--factor", "model_size", *held,
+                                "--at", f"model_size={x:g}", "--data", f"{d:g}",
                                 "--json", "--seed", str(seed), "--level", str(lv)],
                                capture_output=True, text=True)
             if p.returncode not in (0, 3):
@@ -68,5 +74,5 @@ with ThreadPoolExecutor(2) as ex:
             cells.setdefault(k, []).append((c, w))
 for (x, lv), v in sorted(cells.items()):
     c = sum(a for a, _ in v)
-    print(f"{design} noise {noise} X={x:g} level {lv}: {c}/{len(v)} = {100 * c / len(v):.1f}%"
+    print(f"{design} noise {noise} holdout {holdout} X={x:g} level {lv}: {c}/{len(v)} = {100 * c / len(v):.1f}%"
           f"  median half-width (ln) {np.median([w for _, w in v]):.4f}")

@@ -664,6 +664,16 @@ pub fn ranking_report(
                     if r.chosen { "  <- chosen" } else { "" }
                 );
             }
+            None if r.not_run_yet && r.runs_done_awaiting_seeds > 0 => {
+                let _ = writeln!(
+                    s,
+                    "{:>4} {} not ranked yet: {} of its fine-tuning runs finished, but no size has \
+                     every seed of the plan yet (a size's point is the mean over the seeds)",
+                    "-",
+                    slaw::numbers::pad(&r.id, w),
+                    r.runs_done_awaiting_seeds,
+                );
+            }
             None if r.not_run_yet => {
                 let _ = writeln!(
                     s,
@@ -705,9 +715,18 @@ pub fn ranking_report(
         .map(|r| r.id.as_str())
         .collect();
     if !waiting.is_empty() {
+        // Some have finished runs, at sizes still waiting for a seed.
+        let awaiting_seeds = ranking
+            .iter()
+            .any(|r| r.not_run_yet && r.runs_done_awaiting_seeds > 0);
         let _ = writeln!(
             s,
-            "not run yet: {} of {} candidates ({}){}",
+            "{}: {} of {} candidates ({}){}",
+            if awaiting_seeds {
+                "not ranked yet (no size of theirs has every seed finished)"
+            } else {
+                "not run yet"
+            },
             waiting.len(),
             ranking.len(),
             waiting.join(", "),

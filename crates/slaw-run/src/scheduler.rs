@@ -30,8 +30,11 @@ pub struct CandidateStatus {
     pub id: String,
     /// (size, mean loss over the seeds that finished), largest first.
     pub points: Vec<(f64, f64)>,
-    /// Runs done (with a loss).
+    /// Runs done (with a loss), every size and seed of the plan.
     pub done: usize,
+    /// Of `done`, the fine-tuning runs (n > 0).
+    #[serde(skip)]
+    pub done_finetune: usize,
     /// Runs running now.
     pub running: usize,
     /// Runs wanted now but not started.
@@ -62,6 +65,10 @@ impl CandidateStatus {
     pub fn not_run_yet(&self) -> bool {
         self.failed.is_empty() && self.stopped.is_none() && !self.points.iter().any(|p| p.0 > 0.0)
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Why a candidate runs no more sizes: shown (and serialized) as its
@@ -155,6 +162,7 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             id: c.id.clone(),
             points: vec![],
             done: 0,
+            done_finetune: 0,
             running: 0,
             queued: 0,
             failed: vec![],
@@ -247,6 +255,40 @@ pub fn decide(plan: &Plan, records: &[Record], dropped: &[String]) -> Decision {
             {
                 st.stopped = Some(Stop::PhaseTransition { at: t });
             }
+        }
+        // The ladder's walk stops at the first size still waiting for a
+        // seed, so it counts only the runs up to there; the runs already
+        // done or running above it (a plan given a seed more, say) are
+        // counted here, so that `done` is every finished run of the
+        // candidate, as the summary's count of finished runs is.
+        let sizes = plan
+            .zero_shot
+            .then_some(0)
+            .into_iter()
+            .chain(plan.ladder.iter().map(|&n| n as u64));
+        let (mut done, mut done_finetune, mut running) = (0, 0, 0);
+        for n in sizes {
+            for &seed in &plan.seeds {
+                let id = plan.run_id(&RunSpec {
+                    candidate: ci,
+                    n,
+                    seed,
+                });
+                match by_id.get(id.as_str()).map(|r| r.state) {
+                    Some(State::Done) => {
+                        done += 1;
+                        done_finetune += usize::from(n > 0);
+                    }
+                    Some(State::Running) => running += 1,
+                    _ => {}
+                }
+            }
+        }
+        st.done = done;
+        st.done_finetune = done_finetune;
+        if running > st.running {
+            st.running = running;
+            finished = false;
         }
         st.points.sort_by(|a, b| b.0.total_cmp(&a.0));
         if let Some(Stop::Dropped { after }) = &mut st.stopped {
@@ -346,6 +388,12 @@ pub struct RankedCandidate {
     /// be in). Not a failure: not among the candidates that "could not be
     /// scored" ([`rank_with_warnings`]).
     pub not_run_yet: bool,
+    /// With `not_run_yet`: its fine-tuning runs that have finished at
+    /// sizes still waiting for another of the plan's seeds (a size's point
+    /// is the mean over every seed, so they count once their size is
+    /// complete: a plan given a seed more, say). Not serialized when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub runs_done_awaiting_seeds: usize,
     /// The candidate the method recommends (the same rule as `slaw select`:
     /// the lowest upper end of the risk interval for ats-trend).
     pub chosen: bool,
@@ -510,6 +558,11 @@ fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Ve
                 estimate,
                 error: if not_run_yet { None } else { error },
                 not_run_yet,
+                runs_done_awaiting_seeds: if not_run_yet {
+                    st.map_or(0, |st| st.done_finetune)
+                } else {
+                    0
+                },
                 chosen: false,
                 sizes,
                 dropped: st.is_some_and(CandidateStatus::dropped),
@@ -864,6 +917,7 @@ mod tests {
             id: "a".into(),
             points: vec![],
             done: 0,
+            done_finetune: 0,
             running: 0,
             queued: 0,
             failed: vec![],
