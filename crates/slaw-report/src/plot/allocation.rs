@@ -182,8 +182,7 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
         };
         let measured = span(r.budgets.iter().map(|b| b.compute));
         runs_hi.extend(measured.map(|m| m.1));
-        let undetermined =
-            |c: f64| growth_not_determined(r.exponent_n_interval, c, r.compute_range);
+        let undetermined = |c: f64| r.growth_not_determined_at(c);
         series.extend(which.line(
             &r.curve,
             format!("{method}: {name} ~ C^{exponent:.3}"),

@@ -841,7 +841,7 @@ pub fn allocation_methods_report_in(
         for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
             if let Some(r) = r {
                 let iv = |i: Option<Interval>| {
-                    if r.design.not_determined {
+                    if r.design.not_determined || r.exponent_not_determined {
                         "not determined".to_string()
                     } else {
                         interval_num(i)
@@ -868,8 +868,16 @@ pub fn allocation_methods_report_in(
         if let Some(d) = &g.disagreement {
             let _ = writeln!(
                 s,
-                "  the methods' exponents span {}{}",
+                "  the methods' exponents span {}{}{}",
                 num(d.spread),
+                if d.left_out.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({} left out: its exponent is not determined, see the warning)",
+                        d.left_out.join(" and ")
+                    )
+                },
                 if d.beyond_intervals {
                     "; DISAGREE: some intervals do not overlap, the method choice matters more than the intervals say".to_string()
                 } else if d.intervals_compared {
@@ -982,7 +990,15 @@ pub fn allocation_methods_report_in(
             for (name, _) in &cols {
                 let _ = write!(s, " {:>46}", format!("N_opt {name}"));
             }
-            let _ = writeln!(s, "{}", if cols.len() > 1 { "  max/min" } else { "" });
+            let _ = writeln!(
+                s,
+                "{}",
+                if g.disagreement.is_some() {
+                    "  max/min"
+                } else {
+                    ""
+                }
+            );
             for k in 0..first.1.len() {
                 let _ = write!(s, "  {:>10}", slaw::numbers::sci(compute(k)));
                 for (_, v) in &cols {
@@ -1017,19 +1033,48 @@ pub fn allocation_methods_report_in(
                 "  N_opt: parameters; D_opt: training tokens; D/N: tokens per parameter at the \
                  optimum (3 digits)"
             );
-            let names: Vec<&str> = cols
+            // Each marked method and why: its exponent not determined by
+            // its budgets, or the exponent's interval reaching 0.
+            let exponent_undetermined = |name: &str| {
+                match name {
+                    "isoflop" => g.isoflop.as_ref(),
+                    "envelope" => g.envelope.as_ref(),
+                    _ => None,
+                }
+                .is_some_and(|r| r.exponent_not_determined)
+            };
+            // (reason, the methods it marks), in the columns' order
+            let mut why: Vec<(&str, Vec<&str>)> = Vec::new();
+            for (n, _) in cols
                 .iter()
                 .filter(|(_, v)| v.iter().any(|c| c.growth_not_determined))
-                .map(|(n, _)| *n)
+            {
+                let reason = if exponent_undetermined(n) {
+                    "its exponent a is not determined by its budgets"
+                } else {
+                    "the interval of a reaches 0"
+                };
+                match why.iter_mut().find(|w| w.0 == reason) {
+                    Some(w) => w.1.push(n),
+                    None => why.push((reason, vec![n])),
+                }
+            }
+            let names: Vec<String> = why
+                .iter()
+                .map(|(reason, n)| format!("{}: {reason}", n.join(", ")))
                 .collect();
             if !names.is_empty() {
                 let _ = writeln!(
                     s,
-                    "  ?: not determined by the runs ({}: the interval of a reaches 0; see the \
-                     warning): outside the compute the method fitted, the runs do not say whether \
-                     N_opt grows or shrinks with compute, and the interval printed spans both: \
-                     no range to plan with",
-                    names.join(", ")
+                    "  ?: not determined by the runs ({}; see the warning): outside the compute \
+                     the method fitted, the runs do not say whether N_opt grows or shrinks with \
+                     compute, and the interval printed{} spans both: no range to plan with",
+                    names.join("; "),
+                    if why.iter().any(|w| w.0.starts_with("its exponent")) {
+                        ", if any,"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

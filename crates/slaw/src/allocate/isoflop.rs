@@ -140,6 +140,8 @@ pub struct ProfileReport {
     pub interval_kind: Option<crate::selection::calibrate::IntervalKind>,
     /// Bootstrap replicates whose regression was defined.
     pub replicates: usize,
+    /// Bootstrap replicates drawn (0: no bootstrap was asked).
+    pub replicates_drawn: usize,
     /// Range of compute covered by the used budgets.
     pub compute_range: (f64, f64),
     /// The allocation at the asked compute budgets.
@@ -150,6 +152,14 @@ pub struct ProfileReport {
     /// Whether the sampled sizes can locate the optimum at every budget;
     /// when they cannot, the intervals above are not given.
     pub design: DesignCheck,
+    /// The exponent a is not determined by the budgets
+    /// ([`ProfileReport::exponent_not_determined_why`]): fewer than 3
+    /// budgets entered the regression (a line through 2 points, nothing
+    /// checks it), or bootstrap replicates were drawn and fewer than half
+    /// gave a regression (no interval for that reason). Its rows outside the
+    /// compute the regression used carry `growth_not_determined`, and the
+    /// method is left out of the methods' comparison.
+    pub exponent_not_determined: bool,
     /// The bootstrap replicates' regressions ((slope, intercept) of ln N*
     /// and of ln D* on ln C), empty without enough replicates.
     #[serde(skip)]
@@ -269,6 +279,22 @@ impl DesignCheck {
             edge_budgets,
         }
     }
+}
+
+/// Fewest budgets whose regression determines the exponent a: through 2
+/// points the line has no degree of freedom left to check it (probe67 9:
+/// an envelope of 2 budgets whose best runs shared one size gave a = 0
+/// exactly and entered the methods' comparison).
+pub const MIN_BUDGETS_FOR_EXPONENT: usize = 3;
+
+/// The rule behind `ProfileReport::exponent_not_determined`: `used`
+/// budgets in the regression, `drawn` bootstrap replicates asked, `enough`
+/// of them gave a regression (at least half), and the design check: fewer
+/// than [`MIN_BUDGETS_FOR_EXPONENT`] budgets, or replicates drawn and too
+/// few gave a regression. No replicates asked is no failure, and an
+/// interval the design check removed has its own warning.
+fn exponent_undetermined(used: usize, drawn: usize, enough: bool, design: &DesignCheck) -> bool {
+    used < MIN_BUDGETS_FOR_EXPONENT || (drawn > 0 && !enough && !design.not_determined)
 }
 
 /// Where `x` lies in `(lo, hi)`: 0 at `lo`, 1 at `hi`.
@@ -401,6 +427,38 @@ impl ProfileReport {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
+    }
+
+    /// Why the exponent a is not determined by the budgets (the reason
+    /// behind `exponent_not_determined`), None when it is: fewer than
+    /// [`MIN_BUDGETS_FOR_EXPONENT`] budgets, or replicates drawn and fewer
+    /// than half of them gave a regression.
+    pub fn exponent_not_determined_why(&self) -> Option<String> {
+        if self.used < MIN_BUDGETS_FOR_EXPONENT {
+            Some(format!(
+                "its exponent a rests on {} (a line through {} points: no degree of freedom \
+                 checks it)",
+                crate::numbers::count(self.used, "budget"),
+                self.used
+            ))
+        } else if self.exponent_not_determined {
+            Some(format!(
+                "its exponent a has no interval: {} of {} bootstrap replicates gave a \
+                 regression, fewer than half",
+                self.replicates, self.replicates_drawn
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the allocation at compute `c` is not determined by the runs:
+    /// the exponent's interval reaches 0 ([`super::growth_not_determined`])
+    /// or the exponent itself is not determined (`exponent_not_determined`),
+    /// and `c` lies outside the compute the regression used.
+    pub fn growth_not_determined_at(&self, c: f64) -> bool {
+        super::growth_not_determined(self.exponent_n_interval, c, self.compute_range)
+            || (self.exponent_not_determined && super::outside_fitted(c, self.compute_range))
     }
 
     /// Whether `c` leaves the measured range by more than 10x.
@@ -766,6 +824,8 @@ pub fn analyse(
     // The design check: when the sizes cannot locate the optimum, the
     // replicates share the bias, and their spread is not an interval.
     let design = DesignCheck::of(&profiles, budgets, a);
+    let exponent_not_determined =
+        exponent_undetermined(points.len(), bootstrap.replicates, enough, &design);
     let enough = enough && !design.not_determined;
     let mut report = ProfileReport {
         method,
@@ -784,11 +844,13 @@ pub fn analyse(
             },
         ),
         replicates,
+        replicates_drawn: bootstrap.replicates,
         compute_range,
         rows: Vec::new(),
         curve: Vec::new(),
         replicate_fits: if enough { fits } else { Vec::new() },
         design,
+        exponent_not_determined,
     };
     report.curve = super::curve(compute_range, asked, |c| {
         (report.optimum(c), report.band(c))
@@ -806,11 +868,7 @@ pub fn analyse(
                 d_interval: band.map(|b| b.1),
                 extrapolated: report.extrapolates(c),
                 not_determined: report.design.not_determined,
-                growth_not_determined: super::growth_not_determined(
-                    report.exponent_n_interval,
-                    c,
-                    report.compute_range,
-                ),
+                growth_not_determined: report.growth_not_determined_at(c),
             }
         })
         .collect();
@@ -1307,5 +1365,58 @@ mod tests {
             (n_opt / n_mid - 1.0).abs() < 1e-12,
             "the middle of the tie: {n_opt} vs {n_mid}"
         );
+    }
+
+    /// The exponent is not determined by 2 budgets, nor when bootstrap
+    /// replicates were drawn and fewer than half gave a regression; it is
+    /// with 3 budgets and enough replicates, or with none asked, and an
+    /// interval the design check removed is not counted again.
+    #[test]
+    fn an_exponent_on_two_budgets_or_failed_replicates_is_not_determined() {
+        let ok = DesignCheck {
+            window_slope: None,
+            same_sizes: false,
+            windows_fixed: false,
+            not_determined: false,
+            edge_majority: false,
+            edge_side: None,
+            edge_budgets: Vec::new(),
+        };
+        let design_nd = DesignCheck {
+            not_determined: true,
+            ..ok.clone()
+        };
+        assert!(exponent_undetermined(2, 1000, true, &ok));
+        assert!(exponent_undetermined(2, 0, false, &ok));
+        assert!(exponent_undetermined(5, 1000, false, &ok));
+        assert!(!exponent_undetermined(3, 1000, true, &ok));
+        assert!(!exponent_undetermined(3, 0, false, &ok));
+        assert!(!exponent_undetermined(5, 1000, false, &design_nd));
+        // On the well-bracketed noisy grids of the coverage test (7
+        // budgets, 60 seeds) no method is flagged.
+        let law = law();
+        for seed in 0..60 {
+            let runs = grid(&law, &BUDGETS, 9, 4.0, 0.003, seed);
+            let groups = group(&runs, Budgets::Exact);
+            for p in [Profile::Isoflop, Profile::Envelope] {
+                let r = analyse(&groups, p, &[1e23], &Resampling::new(200, 0.9, seed)).unwrap();
+                assert!(!r.exponent_not_determined, "{p:?} seed {seed}");
+                assert!(r.exponent_not_determined_why().is_none());
+                assert!(!r.rows[0].growth_not_determined);
+            }
+        }
+        // Two of its budgets: flagged, said why, the row past them marked.
+        let runs = grid(&law, &BUDGETS[..2], 9, 4.0, 0.003, 0);
+        let r = analyse(
+            &group(&runs, Budgets::Exact),
+            Profile::Isoflop,
+            &[1e23],
+            &Resampling::new(200, 0.9, 0),
+        )
+        .unwrap();
+        assert!(r.exponent_not_determined);
+        let why = r.exponent_not_determined_why().unwrap();
+        assert!(why.contains("rests on 2 budgets"), "{why}");
+        assert!(r.rows[0].growth_not_determined);
     }
 }

@@ -155,6 +155,10 @@ pub struct Disagreement {
     /// The budgets where those two point estimates differ by more than
     /// [`POINT_GAP`], whether or not their intervals overlap.
     pub point_gap_budgets: Vec<f64>,
+    /// Methods that ran but are left out of every figure above: their
+    /// exponent is not determined by the budgets
+    /// (`ProfileReport::exponent_not_determined`; a warning says why).
+    pub left_out: Vec<String>,
 }
 
 /// The factor between isoflop's and the parametric N_opt beyond which
@@ -339,6 +343,7 @@ pub fn allocate_group_from(
         ));
     }
     out.warnings.extend(sign_not_determined(&out));
+    out.warnings.extend(exponent_not_determined(&out));
     out.disagreement = disagreement(&out, o.budgets);
     let iso_undetermined = out
         .isoflop
@@ -366,7 +371,9 @@ fn sign_not_determined(g: &GroupAllocation) -> Vec<String> {
         ex.push(("parametric", p.exponent_n_interval, p.compute_range));
     }
     for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
-        if let Some(r) = r {
+        // a method whose exponent is not determined at all has its own
+        // warning ([`exponent_not_determined`])
+        if let Some(r) = r.as_ref().filter(|r| !r.exponent_not_determined) {
             ex.push((name, r.exponent_n_interval, Some(r.compute_range)));
         }
     }
@@ -395,6 +402,28 @@ fn sign_not_determined(g: &GroupAllocation) -> Vec<String> {
         .collect()
 }
 
+/// A warning for each profile method whose exponent a is not determined
+/// by its budgets (`ProfileReport::exponent_not_determined`): its N_opt
+/// away from them is no answer, and comparing it with the other methods
+/// would read a number the runs do not give as a disagreement.
+fn exponent_not_determined(g: &GroupAllocation) -> Vec<String> {
+    [("isoflop", &g.isoflop), ("envelope", &g.envelope)]
+        .into_iter()
+        .filter_map(|(name, r)| {
+            let r = r.as_ref()?;
+            let why = r.exponent_not_determined_why()?;
+            Some(format!(
+                "{name}: {why}, so the runs do not determine {name}'s exponent: its N_opt and \
+                 D_opt at budgets outside C = {} .. {} are not determined by them (marked \"?\"), \
+                 and {name} is left out of the methods' exponent spread, the comparison of their \
+                 intervals and their N_opt max/min",
+                crate::numbers::sci(r.compute_range.0),
+                crate::numbers::sci(r.compute_range.1)
+            ))
+        })
+        .collect()
+}
+
 fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
     let mut ex: Vec<(String, f64, Option<Interval>)> = Vec::new();
     let mut n_at: Vec<Vec<f64>> = Vec::new();
@@ -418,8 +447,13 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
         );
         parametric_at = n_at.last().cloned();
     }
+    let mut left_out = Vec::new();
     for (name, r) in [("isoflop", &g.isoflop), ("envelope", &g.envelope)] {
         if let Some(r) = r {
+            if r.exponent_not_determined {
+                left_out.push(name.to_string());
+                continue;
+            }
             ex.push((name.into(), r.exponent_n, r.exponent_n_interval));
             n_at.push(r.rows.iter().map(|r| r.n_opt).collect());
         }
@@ -427,6 +461,7 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
     if ex.len() < 2 {
         return None;
     }
+    let isoflop = g.isoflop.as_ref().filter(|r| !r.exponent_not_determined);
     let lo = ex.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);
     let hi = ex.iter().map(|e| e.1).fold(f64::NEG_INFINITY, f64::max);
     let (mut beyond, mut compared) = (false, false);
@@ -450,7 +485,7 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
             (c, mx / mn)
         })
         .collect();
-    let isoflop_over_parametric: Vec<(f64, f64)> = match (&parametric_at, &g.isoflop) {
+    let isoflop_over_parametric: Vec<(f64, f64)> = match (&parametric_at, isoflop) {
         (Some(p), Some(iso)) => budgets
             .iter()
             .zip(p)
@@ -472,6 +507,7 @@ fn disagreement(g: &GroupAllocation, budgets: &[f64]) -> Option<Disagreement> {
         beyond_intervals: beyond,
         intervals_compared: compared,
         n_ratio,
+        left_out,
     })
 }
 
@@ -490,6 +526,7 @@ mod tests {
             intervals_compared: true,
             n_ratio: Vec::new(),
             isoflop_over_parametric: r.to_vec(),
+            left_out: Vec::new(),
             point_gap_budgets: r
                 .iter()
                 .filter(|x| x.1.ln().abs() > POINT_GAP.ln())

@@ -143,9 +143,16 @@ pub struct Allocation {
 /// method's fit or regression used (by more than 0.1%: the range is a
 /// hair from the budgets the user wrote). Inside the range the optimum is
 /// interpolated and the interval stands.
-pub fn growth_not_determined(iv: Option<Interval>, c: f64, (lo, hi): (f64, f64)) -> bool {
+pub fn growth_not_determined(iv: Option<Interval>, c: f64, range: (f64, f64)) -> bool {
+    iv.is_some_and(|i| i.lo <= 0.0) && outside_fitted(c, range)
+}
+
+/// Whether compute `c` lies outside `(lo, hi)`, the compute a method's fit
+/// or regression used, by more than 0.1% (the range is a hair from the
+/// budgets the user wrote).
+pub fn outside_fitted(c: f64, (lo, hi): (f64, f64)) -> bool {
     const SLACK: f64 = 1.001;
-    iv.is_some_and(|i| i.lo <= 0.0) && (c * SLACK < lo || c > hi * SLACK)
+    c * SLACK < lo || c > hi * SLACK
 }
 
 /// One point of an allocation curve: the optimum at `compute` and its
