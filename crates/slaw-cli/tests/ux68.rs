@@ -1,0 +1,111 @@
+//! Session 68's user-facing fixes: `fit` and `compare` take the loss column
+//! as --loss-col too (the other commands' name for it). Every input is built
+//! here.
+
+mod common;
+
+use common::{json_of, run, slaw, write};
+use tempfile::TempDir;
+
+/// Points of L = 2 + 50 n^-0.3 at n = 100 * 2^k, k < `count`, as rows of
+/// `n,<loss>` under a header naming the loss column `loss`.
+fn power_csv(count: usize, loss: &str) -> String {
+    let mut s = format!("n,{loss}\n");
+    for k in 0..count {
+        let n = 100.0 * 2f64.powi(k as i32);
+        s += &format!("{n},{}\n", 2.0 + 50.0 * n.powf(-0.3));
+    }
+    s
+}
+
+#[test]
+fn fit_and_compare_take_the_loss_column_as_loss_col_too() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "p.csv", &power_csv(8, "val_loss"));
+    // The same fit by either name of the flag.
+    let json = |flag: &str| {
+        let out = slaw()
+            .current_dir(dir.path())
+            .args([
+                "fit", &f, "--law", "power", "--x", "n", flag, "val_loss", "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json_of(&out)
+    };
+    let by_y = json("--y");
+    let by_loss_col = json("--loss-col");
+    assert_eq!(by_y, by_loss_col);
+    // the fit is of the named column (its law's floor near 2, as generated)
+    let e = by_y["groups"][0]["fit"]["params"]["E"].as_f64();
+    assert!(e.is_some_and(|e| (e - 2.0).abs() < 0.05), "{by_y}");
+
+    let (code, out, err) = run(dir.path(), &["compare", &f, "--loss-col", "val_loss"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code2, out2, err2) = run(dir.path(), &["compare", &f, "--y", "val_loss"]);
+    assert_eq!(code2, 0, "{err2}");
+    assert_eq!(out, out2);
+
+    // --help says so, on both commands.
+    for cmd in ["fit", "compare"] {
+        let (code, out, _) = run(dir.path(), &[cmd, "-h"]);
+        assert_eq!(code, 0);
+        let line = out
+            .lines()
+            .find(|l| l.contains("--y <Y>"))
+            .unwrap_or_default();
+        assert!(line.contains("[alias: --loss-col]"), "{out}");
+        // the long help, which lists no aliases, says it in the flag's text
+        let (code, out, _) = run(dir.path(), &[cmd, "--help"]);
+        assert_eq!(code, 0);
+        let text = out.split("--y <Y>").nth(1).unwrap_or_default();
+        let text = text.split("\n      --").next().unwrap_or_default();
+        assert!(
+            text.contains("--loss-col") && text.contains("the same flag"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_loss_column_is_hinted_by_the_flag_as_typed() {
+    let dir = TempDir::new().unwrap();
+    let f = write(&dir, "p.csv", &power_csv(8, "val_loss"));
+    // Given: the spelling the user typed.
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "fit",
+            &f,
+            "--law",
+            "power",
+            "--x",
+            "n",
+            "--loss-col",
+            "val-loss",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("('val-loss' was given with --loss-col; did you mean 'val_loss'?)"),
+        "{err}"
+    );
+    let (code, _, err) = run(dir.path(), &["compare", &f, "--x", "n", "--y=val-loss"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("('val-loss' was given with --y; did you mean 'val_loss'?)"),
+        "{err}"
+    );
+    // The default: both names.
+    let (code, _, err) = run(dir.path(), &["fit", &f, "--law", "power", "--x", "n"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("(--y (or --loss-col) names this column, 'loss' by default"),
+        "{err}"
+    );
+}
