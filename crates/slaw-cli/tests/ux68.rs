@@ -109,3 +109,86 @@ fn a_missing_loss_column_is_hinted_by_the_flag_as_typed() {
         "{err}"
     );
 }
+
+/// The points of `power_csv` as JSON objects, the third one's loss null.
+fn power_objects(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|k| {
+            let n = 100.0 * 2f64.powi(k as i32);
+            let loss = if k == 2 {
+                "null".to_string()
+            } else {
+                format!("{}", 2.0 + 50.0 * n.powf(-0.3))
+            };
+            format!("{{\"n\": {n}, \"loss\": {loss}}}")
+        })
+        .collect()
+}
+
+#[test]
+fn a_json_array_names_a_record_and_json_lines_a_line() {
+    let dir = TempDir::new().unwrap();
+    let objects = power_objects(7);
+    // A JSON array on one line (as json.dumps writes it): "record 3", the
+    // third object, not "row 3" (which a CSV would mean as its second data row).
+    let a = write(&dir, "nulls.json", &format!("[{}]", objects.join(", ")));
+    for cmd in [&["fit", &a, "--law", "power"][..], &["compare", &a]] {
+        let (code, _, err) = run(dir.path(), cmd);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("nulls.json, record 3, column 'loss': empty cell"),
+            "{err}"
+        );
+    }
+    // JSON lines: the line in the file (a blank line counts).
+    let l = write(
+        &dir,
+        "nulls.jsonl",
+        &format!(
+            "{}\n\n{}\n",
+            objects[..2].join("\n"),
+            objects[2..].join("\n")
+        ),
+    );
+    let (code, _, err) = run(dir.path(), &["fit", &l, "--law", "power"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("nulls.jsonl, row 4, column 'loss': empty cell"),
+        "{err}"
+    );
+    // A value refused later (log space) is named alike.
+    let neg = write(
+        &dir,
+        "neg.json",
+        &format!("[{}]", objects.join(", ")).replace("null", "-1"),
+    );
+    let (code, _, err) = run(dir.path(), &["fit", &neg, "--law", "power"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("neg.json, record 3, column 'loss': value -1"),
+        "{err}"
+    );
+    // A trainer_state.json's log_history: its entries are records too.
+    let entries: Vec<String> = (1..=40)
+        .map(|k| {
+            let step = 100 * k;
+            let loss = if k == 8 {
+                -0.5
+            } else {
+                2.0 + 3.0 * (step as f64).powf(-0.4)
+            };
+            format!("{{\"step\": {step}, \"loss\": {loss}, \"learning_rate\": 0.001}}")
+        })
+        .collect();
+    let ts = write(
+        &dir,
+        "trainer_state.json",
+        &format!("{{\"log_history\": [{}]}}", entries.join(", ")),
+    );
+    let (code, _, err) = run(dir.path(), &["forecast", &ts]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("trainer_state.json, record 8, column 'loss': must be > 0, got -0.5"),
+        "{err}"
+    );
+}
