@@ -192,3 +192,59 @@ fn a_json_array_names_a_record_and_json_lines_a_line() {
         "{err}"
     );
 }
+
+/// The provenance row of an HTML report for `input`: its text after the
+/// input's name.
+fn provenance_of(html: &str, input: &str) -> String {
+    let at = html
+        .find(&format!("<tr><th>input</th><td class=\"s\">{input}<br>"))
+        .unwrap_or_else(|| panic!("no provenance row for {input}: {html}"));
+    html[at..].lines().next().unwrap().to_string()
+}
+
+#[test]
+fn a_report_hashes_standard_input_as_it_hashes_a_file() {
+    let dir = TempDir::new().unwrap();
+    let text = power_csv(8, "loss");
+    let f = write(&dir, "p.csv", &text);
+    let from_file = dir.path().join("file.html");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "fit",
+            &f,
+            "--law",
+            "power",
+            "--report",
+            from_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let by_path = provenance_of(&std::fs::read_to_string(&from_file).unwrap(), &f);
+    assert!(by_path.contains("SHA-256 ") && by_path.contains(&format!("({} bytes)", text.len())));
+
+    let from_stdin = dir.path().join("stdin.html");
+    let out = slaw()
+        .current_dir(dir.path())
+        .args([
+            "fit",
+            "-",
+            "--law",
+            "power",
+            "--report",
+            from_stdin.to_str().unwrap(),
+        ])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let by_stdin = provenance_of(&std::fs::read_to_string(&from_stdin).unwrap(), "-");
+    assert!(!by_stdin.contains("not hashed"), "{by_stdin}");
+    // the same bytes, the same digest and size as the file's
+    let digest = |row: &str| row.split("<code>").nth(1).unwrap().to_string();
+    assert_eq!(digest(&by_stdin), digest(&by_path));
+}

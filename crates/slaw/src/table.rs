@@ -131,9 +131,30 @@ fn json_error(e: &serde_json::Error, text: &str) -> String {
     }
 }
 
+/// The SHA-256 (hex) and size in bytes of what standard input gave, once a
+/// table was read from it (`-`): a report's provenance hashes it as it
+/// hashes a file, though it cannot be read again. None before.
+pub fn stdin_digest() -> Option<(String, u64)> {
+    STDIN_DIGEST.get().cloned()
+}
+
+static STDIN_DIGEST: std::sync::OnceLock<(String, u64)> = std::sync::OnceLock::new();
+
+/// SHA-256 of `bytes`, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 impl Table {
     /// Read a file (`-`: standard input) by its extension or, without one,
-    /// by its content.
+    /// by its content. Standard input's digest is kept ([`stdin_digest`]).
     pub fn read(path: &Path) -> Result<Table> {
         let stdin = path.as_os_str() == "-";
         let source = if stdin {
@@ -150,6 +171,9 @@ impl Table {
                 path: source.clone(),
                 source: e,
             })?;
+            // Read once per process (a second read finds it empty): the
+            // first read's bytes are the input.
+            let _ = STDIN_DIGEST.set((sha256_hex(&b), b.len() as u64));
             b
         } else {
             std::fs::read(path).map_err(|e| Error::Io {
