@@ -751,6 +751,25 @@ pub fn pool(plan: &Plan, status: &[CandidateStatus]) -> Vec<Candidate> {
         .collect()
 }
 
+/// The failed runs a figure marks: (candidate id, size) for each fine-tuning
+/// size (n > 0) where runs failed with no attempts left and none finished
+/// (the size has no point), in the candidates' order, each size once.
+pub fn failed_points(status: &[CandidateStatus]) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for st in status {
+        let mut sizes: Vec<f64> = st
+            .failed_sizes
+            .iter()
+            .copied()
+            .filter(|&n| n > 0.0 && !st.points.iter().any(|p| p.0 == n))
+            .collect();
+        sizes.sort_by(f64::total_cmp);
+        sizes.dedup();
+        out.extend(sizes.into_iter().map(|n| (st.id.clone(), n)));
+    }
+    out
+}
+
 /// The ranking as a `slaw select` selection over [`pool`] (ranked candidates
 /// only, with the `warnings` of [`rank_with_warnings`]), for the
 /// selection figure; None when nothing is ranked yet.
@@ -855,6 +874,36 @@ pub fn worse_than_leader(ranking: &[RankedCandidate]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The failed runs a figure marks: sizes whose runs all failed (no
+    /// point), each once, not a size where another seed finished, nor the
+    /// zero-shot size.
+    #[test]
+    fn failed_points_are_the_sizes_without_a_point() {
+        let st = |id: &str, points: Vec<(f64, f64)>, failed_sizes: Vec<f64>| CandidateStatus {
+            id: id.into(),
+            points,
+            done: 0,
+            running: 0,
+            queued: 0,
+            failed: failed_sizes
+                .iter()
+                .map(|n| (format!("{id}|n={n}"), "exit 1".into()))
+                .collect(),
+            failed_sizes,
+            failed_at: None,
+            stopped: None,
+        };
+        let status = vec![
+            st("a", vec![(200.0, 3.0)], vec![6400.0, 400.0, 6400.0, 0.0]),
+            st("b", vec![(800.0, 2.0)], vec![800.0]),
+            st("c", vec![], vec![]),
+        ];
+        assert_eq!(
+            failed_points(&status),
+            vec![("a".to_string(), 400.0), ("a".to_string(), 6400.0)]
+        );
+    }
 
     /// Each stop reads (and serializes) as the sentence `stopped` held
     /// before it was data; only a drop counts as dropped.
