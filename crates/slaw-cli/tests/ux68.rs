@@ -248,3 +248,80 @@ fn a_report_hashes_standard_input_as_it_hashes_a_file() {
     let digest = |row: &str| row.split("<code>").nth(1).unwrap().to_string();
     assert_eq!(digest(&by_stdin), digest(&by_path));
 }
+
+/// A long pool of 8 rectified-law candidates, L = B / (D_l + n^beta) + E,
+/// whose curves bend toward their floor E within the target's reach (so
+/// `slaw select`'s pool-level floor check fires), with a fixed small
+/// multiplicative wobble; zero-shot rows (n = 0) included.
+fn floor_pool() -> String {
+    let mut s = String::from("model,n,loss\n");
+    for i in 0..8u32 {
+        let f = f64::from(i);
+        let (b, dl, beta, e) = (
+            30.0 + 10.0 * f,
+            20.0 + 7.0 * f,
+            0.45 + 0.03 * f64::from(i % 4),
+            0.8 + 0.1 * f,
+        );
+        s += &format!("c{i},0,{:?}\n", b / (dl + 1.0) + e);
+        for k in 0..14u32 {
+            let n = 200.0 * 2f64.powi(k as i32);
+            let wobble = 1.0 + 0.003 * (f64::from((i * 7 + k * 13) % 11) / 5.0 - 1.0);
+            s += &format!("c{i},{n},{:?}\n", (b / (dl + n.powf(beta)) + e) * wobble);
+        }
+    }
+    s
+}
+
+#[test]
+fn the_runners_report_says_the_pool_level_floor_check_as_select_does() {
+    let dir = TempDir::new().unwrap();
+    let pool = write(&dir, "pool.csv", &floor_pool());
+    // `slaw select` on the pool: the floor check's note.
+    let (code, out, err) = run(
+        dir.path(),
+        &["select", &pool, "--target", "1638400", "--budget", "1/64"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let note = out
+        .lines()
+        .find(|l| l.starts_with("note: most of the pool's curves bend toward a floor within reach"))
+        .unwrap_or_else(|| panic!("select gives no floor note: {out}"))
+        .to_string();
+    // The runner over the same pool (each run looks its loss up in it).
+    let mut plan = format!(
+        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nzero_shot = true\nslots = 2\n\
+         command = \"awk -F, -v m={{model}} -v n={{n}} '$1 == m && $2 == n {{{{ print \\\"eval_loss=\\\" $3 }}}}' {pool}\"\n\
+         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
+    );
+    for i in 0..8 {
+        plan += &format!(
+            "[[candidate]]\nid = \"c{i}\"\nparams = {}\n",
+            (i + 1) * 100_000_000
+        );
+    }
+    let p = write(&dir, "p.toml", &plan);
+    let (code, out, err) = run(dir.path(), &["run", &p]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&note), "slaw run: {out}");
+    // `slaw report`: the same sentence, in its text and its JSON notes.
+    let (code, out, err) = run(dir.path(), &["report", &p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&note), "slaw report: {out}");
+    let out = slaw()
+        .current_dir(dir.path())
+        .args(["report", &p, "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let notes: Vec<&str> = v["summary"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    assert!(
+        notes.contains(&note.trim_start_matches("note: ")),
+        "{notes:?}"
+    );
+}

@@ -429,7 +429,7 @@ pub struct Ranking {
 /// `slaw select`'s note, by the rule `slaw select` applies
 /// (`slaw::selection::one_scale`), so every score is on one scale.
 pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
-    let (ranking, warnings) = rank_by(plan, status);
+    let (ranking, warnings, floor) = rank_by(plan, status);
     let pool = pool(plan, status);
     let scorable: Vec<&Candidate> = pool
         .iter()
@@ -440,19 +440,20 @@ pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
             method: trend,
             ..plan.clone()
         };
-        let (ranking, warnings) = rank_by(&on_one_scale, status);
+        let (ranking, warnings, floor) = rank_by(&on_one_scale, status);
         return Ranking {
             ranking,
             warnings,
             method: trend,
-            notes: vec![note],
+            notes: std::iter::once(note).chain(floor).collect(),
         };
     }
     // No scored candidate has a zero-shot loss (a plan without
     // `zero_shot = true`): ats-gap ranks as ats-trend, with `slaw select`'s
     // note (the heading names the plan's method).
     let scored: Vec<Candidate> = scorable.into_iter().cloned().collect();
-    let notes = slaw::selection::notes(&plan.method, &scored, &[]);
+    let mut notes = slaw::selection::notes(&plan.method, &scored, &[]);
+    notes.extend(floor);
     Ranking {
         ranking,
         warnings,
@@ -461,8 +462,14 @@ pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
     }
 }
 
-/// [`rank_with_warnings`] by the plan's method as it is.
-fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Vec<String>) {
+/// [`rank_with_warnings`] by the plan's method as it is, and the note of the
+/// pool-level floor check where it fires (`slaw::selection::floor_note`, the
+/// note `slaw select` prints: the pool's curves bend toward a floor within
+/// reach, so the intervals span each candidate's rectified-law fit).
+fn rank_by(
+    plan: &Plan,
+    status: &[CandidateStatus],
+) -> (Vec<RankedCandidate>, Vec<String>, Option<String>) {
     let budget = plan_budget(plan);
     let pool = pool(plan, status);
     let ctx = PoolContext::of(
@@ -602,7 +609,8 @@ fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Ve
     if let Some(i) = chosen {
         out[i].chosen = true;
     }
-    (out, warnings)
+    let floor = slaw::selection::floor_note(ctx.calibration.as_ref(), ctx.floor.as_ref());
+    (out, warnings, floor)
 }
 
 /// For each ranked candidate of `ranking` (those with an estimate, in
