@@ -34,7 +34,8 @@ pub(crate) struct DataArgs {
     #[arg(long, value_delimiter = ',')]
     pub(crate) x: Vec<String>,
     /// Output column (the loss; as in Python and the other commands, `loss` by default).
-    #[arg(long, default_value = "loss")]
+    /// --loss-col, as the other commands call it, is the same flag.
+    #[arg(long, visible_alias = "loss-col", default_value = "loss")]
     pub(crate) y: String,
     /// Fit one law per value of this column.
     #[arg(long)]

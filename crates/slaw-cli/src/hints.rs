@@ -10,9 +10,18 @@ use slaw::near_column::{missing_column, near_note, nearest, per_run_columns};
 /// `matches` (of `cmd`): "(--step-col names this column, 'step' by
 /// default; did you mean 'Step'?)", or None when `msg` is no
 /// missing-column error.
-pub fn column_hint(msg: &str, cmd: &Command, matches: &ArgMatches) -> Option<String> {
+///
+/// `args` is the command line as typed: a flag with an alias (`fit`'s
+/// --y, also spelt --loss-col) is named as the user spelt it, and a default
+/// by both names.
+pub fn column_hint(
+    msg: &str,
+    cmd: &Command,
+    matches: &ArgMatches,
+    args: &[String],
+) -> Option<String> {
     let (column, columns) = missing_column(msg)?;
-    let flag = flag_of(&column, cmd, matches);
+    let flag = flag_of(&column, cmd, matches, args);
     let near = nearest(&column, &columns);
     let mut parts = Vec::new();
     match &flag {
@@ -35,8 +44,15 @@ pub fn column_hint(msg: &str, cmd: &Command, matches: &ArgMatches) -> Option<Str
 
 /// The long flag whose value (or one of its comma-separated values) is
 /// `column`, in the deepest subcommand given, and whether that value is
-/// the flag's default (a name the user never typed).
-fn flag_of(column: &str, cmd: &Command, matches: &ArgMatches) -> Option<(String, bool)> {
+/// the flag's default (a name the user never typed). A flag with visible
+/// aliases reads "y (or --loss-col)" for a default, and for a typed value
+/// the spelling last typed in `args`.
+fn flag_of(
+    column: &str,
+    cmd: &Command,
+    matches: &ArgMatches,
+    args: &[String],
+) -> Option<(String, bool)> {
     let (mut cmd, mut m) = (cmd, matches);
     while let Some((name, sub)) = m.subcommand() {
         cmd = cmd.find_subcommand(name)?;
@@ -55,10 +71,37 @@ fn flag_of(column: &str, cmd: &Command, matches: &ArgMatches) -> Option<(String,
             .any(|v| v == column || v.split(',').any(|p| p.trim() == column));
         if hit {
             let default = m.value_source(id) == Some(ValueSource::DefaultValue);
-            return Some((long.to_string(), default));
+            let aliases: Vec<&str> = arg.get_visible_aliases().unwrap_or_default();
+            let name = if aliases.is_empty() {
+                long.to_string()
+            } else if default {
+                let others: Vec<String> = aliases.iter().map(|a| format!("--{a}")).collect();
+                format!("{long} (or {})", others.join(", "))
+            } else {
+                typed_spelling(long, &aliases, args)
+            };
+            return Some((name, default));
         }
     }
     None
+}
+
+/// Which of `long` and its `aliases` was typed in `args` (as `--NAME` or
+/// `--NAME=VALUE`, before any `--`; clap refuses such a flag given twice);
+/// `long` when none is found.
+fn typed_spelling(long: &str, aliases: &[&str], args: &[String]) -> String {
+    let names: Vec<&str> = std::iter::once(long)
+        .chain(aliases.iter().copied())
+        .collect();
+    args.iter()
+        .take_while(|a| a.as_str() != "--")
+        .find_map(|a| {
+            let flag = a.strip_prefix("--")?;
+            let flag = flag.split_once('=').map_or(flag, |(f, _)| f);
+            names.iter().find(|n| **n == flag)
+        })
+        .unwrap_or(&long)
+        .to_string()
 }
 
 /// Several columns named "<run> - `name`" (a W&B wide export: a column per
@@ -105,5 +148,22 @@ mod tests {
         );
         // one such column: no list (the near-name hint names it)
         assert!(per_run_hint("train/loss", &cols[..3], None).is_none());
+    }
+
+    #[test]
+    fn an_aliased_flag_is_named_as_typed() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let aliases = ["loss-col"];
+        let typed = |v: &[&str]| typed_spelling("y", &aliases, &args(v));
+        assert_eq!(
+            typed(&["slaw", "fit", "f.csv", "--loss-col", "L"]),
+            "loss-col"
+        );
+        assert_eq!(typed(&["slaw", "fit", "f.csv", "--loss-col=L"]), "loss-col");
+        assert_eq!(typed(&["slaw", "fit", "f.csv", "--y", "L"]), "y");
+        // a positional argument after `--` that looks like the flag is not it
+        assert_eq!(typed(&["slaw", "fit", "--y", "L", "--", "--loss-col"]), "y");
+        // not found (e.g. an abbreviation clap does not take): the long name
+        assert_eq!(typed(&["slaw", "fit", "f.csv"]), "y");
     }
 }

@@ -220,7 +220,10 @@ fn main() -> ExitCode {
         Err(e) => {
             let msg = output::message(&e);
             // A missing column: the flag that chose it, a near name.
-            let hint = hints::column_hint(&msg, &cmd, &matches).unwrap_or_default();
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let hint = hints::column_hint(&msg, &cmd, &matches, &args).unwrap_or_default();
             eprintln!("error: {msg}{hint}");
             output::exit_code(&e)
         }

@@ -305,7 +305,11 @@ pub fn cmd_status(
         .map(|(pool, sel)| {
             (
                 "Measured losses, extrapolations and the chosen model".to_string(),
-                slaw_report::plot::selection_figure(&pool, &sel),
+                slaw_report::plot::selection_figure_with_failures(
+                    &pool,
+                    &sel,
+                    &scheduler::failed_points(&summary.decision.candidates),
+                ),
             )
         })
         .into_iter()
@@ -335,7 +339,12 @@ pub fn cmd_status(
                 plan.path.display()
             );
         };
-        slaw_report::plot::save(&slaw_report::plot::selection_figure(&pool, &sel), &path)?;
+        let fig = slaw_report::plot::selection_figure_with_failures(
+            &pool,
+            &sel,
+            &scheduler::failed_points(&summary.decision.candidates),
+        );
+        slaw_report::plot::save(&fig, &path)?;
         eprintln!("plot written to {}", path.display());
     }
     // `report` presents the ranking: candidates that could not be scored

@@ -37,7 +37,10 @@ fn a_file_without_its_loss_column_says_so_when_the_input_is_inferred() {
         err.contains("column 'loss': no such column (columns are: Tokens (B), Val Loss [nats])"),
         "{err}"
     );
-    assert!(err.contains("--y names this column"), "{err}");
+    assert!(
+        err.contains("--y (or --loss-col) names this column"),
+        "{err}"
+    );
     assert!(!err.contains("could be inputs"), "{err}");
     // compare reads its input the same way.
     let (code, _, err) = run(dir.path(), &["compare", &f]);

@@ -210,7 +210,7 @@ fn a_json_row_with_a_key_twice_is_an_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "d.json, row 4, column 'loss': the row names this key twice",
+            "d.json, record 4, column 'loss': the row names this key twice",
         ));
 }
 

@@ -315,13 +315,13 @@ def test_a_short_candidate_is_not_ranked_and_the_others_are():
         rows.append(row)
     pool = pd.DataFrame(rows)
     sel = slaw.select(pool, target=1638400, budget="1/64")
-    assert list(sel.unranked) == ["m1"]
-    assert "needs at least 4 affordable sizes" in sel.unranked["m1"]
+    assert list(sel.unranked["id"]) == ["m1"]
+    assert "needs at least 4 affordable sizes" in sel.unranked["reason"][0]
     assert "m1" not in sel.ranking.index and len(sel.ranking) == 4
     assert any("not ranked (m1)" in w for w in sel.warnings)
     rest = slaw.select(pool[pool.model != "m1"], target=1638400, budget="1/64")
     assert list(rest.ranking.index) == list(sel.ranking.index)
-    assert rest.unranked == {}
+    assert len(rest.unranked) == 0 and list(rest.unranked.columns) == ["id", "reason"]
 
 
 def test_a_bootstrap_too_small_for_its_level_is_refused():
@@ -385,6 +385,6 @@ def test_a_group_with_too_few_points_is_skipped_with_a_warning():
     with pytest.warns(UserWarning, match="group 'tiny'"):
         fits = slaw.fit(pd.DataFrame(rows), "power", x="x", y="loss", group="run")
     assert sorted(fits) == ["a", "b"]
-    assert list(fits.skipped) == ["tiny"]
-    assert "3 free parameters" in fits.skipped["tiny"]
+    assert list(fits.skipped["group"]) == ["tiny"]
+    assert "3 free parameters" in fits.skipped["reason"][0]
     assert fits["a"].converged

@@ -8,7 +8,6 @@
 //! command's page shows the same numbers as its `--json`.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use slaw::{Error, Result};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -56,21 +55,18 @@ fn shell_quote(a: &str) -> String {
     }
 }
 
-/// SHA-256 (hex) and size of a file; standard input and folders have none.
+/// SHA-256 (hex) and size of a file; standard input's as the process read
+/// it ([`slaw::table::stdin_digest`]; none when it was not read); folders
+/// have none.
 pub fn file_hash(p: &Path) -> FileHash {
     if p.as_os_str() == "-" {
-        return Err("standard input".into());
+        return slaw::table::stdin_digest().ok_or_else(|| "standard input, not read".into());
     }
     if p.is_dir() {
         return Err("a folder".into());
     }
     let bytes = std::fs::read(p).map_err(|e| e.to_string())?;
-    let digest = Sha256::digest(&bytes);
-    let hex = digest.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    });
-    Ok((hex, bytes.len() as u64))
+    Ok((slaw::table::sha256_hex(&bytes), bytes.len() as u64))
 }
 
 /// One page: a title, the figures (SVG text), the text report, the JSON

@@ -477,7 +477,7 @@ pub struct Ranking {
 /// `slaw select`'s note, by the rule `slaw select` applies
 /// (`slaw::selection::one_scale`), so every score is on one scale.
 pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
-    let (ranking, warnings) = rank_by(plan, status);
+    let (ranking, warnings, floor) = rank_by(plan, status);
     let pool = pool(plan, status);
     let scorable: Vec<&Candidate> = pool
         .iter()
@@ -488,19 +488,20 @@ pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
             method: trend,
             ..plan.clone()
         };
-        let (ranking, warnings) = rank_by(&on_one_scale, status);
+        let (ranking, warnings, floor) = rank_by(&on_one_scale, status);
         return Ranking {
             ranking,
             warnings,
             method: trend,
-            notes: vec![note],
+            notes: std::iter::once(note).chain(floor).collect(),
         };
     }
     // No scored candidate has a zero-shot loss (a plan without
     // `zero_shot = true`): ats-gap ranks as ats-trend, with `slaw select`'s
     // note (the heading names the plan's method).
     let scored: Vec<Candidate> = scorable.into_iter().cloned().collect();
-    let notes = slaw::selection::notes(&plan.method, &scored, &[]);
+    let mut notes = slaw::selection::notes(&plan.method, &scored, &[]);
+    notes.extend(floor);
     Ranking {
         ranking,
         warnings,
@@ -509,8 +510,14 @@ pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
     }
 }
 
-/// [`rank_with_warnings`] by the plan's method as it is.
-fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Vec<String>) {
+/// [`rank_with_warnings`] by the plan's method as it is, and the note of the
+/// pool-level floor check where it fires (`slaw::selection::floor_note`, the
+/// note `slaw select` prints: the pool's curves bend toward a floor within
+/// reach, so the intervals span each candidate's rectified-law fit).
+fn rank_by(
+    plan: &Plan,
+    status: &[CandidateStatus],
+) -> (Vec<RankedCandidate>, Vec<String>, Option<String>) {
     let budget = plan_budget(plan);
     let pool = pool(plan, status);
     let ctx = PoolContext::of(
@@ -655,7 +662,8 @@ fn rank_by(plan: &Plan, status: &[CandidateStatus]) -> (Vec<RankedCandidate>, Ve
     if let Some(i) = chosen {
         out[i].chosen = true;
     }
-    (out, warnings)
+    let floor = slaw::selection::floor_note(ctx.calibration.as_ref(), ctx.floor.as_ref());
+    (out, warnings, floor)
 }
 
 /// For each ranked candidate of `ranking` (those with an estimate, in
@@ -804,6 +812,25 @@ pub fn pool(plan: &Plan, status: &[CandidateStatus]) -> Vec<Candidate> {
         .collect()
 }
 
+/// The failed runs a figure marks: (candidate id, size) for each fine-tuning
+/// size (n > 0) where runs failed with no attempts left and none finished
+/// (the size has no point), in the candidates' order, each size once.
+pub fn failed_points(status: &[CandidateStatus]) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for st in status {
+        let mut sizes: Vec<f64> = st
+            .failed_sizes
+            .iter()
+            .copied()
+            .filter(|&n| n > 0.0 && !st.points.iter().any(|p| p.0 == n))
+            .collect();
+        sizes.sort_by(f64::total_cmp);
+        sizes.dedup();
+        out.extend(sizes.into_iter().map(|n| (st.id.clone(), n)));
+    }
+    out
+}
+
 /// The ranking as a `slaw select` selection over [`pool`] (ranked candidates
 /// only, with the `warnings` of [`rank_with_warnings`]), for the
 /// selection figure; None when nothing is ranked yet.
@@ -908,6 +935,36 @@ pub fn worse_than_leader(ranking: &[RankedCandidate]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The failed runs a figure marks: sizes whose runs all failed (no
+    /// point), each once, not a size where another seed finished, nor the
+    /// zero-shot size.
+    #[test]
+    fn failed_points_are_the_sizes_without_a_point() {
+        let st = |id: &str, points: Vec<(f64, f64)>, failed_sizes: Vec<f64>| CandidateStatus {
+            id: id.into(),
+            points,
+            done: 0,
+            running: 0,
+            queued: 0,
+            failed: failed_sizes
+                .iter()
+                .map(|n| (format!("{id}|n={n}"), "exit 1".into()))
+                .collect(),
+            failed_sizes,
+            failed_at: None,
+            stopped: None,
+        };
+        let status = vec![
+            st("a", vec![(200.0, 3.0)], vec![6400.0, 400.0, 6400.0, 0.0]),
+            st("b", vec![(800.0, 2.0)], vec![800.0]),
+            st("c", vec![], vec![]),
+        ];
+        assert_eq!(
+            failed_points(&status),
+            vec![("a".to_string(), 400.0), ("a".to_string(), 6400.0)]
+        );
+    }
 
     /// Each stop reads (and serializes) as the sentence `stopped` held
     /// before it was data; only a drop counts as dropped.

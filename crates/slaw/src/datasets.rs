@@ -67,12 +67,12 @@ pub fn pretraining_runs_table(
         for (v, c) in vals.iter_mut().zip([ni, di, li]) {
             *v = table.number(r, c)?;
             if *v <= 0.0 {
-                return Err(Error::input(
+                return Err(table.name_rows(Error::input(
                     &table.source,
                     Some(table.line(r)),
                     Some(&table.columns[c]),
                     format!("{v} must be > 0"),
-                ));
+                )));
             }
         }
         let [n, x, loss] = vals;
@@ -207,12 +207,12 @@ pub fn pretraining_groups_table(
             if v > 0.0 {
                 Ok(v)
             } else {
-                Err(Error::input(
+                Err(table.name_rows(Error::input(
                     &table.source,
                     Some(table.line(r)),
                     Some(&table.columns[c]),
                     format!("{v} must be > 0"),
-                ))
+                )))
             }
         };
         let n = positive(ni)?;
@@ -425,24 +425,25 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
     for r in 0..table.len() {
         let id = table.text(r, id_col);
         if id.trim().is_empty() {
-            return Err(Error::input(
+            return Err(table.name_rows(Error::input(
                 &table.source,
                 Some(table.line(r)),
                 Some(&table.columns[id_col]),
                 "empty cell",
-            ));
+            )));
         }
         if let Some(first) = seen.insert(id, r) {
-            return Err(Error::input(
+            return Err(table.name_rows(Error::input(
                 &table.source,
                 Some(table.line(r)),
                 Some(&table.columns[id_col]),
                 format!(
-                    "model '{id}' appears twice (rows {} and {}): one row per model",
+                    "model '{id}' appears twice ({}s {} and {}): one row per model",
+                    table.row_noun(),
                     table.line(first),
                     table.line(r)
                 ),
-            ));
+            )));
         }
         let mut curve = Vec::new();
         for &(c, n) in &sizes {
@@ -453,12 +454,12 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
                 .number(r, c)
                 .map_err(|e| with_advice(e, "leave the cell blank for a size not measured"))?;
             if v <= 0.0 {
-                return Err(Error::input(
+                return Err(table.name_rows(Error::input(
                     &table.source,
                     Some(table.line(r)),
                     Some(&table.columns[c]),
                     format!("a loss must be > 0, got {}", crate::numbers::num(v)),
-                ));
+                )));
             }
             curve.push((n, v));
         }
@@ -466,12 +467,12 @@ pub fn finetune_wide_table(table: &Table) -> Result<Vec<Candidate>> {
         let size = size_col.map(|c| table.number(r, c)).transpose()?;
         if let (Some(c), Some(s)) = (size_col, size) {
             if s <= 0.0 {
-                return Err(Error::input(
+                return Err(table.name_rows(Error::input(
                     &table.source,
                     Some(table.line(r)),
                     Some(&table.columns[c]),
                     "a parameter count must be > 0",
-                ));
+                )));
             }
         }
         out.push(Candidate {
@@ -557,12 +558,12 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
     for r in 0..table.len() {
         let id = table.text(r, mi).to_string();
         let bad = |col: usize, msg: &str| {
-            Error::input(
+            table.name_rows(Error::input(
                 &table.source,
                 Some(table.line(r)),
                 Some(&table.columns[col]),
                 msg,
-            )
+            ))
         };
         // An empty model name would make a candidate called '' (probe_fz 17).
         if id.trim().is_empty() {
@@ -616,10 +617,11 @@ pub fn finetune_long_table(table: &Table, cols: &LongColumns) -> Result<Vec<Cand
             return Err(bad(
                 ni,
                 &format!(
-                    "model '{id}' at n = {} appears twice (rows {} and {}): one row per model \
+                    "model '{id}' at n = {} appears twice ({}s {} and {}): one row per model \
                      and size; for several seeds at one size give their mean loss in one row \
                      (as the runner averages a plan's seeds)",
                     crate::numbers::num(n),
+                    table.row_noun(),
                     table.line(first),
                     table.line(r)
                 ),
@@ -838,6 +840,7 @@ pub fn pool_rows(table: &Table, long: &LongColumns) -> Result<PoolRows> {
         file: table.source.clone(),
         row: Some(table.line(r)),
         column: column.map(str::to_string),
+        record: table.records,
     };
     if is_wide(table) {
         let sizes: Vec<(usize, f64)> = table

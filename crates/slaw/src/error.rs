@@ -10,7 +10,9 @@
 use std::fmt;
 
 /// Where in an input file a problem is. A row is the line number in the file
-/// (a CSV header is line 1, so its first data row is row 2).
+/// (a CSV header is line 1, so its first data row is row 2); in a JSON array,
+/// which has no lines to count, the object's number in the array from 1,
+/// shown as "record N" ([`Location::record`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The file (or `<stdin>`).
@@ -19,13 +21,16 @@ pub struct Location {
     pub row: Option<usize>,
     /// The column's name, when the problem is in one.
     pub column: Option<String>,
+    /// `row` counts the records of a JSON array from 1, not lines.
+    pub record: bool,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
         if let Some(r) = self.row {
-            write!(f, ", row {r}")?;
+            let noun = if self.record { "record" } else { "row" };
+            write!(f, ", {noun} {r}")?;
         }
         if let Some(c) = &self.column {
             write!(f, ", column '{c}'")?;
@@ -293,6 +298,7 @@ impl Error {
                 file: file.to_string(),
                 row,
                 column: column.map(str::to_string),
+                record: false,
             },
             message: message.into(),
         }
@@ -326,6 +332,34 @@ impl Error {
             source: source.into(),
         }
     }
+    /// The error with the rows it names in `file` counted as the records of
+    /// a JSON array (shown "record N"): the readers of a table build their
+    /// errors from its row numbers, and the table knows what they count
+    /// ([`crate::table::Table::name_rows`]).
+    pub fn in_records_of(self, file: &str) -> Self {
+        let mark = |mut l: Location| {
+            if l.file == file && l.row.is_some() {
+                l.record = true;
+            }
+            l
+        };
+        match self {
+            Error::Input { location, message } => Error::Input {
+                location: mark(location),
+                message,
+            },
+            Error::NotPositiveInLogSpace { location, value } => Error::NotPositiveInLogSpace {
+                location: mark(location),
+                value,
+            },
+            Error::Located { location, source } => Error::Located {
+                location: mark(location),
+                source: Box::new(source.in_records_of(file)),
+            },
+            e => e,
+        }
+    }
+
     /// True when the error is about the input (data, settings, names): the
     /// caller can fix it; false for a fit that failed and for the system.
     pub fn is_bad_input(&self) -> bool {

@@ -119,8 +119,11 @@ pub struct Observations {
     pub group_names: Vec<String>,
     /// Held out of the fit (evaluated only).
     pub held: Vec<bool>,
-    /// Line number in the source file of each point, for messages.
+    /// Line number in the source file of each point, for messages (for a
+    /// JSON array, the record's number: see `records`).
     pub line: Vec<usize>,
+    /// `line` counts the records of a JSON array ("record N"), not lines.
+    pub records: bool,
     /// The file the points came from.
     pub source: String,
     /// The loss column's name, for messages ("loss" when built in memory).
@@ -220,10 +223,11 @@ impl Observations {
                     .collect();
                 let med = crate::stats::median(others);
                 out.push(format!(
-                    "{}, row {}, column '{name}': the value {} lies {:.0} decades from the \
+                    "{}, {} {}, column '{name}': the value {} lies {:.0} decades from the \
                      column's other values (median {}): a typo or a unit error? It is fitted \
                      like any other point and can decide the answer",
                     self.source,
+                    self.row_noun(),
                     self.line[i],
                     crate::numbers::short(vals[i]),
                     (vals[i].log10() - med.log10()).abs(),
@@ -361,10 +365,11 @@ impl Observations {
                     k => format!("{k} times"),
                 };
                 format!(
-                    "{}, rows {} and {last}: the same point {times} ({}; every value read is \
+                    "{}, {}s {} and {last}: the same point {times} ({}; every value read is \
                      equal): each row is fitted, so the point weighs {times} as much as one; if \
                      a row is a copy, remove it",
                     self.source,
+                    self.row_noun(),
                     first.join(", "),
                     values.join(", "),
                 )
@@ -421,6 +426,7 @@ impl Observations {
             group_names: vec![String::new()],
             held: vec![false; n],
             line: (1..=n).collect(),
+            records: false,
             source: "<memory>".into(),
             y_name: "loss".into(),
             context: Vec::new(),
@@ -463,6 +469,7 @@ impl Observations {
             group_names: Vec::new(),
             held: Vec::with_capacity(n),
             line: Vec::with_capacity(n),
+            records: table.records,
             source: table.source.clone(),
             y_name: cols.y.clone(),
             context: Vec::new(),
@@ -542,7 +549,7 @@ impl Observations {
                     } else {
                         format!("its power or ln of {x} is undefined below 0")
                     };
-                    return Err(Error::input(
+                    return Err(self.name_rows(Error::input(
                         &self.source,
                         Some(self.line[i]),
                         Some(x),
@@ -550,7 +557,7 @@ impl Observations {
                             "value {v} must be {need}: the law takes its logarithm ({why}); \
                              leave that row out, or shift the column (e.g. {x} + 1) to keep it"
                         ),
-                    ));
+                    )));
                 }
             }
             if log_y && self.y[i] <= 0.0 {
@@ -559,12 +566,32 @@ impl Observations {
                         file: self.source.clone(),
                         row: Some(self.line[i]),
                         column: Some(y_name.to_string()),
+                        record: self.records,
                     },
                     value: self.y[i],
                 });
             }
         }
         Ok(())
+    }
+
+    /// `e` with the rows it names in this source said as `line` counts
+    /// them ([`crate::table::Table::name_rows`]).
+    pub fn name_rows(&self, e: Error) -> Error {
+        if self.records {
+            e.in_records_of(&self.source)
+        } else {
+            e
+        }
+    }
+
+    /// What `line` counts, for messages that name rows: "row" or "record".
+    pub fn row_noun(&self) -> &'static str {
+        if self.records {
+            "record"
+        } else {
+            "row"
+        }
     }
 
     /// The subset of points whose indices are given (in that order).
@@ -579,6 +606,7 @@ impl Observations {
             group_names: self.group_names.clone(),
             held: Vec::with_capacity(idx.len()),
             line: Vec::with_capacity(idx.len()),
+            records: self.records,
             source: self.source.clone(),
             y_name: self.y_name.clone(),
             context: Vec::with_capacity(idx.len() * self.context_dim),
@@ -875,10 +903,11 @@ impl DataSpec {
                 let shown: Vec<String> = zero.iter().take(8).map(|l| l.to_string()).collect();
                 let more = if zero.len() > 8 { ", ..." } else { "" };
                 let left = format!(
-                    "{}: {} of {} rows have weight 0 in '{w}' and are left out (rows {}{more})",
+                    "{}: {} of {} rows have weight 0 in '{w}' and are left out ({}s {}{more})",
                     table.source,
                     zero.len(),
                     obs.len(),
+                    table.row_noun(),
                     shown.join(", ")
                 );
                 note = Some(match note {

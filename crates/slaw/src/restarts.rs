@@ -21,6 +21,8 @@ pub struct Restart {
     pub after: f64,
     /// The file row (line) of the restart, for a text file.
     pub row: Option<usize>,
+    /// `row` counts the records of a JSON array, not lines ("record N").
+    pub record: bool,
 }
 
 /// Where a sequence of steps (in the order logged) restarts: the indexes `i`
@@ -104,7 +106,12 @@ impl Merged {
     pub fn note(&self) -> Option<String> {
         let first = self.restarts.first()?;
         let at = |r: &Restart| match r.row {
-            Some(row) => format!("row {row} (step {} after {})", num(r.step), num(r.after)),
+            Some(row) => format!(
+                "{} {row} (step {} after {})",
+                if r.record { "record" } else { "row" },
+                num(r.step),
+                num(r.after)
+            ),
             None => format!("step {}", num(r.step)),
         };
         let where_ = match (self.restarts.len(), first.row) {
@@ -208,6 +215,7 @@ mod tests {
                 step: 10096.0,
                 after: 11888.0,
                 row: None,
+                record: false,
             }],
             twice: 15,
             orphaned: 0,

@@ -86,6 +86,7 @@ impl Scales {
             group_names: Vec::new(),
             held: Vec::new(),
             line: Vec::new(),
+            records: obs.records,
             source: obs.source.clone(),
             y_name: obs.y_name.clone(),
             context: obs.context.clone(),

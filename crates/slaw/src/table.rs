@@ -22,8 +22,13 @@ pub struct Table {
     pub columns: Vec<String>,
     /// The cells of each column.
     cells: Vec<TextColumn>,
-    /// The line number in the file of each row (the header of a CSV is line 1).
+    /// The line number in the file of each row (the header of a CSV is line 1);
+    /// for a JSON array (`records`), the object's number in the array from 1.
     pub row_numbers: Vec<usize>,
+    /// The rows are the objects of a JSON array, numbered from 1 and named
+    /// "record N" in errors (a JSON array has no lines to count: a file
+    /// written on one line would name every row "row 1").
+    pub records: bool,
     /// The rows are the steps of a TensorBoard event file (column 0 the
     /// step; `row_numbers` the index of each step's first record): a cell
     /// is named by its step, and a tag not logged at a step is expected.
@@ -126,9 +131,30 @@ fn json_error(e: &serde_json::Error, text: &str) -> String {
     }
 }
 
+/// The SHA-256 (hex) and size in bytes of what standard input gave, once a
+/// table was read from it (`-`): a report's provenance hashes it as it
+/// hashes a file, though it cannot be read again. None before.
+pub fn stdin_digest() -> Option<(String, u64)> {
+    STDIN_DIGEST.get().cloned()
+}
+
+static STDIN_DIGEST: std::sync::OnceLock<(String, u64)> = std::sync::OnceLock::new();
+
+/// SHA-256 of `bytes`, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 impl Table {
     /// Read a file (`-`: standard input) by its extension or, without one,
-    /// by its content.
+    /// by its content. Standard input's digest is kept ([`stdin_digest`]).
     pub fn read(path: &Path) -> Result<Table> {
         let stdin = path.as_os_str() == "-";
         let source = if stdin {
@@ -145,6 +171,9 @@ impl Table {
                 path: source.clone(),
                 source: e,
             })?;
+            // Read once per process (a second read finds it empty): the
+            // first read's bytes are the input.
+            let _ = STDIN_DIGEST.set((sha256_hex(&b), b.len() as u64));
             b
         } else {
             std::fs::read(path).map_err(|e| Error::Io {
@@ -372,7 +401,8 @@ impl Table {
 
     /// A JSON array of objects (one row each), or a Hugging Face
     /// `trainer_state.json` (an object whose `log_history` array holds the
-    /// logged entries). Rows are numbered from 1 in the array.
+    /// logged entries). Rows are numbered from 1 in the array, named "record
+    /// N" in errors ([`Table::records`]).
     pub fn from_json(source: &str, text: &str) -> Result<Table> {
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Error::input(source, Some(e.line()), None, json_error(&e, text)))?;
@@ -398,14 +428,17 @@ impl Table {
                         None,
                         "each element of the array must be a JSON object",
                     )
+                    .in_records_of(source)
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         // serde_json keeps the last of a key given twice: find it first.
         if let Ok(RowsDuplicate(Some((i, key)))) = serde_json::from_str(text) {
-            return Err(duplicate_key(source, i + 1, &key));
+            return Err(duplicate_key(source, i + 1, &key).in_records_of(source));
         }
-        Self::from_objects(source, objects)
+        let mut table = Self::from_objects(source, objects)?;
+        table.records = true;
+        Ok(table)
     }
 
     /// JSON lines: one object per line.
@@ -619,6 +652,7 @@ impl Table {
             cells: vec![TextColumn::default(); columns.len()],
             columns,
             row_numbers: Vec::new(),
+            records: false,
             steps: false,
             notes: Vec::new(),
             run_column: None,
@@ -665,12 +699,40 @@ impl Table {
                 format!("at step {}: {}", self.text(row_index, 0), message.into()),
             )
         } else {
-            Error::input(
+            self.name_rows(Error::input(
                 &self.source,
                 Some(self.row_numbers[row_index]),
                 Some(name),
                 message,
-            )
+            ))
+        }
+    }
+
+    /// `e` with the rows of this table it names said as this table counts
+    /// them: for a JSON array "record N" (its objects from 1), else "row N"
+    /// (the line in the file). The readers of a table pass their errors
+    /// through it.
+    pub fn name_rows(&self, e: Error) -> Error {
+        if self.records {
+            e.in_records_of(&self.source)
+        } else {
+            e
+        }
+    }
+
+    /// [`Table::name_rows`] on a result.
+    pub fn named_rows<T>(&self, r: Result<T>) -> Result<T> {
+        r.map_err(|e| self.name_rows(e))
+    }
+
+    /// What a row number of this table counts, for messages that name
+    /// several rows ("rows 3 and 7"): "row" (a line of the file) or
+    /// "record" (an object of a JSON array).
+    pub fn row_noun(&self) -> &'static str {
+        if self.records {
+            "record"
+        } else {
+            "row"
         }
     }
 
@@ -679,6 +741,7 @@ impl Table {
     pub fn logged_rows(&self, cols: &[usize]) -> Result<(Table, usize)> {
         let mut out = Table::new(&self.source, self.columns.clone());
         out.steps = self.steps;
+        out.records = self.records;
         out.notes = self.notes.clone();
         out.run_column = self.run_column.clone();
         let mut dropped = 0;
@@ -747,6 +810,11 @@ impl Table {
     /// expression reads, or a value that is not finite, is an error naming
     /// the row and column.
     pub fn derive(&mut self, spec: &str) -> Result<()> {
+        let r = self.derive_column(spec);
+        self.named_rows(r)
+    }
+
+    fn derive_column(&mut self, spec: &str) -> Result<()> {
         let (name, expr) = spec.split_once('=').ok_or_else(|| {
             Error::setting(
                 crate::error::Setting::Derive,
@@ -1362,7 +1430,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            e.contains("row 2") && e.contains("'x'") && e.contains("twice"),
+            e.contains("f.json, record 2") && e.contains("'x'") && e.contains("twice"),
             "{e}"
         );
         let e = Table::from_json(
@@ -1371,7 +1439,7 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("row 1") && e.contains("'loss'"), "{e}");
+        assert!(e.contains("record 1") && e.contains("'loss'"), "{e}");
         // Equal keys in a nested value or in different rows are not rows' keys twice.
         let t = Table::from_json(
             "ok.json",
@@ -1379,6 +1447,43 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn a_json_array_names_its_records_and_json_lines_their_lines() {
+        // One line, as json.dumps writes it: every object is on line 1,
+        // so a row is named by its place in the array, "record N".
+        let text = r#"[{"n": 1, "loss": 3}, {"n": 2, "loss": 2.5}, {"n": 4, "loss": null}]"#;
+        let t = Table::from_json("a.json", text).unwrap();
+        assert!(t.records);
+        assert_eq!(t.row_numbers, [1, 2, 3]);
+        let e = t.number(2, 1).unwrap_err().to_string();
+        assert_eq!(e, "a.json, record 3, column 'loss': empty cell");
+        // Kept through the tables made from it (logged rows, derived columns).
+        let (logged, dropped) = t.logged_rows(&[0]).unwrap();
+        assert_eq!(dropped, 0);
+        let e = logged.number(2, 1).unwrap_err().to_string();
+        assert!(e.starts_with("a.json, record 3,"), "{e}");
+        let mut d = t.clone();
+        let e = d.derive("z=1/(loss-3)").unwrap_err().to_string();
+        assert!(e.starts_with("a.json, record 1, column 'z'"), "{e}");
+        assert_eq!(t.row_noun(), "record");
+        // An error built elsewhere from its row numbers is named alike.
+        let e = t.name_rows(Error::input("a.json", Some(2), None, "bad"));
+        assert_eq!(e.to_string(), "a.json, record 2: bad");
+        // another file's row is left alone
+        let e = t.name_rows(Error::input("b.csv", Some(2), None, "bad"));
+        assert_eq!(e.to_string(), "b.csv, row 2: bad");
+        // JSON lines: a row is its line in the file (blank lines counted).
+        let t = Table::from_json_lines(
+            "l.jsonl",
+            "{\"n\": 1, \"loss\": 3}\n\n{\"n\": 2, \"loss\": null}\n",
+        )
+        .unwrap();
+        assert!(!t.records);
+        assert_eq!(t.row_noun(), "row");
+        let e = t.number(1, 1).unwrap_err().to_string();
+        assert_eq!(e, "l.jsonl, row 3, column 'loss': empty cell");
     }
 
     #[test]

@@ -193,6 +193,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Table> {
                             step: event.step as f64,
                             after: tag_max[k] as f64,
                             row: None,
+                            record: false,
                         });
                         max_since = event.step;
                     }

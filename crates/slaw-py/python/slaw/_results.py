@@ -642,15 +642,20 @@ class FitResult(_Result):
 
 
 class FitResults(_Result, Mapping[str, FitResult]):
-    """Fits per group (``slaw.fit(..., group=COL)``): a mapping {group: FitResult}."""
+    """Fits per group (``slaw.fit(..., group=COL)``): a mapping {group: FitResult};
+    ``skipped`` the groups not fitted (DataFrame: group, reason; the JSON's ``skipped``)."""
 
     def __init__(self, raw: Mapping[str, Any], fits: Dict[str, FitResult],
                  figure_all: Optional[Mapping[str, Any]] = None):
         self.raw = dict(raw)
         self._fits = fits
         self._figure_all = figure_all
-        # Groups not fitted (fewer points than the law's parameters): {group: reason}.
-        self.skipped: Dict[str, str] = {s["group"]: s["reason"] for s in raw.get("skipped") or []}
+        # Groups not fitted (fewer points than the law's parameters), one row each: group,
+        # reason (a DataFrame, as JointResult.skipped and ForecastResults.skipped; the JSON's
+        # ``skipped``).
+        self.skipped = pd.DataFrame(
+            [{"group": s.get("group"), "reason": s.get("reason")} for s in raw.get("skipped") or []],
+            columns=["group", "reason"], dtype=object)
 
     def __getitem__(self, k: Any) -> FitResult:
         # Group keys are the group column's values as the CLI prints them ('1.0' for a float
@@ -1070,8 +1075,9 @@ class SelectionResult(FrameResult):
     method could not use, e.g. candidates without the zero-shot loss ats-gap reads), ``warnings``
     (a reference that does not match the pool, with its match test's p-value; it is not used;
     candidates not ranked), ``references`` (per reference: its source, candidates matched, match
-    test and weight), ``unranked`` (dict: id -> why, for each candidate the method could not
-    score, e.g. too few affordable sizes; the others are ranked, as the CLI and ``slaw run`` do)
+    test and weight), ``unranked`` (DataFrame: id, reason, a row for each candidate the method
+    could not score, e.g. too few affordable sizes; the others are ranked, as the CLI and
+    ``slaw run`` do)
     and ``score_is`` (what the score column is for this method). ``ranking.interval_from`` names
     whose interval it is (ats-gap's and ats-ref's are ats-trend's) and
     ``ranking.prediction_outside_interval`` marks the rows whose predicted loss it does not hold;
@@ -1160,7 +1166,11 @@ class SelectionResult(FrameResult):
             columns=["id", "rank", "fine_tune_at"]).set_index("id")
         self.warnings: List[str] = list(raw.get("warnings") or [])
         self.references: List[Dict[str, Any]] = list(raw.get("references") or [])
-        self.unranked: Dict[str, str] = {u["id"]: u["reason"] for u in raw.get("unranked") or []}
+        # The candidates not ranked, one row each: id, reason (a DataFrame, as the results'
+        # ``skipped``; the JSON's ``unranked``).
+        self.unranked = pd.DataFrame(
+            [{"id": u.get("id"), "reason": u.get("reason")} for u in raw.get("unranked") or []],
+            columns=["id", "reason"], dtype=object)
         notes.extend(f"warning: {w}" for w in self.warnings)
         super().__init__(dict(raw), frame, title, notes)
 

@@ -32,5 +32,5 @@ pub use fit::fit_figure;
 pub use names::file_suffixes;
 pub use palette::{palette, sequential, MUTED, SEQUENTIAL};
 pub use render::{check_path, save, to_pdf, to_svg, SIZE};
-pub use selection::selection_figure;
+pub use selection::{selection_figure, selection_figure_with_failures};
 pub use slaw::numbers::log_space;

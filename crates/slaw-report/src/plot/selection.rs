@@ -22,7 +22,22 @@ pub fn selection_figure(
     pool: &[slaw::datasets::Candidate],
     sel: &slaw::selection::Selection,
 ) -> Figure {
+    selection_figure_with_failures(pool, sel, &[])
+}
+
+/// [`selection_figure`] with the runner's failed runs marked: each (candidate
+/// id, fine-tuning size) of `failed` (a size whose every run failed, so the
+/// candidate has no point there) is a cross on the candidate's curve at that
+/// size, in its colour ("failed run" in the legend), so that a curve ending
+/// early and extrapolated from there shows why. A candidate not ranked (no
+/// curve drawn) gets no cross.
+pub fn selection_figure_with_failures(
+    pool: &[slaw::datasets::Candidate],
+    sel: &slaw::selection::Selection,
+    failed: &[(String, f64)],
+) -> Figure {
     use slaw::selection::Detail;
+    let mut any_failed = false;
     let b = &sel.budget;
     let mut series = Vec::new();
     let mut vlines = vec![
@@ -117,6 +132,21 @@ pub fn selection_figure(
                 .method
                 .curve(scored_on, b, &r.estimate, &log_space(first, b.target, 100)),
         };
+        // Its failed runs: a cross on its curve at each failed size.
+        let crosses: Vec<(f64, f64)> = failed
+            .iter()
+            .filter(|(id, n)| *id == c.id && *n > 0.0)
+            .filter_map(|&(_, n)| Some((n, on_curve(&curve, n)?)))
+            .collect();
+        if !crosses.is_empty() {
+            any_failed = true;
+            series.push(Series {
+                label: String::new(),
+                color,
+                kind: SeriesKind::Cross,
+                points: crosses,
+            });
+        }
         // Solid over the sizes the curve was fitted on, dashed past the
         // largest affordable one (extrapolated to the target).
         let from = curve.first().map_or(first, |p| p.0);
@@ -197,6 +227,14 @@ pub fn selection_figure(
             points: flagged,
         });
     }
+    if any_failed {
+        series.push(Series {
+            label: "failed run".into(),
+            color: 6,
+            kind: SeriesKind::Cross,
+            points: Vec::new(),
+        });
+    }
     if muted > 0 {
         series.push(Series {
             label: format!(
@@ -270,10 +308,94 @@ pub fn selection_figure(
     }
 }
 
+/// The value of a curve (points in increasing x) at `x`, interpolated
+/// linearly in log-log between its points; its first or last value outside
+/// its range; None for an empty curve or where it is not finite and positive.
+fn on_curve(curve: &[(f64, f64)], x: f64) -> Option<f64> {
+    let pts: Vec<(f64, f64)> = curve
+        .iter()
+        .copied()
+        .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.1.is_finite())
+        .collect();
+    let (first, last) = (pts.first()?, pts.last()?);
+    if x <= first.0 {
+        return Some(first.1);
+    }
+    if x >= last.0 {
+        return Some(last.1);
+    }
+    let k = pts.partition_point(|p| p.0 < x);
+    let (a, b) = (pts[k - 1], pts[k]);
+    let t = (x / a.0).ln() / (b.0 / a.0).ln();
+    Some((a.1.ln() + t * (b.1 / a.1).ln()).exp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plot::testing::legend;
+
+    /// The runner's failed runs: a cross on the candidate's curve, in its
+    /// colour, at the failed size, and "failed run" in the legend; none
+    /// without failures, and none for a candidate the figure has no curve of.
+    #[test]
+    fn failed_runs_are_crosses_on_their_candidates_curves() {
+        let demo = crate::demo::run_demo(1).unwrap();
+        let sel = &demo.selection;
+        let plain = selection_figure(&demo.pool, sel);
+        assert!(!legend(&plain).contains(&"failed run".to_string()));
+        let r = sel.chosen();
+        let id = demo.pool[r.index].id.clone();
+        let max_n = sel.budget.max_n;
+        let failed = vec![
+            (id.clone(), max_n * 2.0),
+            ("no such candidate".to_string(), max_n),
+        ];
+        let fig = selection_figure_with_failures(&demo.pool, sel, &failed);
+        assert!(legend(&fig).contains(&"failed run".to_string()));
+        let crosses: Vec<&Series> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Cross && !s.points.is_empty())
+            .collect();
+        assert_eq!(crosses.len(), 1, "{crosses:?}");
+        assert_eq!(crosses[0].points.len(), 1);
+        let (x, y) = crosses[0].points[0];
+        assert_eq!(x, max_n * 2.0);
+        // its colour is the chosen curve's, and it lies on that curve
+        let curve: Vec<(f64, f64)> = fig
+            .series
+            .iter()
+            .filter(|s| {
+                s.color == crosses[0].color
+                    && matches!(s.kind, SeriesKind::Line | SeriesKind::Dashed)
+            })
+            .flat_map(|s| s.points.iter().copied())
+            .collect();
+        let below = curve.iter().rfind(|p| p.0 <= x).unwrap();
+        let above = curve.iter().find(|p| p.0 >= x).unwrap();
+        assert!(
+            y <= below.1.max(above.1) * (1.0 + 1e-9) && y >= below.1.min(above.1) * (1.0 - 1e-9),
+            "{y} not between {below:?} and {above:?}"
+        );
+        // the legend's swatch is the only other cross series (no points)
+        assert_eq!(
+            fig.series
+                .iter()
+                .filter(|s| s.kind == SeriesKind::Cross && s.label == "failed run")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_point_on_a_curve_is_interpolated_in_log_log() {
+        let c = [(10.0, 4.0), (1000.0, 1.0)];
+        assert!((on_curve(&c, 100.0).unwrap() - 2.0).abs() < 1e-12);
+        assert_eq!(on_curve(&c, 1.0), Some(4.0));
+        assert_eq!(on_curve(&c, 1e5), Some(1.0));
+        assert_eq!(on_curve(&[], 5.0), None);
+    }
 
     /// The selection figure: each highlighted prediction at the target with
     /// its interval as a bar, set apart right of the target line (no two

@@ -675,7 +675,7 @@ fn fitted_law(params: &[f64], obs: &Observations) -> Result<Chinchilla> {
     for j in 0..obs.dim() {
         let col: Vec<f64> = (0..obs.len()).map(|i| obs.point(i)[j]).collect();
         if let Some(&i) = crate::observations::far_values(&col).first() {
-            return Err(Error::input(
+            return Err(obs.name_rows(Error::input(
                 &obs.source,
                 Some(obs.line[i]),
                 Some(&obs.input_names[j]),
@@ -685,11 +685,11 @@ fn fitted_law(params: &[f64], obs: &Observations) -> Result<Chinchilla> {
                     crate::numbers::short(col[i]),
                     crate::observations::FAR_DECADES
                 ),
-            ));
+            )));
         }
     }
     if let Some(&i) = crate::observations::far_values(&obs.y).first() {
-        return Err(Error::input(
+        return Err(obs.name_rows(Error::input(
             &obs.source,
             Some(obs.line[i]),
             Some(&obs.y_name),
@@ -699,7 +699,7 @@ fn fitted_law(params: &[f64], obs: &Observations) -> Result<Chinchilla> {
                 crate::numbers::short(obs.y[i]),
                 crate::observations::FAR_DECADES
             ),
-        ));
+        )));
     }
     Err(Error::Fit(format!(
         "{why}: the data do not determine an allocation"

@@ -382,7 +382,7 @@ impl Curve {
             .iter()
             .copied()
             .find(|&r| Self::reads_non_finite(t, r, li))?;
-        Some(Error::input(
+        Some(t.name_rows(Error::input(
             &t.source,
             Some(t.line(r)),
             Some(&t.columns[li]),
@@ -390,7 +390,7 @@ impl Curve {
                 "'{}' is not a finite number (a diverged run?): the run is not forecast",
                 t.text(r, li).trim()
             ),
-        ))
+        )))
     }
 
     /// The first of a run's `rows` (with a loss, past step 0) whose step
@@ -424,15 +424,16 @@ impl Curve {
                     } else {
                         "a step below an earlier one"
                     };
-                    return Some(Error::input(
+                    return Some(t.name_rows(Error::input(
                         &t.source,
                         Some(t.line(r)),
                         Some(step_col),
                         format!(
-                            "run '{run}': steps must increase ({s} follows {p} of row {}): {why} — two runs share this run's key (add the column that tells them apart to the run columns), or its rows are out of order (sort them by step); the run is not forecast",
+                            "run '{run}': steps must increase ({s} follows {p} of {} {}): {why} — two runs share this run's key (add the column that tells them apart to the run columns), or its rows are out of order (sort them by step); the run is not forecast",
+                            t.row_noun(),
                             t.line(pr)
                         ),
-                    ));
+                    )));
                 }
             }
             prev = Some((s, r));
@@ -466,12 +467,12 @@ impl Curve {
                     // A row without a run name would make a run called ""
                     // (as `fit --group` refuses a blank group).
                     if cols.iter().all(|&ci| t.text(r, ci).trim().is_empty()) {
-                        return Err(Error::input(
+                        return Err(t.name_rows(Error::input(
                             &t.source,
                             Some(t.line(r)),
                             Some(&t.columns[cols[0]]),
                             "empty cell: every row needs the name of its run",
-                        ));
+                        )));
                     }
                     let key = cols
                         .iter()
@@ -619,6 +620,7 @@ impl Curve {
                     step: s,
                     after: entries[i - 1].1,
                     row: Some(t.line(r)),
+                    record: t.records,
                 });
                 while kept.last().is_some_and(|k| k.1 >= s) {
                     let (kr, ks) = kept.pop().expect("checked");
@@ -760,8 +762,9 @@ impl Curve {
                     )))
                 } else if lacking.len() == with_loss {
                     Some((run, format!(
-                        "the learning rate '{lr}' is logged on other rows (train rows?) but not on the rows of '{loss}', and no row at step {} (row {}) has it: it is not used, so the forecast ignores the schedule; give the schedule, or log the rate at the loss's steps",
+                        "the learning rate '{lr}' is logged on other rows (train rows?) but not on the rows of '{loss}', and no row at step {} ({} {}) has it: it is not used, so the forecast ignores the schedule; give the schedule, or log the rate at the loss's steps",
                         t.text(missing[0], si),
+                        t.row_noun(),
                         t.line(missing[0])
                     )))
                 } else {
@@ -813,7 +816,7 @@ impl Curve {
                         None => Some(i),
                         Some(_) if gaps.len() == n => None,
                         Some(&r) => {
-                            return Err(Error::input(
+                            return Err(t.name_rows(Error::input(
                                 &t.source,
                                 Some(t.line(r)),
                                 Some(&t.columns[i]),
@@ -821,7 +824,7 @@ impl Curve {
                                     "empty learning-rate cell in a row with a loss ({} of the {n} rows with a loss lack it): fill the gaps, or rename the column to forecast without the learning rate",
                                     gaps.len()
                                 ),
-                            ))
+                            )))
                         }
                     }
                 }
@@ -857,7 +860,7 @@ impl Curve {
                 continue;
             }
             if s < 0.0 || (s == 0.0 && c.step.is_empty()) || l <= 0.0 {
-                return Err(Error::input(
+                return Err(t.name_rows(Error::input(
                     &t.source,
                     Some(t.line(r)),
                     Some(if s <= 0.0 { step_col } else { loss_col }),
@@ -865,11 +868,11 @@ impl Curve {
                         "must be > 0, got {}",
                         crate::numbers::num(if s <= 0.0 { s } else { l })
                     ),
-                ));
+                )));
             }
             if let Some(prev) = c.step.last() {
                 if s <= *prev {
-                    return Err(Error::input(
+                    return Err(t.name_rows(Error::input(
                         &t.source,
                         Some(t.line(r)),
                         Some(step_col),
@@ -882,7 +885,7 @@ impl Curve {
                                 "steps must increase ({s} follows {prev}): rows out of order (sort them by step), or two runs under one name (several runs in one file need a run column, or several, whose values tell every run apart)"
                             )
                         },
-                    ));
+                    )));
                 }
             }
             if let (Some(i), Some(v)) = (ri, c.lr.as_mut()) {
@@ -891,12 +894,12 @@ impl Curve {
                     _ => t.number(r, i)?,
                 };
                 if lr < 0.0 {
-                    return Err(Error::input(
+                    return Err(t.name_rows(Error::input(
                         &t.source,
                         Some(t.line(r)),
                         Some(&t.columns[i]),
                         "a learning rate must be >= 0",
-                    ));
+                    )));
                 }
                 v.push(lr);
             }

@@ -45,7 +45,8 @@ pub fn missing_losses_warning(
         .take(5)
         .map(|&r| {
             format!(
-                "line {} (step {})",
+                "{} {} (step {})",
+                if table.records { "record" } else { "line" },
                 table.line(r),
                 step.map_or("?", |c| table.text(r, c))
             )

@@ -74,7 +74,7 @@ impl PositionCurves {
             None => t.columns.iter().position(|c| c == "lr"),
         };
         let err = |r: usize, col: Option<&str>, msg: String| {
-            Error::input(&t.source, Some(t.line(r)), col, msg)
+            t.name_rows(Error::input(&t.source, Some(t.line(r)), col, msg))
         };
         let mut out = PositionCurves {
             name,
@@ -122,9 +122,10 @@ impl PositionCurves {
                 w[1].0.max(w[0].0),
                 Some(cols.position),
                 format!(
-                    "step {}, position {} appears twice (lines {} and {})",
+                    "step {}, position {} appears twice ({}s {} and {})",
                     w[0].1,
                     w[0].2,
+                    if t.records { "record" } else { "line" },
                     t.line(w[0].0.min(w[1].0)),
                     t.line(w[0].0.max(w[1].0))
                 ),
@@ -144,7 +145,8 @@ impl PositionCurves {
                             r,
                             Some(&t.columns[i]),
                             format!(
-                                "learning rate {lr} at step {s}, where line {} of the same checkpoint has {first}: a checkpoint has one learning rate",
+                                "learning rate {lr} at step {s}, where {} {} of the same checkpoint has {first}: a checkpoint has one learning rate",
+                                if t.records { "record" } else { "line" },
                                 t.line(first_row)
                             ),
                         ));
@@ -236,7 +238,7 @@ impl PositionCurves {
     fn check_checkpoint(&self, t: &Table, first_row: usize, cols: &PositionColumns) -> Result<()> {
         let c = self.loss.len() - 1;
         if self.loss[c].len() != self.positions.len() {
-            return Err(Error::input(
+            return Err(t.name_rows(Error::input(
                 &t.source,
                 Some(t.line(first_row)),
                 Some(cols.position),
@@ -246,7 +248,7 @@ impl PositionCurves {
                     self.loss[c].len(),
                     self.positions.len()
                 ),
-            ));
+            )));
         }
         Ok(())
     }

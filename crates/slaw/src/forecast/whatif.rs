@@ -136,7 +136,7 @@ impl Target {
                 None
             };
             if let Some((col, rule)) = broken {
-                return Err(Error::input(&t.source, Some(t.line(r)), Some(col), rule));
+                return Err(t.name_rows(Error::input(&t.source, Some(t.line(r)), Some(col), rule)));
             }
             step.push(s);
             lr.push(l);

@@ -87,12 +87,12 @@ impl Default for RunColumns {
 fn positive(table: &Table, r: usize, c: usize) -> Result<f64> {
     let v = table.number(r, c)?;
     if v <= 0.0 {
-        return Err(Error::input(
+        return Err(table.name_rows(Error::input(
             &table.source,
             Some(table.line(r)),
             Some(&table.columns[c]),
             format!("{v} must be > 0"),
-        ));
+        )));
     }
     Ok(v)
 }
@@ -105,6 +105,10 @@ impl Runs {
 
     /// Read the runs from a table: every cell checked (positive numbers), each row assigned to the one factor it varies.
     pub fn from_table(table: &Table, cols: &RunColumns) -> Result<Runs> {
+        table.named_rows(Self::read_rows(table, cols))
+    }
+
+    fn read_rows(table: &Table, cols: &RunColumns) -> Result<Runs> {
         if cols.factors.is_empty() {
             return Err(Error::setting(
                 crate::error::Setting::Factors,

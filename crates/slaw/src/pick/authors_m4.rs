@@ -155,8 +155,9 @@ pub(super) fn authors_backtest(
         .find(|&&i| obs.point(i)[0].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater));
     let reason = if let Some(&i) = bad_x {
         Some(format!(
-            "{}, row {}: x = {} (M4 needs x > 0: it takes its logarithm)",
+            "{}, {} {}: x = {} (M4 needs x > 0: it takes its logarithm)",
             obs.source,
+            obs.row_noun(),
             obs.line[i],
             obs.point(i)[0]
         ))

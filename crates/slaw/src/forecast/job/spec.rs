@@ -382,7 +382,8 @@ impl Spec {
         )? {
             let lines: Vec<String> = rows.iter().map(|&r| table.line(r).to_string()).collect();
             let w = format!(
-                "the loss at step 0 (before any training step; line{} {}) is not on the curve the laws fit: skipped",
+                "the loss at step 0 (before any training step; {}{} {}) is not on the curve the laws fit: skipped",
+                if table.records { "record" } else { "line" },
                 if rows.len() == 1 { "" } else { "s" },
                 lines.join(", ")
             );
@@ -403,6 +404,7 @@ fn in_file(e: Error, file: &str) -> Error {
                 file: file.to_string(),
                 row: None,
                 column: None,
+                record: false,
             },
             source: Box::new(e),
         },
