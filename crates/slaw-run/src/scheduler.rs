@@ -945,6 +945,7 @@ mod tests {
             id: id.into(),
             points,
             done: 0,
+            done_finetune: 0,
             running: 0,
             queued: 0,
             failed: failed_sizes

@@ -241,9 +241,7 @@ pub fn white_noise_sd(diffs: &[f64]) -> f64 {
     if diffs.is_empty() {
         return f64::NAN;
     }
-    let centre = crate::stats::median(diffs.to_vec());
-    let spread = diffs.iter().map(|d| (d - centre).abs()).collect();
-    1.4826 * crate::stats::median(spread) / std::f64::consts::SQRT_2
+    crate::stats::mad_sd(diffs) / std::f64::consts::SQRT_2
 }
 
 /// One logged point's noise at `level` under `rule`, from the signed ln

@@ -100,6 +100,26 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// A robust standard deviation: 1.4826 median |v - median v| (the sd of a
+/// normal sample; NaN when empty).
+pub fn mad_sd(v: &[f64]) -> f64 {
+    let centre = median(v.to_vec());
+    1.4826 * median(v.iter().map(|x| (x - centre).abs()).collect())
+}
+
+/// The white noise of a series from its second differences: [`mad_sd`] of
+/// y[i+1] - 2 y[i] + y[i-1] over sqrt(6) (white noise of sd s gives second
+/// differences of variance 6 s^2; a smooth bend changes little between
+/// neighbours). `d2`: the second differences (of one series or several).
+pub fn second_difference_noise(d2: &[f64]) -> f64 {
+    mad_sd(d2) / 6f64.sqrt()
+}
+
+/// The second differences of `y`.
+pub fn second_differences(y: &[f64]) -> impl Iterator<Item = f64> + '_ {
+    y.windows(3).map(|w| w[2] - 2.0 * w[1] + w[0])
+}
+
 /// The medians of the first and the last quarter of `v` (values in the
 /// order of their input) when the last is above the first: a series that
 /// rises over its span. `None` otherwise, or with fewer than 4 values.

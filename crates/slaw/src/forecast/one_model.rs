@@ -132,19 +132,15 @@ fn observed(c: &Curve) -> impl Iterator<Item = (f64, f64)> + '_ {
         .map(|(&s, &l)| (s, l.ln()))
 }
 
-/// A run's white noise in ln L: 1.4826 MAD of the second differences over
-/// sqrt(6) (white noise of sd s gives second differences of variance 6 s^2;
-/// the curve's smooth bend changes little between neighbours). 0 with fewer
-/// than 3 points.
+/// A run's white noise in ln L from its second differences
+/// ([`crate::stats::second_difference_noise`]). 0 with fewer than 3 points.
 fn noise_sd(c: &Curve) -> f64 {
     let l: Vec<f64> = observed(c).map(|p| p.1).collect();
     if l.len() < 3 {
         return 0.0;
     }
-    let d2: Vec<f64> = l.windows(3).map(|w| w[2] - 2.0 * w[1] + w[0]).collect();
-    let centre = crate::stats::median(d2.clone());
-    let spread = d2.iter().map(|d| (d - centre).abs()).collect();
-    1.4826 * crate::stats::median(spread) / 6f64.sqrt()
+    let d2: Vec<f64> = crate::stats::second_differences(&l).collect();
+    crate::stats::second_difference_noise(&d2)
 }
 
 #[cfg(test)]

@@ -32,14 +32,12 @@ pub fn pool_noise<'a>(curves: impl IntoIterator<Item = &'a [(f64, f64)]>) -> Opt
             .filter(|p| p.0 > 0.0 && p.1 > 0.0 && p.1.is_finite())
             .map(|p| p.1.ln())
             .collect();
-        d2.extend(y.windows(3).map(|w| w[2] - 2.0 * w[1] + w[0]));
+        d2.extend(crate::stats::second_differences(&y));
     }
     if d2.len() < MIN_DIFFERENCES {
         return None;
     }
-    let centre = crate::stats::median(d2.clone());
-    let spread = d2.iter().map(|d| (d - centre).abs()).collect();
-    Some(1.4826 * crate::stats::median(spread) / 6f64.sqrt())
+    Some(crate::stats::second_difference_noise(&d2))
 }
 
 /// The note of a pool ranked by the AtS line for its noise.
