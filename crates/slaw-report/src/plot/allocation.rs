@@ -185,7 +185,11 @@ fn optimum_figure(g: &slaw::allocate::methods::GroupAllocation, which: Optimum) 
         let undetermined = |c: f64| r.growth_not_determined_at(c);
         series.extend(which.line(
             &r.curve,
-            format!("{method}: {name} ~ C^{exponent:.3}"),
+            if r.exponent_not_determined {
+                format!("{method}: not determined")
+            } else {
+                format!("{method}: {name} ~ C^{exponent:.3}")
+            },
             k,
             measured,
             &undetermined,
