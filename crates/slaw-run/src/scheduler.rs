@@ -510,14 +510,17 @@ pub fn rank_full(plan: &Plan, status: &[CandidateStatus]) -> Ranking {
     }
 }
 
-/// [`rank_with_warnings`] by the plan's method as it is, and the note of the
-/// pool-level floor check where it fires (`slaw::selection::floor_note`, the
-/// note `slaw select` prints: the pool's curves bend toward a floor within
-/// reach, so the intervals span each candidate's rectified-law fit).
+/// [`rank_with_warnings`] by the plan's method as it is, and the notes
+/// `slaw select` prints about the pool's context: a noisy pool ranked by
+/// the AtS line (`slaw::selection::noise::note`), the pool-level floor
+/// check where it fires (`slaw::selection::floor_note`: the pool's curves
+/// bend toward a floor within reach, so the intervals span each
+/// candidate's rectified-law fit), and the interval's coverage near the
+/// budget (`slaw::selection::coverage_note`).
 fn rank_by(
     plan: &Plan,
     status: &[CandidateStatus],
-) -> (Vec<RankedCandidate>, Vec<String>, Option<String>) {
+) -> (Vec<RankedCandidate>, Vec<String>, Vec<String>) {
     let budget = plan_budget(plan);
     let pool = pool(plan, status);
     let ctx = PoolContext::of(
@@ -662,8 +665,21 @@ fn rank_by(
     if let Some(i) = chosen {
         out[i].chosen = true;
     }
-    let floor = slaw::selection::floor_note(ctx.calibration.as_ref(), ctx.floor.as_ref());
-    (out, warnings, floor)
+    let notes = ctx
+        .noisy
+        .map(|n| slaw::selection::noise::note(plan.method.name(), n))
+        .into_iter()
+        .chain(slaw::selection::floor_note(
+            ctx.calibration.as_ref(),
+            ctx.floor.as_ref(),
+        ))
+        .chain(slaw::selection::coverage_note(
+            ctx.calibration.as_ref(),
+            &budget,
+            ctx.floor.as_ref(),
+        ))
+        .collect();
+    (out, warnings, notes)
 }
 
 /// For each ranked candidate of `ranking` (those with an estimate, in
