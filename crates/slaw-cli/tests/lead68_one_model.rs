@@ -5,14 +5,11 @@ mod common;
 
 use common::{shared, slaw};
 
+/// The warnings naming runs that are not one model.
 fn warnings(v: &serde_json::Value) -> Vec<String> {
-    v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|w| w.as_str())
+    common::warnings(v)
+        .into_iter()
         .filter(|w| w.contains("are not one model"))
-        .map(String::from)
         .collect()
 }
 

@@ -47,18 +47,7 @@ fn the_runner_says_a_noisy_pool_is_ranked_by_the_ats_line() {
         .find(|l| l.starts_with("note: the pool's points carry") && l.contains("AtS line"))
         .unwrap_or_else(|| panic!("select gives no noise note: {out}"))
         .to_string();
-    let mut plan = format!(
-        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nzero_shot = true\nslots = 2\n\
-         command = \"awk -F, -v m={{model}} -v n={{n}} '$1 == m && $2 == n {{{{ print \\\"eval_loss=\\\" $3 }}}}' {pool}\"\n\
-         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
-    );
-    for i in 0..8 {
-        plan += &format!(
-            "[[candidate]]\nid = \"c{i}\"\nparams = {}\n",
-            (i + 1) * 100_000_000
-        );
-    }
-    let p = write(&dir, "p.toml", &plan);
+    let p = common::lookup_plan(&dir, "p.toml", &pool, 8);
     let (code, out, err) = run(dir.path(), &["run", &p]);
     assert!(code == 0 || code == 4, "{out}{err}");
     assert!(out.contains(&note), "slaw run: {out}");

@@ -289,18 +289,7 @@ fn the_runners_report_says_the_pool_level_floor_check_as_select_does() {
         .unwrap_or_else(|| panic!("select gives no floor note: {out}"))
         .to_string();
     // The runner over the same pool (each run looks its loss up in it).
-    let mut plan = format!(
-        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nzero_shot = true\nslots = 2\n\
-         command = \"awk -F, -v m={{model}} -v n={{n}} '$1 == m && $2 == n {{{{ print \\\"eval_loss=\\\" $3 }}}}' {pool}\"\n\
-         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
-    );
-    for i in 0..8 {
-        plan += &format!(
-            "[[candidate]]\nid = \"c{i}\"\nparams = {}\n",
-            (i + 1) * 100_000_000
-        );
-    }
-    let p = write(&dir, "p.toml", &plan);
+    let p = common::lookup_plan(&dir, "p.toml", &pool, 8);
     let (code, out, err) = run(dir.path(), &["run", &p]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains(&note), "slaw run: {out}");

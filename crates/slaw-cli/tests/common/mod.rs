@@ -235,6 +235,26 @@ pub fn run54_pool_plan(
     p
 }
 
+/// A runner plan over a long-format pool `pool` (model,n,loss): budget
+/// 1/64 of 1,638,400, zero-shot, 2 slots, candidates c0 ... c{count - 1}
+/// (params (i + 1) 1e8); each run prints its loss looked up in the pool
+/// (awk). Written to `dir/name`; its path.
+#[allow(dead_code)]
+pub fn lookup_plan(dir: &tempfile::TempDir, name: &str, pool: &str, count: usize) -> String {
+    let mut plan = format!(
+        "full_size = 1638400\nbudget = \"1/64\"\nmin_size = 200\nzero_shot = true\nslots = 2\n\
+         command = \"awk -F, -v m={{model}} -v n={{n}} '$1 == m && $2 == n {{{{ print \\\"eval_loss=\\\" $3 }}}}' {pool}\"\n\
+         loss = {{ kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }}\n"
+    );
+    for i in 0..count {
+        plan += &format!(
+            "[[candidate]]\nid = \"c{i}\"\nparams = {}\n",
+            (i + 1) * 100_000_000
+        );
+    }
+    write(dir, name, &plan)
+}
+
 /// The run ids of a runner command's JSON `runs` (those the journal holds).
 #[allow(dead_code)]
 pub fn run_ids(v: &serde_json::Value) -> Vec<String> {
