@@ -175,11 +175,27 @@ pub fn profile(
     opts: &FitOptions,
     level: f64,
 ) -> Result<Profile> {
+    profile_of(law, obs, fit, opts, level, &law.param_names_owned())
+}
+
+/// [`profile`] of the parameters `names` only (in the law's order; the
+/// others are refitted along each profile but get no interval of their
+/// own): `params` holds those named.
+pub fn profile_of(
+    law: &Law,
+    obs: &Observations,
+    fit: &Fit,
+    opts: &FitOptions,
+    level: f64,
+    names: &[String],
+) -> Result<Profile> {
     let mut walker = Walker::new(law, obs, fit, opts, level)?;
     let (f0, threshold) = (walker.f0, walker.threshold);
-    let p = law.n_params();
-    let mut out = Vec::with_capacity(p);
-    for j in 0..p {
+    let which: Vec<usize> = (0..law.n_params())
+        .filter(|&j| names.contains(&law.params[j].name))
+        .collect();
+    let mut out = Vec::with_capacity(which.len());
+    for &j in &which {
         let mut sides = [Side {
             value: f64::NAN,
             open: true,
@@ -207,7 +223,10 @@ pub fn profile(
     Ok(Profile {
         level,
         threshold,
-        params: Named::new(law.param_names_owned(), out),
+        params: Named::new(
+            which.iter().map(|&j| law.params[j].name.clone()).collect(),
+            out,
+        ),
         refits: walker.refits,
         evaluations: walker.evaluations,
         lower_found: walker.lowest < f0 - 0.01 * threshold,
@@ -519,6 +538,10 @@ mod tests {
             let z = crate::stats::normal_quantile(0.5 + level / 2.0);
             let prof = profile(&law, &obs, &r, &opts, level).unwrap();
             assert!(!prof.lower_found);
+            // One parameter alone: its interval, the same bits, and no other.
+            let one = profile_of(&law, &obs, &r, &opts, level, &["b".to_string()]).unwrap();
+            assert_eq!(one.params.names(), &["b".to_string()]);
+            assert_eq!(one.params[0], prof.params[1]);
             for j in 0..2 {
                 let se = r.identifiability.std_errors[j].unwrap();
                 let p = prof.params[j];

@@ -42,12 +42,27 @@ pub fn joint_report(j: &JointFits) -> String {
             let shared: Vec<String> = f
                 .shared
                 .pairs()
-                .map(
-                    |(k, v)| match f.shared_std_errors.by_name(k).copied().flatten() {
+                .map(|(k, v)| {
+                    let value = match f.shared_std_errors.by_name(k).copied().flatten() {
                         Some(se) => format!("{k}={} +/- {}", num(*v), num(se)),
                         None => format!("{k}={}", num(*v)),
-                    },
-                )
+                    };
+                    match f
+                        .shared_profile_intervals
+                        .as_ref()
+                        .and_then(|p| p.params.by_name(k).map(|i| (p.level, i)))
+                    {
+                        Some((level, i)) => format!(
+                            "{value} ({} profile [{}{}, {}{}])",
+                            slaw::numbers::percent(level),
+                            num(i.lo),
+                            if i.lo_open { " open" } else { "" },
+                            num(i.hi),
+                            if i.hi_open { " open" } else { "" }
+                        ),
+                        None => value,
+                    }
+                })
                 .collect();
             let _ = writeln!(
                 s,

@@ -76,6 +76,17 @@ pub struct FormFit {
     /// Shared parameters the stage-one fit pins only loosely: a standard
     /// error above their absolute value (as `identifiability.loose`).
     pub shared_loose: Vec<String>,
+    /// The profile-likelihood interval of each shared parameter at
+    /// [`SHARED_PROFILE_LEVEL`] from the stage-one fit ([`crate::profile`]:
+    /// the parameter held at values stepped away from its estimate, the
+    /// others refitted, up to where the objective has risen by the level's
+    /// chi-square(1) quantile times the fit's noise scale). Unlike +-1.96
+    /// standard errors it follows the objective where E trades off with the
+    /// other parameters along a curved valley, and it reaches E's bound
+    /// (an open side) when the data allow E = 0. None for a bootstrap
+    /// replicate, or when the residuals give no noise scale (a perfect fit,
+    /// as many runs as parameters) or the fit did not converge.
+    pub shared_profile_intervals: Option<crate::profile::Profile>,
     /// The warnings about this form's fits (a parameter at a bound, not
     /// pinned, loosely determined, a negligible factor term): the part of
     /// the method's `warnings` that concerns this form.
@@ -647,6 +658,21 @@ fn fit_form(
     let ns = form.shared_names().len();
     let shared: Vec<f64> = res1.params[res1.params.len() - ns..].to_vec();
     let (shared_std_errors, shared_loose) = shared_identifiability(form, &res1);
+    let shared_names: Vec<String> = form.shared_names().iter().map(|n| n.to_string()).collect();
+    let shared_profile_intervals = warm
+        .is_none()
+        .then(|| {
+            crate::profile::profile_of(
+                &law1,
+                &observations(&pts),
+                &res1,
+                opts,
+                SHARED_PROFILE_LEVEL,
+                &shared_names,
+            )
+            .ok()
+        })
+        .flatten();
     if warm.is_none() && !shared_loose.is_empty() {
         notes.push(format!(
             "{} law, shared term: the data determine {} only loosely (standard error above the \
@@ -752,6 +778,7 @@ fn fit_form(
         shared_converged: res1.converged,
         shared_std_errors,
         shared_loose,
+        shared_profile_intervals,
         warnings: notes[first_note..]
             .iter()
             .filter(|n| **n != pet_only_note(method))
@@ -767,6 +794,10 @@ fn fit_form(
         law,
     })
 }
+
+/// The level of the shared parameters' profile-likelihood intervals
+/// ([`FormFit::shared_profile_intervals`]).
+pub const SHARED_PROFILE_LEVEL: f64 = 0.95;
 
 /// The stage-one fit's standard errors of the shared parameters (by name)
 /// and those it pins only loosely ([`crate::identify::loose`]).
