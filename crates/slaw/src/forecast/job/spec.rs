@@ -238,8 +238,11 @@ impl Spec {
             drop(table);
             let mut forecasts =
                 run_each(&data, &self.method, &base).map_err(|e| in_file(e, &source))?;
-            for o in &mut forecasts {
+            for (o, d) in forecasts.iter_mut().zip(&data) {
                 o.warnings.extend(notes.iter().cloned());
+                if let Data::Positions(p) = d {
+                    o.warnings.extend(zero_based_note(p, o.method));
+                }
             }
             return Ok(Runs {
                 forecasts,
@@ -432,6 +435,20 @@ fn naming_run(run: &str, reason: String) -> String {
     }
 }
 
+/// The note for a per-position file whose smallest position is 0, when the
+/// temporal law (which reads the positions) was fitted: the law counts
+/// positions from 1 and is not shift-invariant, so such a file fits a
+/// slightly different law. None otherwise (the aggregate laws read only the
+/// mean over positions).
+fn zero_based_note(p: &PositionCurves, method: &str) -> Option<String> {
+    (method == "temporal" && p.positions.first() == Some(&0.0)).then(|| {
+        "the smallest position is 0, but the temporal law counts positions from 1 (the first \
+         predicted token) and a0 / (1 + a1 i) + a2 is not shift-invariant: a 0-based file fits a \
+         slightly different law (add 1 to every position for the law's convention)"
+            .to_string()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,5 +520,50 @@ mod tests {
         let mut spec = Spec::default();
         assert_eq!(spec.choose_step(&t).unwrap(), None);
         assert_eq!(spec.step_col, "step");
+    }
+
+    /// Per-position rows of L_i = a0 / (1 + a1 i) + a2 (i counted from 1) at 10
+    /// checkpoints, positions `first`..`first`+7 (a0, a2 falling with the step).
+    fn positions_table(first: u32) -> Table {
+        let mut s = String::from("step,position,loss\n");
+        for t in (1..=10).map(|k| 100.0 * f64::from(k)) {
+            let (a0, a2) = (
+                3.0 * (t / 100.0_f64).powf(-0.3),
+                2.0 + 1.0 / (1.0 + t / 300.0),
+            );
+            for i in first..first + 8 {
+                let l = a0 / (1.0 + 0.1 * f64::from(i - first + 1)) + a2;
+                s += &format!("{t},{i},{l}\n");
+            }
+        }
+        table(&s)
+    }
+
+    /// A 0-based per-position file is said (the temporal law counts from
+    /// 1); a 1-based one is not, nor a 0-based one forecast by an aggregate law.
+    #[test]
+    fn a_zero_based_position_file_is_noted() {
+        let is_note = |w: &String| w.contains("the smallest position is 0");
+        for (method, first, want) in [
+            ("temporal", 0, true),
+            ("temporal", 1, false),
+            ("reciprocal", 0, false),
+        ] {
+            let spec = Spec {
+                method: method.into(),
+                fit_until: FitUntil::Number(0.8),
+                bootstrap: 0,
+                ..Spec::default()
+            };
+            let runs = spec.run(&positions_table(first), "p").unwrap();
+            let o = &runs.forecasts[0];
+            assert_eq!(o.method, method);
+            assert_eq!(
+                o.warnings.iter().any(is_note),
+                want,
+                "{method} {first}: {:?}",
+                o.warnings
+            );
+        }
     }
 }
