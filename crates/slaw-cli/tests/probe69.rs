@@ -1,0 +1,173 @@
+//! Probe 69's findings (a new user on curves the project was not built
+//! against): data sizes read to 6 significant digits, JSON-array records
+//! named as records, and more below. Every input is built here or read from
+//! the repository's examples/.
+
+mod common;
+
+use common::{json_of, run, slaw};
+
+/// The repository's examples/ folder.
+fn examples() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// Significant digits of a printed number ("20253.907072" 11, "2.97877e6"
+/// 6, "10000" 1, "0.3" 1).
+fn significant_digits(s: &str) -> usize {
+    let mantissa = s.split(['e', 'E']).next().unwrap().trim_start_matches('-');
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits = digits.trim_start_matches('0');
+    let digits = if mantissa.contains('.') {
+        digits
+    } else {
+        digits.trim_end_matches('0')
+    };
+    digits.len().max(1)
+}
+
+/// `slaw methods`' critical data sizes (D_f) read to 6 significant digits
+/// (were `20253.907072` beside `254595` and `2.97877e6`: the loss format's
+/// 6 decimals), and still equal the JSON's value to those digits.
+#[test]
+fn methods_critical_data_sizes_read_to_six_significant_digits() {
+    let runs = examples().join("runs.csv");
+    let args = [
+        "methods",
+        runs.to_str().unwrap(),
+        "--factor",
+        "model_size",
+        "--factor",
+        "pretrain_tokens",
+        "--factor",
+        "prompt_len",
+        "--pet",
+        "prompt_len",
+        "--at",
+        "model_size=8e9",
+        "--data",
+        "3e3",
+    ];
+    let (code, out, err) = run(&examples(), &args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let crit = out
+        .split("critical fine-tuning data size")
+        .nth(1)
+        .expect("a critical-size section");
+    // Every D_f of the per-model-size lines ("model_size = X: D (outside
+    // the runs)", or "-").
+    let mut seen = 0;
+    for line in crit
+        .lines()
+        .filter(|l| l.trim_start().starts_with("model_size ="))
+    {
+        let d = line.split(": ").nth(1).unwrap();
+        let d = d.split(' ').next().unwrap();
+        if d == "-" {
+            continue;
+        }
+        seen += 1;
+        assert!(significant_digits(d) <= 6, "{d} in: {line}");
+    }
+    assert!(seen >= 5, "{crit}");
+    // The crossing at the setting, its replicates' range and the closed
+    // form's value: no 6-decimal data size anywhere in the section but the
+    // loss difference "E differ by".
+    let json = slaw()
+        .current_dir(examples())
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let v = json_of(&json);
+    let c = v["recommendation"]["critical"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["methods"] == serde_json::json!(["lora", "prompt"]))
+        .unwrap();
+    let d = c["at_setting"][0].as_f64().unwrap();
+    let line = crit.lines().find(|l| l.contains("lora vs prompt")).unwrap();
+    let printed = line
+        .split("at model_size = 8e9: ")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    assert!(significant_digits(printed) <= 6, "{line}");
+    let back: f64 = printed.parse().unwrap();
+    assert!(((back - d) / d).abs() < 1e-5, "{printed} vs {d}");
+    for word in line.split([' ', '(', ')', ',', ';', '-', '[', ']']) {
+        if word.contains('.')
+            && word.parse::<f64>().is_ok()
+            && !line.contains(&format!("E differ by {word}"))
+        {
+            // gamma = 0.8714 (4 decimals) and H (a coefficient) aside,
+            // every number has at most 6 significant digits.
+            assert!(significant_digits(word) <= 6, "{word} in: {line}");
+        }
+    }
+}
+
+/// `slaw allocate`'s D/N column (tokens per parameter) reads to 6
+/// significant digits (was 48.967055), as the comparison table's.
+#[test]
+fn allocate_tokens_per_parameter_reads_to_six_significant_digits() {
+    let (code, out, err) = run(
+        &examples(),
+        &[
+            "allocate",
+            "chinchilla.csv",
+            "--d-col",
+            "D",
+            "--budget",
+            "1e21",
+            "--bootstrap",
+            "50",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let row = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("1e21"))
+        .expect("the 1e21 row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // C, N_opt, [lo, hi], D_opt, [lo, hi], D/N, ...
+    let dn = cells[7];
+    assert!(dn.parse::<f64>().unwrap() > 10.0, "{row}");
+    assert!(significant_digits(dn) <= 6, "{dn} in: {row}");
+}
+
+/// `slaw allocate --method all`'s max/min ratio of the methods' N_opt reads
+/// to 6 significant digits (was 2.946956x), and its D/N columns to 3.
+#[test]
+fn allocate_methods_ratio_reads_to_six_significant_digits() {
+    let (code, out, err) = run(
+        &examples(),
+        &[
+            "allocate",
+            "isoflops.csv",
+            "--n-col",
+            "N",
+            "--d-col",
+            "tokens",
+            "--method",
+            "all",
+            "--budget",
+            "1e21",
+            "--bootstrap",
+            "50",
+        ],
+    );
+    assert!(code == 0 || code == 3, "{out}\n{err}");
+    let header = out
+        .lines()
+        .position(|l| l.contains("max/min"))
+        .expect("a max/min column");
+    let row = out.lines().nth(header + 1).unwrap();
+    let ratio = row.split_whitespace().last().unwrap();
+    let ratio = ratio.strip_suffix('x').expect("a ratio ending in x");
+    assert!(ratio.parse::<f64>().unwrap() >= 1.0, "{row}");
+    assert!(significant_digits(ratio) <= 6, "{ratio} in: {row}");
+}
