@@ -171,3 +171,68 @@ fn allocate_methods_ratio_reads_to_six_significant_digits() {
     assert!(ratio.parse::<f64>().unwrap() >= 1.0, "{row}");
     assert!(significant_digits(ratio) <= 6, "{ratio} in: {row}");
 }
+
+/// Runs of one method on a 4 x 4 design of L = 0.5 + 2e3 / (X^0.3 D^0.2),
+/// as JSON objects (the second repeated as the fourth record).
+fn joint_records() -> Vec<serde_json::Value> {
+    let mut recs = Vec::new();
+    for (i, x) in [1e9_f64, 2e9, 4e9, 8e9].iter().enumerate() {
+        for (j, d) in [1e4_f64, 3e4, 1e5, 3e5].iter().enumerate() {
+            let wiggle = 1.0 + 0.003 * (((i * 4 + j) * 7 % 5) as f64 - 2.0);
+            let loss = (0.5 + 2e3 / (x.powf(0.3) * d.powf(0.2))) * wiggle;
+            recs.push(
+                serde_json::json!({"method": "fmt", "model_size": x, "data": d, "loss": loss}),
+            );
+        }
+    }
+    recs.insert(3, recs[1].clone());
+    recs
+}
+
+/// `slaw joint`'s note on a run read twice names JSON-array records as
+/// records (it said "rows 2 and 4", where every error of the same file
+/// says "record N"); a CSV's lines stay rows.
+#[test]
+fn joint_duplicate_runs_in_a_json_array_are_records() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let recs = joint_records();
+    let json = common::write(&dir, "runs.json", &serde_json::to_string(&recs).unwrap());
+    let args = ["joint", json.as_str(), "--factor", "model_size"];
+    let (code, out, err) = run(dir.path(), &args);
+    assert!(code == 0 || code == 3, "{out}\n{err}");
+    let all = format!("{out}\n{err}");
+    let note = all
+        .lines()
+        .find(|l| l.contains("the same run twice"))
+        .unwrap_or_else(|| panic!("no duplicate note: {all}"));
+    assert!(note.contains("runs.json, records 2 and 4:"), "{note}");
+    assert!(note.contains("each record is fitted"), "{note}");
+    assert!(!note.contains("row"), "{note}");
+    // The same runs as CSV: rows (line numbers, the header line 1).
+    let mut csv = String::from("method,model_size,data,loss\n");
+    for r in &recs {
+        csv += &format!("fmt,{},{},{}\n", r["model_size"], r["data"], r["loss"]);
+    }
+    let csv = common::write(&dir, "runs.csv", &csv);
+    let (code, out, err) = run(
+        dir.path(),
+        &["joint", csv.as_str(), "--factor", "model_size"],
+    );
+    assert!(code == 0 || code == 3, "{out}\n{err}");
+    let all = format!("{out}\n{err}");
+    let note = all
+        .lines()
+        .find(|l| l.contains("the same run twice"))
+        .unwrap();
+    assert!(note.contains("runs.csv, rows 3 and 5:"), "{note}");
+    // An error of the JSON file says record too (the format the note follows).
+    let mut bad = joint_records();
+    bad[5]["loss"] = serde_json::json!(-1.0);
+    let bad = common::write(&dir, "bad.json", &serde_json::to_string(&bad).unwrap());
+    let (code, _, err) = run(
+        dir.path(),
+        &["joint", bad.as_str(), "--factor", "model_size"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.json, record 6"), "{err}");
+}
