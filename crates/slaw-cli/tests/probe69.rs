@@ -236,3 +236,40 @@ fn joint_duplicate_runs_in_a_json_array_are_records() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bad.json, record 6"), "{err}");
 }
+
+/// `slaw report --plot`: a candidate every run of which failed (so not
+/// ranked, no curve) has its failed size marked and named in the legend
+/// (it had no mark: only ranked candidates' curves carried crosses).
+#[test]
+fn report_figure_marks_the_failures_of_a_candidate_without_a_curve() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let plan = common::write(
+        &dir,
+        "plan.toml",
+        "full_size = 6400\nbudget = \"1/8\"\nmin_size = 100\nslots = 1\nseeds = [0]\n\
+         command = \"sh -c 'if [ {model} = 9 ]; then echo OOM >&2; exit 1; fi; awk -v e={model} -v n={n} \\\"BEGIN {{ print \\\\\\\"eval_loss=\\\\\\\" (e + 30 * n ^ -0.3) }}\\\"'\"\n\
+         loss = { kind = \"regex\", pattern = \"eval_loss=([0-9.eE+-]+)\" }\n\
+         [[candidate]]\nid = \"low\"\nmodel = \"2.0\"\nparams = 1e9\n\
+         [[candidate]]\nid = \"high\"\nmodel = \"2.5\"\nparams = 1e9\n\
+         [[candidate]]\nid = \"oom-model\"\nmodel = \"9\"\nparams = 1e9\n",
+    );
+    let (code, out, err) = run(dir.path(), &["run", &plan]);
+    assert_eq!(code, 4, "{out}\n{err}");
+    assert!(out.contains("oom-model"), "{out}");
+    let svg = dir.path().join("rep.svg");
+    let (code, out, err) = run(
+        dir.path(),
+        &["report", &plan, "--plot", svg.to_str().unwrap()],
+    );
+    assert_eq!(code, 3, "{out}\n{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("oom-model: failed, no curve"),
+        "legend without the failed candidate"
+    );
+    // the ranked candidates have no failure: no "failed run" entry
+    assert!(
+        !text.contains(">failed run<"),
+        "a failed-run entry without a failure"
+    );
+}
