@@ -273,3 +273,58 @@ fn report_figure_marks_the_failures_of_a_candidate_without_a_curve() {
         "a failed-run entry without a failure"
     );
 }
+
+/// 30 points of a vision-style error curve (top-1 error on 50,000 images,
+/// E + (I - E)(1 + x/3e7)^-0.45, binomial noise; probe69's `gen.py vis 0`,
+/// x <= 1e9).
+const VISION_EARLY: &str = "images,error\n1e+06,0.888581\n1.26638e+06,0.885252\n1.60372e+06,0.877810\n2.03092e+06,0.875669\n2.57191e+06,0.867514\n3.25702e+06,0.860394\n4.12463e+06,0.851628\n5.22335e+06,0.837533\n6.61474e+06,0.825846\n8.37678e+06,0.813667\n1.06082e+07,0.793893\n1.3434e+07,0.773603\n1.70125e+07,0.748624\n2.15443e+07,0.719102\n2.72833e+07,0.687125\n3.45511e+07,0.653447\n4.37548e+07,0.621891\n5.54102e+07,0.588025\n7.01704e+07,0.550241\n8.88624e+07,0.512029\n1.12534e+08,0.476972\n1.4251e+08,0.445336\n1.80472e+08,0.411465\n2.28546e+08,0.378695\n2.89427e+08,0.347603\n3.66524e+08,0.323190\n4.64159e+08,0.298439\n5.87802e+08,0.276527\n7.4438e+08,0.252575\n9.42668e+08,0.235905\n";
+
+/// `compare`'s lack-of-fit warning on a curve its pick fits to the noise
+/// but does not extrapolate in backtests: it said "no law of the pool
+/// follows these points" while the pick's fit was within 0.6x the noise;
+/// now it says the backtests fail and gives the fit beside them.
+#[test]
+fn compare_lack_of_fit_says_backtests_and_the_picks_own_fit() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let f = common::write(&dir, "vision.csv", VISION_EARLY);
+    let (code, out, err) = run(dir.path(), &["compare", &f, "--y", "error"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let all = format!("{out}\n{err}");
+    let w = all
+        .lines()
+        .find(|l| l.contains("no law of the pool follows these points"))
+        .unwrap_or_else(|| panic!("no lack-of-fit warning: {all}"));
+    assert!(w.contains("follows these points in backtests"), "{w}");
+    assert!(w.contains("its fit to all of them is within"), "{w}");
+    assert!(w.contains("it follows them where fitted"), "{w}");
+    // The fit's RMSD it quotes is the pick's own: `fit --law bnsl` on the
+    // same points reports the same RMSD of ln L (to 2 digits).
+    let quoted: f64 = w
+        .split("its fit to all of them is within ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let fit = slaw()
+        .current_dir(dir.path())
+        .args(["fit", &f, "--y", "error", "--law", "bnsl", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&fit);
+    let rmsd = v["groups"][0]["train"]["rmsd_log"].as_f64().unwrap();
+    assert!(
+        (quoted - rmsd).abs() <= 0.05 * rmsd + 1e-4,
+        "{quoted} vs {rmsd}"
+    );
+    let j = slaw()
+        .current_dir(dir.path())
+        .args(["compare", &f, "--y", "error", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&j);
+    let msg = v["groups"][0]["lack_of_fit"]["message"].as_str().unwrap();
+    assert!(w.ends_with(msg), "{w}\n{msg}");
+}
