@@ -410,6 +410,13 @@ def fit(
     # A group with too few points to fit is skipped, as the CLI's (FitResults.skipped).
     for w in raw.get("warnings") or []:
         _warnings.warn(w, stacklevel=2)
+    # Each fit's own warnings (a parameter on a bound or not pinned, the law not following
+    # the data's end, ...), which the CLI prints as `warning:` lines: raised too, as the
+    # other commands raise theirs (they were only in `.warnings`, so a fit on 4 points
+    # predicted silently); by group when grouped.
+    for key, r in fits.items():
+        for w in r.warnings:
+            _warnings.warn(f"group {key}: {w}" if group is not None else w, stacklevel=2)
     # A fit that failed (the CLI's FAILED and exit status 3): its parameters are not to be used.
     for g in raw["groups"]:
         f = g.get("fit") or {}

@@ -30,7 +30,8 @@ pub fn selection_figure(
 /// candidate has no point there) is a cross on the candidate's curve at that
 /// size, in its colour ("failed run" in the legend), so that a curve ending
 /// early and extrapolated from there shows why. A candidate not ranked (no
-/// curve drawn) gets no cross.
+/// curve drawn) has its failed sizes as crosses along the bottom of the
+/// plotted losses, named in the legend ([`unranked_failures`]).
 pub fn selection_figure_with_failures(
     pool: &[slaw::datasets::Candidate],
     sel: &slaw::selection::Selection,
@@ -235,6 +236,11 @@ pub fn selection_figure_with_failures(
             points: Vec::new(),
         });
     }
+    // The failed runs of candidates the figure has no curve of (not
+    // ranked: every run failed, or too few sizes left): crosses at their
+    // sizes along the bottom of the plotted losses, named in the legend,
+    // so that a candidate missing from the figure shows why.
+    series.extend(unranked_failures(pool, sel, failed, &series));
     if muted > 0 {
         series.push(Series {
             label: format!(
@@ -308,6 +314,67 @@ pub fn selection_figure_with_failures(
     }
 }
 
+/// The crosses of the failed runs of candidates without a curve in the
+/// figure (`failed`'s ids not ranked in `sel`): one series in the neutral
+/// colour, at each failed size and a loss just below the lowest one the
+/// figure plots (`series`), labelled with their names (the first 3, then
+/// how many more) first, so that the legend's cut in the middle of a long
+/// label keeps a name and "failed, no curve"; none when every failed run's
+/// candidate has a curve.
+fn unranked_failures(
+    pool: &[slaw::datasets::Candidate],
+    sel: &slaw::selection::Selection,
+    failed: &[(String, f64)],
+    series: &[Series],
+) -> Option<Series> {
+    let ranked: Vec<&str> = sel
+        .ranking
+        .iter()
+        .map(|r| pool[r.index].id.as_str())
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    let mut sizes: Vec<f64> = Vec::new();
+    for (id, n) in failed {
+        if *n > 0.0 && n.is_finite() && !ranked.contains(&id.as_str()) {
+            if !names.contains(&id.as_str()) {
+                names.push(id);
+            }
+            sizes.push(*n);
+        }
+    }
+    if sizes.is_empty() {
+        return None;
+    }
+    let lowest = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .filter(|y| y.is_finite() && *y > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let y = if lowest.is_finite() {
+        lowest * 0.97
+    } else {
+        1.0
+    };
+    sizes.sort_by(f64::total_cmp);
+    sizes.dedup();
+    const NAMED: usize = 3;
+    let mut who = names
+        .iter()
+        .take(NAMED)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > NAMED {
+        who += &format!(" +{} more", names.len() - NAMED);
+    }
+    Some(Series {
+        label: format!("{who}: failed, no curve"),
+        color: 6,
+        kind: SeriesKind::Cross,
+        points: sizes.into_iter().map(|n| (n, y)).collect(),
+    })
+}
+
 /// The value of a curve (points in increasing x) at `x`, interpolated
 /// linearly in log-log between its points; its first or last value outside
 /// its range; None for an empty curve or where it is not finite and positive.
@@ -337,7 +404,7 @@ mod tests {
 
     /// The runner's failed runs: a cross on the candidate's curve, in its
     /// colour, at the failed size, and "failed run" in the legend; none
-    /// without failures, and none for a candidate the figure has no curve of.
+    /// without failures, and a candidate the figure has no curve of apart (below).
     #[test]
     fn failed_runs_are_crosses_on_their_candidates_curves() {
         let demo = crate::demo::run_demo(1).unwrap();
@@ -356,7 +423,9 @@ mod tests {
         let crosses: Vec<&Series> = fig
             .series
             .iter()
-            .filter(|s| s.kind == SeriesKind::Cross && !s.points.is_empty())
+            .filter(|s| {
+                s.kind == SeriesKind::Cross && !s.points.is_empty() && !s.label.contains("no curve")
+            })
             .collect();
         assert_eq!(crosses.len(), 1, "{crosses:?}");
         assert_eq!(crosses[0].points.len(), 1);
@@ -386,6 +455,44 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// A candidate without a curve (not ranked: every run of it failed)
+    /// has its failed sizes marked too (it had none): crosses below every
+    /// plotted loss, its name in the legend; none when no such candidate.
+    #[test]
+    fn failed_runs_of_a_candidate_without_a_curve_are_marked() {
+        let demo = crate::demo::run_demo(1).unwrap();
+        let sel = &demo.selection;
+        let ranked = demo.pool[sel.chosen().index].id.clone();
+        let only_ranked =
+            selection_figure_with_failures(&demo.pool, sel, &[(ranked.clone(), sel.budget.max_n)]);
+        assert!(!legend(&only_ranked).iter().any(|l| l.contains("no curve")));
+        let failed = vec![
+            ("broken".to_string(), 100.0),
+            ("broken".to_string(), 200.0),
+            ("also-broken".to_string(), 100.0),
+        ];
+        let fig = selection_figure_with_failures(&demo.pool, sel, &failed);
+        let marks: Vec<&Series> = fig
+            .series
+            .iter()
+            .filter(|s| s.kind == SeriesKind::Cross && s.label.contains("no curve"))
+            .collect();
+        assert_eq!(marks.len(), 1, "{:?}", legend(&fig));
+        assert_eq!(marks[0].label, "broken, also-broken: failed, no curve");
+        let xs: Vec<f64> = marks[0].points.iter().map(|p| p.0).collect();
+        assert_eq!(xs, vec![100.0, 200.0]);
+        let lowest = fig
+            .series
+            .iter()
+            .filter(|s| !s.label.contains("no curve"))
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .fold(f64::INFINITY, f64::min);
+        assert!(marks[0]
+            .points
+            .iter()
+            .all(|p| p.1 < lowest && p.1 > 0.9 * lowest));
     }
 
     #[test]

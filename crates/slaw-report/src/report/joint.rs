@@ -5,6 +5,7 @@ use slaw::allocate::AllocationReport;
 use slaw::bootstrap::Interval;
 use slaw::joint::decision::{Intervals, Recommendation};
 use slaw::joint::{Form, JointFits};
+use slaw::numbers::g6;
 use std::fmt::Write;
 
 fn opt(v: Option<f64>) -> String {
@@ -234,7 +235,10 @@ pub fn methods_text(r: &Recommendation, iface: Interface) -> String {
 }
 
 /// `slaw methods`' report: the predictions, the recommendation, the
-/// critical data sizes; options named in `iface`'s words.
+/// critical data sizes; options named in `iface`'s words. A fine-tuning
+/// data size D_f (the setting's, the runs' span, a crossing and its
+/// interval) reads to 6 significant digits ([`g6`]: 20253.9, 254595,
+/// 2.97877e6), not [`num`]'s 6 decimals, which are for losses.
 pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
     let mut s = String::new();
     let st = &r.setting;
@@ -243,7 +247,7 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
         "setting: {} = {}, fine-tuning data D_f = {} ({} law)",
         st.factor,
         num(st.x),
-        num(st.d),
+        g6(st.d),
         r.form.name()
     );
     // The method column as wide as its longest name (probe48 9a: "Switch
@@ -378,8 +382,8 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
     let _ = writeln!(
         s,
         "\ncritical fine-tuning data size (where two methods' losses cross, D_f in [{}, {}]):",
-        num(r.d_range.0),
-        num(r.d_range.1)
+        g6(r.d_range.0),
+        g6(r.d_range.1)
     );
     // A crossing outside the runs' D_f (or at an X outside theirs) is the
     // laws extrapolated, not something the runs showed: marked.
@@ -387,9 +391,9 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
     // At X = `x`: outside the runs' D_f or their X (as the plot dashes it).
     let mark = |x: f64, d: f64| {
         if !r.within_runs_d(d) || !r.within_runs_x(x) {
-            format!("{} (outside the runs)", num(d))
+            format!("{} (outside the runs)", g6(d))
         } else {
-            num(d)
+            g6(d)
         }
     };
     let _ =
@@ -400,8 +404,8 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
         st.factor,
         num(xlo),
         num(xhi),
-        num(dlo),
-        num(dhi),
+        g6(dlo),
+        g6(dhi),
         if !r.within_runs_x(st.x) {
             format!("; the setting's {} = {} is outside them too", st.factor, num(st.x))
         } else {
@@ -454,7 +458,7 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
                         num(cf.e_difference.abs()),
                         num(cf.h),
                         cf.gamma,
-                        num(cf.at(st.x)),
+                        g6(cf.at(st.x)),
                         st.factor,
                         num(st.x)
                     )
@@ -485,8 +489,8 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
                             .map(|i| format!(
                                 "; the {} that cross: {}-{}",
                                 ci.with_crossing,
-                                num(i.lo),
-                                num(i.hi)
+                                g6(i.lo),
+                                g6(i.hi)
                             ))
                             .unwrap_or_default()
                     );
@@ -507,8 +511,8 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
                         |i| format!(
                             "{} bootstrap [{}, {}]",
                             slaw::numbers::percent(r.level),
-                            num(i.lo),
-                            num(i.hi)
+                            g6(i.lo),
+                            g6(i.hi)
                         )
                     ),
                     ci.without_crossing
@@ -520,9 +524,9 @@ pub fn methods_report_in(r: &Recommendation, iface: Interface) -> String {
         let sides = match (c.lower_between.as_slice(), c.at_setting.as_slice()) {
             ([below, above], [_]) => format!("; {below} below it, {above} above"),
             (l, [_, ..]) if !l.is_empty() => {
-                let mut parts = vec![format!("{} below {}", l[0], num(c.at_setting[0]))];
+                let mut parts = vec![format!("{} below {}", l[0], g6(c.at_setting[0]))];
                 for (k, m) in l.iter().enumerate().skip(1) {
-                    parts.push(format!("{m} above {}", num(c.at_setting[k - 1])));
+                    parts.push(format!("{m} above {}", g6(c.at_setting[k - 1])));
                 }
                 format!("; lower: {}", parts.join(", "))
             }
@@ -635,9 +639,9 @@ pub fn allocation_report(r: &AllocationReport) -> String {
             .unwrap_or_else(|| none.to_string())
     };
     // Every number of the table in the one format of the reports
-    // ([`num`]): 6 significant digits, plain between 1e-4 and 1e6 (D/N
-    // 20.3 tokens per parameter, or 0.0214 with N in millions and D in
-    // billions), as every other command's.
+    // ([`num`]), but D/N, a ratio, to 6 significant digits ([`g6`]: 20.3
+    // tokens per parameter, 48.9671, or 0.0214 with N in millions and D in
+    // billions), not to 6 decimals.
     match level {
         Some(level) => {
             let h = format!("{} interval", slaw::numbers::percent(level));
@@ -667,7 +671,7 @@ pub fn allocation_report(r: &AllocationReport) -> String {
                 iv(a.n_interval, &num),
                 num(a.d_opt),
                 iv(a.d_interval, &num),
-                num(a.tokens_per_param),
+                g6(a.tokens_per_param),
                 num(a.loss),
                 iv(a.loss_interval, &num),
             )
@@ -678,7 +682,7 @@ pub fn allocation_report(r: &AllocationReport) -> String {
                 c,
                 num(a.n_opt),
                 num(a.d_opt),
-                num(a.tokens_per_param),
+                g6(a.tokens_per_param),
                 num(a.loss),
             )
         };
@@ -1020,7 +1024,7 @@ pub fn allocation_methods_report_in(
                     let _ = write!(s, " {:>46}", v[k].text(v[k].n, v[k].n_iv));
                 }
                 if let Some(d) = &g.disagreement {
-                    let _ = write!(s, "  {}x", num(d.n_ratio[k].1));
+                    let _ = write!(s, "  {}x", g6(d.n_ratio[k].1));
                 }
                 let _ = writeln!(s);
             }

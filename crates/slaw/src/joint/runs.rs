@@ -276,7 +276,12 @@ impl Runs {
                 })
                 .into_iter()
                 .chain(near_duplicate_methods(&runs, &table.source, &cols.method))
-                .chain(repeated_runs(&runs, &cols.factors, &table.source))
+                .chain(repeated_runs(
+                    &runs,
+                    &cols.factors,
+                    &table.source,
+                    table.row_noun(),
+                ))
                 .collect(),
             runs,
         })
@@ -304,8 +309,9 @@ impl Runs {
 /// Runs read twice or more (every value equal: method, factor, X, D_f,
 /// loss and hold-out flag): each row is fitted, so a copied row weighs
 /// twice, as `fit` and `allocate` warn for their points. One note per set,
-/// the first few sets named by their lines.
-fn repeated_runs(runs: &[Run], factors: &[String], source: &str) -> Vec<String> {
+/// the first few sets named by their lines; `noun` is what a line counts
+/// ("row", or "record" in a JSON array, as the errors say).
+fn repeated_runs(runs: &[Run], factors: &[String], source: &str, noun: &str) -> Vec<String> {
     const NAMED: usize = crate::observations::MAX_DUPLICATE_WARNINGS;
     let key = |r: &Run| {
         (
@@ -337,9 +343,9 @@ fn repeated_runs(runs: &[Run], factors: &[String], source: &str) -> Vec<String> 
             };
             let factor = factors.get(r.factor).map_or("X", String::as_str);
             format!(
-                "{source}, rows {} and {last}: the same run {times} (method {}, {factor} = {}, \
-                 D_f = {}, loss = {}; every value read is equal): each row is fitted, so the \
-                 run weighs {times} as much as one; if a row is a copy, remove it",
+                "{source}, {noun}s {} and {last}: the same run {times} (method {}, {factor} = {}, \
+                 D_f = {}, loss = {}; every value read is equal): each {noun} is fitted, so \
+                 the run weighs {times} as much as one; if a {noun} is a copy, remove it",
                 first.join(", "),
                 r.method,
                 short(r.x),
@@ -350,7 +356,7 @@ fn repeated_runs(runs: &[Run], factors: &[String], source: &str) -> Vec<String> 
         .collect();
     if repeated.len() > NAMED {
         out.push(format!(
-            "{source}: {} more runs appear more than once (rows not named)",
+            "{source}: {} more runs appear more than once ({noun}s not named)",
             repeated.len() - NAMED
         ));
     }
