@@ -60,8 +60,8 @@ pub(crate) struct CompareArgs {
     /// --laws power,vanilla-ft,rectified,bnsl,m4-authors-capped: chosen by a nested
     /// leave-one-family-out (`slaw bench curves --nested`); out of sample (leaving one family of
     /// curves out, the choice made inside the fold) it beats M4 fitted by its authors'
-    /// procedure on 69% of the curves fitted on 25% of their points (mean RMSE 0.73x) and 66%
-    /// at 50% (0.69x).
+    /// procedure on 74% of the curves fitted on 25% of their points (mean RMSE 0.69x) and 60%
+    /// at 50% (0.70x).
     #[arg(long, value_enum, default_value = "auto")]
     pick: PickKind,
     /// Values of x at which the backtest pick predicts the loss (comma separated; one input
