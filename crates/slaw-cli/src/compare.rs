@@ -64,6 +64,13 @@ pub(crate) struct CompareArgs {
     /// at 50% (0.70x).
     #[arg(long, value_enum, default_value = "auto")]
     pick: PickKind,
+    /// The backtest pick without its learned drift correction: each law's prediction beyond the
+    /// data as fitted. The drift is a prior learned on language-model learning curves (every law
+    /// over-predicted their later losses); on curves of another kind (an image classifier's
+    /// error rate, a curve that follows one law exactly) it lowers the prediction all the same,
+    /// by a few percent per decade of x. The benchmarked pick keeps it.
+    #[arg(long)]
+    no_drift: bool,
     /// Values of x at which the backtest pick predicts the loss (comma separated; one input
     /// column): the median (or weighted mean) of the chosen laws' ln predictions, each lowered
     /// by its drift correction beyond the data, per group. Text and JSON (`predictions`).
@@ -175,7 +182,8 @@ fn compare_backtest(a: CompareArgs, table: Table) -> Result<ExitCode> {
     }
     // M4 fitted by its authors' procedure is not a catalog law: the pick fits it itself.
     let given = a.laws.as_deref().unwrap_or_default();
-    let result = analysis::backtest_comparison(given, &obs, &opts, &a.data.y, &a.predict)?;
+    let result =
+        analysis::backtest_comparison(given, &obs, &opts, &a.data.y, &a.predict, !a.no_drift)?;
     let text = report::backtest_report(&result, a.verbose, report::Interface::Cli);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result)?);

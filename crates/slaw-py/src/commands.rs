@@ -335,6 +335,8 @@ pub struct CompareOpts {
     pub pick: Option<String>,
     /// Values of x at which the backtest pick predicts (`--predict`).
     pub predict: Vec<f64>,
+    /// The backtest pick's learned drift correction (`--no-drift` when false).
+    pub drift: Option<bool>,
 }
 
 pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
@@ -374,7 +376,7 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
         // As the CLI: laws named as a pick's pool (M4 by its authors'
         // procedure included), the pick's predictions at `predict`.
-        let cmp = analysis::backtest_comparison(&laws, &obs, &opts, &o.data.y, &o.predict)?;
+        let cmp = analysis::backtest_comparison(&laws, &obs, &opts, &o.data.y, &o.predict, o.drift.unwrap_or(true))?;
         let figures = cmp
             .groups
             .iter()

@@ -494,6 +494,7 @@ def compare(
     starts: Union[int, str] = 3,
     pick: str = "auto",
     predict: Union[None, float, Sequence[float]] = None,
+    drift: bool = True,
 ) -> FrameResult:
     """Fit several laws to the same data and rank them (``slaw compare``).
 
@@ -513,6 +514,10 @@ def compare(
     largest weight, among equal weights the best score). ``pick="auto"`` (as the CLI):
     backtest with one input and no ``holdout``/``holdout_col`` given, else holdout. Laws that cannot be fitted are
     listed with the reason.
+
+    ``drift=False`` (the CLI's ``--no-drift``): the backtest pick without its learned drift
+    correction, each law's prediction beyond the data as fitted (the drift is a prior learned on
+    language-model curves and lowers predictions on curves of other kinds too).
 
     ``predict``: values of x (> 0) at which the backtest pick predicts (the CLI's ``--predict``):
     ``.predictions`` is a DataFrame (group, x, loss, and equal_fit_lo / equal_fit_hi: where a
@@ -537,6 +542,9 @@ def compare(
     opts["laws"] = names
     opts["pick"] = str(pick)
     opts["predict"] = [_number(v, "predict") for v in xs]
+    if not isinstance(drift, bool):
+        raise ValueError(f"drift: expected True or False, got {drift!r}")
+    opts["drift"] = drift
     table = _read_once(_to_table(data), opts)
     x_note = _chosen_input(table, opts)
     out = _call(_native.compare, table, opts)
