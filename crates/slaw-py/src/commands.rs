@@ -376,7 +376,14 @@ pub fn compare(data: &Input, o: &CompareOpts) -> Res<String> {
         }
         // As the CLI: laws named as a pick's pool (M4 by its authors'
         // procedure included), the pick's predictions at `predict`.
-        let cmp = analysis::backtest_comparison(&laws, &obs, &opts, &o.data.y, &o.predict, o.drift.unwrap_or(true))?;
+        let cmp = analysis::backtest_comparison(
+            &laws,
+            &obs,
+            &opts,
+            &o.data.y,
+            &o.predict,
+            o.drift.unwrap_or(true),
+        )?;
         let figures = cmp
             .groups
             .iter()
