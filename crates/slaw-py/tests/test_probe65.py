@@ -66,5 +66,7 @@ def test_joint_report_shared_parameters_read_as_the_cli_prints_them():
     j = slaw.joint(pd.read_csv(RUNS), factors=FACTORS, pet="prompt_len")
     report = j.report()
     # the multiplicative law's shared term of the first method, as the CLI prints it
-    shared = re.search(r"shared (beta=\S+ \+/- \S+, E=\S+ \+/- \S+)", text).group(1)
+    # (each shared parameter with its 95% profile interval beside its standard error)
+    shared = re.search(r"shared (beta=\S+ \+/- \S+ \(95% profile \[[^\]]+\]\), "
+                       r"E=\S+ \+/- \S+ \(95% profile \[[^\]]+\]\))", text).group(1)
     assert shared in report, (shared, report)
