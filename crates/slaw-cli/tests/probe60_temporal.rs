@@ -28,17 +28,11 @@ fn run_file(
     let mut s = String::from("step,position,loss\n");
     for c in 0..checkpoints {
         let t = 1000.0 + 2000.0 * c as f64;
-        let u = t / 1000.0;
-        let (a0, a1, a2) = (
-            3.0 + 8.0 * u.powf(-0.5),
-            0.05 + 0.5 * u.powf(-0.7),
-            2.2 + 1.5 * u.powf(-0.4),
-        );
         for p in 0..11 {
             let i = (1u32 << p) as f64;
             let (u1, u2) = (uniform(), uniform());
             let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-            let l = shape(t, i, a0 / (1.0 + a1 * i) + a2) * (noise * z).exp();
+            let l = shape(t, i, common::probe_position_loss(t, i)) * (noise * z).exp();
             s += &format!("{t},{i},{l}\n");
         }
     }

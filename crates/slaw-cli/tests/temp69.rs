@@ -13,16 +13,10 @@ fn positions_file(first: u32) -> String {
     let mut s = String::from("step,position,loss\n");
     for c in 0..20 {
         let t = 1000.0 + 2000.0 * f64::from(c);
-        let u = t / 1000.0;
-        let (a0, a1, a2) = (
-            3.0 + 8.0 * u.powf(-0.5),
-            0.05 + 0.5 * u.powf(-0.7),
-            2.2 + 1.5 * u.powf(-0.4),
-        );
         for p in 0..11 {
             let i = f64::from(1u32 << p);
             let label = i - 1.0 + f64::from(first);
-            s += &format!("{t},{label},{}\n", a0 / (1.0 + a1 * i) + a2);
+            s += &format!("{t},{label},{}\n", common::probe_position_loss(t, i));
         }
     }
     s

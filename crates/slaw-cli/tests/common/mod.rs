@@ -265,3 +265,17 @@ pub fn run_ids(v: &serde_json::Value) -> Vec<String> {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The per-position loss of a new user's probe runs at `step` and position
+/// `i` (counted from 1): a0 / (1 + a1 i) + a2 with a0 = 3 + 8 u^-0.5, a1 =
+/// 0.05 + 0.5 u^-0.7, a2 = 2.2 + 1.5 u^-0.4, u = step / 1000.
+#[allow(dead_code)]
+pub fn probe_position_loss(step: f64, i: f64) -> f64 {
+    let u = step / 1000.0;
+    let (a0, a1, a2) = (
+        3.0 + 8.0 * u.powf(-0.5),
+        0.05 + 0.5 * u.powf(-0.7),
+        2.2 + 1.5 * u.powf(-0.4),
+    );
+    a0 / (1.0 + a1 * i) + a2
+}
