@@ -143,7 +143,7 @@ pub(crate) enum BenchWhat {
         /// terms of the worst family instead of their mean over families.
         #[arg(long, default_value = "log-ratio", value_parser = ["log-ratio", "goal", "goal-worst"])]
         criterion: String,
-        /// Leaving each family out, choose the criterion (log-ratio, goal or goal-worst) and the keyed drift
+        /// Leaving each family out, choose the criterion (log-ratio or goal) and the keyed drift
         /// (none, steepening, span) too, by an inner leave-one-family-out on the other families
         /// scored by the goal's terms (with the corrections own-drift and per-law);
         /// the rule chosen on every family is then the nested choice too (each configuration
