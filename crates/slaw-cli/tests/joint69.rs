@@ -137,3 +137,67 @@ fn the_text_names_the_profile_interval_and_its_open_side() {
     }
     assert!(seen_open, "no seed of 20 had E's lower side open");
 }
+
+/// A shared parameter whose profile interval is open on a side gets a
+/// warning in its form's `warnings` (and the text) even where its standard
+/// error is small: the curvature at the optimum is local, the profile sees
+/// that the data allow values out to the bound. Parameters already warned
+/// about (loose, at a bound, not pinned) are not named twice; a form with
+/// no open side gets no such warning.
+#[test]
+fn an_open_profile_side_is_warned_about() {
+    let dir = TempDir::new().unwrap();
+    let mut fired = 0;
+    for seed in 0..12u64 {
+        let j = joint_json(&dir, seed);
+        for f in j["fits"][0]["forms"].as_array().unwrap() {
+            let warnings: Vec<&str> = f["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_str().unwrap())
+                .collect();
+            let open_warning = warnings.iter().find(|w| {
+                w.contains("profile-likelihood interval") && w.contains("open on the side")
+            });
+            let loose: Vec<&str> = f["shared_loose"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap())
+                .collect();
+            let mut expect = Vec::new();
+            for (name, p) in f["shared_profile_intervals"]["params"].as_object().unwrap() {
+                let open = p["lo_open"].as_bool().unwrap() || p["hi_open"].as_bool().unwrap();
+                let noted = loose.contains(&name.as_str())
+                    || warnings
+                        .iter()
+                        .any(|w| w.contains("at a bound") && w.contains(name.as_str()))
+                    || warnings
+                        .iter()
+                        .any(|w| w.contains("not pinned") && w.contains(name.as_str()));
+                if open && !noted {
+                    expect.push(name.clone());
+                }
+            }
+            match open_warning {
+                Some(w) => {
+                    fired += 1;
+                    assert!(!expect.is_empty(), "seed {seed}: {w}");
+                    for n in &expect {
+                        assert!(w.contains(&format!("{n} [")), "seed {seed}: {n}: {w}");
+                    }
+                    assert!(w.contains(" open") && w.contains("95%"), "{w}");
+                }
+                None => assert!(
+                    expect.is_empty(),
+                    "seed {seed}: {expect:?} open, no warning: {warnings:?}"
+                ),
+            }
+        }
+    }
+    assert!(
+        fired > 0,
+        "no form of 12 seeds had an open side warned about"
+    );
+}

@@ -550,6 +550,7 @@ fn fit_group(
         let group_obs = obs.part(&group_idx);
         res.warnings.extend(group_obs.far_value_warnings());
         res.warnings.extend(group_obs.duplicate_point_warnings());
+        res.warnings.extend(group_obs.trend_break_warnings());
         let train_diag = evaluate(&job.law, &res.params, &train);
         // An optimum no better than a constant is no fit: not converged,
         // said, and the JSON's termination says why.
@@ -1389,6 +1390,7 @@ pub fn data_warnings(obs: &Observations) -> Vec<String> {
     w.extend(obs.duplicate_point_warnings());
     w.extend(obs.rising_warnings());
     w.extend(obs.constant_value_warnings());
+    w.extend(obs.trend_break_warnings());
     w
 }
 

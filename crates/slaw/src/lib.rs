@@ -43,6 +43,7 @@ pub mod stats;
 pub mod synthetic;
 pub mod table;
 pub mod tfevents;
+pub mod trend_breaks;
 
 pub use error::{Error, Result};
 pub use fit::{fit, Fit, FitOptions};

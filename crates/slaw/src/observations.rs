@@ -243,6 +243,74 @@ impl Observations {
         out
     }
 
+    /// Warnings for points that break their curve's trend by far more than
+    /// the curve's own noise ([`crate::trend_breaks`]; one input, per group
+    /// of at least [`crate::trend_breaks::MIN_CURVE_POINTS`] points, x and
+    /// values positive and x distinct), each naming its row: a bad
+    /// evaluation or a typo, which every law fits like any other point.
+    pub fn trend_break_warnings(&self) -> Vec<String> {
+        use crate::trend_breaks as tb;
+        if self.dim() != 1 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for g in self.groups() {
+            let mut idx = self.group_indices(&g);
+            if idx.len() < tb::MIN_CURVE_POINTS
+                || idx
+                    .iter()
+                    .any(|&i| !(self.point(i)[0] > 0.0 && self.y[i] > 0.0))
+            {
+                continue;
+            }
+            idx.sort_by(|&a, &b| self.point(a)[0].total_cmp(&self.point(b)[0]));
+            let pts: Vec<(f64, f64)> = idx
+                .iter()
+                .map(|&i| (self.point(i)[0].ln(), self.y[i].ln()))
+                .collect();
+            if !tb::usable(&pts) {
+                continue;
+            }
+            let Some(noise) = tb::noise([pts.as_slice()]) else {
+                continue;
+            };
+            for b in tb::breaks(&pts, noise, tb::MAX_PER_CURVE) {
+                let i = idx[b.index];
+                let factor = b.excess.exp();
+                let off = if (0.5..=2.0).contains(&factor) {
+                    format!(
+                        "{:.0}% {} the line",
+                        100.0 * (factor - 1.0).abs(),
+                        if b.excess > 0.0 { "above" } else { "below" }
+                    )
+                } else {
+                    format!("at {} times the line", crate::numbers::short(factor))
+                };
+                out.push(format!(
+                    "{}{}, {} {}: the value {} of '{}' at {} = {} lies {off} through its \
+                     neighbouring points, {:.0} times the curve's noise ({:.2}% per point): a bad \
+                     evaluation or a typo? Every law fits it like any other point, and it can \
+                     move the extrapolation",
+                    if g.is_empty() {
+                        String::new()
+                    } else {
+                        format!("group {g}: ")
+                    },
+                    self.source,
+                    self.row_noun(),
+                    self.line[i],
+                    crate::numbers::short(self.y[i]),
+                    self.y_name,
+                    self.input_names[0],
+                    crate::numbers::short(self.point(i)[0]),
+                    b.sigmas.abs(),
+                    100.0 * noise
+                ));
+            }
+        }
+        out
+    }
+
     /// Warnings for one input whose values rise with it: per group, the
     /// points ordered by x, the median loss over the quarter at the largest
     /// x above that over the quarter at the smallest ([`crate::stats::rises`]).

@@ -1271,9 +1271,35 @@ def _shared_pairs(shared: Any) -> List[Tuple[str, float]]:
     return [(n, v) for n, v in (shared or [])]
 
 
+def _shared_intervals(fits: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per method, form and shared parameter: the value, its standard error and its
+    profile-likelihood interval (``lo``, ``hi``; ``lo_open`` / ``hi_open``: the side the data
+    do not determine, the end then the furthest value the profile reached; ``level``)."""
+    cols = ["method", "form", "parameter", "value", "std_error", "lo", "hi", "lo_open",
+            "hi_open", "level"]
+    rows = []
+    for m in fits:
+        for f in m.get("forms") or []:
+            se = dict(_shared_pairs(f.get("shared_std_errors")))
+            prof = f.get("shared_profile_intervals") or {}
+            params = prof.get("params") or {}
+            for n, v in _shared_pairs(f.get("shared")):
+                p = params.get(n) or {}
+                s = se.get(n)
+                rows.append({"method": m.get("method"), "form": f.get("form"), "parameter": n,
+                             "value": v, "std_error": float("nan") if s is None else s,
+                             "lo": p.get("lo", float("nan")), "hi": p.get("hi", float("nan")),
+                             "lo_open": p.get("lo_open"), "hi_open": p.get("hi_open"),
+                             "level": prof.get("level", float("nan"))})
+    return pd.DataFrame(rows, columns=cols).set_index(["method", "form", "parameter"])
+
+
 class JointResult(FrameResult):
     """The joint fine-tuning laws per method (``slaw joint``): ``frame`` one row per method and
-    form (shared parameters, their standard errors ``<name>_se``, held-out MAD); ``warnings``
+    form (shared parameters, their standard errors ``<name>_se``, held-out MAD);
+    ``shared_intervals`` one row per method, form and shared parameter (value, ``std_error``,
+    the 95% profile-likelihood interval ``lo``, ``hi`` with ``lo_open`` / ``hi_open`` marking a
+    side the data do not determine, ``level``); ``warnings``
     every method's warnings ("method M: ..."); ``held_out`` per method the paired comparison
     of the two forms' held-out errors (DataFrame); ``skipped`` the methods and factors that
     could not be fitted (DataFrame: method, factor (None for a whole method), reason);
@@ -1301,6 +1327,7 @@ class JointResult(FrameResult):
         self.held_out = (pd.DataFrame(rows).set_index("method") if rows
                          else pd.DataFrame(columns=["n", "mean_difference", "std_error", "better"]))
         self.fits: List[Dict[str, Any]] = _copied(list(fits))  # the CLI JSON's fits
+        self.shared_intervals = _shared_intervals(fits)
         super().__init__(raw, frame, "Joint fine-tuning laws per method", self.warnings)
 
     @property

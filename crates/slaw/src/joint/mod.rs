@@ -698,6 +698,16 @@ fn fit_form(
             }
         ));
     }
+    if let Some(pr) = &shared_profile_intervals {
+        let unpinned = res1.unidentified();
+        if let Some(w) = one_sided_note(form, pr, |n| {
+            shared_loose.iter().any(|x| x == n)
+                || bounded.iter().any(|x| x.as_str() == n)
+                || unpinned.iter().any(|x| x == n)
+        }) {
+            notes.push(w);
+        }
+    }
     // Stage 2: every factor, shared term fixed.
     let mut factors = Vec::new();
     let mut abs_fit = Vec::new();
@@ -844,6 +854,50 @@ fn note_unpinned(
         factor.map_or_else(|| ", shared term".to_string(), |f| format!(", factor {f}")),
         rest.join(", ")
     ));
+}
+
+/// The note on the shared parameters whose profile-likelihood interval is
+/// open on a side (the objective does not rise by the level's threshold
+/// before the parameter's bound), leaving out those `noted` already (loose,
+/// at a bound, not pinned). Their standard error may be small: it is the
+/// curvature at the optimum, while the profile sees that the data allow
+/// values out to the bound (on small designs, typically E down to 0).
+fn one_sided_note(
+    form: Form,
+    pr: &crate::profile::Profile,
+    noted: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let open: Vec<String> = pr
+        .params
+        .pairs()
+        .filter(|(n, p)| p.open() && !noted(n))
+        .map(|(n, p)| {
+            format!(
+                "{n} [{}{}, {}{}]",
+                crate::numbers::short(p.lo),
+                if p.lo_open { " open" } else { "" },
+                crate::numbers::short(p.hi),
+                if p.hi_open { " open" } else { "" }
+            )
+        })
+        .collect();
+    let one = open.len() == 1;
+    (!open.is_empty()).then(|| {
+        format!(
+            "{} law, shared term: the {} profile-likelihood interval{} of {} {} open on the \
+             side marked: the objective does not rise by the level's threshold out to the \
+             parameter's bound (or {} times its size), so the data allow values that far and \
+             the standard error is only local; read {} as a fitted constant rather than a \
+             measured quantity (e.g. E as the irreducible loss)",
+            form.name(),
+            crate::numbers::percent(pr.level),
+            if one { "" } else { "s" },
+            open.join(", "),
+            if one { "is" } else { "are" },
+            crate::profile::REACH,
+            if one { "it" } else { "them" }
+        )
+    })
 }
 
 /// The share of the loss below which a factor's term counts as absent: a

@@ -2,20 +2,11 @@
 //! curve's trend by far more than the pool's noise (a bad seed, a shifted
 //! decimal point, a loss that rises at the largest affordable size).
 //!
-//! Each point's residual is ln L minus the line, in log-log, through its
-//! two nearest other points of the same curve (its neighbours; at an end,
-//! the next two), divided by that residual's own noise factor
-//! sqrt(1 + (1 - t)^2 + t^2) (t the point's position along that line: 1.5
-//! between equally spaced neighbours, 6 one step beyond them). The pool's
-//! noise is 1.4826 x the median of those scaled residuals over every point
-//! of every candidate (at least [`MIN_NOISE`]): robust to the spikes
-//! themselves. A candidate whose largest scaled residual exceeds
-//! [`SPIKE_SIGMAS`] noises has a spike; which of its points it is, is the
-//! point whose removal leaves the rest of the curve smoothest (a spike also
-//! pulls its neighbours' residuals, by half its own between equally spaced
-//! points, and an end spike moves its neighbour's residual as much as its
-//! own); at most [`MAX_PER_CANDIDATE`] per candidate, each found with the
-//! earlier ones removed.
+//! Each candidate's affordable points are checked by
+//! [`crate::trend_breaks`] (the residual against the line through its
+//! neighbours in log-log, in units of the pool's noise: the median over
+//! every point of every candidate), at most [`MAX_PER_CANDIDATE`] per
+//! candidate.
 //!
 //! A candidate's largest affordable point is also flagged when its loss
 //! rises above the previous point's by more than [`LAST_RISE_MIN`] or
@@ -35,15 +26,15 @@ use super::Budget;
 
 /// How many of the pool's noises a point must lie off its curve's trend to
 /// be flagged.
-pub const SPIKE_SIGMAS: f64 = 8.0;
+pub const SPIKE_SIGMAS: f64 = crate::trend_breaks::SIGMAS;
 
 /// The smallest pool noise (ln units, about 0.1% per point) the check
 /// assumes: on noise-free curves a deviation of 1% still is no spike.
-pub const MIN_NOISE: f64 = 1e-3;
+pub const MIN_NOISE: f64 = crate::trend_breaks::MIN_NOISE;
 
 /// At most this many spikes are flagged in one candidate (beyond, the curve
 /// is noisy, not spiked).
-pub const MAX_PER_CANDIDATE: usize = 2;
+pub const MAX_PER_CANDIDATE: usize = crate::trend_breaks::MAX_PER_CURVE;
 
 /// A point that breaks its curve's trend.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -112,40 +103,6 @@ impl Spike {
     }
 }
 
-/// Each point's residual against the line through its two nearest other
-/// points, and its noise factor; `pts` are (ln n, ln L), n ascending.
-fn residuals(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let m = pts.len();
-    if m < 3 {
-        return Vec::new();
-    }
-    (0..m)
-        .map(|i| {
-            let (a, b) = match i {
-                0 => (pts[1], pts[2]),
-                _ if i == m - 1 => (pts[m - 3], pts[m - 2]),
-                _ => (pts[i - 1], pts[i + 1]),
-            };
-            let (x, y) = pts[i];
-            let t = (x - a.0) / (b.0 - a.0);
-            let pred = a.1 + t * (b.1 - a.1);
-            (y - pred, 1.0 + (1.0 - t).powi(2) + t * t)
-        })
-        .collect()
-}
-
-/// The scaled residuals of `pts` (in units of `noise`).
-fn scaled(pts: &[(f64, f64)], noise: f64) -> Vec<f64> {
-    residuals(pts)
-        .iter()
-        .map(|&(e, f)| e / (noise * f.sqrt()))
-        .collect()
-}
-
-fn largest(v: &[f64]) -> f64 {
-    v.iter().map(|s| s.abs()).fold(0.0, f64::max)
-}
-
 /// The spikes of `pool`'s affordable points under `budget`, candidates in
 /// the pool's order, each candidate's by size.
 pub fn spikes(pool: &[Candidate], budget: &Budget) -> Vec<Spike> {
@@ -159,64 +116,34 @@ pub fn spikes(pool: &[Candidate], budget: &Budget) -> Vec<Spike> {
                 .collect()
         })
         .collect();
-    // Sizes too close to tell apart in log space: no check.
-    let usable = |v: &Vec<(f64, f64)>| v.windows(2).all(|w| w[1].0 - w[0].0 > 1e-9);
-    let all: Vec<f64> = logged
-        .iter()
-        .filter(|v| usable(v))
-        .flat_map(|v| scaled(v, 1.0))
-        .map(f64::abs)
-        .filter(|s| s.is_finite())
-        .collect();
-    if all.is_empty() {
+    let Some(noise) = crate::trend_breaks::noise(logged.iter().map(|v| v.as_slice())) else {
         return Vec::new();
-    }
-    let noise = (1.4826 * crate::stats::median(all)).max(MIN_NOISE);
+    };
     let mut out = Vec::new();
     for (ci, v) in logged.iter().enumerate() {
-        if !usable(v) {
+        if !crate::trend_breaks::usable(v) {
             continue;
         }
-        let mut pts = v.clone();
-        let mut found = Vec::new();
-        while found.len() < MAX_PER_CANDIDATE && pts.len() >= 4 {
-            let s = scaled(&pts, noise);
-            if largest(&s) <= SPIKE_SIGMAS {
-                break;
-            }
-            // The point whose removal leaves the smoothest rest; on a tie
-            // the one with the larger own residual.
-            let j = (0..pts.len())
-                .min_by(|&a, &b| {
-                    let rest = |j: usize| {
-                        let mut r = pts.clone();
-                        r.remove(j);
-                        largest(&scaled(&r, noise))
-                    };
-                    rest(a)
-                        .total_cmp(&rest(b))
-                        .then(s[b].abs().total_cmp(&s[a].abs()))
-                })
-                .expect("at least 4 points");
-            if s[j].abs() <= SPIKE_SIGMAS {
-                break;
-            }
-            let (x, y) = pts[j];
-            let last = j == pts.len() - 1 && x == v[v.len() - 1].0;
-            let rises_from =
-                (last && y > pts[j - 1].1).then(|| (pts[j - 1].0.exp(), pts[j - 1].1.exp()));
-            let e = residuals(&pts)[j].0;
-            found.push(Spike {
-                candidate: ci,
-                n: x.exp(),
-                loss: y.exp(),
-                excess: e,
-                sigmas: s[j],
-                rises_from,
-                noise,
-            });
-            pts.remove(j);
-        }
+        let mut found: Vec<Spike> = crate::trend_breaks::breaks(v, noise, MAX_PER_CANDIDATE)
+            .into_iter()
+            .map(|b| {
+                let (x, y) = v[b.index];
+                // the largest affordable point, above the previous one kept
+                let rises_from = b
+                    .prev
+                    .filter(|&k| b.index == v.len() - 1 && y > v[k].1)
+                    .map(|k| (v[k].0.exp(), v[k].1.exp()));
+                Spike {
+                    candidate: ci,
+                    n: x.exp(),
+                    loss: y.exp(),
+                    excess: b.excess,
+                    sigmas: b.sigmas,
+                    rises_from,
+                    noise,
+                }
+            })
+            .collect();
         if let Some(spike) = last_rise(v, noise).filter(|r| found.iter().all(|f| f.n != r.n)) {
             found.push(Spike {
                 candidate: ci,
