@@ -2,12 +2,16 @@
 """Replay of rules for `auto`'s step-only choice between power and reciprocal
 on the dump of `cargo run --release -p slaw --example forecast_choice_dump`.
 
-python3 bench/forecast_choice_replay.py dump.tsv
+python3 bench/forecast_choice_replay.py dump.tsv [--hull] [--rules=a,b] [--eval=fresh.tsv]
 
 Rules (fixed before measuring, branch fx46c): tail, tail-r, curv, roll-r,
 roll-r+tail (see BENCHMARKS.md, "Loss-curve forecasting", fx46c). Every
 constant is learned leaving the evaluated family out, on the mean over the
 other families of their median |ln error|; ties to the larger constant.
+Rules of fc70 (BENCHMARKS.md, 2026-12-07, fc70): main (today's tail-r, r 1,
+noise factor 2), tail-q, tail-d, tail-x, tail-qx; their ties go to the
+constant that takes power least. --eval: constants learned on the first
+dump, the cells reported on the second (fresh seeds).
 """
 import math
 import statistics
@@ -33,10 +37,22 @@ def load(path):
                           shape=float(x[off + 5]), roll=roll)
         # the rule applies where auto takes a step-only law: from fx46c on
         # it may be power; dumps since fc48 say which kind of choice it was
-        if len(x) > 24:
+        if len(x) > 29:
+            # fc70: auto takes reciprocal alone on an unpinned rate (its
+            # step-only choice runs only without a learning rate), so the
+            # rule replays only there; elsewhere auto's own outcome
+            w["step_only"] = x[24] == "step-only"
+        elif len(x) > 24:
             w["step_only"] = x[24] in ("step-only", "unpinned")
         else:
             w["step_only"] = w["auto"] == "reciprocal"
+        # dumps since fc70: the noise of the window's last quarter per law
+        # (the whole-window fit's RMSE there, and the white noise from its
+        # residuals' first differences)
+        if len(x) > 29:
+            for law, off in (("P", 26), ("R", 28)):
+                w[law]["tq"] = float(x[off])
+                w[law]["td"] = float(x[off + 1])
         rows.append(w)
     return rows
 
@@ -56,12 +72,28 @@ def sigma(w):
 
 def take_power(rule, c, w):
     P, R = w["P"], w["R"]
+    if isinstance(c, (int, float)) and c < 0:
+        c = -c
     if rule == "reciprocal" or c == INF:
         return False
     if rule == "tail":
         return P["tail"] < R["tail"]
     if rule == "tail-r":
         return R["tail"] > c * P["tail"] and P["tail"] <= 2 * sigma(w)
+    if rule == "main":
+        return R["tail"] > P["tail"] and P["tail"] <= 2 * sigma(w)
+    if rule == "tail-q":  # main's with the last quarter's noise (whole-window fits' RMSE there)
+        return R["tail"] > P["tail"] and P["tail"] <= c * min(P["tq"], R["tq"])
+    if rule == "tail-d":  # ... the last quarter's white noise from first differences
+        return R["tail"] > P["tail"] and P["tail"] <= c * min(P["td"], R["td"])
+    if rule == "tail-x":  # main's, or reciprocal's tail many noises and several times power's
+        # (shipped as (3, 5): with m >= 2.5 the noise arm never binds, since power's tail is over
+        # 2 noises wherever main's arm fails, so reciprocal's is over 2m of them)
+        m, n = c
+        return take_power("main", 1, w) or (R["tail"] > m * P["tail"] and R["tail"] > n * sigma(w))
+    if rule == "tail-qx":  # tail-q (factor 2), or tail-x's second arm
+        m, n = c
+        return take_power("tail-q", 2, w) or (R["tail"] > m * P["tail"] and R["tail"] > n * sigma(w))
     if rule == "curv":
         return R["shape"] > c and P["shape"] < 0.7 and P["ins"] < R["ins"]
     if rule in ("roll-r", "roll-r+tail"):
@@ -79,6 +111,13 @@ GRID = {
     "reciprocal": [INF],
     "tail": [0],
     "tail-r": [1, 1.5, 2, 3, 5, 10, INF],
+    "main": [1],
+    # fc70: the noise factor; ties to the smaller (fewer power picks)
+    "tail-q": [-1.5, -2, -3, -4, -6],
+    "tail-d": [-1.5, -2, -3, -4, -6, -8],
+    # (m, n): ties to the larger (fewer power picks)
+    "tail-x": [(m, n) for m in (2, 3, 5, 10) for n in (3, 5, 10, 20)],
+    "tail-qx": [(m, n) for m in (2, 3, 5, 10) for n in (3, 5, 10, 20)],
     "curv": [3, 10, 30, 100, 300, INF],
     "roll-r": [1, 1.25, 1.5, 2, 3, 5, INF],
     "roll-r+tail": [1, 1.25, 1.5, 2, 3, 5, INF],
@@ -122,10 +161,19 @@ def learn(rule, rows, left_out):
 def main():
     rows = load(sys.argv[1])
     fams = sorted({w["fam"] for w in rows})
-    cells = sorted({(w["fam"], w["frac"]) for w in rows})
+    # --eval=DUMP: constants learned on the first dump, cells reported on
+    # this one (fresh seeds of the synthetic families)
+    ev = rows
+    for a in sys.argv:
+        if a.startswith("--eval="):
+            ev = load(a.removeprefix("--eval="))
+    cells = sorted({(w["fam"], w["frac"]) for w in ev})
     rules = ["reciprocal", "tail", "tail-r", "curv", "roll-r", "roll-r+tail"]
+    for a in sys.argv:
+        if a.startswith("--rules="):
+            rules = a.removeprefix("--rules=").split(",")
     if "--hull" in sys.argv:
-        rules = rules[:1] + [r + " hull" for r in rules[1:]]
+        rules = [r if r == "reciprocal" else r + " hull" for r in rules]
     consts = {(rule, fam): learn(rule, rows, fam) for rule in rules for fam in fams}
     print("constants learned leaving the family out:")
     for rule in rules:
@@ -134,7 +182,7 @@ def main():
     print("| cell | rule | windows (step-only) | power taken | median abs ln err | auto worse than the better of the two | 90% coverage | mean interval score |")
     print("|---|---|---|---|---|---|---|---|")
     for fam, frac in cells:
-        r = [w for w in rows if w["fam"] == fam and w["frac"] == frac]
+        r = [w for w in ev if w["fam"] == fam and w["frac"] == frac]
         for rule in rules:
             c = consts[(rule, fam)]
             outs = [outcome(rule, c, w) for w in r]
@@ -159,7 +207,7 @@ def main():
     # the better of the two, the oracle
     print()
     for fam, frac in cells:
-        r = [w for w in rows if w["fam"] == fam and w["frac"] == frac and w["step_only"]]
+        r = [w for w in ev if w["fam"] == fam and w["frac"] == frac and w["step_only"]]
         if not r:
             continue
         mp = statistics.median(err(w, w["P"]["f"]) for w in r)

@@ -38,7 +38,8 @@ pub struct ForecastArgs {
     /// quarter) when the window pins their annealing terms, else reciprocal with a warning;
     /// without a learning rate, power when its held-out RMSE of ln L on the window's last
     /// quarter is below reciprocal's and within 2x the window's noise (the smaller RMSE of the
-    /// two laws fitted on the whole window), its intervals then widened to span reciprocal's,
+    /// two laws fitted on the whole window), or when reciprocal's is over 3x power's (reciprocal
+    /// plainly misses the window's end), its intervals then widened to span reciprocal's,
     /// power's own interval printed beside them ("if power holds": it covered 60% / 85% of
     /// those runs' final losses at 25% / 50% windows, the hull 84% / 97%); else reciprocal. A step-only law forecast past a window after which the learning rate
     /// decays warns that it ignores the decay. auto's 90% intervals covered, as measured, 84%

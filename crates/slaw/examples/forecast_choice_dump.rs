@@ -19,8 +19,13 @@
 //! each origin's farthest point, comma-separated; last, the kind of auto's
 //! choice (`step-only`: no learning rate; `unpinned`: a learning rate the
 //! window does not pin; `pinned`) and whether its interval is the hull
-//! with reciprocal's (1 / 0).
-//! `cargo run --release -p slaw --example forecast_choice_dump [loss-curves dir] > dump.tsv`.
+//! with reciprocal's (1 / 0); then per law (power, reciprocal) the noise
+//! of the window's last quarter: the RMSE of ln L of the whole-window fit
+//! there, and the white noise from the first differences of those
+//! residuals. The vision-style error-rate curves ([`vision`]) are drawn
+//! with the seed given second (default 70); `vision-only` third dumps
+//! only them.
+//! `cargo run --release -p slaw --example forecast_choice_dump [loss-curves dir] [vision seed] [vision-only] > dump.tsv`.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -95,6 +100,72 @@ fn synthetic_with(rng: &mut ChaCha8Rng, sizes: &[usize; 3]) -> Vec<(String, Stri
                     },
                 ));
             }
+        }
+    }
+    out
+}
+
+/// Error-rate curves of a vision-style run (probe69 item 6): top-1 error
+/// measured on an eval set of 10,000 or 50,000 images (binomial noise,
+/// relatively larger as the error falls), at 30 / 40 / 60 log-spaced
+/// numbers of images seen from 1e6 up to 1e9, 1e10 or 1e11. Truths: a
+/// power law E + A x^-alpha (`vision-power`), the probe's saturating shape
+/// E + (I - E)(1 + x / x0)^-alpha (`vision-vis`) and a reciprocal
+/// E + A / (1 + b x) (`vision-reciprocal`). Windows: the first half / three
+/// quarters of the points (fraction 0.5 / 0.75 of the points, not of the
+/// steps). `seed`: develop on one, report on another.
+fn vision(seed: u64) -> Vec<(String, String, Curve, [f64; 2])> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = vec![];
+    for kind in ["power", "vis", "reciprocal"] {
+        for j in 0..18 {
+            let n = [30, 40, 60][j % 3];
+            let top = [9.0, 10.0, 11.0][(j / 3) % 3];
+            let m = [10_000.0, 50_000.0][j / 9];
+            let step: Vec<f64> = (0..n)
+                .map(|i| 10f64.powf(6.0 + (top - 6.0) * i as f64 / (n - 1) as f64))
+                .collect();
+            let e: f64 = rng.random_range(0.02..0.12);
+            let truth: Box<dyn Fn(f64) -> f64> = match kind {
+                "power" => {
+                    let a = rng.random_range(0.1..0.35);
+                    // the error at 1e6 images between 0.4 and 0.8
+                    let amp = (rng.random_range(0.4..0.8) - e) * 1e6f64.powf(a);
+                    Box::new(move |x: f64| e + amp * x.powf(-a))
+                }
+                "vis" => {
+                    let a = rng.random_range(0.3..0.6);
+                    let x0 = 10f64.powf(rng.random_range(6.5..8.0));
+                    Box::new(move |x: f64| e + (0.9 - e) * (1.0 + x / x0).powf(-a))
+                }
+                _ => {
+                    let b = 10f64.powf(rng.random_range(-0.5..2.0)) / step[n - 1];
+                    let amp = (rng.random_range(0.4..0.8) - e) * (1.0 + b * step[0]);
+                    Box::new(move |x: f64| e + amp / (1.0 + b * x))
+                }
+            };
+            let loss: Vec<f64> = step
+                .iter()
+                .map(|&x| {
+                    let p = truth(x);
+                    let y =
+                        p + (p * (1.0 - p) / m).sqrt() * slaw::synthetic::standard_normal(&mut rng);
+                    y.clamp(1e-4, 0.9999)
+                })
+                .collect();
+            let name = format!("{kind} n{n} 1e{top} m{m} #{j}");
+            let c = Curve {
+                name: name.clone(),
+                step: step.clone(),
+                lr: None,
+                loss,
+                schedule: None,
+                untrained: vec![],
+                lead: vec![],
+            };
+            // `until` just past the point that ends the window
+            let w = |f: f64| step[((f * n as f64) as usize).max(4) - 1] * 1.0001;
+            out.push((format!("vision-{kind}"), name, c, [w(0.5), w(0.75)]));
         }
     }
     out
@@ -205,6 +276,25 @@ fn main() {
             });
         }
     }
+    let vision_seed: u64 = std::env::args()
+        .nth(2)
+        .map_or(70, |s| s.parse().expect("vision seed: an integer"));
+    let only_vision = std::env::args().nth(3).is_some_and(|s| s == "vision-only");
+    if only_vision {
+        wins.clear();
+    }
+    for (family, name, c, untils) in vision(vision_seed) {
+        for (frac, until) in [0.5, 0.75].into_iter().zip(untils) {
+            wins.push(Win {
+                family: family.clone(),
+                name: name.clone(),
+                frac,
+                curve: c.clone(),
+                until,
+                priors: Priors::shipped(),
+            });
+        }
+    }
     let lines: Vec<String> = wins
         .par_iter()
         .filter_map(|w| {
@@ -287,6 +377,25 @@ fn main() {
                 );
             }
             line += &format!("\t{}", auto.4);
+            // the noise of the window's last quarter, per law: the RMSE of
+            // the whole-window fit's ln residuals there, and the white
+            // noise from their first differences (RMS / sqrt 2, the point
+            // before the quarter included)
+            for law in [CurveLaw::Power, CurveLaw::Reciprocal] {
+                let obs_idx: Vec<usize> = (0..k).filter(|&i| !c.loss[i].is_nan()).collect();
+                let train = obs_idx.len() - obs_idx.len() / 4;
+                let full = fit_curves(law, std::slice::from_ref(c), &[k]).ok()?;
+                let res: Vec<f64> = obs_idx
+                    .iter()
+                    .map(|&i| full.predict(0, i).ln() - c.loss[i].ln())
+                    .collect();
+                let q = &res[train..];
+                let rq = (q.iter().map(|r| r * r).sum::<f64>() / q.len() as f64).sqrt();
+                let d = &res[train.saturating_sub(1)..];
+                let dd: Vec<f64> = d.windows(2).map(|p| p[1] - p[0]).collect();
+                let rd = (dd.iter().map(|r| r * r).sum::<f64>() / (2.0 * dd.len() as f64)).sqrt();
+                line += &format!("\t{rq}\t{rd}");
+            }
             Some(line)
         })
         .collect();

@@ -85,7 +85,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 .min_by(f64::total_cmp);
             let _ = writeln!(
                 s,
-                "auto ({}): {} by held-out RMSE of ln L on the window's last quarter ({}); power only when lower than reciprocal's and within {}x the window's noise ({}){}",
+                "auto ({}): {} by held-out RMSE of ln L on the window's last quarter ({}); power only when lower than reciprocal's and within {}x the window's noise ({}), or when reciprocal's is over {}x power's{}",
                 // a logged rate not known at the forecast steps (see the
                 // warnings), or none
                 if o.decay.is_some() {
@@ -97,6 +97,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                 cands.join(", "),
                 slaw::forecast::job::STEP_ONLY_NOISE_FACTOR,
                 noise.map_or("unknown".into(), |n| format!("{n:.5}")),
+                slaw::forecast::job::STEP_ONLY_CLEAR_RATIO,
                 if c.interval_hull {
                     "; the intervals beyond the window span reciprocal's too"
                 } else {

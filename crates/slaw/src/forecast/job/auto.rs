@@ -57,6 +57,29 @@ pub(super) fn rate_unknown_note(curve: &str, last: f64, at: &[f64]) -> String {
 /// BENCHMARKS.md, "Loss-curve forecasting", branch fx46c).
 pub const STEP_ONLY_NOISE_FACTOR: f64 = 2.0;
 
+/// `auto` also takes power over reciprocal when reciprocal's held-out tail
+/// error is over this many times power's, whatever power's own against the
+/// noise: reciprocal then plainly misses the window's end (and, power's
+/// being over [`STEP_ONLY_NOISE_FACTOR`] noises, reciprocal's is over 6
+/// noises). The last quarter's noise can be larger than the window's
+/// average (an error rate's binomial noise grows, relatively, as the error
+/// falls), and the extrapolation over the held-out quarter adds its own
+/// error, so power's tail error alone can exceed twice the noise on a
+/// clean power law. Learned leaving each family out on the (Mis)Fitting
+/// runs and synthetic curves, vision-style error-rate curves among them
+/// (BENCHMARKS.md, "`auto` without a learning rate: reciprocal far off
+/// the window's end", 2026-12-07).
+pub const STEP_ONLY_CLEAR_RATIO: f64 = 3.0;
+
+/// Whether `auto` without a learning rate takes power over reciprocal,
+/// from their held-out tail errors `r` (reciprocal) and `p` (power) and
+/// the noise `n` (the smaller whole-window RMSE of the two): power's below
+/// reciprocal's and within [`STEP_ONLY_NOISE_FACTOR`] noises, or
+/// reciprocal's over [`STEP_ONLY_CLEAR_RATIO`] times power's.
+pub fn step_only_takes_power(r: f64, p: f64, n: f64) -> bool {
+    r > p && (p <= STEP_ONLY_NOISE_FACTOR * n || r > STEP_ONLY_CLEAR_RATIO * p)
+}
+
 /// Held-out errors within this relative difference are a tie, which goes
 /// to the simpler law (tissue before multipower): with no decay anywhere
 /// both reduce to L0 + A S1^-alpha and differ in the optimizer's last digits.
@@ -84,8 +107,11 @@ fn ln_rmse(m: CurveLaw, ext: &Curve, upto: usize, at: &[usize]) -> Option<f64> {
 ///
 /// Without one: power when its held-out error on the window's last
 /// quarter is below reciprocal's and within [`STEP_ONLY_NOISE_FACTOR`] of
-/// the noise (the smaller whole-window RMSE of the two), else reciprocal
-/// (the better step-only law on the real early-to-final curves alone).
+/// the noise (the smaller whole-window RMSE of the two), or when
+/// reciprocal's is over [`STEP_ONLY_CLEAR_RATIO`] times power's
+/// ([`step_only_takes_power`]), else
+/// reciprocal (the better step-only law on the real early-to-final curves
+/// alone).
 /// Chosen leaving each family of curves out on the (Mis)Fitting runs,
 /// the multi-power curves and synthetic curves of known truth; power's
 /// intervals alone under-cover the real runs at 25% of their steps, so
@@ -125,7 +151,7 @@ pub fn choose(
             candidates[1].held_out_rmse,
             noise,
         ) {
-            (Some(r), Some(p), Some(n)) => r > p && p <= STEP_ONLY_NOISE_FACTOR * n,
+            (Some(r), Some(p), Some(n)) => step_only_takes_power(r, p, n),
             _ => false,
         };
         return Ok((
@@ -180,4 +206,28 @@ pub fn choose(
             interval_hull: false,
         },
     ))
+}
+
+#[cfg(test)]
+mod step_only_rule_tests {
+    use super::step_only_takes_power;
+
+    #[test]
+    fn power_below_reciprocal_and_within_twice_the_noise() {
+        assert!(step_only_takes_power(0.30, 0.19, 0.1));
+        // not below reciprocal's
+        assert!(!step_only_takes_power(0.19, 0.19, 0.1));
+        // over twice the noise, reciprocal's not 3x power's
+        assert!(!step_only_takes_power(0.6, 0.21, 0.1));
+    }
+
+    #[test]
+    fn reciprocal_over_three_times_power() {
+        // power's 0.3 is 3x the noise: the ratio alone takes it
+        assert!(step_only_takes_power(0.91, 0.3, 0.1));
+        assert!(!step_only_takes_power(0.89, 0.3, 0.1));
+        // non-finite errors never take power
+        assert!(!step_only_takes_power(f64::NAN, 0.3, 0.1));
+        assert!(!step_only_takes_power(1.0, f64::NAN, 0.1));
+    }
 }

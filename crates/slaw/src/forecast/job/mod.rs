@@ -19,7 +19,10 @@ mod start;
 mod tests;
 mod warnings;
 
-pub use auto::{choose, AutoChoice, LawCandidate, STEP_ONLY_NOISE_FACTOR};
+pub use auto::{
+    choose, step_only_takes_power, AutoChoice, LawCandidate, STEP_ONLY_CLEAR_RATIO,
+    STEP_ONLY_NOISE_FACTOR,
+};
 pub use decay::{window_decay, WindowDecay};
 pub use output::{
     band_stride, DecayTerm, ForecastOutput, LawInterval, LawIntervalPoint, Point, Replicates, Runs,
