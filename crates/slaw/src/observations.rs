@@ -276,16 +276,7 @@ impl Observations {
             };
             for b in tb::breaks(&pts, noise, tb::MAX_PER_CURVE) {
                 let i = idx[b.index];
-                let factor = b.excess.exp();
-                let off = if (0.5..=2.0).contains(&factor) {
-                    format!(
-                        "{:.0}% {} the line",
-                        100.0 * (factor - 1.0).abs(),
-                        if b.excess > 0.0 { "above" } else { "below" }
-                    )
-                } else {
-                    format!("at {} times the line", crate::numbers::short(factor))
-                };
+                let off = tb::off_the_line(b.excess);
                 out.push(format!(
                     "{}{}, {} {}: the value {} of '{}' at {} = {} lies {off} through its \
                      neighbouring points, {:.0} times the curve's noise ({:.2}% per point): a bad \

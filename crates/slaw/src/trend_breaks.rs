@@ -113,6 +113,22 @@ pub struct Break {
     pub prev: Option<usize>,
 }
 
+/// How far off the line a point with residual `excess` (ln units) lies, as
+/// the warnings say it: "25% above the line" within a factor 2, else "at 3.1
+/// times the line".
+pub fn off_the_line(excess: f64) -> String {
+    let factor = excess.exp();
+    if (0.5..=2.0).contains(&factor) {
+        format!(
+            "{:.0}% {} the line",
+            100.0 * (factor - 1.0).abs(),
+            if excess > 0.0 { "above" } else { "below" }
+        )
+    } else {
+        format!("at {} times the line", crate::numbers::short(factor))
+    }
+}
+
 /// The breaks of one curve `pts` ((ln x, ln y), ascending, [`usable`]) at
 /// `noise`, at most `max`, by index; none on fewer than 4 points.
 pub fn breaks(pts: &[(f64, f64)], noise: f64, max: usize) -> Vec<Break> {

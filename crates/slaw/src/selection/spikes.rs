@@ -77,19 +77,11 @@ impl Spike {
                 short(n0),
                 short(l0)
             ),
-            None if (0.5..=2.0).contains(&self.excess.exp()) => format!(
-                "the loss {} at size {} lies {} {} the line through its neighbouring sizes' losses",
-                short(self.loss),
-                short(self.n),
-                pct(self.excess.exp() - 1.0),
-                if self.excess > 0.0 { "above" } else { "below" }
-            ),
             None => format!(
-                "the loss {} at size {} lies at {} times the line through its neighbouring \
-                 sizes' losses",
+                "the loss {} at size {} lies {} through its neighbouring sizes' losses",
                 short(self.loss),
                 short(self.n),
-                short(self.excess.exp())
+                crate::trend_breaks::off_the_line(self.excess)
             ),
         };
         format!(
