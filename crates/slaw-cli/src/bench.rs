@@ -151,6 +151,13 @@ pub(crate) enum BenchWhat {
         /// shipped rule. Overrides --corrections and --criterion.
         #[arg(long)]
         nested: bool,
+        /// With keyed drifts, also their variants that combine the keyed drift (a prior learned
+        /// on other curves) with the curve's own backtest drift: the prior gated by the own
+        /// drift's sign, capped by it, or shrunk toward it by a weight per law learned on the
+        /// families the rule is chosen on. With --nested, the pool gains the four keyed
+        /// configurations with these variants (10 in all).
+        #[arg(long)]
+        own_evidence: bool,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -321,49 +328,59 @@ pub(crate) fn cmd_bench(what: BenchWhat) -> Result<ExitCode> {
             corrections,
             criterion,
             nested,
+            own_evidence,
             json,
-        } => bench_curves(
-            &data,
-            &fractions,
-            synthetic,
-            &exclude_family,
-            (
-                seed,
-                m4_reference,
-                slaw::learning_curves::RuleSet {
-                    extended: extended_rules,
-                    own_drift: corrections.iter().any(|c| c == "own-drift"),
-                    per_law: corrections.iter().any(|c| c == "per-law"),
-                    blend: corrections.iter().any(|c| c == "blend"),
-                    gated: corrections.iter().any(|c| c == "gated"),
-                    per_window: corrections.iter().any(|c| c == "per-window"),
-                    per_size: corrections.iter().any(|c| c == "per-size"),
-                    quadratic: corrections.iter().any(|c| c == "quadratic"),
-                    keyed: ["bend", "steepening", "span"].map(|k| {
-                        corrections
-                            .iter()
-                            .any(|c| c == "keyed" || *c == format!("keyed-{k}"))
-                    }),
-                    criterion: if criterion.starts_with("goal") {
-                        slaw::learning_curves::Criterion::Goal
-                    } else {
-                        slaw::learning_curves::Criterion::LogRatio
+        } => {
+            if own_evidence && !nested && !corrections.iter().any(|c| c.starts_with("keyed")) {
+                bail!(
+                    "--own-evidence combines keyed drifts with the curves' own backtest drift: \
+                     give --corrections keyed (or keyed-...) or --nested with it"
+                );
+            }
+            bench_curves(
+                &data,
+                &fractions,
+                synthetic,
+                &exclude_family,
+                (
+                    seed,
+                    m4_reference,
+                    slaw::learning_curves::RuleSet {
+                        extended: extended_rules,
+                        own_drift: corrections.iter().any(|c| c == "own-drift"),
+                        per_law: corrections.iter().any(|c| c == "per-law"),
+                        blend: corrections.iter().any(|c| c == "blend"),
+                        gated: corrections.iter().any(|c| c == "gated"),
+                        per_window: corrections.iter().any(|c| c == "per-window"),
+                        per_size: corrections.iter().any(|c| c == "per-size"),
+                        quadratic: corrections.iter().any(|c| c == "quadratic"),
+                        keyed: ["bend", "steepening", "span"].map(|k| {
+                            corrections
+                                .iter()
+                                .any(|c| c == "keyed" || *c == format!("keyed-{k}"))
+                        }),
+                        criterion: if criterion.starts_with("goal") {
+                            slaw::learning_curves::Criterion::Goal
+                        } else {
+                            slaw::learning_curves::Criterion::LogRatio
+                        },
+                        aggregate: if criterion == "goal-worst" {
+                            slaw::learning_curves::Aggregate::Worst
+                        } else {
+                            slaw::learning_curves::Aggregate::Mean
+                        },
+                        nested,
+                        own_evidence,
                     },
-                    aggregate: if criterion == "goal-worst" {
-                        slaw::learning_curves::Aggregate::Worst
-                    } else {
-                        slaw::learning_curves::Aggregate::Mean
-                    },
-                    nested,
-                },
-            ),
-            [
-                csv.as_deref(),
-                save_records.as_deref(),
-                from_records.as_deref(),
-            ],
-            json,
-        ),
+                ),
+                [
+                    csv.as_deref(),
+                    save_records.as_deref(),
+                    from_records.as_deref(),
+                ],
+                json,
+            )
+        }
         BenchWhat::Kernels {
             data,
             repeats,

@@ -879,6 +879,7 @@ fn shipped_rule_is_the_nested_choice_on_every_family() {
             slope,
             centre,
             range,
+            ..
         } => (shrink, key, drift, slope, centre, range),
         other => panic!("not keyed: {other:?}"),
     };
@@ -898,5 +899,116 @@ fn shipped_rule_is_the_nested_choice_on_every_family() {
         "range {:?} vs {:?}",
         g.5,
         w.5
+    );
+}
+
+/// The keyed drift combined with the curve's own backtest drift
+/// ([`pick::OwnEvidence`]): the weight of the own drift learned against the
+/// keyed prior is > 0.8 where the own drift tracks the drift beyond the
+/// window and < 0.2 where it is noise; on families where half the curves
+/// drift (and their backtests show it) and half do not (their backtests
+/// under-predict a little), the protocol given the own-evidence variants
+/// chooses one, and it leaves the curves that do not drift almost
+/// uncorrected where the prior alone lowers them.
+#[test]
+fn own_evidence_weighs_the_prior_against_the_curves_own_backtests() {
+    let base = Rule {
+        origins: vec![pick::Origin::Fraction(0.75), pick::Origin::Last(2)],
+        combine: pick::Combine::Top { k: 2 },
+        pool: vec!["power".into(), "vanilla-ft".into()],
+        correction: pick::Correction::None,
+        ..Rule::shipped()
+    };
+    let w_of = |records: &[lc::CurveRecord]| {
+        let refs: Vec<&lc::CurveRecord> = records.iter().collect();
+        let drift = lc::learn_drift(&refs);
+        let prior = lc::learn_keyed(&refs, pick::Key::Steepening, &drift).unwrap();
+        let w = lc::learn_keyed_own_weight(&refs, &base, &prior);
+        w.iter().find(|(n, _)| n == "power").unwrap().1
+    };
+    let family = |k: usize| ["a", "b", "c"][k % 3];
+    // own drift = the curve's drift, 0 to 0.08 whatever the window's shape
+    let tracking: Vec<lc::CurveRecord> = (0..15)
+        .map(|k| {
+            let d = 0.02 * (k % 5) as f64;
+            let mut r = shaped_record(family(k), k, d, 0.1 * (k % 3) as f64);
+            for l in &mut r.laws {
+                l.backtest_drift = vec![Some(d); 4];
+            }
+            r
+        })
+        .collect();
+    let w = w_of(&tracking);
+    assert!(w > 0.8, "tracking: w {w}");
+    // every curve drifts by 0.04; the own drift is noise of +-0.04 around it
+    let noise: Vec<lc::CurveRecord> = (0..15)
+        .map(|k| {
+            let mut r = shaped_record(family(k), k, 0.04, 0.1 * (k % 3) as f64);
+            for l in &mut r.laws {
+                l.backtest_drift = vec![Some(0.04 + 0.04 * ((k * 5) as f64).sin()); 4];
+            }
+            r
+        })
+        .collect();
+    let w = w_of(&noise);
+    assert!(w < 0.2, "noise: w {w}");
+
+    // half the curves drift by 0.06 and show it, half do not drift and
+    // their backtests under-predict by 0.01 per unit ln distance
+    let mixed: Vec<lc::CurveRecord> = (0..24)
+        .map(|k| {
+            let drifts = k % 2 == 0;
+            let d = if drifts { 0.06 } else { 0.0 };
+            // the window's shape says nothing of the drift (a pair of
+            // curves, one drifting, shares it)
+            let mut r = shaped_record(family(k / 2), k, d, 0.1 * ((k / 6) % 3) as f64);
+            for l in &mut r.laws {
+                l.backtest_drift = vec![Some(if drifts { 0.06 } else { -0.01 }); 4];
+            }
+            r
+        })
+        .collect();
+    let run = |own_evidence: bool| {
+        lc::evaluate_rules(
+            mixed.clone(),
+            &[0.5],
+            vec![(0.5, 0)],
+            lc::RuleSet {
+                per_law: true,
+                keyed: [false, true, false],
+                own_evidence,
+                criterion: lc::Criterion::Goal,
+                ..Default::default()
+            },
+        )
+        .all_rule
+    };
+    let (without, with_own) = (run(false), run(true));
+    let pick::Correction::Keyed { own, .. } = &with_own.correction else {
+        panic!("not keyed: {:?}", with_own.correction);
+    };
+    assert!(!own.is_none(), "{:?}", with_own.correction);
+    // the same keyed drift without the own evidence lowers the curves that
+    // do not drift by as much as those that do (so the protocol without
+    // the variants corrects nothing)
+    let mut prior = with_own.clone();
+    if let pick::Correction::Keyed { own, .. } = &mut prior.correction {
+        *own = pick::OwnEvidence::None;
+    }
+    let (flat, drifting) = (&mixed[1], &mixed[0]);
+    let (e_own, e_prior) = (flat.rule_rmse(&with_own), flat.rule_rmse(&prior));
+    assert!(
+        e_own < 0.5 * e_prior,
+        "a curve that does not drift: {e_own} vs {e_prior}"
+    );
+    let (e_own, e_without) = (drifting.rule_rmse(&with_own), drifting.rule_rmse(&without));
+    assert!(
+        e_own < 0.5 * e_without,
+        "a drifting curve: {e_own} vs {e_without}"
+    );
+    assert!(
+        with_own.label().contains("own drift"),
+        "{}",
+        with_own.label()
     );
 }

@@ -35,6 +35,11 @@ pub struct RuleSet {
     /// (correction (i) of branch `bias3`: the per-law drift moving with a
     /// property of the window).
     pub keyed: [bool; 3],
+    /// Also the keyed templates' variants that combine the keyed drift (a
+    /// prior) with the curve's own backtest drift ([`keyed_own_templates`]:
+    /// gated by its sign, capped by it, shrunk toward it by a learned
+    /// weight); with `nested`, the pool of [`nested_configs_own`].
+    pub own_evidence: bool,
     /// What the protocol minimises to choose a rule.
     pub criterion: Criterion,
     /// How the criterion's per-family terms are combined over the families
@@ -60,6 +65,24 @@ pub fn nested_configs(extended: bool) -> Vec<RuleSet> {
 /// [`nested_configs`] with the goal's criterion under each aggregation of
 /// `goal_aggregates` (the log-ratio criterion's terms averaged).
 pub fn nested_configs_of(extended: bool, goal_aggregates: &[Aggregate]) -> Vec<RuleSet> {
+    nested_configs_with(extended, goal_aggregates, false)
+}
+
+/// [`nested_configs`] and, under both criteria, the steepening and the
+/// span keys with their own-evidence variants too
+/// ([`RuleSet::own_evidence`]): 10 configurations.
+pub fn nested_configs_own(extended: bool) -> Vec<RuleSet> {
+    nested_configs_with(extended, &[Aggregate::Mean], true)
+}
+
+/// [`nested_configs_of`]; with `own_evidence`, each keyed configuration
+/// also with its own-evidence variants ([`RuleSet::own_evidence`]), after
+/// the others.
+pub fn nested_configs_with(
+    extended: bool,
+    goal_aggregates: &[Aggregate],
+    own_evidence: bool,
+) -> Vec<RuleSet> {
     let mut out = Vec::new();
     let pairs = std::iter::once((Criterion::LogRatio, Aggregate::Mean))
         .chain(goal_aggregates.iter().map(|&a| (Criterion::Goal, a)));
@@ -76,6 +99,17 @@ pub fn nested_configs_of(extended: bool, goal_aggregates: &[Aggregate]) -> Vec<R
             });
         }
     }
+    if own_evidence {
+        let plain: Vec<RuleSet> = out
+            .iter()
+            .filter(|c| c.keyed != [false; 3])
+            .copied()
+            .collect();
+        out.extend(plain.into_iter().map(|c| RuleSet {
+            own_evidence: true,
+            ..c
+        }));
+    }
     out
 }
 
@@ -87,7 +121,7 @@ pub fn config_label(set: &RuleSet) -> String {
         .filter_map(|(k, on)| on.then_some(k.label()))
         .collect();
     format!(
-        "{}{} criterion, keyed: {}",
+        "{}{} criterion, keyed: {}{}",
         match set.criterion {
             Criterion::LogRatio => "log-ratio",
             Criterion::Goal => "goal",
@@ -100,6 +134,11 @@ pub fn config_label(set: &RuleSet) -> String {
             "none".to_string()
         } else {
             keys.join(", ")
+        },
+        if set.own_evidence && !keys.is_empty() {
+            " (+ own evidence)"
+        } else {
+            ""
         }
     )
 }
@@ -406,6 +445,9 @@ impl RuleTable {
                 .collect();
             if !keys.is_empty() {
                 templates.extend(keyed_templates(&keys));
+                if set.own_evidence {
+                    templates.extend(keyed_own_templates(&keys));
+                }
             }
         }
         let rmse = rules
@@ -644,14 +686,22 @@ mod tests {
         let recs = records();
         let refs: Vec<&CurveRecord> = recs.iter().collect();
         assert_eq!(nested_configs(false).len(), 6);
-        let configs = nested_configs_of(false, &[Aggregate::Mean, Aggregate::Worst]);
+        let own = nested_configs_own(false);
+        assert_eq!(own.len(), 10);
+        assert_eq!(own[..6], nested_configs(false)[..]);
+        assert!(own[6..]
+            .iter()
+            .all(|c| c.own_evidence && c.keyed != [false; 3]));
+        assert!(config_label(&own[6]).ends_with("(+ own evidence)"));
+        let mut configs = nested_configs_of(false, &[Aggregate::Mean, Aggregate::Worst]);
         assert_eq!(configs.len(), 9);
+        configs.extend(own[6..8].iter().copied());
         let tables = config_tables(&refs, &configs);
         for (i, (ci, ti)) in configs.iter().zip(&tables).enumerate() {
             for (cj, tj) in configs.iter().zip(&tables).take(i) {
                 assert_eq!(
                     Arc::ptr_eq(&ti.learned, &tj.learned),
-                    ci.keyed == cj.keyed,
+                    ci.keyed == cj.keyed && ci.own_evidence == cj.own_evidence,
                     "{} / {}",
                     config_label(ci),
                     config_label(cj)

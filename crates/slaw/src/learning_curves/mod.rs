@@ -221,7 +221,11 @@ pub fn evaluate_rules(
     let all: Vec<&CurveRecord> = records.iter().collect();
     let table = RuleTable::new(&all, set);
     let mut lofo_configs: Vec<(String, String)> = Vec::new();
-    let configs = nested_configs(set.extended);
+    let configs = if set.own_evidence {
+        nested_configs_own(set.extended)
+    } else {
+        nested_configs(set.extended)
+    };
     let tables = if set.nested {
         config_tables(&all, &configs)
     } else {

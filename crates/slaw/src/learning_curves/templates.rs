@@ -304,6 +304,33 @@ pub fn keyed_templates(keys: &[pick::Key]) -> Vec<Rule> {
             slope: Vec::new(),
             centre: 0.0,
             range: (0.0, 0.0),
+            own: pick::OwnEvidence::None,
+        })
+    })
+}
+
+/// [`keyed_templates`] whose keyed drift (the prior) is combined with the
+/// curve's own backtest drift ([`pick::OwnEvidence`]): gated by its sign,
+/// capped by it, or shrunk toward it by a weight per law learned on the
+/// records the rule is chosen on ([`learn_keyed_own_weight`]); each of
+/// [`CORRECTION_SHRINKS`]: 1,728 templates per key.
+pub fn keyed_own_templates(keys: &[pick::Key]) -> Vec<Rule> {
+    with_corrections(|shrink| {
+        keys.iter().flat_map(move |&key| {
+            [
+                pick::OwnEvidence::Gate,
+                pick::OwnEvidence::Cap,
+                pick::OwnEvidence::Shrink(Vec::new()),
+            ]
+            .map(|own| pick::Correction::Keyed {
+                shrink,
+                key,
+                drift: Vec::new(),
+                slope: Vec::new(),
+                centre: 0.0,
+                range: (0.0, 0.0),
+                own,
+            })
         })
     })
 }
@@ -380,6 +407,7 @@ pub fn learn_keyed(
         slope,
         centre,
         range,
+        own: pick::OwnEvidence::None,
     })
 }
 
@@ -437,21 +465,36 @@ pub(super) fn complete(t: &Rule, drift: &[(String, f64)], records: &[&CurveRecor
                     .collect(),
             }
         }
-        pick::Correction::Keyed { shrink, key, .. } => match learn_keyed(records, *key, drift) {
+        pick::Correction::Keyed {
+            shrink, key, own, ..
+        } => match learn_keyed(records, *key, drift) {
             Some(pick::Correction::Keyed {
                 drift,
                 slope,
                 centre,
                 range,
                 ..
-            }) => pick::Correction::Keyed {
-                shrink: *shrink,
-                key: *key,
-                drift,
-                slope,
-                centre,
-                range,
-            },
+            }) => {
+                let mut c = pick::Correction::Keyed {
+                    shrink: *shrink,
+                    key: *key,
+                    drift,
+                    slope,
+                    centre,
+                    range,
+                    own: pick::OwnEvidence::None,
+                };
+                let evidence = match own {
+                    pick::OwnEvidence::Shrink(_) => {
+                        pick::OwnEvidence::Shrink(learn_keyed_own_weight(records, t, &c))
+                    }
+                    o => o.clone(),
+                };
+                if let pick::Correction::Keyed { own, .. } = &mut c {
+                    *own = evidence;
+                }
+                c
+            }
             _ => pick::Correction::PerLaw {
                 shrink: *shrink,
                 drift: d,
@@ -492,6 +535,45 @@ pub fn learn_own_weight(
     rule: &Rule,
     drift: &[(String, f64)],
 ) -> Vec<(String, f64)> {
+    let names: Vec<String> = drift.iter().map(|(n, _)| n.clone()).collect();
+    learn_own_weight_by(records, rule, &names, |_, name| {
+        drift
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0.0, |&(_, d)| d)
+    })
+}
+
+/// [`learn_own_weight`] against a keyed prior (a [`pick::Correction::Keyed`]
+/// learned on `records`, its own evidence unused): each record's prior is
+/// the keyed drift at its window's shape (unshrunk).
+pub fn learn_keyed_own_weight(
+    records: &[&CurveRecord],
+    rule: &Rule,
+    prior: &pick::Correction,
+) -> Vec<(String, f64)> {
+    let names: Vec<String> = prior
+        .drift()
+        .map(|d| d.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default();
+    let mut unshrunk = prior.clone();
+    if let pick::Correction::Keyed { shrink, own, .. } = &mut unshrunk {
+        *shrink = 1.0;
+        *own = pick::OwnEvidence::None;
+    }
+    learn_own_weight_by(records, rule, &names, |r, name| {
+        unshrunk.slope_at(name, None, Some(&r.shape()))
+    })
+}
+
+/// [`learn_own_weight`] with each record's prior drift of a law given by
+/// `prior` (record, law name).
+fn learn_own_weight_by(
+    records: &[&CurveRecord],
+    rule: &Rule,
+    names: &[String],
+    prior: impl Fn(&CurveRecord, &str) -> f64,
+) -> Vec<(String, f64)> {
     let cols = CurveRecord::origin_columns(rule);
     let mut size: Vec<(&str, usize)> = Vec::new();
     for r in records {
@@ -501,12 +583,13 @@ pub fn learn_own_weight(
         }
     }
     let clip = |v: f64| v.clamp(-OWN_WEIGHT_CLIP, OWN_WEIGHT_CLIP);
-    drift
+    names
         .iter()
-        .map(|(name, p)| {
+        .map(|name| {
             let (mut sxy, mut sxx) = (0.0, 0.0);
             for r in records {
                 let Some(k) = r.law_index(name) else { continue };
+                let p = &prior(r, name);
                 let l = &r.laws[k];
                 if l.backtest_drift.is_empty() {
                     continue;

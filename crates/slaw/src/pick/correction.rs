@@ -181,7 +181,82 @@ pub enum Correction {
         centre: f64,
         /// The key's smallest and largest values where it was learned.
         range: (f64, f64),
+        /// How the curve's own backtest drift moves the keyed drift (a
+        /// prior learned on other curves; [`OwnEvidence::None`]: it does
+        /// not, the prior is applied whatever the curve says).
+        #[serde(default, skip_serializing_if = "OwnEvidence::is_none")]
+        own: OwnEvidence,
     },
+}
+
+/// How a [`Correction::Keyed`] drift p, a prior learned on other curves,
+/// is combined with the curve's own evidence o: each law's backtest drift
+/// on the window (the mean over the rule's origins of ln forecast - ln
+/// truth per unit ln(x / x_origin) of the refits at each origin). Where o
+/// is missing the prior stands.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OwnEvidence {
+    /// The prior alone.
+    #[default]
+    None,
+    /// The prior where o has its sign (the curve's own backtests drift the
+    /// same way), else 0.
+    Gate,
+    /// sign(p) min(|p|, |o|) where o has p's sign, else 0.
+    Cap,
+    /// w o + (1 - w) p, w per law (0 for a law not named): the best linear
+    /// shrinkage of the prior toward the own drift, learned on other
+    /// curves (`learn_keyed_own_weight` of the learning-curve benchmark).
+    Shrink(Vec<(String, f64)>),
+}
+
+impl OwnEvidence {
+    /// [`OwnEvidence::None`].
+    pub fn is_none(&self) -> bool {
+        *self == OwnEvidence::None
+    }
+
+    /// The drift of law `name` from its prior `p` and its own drift `own`.
+    pub fn combine(&self, name: &str, p: f64, own: Option<f64>) -> f64 {
+        let Some(o) = own.filter(|o| o.is_finite()) else {
+            return p;
+        };
+        match self {
+            OwnEvidence::None => p,
+            OwnEvidence::Gate => {
+                if o * p > 0.0 {
+                    p
+                } else {
+                    0.0
+                }
+            }
+            OwnEvidence::Cap => {
+                if o * p > 0.0 {
+                    p.signum() * p.abs().min(o.abs())
+                } else {
+                    0.0
+                }
+            }
+            OwnEvidence::Shrink(w) => {
+                let w = named(w, name).unwrap_or(0.0);
+                w * o + (1.0 - w) * p
+            }
+        }
+    }
+
+    /// A short label ("" for none).
+    pub fn label(&self) -> String {
+        match self {
+            OwnEvidence::None => String::new(),
+            OwnEvidence::Gate => ", gated by the own drift's sign".to_string(),
+            OwnEvidence::Cap => ", capped by the own drift".to_string(),
+            OwnEvidence::Shrink(w) => {
+                let w: Vec<String> = w.iter().map(|(n, w)| format!("{n} {w:.2}")).collect();
+                format!(", shrunk toward the own drift (w: {})", w.join(", "))
+            }
+        }
+    }
 }
 
 /// A property of the fitting window that a [`Correction::Keyed`] drift
@@ -319,16 +394,19 @@ impl Correction {
                 slope,
                 centre,
                 range,
+                own: evidence,
             } => {
                 let Some(d) = named(drift, name) else {
                     return 0.0;
                 };
                 let k = w.map_or(f64::NAN, |w| key.of(w));
-                if !k.is_finite() {
-                    return shrink * d;
-                }
-                let b = named(slope, name).unwrap_or(0.0);
-                shrink * (d + b * (k.clamp(range.0, range.1) - centre))
+                let p = if k.is_finite() {
+                    let b = named(slope, name).unwrap_or(0.0);
+                    d + b * (k.clamp(range.0, range.1) - centre)
+                } else {
+                    d
+                };
+                shrink * evidence.combine(name, p, own)
             }
             Correction::PerSize {
                 shrink,
@@ -467,6 +545,7 @@ impl Correction {
                 slope,
                 centre,
                 range,
+                own,
             } => {
                 let d: Vec<String> = drift
                     .iter()
@@ -476,11 +555,12 @@ impl Correction {
                     })
                     .collect();
                 format!(
-                    ", per-law drift keyed to the window's {} (centre {centre:.3}, range {:.3} to {:.3}) x{shrink} ({})",
+                    ", per-law drift keyed to the window's {} (centre {centre:.3}, range {:.3} to {:.3}) x{shrink} ({}){}",
                     key.label(),
                     range.0,
                     range.1,
-                    d.join(", ")
+                    d.join(", "),
+                    own.label()
                 )
             }
             Correction::PerSize {

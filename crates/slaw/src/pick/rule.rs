@@ -212,6 +212,7 @@ impl Rule {
                 slope: named_list(&SHIPPED_SLOPE),
                 centre: SHIPPED_CENTRE,
                 range: SHIPPED_RANGE,
+                own: OwnEvidence::None,
             },
         }
     }

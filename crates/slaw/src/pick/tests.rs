@@ -120,6 +120,7 @@ fn signed_errors_and_corrections() {
         slope: vec![("power".into(), 0.01)],
         centre: 2.0,
         range: (1.0, 4.0),
+        own: OwnEvidence::None,
     };
     let at = |span: f64| Shape {
         n: 12,
@@ -133,6 +134,55 @@ fn signed_errors_and_corrections() {
     assert!(close(keyed.slope("power", None), 0.01));
     assert_eq!(keyed.slope_at("bnsl", None, Some(&at(3.0))), 0.0);
     assert!(Key::Steepening.of(&at(3.0)).is_nan());
+    // the keyed drift (prior 0.03 at span 3, x0.5) with the curve's own
+    // backtest drift: gated by its sign, capped by it, shrunk toward it
+    let with = |own: OwnEvidence| Correction::Keyed {
+        shrink: 0.5,
+        key: Key::Span,
+        drift: vec![("power".into(), 0.02)],
+        slope: vec![("power".into(), 0.01)],
+        centre: 2.0,
+        range: (1.0, 4.0),
+        own,
+    };
+    let s3 = Some(at(3.0));
+    let gate = with(OwnEvidence::Gate);
+    assert!(close(
+        gate.slope_at("power", Some(0.001), s3.as_ref()),
+        0.015
+    ));
+    assert_eq!(gate.slope_at("power", Some(-0.01), s3.as_ref()), 0.0);
+    assert_eq!(gate.slope_at("power", Some(0.0), s3.as_ref()), 0.0);
+    // no own drift (the backtests failed): the prior stands
+    assert!(close(gate.slope_at("power", None, s3.as_ref()), 0.015));
+    assert!(close(
+        gate.slope_at("power", Some(f64::NAN), s3.as_ref()),
+        0.015
+    ));
+    let cap = with(OwnEvidence::Cap);
+    assert!(close(cap.slope_at("power", Some(0.01), s3.as_ref()), 0.005));
+    assert!(close(cap.slope_at("power", Some(0.2), s3.as_ref()), 0.015));
+    assert_eq!(cap.slope_at("power", Some(-0.2), s3.as_ref()), 0.0);
+    let shrunk = with(OwnEvidence::Shrink(vec![("power".into(), 0.25)]));
+    // 0.5 (0.25 x 0.07 + 0.75 x 0.03) = 0.02
+    assert!(close(
+        shrunk.slope_at("power", Some(0.07), s3.as_ref()),
+        0.02
+    ));
+    assert!(close(shrunk.slope_at("power", None, s3.as_ref()), 0.015));
+    // a law not named: no drift, whatever its own evidence
+    assert_eq!(shrunk.slope_at("bnsl", Some(0.07), s3.as_ref()), 0.0);
+    // the records and the shipped JSON of a keyed drift without own
+    // evidence are unchanged (no `own` field), and the variants round-trip
+    let json = serde_json::to_string(&keyed).unwrap();
+    assert!(!json.contains("own"), "{json}");
+    for c in [gate, cap, shrunk] {
+        let back: Correction = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+    }
+    assert!(with(OwnEvidence::Gate)
+        .label()
+        .contains("gated by the own drift"));
 }
 
 #[test]
