@@ -161,3 +161,58 @@ fn interpolation_interval_without_a_bootstrap_says_it_covers_less_than_its_level
     );
     assert!(!legend_b.contains("covers less"), "{legend_b}");
 }
+
+/// `slaw fit --plot` with one group: a prediction inside the fitted range
+/// carries a bar of its interpolation interval, named in the legend as such
+/// (it was unlabelled, or read as the extrapolation band's beside one).
+#[test]
+fn fit_figure_names_the_interpolation_bar() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let law = |n: f64| 2.0 + 50.0 * n.powf(-0.3);
+    let mut csv = String::from("n,loss\n");
+    let mut rng = Rng(71);
+    for i in 0..12 {
+        let x = 10f64.powf(2.0 + 3.0 * i as f64 / 11.0);
+        csv.push_str(&format!(
+            "{x},{:.6}\n",
+            law(x) * (0.01 * rng.normal()).exp()
+        ));
+    }
+    let file = common::write(&dir, "c.csv", &csv);
+    for (predict, want, not) in [
+        (
+            vec!["3000", "1e6"],
+            vec!["80% interpolation interval", "80% extrapolation interval"],
+            None,
+        ),
+        (
+            vec!["3000"],
+            vec!["80% interpolation interval"],
+            Some("extrapolation interval"),
+        ),
+    ] {
+        let svg = dir.path().join("f.svg");
+        let mut args = vec![
+            "fit",
+            file.as_str(),
+            "--law",
+            "power",
+            "--level",
+            "0.8",
+            "--plot",
+            svg.to_str().unwrap(),
+        ];
+        for p in &predict {
+            args.extend(["--predict", p]);
+        }
+        let (code, _, err) = run(dir.path(), &args);
+        assert_eq!(code, 0, "{err}");
+        let text = std::fs::read_to_string(&svg).unwrap();
+        for w in want {
+            assert!(text.contains(w), "{predict:?}: no {w:?} in the figure");
+        }
+        if let Some(n) = not {
+            assert!(!text.contains(n), "{predict:?}: {n:?} in the figure");
+        }
+    }
+}
