@@ -8,6 +8,11 @@ mod common;
 
 use common::{json_of, run, slaw};
 
+/// The repository's examples/ folder.
+fn examples() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
 /// A small deterministic generator (splitmix64) with normal draws.
 struct Rng(u64);
 
@@ -215,4 +220,39 @@ fn fit_figure_names_the_interpolation_bar() {
             assert!(!text.contains(n), "{predict:?}: {n:?} in the figure");
         }
     }
+}
+
+/// `slaw joint`'s text says what its +/- are (standard errors) and what E's
+/// profile interval covers beside them; the JSON is unchanged (no legend).
+#[test]
+fn joint_text_says_what_its_plus_minus_are() {
+    let runs = examples().join("runs.csv");
+    let args = [
+        "joint",
+        runs.to_str().unwrap(),
+        "--factor",
+        "model_size",
+        "--factor",
+        "pretrain_tokens",
+        "--factor",
+        "prompt_len",
+        "--pet",
+        "prompt_len",
+    ];
+    let dir = tempfile::TempDir::new().unwrap();
+    let (code, text, err) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains(" +/- "), "{text}");
+    let legend: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("(+/-: standard errors"))
+        .collect();
+    assert_eq!(legend.len(), 1, "{text}");
+    assert!(
+        legend[0].contains("profile") && legend[0].contains("93-98%"),
+        "{}",
+        legend[0]
+    );
+    let (_, json, _) = run(dir.path(), &[&args[..], &["--json"]].concat());
+    assert!(!json.contains("(+/-: standard errors"), "{json}");
 }
