@@ -256,3 +256,64 @@ fn joint_text_says_what_its_plus_minus_are() {
     let (_, json, _) = run(dir.path(), &[&args[..], &["--json"]].concat());
     assert!(!json.contains("(+/-: standard errors"), "{json}");
 }
+
+/// `slaw select`'s still-accelerating note said "(a predictive interval is
+/// open below for it)" under every method; a law-fit method's interval is a
+/// bootstrap of the points, not opened below (`open_below` null). The note
+/// now says it only of the candidates whose interval is open below.
+#[test]
+fn the_accelerating_note_says_open_below_only_where_the_interval_is() {
+    let curves = examples().join("curves.csv");
+    let dir = tempfile::TempDir::new().unwrap();
+    for method in ["ats-gap", "rectified-fit"] {
+        let out = slaw()
+            .args([
+                "select",
+                curves.to_str().unwrap(),
+                "--target",
+                "51200",
+                "--budget",
+                "1/16",
+                "--method",
+                method,
+                "--json",
+            ])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json_of(&out);
+        let open: Vec<&str> = v["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| !r["open_below"].is_null())
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        let notes: Vec<&str> = v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .filter(|n| n.contains("is still accelerating at the largest affordable size"))
+            .collect();
+        assert!(!notes.is_empty(), "{method}: no accelerating note");
+        for n in notes {
+            let id = n.split('\'').nth(1).unwrap();
+            assert_eq!(
+                n.contains("open below for it"),
+                open.contains(&id),
+                "{method}: {n} (open below: {open:?})"
+            );
+        }
+        if method == "rectified-fit" {
+            assert!(open.is_empty(), "{open:?}");
+        } else {
+            assert!(!open.is_empty());
+        }
+    }
+}
