@@ -240,14 +240,48 @@ pub fn fit_figure(
                     points: preds,
                 });
             }
-            let bars: Vec<(f64, f64)> = g
-                .predictions
-                .iter()
-                .filter_map(|p| p.extrapolation_interval.map(|iv| (p.at[0] * shift(k), iv)))
-                .flat_map(|(x, iv)| [(x, iv.lo), (x, iv.hi)])
-                .collect();
+            let is_interpolation = |p: &slaw::analysis::Prediction| {
+                matches!(
+                    p.extrapolation_interval_kind,
+                    Some(slaw::selection::IntervalKind::Interpolation { .. })
+                )
+            };
+            let bars_of = |inside: bool| -> Vec<(f64, f64)> {
+                g.predictions
+                    .iter()
+                    // several groups: every bar in the group's series
+                    .filter(|p| multi || is_interpolation(p) == inside)
+                    .filter_map(|p| p.extrapolation_interval.map(|iv| (p.at[0] * shift(k), iv)))
+                    .flat_map(|(x, iv)| [(x, iv.lo), (x, iv.hi)])
+                    .collect()
+            };
+            let bars = bars_of(false);
+            // One group: a bar inside the fitted range is an interpolation
+            // interval (meant to cover a new observed loss, not the law's
+            // extrapolation): its own legend entry, since the band's entry
+            // names the extrapolation interval only.
+            let inside_bars = if multi { Vec::new() } else { bars_of(true) };
+            if !inside_bars.is_empty() {
+                let l = g
+                    .predictions
+                    .iter()
+                    .find_map(|p| match p.extrapolation_interval_kind {
+                        Some(slaw::selection::IntervalKind::Interpolation { level, .. }) => {
+                            Some(level)
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or(0.95);
+                series.push(Series {
+                    label: format!("{} interpolation interval", percent(l)),
+                    color: 3,
+                    kind: SeriesKind::Interval,
+                    points: inside_bars,
+                });
+            }
             if !bars.is_empty() {
-                // One group: the band's colour and legend entry say it.
+                // The band's colour and legend entry say it (several
+                // groups: the group's colour, and the key below).
                 series.push(Series {
                     label: String::new(),
                     color: if multi { k } else { 3 },
@@ -257,12 +291,7 @@ pub fn fit_figure(
                 bar_level = bar_level.or(level);
                 // A prediction inside the data has an interpolation
                 // interval: the key then names both kinds.
-                interpolated |= g.predictions.iter().any(|p| {
-                    matches!(
-                        p.extrapolation_interval_kind,
-                        Some(slaw::selection::IntervalKind::Interpolation { .. })
-                    )
-                });
+                interpolated |= g.predictions.iter().any(is_interpolation);
             }
         }
         // Several groups: what the marks mean, once, in black after the
@@ -583,6 +612,51 @@ mod tests {
         let svg = to_svg(&fig).unwrap();
         assert!(svg.matches("<polygon").count() >= 3, "three bands");
         assert!(svg.contains("95% extrapolation interval"));
+    }
+
+    /// A prediction inside the fitted range has an interpolation interval
+    /// (meant to cover a new observed loss): one group's figure names its
+    /// bar, which the extrapolation band's entry did not (it was unlabelled
+    /// alone, and read as an extrapolation interval beside one); the bar
+    /// beyond the data stays the band's.
+    #[test]
+    fn one_groups_interpolation_bar_has_its_own_legend_entry() {
+        let (law, obs, fits) = power_fit(1, &[1e4, 1e7]);
+        let fig = fit_figure(&law, &obs, &fits, "loss", None);
+        let names = legend(&fig);
+        for want in ["95% interpolation interval", "95% extrapolation interval"] {
+            assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
+        }
+        let bar = |label: &str| {
+            fig.series
+                .iter()
+                .find(|s| s.kind == SeriesKind::Interval && s.label == label)
+                .unwrap_or_else(|| panic!("no bar labelled {label:?}"))
+                .points
+                .clone()
+        };
+        let iv = |x: f64| {
+            let p = fits[0].predictions.iter().find(|p| p.at[0] == x).unwrap();
+            let i = p.extrapolation_interval.unwrap();
+            vec![(x, i.lo), (x, i.hi)]
+        };
+        assert!(matches!(
+            fits[0].predictions[0].extrapolation_interval_kind,
+            Some(slaw::selection::IntervalKind::Interpolation { .. })
+        ));
+        assert_eq!(bar("95% interpolation interval"), iv(1e4));
+        assert_eq!(bar(""), iv(1e7));
+        // Alone, the bar inside is labelled too.
+        let (law, obs, fits) = power_fit(1, &[1e4]);
+        let names = legend(&fit_figure(&law, &obs, &fits, "loss", None));
+        assert!(
+            names.contains(&"95% interpolation interval".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            !names.iter().any(|n| n.contains("extrapolation interval")),
+            "{names:?}"
+        );
     }
 
     /// Groups are named by their column in the legend ("model_size = 1e8",

@@ -667,8 +667,10 @@ pub fn open_below_note(ranked: &[&Estimate]) -> Option<String> {
 /// log-log at its largest affordable sizes ([`still_accelerating`]). Such a
 /// curve may not have reached its power phase, and a line through its
 /// points predicts too high a loss; the line methods' predictive interval
-/// is open below for it ([`OpenBelow`]).
-pub fn accelerating_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
+/// is open below for it ([`OpenBelow`]), which the note says for the
+/// candidates named in `open_below` only (a law-fit method's bootstrap
+/// interval is not opened).
+pub fn accelerating_notes(pool: &[Candidate], budget: &Budget, open_below: &[&str]) -> Vec<String> {
     let num = crate::numbers::short;
     pool.iter()
         .filter_map(|c| {
@@ -682,11 +684,16 @@ pub fn accelerating_notes(pool: &[Candidate], budget: &Budget) -> Vec<String> {
             Some(format!(
                 "'{}' is still accelerating at the largest affordable size (slope {} -> {} \
                  per unit ln(size)): it may not have reached its power phase; its \
-                 prediction may be too high (a predictive interval is open below for it); \
-                 fine-tune it at a larger size ({}) before ruling it out",
+                 prediction may be too high{}; fine-tune it at a larger size ({}) before \
+                 ruling it out",
                 c.id,
                 num(s1),
                 num(s3),
+                if open_below.contains(&c.id.as_str()) {
+                    " (a predictive interval is open below for it)"
+                } else {
+                    ""
+                },
                 num((FINE_TUNE_FACTOR * last).min(budget.target))
             ))
         })
@@ -774,19 +781,33 @@ mod sel54_tests {
         );
         let power = cand("p", curve(&|n: f64| 3.0 * n.powf(-0.1)));
         let flat = cand("f", curve(&|n: f64| 1.0 + 2.0 * n.powf(-0.3)));
-        let notes = accelerating_notes(&[steep.clone(), power, flat], &budget);
+        let notes = accelerating_notes(
+            &[steep.clone(), power.clone(), flat.clone()],
+            &budget,
+            &["s"],
+        );
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
             notes[0].starts_with("'s' is still accelerating"),
             "{}",
             notes[0]
         );
+        assert!(
+            notes[0].contains("(a predictive interval is open below for it)"),
+            "{}",
+            notes[0]
+        );
+        // A method whose interval is not opened (a law fit's bootstrap):
+        // the note does not say it is (probe71).
+        let notes = accelerating_notes(&[steep.clone(), power, flat], &budget, &[]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(!notes[0].contains("open below"), "{}", notes[0]);
         // Measured at the target (a budget that reaches it): its loss there
         // is known, so no larger run is advised and its interval is not
         // opened (probe60: "fine-tune it at a larger size (25600)" for a
         // candidate measured at 25600).
         let at_target = Budget::new(6400.0, 6400.0).unwrap();
-        assert!(accelerating_notes(std::slice::from_ref(&steep), &at_target).is_empty());
+        assert!(accelerating_notes(std::slice::from_ref(&steep), &at_target, &["s"]).is_empty());
         let pts = at_target.affordable(&steep);
         assert!(OpenBelow::of(&pts, &at_target, 0.5).is_none());
         assert!(OpenBelow::of(&pts, &budget, 0.5).is_some());

@@ -1053,6 +1053,13 @@ fn select_inner(
     let cost = Cost::of(pool, method, &budget, opts);
     cost.check(pool, opts.tokens_per_example)?;
     let choice_notes = choice_notes(pool, &ranking, choice.position);
+    // The candidates whose interval is open below (the line methods'), for
+    // the still-accelerating note.
+    let open_below: Vec<String> = ranking
+        .iter()
+        .filter(|r| r.estimate.open_below.is_some())
+        .map(|r| r.estimate.id.clone())
+        .collect();
     Ok(Selection {
         score_is: method.score_is(),
         method,
@@ -1069,7 +1076,8 @@ fn select_inner(
             v.extend(checks::missing_size_notes(pool, &budget, &unranked_ids));
             v.extend(ref_notes);
             if method.predicts_loss() {
-                v.extend(accelerating_notes(pool, &budget));
+                let open: Vec<&str> = open_below.iter().map(String::as_str).collect();
+                v.extend(accelerating_notes(pool, &budget, &open));
             }
             v.extend(drift_note);
             v.extend(ctx.noisy.map(|n| noise::note(method.name(), n)));
