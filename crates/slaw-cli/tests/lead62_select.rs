@@ -43,3 +43,42 @@ fn a_short_reach_says_what_the_interval_covered_on_curves_it_was_not_learned_on(
     let far = notes("6400");
     assert!(!far.iter().any(|n| n.contains("nearer 70-85%")), "{far:?}");
 }
+
+/// The note quotes the coverage measured (each dataset left out) at the
+/// level asked, 80%, 90% or 95%; at another level it says the figure is the
+/// 90% one and that its own level was not measured.
+#[test]
+fn the_short_reach_note_quotes_the_coverage_at_the_level_asked() {
+    let note = |level: &str| -> String {
+        let out = Command::cargo_bin("slaw")
+            .unwrap()
+            .args(["select", "../../examples/curves.csv", "--target", "1638400"])
+            .args(["--max-n", "102400", "--level", level, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .find(|n| n.contains("nearer 70-85%"))
+            .unwrap_or_else(|| panic!("level {level}: no short-reach note in {v}"))
+    };
+    let at80 = note("0.8");
+    assert!(at80.contains("an 80% interval covered 73-93%"), "{at80}");
+    let at90 = note("0.9");
+    assert!(at90.contains("a 90% interval covered 80-97%"), "{at90}");
+    let at95 = note("0.95");
+    assert!(at95.contains("a 95% interval covered 87-100%"), "{at95}");
+    let at85 = note("0.85");
+    assert!(
+        at85.contains("a 90% interval covered 80-97%") && at85.contains("not at 85%"),
+        "{at85}"
+    );
+}

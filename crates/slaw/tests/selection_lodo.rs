@@ -357,3 +357,25 @@ fn flan_1_512_is_over_covered_by_any_single_scale() {
     let q90 = slaw::stats::percentile(&wmt_own[6], 0.9);
     assert!(q90 > last, "WMT19 1/512 q90 {q90} vs FLAN 1/512 max {last}");
 }
+
+/// The coverage figures `select`'s note quotes where the target lies within
+/// `SHORT_REACH` of the largest affordable size
+/// (`LODO_COVERAGE_WITHIN_REACH`: at 80%, 90% and 95%) are the default's
+/// out-of-sample coverage at those budgets, lowest and highest over both
+/// datasets.
+#[test]
+fn the_coverage_the_note_quotes_is_measured() {
+    use slaw::selection::{LODO_COVERAGE_WITHIN_REACH, SHORT_REACH};
+    let Some(ds) = datasets() else { return };
+    for (level, lo, hi) in LODO_COVERAGE_WITHIN_REACH {
+        let rows = run_lodo(&ds, &[Method::DEFAULT], level, 0, &()).unwrap();
+        let covs: Vec<u32> = rows
+            .iter()
+            .filter(|r| f64::from(r.ratio) <= SHORT_REACH)
+            .map(|r| (100.0 * r.coverage.unwrap()).round() as u32)
+            .collect();
+        assert_eq!(covs.len(), 10, "level {level}: 5 budgets x 2 datasets");
+        let (min, max) = (*covs.iter().min().unwrap(), *covs.iter().max().unwrap());
+        assert_eq!((min, max), (lo, hi), "level {level}: coverage {covs:?}");
+    }
+}
