@@ -767,7 +767,13 @@ mod tests {
                         .x
                         .iter()
                         .enumerate()
-                        .map(|(i, v)| v + h * if (i + k as usize) % 2 == 0 { 1.0 } else { -1.0 })
+                        .map(|(i, v)| {
+                            v + h * if (i + k as usize).is_multiple_of(2) {
+                                1.0
+                            } else {
+                                -1.0
+                            }
+                        })
                         .collect(),
                 );
             }
