@@ -77,7 +77,7 @@ pub struct LawIntervalPoint {
 /// What `auto`'s hull and power's own interval cover, as measured at 90%
 /// on the (Mis)Fitting runs (BENCHMARKS.md, "Loss-curve forecasting",
 /// branches `cal51` and `pow53`).
-pub const LAW_INTERVAL_COVERS: &str = "each interval beyond the window is the hull of power's own and of the step-only reciprocal law's, for real runs whose late decay power misses: auto's 90% intervals covered 84% and 97% of the final losses of the 73 and 124 (Mis)Fitting runs (no learning rate) fitted on 25% and 50% of their steps. Beside it, power's own interval, if the curve keeps following power: what the fit supports on a curve that follows the law, narrower, but on the same runs it covered 60% and 85%";
+pub const LAW_INTERVAL_COVERS: &str = "each interval beyond the window is the hull of power's own and of the step-only reciprocal law's, for real runs whose late decay power misses: auto's 90% intervals covered 84% and 97% of the final losses of the 73 and 124 (Mis)Fitting runs (no learning rate) fitted on 25% and 50% of their steps. Beside it, power's own interval, if the curve keeps following power: what the fit supports on a curve that follows the law, narrower, but on the same runs it covered 64% and 93%";
 
 /// How many bootstrap refits ran, how many converged (only these enter
 /// the intervals), and the intervals' level.
