@@ -45,7 +45,7 @@ pub struct ForecastArgs {
     /// decays warns that it ignores the decay. auto's 90% intervals covered, as measured, 84%
     /// and 97% of the final losses of 73 / 124 real runs without a learning rate fitted on 25% /
     /// 50% of their steps, 17 and 18 of 18 multi-power curves at 20% and 50% (power alone at
-    /// 25% only 60%: its forecast misses low where the runs decay late); on synthetic curves of
+    /// 25% only 64%: its forecast misses low where the runs decay late); on synthetic curves of
     /// four laws 134 of 144 (93%), the median half-width 0.5-4.9x the 90th percentile of the
     /// errors (BENCHMARKS.md, "Loss-curve forecasting").
     #[arg(long, default_value = "auto")]
