@@ -7,10 +7,16 @@
 use assert_cmd::Command;
 
 fn notes(max_n: &str) -> Vec<String> {
+    notes_with(&["--max-n", max_n])
+}
+
+/// `select`'s notes (JSON) on the README's pool with `args` added.
+fn notes_with(args: &[&str]) -> Vec<String> {
     let out = Command::cargo_bin("slaw")
         .unwrap()
         .args(["select", "../../examples/curves.csv", "--target", "1638400"])
-        .args(["--max-n", max_n, "--json"])
+        .args(args)
+        .arg("--json")
         .output()
         .unwrap();
     assert!(
@@ -50,25 +56,11 @@ fn a_short_reach_says_what_the_interval_covered_on_curves_it_was_not_learned_on(
 #[test]
 fn the_short_reach_note_quotes_the_coverage_at_the_level_asked() {
     let note = |level: &str| -> String {
-        let out = Command::cargo_bin("slaw")
-            .unwrap()
-            .args(["select", "../../examples/curves.csv", "--target", "1638400"])
-            .args(["--max-n", "102400", "--level", level, "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n.as_str().unwrap().to_string())
+        let all = notes_with(&["--max-n", "102400", "--level", level]);
+        all.iter()
             .find(|n| n.contains("nearer 70-85%"))
-            .unwrap_or_else(|| panic!("level {level}: no short-reach note in {v}"))
+            .cloned()
+            .unwrap_or_else(|| panic!("level {level}: no short-reach note in {all:?}"))
     };
     let at80 = note("0.8");
     assert!(at80.contains("an 80% interval covered 73-93%"), "{at80}");

@@ -297,16 +297,23 @@ pub fn quadratic_templates() -> Vec<Rule> {
 /// chosen on.
 pub fn keyed_templates(keys: &[pick::Key]) -> Vec<Rule> {
     with_corrections(|shrink| {
-        keys.iter().map(move |&key| pick::Correction::Keyed {
-            shrink,
-            key,
-            drift: Vec::new(),
-            slope: Vec::new(),
-            centre: 0.0,
-            range: (0.0, 0.0),
-            own: pick::OwnEvidence::None,
-        })
+        keys.iter()
+            .map(move |&key| keyed_blank(shrink, key, pick::OwnEvidence::None))
     })
+}
+
+/// A keyed drift to be learned ([`learn_keyed`]): its shrink, key and own
+/// evidence set, its drift, slopes, centre and range empty.
+fn keyed_blank(shrink: f64, key: pick::Key, own: pick::OwnEvidence) -> pick::Correction {
+    pick::Correction::Keyed {
+        shrink,
+        key,
+        drift: Vec::new(),
+        slope: Vec::new(),
+        centre: 0.0,
+        range: (0.0, 0.0),
+        own,
+    }
 }
 
 /// [`keyed_templates`] whose keyed drift (the prior) is combined with the
@@ -322,15 +329,7 @@ pub fn keyed_own_templates(keys: &[pick::Key]) -> Vec<Rule> {
                 pick::OwnEvidence::Cap,
                 pick::OwnEvidence::Shrink(Vec::new()),
             ]
-            .map(|own| pick::Correction::Keyed {
-                shrink,
-                key,
-                drift: Vec::new(),
-                slope: Vec::new(),
-                centre: 0.0,
-                range: (0.0, 0.0),
-                own,
-            })
+            .map(|own| keyed_blank(shrink, key, own))
         })
     })
 }
