@@ -32,7 +32,7 @@ def test_auto_choosing_power_gives_powers_own_interval_beside_the_hull(tmp_path)
     assert same(d, cli_json("forecast", f, "--fit-until", "0.2", "--bootstrap", "50"))
     assert r.method == "power"
     own = r.law_interval
-    assert own["law"] == "power" and "60%" in own["covers"]
+    assert own["law"] == "power" and "64%" in own["covers"]
     p = own["points"][0]
     row = r.frame.loc[int(p["step"])]
     assert row["law_lo"] == p["lo"] and row["law_hi"] == p["hi"]
