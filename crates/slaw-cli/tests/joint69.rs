@@ -7,26 +7,8 @@
 
 mod common;
 
-use common::{json_of, run};
+use common::{json_of, run, Normal};
 use tempfile::TempDir;
-
-/// A deterministic standard normal stream (splitmix64, Box-Muller).
-struct Normal(u64);
-
-impl Normal {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn next(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
 
 /// The truth: one method, L = 50 / (X^0.1 D_f^0.15) + 1.
 const E: f64 = 1.0;
@@ -38,7 +20,8 @@ fn runs(seed: u64) -> String {
     let mut s = String::from("method,model_size,data,loss\n");
     for x in [1e9, 2e9, 4e9, 8e9] {
         for d in [1e3, 3e3, 1e4, 3e4] {
-            let l = (50.0 / (f64::powf(x, 0.1) * f64::powf(d, 0.15)) + E) * (0.01 * g.next()).exp();
+            let l =
+                (50.0 / (f64::powf(x, 0.1) * f64::powf(d, 0.15)) + E) * (0.01 * g.normal()).exp();
             s.push_str(&format!("fmt,{x:e},{d:e},{l:.6}\n"));
         }
     }

@@ -6,29 +6,11 @@
 
 mod common;
 
-use common::{json_of, run, slaw};
+use common::{json_of, run, slaw, Normal};
 
 /// The repository's examples/ folder.
 fn examples() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
-
-/// A small deterministic generator (splitmix64) with normal draws.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
 }
 
 /// The standard normal distribution function (Abramowitz and Stegun 7.1.26,
@@ -64,7 +46,7 @@ fn interpolation_coverage(level: &str, bootstrap: bool, seeds: u64) -> (f64, f64
     let (mut ends, mut inside) = (Vec::new(), Vec::new());
     let mut legend = String::new();
     for seed in 0..seeds {
-        let mut rng = Rng(7100 + seed);
+        let mut rng = Normal(7100 + seed);
         let mut csv = String::from("n,loss\n");
         for &x in &xs {
             csv.push_str(&format!("{x},{:.6}\n", law(x) * (sd * rng.normal()).exp()));
@@ -175,7 +157,7 @@ fn fit_figure_names_the_interpolation_bar() {
     let dir = tempfile::TempDir::new().unwrap();
     let law = |n: f64| 2.0 + 50.0 * n.powf(-0.3);
     let mut csv = String::from("n,loss\n");
-    let mut rng = Rng(71);
+    let mut rng = Normal(71);
     for i in 0..12 {
         let x = 10f64.powf(2.0 + 3.0 * i as f64 / 11.0);
         csv.push_str(&format!(

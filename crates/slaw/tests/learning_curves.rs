@@ -432,13 +432,7 @@ fn signed_corrections_remove_a_learned_drift_and_leave_clean_curves() {
     let clean: Vec<lc::CurveRecord> = (0..10)
         .map(|k| drifting_record("clean", k, 0.0, 0.0))
         .collect();
-    let base = Rule {
-        origins: vec![pick::Origin::Fraction(0.75), pick::Origin::Last(2)],
-        combine: pick::Combine::Top { k: 2 },
-        pool: vec!["power".into(), "vanilla-ft".into()],
-        correction: pick::Correction::None,
-        ..Rule::shipped()
-    };
+    let base = two_law_rule();
     let with = |c: pick::Correction| Rule {
         correction: c,
         ..base.clone()
@@ -545,13 +539,7 @@ fn own_drift_correction_is_about_zero_on_a_clean_power_law() {
 ///   grows with the squared ln distance and removes it.
 #[test]
 fn bias2_corrections_learn_the_own_weight_and_the_drift_by_window_size() {
-    let base = Rule {
-        origins: vec![pick::Origin::Fraction(0.75), pick::Origin::Last(2)],
-        combine: pick::Combine::Top { k: 2 },
-        pool: vec!["power".into(), "vanilla-ft".into()],
-        correction: pick::Correction::None,
-        ..Rule::shipped()
-    };
+    let base = two_law_rule();
     let w_of = |records: &[lc::CurveRecord]| {
         let refs: Vec<&lc::CurveRecord> = records.iter().collect();
         let drift = lc::learn_drift(&refs);
@@ -912,13 +900,7 @@ fn shipped_rule_is_the_nested_choice_on_every_family() {
 /// uncorrected where the prior alone lowers them.
 #[test]
 fn own_evidence_weighs_the_prior_against_the_curves_own_backtests() {
-    let base = Rule {
-        origins: vec![pick::Origin::Fraction(0.75), pick::Origin::Last(2)],
-        combine: pick::Combine::Top { k: 2 },
-        pool: vec!["power".into(), "vanilla-ft".into()],
-        correction: pick::Correction::None,
-        ..Rule::shipped()
-    };
+    let base = two_law_rule();
     let w_of = |records: &[lc::CurveRecord]| {
         let refs: Vec<&lc::CurveRecord> = records.iter().collect();
         let drift = lc::learn_drift(&refs);
@@ -1011,4 +993,16 @@ fn own_evidence_weighs_the_prior_against_the_curves_own_backtests() {
         "{}",
         with_own.label()
     );
+}
+
+/// The rule the drift tests learn on: origins 0.75 and last-2, the top 2
+/// of power and vanilla-ft, no drift correction.
+fn two_law_rule() -> Rule {
+    Rule {
+        origins: vec![pick::Origin::Fraction(0.75), pick::Origin::Last(2)],
+        combine: pick::Combine::Top { k: 2 },
+        pool: vec!["power".into(), "vanilla-ft".into()],
+        correction: pick::Correction::None,
+        ..Rule::shipped()
+    }
 }

@@ -279,3 +279,25 @@ pub fn probe_position_loss(step: f64, i: f64) -> f64 {
     );
     a0 / (1.0 + a1 * i) + a2
 }
+
+/// A deterministic standard normal stream (splitmix64, Box-Muller) for
+/// generated test data.
+pub struct Normal(pub u64);
+
+impl Normal {
+    /// A uniform draw in (0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    /// A standard normal draw.
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
