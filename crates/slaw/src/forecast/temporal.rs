@@ -1036,6 +1036,8 @@ fn window_decay(curve: &Curve, until: f64) -> Option<super::job::WindowDecay> {
     Some(super::job::WindowDecay {
         window: (peak - wmin) / peak,
         forecast: (peak - fmin) / peak,
+        // per-position runs: judged on the rate alone
+        response: None,
     })
 }
 

@@ -66,24 +66,56 @@ pub struct WindowDecay {
     pub window: f64,
     /// Decay by the last forecast step.
     pub forecast: f64,
+    /// The share of the loss's answer to the decay that the window shows:
+    /// Tissue et al.'s annealing area (the rate's decreases, smoothed by
+    /// the momentum 0.999 per step) at the window's end over its value at
+    /// the last forecast step. A drop at the window's end is in `window`
+    /// but its effect on the loss is still ahead. None where no decay
+    /// reaches the forecast steps (or without them).
+    pub response: Option<f64>,
 }
 
 impl WindowDecay {
     /// Whether the window pins the annealing terms the forecast needs: the
     /// forecast adds little decay to the window's (5% of the peak), or the
     /// window holds at least a quarter of it.
+    /// The loss must also have shown at least a quarter of its answer to
+    /// the decay (`response`): a drop at the window's last points is in
+    /// the window but not yet in its losses.
     pub fn identified(&self) -> bool {
+        self.rate_identified() && self.response.is_none_or(|r| r >= MIN_RESPONSE)
+    }
+    /// The rule on the rate alone (the window's decay against the
+    /// forecast's).
+    fn rate_identified(&self) -> bool {
         self.forecast <= self.window + 0.05 || self.window >= 0.25 * self.forecast
+    }
+    /// Whether the window holds the decay the forecast needs but not the
+    /// loss's answer to it (the reason `identified` is false, if it is).
+    pub fn answer_ahead(&self) -> bool {
+        self.rate_identified() && !self.identified()
     }
     /// The warning given when the decay is not identified.
     pub fn describe(&self) -> String {
-        format!(
-            "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window, so the annealing terms are not identified",
-            100.0 * self.forecast,
-            100.0 * self.window
-        )
+        match self.response {
+            Some(r) if self.answer_ahead() => format!(
+                "the learning rate decays by {:.0}% of its peak inside the fitted window, but the loss shows only {:.0}% of its answer to that decay there (the annealing area at the window's end against the forecast step's): the decay came at the window's last points, so the annealing terms are not identified",
+                100.0 * self.window,
+                100.0 * r
+            ),
+            _ => format!(
+                "the learning rate decays by {:.0}% of its peak by the forecast step but only by {:.0}% inside the fitted window, so the annealing terms are not identified",
+                100.0 * self.forecast,
+                100.0 * self.window
+            ),
+        }
     }
 }
+
+/// The least share of the loss's answer to the decay (`WindowDecay::
+/// response`) a window must show to pin the annealing terms: a quarter, as
+/// the rate rule's (fixed before it was measured).
+pub const MIN_RESPONSE: f64 = 0.25;
 
 /// The decay inside the window (steps after the warmup up to `until`) and
 /// up to the last of `at`; None without a learning rate.
@@ -104,9 +136,15 @@ pub fn window_decay(ext: &Curve, until: f64, at: &[f64]) -> Option<WindowDecay> 
     if peak <= 0.0 || !wmin.is_finite() {
         return None;
     }
+    // The annealing area at the window's end and at the last step ahead.
+    let response = (last > until)
+        .then(|| path.features(&[until, last], w0).s2)
+        .filter(|s2| s2.len() == 2 && s2[1] > 0.0 && s2[1].is_finite())
+        .map(|s2| (s2[0] / s2[1]).clamp(0.0, 1.0));
     Some(WindowDecay {
         window: (peak - wmin) / peak,
         forecast: (peak - wmin.min(fmin)) / peak,
+        response,
     })
 }
 

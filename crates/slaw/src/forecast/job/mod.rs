@@ -23,7 +23,7 @@ pub use auto::{
     choose, step_only_takes_power, AutoChoice, LawCandidate, STEP_ONLY_CLEAR_RATIO,
     STEP_ONLY_NOISE_FACTOR,
 };
-pub use decay::{window_decay, WindowDecay};
+pub use decay::{window_decay, WindowDecay, MIN_RESPONSE};
 pub use output::{
     band_stride, DecayTerm, ForecastOutput, LawInterval, LawIntervalPoint, Point, Replicates, Runs,
     SkippedRun, LAW_INTERVAL_COVERS, MAX_BAND_POINTS,

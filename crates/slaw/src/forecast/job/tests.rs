@@ -132,6 +132,52 @@ fn a_recorded_warmup_is_not_decay_in_the_window() {
     assert!((d.window - 0.5).abs() < 1e-12);
 }
 
+/// A drop at the window's last point is in the window's rate but not yet
+/// in its losses: not identified until the window holds a quarter of the
+/// annealing area the forecast step has (Tissue's momentum, 0.999 a step).
+#[test]
+fn a_drop_the_loss_has_not_answered_does_not_pin_the_annealing() {
+    let step: Vec<f64> = (1..=100).map(|k| 100.0 * k as f64).collect();
+    let lr: Vec<f64> = step
+        .iter()
+        .map(|&s| if s < 5000.0 { 3e-4 } else { 3e-5 })
+        .collect();
+    let c = curve(&step, &lr);
+    // The rate has fallen 90% by step 5000 (linearly from 4900), the
+    // loss's answer barely begun.
+    let d = window_decay(&c, 5000.0, &[10000.0]).unwrap();
+    assert!(
+        (d.window - 0.9).abs() < 1e-12 && (d.forecast - 0.9).abs() < 1e-12,
+        "{d:?}"
+    );
+    let r = d.response.unwrap();
+    assert!(r < 0.1, "{d:?}");
+    assert!(!d.identified() && d.answer_ahead());
+    assert!(
+        d.describe().contains("the loss shows only"),
+        "{}",
+        d.describe()
+    );
+    // 2,000 steps later the momentum has carried most of the drop: pinned.
+    let d = window_decay(&c, 7000.0, &[10000.0]).unwrap();
+    assert!(
+        d.response.unwrap() > MIN_RESPONSE && d.identified(),
+        "{d:?}"
+    );
+    // The annealing area grows while the momentum carries a drop: the
+    // share rises with the window, and nothing ahead means no share.
+    let shares: Vec<f64> = [5100.0, 5500.0, 6000.0, 8000.0]
+        .iter()
+        .map(|&u| window_decay(&c, u, &[10000.0]).unwrap().response.unwrap())
+        .collect();
+    assert!(shares.windows(2).all(|w| w[0] < w[1]), "{shares:?}");
+    assert!(window_decay(&c, 10000.0, &[]).unwrap().response.is_none());
+    // A constant rate: no annealing area, judged on the rate alone.
+    let flat = curve(&step, &vec![3e-4; step.len()]);
+    let d = window_decay(&flat, 5000.0, &[10000.0]).unwrap();
+    assert!(d.response.is_none() && d.identified());
+}
+
 /// A step-only curve: 300 steps 10..3000 of `truth`, a deterministic
 /// wiggle of 0.5% on L.
 fn step_only(truth: impl Fn(f64) -> f64) -> Table {
