@@ -22,8 +22,10 @@ pub struct LawCandidate {
 pub struct AutoChoice {
     /// Every candidate law, with its held-out error.
     pub candidates: Vec<LawCandidate>,
-    /// Whether the window pins the annealing terms the forecast needs
-    /// ([`super::WindowDecay::identified`]; false without a learning rate).
+    /// Whether the window's decay is enough for the annealing terms the
+    /// forecast needs ([`super::WindowDecay::rate_identified`]; false
+    /// without a learning rate); where the losses have not yet answered it,
+    /// the forecast's warnings say so.
     /// True also where the rate never decays up to the forecast: the
     /// forecast then needs none, and the output's `unused_params` names them.
     pub annealing_identified: bool,
@@ -164,7 +166,7 @@ pub fn choose(
             },
         ));
     }
-    let identified = decay.is_none_or(|d| d.identified());
+    let identified = decay.is_none_or(|d| d.rate_identified());
     // Ties (e.g. no decay anywhere: both laws reduce to a power of S1) go
     // to the simpler law. Without the schedule pinned, reciprocal: the
     // better step-only law on the multi-power curves at 20% of the run (a

@@ -86,8 +86,11 @@ impl WindowDecay {
         self.rate_identified() && self.response.is_none_or(|r| r >= MIN_RESPONSE)
     }
     /// The rule on the rate alone (the window's decay against the
-    /// forecast's).
-    fn rate_identified(&self) -> bool {
+    /// forecast's): `auto` chooses among the schedule-aware laws when it
+    /// holds, even where the losses have not yet answered the decay (the
+    /// forecast then warns and takes the step-only law's hull, as a
+    /// schedule-aware law named on such a window).
+    pub fn rate_identified(&self) -> bool {
         self.forecast <= self.window + 0.05 || self.window >= 0.25 * self.forecast
     }
     /// Whether the window holds the decay the forecast needs but not the

@@ -226,39 +226,8 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                             .into(),
                     );
                 }
-            } else {
-                if let Some(d) = decay.filter(|d| !d.identified()) {
-                    // said below, with what the intervals do about it
-                    o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
-                    // The annealing parameters left at a bound are the
-                    // unpinned ones this warning is about: named in it, not
-                    // each in a warning of its own (probe47 7i: four such
-                    // warnings beside the one that matters).
-                    let folded: Vec<&str> = annealing_params(method)
-                        .iter()
-                        .copied()
-                        .filter(|p| o.warnings.contains(&bound_warning(p)))
-                        .collect();
-                    o.warnings.retain(|w| !folded.iter().any(|p| *w == bound_warning(p)));
-                    let hull = req.bootstrap > 0 && hull_with_step_only(&mut o, &ext, k, req);
-                    o.warnings.insert(0, format!(
-                        "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}{}",
-                        method.name(), d.describe(),
-                        match folded.len() {
-                            0 => String::new(),
-                            1 => format!("; {} ended at a bound of its range", folded[0]),
-                            _ => format!(
-                                "; {} ended at bounds of their ranges",
-                                folded.join(", ")
-                            ),
-                        },
-                        if hull {
-                            "; the intervals also span the step-only reciprocal law's interval (with its decay term)"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
+            } else if let Some(d) = decay.filter(|d| !d.identified()) {
+                unpinned_annealing(&mut o, method, &d, &ext, k, req);
             }
             o
         }
@@ -280,8 +249,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
             // chosen or named gave other intervals (probe44 item 10).
             let mut o = run_law(method, &ext, k, req)?;
             if let Some(d) = decay.filter(|d| !d.identified()) {
-                let w = ignores_decay(&d, method, &o, true);
-                o.warnings.insert(0, w);
+                if method.needs_lr() {
+                    // The window holds the decay but not the losses'
+                    // answer to it: as for the law named.
+                    unpinned_annealing(&mut o, method, &d, &ext, k, req);
+                } else {
+                    let w = ignores_decay(&d, method, &o, true);
+                    o.warnings.insert(0, w);
+                }
             }
             if flat {
                 o.warnings.insert(0, rate_unknown_note(&curve.name, last, &at));
@@ -525,4 +500,51 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.heldout = Some(accuracy(&pred, &truth));
     }
     Ok(out)
+}
+
+/// A schedule-aware law's forecast on a window that does not pin its
+/// annealing terms (`d`): the warning that says so (with the annealing
+/// parameters left at a bound folded into it) and, with intervals, the
+/// hull with the step-only reciprocal law's. For the law named, and for
+/// `auto`'s choice where the window holds the decay but not the losses'
+/// answer to it.
+fn unpinned_annealing(
+    o: &mut ForecastOutput,
+    method: super::CurveLaw,
+    d: &WindowDecay,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+) {
+    // said below, with what the intervals do about it
+    o.warnings.retain(|w| !w.starts_with(FOLLOWS_UNPINNED));
+    // The annealing parameters left at a bound are the unpinned ones this
+    // warning is about: named in it, not each in a warning of its own
+    // (probe47 7i: four such warnings beside the one that matters).
+    let folded: Vec<&str> = annealing_params(method)
+        .iter()
+        .copied()
+        .filter(|p| o.warnings.contains(&bound_warning(p)))
+        .collect();
+    o.warnings
+        .retain(|w| !folded.iter().any(|p| *w == bound_warning(p)));
+    let hull = req.bootstrap > 0 && hull_with_step_only(o, ext, k, req);
+    o.warnings.insert(
+        0,
+        format!(
+            "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}{}",
+            method.name(),
+            d.describe(),
+            match folded.len() {
+                0 => String::new(),
+                1 => format!("; {} ended at a bound of its range", folded[0]),
+                _ => format!("; {} ended at bounds of their ranges", folded.join(", ")),
+            },
+            if hull {
+                "; the intervals also span the step-only reciprocal law's interval (with its decay term)"
+            } else {
+                ""
+            }
+        ),
+    );
 }

@@ -177,14 +177,9 @@ pub(super) fn ignores_decay(
     };
     if auto {
         format!(
-            "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. Fit on a window that includes {} to use the schedule",
+            "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. Fit on a window that includes part of the decay to use the schedule",
             d.describe(),
             method.name(),
-            if d.answer_ahead() {
-                "more of the loss's answer to the decay"
-            } else {
-                "part of the decay"
-            },
         )
     } else {
         format!(
