@@ -101,6 +101,7 @@ fn main() {
                                 signed: None,
                                 backward: false,
                                 rule: slaw::extrapolation::AlongRule::EveryLater,
+                                rate: slaw::extrapolation::RateRule::Rank,
                             };
                             let rolled = rolling_scores(&law, &obs, &r, &opts, &along)?;
                             let s = far_ratio_scores(&rolled, share);

@@ -429,6 +429,7 @@ pub fn calibrate_with(
         signed: None,
         backward,
         rule: AlongRule::EveryLater,
+        rate: RateRule::Rank,
     };
     let (share, k, at) = match rule {
         FitRule::EveryLater => return calibrate_along(law, obs, full, opts, level, &along),
@@ -902,6 +903,58 @@ pub struct Along {
     pub backward: bool,
     /// How the later points become scores ([`AlongRule`]).
     pub rule: AlongRule,
+    /// How the scores become the rate at the level ([`RateRule`]).
+    pub rate: RateRule,
+}
+
+/// How [`calibrate_rolled`] turns the rolling-origin scores into the
+/// per-distance rate at the level (a forecast's rule is
+/// `forecast::FORECAST_RATE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum RateRule {
+    /// The scores' conformal rank at the level (with too few for it, the
+    /// prior's pooled rank or the normal approximation).
+    Rank,
+    /// Unsigned, on a window of at least [`VARIANCE_MIN_SCORES`] scores
+    /// from at least [`VARIANCE_MIN_ORIGINS`] origins (else `Rank`): every
+    /// later point's signed error e at distance d read as N(0, s^2 +
+    /// sigma^2 d^2) — one point's white noise s (the rule's noise at the
+    /// reference level over z(0.95)) and an extrapolation error whose sd
+    /// grows with the distance — sigma^2 = max(0, sum (e^2 - s^2)) /
+    /// sum d^2 (the moment estimator: unbiased under that model; the far
+    /// points weigh, a near point's noise over a small distance barely),
+    /// and the rate Student's t quantile at (1 + level) / 2 with as many
+    /// degrees of freedom as origins with scores, times sigma. Smooth and
+    /// nested in the level; the empirical rank of scores that are mostly 0
+    /// (a curve that follows its law: every error within the white noise
+    /// taken out) jumps from 0 to the largest noise-over-a-small-distance
+    /// ratios between two levels.
+    Variance,
+}
+
+/// The fewest scores for [`RateRule::Variance`]: a conformal rank of their
+/// own at [`NOISE_REFERENCE_LEVEL`] (ceil(10 x 0.9) = 9 of 9), whatever the
+/// level asked for.
+pub const VARIANCE_MIN_SCORES: usize = 9;
+
+/// The fewest origins with scores for [`RateRule::Variance`] (Student's t
+/// with fewer degrees of freedom is over 3x the normal quantile at 95%).
+pub const VARIANCE_MIN_ORIGINS: usize = 3;
+
+/// [`RateRule::Variance`]'s sigma from the signed errors and distances of
+/// `rolled` and one point's white-noise sd `s`: max(0, sum (e^2 - s^2)) /
+/// sum d^2, square-rooted; None without a positive distance.
+pub fn variance_rate(rolled: &RollingScores, s: f64) -> Option<f64> {
+    let (mut num, mut den) = (0.0, 0.0);
+    for (o, e) in rolled.per_origin.iter().zip(&rolled.signed) {
+        for (&(_, d), &e) in o.iter().zip(e) {
+            if e.is_finite() && d.is_finite() && d > 0.0 {
+                num += e * e - s * s;
+                den += d * d;
+            }
+        }
+    }
+    (den > 0.0).then(|| (num.max(0.0) / den).sqrt())
 }
 
 /// How [`calibrate_along`] turns each origin's later points into scores
@@ -1247,7 +1300,8 @@ pub fn calibrate_rolled(
             noise_floor(residuals, NOISE_REFERENCE_LEVEL).0,
         )
     };
-    let rolled = how.rule.rescore(&rolled, taken_out);
+    let raw = rolled;
+    let rolled = how.rule.rescore(&raw, taken_out);
     let noise = if matches!(how.rule, AlongRule::WhiteFloor | AlongRule::WhiteFloorFar) {
         white
     } else {
@@ -1328,7 +1382,28 @@ pub fn calibrate_rolled(
             }
             q.max(largest)
         };
+        // The variance rule's sigma, on a window it applies to.
+        let variance = (how.rate == RateRule::Variance
+            && how.signed.is_none()
+            && n_scores >= VARIANCE_MIN_SCORES
+            && origins >= VARIANCE_MIN_ORIGINS)
+            .then(|| {
+                let s = taken_out / normal_quantile(0.5 + NOISE_REFERENCE_LEVEL / 2.0);
+                variance_rate(&raw, if s.is_finite() { s } else { 0.0 })
+            })
+            .flatten();
         let (q, m) = match (conformal_quantile(abs, level), pooled) {
+            _ if variance.is_some() => {
+                let sigma = variance.unwrap_or(0.0);
+                let t = crate::stats::student_t_quantile(0.5 + level / 2.0, origins);
+                (
+                    t * sigma,
+                    format!(
+                        "rolling-origin, variance: the {n_scores} later points' errors e at distance d of {origins} refits read as N(0, s^2 + (sigma d)^2), s the white noise; sigma {sigma:.4} per unit distance (the sum of e^2 - s^2 over that of d^2) times Student's t at {} with {origins} degrees of freedom ({t:.3})",
+                        crate::numbers::percent(0.5 + level / 2.0)
+                    ),
+                )
+            }
             (Some(q), _) => (q, "rolling-origin".to_string()),
             (None, Some((q, inflated))) => {
                 let mut m = pooled_note(n_scores);
@@ -1437,6 +1512,7 @@ mod tests {
             signed: None,
             backward: false,
             rule,
+            rate: RateRule::Rank,
         }
     }
 
@@ -1771,6 +1847,7 @@ mod tests {
             signed,
             backward: false,
             rule: AlongRule::EveryLater,
+            rate: RateRule::Rank,
         };
         let plain = calibrate_along(&law, &obs, &full, &opts, 0.9, &how(None)).unwrap();
         let zero = Signed {
@@ -1842,6 +1919,100 @@ mod tests {
             bins: None,
             short: false,
         }
+    }
+
+    /// `RateRule::Variance`'s sigma: exact on a noiseless drift
+    /// (e = -rate d), near the drift's rate with the noise's variance taken
+    /// out, and small on noise alone, where the conformal rank of the
+    /// `WhiteFloor` scores jumps between 90% and 95% to a noise excursion
+    /// over a small distance.
+    #[test]
+    fn wide72_the_variance_rate_weighs_the_far_points() {
+        let rate = 0.05;
+        let exact = variance_rate(&cal49_rolled(rate, 0.0), 0.0).unwrap();
+        assert!((exact - rate).abs() < 1e-12, "{exact}");
+        let sd = 0.01;
+        let noisy = variance_rate(&cal49_rolled(rate, sd), sd).unwrap();
+        assert!(noisy > 0.9 * rate && noisy < 1.1 * rate, "{noisy}");
+        let only = cal49_rolled(0.0, sd);
+        let sigma = variance_rate(&only, sd).unwrap();
+        assert!(sigma < 0.1 * rate, "{sigma}");
+        // more noise taken out than the errors hold: 0, not NaN
+        assert_eq!(variance_rate(&only, 10.0 * sd), Some(0.0));
+        let scores: Vec<f64> = AlongRule::WhiteFloor
+            .rescore(&only, 1.645 * sd)
+            .per_origin
+            .iter()
+            .flatten()
+            .map(|s| s.0)
+            .collect();
+        let at = |level| conformal_quantile(scores.clone(), level).unwrap();
+        assert_eq!(at(0.8), 0.0);
+        assert!(
+            at(0.95) > 0.0 && at(0.99) > 4.0 * at(0.95),
+            "{} {}",
+            at(0.95),
+            at(0.99)
+        );
+        let t = |level: f64| crate::stats::student_t_quantile(0.5 + level / 2.0, 8);
+        assert!(t(0.99) * sigma < 0.5 * at(0.99), "{sigma} {}", at(0.99));
+    }
+
+    /// `RateRule::Variance` through `calibrate_along` on a noisy log that
+    /// bends away from the power law: the rate is Student's t at the level times one sigma (nested in
+    /// the level, no jump), and the method says so; too few origins fall
+    /// back to the rank.
+    #[test]
+    fn wide72_the_variance_rule_is_nested_in_the_level() {
+        let law = catalog::power();
+        let xs: Vec<Vec<f64>> = (1..=200).map(|k| vec![100.0 * k as f64]).collect();
+        let noisy = generate(&law, &[8.0, 0.3, 2.0], &xs, 0.01, 3, "");
+        // bent away from the law (ln y + 0.01 ln(x / 100)^2): the refits miss
+        let steps: Vec<f64> = xs.iter().map(|x| x[0]).collect();
+        let bent: Vec<f64> = (0..noisy.len())
+            .map(|i| noisy.y[i] * (0.01 * (steps[i] / 100.0).ln().powi(2)).exp())
+            .collect();
+        let obs = Observations::from_columns(&["step"], &[steps], bent);
+        let opts = FitOptions::default();
+        let full = fit(&law, &obs, &opts).unwrap();
+        let how = Along {
+            rate: RateRule::Variance,
+            max_origins: 8,
+            ..every_origin(AlongRule::WhiteFloor)
+        };
+        let rolled = rolling_scores(&law, &obs, &full, &opts, &how).unwrap();
+        let levels = [0.5, 0.8, 0.9, 0.92, 0.95, 0.97, 0.99];
+        let cals: Vec<Calibration> = levels
+            .iter()
+            .map(|&l| calibrate_rolled(&law, &obs, &full, rolled.clone(), l, &how).unwrap())
+            .collect();
+        let res: Vec<f64> = (0..obs.len())
+            .map(|i| obs.y[i].ln() - law.predict(obs.point(i), &full.params).ln())
+            .collect();
+        let floor = noise_floor(res.iter().map(|r| r.abs()).collect(), 0.9).0;
+        let s = white_noise(&obs, 0, &res, 0.9, floor) / normal_quantile(0.95);
+        let sigma = variance_rate(&rolled, s).unwrap();
+        assert!(sigma > 0.0, "{sigma}");
+        for (c, &l) in cals.iter().zip(&levels) {
+            assert!(c.method.contains("variance"), "{}", c.method);
+            assert_eq!(c.origins, 8);
+            let t = crate::stats::student_t_quantile(0.5 + l / 2.0, c.origins);
+            assert!(
+                (c.per_distance - t * sigma).abs() <= 1e-9 * (1.0 + t * sigma),
+                "{l}: {} vs {}",
+                c.per_distance,
+                t * sigma
+            );
+        }
+        for w in cals.windows(2) {
+            assert!(w[1].per_distance >= w[0].per_distance);
+        }
+        let few = Along {
+            max_origins: 2,
+            ..how
+        };
+        let cal = calibrate_along(&law, &obs, &full, &opts, 0.9, &few).unwrap();
+        assert!(!cal.method.contains("variance"), "{}", cal.method);
     }
 
     fn cal49_rate(rule: AlongRule, rolled: &RollingScores, noise: f64) -> f64 {
@@ -2147,6 +2318,7 @@ mod tests {
             signed: None,
             backward: false,
             rule: AlongRule::EveryLater,
+            rate: RateRule::Rank,
         };
         let r = rolling_scores(&law, &near, &full_near, &opts, &how).unwrap();
         let gap = 2f64.ln();
@@ -2191,6 +2363,7 @@ mod tests {
             signed: None,
             backward: false,
             rule: AlongRule::EveryLater,
+            rate: RateRule::Rank,
         };
         let r = rolling_scores(&law, &obs, &full, &opts, &how).unwrap();
         assert!(!r.short);
