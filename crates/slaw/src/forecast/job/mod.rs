@@ -256,9 +256,10 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                         },
                         match own {
                             Some(p) => format!(
-                                "; the forecast beyond the window is the step-only reciprocal law's, moved by the median effect of the decay ahead on other schedules' curves (the law's own at step {}: {:.4}, which follows the unpinned terms)",
+                                "; the forecast beyond the window is the step-only reciprocal law's, moved by the median effect of the decay ahead on other schedules' curves (the law's own at step {}: {:.4}, which follows the unpinned terms{})",
                                 crate::numbers::num(p.step),
-                                p.loss
+                                p.loss,
+                                if p.loss > 0.0 { "" } else { ", and is not a possible loss" }
                             ),
                             None => "; the step-only reciprocal law could not be fitted, so the forecast is the law's own and follows those terms: do not rely on it".to_string(),
                         }
