@@ -76,9 +76,11 @@ pub struct ForecastArgs {
     /// first differences, that noise in quadrature; too few for a rank: pooled with a prior
     /// learned on other curves); where the
     /// learning rate still decays after the window, they also span the decay's effect as a prior
-    /// learned on other schedules gives it, and a schedule-aware law whose window does not pin its
-    /// annealing terms has them span the step-only reciprocal law's interval too (the JSON's
-    /// `calibration`, `decay_term` and `unpinned_decay` say which; coverage in BENCHMARKS.md). The temporal law's intervals past the fit are widened to
+    /// learned on other schedules gives it. A schedule-aware law whose window does not pin its
+    /// annealing terms forecasts beyond the window as the step-only reciprocal law does, moved by
+    /// the median effect of the decay ahead on other schedules' curves, with that law's interval;
+    /// its own forecast and interval are given beside (the JSON's `calibration`, `decay_term`,
+    /// `unpinned_decay` and `law_interval` say which; coverage in BENCHMARKS.md). The temporal law's intervals past the fit are widened to
     /// forecast x exp(+-c ln(step / last fitted step)), c its extrapolation error per unit
     /// ln(step ratio) pooled over real runs (`temporal::POOLED_SCALE`, levels 0.5-0.99; the
     /// run's own rolling-origin calibration outside them; JSON interval_kind pooled-scale

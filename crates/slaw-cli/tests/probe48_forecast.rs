@@ -72,7 +72,7 @@ fn annealing_parameters_at_a_bound_are_named_in_the_not_pinned_warning() {
         .map(|w| w.as_str().unwrap())
         .collect();
     assert!(
-        w[0].starts_with("the forecast depends on the multipower law's annealing parameters"),
+        w[0].starts_with("the multipower law's forecast would depend on its annealing parameters"),
         "{w:?}"
     );
     assert!(w[0].contains("ended at a bound"), "{w:?}");

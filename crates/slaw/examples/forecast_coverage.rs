@@ -47,6 +47,10 @@ fn main() {
         .map(String::from)
         .collect();
     let verbose = std::env::var("VERBOSE").is_ok();
+    // CANDIDATES=1: per schedule-aware forecast whose window does not pin
+    // the annealing terms, a tab-separated line of what the point-forecast
+    // candidates of branch `mpf72` read (BENCHMARKS.md).
+    let candidates = std::env::var("CANDIDATES").is_ok();
     let mode = std::env::var("PRIORS").unwrap_or("lofo".into());
     let rules_mode = std::env::var("RULES").unwrap_or("shipped".into());
     // SHORTFALL=1: power's shortfall prior (`prior::learn_shortfall`,
@@ -122,6 +126,7 @@ fn main() {
             for frac in fracs {
                 // (covered, kind, decay ahead, half-width ln, secs)
                 let mut rows: Vec<Row> = Vec::new();
+                let mut refused: Vec<String> = Vec::new();
                 for (name, c, total) in curves.iter().filter(|x| x.0.starts_with(label)) {
                     let lr = c.lr.is_some();
                     let Ok(choice) = Choice::parse(law, false) else {
@@ -151,8 +156,14 @@ fn main() {
                         continue;
                     }
                     let t = std::time::Instant::now();
-                    let Ok(o) = job::run(&Data::Aggregate(c.clone()), &req) else {
-                        continue;
+                    let o = match job::run(&Data::Aggregate(c.clone()), &req) {
+                        Ok(o) => o,
+                        Err(e) => {
+                            // A refusal is counted and its reason printed
+                            // under the row, not skipped silently.
+                            refused.push(format!("{name}: {e}"));
+                            continue;
+                        }
                     };
                     let secs = t.elapsed().as_secs_f64();
                     let p = &o.forecasts[0];
@@ -178,6 +189,13 @@ fn main() {
                             if ahead { " decay-ahead" } else { "" },
                         );
                     }
+                    if candidates && ahead {
+                        if let Choice::Law(m) = choice {
+                            if m.needs_lr() {
+                                print_candidate(law, frac, name, c, &req, &o, obs);
+                            }
+                        }
+                    }
                     // Interval (Winkler) score in ln units: width, plus 2 / alpha
                     // times the distance by which the truth falls outside.
                     let alpha = 1.0 - level;
@@ -187,6 +205,9 @@ fn main() {
                 }
                 if rows.is_empty() {
                     continue;
+                }
+                for r in &refused {
+                    println!("refused ({law} {:.0}%): {r}", 100.0 * frac);
                 }
                 let share = |f: &dyn Fn(&Row) -> bool| {
                     let r: Vec<_> = rows.iter().filter(|r| f(r)).collect();
@@ -234,4 +255,52 @@ fn lofo_rules(family: &str) -> Vec<(&'static str, Signed)> {
         "multipower" => vec![("power", r(0.25, false)), ("log", r(0.75, true))],
         _ => vec![],
     }
+}
+
+/// `CANDIDATES=1`'s line: law, fraction, curve, the law's forecast and
+/// interval, the step-only reciprocal law's forecast and interval (decay
+/// term included) on the same window, the median of its decay prior, the
+/// decay ahead at the forecast step, the observed loss.
+fn print_candidate(
+    law: &str,
+    frac: f64,
+    name: &str,
+    c: &Curve,
+    req: &Request,
+    o: &job::ForecastOutput,
+    obs: f64,
+) {
+    let p = &o.forecasts[0];
+    let mut r = req.clone();
+    r.choice = Choice::Law(slaw::forecast::CurveLaw::Reciprocal);
+    let Ok(ro) = job::run(&Data::Aggregate(c.clone()), &r) else {
+        println!("CAND\t{law}\t{frac}\t{name}\tno-reciprocal");
+        return;
+    };
+    let q = &ro.forecasts[0];
+    let z50 = req
+        .priors
+        .decay(slaw::forecast::CurveLaw::Reciprocal)
+        .map_or(f64::NAN, |q| prior::quantile_at(q, 0.5));
+    let until = frac * *c.step.last().unwrap();
+    let until = c
+        .step
+        .iter()
+        .copied()
+        .filter(|&s| s <= until)
+        .fold(0.0, f64::max);
+    let d = prior::decay_ahead(c, until)
+        .last()
+        .copied()
+        .flatten()
+        .unwrap_or(f64::NAN);
+    println!(
+        "CAND\t{law}\t{frac}\t{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{z50}\t{d}\t{obs}",
+        p.loss,
+        p.lo.unwrap(),
+        p.hi.unwrap(),
+        q.loss,
+        q.lo.unwrap(),
+        q.hi.unwrap(),
+    );
 }

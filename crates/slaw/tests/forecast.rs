@@ -572,14 +572,16 @@ fn a_long_curve_is_fitted_on_bins_and_predicted_everywhere() {
 
 /// A schedule-aware law fitted on a window whose learning rate has not
 /// decayed yet (100M wsdcon_3 until 20% of its steps: the rate drops to 10%
-/// of its peak at step 8,000) forecasts the decay from annealing terms the
-/// window does not pin (multipower-warmup: 1.46 against the observed 3.07,
-/// BENCHMARKS.md): its interval spans the step-only reciprocal law's
-/// interval too, says so, and holds the observed final loss.
+/// of its peak at step 8,000) would forecast the decay from annealing terms
+/// the window does not pin (multipower-warmup: 1.14 against the observed
+/// 3.07 with 50 refits, BENCHMARKS.md): beyond the window its forecast and interval are
+/// the step-only reciprocal law's (the forecast moved by the median of that
+/// law's decay prior times the decay ahead), it says so, the interval holds
+/// the observed final loss, and the law's own forecast is kept beside.
 #[test]
-fn an_unpinned_decay_widens_to_the_step_only_interval() {
+fn an_unpinned_decay_forecasts_from_the_step_only_law() {
     use slaw::forecast::job::{self, Choice, Data, Request};
-    use slaw::forecast::prior::Priors;
+    use slaw::forecast::prior::{self, Priors};
     let Some(dir) = common::shared_data("loss-curves/multipower") else {
         return;
     };
@@ -595,15 +597,26 @@ fn an_unpinned_decay_widens_to_the_step_only_interval() {
         priors: Priors::shipped(),
     };
     let data = Data::Aggregate(c.clone());
-    let aware = job::run(&data, &req(CurveLaw::MultiPower)).unwrap();
+    let aware = job::run(&data, &req(CurveLaw::MultiPowerWarmup)).unwrap();
     let step_only = job::run(&data, &req(CurveLaw::Reciprocal)).unwrap();
     assert!(aware.unpinned_decay.is_some(), "{:?}", aware.warnings);
     assert!(aware.warnings[0].contains("step-only reciprocal"));
     assert!(step_only.unpinned_decay.is_none());
     let (a, r) = (&aware.forecasts[0], &step_only.forecasts[0]);
-    assert!(a.lo.unwrap() <= r.lo.unwrap() && a.hi.unwrap() >= r.hi.unwrap());
+    assert_eq!((a.lo, a.hi), (r.lo, r.hi));
+    let z50 = prior::quantile_at(Priors::shipped().decay(CurveLaw::Reciprocal).unwrap(), 0.5);
+    let d = step_only.decay_term.as_ref().unwrap().decay_ahead;
+    assert!(
+        (a.loss - r.loss * (z50 * d).exp()).abs() < 1e-12,
+        "{a:?} {r:?}"
+    );
     let obs = *c.loss.last().unwrap();
     assert!(a.lo.unwrap() <= obs && obs <= a.hi.unwrap(), "{a:?}");
-    // the point forecast is the law's own
-    assert!((a.loss - r.loss).abs() > 1e-6);
+    // the law's own forecast, beside, is far below (it follows the
+    // unpinned terms)
+    let own = aware.law_interval.as_ref().unwrap().points[0].loss.unwrap();
+    assert!(
+        own < 0.8 * obs && (a.loss / obs - 1.0).abs() < 0.05,
+        "{own} {a:?}"
+    );
 }

@@ -148,7 +148,9 @@ fn out_of_sample_coverage_of_the_default_forecast() {
     // Measured: 64/73, 122/124 (over the 97% aimed at), 18/18, 18/18; the
     // schedule-aware laws, whose intervals span the step-only law's where
     // the window does not pin their annealing terms: tissue 18/18, 18/18
-    // (were 15/18, 15/18), multipower 15/15 at 20% (was 12/15).
+    // (were 15/18, 15/18), multipower 15/15 at 20% (was 12/15). Since
+    // mpf72 (BENCHMARKS.md) their forecast and interval there are the
+    // step-only reciprocal law's alone; the cells did not move.
     for (curves, frac, law, lo, hi) in [
         (&runs, 0.25, "auto", 0.80, 0.97),
         (&runs, 0.5, "auto", 0.80, 0.99),

@@ -228,6 +228,10 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
         let _ = writeln!(s, "intervals: {}", l.covers);
     }
     let own_head = own.map(|l| format!("if {} holds", l.law));
+    // The law's own forecast beside its interval where the reported one is
+    // another law's (a window that does not pin the annealing terms).
+    let own_loss = own.is_some_and(|l| l.points.iter().any(|q| q.loss.is_some()));
+    let own_w = if own_loss { 32 } else { 21 };
     let _ = writeln!(
         s,
         "{:>12} {:>10} {:>21} {:>10}{}",
@@ -237,7 +241,7 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
         "observed",
         own_head
             .as_deref()
-            .map(|h| format!(" {h:>21}"))
+            .map(|h| format!(" {h:>own_w$}"))
             .unwrap_or_default()
     );
     for p in &o.forecasts {
@@ -251,9 +255,12 @@ pub fn forecast_report(o: &ForecastOutput) -> String {
                     .points
                     .iter()
                     .find(|q| q.step == p.step)
-                    .map(|q| format!("[{:.4}, {:.4}]", q.lo, q.hi))
+                    .map(|q| match q.loss {
+                        Some(l) => format!("{l:.4} [{:.4}, {:.4}]", q.lo, q.hi),
+                        None => format!("[{:.4}, {:.4}]", q.lo, q.hi),
+                    })
                     .unwrap_or_default();
-                format!(" {v:>21}")
+                format!(" {v:>own_w$}")
             })
             .unwrap_or_default();
         let _ = writeln!(

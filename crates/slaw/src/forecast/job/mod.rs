@@ -37,7 +37,7 @@ use super::prior;
 use super::{accuracy, Curve};
 use crate::{Error, Result};
 use auto::rate_unknown_note;
-use laws::{hull_with_reciprocal, hull_with_step_only, run_law, run_temporal};
+use laws::{from_step_only, hull_with_reciprocal, run_law, run_temporal};
 use std::borrow::Cow;
 use warnings::{
     annealing_params, bound_warning, ignores_decay, not_positive, outside_interval, rising,
@@ -528,11 +528,13 @@ fn unpinned_annealing(
         .collect();
     o.warnings
         .retain(|w| !folded.iter().any(|p| *w == bound_warning(p)));
-    let hull = req.bootstrap > 0 && hull_with_step_only(o, ext, k, req);
+    // The forecast beyond the window from what the window pins
+    // (BENCHMARKS.md, mpf72), the law's own beside it.
+    let own = from_step_only(o, ext, k, req, d.answer_ahead());
     o.warnings.insert(
         0,
         format!(
-            "the forecast depends on the {} law's annealing parameters, which this window does not pin: {}{}{}",
+            "the {} law's forecast would depend on its annealing parameters, which this window does not pin: {}{}{}",
             method.name(),
             d.describe(),
             match folded.len() {
@@ -540,10 +542,14 @@ fn unpinned_annealing(
                 1 => format!("; {} ended at a bound of its range", folded[0]),
                 _ => format!("; {} ended at bounds of their ranges", folded.join(", ")),
             },
-            if hull {
-                "; the intervals also span the step-only reciprocal law's interval (with its decay term)"
-            } else {
-                ""
+            match own {
+                Some(p) => format!(
+                    "; the forecast beyond the window is the step-only reciprocal law's, moved by the median effect of the decay ahead on other schedules' curves (the law's own at step {}: {:.4}, which follows the unpinned terms{})",
+                    crate::numbers::num(p.step),
+                    p.loss,
+                    if p.loss > 0.0 { "" } else { ", and is not a possible loss" }
+                ),
+                None => "; the step-only reciprocal law could not be fitted, so the forecast is the law's own and follows those terms: do not rely on it".to_string(),
             }
         ),
     );

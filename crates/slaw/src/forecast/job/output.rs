@@ -51,11 +51,12 @@ pub struct Point {
     pub observed: Option<f64>,
 }
 
-/// The chosen law's own interval beside the hull `auto` reports
-/// (`ForecastOutput::law_interval`).
+/// The law's own interval beside the hull `auto` reports, or beside the
+/// step-only forecast a schedule-aware law reports on a window that does
+/// not pin its annealing terms (`ForecastOutput::law_interval`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LawInterval {
-    /// The law whose own interval this is (power).
+    /// The law whose own interval this is.
     pub law: &'static str,
     /// What the hull and the law's own interval each cover, as measured.
     pub covers: String,
@@ -68,6 +69,11 @@ pub struct LawInterval {
 pub struct LawIntervalPoint {
     /// The step.
     pub step: f64,
+    /// The law's own forecast, where the reported one is another's (a
+    /// schedule-aware law on a window that does not pin its annealing
+    /// terms; absent for `auto`'s power, whose forecast is its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
     /// Lower end of the law's own interval.
     pub lo: f64,
     /// Upper end of the law's own interval.
@@ -183,8 +189,9 @@ pub struct ForecastOutput {
     /// widened to, to cover it.
     pub decay_term: Option<DecayTerm>,
     /// Where a schedule-aware law's window does not pin its annealing
-    /// terms: how the intervals were widened to the step-only law's
-    /// (`hull_with_step_only`).
+    /// terms: how the forecast and intervals beyond the window were taken
+    /// from the step-only reciprocal law's (`from_step_only`); the law's own
+    /// are then in `law_interval`.
     pub unpinned_decay: Option<String>,
     /// Parameters that change neither a fitted point nor a forecast (a
     /// schedule-aware law's annealing terms on a rate that never decays up
@@ -203,7 +210,10 @@ pub struct ForecastOutput {
     /// intervals beyond the window to the hull with the step-only
     /// reciprocal law's: power's own interval at each forecast step beyond
     /// the window ("if the curve keeps following power"), and what each of
-    /// the two covers as measured (absent otherwise).
+    /// the two covers as measured. Where a schedule-aware law's window does
+    /// not pin its annealing terms (`unpinned_decay`): the law's own
+    /// forecast and interval at each forecast step beyond the window. Absent
+    /// otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub law_interval: Option<LawInterval>,
     /// The temporal law's fit (temporal method only).

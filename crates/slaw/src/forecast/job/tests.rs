@@ -280,3 +280,118 @@ fn a_bound_the_forecast_does_not_follow_is_not_warned() {
     let e = f.law.params.iter().position(|p| p.name == "E").unwrap();
     assert!(follows_past_bound(&f, &pow, 60, e));
 }
+
+/// A curve of 60 steps whose rate holds at its peak until step 8,000 and
+/// then falls linearly to 10% of it at 12,000 (`decay_from`: where the
+/// decay starts), with a loss falling as a power of the step and a further
+/// drop of 0.3 x the decay done so far.
+fn decaying(decay_from: f64) -> Curve {
+    let step: Vec<f64> = (1..=60).map(|i| 200.0 * i as f64).collect();
+    let lr: Vec<f64> = step
+        .iter()
+        .map(|&s| {
+            let u = ((s - decay_from) / (12_000.0 - decay_from)).clamp(0.0, 1.0);
+            1e-3 * (1.0 - 0.9 * u)
+        })
+        .collect();
+    let loss = step
+        .iter()
+        .zip(&lr)
+        .map(|(&s, &e)| 2.5 + 8.0 * s.powf(-0.4) - 0.3 * (1e-3 - e) / 1e-3)
+        .collect();
+    Curve {
+        name: "decaying".into(),
+        step,
+        lr: Some(lr),
+        loss,
+        schedule: None,
+        untrained: vec![],
+        lead: vec![],
+    }
+}
+
+fn law_request(m: CurveLaw, bootstrap: usize) -> Request {
+    Request {
+        choice: Choice::Law(m),
+        fit_until: FitUntil::Step(4_000.0),
+        at: vec![],
+        schedule: None,
+        bootstrap,
+        seed: 0,
+        level: 0.9,
+        priors: prior::Priors::shipped(),
+    }
+}
+
+/// mpf72: a schedule-aware law on a window before any decay (the rate
+/// falls by 90% after it) reports, beyond the window, the step-only
+/// reciprocal law's forecast moved by its decay prior's median times the
+/// decay ahead, and that law's interval; its own forecast and interval are
+/// kept beside (`law_interval`, with `loss`) and named in the warning.
+#[test]
+fn an_unpinned_window_forecasts_from_the_step_only_law() {
+    let c = decaying(8_000.0);
+    let data = Data::Aggregate(c.clone());
+    for m in [CurveLaw::Tissue, CurveLaw::MultiPower] {
+        let aware = run(&data, &law_request(m, 20)).unwrap();
+        let recip = run(&data, &law_request(CurveLaw::Reciprocal, 20)).unwrap();
+        assert!(aware.decay.is_some_and(|d| !d.identified()));
+        let z50 = prior::quantile_at(
+            prior::Priors::shipped()
+                .decay(CurveLaw::Reciprocal)
+                .unwrap(),
+            0.5,
+        );
+        let until = aware.fit_until_step;
+        let d = prior::decay_ahead(&c, until)
+            .last()
+            .copied()
+            .flatten()
+            .unwrap();
+        assert!((d - 0.9).abs() < 1e-9, "{d}");
+        let (a, r) = (&aware.forecasts[0], &recip.forecasts[0]);
+        assert_eq!(a.loss, r.loss * (z50 * d).exp(), "{}", m.name());
+        assert_eq!((a.lo, a.hi), (r.lo, r.hi));
+        assert!(a.lo.unwrap() <= a.loss && a.loss <= a.hi.unwrap());
+        let own = aware.law_interval.as_ref().expect("the law's own beside");
+        assert_eq!(own.law, m.name());
+        let q = own.points.last().unwrap();
+        let own_loss = q.loss.expect("the law's own forecast");
+        assert_ne!(own_loss, a.loss);
+        assert!(aware.unpinned_decay.is_some());
+        assert!(
+            aware.warnings[0].contains("step-only reciprocal")
+                && aware.warnings[0].contains(&format!("{own_loss:.4}")),
+            "{:?}",
+            aware.warnings
+        );
+        // Within the window the points are the law's own fit.
+        let inside = aware
+            .curve_points
+            .iter()
+            .position(|p| p.step == until)
+            .unwrap();
+        assert_ne!(
+            aware.curve_points[inside].loss,
+            recip.curve_points[inside].loss
+        );
+        // Without intervals: the same point forecast, no interval beside.
+        let bare = run(&data, &law_request(m, 0)).unwrap();
+        assert_eq!(bare.forecasts[0].loss, a.loss);
+        assert!(bare.law_interval.is_none() && bare.forecasts[0].lo.is_none());
+    }
+}
+
+/// Where the window holds enough of the decay (it starts at step 400, a
+/// window to 4,000 holds 28% of the peak rate's fall, 90% by the end), the
+/// law's forecast stays its own: nothing of the rule above applies.
+#[test]
+fn a_pinned_window_keeps_the_laws_own_forecast() {
+    let c = decaying(400.0);
+    let data = Data::Aggregate(c.clone());
+    let o = run(&data, &law_request(CurveLaw::Tissue, 0)).unwrap();
+    assert!(o.decay.is_some_and(|d| d.identified()), "{:?}", o.decay);
+    assert!(o.unpinned_decay.is_none() && o.law_interval.is_none());
+    let f = fit_curves(CurveLaw::Tissue, std::slice::from_ref(&c), &[20]).unwrap();
+    assert_eq!(o.forecasts[0].loss, f.predict(0, c.len() - 1));
+}
