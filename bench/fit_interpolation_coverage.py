@@ -3,7 +3,8 @@ cover a new observed loss there"), with and without `--bootstrap` (BENCHMARKS.md
 against its level").
 
 Design: DESIGN `pow` L = 2 + 50 n^-0.3 with 1% log-normal noise fitted by `--law power`, or `rect`
-L = 1.8 + 400 / (30 + n^0.5) with 3% noise fitted by `--law rectified`; NP points log-spaced in
+L = 1.8 + 400 / (30 + n^0.5) with 3% noise fitted by `--law rectified`, or `vft` L = (30 n^-0.4 +
+1.5)^1.2 with 1% noise fitted by `--law vanilla-ft`; NP points log-spaced in
 1e2 ... 1e5, noise drawn by Python's `random.Random(1000 + seed)`, seeds 0 ... SEEDS-1. Each curve:
 `slaw fit FILE --x n --law LAW --level L --json --predict X...` at the two ends of the fitted range
 and three points inside it, at L = 0.8 and 0.95, with `--bootstrap BOOT --seed seed` when BOOT > 0.
@@ -40,8 +41,12 @@ elif DESIGN == "rect":
     def f(n):
         return 1.8 + 400 / (30 + n ** 0.5)
     SD, LAW = 0.03, "rectified"
+elif DESIGN == "vft":
+    def f(n):
+        return (30 * n ** -0.4 + 1.5) ** 1.2
+    SD, LAW = 0.01, "vanilla-ft"
 else:
-    raise SystemExit(f"unknown design {DESIGN} (pow, rect)")
+    raise SystemExit(f"unknown design {DESIGN} (pow, rect, vft)")
 
 xs = [10 ** (2 + 3 * i / (NP - 1)) for i in range(NP)]
 asked = [xs[0], 10 ** (2 + 3 * 0.2 + 0.01), 10 ** (3.5 + 0.01), 10 ** (2 + 3 * 0.8 + 0.01), xs[-1]]

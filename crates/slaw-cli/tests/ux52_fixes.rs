@@ -117,31 +117,52 @@ fn an_interval_inside_the_data_holds_the_band_and_says_interpolation() {
     );
 }
 
-/// Finding 1 without a bootstrap: the noise floor alone, and the legend
-/// says the fit's own uncertainty is not in it.
+/// Finding 1 without a bootstrap: the legend says what the interval holds
+/// (it was the noise floor alone, and said the fit's own uncertainty was not
+/// in it; now that uncertainty, linearised, is in it), and the interval is
+/// wider than the floor alone (the calibration's `noise`), by the same
+/// factor on either side in ln L.
 #[test]
-fn without_a_bootstrap_the_interpolation_interval_says_what_it_lacks() {
+fn without_a_bootstrap_the_interpolation_interval_says_what_it_holds() {
     let dir = TempDir::new().unwrap();
     let f = dir.path().join("small.csv");
     fs::write(&f, SMALL).unwrap();
-    let out = slaw()
-        .args([
-            "fit",
-            f.to_str().unwrap(),
-            "--x",
-            "x",
-            "--y",
-            "y",
-            "--law",
-            "power",
-        ])
-        .args(["--predict", "8"])
-        .output()
-        .unwrap();
+    let args = [
+        "fit",
+        f.to_str().unwrap(),
+        "--x",
+        "x",
+        "--y",
+        "y",
+        "--law",
+        "power",
+        "--predict",
+        "8",
+    ];
+    let v = json_of(&slaw().args(args).arg("--json").output().unwrap());
+    let g = &v["groups"][0];
+    let p = &g["predictions"][0];
+    assert_eq!(p["extrapolation_interval_kind"]["bootstrap"], false, "{p}");
+    let value = p["value"].as_f64().unwrap();
+    let (lo, hi) = (
+        p["extrapolation_interval"]["lo"].as_f64().unwrap(),
+        p["extrapolation_interval"]["hi"].as_f64().unwrap(),
+    );
+    let floor = g["calibration"]["noise"].as_f64().unwrap();
+    let (below, above) = ((value / lo).ln(), (hi / value).ln());
+    assert!((below - above).abs() < 1e-9 * above, "{p}");
+    assert!(
+        above > floor * 1.001,
+        "half-width {above} vs floor {floor}: {p}"
+    );
+    let out = slaw().args(args).output().unwrap();
     let text = text_of(&out);
     assert!(text.contains("interpolation 95%"), "{text}");
     assert!(
-        text.contains("the fit's own uncertainty is not included"),
+        text.contains("the fitted curve's own uncertainty there (its linearised standard error")
+            && text
+                .contains("combined in quadrature (in ln L) with the fit's residual noise floor")
+            && !text.contains("is not included"),
         "{text}"
     );
 }

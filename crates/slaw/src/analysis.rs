@@ -566,7 +566,8 @@ fn fit_group(
         let level = job.level.filter(|_| res.converged);
         // With as many points as parameters every resample interpolates:
         // no bootstrap (the fit's warning says so).
-        let estimable = train.weight.iter().filter(|w| **w > 0.0).count() > job.law.n_params();
+        let n_fitted = train.weight.iter().filter(|w| **w > 0.0).count();
+        let estimable = n_fitted > job.law.n_params();
         let boot = level
             .filter(|_| job.bootstrap > 0 && estimable)
             .map(|level| {
@@ -672,13 +673,18 @@ fn fit_group(
                 let value = res.predict(x);
                 let band = boot.as_ref().map(|b| b.predictions[k]);
                 // Inside the fitted range (edges included) the prediction
-                // interpolates: the curve's own bootstrap band there
-                // combined with the residual noise floor, never narrower
-                // than the band (the noise floor alone was).
+                // interpolates: the curve's own uncertainty there (its
+                // bootstrap band, else its linearised standard error times
+                // Student's t) combined with the residual noise floor,
+                // never narrower than either (the noise floor alone was).
                 let inside = x.len() == 1 && x[0] >= first && x[0] <= last;
                 let (extrapolation_interval, kind) = match cal {
                     Some(c) if inside => (
-                        interpolation_interval(value, band, c.noise),
+                        match band {
+                            Some(_) => interpolation_interval(value, band, c.noise),
+                            None => prediction_spread(&job.law, &res, x, n_fitted, c.level)
+                                .and_then(|s| linearised_interval(value, s, c.noise)),
+                        },
                         crate::selection::calibrate::IntervalKind::Interpolation {
                             level: c.level,
                             bootstrap: band.is_some(),
@@ -1023,6 +1029,63 @@ pub fn interpolation_interval(value: f64, band: Option<Interval>, noise: f64) ->
     Some(Interval {
         lo: value * (-below.hypot(noise)).exp(),
         hi: value * above.hypot(noise).exp(),
+    })
+}
+
+/// The fit's own uncertainty of ln(prediction) at `x`, as a half-width at
+/// `level`: Student's t quantile at (1 + level) / 2 with n - p degrees of
+/// freedom (`n_fitted` points, p parameters) times the linearised standard
+/// error sqrt(g' C g) (the delta method: g = d ln f(x) / d theta in the
+/// law's internal parameters, C the covariance the standard errors come
+/// from, Huber's sandwich for a Huber fit). C leaves out the flat
+/// directions, which inside the fitted range move the prediction little
+/// (they leave the fitted points in place); a prediction that depends on a
+/// parameter the data do not pin says so (`depends_on_unpinned`). None
+/// without a covariance, without degrees of freedom, or where the value or
+/// its gradient is not finite.
+pub fn prediction_spread(
+    law: &Law,
+    fit: &FitResult,
+    x: &[f64],
+    n_fitted: usize,
+    level: f64,
+) -> Option<f64> {
+    let p = fit.internal.len();
+    let cov = &fit.identifiability.cov_internal;
+    if p == 0 || cov.len() != p * p || n_fitted <= p {
+        return None;
+    }
+    let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
+    let mut g = vec![0.0; p];
+    let v = law.model.value_grad(x, &lnx, &fit.internal, &mut g);
+    if !(v > 0.0 && v.is_finite()) || g.iter().any(|d| !d.is_finite()) {
+        return None;
+    }
+    let g: Vec<f64> = g.iter().map(|d| d / v).collect();
+    let mut var = 0.0;
+    for a in 0..p {
+        for b in 0..p {
+            var += g[a] * cov[a * p + b] * g[b];
+        }
+    }
+    let t = crate::stats::student_t_quantile(0.5 + level / 2.0, n_fitted - p);
+    let spread = t * var.max(0.0).sqrt();
+    spread.is_finite().then_some(spread)
+}
+
+/// The predictive interval of a prediction `value` inside the fitted range
+/// without a bootstrap: the fit's own uncertainty `spread`
+/// ([`prediction_spread`], ln L) combined in quadrature with the residual
+/// noise floor `noise` (ln L), symmetric in ln L. None for a value that is
+/// not positive and finite.
+pub fn linearised_interval(value: f64, spread: f64, noise: f64) -> Option<Interval> {
+    if !(value > 0.0 && value.is_finite()) {
+        return None;
+    }
+    let h = spread.hypot(noise);
+    Some(Interval {
+        lo: value * (-h).exp(),
+        hi: value * h.exp(),
     })
 }
 
@@ -2060,5 +2123,70 @@ mod not_determined_tests {
             })),
             (true, None)
         );
+    }
+}
+
+#[cfg(test)]
+mod interpolation_tests {
+    use super::*;
+
+    /// Twelve points of 2 + 50 n^-0.3 on n = 1e2 .. 1e5, each moved by a
+    /// fixed +-1% pattern, fitted by the power law.
+    fn fitted() -> (Law, FitResult, Vec<f64>) {
+        let law = crate::law::catalog::power();
+        let xs: Vec<f64> = (0..12)
+            .map(|i| 10f64.powf(2.0 + 3.0 * i as f64 / 11.0))
+            .collect();
+        let wobble: [f64; 12] = [
+            0.8, -1.1, 0.3, 1.2, -0.6, -0.9, 0.5, 1.0, -1.3, 0.2, -0.4, 0.7,
+        ];
+        let y: Vec<f64> = xs
+            .iter()
+            .zip(wobble)
+            .map(|(x, w)| (2.0 + 50.0 * x.powf(-0.3)) * (0.01 * w).exp())
+            .collect();
+        let obs = Observations::from_columns(&["n"], std::slice::from_ref(&xs), y);
+        let res = fit(&law, &obs, &FitOptions::default()).unwrap();
+        assert!(res.converged);
+        (law, res, xs)
+    }
+
+    /// The covariance the spread uses is the one the standard errors come
+    /// from (its diagonal gives them back); the spread is the standard
+    /// error times Student's t at the level (so their ratio across levels
+    /// is t's), largest at the ends of the fitted range (where a fit is
+    /// least sure) and smallest inside; the interval is that spread in
+    /// quadrature with the floor, the same on both sides in ln L.
+    #[test]
+    fn the_linearised_spread_is_the_standard_errors_at_the_prediction() {
+        let (law, res, xs) = fitted();
+        let id = &res.identifiability;
+        let p = res.internal.len();
+        assert_eq!(id.cov_internal.len(), p * p);
+        for (j, q) in law.params.iter().enumerate() {
+            let se = id.std_errors.values()[j].unwrap();
+            let v = id.cov_internal[j * p + j].sqrt();
+            let want = match q.transform {
+                crate::law::Transform::Log => v * res.internal[j].exp(),
+                crate::law::Transform::Identity => v,
+            };
+            assert!((se - want).abs() <= 1e-9 * se, "{}: {se} vs {want}", q.name);
+        }
+        let spread = |x: f64, level: f64| prediction_spread(&law, &res, &[x], 12, level).unwrap();
+        let t = |level: f64| crate::stats::student_t_quantile(0.5 + level / 2.0, 9);
+        let (first, mid, last) = (xs[0], (xs[0] * xs[11]).sqrt(), xs[11]);
+        for x in [first, mid, last] {
+            let ratio = spread(x, 0.95) / spread(x, 0.8);
+            assert!((ratio - t(0.95) / t(0.8)).abs() < 1e-9, "{ratio}");
+        }
+        assert!(spread(first, 0.8) > spread(mid, 0.8), "{first}");
+        assert!(spread(last, 0.8) > spread(mid, 0.8), "{last}");
+        assert!(spread(mid, 0.8) > 0.0);
+        // too few points for a degree of freedom: none
+        assert!(prediction_spread(&law, &res, &[mid], 3, 0.8).is_none());
+        let iv = linearised_interval(3.0, 0.03, 0.04).unwrap();
+        assert!(((3.0 / iv.lo).ln() - 0.05).abs() < 1e-12, "{iv:?}");
+        assert!(((iv.hi / 3.0).ln() - 0.05).abs() < 1e-12, "{iv:?}");
+        assert!(linearised_interval(f64::NAN, 0.03, 0.04).is_none());
     }
 }

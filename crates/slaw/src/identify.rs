@@ -82,6 +82,13 @@ pub struct Identifiability {
     /// linear one), is 1: see [`unpinned_shift`].
     #[serde(skip)]
     pub flat_directions: Vec<Vec<f64>>,
+    /// Covariance in the law's internal parameters (ln for log
+    /// parameters; row major), carried from `cov_search`: the one the
+    /// standard errors come from, so without the flat directions (a
+    /// pseudo-inverse over the pinned ones). Empty when it could not be
+    /// computed.
+    #[serde(skip)]
+    pub cov_internal: Vec<f64>,
 }
 
 /// The first step along a flat direction, as a fraction of the parameters'
@@ -798,6 +805,7 @@ pub fn to_natural(
             cov[a * p + b] = s;
         }
     }
+    id.cov_internal = cov.clone();
     let flat: Vec<bool> = law
         .params
         .iter()

@@ -477,8 +477,9 @@ class FitResult(_Result):
         fit's ``level``, as ``fit(..., predict=...)`` gives it: beyond or below the fitted
         points the extrapolation interval calibrated on the law's rolling-origin errors (held
         to the bootstrap band when it reaches further), inside them the interpolation interval,
-        meant to cover a new observed loss (without ``bootstrap=`` the fit's noise floor alone,
-        which covers less than its level: README); one-input laws only), ``interval_kind`` ("backtest", "interpolation" or None),
+        meant to cover a new observed loss (without ``bootstrap=`` the fit's linearised
+        standard error times Student's t in quadrature with its noise floor: README); one-input
+        laws only), ``interval_kind`` ("backtest", "interpolation" or None),
         ``bootstrap_lo``, ``bootstrap_hi`` (the bootstrap interval: the fit's noise only;
         with ``bootstrap=`` only; outside the data without ``lo``/``hi`` it is no predictive
         interval: the prediction's ``no_predictive_interval`` in ``predictions`` says why,

@@ -385,7 +385,7 @@ pub fn fit_report(law: &Law, fits: &[GroupFit], input_names: &[String]) -> Strin
                 &g.calibration
             };
             // Inside the fitted range the prediction interpolates: its
-            // interval (the bootstrap band with the noise floor) says so.
+            // interval (the fit's own uncertainty with the noise floor) says so.
             let interpolates = matches!(
                 p.extrapolation_interval_kind,
                 Some(slaw::selection::IntervalKind::Interpolation { .. })

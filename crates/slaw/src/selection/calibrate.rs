@@ -93,14 +93,15 @@ pub enum IntervalKind {
         c: f64,
     },
     /// A prediction inside (or at the edge of) the fitted input range:
-    /// an interpolation, not an extrapolation. The bootstrap band of the
-    /// fitted curve there combined in quadrature (in ln L, each side) with
+    /// an interpolation, not an extrapolation. The fitted curve's own
+    /// uncertainty there combined in quadrature (in ln L, each side) with
     /// the fit's residual noise floor (`extrapolation::noise_floor`), so it
     /// is never narrower than either: meant to cover a new observed loss
-    /// at that input. Without a bootstrap, the noise floor alone
-    /// (`bootstrap` false), which leaves out the fit's own uncertainty and
-    /// so covers less than its level (measured: BENCHMARKS.md, "Every
-    /// interval against its level").
+    /// at that input. The curve's uncertainty is its bootstrap band
+    /// (`bootstrap` true), else its linearised standard error times
+    /// Student's t (`analysis::prediction_spread`; measured: BENCHMARKS.md,
+    /// "The interpolation interval without a bootstrap: the fit's
+    /// linearised uncertainty added").
     Interpolation {
         /// The nominal coverage of a new observed loss.
         level: f64,
@@ -186,11 +187,15 @@ impl IntervalKind {
                     "the bootstrap band of the fitted curve combined in quadrature (in ln L) with \
                      the fit's residual noise floor, never narrower than either"
                 } else {
-                    "the fit's residual noise floor alone (without a bootstrap, the fit's own \
-                     uncertainty is not included, so it covers less than its level, the least at \
-                     the ends of the fitted range: on curves drawn from the law, 7-40 points, an \
-                     80% one held 72-76% of new observed losses (65-72% at the ends), a 95% one \
-                     85-93% (80-91%); with a bootstrap 79-85% and 95-97%)"
+                    "the fitted curve's own uncertainty there (its linearised standard error, \
+                     from the covariance of the parameters' standard errors, times Student's t \
+                     with n - p degrees of freedom) combined in quadrature (in ln L) with the \
+                     fit's residual noise floor, never narrower than either; it leaves out the \
+                     uncertainty along parameters the data do not pin (a prediction that depends \
+                     on one names it). On curves drawn from the law, 7-40 points, an 80% one held \
+                     79-86% of new observed losses (78-87% at the ends of the fitted range), a 95% \
+                     one 95-97% (95-98%); on public fine-tuning curves, whose points lie closer to \
+                     a smooth curve than fresh noise would, more (93-99% at 80%)"
                 }
             ),
             IntervalKind::NotCalibrated { level, reason } => format!(
