@@ -130,7 +130,10 @@ pub(super) fn from_step_only(
             continue;
         }
         if asked.contains(&p.step) {
-            if let (Some(lo), Some(hi)) = (p.lo, p.hi) {
+            // The law's own interval where its forecast is a possible loss
+            // (a forecast below 0 gave an inverted one; the warning gives
+            // its value).
+            if let (Some(lo), Some(hi), true) = (p.lo, p.hi, p.loss > 0.0) {
                 own_points.push(LawIntervalPoint {
                     step: p.step,
                     loss: Some(p.loss),
