@@ -174,6 +174,14 @@ pub fn outside_data(obs: &Observations, x: &[f64]) -> Vec<String> {
     out
 }
 
+/// The law's value at `x` and its gradient in the internal parameters.
+fn value_and_gradient(law: &Law, x: &[f64], internal: &[f64]) -> (f64, Vec<f64>) {
+    let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
+    let mut g = vec![0.0; internal.len()];
+    let v = law.model.value_grad(x, &lnx, internal, &mut g);
+    (v, g)
+}
+
 /// The parameters the data do not pin that the prediction at `x` depends
 /// on. On a bound, at their start, or along a direction the Huber
 /// objective is linear in (`huber_flat`): a step of 0.01 in the parameter's
@@ -185,9 +193,7 @@ pub fn outside_data(obs: &Observations, x: &[f64]) -> Vec<String> {
 pub fn depends_on(law: &Law, fit: &FitResult, obs: &Observations, x: &[f64]) -> Vec<String> {
     let id = &fit.identifiability;
     let internal = &fit.internal;
-    let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
-    let mut g = vec![0.0; internal.len()];
-    let v = law.model.value_grad(x, &lnx, internal, &mut g);
+    let (v, g) = value_and_gradient(law, x, internal);
     let mut out: Vec<bool> = law
         .params
         .iter()
@@ -1055,9 +1061,7 @@ pub fn prediction_spread(
     if p == 0 || cov.len() != p * p || n_fitted <= p {
         return None;
     }
-    let lnx: Vec<f64> = x.iter().map(|&v| crate::law::ln_input(v)).collect();
-    let mut g = vec![0.0; p];
-    let v = law.model.value_grad(x, &lnx, &fit.internal, &mut g);
+    let (v, g) = value_and_gradient(law, x, &fit.internal);
     if !(v > 0.0 && v.is_finite()) || g.iter().any(|d| !d.is_finite()) {
         return None;
     }

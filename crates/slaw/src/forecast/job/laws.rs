@@ -156,14 +156,7 @@ pub(super) fn from_step_only(
             }
         }
     }
-    if !own_points.is_empty() {
-        own_points.sort_by(|a, b| a.step.total_cmp(&b.step));
-        o.law_interval = Some(LawInterval {
-            law: o.method,
-            covers: UNPINNED_COVERS.to_string(),
-            points: own_points,
-        });
-    }
+    set_law_interval(o, UNPINNED_COVERS, own_points);
     if req.bootstrap > 0 {
         o.interval_kind = r.interval_kind;
         o.calibration = r.calibration;
@@ -180,6 +173,20 @@ pub(super) fn from_step_only(
         }
     ));
     own_last
+}
+
+/// The law's own interval at the forecast steps beyond the window, in step
+/// order, beside the interval `o` reports (none without points).
+fn set_law_interval(o: &mut ForecastOutput, covers: &str, mut points: Vec<LawIntervalPoint>) {
+    if points.is_empty() {
+        return;
+    }
+    points.sort_by(|a, b| a.step.total_cmp(&b.step));
+    o.law_interval = Some(LawInterval {
+        law: o.method,
+        covers: covers.to_string(),
+        points,
+    });
 }
 
 /// The forecast `loss` moved by the decay prior's median `z50` times the
@@ -238,13 +245,8 @@ pub(super) fn hull_with_reciprocal(
             p.hi = Some(hi.max(rh).max(q.loss));
         }
     }
-    if own && !own_points.is_empty() {
-        own_points.sort_by(|a, b| a.step.total_cmp(&b.step));
-        o.law_interval = Some(LawInterval {
-            law: o.method,
-            covers: LAW_INTERVAL_COVERS.to_string(),
-            points: own_points,
-        });
+    if own {
+        set_law_interval(o, LAW_INTERVAL_COVERS, own_points);
     }
     Some(r)
 }
