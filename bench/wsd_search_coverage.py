@@ -142,8 +142,9 @@ def main():
             set_sizes.append(len(named))
             n_decided += bool(best["decided"])
             regrets.append(final[picked] - final[best_true])
-            for name, _, (lo, hi) in best["differences"]:
-                name = short(name)
+            for d in best["differences"]:
+                name = short(d["target"])
+                lo, hi = d["ln_interval"]
                 if name == picked:
                     continue
                 n_diff_total += 1

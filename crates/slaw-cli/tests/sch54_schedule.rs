@@ -185,10 +185,24 @@ fn a_search_whose_refits_disagree_reports_the_set_and_its_caveats() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| within.contains(&d[0].as_str().unwrap()))
-        .map(|d| d[1].as_f64().unwrap())
+        .filter(|d| within.contains(&d["target"].as_str().unwrap()))
+        .map(|d| d["loss_difference"].as_f64().unwrap())
         .fold(0.0f64, f64::max);
     assert_eq!(b["largest_difference_in_set"].as_f64().unwrap(), largest);
+    // Each difference in both units, its interval on the ln scale around
+    // the ln difference (the two units were easy to mix up in one tuple).
+    let best_final = b["final_loss"].as_f64().unwrap();
+    for d in b["differences"].as_array().unwrap() {
+        let dl = d["loss_difference"].as_f64().unwrap();
+        let dln = d["ln_difference"].as_f64().unwrap();
+        assert!(
+            ((best_final + dl).ln() - best_final.ln() - dln).abs() < 1e-9,
+            "{d}"
+        );
+        let iv = d["ln_interval"].as_array().unwrap();
+        let (lo, hi) = (iv[0].as_f64().unwrap(), iv[1].as_f64().unwrap());
+        assert!(lo <= dln && dln <= hi, "{d}");
+    }
     assert!(largest > 0.0, "{b}");
     assert!(within.contains(&b["schedule"].as_str().unwrap()));
     assert!(

@@ -283,9 +283,10 @@ pub struct Best {
     /// of one prediction (`model_error` times its t quantile, two runs or
     /// more); `differences_cover` says which.
     pub not_distinguishable: Vec<String>,
-    /// For each searched target, in the search's order: its name, its
-    /// predicted final loss minus the best's, and the interval of that
-    /// difference in ln(loss) (None without replicates or transfer error).
+    /// For each searched target, in the search's order: its predicted final
+    /// loss minus the best's, in the loss's units and in ln(loss), and the
+    /// interval of the ln difference (None without replicates or transfer
+    /// error).
     pub differences: Vec<Difference>,
     /// What the differences' intervals cover: "point noise and schedule
     /// transfer" or "point noise only" (one run).
@@ -302,9 +303,20 @@ pub struct Best {
     pub caveats: Vec<String>,
 }
 
-/// A searched target's name, its predicted final loss minus the best's,
-/// and the interval of that difference in ln(loss).
-pub type Difference = (String, f64, Option<(f64, f64)>);
+/// A searched target's predicted final loss against the best's.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Difference {
+    /// The target's name.
+    pub target: String,
+    /// Its predicted final loss minus the best's, in the loss's units.
+    pub loss_difference: f64,
+    /// ln(its predicted final loss) - ln(the best's): the scale of
+    /// `ln_interval`.
+    pub ln_difference: f64,
+    /// The interval of `ln_difference` (None without replicates or
+    /// transfer error).
+    pub ln_interval: Option<(f64, f64)>,
+}
 
 /// How to fit and predict what-if schedules.
 pub struct Options {
@@ -594,7 +606,12 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             differences: finals
                 .iter()
                 .zip(&diff_iv)
-                .map(|(&(ti, l), iv)| (targets[ti].name.clone(), l - bl, *iv))
+                .map(|(&(ti, l), iv)| Difference {
+                    target: targets[ti].name.clone(),
+                    loss_difference: l - bl,
+                    ln_difference: l.ln() - bl.ln(),
+                    ln_interval: *iv,
+                })
                 .collect(),
             differences_cover: cover,
             largest_difference_in_set: largest,
