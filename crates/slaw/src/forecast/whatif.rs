@@ -373,7 +373,18 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
             )));
         }
     }
-    let mut curves: Vec<Curve> = runs.to_vec();
+    // The fit, its bootstrap and the leave-one-run-out refits read the runs
+    // in a canonical order (`canonical_order`): the bootstrap draws point
+    // positions, so the runs listed in another order (files swapped, a
+    // file's runs in another row order) drew other replicates and moved the
+    // intervals at the same seed. The output keeps the runs' given order.
+    let order = canonical_order(runs);
+    let sorted: Vec<Curve> = order.iter().map(|&i| runs[i].clone()).collect();
+    let mut at = vec![0; runs.len()];
+    for (k, &i) in order.iter().enumerate() {
+        at[i] = k;
+    }
+    let mut curves: Vec<Curve> = sorted.clone();
     curves.extend(targets.iter().map(|t| t.curve.clone()));
     let upto: Vec<usize> = curves
         .iter()
@@ -404,7 +415,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     warnings.extend(identifiability(f.result()));
     warnings.extend(before_the_runs(runs, targets));
     warnings.extend(far_past_the_runs(runs, targets));
-    warnings.extend(follows_unpinned(&f, runs, targets));
+    warnings.extend(follows_unpinned(&f, &sorted, targets));
     warnings.extend(peak_outside_the_runs(runs, targets));
     warnings.extend(warmup_outside_the_runs(opts.method, runs, targets));
     if opts.bootstrap > 0 && !how.enough(draws.len()) {
@@ -417,7 +428,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
     let calibration = (opts.bootstrap > 0)
         .then(|| f.calibration_with(opts.level, &opts.priors))
         .flatten();
-    let loro = leave_one_run_out(runs, opts.method);
+    let loro = leave_one_run_out_in(&sorted, &order, opts.method);
     let model_error = (loro.len() >= 2)
         .then(|| (loro.iter().map(|e| e * e).sum::<f64>() / loro.len() as f64).sqrt());
     // The errors' mean is taken as 0: e / RMS is t-distributed with as
@@ -671,7 +682,7 @@ pub fn what_if(runs: &[Curve], targets: &[Target], opts: &Options) -> Result<Wha
                 (
                     r.name.clone(),
                     (0..r.len())
-                        .map(|i| (r.step[i], r.loss[i], f.predict(c, i)))
+                        .map(|i| (r.step[i], r.loss[i], f.predict(at[c], i)))
                         .collect(),
                 )
             })
@@ -1077,6 +1088,50 @@ pub fn wsd_family(
             Schedule::parse(&spec).map(|s| (name, s))
         })
         .collect()
+}
+
+/// The runs' positions in a canonical order: by name, then by their points
+/// (steps, losses, learning rates, each by `total_cmp`), then position
+/// (runs equal in all of these are the same curve, refused by `what_if`).
+fn canonical_order(runs: &[Curve]) -> Vec<usize> {
+    fn slices(a: &[f64], b: &[f64]) -> std::cmp::Ordering {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| a.len().cmp(&b.len()))
+    }
+    let mut idx: Vec<usize> = (0..runs.len()).collect();
+    idx.sort_by(|&a, &b| {
+        let (x, y) = (&runs[a], &runs[b]);
+        x.name
+            .cmp(&y.name)
+            .then_with(|| slices(&x.step, &y.step))
+            .then_with(|| slices(&x.loss, &y.loss))
+            .then_with(|| match (&x.lr, &y.lr) {
+                (Some(p), Some(q)) => slices(p, q),
+                (p, q) => p.is_some().cmp(&q.is_some()),
+            })
+            .then(a.cmp(&b))
+    });
+    idx
+}
+
+/// `leave_one_run_out` on the runs `sorted` (the given runs at positions
+/// `order`), its errors in the given runs' order.
+fn leave_one_run_out_in(sorted: &[Curve], order: &[usize], method: CurveLaw) -> Vec<f64> {
+    if sorted.len() < 2 {
+        return vec![];
+    }
+    let errors: Vec<Option<f64>> = (0..sorted.len())
+        .into_par_iter()
+        .map(|r| left_out_error(sorted, r, method))
+        .collect();
+    let mut given = vec![None; sorted.len()];
+    for (k, &i) in order.iter().enumerate() {
+        given[i] = errors[k];
+    }
+    given.into_iter().flatten().collect()
 }
 
 /// For each run, the relative error of its final loss predicted by the law
