@@ -199,6 +199,7 @@ pub(super) fn authors_backtest(
         drift: mean_drift(&drifts),
         weight: 0.0,
         reason,
+        segment_origins: Vec::new(),
         fit: None,
         params: full.map(|f| f.params),
     }

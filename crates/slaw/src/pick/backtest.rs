@@ -171,6 +171,20 @@ pub fn backtest_outcome(
     origin: Origin,
     opts: &FitOptions,
 ) -> std::result::Result<Signed, BacktestFailure> {
+    backtest_refit(law, obs, idx, origin, opts).map(|(s, _)| s)
+}
+
+/// [`backtest_outcome`] and whether the refit's Huber optimum is a segment
+/// (`identifiability.huber_flat` not empty: every residual beyond delta
+/// along a direction, so fits as good forecast differently and the score
+/// is not determined by the points).
+pub fn backtest_refit(
+    law: &Law,
+    obs: &Observations,
+    idx: &[usize],
+    origin: Origin,
+    opts: &FitOptions,
+) -> std::result::Result<(Signed, bool), BacktestFailure> {
     let n = idx.len();
     let m = origin.fitted(n);
     if m <= law.n_params() {
@@ -191,7 +205,10 @@ pub fn backtest_outcome(
         .iter()
         .map(|&i| law.predict(obs.point(i), &res.params).ln())
         .collect();
-    later_errors(obs, idx, m, &ln_pred).ok_or(BacktestFailure::BadForecast)
+    let segment = !res.identifiability.huber_flat.is_empty();
+    later_errors(obs, idx, m, &ln_pred)
+        .map(|s| (s, segment))
+        .ok_or(BacktestFailure::BadForecast)
 }
 
 /// [`Signed`] of `ln_pred` at the points `idx[m..]` against their truth,

@@ -342,6 +342,30 @@ pub fn tie_notes(p: &Pick) -> Vec<String> {
     out
 }
 
+/// A note naming the laws in the pick whose score rests on a backtest refit
+/// whose Huber optimum is a segment ([`LawBacktest::segment_origins`]):
+/// fits as good there forecast differently, so the score printed is one of
+/// many the points allow, and a change in the data's last digits can move
+/// it and with it the laws in the pick. `None` when no law in the pick has
+/// such a refit.
+pub fn segment_note(p: &Pick) -> Option<String> {
+    let named: Vec<String> = p
+        .laws
+        .iter()
+        .filter(|l| l.weight > 0.0 && l.score.is_some() && !l.segment_origins.is_empty())
+        .map(|l| format!("{} (at {})", l.law, l.segment_origins.join(", ")))
+        .collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "backtest refits whose Huber optimum is a segment (every residual beyond delta along \
+             a direction; fits as good forecast differently): {}; those scores are one of many \
+             the points allow, so which laws are in the pick may change with the data's last \
+             digits",
+            named.join("; ")
+        )
+    })
+}
+
 /// The backtest picks as text: per group, each law's backtest errors, score
 /// and weight, laws not eligible with the reason; what the prediction is,
 /// and (`verbose`) the pick's weights and the rule's parameters.
@@ -394,6 +418,9 @@ pub fn text(picks: &[GroupPick], verbose: bool) -> String {
             s.push('\n');
         }
         for note in tie_notes(p) {
+            let _ = writeln!(s, "{note}");
+        }
+        if let Some(note) = segment_note(p) {
             let _ = writeln!(s, "{note}");
         }
         // Two origins that cut the points at the same place are one

@@ -60,6 +60,10 @@ pub struct LawBacktest {
     pub weight: f64,
     /// Why the law is not eligible, if it is not.
     pub reason: Option<String>,
+    /// The origins (labels) whose refit's Huber optimum is a segment: fits
+    /// as good forecast differently there, so the error scored at those
+    /// origins (and the score) is one of many the points allow.
+    pub segment_origins: Vec<String>,
     #[serde(skip)]
     /// The fit on all the points (None when it failed, and for M4 fitted
     /// by its authors' procedure: see `params`).
@@ -416,11 +420,20 @@ pub fn pick_with(
                 None
             };
             let converged = full.as_ref().is_some_and(|f| f.converged);
-            let outcomes: Vec<std::result::Result<Signed, BacktestFailure>> = rule
+            let refits: Vec<_> = rule
                 .origins
                 .iter()
-                .map(|&r| backtest_outcome(law, obs, &idx, r, opts))
+                .map(|&r| backtest_refit(law, obs, &idx, r, opts))
                 .collect();
+            let segment_origins: Vec<String> = rule
+                .origins
+                .iter()
+                .zip(&refits)
+                .filter(|(_, r)| matches!(r, Ok((_, true))))
+                .map(|(o, _)| o.label())
+                .collect();
+            let outcomes: Vec<std::result::Result<Signed, BacktestFailure>> =
+                refits.into_iter().map(|r| r.map(|(s, _)| s)).collect();
             let signed: Vec<Option<Signed>> = outcomes.iter().map(|o| o.ok()).collect();
             let errors: Vec<Option<f64>> = signed.iter().map(|s| s.map(|s| s.rmse)).collect();
             let drifts: Vec<Option<f64>> = signed.iter().map(|s| s.and_then(|s| s.drift)).collect();
@@ -446,6 +459,7 @@ pub fn pick_with(
                 drift: mean_drift(&drifts),
                 weight: 0.0,
                 reason,
+                segment_origins,
                 params: full.as_ref().map(|f| f.params.to_vec()),
                 fit: full,
             }
