@@ -14,8 +14,9 @@ prediction and its interval with the noiseless truth.
 
 Usage: python3 bench/schedule_synthetic_coverage.py SLAW SEEDS NOISE [METHOD] [--level L]
   e.g. python3 bench/schedule_synthetic_coverage.py target/release/slaw 20 0.003 tissue
-Prints per predicted schedule: covered / seeds, the median half-width of
-the interval in ln L, and the 90th percentile of |ln(prediction / truth)|.
+Prints per predicted schedule: covered / seeds, a logged final loss
+covered / seeds (the truth with the same noise, drawn per seed apart from
+the fitted runs' noise), the median half-width of the interval in ln L, and the 90th percentile of |ln(prediction / truth)|.
 """
 
 import argparse
@@ -90,6 +91,9 @@ def main():
                     f.write(f"{t},{rate(kind, t, total):.10g}\n")
             lr_files.append("lr:" + path)
         stats = {p: ([], [], 0) for p in PREDICTED}
+        # a logged final loss of each predicted run: the truth with the same
+        # noise, drawn apart from the fitted runs' (what a run would log)
+        hit_obs = {p: 0 for p in PREDICTED}
         for seed in range(1, a.seeds + 1):
             rng = random.Random(seed)
             runs = os.path.join(d, "runs.csv")
@@ -110,6 +114,9 @@ def main():
                 last = pred["points"][-1]
                 half, err, hit = stats[p]
                 hit += last["lo"] <= truth[p] <= last["hi"]
+                observed = truth[p] * math.exp(
+                    random.Random(10**6 + 10 * seed + PREDICTED.index(p)).gauss(0.0, a.noise))
+                hit_obs[p] += last["lo"] <= observed <= last["hi"]
                 half.append(math.log(last["hi"] / last["lo"]) / 2)
                 err.append(abs(math.log(last["loss"] / truth[p])))
                 stats[p] = (half, err, hit)
@@ -118,7 +125,7 @@ def main():
         half.sort()
         err.sort()
         p90 = err[min(len(err) - 1, math.ceil(0.9 * len(err)) - 1)]
-        print(f"{kind}_{total}: covered {hit}/{a.seeds}, median half-width {half[len(half) // 2]:.4f}, "
+        print(f"{kind}_{total}: covered {hit}/{a.seeds} (observed final {hit_obs[(kind, total)]}/{a.seeds}), median half-width {half[len(half) // 2]:.4f}, "
               f"90th percentile |ln error| {p90:.4f}, ratio {half[len(half) // 2] / p90:.1f}")
 
 

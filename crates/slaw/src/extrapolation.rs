@@ -930,6 +930,27 @@ pub enum RateRule {
     /// taken out) jumps from 0 to the largest noise-over-a-small-distance
     /// ratios between two levels.
     Variance,
+    /// The `Rank` rate at [`NOISE_REFERENCE_LEVEL`] (the level the
+    /// forecasts' coverage is measured and validated at), carried to the
+    /// level asked for by the ratio of normal quantiles
+    /// z((1 + level) / 2) / z((1 + 0.9) / 2) ([`carried_factor`]), above and
+    /// below the centre alike; the noise in quadrature and everything else
+    /// at the level itself, as under `Rank`. At the reference level it is
+    /// `Rank`, output for output; at any other, smooth and nested in the
+    /// level (the rank of scores that are mostly 0 jumps between levels).
+    /// Without a calibration at the reference level, `Rank` at the level.
+    Carried,
+}
+
+/// [`RateRule::Carried`]'s factor from the rate at [`NOISE_REFERENCE_LEVEL`]
+/// to the rate at `level`: z((1 + level) / 2) / z((1 + 0.9) / 2), z the
+/// standard normal quantile (exactly 1 at the reference level; 0.779 at
+/// 80%, 1.192 at 95%).
+pub fn carried_factor(level: f64) -> f64 {
+    if level == NOISE_REFERENCE_LEVEL {
+        return 1.0;
+    }
+    normal_quantile(0.5 + level / 2.0) / normal_quantile(0.5 + NOISE_REFERENCE_LEVEL / 2.0)
 }
 
 /// The fewest scores for [`RateRule::Variance`]: a conformal rank of their
@@ -1269,6 +1290,30 @@ pub fn calibrate_rolled(
     level: f64,
     how: &Along,
 ) -> Option<Calibration> {
+    if how.rate == RateRule::Carried {
+        let rank = Along {
+            rate: RateRule::Rank,
+            ..*how
+        };
+        if level == NOISE_REFERENCE_LEVEL {
+            return calibrate_rolled(law, obs, full, rolled, level, &rank);
+        }
+        let reference =
+            calibrate_rolled(law, obs, full, rolled.clone(), NOISE_REFERENCE_LEVEL, &rank);
+        let mut own = calibrate_rolled(law, obs, full, rolled, level, &rank)?;
+        if let Some(r) = reference {
+            let k = carried_factor(level);
+            own.per_distance = r.per_distance * k;
+            own.per_distance_below = r.per_distance_below * k;
+            own.method = format!(
+                "{}; the rate at {} carried to {} by the ratio of normal quantiles ({k:.3})",
+                r.method,
+                crate::numbers::percent(NOISE_REFERENCE_LEVEL),
+                crate::numbers::percent(level),
+            );
+        }
+        return Some(own);
+    }
     if rolled.short && how.prior.is_none() {
         return None;
     }
@@ -1962,6 +2007,76 @@ mod tests {
     /// bends away from the power law: the rate is Student's t at the level times one sigma (nested in
     /// the level, no jump), and the method says so; too few origins fall
     /// back to the rank.
+    /// `RateRule::Carried`: at the reference level every field is the
+    /// rank's; at every other level the rate is the reference rank's times
+    /// the ratio of normal quantiles (monotone in the level, the noise the
+    /// level's own), so the half-width is nested in the level; on a curve
+    /// that follows its law and on one bent away from it.
+    #[test]
+    fn lvl73_the_carried_rate_is_the_reference_rank_scaled() {
+        let law = catalog::power();
+        let xs: Vec<Vec<f64>> = (1..=200).map(|k| vec![100.0 * k as f64]).collect();
+        let noisy = generate(&law, &[8.0, 0.3, 2.0], &xs, 0.01, 3, "");
+        let steps: Vec<f64> = xs.iter().map(|x| x[0]).collect();
+        let bent: Vec<f64> = (0..noisy.len())
+            .map(|i| noisy.y[i] * (0.01 * (steps[i] / 100.0).ln().powi(2)).exp())
+            .collect();
+        let curves = [
+            noisy.clone(),
+            Observations::from_columns(&["step"], &[steps], bent),
+        ];
+        let levels = [0.5, 0.8, 0.85, 0.9, 0.92, 0.95, 0.97, 0.99];
+        assert_eq!(carried_factor(0.9), 1.0);
+        assert!((carried_factor(0.95) - 1.959964 / 1.644854).abs() < 1e-5);
+        let opts = FitOptions::default();
+        for obs in &curves {
+            let full = fit(&law, obs, &opts).unwrap();
+            let rank = Along {
+                max_origins: 8,
+                ..every_origin(AlongRule::WhiteFloor)
+            };
+            let carried = Along {
+                rate: RateRule::Carried,
+                ..rank
+            };
+            let rolled = rolling_scores(&law, obs, &full, &opts, &rank).unwrap();
+            let cal = |l: f64, how: &Along| {
+                calibrate_rolled(&law, obs, &full, rolled.clone(), l, how).unwrap()
+            };
+            let (r, c) = (cal(0.9, &rank), cal(0.9, &carried));
+            assert_eq!(c.per_distance.to_bits(), r.per_distance.to_bits());
+            assert_eq!(
+                c.per_distance_below.to_bits(),
+                r.per_distance_below.to_bits()
+            );
+            assert_eq!(c.noise.to_bits(), r.noise.to_bits());
+            assert_eq!(c.method, r.method);
+            assert!(r.per_distance > 0.0, "{}", r.per_distance);
+            let far = (steps_last(obs) * 4.0).max(1.0);
+            let mut last: Option<Calibration> = None;
+            for &l in &levels {
+                let (own, c) = (cal(l, &rank), cal(l, &carried));
+                let want = r.per_distance * carried_factor(l);
+                assert!((c.per_distance - want).abs() <= 1e-12 * want, "{l}");
+                assert_eq!(c.per_distance_below, c.per_distance);
+                assert_eq!(c.noise.to_bits(), own.noise.to_bits(), "{l}");
+                assert_eq!(c.level, l);
+                if l != 0.9 {
+                    assert!(c.method.contains("carried"), "{}", c.method);
+                }
+                if let Some(p) = &last {
+                    assert!(c.per_distance > p.per_distance, "{l}");
+                    assert!(c.half_width(far) >= p.half_width(far), "{l}");
+                }
+                last = Some(c);
+            }
+        }
+    }
+
+    fn steps_last(obs: &Observations) -> f64 {
+        (0..obs.len()).map(|i| obs.point(i)[0]).fold(0.0, f64::max)
+    }
+
     #[test]
     fn wide72_the_variance_rule_is_nested_in_the_level() {
         let law = catalog::power();
