@@ -456,9 +456,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.warnings.push(format!(
             "the loss is flat in the fitted window (all {} fitted losses are {}): the window \
              does not show how the loss falls, so the law's decay is not determined by it and \
-             the forecast holds the flat value",
+             the forecast holds the flat value{}",
             fitted.len(),
-            crate::numbers::num(hi)
+            crate::numbers::num(hi),
+            if out.unpinned_decay.is_some() {
+                ", moved beyond the window by the decay ahead (said above)"
+            } else {
+                ""
+            }
         ));
     }
     if let Some(w) = rising(&fitted) {
