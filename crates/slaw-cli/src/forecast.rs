@@ -35,7 +35,10 @@ pub struct ForecastArgs {
     /// multipower, multipower-warmup (need the learning rate). auto: temporal with per-position data
     /// (with fewer than 6 checkpoints up to the end of the fit, the aggregate loss's laws below,
     /// with a warning saying why; temporal named explicitly refuses); with a learning rate, tissue or multipower (the lower held-out error on the window's last
-    /// quarter) when the window pins their annealing terms, else reciprocal with a warning;
+    /// quarter) when the window pins their annealing terms, else reciprocal with a warning,
+    /// its forecast beyond the window moved by the median effect of the decay ahead on other
+    /// schedules' curves (as a schedule-aware law's on such a window; the interval, whose decay
+    /// term holds the move, unchanged);
     /// without a learning rate, power when its held-out RMSE of ln L on the window's last
     /// quarter is below reciprocal's and within 2x the window's noise (the smaller RMSE of the
     /// two laws fitted on the whole window), or when reciprocal's is over 3x power's (reciprocal

@@ -283,10 +283,24 @@ fn a_flat_curve_converges_with_a_note() {
         .unwrap();
     let v = json_of(&out);
     assert_eq!(v["converged"], true, "{v}");
-    assert!((v["forecasts"][0]["loss"].as_f64().unwrap() - 2.0).abs() < 1e-6);
+    // The flat value, moved by the decay ahead (the cosine's rate is not
+    // pinned by the window: auto's reciprocal is moved by the decay prior's
+    // median, inside the prior's range; auto73).
+    let t = &v["decay_term"];
+    let z = (v["forecasts"][0]["loss"].as_f64().unwrap() / 2.0).ln()
+        / t["decay_ahead"].as_f64().unwrap();
+    let (zl, zh) = (
+        t["per_unit_decay"][0].as_f64().unwrap(),
+        t["per_unit_decay"][1].as_f64().unwrap(),
+    );
+    assert!(zl <= z && z < 0.0 && z <= zh, "{z} {t}");
+    assert!(v["unpinned_decay"].is_string(), "{v}");
     let w = v["warnings"].to_string();
     assert!(
-        w.contains("the loss is flat in the fitted window (all 36 fitted losses are 2)"),
+        w.contains("the loss is flat in the fitted window (all 36 fitted losses are 2)")
+            && w.contains(
+                "the forecast holds the flat value, moved beyond the window by the decay ahead"
+            ),
         "{w}"
     );
     // A falling curve: no such note.

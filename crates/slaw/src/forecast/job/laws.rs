@@ -175,6 +175,66 @@ pub(super) fn from_step_only(
     own_last
 }
 
+/// `auto`'s step-only choice (`o`, of the law `method`) on a window whose
+/// rates do not pin the annealing terms: beyond the window, wherever the
+/// rate still decays by over [`prior::DECAY_NEGLIGIBLE`] of its peak
+/// (`prior::decay_ahead`), the forecast is moved to forecast x
+/// exp(z50 x the decay ahead), z50 the median of the law's decay prior, the
+/// rule of a schedule-aware law's forecast on such a window
+/// (`from_step_only`). The interval stays the law's: its decay term
+/// (`widen_for_decay`) already spans forecast x exp([z_lo, z_hi] x the decay
+/// ahead) with z_lo <= z50 <= z_hi, so it holds the moved forecast (an
+/// interval that did not would be widened to it). Said in `unpinned_decay`.
+/// None (and `o` unchanged) without a decay prior for the law or without
+/// decay ahead at a forecast step; else the law's own forecast at the last
+/// forecast step (BENCHMARKS.md, auto73).
+pub(super) fn step_only_moved(
+    o: &mut ForecastOutput,
+    method: CurveLaw,
+    ext: &Curve,
+    k: usize,
+    req: &Request,
+) -> Option<Point> {
+    let z50 = prior::quantile_at(req.priors.decay(method)?, 0.5);
+    let until = super::last_fitted_step(ext, k);
+    let asked = asked_steps(ext, req);
+    let ahead = prior::decay_ahead(ext, until);
+    let touched = o
+        .curve_points
+        .iter()
+        .zip(&ahead)
+        .any(|(p, a)| a.is_some() && asked.contains(&p.step));
+    if !touched {
+        return None;
+    }
+    let mut own_last: Option<Point> = None;
+    for (p, a) in o.curve_points.iter_mut().zip(&ahead) {
+        if p.step <= until || a.is_none() {
+            continue;
+        }
+        if asked.contains(&p.step) && own_last.as_ref().is_none_or(|l| l.step < p.step) {
+            own_last = Some(p.clone());
+        }
+        p.loss = moved_by_decay(p.loss, z50, *a);
+        if let (Some(lo), Some(hi)) = (p.lo, p.hi) {
+            p.lo = Some(lo.min(p.loss));
+            p.hi = Some(hi.max(p.loss));
+        }
+    }
+    o.unpinned_decay = Some(format!(
+        "the window does not pin the schedule-aware laws' annealing terms, so auto chose the step-only {} law: beyond the window, its forecast is moved to the law's own times exp({z50:.4} x the decay ahead), {z50:.4} the median of that law's errors per unit of decay ahead on other schedules' curves (its decay prior), as a schedule-aware law's forecast on such a window{}",
+        method.name(),
+        match &o.decay_term {
+            Some(t) => format!(
+                "; the interval is that law's, unchanged: its decay term spans the law's own forecast times exp([{:.4}, {:.4}] x the decay ahead), which holds the moved forecast",
+                t.per_unit_decay.0, t.per_unit_decay.1
+            ),
+            None => String::new(),
+        }
+    ));
+    own_last
+}
+
 /// The law's own interval at the forecast steps beyond the window, in step
 /// order, beside the interval `o` reports (none without points).
 fn set_law_interval(o: &mut ForecastOutput, covers: &str, mut points: Vec<LawIntervalPoint>) {

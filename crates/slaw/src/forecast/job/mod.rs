@@ -37,7 +37,7 @@ use super::prior;
 use super::{accuracy, Curve};
 use crate::{Error, Result};
 use auto::rate_unknown_note;
-use laws::{from_step_only, hull_with_reciprocal, run_law, run_temporal};
+use laws::{from_step_only, hull_with_reciprocal, run_law, run_temporal, step_only_moved};
 use std::borrow::Cow;
 use warnings::{
     annealing_params, bound_warning, ignores_decay, not_positive, outside_interval, rising,
@@ -102,6 +102,12 @@ pub fn run_each(data: &[Data], method: &str, base: &Request) -> Result<Vec<Forec
 /// learning rate gets the hull with the step-only reciprocal law's
 /// interval, as `auto`'s choice of power does. Measured, not shipped: false.
 pub const NAMED_POWER_HULL: bool = false;
+
+/// Whether `auto`'s step-only choice on a window whose rates do not pin the
+/// annealing terms has its forecast beyond the window moved by the decay
+/// prior's median times the decay ahead (`laws::step_only_moved`), as a
+/// schedule-aware law's on such a window (BENCHMARKS.md, auto73).
+pub const AUTO_MOVES_BY_DECAY: bool = true;
 
 /// The last fitted step of `ext` (the curve with the forecast steps put on
 /// it) whose first `k` points are the window: the last of them with an
@@ -209,7 +215,7 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                 // named or chosen by auto (with or without intervals).
                 if let Some(d) = decay.filter(|d| d.forecast > d.window + prior::DECAY_NEGLIGIBLE)
                 {
-                    let w = ignores_decay(&d, method, &o, false);
+                    let w = ignores_decay(&d, method, &o, false, None);
                     o.warnings.insert(0, w);
                 }
                 // Candidate (P) of branch `pow53` (not shipped): power named
@@ -254,7 +260,13 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
                     // answer to it: as for the law named.
                     unpinned_annealing(&mut o, method, &d, &ext, k, req);
                 } else {
-                    let w = ignores_decay(&d, method, &o, true);
+                    // The step-only law chosen: its forecast moved by the
+                    // decay prior's median, as a schedule-aware law's on
+                    // such a window (BENCHMARKS.md, auto73).
+                    let own = AUTO_MOVES_BY_DECAY
+                        .then(|| step_only_moved(&mut o, method, &ext, k, req))
+                        .flatten();
+                    let w = ignores_decay(&d, method, &o, true, own.as_ref());
                     o.warnings.insert(0, w);
                 }
             }
@@ -444,9 +456,14 @@ pub fn run(data: &Data, req: &Request) -> Result<ForecastOutput> {
         out.warnings.push(format!(
             "the loss is flat in the fitted window (all {} fitted losses are {}): the window \
              does not show how the loss falls, so the law's decay is not determined by it and \
-             the forecast holds the flat value",
+             the forecast holds the flat value{}",
             fitted.len(),
-            crate::numbers::num(hi)
+            crate::numbers::num(hi),
+            if out.unpinned_decay.is_some() {
+                ", moved beyond the window by the decay ahead (said above)"
+            } else {
+                ""
+            }
         ));
     }
     if let Some(w) = rising(&fitted) {

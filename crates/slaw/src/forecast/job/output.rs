@@ -191,7 +191,9 @@ pub struct ForecastOutput {
     /// Where a schedule-aware law's window does not pin its annealing
     /// terms: how the forecast and intervals beyond the window were taken
     /// from the step-only reciprocal law's (`from_step_only`); the law's own
-    /// are then in `law_interval`.
+    /// are then in `law_interval`. Where `auto` chose the step-only law on
+    /// such a window: how its forecast beyond the window was moved by the
+    /// decay ahead (`step_only_moved`; its interval is the law's).
     pub unpinned_decay: Option<String>,
     /// Parameters that change neither a fitted point nor a forecast (a
     /// schedule-aware law's annealing terms on a rate that never decays up

@@ -408,3 +408,90 @@ fn a_pinned_window_keeps_the_laws_own_forecast() {
     let f = fit_curves(CurveLaw::Tissue, std::slice::from_ref(&c), &[20]).unwrap();
     assert_eq!(o.forecasts[0].loss, f.predict(0, c.len() - 1));
 }
+
+/// auto73: `auto` on a window before any decay (the rate falls by 90%
+/// after it) chooses the step-only reciprocal law and, beyond the window,
+/// moves its forecast by the decay prior's median times the decay ahead, as
+/// a schedule-aware law named there does; the interval stays the law's
+/// (its decay term already spans the moved forecast), and the text says
+/// both. Without a decay prior, or without decay ahead at the forecast
+/// step, the forecast is the law's own, as before.
+#[test]
+fn autos_step_only_choice_is_moved_by_the_decay_ahead() {
+    let c = decaying(8_000.0);
+    let data = Data::Aggregate(c.clone());
+    let auto = |bootstrap, priors, at: Vec<f64>| Request {
+        choice: Choice::Auto,
+        at,
+        priors,
+        ..law_request(CurveLaw::Reciprocal, bootstrap)
+    };
+    let shipped = prior::Priors::shipped();
+    let o = run(&data, &auto(20, shipped, vec![])).unwrap();
+    let r = run(&data, &law_request(CurveLaw::Reciprocal, 20)).unwrap();
+    assert_eq!(o.method, "reciprocal");
+    assert!(o.decay.is_some_and(|d| !d.rate_identified()));
+    let z50 = prior::quantile_at(shipped.decay(CurveLaw::Reciprocal).unwrap(), 0.5);
+    assert!(z50 < 0.0, "{z50}");
+    let d = o.decay_term.as_ref().unwrap().decay_ahead;
+    assert!((d - 0.9).abs() < 1e-9, "{d}");
+    let (a, q) = (&o.forecasts[0], &r.forecasts[0]);
+    assert_eq!(a.loss, q.loss * (z50 * d).exp());
+    assert!(a.loss < q.loss);
+    // The interval is the law's, and holds the moved forecast.
+    assert_eq!((a.lo, a.hi), (q.lo, q.hi));
+    assert!(a.lo.unwrap() <= a.loss && a.loss <= a.hi.unwrap());
+    let u = o.unpinned_decay.as_deref().unwrap();
+    assert!(
+        u.contains("auto chose the step-only reciprocal law")
+            && u.contains(&format!("exp({z50:.4} x the decay ahead)"))
+            && u.contains("the interval is that law's, unchanged"),
+        "{u}"
+    );
+    assert!(
+        o.warnings[0].contains("its forecast is moved by the median effect of the decay ahead")
+            && o.warnings[0].contains(&format!("{:.4}", q.loss)),
+        "{:?}",
+        o.warnings
+    );
+    // Inside the window the points are the law's own fit.
+    let inside = o
+        .curve_points
+        .iter()
+        .position(|p| p.step == 4_000.0)
+        .unwrap();
+    assert_eq!(o.curve_points[inside].loss, r.curve_points[inside].loss);
+    // Without intervals: the same point forecast.
+    let bare = run(&data, &auto(0, shipped, vec![])).unwrap();
+    assert_eq!(bare.forecasts[0].loss, a.loss);
+    assert!(bare.unpinned_decay.is_some());
+    // Without a decay prior: nothing to move by.
+    let none = run(&data, &auto(20, prior::Priors::none(), vec![])).unwrap();
+    let rn = run(
+        &data,
+        &Request {
+            priors: prior::Priors::none(),
+            ..law_request(CurveLaw::Reciprocal, 20)
+        },
+    )
+    .unwrap();
+    assert_eq!(none.forecasts[0].loss, rn.forecasts[0].loss);
+    assert!(none.unpinned_decay.is_none());
+    assert!(none.warnings[0].contains("expect the loss to end lower than forecast"));
+    // A forecast step before the decay (and one after it): nothing ahead
+    // there, nothing moved there.
+    let two = vec![7_000.0, 12_000.0];
+    let early = run(&data, &auto(20, shipped, two.clone())).unwrap();
+    let re = run(
+        &data,
+        &Request {
+            at: two,
+            ..law_request(CurveLaw::Reciprocal, 20)
+        },
+    )
+    .unwrap();
+    assert_eq!(early.method, "reciprocal");
+    let (e0, r0) = (&early.forecasts[0], &re.forecasts[0]);
+    assert_eq!((e0.loss, e0.lo, e0.hi), (r0.loss, r0.lo, r0.hi));
+    assert_eq!(early.forecasts[1].loss, a.loss);
+}

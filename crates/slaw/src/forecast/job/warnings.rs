@@ -160,12 +160,15 @@ pub(super) fn not_positive(
 /// The warning of a law of the step alone (`method`, named or auto's
 /// choice) forecasting past a window after which the learning rate still
 /// decays (`d`): the forecast ignores the decay; what the intervals of `o`
-/// do about it, when it has any.
+/// do about it, when it has any. `moved`: `auto`'s forecast beyond the
+/// window was moved by the decay prior's median (`step_only_moved`), the
+/// law's own (unmoved) forecast at the last forecast step.
 pub(super) fn ignores_decay(
     d: &WindowDecay,
     method: CurveLaw,
     o: &ForecastOutput,
     auto: bool,
+    moved: Option<&Point>,
 ) -> String {
     let intervals = if o.interval_kind.is_none() {
         String::new()
@@ -175,7 +178,15 @@ pub(super) fn ignores_decay(
         " (the intervals cover that law's own extrapolation error, not the decay's effect)"
             .to_string()
     };
-    if auto {
+    if let (true, Some(p)) = (auto, moved) {
+        format!(
+            "{}; auto uses {}, a law of the step alone that ignores the coming decay: beyond the window its forecast is moved by the median effect of the decay ahead on other schedules' curves, as a schedule-aware law's on such a window (the law's own at step {}: {:.4}); a run whose annealing lowers its loss more ends lower{intervals}. Fit on a window that includes part of the decay to use the schedule",
+            d.describe(),
+            method.name(),
+            crate::numbers::num(p.step),
+            p.loss,
+        )
+    } else if auto {
         format!(
             "{}; auto uses {}, a law of the step alone that ignores the coming decay: expect the loss to end lower than forecast{intervals}. Fit on a window that includes part of the decay to use the schedule",
             d.describe(),
