@@ -524,6 +524,10 @@ def compare(
     chosen law's Huber optimum is a segment, the range of the prediction over the fits as good,
     NaN elsewhere), ``to_dict()["predictions"]`` the CLI's JSON.
 
+    The backtest pick's frame has a row per law: score, weight, chosen, converged, reason, and
+    ``segment_origins`` (the origins whose refit's Huber optimum is a segment, so the score there is
+    one of many the points allow; the CLI's line naming them for the laws in the pick).
+
     ``x`` not given: the table's one numeric column besides the loss (and the group, weight and
     hold-out columns), as the CLI without ``--x``; a ``UserWarning`` says which (the CLI's
     ``note:``, also among the result's notes); several such columns are a ``ValueError`` listing
@@ -566,10 +570,14 @@ def compare(
             for l in g.get("laws", []):
                 rows.append({"group": g.get("group", ""), "law": l["law"], "score": l.get("score"),
                              "weight": l.get("weight"), "chosen": l["law"] == g.get("choice"),
-                             "converged": l.get("converged"), "reason": l.get("reason")})
+                             "converged": l.get("converged"), "reason": l.get("reason"),
+                             # origins whose refit's Huber optimum is a segment: the score
+                             # there is one of many the points allow
+                             "segment_origins": ", ".join(l.get("segment_origins") or [])})
         for sk in raw.get("skipped", []):
             rows.append({"group": "", "law": sk["law"], "score": None, "weight": 0.0,
-                         "chosen": False, "converged": False, "reason": sk["reason"]})
+                         "chosen": False, "converged": False, "reason": sk["reason"],
+                         "segment_origins": ""})
         frame = _pd.DataFrame(rows).set_index("law") if rows else _pd.DataFrame()
         raw_preds = raw.get("predictions") or []
         preds = _pd.DataFrame(raw_preds, columns=["group", "x", "loss"])
