@@ -2003,10 +2003,6 @@ mod tests {
         assert!(t(0.99) * sigma < 0.5 * at(0.99), "{sigma} {}", at(0.99));
     }
 
-    /// `RateRule::Variance` through `calibrate_along` on a noisy log that
-    /// bends away from the power law: the rate is Student's t at the level times one sigma (nested in
-    /// the level, no jump), and the method says so; too few origins fall
-    /// back to the rank.
     /// `RateRule::Carried`: at the reference level every field is the
     /// rank's; at every other level the rate is the reference rank's times
     /// the ratio of normal quantiles (monotone in the level, the noise the
@@ -2015,16 +2011,7 @@ mod tests {
     #[test]
     fn lvl73_the_carried_rate_is_the_reference_rank_scaled() {
         let law = catalog::power();
-        let xs: Vec<Vec<f64>> = (1..=200).map(|k| vec![100.0 * k as f64]).collect();
-        let noisy = generate(&law, &[8.0, 0.3, 2.0], &xs, 0.01, 3, "");
-        let steps: Vec<f64> = xs.iter().map(|x| x[0]).collect();
-        let bent: Vec<f64> = (0..noisy.len())
-            .map(|i| noisy.y[i] * (0.01 * (steps[i] / 100.0).ln().powi(2)).exp())
-            .collect();
-        let curves = [
-            noisy.clone(),
-            Observations::from_columns(&["step"], &[steps], bent),
-        ];
+        let curves = noisy_and_bent(&law);
         let levels = [0.5, 0.8, 0.85, 0.9, 0.92, 0.95, 0.97, 0.99];
         assert_eq!(carried_factor(0.9), 1.0);
         assert!((carried_factor(0.95) - 1.959964 / 1.644854).abs() < 1e-5);
@@ -2077,17 +2064,26 @@ mod tests {
         (0..obs.len()).map(|i| obs.point(i)[0]).fold(0.0, f64::max)
     }
 
-    #[test]
-    fn wide72_the_variance_rule_is_nested_in_the_level() {
-        let law = catalog::power();
+    /// A noisy log of the power law (200 steps, 1% noise) and the same log
+    /// bent away from the law (ln y + 0.01 ln(x / 100)^2: the refits miss).
+    fn noisy_and_bent(law: &Law) -> [Observations; 2] {
         let xs: Vec<Vec<f64>> = (1..=200).map(|k| vec![100.0 * k as f64]).collect();
-        let noisy = generate(&law, &[8.0, 0.3, 2.0], &xs, 0.01, 3, "");
-        // bent away from the law (ln y + 0.01 ln(x / 100)^2): the refits miss
+        let noisy = generate(law, &[8.0, 0.3, 2.0], &xs, 0.01, 3, "");
         let steps: Vec<f64> = xs.iter().map(|x| x[0]).collect();
         let bent: Vec<f64> = (0..noisy.len())
             .map(|i| noisy.y[i] * (0.01 * (steps[i] / 100.0).ln().powi(2)).exp())
             .collect();
-        let obs = Observations::from_columns(&["step"], &[steps], bent);
+        [noisy, Observations::from_columns(&["step"], &[steps], bent)]
+    }
+
+    /// `RateRule::Variance` through `calibrate_along` on a noisy log that
+    /// bends away from the power law: the rate is Student's t at the level times one sigma (nested in
+    /// the level, no jump), and the method says so; too few origins fall
+    /// back to the rank.
+    #[test]
+    fn wide72_the_variance_rule_is_nested_in_the_level() {
+        let law = catalog::power();
+        let [_, obs] = noisy_and_bent(&law);
         let opts = FitOptions::default();
         let full = fit(&law, &obs, &opts).unwrap();
         let how = Along {
